@@ -1,0 +1,219 @@
+# cstore - DICOM Storage Service tools.  Plain GNU make.
+#   make                      build bin/* and the libraries
+#   make check                every test; last line "N passed, N failed"
+#   make SANITIZE=address,undefined check
+#   make CC=clang fuzz        libFuzzer targets in build/fuzz/
+#   make install PREFIX=/usr/local DESTDIR=
+# Local knobs go in config.mk (git-ignored).  Fragments in mk/ add rules.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CFLAGS  ?= -O2 -g
+CXXFLAGS ?= -O2 -g
+-include config.mk
+
+BUILD   ?= build
+BIN     ?= bin
+VERSION = $(shell sed -n 's/^\#define CS_VERSION "\(.*\)"/\1/p' include/cstore/cstore.h)
+
+WARN = -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wvla -Wundef \
+       -Wimplicit-fallthrough -fno-common
+CS_CPPFLAGS = -Iinclude -Ilib -D_DEFAULT_SOURCE -D_GNU_SOURCE
+ALL_CFLAGS = -std=c11 $(WARN) $(CS_CPPFLAGS) $(CPPFLAGS) -fPIC \
+	-fvisibility=hidden $(CFLAGS) -MMD -MP
+ALL_CXXFLAGS = -std=c++14 -Wall -Wextra $(CS_CPPFLAGS) $(GDCM_CFLAGS) \
+	$(CPPFLAGS) -fPIC -fvisibility=hidden $(CXXFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+ifeq ($(DEVELOPER),1)
+ALL_CFLAGS += -Werror
+ALL_CXXFLAGS += -Werror
+endif
+ifdef SANITIZE
+SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+ALL_CFLAGS += $(SAN_FLAGS)
+ALL_CXXFLAGS += $(SAN_FLAGS)
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+GDCM_CFLAGS ?= -isystem /usr/include/gdcm-3.0
+GDCM_LIBS ?= -lgdcmMSFF -lgdcmDSED -lgdcmDICT -lgdcmCommon
+CHECK_CFLAGS ?= $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS ?= $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+JSON_CFLAGS ?= $(shell pkg-config --cflags json-c 2>/dev/null)
+JSON_LIBS ?= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+ALL_CFLAGS += $(JSON_CFLAGS)
+
+ifneq ($(V),1)
+Q = @
+QUIET_CC = @echo '  CC      ' $@;
+QUIET_CXX = @echo '  CXX     ' $@;
+QUIET_AR = @echo '  AR      ' $@;
+QUIET_LINK = @echo '  LINK    ' $@;
+QUIET_GEN = @echo '  GEN     ' $@;
+endif
+
+# Sources.  Fragments in mk/ may append to these (use +=).
+TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))))
+GDCM_TOOLS = $(filter dcmsend dcmrecv,$(TOOLS))
+GENERATED =
+LIB_C_SRC = $(sort $(wildcard lib/core/*.c lib/net/*.c lib/cli/*.c \
+	lib/dcmfile/*.c lib/storescu/*.c lib/storescp/*.c) $(GENERATED))
+LIB_CXX_SRC = $(wildcard lib/dcmfile/*.cpp)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+
+-include mk/*.mk
+
+LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(LIB_C_SRC))
+LIB_CXX_OBJ = $(patsubst %.cpp,$(BUILD)/%.o,$(LIB_CXX_SRC))
+CMD_OBJ = $(patsubst %,$(BUILD)/cmd/%.o,$(TOOLS))
+UNIT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
+FUZZ_NAMES = $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+LIBCSTORE = $(BUILD)/libcstore.a
+LIBCSGDCM = $(BUILD)/libcsgdcm.a
+BINS = $(addprefix $(BIN)/,$(TOOLS))
+
+all: $(BINS) shared
+.PHONY: all
+
+# Rebuild everything when the flags change (git's GIT-CFLAGS trick).
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS) $(CXX) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+.PHONY: FORCE
+
+$(BUILD)/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cpp $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_CXX)$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
+$(LIBCSTORE): $(LIB_OBJ)
+	@rm -f $@
+	$(QUIET_AR)$(AR) rcs $@ $^
+
+$(LIBCSGDCM): $(LIB_CXX_OBJ)
+	@rm -f $@
+	$(QUIET_AR)$(AR) rcs $@ $^
+
+TOOL_LIBS = $(LIBCSTORE) $(JSON_LIBS) -lm
+$(addprefix $(BIN)/,$(filter-out $(GDCM_TOOLS),$(TOOLS))): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE)
+	@mkdir -p $(BIN)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LIBS) $(ALL_LDFLAGS)
+
+$(addprefix $(BIN)/,$(GDCM_TOOLS)): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE) $(LIBCSGDCM)
+	@mkdir -p $(BIN)
+	$(QUIET_LINK)$(CXX) $(ALL_CXXFLAGS) -o $@ $< $(LIBCSTORE) $(LIBCSGDCM) \
+		$(LIBCSTORE) $(GDCM_LIBS) $(JSON_LIBS) -lm $(ALL_LDFLAGS)
+
+# Shared libraries: only CS_EXPORT symbols are visible.
+SHARED_LIBS = $(BUILD)/libstorescu.so $(BUILD)/libstorescp.so
+shared: $(SHARED_LIBS)
+.PHONY: shared
+SO_COMMON_OBJ = $(filter $(BUILD)/lib/core/% $(BUILD)/lib/net/% \
+	$(BUILD)/lib/dcmfile/%,$(LIB_OBJ))
+$(BUILD)/libstorescu.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescu/%,$(LIB_OBJ)) $(LIB_CXX_OBJ)
+	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescu.so.0 -o $@ $^ \
+		$(GDCM_LIBS) $(ALL_LDFLAGS)
+$(BUILD)/libstorescp.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescp/%,$(LIB_OBJ)) $(LIB_CXX_OBJ)
+	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescp.so.0 -o $@ $^ \
+		$(GDCM_LIBS) $(ALL_LDFLAGS)
+
+# C unit tests (Check).  Each tests/unit/t_*.c defines "Suite *NAME_suite(void)";
+# the list of suites is generated so that nobody edits a central table.
+$(BUILD)/tests/unit/suites.h: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	$(QUIET_GEN)sed -n 's/^\([a-z0-9_]*_suite\)(void)$$/X(\1)/p' $(filter tests/unit/t_%,$^) > $@.tmp && mv $@.tmp $@
+$(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/.flags $(BUILD)/tests/unit/suites.h
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests/unit -Itests/unit -c -o $@ $<
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(LIBCSTORE) $(LIBCSGDCM)
+	$(QUIET_LINK)$(CXX) $(ALL_CXXFLAGS) -o $@ $(UNIT_OBJ) $(LIBCSTORE) $(LIBCSGDCM) \
+		$(LIBCSTORE) $(GDCM_LIBS) $(CHECK_LIBS) $(JSON_LIBS) -lm $(ALL_LDFLAGS)
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+.PHONY: unit
+
+# Fuzz targets: replayed over their corpus by every "make check" (any
+# compiler); real libFuzzer binaries with "make CC=clang fuzz".
+$(BUILD)/fuzz-replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIBCSTORE)
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $^ $(JSON_LIBS) -lm $(ALL_LDFLAGS)
+FUZZ_REPLAY = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_NAMES))
+fuzz-replay-bins: $(FUZZ_REPLAY)
+.PHONY: fuzz-replay-bins
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
+fuzz:
+	$(MAKE) BUILD=build/fuzzobj CFLAGS='-g -O1' SANITIZE=address,undefined \
+		build/fuzzobj/libcstore.a
+	@mkdir -p build/fuzz
+	@for f in $(FUZZ_NAMES); do \
+		echo "  FUZZ     build/fuzz/$$f"; \
+		$(CC) -std=c11 $(CS_CPPFLAGS) $(JSON_CFLAGS) $(FUZZ_FLAGS) -o build/fuzz/$$f \
+			tests/fuzz/$$f.c build/fuzzobj/libcstore.a $(JSON_LIBS) -lm || exit 1; \
+	done
+FUZZ_TIME ?= 60
+fuzz-run: fuzz
+	@for f in $(FUZZ_NAMES); do \
+		mkdir -p build/fuzz/corpus/$$f; \
+		build/fuzz/$$f -max_total_time=$(FUZZ_TIME) -dict=tests/fuzz/dict/dicom-ul.dict \
+			build/fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+.PHONY: fuzz fuzz-run
+
+check: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
+	@BUILD=$(BUILD) CSTORE_BIN=$(abspath $(BIN)) scripts/run-check
+.PHONY: check
+
+demo: all
+	scripts/demo
+.PHONY: demo
+
+bench: all
+	scripts/bench
+.PHONY: bench
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files 'lib/*.c' 'lib/*.h' 'cmd/*.c')
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Iinclude -Ilib lib cmd
+.PHONY: format-check lint
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/cstore $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(wildcard include/cstore/*.h) $(DESTDIR)$(INCDIR)/cstore
+	for l in storescu storescp; do \
+		install -m 0755 $(BUILD)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION); \
+		ln -sf lib$$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$$l.so.0; \
+		ln -sf lib$$l.so.0 $(DESTDIR)$(LIBDIR)/lib$$l.so; \
+		sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|' \
+		    -e 's|@VERSION@|$(VERSION)|; s|@NAME@|'$$l'|g' scripts/cstore.pc.in \
+		    > $(DESTDIR)$(PKGCONFIGDIR)/lib$$l.pc; \
+	done
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -rf $(DESTDIR)$(INCDIR)/cstore
+	for l in storescu storescp; do \
+		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.0 \
+		      $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/lib$$l.pc; \
+	done
+.PHONY: install uninstall
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+.PHONY: clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,142 @@
+/* cli.c - option values, usage errors and output helpers for cmd/. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cstore/cstore.h"
+#include "cli/cli.h"
+
+const char *
+cli_progname(void)
+{
+	return program_invocation_short_name;
+}
+
+int
+cli_try_parse_num(const char *str, int base, long long min, long long max,
+    long long *out)
+{
+	char *end;
+	long long v;
+
+	if (str == NULL || *str == '\0' || *str == ' ' || *str == '\t')
+		return -1;
+	errno = 0;
+	v = strtoll(str, &end, base);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+long long
+cli_parse_num(const char *str, long long min, long long max, const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(str, &end, 10);
+	if (*str == '\0' || *end != '\0')
+		cli_usage_error("%s '%s': not a number", what, str);
+	if (errno == ERANGE || v < min || v > max)
+		cli_usage_error("%s '%s': out of range (%lld-%lld)", what, str,
+		    min, max);
+	return v;
+}
+
+void
+cli_help_hint(void)
+{
+	fprintf(stderr, "Try '%s --help'.\n", cli_progname());
+}
+
+void
+cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli_progname());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_help_hint();
+	exit(EXIT_USAGE);
+}
+
+void
+cli_print_version(void)
+{
+	printf("%s (cstore) %s\n", cli_progname(), CS_VERSION);
+	exit(EXIT_OK);
+}
+
+void
+cli_tsv_field(FILE *f, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+void
+cli_tsv_line(FILE *f, int n, const char *const *fields)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputc('\t', f);
+		cli_tsv_field(f, fields[i]);
+	}
+	fputc('\n', f);
+	fflush(f);
+}
+
+long
+cli_read_record(FILE *f, char **buf, size_t *cap, int nul_sep)
+{
+	ssize_t n = getdelim(buf, cap, nul_sep ? '\0' : '\n', f);
+
+	if (n < 0)
+		return -1;
+	if (n > 0 && (*buf)[n - 1] == (nul_sep ? '\0' : '\n'))
+		(*buf)[--n] = '\0';
+	if (!nul_sep && n > 0 && (*buf)[n - 1] == '\r')
+		(*buf)[--n] = '\0';
+	return (long)n;
+}
+
+int
+cli_split_tabs(char *line, char **fields, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	while (n < max) {
+		fields[n++] = p;
+		p = strchr(p, '\t');
+		if (p == NULL)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}

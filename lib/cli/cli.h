@@ -1,0 +1,58 @@
+/*
+ * cli.h - helpers shared by the tools in cmd/: option values, usage
+ * errors, and the TSV / JSON-lines output conventions.  These may print
+ * and exit: they are for cmd/ only, never called from the libraries.
+ */
+#ifndef CS_CLI_CLI_H
+#define CS_CLI_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cli/exitcodes.h"
+
+/* Short program name, as in messages ("dcmsend"). */
+const char *cli_progname(void);
+
+/*
+ * Parses a decimal integer (or 0x-prefixed hex when allow_hex) in
+ * [min, max].  On error prints "PROG: WHAT 'STR': REASON (MIN-MAX)" and
+ * "Try 'PROG --help'." to stderr and exits EXIT_USAGE.
+ */
+long long cli_parse_num(const char *str, long long min, long long max,
+    const char *what);
+/* Same, but returns -1 on error instead of exiting (no message). */
+int cli_try_parse_num(const char *str, int base, long long min,
+    long long max, long long *out);
+
+/* Prints "PROG: MSG" and the --help hint to stderr, exits EXIT_USAGE. */
+void cli_usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+/* The hint alone: "Try 'PROG --help'." on stderr. */
+void cli_help_hint(void);
+/* Prints "PROG (cstore) VERSION" on stdout and exits 0. */
+void cli_print_version(void) __attribute__((noreturn));
+
+/*
+ * TSV output: fields separated by tabs, one record per line.  Tab,
+ * newline, carriage return and backslash inside a field are written as
+ * \t \n \r \\ so that a record is always one line.
+ */
+void cli_tsv_field(FILE *f, const char *s);
+/* Writes n fields separated by tabs and a newline, then flushes. */
+void cli_tsv_line(FILE *f, int n, const char *const *fields);
+
+/*
+ * Reads one record from f into a growing buffer: up to '\n' (or '\0'
+ * when nul_sep), without the separator.  Returns its length, or -1 at
+ * end of input.  *buf is owned by the caller (free it).
+ */
+long cli_read_record(FILE *f, char **buf, size_t *cap, int nul_sep);
+
+/*
+ * Splits line (modified in place) at tabs into at most max fields.
+ * Returns the number of fields.
+ */
+int cli_split_tabs(char *line, char **fields, int max);
+
+#endif

@@ -1,0 +1,135 @@
+# helpers.bash - shared by every bats file of cstore.
+# Our tools are always called by explicit path ("$CSTORE_BIN/dcmsend"),
+# DCMTK's as /usr/bin/..., since both install dcmsend and dcmrecv.
+# Servers started here are recorded by PID and stopped in teardown; every
+# wait has a deadline.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+CSTORE_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+CSTORE_BIN=${CSTORE_BIN:-$CSTORE_ROOT/bin}
+export CSTORE_ROOT CSTORE_BIN
+CS_PIDS=()
+
+# Tests that start a peer which binds every interface need the private
+# network namespace that scripts/run-check provides.
+require_netns() {
+	[ "${CSTORE_NETNS:-}" = 1 ] || skip "needs the private network namespace of scripts/run-check"
+}
+
+require_cmd() {
+	command -v "$1" >/dev/null 2>&1 || skip "$1 not installed"
+}
+
+# Remember a background PID so that teardown stops it.
+track_pid() {
+	CS_PIDS+=("$1")
+}
+
+# Stops every tracked server by PID: TERM, then KILL after 3 s.
+stop_tracked() {
+	local pid i
+	for pid in "${CS_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || continue
+		for i in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	CS_PIDS=()
+}
+
+teardown() {
+	stop_tracked
+}
+
+# A TCP port nobody listens on now (for peers that cannot bind port 0).
+free_port() {
+	local p i
+	for i in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! ss -Hltn "sport = :$p" | grep -q .; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait_for_port PORT [PID] [SECONDS]: until something listens on PORT.
+wait_for_port() {
+	local port=$1 pid=${2:-} secs=${3:-5} i
+	for i in $(seq $((secs * 20))); do
+		if ss -Hltn "sport = :$port" | grep -q .; then
+			return 0
+		fi
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			echo "server (pid $pid) exited before listening on $port" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "nothing listens on port $port after ${secs}s" >&2
+	return 1
+}
+
+# wait_for_line FILE REGEX [SECONDS]: until a line of FILE matches.
+wait_for_line() {
+	local file=$1 re=$2 secs=${3:-5} i
+	for i in $(seq $((secs * 20))); do
+		if grep -qE "$re" "$file" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "no line matching '$re' in $file after ${secs}s" >&2
+	return 1
+}
+
+# start_storescp DIR [storescp options...]: DCMTK's storescp on a free
+# port, writing into DIR; sets SCP_PORT and SCP_PID.
+start_storescp() {
+	require_netns
+	require_cmd /usr/bin/storescp
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	SCP_PORT=$(free_port)
+	TCP_NODELAY=1 /usr/bin/storescp -od "$dir" "$@" "$SCP_PORT" \
+		>"$BATS_TEST_TMPDIR/storescp.log" 2>&1 &
+	SCP_PID=$!
+	track_pid "$SCP_PID"
+	wait_for_port "$SCP_PORT" "$SCP_PID"
+}
+
+# start_orthanc [extra json members]: Orthanc on free ports; sets
+# ORTHANC_DICOM, ORTHANC_HTTP, ORTHANC_PID.
+start_orthanc() {
+	require_netns
+	require_cmd /usr/sbin/Orthanc
+	local d=$BATS_TEST_TMPDIR/orthanc extra=${1:-}
+	mkdir -p "$d/db"
+	ORTHANC_DICOM=$(free_port)
+	ORTHANC_HTTP=$(free_port)
+	cat >"$d/orthanc.json" <<JSON
+{ "Name": "TEST", "StorageDirectory": "$d/db", "IndexDirectory": "$d/db",
+  "Plugins": [], "HttpPort": $ORTHANC_HTTP, "RemoteAccessAllowed": false,
+  "AuthenticationEnabled": false, "DicomAet": "ORTHANC",
+  "DicomPort": $ORTHANC_DICOM, "DicomCheckCalledAet": false,
+  "DicomModalities": {}, "SaveJobs": false, "WebDavEnabled": false${extra:+, $extra} }
+JSON
+	TCP_NODELAY=1 /usr/sbin/Orthanc "$d/orthanc.json" >"$d/orthanc.log" 2>&1 &
+	ORTHANC_PID=$!
+	track_pid "$ORTHANC_PID"
+	local i
+	for i in $(seq 200); do
+		curl -sf "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null && return 0
+		kill -0 "$ORTHANC_PID" 2>/dev/null || { cat "$d/orthanc.log" >&2; return 1; }
+		sleep 0.05
+	done
+	echo "Orthanc did not answer within 10 s" >&2
+	return 1
+}
