@@ -170,13 +170,18 @@ fuzz-run: fuzz
 	done
 .PHONY: fuzz fuzz-run
 
-check: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
+# "make check" and "make demo" first install what they need (Debian),
+# so that they work on a fresh machine; "make test" only runs the tests.
+deps:
+	@scripts/install-deps
+check: deps
+	@$(MAKE) --no-print-directory test
+test: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
 	@BUILD=$(BUILD) CSTORE_BIN=$(abspath $(BIN)) scripts/run-check
-.PHONY: check
-
-demo: all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	scripts/demo
-.PHONY: demo
+.PHONY: deps check test demo
 
 bench: all
 	scripts/bench

@@ -1,0 +1,237 @@
+/* net.c - sockets: connect with a timeout, listen, accept, addresses. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "net/net.h"
+#include "core/banned.h"
+
+/* Large buffers keep a fast loopback or LAN link busy with big PDUs. */
+#define NET_SOCKBUF (4 * 1024 * 1024)
+
+uint64_t
+net_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+tune(int fd)
+{
+	int one = 1, size = NET_SOCKBUF;
+
+	/* Every PDU goes out in one write; Nagle would only delay it. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+static int
+wait_connected(int fd, int timeout_ms, const char *host, const char *port,
+    struct cs_err *err)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int rc, soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	do
+		rc = poll(&pfd, 1, timeout_ms > 0 ? timeout_ms : -1);
+	while (rc < 0 && errno == EINTR);
+	if (rc == 0)
+		return cs_err_set(err, CS_E_TIMEOUT,
+		    "cannot connect to '%s' port %s: timed out after %d ms",
+		    host, port, timeout_ms);
+	if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		soerr = errno;
+	if (soerr != 0)
+		return cs_err_set(err, CS_E_UNREACHABLE,
+		    "cannot connect to '%s' port %s: %s", host, port,
+		    strerror(soerr));
+	return 0;
+}
+
+int
+net_connect(const char *host, const char *port, int timeout_ms,
+    struct cs_err *err)
+{
+	struct addrinfo hints, *res, *ai;
+	struct cs_err last = { 0, "" };
+	int fd, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0)
+		return cs_err_set(err, CS_E_UNREACHABLE,
+		    "cannot resolve '%s' port %s: %s", host, port,
+		    gai_strerror(rc));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd < 0) {
+			cs_err_clear(&last);
+			cs_err_set(&last, CS_E_UNREACHABLE,
+			    "cannot connect to '%s' port %s: %s", host, port,
+			    strerror(errno));
+			continue;
+		}
+		tune(fd);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS) {
+			cs_err_clear(&last);
+			if (wait_connected(fd, timeout_ms, host, port,
+			    &last) == 0) {
+				freeaddrinfo(res);
+				return fd;
+			}
+		} else {
+			cs_err_clear(&last);
+			cs_err_set(&last, CS_E_UNREACHABLE,
+			    "cannot connect to '%s' port %s: %s", host, port,
+			    strerror(errno));
+		}
+		close(fd);
+	}
+	freeaddrinfo(res);
+	if (last.code == 0)
+		cs_err_set(&last, CS_E_UNREACHABLE,
+		    "cannot connect to '%s' port %s: no address", host, port);
+	return cs_err_set(err, last.code, "%s", last.msg);
+}
+
+int
+net_listen(const char *host, const char *port, int backlog,
+    struct cs_err *err)
+{
+	struct addrinfo hints, *res, *ai;
+	int fd = -1, rc, one = 1, saved = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (host != NULL && *host == '\0')
+		host = NULL;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0)
+		return cs_err_set(err, CS_E_NET, "cannot listen on '%s' port %s: %s",
+		    host ? host : "*", port, gai_strerror(rc));
+	/* With no host, prefer the IPv6 wildcard: it is dual-stack on Linux. */
+	for (int pass = 0; pass < 2 && fd < 0; pass++) {
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (host == NULL && pass == 0 && ai->ai_family != AF_INET6)
+				continue;
+			fd = socket(ai->ai_family,
+			    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+			if (fd < 0) {
+				saved = errno;
+				continue;
+			}
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+			    listen(fd, backlog) == 0)
+				break;
+			saved = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return cs_err_set(err, CS_E_NET, "cannot listen on '%s' port %s: %s",
+		    host ? host : "*", port, strerror(saved));
+	return fd;
+}
+
+int
+net_accept(int lfd, struct cs_err *err)
+{
+	int fd;
+
+	do
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ECONNABORTED)
+			return CS_E_AGAIN;
+		return cs_err_set(err, CS_E_NET, "cannot accept: %s",
+		    strerror(errno));
+	}
+	tune(fd);
+	return fd;
+}
+
+int
+net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char serv[16];
+	int rc;
+
+	rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+	    getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (rc != 0)
+		return CS_E_NET;
+	if (getnameinfo((struct sockaddr *)&ss, len, host, (socklen_t)hostlen,
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return CS_E_NET;
+	/* Show an IPv4 client of a dual-stack socket as plain IPv4. */
+	if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.'))
+		memmove(host, host + 7, strlen(host + 7) + 1);
+	if (port != NULL) {
+		unsigned long p = strtoul(serv, NULL, 10);
+		*port = (unsigned)p;
+	}
+	return 0;
+}
+
+int
+net_split_hostport(const char *s, char *host, size_t hostlen, char *port,
+    size_t portlen)
+{
+	const char *colon;
+	size_t hl;
+
+	if (s == NULL || *s == '\0')
+		return CS_E_INVAL;
+	if (s[0] == '[') {
+		const char *close_br = strchr(s, ']');
+		if (close_br == NULL || close_br[1] != ':')
+			return CS_E_INVAL;
+		hl = (size_t)(close_br - s - 1);
+		colon = close_br + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon != NULL && strchr(s, ':') != colon)
+			return CS_E_INVAL; /* bare IPv6 needs brackets */
+		hl = colon ? (size_t)(colon - s) : 0;
+	}
+	if (hl >= hostlen)
+		return CS_E_INVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	s = colon ? colon + 1 : s;
+	if (*s == '\0' || strlen(s) >= portlen)
+		return CS_E_INVAL;
+	snprintf(port, portlen, "%s", s);
+	return 0;
+}

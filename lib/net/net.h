@@ -1,0 +1,48 @@
+/*
+ * net.h - the thin socket layer: TCP over IPv4/IPv6, nothing about DICOM.
+ * Every function returns a file descriptor or 0 on success, or a
+ * negative CS_E_* code with detail in err (strerror text included).
+ * Sockets come back non-blocking, close-on-exec, with TCP_NODELAY set.
+ */
+#ifndef CS_NET_NET_H
+#define CS_NET_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cs_err;
+
+/*
+ * Connects to host:port (any address family getaddrinfo returns, tried in
+ * order) within timeout_ms (0 = the system's own limit).  Returns the fd,
+ * or CS_E_UNREACHABLE (refused, no route, unknown host) or CS_E_TIMEOUT.
+ */
+int net_connect(const char *host, const char *port, int timeout_ms,
+    struct cs_err *err);
+
+/*
+ * Listens on host:port; host NULL or "" means every interface (IPv6
+ * dual-stack where available).  Port "0" picks a free port.  Returns the
+ * listening fd or CS_E_NET.
+ */
+int net_listen(const char *host, const char *port, int backlog,
+    struct cs_err *err);
+
+/* Accepts one connection (fd set up as above); CS_E_AGAIN if none is
+ * waiting, CS_E_NET on failure. */
+int net_accept(int lfd, struct cs_err *err);
+
+/* Numeric address and port of the local (peer = 0) or remote (peer = 1)
+ * end: "127.0.0.1" / "::1".  Returns 0 or CS_E_NET. */
+int net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port);
+
+/* Splits "[ADDR]:PORT", "ADDR:PORT" or "PORT" into host (may be empty)
+ * and port; returns 0 or CS_E_INVAL. */
+int net_split_hostport(const char *s, char *host, size_t hostlen,
+    char *port, size_t portlen);
+
+/* Monotonic milliseconds: the clock of the socket layer and the tools. */
+uint64_t net_now_ms(void);
+
+#endif

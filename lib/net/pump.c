@@ -1,0 +1,219 @@
+/* pump.c - drive an association over a socket (see pump.h). */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "core/alloc.h"
+#include "core/ul_assoc.h"
+#include "net/net.h"
+#include "net/pump.h"
+#include "core/banned.h"
+
+int
+pump_init(struct pump *p, int fd, struct ul_assoc *a)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = fd;
+	p->a = a;
+	p->payload_fd = -1;
+	p->rbuf = cs_malloc(PUMP_RBUF);
+	return p->rbuf != NULL ? 0 : CS_E_NOMEM;
+}
+
+void
+pump_release(struct pump *p)
+{
+	cs_free(p->rbuf);
+	p->rbuf = NULL;
+}
+
+void
+pump_set_payload_file(struct pump *p, int fd, off_t offset)
+{
+	p->payload_fd = fd;
+	p->payload_off = offset;
+}
+
+static void
+transport_closed(struct pump *p)
+{
+	if (p->closed)
+		return;
+	p->closed = 1;
+	shutdown(p->fd, SHUT_RDWR);
+	ul_transport_closed(p->a, net_now_ms());
+}
+
+/*
+ * Writes what can be written now without blocking.  Returns 1 if output
+ * remains, 0 if all is written, or a negative code.
+ */
+static int
+write_some(struct pump *p, struct cs_err *err)
+{
+	for (;;) {
+		const uint8_t *out;
+		size_t n = ul_out_peek(p->a, &out);
+		size_t owed = ul_out_payload_owed(p->a);
+		ssize_t w;
+
+		if (n > 0) {
+			/* MSG_MORE: a PDV header is followed at once by its
+			 * payload; let the kernel put both in one segment. */
+			w = send(p->fd, out, n,
+			    MSG_NOSIGNAL | (owed > 0 ? MSG_MORE : 0));
+		} else if (owed > 0) {
+			if (p->payload_fd < 0)
+				return cs_err_set(err, CS_E_FATAL,
+				    "payload owed but no payload file set");
+			w = sendfile(p->fd, p->payload_fd, &p->payload_off,
+			    owed);
+			if (w == 0)
+				return cs_err_set(err, CS_E_IO,
+				    "file ended before its dataset was sent");
+			if (w > 0) {
+				ul_out_payload_sent(p->a, (size_t)w);
+				p->bytes_out += (uint64_t)w;
+				continue;
+			}
+		} else {
+			return 0;
+		}
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			if (n == 0 && owed > 0 && errno != EPIPE &&
+			    errno != ECONNRESET)
+				return cs_err_set(err, CS_E_IO,
+				    "cannot read the dataset to send: %s",
+				    strerror(errno));
+			cs_err_set(err, CS_E_NET, "connection lost: %s",
+			    strerror(errno));
+			transport_closed(p);
+			return CS_E_NET;
+		}
+		ul_out_consume(p->a, (size_t)w);
+		p->bytes_out += (uint64_t)w;
+	}
+}
+
+static int
+read_some(struct pump *p, struct cs_err *err)
+{
+	ssize_t r;
+	ssize_t used;
+
+	do
+		r = recv(p->fd, p->rbuf, PUMP_RBUF, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		cs_err_set(err, CS_E_NET, "connection lost: %s",
+		    strerror(errno));
+		transport_closed(p);
+		return 0;
+	}
+	if (r == 0) {
+		transport_closed(p);
+		return 0;
+	}
+	p->bytes_in += (uint64_t)r;
+	used = ul_recv(p->a, p->rbuf, (size_t)r, net_now_ms());
+	if (used < 0) {
+		const struct cs_err *e = ul_last_error(p->a);
+		return cs_err_set(err, (int)used, "%s",
+		    e && e->code ? e->msg : cs_strerror((int)used));
+	}
+	return 0;
+}
+
+static int
+association_over(struct pump *p)
+{
+	return p->closed || (ul_state(p->a) == 1);
+}
+
+int
+pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
+    struct cs_err *err)
+{
+	uint64_t start = net_now_ms();
+	uint64_t limit = timeout_ms > 0 ? start + (uint64_t)timeout_ms : 0;
+
+	for (;;) {
+		struct pollfd pfd;
+		int64_t dl;
+		uint64_t now;
+		int wait_ms = -1, rc, pending;
+
+		if (done != NULL && done(ctx))
+			return 0;
+		pending = p->closed ? 0 : write_some(p, err);
+		if (pending < 0 && pending != CS_E_NET)
+			return pending;
+		if (done != NULL && done(ctx))
+			return 0;
+		if (!p->closed && pending == 0 && ul_want_close(p->a)) {
+			transport_closed(p);
+		}
+		if (association_over(p)) {
+			if (done != NULL && done(ctx))
+				return 0;
+			if (done == NULL)
+				return 0;
+			if (err != NULL && err->code != 0)
+				return err->code;
+			return CS_E_CLOSED;
+		}
+		now = net_now_ms();
+		dl = ul_next_deadline(p->a);
+		if (dl >= 0)
+			wait_ms = (uint64_t)dl <= now ? 0 : (int)((uint64_t)dl - now);
+		if (limit) {
+			if (now >= limit)
+				return cs_err_set(err, CS_E_TIMEOUT,
+				    "no answer from the peer within %d ms",
+				    timeout_ms);
+			if (wait_ms < 0 || (uint64_t)wait_ms > limit - now)
+				wait_ms = (int)(limit - now);
+		}
+		pfd.fd = p->fd;
+		pfd.events = POLLIN | (pending > 0 ? POLLOUT : 0);
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, wait_ms);
+		if (rc < 0 && errno != EINTR)
+			return cs_err_set(err, CS_E_NET, "poll: %s",
+			    strerror(errno));
+		if (rc > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+			rc = read_some(p, err);
+			if (rc < 0)
+				return rc;
+		}
+		now = net_now_ms();
+		dl = ul_next_deadline(p->a);
+		if (dl >= 0 && (uint64_t)dl <= now)
+			ul_tick(p->a, now);
+	}
+}
+
+static int
+flushed(void *ctx)
+{
+	struct pump *p = ctx;
+	const uint8_t *out;
+
+	return ul_out_peek(p->a, &out) == 0 && ul_out_payload_owed(p->a) == 0;
+}
+
+int
+pump_flush(struct pump *p, int timeout_ms, struct cs_err *err)
+{
+	return pump_run(p, flushed, p, timeout_ms, err);
+}
