@@ -153,7 +153,7 @@ fuzz-replay-bins: $(FUZZ_REPLAY)
 .PHONY: fuzz-replay-bins
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g -O1
 fuzz:
-	$(MAKE) BUILD=build/fuzzobj CFLAGS='-g -O1' SANITIZE=address,undefined \
+	$(MAKE) BUILD=build/fuzzobj CFLAGS='-g -O1 -fsanitize=fuzzer-no-link' SANITIZE=address,undefined \
 		build/fuzzobj/libcstore.a
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_NAMES); do \
@@ -176,8 +176,8 @@ deps:
 	@scripts/install-deps
 check: deps
 	@$(MAKE) --no-print-directory test
-test: all $(BUILD)/unit-tests $(FUZZ_REPLAY)
-	@BUILD=$(BUILD) CSTORE_BIN=$(abspath $(BIN)) scripts/run-check
+test: all $(BUILD)/unit-tests $(FUZZ_REPLAY) test-tools
+	@BUILD=$(BUILD) CSTORE_SANITIZE=$(SANITIZE) CSTORE_BIN=$(abspath $(BIN)) CSTORE_TOOLS=$(abspath $(BUILD))/tests/tools scripts/run-check
 demo: deps
 	@$(MAKE) --no-print-directory all
 	scripts/demo

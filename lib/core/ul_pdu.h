@@ -15,8 +15,10 @@
  *   rejected with CS_E_INVAL on encode;
  *   UL_MAX_ROLE, UL_MAX_EXT, UL_MAX_CEXT sub-items of each kind: further
  *   ones are ignored on decode;
- *   UIDs at most 64 characters, AE titles 16 (trailing spaces trimmed on
- *   decode, padded with spaces on encode).
+ *   UIDs at most 64 characters, AE titles 16 (leading and trailing
+ *   spaces trimmed on decode, PS3.8 9.3.2; padded with spaces on encode).
+ * What the decoders accept leniently and what they refuse is listed at
+ * the top of ul_pdu.c.
  */
 #ifndef CS_CORE_UL_PDU_H
 #define CS_CORE_UL_PDU_H
@@ -194,6 +196,16 @@ int ul_next_pdv(struct rd *body, struct ul_pdv *pdv, struct cs_err *err);
  * Encoders: append one whole PDU, header included, to w.  Return 0, or
  * CS_E_INVAL for values the standard forbids (even PCID, UID over 64,
  * too many contexts), or the writer's error (CS_E_TOOBIG/CS_E_NOMEM).
+ * On CS_E_INVAL nothing is appended.
+ *
+ * RQ/AC: the Maximum Length sub-item is always written (max_pdu, 0 = no
+ * limit; has_max_pdu is ignored) and impl_class_uid is required (PS3.7
+ * D.3.3.1-2); an empty app_context means UL_APP_CONTEXT; protocol_version
+ * 0 means 1.  RQ: 1-16 character called/calling AE titles, 1..UL_MAX_TS
+ * transfer syntaxes per context, unique odd ids.  AC: ac->pc[i].result
+ * 0-4, n_ts 1 when accepted (0 or 1 otherwise: a rejected context sends
+ * an empty transfer syntax sub-item when n_ts is 0); no common extended
+ * negotiation; the user identity sub-item sent is the AC form.
  */
 int ul_encode_assoc_rq(struct wr *w, const struct ul_assoc_params *p);
 int ul_encode_assoc_ac(struct wr *w, const struct ul_assoc_params *p);
@@ -220,5 +232,9 @@ const char *ul_pdu_name(uint8_t type);
 const char *ul_rj_reason_text(uint8_t source, uint8_t reason);
 const char *ul_abort_reason_text(uint8_t source, uint8_t reason);
 const char *ul_pc_result_text(uint8_t result);
+/* RJ result ("rejected permanent"), RJ source and A-ABORT source words. */
+const char *ul_rj_result_text(uint8_t result);
+const char *ul_rj_source_text(uint8_t source);
+const char *ul_abort_source_text(uint8_t source);
 
 #endif

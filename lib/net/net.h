@@ -44,5 +44,7 @@ int net_split_hostport(const char *s, char *host, size_t hostlen,
 
 /* Monotonic milliseconds: the clock of the socket layer and the tools. */
 uint64_t net_now_ms(void);
+/* The same clock in microseconds, for timings shown to people. */
+uint64_t net_now_us(void);
 
 #endif

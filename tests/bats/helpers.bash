@@ -4,6 +4,7 @@
 # Servers started here are recorded by PID and stopped in teardown; every
 # wait has a deadline.
 
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
@@ -132,4 +133,24 @@ JSON
 	done
 	echo "Orthanc did not answer within 10 s" >&2
 	return 1
+}
+
+CSTORE_TOOLS=${CSTORE_TOOLS:-$CSTORE_ROOT/build/tests/tools}
+export CSTORE_TOOLS
+
+# start_stub MODE [FILE]: tests/tools/tcp-stub on a loopback port; sets
+# STUB_PORT and STUB_PID.  MODE close | silent | send FILE.
+start_stub() {
+	local pf=$BATS_TEST_TMPDIR/stub.port
+	rm -f "$pf"
+	"$CSTORE_TOOLS/tcp-stub" "$@" "$pf" &
+	STUB_PID=$!
+	track_pid "$STUB_PID"
+	local i
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	STUB_PORT=$(cat "$pf")
+	[ -n "$STUB_PORT" ]
 }

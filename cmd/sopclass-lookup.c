@@ -1,0 +1,357 @@
+/*
+ * sopclass-lookup - looks up Storage SOP classes (and, with --all, every
+ * well-known UID) by UID, keyword or words of the name.  Offline: reads
+ * only the registry compiled into lib/core and, with --file, the head of a
+ * DICOM file.
+ */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/sopclass.h"
+#include "core/uid.h"
+#include "dcmfile/part10.h"
+
+enum out_mode { OUT_TSV, OUT_JSON, OUT_UID, OUT_KEYWORD };
+
+static enum out_mode out_mode = OUT_TSV;
+static int opt_all;
+
+static const char usage_text[] =
+    "Usage: %s [-a] [-j | -k | -u] [-f file] [query ...]\n"
+    "       %s -l [-a] [-j | -k | -u]\n"
+    "       %s -F n [-a] [-u]\n";
+
+static void
+usage(FILE *f)
+{
+	const char *p = cli_progname();
+
+	fprintf(f, usage_text, p, p, p);
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	fputs("Looks up DICOM Storage SOP classes by UID, keyword or name.\n"
+	    "A query that is a UID or a keyword (any case, or a known alias)\n"
+	    "prints its entry; anything else searches keywords and names.\n"
+	    "Without a query, reads one query per line of standard input.\n\n"
+	    "  -a, --all         every well-known UID (transfer syntaxes...), with its type\n"
+	    "  -f, --file file   look up the SOP Class UID of a DICOM file\n"
+	    "  -F, --field n     filter stdin: append the keyword of tab-separated field n\n"
+	    "  -j, --json        JSON lines instead of tab-separated fields\n"
+	    "  -k, --keyword     print only the keyword\n"
+	    "  -l, --list        print the whole registry\n"
+	    "  -u, --uid         print only the UID\n"
+	    "  -h, --help        print this help and exit\n"
+	    "  -V, --version     print the version and exit\n\n"
+	    "Output: UID, keyword, name, Part 3 annex (and type with --all).\n"
+	    "Exit status: 0 every query found, 1 some not found, 2 usage.\n",
+	    stdout);
+	exit(EXIT_OK);
+}
+
+static void
+print_entry(const struct uid_entry *e, const char *annex)
+{
+	char name[512];
+	json_object *o;
+
+	snprintf(name, sizeof(name), "%s%s", e->name,
+	    e->retired ? " (Retired)" : "");
+	switch (out_mode) {
+	case OUT_UID:
+		puts(e->uid);
+		break;
+	case OUT_KEYWORD:
+		puts(e->keyword);
+		break;
+	case OUT_JSON:
+		o = json_object_new_object();
+		json_object_object_add(o, "uid", json_object_new_string(e->uid));
+		json_object_object_add(o, "keyword",
+		    json_object_new_string(e->keyword));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		json_object_object_add(o, "annex", json_object_new_string(annex));
+		json_object_object_add(o, "type", json_object_new_string(e->type));
+		json_object_object_add(o, "retired",
+		    json_object_new_boolean(e->retired));
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		break;
+	case OUT_TSV: {
+		const char *f[5] = { e->uid, e->keyword, name, annex, e->type };
+
+		cli_tsv_line(stdout, opt_all ? 5 : 4, f);
+		break;
+	}
+	}
+}
+
+static void
+print_sopclass(const struct sopclass *sc, void *ctx)
+{
+	struct uid_entry e = { sc->uid, sc->keyword, sc->name,
+		UID_TYPE_STORAGE, sc->retired };
+
+	(void)ctx;
+	print_entry(&e, sc->annex);
+}
+
+static void
+print_other(const struct uid_entry *e, void *ctx)
+{
+	(void)ctx;
+	print_entry(e, "");
+}
+
+/* Names close matches of a query that found nothing, on stderr. */
+static void
+suggest(const char *q)
+{
+	const struct sopclass *near[3];
+	size_t i, n;
+
+	/* the closest only: one edit away if any, else two */
+	n = sopclass_suggest(q, 1, near, 3);
+	if (n == 0)
+		n = sopclass_suggest(q, 2, near, 3);
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s: did you mean %s (%s)?\n", cli_progname(),
+		    uid_looks_like(q) ? near[i]->uid : near[i]->keyword,
+		    uid_looks_like(q) ? near[i]->keyword : near[i]->uid);
+}
+
+/* Exact lookup of a UID or keyword in the registries in use. */
+static int
+exact(const char *q, struct uid_entry *e, const char **annex)
+{
+	const struct sopclass *sc = uid_looks_like(q) ? sopclass_by_uid(q) :
+	    sopclass_by_keyword(q);
+
+	if (sc != NULL) {
+		*e = (struct uid_entry){ sc->uid, sc->keyword, sc->name,
+			UID_TYPE_STORAGE, sc->retired };
+		*annex = sc->annex;
+		return 0;
+	}
+	*annex = "";
+	if (!opt_all)
+		return -1;
+	return uid_looks_like(q) ? uid_lookup(q, e) : uid_lookup_keyword(q, e);
+}
+
+/* One query; returns 0 when found, 1 when not. */
+static int
+lookup(const char *q)
+{
+	struct uid_entry e;
+	const char *annex;
+	size_t n;
+
+	if (exact(q, &e, &annex) == 0) {
+		print_entry(&e, annex);
+		return 0;
+	}
+	if (uid_looks_like(q) && uid_by_uid(q) != NULL) {
+		const struct uid_entry *o = uid_by_uid(q);
+
+		fprintf(stderr, "%s: '%s': not a Storage SOP Class but the %s %s "
+		    "(see --all)\n", cli_progname(), q, o->type, o->keyword);
+		return 1;
+	}
+	if (uid_looks_like(q)) {
+		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), q,
+		    !uid_is_valid(q) ? "not a valid UID (PS3.5 9.1)" :
+		    opt_all ? "unknown UID" : "not a known Storage SOP Class UID");
+		suggest(q);
+		return 1;
+	}
+	n = sopclass_search(q, print_sopclass, NULL);
+	if (opt_all)
+		n += uid_search(q, print_other, NULL);
+	if (n > 0)
+		return 0;
+	fprintf(stderr, "%s: '%s': no match\n", cli_progname(), q);
+	suggest(q);
+	return 1;
+}
+
+static int
+lookup_file(const char *path)
+{
+	struct part10_info info;
+	struct cs_err err = { 0, "" };
+
+	if (part10_probe_path(path, 0, &info, &err) < 0) {
+		/* I/O messages already name the path */
+		if (err.code == CS_E_IO)
+			fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+		else
+			fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path,
+			    err.msg);
+		return 1;
+	}
+	return lookup(info.sop_class);
+}
+
+/* Strips leading and trailing blanks (and a CR) in place. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* --field N: pass each line through with the keyword (or UID) appended. */
+static int
+filter(long field)
+{
+	char *line = NULL, *copy, *f[64];
+	size_t cap = 0, lineno = 0;
+	struct uid_entry e;
+	const char *annex, *add;
+	int rc = 0, nf;
+	long len;
+
+	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		copy = strdup(line);
+		if (copy == NULL) {
+			fprintf(stderr, "%s: out of memory\n", cli_progname());
+			exit(EXIT_INTERNAL);
+		}
+		nf = cli_split_tabs(copy, f, 64);
+		add = "";
+		if (field > nf) {
+			fprintf(stderr, "%s: line %zu: no field %ld (%d fields)\n",
+			    cli_progname(), lineno, field, nf);
+			rc = 1;
+		} else if (exact(trim(f[field - 1]), &e, &annex) == 0) {
+			add = out_mode == OUT_UID ? e.uid : e.keyword;
+		} else {
+			fprintf(stderr, "%s: line %zu: '%s': not found\n",
+			    cli_progname(), lineno, f[field - 1]);
+			rc = 1;
+		}
+		printf("%s\t%s\n", line, add);
+		free(copy);
+	}
+	free(line);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "field", required_argument, NULL, 'F' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "keyword", no_argument, NULL, 'k' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "uid", no_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char **files;
+	char *line = NULL, *q;
+	size_t cap = 0, nfiles = 0, i, nq = 0;
+	long field = 0;
+	int c, list = 0, nmodes = 0, rc = 0;
+
+	files = calloc((size_t)argc, sizeof(*files));
+	if (files == NULL)
+		return EXIT_INTERNAL;
+	while ((c = getopt_long(argc, argv, "aF:f:hjkluV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			opt_all = 1;
+			break;
+		case 'F':
+			field = cli_parse_num(optarg, 1, 64, "field");
+			break;
+		case 'f':
+			files[nfiles++] = optarg;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'j':
+			out_mode = OUT_JSON;
+			nmodes++;
+			break;
+		case 'k':
+			out_mode = OUT_KEYWORD;
+			nmodes++;
+			break;
+		case 'l':
+			list = 1;
+			break;
+		case 'u':
+			out_mode = OUT_UID;
+			nmodes++;
+			break;
+		case 'V':
+			cli_print_version();
+			break;
+		default:
+			cli_help_hint();
+			exit(EXIT_USAGE);
+		}
+	}
+	if (nmodes > 1)
+		cli_usage_error("--json, --keyword and --uid exclude each other");
+	if (list && (optind < argc || nfiles > 0 || field > 0))
+		cli_usage_error("--list takes no query, --file or --field");
+	if (field > 0 && (optind < argc || nfiles > 0 || out_mode == OUT_JSON))
+		cli_usage_error("--field reads standard input: no query, --file or --json");
+
+	if (list) {
+		for (i = 0; i < sopclass_count(); i++)
+			print_sopclass(sopclass_at(i), NULL);
+		for (i = 0; opt_all && i < uid_count(); i++)
+			print_other(uid_at(i), NULL);
+	} else if (field > 0) {
+		rc = filter(field);
+	} else if (optind < argc || nfiles > 0) {
+		for (i = 0; i < nfiles; i++)
+			rc |= lookup_file(files[i]);
+		for (; optind < argc; optind++)
+			rc |= lookup(argv[optind]);
+	} else {
+		while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
+			q = trim(line);
+			if (*q == '\0')
+				continue;
+			nq++;
+			rc |= lookup(q);
+		}
+		if (nq == 0)
+			cli_usage_error("no query given and none on standard input");
+	}
+	free(line);
+	free(files);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("sopclass-lookup: cannot write the output");
+		return EXIT_OUTPUT;
+	}
+	return rc ? EXIT_NO : EXIT_OK;
+}

@@ -1,0 +1,205 @@
+/*
+ * storescu.h - libstorescu: a Storage and Verification SCU.
+ *
+ * Every function returns 0 or a negative CS_E_* code (cstore.h) with
+ * detail in the caller's struct cs_err.  The library never prints, exits
+ * or changes signal handling; trace lines go to the config's callback.
+ * Pointers in the config are borrowed for the duration of each call.
+ */
+#ifndef CSTORE_STORESCU_H
+#define CSTORE_STORESCU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A line of -d/--trace output (no newline), for the caller to print. */
+typedef void (*storescu_log_fn)(void *user, const char *line);
+
+struct storescu_config {
+	const char *host;        /* name or address of the peer */
+	const char *port;        /* port number or service name */
+	const char *calling_ae;  /* ours; NULL = "DCMSEND" */
+	const char *called_ae;   /* the peer's; NULL = "ANY-SCP" */
+	uint32_t max_pdu;        /* advertised max PDU length; 0 = no limit */
+	int connect_timeout_ms;  /* 0 = the operating system's limit */
+	int acse_timeout_ms;     /* association negotiation and release */
+	int dimse_timeout_ms;    /* waiting for each response; 0 = none */
+	storescu_log_fn trace;   /* every PDU and DIMSE message, or NULL */
+	void *trace_user;
+};
+
+struct storescu_echo_result {
+	uint16_t status;          /* of the C-ECHO-RSP */
+	unsigned connect_us;      /* TCP connection set up (microseconds) */
+	unsigned assoc_us;        /* connection + association negotiated */
+	unsigned echo_us;         /* C-ECHO round trip */
+	uint32_t peer_max_pdu;    /* 0 = the peer set no limit */
+	char peer_impl_class_uid[65];
+	char peer_impl_version[17];
+	/* On CS_E_REJECTED: the A-ASSOCIATE-RJ fields. */
+	uint8_t rj_result, rj_source, rj_reason;
+};
+
+/*
+ * Verifies a peer: associates proposing Verification, sends a C-ECHO-RQ
+ * and releases.  Returns 0 when the peer answered (the status may still
+ * be a failure: check r->status), or CS_E_UNREACHABLE / CS_E_TIMEOUT
+ * (cannot connect, or no answer in time), CS_E_REJECTED (the
+ * association was rejected; r->rj_* say why), CS_E_ABORTED / CS_E_CLOSED
+ * / CS_E_PROTO (aborted, vanished or broke the protocol), CS_E_NOMEM.
+ */
+CS_EXPORT int storescu_echo(const struct storescu_config *cfg,
+    struct storescu_echo_result *r, struct cs_err *err);
+
+
+/* ---- sending files (C-STORE, PS3.4 Annex B) ------------------------ */
+
+
+/* What happened to one input.  The TSV word of each is in storescu_outcome_word(). */
+enum storescu_outcome {
+	STORESCU_STORED = 0,   /* the peer answered Success */
+	STORESCU_WARNING,      /* the peer answered a Warning: stored */
+	STORESCU_FAILED,       /* the peer answered a failure (or other) status */
+	STORESCU_UNREADABLE,   /* cannot be opened or read ("unreadable") */
+	STORESCU_NOTDICOM,     /* not a DICOM file or data set ("notdicom") */
+	STORESCU_TRUNCATED,    /* ends inside an element ("truncated") */
+	STORESCU_NOCONTEXT,    /* no accepted context fits it ("nocontext") */
+	STORESCU_TRANSCODE,    /* conversion to an accepted syntax failed ("transcodefail") */
+	STORESCU_ABORTED,      /* the association ended before its response ("aborted") */
+	STORESCU_NOTSENT,      /* its association could not be (re)opened, or ended before it was tried ("notsent") */
+	STORESCU_RESUMED,      /* skipped: the --resume log has it stored ("resumed") */
+	STORESCU_PLANNED,      /* dry run: would be sent ("planned") */
+};
+
+/*
+ * The word for an outcome ("unreadable"...); "stored", "warning" and
+ * "failed" for the three outcomes that carry a DIMSE status, which the
+ * TSV output prints as 4 hex digits instead.  Static string.
+ */
+CS_EXPORT const char *storescu_outcome_word(enum storescu_outcome o);
+/* 1 when the outcome means the input is on the peer (stored, warning, resumed). */
+CS_EXPORT int storescu_outcome_stored(enum storescu_outcome o);
+
+/*
+ * The result of one input, passed to storescu_send_opts.on_result.  Every
+ * pointer is valid during the callback only; strings are "" when unknown.
+ */
+struct storescu_result {
+	const char *path;
+	size_t index;              /* of the input in the paths array */
+	enum storescu_outcome outcome;
+	int has_status;            /* 1: status holds the peer's C-STORE-RSP status */
+	uint16_t status;
+	const char *sop_class;     /* of the data set (the meta's when it has none) */
+	const char *sop_instance;
+	const char *ts_original;   /* the file's transfer syntax */
+	const char *ts_sent;       /* the one it went in ("" when not sent) */
+	int transcoded;            /* 1: converted from ts_original to ts_sent */
+	uint64_t bytes;            /* data set bytes sent */
+	const char *error_comment; /* the peer's Error Comment (0000,0902) */
+	const char *detail;        /* why, in words: local reason, notes */
+	unsigned assoc;            /* association number, 1-based; 0 = none */
+	unsigned attempts;         /* sends of this input (> 1 after retries) */
+	unsigned ms;               /* from opening the file to the response */
+};
+
+/* One presentation context of a planned association (dry run). */
+#define STORESCU_MAX_TS 16
+struct storescu_plan_pc {
+	uint8_t pcid;
+	const char *abstract_syntax;
+	unsigned n_ts;
+	const char *ts[STORESCU_MAX_TS];
+	/* With probe: the peer's answer (PS3.8 Table 9-18 result). */
+	int probed;
+	uint8_t result;            /* 0 acceptance, 1-4 rejection reasons */
+	const char *accepted_ts;   /* "" unless accepted */
+};
+
+/* One planned association, passed to storescu_send_opts.on_plan. */
+struct storescu_plan_assoc {
+	unsigned assoc;            /* 1-based */
+	unsigned lane;             /* 0-based -j lane */
+	size_t files;
+	uint64_t bytes;
+	unsigned n_pc;
+	const struct storescu_plan_pc *pc;
+	/* With probe: 0, or the negative code of a failed negotiation with
+	 * detail (rejection reason...) in probe_error. */
+	int probe_rc;
+	const char *probe_error;
+};
+
+/* Progress so far (for an updating progress line). */
+struct storescu_progress {
+	size_t files_done, files_total;
+	uint64_t bytes_done, bytes_total;
+	uint64_t elapsed_us;
+};
+
+struct storescu_send_opts {
+	int no_transcode;          /* never convert: such files get "nocontext" */
+	int allow_lossy;           /* lossy conversion allowed (else lossless only) */
+	unsigned jobs;             /* parallel associations, 1-256; 0 = 1 */
+	size_t per_assoc;          /* files per association; 0 = no limit */
+	unsigned retries;          /* extra attempts on transient failures */
+	unsigned retry_delay_ms;   /* first backoff delay, doubled each time (cap 60 s) */
+	const char *resume_log;    /* previous output: inputs stored there are skipped */
+	int dry_run;               /* plan only: on_plan per association, "planned" lines */
+	int probe;                 /* with dry_run: negotiate each context set, then release */
+	/*
+	 * Called once per input, in the order results arrive, from one
+	 * thread at a time (the library serialises the calls with -j).
+	 */
+	void (*on_result)(void *user, const struct storescu_result *r);
+	void (*on_plan)(void *user, const struct storescu_plan_assoc *a);
+	/* After each input, serialised like on_result; may be NULL. */
+	void (*on_progress)(void *user, const struct storescu_progress *p);
+	/* Notes for -v (associations opened, retries); may be NULL. */
+	storescu_log_fn on_note;
+	void *user;
+};
+
+struct storescu_summary {
+	size_t inputs;
+	size_t stored, warning;    /* stored with Success / with a Warning */
+	size_t failed;             /* not stored: failure status, nocontext, aborted, notsent, transcodefail */
+	size_t skipped;            /* not tried: unreadable, notdicom, truncated, resumed */
+	size_t resumed;            /* of skipped: in the resume log */
+	size_t transcoded;
+	unsigned associations;     /* opened successfully */
+	uint64_t bytes;            /* data set bytes stored */
+	uint64_t elapsed_us;
+};
+
+/*
+ * Sends the n files paths[] (already expanded: directories and lists are
+ * the caller's business) to cfg's peer: probes each file (SOP class,
+ * instance, transfer syntax; nothing else is parsed), plans presentation
+ * contexts and associations (lib/storescu/propose.h), and sends each file
+ * over an association that accepted its class, as is (streamed from the
+ * file with sendfile) or converted with GDCM to an accepted syntax.
+ * Every input gets exactly one on_result call.
+ *
+ * Returns 0 when every association that was needed worked (files may
+ * still have failed: see sum), or the worst failure of an association,
+ * in this order: CS_E_ABORTED / CS_E_CLOSED / CS_E_PROTO / CS_E_NET (an
+ * association ended or broke mid-way), CS_E_REJECTED (rejected, or none
+ * of its contexts accepted), CS_E_UNREACHABLE / CS_E_TIMEOUT; or before
+ * any sending, CS_E_INVAL (bad options), CS_E_IO (the resume log cannot
+ * be read), CS_E_NOMEM.  Detail in err.
+ */
+CS_EXPORT int storescu_send(const struct storescu_config *cfg,
+    const struct storescu_send_opts *opts, const char *const *paths,
+    size_t n, struct storescu_summary *sum, struct cs_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,180 @@
+/*
+ * ds_scan.h - an incremental scanner of a dataset's top-level elements.
+ *
+ * The receiver feeds the dataset bytes of a C-STORE exactly as they
+ * arrive (any split, down to one byte).  The scanner copies the values
+ * of a few chosen top-level tags (the UIDs and whatever the file layout
+ * needs) and skips everything else without buffering it: values by
+ * length, undefined-length sequences and items by walking their
+ * structure, encapsulated pixel data fragment by fragment.  Its state is
+ * one fixed-size struct, so memory stays flat whatever the dataset size;
+ * it never allocates.
+ *
+ * Encodings (PS3.5 A.1-A.4, chosen once at init): Implicit VR Little
+ * Endian, Explicit VR Little Endian (also every encapsulated transfer
+ * syntax) and Explicit VR Big Endian.  Deflated datasets cannot be
+ * scanned (ds_scan_enc_for_ts says so); callers fall back.
+ *
+ * Malformed input latches an error (a negative code and a message); the
+ * scanner never reads outside the chunk it is given.
+ *
+ * Ownership: struct ds_scan is caller-owned (embed it, no _release
+ * needed).  Chunks are borrowed for the call and never kept.  Pointers
+ * returned by ds_scan_value live as long as the struct and stay valid
+ * until the next ds_scan_init.
+ */
+#ifndef CS_CORE_DS_SCAN_H
+#define CS_CORE_DS_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+
+/* A tag as one number: group in the high 16 bits. */
+#define DS_TAG(g, e) (((uint32_t)(g) << 16) | (uint32_t)(e))
+#define DS_TAG_GROUP(t) ((uint16_t)((t) >> 16))
+#define DS_TAG_ELEM(t) ((uint16_t)((t)&0xffffu))
+
+/* Tags the receiver usually asks for (PS3.6). */
+#define DS_TAG_SOP_CLASS_UID DS_TAG(0x0008, 0x0016)
+#define DS_TAG_SOP_INSTANCE_UID DS_TAG(0x0008, 0x0018)
+#define DS_TAG_STUDY_DATE DS_TAG(0x0008, 0x0020)
+#define DS_TAG_ACCESSION_NUMBER DS_TAG(0x0008, 0x0050)
+#define DS_TAG_MODALITY DS_TAG(0x0008, 0x0060)
+#define DS_TAG_PATIENT_ID DS_TAG(0x0010, 0x0020)
+#define DS_TAG_STUDY_INSTANCE_UID DS_TAG(0x0020, 0x000d)
+#define DS_TAG_SERIES_INSTANCE_UID DS_TAG(0x0020, 0x000e)
+#define DS_TAG_SERIES_NUMBER DS_TAG(0x0020, 0x0011)
+#define DS_TAG_INSTANCE_NUMBER DS_TAG(0x0020, 0x0013)
+
+/* Limits: tags per scan, bytes kept per value, nesting levels. */
+#define DS_SCAN_MAX_TAGS 16
+#define DS_SCAN_VALUE_MAX 256
+#define DS_SCAN_MAX_DEPTH 32
+
+enum ds_enc {
+	DS_ENC_IVR_LE = 1, /* Implicit VR Little Endian (PS3.5 A.1) */
+	DS_ENC_EVR_LE = 2, /* Explicit VR Little Endian (A.2, A.4) */
+	DS_ENC_EVR_BE = 3  /* Explicit VR Big Endian (A.3, retired) */
+};
+
+/* ds_scan_init opts */
+/*
+ * Stop once every requested tag has been seen, or a top-level tag past
+ * the highest requested one has started (PS3.5 7.1: top-level elements
+ * come in ascending tag order).  Later chunks are then ignored unread,
+ * so the rest of the dataset is not checked.  Without this flag the
+ * whole dataset is walked and ds_scan_finish checks that it ended on an
+ * element boundary.
+ */
+#define DS_SCAN_STOP_EARLY 0x1u
+
+/* ds_scan_value flags */
+#define DS_SCAN_F_PRESENT 0x1u /* the element occurred at the top level */
+/*
+ * The value was longer than DS_SCAN_VALUE_MAX (only its first bytes are
+ * kept) or had undefined length (nothing kept).  Never compare such a
+ * value with a UID: use ds_scan_equals.
+ */
+#define DS_SCAN_F_TOOLONG 0x2u
+
+/* ds_scan_feed result when DS_SCAN_STOP_EARLY has nothing more to find. */
+#define DS_SCAN_DONE 1
+
+struct ds_scan_slot {
+	uint32_t tag;
+	unsigned flags;
+	size_t len;                         /* bytes kept in val */
+	char val[DS_SCAN_VALUE_MAX + 1];    /* NUL-terminated */
+};
+
+/* All fields are private; use the functions below. */
+struct ds_scan {
+	enum ds_enc enc;
+	unsigned opts;
+	int state;
+	struct cs_err err;       /* the latched error, if any */
+	uint64_t pos;            /* dataset bytes consumed */
+	uint64_t elem_pos;       /* offset of the current element header */
+	uint8_t hdr[12];         /* element header being assembled */
+	size_t hlen, hneed;
+	uint32_t tag;            /* current element */
+	uint32_t remain;         /* value bytes left to capture or skip */
+	struct ds_scan_slot *cur; /* slot being captured, or NULL */
+	unsigned depth;          /* 0: top-level dataset */
+	uint8_t lvl_kind[DS_SCAN_MAX_DEPTH + 1];
+	uint8_t lvl_enc[DS_SCAN_MAX_DEPTH + 1];
+	uint32_t max_tag;        /* highest requested tag */
+	unsigned nslots, nseen;
+	struct ds_scan_slot slot[DS_SCAN_MAX_TAGS];
+};
+
+/*
+ * Sets *enc to the dataset encoding of the transfer syntax ts_uid.
+ * Every standard transfer syntax (prefix 1.2.840.10008.1.2) other than
+ * Implicit VR LE and Explicit VR BE encodes its dataset in Explicit VR
+ * LE (PS3.5 A.4).  Returns 0, or CS_E_UNSUPPORTED for the deflated ones
+ * (1.2.840.10008.1.2.1.99, .4.95, .4.205: the dataset is compressed) and
+ * for non-standard UIDs, whose encoding we cannot know; CS_E_INVAL for
+ * NULL.
+ */
+int ds_scan_enc_for_ts(const char *ts_uid, enum ds_enc *enc);
+
+/*
+ * Prepares s to scan one dataset in encoding enc, keeping the values of
+ * the ntags tags in tags (duplicates allowed, order free).  opts: 0 or
+ * DS_SCAN_STOP_EARLY.  Returns 0, or CS_E_INVAL (bad enc, more than
+ * DS_SCAN_MAX_TAGS distinct tags, a tag of group FFFE) with detail in
+ * err.  May be called again on the same struct to scan another dataset.
+ */
+int ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
+    size_t ntags, unsigned opts, struct cs_err *err);
+
+/*
+ * Scans the next n bytes of the dataset.  Returns 0 (give me more),
+ * DS_SCAN_DONE (DS_SCAN_STOP_EARLY only: nothing left to find, further
+ * chunks are ignored), or a negative code, latched so that every later
+ * call returns it again, with detail in err:
+ *   CS_E_PROTO  malformed element (bad VR, undefined length where not
+ *               allowed, an item or delimiter out of place, a duplicate
+ *               requested tag, an element overrunning its item);
+ *   CS_E_TOOBIG nesting deeper than DS_SCAN_MAX_DEPTH.
+ */
+int ds_scan_feed(struct ds_scan *s, const void *p, size_t n,
+    struct cs_err *err);
+
+/*
+ * Tells the scanner that the dataset has ended.  Returns 0 if it ended
+ * between two top-level elements (or the scan had stopped early),
+ * CS_E_TRUNCATED if it ended inside an element or an open sequence, or
+ * the latched error.  Detail in err.
+ */
+int ds_scan_finish(struct ds_scan *s, struct cs_err *err);
+
+/* True once DS_SCAN_STOP_EARLY has found everything it can. */
+bool ds_scan_done(const struct ds_scan *s);
+
+/* Number of dataset bytes consumed so far (stops growing when done). */
+uint64_t ds_scan_offset(const struct ds_scan *s);
+
+/*
+ * Returns the captured value of tag with leading spaces and trailing
+ * spaces and NULs removed (PS3.5 6.2 padding), NUL-terminated, or NULL
+ * if tag was not requested or did not occur (yet).  *lenp (if not NULL)
+ * gets its length, which counts any embedded NUL; *flagsp (if not NULL)
+ * gets DS_SCAN_F_* (0 when NULL is returned).  A DS_SCAN_F_TOOLONG value
+ * is only a prefix: fine for a file name, never for a comparison.
+ */
+const char *ds_scan_value(const struct ds_scan *s, uint32_t tag,
+    size_t *lenp, unsigned *flagsp);
+
+/*
+ * True if tag occurred with a value (trimmed as above) exactly equal to
+ * the string str: same length, no embedded NUL, not too long.  For the
+ * check that the dataset's SOP Class/Instance UIDs match the command.
+ */
+bool ds_scan_equals(const struct ds_scan *s, uint32_t tag, const char *str);
+
+#endif

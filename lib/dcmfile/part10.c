@@ -1,0 +1,991 @@
+/*
+ * part10.c - probe DICOM files (PS3.10 7.1 Part 10 files and bare
+ * datasets) for what a sender needs, and write File Meta Information.
+ *
+ * One pull parser reads bytes through a 4 KB window from a source (a
+ * memory buffer or a file read with pread), optionally through zlib for
+ * a Deflated dataset.  Values are skipped by length; sequences and items
+ * of undefined length (PS3.5 7.5) are walked item by item, nesting
+ * bounded.  Nothing is allocated but zlib's state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "dcmfile/part10.h"
+#include "core/banned.h"
+
+#define WIN 4096
+#define DEPTH_MAX 32
+#define INFLATE_MAX ((uint64_t)64 << 20)
+#define UNDEFINED 0xffffffffu
+#define TAG(g, e) (((uint32_t)(g) << 16) | (uint32_t)(e))
+
+/* Where raw bytes come from: fill buf from offset off, *got < n at EOF. */
+struct src {
+	int (*pread)(void *ctx, uint64_t off, uint8_t *buf, size_t n,
+	    size_t *got, struct cs_err *err);
+	void *ctx;
+	uint64_t size;
+};
+
+struct in {
+	const struct src *src;
+	struct cs_err *err;
+	uint64_t raw; /* next raw offset to fetch */
+	uint64_t pos; /* stream offset of win[wpos] */
+	size_t wlen, wpos;
+	int eof; /* nothing more after the window */
+	int deflate;
+	uint64_t inflated;
+	z_stream z;
+	uint8_t win[WIN];
+	uint8_t zin[WIN];
+};
+
+/* An element header (PS3.5 7.1.1-7.1.3). */
+struct elem {
+	uint16_t group, elem;
+	char vr[3];
+	uint32_t len;
+	uint64_t off; /* stream offset of the header */
+};
+
+/* How a dataset is encoded. */
+struct enc {
+	int explicit_vr;
+	int big;
+};
+
+static uint16_t
+get16(const uint8_t *p, int big)
+{
+	return big ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static uint32_t
+get32(const uint8_t *p, int big)
+{
+	if (big)
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[1] << 8 | p[0];
+}
+
+/* PS3.5 Table 6.2-1: the value representations. */
+static const char vr_all[] = "AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV";
+/* PS3.5 7.1.2: VRs with 2 reserved bytes and a 32-bit length. */
+static const char vr_long[] = "OBODOFOLOVOWSQSVUCUNURUTUV";
+
+static int
+vr_in(const char *list, uint8_t a, uint8_t b)
+{
+	size_t i;
+
+	for (i = 0; list[i] != '\0'; i += 2)
+		if (list[i] == a && list[i + 1] == b)
+			return 1;
+	return 0;
+}
+
+static int
+is_vr(uint8_t a, uint8_t b)
+{
+	return vr_in(vr_all, a, b);
+}
+
+/* ---- the byte stream ------------------------------------------------ */
+
+static void
+in_init(struct in *in, const struct src *src, struct cs_err *err)
+{
+	memset(in, 0, offsetof(struct in, win));
+	in->src = src;
+	in->err = err;
+}
+
+static void
+in_release(struct in *in)
+{
+	if (in->deflate) {
+		inflateEnd(&in->z);
+		in->deflate = 0;
+	}
+}
+
+/* Switches to the raw-deflated dataset starting at the current offset. */
+static int
+in_start_inflate(struct in *in)
+{
+	int zr;
+
+	in->raw = in->pos;
+	in->wlen = in->wpos = 0;
+	in->eof = 0;
+	in->pos = 0;
+	memset(&in->z, 0, sizeof(in->z));
+	/* PS3.5 A.5: deflate (RFC 1951) without a zlib header: windowBits < 0. */
+	zr = inflateInit2(&in->z, -MAX_WBITS);
+	if (zr == Z_MEM_ERROR)
+		return cs_err_set(in->err, CS_E_NOMEM, "cannot start inflating: out of memory");
+	if (zr != Z_OK)
+		return cs_err_set(in->err, CS_E_NOTDICOM, "cannot start inflating: zlib error %d", zr);
+	in->deflate = 1;
+	return 0;
+}
+
+static int
+in_inflate_some(struct in *in)
+{
+	size_t room = WIN - in->wlen, made;
+	int zr;
+
+	if (in->z.avail_in == 0 && in->raw < in->src->size) {
+		uint64_t left = in->src->size - in->raw;
+		size_t want = left < WIN ? (size_t)left : WIN, got = 0;
+		int rc;
+
+		rc = in->src->pread(in->src->ctx, in->raw, in->zin, want, &got,
+		    in->err);
+		if (rc < 0)
+			return rc;
+		in->raw += got;
+		if (got == 0)
+			in->raw = in->src->size; /* the file shrank under us */
+		in->z.next_in = in->zin;
+		in->z.avail_in = (uInt)got;
+	}
+	/*
+	 * Inflate even without new input: zlib may still hold output that
+	 * did not fit last time.  No progress at the end of the input is
+	 * Z_BUF_ERROR below: a deflate stream cut short.
+	 */
+	in->z.next_out = in->win + in->wlen;
+	in->z.avail_out = (uInt)room;
+	zr = inflate(&in->z, Z_NO_FLUSH);
+	made = room - in->z.avail_out;
+	in->wlen += made;
+	in->inflated += made;
+	switch (zr) {
+	case Z_OK:
+		break;
+	case Z_STREAM_END:
+		in->eof = 1;
+		break;
+	case Z_BUF_ERROR:
+		if (made == 0 && in->z.avail_in == 0 && in->raw >= in->src->size)
+			in->eof = 1;
+		break;
+	case Z_MEM_ERROR:
+		return cs_err_set(in->err, CS_E_NOMEM, "cannot inflate the dataset: out of memory");
+	default:
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "corrupt Deflated dataset: %s",
+		    in->z.msg != NULL ? in->z.msg : "inflate failed");
+	}
+	if (in->inflated > INFLATE_MAX)
+		return cs_err_set(in->err, CS_E_TOOBIG,
+		    "Deflated dataset inflates past %llu bytes before its UIDs",
+		    (unsigned long long)INFLATE_MAX);
+	return 0;
+}
+
+/* Tries to have need (<= WIN) bytes in the window; returns 0 or error. */
+static int
+in_fill(struct in *in, size_t need)
+{
+	size_t have = in->wlen - in->wpos;
+	int rc;
+
+	if (have >= need || in->eof)
+		return 0;
+	memmove(in->win, in->win + in->wpos, have);
+	in->wlen = have;
+	in->wpos = 0;
+	while (in->wlen < need && !in->eof) {
+		if (in->deflate) {
+			if ((rc = in_inflate_some(in)) < 0)
+				return rc;
+			continue;
+		}
+		uint64_t left = in->src->size - in->raw;
+		size_t want = WIN - in->wlen, got = 0;
+
+		if (want > left)
+			want = (size_t)left;
+		if (want > 0) {
+			rc = in->src->pread(in->src->ctx, in->raw,
+			    in->win + in->wlen, want, &got, in->err);
+			if (rc < 0)
+				return rc;
+		}
+		if (got == 0) {
+			in->eof = 1;
+			break;
+		}
+		in->raw += got;
+		in->wlen += got;
+	}
+	return 0;
+}
+
+static size_t
+in_avail(const struct in *in)
+{
+	return in->wlen - in->wpos;
+}
+
+static const uint8_t *
+in_ptr(const struct in *in)
+{
+	return in->win + in->wpos;
+}
+
+static void
+in_take(struct in *in, size_t n)
+{
+	in->wpos += n;
+	in->pos += n;
+}
+
+/* Skips n bytes; CS_E_TRUNCATED (no message) if the stream ends first. */
+static int
+in_skip(struct in *in, uint64_t n)
+{
+	size_t have = in_avail(in);
+	int rc;
+
+	if (n <= have) {
+		in_take(in, (size_t)n);
+		return 0;
+	}
+	in_take(in, have);
+	n -= have;
+	if (!in->deflate) {
+		uint64_t left = in->src->size - in->raw;
+
+		in->wlen = in->wpos = 0;
+		if (n > left) {
+			in->pos += left;
+			in->raw = in->src->size;
+			in->eof = 1;
+			return CS_E_TRUNCATED;
+		}
+		in->raw += n;
+		in->pos += n;
+		return 0;
+	}
+	while (n > 0) {
+		if ((rc = in_fill(in, 1)) < 0)
+			return rc;
+		have = in_avail(in);
+		if (have == 0)
+			return CS_E_TRUNCATED;
+		if (have > n)
+			have = (size_t)n;
+		in_take(in, have);
+		n -= have;
+	}
+	return 0;
+}
+
+/* ---- elements ------------------------------------------------------- */
+
+/*
+ * Reads an element header.  *end is set when the stream ends cleanly
+ * before it.  Items and delimiters (group FFFE) have no VR in any
+ * transfer syntax (PS3.5 7.5).
+ */
+static int
+read_header(struct in *in, const struct enc *enc, struct elem *e, int *end)
+{
+	const uint8_t *p;
+	size_t avail, hlen = 8;
+	int rc;
+
+	*end = 0;
+	e->off = in->pos;
+	if ((rc = in_fill(in, 12)) < 0)
+		return rc;
+	avail = in_avail(in);
+	if (avail == 0) {
+		*end = 1;
+		return 0;
+	}
+	if (avail < 8)
+		goto trunc;
+	p = in_ptr(in);
+	e->group = get16(p, enc->big);
+	e->elem = get16(p + 2, enc->big);
+	e->vr[0] = e->vr[2] = '\0';
+	if (e->group == 0xfffe || !enc->explicit_vr) {
+		e->len = get32(p + 4, enc->big);
+	} else {
+		if (!is_vr(p[4], p[5]))
+			return cs_err_set(in->err, CS_E_NOTDICOM,
+			    "invalid VR in element (%04X,%04X) at offset %llu",
+			    e->group, e->elem, (unsigned long long)e->off);
+		e->vr[0] = (char)p[4];
+		e->vr[1] = (char)p[5];
+		if (vr_in(vr_long, p[4], p[5])) {
+			if (avail < 12)
+				goto trunc;
+			e->len = get32(p + 8, enc->big);
+			hlen = 12;
+		} else {
+			e->len = get16(p + 6, enc->big);
+		}
+	}
+	in_take(in, hlen);
+	return 0;
+trunc:
+	return cs_err_set(in->err, CS_E_TRUNCATED,
+	    "truncated element header at offset %llu",
+	    (unsigned long long)e->off);
+}
+
+static int skip_value(struct in *in, const struct enc *enc,
+    const struct elem *e, int depth);
+
+/* Skips the items of a sequence of undefined length, up to (FFFE,E0DD). */
+static int
+skip_sequence(struct in *in, const struct enc *enc, const struct elem *sq,
+    int depth)
+{
+	struct elem it, e;
+	int rc, end;
+
+	if (depth > DEPTH_MAX)
+		return cs_err_set(in->err, CS_E_TOOBIG,
+		    "sequences nested deeper than %d levels at offset %llu",
+		    DEPTH_MAX, (unsigned long long)sq->off);
+	for (;;) {
+		struct enc item_enc = *enc;
+
+		item_enc.explicit_vr = 0; /* item tags carry no VR */
+		if ((rc = read_header(in, &item_enc, &it, &end)) < 0)
+			return rc;
+		if (end)
+			return cs_err_set(in->err, CS_E_TRUNCATED,
+			    "truncated sequence (%04X,%04X) at offset %llu: no delimiter",
+			    sq->group, sq->elem, (unsigned long long)sq->off);
+		if (TAG(it.group, it.elem) == TAG(0xfffe, 0xe0dd))
+			return 0;
+		if (TAG(it.group, it.elem) != TAG(0xfffe, 0xe000))
+			return cs_err_set(in->err, CS_E_NOTDICOM,
+			    "expected an item in sequence (%04X,%04X), found (%04X,%04X) at offset %llu",
+			    sq->group, sq->elem, it.group, it.elem,
+			    (unsigned long long)it.off);
+		if (it.len != UNDEFINED) {
+			if ((rc = in_skip(in, it.len)) < 0)
+				goto trunc;
+			continue;
+		}
+		/* an item of undefined length ends with (FFFE,E00D) */
+		for (;;) {
+			if ((rc = read_header(in, enc, &e, &end)) < 0)
+				return rc;
+			if (end)
+				goto trunc;
+			if (TAG(e.group, e.elem) == TAG(0xfffe, 0xe00d))
+				break;
+			if (e.group == 0xfffe)
+				return cs_err_set(in->err, CS_E_NOTDICOM,
+				    "unexpected (%04X,%04X) inside an item at offset %llu",
+				    e.group, e.elem, (unsigned long long)e.off);
+			if ((rc = skip_value(in, enc, &e, depth + 1)) < 0)
+				return rc;
+		}
+	}
+trunc:
+	return cs_err_set(in->err, rc < 0 ? rc : CS_E_TRUNCATED,
+	    "truncated item of sequence (%04X,%04X) at offset %llu",
+	    sq->group, sq->elem, (unsigned long long)it.off);
+}
+
+/* Skips the value of e, walking it if its length is undefined. */
+static int
+skip_value(struct in *in, const struct enc *enc, const struct elem *e,
+    int depth)
+{
+	int rc;
+
+	if (e->len != UNDEFINED) {
+		if ((rc = in_skip(in, e->len)) < 0)
+			return cs_err_set(in->err, rc,
+			    "truncated value of (%04X,%04X) at offset %llu: %lu bytes announced",
+			    e->group, e->elem, (unsigned long long)e->off,
+			    (unsigned long)e->len);
+		return 0;
+	}
+	if (e->group == 0xfffe)
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "unexpected item tag (%04X,%04X) at offset %llu",
+		    e->group, e->elem, (unsigned long long)e->off);
+	if (!enc->explicit_vr || strcmp(e->vr, "SQ") == 0 ||
+	    strcmp(e->vr, "OB") == 0 || strcmp(e->vr, "OW") == 0)
+		/* SQ (PS3.5 7.5.2), or encapsulated pixel data (A.4) */
+		return skip_sequence(in, enc, e, depth);
+	if (strcmp(e->vr, "UN") == 0) {
+		/* PS3.5 6.2.2: UN of undefined length holds Implicit VR LE */
+		static const struct enc ivrle = { 0, 0 };
+
+		return skip_sequence(in, &ivrle, e, depth);
+	}
+	return cs_err_set(in->err, CS_E_NOTDICOM,
+	    "undefined length for VR %s in (%04X,%04X) at offset %llu", e->vr,
+	    e->group, e->elem, (unsigned long long)e->off);
+}
+
+/*
+ * Reads a text value into dst (cap bytes with the NUL), dropping
+ * trailing NUL and space padding (PS3.5 6.2).  A value longer than cap-1
+ * after trimming sets *toolong; its first bytes are kept.
+ */
+static int
+read_text(struct in *in, const struct elem *e, char *dst, size_t cap,
+    int *toolong)
+{
+	size_t n = e->len < 256 ? e->len : 256, i;
+	const uint8_t *p;
+	int rc;
+
+	*toolong = 0;
+	if (e->len == UNDEFINED)
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "undefined length for (%04X,%04X) at offset %llu", e->group,
+		    e->elem, (unsigned long long)e->off);
+	if ((rc = in_fill(in, n)) < 0)
+		return rc;
+	if (in_avail(in) < n)
+		return cs_err_set(in->err, CS_E_TRUNCATED,
+		    "truncated value of (%04X,%04X) at offset %llu",
+		    e->group, e->elem, (unsigned long long)e->off);
+	p = in_ptr(in);
+	while (n > 0 && (p[n - 1] == '\0' || p[n - 1] == ' '))
+		n--;
+	if (n >= cap || e->len > 256) {
+		*toolong = 1;
+		if (n >= cap)
+			n = cap - 1;
+	}
+	for (i = 0; i < n; i++)
+		dst[i] = (char)p[i];
+	dst[n] = '\0';
+	if ((rc = in_skip(in, e->len)) < 0)
+		return cs_err_set(in->err, rc,
+		    "truncated value of (%04X,%04X) at offset %llu",
+		    e->group, e->elem, (unsigned long long)e->off);
+	return 0;
+}
+
+/* Reads a UI value: at most 64 printable characters (PS3.5 9.1). */
+static int
+read_uid(struct in *in, const struct elem *e, const char *name, char *dst)
+{
+	int rc, toolong;
+	size_t i;
+
+	if ((rc = read_text(in, e, dst, PART10_UID_MAX + 1, &toolong)) < 0)
+		return rc;
+	if (toolong)
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "invalid '%s' (%04X,%04X): %lu bytes, more than %d",
+		    name, e->group, e->elem, (unsigned long)e->len,
+		    PART10_UID_MAX);
+	for (i = 0; dst[i] != '\0'; i++)
+		if (dst[i] <= ' ' || dst[i] > '~' || dst[i] == '\\')
+			return cs_err_set(in->err, CS_E_NOTDICOM,
+			    "invalid '%s' (%04X,%04X): byte 0x%02x at %zu",
+			    name, e->group, e->elem, (unsigned)(uint8_t)dst[i], i);
+	return 0;
+}
+
+/* ---- File Meta Information (PS3.10 7.1) ---------------------------- */
+
+static int
+parse_meta(struct in *in, struct part10_info *info)
+{
+	static const struct enc evrle = { 1, 0 };
+	uint64_t gl_end = 0;
+	int have_gl = 0, rc, end, toolong;
+	struct elem e;
+
+	for (;;) {
+		if ((rc = in_fill(in, 8)) < 0)
+			return rc;
+		if (in_avail(in) == 0)
+			break;
+		if (have_gl && in->pos >= gl_end &&
+		    strcmp(info->ts_uid, PART10_TS_DEFLATED) == 0)
+			break; /* compressed bytes follow: do not peek */
+		if (in_avail(in) >= 2 && get16(in_ptr(in), 0) != 0x0002)
+			break;
+		if ((rc = read_header(in, &evrle, &e, &end)) < 0)
+			return cs_err_set(in->err, rc,
+			    "truncated File Meta Information at offset %llu",
+			    (unsigned long long)e.off);
+		if (end)
+			break;
+		if (e.len == UNDEFINED)
+			return cs_err_set(in->err, CS_E_NOTDICOM,
+			    "undefined length in File Meta Information (0002,%04X)",
+			    e.elem);
+		switch (e.elem) {
+		case 0x0000:
+			if (e.len != 4) {
+				rc = skip_value(in, &evrle, &e, 0);
+				break;
+			}
+			if ((rc = in_fill(in, 4)) < 0)
+				return rc;
+			if (in_avail(in) < 4) {
+				rc = CS_E_TRUNCATED;
+				break;
+			}
+			gl_end = in->pos + 4 + get32(in_ptr(in), 0);
+			have_gl = 1;
+			in_take(in, 4);
+			break;
+		case 0x0002:
+			rc = read_uid(in, &e, "Media Storage SOP Class UID",
+			    info->meta_sop_class);
+			break;
+		case 0x0003:
+			rc = read_uid(in, &e, "Media Storage SOP Instance UID",
+			    info->meta_sop_instance);
+			break;
+		case 0x0010:
+			rc = read_uid(in, &e, "Transfer Syntax UID", info->ts_uid);
+			break;
+		case 0x0012:
+			rc = read_uid(in, &e, "Implementation Class UID",
+			    info->impl_class_uid);
+			break;
+		case 0x0013:
+			rc = read_text(in, &e, info->impl_version,
+			    sizeof(info->impl_version), &toolong);
+			break;
+		case 0x0016:
+			rc = read_text(in, &e, info->source_ae,
+			    sizeof(info->source_ae), &toolong);
+			break;
+		default:
+			rc = skip_value(in, &evrle, &e, 0);
+			break;
+		}
+		if (rc < 0)
+			return cs_err_set(in->err, rc,
+			    "truncated File Meta Information in (0002,%04X) at offset %llu",
+			    e.elem, (unsigned long long)e.off);
+	}
+	if (have_gl && in->pos < gl_end && in_avail(in) == 0 && in->eof)
+		return cs_err_set(in->err, CS_E_TRUNCATED,
+		    "truncated File Meta Information: ends at offset %llu, its group length says %llu",
+		    (unsigned long long)in->pos, (unsigned long long)gl_end);
+	if (!have_gl || gl_end != in->pos)
+		info->flags |= PART10_F_GROUP_LENGTH;
+	return 0;
+}
+
+/* ---- the dataset ---------------------------------------------------- */
+
+/*
+ * Guesses the encoding of a dataset from its first element: group 0008
+ * read little-endian, then an explicit VR or not; or group 0008 read
+ * big-endian with an explicit VR.  Returns 0 when unrecognised.
+ */
+static int
+sniff(const uint8_t *p, size_t n, struct enc *enc)
+{
+	if (n < 8)
+		return 0;
+	if (get16(p, 0) == 0x0008) {
+		enc->big = 0;
+		enc->explicit_vr = is_vr(p[4], p[5]);
+		return 1;
+	}
+	if (get16(p, 1) == 0x0008 && is_vr(p[4], p[5])) {
+		enc->big = 1;
+		enc->explicit_vr = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+enc_ts(const struct enc *enc)
+{
+	if (enc->big)
+		return PART10_TS_EVRBE;
+	return enc->explicit_vr ? PART10_TS_EVRLE : PART10_TS_IVRLE;
+}
+
+static int
+scan_dataset(struct in *in, const struct enc *enc, unsigned opts,
+    char *cls, char *inst)
+{
+	struct elem e;
+	int rc, end;
+
+	for (;;) {
+		if ((rc = read_header(in, enc, &e, &end)) < 0)
+			return rc;
+		if (end)
+			return 0;
+		if (e.group == 0xfffe)
+			return cs_err_set(in->err, CS_E_NOTDICOM,
+			    "item tag (%04X,%04X) at the top level at offset %llu",
+			    e.group, e.elem, (unsigned long long)e.off);
+		if (!(opts & PART10_O_VERIFY) &&
+		    TAG(e.group, e.elem) > TAG(0x0008, 0x0018))
+			return 0;
+		if (TAG(e.group, e.elem) == TAG(0x0008, 0x0016))
+			rc = read_uid(in, &e, "SOP Class UID", cls);
+		else if (TAG(e.group, e.elem) == TAG(0x0008, 0x0018))
+			rc = read_uid(in, &e, "SOP Instance UID", inst);
+		else
+			rc = skip_value(in, enc, &e, 0);
+		if (rc < 0)
+			return rc;
+		if (!(opts & PART10_O_VERIFY) &&
+		    TAG(e.group, e.elem) == TAG(0x0008, 0x0018))
+			return 0;
+	}
+}
+
+static void
+copy_uid(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+
+	memcpy(dst, src, n + 1);
+}
+
+static int
+probe(const struct src *src, unsigned opts, struct part10_info *info,
+    struct cs_err *err)
+{
+	struct in *in, inbuf;
+	struct enc enc = { 1, 0 };
+	char cls[PART10_UID_MAX + 1] = "", inst[PART10_UID_MAX + 1] = "";
+	const uint8_t *p;
+	int rc;
+
+	in = &inbuf;
+	memset(info, 0, sizeof(*info));
+	info->file_size = src->size;
+	in_init(in, src, err);
+	if ((rc = in_fill(in, 132 + 8)) < 0)
+		goto out;
+	p = in_ptr(in);
+	if (in_avail(in) >= 132 + 6 && memcmp(p + 128, "DICM", 4) == 0) {
+		/* PS3.10 7.1: 128-byte preamble, then the "DICM" prefix */
+		info->kind = PART10_FILE;
+		info->meta_offset = 132;
+	} else if (in_avail(in) >= 8 && get16(p, 0) == 0x0002 &&
+	    is_vr(p[4], p[5])) {
+		info->kind = PART10_FILE;
+		info->flags |= PART10_F_NO_PREAMBLE;
+	} else if (in_avail(in) >= 12 && memcmp(p, "DICM", 4) == 0 &&
+	    get16(p + 4, 0) == 0x0002) {
+		info->kind = PART10_FILE;
+		info->flags |= PART10_F_NO_PREAMBLE;
+		info->meta_offset = 4;
+	} else if (sniff(p, in_avail(in), &enc)) {
+		info->kind = PART10_BARE;
+		copy_uid(info->ts_uid, enc_ts(&enc));
+	} else if (in_avail(in) > 128 && in_avail(in) < 132 + 6 &&
+	    memcmp(p + 128, "DICM", in_avail(in) - 128 < 4 ?
+	    in_avail(in) - 128 : 4) == 0) {
+		rc = cs_err_set(err, CS_E_TRUNCATED,
+		    "truncated after the preamble: %llu bytes",
+		    (unsigned long long)src->size);
+		goto out;
+	} else {
+		rc = cs_err_set(err, CS_E_NOTDICOM, src->size == 0 ? "empty file" :
+		    "no DICM prefix, File Meta Information or dataset at the start");
+		goto out;
+	}
+
+	if (info->kind == PART10_FILE) {
+		in_take(in, (size_t)info->meta_offset);
+		if ((rc = parse_meta(in, info)) < 0)
+			goto out;
+		info->dataset_offset = in->pos;
+		if (info->dataset_offset >= src->size) {
+			/* PS3.10 7.1: the meta is followed by a dataset */
+			rc = cs_err_set(err, CS_E_TRUNCATED,
+			    "truncated after the File Meta Information: no dataset");
+			goto out;
+		}
+		if (strcmp(info->ts_uid, PART10_TS_IVRLE) == 0)
+			enc.explicit_vr = 0;
+		else if (strcmp(info->ts_uid, PART10_TS_EVRBE) == 0)
+			enc.big = 1;
+		else if (strcmp(info->ts_uid, PART10_TS_DEFLATED) == 0 &&
+		    (rc = in_start_inflate(in)) < 0)
+			goto out;
+		/* every other (encapsulated) syntax is Explicit VR LE: PS3.5 A.4 */
+		if ((rc = in_fill(in, 8)) < 0)
+			goto out;
+		p = in_ptr(in);
+		if (info->ts_uid[0] == '\0') {
+			struct enc guess;
+
+			info->flags |= PART10_F_TS_DETECTED;
+			if (sniff(p, in_avail(in), &guess))
+				enc = guess;
+			copy_uid(info->ts_uid, enc_ts(&enc));
+		} else if (in_avail(in) >= 8 && get16(p, enc.big) != 0xfffe &&
+		    is_vr(p[4], p[5]) != enc.explicit_vr) {
+			/* the meta lies about VR encoding: follow the bytes */
+			info->flags |= PART10_F_TS_MISMATCH;
+			enc.explicit_vr = !enc.explicit_vr;
+		}
+	}
+	if ((rc = scan_dataset(in, &enc, in->deflate ? 0 : opts, cls, inst)) < 0)
+		goto out;
+	if ((opts & PART10_O_VERIFY) && !in->deflate)
+		info->flags |= PART10_F_VERIFIED;
+
+	if (cls[0] != '\0') {
+		copy_uid(info->sop_class, cls);
+		if (info->meta_sop_class[0] != '\0' &&
+		    strcmp(cls, info->meta_sop_class) != 0)
+			info->flags |= PART10_F_CLASS_MISMATCH;
+	} else if (info->meta_sop_class[0] != '\0') {
+		copy_uid(info->sop_class, info->meta_sop_class);
+		info->flags |= PART10_F_CLASS_FROM_META;
+	} else {
+		rc = cs_err_set(err, CS_E_NOTDICOM, "no 'SOP Class UID' (0008,0016)");
+		goto out;
+	}
+	if (inst[0] != '\0') {
+		copy_uid(info->sop_instance, inst);
+		if (info->meta_sop_instance[0] != '\0' &&
+		    strcmp(inst, info->meta_sop_instance) != 0)
+			info->flags |= PART10_F_INSTANCE_MISMATCH;
+	} else if (info->meta_sop_instance[0] != '\0') {
+		copy_uid(info->sop_instance, info->meta_sop_instance);
+		info->flags |= PART10_F_INSTANCE_FROM_META;
+	} else {
+		rc = cs_err_set(err, CS_E_NOTDICOM, "no 'SOP Instance UID' (0008,0018)");
+		goto out;
+	}
+	info->dataset_length = src->size - info->dataset_offset;
+	rc = 0;
+out:
+	in_release(in);
+	return rc;
+}
+
+/* ---- sources -------------------------------------------------------- */
+
+struct mem {
+	const uint8_t *p;
+};
+
+static int
+mem_pread(void *ctx, uint64_t off, uint8_t *buf, size_t n, size_t *got,
+    struct cs_err *err)
+{
+	const struct mem *m = ctx;
+
+	(void)err;
+	/* the caller never asks past src->size */
+	memcpy(buf, m->p + off, n);
+	*got = n;
+	return 0;
+}
+
+int
+part10_probe_mem(const void *p, size_t size, unsigned opts,
+    struct part10_info *info, struct cs_err *err)
+{
+	struct mem m = { p };
+	struct src src = { mem_pread, &m, size };
+
+	if (p == NULL && size > 0)
+		return cs_err_set(err, CS_E_INVAL, "no buffer");
+	return probe(&src, opts, info, err);
+}
+
+struct fd_ctx {
+	int fd;
+};
+
+static int
+fd_pread(void *ctx, uint64_t off, uint8_t *buf, size_t n, size_t *got,
+    struct cs_err *err)
+{
+	const struct fd_ctx *f = ctx;
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t r = pread(f->fd, buf + done, n - done,
+		    (off_t)(off + done));
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return cs_err_set(err, CS_E_IO, "cannot read at offset %llu: %s",
+			    (unsigned long long)(off + done), strerror(errno));
+		}
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	*got = done;
+	return 0;
+}
+
+int
+part10_probe_fd(int fd, unsigned opts, struct part10_info *info,
+    struct cs_err *err)
+{
+	struct fd_ctx f = { fd };
+	struct src src = { fd_pread, &f, 0 };
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return cs_err_set(err, CS_E_IO, "cannot stat: %s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return cs_err_set(err, CS_E_IO, "cannot read: %s", strerror(EISDIR));
+	src.size = (uint64_t)st.st_size;
+	return probe(&src, opts, info, err);
+}
+
+int
+part10_probe_path(const char *path, unsigned opts, struct part10_info *info,
+    struct cs_err *err)
+{
+	struct cs_err local = { 0, "" };
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s", path,
+		    strerror(errno));
+	rc = part10_probe_fd(fd, opts, info, &local);
+	close(fd);
+	if (rc < 0 && local.code != 0) {
+		if (local.code == CS_E_IO)
+			return cs_err_set(err, rc, "'%s': %s", path, local.msg);
+		return cs_err_set(err, rc, "%s", local.msg);
+	}
+	return rc;
+}
+
+const char *
+part10_kind_name(enum part10_kind kind)
+{
+	switch (kind) {
+	case PART10_FILE:
+		return "part10";
+	case PART10_BARE:
+		return "bare";
+	}
+	return "?";
+}
+
+/* ---- the writer ----------------------------------------------------- */
+
+static int
+uid_ok(const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	for (n = 0; s[n] != '\0'; n++)
+		if ((s[n] < '0' || s[n] > '9') && s[n] != '.')
+			return 0;
+	return n >= 1 && n <= PART10_UID_MAX;
+}
+
+static int
+sh_ok(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] < ' ' || s[n] > '~' || s[n] == '\\')
+			return 0;
+	return n <= PART10_SH_MAX;
+}
+
+/* Explicit VR LE element with a short (16-bit) length, padded to even. */
+static void
+put_text(struct wr *w, uint16_t elem, const char *vr, const char *s,
+    uint8_t pad)
+{
+	size_t n = strlen(s);
+
+	wr_le16(w, 0x0002);
+	wr_le16(w, elem);
+	wr_bytes(w, vr, 2);
+	wr_le16(w, (uint16_t)(n + (n & 1)));
+	wr_bytes(w, s, n);
+	if (n & 1)
+		wr_u8(w, pad);
+}
+
+int
+part10_write_meta(struct wr *w, const char *sop_class,
+    const char *sop_instance, const char *ts_uid, const char *impl_uid,
+    const char *impl_version, const char *source_ae, struct cs_err *err)
+{
+	static const uint8_t version[2] = { 0x00, 0x01 };
+	size_t start, gl_at;
+
+	if (!uid_ok(sop_class))
+		return cs_err_set(err, CS_E_INVAL, "invalid SOP Class UID for the meta header");
+	if (!uid_ok(sop_instance))
+		return cs_err_set(err, CS_E_INVAL, "invalid SOP Instance UID for the meta header");
+	if (!uid_ok(ts_uid))
+		return cs_err_set(err, CS_E_INVAL, "invalid Transfer Syntax UID for the meta header");
+	if (!uid_ok(impl_uid))
+		return cs_err_set(err, CS_E_INVAL, "invalid Implementation Class UID for the meta header");
+	if (impl_version != NULL && !sh_ok(impl_version))
+		return cs_err_set(err, CS_E_INVAL, "invalid Implementation Version Name '%s'", impl_version);
+	if (source_ae != NULL && !sh_ok(source_ae))
+		return cs_err_set(err, CS_E_INVAL, "invalid Source AE Title '%s'", source_ae);
+	if (w->err)
+		return cs_err_set(err, w->err, "cannot write the meta header: %s", cs_strerror(w->err));
+
+	start = w->len;
+	/* PS3.10 7.1: preamble (zeros when unused) and prefix */
+	wr_fill(w, 0, 128);
+	wr_bytes(w, "DICM", 4);
+	/* (0002,0000) UL File Meta Information Group Length */
+	wr_le16(w, 0x0002);
+	wr_le16(w, 0x0000);
+	wr_bytes(w, "UL", 2);
+	wr_le16(w, 4);
+	gl_at = w->len;
+	wr_le32(w, 0);
+	/* (0002,0001) OB version 00\01: reserved 2 bytes, 32-bit length */
+	wr_le16(w, 0x0002);
+	wr_le16(w, 0x0001);
+	wr_bytes(w, "OB", 2);
+	wr_le16(w, 0);
+	wr_le32(w, 2);
+	wr_bytes(w, version, 2);
+	put_text(w, 0x0002, "UI", sop_class, '\0');
+	put_text(w, 0x0003, "UI", sop_instance, '\0');
+	put_text(w, 0x0010, "UI", ts_uid, '\0');
+	put_text(w, 0x0012, "UI", impl_uid, '\0');
+	if (impl_version != NULL && impl_version[0] != '\0')
+		put_text(w, 0x0013, "SH", impl_version, ' ');
+	if (source_ae != NULL && source_ae[0] != '\0')
+		put_text(w, 0x0016, "AE", source_ae, ' ');
+	if (w->err)
+		return cs_err_set(err, w->err, "cannot write the meta header: %s", cs_strerror(w->err));
+	wr_patch_le32(w, gl_at, (uint32_t)(w->len - gl_at - 4));
+	return (int)(w->len - start);
+}

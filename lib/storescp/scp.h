@@ -1,0 +1,143 @@
+/*
+ * scp.h - internals of libstorescp shared by its files: the association
+ * policy (policy.c), the debugging behaviours (faults.c), one
+ * association (scp.c) and the server (server.c).  The public API is
+ * include/cstore/storescp.h.
+ *
+ * Ownership: struct scp_policy owns copies of everything it was built
+ * from (free with policy_release); every other pointer is borrowed.
+ */
+#ifndef CS_STORESCP_SCP_H
+#define CS_STORESCP_SCP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+#include "cstore/storescp.h"
+#include "core/ul_pdu.h"
+#include "storescp/layout.h"
+#include "storescp/sink_dir.h"
+
+/* --- policy.c ----------------------------------------------------------- */
+
+struct scp_allow {
+	char ae[UL_AE_MAX + 1];
+	char host[64]; /* "" = any host */
+};
+
+struct scp_policy {
+	char aet[UL_AE_MAX + 1];
+	int strict_aet;
+	size_t n_allow;
+	struct scp_allow *allow;
+	size_t n_classes;       /* 0: every storage class of the registry */
+	const char **classes;   /* UIDs (copies) */
+	size_t n_refused;
+	const char **refused;
+	size_t n_ts;            /* 0: every standard TS, the sender's order */
+	const char **ts;        /* in our order of preference */
+};
+
+/*
+ * Builds p from the config: resolves keywords, validates UIDs and AE
+ * titles, copies everything.  Returns 0, CS_E_INVAL (message names the
+ * value) or CS_E_NOMEM.
+ */
+int policy_init(struct scp_policy *p, const struct storescp_config *cfg,
+    struct cs_err *err);
+void policy_release(struct scp_policy *p);
+
+/* 1 when SOP class uid is accepted (Verification always is). */
+int policy_class_ok(const struct scp_policy *p, const char *uid);
+/* 1 when transfer syntax uid is accepted. */
+int policy_ts_ok(const struct scp_policy *p, const char *uid);
+
+/* policy_decide results */
+#define POLICY_ACCEPT 0
+#define POLICY_REJECT 1
+
+/*
+ * Decides an A-ASSOCIATE-RQ coming from numeric address peer_host: fills
+ * ac (answer to every proposed context: the accepted transfer syntax, or
+ * the PS3.8 Table 9-18 reason) and returns POLICY_ACCEPT, or fills rj
+ * (PS3.8 9.3.4: permanent, service user, reason 2 application context,
+ * 3 calling AE title, 7 called AE title) and returns POLICY_REJECT.
+ * why (size whysz) gets a one-line reason either way ("" when all is
+ * accepted).  An association whose contexts are all refused is still
+ * accepted: the sender learns which contexts were refused.
+ */
+int policy_decide(const struct scp_policy *p,
+    const struct ul_assoc_params *rq, const char *peer_host,
+    struct ul_assoc_params *ac, struct ul_assoc_rj *rj, char *why,
+    size_t whysz);
+
+/* --- faults.c ----------------------------------------------------------- */
+
+struct scp_faults {
+	struct storescp_faults f;
+	atomic_ulong stores; /* C-STOREs answered, server-wide */
+};
+
+void faults_init(struct scp_faults *s, const struct storescp_faults *f);
+/*
+ * The status to answer for the next C-STORE, given the status we would
+ * answer (computed).  Counts the C-STORE.  *forced is 1 when a fault
+ * chose the status (the object is then stored only if the forced status
+ * means stored).
+ */
+uint16_t faults_status(struct scp_faults *s, uint16_t computed, int *forced);
+/* 1 when the n-th C-STORE of an association (1-based) must be answered
+ * with an A-ABORT. */
+int faults_abort_now(const struct scp_faults *s, unsigned n);
+/* 1 and *rj filled when every association is to be rejected. */
+int faults_reject(const struct scp_faults *s, struct ul_assoc_rj *rj);
+
+/* --- server.c / scp.c ----------------------------------------------------- */
+
+struct storescp {
+	struct storescp_config cfg;
+	struct scp_policy policy;
+	struct scp_faults faults;
+	struct layout layout;
+	struct sink_root root;
+	int lfd;              /* listening socket */
+	int wake[2];          /* self-pipe: stop requests, association ends */
+	char host[64];
+	unsigned port;
+	atomic_int stop_requested; /* lock-free: set from signal handlers */
+	atomic_int hard_stop; /* grace over: abort what still runs */
+	int running;
+	pthread_mutex_t mu;   /* the fields below */
+	pthread_cond_t cv;
+	unsigned active;      /* association threads (serving or rejecting) */
+	unsigned serving;     /* associations counted against the limit */
+	unsigned next_id;
+	uint64_t ended;       /* associations finished */
+	struct storescp_stats stats;
+	uint64_t last_activity_ms; /* when the last association ended */
+	pthread_mutex_t exec_mu;
+	unsigned exec_running;
+};
+
+/*
+ * Serves one accepted connection fd to its end (closes fd).  over_limit:
+ * answer the association request with a transient rejection "local
+ * limit exceeded" (result 2, source 3, reason 2) instead.  Returns 1
+ * when the association was accepted, else 0.
+ */
+int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit);
+
+/* Logs through the config's callback at level (printf-style). */
+void scp_log(struct storescp *s, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Wakes storescp_run (an association ended, a limit may be reached). */
+void scp_wake(struct storescp *s);
+
+/* Runs cfg.exec_argv for path without waiting (exec.c). */
+void scp_exec(struct storescp *s, const char *path);
+
+#endif

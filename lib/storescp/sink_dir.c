@@ -1,0 +1,504 @@
+/* sink_dir.c - atomic writing of received objects (see sink_dir.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "dcmfile/part10.h"
+#include "storescp/sink_dir.h"
+
+#include "core/banned.h"
+
+/* Longest Part 10 header we ever write: 132 + six short elements. */
+#define META_MAX 4096
+/* Attempts at a fresh temporary name before giving up. */
+#define TMP_TRIES 100
+
+/* errno after a failed write/fsync/close: disk full is its own code */
+static int
+io_code(int e)
+{
+	return (e == ENOSPC || e == EDQUOT) ? CS_E_NOSPACE : CS_E_IO;
+}
+
+int
+sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
+{
+	size_t n = path != NULL ? strlen(path) : 0;
+	int e;
+
+	root->dirfd = -1;
+	root->path[0] = '\0';
+	if (n == 0 || n >= sizeof(root->path))
+		return cs_err_set(err, CS_E_INVAL, "invalid output directory "
+		    "name");
+	root->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root->dirfd < 0) {
+		e = errno;
+		return cs_err_set(err, CS_E_IO, "cannot open output directory "
+		    "'%s': %s", path, strerror(e));
+	}
+	/* fail at startup rather than on the first object */
+	if (faccessat(root->dirfd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+		e = errno;
+		close(root->dirfd);
+		root->dirfd = -1;
+		return cs_err_set(err, CS_E_IO, "cannot write output directory "
+		    "'%s': %s", path, strerror(e));
+	}
+	memcpy(root->path, path, n + 1);
+	return 0;
+}
+
+void
+sink_root_close(struct sink_root *root)
+{
+	if (root->dirfd >= 0)
+		close(root->dirfd);
+	root->dirfd = -1;
+}
+
+int
+sink_root_sweep(struct sink_root *root, unsigned max_age, time_t now,
+    unsigned *removed, struct cs_err *err)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, e;
+
+	if (removed != NULL)
+		*removed = 0;
+	/* a fresh descriptor: closedir closes it, and root's keeps no
+	 * directory stream position */
+	fd = openat(root->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return cs_err_set(err, CS_E_IO, "cannot read output directory "
+		    "'%s': %s", root->path, strerror(e));
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (strncmp(de->d_name, SINK_TMP_PREFIX,
+		    sizeof(SINK_TMP_PREFIX) - 1) != 0)
+			continue;
+		if (fstatat(root->dirfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (st.st_mtime > now || now - st.st_mtime < (time_t)max_age)
+			continue;
+		if (unlinkat(root->dirfd, de->d_name, 0) != 0) {
+			e = errno;
+			cs_err_set(err, CS_E_IO, "cannot remove stale '%s/%s': "
+			    "%s", root->path, de->d_name, strerror(e));
+			continue;
+		}
+		if (removed != NULL)
+			(*removed)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+sink_dup_parse(const char *word, enum sink_dup *dup, struct cs_err *err)
+{
+	static const char *const names[] = { "overwrite", "keep", "rename",
+		"reject" };
+	size_t i;
+
+	for (i = 0; word != NULL && i < sizeof(names) / sizeof(*names); i++) {
+		if (strcmp(word, names[i]) == 0) {
+			*dup = (enum sink_dup)i;
+			return 0;
+		}
+	}
+	return cs_err_set(err, CS_E_INVAL, "invalid duplicate policy '%s' "
+	    "(overwrite, keep, rename or reject)", word != NULL ? word : "");
+}
+
+/*
+ * A fresh random suffix.  Uniqueness comes from O_EXCL; randomness only
+ * keeps another local user from pre-creating the names we will try.
+ */
+static void
+tmp_name(char *out, size_t outsz)
+{
+	static const char set[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static atomic_ulong counter;
+	unsigned char r[12];
+	char suffix[sizeof(r) + 1];
+	size_t i;
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		/* entropy pool not ready: unique still, just guessable */
+		unsigned long v = (unsigned long)getpid() * 2654435761u ^
+		    atomic_fetch_add(&counter, 1) * 40503u ^
+		    (unsigned long)time(NULL);
+
+		for (i = 0; i < sizeof(r); i++) {
+			v = v * 6364136223846793005u + 1442695040888963407u;
+			r[i] = (unsigned char)(v >> 33);
+		}
+	}
+	for (i = 0; i < sizeof(r); i++)
+		suffix[i] = set[r[i] % (sizeof(set) - 1)];
+	suffix[sizeof(r)] = '\0';
+	snprintf(out, outsz, "%s%s", SINK_TMP_PREFIX, suffix);
+}
+
+static int
+write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
+{
+	while (n > 0) {
+		ssize_t w = write(s->fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			/* write(2) returning 0 for a regular file means no
+			 * progress is possible; treat it like EIO */
+			int e = w < 0 ? errno : EIO;
+
+			s->failed = 1;
+			return cs_err_set(err, io_code(e), "cannot write "
+			    "'%s/%s': %s", s->root->path, s->tmpname,
+			    strerror(e));
+		}
+		p += w;
+		n -= (size_t)w;
+		s->bytes += (uint64_t)w;
+	}
+	return 0;
+}
+
+int
+sink_begin(struct sink *s, const struct sink_root *root,
+    const struct sink_meta *meta, struct cs_err *err)
+{
+	struct wr w;
+	int i, rc, e = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	for (i = 0; i < TMP_TRIES; i++) {
+		tmp_name(s->tmpname, sizeof(s->tmpname));
+		s->fd = openat(root->dirfd, s->tmpname, O_WRONLY | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (s->fd >= 0 || (e = errno) != EEXIST)
+			break;
+	}
+	if (s->fd < 0) {
+		s->tmpname[0] = '\0';
+		return cs_err_set(err, io_code(e), "cannot create a file in "
+		    "'%s': %s", root->path, strerror(e));
+	}
+	s->root = root;
+	if (meta == NULL)
+		return 0;
+	wr_init(&w, META_MAX);
+	rc = part10_write_meta(&w, meta->sop_class, meta->sop_instance,
+	    meta->ts_uid, meta->impl_uid, meta->impl_version,
+	    meta->source_ae, err);
+	if (rc >= 0)
+		rc = write_all(s, w.p, w.len, err);
+	wr_release(&w);
+	if (rc < 0) {
+		if (rc == CS_E_TOOBIG) /* the writer's cap: our bug, not I/O */
+			rc = cs_err_set(err, CS_E_INVAL, "file meta "
+			    "information too long");
+		sink_abort(s);
+		return rc;
+	}
+	return 0;
+}
+
+int
+sink_write(struct sink *s, const void *p, size_t n, struct cs_err *err)
+{
+	if (s->root == NULL || s->fd < 0 || s->failed)
+		return cs_err_set(err, CS_E_STATE, "no file open for writing");
+	return write_all(s, p, n, err);
+}
+
+void
+sink_abort(struct sink *s)
+{
+	if (s->root == NULL)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->tmpname[0] != '\0')
+		unlinkat(s->root->dirfd, s->tmpname, 0);
+	s->fd = -1;
+	s->tmpname[0] = '\0';
+	s->root = NULL;
+}
+
+uint64_t
+sink_bytes(const struct sink *s)
+{
+	return s->bytes;
+}
+
+/*
+ * Checks relpath and returns the offset of its last component, or -1.
+ * Any layout_render result passes.
+ */
+static long
+check_relpath(const char *rel)
+{
+	size_t i = 0, start = 0, n = strlen(rel);
+
+	if (n == 0 || n >= PATH_MAX)
+		return -1;
+	for (i = 0; i <= n; i++) {
+		size_t len;
+
+		if (rel[i] != '/' && rel[i] != '\0')
+			continue;
+		len = i - start;
+		if (len == 0 || len > NAME_MAX ||
+		    (len == 1 && rel[start] == '.') ||
+		    (len == 2 && rel[start] == '.' && rel[start + 1] == '.') ||
+		    strncmp(rel + start, SINK_TMP_PREFIX,
+		    sizeof(SINK_TMP_PREFIX) - 1) == 0)
+			return -1;
+		if (rel[i] == '\0')
+			break;
+		start = i + 1;
+	}
+	return (long)start;
+}
+
+/*
+ * Walks (and creates) the directories of rel[0, end) from root, one
+ * component at a time.  Returns a descriptor of the last one (root's own
+ * dirfd if there is none: do not close it), or a negative code.
+ */
+static int
+open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
+    struct cs_err *err)
+{
+	char comp[NAME_MAX + 1];
+	int cur = s->root->dirfd, next, e;
+	size_t i = 0;
+
+	while (i < end) {
+		size_t j = i;
+
+		while (rel[j] != '/')
+			j++;
+		memcpy(comp, rel + i, j - i);
+		comp[j - i] = '\0';
+		if (mkdirat(cur, comp, 0755) == 0) {
+			/* make the new entry durable, as the file will be */
+			if ((flags & SINK_FSYNC) && fsync(cur) != 0) {
+				e = errno;
+				goto fail;
+			}
+		} else if (errno != EEXIST) {
+			e = errno;
+			goto fail;
+		}
+		/* O_NOFOLLOW: a symlink planted here must not take us out
+		 * of the output directory (open fails with ELOOP) */
+		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (next < 0) {
+			e = errno;
+			if (e == ELOOP || e == ENOTDIR) {
+				if (cur != s->root->dirfd)
+					close(cur);
+				return cs_err_set(err, CS_E_IO, "cannot store "
+				    "'%s/%s': '%.*s' is not a directory inside "
+				    "'%s'", s->root->path, rel, (int)j,
+				    rel, s->root->path);
+			}
+			goto fail;
+		}
+		if (cur != s->root->dirfd)
+			close(cur);
+		cur = next;
+		i = j + 1;
+	}
+	return cur;
+fail:
+	if (cur != s->root->dirfd)
+		close(cur);
+	return cs_err_set(err, io_code(e), "cannot create directory "
+	    "'%s/%.*s': %s", s->root->path, (int)(i + strlen(comp)), rel,
+	    strerror(e));
+}
+
+/*
+ * Moves the temporary file to name in dfd unless name exists: 0, or -1
+ * with errno (EEXIST when taken).  renameat2 is one atomic step; file
+ * systems without RENAME_NOREPLACE get link + unlink, also atomic
+ * against a concurrent writer of the same name.
+ */
+static int
+move_noreplace(struct sink *s, int dfd, const char *name)
+{
+	int e;
+
+	if (renameat2(s->root->dirfd, s->tmpname, dfd, name,
+	    RENAME_NOREPLACE) == 0)
+		return 0;
+	e = errno;
+	if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
+		return -1;
+	if (linkat(s->root->dirfd, s->tmpname, dfd, name, 0) != 0)
+		return -1;
+	/* stored; a leftover temporary name is only a second link */
+	unlinkat(s->root->dirfd, s->tmpname, 0);
+	return 0;
+}
+
+/* name.N.ext (or name.N if name has no extension) into out. */
+static int
+numbered(char *out, size_t outsz, const char *name, unsigned n)
+{
+	const char *dot = strrchr(name, '.');
+	int len;
+
+	if (dot == NULL || dot == name)
+		len = snprintf(out, outsz, "%s.%u", name, n);
+	else
+		len = snprintf(out, outsz, "%.*s.%u%s", (int)(dot - name),
+		    name, n, dot);
+	return len > 0 && (size_t)len < outsz ? 0 : -1;
+}
+
+static void
+final_path(const struct sink *s, char *final, size_t finalsz,
+    const char *rel, size_t dirlen, const char *name)
+{
+	const char *sep = "/";
+	size_t pl = strlen(s->root->path);
+
+	if (finalsz == 0)
+		return;
+	if (pl > 0 && s->root->path[pl - 1] == '/')
+		sep = "";
+	snprintf(final, finalsz, "%s%s%.*s%s", s->root->path, sep,
+	    (int)dirlen, rel, name);
+}
+
+int
+sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
+    unsigned flags, char *final, size_t finalsz, struct cs_err *err)
+{
+	char name[NAME_MAX + 1];
+	long base;
+	int dfd = -1, rc = 0, e;
+	unsigned n;
+
+	if (finalsz > 0)
+		final[0] = '\0';
+	if (s->root == NULL || s->fd < 0 || s->failed) {
+		sink_abort(s);
+		return cs_err_set(err, CS_E_STATE, "no complete file to store");
+	}
+	if (relpath == NULL || (base = check_relpath(relpath)) < 0) {
+		rc = cs_err_set(err, CS_E_INVAL, "invalid file name '%s'",
+		    relpath != NULL ? relpath : "");
+		goto out;
+	}
+	/* the data first, then the name that points at it */
+	if ((flags & SINK_FSYNC) && fsync(s->fd) != 0) {
+		e = errno;
+		rc = cs_err_set(err, io_code(e), "cannot fsync '%s/%s': %s",
+		    s->root->path, s->tmpname, strerror(e));
+		goto out;
+	}
+	/* close reports delayed write errors on some file systems (NFS) */
+	e = close(s->fd) != 0 ? errno : 0;
+	s->fd = -1;
+	if (e != 0) {
+		rc = cs_err_set(err, io_code(e), "cannot write '%s/%s': %s",
+		    s->root->path, s->tmpname, strerror(e));
+		goto out;
+	}
+	if ((dfd = open_parent(s, relpath, (size_t)base, flags, err)) < 0) {
+		rc = dfd;
+		goto out;
+	}
+	memcpy(name, relpath + base, strlen(relpath + base) + 1);
+	switch (dup) {
+	case SINK_DUP_OVERWRITE:
+		/* rename replaces a symlink itself, never its target */
+		if (renameat(s->root->dirfd, s->tmpname, dfd, name) != 0) {
+			e = errno;
+			goto syserr;
+		}
+		break;
+	case SINK_DUP_KEEP:
+	case SINK_DUP_REJECT:
+		if (move_noreplace(s, dfd, name) == 0)
+			break;
+		if ((e = errno) != EEXIST)
+			goto syserr;
+		rc = dup == SINK_DUP_KEEP ? SINK_KEPT : SINK_REJECTED;
+		break;
+	case SINK_DUP_RENAME:
+		for (n = 0; n <= SINK_RENAME_MAX; n++) {
+			if (n > 0 && numbered(name, sizeof(name),
+			    relpath + base, n) != 0) {
+				rc = cs_err_set(err, CS_E_IO, "cannot store "
+				    "'%s/%s': name too long to number",
+				    s->root->path, relpath);
+				goto out;
+			}
+			if (move_noreplace(s, dfd, name) == 0)
+				break;
+			if ((e = errno) != EEXIST)
+				goto syserr;
+		}
+		if (n > SINK_RENAME_MAX) {
+			rc = cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
+			    "%d numbered names taken", s->root->path, relpath,
+			    SINK_RENAME_MAX);
+			goto out;
+		}
+		break;
+	default:
+		rc = cs_err_set(err, CS_E_INVAL, "invalid duplicate policy %d",
+		    (int)dup);
+		goto out;
+	}
+	final_path(s, final, finalsz, relpath, (size_t)base, name);
+	if (rc == SINK_STORED) {
+		s->tmpname[0] = '\0'; /* it has its final name now */
+		if ((flags & SINK_FSYNC) && fsync(dfd) != 0) {
+			/* the name may not survive a crash: the peer gets a
+			 * failure, so no file may stay under the name */
+			e = errno;
+			unlinkat(dfd, name, 0);
+			rc = cs_err_set(err, io_code(e), "cannot fsync the "
+			    "directory of '%s/%s': %s", s->root->path, relpath,
+			    strerror(e));
+			if (finalsz > 0)
+				final[0] = '\0';
+		}
+	}
+	goto out;
+syserr:
+	rc = cs_err_set(err, io_code(e), "cannot store '%s/%s': %s",
+	    s->root->path, relpath, strerror(e));
+out:
+	if (dfd >= 0 && dfd != s->root->dirfd)
+		close(dfd);
+	sink_abort(s);
+	return rc;
+}

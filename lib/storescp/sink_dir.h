@@ -1,0 +1,160 @@
+/*
+ * sink_dir.h - atomic writing of received objects into the output
+ * directory.
+ *
+ * One struct sink_root per output directory (opened once; its directory
+ * descriptor is shared read-only by every association).  One struct
+ * sink per object:
+ *
+ *   sink_begin   creates DIR/.cstore-tmp-XXXXXXXXXXXX (O_CREAT|O_EXCL,
+ *                mode 0644 less the umask) and writes the Part 10 header;
+ *   sink_write   appends dataset bytes exactly as received;
+ *   sink_commit  creates the layout's subdirectories and renames the
+ *                temporary file to its final name, applying the
+ *                duplicate policy; or
+ *   sink_abort   removes the temporary file.
+ *
+ * No partial file ever carries a final name: the temporary name starts
+ * with '.', which a layout component never does (layout.h), and a file
+ * appears under its final name only by rename(2)/link(2) once complete.
+ * Every path is resolved from the root's descriptor, one component at a
+ * time with O_NOFOLLOW, never through "..", so neither a symlink planted
+ * inside DIR nor a chdir elsewhere in the process can redirect a write.
+ *
+ * After sink_commit returns (whatever it returns) or sink_abort, the
+ * sink holds nothing and no temporary file remains; sink_abort may
+ * always be called again.  Errors carry strerror text in err.
+ *
+ * Ownership: caller-owned structs; every pointer argument is borrowed
+ * for the call.  A sink borrows its root, which must outlive it.
+ */
+#ifndef CS_STORESCP_SINK_DIR_H
+#define CS_STORESCP_SINK_DIR_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cstore/cstore.h"
+
+/* Every temporary file's name starts with this. */
+#define SINK_TMP_PREFIX ".cstore-tmp-"
+/* --on-duplicate rename tries name.1.dcm ... name.SINK_RENAME_MAX.dcm. */
+#define SINK_RENAME_MAX 9999
+
+struct sink_root {
+	int dirfd;
+	char path[PATH_MAX]; /* as given, for messages and final paths */
+};
+
+enum sink_dup {
+	SINK_DUP_OVERWRITE = 0, /* replace the existing file (default) */
+	SINK_DUP_KEEP,          /* keep it, drop ours, report SINK_KEPT */
+	SINK_DUP_RENAME,        /* store ours as name.N.ext instead */
+	SINK_DUP_REJECT         /* drop ours, report SINK_REJECTED */
+};
+
+/* sink_commit results besides errors */
+#define SINK_STORED 0
+#define SINK_KEPT 1     /* SINK_DUP_KEEP found the name taken */
+#define SINK_REJECTED 2 /* SINK_DUP_REJECT found the name taken */
+
+/* sink_commit flags */
+#define SINK_FSYNC 0x1u /* fsync the file before, its directory after */
+
+/* The File Meta Information written first (PS3.10 7.1). */
+struct sink_meta {
+	const char *sop_class;    /* from the C-STORE command */
+	const char *sop_instance; /* from the C-STORE command */
+	const char *ts_uid;       /* the negotiated transfer syntax */
+	const char *impl_uid;     /* ours: CS_IMPL_CLASS_UID */
+	const char *impl_version; /* CS_IMPL_VERSION, or NULL */
+	const char *source_ae;    /* the calling AE title, or NULL */
+};
+
+struct sink {
+	const struct sink_root *root;
+	int fd;               /* the temporary file, or -1 */
+	int failed;           /* a write failed: commit refuses */
+	uint64_t bytes;       /* written so far, header included */
+	char tmpname[32];     /* in root; "" when none */
+};
+
+/*
+ * Opens the output directory path (which must exist) for writing into.
+ * Returns 0, or CS_E_IO when it cannot be opened, is not a directory, or
+ * is not writable (read-only file system, permissions), with the path
+ * and strerror text in err; CS_E_INVAL if path is empty or too long.
+ */
+int sink_root_open(struct sink_root *root, const char *path,
+    struct cs_err *err);
+
+/* Closes the directory; root may be opened again.  Safe to repeat. */
+void sink_root_close(struct sink_root *root);
+
+/*
+ * Optional startup cleanup: removes the regular files named
+ * SINK_TMP_PREFIX* directly in the output directory whose mtime is at
+ * least max_age seconds before now, i.e. temporaries left by a crashed
+ * receiver.  Do not use an age shorter than the longest transfer of a
+ * receiver sharing the directory.  *removed (if not NULL) counts them.
+ * Returns 0 or CS_E_IO (the directory cannot be read; a file that
+ * cannot be removed is skipped, with its name in err).
+ */
+int sink_root_sweep(struct sink_root *root, unsigned max_age, time_t now,
+    unsigned *removed, struct cs_err *err);
+
+/*
+ * Parses "overwrite", "keep", "rename" or "reject" into *dup.  Returns
+ * 0 or CS_E_INVAL (message names the word).
+ */
+int sink_dup_parse(const char *word, enum sink_dup *dup,
+    struct cs_err *err);
+
+/*
+ * Starts an object: creates the temporary file in root and, if meta is
+ * not NULL, writes the Part 10 preamble and group 0002 through
+ * part10_write_meta.  Returns 0, or CS_E_INVAL (meta rejected by
+ * part10_write_meta), CS_E_NOMEM, CS_E_NOSPACE or CS_E_IO; on failure no
+ * file remains and s may still be aborted.
+ */
+int sink_begin(struct sink *s, const struct sink_root *root,
+    const struct sink_meta *meta, struct cs_err *err);
+
+/*
+ * Appends n bytes, retrying short writes and EINTR.  Returns 0, or
+ * CS_E_NOSPACE (ENOSPC, EDQUOT), CS_E_IO (any other error), CS_E_STATE
+ * (no object open, or an earlier write failed).  After a failure the
+ * object can only be aborted.
+ */
+int sink_write(struct sink *s, const void *p, size_t n, struct cs_err *err);
+
+/*
+ * Finishes the object: with SINK_FSYNC fsyncs the file, closes it,
+ * creates the missing directories of relpath inside root (mode 0755 less
+ * the umask; never through a symlink), then moves the file to relpath
+ * according to dup.  relpath must be relative, with non-empty components
+ * that are not "." or ".." and do not start with SINK_TMP_PREFIX (any
+ * layout_render result qualifies).  With SINK_FSYNC the directories that
+ * changed are fsynced too.
+ *
+ * Writes the path of the file to final (size finalsz, may be 0): root's
+ * path, '/', and the name used (name.N.ext for SINK_DUP_RENAME; the
+ * existing file's for SINK_KEPT and SINK_REJECTED).  Returns SINK_STORED,
+ * SINK_KEPT, SINK_REJECTED, or CS_E_INVAL (bad relpath), CS_E_STATE (no
+ * object open or a write failed), CS_E_NOSPACE or CS_E_IO (a component
+ * is a symlink or not a directory, no free name within SINK_RENAME_MAX,
+ * a system call failed).  Except for SINK_STORED the temporary file is
+ * gone.
+ */
+int sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
+    unsigned flags, char *final, size_t finalsz, struct cs_err *err);
+
+/* Drops the object: closes and removes the temporary file, if any. */
+void sink_abort(struct sink *s);
+
+/* Bytes written so far for the current (or last committed) object. */
+uint64_t sink_bytes(const struct sink *s);
+
+#endif

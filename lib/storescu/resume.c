@@ -1,0 +1,374 @@
+/* resume.c - the set of paths a previous dcmsend run stored (see resume.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "cstore/cstore.h"
+#include "core/alloc.h"
+#include "storescu/resume.h"
+#include "storescu/strmap.h"
+
+#include "core/banned.h"
+
+struct resume {
+	struct strmap set;
+	struct resume_stats st;
+	char *tmp; /* scratch for unescaping */
+	size_t tmp_cap;
+	char *norm; /* scratch for normalising */
+	size_t norm_cap;
+};
+
+struct resume *
+resume_new(void)
+{
+	struct resume *r = cs_calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		strmap_init(&r->set);
+	return r;
+}
+
+void
+resume_free(struct resume *r)
+{
+	if (r == NULL)
+		return;
+	strmap_release(&r->set);
+	cs_free(r->tmp);
+	cs_free(r->norm);
+	cs_free(r);
+}
+
+size_t
+resume_count(const struct resume *r)
+{
+	return r->set.count;
+}
+
+const struct resume_stats *
+resume_stats(const struct resume *r)
+{
+	return &r->st;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* PS3.4 B.2.3: Success and the Warning statuses of the Storage Service. */
+static int
+dimse_stored(unsigned v)
+{
+	return v == 0x0000 || v == 0x0001 || (v & 0xf000) == 0xb000 ||
+	    v == 0x0107 || v == 0x0116;
+}
+
+int
+resume_status_stored(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 4 && hexval(s[0]) >= 0 && hexval(s[1]) >= 0 &&
+	    hexval(s[2]) >= 0 && hexval(s[3]) >= 0)
+		return dimse_stored((unsigned)(hexval(s[0]) << 12 |
+		    hexval(s[1]) << 8 | hexval(s[2]) << 4 | hexval(s[3])));
+	if (len == 0 || s[0] < 'a' || s[0] > 'z')
+		return -1;
+	for (i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return -1;
+	return len == strlen(RESUME_WORD) &&
+	    memcmp(s, RESUME_WORD, len) == 0;
+}
+
+static int
+tmp_reserve(struct resume *r, size_t n)
+{
+	char *p;
+
+	if (n <= r->tmp_cap)
+		return 0;
+	p = cs_realloc(r->tmp, n);
+	if (p == NULL)
+		return CS_E_NOMEM;
+	r->tmp = p;
+	r->tmp_cap = n;
+	return 0;
+}
+
+/*
+ * Lexical normalisation of p[0..len) into out (at least len + 1 bytes):
+ * "//" folded, "." components and a trailing '/' dropped.  Returns the
+ * new length.
+ */
+static size_t
+normalise(const char *p, size_t len, char *out)
+{
+	size_t i = 0, o = 0;
+	int abs = len > 0 && p[0] == '/';
+
+	if (abs)
+		out[o++] = '/';
+	while (i < len) {
+		size_t s;
+
+		while (i < len && p[i] == '/')
+			i++;
+		s = i;
+		while (i < len && p[i] != '/')
+			i++;
+		if (i == s || (i - s == 1 && p[s] == '.'))
+			continue;
+		if (o > 0 && out[o - 1] != '/')
+			out[o++] = '/';
+		memcpy(out + o, p + s, i - s);
+		o += i - s;
+	}
+	if (o == 0 && len > 0) /* "." or "./" stays "." */
+		out[o++] = '.';
+	out[o] = '\0';
+	return o;
+}
+
+static int
+add_path(struct resume *r, const char *path, size_t len)
+{
+	size_t n;
+	int rc;
+
+	if (len + 2 > r->norm_cap) {
+		char *p = cs_realloc(r->norm, len + 2);
+
+		if (p == NULL)
+			return CS_E_NOMEM;
+		r->norm = p;
+		r->norm_cap = len + 2;
+	}
+	n = normalise(path, len, r->norm);
+	rc = strmap_put(&r->set, r->norm, n, NULL);
+	return rc < 0 ? rc : 0;
+}
+
+int
+resume_has(const struct resume *r, const char *path)
+{
+	char small[1024], *norm = small;
+	size_t len = strlen(path), n;
+	int found;
+
+	if (len + 2 > sizeof(small) && (norm = cs_malloc(len + 2)) == NULL)
+		return 0; /* out of memory: the file is sent again, never lost */
+	n = normalise(path, len, norm);
+	found = strmap_get(&r->set, norm, n, NULL);
+	if (norm != small)
+		cs_free(norm);
+	return found;
+}
+
+/* Undoes cli_tsv_field into r->tmp; returns the length or CS_E_INVAL. */
+static long
+unescape(struct resume *r, const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	if (tmp_reserve(r, len + 1) < 0)
+		return CS_E_NOMEM;
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\') {
+			r->tmp[o++] = s[i];
+			continue;
+		}
+		if (++i == len)
+			return CS_E_INVAL;
+		switch (s[i]) {
+		case 't':
+			r->tmp[o++] = '\t';
+			break;
+		case 'n':
+			r->tmp[o++] = '\n';
+			break;
+		case 'r':
+			r->tmp[o++] = '\r';
+			break;
+		case '\\':
+			r->tmp[o++] = '\\';
+			break;
+		default:
+			return CS_E_INVAL;
+		}
+	}
+	r->tmp[o] = '\0';
+	return (long)o;
+}
+
+/* 1 stored (path set), 0 not stored, CS_E_INVAL unparseable. */
+static int
+parse_tsv(struct resume *r, const char *line, size_t len, const char **path,
+    size_t *plen)
+{
+	const char *t1 = memchr(line, '\t', len), *t2;
+	long n;
+	int st;
+
+	if (t1 == NULL)
+		return CS_E_INVAL;
+	st = resume_status_stored(line, (size_t)(t1 - line));
+	if (st < 0)
+		return CS_E_INVAL;
+	t1++;
+	t2 = memchr(t1, '\t', len - (size_t)(t1 - line));
+	/*
+	 * The path must be followed by a tab (we always write 5 fields):
+	 * the last line of a killed run may be cut inside the path, and
+	 * "dir/img1" cut from "dir/img10.dcm" could name another input.
+	 */
+	if (t2 == NULL || t2 == t1)
+		return CS_E_INVAL; /* no path */
+	n = unescape(r, t1, (size_t)(t2 - t1));
+	if (n < 0)
+		return (int)n;
+	/* a NUL cannot be part of a path: \0 is not an escape we write */
+	*path = r->tmp;
+	*plen = (size_t)n;
+	return st;
+}
+
+static int
+parse_json(struct resume *r, const char *line, size_t len, const char **path,
+    size_t *plen)
+{
+	struct json_tokener *tok;
+	struct json_object *obj, *jp, *js;
+	const char *s;
+	int st = CS_E_INVAL;
+
+	if (len > INT32_MAX)
+		return CS_E_INVAL;
+	tok = json_tokener_new();
+	if (tok == NULL)
+		return CS_E_NOMEM;
+	obj = json_tokener_parse_ex(tok, line, (int)len);
+	/* a prefix that parses but leaves bytes behind is not one object */
+	if (obj != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+	    json_object_is_type(obj, json_type_object) &&
+	    json_object_object_get_ex(obj, "path", &jp) &&
+	    json_object_is_type(jp, json_type_string) &&
+	    json_object_object_get_ex(obj, "status", &js)) {
+		size_t rest = len - json_tokener_get_parse_end(tok);
+		const char *tail = line + json_tokener_get_parse_end(tok);
+
+		while (rest > 0 && (*tail == ' ' || *tail == '\t' ||
+		    *tail == '\r'))
+			tail++, rest--;
+		if (rest == 0 && json_object_is_type(js, json_type_string)) {
+			s = json_object_get_string(js);
+			st = resume_status_stored(s,
+			    (size_t)json_object_get_string_len(js));
+			if (st < 0)
+				st = CS_E_INVAL;
+		} else if (rest == 0 && json_object_is_type(js, json_type_int)) {
+			int64_t v = json_object_get_int64(js);
+
+			st = v >= 0 && v <= 0xffff ? dimse_stored((unsigned)v) :
+			    CS_E_INVAL;
+		}
+		if (st >= 0) {
+			size_t n = (size_t)json_object_get_string_len(jp);
+
+			if (n == 0 || memchr(json_object_get_string(jp), '\0',
+			    n) != NULL) {
+				st = CS_E_INVAL; /* "\u0000" in a path: not ours */
+			} else if (tmp_reserve(r, n + 1) < 0) {
+				st = CS_E_NOMEM;
+			} else {
+				memcpy(r->tmp, json_object_get_string(jp), n + 1);
+				*path = r->tmp;
+				*plen = n;
+			}
+		}
+	}
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return st;
+}
+
+int
+resume_add_line(struct resume *r, const char *line, size_t len)
+{
+	const char *path = NULL;
+	size_t plen = 0, i = 0;
+	int st;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == len)
+		return 0; /* blank */
+	r->st.lines++;
+	if (len > RESUME_MAX_LINE || memchr(line, '\0', len) != NULL)
+		st = CS_E_INVAL;
+	else if (line[i] == '{')
+		st = parse_json(r, line + i, len - i, &path, &plen);
+	else
+		st = parse_tsv(r, line, len, &path, &plen);
+	if (st == CS_E_NOMEM)
+		return st;
+	if (st < 0) {
+		r->st.unparseable++;
+		return CS_E_INVAL;
+	}
+	if (st == 0) {
+		r->st.not_stored++;
+		return 0;
+	}
+	if ((st = add_path(r, path, plen)) < 0)
+		return st;
+	r->st.stored++;
+	return 1;
+}
+
+int
+resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	if (name == NULL)
+		name = "-";
+	for (;;) {
+		errno = 0;
+		n = getline(&line, &cap, f);
+		if (n < 0) {
+			if (ferror(f))
+				rc = cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
+				    name, errno ? strerror(errno) : "read error");
+			else if (errno == ENOMEM)
+				rc = cs_err_set(err, CS_E_NOMEM,
+				    "cannot read '%s': out of memory", name);
+			break;
+		}
+		if (resume_add_line(r, line, (size_t)n) == CS_E_NOMEM) {
+			rc = cs_err_set(err, CS_E_NOMEM,
+			    "cannot read '%s': out of memory", name);
+			break;
+		}
+	}
+	free(line); /* getline allocates with malloc */
+	return rc;
+}

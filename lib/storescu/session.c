@@ -1,0 +1,410 @@
+/* session.c - an SCU association over a socket (see session.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "core/alloc.h"
+#include "core/ul_dump.h"
+#include "net/net.h"
+#include "storescu/session.h"
+#include "core/banned.h"
+
+static void
+trace_line(void *user, const char *line)
+{
+	struct scu_session *s = user;
+
+	if (s->opts.trace != NULL)
+		s->opts.trace(s->opts.trace_user, line);
+}
+
+static void
+on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
+{
+	struct scu_session *s = user;
+
+	ul_dump_pdu(dir, pdu, len, s->a ? ul_rq_params(s->a) : NULL,
+	    trace_line, s);
+}
+
+static int
+on_ac(void *user, const struct ul_assoc_params *ac)
+{
+	struct scu_session *s = user;
+
+	(void)ac;
+	s->accepted = 1;
+	return 0;
+}
+
+static int
+on_rj(void *user, const struct ul_assoc_rj *rj)
+{
+	struct scu_session *s = user;
+
+	s->rejected = 1;
+	s->rj = *rj;
+	return 0;
+}
+
+static int
+on_abort(void *user, const struct ul_abort *ab, int from_peer)
+{
+	struct scu_session *s = user;
+
+	s->aborted = 1;
+	s->abort = *ab;
+	s->abort_from_peer = from_peer;
+	return 0;
+}
+
+static int
+on_release_rq(void *user)
+{
+	struct scu_session *s = user;
+
+	/* A peer asking us to release is odd for an SCP, but legal. */
+	s->peer_release_rq = 1;
+	return ul_release_response(s->a) == 0 ? 0 : -1;
+}
+
+static int
+on_release_rp(void *user)
+{
+	struct scu_session *s = user;
+
+	s->released = 1;
+	return 0;
+}
+
+static int
+on_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
+    size_t len)
+{
+	struct scu_session *s = user;
+
+	return dimse_rx_pdv(&s->rx, pcid, control, data, len) == 0 ? 0 : -1;
+}
+
+static int
+on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
+{
+	struct scu_session *s = user;
+	char line[400];
+
+	(void)pcid;
+	if (s->opts.trace != NULL) {
+		dimse_cmd_format(cmd, line, sizeof(line));
+		trace_line(s, line);
+	}
+	if (!(cmd->command_field & DIMSE_RSP_BIT) ||
+	    cmd->message_id_rsp != s->waiting_for)
+		return -1; /* an SCU here expects only its own responses */
+	s->rsp = *cmd;
+	s->have_rsp = 1;
+	return 0;
+}
+
+static int
+on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len,
+    int last)
+{
+	(void)user, (void)pcid, (void)data, (void)len, (void)last;
+	return -1; /* no response we expect carries a data set */
+}
+
+static int
+negotiation_over(void *ctx)
+{
+	struct scu_session *s = ctx;
+
+	return s->accepted || s->rejected || s->aborted;
+}
+
+static int
+response_in(void *ctx)
+{
+	struct scu_session *s = ctx;
+
+	return s->have_rsp || s->aborted;
+}
+
+static int
+release_over(void *ctx)
+{
+	struct scu_session *s = ctx;
+
+	return s->released || s->aborted;
+}
+
+/*
+ * Turns what ended an association early into a code and one message,
+ * replacing the transport's detail in err (kept as a hint when the
+ * connection simply went away).
+ */
+static int
+ended_early(struct scu_session *s, int rc, struct cs_err *err)
+{
+	const struct cs_err *ue = ul_last_error(s->a);
+	char hint[CS_ERR_MSG_MAX] = "";
+
+	if (err != NULL && err->code != 0) {
+		snprintf(hint, sizeof(hint), "%s", err->msg);
+		cs_err_clear(err);
+	}
+	if (s->rejected)
+		return cs_err_set(err, CS_E_REJECTED,
+		    "association rejected by '%s': %s (result %u, source %u, reason %u)",
+		    s->opts.called_ae, ul_rj_reason_text(s->rj.source, s->rj.reason),
+		    s->rj.result, s->rj.source, s->rj.reason);
+	if (s->aborted && s->abort_from_peer)
+		return cs_err_set(err, CS_E_ABORTED,
+		    "association aborted by the peer: %s (source %u, reason %u)",
+		    ul_abort_reason_text(s->abort.source, s->abort.reason),
+		    s->abort.source, s->abort.reason);
+	if (rc == CS_E_TIMEOUT || rc == CS_E_IO)
+		return cs_err_set(err, rc, "%s", hint[0] ? hint : cs_strerror(rc));
+	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
+	    !(s->aborted && s->abort.reason == 0))
+		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);
+	return cs_err_set(err, CS_E_CLOSED, "the peer closed the connection%s%s%s%s",
+	    s->accepted ? "" : " without answering the association request",
+	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+}
+
+int
+scu_open(struct scu_session *s, const struct scu_opts *opts,
+    const struct ul_pc *pcs, int n, struct cs_err *err)
+{
+	static const struct ul_callbacks cb = {
+		.on_associate_ac = on_ac,
+		.on_associate_rj = on_rj,
+		.on_pdv = on_pdv,
+		.on_release_rq = on_release_rq,
+		.on_release_rp = on_release_rp,
+		.on_abort = on_abort,
+	};
+	static const struct dimse_rx_callbacks rxcb = {
+		.on_command = on_command,
+		.on_dataset = on_dataset,
+	};
+	struct ul_config cfg = { 0 };
+	struct ul_assoc_params *rq;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->opts = *opts;
+	if (s->opts.calling_ae == NULL)
+		s->opts.calling_ae = "DCMSEND";
+	if (s->opts.called_ae == NULL)
+		s->opts.called_ae = "ANY-SCP";
+	s->fd = -1;
+	s->next_msg_id = 1;
+	s->t_start = net_now_us();
+	if (n < 1 || n > UL_MAX_PC)
+		return cs_err_set(err, CS_E_INVAL,
+		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
+	cfg.max_pdu_recv = opts->max_pdu;
+	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
+	rq = cs_calloc(1, sizeof(*rq));
+	if (s->a == NULL || rq == NULL) {
+		cs_free(rq);
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	}
+	dimse_rx_init(&s->rx, &rxcb, s);
+	if (opts->trace != NULL)
+		ul_set_trace(s->a, on_trace, s);
+	rq->protocol_version = 1;
+	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", s->opts.called_ae);
+	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", s->opts.calling_ae);
+	snprintf(rq->app_context, sizeof(rq->app_context), "%s", UL_APP_CONTEXT);
+	memcpy(rq->pc, pcs, (size_t)n * sizeof(*pcs));
+	rq->n_pc = (uint8_t)n;
+	rq->has_max_pdu = 1;
+	rq->max_pdu = opts->max_pdu;
+	rc = ul_associate_rq(s->a, rq);
+	cs_free(rq);
+	if (rc != 0)
+		return cs_err_set(err, rc, "cannot build the association request: %s",
+		    ul_last_error(s->a)->msg);
+
+	s->fd = net_connect(opts->host, opts->port, opts->connect_timeout_ms, err);
+	if (s->fd < 0) {
+		rc = s->fd;
+		s->fd = -1;
+		return rc;
+	}
+	s->t_connected = net_now_us();
+	if (pump_init(&s->pump, s->fd, s->a) != 0)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	s->pump_ready = 1;
+	rc = ul_transport_connected(s->a, net_now_ms());
+	if (rc != 0)
+		return cs_err_set(err, rc, "%s", ul_last_error(s->a)->msg);
+	rc = pump_run(&s->pump, negotiation_over, s, opts->acse_timeout_ms, err);
+	if (rc == CS_E_TIMEOUT) {
+		cs_err_clear(err);
+		return cs_err_set(err, CS_E_TIMEOUT,
+		    "no answer to the association request from '%s' port %s within %d ms",
+		    opts->host, opts->port, opts->acse_timeout_ms);
+	}
+	if (s->accepted) {
+		s->t_established = net_now_us();
+		return 0;
+	}
+	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
+}
+
+static int
+await_response(struct scu_session *s, struct cs_err *err)
+{
+	int rc = pump_run(&s->pump, response_in, s, s->opts.dimse_timeout_ms, err);
+
+	if (rc == 0 && s->have_rsp)
+		return 0;
+	if (rc == CS_E_TIMEOUT) {
+		cs_err_clear(err);
+		return cs_err_set(err, CS_E_TIMEOUT,
+		    "no response from the peer within %d ms (DIMSE timeout)",
+		    s->opts.dimse_timeout_ms);
+	}
+	if (s->rx.rc != 0 && !s->aborted) {
+		cs_err_clear(err);
+		return cs_err_set(err, CS_E_PROTO, "%s", dimse_rx_error(&s->rx)->msg);
+	}
+	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
+}
+
+static uint16_t
+take_msg_id(struct scu_session *s)
+{
+	uint16_t id = s->next_msg_id++;
+
+	if (s->next_msg_id == 0)
+		s->next_msg_id = 1;
+	s->waiting_for = id;
+	s->have_rsp = 0;
+	return id;
+}
+
+int
+scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
+    struct cs_err *err)
+{
+	struct dimse_cmd cmd;
+	char line[400];
+	int rc;
+
+	dimse_cecho_rq(&cmd, take_msg_id(s));
+	if (s->opts.trace != NULL) {
+		dimse_cmd_format(&cmd, line, sizeof(line));
+		trace_line(s, line);
+	}
+	rc = dimse_send_command(s->a, pcid, &cmd, err);
+	if (rc != 0)
+		return rc;
+	rc = await_response(s, err);
+	if (rc != 0)
+		return rc;
+	*status = s->rsp.status;
+	return 0;
+}
+
+int
+scu_store_fd(struct scu_session *s, uint8_t pcid, const char *sop_class,
+    const char *sop_instance, int fd, off_t offset, uint64_t len,
+    struct dimse_cmd *rsp, struct cs_err *err)
+{
+	struct dimse_cmd cmd;
+	struct dimse_frag_plan plan;
+	uint32_t n;
+	char line[400];
+	int rc;
+
+	rc = dimse_cstore_rq(&cmd, take_msg_id(s), sop_class, sop_instance,
+	    DIMSE_PRIORITY_MEDIUM);
+	if (rc != 0)
+		return cs_err_set(err, rc, "invalid SOP class or instance UID");
+	if (s->opts.trace != NULL) {
+		dimse_cmd_format(&cmd, line, sizeof(line));
+		trace_line(s, line);
+	}
+	rc = dimse_send_command(s->a, pcid, &cmd, err);
+	if (rc != 0)
+		return rc;
+	pump_set_payload_file(&s->pump, fd, offset);
+	rc = dimse_plan_init(&plan, len, ul_max_pdv_payload(s->a));
+	if (rc != 0)
+		return cs_err_set(err, rc, "cannot plan the data set fragments");
+	while ((rc = dimse_send_dataset_next(s->a, pcid, &plan, &n, err)) == 1) {
+		rc = pump_flush(&s->pump, s->opts.dimse_timeout_ms, err);
+		if (s->aborted || s->have_rsp)
+			break; /* the peer answered or gave up early */
+		if (rc != 0)
+			return rc == CS_E_IO ? rc : ended_early(s, rc, err);
+	}
+	if (rc < 0)
+		return s->aborted ? ended_early(s, rc, err) : rc;
+	if (s->on_sent != NULL && !s->have_rsp && !s->aborted)
+		s->on_sent(s->on_sent_ctx);
+	rc = await_response(s, err);
+	if (rc != 0)
+		return rc;
+	*rsp = s->rsp;
+	return 0;
+}
+
+static void
+teardown(struct scu_session *s)
+{
+	if (s->pump_ready)
+		pump_release(&s->pump);
+	s->pump_ready = 0;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	dimse_rx_release(&s->rx);
+	ul_assoc_free(s->a);
+	s->a = NULL;
+}
+
+int
+scu_close(struct scu_session *s, struct cs_err *err)
+{
+	int rc = 0;
+
+	if (s->a != NULL && s->pump_ready && ul_established(s->a)) {
+		rc = ul_release_rq(s->a);
+		if (rc == 0)
+			rc = pump_run(&s->pump, release_over, s,
+			    s->opts.acse_timeout_ms, err);
+		if (rc != 0 || !s->released) {
+			ul_abort(s->a);
+			pump_flush(&s->pump, 1000, NULL);
+			if (rc == 0)
+				rc = CS_E_ABORTED;
+			cs_err_set(err, rc, "the association could not be released: %s",
+			    cs_strerror(rc));
+		}
+	}
+	teardown(s);
+	return rc;
+}
+
+void
+scu_abort(struct scu_session *s)
+{
+	if (s->a != NULL && s->pump_ready && !s->pump.closed) {
+		ul_abort(s->a);
+		pump_flush(&s->pump, 1000, NULL);
+	}
+	teardown(s);
+}
+
+const struct ul_assoc_params *
+scu_ac(const struct scu_session *s)
+{
+	return s->a ? ul_ac_params(s->a) : NULL;
+}

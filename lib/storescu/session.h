@@ -1,0 +1,99 @@
+/*
+ * session.h - one association as a Storage/Verification SCU over a
+ * socket: connect, negotiate, C-ECHO, C-STORE (the data set streamed
+ * from a file descriptor without a copy), release or abort.  Internal to
+ * libstorescu; the tools use include/cstore/storescu.h.
+ */
+#ifndef CS_STORESCU_SESSION_H
+#define CS_STORESCU_SESSION_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/dimse_cmd.h"
+#include "core/dimse_msg.h"
+#include "core/ul_assoc.h"
+#include "core/ul_pdu.h"
+#include "net/pump.h"
+
+struct cs_err;
+
+/* Where trace and verbose lines go (the library never prints). */
+typedef void (*scu_log_fn)(void *user, const char *line);
+
+struct scu_opts {
+	const char *host;
+	const char *port;
+	const char *calling_ae; /* default "DCMSEND" */
+	const char *called_ae;  /* default "ANY-SCP" */
+	uint32_t max_pdu;       /* advertised; 0 = no limit */
+	int connect_timeout_ms; /* 0 = the system's */
+	int acse_timeout_ms;    /* negotiation and release; 0 = none */
+	int dimse_timeout_ms;   /* waiting for a response; 0 = none */
+	scu_log_fn trace;       /* every PDU and DIMSE command, or NULL */
+	void *trace_user;
+};
+
+struct scu_session {
+	struct scu_opts opts;
+	int fd;
+	struct ul_assoc *a;
+	struct pump pump;
+	struct dimse_rx rx;
+	int pump_ready;
+	/* what happened */
+	int accepted, rejected, aborted, released, peer_release_rq;
+	struct ul_assoc_rj rj;
+	struct ul_abort abort;
+	int abort_from_peer;
+	/* the response being waited for */
+	uint16_t waiting_for; /* message id, 0 = none */
+	int have_rsp;
+	struct dimse_cmd rsp;
+	uint16_t next_msg_id;
+	uint64_t t_start, t_connected, t_established; /* net_now_us() */
+	/*
+	 * Called by scu_store_fd once the whole data set is written, before
+	 * the response is awaited (dcmsend reads the next file ahead then);
+	 * may be NULL.  Set it after scu_open.
+	 */
+	void (*on_sent)(void *ctx);
+	void *on_sent_ctx;
+};
+
+/*
+ * Connects and negotiates the n presentation contexts pcs.  Returns 0
+ * when the association is established (check accepted contexts with
+ * ul_accepted_pc), or: CS_E_UNREACHABLE/CS_E_TIMEOUT (connect),
+ * CS_E_REJECTED (s->rj says why), CS_E_ABORTED (s->abort),
+ * CS_E_CLOSED, CS_E_PROTO, CS_E_TIMEOUT (no answer within the ACSE
+ * timeout), CS_E_NOMEM.  Detail in err.  Call scu_close() either way.
+ */
+int scu_open(struct scu_session *s, const struct scu_opts *opts,
+    const struct ul_pc *pcs, int n, struct cs_err *err);
+
+/* C-ECHO on pcid; *status gets the response status. */
+int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
+    struct cs_err *err);
+
+/*
+ * C-STORE of one instance on pcid: the data set is the len bytes of fd
+ * from offset (sent with sendfile).  On 0, *rsp holds the C-STORE-RSP
+ * (status, error comment...).  Errors as scu_open, plus CS_E_IO when the
+ * file cannot be read; after any error the association is unusable.
+ */
+int scu_store_fd(struct scu_session *s, uint8_t pcid, const char *sop_class,
+    const char *sop_instance, int fd, off_t offset, uint64_t len,
+    struct dimse_cmd *rsp, struct cs_err *err);
+
+/* Releases (within the ACSE timeout, else aborts), closes, frees.
+ * Returns 0 or the code of a failed release; NULL-safe-ish: s may be
+ * one scu_open failed on. */
+int scu_close(struct scu_session *s, struct cs_err *err);
+/* Aborts (A-ABORT), closes, frees. */
+void scu_abort(struct scu_session *s);
+
+/* The association's negotiated values, for -v output. */
+const struct ul_assoc_params *scu_ac(const struct scu_session *s);
+
+#endif

@@ -1,0 +1,11 @@
+# Small programs the bats suites use as misbehaving peers.
+TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset
+# dcm-dataset uses the part10 prober (dcmsend's interop tests).
+$(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(LIBCSTORE) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCSTORE) -lz $(ALL_LDFLAGS)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+test-tools: $(TEST_TOOLS)
+.PHONY: test-tools

@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# cli: the conventions every tool in $CSTORE_BIN follows (STYLE.md 3.9):
+# --help on stdout with exit 0, --version naming cstore, an unknown
+# option exits 2 with the hint on stderr and nothing on stdout.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+tools() {
+	local t
+	for t in "$CSTORE_BIN"/*; do
+		[ -f "$t" ] && [ -x "$t" ] && echo "$t"
+	done
+}
+
+@test "there are tools to check" {
+	[ -n "$(tools)" ]
+}
+
+@test "--help prints the usage on stdout and exits 0" {
+	local t
+	for t in $(tools); do
+		run -0 --separate-stderr "$t" --help
+		[[ ${lines[0],,} == "usage: $(basename "$t")"* ]] || { echo "$t: ${lines[0]}"; return 1; }
+		[ -z "$stderr" ] || { echo "$t wrote to stderr: $stderr"; return 1; }
+	done
+}
+
+@test "--version prints a first line with (cstore) and exits 0" {
+	local t
+	for t in $(tools); do
+		run -0 --separate-stderr "$t" --version
+		[[ ${lines[0]} == "$(basename "$t") (cstore) "* ]] || { echo "$t: ${lines[0]}"; return 1; }
+	done
+}
+
+@test "an unknown long option exits 2, hint on stderr, nothing on stdout" {
+	local t
+	for t in $(tools); do
+		run -2 --separate-stderr "$t" --no-such-option-anywhere
+		[ -z "$output" ] || { echo "$t wrote to stdout: $output"; return 1; }
+		[[ $stderr == *"Try '$(basename "$t") --help'."* ]] || { echo "$t: $stderr"; return 1; }
+	done
+}
+
+@test "an unknown short option exits 2 too" {
+	local t
+	for t in $(tools); do
+		run -2 --separate-stderr "$t" -Z
+		[ -z "$output" ] || { echo "$t wrote to stdout: $output"; return 1; }
+		[[ $stderr == *"--help"* ]] || { echo "$t: $stderr"; return 1; }
+	done
+}

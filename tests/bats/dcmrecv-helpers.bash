@@ -1,0 +1,188 @@
+# dcmrecv-helpers.bash - shared by the dcmrecv bats files (load after
+# helpers): start and stop our receiver, and compare what arrived.
+
+# start_dcmrecv [options...]: our dcmrecv on 127.0.0.1 port 0 writing
+# into $RECV_DIR (default $BATS_TEST_TMPDIR/out); sets RECV_PORT,
+# RECV_PID, RECV_STDOUT, RECV_STDERR.  Waits (5 s at most) for the port
+# file.
+start_dcmrecv() {
+	RECV_DIR=${RECV_DIR:-$BATS_TEST_TMPDIR/out}
+	RECV_STDOUT=$BATS_TEST_TMPDIR/recv.out
+	RECV_STDERR=$BATS_TEST_TMPDIR/recv.err
+	local pf=$BATS_TEST_TMPDIR/recv.port i
+	mkdir -p "$RECV_DIR"
+	rm -f "$pf"
+	"$CSTORE_BIN/dcmrecv" -o "$RECV_DIR" --port-file "$pf" "$@" 127.0.0.1:0 \
+		>"$RECV_STDOUT" 2>"$RECV_STDERR" &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		kill -0 "$RECV_PID" 2>/dev/null || { cat "$RECV_STDERR" >&2; return 1; }
+		sleep 0.05
+	done
+	RECV_PORT=$(cat "$pf")
+	[ -n "$RECV_PORT" ]
+}
+
+# stop_dcmrecv [SIGNAL]: signal (TERM) and wait, at most 30 s; sets
+# RECV_STATUS to its exit status.
+stop_dcmrecv() {
+	local sig=${1:-TERM} i
+	kill -"$sig" "$RECV_PID" 2>/dev/null || true
+	for i in $(seq 300); do
+		kill -0 "$RECV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	RECV_STATUS=0
+	wait "$RECV_PID" || RECV_STATUS=$?
+}
+
+# wait_dcmrecv_exit [SECONDS]: wait for the receiver to exit by itself
+# (--max-files...), at most SECONDS (10); sets RECV_STATUS.
+wait_dcmrecv_exit() {
+	local secs=${1:-10} i
+	for i in $(seq $((secs * 10))); do
+		kill -0 "$RECV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$RECV_PID" 2>/dev/null && { echo "dcmrecv still running after ${secs}s" >&2; return 1; }
+	RECV_STATUS=0
+	wait "$RECV_PID" || RECV_STATUS=$?
+}
+
+# dataset_of FILE: the data set bytes of a DICOM file on stdout: after
+# the preamble and the File Meta Information (whose group length is
+# read), or the whole file when it has no preamble.
+dataset_of() {
+	local f=$1 tag gl
+	if [ "$(dd if="$f" bs=1 skip=128 count=4 2>/dev/null)" = DICM ]; then
+		tag=$(od -An -tx1 -j132 -N4 "$f" | tr -d ' \n')
+		[ "$tag" = 02000000 ] || { echo "$f: no (0002,0000) group length" >&2; return 1; }
+		gl=$(od -An -tu4 -j140 -N4 "$f" | tr -d ' \n')
+		tail -c +$((144 + gl + 1)) "$f"
+	else
+		cat "$f"
+	fi
+}
+
+# meta_len FILE: bytes before the data set (preamble, DICM, group 0002)
+meta_len() {
+	echo $((144 + $(od -An -tu4 -j140 -N4 "$1" | tr -d ' \n')))
+}
+
+# meta_value FILE TAG: a meta header value as dcmdump shows it, e.g.
+# meta_value f 0002,0010 -> 1.2.840.10008.1.2.1
+meta_value() {
+	/usr/bin/dcmdump -q -Un +P "$2" "$1" 2>/dev/null | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p' | head -1
+}
+
+# same_dataset SRC GOT: the data sets are byte for byte equal.
+same_dataset() {
+	cmp -s <(dataset_of "$1") <(dataset_of "$2") || {
+		echo "data set of '$2' differs from '$1'" >&2
+		return 1
+	}
+}
+
+# no_temporaries DIR: no .cstore-tmp-* file anywhere under DIR.
+no_temporaries() {
+	local t
+	t=$(find "$1" -name '.cstore-tmp-*' | head -5)
+	[ -z "$t" ] || { echo "temporary files left: $t" >&2; return 1; }
+}
+
+# --- a raw DICOM client in bash, for hostile and half-finished peers ------
+# Builds PDUs as hex strings; raw_send writes them to fd 7, opened by
+# raw_connect.  Enough of PS3.8 9.3 and PS3.7 for one C-STORE.
+
+be16() { printf '%04x' "$1"; }
+be32() { printf '%08x' "$1"; }
+le16() { local h; h=$(printf '%04x' "$1"); echo "${h:2:2}${h:0:2}"; }
+le32() { local h; h=$(printf '%08x' "$1"); echo "${h:6:2}${h:4:2}${h:2:2}${h:0:2}"; }
+str_hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+# item TYPE HEXBODY: an item with a 16-bit length (PS3.8 9.3.2)
+item() { echo "${1}00$(be16 $((${#2} / 2)))$2"; }
+
+# assoc_rq CALLED CALLING SOPCLASS TS: an A-ASSOCIATE-RQ with one context (id 1)
+assoc_rq() {
+	local body pc ui
+	body="00010000$(str_hex "$(printf '%-16s' "$1")")$(str_hex "$(printf '%-16s' "$2")")$(printf '%064d' 0)"
+	body+=$(item 10 "$(str_hex 1.2.840.10008.3.1.1.1)")
+	pc=$(item 30 "$(str_hex "$3")")$(item 40 "$(str_hex "$4")")
+	body+=$(item 20 "01000000$pc")
+	ui=$(item 51 "$(be32 16384)")$(item 52 "$(str_hex 1.2.826.0.1.3680043.2.1143.107)")
+	body+=$(item 50 "$ui")
+	echo "0100$(be32 $((${#body} / 2)))$body"
+}
+
+# ivr_el GROUP ELEM HEXVALUE: an Implicit VR LE element
+ivr_el() { echo "$(le16 "$1")$(le16 "$2")$(le32 $((${#3} / 2)))$3"; }
+# uid_hex UID: the value padded with NUL to even length
+uid_hex() { local h; h=$(str_hex "$1"); [ $((${#1} % 2)) -eq 0 ] || h+=00; echo "$h"; }
+
+# cstore_rq CLASS INSTANCE MSGID: a C-STORE-RQ command set (PS3.7 9.3.1.1)
+cstore_rq() {
+	local rest
+	rest=$(ivr_el 0 2 "$(uid_hex "$1")")$(ivr_el 0 0x100 "$(le16 1)")
+	rest+=$(ivr_el 0 0x110 "$(le16 "$3")")$(ivr_el 0 0x700 "$(le16 0)")
+	rest+=$(ivr_el 0 0x800 "$(le16 0)")$(ivr_el 0 0x1000 "$(uid_hex "$2")")
+	echo "$(ivr_el 0 0 "$(le32 $((${#rest} / 2)))")$rest"
+}
+
+# pdata CONTROL HEXDATA: a P-DATA-TF with one PDV on context 1
+# (CONTROL 03 command+last, 00 data set, 02 data set last)
+pdata() {
+	local pdv="$(be32 $((${#2} / 2 + 2)))01$1$2"
+	echo "04$(printf '00')$(be32 $((${#pdv} / 2)))$pdv"
+}
+
+# raw_connect PORT: opens fd 7 to 127.0.0.1:PORT
+raw_connect() { exec 7<>"/dev/tcp/127.0.0.1/$1"; }
+raw_send() { printf '%s' "$1" | xxd -r -p >&7; }
+# raw_read_hex [SECONDS]: what the peer sent within SECONDS (1), as hex
+raw_read_hex() { timeout "${1:-1}" cat <&7 | od -An -tx1 -v | tr -d ' \n' || true; }
+raw_close() { exec 7<&- 7>&-; }
+# status_of HEX: the Status (0000,0900) of the first response in HEX
+status_of() {
+	local h=${1#*0000000902000000} # tag (0000,0900), length 2
+	[ "$h" != "$1" ] || return 1
+	echo "${h:2:2}${h:0:2}" | tr a-f A-F
+}
+
+# raw_read_pdu [SECONDS]: one whole PDU from fd 7 as hex ("" on timeout/EOF)
+raw_read_pdu() {
+	local head len
+	head=$(timeout "${1:-5}" head -c 6 <&7 | od -An -tx1 -v | tr -d ' \n')
+	[ ${#head} -eq 12 ] || return 0
+	len=$((16#${head:4:8}))
+	echo "$head$(timeout "${1:-5}" head -c "$len" <&7 | od -An -tx1 -v | tr -d ' \n')"
+}
+
+# raw_associate PORT CLASS [TS] [CALLED] [CALLING]: connect, send the RQ,
+# read the answer into RAW_REPLY; returns 0 if it is an A-ASSOCIATE-AC.
+raw_associate() {
+	raw_connect "$1"
+	raw_send "$(assoc_rq "${4:-ANY-SCP}" "${5:-RAWSCU}" "$2" "${3:-1.2.840.10008.1.2.1}")"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "${RAW_REPLY:0:2}" = 02 ]
+}
+
+# raw_cstore CLASS INSTANCE DATASETFILE [MSGID]: one C-STORE on the open
+# association (data set sent in one PDV); RAW_STATUS gets the status.
+raw_cstore() {
+	raw_send "$(pdata 03 "$(cstore_rq "$1" "$2" "${4:-1}")")"
+	raw_send "$(pdata 02 "$(od -An -tx1 -v "$3" | tr -d ' \n')")"
+	RAW_REPLY=$(raw_read_pdu)
+	RAW_STATUS=$(status_of "$RAW_REPLY") || RAW_STATUS=none
+}
+
+# raw_release: A-RELEASE-RQ, wait for the RP, close.
+raw_release() {
+	raw_send 05000000000400000000
+	RAW_REPLY=$(raw_read_pdu)
+	raw_close
+}
+
+# ds_file SRC OUT: the data set of SRC alone, into OUT
+ds_file() { dataset_of "$1" >"$2"; }

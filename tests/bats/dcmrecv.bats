@@ -1,0 +1,603 @@
+#!/usr/bin/env bats
+# dcmrecv with our own peers: dcmsend --echo and a raw DICOM client in
+# bash (dcmrecv-helpers.bash) that can send exactly what a test needs,
+# including half an object, wrong UIDs and garbage.  Every test checks
+# what is in the output directory, not only exit codes.  Real senders
+# (DCMTK, GDCM, Orthanc) are in tests/interop/dcmrecv-*.bats.
+
+load helpers
+load dcmrecv-helpers
+
+FIX=$BATS_TEST_DIRNAME/../data/p10-evrle.dcm
+CLS=1.2.840.10008.5.1.4.1.1.7
+INST=2.25.314159265358979323846264338327950
+
+setup() {
+	DS=$BATS_TEST_TMPDIR/ds
+	ds_file "$FIX" "$DS"
+}
+
+# --- usage and exit codes ----------------------------------------------------
+
+@test "dcmrecv: a missing port is a usage error (exit 2)" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv"
+	assert_output ""
+	[[ $stderr == *"missing port"* ]]
+	[[ $stderr == *"Try 'dcmrecv --help'."* ]]
+}
+
+@test "dcmrecv: a port out of range is a usage error (exit 2)" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" 127.0.0.1:70000
+	[[ $stderr == *"port '70000': out of range (0-65535)"* ]]
+}
+
+@test "dcmrecv: bad option values are usage errors (exit 2) naming the value" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --layout '{Nope}.dcm' 0
+	[[ $stderr == *"{Nope}"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --sop-class NoSuchStorage 0
+	[[ $stderr == *"unknown SOP class 'NoSuchStorage'"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --ts NoSuchSyntax 0
+	[[ $stderr == *"unknown transfer syntax 'NoSuchSyntax'"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --respond XYZ 0
+	[[ $stderr == *"status 'XYZ'"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --respond-every 0:A700 0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --reject sometimes 0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --on-duplicate maybe 0
+	[[ $stderr == *"'maybe'"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --exec echo '{}' 0
+	[[ $stderr == *"missing ';'"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -a ABCDEFGHIJKLMNOPQ 0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --json -0 0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" 0 extra
+	[[ $stderr == *"unexpected argument 'extra'"* ]]
+}
+
+@test "dcmrecv: a missing output directory exits 6 before listening" {
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/nope" 127.0.0.1:0
+	assert_output ""
+	[[ $stderr == *"nope"* ]]
+	[[ $stderr != *"listening"* ]]
+}
+
+@test "dcmrecv: an output 'directory' that is a file exits 6" {
+	touch "$BATS_TEST_TMPDIR/file"
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/file" 127.0.0.1:0
+}
+
+@test "dcmrecv: a port already in use exits 6" {
+	start_dcmrecv
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$RECV_DIR" "127.0.0.1:$RECV_PORT"
+	[[ $stderr == *"cannot listen"* ]]
+}
+
+@test "dcmrecv: an unwritable port file exits 6" {
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" \
+		--port-file "$BATS_TEST_TMPDIR/no/such/dir/port" 127.0.0.1:0
+	[[ $stderr == *"cannot write the port file"* ]]
+}
+
+# --- port 0, the listening line, signals ------------------------------------
+
+@test "dcmrecv: port 0 picks a port, printed on stderr and written to --port-file" {
+	start_dcmrecv
+	wait_for_line "$RECV_STDERR" "listening on 127.0.0.1:$RECV_PORT\$"
+	[ "$RECV_PORT" -gt 0 ]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ ! -s "$RECV_STDOUT" ]
+}
+
+@test "dcmrecv: SIGINT also stops it cleanly (exit 0)" {
+	start_dcmrecv
+	stop_dcmrecv INT
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
+@test "dcmrecv: our dcmsend --echo gets Success; -v logs the C-ECHO" {
+	start_dcmrecv -v
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	[[ $output == 0000*Success* ]]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "association 1: C-ECHO" "$RECV_STDERR"
+	grep -q "from 'DCMSEND'" "$RECV_STDERR"
+}
+
+# --- storing -------------------------------------------------------------------
+
+@test "dcmrecv: a C-STORE is answered 0000 after the file is in place, bytes intact" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	# Success came after the rename: the file and its line are there now.
+	[ -f "$RECV_DIR/$INST.dcm" ]
+	wait_for_line "$RECV_STDOUT" "$INST"
+	raw_release
+	[ "${RAW_REPLY:0:2}" = 06 ]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	# The meta header: ours, from the command and the negotiation.
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0002)" = "$CLS" ]
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0003)" = "$INST" ]
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0010)" = 1.2.840.10008.1.2.1 ]
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0012)" = 2.25.205427171798299283169116181249333028782 ]
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0013)" = CSTORE_010 ]
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0016)" = RAWSCU ]
+	/usr/bin/dcmdump -q "$RECV_DIR/$INST.dcm" >/dev/null
+	# The stdout line: PATH, class, instance, calling AE, peer.
+	run cat "$RECV_STDOUT"
+	[ "${#lines[@]}" -eq 1 ]
+	IFS=$'\t' read -r path c i ae peer <<<"${lines[0]}"
+	[ "$path" = "$RECV_DIR/$INST.dcm" ]
+	[ "$c" = "$CLS" ] && [ "$i" = "$INST" ] && [ "$ae" = RAWSCU ]
+	[[ $peer == 127.0.0.1:* ]]
+	no_temporaries "$RECV_DIR"
+}
+
+@test "dcmrecv: --json adds transfer syntax, bytes and status; -0 prints NUL-terminated paths" {
+	start_dcmrecv --json
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	raw_release
+	stop_dcmrecv
+	run jq -r '[.path, .sop_class, .sop_instance, .calling_ae, .transfer_syntax, (.bytes|tostring), .status] | join(" ")' "$RECV_STDOUT"
+	[ "$output" = "$RECV_DIR/$INST.dcm $CLS $INST RAWSCU 1.2.840.10008.1.2.1 $(stat -c %s "$RECV_DIR/$INST.dcm") 0000" ]
+
+	RECV_DIR=$BATS_TEST_TMPDIR/out0
+	start_dcmrecv -0
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	raw_release
+	stop_dcmrecv
+	[ "$(od -An -c "$RECV_STDOUT" | tr -d ' \n')" = "$(printf '%s' "$RECV_DIR/$INST.dcm" | od -An -c | tr -d ' \n')\\0" ]
+}
+
+@test "dcmrecv: a data set whose SOP Instance UID differs from the command gets A900, no file" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" 1.2.3.4 "$DS"
+	[ "$RAW_STATUS" = A900 ]
+	[[ $(echo "$RAW_REPLY" | xxd -r -p | tr -c '[:print:]' ' ') == *"SOP Instance UID differs"* ]]
+	raw_release
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	[ ! -s "$RECV_STDOUT" ]
+}
+
+@test "dcmrecv: a data set of another SOP class than the command gets A900, no file" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" 1.2.840.10008.5.1.4.1.1.2
+	raw_cstore 1.2.840.10008.5.1.4.1.1.2 "$INST" "$DS"
+	[ "$RAW_STATUS" = A900 ]
+	raw_release
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+}
+
+@test "dcmrecv: a truncated data set gets C000 (cannot understand), no file" {
+	start_dcmrecv
+	head -c 300 "$DS" >"$BATS_TEST_TMPDIR/short"
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$BATS_TEST_TMPDIR/short"
+	[ "$RAW_STATUS" = C000 ]
+	raw_release
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+}
+
+@test "dcmrecv: a sender vanishing mid-object leaves nothing; others are still served" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_send "$(pdata 03 "$(cstore_rq "$CLS" "$INST" 1)")"
+	raw_send "$(pdata 00 "$(head -c 400 "$DS" | od -An -tx1 -v | tr -d ' \n')")"
+	sleep 0.3
+	# A temporary exists while the object streams in ...
+	[ -n "$(find "$RECV_DIR" -name '.cstore-tmp-*')" ]
+	raw_close
+	# ... and is gone once the peer has vanished.
+	for i in $(seq 50); do
+		[ -z "$(ls -A "$RECV_DIR")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ ! -s "$RECV_STDOUT" ]
+}
+
+@test "dcmrecv: an invalid UID in the command gets C000 and writes nothing" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "../../etc/evil" "$DS"
+	[ "$RAW_STATUS" = C000 ]
+	raw_release
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	[ ! -e "$BATS_TEST_TMPDIR/etc" ]
+}
+
+@test "dcmrecv: hostile Patient ID and UIDs in the layout stay inside the output directory" {
+	local f=$BATS_TEST_TMPDIR/hostile.dcm long
+	long=$(printf 'A%.0s' $(seq 10240))
+	cp "$FIX" "$f"
+	/usr/bin/dcmodify -nb -i "(0010,0020)=../../../escaped" -i "(0020,000D)=/etc/passwd" \
+		-i "(0008,0060)=$long" "$f"
+	ds_file "$f" "$BATS_TEST_TMPDIR/hds"
+	start_dcmrecv --layout '{PatientID}/{StudyInstanceUID}/{Modality}/{SOPInstanceUID}.dcm'
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$BATS_TEST_TMPDIR/hds"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	# Exactly one file, inside the output directory, nothing outside it.
+	run find "$BATS_TEST_TMPDIR" -name "$INST.dcm"
+	[ "${#lines[@]}" -eq 1 ]
+	[[ ${lines[0]} == "$RECV_DIR/"* ]]
+	[[ ${lines[0]} != *..* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/escaped" ]
+	same_dataset "$f" "${lines[0]}"
+	cut -f1 "$RECV_STDOUT" | grep -qx "${lines[0]}"
+}
+
+@test "dcmrecv: --on-duplicate keep, rename and reject; overwrite by default" {
+	start_dcmrecv --on-duplicate reject
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS" 1
+	[ "$RAW_STATUS" = 0000 ]
+	raw_cstore "$CLS" "$INST" "$DS" 2
+	[ "$RAW_STATUS" = 0111 ]
+	raw_release
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 1 ]
+
+	RECV_DIR=$BATS_TEST_TMPDIR/ren
+	start_dcmrecv --on-duplicate rename
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS" 1
+	raw_cstore "$CLS" "$INST" "$DS" 2
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	[ -f "$RECV_DIR/$INST.dcm" ]
+	[ -f "$RECV_DIR/$INST.1.dcm" ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+
+	RECV_DIR=$BATS_TEST_TMPDIR/keep
+	start_dcmrecv --on-duplicate keep
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS" 1
+	touch -d '2001-01-01' "$RECV_DIR/$INST.dcm"
+	raw_cstore "$CLS" "$INST" "$DS" 2
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	[ "$(stat -c %Y "$RECV_DIR/$INST.dcm")" -lt 1000000000 ]
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 1 ]
+
+	RECV_DIR=$BATS_TEST_TMPDIR/over
+	start_dcmrecv
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS" 1
+	touch -d '2001-01-01' "$RECV_DIR/$INST.dcm"
+	raw_cstore "$CLS" "$INST" "$DS" 2
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	[ "$(stat -c %Y "$RECV_DIR/$INST.dcm")" -gt 1000000000 ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+}
+
+@test "dcmrecv: --exec runs a command with the path after each file, not through a shell" {
+	mkdir "$BATS_TEST_TMPDIR/copies"
+	start_dcmrecv --exec cp '{}' "$BATS_TEST_TMPDIR/copies/" ';'
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	raw_release
+	for i in $(seq 50); do
+		[ -f "$BATS_TEST_TMPDIR/copies/$INST.dcm" ] && break
+		sleep 0.1
+	done
+	cmp "$RECV_DIR/$INST.dcm" "$BATS_TEST_TMPDIR/copies/$INST.dcm"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
+@test "dcmrecv: a failing --exec is logged, not fatal" {
+	start_dcmrecv --exec false '{}' ';'
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	wait_for_line "$RECV_STDERR" "exec for .* exited with status 1"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ -f "$RECV_DIR/$INST.dcm" ]
+}
+
+# --- AE titles, SOP classes, transfer syntaxes -------------------------------
+
+@test "dcmrecv: --strict-aet rejects another called AE title (1, 1, 7), accepts ours" {
+	start_dcmrecv --strict-aet -a ARCHIVE
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 OTHER || true
+	[ "$RAW_REPLY" = 03000000000400010107 ]
+	raw_close
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ARCHIVE
+	raw_release
+	stop_dcmrecv
+	grep -q "called AE title 'OTHER' not recognised" "$RECV_STDERR"
+}
+
+@test "dcmrecv: --allow admits only the listed calling AE titles and hosts (1, 1, 3)" {
+	start_dcmrecv --allow GOOD --allow LOCAL@127.0.0.1 --allow FAR@192.0.2.1
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP BAD || true
+	[ "$RAW_REPLY" = 03000000000400010103 ]
+	raw_close
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP FAR || true
+	[ "$RAW_REPLY" = 03000000000400010103 ]
+	raw_close
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP GOOD
+	raw_release
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP LOCAL
+	raw_release
+	stop_dcmrecv
+}
+
+# The result of the first presentation context of an A-ASSOCIATE-AC.
+pc_result() {
+	local h=${1#*2100} # PC item type 21, reserved 00
+	echo "${h:8:2}"
+}
+
+@test "dcmrecv: --sop-class, --reject-sop-class and --accept-ts decide the contexts" {
+	start_dcmrecv --sop-class CTImageStorage --sop-class "$CLS" --reject-sop-class "$CLS"
+	raw_associate "$RECV_PORT" "$CLS"
+	[ "$(pc_result "$RAW_REPLY")" = 03 ]
+	raw_release
+	raw_associate "$RECV_PORT" 1.2.840.10008.5.1.4.1.1.4
+	[ "$(pc_result "$RAW_REPLY")" = 03 ]
+	raw_release
+	raw_associate "$RECV_PORT" 1.2.840.10008.5.1.4.1.1.2
+	[ "$(pc_result "$RAW_REPLY")" = 00 ]
+	raw_release
+	stop_dcmrecv
+
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1
+	[ "$(pc_result "$RAW_REPLY")" = 04 ]
+	raw_release
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2
+	[ "$(pc_result "$RAW_REPLY")" = 00 ]
+	raw_release
+	stop_dcmrecv
+}
+
+@test "dcmrecv: a private SOP class is refused unless listed" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" 1.2.3.999.1
+	[ "$(pc_result "$RAW_REPLY")" = 03 ]
+	raw_release
+	stop_dcmrecv
+	start_dcmrecv --sop-class 1.2.3.999.1
+	raw_associate "$RECV_PORT" 1.2.3.999.1
+	[ "$(pc_result "$RAW_REPLY")" = 00 ]
+	raw_release
+	stop_dcmrecv
+}
+
+# --- limits and timeouts ---------------------------------------------------------
+
+@test "dcmrecv: beyond --max-associations a transient rejection, local limit exceeded (2, 3, 2)" {
+	start_dcmrecv --max-associations 1
+	raw_associate "$RECV_PORT" "$CLS"
+	exec 8<&7 7<&-
+	raw_connect "$RECV_PORT"
+	raw_send "$(assoc_rq ANY-SCP SECOND "$CLS" 1.2.840.10008.1.2.1)"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "$RAW_REPLY" = 03000000000400020302 ]
+	raw_close
+	exec 7<&8 8<&-
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	# The slot is free again.
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_release
+	stop_dcmrecv
+	grep -q "local limit exceeded" "$RECV_STDERR"
+}
+
+@test "dcmrecv: a peer that connects and says nothing is dropped after --timeout (ARTIM)" {
+	start_dcmrecv -t 1
+	raw_connect "$RECV_PORT"
+	SECONDS=0
+	run raw_read_hex 5
+	[ "$SECONDS" -lt 4 ]
+	[ -z "$output" ]
+	raw_close
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+}
+
+@test "dcmrecv: a peer silent mid-object is aborted after --timeout, temporary removed" {
+	start_dcmrecv -t 1
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_send "$(pdata 03 "$(cstore_rq "$CLS" "$INST" 1)")"
+	raw_send "$(pdata 00 "$(head -c 400 "$DS" | od -An -tx1 -v | tr -d ' \n')")"
+	RAW_REPLY=$(raw_read_pdu 5)
+	[ "${RAW_REPLY:0:2}" = 07 ]
+	raw_close
+	for i in $(seq 30); do
+		[ -z "$(ls -A "$RECV_DIR")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	stop_dcmrecv
+	grep -q "nothing from the peer for 1 s" "$RECV_STDERR"
+}
+
+@test "dcmrecv: garbage instead of a PDU gets an A-ABORT; the receiver goes on" {
+	start_dcmrecv
+	raw_connect "$RECV_PORT"
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >&7
+	RAW_REPLY=$(raw_read_pdu 3)
+	[ "${RAW_REPLY:0:2}" = 07 ]
+	raw_close
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
+@test "dcmrecv: --max-files N exits 0 after N stored files" {
+	start_dcmrecv --max-files 1
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	raw_release
+	wait_dcmrecv_exit 10
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+}
+
+@test "dcmrecv: --max-assocs N exits 0 after N associations" {
+	start_dcmrecv --max-assocs 2
+	"$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	kill -0 "$RECV_PID"
+	"$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	wait_dcmrecv_exit 10
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
+@test "dcmrecv: --idle-timeout S exits 0 after S seconds without an association" {
+	SECONDS=0
+	start_dcmrecv --idle-timeout 1
+	wait_dcmrecv_exit 10
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$SECONDS" -lt 5 ]
+}
+
+@test "dcmrecv: SIGTERM during a transfer: stops accepting, grace over, aborted, nothing left, exit 0" {
+	start_dcmrecv --grace 1
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_send "$(pdata 03 "$(cstore_rq "$CLS" "$INST" 1)")"
+	raw_send "$(pdata 00 "$(head -c 400 "$DS" | od -An -tx1 -v | tr -d ' \n')")"
+	sleep 0.2
+	kill -TERM "$RECV_PID"
+	sleep 0.3
+	# No new associations once stopping.
+	run ! "$CSTORE_BIN/dcmsend" --echo --connect-timeout 2 127.0.0.1 "$RECV_PORT"
+	SECONDS=0
+	stop_dcmrecv
+	[ "$SECONDS" -lt 8 ]
+	[ "$RECV_STATUS" -eq 0 ]
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	raw_close
+}
+
+@test "dcmrecv: SIGTERM lets an association in flight finish within --grace" {
+	start_dcmrecv --grace 10
+	raw_associate "$RECV_PORT" "$CLS"
+	kill -TERM "$RECV_PID"
+	sleep 0.3
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+}
+
+# --- the debugging receiver ---------------------------------------------------------
+
+@test "dcmrecv: --respond A700 answers A700 and stores nothing; --respond B000 stores" {
+	start_dcmrecv --respond A700
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = A700 ]
+	raw_release
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+
+	RECV_DIR=$BATS_TEST_TMPDIR/warn
+	start_dcmrecv --respond B000 --json
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = B000 ]
+	raw_release
+	stop_dcmrecv
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	[ "$(jq -r .status "$RECV_STDOUT")" = B000 ]
+}
+
+@test "dcmrecv: --respond-every 2:A700 fails every second C-STORE" {
+	start_dcmrecv --respond-every 2:A700 --on-duplicate rename
+	raw_associate "$RECV_PORT" "$CLS"
+	got=""
+	for id in 1 2 3 4; do
+		raw_cstore "$CLS" "$INST" "$DS" "$id"
+		got+="$RAW_STATUS "
+	done
+	raw_release
+	stop_dcmrecv
+	[ "$got" = "0000 A700 0000 A700 " ]
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 2 ]
+}
+
+@test "dcmrecv: --abort-after 2 aborts at the second C-STORE, which leaves no file" {
+	start_dcmrecv --abort-after 2 --on-duplicate rename
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS" 1
+	[ "$RAW_STATUS" = 0000 ]
+	raw_cstore "$CLS" "$INST" "$DS" 2
+	[ "${RAW_REPLY:0:2}" = 07 ]
+	raw_close
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$INST.dcm" ]
+}
+
+@test "dcmrecv: --reject transient and permanent:limit answer with those fields" {
+	start_dcmrecv --reject transient
+	raw_associate "$RECV_PORT" "$CLS" || true
+	[ "$RAW_REPLY" = 03000000000400020101 ]
+	raw_close
+	stop_dcmrecv
+	start_dcmrecv --reject permanent:limit
+	raw_associate "$RECV_PORT" "$CLS" || true
+	[ "$RAW_REPLY" = 03000000000400010302 ]
+	raw_close
+	stop_dcmrecv
+	start_dcmrecv --reject permanent:7
+	raw_associate "$RECV_PORT" "$CLS" || true
+	[ "$RAW_REPLY" = 03000000000400010107 ]
+	raw_close
+	stop_dcmrecv
+}
+
+@test "dcmrecv: --delay MS waits before each response" {
+	start_dcmrecv --delay 700
+	raw_associate "$RECV_PORT" "$CLS"
+	local t0 t1
+	t0=$(date +%s%N)
+	raw_cstore "$CLS" "$INST" "$DS"
+	t1=$(date +%s%N)
+	[ "$RAW_STATUS" = 0000 ]
+	[ $(((t1 - t0) / 1000000)) -ge 650 ]
+	raw_release
+	stop_dcmrecv
+}
+
+@test "dcmrecv: a Deflated context is stored as received (UIDs from the command)" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1.99
+	[ "$(pc_result "$RAW_REPLY")" = 00 ]
+	ds_file "$BATS_TEST_DIRNAME/../data/p10-deflated.dcm" "$BATS_TEST_TMPDIR/defl"
+	inst=$(meta_value "$BATS_TEST_DIRNAME/../data/p10-deflated.dcm" 0002,0003)
+	raw_cstore "$CLS" "$inst" "$BATS_TEST_TMPDIR/defl"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	same_dataset "$BATS_TEST_DIRNAME/../data/p10-deflated.dcm" "$RECV_DIR/$inst.dcm"
+	/usr/bin/dcmdump -q "$RECV_DIR/$inst.dcm" >/dev/null
+}

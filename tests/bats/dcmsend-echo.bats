@@ -1,0 +1,76 @@
+#!/usr/bin/env bats
+# dcmsend --echo against misbehaving peers (our own tcp-stub): exit codes
+# and one-line reasons.  Real peers are in tests/interop/echo.bats.
+
+load helpers
+
+@test "dcmsend --echo: nobody listening exits 3 with the reason" {
+	port=$(free_port)
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$port"
+	assert_output ""
+	[[ $stderr == *"Connection refused"* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "dcmsend --echo: an unknown host exits 3" {
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo no-such-host.invalid 104
+	[[ $stderr == *"cannot resolve 'no-such-host.invalid'"* ]]
+}
+
+@test "dcmsend --echo: a peer that accepts and closes at once exits 5" {
+	start_stub close
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
+	assert_output ""
+	[[ $stderr == *"closed the connection"* ]]
+}
+
+@test "dcmsend --echo: a peer that never answers gives up within the ACSE timeout" {
+	start_stub silent
+	SECONDS=0
+	run --separate-stderr "$CSTORE_BIN/dcmsend" --echo --acse-timeout 1 127.0.0.1 "$STUB_PORT"
+	[ "$status" -eq 3 ] || [ "$status" -eq 5 ]
+	[ "$SECONDS" -lt 10 ]
+	[[ $stderr == *"no answer to the association request"* ]]
+}
+
+@test "dcmsend --echo: a peer answering garbage gets an abort, exit 5" {
+	printf 'HTTP/1.1 400 Bad Request\r\n\r\n' >"$BATS_TEST_TMPDIR/garbage"
+	start_stub send "$BATS_TEST_TMPDIR/garbage"
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
+	[[ $stderr == *"echo to '127.0.0.1'"* ]]
+}
+
+@test "dcmsend --echo: a rejection is exit 4 with the reason in words" {
+	# A-ASSOCIATE-RJ: permanent (1), service user (1), called AE title not recognised (7)
+	printf '\x03\x00\x00\x00\x00\x04\x00\x01\x01\x07' >"$BATS_TEST_TMPDIR/rj"
+	start_stub send "$BATS_TEST_TMPDIR/rj"
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -c ARCHIVE 127.0.0.1 "$STUB_PORT"
+	assert_output ""
+	[[ $stderr == *"rejected by 'ARCHIVE'"* ]]
+	[[ $stderr == *"called AE title not recognized"* || $stderr == *"called AE title not recognised"* ]]
+	[[ $stderr == *"result 1, source 1, reason 7"* ]]
+}
+
+@test "dcmsend --echo: an A-ABORT answer exits 5 naming the abort" {
+	printf '\x07\x00\x00\x00\x00\x04\x00\x00\x02\x01' >"$BATS_TEST_TMPDIR/abort"
+	start_stub send "$BATS_TEST_TMPDIR/abort"
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
+	[[ $stderr == *"aborted"* ]]
+}
+
+@test "dcmsend --echo: a port out of range is a usage error" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 70000
+	assert_output ""
+	[[ $stderr == *"port '70000': out of range (1-65535)"* ]]
+	[[ $stderr == *"Try 'dcmsend --help'."* ]]
+}
+
+@test "dcmsend --echo: files with --echo are a usage error" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 104 a.dcm
+	[[ $stderr == *"--echo takes no files"* ]]
+}
+
+@test "dcmsend: a missing port is a usage error" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1
+	[[ $stderr == *"missing port"* ]]
+}

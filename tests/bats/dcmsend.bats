@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# dcmsend sending files without a real archive: usage, local outcomes,
+# dry runs, unreachable / rejecting / aborting peers (tcp-stub), and our
+# own dcmrecv's fault modes when it is built.  Real peers (DCMTK,
+# Orthanc) are in tests/interop/dcmsend-*.bats.
+
+load helpers
+
+D=$CSTORE_ROOT/tests/data
+
+@test "dcmsend: --probe without --dry-run is a usage error" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --probe 127.0.0.1 104 "$D/p10-evrle.dcm"
+	assert_output ""
+	[[ $stderr == *"--probe needs --dry-run"* ]]
+	[[ $stderr == *"Try 'dcmsend --help'."* ]]
+}
+
+@test "dcmsend: -j 0 and --no-transcode with --lossy are usage errors" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" -j 0 127.0.0.1 104 "$D/p10-evrle.dcm"
+	[[ $stderr == *"jobs '0': out of range (1-256)"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --no-transcode --lossy 127.0.0.1 104 "$D/p10-evrle.dcm"
+	[[ $stderr == *"exclude each other"* ]]
+}
+
+@test "dcmsend: an unreadable resume log is a usage error" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/none" 127.0.0.1 104 "$D/p10-evrle.dcm"
+	assert_output ""
+	[[ $stderr == *"cannot read the resume log"* ]]
+}
+
+@test "dcmsend: unreadable, non-DICOM and truncated inputs get their lines, exit 1 (dry run)" {
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 \
+		"$D/p10-evrle.dcm" "$BATS_TEST_TMPDIR/missing.dcm" "$D/not-dicom.txt" "$D/p10-truncated-element.dcm"
+	[[ $output == *$'unreadable\t'"$BATS_TEST_TMPDIR/missing.dcm"$'\t\t\t'*"No such file"* ]]
+	[[ $output == *$'notdicom\t'"$D/not-dicom.txt"$'\t'* ]]
+	[[ $output == *$'truncated\t'"$D/p10-truncated-element.dcm"$'\t'* ]]
+	[[ $output == *$'planned\t'"$D/p10-evrle.dcm"$'\t'*$'\tassociation 1'* ]]
+	[ "$(grep -c $'^\(planned\|unreadable\|notdicom\|truncated\)\t' <<<"$output")" -eq 4 ]
+}
+
+@test "dcmsend --dry-run: the plan lists associations and contexts, sends nothing" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$D/p10-evrle.dcm" "$D/img16-j2k.dcm"
+	assert_line --regexp $'^association\t1\tlane 1, 2 files, [0-9]+ bytes, [0-9]+ contexts$'
+	assert_line --regexp $'^context\t1\t1\t1\\.2\\.840\\.[0-9.]+\t'
+	assert_line --partial "1.2.840.10008.1.2.4.90"
+	[ "$(grep -c $'^planned\t' <<<"$output")" -eq 2 ]
+}
+
+@test "dcmsend --dry-run --json: one object per association, then per file" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --json 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[ "$(head -1 <<<"$output" | jq -r '.association')" = 1 ]
+	[ "$(head -1 <<<"$output" | jq -r '.contexts[0].transfer_syntaxes | length')" -ge 1 ]
+	[ "$(tail -1 <<<"$output" | jq -r '.status')" = planned ]
+}
+
+@test "dcmsend --dry-run -j 2 --per-assoc 1: one association per file, in two lanes" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run -j 2 --per-assoc 1 127.0.0.1 1 \
+		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" "$D/img16-rle.dcm" "$D/img16-evrle.dcm"
+	[ "$(grep -c $'^association\t' <<<"$output")" -eq 4 ]
+	assert_line --regexp $'^association\t[0-9]\tlane 2, 1 files'
+}
+
+@test "dcmsend: stdin lists paths, NUL-separated with -0" {
+	run -0 --separate-stderr bash -c "printf '%s\0' '$D/p10-evrle.dcm' '$D/p10-ivrle.dcm' | '$CSTORE_BIN/dcmsend' -0 --dry-run 127.0.0.1 1"
+	[ "$(grep -c $'^planned\t' <<<"$output")" -eq 2 ]
+	run -0 --separate-stderr bash -c "printf '%s\n' '$D/p10-evrle.dcm' | '$CSTORE_BIN/dcmsend' --dry-run 127.0.0.1 1 -"
+	[ "$(grep -c $'^planned\t' <<<"$output")" -eq 1 ]
+}
+
+@test "dcmsend --resume: inputs stored in the log are skipped as resumed" {
+	printf '0000\t%s\t1.2\t1.3\t\n' "$D/p10-evrle.dcm" >"$BATS_TEST_TMPDIR/log"
+	printf 'aborted\t%s\t1.2\t1.4\t\n' "$D/p10-ivrle.dcm" >>"$BATS_TEST_TMPDIR/log"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 \
+		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
+	assert_line --regexp $'^resumed\t'"$D/p10-evrle.dcm"
+	assert_line --regexp $'^planned\t'"$D/p10-ivrle.dcm"
+}
+
+@test "dcmsend: nobody listening exits 3, every input gets a line" {
+	port=$(free_port)
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$port" "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" "$D/not-dicom.txt"
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(grep -c $'^notsent\t.*Connection refused' <<<"$output")" -eq 2 ]
+	assert_line --regexp $'^notdicom\t'
+	[[ $stderr == *"0 stored, 0 with warning, 2 failed, 1 skipped"* ]]
+}
+
+@test "dcmsend --retry: a refused connection is tried again with backoff, still exit 3" {
+	port=$(free_port)
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -v --retry 2 --retry-delay 10 127.0.0.1 "$port" "$D/p10-evrle.dcm"
+	[[ $stderr == *"attempt 2 of 3"* ]]
+	[[ $stderr == *"attempt 3 of 3"* ]]
+	assert_output --regexp $'^notsent\t'
+}
+
+@test "dcmsend: a rejection exits 4, the files are not sent" {
+	printf '\x03\x00\x00\x00\x00\x04\x00\x01\x01\x07' >"$BATS_TEST_TMPDIR/rj"
+	start_stub send "$BATS_TEST_TMPDIR/rj"
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" -c ARCHIVE 127.0.0.1 "$STUB_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^notsent\t'"$D/p10-evrle.dcm"$'\t.*rejected by .ARCHIVE.'
+	[[ $stderr == *"rejected by 'ARCHIVE'"* ]]
+}
+
+@test "dcmsend: an A-ABORT instead of an answer exits 5" {
+	printf '\x07\x00\x00\x00\x00\x04\x00\x00\x02\x01' >"$BATS_TEST_TMPDIR/abort"
+	start_stub send "$BATS_TEST_TMPDIR/abort"
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$STUB_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^notsent\t.*aborted'
+}
+
+# Our own receiver, when it is built: its fault modes.
+start_dcmrecv() {
+	DCMRECV=${CSTORE_DCMRECV:-$CSTORE_BIN/dcmrecv}
+	[ -x "$DCMRECV" ] || skip "dcmrecv not built"
+	local pf=$BATS_TEST_TMPDIR/recv.port
+	mkdir -p "$BATS_TEST_TMPDIR/recv"
+	"$DCMRECV" -q -o "$BATS_TEST_TMPDIR/recv" --port-file "$pf" "$@" 127.0.0.1:0 \
+		>"$BATS_TEST_TMPDIR/recv.out" 2>"$BATS_TEST_TMPDIR/recv.err" &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	local i
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	RECV_PORT=$(cat "$pf")
+	[ -n "$RECV_PORT" ]
+}
+
+@test "dcmsend --retry: A700 answers are sent again, stored files never twice (dcmrecv)" {
+	start_dcmrecv --respond-every 2:A700
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --retry 3 --retry-delay 10 127.0.0.1 "$RECV_PORT" \
+		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" "$D/img16-evrle.dcm" "$D/img16-rle.dcm"
+	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
+	[ "$(jq -s 'map(.attempts) | max' <<<"$output")" -ge 2 ]
+	# the receiver printed one line per stored file: 4, none twice
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/recv.out")" -eq 4 ]
+}
+
+@test "dcmsend: without --retry an A700 is a failure line, exit 1 (dcmrecv)" {
+	start_dcmrecv --respond A700
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^A700\t'"$D/p10-evrle.dcm"$'\t.*Failure'
+}
+
+@test "dcmsend --retry: a transient rejection is retried, then exit 4 (dcmrecv)" {
+	start_dcmrecv --reject transient
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" -v --retry 1 --retry-delay 10 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	[[ $stderr == *"attempt 2 of 2"* ]]
+	assert_output --regexp $'^notsent\t'
+}
+
+@test "dcmsend: ours to ours, every data set arrives byte for byte (dcmrecv)" {
+	start_dcmrecv
+	local p
+	# the fixtures share one SOP Instance UID: one at a time
+	for p in "$D/p10-evrle.dcm" "$D/img16-j2k.dcm" "$D/img16-rle.dcm" "$D/bare-evrle.dcm"; do
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$p"
+		[[ $output != *transcoded* ]]
+		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$p" | cut -f2)
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$p") <("$CSTORE_TOOLS/dcm-dataset" "$BATS_TEST_TMPDIR/recv/$uid.dcm")
+	done
+}

@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# sopclass-lookup: every option and exit status, and the reference table
+# of ../shared/reference/storage-service-class.rst resolved in full.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+SL() { "$CSTORE_BIN/sopclass-lookup" "$@"; }
+CT=1.2.840.10008.5.1.4.1.1.2
+REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
+
+@test "a UID prints its tab-separated entry" {
+	run -0 --separate-stderr SL "$CT"
+	assert_output "$(printf '%s\tCTImageStorage\tCT Image Storage\tA.3' "$CT")"
+	[ -z "$stderr" ]
+}
+
+@test "a keyword in any case prints its entry" {
+	run -0 --separate-stderr SL ctimagestorage
+	assert_output --partial "$(printf '%s\tCTImageStorage\t' "$CT")"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "another project's name resolves as an alias to the standard entry" {
+	run -0 --separate-stderr SL -k KeyObjectSelectionStorage
+	assert_output "KeyObjectSelectionDocumentStorage"
+}
+
+@test "a word searches keywords and names" {
+	run -0 --separate-stderr SL -k ct
+	assert_line CTImageStorage
+	assert_line EnhancedCTImageStorage
+	refute_line KeyObjectSelectionDocumentStorage
+}
+
+@test "several words must all start words of the name" {
+	run -0 --separate-stderr SL -k 'enhanced mr'
+	assert_output "$(printf 'EnhancedMRImageStorage\nEnhancedMRColorImageStorage\nLegacyConvertedEnhancedMRImageStorage')"
+}
+
+@test "retired classes say so in the name and in JSON" {
+	run -0 --separate-stderr SL 1.2.840.10008.5.1.4.1.1.6
+	assert_output --partial "Ultrasound Image Storage (Retired)"
+	run -0 --separate-stderr SL -j 1.2.840.10008.5.1.4.1.1.6
+	assert_output --partial '"retired":true'
+}
+
+@test "-u and -k print only the UID or the keyword" {
+	run -0 --separate-stderr SL -u CTImageStorage
+	assert_output "$CT"
+	run -0 --separate-stderr SL --uid CTImageStorage
+	assert_output "$CT"
+	run -0 --separate-stderr SL --keyword "$CT"
+	assert_output CTImageStorage
+}
+
+@test "--json writes one JSON object per line" {
+	run -0 --separate-stderr SL --json "$CT" MRImageStorage
+	[ "${#lines[@]}" -eq 2 ]
+	assert_line --index 0 '{"uid":"1.2.840.10008.5.1.4.1.1.2","keyword":"CTImageStorage","name":"CT Image Storage","annex":"A.3","type":"Storage SOP Class","retired":false}'
+}
+
+@test "an unknown UID exits 1, names it and suggests near misses" {
+	run -1 --separate-stderr SL 1.2.840.10008.5.1.4.1.1.2.9
+	[ -z "$output" ]
+	[[ $stderr == *"'1.2.840.10008.5.1.4.1.1.2.9': not a known Storage SOP Class UID"* ]]
+	[[ $stderr == *"did you mean 1.2.840.10008.5.1.4.1.1.2.1 (EnhancedCTImageStorage)?"* ]]
+}
+
+@test "a near-miss keyword is suggested" {
+	run -1 --separate-stderr SL CTImageStorg
+	[[ $stderr == *"did you mean CTImageStorage"* ]]
+}
+
+@test "one query not found among found ones exits 1 and prints the others" {
+	run -1 --separate-stderr SL "$CT" nosuchclassatall MRImageStorage
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $stderr == *"'nosuchclassatall': no match"* ]]
+}
+
+@test "an invalid UID is called invalid" {
+	run -1 --separate-stderr SL 1.2..3
+	[[ $stderr == *"not a valid UID"* ]]
+}
+
+@test "--all widens lookups to transfer syntaxes and shows the type" {
+	run -1 --separate-stderr SL 1.2.840.10008.1.2.1
+	[ -z "$output" ]
+	[[ $stderr == *"not a Storage SOP Class but the Transfer Syntax ExplicitVRLittleEndian (see --all)"* ]]
+	run -0 --separate-stderr SL --all 1.2.840.10008.1.2.1
+	assert_output "$(printf '1.2.840.10008.1.2.1\tExplicitVRLittleEndian\tExplicit VR Little Endian\t\tTransfer Syntax')"
+	run -0 --separate-stderr SL -a -u Verification
+	assert_output 1.2.840.10008.1.1
+	run -0 --separate-stderr SL -a "$CT"
+	assert_output --partial "$(printf '\tA.3\tStorage SOP Class')"
+}
+
+@test "--list prints the registry, with --all every known UID" {
+	run -0 --separate-stderr SL --list
+	n=${#lines[@]}
+	[ "$n" -ge 200 ]
+	assert_line --partial "$(printf '%s\tCTImageStorage' "$CT")"
+	refute_line --partial ExplicitVRLittleEndian
+	run -0 --separate-stderr SL -l -a
+	[ "${#lines[@]}" -gt "$n" ]
+	assert_line --partial ExplicitVRLittleEndian
+	run -2 --separate-stderr SL -l "$CT"
+}
+
+@test "with no query each stdin line is one query" {
+	run -0 --separate-stderr bash -c "printf '%s\n\n  MRImageStorage  \n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -k"
+	assert_output "$(printf 'CTImageStorage\nMRImageStorage')"
+}
+
+@test "empty stdin with no query is a usage error" {
+	run -2 --separate-stderr SL </dev/null
+	[ -z "$output" ]
+	[[ $stderr == *"no query given and none on standard input"* ]]
+	[[ $stderr == *"Try 'sopclass-lookup --help'."* ]]
+}
+
+@test "--field appends the keyword of field N to each line" {
+	run -0 --separate-stderr bash -c "printf 'a.dcm\t%s\tok\nb.dcm\tMRImageStorage\tok\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' --field 2"
+	assert_line --index 0 "$(printf 'a.dcm\t%s\tok\tCTImageStorage' "$CT")"
+	assert_line --index 1 "$(printf 'b.dcm\tMRImageStorage\tok\tMRImageStorage')"
+}
+
+@test "--field with -u appends the UID" {
+	run -0 --separate-stderr bash -c "printf 'x\tMRImageStorage\n' | '$CSTORE_BIN/sopclass-lookup' -F 2 -u"
+	assert_output "$(printf 'x\tMRImageStorage\t1.2.840.10008.5.1.4.1.1.4')"
+}
+
+@test "--field: a line with fewer fields keeps its place and exits 1" {
+	run -1 --separate-stderr bash -c "printf 'a\t%s\nonly-one\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -F 2"
+	assert_line --index 0 "$(printf 'a\t%s\tCTImageStorage' "$CT")"
+	assert_line --index 1 "$(printf 'only-one\t')"
+	[[ $stderr == *"line 2: no field 2 (1 fields)"* ]]
+}
+
+@test "--field: an unknown value gets an empty field and exits 1" {
+	run -1 --separate-stderr bash -c "printf 'a\t1.2.3.4\n' | '$CSTORE_BIN/sopclass-lookup' -F 2"
+	assert_output "$(printf 'a\t1.2.3.4\t')"
+	[[ $stderr == *"line 1: '1.2.3.4': not found"* ]]
+}
+
+@test "--field: empty input is an empty output" {
+	run -0 --separate-stderr SL -F 1 </dev/null
+	[ -z "$output" ]
+}
+
+@test "--field rejects a bad N and conflicting options" {
+	run -2 --separate-stderr SL --field 0
+	[[ $stderr == *"field '0': out of range (1-64)"* ]]
+	run -2 --separate-stderr SL --field x
+	run -2 --separate-stderr SL -F 1 "$CT"
+	run -2 --separate-stderr SL -F 1 --json
+	run -2 --separate-stderr SL -j -k "$CT"
+	[ -z "$output" ]
+}
+
+@test "--file reads the SOP Class UID of a Part 10 file and of a bare dataset" {
+	for f in p10-evrle.dcm p10-ivrle.dcm bare-ivrle.dcm; do
+		[ -e "$CSTORE_ROOT/tests/data/$f" ] || skip "fixture $f missing"
+		run -0 --separate-stderr SL -k --file "$CSTORE_ROOT/tests/data/$f"
+		assert_output SecondaryCaptureImageStorage
+	done
+	run -0 --separate-stderr SL -k -f "$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$CT"
+	assert_output "$(printf 'SecondaryCaptureImageStorage\nCTImageStorage')"
+}
+
+@test "--file: a missing file exits 1 with one line naming it" {
+	run -1 --separate-stderr SL --file "$BATS_TEST_TMPDIR/nope.dcm"
+	[ -z "$output" ]
+	[[ $stderr == *nope.dcm* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "--file: a file that is not DICOM exits 1" {
+	printf 'hello, not DICOM at all\n' >"$BATS_TEST_TMPDIR/x.txt"
+	run -1 --separate-stderr SL -f "$BATS_TEST_TMPDIR/x.txt"
+	[ -z "$output" ]
+	[[ $stderr == *"x.txt"* ]]
+	: >"$BATS_TEST_TMPDIR/empty.dcm"
+	run -1 --separate-stderr SL -f "$BATS_TEST_TMPDIR/empty.dcm"
+	[ -z "$output" ]
+}
+
+@test "an unknown option exits 2 with the hint and no output" {
+	run -2 --separate-stderr SL --bogus
+	[ -z "$output" ]
+	[[ $stderr == *"Try 'sopclass-lookup --help'."* ]]
+}
+
+@test "writing to a full device exits 6" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run -6 --separate-stderr bash -c "'$CSTORE_BIN/sopclass-lookup' --list >/dev/full"
+	[[ $stderr == *"cannot write the output"* ]]
+}
+
+# The reference table: rows "| UID | name | annex |" of the .rst.
+ref_rows() {
+	awk -F'|' '/^\| 1\.2\./ { gsub(/ /, "", $2); gsub(/ /, "", $3); print $2 "\t" $3 }' "$REF"
+}
+
+@test "every class of the reference resolves by its name, correct UID and standard keyword" {
+	[ -r "$REF" ] || skip "no $REF"
+	local uid name out kw good wrong=0 rows=0
+	while IFS=$'\t' read -r uid name; do
+		rows=$((rows + 1))
+		# by the reference's own name (an alias or the keyword itself)
+		out=$(SL "$name") || { echo "name $name not found"; return 1; }
+		[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || { echo "name $name is ambiguous"; return 1; }
+		good=$(printf '%s' "$out" | cut -f1)
+		kw=$(printf '%s' "$out" | cut -f2)
+		# by the correct UID and by the standard keyword, both ways
+		[ "$(SL -k "$good")" = "$kw" ] || { echo "UID $good does not give $kw"; return 1; }
+		[ "$(SL -u "$kw")" = "$good" ] || { echo "keyword $kw does not give $good"; return 1; }
+		if [ "$uid" != "$good" ]; then
+			# the reference's wrong UID must not resolve
+			if SL "$uid" >/dev/null 2>&1; then
+				echo "wrong UID $uid of $name resolves"; return 1
+			fi
+			wrong=$((wrong + 1))
+		fi
+	done < <(ref_rows)
+	echo "rows=$rows wrong=$wrong"
+	[ "$rows" -ge 130 ]
+	# data/README.md lists the two wrong UIDs of the reference
+	[ "$wrong" -eq 2 ]
+}
+
+@test "the reference's two wrong UIDs are not found" {
+	run -1 --separate-stderr SL 1.2.840.10008.5.1.4.1.1.1.1.1.1
+	[[ $stderr == *"did you mean 1.2.840.10008.5.1.4.1.1.1.1.1 (DigitalXRayImageStorageForProcessing)?"* ]]
+	run -1 --separate-stderr SL 1.2.840.10008.5.1.1.4.1.1.3.1
+	[[ $stderr == *"1.2.840.10008.5.1.4.1.1.1.3.1 (DigitalIntraOralXRayImageStorageForProcessing)"* ]]
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# status-explain: every option and exit status, and the codes the
+# reference gets wrong, checked against PS3.4 Table B.2-1 / PS3.7 Annex C.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+SE() { "$CSTORE_BIN/status-explain" "$@"; }
+
+@test "a code prints code, category, meaning with its range, and service" {
+	run -1 --separate-stderr SE 0xA700
+	assert_output "$(printf '0xA700\tFailure\tRefused: out of resources (A700\xe2\x80\x93A7FF)\tC-STORE')"
+	[ -z "$stderr" ]
+}
+
+@test "0xA700, A700, a700 and 42752 are the same code" {
+	for c in 0xA700 A700 a700 42752; do
+		run -1 --separate-stderr SE "$c"
+		assert_output --partial "$(printf '0xA700\tFailure\t')"
+	done
+}
+
+@test "four digits are hex, other digit strings decimal" {
+	run -1 --separate-stderr SE -c 0110 272
+	assert_output "$(printf 'Failure\nFailure')"
+	run -1 --separate-stderr SE 272
+	assert_output --partial "0x0110"
+}
+
+@test "success and warnings exit 0" {
+	run -0 --separate-stderr SE 0x0000 0xB000 0xB006 0xB007 0x0001 0x0107 0x0116 0xBF42
+	[ "${#lines[@]}" -eq 8 ]
+	assert_line --index 0 --partial "$(printf '0x0000\tSuccess\t')"
+	assert_line --index 2 "$(printf '0xB006\tWarning\tElements discarded\tC-STORE')"
+	assert_line --index 3 "$(printf '0xB007\tWarning\tData set does not match SOP Class\tC-STORE')"
+}
+
+@test "SOP Class not supported is 0x0122, and 0x0112 is something else" {
+	run -1 --separate-stderr SE 0x0122 0x0112
+	assert_line --index 0 "$(printf '0x0122\tFailure\tRefused: SOP Class not supported\tC-STORE')"
+	assert_line --index 1 "$(printf '0x0112\tFailure\tNo such SOP Instance\tgeneral (PS3.7 Annex C)')"
+}
+
+@test "every general status C-STORE allows is named for C-STORE" {
+	for c in 0117 0122 0124 0210 0211 0212; do
+		run -1 --separate-stderr SE "$c"
+		assert_output --regexp $'\tC-STORE$'
+	done
+}
+
+@test "a pynetdicom code is explained and marked as pynetdicom's" {
+	run -1 --separate-stderr SE 0xC210
+	assert_output --partial "failed to decode the data set received from the peer"
+	assert_output --partial "Error: cannot understand (C000"
+	assert_output --regexp $'\tC-STORE, pynetdicom$'
+	run -1 --separate-stderr SE -j 0xC211
+	assert_output --partial '"implementation":"pynetdicom"'
+}
+
+@test "failure, cancel, pending and unknown codes exit 1" {
+	for c in 0xA900 0xC000 0xFE00 0xFF00 0xFF01 0x1234; do
+		run -1 --separate-stderr SE "$c"
+	done
+	run -1 --separate-stderr SE -c 0xFE00 0xFF01 0x1234
+	assert_output "$(printf 'Cancel\nPending\nUnknown')"
+}
+
+@test "a code without a C-STORE meaning gets its category from its range" {
+	run -1 --separate-stderr SE 0xA801
+	assert_output --partial "$(printf '0xA801\tFailure\t')"
+	assert_output --partial "by its range"
+	run -0 --separate-stderr SE -c 0xB123
+	assert_output Warning
+}
+
+@test "one failure among successes exits 1" {
+	run -1 --separate-stderr SE 0x0000 0xA700 0xB000
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "a code that is not a 16-bit number exits 2 with a clear message" {
+	run -2 --separate-stderr SE 0x1FFFF
+	[ -z "$output" ]
+	[[ $stderr == *"'0x1FFFF': not a 16-bit status code"* ]]
+	run -2 --separate-stderr SE zz
+	[[ $stderr == *"'zz': not a 16-bit status code"* ]]
+	run -2 --separate-stderr SE 65536
+	run -2 --separate-stderr SE -- -1
+}
+
+@test "a bad code among good ones still explains the good ones and exits 2" {
+	run -2 --separate-stderr SE 0x0000 zz 0xA700
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "--category prints only the category" {
+	run -0 --separate-stderr SE --category 0
+	assert_output Success
+}
+
+@test "--json writes one object per code" {
+	run -1 --separate-stderr SE --json 0xA700
+	assert_output '{"code":"0xA700","value":42752,"category":"Failure","meaning":"Refused: out of resources (A700–A7FF)","context":"C-STORE","implementation":null}'
+	run -2 --separate-stderr SE -j -c 0
+}
+
+@test "--list prints every entry of the table" {
+	run -0 --separate-stderr SE --list
+	[ "${#lines[@]}" -ge 40 ]
+	assert_line "$(printf '0xA700-0xA7FF\tFailure\tRefused: out of resources (A700\xe2\x80\x93A7FF)\tC-STORE')"
+	assert_line --partial "$(printf '0xC210\tFailure\t')"
+	run -0 --separate-stderr SE -l -j
+	assert_line --partial '"code":"0xFE00","category":"Cancel"'
+	run -2 --separate-stderr SE -l 0
+}
+
+@test "with no code each stdin line is one code" {
+	run -1 --separate-stderr bash -c "printf '0x0000\n\n a700 \n' | '$CSTORE_BIN/status-explain' -c"
+	assert_output "$(printf 'Success\nFailure')"
+}
+
+@test "empty stdin with no code is a usage error" {
+	run -2 --separate-stderr SE </dev/null
+	[ -z "$output" ]
+	[[ $stderr == *"no code given and none on standard input"* ]]
+}
+
+@test "--field appends category and meaning of field N" {
+	run -1 --separate-stderr bash -c "printf 'a.dcm\t0x0000\nb.dcm\t0xA700\n' | '$CSTORE_BIN/status-explain' --field 2"
+	assert_line --index 0 "$(printf 'a.dcm\t0x0000\tSuccess\tSuccess: the SOP Instance was stored')"
+	assert_line --index 1 --partial "$(printf 'b.dcm\t0xA700\tFailure\tRefused: out of resources')"
+	run -0 --separate-stderr bash -c "printf '0xB000\tx\n' | '$CSTORE_BIN/status-explain' -F 1"
+	assert_output "$(printf '0xB000\tx\tWarning\tCoercion of data elements')"
+}
+
+@test "--field: a line with fewer fields or a bad code exits 2" {
+	run -2 --separate-stderr bash -c "printf 'a\t0x0000\nonly\n' | '$CSTORE_BIN/status-explain' -F 2"
+	assert_line --index 0 --partial "Success"
+	assert_line --index 1 "$(printf 'only\t\t')"
+	[[ $stderr == *"line 2: no field 2 (1 fields)"* ]]
+	run -2 --separate-stderr bash -c "printf 'a\tzz\n' | '$CSTORE_BIN/status-explain' -F 2"
+	[[ $stderr == *"line 1: 'zz': not a 16-bit status code"* ]]
+}
+
+@test "--field: empty input is an empty output" {
+	run -0 --separate-stderr SE -F 3 </dev/null
+	[ -z "$output" ]
+}
+
+@test "--field rejects a bad N and conflicting options" {
+	run -2 --separate-stderr SE -F 65
+	[[ $stderr == *"out of range (1-64)"* ]]
+	run -2 --separate-stderr SE -F 1 0x0000
+	run -2 --separate-stderr SE -F 1 -c
+}
+
+@test "an unknown option exits 2 with the hint and no output" {
+	run -2 --separate-stderr SE -Z
+	[ -z "$output" ]
+	[[ $stderr == *"Try 'status-explain --help'."* ]]
+}

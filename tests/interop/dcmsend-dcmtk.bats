@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# dcmsend against DCMTK storescp: the whole mkcorpus set (every SOP class,
+# every transfer syntax), checking the bytes that arrived, and the
+# failure paths with their exit codes and per-file lines.
+
+load dcmsend-helpers
+
+setup_file() {
+	corpus_setup
+}
+
+setup() {
+	require_netns
+	require_cmd /usr/bin/storescp
+	IN=("$CORPUS/sop" "$CORPUS/ts" "$CORPUS/odd")
+	NIN=$(find "${IN[@]}" -type f | wc -l)
+	OUT=$BATS_TEST_TMPDIR/in
+}
+
+@test "dcmsend: the whole corpus to storescp +B, data sets arrive byte for byte; classes it lacks fail, exit 1" {
+	start_storescp "$OUT" +B +xa -pm
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" -v 127.0.0.1 "$SCP_PORT" "${IN[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$NIN"
+	# every line is either stored or a class storescp does not know
+	[ "$(grep -vc -e $'^0000\t' -e $'^nocontext\t.*does not accept SOP class' "$BATS_TEST_TMPDIR/res")" -eq 0 ]
+	nok=$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")
+	[ "$nok" -ge 200 ]
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$nok" ]
+	[ "$(ls "$OUT" | wc -l)" -eq "$nok" ]
+	# more than 128 contexts: several associations, in turn
+	[[ $stderr == *"association 2: 127.0.0.1 port $SCP_PORT accepted"* ]]
+	[[ $stderr == *"$nok stored, 0 with warning,"* ]]
+}
+
+@test "dcmsend: a peer accepting only Implicit VR LE gets every file converted, pixels intact, exit 0" {
+	start_storescp "$OUT" +B +xi
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$CORPUS/ts"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$(ls "$CORPUS/ts" | wc -l)"
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq "$(ls "$CORPUS/ts" | wc -l)" ]
+	assert_line --regexp $'^0000\t.*/jpeg-baseline\\.dcm\t.*transcoded to ImplicitVRLittleEndian$'
+	assert_line --regexp $'^0000\t.*/j2k-lossless\\.dcm\t.*transcoded to ImplicitVRLittleEndian$'
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$(ls "$CORPUS/ts" | wc -l)" ]
+	for f in "$OUT"/*; do
+		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3)" = 1.2.840.10008.1.2 ]
+	done
+}
+
+@test "dcmsend --no-transcode: a peer accepting only Implicit VR LE refuses compressed files, exit 1" {
+	start_storescp "$OUT" +B +xi
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --no-transcode --json 127.0.0.1 "$SCP_PORT" "$CORPUS/ts"
+	[ "$(jq -r 'select(.path | endswith("/jpeg-baseline.dcm")) | .status' <<<"$output")" = nocontext ]
+	[ "$(jq -r 'select(.path | endswith("/implicit-le.dcm")) | .status' <<<"$output")" = 0000 ]
+	[ "$(jq -r 'select(.transcoded) | .path' <<<"$output")" = "" ]
+	[[ $(jq -r 'select(.status == "nocontext") | .detail' <<<"$output" | head -1) == *"--no-transcode"* ]]
+}
+
+@test "dcmsend: only classes the peer lacks: nothing acceptable, exit 4" {
+	start_storescp "$OUT" +B
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$CORPUS/sop/ColorPaletteStorage.dcm"
+	assert_output --regexp $'^nocontext\t.*ColorPaletteStorage\\.dcm\t.*accepted none of the 1 presentation contexts'
+	[[ $stderr == *"accepted none"* ]]
+}
+
+@test "dcmsend -j 4 --json: four associations at once, whole lines, everything arrives" {
+	start_storescp "$OUT" +B +xa
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 4 --json 127.0.0.1 "$SCP_PORT" "$CORPUS/ts" "$CORPUS/odd"
+	n=$(find "$CORPUS/ts" "$CORPUS/odd" -type f | wc -l)
+	[ "$(jq -c . <<<"$output" | wc -l)" -eq "$n" ]
+	[ "$(jq -r .association <<<"$output" | sort -u | wc -l)" -ge 4 ]
+	jq -r '[.status, .path, .sop_class_uid, .sop_instance_uid, (if .transcoded then "transcoded to" else "" end)] | @tsv' \
+		<<<"$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$n" ]
+}
+
+@test "dcmsend -0: paths from find -print0 on stdin" {
+	start_storescp "$OUT" +B +xa
+	run -0 --separate-stderr bash -c "find '$CORPUS/ts' -type f -print0 | '$CSTORE_BIN/dcmsend' -0 127.0.0.1 $SCP_PORT"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$(ls "$CORPUS/ts" | wc -l)" ]
+}
+
+@test "dcmsend: storescp killed mid-transfer: the lines say what was stored, exit 5; --resume sends the rest" {
+	start_storescp "$OUT" +B +xa -pm --sleep-after 1
+	"$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$CORPUS/ts" >"$BATS_TEST_TMPDIR/res" 2>"$BATS_TEST_TMPDIR/err" &
+	send=$!
+	for i in $(seq 100); do
+		[ "$(ls "$OUT" | wc -l)" -ge 2 ] && break
+		sleep 0.05
+	done
+	kill -KILL "$SCP_PID"
+	rc=0
+	wait "$send" || rc=$?
+	[ "$rc" -eq 5 ]
+	n=$(ls "$CORPUS/ts" | wc -l)
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$n"
+	stored=$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")
+	[ "$stored" -ge 1 ]
+	[ "$(grep -c $'^aborted\t' "$BATS_TEST_TMPDIR/res")" -eq 1 ]
+	[ "$(grep -c $'^notsent\t' "$BATS_TEST_TMPDIR/res")" -eq $((n - stored - 1)) ]
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$stored" ]
+	# the re-run sends only what is missing
+	start_storescp "$BATS_TEST_TMPDIR/in2" +B +xa -pm
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/res" 127.0.0.1 "$SCP_PORT" "$CORPUS/ts"
+	[ "$(grep -c $'^resumed\t' <<<"$output")" -eq "$stored" ]
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq $((n - stored)) ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in2" | wc -l)" -eq $((n - stored)) ]
+}
+
+@test "dcmsend: storescp aborting at the first C-STORE: aborted, the rest not sent, exit 5" {
+	start_storescp "$OUT" +xa --abort-after
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	assert_line --regexp $'^aborted\t.*explicit-le\\.dcm\t.*aborted'
+	assert_line --regexp $'^notsent\t.*rle\\.dcm\t'
+}
+
+@test "dcmsend --dry-run --probe: which contexts a +xi storescp accepts, over several associations" {
+	start_storescp "$OUT" +xi
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$SCP_PORT" "${IN[@]}"
+	[ "$(grep -c $'^association\t' <<<"$output")" -ge 2 ]
+	assert_line --regexp $'^context\t[0-9]+\t[0-9]+\t1\\.2\\.840\\.10008\\.5\\.1\\.4\\.1\\.1\\.7\t.*\taccepted 1\\.2\\.840\\.10008\\.1\\.2$'
+	assert_line --regexp $'^context\t.*\t1\\.2\\.840\\.10008\\.1\\.2\\.4\\.50\trejected \\(4\\)$'
+	[ "$(ls "$OUT" | wc -l)" -eq 0 ]
+}
+
+@test "dcmsend: a 100 MB object streams through in flat memory, byte for byte" {
+	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 100
+	start_storescp "$OUT" +B +xa
+	run -0 --separate-stderr /usr/bin/time -f 'maxrss %M' "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$BATS_TEST_TMPDIR/big.dcm"
+	assert_output --regexp $'^0000\t'
+	[ "$(ds_sum "$BATS_TEST_TMPDIR/big.dcm")" = "$(ds_sum "$OUT"/*)" ]
+	rss=$(sed -n 's/^maxrss //p' <<<"$stderr")
+	echo "max RSS $rss KB"
+	if [ -z "${CSTORE_SANITIZE:-}" ]; then
+		[ "$rss" -lt 20480 ]
+	fi
+}

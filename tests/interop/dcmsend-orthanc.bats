@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# dcmsend against Orthanc: every SOP Instance UID shows in its REST API
+# and the files fetched back hold the data sets that were sent (element
+# by element and decoded pixels: Orthanc writes the data set again, with
+# explicit-length sequences and its own deflate).
+
+load dcmsend-helpers
+
+setup_file() {
+	corpus_setup
+}
+
+setup() {
+	require_netns
+	require_cmd /usr/sbin/Orthanc
+}
+
+# fetch_all DIR: every instance Orthanc holds, as files in DIR.
+fetch_all() {
+	local dir=$1 id
+	mkdir -p "$dir"
+	for id in $(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/instances" | jq -r '.[]'); do
+		curl -sf "http://127.0.0.1:$ORTHANC_HTTP/instances/$id/file" -o "$dir/$id.dcm"
+	done
+}
+
+@test "dcmsend: the corpus to Orthanc, every instance arrives with its data set" {
+	start_orthanc
+	run --separate-stderr "$CSTORE_BIN/dcmsend" -c ORTHANC 127.0.0.1 "$ORTHANC_DICOM" \
+		"$CORPUS/sop" "$CORPUS/ts" "$CORPUS/odd"
+	[ "$status" -eq 0 ] || [ "$status" -eq 1 ]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$(find "$CORPUS/sop" "$CORPUS/ts" "$CORPUS/odd" -type f | wc -l)"
+	nok=$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")
+	[ "$nok" -ge 200 ]
+	# each stored line's SOP Instance UID is known to Orthanc
+	while IFS=$'\t' read -r st p cls uid detail; do
+		[ "$st" = 0000 ] || continue
+		curl -sf -X POST "http://127.0.0.1:$ORTHANC_HTTP/tools/lookup" -d "$uid" | jq -e '.[0].Type == "Instance"' >/dev/null ||
+			{ echo "Orthanc does not know $uid ($p)"; return 1; }
+	done <"$BATS_TEST_TMPDIR/res"
+	[ "$(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/statistics" | jq .CountInstances)" -eq \
+		"$(grep $'^0000\t' "$BATS_TEST_TMPDIR/res" | cut -f4 | sort -u | wc -l)" ]
+	# and what it stored is what was sent
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$nok" ]
+	# anything not stored says why
+	[ "$(grep -vc -e $'^0000\t' -e $'^nocontext\t.*accept' "$BATS_TEST_TMPDIR/res")" -eq 0 ]
+}
+
+@test "dcmsend -j 4 --per-assoc 5 --json to Orthanc: every transfer syntax arrives" {
+	start_orthanc
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 4 --per-assoc 5 --json -c ORTHANC 127.0.0.1 "$ORTHANC_DICOM" "$CORPUS/ts"
+	n=$(ls "$CORPUS/ts" | wc -l)
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq "$n" ]
+	[ "$(jq -r .association <<<"$output" | sort -u | wc -l)" -ge 4 ]
+	jq -r '[.status, .path, .sop_class_uid, .sop_instance_uid, (if .transcoded then "transcoded to" else "" end)] | @tsv' \
+		<<<"$output" >"$BATS_TEST_TMPDIR/res"
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$n" ]
+}
+
+@test "dcmsend: Orthanc rejecting the called AE title: exit 4, nothing sent" {
+	start_orthanc '"DicomCheckCalledAet": true'
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" -c WRONG 127.0.0.1 "$ORTHANC_DICOM" "$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^notsent\t.*rejected by .WRONG.'
+	[ "$(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/statistics" | jq .CountInstances)" -eq 0 ]
+}

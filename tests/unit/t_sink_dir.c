@@ -1,0 +1,607 @@
+/* t_sink_dir.c - atomic writing of received objects into a directory. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "storescp/sink_dir.h"
+
+Suite *sink_dir_suite(void);
+
+static char top[64];     /* per test: /tmp/t_sink.XXXXXX */
+static char dir[128];    /* top/out: the output directory */
+static char outside[128]; /* top/outside: must stay empty */
+
+static void
+setup(void)
+{
+	snprintf(top, sizeof(top), "/tmp/t_sink.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s/out", top);
+	snprintf(outside, sizeof(outside), "%s/outside", top);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_int_eq(mkdir(outside, 0755), 0);
+	umask(022);
+}
+
+static int
+rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+static void
+teardown(void)
+{
+	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Number of entries in path (not counting . and ..), recursively. */
+static int
+count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		char sub[512];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		n++;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			n += count_entries(sub);
+	}
+	closedir(d);
+	return n;
+}
+
+/* No name in path (recursively) starts with the temporary prefix. */
+static int
+temps_in(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		char sub[512];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strncmp(de->d_name, SINK_TMP_PREFIX,
+		    strlen(SINK_TMP_PREFIX)) == 0)
+			n++;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			n += temps_in(sub);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Reads path whole into buf; returns its size or -1. */
+static long
+slurp(const char *path, void *buf, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, max, f);
+	fclose(f);
+	return (long)n;
+}
+
+static void
+spit(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(s, f);
+	fclose(f);
+}
+
+static const struct sink_meta meta = {
+	"1.2.840.10008.5.1.4.1.1.7", "1.2.3.4.5", "1.2.840.10008.1.2.1",
+	CS_IMPL_CLASS_UID, CS_IMPL_VERSION, "STORESCU"
+};
+
+/* Stores payload as rel with the given policy; returns the result. */
+static int
+store(struct sink_root *root, const char *payload, const char *rel,
+    enum sink_dup dup, unsigned flags, char *final, size_t finalsz,
+    struct cs_err *err)
+{
+	struct sink s;
+
+	ck_assert_int_eq(sink_begin(&s, root, NULL, err), 0);
+	ck_assert_int_eq(sink_write(&s, payload, strlen(payload), err), 0);
+	return sink_commit(&s, rel, dup, flags, final, finalsz, err);
+}
+
+START_TEST(commit_creates_exactly_the_final_file)
+{
+	struct sink_root root;
+	struct sink s;
+	struct cs_err err = { 0 };
+	static uint8_t buf[65536], data[40000];
+	char final[PATH_MAX], want[PATH_MAX];
+	struct stat st;
+	size_t i;
+	long n;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	ck_assert_int_eq(sink_root_open(&root, dir, &err), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, &meta, &err), 0);
+	ck_assert_uint_gt(sink_bytes(&s), 132);
+	/* the temporary is there, under its own name only */
+	ck_assert_int_eq(count_entries(dir), 1);
+	ck_assert_int_eq(temps_in(dir), 1);
+	for (i = 0; i < sizeof(data); i += 1000)
+		ck_assert_int_eq(sink_write(&s, data + i, 1000, &err), 0);
+	ck_assert_int_eq(sink_commit(&s, "1.2.3.4.5.dcm", SINK_DUP_OVERWRITE,
+	    0, final, sizeof(final), &err), SINK_STORED);
+	ck_assert_str_eq(err.msg, "");
+	snprintf(want, sizeof(want), "%s/1.2.3.4.5.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(count_entries(dir), 1);
+	ck_assert_int_eq(temps_in(dir), 0);
+	n = slurp(final, buf, sizeof(buf));
+	ck_assert_int_eq(n, (long)sink_bytes(&s));
+	/* PS3.10 7.1: 128 zero bytes, "DICM", group 0002, then our bytes */
+	for (i = 0; i < 128; i++)
+		ck_assert_uint_eq(buf[i], 0);
+	ck_assert_int_eq(memcmp(buf + 128, "DICM\x02\x00", 6), 0);
+	ck_assert_ptr_nonnull(memmem(buf, (size_t)n - sizeof(data),
+	    "1.2.3.4.5", 9));
+	ck_assert_int_eq(memcmp(buf + n - (long)sizeof(data), data,
+	    sizeof(data)), 0);
+	ck_assert_int_eq(stat(final, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0644);
+	/* the sink is finished: abort does nothing more */
+	sink_abort(&s);
+	ck_assert_int_eq(count_entries(dir), 1);
+	ck_assert_int_eq(sink_write(&s, "x", 1, NULL), CS_E_STATE);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(abort_leaves_nothing)
+{
+	struct sink_root root;
+	struct sink s;
+	struct sink zeroed = { 0 };
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, &meta, NULL), 0);
+	ck_assert_int_eq(sink_write(&s, "abcd", 4, NULL), 0);
+	ck_assert_int_eq(count_entries(dir), 1);
+	sink_abort(&s);
+	ck_assert_int_eq(count_entries(dir), 0);
+	sink_abort(&s);
+	sink_abort(&zeroed); /* never begun: must not close fd 0 */
+	ck_assert_int_ne(fcntl(0, F_GETFD), -1);
+	sink_root_close(&root);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(bad_meta_leaves_nothing)
+{
+	struct sink_root root;
+	struct sink s;
+	struct cs_err err = { 0 };
+	struct sink_meta bad = meta;
+
+	bad.sop_instance = "not a uid";
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, &bad, &err), CS_E_INVAL);
+	ck_assert_int_eq(count_entries(dir), 0);
+	sink_abort(&s);
+	ck_assert_int_eq(sink_commit(&s, "x.dcm", SINK_DUP_OVERWRITE, 0, NULL,
+	    0, NULL), CS_E_STATE);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(overwrite_replaces_the_existing_file)
+{
+	struct sink_root root;
+	char final[PATH_MAX], path[PATH_MAX], buf[64];
+
+	snprintf(path, sizeof(path), "%s/x.dcm", dir);
+	spit(path, "old");
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store(&root, "new", "x.dcm", SINK_DUP_OVERWRITE, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	ck_assert_str_eq(final, path);
+	ck_assert_int_eq(slurp(path, buf, sizeof(buf)), 3);
+	ck_assert_int_eq(memcmp(buf, "new", 3), 0);
+	ck_assert_int_eq(count_entries(dir), 1);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(keep_leaves_the_existing_file)
+{
+	struct sink_root root;
+	char final[PATH_MAX], path[PATH_MAX], buf[64];
+
+	snprintf(path, sizeof(path), "%s/x.dcm", dir);
+	spit(path, "old");
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store(&root, "new", "x.dcm", SINK_DUP_KEEP, 0,
+	    final, sizeof(final), NULL), SINK_KEPT);
+	ck_assert_str_eq(final, path);
+	ck_assert_int_eq(slurp(path, buf, sizeof(buf)), 3);
+	ck_assert_int_eq(memcmp(buf, "old", 3), 0);
+	ck_assert_int_eq(count_entries(dir), 1);
+	/* a free name is simply stored */
+	ck_assert_int_eq(store(&root, "new", "y.dcm", SINK_DUP_KEEP, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	ck_assert_int_eq(count_entries(dir), 2);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(reject_refuses_and_leaves_the_existing_file)
+{
+	struct sink_root root;
+	char final[PATH_MAX], path[PATH_MAX], buf[64];
+
+	snprintf(path, sizeof(path), "%s/x.dcm", dir);
+	spit(path, "old");
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store(&root, "new", "x.dcm", SINK_DUP_REJECT, 0,
+	    final, sizeof(final), NULL), SINK_REJECTED);
+	ck_assert_int_eq(slurp(path, buf, sizeof(buf)), 3);
+	ck_assert_int_eq(memcmp(buf, "old", 3), 0);
+	ck_assert_int_eq(count_entries(dir), 1);
+	ck_assert_int_eq(store(&root, "new", "z.dcm", SINK_DUP_REJECT, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(rename_picks_the_next_free_number)
+{
+	struct sink_root root;
+	char final[PATH_MAX], want[PATH_MAX], buf[64];
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store(&root, "v0", "s/x.dcm", SINK_DUP_RENAME, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/s/x.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(store(&root, "v1", "s/x.dcm", SINK_DUP_RENAME, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/s/x.1.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(store(&root, "v2", "s/x.dcm", SINK_DUP_RENAME, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/s/x.2.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(slurp(want, buf, sizeof(buf)), 2);
+	ck_assert_int_eq(memcmp(buf, "v2", 2), 0);
+	/* no extension: a plain suffix */
+	ck_assert_int_eq(store(&root, "a", "noext", SINK_DUP_RENAME, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	ck_assert_int_eq(store(&root, "b", "noext", SINK_DUP_RENAME, 0,
+	    final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/noext.1", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(count_entries(dir), 6); /* s + 3 files + 2 */
+	ck_assert_int_eq(temps_in(dir), 0);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(subdirectories_are_created_with_fsync)
+{
+	struct sink_root root;
+	char final[PATH_MAX], want[PATH_MAX], buf[64];
+	struct stat st;
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store(&root, "deep", "P1/1.2.3/1.2.3.4/9.dcm",
+	    SINK_DUP_OVERWRITE, SINK_FSYNC, final, sizeof(final), NULL),
+	    SINK_STORED);
+	snprintf(want, sizeof(want), "%s/P1/1.2.3/1.2.3.4/9.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(slurp(want, buf, sizeof(buf)), 4);
+	snprintf(want, sizeof(want), "%s/P1/1.2.3", dir);
+	ck_assert_int_eq(stat(want, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0755);
+	/* the existing directories are reused */
+	ck_assert_int_eq(store(&root, "more", "P1/1.2.3/1.2.3.4/10.dcm",
+	    SINK_DUP_KEEP, SINK_FSYNC, final, sizeof(final), NULL),
+	    SINK_STORED);
+	ck_assert_int_eq(count_entries(dir), 5);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(symlinked_subdirectory_is_refused)
+{
+	struct sink_root root;
+	struct cs_err err = { 0 };
+	char link[PATH_MAX], final[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s/P1", dir);
+	ck_assert_int_eq(symlink(outside, link), 0);
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store(&root, "evil", "P1/x.dcm", SINK_DUP_OVERWRITE,
+	    0, final, sizeof(final), &err), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "'P1' is not a directory "
+	    "inside"));
+	ck_assert_str_eq(final, "");
+	ck_assert_int_eq(count_entries(outside), 0);
+	ck_assert_int_eq(temps_in(dir), 0);
+	/* deeper down too, and a plain file in the way */
+	snprintf(link, sizeof(link), "%s/a", dir);
+	ck_assert_int_eq(mkdir(link, 0755), 0);
+	snprintf(link, sizeof(link), "%s/a/b", dir);
+	ck_assert_int_eq(symlink("../../outside", link), 0);
+	ck_assert_int_eq(store(&root, "evil", "a/b/c/x.dcm",
+	    SINK_DUP_RENAME, 0, NULL, 0, NULL), CS_E_IO);
+	snprintf(link, sizeof(link), "%s/f", dir);
+	spit(link, "file");
+	ck_assert_int_eq(store(&root, "evil", "f/x.dcm", SINK_DUP_OVERWRITE,
+	    0, NULL, 0, NULL), CS_E_IO);
+	ck_assert_int_eq(count_entries(outside), 0);
+	ck_assert_int_eq(temps_in(dir), 0);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(symlink_at_the_final_name_is_replaced_not_followed)
+{
+	struct sink_root root;
+	char link[PATH_MAX], target[PATH_MAX], buf[64];
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/victim", outside);
+	spit(target, "precious");
+	snprintf(link, sizeof(link), "%s/x.dcm", dir);
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store(&root, "ours", "x.dcm", SINK_DUP_OVERWRITE, 0,
+	    NULL, 0, NULL), SINK_STORED);
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(slurp(target, buf, sizeof(buf)), 8);
+	ck_assert_int_eq(memcmp(buf, "precious", 8), 0);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(invalid_relative_paths_are_refused)
+{
+	static const char *const bad[] = { "", "/abs.dcm", "../x.dcm",
+		"a/../x.dcm", "./x.dcm", "a//x.dcm", "a/", ".", "..",
+		".cstore-tmp-abc", "a/.cstore-tmp-x" };
+	struct sink_root root;
+	struct cs_err err;
+	size_t i;
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cs_err_clear(&err);
+		ck_assert_int_eq(store(&root, "x", bad[i], SINK_DUP_OVERWRITE, 0,
+		    NULL, 0, &err), CS_E_INVAL);
+		ck_assert_ptr_nonnull(strstr(err.msg, "invalid file name"));
+		ck_assert_int_eq(count_entries(dir), 0);
+	}
+	ck_assert_int_eq(count_entries(top), 2);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(cwd_change_does_not_matter)
+{
+	struct sink_root root;
+	struct sink s;
+	char rel[PATH_MAX], cwd[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(top), 0);
+	ck_assert_int_eq(sink_root_open(&root, "out", NULL), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, NULL, NULL), 0);
+	ck_assert_int_eq(chdir(outside), 0);
+	ck_assert_int_eq(sink_write(&s, "z", 1, NULL), 0);
+	snprintf(rel, sizeof(rel), "d/x.dcm");
+	ck_assert_int_eq(sink_commit(&s, rel, SINK_DUP_OVERWRITE, 0, path,
+	    sizeof(path), NULL), SINK_STORED);
+	ck_assert_str_eq(path, "out/d/x.dcm");
+	ck_assert_int_eq(chdir(cwd), 0);
+	snprintf(path, sizeof(path), "%s/d/x.dcm", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(count_entries(outside), 0);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(unusable_output_directory_is_reported)
+{
+	struct sink_root root;
+	struct cs_err err = { 0 };
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/missing", top);
+	ck_assert_int_eq(sink_root_open(&root, path, &err), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot open output directory"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "No such file or directory"));
+	snprintf(path, sizeof(path), "%s/file", top);
+	spit(path, "x");
+	cs_err_clear(&err);
+	ck_assert_int_eq(sink_root_open(&root, path, &err), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Not a directory"));
+	ck_assert_int_eq(sink_root_open(&root, "", NULL), CS_E_INVAL);
+	ck_assert_int_eq(root.dirfd, -1);
+}
+END_TEST
+
+START_TEST(write_error_maps_enospc_and_cleans_up)
+{
+	struct sink_root root;
+	struct sink s;
+	struct cs_err err = { 0 };
+	int full;
+
+	/* /dev/full fails every write with ENOSPC: put it in place of the
+	 * temporary file's descriptor to take the disk-full path */
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, NULL, NULL), 0);
+	full = open("/dev/full", O_WRONLY);
+	ck_assert_int_ge(full, 0);
+	ck_assert_int_ge(dup2(full, s.fd), 0);
+	close(full);
+	ck_assert_int_eq(sink_write(&s, "data", 4, &err), CS_E_NOSPACE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "No space left on device"));
+	ck_assert_ptr_nonnull(strstr(err.msg, SINK_TMP_PREFIX));
+	/* the object is dead: no more writes, no commit */
+	ck_assert_int_eq(sink_write(&s, "data", 4, NULL), CS_E_STATE);
+	ck_assert_int_eq(sink_commit(&s, "x.dcm", SINK_DUP_OVERWRITE, 0, NULL,
+	    0, NULL), CS_E_STATE);
+	ck_assert_int_eq(count_entries(dir), 0);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(disk_full_on_a_small_tmpfs)
+{
+	struct sink_root root;
+	struct sink s;
+	struct cs_err err = { 0 };
+	static char chunk[4096];
+	char mnt[PATH_MAX];
+	int i, rc = 0;
+
+	/* a 64 KiB file system of our own, in a private mount namespace
+	 * (Check runs each test in a child process) */
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
+		fprintf(stderr, "t_sink_dir: no mount namespace (%s): tmpfs "
+		    "test skipped, /dev/full test covers ENOSPC\n",
+		    strerror(errno));
+		return;
+	}
+	snprintf(mnt, sizeof(mnt), "%s/small", top);
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	ck_assert_int_eq(mount("tmpfs", mnt, "tmpfs", 0, "size=64k"), 0);
+	ck_assert_int_eq(sink_root_open(&root, mnt, NULL), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, &meta, NULL), 0);
+	for (i = 0; i < 64 && rc == 0; i++)
+		rc = sink_write(&s, chunk, sizeof(chunk), &err);
+	ck_assert_int_eq(rc, CS_E_NOSPACE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "No space left on device"));
+	sink_abort(&s);
+	ck_assert_int_eq(count_entries(mnt), 0);
+	/* space is back: a small object fits */
+	ck_assert_int_eq(store(&root, "ok", "ok.dcm", SINK_DUP_OVERWRITE,
+	    SINK_FSYNC, NULL, 0, NULL), SINK_STORED);
+	ck_assert_int_eq(count_entries(mnt), 1);
+	sink_root_close(&root);
+	umount(mnt);
+}
+END_TEST
+
+START_TEST(sweep_removes_only_stale_temporaries)
+{
+	struct sink_root root;
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	char path[PATH_MAX];
+	unsigned removed = 99;
+
+	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "old", dir);
+	spit(path, "x");
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
+	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "new", dir);
+	spit(path, "x");
+	snprintf(path, sizeof(path), "%s/1.2.3.dcm", dir); /* old, not ours */
+	spit(path, "x");
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
+	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "dir", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(sink_root_sweep(&root, 3600, time(NULL), &removed,
+	    NULL), 0);
+	ck_assert_uint_eq(removed, 1);
+	ck_assert_int_eq(count_entries(dir), 3);
+	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "old", dir);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(duplicate_policy_words_parse)
+{
+	enum sink_dup d = SINK_DUP_REJECT;
+	struct cs_err err = { 0 };
+
+	ck_assert_int_eq(sink_dup_parse("overwrite", &d, NULL), 0);
+	ck_assert_int_eq(d, SINK_DUP_OVERWRITE);
+	ck_assert_int_eq(sink_dup_parse("keep", &d, NULL), 0);
+	ck_assert_int_eq(d, SINK_DUP_KEEP);
+	ck_assert_int_eq(sink_dup_parse("rename", &d, NULL), 0);
+	ck_assert_int_eq(d, SINK_DUP_RENAME);
+	ck_assert_int_eq(sink_dup_parse("reject", &d, NULL), 0);
+	ck_assert_int_eq(d, SINK_DUP_REJECT);
+	ck_assert_int_eq(sink_dup_parse("Keep", &d, &err), CS_E_INVAL);
+	ck_assert_str_eq(err.msg, "invalid duplicate policy 'Keep' "
+	    "(overwrite, keep, rename or reject)");
+}
+END_TEST
+
+Suite *
+sink_dir_suite(void)
+{
+	Suite *s = suite_create("sink_dir");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, commit_creates_exactly_the_final_file);
+	tcase_add_test(tc, abort_leaves_nothing);
+	tcase_add_test(tc, bad_meta_leaves_nothing);
+	tcase_add_test(tc, overwrite_replaces_the_existing_file);
+	tcase_add_test(tc, keep_leaves_the_existing_file);
+	tcase_add_test(tc, reject_refuses_and_leaves_the_existing_file);
+	tcase_add_test(tc, rename_picks_the_next_free_number);
+	tcase_add_test(tc, subdirectories_are_created_with_fsync);
+	tcase_add_test(tc, symlinked_subdirectory_is_refused);
+	tcase_add_test(tc, symlink_at_the_final_name_is_replaced_not_followed);
+	tcase_add_test(tc, invalid_relative_paths_are_refused);
+	tcase_add_test(tc, cwd_change_does_not_matter);
+	tcase_add_test(tc, unusable_output_directory_is_reported);
+	tcase_add_test(tc, write_error_maps_enospc_and_cleans_up);
+	tcase_add_test(tc, disk_full_on_a_small_tmpfs);
+	tcase_add_test(tc, sweep_removes_only_stale_temporaries);
+	tcase_add_test(tc, duplicate_policy_words_parse);
+	suite_add_tcase(s, tc);
+	return s;
+}
