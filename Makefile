@@ -122,10 +122,12 @@ shared: $(SHARED_LIBS)
 SO_COMMON_OBJ = $(filter $(BUILD)/lib/core/% $(BUILD)/lib/net/% \
 	$(BUILD)/lib/dcmfile/%,$(LIB_OBJ))
 $(BUILD)/libstorescu.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescu/%,$(LIB_OBJ)) $(LIB_CXX_OBJ)
-	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescu.so.0 -o $@ $^ \
+	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescu.so.0 \
+		-Wl,--version-script=scripts/libcstore.map -o $@ $^ \
 		$(GDCM_LIBS) $(ALL_LDFLAGS)
 $(BUILD)/libstorescp.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescp/%,$(LIB_OBJ)) $(LIB_CXX_OBJ)
-	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescp.so.0 -o $@ $^ \
+	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescp.so.0 \
+		-Wl,--version-script=scripts/libcstore.map -o $@ $^ \
 		$(GDCM_LIBS) $(ALL_LDFLAGS)
 
 # C unit tests (Check).  Each tests/unit/t_*.c defines "Suite *NAME_suite(void)";

@@ -103,6 +103,27 @@ write_some(struct pump *p, struct cs_err *err)
 	}
 }
 
+/*
+ * After a protocol error the engine has queued an A-ABORT: give it a
+ * moment to leave (PS3.8 9.1.4 then waits for the peer to close; we
+ * close ourselves rather than hold the connection for ARTIM).
+ */
+static void
+flush_abort(struct pump *p)
+{
+	uint64_t end = net_now_ms() + 1000;
+
+	while (!p->closed && net_now_ms() < end) {
+		struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
+
+		if (write_some(p, NULL) <= 0)
+			break;
+		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			break;
+	}
+	transport_closed(p);
+}
+
 static int
 read_some(struct pump *p, struct cs_err *err)
 {
@@ -128,8 +149,11 @@ read_some(struct pump *p, struct cs_err *err)
 	used = ul_recv(p->a, p->rbuf, (size_t)r, net_now_ms());
 	if (used < 0) {
 		const struct cs_err *e = ul_last_error(p->a);
-		return cs_err_set(err, (int)used, "%s",
+		int rc = cs_err_set(err, (int)used, "%s",
 		    e && e->code ? e->msg : cs_strerror((int)used));
+
+		flush_abort(p);
+		return rc;
 	}
 	return 0;
 }

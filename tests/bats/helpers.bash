@@ -154,3 +154,19 @@ start_stub() {
 	STUB_PORT=$(cat "$pf")
 	[ -n "$STUB_PORT" ]
 }
+
+# corpus_dir: prints the directory of the scripts/mkcorpus set, made once
+# and shared by every test of a run ($CSTORE_CORPUS, default build/corpus).
+corpus_dir() {
+	local d=${CSTORE_CORPUS:-$CSTORE_ROOT/build/corpus}
+	mkdir -p "$(dirname "$d")"
+	(
+		flock 9
+		if [ ! -s "$d/MANIFEST.tsv" ]; then
+			rm -rf "$d.tmp"
+			"$CSTORE_ROOT/scripts/mkcorpus" "$d.tmp" >/dev/null 2>&1 && mv "$d.tmp" "$d"
+		fi
+	) 9>"$d.lock"
+	[ -s "$d/MANIFEST.tsv" ] || { echo "scripts/mkcorpus failed" >&2; return 1; }
+	echo "$d"
+}
