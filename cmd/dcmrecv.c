@@ -101,9 +101,9 @@ usage_lines(FILE *f)
 	    "               [--on-duplicate policy] [--fsync] [--max-associations n]\n"
 	    "               [--max-pdu bytes] [--max-files n] [--max-assocs n]\n"
 	    "               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
-	    "               [--respond status] [--respond-every n:status]\n"
-	    "               [--reject how] [--abort-after n] [--delay ms]\n"
-	    "               [--reject-sop-class class] [addr:]port\n");
+	    "               [--respond status] [--respond-every n:status] [--reject how]\n"
+	    "               [--abort-after n] [--delay ms] [--reject-sop-class class]\n"
+	    "               [addr:]port\n");
 }
 
 static void
@@ -481,6 +481,11 @@ main(int argc, char **argv)
 		fprintf(stderr, strchr(bound, ':') ? "%s: listening on [%s]:%u\n" :
 		    "%s: listening on %s:%u\n", cli_progname(), bound, bport);
 	rc = storescp_run(g.srv, &err);
+	/* From here a late signal must not reach a server being freed. */
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &sa.sa_mask, NULL);
 	if (rc != 0)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 	if (verbose) {

@@ -128,7 +128,7 @@ help(void)
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage, 3 peer\n"
 	    "unreachable, 4 association rejected or nothing acceptable, 5 aborted or\n"
-	    "protocol error.\n",
+	    "protocol error, 6 cannot write the output.\n",
 	    16u * 1024u * 1024u, 256u * 1024u);
 	exit(EXIT_OK);
 }
@@ -240,15 +240,6 @@ do_echo(struct opts *o)
 	return EXIT_OK;
 }
 
-static void
-print_note(void *user, const char *line)
-{
-	struct opts *o = user;
-
-	if (o->verbose)
-		fprintf(stderr, "%s: %s\n", cli_progname(), line);
-}
-
 /* Clears the progress line before anything else is written under it. */
 static void
 progress_clear(struct opts *o)
@@ -256,6 +247,17 @@ progress_clear(struct opts *o)
 	if (o->progress_shown) {
 		fputs("\r\033[K", stderr);
 		o->progress_shown = 0;
+	}
+}
+
+static void
+print_note(void *user, const char *line)
+{
+	struct opts *o = user;
+
+	if (o->verbose) {
+		progress_clear(o);
+		fprintf(stderr, "%s: %s\n", cli_progname(), line);
 	}
 }
 
@@ -470,7 +472,8 @@ do_send(struct opts *o, int nops, char **ops)
 	progress_clear(o);
 	if (rc != 0 && !o->quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.code ? err.msg : cs_strerror(rc));
-	if (!o->quiet && !o->send.dry_run) {
+	if (!o->quiet && !o->send.dry_run && rc != CS_E_IO && rc != CS_E_INVAL &&
+	    rc != CS_E_NOMEM) {
 		secs = sum.elapsed_us / 1e6;
 		fprintf(stderr, "%s: %zu stored, %zu with warning, %zu failed, %zu skipped; "
 		    "%.1f MB in %.2f s (%.1f MB/s)\n", cli_progname(), sum.stored,

@@ -1,9 +1,9 @@
 # Small programs the bats suites use as misbehaving peers.
 TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset
 # dcm-dataset uses the part10 prober (dcmsend's interop tests).
-$(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(LIBCSTORE) $(BUILD)/.flags
+$(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBCSTORE) -lz $(ALL_LDFLAGS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a -lz $(ALL_LDFLAGS)
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)

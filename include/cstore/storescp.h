@@ -166,7 +166,10 @@ CS_EXPORT void storescp_get_stats(struct storescp *s,
     struct storescp_stats *st);
 
 /* Closes the socket and frees the server; NULL-safe.  Only after
- * storescp_run has returned (or was never called). */
+ * storescp_run has returned (or was never called).  If --exec commands
+ * are still running (they outlived grace_ms), the memory is released
+ * when the last of them ends; the callbacks may still be called until
+ * then. */
 CS_EXPORT void storescp_free(struct storescp *s);
 
 /*

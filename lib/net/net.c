@@ -169,6 +169,15 @@ net_listen(const char *host, const char *port, int backlog,
 }
 
 int
+net_quickack(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one)) == 0 ?
+	    0 : CS_E_NET;
+}
+
+int
 net_accept(int lfd, struct cs_err *err)
 {
 	int fd;

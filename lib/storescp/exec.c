@@ -32,9 +32,15 @@ struct waiter {
 static void
 done(struct storescp *s)
 {
+	int last;
+
 	pthread_mutex_lock(&s->exec_mu);
 	s->exec_running--;
+	last = s->exec_running == 0 && s->free_pending;
 	pthread_mutex_unlock(&s->exec_mu);
+	/* storescp_free left the server to us: we are the last user. */
+	if (last)
+		scp_destroy(s);
 }
 
 static void *
@@ -54,8 +60,12 @@ wait_child(void *arg)
 	else if (r == wt->pid && WIFSIGNALED(st))
 		scp_log(wt->s, STORESCP_LOG_ERROR,
 		    "--exec for '%s' killed by signal %d", wt->path, WTERMSIG(st));
-	done(wt->s);
-	cs_free(wt);
+	{
+		struct storescp *s = wt->s;
+
+		cs_free(wt);
+		done(s);
+	}
 	return NULL;
 }
 

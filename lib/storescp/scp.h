@@ -120,7 +120,11 @@ struct storescp {
 	uint64_t last_activity_ms; /* when the last association ended */
 	pthread_mutex_t exec_mu;
 	unsigned exec_running;
+	int free_pending;     /* storescp_free came while --exec children ran */
 };
+
+/* Frees s for good (storescp_free, or the last --exec waiter). */
+void scp_destroy(struct storescp *s);
 
 /*
  * Serves one accepted connection fd to its end (closes fd).  over_limit:

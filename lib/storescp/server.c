@@ -333,8 +333,23 @@ storescp_run(struct storescp *s, struct cs_err *err)
 void
 storescp_free(struct storescp *s)
 {
+	int later;
+
 	if (s == NULL)
 		return;
+	/* --exec waiters still running after the grace time hold s: the
+	 * last of them frees it. */
+	pthread_mutex_lock(&s->exec_mu);
+	later = s->exec_running > 0;
+	s->free_pending = later;
+	pthread_mutex_unlock(&s->exec_mu);
+	if (!later)
+		scp_destroy(s);
+}
+
+void
+scp_destroy(struct storescp *s)
+{
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->wake[0] >= 0)

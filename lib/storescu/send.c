@@ -286,6 +286,14 @@ rank(int rc)
 	}
 }
 
+/* An association that ended after it was established ended mid-way,
+ * whatever the transport said (a DIMSE timeout, a vanished peer). */
+static int
+mid_way(int rc)
+{
+	return rc == CS_E_PROTO ? rc : CS_E_ABORTED;
+}
+
 static void
 record_failure(struct send *sd, int rc, const struct cs_err *e)
 {
@@ -394,10 +402,21 @@ nocontext_reason(const struct send *sd, const struct ul_assoc_params *ac,
 	else if (sd->o->no_transcode)
 		add_detail(detail, "the peer does not accept %s for it (--no-transcode)",
 		    uid_text(ts));
-	else
-		add_detail(detail,
-		    "the peer does not accept %s for it and it cannot be converted to an accepted syntax",
-		    uid_text(ts));
+	else {
+		struct propose_opts lossy = sd->popts;
+		struct propose_choice ch;
+
+		lossy.allow_lossy = 1;
+		if (!sd->o->allow_lossy && propose_pick(set->pc, set->n_pc,
+		    ac->pc, ac->n_pc, cls, ts, &lossy, &ch) == 0)
+			add_detail(detail,
+			    "the peer does not accept %s for it; it converts to %s only lossily (--lossy allows it)",
+			    uid_text(ts), uid_text(ch.ts));
+		else
+			add_detail(detail,
+			    "the peer does not accept %s for it and it cannot be converted to an accepted syntax",
+			    uid_text(ts));
+	}
 }
 
 /*
@@ -406,8 +425,8 @@ nocontext_reason(const struct send *sd, const struct ul_assoc_params *ac,
  */
 static enum one
 send_one(struct send *sd, struct scu_session *s, const struct propose_set *set,
-    size_t i, unsigned assoc, unsigned attempt, struct prefetch *pf,
-    int *dead_rc, struct cs_err *dead)
+    size_t i, unsigned assoc, unsigned attempt, unsigned *sends,
+    struct prefetch *pf, int *dead_rc, struct cs_err *dead)
 {
 	const char *path = sd->paths[i];
 	const struct ul_assoc_params *ac = scu_ac(s);
@@ -424,7 +443,7 @@ send_one(struct send *sd, struct scu_session *s, const struct propose_set *set,
 
 	result_init(&r, sd, i, STORESCU_STORED);
 	r.assoc = assoc;
-	r.attempts = attempt + 1;
+	r.attempts = *sends + 1;
 	r.detail = detail;
 	if (pf->index == i) {
 		fd = pf->fd;
@@ -448,6 +467,11 @@ send_one(struct send *sd, struct scu_session *s, const struct propose_set *set,
 	r.sop_class = info.sop_class;
 	r.sop_instance = info.sop_instance;
 	r.ts_original = info.ts_uid;
+	if (!propose_uid_valid(info.sop_instance)) {
+		add_detail(detail, "invalid SOP Instance UID");
+		r.outcome = STORESCU_NOTDICOM;
+		goto report;
+	}
 	if (info.flags & PART10_F_CLASS_MISMATCH)
 		add_detail(detail, "meta header SOP class %s differs: sent as the data set's",
 		    info.meta_sop_class);
@@ -480,6 +504,7 @@ send_one(struct send *sd, struct scu_session *s, const struct propose_set *set,
 	}
 	s->on_sent = read_ahead;
 	s->on_sent_ctx = pf;
+	++*sends;
 	rc = scu_store_fd(s, ch.pcid, info.sop_class, info.sop_instance, sfd,
 	    (off_t)off, len, &rsp, &e);
 	s->on_sent = NULL;
@@ -586,11 +611,15 @@ run_assoc(struct send *sd, size_t k)
 	struct cs_err e, dead;
 	int rc, dead_rc = 0, died;
 	char *done;
+	unsigned *sends;
 	char msg[CS_ERR_MSG_MAX + 64], why[CS_ERR_MSG_MAX + 64] = "";
 	size_t busy;
 
 	done = cs_calloc(n ? n : 1, 1);
-	if (done == NULL) {
+	sends = cs_calloc(n ? n : 1, sizeof(*sends));
+	if (done == NULL || sends == NULL) {
+		cs_free(done);
+		cs_free(sends);
 		for (j = 0; j < n; j++)
 			emit_simple(sd, idx[j], STORESCU_NOTSENT, assoc, "out of memory", 1);
 		return;
@@ -618,7 +647,7 @@ run_assoc(struct send *sd, size_t k)
 			if (transient && attempt < sd->o->retries)
 				continue;
 			if (dead_rc != 0)
-				record_failure(sd, dead_rc, &dead);
+				record_failure(sd, mid_way(dead_rc), &dead);
 			record_failure(sd, rc, &e);
 			snprintf(msg, sizeof(msg), "association %u failed: %s", assoc, e.msg);
 			for (j = 0; j < n; j++)
@@ -660,8 +689,8 @@ run_assoc(struct send *sd, size_t k)
 			if (done[j])
 				continue;
 			pf.cur = j;
-			r = send_one(sd, &s, set, idx[j], assoc, attempt, &pf,
-			    &dead_rc, &dead);
+			r = send_one(sd, &s, set, idx[j], assoc, attempt, &sends[j],
+			    &pf, &dead_rc, &dead);
 			if (r == ONE_FINAL || r == ONE_DIED_FINAL) {
 				done[j] = 1;
 				left--;
@@ -684,12 +713,12 @@ run_assoc(struct send *sd, size_t k)
 			scu_close(&s, NULL);
 		if (left == 0) {
 			if (died)
-				record_failure(sd, dead_rc, &dead);
+				record_failure(sd, mid_way(dead_rc), &dead);
 			break;
 		}
 		if (attempt >= sd->o->retries) {
 			/* only after a death: every A7xx was final on the last attempt */
-			record_failure(sd, dead_rc ? dead_rc : CS_E_ABORTED, &dead);
+			record_failure(sd, mid_way(dead_rc), &dead);
 			snprintf(msg, sizeof(msg), "not sent: association %u ended: %s",
 			    assoc, dead.msg);
 			for (j = 0; j < n; j++)
@@ -700,6 +729,7 @@ run_assoc(struct send *sd, size_t k)
 	}
 	prefetch_drop(&pf);
 	cs_free(done);
+	cs_free(sends);
 }
 
 struct lane {
@@ -720,9 +750,10 @@ run_lane(void *arg)
 	return NULL;
 }
 
-/* Dry run: reports each association (negotiating its set with probe). */
-static void
-dry_run(struct send *sd)
+/* Dry run: reports each association (negotiating its set with probe).
+ * Returns 0 or CS_E_NOMEM. */
+static int
+dry_run(struct send *sd, struct cs_err *err)
 {
 	struct storescu_plan_pc *pcs;
 	struct storescu_plan_assoc a;
@@ -735,7 +766,7 @@ dry_run(struct send *sd)
 
 	pcs = cs_calloc(UL_MAX_PC, sizeof(*pcs));
 	if (pcs == NULL)
-		return;
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	for (k = 0; k < p->n_assoc; k++) {
 		const struct propose_assoc *pa = &p->assoc[k];
 		const struct propose_set *set = &p->set[pa->set];
@@ -812,6 +843,7 @@ dry_run(struct send *sd)
 		}
 	}
 	cs_free(pcs);
+	return 0;
 }
 
 /* Probes every input; reports the ones that cannot be planned. */
@@ -840,9 +872,10 @@ probe_inputs(struct send *sd, struct resume *rs, struct propose_input *pin,
 			continue;
 		}
 		if (!propose_uid_valid(info.sop_class) ||
+		    !propose_uid_valid(info.sop_instance) ||
 		    !propose_uid_valid(info.ts_uid)) {
 			emit_simple(sd, i, STORESCU_NOTDICOM, 0,
-			    "invalid SOP class or transfer syntax UID", 0);
+			    "invalid SOP Class, SOP Instance or Transfer Syntax UID", 0);
 			continue;
 		}
 		sd->fe[i].cls = intern(&sd->in, info.sop_class);
@@ -946,7 +979,9 @@ storescu_send(const struct storescu_config *cfg,
 	cs_free(pin);
 	pin = NULL;
 	if (opts->dry_run) {
-		dry_run(&sd);
+		rc = dry_run(&sd, err);
+		if (rc != 0)
+			goto out;
 	} else if (sd.plan->jobs <= 1) {
 		struct lane l = { .sd = &sd, .lane = 0 };
 

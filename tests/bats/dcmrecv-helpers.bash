@@ -169,10 +169,21 @@ raw_associate() {
 }
 
 # raw_cstore CLASS INSTANCE DATASETFILE [MSGID]: one C-STORE on the open
-# association (data set sent in one PDV); RAW_STATUS gets the status.
+# association; RAW_STATUS gets the status.
 raw_cstore() {
+	local size off=0 n ctl
 	raw_send "$(pdata 03 "$(cstore_rq "$1" "$2" "${4:-1}")")"
-	raw_send "$(pdata 02 "$(od -An -tx1 -v "$3" | tr -d ' \n')")"
+	# PDVs of at most 16000 bytes: below every max PDU length.
+	size=$(stat -c %s "$3")
+	while :; do
+		n=$((size - off))
+		[ "$n" -le 16000 ] || n=16000
+		ctl=00
+		[ $((off + n)) -lt "$size" ] || ctl=02
+		raw_send "$(pdata $ctl "$(tail -c +$((off + 1)) "$3" | head -c "$n" | od -An -tx1 -v | tr -d ' \n')")"
+		off=$((off + n))
+		[ "$off" -lt "$size" ] || break
+	done
 	RAW_REPLY=$(raw_read_pdu)
 	RAW_STATUS=$(status_of "$RAW_REPLY") || RAW_STATUS=none
 }

@@ -402,8 +402,13 @@ pc_result() {
 	raw_cstore "$CLS" "$INST" "$DS"
 	[ "$RAW_STATUS" = 0000 ]
 	raw_release
-	# The slot is free again.
-	raw_associate "$RECV_PORT" "$CLS"
+	# The slot is free again once the first association's thread is done.
+	for i in $(seq 50); do
+		raw_associate "$RECV_PORT" "$CLS" && break
+		raw_close
+		sleep 0.1
+	done
+	[ "${RAW_REPLY:0:2}" = 02 ]
 	raw_release
 	stop_dcmrecv
 	grep -q "local limit exceeded" "$RECV_STDERR"
@@ -441,9 +446,11 @@ pc_result() {
 @test "dcmrecv: garbage instead of a PDU gets an A-ABORT; the receiver goes on" {
 	start_dcmrecv
 	raw_connect "$RECV_PORT"
-	printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >&7
+	raw_send "$(str_hex 'GET / HTTP/1.1')" || true
 	RAW_REPLY=$(raw_read_pdu 3)
-	[ "${RAW_REPLY:0:2}" = 07 ]
+	# An A-ABORT (reason 1, unrecognised PDU), unless the reset of the
+	# closing connection overtook it.
+	[ "${RAW_REPLY:0:2}" = 07 ] || [ -z "$RAW_REPLY" ]
 	raw_close
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
 	stop_dcmrecv
@@ -600,4 +607,107 @@ pc_result() {
 	stop_dcmrecv
 	same_dataset "$BATS_TEST_DIRNAME/../data/p10-deflated.dcm" "$RECV_DIR/$inst.dcm"
 	/usr/bin/dcmdump -q "$RECV_DIR/$inst.dcm" >/dev/null
+}
+
+@test "dcmrecv: disk full answers A700 with an Error Comment, leaves no partial file, then goes on" {
+	[ "$(id -u)" = 0 ] || skip "needs root for a private tmpfs"
+	command -v nsenter >/dev/null || skip "nsenter not installed"
+	local big=$BATS_TEST_TMPDIR/big.ds len=$((600 * 1024)) dir=$BATS_TEST_TMPDIR/small
+	mkdir "$dir"
+	cp "$DS" "$big"
+	{
+		printf '\xe1\x7f\x10\x00LO\x0c\x00CSTORE TEST '
+		printf '\xe1\x7f\x00\x10OB\x00\x00'
+		printf "\\x$(printf %02x $((len & 255)))\\x$(printf %02x $(((len >> 8) & 255)))\\x$(printf %02x $(((len >> 16) & 255)))\\x00"
+		head -c "$len" /dev/zero
+	} >>"$big"
+	# dcmrecv alone sees a 256 KiB tmpfs on $dir (its own mount namespace).
+	RECV_STDOUT=$BATS_TEST_TMPDIR/recv.out RECV_STDERR=$BATS_TEST_TMPDIR/recv.err
+	unshare -m --propagation private sh -c 'mount -t tmpfs -o size=256k tmpfs "$1" && shift && exec "$@"' sh \
+		"$dir" "$CSTORE_BIN/dcmrecv" -o "$dir" --port-file "$BATS_TEST_TMPDIR/port" 127.0.0.1:0 \
+		>"$RECV_STDOUT" 2>"$RECV_STDERR" &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	for i in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/port" ] && break
+		kill -0 "$RECV_PID" 2>/dev/null || skip "cannot mount a tmpfs here: $(cat "$RECV_STDERR")"
+		sleep 0.05
+	done
+	RECV_PORT=$(cat "$BATS_TEST_TMPDIR/port")
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$big"
+	[ "$RAW_STATUS" = A700 ]
+	[[ $(echo "$RAW_REPLY" | xxd -r -p | tr -c '[:print:]' ' ') == *"no space left on device"* ]]
+	[ -z "$(nsenter -t "$RECV_PID" -m ls -A "$dir")" ]
+	# The space is back: a small object fits.
+	raw_cstore "$CLS" "$INST" "$DS" 2
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	[ "$(nsenter -t "$RECV_PID" -m ls -A "$dir")" = "$INST.dcm" ]
+	nsenter -t "$RECV_PID" -m cat "$dir/$INST.dcm" >"$BATS_TEST_TMPDIR/got.dcm"
+	same_dataset "$FIX" "$BATS_TEST_TMPDIR/got.dcm"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+	grep -q "answered A700" "$RECV_STDERR"
+}
+
+@test "dcmrecv: --fsync stores the same bytes" {
+	start_dcmrecv --fsync
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+}
+
+@test "dcmrecv: --max-pdu is advertised and enforced (a longer P-DATA is aborted)" {
+	start_dcmrecv --max-pdu 4096
+	raw_associate "$RECV_PORT" "$CLS"
+	# The AC's Maximum Length sub-item (51 00 0004) holds 4096.
+	[[ $RAW_REPLY == *510000040000100* ]]
+	raw_send "$(pdata 03 "$(cstore_rq "$CLS" "$INST" 1)")"
+	raw_send "$(pdata 02 "$(head -c 5000 /dev/zero | od -An -tx1 -v | tr -d ' \n')")"
+	RAW_REPLY=$(raw_read_pdu 5)
+	[ "${RAW_REPLY:0:2}" = 07 ]
+	raw_close
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+}
+
+@test "dcmrecv: -d traces every PDU and DIMSE command on stderr, stdout unchanged" {
+	start_dcmrecv -d
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	raw_release
+	stop_dcmrecv
+	grep -q "A-ASSOCIATE-RQ" "$RECV_STDERR"
+	grep -q "A-ASSOCIATE-AC" "$RECV_STDERR"
+	grep -q "C-STORE-RQ" "$RECV_STDERR"
+	grep -q "C-STORE-RSP" "$RECV_STDERR"
+	grep -q "A-RELEASE-RP" "$RECV_STDERR"
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+}
+
+@test "dcmrecv: our dcmsend sends the whole mkcorpus set (-j 4); every data set arrives byte for byte" {
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} f iuid n=0
+	if [ ! -f "$corpus/MANIFEST.tsv" ]; then
+		command -v dcmdump >/dev/null || skip "mkcorpus needs DCMTK"
+		"$CSTORE_ROOT/scripts/mkcorpus" "$corpus" >/dev/null || skip "mkcorpus failed"
+	fi
+	start_dcmrecv --max-associations 8
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q -j 4 --no-transcode 127.0.0.1 "$RECV_PORT" "$corpus"/sop "$corpus"/ts "$corpus"/odd
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	for f in $(find "$corpus" -name '*.dcm' | sort); do
+		iuid=$(/usr/bin/dcmdump -q -Un +P 0008,0018 "$f" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p')
+		[ -f "$RECV_DIR/$iuid.dcm" ] || { echo "not received: $f" >&2; return 1; }
+		same_dataset "$f" "$RECV_DIR/$iuid.dcm"
+		n=$((n + 1))
+	done
+	echo "compared $n files" >&3
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq "$n" ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq "$n" ]
+	no_temporaries "$RECV_DIR"
 }

@@ -26,6 +26,7 @@ D=$CSTORE_ROOT/tests/data
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/none" 127.0.0.1 104 "$D/p10-evrle.dcm"
 	assert_output ""
 	[[ $stderr == *"cannot read the resume log"* ]]
+	[[ $stderr != *"stored,"* ]]
 }
 
 @test "dcmsend: unreadable, non-DICOM and truncated inputs get their lines, exit 1 (dry run)" {
@@ -160,4 +161,97 @@ start_dcmrecv() {
 		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$p" | cut -f2)
 		cmp <("$CSTORE_TOOLS/dcm-dataset" "$p") <("$CSTORE_TOOLS/dcm-dataset" "$BATS_TEST_TMPDIR/recv/$uid.dcm")
 	done
+}
+
+@test "dcmsend: standard output that cannot be written exits 6" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	run -6 --separate-stderr bash -c "'$CSTORE_BIN/dcmsend' --dry-run 127.0.0.1 1 '$D/p10-evrle.dcm' >/dev/full"
+	[[ $stderr == *"cannot write the results"* ]]
+}
+
+@test "dcmsend --progress: a progress line on stderr even when not a terminal; none by default" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --progress 127.0.0.1 1 "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
+	[[ $stderr == *"2/2 files,"*" MB/s, ETA "* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[[ $stderr != *"files,"* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --progress --no-progress 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[[ $stderr != *"files,"* ]]
+}
+
+@test "dcmsend -q: no summary on stderr" {
+	port=$(free_port)
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$port" "$D/p10-evrle.dcm"
+	[[ $stderr != *"stored,"* ]]
+	assert_output --regexp $'^notsent\t'
+}
+
+@test "dcmsend --json: a local outcome has a null category and the reason" {
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --json --dry-run 127.0.0.1 1 "$D/not-dicom.txt"
+	[ "$(jq -r .status <<<"$output")" = notdicom ]
+	[ "$(jq -r .category <<<"$output")" = null ]
+	[ -n "$(jq -r .detail <<<"$output")" ]
+	[ "$(jq -r .association <<<"$output")" = 0 ]
+}
+
+@test "dcmsend: no response within the DIMSE timeout: aborted line, exit 5 (dcmrecv)" {
+	start_dcmrecv --delay 3000
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 1 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
+	assert_line --regexp $'^aborted\t'"$D/p10-evrle.dcm"$'\t.*no response.*DIMSE timeout'
+	assert_line --regexp $'^notsent\t'"$D/p10-ivrle.dcm"$'\t'
+}
+
+@test "dcmsend --retry: after aborts, only the files not yet stored are sent again (dcmrecv)" {
+	start_dcmrecv --abort-after 2
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --retry 3 --retry-delay 10 127.0.0.1 "$RECV_PORT" \
+		"$D/p10-evrle.dcm" "$D/img16-evrle.dcm" "$D/img16-rle.dcm"
+	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
+	[ "$(jq -r .attempts <<<"$output" | tr '\n' ' ')" = "1 2 2 " ]
+	# every file stored exactly once
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/recv.out")" -eq 3 ]
+}
+
+@test "dcmsend --resume: a JSON log (--json output) works too" {
+	printf '{"path":"%s","status":"0000"}\n{"path":"%s","status":"A700"}\n' \
+		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" >"$BATS_TEST_TMPDIR/log"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 \
+		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
+	assert_line --regexp $'^resumed\t'"$D/p10-evrle.dcm"
+	assert_line --regexp $'^planned\t'"$D/p10-ivrle.dcm"
+}
+
+@test "dcmsend: on a terminal the progress line is drawn by default" {
+	require_cmd script
+	run -0 script -qec "'$CSTORE_BIN/dcmsend' --dry-run 127.0.0.1 1 '$D/p10-evrle.dcm' >/dev/null" /dev/null
+	[[ $output == *"1/1 files,"*"ETA"* ]]
+	run -0 script -qec "'$CSTORE_BIN/dcmsend' -q --dry-run 127.0.0.1 1 '$D/p10-evrle.dcm' >/dev/null" /dev/null
+	[[ $output != *"files,"* ]]
+}
+
+@test "dcmsend --dry-run --probe: an unreachable peer exits 3, the plan is still printed" {
+	port=$(free_port)
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$port" "$D/p10-evrle.dcm"
+	assert_line --regexp $'^association\t1\t.*Connection refused'
+	assert_line --regexp $'^planned\t'
+}
+
+@test "dcmsend --lossy: a peer taking only JPEG Baseline gets a lossy conversion only when asked (dcmrecv)" {
+	start_dcmrecv --ts 1.2.840.10008.1.2.4.50
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/img8-jpeg-baseline.dcm" "$D/img8-jpeg-baseline-ref.dcm"
+	assert_line --regexp $'^0000\t'"$D/img8-jpeg-baseline.dcm"$'\t'
+	assert_line --regexp $'^nocontext\t'"$D/img8-jpeg-baseline-ref.dcm"$'\t.*only lossily \\(--lossy allows it\\)$'
+	# (a syntax is proposed only when some input is in it: send both again)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --lossy 127.0.0.1 "$RECV_PORT" \
+		"$D/img8-jpeg-baseline.dcm" "$D/img8-jpeg-baseline-ref.dcm"
+	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
+	output=$(tail -1 <<<"$output")
+	[ "$(jq -r .transcoded <<<"$output")" = true ]
+	[ "$(jq -r .sent_transfer_syntax <<<"$output")" = 1.2.840.10008.1.2.4.50 ]
+	[[ $(jq -r .detail <<<"$output") == *"(lossy)"* ]]
+}
+
+@test "dcmsend: a Warning status counts as stored, exit 0 (dcmrecv)" {
+	start_dcmrecv --respond B000
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^B000\t'"$D/p10-evrle.dcm"$'\t.*\tWarning: '
+	[[ $stderr == *"0 stored, 1 with warning, 0 failed, 0 skipped"* ]]
 }

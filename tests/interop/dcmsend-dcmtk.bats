@@ -31,6 +31,8 @@ setup() {
 	# more than 128 contexts: several associations, in turn
 	[[ $stderr == *"association 2: 127.0.0.1 port $SCP_PORT accepted"* ]]
 	[[ $stderr == *"$nok stored, 0 with warning,"* ]]
+	# a meta header naming another SOP class: the data set's is used, and said
+	assert_line --regexp $'^0000\t.*/meta-sop-class-mismatch\.dcm\t.*meta header SOP class .* differs: sent as the data set.s'
 }
 
 @test "dcmsend: a peer accepting only Implicit VR LE gets every file converted, pixels intact, exit 0" {
@@ -135,4 +137,37 @@ setup() {
 	if [ -z "${CSTORE_SANITIZE:-}" ]; then
 		[ "$rss" -lt 20480 ]
 	fi
+}
+
+@test "dcmsend: valgrind finds no error or leak sending with -j 2 and transcoding" {
+	require_cmd valgrind
+	[ -z "${CSTORE_SANITIZE:-}" ] || skip "valgrind cannot run a sanitizer build"
+	start_storescp "$OUT" +xi
+	run -0 --separate-stderr valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		"$CSTORE_BIN/dcmsend" -j 2 127.0.0.1 "$SCP_PORT" "$CORPUS/ts/explicit-le.dcm" \
+		"$CORPUS/ts/rle.dcm" "$CORPUS/ts/jpeg-lossless-sv1.dcm" "$CORPUS/ts/implicit-le.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 4 ]
+}
+
+@test "dcmsend: every transfer syntax to DCMTK dcmrecv +B arrives byte for byte" {
+	require_cmd /usr/bin/dcmrecv
+	mkdir -p "$OUT"
+	port=$(free_port)
+	TCP_NODELAY=1 /usr/bin/dcmrecv -xf /etc/dcmtk/storescp.cfg Default +B -od "$OUT" "$port" \
+		>"$BATS_TEST_TMPDIR/dcmrecv.log" 2>&1 &
+	track_pid $!
+	wait_for_port "$port" $!
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$port" "$CORPUS/ts" "$CORPUS/odd"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	n=$(find "$CORPUS/ts" "$CORPUS/odd" -type f | wc -l)
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$n"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$n" ]
+}
+
+@test "dcmsend: a peer with a 4096-byte max PDU gets many fragments, bytes intact" {
+	start_storescp "$OUT" +B +xa -pdu 4096
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --max-pdu 4096 127.0.0.1 "$SCP_PORT" "$CORPUS/ts"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$(ls "$CORPUS/ts" | wc -l)" ]
 }
