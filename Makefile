@@ -87,6 +87,8 @@ $(BUILD)/.flags: FORCE
 	@echo '$(CC) $(ALL_CFLAGS) $(CXX) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
+# Keep intermediate objects (fuzz targets), or make deletes and rebuilds them.
+.SECONDARY:
 .PHONY: FORCE
 
 $(BUILD)/%.o: %.c $(BUILD)/.flags

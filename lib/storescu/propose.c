@@ -180,8 +180,15 @@ note_input(struct scratch *s, const struct propose_input *in,
 	p->ts = in->ts;
 	p->next = SIZE_MAX;
 	p->unit = SIZE_MAX;
-	p->own = o->no_transcode || (strcmp(in->ts, PROPOSE_EVRLE) != 0 &&
-	    strcmp(in->ts, PROPOSE_IVRLE) != 0);
+	/*
+	 * Every syntax but Explicit VR LE gets a context of its own, Implicit
+	 * VR LE too: the acceptor picks one syntax per context by its own
+	 * preference (most prefer Explicit), and a file sent in its own
+	 * syntax streams from disk untouched, where a conversion would go
+	 * through GDCM.  Explicit VR LE files use the shared fallback
+	 * context, which lists Explicit VR LE first.
+	 */
+	p->own = o->no_transcode || strcmp(in->ts, PROPOSE_EVRLE) != 0;
 	if (!o->no_transcode) {
 		c->need_ev |= converts(o, in->ts, PROPOSE_EVRLE, o->allow_lossy);
 		c->need_iv |= converts(o, in->ts, PROPOSE_IVRLE, o->allow_lossy);

@@ -711,3 +711,35 @@ pc_result() {
 	[ "$(wc -l <"$RECV_STDOUT")" -eq "$n" ]
 	no_temporaries "$RECV_DIR"
 }
+
+@test "dcmrecv: a slow --exec blocks neither the association nor the shutdown beyond --grace" {
+	start_dcmrecv --grace 1 --exec sleep 4 ';'
+	raw_associate "$RECV_PORT" "$CLS"
+	SECONDS=0
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	[ "$SECONDS" -lt 2 ]
+	raw_release
+	SECONDS=0
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$SECONDS" -lt 4 ]
+}
+
+@test "dcmrecv: standard output failing (/dev/full) stops it with exit 6" {
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	"$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out" --port-file "$BATS_TEST_TMPDIR/p" \
+		127.0.0.1:0 >/dev/full 2>"$BATS_TEST_TMPDIR/err" &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	for i in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/p" ] && break
+		sleep 0.05
+	done
+	raw_associate "$(cat "$BATS_TEST_TMPDIR/p")" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	raw_release
+	wait_dcmrecv_exit 15
+	[ "$RECV_STATUS" -eq 6 ]
+	grep -q "cannot write to standard output" "$BATS_TEST_TMPDIR/err"
+}

@@ -117,19 +117,21 @@ START_TEST(one_class_many_syntaxes_gives_own_contexts_and_one_fallback)
 	ck_assert_uint_eq(p->n_assoc, 1);
 	ck_assert_uint_eq(p->n_set, 1);
 	pc = p->set[0].pc;
-	ck_assert_uint_eq(p->set[0].n_pc, 4);
-	/* own syntaxes alone, in first-appearance order, then the group */
+	ck_assert_uint_eq(p->set[0].n_pc, 5);
+	/* own syntaxes alone (Implicit VR LE too, so that such files go as
+	 * they are), in first-appearance order, then the group */
 	ck_assert_uint_eq(pc[0].id, 1);
 	ck_assert_uint_eq(pc[0].n_ts, 1);
 	ck_assert_str_eq(pc[0].ts[0], JLL);
-	ck_assert_str_eq(pc[1].ts[0], JB);
-	ck_assert_uint_eq(pc[1].id, 3);
-	ck_assert_str_eq(pc[2].ts[0], PRIV_TS);
-	ck_assert_uint_eq(pc[3].id, 7);
-	ck_assert_str_eq(pc[3].abstract_syntax, CT);
-	ck_assert_uint_eq(pc[3].n_ts, 2);
-	ck_assert_str_eq(pc[3].ts[0], EV);
-	ck_assert_str_eq(pc[3].ts[1], IV);
+	ck_assert_str_eq(pc[1].ts[0], IV);
+	ck_assert_str_eq(pc[2].ts[0], JB);
+	ck_assert_uint_eq(pc[2].id, 5);
+	ck_assert_str_eq(pc[3].ts[0], PRIV_TS);
+	ck_assert_uint_eq(pc[4].id, 9);
+	ck_assert_str_eq(pc[4].abstract_syntax, CT);
+	ck_assert_uint_eq(pc[4].n_ts, 2);
+	ck_assert_str_eq(pc[4].ts[0], EV);
+	ck_assert_str_eq(pc[4].ts[1], IV);
 	ck_assert_uint_eq(p->assoc[0].count, 7);
 	propose_plan_free(p);
 }
@@ -199,7 +201,7 @@ START_TEST(two_hundred_private_classes_need_two_associations)
 	for (i = 0; i < N; i++) {
 		snprintf(cls[i], sizeof(cls[i]), "1.2.826.0.1.3680043.9.%zu", i);
 		in[i].sop_class = cls[i];
-		in[i].ts = (i % 2) ? EV : IV;
+		in[i].ts = EV; /* one (fallback) context per class */
 		in[i].bytes = 0;
 	}
 	p = propose_plan_new(in, N, NULL, NULL);
