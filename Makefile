@@ -180,8 +180,15 @@ deps:
 	@scripts/install-deps
 check: deps
 	@$(MAKE) --no-print-directory test
-test: all $(BUILD)/unit-tests $(FUZZ_REPLAY) test-tools
-	@BUILD=$(BUILD) CSTORE_SANITIZE=$(SANITIZE) CSTORE_BIN=$(abspath $(BIN)) CSTORE_TOOLS=$(abspath $(BUILD))/tests/tools scripts/run-check
+test: all $(BUILD)/unit-tests $(FUZZ_REPLAY) test-tools $(BUILD)/corpus/MANIFEST.tsv
+	@BUILD=$(BUILD) CSTORE_SANITIZE=$(SANITIZE) CSTORE_BIN=$(abspath $(BIN)) \
+		CSTORE_TOOLS=$(abspath $(BUILD))/tests/tools \
+		CSTORE_CORPUS=$(abspath $(BUILD))/corpus scripts/run-check
+# The mkcorpus set, made once and shared by the interoperability tests.
+$(BUILD)/corpus/MANIFEST.tsv: scripts/mkcorpus data/sopclasses.tsv
+	@rm -rf $(BUILD)/corpus $(BUILD)/corpus.tmp
+	@echo '  CORPUS  ' $(BUILD)/corpus
+	@scripts/mkcorpus $(BUILD)/corpus.tmp >/dev/null && mv $(BUILD)/corpus.tmp $(BUILD)/corpus
 demo: deps
 	@$(MAKE) --no-print-directory all
 	scripts/demo
