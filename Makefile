@@ -191,7 +191,7 @@ $(BUILD)/corpus/MANIFEST.tsv: scripts/mkcorpus data/sopclasses.tsv
 	@scripts/mkcorpus $(BUILD)/corpus.tmp >/dev/null && mv $(BUILD)/corpus.tmp $(BUILD)/corpus
 demo: deps
 	@$(MAKE) --no-print-directory all
-	scripts/demo
+	CSTORE_BIN=$(BIN) scripts/demo
 .PHONY: deps check test demo
 
 bench: all
