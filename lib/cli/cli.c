@@ -77,8 +77,16 @@ cli_print_version(void)
 void
 cli_tsv_field(FILE *f, const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
+	while (s != NULL && *s != '\0') {
+		/* plain runs in one call: fputc per byte locks per byte */
+		size_t n = strcspn(s, "\t\n\r\\");
+
+		if (n > 0) {
+			fwrite(s, 1, n, f);
+			s += n;
+			continue;
+		}
+		switch (*s++) {
 		case '\t':
 			fputs("\\t", f);
 			break;
@@ -88,11 +96,8 @@ cli_tsv_field(FILE *f, const char *s)
 		case '\r':
 			fputs("\\r", f);
 			break;
-		case '\\':
+		default: /* the backslash: strcspn stops at nothing else */
 			fputs("\\\\", f);
-			break;
-		default:
-			fputc(*s, f);
 		}
 	}
 }

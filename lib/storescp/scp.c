@@ -536,7 +536,7 @@ finish_store(struct assoc *w)
 	struct storescp_stored st;
 	char final[PATH_MAX + LAYOUT_PATH_MAX];
 	uint16_t status;
-	int forced, kept = 0, stored = 0;
+	int forced, kept = 0, stored = 0, wake = 0;
 
 	check_dataset(w);
 	if (faults_abort_now(&s->faults, w->n_store)) {
@@ -557,6 +557,9 @@ finish_store(struct assoc *w)
 	if (stored) {
 		pthread_mutex_lock(&s->mu);
 		s->stats.stored++;
+		/* only --max-files needs the accept loop to look now */
+		wake = s->cfg.max_files > 0 &&
+		    s->stats.stored >= s->cfg.max_files;
 		pthread_mutex_unlock(&s->mu);
 		st = (struct storescp_stored){ .path = final,
 			.sop_class = w->rq.affected_class,
@@ -571,7 +574,8 @@ finish_store(struct assoc *w)
 			s->cfg.on_stored(s->cfg.user, &st);
 		if (s->cfg.exec_argv != NULL)
 			scp_exec(s, final);
-		scp_wake(s);
+		if (wake)
+			scp_wake(s);
 	} else {
 		status = w->status;
 		count(s, &s->stats.failed);
@@ -668,6 +672,7 @@ run(struct assoc *w)
 	w->last_activity = net_now_ms();
 	for (;;) {
 		struct cs_err err = { 0, "" };
+		const uint8_t *pending;
 		uint64_t now;
 
 		rc = pump_run(&w->pump, progress, w, SLICE_MS, &err);
@@ -675,8 +680,10 @@ run(struct assoc *w)
 		if (rc == 0) {
 			/* A sender with Nagle on (DCMTK as Debian ships it)
 			 * writes a command and its data set separately: ACK at
-			 * once so that its second write is not held ~40 ms. */
-			if (w->pump.bytes_in != w->seen_in)
+			 * once so that its second write is not held ~40 ms.
+			 * A response about to leave carries the ACK itself. */
+			if (w->pump.bytes_in != w->seen_in &&
+			    ul_out_peek(w->a, &pending) == 0)
 				net_quickack(w->fd);
 			w->seen_in = w->pump.bytes_in;
 			w->seen_out = w->pump.bytes_out;

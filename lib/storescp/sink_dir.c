@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/buf.h"
 #include "dcmfile/part10.h"
 #include "storescp/sink_dir.h"
@@ -157,12 +159,34 @@ tmp_name(char *out, size_t outsz)
 	snprintf(out, outsz, "%s%s", SINK_TMP_PREFIX, suffix);
 }
 
+static void
+drop_meta(struct sink *s)
+{
+	cs_free(s->meta);
+	s->meta = NULL;
+	s->meta_len = 0;
+}
+
+/*
+ * Writes the pending header (if any) and then p[0, n), in one writev
+ * when both fit: one system call per object for the common small one.
+ */
 static int
 write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 {
-	while (n > 0) {
-		ssize_t w = write(s->fd, p, n);
+	size_t mdone = 0;
 
+	while (n > 0 || mdone < s->meta_len) {
+		struct iovec iov[2];
+		int cnt = 0;
+		ssize_t w;
+
+		if (mdone < s->meta_len)
+			iov[cnt++] = (struct iovec){ s->meta + mdone,
+			    s->meta_len - mdone };
+		if (n > 0)
+			iov[cnt++] = (struct iovec){ (void *)(uintptr_t)p, n };
+		w = writev(s->fd, iov, cnt);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -171,14 +195,26 @@ write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 			int e = w < 0 ? errno : EIO;
 
 			s->failed = 1;
+			drop_meta(s);
 			return cs_err_set(err, io_code(e), "cannot write "
 			    "'%s/%s': %s", s->root->path, s->tmpname,
 			    strerror(e));
 		}
+		s->bytes += (uint64_t)w;
+		if (mdone < s->meta_len) {
+			size_t m = s->meta_len - mdone;
+
+			if ((size_t)w < m) {
+				mdone += (size_t)w;
+				continue;
+			}
+			w -= (ssize_t)m;
+			mdone = s->meta_len;
+		}
 		p += w;
 		n -= (size_t)w;
-		s->bytes += (uint64_t)w;
 	}
+	drop_meta(s);
 	return 0;
 }
 
@@ -210,8 +246,13 @@ sink_begin(struct sink *s, const struct sink_root *root,
 	rc = part10_write_meta(&w, meta->sop_class, meta->sop_instance,
 	    meta->ts_uid, meta->impl_uid, meta->impl_version,
 	    meta->source_ae, err);
-	if (rc >= 0)
-		rc = write_all(s, w.p, w.len, err);
+	if (rc >= 0) {
+		/* written with the first data (or at commit): one write
+		 * per object instead of two */
+		s->meta = w.p;
+		s->meta_len = w.len;
+		w.p = NULL;
+	}
 	wr_release(&w);
 	if (rc < 0) {
 		if (rc == CS_E_TOOBIG) /* the writer's cap: our bug, not I/O */
@@ -234,6 +275,7 @@ sink_write(struct sink *s, const void *p, size_t n, struct cs_err *err)
 void
 sink_abort(struct sink *s)
 {
+	drop_meta(s);
 	if (s->root == NULL)
 		return;
 	if (s->fd >= 0)
@@ -248,7 +290,7 @@ sink_abort(struct sink *s)
 uint64_t
 sink_bytes(const struct sink *s)
 {
-	return s->bytes;
+	return s->bytes + s->meta_len;
 }
 
 /*
@@ -415,6 +457,9 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		    relpath != NULL ? relpath : "");
 		goto out;
 	}
+	/* a header with no data after it is still pending */
+	if (s->meta_len > 0 && (rc = write_all(s, NULL, 0, err)) < 0)
+		goto out;
 	/* the data first, then the name that points at it */
 	if ((flags & SINK_FSYNC) && fsync(s->fd) != 0) {
 		e = errno;

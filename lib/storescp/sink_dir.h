@@ -79,6 +79,8 @@ struct sink {
 	int failed;           /* a write failed: commit refuses */
 	uint64_t bytes;       /* written so far, header included */
 	char tmpname[32];     /* in root; "" when none */
+	uint8_t *meta;        /* the header, not yet written (owned), or NULL */
+	size_t meta_len;      /* its length */
 };
 
 /*
@@ -114,16 +116,19 @@ int sink_dup_parse(const char *word, enum sink_dup *dup,
 
 /*
  * Starts an object: creates the temporary file in root and, if meta is
- * not NULL, writes the Part 10 preamble and group 0002 through
- * part10_write_meta.  Returns 0, or CS_E_INVAL (meta rejected by
- * part10_write_meta), CS_E_NOMEM, CS_E_NOSPACE or CS_E_IO; on failure no
- * file remains and s may still be aborted.
+ * not NULL, encodes the Part 10 preamble and group 0002 through
+ * part10_write_meta; they are written with the first sink_write (one
+ * writev) or by sink_commit, and sink_bytes counts them at once.
+ * Returns 0, or CS_E_INVAL (meta rejected by part10_write_meta),
+ * CS_E_NOMEM or CS_E_IO; on failure no file remains and s may still be
+ * aborted.
  */
 int sink_begin(struct sink *s, const struct sink_root *root,
     const struct sink_meta *meta, struct cs_err *err);
 
 /*
- * Appends n bytes, retrying short writes and EINTR.  Returns 0, or
+ * Appends n bytes (after the pending header, if any), retrying short
+ * writes and EINTR.  Returns 0, or
  * CS_E_NOSPACE (ENOSPC, EDQUOT), CS_E_IO (any other error), CS_E_STATE
  * (no object open, or an earlier write failed).  After a failure the
  * object can only be aborted.
