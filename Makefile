@@ -59,7 +59,6 @@ endif
 
 # Sources.  Fragments in mk/ may append to these (use +=).
 TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))))
-GDCM_TOOLS = $(filter dcmsend dcmrecv,$(TOOLS))
 GENERATED =
 LIB_C_SRC = $(sort $(wildcard lib/core/*.c lib/net/*.c lib/cli/*.c \
 	lib/dcmfile/*.c lib/storescu/*.c lib/storescp/*.c) $(GENERATED))
@@ -75,10 +74,12 @@ CMD_OBJ = $(patsubst %,$(BUILD)/cmd/%.o,$(TOOLS))
 UNIT_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
 FUZZ_NAMES = $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
 LIBCSTORE = $(BUILD)/libcstore.a
-LIBCSGDCM = $(BUILD)/libcsgdcm.a
+# The GDCM adapter (the .cpp) is a module that lib/dcmfile/dcmfile_load.c
+# dlopens on first use; installed in $(LIBDIR)/cstore/.
+GDCM_MODULE = $(BUILD)/cstore-gdcm.so
 BINS = $(addprefix $(BIN)/,$(TOOLS))
 
-all: $(BINS) shared
+all: $(BINS) shared $(GDCM_MODULE)
 .PHONY: all
 
 # Rebuild everything when the flags change (git's GIT-CFLAGS trick).
@@ -103,19 +104,16 @@ $(LIBCSTORE): $(LIB_OBJ)
 	@rm -f $@
 	$(QUIET_AR)$(AR) rcs $@ $^
 
-$(LIBCSGDCM): $(LIB_CXX_OBJ)
-	@rm -f $@
-	$(QUIET_AR)$(AR) rcs $@ $^
+# Only the entry points of lib/dcmfile/gdcm_module.h are exported; what it
+# uses of libcstore.a (part10, cs_err) is linked in, hidden.
+$(GDCM_MODULE): $(LIB_CXX_OBJ) $(LIBCSTORE) scripts/cstore-gdcm.map
+	$(QUIET_LINK)$(CXX) -shared -Wl,--version-script=scripts/cstore-gdcm.map \
+		-o $@ $(LIB_CXX_OBJ) $(LIBCSTORE) $(GDCM_LIBS) $(ALL_LDFLAGS)
 
 TOOL_LIBS = $(LIBCSTORE) $(JSON_LIBS) -lm
-$(addprefix $(BIN)/,$(filter-out $(GDCM_TOOLS),$(TOOLS))): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE)
+$(BINS): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE)
 	@mkdir -p $(BIN)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LIBS) $(ALL_LDFLAGS)
-
-$(addprefix $(BIN)/,$(GDCM_TOOLS)): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE) $(LIBCSGDCM)
-	@mkdir -p $(BIN)
-	$(QUIET_LINK)$(CXX) $(ALL_CXXFLAGS) -o $@ $< $(LIBCSTORE) $(LIBCSGDCM) \
-		$(LIBCSTORE) $(GDCM_LIBS) $(JSON_LIBS) -lm $(ALL_LDFLAGS)
 
 # Shared libraries: only CS_EXPORT symbols are visible.
 SHARED_LIBS = $(BUILD)/libstorescu.so $(BUILD)/libstorescp.so
@@ -123,14 +121,15 @@ shared: $(SHARED_LIBS)
 .PHONY: shared
 SO_COMMON_OBJ = $(filter $(BUILD)/lib/core/% $(BUILD)/lib/net/% \
 	$(BUILD)/lib/dcmfile/%,$(LIB_OBJ))
-$(BUILD)/libstorescu.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescu/%,$(LIB_OBJ)) $(LIB_CXX_OBJ)
-	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescu.so.0 \
+# They transcode through the GDCM module too (not linked with GDCM).
+$(BUILD)/libstorescu.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescu/%,$(LIB_OBJ))
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libstorescu.so.0 \
 		-Wl,--version-script=scripts/libcstore.map -o $@ $^ \
-		$(GDCM_LIBS) $(ALL_LDFLAGS)
-$(BUILD)/libstorescp.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescp/%,$(LIB_OBJ)) $(LIB_CXX_OBJ)
-	$(QUIET_LINK)$(CXX) -shared -Wl,-soname,libstorescp.so.0 \
+		$(SO_LIBS) $(ALL_LDFLAGS)
+$(BUILD)/libstorescp.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescp/%,$(LIB_OBJ))
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libstorescp.so.0 \
 		-Wl,--version-script=scripts/libcstore.map -o $@ $^ \
-		$(GDCM_LIBS) $(ALL_LDFLAGS)
+		$(SO_LIBS) $(ALL_LDFLAGS)
 
 # C unit tests (Check).  Each tests/unit/t_*.c defines "Suite *NAME_suite(void)";
 # the list of suites is generated so that nobody edits a central table.
@@ -140,9 +139,11 @@ $(BUILD)/tests/unit/suites.h: $(UNIT_SRC)
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/.flags $(BUILD)/tests/unit/suites.h
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -I$(BUILD)/tests/unit -Itests/unit -c -o $@ $<
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(LIBCSTORE) $(LIBCSGDCM)
-	$(QUIET_LINK)$(CXX) $(ALL_CXXFLAGS) -o $@ $(UNIT_OBJ) $(LIBCSTORE) $(LIBCSGDCM) \
-		$(LIBCSTORE) $(GDCM_LIBS) $(CHECK_LIBS) $(JSON_LIBS) -lm $(ALL_LDFLAGS)
+# t_dcmfile and t_sopclass reach GDCM through the shim, which finds the
+# module in $(BUILD).
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(LIBCSTORE) | $(GDCM_MODULE)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $(UNIT_OBJ) $(LIBCSTORE) \
+		$(CHECK_LIBS) $(JSON_LIBS) -lm $(ALL_LDFLAGS)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 .PHONY: unit
@@ -210,6 +211,8 @@ install: all
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 $(wildcard include/cstore/*.h) $(DESTDIR)$(INCDIR)/cstore
+	install -d $(DESTDIR)$(LIBDIR)/cstore
+	install -m 0755 $(GDCM_MODULE) $(DESTDIR)$(LIBDIR)/cstore/$(notdir $(GDCM_MODULE))
 	for l in storescu storescp; do \
 		install -m 0755 $(BUILD)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION); \
 		ln -sf lib$$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$$l.so.0; \
@@ -222,6 +225,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
 	rm -rf $(DESTDIR)$(INCDIR)/cstore
+	rm -f $(DESTDIR)$(LIBDIR)/cstore/$(notdir $(GDCM_MODULE))
+	-rmdir $(DESTDIR)$(LIBDIR)/cstore 2>/dev/null
 	for l in storescu storescp; do \
 		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.0 \
 		      $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/lib$$l.pc; \

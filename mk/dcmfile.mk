@@ -5,5 +5,14 @@
 # JSON_LIBS is on every such link line (tools, unit tests, fuzz replay and
 # the libFuzzer build), so -lz rides along with it.
 JSON_LIBS += -lz
-# The shared libraries link GDCM_LIBS but not JSON_LIBS.
+# The GDCM module links GDCM_LIBS but not JSON_LIBS.
 GDCM_LIBS += -lz
+
+# The GDCM adapter is a module (cstore-gdcm.so) that lib/dcmfile/dcmfile_load.c
+# dlopens on first use; nothing else links GDCM.  -ldl rides along with
+# JSON_LIBS like -lz (in libc since glibc 2.34; harmless).  The shim looks
+# in the build directory it was compiled for, so that bin/ finds the module.
+JSON_LIBS += -ldl
+# The shared libraries need json-c too (it came through GDCM before).
+SO_LIBS = $(JSON_LIBS)
+$(BUILD)/lib/dcmfile/dcmfile_load.o: private ALL_CFLAGS += -DCS_GDCM_BUILDDIR='"$(abspath $(BUILD))"'

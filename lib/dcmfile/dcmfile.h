@@ -1,6 +1,11 @@
 /*
  * dcmfile.h - the C face of the GDCM adapter (lib/dcmfile/dcmfile_gdcm.cpp).
  *
+ * dcmfile_can_transcode is plain C (dcmfile_ts.c) and never loads GDCM.
+ * The other functions go through dcmfile_load.c, which dlopens the GDCM
+ * module (cstore-gdcm.so) on the first call; when it cannot be loaded
+ * they fail as documented below, with dlerror()'s text in struct cs_err.
+ *
  * Plain C: no C++ type appears here and no exception crosses it.  Every
  * function returns 0 (or a documented non-negative value) or a negative
  * CS_E_* code with detail in the caller's struct cs_err.  Pointer
@@ -67,7 +72,8 @@ struct dcmfile_transcoded {
  *   CS_E_INVAL        NULL argument;
  *   CS_E_UNSUPPORTED  dcmfile_can_transcode(file's TS, ts_uid,
  *                     allow_lossy) is 0, or GDCM cannot code the pixels
- *                     (e.g. JPEG Baseline for 16-bit data);
+ *                     (e.g. JPEG Baseline for 16-bit data), or the
+ *                     GDCM module cannot be loaded;
  *   CS_E_NOTDICOM     GDCM cannot read the file;
  *   CS_E_IO           the temporary file cannot be made or written
  *                     (CS_E_NOSPACE when the disk is full);
@@ -86,7 +92,8 @@ int dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
  * checks our registries against it.  dcmfile_gdcm_uid_count returns the
  * number of slots; dcmfile_gdcm_uid_at sets *uid and *name to static
  * strings of slot i and returns 0, or returns CS_E_NOTFOUND for an empty
- * or out-of-range slot (*uid and *name are then NULL).
+ * or out-of-range slot (*uid and *name are then NULL).  Without the GDCM
+ * module: a count of 0, and CS_E_UNSUPPORTED.
  */
 size_t dcmfile_gdcm_uid_count(void);
 int dcmfile_gdcm_uid_at(size_t i, const char **uid, const char **name);

@@ -2,6 +2,10 @@
  * dcmfile_gdcm.cpp - the GDCM adapter: the only C++ in cstore.  Each
  * extern "C" function catches everything: no exception crosses into C
  * (STYLE.md 3.7).  Sections belong to different developers.
+ *
+ * Built into the module cstore-gdcm.so (not into libcstore.a), which
+ * dcmfile_load.c dlopens on first use; the module exports only the
+ * entry points of gdcm_module.h.
  */
 #include <cerrno>
 #include <cstdlib>
@@ -29,6 +33,7 @@
 #include <gdcmWriter.h>
 
 #include "dcmfile/dcmfile.h"
+#include "dcmfile/gdcm_module.h"
 #include "dcmfile/part10.h"
 
 /* ---- transcoding (section owner: file I/O and transcoding) ---------- */
@@ -362,27 +367,8 @@ transcode(const char *path, const char *ts_uid, int allow_lossy,
 
 } // namespace
 
-extern "C" int
-dcmfile_can_transcode(const char *from_ts, const char *to_ts, int allow_lossy)
-{
-	try {
-		const ts_rule *from = find_rule(from_ts), *to = find_rule(to_ts);
-
-		if (from_ts != nullptr && to_ts != nullptr &&
-		    std::strcmp(from_ts, to_ts) == 0)
-			return 1;
-		if (from == nullptr || to == nullptr || !from->decodable)
-			return 0;
-		if (to->target == TS_LOSSLESS)
-			return 1;
-		return to->target == TS_LOSSY && allow_lossy ? 1 : 0;
-	} catch (...) {
-		return 0;
-	}
-}
-
-extern "C" int
-dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
+extern "C" CS_GDCM_ENTRY int
+cstore_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
 	if (out != nullptr) {
@@ -414,8 +400,8 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
  * dcmfile.h.  The registries developer may replace it with their own.
  */
 
-extern "C" size_t
-dcmfile_gdcm_uid_count(void)
+extern "C" CS_GDCM_ENTRY size_t
+cstore_gdcm_uid_count(void)
 {
 	try {
 		return gdcm::UIDs::GetNumberOfTransferSyntaxStrings();
@@ -424,8 +410,8 @@ dcmfile_gdcm_uid_count(void)
 	}
 }
 
-extern "C" int
-dcmfile_gdcm_uid_at(size_t i, const char **uid, const char **name)
+extern "C" CS_GDCM_ENTRY int
+cstore_gdcm_uid_at(size_t i, const char **uid, const char **name)
 {
 	try {
 		const char *const *entry = nullptr;
@@ -448,3 +434,11 @@ dcmfile_gdcm_uid_at(size_t i, const char **uid, const char **name)
 }
 
 /* ---- end of GDCM UID dictionary section ----------------------------- */
+
+/* ---- module entry points (gdcm_module.h) ----------------------------- */
+
+extern "C" CS_GDCM_ENTRY int
+cstore_gdcm_abi(void)
+{
+	return CSTORE_GDCM_ABI;
+}

@@ -147,6 +147,12 @@ read_some(struct pump *p, struct cs_err *err)
 	}
 	p->bytes_in += (uint64_t)r;
 	used = ul_recv(p->a, p->rbuf, (size_t)r, net_now_ms());
+	if (p->quickack && used >= 0) {
+		const uint8_t *out;
+
+		if (ul_out_peek(p->a, &out) == 0)
+			net_quickack(p->fd);
+	}
 	if (used < 0) {
 		const struct cs_err *e = ul_last_error(p->a);
 		int rc = cs_err_set(err, (int)used, "%s",

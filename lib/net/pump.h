@@ -27,6 +27,13 @@ struct pump {
 	int closed;        /* transport closed (either side) */
 	uint8_t *rbuf;
 	uint64_t bytes_in, bytes_out;
+	/*
+	 * Acknowledge every read at once (TCP_QUICKACK) while we have nothing
+	 * to send: a peer with Nagle's algorithm on that writes a response in
+	 * two pieces (DCMTK's storescp) would otherwise wait for our delayed
+	 * ACK, ~40 ms per message.
+	 */
+	int quickack;
 };
 
 /* Sets up p over fd and a; returns 0 or CS_E_NOMEM. */

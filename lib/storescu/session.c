@@ -240,6 +240,7 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 	if (pump_init(&s->pump, s->fd, s->a) != 0)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	s->pump_ready = 1;
+	s->pump.quickack = 1;
 	rc = ul_transport_connected(s->a, net_now_ms());
 	if (rc != 0)
 		return cs_err_set(err, rc, "%s", ul_last_error(s->a)->msg);

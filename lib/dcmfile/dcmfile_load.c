@@ -1,0 +1,195 @@
+/*
+ * dcmfile_load.c - the GDCM-backed functions of dcmfile.h, as a shim
+ * that dlopens the GDCM module (cstore-gdcm.so, gdcm_module.h) on first
+ * use, so that a program that never transcodes never loads GDCM.
+ *
+ * The module is looked for, in order:
+ *   1. $CSTORE_GDCM_MODULE, when set and not empty (only there);
+ *   2. ../lib/cstore/ from the directory of the executable's real path
+ *      (the installed layout: bin/ and lib/cstore/ under one prefix);
+ *   3. cstore/ next to the shared library holding this code, when that
+ *      is not the executable (an installed libstorescu.so);
+ *   4. the build directory this file was compiled for (CS_GDCM_BUILDDIR),
+ *      so that programs run from the build tree find it.
+ * The first candidate that exists is loaded; when loading fails the
+ * functions answer CS_E_UNSUPPORTED with dlerror()'s text.  One attempt
+ * per process; the module is never unloaded.
+ */
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dcmfile/dcmfile.h"
+#include "dcmfile/gdcm_module.h"
+#include "core/banned.h"
+
+#ifndef CS_GDCM_BUILDDIR
+#define CS_GDCM_BUILDDIR ""
+#endif
+
+static struct {
+	int (*abi)(void);
+	int (*transcode)(const char *, const char *, int,
+	    struct dcmfile_transcoded *, struct cs_err *);
+	size_t (*uid_count)(void);
+	int (*uid_at)(size_t, const char **, const char **);
+	int loaded;
+	struct cs_err err; /* why it is not loaded */
+} gdcm;
+
+static pthread_once_t gdcm_once = PTHREAD_ONCE_INIT;
+
+/* Sets dir (PATH_MAX) to the directory of file's real path; 0 or -1. */
+static int
+real_dir(const char *file, char *dir)
+{
+	char *slash;
+
+	if (file == NULL || realpath(file, dir) == NULL)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
+/* Fills cand[] with the candidate paths (each PATH_MAX); returns how many. */
+static int
+candidates(char cand[][PATH_MAX])
+{
+	char exe_dir[PATH_MAX], so_dir[PATH_MAX];
+	const char *env = secure_getenv("CSTORE_GDCM_MODULE");
+	Dl_info info;
+	int n = 0, have_exe, len;
+
+	if (env != NULL && env[0] != '\0') {
+		len = snprintf(cand[n], PATH_MAX, "%s", env);
+		return len > 0 && len < PATH_MAX ? 1 : 0;
+	}
+	have_exe = real_dir("/proc/self/exe", exe_dir) == 0;
+	if (have_exe) {
+		len = snprintf(cand[n], PATH_MAX, "%s/../lib/%s/%s", exe_dir,
+		    CSTORE_GDCM_MODULE_SUBDIR, CSTORE_GDCM_MODULE_NAME);
+		n += len > 0 && len < PATH_MAX;
+	}
+	if (dladdr(&gdcm, &info) != 0 && real_dir(info.dli_fname, so_dir) == 0 &&
+	    (!have_exe || strcmp(so_dir, exe_dir) != 0)) {
+		len = snprintf(cand[n], PATH_MAX, "%s/%s/%s", so_dir,
+		    CSTORE_GDCM_MODULE_SUBDIR, CSTORE_GDCM_MODULE_NAME);
+		n += len > 0 && len < PATH_MAX;
+	}
+	if (CS_GDCM_BUILDDIR[0] != '\0') {
+		len = snprintf(cand[n], PATH_MAX, "%s/%s", CS_GDCM_BUILDDIR,
+		    CSTORE_GDCM_MODULE_NAME);
+		n += len > 0 && len < PATH_MAX;
+	}
+	return n;
+}
+
+/* Sets the function pointer at fn (size bytes) to name in h, or NULL. */
+static void
+sym(void *h, const char *name, void *fn, size_t size)
+{
+	void *p = dlsym(h, name);
+
+	if (size == sizeof(p))
+		memcpy(fn, &p, sizeof(p));
+}
+
+static void
+load_module(void)
+{
+	char cand[4][PATH_MAX];
+	const char *msg;
+	void *h = NULL;
+	int i, n = candidates(cand), tried = -1;
+
+	for (i = 0; i < n && h == NULL; i++) {
+		if (access(cand[i], F_OK) != 0 && i + 1 < n)
+			continue;
+		tried = i;
+		h = dlopen(cand[i], RTLD_NOW | RTLD_LOCAL);
+		if (h == NULL)
+			break;
+	}
+	if (h == NULL) {
+		msg = dlerror();
+		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
+		    "GDCM module not loaded: %s", tried < 0 ?
+		    "no " CSTORE_GDCM_MODULE_NAME " to try" :
+		    msg != NULL ? msg : cand[tried]);
+		return;
+	}
+	sym(h, "cstore_gdcm_abi", &gdcm.abi, sizeof(gdcm.abi));
+	sym(h, "cstore_gdcm_transcode", &gdcm.transcode, sizeof(gdcm.transcode));
+	sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count, sizeof(gdcm.uid_count));
+	sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
+	if (gdcm.abi == NULL || gdcm.transcode == NULL ||
+	    gdcm.uid_count == NULL || gdcm.uid_at == NULL) {
+		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
+		    "GDCM module '%s' lacks an entry point", cand[tried]);
+		return;
+	}
+	if (gdcm.abi() != CSTORE_GDCM_ABI) {
+		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
+		    "GDCM module '%s' has ABI %d, not %d", cand[tried],
+		    gdcm.abi(), CSTORE_GDCM_ABI);
+		return;
+	}
+	gdcm.loaded = 1;
+}
+
+/* 0 when the module is loaded, else CS_E_UNSUPPORTED with the reason. */
+static int
+need_module(struct cs_err *err)
+{
+	pthread_once(&gdcm_once, load_module);
+	if (gdcm.loaded)
+		return 0;
+	return cs_err_set(err, CS_E_UNSUPPORTED, "%s", gdcm.err.msg);
+}
+
+int
+dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
+    struct dcmfile_transcoded *out, struct cs_err *err)
+{
+	int rc;
+
+	if (out != NULL) {
+		out->fd = -1;
+		out->length = 0;
+		out->ts_uid[0] = '\0';
+		out->lossy = 0;
+	}
+	if (path == NULL || ts_uid == NULL || out == NULL)
+		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+	rc = need_module(err);
+	if (rc != 0)
+		return rc;
+	return gdcm.transcode(path, ts_uid, allow_lossy, out, err);
+}
+
+size_t
+dcmfile_gdcm_uid_count(void)
+{
+	if (need_module(NULL) != 0)
+		return 0;
+	return gdcm.uid_count();
+}
+
+int
+dcmfile_gdcm_uid_at(size_t i, const char **uid, const char **name)
+{
+	if (uid != NULL)
+		*uid = NULL;
+	if (name != NULL)
+		*name = NULL;
+	if (need_module(NULL) != 0)
+		return CS_E_UNSUPPORTED;
+	return gdcm.uid_at(i, uid, name);
+}
