@@ -97,13 +97,6 @@ static void set_state(struct ul_assoc *, int);
 
 /* --- small helpers ------------------------------------------------------ */
 
-static uint32_t
-be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
 start_artim(struct ul_assoc *a)
 {
@@ -655,9 +648,12 @@ frame_error(struct ul_assoc *a, uint8_t reason, const char *msg)
 static void
 on_header(struct ul_assoc *a)
 {
-	uint8_t type = a->hdr[0];
-	uint32_t len = be32(a->hdr + 2);
+	uint8_t type;
+	uint32_t len;
 	char msg[128];
+
+	/* the 6 header bytes are all there: this cannot fail */
+	(void)ul_pdu_header(a->hdr, UL_PDU_HEADER_LEN, &type, &len);
 
 	a->hdr_got = 0;
 	a->pdu_type = type;
@@ -737,9 +733,15 @@ on_header(struct ul_assoc *a)
 static int
 on_pdv_header(struct ul_assoc *a)
 {
-	uint32_t n = be32(a->pdv_hdr);
-	uint8_t pcid = a->pdv_hdr[4];
+	struct rd r;
+	uint32_t n;
+	uint8_t pcid;
 	char msg[128];
+
+	/* PS3.8 9.3.5.1: item length (4, big endian), PCID, control header */
+	rd_init(&r, a->pdv_hdr, PDV_HDR_LEN);
+	n = rd_be32(&r);
+	pcid = rd_u8(&r);
 
 	if (!a->pdv_seen) {
 		uint8_t t[PDATA_HDR_LEN];
