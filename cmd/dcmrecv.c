@@ -23,6 +23,7 @@ enum {
 	OPT_ABORT_AFTER = 256,
 	OPT_ACCEPT_TS,
 	OPT_ALLOW,
+	OPT_ASYNC,
 	OPT_DELAY,
 	OPT_EXEC,
 	OPT_FSYNC,
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
 	{ "accept-ts", required_argument, NULL, OPT_ACCEPT_TS },
 	{ "aet", required_argument, NULL, 'a' },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "async", required_argument, NULL, OPT_ASYNC },
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
@@ -99,7 +101,7 @@ usage_lines(FILE *f)
 	    "               [--json] [--port-file file] [--strict-aet] [--allow aet[@host]]\n"
 	    "               [--sop-class class] [--ts syntax] [--accept-ts list]\n"
 	    "               [--on-duplicate policy] [--fsync] [--max-associations n]\n"
-	    "               [--max-pdu bytes] [--max-files n] [--max-assocs n]\n"
+	    "               [--max-pdu bytes] [--async n] [--max-files n] [--max-assocs n]\n"
 	    "               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
 	    "               [--respond status] [--respond-every n:status] [--reject how]\n"
 	    "               [--abort-after n] [--delay ms] [--reject-sop-class class]\n"
@@ -137,6 +139,10 @@ help(void)
 	    "      --max-associations N   at once (default 32); beyond: transient rejection\n"
 	    "      --max-pdu BYTES        largest PDU we accept, 4096-16777216 or 0 for no\n"
 	    "                             limit (default 262144)\n"
+	    "      --async N              accept up to N outstanding C-STOREs per\n"
+	    "                             association when the sender proposes an\n"
+	    "                             asynchronous operations window; default 16;\n"
+	    "                             1 = synchronous\n"
 	    "  -t, --timeout S            ARTIM and peer silence limit (default 30)\n"
 	    "      --max-files N          exit after N stored files\n"
 	    "      --max-assocs N         exit after N associations\n"
@@ -335,6 +341,9 @@ main(int argc, char **argv)
 		}
 		case OPT_ALLOW:
 			add(allow, &cfg.n_allow, optarg, "--allow entries");
+			break;
+		case OPT_ASYNC:
+			cfg.async_window = (unsigned)cli_parse_num(optarg, 1, 65535, "--async");
 			break;
 		case OPT_DELAY:
 			cfg.faults.delay_ms = (unsigned)cli_parse_num(optarg, 0, 3600000, "--delay");

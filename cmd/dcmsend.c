@@ -20,6 +20,7 @@
 
 enum {
 	OPT_ACSE_TIMEOUT = 256,
+	OPT_ASYNC,
 	OPT_CONNECT_TIMEOUT,
 	OPT_DIMSE_TIMEOUT,
 	OPT_DRY_RUN,
@@ -40,6 +41,7 @@ enum {
 
 static const struct option longopts[] = {
 	{ "acse-timeout", required_argument, NULL, OPT_ACSE_TIMEOUT },
+	{ "async", required_argument, NULL, OPT_ASYNC },
 	{ "aec", required_argument, NULL, 'c' },
 	{ "aet", required_argument, NULL, 'a' },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
@@ -80,8 +82,8 @@ static void
 usage_lines(FILE *f)
 {
 	fprintf(f,
-	    "Usage: dcmsend [-0dqv] [-a aetitle] [-c called] [-j jobs] [--per-assoc n]\n"
-	    "               [--retry n] [--retry-delay ms] [--resume log]\n"
+	    "Usage: dcmsend [-0dqv] [-a aetitle] [-c called] [-j jobs] [--async n]\n"
+	    "               [--per-assoc n] [--retry n] [--retry-delay ms] [--resume log]\n"
 	    "               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	    "               [--progress | --no-progress] [--max-pdu bytes]\n"
 	    "               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
@@ -100,6 +102,9 @@ help(void)
 	    "  -a, --aet AETITLE        our (calling) AE title (default DCMSEND)\n"
 	    "  -c, --aec AETITLE        the peer's (called) AE title (default ANY-SCP)\n"
 	    "  -j, --jobs N             N associations in parallel, 1-256 (default 1)\n"
+	    "      --async N            keep up to N C-STOREs outstanding per association\n"
+	    "                           when the peer agrees, 1-%d (default %d; 1 = wait\n"
+	    "                           for each response)\n"
 	    "      --per-assoc N        open a new association after N files\n"
 	    "      --retry N            retry transient failures N times (refused, busy,\n"
 	    "                           A7xx out of resources); stored files are never resent\n"
@@ -129,6 +134,7 @@ help(void)
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage, 3 peer\n"
 	    "unreachable, 4 association rejected or nothing acceptable, 5 aborted or\n"
 	    "protocol error, 6 cannot write the output.\n",
+	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW,
 	    16u * 1024u * 1024u, 256u * 1024u);
 	exit(EXIT_OK);
 }
@@ -542,6 +548,10 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			o.verbose = 1;
+			break;
+		case OPT_ASYNC:
+			o.send.async_window = (unsigned)cli_parse_num(optarg, 1,
+			    STORESCU_MAX_WINDOW, "asynchronous window");
 			break;
 		case OPT_ACSE_TIMEOUT:
 			o.cfg.acse_timeout_ms = (int)cli_parse_num(optarg, 1, 3600, "ACSE timeout") * 1000;

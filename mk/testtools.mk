@@ -1,5 +1,7 @@
-# Small programs the bats suites use as misbehaving peers.
-TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset
+# Small programs the bats suites use as misbehaving peers (flood: a
+# sender that does not read its responses).
+TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset \
+	$(BUILD)/tests/tools/flood
 # dcm-dataset uses the part10 prober (dcmsend's interop tests).
 $(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)

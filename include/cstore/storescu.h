@@ -143,6 +143,9 @@ struct storescu_progress {
 	uint64_t elapsed_us;
 };
 
+#define STORESCU_DEFAULT_WINDOW 16
+#define STORESCU_MAX_WINDOW 64
+
 struct storescu_send_opts {
 	int no_transcode;          /* never convert: such files get "nocontext" */
 	int allow_lossy;           /* lossy conversion allowed (else lossless only) */
@@ -153,6 +156,14 @@ struct storescu_send_opts {
 	const char *resume_log;    /* previous output: inputs stored there are skipped */
 	int dry_run;               /* plan only: on_plan per association, "planned" lines */
 	int probe;                 /* with dry_run: negotiate each context set, then release */
+	/*
+	 * C-STOREs kept outstanding per association when the peer agrees
+	 * (PS3.7 D.3.3.3 Asynchronous Operations Window): 0 = the default
+	 * (STORESCU_DEFAULT_WINDOW), 1 = synchronous (nothing proposed),
+	 * at most STORESCU_MAX_WINDOW.  Results are reported in file order
+	 * all the same.
+	 */
+	unsigned async_window;
 	/*
 	 * Called once per input, in the order results arrive, from one
 	 * thread at a time (the library serialises the calls with -j).

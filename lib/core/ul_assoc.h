@@ -35,8 +35,9 @@
  * engine memory and are valid only during the callback.  The pointer
  * from ul_out_peek() is valid until the next ul_* call on the object.
  * Callbacks may call ul_* functions on the same association (accept,
- * reject, release request/response, P-DATA, abort) except ul_recv,
- * ul_tick and ul_transport_* (CS_E_STATE) and ul_assoc_free.
+ * reject, release request/response, P-DATA, abort, and ul_out_* to
+ * write what they queued at once) except ul_recv, ul_tick and
+ * ul_transport_* (CS_E_STATE) and ul_assoc_free.
  */
 #ifndef CS_CORE_UL_ASSOC_H
 #define CS_CORE_UL_ASSOC_H

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +15,31 @@
 #include "net/pump.h"
 #include "core/banned.h"
 
+/*
+ * Large data sets go out by send(2) from a read-only mapping of the file,
+ * small ones by sendfile(2); neither copies payload in user space.  With
+ * sendfile the socket carries the page-cache pages themselves, and over
+ * loopback the receiving process (the bottleneck) then spent ~25% more
+ * CPU per GB than when our send copies the bytes into the socket: 52 MB
+ * objects went ~25% faster.  Below PUMP_MAP_MIN (about what the two 4 MB
+ * socket buffers hold at once) sendfile was as fast or faster, and costs
+ * no mapping per file.
+ *
+ * Only the kernel reads the mapping (send copies from it), never our
+ * code: a file that shrinks meanwhile makes send fail with EFAULT, not
+ * our process take SIGBUS, and that is reported as the file ending early.
+ * Windows of PUMP_MAP_WINDOW bytes keep the resident size small.
+ */
+#define PUMP_MAP_MIN (8 * 1024 * 1024)
+#define PUMP_MAP_WINDOW (2 * 1024 * 1024)
+
+/* struct pump's payload_how */
+enum {
+	PAYLOAD_UNKNOWN, /* decided at the first payload byte */
+	PAYLOAD_SENDFILE,
+	PAYLOAD_MAP,
+};
+
 int
 pump_init(struct pump *p, int fd, struct ul_assoc *a)
 {
@@ -20,13 +47,23 @@ pump_init(struct pump *p, int fd, struct ul_assoc *a)
 	p->fd = fd;
 	p->a = a;
 	p->payload_fd = -1;
+	p->map = NULL;
 	p->rbuf = cs_malloc(PUMP_RBUF);
 	return p->rbuf != NULL ? 0 : CS_E_NOMEM;
+}
+
+static void
+unmap_window(struct pump *p)
+{
+	if (p->map != NULL)
+		munmap(p->map, p->map_len);
+	p->map = NULL;
 }
 
 void
 pump_release(struct pump *p)
 {
+	unmap_window(p);
 	cs_free(p->rbuf);
 	p->rbuf = NULL;
 }
@@ -34,8 +71,87 @@ pump_release(struct pump *p)
 void
 pump_set_payload_file(struct pump *p, int fd, off_t offset)
 {
+	unmap_window(p);
 	p->payload_fd = fd;
 	p->payload_off = offset;
+	p->payload_how = PAYLOAD_UNKNOWN;
+}
+
+/*
+ * Maps the window of the payload file that starts at (the page of)
+ * payload_off, up to the end of the file as it is now.  Returns 1, 0 when
+ * the file ends at payload_off, or -1 with errno set.
+ */
+static int
+map_window(struct pump *p)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct stat st;
+	off_t start;
+	void *m;
+
+	unmap_window(p);
+	if (fstat(p->payload_fd, &st) != 0)
+		return -1;
+	if (st.st_size <= p->payload_off)
+		return 0;
+	start = p->payload_off - p->payload_off % page;
+	p->map_len = PUMP_MAP_WINDOW;
+	if ((off_t)p->map_len > st.st_size - start)
+		p->map_len = (size_t)(st.st_size - start);
+	m = mmap(NULL, p->map_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+	    p->payload_fd, start);
+	if (m == MAP_FAILED)
+		return -1;
+	p->map = m;
+	p->map_off = start;
+	return 1;
+}
+
+/* Chooses sendfile or a mapping for the payload file (see the top). */
+static void
+choose_payload_way(struct pump *p)
+{
+	struct stat st;
+
+	p->payload_how = PAYLOAD_SENDFILE;
+	if (fstat(p->payload_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size - p->payload_off >= PUMP_MAP_MIN &&
+	    map_window(p) == 1)
+		p->payload_how = PAYLOAD_MAP;
+}
+
+/*
+ * Writes up to owed payload bytes; returns what send/sendfile returned
+ * (0: the file ended).  EFAULT from send means the mapped file shrank.
+ */
+static ssize_t
+write_payload(struct pump *p, size_t owed)
+{
+	ssize_t w;
+	off_t end;
+
+	if (p->payload_how == PAYLOAD_UNKNOWN)
+		choose_payload_way(p);
+	if (p->payload_how == PAYLOAD_SENDFILE)
+		return sendfile(p->fd, p->payload_fd, &p->payload_off, owed);
+	end = p->map_off + (off_t)p->map_len;
+	if (p->payload_off >= end) {
+		int rc = map_window(p);
+
+		if (rc <= 0)
+			return rc;
+		end = p->map_off + (off_t)p->map_len;
+	}
+	if ((off_t)owed > end - p->payload_off)
+		owed = (size_t)(end - p->payload_off);
+	w = send(p->fd, p->map + (p->payload_off - p->map_off), owed,
+	    MSG_NOSIGNAL);
+	if (w > 0)
+		p->payload_off += w;
+	else if (w < 0 && errno == EFAULT)
+		w = 0;
+	return w;
 }
 
 static void
@@ -70,8 +186,7 @@ write_some(struct pump *p, struct cs_err *err)
 			if (p->payload_fd < 0)
 				return cs_err_set(err, CS_E_FATAL,
 				    "payload owed but no payload file set");
-			w = sendfile(p->fd, p->payload_fd, &p->payload_off,
-			    owed);
+			w = write_payload(p, owed);
 			if (w == 0)
 				return cs_err_set(err, CS_E_IO,
 				    "file ended before its dataset was sent");

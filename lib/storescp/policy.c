@@ -16,6 +16,7 @@
 #include "core/banned.h"
 
 #define DEFAULT_AET "DCMRECV"
+#define DEFAULT_ASYNC_WINDOW 16
 
 static char *
 dupstr(const char *s)
@@ -133,6 +134,12 @@ policy_init(struct scp_policy *p, const struct storescp_config *cfg,
 		    aet);
 	snprintf(p->aet, sizeof(p->aet), "%s", aet);
 	p->strict_aet = cfg->strict_aet;
+	if (cfg->async_window > UINT16_MAX)
+		return cs_err_set(err, CS_E_INVAL,
+		    "asynchronous operations window %u: at most 65535",
+		    cfg->async_window);
+	p->async_window = cfg->async_window == 0 ? DEFAULT_ASYNC_WINDOW :
+	    (uint16_t)cfg->async_window;
 	if (cfg->n_allow > 0) {
 		p->allow = cs_calloc(cfg->n_allow, sizeof(*p->allow));
 		if (p->allow == NULL)
@@ -262,6 +269,34 @@ peer_allowed(const struct scp_policy *p, const char *calling,
 	return 0;
 }
 
+/* The smaller of two operation limits, where 0 means unlimited. */
+static uint16_t
+min_ops(uint16_t a, uint16_t b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/*
+ * PS3.7 D.3.3.3: the acceptor answers a proposed window, and only a
+ * proposed one (without it both sides are synchronous).  Invoked is what
+ * the peer may have outstanding with us; performed is what we may invoke
+ * on it, and we never invoke anything on an association we accepted.
+ */
+static void
+answer_async(const struct scp_policy *p, const struct ul_assoc_params *rq,
+    struct ul_assoc_params *ac)
+{
+	if (!rq->has_async_ops)
+		return;
+	ac->has_async_ops = 1;
+	ac->max_ops_invoked = min_ops(rq->max_ops_invoked, p->async_window);
+	ac->max_ops_performed = min_ops(rq->max_ops_performed, 1);
+}
+
 int
 policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
     const char *peer_host, struct ul_assoc_params *ac, struct ul_assoc_rj *rj,
@@ -320,6 +355,7 @@ policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
 		snprintf(out->ts[0], sizeof(out->ts[0]), "%s", in->ts[t]);
 		n_ok++;
 	}
+	answer_async(p, rq, ac);
 	if (n_ok == 0 && rq->n_pc > 0)
 		snprintf(why, whysz, "none of the %u presentation contexts accepted",
 		    (unsigned)rq->n_pc);

@@ -28,6 +28,7 @@
 #include "core/uid.h"
 #include "core/ul_assoc.h"
 #include "core/ul_dump.h"
+#include "net/drain.h"
 #include "net/net.h"
 #include "net/pump.h"
 #include "storescp/scp.h"
@@ -144,7 +145,7 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 	struct assoc *w = user;
 	struct storescp *s = w->s;
 	struct ul_assoc_rj rj = { 0, 0, 0 };
-	char why[256] = "";
+	char why[256] = "", window[32] = "";
 	int n_ok = 0;
 
 	snprintf(w->calling, sizeof(w->calling), "%s", rq->calling_ae);
@@ -170,10 +171,13 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 		count(s, &s->stats.associations);
 		for (int i = 0; i < w->ac->n_pc; i++)
 			n_ok += w->ac->pc[i].result == UL_PC_ACCEPTANCE;
+		if (w->ac->has_async_ops)
+			snprintf(window, sizeof(window), ", async window %u",
+			    w->ac->max_ops_invoked);
 		scp_log(s, why[0] ? STORESCP_LOG_ERROR : STORESCP_LOG_VERBOSE,
-		    "association %u from '%s' at %s to '%s': accepted %d of %u presentation contexts%s%s",
+		    "association %u from '%s' at %s to '%s': accepted %d of %u presentation contexts%s%s%s",
 		    w->id, w->calling, w->peer, w->called, n_ok,
-		    (unsigned)rq->n_pc, why[0] ? ": " : "", why);
+		    (unsigned)rq->n_pc, window, why[0] ? ": " : "", why);
 		return 0;
 	}
 	w->rejected = 1;
@@ -261,6 +265,41 @@ fault_delay(struct assoc *w)
 	}
 }
 
+/*
+ * Queues a response.  When the output queue is full the peer is not
+ * reading its responses (it has many requests in flight): wait for it,
+ * not reading its further requests meanwhile, rather than abort; up to
+ * the silence limit.
+ */
+static int
+queue_rsp(struct assoc *w, const struct dimse_cmd *rsp, struct cs_err *err)
+{
+	uint64_t start = net_now_ms();
+	int rc;
+
+	for (;;) {
+		cs_err_clear(err);
+		rc = dimse_send_command(w->a, w->pcid, rsp, err);
+		if (rc != CS_E_AGAIN)
+			return rc;
+		cs_err_clear(err);
+		if (atomic_load(&w->s->hard_stop))
+			return cs_err_set(err, rc, "the receiver is stopping");
+		if (net_now_ms() - start > w->s->cfg.timeout_ms)
+			return cs_err_set(err, rc,
+			    "the peer has not read its responses for %u s",
+			    w->s->cfg.timeout_ms / 1000);
+		rc = drain_wait(&w->pump, SLICE_MS);
+		if (rc != 0 && rc != CS_E_TIMEOUT)
+			return cs_err_set(err, rc, "connection lost");
+	}
+}
+
+/*
+ * Sends a response now, from inside ul_recv: the bytes already read may
+ * hold further requests (a sender with an asynchronous operations
+ * window), and this response must not wait until they are served.
+ */
 static int
 send_rsp(struct assoc *w, const struct dimse_cmd *rsp)
 {
@@ -273,13 +312,14 @@ send_rsp(struct assoc *w, const struct dimse_cmd *rsp)
 		trace_line(w, line);
 	}
 	fault_delay(w);
-	rc = dimse_send_command(w->a, w->pcid, rsp, &err);
+	rc = queue_rsp(w, rsp, &err);
 	if (rc != 0) {
 		scp_log(w->s, STORESCP_LOG_ERROR,
 		    "association %u: cannot send the response: %s", w->id,
 		    err.code ? err.msg : cs_strerror(rc));
 		return -1;
 	}
+	drain_now(&w->pump);
 	return 0;
 }
 
@@ -681,8 +721,10 @@ run(struct assoc *w)
 			/* A sender with Nagle on (DCMTK as Debian ships it)
 			 * writes a command and its data set separately: ACK at
 			 * once so that its second write is not held ~40 ms.
-			 * A response about to leave carries the ACK itself. */
+			 * A response about to leave, or sent from inside the
+			 * read (drain_now), carries the ACK itself. */
 			if (w->pump.bytes_in != w->seen_in &&
+			    w->pump.bytes_out == w->seen_out &&
 			    ul_out_peek(w->a, &pending) == 0)
 				net_quickack(w->fd);
 			w->seen_in = w->pump.bytes_in;

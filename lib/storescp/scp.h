@@ -39,11 +39,12 @@ struct scp_policy {
 	const char **refused;
 	size_t n_ts;            /* 0: every standard TS, the sender's order */
 	const char **ts;        /* in our order of preference */
+	uint16_t async_window;  /* operations the peer may invoke at once */
 };
 
 /*
- * Builds p from the config: resolves keywords, validates UIDs and AE
- * titles, copies everything.  Returns 0, CS_E_INVAL (message names the
+ * Builds p from the config: resolves keywords, validates UIDs, AE
+ * titles and the asynchronous operations window, copies everything.  Returns 0, CS_E_INVAL (message names the
  * value) or CS_E_NOMEM.
  */
 int policy_init(struct scp_policy *p, const struct storescp_config *cfg,
@@ -67,7 +68,8 @@ int policy_ts_ok(const struct scp_policy *p, const char *uid);
  * 3 calling AE title, 7 called AE title) and returns POLICY_REJECT.
  * why (size whysz) gets a one-line reason either way ("" when all is
  * accepted).  An association whose contexts are all refused is still
- * accepted: the sender learns which contexts were refused.
+ * accepted: the sender learns which contexts were refused.  An
+ * asynchronous operations window is answered only when rq proposes one.
  */
 int policy_decide(const struct scp_policy *p,
     const struct ul_assoc_params *rq, const char *peer_host,

@@ -26,59 +26,9 @@
 #include "storescu/propose.h"
 #include "storescu/resume.h"
 #include "storescu/session.h"
+#include "storescu/send.h"
 #include "storescu/strmap.h"
 #include "core/banned.h"
-
-#define NONE UINT32_MAX
-#define DETAIL_MAX 512
-
-/* Per input: the interned SOP class and transfer syntax, its size. */
-struct fentry {
-	uint32_t cls, ts; /* NONE: not planned (reported already) */
-	uint64_t bytes;
-};
-
-/* Distinct UID strings (few: classes and syntaxes). */
-struct intern {
-	struct strmap map;
-	char **str;
-	size_t n, cap;
-};
-
-struct send {
-	const struct storescu_config *cfg;
-	const struct storescu_send_opts *o;
-	struct scu_opts so;
-	struct propose_opts popts;
-	const char *const *paths;
-	size_t n;
-	struct fentry *fe;
-	struct intern in;
-	struct propose_plan *plan;
-	struct storescu_summary *sum;
-	struct storescu_progress prog;
-	uint64_t t0;
-	pthread_mutex_t mu;
-	int worst_rc;
-	struct cs_err worst;
-};
-
-/* What send_one did. */
-enum one {
-	ONE_FINAL,      /* result reported */
-	ONE_RETRY,      /* transient status: send again later */
-	ONE_DIED_RETRY, /* the association died: send again later */
-	ONE_DIED_FINAL, /* the association died: reported as aborted */
-};
-
-struct prefetch {
-	struct send *sd;
-	const size_t *idx; /* the association's inputs */
-	const char *done;
-	size_t n, cur;     /* position being sent */
-	size_t index;      /* input index of fd, or SIZE_MAX */
-	int fd;
-};
 
 const char *
 storescu_outcome_word(enum storescu_outcome o)
@@ -160,8 +110,8 @@ intern_release(struct intern *in)
 }
 
 /* A UID's keyword when we know it, else the UID. */
-static const char *
-uid_text(const char *uid)
+const char *
+send_uid_text(const char *uid)
 {
 	const struct uid_entry *e = uid_by_uid(uid);
 	const struct sopclass *c;
@@ -172,11 +122,8 @@ uid_text(const char *uid)
 	return c != NULL && c->keyword != NULL && c->keyword[0] ? c->keyword : uid;
 }
 
-static void
-note(struct send *sd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-note(struct send *sd, const char *fmt, ...)
+void
+send_note(struct send *sd, const char *fmt, ...)
 {
 	char line[600];
 	va_list ap;
@@ -192,8 +139,8 @@ note(struct send *sd, const char *fmt, ...)
 }
 
 /* Reports one input: counts it, calls on_result and on_progress. */
-static void
-emit(struct send *sd, struct storescu_result *r, int planned)
+void
+send_emit(struct send *sd, struct storescu_result *r, int planned)
 {
 	struct storescu_summary *s = sd->sum;
 
@@ -240,8 +187,8 @@ emit(struct send *sd, struct storescu_result *r, int planned)
 	pthread_mutex_unlock(&sd->mu);
 }
 
-static void
-result_init(struct storescu_result *r, const struct send *sd, size_t i,
+void
+send_result_init(struct storescu_result *r, const struct send *sd, size_t i,
     enum storescu_outcome o)
 {
 	memset(r, 0, sizeof(*r));
@@ -257,16 +204,16 @@ result_init(struct storescu_result *r, const struct send *sd, size_t i,
 }
 
 /* Reports input i with a local outcome and a reason. */
-static void
-emit_simple(struct send *sd, size_t i, enum storescu_outcome o,
+void
+send_emit_simple(struct send *sd, size_t i, enum storescu_outcome o,
     unsigned assoc, const char *detail, int planned)
 {
 	struct storescu_result r;
 
-	result_init(&r, sd, i, o);
+	send_result_init(&r, sd, i, o);
 	r.assoc = assoc;
 	r.detail = detail ? detail : "";
-	emit(sd, &r, planned);
+	send_emit(sd, &r, planned);
 }
 
 /* How bad an association failure is, for the overall result. */
@@ -288,14 +235,14 @@ rank(int rc)
 
 /* An association that ended after it was established ended mid-way,
  * whatever the transport said (a DIMSE timeout, a vanished peer). */
-static int
-mid_way(int rc)
+int
+send_mid_way(int rc)
 {
 	return rc == CS_E_PROTO ? rc : CS_E_ABORTED;
 }
 
-static void
-record_failure(struct send *sd, int rc, const struct cs_err *e)
+void
+send_record_failure(struct send *sd, int rc, const struct cs_err *e)
 {
 	pthread_mutex_lock(&sd->mu);
 	if (rank(rc) > rank(sd->worst_rc)) {
@@ -310,8 +257,8 @@ record_failure(struct send *sd, int rc, const struct cs_err *e)
 	pthread_mutex_unlock(&sd->mu);
 }
 
-static enum storescu_outcome
-probe_outcome(int rc)
+enum storescu_outcome
+send_probe_outcome(int rc)
 {
 	switch (rc) {
 	case CS_E_NOTDICOM:
@@ -321,415 +268,6 @@ probe_outcome(int rc)
 	default:
 		return STORESCU_UNREADABLE;
 	}
-}
-
-/* Opens the next pending input of the association and asks the kernel
- * to read it ahead while the current response is awaited. */
-static void
-read_ahead(void *ctx)
-{
-	struct prefetch *pf = ctx;
-	size_t j;
-
-	if (pf->fd >= 0)
-		return;
-	for (j = pf->cur + 1; j < pf->n; j++)
-		if (!pf->done[j])
-			break;
-	if (j >= pf->n)
-		return;
-	pf->fd = open(pf->sd->paths[pf->idx[j]], O_RDONLY | O_CLOEXEC);
-	if (pf->fd < 0)
-		return;
-	pf->index = pf->idx[j];
-	(void)posix_fadvise(pf->fd, 0, 0, POSIX_FADV_WILLNEED);
-}
-
-static void
-prefetch_drop(struct prefetch *pf)
-{
-	if (pf->fd >= 0)
-		close(pf->fd);
-	pf->fd = -1;
-	pf->index = SIZE_MAX;
-}
-
-static int
-transient_status(uint16_t status)
-{
-	/* PS3.4 B.2.3: A7xx Refused: Out of Resources. */
-	return (status & 0xFF00) == 0xA700;
-}
-
-static void
-add_detail(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-add_detail(char *buf, const char *fmt, ...)
-{
-	size_t len = strlen(buf);
-	va_list ap;
-
-	if (len > 0 && len + 2 < DETAIL_MAX) {
-		memcpy(buf + len, "; ", 3);
-		len += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(buf + len, DETAIL_MAX - len, fmt, ap);
-	va_end(ap);
-}
-
-/* Why no accepted context fits a file, in words. */
-static void
-nocontext_reason(const struct send *sd, const struct ul_assoc_params *ac,
-    const struct propose_set *set, const char *cls, const char *ts,
-    char *detail)
-{
-	int k, any = 0;
-	uint8_t j;
-
-	for (k = 0; ac != NULL && k < ac->n_pc; k++) {
-		if (ac->pc[k].result != UL_PC_ACCEPTANCE)
-			continue;
-		for (j = 0; j < set->n_pc; j++)
-			if (set->pc[j].id == ac->pc[k].id &&
-			    strcmp(set->pc[j].abstract_syntax, cls) == 0)
-				any = 1;
-	}
-	if (!any)
-		add_detail(detail, "the peer does not accept SOP class %s",
-		    uid_text(cls));
-	else if (sd->o->no_transcode)
-		add_detail(detail, "the peer does not accept %s for it (--no-transcode)",
-		    uid_text(ts));
-	else {
-		struct propose_opts lossy = sd->popts;
-		struct propose_choice ch;
-
-		lossy.allow_lossy = 1;
-		if (!sd->o->allow_lossy && propose_pick(set->pc, set->n_pc,
-		    ac->pc, ac->n_pc, cls, ts, &lossy, &ch) == 0)
-			add_detail(detail,
-			    "the peer does not accept %s for it; it converts to %s only lossily (--lossy allows it)",
-			    uid_text(ts), uid_text(ch.ts));
-		else
-			add_detail(detail,
-			    "the peer does not accept %s for it and it cannot be converted to an accepted syntax",
-			    uid_text(ts));
-	}
-}
-
-/*
- * Sends input i on session s.  *dead gets the error when the
- * association died.
- */
-static enum one
-send_one(struct send *sd, struct scu_session *s, const struct propose_set *set,
-    size_t i, unsigned assoc, unsigned attempt, unsigned *sends,
-    struct prefetch *pf, int *dead_rc, struct cs_err *dead)
-{
-	const char *path = sd->paths[i];
-	const struct ul_assoc_params *ac = scu_ac(s);
-	struct part10_info info;
-	struct propose_choice ch;
-	struct dcmfile_transcoded tc = { .fd = -1 };
-	struct storescu_result r;
-	struct dimse_cmd rsp;
-	struct status_info si;
-	struct cs_err e = { 0, "" };
-	char detail[DETAIL_MAX] = "";
-	uint64_t t0 = net_now_us(), off, len;
-	int fd, sfd, rc;
-
-	result_init(&r, sd, i, STORESCU_STORED);
-	r.assoc = assoc;
-	r.attempts = *sends + 1;
-	r.detail = detail;
-	if (pf->index == i) {
-		fd = pf->fd;
-		pf->fd = -1;
-		pf->index = SIZE_MAX;
-	} else {
-		prefetch_drop(pf);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		add_detail(detail, "cannot open: %s", strerror(errno));
-		r.outcome = STORESCU_UNREADABLE;
-		goto report;
-	}
-	rc = part10_probe_fd(fd, 0, &info, &e);
-	if (rc != 0) {
-		add_detail(detail, "%s", e.msg);
-		r.outcome = probe_outcome(rc);
-		goto report;
-	}
-	r.sop_class = info.sop_class;
-	r.sop_instance = info.sop_instance;
-	r.ts_original = info.ts_uid;
-	if (!propose_uid_valid(info.sop_instance)) {
-		add_detail(detail, "invalid SOP Instance UID");
-		r.outcome = STORESCU_NOTDICOM;
-		goto report;
-	}
-	if (info.flags & PART10_F_CLASS_MISMATCH)
-		add_detail(detail, "meta header SOP class %s differs: sent as the data set's",
-		    info.meta_sop_class);
-	rc = propose_pick(set->pc, set->n_pc, ac->pc, ac->n_pc, info.sop_class,
-	    info.ts_uid, &sd->popts, &ch);
-	if (rc != 0) {
-		nocontext_reason(sd, ac, set, info.sop_class, info.ts_uid, detail);
-		r.outcome = STORESCU_NOCONTEXT;
-		goto report;
-	}
-	r.ts_sent = ch.ts;
-	sfd = fd;
-	off = info.dataset_offset;
-	len = info.dataset_length;
-	if (ch.transcode) {
-		rc = dcmfile_transcode(path, ch.ts, sd->o->allow_lossy, &tc, &e);
-		if (rc != 0) {
-			add_detail(detail, "cannot convert %s to %s: %s",
-			    uid_text(info.ts_uid), uid_text(ch.ts), e.msg);
-			r.outcome = STORESCU_TRANSCODE;
-			r.ts_sent = "";
-			goto report;
-		}
-		r.transcoded = 1;
-		add_detail(detail, "transcoded to %s%s", uid_text(ch.ts),
-		    tc.lossy ? " (lossy)" : "");
-		sfd = tc.fd;
-		off = 0;
-		len = tc.length;
-	}
-	s->on_sent = read_ahead;
-	s->on_sent_ctx = pf;
-	++*sends;
-	rc = scu_store_fd(s, ch.pcid, info.sop_class, info.sop_instance, sfd,
-	    (off_t)off, len, &rsp, &e);
-	s->on_sent = NULL;
-	if (tc.fd >= 0)
-		close(tc.fd);
-	close(fd);
-	fd = -1;
-	r.ms = (unsigned)((net_now_us() - t0) / 1000);
-	if (rc != 0) {
-		*dead_rc = rc;
-		*dead = e;
-		if (attempt < sd->o->retries)
-			return ONE_DIED_RETRY;
-		r.outcome = STORESCU_ABORTED;
-		add_detail(detail, "no response: %s", e.msg);
-		emit(sd, &r, 1);
-		return ONE_DIED_FINAL;
-	}
-	r.has_status = 1;
-	r.status = rsp.status;
-	r.bytes = len;
-	r.error_comment = rsp.error_comment;
-	if (transient_status(rsp.status) && attempt < sd->o->retries) {
-		note(sd, "'%s': status %04X, will send it again", path, rsp.status);
-		return ONE_RETRY;
-	}
-	status_explain(rsp.status, "C-STORE", &si);
-	switch (si.category) {
-	case STATUS_SUCCESS:
-		r.outcome = STORESCU_STORED;
-		break;
-	case STATUS_WARNING:
-		r.outcome = STORESCU_WARNING;
-		break;
-	case STATUS_FAILURE:
-	case STATUS_CANCEL:
-	case STATUS_PENDING:
-	case STATUS_UNKNOWN:
-		r.outcome = STORESCU_FAILED;
-		break;
-	}
-	if (si.category != STATUS_SUCCESS)
-		add_detail(detail, "%s: %s", status_category_name(si.category),
-		    si.std ? si.std->meaning : "unknown status");
-	if (r.outcome == STORESCU_FAILED)
-		r.bytes = 0;
-report:
-	if (fd >= 0)
-		close(fd);
-	if (r.ms == 0)
-		r.ms = (unsigned)((net_now_us() - t0) / 1000);
-	emit(sd, &r, 1);
-	return ONE_FINAL;
-}
-
-static void
-backoff(const struct send *sd, unsigned attempt)
-{
-	uint64_t ms = sd->o->retry_delay_ms;
-	struct timespec ts;
-	unsigned k;
-
-	for (k = 1; k < attempt && ms < 60000; k++)
-		ms *= 2;
-	if (ms > 60000)
-		ms = 60000;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* Is a failure to open an association worth another attempt? */
-static int
-transient_open(int rc, const struct scu_session *s, const struct cs_err *e)
-{
-	switch (rc) {
-	case CS_E_UNREACHABLE:
-		/* refused or unreachable, but not a name that does not resolve */
-		return strstr(e->msg, "resolve") == NULL;
-	case CS_E_TIMEOUT:
-	case CS_E_ABORTED:
-	case CS_E_CLOSED:
-	case CS_E_NET:
-		return 1;
-	case CS_E_REJECTED:
-		return s->rj.result == 2; /* PS3.8 9.3.4: rejected-transient */
-	default:
-		return 0;
-	}
-}
-
-/* Opens association k (with retries) and sends its files. */
-static void
-run_assoc(struct send *sd, size_t k)
-{
-	const struct propose_assoc *pa = &sd->plan->assoc[k];
-	const struct propose_set *set = &sd->plan->set[pa->set];
-	const size_t *idx = &sd->plan->order[pa->first];
-	size_t n = pa->count, j, left = n;
-	unsigned assoc = (unsigned)k + 1, attempt;
-	struct prefetch pf;
-	struct scu_session s;
-	struct cs_err e, dead;
-	int rc, dead_rc = 0, died;
-	char *done;
-	unsigned *sends;
-	char msg[CS_ERR_MSG_MAX + 64], why[CS_ERR_MSG_MAX + 64] = "";
-	size_t busy;
-
-	done = cs_calloc(n ? n : 1, 1);
-	sends = cs_calloc(n ? n : 1, sizeof(*sends));
-	if (done == NULL || sends == NULL) {
-		cs_free(done);
-		cs_free(sends);
-		for (j = 0; j < n; j++)
-			emit_simple(sd, idx[j], STORESCU_NOTSENT, assoc, "out of memory", 1);
-		return;
-	}
-	memset(&pf, 0, sizeof(pf));
-	pf.sd = sd;
-	pf.idx = idx;
-	pf.done = done;
-	pf.n = n;
-	pf.fd = -1;
-	pf.index = SIZE_MAX;
-	for (attempt = 0;; attempt++) {
-		if (attempt > 0) {
-			note(sd, "association %u: attempt %u of %u after: %s",
-			    assoc, attempt + 1, sd->o->retries + 1, why);
-			backoff(sd, attempt);
-		}
-		cs_err_clear(&e);
-		rc = scu_open(&s, &sd->so, set->pc, set->n_pc, &e);
-		if (rc != 0) {
-			int transient = transient_open(rc, &s, &e);
-
-			scu_abort(&s);
-			snprintf(why, sizeof(why), "%s", e.msg);
-			if (transient && attempt < sd->o->retries)
-				continue;
-			if (dead_rc != 0)
-				record_failure(sd, mid_way(dead_rc), &dead);
-			record_failure(sd, rc, &e);
-			snprintf(msg, sizeof(msg), "association %u failed: %s", assoc, e.msg);
-			for (j = 0; j < n; j++)
-				if (!done[j])
-					emit_simple(sd, idx[j], STORESCU_NOTSENT, assoc, msg, 1);
-			break;
-		}
-		{
-			const struct ul_assoc_params *ac = scu_ac(&s);
-			int m, accepted = 0;
-
-			for (m = 0; ac != NULL && m < ac->n_pc; m++)
-				accepted += ac->pc[m].result == UL_PC_ACCEPTANCE;
-			pthread_mutex_lock(&sd->mu);
-			sd->sum->associations++;
-			pthread_mutex_unlock(&sd->mu);
-			note(sd, "association %u: %s port %s accepted %d of %u presentation contexts, max PDU %u",
-			    assoc, sd->so.host, sd->so.port, accepted, set->n_pc,
-			    ac && ac->has_max_pdu ? (unsigned)ac->max_pdu : 0u);
-			if (accepted == 0) {
-				cs_err_clear(&e);
-				cs_err_set(&e, CS_E_REJECTED,
-				    "the peer accepted none of the %u presentation contexts proposed",
-				    set->n_pc);
-				record_failure(sd, CS_E_REJECTED, &e);
-				for (j = 0; j < n; j++)
-					if (!done[j])
-						emit_simple(sd, idx[j], STORESCU_NOCONTEXT, assoc, e.msg, 1);
-				scu_close(&s, NULL);
-				break;
-			}
-		}
-		died = 0;
-		dead_rc = 0;
-		busy = 0;
-		for (j = 0; j < n; j++) {
-			enum one r;
-
-			if (done[j])
-				continue;
-			pf.cur = j;
-			r = send_one(sd, &s, set, idx[j], assoc, attempt, &sends[j],
-			    &pf, &dead_rc, &dead);
-			if (r == ONE_FINAL || r == ONE_DIED_FINAL) {
-				done[j] = 1;
-				left--;
-			}
-			busy += r == ONE_RETRY;
-			if (r == ONE_DIED_RETRY || r == ONE_DIED_FINAL) {
-				died = 1;
-				break;
-			}
-		}
-		prefetch_drop(&pf);
-		if (died)
-			snprintf(why, sizeof(why), "%s", dead.msg);
-		else
-			snprintf(why, sizeof(why),
-			    "%zu files answered A7xx (out of resources)", busy);
-		if (died)
-			scu_abort(&s);
-		else
-			scu_close(&s, NULL);
-		if (left == 0) {
-			if (died)
-				record_failure(sd, mid_way(dead_rc), &dead);
-			break;
-		}
-		if (attempt >= sd->o->retries) {
-			/* only after a death: every A7xx was final on the last attempt */
-			record_failure(sd, mid_way(dead_rc), &dead);
-			snprintf(msg, sizeof(msg), "not sent: association %u ended: %s",
-			    assoc, dead.msg);
-			for (j = 0; j < n; j++)
-				if (!done[j])
-					emit_simple(sd, idx[j], STORESCU_NOTSENT, assoc, msg, 1);
-			break;
-		}
-	}
-	prefetch_drop(&pf);
-	cs_free(done);
-	cs_free(sends);
 }
 
 struct lane {
@@ -746,7 +284,7 @@ run_lane(void *arg)
 
 	for (k = 0; k < l->sd->plan->n_assoc; k++)
 		if (l->sd->plan->assoc[k].lane == l->lane)
-			run_assoc(l->sd, k);
+			send_run_assoc(l->sd, k);
 	return NULL;
 }
 
@@ -790,7 +328,7 @@ dry_run(struct send *sd, struct cs_err *err)
 			if (rc == 0)
 				ac = scu_ac(&s);
 			else
-				record_failure(sd, rc, &e);
+				send_record_failure(sd, rc, &e);
 			a.probe_rc = rc;
 			a.probe_error = rc ? e.msg : "";
 		}
@@ -838,7 +376,7 @@ dry_run(struct send *sd, struct cs_err *err)
 			char d[64];
 
 			snprintf(d, sizeof(d), "association %u", a.assoc);
-			emit_simple(sd, p->order[pa->first + j], STORESCU_PLANNED,
+			send_emit_simple(sd, p->order[pa->first + j], STORESCU_PLANNED,
 			    a.assoc, d, 1);
 		}
 	}
@@ -859,7 +397,7 @@ probe_inputs(struct send *sd, struct resume *rs, struct propose_input *pin,
 	for (i = 0; i < sd->n; i++) {
 		sd->fe[i].cls = sd->fe[i].ts = NONE;
 		if (rs != NULL && resume_has(rs, sd->paths[i])) {
-			emit_simple(sd, i, STORESCU_RESUMED, 0,
+			send_emit_simple(sd, i, STORESCU_RESUMED, 0,
 			    "stored according to the resume log", 0);
 			continue;
 		}
@@ -868,13 +406,13 @@ probe_inputs(struct send *sd, struct resume *rs, struct propose_input *pin,
 		if (rc == CS_E_NOMEM)
 			return cs_err_set(err, rc, "out of memory");
 		if (rc != 0) {
-			emit_simple(sd, i, probe_outcome(rc), 0, e.msg, 0);
+			send_emit_simple(sd, i, send_probe_outcome(rc), 0, e.msg, 0);
 			continue;
 		}
 		if (!propose_uid_valid(info.sop_class) ||
 		    !propose_uid_valid(info.sop_instance) ||
 		    !propose_uid_valid(info.ts_uid)) {
-			emit_simple(sd, i, STORESCU_NOTDICOM, 0,
+			send_emit_simple(sd, i, STORESCU_NOTDICOM, 0,
 			    "invalid SOP Class, SOP Instance or Transfer Syntax UID", 0);
 			continue;
 		}
@@ -930,6 +468,10 @@ storescu_send(const struct storescu_config *cfg,
 
 	memset(sum, 0, sizeof(*sum));
 	memset(&sd, 0, sizeof(sd));
+	if (opts->async_window > STORESCU_MAX_WINDOW)
+		return cs_err_set(err, CS_E_INVAL,
+		    "window '%u': out of range (1-%d)", opts->async_window,
+		    STORESCU_MAX_WINDOW);
 	if (opts->jobs > PROPOSE_MAX_JOBS)
 		return cs_err_set(err, CS_E_INVAL, "jobs '%u': out of range (1-%d)",
 		    opts->jobs, PROPOSE_MAX_JOBS);
@@ -948,6 +490,8 @@ storescu_send(const struct storescu_config *cfg,
 	sd.so.connect_timeout_ms = cfg->connect_timeout_ms;
 	sd.so.acse_timeout_ms = cfg->acse_timeout_ms;
 	sd.so.dimse_timeout_ms = cfg->dimse_timeout_ms;
+	sd.so.async_window = opts->async_window == 0 ? STORESCU_DEFAULT_WINDOW :
+	    opts->async_window;
 	sd.so.trace = cfg->trace;
 	sd.so.trace_user = cfg->trace_user;
 	sd.popts.can_transcode = can_transcode;

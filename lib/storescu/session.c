@@ -88,10 +88,22 @@ on_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
 	return dimse_rx_pdv(&s->rx, pcid, control, data, len) == 0 ? 0 : -1;
 }
 
+static struct scu_pending *
+find_pending(struct scu_session *s, uint16_t msg_id)
+{
+	unsigned k;
+
+	for (k = 0; k < s->n_pending; k++)
+		if (s->pending[k].msg_id == msg_id)
+			return &s->pending[k];
+	return NULL;
+}
+
 static int
 on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 {
 	struct scu_session *s = user;
+	struct scu_pending *p;
 	char line[400];
 
 	(void)pcid;
@@ -99,11 +111,13 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		dimse_cmd_format(cmd, line, sizeof(line));
 		trace_line(s, line);
 	}
-	if (!(cmd->command_field & DIMSE_RSP_BIT) ||
-	    cmd->message_id_rsp != s->waiting_for)
+	if (!(cmd->command_field & DIMSE_RSP_BIT))
 		return -1; /* an SCU here expects only its own responses */
-	s->rsp = *cmd;
-	s->have_rsp = 1;
+	p = find_pending(s, cmd->message_id_rsp);
+	if (p == NULL || p->have_rsp)
+		return -1;
+	p->rsp = *cmd;
+	p->have_rsp = 1;
 	return 0;
 }
 
@@ -127,8 +141,9 @@ static int
 response_in(void *ctx)
 {
 	struct scu_session *s = ctx;
+	const struct scu_pending *p = find_pending(s, s->wait_id);
 
-	return s->have_rsp || s->aborted;
+	return (p != NULL && p->have_rsp) || s->aborted;
 }
 
 static int
@@ -174,6 +189,25 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 }
 
+/*
+ * The window the peer granted: its answer's invoked count (0 means no
+ * limit), never more than we proposed; no answer means synchronous.
+ */
+static unsigned
+granted_window(const struct scu_session *s)
+{
+	const struct ul_assoc_params *ac = ul_ac_params(s->a);
+	unsigned asked = s->opts.async_window;
+
+	if (asked > SCU_WINDOW_MAX)
+		asked = SCU_WINDOW_MAX;
+	if (asked <= 1 || ac == NULL || !ac->has_async_ops)
+		return 1;
+	if (ac->max_ops_invoked == 0 || ac->max_ops_invoked > asked)
+		return asked;
+	return ac->max_ops_invoked;
+}
+
 int
 scu_open(struct scu_session *s, const struct scu_opts *opts,
     const struct ul_pc *pcs, int n, struct cs_err *err)
@@ -202,6 +236,7 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 		s->opts.called_ae = "ANY-SCP";
 	s->fd = -1;
 	s->next_msg_id = 1;
+	s->window = 1;
 	s->t_start = net_now_us();
 	if (n < 1 || n > UL_MAX_PC)
 		return cs_err_set(err, CS_E_INVAL,
@@ -224,6 +259,13 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 	rq->n_pc = (uint8_t)n;
 	rq->has_max_pdu = 1;
 	rq->max_pdu = opts->max_pdu;
+	if (opts->async_window > 1) {
+		/* we invoke; performing is the SCP's job, never ours here */
+		rq->has_async_ops = 1;
+		rq->max_ops_invoked = (uint16_t)(opts->async_window > SCU_WINDOW_MAX ?
+		    SCU_WINDOW_MAX : opts->async_window);
+		rq->max_ops_performed = 1;
+	}
 	rc = ul_associate_rq(s->a, rq);
 	cs_free(rq);
 	if (rc != 0)
@@ -253,17 +295,20 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 	}
 	if (s->accepted) {
 		s->t_established = net_now_us();
+		s->window = granted_window(s);
 		return 0;
 	}
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
 }
 
 static int
-await_response(struct scu_session *s, struct cs_err *err)
+await_response(struct scu_session *s, uint16_t msg_id, struct cs_err *err)
 {
-	int rc = pump_run(&s->pump, response_in, s, s->opts.dimse_timeout_ms, err);
+	int rc;
 
-	if (rc == 0 && s->have_rsp)
+	s->wait_id = msg_id;
+	rc = pump_run(&s->pump, response_in, s, s->opts.dimse_timeout_ms, err);
+	if (rc == 0 && !s->aborted)
 		return 0;
 	if (rc == CS_E_TIMEOUT) {
 		cs_err_clear(err);
@@ -278,38 +323,126 @@ await_response(struct scu_session *s, struct cs_err *err)
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
 }
 
+/* Takes the next Message ID and records the request as outstanding. */
 static uint16_t
-take_msg_id(struct scu_session *s)
+add_pending(struct scu_session *s)
 {
-	uint16_t id = s->next_msg_id++;
+	struct scu_pending *p = &s->pending[s->n_pending++];
 
+	p->msg_id = s->next_msg_id++;
 	if (s->next_msg_id == 0)
 		s->next_msg_id = 1;
-	s->waiting_for = id;
-	s->have_rsp = 0;
-	return id;
+	p->have_rsp = 0;
+	return p->msg_id;
+}
+
+int
+scu_wait(struct scu_session *s, uint16_t msg_id, struct dimse_cmd *rsp,
+    struct cs_err *err)
+{
+	struct scu_pending *p = find_pending(s, msg_id);
+	int rc;
+
+	if (p == NULL)
+		return cs_err_set(err, CS_E_INVAL,
+		    "no request with message ID %u is outstanding", msg_id);
+	if (!p->have_rsp) {
+		rc = await_response(s, msg_id, err);
+		if (rc != 0)
+			return rc;
+		p = find_pending(s, msg_id);
+	}
+	*rsp = p->rsp;
+	/* keep the rest in the order sent */
+	memmove(p, p + 1,
+	    (size_t)(&s->pending[s->n_pending] - (p + 1)) * sizeof(*p));
+	s->n_pending--;
+	return 0;
+}
+
+int
+scu_answered(struct scu_session *s, uint16_t msg_id)
+{
+	const struct scu_pending *p = find_pending(s, msg_id);
+
+	return p != NULL && p->have_rsp;
+}
+
+static int
+send_command(struct scu_session *s, uint8_t pcid, const struct dimse_cmd *cmd,
+    struct cs_err *err)
+{
+	char line[400];
+
+	if (s->opts.trace != NULL) {
+		dimse_cmd_format(cmd, line, sizeof(line));
+		trace_line(s, line);
+	}
+	return dimse_send_command(s->a, pcid, cmd, err);
 }
 
 int
 scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
     struct cs_err *err)
 {
-	struct dimse_cmd cmd;
-	char line[400];
+	struct dimse_cmd cmd, rsp;
+	uint16_t id;
 	int rc;
 
-	dimse_cecho_rq(&cmd, take_msg_id(s));
-	if (s->opts.trace != NULL) {
-		dimse_cmd_format(&cmd, line, sizeof(line));
-		trace_line(s, line);
+	if (s->n_pending >= s->window)
+		return cs_err_set(err, CS_E_INVAL, "the window is full");
+	id = add_pending(s);
+	dimse_cecho_rq(&cmd, id);
+	rc = send_command(s, pcid, &cmd, err);
+	if (rc == 0)
+		rc = scu_wait(s, id, &rsp, err);
+	if (rc != 0)
+		return rc;
+	*status = rsp.status;
+	return 0;
+}
+
+int
+scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
+    const char *sop_instance, int fd, off_t offset, uint64_t len,
+    uint16_t *msg_id, struct cs_err *err)
+{
+	struct dimse_cmd cmd;
+	struct dimse_frag_plan plan;
+	uint32_t n;
+	int rc;
+
+	if (s->n_pending >= s->window)
+		return cs_err_set(err, CS_E_INVAL, "the window is full");
+	rc = dimse_cstore_rq(&cmd, s->next_msg_id, sop_class, sop_instance,
+	    DIMSE_PRIORITY_MEDIUM);
+	if (rc != 0)
+		return cs_err_set(err, rc, "invalid SOP class or instance UID");
+	*msg_id = add_pending(s);
+	rc = send_command(s, pcid, &cmd, err);
+	if (rc != 0)
+		return rc;
+	pump_set_payload_file(&s->pump, fd, offset);
+	rc = dimse_plan_init(&plan, len, ul_max_pdv_payload(s->a));
+	if (rc != 0)
+		return cs_err_set(err, rc, "cannot plan the data set fragments");
+	/*
+	 * The whole data set goes out even if the peer answers early: a
+	 * message cut short would leave the association unusable.
+	 */
+	while ((rc = dimse_send_dataset_next(s->a, pcid, &plan, &n, err)) == 1) {
+		rc = pump_flush(&s->pump, s->opts.dimse_timeout_ms, err);
+		if (s->aborted)
+			break;
+		if (rc != 0)
+			return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	}
-	rc = dimse_send_command(s->a, pcid, &cmd, err);
-	if (rc != 0)
-		return rc;
-	rc = await_response(s, err);
-	if (rc != 0)
-		return rc;
-	*status = s->rsp.status;
+	if (rc == 0 && !s->aborted)
+		rc = pump_flush(&s->pump, s->opts.dimse_timeout_ms, err);
+	if (s->aborted)
+		return ended_early(s, rc ? rc : CS_E_ABORTED, err);
+	if (rc < 0)
+		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	return 0;
 }
 
@@ -318,43 +451,11 @@ scu_store_fd(struct scu_session *s, uint8_t pcid, const char *sop_class,
     const char *sop_instance, int fd, off_t offset, uint64_t len,
     struct dimse_cmd *rsp, struct cs_err *err)
 {
-	struct dimse_cmd cmd;
-	struct dimse_frag_plan plan;
-	uint32_t n;
-	char line[400];
-	int rc;
+	uint16_t id;
+	int rc = scu_store_start(s, pcid, sop_class, sop_instance, fd, offset,
+	    len, &id, err);
 
-	rc = dimse_cstore_rq(&cmd, take_msg_id(s), sop_class, sop_instance,
-	    DIMSE_PRIORITY_MEDIUM);
-	if (rc != 0)
-		return cs_err_set(err, rc, "invalid SOP class or instance UID");
-	if (s->opts.trace != NULL) {
-		dimse_cmd_format(&cmd, line, sizeof(line));
-		trace_line(s, line);
-	}
-	rc = dimse_send_command(s->a, pcid, &cmd, err);
-	if (rc != 0)
-		return rc;
-	pump_set_payload_file(&s->pump, fd, offset);
-	rc = dimse_plan_init(&plan, len, ul_max_pdv_payload(s->a));
-	if (rc != 0)
-		return cs_err_set(err, rc, "cannot plan the data set fragments");
-	while ((rc = dimse_send_dataset_next(s->a, pcid, &plan, &n, err)) == 1) {
-		rc = pump_flush(&s->pump, s->opts.dimse_timeout_ms, err);
-		if (s->aborted || s->have_rsp)
-			break; /* the peer answered or gave up early */
-		if (rc != 0)
-			return rc == CS_E_IO ? rc : ended_early(s, rc, err);
-	}
-	if (rc < 0)
-		return s->aborted ? ended_early(s, rc, err) : rc;
-	if (s->on_sent != NULL && !s->have_rsp && !s->aborted)
-		s->on_sent(s->on_sent_ctx);
-	rc = await_response(s, err);
-	if (rc != 0)
-		return rc;
-	*rsp = s->rsp;
-	return 0;
+	return rc != 0 ? rc : scu_wait(s, id, rsp, err);
 }
 
 static void

@@ -32,6 +32,22 @@ struct scu_opts {
 	int dimse_timeout_ms;   /* waiting for a response; 0 = none */
 	scu_log_fn trace;       /* every PDU and DIMSE command, or NULL */
 	void *trace_user;
+	/*
+	 * Outstanding requests to propose (PS3.7 D.3.3.3 Asynchronous
+	 * Operations Window), at most SCU_WINDOW_MAX; 0 or 1 proposes
+	 * nothing: synchronous, the default of the standard.
+	 */
+	unsigned async_window;
+};
+
+/* The most requests one session keeps outstanding. */
+#define SCU_WINDOW_MAX 64
+
+/* A request sent and not yet answered. */
+struct scu_pending {
+	uint16_t msg_id;
+	int have_rsp;
+	struct dimse_cmd rsp;
 };
 
 struct scu_session {
@@ -46,19 +62,17 @@ struct scu_session {
 	struct ul_assoc_rj rj;
 	struct ul_abort abort;
 	int abort_from_peer;
-	/* the response being waited for */
-	uint16_t waiting_for; /* message id, 0 = none */
-	int have_rsp;
-	struct dimse_cmd rsp;
+	/*
+	 * Requests that may be outstanding at once: 1, or what the peer
+	 * granted of opts.async_window.
+	 */
+	unsigned window;
+	/* the requests awaiting their responses, in the order sent */
+	struct scu_pending pending[SCU_WINDOW_MAX];
+	unsigned n_pending;
+	uint16_t wait_id;     /* the response scu_wait is waiting for */
 	uint16_t next_msg_id;
 	uint64_t t_start, t_connected, t_established; /* net_now_us() */
-	/*
-	 * Called by scu_store_fd once the whole data set is written, before
-	 * the response is awaited (dcmsend reads the next file ahead then);
-	 * may be NULL.  Set it after scu_open.
-	 */
-	void (*on_sent)(void *ctx);
-	void *on_sent_ctx;
 };
 
 /*
@@ -77,11 +91,31 @@ int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
     struct cs_err *err);
 
 /*
- * C-STORE of one instance on pcid: the data set is the len bytes of fd
- * from offset (sent with sendfile).  On 0, *rsp holds the C-STORE-RSP
- * (status, error comment...).  Errors as scu_open, plus CS_E_IO when the
- * file cannot be read; after any error the association is unusable.
+ * Sends a C-STORE-RQ of one instance on pcid without waiting for its
+ * response: the data set is the len bytes of fd from offset (sent with
+ * sendfile), written out in full before this returns, so fd may be
+ * closed then.  Responses to earlier requests that arrive meanwhile are
+ * kept for scu_wait.  Needs a free place in the window
+ * (s->n_pending < s->window, else CS_E_INVAL).  *msg_id gets the
+ * request's Message ID.  Errors as scu_open, plus CS_E_IO when the file
+ * cannot be read; after any error the association is unusable.
  */
+int scu_store_start(struct scu_session *s, uint8_t pcid,
+    const char *sop_class, const char *sop_instance, int fd, off_t offset,
+    uint64_t len, uint16_t *msg_id, struct cs_err *err);
+
+/*
+ * Waits (DIMSE timeout) for the response to the outstanding request
+ * msg_id, copies it to *rsp and forgets the request.  Errors as
+ * scu_store_start; CS_E_INVAL when msg_id is not outstanding.
+ */
+int scu_wait(struct scu_session *s, uint16_t msg_id, struct dimse_cmd *rsp,
+    struct cs_err *err);
+
+/* 1 when the response to msg_id has arrived (scu_wait will not block). */
+int scu_answered(struct scu_session *s, uint16_t msg_id);
+
+/* scu_store_start, then scu_wait for it: one synchronous C-STORE. */
 int scu_store_fd(struct scu_session *s, uint8_t pcid, const char *sop_class,
     const char *sop_instance, int fd, off_t offset, uint64_t len,
     struct dimse_cmd *rsp, struct cs_err *err);

@@ -104,7 +104,9 @@ str_hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
 # item TYPE HEXBODY: an item with a 16-bit length (PS3.8 9.3.2)
 item() { echo "${1}00$(be16 $((${#2} / 2)))$2"; }
 
-# assoc_rq CALLED CALLING SOPCLASS TS: an A-ASSOCIATE-RQ with one context (id 1)
+# assoc_rq CALLED CALLING SOPCLASS TS: an A-ASSOCIATE-RQ with one context
+# (id 1); with RAW_ASYNC="INVOKED PERFORMED" it also proposes an
+# asynchronous operations window (PS3.7 D.3.3.3).
 assoc_rq() {
 	local body pc ui
 	body="00010000$(str_hex "$(printf '%-16s' "$1")")$(str_hex "$(printf '%-16s' "$2")")$(printf '%064d' 0)"
@@ -112,6 +114,7 @@ assoc_rq() {
 	pc=$(item 30 "$(str_hex "$3")")$(item 40 "$(str_hex "$4")")
 	body+=$(item 20 "01000000$pc")
 	ui=$(item 51 "$(be32 16384)")$(item 52 "$(str_hex 1.2.826.0.1.3680043.2.1143.107)")
+	[ -z "${RAW_ASYNC:-}" ] || ui+=$(item 53 "$(be16 "${RAW_ASYNC% *}")$(be16 "${RAW_ASYNC#* }")")
 	body+=$(item 50 "$ui")
 	echo "0100$(be32 $((${#body} / 2)))$body"
 }
@@ -148,6 +151,34 @@ status_of() {
 	local h=${1#*0000000902000000} # tag (0000,0900), length 2
 	[ "$h" != "$1" ] || return 1
 	echo "${h:2:2}${h:0:2}" | tr a-f A-F
+}
+
+# msgid_of HEX: the Message ID Being Responded To (0000,0120) of a response
+msgid_of() {
+	local h=${1#*0000200102000000}
+	[ "$h" != "$1" ] || return 1
+	echo $((16#${h:2:2}${h:0:2}))
+}
+
+# async_of HEX: "INVOKED PERFORMED" from the asynchronous operations
+# window sub-item of an A-ASSOCIATE-RQ/AC, nothing when it has none.
+# Walks the items after the fixed 74 bytes, then the user information.
+async_of() {
+	local h=$1 off=148 type len o end
+	while [ $((off + 8)) -le ${#h} ]; do
+		type=${h:off:2} len=$((16#${h:off+4:4}))
+		if [ "$type" = 50 ]; then
+			o=$((off + 8)) end=$((off + 8 + len * 2))
+			while [ $((o + 8)) -le "$end" ]; do
+				if [ "${h:o:2}" = 53 ]; then
+					echo "$((16#${h:o+8:4})) $((16#${h:o+12:4}))"
+					return 0
+				fi
+				o=$((o + 8 + 16#${h:o+4:4} * 2))
+			done
+		fi
+		off=$((off + 8 + len * 2))
+	done
 }
 
 # raw_read_pdu [SECONDS]: one whole PDU from fd 7 as hex ("" on timeout/EOF)

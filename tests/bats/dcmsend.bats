@@ -193,21 +193,44 @@ start_dcmrecv() {
 	[ "$(jq -r .association <<<"$output")" = 0 ]
 }
 
-@test "dcmsend: no response within the DIMSE timeout: aborted line, exit 5 (dcmrecv)" {
+@test "dcmsend --async 1: no response within the DIMSE timeout: aborted line, the rest not sent, exit 5 (dcmrecv)" {
 	start_dcmrecv --delay 3000
-	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 1 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --async 1 --dimse-timeout 1 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
 	assert_line --regexp $'^aborted\t'"$D/p10-evrle.dcm"$'\t.*no response.*DIMSE timeout'
 	assert_line --regexp $'^notsent\t'"$D/p10-ivrle.dcm"$'\t'
 }
 
-@test "dcmsend --retry: after aborts, only the files not yet stored are sent again (dcmrecv)" {
+@test "dcmsend: no response within the DIMSE timeout: every outstanding request is aborted, exit 5 (dcmrecv)" {
+	start_dcmrecv --delay 3000
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 1 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
+	# both went out in the window before the first response was due
+	assert_line -n 0 --regexp $'^aborted\t'"$D/p10-evrle.dcm"$'\t.*no response.*DIMSE timeout'
+	assert_line -n 1 --regexp $'^aborted\t'"$D/p10-ivrle.dcm"$'\t.*no response'
+}
+
+@test "dcmsend --async 1 --retry: after aborts, only the files not yet stored are sent again (dcmrecv)" {
 	start_dcmrecv --abort-after 2
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --retry 3 --retry-delay 10 127.0.0.1 "$RECV_PORT" \
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --async 1 --json --retry 3 --retry-delay 10 127.0.0.1 "$RECV_PORT" \
 		"$D/p10-evrle.dcm" "$D/img16-evrle.dcm" "$D/img16-rle.dcm"
 	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
 	[ "$(jq -r .attempts <<<"$output" | tr '\n' ' ')" = "1 2 2 " ]
 	# every file stored exactly once
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/recv.out")" -eq 3 ]
+}
+
+@test "dcmsend --retry: pipelined, a file answered just before the abort is not sent again (dcmrecv)" {
+	# --abort-after 2: each association stores one file, then aborts at
+	# the next request, with later ones outstanding behind it
+	start_dcmrecv --abort-after 2
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --retry 3 --retry-delay 10 127.0.0.1 "$RECV_PORT" \
+		"$D/p10-evrle.dcm" "$D/img16-evrle.dcm" "$D/img16-rle.dcm"
+	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
+	# the first was answered in association 1, the second in 2; the third
+	# went out in 1 too unless the abort came first
+	[[ "$(jq -r .attempts <<<"$output" | tr '\n' ' ')" =~ ^"1 2 "[23]" "$ ]]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/recv.out")" -eq 3 ]
+	# results in the order of the files
+	[ "$(jq -r .path <<<"$output" | tr '\n' ' ')" = "$D/p10-evrle.dcm $D/img16-evrle.dcm $D/img16-rle.dcm " ]
 }
 
 @test "dcmsend --resume: a JSON log (--json output) works too" {

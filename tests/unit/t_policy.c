@@ -172,6 +172,75 @@ START_TEST(policy_rejects_a_foreign_application_context_with_reason_2)
 }
 END_TEST
 
+/* Decides an RQ proposing the window invoked/performed (propose 0: no
+ * window item) with our window cfg_window; ac holds the answer. */
+static void
+decide_window(unsigned cfg_window, int propose_it, uint16_t invoked,
+    uint16_t performed)
+{
+	struct storescp_config cfg = { .async_window = cfg_window };
+	struct ul_assoc_rj rj;
+	char why[256];
+
+	rq->n_pc = 0;
+	propose(1, CT, EVR, NULL);
+	rq->has_async_ops = propose_it;
+	rq->max_ops_invoked = invoked;
+	rq->max_ops_performed = performed;
+	ck_assert_int_eq(decide(&cfg, "127.0.0.1", &rj, why), POLICY_ACCEPT);
+	ck_assert_uint_eq(ac->pc[0].result, UL_PC_ACCEPTANCE);
+}
+
+static void
+assert_window(int has, uint16_t invoked, uint16_t performed)
+{
+	ck_assert_int_eq(ac->has_async_ops, has);
+	ck_assert_uint_eq(ac->max_ops_invoked, invoked);
+	ck_assert_uint_eq(ac->max_ops_performed, performed);
+}
+
+START_TEST(policy_answers_no_async_window_unless_one_is_proposed)
+{
+	decide_window(0, 0, 0, 0);
+	assert_window(0, 0, 0);
+	decide_window(8, 0, 0, 0);
+	assert_window(0, 0, 0);
+	decide_window(1, 0, 0, 0);
+	assert_window(0, 0, 0);
+}
+END_TEST
+
+START_TEST(policy_async_window_is_the_smaller_limit_and_we_perform_one)
+{
+	/* 0 proposed means unlimited: our default, 16, applies. */
+	decide_window(0, 1, 0, 0);
+	assert_window(1, 16, 1);
+	decide_window(0, 1, 4, 4);
+	assert_window(1, 4, 1);
+	decide_window(0, 1, 16, 1);
+	assert_window(1, 16, 1);
+	decide_window(0, 1, 17, 2);
+	assert_window(1, 16, 1);
+	decide_window(8, 1, 100, 1);
+	assert_window(1, 8, 1);
+	decide_window(8, 1, 0, 0);
+	assert_window(1, 8, 1);
+	decide_window(65535, 1, 0, 9);
+	assert_window(1, 65535, 1);
+}
+END_TEST
+
+START_TEST(policy_async_window_1_answers_synchronous)
+{
+	decide_window(1, 1, 0, 0);
+	assert_window(1, 1, 1);
+	decide_window(1, 1, 100, 5);
+	assert_window(1, 1, 1);
+	decide_window(1, 1, 1, 1);
+	assert_window(1, 1, 1);
+}
+END_TEST
+
 START_TEST(policy_init_refuses_bad_values)
 {
 	const char *bad_allow[] = { "@host" };
@@ -182,7 +251,8 @@ START_TEST(policy_init_refuses_bad_values)
 	struct storescp_config c3 = { .allow = bad_allow, .n_allow = 1 };
 	struct storescp_config c4 = { .sop_classes = bad_class, .n_sop_classes = 1 };
 	struct storescp_config c5 = { .ts = bad_ts, .n_ts = 1 };
-	const struct storescp_config *all[] = { &c1, &c2, &c3, &c4, &c5 };
+	struct storescp_config c6 = { .async_window = 65536 };
+	const struct storescp_config *all[] = { &c1, &c2, &c3, &c4, &c5, &c6 };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		struct scp_policy p;
@@ -250,6 +320,9 @@ policy_suite(void)
 	tcase_add_test(tc, policy_strict_aet_rejects_other_called_titles_with_reason_7);
 	tcase_add_test(tc, policy_allow_list_checks_calling_title_and_host_with_reason_3);
 	tcase_add_test(tc, policy_rejects_a_foreign_application_context_with_reason_2);
+	tcase_add_test(tc, policy_answers_no_async_window_unless_one_is_proposed);
+	tcase_add_test(tc, policy_async_window_is_the_smaller_limit_and_we_perform_one);
+	tcase_add_test(tc, policy_async_window_1_answers_synchronous);
 	tcase_add_test(tc, policy_init_refuses_bad_values);
 	tcase_add_test(tc, faults_parse_and_choose_statuses);
 	tcase_add_test(tc, faults_parse_reject_fields);

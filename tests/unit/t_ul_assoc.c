@@ -113,6 +113,32 @@ START_TEST(pair_works_one_byte_at_a_time)
 }
 END_TEST
 
+/* A receiver may write its answer from inside on_pdv (storescp does,
+ * so that a response does not wait for the rest of the read buffer). */
+START_TEST(output_drained_inside_a_callback_is_the_same_stream)
+{
+	struct side r1, s1, r2, s2;
+
+	fill_dataset();
+	run_full(&r1, &s1, R_FLAGS, 1000, NULL, NULL, 0);
+	ck_assert_int_eq(side_init(&r2, UL_REQUESTOR, R_FLAGS, NULL), 0);
+	ck_assert_int_eq(side_init(&s2, UL_ACCEPTOR, S_FLAGS | SIDE_DRAIN_IN_CB,
+	    NULL), 0);
+	r2.ds = dataset;
+	r2.ds_len = 1000;
+	ck_assert_int_eq(pair_run(&r2, &s2, 0, 1), 0);
+	check_full(&r2, &s2, 1000);
+	ck_assert_uint_gt(s2.drained_in_cb, 1000);
+	ck_assert_uint_eq(s2.sent_len, s1.sent_len);
+	ck_assert_mem_eq(s2.sent, s1.sent, s1.sent_len);
+	ck_assert_str_eq(r2.log, r1.log);
+	side_release(&r1);
+	side_release(&s1);
+	side_release(&r2);
+	side_release(&s2);
+}
+END_TEST
+
 START_TEST(pdata_fragments_to_the_peer_maximum)
 {
 	struct ul_config rcfg = { 128, 0 }, scfg = { 100, 0 };
@@ -1249,6 +1275,7 @@ ul_assoc_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, pair_associates_exchanges_data_and_releases);
 	tcase_add_test(tc, pair_works_one_byte_at_a_time);
+	tcase_add_test(tc, output_drained_inside_a_callback_is_the_same_stream);
 	tcase_add_test(tc, pdata_fragments_to_the_peer_maximum);
 	tcase_add_test(tc, pdata_external_sends_payload_from_the_caller);
 	tcase_add_test(tc, out_peek_stops_at_owed_payload);

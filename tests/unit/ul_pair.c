@@ -196,6 +196,8 @@ cb_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
 		    command, sizeof(command)));
 		side_rc(s, ul_pdata(s->a, pcid, UL_PDV_LAST, s->data,
 		    s->data_len));
+		if (s->flags & SIDE_DRAIN_IN_CB)
+			s->drained_in_cb += side_drain(s, 0);
 	}
 	if (s->flags & SIDE_RELEASE_ON_DATA)
 		side_rc(s, ul_release_rq(s->a));

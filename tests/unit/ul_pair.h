@@ -22,6 +22,7 @@
 #define SIDE_RELEASE_ON_DATA 0x40 /* on a finished dataset: release */
 #define SIDE_FAIL_PDV 0x80     /* on_pdv returns -1 */
 #define SIDE_FAIL_CB 0x100     /* every callback but on_abort returns -1 */
+#define SIDE_DRAIN_IN_CB 0x200 /* ... SIDE_ECHO writes its output from on_pdv */
 
 #define SIDE_LOG_MAX 8192
 #define SIDE_DATA_MAX (64 * 1024)
@@ -51,6 +52,7 @@ struct side {
 	size_t ext_off;              /* next byte of ds owed as payload */
 	int last_rc;                 /* first negative code a call returned */
 	size_t drain_max;            /* pair_run writes at most this per turn */
+	size_t drained_in_cb;        /* bytes SIDE_DRAIN_IN_CB wrote */
 	/* trace: the largest P-DATA-TF PDU length sent */
 	uint32_t max_pdata_sent;
 	int n_trace;

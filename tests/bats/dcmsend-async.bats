@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# dcmsend's asynchronous operations window (--async, PS3.7 D.3.3.3)
+# against our dcmrecv: how many C-STOREs are outstanding at once, what
+# is proposed and granted, results in the order of the files, and the
+# bytes that arrived.
+
+load helpers
+load dcmrecv-helpers
+
+setup() {
+	require_netns
+	C=$(corpus_dir)
+	# a dozen small Explicit VR LE files, each its own SOP Instance UID
+	mapfile -t FILES < <(awk -F'\t' 'NR > 1 && $3 == "1.2.840.10008.1.2.1" { print $1 }' \
+		"$C/MANIFEST.tsv" | head -12 | sed "s|^|$C/|")
+	[ "${#FILES[@]}" -eq 12 ]
+}
+
+# max_outstanding < dcmsend -d trace: the most C-STORE requests sent
+# and not yet answered at any point of the trace.
+max_outstanding() {
+	awk '/: C-STORE-RQ /{ n++; if (n > m) m = n } /: C-STORE-RSP /{ n-- } END { print m + 0 }'
+}
+
+# all_arrived: every input has a Success line, in input order, and the
+# data set dcmrecv wrote for it is byte for byte the one sent.
+all_arrived() {
+	local i uid got
+	[ "$(jq -r .path <<<"$output" | tr '\n' ' ')" = "${FILES[*]} " ]
+	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
+	for i in "${!FILES[@]}"; do
+		uid=$(jq -r "select(.path == \"${FILES[$i]}\") | .sop_instance_uid" <<<"$output")
+		got=$(awk -F'\t' -v u="$uid" '$3 == u { print $1 }' "$RECV_STDOUT")
+		[ -n "$got" ] || { echo "nothing arrived for ${FILES[$i]}" >&2; return 1; }
+		same_dataset "${FILES[$i]}" "$got"
+	done
+}
+
+@test "dcmsend: the window the peer grants bounds the requests in flight (dcmrecv --async 3)" {
+	start_dcmrecv --async 3
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	# proposed 16, granted 3
+	[[ $stderr == *"sent A-ASSOCIATE-RQ"*"asynchronous operations window: invoked 16, performed 1"*"received A-ASSOCIATE-AC"*"asynchronous operations window: invoked 3, performed 1"* ]]
+	[ "$(max_outstanding <<<"$stderr")" -eq 3 ]
+	all_arrived
+}
+
+@test "dcmsend: by default 12 small files go out before the first response is read (dcmrecv)" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d -v --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[[ $stderr == *"window 16"* ]]
+	[ "$(max_outstanding <<<"$stderr")" -eq 12 ]
+	all_arrived
+}
+
+@test "dcmsend --async 1: nothing proposed, one request at a time (dcmrecv)" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --async 1 -d -v --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[[ $stderr != *"asynchronous operations window"* ]]
+	[[ $stderr == *"window 1"* ]]
+	[ "$(max_outstanding <<<"$stderr")" -eq 1 ]
+	all_arrived
+}
+
+@test "dcmsend: a peer that answers synchronous (dcmrecv --async 1) gets one request at a time" {
+	start_dcmrecv --async 1
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[[ $stderr == *"received A-ASSOCIATE-AC"*"asynchronous operations window: invoked 1, performed 1"* ]]
+	[ "$(max_outstanding <<<"$stderr")" -eq 1 ]
+	all_arrived
+}
+
+@test "dcmsend: failures inside the window keep their own lines, in file order (dcmrecv --respond-every)" {
+	start_dcmrecv --respond-every 3:A700
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .path <<<"$output" | tr '\n' ' ')" = "${FILES[*]} " ]
+	[ "$(jq -r .status <<<"$output" | tr '\n' ' ')" = "0000 0000 A700 0000 0000 A700 0000 0000 A700 0000 0000 A700 " ]
+}
+
+@test "dcmsend --async: out of range is a usage error" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --async 65 127.0.0.1 104 "${FILES[0]}"
+	[[ $stderr == *"out of range (1-64)"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --async 0 127.0.0.1 104 "${FILES[0]}"
+}
