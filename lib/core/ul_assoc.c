@@ -1039,6 +1039,13 @@ ul_out_payload_owed(const struct ul_assoc *a)
 	return a->owed[0].left;
 }
 
+size_t
+ul_out_payload_next(const struct ul_assoc *a)
+{
+	/* peek always stops at the first owed payload */
+	return a->n_owed > 0 ? a->owed[0].left : 0;
+}
+
 void
 ul_out_payload_sent(struct ul_assoc *a, size_t n)
 {

@@ -201,6 +201,9 @@ void ul_out_consume(struct ul_assoc *a, size_t n);
  * write filler bytes or close the transport.
  */
 size_t ul_out_payload_owed(const struct ul_assoc *a);
+/* The payload owed straight after what ul_out_peek() returns now (0 if
+ * none): a writer can tell the kernel more is coming (MSG_MORE). */
+size_t ul_out_payload_next(const struct ul_assoc *a);
 void ul_out_payload_sent(struct ul_assoc *a, size_t n);
 /* True once the engine wants the transport closed (after the output
  * has been written): after AE-4, AR-3, AA-2..AA-5, AR-5, or when an

@@ -180,8 +180,8 @@ write_some(struct pump *p, struct cs_err *err)
 		if (n > 0) {
 			/* MSG_MORE: a PDV header is followed at once by its
 			 * payload; let the kernel put both in one segment. */
-			w = send(p->fd, out, n,
-			    MSG_NOSIGNAL | (owed > 0 ? MSG_MORE : 0));
+			w = send(p->fd, out, n, MSG_NOSIGNAL |
+			    (ul_out_payload_next(p->a) > 0 ? MSG_MORE : 0));
 		} else if (owed > 0) {
 			if (p->payload_fd < 0)
 				return cs_err_set(err, CS_E_FATAL,

@@ -193,6 +193,7 @@ START_TEST(out_peek_stops_at_owed_payload)
 	ck_assert_uint_eq(p[0], UL_PDU_P_DATA_TF);
 	ck_assert_uint_eq(p[5], 10 + 6);
 	ck_assert_uint_eq(ul_out_payload_owed(r.a), 0); /* header not out yet */
+	ck_assert_uint_eq(ul_out_payload_next(r.a), 10); /* but it follows */
 	ul_out_consume(r.a, 5);
 	ck_assert_uint_eq(ul_out_payload_owed(r.a), 0);
 	ul_out_payload_sent(r.a, 3); /* nothing owed yet: ignored */
@@ -206,6 +207,7 @@ START_TEST(out_peek_stops_at_owed_payload)
 	ck_assert_uint_eq(ul_out_payload_owed(r.a), 0);
 	n = ul_out_peek(r.a, &p);
 	ck_assert_uint_eq(n, 10); /* then the A-RELEASE-RQ */
+	ck_assert_uint_eq(ul_out_payload_next(r.a), 0); /* and nothing after */
 	ck_assert_uint_eq(p[0], UL_PDU_RELEASE_RQ);
 	side_release(&r);
 	side_release(&s);
