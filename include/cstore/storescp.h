@@ -108,13 +108,6 @@ struct storescp_config {
 	int fsync;                 /* fsync each file and its directory */
 	unsigned max_associations; /* at once; 0 = 32; beyond: transient rejection */
 	uint32_t max_pdu;          /* advertised; 0 = 256 KiB, UINT32_MAX = no limit */
-	/* Asynchronous operations window (PS3.7 D.3.3.3): how many requests
-	 * a peer may have outstanding on one association, answered only
-	 * when its A-ASSOCIATE-RQ proposes a window (never imposed on one
-	 * that does not).  0 = 16; 1 = synchronous (the answer says so);
-	 * at most 65535.  Requests are still served one after another, in
-	 * order, each response sent as soon as its object is stored. */
-	unsigned async_window;
 	unsigned timeout_ms;       /* ARTIM and peer silence; 0 = 30 s */
 	/* Exit conditions of storescp_run (0 = none). */
 	uint64_t max_files;        /* after this many objects stored */
@@ -129,6 +122,14 @@ struct storescp_config {
 	storescp_log_fn log;          /* may be NULL */
 	int log_level;                /* highest enum storescp_level passed to log */
 	void *user;                   /* passed to the callbacks */
+	/* Asynchronous operations window (PS3.7 D.3.3.3): how many requests
+	 * a peer may have outstanding on one association, answered only
+	 * when its A-ASSOCIATE-RQ proposes a window (never imposed on one
+	 * that does not).  0 = 16; 1 = synchronous (the answer says so);
+	 * at most 65535.  Requests are still served one after another, in
+	 * order, each response sent as soon as its object is stored.  Last,
+	 * so that the fields before it keep their offsets. */
+	unsigned async_window;
 };
 
 /*

@@ -157,14 +157,6 @@ struct storescu_send_opts {
 	int dry_run;               /* plan only: on_plan per association, "planned" lines */
 	int probe;                 /* with dry_run: negotiate each context set, then release */
 	/*
-	 * C-STOREs kept outstanding per association when the peer agrees
-	 * (PS3.7 D.3.3.3 Asynchronous Operations Window): 0 = the default
-	 * (STORESCU_DEFAULT_WINDOW), 1 = synchronous (nothing proposed),
-	 * at most STORESCU_MAX_WINDOW.  Results are reported in file order
-	 * all the same.
-	 */
-	unsigned async_window;
-	/*
 	 * Called once per input, in the order results arrive, from one
 	 * thread at a time (the library serialises the calls with -j).
 	 */
@@ -175,6 +167,16 @@ struct storescu_send_opts {
 	/* Notes for -v (associations opened, retries); may be NULL. */
 	storescu_log_fn on_note;
 	void *user;
+	/*
+	 * C-STOREs kept outstanding per association when the peer agrees
+	 * (PS3.7 D.3.3.3 Asynchronous Operations Window): 0 = the default
+	 * (STORESCU_DEFAULT_WINDOW), 1 = synchronous (nothing proposed),
+	 * at most STORESCU_MAX_WINDOW.  Within an attempt of an association
+	 * results are reported in file order all the same; files retried
+	 * on a later attempt (A7xx, an association that died) come later.
+	 * Last, so that the fields before it keep their offsets.
+	 */
+	unsigned async_window;
 };
 
 struct storescu_summary {
@@ -195,7 +197,8 @@ struct storescu_summary {
  * instance, transfer syntax; nothing else is parsed), plans presentation
  * contexts and associations (lib/storescu/propose.h), and sends each file
  * over an association that accepted its class, as is (streamed from the
- * file with sendfile) or converted with GDCM to an accepted syntax.
+ * file without a copy in user space: sendfile, or send from a mapping
+ * for large data sets) or converted with GDCM to an accepted syntax.
  * Every input gets exactly one on_result call.
  *
  * Returns 0 when every association that was needed worked (files may

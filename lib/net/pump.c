@@ -183,13 +183,17 @@ write_some(struct pump *p, struct cs_err *err)
 			w = send(p->fd, out, n, MSG_NOSIGNAL |
 			    (ul_out_payload_next(p->a) > 0 ? MSG_MORE : 0));
 		} else if (owed > 0) {
+			if (p->payload_failed)
+				return 0; /* nothing can follow: only read now */
 			if (p->payload_fd < 0)
 				return cs_err_set(err, CS_E_FATAL,
 				    "payload owed but no payload file set");
 			w = write_payload(p, owed);
-			if (w == 0)
+			if (w == 0) {
+				p->payload_failed = 1;
 				return cs_err_set(err, CS_E_IO,
 				    "file ended before its dataset was sent");
+			}
 			if (w > 0) {
 				ul_out_payload_sent(p->a, (size_t)w);
 				p->bytes_out += (uint64_t)w;
@@ -204,10 +208,12 @@ write_some(struct pump *p, struct cs_err *err)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 1;
 			if (n == 0 && owed > 0 && errno != EPIPE &&
-			    errno != ECONNRESET)
+			    errno != ECONNRESET) {
+				p->payload_failed = 1;
 				return cs_err_set(err, CS_E_IO,
 				    "cannot read the dataset to send: %s",
 				    strerror(errno));
+			}
 			cs_err_set(err, CS_E_NET, "connection lost: %s",
 			    strerror(errno));
 			transport_closed(p);
@@ -354,7 +360,9 @@ flushed(void *ctx)
 	struct pump *p = ctx;
 	const uint8_t *out;
 
-	return ul_out_peek(p->a, &out) == 0 && ul_out_payload_owed(p->a) == 0;
+	/* after a payload failure nothing more can ever be written */
+	return p->payload_failed ||
+	    (ul_out_peek(p->a, &out) == 0 && ul_out_payload_owed(p->a) == 0);
 }
 
 int

@@ -34,6 +34,13 @@ struct pump {
 	off_t map_off;     /* file offset of map[0] */
 	size_t map_len;
 	int closed;        /* transport closed (either side) */
+	/*
+	 * The payload file could not be read to the end: the stream is cut
+	 * inside a PDV, so nothing more is written (the association must be
+	 * aborted), but reading goes on so that responses to requests sent
+	 * earlier can still arrive.
+	 */
+	int payload_failed;
 	uint8_t *rbuf;
 	uint64_t bytes_in, bytes_out;
 	/*

@@ -53,6 +53,9 @@ struct batch {
 	struct prefetch pf;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
 	int dead_rc;       /* why the association died, or 0 */
+	/* the file whose data set could not be read to the end (CS_E_IO):
+	 * the association died of it, not of the peer */
+	struct flight *broken;
 	struct cs_err dead;
 };
 
@@ -252,16 +255,25 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		f->len = tc.length;
 	}
 	b->sends[j]++;
-	f->sent = 1;
+	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, ch.pcid, f->info.sop_class,
 	    f->info.sop_instance, sfd, (off_t)off, f->len, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
 	if (tc.fd >= 0)
 		close(tc.fd);
 	close(fd);
+	f->sent = f->msg_id != 0;
+	if (rc != 0 && !f->sent) {
+		/* refused before anything went out: the association is fine */
+		add_detail(f->detail, "not sent: %s", e.msg);
+		f->r.outcome = STORESCU_NOTSENT;
+		return START_LOCAL;
+	}
 	if (rc != 0) {
 		b->dead_rc = rc;
 		b->dead = e;
+		if (rc == CS_E_IO)
+			b->broken = f;
 		return START_DIED;
 	}
 	return START_SENT;
@@ -319,8 +331,37 @@ lose_one(struct batch *b, struct flight *f)
 	if (b->attempt < b->sd->o->retries)
 		return;
 	f->r.outcome = STORESCU_ABORTED;
-	add_detail(f->detail, "no response: %s", b->dead.msg);
+	if (f == b->broken)
+		add_detail(f->detail, "not sent in full: %s", b->dead.msg);
+	else if (b->broken != NULL)
+		add_detail(f->detail,
+		    "no response: the association was aborted after '%s' could not be read",
+		    b->sd->paths[b->idx[b->broken->j]]);
+	else
+		add_detail(f->detail, "no response: %s", b->dead.msg);
 	land(b, f);
+}
+
+/*
+ * The association died with f outstanding: takes its response if it
+ * came.  *wait: the peer is still working (we broke the stream, not
+ * it), so wait for the response within the DIMSE timeout; cleared at
+ * the first that does not come.  Returns 1 when f got its result.
+ */
+static int
+hear_out(struct batch *b, struct scu_session *s, struct flight *f, int *wait)
+{
+	struct dimse_cmd rsp;
+	struct cs_err e = { 0, "" };
+
+	if (!scu_answered(s, f->msg_id) && !*wait)
+		return 0;
+	if (scu_wait(s, f->msg_id, &rsp, &e) != 0) {
+		*wait = 0;
+		return 0;
+	}
+	finish_one(b, f, &rsp);
+	return 1;
 }
 
 /*
@@ -336,10 +377,11 @@ send_batch(struct batch *b, struct scu_session *s)
 	struct dimse_cmd rsp;
 	struct cs_err e;
 	size_t j = 0;
-	int died = 0, rc;
+	int died = 0, wait, rc;
 
 	b->busy = 0;
 	b->dead_rc = 0;
+	b->broken = NULL;
 	for (;;) {
 		while (!died && count < w && j < b->n) {
 			if (b->done[j]) {
@@ -372,14 +414,12 @@ send_batch(struct batch *b, struct scu_session *s)
 		head = (head + 1) % w;
 		count--;
 	}
+	wait = b->broken != NULL;
 	for (k = 0; k < count; k++) {
 		f = &b->ring[(head + k) % w];
 		if (!f->sent)
 			land(b, f);
-		else if (scu_answered(s, f->msg_id) &&
-		    scu_wait(s, f->msg_id, &rsp, &e) == 0)
-			finish_one(b, f, &rsp); /* answered before it died */
-		else
+		else if (f == b->broken || !hear_out(b, s, f, &wait))
 			lose_one(b, f);
 	}
 	prefetch_drop(&b->pf);

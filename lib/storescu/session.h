@@ -92,8 +92,9 @@ int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
 
 /*
  * Sends a C-STORE-RQ of one instance on pcid without waiting for its
- * response: the data set is the len bytes of fd from offset (sent with
- * sendfile), written out in full before this returns, so fd may be
+ * response: the data set is the len bytes of fd from offset (sent by
+ * the pump without a copy in user space), written out in full before
+ * this returns, so fd may be
  * closed then.  Responses to earlier requests that arrive meanwhile are
  * kept for scu_wait.  Needs a free place in the window
  * (s->n_pending < s->window, else CS_E_INVAL).  *msg_id gets the

@@ -82,3 +82,28 @@ all_arrived() {
 	[[ $stderr == *"out of range (1-64)"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --async 0 127.0.0.1 104 "${FILES[0]}"
 }
+
+@test "dcmsend: a file that shrinks mid-send aborts the association, but the files before it keep their answers (dcmrecv --delay)" {
+	local big=$BATS_TEST_TMPDIR/big.dcm
+	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 40
+	# the receiver sleeps 1 s before each response and reads nothing
+	# meanwhile: the three small files are out, the big one is stuck in
+	# the socket buffers when it is cut
+	start_dcmrecv --delay 1000
+	"$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}" "$big" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local pid=$!
+	track_pid "$pid"
+	sleep 0.4
+	truncate -s 1000000 "$big"
+	local rc=0
+	wait "$pid" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	[ "$rc" -eq 5 ]
+	[ "$(jq -r .status <<<"$output" | tr '\n' ' ')" = "0000 0000 0000 aborted " ]
+	[[ $(jq -r 'select(.path == "'"$big"'") | .detail' <<<"$output") == *"not sent in full"*"file ended before its dataset was sent"* ]]
+	# the three answered files are there, nothing else, no temporary left
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 3 ]
+	no_temporaries "$RECV_DIR"
+}
