@@ -115,6 +115,7 @@ start_orthanc() {
 	mkdir -p "$d/db"
 	ORTHANC_DICOM=$(free_port)
 	ORTHANC_HTTP=$(free_port)
+	while [ "$ORTHANC_HTTP" = "$ORTHANC_DICOM" ]; do ORTHANC_HTTP=$(free_port); done
 	cat >"$d/orthanc.json" <<JSON
 { "Name": "TEST", "StorageDirectory": "$d/db", "IndexDirectory": "$d/db",
   "Plugins": [], "HttpPort": $ORTHANC_HTTP, "RemoteAccessAllowed": false,
@@ -127,7 +128,9 @@ JSON
 	track_pid "$ORTHANC_PID"
 	local i
 	for i in $(seq 200); do
-		curl -sf "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null && return 0
+		# the HTTP server may answer before the DICOM one listens
+		curl -sf "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null &&
+			wait_for_port "$ORTHANC_DICOM" "$ORTHANC_PID" && return 0
 		kill -0 "$ORTHANC_PID" 2>/dev/null || { cat "$d/orthanc.log" >&2; return 1; }
 		sleep 0.05
 	done
