@@ -505,7 +505,7 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 {
 	const char *pdu = ac ? "a-associate-ac" : "a-associate-rq";
 	uint8_t seen_id[256 / 8];
-	struct rd r;
+	struct rd r, f;
 	struct item it;
 	const uint8_t *fixed;
 	int rc, have_app = 0, have_ui = 0;
@@ -519,7 +519,8 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 		return cs_err_set(err, CS_E_PROTO,
 		    "%s of %zu bytes is shorter than its fixed fields", pdu,
 		    len);
-	out->protocol_version = (uint16_t)(fixed[0] << 8 | fixed[1]);
+	rd_init(&f, fixed, ASSOC_FIXED_LEN);
+	out->protocol_version = rd_be16(&f);
 	if ((rc = get_ae(fixed + 4, out->called_ae, !ac, "called ae title",
 	    err)) != 0 ||
 	    (rc = get_ae(fixed + 20, out->calling_ae, !ac,

@@ -69,11 +69,12 @@ pump_release(struct pump *p)
 }
 
 void
-pump_set_payload_file(struct pump *p, int fd, off_t offset)
+pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len)
 {
 	unmap_window(p);
 	p->payload_fd = fd;
 	p->payload_off = offset;
+	p->payload_len = len;
 	p->payload_how = PAYLOAD_UNKNOWN;
 }
 
@@ -93,6 +94,10 @@ map_window(struct pump *p)
 	unmap_window(p);
 	if (fstat(p->payload_fd, &st) != 0)
 		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = ENODEV;
+		return -1;
+	}
 	if (st.st_size <= p->payload_off)
 		return 0;
 	start = p->payload_off - p->payload_off % page;
@@ -112,12 +117,9 @@ map_window(struct pump *p)
 static void
 choose_payload_way(struct pump *p)
 {
-	struct stat st;
-
+	/* the length the caller gave: no fstat for the many small files */
 	p->payload_how = PAYLOAD_SENDFILE;
-	if (fstat(p->payload_fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size - p->payload_off >= PUMP_MAP_MIN &&
-	    map_window(p) == 1)
+	if (p->payload_len >= PUMP_MAP_MIN && map_window(p) == 1)
 		p->payload_how = PAYLOAD_MAP;
 }
 
@@ -369,4 +371,55 @@ int
 pump_flush(struct pump *p, int timeout_ms, struct cs_err *err)
 {
 	return pump_run(p, flushed, p, timeout_ms, err);
+}
+
+/*
+ * Writing from inside the association's own callbacks, while pump_run is
+ * busy in ul_recv: a receiver answers each request from the callback
+ * that completes it, and when one read brings several requests (a
+ * sender with an asynchronous operations window) each response should
+ * leave at once, not after the whole buffer.  Only queued bytes, never
+ * owed payload; a failing socket is left to the next write_some.
+ */
+size_t
+pump_drain_now(struct pump *p)
+{
+	size_t total = 0;
+
+	while (!p->closed) {
+		const uint8_t *out;
+		size_t n = ul_out_peek(p->a, &out);
+		ssize_t w;
+
+		if (n == 0)
+			break;
+		w = send(p->fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* full, or failed: the pump finds out */
+		ul_out_consume(p->a, (size_t)w);
+		p->bytes_out += (uint64_t)w;
+		total += (size_t)w;
+	}
+	return total;
+}
+
+int
+pump_drain_wait(struct pump *p, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
+	int rc;
+
+	if (p->closed)
+		return CS_E_NET;
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc < 0 && errno != EINTR)
+		return CS_E_NET;
+	if (rc <= 0)
+		return rc == 0 ? CS_E_TIMEOUT : 0;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return CS_E_NET;
+	pump_drain_now(p);
+	return 0;
 }

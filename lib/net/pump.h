@@ -29,6 +29,7 @@ struct pump {
 	struct ul_assoc *a;
 	int payload_fd;    /* source of owed payload, or -1 */
 	off_t payload_off; /* where the next payload byte comes from */
+	uint64_t payload_len; /* of the payload set last: chooses the way */
 	int payload_how;   /* sendfile or the mapping (pump.c) */
 	uint8_t *map;      /* window of the payload file, or NULL */
 	off_t map_off;     /* file offset of map[0] */
@@ -58,11 +59,13 @@ int pump_init(struct pump *p, int fd, struct ul_assoc *a);
  * nor free a). */
 void pump_release(struct pump *p);
 /*
- * The file (and offset) that the next owed payload bytes come from.  The
- * previous file's window is dropped: its fd may be closed (and its number
- * reused) once its payload is written.
+ * The file (offset, length) that the next owed payload bytes come from;
+ * the length picks sendfile or a mapping, the file's own size still
+ * bounds what is sent.  The previous file's window is dropped: its fd may
+ * be closed (and its number reused) once its payload is written.
  */
-void pump_set_payload_file(struct pump *p, int fd, off_t offset);
+void pump_set_payload_file(struct pump *p, int fd, off_t offset,
+    uint64_t len);
 
 /*
  * Runs until done(ctx) returns non-zero (checked after every step; done
@@ -78,5 +81,17 @@ int pump_run(struct pump *p, int (*done)(void *ctx), void *ctx,
 
 /* Writes all queued output (and owed payload), within timeout_ms. */
 int pump_flush(struct pump *p, int timeout_ms, struct cs_err *err);
+
+/*
+ * For the association's callbacks, while pump_run is inside ul_recv
+ * (a receiver answering pipelined requests one by one):
+ * pump_drain_now writes the queued output the socket takes now, never
+ * owed payload, and returns the bytes written; pump_drain_wait waits up
+ * to timeout_ms for the socket to take more (the backpressure for a peer
+ * that does not read its responses), then drains: 0, CS_E_TIMEOUT, or
+ * CS_E_NET (the connection failed or was closed).
+ */
+size_t pump_drain_now(struct pump *p);
+int pump_drain_wait(struct pump *p, int timeout_ms);
 
 #endif

@@ -28,7 +28,6 @@
 #include "core/uid.h"
 #include "core/ul_assoc.h"
 #include "core/ul_dump.h"
-#include "net/drain.h"
 #include "net/net.h"
 #include "net/pump.h"
 #include "storescp/scp.h"
@@ -289,7 +288,7 @@ queue_rsp(struct assoc *w, const struct dimse_cmd *rsp, struct cs_err *err)
 			return cs_err_set(err, rc,
 			    "the peer has not read its responses for %u s",
 			    w->s->cfg.timeout_ms / 1000);
-		rc = drain_wait(&w->pump, SLICE_MS);
+		rc = pump_drain_wait(&w->pump, SLICE_MS);
 		if (rc != 0 && rc != CS_E_TIMEOUT)
 			return cs_err_set(err, rc, "connection lost");
 	}
@@ -319,7 +318,7 @@ send_rsp(struct assoc *w, const struct dimse_cmd *rsp)
 		    err.code ? err.msg : cs_strerror(rc));
 		return -1;
 	}
-	drain_now(&w->pump);
+	pump_drain_now(&w->pump);
 	return 0;
 }
 
@@ -722,7 +721,7 @@ run(struct assoc *w)
 			 * writes a command and its data set separately: ACK at
 			 * once so that its second write is not held ~40 ms.
 			 * A response about to leave, or sent from inside the
-			 * read (drain_now), carries the ACK itself. */
+			 * read (pump_drain_now), carries the ACK itself. */
 			if (w->pump.bytes_in != w->seen_in &&
 			    w->pump.bytes_out == w->seen_out &&
 			    ul_out_peek(w->a, &pending) == 0)

@@ -422,7 +422,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	rc = send_command(s, pcid, &cmd, err);
 	if (rc != 0)
 		return rc;
-	pump_set_payload_file(&s->pump, fd, offset);
+	pump_set_payload_file(&s->pump, fd, offset, len);
 	rc = dimse_plan_init(&plan, len, ul_max_pdv_payload(s->a));
 	if (rc != 0)
 		return cs_err_set(err, rc, "cannot plan the data set fragments");
@@ -444,18 +444,6 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	if (rc < 0)
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	return 0;
-}
-
-int
-scu_store_fd(struct scu_session *s, uint8_t pcid, const char *sop_class,
-    const char *sop_instance, int fd, off_t offset, uint64_t len,
-    struct dimse_cmd *rsp, struct cs_err *err)
-{
-	uint16_t id;
-	int rc = scu_store_start(s, pcid, sop_class, sop_instance, fd, offset,
-	    len, &id, err);
-
-	return rc != 0 ? rc : scu_wait(s, id, rsp, err);
 }
 
 static void

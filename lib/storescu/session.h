@@ -116,10 +116,6 @@ int scu_wait(struct scu_session *s, uint16_t msg_id, struct dimse_cmd *rsp,
 /* 1 when the response to msg_id has arrived (scu_wait will not block). */
 int scu_answered(struct scu_session *s, uint16_t msg_id);
 
-/* scu_store_start, then scu_wait for it: one synchronous C-STORE. */
-int scu_store_fd(struct scu_session *s, uint8_t pcid, const char *sop_class,
-    const char *sop_instance, int fd, off_t offset, uint64_t len,
-    struct dimse_cmd *rsp, struct cs_err *err);
 
 /* Releases (within the ACSE timeout, else aborts), closes, frees.
  * Returns 0 or the code of a failed release; NULL-safe-ish: s may be

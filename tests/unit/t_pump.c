@@ -134,7 +134,7 @@ end:
 
 /*
  * Sends a data set of len bytes from offset off of a file of size bytes
- * over loopback TCP, as scu_store_fd does; the child checks it (see
+ * over loopback TCP, as scu_store_start does; the child checks it (see
  * receive).  Returns the first non-zero pump_flush code (0: all sent);
  * err gets its detail.  The child's verdict goes to *child_ok.
  */
@@ -180,7 +180,7 @@ send_file(size_t size, uint64_t off, size_t len, size_t cut_after, off_t cut,
 	close(afd);
 	close(lfd);
 	ck_assert_int_eq(pump_init(&p, cfd, r.a), 0);
-	pump_set_payload_file(&p, ffd, (off_t)off);
+	pump_set_payload_file(&p, ffd, (off_t)off, len);
 	ck_assert_int_eq(dimse_plan_init(&plan, len, ul_max_pdv_payload(r.a)),
 	    0);
 	while (dimse_send_dataset_next(r.a, PCID, &plan, &n, err) == 1) {
