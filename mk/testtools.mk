@@ -1,9 +1,13 @@
 # Small programs the bats suites use as misbehaving peers (flood: a
 # sender that does not read its responses).
 TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset \
-	$(BUILD)/tests/tools/flood
+	$(BUILD)/tests/tools/flood $(BUILD)/tests/tools/rle-tool
 # dcm-dataset uses the part10 prober (dcmsend's interop tests).
 $(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(BUILD)/libcstore.a $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a -lz $(ALL_LDFLAGS)
+# rle-tool: our RLE codec on DICOM files and raw frames (tests/bats/rle.bats).
+$(BUILD)/tests/tools/rle-tool: tests/tools/rle-tool.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a -lz $(ALL_LDFLAGS)
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags
