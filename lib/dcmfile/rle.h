@@ -14,13 +14,15 @@
  * signedness: RLE moves bytes only.
  *
  * The transcoder's part (not here): split the encapsulated Pixel Data
- * into frames (PS3.5 A.4: the Basic Offset Table, or one fragment per
- * frame), hand each frame's bytes to rle_decode_frame() -- when a frame
- * spans several fragments, their values concatenated in order -- and pad
- * the native Pixel Data to an even length (the frames here are exact:
- * rows * columns * samples * bytes, which is odd for an odd-sized 8-bit
- * single-frame image).  When encoding, put each rle_encode_frame() result
- * in a fragment of its own; it always has an even length.
+ * into frames (PS3.5 A.4.2: each RLE frame is exactly one fragment, so
+ * frame i, from 0, is item i + 1, item 0 being the Basic Offset Table;
+ * for a writer that split frames anyway, the offset table says where
+ * each begins), hand each frame's bytes to rle_decode_frame() -- when a
+ * frame spans several fragments, their values concatenated in order --
+ * and pad the native Pixel Data to an even length (frames here are
+ * exactly rows * columns * samples * bytes, odd for some 8-bit images).
+ * When encoding, put each rle_encode_frame() result in a fragment of its
+ * own; it always has an even length.
  *
  * Contract of every function:
  *   - no allocation, no I/O, no global state: safe on any thread;

@@ -567,29 +567,36 @@ cmd_bench(const char *in, const char *secs)
 	struct file *f = malloc(sizeof(*f));
 	struct cs_err err = { 0, "" };
 	double t0, t, limit = strtod(secs, NULL), bytes = 0;
-	size_t flen, n;
+	size_t flen, *n;
 	unsigned i, rounds = 0;
-	uint8_t *buf, *frame;
+	uint8_t *buf, **frame;
 
 	if (f == NULL)
 		die("%s", "out of memory");
 	load(f, in);
 	flen = rle_frame_len(&f->im);
-	if ((buf = malloc(flen)) == NULL)
+	buf = malloc(flen);
+	frame = calloc(f->frames, sizeof(*frame));
+	n = calloc(f->frames, sizeof(*n));
+	if (buf == NULL || frame == NULL || n == NULL)
 		die("%s", "out of memory");
+	for (i = 0; i < f->frames; i++)
+		frame[i] = frame_bytes(f, i, &n[i]);
 	t0 = now();
 	do {
 		for (i = 0; i < f->frames; i++) {
-			frame = frame_bytes(f, i, &n);
-			if (rle_decode_frame(&f->im, frame, n, buf, flen, &err) < 0)
+			if (rle_decode_frame(&f->im, frame[i], n[i], buf, flen, &err) < 0)
 				die("'%s': %s", in, err.msg);
-			free(frame);
 			bytes += (double)flen;
 		}
 		rounds++;
 	} while ((t = now() - t0) < limit);
 	printf("%u rounds of %u frames (%zu bytes each) in %.3f s: %.1f MB/s native out\n",
 	    rounds, f->frames, flen, t, bytes / t / 1e6);
+	for (i = 0; i < f->frames; i++)
+		free(frame[i]);
+	free(frame);
+	free(n);
 	free(buf);
 	free(f->data);
 	free(f);
