@@ -96,8 +96,7 @@ rle_header_read(const uint8_t *in, size_t len, struct rle_header *h,
 	}
 	/* Unused offsets are ignored (rle.h). */
 	for (i = 0; i < h->segments; i++)
-		h->length[i] = (i + 1 < h->segments ? h->offset[i + 1] : (uint32_t)len) -
-		    h->offset[i];
+		h->length[i] = (i + 1 < h->segments ? h->offset[i + 1] : len) - h->offset[i];
 	if (r.err)
 		return cs_err_set(err, CS_E_TRUNCATED, "rle: short header");
 	return 0;

@@ -122,7 +122,7 @@ size_t rle_encode_bound(const struct rle_image *im);
 struct rle_header {
 	unsigned segments;                   /* 1..15 */
 	uint32_t offset[RLE_MAX_SEGMENTS];   /* [0, segments) used, rest 0 */
-	uint32_t length[RLE_MAX_SEGMENTS];   /* up to the next offset or the end */
+	size_t length[RLE_MAX_SEGMENTS];     /* up to the next offset or the end */
 };
 
 /*
