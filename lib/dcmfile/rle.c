@@ -2,11 +2,15 @@
  * rle.c - RLE Lossless (PS3.5 Annex G), one frame at a time; the
  * contract and the leniencies are in rle.h.
  *
- * Each segment is one byte plane.  Its bytes land in the native frame
- * every `stride` bytes from `base`: the decoder writes them there as it
- * reads the runs (memset/memcpy when the plane is contiguous), and the
- * encoder reads them from there.  No scratch plane, no allocation.
+ * Each segment is one byte plane.  The decoder runs all segments in
+ * step, CHUNK pixels at a time: runs become memset/memcpy into one small
+ * plane buffer per segment (on the stack), then the planes of a chunk
+ * are merged into whole little-endian samples, one store per sample
+ * (8-bit planes of a planar frame go straight to the output).  The
+ * encoder reads plane bytes from the native frame every `stride` bytes.
+ * No allocation.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -103,53 +107,119 @@ rle_header_read(const uint8_t *in, size_t len, struct rle_header *h,
 }
 
 /*
- * Decodes segment seg (len bytes) until n bytes came out, writing byte j
- * to out[j * stride].  Every read is checked against len before it is
- * made; every write against n.  Bytes after the n-th are ignored.
+ * A segment being decoded, resumable: the frame is decoded in chunks of
+ * CHUNK pixels, every segment in step, so that the planes of a chunk sit
+ * in a small buffer on the stack and are merged into whole samples.
+ * Every input byte is read only after a check against len; a run is
+ * checked whole when its header is read (a literal run must fit the
+ * segment) and then written out piecewise.
  */
+struct seg {
+	const uint8_t *p;
+	size_t len, i;   /* the segment's bytes; next one to read */
+	size_t lit;      /* literal bytes left to copy from p + i */
+	size_t rep;      /* copies of val left to write */
+	size_t done;     /* bytes written so far */
+	uint8_t val;
+	unsigned no;     /* 1-based, for messages */
+};
+
+#define CHUNK 2048u
+
+/* Writes the segment's next n bytes to out (n <= what the frame needs). */
 static int
-decode_segment(const uint8_t *seg, size_t len, uint8_t *out, size_t n,
-    size_t stride, unsigned segno, struct cs_err *err)
+seg_fill(struct seg *s, uint8_t *out, size_t n, size_t total, struct cs_err *err)
 {
-	size_t i = 0, o = 0, cnt, take, k;
+	size_t o = 0, take;
 	int c;
 
 	while (o < n) {
-		if (i >= len)
+		if (s->lit > 0) {
+			take = s->lit < n - o ? s->lit : n - o;
+			memcpy(out + o, s->p + s->i, take);
+			s->i += take;
+			s->lit -= take;
+			o += take;
+			continue;
+		}
+		if (s->rep > 0) {
+			take = s->rep < n - o ? s->rep : n - o;
+			memset(out + o, s->val, take);
+			s->rep -= take;
+			o += take;
+			continue;
+		}
+		if (s->i >= s->len)
 			return cs_err_set(err, CS_E_TRUNCATED,
-			    "rle: segment %u ends after %zu of %zu bytes", segno, o, n);
-		c = (int)(int8_t)seg[i++];
+			    "rle: segment %u ends after %zu of %zu bytes", s->no, s->done + o,
+			    total);
+		c = (int)(int8_t)s->p[s->i++];
 		if (c >= 0) {
-			cnt = (size_t)c + 1;
-			if (cnt > len - i)
+			s->lit = (size_t)c + 1;
+			if (s->lit > s->len - s->i)
 				return cs_err_set(err, CS_E_TRUNCATED,
 				    "rle: segment %u: literal run of %zu bytes passes its end",
-				    segno, cnt);
-			take = cnt < n - o ? cnt : n - o;
-			if (stride == 1)
-				memcpy(out + o, seg + i, take);
-			else
-				for (k = 0; k < take; k++)
-					out[(o + k) * stride] = seg[i + k];
-			i += cnt;
-		} else if (c != -128) {
-			cnt = (size_t)(1 - c);
-			if (i >= len)
+				    s->no, s->lit);
+		} else if (c != -128) { /* -128: no operation (G.3.2) */
+			if (s->i >= s->len)
 				return cs_err_set(err, CS_E_TRUNCATED,
-				    "rle: segment %u: replicate run passes its end", segno);
-			take = cnt < n - o ? cnt : n - o;
-			if (stride == 1)
-				memset(out + o, seg[i], take);
-			else
-				for (k = 0; k < take; k++)
-					out[(o + k) * stride] = seg[i];
-			i++;
-		} else {
-			take = 0; /* -128: no operation (G.3.2) */
+				    "rle: segment %u: replicate run passes its end", s->no);
+			s->val = s->p[s->i++];
+			s->rep = (size_t)(1 - c);
 		}
-		o += take;
 	}
+	s->done += n;
 	return 0;
+}
+
+/*
+ * Merges the nb (2 or 4) byte planes of one sample, most significant
+ * first, into n little-endian samples, dstride bytes apart, from dst.
+ * The contiguous case gets a loop of its own.
+ */
+static void
+merge_sample(uint8_t *dst, size_t dstride, uint8_t (*pl)[CHUNK], size_t nb, size_t n)
+{
+	size_t j;
+	uint16_t v16;
+	uint32_t v32;
+
+	if (nb == 2 && dstride == 2) {
+		for (j = 0; j < n; j++) {
+			v16 = (uint16_t)(pl[1][j] | pl[0][j] << 8);
+			memcpy(dst + 2 * j, &v16, 2);
+		}
+	} else if (nb == 2) {
+		for (j = 0; j < n; j++) {
+			v16 = (uint16_t)(pl[1][j] | pl[0][j] << 8);
+			memcpy(dst + j * dstride, &v16, 2);
+		}
+	} else if (dstride == 4) {
+		for (j = 0; j < n; j++) {
+			v32 = (uint32_t)pl[3][j] | (uint32_t)pl[2][j] << 8 |
+			    (uint32_t)pl[1][j] << 16 | (uint32_t)pl[0][j] << 24;
+			memcpy(dst + 4 * j, &v32, 4);
+		}
+	} else {
+		for (j = 0; j < n; j++) {
+			v32 = (uint32_t)pl[3][j] | (uint32_t)pl[2][j] << 8 |
+			    (uint32_t)pl[1][j] << 16 | (uint32_t)pl[0][j] << 24;
+			memcpy(dst + j * dstride, &v32, 4);
+		}
+	}
+}
+
+/* Interleaves 3 one-byte planes into RGB triplets (the common colour case). */
+static void
+merge_rgb8(uint8_t *dst, uint8_t (*pl)[CHUNK], size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		dst[3 * j] = pl[0][j];
+		dst[3 * j + 1] = pl[1][j];
+		dst[3 * j + 2] = pl[2][j];
+	}
 }
 
 /*
@@ -177,10 +247,12 @@ int
 rle_decode_frame(const struct rle_image *im, const uint8_t *in,
     size_t in_len, uint8_t *out, size_t out_len, struct cs_err *err)
 {
+	uint8_t pl[RLE_MAX_SEGMENTS][CHUNK];
+	struct seg sg[RLE_MAX_SEGMENTS];
 	struct rle_header h;
-	size_t npix, base, stride;
+	size_t npix, nb, p0, n, s;
 	unsigned k, nseg;
-	int rc;
+	int rc, sep;
 
 	if ((rc = rle_image_check(im, err)) < 0)
 		return rc;
@@ -198,12 +270,38 @@ rle_decode_frame(const struct rle_image *im, const uint8_t *in,
 		    "rle: frame has %u segments, the image needs %u (%u samples of %u bits)",
 		    h.segments, nseg, (unsigned)im->samples, (unsigned)im->bits_allocated);
 	npix = (size_t)im->rows * im->columns;
+	nb = im->bits_allocated / 8;
+	sep = im->planar == RLE_SEPARATE || im->samples == 1;
 	for (k = 0; k < nseg; k++) {
-		plane_place(im, k, &base, &stride);
-		rc = decode_segment(in + h.offset[k], h.length[k], out + base, npix, stride,
-		    k + 1, err);
-		if (rc < 0)
-			return rc;
+		memset(&sg[k], 0, sizeof(sg[k]));
+		sg[k].p = in + h.offset[k];
+		sg[k].len = h.length[k];
+		sg[k].no = k + 1;
+	}
+	for (p0 = 0; p0 < npix; p0 += n) {
+		n = npix - p0 < CHUNK ? npix - p0 : CHUNK;
+		for (k = 0; k < nseg; k++) {
+			/* 8-bit planes of planar frames need no merging */
+			if (nb == 1 && sep)
+				rc = seg_fill(&sg[k], out + k * npix + p0, n, npix, err);
+			else
+				rc = seg_fill(&sg[k], pl[k], n, npix, err);
+			if (rc < 0)
+				return rc;
+		}
+		if (nb == 1 && sep)
+			continue;
+		if (nb == 1 && im->samples == 3) {
+			merge_rgb8(out + p0 * 3, pl, n);
+			continue;
+		}
+		for (s = 0; s < im->samples; s++) {
+			if (sep)
+				merge_sample(out + (s * npix + p0) * nb, nb, pl + s * nb, nb, n);
+			else
+				merge_sample(out + (p0 * im->samples + s) * nb, im->samples * nb,
+				    pl + s * nb, nb, n);
+		}
 	}
 	return 0;
 }

@@ -25,7 +25,8 @@
  * own; it always has an even length.
  *
  * Contract of every function:
- *   - no allocation, no I/O, no global state: safe on any thread;
+ *   - no allocation, no I/O, no global state: safe on any thread
+ *     (rle_decode_frame uses about 32 KB of stack for its plane buffers);
  *   - pointer arguments are borrowed for the call and never kept; input
  *     and output buffers must not overlap;
  *   - every compressed byte is read through the bounded reader

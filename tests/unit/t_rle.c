@@ -360,6 +360,41 @@ START_TEST(rle_round_trips_every_layout_and_size)
 }
 END_TEST
 
+START_TEST(rle_runs_across_the_decoders_chunks_survive)
+{
+	/* the decoder works in chunks of 2048 pixels: runs must cross them */
+	static const unsigned cols[] = { 2047, 2048, 2049, 4099, 6150 };
+	unsigned ci, pc, bi, spp;
+
+	rng_state = 777;
+	for (ci = 0; ci < 5; ci++)
+		for (bi = 8; bi <= 32; bi *= 2)
+			for (spp = 1; spp <= 3; spp += 2)
+				for (pc = 0; pc < 2; pc++) {
+		struct rle_image im = img(1, cols[ci], spp, bi, (enum rle_planar)pc);
+		size_t n = rle_frame_len(&im), cap = rle_encode_bound(&im), len, i;
+		uint8_t *nat = malloc(n), *enc = malloc(cap), *back = malloc(n);
+
+		ck_assert_ptr_nonnull(nat);
+		ck_assert_ptr_nonnull(enc);
+		ck_assert_ptr_nonnull(back);
+		/* 5 equal, noise (literal runs not aligned to 128), 300 equal
+		 * from 2040, noise again */
+		for (i = 0; i < n; i++)
+			nat[i] = rnd();
+		memset(nat, 9, 5 < n ? 5 : n);
+		if (n > 2340 * bi / 8)
+			memset(nat + 2040 * bi / 8, 3, 300 * bi / 8);
+		ck_assert_int_eq(rle_encode_frame(&im, nat, n, enc, cap, &len, NULL), 0);
+		ck_assert_int_eq(rle_decode_frame(&im, enc, len, back, n, NULL), 0);
+		ck_assert_mem_eq(back, nat, n);
+		free(nat);
+		free(enc);
+		free(back);
+				}
+}
+END_TEST
+
 START_TEST(rle_worst_case_stays_within_the_bound)
 {
 	/* patterns that make a naive encoder grow: x y y x y y ..., x x y x x y */
@@ -525,6 +560,7 @@ rle_suite(void)
 	tcase_add_test(tc, rle_decodes_32_bit_rgb_planar);
 	tcase_add_test(tc, rle_encodes_every_run_length_edge_exactly);
 	tcase_add_test(tc, rle_round_trips_every_layout_and_size);
+	tcase_add_test(tc, rle_runs_across_the_decoders_chunks_survive);
 	tcase_add_test(tc, rle_worst_case_stays_within_the_bound);
 	tcase_add_test(tc, rle_encode_refuses_a_short_output_buffer);
 	tcase_add_test(tc, rle_refuses_corrupt_frames);
