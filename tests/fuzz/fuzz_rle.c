@@ -15,6 +15,9 @@
  *   - the data taken as a native frame: encode fits the bound, has even
  *     length and the right segment count, and decodes to the frame in
  *     both planar configurations.
+ * Seeds: frames of tests/tools/rle-tool (gen, then encode-raw) behind
+ * their 3 bytes, with and without bit 4, two refused descriptions, and
+ * what 2 x 10 minutes of fuzzing added (-merge=1, renamed to sha256).
  */
 #include <stdint.h>
 #include <stdlib.h>
