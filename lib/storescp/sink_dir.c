@@ -451,7 +451,6 @@ same_instance(int dfd, const char *name, const char *uid)
 {
 	struct part10_info info;
 	struct stat st;
-	const char *have;
 	int fd, same = 0;
 
 	if (uid[0] == '\0')
@@ -461,11 +460,8 @@ same_instance(int dfd, const char *name, const char *uid)
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    part10_probe_fd(fd, 0, &info, NULL) == 0) {
-		have = info.kind == PART10_FILE && info.meta_sop_instance[0] ?
-		    info.meta_sop_instance : info.sop_instance;
-		same = strcmp(have, uid) == 0;
-	}
+	    part10_probe_fd(fd, PART10_O_META_ONLY, &info, NULL) == 0)
+		same = strcmp(info.sop_instance, uid) == 0;
 	close(fd);
 	return same;
 }
