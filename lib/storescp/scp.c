@@ -347,7 +347,7 @@ lookup(void *arg, uint32_t tag, size_t *lenp)
  * header's value and, through the layout, a file name, as sent: so it
  * must be 1 to 64 characters of the UI repertoire, digits and '.'
  * (PS3.5 6.2, 9.1), which rules out '/', '\\', control bytes, spaces
- * and every other surprise.  The structure rules of PS3.5 9.1 (no
+ * and every other surprise, with at least one digit (not "." or "..").  The structure rules of PS3.5 9.1 (no
  * leading zero in a component, no empty component) are not enforced,
  * as other archives do not: such a UID is stored.  Returns 1 with the
  * reason in why (size n), else 0.
@@ -369,6 +369,11 @@ uid_refused(const struct dimse_cmd *rq, unsigned bit, const char *v,
 			snprintf(why, n, "holds '%c', not digits and dots", *p);
 			return 1;
 		}
+	}
+	/* ".", "..": a path component of their own, and no UID at all */
+	if (strpbrk(v, "0123456789") == NULL) {
+		snprintf(why, n, "dots only");
+		return 1;
 	}
 	return 0;
 }

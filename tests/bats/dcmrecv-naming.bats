@@ -191,7 +191,7 @@ comment_of() {
 	long=$(printf '1.%.0s' $(seq 40))1
 	# UIDs and the Error Comments they earn, pairwise
 	local -a uids=("1.2/../../3" "../../etc" "1.2.3 4" $'1.2.\x1b3' \
-		$'1.2.\xc3\xa93' "$long" "")
+		$'1.2.\xc3\xa93' "$long" "" ".." ".")
 	local -a why=(
 		"SOP Instance UID refused: holds '/', not digits and dots"
 		"SOP Instance UID refused: holds '/', not digits and dots"
@@ -200,6 +200,8 @@ comment_of() {
 		"SOP Instance UID refused: holds a control or non-ASCII byte"
 		"SOP Instance UID refused: longer than 64 characters"
 		"SOP Instance UID refused: empty"
+		"SOP Instance UID refused: dots only"
+		"SOP Instance UID refused: dots only"
 	)
 	start_dcmrecv
 	raw_associate "$RECV_PORT" "$CLS"
