@@ -169,20 +169,30 @@ comment_of() {
 }
 
 @test "dcmrecv: a UID with a leading zero in a component is stored as sent" {
-	local f=$BATS_TEST_TMPDIR/lz.dcm u=1.2.03.4
-	cp "$FIX" "$f"
-	/usr/bin/dcmodify -q -nb -i "(0008,0018)=$u" "$f"
-	ds_file "$f" "$BATS_TEST_TMPDIR/lz.ds"
+	local u name i=1
+	# UID and the name it gets (the layout's mapping for the last two)
+	local -A names=([1.2.03.4]=1.2.03.4.dcm [.7]=_7.dcm [1.2..5]=1.2._5.dcm)
 	start_dcmrecv
 	raw_associate "$RECV_PORT" "$CLS"
-	raw_cstore "$CLS" "$u" "$BATS_TEST_TMPDIR/lz.ds"
-	[ "$RAW_STATUS" = 0000 ]
+	for u in "${!names[@]}"; do
+		cp "$FIX" "$BATS_TEST_TMPDIR/$i.dcm"
+		/usr/bin/dcmodify -q -nb -i "(0008,0018)=$u" "$BATS_TEST_TMPDIR/$i.dcm"
+		ds_file "$BATS_TEST_TMPDIR/$i.dcm" "$BATS_TEST_TMPDIR/$i.ds"
+		raw_cstore "$CLS" "$u" "$BATS_TEST_TMPDIR/$i.ds" "$i"
+		[ "$RAW_STATUS" = 0000 ] || { echo "$u: $RAW_STATUS" >&2; return 1; }
+		i=$((i + 1))
+	done
 	raw_release
 	stop_dcmrecv
-	[ "$(ls -A "$RECV_DIR")" = "$u.dcm" ]
-	[ "$(uid_of "$RECV_DIR/$u.dcm")" = "$u" ]
-	[ "$(meta_value "$RECV_DIR/$u.dcm" 0002,0003)" = "$u" ]
-	same_dataset "$f" "$RECV_DIR/$u.dcm"
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 3 ]
+	i=1
+	for u in "${!names[@]}"; do
+		name=$RECV_DIR/${names[$u]}
+		[ "$(uid_of "$name")" = "$u" ]
+		[ "$(meta_value "$name" 0002,0003)" = "$u" ]
+		same_dataset "$BATS_TEST_TMPDIR/$i.dcm" "$name"
+		i=$((i + 1))
+	done
 }
 
 @test "dcmrecv: path-unsafe UIDs are refused with C000 and a reason; the association goes on" {
