@@ -62,7 +62,7 @@ typedef void (*storescp_stored_fn)(void *user,
 enum storescp_dup {
 	STORESCP_DUP_OVERWRITE = 0, /* replace it (a re-send is idempotent) */
 	STORESCP_DUP_KEEP,          /* keep the old file, answer Success */
-	STORESCP_DUP_RENAME,        /* store as NAME.N.EXT */
+	STORESCP_DUP_RENAME,        /* store another copy as NAME~N.EXT */
 	STORESCP_DUP_REJECT,        /* answer 0111 (duplicate SOP instance) */
 };
 

@@ -223,7 +223,8 @@ require(const struct dimse_cmd *c, unsigned bit, int code,
 	if (!(c->has & bit))
 		return cs_err_set(err, code, "%s lacks (0000,%04X) %s", cmd,
 		    e->tag, e->name);
-	if (e->vr == VR_UI && str_value(c, e)[0] == '\0')
+	if (e->vr == VR_UI && str_value(c, e)[0] == '\0' &&
+	    !(c->bad_ui & bit))
 		return cs_err_set(err, code, "%s has an empty (0000,%04X) %s",
 		    cmd, e->tag, e->name);
 	return 0;
@@ -398,7 +399,19 @@ fail:
 
 /* --- decoding ---------------------------------------------------------- */
 
-/* Copies a UI/AE value without its padding; CS_E_PROTO if bad. */
+static int
+printable(const uint8_t *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Copies a UI/AE value without its padding; CS_E_PROTO if a bad AE
+ * (a bad UI is flagged in bad_ui). */
 static int
 decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
     size_t vl, struct cs_err *err)
@@ -413,6 +426,19 @@ decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
 		end--;
 	while (start < end && v[start] == 0x20)
 		start++;
+	/* an unusable UID is the receiver's to refuse with a status (a
+	 * C-STORE failure), not a reason to abort the association */
+	if (e->vr == VR_UI && (end - start == 0 || end - start > e->max ||
+	    !printable(v + start, end - start))) {
+		out->bad_ui |= e->bit;
+		if (end - start > e->max)
+			end = start + e->max;
+		for (i = start; i < end; i++)
+			dst[i - start] = (v[i] < 0x20 || v[i] >= 0x7f) ?
+			    '?' : (char)v[i];
+		dst[end - start] = '\0';
+		return 0;
+	}
 	if (end - start > e->max)
 		return cs_err_set(err, CS_E_PROTO,
 		    "(0000,%04X) %s is %zu characters long, at most %zu "

@@ -101,6 +101,15 @@ enum dimse_field {
 
 struct dimse_cmd {
 	unsigned has; /* DIMSE_HAS_* bits */
+	/*
+	 * Decoding: DIMSE_HAS_* bits of the UI elements present whose value
+	 * is unusable: empty, longer than DIMSE_UID_MAX, or holding a byte
+	 * outside printable ASCII.  The field then holds a printable copy
+	 * (cut to DIMSE_UID_MAX, '?' for such bytes) for messages, and the
+	 * message is not failed: a receiver answers it with a failure
+	 * status instead of aborting the association.  0 when encoding.
+	 */
+	unsigned bad_ui;
 	uint16_t command_field;  /* enum dimse_command, or any value read */
 	uint16_t message_id;
 	uint16_t message_id_rsp; /* Message ID Being Responded To */
@@ -154,8 +163,8 @@ int dimse_cmd_encode(struct wr *w, const struct dimse_cmd *c,
  * len exceeds DIMSE_CMD_MAX, or CS_E_PROTO with detail in err:
  *   - an element outside group 0000, an undefined length (0xFFFFFFFF),
  *     a value past the end, a US/UL/AT value of the wrong length, a
- *     known element twice, a UI/AE value too long or with control
- *     characters;
+ *     known element twice, an AE value too long or with control
+ *     characters (a UI value so is kept and flagged in bad_ui);
  *   - a required element missing (see dimse_cmd_check).
  * Unknown group 0000 elements (retired ACR-NEMA ones, other services'
  * elements) are skipped.  (0000,0000) is optional and its value is not

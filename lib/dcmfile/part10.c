@@ -717,6 +717,15 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 		if ((rc = parse_meta(in, info)) < 0)
 			goto out;
 		info->dataset_offset = in->pos;
+		/* the meta's UIDs are all the caller wants: do not read on */
+		if ((opts & PART10_O_META_ONLY) &&
+		    info->meta_sop_instance[0] != '\0') {
+			copy_uid(info->sop_class, info->meta_sop_class);
+			copy_uid(info->sop_instance, info->meta_sop_instance);
+			info->dataset_length = src->size - info->dataset_offset;
+			rc = 0;
+			goto out;
+		}
 		if (info->dataset_offset >= src->size) {
 			/* PS3.10 7.1: the meta is followed by a dataset */
 			rc = cs_err_set(err, CS_E_TRUNCATED,

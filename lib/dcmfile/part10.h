@@ -65,6 +65,14 @@ enum part10_kind {
  * Deflated datasets, which would have to be inflated whole.
  */
 #define PART10_O_VERIFY 0x1u
+/*
+ * Stop after the File Meta Information when it holds (0002,0003): the
+ * dataset is not read, sop_class and sop_instance are the meta's, and
+ * nothing about the dataset is checked.  A file without it is probed
+ * as usual.  For "which instance is this file?" at the cost of the
+ * first few hundred bytes.
+ */
+#define PART10_O_META_ONLY 0x2u
 
 struct part10_info {
 	enum part10_kind kind;
@@ -92,7 +100,7 @@ struct part10_info {
  *   CS_E_TOOBIG     nesting deeper than 32 levels, or a Deflated
  *                   dataset inflating past 64 MiB before its UIDs;
  *   CS_E_NOMEM      zlib could not allocate.
- * opts: 0 or PART10_O_VERIFY.  No I/O, no allocation except zlib's.
+ * opts: 0, PART10_O_VERIFY or PART10_O_META_ONLY.  No I/O, no allocation except zlib's.
  */
 int part10_probe_mem(const void *p, size_t size, unsigned opts,
     struct part10_info *info, struct cs_err *err);

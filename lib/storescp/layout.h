@@ -45,8 +45,8 @@
 /* Bytes kept of each sanitised value. */
 #define LAYOUT_VALUE_MAX 64
 /*
- * Longest rendered component: NAME_MAX (255) less room for the ".NNNN"
- * that --on-duplicate rename inserts.
+ * Longest rendered component: NAME_MAX (255) less room for the "~NNNN"
+ * that sink_commit inserts when the name is taken (sink_dir.h).
  */
 #define LAYOUT_COMPONENT_MAX 240
 /* Rendered paths (with their NUL) always fit in this many bytes. */

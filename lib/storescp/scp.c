@@ -342,6 +342,42 @@ lookup(void *arg, uint32_t tag, size_t *lenp)
 	return v;
 }
 
+/*
+ * Is a UID of the command unfit to be stored?  It becomes the meta
+ * header's value and, through the layout, a file name, as sent: so it
+ * must be 1 to 64 characters of the UI repertoire, digits and '.'
+ * (PS3.5 6.2, 9.1), which rules out '/', '\\', control bytes, spaces
+ * and every other surprise, with at least one digit (not "." or "..").  The structure rules of PS3.5 9.1 (no
+ * leading zero in a component, no empty component) are not enforced,
+ * as other archives do not: such a UID is stored.  Returns 1 with the
+ * reason in why (size n), else 0.
+ */
+static int
+uid_refused(const struct dimse_cmd *rq, unsigned bit, const char *v,
+    char *why, size_t n)
+{
+	const char *p;
+
+	if (rq->bad_ui & bit) {
+		snprintf(why, n, "%s", v[0] == '\0' ? "empty" :
+		    strchr(v, '?') != NULL ? "holds a control or non-ASCII byte" :
+		    "longer than 64 characters");
+		return 1;
+	}
+	for (p = v; *p != '\0'; p++) {
+		if ((*p < '0' || *p > '9') && *p != '.') {
+			snprintf(why, n, "holds '%c', not digits and dots", *p);
+			return 1;
+		}
+	}
+	/* ".", "..": a path component of their own, and no UID at all */
+	if (strpbrk(v, "0123456789") == NULL) {
+		snprintf(why, n, "dots only");
+		return 1;
+	}
+	return 0;
+}
+
 static void
 begin_store(struct assoc *w, const struct ul_pc *pc)
 {
@@ -352,6 +388,7 @@ begin_store(struct assoc *w, const struct ul_pc *pc)
 	size_t ntags;
 	enum ds_enc enc;
 	const char *ae = w->calling;
+	char why[48];
 	int rc;
 
 	w->n_store++;
@@ -365,11 +402,16 @@ begin_store(struct assoc *w, const struct ul_pc *pc)
 		    "SOP class not negotiated on context %u", w->pcid);
 		return;
 	}
-	if (!uid_looks_like(w->rq.affected_class) ||
-	    !uid_looks_like(w->rq.affected_instance) ||
-	    w->rq.affected_instance[0] == '\0') {
+	if (uid_refused(&w->rq, DIMSE_HAS_AFFECTED_INSTANCE,
+	    w->rq.affected_instance, why, sizeof(why))) {
 		set_comment(w, ST_CANNOT_UNDERSTAND,
-		    "invalid SOP Class or Instance UID in the command");
+		    "SOP Instance UID refused: %s", why);
+		return;
+	}
+	if (uid_refused(&w->rq, DIMSE_HAS_AFFECTED_CLASS,
+	    w->rq.affected_class, why, sizeof(why))) {
+		set_comment(w, ST_CANNOT_UNDERSTAND,
+		    "SOP Class UID refused: %s", why);
 		return;
 	}
 	/* The meta header's Source AE (AE VR) cannot hold a backslash. */
@@ -547,6 +589,12 @@ commit(struct assoc *w, char *final, size_t finalsz, int *kept)
 	rc = sink_commit(&w->sink, rel, (enum sink_dup)s->cfg.on_duplicate,
 	    s->cfg.fsync ? SINK_FSYNC : 0, final, finalsz, &err);
 	w->sink_open = 0;
+	if (rc == SINK_STORED && w->sink.collisions > 0)
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: warning: name '%s' holds another "
+		    "object: '%s' stored as '%s' (%u name%s taken)", w->id,
+		    rel, w->rq.affected_instance, final, w->sink.collisions,
+		    w->sink.collisions == 1 ? "" : "s");
 	switch (rc) {
 	case SINK_STORED:
 		return 1;

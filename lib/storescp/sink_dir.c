@@ -242,6 +242,10 @@ sink_begin(struct sink *s, const struct sink_root *root,
 	s->root = root;
 	if (meta == NULL)
 		return 0;
+	if (meta->sop_instance != NULL &&
+	    strlen(meta->sop_instance) < sizeof(s->uid))
+		memcpy(s->uid, meta->sop_instance,
+		    strlen(meta->sop_instance) + 1);
 	wr_init(&w, META_MAX);
 	rc = part10_write_meta(&w, meta->sop_class, meta->sop_instance,
 	    meta->ts_uid, meta->impl_uid, meta->impl_version,
@@ -407,19 +411,106 @@ move_noreplace(struct sink *s, int dfd, const char *name)
 	return 0;
 }
 
-/* name.N.ext (or name.N if name has no extension) into out. */
+/*
+ * The k-th name for base (k >= 2): NAME~k.EXT, or NAME~k when base has
+ * no extension.  The extension is the text after the last '.' if it
+ * holds a non-digit ("x.dcm"), so that "1.2.3" (a bare UID) becomes
+ * "1.2.3~2", never "1.2~2.3".  '~' is in no UID and in no sanitised
+ * layout value (layout.h), so such a name is never another object's
+ * rendered name.
+ */
 static int
-numbered(char *out, size_t outsz, const char *name, unsigned n)
+suffixed(char *out, size_t outsz, const char *base, unsigned k)
 {
-	const char *dot = strrchr(name, '.');
-	int len;
+	const char *dot = strrchr(base, '.'), *p;
+	int len, ext = 0;
 
-	if (dot == NULL || dot == name)
-		len = snprintf(out, outsz, "%s.%u", name, n);
+	if (dot != NULL && dot != base)
+		for (p = dot + 1; *p != '\0'; p++)
+			if (*p < '0' || *p > '9')
+				ext = 1;
+	if (!ext)
+		len = snprintf(out, outsz, "%s%c%u", base, SINK_SUFFIX_CHAR, k);
 	else
-		len = snprintf(out, outsz, "%.*s.%u%s", (int)(dot - name),
-		    name, n, dot);
+		len = snprintf(out, outsz, "%.*s%c%u%s", (int)(dot - base),
+		    base, SINK_SUFFIX_CHAR, k, dot);
 	return len > 0 && (size_t)len < outsz ? 0 : -1;
+}
+
+/*
+ * Does the file called name in dfd hold the instance uid?  Its File
+ * Meta Information (0002,0003) decides (the data set's (0008,0018) for
+ * a file without one), read through the prober: a few KB, never the
+ * name.  Anything that is not a regular DICOM file we can read (a
+ * symlink, a FIFO, a foreign or damaged file) is another object: it is
+ * never replaced.  With no uid known (sink_begin without meta) the name
+ * alone identifies the object, as callers without a meta header expect.
+ */
+static int
+same_instance(int dfd, const char *name, const char *uid)
+{
+	struct part10_info info;
+	struct stat st;
+	int fd, same = 0;
+
+	if (uid[0] == '\0')
+		return 1;
+	/* O_NONBLOCK: a FIFO planted at the name must not hang us */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    part10_probe_fd(fd, PART10_O_META_ONLY, &info, NULL) == 0)
+		same = strcmp(info.sop_instance, uid) == 0;
+	close(fd);
+	return same;
+}
+
+/*
+ * Replaces name in dfd, which held our instance a moment ago, with the
+ * temporary file.  RENAME_EXCHANGE swaps the two in one step; the file
+ * displaced, now under our temporary name, is checked again and
+ * removed only if it still holds our instance.  If another receiver
+ * put a different object there meanwhile, that one is moved to the
+ * next free suffixed name of base instead (from k + 1): nothing is
+ * lost.  File systems without RENAME_EXCHANGE get a plain rename.
+ * Returns 0 or -1 with errno.
+ */
+static int
+replace_same(struct sink *s, int dfd, const char *name, const char *base,
+    unsigned k)
+{
+	char other[NAME_MAX + 1];
+	int e;
+
+	if (renameat2(s->root->dirfd, s->tmpname, dfd, name,
+	    RENAME_EXCHANGE) != 0) {
+		e = errno;
+		if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
+			return -1;
+		/* rename replaces a symlink itself, never its target */
+		return renameat(s->root->dirfd, s->tmpname, dfd, name);
+	}
+	if (same_instance(s->root->dirfd, s->tmpname, s->uid)) {
+		unlinkat(s->root->dirfd, s->tmpname, 0);
+		s->tmpname[0] = '\0';
+		return 0;
+	}
+	/* the displaced file is someone else's: give it a name */
+	while (++k <= SINK_NAMES_MAX) {
+		if (suffixed(other, sizeof(other), base, k) != 0)
+			break;
+		if (move_noreplace(s, dfd, other) == 0) {
+			s->tmpname[0] = '\0';
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	/* left under the temporary name (sink_abort will not remove it) */
+	s->tmpname[0] = '\0';
+	errno = EEXIST;
+	return -1;
 }
 
 static void
@@ -444,7 +535,7 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 	char name[NAME_MAX + 1];
 	long base;
 	int dfd = -1, rc = 0, e;
-	unsigned n;
+	unsigned k;
 
 	if (finalsz > 0)
 		final[0] = '\0';
@@ -479,48 +570,53 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		rc = dfd;
 		goto out;
 	}
-	memcpy(name, relpath + base, strlen(relpath + base) + 1);
-	switch (dup) {
-	case SINK_DUP_OVERWRITE:
-		/* rename replaces a symlink itself, never its target */
-		if (renameat(s->root->dirfd, s->tmpname, dfd, name) != 0) {
-			e = errno;
-			goto syserr;
+	if ((unsigned)dup > SINK_DUP_REJECT) {
+		rc = cs_err_set(err, CS_E_INVAL, "invalid duplicate policy %d",
+		    (int)dup);
+		goto out;
+	}
+	/*
+	 * The rendered name, then NAME~2, NAME~3...: each is created only
+	 * if free (atomic, so receivers sharing the directory never write
+	 * over each other).  A taken name is judged by its content: another
+	 * instance there means go on to the next name; our own instance
+	 * means a duplicate, handled by the policy.
+	 */
+	for (k = 1;; k++) {
+		if (k > SINK_NAMES_MAX) {
+			rc = cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
+			    "it and %d suffixed names are taken by other "
+			    "objects", s->root->path, relpath,
+			    SINK_NAMES_MAX - 1);
+			goto out;
 		}
-		break;
-	case SINK_DUP_KEEP:
-	case SINK_DUP_REJECT:
+		if (k == 1)
+			memcpy(name, relpath + base, strlen(relpath + base) + 1);
+		else if (suffixed(name, sizeof(name), relpath + base, k) != 0) {
+			rc = cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
+			    "name too long for a suffix", s->root->path,
+			    relpath);
+			goto out;
+		}
 		if (move_noreplace(s, dfd, name) == 0)
 			break;
 		if ((e = errno) != EEXIST)
 			goto syserr;
-		rc = dup == SINK_DUP_KEEP ? SINK_KEPT : SINK_REJECTED;
-		break;
-	case SINK_DUP_RENAME:
-		for (n = 0; n <= SINK_RENAME_MAX; n++) {
-			if (n > 0 && numbered(name, sizeof(name),
-			    relpath + base, n) != 0) {
-				rc = cs_err_set(err, CS_E_IO, "cannot store "
-				    "'%s/%s': name too long to number",
-				    s->root->path, relpath);
-				goto out;
-			}
-			if (move_noreplace(s, dfd, name) == 0)
-				break;
-			if ((e = errno) != EEXIST)
-				goto syserr;
+		if (!same_instance(dfd, name, s->uid)) {
+			s->collisions++;
+			continue;
 		}
-		if (n > SINK_RENAME_MAX) {
-			rc = cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
-			    "%d numbered names taken", s->root->path, relpath,
-			    SINK_RENAME_MAX);
-			goto out;
+		if (dup == SINK_DUP_RENAME)
+			continue;
+		if (dup == SINK_DUP_KEEP || dup == SINK_DUP_REJECT) {
+			rc = dup == SINK_DUP_KEEP ? SINK_KEPT : SINK_REJECTED;
+			break;
+		}
+		if (replace_same(s, dfd, name, relpath + base, k) != 0) {
+			e = errno;
+			goto syserr;
 		}
 		break;
-	default:
-		rc = cs_err_set(err, CS_E_INVAL, "invalid duplicate policy %d",
-		    (int)dup);
-		goto out;
 	}
 	final_path(s, final, finalsz, relpath, (size_t)base, name);
 	if (rc == SINK_STORED) {

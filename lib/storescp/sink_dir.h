@@ -40,8 +40,14 @@
 
 /* Every temporary file's name starts with this. */
 #define SINK_TMP_PREFIX ".cstore-tmp-"
-/* --on-duplicate rename tries name.1.dcm ... name.SINK_RENAME_MAX.dcm. */
-#define SINK_RENAME_MAX 9999
+/*
+ * A name taken by another object, or by the same one under
+ * SINK_DUP_RENAME, gives way to NAME~2.EXT, NAME~3.EXT ... up to
+ * NAME~SINK_NAMES_MAX.EXT (see sink_commit).  '~' is in no UID and in
+ * no sanitised layout value.
+ */
+#define SINK_SUFFIX_CHAR '~'
+#define SINK_NAMES_MAX 9999
 
 struct sink_root {
 	int dirfd;
@@ -51,7 +57,7 @@ struct sink_root {
 enum sink_dup {
 	SINK_DUP_OVERWRITE = 0, /* replace the existing file (default) */
 	SINK_DUP_KEEP,          /* keep it, drop ours, report SINK_KEPT */
-	SINK_DUP_RENAME,        /* store ours as name.N.ext instead */
+	SINK_DUP_RENAME,        /* store ours as NAME~N.EXT as well */
 	SINK_DUP_REJECT         /* drop ours, report SINK_REJECTED */
 };
 
@@ -81,6 +87,8 @@ struct sink {
 	char tmpname[32];     /* in root; "" when none */
 	uint8_t *meta;        /* the header, not yet written (owned), or NULL */
 	size_t meta_len;      /* its length */
+	char uid[65];         /* meta's SOP Instance UID, "" without meta */
+	unsigned collisions;  /* sink_commit: names held by other objects */
 };
 
 /*
@@ -138,20 +146,38 @@ int sink_write(struct sink *s, const void *p, size_t n, struct cs_err *err);
 /*
  * Finishes the object: with SINK_FSYNC fsyncs the file, closes it,
  * creates the missing directories of relpath inside root (mode 0755 less
- * the umask; never through a symlink), then moves the file to relpath
- * according to dup.  relpath must be relative, with non-empty components
- * that are not "." or ".." and do not start with SINK_TMP_PREFIX (any
- * layout_render result qualifies).  With SINK_FSYNC the directories that
- * changed are fsynced too.
+ * the umask; never through a symlink), then gives the file its name.
+ * relpath must be relative, with non-empty components that are not "."
+ * or ".." and do not start with SINK_TMP_PREFIX (any layout_render
+ * result qualifies).  With SINK_FSYNC the directories that changed are
+ * fsynced too.
+ *
+ * Naming never merges distinct objects.  The file is created under the
+ * last component of relpath, NAME.EXT, only if that name is free (one
+ * atomic renameat2 RENAME_NOREPLACE, or link; never a check then a
+ * write), else under NAME~2.EXT, NAME~3.EXT ... (SINK_NAMES_MAX).  A
+ * taken name is judged by the SOP Instance UID in the existing file's
+ * meta header (read through part10_probe_fd), never by the name:
+ *   - another instance, or anything that is not a readable DICOM file:
+ *     the next name is tried and s->collisions counts it (the caller
+ *     warns);
+ *   - the same instance (a re-send), by dup: SINK_DUP_OVERWRITE
+ *     replaces that file (RENAME_EXCHANGE, the file displaced checked
+ *     again: a different object swapped in by a concurrent receiver
+ *     meanwhile is moved to a free name, not removed); SINK_DUP_KEEP
+ *     and SINK_DUP_REJECT leave it and return SINK_KEPT or
+ *     SINK_REJECTED; SINK_DUP_RENAME tries the next name.
+ * Two receivers sharing the directory thus lose nothing.  Without meta
+ * (sink_begin's meta NULL) no UID is known and the name alone decides,
+ * as before.
  *
  * Writes the path of the file to final (size finalsz, may be 0): root's
- * path, '/', and the name used (name.N.ext for SINK_DUP_RENAME; the
- * existing file's for SINK_KEPT and SINK_REJECTED).  Returns SINK_STORED,
- * SINK_KEPT, SINK_REJECTED, or CS_E_INVAL (bad relpath), CS_E_STATE (no
- * object open or a write failed), CS_E_NOSPACE or CS_E_IO (a component
- * is a symlink or not a directory, no free name within SINK_RENAME_MAX,
- * a system call failed).  Except for SINK_STORED the temporary file is
- * gone.
+ * path, '/', and the name used (the existing file's for SINK_KEPT and
+ * SINK_REJECTED).  Returns SINK_STORED, SINK_KEPT, SINK_REJECTED, or
+ * CS_E_INVAL (bad relpath), CS_E_STATE (no object open or a write
+ * failed), CS_E_NOSPACE or CS_E_IO (a component is a symlink or not a
+ * directory, every name up to NAME~SINK_NAMES_MAX taken, a system call
+ * failed).  Except for SINK_STORED the temporary file is gone.
  */
 int sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
     unsigned flags, char *final, size_t finalsz, struct cs_err *err);

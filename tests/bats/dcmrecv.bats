@@ -262,7 +262,7 @@ setup() {
 	raw_release
 	stop_dcmrecv
 	[ -f "$RECV_DIR/$INST.dcm" ]
-	[ -f "$RECV_DIR/$INST.1.dcm" ]
+	[ -f "$RECV_DIR/$INST~2.dcm" ]
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
 
 	RECV_DIR=$BATS_TEST_TMPDIR/keep

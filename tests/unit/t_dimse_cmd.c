@@ -623,29 +623,32 @@ START_TEST(duplicates_and_bad_values_are_rejected)
 }
 END_TEST
 
-START_TEST(uids_over_64_characters_are_rejected)
+START_TEST(uids_over_64_characters_are_flagged_not_fatal)
 {
+	/* a C-STORE-RQ whose last element, (0000,1000), is 66 digits */
+	static const uint8_t head[] = {
+		0x00, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, '1', 0,
+		0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x00, 0x00, 0x10, 0x01, 0x02, 0x00, 0x00, 0x00, 0x05, 0x00,
+		0x00, 0x00, 0x00, 0x07, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x08, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x00, 0x00, 0x00, 0x10, 66, 0x00, 0x00, 0x00,
+	};
+	uint8_t b[sizeof(head) + 66];
 	struct dimse_cmd c;
 	struct cs_err err = { 0, "" };
-	size_t len;
-	uint8_t *b;
 
-	full_store_rq(&c);
-	b = encode(&c, &len);
-	/* the 64-character instance UID is the value at the end of 0000,1000:
-	 * make its length 66 by eating the AE element's header */
-	{
-		uint8_t *at = memmem(b, len, "\x00\x00\x00\x10\x40\x00", 6);
-
-		ck_assert_ptr_nonnull(at);
-		at[4] = 0x42;
-		at[72] = '1';
-		at[73] = '1';
-		ck_assert_int_eq(decode(b, len, &c, &err), CS_E_PROTO);
-		ck_assert_ptr_nonnull(strstr(err.msg, "(0000,1000) Affected "
-		    "SOP Instance UID is 66 characters long"));
-	}
-	free(b);
+	memcpy(b, head, sizeof(head));
+	memset(b + sizeof(head), '1', 66);
+	/* kept, cut and flagged: the receiver answers a failure status
+	 * rather than abort the association */
+	ck_assert_int_eq(decode(b, sizeof(b), &c, &err), 0);
+	ck_assert_uint_eq(c.bad_ui, DIMSE_HAS_AFFECTED_INSTANCE);
+	ck_assert_uint_eq(strlen(c.affected_instance), DIMSE_UID_MAX);
+	/* 64 are fine */
+	b[sizeof(head) - 4] = 64;
+	ck_assert_int_eq(decode(b, sizeof(b) - 2, &c, &err), 0);
+	ck_assert_uint_eq(c.bad_ui, 0);
 }
 END_TEST
 
@@ -734,7 +737,7 @@ START_TEST(optional_elements_of_a_response_may_be_absent)
 }
 END_TEST
 
-START_TEST(empty_uid_in_a_store_request_is_rejected)
+START_TEST(empty_uid_in_a_store_request_is_flagged)
 {
 	static const uint8_t cmd[] = {
 		0x00, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, ' ', 0,
@@ -747,9 +750,32 @@ START_TEST(empty_uid_in_a_store_request_is_rejected)
 	struct dimse_cmd c;
 	struct cs_err err = { 0, "" };
 
-	ck_assert_int_eq(decode(cmd, sizeof(cmd), &c, &err), CS_E_PROTO);
-	ck_assert_str_eq(err.msg, "C-STORE-RQ has an empty (0000,0002) "
-	    "Affected SOP Class UID");
+	/* present but empty: flagged for the receiver to refuse */
+	ck_assert_int_eq(decode(cmd, sizeof(cmd), &c, &err), 0);
+	ck_assert_uint_eq(c.bad_ui, DIMSE_HAS_AFFECTED_CLASS);
+	ck_assert_str_eq(c.affected_class, "");
+	ck_assert_str_eq(c.affected_instance, "1");
+	/* a control byte: flagged, shown as '?' */
+	{
+		uint8_t ctl[sizeof(cmd)];
+
+		memcpy(ctl, cmd, sizeof(cmd));
+		ctl[8] = '1';
+		ctl[sizeof(ctl) - 2] = 0x1b;
+		ck_assert_int_eq(decode(ctl, sizeof(ctl), &c, &err), 0);
+		ck_assert_uint_eq(c.bad_ui, DIMSE_HAS_AFFECTED_INSTANCE);
+		ck_assert_str_eq(c.affected_instance, "?");
+		ck_assert_int_eq(decode(cmd, sizeof(cmd), &c, &err), 0);
+	}
+	/* encoding still refuses an empty UID */
+	{
+		struct wr w;
+
+		wr_init(&w, 1024);
+		c.bad_ui = 0;
+		ck_assert_int_eq(dimse_cmd_encode(&w, &c, &err), CS_E_INVAL);
+		wr_release(&w);
+	}
 }
 END_TEST
 
@@ -904,11 +930,11 @@ dimse_cmd_suite(void)
 	tcase_add_test(tc, odd_length_strings_and_unknown_elements_are_accepted);
 	tcase_add_test(tc, elements_outside_group_0000_are_rejected);
 	tcase_add_test(tc, duplicates_and_bad_values_are_rejected);
-	tcase_add_test(tc, uids_over_64_characters_are_rejected);
+	tcase_add_test(tc, uids_over_64_characters_are_flagged_not_fatal);
 	tcase_add_test(tc, too_big_and_empty_command_sets_are_rejected);
 	tcase_add_test(tc, missing_required_elements_are_named);
 	tcase_add_test(tc, optional_elements_of_a_response_may_be_absent);
-	tcase_add_test(tc, empty_uid_in_a_store_request_is_rejected);
+	tcase_add_test(tc, empty_uid_in_a_store_request_is_flagged);
 	tcase_add_test(tc,
 	    long_error_comments_are_cut_and_control_characters_replaced);
 	tcase_add_test(tc, offending_elements_past_the_limit_are_dropped);

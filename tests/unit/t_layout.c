@@ -128,6 +128,8 @@ assert_safe_value(const char *v)
 	ck_assert_ptr_null(strchr(v, '/'));
 	ck_assert_ptr_null(strchr(v, '\\'));
 	ck_assert_ptr_null(strstr(v, ".."));
+	/* '~' marks the names a taken name gives way to (sink_dir.h) */
+	ck_assert_ptr_null(strchr(v, '~'));
 	ck_assert_int_ne(v[0], '.');
 	ck_assert_int_ne(v[0], '-');
 	for (; *v != '\0'; v++)
@@ -165,6 +167,7 @@ START_TEST(sanitize_neutralises_hostile_values)
 	ck_assert_str_eq(san(nul, sizeof(nul) - 1), "1.2__.__x");
 	ck_assert_str_eq(san("M\xc3\xbcller^Hans", 12), "M__ller^Hans");
 	ck_assert_str_eq(san("1.2.840+x", 9), "1.2.840+x");
+	ck_assert_str_eq(san("CT~2", 4), "CT_2");
 	ck_assert_str_eq(san("", 0), "unknown");
 	ck_assert_str_eq(san(NULL, 5), "unknown");
 	ck_assert_str_eq(san(" \0 \0", 4), "unknown");
@@ -211,6 +214,28 @@ START_TEST(hostile_values_cannot_leave_the_directory)
 		ck_assert_ptr_nonnull(strchr(strchr(p, '/') + 1, '/'));
 		ck_assert_ptr_null(strchr(strchr(strchr(p, '/') + 1, '/') + 1,
 		    '/'));
+	}
+}
+END_TEST
+
+/*
+ * A UID the receiver accepts is named as sent: a leading zero or any
+ * other PS3.5 9.1 slip changes nothing, and 64 digits fit whole.
+ */
+START_TEST(uids_are_named_as_sent)
+{
+	static const char *const uids[] = { "1.2.03.4", "1.2.0.4",
+		"2.25.0001", "1.2.3.", "1",
+		"1234567890123456789012345678901234567890123456789012345678901234" };
+	char want[80];
+	size_t i;
+
+	for (i = 0; i < sizeof(uids) / sizeof(*uids); i++) {
+		struct fake f = { .n = 0 };
+
+		fake_set(&f, DS_TAG_SOP_INSTANCE_UID, uids[i], strlen(uids[i]));
+		snprintf(want, sizeof(want), "%s.dcm", uids[i]);
+		ck_assert_str_eq(render(NULL, &f, "SCU", "20261206"), want);
 	}
 }
 END_TEST
@@ -353,6 +378,7 @@ layout_suite(void)
 	tcase_add_test(tc, values_are_trimmed_of_padding);
 	tcase_add_test(tc, sanitize_neutralises_hostile_values);
 	tcase_add_test(tc, hostile_values_cannot_leave_the_directory);
+	tcase_add_test(tc, uids_are_named_as_sent);
 	tcase_add_test(tc, bad_templates_are_refused_with_a_reason);
 	tcase_add_test(tc, long_templates_are_bounded);
 	tcase_add_test(tc, render_reports_a_small_buffer);

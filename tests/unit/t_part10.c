@@ -397,6 +397,27 @@ START_TEST(written_meta_parses_back)
 }
 END_TEST
 
+/* META_ONLY: the meta's UIDs, the data set unread (here: garbage). */
+START_TEST(meta_only_does_not_read_the_dataset)
+{
+	struct part10_info info;
+	struct cs_err err = { 0, "" };
+	struct wr w;
+
+	wr_init(&w, 4096);
+	ck_assert_int_gt(part10_write_meta(&w, SC, "1.2.03.4", PART10_TS_EVRLE,
+	    CS_IMPL_CLASS_UID, NULL, NULL, &err), 0);
+	wr_bytes(&w, "\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+	ck_assert_int_eq(part10_probe_mem(w.p, w.len, PART10_O_META_ONLY,
+	    &info, NULL), 0);
+	ck_assert_str_eq(info.sop_instance, "1.2.03.4");
+	ck_assert_str_eq(info.meta_sop_instance, "1.2.03.4");
+	ck_assert_str_eq(info.sop_class, SC);
+	ck_assert_uint_eq(info.dataset_length, 8);
+	wr_release(&w);
+}
+END_TEST
+
 START_TEST(meta_writer_rejects_bad_arguments)
 {
 	static const char uid65[] =
@@ -590,6 +611,7 @@ part10_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("write");
 	tcase_add_test(tc, written_meta_parses_back);
+	tcase_add_test(tc, meta_only_does_not_read_the_dataset);
 	tcase_add_test(tc, meta_writer_rejects_bad_arguments);
 	tcase_add_test(tc, written_meta_is_read_by_dcmdump);
 	suite_add_tcase(s, tc);

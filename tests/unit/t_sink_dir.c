@@ -12,7 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include "cstore/cstore.h"
+#include "dcmfile/part10.h"
 #include "storescp/sink_dir.h"
 
 Suite *sink_dir_suite(void);
@@ -297,11 +300,11 @@ START_TEST(rename_picks_the_next_free_number)
 	ck_assert_str_eq(final, want);
 	ck_assert_int_eq(store(&root, "v1", "s/x.dcm", SINK_DUP_RENAME, 0,
 	    final, sizeof(final), NULL), SINK_STORED);
-	snprintf(want, sizeof(want), "%s/s/x.1.dcm", dir);
+	snprintf(want, sizeof(want), "%s/s/x~2.dcm", dir);
 	ck_assert_str_eq(final, want);
 	ck_assert_int_eq(store(&root, "v2", "s/x.dcm", SINK_DUP_RENAME, 0,
 	    final, sizeof(final), NULL), SINK_STORED);
-	snprintf(want, sizeof(want), "%s/s/x.2.dcm", dir);
+	snprintf(want, sizeof(want), "%s/s/x~3.dcm", dir);
 	ck_assert_str_eq(final, want);
 	ck_assert_int_eq(slurp(want, buf, sizeof(buf)), 2);
 	ck_assert_int_eq(memcmp(buf, "v2", 2), 0);
@@ -310,7 +313,7 @@ START_TEST(rename_picks_the_next_free_number)
 	    final, sizeof(final), NULL), SINK_STORED);
 	ck_assert_int_eq(store(&root, "b", "noext", SINK_DUP_RENAME, 0,
 	    final, sizeof(final), NULL), SINK_STORED);
-	snprintf(want, sizeof(want), "%s/noext.1", dir);
+	snprintf(want, sizeof(want), "%s/noext~2", dir);
 	ck_assert_str_eq(final, want);
 	ck_assert_int_eq(count_entries(dir), 6); /* s + 3 files + 2 */
 	ck_assert_int_eq(temps_in(dir), 0);
@@ -578,6 +581,321 @@ START_TEST(duplicate_policy_words_parse)
 }
 END_TEST
 
+/*
+ * Stores instance uid (a Part 10 file whose data set is payload) as rel
+ * with the given policy; returns the result, *collisions the names
+ * passed over.
+ */
+static int
+store_uid(struct sink_root *root, const char *uid, const char *payload,
+    const char *rel, enum sink_dup dup, char *final, size_t finalsz,
+    unsigned *collisions)
+{
+	struct sink_meta m = meta;
+	struct sink s;
+	int rc;
+
+	m.sop_instance = uid;
+	ck_assert_int_eq(sink_begin(&s, root, &m, NULL), 0);
+	ck_assert_int_eq(sink_write(&s, payload, strlen(payload), NULL), 0);
+	/* a data set is never shorter than one element header */
+	ck_assert_int_eq(sink_write(&s, "........", 8, NULL), 0);
+	rc = sink_commit(&s, rel, dup, 0, final, finalsz, NULL);
+	if (collisions != NULL)
+		*collisions = s.collisions;
+	return rc;
+}
+
+/* The SOP Instance UID in the meta of dir/name, "" if none. */
+static const char *
+uid_of(const char *name)
+{
+	static struct part10_info info;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (part10_probe_path(path, PART10_O_META_ONLY, &info, NULL) != 0)
+		return "";
+	return info.meta_sop_instance;
+}
+
+/* The payload store_uid wrote to dir/name into buf, NUL-terminated. */
+static const char *
+payload_of(const char *name, char *buf, size_t max)
+{
+	static uint8_t all[8192];
+	struct part10_info info;
+	char path[PATH_MAX];
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	n = slurp(path, all, sizeof(all));
+	ck_assert_int_eq(part10_probe_path(path, PART10_O_META_ONLY, &info,
+	    NULL), 0);
+	ck_assert_int_le((long)info.dataset_offset, n);
+	ck_assert_int_ge(n - (long)info.dataset_offset, 8);
+	snprintf(buf, max, "%.*s", (int)(n - (long)info.dataset_offset - 8),
+	    (const char *)all + info.dataset_offset);
+	return buf;
+}
+
+START_TEST(distinct_instances_on_one_name_get_suffixed_names)
+{
+	struct sink_root root;
+	char final[PATH_MAX], want[PATH_MAX], uid[32], name[32], buf[64];
+	unsigned coll, i;
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	for (i = 1; i <= 12; i++) {
+		snprintf(uid, sizeof(uid), "1.2.3.%u", i);
+		ck_assert_int_eq(store_uid(&root, uid, uid, "CT.dcm",
+		    SINK_DUP_OVERWRITE, final, sizeof(final), &coll),
+		    SINK_STORED);
+		ck_assert_uint_eq(coll, i - 1);
+		if (i == 1)
+			snprintf(name, sizeof(name), "CT.dcm");
+		else
+			snprintf(name, sizeof(name), "CT~%u.dcm", i);
+		snprintf(want, sizeof(want), "%s/%s", dir, name);
+		ck_assert_str_eq(final, want);
+	}
+	ck_assert_int_eq(count_entries(dir), 12);
+	ck_assert_int_eq(temps_in(dir), 0);
+	/* each name holds exactly the instance sent to it, whole */
+	for (i = 1; i <= 12; i++) {
+		if (i == 1)
+			snprintf(name, sizeof(name), "CT.dcm");
+		else
+			snprintf(name, sizeof(name), "CT~%u.dcm", i);
+		snprintf(uid, sizeof(uid), "1.2.3.%u", i);
+		ck_assert_str_eq(uid_of(name), uid);
+		ck_assert_str_eq(payload_of(name, buf, sizeof(buf)), uid);
+	}
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(a_resent_instance_follows_the_policy_where_it_lives)
+{
+	struct sink_root root;
+	char final[PATH_MAX], want[PATH_MAX], buf[64];
+	unsigned coll;
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	/* 1.2.3.1 takes MR.dcm, 1.2.3.2 lives at MR~2.dcm */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.1", "a", "MR.dcm",
+	    SINK_DUP_OVERWRITE, NULL, 0, NULL), SINK_STORED);
+	ck_assert_int_eq(store_uid(&root, "1.2.3.2", "b", "MR.dcm",
+	    SINK_DUP_OVERWRITE, NULL, 0, NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/MR~2.dcm", dir);
+	/* overwrite: replaced in place, the other instance untouched */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.2", "b2", "MR.dcm",
+	    SINK_DUP_OVERWRITE, final, sizeof(final), &coll), SINK_STORED);
+	ck_assert_str_eq(final, want);
+	ck_assert_uint_eq(coll, 1);
+	ck_assert_str_eq(payload_of("MR~2.dcm", buf, sizeof(buf)), "b2");
+	ck_assert_str_eq(payload_of("MR.dcm", buf, sizeof(buf)), "a");
+	ck_assert_int_eq(count_entries(dir), 2);
+	ck_assert_int_eq(temps_in(dir), 0);
+	/* keep: the existing file stays, its name reported */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.2", "b3", "MR.dcm",
+	    SINK_DUP_KEEP, final, sizeof(final), NULL), SINK_KEPT);
+	ck_assert_str_eq(final, want);
+	ck_assert_str_eq(payload_of("MR~2.dcm", buf, sizeof(buf)), "b2");
+	/* reject: refused, nothing changes */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.2", "b4", "MR.dcm",
+	    SINK_DUP_REJECT, final, sizeof(final), NULL), SINK_REJECTED);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(count_entries(dir), 2);
+	/* rename: another copy under the next free suffix */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.2", "b5", "MR.dcm",
+	    SINK_DUP_RENAME, final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/MR~3.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_str_eq(uid_of("MR~3.dcm"), "1.2.3.2");
+	/* a new instance under keep or reject is stored, never refused */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.9", "c", "MR.dcm",
+	    SINK_DUP_REJECT, final, sizeof(final), &coll), SINK_STORED);
+	ck_assert_uint_eq(coll, 3);
+	ck_assert_str_eq(uid_of("MR~4.dcm"), "1.2.3.9");
+	ck_assert_int_eq(store_uid(&root, "1.2.3.8", "d", "MR.dcm",
+	    SINK_DUP_KEEP, final, sizeof(final), NULL), SINK_STORED);
+	ck_assert_str_eq(uid_of("MR~5.dcm"), "1.2.3.8");
+	ck_assert_int_eq(count_entries(dir), 5);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(rename_never_takes_the_name_of_another_uid)
+{
+	struct sink_root root;
+	char final[PATH_MAX], want[PATH_MAX];
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	/* 1.2.3.1 exists; 1.2.3 arrives twice; the copy is 1.2.3~2.dcm */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.1", "x", "1.2.3.1.dcm",
+	    SINK_DUP_RENAME, NULL, 0, NULL), SINK_STORED);
+	ck_assert_int_eq(store_uid(&root, "1.2.3", "y", "1.2.3.dcm",
+	    SINK_DUP_RENAME, NULL, 0, NULL), SINK_STORED);
+	ck_assert_int_eq(store_uid(&root, "1.2.3", "z", "1.2.3.dcm",
+	    SINK_DUP_RENAME, final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/1.2.3~2.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_str_eq(uid_of("1.2.3.1.dcm"), "1.2.3.1");
+	/* and without an extension: 1.2.3~2, never 1.2~2.3 */
+	ck_assert_int_eq(store_uid(&root, "1.2.3", "y", "n/1.2.3",
+	    SINK_DUP_RENAME, NULL, 0, NULL), SINK_STORED);
+	ck_assert_int_eq(store_uid(&root, "1.2.3", "z", "n/1.2.3",
+	    SINK_DUP_RENAME, final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/n/1.2.3~2", dir);
+	ck_assert_str_eq(final, want);
+	/* 1.2.3.1 arriving later still gets its own name */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.1", "w", "n/1.2.3.1",
+	    SINK_DUP_RENAME, final, sizeof(final), NULL), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/n/1.2.3.1", dir);
+	ck_assert_str_eq(final, want);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(a_foreign_file_or_symlink_at_the_name_is_never_replaced)
+{
+	struct sink_root root;
+	char final[PATH_MAX], path[PATH_MAX], target[PATH_MAX], buf[64];
+	struct stat st;
+	unsigned coll;
+
+	snprintf(path, sizeof(path), "%s/x.dcm", dir);
+	spit(path, "not dicom");
+	snprintf(target, sizeof(target), "%s/victim", outside);
+	spit(target, "precious");
+	snprintf(path, sizeof(path), "%s/y.dcm", dir);
+	ck_assert_int_eq(symlink(target, path), 0);
+	snprintf(path, sizeof(path), "%s/z.dcm", dir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store_uid(&root, "1.2.3.4", "ours", "x.dcm",
+	    SINK_DUP_OVERWRITE, final, sizeof(final), &coll), SINK_STORED);
+	ck_assert_uint_eq(coll, 1);
+	snprintf(path, sizeof(path), "%s/x.dcm", dir);
+	ck_assert_int_eq(slurp(path, buf, sizeof(buf)), 9);
+	ck_assert_str_eq(uid_of("x~2.dcm"), "1.2.3.4");
+	ck_assert_int_eq(store_uid(&root, "1.2.3.4", "ours", "y.dcm",
+	    SINK_DUP_OVERWRITE, final, sizeof(final), &coll), SINK_STORED);
+	snprintf(path, sizeof(path), "%s/y.dcm", dir);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(slurp(target, buf, sizeof(buf)), 8);
+	ck_assert_str_eq(uid_of("y~2.dcm"), "1.2.3.4");
+	/* a FIFO does not hang the receiver */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.4", "ours", "z.dcm",
+	    SINK_DUP_KEEP, final, sizeof(final), &coll), SINK_STORED);
+	ck_assert_str_eq(uid_of("z~2.dcm"), "1.2.3.4");
+	ck_assert_int_eq(count_entries(outside), 1);
+	sink_root_close(&root);
+}
+END_TEST
+
+/*
+ * Several processes store distinct instances under one name at once,
+ * as receivers sharing a directory do: every instance ends up in a
+ * file of its own.
+ */
+START_TEST(concurrent_writers_of_one_name_lose_nothing)
+{
+	enum { PROCS = 4, EACH = 25 };
+	char name[NAME_MAX + 1], uid[32];
+	int seen[PROCS][EACH];
+	pid_t pid[PROCS];
+	int p, i, st, n = 0;
+	DIR *d;
+	struct dirent *de;
+
+	for (p = 0; p < PROCS; p++) {
+		pid[p] = fork();
+		ck_assert_int_ge(pid[p], 0);
+		if (pid[p] == 0) {
+			struct sink_root root;
+			int bad = 0;
+
+			if (sink_root_open(&root, dir, NULL) != 0)
+				_exit(2);
+			for (i = 0; i < EACH; i++) {
+				snprintf(uid, sizeof(uid), "1.2.%d.%d", p, i);
+				if (store_uid(&root, uid, uid, "OT.dcm",
+				    SINK_DUP_OVERWRITE, NULL, 0, NULL) !=
+				    SINK_STORED)
+					bad++;
+			}
+			_exit(bad ? 1 : 0);
+		}
+	}
+	for (p = 0; p < PROCS; p++) {
+		ck_assert_int_eq(waitpid(pid[p], &st, 0), pid[p]);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	memset(seen, 0, sizeof(seen));
+	d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		char buf[64];
+		int a, b;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(name, sizeof(name), "%s", de->d_name);
+		ck_assert_int_eq(sscanf(uid_of(name), "1.2.%d.%d", &a, &b), 2);
+		ck_assert(a >= 0 && a < PROCS && b >= 0 && b < EACH);
+		/* the data set is the one sent with that UID */
+		ck_assert_str_eq(payload_of(name, buf, sizeof(buf)),
+		    uid_of(name));
+		seen[a][b]++;
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_eq(n, PROCS * EACH);
+	for (p = 0; p < PROCS; p++)
+		for (i = 0; i < EACH; i++)
+			ck_assert_int_eq(seen[p][i], 1);
+	ck_assert_int_eq(temps_in(dir), 0);
+}
+END_TEST
+
+/* The bound: a name whose every suffix is taken fails, leaving nothing. */
+START_TEST(every_suffix_taken_is_an_error_not_an_overwrite)
+{
+	struct sink_root root;
+	struct cs_err err = { 0 };
+	char path[PATH_MAX];
+	unsigned k;
+
+	snprintf(path, sizeof(path), "%s/A", dir);
+	spit(path, "x");
+	for (k = 2; k <= SINK_NAMES_MAX; k++) {
+		int fd;
+
+		/* empty: the quickest to create, and not DICOM */
+		snprintf(path, sizeof(path), "%s/A~%u", dir, k);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	{
+		struct sink_meta m = meta;
+		struct sink s;
+
+		ck_assert_int_eq(sink_begin(&s, &root, &m, NULL), 0);
+		ck_assert_int_eq(sink_commit(&s, "A", SINK_DUP_OVERWRITE, 0,
+		    NULL, 0, &err), CS_E_IO);
+	}
+	ck_assert_ptr_nonnull(strstr(err.msg, "taken by other objects"));
+	ck_assert_int_eq(count_entries(dir), SINK_NAMES_MAX);
+	ck_assert_int_eq(temps_in(dir), 0);
+	sink_root_close(&root);
+}
+END_TEST
+
 Suite *
 sink_dir_suite(void)
 {
@@ -602,6 +920,18 @@ sink_dir_suite(void)
 	tcase_add_test(tc, disk_full_on_a_small_tmpfs);
 	tcase_add_test(tc, sweep_removes_only_stale_temporaries);
 	tcase_add_test(tc, duplicate_policy_words_parse);
+	tcase_add_test(tc, distinct_instances_on_one_name_get_suffixed_names);
+	tcase_add_test(tc, a_resent_instance_follows_the_policy_where_it_lives);
+	tcase_add_test(tc, rename_never_takes_the_name_of_another_uid);
+	tcase_add_test(tc, a_foreign_file_or_symlink_at_the_name_is_never_replaced);
+	suite_add_tcase(s, tc);
+	/* thousands of files, several processes: more than Check's 4 s on
+	 * a loaded machine or under sanitizers */
+	tc = tcase_create("bounds");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, concurrent_writers_of_one_name_lose_nothing);
+	tcase_add_test(tc, every_suffix_taken_is_an_error_not_an_overwrite);
 	suite_add_tcase(s, tc);
 	return s;
 }
