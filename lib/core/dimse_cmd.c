@@ -36,6 +36,9 @@ static const struct elem {
 	{ 0x0002, VR_UI, DIMSE_HAS_AFFECTED_CLASS,
 	    offsetof(struct dimse_cmd, affected_class), DIMSE_UID_MAX,
 	    "Affected SOP Class UID" },
+	{ 0x0003, VR_UI, DIMSE_HAS_REQUESTED_CLASS,
+	    offsetof(struct dimse_cmd, requested_class), DIMSE_UID_MAX,
+	    "Requested SOP Class UID" },
 	{ 0x0100, VR_US, DIMSE_HAS_COMMAND_FIELD,
 	    offsetof(struct dimse_cmd, command_field), 0, "Command Field" },
 	{ 0x0110, VR_US, DIMSE_HAS_MESSAGE_ID,
@@ -60,6 +63,13 @@ static const struct elem {
 	{ 0x1000, VR_UI, DIMSE_HAS_AFFECTED_INSTANCE,
 	    offsetof(struct dimse_cmd, affected_instance), DIMSE_UID_MAX,
 	    "Affected SOP Instance UID" },
+	{ 0x1001, VR_UI, DIMSE_HAS_REQUESTED_INSTANCE,
+	    offsetof(struct dimse_cmd, requested_instance), DIMSE_UID_MAX,
+	    "Requested SOP Instance UID" },
+	{ 0x1002, VR_US, DIMSE_HAS_EVENT_TYPE,
+	    offsetof(struct dimse_cmd, event_type_id), 0, "Event Type ID" },
+	{ 0x1008, VR_US, DIMSE_HAS_ACTION_TYPE,
+	    offsetof(struct dimse_cmd, action_type_id), 0, "Action Type ID" },
 	{ 0x1030, VR_AE, DIMSE_HAS_MOVE_ORIGINATOR_AE,
 	    offsetof(struct dimse_cmd, move_originator_ae), DIMSE_AE_MAX,
 	    "Move Originator Application Entity Title" },
@@ -248,6 +258,14 @@ dimse_cmd_check(const struct dimse_cmd *c, int code, struct cs_err *err)
 	 * Message ID Being Responded To and has no Message ID. */
 	static const unsigned cancel_rq[] = { DIMSE_HAS_MESSAGE_ID_RSP,
 		DIMSE_HAS_DATASET_TYPE };
+	/* PS3.7 10.3.1.1 Table 10.3-1: N-EVENT-REPORT-RQ. */
+	static const unsigned event_rq[] = { DIMSE_HAS_AFFECTED_CLASS,
+		DIMSE_HAS_MESSAGE_ID, DIMSE_HAS_DATASET_TYPE,
+		DIMSE_HAS_AFFECTED_INSTANCE, DIMSE_HAS_EVENT_TYPE };
+	/* PS3.7 10.3.4.1 Table 10.3-8: N-ACTION-RQ. */
+	static const unsigned action_rq[] = { DIMSE_HAS_REQUESTED_CLASS,
+		DIMSE_HAS_MESSAGE_ID, DIMSE_HAS_DATASET_TYPE,
+		DIMSE_HAS_REQUESTED_INSTANCE, DIMSE_HAS_ACTION_TYPE };
 	const unsigned *need;
 	size_t n, i;
 	int rc;
@@ -272,6 +290,14 @@ dimse_cmd_check(const struct dimse_cmd *c, int code, struct cs_err *err)
 	case DIMSE_C_CANCEL_RQ:
 		need = cancel_rq;
 		n = sizeof(cancel_rq) / sizeof(cancel_rq[0]);
+		break;
+	case DIMSE_N_EVENT_REPORT_RQ:
+		need = event_rq;
+		n = sizeof(event_rq) / sizeof(event_rq[0]);
+		break;
+	case DIMSE_N_ACTION_RQ:
+		need = action_rq;
+		n = sizeof(action_rq) / sizeof(action_rq[0]);
 		break;
 	default:
 		if (c->command_field & DIMSE_RSP_BIT) {
@@ -669,6 +695,18 @@ dimse_cmd_format(const struct dimse_cmd *c, char *buf, size_t size)
 		put(&l, " inst=");
 		put_clean(&l, c->affected_instance);
 	}
+	if (c->has & DIMSE_HAS_REQUESTED_CLASS) {
+		put(&l, " req-class=");
+		put_clean(&l, c->requested_class);
+	}
+	if (c->has & DIMSE_HAS_REQUESTED_INSTANCE) {
+		put(&l, " req-inst=");
+		put_clean(&l, c->requested_instance);
+	}
+	if (c->has & DIMSE_HAS_EVENT_TYPE)
+		put(&l, " event-type=%u", c->event_type_id);
+	if (c->has & DIMSE_HAS_ACTION_TYPE)
+		put(&l, " action-type=%u", c->action_type_id);
 	if (c->has & DIMSE_HAS_PRIORITY) {
 		if (strcmp(dimse_priority_name(c->priority), "UNKNOWN") != 0)
 			put(&l, " priority=%s",
@@ -820,4 +858,109 @@ dimse_cmd_set_move_originator(struct dimse_cmd *c, const char *ae,
 	c->move_originator_id = message_id;
 	c->has |= DIMSE_HAS_MOVE_ORIGINATOR_AE | DIMSE_HAS_MOVE_ORIGINATOR_ID;
 	return 0;
+}
+
+/* Copies a UID into one of c's fields; CS_E_INVAL if NULL, empty or
+ * too long. */
+static int
+set_uid(char *dst, const char *uid)
+{
+	if (uid == NULL || uid[0] == '\0')
+		return CS_E_INVAL;
+	return copy_string(dst, DIMSE_UID_MAX, uid);
+}
+
+/* The request and response skeletons shared by the N- builders. */
+static void
+rq_init(struct dimse_cmd *c, uint16_t field, uint16_t message_id)
+{
+	dimse_cmd_init(c, field);
+	c->message_id = message_id;
+	c->dataset_type = DIMSE_DATASET_PRESENT;
+	c->has |= DIMSE_HAS_MESSAGE_ID | DIMSE_HAS_DATASET_TYPE;
+}
+
+static void
+rsp_init(struct dimse_cmd *c, uint16_t field, const struct dimse_cmd *rq,
+    uint16_t status)
+{
+	dimse_cmd_init(c, field);
+	c->message_id_rsp = rq->message_id;
+	c->dataset_type = DIMSE_DATASET_NONE;
+	c->status = status;
+	c->has |= DIMSE_HAS_MESSAGE_ID_RSP | DIMSE_HAS_DATASET_TYPE |
+	    DIMSE_HAS_STATUS;
+}
+
+int
+dimse_naction_rq(struct dimse_cmd *c, uint16_t message_id,
+    const char *req_class, const char *req_instance, uint16_t action_type)
+{
+	rq_init(c, DIMSE_N_ACTION_RQ, message_id);
+	if (set_uid(c->requested_class, req_class) != 0 ||
+	    set_uid(c->requested_instance, req_instance) != 0)
+		return CS_E_INVAL;
+	c->action_type_id = action_type;
+	c->has |= DIMSE_HAS_REQUESTED_CLASS | DIMSE_HAS_REQUESTED_INSTANCE |
+	    DIMSE_HAS_ACTION_TYPE;
+	return 0;
+}
+
+void
+dimse_naction_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
+    uint16_t status)
+{
+	rsp_init(c, DIMSE_N_ACTION_RSP, rq, status);
+	/* PS3.7 10.3.4.2: the Affected UIDs are the request's Requested
+	 * ones; the Action Type ID is the request's. */
+	if (rq->has & DIMSE_HAS_REQUESTED_CLASS) {
+		memcpy(c->affected_class, rq->requested_class,
+		    sizeof(c->affected_class));
+		c->has |= DIMSE_HAS_AFFECTED_CLASS;
+	}
+	if (rq->has & DIMSE_HAS_REQUESTED_INSTANCE) {
+		memcpy(c->affected_instance, rq->requested_instance,
+		    sizeof(c->affected_instance));
+		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
+	}
+	if (rq->has & DIMSE_HAS_ACTION_TYPE) {
+		c->action_type_id = rq->action_type_id;
+		c->has |= DIMSE_HAS_ACTION_TYPE;
+	}
+}
+
+int
+dimse_neventreport_rq(struct dimse_cmd *c, uint16_t message_id,
+    const char *aff_class, const char *aff_instance, uint16_t event_type)
+{
+	rq_init(c, DIMSE_N_EVENT_REPORT_RQ, message_id);
+	if (set_uid(c->affected_class, aff_class) != 0 ||
+	    set_uid(c->affected_instance, aff_instance) != 0)
+		return CS_E_INVAL;
+	c->event_type_id = event_type;
+	c->has |= DIMSE_HAS_AFFECTED_CLASS | DIMSE_HAS_AFFECTED_INSTANCE |
+	    DIMSE_HAS_EVENT_TYPE;
+	return 0;
+}
+
+void
+dimse_neventreport_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
+    uint16_t status)
+{
+	rsp_init(c, DIMSE_N_EVENT_REPORT_RSP, rq, status);
+	/* PS3.7 10.3.1.2: U(=) and C(=), the request's values. */
+	if (rq->has & DIMSE_HAS_AFFECTED_CLASS) {
+		memcpy(c->affected_class, rq->affected_class,
+		    sizeof(c->affected_class));
+		c->has |= DIMSE_HAS_AFFECTED_CLASS;
+	}
+	if (rq->has & DIMSE_HAS_AFFECTED_INSTANCE) {
+		memcpy(c->affected_instance, rq->affected_instance,
+		    sizeof(c->affected_instance));
+		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
+	}
+	if (rq->has & DIMSE_HAS_EVENT_TYPE) {
+		c->event_type_id = rq->event_type_id;
+		c->has |= DIMSE_HAS_EVENT_TYPE;
+	}
 }

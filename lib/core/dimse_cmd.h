@@ -6,10 +6,11 @@
  * A command set is group 0000 only, always Implicit VR Little Endian
  * (PS3.7 6.3.1), elements in ascending tag order with (0000,0000)
  * Command Group Length first.  The structure holds the elements that
- * C-ECHO-RQ/RSP (PS3.7 9.3.5) and C-STORE-RQ/RSP (PS3.7 9.3.1) use;
- * `has` says which are present.  Other commands (C-FIND, N-...) decode
- * into the same structure: their own elements are skipped like any
- * unknown element.
+ * C-ECHO-RQ/RSP (PS3.7 9.3.5), C-STORE-RQ/RSP (PS3.7 9.3.1),
+ * N-EVENT-REPORT-RQ/RSP (10.3.1) and N-ACTION-RQ/RSP (10.3.4) use --
+ * the last two for Storage Commitment (PS3.4 Annex J); `has` says which
+ * are present.  Other commands (C-FIND, N-GET...) decode into the same
+ * structure: their own elements are skipped like any unknown element.
  *
  * Ownership: struct dimse_cmd is plain data with fixed arrays; decoding
  * allocates nothing and keeps no pointer into the input.  Strings are
@@ -97,6 +98,10 @@ enum dimse_field {
 	DIMSE_HAS_AFFECTED_INSTANCE = 1u << 10, /* (0000,1000) UI */
 	DIMSE_HAS_MOVE_ORIGINATOR_AE = 1u << 11, /* (0000,1030) AE */
 	DIMSE_HAS_MOVE_ORIGINATOR_ID = 1u << 12, /* (0000,1031) US */
+	DIMSE_HAS_REQUESTED_CLASS = 1u << 13,   /* (0000,0003) UI */
+	DIMSE_HAS_REQUESTED_INSTANCE = 1u << 14, /* (0000,1001) UI */
+	DIMSE_HAS_EVENT_TYPE = 1u << 15,        /* (0000,1002) US */
+	DIMSE_HAS_ACTION_TYPE = 1u << 16,       /* (0000,1008) US */
 };
 
 struct dimse_cmd {
@@ -118,11 +123,15 @@ struct dimse_cmd {
 	uint16_t status;
 	uint16_t error_id;
 	uint16_t move_originator_id;
+	uint16_t event_type_id;  /* N-EVENT-REPORT (PS3.7 10.3.1) */
+	uint16_t action_type_id; /* N-ACTION (PS3.7 10.3.4) */
 	uint8_t n_offending;
 	/* Offending Element tags as (group << 16 | element). */
 	uint32_t offending[DIMSE_MAX_OFFENDING];
 	char affected_class[DIMSE_UID_MAX + 1];
 	char affected_instance[DIMSE_UID_MAX + 1];
+	char requested_class[DIMSE_UID_MAX + 1];    /* N-ACTION-RQ */
+	char requested_instance[DIMSE_UID_MAX + 1]; /* N-ACTION-RQ */
 	char error_comment[DIMSE_LO_MAX + 1];
 	char move_originator_ae[DIMSE_AE_MAX + 1];
 };
@@ -219,6 +228,35 @@ int dimse_cstore_rq(struct dimse_cmd *c, uint16_t message_id,
  * no data set.
  */
 void dimse_cstore_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
+    uint16_t status);
+/*
+ * N-ACTION-RQ (PS3.7 10.3.4.1, Table 10.3-8) asking the instance
+ * req_instance of class req_class to perform action action_type (for
+ * Storage Commitment: the well-known instance 1.2.840.10008.1.20.1.1,
+ * action 1), with the Action Information data set that follows.
+ * Returns 0, or CS_E_INVAL when a UID is NULL, empty or too long.
+ */
+int dimse_naction_rq(struct dimse_cmd *c, uint16_t message_id,
+    const char *req_class, const char *req_instance, uint16_t action_type);
+/*
+ * N-ACTION-RSP (10.3.4.2) answering rq, without Action Reply data set:
+ * Affected SOP Class/Instance UIDs and Action Type ID from rq's
+ * Requested ones (U(=), C(=) in Table 10.3-9).
+ */
+void dimse_naction_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
+    uint16_t status);
+/*
+ * N-EVENT-REPORT-RQ (10.3.1.1, Table 10.3-1) of event event_type by the
+ * instance aff_instance of class aff_class, with the Event Information
+ * data set that follows.  Returns 0, or CS_E_INVAL for a bad UID.
+ */
+int dimse_neventreport_rq(struct dimse_cmd *c, uint16_t message_id,
+    const char *aff_class, const char *aff_instance, uint16_t event_type);
+/*
+ * N-EVENT-REPORT-RSP (10.3.1.2) answering rq, without Event Reply data
+ * set: Affected SOP Class/Instance UIDs and Event Type ID echoed.
+ */
+void dimse_neventreport_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
     uint16_t status);
 /* Sets Error Comment (0000,0902); CS_E_INVAL if over 64 characters. */
 int dimse_cmd_set_error_comment(struct dimse_cmd *c, const char *text);

@@ -46,6 +46,8 @@ same_cmd(const struct dimse_cmd *a, const struct dimse_cmd *b)
 	    a->priority != b->priority || a->dataset_type != b->dataset_type ||
 	    a->status != b->status || a->error_id != b->error_id ||
 	    a->move_originator_id != b->move_originator_id ||
+	    a->event_type_id != b->event_type_id ||
+	    a->action_type_id != b->action_type_id ||
 	    a->n_offending != b->n_offending)
 		return 0;
 	for (i = 0; i < a->n_offending; i++)
@@ -54,7 +56,9 @@ same_cmd(const struct dimse_cmd *a, const struct dimse_cmd *b)
 	return strcmp(a->affected_class, b->affected_class) == 0 &&
 	    strcmp(a->affected_instance, b->affected_instance) == 0 &&
 	    strcmp(a->error_comment, b->error_comment) == 0 &&
-	    strcmp(a->move_originator_ae, b->move_originator_ae) == 0;
+	    strcmp(a->move_originator_ae, b->move_originator_ae) == 0 &&
+	    strcmp(a->requested_class, b->requested_class) == 0 &&
+	    strcmp(a->requested_instance, b->requested_instance) == 0;
 }
 
 static void

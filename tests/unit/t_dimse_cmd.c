@@ -77,6 +77,8 @@ assert_cmd_eq(const struct dimse_cmd *a, const struct dimse_cmd *b)
 	ck_assert_uint_eq(a->status, b->status);
 	ck_assert_uint_eq(a->error_id, b->error_id);
 	ck_assert_uint_eq(a->move_originator_id, b->move_originator_id);
+	ck_assert_uint_eq(a->event_type_id, b->event_type_id);
+	ck_assert_uint_eq(a->action_type_id, b->action_type_id);
 	ck_assert_uint_eq(a->n_offending, b->n_offending);
 	for (i = 0; i < a->n_offending; i++)
 		ck_assert_uint_eq(a->offending[i], b->offending[i]);
@@ -84,6 +86,8 @@ assert_cmd_eq(const struct dimse_cmd *a, const struct dimse_cmd *b)
 	ck_assert_str_eq(a->affected_instance, b->affected_instance);
 	ck_assert_str_eq(a->error_comment, b->error_comment);
 	ck_assert_str_eq(a->move_originator_ae, b->move_originator_ae);
+	ck_assert_str_eq(a->requested_class, b->requested_class);
+	ck_assert_str_eq(a->requested_instance, b->requested_instance);
 }
 
 static void
@@ -899,6 +903,159 @@ START_TEST(formatter_writes_one_line_and_reports_the_full_length)
 }
 END_TEST
 
+/* --- N-ACTION and N-EVENT-REPORT (Storage Commitment) -------------------- */
+
+#define COMMIT_CLASS "1.2.840.10008.1.20.1"
+#define COMMIT_INSTANCE "1.2.840.10008.1.20.1.1"
+
+START_TEST(n_action_rq_vector_matches_the_builder_byte_for_byte)
+{
+	struct dimse_cmd c, built;
+	struct cs_err err = { 0, "" };
+	size_t len, blen;
+	uint8_t *v = load("n-action-rq-storage-commitment.hex", &len);
+	uint8_t *b;
+
+	ck_assert_msg(decode(v, len, &c, &err) == 0, "decode: %s", err.msg);
+	ck_assert_uint_eq(c.command_field, DIMSE_N_ACTION_RQ);
+	ck_assert_str_eq(c.requested_class, COMMIT_CLASS);
+	ck_assert_str_eq(c.requested_instance, COMMIT_INSTANCE);
+	ck_assert_uint_eq(c.action_type_id, 1);
+	ck_assert_uint_eq(c.message_id, 7);
+	ck_assert(dimse_cmd_has_dataset(&c));
+	ck_assert_int_eq(dimse_naction_rq(&built, 7, COMMIT_CLASS,
+	    COMMIT_INSTANCE, 1), 0);
+	assert_cmd_eq(&c, &built);
+	b = encode(&built, &blen);
+	ck_assert_uint_eq(blen, len);
+	ck_assert_mem_eq(b, v, len);
+	free(b);
+	free(v);
+}
+END_TEST
+
+START_TEST(n_event_report_rq_vector_matches_the_builder_byte_for_byte)
+{
+	struct dimse_cmd c, built;
+	struct cs_err err = { 0, "" };
+	size_t len, blen;
+	uint8_t *v = load("n-event-report-rq-storage-commitment.hex", &len);
+	uint8_t *b;
+
+	ck_assert_msg(decode(v, len, &c, &err) == 0, "decode: %s", err.msg);
+	ck_assert_uint_eq(c.command_field, DIMSE_N_EVENT_REPORT_RQ);
+	ck_assert_str_eq(c.affected_class, COMMIT_CLASS);
+	ck_assert_str_eq(c.affected_instance, COMMIT_INSTANCE);
+	ck_assert_uint_eq(c.event_type_id, 2);
+	ck_assert_int_eq(dimse_neventreport_rq(&built, 2, COMMIT_CLASS,
+	    COMMIT_INSTANCE, 2), 0);
+	assert_cmd_eq(&c, &built);
+	b = encode(&built, &blen);
+	ck_assert_uint_eq(blen, len);
+	ck_assert_mem_eq(b, v, len);
+	free(b);
+	free(v);
+}
+END_TEST
+
+START_TEST(n_responses_echo_the_request_and_round_trip)
+{
+	struct dimse_cmd rq, rsp;
+
+	ck_assert_int_eq(dimse_naction_rq(&rq, 9, COMMIT_CLASS,
+	    COMMIT_INSTANCE, 1), 0);
+	dimse_naction_rsp(&rsp, &rq, 0x0000);
+	ck_assert_uint_eq(rsp.command_field, DIMSE_N_ACTION_RSP);
+	ck_assert_uint_eq(rsp.message_id_rsp, 9);
+	/* PS3.7 10.3.4.2: the Affected UIDs are the Requested ones. */
+	ck_assert_str_eq(rsp.affected_class, COMMIT_CLASS);
+	ck_assert_str_eq(rsp.affected_instance, COMMIT_INSTANCE);
+	ck_assert(!(rsp.has & (DIMSE_HAS_REQUESTED_CLASS |
+	    DIMSE_HAS_REQUESTED_INSTANCE)));
+	ck_assert_uint_eq(rsp.action_type_id, 1);
+	ck_assert(!dimse_cmd_has_dataset(&rsp));
+	round_trip(&rq);
+	round_trip(&rsp);
+	ck_assert_int_eq(dimse_neventreport_rq(&rq, 3, COMMIT_CLASS,
+	    COMMIT_INSTANCE, 1), 0);
+	dimse_neventreport_rsp(&rsp, &rq, 0x0110);
+	ck_assert_uint_eq(rsp.command_field, DIMSE_N_EVENT_REPORT_RSP);
+	ck_assert_uint_eq(rsp.message_id_rsp, 3);
+	ck_assert_uint_eq(rsp.status, 0x0110);
+	ck_assert_str_eq(rsp.affected_instance, COMMIT_INSTANCE);
+	ck_assert_uint_eq(rsp.event_type_id, 1);
+	round_trip(&rq);
+	round_trip(&rsp);
+	/* builders refuse what no peer could use */
+	ck_assert_int_eq(dimse_naction_rq(&rq, 1, "", COMMIT_INSTANCE, 1),
+	    CS_E_INVAL);
+	ck_assert_int_eq(dimse_naction_rq(&rq, 1, COMMIT_CLASS, NULL, 1),
+	    CS_E_INVAL);
+	ck_assert_int_eq(dimse_neventreport_rq(&rq, 1, COMMIT_CLASS,
+	    "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24."
+	    "25.26.27", 1), CS_E_INVAL);
+}
+END_TEST
+
+START_TEST(n_requests_lacking_required_elements_are_named)
+{
+	static const struct {
+		const char *vector;
+		uint16_t tag;
+		const char *msg;
+	} cases[] = {
+		{ "n-action-rq-storage-commitment.hex", 0x0003,
+		    "N-ACTION-RQ lacks (0000,0003) Requested SOP Class UID" },
+		{ "n-action-rq-storage-commitment.hex", 0x1001,
+		    "N-ACTION-RQ lacks (0000,1001) Requested SOP Instance "
+		    "UID" },
+		{ "n-action-rq-storage-commitment.hex", 0x1008,
+		    "N-ACTION-RQ lacks (0000,1008) Action Type ID" },
+		{ "n-event-report-rq-storage-commitment.hex", 0x0002,
+		    "N-EVENT-REPORT-RQ lacks (0000,0002) Affected SOP Class "
+		    "UID" },
+		{ "n-event-report-rq-storage-commitment.hex", 0x1000,
+		    "N-EVENT-REPORT-RQ lacks (0000,1000) Affected SOP "
+		    "Instance UID" },
+		{ "n-event-report-rq-storage-commitment.hex", 0x1002,
+		    "N-EVENT-REPORT-RQ lacks (0000,1002) Event Type ID" },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct dimse_cmd c;
+		struct cs_err err = { 0, "" };
+		size_t len;
+		uint8_t *v = load(cases[k].vector, &len);
+
+		len = drop_elem(v, len, cases[k].tag);
+		ck_assert_int_eq(decode(v, len, &c, &err), CS_E_PROTO);
+		ck_assert_str_eq(err.msg, cases[k].msg);
+		free(v);
+	}
+}
+END_TEST
+
+START_TEST(n_commands_format_their_own_elements)
+{
+	struct dimse_cmd c;
+	char line[256];
+
+	ck_assert_int_eq(dimse_naction_rq(&c, 7, COMMIT_CLASS,
+	    COMMIT_INSTANCE, 1), 0);
+	dimse_cmd_format(&c, line, sizeof(line));
+	ck_assert_str_eq(line, "N-ACTION-RQ msg-id=7 req-class="
+	    COMMIT_CLASS " req-inst=" COMMIT_INSTANCE " action-type=1 "
+	    "dataset=present");
+	ck_assert_int_eq(dimse_neventreport_rq(&c, 2, COMMIT_CLASS,
+	    COMMIT_INSTANCE, 2), 0);
+	dimse_cmd_format(&c, line, sizeof(line));
+	ck_assert_str_eq(line, "N-EVENT-REPORT-RQ msg-id=2 class="
+	    COMMIT_CLASS " inst=" COMMIT_INSTANCE " event-type=2 "
+	    "dataset=present");
+}
+END_TEST
+
 Suite *
 dimse_cmd_suite(void)
 {
@@ -943,6 +1100,12 @@ dimse_cmd_suite(void)
 	tc = tcase_create("builders");
 	tcase_add_test(tc, builders_check_their_arguments_and_echo_the_request);
 	tcase_add_test(tc, formatter_writes_one_line_and_reports_the_full_length);
+	tcase_add_test(tc, n_action_rq_vector_matches_the_builder_byte_for_byte);
+	tcase_add_test(tc,
+	    n_event_report_rq_vector_matches_the_builder_byte_for_byte);
+	tcase_add_test(tc, n_responses_echo_the_request_and_round_trip);
+	tcase_add_test(tc, n_requests_lacking_required_elements_are_named);
+	tcase_add_test(tc, n_commands_format_their_own_elements);
 	suite_add_tcase(s, tc);
 	return s;
 }
