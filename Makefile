@@ -12,6 +12,12 @@ LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 MANDIR  ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# Where the GDCM module is installed; the tools look there too (multiarch).
+MODULEDIR ?= $(LIBDIR)/cstore
+# DCMTK installs programs named like CLASH_TOOLS; CLASH_PREFIX=cstore-
+# installs ours (and their man pages) as cstore-dcmsend... (debian/rules).
+CLASH_PREFIX ?=
+CLASH_TOOLS = dcmsend dcmrecv
 CFLAGS  ?= -O2 -g
 CXXFLAGS ?= -O2 -g
 -include config.mk
@@ -66,6 +72,8 @@ LIB_CXX_SRC = $(wildcard lib/dcmfile/*.cpp)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 
+# mk/ defines targets too; a plain "make" must still build "all".
+.DEFAULT_GOAL := all
 -include mk/*.mk
 
 LIB_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(LIB_C_SRC))
@@ -205,14 +213,21 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Iinclude -Ilib lib cmd
 .PHONY: format-check lint
 
+# The installed name of tool $(1), and a sed script renaming the clashing
+# tools in the man pages (DCMTK's are written dcm\&send there).
+inst_name = $(if $(filter $(1),$(CLASH_TOOLS)),$(CLASH_PREFIX))$(1)
+CLASH_RE = $(subst $(eval) ,\|,$(strip $(CLASH_TOOLS)))
+MAN_SED = -e 's;\(^\|[^-[:alnum:]_/]\)\($(CLASH_RE)\)\>;\1$(CLASH_PREFIX)\2;g' \
+	-e 's;^\.Dt \($(shell echo '$(CLASH_RE)' | tr a-z A-Z)\) ;.Dt $(shell echo '$(CLASH_PREFIX)' | tr a-z A-Z)\1 ;'
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/cstore $(DESTDIR)$(PKGCONFIGDIR)
-	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)
-	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	$(foreach t,$(TOOLS),install -m 0755 $(BIN)/$(t) $(DESTDIR)$(BINDIR)/$(call inst_name,$(t)) &&) true
+	$(foreach p,$(basename $(notdir $(wildcard man/*.1))),sed $(MAN_SED) man/$(p).1 \
+		> $(DESTDIR)$(MANDIR)/man1/$(call inst_name,$(p)).1 &&) true
 	install -m 0644 $(wildcard include/cstore/*.h) $(DESTDIR)$(INCDIR)/cstore
-	install -d $(DESTDIR)$(LIBDIR)/cstore
-	install -m 0755 $(GDCM_MODULE) $(DESTDIR)$(LIBDIR)/cstore/$(notdir $(GDCM_MODULE))
+	install -d $(DESTDIR)$(MODULEDIR)
+	install -m 0755 $(GDCM_MODULE) $(DESTDIR)$(MODULEDIR)/$(notdir $(GDCM_MODULE))
 	for l in storescu storescp; do \
 		install -m 0755 $(BUILD)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION); \
 		ln -sf lib$$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$$l.so.0; \
@@ -222,11 +237,11 @@ install: all
 		    > $(DESTDIR)$(PKGCONFIGDIR)/lib$$l.pc; \
 	done
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
+	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(BINDIR)/$(call inst_name,$(t)))
+	rm -f $(foreach p,$(basename $(notdir $(wildcard man/*.1))),$(DESTDIR)$(MANDIR)/man1/$(call inst_name,$(p)).1)
 	rm -rf $(DESTDIR)$(INCDIR)/cstore
-	rm -f $(DESTDIR)$(LIBDIR)/cstore/$(notdir $(GDCM_MODULE))
-	-rmdir $(DESTDIR)$(LIBDIR)/cstore 2>/dev/null
+	rm -f $(DESTDIR)$(MODULEDIR)/$(notdir $(GDCM_MODULE))
+	-rmdir $(DESTDIR)$(MODULEDIR) 2>/dev/null
 	for l in storescu storescp; do \
 		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.0 \
 		      $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/lib$$l.pc; \

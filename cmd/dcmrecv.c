@@ -97,7 +97,7 @@ static void
 usage_lines(FILE *f)
 {
 	fprintf(f,
-	    "usage: dcmrecv [-0dqv] [-a aetitle] [-o dir] [-t seconds] [--layout template]\n"
+	    "usage: %s [-0dqv] [-a aetitle] [-o dir] [-t seconds] [--layout template]\n"
 	    "               [--json] [--port-file file] [--strict-aet] [--allow aet[@host]]\n"
 	    "               [--sop-class class] [--ts syntax] [--accept-ts list]\n"
 	    "               [--on-duplicate policy] [--fsync] [--max-associations n]\n"
@@ -105,7 +105,7 @@ usage_lines(FILE *f)
 	    "               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
 	    "               [--respond status] [--respond-every n:status] [--reject how]\n"
 	    "               [--abort-after n] [--delay ms] [--reject-sop-class class]\n"
-	    "               [addr:]port\n");
+	    "               [addr:]port\n", cli_progname());
 }
 
 static void

@@ -82,13 +82,14 @@ static void
 usage_lines(FILE *f)
 {
 	fprintf(f,
-	    "Usage: dcmsend [-0dqv] [-a aetitle] [-c called] [-j jobs] [--async n]\n"
+	    "Usage: %s [-0dqv] [-a aetitle] [-c called] [-j jobs] [--async n]\n"
 	    "               [--per-assoc n] [--retry n] [--retry-delay ms] [--resume log]\n"
 	    "               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	    "               [--progress | --no-progress] [--max-pdu bytes]\n"
 	    "               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
 	    "               host port [file | dir | - ...]\n"
-	    "       dcmsend --echo [-dqv] [-a aetitle] [-c called] [--json] host port\n");
+	    "       %s --echo [-dqv] [-a aetitle] [-c called] [--json] host port\n",
+	    cli_progname(), cli_progname());
 }
 
 static void

@@ -15,4 +15,15 @@ GDCM_LIBS += -lz
 JSON_LIBS += -ldl
 # The shared libraries need json-c too (it came through GDCM before).
 SO_LIBS = $(JSON_LIBS)
-$(BUILD)/lib/dcmfile/dcmfile_load.o: private ALL_CFLAGS += -DCS_GDCM_BUILDDIR='"$(abspath $(BUILD))"'
+# It also looks in MODULEDIR (a multiarch LIBDIR is not ../lib from bin/).
+# GDCM_BUILDDIR= (debian/rules) leaves the build directory out: an
+# installed program must not load a module from a path under /tmp.
+GDCM_BUILDDIR ?= $(abspath $(BUILD))
+$(BUILD)/lib/dcmfile/dcmfile_load.o: private ALL_CFLAGS += \
+	-DCS_GDCM_BUILDDIR='"$(GDCM_BUILDDIR)"' -DCS_GDCM_MODULEDIR='"$(MODULEDIR)"'
+# Rebuilt when either directory changes.
+$(BUILD)/lib/dcmfile/dcmfile_load.o: $(BUILD)/.gdcm-dirs
+$(BUILD)/.gdcm-dirs: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(GDCM_BUILDDIR) $(MODULEDIR)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@

@@ -10,7 +10,9 @@
  *   3. cstore/ next to the shared library holding this code, when that
  *      is not the executable (an installed libstorescu.so);
  *   4. the build directory this file was compiled for (CS_GDCM_BUILDDIR),
- *      so that programs run from the build tree find it.
+ *      so that programs run from the build tree find it;
+ *   5. the directory it is installed in (CS_GDCM_MODULEDIR), for a tool
+ *      whose LIBDIR is not ../lib (Debian's /usr/lib/<triplet>).
  * The first candidate that exists is loaded; when loading fails the
  * functions answer CS_E_UNSUPPORTED with dlerror()'s text.  One attempt
  * per process; the module is never unloaded.
@@ -29,6 +31,9 @@
 
 #ifndef CS_GDCM_BUILDDIR
 #define CS_GDCM_BUILDDIR ""
+#endif
+#ifndef CS_GDCM_MODULEDIR
+#define CS_GDCM_MODULEDIR ""
 #endif
 
 static struct {
@@ -88,6 +93,11 @@ candidates(char cand[][PATH_MAX])
 		    CSTORE_GDCM_MODULE_NAME);
 		n += len > 0 && len < PATH_MAX;
 	}
+	if (CS_GDCM_MODULEDIR[0] != '\0') {
+		len = snprintf(cand[n], PATH_MAX, "%s/%s", CS_GDCM_MODULEDIR,
+		    CSTORE_GDCM_MODULE_NAME);
+		n += len > 0 && len < PATH_MAX;
+	}
 	return n;
 }
 
@@ -104,7 +114,7 @@ sym(void *h, const char *name, void *fn, size_t size)
 static void
 load_module(void)
 {
-	char cand[4][PATH_MAX];
+	char cand[5][PATH_MAX];
 	const char *msg;
 	void *h = NULL;
 	int i, n = candidates(cand), tried = -1;
