@@ -161,6 +161,7 @@ exit_for(int rc)
 	case 0:
 		return EXIT_OK;
 	case CS_E_UNREACHABLE:
+	case CS_E_NONAME:
 	case CS_E_TIMEOUT:
 		return EXIT_UNREACHABLE;
 	case CS_E_REJECTED:
