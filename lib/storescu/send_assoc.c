@@ -308,19 +308,47 @@ local:
 	return START_LOCAL;
 }
 
+/*
+ * PS3.7 9.3.1.2: a C-STORE-RSP may leave out the Affected SOP Class and
+ * Instance UIDs, but when it has them they are the request's.  A peer
+ * that names another object has not said what became of this one.
+ */
+static int
+response_matches(struct flight *f, const struct dimse_cmd *rsp)
+{
+	if ((rsp->has & DIMSE_HAS_AFFECTED_INSTANCE) &&
+	    strcmp(rsp->affected_instance, f->info.sop_instance) != 0) {
+		add_detail(f->detail,
+		    "the response is for SOP instance '%s', not the one sent",
+		    rsp->affected_instance);
+		return 0;
+	}
+	if ((rsp->has & DIMSE_HAS_AFFECTED_CLASS) &&
+	    strcmp(rsp->affected_class, f->info.sop_class) != 0) {
+		add_detail(f->detail,
+		    "the response is for SOP class '%s', not the one sent",
+		    rsp->affected_class);
+		return 0;
+	}
+	return 1;
+}
+
 /* The response to f arrived: report it, or keep it for a retry (A7xx). */
 static void
 finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 {
 	struct send *sd = b->sd;
 	struct status_info si;
+	int matches;
 
 	f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
 	f->r.has_status = 1;
 	f->r.status = rsp->status;
 	f->r.bytes = f->len;
 	f->r.error_comment = rsp->error_comment;
-	if (transient_status(rsp->status) && b->sends[f->j] < b->max_sends) {
+	matches = response_matches(f, rsp);
+	if (matches && transient_status(rsp->status) &&
+	    b->sends[f->j] < b->max_sends) {
 		send_note(sd, "'%s': status %04X, will send it again",
 		    sd->paths[b->idx[f->j]], rsp->status);
 		b->busy++;
@@ -346,6 +374,8 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 	if (si.category != STATUS_SUCCESS)
 		add_detail(f->detail, "%s: %s", status_category_name(si.category),
 		    si.std ? si.std->meaning : "unknown status");
+	if (!matches) /* what became of the object sent is unknown */
+		f->r.outcome = STORESCU_FAILED;
 	if (f->r.outcome == STORESCU_FAILED)
 		f->r.bytes = 0;
 	land(b, f);
