@@ -490,6 +490,8 @@ send_batch(struct batch *b, struct scu_session *s)
 		count--;
 	}
 	wait = b->broken != NULL;
+	if (died)
+		scu_read_rest(s); /* responses queued before a failed write */
 	for (k = 0; k < count; k++) {
 		f = &b->ring[(head + k) % w];
 		if (!f->sent)

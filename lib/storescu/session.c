@@ -370,6 +370,16 @@ scu_answered(struct scu_session *s, uint16_t msg_id)
 	return p != NULL && p->have_rsp;
 }
 
+void
+scu_read_rest(struct scu_session *s)
+{
+	if (s->a == NULL || !s->pump_ready || s->pump.closed ||
+	    !s->pump.wr_failed)
+		return;
+	/* until the end of the connection: an A-ABORT, EOF or a reset */
+	pump_run(&s->pump, NULL, NULL, s->opts.dimse_timeout_ms, NULL);
+}
+
 static int
 send_command(struct scu_session *s, uint8_t pcid, const struct dimse_cmd *cmd,
     struct cs_err *err)

@@ -116,6 +116,14 @@ int scu_wait(struct scu_session *s, uint16_t msg_id, struct dimse_cmd *rsp,
 /* 1 when the response to msg_id has arrived (scu_wait will not block). */
 int scu_answered(struct scu_session *s, uint16_t msg_id);
 
+/*
+ * After the association died of a failed write (the peer reset the
+ * connection, or went): reads what the peer had sent before, within the
+ * DIMSE timeout, until the connection ends, so that responses already
+ * on their way (and its A-ABORT) are heard.  Nothing otherwise.
+ */
+void scu_read_rest(struct scu_session *s);
+
 
 /* Releases (within the ACSE timeout, else aborts), closes, frees.
  * Returns 0 or the code of a failed release; NULL-safe-ish: s may be

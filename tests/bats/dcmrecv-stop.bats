@@ -17,20 +17,24 @@ setup() {
 }
 
 @test "dcmrecv: after its A-ABORT it reads on until the peer closes; the peer gets every response, the abort, an orderly end" {
-	local all="" ds i rc=0
-	# 8 requests in one write (one instance: only the first is stored):
-	# the 1st answered, the 2nd aborted, the 6 after it unread by the
-	# receiver when it aborts
+	local first="" rest="" ds i rc=0
+	# 8 requests: the 1st answered, the 2nd aborted; the 6 after it
+	# written later, as a pipelining sender still writes when the
+	# abort comes (one instance: only the first is stored)
 	ds=$(pdata 02 "$(od -An -tx1 -v "$DS" | tr -d ' \n')")
-	for i in 1 2 3 4 5 6 7 8; do
-		all+=$(pdata 03 "$(cstore_rq "$CLS" "$INST" "$i")")$ds
-	done
+	for i in 1 2; do first+=$(pdata 03 "$(cstore_rq "$CLS" "$INST" "$i")")$ds; done
+	for i in 3 4 5 6 7 8; do rest+=$(pdata 03 "$(cstore_rq "$CLS" "$INST" "$i")")$ds; done
 	start_dcmrecv -t 20 --abort-after 2
 	RAW_ASYNC="8 1" raw_associate "$RECV_PORT" "$CLS"
-	raw_send "$all"
-	# read nothing for a while: a receiver that closes now resets
+	raw_send "$first"
+	# a receiver that closes after its abort resets what comes now
 	sleep 1.5
 	kill -0 "$RECV_PID"
+	raw_send "$rest"
+	# still writing: a receiver that has closed answers with a reset,
+	# and this write fails (EPIPE)
+	sleep 0.5
+	raw_send "$rest"
 	# everything it sent, up to its end of the stream (FIN, not RST)
 	timeout 10 cat <&7 >"$BATS_TEST_TMPDIR/got" || rc=$?
 	raw_close

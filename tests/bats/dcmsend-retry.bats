@@ -102,6 +102,22 @@ all_once() {
 	[ "$(wc -l <"$RECV_STDOUT")" -eq "$N" ]
 }
 
+@test "dcmsend: a large object still being written when the peer aborts: the answers before it are heard, lines match its disk" {
+	local run
+	# 10 small files in the window, the 10th aborted while the big one
+	# behind it is still being written (the old sender lost the 9
+	# answers to the failed write; the old receiver reset the connection)
+	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 40
+	FILES=("${FILES[@]:0:10}" "$BATS_TEST_TMPDIR/big.dcm")
+	RECV_FAULTS="--abort-after 10"
+	for run in 1 2 3; do
+		send_once 16
+		[ "$SEND_RC" -eq 5 ]
+		N=11 lines_match_disk
+		[ "$(awk -F'\t' '$1 == "0000"' "$SEND_OUT" | wc -l)" -eq 9 ]
+	done
+}
+
 @test "dcmsend --retry 3: 50 files to a peer aborting every 10th C-STORE: each stored and reported once, exit 0" {
 	RECV_FAULTS="--abort-after 10"
 	send_once 16 --retry 3 --retry-delay 10 --json
@@ -147,6 +163,8 @@ one_poisoned() {
 
 @test "dcmrecv --abort-on: a bad UID is a usage error" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --abort-on '' 127.0.0.1:0
-	[[ $stderr == *"--abort-on"* ]]
+	[[ $stderr == *"--abort-on '': expected a SOP Instance UID"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --abort-on "$(printf '1.%.0s' $(seq 40))1" 127.0.0.1:0
+	[[ $stderr == *"expected a SOP Instance UID"* ]]
+	"$CSTORE_BIN/dcmrecv" --help | grep -q -- "--abort-on UID"
 }
