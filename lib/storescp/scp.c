@@ -772,6 +772,7 @@ run(struct assoc *w)
 		/* no cell for an abort in Sta2 (no request yet): just close;
 		 * a receiver that must stop waits for the peer's close only
 		 * briefly, not for ARTIM */
+		ul_tick(w->a, now); /* ARTIM counts from now */
 		if (ul_abort(w->a) == 0)
 			pump_linger(&w->pump, hard ? STOP_LINGER_MS : 0);
 		return;

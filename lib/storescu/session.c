@@ -484,6 +484,8 @@ scu_close(struct scu_session *s, struct cs_err *err)
 			rc = pump_run(&s->pump, release_over, s,
 			    s->opts.acse_timeout_ms, err);
 		if (rc != 0 || !s->released) {
+			/* ARTIM counts from the engine's clock: bring it to now */
+			ul_tick(s->a, net_now_ms());
 			ul_abort(s->a);
 			pump_linger(&s->pump, 0);
 			if (rc == 0)
@@ -502,6 +504,7 @@ scu_abort(struct scu_session *s)
 	if (s->a != NULL && s->pump_ready && !s->pump.closed) {
 		/* CS_E_STATE in Sta13 (aborted already) and Sta1: nothing to
 		 * send then, only the end to wait for */
+		ul_tick(s->a, net_now_ms()); /* ARTIM counts from now */
 		(void)ul_abort(s->a);
 		pump_linger(&s->pump, 0);
 	}
