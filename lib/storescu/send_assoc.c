@@ -374,8 +374,13 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 	if (si.category != STATUS_SUCCESS)
 		add_detail(f->detail, "%s: %s", status_category_name(si.category),
 		    si.std ? si.std->meaning : "unknown status");
-	if (!matches) /* what became of the object sent is unknown */
+	if (!matches) {
+		/* what became of the object sent is unknown: no status of
+		 * ours to show, a word ("failed") and the peer's in DETAIL */
 		f->r.outcome = STORESCU_FAILED;
+		f->r.has_status = 0;
+		add_detail(f->detail, "answered %04X", rsp->status);
+	}
 	if (f->r.outcome == STORESCU_FAILED)
 		f->r.bytes = 0;
 	land(b, f);

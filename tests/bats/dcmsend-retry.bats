@@ -168,3 +168,29 @@ one_poisoned() {
 	[[ $stderr == *"expected a SOP Instance UID"* ]]
 	"$CSTORE_BIN/dcmrecv" --help | grep -q -- "--abort-on UID"
 }
+
+# start_wrongrsp instance|class: tests/tools/wrongrsp; sets WR_PORT
+start_wrongrsp() {
+	local pf=$BATS_TEST_TMPDIR/wr.port i
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/wrongrsp" "$pf" "$1" &
+	track_pid $!
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	WR_PORT=$(cat "$pf")
+	[ -n "$WR_PORT" ]
+}
+
+@test "dcmsend: a response naming another SOP instance than the request is a failure that says so" {
+	start_wrongrsp instance
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$WR_PORT" "${FILES[0]}"
+	assert_output --regexp $'^failed\t'"${FILES[0]}"$'\t.*\t'"$(uid 1)"$'\t.*the response is for SOP instance .'"$(uid 1).999"'., not the one sent; answered 0000$'
+	[[ $stderr == *"0 stored"*"1 failed"* ]]
+}
+
+@test "dcmsend: a response naming another SOP class than the request is a failure that says so" {
+	start_wrongrsp class
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$WR_PORT" "${FILES[0]}"
+	[ "$(jq -r .status <<<"$output")" = failed ]
+	[ "$(jq -r .category <<<"$output")" = null ]
+	[[ "$(jq -r .detail <<<"$output")" == *"the response is for SOP class '1.2.840.10008.5.1.4.1.1.2', not the one sent"* ]]
+	[[ $stderr == *"0 stored"*"1 failed"* ]]
+}
