@@ -21,6 +21,7 @@
 
 enum {
 	OPT_ABORT_AFTER = 256,
+	OPT_ABORT_ON,
 	OPT_ACCEPT_TS,
 	OPT_ALLOW,
 	OPT_ASYNC,
@@ -49,6 +50,7 @@ enum {
 
 static const struct option longopts[] = {
 	{ "abort-after", required_argument, NULL, OPT_ABORT_AFTER },
+	{ "abort-on", required_argument, NULL, OPT_ABORT_ON },
 	{ "accept-ts", required_argument, NULL, OPT_ACCEPT_TS },
 	{ "aet", required_argument, NULL, 'a' },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -104,8 +106,8 @@ usage_lines(FILE *f)
 	    "               [--max-pdu bytes] [--async n] [--max-files n] [--max-assocs n]\n"
 	    "               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
 	    "               [--respond status] [--respond-every n:status] [--reject how]\n"
-	    "               [--abort-after n] [--delay ms] [--reject-sop-class class]\n"
-	    "               [addr:]port\n", cli_progname());
+	    "               [--abort-after n] [--abort-on uid] [--delay ms]\n"
+	    "               [--reject-sop-class class] [addr:]port\n", cli_progname());
 }
 
 static void
@@ -157,6 +159,7 @@ help(void)
 	    "      --reject HOW           reject associations: transient or permanent,\n"
 	    "                             optionally :REASON (1-7, congestion, limit)\n"
 	    "      --abort-after N        abort each association at its N-th C-STORE\n"
+	    "      --abort-on UID         abort whenever SOP instance UID arrives\n"
 	    "      --delay MS             wait MS milliseconds before each response\n"
 	    "  -v, --verbose              associations and objects on stderr\n"
 	    "  -d, --trace                every PDU and DIMSE message on stderr\n"
@@ -329,6 +332,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_ABORT_AFTER:
 			cfg.faults.abort_after = (unsigned)cli_parse_num(optarg, 1, 1000000000, "--abort-after");
+			break;
+		case OPT_ABORT_ON:
+			if (optarg[0] == '\0' || strlen(optarg) > 64)
+				cli_usage_error("--abort-on '%s': expected a SOP Instance UID", optarg);
+			cfg.abort_on_instance = optarg;
 			break;
 		case OPT_ACCEPT_TS: {
 			char *list = optarg, *p;

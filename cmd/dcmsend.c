@@ -107,8 +107,9 @@ help(void)
 	    "                           when the peer agrees, 1-%d (default %d; 1 = wait\n"
 	    "                           for each response)\n"
 	    "      --per-assoc N        open a new association after N files\n"
-	    "      --retry N            retry transient failures N times (refused, busy,\n"
-	    "                           A7xx out of resources); stored files are never resent\n"
+	    "      --retry N            send each file up to N+1 times after transient\n"
+	    "                           failures (aborts, A7xx), reconnecting as needed;\n"
+	    "                           stored files are never resent\n"
 	    "      --retry-delay MS     first retry delay, doubled each time (default 1000)\n"
 	    "      --resume LOG         skip inputs that LOG (an earlier output) has stored\n"
 	    "      --no-transcode       never convert: files need a context in their own syntax\n"
@@ -120,7 +121,8 @@ help(void)
 	    "      --max-pdu BYTES      largest PDU we accept, 4096-%u or 0 for no limit\n"
 	    "                           (default %u)\n"
 	    "      --connect-timeout S  seconds to wait for the connection (default 30)\n"
-	    "      --acse-timeout S     seconds to wait for association answers (default 30)\n"
+	    "      --acse-timeout S     seconds to wait for association answers, and for\n"
+	    "                           the peer's close after an abort (default 30)\n"
 	    "      --dimse-timeout S    seconds to wait for each response (default 60; 0 = forever)\n"
 	    "      --json               results as JSON lines\n"
 	    "      --progress           a progress line on stderr even when not a terminal\n"
@@ -162,6 +164,7 @@ exit_for(int rc)
 	case 0:
 		return EXIT_OK;
 	case CS_E_UNREACHABLE:
+	case CS_E_NONAME:
 	case CS_E_TIMEOUT:
 		return EXIT_UNREACHABLE;
 	case CS_E_REJECTED:

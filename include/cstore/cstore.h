@@ -51,7 +51,8 @@ extern "C" {
 	X(ABORTED, -106, "association aborted")                            \
 	X(CLOSED, -107, "connection closed by peer")                       \
 	X(CALLBACK, -108, "callback failed")                               \
-	X(TOOBIG, -109, "length exceeds the limit")
+	X(TOOBIG, -109, "length exceeds the limit")                        \
+	X(NONAME, -110, "host name not found")
 
 enum cs_errcode {
 	CS_OK = 0,

@@ -127,9 +127,12 @@ struct storescp_config {
 	 * when its A-ASSOCIATE-RQ proposes a window (never imposed on one
 	 * that does not).  0 = 16; 1 = synchronous (the answer says so);
 	 * at most 65535.  Requests are still served one after another, in
-	 * order, each response sent as soon as its object is stored.  Last,
-	 * so that the fields before it keep their offsets. */
+	 * order, each response sent as soon as its object is stored. */
 	unsigned async_window;
+	/* Debugging (faults.c): answer every C-STORE of this SOP Instance
+	 * UID with an A-ABORT, the object not stored; NULL = none.  Last,
+	 * so that the fields before it keep their offsets. */
+	const char *abort_on_instance;
 };
 
 /*

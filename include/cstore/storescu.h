@@ -49,7 +49,7 @@ struct storescu_echo_result {
 /*
  * Verifies a peer: associates proposing Verification, sends a C-ECHO-RQ
  * and releases.  Returns 0 when the peer answered (the status may still
- * be a failure: check r->status), or CS_E_UNREACHABLE / CS_E_TIMEOUT
+ * be a failure: check r->status), or CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TIMEOUT
  * (cannot connect, or no answer in time), CS_E_REJECTED (the
  * association was rejected; r->rj_* say why), CS_E_ABORTED / CS_E_CLOSED
  * / CS_E_PROTO (aborted, vanished or broke the protocol), CS_E_NOMEM.
@@ -205,7 +205,7 @@ struct storescu_summary {
  * still have failed: see sum), or the worst failure of an association,
  * in this order: CS_E_ABORTED / CS_E_CLOSED / CS_E_PROTO / CS_E_NET (an
  * association ended or broke mid-way), CS_E_REJECTED (rejected, or none
- * of its contexts accepted), CS_E_UNREACHABLE / CS_E_TIMEOUT; or before
+ * of its contexts accepted), CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TIMEOUT; or before
  * any sending, CS_E_INVAL (bad options), CS_E_IO (the resume log cannot
  * be read), CS_E_NOMEM.  Detail in err.
  */

@@ -242,6 +242,9 @@ dimse_plan_init(struct dimse_frag_plan *p, uint64_t total,
     uint32_t max_payload)
 {
 	memset(p, 0, sizeof(*p));
+	/* PS3.8 E.1: every fragment of a message is of even length */
+	if (max_payload > 1)
+		max_payload &= ~(uint32_t)1;
 	if (max_payload == 0)
 		return CS_E_INVAL;
 	p->left = total;

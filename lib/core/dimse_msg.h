@@ -112,8 +112,9 @@ int dimse_rx_idle(const struct dimse_rx *rx);
 
 /*
  * Splits a data set of `total` bytes into PDV fragments of at most
- * max_payload bytes (normally ul_max_pdv_payload()).  Every fragment but
- * the last is exactly max_payload bytes long; the last one carries
+ * max_payload bytes (normally ul_max_pdv_payload()), rounded down to an
+ * even number (PS3.8 E.1).  Every fragment but the last is exactly that
+ * long; the last one carries
  * UL_PDV_LAST.  A data set of 0 bytes is one empty last fragment, so
  * the message still ends.
  */

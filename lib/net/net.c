@@ -85,7 +85,9 @@ net_connect(const char *host, const char *port, int timeout_ms,
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0)
-		return cs_err_set(err, CS_E_UNREACHABLE,
+		/* EAI_AGAIN is the resolver failing for now, not an answer */
+		return cs_err_set(err, rc == EAI_AGAIN || rc == EAI_SYSTEM ||
+		    rc == EAI_MEMORY ? CS_E_UNREACHABLE : CS_E_NONAME,
 		    "cannot resolve '%s' port %s: %s", host, port,
 		    gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {

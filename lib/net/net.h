@@ -16,7 +16,9 @@ struct cs_err;
 /*
  * Connects to host:port (any address family getaddrinfo returns, tried in
  * order) within timeout_ms (0 = the system's own limit).  Returns the fd,
- * or CS_E_UNREACHABLE (refused, no route, unknown host) or CS_E_TIMEOUT.
+ * or CS_E_NONAME (the name or service does not resolve: the resolver's
+ * answer, not worth retrying), CS_E_UNREACHABLE (refused, no route, the
+ * resolver failing for now) or CS_E_TIMEOUT.
  */
 int net_connect(const char *host, const char *port, int timeout_ms,
     struct cs_err *err);

@@ -75,7 +75,15 @@ pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len)
 	p->payload_fd = fd;
 	p->payload_off = offset;
 	p->payload_len = len;
+	p->payload_end = offset + (off_t)len;
+	p->pad_left = 0;
 	p->payload_how = PAYLOAD_UNKNOWN;
+}
+
+void
+pump_set_payload_pad(struct pump *p, unsigned n)
+{
+	p->pad_left = n;
 }
 
 /*
@@ -130,9 +138,25 @@ choose_payload_way(struct pump *p)
 static ssize_t
 write_payload(struct pump *p, size_t owed)
 {
+	static const uint8_t zeros[8];
 	ssize_t w;
 	off_t end;
 
+	if (p->pad_left > 0) {
+		if (p->payload_off >= p->payload_end) {
+			if (owed > p->pad_left)
+				owed = p->pad_left;
+			if (owed > sizeof(zeros))
+				owed = sizeof(zeros);
+			w = send(p->fd, zeros, owed, MSG_NOSIGNAL);
+			if (w > 0)
+				p->pad_left -= (unsigned)w;
+			return w;
+		}
+		/* the file's bytes first, not a byte of what follows them */
+		if ((off_t)owed > p->payload_end - p->payload_off)
+			owed = (size_t)(p->payload_end - p->payload_off);
+	}
 	if (p->payload_how == PAYLOAD_UNKNOWN)
 		choose_payload_way(p);
 	if (p->payload_how == PAYLOAD_SENDFILE)
@@ -164,6 +188,29 @@ transport_closed(struct pump *p)
 	p->closed = 1;
 	shutdown(p->fd, SHUT_RDWR);
 	ul_transport_closed(p->a, net_now_ms());
+}
+
+/*
+ * PS3.8 Sta13 (after our A-ABORT, A-ASSOCIATE-RJ or A-RELEASE-RP): once
+ * the last PDU is written, shut the write side so the peer reads an end
+ * after it, but keep reading (and discarding, the engine ignores what
+ * comes) until the peer closes or ARTIM expires.  Closing with unread
+ * bytes would send a TCP reset, and a reset makes the peer's kernel drop
+ * what it had received and not yet read: responses to requests we had
+ * answered, and our A-ABORT itself.
+ */
+static void
+shut_write_side(struct pump *p)
+{
+	const uint8_t *out;
+
+	if (p->closed || p->shut_wr)
+		return;
+	p->shut_wr = 1;
+	/* whatever is still queued can never leave now */
+	ul_out_consume(p->a, ul_out_peek(p->a, &out));
+	if (!p->wr_failed)
+		shutdown(p->fd, SHUT_WR);
 }
 
 /*
@@ -216,9 +263,16 @@ write_some(struct pump *p, struct cs_err *err)
 				    "cannot read the dataset to send: %s",
 				    strerror(errno));
 			}
+			/*
+			 * The peer is gone for writing (EPIPE, a reset), but
+			 * what it sent before may still wait unread: its
+			 * responses and its A-ABORT.  Read on until the end
+			 * rather than close and lose them.
+			 */
 			cs_err_set(err, CS_E_NET, "connection lost: %s",
 			    strerror(errno));
-			transport_closed(p);
+			p->wr_failed = 1;
+			shut_write_side(p);
 			return CS_E_NET;
 		}
 		ul_out_consume(p->a, (size_t)w);
@@ -226,32 +280,12 @@ write_some(struct pump *p, struct cs_err *err)
 	}
 }
 
-/*
- * After a protocol error the engine has queued an A-ABORT: give it a
- * moment to leave (PS3.8 9.1.4 then waits for the peer to close; we
- * close ourselves rather than hold the connection for ARTIM).
- */
-static void
-flush_abort(struct pump *p)
-{
-	uint64_t end = net_now_ms() + 1000;
-
-	while (!p->closed && net_now_ms() < end) {
-		struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
-
-		if (write_some(p, NULL) <= 0)
-			break;
-		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
-			break;
-	}
-	transport_closed(p);
-}
-
 static int
 read_some(struct pump *p, struct cs_err *err)
 {
 	ssize_t r;
 	ssize_t used;
+	int was_sta13;
 
 	do
 		r = recv(p->fd, p->rbuf, PUMP_RBUF, 0);
@@ -269,6 +303,7 @@ read_some(struct pump *p, struct cs_err *err)
 		return 0;
 	}
 	p->bytes_in += (uint64_t)r;
+	was_sta13 = ul_state(p->a) == 13;
 	used = ul_recv(p->a, p->rbuf, (size_t)r, net_now_ms());
 	if (p->quickack && used >= 0) {
 		const uint8_t *out;
@@ -276,13 +311,17 @@ read_some(struct pump *p, struct cs_err *err)
 		if (ul_out_peek(p->a, &out) == 0)
 			net_quickack(p->fd);
 	}
-	if (used < 0) {
+	/*
+	 * A failure here means the engine has queued an A-ABORT and is in
+	 * Sta13: the loop writes it and then waits for the peer to close
+	 * (shut_write_side).  What arrives in Sta13 is the engine's to
+	 * ignore, not a new failure.
+	 */
+	if (used < 0 && !was_sta13) {
 		const struct cs_err *e = ul_last_error(p->a);
-		int rc = cs_err_set(err, (int)used, "%s",
-		    e && e->code ? e->msg : cs_strerror((int)used));
 
-		flush_abort(p);
-		return rc;
+		return cs_err_set(err, (int)used, "%s",
+		    e && e->code ? e->msg : cs_strerror((int)used));
 	}
 	return 0;
 }
@@ -308,7 +347,7 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 
 		if (done != NULL && done(ctx))
 			return 0;
-		pending = p->closed ? 0 : write_some(p, err);
+		pending = p->closed || p->shut_wr ? 0 : write_some(p, err);
 		if (pending < 0 && pending != CS_E_NET)
 			return pending;
 		if (done != NULL && done(ctx))
@@ -316,6 +355,8 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 		if (!p->closed && pending == 0 && ul_want_close(p->a)) {
 			transport_closed(p);
 		}
+		if (pending == 0 && ul_state(p->a) == 13)
+			shut_write_side(p);
 		if (association_over(p)) {
 			if (done != NULL && done(ctx))
 				return 0;
@@ -362,15 +403,34 @@ flushed(void *ctx)
 	struct pump *p = ctx;
 	const uint8_t *out;
 
-	/* after a payload failure nothing more can ever be written */
-	return p->payload_failed ||
+	/* after a payload or socket failure nothing more can be written */
+	return p->payload_failed || p->shut_wr ||
 	    (ul_out_peek(p->a, &out) == 0 && ul_out_payload_owed(p->a) == 0);
 }
 
 int
 pump_flush(struct pump *p, int timeout_ms, struct cs_err *err)
 {
-	return pump_run(p, flushed, p, timeout_ms, err);
+	int rc = pump_run(p, flushed, p, timeout_ms, err);
+
+	if (rc == 0 && p->wr_failed)
+		return err != NULL && err->code != 0 ? err->code :
+		    cs_err_set(err, CS_E_NET, "connection lost");
+	return rc;
+}
+
+void
+pump_linger(struct pump *p, int timeout_ms)
+{
+	if (p->closed)
+		return;
+	if (ul_state(p->a) == 13) {
+		/* until the peer closes, the engine's ARTIM expires, or the
+		 * caller's own limit passes */
+		if (pump_run(p, NULL, NULL, timeout_ms, NULL) == 0 || p->closed)
+			return;
+	}
+	transport_closed(p);
 }
 
 /*
@@ -386,7 +446,7 @@ pump_drain_now(struct pump *p)
 {
 	size_t total = 0;
 
-	while (!p->closed) {
+	while (!p->closed && !p->shut_wr) {
 		const uint8_t *out;
 		size_t n = ul_out_peek(p->a, &out);
 		ssize_t w;
@@ -411,7 +471,7 @@ pump_drain_wait(struct pump *p, int timeout_ms)
 	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
 	int rc;
 
-	if (p->closed)
+	if (p->closed || p->shut_wr)
 		return CS_E_NET;
 	rc = poll(&pfd, 1, timeout_ms);
 	if (rc < 0 && errno != EINTR)

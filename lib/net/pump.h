@@ -30,11 +30,15 @@ struct pump {
 	int payload_fd;    /* source of owed payload, or -1 */
 	off_t payload_off; /* where the next payload byte comes from */
 	uint64_t payload_len; /* of the payload set last: chooses the way */
+	off_t payload_end; /* the file's payload ends here ... */
+	unsigned pad_left; /* ... and this many zero bytes follow it */
 	int payload_how;   /* sendfile or the mapping (pump.c) */
 	uint8_t *map;      /* window of the payload file, or NULL */
 	off_t map_off;     /* file offset of map[0] */
 	size_t map_len;
 	int closed;        /* transport closed (either side) */
+	int shut_wr;       /* nothing more is written: Sta13, or wr_failed */
+	int wr_failed;     /* a write failed: reading goes on to the end */
 	/*
 	 * The payload file could not be read to the end: the stream is cut
 	 * inside a PDV, so nothing more is written (the association must be
@@ -66,6 +70,13 @@ void pump_release(struct pump *p);
  */
 void pump_set_payload_file(struct pump *p, int fd, off_t offset,
     uint64_t len);
+/*
+ * After the len bytes of the payload file set last, n (0 or 1) zero
+ * bytes follow, written from memory: the pad that makes a data set of
+ * odd length even on the wire (PS3.5 A.5 for a Deflated one, PS3.8 E.1
+ * for every PDV), without copying the file.  Owe len + n bytes.
+ */
+void pump_set_payload_pad(struct pump *p, unsigned n);
 
 /*
  * Runs until done(ctx) returns non-zero (checked after every step; done
@@ -81,6 +92,20 @@ int pump_run(struct pump *p, int (*done)(void *ctx), void *ctx,
 
 /* Writes all queued output (and owed payload), within timeout_ms. */
 int pump_flush(struct pump *p, int timeout_ms, struct cs_err *err);
+
+/*
+ * The end of an association that we aborted or rejected (PS3.8 Sta13,
+ * also after our A-RELEASE-RP): writes the last PDU, shuts the write
+ * side, then reads and discards until the peer closes or the engine's
+ * ARTIM timer (ul_config.artim_ms) expires, and closes the transport
+ * (not the fd).  pump_run does the same whenever it finds the engine in
+ * Sta13; this waits for the end.  Never closing with unread bytes means
+ * never a TCP reset, which would make the peer's kernel drop what it
+ * had received but not yet read.  timeout_ms (0 = none) shortens the
+ * wait below ARTIM (a server that must stop now).  In any other state it
+ * just closes the transport.
+ */
+void pump_linger(struct pump *p, int timeout_ms);
 
 /*
  * For the association's callbacks, while pump_run is inside ul_recv

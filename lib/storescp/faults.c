@@ -13,11 +13,14 @@
 #include "core/banned.h"
 
 void
-faults_init(struct scp_faults *s, const struct storescp_faults *f)
+faults_init(struct scp_faults *s, const struct storescp_faults *f,
+    const char *abort_on)
 {
 	memset(s, 0, sizeof(*s));
 	if (f != NULL)
 		s->f = *f;
+	if (abort_on != NULL)
+		snprintf(s->abort_on, sizeof(s->abort_on), "%s", abort_on);
 	atomic_init(&s->stores, 0);
 }
 
@@ -39,9 +42,18 @@ faults_status(struct scp_faults *s, uint16_t computed, int *forced)
 }
 
 int
-faults_abort_now(const struct scp_faults *s, unsigned n)
+faults_abort_now(const struct scp_faults *s, unsigned n,
+    const char *instance, const char **why)
 {
-	return s->f.abort_after > 0 && n >= s->f.abort_after;
+	if (s->f.abort_after > 0 && n >= s->f.abort_after) {
+		*why = "--abort-after";
+		return 1;
+	}
+	if (s->abort_on[0] != '\0' && strcmp(instance, s->abort_on) == 0) {
+		*why = "--abort-on";
+		return 1;
+	}
+	return 0;
 }
 
 int

@@ -43,6 +43,7 @@
 #define ST_CANNOT_UNDERSTAND 0xC000
 
 #define SLICE_MS 200 /* how often a quiet association looks at the clock */
+#define STOP_LINGER_MS 2000 /* after the grace time: the peer's close */
 
 enum req_kind { REQ_NONE = 0, REQ_ECHO, REQ_STORE, REQ_OTHER };
 
@@ -623,13 +624,15 @@ finish_store(struct assoc *w)
 	struct storescp_stored st;
 	char final[PATH_MAX + LAYOUT_PATH_MAX];
 	uint16_t status;
+	const char *fault;
 	int forced, kept = 0, stored = 0, wake = 0;
 
 	check_dataset(w);
-	if (faults_abort_now(&s->faults, w->n_store)) {
+	if (faults_abort_now(&s->faults, w->n_store, w->rq.affected_instance,
+	    &fault)) {
 		scp_log(s, STORESCP_LOG_VERBOSE,
-		    "association %u: --abort-after %u: aborting instead of answering",
-		    w->id, s->faults.f.abort_after);
+		    "association %u: %s: aborting instead of answering for '%s'",
+		    w->id, fault, w->rq.affected_instance);
 		drop_object(w);
 		return -1;
 	}
@@ -748,12 +751,16 @@ peer_name(struct assoc *w)
 		snprintf(w->peer, sizeof(w->peer), "%s:%u", w->peer_host, port);
 }
 
-/* The loop: pump in slices, watching the silence limit and the stop. */
+/*
+ * The loop: pump in slices, watching the silence limit and the stop
+ * (checked after every slice, busy or quiet: a peer that keeps sending
+ * must not outlast --grace).  Every end goes through pump_linger: after
+ * our A-ABORT or A-ASSOCIATE-RJ the peer closes first (PS3.8 Sta13).
+ */
 static void
 run(struct assoc *w)
 {
 	struct storescp *s = w->s;
-	uint64_t abort_at = 0;
 	int rc;
 
 	w->last_activity = net_now_ms();
@@ -761,6 +768,7 @@ run(struct assoc *w)
 		struct cs_err err = { 0, "" };
 		const uint8_t *pending;
 		uint64_t now;
+		int hard;
 
 		rc = pump_run(&w->pump, progress, w, SLICE_MS, &err);
 		now = net_now_ms();
@@ -777,9 +785,7 @@ run(struct assoc *w)
 			w->seen_in = w->pump.bytes_in;
 			w->seen_out = w->pump.bytes_out;
 			w->last_activity = now;
-			continue;
-		}
-		if (rc != CS_E_TIMEOUT) {
+		} else if (rc != CS_E_TIMEOUT) {
 			if (rc != CS_E_CLOSED && rc != CS_E_NET &&
 			    rc != CS_E_CALLBACK && !w->aborted &&
 			    !w->rejected)
@@ -787,36 +793,37 @@ run(struct assoc *w)
 				    "association %u from '%s': %s", w->id,
 				    w->calling[0] ? w->calling : w->peer,
 				    err.code ? err.msg : cs_strerror(rc));
-			/* Let a queued A-ABORT or RJ out, bounded by ARTIM. */
-			pump_run(&w->pump, NULL, NULL, 2000, NULL);
+			pump_linger(&w->pump, atomic_load(&s->hard_stop) ?
+			    STOP_LINGER_MS : 0);
 			return;
 		}
-		if (abort_at != 0) {
-			if (now - abort_at > 2000)
-				return; /* the peer does not close: we do */
-			continue;
-		}
-		if (atomic_load(&s->hard_stop) ||
-		    (now - w->last_activity > s->cfg.timeout_ms &&
-		    ul_state(w->a) != 13 && ul_state(w->a) != 2)) {
-			if (atomic_load(&s->hard_stop))
-				scp_log(s, STORESCP_LOG_ERROR,
-				    "association %u: aborted: the receiver is stopping",
-				    w->id);
-			else
-				scp_log(s, STORESCP_LOG_ERROR,
-				    "association %u from '%s': nothing from the peer for %u s: aborting",
-				    w->id, w->calling, s->cfg.timeout_ms / 1000);
-			if (w->kind == REQ_STORE)
-				scp_log(s, STORESCP_LOG_ERROR,
-				    "association %u: '%s' not stored", w->id,
-				    w->rq.affected_instance);
-			drop_object(w);
-			w->aborted = 1;
-			if (ul_abort(w->a) != 0)
-				return;
-			abort_at = now;
-		}
+		hard = atomic_load(&s->hard_stop);
+		if (ul_state(w->a) == 13 || ul_state(w->a) == 1 ||
+		    (!hard && (rc == 0 ||
+		    now - w->last_activity <= s->cfg.timeout_ms ||
+		    ul_state(w->a) == 2)))
+			continue; /* ending already, or not silent long enough */
+		if (hard)
+			scp_log(s, STORESCP_LOG_ERROR,
+			    "association %u: aborted: the receiver is stopping",
+			    w->id);
+		else
+			scp_log(s, STORESCP_LOG_ERROR,
+			    "association %u from '%s': nothing from the peer for %u s: aborting",
+			    w->id, w->calling, s->cfg.timeout_ms / 1000);
+		if (w->kind == REQ_STORE)
+			scp_log(s, STORESCP_LOG_ERROR,
+			    "association %u: '%s' not stored", w->id,
+			    w->rq.affected_instance);
+		drop_object(w);
+		w->aborted = 1;
+		/* no cell for an abort in Sta2 (no request yet): just close;
+		 * a receiver that must stop waits for the peer's close only
+		 * briefly, not for ARTIM */
+		ul_tick(w->a, now); /* ARTIM counts from now */
+		if (ul_abort(w->a) == 0)
+			pump_linger(&w->pump, hard ? STOP_LINGER_MS : 0);
+		return;
 	}
 }
 

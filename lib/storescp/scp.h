@@ -80,10 +80,13 @@ int policy_decide(const struct scp_policy *p,
 
 struct scp_faults {
 	struct storescp_faults f;
+	char abort_on[UL_UID_MAX + 1]; /* "" = no such fault */
 	atomic_ulong stores; /* C-STOREs answered, server-wide */
 };
 
-void faults_init(struct scp_faults *s, const struct storescp_faults *f);
+/* f may be NULL; abort_on (NULL: none) is copied, cut at UL_UID_MAX. */
+void faults_init(struct scp_faults *s, const struct storescp_faults *f,
+    const char *abort_on);
 /*
  * The status to answer for the next C-STORE, given the status we would
  * answer (computed).  Counts the C-STORE.  *forced is 1 when a fault
@@ -91,9 +94,10 @@ void faults_init(struct scp_faults *s, const struct storescp_faults *f);
  * means stored).
  */
 uint16_t faults_status(struct scp_faults *s, uint16_t computed, int *forced);
-/* 1 when the n-th C-STORE of an association (1-based) must be answered
- * with an A-ABORT. */
-int faults_abort_now(const struct scp_faults *s, unsigned n);
+/* 1 when the n-th C-STORE of an association (1-based), of SOP instance
+ * instance, must be answered with an A-ABORT; *why gets the option. */
+int faults_abort_now(const struct scp_faults *s, unsigned n,
+    const char *instance, const char **why);
 /* 1 and *rj filled when every association is to be rejected. */
 int faults_reject(const struct scp_faults *s, struct ul_assoc_rj *rj);
 

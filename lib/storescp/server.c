@@ -110,7 +110,7 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	pthread_condattr_destroy(&ca);
 	atomic_init(&s->stop_requested, 0);
 	atomic_init(&s->hard_stop, 0);
-	faults_init(&s->faults, &cfg->faults);
+	faults_init(&s->faults, &cfg->faults, cfg->abort_on_instance);
 	rc = policy_init(&s->policy, &s->cfg, err);
 	if (rc == 0)
 		rc = layout_parse(&s->layout, s->cfg.layout, err);

@@ -224,6 +224,7 @@ rank(int rc)
 	case 0:
 		return 0;
 	case CS_E_UNREACHABLE:
+	case CS_E_NONAME:
 	case CS_E_TIMEOUT:
 		return 1;
 	case CS_E_REJECTED:

@@ -40,6 +40,17 @@ struct flight {
 	char detail[DETAIL_MAX];
 };
 
+/*
+ * What a file without a final result is waiting for.  --retry N allows
+ * each file N + 1 requests, over as many associations as it takes; an
+ * association that dies costs an attempt only to the files in flight.
+ */
+enum {
+	OBJ_FRESH, /* not sent yet, or not in this run of associations */
+	OBJ_LOST,  /* in flight when an association died: sent again alone */
+	OBJ_BUSY,  /* answered A7xx: sent again on a new association */
+};
+
 /* The files of one association and what became of them. */
 struct batch {
 	struct send *sd;
@@ -49,10 +60,16 @@ struct batch {
 	size_t busy;       /* answered A7xx in this attempt */
 	char *done;        /* per file: final result reported */
 	unsigned *sends;   /* per file: requests sent so far */
+	unsigned char *state; /* per file: OBJ_* */
+	uint16_t *status;  /* per file: the A7xx of an OBJ_BUSY one */
+	unsigned max_sends; /* --retry + 1 */
+	size_t lost;       /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct prefetch pf;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
 	int dead_rc;       /* why the association died, or 0 */
+	int death_rc;      /* the latest death of any attempt, or 0 */
+	struct cs_err death;
 	/* the file whose data set could not be read to the end (CS_E_IO):
 	 * the association died of it, not of the peer */
 	struct flight *broken;
@@ -185,6 +202,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	struct dcmfile_transcoded tc = { .fd = -1 };
 	struct cs_err e = { 0, "" };
 	uint64_t off;
+	unsigned pad;
 	int fd, sfd, rc;
 
 	f->sent = 0;
@@ -254,10 +272,18 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		off = 0;
 		f->len = tc.length;
 	}
+	/*
+	 * PS3.5 A.5: a deflated stream of odd length is followed by one
+	 * zero byte, and PS3.8 E.1 wants every fragment even; files
+	 * written without it (pydicom) get it on the wire, from memory.
+	 */
+	pad = (f->len & 1) && strcmp(ch.ts, PART10_TS_DEFLATED) == 0;
+	if (pad)
+		add_detail(f->detail, "deflated data set of odd length sent with its pad byte");
 	b->sends[j]++;
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, ch.pcid, f->info.sop_class,
-	    f->info.sop_instance, sfd, (off_t)off, f->len, &f->msg_id, &e);
+	    f->info.sop_instance, sfd, (off_t)off, f->len, pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
 	if (tc.fd >= 0)
 		close(tc.fd);
@@ -282,22 +308,52 @@ local:
 	return START_LOCAL;
 }
 
+/*
+ * PS3.7 9.3.1.2: a C-STORE-RSP may leave out the Affected SOP Class and
+ * Instance UIDs, but when it has them they are the request's.  A peer
+ * that names another object has not said what became of this one.
+ */
+static int
+response_matches(struct flight *f, const struct dimse_cmd *rsp)
+{
+	if ((rsp->has & DIMSE_HAS_AFFECTED_INSTANCE) &&
+	    strcmp(rsp->affected_instance, f->info.sop_instance) != 0) {
+		add_detail(f->detail,
+		    "the response is for SOP instance '%s', not the one sent",
+		    rsp->affected_instance);
+		return 0;
+	}
+	if ((rsp->has & DIMSE_HAS_AFFECTED_CLASS) &&
+	    strcmp(rsp->affected_class, f->info.sop_class) != 0) {
+		add_detail(f->detail,
+		    "the response is for SOP class '%s', not the one sent",
+		    rsp->affected_class);
+		return 0;
+	}
+	return 1;
+}
+
 /* The response to f arrived: report it, or keep it for a retry (A7xx). */
 static void
 finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 {
 	struct send *sd = b->sd;
 	struct status_info si;
+	int matches;
 
 	f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
 	f->r.has_status = 1;
 	f->r.status = rsp->status;
 	f->r.bytes = f->len;
 	f->r.error_comment = rsp->error_comment;
-	if (transient_status(rsp->status) && b->attempt < sd->o->retries) {
+	matches = response_matches(f, rsp);
+	if (matches && transient_status(rsp->status) &&
+	    b->sends[f->j] < b->max_sends) {
 		send_note(sd, "'%s': status %04X, will send it again",
 		    sd->paths[b->idx[f->j]], rsp->status);
 		b->busy++;
+		b->state[f->j] = OBJ_BUSY;
+		b->status[f->j] = rsp->status;
 		return;
 	}
 	status_explain(rsp->status, "C-STORE", &si);
@@ -318,18 +374,32 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 	if (si.category != STATUS_SUCCESS)
 		add_detail(f->detail, "%s: %s", status_category_name(si.category),
 		    si.std ? si.std->meaning : "unknown status");
+	if (!matches) {
+		/* what became of the object sent is unknown: no status of
+		 * ours to show, a word ("failed") and the peer's in DETAIL */
+		f->r.outcome = STORESCU_FAILED;
+		f->r.has_status = 0;
+		add_detail(f->detail, "answered %04X", rsp->status);
+	}
 	if (f->r.outcome == STORESCU_FAILED)
 		f->r.bytes = 0;
 	land(b, f);
 }
 
-/* The association died with f outstanding: retry it later, or report
- * it as aborted on the last attempt. */
+/*
+ * The association died with f outstanding: send it again later, alone,
+ * while it has attempts left; else report it as aborted.  A file that
+ * could not be read to the end is reported at once: the fault is ours.
+ */
 static void
 lose_one(struct batch *b, struct flight *f)
 {
-	if (b->attempt < b->sd->o->retries)
+	unsigned n = b->sends[f->j];
+
+	if (f != b->broken && n < b->max_sends) {
+		b->state[f->j] = OBJ_LOST;
 		return;
+	}
 	f->r.outcome = STORESCU_ABORTED;
 	if (f == b->broken)
 		add_detail(f->detail, "not sent in full: %s", b->dead.msg);
@@ -337,8 +407,12 @@ lose_one(struct batch *b, struct flight *f)
 		add_detail(f->detail,
 		    "no response: the association was aborted after '%s' could not be read",
 		    b->sd->paths[b->idx[b->broken->j]]);
+	else if (n > 1)
+		add_detail(f->detail, "no response after %u attempts: %s", n,
+		    b->dead.msg);
 	else
 		add_detail(f->detail, "no response: %s", b->dead.msg);
+	b->lost++;
 	land(b, f);
 }
 
@@ -367,7 +441,10 @@ hear_out(struct batch *b, struct scu_session *s, struct flight *f, int *wait)
 /*
  * Sends the files of b not yet done over s, keeping up to s->window
  * requests outstanding (PS3.7 D.3.3.3) and reporting results in the
- * order of the files.  Returns 1 if the association died (b->dead).
+ * order of the files.  A file that was in flight when an association
+ * died goes alone, nothing else outstanding with it: if it is what
+ * makes the peer abort, it alone pays the attempt.  Returns 1 if the
+ * association died (b->dead).
  */
 static int
 send_batch(struct batch *b, struct scu_session *s)
@@ -388,6 +465,9 @@ send_batch(struct batch *b, struct scu_session *s)
 				j++;
 				continue;
 			}
+			if (count > 0 && (b->state[j] == OBJ_LOST ||
+			    b->state[b->ring[head].j] == OBJ_LOST))
+				break; /* one of them goes alone */
 			f = &b->ring[(head + count++) % w];
 			b->pf.cur = j;
 			died = start_one(b, s, f, j++) == START_DIED;
@@ -415,6 +495,8 @@ send_batch(struct batch *b, struct scu_session *s)
 		count--;
 	}
 	wait = b->broken != NULL;
+	if (died)
+		scu_read_rest(s); /* responses queued before a failed write */
 	for (k = 0; k < count; k++) {
 		f = &b->ring[(head + k) % w];
 		if (!f->sent)
@@ -445,12 +527,10 @@ backoff(const struct send *sd, unsigned attempt)
 
 /* Is a failure to open an association worth another attempt? */
 static int
-transient_open(int rc, const struct scu_session *s, const struct cs_err *e)
+transient_open(int rc, const struct scu_session *s)
 {
 	switch (rc) {
-	case CS_E_UNREACHABLE:
-		/* refused or unreachable, but not a name that does not resolve */
-		return strstr(e->msg, "resolve") == NULL;
+	case CS_E_UNREACHABLE: /* refused, unreachable: CS_E_NONAME is not */
 	case CS_E_TIMEOUT:
 	case CS_E_ABORTED:
 	case CS_E_CLOSED:
@@ -463,15 +543,82 @@ transient_open(int rc, const struct scu_session *s, const struct cs_err *e)
 	}
 }
 
-/* Opens association k (with retries) and sends its files. */
+/*
+ * No more associations: every file still without a result gets one now,
+ * saying what became of its earlier attempts.
+ */
+static void
+give_up(struct batch *b, const char *why)
+{
+	struct storescu_result r;
+	char detail[DETAIL_MAX];
+	size_t j;
+
+	for (j = 0; j < b->n; j++) {
+		unsigned n = b->sends[j];
+
+		if (b->done[j])
+			continue;
+		detail[0] = '\0';
+		send_result_init(&r, b->sd, b->idx[j], STORESCU_NOTSENT);
+		r.assoc = b->assoc;
+		r.attempts = n;
+		r.detail = detail;
+		switch (b->state[j]) {
+		case OBJ_LOST:
+			r.outcome = STORESCU_ABORTED;
+			add_detail(detail, "no response after %u attempt%s: %s",
+			    n, n == 1 ? "" : "s", b->death.msg);
+			add_detail(detail, "not sent again: %s", why);
+			b->lost++;
+			break;
+		case OBJ_BUSY:
+			r.outcome = STORESCU_FAILED;
+			r.has_status = 1;
+			r.status = b->status[j];
+			add_detail(detail, "answered %04X on attempt %u", b->status[j], n);
+			add_detail(detail, "not sent again: %s", why);
+			break;
+		default:
+			add_detail(detail, "%s", why);
+			b->lost++;
+			break;
+		}
+		send_emit(b->sd, &r, 1);
+		b->done[j] = 1;
+		b->left--;
+	}
+}
+
+/* Requests sent so far, all files together: an association that sent
+ * none and reported none got nothing further. */
+static uint64_t
+sends_total(const struct batch *b)
+{
+	uint64_t t = 0;
+	size_t j;
+
+	for (j = 0; j < b->n; j++)
+		t += b->sends[j];
+	return t;
+}
+
+/*
+ * Opens association k and sends its files; when it dies or files were
+ * answered A7xx, opens new ones (--retry) until every file has its
+ * result: each file gets at most --retry + 1 requests, and at most
+ * --retry associations in a row may fail to get any file further.
+ */
 void
 send_run_assoc(struct send *sd, size_t k)
 {
 	const struct propose_assoc *pa = &sd->plan->assoc[k];
+	unsigned retries = sd->o->retries, fails = 0;
 	struct batch b;
 	struct scu_session s;
 	struct cs_err e;
-	size_t j;
+	size_t j, left_before;
+	uint64_t sends_before;
 	int rc, died;
 	char msg[CS_ERR_MSG_MAX + 64], why[CS_ERR_MSG_MAX + 64] = "";
 
@@ -481,12 +628,16 @@ send_run_assoc(struct send *sd, size_t k)
 	b.idx = &sd->plan->order[pa->first];
 	b.n = b.left = pa->count;
 	b.assoc = (unsigned)k + 1;
+	b.max_sends = retries + 1;
 	b.pf.fd = -1;
 	b.pf.index = SIZE_MAX;
 	b.done = cs_calloc(b.n ? b.n : 1, 1);
 	b.sends = cs_calloc(b.n ? b.n : 1, sizeof(*b.sends));
+	b.state = cs_calloc(b.n ? b.n : 1, sizeof(*b.state));
+	b.status = cs_calloc(b.n ? b.n : 1, sizeof(*b.status));
 	b.ring = cs_calloc(SCU_WINDOW_MAX, sizeof(*b.ring));
-	if (b.done == NULL || b.sends == NULL || b.ring == NULL) {
+	if (b.done == NULL || b.sends == NULL || b.state == NULL ||
+	    b.status == NULL || b.ring == NULL) {
 		for (j = 0; j < b.n; j++)
 			send_emit_simple(sd, b.idx[j], STORESCU_NOTSENT, b.assoc,
 			    "out of memory", 1);
@@ -498,28 +649,29 @@ send_run_assoc(struct send *sd, size_t k)
 	b.pf.n = b.n;
 	for (b.attempt = 0;; b.attempt++) {
 		if (b.attempt > 0) {
-			send_note(sd, "association %u: attempt %u of %u after: %s",
-			    b.assoc, b.attempt + 1, sd->o->retries + 1, why);
-			backoff(sd, b.attempt);
+			if (fails > 0)
+				send_note(sd, "association %u: attempt %u of %u after: %s",
+				    b.assoc, fails + 1, retries + 1, why);
+			else
+				send_note(sd, "association %u: again for the %zu files left after: %s",
+				    b.assoc, b.left, why);
+			backoff(sd, fails > 0 ? fails : 1);
 		}
 		cs_err_clear(&e);
 		rc = scu_open(&s, &sd->so, b.set->pc, b.set->n_pc, &e);
 		if (rc != 0) {
-			int transient = transient_open(rc, &s, &e);
+			int transient = transient_open(rc, &s);
 
 			scu_abort(&s);
 			snprintf(why, sizeof(why), "%s", e.msg);
-			if (transient && b.attempt < sd->o->retries)
+			if (transient && fails < retries) {
+				fails++;
 				continue;
-			if (b.dead_rc != 0)
-				send_record_failure(sd, send_mid_way(b.dead_rc), &b.dead);
+			}
 			send_record_failure(sd, rc, &e);
 			snprintf(msg, sizeof(msg), "association %u failed: %s",
 			    b.assoc, e.msg);
-			for (j = 0; j < b.n; j++)
-				if (!b.done[j])
-					send_emit_simple(sd, b.idx[j], STORESCU_NOTSENT,
-					    b.assoc, msg, 1);
+			give_up(&b, msg);
 			break;
 		}
 		{
@@ -549,36 +701,40 @@ send_run_assoc(struct send *sd, size_t k)
 				break;
 			}
 		}
+		left_before = b.left;
+		sends_before = sends_total(&b);
 		died = send_batch(&b, &s);
-		if (died)
+		if (died) {
+			b.death_rc = b.dead_rc;
+			b.death = b.dead;
 			snprintf(why, sizeof(why), "%s", b.dead.msg);
-		else
+			scu_abort(&s);
+		} else {
 			snprintf(why, sizeof(why),
 			    "%zu files answered A7xx (out of resources)", b.busy);
-		if (died)
-			scu_abort(&s);
-		else
 			scu_close(&s, NULL);
-		if (b.left == 0) {
-			if (died)
-				send_record_failure(sd, send_mid_way(b.dead_rc), &b.dead);
-			break;
 		}
-		if (b.attempt >= sd->o->retries) {
-			/* only after a death: every A7xx was final on the last attempt */
-			send_record_failure(sd, send_mid_way(b.dead_rc), &b.dead);
+		if (b.left == 0)
+			break;
+		fails = b.left != left_before || sends_total(&b) != sends_before ?
+		    0 : fails + 1;
+		if (retries == 0 || fails > retries) {
+			/* a death, or nothing moved: A7xx answers were final
+			 * on their last attempt */
 			snprintf(msg, sizeof(msg), "not sent: association %u ended: %s",
-			    b.assoc, b.dead.msg);
-			for (j = 0; j < b.n; j++)
-				if (!b.done[j])
-					send_emit_simple(sd, b.idx[j], STORESCU_NOTSENT,
-					    b.assoc, msg, 1);
+			    b.assoc, why);
+			give_up(&b, msg);
 			break;
 		}
 	}
+	/* a file lost to a dying association: exit 5, however many got in */
+	if (b.lost > 0 && b.death_rc != 0)
+		send_record_failure(sd, send_mid_way(b.death_rc), &b.death);
 out:
 	prefetch_drop(&b.pf);
 	cs_free(b.done);
 	cs_free(b.sends);
+	cs_free(b.state);
+	cs_free(b.status);
 	cs_free(b.ring);
 }

@@ -242,6 +242,8 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 		return cs_err_set(err, CS_E_INVAL,
 		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
 	cfg.max_pdu_recv = opts->max_pdu;
+	/* Sta13: how long to wait for the peer to close after our A-ABORT */
+	cfg.artim_ms = opts->acse_timeout_ms > 0 ? (uint32_t)opts->acse_timeout_ms : 0;
 	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
 	rq = cs_calloc(1, sizeof(*rq));
 	if (s->a == NULL || rq == NULL) {
@@ -368,6 +370,16 @@ scu_answered(struct scu_session *s, uint16_t msg_id)
 	return p != NULL && p->have_rsp;
 }
 
+void
+scu_read_rest(struct scu_session *s)
+{
+	if (s->a == NULL || !s->pump_ready || s->pump.closed ||
+	    !s->pump.wr_failed)
+		return;
+	/* until the end of the connection: an A-ABORT, EOF or a reset */
+	pump_run(&s->pump, NULL, NULL, s->opts.dimse_timeout_ms, NULL);
+}
+
 static int
 send_command(struct scu_session *s, uint8_t pcid, const struct dimse_cmd *cmd,
     struct cs_err *err)
@@ -405,7 +417,7 @@ scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
 int
 scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
     const char *sop_instance, int fd, off_t offset, uint64_t len,
-    uint16_t *msg_id, struct cs_err *err)
+    unsigned pad, uint16_t *msg_id, struct cs_err *err)
 {
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
@@ -423,7 +435,8 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	if (rc != 0)
 		return rc;
 	pump_set_payload_file(&s->pump, fd, offset, len);
-	rc = dimse_plan_init(&plan, len, ul_max_pdv_payload(s->a));
+	pump_set_payload_pad(&s->pump, pad);
+	rc = dimse_plan_init(&plan, len + pad, ul_max_pdv_payload(s->a));
 	if (rc != 0)
 		return cs_err_set(err, rc, "cannot plan the data set fragments");
 	/*
@@ -471,8 +484,10 @@ scu_close(struct scu_session *s, struct cs_err *err)
 			rc = pump_run(&s->pump, release_over, s,
 			    s->opts.acse_timeout_ms, err);
 		if (rc != 0 || !s->released) {
+			/* ARTIM counts from the engine's clock: bring it to now */
+			ul_tick(s->a, net_now_ms());
 			ul_abort(s->a);
-			pump_flush(&s->pump, 1000, NULL);
+			pump_linger(&s->pump, 0);
 			if (rc == 0)
 				rc = CS_E_ABORTED;
 			cs_err_set(err, rc, "the association could not be released: %s",
@@ -487,8 +502,11 @@ void
 scu_abort(struct scu_session *s)
 {
 	if (s->a != NULL && s->pump_ready && !s->pump.closed) {
-		ul_abort(s->a);
-		pump_flush(&s->pump, 1000, NULL);
+		/* CS_E_STATE in Sta13 (aborted already) and Sta1: nothing to
+		 * send then, only the end to wait for */
+		ul_tick(s->a, net_now_ms()); /* ARTIM counts from now */
+		(void)ul_abort(s->a);
+		pump_linger(&s->pump, 0);
 	}
 	teardown(s);
 }

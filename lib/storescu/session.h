@@ -78,7 +78,7 @@ struct scu_session {
 /*
  * Connects and negotiates the n presentation contexts pcs.  Returns 0
  * when the association is established (check accepted contexts with
- * ul_accepted_pc), or: CS_E_UNREACHABLE/CS_E_TIMEOUT (connect),
+ * ul_accepted_pc), or: CS_E_NONAME/CS_E_UNREACHABLE/CS_E_TIMEOUT (connect),
  * CS_E_REJECTED (s->rj says why), CS_E_ABORTED (s->abort),
  * CS_E_CLOSED, CS_E_PROTO, CS_E_TIMEOUT (no answer within the ACSE
  * timeout), CS_E_NOMEM.  Detail in err.  Call scu_close() either way.
@@ -93,9 +93,9 @@ int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
 /*
  * Sends a C-STORE-RQ of one instance on pcid without waiting for its
  * response: the data set is the len bytes of fd from offset (sent by
- * the pump without a copy in user space), written out in full before
- * this returns, so fd may be
- * closed then.  Responses to earlier requests that arrive meanwhile are
+ * the pump without a copy in user space) followed by pad (0 or 1) zero
+ * bytes (PS3.5 A.5: a Deflated data set of odd length), written out in
+ * full before this returns, so fd may be closed then.  Responses to earlier requests that arrive meanwhile are
  * kept for scu_wait.  Needs a free place in the window
  * (s->n_pending < s->window, else CS_E_INVAL).  *msg_id gets the
  * request's Message ID.  Errors as scu_open, plus CS_E_IO when the file
@@ -103,7 +103,7 @@ int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
  */
 int scu_store_start(struct scu_session *s, uint8_t pcid,
     const char *sop_class, const char *sop_instance, int fd, off_t offset,
-    uint64_t len, uint16_t *msg_id, struct cs_err *err);
+    uint64_t len, unsigned pad, uint16_t *msg_id, struct cs_err *err);
 
 /*
  * Waits (DIMSE timeout) for the response to the outstanding request
@@ -115,6 +115,14 @@ int scu_wait(struct scu_session *s, uint16_t msg_id, struct dimse_cmd *rsp,
 
 /* 1 when the response to msg_id has arrived (scu_wait will not block). */
 int scu_answered(struct scu_session *s, uint16_t msg_id);
+
+/*
+ * After the association died of a failed write (the peer reset the
+ * connection, or went): reads what the peer had sent before, within the
+ * DIMSE timeout, until the connection ends, so that responses already
+ * on their way (and its A-ABORT) are heard.  Nothing otherwise.
+ */
+void scu_read_rest(struct scu_session *s);
 
 
 /* Releases (within the ACSE timeout, else aborts), closes, frees.

@@ -270,6 +270,7 @@ START_TEST(faults_parse_and_choose_statuses)
 	struct storescp_faults f = { 0 };
 	struct scp_faults s;
 	struct cs_err err = { 0, "" };
+	const char *why = NULL;
 	int forced;
 
 	ck_assert_int_eq(storescp_parse_respond_every("3:A700", &f, &err), 0);
@@ -277,13 +278,31 @@ START_TEST(faults_parse_and_choose_statuses)
 	ck_assert_uint_eq(f.respond_every_status, 0xA700);
 	ck_assert_int_lt(storescp_parse_respond_every("0:A700", &f, &err), 0);
 	ck_assert_int_lt(storescp_parse_respond_every("3:XYZ", &f, &err), 0);
-	faults_init(&s, &f);
+	faults_init(&s, &f, NULL);
 	ck_assert_uint_eq(faults_status(&s, 0, &forced), 0);
 	ck_assert_int_eq(forced, 0);
 	ck_assert_uint_eq(faults_status(&s, 0, &forced), 0);
 	ck_assert_uint_eq(faults_status(&s, 0, &forced), 0xA700);
 	ck_assert_int_eq(forced, 1);
-	ck_assert_int_eq(faults_abort_now(&s, 5), 0);
+	ck_assert_int_eq(faults_abort_now(&s, 5, "1.2.3", &why), 0);
+}
+END_TEST
+
+START_TEST(faults_abort_on_one_instance_or_at_the_nth_store)
+{
+	struct storescp_faults f = { .abort_after = 3 };
+	struct scp_faults s;
+	const char *why = NULL;
+
+	faults_init(&s, &f, "1.2.3.4");
+	ck_assert_int_eq(faults_abort_now(&s, 1, "1.2.3", &why), 0);
+	ck_assert_int_eq(faults_abort_now(&s, 1, "1.2.3.45", &why), 0);
+	ck_assert_int_eq(faults_abort_now(&s, 1, "1.2.3.4", &why), 1);
+	ck_assert_str_eq(why, "--abort-on");
+	ck_assert_int_eq(faults_abort_now(&s, 3, "1.2.3", &why), 1);
+	ck_assert_str_eq(why, "--abort-after");
+	faults_init(&s, NULL, NULL);
+	ck_assert_int_eq(faults_abort_now(&s, 1000, "1.2.3.4", &why), 0);
 }
 END_TEST
 
@@ -325,6 +344,7 @@ policy_suite(void)
 	tcase_add_test(tc, policy_async_window_1_answers_synchronous);
 	tcase_add_test(tc, policy_init_refuses_bad_values);
 	tcase_add_test(tc, faults_parse_and_choose_statuses);
+	tcase_add_test(tc, faults_abort_on_one_instance_or_at_the_nth_store);
 	tcase_add_test(tc, faults_parse_reject_fields);
 	suite_add_tcase(s, tc);
 	return s;

@@ -250,6 +250,190 @@ START_TEST(a_file_that_shrinks_while_sent_is_an_io_error_not_sigbus)
 }
 END_TEST
 
+/* --- PS3.8 Sta13: the end of an association we aborted --------------- */
+
+/* An established requestor r (acceptor s in memory), and a connected
+ * socket pair: fds[0] for the pump, fds[1] the peer. */
+static void
+established_pair(struct side *r, struct side *s, int fds[2], uint32_t artim)
+{
+	struct ul_config cfg = { .max_pdu_recv = UL_DEFAULT_MAX_PDU,
+		.artim_ms = artim };
+
+	ck_assert_int_eq(side_init(r, UL_REQUESTOR, 0, &cfg), 0);
+	ck_assert_int_eq(side_init(s, UL_ACCEPTOR, SIDE_ACCEPT, NULL), 0);
+	ck_assert_int_eq(pair_run(r, s, 0, 1), 0);
+	ck_assert(ul_established(r->a));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	ck_assert_int_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+}
+
+/*
+ * The peer, in a child: reads our A-ABORT, then keeps writing P-DATA-TF
+ * PDUs (about 2 MB: more than the socket holds, so they must be read
+ * and discarded), then expects the end of our stream (our write side
+ * shut, not closed), and closes.  Exits 0 when all of that happened.
+ */
+static void
+aborted_peer(int fd)
+{
+	static const uint8_t pdata[] = { 0x04, 0, 0, 0, 0, 8, 0, 0, 0, 4, 1, 0,
+		0xAB, 0xCD };
+	uint8_t buf[4096], ab[10];
+	int i;
+
+	if (read_full(fd, ab, sizeof(ab)) != 0 || ab[0] != 0x07)
+		_exit(1);
+	for (i = 0; i < 150000; i++)
+		if (write(fd, pdata, sizeof(pdata)) != (ssize_t)sizeof(pdata))
+			_exit(2);
+	if (read(fd, buf, sizeof(buf)) != 0)
+		_exit(3); /* our side sent more, or failed */
+	close(fd);
+	_exit(0);
+}
+
+START_TEST(after_our_abort_the_write_side_is_shut_and_the_peer_read_until_it_closes)
+{
+	struct side r, s;
+	struct pump p;
+	int fds[2], st;
+	uint64_t t0;
+	pid_t pid;
+
+	established_pair(&r, &s, fds, 20000);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		aborted_peer(fds[1]);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(pump_init(&p, fds[0], r.a), 0);
+	ul_tick(r.a, net_now_ms()); /* the engine's clock: ARTIM from now */
+	ck_assert_int_eq(ul_abort(r.a), 0);
+	ck_assert_int_eq(ul_state(r.a), 13);
+	t0 = net_now_ms();
+	pump_linger(&p, 0);
+	/* over when the peer closed, long before ARTIM (20 s) */
+	ck_assert_uint_lt(net_now_ms() - t0, 15000);
+	ck_assert(p.closed);
+	ck_assert(p.shut_wr);
+	ck_assert_int_eq(ul_state(r.a), 1);
+	ck_assert_uint_gt(p.bytes_in, 2000000);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	pump_release(&p);
+	close(fds[0]);
+	side_release(&r);
+	side_release(&s);
+}
+END_TEST
+
+START_TEST(a_peer_that_never_closes_is_left_when_artim_expires)
+{
+	struct side r, s;
+	struct pump p;
+	int fds[2];
+	uint8_t ab[10];
+	uint64_t t0;
+
+	established_pair(&r, &s, fds, 300);
+	ck_assert_int_eq(pump_init(&p, fds[0], r.a), 0);
+	ul_tick(r.a, net_now_ms());
+	ck_assert_int_eq(ul_abort(r.a), 0);
+	t0 = net_now_ms();
+	pump_linger(&p, 0);
+	ck_assert_uint_ge(net_now_ms() - t0, 250);
+	ck_assert(p.closed);
+	ck_assert_int_eq(ul_state(r.a), 1);
+	/* the peer got the A-ABORT, then the end */
+	ck_assert_int_eq(read_full(fds[1], ab, sizeof(ab)), 0);
+	ck_assert_uint_eq(ab[0], 0x07);
+	ck_assert_int_eq(read(fds[1], ab, 1), 0);
+	pump_release(&p);
+	close(fds[0]);
+	close(fds[1]);
+	side_release(&r);
+	side_release(&s);
+}
+END_TEST
+
+START_TEST(after_a_failed_write_what_the_peer_sent_before_is_still_read)
+{
+	static const uint8_t abort_pdu[] = { 0x07, 0, 0, 0, 0, 4, 0, 0, 2, 0 };
+	static uint8_t big[512 * 1024];
+	struct cs_err err = { 0, "" };
+	struct side r, s;
+	struct pump p;
+	int fds[2];
+
+	established_pair(&r, &s, fds, 20000);
+	/* the peer aborts and goes, our data unread */
+	ck_assert_int_eq(write(fds[1], abort_pdu, sizeof(abort_pdu)),
+	    (ssize_t)sizeof(abort_pdu));
+	close(fds[1]);
+	ck_assert_int_eq(pump_init(&p, fds[0], r.a), 0);
+	ck_assert_int_eq(ul_pdata(r.a, PCID, 0, big, sizeof(big)), 0);
+	ck_assert_int_eq(pump_flush(&p, 5000, &err), CS_E_NET);
+	ck_assert(p.wr_failed);
+	/* reading goes on to the end: the A-ABORT is heard */
+	pump_run(&p, NULL, NULL, 5000, NULL);
+	ck_assert_int_eq(r.n_abort, 1);
+	ck_assert_int_eq(r.abort_from_peer, 1);
+	ck_assert_uint_eq(r.abort.source, 2);
+	ck_assert(p.closed);
+	pump_release(&p);
+	close(fds[0]);
+	side_release(&r);
+	side_release(&s);
+}
+END_TEST
+
+/*
+ * A data set of odd length with one pad byte (PS3.5 A.5): the file's
+ * bytes, then a zero from memory, the PDV even; the file never read
+ * past its data set.
+ */
+START_TEST(a_pad_byte_follows_an_odd_data_set_from_memory)
+{
+	struct side r, s;
+	struct pump p;
+	struct dimse_frag_plan plan;
+	struct cs_err err = { 0, "" };
+	char path[256];
+	uint8_t got[12 + 1001];
+	uint32_t n;
+	int fds[2], ffd;
+
+	established_pair(&r, &s, fds, 20000);
+	ffd = make_file(path, sizeof(path), 5000);
+	ck_assert_int_eq(pump_init(&p, fds[0], r.a), 0);
+	pump_set_payload_file(&p, ffd, 77, 1000);
+	pump_set_payload_pad(&p, 1);
+	ck_assert_int_eq(dimse_plan_init(&plan, 1001, ul_max_pdv_payload(r.a)),
+	    0);
+	ck_assert_int_eq(dimse_send_dataset_next(r.a, PCID, &plan, &n, &err), 1);
+	ck_assert_uint_eq(n, 1001);
+	ck_assert_int_eq(pump_flush(&p, 5000, &err), 0);
+	ck_assert_int_eq(read_full(fds[1], got, sizeof(got)), 0);
+	ck_assert_uint_eq(got[0], 0x04);
+	ck_assert_uint_eq(be32(got + 2), 6 + 1001);
+	ck_assert_uint_eq(be32(got + 6), 2 + 1001);
+	for (size_t i = 0; i < 1000; i++)
+		ck_assert_uint_eq(got[12 + i], pattern(77 + i));
+	ck_assert_uint_eq(got[12 + 1000], 0);
+	pump_release(&p);
+	close(ffd);
+	unlink(path);
+	close(fds[0]);
+	close(fds[1]);
+	side_release(&r);
+	side_release(&s);
+}
+END_TEST
+
 Suite *
 pump_suite(void)
 {
@@ -263,6 +447,15 @@ pump_suite(void)
 	    0, 2);
 	tcase_add_test(tc,
 	    a_file_that_shrinks_while_sent_is_an_io_error_not_sigbus);
+	tcase_add_test(tc, a_pad_byte_follows_an_odd_data_set_from_memory);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sta13");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc,
+	    after_our_abort_the_write_side_is_shut_and_the_peer_read_until_it_closes);
+	tcase_add_test(tc, a_peer_that_never_closes_is_left_when_artim_expires);
+	tcase_add_test(tc,
+	    after_a_failed_write_what_the_peer_sent_before_is_still_read);
 	suite_add_tcase(s, tc);
 	return s;
 }

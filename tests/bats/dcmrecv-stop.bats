@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# How dcmrecv ends an association it aborts: PS3.8 Sta13 (the A-ABORT
+# written, the write side shut, the peer read until it closes: never a
+# reset that would make the peer's kernel drop the responses it had
+# received), and --grace that really aborts a peer that keeps sending.
+
+load helpers
+load dcmrecv-helpers
+
+FIX=$BATS_TEST_DIRNAME/../data/p10-evrle.dcm
+CLS=1.2.840.10008.5.1.4.1.1.7
+INST=2.25.314159265358979323846264338327950
+
+setup() {
+	DS=$BATS_TEST_TMPDIR/ds
+	ds_file "$FIX" "$DS"
+}
+
+@test "dcmrecv: after its A-ABORT it reads on until the peer closes; the peer gets every response, the abort, an orderly end" {
+	local first="" rest="" ds i rc=0
+	# 8 requests: the 1st answered, the 2nd aborted; the 6 after it
+	# written later, as a pipelining sender still writes when the
+	# abort comes (one instance: only the first is stored)
+	ds=$(pdata 02 "$(od -An -tx1 -v "$DS" | tr -d ' \n')")
+	for i in 1 2; do first+=$(pdata 03 "$(cstore_rq "$CLS" "$INST" "$i")")$ds; done
+	for i in 3 4 5 6 7 8; do rest+=$(pdata 03 "$(cstore_rq "$CLS" "$INST" "$i")")$ds; done
+	start_dcmrecv -t 20 --abort-after 2
+	RAW_ASYNC="8 1" raw_associate "$RECV_PORT" "$CLS"
+	raw_send "$first"
+	# a receiver that closes after its abort resets what comes now
+	sleep 1.5
+	kill -0 "$RECV_PID"
+	raw_send "$rest"
+	# still writing: a receiver that has closed answers with a reset,
+	# and this write fails (EPIPE)
+	sleep 0.5
+	raw_send "$rest"
+	# everything it sent, up to its end of the stream (FIN, not RST)
+	timeout 10 cat <&7 >"$BATS_TEST_TMPDIR/got" || rc=$?
+	raw_close
+	[ "$rc" -eq 0 ] || { echo "reading the receiver's output: status $rc (a reset?)" >&2; return 1; }
+	od -An -tx1 -v "$BATS_TEST_TMPDIR/got" | tr -d ' \n' >"$BATS_TEST_TMPDIR/got.hex"
+	[ "$(status_of "$(cat "$BATS_TEST_TMPDIR/got.hex")")" = 0000 ]
+	[ "$(msgid_of "$(cat "$BATS_TEST_TMPDIR/got.hex")")" = 1 ]
+	# the A-ABORT is the last PDU (type 07, length 4)
+	[ "$(tail -c 10 "$BATS_TEST_TMPDIR/got" | head -c 6 | od -An -tx1 | tr -d ' \n')" = 070000000004 ]
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$INST.dcm" ]
+}
+
+@test "dcmrecv: after rejecting an association it waits for the peer to close, the peer reads the RJ and an orderly end" {
+	local rc=0
+	start_dcmrecv -t 20 --reject permanent
+	raw_connect "$RECV_PORT"
+	raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+	sleep 1.5
+	kill -0 "$RECV_PID"
+	timeout 10 cat <&7 >"$BATS_TEST_TMPDIR/got" || rc=$?
+	raw_close
+	[ "$rc" -eq 0 ]
+	[ "$(head -c 1 "$BATS_TEST_TMPDIR/got" | od -An -tx1 | tr -d ' ')" = 03 ]
+	stop_dcmrecv
+}
+
+@test "dcmrecv --grace: a peer that keeps sending is aborted when the grace time is over, the lines match the disk" {
+	local i n src=0 out=$BATS_TEST_TMPDIR/send.out
+	mkdir -p "$BATS_TEST_TMPDIR/in"
+	require_cmd dcmodify
+	for i in $(seq 40); do
+		cp "$FIX" "$BATS_TEST_TMPDIR/in/f$i.dcm"
+		dcmodify -nb -q -m "SOPInstanceUID=2.25.161803398874989484820458683436.$i" \
+			"$BATS_TEST_TMPDIR/in/f$i.dcm"
+	done
+	start_dcmrecv -v --grace 1 --delay 200
+	"$CSTORE_BIN/dcmsend" --async 1 127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR"/in/f*.dcm \
+		>"$out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	SEND_PID=$!
+	track_pid "$SEND_PID"
+	sleep 1
+	SECONDS=0
+	stop_dcmrecv
+	# grace 1 s, then the abort and a short wait for the peer's close
+	[ "$SECONDS" -lt 6 ]
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "grace time over: aborting 1 association" "$RECV_STDERR"
+	grep -q "aborted: the receiver is stopping" "$RECV_STDERR"
+	wait "$SEND_PID" || src=$?
+	[ "$src" -eq 5 ] || { echo "dcmsend exited $src, not 5 (aborted)" >&2; return 1; }
+	n=$(ls "$RECV_DIR" | wc -l)
+	[ "$n" -lt 40 ]
+	[ "$(awk -F'\t' '$1 == "0000" { print $4 }' "$out" | sort)" = "$(ls "$RECV_DIR" | sed 's/\.dcm$//' | sort)" ]
+	no_temporaries "$RECV_DIR"
+}
