@@ -354,7 +354,8 @@ on_plan(void *user, const struct storescu_plan_assoc *a)
 	if (o->json) {
 		j = json_object_new_object();
 		json_object_object_add(j, "association", json_object_new_int64(a->assoc));
-		json_object_object_add(j, "lane", json_object_new_int64(a->lane));
+		/* 1-based, as in the TSV line */
+		json_object_object_add(j, "lane", json_object_new_int64(a->lane + 1));
 		json_object_object_add(j, "files", json_object_new_int64((int64_t)a->files));
 		json_object_object_add(j, "bytes", json_object_new_int64((int64_t)a->bytes));
 		pcs = json_object_new_array();
@@ -459,6 +460,22 @@ do_send(struct opts *o, int nops, char **ops)
 		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_NO;
 	}
 	n = inputs_count(&in);
+	if (n == 0) {
+		/* nothing named a file: the command line is wrong, not a file */
+		if (nops == 0)
+			fprintf(stderr, "%s: no input: no file in the list on standard input\n",
+			    cli_progname());
+		else if (nops == 1)
+			fprintf(stderr, strcmp(ops[0], "-") == 0 ?
+			    "%s: no input: no file in the list on standard input%s\n" :
+			    "%s: no input: no file in '%s'\n", cli_progname(),
+			    strcmp(ops[0], "-") == 0 ? "" : ops[0]);
+		else
+			fprintf(stderr, "%s: no input: no file in the %d operands\n",
+			    cli_progname(), nops);
+		inputs_release(&in);
+		return EXIT_USAGE;
+	}
 	paths = calloc(n ? n : 1, sizeof(*paths));
 	if (paths == NULL) {
 		fprintf(stderr, "%s: out of memory\n", cli_progname());
@@ -486,6 +503,10 @@ do_send(struct opts *o, int nops, char **ops)
 		    sum.warning, sum.failed, sum.skipped, sum.bytes / 1e6, secs,
 		    secs > 0 ? sum.bytes / 1e6 / secs : 0.0);
 	}
+	if (!o->quiet && rc == 0 && sum.skipped - sum.resumed == sum.inputs)
+		fprintf(stderr, "%s: no DICOM file among the %zu input%s: nothing %s\n",
+		    cli_progname(), sum.inputs, sum.inputs == 1 ? "" : "s",
+		    o->send.dry_run ? "to send" : "sent");
 	free(paths);
 	inputs_release(&in);
 	if (rc == CS_E_IO || rc == CS_E_INVAL)
@@ -493,7 +514,7 @@ do_send(struct opts *o, int nops, char **ops)
 	else if (rc != 0)
 		ex = exit_for(rc);
 	else if (o->send.dry_run)
-		ex = sum.skipped > sum.resumed ? EXIT_NO : EXIT_OK;
+		ex = sum.skipped > sum.resumed || sum.failed > 0 ? EXIT_NO : EXIT_OK;
 	else
 		ex = sum.stored + sum.warning + sum.resumed == sum.inputs ? EXIT_OK : EXIT_NO;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
