@@ -3,11 +3,11 @@
 
 #include "cstore/storescu.h"
 #include "storescu/outcome.h"
-#include "storescu/resume.h"
 
 #include "core/banned.h"
 
-/* In enum order; the meanings are those of man/dcmsend.1. */
+/* In enum order; the meanings are those of man/dcmsend.1.  Words are
+ * literals: scripts/check-outcomes reads them from this file. */
 static const struct outcome_info table[] = {
 	{ STORESCU_STORED, "stored", 0, 1, "the peer answered Success" },
 	{ STORESCU_WARNING, "warning", 0, 1, "the peer answered a Warning: stored" },
@@ -26,7 +26,7 @@ static const struct outcome_info table[] = {
 	    "the association ended before its response: it may or may not be stored" },
 	{ STORESCU_NOTSENT, "notsent", 1, 0,
 	    "not sent: its association could not be opened, or ended before its turn" },
-	{ STORESCU_RESUMED, RESUME_WORD, 1, 1,
+	{ STORESCU_RESUMED, "resumed", 1, 1,
 	    "not sent again: the --resume log has it stored" },
 	{ STORESCU_PLANNED, "planned", 1, 0, "dry run: it would be sent" },
 };
