@@ -153,11 +153,9 @@ setup() {
 @test "dcmsend: every transfer syntax to DCMTK dcmrecv +B arrives byte for byte" {
 	require_cmd /usr/bin/dcmrecv
 	mkdir -p "$OUT"
-	port=$(free_port)
-	TCP_NODELAY=1 /usr/bin/dcmrecv -xf /etc/dcmtk/storescp.cfg Default +B -od "$OUT" "$port" \
-		>"$BATS_TEST_TMPDIR/dcmrecv.log" 2>&1 &
-	track_pid $!
-	wait_for_port "$port" $!
+	start_on_free_port "$BATS_TEST_TMPDIR/dcmrecv.log" env TCP_NODELAY=1 \
+		/usr/bin/dcmrecv -xf /etc/dcmtk/storescp.cfg Default +B -od "$OUT" "{PORT}"
+	port=$SERVER_PORT
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$port" "$CORPUS/ts" "$CORPUS/odd"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
 	n=$(find "$CORPUS/ts" "$CORPUS/odd" -type f | wc -l)
