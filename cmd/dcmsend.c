@@ -98,7 +98,8 @@ help(void)
 	printf("\n"
 	    "Send DICOM files to a Storage SCP (C-STORE); with --echo, verify a peer (C-ECHO).\n"
 	    "Directories are walked; '-' (or no file with stdin not a terminal) reads paths\n"
-	    "from stdin, one per line or NUL-separated with -0.  One result line per input.\n\n"
+	    "from stdin, one per line or NUL-separated with -0.  One result line per input;\n"
+	    "only regular files are read (a FIFO, socket or device gets an unreadable line).\n\n"
 	    "  -a, --aet AETITLE        our (calling) AE title (default DCMSEND)\n"
 	    "  -c, --aec AETITLE        the peer's (called) AE title (default ANY-SCP)\n"
 	    "  -j, --jobs N             N associations in parallel, 1-256 (default 1)\n"
@@ -113,7 +114,8 @@ help(void)
 	    "      --no-transcode       never convert: files need a context in their own syntax\n"
 	    "      --lossy              allow lossy conversion when nothing else is accepted\n"
 	    "      --dry-run            print the planned associations and contexts, send nothing\n"
-	    "      --probe              with --dry-run: negotiate them and show what is accepted\n"
+	    "      --probe              with --dry-run: negotiate them, show what is accepted\n"
+	    "                           and give each input the line a send would\n"
 	    "  -0, --null               the list read from stdin is NUL-separated\n"
 	    "      --echo               send a C-ECHO instead of files\n"
 	    "      --max-pdu BYTES      largest PDU we accept, 4096-%u or 0 for no limit\n"
@@ -131,9 +133,9 @@ help(void)
 	    "      --version            print the version\n"
 	    "\n"
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
-	    "Exit status: 0 every input stored, 1 some not stored, 2 usage, 3 peer\n"
-	    "unreachable, 4 association rejected or nothing acceptable, 5 aborted or\n"
-	    "protocol error, 6 cannot write the output.\n",
+	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
+	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
+	    "5 aborted or protocol error, 6 cannot write the output.\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW,
 	    16u * 1024u * 1024u, 256u * 1024u);
 	exit(EXIT_OK);

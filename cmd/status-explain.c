@@ -54,8 +54,9 @@ help(void)
 	    "  -h, --help        print this help and exit\n"
 	    "  -V, --version     print the version and exit\n\n"
 	    "Output: code, category, meaning, service or implementation.\n"
-	    "Exit status: 0 every code means stored (Success or Warning), 1 some\n"
-	    "code is a Failure, Cancel, Pending or unknown, 2 usage or bad code.\n",
+	    "Exit status: 0 every code means stored (Success, Warning, resumed), 1 some\n"
+	    "code is a Failure, Cancel, Pending, unknown or another local outcome,\n"
+	    "2 usage or bad code.\n",
 	    stdout);
 	exit(EXIT_OK);
 }
