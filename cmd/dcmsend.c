@@ -464,17 +464,15 @@ do_send(struct opts *o, int nops, char **ops)
 	n = inputs_count(&in);
 	if (n == 0) {
 		/* nothing named a file: the command line is wrong, not a file */
-		if (nops == 0)
-			fprintf(stderr, "%s: no input: no file in the list on standard input\n",
-			    cli_progname());
-		else if (nops == 1)
-			fprintf(stderr, strcmp(ops[0], "-") == 0 ?
-			    "%s: no input: no file in the list on standard input%s\n" :
-			    "%s: no input: no file in '%s'\n", cli_progname(),
-			    strcmp(ops[0], "-") == 0 ? "" : ops[0]);
-		else
+		if (nops == 1 && strcmp(ops[0], "-") != 0)
+			fprintf(stderr, "%s: no input: no file in '%s'\n",
+			    cli_progname(), ops[0]);
+		else if (nops > 1)
 			fprintf(stderr, "%s: no input: no file in the %d operands\n",
 			    cli_progname(), nops);
+		else
+			fprintf(stderr, "%s: no input: no file in the list on standard input\n",
+			    cli_progname());
 		inputs_release(&in);
 		return EXIT_USAGE;
 	}

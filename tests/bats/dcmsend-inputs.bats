@@ -199,4 +199,9 @@ tojson_as_tsv() {
 	# lanes 1 and 2, so that a 0-based lane would show
 	run --separate-stderr "$CSTORE_BIN/dcmsend" --json --dry-run -j 2 127.0.0.1 "$RECV_PORT" "$@"
 	[ "$(jq -s '[.[] | select(has("lane")) | .lane] | sort' <<<"$output" | tr -d ' \n')" = "[1,2]" ]
+	# --echo: the fields both formats have (the times differ run to run)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	tsv=$(cut -f1-3 <<<"$output")
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --json 127.0.0.1 "$RECV_PORT"
+	[ "$tsv" = "$(jq -r '[.status, .category, "\(.host):\(.port)"] | @tsv' <<<"$output")" ]
 }
