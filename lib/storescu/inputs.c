@@ -451,30 +451,30 @@ inputs_open(const char *path, struct cs_err *err)
 	 * the check that counts is fstat on what was opened */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return cs_err_set(err, CS_E_IO,
-		    "skipped: not a regular file but %s", kind_of(st.st_mode));
+		    "not a regular file but %s: not read", kind_of(st.st_mode));
 	/* O_NONBLOCK: opening a FIFO without a writer would wait for one */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s", path,
+		return cs_err_set(err, CS_E_IO, "cannot open: %s",
 		    strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 
 		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot stat '%s': %s", path,
+		return cs_err_set(err, CS_E_IO, "cannot stat: %s",
 		    strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return cs_err_set(err, CS_E_IO,
-		    "skipped: not a regular file but %s", kind_of(st.st_mode));
+		    "not a regular file but %s: not read", kind_of(st.st_mode));
 	}
 	/* reads of a regular file never wait anyway; blocking as usual */
 	if (fcntl(fd, F_SETFL, 0) != 0) {
 		int e = errno;
 
 		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s", path,
+		return cs_err_set(err, CS_E_IO, "cannot open: %s",
 		    strerror(e));
 	}
 	return fd;

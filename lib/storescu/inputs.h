@@ -104,7 +104,8 @@ int inputs_read_list(struct inputs *in, FILE *f, int nul_sep,
  * so that what is checked is what was opened (no stat/open race).
  * Anything but a regular file (FIFO, socket, device, directory) is
  * closed again and refused.  Returns the fd (O_CLOEXEC, blocking again;
- * the caller closes it) or CS_E_IO with the reason in err.
+ * the caller closes it) or CS_E_IO with the reason in err (without the
+ * path: callers put it where they print it).
  */
 int inputs_open(const char *path, struct cs_err *err);
 

@@ -20,12 +20,12 @@ setup() {
 	mkfifo "$T/pipe"
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 \
 		"$T/pipe" "$D/p10-evrle.dcm"
-	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tskipped: not a regular file but a FIFO'
+	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
 	assert_line --regexp $'^planned\t'"$D/p10-evrle.dcm"$'\t'
 	start_dcmrecv
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
 		"$T/pipe" "$D/p10-evrle.dcm"
-	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tskipped: not a regular file but a FIFO'
+	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
 	assert_line --regexp $'^0000\t'"$D/p10-evrle.dcm"$'\t'
 	[ "${#lines[@]}" -eq 2 ]
 	[[ $stderr == *"1 stored, 0 with warning, 0 failed, 1 skipped"* ]]
@@ -38,8 +38,8 @@ setup() {
 	ln -s b.pipe "$T/d/c.link"
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/d"
 	assert_line --regexp $'^planned\t'"$T/d/a.dcm"$'\t'
-	assert_line $'unreadable\t'"$T/d/b.pipe"$'\t\t\tskipped: not a regular file but a FIFO'
-	assert_line $'unreadable\t'"$T/d/c.link"$'\t\t\tskipped: not a regular file but a FIFO'
+	assert_line $'unreadable\t'"$T/d/b.pipe"$'\t\t\tnot a regular file but a FIFO: not read'
+	assert_line $'unreadable\t'"$T/d/c.link"$'\t\t\tnot a regular file but a FIFO: not read'
 	start_dcmrecv
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/d"
 	assert_line --regexp $'^0000\t'"$T/d/a.dcm"$'\t'
@@ -51,17 +51,17 @@ setup() {
 	mkfifo "$T/pipe"
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 \
 		< <(printf '%s\n' "$T/pipe" "$D/p10-evrle.dcm")
-	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tskipped: not a regular file but a FIFO'
+	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
 	assert_line --regexp $'^planned\t'
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" -0 --dry-run 127.0.0.1 104 - \
 		< <(printf '%s\0' "$T/pipe")
-	assert_output $'unreadable\t'"$T/pipe"$'\t\t\tskipped: not a regular file but a FIFO'
+	assert_output $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
 }
 
 @test "dcmsend: a device is not read either (/dev/null, /dev/zero)" {
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 /dev/null /dev/zero
-	assert_line $'unreadable\t/dev/null\t\t\tskipped: not a regular file but a character device'
-	assert_line $'unreadable\t/dev/zero\t\t\tskipped: not a regular file but a character device'
+	assert_line $'unreadable\t/dev/null\t\t\tnot a regular file but a character device: not read'
+	assert_line $'unreadable\t/dev/zero\t\t\tnot a regular file but a character device: not read'
 }
 
 # --- no input at all, and inputs without a DICOM file ------------------
