@@ -191,12 +191,12 @@ JSON
 	ORTHANC_PID=$!
 	track_pid "$ORTHANC_PID"
 	local i
-	for i in $(seq 200); do
+	for i in $(seq 400); do
 		# the HTTP server may answer before the DICOM one listens; both
 		# must be Orthanc's own, not a process that took a port first
 		if listens "$ORTHANC_HTTP" "$ORTHANC_PID" &&
-		    curl -sf "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null &&
-		    wait_for_port "$ORTHANC_DICOM" "$ORTHANC_PID" 2>/dev/null; then
+		    listens "$ORTHANC_DICOM" "$ORTHANC_PID" &&
+		    curl -sf "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null; then
 			return 0
 		fi
 		if ! kill -0 "$ORTHANC_PID" 2>/dev/null; then
@@ -207,7 +207,7 @@ JSON
 		fi
 		sleep 0.05
 	done
-	echo "Orthanc did not answer within 10 s" >&2
+	echo "Orthanc did not answer within 20 s" >&2
 	return 1
 }
 
