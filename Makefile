@@ -63,6 +63,10 @@ QUIET_LINK = @echo '  LINK    ' $@;
 QUIET_GEN = @echo '  GEN     ' $@;
 endif
 
+# Plain "make" builds "all", whatever target the fragments in mk/ define
+# first (scripts/check-make-default checks it).
+.DEFAULT_GOAL := all
+
 # Sources.  Fragments in mk/ may append to these (use +=).
 TOOLS = $(sort $(basename $(notdir $(wildcard cmd/*.c))))
 GENERATED =

@@ -99,7 +99,8 @@ help(void)
 	printf("\n"
 	    "Send DICOM files to a Storage SCP (C-STORE); with --echo, verify a peer (C-ECHO).\n"
 	    "Directories are walked; '-' (or no file with stdin not a terminal) reads paths\n"
-	    "from stdin, one per line or NUL-separated with -0.  One result line per input.\n\n"
+	    "from stdin, one per line or NUL-separated with -0.  One result line per input;\n"
+	    "only regular files are read (a FIFO, socket or device gets an unreadable line).\n\n"
 	    "  -a, --aet AETITLE        our (calling) AE title (default DCMSEND)\n"
 	    "  -c, --aec AETITLE        the peer's (called) AE title (default ANY-SCP)\n"
 	    "  -j, --jobs N             N associations in parallel, 1-256 (default 1)\n"
@@ -115,7 +116,8 @@ help(void)
 	    "      --no-transcode       never convert: files need a context in their own syntax\n"
 	    "      --lossy              allow lossy conversion when nothing else is accepted\n"
 	    "      --dry-run            print the planned associations and contexts, send nothing\n"
-	    "      --probe              with --dry-run: negotiate them and show what is accepted\n"
+	    "      --probe              with --dry-run: negotiate them, show what is accepted\n"
+	    "                           and give each input the line a send would\n"
 	    "  -0, --null               the list read from stdin is NUL-separated\n"
 	    "      --echo               send a C-ECHO instead of files\n"
 	    "      --max-pdu BYTES      largest PDU we accept, 4096-%u or 0 for no limit\n"
@@ -134,9 +136,9 @@ help(void)
 	    "      --version            print the version\n"
 	    "\n"
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
-	    "Exit status: 0 every input stored, 1 some not stored, 2 usage, 3 peer\n"
-	    "unreachable, 4 association rejected or nothing acceptable, 5 aborted or\n"
-	    "protocol error, 6 cannot write the output.\n",
+	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
+	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
+	    "5 aborted or protocol error, 6 cannot write the output.\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW,
 	    16u * 1024u * 1024u, 256u * 1024u);
 	exit(EXIT_OK);
@@ -358,7 +360,8 @@ on_plan(void *user, const struct storescu_plan_assoc *a)
 	if (o->json) {
 		j = json_object_new_object();
 		json_object_object_add(j, "association", json_object_new_int64(a->assoc));
-		json_object_object_add(j, "lane", json_object_new_int64(a->lane));
+		/* 1-based, as in the TSV line */
+		json_object_object_add(j, "lane", json_object_new_int64(a->lane + 1));
 		json_object_object_add(j, "files", json_object_new_int64((int64_t)a->files));
 		json_object_object_add(j, "bytes", json_object_new_int64((int64_t)a->bytes));
 		pcs = json_object_new_array();
@@ -463,6 +466,20 @@ do_send(struct opts *o, int nops, char **ops)
 		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_NO;
 	}
 	n = inputs_count(&in);
+	if (n == 0) {
+		/* nothing named a file: the command line is wrong, not a file */
+		if (nops == 1 && strcmp(ops[0], "-") != 0)
+			fprintf(stderr, "%s: no input: no file in '%s'\n",
+			    cli_progname(), ops[0]);
+		else if (nops > 1)
+			fprintf(stderr, "%s: no input: no file in the %d operands\n",
+			    cli_progname(), nops);
+		else
+			fprintf(stderr, "%s: no input: no file in the list on standard input\n",
+			    cli_progname());
+		inputs_release(&in);
+		return EXIT_USAGE;
+	}
 	paths = calloc(n ? n : 1, sizeof(*paths));
 	if (paths == NULL) {
 		fprintf(stderr, "%s: out of memory\n", cli_progname());
@@ -490,6 +507,10 @@ do_send(struct opts *o, int nops, char **ops)
 		    sum.warning, sum.failed, sum.skipped, sum.bytes / 1e6, secs,
 		    secs > 0 ? sum.bytes / 1e6 / secs : 0.0);
 	}
+	if (!o->quiet && rc == 0 && sum.skipped - sum.resumed == sum.inputs)
+		fprintf(stderr, "%s: no DICOM file among the %zu input%s: nothing %s\n",
+		    cli_progname(), sum.inputs, sum.inputs == 1 ? "" : "s",
+		    o->send.dry_run ? "to send" : "sent");
 	free(paths);
 	inputs_release(&in);
 	if (rc == CS_E_IO || rc == CS_E_INVAL)
@@ -497,7 +518,7 @@ do_send(struct opts *o, int nops, char **ops)
 	else if (rc != 0)
 		ex = exit_for(rc);
 	else if (o->send.dry_run)
-		ex = sum.skipped > sum.resumed ? EXIT_NO : EXIT_OK;
+		ex = sum.skipped > sum.resumed || sum.failed > 0 ? EXIT_NO : EXIT_OK;
 	else
 		ex = sum.stored + sum.warning + sum.resumed == sum.inputs ? EXIT_OK : EXIT_NO;
 	if (fflush(stdout) != 0 || ferror(stdout)) {

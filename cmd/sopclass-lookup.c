@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/sopclass.h"
 #include "core/uid.h"
 #include "dcmfile/part10.h"
+#include "storescu/inputs.h"
 
 enum out_mode { OUT_TSV, OUT_JSON, OUT_UID, OUT_KEYWORD };
 
@@ -190,13 +192,18 @@ lookup_file(const char *path)
 	struct part10_info info;
 	struct cs_err err = { 0, "" };
 
-	if (part10_probe_path(path, 0, &info, &err) < 0) {
-		/* I/O messages already name the path */
-		if (err.code == CS_E_IO)
-			fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
-		else
-			fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path,
-			    err.msg);
+	int fd, rc;
+
+	/* never blocks on a FIFO; only regular files */
+	fd = inputs_open(path, &err);
+	if (fd < 0) {
+		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
+		return 1;
+	}
+	rc = part10_probe_fd(fd, 0, &info, &err);
+	close(fd);
+	if (rc < 0) {
+		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
 	}
 	return lookup(info.sop_class);

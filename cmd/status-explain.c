@@ -12,9 +12,14 @@
 
 #include "cli/cli.h"
 #include "core/status.h"
+#include "storescu/outcome.h"
 
 /* The service whose meanings are preferred. */
 #define SERVICE "C-STORE"
+/* The category of dcmsend's own outcome words (notsent, aborted...),
+ * which stand where a status would when no response was received. */
+#define LOCAL "Local"
+#define LOCAL_CONTEXT "dcmsend local outcome"
 
 enum out_mode { OUT_TSV, OUT_JSON, OUT_CATEGORY };
 
@@ -39,7 +44,9 @@ help(void)
 	usage(stdout);
 	fputs("Explains DIMSE status codes, as C-STORE statuses first.  A code\n"
 	    "is 0xA700, A700, a700 or decimal 42752; four digits are hex.\n"
-	    "Without a code, reads one code per line of standard input.\n\n"
+	    "Without a code, reads one code per line of standard input.  The words\n"
+	    "dcmsend prints instead of a status (notsent, aborted...) are explained\n"
+	    "as local outcomes.\n\n"
 	    "  -c, --category    print only the category\n"
 	    "  -F, --field n     filter stdin: append category and meaning of field n\n"
 	    "  -j, --json        JSON lines instead of tab-separated fields\n"
@@ -47,8 +54,9 @@ help(void)
 	    "  -h, --help        print this help and exit\n"
 	    "  -V, --version     print the version and exit\n\n"
 	    "Output: code, category, meaning, service or implementation.\n"
-	    "Exit status: 0 every code means stored (Success or Warning), 1 some\n"
-	    "code is a Failure, Cancel, Pending or unknown, 2 usage or bad code.\n",
+	    "Exit status: 0 every code means stored (Success, Warning, resumed), 1 some\n"
+	    "code is a Failure, Cancel, Pending, unknown or another local outcome,\n"
+	    "2 usage or bad code.\n",
 	    stdout);
 	exit(EXIT_OK);
 }
@@ -118,15 +126,37 @@ print_json(const char *code, long value, const char *cat, const char *meaning,
 	json_object_put(o);
 }
 
+/* A word dcmsend prints in place of a status, or NULL. */
+static const struct outcome_info *
+local_word(const char *s)
+{
+	const struct outcome_info *oi = outcome_by_word(s);
+
+	return oi != NULL && oi->local ? oi : NULL;
+}
+
 /* One code: returns 0 stored, 1 not stored, 2 not a code. */
 static int
 one(const char *arg)
 {
 	char code[8], meaning[600], ctx[128];
+	const struct outcome_info *oi;
 	struct status_info si;
 	uint16_t v;
 	const char *cat;
 
+	if ((oi = local_word(arg)) != NULL) {
+		if (out_mode == OUT_CATEGORY) {
+			puts(LOCAL);
+		} else if (out_mode == OUT_JSON) {
+			print_json(oi->word, -1, LOCAL, oi->meaning, LOCAL_CONTEXT, NULL);
+		} else {
+			const char *f[4] = { oi->word, LOCAL, oi->meaning, LOCAL_CONTEXT };
+
+			cli_tsv_line(stdout, 4, f);
+		}
+		return oi->stored ? 0 : 1;
+	}
 	if (status_parse_code(arg, &v) != 0) {
 		fprintf(stderr, "%s: '%s': not a 16-bit status code "
 		    "(0x0000-0xFFFF, hex or decimal)\n", cli_progname(), arg);
@@ -181,6 +211,7 @@ static int
 filter(long field)
 {
 	char *line = NULL, *copy, *f[64], meaning[600], ctx[128];
+	const struct outcome_info *oi;
 	size_t cap = 0, lineno = 0;
 	struct status_info si;
 	int rc = 0, nf;
@@ -202,8 +233,15 @@ filter(long field)
 			    cli_progname(), lineno, field, nf);
 			printf("%s\t\t\n", line);
 			rc = 2;
+		} else if ((oi = local_word(f[field - 1])) != NULL) {
+			printf("%s\t%s\t", line, LOCAL);
+			cli_tsv_field(stdout, oi->meaning);
+			putchar('\n');
+			if (!oi->stored && rc == 0)
+				rc = 1;
 		} else if (status_parse_code(f[field - 1], &v) != 0) {
-			fprintf(stderr, "%s: line %zu: '%s': not a 16-bit status code\n",
+			fprintf(stderr, "%s: line %zu: '%s': not a 16-bit status code "
+			    "or an outcome word of dcmsend\n",
 			    cli_progname(), lineno, f[field - 1]);
 			printf("%s\t\t\n", line);
 			rc = 2;

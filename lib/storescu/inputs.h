@@ -3,7 +3,8 @@
  *
  * Order (documented in man/dcmsend.1 too):
  *   - operands in the order given; a file operand is taken as given,
- *     whatever its type (so /dev/stdin or a FIFO can be named on purpose);
+ *     whatever its type: the sender opens every input with inputs_open,
+ *     which refuses anything but a regular file without blocking;
  *   - a directory is walked depth-first; the entries of each directory
  *     are sorted by name in strcmp byte order (C locale: "B" < "a",
  *     "10" < "9"); files and subdirectories are interleaved by name, and
@@ -16,8 +17,8 @@
  *     a directory whose device and inode is already on the current path
  *     (a loop): it is skipped and reported through on_skip;
  *   - inside a walk, entries that are neither regular files nor
- *     directories (FIFOs, sockets, devices) are skipped and reported
- *     through on_skip: opening a FIFO would block the sender;
+ *     directories (FIFOs, sockets, devices) are entries too, so that
+ *     each gets a result line (inputs_open refuses them);
  *   - a path that does not exist or cannot be stat'ed (dangling link),
  *     and a directory that cannot be opened, are still entries: the
  *     sender reports them as unreadable with the reason it gets when it
@@ -56,8 +57,8 @@ struct inputs_opts {
 	unsigned flags; /* INPUTS_* */
 	FILE *list;     /* what "-" reads (stdin); borrowed; may be NULL */
 	/*
-	 * Called for every entry left out of the list (loop, FIFO, directory
-	 * in a list), with a short lower-case reason; may be NULL.  path is
+	 * Called for every entry left out of the list (loop, directory in a
+	 * list), with a short lower-case reason; may be NULL.  path is
 	 * valid during the call only.
 	 */
 	void (*on_skip)(void *ctx, const char *path, const char *why);
@@ -96,5 +97,16 @@ int inputs_add_operand(struct inputs *in, const char *operand,
  */
 int inputs_read_list(struct inputs *in, FILE *f, int nul_sep,
     struct cs_err *err);
+
+/*
+ * Opens input path for reading, never blocking: open() with O_NONBLOCK
+ * (a FIFO without a writer would wait for ever), then fstat on that fd,
+ * so that what is checked is what was opened (no stat/open race).
+ * Anything but a regular file (FIFO, socket, device, directory) is
+ * closed again and refused.  Returns the fd (O_CLOEXEC, blocking again;
+ * the caller closes it) or CS_E_IO with the reason in err (without the
+ * path: callers put it where they print it).
+ */
+int inputs_open(const char *path, struct cs_err *err);
 
 #endif

@@ -23,51 +23,13 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "net/net.h"
+#include "storescu/inputs.h"
 #include "storescu/propose.h"
 #include "storescu/resume.h"
 #include "storescu/session.h"
 #include "storescu/send.h"
 #include "storescu/strmap.h"
 #include "core/banned.h"
-
-const char *
-storescu_outcome_word(enum storescu_outcome o)
-{
-	switch (o) {
-	case STORESCU_STORED:
-		return "stored";
-	case STORESCU_WARNING:
-		return "warning";
-	case STORESCU_FAILED:
-		return "failed";
-	case STORESCU_UNREADABLE:
-		return "unreadable";
-	case STORESCU_NOTDICOM:
-		return "notdicom";
-	case STORESCU_TRUNCATED:
-		return "truncated";
-	case STORESCU_NOCONTEXT:
-		return "nocontext";
-	case STORESCU_TRANSCODE:
-		return "transcodefail";
-	case STORESCU_ABORTED:
-		return "aborted";
-	case STORESCU_NOTSENT:
-		return "notsent";
-	case STORESCU_RESUMED:
-		return RESUME_WORD;
-	case STORESCU_PLANNED:
-		return "planned";
-	}
-	return "?";
-}
-
-int
-storescu_outcome_stored(enum storescu_outcome o)
-{
-	return o == STORESCU_STORED || o == STORESCU_WARNING ||
-	    o == STORESCU_RESUMED;
-}
 
 static uint32_t
 intern(struct intern *in, const char *s)
@@ -289,6 +251,61 @@ run_lane(void *arg)
 	return NULL;
 }
 
+/*
+ * Dry run: the line of input i of association a.  With probe, what the
+ * peer answered applies as it would to the real send: a rejected
+ * association gives "notsent", a file no accepted context fits
+ * "nocontext", with the real send's reasons.
+ */
+static void
+dry_run_file(struct send *sd, const struct propose_set *set,
+    const struct storescu_plan_assoc *a, int rc,
+    const struct ul_assoc_params *ac, size_t i)
+{
+	char d[DETAIL_MAX] = "";
+	struct propose_choice ch;
+	struct cs_err e;
+	const char *cls, *ts;
+	int m, accepted = 0;
+
+	if (!sd->o->probe) {
+		snprintf(d, sizeof(d), "association %u", a->assoc);
+		send_emit_simple(sd, i, STORESCU_PLANNED, a->assoc, d, 1);
+		return;
+	}
+	if (rc != 0) {
+		snprintf(d, sizeof(d), "association %u failed: %s", a->assoc,
+		    a->probe_error);
+		send_emit_simple(sd, i, STORESCU_NOTSENT, a->assoc, d, 1);
+		return;
+	}
+	for (m = 0; ac != NULL && m < ac->n_pc; m++)
+		accepted += ac->pc[m].result == UL_PC_ACCEPTANCE;
+	if (accepted == 0) {
+		cs_err_clear(&e);
+		cs_err_set(&e, CS_E_REJECTED,
+		    "the peer accepted none of the %u presentation contexts proposed",
+		    set->n_pc);
+		send_record_failure(sd, CS_E_REJECTED, &e);
+		send_emit_simple(sd, i, STORESCU_NOCONTEXT, a->assoc, e.msg, 1);
+		return;
+	}
+	cls = sd->in.str[sd->fe[i].cls];
+	ts = sd->in.str[sd->fe[i].ts];
+	if (propose_pick(set->pc, set->n_pc, ac->pc, (size_t)ac->n_pc, cls, ts,
+	    &sd->popts, &ch) != 0) {
+		send_nocontext_reason(sd, ac, set, cls, ts, d);
+		send_emit_simple(sd, i, STORESCU_NOCONTEXT, a->assoc, d, 1);
+		return;
+	}
+	if (ch.transcode)
+		snprintf(d, sizeof(d), "association %u; to be transcoded to %s",
+		    a->assoc, send_uid_text(ch.ts));
+	else
+		snprintf(d, sizeof(d), "association %u", a->assoc);
+	send_emit_simple(sd, i, STORESCU_PLANNED, a->assoc, d, 1);
+}
+
 /* Dry run: reports each association (negotiating its set with probe).
  * Returns 0 or CS_E_NOMEM. */
 static int
@@ -365,6 +382,8 @@ dry_run(struct send *sd, struct cs_err *err)
 			sd->o->on_plan(sd->o->user, &a);
 			pthread_mutex_unlock(&sd->mu);
 		}
+		for (j = 0; j < pa->count; j++)
+			dry_run_file(sd, set, &a, rc, ac, p->order[pa->first + j]);
 		if (sd->o->probe) {
 			if (rc == 0) {
 				sd->sum->associations++;
@@ -373,16 +392,22 @@ dry_run(struct send *sd, struct cs_err *err)
 				scu_abort(&s);
 			}
 		}
-		for (j = 0; j < pa->count; j++) {
-			char d[64];
-
-			snprintf(d, sizeof(d), "association %u", a.assoc);
-			send_emit_simple(sd, p->order[pa->first + j], STORESCU_PLANNED,
-			    a.assoc, d, 1);
-		}
 	}
 	cs_free(pcs);
 	return 0;
+}
+
+/* Opens an input without blocking (never a FIFO) and probes it. */
+static int
+probe_path(const char *path, struct part10_info *info, struct cs_err *e)
+{
+	int fd = inputs_open(path, e), rc;
+
+	if (fd < 0)
+		return fd;
+	rc = part10_probe_fd(fd, PART10_O_VERIFY, info, e);
+	close(fd);
+	return rc;
 }
 
 /* Probes every input; reports the ones that cannot be planned. */
@@ -403,7 +428,7 @@ probe_inputs(struct send *sd, struct resume *rs, struct propose_input *pin,
 			continue;
 		}
 		cs_err_clear(&e);
-		rc = part10_probe_path(sd->paths[i], PART10_O_VERIFY, &info, &e);
+		rc = probe_path(sd->paths[i], &info, &e);
 		if (rc == CS_E_NOMEM)
 			return cs_err_set(err, rc, "out of memory");
 		if (rc != 0) {

@@ -70,6 +70,12 @@ void send_record_failure(struct send *sd, int rc, const struct cs_err *e);
 /* The outcome of a file the prober refused with rc. */
 enum storescu_outcome send_probe_outcome(int rc);
 
+/* Appends to detail (DETAIL_MAX) why no context of set that ac accepted
+ * fits a file of class cls in syntax ts. */
+void send_nocontext_reason(const struct send *sd,
+    const struct ul_assoc_params *ac, const struct propose_set *set,
+    const char *cls, const char *ts, char *detail);
+
 /* Opens planned association k (with retries) and sends its files;
  * every one of them gets its result. */
 void send_run_assoc(struct send *sd, size_t k);

@@ -17,6 +17,7 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "net/net.h"
+#include "storescu/inputs.h"
 #include "storescu/send.h"
 #include "core/banned.h"
 
@@ -90,7 +91,7 @@ read_ahead(struct prefetch *pf)
 			break;
 	if (j >= pf->n)
 		return;
-	pf->fd = open(pf->sd->paths[pf->idx[j]], O_RDONLY | O_CLOEXEC);
+	pf->fd = inputs_open(pf->sd->paths[pf->idx[j]], NULL);
 	if (pf->fd < 0)
 		return;
 	pf->index = pf->idx[j];
@@ -131,9 +132,9 @@ add_detail(char *buf, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Why no accepted context fits a file, in words. */
-static void
-nocontext_reason(const struct send *sd, const struct ul_assoc_params *ac,
+/* Why no accepted context fits a file, in words (send.h). */
+void
+send_nocontext_reason(const struct send *sd, const struct ul_assoc_params *ac,
     const struct propose_set *set, const char *cls, const char *ts,
     char *detail)
 {
@@ -220,10 +221,10 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		b->pf.index = SIZE_MAX;
 	} else {
 		prefetch_drop(&b->pf);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = inputs_open(path, &e);
 	}
 	if (fd < 0) {
-		add_detail(f->detail, "cannot open: %s", strerror(errno));
+		add_detail(f->detail, "%s", e.msg);
 		f->r.outcome = STORESCU_UNREADABLE;
 		return START_LOCAL;
 	}
@@ -247,7 +248,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	rc = propose_pick(set->pc, set->n_pc, ac->pc, ac->n_pc,
 	    f->info.sop_class, f->info.ts_uid, &sd->popts, &ch);
 	if (rc != 0) {
-		nocontext_reason(sd, ac, set, f->info.sop_class, f->info.ts_uid,
+		send_nocontext_reason(sd, ac, set, f->info.sop_class, f->info.ts_uid,
 		    f->detail);
 		f->r.outcome = STORESCU_NOCONTEXT;
 		goto local;

@@ -250,11 +250,11 @@ start_dcmrecv() {
 	[[ $output != *"files,"* ]]
 }
 
-@test "dcmsend --dry-run --probe: an unreachable peer exits 3, the plan is still printed" {
+@test "dcmsend --dry-run --probe: an unreachable peer exits 3, the plan is still printed, the file notsent as in a send" {
 	port=$(free_port)
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$port" "$D/p10-evrle.dcm"
 	assert_line --regexp $'^association\t1\t.*Connection refused'
-	assert_line --regexp $'^planned\t'
+	assert_line --regexp $'^notsent\t'"$D/p10-evrle.dcm"$'\t.*\tassociation 1 failed: .*Connection refused$'
 }
 
 @test "dcmsend --lossy: a peer taking only JPEG Baseline gets a lossy conversion only when asked (dcmrecv)" {

@@ -60,11 +60,26 @@ free_port() {
 	return 1
 }
 
-# wait_for_port PORT [PID] [SECONDS]: until something listens on PORT.
+# listens PORT PID: process PID itself listens on PORT (not another
+# process that took the port first).
+listens() {
+	ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$2,"
+}
+
+# port_taken LOG: the server's log says its port was in use (DCMTK:
+# "Address already in use"; Orthanc: "privileged or already in use").
+port_taken() {
+	grep -qi 'already in use' "$1" 2>/dev/null
+}
+
+# wait_for_port PORT [PID] [SECONDS]: until something listens on PORT;
+# with PID, until that process itself does.
 wait_for_port() {
 	local port=$1 pid=${2:-} secs=${3:-5} i
 	for i in $(seq $((secs * 20))); do
-		if ss -Hltn "sport = :$port" | grep -q .; then
+		if [ -n "$pid" ]; then
+			listens "$port" "$pid" && return 0
+		elif ss -Hltn "sport = :$port" | grep -q .; then
 			return 0
 		fi
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
@@ -90,6 +105,41 @@ wait_for_line() {
 	return 1
 }
 
+# start_on_free_port LOG CMD [ARG...]: a server that cannot bind port 0
+# (DCMTK's) on a port free_port chose: every "{PORT}" in the arguments
+# becomes that port.  Runs it in the background (tracked), output in
+# LOG, and waits until that process itself listens there.  Another
+# process can take the port between free_port and the bind: when the
+# server exits saying its port is in use, it starts again on a new port,
+# 10 times at most.  Sets SERVER_PORT and SERVER_PID.
+start_on_free_port() {
+	local log=$1 try port pid a
+	local -a argv
+	shift
+	for try in $(seq 10); do
+		port=$(free_port) || { echo "free_port found no port" >&2; return 1; }
+		argv=()
+		for a in "$@"; do argv+=("${a//\{PORT\}/$port}"); done
+		"${argv[@]}" >"$log" 2>&1 &
+		pid=$!
+		track_pid "$pid"
+		if wait_for_port "$port" "$pid" 10 2>/dev/null; then
+			SERVER_PORT=$port SERVER_PID=$pid
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null && port_taken "$log"; then
+			wait "$pid" 2>/dev/null || true
+			echo "port $port was taken (attempt $try): trying another" >&2
+			continue
+		fi
+		echo "$1 did not listen on port $port:" >&2
+		cat "$log" >&2
+		return 1
+	done
+	echo "$1: every port tried was taken" >&2
+	return 1
+}
+
 # start_storescp DIR [storescp options...]: DCMTK's storescp on a free
 # port, writing into DIR; sets SCP_PORT and SCP_PID.
 start_storescp() {
@@ -98,20 +148,34 @@ start_storescp() {
 	local dir=$1
 	shift
 	mkdir -p "$dir"
-	SCP_PORT=$(free_port)
-	TCP_NODELAY=1 /usr/bin/storescp -od "$dir" "$@" "$SCP_PORT" \
-		>"$BATS_TEST_TMPDIR/storescp.log" 2>&1 &
-	SCP_PID=$!
-	track_pid "$SCP_PID"
-	wait_for_port "$SCP_PORT" "$SCP_PID"
+	start_on_free_port "$BATS_TEST_TMPDIR/storescp.log" \
+		env TCP_NODELAY=1 /usr/bin/storescp -od "$dir" "$@" "{PORT}" || return 1
+	SCP_PORT=$SERVER_PORT SCP_PID=$SERVER_PID
 }
 
 # start_orthanc [extra json members]: Orthanc on free ports; sets
-# ORTHANC_DICOM, ORTHANC_HTTP, ORTHANC_PID.
+# ORTHANC_DICOM, ORTHANC_HTTP, ORTHANC_PID.  When one of its ports was
+# taken meanwhile (Orthanc exits: "... already in use"), it starts again
+# on new ones, 10 times at most.
 start_orthanc() {
 	require_netns
 	require_cmd /usr/sbin/Orthanc
+	local try rc
+	for try in $(seq 10); do
+		rc=0
+		start_orthanc_once "${1:-}" || rc=$?
+		[ "$rc" -eq 0 ] && return 0
+		[ "$rc" -eq 75 ] || return 1
+		echo "Orthanc: port $ORTHANC_DICOM or $ORTHANC_HTTP was taken (attempt $try): trying others" >&2
+	done
+	echo "Orthanc: every port tried was taken" >&2
+	return 1
+}
+
+# One attempt of start_orthanc: 0 listening, 75 a port was taken, else 1.
+start_orthanc_once() {
 	local d=$BATS_TEST_TMPDIR/orthanc extra=${1:-}
+	rm -rf "$d"
 	mkdir -p "$d/db"
 	ORTHANC_DICOM=$(free_port)
 	ORTHANC_HTTP=$(free_port)
@@ -127,14 +191,23 @@ JSON
 	ORTHANC_PID=$!
 	track_pid "$ORTHANC_PID"
 	local i
-	for i in $(seq 200); do
-		# the HTTP server may answer before the DICOM one listens
-		curl -sf "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null &&
-			wait_for_port "$ORTHANC_DICOM" "$ORTHANC_PID" && return 0
-		kill -0 "$ORTHANC_PID" 2>/dev/null || { cat "$d/orthanc.log" >&2; return 1; }
+	for i in $(seq 400); do
+		# the HTTP server may answer before the DICOM one listens; both
+		# must be Orthanc's own, not a process that took a port first
+		if listens "$ORTHANC_HTTP" "$ORTHANC_PID" &&
+		    listens "$ORTHANC_DICOM" "$ORTHANC_PID" &&
+		    curl -sf "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$ORTHANC_PID" 2>/dev/null; then
+			wait "$ORTHANC_PID" 2>/dev/null || true
+			port_taken "$d/orthanc.log" && return 75
+			cat "$d/orthanc.log" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
-	echo "Orthanc did not answer within 10 s" >&2
+	echo "Orthanc did not answer within 20 s" >&2
 	return 1
 }
 

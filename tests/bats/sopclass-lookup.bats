@@ -175,6 +175,15 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 }
 
+@test "--file: a FIFO or a device is not read (no hang), exit 1 with one line" {
+	mkfifo "$BATS_TEST_TMPDIR/pipe"
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/sopclass-lookup" -f "$BATS_TEST_TMPDIR/pipe"
+	[ -z "$output" ]
+	[ "$stderr" = "sopclass-lookup: '$BATS_TEST_TMPDIR/pipe': not a regular file but a FIFO: not read" ]
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/sopclass-lookup" -f /dev/zero
+	[ "$stderr" = "sopclass-lookup: '/dev/zero': not a regular file but a character device: not read" ]
+}
+
 @test "--file: a file that is not DICOM exits 1" {
 	printf 'hello, not DICOM at all\n' >"$BATS_TEST_TMPDIR/x.txt"
 	run -1 --separate-stderr SL -f "$BATS_TEST_TMPDIR/x.txt"

@@ -159,3 +159,38 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ -z "$output" ]
 	[[ $stderr == *"Try 'status-explain --help'."* ]]
 }
+
+@test "--field passes dcmsend's own outcome words through as local outcomes (exit 1, not 2)" {
+	D=$CSTORE_ROOT/tests/data
+	port=$(free_port)
+	# real dcmsend lines: notsent (nobody listens) and notdicom
+	"$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$port" "$D/p10-evrle.dcm" "$D/not-dicom.txt" \
+		>"$BATS_TEST_TMPDIR/log" || true
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/log")" -eq 2 ]
+	run -1 --separate-stderr SE -F 1 <"$BATS_TEST_TMPDIR/log"
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 2 ]
+	assert_line --index 0 "$(sed -n 1p "$BATS_TEST_TMPDIR/log")"$'\tLocal\tnot sent: not a DICOM file or data set'
+	assert_line --index 1 "$(sed -n 2p "$BATS_TEST_TMPDIR/log")"$'\tLocal\tnot sent: its association could not be opened, or ended before its turn'
+	# resumed is on the peer: exit 0
+	run -0 --separate-stderr SE -F 1 <<<$'resumed\ta.dcm\t\t\tstored according to the resume log'
+	assert_output $'resumed\ta.dcm\t\t\tstored according to the resume log\tLocal\tnot sent again: the --resume log has it stored'
+}
+
+@test "every outcome word man/status-explain.1 lists is explained as Local, as a code and with --field" {
+	words=$(awk '/^\.It Li unreadable$/ { on = 1 } on && /^\.El/ { exit } on && /^\.It Li / { print $3 }' \
+		"$CSTORE_ROOT/man/status-explain.1")
+	[ "$(wc -w <<<"$words")" -ge 9 ]
+	for w in $words; do
+		run --separate-stderr SE "$w"
+		[[ $output == "$w"$'\tLocal\t'*$'\tdcmsend local outcome' ]] || { echo "$w: $output"; return 1; }
+		run --separate-stderr SE -c "$w"
+		[ "$output" = Local ]
+		run --separate-stderr SE -F 2 <<<"x.dcm	$w"
+		[[ $output == "x.dcm	$w	Local	"* ]] || { echo "$w: $output"; return 1; }
+		[ "$status" -le 1 ]
+	done
+	# not every word: the ones with a status are printed as codes
+	run -2 --separate-stderr SE failed
+	run -2 --separate-stderr SE -F 1 <<<$'stored\tx'
+}

@@ -119,8 +119,12 @@ setup() {
 
 @test "dcmsend --dry-run --probe: which contexts a +xi storescp accepts, over several associations" {
 	start_storescp "$OUT" +xi
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$SCP_PORT" "${IN[@]}"
+	# exit 1 as the real send: the classes storescp lacks are nocontext
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$SCP_PORT" "${IN[@]}"
 	[ "$(grep -c $'^association\t' <<<"$output")" -ge 2 ]
+	[ "$(grep -c $'^nocontext\t' <<<"$output")" -ge 1 ]
+	[ "$(grep $'^nocontext\t' <<<"$output" | grep -vc $'\tthe peer does not accept SOP class [A-Za-z0-9]*$')" -eq 0 ]
+	[ "$(grep -c $'^\\(planned\\|nocontext\\)\t' <<<"$output")" -eq "$NIN" ]
 	assert_line --regexp $'^context\t[0-9]+\t[0-9]+\t1\\.2\\.840\\.10008\\.5\\.1\\.4\\.1\\.1\\.7\t.*\taccepted 1\\.2\\.840\\.10008\\.1\\.2$'
 	assert_line --regexp $'^context\t.*\t1\\.2\\.840\\.10008\\.1\\.2\\.4\\.50\trejected \\(4\\)$'
 	[ "$(ls "$OUT" | wc -l)" -eq 0 ]
@@ -153,11 +157,9 @@ setup() {
 @test "dcmsend: every transfer syntax to DCMTK dcmrecv +B arrives byte for byte" {
 	require_cmd /usr/bin/dcmrecv
 	mkdir -p "$OUT"
-	port=$(free_port)
-	TCP_NODELAY=1 /usr/bin/dcmrecv -xf /etc/dcmtk/storescp.cfg Default +B -od "$OUT" "$port" \
-		>"$BATS_TEST_TMPDIR/dcmrecv.log" 2>&1 &
-	track_pid $!
-	wait_for_port "$port" $!
+	start_on_free_port "$BATS_TEST_TMPDIR/dcmrecv.log" env TCP_NODELAY=1 \
+		/usr/bin/dcmrecv -xf /etc/dcmtk/storescp.cfg Default +B -od "$OUT" "{PORT}"
+	port=$SERVER_PORT
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$port" "$CORPUS/ts" "$CORPUS/odd"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
 	n=$(find "$CORPUS/ts" "$CORPUS/odd" -type f | wc -l)

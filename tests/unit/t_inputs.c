@@ -213,7 +213,7 @@ START_TEST(walk_follows_symlinks_but_not_into_a_loop)
 }
 END_TEST
 
-START_TEST(walk_keeps_unreadable_entries_and_skips_fifos)
+START_TEST(walk_keeps_unreadable_entries_and_fifos)
 {
 	struct skips sk = { 0, "", "" };
 	struct inputs_opts o = { 0, NULL, on_skip, &sk };
@@ -234,7 +234,8 @@ START_TEST(walk_keeps_unreadable_entries_and_skips_fifos)
 	inputs_init(&in, &o);
 	snprintf(d, sizeof(d), "%s/d", tmp);
 	ck_assert_int_eq(inputs_add_operand(&in, d, NULL), 0);
-	ck_assert_uint_eq(inputs_count(&in), 3);
+	/* the FIFO is an entry: the sender reports it (inputs_open) */
+	ck_assert_uint_eq(inputs_count(&in), 4);
 	snprintf(p, sizeof(p), "%s/d/a.dcm", tmp);
 	ck_assert_str_eq(inputs_path(&in, 0), p);
 	snprintf(p, sizeof(p), "%s/d/broken", tmp);
@@ -243,9 +244,45 @@ START_TEST(walk_keeps_unreadable_entries_and_skips_fifos)
 	snprintf(p, sizeof(p), root ? "%s/d/closed/hidden.dcm" : "%s/d/closed",
 	    tmp);
 	ck_assert_str_eq(inputs_path(&in, 2), p);
-	ck_assert_int_eq(sk.n, 1);
-	ck_assert_str_eq(sk.last_why, "not a regular file");
+	snprintf(p, sizeof(p), "%s/d/fifo", tmp);
+	ck_assert_str_eq(inputs_path(&in, 3), p);
+	ck_assert_int_eq(sk.n, 0);
 	inputs_release(&in);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(open_refuses_fifos_and_devices_without_blocking)
+{
+	struct cs_err e = { 0, "" };
+	char p[PATH_MAX];
+	int fd;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/fifo", tmp);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	alarm(10); /* a blocking open fails the test instead of hanging it */
+	ck_assert_int_eq(inputs_open(p, &e), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not a regular file but a FIFO"));
+	cs_err_clear(&e);
+	ck_assert_int_eq(inputs_open("/dev/null", &e), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(e.msg, "a character device"));
+	cs_err_clear(&e);
+	ck_assert_int_eq(inputs_open(tmp, &e), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(e.msg, "a directory"));
+	cs_err_clear(&e);
+	snprintf(p, sizeof(p), "%s/none", tmp);
+	ck_assert_int_eq(inputs_open(p, &e), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(e.msg, "No such file"));
+	touch("f.dcm");
+	snprintf(p, sizeof(p), "%s/f.dcm", tmp);
+	fd = inputs_open(p, NULL);
+	ck_assert_int_ge(fd, 0);
+	/* blocking again, and not inherited by children */
+	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	close(fd);
+	alarm(0);
 	rm_tmp();
 }
 END_TEST
@@ -428,7 +465,8 @@ inputs_suite(void)
 	tcase_add_test(tc, walk_skips_dot_files_only_when_asked);
 	tcase_add_test(tc, walk_trailing_slash_gives_no_double_slash);
 	tcase_add_test(tc, walk_follows_symlinks_but_not_into_a_loop);
-	tcase_add_test(tc, walk_keeps_unreadable_entries_and_skips_fifos);
+	tcase_add_test(tc, walk_keeps_unreadable_entries_and_fifos);
+	tcase_add_test(tc, open_refuses_fifos_and_devices_without_blocking);
 	tcase_add_test(tc, operands_keep_their_order_and_missing_paths_stay);
 	tcase_add_test(tc, list_reads_lines_and_ignores_empty_ones);
 	tcase_add_test(tc, list_reads_nul_separated_records_with_newlines_inside);

@@ -1,0 +1,77 @@
+/* outcome.c - the outcome words of dcmsend (see outcome.h). */
+#include <string.h>
+
+#include "cstore/storescu.h"
+#include "storescu/outcome.h"
+
+#include "core/banned.h"
+
+/* In enum order; the meanings are those of man/dcmsend.1.  Words are
+ * literals: scripts/check-outcomes reads them from this file. */
+static const struct outcome_info table[] = {
+	{ STORESCU_STORED, "stored", 0, 1, "the peer answered Success" },
+	{ STORESCU_WARNING, "warning", 0, 1, "the peer answered a Warning: stored" },
+	{ STORESCU_FAILED, "failed", 0, 0, "the peer answered a failure status" },
+	{ STORESCU_UNREADABLE, "unreadable", 1, 0,
+	    "not sent: the input cannot be opened or read, or is not a regular file" },
+	{ STORESCU_NOTDICOM, "notdicom", 1, 0,
+	    "not sent: not a DICOM file or data set" },
+	{ STORESCU_TRUNCATED, "truncated", 1, 0,
+	    "not sent: the file ends inside an element" },
+	{ STORESCU_NOCONTEXT, "nocontext", 1, 0,
+	    "not sent: no accepted presentation context fits it" },
+	{ STORESCU_TRANSCODE, "transcodefail", 1, 0,
+	    "not sent: the conversion to an accepted transfer syntax failed" },
+	{ STORESCU_ABORTED, "aborted", 1, 0,
+	    "the association ended before its response: it may or may not be stored" },
+	{ STORESCU_NOTSENT, "notsent", 1, 0,
+	    "not sent: its association could not be opened, or ended before its turn" },
+	{ STORESCU_RESUMED, "resumed", 1, 1,
+	    "not sent again: the --resume log has it stored" },
+	{ STORESCU_PLANNED, "planned", 1, 0, "dry run: it would be sent" },
+};
+
+size_t
+outcome_count(void)
+{
+	return sizeof(table) / sizeof(table[0]);
+}
+
+const struct outcome_info *
+outcome_at(size_t i)
+{
+	return i < outcome_count() ? &table[i] : NULL;
+}
+
+const struct outcome_info *
+outcome_by_word(const char *word)
+{
+	size_t i;
+
+	for (i = 0; word != NULL && i < outcome_count(); i++)
+		if (strcmp(table[i].word, word) == 0)
+			return &table[i];
+	return NULL;
+}
+
+const char *
+storescu_outcome_word(enum storescu_outcome o)
+{
+	size_t i;
+
+	for (i = 0; i < outcome_count(); i++)
+		if (table[i].outcome == o)
+			return table[i].word;
+	return "?";
+}
+
+int
+storescu_outcome_stored(enum storescu_outcome o)
+{
+	size_t i;
+
+	for (i = 0; i < outcome_count(); i++)
+		if (table[i].outcome == o)
+			return table[i].stored;
+	return 0;
+}

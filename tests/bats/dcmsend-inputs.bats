@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# dcmsend's inputs and what it says of them: files that are not regular
+# files (never opened blocking), no input at all, inputs without a DICOM
+# file, --probe applied to the inputs' lines, the man page's example of
+# picking out what was not stored, and JSON lines that say what the TSV
+# lines say.  Every run that could hang is bounded by timeout(1).
+
+load helpers
+load dcmrecv-helpers
+
+D=$CSTORE_ROOT/tests/data
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# --- files that are not regular files ----------------------------------
+
+@test "dcmsend: a FIFO operand gets an unreadable line and is never opened (dry run too)" {
+	mkfifo "$T/pipe"
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 \
+		"$T/pipe" "$D/p10-evrle.dcm"
+	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
+	assert_line --regexp $'^planned\t'"$D/p10-evrle.dcm"$'\t'
+	start_dcmrecv
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+		"$T/pipe" "$D/p10-evrle.dcm"
+	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
+	assert_line --regexp $'^0000\t'"$D/p10-evrle.dcm"$'\t'
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $stderr == *"1 stored, 0 with warning, 0 failed, 1 skipped"* ]]
+}
+
+@test "dcmsend: a FIFO met in a directory walk gets its line (dry run and real send)" {
+	mkdir "$T/d"
+	cp "$D/p10-evrle.dcm" "$T/d/a.dcm"
+	mkfifo "$T/d/b.pipe"
+	ln -s b.pipe "$T/d/c.link"
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/d"
+	assert_line --regexp $'^planned\t'"$T/d/a.dcm"$'\t'
+	assert_line $'unreadable\t'"$T/d/b.pipe"$'\t\t\tnot a regular file but a FIFO: not read'
+	assert_line $'unreadable\t'"$T/d/c.link"$'\t\t\tnot a regular file but a FIFO: not read'
+	start_dcmrecv
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/d"
+	assert_line --regexp $'^0000\t'"$T/d/a.dcm"$'\t'
+	assert_line --regexp $'^unreadable\t'"$T/d/b.pipe"$'\t'
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "dcmsend: a FIFO named in the stdin list gets its line, with -0 too" {
+	mkfifo "$T/pipe"
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 \
+		< <(printf '%s\n' "$T/pipe" "$D/p10-evrle.dcm")
+	assert_line $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
+	assert_line --regexp $'^planned\t'
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" -0 --dry-run 127.0.0.1 104 - \
+		< <(printf '%s\0' "$T/pipe")
+	assert_output $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
+}
+
+@test "dcmsend: a device is not read either (/dev/null, /dev/zero)" {
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 /dev/null /dev/zero
+	assert_line $'unreadable\t/dev/null\t\t\tnot a regular file but a character device: not read'
+	assert_line $'unreadable\t/dev/zero\t\t\tnot a regular file but a character device: not read'
+}
+
+# --- no input at all, and inputs without a DICOM file ------------------
+
+@test "dcmsend: an empty standard input is a usage error (exit 2, one line)" {
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 104 </dev/null
+	assert_output ""
+	[ "$stderr" = "dcmsend: no input: no file in the list on standard input" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 - </dev/null
+	[ "$stderr" = "dcmsend: no input: no file in the list on standard input" ]
+	# a list of empty records and a directory names no file either
+	mkdir "$T/d"
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 104 < <(printf '\n\n%s\n' "$T/d")
+	assert_output ""
+	[[ $stderr == *"no input: no file in the list on standard input" ]]
+}
+
+@test "dcmsend: an empty directory is a usage error (exit 2), several too" {
+	mkdir -p "$T/empty" "$T/e2/sub"
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 104 "$T/empty"
+	assert_output ""
+	[ "$stderr" = "dcmsend: no input: no file in '$T/empty'" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 104 "$T/empty" "$T/e2"
+	[ "$stderr" = "dcmsend: no input: no file in the 2 operands" ]
+}
+
+@test "dcmsend: inputs with no DICOM file among them exit 1 with a note, and connect to nobody" {
+	mkdir "$T/d"
+	cp "$D/not-dicom.txt" "$T/d/a.txt"
+	mkfifo "$T/d/b.pipe"
+	# port 1: a connection attempt would make it exit 3
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 1 "$T/d"
+	assert_line --regexp $'^notdicom\t'"$T/d/a.txt"$'\t'
+	assert_line --regexp $'^unreadable\t'"$T/d/b.pipe"$'\t'
+	[[ $stderr == *"dcmsend: no DICOM file among the 2 inputs: nothing sent"* ]]
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$D/not-dicom.txt"
+	[[ $stderr == *"dcmsend: no DICOM file among the 1 input: nothing to send"* ]]
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" -q 127.0.0.1 1 "$D/not-dicom.txt"
+	[ -z "$stderr" ]
+}
+
+# --- --probe applies what it learned ------------------------------------
+
+@test "dcmsend --dry-run --probe: a file whose class the peer rejects gets the real send's nocontext line and exit" {
+	C=$(corpus_dir)
+	start_dcmrecv --sop-class CTImageStorage
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" \
+		"$C/sop/CTImageStorage.dcm" "$D/p10-evrle.dcm"
+	assert_line --regexp $'^context\t1\t[0-9]+\t1.2.840.10008.5.1.4.1.1.7\t.*\trejected \\([0-9]\\)$'
+	assert_line --regexp $'^planned\t'"$C/sop/CTImageStorage.dcm"$'\t'
+	probe_sc=$(grep $'^nocontext\t'"$D/p10-evrle.dcm"$'\t' <<<"$output")
+	[[ $probe_sc == *"the peer does not accept SOP class SecondaryCaptureImageStorage"* ]]
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+		"$C/sop/CTImageStorage.dcm" "$D/p10-evrle.dcm"
+	assert_line --regexp $'^0000\t'"$C/sop/CTImageStorage.dcm"$'\t'
+	# the same line, except the SOP Instance UID the real send has read
+	real_sc=$(grep $'^nocontext\t'"$D/p10-evrle.dcm"$'\t' <<<"$output")
+	[ "$(cut -f1-3,5 <<<"$probe_sc")" = "$(cut -f1-3,5 <<<"$real_sc")" ]
+}
+
+@test "dcmsend --dry-run --probe: a peer accepting none, or rejecting the association, exits 4 as the real send" {
+	start_dcmrecv --accept-ts JPEGBaseline8Bit
+	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe --no-transcode \
+		127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_line $'nocontext\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t\tthe peer accepted none of the 1 presentation contexts proposed'
+	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --no-transcode 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_line --regexp $'^nocontext\t.*\tthe peer accepted none of the 1 presentation contexts proposed$'
+	stop_dcmrecv
+	start_dcmrecv --reject permanent
+	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_line --regexp $'^notsent\t'"$D/p10-evrle.dcm"$'\t.*\tassociation 1 failed: .*rejected'
+}
+
+@test "dcmsend --dry-run --probe: a file that will be converted says so, exit 0" {
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_line --regexp $'^planned\t'"$D/p10-evrle.dcm"$'\t.*\tassociation 1; to be transcoded to ImplicitVRLittleEndian$'
+}
+
+# --- the man page's example and JSON against TSV ------------------------
+
+@test "dcmsend(1): the example that lists what was not stored prints the A700 and local lines, not the stored ones" {
+	# the command as the man page has it, rendered
+	cmd=$(mandoc -Tascii "$CSTORE_ROOT/man/dcmsend.1" | col -b | grep -m1 -o "grep -v -P '[^']*' send.log")
+	[ -n "$cmd" ]
+	start_dcmrecv --respond-every 2:A700
+	cd "$T"
+	cp "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" "$D/img16-evrle.dcm" "$D/not-dicom.txt" .
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+		p10-evrle.dcm p10-ivrle.dcm img16-evrle.dcm not-dicom.txt
+	printf '%s\n' "$output" >send.log
+	[ "$(grep -c $'^A700\t' send.log)" -ge 1 ]
+	[ "$(grep -c $'^0000\t' send.log)" -ge 1 ]
+	run -0 bash -c "$cmd"
+	[ "$output" = "$(grep -v $'^0000\t' send.log)" ]
+	[ "${#lines[@]}" -eq $(($(grep -c $'^A700\t' send.log) + 1)) ]
+}
+
+# tojson_as_tsv: dcmsend's JSON lines written as its TSV lines, one field
+# list for both formats (results, associations, contexts).
+tojson_as_tsv() {
+	jq -r '
+	  if has("contexts") then
+	    (["association", (.association|tostring),
+	      "lane \(.lane), \(.files) files, \(.bytes) bytes, \(.contexts|length) contexts" +
+	      (if (.probe_error // "") != "" then ": " + .probe_error else "" end)] | @tsv),
+	    (.association as $a | .contexts[] |
+	      ["context", ($a|tostring), (.pcid|tostring), .abstract_syntax,
+	       (.transfer_syntaxes|join(","))] +
+	      (if has("accepted") then
+	         [if .accepted then "accepted " + .accepted_transfer_syntax
+	          else "rejected (\(.result))" end]
+	       else [] end) | @tsv)
+	  else
+	    [.status, .path, .sop_class_uid, .sop_instance_uid,
+	     ([.error_comment, .detail] | map(select(. != "")) | join("; "))] | @tsv
+	  end'
+}
+
+@test "dcmsend --json: every field of results, associations and contexts says what the TSV line says (lane from 1)" {
+	start_dcmrecv --respond-every 2:A700 --accept-ts ImplicitVRLittleEndian --accept-ts ExplicitVRLittleEndian
+	set -- "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" "$D/img16-evrle.dcm" "$D/img16-rle.dcm" \
+		"$D/not-dicom.txt" "$T/missing.dcm"
+	for opts in "--dry-run -j 2" "--dry-run --probe -j 2" ""; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$CSTORE_BIN/dcmsend" $opts --async 1 127.0.0.1 "$RECV_PORT" "$@"
+		tsv=$output
+		# shellcheck disable=SC2086
+		run --separate-stderr "$CSTORE_BIN/dcmsend" --json $opts --async 1 127.0.0.1 "$RECV_PORT" "$@"
+		json=$output
+		[ "$(wc -l <<<"$tsv")" -ge 6 ]
+		diff <(printf '%s\n' "$tsv") <(printf '%s\n' "$json" | tojson_as_tsv) ||
+			{ echo "options: $opts"; return 1; }
+	done
+	# lanes 1 and 2, so that a 0-based lane would show
+	run --separate-stderr "$CSTORE_BIN/dcmsend" --json --dry-run -j 2 127.0.0.1 "$RECV_PORT" "$@"
+	[ "$(jq -s '[.[] | select(has("lane")) | .lane] | sort' <<<"$output" | tr -d ' \n')" = "[1,2]" ]
+	# --echo: the fields both formats have (the times differ run to run)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	tsv=$(cut -f1-3 <<<"$output")
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --json 127.0.0.1 "$RECV_PORT"
+	[ "$tsv" = "$(jq -r '[.status, .category, "\(.host):\(.port)"] | @tsv' <<<"$output")" ]
+}
