@@ -11,7 +11,10 @@
 static const struct outcome_info table[] = {
 	{ STORESCU_STORED, "stored", 0, 1, "the peer answered Success" },
 	{ STORESCU_WARNING, "warning", 0, 1, "the peer answered a Warning: stored" },
-	{ STORESCU_FAILED, "failed", 0, 0, "the peer answered a failure status" },
+	/* Local only when the response names another instance or class:
+	 * then no status is shown (otherwise the peer's status stands). */
+	{ STORESCU_FAILED, "failed", 1, 0,
+	    "the response names another SOP instance or class: its fate is unknown" },
 	{ STORESCU_UNREADABLE, "unreadable", 1, 0,
 	    "not sent: the input cannot be opened or read, or is not a regular file" },
 	{ STORESCU_NOTDICOM, "notdicom", 1, 0,
