@@ -36,10 +36,12 @@ START_TEST(only_the_outcomes_with_a_dimse_status_are_not_local)
 
 	for (i = 0; i < outcome_count(); i++) {
 		const struct outcome_info *oi = outcome_at(i);
-		int has_status = oi->outcome == STORESCU_STORED ||
-		    oi->outcome == STORESCU_WARNING || oi->outcome == STORESCU_FAILED;
+		/* "failed" has the peer's status, except when the response
+		 * names another instance: then the word stands in STATUS */
+		int always_status = oi->outcome == STORESCU_STORED ||
+		    oi->outcome == STORESCU_WARNING;
 
-		ck_assert_int_eq(oi->local, !has_status);
+		ck_assert_int_eq(oi->local, !always_status);
 	}
 	/* the resume log reads back the word the sender writes */
 	ck_assert_str_eq(storescu_outcome_word(STORESCU_RESUMED), RESUME_WORD);
