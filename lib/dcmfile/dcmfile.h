@@ -85,6 +85,65 @@ int dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 
 /* ---- end of transcoding section ------------------------------------- */
 
+/* ---- pixel codecs (section owner: transcoder, lib/dcmfile/xcode.c) --- */
+
+/*
+ * One frame of an image as the Image Pixel module describes it (PS3.3
+ * C.7.6.3).  photometric is the trimmed Photometric Interpretation.
+ */
+struct dcmfile_image {
+	uint32_t rows, cols;
+	uint16_t samples;        /* Samples per Pixel */
+	uint16_t bits_allocated; /* 8, 16 (or 32: RLE only, not here) */
+	uint16_t bits_stored;
+	uint16_t high_bit;
+	uint16_t pixel_rep;      /* 0 unsigned, 1 two's complement */
+	uint16_t planar;         /* Planar Configuration, 0 or 1 */
+	char photometric[17];
+};
+
+/*
+ * Decodes one frame of JPEG (any process), JPEG-LS or JPEG 2000 (ts_uid
+ * says which) through GDCM's codecs.  in/in_len: the frame's fragments,
+ * concatenated.  out/out_len: room for exactly one native frame (rows x
+ * cols x samples x bits_allocated/8), little endian.  *got is img as the
+ * decoder left it: photometric may change (YBR_FULL_422 -> RGB for a
+ * JPEG that libjpeg converts) and planar may be 1.  Returns 0, or
+ *   CS_E_UNSUPPORTED  not a syntax this handles, the GDCM module cannot
+ *                     be loaded, or GDCM cannot decode the stream;
+ *   CS_E_PROTO        the decoder produced a frame of another size or
+ *                     another sample layout than img says;
+ *   CS_E_NOMEM.
+ * Thread-safe.  Messages of GDCM and its libraries go to this thread's
+ * buffer (dcmfile_codec_messages), never to stderr.
+ */
+int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, void *out, size_t out_len,
+    struct dcmfile_image *got, struct cs_err *err);
+
+/*
+ * Encodes one native frame (little endian, img's layout) in ts_uid:
+ * JPEG Lossless SV1, JPEG-LS Lossless, JPEG 2000 Lossless Only, or with
+ * lossy non-zero JPEG Baseline/Extended, JPEG-LS Near-Lossless (NEAR 2)
+ * and JPEG 2000.  *out (malloc'd, the caller frees it with free) gets
+ * the compressed frame as one byte stream, *out_len its length.  Returns
+ * 0, CS_E_UNSUPPORTED (syntax, module, or GDCM refuses the layout),
+ * CS_E_INVAL (a lossy syntax without lossy), CS_E_NOMEM.  Thread-safe.
+ */
+int dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
+    struct cs_err *err);
+
+/*
+ * Moves the messages GDCM, libjpeg, CharLS and OpenJPEG gave since the
+ * last call on this thread into buf (cap bytes, NUL-terminated, one
+ * message a line, cut at cap) and forgets them.  Returns the length
+ * written; 0 when there were none or the module is not loaded.
+ */
+size_t dcmfile_codec_messages(char *buf, size_t cap);
+
+/* ---- end of pixel codecs section ------------------------------------ */
+
 /* ---- GDCM's UID dictionary (section owner: registries) -------------- */
 
 /*
