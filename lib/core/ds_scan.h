@@ -31,11 +31,7 @@
 #include <stdint.h>
 
 #include "cstore/cstore.h"
-
-/* A tag as one number: group in the high 16 bits. */
-#define DS_TAG(g, e) (((uint32_t)(g) << 16) | (uint32_t)(e))
-#define DS_TAG_GROUP(t) ((uint16_t)((t) >> 16))
-#define DS_TAG_ELEM(t) ((uint16_t)((t)&0xffffu))
+#include "core/ds_elem.h" /* enum ds_enc, DS_TAG */
 
 /* Tags the receiver usually asks for (PS3.6). */
 #define DS_TAG_SOP_CLASS_UID DS_TAG(0x0008, 0x0016)
@@ -53,12 +49,6 @@
 #define DS_SCAN_MAX_TAGS 16
 #define DS_SCAN_VALUE_MAX 256
 #define DS_SCAN_MAX_DEPTH 32
-
-enum ds_enc {
-	DS_ENC_IVR_LE = 1, /* Implicit VR Little Endian (PS3.5 A.1) */
-	DS_ENC_EVR_LE = 2, /* Explicit VR Little Endian (A.2, A.4) */
-	DS_ENC_EVR_BE = 3  /* Explicit VR Big Endian (A.3, retired) */
-};
 
 /* ds_scan_init opts */
 /*
