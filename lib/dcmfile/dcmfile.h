@@ -59,24 +59,35 @@ struct dcmfile_transcoded {
 	uint64_t length;                    /* bytes of dataset in fd */
 	char ts_uid[DCMFILE_UID_MAX + 1];   /* the syntax written */
 	int lossy; /* 1 when this call compressed lossily (allow_lossy) */
+	/* the SOP Instance UID written: the file's, or after a lossy
+	 * compression a new one (2.25 form) that the C-STORE must carry */
+	char sop_instance[DCMFILE_UID_MAX + 1];
+	double ratio;   /* lossy: Lossy Image Compression Ratio added */
+	uint32_t frames; /* frames of pixel data converted, 0 when none */
 };
 
 /*
- * Reads the DICOM file at path (Part 10, or a bare dataset GDCM can
- * read) and writes its dataset in transfer syntax ts_uid to an unlinked
- * temporary file described in *out.  Pixel data is decoded and, for a
- * compressed ts_uid, encoded again (GDCM ImageChangeTransferSyntax);
- * everything else is re-encoded element by element.  The SOP Class and
- * Instance UIDs are kept.  GDCM holds the whole dataset in memory while
- * it works.  Returns 0, or:
+ * Reads the DICOM file at path (Part 10, or a bare dataset) and writes
+ * its dataset in transfer syntax ts_uid to an unlinked temporary file
+ * described in *out.  The streaming transcoder (xcode.h) does it: every
+ * element but Pixel Data copied as it is, pixel data decoded frame by
+ * frame and encoded again for a compressed ts_uid, checked, only what
+ * the change of encoding requires changed (see xcode.h); a lossy
+ * compression gets a new SOP Instance UID (out->sop_instance).  The
+ * file is mapped, never read whole into memory.  A Deflated source or
+ * target still goes through GDCM's whole-file rewrite (kept only for
+ * that).  Messages of GDCM and its libraries wait in this thread's
+ * buffer (dcmfile_codec_messages).  Returns 0, or:
  *   CS_E_INVAL        NULL argument;
  *   CS_E_UNSUPPORTED  dcmfile_can_transcode(file's TS, ts_uid,
- *                     allow_lossy) is 0, or GDCM cannot code the pixels
- *                     (e.g. JPEG Baseline for 16-bit data), or the
- *                     GDCM module cannot be loaded;
- *   CS_E_NOTDICOM     GDCM cannot read the file;
- *   CS_E_IO           the temporary file cannot be made or written
- *                     (CS_E_NOSPACE when the disk is full);
+ *                     allow_lossy) is 0, or the conversion cannot be
+ *                     done or cannot be checked (why in err), or the
+ *                     GDCM module cannot be loaded when it is needed;
+ *   CS_E_NOTDICOM, CS_E_TRUNCATED, CS_E_PROTO  the source is not DICOM
+ *                     or malformed;
+ *   CS_E_IO           the file cannot be read, the temporary file
+ *                     cannot be made or written (CS_E_NOSPACE when the
+ *                     disk is full);
  *   CS_E_NOMEM        out of memory.
  * On error out->fd is -1 and nothing is left behind.
  */
@@ -141,6 +152,16 @@ int dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
  * written; 0 when there were none or the module is not loaded.
  */
 size_t dcmfile_codec_messages(char *buf, size_t cap);
+
+/*
+ * The VR of a public tag in GDCM's data dictionary (PS3.6), for writing
+ * an Implicit VR data set in Explicit VR.  Sets vr (3 bytes) to two
+ * letters and a NUL and returns 0, or 1 when the dictionary allows US or
+ * SS (vr is then "US": the caller picks SS for signed pixels); "OB or
+ * OW" gives "OW".  CS_E_NOTFOUND for a private or unknown tag (the
+ * caller writes UN, PS3.5 6.2.2), CS_E_UNSUPPORTED without the module.
+ */
+int dcmfile_dict_vr(uint32_t tag, char vr[3]);
 
 /* ---- end of pixel codecs section ------------------------------------ */
 

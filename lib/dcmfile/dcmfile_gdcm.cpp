@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gdcmDicts.h>
 #include <gdcmFileExplicitFilter.h>
+#include <gdcmGlobal.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmJPEG2000Codec.h>
 #include <gdcmJPEGCodec.h>
@@ -493,14 +495,16 @@ describe(gdcm::ImageCodec &c, const struct dcmfile_image *img)
 {
 	unsigned int dims[3] = { img->cols, img->rows, 1 };
 
-	c.SetPixelFormat(gdcm::PixelFormat(img->samples, img->bits_allocated,
-	    img->bits_stored, img->high_bit, img->pixel_rep));
+	/* JPEGCodec hands these to the codec of the precision that
+	 * SetPixelFormat picks: they must be set before it */
+	c.SetNumberOfDimensions(2);
+	c.SetDimensions(dims);
 	c.SetPhotometricInterpretation(gdcm::PhotometricInterpretation(
 	    gdcm::PhotometricInterpretation::GetPIType(img->photometric)));
 	c.SetPlanarConfiguration(img->planar ? 1 : 0);
-	c.SetNumberOfDimensions(2);
-	c.SetDimensions(dims);
 	c.SetNeedByteSwap(false);
+	c.SetPixelFormat(gdcm::PixelFormat(img->samples, img->bits_allocated,
+	    img->bits_stored, img->high_bit, img->pixel_rep));
 }
 
 size_t
@@ -536,9 +540,7 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 	    static_cast<uint32_t>(in_len));
 	sq->AddFragment(frag);
 	gdcm::DataElement src(gdcm::Tag(0x7fe0, 0x0010));
-	src.SetVR(gdcm::VR::OB);
 	src.SetValue(*sq);
-	src.SetVLToUndefined();
 	gdcm::DataElement dst;
 	if (!codec.Decode(src, dst))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
@@ -705,6 +707,46 @@ cstore_gdcm_messages(char *buf, size_t cap)
 		return n;
 	} catch (...) {
 		return 0;
+	}
+}
+
+extern "C" CS_GDCM_ENTRY int
+cstore_gdcm_vr(uint32_t tag, char vr[3])
+{
+	try {
+		gdcm::Tag t(static_cast<uint16_t>(tag >> 16),
+		    static_cast<uint16_t>(tag & 0xffffu));
+		vr[0] = '\0';
+		if (t.IsPrivate())
+			return CS_E_NOTFOUND;
+		const gdcm::Dict &d =
+		    gdcm::Global::GetInstance().GetDicts().GetPublicDict();
+		gdcm::VR::VRType v = d.GetDictEntry(t).GetVR();
+		int ambiguous = 0;
+		switch (v) {
+		case gdcm::VR::US_SS:
+			v = gdcm::VR::US;
+			ambiguous = 1;
+			break;
+		case gdcm::VR::OB_OW:
+		case gdcm::VR::US_SS_OW:
+		case gdcm::VR::US_OW:
+			v = gdcm::VR::OW;
+			break;
+		default:
+			break;
+		}
+		const char *s = gdcm::VR::GetVRString(v);
+		if (v == gdcm::VR::INVALID || v == gdcm::VR::UN || s == nullptr ||
+		    std::strlen(s) != 2)
+			return CS_E_NOTFOUND;
+		vr[0] = s[0];
+		vr[1] = s[1];
+		vr[2] = '\0';
+		return ambiguous;
+	} catch (...) {
+		vr[0] = '\0';
+		return CS_E_NOTFOUND;
 	}
 }
 

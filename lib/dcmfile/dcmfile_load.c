@@ -25,6 +25,7 @@
 
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/gdcm_module.h"
+#include "dcmfile/xcode.h"
 #include "core/banned.h"
 
 #ifndef CS_GDCM_BUILDDIR
@@ -40,6 +41,7 @@ static struct {
 	int (*encode)(const char *, const struct dcmfile_image *, const void *,
 	    size_t, int, uint8_t **, size_t *, struct cs_err *);
 	size_t (*messages)(char *, size_t);
+	int (*vr)(uint32_t, char *);
 	size_t (*uid_count)(void);
 	int (*uid_at)(size_t, const char **, const char **);
 	int loaded;
@@ -135,10 +137,11 @@ load_module(void)
 	sym(h, "cstore_gdcm_decode", &gdcm.decode, sizeof(gdcm.decode));
 	sym(h, "cstore_gdcm_encode", &gdcm.encode, sizeof(gdcm.encode));
 	sym(h, "cstore_gdcm_messages", &gdcm.messages, sizeof(gdcm.messages));
+	sym(h, "cstore_gdcm_vr", &gdcm.vr, sizeof(gdcm.vr));
 	sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count, sizeof(gdcm.uid_count));
 	sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
 	if (gdcm.abi == NULL || gdcm.transcode == NULL || gdcm.decode == NULL ||
-	    gdcm.encode == NULL || gdcm.messages == NULL ||
+	    gdcm.encode == NULL || gdcm.messages == NULL || gdcm.vr == NULL ||
 	    gdcm.uid_count == NULL || gdcm.uid_at == NULL) {
 		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
 		    "GDCM module '%s' lacks an entry point", cand[tried]);
@@ -164,7 +167,7 @@ need_module(struct cs_err *err)
 }
 
 int
-dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
+dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
 	int rc;
@@ -219,6 +222,15 @@ dcmfile_codec_messages(char *buf, size_t cap)
 	if (!gdcm.loaded)
 		return 0;
 	return gdcm.messages(buf, cap);
+}
+
+int
+dcmfile_dict_vr(uint32_t tag, char vr[3])
+{
+	int rc = need_module(NULL);
+
+	vr[0] = '\0';
+	return rc != 0 ? rc : gdcm.vr(tag, vr);
 }
 
 size_t

@@ -39,6 +39,8 @@ CS_GDCM_ENTRY int cstore_gdcm_encode(const char *ts_uid,
     int lossy, uint8_t **out, size_t *out_len, struct cs_err *err);
 /* dcmfile_codec_messages. */
 CS_GDCM_ENTRY size_t cstore_gdcm_messages(char *buf, size_t cap);
+/* dcmfile_dict_vr. */
+CS_GDCM_ENTRY int cstore_gdcm_vr(uint32_t tag, char vr[3]);
 /* dcmfile_gdcm_uid_count. */
 CS_GDCM_ENTRY size_t cstore_gdcm_uid_count(void);
 /* dcmfile_gdcm_uid_at. */

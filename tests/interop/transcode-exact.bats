@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# The transcoder rewrites the pixel data and nothing else: every
+# compressed file of the scripts/mkxcorpus corpus (RLE, JPEG lossless SV1
+# and process 14, JPEG-LS lossless, JPEG 2000 lossless; 8, 12, 16 and 32
+# bits; 1 and 3 samples; signed and unsigned; 1 and 3 frames; 17x13) is
+# transcoded by our transcoder (tests/tools/dcm-xcode) to Explicit and
+# Implicit VR LE.  Its pixels must equal what an independent decoder makes
+# of the file (DCMTK dcmdrle/dcmdjpeg/dcmdjpls, OpenJPEG opj_decompress)
+# and the native image the file was made from; every other element must
+# equal the original's (dcmdump, transfer syntax and pixel lines aside).
+
+load ../bats/helpers
+
+IVR=1.2.840.10008.1.2
+EVR=1.2.840.10008.1.2.1
+
+setup_file() {
+	XCORPUS=${CSTORE_XCORPUS:-$BATS_RUN_TMPDIR/xcorpus}
+	export XCORPUS
+	(
+		flock 9
+		[ -s "$XCORPUS/MANIFEST.tsv" ] ||
+			"$CSTORE_ROOT/scripts/mkxcorpus" "$XCORPUS" >"$BATS_RUN_TMPDIR/mkxcorpus.log" 2>&1
+	) 9>"$BATS_RUN_TMPDIR/xcorpus.lock"
+}
+
+setup() {
+	require_cmd dcmdrle
+	require_cmd dcmdjpeg
+	require_cmd dcmdjpls
+	require_cmd opj_decompress
+	XC=$CSTORE_TOOLS/dcm-xcode
+	W=$BATS_TEST_TMPDIR
+}
+
+# native_pixels FILE: the Pixel Data bytes of a native file (dcmdump +W)
+native_pixels() {
+	local d
+	d=$(mktemp -d -p "$W")
+	dcmdump -q +W "$d" "$1" >/dev/null || return 1
+	[ "$(ls "$d" | wc -l)" -eq 1 ] || { echo "no single pixel file for $1" >&2; return 1; }
+	cat "$d"/*
+	rm -rf "$d"
+}
+
+# ref_pixels CODEC FILE: the pixels an independent decoder makes of FILE
+ref_pixels() {
+	local codec=$1 f=$2 d i
+	d=$(mktemp -d -p "$W")
+	case $codec in
+	rle) dcmdrle +te "$f" "$d/ref.dcm" ;;
+	jpeg-*) dcmdjpeg +te "$f" "$d/ref.dcm" ;;
+	jpegls|special) dcmdjpls +te "$f" "$d/ref.dcm" ;;
+	j2k)
+		# one code stream per fragment (gdcmconv writes one a frame);
+		# item 0 is the Basic Offset Table
+		dcmdump -q +W "$d" "$f" >/dev/null || return 1
+		for i in $(ls "$d" | sed -E 's/.*\.([0-9]+)\.raw$/\1/' | sort -n); do
+			[ "$i" -eq 0 ] && continue
+			mv "$d"/*."$i".raw "$d/f.j2k"
+			opj_decompress -quiet -i "$d/f.j2k" -o "$d/f.rawl" >/dev/null 2>&1 ||
+				{ echo "opj_decompress failed on $f" >&2; return 1; }
+			cat "$d/f.rawl"
+		done
+		rm -rf "$d"
+		return 0 ;;
+	esac || { echo "reference decoder failed on $f" >&2; return 1; }
+	native_pixels "$d/ref.dcm"
+	rm -rf "$d"
+}
+
+# elements FILE: dcmdump of the data set without meta, pixel data, VRs,
+# lengths, and the way sequence lengths were encoded
+elements() {
+	dcmdump -q +L -Un "$1" |
+		grep -v -e '^#' -e '^$' -e '^(0002,' -e '(7fe0,0010)' -e '(fffe,e000) pi' -e '^(fffe,e0dd)' |
+		sed -E 's/^( *\([0-9a-f,]+\)) \S\S (.*)#.*/\1 \2/; s/ *$//' |
+		sed -E 's/\((Sequence|Item) with (undefined|explicit) length/(\1/; s/ for re-encod[a-z.]*//'
+}
+
+# check_one CODEC CASE PATH TS: transcode, compare pixels and elements
+check_one() {
+	local codec=$1 name=$2 src=$XCORPUS/$3 ts=$4 out ref orig
+	out=$W/$codec-$name-$ts.dcm
+	"$XC" "$ts" "$src" "$out" >/dev/null 2>"$W/err" ||
+		{ echo "$codec/$name -> $ts: $(cat "$W/err")"; return 1; }
+	[ ! -s "$W/err" ] || { echo "$codec/$name: stderr: $(cat "$W/err")"; return 1; }
+	native_pixels "$out" >"$W/ours.raw" || { echo "$codec/$name: no pixels"; return 1; }
+	ref_pixels "$codec" "$src" >"$W/ref.raw" || { echo "$codec/$name: no reference"; return 1; }
+	# a pad byte ends an odd-length value: compare the frames
+	size=$(stat -c %s "$W/ref.raw")
+	cmp -n "$size" "$W/ours.raw" "$W/ref.raw" >/dev/null ||
+		{ echo "$codec/$name -> $ts: pixels differ from the reference decoder's"; return 1; }
+	if [ -f "$XCORPUS/native/$name.dcm" ]; then
+		native_pixels "$XCORPUS/native/$name.dcm" >"$W/orig.raw"
+		cmp -n "$size" "$W/ours.raw" "$W/orig.raw" >/dev/null ||
+			{ echo "$codec/$name -> $ts: pixels differ from the original image"; return 1; }
+	fi
+	diff <(elements "$src") <(elements "$out") >"$W/diff" ||
+		{ echo "$codec/$name -> $ts: elements differ:"; cat "$W/diff"; return 1; }
+	dcmdump -q -Un +P 0002,0010 "$out" | grep -qF "[$ts]" ||
+		{ echo "$codec/$name: not written in $ts"; return 1; }
+}
+
+# check_codec CODEC MIN: every file of CODEC to both targets
+check_codec() {
+	local codec=$1 min=$2 n=0 bad=0 c name path ts
+	while IFS=$'\t' read -r c name path ts; do
+		[ "$c" = "$codec" ] || continue
+		for t in "$EVR" "$IVR"; do
+			check_one "$codec" "$name" "$path" "$t" || bad=$((bad + 1))
+			n=$((n + 1))
+		done
+	done <"$XCORPUS/MANIFEST.tsv"
+	echo "$codec: $n conversions, $bad wrong"
+	[ "$n" -ge "$min" ] && [ "$bad" -eq 0 ]
+}
+
+@test "transcode-exact: RLE (8/12/16/32 bits, 1 and 3 samples, signed, multi-frame) to Explicit and Implicit VR LE" {
+	check_codec rle 48
+}
+
+@test "transcode-exact: JPEG Lossless SV1 to Explicit and Implicit VR LE" {
+	check_codec jpeg-sv1 36
+}
+
+@test "transcode-exact: JPEG Lossless process 14 to Explicit and Implicit VR LE" {
+	check_codec jpeg-p14 36
+}
+
+@test "transcode-exact: JPEG-LS Lossless to Explicit and Implicit VR LE" {
+	check_codec jpegls 36
+}
+
+@test "transcode-exact: JPEG 2000 Lossless to Explicit and Implicit VR LE, pixels as opj_decompress makes them" {
+	check_codec j2k 24
+}
+
+@test "transcode-exact: Explicit VR Big Endian 3-frame 32-bit SC to Implicit VR LE: every element and pixel kept" {
+	src=$XCORPUS/special/evrbe-32bit-f3.dcm
+	run -0 "$XC" "$IVR" "$src" "$W/out.dcm"
+	# DCMTK's conversion is the reference
+	dcmconv +ti "$src" "$W/ref.dcm"
+	cmp <(native_pixels "$W/out.dcm") <(native_pixels "$W/ref.dcm")
+	cmp <(native_pixels "$W/out.dcm") <(native_pixels "$XCORPUS/native/b32-s1-unsigned-f3.dcm")
+	diff <(elements "$src") <(elements "$W/out.dcm")
+	dcmdump -q +P 0028,0008 "$W/out.dcm" | grep -qF '[3]'
+}
+
+@test "transcode-exact: the Per-frame Functional Groups Sequence keeps its 3 items (Big Endian and JPEG-LS to Implicit VR LE)" {
+	for f in fgroups-evrbe fgroups-jpegls fgroups-evrle; do
+		src=$XCORPUS/special/$f.dcm
+		"$XC" "$IVR" "$src" "$W/$f.dcm" >/dev/null
+		diff <(elements "$src") <(elements "$W/$f.dcm")
+		[ "$(dcmdump -q "$W/$f.dcm" | grep -c '^  (fffe,e000) na (Item')" -eq 3 ]
+		dcmdump -q +P 0028,0008 "$W/$f.dcm" | grep -qF '[3]'
+		dcmdump -q +P 0028,0101 "$W/$f.dcm" | grep -q 'US 12'
+		cmp <(native_pixels "$W/$f.dcm") <(native_pixels "$XCORPUS/special/fgroups-evrle.dcm")
+	done
+}
+
+@test "transcode-exact: third-party messages never reach stderr; -v shows them prefixed" {
+	: >"$W/all.err"
+	while IFS=$'\t' read -r c name path ts; do
+		[ "$c" = native ] && continue
+		"$XC" "$IVR" "$XCORPUS/$path" "$W/o.dcm" >/dev/null 2>>"$W/all.err" || true
+	done <"$XCORPUS/MANIFEST.tsv"
+	# only our own lines (a refusal names the file and why)
+	[ "$(grep -vc "^dcm-xcode: '" "$W/all.err")" -eq 0 ] || { cat "$W/all.err"; false; }
+	# a 12-bit JPEG: libjpeg is tried at 8 bits first and complains
+	run -0 --separate-stderr "$XC" -v "$IVR" "$XCORPUS/jpeg-sv1/b12-s1-unsigned-f1.dcm" "$W/o.dcm"
+	[ -z "$stderr" ] || [ "$(grep -vc '^dcm-xcode: gdcm: ' <<<"$stderr")" -eq 0 ]
+}
+
+@test "transcode-exact: a lossless encoding is checked; lossy JPEG-LS gets a new SOP Instance UID and the Lossy Image Compression attributes" {
+	src=$XCORPUS/native/b16-s1-unsigned-f3.dcm
+	old=$(dcmdump -q +P 0008,0018 "$src" | sed -E 's/.*\[(.*)\].*/\1/')
+	# lossless JPEG-LS from native: decodes back to the same pixels
+	run -0 "$XC" 1.2.840.10008.1.2.4.80 "$src" "$W/ls.dcm"
+	dcmdjpls +te "$W/ls.dcm" "$W/ls-ref.dcm"
+	cmp <(native_pixels "$W/ls-ref.dcm") <(native_pixels "$src")
+	diff <(elements "$src") <(elements "$W/ls.dcm")
+	# lossy without -l: refused
+	run -1 "$XC" 1.2.840.10008.1.2.4.81 "$src" "$W/nl.dcm"
+	# lossy with -l
+	run -0 "$XC" -l 1.2.840.10008.1.2.4.81 "$src" "$W/nl.dcm"
+	new=$(cut -f2 <<<"$output")
+	[[ $new == 2.25.* ]] && [ "$new" != "$old" ]
+	[ "$(cut -f4 <<<"$output")" = 1 ]
+	dcmdump -q +P 0008,0018 "$W/nl.dcm" | grep -qF "[$new]"
+	dcmdump -q +P 0028,2110 "$W/nl.dcm" | grep -qF '[01]'
+	dcmdump -q +P 0028,2114 "$W/nl.dcm" | grep -qF '[ISO_14495_1]'
+	ratio=$(cut -f5 <<<"$output")
+	dcmdump -q +P 0028,2112 "$W/nl.dcm" | grep -qF "[$ratio]"
+	# everything else as it was
+	diff <(elements "$src" | grep -v -e '^(0008,0018)') \
+		<(elements "$W/nl.dcm" | grep -v -e '^(0008,0018)' -e '^(0028,211[024])')
+	dcmdjpls +te "$W/nl.dcm" "$W/nl-ref.dcm"
+}
