@@ -474,9 +474,47 @@ find_codec(const char *uid)
 	return nullptr;
 }
 
+/*
+ * JPEGCodec picks libjpeg's 8, 12 or 16-bit build from Bits Allocated
+ * and, when that build refuses the stream, tries the next one; the
+ * refusal goes straight to stderr ("Unsupported JPEG data precision
+ * 12").  This one is told the stream's precision first.
+ */
+class jpeg_codec : public gdcm::JPEGCodec {
+public:
+	void precision(int p) { SetBitSample(p <= 8 ? 8 : p <= 12 ? 12 : 16); }
+};
+
+/* The sample precision of a JPEG stream's SOF segment (ISO 10918-1
+ * B.2.2), or 0 when there is none before the scan. */
+int
+jpeg_precision(const uint8_t *p, size_t n)
+{
+	size_t i = 2;
+
+	if (n < 4 || p[0] != 0xff || p[1] != 0xd8)
+		return 0;
+	while (i + 4 < n) {
+		if (p[i] != 0xff)
+			return 0;
+		uint8_t m = p[i + 1];
+		if (m == 0xff) {
+			i++;
+			continue;
+		}
+		size_t len = static_cast<size_t>(p[i + 2]) << 8 | p[i + 3];
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
+			return i + 4 < n ? p[i + 4] : 0;
+		if (m == 0xda || len < 2)
+			return 0;
+		i += 2 + len;
+	}
+	return 0;
+}
+
 /* The three codecs, set up for one frame of img. */
 struct codecs {
-	gdcm::JPEGCodec jpeg;
+	jpeg_codec jpeg;
 	gdcm::JPEGLSCodec jpegls;
 	gdcm::JPEG2000Codec j2k;
 
@@ -532,6 +570,11 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 		    frame_size(img));
 	gdcm::ImageCodec &codec = c.pick(rule->kind);
 	describe(codec, img);
+	if (rule->kind == CODEC_JPEG) {
+		int prec = jpeg_precision(static_cast<const uint8_t *>(in), in_len);
+		if (prec > 0)
+			c.jpeg.precision(prec);
+	}
 
 	gdcm::SmartPointer<gdcm::SequenceOfFragments> sq =
 	    new gdcm::SequenceOfFragments;

@@ -263,6 +263,32 @@ replan(uint8_t *b, size_t fs, unsigned bytes, int to_planar)
 	return 0;
 }
 
+/*
+ * YCbCr to RGB in place, 8 bits, by the JFIF equations in the fixed-point
+ * arithmetic of libjpeg's jdcolor.c (16 fraction bits, rounded), so that
+ * the result is what DCMTK's dcmdjpeg and libjpeg-based readers make.
+ */
+static void
+ybr_to_rgb(uint8_t *b, size_t px, uint16_t planar)
+{
+	const int32_t one_half = 1 << 15;
+	const int32_t fr = 91881, fb = 116130, fg_cr = 46802, fg_cb = 22554;
+	size_t i, step = planar ? 1 : 3, plane = planar ? px : 1;
+
+	/* FIX(x) = x * 65536 + 0.5: 1.40200, 1.77200, 0.71414, 0.34414 */
+	for (i = 0; i < px; i++) {
+		uint8_t *y = b + (planar ? i : i * step);
+		int32_t cb = y[plane] - 128, cr = y[2 * plane] - 128, v[3];
+		int k;
+
+		v[0] = y[0] + ((fr * cr + one_half) >> 16);
+		v[1] = y[0] + ((-fg_cb * cb + one_half - fg_cr * cr) >> 16);
+		v[2] = y[0] + ((fb * cb + one_half) >> 16);
+		for (k = 0; k < 3; k++)
+			y[k * plane] = (uint8_t)(v[k] < 0 ? 0 : v[k] > 255 ? 255 : v[k]);
+	}
+}
+
 /* The fragments of frame i as one buffer (*tmp when it had to join). */
 static int
 frame_bytes(struct xcp *p, uint32_t i, const uint8_t **b, size_t *n,
@@ -328,6 +354,20 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 	case CODEC_GDCM:
 		rc = dcmfile_codec_decode(ts, &p->img, in, n, out, p->frame_size,
 		    got, err);
+		if (rc == 0 && got->samples == 3 &&
+		    strncmp(got->photometric, "YBR_FULL", 8) == 0 &&
+		    (strcmp(ts, "1.2.840.10008.1.2.4.50") == 0 ||
+		    strcmp(ts, "1.2.840.10008.1.2.4.51") == 0)) {
+			/* GDCM leaves YCbCr, upsampled: YBR_FULL_422 is no longer
+			 * true of it, and RGB is what a reader expects of a
+			 * decompressed lossy JPEG (PS3.5 8.2.1) */
+			if (got->bits_allocated != 8)
+				return cs_err_set(err, CS_E_UNSUPPORTED,
+				    "cannot convert %u-bit YCbCr to RGB",
+				    got->bits_allocated);
+			ybr_to_rgb(out, p->frame_size / 3, got->planar);
+			memcpy(got->photometric, "RGB", 4);
+		}
 		if (rc != 0)
 			return rc;
 		break;

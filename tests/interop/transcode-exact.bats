@@ -197,3 +197,20 @@ check_codec() {
 		<(elements "$W/nl.dcm" | grep -v -e '^(0008,0018)' -e '^(0028,211[024])')
 	dcmdjpls +te "$W/nl.dcm" "$W/nl-ref.dcm"
 }
+
+@test "transcode-exact: lossy JPEG sources decode as dcmdjpeg decodes them; YBR_FULL_422 becomes RGB, nothing else changes" {
+	for f in jpeg-ext12-f3 jpeg-base-mono jpeg-base-ybr-f3; do
+		src=$XCORPUS/lossy/$f.dcm
+		run -0 --separate-stderr "$XC" "$IVR" "$src" "$W/$f.dcm"
+		[ -z "$stderr" ]
+		dcmdjpeg +te "$src" "$W/$f-ref.dcm"
+		cmp <(native_pixels "$W/$f.dcm") <(native_pixels "$W/$f-ref.dcm")
+		pi=$(dcmdump -q +P 0028,0004 "$src" | sed -E 's/.*\[(.*)\].*/\1/')
+		case $pi in
+		YBR_FULL*) want=RGB ;;
+		*) want=$pi ;;
+		esac
+		dcmdump -q +P 0028,0004 "$W/$f.dcm" | grep -qF "[$want]"
+		diff <(elements "$src" | grep -v '^(0028,0004)') <(elements "$W/$f.dcm" | grep -v '^(0028,0004)')
+	done
+}
