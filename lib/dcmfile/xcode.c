@@ -91,32 +91,37 @@ put(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
-/* Writes an element header in the target encoding (always LE). */
+/* Appends the k low bytes of v to h at *n, in the target's byte order. */
+static void
+put_num(uint8_t *h, size_t *n, uint32_t v, unsigned k, int be)
+{
+	unsigned i;
+
+	for (i = 0; i < k; i++)
+		h[(*n)++] = (uint8_t)(v >> (8 * (be ? k - 1 - i : i)));
+}
+
+/* Writes an element header in the target encoding. */
 static int
 put_header(struct xc *x, uint32_t tag, const char *vr, uint32_t len)
 {
 	uint8_t h[12];
 	size_t n = 0;
+	int be = x->de == DS_ENC_EVR_BE;
 
-	h[n++] = (uint8_t)(tag >> 16);
-	h[n++] = (uint8_t)(tag >> 24);
-	h[n++] = (uint8_t)tag;
-	h[n++] = (uint8_t)(tag >> 8);
+	put_num(h, &n, DS_TAG_GROUP(tag), 2, be);
+	put_num(h, &n, DS_TAG_ELEM(tag), 2, be);
 	if (x->de != DS_ENC_IVR_LE && DS_TAG_GROUP(tag) != 0xfffe) {
 		h[n++] = (uint8_t)vr[0];
 		h[n++] = (uint8_t)vr[1];
 		if (!ds_vr_long_length(vr)) {
-			h[n++] = (uint8_t)len;
-			h[n++] = (uint8_t)(len >> 8);
+			put_num(h, &n, len, 2, be);
 			return put(x, h, n);
 		}
 		h[n++] = 0;
 		h[n++] = 0;
 	}
-	h[n++] = (uint8_t)len;
-	h[n++] = (uint8_t)(len >> 8);
-	h[n++] = (uint8_t)(len >> 16);
-	h[n++] = (uint8_t)(len >> 24);
+	put_num(h, &n, len, 4, be);
 	return put(x, h, n);
 }
 
@@ -570,7 +575,9 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
 	if ((rc = put_header(x, e->tag, vr, e->len)) != 0)
 		return rc;
-	return put_value(x, v, e->len, se == DS_ENC_EVR_BE ? swap_unit(vr) : 0);
+	/* byte order changes when one side is Big Endian (PS3.5 7.3) */
+	return put_value(x, v, e->len,
+	    (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE) ? swap_unit(vr) : 0);
 }
 
 /* Lossy: writes (0028,2110/2112/2114) due before tag (all at the end). */
@@ -763,11 +770,6 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		    "cannot transcode from %s to %s here", req->src_ts, req->dst_ts);
 		goto out;
 	}
-	if (x->de == DS_ENC_EVR_BE) {
-		rc = cs_err_set(err, CS_E_UNSUPPORTED,
-		    "cannot write Explicit VR Big Endian (retired)");
-		goto out;
-	}
 	dst_lossy = x->d_encaps && xcp_lossy_method(req->dst_ts) != NULL;
 	if (dst_lossy && !req->allow_lossy) {
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
@@ -789,8 +791,13 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		x->px.src_encaps = x->s_encaps;
 		x->px.dst_encaps = x->d_encaps;
 		x->px.lossy = x->lossy;
-		x->px.swap = x->se == DS_ENC_EVR_BE && !x->s_encaps ?
-		    swap_unit(x->px_vr) : 0;
+		/* native pixels change byte order by their VR; decoded ones
+		 * are written as OW (16, 32 bits) or OB */
+		if (!x->s_encaps && (x->se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE))
+			x->px.swap = swap_unit(x->se == DS_ENC_IVR_LE ?
+			    (x->px.img.bits_allocated > 8 ? "OW" : "OB") : x->px_vr);
+		if (x->s_encaps && x->de == DS_ENC_EVR_BE)
+			x->px.out_swap = x->px.img.bits_allocated > 8 ? 2 : 0;
 		if ((rc = xcp_prepare(&x->px, res, err)) != 0)
 			goto out;
 		x->lossy = res->lossy;

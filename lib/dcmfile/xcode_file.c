@@ -151,7 +151,11 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	rc = part10_probe_fd(fd, 0, &src, err);
 	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
-		    "cannot transcode '%s' from %s to %s", path, src.ts_uid, ts_uid);
+		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid, ts_uid,
+		    !dcmfile_can_transcode(PART10_TS_EVRLE, ts_uid, 1) ?
+		    ": unknown transfer syntax" :
+		    dcmfile_can_transcode(src.ts_uid, ts_uid, 1) ?
+		    ": lossy compression not allowed" : "");
 	if (rc == 0 && (deflated(src.ts_uid) || deflated(ts_uid))) {
 		close(fd);
 		rc = dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);

@@ -489,6 +489,14 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 	if (p->dst_encaps && (codec_of(p->dst_ts, 1) == CODEC_NONE ||
 	    codec_of(p->dst_ts, 1) == CODEC_NATIVE))
 		return cs_err_set(err, CS_E_UNSUPPORTED, "no encoder for %s", p->dst_ts);
+	/* PS3.5 A.4.1: Baseline holds 8-bit samples, Extended up to 12 */
+	if (p->dst_encaps && ((strcmp(p->dst_ts, "1.2.840.10008.1.2.4.50") == 0 &&
+	    p->img.bits_allocated != 8) ||
+	    (strcmp(p->dst_ts, "1.2.840.10008.1.2.4.51") == 0 &&
+	    p->img.bits_stored > 12)))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "pixel data of %u bits cannot be coded in %s", p->img.bits_stored,
+		    p->dst_ts);
 	if (p->src_encaps) {
 		if (codec_of(p->src_ts, 1) == CODEC_NONE)
 			return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s",
@@ -625,6 +633,8 @@ xcp_write(struct xcp *p, int (*out)(void *, const void *, size_t), void *ctx,
 			break;
 		}
 		if (!p->dst_encaps) {
+			if (p->out_swap)
+				swap_units(p->raw, p->frame_size, p->out_swap);
 			rc = out(ctx, p->raw, p->frame_size);
 			continue;
 		}

@@ -33,6 +33,8 @@ struct xcp {
 	const uint8_t *val;
 	size_t val_len;
 	unsigned swap;
+	/* decoded frames written to a Big Endian target: the unit (OW: 2) */
+	unsigned out_swap;
 	/* encapsulated source: the items after the pixel data header, up to
 	 * and including the Sequence Delimitation Item */
 	const uint8_t *items;
