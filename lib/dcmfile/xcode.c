@@ -200,10 +200,9 @@ skip(struct xc *x, struct rd *r, const struct ds_elem *e,
 		rd_skip(r, e->len);
 		return 0;
 	case DS_KIND_FRAGMENTS:
-		*frag = 1;
-		/* items until the Sequence Delimitation Item */
-		/* fall through */
 	case DS_KIND_SEQUENCE:
+		if (k == DS_KIND_FRAGMENTS)
+			*frag = 1;
 		if (e->len != DS_LEN_UNDEFINED) {
 			if (e->len > rd_left(r))
 				return cs_err_set(x->err, CS_E_TRUNCATED,
