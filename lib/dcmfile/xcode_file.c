@@ -41,13 +41,25 @@ fd_write(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
-/* An unlinked read-write temporary file in $TMPDIR or /tmp. */
+/*
+ * Where the result goes: for a small source an anonymous memory file
+ * (no file system, no write-back: the result is read once by sendfile);
+ * otherwise an unlinked temporary file in $TMPDIR or /tmp.
+ */
+#define MEMFD_MAX ((uint64_t)64 << 20)
+
 static int
-make_tmpfile(struct cs_err *err)
+make_tmpfile(uint64_t src_size, struct cs_err *err)
 {
 	const char *dir = getenv("TMPDIR");
 	char name[4096];
 	int fd;
+
+	if (src_size <= MEMFD_MAX) {
+		fd = memfd_create("cstore-transcode", MFD_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
 
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/tmp";
@@ -99,7 +111,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 			goto out;
 		req.new_instance = uid;
 	}
-	sink.fd = make_tmpfile(err);
+	sink.fd = make_tmpfile(src->file_size, err);
 	if (sink.fd < 0) {
 		rc = sink.fd;
 		goto out;
