@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <streambuf>
@@ -512,19 +513,25 @@ jpeg_precision(const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* The three codecs, set up for one frame of img. */
+/* The codec of one kind, made on demand: constructing all three (the
+ * JPEG 2000 one sets up OpenJPEG's parameters) costs per frame. */
 struct codecs {
-	jpeg_codec jpeg;
-	gdcm::JPEGLSCodec jpegls;
-	gdcm::JPEG2000Codec j2k;
+	std::unique_ptr<jpeg_codec> jpeg;
+	std::unique_ptr<gdcm::JPEGLSCodec> jpegls;
+	std::unique_ptr<gdcm::JPEG2000Codec> j2k;
 
 	gdcm::ImageCodec &pick(codec_kind k)
 	{
-		if (k == CODEC_JPEG)
-			return jpeg;
-		if (k == CODEC_JPEGLS)
-			return jpegls;
-		return j2k;
+		if (k == CODEC_JPEG) {
+			jpeg.reset(new jpeg_codec);
+			return *jpeg;
+		}
+		if (k == CODEC_JPEGLS) {
+			jpegls.reset(new gdcm::JPEGLSCodec);
+			return *jpegls;
+		}
+		j2k.reset(new gdcm::JPEG2000Codec);
+		return *j2k;
 	}
 };
 
@@ -573,7 +580,7 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 	if (rule->kind == CODEC_JPEG) {
 		int prec = jpeg_precision(static_cast<const uint8_t *>(in), in_len);
 		if (prec > 0)
-			c.jpeg.precision(prec);
+			c.jpeg->precision(prec);
 	}
 
 	gdcm::SmartPointer<gdcm::SequenceOfFragments> sq =
@@ -635,26 +642,26 @@ encode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 		return cs_err_set(err, CS_E_INVAL,
 		    "frame of %zu bytes for a %zu-byte image", in_len,
 		    frame_size(img));
+	gdcm::ImageCodec &codec = c.pick(rule->kind);
 	switch (rule->kind) {
 	case CODEC_JPEG:
-		c.jpeg.SetLossless(!rule->lossy);
+		c.jpeg->SetLossless(!rule->lossy);
 		if (rule->lossy)
-			c.jpeg.SetQuality(90);
+			c.jpeg->SetQuality(90);
 		break;
 	case CODEC_JPEGLS:
-		c.jpegls.SetLossless(!rule->lossy);
+		c.jpegls->SetLossless(!rule->lossy);
 		if (rule->lossy)
-			c.jpegls.SetLossyError(2); /* NEAR 2, as dcmcjpls +en */
+			c.jpegls->SetLossyError(2); /* NEAR 2, as dcmcjpls +en */
 		break;
 	case CODEC_J2K:
-		c.j2k.SetReversible(!rule->lossy);
+		c.j2k->SetReversible(!rule->lossy);
 		if (rule->lossy)
-			c.j2k.SetRate(0, 10);
+			c.j2k->SetRate(0, 10);
 		break;
 	case CODEC_NONE:
 		break;
 	}
-	gdcm::ImageCodec &codec = c.pick(rule->kind);
 	describe(codec, img);
 	gdcm::DataElement src(gdcm::Tag(0x7fe0, 0x0010));
 	src.SetVR(img->bits_allocated > 8 ? gdcm::VR::OW : gdcm::VR::OB);

@@ -153,7 +153,7 @@ load_module(void)
 		    gdcm.abi(), CSTORE_GDCM_ABI);
 		return;
 	}
-	gdcm.loaded = 1;
+	__atomic_store_n(&gdcm.loaded, 1, __ATOMIC_RELEASE);
 }
 
 /* 0 when the module is loaded, else CS_E_UNSUPPORTED with the reason. */
@@ -218,8 +218,9 @@ dcmfile_codec_messages(char *buf, size_t cap)
 {
 	if (buf != NULL && cap > 0)
 		buf[0] = '\0';
-	pthread_once(&gdcm_once, load_module);
-	if (!gdcm.loaded)
+	/* never load the module just to learn it said nothing (RLE and
+	 * native conversions do not need it) */
+	if (!__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
 		return 0;
 	return gdcm.messages(buf, cap);
 }
