@@ -342,11 +342,10 @@ scan_top(struct xc *x, const uint8_t *ds, size_t len)
 			get_text(v, e.len, t, sizeof(t));
 			errno = 0;
 			f = strtoul(t, &end, 10);
-			if (t[0] == '\0' || *end != '\0' || errno != 0 || f == 0 ||
-			    f > 0xffffffu)
-				return cs_err_set(x->err, CS_E_UNSUPPORTED,
-				    "Number of Frames '%s' is not a number of frames", t);
-			p->frames = (uint32_t)f;
+			/* an unusable value matters only if frames are decoded:
+			 * xcp_prepare refuses 0 then */
+			p->frames = t[0] == '\0' || *end != '\0' || errno != 0 ||
+			    f > 0xffffffu ? 0 : (uint32_t)f;
 			break;
 		}
 		case TAG_LOSSY_RATIO:

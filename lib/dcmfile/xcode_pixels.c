@@ -97,7 +97,8 @@ check_image(struct xcp *p, struct cs_err *err)
 		    "inconsistent Bits Stored %u / High Bit %u for %u bits allocated",
 		    m->bits_stored, m->high_bit, m->bits_allocated);
 	if (p->frames == 0)
-		return cs_err_set(err, CS_E_UNSUPPORTED, "Number of Frames is 0");
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "Number of Frames (0028,0008) is 0 or not a number");
 	fs = (uint64_t)m->rows * m->cols * m->samples * (m->bits_allocated / 8u);
 	if (fs > ((uint64_t)1 << 31) || fs * p->frames > ((uint64_t)1 << 40))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
