@@ -79,6 +79,8 @@ put(void *ctx, const void *p, size_t n)
 	struct xc *x = ctx;
 	int rc;
 
+	if (n == 0)
+		return 0; /* p may be NULL: an empty value */
 	if (n >= OUT_BUF) {
 		if ((rc = flush_out(x)) != 0)
 			return rc;
@@ -171,7 +173,8 @@ get_text(const uint8_t *p, size_t n, char *buf, size_t cap)
 	}
 	if (n >= cap)
 		n = cap - 1;
-	memcpy(buf, p, n);
+	if (n > 0)
+		memcpy(buf, p, n);
 	buf[n] = '\0';
 }
 
