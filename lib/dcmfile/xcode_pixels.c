@@ -498,6 +498,17 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "pixel data of %u bits cannot be coded in %s", p->img.bits_stored,
 		    p->dst_ts);
+	/*
+	 * Colour in JPEG 2000 or lossy JPEG: the encoders transform it (MCT,
+	 * YCbCr), and the Photometric Interpretation would have to say so
+	 * (YBR_RCT/YBR_ICT, YBR_FULL_422: PS3.5 8.2): not done, refused.
+	 */
+	if (p->dst_encaps && p->img.samples == 3 &&
+	    (strncmp(p->dst_ts, "1.2.840.10008.1.2.4.9", 21) == 0 ||
+	    strcmp(p->dst_ts, "1.2.840.10008.1.2.4.50") == 0 ||
+	    strcmp(p->dst_ts, "1.2.840.10008.1.2.4.51") == 0))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "colour images are not coded in %s here", p->dst_ts);
 	if (p->src_encaps) {
 		if (codec_of(p->src_ts, 1) == CODEC_NONE)
 			return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s",

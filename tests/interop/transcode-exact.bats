@@ -160,3 +160,34 @@ check_codec() {
 		diff <(elements "$src" | grep -v '^(0028,0004)') <(elements "$W/$f.dcm" | grep -v '^(0028,0004)')
 	done
 }
+
+@test "transcode-exact: native images encoded in RLE, JPEG-LS, JPEG Lossless SV1 and JPEG 2000 decode with DCMTK/OpenJPEG to the original pixels; refusals say why" {
+	n=0 bad=0
+	while IFS=$'\t' read -r c name path ts; do
+		[ "$c" = native ] || continue
+		for pair in rle:1.2.840.10008.1.2.5 jpegls:1.2.840.10008.1.2.4.80 \
+			jpeg-sv1:1.2.840.10008.1.2.4.70 j2k:1.2.840.10008.1.2.4.90; do
+			codec=${pair%%:*} t=${pair#*:}
+			case $name/$codec in b32*/jpegls|b32*/jpeg-sv1|b32*/j2k) continue ;; esac
+			out=$W/$codec-$name.dcm
+			if ! "$XC" "$t" "$XCORPUS/$path" "$out" >/dev/null 2>"$W/err"; then
+				# a refusal is allowed when it says why; never a wrong file
+				grep -q "^dcm-xcode: '.*': ." "$W/err" || { echo "$name -> $codec: $(cat "$W/err")"; bad=$((bad + 1)); }
+				[ ! -e "$out" ] || [ ! -s "$out" ] || { echo "$name -> $codec: refused but wrote"; bad=$((bad + 1)); }
+				continue
+			fi
+			ref_pixels "$codec" "$out" >"$W/ref.raw" 2>"$W/err" || { echo "$name -> $codec: undecodable"; bad=$((bad + 1)); continue; }
+			native_pixels "$XCORPUS/$path" >"$W/orig.raw"
+			# opj_decompress writes no pad byte: at most one byte shorter
+			size=$(stat -c %s "$W/ref.raw")
+			[ "$size" -ge $(($(stat -c %s "$W/orig.raw") - 1)) ] &&
+				cmp -n "$size" "$W/ref.raw" "$W/orig.raw" >/dev/null 2>&1 ||
+				{ echo "$name -> $codec: the reference decoder gets other pixels"; bad=$((bad + 1)); continue; }
+			diff <(elements "$XCORPUS/$path") <(elements "$out") >/dev/null ||
+				{ echo "$name -> $codec: elements differ"; bad=$((bad + 1)); continue; }
+			n=$((n + 1))
+		done
+	done <"$XCORPUS/MANIFEST.tsv"
+	echo "$n encoded and checked, $bad wrong"
+	[ "$bad" -eq 0 ] && [ "$n" -ge 40 ]
+}
