@@ -63,7 +63,7 @@ check_codec() {
 }
 
 @test "transcode-exact: RLE (8/12/16/32 bits, 1 and 3 samples, signed, multi-frame) to Explicit and Implicit VR LE" {
-	check_codec rle 48
+	check_codec rle 50
 }
 
 @test "transcode-exact: JPEG Lossless SV1 to Explicit and Implicit VR LE" {
@@ -83,23 +83,30 @@ check_codec() {
 }
 
 @test "transcode-exact: Explicit VR Big Endian 3-frame 32-bit SC to Implicit VR LE: every element and pixel kept" {
-	src=$XCORPUS/special/evrbe-32bit-f3.dcm
-	run -0 "$XC" "$IVR" "$src" "$W/out.dcm"
-	# DCMTK's conversion is the reference
-	dcmconv +ti "$src" "$W/ref.dcm"
-	cmp <(native_pixels "$W/out.dcm") <(native_pixels "$W/ref.dcm")
-	cmp <(native_pixels "$W/out.dcm") <(native_pixels "$XCORPUS/native/b32-s1-unsigned-f3.dcm")
-	diff <(elements "$src") <(elements "$W/out.dcm")
-	dcmdump -q +P 0028,0008 "$W/out.dcm" | grep -qF '[3]'
+	for f in evrbe-32bit-f3:b32-s1-unsigned-f3 sc-evrbe-32bit-f3:sc-b32-s1-unsigned-f3; do
+		src=$XCORPUS/special/${f%%:*}.dcm
+		run -0 "$XC" "$IVR" "$src" "$W/out.dcm"
+		# DCMTK's conversion is the reference
+		dcmconv +ti "$src" "$W/ref.dcm"
+		cmp <(native_pixels "$W/out.dcm") <(native_pixels "$W/ref.dcm")
+		cmp <(native_pixels "$W/out.dcm") <(native_pixels "$XCORPUS/native/${f#*:}.dcm")
+		diff <(elements "$src") <(elements "$W/out.dcm")
+		dcmdump -q +P 0028,0008 "$W/out.dcm" | grep -qF '[3]'
+	done
 }
 
-@test "transcode-exact: the Per-frame Functional Groups Sequence keeps its 3 items (Big Endian and JPEG-LS to Implicit VR LE)" {
-	for f in fgroups-evrbe fgroups-jpegls fgroups-evrle; do
+@test "transcode-exact: the Per-frame Functional Groups Sequence keeps its 3 items and Number of Frames is neither added nor dropped (Big Endian and JPEG-LS to Implicit VR LE)" {
+	for f in fgroups-evrbe fgroups-jpegls fgroups-evrle fgroups-noframes-evrbe; do
 		src=$XCORPUS/special/$f.dcm
 		"$XC" "$IVR" "$src" "$W/$f.dcm" >/dev/null
 		diff <(elements "$src") <(elements "$W/$f.dcm")
 		[ "$(dcmdump -q "$W/$f.dcm" | grep -c '^  (fffe,e000) na (Item')" -eq 3 ]
-		dcmdump -q +P 0028,0008 "$W/$f.dcm" | grep -qF '[3]'
+		if [ "$f" = fgroups-noframes-evrbe ]; then
+			# none there, none added
+			[ -z "$(dcmdump -q +P 0028,0008 "$W/$f.dcm")" ]
+		else
+			dcmdump -q +P 0028,0008 "$W/$f.dcm" | grep -qF '[3]'
+		fi
 		dcmdump -q +P 0028,0101 "$W/$f.dcm" | grep -q 'US 12'
 		cmp <(native_pixels "$W/$f.dcm") <(native_pixels "$XCORPUS/special/fgroups-evrle.dcm")
 	done
