@@ -472,6 +472,44 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
 	return rc;
 }
 
+/*
+ * Before a frame buffer is allocated from what the header says: the
+ * source must be able to hold such frames.  Native: exactly.  RLE: a
+ * replicate run codes at most 128 bytes in 2 (G.3.1), so a frame is at
+ * most 64 times its stream plus its header.  JPEG family: no such bound
+ * (a blank image compresses without limit), so a plain cap.
+ */
+#define GDCM_FRAME_MAX ((size_t)1 << 30)
+
+static int
+plausible(const struct xcp *p, struct cs_err *err)
+{
+	size_t i, k, n;
+
+	if (!p->src_encaps) {
+		if ((uint64_t)p->frame_size * p->frames > p->val_len)
+			return cs_err_set(err, CS_E_PROTO,
+			    "pixel data holds %zu bytes, %u frames of %zu need more",
+			    p->val_len, p->frames, p->frame_size);
+		return 0;
+	}
+	if (codec_of(p->src_ts, 1) == CODEC_RLE) {
+		for (i = 0; i < p->frames; i++) {
+			for (k = p->first[i], n = 0; k < p->first[i + 1]; k++)
+				n += p->frag[k].n;
+			if (p->frame_size / 64 > n)
+				return cs_err_set(err, CS_E_PROTO, "RLE frame %zu: "
+				    "%zu bytes cannot decode to %zu", i + 1, n,
+				    p->frame_size);
+		}
+		return 0;
+	}
+	if (p->frame_size > GDCM_FRAME_MAX)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "frames of %zu bytes are too large to transcode", p->frame_size);
+	return 0;
+}
+
 int
 xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 {
@@ -520,9 +558,12 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 		if (rc != 0)
 			return rc;
 	}
+	if ((rc = plausible(p, err)) != 0)
+		return rc;
 	p->raw = malloc(p->frame_size);
-	p->chk = malloc(p->frame_size);
-	if (p->raw == NULL || p->chk == NULL)
+	/* the check buffer only where a lossless encoding is decoded again */
+	p->chk = p->dst_encaps && !p->lossy ? malloc(p->frame_size) : NULL;
+	if (p->raw == NULL || (p->dst_encaps && !p->lossy && p->chk == NULL))
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	/* the first frame tells what the decoder makes of the colours */
 	if ((rc = decode_frame(p, 0, &got, err)) != 0)
