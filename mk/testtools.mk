@@ -1,11 +1,16 @@
 # Small programs the bats suites use as misbehaving peers (flood: a
 # sender that does not read its responses).
 TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset \
-	$(BUILD)/tests/tools/flood $(BUILD)/tests/tools/rle-tool
+	$(BUILD)/tests/tools/flood $(BUILD)/tests/tools/rle-tool \
+	$(BUILD)/tests/tools/dcm-xcode
 # dcm-dataset uses the part10 prober (dcmsend's interop tests).
 $(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a -lz $(ALL_LDFLAGS)
+# dcm-xcode runs the transcoder alone (transcode-exact.bats).
+$(BUILD)/tests/tools/dcm-xcode: tests/tools/dcm-xcode.c $(BUILD)/libcstore.a $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a $(JSON_LIBS) $(ALL_LDFLAGS)
 # rle-tool: our RLE codec on DICOM files and raw frames (tests/bats/rle.bats).
 $(BUILD)/tests/tools/rle-tool: tests/tools/rle-tool.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)

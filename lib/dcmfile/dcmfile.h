@@ -59,24 +59,35 @@ struct dcmfile_transcoded {
 	uint64_t length;                    /* bytes of dataset in fd */
 	char ts_uid[DCMFILE_UID_MAX + 1];   /* the syntax written */
 	int lossy; /* 1 when this call compressed lossily (allow_lossy) */
+	/* the SOP Instance UID written: the file's, or after a lossy
+	 * compression a new one (2.25 form) that the C-STORE must carry */
+	char sop_instance[DCMFILE_UID_MAX + 1];
+	double ratio;   /* lossy: Lossy Image Compression Ratio added */
+	uint32_t frames; /* frames of pixel data converted, 0 when none */
 };
 
 /*
- * Reads the DICOM file at path (Part 10, or a bare dataset GDCM can
- * read) and writes its dataset in transfer syntax ts_uid to an unlinked
- * temporary file described in *out.  Pixel data is decoded and, for a
- * compressed ts_uid, encoded again (GDCM ImageChangeTransferSyntax);
- * everything else is re-encoded element by element.  The SOP Class and
- * Instance UIDs are kept.  GDCM holds the whole dataset in memory while
- * it works.  Returns 0, or:
+ * Reads the DICOM file at path (Part 10, or a bare dataset) and writes
+ * its dataset in transfer syntax ts_uid to an unlinked temporary file
+ * described in *out.  The streaming transcoder (xcode.h) does it: every
+ * element but Pixel Data copied as it is, pixel data decoded frame by
+ * frame and encoded again for a compressed ts_uid, checked, only what
+ * the change of encoding requires changed (see xcode.h); a lossy
+ * compression gets a new SOP Instance UID (out->sop_instance).  The
+ * file is mapped, never read whole into memory.  A Deflated source or
+ * target still goes through GDCM's whole-file rewrite (kept only for
+ * that).  Messages of GDCM and its libraries wait in this thread's
+ * buffer (dcmfile_codec_messages).  Returns 0, or:
  *   CS_E_INVAL        NULL argument;
  *   CS_E_UNSUPPORTED  dcmfile_can_transcode(file's TS, ts_uid,
- *                     allow_lossy) is 0, or GDCM cannot code the pixels
- *                     (e.g. JPEG Baseline for 16-bit data), or the
- *                     GDCM module cannot be loaded;
- *   CS_E_NOTDICOM     GDCM cannot read the file;
- *   CS_E_IO           the temporary file cannot be made or written
- *                     (CS_E_NOSPACE when the disk is full);
+ *                     allow_lossy) is 0, or the conversion cannot be
+ *                     done or cannot be checked (why in err), or the
+ *                     GDCM module cannot be loaded when it is needed;
+ *   CS_E_NOTDICOM, CS_E_TRUNCATED, CS_E_PROTO  the source is not DICOM
+ *                     or malformed;
+ *   CS_E_IO           the file cannot be read, the temporary file
+ *                     cannot be made or written (CS_E_NOSPACE when the
+ *                     disk is full);
  *   CS_E_NOMEM        out of memory.
  * On error out->fd is -1 and nothing is left behind.
  */
@@ -84,6 +95,75 @@ int dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err);
 
 /* ---- end of transcoding section ------------------------------------- */
+
+/* ---- pixel codecs (section owner: transcoder, lib/dcmfile/xcode.c) --- */
+
+/*
+ * One frame of an image as the Image Pixel module describes it (PS3.3
+ * C.7.6.3).  photometric is the trimmed Photometric Interpretation.
+ */
+struct dcmfile_image {
+	uint32_t rows, cols;
+	uint16_t samples;        /* Samples per Pixel */
+	uint16_t bits_allocated; /* 8, 16 (or 32: RLE only, not here) */
+	uint16_t bits_stored;
+	uint16_t high_bit;
+	uint16_t pixel_rep;      /* 0 unsigned, 1 two's complement */
+	uint16_t planar;         /* Planar Configuration, 0 or 1 */
+	char photometric[17];
+};
+
+/*
+ * Decodes one frame of JPEG (any process), JPEG-LS or JPEG 2000 (ts_uid
+ * says which) through GDCM's codecs.  in/in_len: the frame's fragments,
+ * concatenated.  out/out_len: room for exactly one native frame (rows x
+ * cols x samples x bits_allocated/8), little endian.  *got is img as the
+ * decoder left it: photometric may change (YBR_FULL_422 -> RGB for a
+ * JPEG that libjpeg converts) and planar may be 1.  Returns 0, or
+ *   CS_E_UNSUPPORTED  not a syntax this handles, the GDCM module cannot
+ *                     be loaded, or GDCM cannot decode the stream;
+ *   CS_E_PROTO        the decoder produced a frame of another size or
+ *                     another sample layout than img says;
+ *   CS_E_NOMEM.
+ * Thread-safe.  Messages of GDCM and its libraries go to this thread's
+ * buffer (dcmfile_codec_messages), never to stderr.
+ */
+int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, void *out, size_t out_len,
+    struct dcmfile_image *got, struct cs_err *err);
+
+/*
+ * Encodes one native frame (little endian, img's layout) in ts_uid:
+ * JPEG Lossless SV1, JPEG-LS Lossless, JPEG 2000 Lossless Only, or with
+ * lossy non-zero JPEG Baseline/Extended, JPEG-LS Near-Lossless (NEAR 2)
+ * and JPEG 2000.  *out (malloc'd, the caller frees it with free) gets
+ * the compressed frame as one byte stream, *out_len its length.  Returns
+ * 0, CS_E_UNSUPPORTED (syntax, module, or GDCM refuses the layout),
+ * CS_E_INVAL (a lossy syntax without lossy), CS_E_NOMEM.  Thread-safe.
+ */
+int dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
+    struct cs_err *err);
+
+/*
+ * Moves the messages GDCM, libjpeg, CharLS and OpenJPEG gave since the
+ * last call on this thread into buf (cap bytes, NUL-terminated, one
+ * message a line, cut at cap) and forgets them.  Returns the length
+ * written; 0 when there were none or the module is not loaded.
+ */
+size_t dcmfile_codec_messages(char *buf, size_t cap);
+
+/*
+ * The VR of a public tag in GDCM's data dictionary (PS3.6), for writing
+ * an Implicit VR data set in Explicit VR.  Sets vr (3 bytes) to two
+ * letters and a NUL and returns 0, or 1 when the dictionary allows US or
+ * SS (vr is then "US": the caller picks SS for signed pixels); "OB or
+ * OW" gives "OW".  CS_E_NOTFOUND for a private or unknown tag (the
+ * caller writes UN, PS3.5 6.2.2), CS_E_UNSUPPORTED without the module.
+ */
+int dcmfile_dict_vr(uint32_t tag, char vr[3]);
+
+/* ---- end of pixel codecs section ------------------------------------ */
 
 /* ---- GDCM's UID dictionary (section owner: registries) -------------- */
 

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <streambuf>
 #include <string>
@@ -19,7 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gdcmDicts.h>
 #include <gdcmFileExplicitFilter.h>
+#include <gdcmGlobal.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmJPEG2000Codec.h>
 #include <gdcmJPEGCodec.h>
@@ -27,6 +31,7 @@
 #include <gdcmPixmapReader.h>
 #include <gdcmPixmapWriter.h>
 #include <gdcmReader.h>
+#include <gdcmSequenceOfFragments.h>
 #include <gdcmTrace.h>
 #include <gdcmTransferSyntax.h>
 #include <gdcmUIDs.h>
@@ -35,6 +40,52 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/gdcm_module.h"
 #include "dcmfile/part10.h"
+
+/* ---- messages of GDCM and its libraries (shared by the sections) --- */
+
+namespace {
+
+/*
+ * GDCM's Trace streams are process-wide; what GDCM (and through it
+ * libjpeg and OpenJPEG) reports is appended to a buffer of the thread
+ * that called the codec, so that -j lanes keep their messages apart and
+ * nothing reaches fd 2.
+ */
+thread_local std::string codec_msgs;
+
+class msg_streambuf : public std::streambuf {
+protected:
+	int_type overflow(int_type c) override
+	{
+		if (!traits_type::eq_int_type(c, traits_type::eof()) &&
+		    codec_msgs.size() < (1u << 16))
+			codec_msgs.push_back(traits_type::to_char_type(c));
+		return traits_type::not_eof(c);
+	}
+	std::streamsize xsputn(const char *p, std::streamsize n) override
+	{
+		if (codec_msgs.size() < (1u << 16))
+			codec_msgs.append(p, static_cast<size_t>(n));
+		return n;
+	}
+};
+
+msg_streambuf msg_buf;
+std::ostream msg_stream(&msg_buf);
+std::once_flag trace_once;
+
+void
+route_trace()
+{
+	std::call_once(trace_once, [] {
+		gdcm::Trace::SetStream(msg_stream);
+		gdcm::Trace::DebugOff();
+		gdcm::Trace::WarningOn();
+		gdcm::Trace::ErrorOn();
+	});
+}
+
+} // namespace
 
 /* ---- transcoding (section owner: file I/O and transcoding) ---------- */
 
@@ -301,10 +352,7 @@ transcode(const char *path, const char *ts_uid, int allow_lossy,
 	const ts_rule *target = find_rule(ts_uid);
 	int rc;
 
-	/* GDCM reports on stderr by default; we report through err */
-	gdcm::Trace::SetDebug(false);
-	gdcm::Trace::SetWarning(false);
-	gdcm::Trace::SetError(false);
+	route_trace();
 	if ((rc = part10_probe_path(path, 0, &src, err)) < 0)
 		return rc;
 	if (target == nullptr)
@@ -392,6 +440,367 @@ cstore_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 }
 
 /* ---- end of transcoding section ------------------------------------- */
+
+/* ---- pixel codecs (section owner: transcoder, lib/dcmfile/xcode.c) --- */
+
+namespace {
+
+enum codec_kind { CODEC_NONE, CODEC_JPEG, CODEC_JPEGLS, CODEC_J2K };
+
+struct codec_rule {
+	const char *uid;
+	codec_kind kind;
+	bool lossy; /* encoding in it loses information */
+};
+
+const codec_rule codec_rules[] = {
+	{ "1.2.840.10008.1.2.4.50", CODEC_JPEG, true },    /* Baseline */
+	{ "1.2.840.10008.1.2.4.51", CODEC_JPEG, true },    /* Extended */
+	{ "1.2.840.10008.1.2.4.57", CODEC_JPEG, false },   /* Lossless */
+	{ "1.2.840.10008.1.2.4.70", CODEC_JPEG, false },   /* Lossless SV1 */
+	{ "1.2.840.10008.1.2.4.80", CODEC_JPEGLS, false },
+	{ "1.2.840.10008.1.2.4.81", CODEC_JPEGLS, true },
+	{ "1.2.840.10008.1.2.4.90", CODEC_J2K, false },
+	{ "1.2.840.10008.1.2.4.91", CODEC_J2K, true },
+};
+
+const codec_rule *
+find_codec(const char *uid)
+{
+	if (uid == nullptr)
+		return nullptr;
+	for (const codec_rule &r : codec_rules)
+		if (std::strcmp(r.uid, uid) == 0)
+			return &r;
+	return nullptr;
+}
+
+/*
+ * JPEGCodec picks libjpeg's 8, 12 or 16-bit build from Bits Allocated
+ * and, when that build refuses the stream, tries the next one; the
+ * refusal goes straight to stderr ("Unsupported JPEG data precision
+ * 12").  This one is told the stream's precision first.
+ */
+class jpeg_codec : public gdcm::JPEGCodec {
+public:
+	void precision(int p) { SetBitSample(p <= 8 ? 8 : p <= 12 ? 12 : 16); }
+};
+
+/* The sample precision of a JPEG stream's SOF segment (ISO 10918-1
+ * B.2.2), or 0 when there is none before the scan. */
+int
+jpeg_precision(const uint8_t *p, size_t n)
+{
+	size_t i = 2;
+
+	if (n < 4 || p[0] != 0xff || p[1] != 0xd8)
+		return 0;
+	while (i + 4 < n) {
+		if (p[i] != 0xff)
+			return 0;
+		uint8_t m = p[i + 1];
+		if (m == 0xff) {
+			i++;
+			continue;
+		}
+		size_t len = static_cast<size_t>(p[i + 2]) << 8 | p[i + 3];
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
+			return i + 4 < n ? p[i + 4] : 0;
+		if (m == 0xda || len < 2)
+			return 0;
+		i += 2 + len;
+	}
+	return 0;
+}
+
+/* The codec of one kind, made on demand: constructing all three (the
+ * JPEG 2000 one sets up OpenJPEG's parameters) costs per frame. */
+struct codecs {
+	std::unique_ptr<jpeg_codec> jpeg;
+	std::unique_ptr<gdcm::JPEGLSCodec> jpegls;
+	std::unique_ptr<gdcm::JPEG2000Codec> j2k;
+
+	gdcm::ImageCodec &pick(codec_kind k)
+	{
+		if (k == CODEC_JPEG) {
+			jpeg.reset(new jpeg_codec);
+			return *jpeg;
+		}
+		if (k == CODEC_JPEGLS) {
+			jpegls.reset(new gdcm::JPEGLSCodec);
+			return *jpegls;
+		}
+		j2k.reset(new gdcm::JPEG2000Codec);
+		return *j2k;
+	}
+};
+
+void
+describe(gdcm::ImageCodec &c, const struct dcmfile_image *img)
+{
+	unsigned int dims[3] = { img->cols, img->rows, 1 };
+
+	/* JPEGCodec hands these to the codec of the precision that
+	 * SetPixelFormat picks: they must be set before it */
+	c.SetNumberOfDimensions(2);
+	c.SetDimensions(dims);
+	c.SetPhotometricInterpretation(gdcm::PhotometricInterpretation(
+	    gdcm::PhotometricInterpretation::GetPIType(img->photometric)));
+	c.SetPlanarConfiguration(img->planar ? 1 : 0);
+	c.SetNeedByteSwap(false);
+	c.SetPixelFormat(gdcm::PixelFormat(img->samples, img->bits_allocated,
+	    img->bits_stored, img->high_bit, img->pixel_rep));
+}
+
+size_t
+frame_size(const struct dcmfile_image *img)
+{
+	return static_cast<size_t>(img->rows) * img->cols * img->samples *
+	    (img->bits_allocated / 8u);
+}
+
+int
+decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
+    size_t in_len, void *out, size_t out_len, struct dcmfile_image *got,
+    struct cs_err *err)
+{
+	const codec_rule *rule = find_codec(ts_uid);
+	codecs c;
+
+	route_trace();
+	if (rule == nullptr)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "no pixel decoder for %s", ts_uid);
+	if (in_len > 0xfffffff0u || out_len != frame_size(img))
+		return cs_err_set(err, CS_E_INVAL,
+		    "frame of %zu bytes for a %zu-byte image", out_len,
+		    frame_size(img));
+	gdcm::ImageCodec &codec = c.pick(rule->kind);
+	describe(codec, img);
+	if (rule->kind == CODEC_JPEG) {
+		int prec = jpeg_precision(static_cast<const uint8_t *>(in), in_len);
+		if (prec > 0)
+			c.jpeg->precision(prec);
+	}
+
+	gdcm::SmartPointer<gdcm::SequenceOfFragments> sq =
+	    new gdcm::SequenceOfFragments;
+	gdcm::Fragment frag;
+	frag.SetByteValue(static_cast<const char *>(in),
+	    static_cast<uint32_t>(in_len));
+	sq->AddFragment(frag);
+	gdcm::DataElement src(gdcm::Tag(0x7fe0, 0x0010));
+	src.SetValue(*sq);
+	gdcm::DataElement dst;
+	if (!codec.Decode(src, dst))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "the %s decoder failed", ts_uid);
+	const gdcm::ByteValue *bv = dst.GetByteValue();
+	const gdcm::PixelFormat &pf = codec.GetPixelFormat();
+	if (bv == nullptr || bv->GetLength() < out_len ||
+	    bv->GetLength() > out_len + 1)
+		return cs_err_set(err, CS_E_PROTO,
+		    "the %s decoder gave %lu bytes for a %zu-byte frame", ts_uid,
+		    bv == nullptr ? 0ul : static_cast<unsigned long>(bv->GetLength()),
+		    out_len);
+	if (pf.GetBitsAllocated() != img->bits_allocated ||
+	    pf.GetSamplesPerPixel() != img->samples)
+		return cs_err_set(err, CS_E_PROTO,
+		    "the %s decoder gave %u samples of %u bits, not %u of %u",
+		    ts_uid, pf.GetSamplesPerPixel(), pf.GetBitsAllocated(),
+		    img->samples, img->bits_allocated);
+	std::memcpy(out, bv->GetPointer(), out_len);
+	*got = *img;
+	got->planar = static_cast<uint16_t>(codec.GetPlanarConfiguration());
+	const char *pi = codec.GetPhotometricInterpretation().GetString();
+	if (pi != nullptr && pi[0] != '\0') {
+		std::string t(pi);
+		while (!t.empty() && (t.back() == ' ' || t.back() == '\0'))
+			t.pop_back();
+		if (t.size() < sizeof(got->photometric))
+			std::memcpy(got->photometric, t.c_str(), t.size() + 1);
+	}
+	return 0;
+}
+
+int
+encode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
+    size_t in_len, int lossy, uint8_t **out, size_t *out_len,
+    struct cs_err *err)
+{
+	const codec_rule *rule = find_codec(ts_uid);
+	codecs c;
+
+	route_trace();
+	if (rule == nullptr || std::strcmp(ts_uid, "1.2.840.10008.1.2.4.57") == 0)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "no pixel encoder for %s", ts_uid);
+	if (rule->lossy && !lossy)
+		return cs_err_set(err, CS_E_INVAL,
+		    "%s is lossy: not allowed", ts_uid);
+	if (in_len != frame_size(img) || in_len > 0xfffffff0u)
+		return cs_err_set(err, CS_E_INVAL,
+		    "frame of %zu bytes for a %zu-byte image", in_len,
+		    frame_size(img));
+	gdcm::ImageCodec &codec = c.pick(rule->kind);
+	switch (rule->kind) {
+	case CODEC_JPEG:
+		c.jpeg->SetLossless(!rule->lossy);
+		if (rule->lossy)
+			c.jpeg->SetQuality(90);
+		break;
+	case CODEC_JPEGLS:
+		c.jpegls->SetLossless(!rule->lossy);
+		if (rule->lossy)
+			c.jpegls->SetLossyError(2); /* NEAR 2, as dcmcjpls +en */
+		break;
+	case CODEC_J2K:
+		c.j2k->SetReversible(!rule->lossy);
+		if (rule->lossy)
+			c.j2k->SetRate(0, 10);
+		break;
+	case CODEC_NONE:
+		break;
+	}
+	describe(codec, img);
+	gdcm::DataElement src(gdcm::Tag(0x7fe0, 0x0010));
+	src.SetVR(img->bits_allocated > 8 ? gdcm::VR::OW : gdcm::VR::OB);
+	src.SetByteValue(static_cast<const char *>(in),
+	    static_cast<uint32_t>(in_len));
+	gdcm::DataElement dst;
+	if (!codec.Code(src, dst))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "the %s encoder refused %u samples of %u bits", ts_uid,
+		    img->samples, img->bits_stored);
+	const gdcm::SequenceOfFragments *sq = dst.GetSequenceOfFragments();
+	if (sq == nullptr || sq->GetNumberOfFragments() == 0)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "the %s encoder gave no fragment", ts_uid);
+	size_t n = 0;
+	for (size_t i = 0; i < sq->GetNumberOfFragments(); i++) {
+		const gdcm::ByteValue *bv = sq->GetFragment(i).GetByteValue();
+		n += bv != nullptr ? static_cast<size_t>(bv->GetLength()) : 0;
+	}
+	uint8_t *buf = static_cast<uint8_t *>(std::malloc(n > 0 ? n : 1));
+	if (buf == nullptr)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	n = 0;
+	for (size_t i = 0; i < sq->GetNumberOfFragments(); i++) {
+		const gdcm::ByteValue *bv = sq->GetFragment(i).GetByteValue();
+		if (bv == nullptr)
+			continue;
+		std::memcpy(buf + n, bv->GetPointer(), bv->GetLength());
+		n += bv->GetLength();
+	}
+	*out = buf;
+	*out_len = n;
+	return 0;
+}
+
+} // namespace
+
+extern "C" CS_GDCM_ENTRY int
+cstore_gdcm_decode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, void *out, size_t out_len,
+    struct dcmfile_image *got, struct cs_err *err)
+{
+	if (ts_uid == nullptr || img == nullptr || in == nullptr ||
+	    out == nullptr || got == nullptr)
+		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
+	try {
+		return decode(ts_uid, img, in, in_len, out, out_len, got, err);
+	} catch (const std::bad_alloc &) {
+		return cs_err_set(err, CS_E_NOMEM, "cannot decode a frame: out of memory");
+	} catch (const std::exception &e) {
+		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot decode a frame: %s", e.what());
+	} catch (...) {
+		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot decode a frame: GDCM failed");
+	}
+}
+
+extern "C" CS_GDCM_ENTRY int
+cstore_gdcm_encode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
+    struct cs_err *err)
+{
+	if (out != nullptr)
+		*out = nullptr;
+	if (out_len != nullptr)
+		*out_len = 0;
+	if (ts_uid == nullptr || img == nullptr || in == nullptr ||
+	    out == nullptr || out_len == nullptr)
+		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
+	try {
+		return encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
+	} catch (const std::bad_alloc &) {
+		return cs_err_set(err, CS_E_NOMEM, "cannot encode a frame: out of memory");
+	} catch (const std::exception &e) {
+		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot encode a frame: %s", e.what());
+	} catch (...) {
+		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot encode a frame: GDCM failed");
+	}
+}
+
+extern "C" CS_GDCM_ENTRY size_t
+cstore_gdcm_messages(char *buf, size_t cap)
+{
+	try {
+		size_t n = codec_msgs.size();
+
+		if (buf == nullptr || cap == 0)
+			return 0;
+		if (n >= cap)
+			n = cap - 1;
+		std::memcpy(buf, codec_msgs.data(), n);
+		buf[n] = '\0';
+		codec_msgs.clear();
+		return n;
+	} catch (...) {
+		return 0;
+	}
+}
+
+extern "C" CS_GDCM_ENTRY int
+cstore_gdcm_vr(uint32_t tag, char vr[3])
+{
+	try {
+		gdcm::Tag t(static_cast<uint16_t>(tag >> 16),
+		    static_cast<uint16_t>(tag & 0xffffu));
+		vr[0] = '\0';
+		if (t.IsPrivate())
+			return CS_E_NOTFOUND;
+		const gdcm::Dict &d =
+		    gdcm::Global::GetInstance().GetDicts().GetPublicDict();
+		gdcm::VR::VRType v = d.GetDictEntry(t).GetVR();
+		int ambiguous = 0;
+		switch (v) {
+		case gdcm::VR::US_SS:
+			v = gdcm::VR::US;
+			ambiguous = 1;
+			break;
+		case gdcm::VR::OB_OW:
+		case gdcm::VR::US_SS_OW:
+		case gdcm::VR::US_OW:
+			v = gdcm::VR::OW;
+			break;
+		default:
+			break;
+		}
+		const char *s = gdcm::VR::GetVRString(v);
+		if (v == gdcm::VR::INVALID || v == gdcm::VR::UN || s == nullptr ||
+		    std::strlen(s) != 2)
+			return CS_E_NOTFOUND;
+		vr[0] = s[0];
+		vr[1] = s[1];
+		vr[2] = '\0';
+		return ambiguous;
+	} catch (...) {
+		vr[0] = '\0';
+		return CS_E_NOTFOUND;
+	}
+}
+
+/* ---- end of pixel codecs section ------------------------------------ */
 
 /* ---- GDCM's UID dictionary (section owner: registries) -------------- */
 /*

@@ -27,6 +27,7 @@
 
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/gdcm_module.h"
+#include "dcmfile/xcode.h"
 #include "core/banned.h"
 
 #ifndef CS_GDCM_BUILDDIR
@@ -40,6 +41,12 @@ static struct {
 	int (*abi)(void);
 	int (*transcode)(const char *, const char *, int,
 	    struct dcmfile_transcoded *, struct cs_err *);
+	int (*decode)(const char *, const struct dcmfile_image *, const void *,
+	    size_t, void *, size_t, struct dcmfile_image *, struct cs_err *);
+	int (*encode)(const char *, const struct dcmfile_image *, const void *,
+	    size_t, int, uint8_t **, size_t *, struct cs_err *);
+	size_t (*messages)(char *, size_t);
+	int (*vr)(uint32_t, char *);
 	size_t (*uid_count)(void);
 	int (*uid_at)(size_t, const char **, const char **);
 	int loaded;
@@ -137,9 +144,14 @@ load_module(void)
 	}
 	sym(h, "cstore_gdcm_abi", &gdcm.abi, sizeof(gdcm.abi));
 	sym(h, "cstore_gdcm_transcode", &gdcm.transcode, sizeof(gdcm.transcode));
+	sym(h, "cstore_gdcm_decode", &gdcm.decode, sizeof(gdcm.decode));
+	sym(h, "cstore_gdcm_encode", &gdcm.encode, sizeof(gdcm.encode));
+	sym(h, "cstore_gdcm_messages", &gdcm.messages, sizeof(gdcm.messages));
+	sym(h, "cstore_gdcm_vr", &gdcm.vr, sizeof(gdcm.vr));
 	sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count, sizeof(gdcm.uid_count));
 	sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
-	if (gdcm.abi == NULL || gdcm.transcode == NULL ||
+	if (gdcm.abi == NULL || gdcm.transcode == NULL || gdcm.decode == NULL ||
+	    gdcm.encode == NULL || gdcm.messages == NULL || gdcm.vr == NULL ||
 	    gdcm.uid_count == NULL || gdcm.uid_at == NULL) {
 		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
 		    "GDCM module '%s' lacks an entry point", cand[tried]);
@@ -151,7 +163,7 @@ load_module(void)
 		    gdcm.abi(), CSTORE_GDCM_ABI);
 		return;
 	}
-	gdcm.loaded = 1;
+	__atomic_store_n(&gdcm.loaded, 1, __ATOMIC_RELEASE);
 }
 
 /* 0 when the module is loaded, else CS_E_UNSUPPORTED with the reason. */
@@ -165,7 +177,7 @@ need_module(struct cs_err *err)
 }
 
 int
-dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
+dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
 	int rc;
@@ -182,6 +194,54 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	if (rc != 0)
 		return rc;
 	return gdcm.transcode(path, ts_uid, allow_lossy, out, err);
+}
+
+int
+dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, void *out, size_t out_len,
+    struct dcmfile_image *got, struct cs_err *err)
+{
+	int rc = need_module(err);
+
+	return rc != 0 ? rc :
+	    gdcm.decode(ts_uid, img, in, in_len, out, out_len, got, err);
+}
+
+int
+dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
+    struct cs_err *err)
+{
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out_len != NULL)
+		*out_len = 0;
+	rc = need_module(err);
+	return rc != 0 ? rc :
+	    gdcm.encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
+}
+
+size_t
+dcmfile_codec_messages(char *buf, size_t cap)
+{
+	if (buf != NULL && cap > 0)
+		buf[0] = '\0';
+	/* never load the module just to learn it said nothing (RLE and
+	 * native conversions do not need it) */
+	if (!__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
+		return 0;
+	return gdcm.messages(buf, cap);
+}
+
+int
+dcmfile_dict_vr(uint32_t tag, char vr[3])
+{
+	int rc = need_module(NULL);
+
+	vr[0] = '\0';
+	return rc != 0 ? rc : gdcm.vr(tag, vr);
 }
 
 size_t

@@ -4,7 +4,8 @@
  * first call to a GDCM-backed function of dcmfile.h.  Each mirrors the
  * dcmfile.h function of the same suffix; plain C, no exception crosses.
  * Change CSTORE_GDCM_ABI whenever a signature here or a struct they
- * share (struct cs_err, struct dcmfile_transcoded) changes.
+ * share (struct cs_err, struct dcmfile_transcoded, struct dcmfile_image)
+ * changes.
  */
 #ifndef CS_DCMFILE_GDCM_MODULE_H
 #define CS_DCMFILE_GDCM_MODULE_H
@@ -18,7 +19,7 @@ extern "C" {
 /* The module's file name, and its directory under $(LIBDIR). */
 #define CSTORE_GDCM_MODULE_NAME "cstore-gdcm.so"
 #define CSTORE_GDCM_MODULE_SUBDIR "cstore"
-#define CSTORE_GDCM_ABI 1
+#define CSTORE_GDCM_ABI 2
 
 #define CS_GDCM_ENTRY __attribute__((visibility("default")))
 
@@ -27,6 +28,19 @@ CS_GDCM_ENTRY int cstore_gdcm_abi(void);
 /* dcmfile_transcode. */
 CS_GDCM_ENTRY int cstore_gdcm_transcode(const char *path, const char *ts_uid,
     int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
+/* dcmfile_codec_decode. */
+CS_GDCM_ENTRY int cstore_gdcm_decode(const char *ts_uid,
+    const struct dcmfile_image *img, const void *in, size_t in_len,
+    void *out, size_t out_len, struct dcmfile_image *got,
+    struct cs_err *err);
+/* dcmfile_codec_encode. */
+CS_GDCM_ENTRY int cstore_gdcm_encode(const char *ts_uid,
+    const struct dcmfile_image *img, const void *in, size_t in_len,
+    int lossy, uint8_t **out, size_t *out_len, struct cs_err *err);
+/* dcmfile_codec_messages. */
+CS_GDCM_ENTRY size_t cstore_gdcm_messages(char *buf, size_t cap);
+/* dcmfile_dict_vr. */
+CS_GDCM_ENTRY int cstore_gdcm_vr(uint32_t tag, char vr[3]);
 /* dcmfile_gdcm_uid_count. */
 CS_GDCM_ENTRY size_t cstore_gdcm_uid_count(void);
 /* dcmfile_gdcm_uid_at. */

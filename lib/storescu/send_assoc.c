@@ -183,6 +183,19 @@ land(struct batch *b, struct flight *f)
 	b->left--;
 }
 
+/* What GDCM and its libraries said while converting path: -v notes. */
+static void
+codec_notes(struct send *sd, const char *path)
+{
+	char msgs[2048], *line, *save = NULL;
+
+	if (dcmfile_codec_messages(msgs, sizeof(msgs)) == 0)
+		return;
+	for (line = strtok_r(msgs, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		send_note(sd, "gdcm: '%s': %s", path, line);
+}
+
 enum start { START_LOCAL, START_SENT, START_DIED };
 
 /*
@@ -259,6 +272,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	f->len = f->info.dataset_length;
 	if (ch.transcode) {
 		rc = dcmfile_transcode(path, ch.ts, sd->o->allow_lossy, &tc, &e);
+		codec_notes(sd, path);
 		if (rc != 0) {
 			add_detail(f->detail, "cannot convert %s to %s: %s",
 			    send_uid_text(f->info.ts_uid), send_uid_text(ch.ts), e.msg);
@@ -267,8 +281,17 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 			goto local;
 		}
 		f->r.transcoded = 1;
-		add_detail(f->detail, "transcoded to %s%s", send_uid_text(ch.ts),
-		    tc.lossy ? " (lossy)" : "");
+		if (tc.lossy && strcmp(tc.sop_instance, f->info.sop_instance) != 0) {
+			/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
+			 * sent, stored and reported under its new UID */
+			add_detail(f->detail, "transcoded to %s (lossy): new SOP "
+			    "Instance UID, was %s; ratio %.2f", send_uid_text(ch.ts),
+			    f->info.sop_instance, tc.ratio);
+			memcpy(f->info.sop_instance, tc.sop_instance,
+			    sizeof(f->info.sop_instance));
+		} else
+			add_detail(f->detail, "transcoded to %s%s", send_uid_text(ch.ts),
+			    tc.lossy ? " (lossy)" : "");
 		sfd = tc.fd;
 		off = 0;
 		f->len = tc.length;

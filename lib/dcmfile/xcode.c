@@ -1,0 +1,850 @@
+/*
+ * xcode.c - the element walker and writer of the transcoder (xcode.h).
+ *
+ * Two passes over the source, both through ds_elem_read: the first reads
+ * the Image Pixel attributes and finds the pixel data (values skipped by
+ * length), the second writes the target.  When the element encoding
+ * does not change, an element is copied as one byte range, header and
+ * all; otherwise headers are written again and sequences walked.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "core/buf.h"
+#include "core/ds_elem.h"
+#include "dcmfile/xcode.h"
+#include "dcmfile/xcode_pixels.h"
+#include "core/banned.h"
+
+#define MAX_DEPTH 32
+#define OUT_BUF (1u << 16)
+
+#define TAG_SOP_INSTANCE DS_TAG(0x0008, 0x0018)
+#define TAG_SAMPLES DS_TAG(0x0028, 0x0002)
+#define TAG_PHOTOMETRIC DS_TAG(0x0028, 0x0004)
+#define TAG_PLANAR DS_TAG(0x0028, 0x0006)
+#define TAG_FRAMES DS_TAG(0x0028, 0x0008)
+#define TAG_ROWS DS_TAG(0x0028, 0x0010)
+#define TAG_COLS DS_TAG(0x0028, 0x0011)
+#define TAG_BITS_ALLOC DS_TAG(0x0028, 0x0100)
+#define TAG_BITS_STORED DS_TAG(0x0028, 0x0101)
+#define TAG_HIGH_BIT DS_TAG(0x0028, 0x0102)
+#define TAG_PIXEL_REP DS_TAG(0x0028, 0x0103)
+#define TAG_LOSSY DS_TAG(0x0028, 0x2110)
+#define TAG_LOSSY_RATIO DS_TAG(0x0028, 0x2112)
+#define TAG_LOSSY_METHOD DS_TAG(0x0028, 0x2114)
+#define TAG_EXT_OFFSETS DS_TAG(0x7fe0, 0x0001)
+#define TAG_EXT_LENGTHS DS_TAG(0x7fe0, 0x0002)
+
+struct xc {
+	const struct xcode_req *req;
+	struct xcode_result *res;
+	struct cs_err *err;
+	enum ds_enc se, de;       /* element encodings of source and target */
+	int s_encaps, d_encaps;
+	int lossy;
+	xcode_sink_fn sink;
+	void *ctx;
+	uint8_t *buf;             /* output staged up to OUT_BUF */
+	size_t n;
+	struct xcp px;
+	int have_pixels;
+	const uint8_t *px_hdr;    /* the source's pixel data element */
+	char px_vr[3];
+	/* lossy: values already there, and which inserts are written */
+	const uint8_t *old_ratio, *old_method;
+	size_t old_ratio_n, old_method_n;
+	unsigned inserted;
+};
+
+/* ---- output --------------------------------------------------------- */
+
+static int
+flush_out(struct xc *x)
+{
+	int rc = 0;
+
+	if (x->n > 0)
+		rc = x->sink(x->ctx, x->buf, x->n);
+	x->n = 0;
+	return rc;
+}
+
+static int
+put(void *ctx, const void *p, size_t n)
+{
+	struct xc *x = ctx;
+	int rc;
+
+	if (n == 0)
+		return 0; /* p may be NULL: an empty value */
+	if (n >= OUT_BUF) {
+		if ((rc = flush_out(x)) != 0)
+			return rc;
+		return x->sink(x->ctx, p, n);
+	}
+	if (x->n + n > OUT_BUF && (rc = flush_out(x)) != 0)
+		return rc;
+	memcpy(x->buf + x->n, p, n);
+	x->n += n;
+	return 0;
+}
+
+/* Appends the k low bytes of v to h at *n, in the target's byte order. */
+static void
+put_num(uint8_t *h, size_t *n, uint32_t v, unsigned k, int be)
+{
+	unsigned i;
+
+	for (i = 0; i < k; i++)
+		h[(*n)++] = (uint8_t)(v >> (8 * (be ? k - 1 - i : i)));
+}
+
+/* Writes an element header in the target encoding. */
+static int
+put_header(struct xc *x, uint32_t tag, const char *vr, uint32_t len)
+{
+	uint8_t h[12];
+	size_t n = 0;
+	int be = x->de == DS_ENC_EVR_BE;
+
+	put_num(h, &n, DS_TAG_GROUP(tag), 2, be);
+	put_num(h, &n, DS_TAG_ELEM(tag), 2, be);
+	if (x->de != DS_ENC_IVR_LE && DS_TAG_GROUP(tag) != 0xfffe) {
+		h[n++] = (uint8_t)vr[0];
+		h[n++] = (uint8_t)vr[1];
+		if (!ds_vr_long_length(vr)) {
+			put_num(h, &n, len, 2, be);
+			return put(x, h, n);
+		}
+		h[n++] = 0;
+		h[n++] = 0;
+	}
+	put_num(h, &n, len, 4, be);
+	return put(x, h, n);
+}
+
+/* A text element of ours: value s padded to even length with pad. */
+static int
+put_text(struct xc *x, uint32_t tag, const char *vr, const char *s, char pad)
+{
+	size_t n = strlen(s);
+	int rc = put_header(x, tag, vr, (uint32_t)(n + (n & 1)));
+
+	if (rc == 0)
+		rc = put(x, s, n);
+	if (rc == 0 && (n & 1))
+		rc = put(x, &pad, 1);
+	return rc;
+}
+
+/* ---- reading -------------------------------------------------------- */
+
+static int
+read_elem(struct xc *x, struct rd *r, enum ds_enc enc, struct ds_elem *e)
+{
+	int rc = ds_elem_read(r, enc, e, x->err);
+
+	if (rc == CS_E_TRUNCATED)
+		return cs_err_set(x->err, CS_E_TRUNCATED,
+		    "the data set ends inside an element header");
+	return rc;
+}
+
+static uint16_t
+get16(const struct xc *x, const uint8_t *p)
+{
+	return x->se == DS_ENC_EVR_BE ? (uint16_t)(p[0] << 8 | p[1]) :
+	    (uint16_t)(p[1] << 8 | p[0]);
+}
+
+/* Copies a text value without its padding into buf (cap bytes). */
+static void
+get_text(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\0'))
+		n--;
+	while (n > 0 && *p == ' ') {
+		p++;
+		n--;
+	}
+	if (n >= cap)
+		n = cap - 1;
+	if (n > 0)
+		memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+/*
+ * Walks past what follows header e (kind k, contents in encoding inner)
+ * without writing.  Sets *frag when encapsulated pixel data is inside.
+ */
+static int
+skip(struct xc *x, struct rd *r, const struct ds_elem *e,
+    enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag)
+{
+	struct ds_elem c;
+	enum ds_enc in2;
+	struct rd sub;
+	int rc;
+
+	if (depth > MAX_DEPTH)
+		return cs_err_set(x->err, CS_E_TOOBIG, "sequences nested deeper than %d",
+		    MAX_DEPTH);
+	switch (k) {
+	case DS_KIND_VALUE:
+		if (e->len > rd_left(r))
+			return cs_err_set(x->err, CS_E_TRUNCATED,
+			    "the data set ends inside (%04X,%04X)",
+			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+		rd_skip(r, e->len);
+		return 0;
+	case DS_KIND_FRAGMENTS:
+	case DS_KIND_SEQUENCE:
+		if (k == DS_KIND_FRAGMENTS)
+			*frag = 1;
+		if (e->len != DS_LEN_UNDEFINED) {
+			if (e->len > rd_left(r))
+				return cs_err_set(x->err, CS_E_TRUNCATED,
+				    "the data set ends inside (%04X,%04X)",
+				    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+			sub = rd_sub(r, e->len);
+			r = &sub;
+		}
+		for (;;) {
+			if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
+				return 0;
+			if ((rc = read_elem(x, r, inner, &c)) != 0)
+				return rc;
+			if (c.tag == DS_TAG_SEQ_DELIM && e->len == DS_LEN_UNDEFINED)
+				return 0;
+			if (c.tag != DS_TAG_ITEM)
+				return cs_err_set(x->err, CS_E_PROTO,
+				    "(%04X,%04X) where an item was expected",
+				    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
+			if (k == DS_KIND_FRAGMENTS) {
+				if (c.len == DS_LEN_UNDEFINED || c.len > rd_left(r))
+					return cs_err_set(x->err, CS_E_PROTO,
+					    "malformed fragment");
+				rd_skip(r, c.len);
+				continue;
+			}
+			if ((rc = skip(x, r, &c, DS_KIND_ITEM, inner, depth + 1,
+			    frag)) != 0)
+				return rc;
+		}
+	case DS_KIND_ITEM:
+		if (e->len != DS_LEN_UNDEFINED) {
+			if (e->len > rd_left(r))
+				return cs_err_set(x->err, CS_E_TRUNCATED,
+				    "the data set ends inside an item");
+			sub = rd_sub(r, e->len);
+			r = &sub;
+		}
+		for (;;) {
+			if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
+				return 0;
+			if ((rc = read_elem(x, r, inner, &c)) != 0)
+				return rc;
+			if (c.tag == DS_TAG_ITEM_DELIM && e->len == DS_LEN_UNDEFINED)
+				return 0;
+			k = ds_elem_kind(&c, inner, &in2);
+			if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
+			    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
+				return cs_err_set(x->err, CS_E_PROTO,
+				    "(%04X,%04X) out of place in an item",
+				    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
+			if ((rc = skip(x, r, &c, k, in2, depth + 1, frag)) != 0)
+				return rc;
+		}
+	case DS_KIND_ITEM_DELIM:
+	case DS_KIND_SEQ_DELIM:
+	case DS_KIND_INVALID:
+		break;
+	}
+	return cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
+	    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+}
+
+/* Pass 1: the Image Pixel attributes and the pixel data of the top level. */
+static int
+scan_top(struct xc *x, const uint8_t *ds, size_t len)
+{
+	struct xcp *p = &x->px;
+	struct ds_elem e;
+	enum ds_value_kind k;
+	enum ds_enc inner;
+	struct rd r;
+	char t[32];
+	int rc, frag = 0;
+
+	rd_init(&r, ds, len);
+	p->frames = 1;
+	while (rd_left(&r) > 0) {
+		const uint8_t *at = r.p + r.pos, *v;
+
+		frag = 0;
+		if ((rc = read_elem(x, &r, x->se, &e)) != 0)
+			return rc;
+		k = ds_elem_kind(&e, x->se, &inner);
+		if (k != DS_KIND_VALUE) {
+			const uint8_t *items = r.p + r.pos;
+
+			if (k == DS_KIND_FRAGMENTS && e.tag != DS_TAG_PIXEL_DATA)
+				return cs_err_set(x->err, CS_E_UNSUPPORTED,
+				    "(%04X,%04X) is encapsulated: only Pixel Data may be",
+				    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
+			if ((rc = skip(x, &r, &e, k, inner, 1, &frag)) != 0)
+				return rc;
+			if (k == DS_KIND_FRAGMENTS) {
+				x->have_pixels = 1;
+				x->px_hdr = at;
+				p->items = items;
+				p->items_len = (size_t)(r.p + r.pos - items);
+				if (!x->s_encaps)
+					return cs_err_set(x->err, CS_E_PROTO,
+					    "encapsulated pixel data in a native transfer syntax");
+			} else if (frag && x->s_encaps != x->d_encaps)
+				return cs_err_set(x->err, CS_E_UNSUPPORTED,
+				    "(%04X,%04X) holds encapsulated pixel data (an icon?): "
+				    "cannot convert it", DS_TAG_GROUP(e.tag),
+				    DS_TAG_ELEM(e.tag));
+			continue;
+		}
+		if (e.len > rd_left(&r))
+			return cs_err_set(x->err, CS_E_TRUNCATED,
+			    "the data set ends inside (%04X,%04X)",
+			    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
+		v = rd_bytes(&r, e.len);
+		if (e.len == 2 && DS_TAG_GROUP(e.tag) == 0x0028) {
+			uint16_t u = get16(x, v);
+
+			switch (e.tag) {
+			case TAG_SAMPLES: p->img.samples = u; break;
+			case TAG_PLANAR: p->img.planar = u; break;
+			case TAG_ROWS: p->img.rows = u; break;
+			case TAG_COLS: p->img.cols = u; break;
+			case TAG_BITS_ALLOC: p->img.bits_allocated = u; break;
+			case TAG_BITS_STORED: p->img.bits_stored = u; break;
+			case TAG_HIGH_BIT: p->img.high_bit = u; break;
+			case TAG_PIXEL_REP: p->img.pixel_rep = u; break;
+			default: break;
+			}
+		}
+		switch (e.tag) {
+		case TAG_PHOTOMETRIC:
+			get_text(v, e.len, p->img.photometric, sizeof(p->img.photometric));
+			break;
+		case TAG_FRAMES: {
+			char *end;
+			unsigned long f;
+
+			get_text(v, e.len, t, sizeof(t));
+			errno = 0;
+			f = strtoul(t, &end, 10);
+			/* an unusable value matters only if frames are decoded:
+			 * xcp_prepare refuses 0 then */
+			p->frames = t[0] == '\0' || *end != '\0' || errno != 0 ||
+			    f > 0xffffffu ? 0 : (uint32_t)f;
+			break;
+		}
+		case TAG_LOSSY_RATIO:
+			x->old_ratio = v;
+			x->old_ratio_n = e.len;
+			break;
+		case TAG_LOSSY_METHOD:
+			x->old_method = v;
+			x->old_method_n = e.len;
+			break;
+		case DS_TAG_PIXEL_DATA:
+			x->have_pixels = 1;
+			x->px_hdr = at;
+			p->val = v;
+			p->val_len = e.len;
+			memcpy(x->px_vr, e.vr, sizeof(x->px_vr));
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- writing -------------------------------------------------------- */
+
+static int copy_dataset(struct xc *x, struct rd *r, enum ds_enc se,
+    unsigned depth, int top, int until_delim);
+
+/* The unit to swap a value of vr by, leaving Big Endian (PS3.5 7.3). */
+static unsigned
+swap_unit(const char *vr)
+{
+	static const char *const two[] = { "US", "SS", "OW", "AT" };
+	static const char *const four[] = { "UL", "SL", "FL", "OF", "OL" };
+	static const char *const eight[] = { "FD", "OD", "OV", "SV", "UV" };
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(vr, two[i]) == 0)
+			return 2;
+	for (i = 0; i < 5; i++)
+		if (strcmp(vr, four[i]) == 0)
+			return 4;
+	for (i = 0; i < 5; i++)
+		if (strcmp(vr, eight[i]) == 0)
+			return 8;
+	return 0;
+}
+
+/* Writes value v/n, swapped by unit u (0: as it is). */
+static int
+put_value(struct xc *x, const uint8_t *v, size_t n, unsigned u)
+{
+	uint8_t b[1 << 12];
+	size_t at, m, i, j;
+	int rc = 0;
+
+	if (u == 0)
+		return put(x, v, n);
+	for (at = 0; at < n && rc == 0; at += m) {
+		m = n - at < sizeof(b) ? n - at : sizeof(b);
+		memcpy(b, v + at, m);
+		for (i = 0; i + u <= m; i += u)
+			for (j = 0; j < u / 2; j++) {
+				uint8_t t = b[i + j];
+
+				b[i + j] = b[i + u - 1 - j];
+				b[i + u - 1 - j] = t;
+			}
+		rc = put(x, b, m);
+	}
+	return rc;
+}
+
+/*
+ * The VR to write for e in an Explicit VR target: the source's, or the
+ * dictionary's for an Implicit VR source (UN when it has none).
+ */
+static void
+target_vr(struct xc *x, const struct ds_elem *e, enum ds_enc se, char vr[3])
+{
+	int rc;
+
+	if (se != DS_ENC_IVR_LE) {
+		memcpy(vr, e->vr, 3);
+		return;
+	}
+	if (e->tag == DS_TAG_PIXEL_DATA) {
+		memcpy(vr, x->px.img.bits_allocated > 8 ? "OW" : "OB", 3);
+		return;
+	}
+	rc = dcmfile_dict_vr(e->tag, vr);
+	if (rc == 1 && x->px.img.pixel_rep == 1)
+		memcpy(vr, "SS", 3);
+	else if (rc < 0)
+		memcpy(vr, "UN", 3);
+}
+
+/* Items of a sequence e, written with undefined lengths in the target. */
+static int
+copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
+    enum ds_enc inner, unsigned depth)
+{
+	struct ds_elem c;
+	struct rd sub;
+	int rc;
+
+	if (e->len != DS_LEN_UNDEFINED) {
+		sub = rd_sub(r, e->len);
+		r = &sub;
+	}
+	for (;;) {
+		if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
+			break;
+		if ((rc = read_elem(x, r, inner, &c)) != 0)
+			return rc;
+		if (c.tag == DS_TAG_SEQ_DELIM && e->len == DS_LEN_UNDEFINED)
+			break;
+		if (c.tag != DS_TAG_ITEM)
+			return cs_err_set(x->err, CS_E_PROTO,
+			    "(%04X,%04X) where an item was expected",
+			    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
+		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) != 0)
+			return rc;
+		if (c.len != DS_LEN_UNDEFINED) {
+			struct rd item;
+
+			if (c.len > rd_left(r))
+				return cs_err_set(x->err, CS_E_TRUNCATED,
+				    "the data set ends inside an item");
+			item = rd_sub(r, c.len);
+			rc = copy_dataset(x, &item, inner, depth + 1, 0, 0);
+		} else
+			rc = copy_dataset(x, r, inner, depth + 1, 0, 1);
+		if (rc == 0)
+			rc = put_header(x, DS_TAG_ITEM_DELIM, "", 0);
+		if (rc != 0)
+			return rc;
+	}
+	return put_header(x, DS_TAG_SEQ_DELIM, "", 0);
+}
+
+/* Tries a defined-length Implicit VR value as a sequence (dictionary SQ). */
+static int
+looks_like_items(struct xc *x, const struct ds_elem *e, const uint8_t *v)
+{
+	struct cs_err quiet = { 0, "" };
+	struct cs_err *keep = x->err;
+	struct rd r;
+	int frag = 0, rc;
+
+	rd_init(&r, v, e->len);
+	x->err = &quiet;
+	rc = skip(x, &r, e, DS_KIND_SEQUENCE, DS_ENC_IVR_LE, 1, &frag);
+	x->err = keep;
+	return rc == 0 && !frag;
+}
+
+/* Copies element e (header read from r, source encoding se). */
+static int
+copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
+    const struct ds_elem *e, enum ds_enc se, unsigned depth)
+{
+	enum ds_enc inner;
+	enum ds_value_kind k = ds_elem_kind(e, se, &inner);
+	const uint8_t *start = r->p + r->pos, *v;
+	char vr[3];
+	int rc, frag = 0;
+
+	if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
+	    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
+		return cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	if (se == x->de) {
+		/* same encoding: header and value as one byte range */
+		if ((rc = skip(x, r, e, k, inner, depth + 1, &frag)) != 0)
+			return rc;
+		if (frag && x->s_encaps != x->d_encaps)
+			return cs_err_set(x->err, CS_E_UNSUPPORTED,
+			    "(%04X,%04X) holds encapsulated pixel data: cannot "
+			    "convert it", DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+		return put(x, at, (size_t)(r->p + r->pos - at));
+	}
+	if (k == DS_KIND_FRAGMENTS)
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "(%04X,%04X) holds encapsulated pixel data: cannot convert it",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	if (k == DS_KIND_SEQUENCE && inner == DS_ENC_IVR_LE && se != inner) {
+		/* a UN sequence: its contents stay Implicit VR LE (PS3.5 6.2.2) */
+		if ((rc = skip(x, r, e, k, inner, depth + 1, &frag)) != 0)
+			return rc;
+		if ((rc = put_header(x, e->tag, "UN", e->len)) != 0)
+			return rc;
+		return put(x, start, (size_t)(r->p + r->pos - start));
+	}
+	target_vr(x, e, se, vr);
+	if (k == DS_KIND_SEQUENCE) {
+		if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
+			return rc;
+		if (e->len != DS_LEN_UNDEFINED && e->len > rd_left(r))
+			return cs_err_set(x->err, CS_E_TRUNCATED,
+			    "the data set ends inside (%04X,%04X)",
+			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+		return copy_items(x, r, e, inner, depth);
+	}
+	if (e->len > rd_left(r))
+		return cs_err_set(x->err, CS_E_TRUNCATED,
+		    "the data set ends inside (%04X,%04X)",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	v = rd_bytes(r, e->len);
+	if (se == DS_ENC_IVR_LE && strcmp(vr, "SQ") == 0) {
+		struct rd sub;
+
+		if (!looks_like_items(x, e, v)) {
+			memcpy(vr, "UN", 3); /* still Implicit VR LE inside */
+		} else {
+			rd_init(&sub, v, e->len);
+			if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
+				return rc;
+			return copy_items(x, &sub, e, DS_ENC_IVR_LE, depth);
+		}
+	}
+	if (x->de != DS_ENC_IVR_LE && !ds_vr_long_length(vr) && e->len > 0xffff)
+		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
+	if ((rc = put_header(x, e->tag, vr, e->len)) != 0)
+		return rc;
+	/* byte order changes when one side is Big Endian (PS3.5 7.3) */
+	return put_value(x, v, e->len,
+	    (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE) ? swap_unit(vr) : 0);
+}
+
+/* Lossy: writes (0028,2110/2112/2114) due before tag (all at the end). */
+static int
+put_lossy_before(struct xc *x, uint32_t tag)
+{
+	static const uint32_t tags[3] = { TAG_LOSSY, TAG_LOSSY_RATIO,
+		TAG_LOSSY_METHOD };
+	char s[256], old[200];
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < 3; i++) {
+		if ((x->inserted & (1u << i)) || tags[i] > tag)
+			continue;
+		x->inserted |= 1u << i;
+		if (i == 0) {
+			rc = put_text(x, tags[0], "CS", "01", ' ');
+		} else {
+			const uint8_t *ov = i == 1 ? x->old_ratio : x->old_method;
+			size_t on = i == 1 ? x->old_ratio_n : x->old_method_n;
+			char add[32];
+
+			if (i == 1)
+				snprintf(add, sizeof(add), "%.2f", x->res->ratio);
+			else
+				snprintf(add, sizeof(add), "%s",
+				    xcp_lossy_method(x->req->dst_ts));
+			get_text(ov != NULL ? ov : (const uint8_t *)"", ov ? on : 0,
+			    old, sizeof(old));
+			snprintf(s, sizeof(s), "%s%s%s", old, old[0] ? "\\" : "", add);
+			rc = put_text(x, tags[i], i == 1 ? "DS" : "CS", s, ' ');
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The target's Pixel Data element. */
+static int
+put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
+{
+	uint64_t n;
+	char vr[3];
+	int rc;
+
+	if (x->d_encaps) {
+		rc = put_header(x, DS_TAG_PIXEL_DATA, "OB", DS_LEN_UNDEFINED);
+	} else {
+		n = xcp_native_len(&x->px);
+		if (n >= DS_LEN_UNDEFINED)
+			return cs_err_set(x->err, CS_E_UNSUPPORTED,
+			    "%llu bytes of pixels do not fit in one element",
+			    (unsigned long long)n);
+		if (x->s_encaps || se == DS_ENC_IVR_LE)
+			memcpy(vr, x->px.img.bits_allocated > 8 ? "OW" : "OB", 3);
+		else
+			memcpy(vr, e->vr, 3);
+		rc = put_header(x, DS_TAG_PIXEL_DATA, vr, (uint32_t)n);
+	}
+	if (rc != 0)
+		return rc;
+	return xcp_write(&x->px, put, x, x->err);
+}
+
+/*
+ * Copies the elements of a data set from r (encoding se) to the target:
+ * until r is empty, or with until_delim up to an Item Delimitation Item.
+ * top: the top level, where the changes of xcode.h happen.
+ */
+static int
+copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
+    int top, int until_delim)
+{
+	struct ds_elem e;
+	int rc;
+
+	if (depth > MAX_DEPTH)
+		return cs_err_set(x->err, CS_E_TOOBIG, "sequences nested deeper than %d",
+		    MAX_DEPTH);
+	for (;;) {
+		const uint8_t *at = r->p + r->pos;
+
+		if (!until_delim && rd_left(r) == 0)
+			break;
+		if ((rc = read_elem(x, r, se, &e)) != 0)
+			return rc;
+		if (until_delim && e.tag == DS_TAG_ITEM_DELIM)
+			return 0;
+		if (top && x->lossy && (rc = put_lossy_before(x, e.tag - 1)) != 0)
+			return rc;
+		/* group lengths are retired and would no longer be true */
+		if (DS_TAG_ELEM(e.tag) == 0 && DS_TAG_GROUP(e.tag) != 0xfffe &&
+		    ds_elem_kind(&e, se, NULL) == DS_KIND_VALUE &&
+		    e.len <= rd_left(r)) {
+			rd_skip(r, e.len);
+			continue;
+		}
+		if (!top) {
+			if ((rc = copy_elem(x, r, at, &e, se, depth)) != 0)
+				return rc;
+			continue;
+		}
+		switch (e.tag) {
+		case TAG_SOP_INSTANCE:
+			if (!x->lossy)
+				break;
+			rd_skip(r, e.len);
+			if ((rc = put_text(x, e.tag, "UI", x->req->new_instance, '\0')) != 0)
+				return rc;
+			continue;
+		case TAG_PHOTOMETRIC:
+			if (!x->res->photometric_changed)
+				break;
+			rd_skip(r, e.len);
+			if ((rc = put_text(x, e.tag, "CS", x->res->photometric, ' ')) != 0)
+				return rc;
+			continue;
+		case TAG_LOSSY:
+		case TAG_LOSSY_RATIO:
+		case TAG_LOSSY_METHOD:
+			if (!x->lossy)
+				break;
+			rd_skip(r, e.len);
+			if ((rc = put_lossy_before(x, e.tag)) != 0)
+				return rc;
+			continue;
+		case TAG_EXT_OFFSETS:
+		case TAG_EXT_LENGTHS:
+			/* they describe fragments: not true after a re-encoding */
+			if (!x->s_encaps && !x->d_encaps)
+				break;
+			rd_skip(r, e.len);
+			continue;
+		case DS_TAG_PIXEL_DATA: {
+			int frag = 0;
+			enum ds_enc inner;
+			enum ds_value_kind k = ds_elem_kind(&e, se, &inner);
+
+			rc = skip(x, r, &e, k, inner, 1, &frag);
+			if (rc == 0)
+				rc = put_pixels(x, &e, se);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		default:
+			break;
+		}
+		if ((rc = copy_elem(x, r, at, &e, se, depth)) != 0)
+			return rc;
+	}
+	if (top && x->lossy)
+		return put_lossy_before(x, 0xffffffffu);
+	return 0;
+}
+
+/* ---- entry points --------------------------------------------------- */
+
+int
+xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
+    xcode_sink_fn sink, void *ctx, struct xcode_result *res,
+    struct cs_err *err)
+{
+	struct xc *x;
+	struct rd r;
+	int rc, dst_lossy;
+
+	if (res != NULL)
+		memset(res, 0, sizeof(*res));
+	if (ds == NULL || req == NULL || req->src_ts == NULL ||
+	    req->dst_ts == NULL || sink == NULL || res == NULL)
+		return cs_err_set(err, CS_E_INVAL, "xcode_dataset: NULL argument");
+	x = calloc(1, sizeof(*x));
+	if (x == NULL || (x->buf = malloc(OUT_BUF)) == NULL) {
+		free(x);
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	}
+	x->req = req;
+	x->res = res;
+	x->err = err;
+	x->sink = sink;
+	x->ctx = ctx;
+	rc = xcode_ts_layout(req->src_ts, &x->se, &x->s_encaps);
+	if (rc == 0)
+		rc = xcode_ts_layout(req->dst_ts, &x->de, &x->d_encaps);
+	if (rc != 0) {
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "cannot transcode from %s to %s here", req->src_ts, req->dst_ts);
+		goto out;
+	}
+	dst_lossy = x->d_encaps && xcp_lossy_method(req->dst_ts) != NULL;
+	if (dst_lossy && !req->allow_lossy) {
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "%s is lossy: not allowed", req->dst_ts);
+		goto out;
+	}
+	if ((rc = scan_top(x, ds, len)) != 0)
+		goto out;
+	x->lossy = dst_lossy && x->have_pixels &&
+	    strcmp(req->src_ts, req->dst_ts) != 0;
+	if (x->lossy && (req->new_instance == NULL || req->new_instance[0] == '\0')) {
+		rc = cs_err_set(err, CS_E_INVAL, "a lossy conversion needs a new "
+		    "SOP Instance UID");
+		goto out;
+	}
+	if (x->have_pixels) {
+		x->px.src_ts = req->src_ts;
+		x->px.dst_ts = req->dst_ts;
+		x->px.src_encaps = x->s_encaps;
+		x->px.dst_encaps = x->d_encaps;
+		x->px.lossy = x->lossy;
+		/* native pixels change byte order by their VR; decoded ones
+		 * are written as OW (16, 32 bits) or OB */
+		if (!x->s_encaps && (x->se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE))
+			x->px.swap = swap_unit(x->se == DS_ENC_IVR_LE ?
+			    (x->px.img.bits_allocated > 8 ? "OW" : "OB") : x->px_vr);
+		if (x->s_encaps && x->de == DS_ENC_EVR_BE)
+			x->px.out_swap = x->px.img.bits_allocated > 8 ? 2 : 0;
+		if ((rc = xcp_prepare(&x->px, res, err)) != 0)
+			goto out;
+		x->lossy = res->lossy;
+	}
+	rd_init(&r, ds, len);
+	rc = copy_dataset(x, &r, x->se, 0, 1, 0);
+	if (rc == 0)
+		rc = flush_out(x);
+out:
+	xcp_release(&x->px);
+	free(x->buf);
+	free(x);
+	return rc;
+}
+
+int
+xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
+{
+	uint32_t w[4];
+	char digits[40];
+	size_t nd = 0, i;
+	ssize_t got;
+
+	if (cap < 45)
+		return cs_err_set(err, CS_E_INVAL, "xcode_new_uid: buffer too small");
+	got = getrandom(w, sizeof(w), 0);
+	if (got != (ssize_t)sizeof(w))
+		return cs_err_set(err, CS_E_IO, "no random bits for a new UID: %s",
+		    got < 0 ? strerror(errno) : "short read");
+	/* PS3.5 B.2: 2.25 and the 128-bit number in decimal */
+	while (w[0] | w[1] | w[2] | w[3]) {
+		uint64_t rem = 0;
+
+		for (i = 0; i < 4; i++) {
+			uint64_t cur = rem << 32 | w[i];
+
+			w[i] = (uint32_t)(cur / 10);
+			rem = cur % 10;
+		}
+		digits[nd++] = (char)('0' + rem);
+	}
+	if (nd == 0)
+		digits[nd++] = '0';
+	memcpy(buf, "2.25.", 5);
+	for (i = 0; i < nd; i++)
+		buf[5 + i] = digits[nd - 1 - i];
+	buf[5 + nd] = '\0';
+	return 0;
+}

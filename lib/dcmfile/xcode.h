@@ -1,0 +1,110 @@
+/*
+ * xcode.h - the streaming transcoder: one data set from one transfer
+ * syntax into another, changing the pixel data and nothing else.
+ *
+ * The walker (xcode.c) reads the source element by element through the
+ * one header decoder (core/ds_elem.h) and writes the target:
+ *   - every element but Pixel Data is copied with its value byte for
+ *     byte; only headers are re-encoded when Implicit and Explicit VR
+ *     change (VRs from GDCM's dictionary, UN when it has none), and
+ *     values are byte-swapped per VR when leaving Explicit VR Big Endian
+ *     (US SS OW AT: 2 bytes, UL SL FL OF OL: 4, FD OD OV SV UV: 8; OB,
+ *     UN and text never).  Sequences and items whose header sizes change
+ *     are written with undefined length; UN sequences keep their Implicit
+ *     VR LE contents as they are (PS3.5 6.2.2);
+ *   - Pixel Data is decoded frame by frame (xcode_pixels.c) and, for an
+ *     encapsulated target, encoded again, one fragment per frame after an
+ *     empty Basic Offset Table;
+ *   - what the change of encoding requires changes with it: Photometric
+ *     Interpretation when the decoder changes it (a JPEG in YBR_FULL_422
+ *     that libjpeg turns into RGB), the Extended Offset Table (7FE0,0001/
+ *     0002) is dropped when the pixel encoding changes, group lengths
+ *     (gggg,0000) are dropped (retired, PS3.5 7.2, and no longer true);
+ *     for a lossy target Lossy Image Compression (0028,2110) "01", Ratio
+ *     (0028,2112) and Method (0028,2114) appended to the values already
+ *     there, and the SOP Instance UID the caller gives.
+ * Planar Configuration keeps its value: decoded frames are rearranged to
+ * it when a decoder returns the other layout.
+ *
+ * What it refuses (CS_E_UNSUPPORTED, nothing written is usable): a
+ * conversion it cannot check.  A lossless encoding is decoded again and
+ * compared with the decoded source; every decoded frame must have the
+ * size and sample layout the Image Pixel module says; Bits Allocated,
+ * Stored and High Bit are never changed.
+ *
+ * Memory: the source is read in place (the caller maps it); one decoded
+ * frame and one encoded frame at a time, except for a lossy target,
+ * whose frames are all encoded before the header is written (the ratio
+ * comes before the pixels).
+ */
+#ifndef CS_DCMFILE_XCODE_H
+#define CS_DCMFILE_XCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+#include "core/ds_elem.h"
+#include "dcmfile/dcmfile.h"
+
+struct xcode_req {
+	const char *src_ts;       /* the data set's transfer syntax */
+	const char *dst_ts;       /* the one to write */
+	int allow_lossy;          /* a lossy dst_ts is allowed */
+	/* the SOP Instance UID to write when the conversion is lossy (PS3.3
+	 * C.12.1.1.1: lossy compression makes a new instance); required then */
+	const char *new_instance;
+};
+
+struct xcode_result {
+	uint32_t frames;          /* frames of pixel data converted (0: none) */
+	int lossy;                /* 1: a lossy encoding was applied */
+	int photometric_changed;  /* 1: (0028,0004) was rewritten */
+	char photometric[17];     /* the one written (or kept) */
+	double ratio;             /* lossy: uncompressed / compressed bytes */
+};
+
+/* Where the output goes: returns 0 or a negative CS_E_* code. */
+typedef int (*xcode_sink_fn)(void *ctx, const void *p, size_t n);
+
+/*
+ * Writes the data set ds/len (no preamble, no meta) in req->dst_ts to
+ * sink.  Both syntaxes must be Implicit VR LE, Explicit VR LE or BE, or
+ * an encapsulated syntax of dcmfile_can_transcode (Deflated is not
+ * handled here).  Fills *res.  Returns 0, or
+ *   CS_E_UNSUPPORTED  a conversion it cannot do or cannot check (why in
+ *                     err), a missing codec or GDCM module;
+ *   CS_E_PROTO        the source is malformed (element, item, fragment);
+ *   CS_E_TRUNCATED    the source ends inside an element;
+ *   CS_E_TOOBIG       nesting deeper than 32 levels;
+ *   CS_E_INVAL        a bad request (lossy without new_instance...);
+ *   CS_E_NOMEM, or the sink's error.
+ * Thread-safe: no global state.
+ */
+int xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
+    xcode_sink_fn sink, void *ctx, struct xcode_result *res,
+    struct cs_err *err);
+
+/*
+ * Sets *enc and *encaps for transfer syntax ts: its element encoding,
+ * and 1 when its pixel data is encapsulated.  0, or CS_E_UNSUPPORTED
+ * for Deflated and unknown syntaxes.
+ */
+int xcode_ts_layout(const char *ts, enum ds_enc *enc, int *encaps);
+
+/*
+ * Makes a new UID of the 2.25 form (PS3.5 B.2) from 128 random bits
+ * into buf (at least 65 bytes).  0, or CS_E_IO when no random bits.
+ */
+int xcode_new_uid(char *buf, size_t cap, struct cs_err *err);
+
+/*
+ * The old whole-file path: GDCM reads the file and writes the whole data
+ * set again (ImageChangeTransferSyntax).  Kept only for Deflated sources
+ * and targets, which the walker does not read or write.  Same contract
+ * as dcmfile_transcode.
+ */
+int dcmfile_gdcm_transcode(const char *path, const char *ts_uid,
+    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * xcode_file.c - dcmfile_transcode: a file through the streaming
+ * transcoder (xcode.h) into an unlinked temporary file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dcmfile/dcmfile.h"
+#include "dcmfile/part10.h"
+#include "dcmfile/xcode.h"
+#include "core/banned.h"
+
+struct fd_sink {
+	int fd;
+	uint64_t written;
+};
+
+static int
+fd_write(void *ctx, const void *p, size_t n)
+{
+	struct fd_sink *s = ctx;
+	const uint8_t *b = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(s->fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 && errno == ENOSPC ? CS_E_NOSPACE : CS_E_IO;
+		b += w;
+		n -= (size_t)w;
+		s->written += (uint64_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Where the result goes: for a small source an anonymous memory file
+ * (no file system, no write-back: the result is read once by sendfile);
+ * otherwise an unlinked temporary file in $TMPDIR or /tmp.
+ */
+#define MEMFD_MAX ((uint64_t)64 << 20)
+
+static int
+make_tmpfile(uint64_t src_size, struct cs_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char name[4096];
+	int fd;
+
+	if (src_size <= MEMFD_MAX) {
+		fd = memfd_create("cstore-transcode", MFD_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (snprintf(name, sizeof(name), "%s/cstore-transcode-XXXXXX", dir) >=
+	    (int)sizeof(name))
+		return cs_err_set(err, CS_E_IO, "temporary directory name too long");
+	fd = mkostemp(name, O_CLOEXEC);
+	if (fd < 0)
+		return cs_err_set(err, CS_E_IO,
+		    "cannot create a temporary file in '%s': %s", dir, strerror(errno));
+	unlink(name);
+	return fd;
+}
+
+/* 1 when ts is one of the Deflated syntaxes the walker cannot read. */
+static int
+deflated(const char *ts)
+{
+	return strcmp(ts, PART10_TS_DEFLATED) == 0 ||
+	    strcmp(ts, "1.2.840.10008.1.2.4.95") == 0;
+}
+
+static int
+transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
+    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err)
+{
+	struct xcode_req req = { src->ts_uid, ts_uid, allow_lossy, NULL };
+	struct xcode_result res;
+	struct fd_sink sink = { -1, 0 };
+	char uid[DCMFILE_UID_MAX + 1];
+	const uint8_t *map = NULL;
+	size_t size = (size_t)src->file_size;
+	int rc;
+
+	if (src->dataset_offset > src->file_size)
+		return cs_err_set(err, CS_E_TRUNCATED, "no data set");
+	if (size > 0) {
+		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED)
+			return cs_err_set(err, CS_E_IO, "cannot map the file: %s",
+			    strerror(errno));
+	}
+	if (allow_lossy) {
+		rc = xcode_new_uid(uid, sizeof(uid), err);
+		if (rc != 0)
+			goto out;
+		req.new_instance = uid;
+	}
+	sink.fd = make_tmpfile(src->file_size, err);
+	if (sink.fd < 0) {
+		rc = sink.fd;
+		goto out;
+	}
+	rc = xcode_dataset(map + src->dataset_offset,
+	    (size_t)(src->file_size - src->dataset_offset), &req, fd_write, &sink,
+	    &res, err);
+	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
+		cs_err_set(err, rc, "cannot write the transcoded data set: %s",
+		    strerror(errno));
+	if (rc == 0 && lseek(sink.fd, 0, SEEK_SET) != 0)
+		rc = cs_err_set(err, CS_E_IO, "cannot seek the transcoded data set: %s",
+		    strerror(errno));
+	if (rc != 0) {
+		close(sink.fd);
+		goto out;
+	}
+	out->fd = sink.fd;
+	out->length = sink.written;
+	snprintf(out->ts_uid, sizeof(out->ts_uid), "%s", ts_uid);
+	out->lossy = res.lossy;
+	out->ratio = res.ratio;
+	out->frames = res.frames;
+	snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
+	    res.lossy ? uid : src->sop_instance);
+out:
+	if (map != NULL)
+		munmap((void *)map, size);
+	return rc;
+}
+
+int
+dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
+    struct dcmfile_transcoded *out, struct cs_err *err)
+{
+	struct part10_info src;
+	int fd, rc;
+
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->fd = -1;
+	}
+	if (path == NULL || ts_uid == NULL || out == NULL)
+		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s", path,
+		    strerror(errno));
+	rc = part10_probe_fd(fd, 0, &src, err);
+	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid, ts_uid,
+		    !dcmfile_can_transcode(PART10_TS_EVRLE, ts_uid, 1) ?
+		    ": unknown transfer syntax" :
+		    dcmfile_can_transcode(src.ts_uid, ts_uid, 1) ?
+		    ": lossy compression not allowed" : "");
+	if (rc == 0 && (deflated(src.ts_uid) || deflated(ts_uid))) {
+		close(fd);
+		rc = dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);
+		if (rc == 0)
+			snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
+			    src.sop_instance);
+		return rc;
+	}
+	if (rc == 0)
+		rc = transcode_mapped(fd, &src, ts_uid, allow_lossy, out, err);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,728 @@
+/*
+ * xcode_pixels.c - frames of pixel data: split, decode, encode, check,
+ * write (xcode_pixels.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/ds_elem.h"
+#include "dcmfile/rle.h"
+#include "dcmfile/xcode_pixels.h"
+#include "core/banned.h"
+
+#define TS_RLE "1.2.840.10008.1.2.5"
+
+enum codec { CODEC_NATIVE, CODEC_RLE, CODEC_GDCM, CODEC_NONE };
+
+/* Which codec handles ts (PS3.5 A.4: the encapsulated syntaxes). */
+static enum codec
+codec_of(const char *ts, int encaps)
+{
+	static const char *const gdcm_ts[] = {
+		"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
+		"1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70",
+		"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81",
+		"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
+	};
+	size_t i;
+
+	if (!encaps)
+		return CODEC_NATIVE;
+	if (strcmp(ts, TS_RLE) == 0)
+		return CODEC_RLE;
+	for (i = 0; i < sizeof(gdcm_ts) / sizeof(gdcm_ts[0]); i++)
+		if (strcmp(ts, gdcm_ts[i]) == 0)
+			return CODEC_GDCM;
+	return CODEC_NONE;
+}
+
+int
+xcode_ts_layout(const char *ts, enum ds_enc *enc, int *encaps)
+{
+	*encaps = 0;
+	*enc = DS_ENC_EVR_LE;
+	if (ts == NULL)
+		return CS_E_UNSUPPORTED;
+	if (strcmp(ts, "1.2.840.10008.1.2") == 0)
+		*enc = DS_ENC_IVR_LE;
+	else if (strcmp(ts, "1.2.840.10008.1.2.2") == 0)
+		*enc = DS_ENC_EVR_BE;
+	else if (strcmp(ts, "1.2.840.10008.1.2.1") != 0) {
+		if (codec_of(ts, 1) == CODEC_NONE)
+			return CS_E_UNSUPPORTED;
+		*encaps = 1; /* PS3.5 A.4: Explicit VR LE around fragments */
+	}
+	return 0;
+}
+
+const char *
+xcp_lossy_method(const char *ts)
+{
+	/* PS3.3 C.7.6.1.1.5.1: the defined terms of (0028,2114) */
+	if (strcmp(ts, "1.2.840.10008.1.2.4.50") == 0 ||
+	    strcmp(ts, "1.2.840.10008.1.2.4.51") == 0)
+		return "ISO_10918_1";
+	if (strcmp(ts, "1.2.840.10008.1.2.4.81") == 0)
+		return "ISO_14495_1";
+	if (strcmp(ts, "1.2.840.10008.1.2.4.91") == 0)
+		return "ISO_15444_1";
+	return NULL;
+}
+
+static int
+is_ybr(const char *pi)
+{
+	return strncmp(pi, "YBR_", 4) == 0;
+}
+
+/* The image description must be one a frame can be cut from. */
+static int
+check_image(struct xcp *p, struct cs_err *err)
+{
+	const struct dcmfile_image *m = &p->img;
+	uint64_t fs;
+
+	if (m->rows == 0 || m->cols == 0 || (m->samples != 1 && m->samples != 3))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "cannot transcode an image of %ux%u with %u samples per pixel",
+		    m->cols, m->rows, m->samples);
+	if (m->bits_allocated != 8 && m->bits_allocated != 16 &&
+	    m->bits_allocated != 32)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "cannot transcode pixels of %u bits allocated", m->bits_allocated);
+	if (m->bits_stored == 0 || m->bits_stored > m->bits_allocated ||
+	    m->high_bit + 1u < m->bits_stored || m->high_bit >= m->bits_allocated)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "inconsistent Bits Stored %u / High Bit %u for %u bits allocated",
+		    m->bits_stored, m->high_bit, m->bits_allocated);
+	if (p->frames == 0)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "Number of Frames (0028,0008) is 0 or not a number");
+	fs = (uint64_t)m->rows * m->cols * m->samples * (m->bits_allocated / 8u);
+	if (fs > ((uint64_t)1 << 31) || fs * p->frames > ((uint64_t)1 << 40))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "frames of %llu bytes are too large to transcode",
+		    (unsigned long long)fs);
+	p->frame_size = (size_t)fs;
+	return 0;
+}
+
+/* Reads the fragments of an encapsulated source (PS3.5 A.4). */
+static int
+read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
+{
+	struct rd r;
+	struct ds_elem e;
+	size_t cap = 0;
+	int rc, first = 1;
+
+	*bot = NULL;
+	rd_init(&r, p->items, p->items_len);
+	for (;;) {
+		rc = ds_elem_read(&r, DS_ENC_EVR_LE, &e, err);
+		if (rc != 0)
+			return rc == CS_E_TRUNCATED ? cs_err_set(err, CS_E_TRUNCATED,
+			    "pixel data ends inside a fragment header") : rc;
+		if (e.tag == DS_TAG_SEQ_DELIM)
+			break;
+		if (e.tag != DS_TAG_ITEM || e.len == DS_LEN_UNDEFINED ||
+		    e.len > rd_left(&r))
+			return cs_err_set(err, CS_E_PROTO,
+			    "malformed fragment in encapsulated pixel data");
+		if (first) {
+			/* the Basic Offset Table: kept aside */
+			first = 0;
+			if (e.len > 0) {
+				*bot = malloc(sizeof(**bot));
+				if (*bot == NULL)
+					return cs_err_set(err, CS_E_NOMEM, "out of memory");
+				(*bot)->p = rd_bytes(&r, e.len);
+				(*bot)->n = e.len;
+			}
+			continue;
+		}
+		if (p->nfrag == cap) {
+			struct xcp_span *n;
+
+			cap = cap ? cap * 2 : 16;
+			n = realloc(p->frag, cap * sizeof(*n));
+			if (n == NULL)
+				return cs_err_set(err, CS_E_NOMEM, "out of memory");
+			p->frag = n;
+		}
+		p->frag[p->nfrag].p = rd_bytes(&r, e.len);
+		p->frag[p->nfrag].n = e.len;
+		p->nfrag++;
+	}
+	if (p->nfrag == 0)
+		return cs_err_set(err, CS_E_PROTO, "encapsulated pixel data has no fragment");
+	return 0;
+}
+
+/* True if fragment f starts a code stream of ts (SOI, or J2K's SOC). */
+static int
+starts_frame(const char *ts, const struct xcp_span *f)
+{
+	if (f->n < 2 || f->p[0] != 0xff)
+		return 0;
+	if (strncmp(ts, "1.2.840.10008.1.2.4.9", 21) == 0)
+		return f->p[1] == 0x4f;
+	return f->p[1] == 0xd8;
+}
+
+/* Sets p->first: which fragments make each frame. */
+static int
+map_frames(struct xcp *p, const struct xcp_span *bot, struct cs_err *err)
+{
+	size_t i, k = 0, f, pos;
+	struct rd r;
+
+	p->first = calloc((size_t)p->frames + 1, sizeof(*p->first));
+	if (p->first == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	p->first[p->frames] = p->nfrag;
+	if (p->frames == 1)
+		return 0;
+	if (p->nfrag == p->frames) {
+		for (i = 0; i < p->frames; i++)
+			p->first[i] = i;
+		return 0;
+	}
+	if (bot != NULL && bot->n == 4 * (size_t)p->frames) {
+		/* offsets from the first fragment's item header (PS3.5 A.4) */
+		rd_init(&r, bot->p, bot->n);
+		for (i = 0, pos = 0, k = 0; i < p->frames; i++) {
+			uint32_t off = rd_le32(&r);
+
+			while (k < p->nfrag && pos < off) {
+				pos += 8 + p->frag[k].n;
+				k++;
+			}
+			if (pos != off || k >= p->nfrag || (i > 0 && k <= p->first[i - 1]))
+				return cs_err_set(err, CS_E_PROTO,
+				    "the Basic Offset Table does not match the fragments");
+			p->first[i] = k;
+		}
+		return 0;
+	}
+	if (codec_of(p->src_ts, 1) == CODEC_RLE)
+		return cs_err_set(err, CS_E_PROTO,
+		    "RLE: %zu fragments for %u frames (PS3.5 G.1: one each)",
+		    p->nfrag, p->frames);
+	/* no table: a new code stream starts each frame */
+	for (f = 0; f < p->nfrag; f++) {
+		if (!starts_frame(p->src_ts, &p->frag[f]))
+			continue;
+		if (k == p->frames)
+			return cs_err_set(err, CS_E_PROTO,
+			    "more code streams than the %u frames", p->frames);
+		p->first[k++] = f;
+	}
+	if (k != p->frames || p->first[0] != 0)
+		return cs_err_set(err, CS_E_PROTO,
+		    "cannot tell %u frames apart in %zu fragments", p->frames,
+		    p->nfrag);
+	return 0;
+}
+
+/* Swaps units of size u (2, 4, 8) in place. */
+static void
+swap_units(uint8_t *b, size_t n, unsigned u)
+{
+	size_t i, j;
+	uint8_t t;
+
+	for (i = 0; i + u <= n; i += u)
+		for (j = 0; j < u / 2; j++) {
+			t = b[i + j];
+			b[i + j] = b[i + u - 1 - j];
+			b[i + u - 1 - j] = t;
+		}
+}
+
+/* Converts a colour frame between planar layouts (PS3.3 C.7.6.3.1.3). */
+static int
+replan(uint8_t *b, size_t fs, unsigned bytes, int to_planar)
+{
+	size_t px = fs / (3u * bytes), i, s;
+	uint8_t *t = malloc(fs);
+
+	if (t == NULL)
+		return CS_E_NOMEM;
+	for (i = 0; i < px; i++)
+		for (s = 0; s < 3; s++) {
+			size_t a = (i * 3 + s) * bytes, pl = (s * px + i) * bytes;
+
+			if (to_planar)
+				memcpy(t + pl, b + a, bytes);
+			else
+				memcpy(t + a, b + pl, bytes);
+		}
+	memcpy(b, t, fs);
+	free(t);
+	return 0;
+}
+
+/*
+ * YCbCr to RGB in place, 8 bits, by the JFIF equations in the fixed-point
+ * arithmetic of libjpeg's jdcolor.c (16 fraction bits, rounded), so that
+ * the result is what DCMTK's dcmdjpeg and libjpeg-based readers make.
+ */
+static void
+ybr_to_rgb(uint8_t *b, size_t px, uint16_t planar)
+{
+	const int32_t one_half = 1 << 15;
+	const int32_t fr = 91881, fb = 116130, fg_cr = 46802, fg_cb = 22554;
+	size_t i, step = planar ? 1 : 3, plane = planar ? px : 1;
+
+	/* FIX(x) = x * 65536 + 0.5: 1.40200, 1.77200, 0.71414, 0.34414 */
+	for (i = 0; i < px; i++) {
+		uint8_t *y = b + (planar ? i : i * step);
+		int32_t cb = y[plane] - 128, cr = y[2 * plane] - 128, v[3];
+		int k;
+
+		v[0] = y[0] + ((fr * cr + one_half) >> 16);
+		v[1] = y[0] + ((-fg_cb * cb + one_half - fg_cr * cr) >> 16);
+		v[2] = y[0] + ((fb * cb + one_half) >> 16);
+		for (k = 0; k < 3; k++)
+			y[k * plane] = (uint8_t)(v[k] < 0 ? 0 : v[k] > 255 ? 255 : v[k]);
+	}
+}
+
+/* The fragments of frame i as one buffer (*tmp when it had to join). */
+static int
+frame_bytes(struct xcp *p, uint32_t i, const uint8_t **b, size_t *n,
+    uint8_t **tmp, struct cs_err *err)
+{
+	size_t a = p->first[i], z = p->first[i + 1], k, len = 0;
+
+	*tmp = NULL;
+	if (z - a == 1) {
+		*b = p->frag[a].p;
+		*n = p->frag[a].n;
+		return 0;
+	}
+	for (k = a; k < z; k++)
+		len += p->frag[k].n;
+	*tmp = malloc(len ? len : 1);
+	if (*tmp == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	for (k = a, len = 0; k < z; k++) {
+		memcpy(*tmp + len, p->frag[k].p, p->frag[k].n);
+		len += p->frag[k].n;
+	}
+	*b = *tmp;
+	*n = len;
+	return 0;
+}
+
+/* The image as our RLE codec wants it (rows and columns are US). */
+static int
+rle_image_of(const struct dcmfile_image *m, struct rle_image *im,
+    struct cs_err *err)
+{
+	if (m->rows > 0xffffu || m->cols > 0xffffu)
+		return cs_err_set(err, CS_E_UNSUPPORTED, "RLE: %ux%u too large",
+		    m->cols, m->rows);
+	im->rows = (uint16_t)m->rows;
+	im->columns = (uint16_t)m->cols;
+	im->samples = m->samples;
+	im->bits_allocated = m->bits_allocated;
+	im->planar = m->planar ? RLE_SEPARATE : RLE_INTERLEAVED;
+	return rle_image_check(im, err);
+}
+
+/* Decodes stream in/n of syntax ts into out (p->frame_size bytes). */
+static int
+decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
+    uint8_t *out, struct dcmfile_image *got, struct cs_err *err)
+{
+	int rc;
+
+	struct rle_image im;
+
+	switch (codec_of(ts, 1)) {
+	case CODEC_RLE:
+		/* RLE moves bytes only: the layout asked for, nothing else */
+		*got = p->img;
+		rc = rle_image_of(&p->img, &im, err);
+		if (rc == 0)
+			rc = rle_decode_frame(&im, in, n, out, p->frame_size, err);
+		if (rc != 0)
+			return rc;
+		break;
+	case CODEC_GDCM:
+		rc = dcmfile_codec_decode(ts, &p->img, in, n, out, p->frame_size,
+		    got, err);
+		if (rc == 0 && got->samples == 3 &&
+		    strncmp(got->photometric, "YBR_FULL", 8) == 0 &&
+		    (strcmp(ts, "1.2.840.10008.1.2.4.50") == 0 ||
+		    strcmp(ts, "1.2.840.10008.1.2.4.51") == 0)) {
+			/* GDCM leaves YCbCr, upsampled: YBR_FULL_422 is no longer
+			 * true of it, and RGB is what a reader expects of a
+			 * decompressed lossy JPEG (PS3.5 8.2.1) */
+			if (got->bits_allocated != 8)
+				return cs_err_set(err, CS_E_UNSUPPORTED,
+				    "cannot convert %u-bit YCbCr to RGB",
+				    got->bits_allocated);
+			ybr_to_rgb(out, p->frame_size / 3, got->planar);
+			memcpy(got->photometric, "RGB", 4);
+		}
+		if (rc != 0)
+			return rc;
+		break;
+	case CODEC_NATIVE:
+	case CODEC_NONE:
+		return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s", ts);
+	}
+	if (p->img.samples == 3 && got->planar != p->img.planar) {
+		if (replan(out, p->frame_size, p->img.bits_allocated / 8u,
+		    p->img.planar) != 0)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		got->planar = p->img.planar;
+	}
+	return 0;
+}
+
+/* Decodes source frame i into p->raw. */
+static int
+decode_frame(struct xcp *p, uint32_t i, struct dcmfile_image *got,
+    struct cs_err *err)
+{
+	const uint8_t *b = NULL;
+	uint8_t *tmp;
+	size_t n = 0;
+	int rc;
+
+	*got = p->img;
+	if (!p->src_encaps) {
+		if ((uint64_t)(i + 1) * p->frame_size > p->val_len)
+			return cs_err_set(err, CS_E_PROTO,
+			    "pixel data holds %zu bytes, %u frames need %llu",
+			    p->val_len, p->frames,
+			    (unsigned long long)p->frames * p->frame_size);
+		memcpy(p->raw, p->val + (size_t)i * p->frame_size, p->frame_size);
+		if (p->swap)
+			swap_units(p->raw, p->frame_size, p->swap);
+		return 0;
+	}
+	rc = frame_bytes(p, i, &b, &n, &tmp, err);
+	if (rc != 0)
+		return rc;
+	rc = decode_stream(p, p->src_ts, b, n, p->raw, got, err);
+	free(tmp);
+	return rc;
+}
+
+/*
+ * Encodes p->raw as a frame of dst_ts into *out, *n (malloc'd); a lossless
+ * encoding is decoded again and must give p->raw back exactly.
+ */
+static int
+encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
+{
+	struct dcmfile_image got;
+	struct rle_image im;
+	size_t cap;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	switch (codec_of(p->dst_ts, 1)) {
+	case CODEC_RLE:
+		if ((rc = rle_image_of(&p->out, &im, err)) != 0)
+			return rc;
+		cap = rle_encode_bound(&im);
+		*out = malloc(cap);
+		if (*out == NULL)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		rc = rle_encode_frame(&im, p->raw, p->frame_size, *out, cap, n, err);
+		if (rc != 0) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+		}
+		break;
+	case CODEC_GDCM:
+		rc = dcmfile_codec_encode(p->dst_ts, &p->out, p->raw,
+		    p->frame_size, p->lossy, out, n, err);
+		break;
+	case CODEC_NATIVE:
+	case CODEC_NONE:
+	default:
+		return cs_err_set(err, CS_E_UNSUPPORTED, "no encoder for %s",
+		    p->dst_ts);
+	}
+	if (rc != 0)
+		return rc;
+	if (p->lossy)
+		return 0;
+	rc = decode_stream(p, p->dst_ts, *out, *n, p->chk, &got, err);
+	if (rc == 0 && (memcmp(p->chk, p->raw, p->frame_size) != 0 ||
+	    strcmp(got.photometric, p->out.photometric) != 0))
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "the %s encoding does not decode to the same pixels: refused",
+		    p->dst_ts);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+/*
+ * Before a frame buffer is allocated from what the header says: the
+ * source must be able to hold such frames.  Native: exactly.  RLE: a
+ * replicate run codes at most 128 bytes in 2 (G.3.1), so a frame is at
+ * most 64 times its stream plus its header.  JPEG family: no such bound
+ * (a blank image compresses without limit), so a plain cap.
+ */
+#define GDCM_FRAME_MAX ((size_t)1 << 30)
+
+static int
+plausible(const struct xcp *p, struct cs_err *err)
+{
+	size_t i, k, n;
+
+	if (!p->src_encaps) {
+		if ((uint64_t)p->frame_size * p->frames > p->val_len)
+			return cs_err_set(err, CS_E_PROTO,
+			    "pixel data holds %zu bytes, %u frames of %zu need more",
+			    p->val_len, p->frames, p->frame_size);
+		return 0;
+	}
+	if (codec_of(p->src_ts, 1) == CODEC_RLE) {
+		for (i = 0; i < p->frames; i++) {
+			for (k = p->first[i], n = 0; k < p->first[i + 1]; k++)
+				n += p->frag[k].n;
+			if (p->frame_size / 64 > n)
+				return cs_err_set(err, CS_E_PROTO, "RLE frame %zu: "
+				    "%zu bytes cannot decode to %zu", i + 1, n,
+				    p->frame_size);
+		}
+		return 0;
+	}
+	if (p->frame_size > GDCM_FRAME_MAX)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "frames of %zu bytes are too large to transcode", p->frame_size);
+	return 0;
+}
+
+int
+xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
+{
+	struct xcp_span *bot = NULL;
+	struct dcmfile_image got;
+	uint32_t i;
+	int rc;
+
+	res->frames = p->frames;
+	memcpy(res->photometric, p->img.photometric, sizeof(res->photometric));
+	p->out = p->img;
+	if (!p->src_encaps && !p->dst_encaps)
+		return 0; /* native to native: the value is copied, not decoded */
+	if ((rc = check_image(p, err)) != 0)
+		return rc;
+	if (p->dst_encaps && (codec_of(p->dst_ts, 1) == CODEC_NONE ||
+	    codec_of(p->dst_ts, 1) == CODEC_NATIVE))
+		return cs_err_set(err, CS_E_UNSUPPORTED, "no encoder for %s", p->dst_ts);
+	/* PS3.5 A.4.1: Baseline holds 8-bit samples, Extended up to 12 */
+	if (p->dst_encaps && ((strcmp(p->dst_ts, "1.2.840.10008.1.2.4.50") == 0 &&
+	    p->img.bits_allocated != 8) ||
+	    (strcmp(p->dst_ts, "1.2.840.10008.1.2.4.51") == 0 &&
+	    p->img.bits_stored > 12)))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "pixel data of %u bits cannot be coded in %s", p->img.bits_stored,
+		    p->dst_ts);
+	/*
+	 * Colour in JPEG 2000 or lossy JPEG: the encoders transform it (MCT,
+	 * YCbCr), and the Photometric Interpretation would have to say so
+	 * (YBR_RCT/YBR_ICT, YBR_FULL_422: PS3.5 8.2): not done, refused.
+	 */
+	if (p->dst_encaps && p->img.samples == 3 &&
+	    (strncmp(p->dst_ts, "1.2.840.10008.1.2.4.9", 21) == 0 ||
+	    strcmp(p->dst_ts, "1.2.840.10008.1.2.4.50") == 0 ||
+	    strcmp(p->dst_ts, "1.2.840.10008.1.2.4.51") == 0))
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "colour images are not coded in %s here", p->dst_ts);
+	if (p->src_encaps) {
+		if (codec_of(p->src_ts, 1) == CODEC_NONE)
+			return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s",
+			    p->src_ts);
+		rc = read_fragments(p, &bot, err);
+		if (rc == 0)
+			rc = map_frames(p, bot, err);
+		free(bot);
+		if (rc != 0)
+			return rc;
+	}
+	if ((rc = plausible(p, err)) != 0)
+		return rc;
+	p->raw = malloc(p->frame_size);
+	/* the check buffer only where a lossless encoding is decoded again */
+	p->chk = p->dst_encaps && !p->lossy ? malloc(p->frame_size) : NULL;
+	if (p->raw == NULL || (p->dst_encaps && !p->lossy && p->chk == NULL))
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	/* the first frame tells what the decoder makes of the colours */
+	if ((rc = decode_frame(p, 0, &got, err)) != 0)
+		return rc;
+	if (strcmp(got.photometric, p->img.photometric) != 0) {
+		if (!(is_ybr(p->img.photometric) && strcmp(got.photometric, "RGB") == 0))
+			return cs_err_set(err, CS_E_UNSUPPORTED,
+			    "the decoder turned %s into %s: refused",
+			    p->img.photometric, got.photometric);
+		memcpy(p->out.photometric, got.photometric, sizeof(got.photometric));
+		memcpy(res->photometric, got.photometric, sizeof(res->photometric));
+		res->photometric_changed = 1;
+	}
+	if (!p->lossy)
+		return 0;
+	/* lossy: the ratio goes before the pixels, so encode them all now */
+	p->enc = calloc(p->frames, sizeof(*p->enc));
+	if (p->enc == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	for (i = 0; i < p->frames; i++) {
+		uint8_t *b;
+		size_t n;
+
+		if (i > 0 && (rc = decode_frame(p, i, &got, err)) != 0)
+			return rc;
+		if ((rc = encode_frame(p, &b, &n, err)) != 0)
+			return rc;
+		p->enc[i].p = b;
+		p->enc[i].n = n;
+		p->enc_total += n;
+	}
+	res->lossy = 1;
+	res->ratio = p->enc_total > 0 ?
+	    (double)p->frame_size * p->frames / (double)p->enc_total : 0;
+	return 0;
+}
+
+uint64_t
+xcp_native_len(const struct xcp *p)
+{
+	uint64_t n;
+
+	if (!p->src_encaps)
+		return p->val_len;
+	n = (uint64_t)p->frame_size * p->frames;
+	return n + (n & 1);
+}
+
+static int
+put_item(int (*out)(void *, const void *, size_t), void *ctx, uint32_t tag,
+    uint32_t len)
+{
+	uint8_t h[8] = {
+		(uint8_t)(tag >> 16), (uint8_t)(tag >> 24), (uint8_t)tag,
+		(uint8_t)(tag >> 8), (uint8_t)len, (uint8_t)(len >> 8),
+		(uint8_t)(len >> 16), (uint8_t)(len >> 24)
+	};
+
+	return out(ctx, h, sizeof(h));
+}
+
+/* One encapsulated frame: an item of even length (PS3.5 A.4). */
+static int
+put_fragment(int (*out)(void *, const void *, size_t), void *ctx,
+    const uint8_t *b, size_t n, struct cs_err *err)
+{
+	static const uint8_t zero;
+	int rc;
+
+	if (n > 0xfffffff0u)
+		return cs_err_set(err, CS_E_UNSUPPORTED, "a frame of %zu bytes "
+		    "does not fit in one fragment", n);
+	rc = put_item(out, ctx, DS_TAG_ITEM, (uint32_t)(n + (n & 1)));
+	if (rc == 0)
+		rc = out(ctx, b, n);
+	if (rc == 0 && (n & 1))
+		rc = out(ctx, &zero, 1);
+	return rc;
+}
+
+int
+xcp_write(struct xcp *p, int (*out)(void *, const void *, size_t), void *ctx,
+    struct cs_err *err)
+{
+	struct dcmfile_image got;
+	uint32_t i;
+	int rc = 0;
+
+	if (!p->src_encaps && !p->dst_encaps) {
+		if (!p->swap)
+			return out(ctx, p->val, p->val_len);
+		/* Big Endian to Little Endian, a slice at a time */
+		for (size_t at = 0; at < p->val_len && rc == 0;) {
+			uint8_t b[1 << 14];
+			size_t n = p->val_len - at < sizeof(b) ? p->val_len - at : sizeof(b);
+
+			memcpy(b, p->val + at, n);
+			swap_units(b, n - n % p->swap, p->swap);
+			rc = out(ctx, b, n);
+			at += n;
+		}
+		return rc;
+	}
+	if (p->dst_encaps && (rc = put_item(out, ctx, DS_TAG_ITEM, 0)) != 0)
+		return rc; /* an empty Basic Offset Table */
+	for (i = 0; i < p->frames && rc == 0; i++) {
+		uint8_t *b;
+		size_t n;
+
+		if (p->enc != NULL) {
+			rc = put_fragment(out, ctx, p->enc[i].p, p->enc[i].n, err);
+			continue;
+		}
+		if (i > 0 && (rc = decode_frame(p, i, &got, err)) != 0)
+			break;
+		if (i > 0 && strcmp(got.photometric, p->out.photometric) != 0) {
+			rc = cs_err_set(err, CS_E_UNSUPPORTED,
+			    "frame %u decodes as %s, frame 1 as %s", i + 1,
+			    got.photometric, p->out.photometric);
+			break;
+		}
+		if (!p->dst_encaps) {
+			if (p->out_swap)
+				swap_units(p->raw, p->frame_size, p->out_swap);
+			rc = out(ctx, p->raw, p->frame_size);
+			continue;
+		}
+		if ((rc = encode_frame(p, &b, &n, err)) != 0)
+			break;
+		rc = put_fragment(out, ctx, b, n, err);
+		free(b);
+	}
+	if (rc != 0)
+		return rc;
+	if (!p->dst_encaps) {
+		static const uint8_t zero;
+
+		return (p->frame_size * p->frames) & 1 ? out(ctx, &zero, 1) : 0;
+	}
+	return put_item(out, ctx, DS_TAG_SEQ_DELIM, 0);
+}
+
+void
+xcp_release(struct xcp *p)
+{
+	uint32_t i;
+
+	if (p->enc != NULL)
+		for (i = 0; i < p->frames; i++)
+			free((void *)p->enc[i].p);
+	free(p->enc);
+	free(p->frag);
+	free(p->first);
+	free(p->raw);
+	free(p->chk);
+	p->enc = NULL;
+	p->frag = NULL;
+	p->first = NULL;
+	p->raw = p->chk = NULL;
+	p->nfrag = 0;
+	p->enc_total = 0;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# dcmsend converting what a peer does not accept, end to end: to our
+# dcmrecv accepting only Implicit VR LE and to DCMTK storescp +xi, every
+# compressed file of the scripts/mkxcorpus corpus arrives, with the
+# pixels an independent decoder makes of the original and every other
+# element as it was; --lossy makes a new instance and says so.
+
+load transcode-helpers
+load ../bats/dcmrecv-helpers
+
+setup_file() {
+	xcorpus_setup
+}
+
+setup() {
+	require_cmd dcmdrle
+	require_cmd dcmdjpls
+	require_cmd opj_decompress
+	W=$BATS_TEST_TMPDIR
+}
+
+# check_received RESULTS DIR: each result line is stored (0000), says it
+# was transcoded to Implicit VR LE, and its file in DIR (found by UID) has
+# the reference pixels and the original's elements.  Prints the count.
+check_received() {
+	local res=$1 dir=$2 st p cls uid detail f n=0 ts
+	declare -A got
+	for f in "$dir"/*; do
+		[ -f "$f" ] || continue
+		got[$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)]=$f
+	done
+	while IFS=$'\t' read -r st p cls uid detail; do
+		[ "$st" = 0000 ] || { echo "not stored: $p: $st $detail" >&2; return 1; }
+		[[ $detail == "transcoded to ImplicitVRLittleEndian" ]] ||
+			{ echo "$p: $detail" >&2; return 1; }
+		f=${got[$uid]:-}
+		[ -n "$f" ] || { echo "stored but not received: $p" >&2; return 1; }
+		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3)" = 1.2.840.10008.1.2 ] ||
+			{ echo "$f: not Implicit VR LE" >&2; return 1; }
+		ts=$("$CSTORE_TOOLS/dcm-dataset" -u "$p" | cut -f3)
+		ref_pixels "$(codec_of_ts "$ts")" "$p" >"$W/ref.raw"
+		native_pixels "$f" >"$W/got.raw"
+		cmp -n "$(stat -c %s "$W/ref.raw")" "$W/ref.raw" "$W/got.raw" >/dev/null ||
+			{ echo "pixels differ: $p" >&2; return 1; }
+		diff <(elements "$p" | grep -v '^(0028,0004)') \
+			<(elements "$f" | grep -v '^(0028,0004)') >&2 ||
+			{ echo "elements differ: $p" >&2; return 1; }
+		n=$((n + 1))
+	done <"$res"
+	echo "$n"
+}
+
+# the corpus directories whose files need a conversion
+DIRS="rle jpeg-sv1 jpeg-p14 jpegls j2k"
+
+@test "dcmsend: to dcmrecv --accept-ts ImplicitVRLittleEndian, every compressed file arrives with the reference decoder's pixels and its other elements" {
+	for d in $DIRS special; do
+		RECV_DIR=$W/in-$d
+		start_dcmrecv --accept-ts ImplicitVRLittleEndian
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$XCORPUS/$d"
+		printf '%s\n' "$output" >"$W/res-$d"
+		stop_dcmrecv
+		n=$(check_received "$W/res-$d" "$RECV_DIR")
+		[ "$n" -eq "$(ls "$XCORPUS/$d" | wc -l)" ]
+		unset RECV_DIR
+	done
+}
+
+@test "dcmsend: to DCMTK storescp +xi, every compressed file arrives with the reference decoder's pixels and its other elements" {
+	for d in $DIRS; do
+		start_storescp "$W/scp-$d" +B +xi
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$XCORPUS/$d"
+		printf '%s\n' "$output" >"$W/res-$d"
+		n=$(check_received "$W/res-$d" "$W/scp-$d")
+		[ "$n" -eq "$(ls "$XCORPUS/$d" | wc -l)" ]
+		stop_tracked
+	done
+}
+
+@test "dcmsend -v: messages of GDCM and its libraries appear only with -v, prefixed" {
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$XCORPUS/lossy" "$XCORPUS/jpeg-sv1"
+	[ "$(grep -vc '^dcmsend: [0-9]* stored' <<<"$stderr")" -eq 0 ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -v 127.0.0.1 "$RECV_PORT" "$XCORPUS/lossy" "$XCORPUS/jpeg-sv1"
+	[ "$(grep -vc '^dcmsend: ' <<<"$stderr")" -eq 0 ]
+}
+
+@test "dcmsend --lossy: the new SOP Instance UID is in the line and the C-STORE; the stored file has it and the Lossy Image Compression attributes" {
+	src=$XCORPUS/native/b16-s1-signed-f1.dcm
+	old=$("$CSTORE_TOOLS/dcm-dataset" -u "$src" | cut -f2)
+	# a syntax is proposed when some input is in it: one such file too
+	dcmcjpls +en "$XCORPUS/native/b8-s1-unsigned-f1.dcm" "$W/nl.dcm"
+	start_dcmrecv --accept-ts JPEGLSNearLossless
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$W/nl.dcm" "$src"
+	assert_line --regexp $'^nocontext\t'"$src"$'\t.*--lossy allows it'
+	rm -f "$RECV_DIR"/*
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --lossy 127.0.0.1 "$RECV_PORT" "$src" "$W/nl.dcm"
+	IFS=$'\t' read -r st p cls uid detail <<<"$(head -1 <<<"$output")"
+	[ "$st" = 0000 ]
+	[[ $uid == 2.25.* ]] && [ "$uid" != "$old" ]
+	[[ $detail == *"(lossy): new SOP Instance UID, was $old; ratio "* ]]
+	f=$(grep -l -F "$uid" "$RECV_DIR"/*)
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)" = "$uid" ]
+	dcmdump -q +P 0002,0003 "$f" | grep -qF "[$uid]"
+	dcmdump -q +P 0028,2110 "$f" | grep -qF '[01]'
+	dcmdump -q +P 0028,2114 "$f" | grep -qF '[ISO_14495_1]'
+	dcmdump -q +P 0028,2112 "$f" | grep -q '\[[0-9.]*\]'
+	diff <(elements "$src" | grep -v '^(0008,0018)') \
+		<(elements "$f" | grep -v -e '^(0008,0018)' -e '^(0028,211[024])')
+}

@@ -1,0 +1,360 @@
+/*
+ * t_xcode.c - the transcoder's element walker (lib/dcmfile/xcode.c) on
+ * data sets built here byte by byte: headers re-encoded, values swapped
+ * per VR out of Big Endian, sequences and items nested with defined and
+ * undefined lengths, UN sequences kept as they are, group lengths
+ * dropped, malformed input refused.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "cstore/cstore.h"
+#include "core/buf.h"
+#include "dcmfile/xcode.h"
+
+Suite *xcode_suite(void);
+
+#define IVR "1.2.840.10008.1.2"
+#define EVR "1.2.840.10008.1.2.1"
+#define EBE "1.2.840.10008.1.2.2"
+#define UNDEF 0xffffffffu
+
+static int
+to_wr(void *ctx, const void *p, size_t n)
+{
+	wr_bytes(ctx, p, n);
+	return ((struct wr *)ctx)->err;
+}
+
+static int
+run(const struct wr *in, const char *from, const char *to, struct wr *out,
+    struct cs_err *err)
+{
+	struct xcode_req req = { from, to, 0, NULL };
+	struct xcode_result res;
+
+	wr_init(out, 1 << 20);
+	return xcode_dataset(in->p, in->len, &req, to_wr, out, &res, err);
+}
+
+static int
+is_long(const char *vr)
+{
+	return strstr("OB OD OF OL OV OW SQ SV UC UN UR UT UV", vr) != NULL;
+}
+
+/* An element header: explicit (vr != NULL) or implicit; be: Big Endian. */
+static void
+hdr(struct wr *w, int be, uint16_t g, uint16_t e, const char *vr, uint32_t len)
+{
+	if (be) {
+		wr_be16(w, g);
+		wr_be16(w, e);
+	} else {
+		wr_le16(w, g);
+		wr_le16(w, e);
+	}
+	if (vr == NULL || g == 0xfffe) {
+		if (be)
+			wr_be32(w, len);
+		else
+			wr_le32(w, len);
+		return;
+	}
+	wr_bytes(w, vr, 2);
+	if (is_long(vr)) {
+		wr_le16(w, 0);
+		if (be)
+			wr_be32(w, len);
+		else
+			wr_le32(w, len);
+	} else if (be)
+		wr_be16(w, (uint16_t)len);
+	else
+		wr_le16(w, (uint16_t)len);
+}
+
+static void
+elem(struct wr *w, int be, uint16_t g, uint16_t e, const char *vr,
+    const void *v, uint32_t n)
+{
+	hdr(w, be, g, e, vr, n);
+	wr_bytes(w, v, n);
+}
+
+static void
+check_same(const struct wr *got, const struct wr *want)
+{
+	size_t i;
+
+	for (i = 0; i < got->len && i < want->len; i++)
+		ck_assert_msg(got->p[i] == want->p[i],
+		    "byte %zu: got %02x, want %02x", i, got->p[i], want->p[i]);
+	ck_assert_uint_eq(got->len, want->len);
+}
+
+START_TEST(xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr)
+{
+	/* value bytes as a Big Endian writer has them, and what LE wants */
+	static const struct {
+		uint16_t el;
+		const char *vr;
+		uint8_t be[8], le[8];
+		uint32_t n;
+	} v[] = {
+		{ 0x1001, "US", { 1, 2, 3, 4 }, { 2, 1, 4, 3 }, 4 },
+		{ 0x1002, "SS", { 0xff, 0xfe }, { 0xfe, 0xff }, 2 },
+		{ 0x1003, "UL", { 1, 2, 3, 4 }, { 4, 3, 2, 1 }, 4 },
+		{ 0x1004, "SL", { 1, 2, 3, 4 }, { 4, 3, 2, 1 }, 4 },
+		{ 0x1005, "FL", { 1, 2, 3, 4 }, { 4, 3, 2, 1 }, 4 },
+		{ 0x1006, "FD", { 1, 2, 3, 4, 5, 6, 7, 8 }, { 8, 7, 6, 5, 4, 3, 2, 1 }, 8 },
+		{ 0x1007, "OW", { 1, 2, 3, 4 }, { 2, 1, 4, 3 }, 4 },
+		{ 0x1008, "AT", { 0, 0x28, 0, 0x10 }, { 0x28, 0, 0x10, 0 }, 4 },
+		{ 0x1009, "OF", { 1, 2, 3, 4 }, { 4, 3, 2, 1 }, 4 },
+		{ 0x100a, "OD", { 1, 2, 3, 4, 5, 6, 7, 8 }, { 8, 7, 6, 5, 4, 3, 2, 1 }, 8 },
+		{ 0x100b, "OB", { 1, 2, 3, 4 }, { 1, 2, 3, 4 }, 4 },
+		{ 0x100c, "UN", { 1, 2, 3, 4 }, { 1, 2, 3, 4 }, 4 },
+		{ 0x100d, "LO", { 'A', 'B', 'C', ' ' }, { 'A', 'B', 'C', ' ' }, 4 },
+		{ 0x100e, "OL", { 1, 2, 3, 4 }, { 4, 3, 2, 1 }, 4 },
+	};
+	struct wr in, want, got, want_ev, got_ev;
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	wr_init(&in, 1 << 16);
+	wr_init(&want, 1 << 16);
+	wr_init(&want_ev, 1 << 16);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		elem(&in, 1, 0x0009, v[i].el, v[i].vr, v[i].be, v[i].n);
+		elem(&want, 0, 0x0009, v[i].el, NULL, v[i].le, v[i].n);
+		elem(&want_ev, 0, 0x0009, v[i].el, v[i].vr, v[i].le, v[i].n);
+	}
+	ck_assert_int_eq(run(&in, EBE, IVR, &got, &err), 0);
+	check_same(&got, &want);
+	ck_assert_int_eq(run(&in, EBE, EVR, &got_ev, &err), 0);
+	check_same(&got_ev, &want_ev);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+	wr_release(&want_ev);
+	wr_release(&got_ev);
+}
+END_TEST
+
+START_TEST(xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit)
+{
+	struct wr in, want, got, item, inner;
+	struct cs_err err = { 0, "" };
+	static const uint8_t us7[2] = { 7, 0 };
+
+	/* (0008,1111) SQ undefined > item undefined > (0008,1115) SQ of
+	 * defined length > item of defined length > (0028,0010) US 7 */
+	wr_init(&inner, 1 << 12);
+	elem(&inner, 0, 0x0028, 0x0010, "US", us7, 2);
+	wr_init(&item, 1 << 12);
+	hdr(&item, 0, 0xfffe, 0xe000, NULL, (uint32_t)inner.len);
+	wr_bytes(&item, inner.p, inner.len);
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0008, 0x0016, "UI", "1.2\0", 4);
+	hdr(&in, 0, 0x0008, 0x1111, "SQ", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	hdr(&in, 0, 0x0008, 0x1115, "SQ", (uint32_t)item.len);
+	wr_bytes(&in, item.p, item.len);
+	hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0008, 0x0016, NULL, "1.2\0", 4);
+	hdr(&want, 0, 0x0008, 0x1111, NULL, UNDEF);
+	hdr(&want, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	hdr(&want, 0, 0x0008, 0x1115, NULL, UNDEF);
+	hdr(&want, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 0, 0x0028, 0x0010, NULL, us7, 2);
+	hdr(&want, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&want, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&want, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+	wr_release(&item);
+	wr_release(&inner);
+}
+END_TEST
+
+START_TEST(xcode_un_sequence_keeps_its_implicit_contents_byte_for_byte)
+{
+	struct wr in, want, got, body;
+	struct cs_err err = { 0, "" };
+
+	/* PS3.5 6.2.2: an undefined-length UN holds Implicit VR LE items */
+	wr_init(&body, 1 << 12);
+	hdr(&body, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&body, 0, 0x0009, 0x1001, NULL, "XY", 2);
+	hdr(&body, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&body, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&in, 1 << 12);
+	hdr(&in, 1, 0x0009, 0x1010, "UN", UNDEF);
+	wr_bytes(&in, body.p, body.len);
+	elem(&in, 1, 0x0010, 0x0010, "PN", "A^B ", 4);
+	wr_init(&want, 1 << 12);
+	hdr(&want, 0, 0x0009, 0x1010, NULL, UNDEF);
+	wr_bytes(&want, body.p, body.len);
+	elem(&want, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+	/* from Big Endian: the UN contents are not Big Endian, so unswapped */
+	ck_assert_int_eq(run(&in, EBE, IVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_reset(&want);
+	hdr(&want, 0, 0x0009, 0x1010, "UN", UNDEF);
+	wr_bytes(&want, body.p, body.len);
+	elem(&want, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	ck_assert_int_eq(run(&in, EBE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+	wr_release(&body);
+}
+END_TEST
+
+START_TEST(xcode_group_lengths_are_dropped_other_elements_kept)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t gl[4] = { 12, 0, 0, 0 };
+
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0008, 0x0000, "UL", gl, 4);
+	elem(&in, 0, 0x0008, 0x0016, "UI", "1.2\0", 4);
+	elem(&in, 0, 0x0010, 0x0000, "UL", gl, 4);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0008, 0x0016, NULL, "1.2\0", 4);
+	elem(&want, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+START_TEST(xcode_implicit_to_explicit_takes_vrs_from_the_dictionary)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t us[2] = { 16, 0 };
+
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+	elem(&in, 0, 0x0011, 0x1001, NULL, "ZZ", 2); /* private: UN */
+	elem(&in, 0, 0x0028, 0x0100, NULL, us, 2);
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	elem(&want, 0, 0x0011, 0x1001, "UN", "ZZ", 2);
+	elem(&want, 0, 0x0028, 0x0100, "US", us, 2);
+	ck_assert_int_eq(run(&in, IVR, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+START_TEST(xcode_truncated_and_too_deep_input_is_refused)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	int i;
+
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	in.len -= 2; /* cut inside the value */
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), CS_E_TRUNCATED);
+	wr_release(&got);
+	wr_reset(&in);
+	for (i = 0; i < 40; i++) {
+		hdr(&in, 0, 0x0008, 0x1111, "SQ", UNDEF);
+		hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	}
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), CS_E_TOOBIG);
+	wr_release(&got);
+	wr_reset(&in);
+	/* an item where an element belongs */
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_native_pixels_leave_big_endian_swapped_as_ow)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t be[4] = { 0x12, 0x34, 0x56, 0x78 };
+	static const uint8_t le[4] = { 0x34, 0x12, 0x78, 0x56 };
+	static const uint8_t one[2] = { 0, 1 }, two[2] = { 0, 2 }, sixteen[2] = { 0, 16 };
+
+	wr_init(&in, 1 << 12);
+	elem(&in, 1, 0x0028, 0x0002, "US", one, 2);
+	elem(&in, 1, 0x0028, 0x0010, "US", one, 2);
+	elem(&in, 1, 0x0028, 0x0011, "US", two, 2);
+	elem(&in, 1, 0x0028, 0x0100, "US", sixteen, 2);
+	elem(&in, 1, 0x7fe0, 0x0010, "OW", be, 4);
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0028, 0x0002, NULL, "\1\0", 2);
+	elem(&want, 0, 0x0028, 0x0010, NULL, "\1\0", 2);
+	elem(&want, 0, 0x0028, 0x0011, NULL, "\2\0", 2);
+	elem(&want, 0, 0x0028, 0x0100, NULL, "\20\0", 2);
+	elem(&want, 0, 0x7fe0, 0x0010, NULL, le, 4);
+	ck_assert_int_eq(run(&in, EBE, IVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+START_TEST(xcode_new_uids_have_the_2_25_form_and_differ)
+{
+	char a[80], b[80];
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	ck_assert_int_eq(xcode_new_uid(a, sizeof(a), &err), 0);
+	ck_assert_int_eq(xcode_new_uid(b, sizeof(b), &err), 0);
+	ck_assert(strncmp(a, "2.25.", 5) == 0);
+	ck_assert(strcmp(a, b) != 0);
+	ck_assert_uint_le(strlen(a), 64);
+	ck_assert(a[5] != '0' || a[6] == '\0');
+	for (i = 5; a[i]; i++)
+		ck_assert(a[i] >= '0' && a[i] <= '9');
+}
+END_TEST
+
+Suite *
+xcode_suite(void)
+{
+	Suite *s = suite_create("xcode");
+	TCase *tc = tcase_create("walker");
+
+	tcase_add_test(tc, xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr);
+	tcase_add_test(tc, xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit);
+	tcase_add_test(tc, xcode_un_sequence_keeps_its_implicit_contents_byte_for_byte);
+	tcase_add_test(tc, xcode_group_lengths_are_dropped_other_elements_kept);
+	tcase_add_test(tc, xcode_implicit_to_explicit_takes_vrs_from_the_dictionary);
+	tcase_add_test(tc, xcode_truncated_and_too_deep_input_is_refused);
+	tcase_add_test(tc, xcode_native_pixels_leave_big_endian_swapped_as_ow);
+	tcase_add_test(tc, xcode_new_uids_have_the_2_25_form_and_differ);
+	suite_add_tcase(s, tc);
+	return s;
+}
