@@ -21,8 +21,8 @@
  *     OD OL UC UR OV SV UV) has that form;
  *   - an undefined length means: SQ, UN (contents in Implicit VR LE,
  *     PS3.5 6.2.2), or in Implicit VR any element but Pixel Data: a
- *     sequence; Pixel Data (and OB/OW/OD/OF/OL/OV): encapsulated
- *     fragments; anything else is malformed.
+ *     sequence; Pixel Data (whatever its VR) and other OB or OW:
+ *     encapsulated fragments; anything else is malformed.
  * Odd lengths are decoded as they are: PS3.5 7.1.1 asks for even ones,
  * but real writers make odd ones and other readers accept them.
  */
@@ -89,12 +89,12 @@ enum ds_value_kind {
 
 /*
  * Decodes the element header at r's position in encoding enc into *e
- * and advances r past it.  Returns 0, or without moving r:
+ * and advances r past it.  e->tag is set whenever 4 bytes were there,
+ * whatever the result.  Returns 0, or without moving r:
  *   CS_E_TRUNCATED  fewer bytes left than the header needs (r->err and
  *                   err untouched: an incremental caller waits for more).
  *                   e->hdr_len then says how many bytes the header needs
- *                   at least (8, or 12 once the VR shows it), and e->tag
- *                   is set when 4 bytes are there;
+ *                   at least (8, or 12 once the VR shows it);
  *   CS_E_PROTO      the VR bytes are no VR (detail in err);
  *   CS_E_INVAL      enc is not a ds_enc, or r has latched an error.
  */

@@ -88,7 +88,7 @@ struct ds_scan {
 	struct cs_err err;       /* the latched error, if any */
 	uint64_t pos;            /* dataset bytes consumed */
 	uint64_t elem_pos;       /* offset of the current element header */
-	uint8_t hdr[12];         /* element header being assembled */
+	uint8_t hdr[DS_ELEM_HDR_MAX]; /* element header being assembled */
 	size_t hlen, hneed;
 	uint32_t tag;            /* current element */
 	uint32_t remain;         /* value bytes left to capture or skip */

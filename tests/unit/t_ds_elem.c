@@ -270,7 +270,13 @@ START_TEST(kind_tells_sequences_fragments_and_values)
 	e = mk(DS_TAG_DOUBLE_PIXEL_DATA, "", U);
 	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_IVR_LE, &in),
 	    DS_KIND_INVALID);
-	/* only SQ, UN and the O* VRs may have an undefined length */
+	/* only SQ, UN, OB and OW may have an undefined length */
+	e = mk(DS_TAG(0x0009, 0x1010), "OW", U);
+	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_EVR_LE, &in),
+	    DS_KIND_FRAGMENTS);
+	e = mk(DS_TAG(0x0008, 0x0005), "OF", U);
+	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_EVR_LE, &in),
+	    DS_KIND_INVALID);
 	e = mk(DS_TAG(0x0008, 0x0104), "UT", U);
 	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_EVR_LE, &in),
 	    DS_KIND_INVALID);
