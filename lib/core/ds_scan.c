@@ -126,24 +126,36 @@ trim(struct ds_scan_slot *sl)
 	sl->val[sl->len] = '\0';
 }
 
-static void
+static int
 value_end(struct ds_scan *s)
 {
+	const struct ds_scan_slot *a = s->dup_of, *b = &s->dup;
+
 	if (s->cur != NULL)
 		trim(s->cur);
+	if (s->cur == &s->dup) {
+		/* a second copy is harmless only if it says the same */
+		s->dup_of = NULL;
+		if (a->len != b->len || memcmp(a->val, b->val, a->len) != 0)
+			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice, "
+			    "with different values", DS_TAG_GROUP(a->tag),
+			    DS_TAG_ELEM(a->tag));
+	}
 	start_header(s);
 	stop_now(s);
+	return 0;
 }
 
 /* Starts reading or skipping a value of len bytes (slot may be NULL). */
-static void
+static int
 value_begin(struct ds_scan *s, uint32_t len, struct ds_scan_slot *slot)
 {
 	s->cur = slot;
 	s->remain = len;
 	s->state = ST_VALUE;
 	if (len == 0)
-		value_end(s);
+		return value_end(s);
+	return 0;
 }
 
 /* An item or the closing delimiter of a sequence or pixel data. */
@@ -162,10 +174,8 @@ on_seq_child(struct ds_scan *s, const struct ds_elem *e, bool frag)
 		return fail(s, CS_E_PROTO, "expected an item in %s, found "
 		    "(%04X,%04X)", frag ? "encapsulated pixel data" :
 		    "a sequence", DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	if (e->len != DS_LEN_UNDEFINED) {
-		value_begin(s, e->len, NULL);
-		return 0;
-	}
+	if (e->len != DS_LEN_UNDEFINED)
+		return value_begin(s, e->len, NULL);
 	/* PS3.5 A.4: fragments always have an explicit length */
 	if (frag)
 		return fail(s, CS_E_PROTO, "pixel data fragment with "
@@ -188,12 +198,21 @@ on_element(struct ds_scan *s, const struct ds_elem *e)
 		}
 		return fail(s, CS_E_PROTO, "(%04X,%04X) out of place", g, el);
 	}
-	if (s->depth == 0 && (slot = find_slot(s, e->tag)) != NULL) {
-		/* a second copy would let two readers of the file see two
-		 * different UIDs */
-		if (slot->flags & DS_SCAN_F_PRESENT)
-			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice",
-			    g, el);
+	if (s->depth == 0 && (slot = find_slot(s, e->tag)) != NULL &&
+	    (slot->flags & DS_SCAN_F_PRESENT)) {
+		/* a second copy that differs would let two readers of the
+		 * file see two different UIDs: compare it with the first
+		 * (some writers repeat an element with the same value) */
+		if ((slot->flags & DS_SCAN_F_TOOLONG) ||
+		    e->len > DS_SCAN_VALUE_MAX)
+			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice, "
+			    "too long to compare", g, el);
+		memset(&s->dup, 0, sizeof(s->dup));
+		s->dup.tag = e->tag;
+		s->dup_of = slot;
+		return value_begin(s, e->len, &s->dup);
+	}
+	if (slot != NULL) {
 		slot->flags = DS_SCAN_F_PRESENT;
 		s->nseen++;
 	}
@@ -201,8 +220,7 @@ on_element(struct ds_scan *s, const struct ds_elem *e)
 		/* defined-length sequences too: nothing inside is top level */
 		if (slot != NULL && e->len > DS_SCAN_VALUE_MAX)
 			slot->flags |= DS_SCAN_F_TOOLONG;
-		value_begin(s, e->len, slot);
-		return 0;
+		return value_begin(s, e->len, slot);
 	}
 	if (slot != NULL)
 		slot->flags |= DS_SCAN_F_TOOLONG;
@@ -376,7 +394,8 @@ ds_scan_feed(struct ds_scan *s, const void *p, size_t n, struct cs_err *err)
 			if ((rc = on_header(s)) < 0)
 				return report(s, err);
 		} else if (s->state == ST_VALUE && s->remain == 0) {
-			value_end(s);
+			if ((rc = value_end(s)) < 0)
+				return report(s, err);
 		}
 	}
 	if (s->state == ST_ERROR)

@@ -93,6 +93,8 @@ struct ds_scan {
 	uint32_t tag;            /* current element */
 	uint32_t remain;         /* value bytes left to capture or skip */
 	struct ds_scan_slot *cur; /* slot being captured, or NULL */
+	struct ds_scan_slot dup;  /* a second copy of a captured tag */
+	struct ds_scan_slot *dup_of; /* the slot dup is compared with */
 	unsigned depth;          /* 0: top-level dataset */
 	uint8_t lvl_kind[DS_SCAN_MAX_DEPTH + 1];
 	uint8_t lvl_enc[DS_SCAN_MAX_DEPTH + 1];
@@ -128,8 +130,9 @@ int ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
  * chunks are ignored), or a negative code, latched so that every later
  * call returns it again, with detail in err:
  *   CS_E_PROTO  malformed element (bad VR, undefined length where not
- *               allowed, an item or delimiter out of place, a duplicate
- *               requested tag, an element overrunning its item);
+ *               allowed, an item or delimiter out of place, a requested
+ *               tag repeated with another value, an element overrunning
+ *               its item);
  *   CS_E_TOOBIG nesting deeper than DS_SCAN_MAX_DEPTH.
  */
 int ds_scan_feed(struct ds_scan *s, const void *p, size_t n,
