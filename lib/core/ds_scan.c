@@ -2,7 +2,8 @@
  * ds_scan.c - incremental scanner of a dataset's top-level elements.
  *
  * The scanner is a byte-driven state machine: it assembles an element
- * header (8 or 12 bytes) in a small buffer, then either copies the value
+ * header (8 or 12 bytes) in a small buffer, has core/ds_elem decode it
+ * (the decoder the sender's prober shares), then either copies the value
  * into a slot (requested top-level tags) or counts it down unread.  Only
  * undefined-length values need their structure walked, because nothing
  * but the closing delimiter marks their end; a stack of levels records

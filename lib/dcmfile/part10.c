@@ -4,9 +4,11 @@
  *
  * One pull parser reads bytes through a 4 KB window from a source (a
  * memory buffer or a file read with pread), optionally through zlib for
- * a Deflated dataset.  Values are skipped by length; sequences and items
- * of undefined length (PS3.5 7.5) are walked item by item, nesting
- * bounded.  Nothing is allocated but zlib's state.
+ * a Deflated dataset.  Element headers and what follows them are
+ * decoded by core/ds_elem, the decoder the receiver's scanner shares.
+ * Values are skipped by length; sequences and items of undefined length
+ * (PS3.5 7.5) are walked item by item, nesting bounded.  Nothing is
+ * allocated but zlib's state.
  */
 #include <errno.h>
 #include <fcntl.h>
