@@ -178,6 +178,17 @@ ds_elem_kind(const struct ds_elem *e, enum ds_enc enc, enum ds_enc *inner)
 	return DS_KIND_INVALID;
 }
 
+enum ds_enc
+ds_un_item_enc(const uint8_t *p, size_t n, enum ds_enc outer)
+{
+	if (outer != DS_ENC_EVR_LE || p == NULL || n < 6)
+		return DS_ENC_IVR_LE;
+	/* an item delimiter (an empty item) says nothing */
+	if (p[0] == 0xfe && p[1] == 0xff)
+		return DS_ENC_IVR_LE;
+	return vr_in(vr_all, p[4], p[5]) ? DS_ENC_EVR_LE : DS_ENC_IVR_LE;
+}
+
 const char *
 ds_kind_name(enum ds_value_kind kind)
 {

@@ -30,6 +30,7 @@
 #define CS_CORE_DS_ELEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cstore/cstore.h"
@@ -122,6 +123,18 @@ bool ds_vr_known(const char *vr);
  */
 enum ds_value_kind ds_elem_kind(const struct ds_elem *e, enum ds_enc enc,
     enum ds_enc *inner);
+
+/*
+ * The encoding of the data set in an item of an undefined-length UN
+ * sequence, told from the first n bytes of the item's first element.
+ * PS3.5 6.2.2 says Implicit VR LE, and that is the answer, except when
+ * the data set around the UN (outer) is Explicit VR LE and bytes 4-5 are
+ * a VR of Table 6.2-1: writers from before that rule (CP-246) kept the
+ * explicit encoding there.  An implicit length whose low bytes spell a
+ * VR would be over 16 KB, which a first element hardly has.  Fewer than
+ * 6 bytes: Implicit VR LE.
+ */
+enum ds_enc ds_un_item_enc(const uint8_t *p, size_t n, enum ds_enc outer);
 
 /* Returns a static name for a kind ("value", "sequence"...), for logs. */
 const char *ds_kind_name(enum ds_value_kind kind);

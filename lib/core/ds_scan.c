@@ -90,8 +90,9 @@ stop_now(struct ds_scan *s)
 	return false;
 }
 
+/* un: the encoding around a UN sequence (its items are sniffed), or 0 */
 static int
-push(struct ds_scan *s, uint8_t kind, enum ds_enc enc)
+push(struct ds_scan *s, uint8_t kind, enum ds_enc enc, uint8_t un)
 {
 	if (s->depth >= DS_SCAN_MAX_DEPTH)
 		return fail(s, CS_E_TOOBIG, "(%04X,%04X) nests deeper than %d "
@@ -100,6 +101,7 @@ push(struct ds_scan *s, uint8_t kind, enum ds_enc enc)
 	s->depth++;
 	s->lvl_kind[s->depth] = kind;
 	s->lvl_enc[s->depth] = (uint8_t)enc;
+	s->lvl_un[s->depth] = un;
 	start_header(s);
 	return 0;
 }
@@ -181,7 +183,8 @@ on_seq_child(struct ds_scan *s, const struct ds_elem *e, bool frag)
 	if (frag)
 		return fail(s, CS_E_PROTO, "pixel data fragment with "
 		    "undefined length");
-	return push(s, LV_DATASET, (enum ds_enc)s->lvl_enc[s->depth]);
+	return push(s, LV_DATASET, (enum ds_enc)s->lvl_enc[s->depth],
+	    s->lvl_un[s->depth]);
 }
 
 static int
@@ -227,9 +230,9 @@ on_element(struct ds_scan *s, const struct ds_elem *e)
 		slot->flags |= DS_SCAN_F_TOOLONG;
 	switch (k) {
 	case DS_KIND_SEQUENCE:
-		return push(s, LV_SEQ, inner);
+		return push(s, LV_SEQ, inner, inner != enc ? (uint8_t)enc : 0);
 	case DS_KIND_FRAGMENTS:
-		return push(s, LV_FRAG, inner);
+		return push(s, LV_FRAG, inner, 0);
 	case DS_KIND_VALUE:
 	case DS_KIND_ITEM:
 	case DS_KIND_ITEM_DELIM:
@@ -257,6 +260,14 @@ on_header(struct ds_scan *s)
 	struct rd r;
 	int rc;
 
+	if (s->lvl_kind[s->depth] == LV_DATASET && s->lvl_un[s->depth] != 0) {
+		/* the first element of an item of a UN sequence: which
+		 * encoding its writer used (ds_un_item_enc) */
+		enc = ds_un_item_enc(s->hdr, s->hlen,
+		    (enum ds_enc)s->lvl_un[s->depth]);
+		s->lvl_enc[s->depth] = (uint8_t)enc;
+		s->lvl_un[s->depth] = 0;
+	}
 	rd_init(&r, s->hdr, s->hlen);
 	rc = ds_elem_read(&r, enc, &e, &err);
 	s->tag = e.tag;
@@ -351,6 +362,7 @@ ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
 	s->opts = opts;
 	s->lvl_kind[0] = LV_DATASET;
 	s->lvl_enc[0] = (uint8_t)enc;
+	s->lvl_un[0] = 0;
 	start_header(s);
 	stop_now(s);
 	return 0;

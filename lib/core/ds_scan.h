@@ -98,6 +98,7 @@ struct ds_scan {
 	unsigned depth;          /* 0: top-level dataset */
 	uint8_t lvl_kind[DS_SCAN_MAX_DEPTH + 1];
 	uint8_t lvl_enc[DS_SCAN_MAX_DEPTH + 1];
+	uint8_t lvl_un[DS_SCAN_MAX_DEPTH + 1]; /* UN: the encoding around */
 	uint32_t max_tag;        /* highest requested tag */
 	unsigned nslots, nseen;
 	struct ds_scan_slot slot[DS_SCAN_MAX_TAGS];

@@ -312,12 +312,17 @@ read_header(struct in *in, enum ds_enc enc, struct elem *e, int *end)
 static int skip_value(struct in *in, enum ds_enc enc,
     const struct elem *e, int depth);
 
-/* Skips the items of a sequence of undefined length, up to (FFFE,E0DD). */
+/*
+ * Skips the items of a sequence of undefined length, up to (FFFE,E0DD).
+ * For a UN sequence, un is the encoding around it (each item's is told
+ * by ds_un_item_enc), else 0.
+ */
 static int
 skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq,
-    int depth)
+    int depth, enum ds_enc un)
 {
 	struct elem it, e;
+	enum ds_enc item_enc;
 	int rc, end;
 
 	if (depth > DEPTH_MAX)
@@ -344,8 +349,14 @@ skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq,
 			continue;
 		}
 		/* an item of undefined length ends with (FFFE,E00D) */
+		item_enc = enc;
+		if (un != 0) {
+			if ((rc = in_fill(in, 8)) < 0)
+				return rc;
+			item_enc = ds_un_item_enc(in_ptr(in), in_avail(in), un);
+		}
 		for (;;) {
-			if ((rc = read_header(in, enc, &e, &end)) < 0)
+			if ((rc = read_header(in, item_enc, &e, &end)) < 0)
 				return rc;
 			if (end)
 				goto trunc;
@@ -355,7 +366,7 @@ skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq,
 				return cs_err_set(in->err, CS_E_NOTDICOM,
 				    "unexpected (%04X,%04X) inside an item at offset %llu",
 				    e.group, e.elem, (unsigned long long)e.off);
-			if ((rc = skip_value(in, enc, &e, depth + 1)) < 0)
+			if ((rc = skip_value(in, item_enc, &e, depth + 1)) < 0)
 				return rc;
 		}
 	}
@@ -393,7 +404,8 @@ skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
 	case DS_KIND_SEQUENCE:
 	case DS_KIND_FRAGMENTS:
 		/* items until (FFFE,E0DD), in Implicit VR LE for UN */
-		return skip_sequence(in, inner, e, depth);
+		return skip_sequence(in, inner, e, depth,
+		    inner != enc ? enc : (enum ds_enc)0);
 	case DS_KIND_VALUE:
 	case DS_KIND_ITEM:
 	case DS_KIND_ITEM_DELIM:

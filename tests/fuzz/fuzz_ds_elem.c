@@ -15,8 +15,9 @@
  *   - the tag is the first 4 bytes in the encoding's byte order, the VR
  *     is empty for group FFFE and Implicit VR, else two capitals, and a
  *     12-byte header goes with a long-length or unknown VR;
- *   - a walker built on ds_elem_read and ds_elem_kind, following the
- *     scanner's rules, accepts exactly the datasets that ds_scan accepts.
+ *   - a walker built on ds_elem_read, ds_elem_kind and ds_un_item_enc,
+ *     following the scanner's rules, accepts exactly the datasets that
+ *     ds_scan accepts.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -102,6 +103,7 @@ walk(const uint8_t *p, size_t size, enum ds_enc top)
 {
 	uint8_t kind[DS_SCAN_MAX_DEPTH + 1];
 	enum ds_enc enc[DS_SCAN_MAX_DEPTH + 1];
+	enum ds_enc un[DS_SCAN_MAX_DEPTH + 1]; /* around a UN sequence */
 	unsigned depth = 0;
 	struct ds_elem e;
 	enum ds_enc inner;
@@ -111,7 +113,13 @@ walk(const uint8_t *p, size_t size, enum ds_enc top)
 	rd_init(&r, p, size);
 	kind[0] = LV_DATASET;
 	enc[0] = top;
+	un[0] = (enum ds_enc)0;
 	while (rd_left(&r) > 0) {
+		if (kind[depth] == LV_DATASET && un[depth] != 0) {
+			enc[depth] = ds_un_item_enc(r.p + r.pos, rd_left(&r),
+			    un[depth]);
+			un[depth] = (enum ds_enc)0;
+		}
 		if (read_checked(&r, enc[depth], &e) != 0)
 			return -1;
 		k = ds_elem_kind(&e, enc[depth], &inner);
@@ -134,6 +142,7 @@ walk(const uint8_t *p, size_t size, enum ds_enc top)
 			depth++;
 			kind[depth] = LV_DATASET;
 			enc[depth] = enc[depth - 1];
+			un[depth] = un[depth - 1];
 			continue;
 		}
 		if (DS_TAG_GROUP(e.tag) == 0xfffe) {
@@ -155,6 +164,8 @@ walk(const uint8_t *p, size_t size, enum ds_enc top)
 		depth++;
 		kind[depth] = k == DS_KIND_SEQUENCE ? LV_SEQ : LV_FRAG;
 		enc[depth] = inner;
+		un[depth] = k == DS_KIND_SEQUENCE && inner != enc[depth - 1] ?
+		    enc[depth - 1] : (enum ds_enc)0;
 	}
 	return depth == 0 ? 0 : -1;
 }

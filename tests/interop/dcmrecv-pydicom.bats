@@ -194,16 +194,18 @@ test_files/no_meta_group_length.dcm B007"
 }
 
 @test "dcmrecv-pydicom: hand-made odd data sets (later VR, UN sequences, odd lengths, GB18030, empty sequences) arrive bit for bit" {
+	# DCMTK 3.6.7 reads the items of every UN sequence as Implicit VR:
+	# it cannot read the pre-CP-246 one, and storescu sends nothing
 	require_cmd python3
 	local d=$BATS_TEST_TMPDIR/odd files
 	mkdir -p "$d"
 	python3 "$BATS_TEST_DIRNAME/odd-datasets.py" "$d"
 	mapfile -t files < <(find "$d" -name '*.dcm' | sort)
-	[ "${#files[@]}" -eq 10 ]
+	[ "${#files[@]}" -eq 11 ]
 	start_dcmrecv
 	run -0 dcmsend_each "${files[@]}"
 	echo "$output" >&3
-	[ "$(grep -c ' 0000$' <<<"$output")" -eq 10 ]
+	[ "$(grep -c ' 0000$' <<<"$output")" -eq 11 ]
 	# and the same files re-encoded by DCMTK
 	start_storescp "$BATS_TEST_TMPDIR/ref" +B +xa -pm
 	run -0 storescu_each "${files[@]}"

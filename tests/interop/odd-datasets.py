@@ -3,7 +3,7 @@
 writers make and PS3.5 allows, byte by byte (no DICOM library, so that
 nothing normalises them): a VR of a later edition, UN sequences of
 undefined length (Implicit VR LE inside, PS3.5 6.2.2) in Explicit VR LE
-and BE, unpadded odd value lengths, a GB18030 name in a private
+and BE, and one whose items kept Explicit VR LE (before CP-246), unpadded odd value lengths, a GB18030 name in a private
 sequence, sequences of no items and empty items and values.  Each file
 has its own SOP Instance UID."""
 import os
@@ -76,6 +76,15 @@ for enc in ("evrle", "evrbe"):
     inner = item("ivrle", el("ivrle", 0x9, 0x1010, b"", b"", U) + seq_end("ivrle") + el("ivrle", 0x10, 0x20, b"", b"ID1 "))
     write("un-sequence-%s.dcm" % enc, enc, head(enc, i) +
           el(enc, 9, 0x10, b"LO", b"ACME 1.0") + el(enc, 9, 0x1002, b"UN", inner + seq_end("ivrle"), U) + tail(enc), i)
+# a UN sequence as writers from before CP-246 made it: its items keep the
+# Explicit VR LE around it, a nested sequence too
+i = uid(5, "evrle")
+inner = item("evrle", el("evrle", 9, 0x1011, b"UT", b"explicit inside ") +
+             el("evrle", 9, 0x1012, b"SQ", item("evrle", el("evrle", 0x10, 0x20, b"LO", b"NESTED")) +
+                seq_end("evrle"), U))
+write("un-sequence-explicit-items-evrle.dcm", "evrle", head("evrle", i) +
+      el("evrle", 9, 0x10, b"LO", b"OLD ") + el("evrle", 9, 0x1001, b"UN", inner + item("evrle") +
+                                                 seq_end("evrle"), U) + tail("evrle"), i)
 for enc in ("ivrle", "evrle", "evrbe"):
     # odd value lengths, no padding (real writers; DCMTK and GDCM read them)
     i_odd = uid(3, enc)  # 33 characters: odd

@@ -721,6 +721,61 @@ START_TEST(what_real_writers_make_is_scanned)
 }
 END_TEST
 
+START_TEST(un_sequence_in_the_explicit_encoding_is_scanned)
+{
+	/* a writer from before CP-246: the items of an undefined-length UN
+	 * in Explicit VR LE, nested sequence and all; and a regular UN
+	 * sequence (Implicit VR LE inside) after it */
+	static struct ds b, in;
+	struct ds_scan s;
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	b.enc = DS_ENC_EVR_LE;
+	str(&b, 0x0008, 0x0016, "UI", CT);
+	str(&b, 0x0008, 0x0018, "UI", IUID);
+	str(&b, 0x0009, 0x0010, "LO", "OLD ");
+	hdr(&b, 0x0009, 0x1001, "UN", UNDEF);
+	ITEM(&b, UNDEF);
+	str(&b, 0x0009, 0x1002, "UT", "explicit inside");
+	hdr(&b, 0x0009, 0x1003, "SQ", UNDEF);
+	ITEM(&b, UNDEF);
+	str(&b, 0x0010, 0x0020, "LO", "NESTED");
+	ITEM_END(&b);
+	SEQ_END(&b);
+	ITEM_END(&b);
+	ITEM(&b, UNDEF);
+	ITEM_END(&b);
+	SEQ_END(&b);
+	memset(&in, 0, sizeof(in));
+	in.enc = DS_ENC_IVR_LE;
+	ITEM(&in, UNDEF);
+	str(&in, 0x0009, 0x1002, "UT", "implicit inside");
+	ITEM_END(&in);
+	SEQ_END(&in);
+	hdr(&b, 0x0009, 0x1004, "UN", UNDEF);
+	memcpy(b.d + b.n, in.d, in.n);
+	b.n += in.n;
+	str(&b, 0x0020, 0x000d, "UI", STUID);
+	for (i = 0; i < 2; i++) {
+		ds_scan_init(&s, b.enc, want, NWANT, 0, NULL);
+		if (i == 0) {
+			ck_assert_int_eq(ds_scan_feed(&s, b.d, b.n, &err), 0);
+		} else {
+			size_t j;
+
+			for (j = 0; j < b.n; j++)
+				ck_assert_int_eq(ds_scan_feed(&s, b.d + j, 1,
+				    &err), 0);
+		}
+		ck_assert_msg(ds_scan_finish(&s, &err) == 0, "%s", err.msg);
+		ck_assert(ds_scan_equals(&s, DS_TAG_STUDY_INSTANCE_UID, STUID));
+		ck_assert(ds_scan_equals(&s, DS_TAG_SOP_INSTANCE_UID, IUID));
+	}
+}
+END_TEST
+
 START_TEST(nesting_bomb_is_refused)
 {
 	static struct ds b;
@@ -925,6 +980,7 @@ ds_scan_suite(void)
 	tcase_add_loop_test(tc, duplicate_too_long_to_compare_is_refused, 0,
 	    3);
 	tcase_add_loop_test(tc, what_real_writers_make_is_scanned, 0, 3);
+	tcase_add_test(tc, un_sequence_in_the_explicit_encoding_is_scanned);
 	tcase_add_loop_test(tc, nesting_bomb_is_refused, 0, 3);
 	tcase_add_loop_test(tc, nesting_up_to_the_limit_is_accepted, 0, 3);
 	tcase_add_loop_test(tc, truncation_inside_open_sequence_is_reported,
