@@ -105,8 +105,12 @@ ds_elem_read(struct rd *r, enum ds_enc enc, struct ds_elem *e,
 		if (rd_left(&h) < 2)
 			return CS_E_TRUNCATED;
 		vr = rd_bytes(&h, 2);
+		if (!vr_shaped(vr[0], vr[1]) && vr[0] >= 0x20 &&
+		    vr[0] < 0x7f && vr[1] >= 0x20 && vr[1] < 0x7f)
+			return cs_err_set(err, CS_E_PROTO, "unknown VR '%c%c' "
+			    "in (%04X,%04X)", vr[0], vr[1], g, el);
 		if (!vr_shaped(vr[0], vr[1]))
-			return cs_err_set(err, CS_E_PROTO, "no VR but bytes "
+			return cs_err_set(err, CS_E_PROTO, "unknown VR "
 			    "0x%02X%02X in (%04X,%04X)", vr[0], vr[1], g, el);
 		if (hdr_long(vr[0], vr[1])) {
 			e->hdr_len = 12;
@@ -167,12 +171,22 @@ ds_elem_kind(const struct ds_elem *e, enum ds_enc enc, enum ds_enc *inner)
 			*inner = DS_ENC_IVR_LE;
 		return DS_KIND_SEQUENCE;
 	}
-	/* PS3.5 7.1.2 allows undefined length for these; only encapsulated
-	 * fragments give it a meaning */
-	if (vr_is(e, "OB") || vr_is(e, "OW") || vr_is(e, "OD") ||
-	    vr_is(e, "OF") || vr_is(e, "OL") || vr_is(e, "OV"))
+	/* PS3.5 A.4 encapsulates in OB (older writers: OW); OD, OF, OL and
+	 * OV hold numbers and an undefined length gives them no meaning */
+	if (vr_is(e, "OB") || vr_is(e, "OW"))
 		return DS_KIND_FRAGMENTS;
 	return DS_KIND_INVALID;
+}
+
+enum ds_enc
+ds_un_item_enc(const uint8_t *p, size_t n, enum ds_enc outer)
+{
+	if (outer != DS_ENC_EVR_LE || p == NULL || n < 6)
+		return DS_ENC_IVR_LE;
+	/* an item delimiter (an empty item) says nothing */
+	if (p[0] == 0xfe && p[1] == 0xff)
+		return DS_ENC_IVR_LE;
+	return vr_in(vr_all, p[4], p[5]) ? DS_ENC_EVR_LE : DS_ENC_IVR_LE;
 }
 
 const char *

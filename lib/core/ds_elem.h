@@ -21,8 +21,8 @@
  *     OD OL UC UR OV SV UV) has that form;
  *   - an undefined length means: SQ, UN (contents in Implicit VR LE,
  *     PS3.5 6.2.2), or in Implicit VR any element but Pixel Data: a
- *     sequence; Pixel Data (and OB/OW/OD/OF/OL/OV): encapsulated
- *     fragments; anything else is malformed.
+ *     sequence; Pixel Data (whatever its VR) and other OB or OW:
+ *     encapsulated fragments; anything else is malformed.
  * Odd lengths are decoded as they are: PS3.5 7.1.1 asks for even ones,
  * but real writers make odd ones and other readers accept them.
  */
@@ -30,6 +30,7 @@
 #define CS_CORE_DS_ELEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cstore/cstore.h"
@@ -89,12 +90,12 @@ enum ds_value_kind {
 
 /*
  * Decodes the element header at r's position in encoding enc into *e
- * and advances r past it.  Returns 0, or without moving r:
+ * and advances r past it.  e->tag is set whenever 4 bytes were there,
+ * whatever the result.  Returns 0, or without moving r:
  *   CS_E_TRUNCATED  fewer bytes left than the header needs (r->err and
  *                   err untouched: an incremental caller waits for more).
  *                   e->hdr_len then says how many bytes the header needs
- *                   at least (8, or 12 once the VR shows it), and e->tag
- *                   is set when 4 bytes are there;
+ *                   at least (8, or 12 once the VR shows it);
  *   CS_E_PROTO      the VR bytes are no VR (detail in err);
  *   CS_E_INVAL      enc is not a ds_enc, or r has latched an error.
  */
@@ -122,6 +123,18 @@ bool ds_vr_known(const char *vr);
  */
 enum ds_value_kind ds_elem_kind(const struct ds_elem *e, enum ds_enc enc,
     enum ds_enc *inner);
+
+/*
+ * The encoding of the data set in an item of an undefined-length UN
+ * sequence, told from the first n bytes of the item's first element.
+ * PS3.5 6.2.2 says Implicit VR LE, and that is the answer, except when
+ * the data set around the UN (outer) is Explicit VR LE and bytes 4-5 are
+ * a VR of Table 6.2-1: writers from before that rule (CP-246) kept the
+ * explicit encoding there.  An implicit length whose low bytes spell a
+ * VR would be over 16 KB, which a first element hardly has.  Fewer than
+ * 6 bytes: Implicit VR LE.
+ */
+enum ds_enc ds_un_item_enc(const uint8_t *p, size_t n, enum ds_enc outer);
 
 /* Returns a static name for a kind ("value", "sequence"...), for logs. */
 const char *ds_kind_name(enum ds_value_kind kind);

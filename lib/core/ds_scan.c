@@ -2,7 +2,8 @@
  * ds_scan.c - incremental scanner of a dataset's top-level elements.
  *
  * The scanner is a byte-driven state machine: it assembles an element
- * header (8 or 12 bytes) in a small buffer, then either copies the value
+ * header (8 or 12 bytes) in a small buffer, has core/ds_elem decode it
+ * (the decoder the sender's prober shares), then either copies the value
  * into a slot (requested top-level tags) or counts it down unread.  Only
  * undefined-length values need their structure walked, because nothing
  * but the closing delimiter marks their end; a stack of levels records
@@ -26,12 +27,6 @@
 
 enum { ST_HDR, ST_VALUE, ST_DONE, ST_ERROR };
 enum { LV_DATASET, LV_SEQ, LV_FRAG };
-
-#define UNDEFINED_LENGTH 0xffffffffu
-/* PS3.5 7.5: items and delimiters, group FFFE */
-#define TAG_ITEM DS_TAG(0xfffe, 0xe000)
-#define TAG_ITEM_DELIM DS_TAG(0xfffe, 0xe00d)
-#define TAG_SEQ_DELIM DS_TAG(0xfffe, 0xe0dd)
 
 static int
 fail(struct ds_scan *s, int code, const char *fmt, ...)
@@ -61,52 +56,6 @@ static int
 report(const struct ds_scan *s, struct cs_err *err)
 {
 	return cs_err_set(err, s->err.code, "%s", s->err.msg);
-}
-
-static uint16_t
-get16(const uint8_t *b, bool be)
-{
-	if (be)
-		return (uint16_t)((unsigned)b[0] << 8 | b[1]);
-	return (uint16_t)((unsigned)b[1] << 8 | b[0]);
-}
-
-static uint32_t
-get32(const uint8_t *b, bool be)
-{
-	if (be)
-		return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-		    (uint32_t)b[2] << 8 | b[3];
-	return (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
-	    (uint32_t)b[1] << 8 | b[0];
-}
-
-/*
- * PS3.5 Table 7.1-1 and 7.1-2: these VRs have two reserved bytes and a
- * 32-bit length; every other VR a 16-bit length.
- */
-static const char long_vrs[][3] = { "OB", "OD", "OF", "OL", "OV", "OW",
-	"SQ", "SV", "UC", "UN", "UR", "UT", "UV" };
-static const char short_vrs[][3] = { "AE", "AS", "AT", "CS", "DA", "DS",
-	"DT", "FD", "FL", "IS", "LO", "LT", "PN", "SH", "SL", "SS", "ST",
-	"TM", "UI", "UL", "US" };
-
-static bool
-vr_in(const uint8_t *vr, const char (*list)[3], size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (vr[0] == (uint8_t)list[i][0] &&
-		    vr[1] == (uint8_t)list[i][1])
-			return true;
-	return false;
-}
-
-static bool
-vr_is(const uint8_t *vr, const char *name)
-{
-	return vr[0] == (uint8_t)name[0] && vr[1] == (uint8_t)name[1];
 }
 
 static void
@@ -141,8 +90,9 @@ stop_now(struct ds_scan *s)
 	return false;
 }
 
+/* un: the encoding around a UN sequence (its items are sniffed), or 0 */
 static int
-push(struct ds_scan *s, uint8_t kind, enum ds_enc enc)
+push(struct ds_scan *s, uint8_t kind, enum ds_enc enc, uint8_t un)
 {
 	if (s->depth >= DS_SCAN_MAX_DEPTH)
 		return fail(s, CS_E_TOOBIG, "(%04X,%04X) nests deeper than %d "
@@ -151,6 +101,7 @@ push(struct ds_scan *s, uint8_t kind, enum ds_enc enc)
 	s->depth++;
 	s->lvl_kind[s->depth] = kind;
 	s->lvl_enc[s->depth] = (uint8_t)enc;
+	s->lvl_un[s->depth] = un;
 	start_header(s);
 	return 0;
 }
@@ -178,148 +129,168 @@ trim(struct ds_scan_slot *sl)
 	sl->val[sl->len] = '\0';
 }
 
-static void
+static int
 value_end(struct ds_scan *s)
 {
+	const struct ds_scan_slot *a = s->dup_of, *b = &s->dup;
+
 	if (s->cur != NULL)
 		trim(s->cur);
+	if (s->cur == &s->dup) {
+		/* a second copy is harmless only if it says the same */
+		s->dup_of = NULL;
+		if (a->len != b->len || memcmp(a->val, b->val, a->len) != 0)
+			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice, "
+			    "with different values", DS_TAG_GROUP(a->tag),
+			    DS_TAG_ELEM(a->tag));
+	}
 	start_header(s);
 	stop_now(s);
+	return 0;
 }
 
 /* Starts reading or skipping a value of len bytes (slot may be NULL). */
-static void
+static int
 value_begin(struct ds_scan *s, uint32_t len, struct ds_scan_slot *slot)
 {
 	s->cur = slot;
 	s->remain = len;
 	s->state = ST_VALUE;
 	if (len == 0)
-		value_end(s);
+		return value_end(s);
+	return 0;
 }
 
+/* An item or the closing delimiter of a sequence or pixel data. */
 static int
-on_seq_child(struct ds_scan *s, uint32_t len, bool frag)
+on_seq_child(struct ds_scan *s, const struct ds_elem *e, bool frag)
 {
-	uint16_t g = DS_TAG_GROUP(s->tag), e = DS_TAG_ELEM(s->tag);
+	enum ds_value_kind k = ds_elem_kind(e, DS_ENC_IVR_LE, NULL);
 
-	if (s->tag == TAG_SEQ_DELIM) {
+	if (k == DS_KIND_SEQ_DELIM) {
 		/* PS3.5 7.5: the length should be 0; some writers put
 		 * FFFFFFFF there, and it carries nothing either way */
 		pop(s);
 		return 0;
 	}
-	if (s->tag != TAG_ITEM)
+	if (k != DS_KIND_ITEM)
 		return fail(s, CS_E_PROTO, "expected an item in %s, found "
 		    "(%04X,%04X)", frag ? "encapsulated pixel data" :
-		    "a sequence", g, e);
-	if (len != UNDEFINED_LENGTH) {
-		value_begin(s, len, NULL);
-		return 0;
-	}
+		    "a sequence", DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	if (e->len != DS_LEN_UNDEFINED)
+		return value_begin(s, e->len, NULL);
 	/* PS3.5 A.4: fragments always have an explicit length */
 	if (frag)
 		return fail(s, CS_E_PROTO, "pixel data fragment with "
 		    "undefined length");
-	return push(s, LV_DATASET, (enum ds_enc)s->lvl_enc[s->depth]);
+	return push(s, LV_DATASET, (enum ds_enc)s->lvl_enc[s->depth],
+	    s->lvl_un[s->depth]);
 }
 
 static int
-on_element(struct ds_scan *s, const uint8_t *vr, uint32_t len)
+on_element(struct ds_scan *s, const struct ds_elem *e)
 {
 	struct ds_scan_slot *slot = NULL;
-	uint16_t g = DS_TAG_GROUP(s->tag), e = DS_TAG_ELEM(s->tag);
-	enum ds_enc enc = (enum ds_enc)s->lvl_enc[s->depth];
+	uint16_t g = DS_TAG_GROUP(e->tag), el = DS_TAG_ELEM(e->tag);
+	enum ds_enc enc = (enum ds_enc)s->lvl_enc[s->depth], inner;
+	enum ds_value_kind k = ds_elem_kind(e, enc, &inner);
 
 	if (g == 0xfffe) {
-		if (s->tag == TAG_ITEM_DELIM && s->depth > 0) {
+		if (k == DS_KIND_ITEM_DELIM && s->depth > 0) {
 			pop(s);
 			return 0;
 		}
-		return fail(s, CS_E_PROTO, "(%04X,%04X) out of place", g, e);
+		return fail(s, CS_E_PROTO, "(%04X,%04X) out of place", g, el);
 	}
-	if (s->depth == 0 && (slot = find_slot(s, s->tag)) != NULL) {
-		/* a second copy would let two readers of the file see two
-		 * different UIDs */
-		if (slot->flags & DS_SCAN_F_PRESENT)
-			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice",
-			    g, e);
+	if (s->depth == 0 && (slot = find_slot(s, e->tag)) != NULL &&
+	    (slot->flags & DS_SCAN_F_PRESENT)) {
+		/* a second copy that differs would let two readers of the
+		 * file see two different UIDs: compare it with the first
+		 * (some writers repeat an element with the same value) */
+		if ((slot->flags & DS_SCAN_F_TOOLONG) ||
+		    e->len > DS_SCAN_VALUE_MAX)
+			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice, "
+			    "too long to compare", g, el);
+		memset(&s->dup, 0, sizeof(s->dup));
+		s->dup.tag = e->tag;
+		s->dup_of = slot;
+		return value_begin(s, e->len, &s->dup);
+	}
+	if (slot != NULL) {
 		slot->flags = DS_SCAN_F_PRESENT;
 		s->nseen++;
 	}
-	if (len != UNDEFINED_LENGTH) {
-		if (slot != NULL && len > DS_SCAN_VALUE_MAX)
+	if (e->len != DS_LEN_UNDEFINED) {
+		/* defined-length sequences too: nothing inside is top level */
+		if (slot != NULL && e->len > DS_SCAN_VALUE_MAX)
 			slot->flags |= DS_SCAN_F_TOOLONG;
-		value_begin(s, len, slot);
-		return 0;
+		return value_begin(s, e->len, slot);
 	}
 	if (slot != NULL)
 		slot->flags |= DS_SCAN_F_TOOLONG;
-	/* PS3.5 7.1.2/7.1.3: only these may have an undefined length */
-	if (vr == NULL)
-		return push(s, LV_SEQ, enc); /* implicit VR: a sequence */
-	if (vr_is(vr, "SQ"))
-		return push(s, LV_SEQ, enc);
-	if (vr_is(vr, "UN")) /* PS3.5 6.2.2: contents in Implicit VR LE */
-		return push(s, LV_SEQ, DS_ENC_IVR_LE);
-	if (vr_is(vr, "OB") || vr_is(vr, "OW") || vr_is(vr, "OD") ||
-	    vr_is(vr, "OF") || vr_is(vr, "OL") || vr_is(vr, "OV"))
-		return push(s, LV_FRAG, enc);
+	switch (k) {
+	case DS_KIND_SEQUENCE:
+		return push(s, LV_SEQ, inner, inner != enc ? (uint8_t)enc : 0);
+	case DS_KIND_FRAGMENTS:
+		return push(s, LV_FRAG, inner, 0);
+	case DS_KIND_VALUE:
+	case DS_KIND_ITEM:
+	case DS_KIND_ITEM_DELIM:
+	case DS_KIND_SEQ_DELIM:
+	case DS_KIND_INVALID:
+		break;
+	}
+	if (e->vr[0] == '\0')
+		return fail(s, CS_E_PROTO, "undefined length not allowed for "
+		    "(%04X,%04X)", g, el);
 	return fail(s, CS_E_PROTO, "undefined length not allowed for VR "
-	    "'%c%c' in (%04X,%04X)", vr[0], vr[1], g, e);
+	    "'%s' in (%04X,%04X)", e->vr, g, el);
 }
 
-/* Called whenever hlen reaches hneed. */
+/*
+ * Called whenever hlen reaches hneed: decodes the header if it is
+ * complete, else asks for the rest of it (a long-length VR).
+ */
 static int
 on_header(struct ds_scan *s)
 {
 	enum ds_enc enc = (enum ds_enc)s->lvl_enc[s->depth];
-	bool be = enc == DS_ENC_EVR_BE;
-	const uint8_t *h = s->hdr;
-	const uint8_t *vr = NULL;
-	uint32_t len;
+	struct cs_err err = { 0, "" };
+	struct ds_elem e;
+	struct rd r;
+	int rc;
 
-	if (s->hneed == 8) {
-		s->tag = DS_TAG(get16(h, be), get16(h + 2, be));
-		if (s->depth == 0 && (s->opts & DS_SCAN_STOP_EARLY) &&
-		    s->tag > s->max_tag) {
-			s->state = ST_DONE;
-			return 0;
-		}
+	if (s->lvl_kind[s->depth] == LV_DATASET && s->lvl_un[s->depth] != 0) {
+		/* the first element of an item of a UN sequence: which
+		 * encoding its writer used (ds_un_item_enc) */
+		enc = ds_un_item_enc(s->hdr, s->hlen,
+		    (enum ds_enc)s->lvl_un[s->depth]);
+		s->lvl_enc[s->depth] = (uint8_t)enc;
+		s->lvl_un[s->depth] = 0;
 	}
-	if (DS_TAG_GROUP(s->tag) == 0xfffe || enc == DS_ENC_IVR_LE) {
-		/* items, delimiters and implicit VR: tag and 32-bit length */
-		len = get32(h + 4, be);
-	} else {
-		vr = h + 4;
-		if (vr_in(vr, long_vrs, sizeof(long_vrs) / sizeof(*long_vrs))) {
-			if (s->hneed == 8) {
-				s->hneed = 12;
-				return 0;
-			}
-			/* bytes 6-7 are reserved (PS3.5 7.1.2) */
-			len = get32(h + 8, be);
-		} else if (vr_in(vr, short_vrs,
-		    sizeof(short_vrs) / sizeof(*short_vrs))) {
-			len = get16(h + 6, be);
-		} else {
-			if (vr[0] >= 0x20 && vr[0] < 0x7f && vr[1] >= 0x20 &&
-			    vr[1] < 0x7f)
-				return fail(s, CS_E_PROTO, "unknown VR '%c%c' "
-				    "in (%04X,%04X)", vr[0], vr[1],
-				    DS_TAG_GROUP(s->tag), DS_TAG_ELEM(s->tag));
-			return fail(s, CS_E_PROTO, "unknown VR 0x%02X%02X in "
-			    "(%04X,%04X)", vr[0], vr[1],
-			    DS_TAG_GROUP(s->tag), DS_TAG_ELEM(s->tag));
-		}
+	rd_init(&r, s->hdr, s->hlen);
+	rc = ds_elem_read(&r, enc, &e, &err);
+	s->tag = e.tag;
+	if (s->depth == 0 && (s->opts & DS_SCAN_STOP_EARLY) &&
+	    e.tag > s->max_tag) {
+		s->state = ST_DONE;
+		return 0;
 	}
+	if (rc == CS_E_TRUNCATED && e.hdr_len > s->hlen &&
+	    e.hdr_len <= sizeof(s->hdr)) {
+		s->hneed = e.hdr_len;
+		return 0;
+	}
+	if (rc < 0)
+		return fail(s, rc, "%s", err.code != 0 ? err.msg :
+		    cs_strerror(rc));
 	switch (s->lvl_kind[s->depth]) {
 	case LV_SEQ:
-		return on_seq_child(s, len, false);
+		return on_seq_child(s, &e, false);
 	case LV_FRAG:
-		return on_seq_child(s, len, true);
+		return on_seq_child(s, &e, true);
 	default:
-		return on_element(s, vr, len);
+		return on_element(s, &e);
 	}
 }
 
@@ -391,6 +362,7 @@ ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
 	s->opts = opts;
 	s->lvl_kind[0] = LV_DATASET;
 	s->lvl_enc[0] = (uint8_t)enc;
+	s->lvl_un[0] = 0;
 	start_header(s);
 	stop_now(s);
 	return 0;
@@ -435,7 +407,8 @@ ds_scan_feed(struct ds_scan *s, const void *p, size_t n, struct cs_err *err)
 			if ((rc = on_header(s)) < 0)
 				return report(s, err);
 		} else if (s->state == ST_VALUE && s->remain == 0) {
-			value_end(s);
+			if ((rc = value_end(s)) < 0)
+				return report(s, err);
 		}
 	}
 	if (s->state == ST_ERROR)

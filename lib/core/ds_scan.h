@@ -88,14 +88,17 @@ struct ds_scan {
 	struct cs_err err;       /* the latched error, if any */
 	uint64_t pos;            /* dataset bytes consumed */
 	uint64_t elem_pos;       /* offset of the current element header */
-	uint8_t hdr[12];         /* element header being assembled */
+	uint8_t hdr[DS_ELEM_HDR_MAX]; /* element header being assembled */
 	size_t hlen, hneed;
 	uint32_t tag;            /* current element */
 	uint32_t remain;         /* value bytes left to capture or skip */
 	struct ds_scan_slot *cur; /* slot being captured, or NULL */
+	struct ds_scan_slot dup;  /* a second copy of a captured tag */
+	struct ds_scan_slot *dup_of; /* the slot dup is compared with */
 	unsigned depth;          /* 0: top-level dataset */
 	uint8_t lvl_kind[DS_SCAN_MAX_DEPTH + 1];
 	uint8_t lvl_enc[DS_SCAN_MAX_DEPTH + 1];
+	uint8_t lvl_un[DS_SCAN_MAX_DEPTH + 1]; /* UN: the encoding around */
 	uint32_t max_tag;        /* highest requested tag */
 	unsigned nslots, nseen;
 	struct ds_scan_slot slot[DS_SCAN_MAX_TAGS];
@@ -128,8 +131,9 @@ int ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
  * chunks are ignored), or a negative code, latched so that every later
  * call returns it again, with detail in err:
  *   CS_E_PROTO  malformed element (bad VR, undefined length where not
- *               allowed, an item or delimiter out of place, a duplicate
- *               requested tag, an element overrunning its item);
+ *               allowed, an item or delimiter out of place, a requested
+ *               tag repeated with another value, an element overrunning
+ *               its item);
  *   CS_E_TOOBIG nesting deeper than DS_SCAN_MAX_DEPTH.
  */
 int ds_scan_feed(struct ds_scan *s, const void *p, size_t n,

@@ -4,9 +4,11 @@
  *
  * One pull parser reads bytes through a 4 KB window from a source (a
  * memory buffer or a file read with pread), optionally through zlib for
- * a Deflated dataset.  Values are skipped by length; sequences and items
- * of undefined length (PS3.5 7.5) are walked item by item, nesting
- * bounded.  Nothing is allocated but zlib's state.
+ * a Deflated dataset.  Element headers and what follows them are
+ * decoded by core/ds_elem, the decoder the receiver's scanner shares.
+ * Values are skipped by length; sequences and items of undefined length
+ * (PS3.5 7.5) are walked item by item, nesting bounded.  Nothing is
+ * allocated but zlib's state.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +18,12 @@
 #include <zlib.h>
 
 #include "dcmfile/part10.h"
+#include "core/ds_elem.h"
 #include "core/banned.h"
 
 #define WIN 4096
 #define DEPTH_MAX 32
 #define INFLATE_MAX ((uint64_t)64 << 20)
-#define UNDEFINED 0xffffffffu
-#define TAG(g, e) (((uint32_t)(g) << 16) | (uint32_t)(e))
 
 /* Where raw bytes come from: fill buf from offset off, *got < n at EOF. */
 struct src {
@@ -54,48 +55,23 @@ struct elem {
 	uint64_t off; /* stream offset of the header */
 };
 
-/* How a dataset is encoded. */
-struct enc {
-	int explicit_vr;
-	int big;
-};
-
+/* Reads the 16-bit group number at p (2 bytes there). */
 static uint16_t
-get16(const uint8_t *p, int big)
+group_at(const uint8_t *p, enum ds_enc enc)
 {
-	return big ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+	struct rd r;
+
+	rd_init(&r, p, 2);
+	return enc == DS_ENC_EVR_BE ? rd_be16(&r) : rd_le16(&r);
 }
 
-static uint32_t
-get32(const uint8_t *p, int big)
+/* True if the 2 bytes at p are a VR of PS3.5 Table 6.2-1. */
+static bool
+is_vr(const uint8_t *p)
 {
-	if (big)
-		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 8 | p[3];
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[1] << 8 | p[0];
-}
+	char vr[3] = { (char)p[0], (char)p[1], '\0' };
 
-/* PS3.5 Table 6.2-1: the value representations. */
-static const char vr_all[] = "AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV";
-/* PS3.5 7.1.2: VRs with 2 reserved bytes and a 32-bit length. */
-static const char vr_long[] = "OBODOFOLOVOWSQSVUCUNURUTUV";
-
-static int
-vr_in(const char *list, uint8_t a, uint8_t b)
-{
-	size_t i;
-
-	for (i = 0; list[i] != '\0'; i += 2)
-		if (list[i] == a && list[i + 1] == b)
-			return 1;
-	return 0;
-}
-
-static int
-is_vr(uint8_t a, uint8_t b)
-{
-	return vr_in(vr_all, a, b);
+	return ds_vr_known(vr);
 }
 
 /* ---- the byte stream ------------------------------------------------ */
@@ -296,67 +272,57 @@ in_skip(struct in *in, uint64_t n)
 /* ---- elements ------------------------------------------------------- */
 
 /*
- * Reads an element header.  *end is set when the stream ends cleanly
- * before it.  Items and delimiters (group FFFE) have no VR in any
- * transfer syntax (PS3.5 7.5).
+ * Reads an element header (core/ds_elem.h decodes it).  *end is set when
+ * the stream ends cleanly before it.
  */
 static int
-read_header(struct in *in, const struct enc *enc, struct elem *e, int *end)
+read_header(struct in *in, enum ds_enc enc, struct elem *e, int *end)
 {
-	const uint8_t *p;
-	size_t avail, hlen = 8;
+	struct cs_err local = { 0, "" };
+	struct ds_elem d;
+	struct rd r;
 	int rc;
 
 	*end = 0;
 	e->off = in->pos;
-	if ((rc = in_fill(in, 12)) < 0)
+	if ((rc = in_fill(in, DS_ELEM_HDR_MAX)) < 0)
 		return rc;
-	avail = in_avail(in);
-	if (avail == 0) {
+	if (in_avail(in) == 0) {
 		*end = 1;
 		return 0;
 	}
-	if (avail < 8)
-		goto trunc;
-	p = in_ptr(in);
-	e->group = get16(p, enc->big);
-	e->elem = get16(p + 2, enc->big);
-	e->vr[0] = e->vr[2] = '\0';
-	if (e->group == 0xfffe || !enc->explicit_vr) {
-		e->len = get32(p + 4, enc->big);
-	} else {
-		if (!is_vr(p[4], p[5]))
-			return cs_err_set(in->err, CS_E_NOTDICOM,
-			    "invalid VR in element (%04X,%04X) at offset %llu",
-			    e->group, e->elem, (unsigned long long)e->off);
-		e->vr[0] = (char)p[4];
-		e->vr[1] = (char)p[5];
-		if (vr_in(vr_long, p[4], p[5])) {
-			if (avail < 12)
-				goto trunc;
-			e->len = get32(p + 8, enc->big);
-			hlen = 12;
-		} else {
-			e->len = get16(p + 6, enc->big);
-		}
-	}
-	in_take(in, hlen);
+	rd_init(&r, in_ptr(in), in_avail(in));
+	rc = ds_elem_read(&r, enc, &d, &local);
+	e->group = DS_TAG_GROUP(d.tag);
+	e->elem = DS_TAG_ELEM(d.tag);
+	if (rc == CS_E_TRUNCATED)
+		return cs_err_set(in->err, CS_E_TRUNCATED,
+		    "truncated element header at offset %llu",
+		    (unsigned long long)e->off);
+	if (rc < 0)
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "invalid VR at offset %llu: %s",
+		    (unsigned long long)e->off, local.msg);
+	memcpy(e->vr, d.vr, sizeof(e->vr));
+	e->len = d.len;
+	in_take(in, r.pos);
 	return 0;
-trunc:
-	return cs_err_set(in->err, CS_E_TRUNCATED,
-	    "truncated element header at offset %llu",
-	    (unsigned long long)e->off);
 }
 
-static int skip_value(struct in *in, const struct enc *enc,
+static int skip_value(struct in *in, enum ds_enc enc,
     const struct elem *e, int depth);
 
-/* Skips the items of a sequence of undefined length, up to (FFFE,E0DD). */
+/*
+ * Skips the items of a sequence of undefined length, up to (FFFE,E0DD).
+ * For a UN sequence, un is the encoding around it (each item's is told
+ * by ds_un_item_enc), else 0.
+ */
 static int
-skip_sequence(struct in *in, const struct enc *enc, const struct elem *sq,
-    int depth)
+skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq,
+    int depth, enum ds_enc un)
 {
 	struct elem it, e;
+	enum ds_enc item_enc;
 	int rc, end;
 
 	if (depth > DEPTH_MAX)
@@ -364,40 +330,43 @@ skip_sequence(struct in *in, const struct enc *enc, const struct elem *sq,
 		    "sequences nested deeper than %d levels at offset %llu",
 		    DEPTH_MAX, (unsigned long long)sq->off);
 	for (;;) {
-		struct enc item_enc = *enc;
-
-		item_enc.explicit_vr = 0; /* item tags carry no VR */
-		if ((rc = read_header(in, &item_enc, &it, &end)) < 0)
+		if ((rc = read_header(in, enc, &it, &end)) < 0)
 			return rc;
 		if (end)
 			return cs_err_set(in->err, CS_E_TRUNCATED,
 			    "truncated sequence (%04X,%04X) at offset %llu: no delimiter",
 			    sq->group, sq->elem, (unsigned long long)sq->off);
-		if (TAG(it.group, it.elem) == TAG(0xfffe, 0xe0dd))
+		if (DS_TAG(it.group, it.elem) == DS_TAG_SEQ_DELIM)
 			return 0;
-		if (TAG(it.group, it.elem) != TAG(0xfffe, 0xe000))
+		if (DS_TAG(it.group, it.elem) != DS_TAG_ITEM)
 			return cs_err_set(in->err, CS_E_NOTDICOM,
 			    "expected an item in sequence (%04X,%04X), found (%04X,%04X) at offset %llu",
 			    sq->group, sq->elem, it.group, it.elem,
 			    (unsigned long long)it.off);
-		if (it.len != UNDEFINED) {
+		if (it.len != DS_LEN_UNDEFINED) {
 			if ((rc = in_skip(in, it.len)) < 0)
 				goto trunc;
 			continue;
 		}
 		/* an item of undefined length ends with (FFFE,E00D) */
+		item_enc = enc;
+		if (un != 0) {
+			if ((rc = in_fill(in, 8)) < 0)
+				return rc;
+			item_enc = ds_un_item_enc(in_ptr(in), in_avail(in), un);
+		}
 		for (;;) {
-			if ((rc = read_header(in, enc, &e, &end)) < 0)
+			if ((rc = read_header(in, item_enc, &e, &end)) < 0)
 				return rc;
 			if (end)
 				goto trunc;
-			if (TAG(e.group, e.elem) == TAG(0xfffe, 0xe00d))
+			if (DS_TAG(e.group, e.elem) == DS_TAG_ITEM_DELIM)
 				break;
 			if (e.group == 0xfffe)
 				return cs_err_set(in->err, CS_E_NOTDICOM,
 				    "unexpected (%04X,%04X) inside an item at offset %llu",
 				    e.group, e.elem, (unsigned long long)e.off);
-			if ((rc = skip_value(in, enc, &e, depth + 1)) < 0)
+			if ((rc = skip_value(in, item_enc, &e, depth + 1)) < 0)
 				return rc;
 		}
 	}
@@ -409,12 +378,14 @@ trunc:
 
 /* Skips the value of e, walking it if its length is undefined. */
 static int
-skip_value(struct in *in, const struct enc *enc, const struct elem *e,
+skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
     int depth)
 {
+	struct ds_elem d;
+	enum ds_enc inner;
 	int rc;
 
-	if (e->len != UNDEFINED) {
+	if (e->len != DS_LEN_UNDEFINED) {
 		if ((rc = in_skip(in, e->len)) < 0)
 			return cs_err_set(in->err, rc,
 			    "truncated value of (%04X,%04X) at offset %llu: %lu bytes announced",
@@ -426,16 +397,26 @@ skip_value(struct in *in, const struct enc *enc, const struct elem *e,
 		return cs_err_set(in->err, CS_E_NOTDICOM,
 		    "unexpected item tag (%04X,%04X) at offset %llu",
 		    e->group, e->elem, (unsigned long long)e->off);
-	if (!enc->explicit_vr || strcmp(e->vr, "SQ") == 0 ||
-	    strcmp(e->vr, "OB") == 0 || strcmp(e->vr, "OW") == 0)
-		/* SQ (PS3.5 7.5.2), or encapsulated pixel data (A.4) */
-		return skip_sequence(in, enc, e, depth);
-	if (strcmp(e->vr, "UN") == 0) {
-		/* PS3.5 6.2.2: UN of undefined length holds Implicit VR LE */
-		static const struct enc ivrle = { 0, 0 };
-
-		return skip_sequence(in, &ivrle, e, depth);
+	d.tag = DS_TAG(e->group, e->elem);
+	memcpy(d.vr, e->vr, sizeof(d.vr));
+	d.len = e->len;
+	switch (ds_elem_kind(&d, enc, &inner)) {
+	case DS_KIND_SEQUENCE:
+	case DS_KIND_FRAGMENTS:
+		/* items until (FFFE,E0DD), in Implicit VR LE for UN */
+		return skip_sequence(in, inner, e, depth,
+		    inner != enc ? enc : (enum ds_enc)0);
+	case DS_KIND_VALUE:
+	case DS_KIND_ITEM:
+	case DS_KIND_ITEM_DELIM:
+	case DS_KIND_SEQ_DELIM:
+	case DS_KIND_INVALID:
+		break;
 	}
+	if (e->vr[0] == '\0')
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "undefined length for (%04X,%04X) at offset %llu",
+		    e->group, e->elem, (unsigned long long)e->off);
 	return cs_err_set(in->err, CS_E_NOTDICOM,
 	    "undefined length for VR %s in (%04X,%04X) at offset %llu", e->vr,
 	    e->group, e->elem, (unsigned long long)e->off);
@@ -455,7 +436,7 @@ read_text(struct in *in, const struct elem *e, char *dst, size_t cap,
 	int rc;
 
 	*toolong = 0;
-	if (e->len == UNDEFINED)
+	if (e->len == DS_LEN_UNDEFINED)
 		return cs_err_set(in->err, CS_E_NOTDICOM,
 		    "undefined length for (%04X,%04X) at offset %llu", e->group,
 		    e->elem, (unsigned long long)e->off);
@@ -510,10 +491,11 @@ read_uid(struct in *in, const struct elem *e, const char *name, char *dst)
 static int
 parse_meta(struct in *in, struct part10_info *info)
 {
-	static const struct enc evrle = { 1, 0 };
+	const enum ds_enc evrle = DS_ENC_EVR_LE;
 	uint64_t gl_end = 0;
 	int have_gl = 0, rc, end, toolong;
 	struct elem e;
+	struct rd r;
 
 	for (;;) {
 		if ((rc = in_fill(in, 8)) < 0)
@@ -523,22 +505,22 @@ parse_meta(struct in *in, struct part10_info *info)
 		if (have_gl && in->pos >= gl_end &&
 		    strcmp(info->ts_uid, PART10_TS_DEFLATED) == 0)
 			break; /* compressed bytes follow: do not peek */
-		if (in_avail(in) >= 2 && get16(in_ptr(in), 0) != 0x0002)
+		if (in_avail(in) >= 2 && group_at(in_ptr(in), DS_ENC_EVR_LE) != 0x0002)
 			break;
-		if ((rc = read_header(in, &evrle, &e, &end)) < 0)
+		if ((rc = read_header(in, evrle, &e, &end)) < 0)
 			return cs_err_set(in->err, rc,
 			    "truncated File Meta Information at offset %llu",
 			    (unsigned long long)e.off);
 		if (end)
 			break;
-		if (e.len == UNDEFINED)
+		if (e.len == DS_LEN_UNDEFINED)
 			return cs_err_set(in->err, CS_E_NOTDICOM,
 			    "undefined length in File Meta Information (0002,%04X)",
 			    e.elem);
 		switch (e.elem) {
 		case 0x0000:
 			if (e.len != 4) {
-				rc = skip_value(in, &evrle, &e, 0);
+				rc = skip_value(in, evrle, &e, 0);
 				break;
 			}
 			if ((rc = in_fill(in, 4)) < 0)
@@ -547,7 +529,8 @@ parse_meta(struct in *in, struct part10_info *info)
 				rc = CS_E_TRUNCATED;
 				break;
 			}
-			gl_end = in->pos + 4 + get32(in_ptr(in), 0);
+			rd_init(&r, in_ptr(in), 4);
+			gl_end = in->pos + 4 + rd_le32(&r);
 			have_gl = 1;
 			in_take(in, 4);
 			break;
@@ -575,7 +558,7 @@ parse_meta(struct in *in, struct part10_info *info)
 			    sizeof(info->source_ae), &toolong);
 			break;
 		default:
-			rc = skip_value(in, &evrle, &e, 0);
+			rc = skip_value(in, evrle, &e, 0);
 			break;
 		}
 		if (rc < 0)
@@ -600,33 +583,37 @@ parse_meta(struct in *in, struct part10_info *info)
  * big-endian with an explicit VR.  Returns 0 when unrecognised.
  */
 static int
-sniff(const uint8_t *p, size_t n, struct enc *enc)
+sniff(const uint8_t *p, size_t n, enum ds_enc *enc)
 {
 	if (n < 8)
 		return 0;
-	if (get16(p, 0) == 0x0008) {
-		enc->big = 0;
-		enc->explicit_vr = is_vr(p[4], p[5]);
+	if (group_at(p, DS_ENC_EVR_LE) == 0x0008) {
+		*enc = is_vr(p + 4) ? DS_ENC_EVR_LE : DS_ENC_IVR_LE;
 		return 1;
 	}
-	if (get16(p, 1) == 0x0008 && is_vr(p[4], p[5])) {
-		enc->big = 1;
-		enc->explicit_vr = 1;
+	if (group_at(p, DS_ENC_EVR_BE) == 0x0008 && is_vr(p + 4)) {
+		*enc = DS_ENC_EVR_BE;
 		return 1;
 	}
 	return 0;
 }
 
 static const char *
-enc_ts(const struct enc *enc)
+enc_ts(enum ds_enc enc)
 {
-	if (enc->big)
+	switch (enc) {
+	case DS_ENC_IVR_LE:
+		return PART10_TS_IVRLE;
+	case DS_ENC_EVR_LE:
+		return PART10_TS_EVRLE;
+	case DS_ENC_EVR_BE:
 		return PART10_TS_EVRBE;
-	return enc->explicit_vr ? PART10_TS_EVRLE : PART10_TS_IVRLE;
+	}
+	return PART10_TS_EVRLE;
 }
 
 static int
-scan_dataset(struct in *in, const struct enc *enc, unsigned opts,
+scan_dataset(struct in *in, enum ds_enc enc, unsigned opts,
     char *cls, char *inst)
 {
 	struct elem e;
@@ -642,18 +629,18 @@ scan_dataset(struct in *in, const struct enc *enc, unsigned opts,
 			    "item tag (%04X,%04X) at the top level at offset %llu",
 			    e.group, e.elem, (unsigned long long)e.off);
 		if (!(opts & PART10_O_VERIFY) &&
-		    TAG(e.group, e.elem) > TAG(0x0008, 0x0018))
+		    DS_TAG(e.group, e.elem) > DS_TAG(0x0008, 0x0018))
 			return 0;
-		if (TAG(e.group, e.elem) == TAG(0x0008, 0x0016))
+		if (DS_TAG(e.group, e.elem) == DS_TAG(0x0008, 0x0016))
 			rc = read_uid(in, &e, "SOP Class UID", cls);
-		else if (TAG(e.group, e.elem) == TAG(0x0008, 0x0018))
+		else if (DS_TAG(e.group, e.elem) == DS_TAG(0x0008, 0x0018))
 			rc = read_uid(in, &e, "SOP Instance UID", inst);
 		else
 			rc = skip_value(in, enc, &e, 0);
 		if (rc < 0)
 			return rc;
 		if (!(opts & PART10_O_VERIFY) &&
-		    TAG(e.group, e.elem) == TAG(0x0008, 0x0018))
+		    DS_TAG(e.group, e.elem) == DS_TAG(0x0008, 0x0018))
 			return 0;
 	}
 }
@@ -671,7 +658,7 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
     struct cs_err *err)
 {
 	struct in *in, inbuf;
-	struct enc enc = { 1, 0 };
+	enum ds_enc enc = DS_ENC_EVR_LE;
 	char cls[PART10_UID_MAX + 1] = "", inst[PART10_UID_MAX + 1] = "";
 	const uint8_t *p;
 	int rc;
@@ -687,18 +674,18 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 		/* PS3.10 7.1: 128-byte preamble, then the "DICM" prefix */
 		info->kind = PART10_FILE;
 		info->meta_offset = 132;
-	} else if (in_avail(in) >= 8 && get16(p, 0) == 0x0002 &&
-	    is_vr(p[4], p[5])) {
+	} else if (in_avail(in) >= 8 && group_at(p, DS_ENC_EVR_LE) == 0x0002 &&
+	    is_vr(p + 4)) {
 		info->kind = PART10_FILE;
 		info->flags |= PART10_F_NO_PREAMBLE;
 	} else if (in_avail(in) >= 12 && memcmp(p, "DICM", 4) == 0 &&
-	    get16(p + 4, 0) == 0x0002) {
+	    group_at(p + 4, DS_ENC_EVR_LE) == 0x0002) {
 		info->kind = PART10_FILE;
 		info->flags |= PART10_F_NO_PREAMBLE;
 		info->meta_offset = 4;
 	} else if (sniff(p, in_avail(in), &enc)) {
 		info->kind = PART10_BARE;
-		copy_uid(info->ts_uid, enc_ts(&enc));
+		copy_uid(info->ts_uid, enc_ts(enc));
 	} else if (in_avail(in) > 128 && in_avail(in) < 132 + 6 &&
 	    memcmp(p + 128, "DICM", in_avail(in) - 128 < 4 ?
 	    in_avail(in) - 128 : 4) == 0) {
@@ -733,9 +720,9 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 			goto out;
 		}
 		if (strcmp(info->ts_uid, PART10_TS_IVRLE) == 0)
-			enc.explicit_vr = 0;
+			enc = DS_ENC_IVR_LE;
 		else if (strcmp(info->ts_uid, PART10_TS_EVRBE) == 0)
-			enc.big = 1;
+			enc = DS_ENC_EVR_BE;
 		else if (strcmp(info->ts_uid, PART10_TS_DEFLATED) == 0 &&
 		    (rc = in_start_inflate(in)) < 0)
 			goto out;
@@ -744,20 +731,22 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 			goto out;
 		p = in_ptr(in);
 		if (info->ts_uid[0] == '\0') {
-			struct enc guess;
+			enum ds_enc guess;
 
 			info->flags |= PART10_F_TS_DETECTED;
 			if (sniff(p, in_avail(in), &guess))
 				enc = guess;
-			copy_uid(info->ts_uid, enc_ts(&enc));
-		} else if (in_avail(in) >= 8 && get16(p, enc.big) != 0xfffe &&
-		    is_vr(p[4], p[5]) != enc.explicit_vr) {
+			copy_uid(info->ts_uid, enc_ts(enc));
+		} else if (enc != DS_ENC_EVR_BE && in_avail(in) >= 8 &&
+		    group_at(p, enc) != 0xfffe &&
+		    is_vr(p + 4) != (enc == DS_ENC_EVR_LE)) {
 			/* the meta lies about VR encoding: follow the bytes */
 			info->flags |= PART10_F_TS_MISMATCH;
-			enc.explicit_vr = !enc.explicit_vr;
+			enc = enc == DS_ENC_IVR_LE ? DS_ENC_EVR_LE :
+			    DS_ENC_IVR_LE;
 		}
 	}
-	if ((rc = scan_dataset(in, &enc, in->deflate ? 0 : opts, cls, inst)) < 0)
+	if ((rc = scan_dataset(in, enc, in->deflate ? 0 : opts, cls, inst)) < 0)
 		goto out;
 	if ((opts & PART10_O_VERIFY) && !in->deflate)
 		info->flags |= PART10_F_VERIFIED;

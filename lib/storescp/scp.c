@@ -40,6 +40,7 @@
 #define ST_UNRECOGNIZED_OP 0x0211
 #define ST_OUT_OF_RESOURCES 0xA700
 #define ST_MISMATCH 0xA900       /* data set does not match SOP class */
+#define ST_MISMATCH_WARN 0xB007  /* the same, stored anyway (PS3.4 B.2.3) */
 #define ST_CANNOT_UNDERSTAND 0xC000
 
 #define SLICE_MS 200 /* how often a quiet association looks at the clock */
@@ -70,6 +71,7 @@ struct assoc {
 	struct dimse_cmd rq;
 	char ts[UL_UID_MAX + 1];
 	uint16_t status;          /* failure decided early, or 0 */
+	uint16_t warn;            /* warning for a stored object, or 0 */
 	char comment[DIMSE_LO_MAX + 1];
 	int sink_open;
 	struct sink sink;
@@ -469,6 +471,7 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 	w->pcid = pcid;
 	w->rq = *cmd;
 	w->status = ST_SUCCESS;
+	w->warn = 0;
 	w->comment[0] = '\0';
 	w->ds_bytes = 0;
 	w->scanning = 0;
@@ -529,11 +532,24 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len,
 	return last ? finish_request(w) : 0;
 }
 
-/* The status the data set itself earns: scan result and UID checks. */
+/*
+ * The status the data set itself earns: scan result and UID checks.  A
+ * UID that differs from the command's is refused (two readers would name
+ * the object differently); one that is absent is not: the bytes are kept
+ * as sent, the meta header carries the command's UIDs, and the sender
+ * hears B007, a warning.  Real writers make such data sets (pydicom's
+ * test files, DICOM fragments a sender took the UIDs of from the meta).
+ */
 static void
 check_dataset(struct assoc *w)
 {
-	const char *v;
+	static const struct {
+		uint32_t tag;
+		const char *name;
+	} uid[2] = { { DS_TAG_SOP_CLASS_UID, "SOP Class UID" },
+		{ DS_TAG_SOP_INSTANCE_UID, "SOP Instance UID" } };
+	const char *want[2] = { w->rq.affected_class, w->rq.affected_instance };
+	int i;
 
 	if (!w->scanning || w->status != ST_SUCCESS)
 		return;
@@ -542,18 +558,21 @@ check_dataset(struct assoc *w)
 		    w->scan_err.msg);
 		return;
 	}
-	if (!ds_scan_equals(&w->scan, DS_TAG_SOP_CLASS_UID, w->rq.affected_class)) {
-		v = ds_scan_value(&w->scan, DS_TAG_SOP_CLASS_UID, NULL, NULL);
-		set_comment(w, ST_MISMATCH, v ? "SOP Class UID differs from the command" :
-		    "no SOP Class UID in the data set");
-		return;
-	}
-	if (!ds_scan_equals(&w->scan, DS_TAG_SOP_INSTANCE_UID,
-	    w->rq.affected_instance)) {
-		v = ds_scan_value(&w->scan, DS_TAG_SOP_INSTANCE_UID, NULL, NULL);
-		set_comment(w, ST_MISMATCH, v ? "SOP Instance UID differs from the command" :
-		    "no SOP Instance UID in the data set");
-	}
+	for (i = 0; i < 2; i++)
+		if (ds_scan_value(&w->scan, uid[i].tag, NULL, NULL) != NULL &&
+		    !ds_scan_equals(&w->scan, uid[i].tag, want[i])) {
+			set_comment(w, ST_MISMATCH, "%s differs from the "
+			    "command", uid[i].name);
+			return;
+		}
+	for (i = 0; i < 2; i++)
+		if (ds_scan_value(&w->scan, uid[i].tag, NULL, NULL) == NULL) {
+			scp_log(w->s, STORESCP_LOG_ERROR, "association %u: "
+			    "no %s in the data set of '%s': stored under "
+			    "the command's, answered %04X", w->id, uid[i].name,
+			    w->rq.affected_instance, ST_MISMATCH_WARN);
+			w->warn = ST_MISMATCH_WARN;
+		}
 }
 
 static void
@@ -639,6 +658,8 @@ finish_store(struct assoc *w)
 	status = faults_status(&s->faults, w->status, &forced);
 	if (w->status != ST_SUCCESS)
 		status = w->status; /* a fault never turns a failure into success */
+	else if (!forced && w->warn != 0)
+		status = w->warn;
 	else if (forced && !status_is_stored(status_category_of(status)))
 		set_comment(w, status, "refused on purpose (debugging receiver)");
 	if (status_is_stored(status_category_of(status)) && w->sink_open)

@@ -270,7 +270,13 @@ START_TEST(kind_tells_sequences_fragments_and_values)
 	e = mk(DS_TAG_DOUBLE_PIXEL_DATA, "", U);
 	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_IVR_LE, &in),
 	    DS_KIND_INVALID);
-	/* only SQ, UN and the O* VRs may have an undefined length */
+	/* only SQ, UN, OB and OW may have an undefined length */
+	e = mk(DS_TAG(0x0009, 0x1010), "OW", U);
+	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_EVR_LE, &in),
+	    DS_KIND_FRAGMENTS);
+	e = mk(DS_TAG(0x0008, 0x0005), "OF", U);
+	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_EVR_LE, &in),
+	    DS_KIND_INVALID);
 	e = mk(DS_TAG(0x0008, 0x0104), "UT", U);
 	ck_assert_int_eq(ds_elem_kind(&e, DS_ENC_EVR_LE, &in),
 	    DS_KIND_INVALID);
@@ -285,6 +291,30 @@ START_TEST(kind_tells_sequences_fragments_and_values)
 	    DS_KIND_INVALID);
 	ck_assert_str_eq(ds_kind_name(DS_KIND_FRAGMENTS),
 	    "encapsulated fragments");
+}
+END_TEST
+
+START_TEST(un_item_encoding_is_told_by_the_first_element)
+{
+	/* (0010,0020) LO 4: explicit bytes inside a UN item */
+	static const uint8_t evr[] = { 0x10, 0x00, 0x20, 0x00, 'L', 'O', 4, 0 };
+	/* the same element in Implicit VR LE */
+	static const uint8_t ivr[] = { 0x10, 0x00, 0x20, 0x00, 4, 0, 0, 0 };
+	static const uint8_t delim[] = { 0xfe, 0xff, 0x0d, 0xe0, 'O', 'B', 0, 0 };
+
+	ck_assert_int_eq(ds_un_item_enc(evr, sizeof(evr), DS_ENC_EVR_LE),
+	    DS_ENC_EVR_LE);
+	ck_assert_int_eq(ds_un_item_enc(ivr, sizeof(ivr), DS_ENC_EVR_LE),
+	    DS_ENC_IVR_LE);
+	/* only after Explicit VR LE, and only with the VR bytes there */
+	ck_assert_int_eq(ds_un_item_enc(evr, sizeof(evr), DS_ENC_EVR_BE),
+	    DS_ENC_IVR_LE);
+	ck_assert_int_eq(ds_un_item_enc(evr, 5, DS_ENC_EVR_LE),
+	    DS_ENC_IVR_LE);
+	ck_assert_int_eq(ds_un_item_enc(NULL, 8, DS_ENC_EVR_LE),
+	    DS_ENC_IVR_LE);
+	ck_assert_int_eq(ds_un_item_enc(delim, sizeof(delim), DS_ENC_EVR_LE),
+	    DS_ENC_IVR_LE);
 }
 END_TEST
 
@@ -304,6 +334,7 @@ ds_elem_suite(void)
 	tcase_add_test(tc, elem_rejects_bad_encoding_and_failed_reader);
 	tcase_add_test(tc, vr_tables_follow_ps3_5);
 	tcase_add_test(tc, kind_tells_sequences_fragments_and_values);
+	tcase_add_test(tc, un_item_encoding_is_told_by_the_first_element);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -627,6 +627,155 @@ START_TEST(duplicate_wanted_tag_is_refused)
 }
 END_TEST
 
+START_TEST(duplicate_with_the_same_value_is_accepted)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0, "" };
+
+	/* a palette writer repeats (0008,0018); only the padding differs */
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[_i];
+	str(&b, 0x0008, 0x0016, "UI", CT);
+	str(&b, 0x0008, 0x0018, "UI", "1.2.3");
+	elem(&b, 0x0008, 0x0018, "UI", "1.2.3", 6);
+	str(&b, 0x0020, 0x0013, "IS", "1 ");
+	ds_scan_init(&s, b.enc, want, NWANT, 0, NULL);
+	ck_assert_int_eq(ds_scan_feed(&s, b.d, b.n, &err), 0);
+	ck_assert_int_eq(ds_scan_finish(&s, &err), 0);
+	ck_assert(ds_scan_equals(&s, DS_TAG_SOP_INSTANCE_UID, "1.2.3"));
+	ck_assert(ds_scan_equals(&s, DS_TAG_SOP_CLASS_UID, CT));
+	/* an empty second copy of a non-empty value differs */
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[_i];
+	str(&b, 0x0008, 0x0018, "UI", "1.2.3");
+	str(&b, 0x0008, 0x0018, "UI", "");
+	ck_assert_int_eq(scan_bad(&b, &err), CS_E_PROTO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "(0008,0018) occurs twice, "
+	    "with different values"));
+}
+END_TEST
+
+START_TEST(duplicate_too_long_to_compare_is_refused)
+{
+	static struct ds b;
+	static char big[DS_SCAN_VALUE_MAX + 2];
+	struct cs_err err;
+
+	memset(big, '1', sizeof(big) - 1);
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[_i];
+	str(&b, 0x0010, 0x0020, "LO", big);
+	str(&b, 0x0010, 0x0020, "LO", big);
+	ck_assert_int_eq(scan_bad(&b, &err), CS_E_PROTO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "too long to compare"));
+}
+END_TEST
+
+START_TEST(what_real_writers_make_is_scanned)
+{
+	static struct ds b;
+	static const uint8_t zz[4] = { 1, 2, 3, 4 };
+	struct ds_scan s;
+	struct cs_err err = { 0, "" };
+
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[_i];
+	/* ISO 2022 escapes in values: the scanner ignores character sets */
+	str(&b, 0x0008, 0x0005, "CS", "ISO 2022 IR 13\\ISO 2022 IR 87");
+	/* odd value lengths (PS3.5 wants even ones; writers do not) */
+	str(&b, 0x0008, 0x0016, "UI", CT);
+	str(&b, 0x0008, 0x0018, "UI", "1.2.345");
+	/* a sequence of no items, both ways, and an empty item */
+	hdr(&b, 0x0008, 0x1110, "SQ", 0);
+	hdr(&b, 0x0008, 0x1111, "SQ", UNDEF);
+	SEQ_END(&b);
+	hdr(&b, 0x0008, 0x1115, "SQ", UNDEF);
+	ITEM(&b, 0);
+	ITEM(&b, UNDEF);
+	ITEM_END(&b);
+	SEQ_END(&b);
+	/* a private sequence with a person name in ISO 2022 IR 87 */
+	str(&b, 0x0009, 0x0010, "LO", "ACME");
+	hdr(&b, 0x0009, 0x1001, "SQ", UNDEF);
+	ITEM(&b, UNDEF);
+	str(&b, 0x0010, 0x0010, "PN", "\x1b$B;3ED\x1b(B");
+	ITEM_END(&b);
+	SEQ_END(&b);
+	if (b.enc != DS_ENC_IVR_LE) {
+		/* a VR of a later edition: 2 reserved bytes, 32-bit length */
+		hdr(&b, 0x0009, 0x1002, "ZZ", 0); /* tag, VR, 0000 */
+		put32(&b, sizeof(zz));
+		memcpy(b.d + b.n, zz, sizeof(zz));
+		b.n += sizeof(zz);
+	}
+	str(&b, 0x0010, 0x0020, "LO", "");
+	str(&b, 0x0020, 0x000d, "UI", STUID);
+	ds_scan_init(&s, b.enc, want, NWANT, 0, NULL);
+	ck_assert_int_eq(ds_scan_feed(&s, b.d, b.n, &err), 0);
+	ck_assert_int_eq(ds_scan_finish(&s, &err), 0);
+	ck_assert(ds_scan_equals(&s, DS_TAG_SOP_INSTANCE_UID, "1.2.345"));
+	ck_assert(ds_scan_equals(&s, DS_TAG_STUDY_INSTANCE_UID, STUID));
+	ck_assert(ds_scan_equals(&s, DS_TAG_PATIENT_ID, ""));
+	ck_assert_uint_eq(ds_scan_offset(&s), b.n);
+}
+END_TEST
+
+START_TEST(un_sequence_in_the_explicit_encoding_is_scanned)
+{
+	/* a writer from before CP-246: the items of an undefined-length UN
+	 * in Explicit VR LE, nested sequence and all; and a regular UN
+	 * sequence (Implicit VR LE inside) after it */
+	static struct ds b, in;
+	struct ds_scan s;
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	b.enc = DS_ENC_EVR_LE;
+	str(&b, 0x0008, 0x0016, "UI", CT);
+	str(&b, 0x0008, 0x0018, "UI", IUID);
+	str(&b, 0x0009, 0x0010, "LO", "OLD ");
+	hdr(&b, 0x0009, 0x1001, "UN", UNDEF);
+	ITEM(&b, UNDEF);
+	str(&b, 0x0009, 0x1002, "UT", "explicit inside");
+	hdr(&b, 0x0009, 0x1003, "SQ", UNDEF);
+	ITEM(&b, UNDEF);
+	str(&b, 0x0010, 0x0020, "LO", "NESTED");
+	ITEM_END(&b);
+	SEQ_END(&b);
+	ITEM_END(&b);
+	ITEM(&b, UNDEF);
+	ITEM_END(&b);
+	SEQ_END(&b);
+	memset(&in, 0, sizeof(in));
+	in.enc = DS_ENC_IVR_LE;
+	ITEM(&in, UNDEF);
+	str(&in, 0x0009, 0x1002, "UT", "implicit inside");
+	ITEM_END(&in);
+	SEQ_END(&in);
+	hdr(&b, 0x0009, 0x1004, "UN", UNDEF);
+	memcpy(b.d + b.n, in.d, in.n);
+	b.n += in.n;
+	str(&b, 0x0020, 0x000d, "UI", STUID);
+	for (i = 0; i < 2; i++) {
+		ds_scan_init(&s, b.enc, want, NWANT, 0, NULL);
+		if (i == 0) {
+			ck_assert_int_eq(ds_scan_feed(&s, b.d, b.n, &err), 0);
+		} else {
+			size_t j;
+
+			for (j = 0; j < b.n; j++)
+				ck_assert_int_eq(ds_scan_feed(&s, b.d + j, 1,
+				    &err), 0);
+		}
+		ck_assert_msg(ds_scan_finish(&s, &err) == 0, "%s", err.msg);
+		ck_assert(ds_scan_equals(&s, DS_TAG_STUDY_INSTANCE_UID, STUID));
+		ck_assert(ds_scan_equals(&s, DS_TAG_SOP_INSTANCE_UID, IUID));
+	}
+}
+END_TEST
+
 START_TEST(nesting_bomb_is_refused)
 {
 	static struct ds b;
@@ -826,6 +975,12 @@ ds_scan_suite(void)
 	tcase_add_loop_test(tc, fragment_of_undefined_length_is_refused, 0,
 	    2);
 	tcase_add_loop_test(tc, duplicate_wanted_tag_is_refused, 0, 3);
+	tcase_add_loop_test(tc, duplicate_with_the_same_value_is_accepted, 0,
+	    3);
+	tcase_add_loop_test(tc, duplicate_too_long_to_compare_is_refused, 0,
+	    3);
+	tcase_add_loop_test(tc, what_real_writers_make_is_scanned, 0, 3);
+	tcase_add_test(tc, un_sequence_in_the_explicit_encoding_is_scanned);
 	tcase_add_loop_test(tc, nesting_bomb_is_refused, 0, 3);
 	tcase_add_loop_test(tc, nesting_up_to_the_limit_is_accepted, 0, 3);
 	tcase_add_loop_test(tc, truncation_inside_open_sequence_is_reported,

@@ -318,6 +318,62 @@ START_TEST(hostile_lengths_are_errors)
 }
 END_TEST
 
+START_TEST(what_real_writers_make_is_verified)
+{
+	/* Explicit VR LE: the UIDs (odd lengths, unpadded), a VR of a later
+	 * edition with 2 reserved bytes and a 32-bit length, a UN sequence
+	 * of undefined length holding an Implicit VR LE item, an empty
+	 * sequence; walked to the end with PART10_O_VERIFY */
+	static const uint8_t ds[] = {
+		0x08, 0, 0x16, 0, 'U', 'I', 5, 0, '1', '.', '2', '.', '3',
+		0x08, 0, 0x18, 0, 'U', 'I', 3, 0, '4', '.', '5',
+		0x09, 0, 0x10, 0, 'L', 'O', 4, 0, 'A', 'C', 'M', 'E',
+		0x09, 0, 0x01, 0x10, 'Z', 'Z', 0, 0, 3, 0, 0, 0, 1, 2, 3,
+		0x09, 0, 0x02, 0x10, 'U', 'N', 0, 0, 0xff, 0xff, 0xff, 0xff,
+		0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff,
+		0x10, 0, 0x20, 0, 2, 0, 0, 0, 'I', 'D',
+		0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0,
+		0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0,
+		0x09, 0, 0x03, 0x10, 'S', 'Q', 0, 0, 0xff, 0xff, 0xff, 0xff,
+		0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0,
+		0x10, 0, 0x10, 0, 'P', 'N', 0, 0 };
+	struct part10_info info;
+	struct cs_err err = { 0, "" };
+
+	ck_assert_int_eq(part10_probe_mem(ds, sizeof(ds), PART10_O_VERIFY,
+	    &info, &err), 0);
+	ck_assert_str_eq(info.ts_uid, PART10_TS_EVRLE);
+	ck_assert_str_eq(info.sop_class, "1.2.3");
+	ck_assert_str_eq(info.sop_instance, "4.5");
+	ck_assert_uint_ne(info.flags & PART10_F_VERIFIED, 0);
+	/* one byte less: the last header is cut */
+	ck_assert_int_eq(part10_probe_mem(ds, sizeof(ds) - 1, PART10_O_VERIFY,
+	    &info, &err), CS_E_TRUNCATED);
+}
+END_TEST
+
+START_TEST(un_sequence_with_explicit_items_is_verified)
+{
+	/* before CP-246, writers kept Explicit VR LE inside a UN sequence:
+	 * the UT's 32-bit length would be misread as Implicit VR */
+	static const uint8_t ds[] = {
+		0x08, 0, 0x16, 0, 'U', 'I', 6, 0, '1', '.', '2', '.', '3', 0,
+		0x08, 0, 0x18, 0, 'U', 'I', 4, 0, '4', '.', '5', 0,
+		0x09, 0, 0x01, 0x10, 'U', 'N', 0, 0, 0xff, 0xff, 0xff, 0xff,
+		0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff,
+		0x09, 0, 0x02, 0x10, 'U', 'T', 0, 0, 4, 0, 0, 0, 'a', 'b', 'c', 'd',
+		0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0,
+		0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0,
+		0x10, 0, 0x10, 0, 'P', 'N', 0, 0 };
+	struct part10_info info;
+	struct cs_err err = { 0, "" };
+
+	ck_assert_msg(part10_probe_mem(ds, sizeof(ds), PART10_O_VERIFY,
+	    &info, &err) == 0, "%s", err.msg);
+	ck_assert_uint_ne(info.flags & PART10_F_VERIFIED, 0);
+}
+END_TEST
+
 START_TEST(explicit_vr_errors_are_reported)
 {
 	static const uint8_t bad_vr[] = { 0x08, 0, 0x16, 0, 'U', 'I', 2, 0, '1',
@@ -605,6 +661,8 @@ part10_suite(void)
 	tcase_add_test(tc, every_truncation_is_an_error_or_consistent);
 	tcase_add_test(tc, hostile_lengths_are_errors);
 	tcase_add_test(tc, explicit_vr_errors_are_reported);
+	tcase_add_test(tc, what_real_writers_make_is_verified);
+	tcase_add_test(tc, un_sequence_with_explicit_items_is_verified);
 	tcase_add_test(tc, deflate_bomb_is_bounded);
 	tcase_add_test(tc, deflated_uids_after_a_large_element_are_found);
 	tcase_set_timeout(tc, 60);
