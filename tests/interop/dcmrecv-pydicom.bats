@@ -56,6 +56,16 @@ source_dataset() {
 	fi
 }
 
+# source_dataset_sent FILE: the data set as dcmsend sends it: a Deflated
+# one of odd length with the one zero byte that pads it (PS3.5 A.5).
+source_dataset_sent() {
+	source_dataset "$1"
+	if [ "$(meta_value "$1" 0002,0010)" = 1.2.840.10008.1.2.1.99 ] &&
+	    [ $(($(source_dataset "$1" | wc -c) % 2)) -eq 1 ]; then
+		printf '\0'
+	fi
+}
+
 # storescu's option proposing exactly the file's transfer syntax.
 xopt_of() {
 	case $(meta_value "$1" 0002,0010) in
@@ -113,7 +123,7 @@ dcmsend_each() {
 		case $word in
 		0000 | B007)
 			[ -n "$got" ] || { echo "$f: $word but no file" >&2; return 1; }
-			cmp -s <(source_dataset "$f") <(dataset_of "$got") ||
+			cmp -s <(source_dataset_sent "$f") <(dataset_of "$got") ||
 				{ echo "$f: stored data set differs" >&2; return 1; }
 			;;
 		*)
