@@ -472,8 +472,9 @@ same_instance(int dfd, const char *name, const char *uid)
  * displaced, now under our temporary name, is checked again and
  * removed only if it still holds our instance.  If another receiver
  * put a different object there meanwhile, that one is moved to the
- * next free suffixed name of base instead (from k + 1): nothing is
- * lost.  File systems without RENAME_EXCHANGE get a plain rename.
+ * next free suffixed name of base instead (from k + 1), or, when none
+ * can be had, swapped back and the store fails: nothing is lost.
+ * File systems without RENAME_EXCHANGE get a plain rename.
  * Returns 0 or -1 with errno.
  */
 static int
@@ -497,6 +498,7 @@ replace_same(struct sink *s, int dfd, const char *name, const char *base,
 		return 0;
 	}
 	/* the displaced file is someone else's: give it a name */
+	e = EEXIST;
 	while (++k <= SINK_NAMES_MAX) {
 		if (suffixed(other, sizeof(other), base, k) != 0)
 			break;
@@ -504,12 +506,19 @@ replace_same(struct sink *s, int dfd, const char *name, const char *base,
 			s->tmpname[0] = '\0';
 			return 0;
 		}
-		if (errno != EEXIST)
-			return -1;
+		if ((e = errno) != EEXIST)
+			break;
 	}
-	/* left under the temporary name (sink_abort will not remove it) */
-	s->tmpname[0] = '\0';
-	errno = EEXIST;
+	/*
+	 * No name for it: swap back, so that it is where it was and our
+	 * copy is the temporary one again (sink_abort removes ours, the
+	 * store fails).  If even that fails, leave it under the temporary
+	 * name rather than let sink_abort delete another's object.
+	 */
+	if (renameat2(s->root->dirfd, s->tmpname, dfd, name,
+	    RENAME_EXCHANGE) != 0)
+		s->tmpname[0] = '\0';
+	errno = e;
 	return -1;
 }
 
@@ -534,7 +543,7 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 {
 	char name[NAME_MAX + 1];
 	long base;
-	int dfd = -1, rc = 0, e;
+	int dfd = -1, rc = 0, e, replaced = 0;
 	unsigned k;
 
 	if (finalsz > 0)
@@ -616,6 +625,7 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 			e = errno;
 			goto syserr;
 		}
+		replaced = 1;
 		break;
 	}
 	final_path(s, final, finalsz, relpath, (size_t)base, name);
@@ -623,9 +633,12 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		s->tmpname[0] = '\0'; /* it has its final name now */
 		if ((flags & SINK_FSYNC) && fsync(dfd) != 0) {
 			/* the name may not survive a crash: the peer gets a
-			 * failure, so no file may stay under the name */
+			 * failure, so no new file may stay under the name --
+			 * but a replacement holds the same instance, whose
+			 * earlier copy was acknowledged: it stays */
 			e = errno;
-			unlinkat(dfd, name, 0);
+			if (!replaced)
+				unlinkat(dfd, name, 0);
 			rc = cs_err_set(err, io_code(e), "cannot fsync the "
 			    "directory of '%s/%s': %s", s->root->path, relpath,
 			    strerror(e));

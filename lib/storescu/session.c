@@ -370,14 +370,27 @@ scu_answered(struct scu_session *s, uint16_t msg_id)
 	return p != NULL && p->have_rsp;
 }
 
+/* How long the answers to a failed write are awaited when no timeout
+ * is set at all. */
+#define READ_REST_MAX_MS 30000
+
 void
 scu_read_rest(struct scu_session *s)
 {
+	int ms = s->opts.dimse_timeout_ms;
+
 	if (s->a == NULL || !s->pump_ready || s->pump.closed ||
 	    !s->pump.wr_failed)
 		return;
-	/* until the end of the connection: an A-ABORT, EOF or a reset */
-	pump_run(&s->pump, NULL, NULL, s->opts.dimse_timeout_ms, NULL);
+	/* until the end of the connection: an A-ABORT, EOF or a reset --
+	 * within the response timeout, else ARTIM's, else a fixed bound:
+	 * a peer that neither answers nor closes must not hold us */
+	if (ms <= 0 || (s->opts.acse_timeout_ms > 0 &&
+	    s->opts.acse_timeout_ms < ms))
+		ms = s->opts.acse_timeout_ms;
+	if (ms <= 0)
+		ms = READ_REST_MAX_MS;
+	pump_run(&s->pump, NULL, NULL, ms, NULL);
 }
 
 static int
