@@ -462,6 +462,9 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 		r = &sub;
 	}
 	for (;;) {
+		if (r->err != 0)
+			return cs_err_set(x->err, CS_E_PROTO,
+			    "the data set is malformed at byte %zu", r->pos);
 		if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
 			break;
 		if ((rc = read_elem(x, r, inner, &c)) != 0)
@@ -645,6 +648,18 @@ put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
 	return xcp_write(&x->px, put, x, x->err);
 }
 
+/* Walks past the value of e, whatever its kind, without writing it. */
+static int
+drop_value(struct xc *x, struct rd *r, const struct ds_elem *e,
+    enum ds_enc se)
+{
+	enum ds_enc inner;
+	enum ds_value_kind k = ds_elem_kind(e, se, &inner);
+	int frag = 0;
+
+	return skip(x, r, e, k, inner, 1, &frag);
+}
+
 /*
  * Copies the elements of a data set from r (encoding se) to the target:
  * until r is empty, or with until_delim up to an Item Delimitation Item.
@@ -663,6 +678,10 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 	for (;;) {
 		const uint8_t *at = r->p + r->pos;
 
+		/* a latched reader error is never the end of the data set */
+		if (r->err != 0)
+			return cs_err_set(x->err, CS_E_PROTO,
+			    "the data set is malformed at byte %zu", r->pos);
 		if (!until_delim && rd_left(r) == 0)
 			break;
 		if ((rc = read_elem(x, r, se, &e)) != 0)
@@ -675,7 +694,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 		if (DS_TAG_ELEM(e.tag) == 0 && DS_TAG_GROUP(e.tag) != 0xfffe &&
 		    ds_elem_kind(&e, se, NULL) == DS_KIND_VALUE &&
 		    e.len <= rd_left(r)) {
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			continue;
 		}
 		if (!top) {
@@ -687,14 +707,16 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 		case TAG_SOP_INSTANCE:
 			if (!x->lossy)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			if ((rc = put_text(x, e.tag, "UI", x->req->new_instance, '\0')) != 0)
 				return rc;
 			continue;
 		case TAG_PHOTOMETRIC:
 			if (!x->res->photometric_changed)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			if ((rc = put_text(x, e.tag, "CS", x->res->photometric, ' ')) != 0)
 				return rc;
 			continue;
@@ -703,7 +725,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 		case TAG_LOSSY_METHOD:
 			if (!x->lossy)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			if ((rc = put_lossy_before(x, e.tag)) != 0)
 				return rc;
 			continue;
@@ -712,7 +735,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 			/* they describe fragments: not true after a re-encoding */
 			if (!x->s_encaps && !x->d_encaps)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			continue;
 		case DS_TAG_PIXEL_DATA: {
 			int frag = 0;
@@ -805,6 +829,8 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 	}
 	rd_init(&r, ds, len);
 	rc = copy_dataset(x, &r, x->se, 0, 1, 0);
+	if (rc == 0 && r.err != 0)
+		rc = cs_err_set(err, CS_E_PROTO, "the data set is malformed");
 	if (rc == 0)
 		rc = flush_out(x);
 out:

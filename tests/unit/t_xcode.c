@@ -341,6 +341,143 @@ START_TEST(xcode_new_uids_have_the_2_25_form_and_differ)
 }
 END_TEST
 
+#define RLE "1.2.840.10008.1.2.5"
+
+/* Image Pixel attributes of a 2x1 8-bit MONOCHROME2 image, EVR LE. */
+static void
+mono8(struct wr *w, const char *frames)
+{
+	elem(w, 0, 0x0028, 0x0002, "US", "\1\0", 2);
+	elem(w, 0, 0x0028, 0x0004, "CS", "MONOCHROME2 ", 12);
+	if (frames != NULL)
+		elem(w, 0, 0x0028, 0x0008, "IS", frames, 2);
+	elem(w, 0, 0x0028, 0x0010, "US", "\1\0", 2);
+	elem(w, 0, 0x0028, 0x0011, "US", "\2\0", 2);
+	elem(w, 0, 0x0028, 0x0100, "US", "\10\0", 2);
+	elem(w, 0, 0x0028, 0x0101, "US", "\10\0", 2);
+	elem(w, 0, 0x0028, 0x0102, "US", "\7\0", 2);
+	elem(w, 0, 0x0028, 0x0103, "US", "\0\0", 2);
+}
+
+/* One RLE frame (PS3.5 G) of the two pixels a b, as a fragment item. */
+static void
+rle_frag(struct wr *w, uint8_t a, uint8_t b)
+{
+	uint8_t f[68];
+
+	memset(f, 0, sizeof(f));
+	f[0] = 1;  /* one segment */
+	f[4] = 64; /* at 64 */
+	f[64] = 1; /* a literal run of 2 */
+	f[65] = a;
+	f[66] = b;
+	hdr(w, 0, 0xfffe, 0xe000, NULL, sizeof(f));
+	wr_bytes(w, f, sizeof(f));
+}
+
+START_TEST(xcode_native_pixels_beyond_the_counted_frames_are_refused)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t px[4] = { 1, 2, 3, 4 };
+
+	/* two frames of 2 bytes, Number of Frames missing: one counted */
+	wr_init(&in, 1 << 12);
+	mono8(&in, NULL);
+	elem(&in, 0, 0x7fe0, 0x0010, "OB", px, 4);
+	ck_assert_int_eq(run(&in, EVR, RLE, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	wr_reset(&in);
+	mono8(&in, "1 ");
+	elem(&in, 0, 0x7fe0, 0x0010, "OB", px, 4);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, RLE, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
+{
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	mono8(&in, NULL);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 1, 2);
+	rle_frag(&in, 3, 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	/* the same with Number of Frames 2 converts both */
+	wr_reset(&in);
+	mono8(&in, "2 ");
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 1, 2);
+	rle_frag(&in, 3, 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, "2 ");
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\1\2\3\4", 4);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t soi[4] = { 0xff, 0xd8, 0xff, 0xd9 };
+
+	wr_init(&in, 1 << 12);
+	mono8(&in, NULL);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, soi, 4);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, soi, 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	ck_assert_int_eq(run(&in, "1.2.840.10008.1.2.4.70", EVR, &got, &err),
+	    CS_E_PROTO);
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_undefined_length_special_element_does_not_end_the_data_set)
+{
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	/* an Extended Offset Table written as a UN sequence (malformed but
+	 * walkable): dropped, and the Pixel Data after it still converted */
+	wr_init(&in, 1 << 12);
+	mono8(&in, "1 ");
+	hdr(&in, 0, 0x7fe0, 0x0001, "UN", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 5, 6);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, "1 ");
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\5\6", 2);
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -355,6 +492,10 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_truncated_and_too_deep_input_is_refused);
 	tcase_add_test(tc, xcode_native_pixels_leave_big_endian_swapped_as_ow);
 	tcase_add_test(tc, xcode_new_uids_have_the_2_25_form_and_differ);
+	tcase_add_test(tc, xcode_native_pixels_beyond_the_counted_frames_are_refused);
+	tcase_add_test(tc, xcode_rle_fragments_of_two_frames_counted_as_one_are_refused);
+	tcase_add_test(tc, xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused);
+	tcase_add_test(tc, xcode_undefined_length_special_element_does_not_end_the_data_set);
 	suite_add_tcase(s, tc);
 	return s;
 }
