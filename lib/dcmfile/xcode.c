@@ -426,26 +426,38 @@ put_value(struct xc *x, const uint8_t *v, size_t n, unsigned u)
 
 /*
  * The VR to write for e in an Explicit VR target: the source's, or the
- * dictionary's for an Implicit VR source (UN when it has none).
+ * dictionary's for an Implicit VR source (UN when it has none, LO for a
+ * private creator, PS3.5 7.8.1).  0, or the dictionary's error: without
+ * it every element would become UN.
  */
-static void
+static int
 target_vr(struct xc *x, const struct ds_elem *e, enum ds_enc se, char vr[3])
 {
 	int rc;
 
 	if (se != DS_ENC_IVR_LE) {
 		memcpy(vr, e->vr, 3);
-		return;
+		return 0;
 	}
 	if (e->tag == DS_TAG_PIXEL_DATA) {
 		memcpy(vr, x->px.img.bits_allocated > 8 ? "OW" : "OB", 3);
-		return;
+		return 0;
+	}
+	if ((DS_TAG_GROUP(e->tag) & 1) && DS_TAG_ELEM(e->tag) >= 0x0010 &&
+	    DS_TAG_ELEM(e->tag) <= 0x00ff) {
+		memcpy(vr, "LO", 3);
+		return 0;
 	}
 	rc = dcmfile_dict_vr(e->tag, vr);
 	if (rc == 1 && x->px.img.pixel_rep == 1)
 		memcpy(vr, "SS", 3);
-	else if (rc < 0)
+	else if (rc == CS_E_NOTFOUND)
 		memcpy(vr, "UN", 3);
+	else if (rc < 0)
+		return cs_err_set(x->err, rc, "no data dictionary for the VR of "
+		    "(%04X,%04X) (the GDCM module is needed)", DS_TAG_GROUP(e->tag),
+		    DS_TAG_ELEM(e->tag));
+	return 0;
 }
 
 /* Items of a sequence e, written with undefined lengths in the target. */
@@ -548,7 +560,8 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 			return rc;
 		return put(x, start, (size_t)(r->p + r->pos - start));
 	}
-	target_vr(x, e, se, vr);
+	if ((rc = target_vr(x, e, se, vr)) != 0)
+		return rc;
 	if (k == DS_KIND_SEQUENCE) {
 		if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 			return rc;

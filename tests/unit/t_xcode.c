@@ -6,7 +6,10 @@
  * dropped, malformed input refused.
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
@@ -478,6 +481,46 @@ START_TEST(xcode_undefined_length_special_element_does_not_end_the_data_set)
 }
 END_TEST
 
+START_TEST(xcode_private_creators_become_lo_in_explicit)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0011, 0x0010, NULL, "ACME", 4);
+	elem(&in, 0, 0x0011, 0x1001, NULL, "ZZ", 2);
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0011, 0x0010, "LO", "ACME", 4);
+	elem(&want, 0, 0x0011, 0x1001, "UN", "ZZ", 2);
+	ck_assert_int_eq(run(&in, IVR, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+START_TEST(xcode_implicit_to_explicit_without_a_dictionary_is_refused)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	pid_t pid;
+	int st;
+
+	/* in a child of its own: the module is loaded once per process */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("CSTORE_GDCM_MODULE", "/nonexistent/cstore-gdcm.so", 1);
+		wr_init(&in, 1 << 12);
+		elem(&in, 0, 0x0008, 0x0016, NULL, "1.2.3", 6);
+		_exit(run(&in, IVR, EVR, &got, &err) == CS_E_UNSUPPORTED ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -496,6 +539,8 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_rle_fragments_of_two_frames_counted_as_one_are_refused);
 	tcase_add_test(tc, xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused);
 	tcase_add_test(tc, xcode_undefined_length_special_element_does_not_end_the_data_set);
+	tcase_add_test(tc, xcode_private_creators_become_lo_in_explicit);
+	tcase_add_test(tc, xcode_implicit_to_explicit_without_a_dictionary_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
