@@ -116,7 +116,7 @@ put_header(struct xc *x, uint32_t tag, const char *vr, uint32_t len)
 	if (x->de != DS_ENC_IVR_LE && DS_TAG_GROUP(tag) != 0xfffe) {
 		h[n++] = (uint8_t)vr[0];
 		h[n++] = (uint8_t)vr[1];
-		if (!ds_vr_long_length(vr)) {
+		if (!ds_vr_header_long(vr)) {
 			put_num(h, &n, len, 2, be);
 			return put(x, h, n);
 		}
@@ -588,7 +588,7 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 			return copy_items(x, &sub, e, DS_ENC_IVR_LE, depth);
 		}
 	}
-	if (x->de != DS_ENC_IVR_LE && !ds_vr_long_length(vr) && e->len > 0xffff)
+	if (x->de != DS_ENC_IVR_LE && !ds_vr_header_long(vr) && e->len > 0xffff)
 		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
 	if ((rc = put_header(x, e->tag, vr, e->len)) != 0)
 		return rc;

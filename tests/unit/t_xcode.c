@@ -521,6 +521,41 @@ START_TEST(xcode_implicit_to_explicit_without_a_dictionary_is_refused)
 }
 END_TEST
 
+START_TEST(xcode_unknown_vr_keeps_the_long_header_our_reader_reads)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	struct ds_elem e;
+	struct rd r;
+
+	/* "XX": a VR of a later edition, read with the 32-bit length */
+	wr_init(&in, 1 << 12);
+	wr_be16(&in, 0x0009);
+	wr_be16(&in, 0x1010);
+	wr_bytes(&in, "XX\0\0", 4);
+	wr_be32(&in, 4);
+	wr_bytes(&in, "ABCD", 4);
+	elem(&in, 1, 0x0010, 0x0010, "PN", "A^B ", 4);
+	wr_init(&want, 1 << 12);
+	wr_le16(&want, 0x0009);
+	wr_le16(&want, 0x1010);
+	wr_bytes(&want, "XX\0\0", 4);
+	wr_le32(&want, 4);
+	wr_bytes(&want, "ABCD", 4);
+	elem(&want, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	ck_assert_int_eq(run(&in, EBE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	rd_init(&r, got.p, got.len);
+	ck_assert_int_eq(ds_elem_read(&r, DS_ENC_EVR_LE, &e, &err), 0);
+	ck_assert_uint_eq(e.len, 4);
+	ck_assert(ds_vr_header_long("XX") && ds_vr_header_long("OB") &&
+	    !ds_vr_header_long("US"));
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -541,6 +576,7 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_undefined_length_special_element_does_not_end_the_data_set);
 	tcase_add_test(tc, xcode_private_creators_become_lo_in_explicit);
 	tcase_add_test(tc, xcode_implicit_to_explicit_without_a_dictionary_is_refused);
+	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
 	suite_add_tcase(s, tc);
 	return s;
 }
