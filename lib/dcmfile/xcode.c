@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/ds_elem.h"
+#include "core/sha256.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
@@ -853,20 +854,13 @@ out:
 	return rc;
 }
 
-int
-xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
+/* buf = "2.25." and the 128-bit number w (most significant first). */
+static void
+uid_2_25(uint32_t w[4], char *buf)
 {
-	uint32_t w[4];
 	char digits[40];
 	size_t nd = 0, i;
-	ssize_t got;
 
-	if (cap < 45)
-		return cs_err_set(err, CS_E_INVAL, "xcode_new_uid: buffer too small");
-	got = getrandom(w, sizeof(w), 0);
-	if (got != (ssize_t)sizeof(w))
-		return cs_err_set(err, CS_E_IO, "no random bits for a new UID: %s",
-		    got < 0 ? strerror(errno) : "short read");
 	/* PS3.5 B.2: 2.25 and the 128-bit number in decimal */
 	while (w[0] | w[1] | w[2] | w[3]) {
 		uint64_t rem = 0;
@@ -885,5 +879,45 @@ xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
 	for (i = 0; i < nd; i++)
 		buf[5 + i] = digits[nd - 1 - i];
 	buf[5 + nd] = '\0';
+}
+
+int
+xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
+{
+	uint32_t w[4];
+	ssize_t got;
+
+	if (cap < 45)
+		return cs_err_set(err, CS_E_INVAL, "xcode_new_uid: buffer too small");
+	got = getrandom(w, sizeof(w), 0);
+	if (got != (ssize_t)sizeof(w))
+		return cs_err_set(err, CS_E_IO, "no random bits for a new UID: %s",
+		    got < 0 ? strerror(errno) : "short read");
+	uid_2_25(w, buf);
+	return 0;
+}
+
+int
+xcode_derived_uid(const char *src_uid, const char *dst_ts, char *buf,
+    size_t cap, struct cs_err *err)
+{
+	struct sha256 h;
+	uint8_t d[32];
+	uint32_t w[4];
+	unsigned i;
+
+	if (cap < 45 || src_uid == NULL || dst_ts == NULL)
+		return cs_err_set(err, CS_E_INVAL, "xcode_derived_uid: bad argument");
+	if (src_uid[0] == '\0')
+		return xcode_new_uid(buf, cap, err);
+	sha256_init(&h);
+	sha256_update(&h, XCODE_LOSSY_PARAMS, strlen(XCODE_LOSSY_PARAMS) + 1);
+	sha256_update(&h, src_uid, strlen(src_uid) + 1);
+	sha256_update(&h, dst_ts, strlen(dst_ts) + 1);
+	sha256_final(&h, d);
+	for (i = 0; i < 4; i++)
+		w[i] = (uint32_t)d[4 * i] << 24 | (uint32_t)d[4 * i + 1] << 16 |
+		    (uint32_t)d[4 * i + 2] << 8 | d[4 * i + 3];
+	uid_2_25(w, buf);
 	return 0;
 }

@@ -106,7 +106,8 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 			    strerror(errno));
 	}
 	if (allow_lossy) {
-		rc = xcode_new_uid(uid, sizeof(uid), err);
+		rc = xcode_derived_uid(src->sop_instance, ts_uid, uid, sizeof(uid),
+		    err);
 		if (rc != 0)
 			goto out;
 		req.new_instance = uid;

@@ -6,6 +6,7 @@
  * dropped, malformed input refused.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
+#include "core/sha256.h"
 #include "dcmfile/xcode.h"
 
 Suite *xcode_suite(void);
@@ -556,6 +558,64 @@ START_TEST(xcode_unknown_vr_keeps_the_long_header_our_reader_reads)
 }
 END_TEST
 
+static void
+sha_hex(const void *p, size_t n, size_t reps, char hex[65])
+{
+	struct sha256 h;
+	uint8_t d[32];
+	size_t i;
+
+	sha256_init(&h);
+	for (i = 0; i < reps; i++)
+		sha256_update(&h, p, n);
+	sha256_final(&h, d);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+START_TEST(xcode_sha256_gives_the_fips_180_vectors)
+{
+	char hex[65];
+
+	sha_hex("", 0, 1, hex);
+	ck_assert_str_eq(hex,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha_hex("abc", 3, 1, hex);
+	ck_assert_str_eq(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, 1,
+	    hex);
+	ck_assert_str_eq(hex,
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	sha_hex("a", 1, 1000000, hex);
+	ck_assert_str_eq(hex,
+	    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+END_TEST
+
+START_TEST(xcode_lossy_uids_are_the_same_for_the_same_conversion)
+{
+	char a[80], b[80], c[80], d[80];
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.4", "1.2.840.10008.1.2.4.50",
+	    a, sizeof(a), &err), 0);
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.4", "1.2.840.10008.1.2.4.50",
+	    b, sizeof(b), &err), 0);
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.4", "1.2.840.10008.1.2.4.81",
+	    c, sizeof(c), &err), 0);
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.5", "1.2.840.10008.1.2.4.50",
+	    d, sizeof(d), &err), 0);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_str_ne(a, d);
+	ck_assert(strncmp(a, "2.25.", 5) == 0 && strlen(a) <= 64);
+	for (i = 5; a[i]; i++)
+		ck_assert(a[i] >= '0' && a[i] <= '9');
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -577,6 +637,8 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_private_creators_become_lo_in_explicit);
 	tcase_add_test(tc, xcode_implicit_to_explicit_without_a_dictionary_is_refused);
 	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
+	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
+	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
 	suite_add_tcase(s, tc);
 	return s;
 }
