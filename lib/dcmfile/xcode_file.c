@@ -14,6 +14,7 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "dcmfile/xcode.h"
+#include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
 
 struct fd_sink {
@@ -169,6 +170,13 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 		    ": unknown transfer syntax" :
 		    dcmfile_can_transcode(src.ts_uid, ts_uid, 1) ?
 		    ": lossy compression not allowed" : "");
+	/* GDCM's whole-file rewrite keeps the SOP Instance UID (PS3.3
+	 * C.12.1.1.1 wants a new one after lossy compression): refused */
+	if (rc == 0 && deflated(src.ts_uid) && xcp_lossy_method(ts_uid) != NULL &&
+	    strcmp(src.ts_uid, ts_uid) != 0)
+		rc = cs_err_set(err, CS_E_UNSUPPORTED, "cannot transcode '%s' from "
+		    "Deflated %s to lossy %s: a lossy copy needs a new SOP Instance "
+		    "UID, which that path does not make", path, src.ts_uid, ts_uid);
 	if (rc == 0 && (deflated(src.ts_uid) || deflated(ts_uid))) {
 		close(fd);
 		rc = dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);

@@ -616,6 +616,24 @@ START_TEST(xcode_lossy_uids_are_the_same_for_the_same_conversion)
 }
 END_TEST
 
+START_TEST(xcode_lossy_from_deflated_is_refused)
+{
+	struct dcmfile_transcoded out;
+	struct cs_err err = { 0, "" };
+
+	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-deflated.dcm",
+	    "1.2.840.10008.1.2.4.50", 1, &out, &err), CS_E_UNSUPPORTED);
+	ck_assert_int_eq(out.fd, -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "new SOP Instance UID"));
+	/* lossless from Deflated still goes */
+	err.code = 0;
+	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-deflated.dcm", EVR, 1,
+	    &out, &err), 0);
+	ck_assert_int_ge(out.fd, 0);
+	close(out.fd);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -639,6 +657,7 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
 	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
 	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
+	tcase_add_test(tc, xcode_lossy_from_deflated_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
