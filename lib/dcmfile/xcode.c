@@ -59,6 +59,7 @@ struct xc {
 	const uint8_t *old_ratio, *old_method;
 	size_t old_ratio_n, old_method_n;
 	unsigned inserted;
+	int un_evr;               /* skip() met a UN item in Explicit VR LE */
 };
 
 /* ---- output --------------------------------------------------------- */
@@ -180,6 +181,29 @@ get_text(const uint8_t *p, size_t n, char *buf, size_t cap)
 }
 
 /*
+ * The encoding of the data set of an item just read (length len) of the
+ * sequence e: for an item of a UN sequence, what its writer used
+ * (ds_un_item_enc: pre-CP-246 writers kept Explicit VR LE), else inner.
+ * An explicit header was read in the source's explicit encoding.
+ */
+static enum ds_enc
+item_enc(struct xc *x, const struct rd *r, const struct ds_elem *e,
+    enum ds_enc inner, uint32_t len)
+{
+	size_t n = rd_left(r);
+	enum ds_enc enc;
+
+	if (inner != DS_ENC_IVR_LE || strcmp(e->vr, "UN") != 0)
+		return inner;
+	if (len != DS_LEN_UNDEFINED && len < n)
+		n = len;
+	enc = ds_un_item_enc(r->p + r->pos, n, x->se);
+	if (enc == DS_ENC_EVR_LE)
+		x->un_evr = 1;
+	return enc;
+}
+
+/*
  * Walks past what follows header e (kind k, contents in encoding inner)
  * without writing.  Sets *frag when encapsulated pixel data is inside.
  */
@@ -233,8 +257,8 @@ skip(struct xc *x, struct rd *r, const struct ds_elem *e,
 				rd_skip(r, c.len);
 				continue;
 			}
-			if ((rc = skip(x, r, &c, DS_KIND_ITEM, inner, depth + 1,
-			    frag)) != 0)
+			if ((rc = skip(x, r, &c, DS_KIND_ITEM,
+			    item_enc(x, r, e, inner, c.len), depth + 1, frag)) != 0)
 				return rc;
 		}
 	case DS_KIND_ITEM:
@@ -468,6 +492,7 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 {
 	struct ds_elem c;
 	struct rd sub;
+	enum ds_enc enc;
 	int rc;
 
 	if (e->len != DS_LEN_UNDEFINED) {
@@ -490,6 +515,7 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 			    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
 		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) != 0)
 			return rc;
+		enc = item_enc(x, r, e, inner, c.len);
 		if (c.len != DS_LEN_UNDEFINED) {
 			struct rd item;
 
@@ -497,9 +523,9 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 				return cs_err_set(x->err, CS_E_TRUNCATED,
 				    "the data set ends inside an item");
 			item = rd_sub(r, c.len);
-			rc = copy_dataset(x, &item, inner, depth + 1, 0, 0);
+			rc = copy_dataset(x, &item, enc, depth + 1, 0, 0);
 		} else
-			rc = copy_dataset(x, r, inner, depth + 1, 0, 1);
+			rc = copy_dataset(x, r, enc, depth + 1, 0, 1);
 		if (rc == 0)
 			rc = put_header(x, DS_TAG_ITEM_DELIM, "", 0);
 		if (rc != 0)
@@ -555,8 +581,21 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	if (k == DS_KIND_SEQUENCE && inner == DS_ENC_IVR_LE && se != inner) {
 		/* a UN sequence: its contents stay Implicit VR LE (PS3.5 6.2.2) */
+		x->un_evr = 0;
 		if ((rc = skip(x, r, e, k, inner, depth + 1, &frag)) != 0)
 			return rc;
+		if (x->un_evr && x->de == DS_ENC_IVR_LE) {
+			/* items in Explicit VR LE: converted like any others */
+			r->pos = (size_t)(start - r->p);
+			if ((rc = put_header(x, e->tag, "UN", DS_LEN_UNDEFINED)) != 0)
+				return rc;
+			return copy_items(x, r, e, inner, depth);
+		}
+		if (x->un_evr && x->de != DS_ENC_EVR_LE)
+			return cs_err_set(x->err, CS_E_UNSUPPORTED,
+			    "(%04X,%04X): a UN sequence whose items are in Explicit "
+			    "VR LE cannot be written in Big Endian",
+			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 		if ((rc = put_header(x, e->tag, "UN", e->len)) != 0)
 			return rc;
 		return put(x, start, (size_t)(r->p + r->pos - start));

@@ -634,6 +634,50 @@ START_TEST(xcode_lossy_from_deflated_is_refused)
 }
 END_TEST
 
+/* A UN sequence whose one item kept Explicit VR LE (pre-CP-246). */
+static void
+un_evr_seq(struct wr *w)
+{
+	hdr(w, 0, 0x0009, 0x1010, "UN", UNDEF);
+	hdr(w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(w, 0, 0x0008, 0x0100, "SH", "ABCD", 4);
+	hdr(w, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(w, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(w, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+}
+
+START_TEST(xcode_un_sequence_items_in_explicit_vr_are_read_as_such)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	un_evr_seq(&in);
+	/* to Implicit VR LE: the item converted like any other */
+	wr_init(&want, 1 << 12);
+	hdr(&want, 0, 0x0009, 0x1010, NULL, UNDEF);
+	hdr(&want, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 0, 0x0008, 0x0100, NULL, "ABCD", 4);
+	hdr(&want, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&want, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	/* to Explicit VR LE with a pixel change: kept as it is */
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, RLE, &got, &err), 0);
+	check_same(&got, &in);
+	wr_release(&got);
+	/* Big Endian has no way to say it: refused */
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, EBE, &got, &err), CS_E_UNSUPPORTED);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -658,6 +702,7 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
 	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
 	tcase_add_test(tc, xcode_lossy_from_deflated_is_refused);
+	tcase_add_test(tc, xcode_un_sequence_items_in_explicit_vr_are_read_as_such);
 	suite_add_tcase(s, tc);
 	return s;
 }
