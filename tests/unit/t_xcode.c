@@ -406,6 +406,7 @@ START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
 {
 	struct wr in, got, want;
 	struct cs_err err = { 0, "" };
+	int i;
 
 	wr_init(&in, 1 << 12);
 	mono8(&in, NULL);
@@ -416,6 +417,25 @@ START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
 	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
 	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
 	wr_release(&got);
+	/* one frame split after its header: its segment in the last one */
+	wr_reset(&in);
+	mono8(&in, NULL);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 64);
+	wr_bytes(&in, "\1\0\0\0\100\0\0\0", 8);
+	for (i = 8; i < 64; i++)
+		wr_bytes(&in, "", 1);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, "\1\7\10\0", 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, NULL);
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\7\10", 2);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
 	/* the same with Number of Frames 2 converts both */
 	wr_reset(&in);
 	mono8(&in, "2 ");
