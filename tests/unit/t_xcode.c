@@ -636,21 +636,30 @@ START_TEST(xcode_lossy_uids_are_the_same_for_the_same_conversion)
 }
 END_TEST
 
-START_TEST(xcode_lossy_from_deflated_is_refused)
+START_TEST(xcode_lossy_from_deflated_gets_a_derived_uid)
 {
-	struct dcmfile_transcoded out;
+	struct dcmfile_transcoded out, again;
 	struct cs_err err = { 0, "" };
+	char want[80];
 
+	/* inflated for the walker: a lossy copy is a new instance */
 	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-deflated.dcm",
-	    "1.2.840.10008.1.2.4.50", 1, &out, &err), CS_E_UNSUPPORTED);
-	ck_assert_int_eq(out.fd, -1);
-	ck_assert_ptr_nonnull(strstr(err.msg, "new SOP Instance UID"));
-	/* lossless from Deflated still goes */
-	err.code = 0;
-	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-deflated.dcm", EVR, 1,
-	    &out, &err), 0);
+	    "1.2.840.10008.1.2.4.50", 1, &out, &err), 0);
 	ck_assert_int_ge(out.fd, 0);
+	ck_assert_int_eq(out.lossy, 1);
+	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-deflated.dcm",
+	    "1.2.840.10008.1.2.4.50", 1, &again, &err), 0);
+	ck_assert_str_eq(out.sop_instance, again.sop_instance);
 	close(out.fd);
+	close(again.fd);
+	/* the source's UID: the same as the Explicit VR LE file's */
+	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-evrle.dcm",
+	    "1.2.840.10008.1.2.4.50", 1, &again, &err), 0);
+	ck_assert_str_eq(out.sop_instance, again.sop_instance);
+	close(again.fd);
+	ck_assert_int_eq(xcode_derived_uid("2.25.314159265358979323846264338327950",
+	    "1.2.840.10008.1.2.4.50", want, sizeof(want), &err), 0);
+	ck_assert_str_eq(out.sop_instance, want);
 }
 END_TEST
 
@@ -721,7 +730,7 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
 	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
 	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
-	tcase_add_test(tc, xcode_lossy_from_deflated_is_refused);
+	tcase_add_test(tc, xcode_lossy_from_deflated_gets_a_derived_uid);
 	tcase_add_test(tc, xcode_un_sequence_items_in_explicit_vr_are_read_as_such);
 	suite_add_tcase(s, tc);
 	return s;
