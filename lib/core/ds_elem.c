@@ -58,6 +58,14 @@ hdr_long(uint8_t a, uint8_t b)
 	return vr_in(vr_long, a, b) || !vr_in(vr_all, a, b);
 }
 
+bool
+ds_vr_header_long(const char *vr)
+{
+	if (vr == NULL || vr[0] == '\0')
+		return true;
+	return hdr_long((uint8_t)vr[0], (uint8_t)vr[1]);
+}
+
 static uint16_t
 rd16(struct rd *r, bool be)
 {

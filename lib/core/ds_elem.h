@@ -109,6 +109,14 @@ int ds_elem_read(struct rd *r, enum ds_enc enc, struct ds_elem *e,
  */
 bool ds_vr_long_length(const char *vr);
 
+/*
+ * The header form this reader (and every writer of ours) uses for vr in
+ * Explicit VR: true for 2 reserved bytes and a 32-bit length, that is a
+ * VR of ds_vr_long_length or one it does not know (two capitals of a
+ * later edition: new VRs take the long form, PS3.5 6.2).
+ */
+bool ds_vr_header_long(const char *vr);
+
 /* True if vr (two characters) is one of PS3.5 Table 6.2-1's VRs. */
 bool ds_vr_known(const char *vr);
 

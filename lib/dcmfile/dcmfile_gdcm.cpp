@@ -74,6 +74,15 @@ msg_streambuf msg_buf;
 std::ostream msg_stream(&msg_buf);
 std::once_flag trace_once;
 
+/*
+ * GDCM writes its messages to the one msg_stream itself, and operator<<
+ * changes the stream's state (width) on every write: two lanes calling
+ * GDCM at once would race on it.  The stream cannot be made per thread
+ * (Trace::SetStream is process-wide), so the calls that can write to it
+ * (transcode, decode, encode) take this lock.
+ */
+std::mutex trace_lock;
+
 void
 route_trace()
 {
@@ -428,6 +437,8 @@ cstore_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	if (path == nullptr || ts_uid == nullptr || out == nullptr)
 		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
 	try {
+		std::lock_guard<std::mutex> hold(trace_lock);
+
 		return transcode(path, ts_uid, allow_lossy, out, err);
 	} catch (const std::bad_alloc &) {
 		return cs_err_set(err, CS_E_NOMEM, "cannot transcode '%s': out of memory", path);
@@ -708,6 +719,8 @@ cstore_gdcm_decode(const char *ts_uid, const struct dcmfile_image *img,
 	    out == nullptr || got == nullptr)
 		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
 	try {
+		std::lock_guard<std::mutex> hold(trace_lock);
+
 		return decode(ts_uid, img, in, in_len, out, out_len, got, err);
 	} catch (const std::bad_alloc &) {
 		return cs_err_set(err, CS_E_NOMEM, "cannot decode a frame: out of memory");
@@ -731,6 +744,8 @@ cstore_gdcm_encode(const char *ts_uid, const struct dcmfile_image *img,
 	    out == nullptr || out_len == nullptr)
 		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
 	try {
+		std::lock_guard<std::mutex> hold(trace_lock);
+
 		return encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
 	} catch (const std::bad_alloc &) {
 		return cs_err_set(err, CS_E_NOMEM, "cannot encode a frame: out of memory");

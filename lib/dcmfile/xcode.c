@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/ds_elem.h"
+#include "core/sha256.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
@@ -58,6 +59,7 @@ struct xc {
 	const uint8_t *old_ratio, *old_method;
 	size_t old_ratio_n, old_method_n;
 	unsigned inserted;
+	int un_evr;               /* skip() met a UN item in Explicit VR LE */
 };
 
 /* ---- output --------------------------------------------------------- */
@@ -116,7 +118,7 @@ put_header(struct xc *x, uint32_t tag, const char *vr, uint32_t len)
 	if (x->de != DS_ENC_IVR_LE && DS_TAG_GROUP(tag) != 0xfffe) {
 		h[n++] = (uint8_t)vr[0];
 		h[n++] = (uint8_t)vr[1];
-		if (!ds_vr_long_length(vr)) {
+		if (!ds_vr_header_long(vr)) {
 			put_num(h, &n, len, 2, be);
 			return put(x, h, n);
 		}
@@ -179,6 +181,29 @@ get_text(const uint8_t *p, size_t n, char *buf, size_t cap)
 }
 
 /*
+ * The encoding of the data set of an item just read (length len) of the
+ * sequence e: for an item of a UN sequence, what its writer used
+ * (ds_un_item_enc: pre-CP-246 writers kept Explicit VR LE), else inner.
+ * An explicit header was read in the source's explicit encoding.
+ */
+static enum ds_enc
+item_enc(struct xc *x, const struct rd *r, const struct ds_elem *e,
+    enum ds_enc inner, uint32_t len)
+{
+	size_t n = rd_left(r);
+	enum ds_enc enc;
+
+	if (inner != DS_ENC_IVR_LE || strcmp(e->vr, "UN") != 0)
+		return inner;
+	if (len != DS_LEN_UNDEFINED && len < n)
+		n = len;
+	enc = ds_un_item_enc(r->p + r->pos, n, x->se);
+	if (enc == DS_ENC_EVR_LE)
+		x->un_evr = 1;
+	return enc;
+}
+
+/*
  * Walks past what follows header e (kind k, contents in encoding inner)
  * without writing.  Sets *frag when encapsulated pixel data is inside.
  */
@@ -232,8 +257,8 @@ skip(struct xc *x, struct rd *r, const struct ds_elem *e,
 				rd_skip(r, c.len);
 				continue;
 			}
-			if ((rc = skip(x, r, &c, DS_KIND_ITEM, inner, depth + 1,
-			    frag)) != 0)
+			if ((rc = skip(x, r, &c, DS_KIND_ITEM,
+			    item_enc(x, r, e, inner, c.len), depth + 1, frag)) != 0)
 				return rc;
 		}
 	case DS_KIND_ITEM:
@@ -426,26 +451,38 @@ put_value(struct xc *x, const uint8_t *v, size_t n, unsigned u)
 
 /*
  * The VR to write for e in an Explicit VR target: the source's, or the
- * dictionary's for an Implicit VR source (UN when it has none).
+ * dictionary's for an Implicit VR source (UN when it has none, LO for a
+ * private creator, PS3.5 7.8.1).  0, or the dictionary's error: without
+ * it every element would become UN.
  */
-static void
+static int
 target_vr(struct xc *x, const struct ds_elem *e, enum ds_enc se, char vr[3])
 {
 	int rc;
 
 	if (se != DS_ENC_IVR_LE) {
 		memcpy(vr, e->vr, 3);
-		return;
+		return 0;
 	}
 	if (e->tag == DS_TAG_PIXEL_DATA) {
 		memcpy(vr, x->px.img.bits_allocated > 8 ? "OW" : "OB", 3);
-		return;
+		return 0;
+	}
+	if ((DS_TAG_GROUP(e->tag) & 1) && DS_TAG_ELEM(e->tag) >= 0x0010 &&
+	    DS_TAG_ELEM(e->tag) <= 0x00ff) {
+		memcpy(vr, "LO", 3);
+		return 0;
 	}
 	rc = dcmfile_dict_vr(e->tag, vr);
 	if (rc == 1 && x->px.img.pixel_rep == 1)
 		memcpy(vr, "SS", 3);
-	else if (rc < 0)
+	else if (rc == CS_E_NOTFOUND)
 		memcpy(vr, "UN", 3);
+	else if (rc < 0)
+		return cs_err_set(x->err, rc, "no data dictionary for the VR of "
+		    "(%04X,%04X) (the GDCM module is needed)", DS_TAG_GROUP(e->tag),
+		    DS_TAG_ELEM(e->tag));
+	return 0;
 }
 
 /* Items of a sequence e, written with undefined lengths in the target. */
@@ -455,6 +492,7 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 {
 	struct ds_elem c;
 	struct rd sub;
+	enum ds_enc enc;
 	int rc;
 
 	if (e->len != DS_LEN_UNDEFINED) {
@@ -462,6 +500,9 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 		r = &sub;
 	}
 	for (;;) {
+		if (r->err != 0)
+			return cs_err_set(x->err, CS_E_PROTO,
+			    "the data set is malformed at byte %zu", r->pos);
 		if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
 			break;
 		if ((rc = read_elem(x, r, inner, &c)) != 0)
@@ -474,6 +515,7 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 			    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
 		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) != 0)
 			return rc;
+		enc = item_enc(x, r, e, inner, c.len);
 		if (c.len != DS_LEN_UNDEFINED) {
 			struct rd item;
 
@@ -481,9 +523,9 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 				return cs_err_set(x->err, CS_E_TRUNCATED,
 				    "the data set ends inside an item");
 			item = rd_sub(r, c.len);
-			rc = copy_dataset(x, &item, inner, depth + 1, 0, 0);
+			rc = copy_dataset(x, &item, enc, depth + 1, 0, 0);
 		} else
-			rc = copy_dataset(x, r, inner, depth + 1, 0, 1);
+			rc = copy_dataset(x, r, enc, depth + 1, 0, 1);
 		if (rc == 0)
 			rc = put_header(x, DS_TAG_ITEM_DELIM, "", 0);
 		if (rc != 0)
@@ -539,13 +581,27 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	if (k == DS_KIND_SEQUENCE && inner == DS_ENC_IVR_LE && se != inner) {
 		/* a UN sequence: its contents stay Implicit VR LE (PS3.5 6.2.2) */
+		x->un_evr = 0;
 		if ((rc = skip(x, r, e, k, inner, depth + 1, &frag)) != 0)
 			return rc;
+		if (x->un_evr && x->de == DS_ENC_IVR_LE) {
+			/* items in Explicit VR LE: converted like any others */
+			r->pos = (size_t)(start - r->p);
+			if ((rc = put_header(x, e->tag, "UN", DS_LEN_UNDEFINED)) != 0)
+				return rc;
+			return copy_items(x, r, e, inner, depth);
+		}
+		if (x->un_evr && x->de != DS_ENC_EVR_LE)
+			return cs_err_set(x->err, CS_E_UNSUPPORTED,
+			    "(%04X,%04X): a UN sequence whose items are in Explicit "
+			    "VR LE cannot be written in Big Endian",
+			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 		if ((rc = put_header(x, e->tag, "UN", e->len)) != 0)
 			return rc;
 		return put(x, start, (size_t)(r->p + r->pos - start));
 	}
-	target_vr(x, e, se, vr);
+	if ((rc = target_vr(x, e, se, vr)) != 0)
+		return rc;
 	if (k == DS_KIND_SEQUENCE) {
 		if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 			return rc;
@@ -572,7 +628,7 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 			return copy_items(x, &sub, e, DS_ENC_IVR_LE, depth);
 		}
 	}
-	if (x->de != DS_ENC_IVR_LE && !ds_vr_long_length(vr) && e->len > 0xffff)
+	if (x->de != DS_ENC_IVR_LE && !ds_vr_header_long(vr) && e->len > 0xffff)
 		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
 	if ((rc = put_header(x, e->tag, vr, e->len)) != 0)
 		return rc;
@@ -645,6 +701,18 @@ put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
 	return xcp_write(&x->px, put, x, x->err);
 }
 
+/* Walks past the value of e, whatever its kind, without writing it. */
+static int
+drop_value(struct xc *x, struct rd *r, const struct ds_elem *e,
+    enum ds_enc se)
+{
+	enum ds_enc inner;
+	enum ds_value_kind k = ds_elem_kind(e, se, &inner);
+	int frag = 0;
+
+	return skip(x, r, e, k, inner, 1, &frag);
+}
+
 /*
  * Copies the elements of a data set from r (encoding se) to the target:
  * until r is empty, or with until_delim up to an Item Delimitation Item.
@@ -663,6 +731,10 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 	for (;;) {
 		const uint8_t *at = r->p + r->pos;
 
+		/* a latched reader error is never the end of the data set */
+		if (r->err != 0)
+			return cs_err_set(x->err, CS_E_PROTO,
+			    "the data set is malformed at byte %zu", r->pos);
 		if (!until_delim && rd_left(r) == 0)
 			break;
 		if ((rc = read_elem(x, r, se, &e)) != 0)
@@ -675,7 +747,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 		if (DS_TAG_ELEM(e.tag) == 0 && DS_TAG_GROUP(e.tag) != 0xfffe &&
 		    ds_elem_kind(&e, se, NULL) == DS_KIND_VALUE &&
 		    e.len <= rd_left(r)) {
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			continue;
 		}
 		if (!top) {
@@ -687,14 +760,16 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 		case TAG_SOP_INSTANCE:
 			if (!x->lossy)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			if ((rc = put_text(x, e.tag, "UI", x->req->new_instance, '\0')) != 0)
 				return rc;
 			continue;
 		case TAG_PHOTOMETRIC:
 			if (!x->res->photometric_changed)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			if ((rc = put_text(x, e.tag, "CS", x->res->photometric, ' ')) != 0)
 				return rc;
 			continue;
@@ -703,7 +778,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 		case TAG_LOSSY_METHOD:
 			if (!x->lossy)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			if ((rc = put_lossy_before(x, e.tag)) != 0)
 				return rc;
 			continue;
@@ -712,7 +788,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 			/* they describe fragments: not true after a re-encoding */
 			if (!x->s_encaps && !x->d_encaps)
 				break;
-			rd_skip(r, e.len);
+			if ((rc = drop_value(x, r, &e, se)) != 0)
+				return rc;
 			continue;
 		case DS_TAG_PIXEL_DATA: {
 			int frag = 0;
@@ -805,6 +882,8 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 	}
 	rd_init(&r, ds, len);
 	rc = copy_dataset(x, &r, x->se, 0, 1, 0);
+	if (rc == 0 && r.err != 0)
+		rc = cs_err_set(err, CS_E_PROTO, "the data set is malformed");
 	if (rc == 0)
 		rc = flush_out(x);
 out:
@@ -814,20 +893,13 @@ out:
 	return rc;
 }
 
-int
-xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
+/* buf = "2.25." and the 128-bit number w (most significant first). */
+static void
+uid_2_25(uint32_t w[4], char *buf)
 {
-	uint32_t w[4];
 	char digits[40];
 	size_t nd = 0, i;
-	ssize_t got;
 
-	if (cap < 45)
-		return cs_err_set(err, CS_E_INVAL, "xcode_new_uid: buffer too small");
-	got = getrandom(w, sizeof(w), 0);
-	if (got != (ssize_t)sizeof(w))
-		return cs_err_set(err, CS_E_IO, "no random bits for a new UID: %s",
-		    got < 0 ? strerror(errno) : "short read");
 	/* PS3.5 B.2: 2.25 and the 128-bit number in decimal */
 	while (w[0] | w[1] | w[2] | w[3]) {
 		uint64_t rem = 0;
@@ -846,5 +918,45 @@ xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
 	for (i = 0; i < nd; i++)
 		buf[5 + i] = digits[nd - 1 - i];
 	buf[5 + nd] = '\0';
+}
+
+int
+xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
+{
+	uint32_t w[4];
+	ssize_t got;
+
+	if (cap < 45)
+		return cs_err_set(err, CS_E_INVAL, "xcode_new_uid: buffer too small");
+	got = getrandom(w, sizeof(w), 0);
+	if (got != (ssize_t)sizeof(w))
+		return cs_err_set(err, CS_E_IO, "no random bits for a new UID: %s",
+		    got < 0 ? strerror(errno) : "short read");
+	uid_2_25(w, buf);
+	return 0;
+}
+
+int
+xcode_derived_uid(const char *src_uid, const char *dst_ts, char *buf,
+    size_t cap, struct cs_err *err)
+{
+	struct sha256 h;
+	uint8_t d[32];
+	uint32_t w[4];
+	unsigned i;
+
+	if (cap < 45 || src_uid == NULL || dst_ts == NULL)
+		return cs_err_set(err, CS_E_INVAL, "xcode_derived_uid: bad argument");
+	if (src_uid[0] == '\0')
+		return xcode_new_uid(buf, cap, err);
+	sha256_init(&h);
+	sha256_update(&h, XCODE_LOSSY_PARAMS, strlen(XCODE_LOSSY_PARAMS) + 1);
+	sha256_update(&h, src_uid, strlen(src_uid) + 1);
+	sha256_update(&h, dst_ts, strlen(dst_ts) + 1);
+	sha256_final(&h, d);
+	for (i = 0; i < 4; i++)
+		w[i] = (uint32_t)d[4 * i] << 24 | (uint32_t)d[4 * i + 1] << 16 |
+		    (uint32_t)d[4 * i + 2] << 8 | d[4 * i + 3];
+	uid_2_25(w, buf);
 	return 0;
 }

@@ -99,6 +99,25 @@ int xcode_ts_layout(const char *ts, enum ds_enc *enc, int *encaps);
 int xcode_new_uid(char *buf, size_t cap, struct cs_err *err);
 
 /*
+ * The encoder settings of a lossy conversion, in words: part of what a
+ * derived UID is made from.  Change it whenever they change (quality,
+ * rate: dcmfile_gdcm.cpp encode), so that a different lossy copy
+ * gets a different UID.
+ */
+#define XCODE_LOSSY_PARAMS \
+    "cstore lossy 1: JPEG quality 90, JPEG-LS NEAR 2, JPEG 2000 rate 10"
+
+/*
+ * The SOP Instance UID of the lossy copy of src_uid in dst_ts: 2.25 and
+ * the first 128 bits of SHA-256 over XCODE_LOSSY_PARAMS, src_uid and
+ * dst_ts, so that the same conversion tried again (a retry after a lost
+ * response) makes the same instance, not a second one.  A random UID
+ * when src_uid is empty.  buf: at least 65 bytes.  0, or CS_E_INVAL.
+ */
+int xcode_derived_uid(const char *src_uid, const char *dst_ts, char *buf,
+    size_t cap, struct cs_err *err);
+
+/*
  * The old whole-file path: GDCM reads the file and writes the whole data
  * set again (ImageChangeTransferSyntax).  Kept only for Deflated sources
  * and targets, which the walker does not read or write.  Same contract

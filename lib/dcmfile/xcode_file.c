@@ -10,10 +10,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "dcmfile/xcode.h"
+#include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
 
 struct fd_sink {
@@ -85,6 +87,74 @@ deflated(const char *ts)
 	    strcmp(ts, "1.2.840.10008.1.2.4.95") == 0;
 }
 
+/*
+ * Inflates a Deflated data set (PS3.5 A.5: raw deflate of Explicit VR
+ * LE) whole into *out: the walker reads it as Explicit VR LE.  Bounded:
+ * at most INFLATED_MAX bytes; bytes after the stream end (a pad) are
+ * ignored.
+ */
+#define INFLATED_MAX ((size_t)1 << 32)
+
+static int
+inflate_all(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n,
+    struct cs_err *err)
+{
+	z_stream z;
+	size_t cap = n < 4096 ? 16384 : n * 4, done = 0;
+	uint8_t *b = NULL, *nb;
+	int zr = Z_OK;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+		return cs_err_set(err, CS_E_NOMEM, "cannot start inflating");
+	z.next_in = (Bytef *)(uintptr_t)p;
+	while (zr != Z_STREAM_END) {
+		if (done == cap || b == NULL) {
+			if (b != NULL)
+				cap *= 2;
+			if (cap > INFLATED_MAX)
+				cap = INFLATED_MAX;
+			if (done == cap) {
+				zr = cs_err_set(err, CS_E_TOOBIG, "the Deflated data set "
+				    "inflates to more than %zu bytes", INFLATED_MAX);
+				goto fail;
+			}
+			if ((nb = realloc(b, cap)) == NULL) {
+				zr = cs_err_set(err, CS_E_NOMEM, "out of memory");
+				goto fail;
+			}
+			b = nb;
+		}
+		/* avail counts are 32-bit: feed and drain in slices */
+		z.avail_in = (uInt)((n - (size_t)((const uint8_t *)z.next_in - p)) >
+		    0x40000000u ? 0x40000000u :
+		    n - (size_t)((const uint8_t *)z.next_in - p));
+		z.next_out = b + done;
+		z.avail_out = (uInt)(cap - done > 0x40000000u ? 0x40000000u :
+		    cap - done);
+		zr = inflate(&z, Z_NO_FLUSH);
+		done = (size_t)(z.next_out - b);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			zr = cs_err_set(err, CS_E_PROTO, "the Deflated data set is "
+			    "corrupt: %s", z.msg != NULL ? z.msg : "inflate failed");
+			goto fail;
+		}
+		if (zr == Z_BUF_ERROR && z.avail_in == 0 && done < cap) {
+			zr = cs_err_set(err, CS_E_TRUNCATED,
+			    "the Deflated data set ends inside its stream");
+			goto fail;
+		}
+	}
+	inflateEnd(&z);
+	*out = b;
+	*out_n = done;
+	return 0;
+fail:
+	inflateEnd(&z);
+	free(b);
+	return zr;
+}
+
 static int
 transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
     int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err)
@@ -93,8 +163,9 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	struct xcode_result res;
 	struct fd_sink sink = { -1, 0 };
 	char uid[DCMFILE_UID_MAX + 1];
-	const uint8_t *map = NULL;
-	size_t size = (size_t)src->file_size;
+	const uint8_t *map = NULL, *ds;
+	uint8_t *inflated = NULL;
+	size_t size = (size_t)src->file_size, ds_len;
 	int rc;
 
 	if (src->dataset_offset > src->file_size)
@@ -105,8 +176,17 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 			return cs_err_set(err, CS_E_IO, "cannot map the file: %s",
 			    strerror(errno));
 	}
+	ds = map + src->dataset_offset;
+	ds_len = (size_t)(src->file_size - src->dataset_offset);
+	if (strcmp(src->ts_uid, PART10_TS_DEFLATED) == 0) {
+		if ((rc = inflate_all(ds, ds_len, &inflated, &ds_len, err)) != 0)
+			goto out;
+		ds = inflated;
+		req.src_ts = PART10_TS_EVRLE;
+	}
 	if (allow_lossy) {
-		rc = xcode_new_uid(uid, sizeof(uid), err);
+		rc = xcode_derived_uid(src->sop_instance, ts_uid, uid, sizeof(uid),
+		    err);
 		if (rc != 0)
 			goto out;
 		req.new_instance = uid;
@@ -116,9 +196,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 		rc = sink.fd;
 		goto out;
 	}
-	rc = xcode_dataset(map + src->dataset_offset,
-	    (size_t)(src->file_size - src->dataset_offset), &req, fd_write, &sink,
-	    &res, err);
+	rc = xcode_dataset(ds, ds_len, &req, fd_write, &sink, &res, err);
 	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
 		cs_err_set(err, rc, "cannot write the transcoded data set: %s",
 		    strerror(errno));
@@ -138,6 +216,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
 	    res.lossy ? uid : src->sop_instance);
 out:
+	free(inflated);
 	if (map != NULL)
 		munmap((void *)map, size);
 	return rc;
@@ -168,7 +247,17 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 		    ": unknown transfer syntax" :
 		    dcmfile_can_transcode(src.ts_uid, ts_uid, 1) ?
 		    ": lossy compression not allowed" : "");
-	if (rc == 0 && (deflated(src.ts_uid) || deflated(ts_uid))) {
+	/* GDCM's whole-file rewrite keeps the SOP Instance UID (PS3.3
+	 * C.12.1.1.1 wants a new one after lossy compression): refused */
+	if (rc == 0 && strcmp(src.ts_uid, PART10_TS_DEFLATED) != 0 &&
+	    deflated(src.ts_uid) && xcp_lossy_method(ts_uid) != NULL &&
+	    strcmp(src.ts_uid, ts_uid) != 0)
+		rc = cs_err_set(err, CS_E_UNSUPPORTED, "cannot transcode '%s' from "
+		    "Deflated %s to lossy %s: a lossy copy needs a new SOP Instance "
+		    "UID, which that path does not make", path, src.ts_uid, ts_uid);
+	/* a Deflated source is inflated for the walker; targets are not */
+	if (rc == 0 && ((deflated(src.ts_uid) &&
+	    strcmp(src.ts_uid, PART10_TS_DEFLATED) != 0) || deflated(ts_uid))) {
 		close(fd);
 		rc = dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);
 		if (rc == 0)

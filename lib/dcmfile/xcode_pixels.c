@@ -171,6 +171,50 @@ starts_frame(const char *ts, const struct xcp_span *f)
 	return f->p[1] == 0xd8;
 }
 
+/*
+ * One frame (Number of Frames 1 or missing) in several fragments: only
+ * if they cannot be more frames.  RLE (PS3.5 A.4.2: one fragment per
+ * frame) when the header's last segment starts in the last fragment;
+ * the JPEG family when only the first fragment starts a code stream.
+ */
+static int
+one_frame(const struct xcp *p, struct cs_err *err)
+{
+	size_t f, total = 0, i;
+	uint32_t nseg, off, prev = 0;
+	struct rd r;
+
+	if (p->nfrag <= 1)
+		return 0;
+	if (codec_of(p->src_ts, 1) != CODEC_RLE) {
+		for (f = 1; f < p->nfrag; f++)
+			if (starts_frame(p->src_ts, &p->frag[f]))
+				return cs_err_set(err, CS_E_PROTO, "fragment %zu starts "
+				    "another code stream, but there is one frame", f + 1);
+		return 0;
+	}
+	for (f = 0; f < p->nfrag; f++)
+		total += p->frag[f].n;
+	if (p->frag[0].n < 64)
+		return cs_err_set(err, CS_E_PROTO,
+		    "RLE: %zu fragments for one frame (PS3.5 A.4.2: one each)",
+		    p->nfrag);
+	rd_init(&r, p->frag[0].p, 64);
+	nseg = rd_le32(&r);
+	for (i = 0; i < nseg && i < 15; i++) {
+		off = rd_le32(&r);
+		if (off < 64 || off <= prev || off >= total)
+			break;
+		prev = off;
+	}
+	if (nseg == 0 || nseg > 15 || i != nseg ||
+	    prev < total - p->frag[p->nfrag - 1].n)
+		return cs_err_set(err, CS_E_PROTO,
+		    "RLE: %zu fragments for one frame (PS3.5 A.4.2: one each)",
+		    p->nfrag);
+	return 0;
+}
+
 /* Sets p->first: which fragments make each frame. */
 static int
 map_frames(struct xcp *p, const struct xcp_span *bot, struct cs_err *err)
@@ -183,7 +227,7 @@ map_frames(struct xcp *p, const struct xcp_span *bot, struct cs_err *err)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	p->first[p->frames] = p->nfrag;
 	if (p->frames == 1)
-		return 0;
+		return one_frame(p, err);
 	if (p->nfrag == p->frames) {
 		for (i = 0; i < p->frames; i++)
 			p->first[i] = i;
@@ -487,9 +531,12 @@ plausible(const struct xcp *p, struct cs_err *err)
 	size_t i, k, n;
 
 	if (!p->src_encaps) {
-		if ((uint64_t)p->frame_size * p->frames > p->val_len)
+		uint64_t need = (uint64_t)p->frame_size * p->frames;
+
+		/* more would be frames the header does not count: dropped */
+		if (p->val_len != need && p->val_len != need + 1)
 			return cs_err_set(err, CS_E_PROTO,
-			    "pixel data holds %zu bytes, %u frames of %zu need more",
+			    "pixel data holds %zu bytes, not %u frames of %zu",
 			    p->val_len, p->frames, p->frame_size);
 		return 0;
 	}

@@ -149,6 +149,13 @@ check_codec() {
 	diff <(elements "$src" | grep -v -e '^(0008,0018)') \
 		<(elements "$W/nl.dcm" | grep -v -e '^(0008,0018)' -e '^(0028,211[024])')
 	dcmdjpls +te "$W/nl.dcm" "$W/nl-ref.dcm"
+	# the same conversion again (a retry) makes the same instance; another
+	# target another one
+	run -0 "$XC" -l 1.2.840.10008.1.2.4.81 "$src" "$W/nl2.dcm"
+	[ "$(cut -f2 <<<"$output")" = "$new" ]
+	run -0 "$XC" -l 1.2.840.10008.1.2.4.91 "$src" "$W/j2k.dcm"
+	other=$(cut -f2 <<<"$output")
+	[[ $other == 2.25.* ]] && [ "$other" != "$new" ]
 }
 
 @test "transcode-exact: lossy JPEG sources decode as dcmdjpeg decodes them; YBR_FULL_422 becomes RGB, nothing else changes" {

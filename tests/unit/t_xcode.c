@@ -6,10 +6,15 @@
  * dropped, malformed input refused.
  */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
+#include "core/sha256.h"
 #include "dcmfile/xcode.h"
 
 Suite *xcode_suite(void);
@@ -341,6 +346,367 @@ START_TEST(xcode_new_uids_have_the_2_25_form_and_differ)
 }
 END_TEST
 
+#define RLE "1.2.840.10008.1.2.5"
+
+/* Image Pixel attributes of a 2x1 8-bit MONOCHROME2 image, EVR LE. */
+static void
+mono8(struct wr *w, const char *frames)
+{
+	elem(w, 0, 0x0028, 0x0002, "US", "\1\0", 2);
+	elem(w, 0, 0x0028, 0x0004, "CS", "MONOCHROME2 ", 12);
+	if (frames != NULL)
+		elem(w, 0, 0x0028, 0x0008, "IS", frames, 2);
+	elem(w, 0, 0x0028, 0x0010, "US", "\1\0", 2);
+	elem(w, 0, 0x0028, 0x0011, "US", "\2\0", 2);
+	elem(w, 0, 0x0028, 0x0100, "US", "\10\0", 2);
+	elem(w, 0, 0x0028, 0x0101, "US", "\10\0", 2);
+	elem(w, 0, 0x0028, 0x0102, "US", "\7\0", 2);
+	elem(w, 0, 0x0028, 0x0103, "US", "\0\0", 2);
+}
+
+/* One RLE frame (PS3.5 G) of the two pixels a b, as a fragment item. */
+static void
+rle_frag(struct wr *w, uint8_t a, uint8_t b)
+{
+	uint8_t f[68];
+
+	memset(f, 0, sizeof(f));
+	f[0] = 1;  /* one segment */
+	f[4] = 64; /* at 64 */
+	f[64] = 1; /* a literal run of 2 */
+	f[65] = a;
+	f[66] = b;
+	hdr(w, 0, 0xfffe, 0xe000, NULL, sizeof(f));
+	wr_bytes(w, f, sizeof(f));
+}
+
+START_TEST(xcode_native_pixels_beyond_the_counted_frames_are_refused)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t px[4] = { 1, 2, 3, 4 };
+
+	/* two frames of 2 bytes, Number of Frames missing: one counted */
+	wr_init(&in, 1 << 12);
+	mono8(&in, NULL);
+	elem(&in, 0, 0x7fe0, 0x0010, "OB", px, 4);
+	ck_assert_int_eq(run(&in, EVR, RLE, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	wr_reset(&in);
+	mono8(&in, "1 ");
+	elem(&in, 0, 0x7fe0, 0x0010, "OB", px, 4);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, RLE, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
+{
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+	int i;
+
+	wr_init(&in, 1 << 12);
+	mono8(&in, NULL);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 1, 2);
+	rle_frag(&in, 3, 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	/* one frame split after its header: its segment in the last one */
+	wr_reset(&in);
+	mono8(&in, NULL);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 64);
+	wr_bytes(&in, "\1\0\0\0\100\0\0\0", 8);
+	for (i = 8; i < 64; i++)
+		wr_bytes(&in, "", 1);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, "\1\7\10\0", 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, NULL);
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\7\10", 2);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	/* the same with Number of Frames 2 converts both */
+	wr_reset(&in);
+	mono8(&in, "2 ");
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 1, 2);
+	rle_frag(&in, 3, 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, "2 ");
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\1\2\3\4", 4);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t soi[4] = { 0xff, 0xd8, 0xff, 0xd9 };
+
+	wr_init(&in, 1 << 12);
+	mono8(&in, NULL);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, soi, 4);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, soi, 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	ck_assert_int_eq(run(&in, "1.2.840.10008.1.2.4.70", EVR, &got, &err),
+	    CS_E_PROTO);
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_undefined_length_special_element_does_not_end_the_data_set)
+{
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	/* an Extended Offset Table written as a UN sequence (malformed but
+	 * walkable): dropped, and the Pixel Data after it still converted */
+	wr_init(&in, 1 << 12);
+	mono8(&in, "1 ");
+	hdr(&in, 0, 0x7fe0, 0x0001, "UN", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 5, 6);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, "1 ");
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\5\6", 2);
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_private_creators_become_lo_in_explicit)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0011, 0x0010, NULL, "ACME", 4);
+	elem(&in, 0, 0x0011, 0x1001, NULL, "ZZ", 2);
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0011, 0x0010, "LO", "ACME", 4);
+	elem(&want, 0, 0x0011, 0x1001, "UN", "ZZ", 2);
+	ck_assert_int_eq(run(&in, IVR, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+START_TEST(xcode_implicit_to_explicit_without_a_dictionary_is_refused)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	pid_t pid;
+	int st;
+
+	/* in a child of its own: the module is loaded once per process */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("CSTORE_GDCM_MODULE", "/nonexistent/cstore-gdcm.so", 1);
+		wr_init(&in, 1 << 12);
+		elem(&in, 0, 0x0008, 0x0016, NULL, "1.2.3", 6);
+		_exit(run(&in, IVR, EVR, &got, &err) == CS_E_UNSUPPORTED ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
+START_TEST(xcode_unknown_vr_keeps_the_long_header_our_reader_reads)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	struct ds_elem e;
+	struct rd r;
+
+	/* "XX": a VR of a later edition, read with the 32-bit length */
+	wr_init(&in, 1 << 12);
+	wr_be16(&in, 0x0009);
+	wr_be16(&in, 0x1010);
+	wr_bytes(&in, "XX\0\0", 4);
+	wr_be32(&in, 4);
+	wr_bytes(&in, "ABCD", 4);
+	elem(&in, 1, 0x0010, 0x0010, "PN", "A^B ", 4);
+	wr_init(&want, 1 << 12);
+	wr_le16(&want, 0x0009);
+	wr_le16(&want, 0x1010);
+	wr_bytes(&want, "XX\0\0", 4);
+	wr_le32(&want, 4);
+	wr_bytes(&want, "ABCD", 4);
+	elem(&want, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	ck_assert_int_eq(run(&in, EBE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	rd_init(&r, got.p, got.len);
+	ck_assert_int_eq(ds_elem_read(&r, DS_ENC_EVR_LE, &e, &err), 0);
+	ck_assert_uint_eq(e.len, 4);
+	ck_assert(ds_vr_header_long("XX") && ds_vr_header_long("OB") &&
+	    !ds_vr_header_long("US"));
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+static void
+sha_hex(const void *p, size_t n, size_t reps, char hex[65])
+{
+	struct sha256 h;
+	uint8_t d[32];
+	size_t i;
+
+	sha256_init(&h);
+	for (i = 0; i < reps; i++)
+		sha256_update(&h, p, n);
+	sha256_final(&h, d);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+START_TEST(xcode_sha256_gives_the_fips_180_vectors)
+{
+	char hex[65];
+
+	sha_hex("", 0, 1, hex);
+	ck_assert_str_eq(hex,
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha_hex("abc", 3, 1, hex);
+	ck_assert_str_eq(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, 1,
+	    hex);
+	ck_assert_str_eq(hex,
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	sha_hex("a", 1, 1000000, hex);
+	ck_assert_str_eq(hex,
+	    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+END_TEST
+
+START_TEST(xcode_lossy_uids_are_the_same_for_the_same_conversion)
+{
+	char a[80], b[80], c[80], d[80];
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.4", "1.2.840.10008.1.2.4.50",
+	    a, sizeof(a), &err), 0);
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.4", "1.2.840.10008.1.2.4.50",
+	    b, sizeof(b), &err), 0);
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.4", "1.2.840.10008.1.2.4.81",
+	    c, sizeof(c), &err), 0);
+	ck_assert_int_eq(xcode_derived_uid("1.2.3.5", "1.2.840.10008.1.2.4.50",
+	    d, sizeof(d), &err), 0);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_ne(a, c);
+	ck_assert_str_ne(a, d);
+	ck_assert(strncmp(a, "2.25.", 5) == 0 && strlen(a) <= 64);
+	for (i = 5; a[i]; i++)
+		ck_assert(a[i] >= '0' && a[i] <= '9');
+}
+END_TEST
+
+START_TEST(xcode_lossy_from_deflated_gets_a_derived_uid)
+{
+	struct dcmfile_transcoded out, again;
+	struct cs_err err = { 0, "" };
+	char want[80];
+
+	/* inflated for the walker: a lossy copy is a new instance */
+	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-deflated.dcm",
+	    "1.2.840.10008.1.2.4.50", 1, &out, &err), 0);
+	ck_assert_int_ge(out.fd, 0);
+	ck_assert_int_eq(out.lossy, 1);
+	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-deflated.dcm",
+	    "1.2.840.10008.1.2.4.50", 1, &again, &err), 0);
+	ck_assert_str_eq(out.sop_instance, again.sop_instance);
+	close(out.fd);
+	close(again.fd);
+	/* the source's UID: the same as the Explicit VR LE file's */
+	ck_assert_int_eq(dcmfile_transcode("tests/data/p10-evrle.dcm",
+	    "1.2.840.10008.1.2.4.50", 1, &again, &err), 0);
+	ck_assert_str_eq(out.sop_instance, again.sop_instance);
+	close(again.fd);
+	ck_assert_int_eq(xcode_derived_uid("2.25.314159265358979323846264338327950",
+	    "1.2.840.10008.1.2.4.50", want, sizeof(want), &err), 0);
+	ck_assert_str_eq(out.sop_instance, want);
+}
+END_TEST
+
+/* A UN sequence whose one item kept Explicit VR LE (pre-CP-246). */
+static void
+un_evr_seq(struct wr *w)
+{
+	hdr(w, 0, 0x0009, 0x1010, "UN", UNDEF);
+	hdr(w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(w, 0, 0x0008, 0x0100, "SH", "ABCD", 4);
+	hdr(w, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(w, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(w, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+}
+
+START_TEST(xcode_un_sequence_items_in_explicit_vr_are_read_as_such)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	un_evr_seq(&in);
+	/* to Implicit VR LE: the item converted like any other */
+	wr_init(&want, 1 << 12);
+	hdr(&want, 0, 0x0009, 0x1010, NULL, UNDEF);
+	hdr(&want, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 0, 0x0008, 0x0100, NULL, "ABCD", 4);
+	hdr(&want, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&want, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	/* to Explicit VR LE with a pixel change: kept as it is */
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, RLE, &got, &err), 0);
+	check_same(&got, &in);
+	wr_release(&got);
+	/* Big Endian has no way to say it: refused */
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, EBE, &got, &err), CS_E_UNSUPPORTED);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -355,6 +721,17 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_truncated_and_too_deep_input_is_refused);
 	tcase_add_test(tc, xcode_native_pixels_leave_big_endian_swapped_as_ow);
 	tcase_add_test(tc, xcode_new_uids_have_the_2_25_form_and_differ);
+	tcase_add_test(tc, xcode_native_pixels_beyond_the_counted_frames_are_refused);
+	tcase_add_test(tc, xcode_rle_fragments_of_two_frames_counted_as_one_are_refused);
+	tcase_add_test(tc, xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused);
+	tcase_add_test(tc, xcode_undefined_length_special_element_does_not_end_the_data_set);
+	tcase_add_test(tc, xcode_private_creators_become_lo_in_explicit);
+	tcase_add_test(tc, xcode_implicit_to_explicit_without_a_dictionary_is_refused);
+	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
+	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
+	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
+	tcase_add_test(tc, xcode_lossy_from_deflated_gets_a_derived_uid);
+	tcase_add_test(tc, xcode_un_sequence_items_in_explicit_vr_are_read_as_such);
 	suite_add_tcase(s, tc);
 	return s;
 }
