@@ -759,6 +759,55 @@ copy_string(char *dst, size_t max, const char *src)
 	return 0;
 }
 
+/* Copies a UID into one of c's fields; CS_E_INVAL if NULL, empty or
+ * too long. */
+static int
+set_uid(char *dst, const char *uid)
+{
+	if (uid == NULL || uid[0] == '\0')
+		return CS_E_INVAL;
+	return copy_string(dst, DIMSE_UID_MAX, uid);
+}
+
+/* The request and response skeletons shared by the N- builders. */
+static void
+rq_init(struct dimse_cmd *c, uint16_t field, uint16_t message_id)
+{
+	dimse_cmd_init(c, field);
+	c->message_id = message_id;
+	c->dataset_type = DIMSE_DATASET_PRESENT;
+	c->has |= DIMSE_HAS_MESSAGE_ID | DIMSE_HAS_DATASET_TYPE;
+}
+
+static void
+rsp_init(struct dimse_cmd *c, uint16_t field, const struct dimse_cmd *rq,
+    uint16_t status)
+{
+	dimse_cmd_init(c, field);
+	c->message_id_rsp = rq->message_id;
+	c->dataset_type = DIMSE_DATASET_NONE;
+	c->status = status;
+	c->has |= DIMSE_HAS_MESSAGE_ID_RSP | DIMSE_HAS_DATASET_TYPE |
+	    DIMSE_HAS_STATUS;
+}
+
+/* The Affected SOP Class/Instance UIDs a response echoes (U(=)): from
+ * the request's fields cls and inst, when its has bits say they are
+ * there. */
+static void
+echo_uids(struct dimse_cmd *c, const struct dimse_cmd *rq, unsigned cls_bit,
+    const char *cls, unsigned inst_bit, const char *inst)
+{
+	if (rq->has & cls_bit) {
+		memcpy(c->affected_class, cls, sizeof(c->affected_class));
+		c->has |= DIMSE_HAS_AFFECTED_CLASS;
+	}
+	if (rq->has & inst_bit) {
+		memcpy(c->affected_instance, inst, sizeof(c->affected_instance));
+		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
+	}
+}
+
 void
 dimse_cecho_rq(struct dimse_cmd *c, uint16_t message_id)
 {
@@ -811,23 +860,10 @@ void
 dimse_cstore_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
     uint16_t status)
 {
-	dimse_cmd_init(c, DIMSE_C_STORE_RSP);
-	c->message_id_rsp = rq->message_id;
-	c->dataset_type = DIMSE_DATASET_NONE;
-	c->status = status;
-	c->has |= DIMSE_HAS_MESSAGE_ID_RSP | DIMSE_HAS_DATASET_TYPE |
-	    DIMSE_HAS_STATUS;
+	rsp_init(c, DIMSE_C_STORE_RSP, rq, status);
 	/* PS3.7 9.3.1.2: U(=), the same values as in the request. */
-	if (rq->has & DIMSE_HAS_AFFECTED_CLASS) {
-		memcpy(c->affected_class, rq->affected_class,
-		    sizeof(c->affected_class));
-		c->has |= DIMSE_HAS_AFFECTED_CLASS;
-	}
-	if (rq->has & DIMSE_HAS_AFFECTED_INSTANCE) {
-		memcpy(c->affected_instance, rq->affected_instance,
-		    sizeof(c->affected_instance));
-		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
-	}
+	echo_uids(c, rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class,
+	    DIMSE_HAS_AFFECTED_INSTANCE, rq->affected_instance);
 }
 
 int
@@ -860,38 +896,6 @@ dimse_cmd_set_move_originator(struct dimse_cmd *c, const char *ae,
 	return 0;
 }
 
-/* Copies a UID into one of c's fields; CS_E_INVAL if NULL, empty or
- * too long. */
-static int
-set_uid(char *dst, const char *uid)
-{
-	if (uid == NULL || uid[0] == '\0')
-		return CS_E_INVAL;
-	return copy_string(dst, DIMSE_UID_MAX, uid);
-}
-
-/* The request and response skeletons shared by the N- builders. */
-static void
-rq_init(struct dimse_cmd *c, uint16_t field, uint16_t message_id)
-{
-	dimse_cmd_init(c, field);
-	c->message_id = message_id;
-	c->dataset_type = DIMSE_DATASET_PRESENT;
-	c->has |= DIMSE_HAS_MESSAGE_ID | DIMSE_HAS_DATASET_TYPE;
-}
-
-static void
-rsp_init(struct dimse_cmd *c, uint16_t field, const struct dimse_cmd *rq,
-    uint16_t status)
-{
-	dimse_cmd_init(c, field);
-	c->message_id_rsp = rq->message_id;
-	c->dataset_type = DIMSE_DATASET_NONE;
-	c->status = status;
-	c->has |= DIMSE_HAS_MESSAGE_ID_RSP | DIMSE_HAS_DATASET_TYPE |
-	    DIMSE_HAS_STATUS;
-}
-
 int
 dimse_naction_rq(struct dimse_cmd *c, uint16_t message_id,
     const char *req_class, const char *req_instance, uint16_t action_type)
@@ -913,16 +917,8 @@ dimse_naction_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
 	rsp_init(c, DIMSE_N_ACTION_RSP, rq, status);
 	/* PS3.7 10.3.4.2: the Affected UIDs are the request's Requested
 	 * ones; the Action Type ID is the request's. */
-	if (rq->has & DIMSE_HAS_REQUESTED_CLASS) {
-		memcpy(c->affected_class, rq->requested_class,
-		    sizeof(c->affected_class));
-		c->has |= DIMSE_HAS_AFFECTED_CLASS;
-	}
-	if (rq->has & DIMSE_HAS_REQUESTED_INSTANCE) {
-		memcpy(c->affected_instance, rq->requested_instance,
-		    sizeof(c->affected_instance));
-		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
-	}
+	echo_uids(c, rq, DIMSE_HAS_REQUESTED_CLASS, rq->requested_class,
+	    DIMSE_HAS_REQUESTED_INSTANCE, rq->requested_instance);
 	if (rq->has & DIMSE_HAS_ACTION_TYPE) {
 		c->action_type_id = rq->action_type_id;
 		c->has |= DIMSE_HAS_ACTION_TYPE;
@@ -949,16 +945,8 @@ dimse_neventreport_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
 {
 	rsp_init(c, DIMSE_N_EVENT_REPORT_RSP, rq, status);
 	/* PS3.7 10.3.1.2: U(=) and C(=), the request's values. */
-	if (rq->has & DIMSE_HAS_AFFECTED_CLASS) {
-		memcpy(c->affected_class, rq->affected_class,
-		    sizeof(c->affected_class));
-		c->has |= DIMSE_HAS_AFFECTED_CLASS;
-	}
-	if (rq->has & DIMSE_HAS_AFFECTED_INSTANCE) {
-		memcpy(c->affected_instance, rq->affected_instance,
-		    sizeof(c->affected_instance));
-		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
-	}
+	echo_uids(c, rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class,
+	    DIMSE_HAS_AFFECTED_INSTANCE, rq->affected_instance);
 	if (rq->has & DIMSE_HAS_EVENT_TYPE) {
 		c->event_type_id = rq->event_type_id;
 		c->has |= DIMSE_HAS_EVENT_TYPE;
