@@ -8,6 +8,7 @@
 #include "cstore/cstore.h"
 #include "core/buf.h"
 #include "core/commit_ds.h"
+#include "vectors.h"
 
 Suite *commit_ds_suite(void);
 
@@ -18,22 +19,11 @@ static uint8_t *
 slurp(const char *name, size_t *len)
 {
 	char path[256];
-	FILE *f;
-	uint8_t *b;
-	long n;
+	uint8_t *b = NULL;
 
 	snprintf(path, sizeof(path), "tests/data/%s", name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "cannot open %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	ck_assert_msg(vec_read_file(path, &b, len) == 0, "cannot open %s",
+	    path);
 	return b;
 }
 

@@ -10,6 +10,7 @@
 #include "cstore/cstore.h"
 #include "core/buf.h"
 #include "dcmfile/part10.h"
+#include "vectors.h"
 
 Suite *part10_suite(void);
 
@@ -21,20 +22,10 @@ Suite *part10_suite(void);
 static uint8_t *
 slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	long n;
+	uint8_t *b = NULL;
 
-	ck_assert_msg(f != NULL, "cannot open fixture %s", path);
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	ck_assert_int_ge(n, 0);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_uint_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	ck_assert_msg(vec_read_file(path, &b, len) == 0,
+	    "cannot open fixture %s", path);
 	return b;
 }
 

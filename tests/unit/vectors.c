@@ -81,29 +81,42 @@ vec_path(const char *path, char *out, size_t n)
 }
 
 int
-vec_load(const char *path, uint8_t **buf, size_t *len)
+vec_read_file(const char *path, uint8_t **buf, size_t *len)
 {
 	char full[4096];
 	FILE *f = fopen(vec_path(path, full, sizeof(full)), "rb");
-	char *text;
+	uint8_t *b;
 	long n;
-	int rc;
 
 	if (f == NULL)
 		return -1;
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (text = malloc((size_t)n + 1)) == NULL) {
+	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n + 1)) == NULL) {
 		fclose(f);
 		return -1;
 	}
-	if (fread(text, 1, (size_t)n, f) != (size_t)n) {
-		free(text);
+	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
 		fclose(f);
 		return -1;
 	}
 	fclose(f);
-	text[n] = '\0';
-	rc = vec_parse(text, buf, len);
+	b[n] = 0;
+	*buf = b;
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+vec_load(const char *path, uint8_t **buf, size_t *len)
+{
+	uint8_t *text;
+	size_t n;
+	int rc;
+
+	if (vec_read_file(path, &text, &n) != 0)
+		return -1;
+	rc = vec_parse((const char *)text, buf, len);
 	free(text);
 	return rc;
 }

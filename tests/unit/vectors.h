@@ -18,6 +18,11 @@
  * digit count or a character that is neither hex, space nor comment.
  */
 int vec_parse(const char *text, uint8_t **buf, size_t *len);
+/*
+ * Reads the whole file at path (see vec_path) into a malloc'd buffer
+ * (*buf, free() it; NUL-terminated past *len bytes); returns 0 or -1.
+ */
+int vec_read_file(const char *path, uint8_t **buf, size_t *len);
 /* Reads the file at path (see above) and parses it; returns 0 or -1. */
 int vec_load(const char *path, uint8_t **buf, size_t *len);
 /* The path vec_load() would open for path, in out[n]. */
