@@ -15,6 +15,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/status.h"
 #include "storescu/inputs.h"
 
@@ -159,30 +160,6 @@ print_trace(void *user, const char *line)
 	fprintf(stderr, "%s: %s\n", cli_progname(), line);
 }
 
-static int
-exit_for(int rc)
-{
-	switch (rc) {
-	case 0:
-		return EXIT_OK;
-	case CS_E_UNREACHABLE:
-	case CS_E_NONAME:
-	case CS_E_TIMEOUT:
-		return EXIT_UNREACHABLE;
-	case CS_E_REJECTED:
-		return EXIT_REJECTED;
-	case CS_E_ABORTED:
-	case CS_E_CLOSED:
-	case CS_E_PROTO:
-	case CS_E_NET:
-		return EXIT_ABORTED;
-	case CS_E_INVAL:
-		return EXIT_USAGE;
-	default:
-		return EXIT_INTERNAL;
-	}
-}
-
 /* Milliseconds with three decimals, as a JSON number. */
 static json_object *
 ms_value(unsigned us)
@@ -207,7 +184,7 @@ do_echo(struct opts *o)
 		fprintf(stderr, "%s: echo to '%s' port %s failed: %s\n",
 		    cli_progname(), o->cfg.host, o->cfg.port,
 		    err.code ? err.msg : cs_strerror(rc));
-		return exit_for(rc);
+		return cli_exit_for(rc);
 	}
 	status_explain(r.status, "C-ECHO", &si);
 	if (o->json) {
@@ -516,7 +493,7 @@ do_send(struct opts *o, int nops, char **ops)
 	if (rc == CS_E_IO || rc == CS_E_INVAL)
 		ex = EXIT_USAGE; /* the resume log or an option */
 	else if (rc != 0)
-		ex = exit_for(rc);
+		ex = cli_exit_for(rc);
 	else if (o->send.dry_run)
 		ex = sum.skipped > sum.resumed || sum.failed > 0 ? EXIT_NO : EXIT_OK;
 	else

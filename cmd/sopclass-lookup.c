@@ -5,13 +5,13 @@
  * DICOM file.
  */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/sopclass.h"
 #include "core/uid.h"
 #include "dcmfile/part10.h"
@@ -22,24 +22,18 @@ enum out_mode { OUT_TSV, OUT_JSON, OUT_UID, OUT_KEYWORD };
 static enum out_mode out_mode = OUT_TSV;
 static int opt_all;
 
-static const char usage_text[] =
-    "Usage: %s [-a] [-j | -k | -u] [-f file] [query ...]\n"
-    "       %s -l [-a] [-j | -k | -u]\n"
-    "       %s -F n [-a] [-u]\n";
-
-static void
-usage(FILE *f)
-{
-	const char *p = cli_progname();
-
-	fprintf(f, usage_text, p, p, p);
-}
+static const char *const synopsis[] = {
+	"[-a] [-j | -k | -u] [-f file] [query ...]",
+	"-l [-a] [-j | -k | -u]",
+	"-F n [-a] [-u]",
+	NULL,
+};
 
 static void
 help(void)
 {
-	usage(stdout);
-	fputs("Looks up DICOM Storage SOP classes by UID, keyword or name.\n"
+	cli_help(synopsis,
+	    "Looks up DICOM Storage SOP classes by UID, keyword or name.\n"
 	    "A query that is a UID or a keyword (any case, or a known alias)\n"
 	    "prints its entry; anything else searches keywords and names.\n"
 	    "Without a query, reads one query per line of standard input.\n\n"
@@ -53,46 +47,33 @@ help(void)
 	    "  -h, --help        print this help and exit\n"
 	    "  -V, --version     print the version and exit\n\n"
 	    "Output: UID, keyword, name, Part 3 annex (and type with --all).\n"
-	    "Exit status: 0 every query found, 1 some not found, 2 usage.\n",
-	    stdout);
-	exit(EXIT_OK);
+	    "Exit status: 0 every query found, 1 some not found, 2 usage.\n");
 }
 
 static void
 print_entry(const struct uid_entry *e, const char *annex)
 {
 	char name[512];
-	json_object *o;
+	struct cli_out o;
 
+	if (out_mode == OUT_UID || out_mode == OUT_KEYWORD) {
+		puts(out_mode == OUT_UID ? e->uid : e->keyword);
+		return;
+	}
 	snprintf(name, sizeof(name), "%s%s", e->name,
 	    e->retired ? " (Retired)" : "");
-	switch (out_mode) {
-	case OUT_UID:
-		puts(e->uid);
-		break;
-	case OUT_KEYWORD:
-		puts(e->keyword);
-		break;
-	case OUT_JSON:
-		o = json_object_new_object();
-		json_object_object_add(o, "uid", json_object_new_string(e->uid));
-		json_object_object_add(o, "keyword",
-		    json_object_new_string(e->keyword));
-		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "annex", json_object_new_string(annex));
-		json_object_object_add(o, "type", json_object_new_string(e->type));
-		json_object_object_add(o, "retired",
-		    json_object_new_boolean(e->retired));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-		break;
-	case OUT_TSV: {
-		const char *f[5] = { e->uid, e->keyword, name, annex, e->type };
+	{
+		const struct cli_field f[] = {
+			CLI_S("uid", 1, e->uid),
+			CLI_S("keyword", 2, e->keyword),
+			CLI_S("name", 3, name),
+			CLI_S("annex", 4, annex),
+			CLI_S("type", opt_all ? 5 : 0, e->type),
+			CLI_B("retired", 0, e->retired),
+		};
 
-		cli_tsv_line(stdout, opt_all ? 5 : 4, f);
-		break;
-	}
+		cli_out_init(&o, stdout, out_mode == OUT_JSON ? CLI_JSON : CLI_TSV, 0);
+		cli_out_write(&o, f, CLI_NFIELDS(f));
 	}
 }
 
@@ -209,58 +190,43 @@ lookup_file(const char *path)
 	return lookup(info.sop_class);
 }
 
-/* Strips leading and trailing blanks (and a CR) in place. */
-static char *
-trim(char *s)
+/* --field N: the keyword (or UID) of column N, appended to the line. */
+static int
+filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 {
-	size_t n;
+	struct uid_entry e;
+	const char *annex;
+	char *copy;
+	int rc = 0;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
+	(void)ctx;
+	if (value == NULL) {
+		cli_out_append(out, "");
+		return 1;
+	}
+	copy = strdup(value);
+	if (copy == NULL) {
+		fprintf(stderr, "%s: out of memory\n", cli_progname());
+		exit(EXIT_INTERNAL);
+	}
+	if (exact(cli_trim(copy), &e, &annex) == 0) {
+		fputc('\t', out);
+		fputs(out_mode == OUT_UID ? e.uid : e.keyword, out);
+	} else {
+		fprintf(stderr, "%s: line %zu: '%s': not found\n",
+		    cli_progname(), lineno, copy);
+		fputc('\t', out);
+		rc = 1;
+	}
+	free(copy);
+	return rc;
 }
 
-/* --field N: pass each line through with the keyword (or UID) appended. */
 static int
-filter(long field)
+query_one(void *ctx, const char *q)
 {
-	char *line = NULL, *copy, *f[64];
-	size_t cap = 0, lineno = 0;
-	struct uid_entry e;
-	const char *annex, *add;
-	int rc = 0, nf;
-	long len;
-
-	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
-		lineno++;
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		copy = strdup(line);
-		if (copy == NULL) {
-			fprintf(stderr, "%s: out of memory\n", cli_progname());
-			exit(EXIT_INTERNAL);
-		}
-		nf = cli_split_tabs(copy, f, 64);
-		add = "";
-		if (field > nf) {
-			fprintf(stderr, "%s: line %zu: no field %ld (%d fields)\n",
-			    cli_progname(), lineno, field, nf);
-			rc = 1;
-		} else if (exact(trim(f[field - 1]), &e, &annex) == 0) {
-			add = out_mode == OUT_UID ? e.uid : e.keyword;
-		} else {
-			fprintf(stderr, "%s: line %zu: '%s': not found\n",
-			    cli_progname(), lineno, f[field - 1]);
-			rc = 1;
-		}
-		printf("%s\t%s\n", line, add);
-		free(copy);
-	}
-	free(line);
-	return rc;
+	(void)ctx;
+	return lookup(q);
 }
 
 int
@@ -279,8 +245,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char **files;
-	char *line = NULL, *q;
-	size_t cap = 0, nfiles = 0, i, nq = 0;
+	size_t nfiles = 0, i;
 	long field = 0;
 	int c, list = 0, nmodes = 0, rc = 0;
 
@@ -337,28 +302,16 @@ main(int argc, char **argv)
 		for (i = 0; opt_all && i < uid_count(); i++)
 			print_other(uid_at(i), NULL);
 	} else if (field > 0) {
-		rc = filter(field);
-	} else if (optind < argc || nfiles > 0) {
+		rc = cli_filter(stdin, stdout, field, filter_one, NULL);
+	} else {
 		for (i = 0; i < nfiles; i++)
 			rc |= lookup_file(files[i]);
-		for (; optind < argc; optind++)
-			rc |= lookup(argv[optind]);
-	} else {
-		while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
-			q = trim(line);
-			if (*q == '\0')
-				continue;
-			nq++;
-			rc |= lookup(q);
-		}
-		if (nq == 0)
-			cli_usage_error("no query given and none on standard input");
+		if (nfiles == 0 || optind < argc)
+			rc |= cli_each_query(argc - optind, argv + optind, "query",
+			    query_one, NULL);
 	}
-	free(line);
 	free(files);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("sopclass-lookup: cannot write the output");
+	if (cli_flush_stdout("the output") != 0)
 		return EXIT_OUTPUT;
-	}
 	return rc ? EXIT_NO : EXIT_OK;
 }
