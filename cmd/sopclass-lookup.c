@@ -15,7 +15,7 @@
 #include "core/sopclass.h"
 #include "core/uid.h"
 #include "dcmfile/part10.h"
-#include "storescu/inputs.h"
+#include "dcmfile/infile.h"
 
 enum out_mode { OUT_TSV, OUT_JSON, OUT_UID, OUT_KEYWORD };
 
@@ -131,14 +131,15 @@ exact(const char *q, struct uid_entry *e, const char **annex)
 	return uid_looks_like(q) ? uid_lookup(q, e) : uid_lookup_keyword(q, e);
 }
 
-/* One query; returns 0 when found, 1 when not. */
+/* One query (a cli_query_fn); returns 0 when found, 1 when not. */
 static int
-lookup(const char *q)
+lookup(void *ctx, const char *q)
 {
 	struct uid_entry e;
 	const char *annex;
 	size_t n;
 
+	(void)ctx;
 	if (exact(q, &e, &annex) == 0) {
 		print_entry(&e, annex);
 		return 0;
@@ -176,7 +177,7 @@ lookup_file(const char *path)
 	int fd, rc;
 
 	/* never blocks on a FIFO; only regular files */
-	fd = inputs_open(path, &err);
+	fd = infile_open(path, &err);
 	if (fd < 0) {
 		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
@@ -187,7 +188,7 @@ lookup_file(const char *path)
 		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
 	}
-	return lookup(info.sop_class);
+	return lookup(NULL, info.sop_class);
 }
 
 /* --field N: the keyword (or UID) of column N, appended to the line. */
@@ -220,13 +221,6 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 	}
 	free(copy);
 	return rc;
-}
-
-static int
-query_one(void *ctx, const char *q)
-{
-	(void)ctx;
-	return lookup(q);
 }
 
 int
@@ -308,7 +302,7 @@ main(int argc, char **argv)
 			rc |= lookup_file(files[i]);
 		if (nfiles == 0 || optind < argc)
 			rc |= cli_each_query(argc - optind, argv + optind, "query",
-			    query_one, NULL);
+			    lookup, NULL);
 	}
 	free(files);
 	if (cli_flush_stdout("the output") != 0)

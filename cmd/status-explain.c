@@ -133,9 +133,9 @@ local_word(const char *s)
 	return oi != NULL && oi->local ? oi : NULL;
 }
 
-/* One code: returns 0 stored, 1 not stored, 2 not a code. */
+/* One code (a cli_query_fn): returns 0 stored, 1 not stored, 2 not a code. */
 static int
-one(const char *arg)
+one(void *unused, const char *arg)
 {
 	char code[8], meaning[600], ctx[128];
 	const struct outcome_info *oi;
@@ -143,6 +143,7 @@ one(const char *arg)
 	uint16_t v;
 	const char *cat;
 
+	(void)unused;
 	if ((oi = local_word(arg)) != NULL) {
 		print_code(oi->word, -1, LOCAL, oi->meaning, LOCAL_CONTEXT, NULL);
 		return oi->stored ? 0 : 1;
@@ -213,13 +214,6 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 	return status_is_stored(si.category) ? 0 : 1;
 }
 
-static int
-query_one(void *ctx, const char *q)
-{
-	(void)ctx;
-	return one(q);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -275,7 +269,7 @@ main(int argc, char **argv)
 		rc = cli_filter(stdin, stdout, field, filter_one, NULL);
 	} else {
 		rc = cli_each_query(argc - optind, argv + optind, "code",
-		    query_one, NULL);
+		    one, NULL);
 	}
 	if (cli_flush_stdout("the output") != 0)
 		return EXIT_OUTPUT;

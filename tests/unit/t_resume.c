@@ -5,7 +5,7 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
-#include "storescu/resume.h"
+#include "cli/resume.h"
 
 Suite *resume_suite(void);
 
