@@ -223,21 +223,22 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 	return rc;
 }
 
+static const struct option longopts[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "field", required_argument, NULL, 'F' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "keyword", no_argument, NULL, 'k' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "uid", no_argument, NULL, 'u' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "field", required_argument, NULL, 'F' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "keyword", no_argument, NULL, 'k' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "uid", no_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char **files;
 	size_t nfiles = 0, i;
 	long field = 0;

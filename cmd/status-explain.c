@@ -214,18 +214,19 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 	return status_is_stored(si.category) ? 0 : 1;
 }
 
+static const struct option longopts[] = {
+	{ "category", no_argument, NULL, 'c' },
+	{ "field", required_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "category", no_argument, NULL, 'c' },
-		{ "field", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	long field = 0;
 	int c, opt_list = 0, nmodes = 0, rc = 0;
 

@@ -1,4 +1,4 @@
-/* t_inputs.c - operands to an ordered list of paths (lib/storescu/inputs). */
+/* t_inputs.c - operands to an ordered list of paths (lib/cli/inputs). */
 #include <sys/stat.h>
 #include <sys/types.h>
 

@@ -1,4 +1,4 @@
-/* t_resume.c - the set of paths a previous run stored (lib/storescu/resume). */
+/* t_resume.c - the set of paths a previous run stored (lib/cli/resume). */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
