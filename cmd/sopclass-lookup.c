@@ -20,6 +20,7 @@
 enum out_mode { OUT_TSV, OUT_JSON, OUT_UID, OUT_KEYWORD };
 
 static enum out_mode out_mode = OUT_TSV;
+static struct cli_out output; /* TSV or JSON lines on stdout */
 static int opt_all;
 
 static const char *const synopsis[] = {
@@ -54,7 +55,6 @@ static void
 print_entry(const struct uid_entry *e, const char *annex)
 {
 	char name[512];
-	struct cli_out o;
 
 	if (out_mode == OUT_UID || out_mode == OUT_KEYWORD) {
 		puts(out_mode == OUT_UID ? e->uid : e->keyword);
@@ -72,8 +72,7 @@ print_entry(const struct uid_entry *e, const char *annex)
 			CLI_B("retired", 0, e->retired),
 		};
 
-		cli_out_init(&o, stdout, out_mode == OUT_JSON ? CLI_JSON : CLI_TSV, 0);
-		cli_out_write(&o, f, CLI_NFIELDS(f));
+		cli_out_write(&output, f, CLI_NFIELDS(f));
 	}
 }
 
@@ -105,7 +104,6 @@ suggest(const char *q)
 	n = sopclass_suggest(q, 1, near, 3);
 	if (n == 0)
 		n = sopclass_suggest(q, 2, near, 3);
-
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "%s: did you mean %s (%s)?\n", cli_progname(),
 		    uid_looks_like(q) ? near[i]->uid : near[i]->keyword,
@@ -258,9 +256,6 @@ main(int argc, char **argv)
 		case 'f':
 			files[nfiles++] = optarg;
 			break;
-		case 'h':
-			help();
-			break;
 		case 'j':
 			out_mode = OUT_JSON;
 			nmodes++;
@@ -276,12 +271,8 @@ main(int argc, char **argv)
 			out_mode = OUT_UID;
 			nmodes++;
 			break;
-		case 'V':
-			cli_print_version();
-			break;
 		default:
-			cli_help_hint();
-			exit(EXIT_USAGE);
+			cli_other_option(c, help);
 		}
 	}
 	if (nmodes > 1)
@@ -290,6 +281,7 @@ main(int argc, char **argv)
 		cli_usage_error("--list takes no query, --file or --field");
 	if (field > 0 && (optind < argc || nfiles > 0 || out_mode == OUT_JSON))
 		cli_usage_error("--field reads standard input: no query, --file or --json");
+	cli_out_init(&output, stdout, out_mode == OUT_JSON ? CLI_JSON : CLI_TSV, 0);
 
 	if (list) {
 		for (i = 0; i < sopclass_count(); i++)

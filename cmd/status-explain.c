@@ -239,9 +239,6 @@ main(int argc, char **argv)
 		case 'F':
 			field = cli_parse_num(optarg, 1, 64, "field");
 			break;
-		case 'h':
-			help();
-			break;
 		case 'j':
 			out_mode = OUT_JSON;
 			nmodes++;
@@ -249,12 +246,8 @@ main(int argc, char **argv)
 		case 'l':
 			opt_list = 1;
 			break;
-		case 'V':
-			cli_print_version();
-			break;
 		default:
-			cli_help_hint();
-			exit(EXIT_USAGE);
+			cli_other_option(c, help);
 		}
 	}
 	if (nmodes > 1)

@@ -261,6 +261,17 @@ cli_help(const char *const *synopsis, const char *fmt, ...)
 	exit(EXIT_OK);
 }
 
+void
+cli_other_option(int c, void (*help)(void))
+{
+	if (c == 'h')
+		help();
+	if (c == 'V')
+		cli_print_version();
+	cli_help_hint();
+	exit(EXIT_USAGE);
+}
+
 int
 cli_flush_stdout(const char *what)
 {

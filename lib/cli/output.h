@@ -127,6 +127,13 @@ void cli_help(const char *const *synopsis, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
 /*
+ * The default: case of a getopt loop: 'h' calls help (which exits), 'V'
+ * prints the version, anything else is a usage error (the --help hint,
+ * exit EXIT_USAGE).  Does not return.
+ */
+void cli_other_option(int c, void (*help)(void)) __attribute__((noreturn));
+
+/*
  * Flushes stdout; on a write error prints "PROG: cannot write WHAT: ERROR"
  * and returns EXIT_OUTPUT, else 0.
  */
