@@ -2,8 +2,9 @@
  * storescu.h - libstorescu: a Storage and Verification SCU.
  *
  * Every function that can fail returns 0 or a negative CS_E_* code
- * (cstore.h) with detail in the caller's struct cs_err.  The library never prints, exits
- * or changes signal handling; trace lines go to the config's callback.
+ * (cstore.h) with detail in the caller's struct cs_err.  The library
+ * never prints, exits or changes signal handling; trace lines go to the
+ * config's callback.
  * Pointers in the config are borrowed for the duration of each call.
  */
 #ifndef CSTORE_STORESCU_H
@@ -40,9 +41,9 @@ struct storescu_config {
 	/*
 	 * The Maximum Length we advertise (largest P-DATA-TF PDU we accept):
 	 * 0 = the library default (STORESCU_DEFAULT_MAX_PDU, which is
-	 * UL_DEFAULT_MAX_PDU, 256 KiB),
-	 * STORESCU_MAX_PDU_NONE (UINT32_MAX) = no limit, else that many bytes.
-	 * The same meaning as storescp_config.max_pdu.
+	 * UL_DEFAULT_MAX_PDU, 256 KiB), STORESCU_MAX_PDU_NONE (UINT32_MAX)
+	 * = no limit, else that many bytes.  The same meaning as
+	 * storescp_config.max_pdu.
 	 */
 	uint32_t max_pdu;
 	int connect_timeout_ms;  /* 0 = the operating system's limit */
