@@ -1,0 +1,38 @@
+/*
+ * status_query.h - what status-explain answers, and how it prints it:
+ * DIMSE status codes explained as C-STORE statuses first (category,
+ * meaning with its range, the service or implementation), dcmsend's
+ * outcome words as local outcomes, the table of known codes, or the -F
+ * filter over standard input.  Results go to the given stream as TSV or
+ * JSON lines (or the category alone); bad codes are named on stderr.
+ */
+#ifndef CS_CLI_STATUS_QUERY_H
+#define CS_CLI_STATUS_QUERY_H
+
+#include <stdio.h>
+
+enum status_query_print {
+	STATUS_QUERY_TSV = 0,  /* code, category, meaning, context */
+	STATUS_QUERY_JSON,     /* the same and "value", "implementation" */
+	STATUS_QUERY_CATEGORY, /* the category alone */
+};
+
+struct status_query {
+	FILE *out;                    /* results (stdout) */
+	enum status_query_print print;
+	int list;                     /* the table of known codes; nothing else */
+	long field;                   /* > 0: filter stdin by this column */
+	char *const *codes;           /* without any: stdin lines */
+	int ncodes;
+};
+
+/*
+ * Answers q: the list, else the filter, else each code.  Returns 0 when
+ * every code means stored (Success, Warning, a stored outcome word), 1
+ * when some does not (Failure, Cancel, Pending, unknown, another
+ * outcome), 2 when some is not a code.  Write errors show in
+ * ferror(q->out); no code anywhere is a usage error (exits EXIT_USAGE).
+ */
+int status_query_run(const struct status_query *q);
+
+#endif
