@@ -1,4 +1,4 @@
-/* sopclass_query.c - sopclass-lookup's lookups and lines (see sopclass_query.h). */
+/* sopclass_query.c - sopclass-lookup's lookups and lines (sopclass_query.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,24 +218,34 @@ list(struct run *r)
 		print_other(uid_at(i), r);
 }
 
+/* The files, then the operands (or stdin lines when there are neither). */
+static int
+lookup_all(struct run *r)
+{
+	const struct sopclass_query *q = r->q;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < q->nfiles; i++)
+		rc |= lookup_file(r, q->files[i]);
+	if (q->nfiles == 0 || q->nqueries > 0)
+		rc |= cli_each_query(q->nqueries, q->queries, "query", lookup, r);
+	return rc;
+}
+
 int
 sopclass_query_run(const struct sopclass_query *q)
 {
 	struct run r = { .q = q };
-	size_t i;
 	int rc = 0;
 
 	cli_out_init(&r.out, q->out, q->print == SOPCLASS_QUERY_JSON ?
 	    CLI_JSON : CLI_TSV, 0);
-	if (q->list) {
+	if (q->list)
 		list(&r);
-		return 0;
-	}
-	if (q->field > 0)
-		return cli_filter(stdin, q->out, q->field, filter_one, &r);
-	for (i = 0; i < q->nfiles; i++)
-		rc |= lookup_file(&r, q->files[i]);
-	if (q->nfiles == 0 || q->nqueries > 0)
-		rc |= cli_each_query(q->nqueries, q->queries, "query", lookup, &r);
+	else if (q->field > 0)
+		rc = cli_filter(stdin, q->out, q->field, filter_one, &r);
+	else
+		rc = lookup_all(&r);
 	return rc;
 }

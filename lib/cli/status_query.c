@@ -1,4 +1,4 @@
-/* status_query.c - status-explain's explanations and lines (see status_query.h). */
+/* status_query.c - status-explain's answers and lines (status_query.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,7 +56,8 @@ explain(uint16_t code, struct status_info *si, char *meaning, size_t msize,
 	else if (si->category == STATUS_UNKNOWN)
 		snprintf(std, sizeof(std), "not a status defined by PS3.7 Annex C");
 	else
-		snprintf(std, sizeof(std), "no specific meaning for %s; a %s code by its range",
+		snprintf(std, sizeof(std),
+		    "no specific meaning for %s; a %s code by its range",
 		    SERVICE, cat);
 	if (si->impl != NULL) {
 		describe(si->impl, impl, sizeof(impl));
