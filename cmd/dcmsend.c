@@ -493,7 +493,7 @@ do_send(struct opts *o, int nops, char **ops)
 	o->send.on_result = on_result;
 	o->send.on_plan = on_plan;
 	o->send.on_progress = on_progress;
-	o->send.on_note = print_note;
+	o->send.on_note = o->verbose ? print_note : NULL;
 	o->send.user = o;
 	rc = storescu_send(&o->cfg, &o->send, paths, n, &sum, &err);
 	progress_clear(o);
