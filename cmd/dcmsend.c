@@ -201,7 +201,7 @@ main(int argc, char **argv)
 	d.a.send.on_result = on_result;
 	d.a.send.on_plan = on_plan;
 	d.a.send.on_progress = on_progress;
-	d.a.send.on_note = print_note;
+	d.a.send.on_note = d.a.verbose ? print_note : NULL;
 	cli_out_init(&d.out, stdout, d.a.fmt, CLI_OUT_SLASH);
 	signal(SIGPIPE, SIG_IGN); /* a closed pipe or socket is an error, not death */
 	if (d.a.echo)

@@ -189,7 +189,8 @@ struct storescu_send_opts {
 	void (*on_plan)(void *user, const struct storescu_plan_assoc *a);
 	/* After each input, serialised like on_result; may be NULL. */
 	void (*on_progress)(void *user, const struct storescu_progress *p);
-	/* Notes for -v (associations opened, retries); may be NULL. */
+	/* Notes for -v (associations opened, retries); may be NULL, which
+	 * also keeps GDCM's messages off (its codecs then run in parallel). */
 	storescu_log_fn on_note;
 	void *user;
 	/*

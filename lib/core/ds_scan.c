@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/ds_scan.h"
+#include "core/ts.h"
 
 #include "core/banned.h"
 
@@ -297,24 +298,20 @@ on_header(struct ds_scan *s)
 int
 ds_scan_enc_for_ts(const char *ts, enum ds_enc *enc)
 {
-	static const char std[] = "1.2.840.10008.1.2";
+	static const char std[] = TS_UID_ImplicitVRLittleEndian;
 	size_t n = sizeof(std) - 1;
+	const struct ts_entry *t;
 
 	if (ts == NULL || enc == NULL)
 		return CS_E_INVAL;
 	if (strncmp(ts, std, n) != 0 || (ts[n] != '\0' && ts[n] != '.'))
 		return CS_E_UNSUPPORTED;
+	t = ts_find(ts);
 	/* PS3.5 A.5, A.7, A.12: the dataset itself is deflated */
-	if (strcmp(ts, "1.2.840.10008.1.2.1.99") == 0 ||
-	    strcmp(ts, "1.2.840.10008.1.2.4.95") == 0 ||
-	    strcmp(ts, "1.2.840.10008.1.2.4.205") == 0)
+	if (t != NULL && (t->flags & TS_F_DEFLATED))
 		return CS_E_UNSUPPORTED;
-	if (ts[n] == '\0')
-		*enc = DS_ENC_IVR_LE;
-	else if (strcmp(ts, "1.2.840.10008.1.2.2") == 0)
-		*enc = DS_ENC_EVR_BE;
-	else
-		*enc = DS_ENC_EVR_LE;
+	/* PS3.5 A.4: one not in the table is Explicit VR LE all the same */
+	*enc = t != NULL ? t->enc : DS_ENC_EVR_LE;
 	return 0;
 }
 

@@ -76,8 +76,8 @@ struct dcmfile_transcoded {
  * compression gets a new SOP Instance UID (out->sop_instance).  The
  * file is mapped, never read whole into memory.  A Deflated source or
  * target still goes through GDCM's whole-file rewrite (kept only for
- * that).  Messages of GDCM and its libraries wait in this thread's
- * buffer (dcmfile_codec_messages).  Returns 0, or:
+ * that).  Messages of GDCM and its libraries (dcmfile_codec_verbose)
+ * wait in this thread's buffer (dcmfile_codec_messages).  Returns 0, or:
  *   CS_E_INVAL        NULL argument;
  *   CS_E_UNSUPPORTED  dcmfile_can_transcode(file's TS, ts_uid,
  *                     allow_lossy) is 0, or the conversion cannot be
@@ -125,8 +125,9 @@ struct dcmfile_image {
  *   CS_E_PROTO        the decoder produced a frame of another size or
  *                     another sample layout than img says;
  *   CS_E_NOMEM.
- * Thread-safe.  Messages of GDCM and its libraries go to this thread's
- * buffer (dcmfile_codec_messages), never to stderr.
+ * Thread-safe.  Messages of GDCM and its libraries, when
+ * dcmfile_codec_verbose asked for them, go to this thread's buffer
+ * (dcmfile_codec_messages).
  */
 int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
@@ -152,6 +153,18 @@ int dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
  * written; 0 when there were none or the module is not loaded.
  */
 size_t dcmfile_codec_messages(char *buf, size_t cap);
+
+/*
+ * Whether GDCM and its libraries report messages at all (process-wide,
+ * as GDCM's trace is; call it before converting anything).  Off by
+ * default: GDCM's trace is then off and the codecs of several threads
+ * run at once.  On (a user asked for them, e.g. dcmsend -v): they are
+ * collected for dcmfile_codec_messages, and GDCM is called by one
+ * thread at a time, since its one message stream cannot be shared.
+ * Does not load the module.  (GDCM lets libjpeg and OpenJPEG write
+ * some errors to stderr themselves, in either case.)
+ */
+void dcmfile_codec_verbose(int on);
 
 /*
  * The VR of a public tag in GDCM's data dictionary (PS3.6), for writing

@@ -7,6 +7,7 @@
  * dcmfile_load.c dlopens on first use; the module exports only the
  * entry points of gdcm_module.h.
  */
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +41,7 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/gdcm_module.h"
 #include "dcmfile/part10.h"
+#include "core/ts.h"
 
 /* ---- messages of GDCM and its libraries (shared by the sections) --- */
 
@@ -72,69 +74,55 @@ protected:
 
 msg_streambuf msg_buf;
 std::ostream msg_stream(&msg_buf);
-std::once_flag trace_once;
 
 /*
- * GDCM writes its messages to the one msg_stream itself, and operator<<
+ * GDCM writes its messages to one process-wide stream, and operator<<
  * changes the stream's state (width) on every write: two lanes calling
- * GDCM at once would race on it.  The stream cannot be made per thread
- * (Trace::SetStream is process-wide), so the calls that can write to it
- * (transcode, decode, encode) take this lock.
+ * GDCM at once would race on it.  So by default GDCM's trace is off
+ * (its macros then only read the flags: nothing is written, nothing is
+ * shared) and the codecs run unlocked, one per lane.  Only when the user
+ * asked for GDCM's messages (cstore_gdcm_trace) do the calls that can
+ * write (transcode, decode, encode) take this lock.
  */
 std::mutex trace_lock;
+std::atomic<bool> trace_on(false);
+std::once_flag trace_once;
 
 void
-route_trace()
+set_trace(bool on)
 {
-	std::call_once(trace_once, [] {
-		gdcm::Trace::SetStream(msg_stream);
-		gdcm::Trace::DebugOff();
-		gdcm::Trace::WarningOn();
-		gdcm::Trace::ErrorOn();
-	});
+	std::lock_guard<std::mutex> hold(trace_lock);
+
+	gdcm::Trace::SetStream(msg_stream);
+	gdcm::Trace::DebugOff();
+	gdcm::Trace::SetWarning(on);
+	gdcm::Trace::SetError(on);
+	trace_on.store(on, std::memory_order_release);
 }
+
+/* Held around a GDCM call: the lock when the trace is on, else nothing. */
+class trace_guard {
+public:
+	trace_guard()
+	{
+		std::call_once(trace_once, [] {
+			/* GDCM's default is on, to stderr */
+			if (!trace_on.load(std::memory_order_acquire))
+				set_trace(false);
+		});
+		if (trace_on.load(std::memory_order_acquire))
+			hold_ = std::unique_lock<std::mutex>(trace_lock);
+	}
+
+private:
+	std::unique_lock<std::mutex> hold_;
+};
 
 } // namespace
 
 /* ---- transcoding (section owner: file I/O and transcoding) ---------- */
 
 namespace {
-
-enum ts_target { TS_NO_TARGET, TS_LOSSLESS, TS_LOSSY };
-
-struct ts_rule {
-	const char *uid;
-	bool decodable;   /* GDCM reads and decodes it */
-	ts_target target; /* what writing it means for the pixels */
-};
-
-/* PS3.6 Table A-1 / PS3.5 Annex A: the syntaxes this adapter handles. */
-const ts_rule ts_rules[] = {
-	{ PART10_TS_IVRLE, true, TS_LOSSLESS },
-	{ PART10_TS_EVRLE, true, TS_LOSSLESS },
-	{ PART10_TS_DEFLATED, true, TS_LOSSLESS },
-	{ PART10_TS_EVRBE, true, TS_LOSSLESS },
-	{ "1.2.840.10008.1.2.4.50", true, TS_LOSSY },     /* JPEG Baseline */
-	{ "1.2.840.10008.1.2.4.51", true, TS_LOSSY },     /* JPEG Extended */
-	{ "1.2.840.10008.1.2.4.57", true, TS_NO_TARGET }, /* JPEG Lossless */
-	{ "1.2.840.10008.1.2.4.70", true, TS_LOSSLESS },  /* JPEG Lossless SV1 */
-	{ "1.2.840.10008.1.2.4.80", true, TS_LOSSLESS },  /* JPEG-LS Lossless */
-	{ "1.2.840.10008.1.2.4.81", true, TS_LOSSY },     /* JPEG-LS Near-Lossless */
-	{ "1.2.840.10008.1.2.4.90", true, TS_LOSSLESS },  /* JPEG 2000 Lossless */
-	{ "1.2.840.10008.1.2.4.91", true, TS_LOSSY },     /* JPEG 2000 */
-	{ "1.2.840.10008.1.2.5", true, TS_LOSSLESS },     /* RLE Lossless */
-};
-
-const ts_rule *
-find_rule(const char *uid)
-{
-	if (uid == nullptr)
-		return nullptr;
-	for (const ts_rule &r : ts_rules)
-		if (std::strcmp(r.uid, uid) == 0)
-			return &r;
-	return nullptr;
-}
 
 /* A write-only streambuf over a file descriptor, remembering errno. */
 class fd_streambuf : public std::streambuf {
@@ -270,7 +258,7 @@ set_lossy_codec(gdcm::ImageChangeTransferSyntax &change, lossy_codecs &c,
  */
 int
 write_transcoded(const char *path, const part10_info &src,
-    const ts_rule &target, std::ostream &os, struct cs_err *err)
+    const ts_entry &target, std::ostream &os, struct cs_err *err)
 {
 	gdcm::TransferSyntax to(gdcm::TransferSyntax::GetTSType(target.uid));
 	gdcm::TransferSyntax from(gdcm::TransferSyntax::GetTSType(src.ts_uid));
@@ -293,7 +281,7 @@ write_transcoded(const char *path, const part10_info &src,
 			return cs_err_set(err, CS_E_UNSUPPORTED,
 			    "GDCM cannot read the pixel data of '%s'", path);
 		change.SetTransferSyntax(to);
-		if (target.target == TS_LOSSY)
+		if (target.flags & TS_F_LOSSY)
 			set_lossy_codec(change, codecs, to);
 		change.SetInput(pr.GetPixmap());
 		if (!change.Change())
@@ -342,15 +330,19 @@ write_transcoded(const char *path, const part10_info &src,
 
 /* The probe's idea of an encoding, to check what GDCM wrote. */
 const char *
-plain_encoding(const char *ts)
+plain_encoding(const ts_entry &t)
 {
-	if (std::strcmp(ts, PART10_TS_IVRLE) == 0)
-		return PART10_TS_IVRLE;
-	if (std::strcmp(ts, PART10_TS_EVRBE) == 0)
-		return PART10_TS_EVRBE;
-	if (std::strcmp(ts, PART10_TS_DEFLATED) == 0)
+	if (t.flags & TS_F_DEFLATED)
 		return nullptr; /* a bare deflated stream cannot be sniffed */
-	return PART10_TS_EVRLE; /* PS3.5 A.4: encapsulated is Explicit VR LE */
+	switch (t.enc) {
+	case DS_ENC_IVR_LE:
+		return TS_UID_ImplicitVRLittleEndian;
+	case DS_ENC_EVR_BE:
+		return TS_UID_ExplicitVRBigEndian;
+	case DS_ENC_EVR_LE:
+		break;
+	}
+	return TS_UID_ExplicitVRLittleEndian; /* PS3.5 A.4: encapsulated too */
 }
 
 int
@@ -358,19 +350,18 @@ transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
 	struct part10_info src, got;
-	const ts_rule *target = find_rule(ts_uid);
+	const ts_entry *target = ts_find(ts_uid);
 	int rc;
 
-	route_trace();
 	if ((rc = part10_probe_path(path, 0, &src, err)) < 0)
 		return rc;
-	if (target == nullptr)
+	if (target == nullptr || target->codec == TS_CODEC_NONE)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode to '%s': unknown transfer syntax", ts_uid);
 	if (!dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid,
-		    ts_uid, target->target == TS_LOSSY && !allow_lossy ?
+		    ts_uid, (target->flags & TS_F_LOSSY) && !allow_lossy ?
 		    ": lossy compression not allowed" : "");
 
 	int fd = make_tmpfile(err);
@@ -394,7 +385,7 @@ transcode(const char *path, const char *ts_uid, int allow_lossy,
 		rc = cs_err_set(err, CS_E_IO, "cannot seek the transcoded dataset: %s",
 		    std::strerror(errno));
 	/* check GDCM's output with our own prober: same UIDs, right encoding */
-	const char *enc = plain_encoding(target->uid);
+	const char *enc = plain_encoding(*target);
 	if (rc == 0 && enc != nullptr) {
 		struct cs_err perr = { 0, "" };
 
@@ -417,7 +408,7 @@ transcode(const char *path, const char *ts_uid, int allow_lossy,
 	out->fd = fd;
 	out->length = static_cast<uint64_t>(len);
 	std::memcpy(out->ts_uid, target->uid, std::strlen(target->uid) + 1);
-	out->lossy = target->target == TS_LOSSY &&
+	out->lossy = (target->flags & TS_F_LOSSY) &&
 	    std::strcmp(src.ts_uid, target->uid) != 0;
 	return 0;
 }
@@ -437,7 +428,7 @@ cstore_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	if (path == nullptr || ts_uid == nullptr || out == nullptr)
 		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
 	try {
-		std::lock_guard<std::mutex> hold(trace_lock);
+		trace_guard hold;
 
 		return transcode(path, ts_uid, allow_lossy, out, err);
 	} catch (const std::bad_alloc &) {
@@ -456,34 +447,13 @@ cstore_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 
 namespace {
 
-enum codec_kind { CODEC_NONE, CODEC_JPEG, CODEC_JPEGLS, CODEC_J2K };
-
-struct codec_rule {
-	const char *uid;
-	codec_kind kind;
-	bool lossy; /* encoding in it loses information */
-};
-
-const codec_rule codec_rules[] = {
-	{ "1.2.840.10008.1.2.4.50", CODEC_JPEG, true },    /* Baseline */
-	{ "1.2.840.10008.1.2.4.51", CODEC_JPEG, true },    /* Extended */
-	{ "1.2.840.10008.1.2.4.57", CODEC_JPEG, false },   /* Lossless */
-	{ "1.2.840.10008.1.2.4.70", CODEC_JPEG, false },   /* Lossless SV1 */
-	{ "1.2.840.10008.1.2.4.80", CODEC_JPEGLS, false },
-	{ "1.2.840.10008.1.2.4.81", CODEC_JPEGLS, true },
-	{ "1.2.840.10008.1.2.4.90", CODEC_J2K, false },
-	{ "1.2.840.10008.1.2.4.91", CODEC_J2K, true },
-};
-
-const codec_rule *
+/* The entry of a syntax whose pixels GDCM codes, or nullptr. */
+const ts_entry *
 find_codec(const char *uid)
 {
-	if (uid == nullptr)
-		return nullptr;
-	for (const codec_rule &r : codec_rules)
-		if (std::strcmp(r.uid, uid) == 0)
-			return &r;
-	return nullptr;
+	const ts_entry *t = ts_find(uid);
+
+	return ts_is_gdcm(t) ? t : nullptr;
 }
 
 /*
@@ -531,13 +501,13 @@ struct codecs {
 	std::unique_ptr<gdcm::JPEGLSCodec> jpegls;
 	std::unique_ptr<gdcm::JPEG2000Codec> j2k;
 
-	gdcm::ImageCodec &pick(codec_kind k)
+	gdcm::ImageCodec &pick(ts_codec k)
 	{
-		if (k == CODEC_JPEG) {
+		if (k == TS_CODEC_JPEG) {
 			jpeg.reset(new jpeg_codec);
 			return *jpeg;
 		}
-		if (k == CODEC_JPEGLS) {
+		if (k == TS_CODEC_JPEGLS) {
 			jpegls.reset(new gdcm::JPEGLSCodec);
 			return *jpegls;
 		}
@@ -575,10 +545,9 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
     size_t in_len, void *out, size_t out_len, struct dcmfile_image *got,
     struct cs_err *err)
 {
-	const codec_rule *rule = find_codec(ts_uid);
+	const ts_entry *rule = find_codec(ts_uid);
 	codecs c;
 
-	route_trace();
 	if (rule == nullptr)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "no pixel decoder for %s", ts_uid);
@@ -586,9 +555,9 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 		return cs_err_set(err, CS_E_INVAL,
 		    "frame of %zu bytes for a %zu-byte image", out_len,
 		    frame_size(img));
-	gdcm::ImageCodec &codec = c.pick(rule->kind);
+	gdcm::ImageCodec &codec = c.pick(rule->codec);
 	describe(codec, img);
-	if (rule->kind == CODEC_JPEG) {
+	if (rule->codec == TS_CODEC_JPEG) {
 		int prec = jpeg_precision(static_cast<const uint8_t *>(in), in_len);
 		if (prec > 0)
 			c.jpeg->precision(prec);
@@ -639,38 +608,40 @@ encode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
     size_t in_len, int lossy, uint8_t **out, size_t *out_len,
     struct cs_err *err)
 {
-	const codec_rule *rule = find_codec(ts_uid);
+	const ts_entry *rule = find_codec(ts_uid);
 	codecs c;
 
-	route_trace();
-	if (rule == nullptr || std::strcmp(ts_uid, "1.2.840.10008.1.2.4.57") == 0)
+	if (rule == nullptr || !(rule->flags & TS_F_WRITE))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "no pixel encoder for %s", ts_uid);
-	if (rule->lossy && !lossy)
+	bool lossy_ts = (rule->flags & TS_F_LOSSY) != 0;
+	if (lossy_ts && !lossy)
 		return cs_err_set(err, CS_E_INVAL,
 		    "%s is lossy: not allowed", ts_uid);
 	if (in_len != frame_size(img) || in_len > 0xfffffff0u)
 		return cs_err_set(err, CS_E_INVAL,
 		    "frame of %zu bytes for a %zu-byte image", in_len,
 		    frame_size(img));
-	gdcm::ImageCodec &codec = c.pick(rule->kind);
-	switch (rule->kind) {
-	case CODEC_JPEG:
-		c.jpeg->SetLossless(!rule->lossy);
-		if (rule->lossy)
+	gdcm::ImageCodec &codec = c.pick(rule->codec);
+	switch (rule->codec) {
+	case TS_CODEC_JPEG:
+		c.jpeg->SetLossless(!lossy_ts);
+		if (lossy_ts)
 			c.jpeg->SetQuality(90);
 		break;
-	case CODEC_JPEGLS:
-		c.jpegls->SetLossless(!rule->lossy);
-		if (rule->lossy)
+	case TS_CODEC_JPEGLS:
+		c.jpegls->SetLossless(!lossy_ts);
+		if (lossy_ts)
 			c.jpegls->SetLossyError(2); /* NEAR 2, as dcmcjpls +en */
 		break;
-	case CODEC_J2K:
-		c.j2k->SetReversible(!rule->lossy);
-		if (rule->lossy)
+	case TS_CODEC_J2K:
+		c.j2k->SetReversible(!lossy_ts);
+		if (lossy_ts)
 			c.j2k->SetRate(0, 10);
 		break;
-	case CODEC_NONE:
+	case TS_CODEC_NONE:
+	case TS_CODEC_NATIVE:
+	case TS_CODEC_RLE:
 		break;
 	}
 	describe(codec, img);
@@ -719,7 +690,7 @@ cstore_gdcm_decode(const char *ts_uid, const struct dcmfile_image *img,
 	    out == nullptr || got == nullptr)
 		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
 	try {
-		std::lock_guard<std::mutex> hold(trace_lock);
+		trace_guard hold;
 
 		return decode(ts_uid, img, in, in_len, out, out_len, got, err);
 	} catch (const std::bad_alloc &) {
@@ -744,7 +715,7 @@ cstore_gdcm_encode(const char *ts_uid, const struct dcmfile_image *img,
 	    out == nullptr || out_len == nullptr)
 		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
 	try {
-		std::lock_guard<std::mutex> hold(trace_lock);
+		trace_guard hold;
 
 		return encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
 	} catch (const std::bad_alloc &) {
@@ -860,6 +831,16 @@ cstore_gdcm_uid_at(size_t i, const char **uid, const char **name)
 /* ---- end of GDCM UID dictionary section ----------------------------- */
 
 /* ---- module entry points (gdcm_module.h) ----------------------------- */
+
+extern "C" CS_GDCM_ENTRY void
+cstore_gdcm_trace(int on)
+{
+	try {
+		set_trace(on != 0);
+	} catch (...) {
+		/* a lock that cannot be taken: the setting stays as it was */
+	}
+}
 
 extern "C" CS_GDCM_ENTRY int
 cstore_gdcm_abi(void)

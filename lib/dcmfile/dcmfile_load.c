@@ -46,6 +46,7 @@ static struct {
 	int (*encode)(const char *, const struct dcmfile_image *, const void *,
 	    size_t, int, uint8_t **, size_t *, struct cs_err *);
 	size_t (*messages)(char *, size_t);
+	void (*trace)(int);
 	int (*vr)(uint32_t, char *);
 	size_t (*uid_count)(void);
 	int (*uid_at)(size_t, const char **, const char **);
@@ -54,6 +55,8 @@ static struct {
 } gdcm;
 
 static pthread_once_t gdcm_once = PTHREAD_ONCE_INIT;
+/* dcmfile_codec_verbose's setting, applied when the module loads */
+static int want_trace;
 
 /* Sets dir (PATH_MAX) to the directory of file's real path; 0 or -1. */
 static int
@@ -147,11 +150,13 @@ load_module(void)
 	sym(h, "cstore_gdcm_decode", &gdcm.decode, sizeof(gdcm.decode));
 	sym(h, "cstore_gdcm_encode", &gdcm.encode, sizeof(gdcm.encode));
 	sym(h, "cstore_gdcm_messages", &gdcm.messages, sizeof(gdcm.messages));
+	sym(h, "cstore_gdcm_trace", &gdcm.trace, sizeof(gdcm.trace));
 	sym(h, "cstore_gdcm_vr", &gdcm.vr, sizeof(gdcm.vr));
 	sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count, sizeof(gdcm.uid_count));
 	sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
 	if (gdcm.abi == NULL || gdcm.transcode == NULL || gdcm.decode == NULL ||
-	    gdcm.encode == NULL || gdcm.messages == NULL || gdcm.vr == NULL ||
+	    gdcm.encode == NULL || gdcm.messages == NULL || gdcm.trace == NULL ||
+	    gdcm.vr == NULL ||
 	    gdcm.uid_count == NULL || gdcm.uid_at == NULL) {
 		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
 		    "GDCM module '%s' lacks an entry point", cand[tried]);
@@ -163,6 +168,7 @@ load_module(void)
 		    gdcm.abi(), CSTORE_GDCM_ABI);
 		return;
 	}
+	gdcm.trace(__atomic_load_n(&want_trace, __ATOMIC_ACQUIRE));
 	__atomic_store_n(&gdcm.loaded, 1, __ATOMIC_RELEASE);
 }
 
@@ -233,6 +239,15 @@ dcmfile_codec_messages(char *buf, size_t cap)
 	if (!__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
 		return 0;
 	return gdcm.messages(buf, cap);
+}
+
+void
+dcmfile_codec_verbose(int on)
+{
+	__atomic_store_n(&want_trace, on != 0, __ATOMIC_RELEASE);
+	/* loaded already: tell it now; else load_module does */
+	if (__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
+		gdcm.trace(on != 0);
 }
 
 int

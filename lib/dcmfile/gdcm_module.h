@@ -19,7 +19,7 @@ extern "C" {
 /* The module's file name, and its directory under $(LIBDIR). */
 #define CSTORE_GDCM_MODULE_NAME "cstore-gdcm.so"
 #define CSTORE_GDCM_MODULE_SUBDIR "cstore"
-#define CSTORE_GDCM_ABI 2
+#define CSTORE_GDCM_ABI 3
 
 #define CS_GDCM_ENTRY __attribute__((visibility("default")))
 
@@ -39,6 +39,8 @@ CS_GDCM_ENTRY int cstore_gdcm_encode(const char *ts_uid,
     int lossy, uint8_t **out, size_t *out_len, struct cs_err *err);
 /* dcmfile_codec_messages. */
 CS_GDCM_ENTRY size_t cstore_gdcm_messages(char *buf, size_t cap);
+/* dcmfile_codec_verbose. */
+CS_GDCM_ENTRY void cstore_gdcm_trace(int on);
 /* dcmfile_dict_vr. */
 CS_GDCM_ENTRY int cstore_gdcm_vr(uint32_t tag, char vr[3]);
 /* dcmfile_gdcm_uid_count. */

@@ -19,6 +19,7 @@
 
 #include "dcmfile/part10.h"
 #include "core/ds_elem.h"
+#include "core/ts.h"
 #include "core/banned.h"
 
 #define WIN 4096
@@ -503,7 +504,8 @@ parse_meta(struct in *in, struct part10_info *info)
 		if (in_avail(in) == 0)
 			break;
 		if (have_gl && in->pos >= gl_end &&
-		    strcmp(info->ts_uid, PART10_TS_DEFLATED) == 0)
+		    strcmp(info->ts_uid,
+		    TS_UID_DeflatedExplicitVRLittleEndian) == 0)
 			break; /* compressed bytes follow: do not peek */
 		if (in_avail(in) >= 2 && group_at(in_ptr(in), DS_ENC_EVR_LE) != 0x0002)
 			break;
@@ -603,13 +605,13 @@ enc_ts(enum ds_enc enc)
 {
 	switch (enc) {
 	case DS_ENC_IVR_LE:
-		return PART10_TS_IVRLE;
+		return TS_UID_ImplicitVRLittleEndian;
 	case DS_ENC_EVR_LE:
-		return PART10_TS_EVRLE;
+		return TS_UID_ExplicitVRLittleEndian;
 	case DS_ENC_EVR_BE:
-		return PART10_TS_EVRBE;
+		return TS_UID_ExplicitVRBigEndian;
 	}
-	return PART10_TS_EVRLE;
+	return TS_UID_ExplicitVRLittleEndian;
 }
 
 static int
@@ -653,104 +655,146 @@ copy_uid(char *dst, const char *src)
 	memcpy(dst, src, n + 1);
 }
 
+/*
+ * What the file starts with: a preamble and "DICM", a meta group
+ * without either, "DICM" alone, or a bare data set (*enc: its encoding,
+ * info->ts_uid set).  Returns 0, or CS_E_TRUNCATED / CS_E_NOTDICOM.
+ */
 static int
-probe(const struct src *src, unsigned opts, struct part10_info *info,
-    struct cs_err *err)
+detect_kind(struct in *in, const struct src *src, struct part10_info *info,
+    enum ds_enc *enc, struct cs_err *err)
 {
-	struct in *in, inbuf;
-	enum ds_enc enc = DS_ENC_EVR_LE;
-	char cls[PART10_UID_MAX + 1] = "", inst[PART10_UID_MAX + 1] = "";
-	const uint8_t *p;
-	int rc;
+	const uint8_t *p = in_ptr(in);
+	size_t n = in_avail(in);
 
-	in = &inbuf;
-	memset(info, 0, sizeof(*info));
-	info->file_size = src->size;
-	in_init(in, src, err);
-	if ((rc = in_fill(in, 132 + 8)) < 0)
-		goto out;
-	p = in_ptr(in);
-	if (in_avail(in) >= 132 + 6 && memcmp(p + 128, "DICM", 4) == 0) {
+	if (n >= 132 + 6 && memcmp(p + 128, "DICM", 4) == 0) {
 		/* PS3.10 7.1: 128-byte preamble, then the "DICM" prefix */
 		info->kind = PART10_FILE;
 		info->meta_offset = 132;
-	} else if (in_avail(in) >= 8 && group_at(p, DS_ENC_EVR_LE) == 0x0002 &&
+	} else if (n >= 8 && group_at(p, DS_ENC_EVR_LE) == 0x0002 &&
 	    is_vr(p + 4)) {
 		info->kind = PART10_FILE;
 		info->flags |= PART10_F_NO_PREAMBLE;
-	} else if (in_avail(in) >= 12 && memcmp(p, "DICM", 4) == 0 &&
+	} else if (n >= 12 && memcmp(p, "DICM", 4) == 0 &&
 	    group_at(p + 4, DS_ENC_EVR_LE) == 0x0002) {
 		info->kind = PART10_FILE;
 		info->flags |= PART10_F_NO_PREAMBLE;
 		info->meta_offset = 4;
-	} else if (sniff(p, in_avail(in), &enc)) {
+	} else if (sniff(p, n, enc)) {
 		info->kind = PART10_BARE;
-		copy_uid(info->ts_uid, enc_ts(enc));
-	} else if (in_avail(in) > 128 && in_avail(in) < 132 + 6 &&
-	    memcmp(p + 128, "DICM", in_avail(in) - 128 < 4 ?
-	    in_avail(in) - 128 : 4) == 0) {
-		rc = cs_err_set(err, CS_E_TRUNCATED,
+		copy_uid(info->ts_uid, enc_ts(*enc));
+	} else if (n > 128 && n < 132 + 6 &&
+	    memcmp(p + 128, "DICM", n - 128 < 4 ? n - 128 : 4) == 0) {
+		return cs_err_set(err, CS_E_TRUNCATED,
 		    "truncated after the preamble: %llu bytes",
 		    (unsigned long long)src->size);
-		goto out;
 	} else {
-		rc = cs_err_set(err, CS_E_NOTDICOM, src->size == 0 ? "empty file" :
+		return cs_err_set(err, CS_E_NOTDICOM, src->size == 0 ? "empty file" :
 		    "no DICM prefix, File Meta Information or dataset at the start");
-		goto out;
 	}
+	return 0;
+}
 
-	if (info->kind == PART10_FILE) {
-		in_take(in, (size_t)info->meta_offset);
-		if ((rc = parse_meta(in, info)) < 0)
-			goto out;
-		info->dataset_offset = in->pos;
-		/* the meta's UIDs are all the caller wants: do not read on */
-		if ((opts & PART10_O_META_ONLY) &&
-		    info->meta_sop_instance[0] != '\0') {
-			copy_uid(info->sop_class, info->meta_sop_class);
-			copy_uid(info->sop_instance, info->meta_sop_instance);
-			info->dataset_length = src->size - info->dataset_offset;
-			rc = 0;
-			goto out;
-		}
-		if (info->dataset_offset >= src->size) {
-			/* PS3.10 7.1: the meta is followed by a dataset */
-			rc = cs_err_set(err, CS_E_TRUNCATED,
-			    "truncated after the File Meta Information: no dataset");
-			goto out;
-		}
-		if (strcmp(info->ts_uid, PART10_TS_IVRLE) == 0)
-			enc = DS_ENC_IVR_LE;
-		else if (strcmp(info->ts_uid, PART10_TS_EVRBE) == 0)
-			enc = DS_ENC_EVR_BE;
-		else if (strcmp(info->ts_uid, PART10_TS_DEFLATED) == 0 &&
-		    (rc = in_start_inflate(in)) < 0)
-			goto out;
-		/* every other (encapsulated) syntax is Explicit VR LE: PS3.5 A.4 */
-		if ((rc = in_fill(in, 8)) < 0)
-			goto out;
-		p = in_ptr(in);
-		if (info->ts_uid[0] == '\0') {
-			enum ds_enc guess;
+/*
+ * The meta's transfer syntax does not say how the data set is encoded
+ * (enc, from its bytes).  A native syntax: ts_uid becomes the one the
+ * bytes are in.  One that must be Explicit VR LE (encapsulated,
+ * deflated, unknown: PS3.5 A.4) over an Implicit VR data set: nothing
+ * describes it, PART10_F_TS_NONE.
+ */
+static void
+real_syntax(struct part10_info *info, enum ds_enc enc)
+{
+	int native = strcmp(info->ts_uid, TS_UID_ImplicitVRLittleEndian) == 0 ||
+	    strcmp(info->ts_uid, TS_UID_ExplicitVRLittleEndian) == 0;
 
-			info->flags |= PART10_F_TS_DETECTED;
-			if (sniff(p, in_avail(in), &guess))
-				enc = guess;
-			copy_uid(info->ts_uid, enc_ts(enc));
-		} else if (enc != DS_ENC_EVR_BE && in_avail(in) >= 8 &&
-		    group_at(p, enc) != 0xfffe &&
-		    is_vr(p + 4) != (enc == DS_ENC_EVR_LE)) {
-			/* the meta lies about VR encoding: follow the bytes */
-			info->flags |= PART10_F_TS_MISMATCH;
-			enc = enc == DS_ENC_IVR_LE ? DS_ENC_EVR_LE :
-			    DS_ENC_IVR_LE;
-		}
+	info->flags |= PART10_F_TS_MISMATCH;
+	if (native)
+		copy_uid(info->ts_uid, enc_ts(enc));
+	else
+		info->flags |= PART10_F_TS_NONE;
+}
+
+/*
+ * The data set's encoding (*enc) from the meta's transfer syntax, checked
+ * against its first bytes; starts inflating a Deflated one.  A missing
+ * transfer syntax is guessed (PART10_F_TS_DETECTED), a wrong VR encoding
+ * followed (PART10_F_TS_MISMATCH).  Returns 0 or a negative CS_E_*.
+ */
+static int
+dataset_encoding(struct in *in, struct part10_info *info, enum ds_enc *enc)
+{
+	const uint8_t *p;
+	int rc;
+
+	if (strcmp(info->ts_uid, TS_UID_ImplicitVRLittleEndian) == 0)
+		*enc = DS_ENC_IVR_LE;
+	else if (strcmp(info->ts_uid, TS_UID_ExplicitVRBigEndian) == 0)
+		*enc = DS_ENC_EVR_BE;
+	else if (strcmp(info->ts_uid,
+	    TS_UID_DeflatedExplicitVRLittleEndian) == 0 &&
+	    (rc = in_start_inflate(in)) < 0)
+		return rc;
+	/* every other (encapsulated) syntax is Explicit VR LE: PS3.5 A.4 */
+	if ((rc = in_fill(in, 8)) < 0)
+		return rc;
+	p = in_ptr(in);
+	if (info->ts_uid[0] == '\0') {
+		enum ds_enc guess;
+
+		info->flags |= PART10_F_TS_DETECTED;
+		if (sniff(p, in_avail(in), &guess))
+			*enc = guess;
+		copy_uid(info->ts_uid, enc_ts(*enc));
+	} else if (*enc != DS_ENC_EVR_BE && in_avail(in) >= 8 &&
+	    group_at(p, *enc) != 0xfffe &&
+	    is_vr(p + 4) != (*enc == DS_ENC_EVR_LE)) {
+		/* the meta lies about VR encoding: follow the bytes */
+		*enc = *enc == DS_ENC_IVR_LE ? DS_ENC_EVR_LE : DS_ENC_IVR_LE;
+		real_syntax(info, *enc);
 	}
-	if ((rc = scan_dataset(in, enc, in->deflate ? 0 : opts, cls, inst)) < 0)
-		goto out;
-	if ((opts & PART10_O_VERIFY) && !in->deflate)
-		info->flags |= PART10_F_VERIFIED;
+	return 0;
+}
 
+/*
+ * Reads the File Meta Information and sets *enc for the data set after
+ * it.  Returns 0 to scan the data set, 1 when the meta said all the
+ * caller wants (PART10_O_META_ONLY: info complete), or a negative CS_E_*.
+ */
+static int
+read_meta(struct in *in, const struct src *src, unsigned opts,
+    struct part10_info *info, enum ds_enc *enc, struct cs_err *err)
+{
+	int rc;
+
+	in_take(in, (size_t)info->meta_offset);
+	if ((rc = parse_meta(in, info)) < 0)
+		return rc;
+	copy_uid(info->meta_ts_uid, info->ts_uid);
+	info->dataset_offset = in->pos;
+	/* the meta's UIDs are all the caller wants: do not read on */
+	if ((opts & PART10_O_META_ONLY) && info->meta_sop_instance[0] != '\0') {
+		copy_uid(info->sop_class, info->meta_sop_class);
+		copy_uid(info->sop_instance, info->meta_sop_instance);
+		info->dataset_length = src->size - info->dataset_offset;
+		return 1;
+	}
+	if (info->dataset_offset >= src->size)
+		/* PS3.10 7.1: the meta is followed by a dataset */
+		return cs_err_set(err, CS_E_TRUNCATED,
+		    "truncated after the File Meta Information: no dataset");
+	return dataset_encoding(in, info, enc);
+}
+
+/*
+ * The SOP Class and Instance UIDs of info: the data set's (cls, inst),
+ * compared with the meta's, or the meta's when the data set has none.
+ * Returns 0, or CS_E_NOTDICOM when neither has one.
+ */
+static int
+take_uids(struct part10_info *info, const char *cls, const char *inst,
+    struct cs_err *err)
+{
 	if (cls[0] != '\0') {
 		copy_uid(info->sop_class, cls);
 		if (info->meta_sop_class[0] != '\0' &&
@@ -760,8 +804,8 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 		copy_uid(info->sop_class, info->meta_sop_class);
 		info->flags |= PART10_F_CLASS_FROM_META;
 	} else {
-		rc = cs_err_set(err, CS_E_NOTDICOM, "no 'SOP Class UID' (0008,0016)");
-		goto out;
+		return cs_err_set(err, CS_E_NOTDICOM,
+		    "no 'SOP Class UID' (0008,0016)");
 	}
 	if (inst[0] != '\0') {
 		copy_uid(info->sop_instance, inst);
@@ -772,13 +816,43 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 		copy_uid(info->sop_instance, info->meta_sop_instance);
 		info->flags |= PART10_F_INSTANCE_FROM_META;
 	} else {
-		rc = cs_err_set(err, CS_E_NOTDICOM, "no 'SOP Instance UID' (0008,0018)");
+		return cs_err_set(err, CS_E_NOTDICOM,
+		    "no 'SOP Instance UID' (0008,0018)");
+	}
+	return 0;
+}
+
+static int
+probe(const struct src *src, unsigned opts, struct part10_info *info,
+    struct cs_err *err)
+{
+	struct in in;
+	enum ds_enc enc = DS_ENC_EVR_LE;
+	char cls[PART10_UID_MAX + 1] = "", inst[PART10_UID_MAX + 1] = "";
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	info->file_size = src->size;
+	in_init(&in, src, err);
+	if ((rc = in_fill(&in, 132 + 8)) < 0 ||
+	    (rc = detect_kind(&in, src, info, &enc, err)) < 0)
+		goto out;
+	if (info->kind == PART10_FILE &&
+	    (rc = read_meta(&in, src, opts, info, &enc, err)) != 0) {
+		if (rc > 0)
+			rc = 0;
 		goto out;
 	}
+	if ((rc = scan_dataset(&in, enc, in.deflate ? 0 : opts, cls, inst)) < 0)
+		goto out;
+	if ((opts & PART10_O_VERIFY) && !in.deflate)
+		info->flags |= PART10_F_VERIFIED;
+	if ((rc = take_uids(info, cls, inst, err)) < 0)
+		goto out;
 	info->dataset_length = src->size - info->dataset_offset;
 	rc = 0;
 out:
-	in_release(in);
+	in_release(&in);
 	return rc;
 }
 

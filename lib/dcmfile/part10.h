@@ -30,12 +30,6 @@
 extern "C" {
 #endif
 
-/* Well-known transfer syntax UIDs (PS3.6 Table A-1). */
-#define PART10_TS_IVRLE "1.2.840.10008.1.2"
-#define PART10_TS_EVRLE "1.2.840.10008.1.2.1"
-#define PART10_TS_DEFLATED "1.2.840.10008.1.2.1.99"
-#define PART10_TS_EVRBE "1.2.840.10008.1.2.2"
-
 /* PS3.5 9.1: a UID has at most 64 characters. */
 #define PART10_UID_MAX 64
 /* PS3.5 6.2: AE and SH values have at most 16 characters. */
@@ -53,9 +47,20 @@ enum part10_kind {
 #define PART10_F_CLASS_FROM_META 0x008u /* dataset lacks (0008,0016) */
 #define PART10_F_INSTANCE_FROM_META 0x010u /* dataset lacks (0008,0018) */
 #define PART10_F_GROUP_LENGTH 0x020u /* (0002,0000) absent or wrong */
-#define PART10_F_TS_MISMATCH 0x040u  /* dataset is not encoded as the meta says */
+/* the data set is not encoded as the meta says: ts_uid is the native
+ * syntax the bytes are in (meta_ts_uid the meta's), or with
+ * PART10_F_TS_NONE, the meta's: an Implicit VR data set under a syntax
+ * that must be Explicit VR (encapsulated, deflated: PS3.5 A.4), which no
+ * transfer syntax describes */
+#define PART10_F_TS_MISMATCH 0x040u
 #define PART10_F_TS_DETECTED 0x080u  /* ts_uid guessed from the dataset bytes */
 #define PART10_F_VERIFIED 0x100u     /* whole top level walked to the end */
+#define PART10_F_TS_NONE 0x200u      /* see PART10_F_TS_MISMATCH */
+/* Why a PART10_F_TS_NONE file cannot be sent or converted. */
+#define PART10_TS_NONE_WHY "the data set is Implicit VR, which its meta " \
+	"header's transfer syntax cannot be (PS3.5 A.4): no transfer syntax " \
+	"describes it"
+
 
 /* part10_probe_* opts */
 /*
@@ -77,7 +82,8 @@ enum part10_kind {
 struct part10_info {
 	enum part10_kind kind;
 	unsigned flags;                         /* PART10_F_* */
-	char ts_uid[PART10_UID_MAX + 1];        /* meta's, or detected (bare) */
+	char ts_uid[PART10_UID_MAX + 1];        /* meta's, or detected (bare,
+	                                           PART10_F_TS_MISMATCH) */
 	char sop_class[PART10_UID_MAX + 1];     /* dataset's, else the meta's */
 	char sop_instance[PART10_UID_MAX + 1];  /* dataset's, else the meta's */
 	char meta_sop_class[PART10_UID_MAX + 1];    /* (0002,0002) or "" */
@@ -85,6 +91,7 @@ struct part10_info {
 	char impl_class_uid[PART10_UID_MAX + 1];    /* (0002,0012) or "" */
 	char impl_version[PART10_SH_MAX + 1];       /* (0002,0013) or "" */
 	char source_ae[PART10_SH_MAX + 1];          /* (0002,0016) or "" */
+	char meta_ts_uid[PART10_UID_MAX + 1];       /* (0002,0010) or "" */
 	uint64_t meta_offset;    /* first byte of group 0002 (132 or 0) */
 	uint64_t dataset_offset; /* first byte after the meta (0 if bare) */
 	uint64_t dataset_length; /* file_size - dataset_offset */

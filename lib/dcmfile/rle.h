@@ -68,7 +68,6 @@
 extern "C" {
 #endif
 
-#define RLE_TS_UID "1.2.840.10008.1.2.5"
 /* G.5: the header is 16 32-bit words: a count and 15 offsets. */
 #define RLE_HEADER_LEN 64u
 #define RLE_MAX_SEGMENTS 15u

@@ -16,6 +16,7 @@
 #include "dcmfile/part10.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
+#include "core/ts.h"
 #include "core/banned.h"
 
 struct fd_sink {
@@ -79,12 +80,14 @@ make_tmpfile(uint64_t src_size, struct cs_err *err)
 	return fd;
 }
 
-/* 1 when ts is one of the Deflated syntaxes the walker cannot read. */
+/* 1 when ts is one of the Deflated syntaxes (the data set itself is
+ * compressed), which the walker cannot read. */
 static int
 deflated(const char *ts)
 {
-	return strcmp(ts, PART10_TS_DEFLATED) == 0 ||
-	    strcmp(ts, "1.2.840.10008.1.2.4.95") == 0;
+	const struct ts_entry *t = ts_find(ts);
+
+	return t != NULL && (t->flags & TS_F_DEFLATED);
 }
 
 /*
@@ -178,11 +181,11 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	}
 	ds = map + src->dataset_offset;
 	ds_len = (size_t)(src->file_size - src->dataset_offset);
-	if (strcmp(src->ts_uid, PART10_TS_DEFLATED) == 0) {
+	if (strcmp(src->ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) == 0) {
 		if ((rc = inflate_all(ds, ds_len, &inflated, &ds_len, err)) != 0)
 			goto out;
 		ds = inflated;
-		req.src_ts = PART10_TS_EVRLE;
+		req.src_ts = TS_UID_ExplicitVRLittleEndian;
 	}
 	if (allow_lossy) {
 		rc = xcode_derived_uid(src->sop_instance, ts_uid, uid, sizeof(uid),
@@ -243,13 +246,14 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid, ts_uid,
-		    !dcmfile_can_transcode(PART10_TS_EVRLE, ts_uid, 1) ?
+		    !dcmfile_can_transcode(TS_UID_ExplicitVRLittleEndian, ts_uid, 1) ?
 		    ": unknown transfer syntax" :
 		    dcmfile_can_transcode(src.ts_uid, ts_uid, 1) ?
 		    ": lossy compression not allowed" : "");
 	/* GDCM's whole-file rewrite keeps the SOP Instance UID (PS3.3
 	 * C.12.1.1.1 wants a new one after lossy compression): refused */
-	if (rc == 0 && strcmp(src.ts_uid, PART10_TS_DEFLATED) != 0 &&
+	if (rc == 0 &&
+	    strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) != 0 &&
 	    deflated(src.ts_uid) && xcp_lossy_method(ts_uid) != NULL &&
 	    strcmp(src.ts_uid, ts_uid) != 0)
 		rc = cs_err_set(err, CS_E_UNSUPPORTED, "cannot transcode '%s' from "
@@ -257,7 +261,8 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 		    "UID, which that path does not make", path, src.ts_uid, ts_uid);
 	/* a Deflated source is inflated for the walker; targets are not */
 	if (rc == 0 && ((deflated(src.ts_uid) &&
-	    strcmp(src.ts_uid, PART10_TS_DEFLATED) != 0) || deflated(ts_uid))) {
+	    strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) != 0) ||
+	    deflated(ts_uid))) {
 		close(fd);
 		rc = dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);
 		if (rc == 0)

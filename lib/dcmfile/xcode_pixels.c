@@ -7,66 +7,78 @@
 
 #include "core/buf.h"
 #include "core/ds_elem.h"
+#include "core/ts.h"
 #include "dcmfile/rle.h"
 #include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
 
-#define TS_RLE "1.2.840.10008.1.2.5"
+enum codec { CODEC_RLE, CODEC_GDCM, CODEC_NONE };
 
-enum codec { CODEC_NATIVE, CODEC_RLE, CODEC_GDCM, CODEC_NONE };
-
-/* Which codec handles ts (PS3.5 A.4: the encapsulated syntaxes). */
+/* Who codes the pixel data of ts: our RLE, GDCM, or nobody here (a
+ * native or unknown syntax). */
 static enum codec
-codec_of(const char *ts, int encaps)
+codec_of(const char *ts)
 {
-	static const char *const gdcm_ts[] = {
-		"1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51",
-		"1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70",
-		"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81",
-		"1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
-	};
-	size_t i;
+	const struct ts_entry *t = ts_find(ts);
 
-	if (!encaps)
-		return CODEC_NATIVE;
-	if (strcmp(ts, TS_RLE) == 0)
+	if (t != NULL && t->codec == TS_CODEC_RLE)
 		return CODEC_RLE;
-	for (i = 0; i < sizeof(gdcm_ts) / sizeof(gdcm_ts[0]); i++)
-		if (strcmp(ts, gdcm_ts[i]) == 0)
-			return CODEC_GDCM;
-	return CODEC_NONE;
+	return ts_is_gdcm(t) ? CODEC_GDCM : CODEC_NONE;
+}
+
+/* 1 for ts's pixels coded by GDCM's JPEG 2000 codec (OpenJPEG). */
+static int
+is_j2k(const char *ts)
+{
+	const struct ts_entry *t = ts_find(ts);
+
+	return t != NULL && t->codec == TS_CODEC_J2K;
+}
+
+/* 1 for lossy JPEG (Baseline, Extended): YCbCr, colour transformed. */
+static int
+is_lossy_jpeg(const char *ts)
+{
+	const struct ts_entry *t = ts_find(ts);
+
+	return t != NULL && t->codec == TS_CODEC_JPEG && (t->flags & TS_F_LOSSY);
 }
 
 int
 xcode_ts_layout(const char *ts, enum ds_enc *enc, int *encaps)
 {
+	const struct ts_entry *t = ts_find(ts);
+
 	*encaps = 0;
 	*enc = DS_ENC_EVR_LE;
-	if (ts == NULL)
+	/* a deflated data set is not walked here (xcode_file.c inflates) */
+	if (t == NULL || t->codec == TS_CODEC_NONE || (t->flags & TS_F_DEFLATED))
 		return CS_E_UNSUPPORTED;
-	if (strcmp(ts, "1.2.840.10008.1.2") == 0)
-		*enc = DS_ENC_IVR_LE;
-	else if (strcmp(ts, "1.2.840.10008.1.2.2") == 0)
-		*enc = DS_ENC_EVR_BE;
-	else if (strcmp(ts, "1.2.840.10008.1.2.1") != 0) {
-		if (codec_of(ts, 1) == CODEC_NONE)
-			return CS_E_UNSUPPORTED;
-		*encaps = 1; /* PS3.5 A.4: Explicit VR LE around fragments */
-	}
+	*enc = t->enc;
+	*encaps = (t->flags & TS_F_ENCAPSULATED) != 0;
 	return 0;
 }
 
 const char *
 xcp_lossy_method(const char *ts)
 {
+	const struct ts_entry *t = ts_find(ts);
+
+	if (t == NULL || !(t->flags & TS_F_LOSSY))
+		return NULL;
 	/* PS3.3 C.7.6.1.1.5.1: the defined terms of (0028,2114) */
-	if (strcmp(ts, "1.2.840.10008.1.2.4.50") == 0 ||
-	    strcmp(ts, "1.2.840.10008.1.2.4.51") == 0)
+	switch (t->codec) {
+	case TS_CODEC_JPEG:
 		return "ISO_10918_1";
-	if (strcmp(ts, "1.2.840.10008.1.2.4.81") == 0)
+	case TS_CODEC_JPEGLS:
 		return "ISO_14495_1";
-	if (strcmp(ts, "1.2.840.10008.1.2.4.91") == 0)
+	case TS_CODEC_J2K:
 		return "ISO_15444_1";
+	case TS_CODEC_NONE:
+	case TS_CODEC_NATIVE:
+	case TS_CODEC_RLE:
+		break;
+	}
 	return NULL;
 }
 
@@ -166,7 +178,7 @@ starts_frame(const char *ts, const struct xcp_span *f)
 {
 	if (f->n < 2 || f->p[0] != 0xff)
 		return 0;
-	if (strncmp(ts, "1.2.840.10008.1.2.4.9", 21) == 0)
+	if (is_j2k(ts))
 		return f->p[1] == 0x4f;
 	return f->p[1] == 0xd8;
 }
@@ -186,7 +198,7 @@ one_frame(const struct xcp *p, struct cs_err *err)
 
 	if (p->nfrag <= 1)
 		return 0;
-	if (codec_of(p->src_ts, 1) != CODEC_RLE) {
+	if (codec_of(p->src_ts) != CODEC_RLE) {
 		for (f = 1; f < p->nfrag; f++)
 			if (starts_frame(p->src_ts, &p->frag[f]))
 				return cs_err_set(err, CS_E_PROTO, "fragment %zu starts "
@@ -250,7 +262,7 @@ map_frames(struct xcp *p, const struct xcp_span *bot, struct cs_err *err)
 		}
 		return 0;
 	}
-	if (codec_of(p->src_ts, 1) == CODEC_RLE)
+	if (codec_of(p->src_ts) == CODEC_RLE)
 		return cs_err_set(err, CS_E_PROTO,
 		    "RLE: %zu fragments for %u frames (PS3.5 G.1: one each)",
 		    p->nfrag, p->frames);
@@ -386,7 +398,7 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 
 	struct rle_image im;
 
-	switch (codec_of(ts, 1)) {
+	switch (codec_of(ts)) {
 	case CODEC_RLE:
 		/* RLE moves bytes only: the layout asked for, nothing else */
 		*got = p->img;
@@ -401,8 +413,7 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 		    got, err);
 		if (rc == 0 && got->samples == 3 &&
 		    strncmp(got->photometric, "YBR_FULL", 8) == 0 &&
-		    (strcmp(ts, "1.2.840.10008.1.2.4.50") == 0 ||
-		    strcmp(ts, "1.2.840.10008.1.2.4.51") == 0)) {
+		    is_lossy_jpeg(ts)) {
 			/* GDCM leaves YCbCr, upsampled: YBR_FULL_422 is no longer
 			 * true of it, and RGB is what a reader expects of a
 			 * decompressed lossy JPEG (PS3.5 8.2.1) */
@@ -416,7 +427,6 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 		if (rc != 0)
 			return rc;
 		break;
-	case CODEC_NATIVE:
 	case CODEC_NONE:
 		return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s", ts);
 	}
@@ -473,7 +483,7 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
 
 	*out = NULL;
 	*n = 0;
-	switch (codec_of(p->dst_ts, 1)) {
+	switch (codec_of(p->dst_ts)) {
 	case CODEC_RLE:
 		if ((rc = rle_image_of(&p->out, &im, err)) != 0)
 			return rc;
@@ -492,7 +502,6 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
 		rc = dcmfile_codec_encode(p->dst_ts, &p->out, p->raw,
 		    p->frame_size, p->lossy, out, n, err);
 		break;
-	case CODEC_NATIVE:
 	case CODEC_NONE:
 	default:
 		return cs_err_set(err, CS_E_UNSUPPORTED, "no encoder for %s",
@@ -540,7 +549,7 @@ plausible(const struct xcp *p, struct cs_err *err)
 			    p->val_len, p->frames, p->frame_size);
 		return 0;
 	}
-	if (codec_of(p->src_ts, 1) == CODEC_RLE) {
+	if (codec_of(p->src_ts) == CODEC_RLE) {
 		for (i = 0; i < p->frames; i++) {
 			for (k = p->first[i], n = 0; k < p->first[i + 1]; k++)
 				n += p->frag[k].n;
@@ -572,13 +581,12 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 		return 0; /* native to native: the value is copied, not decoded */
 	if ((rc = check_image(p, err)) != 0)
 		return rc;
-	if (p->dst_encaps && (codec_of(p->dst_ts, 1) == CODEC_NONE ||
-	    codec_of(p->dst_ts, 1) == CODEC_NATIVE))
+	if (p->dst_encaps && codec_of(p->dst_ts) == CODEC_NONE)
 		return cs_err_set(err, CS_E_UNSUPPORTED, "no encoder for %s", p->dst_ts);
 	/* PS3.5 A.4.1: Baseline holds 8-bit samples, Extended up to 12 */
-	if (p->dst_encaps && ((strcmp(p->dst_ts, "1.2.840.10008.1.2.4.50") == 0 &&
+	if (p->dst_encaps && ((strcmp(p->dst_ts, TS_UID_JPEGBaseline8Bit) == 0 &&
 	    p->img.bits_allocated != 8) ||
-	    (strcmp(p->dst_ts, "1.2.840.10008.1.2.4.51") == 0 &&
+	    (strcmp(p->dst_ts, TS_UID_JPEGExtended12Bit) == 0 &&
 	    p->img.bits_stored > 12)))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "pixel data of %u bits cannot be coded in %s", p->img.bits_stored,
@@ -589,13 +597,11 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 	 * (YBR_RCT/YBR_ICT, YBR_FULL_422: PS3.5 8.2): not done, refused.
 	 */
 	if (p->dst_encaps && p->img.samples == 3 &&
-	    (strncmp(p->dst_ts, "1.2.840.10008.1.2.4.9", 21) == 0 ||
-	    strcmp(p->dst_ts, "1.2.840.10008.1.2.4.50") == 0 ||
-	    strcmp(p->dst_ts, "1.2.840.10008.1.2.4.51") == 0))
+	    (is_j2k(p->dst_ts) || is_lossy_jpeg(p->dst_ts)))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "colour images are not coded in %s here", p->dst_ts);
 	if (p->src_encaps) {
-		if (codec_of(p->src_ts, 1) == CODEC_NONE)
+		if (codec_of(p->src_ts) == CODEC_NONE)
 			return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s",
 			    p->src_ts);
 		rc = read_fragments(p, &bot, err);

@@ -4,13 +4,10 @@
 
 #include "cstore/storescu.h"
 #include "core/dimse_cmd.h"
+#include "core/ts_uids.h"
 #include "net/net.h"
 #include "storescu/session.h"
 #include "core/banned.h"
-
-/* PS3.5 A.1: Implicit VR Little Endian, the default every SCP accepts. */
-#define TS_IMPLICIT_LE "1.2.840.10008.1.2"
-#define TS_EXPLICIT_LE "1.2.840.10008.1.2.1"
 
 int
 storescu_echo(const struct storescu_config *cfg,
@@ -28,8 +25,8 @@ storescu_echo(const struct storescu_config *cfg,
 	snprintf(pc.abstract_syntax, sizeof(pc.abstract_syntax), "%s",
 	    DIMSE_VERIFICATION_UID);
 	pc.n_ts = 2;
-	snprintf(pc.ts[0], sizeof(pc.ts[0]), "%s", TS_EXPLICIT_LE);
-	snprintf(pc.ts[1], sizeof(pc.ts[1]), "%s", TS_IMPLICIT_LE);
+	snprintf(pc.ts[0], sizeof(pc.ts[0]), "%s", TS_UID_ExplicitVRLittleEndian);
+	snprintf(pc.ts[1], sizeof(pc.ts[1]), "%s", TS_UID_ImplicitVRLittleEndian);
 
 	rc = scu_open(&s, cfg, 0, &pc, 1, err);
 	if (s.t_connected)

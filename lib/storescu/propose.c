@@ -26,8 +26,9 @@ propose_uid_valid(const char *uid)
 static int
 is_trio(const char *ts)
 {
-	return strcmp(ts, PROPOSE_IVRLE) == 0 ||
-	    strcmp(ts, PROPOSE_EVRLE) == 0 || strcmp(ts, PROPOSE_EVRBE) == 0;
+	return strcmp(ts, TS_UID_ImplicitVRLittleEndian) == 0 ||
+	    strcmp(ts, TS_UID_ExplicitVRLittleEndian) == 0 ||
+	    strcmp(ts, TS_UID_ExplicitVRBigEndian) == 0;
 }
 
 /* Can a file in from be sent as to?  The uncompressed trio always can. */
@@ -188,10 +189,13 @@ note_input(struct scratch *s, const struct propose_input *in,
 	 * through GDCM.  Explicit VR LE files use the shared fallback
 	 * context, which lists Explicit VR LE first.
 	 */
-	p->own = o->no_transcode || strcmp(in->ts, PROPOSE_EVRLE) != 0;
+	p->own = o->no_transcode ||
+	    strcmp(in->ts, TS_UID_ExplicitVRLittleEndian) != 0;
 	if (!o->no_transcode) {
-		c->need_ev |= converts(o, in->ts, PROPOSE_EVRLE, o->allow_lossy);
-		c->need_iv |= converts(o, in->ts, PROPOSE_IVRLE, o->allow_lossy);
+		c->need_ev |= converts(o, in->ts, TS_UID_ExplicitVRLittleEndian,
+		    o->allow_lossy);
+		c->need_iv |= converts(o, in->ts, TS_UID_ImplicitVRLittleEndian,
+		    o->allow_lossy);
 	}
 	if (p->own) {
 		if (c->tail == SIZE_MAX)
@@ -308,9 +312,11 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			copy_uid(pc[k].abstract_syntax, c->uid);
 			/* EVRLE first: the chooser's preference after the own syntax */
 			if (c->need_ev)
-				copy_uid(pc[k].ts[pc[k].n_ts++], PROPOSE_EVRLE);
+				copy_uid(pc[k].ts[pc[k].n_ts++],
+				    TS_UID_ExplicitVRLittleEndian);
 			if (c->need_iv)
-				copy_uid(pc[k].ts[pc[k].n_ts++], PROPOSE_IVRLE);
+				copy_uid(pc[k].ts[pc[k].n_ts++],
+				    TS_UID_ImplicitVRLittleEndian);
 			k++;
 		}
 		for (p = 0; p < k; p++)
@@ -552,9 +558,11 @@ fits(enum tier t, const char *from, const char *to,
 	case T_OWN:
 		return strcmp(from, to) == 0;
 	case T_EV:
-		return strcmp(to, PROPOSE_EVRLE) == 0 && converts(o, from, to, 0);
+		return strcmp(to, TS_UID_ExplicitVRLittleEndian) == 0 &&
+		    converts(o, from, to, 0);
 	case T_IV:
-		return strcmp(to, PROPOSE_IVRLE) == 0 && converts(o, from, to, 0);
+		return strcmp(to, TS_UID_ImplicitVRLittleEndian) == 0 &&
+		    converts(o, from, to, 0);
 	case T_LOSSLESS:
 		return converts(o, from, to, 0);
 	case T_LOSSY:

@@ -50,13 +50,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ts_uids.h"
 #include "core/ul_pdu.h"
 
 struct cs_err;
-
-#define PROPOSE_IVRLE "1.2.840.10008.1.2"
-#define PROPOSE_EVRLE "1.2.840.10008.1.2.1"
-#define PROPOSE_EVRBE "1.2.840.10008.1.2.2"
 
 /*
  * Can a dataset in transfer syntax from be converted to to?  Same shape

@@ -441,6 +441,12 @@ probe_inputs(struct send *sd, struct propose_input *pin, struct cs_err *err)
 			    "invalid SOP Class, SOP Instance or Transfer Syntax UID", 0);
 			continue;
 		}
+		if (info.flags & PART10_F_TS_NONE) {
+			/* sent as the meta says, a peer would misread it */
+			send_emit_simple(sd, i, STORESCU_NOTDICOM, 0,
+			    PART10_TS_NONE_WHY, 0);
+			continue;
+		}
 		sd->fe[i].cls = intern(&sd->in, info.sop_class);
 		sd->fe[i].ts = intern(&sd->in, info.ts_uid);
 		if (sd->fe[i].cls == NONE || sd->fe[i].ts == NONE)
@@ -490,6 +496,9 @@ storescu_send(const struct storescu_config *cfg,
 	sum->inputs = n;
 	sd.window = opts->async_window == 0 ? STORESCU_DEFAULT_WINDOW :
 	    opts->async_window;
+	/* GDCM's messages only for -v notes: without them its codecs run
+	 * on every lane at once (dcmfile_codec_verbose) */
+	dcmfile_codec_verbose(opts->on_note != NULL);
 	sd.popts.can_transcode = can_transcode;
 	sd.popts.allow_lossy = opts->allow_lossy;
 	sd.popts.no_transcode = opts->no_transcode;

@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/status.h"
+#include "core/ts_uids.h"
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "net/net.h"
@@ -199,6 +200,28 @@ codec_notes(struct send *sd, const char *path)
 enum start { START_LOCAL, START_SENT, START_DIED };
 
 /*
+ * Where the meta header and the data set disagree, the data set wins
+ * and the detail says so.  -1 (f's outcome set) when no transfer syntax
+ * describes the data set: sent, a peer would misread it.
+ */
+static int
+probe_notes(struct flight *f)
+{
+	if (f->info.flags & PART10_F_TS_NONE) {
+		add_detail(f->detail, PART10_TS_NONE_WHY);
+		f->r.outcome = STORESCU_NOTDICOM;
+		return -1;
+	}
+	if (f->info.flags & PART10_F_TS_MISMATCH)
+		add_detail(f->detail, "meta header transfer syntax %s differs: "
+		    "sent as the data set's", f->info.meta_ts_uid);
+	if (f->info.flags & PART10_F_CLASS_MISMATCH)
+		add_detail(f->detail, "meta header SOP class %s differs: sent as "
+		    "the data set's", f->info.meta_sop_class);
+	return 0;
+}
+
+/*
  * Opens, probes and (if it must be) converts file j, then sends its
  * C-STORE-RQ without waiting for the response.  START_LOCAL: f holds a
  * local result (unreadable, nocontext...) to report in its turn;
@@ -255,9 +278,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		f->r.outcome = STORESCU_NOTDICOM;
 		goto local;
 	}
-	if (f->info.flags & PART10_F_CLASS_MISMATCH)
-		add_detail(f->detail, "meta header SOP class %s differs: sent as the data set's",
-		    f->info.meta_sop_class);
+	if (probe_notes(f) != 0)
+		goto local;
 	rc = propose_pick(set->pc, set->n_pc, ac->pc, ac->n_pc,
 	    f->info.sop_class, f->info.ts_uid, &sd->popts, &ch);
 	if (rc != 0) {
@@ -301,7 +323,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	 * zero byte, and PS3.8 E.1 wants every fragment even; files
 	 * written without it (pydicom) get it on the wire, from memory.
 	 */
-	pad = (f->len & 1) && strcmp(ch.ts, PART10_TS_DEFLATED) == 0;
+	pad = (f->len & 1) &&
+	    strcmp(ch.ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
 	if (pad)
 		add_detail(f->detail, "deflated data set of odd length sent with its pad byte");
 	b->sends[j]++;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cstore/cstore.h"
+#include "core/ts_uids.h"
 #include "dcmfile/part10.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +34,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    info.ts_uid[0] == '\0' ||
 		    info.dataset_offset + info.dataset_length != size ||
 		    strlen(info.sop_class) > PART10_UID_MAX)
+			abort();
+		/* a mismatch names the native syntax of the bytes, or none */
+		if ((info.flags & PART10_F_TS_NONE) &&
+		    !(info.flags & PART10_F_TS_MISMATCH))
+			abort();
+		if ((info.flags & PART10_F_TS_MISMATCH) &&
+		    !(info.flags & PART10_F_TS_NONE) &&
+		    strcmp(info.ts_uid, TS_UID_ImplicitVRLittleEndian) != 0 &&
+		    strcmp(info.ts_uid, TS_UID_ExplicitVRLittleEndian) != 0)
 			abort();
 	}
 	return 0;

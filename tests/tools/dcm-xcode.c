@@ -57,6 +57,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "dcm-xcode: '%s': %s\n", argv[i + 1], err.msg);
 		return 1;
 	}
+	dcmfile_codec_verbose(verbose);
 	rc = dcmfile_transcode(argv[i + 1], argv[i], lossy, &tc, &err);
 	show_messages(verbose);
 	if (rc != 0) {

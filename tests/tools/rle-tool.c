@@ -32,6 +32,7 @@
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
+#include "core/ts_uids.h"
 #include "dcmfile/part10.h"
 #include "dcmfile/rle.h"
 
@@ -192,9 +193,9 @@ load(struct file *f, const char *path)
 	f->data = slurp(path, &f->size);
 	if (part10_probe_mem(f->data, f->size, 0, &f->info, &err) < 0)
 		die("'%s': %s", path, err.msg);
-	f->evr = strcmp(f->info.ts_uid, PART10_TS_IVRLE) != 0;
-	if (strcmp(f->info.ts_uid, PART10_TS_EVRBE) == 0 ||
-	    strcmp(f->info.ts_uid, PART10_TS_DEFLATED) == 0)
+	f->evr = strcmp(f->info.ts_uid, TS_UID_ImplicitVRLittleEndian) != 0;
+	if (strcmp(f->info.ts_uid, TS_UID_ExplicitVRBigEndian) == 0 ||
+	    strcmp(f->info.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) == 0)
 		die("'%s': transfer syntax %s not handled here", path, f->info.ts_uid);
 	f->frames = 1;
 	rd_init(&r, f->data + f->info.dataset_offset, f->info.dataset_length);
@@ -381,7 +382,7 @@ cmd_decode(const char *pc, const char *in, const char *out)
 	if (f == NULL)
 		die("%s", "out of memory");
 	load(f, in);
-	if (!f->encapsulated || strcmp(f->info.ts_uid, RLE_TS_UID) != 0)
+	if (!f->encapsulated || strcmp(f->info.ts_uid, TS_UID_RLELossless) != 0)
 		die("'%s': %s", in, "not RLE Lossless");
 	im = f->im;
 	im.planar = want_pc(pc, f);
@@ -434,7 +435,7 @@ cmd_encode(const char *in, const char *out)
 	if ((enc = malloc(cap)) == NULL)
 		die("%s", "out of memory");
 	wr_init(&w, 1 << 16);
-	if (part10_write_meta(&w, f->info.sop_class, f->info.sop_instance, RLE_TS_UID,
+	if (part10_write_meta(&w, f->info.sop_class, f->info.sop_instance, TS_UID_RLELossless,
 	    CS_IMPL_CLASS_UID, CS_IMPL_VERSION, NULL, &err) < 0)
 		die("'%s': %s", in, err.msg);
 	if ((o = fopen(out, "wb")) == NULL)

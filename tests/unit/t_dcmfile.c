@@ -7,6 +7,7 @@
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
+#include "core/ts_uids.h"
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 
@@ -94,7 +95,7 @@ transcode(const char *path, const char *ts, int lossy, size_t *len,
 	b = read_fd(out->fd, out->length);
 	*len = (size_t)out->length;
 	/* a bare dataset (no preamble, no meta) with the same SOP UIDs */
-	if (strcmp(ts, PART10_TS_DEFLATED) != 0) {
+	if (strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0) {
 		ck_assert_int_eq(part10_probe_mem(b, *len, PART10_O_VERIFY, &info,
 		    &err), 0);
 		ck_assert_int_eq(info.kind, PART10_BARE);
@@ -114,7 +115,7 @@ START_TEST(jpeg_baseline_decodes_like_dcmdjpeg)
 	uint8_t *got, *ref;
 	size_t glen, rlen;
 
-	got = transcode("tests/data/img8-jpeg-baseline.dcm", PART10_TS_EVRLE, 0,
+	got = transcode("tests/data/img8-jpeg-baseline.dcm", TS_UID_ExplicitVRLittleEndian, 0,
 	    &glen, &out);
 	ck_assert_int_eq(out.lossy, 0);
 	ref = dataset_of("tests/data/img8-jpeg-baseline-ref.dcm", &rlen);
@@ -140,7 +141,7 @@ START_TEST(lossless_syntaxes_decode_to_the_original)
 	ref = dataset_of("tests/data/img16-evrle.dcm", &rlen);
 	for (implicit = 0; implicit <= 1; implicit++) {
 		got = transcode(lossless16[_i],
-		    implicit ? PART10_TS_IVRLE : PART10_TS_EVRLE, 0, &glen, &out);
+		    implicit ? TS_UID_ImplicitVRLittleEndian : TS_UID_ExplicitVRLittleEndian, 0, &glen, &out);
 		ck_assert_msg(memcmp(pixels(got, glen, 512, !implicit),
 		    pixels(ref, rlen, 512, 1), 512) == 0, "%s: pixels differ",
 		    lossless16[_i]);
@@ -176,7 +177,7 @@ START_TEST(lossless_compression_round_trips)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, w.p, w.len), (ssize_t)w.len);
 	close(fd);
-	again = transcode(path, PART10_TS_EVRLE, 0, &alen, &back);
+	again = transcode(path, TS_UID_ExplicitVRLittleEndian, 0, &alen, &back);
 	unlink(path);
 	ck_assert_int_eq(memcmp(pixels(again, alen, 512, 1),
 	    pixels(ref, rlen, 512, 1), 512), 0);
@@ -194,12 +195,12 @@ START_TEST(uncompressed_syntaxes_convert_exactly)
 	static const struct {
 		const char *from, *ts, *like;
 	} cases[] = {
-		{ "tests/data/p10-evrbe.dcm", PART10_TS_EVRLE, "tests/data/p10-evrle.dcm" },
-		{ "tests/data/p10-ivrle.dcm", PART10_TS_EVRLE, "tests/data/p10-evrle.dcm" },
-		{ "tests/data/p10-deflated.dcm", PART10_TS_EVRLE, "tests/data/p10-evrle.dcm" },
-		{ "tests/data/p10-evrle.dcm", PART10_TS_IVRLE, "tests/data/p10-ivrle.dcm" },
-		{ "tests/data/bare-ivrle.dcm", PART10_TS_EVRLE, "tests/data/bare-evrle.dcm" },
-		{ "tests/data/p10-evrle.dcm", PART10_TS_EVRBE, "tests/data/p10-evrbe.dcm" },
+		{ "tests/data/p10-evrbe.dcm", TS_UID_ExplicitVRLittleEndian, "tests/data/p10-evrle.dcm" },
+		{ "tests/data/p10-ivrle.dcm", TS_UID_ExplicitVRLittleEndian, "tests/data/p10-evrle.dcm" },
+		{ "tests/data/p10-deflated.dcm", TS_UID_ExplicitVRLittleEndian, "tests/data/p10-evrle.dcm" },
+		{ "tests/data/p10-evrle.dcm", TS_UID_ImplicitVRLittleEndian, "tests/data/p10-ivrle.dcm" },
+		{ "tests/data/bare-ivrle.dcm", TS_UID_ExplicitVRLittleEndian, "tests/data/bare-evrle.dcm" },
+		{ "tests/data/p10-evrle.dcm", TS_UID_ExplicitVRBigEndian, "tests/data/p10-evrbe.dcm" },
 	};
 	struct dcmfile_transcoded out;
 	uint8_t *got, *ref;
@@ -234,12 +235,12 @@ START_TEST(deflated_output_inflates_to_the_dataset)
 	size_t glen, rlen;
 	struct wr w;
 
-	got = transcode("tests/data/p10-evrle.dcm", PART10_TS_DEFLATED, 0, &glen,
+	got = transcode("tests/data/p10-evrle.dcm", TS_UID_DeflatedExplicitVRLittleEndian, 0, &glen,
 	    &out);
 	close(out.fd);
 	/* our prober inflates it behind a meta header: PS3.5 A.5 raw deflate */
 	wr_init(&w, 1 << 20);
-	ck_assert_int_gt(part10_write_meta(&w, SC, INST, PART10_TS_DEFLATED,
+	ck_assert_int_gt(part10_write_meta(&w, SC, INST, TS_UID_DeflatedExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, &err), 0);
 	wr_bytes(&w, got, glen);
 	ck_assert_int_eq(part10_probe_mem(w.p, w.len, 0, &info, &err), 0);
@@ -281,9 +282,9 @@ START_TEST(bad_inputs_are_clear_errors)
 		int rc;
 		const char *msg;
 	} cases[] = {
-		{ "tests/data/no-such-file.dcm", PART10_TS_EVRLE, CS_E_IO, "No such file" },
-		{ "tests/data/not-dicom.txt", PART10_TS_EVRLE, CS_E_NOTDICOM, "DICM" },
-		{ "tests/data/p10-truncated-element.dcm", PART10_TS_EVRLE, CS_E_TRUNCATED, "(0008,0018)" },
+		{ "tests/data/no-such-file.dcm", TS_UID_ExplicitVRLittleEndian, CS_E_IO, "No such file" },
+		{ "tests/data/not-dicom.txt", TS_UID_ExplicitVRLittleEndian, CS_E_NOTDICOM, "DICM" },
+		{ "tests/data/p10-truncated-element.dcm", TS_UID_ExplicitVRLittleEndian, CS_E_TRUNCATED, "(0008,0018)" },
 		{ "tests/data/p10-evrle.dcm", "1.2.3.4", CS_E_UNSUPPORTED, "unknown transfer syntax" },
 		{ "tests/data/p10-evrle.dcm", "1.2.840.10008.1.2.4.57", CS_E_UNSUPPORTED, "cannot transcode" },
 		/* JPEG Baseline holds 8-bit samples only (PS3.5 A.4.1) */
@@ -305,9 +306,9 @@ START_TEST(bad_inputs_are_clear_errors)
 		    "%s: '%s' lacks '%s'", cases[i].path, err.msg, cases[i].msg);
 	}
 	cs_err_clear(&err);
-	ck_assert_int_eq(dcmfile_transcode(NULL, PART10_TS_EVRLE, 0, &out, &err),
+	ck_assert_int_eq(dcmfile_transcode(NULL, TS_UID_ExplicitVRLittleEndian, 0, &out, &err),
 	    CS_E_INVAL);
-	ck_assert_int_eq(dcmfile_transcode("x", PART10_TS_EVRLE, 0, NULL, NULL),
+	ck_assert_int_eq(dcmfile_transcode("x", TS_UID_ExplicitVRLittleEndian, 0, NULL, NULL),
 	    CS_E_INVAL);
 }
 END_TEST
@@ -315,28 +316,28 @@ END_TEST
 START_TEST(can_transcode_follows_the_lossless_rule)
 {
 	/* decoding is always fine, lossy or not */
-	ck_assert_int_eq(dcmfile_can_transcode(JPEG_BASELINE, PART10_TS_EVRLE, 0), 1);
-	ck_assert_int_eq(dcmfile_can_transcode(J2K, PART10_TS_IVRLE, 0), 1);
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_EVRBE, PART10_TS_EVRLE, 0), 1);
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_DEFLATED, PART10_TS_IVRLE, 0), 1);
-	ck_assert_int_eq(dcmfile_can_transcode(RLE, PART10_TS_EVRLE, 0), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(JPEG_BASELINE, TS_UID_ExplicitVRLittleEndian, 0), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(J2K, TS_UID_ImplicitVRLittleEndian, 0), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_ExplicitVRBigEndian, TS_UID_ExplicitVRLittleEndian, 0), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_DeflatedExplicitVRLittleEndian, TS_UID_ImplicitVRLittleEndian, 0), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(RLE, TS_UID_ExplicitVRLittleEndian, 0), 1);
 	/* lossless compression too */
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_EVRLE, JPEGLS, 0), 1);
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_IVRLE, J2K_LOSSLESS, 0), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_ExplicitVRLittleEndian, JPEGLS, 0), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_ImplicitVRLittleEndian, J2K_LOSSLESS, 0), 1);
 	/* lossy compression only when allowed */
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_EVRLE, JPEG_BASELINE, 0), 0);
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_EVRLE, JPEG_BASELINE, 1), 1);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_ExplicitVRLittleEndian, JPEG_BASELINE, 0), 0);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_ExplicitVRLittleEndian, JPEG_BASELINE, 1), 1);
 	ck_assert_int_eq(dcmfile_can_transcode(JPEGLS, JPEGLS_NEAR, 0), 0);
 	ck_assert_int_eq(dcmfile_can_transcode(RLE, J2K, 1), 1);
 	/* identity, unknown and NULL */
 	ck_assert_int_eq(dcmfile_can_transcode(JPEG_BASELINE, JPEG_BASELINE, 0), 1);
-	ck_assert_int_eq(dcmfile_can_transcode("1.2.3", PART10_TS_EVRLE, 1), 0);
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_EVRLE, "1.2.3", 1), 0);
-	ck_assert_int_eq(dcmfile_can_transcode(NULL, PART10_TS_EVRLE, 1), 0);
-	ck_assert_int_eq(dcmfile_can_transcode(PART10_TS_EVRLE, NULL, 1), 0);
+	ck_assert_int_eq(dcmfile_can_transcode("1.2.3", TS_UID_ExplicitVRLittleEndian, 1), 0);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_ExplicitVRLittleEndian, "1.2.3", 1), 0);
+	ck_assert_int_eq(dcmfile_can_transcode(NULL, TS_UID_ExplicitVRLittleEndian, 1), 0);
+	ck_assert_int_eq(dcmfile_can_transcode(TS_UID_ExplicitVRLittleEndian, NULL, 1), 0);
 	/* MPEG2 cannot be decoded here */
 	ck_assert_int_eq(dcmfile_can_transcode("1.2.840.10008.1.2.4.100",
-	    PART10_TS_EVRLE, 1), 0);
+	    TS_UID_ExplicitVRLittleEndian, 1), 0);
 }
 END_TEST
 

@@ -9,6 +9,7 @@
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
+#include "core/ts_uids.h"
 #include "dcmfile/part10.h"
 #include "vectors.h"
 
@@ -39,16 +40,16 @@ struct fixture {
 };
 
 static const struct fixture fixtures[] = {
-	{ "tests/data/p10-evrle.dcm", 0, PART10_FILE, PART10_TS_EVRLE, SC, 0 },
-	{ "tests/data/p10-ivrle.dcm", 0, PART10_FILE, PART10_TS_IVRLE, SC, 0 },
-	{ "tests/data/p10-evrbe.dcm", 0, PART10_FILE, PART10_TS_EVRBE, SC, 0 },
-	{ "tests/data/p10-deflated.dcm", 0, PART10_FILE, PART10_TS_DEFLATED, SC, 0 },
-	{ "tests/data/p10-evrle-undef-seq.dcm", 0, PART10_FILE, PART10_TS_EVRLE, SC, 0 },
-	{ "tests/data/p10-ivrle-undef-seq.dcm", 0, PART10_FILE, PART10_TS_IVRLE, SC, 0 },
-	{ "tests/data/p10-class-mismatch.dcm", 0, PART10_FILE, PART10_TS_EVRLE, CT,
+	{ "tests/data/p10-evrle.dcm", 0, PART10_FILE, TS_UID_ExplicitVRLittleEndian, SC, 0 },
+	{ "tests/data/p10-ivrle.dcm", 0, PART10_FILE, TS_UID_ImplicitVRLittleEndian, SC, 0 },
+	{ "tests/data/p10-evrbe.dcm", 0, PART10_FILE, TS_UID_ExplicitVRBigEndian, SC, 0 },
+	{ "tests/data/p10-deflated.dcm", 0, PART10_FILE, TS_UID_DeflatedExplicitVRLittleEndian, SC, 0 },
+	{ "tests/data/p10-evrle-undef-seq.dcm", 0, PART10_FILE, TS_UID_ExplicitVRLittleEndian, SC, 0 },
+	{ "tests/data/p10-ivrle-undef-seq.dcm", 0, PART10_FILE, TS_UID_ImplicitVRLittleEndian, SC, 0 },
+	{ "tests/data/p10-class-mismatch.dcm", 0, PART10_FILE, TS_UID_ExplicitVRLittleEndian, CT,
 	    PART10_F_CLASS_MISMATCH },
-	{ "tests/data/bare-ivrle.dcm", 0, PART10_BARE, PART10_TS_IVRLE, NULL, 0 },
-	{ "tests/data/bare-evrle.dcm", 0, PART10_BARE, PART10_TS_EVRLE, NULL, 0 },
+	{ "tests/data/bare-ivrle.dcm", 0, PART10_BARE, TS_UID_ImplicitVRLittleEndian, NULL, 0 },
+	{ "tests/data/bare-evrle.dcm", 0, PART10_BARE, TS_UID_ExplicitVRLittleEndian, NULL, 0 },
 	{ "tests/data/p10-truncated-meta.dcm", CS_E_TRUNCATED, 0, NULL, NULL, 0 },
 	{ "tests/data/p10-truncated-element.dcm", CS_E_TRUNCATED, 0, NULL, NULL, 0 },
 	{ "tests/data/not-dicom.txt", CS_E_NOTDICOM, 0, NULL, NULL, 0 },
@@ -73,7 +74,7 @@ check_fixture(const struct fixture *fx, int rc, const struct part10_info *in,
 	ck_assert_str_eq(in->sop_instance, INST);
 	ck_assert_str_eq(in->meta_sop_class, fx->meta_class ? fx->meta_class : "");
 	ck_assert_uint_eq(in->flags & ~PART10_F_VERIFIED, fx->flags);
-	if ((opts & PART10_O_VERIFY) && strcmp(fx->ts, PART10_TS_DEFLATED) != 0)
+	if ((opts & PART10_O_VERIFY) && strcmp(fx->ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0)
 		ck_assert(in->flags & PART10_F_VERIFIED);
 	ck_assert_uint_eq(in->dataset_offset + in->dataset_length, in->file_size);
 	if (fx->kind == PART10_BARE) {
@@ -193,7 +194,7 @@ START_TEST(every_truncation_is_an_error_or_consistent)
 				ck_assert_msg(rc == CS_E_TRUNCATED,
 				    "%s cut at %zu: rc %d %s", files[i], n, rc, err.msg);
 			} else if (n >= len - 16 &&
-			    strcmp(full.ts_uid, PART10_TS_DEFLATED) != 0) {
+			    strcmp(full.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) != 0) {
 				/* inside the 16-byte pixel data value */
 				ck_assert_msg(rc == CS_E_TRUNCATED,
 				    "%s cut at %zu: rc %d", files[i], n, rc);
@@ -304,7 +305,7 @@ START_TEST(hostile_lengths_are_errors)
 	ck_assert_int_eq(probe_wr(&w, PART10_O_VERIFY, &info, &err), 0);
 	ck_assert_str_eq(info.sop_class, "1.2.3");
 	ck_assert_str_eq(info.sop_instance, "1.2.4");
-	ck_assert_str_eq(info.ts_uid, PART10_TS_IVRLE);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ImplicitVRLittleEndian);
 	wr_release(&w);
 }
 END_TEST
@@ -333,7 +334,7 @@ START_TEST(what_real_writers_make_is_verified)
 
 	ck_assert_int_eq(part10_probe_mem(ds, sizeof(ds), PART10_O_VERIFY,
 	    &info, &err), 0);
-	ck_assert_str_eq(info.ts_uid, PART10_TS_EVRLE);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ExplicitVRLittleEndian);
 	ck_assert_str_eq(info.sop_class, "1.2.3");
 	ck_assert_str_eq(info.sop_instance, "4.5");
 	ck_assert_uint_ne(info.flags & PART10_F_VERIFIED, 0);
@@ -417,7 +418,7 @@ START_TEST(written_meta_parses_back)
 	int n;
 
 	wr_init(&w, 4096);
-	n = part10_write_meta(&w, SC, "1.2.3", PART10_TS_EVRLE,
+	n = part10_write_meta(&w, SC, "1.2.3", TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, CS_IMPL_VERSION, "ABC", &err);
 	ck_assert_int_eq(n, (int)w.len);
 	/* version 00\01, odd UID padded with NUL, odd AE with a space */
@@ -427,7 +428,7 @@ START_TEST(written_meta_parses_back)
 	ck_assert_ptr_nonnull(memmem(w.p, w.len, "\x02\0\x13\0SH\x0a\0" CS_IMPL_VERSION, 18));
 
 	wr_reset(&w);
-	meta_and_dataset(&w, PART10_TS_EVRLE, SC, INST);
+	meta_and_dataset(&w, TS_UID_ExplicitVRLittleEndian, SC, INST);
 	ck_assert_int_eq(part10_probe_mem(w.p, w.len, PART10_O_VERIFY, &info,
 	    &err), 0);
 	ck_assert_int_eq(info.kind, PART10_FILE);
@@ -435,7 +436,7 @@ START_TEST(written_meta_parses_back)
 	ck_assert_str_eq(info.meta_sop_class, SC);
 	ck_assert_str_eq(info.meta_sop_instance, INST);
 	ck_assert_str_eq(info.sop_class, SC);
-	ck_assert_str_eq(info.ts_uid, PART10_TS_EVRLE);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ExplicitVRLittleEndian);
 	ck_assert_str_eq(info.impl_class_uid, CS_IMPL_CLASS_UID);
 	ck_assert_str_eq(info.impl_version, CS_IMPL_VERSION);
 	ck_assert_str_eq(info.source_ae, "STORESCU");
@@ -452,7 +453,7 @@ START_TEST(meta_only_does_not_read_the_dataset)
 	struct wr w;
 
 	wr_init(&w, 4096);
-	ck_assert_int_gt(part10_write_meta(&w, SC, "1.2.03.4", PART10_TS_EVRLE,
+	ck_assert_int_gt(part10_write_meta(&w, SC, "1.2.03.4", TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, &err), 0);
 	wr_bytes(&w, "\xff\xff\xff\xff\xff\xff\xff\xff", 8);
 	ck_assert_int_eq(part10_probe_mem(w.p, w.len, PART10_O_META_ONLY,
@@ -473,19 +474,19 @@ START_TEST(meta_writer_rejects_bad_arguments)
 	struct wr w;
 
 	wr_init(&w, 4096);
-	ck_assert_int_eq(part10_write_meta(&w, "1.2.a", INST, PART10_TS_EVRLE,
+	ck_assert_int_eq(part10_write_meta(&w, "1.2.a", INST, TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, &err), CS_E_INVAL);
-	ck_assert_int_eq(part10_write_meta(&w, SC, uid65, PART10_TS_EVRLE,
+	ck_assert_int_eq(part10_write_meta(&w, SC, uid65, TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, NULL), CS_E_INVAL);
-	ck_assert_int_eq(part10_write_meta(&w, SC, "", PART10_TS_EVRLE,
+	ck_assert_int_eq(part10_write_meta(&w, SC, "", TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, NULL), CS_E_INVAL);
-	ck_assert_int_eq(part10_write_meta(&w, SC, INST, PART10_TS_EVRLE,
+	ck_assert_int_eq(part10_write_meta(&w, SC, INST, TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, "A\\B", NULL), CS_E_INVAL);
-	ck_assert_int_eq(part10_write_meta(&w, SC, INST, PART10_TS_EVRLE,
+	ck_assert_int_eq(part10_write_meta(&w, SC, INST, TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, "12345678901234567", NULL, NULL), CS_E_INVAL);
 	ck_assert_uint_eq(w.len, 0);
 	/* optional elements left out */
-	ck_assert_int_gt(part10_write_meta(&w, SC, INST, PART10_TS_EVRLE,
+	ck_assert_int_gt(part10_write_meta(&w, SC, INST, TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, "", NULL), 0);
 	ck_assert_ptr_null(memmem(w.p, w.len, "\x02\0\x16\0", 4));
 	ck_assert_ptr_null(memmem(w.p, w.len, "\x02\0\x13\0", 4));
@@ -494,7 +495,7 @@ START_TEST(meta_writer_rejects_bad_arguments)
 	/* a writer too small for the header */
 	wr_init(&w, 100);
 	cs_err_clear(&err);
-	ck_assert_int_eq(part10_write_meta(&w, SC, INST, PART10_TS_EVRLE,
+	ck_assert_int_eq(part10_write_meta(&w, SC, INST, TS_UID_ExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, &err), CS_E_TOOBIG);
 	ck_assert_int_eq(err.code, CS_E_TOOBIG);
 	wr_release(&w);
@@ -511,7 +512,7 @@ START_TEST(written_meta_is_read_by_dcmdump)
 	if (access("/usr/bin/dcmdump", X_OK) != 0)
 		return; /* DCMTK absent: covered by written_meta_parses_back */
 	wr_init(&w, 4096);
-	meta_and_dataset(&w, PART10_TS_EVRLE, CT, INST);
+	meta_and_dataset(&w, TS_UID_ExplicitVRLittleEndian, CT, INST);
 	fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, w.p, w.len), (ssize_t)w.len);
@@ -546,7 +547,7 @@ deflated_after(struct wr *w, size_t pad)
 	size_t cap = (1 << 20) + pad / 100, left;
 	z_stream z;
 
-	ck_assert_int_gt(part10_write_meta(w, SC, INST, PART10_TS_DEFLATED,
+	ck_assert_int_gt(part10_write_meta(w, SC, INST, TS_UID_DeflatedExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, &err), 0);
 	memset(&z, 0, sizeof(z));
 	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -15, 9,
@@ -579,6 +580,61 @@ deflated_after(struct wr *w, size_t pad)
 }
 
 /* UIDs after 1 MB of zeros: most output comes after the input is all read. */
+/* meta's file's header followed by ds's file's data set, probed */
+static int
+probe_spliced(const char *meta, const char *ds, struct part10_info *info)
+{
+	struct part10_info a, b;
+	struct cs_err err = { 0, "" };
+	size_t na, nb;
+	uint8_t *pa = slurp(meta, &na), *pb = slurp(ds, &nb), *buf;
+	int rc;
+
+	ck_assert_int_eq(part10_probe_mem(pa, na, 0, &a, &err), 0);
+	ck_assert_int_eq(part10_probe_mem(pb, nb, 0, &b, &err), 0);
+	buf = malloc(a.dataset_offset + b.dataset_length);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, pa, a.dataset_offset);
+	memcpy(buf + a.dataset_offset, pb + b.dataset_offset, b.dataset_length);
+	rc = part10_probe_mem(buf, a.dataset_offset + b.dataset_length,
+	    PART10_O_VERIFY, info, &err);
+	free(buf);
+	free(pa);
+	free(pb);
+	return rc;
+}
+
+START_TEST(ts_mismatch_gives_the_syntax_of_the_bytes)
+{
+	struct part10_info info;
+
+	/* a native syntax: the other native one describes the bytes */
+	ck_assert_int_eq(probe_spliced("tests/data/p10-ivrle.dcm",
+	    "tests/data/p10-evrle.dcm", &info), 0);
+	ck_assert_uint_eq(info.flags & (PART10_F_TS_MISMATCH | PART10_F_TS_NONE),
+	    PART10_F_TS_MISMATCH);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ExplicitVRLittleEndian);
+	ck_assert_str_eq(info.meta_ts_uid, TS_UID_ImplicitVRLittleEndian);
+	ck_assert_str_eq(info.sop_instance, INST);
+	ck_assert_int_eq(probe_spliced("tests/data/p10-evrle.dcm",
+	    "tests/data/p10-ivrle.dcm", &info), 0);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ImplicitVRLittleEndian);
+	ck_assert(!(info.flags & PART10_F_TS_NONE));
+	/* Implicit VR under JPEG Baseline (must be Explicit): none does */
+	ck_assert_int_eq(probe_spliced("tests/data/img8-jpeg-baseline.dcm",
+	    "tests/data/p10-ivrle.dcm", &info), 0);
+	ck_assert_uint_eq(info.flags & (PART10_F_TS_MISMATCH | PART10_F_TS_NONE),
+	    PART10_F_TS_MISMATCH | PART10_F_TS_NONE);
+	ck_assert_str_eq(info.ts_uid, TS_UID_JPEGBaseline8Bit);
+	ck_assert_str_eq(info.meta_ts_uid, TS_UID_JPEGBaseline8Bit);
+	/* no mismatch: the meta's, and no flag */
+	ck_assert_int_eq(probe_spliced("tests/data/p10-ivrle.dcm",
+	    "tests/data/p10-ivrle.dcm", &info), 0);
+	ck_assert_uint_eq(info.flags & (PART10_F_TS_MISMATCH | PART10_F_TS_NONE), 0);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ImplicitVRLittleEndian);
+}
+END_TEST
+
 START_TEST(deflated_uids_after_a_large_element_are_found)
 {
 	struct part10_info info;
@@ -591,7 +647,7 @@ START_TEST(deflated_uids_after_a_large_element_are_found)
 	ck_assert_int_eq(part10_probe_mem(w.p, w.len, 0, &info, &err), 0);
 	ck_assert_str_eq(info.sop_class, SC);
 	ck_assert_str_eq(info.sop_instance, INST);
-	ck_assert_str_eq(info.ts_uid, PART10_TS_DEFLATED);
+	ck_assert_str_eq(info.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian);
 	wr_release(&w);
 }
 END_TEST
@@ -609,7 +665,7 @@ START_TEST(deflate_bomb_is_bounded)
 	uint8_t hdr[12] = { 0x08, 0, 0x01, 0, 'O', 'B', 0, 0 };
 
 	wr_init(&w, 1 << 20);
-	ck_assert_int_gt(part10_write_meta(&w, SC, INST, PART10_TS_DEFLATED,
+	ck_assert_int_gt(part10_write_meta(&w, SC, INST, TS_UID_DeflatedExplicitVRLittleEndian,
 	    CS_IMPL_CLASS_UID, NULL, NULL, &err), 0);
 	memset(&z, 0, sizeof(z));
 	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -15, 9,
@@ -656,6 +712,7 @@ part10_suite(void)
 	tcase_add_test(tc, un_sequence_with_explicit_items_is_verified);
 	tcase_add_test(tc, deflate_bomb_is_bounded);
 	tcase_add_test(tc, deflated_uids_after_a_large_element_are_found);
+	tcase_add_test(tc, ts_mismatch_gives_the_syntax_of_the_bytes);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("write");

@@ -12,9 +12,9 @@ Suite *propose_suite(void);
 
 #define CT "1.2.840.10008.5.1.4.1.1.2"
 #define MR "1.2.840.10008.5.1.4.1.1.4"
-#define EV PROPOSE_EVRLE
-#define IV PROPOSE_IVRLE
-#define BE PROPOSE_EVRBE
+#define EV TS_UID_ExplicitVRLittleEndian
+#define IV TS_UID_ImplicitVRLittleEndian
+#define BE TS_UID_ExplicitVRBigEndian
 #define JLL "1.2.840.10008.1.2.4.70"  /* JPEG lossless SV1 */
 #define JB "1.2.840.10008.1.2.4.50"   /* JPEG baseline (lossy) */
 #define PRIV_TS "1.2.3.4.5.6"          /* nobody can convert it */

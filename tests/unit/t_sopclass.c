@@ -7,6 +7,7 @@
 
 #include "cstore/cstore.h"
 #include "core/sopclass.h"
+#include "core/ts.h"
 #include "core/uid.h"
 #include "dcmfile/dcmfile.h"
 
@@ -272,6 +273,41 @@ START_TEST(names_agree_with_gdcm_for_every_uid_gdcm_knows)
 }
 END_TEST
 
+/* The transfer syntax table: every row a registered TS, consistent. */
+START_TEST(ts_table_rows_are_registered_and_consistent)
+{
+	size_t i;
+
+	ck_assert_uint_ge(ts_table_len, 13);
+	for (i = 0; i < ts_table_len; i++) {
+		const struct ts_entry *t = &ts_table[i];
+		const struct uid_entry *u = uid_by_uid(t->uid);
+
+		ck_assert_msg(u != NULL, "%s not in uids.tsv", t->uid);
+		ck_assert_str_eq(u->type, "Transfer Syntax");
+		ck_assert_str_eq(u->keyword, t->keyword);
+		ck_assert_ptr_eq(ts_find(t->uid), t);
+		/* PS3.5 A.4: fragments only in Explicit VR LE */
+		if (t->flags & TS_F_ENCAPSULATED)
+			ck_assert_int_eq(t->enc, DS_ENC_EVR_LE);
+		ck_assert_int_eq(!!(t->flags & TS_F_ENCAPSULATED),
+		    t->codec == TS_CODEC_RLE || ts_is_gdcm(t));
+		if (t->codec == TS_CODEC_NONE)
+			ck_assert_uint_eq(t->flags & TS_F_WRITE, 0);
+	}
+	ck_assert_ptr_null(ts_find(NULL));
+	ck_assert_ptr_null(ts_find("1.2.3"));
+	ck_assert_int_eq(ts_find(TS_UID_ImplicitVRLittleEndian)->enc, DS_ENC_IVR_LE);
+	ck_assert_int_eq(ts_find(TS_UID_ExplicitVRBigEndian)->enc, DS_ENC_EVR_BE);
+	ck_assert(ts_find(TS_UID_DeflatedExplicitVRLittleEndian)->flags & TS_F_DEFLATED);
+	ck_assert_int_eq(ts_find(TS_UID_JPEGLSLossless)->codec, TS_CODEC_JPEGLS);
+	ck_assert_int_eq(ts_find(TS_UID_JPEG2000)->codec, TS_CODEC_J2K);
+	ck_assert(ts_find(TS_UID_JPEG2000)->flags & TS_F_LOSSY);
+	ck_assert_uint_eq(ts_find(TS_UID_JPEGLossless)->flags & TS_F_WRITE, 0);
+	ck_assert_int_eq(ts_find(TS_UID_RLELossless)->codec, TS_CODEC_RLE);
+}
+END_TEST
+
 Suite *
 sopclass_suite(void)
 {
@@ -289,6 +325,7 @@ sopclass_suite(void)
 	tcase_add_test(tc, well_known_uids_resolve_with_their_type);
 	tcase_add_test(tc, uid_syntax_follows_ps3_5);
 	tcase_add_test(tc, names_agree_with_gdcm_for_every_uid_gdcm_knows);
+	tcase_add_test(tc, ts_table_rows_are_registered_and_consistent);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# dcmsend on a file whose meta header names one transfer syntax while
+# its data set is encoded in another (PART10_F_TS_MISMATCH): sent as
+# what the bytes really are when a transfer syntax describes them,
+# refused with a line of its own when none does (an Implicit VR data set
+# under a syntax that must be Explicit VR, PS3.5 A.4) -- never sent
+# under a syntax the peer would misread.
+
+load helpers
+load dcmrecv-helpers
+
+D=$CSTORE_ROOT/tests/data
+TOOLS=${CSTORE_TOOLS:-$CSTORE_ROOT/build/tests/tools}
+PYDICOM_DATA=/usr/lib/python3/dist-packages/pydicom/data
+
+# splice META_FILE DATASET_FILE OUT: META_FILE's preamble and meta
+# header, then DATASET_FILE's data set.
+splice() {
+	local meta_len
+	meta_len=$(( $(stat -c %s "$1") - $("$TOOLS/dcm-dataset" "$1" | wc -c) ))
+	{ head -c "$meta_len" "$1"; "$TOOLS/dcm-dataset" "$2"; } >"$3"
+}
+
+setup() {
+	require_netns
+	[ -x "$TOOLS/dcm-dataset" ] || skip "test tools not built"
+}
+
+@test "dcmsend: meta says Implicit VR LE, data set is Explicit VR LE: sent and stored as Explicit VR LE, said in the line" {
+	local f=$BATS_TEST_TMPDIR/mismatch.dcm stored
+	splice "$D/p10-ivrle.dcm" "$D/p10-evrle.dcm" "$f"
+	start_dcmrecv -q
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	[[ $output == *"meta header transfer syntax 1.2.840.10008.1.2 differs: sent as the data set's"* ]]
+	stop_dcmrecv
+	stored=$(find "$RECV_DIR" -type f)
+	[ "$(wc -l <<<"$stored")" -eq 1 ]
+	# the receiver's meta now says what the bytes are, and they are the same bytes
+	[ "$("$TOOLS/dcm-dataset" -u "$stored" | cut -f3)" = 1.2.840.10008.1.2.1 ]
+	cmp <("$TOOLS/dcm-dataset" "$stored") <("$TOOLS/dcm-dataset" "$D/p10-evrle.dcm")
+	run -0 --separate-stderr dcmdump -q "$stored"
+	[ -z "$stderr" ]
+}
+
+@test "dcmsend: an Implicit VR data set under an encapsulated syntax's meta is refused on a line of its own; the others go on" {
+	local f=$BATS_TEST_TMPDIR/ivr-under-jpeg.dcm
+	splice "$D/img8-jpeg-baseline.dcm" "$D/p10-ivrle.dcm" "$f"
+	local files=("$f")
+	[ -f "$PYDICOM_DATA/test_files/SC_rgb_jpeg.dcm" ] &&
+		files+=("$PYDICOM_DATA/test_files/SC_rgb_jpeg.dcm")
+	start_dcmrecv -q
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+		"${files[@]}" "$D/p10-evrle.dcm"
+	[ "${#lines[@]}" -eq $(( ${#files[@]} + 1 )) ]
+	local l
+	for l in "${lines[@]:0:${#files[@]}}"; do
+		[ "$(cut -f1 <<<"$l")" = notdicom ]
+		[[ $l == *"the data set is Implicit VR, which its meta header's transfer syntax cannot be (PS3.5 A.4)"* ]]
+	done
+	[ "$(cut -f1 <<<"${lines[-1]}")" = 0000 ]
+	stop_dcmrecv
+	# only the good file arrived
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 1 ]
+	[ "$(cut -f1 "$RECV_STDOUT" | wc -l)" -eq 1 ]
+}
