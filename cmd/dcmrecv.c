@@ -17,6 +17,8 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "cli/cli.h"
+#include "cli/hook.h"
+#include "cli/recv_opts.h"
 #include "net/net.h"
 
 enum {
@@ -93,6 +95,7 @@ static struct {
 	pthread_mutex_t out_mu;
 	int out_failed;
 	struct storescp *srv;
+	struct cli_hook *hook;
 } g = { .out_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
@@ -182,12 +185,18 @@ usage(void)
 }
 
 static void
-on_log(void *user, int level, const char *line)
+on_log(void *user, enum storescp_level level, const char *line)
 {
 	(void)user;
 	if (level == STORESCP_LOG_ERROR && g.quiet)
 		return;
 	fprintf(stderr, "%s: %s\n", cli_progname(), line);
+}
+
+static void
+on_hook_failed(void *user, const char *line)
+{
+	on_log(user, STORESCP_LOG_ERROR, line);
 }
 
 static void
@@ -239,6 +248,8 @@ on_stored(void *user, const struct storescp_stored *st)
 		storescp_request_stop(g.srv);
 	}
 	pthread_mutex_unlock(&g.out_mu);
+	if (g.hook != NULL)
+		cli_hook_run(g.hook, st->path);
 }
 
 static void
@@ -290,6 +301,7 @@ main(int argc, char **argv)
 	static const char *allow[MAX_LIST], *classes[MAX_LIST],
 	    *refused[MAX_LIST], *ts[MAX_LIST];
 	struct storescp_config cfg;
+	const char *const *exec_argv = NULL;
 	struct cs_err err = { 0, "" };
 	struct sigaction sa;
 	const char *port_file = NULL;
@@ -297,7 +309,7 @@ main(int argc, char **argv)
 	unsigned bport;
 	int c, verbose = 0, trace = 0, rc;
 
-	memset(&cfg, 0, sizeof(cfg));
+	storescp_config_init(&cfg);
 	cfg.allow = allow;
 	cfg.sop_classes = classes;
 	cfg.reject_sop_classes = refused;
@@ -336,7 +348,7 @@ main(int argc, char **argv)
 		case OPT_ABORT_ON:
 			if (optarg[0] == '\0' || strlen(optarg) > 64)
 				cli_usage_error("--abort-on '%s': expected a SOP Instance UID", optarg);
-			cfg.abort_on_instance = optarg;
+			cfg.faults.abort_on_instance = optarg;
 			break;
 		case OPT_ACCEPT_TS: {
 			char *list = optarg, *p;
@@ -367,7 +379,7 @@ main(int argc, char **argv)
 				cli_usage_error("--exec: missing ';' after the command");
 			argv[i] = NULL;
 			/* optarg is argv[optind - 1]: the command. */
-			cfg.exec_argv = (const char *const *)&argv[optind - 1];
+			exec_argv = (const char *const *)&argv[optind - 1];
 			optind = i + 1;
 			break;
 		}
@@ -405,13 +417,13 @@ main(int argc, char **argv)
 			break;
 		}
 		case OPT_ON_DUPLICATE:
-			need_ok(storescp_parse_dup(optarg, &cfg.on_duplicate, &err), &err);
+			need_ok(cli_parse_dup(optarg, &cfg.on_duplicate, &err), &err);
 			break;
 		case OPT_PORT_FILE:
 			port_file = optarg;
 			break;
 		case OPT_REJECT:
-			need_ok(storescp_parse_reject(optarg, &cfg.faults, &err), &err);
+			need_ok(cli_parse_reject(optarg, &cfg.faults, &err), &err);
 			break;
 		case OPT_REJECT_SOP_CLASS: {
 			const char *uid;
@@ -421,12 +433,12 @@ main(int argc, char **argv)
 			break;
 		}
 		case OPT_RESPOND:
-			need_ok(storescp_parse_status(optarg, &cfg.faults.respond_status,
+			need_ok(cli_parse_status(optarg, &cfg.faults.respond_status,
 			    &err), &err);
 			cfg.faults.respond = 1;
 			break;
 		case OPT_RESPOND_EVERY:
-			need_ok(storescp_parse_respond_every(optarg, &cfg.faults, &err), &err);
+			need_ok(cli_parse_respond_every(optarg, &cfg.faults, &err), &err);
 			break;
 		case OPT_SOP_CLASS: {
 			const char *uid;
@@ -474,6 +486,11 @@ main(int argc, char **argv)
 	cfg.log_level = trace ? STORESCP_LOG_TRACE :
 	    verbose ? STORESCP_LOG_VERBOSE : STORESCP_LOG_ERROR;
 
+	if (exec_argv != NULL &&
+	    (g.hook = cli_hook_new(exec_argv, on_hook_failed, NULL)) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", cli_progname());
+		exit(EXIT_INTERNAL);
+	}
 	rc = storescp_new(&cfg, &g.srv, &err);
 	if (rc != 0) {
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
@@ -500,6 +517,9 @@ main(int argc, char **argv)
 		fprintf(stderr, strchr(bound, ':') ? "%s: listening on [%s]:%u\n" :
 		    "%s: listening on %s:%u\n", cli_progname(), bound, bport);
 	rc = storescp_run(g.srv, &err);
+	/* As long again for --exec commands still running; then leave them. */
+	if (g.hook != NULL)
+		cli_hook_wait(g.hook, cfg.grace_ms);
 	/* From here a late signal must not reach a server being freed. */
 	sigemptyset(&sa.sa_mask);
 	sigaddset(&sa.sa_mask, SIGTERM);
@@ -518,6 +538,7 @@ main(int argc, char **argv)
 		    (unsigned long long)st.rejected, (unsigned long long)st.aborted);
 	}
 	storescp_free(g.srv);
+	cli_hook_free(g.hook);
 	if (rc != 0)
 		return EXIT_OUTPUT;
 	return g.out_failed ? EXIT_OUTPUT : EXIT_OK;
