@@ -23,12 +23,11 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "net/net.h"
-#include "storescu/inputs.h"
+#include "dcmfile/infile.h"
 #include "storescu/propose.h"
-#include "storescu/resume.h"
 #include "storescu/session.h"
 #include "storescu/send.h"
-#include "storescu/strmap.h"
+#include "core/strmap.h"
 #include "core/banned.h"
 
 static uint32_t
@@ -342,7 +341,7 @@ dry_run(struct send *sd, struct cs_err *err)
 		rc = 0;
 		cs_err_clear(&e);
 		if (sd->o->probe) {
-			rc = scu_open(&s, &sd->so, set->pc, set->n_pc, &e);
+			rc = scu_open(&s, sd->cfg, sd->window, set->pc, set->n_pc, &e);
 			if (rc == 0)
 				ac = scu_ac(&s);
 			else
@@ -401,7 +400,7 @@ dry_run(struct send *sd, struct cs_err *err)
 static int
 probe_path(const char *path, struct part10_info *info, struct cs_err *e)
 {
-	int fd = inputs_open(path, e), rc;
+	int fd = infile_open(path, e), rc;
 
 	if (fd < 0)
 		return fd;
@@ -412,8 +411,7 @@ probe_path(const char *path, struct part10_info *info, struct cs_err *e)
 
 /* Probes every input; reports the ones that cannot be planned. */
 static int
-probe_inputs(struct send *sd, struct resume *rs, struct propose_input *pin,
-    struct cs_err *err)
+probe_inputs(struct send *sd, struct propose_input *pin, struct cs_err *err)
 {
 	struct part10_info info;
 	struct cs_err e;
@@ -422,7 +420,8 @@ probe_inputs(struct send *sd, struct resume *rs, struct propose_input *pin,
 
 	for (i = 0; i < sd->n; i++) {
 		sd->fe[i].cls = sd->fe[i].ts = NONE;
-		if (rs != NULL && resume_has(rs, sd->paths[i])) {
+		if (sd->o->already_stored != NULL &&
+		    sd->o->already_stored(sd->o->user, sd->paths[i])) {
 			send_emit_simple(sd, i, STORESCU_RESUMED, 0,
 			    "stored according to the resume log", 0);
 			continue;
@@ -457,24 +456,6 @@ probe_inputs(struct send *sd, struct resume *rs, struct propose_input *pin,
 }
 
 static int
-load_resume(const char *path, struct resume **out, struct cs_err *err)
-{
-	FILE *f;
-	int rc;
-
-	*out = resume_new();
-	if (*out == NULL)
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	f = fopen(path, "r");
-	if (f == NULL)
-		return cs_err_set(err, CS_E_IO, "cannot read the resume log '%s': %s",
-		    path, strerror(errno));
-	rc = resume_load(*out, f, path, err);
-	fclose(f);
-	return rc;
-}
-
-static int
 can_transcode(const char *from, const char *to, int allow_lossy)
 {
 	return dcmfile_can_transcode(from, to, allow_lossy);
@@ -486,7 +467,6 @@ storescu_send(const struct storescu_config *cfg,
     size_t n, struct storescu_summary *sum, struct cs_err *err)
 {
 	struct send sd;
-	struct resume *rs = NULL;
 	struct propose_input *pin = NULL;
 	struct lane *lanes = NULL;
 	unsigned L;
@@ -508,18 +488,8 @@ storescu_send(const struct storescu_config *cfg,
 	sd.sum = sum;
 	sd.t0 = net_now_us();
 	sum->inputs = n;
-	sd.so.host = cfg->host;
-	sd.so.port = cfg->port;
-	sd.so.calling_ae = cfg->calling_ae;
-	sd.so.called_ae = cfg->called_ae;
-	sd.so.max_pdu = cfg->max_pdu;
-	sd.so.connect_timeout_ms = cfg->connect_timeout_ms;
-	sd.so.acse_timeout_ms = cfg->acse_timeout_ms;
-	sd.so.dimse_timeout_ms = cfg->dimse_timeout_ms;
-	sd.so.async_window = opts->async_window == 0 ? STORESCU_DEFAULT_WINDOW :
+	sd.window = opts->async_window == 0 ? STORESCU_DEFAULT_WINDOW :
 	    opts->async_window;
-	sd.so.trace = cfg->trace;
-	sd.so.trace_user = cfg->trace_user;
 	sd.popts.can_transcode = can_transcode;
 	sd.popts.allow_lossy = opts->allow_lossy;
 	sd.popts.no_transcode = opts->no_transcode;
@@ -527,18 +497,13 @@ storescu_send(const struct storescu_config *cfg,
 	sd.popts.per_assoc = opts->per_assoc;
 	strmap_init(&sd.in.map);
 	pthread_mutex_init(&sd.mu, NULL);
-	if (opts->resume_log != NULL) {
-		rc = load_resume(opts->resume_log, &rs, err);
-		if (rc != 0)
-			goto out;
-	}
 	sd.fe = cs_calloc(n ? n : 1, sizeof(*sd.fe));
 	pin = cs_calloc(n ? n : 1, sizeof(*pin));
 	if (sd.fe == NULL || pin == NULL) {
 		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = probe_inputs(&sd, rs, pin, err);
+	rc = probe_inputs(&sd, pin, err);
 	if (rc != 0)
 		goto out;
 	sd.plan = propose_plan_new(pin, n, &sd.popts, err);
@@ -585,7 +550,6 @@ out:
 	propose_plan_free(sd.plan);
 	cs_free(sd.fe);
 	intern_release(&sd.in);
-	resume_free(rs);
 	pthread_mutex_destroy(&sd.mu);
 	return rc;
 }

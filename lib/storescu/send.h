@@ -13,7 +13,7 @@
 #include "cstore/storescu.h"
 #include "storescu/propose.h"
 #include "storescu/session.h"
-#include "storescu/strmap.h"
+#include "core/strmap.h"
 
 #define NONE UINT32_MAX
 #define DETAIL_MAX 512
@@ -34,7 +34,7 @@ struct intern {
 struct send {
 	const struct storescu_config *cfg;
 	const struct storescu_send_opts *o;
-	struct scu_opts so;
+	unsigned window;           /* async_window, the default applied */
 	struct propose_opts popts;
 	const char *const *paths;
 	size_t n;

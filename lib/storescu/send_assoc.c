@@ -17,7 +17,7 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "net/net.h"
-#include "storescu/inputs.h"
+#include "dcmfile/infile.h"
 #include "storescu/send.h"
 #include "core/banned.h"
 
@@ -91,7 +91,7 @@ read_ahead(struct prefetch *pf)
 			break;
 	if (j >= pf->n)
 		return;
-	pf->fd = inputs_open(pf->sd->paths[pf->idx[j]], NULL);
+	pf->fd = infile_open(pf->sd->paths[pf->idx[j]], NULL);
 	if (pf->fd < 0)
 		return;
 	pf->index = pf->idx[j];
@@ -234,7 +234,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		b->pf.index = SIZE_MAX;
 	} else {
 		prefetch_drop(&b->pf);
-		fd = inputs_open(path, &e);
+		fd = infile_open(path, &e);
 	}
 	if (fd < 0) {
 		add_detail(f->detail, "%s", e.msg);
@@ -682,7 +682,7 @@ send_run_assoc(struct send *sd, size_t k)
 			backoff(sd, fails > 0 ? fails : 1);
 		}
 		cs_err_clear(&e);
-		rc = scu_open(&s, &sd->so, b.set->pc, b.set->n_pc, &e);
+		rc = scu_open(&s, sd->cfg, sd->window, b.set->pc, b.set->n_pc, &e);
 		if (rc != 0) {
 			int transient = transient_open(rc, &s);
 
@@ -708,7 +708,7 @@ send_run_assoc(struct send *sd, size_t k)
 			sd->sum->associations++;
 			pthread_mutex_unlock(&sd->mu);
 			send_note(sd, "association %u: %s port %s accepted %d of %u presentation contexts, max PDU %u, window %u",
-			    b.assoc, sd->so.host, sd->so.port, accepted, b.set->n_pc,
+			    b.assoc, sd->cfg->host, sd->cfg->port, accepted, b.set->n_pc,
 			    ac && ac->has_max_pdu ? (unsigned)ac->max_pdu : 0u,
 			    s.window);
 			if (accepted == 0) {
