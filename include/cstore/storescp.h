@@ -35,13 +35,15 @@ extern "C" {
 
 struct storescp;
 
-/* The defaults storescp_config_init sets; 0 in these fields means the same. */
+/* The defaults storescp_config_init sets; 0 or NULL in those fields
+ * means the same. */
 #define STORESCP_DEFAULT_AET "DCMRECV"
 #define STORESCP_DEFAULT_OUTPUT_DIR "."
 #define STORESCP_DEFAULT_LAYOUT "{SOPInstanceUID}.dcm"
 #define STORESCP_DEFAULT_MAX_ASSOCIATIONS 32u
 #define STORESCP_DEFAULT_MAX_PDU (256u * 1024u)
-#define STORESCP_MAX_PDU_UNLIMITED UINT32_MAX
+/* max_pdu: no limit on the PDUs we receive (as STORESCU_MAX_PDU_NONE). */
+#define STORESCP_MAX_PDU_NONE UINT32_MAX
 #define STORESCP_DEFAULT_TIMEOUT_MS 30000u
 #define STORESCP_DEFAULT_GRACE_MS 10000u
 #define STORESCP_DEFAULT_ASYNC_WINDOW 16u
@@ -58,15 +60,15 @@ struct storescp_stored {
 	const char *peer;         /* "127.0.0.1:40123" or "[::1]:40123" */
 	uint64_t bytes;           /* file size: meta header + data set */
 	uint16_t status;          /* the C-STORE-RSP status answered */
-	int kept;                 /* 1: --on-duplicate keep left the existing file */
+	int kept;                 /* 1: STORESCP_DUP_KEEP left the existing file */
 	unsigned assoc_id;        /* 1, 2, ... in order of acceptance */
 };
 
 /* Log levels passed to the log callback. */
 enum storescp_level {
 	STORESCP_LOG_ERROR = 0,   /* always worth showing (failures, refusals) */
-	STORESCP_LOG_VERBOSE = 1, /* -v: associations, objects, statuses */
-	STORESCP_LOG_TRACE = 2,   /* -d: every PDU and DIMSE command */
+	STORESCP_LOG_VERBOSE = 1, /* associations, objects, statuses */
+	STORESCP_LOG_TRACE = 2,   /* every PDU and DIMSE command */
 };
 
 /* One log line (no newline) at level; the caller prints it or not. */
@@ -76,7 +78,7 @@ typedef void (*storescp_log_fn)(void *user, enum storescp_level level,
 typedef void (*storescp_stored_fn)(void *user,
     const struct storescp_stored *s);
 
-/* --on-duplicate policies (the file name is already taken). */
+/* What to do when the file name is already taken by the same instance. */
 enum storescp_dup {
 	STORESCP_DUP_OVERWRITE = 0, /* replace it (a re-send is idempotent) */
 	STORESCP_DUP_KEEP,          /* keep the old file, answer Success */
@@ -131,7 +133,8 @@ struct storescp_config {
 	unsigned max_associations;
 	/* Largest PDU we accept, advertised in the A-ASSOCIATE-AC.  0 = the
 	 * library default (STORESCP_DEFAULT_MAX_PDU, 256 KiB), UINT32_MAX
-	 * (STORESCP_MAX_PDU_UNLIMITED) = no limit. */
+	 * (STORESCP_MAX_PDU_NONE) = no limit; the same meaning as
+	 * storescu_config.max_pdu. */
 	uint32_t max_pdu;
 	unsigned timeout_ms;       /* ARTIM and peer silence; 0 = the default (30 s) */
 	/* Exit conditions of storescp_run (0 = none). */

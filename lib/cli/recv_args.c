@@ -242,7 +242,7 @@ max_pdu(const char *arg)
 		cli_usage_error("max PDU length '%s': out of range (4096-%u, or 0)",
 		    arg, MAX_PDU_LIMIT);
 	/* the tool's 0 is "no limit" */
-	return v == 0 ? STORESCP_MAX_PDU_UNLIMITED : (uint32_t)v;
+	return v == 0 ? STORESCP_MAX_PDU_NONE : (uint32_t)v;
 }
 
 /* The debugging options (struct storescp_faults). */
