@@ -1,10 +1,9 @@
 /*
  * dcmrecv - receive DICOM objects (Storage SCP) into a directory, one
  * line per stored file on stdout.  A thin front end over libstorescp:
- * options, output, exit codes.
+ * options (lib/cli/recv_args), output, --exec hooks, exit codes.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,226 +11,76 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "cli/cli.h"
-#include "net/net.h"
-
-enum {
-	OPT_ABORT_AFTER = 256,
-	OPT_ABORT_ON,
-	OPT_ACCEPT_TS,
-	OPT_ALLOW,
-	OPT_ASYNC,
-	OPT_DELAY,
-	OPT_EXEC,
-	OPT_FSYNC,
-	OPT_GRACE,
-	OPT_IDLE_TIMEOUT,
-	OPT_JSON,
-	OPT_LAYOUT,
-	OPT_MAX_ASSOCIATIONS,
-	OPT_MAX_ASSOCS,
-	OPT_MAX_FILES,
-	OPT_MAX_PDU,
-	OPT_ON_DUPLICATE,
-	OPT_PORT_FILE,
-	OPT_REJECT,
-	OPT_REJECT_SOP_CLASS,
-	OPT_RESPOND,
-	OPT_RESPOND_EVERY,
-	OPT_SOP_CLASS,
-	OPT_STRICT_AET,
-	OPT_TS,
-	OPT_VERSION,
-};
-
-static const struct option longopts[] = {
-	{ "abort-after", required_argument, NULL, OPT_ABORT_AFTER },
-	{ "abort-on", required_argument, NULL, OPT_ABORT_ON },
-	{ "accept-ts", required_argument, NULL, OPT_ACCEPT_TS },
-	{ "aet", required_argument, NULL, 'a' },
-	{ "allow", required_argument, NULL, OPT_ALLOW },
-	{ "async", required_argument, NULL, OPT_ASYNC },
-	{ "delay", required_argument, NULL, OPT_DELAY },
-	{ "exec", required_argument, NULL, OPT_EXEC },
-	{ "fsync", no_argument, NULL, OPT_FSYNC },
-	{ "grace", required_argument, NULL, OPT_GRACE },
-	{ "help", no_argument, NULL, 'h' },
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "layout", required_argument, NULL, OPT_LAYOUT },
-	{ "max-associations", required_argument, NULL, OPT_MAX_ASSOCIATIONS },
-	{ "max-assocs", required_argument, NULL, OPT_MAX_ASSOCS },
-	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
-	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
-	{ "null", no_argument, NULL, '0' },
-	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
-	{ "output-dir", required_argument, NULL, 'o' },
-	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "reject", required_argument, NULL, OPT_REJECT },
-	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
-	{ "respond", required_argument, NULL, OPT_RESPOND },
-	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
-	{ "sop-class", required_argument, NULL, OPT_SOP_CLASS },
-	{ "strict-aet", no_argument, NULL, OPT_STRICT_AET },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "trace", no_argument, NULL, 'd' },
-	{ "ts", required_argument, NULL, OPT_TS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
-
-#define MAX_LIST 256
+#include "cli/hook.h"
+#include "cli/output.h"
+#include "cli/recv_args.h"
 
 static struct {
-	int json, nul, quiet;
-	pthread_mutex_t out_mu;
+	struct recv_args a;
+	struct cli_out out;
+	pthread_mutex_t out_mu;  /* the output and out_failed */
 	int out_failed;
 	struct storescp *srv;
+	struct cli_hook *hook;   /* --exec, or NULL */
 } g = { .out_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
-usage_lines(FILE *f)
-{
-	fprintf(f,
-	    "usage: %s [-0dqv] [-a aetitle] [-o dir] [-t seconds] [--layout template]\n"
-	    "               [--json] [--port-file file] [--strict-aet] [--allow aet[@host]]\n"
-	    "               [--sop-class class] [--ts syntax] [--accept-ts list]\n"
-	    "               [--on-duplicate policy] [--fsync] [--max-associations n]\n"
-	    "               [--max-pdu bytes] [--async n] [--max-files n] [--max-assocs n]\n"
-	    "               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
-	    "               [--respond status] [--respond-every n:status] [--reject how]\n"
-	    "               [--abort-after n] [--abort-on uid] [--delay ms]\n"
-	    "               [--reject-sop-class class] [addr:]port\n", cli_progname());
-}
-
-static void
-help(void)
-{
-	usage_lines(stdout);
-	printf("\n"
-	    "Receive DICOM objects (C-STORE, C-ECHO) and write each one atomically into a\n"
-	    "directory; print one line per stored file once it is in place.\n\n"
-	    "  -a, --aet AETITLE          our AE title (default DCMRECV)\n"
-	    "  -o, --output-dir DIR       where files go (default .)\n"
-	    "      --layout TEMPLATE      file name template (default {SOPInstanceUID}.dcm);\n"
-	    "                             placeholders: {SOPInstanceUID} {SOPClassUID}\n"
-	    "                             {StudyInstanceUID} {SeriesInstanceUID} {PatientID}\n"
-	    "                             {Modality} {StudyDate} {AccessionNumber}\n"
-	    "                             {SeriesNumber} {InstanceNumber} {CallingAET}\n"
-	    "                             {CalledAET} {Date}; a name that holds another\n"
-	    "                             instance is never replaced: NAME~2.EXT, ...\n"
-	    "      --on-duplicate POLICY  the same instance again: overwrite (default),\n"
-	    "                             keep, rename (NAME~2.EXT, ...) or reject\n"
-	    "      --fsync                fsync each file and its directory\n"
-	    "      --json                 JSON lines instead of tab-separated lines\n"
-	    "  -0, --null                 print only paths, each ending with NUL\n"
-	    "      --exec CMD [ARG ...] ; run CMD after each stored file, {} = its path\n"
-	    "      --port-file FILE       write the bound port number to FILE\n"
-	    "      --strict-aet           reject a called AE title other than ours\n"
-	    "      --allow AET[@HOST]     admit only these calling AE titles (repeatable)\n"
-	    "      --sop-class CLASS      accept only these SOP classes (repeatable)\n"
-	    "      --reject-sop-class CLASS  refuse this SOP class (repeatable)\n"
-	    "      --ts SYNTAX            accept only these transfer syntaxes, in this\n"
-	    "                             order of preference (repeatable)\n"
-	    "      --accept-ts LIST       the same as a comma-separated list\n"
-	    "      --max-associations N   at once (default 32); beyond: transient rejection\n"
-	    "      --max-pdu BYTES        largest PDU we accept, 4096-16777216 or 0 for no\n"
-	    "                             limit (default 262144)\n"
-	    "      --async N              accept up to N outstanding C-STOREs per\n"
-	    "                             association when the sender proposes an\n"
-	    "                             asynchronous operations window; default 16;\n"
-	    "                             1 = synchronous\n"
-	    "  -t, --timeout S            ARTIM and peer silence limit (default 30)\n"
-	    "      --max-files N          exit after N stored files\n"
-	    "      --max-assocs N         exit after N associations\n"
-	    "      --idle-timeout S       exit after S seconds without an association\n"
-	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
-	    "                             (default 10)\n"
-	    "Debugging a sender:\n"
-	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
-	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
-	    "      --reject HOW           reject associations: transient or permanent,\n"
-	    "                             optionally :REASON (1-7, congestion, limit)\n"
-	    "      --abort-after N        abort each association at its N-th C-STORE\n"
-	    "      --abort-on UID         abort whenever SOP instance UID arrives\n"
-	    "      --delay MS             wait MS milliseconds before each response\n"
-	    "  -v, --verbose              associations and objects on stderr\n"
-	    "  -d, --trace                every PDU and DIMSE message on stderr\n"
-	    "  -q, --quiet                no notes or warnings on stderr\n"
-	    "  -h, --help                 this help\n"
-	    "      --version              print the version\n"
-	    "\n"
-	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer.\n"
-	    "Exit status: 0 stopped cleanly, 2 usage, 6 cannot listen or cannot write the\n"
-	    "output directory, the port file or standard output, 70 internal error.\n");
-	exit(EXIT_OK);
-}
-
-static void
-usage(void)
-{
-	usage_lines(stderr);
-	cli_help_hint();
-	exit(EXIT_USAGE);
-}
-
-static void
-on_log(void *user, int level, const char *line)
+on_log(void *user, enum storescp_level level, const char *line)
 {
 	(void)user;
-	if (level == STORESCP_LOG_ERROR && g.quiet)
+	if (level == STORESCP_LOG_ERROR && g.a.quiet)
 		return;
 	fprintf(stderr, "%s: %s\n", cli_progname(), line);
 }
 
 static void
+on_hook_failed(void *user, const char *line)
+{
+	on_log(user, STORESCP_LOG_ERROR, line);
+}
+
+/* One result line (TSV columns 1-5, every field in JSON), or the path
+ * and a NUL with -0.  Returns 0, or -1 when out of memory. */
+static int
+write_stored(const struct storescp_stored *st)
+{
+	char peer[96], status[8];
+	const struct cli_field f[] = {
+		CLI_S("path", 1, st->path),
+		CLI_S("sop_class", 2, st->sop_class),
+		CLI_S("sop_instance", 3, st->sop_instance),
+		CLI_S("calling_ae", 4, st->calling_ae),
+		CLI_S("peer", 5, peer),
+		CLI_S("transfer_syntax", 0, st->ts_uid),
+		CLI_I("bytes", 0, st->bytes),
+		CLI_S("status", 0, status),
+		CLI_S("called_ae", 0, st->called_ae),
+		CLI_I("association", 0, st->assoc_id),
+		CLI_B("kept", 0, st->kept),
+	};
+
+	if (g.a.nul) {
+		fputs(st->path, stdout);
+		putchar('\0');
+		return 0;
+	}
+	snprintf(peer, sizeof(peer), "%s", st->peer);
+	snprintf(status, sizeof(status), "%04X", st->status);
+	return cli_out_write(&g.out, f, CLI_NFIELDS(f));
+}
+
+static void
 on_stored(void *user, const struct storescp_stored *st)
 {
-	char peer[96];
 	int bad;
 
 	(void)user;
-	snprintf(peer, sizeof(peer), "%s", st->peer);
 	pthread_mutex_lock(&g.out_mu);
-	if (g.nul) {
-		fputs(st->path, stdout);
-		putchar('\0');
-	} else if (g.json) {
-		json_object *j = json_object_new_object();
-		char hex[8];
-
-		snprintf(hex, sizeof(hex), "%04X", st->status);
-		json_object_object_add(j, "path", json_object_new_string(st->path));
-		json_object_object_add(j, "sop_class", json_object_new_string(st->sop_class));
-		json_object_object_add(j, "sop_instance",
-		    json_object_new_string(st->sop_instance));
-		json_object_object_add(j, "calling_ae",
-		    json_object_new_string(st->calling_ae));
-		json_object_object_add(j, "peer", json_object_new_string(peer));
-		json_object_object_add(j, "transfer_syntax",
-		    json_object_new_string(st->ts_uid));
-		json_object_object_add(j, "bytes", json_object_new_int64((int64_t)st->bytes));
-		json_object_object_add(j, "status", json_object_new_string(hex));
-		json_object_object_add(j, "called_ae",
-		    json_object_new_string(st->called_ae));
-		json_object_object_add(j, "association",
-		    json_object_new_int64(st->assoc_id));
-		json_object_object_add(j, "kept", json_object_new_boolean(st->kept));
-		puts(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-		json_object_put(j);
-	} else {
-		const char *f[5] = { st->path, st->sop_class, st->sop_instance,
-			st->calling_ae, peer };
-
-		cli_tsv_line(stdout, 5, f);
-	}
-	bad = fflush(stdout) != 0 || ferror(stdout);
+	bad = write_stored(st) != 0;
+	bad |= fflush(stdout) != 0 || ferror(stdout);
 	if (bad && !g.out_failed) {
 		g.out_failed = 1;
 		fprintf(stderr, "%s: cannot write to standard output: %s: stopping\n",
@@ -239,6 +88,8 @@ on_stored(void *user, const struct storescp_stored *st)
 		storescp_request_stop(g.srv);
 	}
 	pthread_mutex_unlock(&g.out_mu);
+	if (g.hook != NULL)
+		cli_hook_run(g.hook, st->path);
 }
 
 static void
@@ -269,225 +120,12 @@ write_port_file(const char *path, unsigned port)
 	return 0;
 }
 
+/* SIGTERM and SIGINT stop the server; SIGPIPE is an error, not death. */
 static void
-add(const char **list, size_t *n, const char *v, const char *what)
+catch_signals(void)
 {
-	if (*n >= MAX_LIST)
-		cli_usage_error("too many %s (at most %d)", what, MAX_LIST);
-	list[(*n)++] = v;
-}
-
-static void
-need_ok(int rc, const struct cs_err *err)
-{
-	if (rc != 0)
-		cli_usage_error("%s", err->msg);
-}
-
-int
-main(int argc, char **argv)
-{
-	static const char *allow[MAX_LIST], *classes[MAX_LIST],
-	    *refused[MAX_LIST], *ts[MAX_LIST];
-	struct storescp_config cfg;
-	struct cs_err err = { 0, "" };
 	struct sigaction sa;
-	const char *port_file = NULL;
-	char host[256], port[32], bound[64];
-	unsigned bport;
-	int c, verbose = 0, trace = 0, rc;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.allow = allow;
-	cfg.sop_classes = classes;
-	cfg.reject_sop_classes = refused;
-	cfg.ts = ts;
-	/* '+': options come before the operand, so that --exec can take the
-	 * words up to ';' as its own. */
-	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) != -1) {
-		switch (c) {
-		case '0':
-			g.nul = 1;
-			break;
-		case 'a':
-			cfg.aet = optarg;
-			break;
-		case 'd':
-			trace = 1;
-			break;
-		case 'h':
-			help();
-			break;
-		case 'o':
-			cfg.output_dir = optarg;
-			break;
-		case 'q':
-			g.quiet = 1;
-			break;
-		case 't':
-			cfg.timeout_ms = (unsigned)cli_parse_num(optarg, 1, 86400, "timeout") * 1000u;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case OPT_ABORT_AFTER:
-			cfg.faults.abort_after = (unsigned)cli_parse_num(optarg, 1, 1000000000, "--abort-after");
-			break;
-		case OPT_ABORT_ON:
-			if (optarg[0] == '\0' || strlen(optarg) > 64)
-				cli_usage_error("--abort-on '%s': expected a SOP Instance UID", optarg);
-			cfg.abort_on_instance = optarg;
-			break;
-		case OPT_ACCEPT_TS: {
-			char *list = optarg, *p;
-
-			while ((p = strsep(&list, ",")) != NULL) {
-				const char *uid;
-
-				need_ok(storescp_ts_uid(p, &uid, &err), &err);
-				add(ts, &cfg.n_ts, uid, "transfer syntaxes");
-			}
-			break;
-		}
-		case OPT_ALLOW:
-			add(allow, &cfg.n_allow, optarg, "--allow entries");
-			break;
-		case OPT_ASYNC:
-			cfg.async_window = (unsigned)cli_parse_num(optarg, 1, 65535, "--async");
-			break;
-		case OPT_DELAY:
-			cfg.faults.delay_ms = (unsigned)cli_parse_num(optarg, 0, 3600000, "--delay");
-			break;
-		case OPT_EXEC: {
-			int i = optind;
-
-			while (i < argc && strcmp(argv[i], ";") != 0)
-				i++;
-			if (i >= argc)
-				cli_usage_error("--exec: missing ';' after the command");
-			argv[i] = NULL;
-			/* optarg is argv[optind - 1]: the command. */
-			cfg.exec_argv = (const char *const *)&argv[optind - 1];
-			optind = i + 1;
-			break;
-		}
-		case OPT_FSYNC:
-			cfg.fsync = 1;
-			break;
-		case OPT_GRACE:
-			cfg.grace_ms = (unsigned)cli_parse_num(optarg, 1, 86400, "grace time") * 1000u;
-			break;
-		case OPT_IDLE_TIMEOUT:
-			cfg.idle_timeout_ms = (unsigned)cli_parse_num(optarg, 1, 86400 * 30, "idle timeout") * 1000u;
-			break;
-		case OPT_JSON:
-			g.json = 1;
-			break;
-		case OPT_LAYOUT:
-			cfg.layout = optarg;
-			break;
-		case OPT_MAX_ASSOCIATIONS:
-			cfg.max_associations = (unsigned)cli_parse_num(optarg, 1, 1024, "--max-associations");
-			break;
-		case OPT_MAX_ASSOCS:
-			cfg.max_assocs = (uint64_t)cli_parse_num(optarg, 1, 1000000000000LL, "--max-assocs");
-			break;
-		case OPT_MAX_FILES:
-			cfg.max_files = (uint64_t)cli_parse_num(optarg, 1, 1000000000000LL, "--max-files");
-			break;
-		case OPT_MAX_PDU: {
-			long long v = cli_parse_num(optarg, 0, 16 * 1024 * 1024, "max PDU length");
-
-			if (v != 0 && v < 4096)
-				cli_usage_error("max PDU length '%s': out of range (4096-%d, or 0)",
-				    optarg, 16 * 1024 * 1024);
-			cfg.max_pdu = v == 0 ? 0xffffffffu : (uint32_t)v;
-			break;
-		}
-		case OPT_ON_DUPLICATE:
-			need_ok(storescp_parse_dup(optarg, &cfg.on_duplicate, &err), &err);
-			break;
-		case OPT_PORT_FILE:
-			port_file = optarg;
-			break;
-		case OPT_REJECT:
-			need_ok(storescp_parse_reject(optarg, &cfg.faults, &err), &err);
-			break;
-		case OPT_REJECT_SOP_CLASS: {
-			const char *uid;
-
-			need_ok(storescp_sop_class_uid(optarg, &uid, &err), &err);
-			add(refused, &cfg.n_reject_sop_classes, uid, "refused SOP classes");
-			break;
-		}
-		case OPT_RESPOND:
-			need_ok(storescp_parse_status(optarg, &cfg.faults.respond_status,
-			    &err), &err);
-			cfg.faults.respond = 1;
-			break;
-		case OPT_RESPOND_EVERY:
-			need_ok(storescp_parse_respond_every(optarg, &cfg.faults, &err), &err);
-			break;
-		case OPT_SOP_CLASS: {
-			const char *uid;
-
-			need_ok(storescp_sop_class_uid(optarg, &uid, &err), &err);
-			add(classes, &cfg.n_sop_classes, uid, "SOP classes");
-			break;
-		}
-		case OPT_STRICT_AET:
-			cfg.strict_aet = 1;
-			break;
-		case OPT_TS: {
-			const char *uid;
-
-			need_ok(storescp_ts_uid(optarg, &uid, &err), &err);
-			add(ts, &cfg.n_ts, uid, "transfer syntaxes");
-			break;
-		}
-		case OPT_VERSION:
-			cli_print_version();
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "%s: missing port\n", cli_progname());
-		usage();
-	}
-	if (optind + 1 < argc)
-		cli_usage_error("unexpected argument '%s' (options go before the port)",
-		    argv[optind + 1]);
-	if (g.json && g.nul)
-		cli_usage_error("--json and -0 exclude each other");
-	if (net_split_hostport(argv[optind], host, sizeof(host), port,
-	    sizeof(port)) != 0)
-		cli_usage_error("address '%s': expected [ADDR:]PORT", argv[optind]);
-	cli_parse_num(port, 0, 65535, "port");
-	if (cfg.aet != NULL && (strlen(cfg.aet) == 0 || strlen(cfg.aet) > 16))
-		cli_usage_error("AE title '%s': must be 1-16 characters", cfg.aet);
-	cfg.host = host[0] ? host : NULL;
-	cfg.port = port;
-	cfg.on_stored = on_stored;
-	cfg.log = on_log;
-	cfg.log_level = trace ? STORESCP_LOG_TRACE :
-	    verbose ? STORESCP_LOG_VERBOSE : STORESCP_LOG_ERROR;
-
-	rc = storescp_new(&cfg, &g.srv, &err);
-	if (rc != 0) {
-		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
-		if (rc == CS_E_INVAL)
-			exit(EXIT_USAGE);
-		exit(rc == CS_E_NOMEM ? EXIT_INTERNAL : EXIT_OUTPUT);
-	}
-	storescp_addr(g.srv, bound, sizeof(bound), &bport);
-	if (port_file != NULL && write_port_file(port_file, bport) != 0) {
-		fprintf(stderr, "%s: cannot write the port file '%s': %s\n",
-		    cli_progname(), port_file, strerror(errno));
-		storescp_free(g.srv);
-		exit(EXIT_OUTPUT);
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -496,29 +134,107 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	if (!g.quiet)
+}
+
+/* From here a late signal must not reach a server being freed. */
+static void
+block_stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/* Listens and writes the port file; returns 0 or an exit status. */
+static int
+start(void)
+{
+	struct cs_err err = { 0, "" };
+	char bound[64];
+	unsigned port;
+	int rc;
+
+	rc = storescp_new(&g.a.cfg, &g.srv, &err);
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+		/* a bad value is a usage error; anything else: cannot listen */
+		return rc == CS_E_INVAL || rc == CS_E_NOMEM ? cli_exit_for(rc) :
+		    EXIT_OUTPUT;
+	}
+	/* before the port file, which tells scripts that they may stop us */
+	catch_signals();
+	storescp_addr(g.srv, bound, sizeof(bound), &port);
+	if (g.a.port_file != NULL && write_port_file(g.a.port_file, port) != 0) {
+		fprintf(stderr, "%s: cannot write the port file '%s': %s\n",
+		    cli_progname(), g.a.port_file, strerror(errno));
+		block_stop_signals();
+		storescp_free(g.srv);
+		return EXIT_OUTPUT;
+	}
+	if (!g.a.quiet)
 		fprintf(stderr, strchr(bound, ':') ? "%s: listening on [%s]:%u\n" :
-		    "%s: listening on %s:%u\n", cli_progname(), bound, bport);
+		    "%s: listening on %s:%u\n", cli_progname(), bound, port);
+	return 0;
+}
+
+static void
+print_stats(void)
+{
+	struct storescp_stats st;
+
+	storescp_get_stats(g.srv, &st);
+	fprintf(stderr, "%s: %llu stored, %llu refused, %llu associations, %llu rejected, %llu aborted\n",
+	    cli_progname(), (unsigned long long)st.stored,
+	    (unsigned long long)st.failed,
+	    (unsigned long long)st.associations,
+	    (unsigned long long)st.rejected, (unsigned long long)st.aborted);
+}
+
+/* Serves until stopped; returns the exit status. */
+static int
+serve(void)
+{
+	struct cs_err err = { 0, "" };
+	int rc;
+
 	rc = storescp_run(g.srv, &err);
-	/* From here a late signal must not reach a server being freed. */
-	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGTERM);
-	sigaddset(&sa.sa_mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &sa.sa_mask, NULL);
+	/* As long again for --exec commands still running; then leave them. */
+	if (g.hook != NULL)
+		cli_hook_wait(g.hook, g.a.cfg.grace_ms);
+	block_stop_signals();
 	if (rc != 0)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
-	if (verbose) {
-		struct storescp_stats st;
-
-		storescp_get_stats(g.srv, &st);
-		fprintf(stderr, "%s: %llu stored, %llu refused, %llu associations, %llu rejected, %llu aborted\n",
-		    cli_progname(), (unsigned long long)st.stored,
-		    (unsigned long long)st.failed,
-		    (unsigned long long)st.associations,
-		    (unsigned long long)st.rejected, (unsigned long long)st.aborted);
-	}
+	if (g.a.verbose)
+		print_stats();
 	storescp_free(g.srv);
-	if (rc != 0)
-		return EXIT_OUTPUT;
-	return g.out_failed ? EXIT_OUTPUT : EXIT_OK;
+	cli_hook_free(g.hook);
+	return rc != 0 || g.out_failed ? EXIT_OUTPUT : EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = recv_args_parse(&g.a, argc, argv);
+	int ex;
+
+	recv_args_check(&g.a, argc - n, argv + n);
+
+	g.a.cfg.on_stored = on_stored;
+	g.a.cfg.log = on_log;
+	g.a.cfg.log_level = g.a.trace ? STORESCP_LOG_TRACE :
+	    g.a.verbose ? STORESCP_LOG_VERBOSE : STORESCP_LOG_ERROR;
+	cli_out_init(&g.out, stdout, g.a.fmt, CLI_OUT_SLASH);
+	if (g.a.exec_argv != NULL &&
+	    (g.hook = cli_hook_new(g.a.exec_argv, on_hook_failed, NULL)) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", cli_progname());
+		return EXIT_INTERNAL;
+	}
+	if ((ex = start()) != 0) {
+		cli_hook_free(g.hook);
+		return ex;
+	}
+	return serve();
 }

@@ -9,10 +9,13 @@
  * the output directory and renamed to its final name before Success is
  * answered; on_stored is called only once the file is in place.
  *
- * Every function returns 0 or a negative CS_E_* code (cstore.h) with
- * detail in the caller's struct cs_err.  The library never prints,
- * exits, or changes signal handling.  Callbacks run on association
- * threads, possibly at the same time: the caller serialises its output.
+ * Use: storescp_config_init(&cfg), set the fields you need, then
+ * storescp_new, storescp_run, storescp_free.  Functions that can fail
+ * return 0 or a negative CS_E_* code (cstore.h) with detail in the
+ * caller's struct cs_err; each one lists its codes below.  The library
+ * never prints, exits, runs commands or changes signal handling.
+ * Callbacks run on association threads, possibly at the same time: the
+ * caller serialises its output.
  *
  * Ownership: the config and every string and array it points to are
  * borrowed and must stay valid until storescp_free().  Pointers passed
@@ -32,6 +35,20 @@ extern "C" {
 
 struct storescp;
 
+/* The defaults storescp_config_init sets; 0 or NULL in those fields
+ * means the same. */
+#define STORESCP_DEFAULT_AET "DCMRECV"
+#define STORESCP_DEFAULT_OUTPUT_DIR "."
+#define STORESCP_DEFAULT_LAYOUT "{SOPInstanceUID}.dcm"
+#define STORESCP_DEFAULT_MAX_ASSOCIATIONS 32u
+#define STORESCP_DEFAULT_MAX_PDU (256u * 1024u)
+/* max_pdu: no limit on the PDUs we receive (as STORESCU_MAX_PDU_NONE). */
+#define STORESCP_MAX_PDU_NONE UINT32_MAX
+#define STORESCP_DEFAULT_TIMEOUT_MS 30000u
+#define STORESCP_DEFAULT_GRACE_MS 10000u
+#define STORESCP_DEFAULT_ASYNC_WINDOW 16u
+#define STORESCP_MAX_ASYNC_WINDOW 65535u
+
 /* What was stored, for on_stored. */
 struct storescp_stored {
 	const char *path;         /* output directory + '/' + name used */
@@ -43,22 +60,25 @@ struct storescp_stored {
 	const char *peer;         /* "127.0.0.1:40123" or "[::1]:40123" */
 	uint64_t bytes;           /* file size: meta header + data set */
 	uint16_t status;          /* the C-STORE-RSP status answered */
-	int kept;                 /* 1: --on-duplicate keep left the existing file */
+	int kept;                 /* 1: STORESCP_DUP_KEEP left the existing file */
 	unsigned assoc_id;        /* 1, 2, ... in order of acceptance */
 };
 
 /* Log levels passed to the log callback. */
 enum storescp_level {
 	STORESCP_LOG_ERROR = 0,   /* always worth showing (failures, refusals) */
-	STORESCP_LOG_VERBOSE = 1, /* -v: associations, objects, statuses */
-	STORESCP_LOG_TRACE = 2,   /* -d: every PDU and DIMSE command */
+	STORESCP_LOG_VERBOSE = 1, /* associations, objects, statuses */
+	STORESCP_LOG_TRACE = 2,   /* every PDU and DIMSE command */
 };
 
-typedef void (*storescp_log_fn)(void *user, int level, const char *line);
+/* One log line (no newline) at level; the caller prints it or not. */
+typedef void (*storescp_log_fn)(void *user, enum storescp_level level,
+    const char *line);
+/* An object is in place under its final name (s->path). */
 typedef void (*storescp_stored_fn)(void *user,
     const struct storescp_stored *s);
 
-/* --on-duplicate policies (the file name is already taken). */
+/* What to do when the file name is already taken by the same instance. */
 enum storescp_dup {
 	STORESCP_DUP_OVERWRITE = 0, /* replace it (a re-send is idempotent) */
 	STORESCP_DUP_KEEP,          /* keep the old file, answer Success */
@@ -67,8 +87,8 @@ enum storescp_dup {
 };
 
 /*
- * Debugging behaviours (faults.c): a receiver that misbehaves on
- * purpose, to test senders.  All zero: a well-behaved receiver.
+ * Debugging behaviours: a receiver that misbehaves on purpose, to test
+ * senders.  All zero: a well-behaved receiver.
  */
 struct storescp_faults {
 	int respond;              /* 1: answer every C-STORE with respond_status */
@@ -81,12 +101,15 @@ struct storescp_faults {
 	uint8_t reject_reason;
 	unsigned abort_after;     /* N > 0: A-ABORT instead of the N-th response of each association */
 	unsigned delay_ms;        /* wait this long before each response */
+	/* Answer every C-STORE of this SOP Instance UID with an A-ABORT,
+	 * the object not stored; NULL = none. */
+	const char *abort_on_instance;
 };
 
 struct storescp_config {
 	const char *host;          /* address to bind; NULL or "" = every interface */
 	const char *port;          /* "0" picks a free port */
-	const char *aet;           /* our AE title; NULL = "DCMRECV" */
+	const char *aet;           /* our AE title; NULL = STORESCP_DEFAULT_AET */
 	int strict_aet;            /* reject a called AE title other than aet */
 	/* Admitted peers "AET" or "AET@HOST" (HOST a numeric address); n_allow 0 = anyone. */
 	const char *const *allow;
@@ -102,38 +125,45 @@ struct storescp_config {
 	 * standard one, in the order the sender proposes them. */
 	const char *const *ts;
 	size_t n_ts;
-	const char *output_dir;    /* must exist; NULL = "." */
-	const char *layout;        /* NULL = "{SOPInstanceUID}.dcm" */
+	const char *output_dir;    /* must exist; NULL = STORESCP_DEFAULT_OUTPUT_DIR */
+	const char *layout;        /* file names; NULL = STORESCP_DEFAULT_LAYOUT */
 	enum storescp_dup on_duplicate;
 	int fsync;                 /* fsync each file and its directory */
-	unsigned max_associations; /* at once; 0 = 32; beyond: transient rejection */
-	uint32_t max_pdu;          /* advertised; 0 = 256 KiB, UINT32_MAX = no limit */
-	unsigned timeout_ms;       /* ARTIM and peer silence; 0 = 30 s */
+	/* At once; beyond: transient rejection.  0 = the default (32). */
+	unsigned max_associations;
+	/* Largest PDU we accept, advertised in the A-ASSOCIATE-AC.  0 = the
+	 * library default (STORESCP_DEFAULT_MAX_PDU, 256 KiB), UINT32_MAX
+	 * (STORESCP_MAX_PDU_NONE) = no limit; the same meaning as
+	 * storescu_config.max_pdu. */
+	uint32_t max_pdu;
+	unsigned timeout_ms;       /* ARTIM and peer silence; 0 = the default (30 s) */
 	/* Exit conditions of storescp_run (0 = none). */
 	uint64_t max_files;        /* after this many objects stored */
 	uint64_t max_assocs;       /* after this many associations ended */
 	unsigned idle_timeout_ms;  /* after this long without any association */
-	unsigned grace_ms;         /* when stopping: time for associations in flight (0 = 10 s) */
-	/* Command and arguments run after each stored object, "{}" replaced
-	 * by its path, without a shell; NULL = none.  Not waited for. */
-	const char *const *exec_argv;
+	/* When stopping: time for associations in flight; 0 = the default (10 s). */
+	unsigned grace_ms;
 	struct storescp_faults faults;
 	storescp_stored_fn on_stored; /* may be NULL */
 	storescp_log_fn log;          /* may be NULL */
-	int log_level;                /* highest enum storescp_level passed to log */
+	enum storescp_level log_level; /* highest level passed to log */
 	void *user;                   /* passed to the callbacks */
 	/* Asynchronous operations window (PS3.7 D.3.3.3): how many requests
 	 * a peer may have outstanding on one association, answered only
 	 * when its A-ASSOCIATE-RQ proposes a window (never imposed on one
-	 * that does not).  0 = 16; 1 = synchronous (the answer says so);
-	 * at most 65535.  Requests are still served one after another, in
-	 * order, each response sent as soon as its object is stored. */
+	 * that does not).  0 = the default (16); 1 = synchronous (the
+	 * answer says so); at most STORESCP_MAX_ASYNC_WINDOW.  Requests are
+	 * still served one after another, in order, each response sent as
+	 * soon as its object is stored. */
 	unsigned async_window;
-	/* Debugging (faults.c): answer every C-STORE of this SOP Instance
-	 * UID with an A-ABORT, the object not stored; NULL = none.  Last,
-	 * so that the fields before it keep their offsets. */
-	const char *abort_on_instance;
 };
+
+/*
+ * Sets every field of cfg: the STORESCP_DEFAULT_* values, port "0" (any
+ * free port), every other field 0 or NULL (no lists, no limits, no
+ * faults, no callbacks).  Cannot fail.
+ */
+CS_EXPORT void storescp_config_init(struct storescp_config *cfg);
 
 /*
  * Checks the config, opens the output directory, parses the layout and
@@ -145,7 +175,10 @@ struct storescp_config {
 CS_EXPORT int storescp_new(const struct storescp_config *cfg,
     struct storescp **out, struct cs_err *err);
 
-/* The address and port actually bound (numeric). */
+/*
+ * The address (numeric, cut to hostlen - 1 bytes) and port actually
+ * bound.  Returns 0; it cannot fail.
+ */
 CS_EXPORT int storescp_addr(const struct storescp *s, char *host,
     size_t hostlen, unsigned *port);
 
@@ -160,12 +193,12 @@ CS_EXPORT int storescp_addr(const struct storescp *s, char *host,
 CS_EXPORT int storescp_run(struct storescp *s, struct cs_err *err);
 
 /*
- * Asks storescp_run to stop.  Async-signal-safe: call it from a
- * SIGTERM/SIGINT handler.
+ * Asks storescp_run to stop (and returns at once, nothing to report).
+ * Async-signal-safe: call it from a SIGTERM/SIGINT handler.
  */
 CS_EXPORT void storescp_request_stop(struct storescp *s);
 
-/* Counters, readable at any time. */
+/* Counters, readable at any time (storescp_get_stats cannot fail). */
 struct storescp_stats {
 	uint64_t stored;        /* objects stored (files in place) */
 	uint64_t failed;        /* C-STOREs answered with a failure status */
@@ -177,41 +210,20 @@ CS_EXPORT void storescp_get_stats(struct storescp *s,
     struct storescp_stats *st);
 
 /* Closes the socket and frees the server; NULL-safe.  Only after
- * storescp_run has returned (or was never called).  If --exec commands
- * are still running (they outlived grace_ms), the memory is released
- * when the last of them ends; the callbacks may still be called until
- * then. */
+ * storescp_run has returned (or was never called); no callback runs
+ * after that. */
 CS_EXPORT void storescp_free(struct storescp *s);
 
 /*
- * Parses a SOP class given as a UID or a registry keyword ("CTImageStorage")
+ * Resolves a SOP class given as a UID or a registry keyword ("CTImageStorage")
  * into its UID (static storage or uid itself).  Returns 0, or
  * CS_E_NOTFOUND with a message naming it.
  */
 CS_EXPORT int storescp_sop_class_uid(const char *name, const char **uid,
     struct cs_err *err);
-/* Same for a transfer syntax (UID or keyword "ExplicitVRLittleEndian"). */
+/* Same for a transfer syntax (UID or keyword "ExplicitVRLittleEndian");
+ * returns 0 or CS_E_NOTFOUND. */
 CS_EXPORT int storescp_ts_uid(const char *name, const char **uid,
-    struct cs_err *err);
-
-/*
- * Parsers for the debugging options, into f.  Each returns 0 or
- * CS_E_INVAL with a message naming the value.
- *   storescp_parse_status     "A700", "0xA700", "42752" -> *status
- *   storescp_parse_respond_every  "N:STATUS" (N >= 1)
- *   storescp_parse_reject     "transient" | "permanent", optionally
- *                             ":REASON": a number 1-7 (source 1,
- *                             service user), or "congestion" / "limit"
- *                             (source 3, reasons 1 and 2)
- */
-CS_EXPORT int storescp_parse_status(const char *s, uint16_t *status,
-    struct cs_err *err);
-CS_EXPORT int storescp_parse_respond_every(const char *s,
-    struct storescp_faults *f, struct cs_err *err);
-CS_EXPORT int storescp_parse_reject(const char *s, struct storescp_faults *f,
-    struct cs_err *err);
-/* "overwrite", "keep", "rename", "reject" -> *dup; CS_E_INVAL otherwise. */
-CS_EXPORT int storescp_parse_dup(const char *s, enum storescp_dup *dup,
     struct cs_err *err);
 
 #ifdef __cplusplus

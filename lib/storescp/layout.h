@@ -38,8 +38,9 @@
 #include <stdint.h>
 
 #include "cstore/cstore.h"
+#include "cstore/storescp.h"
 
-#define LAYOUT_DEFAULT "{SOPInstanceUID}.dcm"
+#define LAYOUT_DEFAULT STORESCP_DEFAULT_LAYOUT
 /* Word used for a missing or empty value. */
 #define LAYOUT_UNKNOWN "unknown"
 /* Bytes kept of each sanitised value. */

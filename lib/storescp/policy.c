@@ -15,9 +15,6 @@
 #include "storescp/scp.h"
 #include "core/banned.h"
 
-#define DEFAULT_AET "DCMRECV"
-#define DEFAULT_ASYNC_WINDOW 16
-
 static char *
 dupstr(const char *s)
 {
@@ -124,7 +121,7 @@ int
 policy_init(struct scp_policy *p, const struct storescp_config *cfg,
     struct cs_err *err)
 {
-	const char *aet = cfg->aet != NULL ? cfg->aet : DEFAULT_AET;
+	const char *aet = cfg->aet != NULL ? cfg->aet : STORESCP_DEFAULT_AET;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -138,7 +135,7 @@ policy_init(struct scp_policy *p, const struct storescp_config *cfg,
 		return cs_err_set(err, CS_E_INVAL,
 		    "asynchronous operations window %u: at most 65535",
 		    cfg->async_window);
-	p->async_window = cfg->async_window == 0 ? DEFAULT_ASYNC_WINDOW :
+	p->async_window = cfg->async_window == 0 ? STORESCP_DEFAULT_ASYNC_WINDOW :
 	    (uint16_t)cfg->async_window;
 	if (cfg->n_allow > 0) {
 		p->allow = cs_calloc(cfg->n_allow, sizeof(*p->allow));

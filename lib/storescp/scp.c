@@ -88,7 +88,7 @@ scp_log(struct storescp *s, int level, const char *fmt, ...)
 	char line[1024];
 	va_list ap;
 
-	if (s->cfg.log == NULL || level > s->cfg.log_level)
+	if (s->cfg.log == NULL || level > (int)s->cfg.log_level)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -683,8 +683,6 @@ finish_store(struct assoc *w)
 		    (unsigned long long)st.bytes, kept ? ", kept the existing file" : "");
 		if (s->cfg.on_stored != NULL)
 			s->cfg.on_stored(s->cfg.user, &st);
-		if (s->cfg.exec_argv != NULL)
-			scp_exec(s, final);
 		if (wake)
 			scp_wake(s);
 	} else {

@@ -80,13 +80,13 @@ int policy_decide(const struct scp_policy *p,
 
 struct scp_faults {
 	struct storescp_faults f;
-	char abort_on[UL_UID_MAX + 1]; /* "" = no such fault */
+	char abort_on[UL_UID_MAX + 1]; /* f.abort_on_instance copied; "" = none */
 	atomic_ulong stores; /* C-STOREs answered, server-wide */
 };
 
-/* f may be NULL; abort_on (NULL: none) is copied, cut at UL_UID_MAX. */
-void faults_init(struct scp_faults *s, const struct storescp_faults *f,
-    const char *abort_on);
+/* f may be NULL; f->abort_on_instance (NULL: none) is copied, cut at
+ * UL_UID_MAX, so that f need not outlive s. */
+void faults_init(struct scp_faults *s, const struct storescp_faults *f);
 /*
  * The status to answer for the next C-STORE, given the status we would
  * answer (computed).  Counts the C-STORE.  *forced is 1 when a fault
@@ -124,13 +124,7 @@ struct storescp {
 	uint64_t ended;       /* associations finished */
 	struct storescp_stats stats;
 	uint64_t last_activity_ms; /* when the last association ended */
-	pthread_mutex_t exec_mu;
-	unsigned exec_running;
-	int free_pending;     /* storescp_free came while --exec children ran */
 };
-
-/* Frees s for good (storescp_free, or the last --exec waiter). */
-void scp_destroy(struct storescp *s);
 
 /*
  * Serves one accepted connection fd to its end (closes fd).  over_limit:
@@ -146,8 +140,5 @@ void scp_log(struct storescp *s, int level, const char *fmt, ...)
 
 /* Wakes storescp_run (an association ended, a limit may be reached). */
 void scp_wake(struct storescp *s);
-
-/* Runs cfg.exec_argv for path without waiting (exec.c). */
-void scp_exec(struct storescp *s, const char *path);
 
 #endif

@@ -18,10 +18,6 @@
 #include "storescp/scp.h"
 #include "core/banned.h"
 
-#define DEFAULT_MAX_ASSOC 32u
-#define DEFAULT_TIMEOUT_MS 30000u
-#define DEFAULT_GRACE_MS 10000u
-#define DEFAULT_MAX_PDU (256u * 1024u)
 /* Threads that only answer "limit exceeded": at most this many at once
  * beyond the limit; further connections are closed at once. */
 #define MAX_REJECTING 64u
@@ -91,26 +87,23 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	s->root.dirfd = -1;
 	s->cfg = *cfg;
 	if (s->cfg.max_associations == 0)
-		s->cfg.max_associations = DEFAULT_MAX_ASSOC;
+		s->cfg.max_associations = STORESCP_DEFAULT_MAX_ASSOCIATIONS;
 	if (s->cfg.timeout_ms == 0)
-		s->cfg.timeout_ms = DEFAULT_TIMEOUT_MS;
+		s->cfg.timeout_ms = STORESCP_DEFAULT_TIMEOUT_MS;
 	if (s->cfg.grace_ms == 0)
-		s->cfg.grace_ms = DEFAULT_GRACE_MS;
+		s->cfg.grace_ms = STORESCP_DEFAULT_GRACE_MS;
 	if (s->cfg.max_pdu == 0)
-		s->cfg.max_pdu = DEFAULT_MAX_PDU;
+		s->cfg.max_pdu = STORESCP_DEFAULT_MAX_PDU;
 	if (s->cfg.output_dir == NULL)
-		s->cfg.output_dir = ".";
-	if (s->cfg.exec_argv != NULL && s->cfg.exec_argv[0] == NULL)
-		s->cfg.exec_argv = NULL;
+		s->cfg.output_dir = STORESCP_DEFAULT_OUTPUT_DIR;
 	pthread_mutex_init(&s->mu, NULL);
-	pthread_mutex_init(&s->exec_mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	atomic_init(&s->stop_requested, 0);
 	atomic_init(&s->hard_stop, 0);
-	faults_init(&s->faults, &cfg->faults, cfg->abort_on_instance);
+	faults_init(&s->faults, &cfg->faults);
 	rc = policy_init(&s->policy, &s->cfg, err);
 	if (rc == 0)
 		rc = layout_parse(&s->layout, s->cfg.layout, err);
@@ -231,13 +224,12 @@ drain_wake(struct storescp *s)
 		;
 }
 
-/* Waits (at most until deadline, 0 = forever) for counter to be 0. */
+/* Waits (at most until deadline, 0 = forever) for no association to run. */
 static void
-wait_zero(struct storescp *s, pthread_mutex_t *mu, unsigned *counter,
-    uint64_t deadline)
+wait_idle(struct storescp *s, uint64_t deadline)
 {
-	pthread_mutex_lock(mu);
-	while (*counter > 0) {
+	pthread_mutex_lock(&s->mu);
+	while (s->active > 0) {
 		uint64_t now = net_now_ms();
 		struct timespec ts;
 
@@ -249,16 +241,9 @@ wait_zero(struct storescp *s, pthread_mutex_t *mu, unsigned *counter,
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (mu == &s->mu)
-			pthread_cond_timedwait(&s->cv, mu, &ts);
-		else {
-			/* exec waiters do not signal: poll */
-			pthread_mutex_unlock(mu);
-			nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
-			pthread_mutex_lock(mu);
-		}
+		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 	}
-	pthread_mutex_unlock(mu);
+	pthread_mutex_unlock(&s->mu);
 }
 
 int
@@ -313,7 +298,7 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	pthread_mutex_unlock(&s->mu);
 	scp_log(s, STORESCP_LOG_VERBOSE, "stopping (%s): %u association%s in flight",
 	    why, in_flight, in_flight == 1 ? "" : "s");
-	wait_zero(s, &s->mu, &s->active, net_now_ms() + s->cfg.grace_ms);
+	wait_idle(s, net_now_ms() + s->cfg.grace_ms);
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;
 	pthread_mutex_unlock(&s->mu);
@@ -323,33 +308,16 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		    in_flight == 1 ? "" : "s");
 		atomic_store(&s->hard_stop, 1);
 		/* Each ends within a slice plus the abort's 2 s. */
-		wait_zero(s, &s->mu, &s->active, 0);
+		wait_idle(s, 0);
 	}
-	wait_zero(s, &s->exec_mu, &s->exec_running,
-	    net_now_ms() + s->cfg.grace_ms);
 	return rc;
 }
 
 void
 storescp_free(struct storescp *s)
 {
-	int later;
-
 	if (s == NULL)
 		return;
-	/* --exec waiters still running after the grace time hold s: the
-	 * last of them frees it. */
-	pthread_mutex_lock(&s->exec_mu);
-	later = s->exec_running > 0;
-	s->free_pending = later;
-	pthread_mutex_unlock(&s->exec_mu);
-	if (!later)
-		scp_destroy(s);
-}
-
-void
-scp_destroy(struct storescp *s)
-{
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->wake[0] >= 0)
@@ -360,6 +328,5 @@ scp_destroy(struct storescp *s)
 	policy_release(&s->policy);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	pthread_mutex_destroy(&s->exec_mu);
 	cs_free(s);
 }

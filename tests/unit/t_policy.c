@@ -7,6 +7,7 @@
 #include "cstore/storescp.h"
 #include "core/ul_pdu.h"
 #include "storescp/scp.h"
+#include "cli/recv_opts.h"
 
 Suite *policy_suite(void);
 
@@ -273,12 +274,12 @@ START_TEST(faults_parse_and_choose_statuses)
 	const char *why = NULL;
 	int forced;
 
-	ck_assert_int_eq(storescp_parse_respond_every("3:A700", &f, &err), 0);
+	ck_assert_int_eq(cli_parse_respond_every("3:A700", &f, &err), 0);
 	ck_assert_uint_eq(f.respond_every, 3);
 	ck_assert_uint_eq(f.respond_every_status, 0xA700);
-	ck_assert_int_lt(storescp_parse_respond_every("0:A700", &f, &err), 0);
-	ck_assert_int_lt(storescp_parse_respond_every("3:XYZ", &f, &err), 0);
-	faults_init(&s, &f, NULL);
+	ck_assert_int_lt(cli_parse_respond_every("0:A700", &f, &err), 0);
+	ck_assert_int_lt(cli_parse_respond_every("3:XYZ", &f, &err), 0);
+	faults_init(&s, &f);
 	ck_assert_uint_eq(faults_status(&s, 0, &forced), 0);
 	ck_assert_int_eq(forced, 0);
 	ck_assert_uint_eq(faults_status(&s, 0, &forced), 0);
@@ -290,18 +291,19 @@ END_TEST
 
 START_TEST(faults_abort_on_one_instance_or_at_the_nth_store)
 {
-	struct storescp_faults f = { .abort_after = 3 };
+	struct storescp_faults f = { .abort_after = 3,
+		.abort_on_instance = "1.2.3.4" };
 	struct scp_faults s;
 	const char *why = NULL;
 
-	faults_init(&s, &f, "1.2.3.4");
+	faults_init(&s, &f);
 	ck_assert_int_eq(faults_abort_now(&s, 1, "1.2.3", &why), 0);
 	ck_assert_int_eq(faults_abort_now(&s, 1, "1.2.3.45", &why), 0);
 	ck_assert_int_eq(faults_abort_now(&s, 1, "1.2.3.4", &why), 1);
 	ck_assert_str_eq(why, "--abort-on");
 	ck_assert_int_eq(faults_abort_now(&s, 3, "1.2.3", &why), 1);
 	ck_assert_str_eq(why, "--abort-after");
-	faults_init(&s, NULL, NULL);
+	faults_init(&s, NULL);
 	ck_assert_int_eq(faults_abort_now(&s, 1000, "1.2.3.4", &why), 0);
 }
 END_TEST
@@ -311,18 +313,45 @@ START_TEST(faults_parse_reject_fields)
 	struct storescp_faults f = { 0 };
 	struct cs_err err = { 0, "" };
 
-	ck_assert_int_eq(storescp_parse_reject("transient", &f, &err), 0);
+	ck_assert_int_eq(cli_parse_reject("transient", &f, &err), 0);
 	ck_assert_uint_eq(f.reject_result, 2);
 	ck_assert_uint_eq(f.reject_source, 1);
 	ck_assert_uint_eq(f.reject_reason, 1);
-	ck_assert_int_eq(storescp_parse_reject("permanent:limit", &f, &err), 0);
+	ck_assert_int_eq(cli_parse_reject("permanent:limit", &f, &err), 0);
 	ck_assert_uint_eq(f.reject_result, 1);
 	ck_assert_uint_eq(f.reject_source, 3);
 	ck_assert_uint_eq(f.reject_reason, 2);
-	ck_assert_int_eq(storescp_parse_reject("permanent:7", &f, &err), 0);
+	ck_assert_int_eq(cli_parse_reject("permanent:7", &f, &err), 0);
 	ck_assert_uint_eq(f.reject_reason, 7);
-	ck_assert_int_lt(storescp_parse_reject("permanent:8", &f, &err), 0);
-	ck_assert_int_lt(storescp_parse_reject("sometimes", &f, &err), 0);
+	ck_assert_int_lt(cli_parse_reject("permanent:8", &f, &err), 0);
+	ck_assert_int_lt(cli_parse_reject("sometimes", &f, &err), 0);
+}
+END_TEST
+
+START_TEST(config_init_sets_the_named_defaults)
+{
+	struct storescp_config c;
+
+	memset(&c, 0xa5, sizeof(c));
+	storescp_config_init(&c);
+	ck_assert_str_eq(c.aet, STORESCP_DEFAULT_AET);
+	ck_assert_str_eq(c.aet, "DCMRECV");
+	ck_assert_str_eq(c.port, "0");
+	ck_assert_str_eq(c.output_dir, ".");
+	ck_assert_str_eq(c.layout, "{SOPInstanceUID}.dcm");
+	ck_assert_uint_eq(c.max_pdu, 256u * 1024u);
+	ck_assert_uint_eq(c.max_associations, 32);
+	ck_assert_uint_eq(c.timeout_ms, 30000);
+	ck_assert_uint_eq(c.grace_ms, 10000);
+	ck_assert_uint_eq(c.async_window, 16);
+	ck_assert_int_eq(c.log_level, STORESCP_LOG_ERROR);
+	ck_assert_int_eq(c.on_duplicate, STORESCP_DUP_OVERWRITE);
+	ck_assert_ptr_null(c.host);
+	ck_assert(c.on_stored == NULL && c.log == NULL);
+	ck_assert_ptr_null(c.faults.abort_on_instance);
+	ck_assert_int_eq(c.faults.respond | c.faults.reject, 0);
+	ck_assert_uint_eq(c.n_allow + c.n_sop_classes + c.n_ts, 0);
+	ck_assert_uint_eq(c.max_files + c.max_assocs, 0);
 }
 END_TEST
 
@@ -346,6 +375,7 @@ policy_suite(void)
 	tcase_add_test(tc, faults_parse_and_choose_statuses);
 	tcase_add_test(tc, faults_abort_on_one_instance_or_at_the_nth_store);
 	tcase_add_test(tc, faults_parse_reject_fields);
+	tcase_add_test(tc, config_init_sets_the_named_defaults);
 	suite_add_tcase(s, tc);
 	return s;
 }

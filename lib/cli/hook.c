@@ -1,0 +1,242 @@
+/*
+ * hook.c - dcmrecv --exec (see hook.h).
+ *
+ * Lifetime: h is shared by its owner and one reaper thread per running
+ * command.  It is released by whoever is last: cli_hook_free when
+ * nothing runs, else the reaper of the last command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "cli/hook.h"
+#include "core/banned.h"
+
+extern char **environ;
+
+struct cli_hook {
+	const char *const *argv;
+	cli_hook_report_fn report;
+	void *user;
+	pthread_mutex_t mu;  /* the fields below, and reports */
+	pthread_cond_t ended;
+	unsigned running;    /* commands not reaped yet */
+	int freed;           /* cli_hook_free was called: no more reports */
+};
+
+struct reaper {
+	struct cli_hook *h;
+	pid_t pid;
+	char path[];
+};
+
+/* Reports one line; h->mu held. */
+static void report(struct cli_hook *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+report(struct cli_hook *h, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (h->freed || h->report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	h->report(h->user, line);
+}
+
+static void
+destroy(struct cli_hook *h)
+{
+	pthread_cond_destroy(&h->ended);
+	pthread_mutex_destroy(&h->mu);
+	cs_free(h);
+}
+
+struct cli_hook *
+cli_hook_new(const char *const *argv, cli_hook_report_fn fn, void *user)
+{
+	struct cli_hook *h = cs_calloc(1, sizeof(*h));
+	pthread_condattr_t ca;
+
+	if (h == NULL)
+		return NULL;
+	h->argv = argv;
+	h->report = fn;
+	h->user = user;
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->ended, &ca);
+	pthread_condattr_destroy(&ca);
+	return h;
+}
+
+static void *
+reap(void *arg)
+{
+	struct reaper *r = arg;
+	struct cli_hook *h = r->h;
+	int st = 0, last;
+	pid_t got;
+
+	do
+		got = waitpid(r->pid, &st, 0);
+	while (got < 0 && errno == EINTR);
+	pthread_mutex_lock(&h->mu);
+	if (got == r->pid && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		report(h, "--exec for '%s' exited with status %d", r->path,
+		    WEXITSTATUS(st));
+	else if (got == r->pid && WIFSIGNALED(st))
+		report(h, "--exec for '%s' killed by signal %d", r->path,
+		    WTERMSIG(st));
+	h->running--;
+	last = h->running == 0 && h->freed;
+	pthread_cond_broadcast(&h->ended);
+	pthread_mutex_unlock(&h->mu);
+	cs_free(r);
+	if (last)
+		destroy(h);
+	return NULL;
+}
+
+/* arg with every "{}" replaced by path (heap), or NULL. */
+static char *
+subst(const char *arg, const char *path)
+{
+	size_t n = 0, plen = strlen(path);
+	const char *p;
+	char *out, *o;
+
+	for (p = arg; *p != '\0'; p++, n++)
+		if (p[0] == '{' && p[1] == '}') {
+			n += plen - 1;
+			p++;
+		}
+	out = cs_malloc(n + 1);
+	if (out == NULL)
+		return NULL;
+	for (p = arg, o = out; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '}') {
+			memcpy(o, path, plen);
+			o += plen;
+			p++;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Spawns h's command for path into *pid; returns 0 or an errno value. */
+static int
+spawn(const struct cli_hook *h, const char *path, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	size_t n = 0, i;
+	char **argv;
+	int rc;
+
+	while (h->argv[n] != NULL)
+		n++;
+	argv = cs_calloc(n + 1, sizeof(*argv));
+	if (argv == NULL)
+		return ENOMEM;
+	for (i = 0; i < n; i++)
+		if ((argv[i] = subst(h->argv[i], path)) == NULL)
+			break;
+	rc = i < n ? ENOMEM : posix_spawn_file_actions_init(&fa);
+	if (rc == 0) {
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		posix_spawn_file_actions_adddup2(&fa, 2, 1);
+		rc = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	for (i = 0; i < n; i++)
+		cs_free(argv[i]);
+	cs_free(argv);
+	return rc;
+}
+
+int
+cli_hook_run(struct cli_hook *h, const char *path)
+{
+	size_t plen = strlen(path);
+	struct reaper *r = cs_malloc(sizeof(*r) + plen + 1);
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
+	rc = r == NULL ? ENOMEM : spawn(h, path, &r->pid);
+	if (rc != 0) {
+		pthread_mutex_lock(&h->mu);
+		if (rc == ENOMEM)
+			report(h, "--exec for '%s': out of memory", path);
+		else
+			report(h, "--exec '%s' for '%s': %s", h->argv[0], path,
+			    strerror(rc));
+		pthread_mutex_unlock(&h->mu);
+		cs_free(r);
+		return -1;
+	}
+	r->h = h;
+	memcpy(r->path, path, plen + 1);
+	pthread_mutex_lock(&h->mu);
+	h->running++;
+	pthread_mutex_unlock(&h->mu);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	if (pthread_create(&th, &attr, reap, r) != 0)
+		reap(r); /* wait here rather than leave a zombie */
+	pthread_attr_destroy(&attr);
+	return 0;
+}
+
+unsigned
+cli_hook_wait(struct cli_hook *h, unsigned timeout_ms)
+{
+	struct timespec until;
+	unsigned left;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->mu);
+	while (h->running > 0 &&
+	    pthread_cond_timedwait(&h->ended, &h->mu, &until) == 0)
+		;
+	left = h->running;
+	pthread_mutex_unlock(&h->mu);
+	return left;
+}
+
+void
+cli_hook_free(struct cli_hook *h)
+{
+	int now;
+
+	if (h == NULL)
+		return;
+	pthread_mutex_lock(&h->mu);
+	h->freed = 1;
+	now = h->running == 0;
+	pthread_mutex_unlock(&h->mu);
+	if (now)
+		destroy(h);
+}

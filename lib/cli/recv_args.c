@@ -1,0 +1,443 @@
+/* recv_args.c - dcmrecv's options (see recv_args.h and man/dcmrecv.1). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cstore/cstore.h"
+#include "cstore/storescp.h"
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "cli/recv_args.h"
+#include "cli/recv_opts.h"
+#include "net/net.h"
+
+#include "core/banned.h"
+
+/* The largest --max-pdu (as dcmsend's). */
+#define MAX_PDU_LIMIT (16u * 1024u * 1024u)
+
+enum {
+	OPT_ABORT_AFTER = 256,
+	OPT_ABORT_ON,
+	OPT_ACCEPT_TS,
+	OPT_ALLOW,
+	OPT_ASYNC,
+	OPT_DELAY,
+	OPT_EXEC,
+	OPT_FSYNC,
+	OPT_GRACE,
+	OPT_IDLE_TIMEOUT,
+	OPT_JSON,
+	OPT_LAYOUT,
+	OPT_MAX_ASSOCIATIONS,
+	OPT_MAX_ASSOCS,
+	OPT_MAX_FILES,
+	OPT_MAX_PDU,
+	OPT_ON_DUPLICATE,
+	OPT_PORT_FILE,
+	OPT_REJECT,
+	OPT_REJECT_SOP_CLASS,
+	OPT_RESPOND,
+	OPT_RESPOND_EVERY,
+	OPT_SOP_CLASS,
+	OPT_STRICT_AET,
+	OPT_TS,
+	OPT_VERSION,
+};
+
+static const struct option longopts[] = {
+	{ "abort-after", required_argument, NULL, OPT_ABORT_AFTER },
+	{ "abort-on", required_argument, NULL, OPT_ABORT_ON },
+	{ "accept-ts", required_argument, NULL, OPT_ACCEPT_TS },
+	{ "aet", required_argument, NULL, 'a' },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "async", required_argument, NULL, OPT_ASYNC },
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "fsync", no_argument, NULL, OPT_FSYNC },
+	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "max-associations", required_argument, NULL, OPT_MAX_ASSOCIATIONS },
+	{ "max-assocs", required_argument, NULL, OPT_MAX_ASSOCS },
+	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
+	{ "null", no_argument, NULL, '0' },
+	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
+	{ "output-dir", required_argument, NULL, 'o' },
+	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "reject", required_argument, NULL, OPT_REJECT },
+	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
+	{ "respond", required_argument, NULL, OPT_RESPOND },
+	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
+	{ "sop-class", required_argument, NULL, OPT_SOP_CLASS },
+	{ "strict-aet", no_argument, NULL, OPT_STRICT_AET },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "trace", no_argument, NULL, 'd' },
+	{ "ts", required_argument, NULL, OPT_TS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *const synopsis[] = {
+	"[-0dqv] [-a aetitle] [-o dir] [-t seconds] [--layout template]\n"
+	"               [--json] [--port-file file] [--strict-aet] [--allow aet[@host]]\n"
+	"               [--sop-class class] [--ts syntax] [--accept-ts list]\n"
+	"               [--on-duplicate policy] [--fsync] [--max-associations n]\n"
+	"               [--max-pdu bytes] [--async n] [--max-files n] [--max-assocs n]\n"
+	"               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
+	"               [--respond status] [--respond-every n:status] [--reject how]\n"
+	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
+	"               [--reject-sop-class class] [addr:]port",
+	NULL,
+};
+
+static void
+help(void)
+{
+	cli_help(synopsis, "\n"
+	    "Receive DICOM objects (C-STORE, C-ECHO) and write each one atomically into a\n"
+	    "directory; print one line per stored file once it is in place.\n\n"
+	    "  -a, --aet AETITLE          our AE title (default %s)\n"
+	    "  -o, --output-dir DIR       where files go (default %s)\n"
+	    "      --layout TEMPLATE      file name template (default %s);\n"
+	    "                             placeholders: {SOPInstanceUID} {SOPClassUID}\n"
+	    "                             {StudyInstanceUID} {SeriesInstanceUID} {PatientID}\n"
+	    "                             {Modality} {StudyDate} {AccessionNumber}\n"
+	    "                             {SeriesNumber} {InstanceNumber} {CallingAET}\n"
+	    "                             {CalledAET} {Date}; a name that holds another\n"
+	    "                             instance is never replaced: NAME~2.EXT, ...\n"
+	    "      --on-duplicate POLICY  the same instance again: overwrite (default),\n"
+	    "                             keep, rename (NAME~2.EXT, ...) or reject\n"
+	    "      --fsync                fsync each file and its directory\n"
+	    "      --json                 JSON lines instead of tab-separated lines\n"
+	    "  -0, --null                 print only paths, each ending with NUL\n"
+	    "      --exec CMD [ARG ...] ; run CMD after each stored file, {} = its path\n"
+	    "      --port-file FILE       write the bound port number to FILE\n"
+	    "      --strict-aet           reject a called AE title other than ours\n"
+	    "      --allow AET[@HOST]     admit only these calling AE titles (repeatable)\n"
+	    "      --sop-class CLASS      accept only these SOP classes (repeatable)\n"
+	    "      --reject-sop-class CLASS  refuse this SOP class (repeatable)\n"
+	    "      --ts SYNTAX            accept only these transfer syntaxes, in this\n"
+	    "                             order of preference (repeatable)\n"
+	    "      --accept-ts LIST       the same as a comma-separated list\n"
+	    "      --max-associations N   at once (default %u); beyond: transient rejection\n"
+	    "      --max-pdu BYTES        largest PDU we accept, 4096-%u or 0 for no\n"
+	    "                             limit (default %u)\n"
+	    "      --async N              accept up to N outstanding C-STOREs per\n"
+	    "                             association when the sender proposes an\n"
+	    "                             asynchronous operations window; default %u;\n"
+	    "                             1 = synchronous\n"
+	    "  -t, --timeout S            ARTIM and peer silence limit (default %u)\n"
+	    "      --max-files N          exit after N stored files\n"
+	    "      --max-assocs N         exit after N associations\n"
+	    "      --idle-timeout S       exit after S seconds without an association\n"
+	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
+	    "                             (default %u)\n"
+	    "Debugging a sender:\n"
+	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
+	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
+	    "      --reject HOW           reject associations: transient or permanent,\n"
+	    "                             optionally :REASON (1-7, congestion, limit)\n"
+	    "      --abort-after N        abort each association at its N-th C-STORE\n"
+	    "      --abort-on UID         abort whenever SOP instance UID arrives\n"
+	    "      --delay MS             wait MS milliseconds before each response\n"
+	    "  -v, --verbose              associations and objects on stderr\n"
+	    "  -d, --trace                every PDU and DIMSE message on stderr\n"
+	    "  -q, --quiet                no notes or warnings on stderr\n"
+	    "  -h, --help                 this help\n"
+	    "      --version              print the version\n"
+	    "\n"
+	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer.\n"
+	    "Exit status: 0 stopped cleanly, 2 usage, 6 cannot listen or cannot write the\n"
+	    "output directory, the port file or standard output, 70 internal error.\n",
+	    STORESCP_DEFAULT_AET, STORESCP_DEFAULT_OUTPUT_DIR,
+	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
+	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
+	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
+	    STORESCP_DEFAULT_GRACE_MS / 1000);
+}
+
+/* A parser's result: a usage error with its message unless 0. */
+static void
+need_ok(int rc, const struct cs_err *err)
+{
+	if (rc != 0)
+		cli_usage_error("%s", err->msg);
+}
+
+/* Appends v to one of the list options. */
+static void
+add(const char **list, size_t *n, const char *v, const char *what)
+{
+	if (*n >= RECV_MAX_LIST)
+		cli_usage_error("too many %s (at most %d)", what, RECV_MAX_LIST);
+	list[(*n)++] = v;
+}
+
+/* --sop-class and --reject-sop-class: a UID or a keyword. */
+static void
+add_class(const char **list, size_t *n, const char *arg, const char *what)
+{
+	struct cs_err err = { 0, "" };
+	const char *uid;
+
+	need_ok(storescp_sop_class_uid(arg, &uid, &err), &err);
+	add(list, n, uid, what);
+}
+
+/* --ts: one transfer syntax, a UID or a keyword. */
+static void
+add_ts(struct recv_args *a, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+	const char *uid;
+
+	need_ok(storescp_ts_uid(arg, &uid, &err), &err);
+	add(a->ts, &a->cfg.n_ts, uid, "transfer syntaxes");
+}
+
+/* --accept-ts: a comma-separated list (modified in place). */
+static void
+add_ts_list(struct recv_args *a, char *list)
+{
+	char *p;
+
+	while ((p = strsep(&list, ",")) != NULL)
+		add_ts(a, p);
+}
+
+/* --exec CMD ARG... ;  optarg is argv[optind - 1], the command. */
+static void
+take_exec(struct recv_args *a, int argc, char **argv)
+{
+	int i = optind;
+
+	while (i < argc && strcmp(argv[i], ";") != 0)
+		i++;
+	if (i >= argc)
+		cli_usage_error("--exec: missing ';' after the command");
+	argv[i] = NULL;
+	a->exec_argv = (const char *const *)&argv[optind - 1];
+	optind = i + 1;
+}
+
+static unsigned
+seconds_ms(const char *arg, long long max, const char *what)
+{
+	return (unsigned)cli_parse_num(arg, 1, max, what) * 1000u;
+}
+
+static uint32_t
+max_pdu(const char *arg)
+{
+	long long v = cli_parse_num(arg, 0, MAX_PDU_LIMIT, "max PDU length");
+
+	if (v != 0 && v < 4096)
+		cli_usage_error("max PDU length '%s': out of range (4096-%u, or 0)",
+		    arg, MAX_PDU_LIMIT);
+	/* the tool's 0 is "no limit" */
+	return v == 0 ? STORESCP_MAX_PDU_NONE : (uint32_t)v;
+}
+
+/* The debugging options (struct storescp_faults). */
+static void
+parse_fault(struct storescp_faults *f, int c, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+
+	switch (c) {
+	case OPT_ABORT_AFTER:
+		f->abort_after = (unsigned)cli_parse_num(arg, 1, 1000000000,
+		    "--abort-after");
+		break;
+	case OPT_ABORT_ON:
+		if (arg[0] == '\0' || strlen(arg) > 64)
+			cli_usage_error("--abort-on '%s': expected a SOP Instance UID",
+			    arg);
+		f->abort_on_instance = arg;
+		break;
+	case OPT_DELAY:
+		f->delay_ms = (unsigned)cli_parse_num(arg, 0, 3600000, "--delay");
+		break;
+	case OPT_REJECT:
+		need_ok(cli_parse_reject(arg, f, &err), &err);
+		break;
+	case OPT_RESPOND:
+		need_ok(cli_parse_status(arg, &f->respond_status, &err), &err);
+		f->respond = 1;
+		break;
+	case OPT_RESPOND_EVERY:
+		need_ok(cli_parse_respond_every(arg, f, &err), &err);
+		break;
+	default:
+		cli_usage_exit(synopsis);
+	}
+}
+
+/* The limits and exit conditions. */
+static void
+parse_limit(struct storescp_config *cfg, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_ASYNC:
+		cfg->async_window = (unsigned)cli_parse_num(arg, 1,
+		    STORESCP_MAX_ASYNC_WINDOW, "--async");
+		break;
+	case OPT_GRACE:
+		cfg->grace_ms = seconds_ms(arg, 86400, "grace time");
+		break;
+	case OPT_IDLE_TIMEOUT:
+		cfg->idle_timeout_ms = seconds_ms(arg, 86400 * 30, "idle timeout");
+		break;
+	case OPT_MAX_ASSOCIATIONS:
+		cfg->max_associations = (unsigned)cli_parse_num(arg, 1, 1024,
+		    "--max-associations");
+		break;
+	case OPT_MAX_ASSOCS:
+		cfg->max_assocs = (uint64_t)cli_parse_num(arg, 1, 1000000000000LL,
+		    "--max-assocs");
+		break;
+	case OPT_MAX_FILES:
+		cfg->max_files = (uint64_t)cli_parse_num(arg, 1, 1000000000000LL,
+		    "--max-files");
+		break;
+	case OPT_MAX_PDU:
+		cfg->max_pdu = max_pdu(arg);
+		break;
+	default:
+		parse_fault(&cfg->faults, c, arg);
+	}
+}
+
+/* The options without a short form. */
+static void
+parse_long(struct recv_args *a, int c, char *arg)
+{
+	struct cs_err err = { 0, "" };
+
+	switch (c) {
+	case OPT_ACCEPT_TS:
+		add_ts_list(a, arg);
+		break;
+	case OPT_TS:
+		add_ts(a, arg);
+		break;
+	case OPT_ALLOW:
+		add(a->allow, &a->cfg.n_allow, arg, "--allow entries");
+		break;
+	case OPT_FSYNC:
+		a->cfg.fsync = 1;
+		break;
+	case OPT_JSON:
+		a->fmt = CLI_JSON;
+		break;
+	case OPT_LAYOUT:
+		a->cfg.layout = arg;
+		break;
+	case OPT_ON_DUPLICATE:
+		need_ok(cli_parse_dup(arg, &a->cfg.on_duplicate, &err), &err);
+		break;
+	case OPT_PORT_FILE:
+		a->port_file = arg;
+		break;
+	case OPT_REJECT_SOP_CLASS:
+		add_class(a->refused, &a->cfg.n_reject_sop_classes, arg,
+		    "refused SOP classes");
+		break;
+	case OPT_SOP_CLASS:
+		add_class(a->classes, &a->cfg.n_sop_classes, arg, "SOP classes");
+		break;
+	case OPT_STRICT_AET:
+		a->cfg.strict_aet = 1;
+		break;
+	case OPT_VERSION:
+		cli_print_version();
+	default:
+		parse_limit(&a->cfg, c, arg);
+	}
+}
+
+/* The options with a short form. */
+static void
+parse_short(struct recv_args *a, int c, char *arg)
+{
+	switch (c) {
+	case '0':
+		a->nul = 1;
+		break;
+	case 'a':
+		a->cfg.aet = arg;
+		break;
+	case 'd':
+		a->trace = 1;
+		break;
+	case 'h':
+		help();
+		break;
+	case 'o':
+		a->cfg.output_dir = arg;
+		break;
+	case 'q':
+		a->quiet = 1;
+		break;
+	case 't':
+		a->cfg.timeout_ms = seconds_ms(arg, 86400, "timeout");
+		break;
+	case 'v':
+		a->verbose = 1;
+		break;
+	default:
+		parse_long(a, c, arg);
+	}
+}
+
+int
+recv_args_parse(struct recv_args *a, int argc, char **argv)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	storescp_config_init(&a->cfg);
+	a->cfg.allow = a->allow;
+	a->cfg.sop_classes = a->classes;
+	a->cfg.reject_sop_classes = a->refused;
+	a->cfg.ts = a->ts;
+	a->fmt = CLI_TSV;
+	/* '+': options come before the operand, so that --exec can take the
+	 * words up to ';' as its own. */
+	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) != -1) {
+		if (c == OPT_EXEC)
+			take_exec(a, argc, argv);
+		else
+			parse_short(a, c, optarg);
+	}
+	return optind;
+}
+
+void
+recv_args_check(struct recv_args *a, int argc, char **argv)
+{
+	if (argc < 1) {
+		fprintf(stderr, "%s: missing port\n", cli_progname());
+		cli_usage_exit(synopsis);
+	}
+	if (argc > 1)
+		cli_usage_error("unexpected argument '%s' (options go before the port)",
+		    argv[1]);
+	if (a->fmt == CLI_JSON && a->nul)
+		cli_usage_error("--json and -0 exclude each other");
+	if (net_split_hostport(argv[0], a->host, sizeof(a->host), a->port,
+	    sizeof(a->port)) != 0)
+		cli_usage_error("address '%s': expected [ADDR:]PORT", argv[0]);
+	cli_parse_num(a->port, 0, 65535, "port");
+	if (strlen(a->cfg.aet) == 0 || strlen(a->cfg.aet) > 16)
+		cli_usage_error("AE title '%s': must be 1-16 characters", a->cfg.aet);
+	a->cfg.host = a->host[0] != '\0' ? a->host : NULL;
+	a->cfg.port = a->port;
+}

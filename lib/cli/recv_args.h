@@ -1,0 +1,42 @@
+/*
+ * recv_args.h - dcmrecv's command line: its options fill the library's
+ * storescp_config directly, plus what only the tool needs (output
+ * format, verbosity, the port file, the --exec command).
+ */
+#ifndef CS_CLI_RECV_ARGS_H
+#define CS_CLI_RECV_ARGS_H
+
+#include "cstore/storescp.h"
+#include "cli/output.h"
+
+/* The most entries of each repeatable list option. */
+#define RECV_MAX_LIST 256
+
+struct recv_args {
+	struct storescp_config cfg;   /* storescp_config_init, then options */
+	enum cli_format fmt;          /* --json */
+	int nul, quiet, verbose, trace;
+	const char *port_file;        /* --port-file, or NULL */
+	const char *const *exec_argv; /* --exec CMD ARG... ; (in argv), or NULL */
+	/* What cfg's lists and address point into. */
+	const char *allow[RECV_MAX_LIST], *classes[RECV_MAX_LIST];
+	const char *refused[RECV_MAX_LIST], *ts[RECV_MAX_LIST];
+	char host[256], port[32];
+};
+
+/*
+ * Parses the options of argv into a (initialised here with the library
+ * defaults); --help, --version and usage errors print and exit.  --exec
+ * takes the words up to ";" (replaced by NULL in argv).  Returns optind:
+ * the [ADDR:]PORT operand follows.
+ */
+int recv_args_parse(struct recv_args *a, int argc, char **argv);
+
+/*
+ * Checks the operands after the options (exactly one, [ADDR:]PORT) and
+ * the options against each other, and sets cfg.host and cfg.port.
+ * Usage errors print and exit.
+ */
+void recv_args_check(struct recv_args *a, int argc, char **argv);
+
+#endif

@@ -1,0 +1,159 @@
+/* t_cli_hook.c - dcmrecv --exec commands (lib/cli/hook). */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/hook.h"
+
+Suite *cli_hook_suite(void);
+
+static char tmp[256];
+static char lines[4][1100];
+static int n_lines;
+
+static void
+on_report(void *user, const char *line)
+{
+	ck_assert_ptr_eq(user, lines);
+	if (n_lines < 4)
+		snprintf(lines[n_lines], sizeof(lines[0]), "%s", line);
+	n_lines++;
+}
+
+static void
+setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	n_lines = 0;
+	snprintf(tmp, sizeof(tmp), "%s/t_cli_hook.XXXXXX", base ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmp));
+}
+
+static void
+teardown(void)
+{
+	char cmd[2 * sizeof(tmp) + 32];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "t_cli_hook: cannot remove %s\n", tmp);
+}
+
+static void
+put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+ms_sleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+START_TEST(every_brace_pair_becomes_the_path_and_no_shell_sees_it)
+{
+	/* a shell would split, expand $(...) and run after ';' */
+	const char *argv[] = { "cp", "{}", "{}.copy", NULL };
+	char path[PATH_MAX], copy[PATH_MAX + 8];
+	struct cli_hook *h = cli_hook_new(argv, on_report, lines);
+	FILE *f;
+	char got[64] = "";
+
+	ck_assert_ptr_nonnull(h);
+	snprintf(path, sizeof(path), "%s/a b;$(touch x)*", tmp);
+	put(path, "payload\n");
+	ck_assert_int_eq(cli_hook_run(h, path), 0);
+	ck_assert_uint_eq(cli_hook_wait(h, 10000), 0);
+	snprintf(copy, sizeof(copy), "%s.copy", path);
+	f = fopen(copy, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	ck_assert_str_eq(got, "payload\n");
+	ck_assert_int_eq(access("x", F_OK), -1);
+	ck_assert_int_eq(n_lines, 0);
+	cli_hook_free(h);
+}
+END_TEST
+
+START_TEST(a_failure_exit_or_signal_is_reported_by_path)
+{
+	const char *exit3[] = { "sh", "-c", "exit 3", "{}", NULL };
+	const char *killed[] = { "sh", "-c", "kill -TERM $$", "{}", NULL };
+	struct cli_hook *a = cli_hook_new(exit3, on_report, lines);
+	struct cli_hook *b = cli_hook_new(killed, on_report, lines);
+
+	ck_assert_int_eq(cli_hook_run(a, "/d/one.dcm"), 0);
+	ck_assert_uint_eq(cli_hook_wait(a, 10000), 0);
+	ck_assert_int_eq(cli_hook_run(b, "/d/two.dcm"), 0);
+	ck_assert_uint_eq(cli_hook_wait(b, 10000), 0);
+	ck_assert_int_eq(n_lines, 2);
+	ck_assert_str_eq(lines[0], "--exec for '/d/one.dcm' exited with status 3");
+	ck_assert_str_eq(lines[1], "--exec for '/d/two.dcm' killed by signal 15");
+	cli_hook_free(a);
+	cli_hook_free(b);
+}
+END_TEST
+
+START_TEST(a_command_that_cannot_start_is_reported_at_once)
+{
+	const char *argv[] = { "/nonexistent/cstore-hook", "{}", NULL };
+	struct cli_hook *h = cli_hook_new(argv, on_report, lines);
+
+	ck_assert_int_eq(cli_hook_run(h, "f.dcm"), -1);
+	ck_assert_int_eq(n_lines, 1);
+	ck_assert_str_eq(lines[0], "--exec '/nonexistent/cstore-hook' for "
+	    "'f.dcm': No such file or directory");
+	ck_assert_uint_eq(cli_hook_wait(h, 0), 0);
+	cli_hook_free(h);
+}
+END_TEST
+
+START_TEST(run_does_not_wait_and_wait_gives_up_after_its_time)
+{
+	const char *argv[] = { "sh", "-c", "sleep 0.4; exit 1", "{}", NULL };
+	struct cli_hook *h = cli_hook_new(argv, on_report, lines);
+	struct timespec t0, t1;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(cli_hook_run(h, "a"), 0);
+	ck_assert_int_eq(cli_hook_run(h, "b"), 0);
+	ck_assert_uint_eq(cli_hook_wait(h, 50), 2);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_int_lt(ms, 350);
+	ck_assert_int_ge(ms, 50);
+	/* freed while they run: they end on their own, unreported */
+	cli_hook_free(h);
+	ms_sleep(900);
+	ck_assert_int_eq(n_lines, 0);
+}
+END_TEST
+
+Suite *
+cli_hook_suite(void)
+{
+	Suite *s = suite_create("cli_hook");
+	TCase *tc = tcase_create("exec");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, every_brace_pair_becomes_the_path_and_no_shell_sees_it);
+	tcase_add_test(tc, a_failure_exit_or_signal_is_reported_by_path);
+	tcase_add_test(tc, a_command_that_cannot_start_is_reported_at_once);
+	tcase_add_test(tc, run_does_not_wait_and_wait_gives_up_after_its_time);
+	suite_add_tcase(s, tc);
+	return s;
+}
