@@ -61,6 +61,7 @@ struct ul_assoc {
 
 	int in_engine;  /* inside ul_recv/ul_tick: no re-entry */
 	int fatal;      /* error to return from the current ul_recv/ul_tick */
+	int paused;     /* a callback returned UL_CB_PAUSE: ul_recv stops */
 	uint64_t now;   /* latest time the caller gave us */
 	int64_t artim;  /* ARTIM deadline, -1 when stopped */
 	int want_close;
@@ -298,6 +299,20 @@ callback_failed(struct ul_assoc *a, const char *name)
 }
 
 /*
+ * What a callback returned: 0 goes on; UL_CB_PAUSE makes ul_recv stop
+ * after the bytes handed to it (the callback ran, its chunk is consumed:
+ * nghttp2's NGHTTP2_ERR_PAUSE); anything else aborts.
+ */
+static void
+callback_result(struct ul_assoc *a, int rc, const char *name)
+{
+	if (rc == UL_CB_PAUSE)
+		a->paused = 1;
+	else if (rc != 0)
+		callback_failed(a, name);
+}
+
+/*
  * A received PDU that is invalid (Evt19) or unexpected in this state
  * (Evt3/4/6/10/12/13/16 in a cell whose action is an abort): runs the
  * cell and reports CS_E_PROTO unless the association was already over
@@ -482,9 +497,9 @@ recv_ac(struct ul_assoc *a, const uint8_t *body, size_t len)
 	a->peer_max = a->ac->has_max_pdu ? a->ac->max_pdu : 0;
 	index_accepted(a);
 	set_state(a, UL_STA6);
-	if (a->cb.on_associate_ac != NULL &&
-	    a->cb.on_associate_ac(a->user, a->ac) != 0)
-		callback_failed(a, "on_associate_ac");
+	if (a->cb.on_associate_ac != NULL)
+		callback_result(a, a->cb.on_associate_ac(a->user, a->ac),
+		    "on_associate_ac");
 	clear_blobs(a->ac);
 }
 
@@ -505,9 +520,9 @@ recv_rj(struct ul_assoc *a, const uint8_t *body, size_t len)
 	    "(result %u, source %u, reason %u)",
 	    ul_rj_reason_text(rj.source, rj.reason), rj.result, rj.source,
 	    rj.reason);
-	if (a->cb.on_associate_rj != NULL &&
-	    a->cb.on_associate_rj(a->user, &rj) != 0)
-		callback_failed(a, "on_associate_rj");
+	if (a->cb.on_associate_rj != NULL)
+		callback_result(a, a->cb.on_associate_rj(a->user, &rj),
+		    "on_associate_rj");
 }
 
 /* AE-6: A-ASSOCIATE-RQ in Sta2. */
@@ -543,9 +558,9 @@ recv_rq(struct ul_assoc *a, const uint8_t *body, size_t len)
 		return;
 	}
 	set_state(a, UL_STA3);
-	if (a->cb.on_associate_rq != NULL &&
-	    a->cb.on_associate_rq(a->user, a->rq) != 0)
-		callback_failed(a, "on_associate_rq");
+	if (a->cb.on_associate_rq != NULL)
+		callback_result(a, a->cb.on_associate_rq(a->user, a->rq),
+		    "on_associate_rq");
 	clear_blobs(a->rq);
 }
 
@@ -571,8 +586,9 @@ static void
 release_indication(struct ul_assoc *a, int next)
 {
 	set_state(a, next);
-	if (a->cb.on_release_rq != NULL && a->cb.on_release_rq(a->user) != 0)
-		callback_failed(a, "on_release_rq");
+	if (a->cb.on_release_rq != NULL)
+		callback_result(a, a->cb.on_release_rq(a->user),
+		    "on_release_rq");
 }
 
 static void
@@ -581,8 +597,9 @@ release_confirmation(struct ul_assoc *a, int next)
 	set_state(a, next);
 	if (next == UL_STA1)
 		a->want_close = 1;
-	if (a->cb.on_release_rp != NULL && a->cb.on_release_rp(a->user) != 0)
-		callback_failed(a, "on_release_rp");
+	if (a->cb.on_release_rp != NULL)
+		callback_result(a, a->cb.on_release_rp(a->user),
+		    "on_release_rp");
 }
 
 /* A whole association-control PDU is in a->body (header included). */
@@ -813,9 +830,9 @@ pdata_step(struct ul_assoc *a, const uint8_t *in, size_t n)
 	}
 	if (a->body_left == 0 && a->pdv_left == 0)
 		a->in_mode = IN_HEADER;
-	if (a->cb.on_pdv != NULL &&
-	    a->cb.on_pdv(a->user, a->pdv_hdr[4], ctl, in, n) != 0)
-		callback_failed(a, "on_pdv");
+	if (a->cb.on_pdv != NULL)
+		callback_result(a, a->cb.on_pdv(a->user, a->pdv_hdr[4], ctl,
+		    in, n), "on_pdv");
 	/* a callback may have aborted or released: stop delivering */
 	if (a->state != st && a->state != UL_STA6 && a->state != UL_STA7 &&
 	    a->in_mode == IN_PDATA)
@@ -928,8 +945,10 @@ ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now)
 		len = (size_t)SSIZE_MAX;
 	a->in_engine = 1;
 	a->fatal = 0;
+	a->paused = 0;
 	a->now = now;
-	while (pos < len && a->state != UL_STA1) {
+	/* a pause ends the loop between two chunks: nothing is half done */
+	while (pos < len && a->state != UL_STA1 && !a->paused) {
 		switch (a->in_mode) {
 		case IN_HEADER:
 			take = UL_PDU_HEADER_LEN - a->hdr_got;
