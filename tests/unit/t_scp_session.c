@@ -191,21 +191,29 @@ expect_stored(struct rig *g)
 	ck_assert_uint_eq(g->s->stats.stored, N_RQ);
 }
 
+/* Feeds the rest of in (n bytes, *off consumed so far) to the session:
+ * it must pause right after request i, more input left unless last. */
+static void
+feed_request(struct rig *g, const uint8_t *in, size_t n, size_t *off, int i)
+{
+	ssize_t used = ul_recv(g->ss.a, in + *off, n - *off, g->now);
+
+	ck_assert_int_gt(used, 0);
+	*off += (size_t)used;
+	ck_assert_uint_eq(*off < n, i < N_RQ);
+}
+
 START_TEST(each_request_is_answered_before_the_next_is_read)
 {
 	struct rig g;
 	uint8_t in[16 * 1024];
 	size_t n, off = 0;
-	ssize_t used;
 
 	rig_up(&g, 0);
 	n = three_requests(&g, in, sizeof(in));
 	for (int i = 1; i <= N_RQ; i++) {
-		used = ul_recv(g.ss.a, in + off, n - off, g.now);
-		ck_assert_int_gt(used, 0);
-		off += (size_t)used;
 		/* paused at the end of request i, its response queued */
-		ck_assert_uint_eq(off < n, i < N_RQ);
+		feed_request(&g, in, n, &off, i);
 		ck_assert_int_eq(g.ss.held, 0);
 		expect_response(&g, i);
 	}
@@ -220,15 +228,11 @@ START_TEST(under_delay_each_response_waits_its_own_time_in_order)
 	uint8_t in[16 * 1024];
 	const uint8_t *out;
 	size_t n, off = 0;
-	ssize_t used;
 
 	rig_up(&g, 300);
 	n = three_requests(&g, in, sizeof(in));
 	for (int i = 1; i <= N_RQ; i++) {
-		used = ul_recv(g.ss.a, in + off, n - off, g.now);
-		ck_assert_int_gt(used, 0);
-		off += (size_t)used;
-		ck_assert_uint_eq(off < n, i < N_RQ);
+		feed_request(&g, in, n, &off, i);
 		/* held: nothing written, the input held back */
 		ck_assert_int_eq(g.ss.held, 1);
 		ck_assert_uint_eq(ul_out_peek(g.ss.a, &out), 0);
@@ -251,13 +255,11 @@ START_TEST(a_stopping_receiver_answers_the_held_response_at_once)
 {
 	struct rig g;
 	uint8_t in[16 * 1024];
-	size_t n;
-	ssize_t used;
+	size_t n, off = 0;
 
 	rig_up(&g, 60000);
 	n = three_requests(&g, in, sizeof(in));
-	used = ul_recv(g.ss.a, in, n, g.now);
-	ck_assert_int_gt(used, 0);
+	feed_request(&g, in, n, &off, 1);
 	ck_assert_int_eq(session_tick(&g.ss, g.now, 0), 0);
 	ck_assert_int_eq(session_tick(&g.ss, g.now + 1, 1), 1);
 	expect_response(&g, 1);
