@@ -46,6 +46,7 @@
 #include <stdint.h>
 #include <sys/types.h> /* ssize_t */
 
+#include "ul_fsm.h" /* enum ul_state */
 #include "ul_pdu.h"
 
 struct cs_err;
@@ -308,7 +309,8 @@ int ul_abort(struct ul_assoc *a);
 
 /* --- state ------------------------------------------------------------- */
 
-int ul_state(const struct ul_assoc *a); /* 1..13, Sta1..Sta13 (ul_fsm.h) */
+/* The state, UL_STA1..UL_STA13 (ul_fsm.h). */
+enum ul_state ul_state(const struct ul_assoc *a);
 /* True in Sta6 (association established, data may flow). */
 int ul_established(const struct ul_assoc *a);
 /* The RQ as sent or received, and the AC as sent or received (NULL

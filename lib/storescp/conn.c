@@ -110,7 +110,7 @@ ended(struct conn *c, int rc, const struct cs_err *err)
 static int
 must_abort(struct conn *c, uint64_t now, int hard, int moved_now)
 {
-	int st = ul_state(c->ss.a);
+	enum ul_state st = ul_state(c->ss.a);
 
 	if (st == UL_STA13 || st == UL_STA1)
 		return 0;

@@ -140,23 +140,6 @@ acc_release_rq(void *user)
 	return pause_if(x, P_RELEASE);
 }
 
-static void
-acc_accept(struct acc *x)
-{
-	static struct ul_assoc_params ac;
-	const struct ul_assoc_params *rq = ul_rq_params(x->a);
-	unsigned i;
-
-	memset(&ac, 0, sizeof(ac));
-	ac.n_pc = rq->n_pc;
-	for (i = 0; i < rq->n_pc; i++) {
-		ac.pc[i].id = rq->pc[i].id;
-		ac.pc[i].n_ts = 1;
-		memcpy(ac.pc[i].ts[0], rq->pc[i].ts[0], sizeof(ac.pc[i].ts[0]));
-	}
-	ck_assert_int_eq(ul_associate_accept(x->a, &ac), 0);
-}
-
 /* Out of ul_recv: answer what is due, in order, and write the output. */
 static void
 acc_answer(struct acc *x)
@@ -167,7 +150,7 @@ acc_answer(struct acc *x)
 
 	if (x->rq_due) {
 		x->rq_due = 0;
-		acc_accept(x);
+		pair_accept_all(x->a);
 	}
 	while (x->answered < x->n_done) {
 		struct dimse_cmd rsp;
@@ -405,6 +388,16 @@ build_stream(struct stream *s, struct req *q)
 	ul_out_consume(q->a, n);
 }
 
+/* An acceptor that never pauses, fed the whole stream at once. */
+static void
+run_unpaused(struct req *q, struct acc *x, struct stream *s)
+{
+	setup(q, x, 0);
+	build_stream(s, q);
+	acc_feed(x, s->p, s->len);
+	ck_assert_int_eq(x->n_pauses, 0);
+}
+
 /* What an acceptor that never pauses writes for the stream. */
 static size_t
 reference_output(uint8_t *out)
@@ -413,10 +406,7 @@ reference_output(uint8_t *out)
 	static struct stream s;
 	struct req q;
 
-	setup(&q, &x, 0);
-	build_stream(&s, &q);
-	acc_feed(&x, s.p, s.len);
-	ck_assert_int_eq(x.n_pauses, 0);
+	run_unpaused(&q, &x, &s);
 	memcpy(out, x.out, x.out_len);
 	teardown(&q, &x);
 	return x.out_len;
@@ -507,9 +497,7 @@ START_TEST(without_pause_the_next_command_overtakes_the_answer)
 	static struct stream s;
 	struct req q;
 
-	setup(&q, &x, 0);
-	build_stream(&s, &q);
-	acc_feed(&x, s.p, s.len);
+	run_unpaused(&q, &x, &s);
 	ck_assert_int_eq(x.order_broken, 1);
 	teardown(&q, &x);
 }
