@@ -61,6 +61,20 @@ stored_in_order() {
 # ms_since T0: milliseconds since T0 (date +%s%N)
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
+# responses N [T0]: reads N C-STORE-RSPs: Success, message IDs 1..N in
+# that order.  With T0, RESP_MS[i] is when the i-th came (ms since T0).
+responses() {
+	local i
+	RESP_MS=()
+	for i in $(seq "$1"); do
+		RAW_REPLY=$(raw_read_pdu 10)
+		[ -z "${2:-}" ] || RESP_MS[i]=$(ms_since "$2")
+		[ "${RAW_REPLY:0:2}" = 04 ] || return 1
+		[ "$(status_of "$RAW_REPLY")" = 0000 ] || return 1
+		[ "$(msgid_of "$RAW_REPLY")" = "$i" ] || return 1
+	done
+}
+
 # cecho_rq MSGID: a C-ECHO-RQ command set (PS3.7 9.3.5), no data set
 cecho_rq() {
 	local rest
@@ -137,12 +151,7 @@ window() {
 	[ "$(async_of "$RAW_REPLY")" = "3 1" ]
 	all=$(requests 3)
 	raw_send "$all" # one write: the receiver reads the three together
-	for i in 1 2 3; do
-		RAW_REPLY=$(raw_read_pdu)
-		[ "${RAW_REPLY:0:2}" = 04 ]
-		[ "$(status_of "$RAW_REPLY")" = 0000 ]
-		[ "$(msgid_of "$RAW_REPLY")" = "$i" ]
-	done
+	responses 3
 	raw_release
 	[ "${RAW_REPLY:0:2}" = 06 ]
 	stop_dcmrecv
@@ -219,27 +228,21 @@ window() {
 # of events, never as a tight upper bound.
 
 @test "dcmrecv: --delay under the window: four requests in flight are each delayed, answered in order, all stored" {
-	local all="" i t0 t=()
+	local all t0
 	start_dcmrecv --delay 300
 	RAW_ASYNC="4 1" raw_associate "$RECV_PORT" "$CLS"
 	[ "$(async_of "$RAW_REPLY")" = "4 1" ]
 	all=$(requests 4)
 	t0=$(date +%s%N)
 	raw_send "$all" # one write: all four are in flight at once
-	for i in 1 2 3 4; do
-		RAW_REPLY=$(raw_read_pdu 10)
-		t[i]=$(ms_since "$t0")
-		[ "${RAW_REPLY:0:2}" = 04 ]
-		[ "$(status_of "$RAW_REPLY")" = 0000 ]
-		[ "$(msgid_of "$RAW_REPLY")" = "$i" ]
-	done
+	responses 4 "$t0"
 	raw_release
 	[ "${RAW_REPLY:0:2}" = 06 ]
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	echo "responses after ${t[1]} ${t[2]} ${t[3]} ${t[4]} ms" >&2
+	echo "responses after ${RESP_MS[*]} ms" >&2
 	# each response waited its own delay after the one before
-	[ "${t[4]}" -ge 1200 ]
+	[ "${RESP_MS[4]}" -ge 1200 ]
 	stored_in_order 4
 	no_temporaries "$RECV_DIR"
 }
@@ -270,7 +273,7 @@ window() {
 }
 
 @test "dcmrecv: an association waiting out --delay does not hold up another one" {
-	local all="" i t0 t3 pid echo_ms=$BATS_TEST_TMPDIR/echo.ms
+	local all t0 t3 pid echo_ms=$BATS_TEST_TMPDIR/echo.ms
 	start_dcmrecv --delay 1000
 	RAW_ASYNC="3 1" raw_associate "$RECV_PORT" "$CLS"
 	all=$(requests 3)
@@ -281,11 +284,7 @@ window() {
 		ms_since "$t0" >"$echo_ms" ) &
 	pid=$!
 	track_pid "$pid"
-	for i in 1 2 3; do
-		RAW_REPLY=$(raw_read_pdu 10)
-		[ "$(status_of "$RAW_REPLY")" = 0000 ]
-		[ "$(msgid_of "$RAW_REPLY")" = "$i" ]
-	done
+	responses 3
 	t3=$(ms_since "$t0")
 	raw_release
 	wait "$pid"
