@@ -866,6 +866,14 @@ dimse_cstore_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
 	    DIMSE_HAS_AFFECTED_INSTANCE, rq->affected_instance);
 }
 
+void
+dimse_refusal_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
+    uint16_t status)
+{
+	rsp_init(c, (uint16_t)(rq->command_field | DIMSE_RSP_BIT), rq, status);
+	echo_uids(c, rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class, 0, "");
+}
+
 int
 dimse_cmd_set_error_comment(struct dimse_cmd *c, const char *text)
 {

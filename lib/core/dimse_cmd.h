@@ -258,6 +258,14 @@ int dimse_neventreport_rq(struct dimse_cmd *c, uint16_t message_id,
  */
 void dimse_neventreport_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
     uint16_t status);
+/*
+ * The response to a request we do not perform (PS3.7 C.4.2: 0211
+ * Unrecognized Operation, or another failure status): rq's command
+ * field with the response bit, Message ID Being Responded To, no data
+ * set, and the Affected SOP Class UID echoed when rq has one.
+ */
+void dimse_refusal_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
+    uint16_t status);
 /* Sets Error Comment (0000,0902); CS_E_INVAL if over 64 characters. */
 int dimse_cmd_set_error_comment(struct dimse_cmd *c, const char *text);
 /* Appends tag to Offending Element (0000,0901); CS_E_INVAL when full. */

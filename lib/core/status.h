@@ -18,6 +18,22 @@ enum status_category {
 	STATUS_UNKNOWN, /* outside every range PS3.7 Annex C defines */
 };
 
+/*
+ * The codes our tools answer or test by name (PS3.4 B.2.3, PS3.7 C).
+ * Each is an entry of data/dimse-status.tsv (t_status checks that the
+ * table explains it with the category its name implies).
+ */
+enum status_code {
+	STATUS_CODE_SUCCESS = 0x0000,
+	STATUS_CODE_DUPLICATE_INSTANCE = 0x0111, /* PS3.7 C.5.9 */
+	STATUS_CODE_CLASS_NOT_SUPPORTED = 0x0122,
+	STATUS_CODE_UNRECOGNIZED_OPERATION = 0x0211,
+	STATUS_CODE_OUT_OF_RESOURCES = 0xA700,
+	STATUS_CODE_DATASET_MISMATCH = 0xA900,
+	STATUS_CODE_DATASET_MISMATCH_WARNING = 0xB007, /* stored anyway */
+	STATUS_CODE_CANNOT_UNDERSTAND = 0xC000,
+};
+
 struct status_entry {
 	uint16_t lo, hi; /* the code, or a range lo..hi */
 	enum status_category category;

@@ -11,6 +11,7 @@
 #include "cstore/cstore.h"
 #include "core/alloc.h"
 #include "core/ul_assoc.h"
+#include "core/ul_fsm.h"
 #include "net/net.h"
 #include "net/pump.h"
 #include "core/banned.h"
@@ -280,31 +281,32 @@ write_some(struct pump *p, struct cs_err *err)
 	}
 }
 
+/* In Sta13 what arrives is read and discarded: never held back. */
 static int
-read_some(struct pump *p, struct cs_err *err)
+input_held(struct pump *p)
 {
-	ssize_t r;
-	ssize_t used;
-	int was_sta13;
+	return p->hold && ul_state(p->a) != UL_STA13;
+}
 
-	do
-		r = recv(p->fd, p->rbuf, PUMP_RBUF, 0);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
-		cs_err_set(err, CS_E_NET, "connection lost: %s",
-		    strerror(errno));
-		transport_closed(p);
-		return 0;
+/*
+ * Gives the engine the input read but not consumed.  A callback that
+ * pauses leaves the rest for later; an association that ended part way
+ * consumes nothing more, and the rest is dropped.
+ */
+static int
+feed(struct pump *p, struct cs_err *err)
+{
+	ssize_t used;
+	int was_sta13 = ul_state(p->a) == UL_STA13;
+
+	used = ul_recv(p->a, p->rbuf + p->roff, p->rlen, net_now_ms());
+	if (used > 0) {
+		p->roff += (size_t)used;
+		p->rlen -= (size_t)used;
+		p->bytes_fed += (uint64_t)used;
 	}
-	if (r == 0) {
-		transport_closed(p);
-		return 0;
-	}
-	p->bytes_in += (uint64_t)r;
-	was_sta13 = ul_state(p->a) == UL_STA13;
-	used = ul_recv(p->a, p->rbuf, (size_t)r, net_now_ms());
+	if (used <= 0 || ul_state(p->a) == UL_STA1)
+		p->rlen = 0;
 	if (p->quickack && used >= 0) {
 		const uint8_t *out;
 
@@ -327,9 +329,45 @@ read_some(struct pump *p, struct cs_err *err)
 }
 
 static int
+read_some(struct pump *p, struct cs_err *err)
+{
+	ssize_t r;
+
+	do
+		r = recv(p->fd, p->rbuf, PUMP_RBUF, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		cs_err_set(err, CS_E_NET, "connection lost: %s",
+		    strerror(errno));
+		transport_closed(p);
+		return 0;
+	}
+	if (r == 0) {
+		transport_closed(p);
+		return 0;
+	}
+	p->bytes_in += (uint64_t)r;
+	p->roff = 0;
+	p->rlen = (size_t)r;
+	return feed(p, err);
+}
+
+/* Input held, and the socket failed or both ways are shut: nothing
+ * more can come through it. */
+static int
+hung_up(struct pump *p, struct cs_err *err)
+{
+	cs_err_set(err, CS_E_NET, "connection lost");
+	transport_closed(p);
+	return 0;
+}
+
+static int
 association_over(struct pump *p)
 {
-	return p->closed || (ul_state(p->a) == UL_STA1);
+	return p->closed || ul_state(p->a) == UL_STA1;
 }
 
 int
@@ -378,15 +416,24 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 			if (wait_ms < 0 || (uint64_t)wait_ms > limit - now)
 				wait_ms = (int)(limit - now);
 		}
+		if (p->rlen > 0 && !input_held(p)) {
+			/* the rest of a paused read, now that the output
+			 * is written as far as the socket takes it */
+			rc = feed(p, err);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		pfd.fd = p->fd;
-		pfd.events = POLLIN | (pending > 0 ? POLLOUT : 0);
+		pfd.events = (input_held(p) ? 0 : POLLIN) |
+		    (pending > 0 ? POLLOUT : 0);
 		pfd.revents = 0;
 		rc = poll(&pfd, 1, wait_ms);
 		if (rc < 0 && errno != EINTR)
 			return cs_err_set(err, CS_E_NET, "poll: %s",
 			    strerror(errno));
 		if (rc > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
-			rc = read_some(p, err);
+			rc = input_held(p) ? hung_up(p, err) : read_some(p, err);
 			if (rc < 0)
 				return rc;
 		}
@@ -433,53 +480,8 @@ pump_linger(struct pump *p, int timeout_ms)
 	transport_closed(p);
 }
 
-/*
- * Writing from inside the association's own callbacks, while pump_run is
- * busy in ul_recv: a receiver answers each request from the callback
- * that completes it, and when one read brings several requests (a
- * sender with an asynchronous operations window) each response should
- * leave at once, not after the whole buffer.  Only queued bytes, never
- * owed payload; a failing socket is left to the next write_some.
- */
-size_t
-pump_drain_now(struct pump *p)
+void
+pump_hold(struct pump *p, int hold)
 {
-	size_t total = 0;
-
-	while (!p->closed && !p->shut_wr) {
-		const uint8_t *out;
-		size_t n = ul_out_peek(p->a, &out);
-		ssize_t w;
-
-		if (n == 0)
-			break;
-		w = send(p->fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break; /* full, or failed: the pump finds out */
-		ul_out_consume(p->a, (size_t)w);
-		p->bytes_out += (uint64_t)w;
-		total += (size_t)w;
-	}
-	return total;
-}
-
-int
-pump_drain_wait(struct pump *p, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
-	int rc;
-
-	if (p->closed || p->shut_wr)
-		return CS_E_NET;
-	rc = poll(&pfd, 1, timeout_ms);
-	if (rc < 0 && errno != EINTR)
-		return CS_E_NET;
-	if (rc <= 0)
-		return rc == 0 ? CS_E_TIMEOUT : 0;
-	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
-		return CS_E_NET;
-	pump_drain_now(p);
-	return 0;
+	p->hold = hold;
 }

@@ -47,7 +47,15 @@ struct pump {
 	 */
 	int payload_failed;
 	uint8_t *rbuf;
+	/*
+	 * Read but not consumed by the engine: a callback paused
+	 * (UL_CB_PAUSE) before the end of the read.  Given to the engine
+	 * before anything more is read, once the output is written.
+	 */
+	size_t roff, rlen;
+	int hold;          /* pump_hold */
 	uint64_t bytes_in, bytes_out;
+	uint64_t bytes_fed; /* consumed by the engine */
 	/*
 	 * Acknowledge every read at once (TCP_QUICKACK) while we have nothing
 	 * to send: a peer with Nagle's algorithm on that writes a response in
@@ -86,6 +94,11 @@ void pump_set_payload_pad(struct pump *p, unsigned n);
  * Returns 0 when done held, CS_E_CLOSED when the association ended
  * first, CS_E_TIMEOUT, CS_E_NET, CS_E_IO (payload file), or the negative
  * code an ul_* call returned.  Detail in err.
+ *
+ * A callback that pauses (UL_CB_PAUSE) makes the output be written
+ * before the engine gets the rest of the input (unless held: pump_hold);
+ * each step that gives the engine bytes counts in bytes_fed, so that
+ * done can stop the run right after the callback paused.
  */
 int pump_run(struct pump *p, int (*done)(void *ctx), void *ctx,
     int timeout_ms, struct cs_err *err);
@@ -108,15 +121,13 @@ int pump_flush(struct pump *p, int timeout_ms, struct cs_err *err);
 void pump_linger(struct pump *p, int timeout_ms);
 
 /*
- * For the association's callbacks, while pump_run is inside ul_recv
- * (a receiver answering pipelined requests one by one):
- * pump_drain_now writes the queued output the socket takes now, never
- * owed payload, and returns the bytes written; pump_drain_wait waits up
- * to timeout_ms for the socket to take more (the backpressure for a peer
- * that does not read its responses), then drains: 0, CS_E_TIMEOUT, or
- * CS_E_NET (the connection failed or was closed).
+ * Input held back: while set, pump_run neither reads from the socket
+ * nor gives the engine the bytes a paused callback left (UL_CB_PAUSE,
+ * ul_assoc.h); it writes the output and waits.  A receiver holds its
+ * input while a response waits (a --delay, or room in a full output
+ * queue), so that no further request is read meanwhile.  Ignored in
+ * Sta13, where what arrives is read and discarded.
  */
-size_t pump_drain_now(struct pump *p);
-int pump_drain_wait(struct pump *p, int timeout_ms);
+void pump_hold(struct pump *p, int hold);
 
 #endif

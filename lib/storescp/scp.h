@@ -1,8 +1,13 @@
 /*
  * scp.h - internals of libstorescp shared by its files: the association
- * policy (policy.c), the debugging behaviours (faults.c), one
- * association (scp.c) and the server (server.c).  The public API is
- * include/cstore/storescp.h.
+ * policy (policy.c), the debugging behaviours (faults.c), the receiver
+ * object and its shared services (scp.c: log, counters, wake).  The
+ * receiver mirrors the sender; calls go one way, down this list:
+ *   server.c   the listening loop, a thread per connection
+ *   conn.c     one connection's I/O loop (scp_serve): pump, clock, waits
+ *   session.c  the association sans I/O: callbacks, decisions, responses
+ *   store.c    one C-STORE: faults, layout, commit to sink_dir.c
+ * The public API is include/cstore/storescp.h.
  *
  * Ownership: struct scp_policy owns copies of everything it was built
  * from (free with policy_release); every other pointer is borrowed.
@@ -101,7 +106,7 @@ int faults_abort_now(const struct scp_faults *s, unsigned n,
 /* 1 and *rj filled when every association is to be rejected. */
 int faults_reject(const struct scp_faults *s, struct ul_assoc_rj *rj);
 
-/* --- server.c / scp.c ----------------------------------------------------- */
+/* --- server.c, conn.c, scp.c ---------------------------------------------- */
 
 struct storescp {
 	struct storescp_config cfg;
@@ -127,15 +132,18 @@ struct storescp {
 };
 
 /*
- * Serves one accepted connection fd to its end (closes fd).  over_limit:
+ * Serves one accepted connection fd to its end (closes fd; conn.c).  over_limit:
  * answer the association request with a transient rejection "local
  * limit exceeded" (result 2, source 3, reason 2) instead.  Returns 1
  * when the association was accepted, else 0.
  */
 int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit);
 
+/* Adds one to a counter of s->stats, under s->mu (scp.c). */
+void scp_count(struct storescp *s, uint64_t *field);
+
 /* Logs through the config's callback at level (printf-style). */
-void scp_log(struct storescp *s, int level, const char *fmt, ...)
+void scp_log(struct storescp *s, enum storescp_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Wakes storescp_run (an association ended, a limit may be reached). */

@@ -31,17 +31,6 @@ struct job {
 };
 
 void
-scp_wake(struct storescp *s)
-{
-	int saved = errno;
-	ssize_t r;
-
-	r = write(s->wake[1], "x", 1);
-	(void)r; /* a full pipe already wakes the loop */
-	errno = saved;
-}
-
-void
 storescp_request_stop(struct storescp *s)
 {
 	atomic_store(&s->stop_requested, 1);

@@ -537,14 +537,91 @@ final_path(const struct sink *s, char *final, size_t finalsz,
 	    (int)dirlen, rel, name);
 }
 
+/*
+ * The data first, then the name that points at it: writes a pending
+ * header, fsyncs when asked, closes (close reports delayed write
+ * errors on some file systems, NFS).  Returns 0 or a negative code.
+ */
+static int
+finish_data(struct sink *s, unsigned flags, struct cs_err *err)
+{
+	int e, rc;
+
+	/* a header with no data after it is still pending */
+	if (s->meta_len > 0 && (rc = write_all(s, NULL, 0, err)) < 0)
+		return rc;
+	if ((flags & SINK_FSYNC) && fsync(s->fd) != 0) {
+		e = errno;
+		return cs_err_set(err, io_code(e), "cannot fsync '%s/%s': %s",
+		    s->root->path, s->tmpname, strerror(e));
+	}
+	e = close(s->fd) != 0 ? errno : 0;
+	s->fd = -1;
+	if (e != 0)
+		return cs_err_set(err, io_code(e), "cannot write '%s/%s': %s",
+		    s->root->path, s->tmpname, strerror(e));
+	return 0;
+}
+
+/*
+ * Gives the temporary file its name in dfd: the rendered name
+ * (relpath + base), then NAME~2, NAME~3...: each is created only if
+ * free (atomic, so receivers sharing the directory never write over
+ * each other).  A taken name is judged by its content: another
+ * instance there means go on to the next name; our own instance means
+ * a duplicate, handled by the policy.  name gets the name used;
+ * *replaced is 1 when our instance was replaced.  Returns SINK_STORED,
+ * SINK_KEPT, SINK_REJECTED or a negative code.
+ */
+static int
+place(struct sink *s, int dfd, const char *relpath, long base,
+    enum sink_dup dup, char *name, int *replaced, struct cs_err *err)
+{
+	const char *last = relpath + base;
+	unsigned k;
+	int e;
+
+	for (k = 1; k <= SINK_NAMES_MAX; k++) {
+		if (k == 1)
+			memcpy(name, last, strlen(last) + 1);
+		else if (suffixed(name, NAME_MAX + 1, last, k) != 0)
+			return cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
+			    "name too long for a suffix", s->root->path,
+			    relpath);
+		if (move_noreplace(s, dfd, name) == 0)
+			return SINK_STORED;
+		if ((e = errno) != EEXIST)
+			goto syserr;
+		if (!same_instance(dfd, name, s->uid)) {
+			s->collisions++;
+			continue;
+		}
+		if (dup == SINK_DUP_RENAME)
+			continue;
+		if (dup == SINK_DUP_KEEP || dup == SINK_DUP_REJECT)
+			return dup == SINK_DUP_KEEP ? SINK_KEPT : SINK_REJECTED;
+		if (replace_same(s, dfd, name, last, k) != 0) {
+			e = errno;
+			goto syserr;
+		}
+		*replaced = 1;
+		return SINK_STORED;
+	}
+	return cs_err_set(err, CS_E_IO, "cannot store '%s/%s': it and %d "
+	    "suffixed names are taken by other objects", s->root->path,
+	    relpath, SINK_NAMES_MAX - 1);
+syserr:
+	return cs_err_set(err, io_code(e), "cannot store '%s/%s': %s",
+	    s->root->path, relpath, strerror(e));
+}
+
 int
 sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
     unsigned flags, char *final, size_t finalsz, struct cs_err *err)
 {
 	char name[NAME_MAX + 1];
 	long base;
-	int dfd = -1, rc = 0, e, replaced = 0;
-	unsigned k;
+	int dfd = -1, rc, e, replaced = 0;
 
 	if (finalsz > 0)
 		final[0] = '\0';
@@ -557,24 +634,8 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		    relpath != NULL ? relpath : "");
 		goto out;
 	}
-	/* a header with no data after it is still pending */
-	if (s->meta_len > 0 && (rc = write_all(s, NULL, 0, err)) < 0)
+	if ((rc = finish_data(s, flags, err)) < 0)
 		goto out;
-	/* the data first, then the name that points at it */
-	if ((flags & SINK_FSYNC) && fsync(s->fd) != 0) {
-		e = errno;
-		rc = cs_err_set(err, io_code(e), "cannot fsync '%s/%s': %s",
-		    s->root->path, s->tmpname, strerror(e));
-		goto out;
-	}
-	/* close reports delayed write errors on some file systems (NFS) */
-	e = close(s->fd) != 0 ? errno : 0;
-	s->fd = -1;
-	if (e != 0) {
-		rc = cs_err_set(err, io_code(e), "cannot write '%s/%s': %s",
-		    s->root->path, s->tmpname, strerror(e));
-		goto out;
-	}
 	if ((dfd = open_parent(s, relpath, (size_t)base, flags, err)) < 0) {
 		rc = dfd;
 		goto out;
@@ -584,50 +645,8 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		    (int)dup);
 		goto out;
 	}
-	/*
-	 * The rendered name, then NAME~2, NAME~3...: each is created only
-	 * if free (atomic, so receivers sharing the directory never write
-	 * over each other).  A taken name is judged by its content: another
-	 * instance there means go on to the next name; our own instance
-	 * means a duplicate, handled by the policy.
-	 */
-	for (k = 1;; k++) {
-		if (k > SINK_NAMES_MAX) {
-			rc = cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
-			    "it and %d suffixed names are taken by other "
-			    "objects", s->root->path, relpath,
-			    SINK_NAMES_MAX - 1);
-			goto out;
-		}
-		if (k == 1)
-			memcpy(name, relpath + base, strlen(relpath + base) + 1);
-		else if (suffixed(name, sizeof(name), relpath + base, k) != 0) {
-			rc = cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
-			    "name too long for a suffix", s->root->path,
-			    relpath);
-			goto out;
-		}
-		if (move_noreplace(s, dfd, name) == 0)
-			break;
-		if ((e = errno) != EEXIST)
-			goto syserr;
-		if (!same_instance(dfd, name, s->uid)) {
-			s->collisions++;
-			continue;
-		}
-		if (dup == SINK_DUP_RENAME)
-			continue;
-		if (dup == SINK_DUP_KEEP || dup == SINK_DUP_REJECT) {
-			rc = dup == SINK_DUP_KEEP ? SINK_KEPT : SINK_REJECTED;
-			break;
-		}
-		if (replace_same(s, dfd, name, relpath + base, k) != 0) {
-			e = errno;
-			goto syserr;
-		}
-		replaced = 1;
-		break;
-	}
+	if ((rc = place(s, dfd, relpath, base, dup, name, &replaced, err)) < 0)
+		goto out;
 	final_path(s, final, finalsz, relpath, (size_t)base, name);
 	if (rc == SINK_STORED) {
 		s->tmpname[0] = '\0'; /* it has its final name now */
@@ -646,10 +665,6 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 				final[0] = '\0';
 		}
 	}
-	goto out;
-syserr:
-	rc = cs_err_set(err, io_code(e), "cannot store '%s/%s': %s",
-	    s->root->path, relpath, strerror(e));
 out:
 	if (dfd >= 0 && dfd != s->root->dirfd)
 		close(dfd);

@@ -37,6 +37,44 @@ store_hex() {
 	echo "$(pdata 03 "$(cstore_rq "$CLS" "$1" "$3")")$(pdata 02 "$(od -An -tx1 -v "$2" | tr -d ' \n')")"
 }
 
+# requests N: C-STOREs of variants 1..N (message IDs 1..N), as hex
+requests() {
+	local i all=""
+	for i in $(seq "$1"); do
+		variant "$i" || return 1
+		all+=$(store_hex "$(inst "$i")" "$BATS_TEST_TMPDIR/ds$i" "$i")
+	done
+	echo "$all"
+}
+
+# stored_in_order N: variants 1..N stored byte for byte, reported in
+# that order
+stored_in_order() {
+	local i want=""
+	for i in $(seq "$1"); do
+		cmp <(dataset_of "$RECV_DIR/$(inst "$i").dcm") "$BATS_TEST_TMPDIR/ds$i" || return 1
+		want+="$(inst "$i") "
+	done
+	[ "$(cut -f3 "$RECV_STDOUT" | tr '\n' ' ')" = "$want" ]
+}
+
+# ms_since T0: milliseconds since T0 (date +%s%N)
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+# responses N [T0]: reads N C-STORE-RSPs: Success, message IDs 1..N in
+# that order.  With T0, RESP_MS[i] is when the i-th came (ms since T0).
+responses() {
+	local i
+	RESP_MS=()
+	for i in $(seq "$1"); do
+		RAW_REPLY=$(raw_read_pdu 10)
+		[ -z "${2:-}" ] || RESP_MS[i]=$(ms_since "$2")
+		[ "${RAW_REPLY:0:2}" = 04 ] || return 1
+		[ "$(status_of "$RAW_REPLY")" = 0000 ] || return 1
+		[ "$(msgid_of "$RAW_REPLY")" = "$i" ] || return 1
+	done
+}
+
 # cecho_rq MSGID: a C-ECHO-RQ command set (PS3.7 9.3.5), no data set
 cecho_rq() {
 	local rest
@@ -111,25 +149,14 @@ window() {
 	start_dcmrecv
 	RAW_ASYNC="3 1" raw_associate "$RECV_PORT" "$CLS"
 	[ "$(async_of "$RAW_REPLY")" = "3 1" ]
-	for i in 1 2 3; do
-		variant "$i"
-		all+=$(store_hex "$(inst "$i")" "$BATS_TEST_TMPDIR/ds$i" "$i")
-	done
+	all=$(requests 3)
 	raw_send "$all" # one write: the receiver reads the three together
-	for i in 1 2 3; do
-		RAW_REPLY=$(raw_read_pdu)
-		[ "${RAW_REPLY:0:2}" = 04 ]
-		[ "$(status_of "$RAW_REPLY")" = 0000 ]
-		[ "$(msgid_of "$RAW_REPLY")" = "$i" ]
-	done
+	responses 3
 	raw_release
 	[ "${RAW_REPLY:0:2}" = 06 ]
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	for i in 1 2 3; do
-		cmp <(dataset_of "$RECV_DIR/$(inst "$i").dcm") "$BATS_TEST_TMPDIR/ds$i"
-	done
-	[ "$(cut -f3 "$RECV_STDOUT" | tr '\n' ' ')" = "$(inst 1) $(inst 2) $(inst 3) " ]
+	stored_in_order 3
 	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 3 ]
 	no_temporaries "$RECV_DIR"
 }
@@ -162,10 +189,7 @@ window() {
 	local all="" i
 	start_dcmrecv --respond-every 2:A700 --abort-after 3
 	RAW_ASYNC="4 1" raw_associate "$RECV_PORT" "$CLS"
-	for i in 1 2 3 4; do
-		variant "$i"
-		all+=$(store_hex "$(inst "$i")" "$BATS_TEST_TMPDIR/ds$i" "$i")
-	done
+	all=$(requests 4)
 	raw_send "$all"
 	RAW_REPLY=$(raw_read_pdu)
 	[ "$(status_of "$RAW_REPLY")" = 0000 ] && [ "$(msgid_of "$RAW_REPLY")" = 1 ]
@@ -196,4 +220,80 @@ window() {
 	[ "$RECV_STATUS" -eq 0 ]
 	# nothing but the listening line: no "cannot send the response"
 	[ "$(grep -vc 'listening on' "$RECV_STDERR")" -eq 0 ]
+}
+
+# --delay under the window: the delay is a timer of the association (the
+# engine pauses, the I/O loop waits), not a sleep inside a callback.
+# Timing is asserted only from below (at least N x delay) or as an order
+# of events, never as a tight upper bound.
+
+@test "dcmrecv: --delay under the window: four requests in flight are each delayed, answered in order, all stored" {
+	local all t0
+	start_dcmrecv --delay 300
+	RAW_ASYNC="4 1" raw_associate "$RECV_PORT" "$CLS"
+	[ "$(async_of "$RAW_REPLY")" = "4 1" ]
+	all=$(requests 4)
+	t0=$(date +%s%N)
+	raw_send "$all" # one write: all four are in flight at once
+	responses 4 "$t0"
+	raw_release
+	[ "${RAW_REPLY:0:2}" = 06 ]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	echo "responses after ${RESP_MS[*]} ms" >&2
+	# each response waited its own delay after the one before
+	[ "${RESP_MS[4]}" -ge 1200 ]
+	stored_in_order 4
+	no_temporaries "$RECV_DIR"
+}
+
+@test "dcmrecv: --delay with dcmsend --async 4: every file answered 0000 and stored, in at least 4 x delay" {
+	local i f t0 ms
+	mkdir -p "$BATS_TEST_TMPDIR/in"
+	for i in 1 2 3 4; do
+		cp "$FIX" "$BATS_TEST_TMPDIR/in/f$i.dcm"
+	done
+	start_dcmrecv -v --delay 300 --on-duplicate rename
+	t0=$(date +%s%N)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --async 4 127.0.0.1 "$RECV_PORT" \
+		"$BATS_TEST_TMPDIR"/in/f1.dcm "$BATS_TEST_TMPDIR"/in/f2.dcm \
+		"$BATS_TEST_TMPDIR"/in/f3.dcm "$BATS_TEST_TMPDIR"/in/f4.dcm
+	ms=$(ms_since "$t0")
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	echo "dcmsend took $ms ms" >&2
+	[ "$ms" -ge 1200 ]
+	[ "$(printf '%s\n' "$output" | cut -f1 | tr '\n' ' ')" = "0000 0000 0000 0000 " ]
+	grep -q "accepted 1 of .* presentation contexts, async window 4$" "$RECV_STDERR"
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 4 ]
+	for f in "$RECV_DIR"/*; do
+		cmp <(dataset_of "$f") "$DS"
+	done
+	no_temporaries "$RECV_DIR"
+}
+
+@test "dcmrecv: an association waiting out --delay does not hold up another one" {
+	local all t0 t3 pid echo_ms=$BATS_TEST_TMPDIR/echo.ms
+	start_dcmrecv --delay 1000
+	RAW_ASYNC="3 1" raw_associate "$RECV_PORT" "$CLS"
+	all=$(requests 3)
+	t0=$(date +%s%N)
+	raw_send "$all" # this association is busy for 3 x 1000 ms
+	# a second association meanwhile: its C-ECHO waits only its own delay
+	( "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT" >/dev/null 2>&1 &&
+		ms_since "$t0" >"$echo_ms" ) &
+	pid=$!
+	track_pid "$pid"
+	responses 3
+	t3=$(ms_since "$t0")
+	raw_release
+	wait "$pid"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	echo "C-ECHO answered after $(cat "$echo_ms") ms, third C-STORE after $t3 ms" >&2
+	[ "$t3" -ge 3000 ]
+	# the echo came back before the first association was done
+	[ -s "$echo_ms" ]
+	[ "$(cat "$echo_ms")" -lt "$t3" ]
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 3 ]
 }

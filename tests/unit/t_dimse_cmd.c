@@ -1032,6 +1032,30 @@ START_TEST(n_commands_format_their_own_elements)
 }
 END_TEST
 
+START_TEST(refusal_rsp_answers_any_request_with_its_class)
+{
+	struct dimse_cmd rq, c;
+
+	dimse_cmd_init(&rq, DIMSE_C_FIND_RQ);
+	rq.message_id = 7;
+	rq.has |= DIMSE_HAS_MESSAGE_ID;
+	dimse_refusal_rsp(&c, &rq, 0x0211);
+	ck_assert_uint_eq(c.command_field, DIMSE_C_FIND_RQ | DIMSE_RSP_BIT);
+	ck_assert_uint_eq(c.message_id_rsp, 7);
+	ck_assert_uint_eq(c.status, 0x0211);
+	ck_assert_uint_eq(c.dataset_type, DIMSE_DATASET_NONE);
+	ck_assert_uint_eq(c.has & DIMSE_HAS_AFFECTED_CLASS, 0);
+	ck_assert_uint_eq(c.has & DIMSE_HAS_AFFECTED_INSTANCE, 0);
+	round_trip(&c);
+	ck_assert_int_eq(dimse_cstore_rq(&rq, 9, "1.2.3", "1.2.3.4", 0), 0);
+	dimse_refusal_rsp(&c, &rq, 0x0122);
+	ck_assert_uint_eq(c.command_field, DIMSE_C_STORE_RSP);
+	ck_assert_str_eq(c.affected_class, "1.2.3");
+	ck_assert_uint_eq(c.has & DIMSE_HAS_AFFECTED_INSTANCE, 0);
+	round_trip(&c);
+}
+END_TEST
+
 Suite *
 dimse_cmd_suite(void)
 {
@@ -1081,6 +1105,7 @@ dimse_cmd_suite(void)
 	    n_event_report_rq_vector_matches_the_builder_byte_for_byte);
 	tcase_add_test(tc, n_responses_echo_the_request_and_round_trip);
 	tcase_add_test(tc, n_commands_format_their_own_elements);
+	tcase_add_test(tc, refusal_rsp_answers_any_request_with_its_class);
 	suite_add_tcase(s, tc);
 	return s;
 }

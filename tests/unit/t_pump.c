@@ -3,7 +3,8 @@
  * a file to a loopback TCP socket (sendfile for a small one, a mapping of
  * the file for a large one) byte for byte; a file shorter than its data
  * set, or one that shrinks while it is sent, ends the send with CS_E_IO
- * and never with SIGBUS.
+ * and never with SIGBUS.  A callback that pauses has the output written
+ * before the rest of the read is fed, and held input waits.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -434,6 +435,117 @@ START_TEST(a_pad_byte_follows_an_odd_data_set_from_memory)
 }
 END_TEST
 
+/* --- a callback that pauses (UL_CB_PAUSE) ------------------------------- */
+
+struct pauser {
+	struct ul_assoc *a;
+	int n_pdv; /* data sets completed */
+};
+
+/* On the end of each data set: queue a one-byte answer, then pause. */
+static int
+pause_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
+    size_t len)
+{
+	struct pauser *z = user;
+	uint8_t answer = (uint8_t)(0xA0 + z->n_pdv);
+
+	(void)data;
+	(void)len;
+	if (!(control & UL_PDV_CHUNK_END) || !(control & UL_PDV_LAST))
+		return 0;
+	z->n_pdv++;
+	ck_assert_int_eq(ul_pdata(z->a, pcid, UL_PDV_LAST, &answer, 1), 0);
+	return UL_CB_PAUSE;
+}
+
+static int
+one_pdv(void *ctx)
+{
+	return ((struct pauser *)ctx)->n_pdv >= 1;
+}
+
+static int
+two_pdvs(void *ctx)
+{
+	return ((struct pauser *)ctx)->n_pdv >= 2;
+}
+
+/* The one-byte answer the peer reads: the PDV's data byte, or -1. */
+static int
+read_answer(int fd)
+{
+	uint8_t pdu[13];
+
+	if (read_full(fd, pdu, sizeof(pdu)) != 0 || pdu[0] != 0x04)
+		return -1;
+	return pdu[12];
+}
+
+START_TEST(a_paused_read_is_fed_on_after_the_output_and_held_input_waits)
+{
+	static const struct ul_callbacks cb = { .on_pdv = pause_pdv };
+	/* two P-DATA-TF PDUs, each one data set PDV (context 1, last) */
+	static const uint8_t two[] = {
+		0x04, 0, 0, 0, 0, 8, 0, 0, 0, 4, 1, UL_PDV_LAST, 0x11, 0x22,
+		0x04, 0, 0, 0, 0, 8, 0, 0, 0, 4, 1, UL_PDV_LAST, 0x33, 0x44,
+	};
+	struct ul_assoc_params rq;
+	struct pauser z = { 0 };
+	struct side s;
+	struct pump p;
+	struct cs_err err = { 0, "" };
+	const uint8_t *out;
+	uint8_t buf[4096];
+	size_t n;
+	int fds[2];
+
+	z.a = ul_assoc_new(UL_REQUESTOR, NULL, &cb, &z);
+	ck_assert_ptr_nonnull(z.a);
+	ck_assert_int_eq(side_init(&s, UL_ACCEPTOR, SIDE_ACCEPT, NULL), 0);
+	pair_proposal(&rq);
+	ck_assert_int_eq(ul_associate_rq(z.a, &rq), 0);
+	ck_assert_int_eq(ul_transport_connected(z.a, 0), 0);
+	ck_assert_int_eq(ul_transport_connected(s.a, 0), 0);
+	n = ul_out_peek(z.a, &out);
+	ck_assert_int_eq(ul_recv(s.a, out, n, 0), (long)n);
+	ul_out_consume(z.a, n);
+	n = ul_out_peek(s.a, &out);
+	memcpy(buf, out, n);
+	ul_out_consume(s.a, n);
+	ck_assert_int_eq(ul_recv(z.a, buf, n, 0), (long)n);
+	ck_assert(ul_established(z.a));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	ck_assert_int_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_eq(pump_init(&p, fds[0], z.a), 0);
+	ck_assert_int_eq(write(fds[1], two, sizeof(two)), (ssize_t)sizeof(two));
+
+	/* one read of both; the callback paused after the first */
+	ck_assert_int_eq(pump_run(&p, one_pdv, &z, 5000, &err), 0);
+	ck_assert_int_eq(z.n_pdv, 1);
+	ck_assert_uint_eq(p.bytes_in, sizeof(two));
+	ck_assert_uint_eq(p.bytes_fed, sizeof(two) / 2);
+	ck_assert_uint_eq(p.rlen, sizeof(two) / 2);
+	/* held: the answer is written, the rest is not fed */
+	pump_hold(&p, 1);
+	ck_assert_int_eq(pump_run(&p, two_pdvs, &z, 300, &err), CS_E_TIMEOUT);
+	ck_assert_int_eq(z.n_pdv, 1);
+	ck_assert_int_eq(read_answer(fds[1]), 0xA0);
+	/* let go: the rest of the read, without another recv */
+	pump_hold(&p, 0);
+	ck_assert_int_eq(pump_run(&p, two_pdvs, &z, 5000, &err), 0);
+	ck_assert_uint_eq(p.bytes_fed, sizeof(two));
+	ck_assert_uint_eq(p.rlen, 0);
+	ck_assert_int_eq(pump_flush(&p, 5000, &err), 0);
+	ck_assert_int_eq(read_answer(fds[1]), 0xA1);
+	pump_release(&p);
+	close(fds[0]);
+	close(fds[1]);
+	ul_assoc_free(z.a);
+	side_release(&s);
+}
+END_TEST
+
 Suite *
 pump_suite(void)
 {
@@ -456,6 +568,11 @@ pump_suite(void)
 	tcase_add_test(tc, a_peer_that_never_closes_is_left_when_artim_expires);
 	tcase_add_test(tc,
 	    after_a_failed_write_what_the_peer_sent_before_is_still_read);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("pause");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc,
+	    a_paused_read_is_fed_on_after_the_output_and_held_input_waits);
 	suite_add_tcase(s, tc);
 	return s;
 }

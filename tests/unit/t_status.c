@@ -54,6 +54,32 @@ START_TEST(every_table_entry_agrees_with_its_range_category)
 }
 END_TEST
 
+START_TEST(named_codes_are_in_the_table_with_their_category)
+{
+	static const struct {
+		uint16_t code;
+		enum status_category cat;
+	} t[] = {
+		{ STATUS_CODE_SUCCESS, STATUS_SUCCESS },
+		{ STATUS_CODE_DUPLICATE_INSTANCE, STATUS_FAILURE },
+		{ STATUS_CODE_CLASS_NOT_SUPPORTED, STATUS_FAILURE },
+		{ STATUS_CODE_UNRECOGNIZED_OPERATION, STATUS_FAILURE },
+		{ STATUS_CODE_OUT_OF_RESOURCES, STATUS_FAILURE },
+		{ STATUS_CODE_DATASET_MISMATCH, STATUS_FAILURE },
+		{ STATUS_CODE_DATASET_MISMATCH_WARNING, STATUS_WARNING },
+		{ STATUS_CODE_CANNOT_UNDERSTAND, STATUS_FAILURE },
+	};
+	struct status_info si;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		status_explain(t[i].code, "C-STORE", &si);
+		ck_assert_msg(si.std != NULL && si.category == t[i].cat,
+		    "0x%04X", t[i].code);
+	}
+}
+END_TEST
+
 START_TEST(c_store_codes_have_the_meanings_of_ps3_4_table_b_2_1)
 {
 	struct status_info si;
@@ -159,6 +185,7 @@ status_suite(void)
 	tcase_add_test(tc, categories_follow_the_ranges_of_ps3_7_annex_c);
 	tcase_add_test(tc, every_table_entry_agrees_with_its_range_category);
 	tcase_add_test(tc, c_store_codes_have_the_meanings_of_ps3_4_table_b_2_1);
+	tcase_add_test(tc, named_codes_are_in_the_table_with_their_category);
 	tcase_add_test(tc, pynetdicom_codes_are_marked_as_implementation_specific);
 	tcase_add_test(tc, unknown_codes_get_their_range_category);
 	tcase_add_test(tc, codes_parse_as_hex_or_decimal);

@@ -1,0 +1,237 @@
+/*
+ * conn.c - the I/O loop of one association of the receiver, on its own
+ * thread (scp_serve in scp.h): the pump moves bytes between the socket
+ * and the engine, the session (session.h) answers.  Here are the clock
+ * and the waits: the silence limit, the stop of the receiver, and the
+ * response the session holds back (--delay, a full output queue),
+ * during which no further request is read (pump_hold).  Nothing here
+ * sleeps: every wait is the pump's poll, bounded by the next deadline.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "core/alloc.h"
+#include "core/ul_assoc.h"
+#include "core/ul_fsm.h"
+#include "net/net.h"
+#include "net/pump.h"
+#include "storescp/scp.h"
+#include "storescp/session.h"
+#include "core/banned.h"
+
+#define SLICE_MS 200 /* how often a quiet association looks at the clock */
+#define STOP_LINGER_MS 2000 /* after the grace time: the peer's close */
+
+struct conn {
+	struct storescp *s;
+	int fd;
+	struct pump pump;
+	int pump_ready;
+	struct session ss;
+	char peer_host[64];
+	char peer[80];
+	uint64_t seen_in, seen_out, seen_fed, last_activity;
+};
+
+static int
+progress(void *ctx)
+{
+	struct conn *c = ctx;
+
+	return c->pump.bytes_in != c->seen_in ||
+	    c->pump.bytes_out != c->seen_out ||
+	    c->pump.bytes_fed != c->seen_fed;
+}
+
+static void
+peer_name(struct conn *c)
+{
+	unsigned port = 0;
+
+	if (net_addr(c->fd, 1, c->peer_host, sizeof(c->peer_host), &port) != 0)
+		snprintf(c->peer_host, sizeof(c->peer_host), "?");
+	if (strchr(c->peer_host, ':') != NULL)
+		snprintf(c->peer, sizeof(c->peer), "[%s]:%u", c->peer_host, port);
+	else
+		snprintf(c->peer, sizeof(c->peer), "%s:%u", c->peer_host, port);
+}
+
+/* How long the pump may wait: a slice, or less when the held response
+ * is due sooner. */
+static int
+wait_ms(const struct conn *c, uint64_t now)
+{
+	int64_t due = session_deadline(&c->ss);
+
+	if (due < 0 || (uint64_t)due >= now + SLICE_MS)
+		return SLICE_MS;
+	return (uint64_t)due <= now ? 1 : (int)((uint64_t)due - now);
+}
+
+/* Bytes moved: the association is not silent. */
+static void
+moved(struct conn *c, uint64_t now)
+{
+	const uint8_t *pending;
+
+	/* A sender with Nagle on (DCMTK as Debian ships it) writes a
+	 * command and its data set separately: ACK at once so that its
+	 * second write is not held ~40 ms.  A response about to leave
+	 * carries the ACK itself. */
+	if (c->pump.bytes_in != c->seen_in &&
+	    c->pump.bytes_out == c->seen_out &&
+	    ul_out_peek(c->ss.a, &pending) == 0)
+		net_quickack(c->fd);
+	c->seen_in = c->pump.bytes_in;
+	c->seen_out = c->pump.bytes_out;
+	c->seen_fed = c->pump.bytes_fed;
+	c->last_activity = now;
+}
+
+/* The pump ended the association (rc): say why unless it is known. */
+static void
+ended(struct conn *c, int rc, const struct cs_err *err)
+{
+	struct session *ss = &c->ss;
+
+	if (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
+	    !ss->aborted && !ss->rejected)
+		scp_log(c->s, STORESCP_LOG_ERROR, "association %u from '%s': %s",
+		    ss->id, ss->calling[0] ? ss->calling : c->peer,
+		    err->code ? err->msg : cs_strerror(rc));
+	pump_linger(&c->pump, atomic_load(&c->s->hard_stop) ?
+	    STOP_LINGER_MS : 0);
+}
+
+/* Must the association be aborted now?  Not while it ends anyway, nor
+ * while the session waits out a --delay (that silence is ours). */
+static int
+must_abort(struct conn *c, uint64_t now, int hard, int moved_now)
+{
+	enum ul_state st = ul_state(c->ss.a);
+
+	if (st == UL_STA13 || st == UL_STA1)
+		return 0;
+	if (hard)
+		return 1;
+	return !moved_now && st != UL_STA2 &&
+	    session_deadline(&c->ss) < 0 &&
+	    now - c->last_activity > c->s->cfg.timeout_ms;
+}
+
+/*
+ * Our A-ABORT: the receiver stops (after the grace time) or the peer is
+ * silent.  A response held back leaves first when there is room: the
+ * object is stored, and the peer should hear so.  No cell for an abort
+ * in Sta2 (no request yet): just close.  A receiver that must stop
+ * waits for the peer's close only briefly, not for ARTIM.
+ */
+static void
+abort_now(struct conn *c, uint64_t now, int hard)
+{
+	struct storescp *s = c->s;
+	struct session *ss = &c->ss;
+
+	if (hard) {
+		session_tick(ss, now, 1);
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: aborted: the receiver is stopping", ss->id);
+	} else if (session_wants_room(ss)) {
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: cannot send the response: the peer has not read its responses for %u s",
+		    ss->id, s->cfg.timeout_ms / 1000);
+	} else {
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u from '%s': nothing from the peer for %u s: aborting",
+		    ss->id, ss->calling, s->cfg.timeout_ms / 1000);
+	}
+	session_cut(ss);
+	ss->aborted = 1;
+	ul_tick(ss->a, now); /* ARTIM counts from now */
+	if (ul_abort(ss->a) == 0)
+		pump_linger(&c->pump, hard ? STOP_LINGER_MS : 0);
+}
+
+/*
+ * The loop: pump in slices, watching the silence limit and the stop
+ * (checked after every slice, busy or quiet: a peer that keeps sending
+ * must not outlast --grace), and releasing the held response when it
+ * is due.  Every end goes through pump_linger: after our A-ABORT or
+ * A-ASSOCIATE-RJ the peer closes first (PS3.8 Sta13).
+ */
+static void
+run(struct conn *c)
+{
+	struct session *ss = &c->ss;
+	uint64_t now = net_now_ms();
+
+	c->last_activity = now;
+	for (;;) {
+		struct cs_err err = { 0, "" };
+		int hard = atomic_load(&c->s->hard_stop);
+		int rc = session_tick(ss, now, hard);
+
+		if (rc < 0) {
+			session_cut(ss);
+			if (ul_abort(ss->a) == 0)
+				pump_linger(&c->pump, 0);
+			return;
+		}
+		if (rc > 0)
+			c->last_activity = now; /* a response to write */
+		pump_hold(&c->pump, ss->held);
+		rc = pump_run(&c->pump, progress, c, wait_ms(c, now), &err);
+		now = net_now_ms();
+		if (rc == 0)
+			moved(c, now);
+		else if (rc != CS_E_TIMEOUT) {
+			ended(c, rc, &err);
+			return;
+		}
+		hard = atomic_load(&c->s->hard_stop);
+		if (must_abort(c, now, hard, rc == 0)) {
+			abort_now(c, now, hard);
+			return;
+		}
+	}
+}
+
+int
+scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
+{
+	struct conn *c;
+	int accepted = 0;
+
+	c = cs_calloc(1, sizeof(*c));
+	if (c == NULL) {
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: out of memory: connection closed", id);
+		close(fd);
+		return 0;
+	}
+	c->s = s;
+	c->fd = fd;
+	peer_name(c);
+	if (session_init(&c->ss, s, id, c->peer_host, c->peer,
+	    over_limit) != 0 || pump_init(&c->pump, fd, c->ss.a) != 0) {
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: out of memory: connection closed", id);
+	} else {
+		c->pump_ready = 1;
+		scp_log(s, STORESCP_LOG_VERBOSE, "association %u: connection from %s",
+		    id, c->peer);
+		if (ul_transport_connected(c->ss.a, net_now_ms()) == 0)
+			run(c);
+	}
+	if (c->ss.aborted)
+		scp_count(s, &s->stats.aborted);
+	accepted = c->ss.accepted;
+	if (c->pump_ready)
+		pump_release(&c->pump);
+	close(fd);
+	session_release(&c->ss);
+	cs_free(c);
+	return accepted;
+}

@@ -1,0 +1,384 @@
+/* session.c - one association of the receiver, sans I/O (see session.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cstore/cstore.h"
+#include "core/alloc.h"
+#include "core/dimse_cmd.h"
+#include "core/dimse_msg.h"
+#include "core/status.h"
+#include "core/ul_assoc.h"
+#include "core/ul_dump.h"
+#include "storescp/session.h"
+#include "core/banned.h"
+
+static void
+trace_line(void *user, const char *line)
+{
+	struct session *ss = user;
+
+	scp_log(ss->s, STORESCP_LOG_TRACE, "association %u: %s", ss->id, line);
+}
+
+static void
+on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
+{
+	struct session *ss = user;
+
+	ul_dump_pdu(dir, pdu, len, ss->a ? ul_rq_params(ss->a) : NULL,
+	    trace_line, ss);
+}
+
+static void
+trace_cmd(struct session *ss, const struct dimse_cmd *c)
+{
+	char line[400];
+
+	if (ss->s->cfg.log_level < STORESCP_LOG_TRACE)
+		return;
+	dimse_cmd_format(c, line, sizeof(line));
+	trace_line(ss, line);
+}
+
+/* Accepts what the policy accepted of rq (in ss->ac). */
+static int
+accept_rq(struct session *ss, const struct ul_assoc_params *rq,
+    const char *why)
+{
+	struct storescp *s = ss->s;
+	char window[32] = "";
+	int n_ok = 0;
+
+	if (ul_associate_accept(ss->a, ss->ac) != 0) {
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u from '%s' at %s: cannot accept: %s",
+		    ss->id, ss->calling, ss->peer, ul_last_error(ss->a)->msg);
+		return -1;
+	}
+	ss->accepted = 1;
+	scp_count(s, &s->stats.associations);
+	for (int i = 0; i < ss->ac->n_pc; i++)
+		n_ok += ss->ac->pc[i].result == UL_PC_ACCEPTANCE;
+	if (ss->ac->has_async_ops)
+		snprintf(window, sizeof(window), ", async window %u",
+		    ss->ac->max_ops_invoked);
+	scp_log(s, why[0] ? STORESCP_LOG_ERROR : STORESCP_LOG_VERBOSE,
+	    "association %u from '%s' at %s to '%s': accepted %d of %u presentation contexts%s%s%s",
+	    ss->id, ss->calling, ss->peer, ss->called, n_ok,
+	    (unsigned)rq->n_pc, window, why[0] ? ": " : "", why);
+	return 0;
+}
+
+static int
+on_associate_rq(void *user, const struct ul_assoc_params *rq)
+{
+	struct session *ss = user;
+	struct storescp *s = ss->s;
+	struct ul_assoc_rj rj = { 0, 0, 0 };
+	char why[256] = "";
+
+	snprintf(ss->calling, sizeof(ss->calling), "%s", rq->calling_ae);
+	snprintf(ss->called, sizeof(ss->called), "%s", rq->called_ae);
+	if (ss->over_limit) {
+		/* PS3.8 9.3.4: transient, service provider (presentation),
+		 * local limit exceeded. */
+		rj = (struct ul_assoc_rj){ 2, 3, 2 };
+		snprintf(why, sizeof(why), "local limit exceeded (%u associations at once)",
+		    s->cfg.max_associations);
+	} else if (faults_reject(&s->faults, &rj)) {
+		snprintf(why, sizeof(why), "--reject: %s",
+		    ul_rj_reason_text(rj.source, rj.reason));
+	} else if (policy_decide(&s->policy, rq, ss->peer_host, ss->ac, &rj,
+	    why, sizeof(why)) == POLICY_ACCEPT) {
+		return accept_rq(ss, rq, why);
+	}
+	ss->rejected = 1;
+	scp_count(s, &s->stats.rejected);
+	scp_log(s, STORESCP_LOG_ERROR,
+	    "association %u from '%s' at %s to '%s' rejected: %s (result %u, source %u, reason %u)",
+	    ss->id, ss->calling, ss->peer, ss->called, why, rj.result,
+	    rj.source, rj.reason);
+	return ul_associate_reject(ss->a, &rj) == 0 ? 0 : -1;
+}
+
+static void
+drop_request(struct session *ss)
+{
+	store_drop(&ss->store);
+	ss->kind = REQ_NONE;
+}
+
+static int
+on_abort(void *user, const struct ul_abort *ab, int from_peer)
+{
+	struct session *ss = user;
+
+	ss->aborted = 1;
+	if (ss->kind == REQ_STORE)
+		scp_log(ss->s, STORESCP_LOG_ERROR,
+		    "association %u: aborted during the C-STORE of '%s': nothing stored",
+		    ss->id, ss->rq.affected_instance);
+	else
+		scp_log(ss->s, STORESCP_LOG_VERBOSE,
+		    "association %u: %s: %s (source %u, reason %u)", ss->id,
+		    from_peer ? "aborted by the peer" : "aborted",
+		    ul_abort_reason_text(ab->source, ab->reason), ab->source,
+		    ab->reason);
+	drop_request(ss);
+	ss->held = 0; /* nobody to answer */
+	return 0;
+}
+
+static int
+on_release_rq(void *user)
+{
+	struct session *ss = user;
+
+	if (ss->kind != REQ_NONE) {
+		scp_log(ss->s, STORESCP_LOG_ERROR,
+		    "association %u: release requested in the middle of a message: nothing stored",
+		    ss->id);
+		drop_request(ss);
+	}
+	ss->released = 1;
+	scp_log(ss->s, STORESCP_LOG_VERBOSE, "association %u: released", ss->id);
+	return ul_release_response(ss->a) == 0 ? 0 : -1;
+}
+
+static int
+on_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
+    size_t len)
+{
+	struct session *ss = user;
+	int rc = dimse_rx_pdv(&ss->rx, pcid, control, data, len);
+
+	if (rc == 0 || rc == UL_CB_PAUSE)
+		return rc;
+	if (rc != CS_E_CALLBACK)
+		scp_log(ss->s, STORESCP_LOG_ERROR,
+		    "association %u from '%s': %s: aborting", ss->id,
+		    ss->calling, dimse_rx_error(&ss->rx)->msg);
+	return -1;
+}
+
+/* Queues the held response; 0 (queued, or still no room) or -1. */
+static int
+send_held(struct session *ss)
+{
+	struct cs_err err = { 0, "" };
+	int rc = dimse_send_command(ss->a, ss->held_pcid, &ss->rsp, &err);
+
+	if (rc == CS_E_AGAIN)
+		return 0;
+	ss->held = 0;
+	if (rc == 0)
+		return 0;
+	scp_log(ss->s, STORESCP_LOG_ERROR,
+	    "association %u: cannot send the response: %s", ss->id,
+	    err.code ? err.msg : cs_strerror(rc));
+	return -1;
+}
+
+/*
+ * Answers the request in progress with rsp, from the callback that
+ * completed it: queued now, or held (--delay, a full output queue).
+ * Either way the engine pauses, so that the I/O loop writes it (or
+ * waits) before any further request is read.
+ */
+static int
+respond(struct session *ss, const struct dimse_cmd *rsp)
+{
+	trace_cmd(ss, rsp);
+	ss->rsp = *rsp;
+	ss->held_pcid = ss->pcid;
+	ss->held = 1;
+	ss->armed = 0;
+	ss->wait_ms = ss->s->faults.f.delay_ms;
+	if (ss->wait_ms == 0 && send_held(ss) != 0)
+		return -1;
+	return UL_CB_PAUSE;
+}
+
+static int
+finish_store(struct session *ss)
+{
+	struct dimse_cmd rsp;
+	const char *comment;
+	uint16_t status;
+
+	if (store_finish(&ss->store, &status, &comment) == STORE_ABORT)
+		return -1;
+	dimse_cstore_rsp(&rsp, &ss->rq, status);
+	if (comment[0] != '\0')
+		dimse_cmd_set_error_comment(&rsp, comment);
+	return respond(ss, &rsp);
+}
+
+static int
+finish_request(struct session *ss)
+{
+	struct dimse_cmd rsp;
+	char comment[DIMSE_LO_MAX + 1];
+	enum req_kind kind = ss->kind;
+
+	ss->kind = REQ_NONE;
+	switch (kind) {
+	case REQ_STORE:
+		return finish_store(ss);
+	case REQ_ECHO:
+		scp_log(ss->s, STORESCP_LOG_VERBOSE, "association %u: C-ECHO",
+		    ss->id);
+		dimse_cecho_rsp(&rsp, &ss->rq, STATUS_CODE_SUCCESS);
+		return respond(ss, &rsp);
+	case REQ_OTHER:
+		dimse_refusal_rsp(&rsp, &ss->rq,
+		    STATUS_CODE_UNRECOGNIZED_OPERATION);
+		store_comment(comment, "%s not supported",
+		    dimse_command_name(ss->rq.command_field));
+		dimse_cmd_set_error_comment(&rsp, comment);
+		scp_log(ss->s, STORESCP_LOG_ERROR, "association %u: %s", ss->id,
+		    comment);
+		return respond(ss, &rsp);
+	default:
+		return 0;
+	}
+}
+
+/* A complete command; a request without a data set is answered now. */
+static int
+on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
+{
+	struct session *ss = user;
+	const struct ul_pc *pc = ul_accepted_pc(ss->a, pcid);
+
+	trace_cmd(ss, cmd);
+	drop_request(ss);
+	ss->pcid = pcid;
+	ss->rq = *cmd;
+	if (pc == NULL)
+		return -1; /* the engine passes accepted contexts only */
+	if (cmd->command_field & DIMSE_RSP_BIT) {
+		scp_log(ss->s, STORESCP_LOG_ERROR,
+		    "association %u: unexpected %s from the peer: aborting",
+		    ss->id, dimse_command_name(cmd->command_field));
+		return -1;
+	}
+	switch (cmd->command_field) {
+	case DIMSE_C_STORE_RQ:
+		ss->kind = REQ_STORE;
+		store_begin(&ss->store, &ss->rq, pc);
+		break;
+	case DIMSE_C_ECHO_RQ:
+		ss->kind = REQ_ECHO;
+		break;
+	case DIMSE_C_CANCEL_RQ:
+		return 0; /* nothing to cancel: no response (PS3.7 9.3.2.3) */
+	default:
+		ss->kind = REQ_OTHER;
+		break;
+	}
+	return dimse_cmd_has_dataset(cmd) ? 0 : finish_request(ss);
+}
+
+static int
+on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len,
+    int last)
+{
+	struct session *ss = user;
+
+	(void)pcid;
+	if (ss->kind == REQ_STORE)
+		store_data(&ss->store, data, len);
+	return last ? finish_request(ss) : 0;
+}
+
+int
+session_init(struct session *ss, struct storescp *s, unsigned id,
+    const char *peer_host, const char *peer, int over_limit)
+{
+	static const struct ul_callbacks cb = {
+		.on_associate_rq = on_associate_rq,
+		.on_pdv = on_pdv,
+		.on_release_rq = on_release_rq,
+		.on_abort = on_abort,
+	};
+	static const struct dimse_rx_callbacks rxcb = {
+		.on_command = on_command,
+		.on_dataset = on_dataset,
+	};
+	struct ul_config ucfg = { 0 };
+
+	memset(ss, 0, sizeof(*ss));
+	ss->s = s;
+	ss->id = id;
+	ss->peer_host = peer_host;
+	ss->peer = peer;
+	ss->over_limit = over_limit;
+	store_init(&ss->store, s, &(struct store_who){ .id = id,
+	    .calling = ss->calling, .called = ss->called, .peer = peer });
+	dimse_rx_init(&ss->rx, &rxcb, ss);
+	ucfg.max_pdu_recv = s->cfg.max_pdu == UINT32_MAX ? 0 : s->cfg.max_pdu;
+	ucfg.artim_ms = s->cfg.timeout_ms;
+	ss->ac = cs_calloc(1, sizeof(*ss->ac));
+	if (ss->ac != NULL)
+		ss->a = ul_assoc_new(UL_ACCEPTOR, &ucfg, &cb, ss);
+	if (ss->a == NULL)
+		return CS_E_NOMEM;
+	if (s->cfg.log_level >= STORESCP_LOG_TRACE)
+		ul_set_trace(ss->a, on_trace, ss);
+	return 0;
+}
+
+void
+session_release(struct session *ss)
+{
+	drop_request(ss);
+	dimse_rx_release(&ss->rx);
+	ul_assoc_free(ss->a);
+	ss->a = NULL;
+	cs_free(ss->ac);
+	ss->ac = NULL;
+}
+
+int
+session_tick(struct session *ss, uint64_t now, int stopping)
+{
+	if (!ss->held)
+		return 0;
+	if (!ss->armed) {
+		ss->due = now + ss->wait_ms;
+		ss->armed = 1;
+	}
+	if (now < ss->due && !stopping)
+		return 0;
+	ss->wait_ms = 0; /* from now on it waits for room only */
+	if (send_held(ss) != 0)
+		return -1;
+	return !ss->held;
+}
+
+int64_t
+session_deadline(const struct session *ss)
+{
+	if (!ss->held || session_wants_room(ss))
+		return -1;
+	return ss->armed ? (int64_t)ss->due : 0;
+}
+
+int
+session_wants_room(const struct session *ss)
+{
+	/* tried at least once: no delay, or past it */
+	return ss->held && ss->armed && ss->wait_ms == 0;
+}
+
+void
+session_cut(struct session *ss)
+{
+	if (ss->kind == REQ_STORE)
+		scp_log(ss->s, STORESCP_LOG_ERROR,
+		    "association %u: '%s' not stored", ss->id,
+		    ss->rq.affected_instance);
+	drop_request(ss);
+	ss->held = 0;
+}

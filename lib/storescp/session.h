@@ -1,0 +1,83 @@
+/*
+ * session.h - one association of the receiver as the protocol sees it:
+ * the engine's callbacks (ul_assoc.h), the decision on the
+ * A-ASSOCIATE-RQ (policy, faults, the association limit), DIMSE
+ * requests (C-ECHO, C-STORE through store.h, a refusal for the rest)
+ * and their responses.  No socket and no clock: the I/O loop (conn.c)
+ * feeds the engine, writes its output, and tells the time.
+ *
+ * Callbacks never wait.  A request answered is answered from its last
+ * callback, which then returns UL_CB_PAUSE, so that the I/O loop writes
+ * the response before the engine reads further requests.  A response
+ * that may not leave yet is held (one at most): --delay holds it for
+ * that long, a full output queue (CS_E_AGAIN) until there is room.
+ * While one is held the I/O loop holds the input (pump_hold) and calls
+ * session_tick.
+ */
+#ifndef CS_STORESCP_SESSION_H
+#define CS_STORESCP_SESSION_H
+
+#include <stdint.h>
+
+#include "core/dimse_cmd.h"
+#include "core/dimse_msg.h"
+#include "core/ul_assoc.h"
+#include "storescp/scp.h"
+#include "storescp/store.h"
+
+enum req_kind { REQ_NONE = 0, REQ_ECHO, REQ_STORE, REQ_OTHER };
+
+struct session {
+	struct storescp *s;
+	unsigned id;
+	int over_limit; /* answer the RQ with "local limit exceeded" */
+	struct ul_assoc *a;
+	struct dimse_rx rx;
+	struct ul_assoc_params *ac;
+	const char *peer_host, *peer; /* borrowed from the I/O loop */
+	char calling[UL_AE_MAX + 1], called[UL_AE_MAX + 1];
+	int accepted, rejected, aborted, released;
+
+	/* the request in progress */
+	enum req_kind kind;
+	uint8_t pcid;
+	struct dimse_cmd rq;
+	struct store store;
+
+	/* the response held back (held 0: none) */
+	int held;
+	uint8_t held_pcid;
+	struct dimse_cmd rsp;
+	uint32_t wait_ms; /* --delay: from when the I/O loop first sees it */
+	int armed;        /* due is set */
+	uint64_t due;
+};
+
+/*
+ * Sets ss up for association id (peer_host: numeric address, peer: the
+ * address with its port, both borrowed) with a new engine in ss->a.
+ * Returns 0 or CS_E_NOMEM (release ss anyway).
+ */
+int session_init(struct session *ss, struct storescp *s, unsigned id,
+    const char *peer_host, const char *peer, int over_limit);
+/* Drops what is half received and frees the engine; ss->a is NULL. */
+void session_release(struct session *ss);
+
+/*
+ * At now (ms): arms the held response's timer, and queues the response
+ * once it is due, or at once when stopping (the receiver must stop:
+ * the peer still hears what was stored).  Returns 1 when it queued the
+ * response, 0 when it still holds one or holds none, or -1 when it
+ * cannot be sent (logged; abort the association).
+ */
+int session_tick(struct session *ss, uint64_t now, int stopping);
+/* When session_tick wants to be called: the held response's due time,
+ * or -1 (none held, or it waits for room in the output queue). */
+int64_t session_deadline(const struct session *ss);
+/* 1 while a response waits for room in the output queue. */
+int session_wants_room(const struct session *ss);
+/* The association ends early (silence, stop): drops the object in
+ * progress, logging that it was not stored, and the held response. */
+void session_cut(struct session *ss);
+
+#endif

@@ -1,0 +1,430 @@
+/* store.c - storing one C-STORE of the receiver (see store.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cstore/cstore.h"
+#include "core/dimse_cmd.h"
+#include "core/ds_scan.h"
+#include "core/status.h"
+#include "storescp/layout.h"
+#include "storescp/store.h"
+#include "core/banned.h"
+
+void
+store_comment(char *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, DIMSE_LO_MAX + 1, fmt, ap);
+	va_end(ap);
+	for (char *p = out; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == '\\' ||
+		    (unsigned char)*p > 0x7e)
+			*p = '?';
+}
+
+/* The status to answer, with its Error Comment. */
+#define refuse(st, code, ...) \
+	((st)->status = (code), store_comment((st)->comment, __VA_ARGS__))
+
+void
+store_init(struct store *st, struct storescp *s, const struct store_who *who)
+{
+	memset(st, 0, sizeof(*st));
+	st->s = s;
+	st->who = *who;
+	st->sink.fd = -1;
+}
+
+static const char *
+lookup(void *arg, uint32_t tag, size_t *lenp)
+{
+	struct store *st = arg;
+	const char *v = NULL;
+
+	if (st->scanning && st->scan_rc == 0)
+		v = layout_ds_scan_lookup(&st->scan, tag, lenp);
+	if (v != NULL)
+		return v;
+	/* A data set we could not scan (Deflated): the command's UIDs. */
+	if (tag == DS_TAG_SOP_INSTANCE_UID)
+		v = st->rq->affected_instance;
+	else if (tag == DS_TAG_SOP_CLASS_UID)
+		v = st->rq->affected_class;
+	if (v != NULL)
+		*lenp = strlen(v);
+	return v;
+}
+
+/*
+ * Is a UID of the command unfit to be stored?  It becomes the meta
+ * header's value and, through the layout, a file name, as sent: so it
+ * must be 1 to 64 characters of the UI repertoire, digits and '.'
+ * (PS3.5 6.2, 9.1), which rules out '/', '\\', control bytes, spaces
+ * and every other surprise, with at least one digit (not "." or "..").
+ * The structure rules of PS3.5 9.1 (no leading zero in a component, no
+ * empty component) are not enforced, as other archives do not: such a
+ * UID is stored.  Returns 1 with the reason in why (size n), else 0.
+ */
+static int
+uid_refused(const struct dimse_cmd *rq, unsigned bit, const char *v,
+    char *why, size_t n)
+{
+	const char *p;
+
+	if (rq->bad_ui & bit) {
+		snprintf(why, n, "%s", v[0] == '\0' ? "empty" :
+		    strchr(v, '?') != NULL ? "holds a control or non-ASCII byte" :
+		    "longer than 64 characters");
+		return 1;
+	}
+	for (p = v; *p != '\0'; p++) {
+		if ((*p < '0' || *p > '9') && *p != '.') {
+			snprintf(why, n, "holds '%c', not digits and dots", *p);
+			return 1;
+		}
+	}
+	/* ".", "..": a path component of their own, and no UID at all */
+	if (strpbrk(v, "0123456789") == NULL) {
+		snprintf(why, n, "dots only");
+		return 1;
+	}
+	return 0;
+}
+
+/* Returns 0 when the command can be stored, else 1 with the refusal. */
+static int
+check_command(struct store *st, const struct ul_pc *pc)
+{
+	const struct dimse_cmd *rq = st->rq;
+	char why[48];
+
+	if (!dimse_cmd_has_dataset(rq)) {
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
+		    "C-STORE-RQ without a data set");
+		return 1;
+	}
+	if (strcmp(rq->affected_class, pc->abstract_syntax) != 0) {
+		refuse(st, STATUS_CODE_CLASS_NOT_SUPPORTED,
+		    "SOP class not negotiated on context %u", pc->id);
+		return 1;
+	}
+	if (uid_refused(rq, DIMSE_HAS_AFFECTED_INSTANCE,
+	    rq->affected_instance, why, sizeof(why))) {
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
+		    "SOP Instance UID refused: %s", why);
+		return 1;
+	}
+	if (uid_refused(rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class, why,
+	    sizeof(why))) {
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
+		    "SOP Class UID refused: %s", why);
+		return 1;
+	}
+	return 0;
+}
+
+/* Opens the temporary file with its File Meta Information. */
+static int
+open_sink(struct store *st)
+{
+	struct storescp *s = st->s;
+	struct cs_err err = { 0, "" };
+	struct sink_meta meta;
+	const char *ae = st->who.calling;
+	int rc;
+
+	/* The meta header's Source AE (AE VR) cannot hold a backslash. */
+	for (const char *p = ae; *p != '\0'; p++)
+		if (*p == '\\' || (unsigned char)*p < 0x20)
+			ae = NULL;
+	meta = (struct sink_meta){
+		.sop_class = st->rq->affected_class,
+		.sop_instance = st->rq->affected_instance,
+		.ts_uid = st->ts,
+		.impl_uid = CS_IMPL_CLASS_UID,
+		.impl_version = CS_IMPL_VERSION,
+		.source_ae = ae != NULL && ae[0] != '\0' ? ae : NULL,
+	};
+	rc = sink_begin(&st->sink, &s->root, &meta, &err);
+	if (rc == 0) {
+		st->sink_open = 1;
+		return 0;
+	}
+	sink_abort(&st->sink);
+	scp_log(s, STORESCP_LOG_ERROR, "association %u: cannot store '%s': %s",
+	    st->who.id, st->rq->affected_instance, err.msg);
+	if (rc == CS_E_INVAL)
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND, "%s", err.msg);
+	else
+		refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s",
+		    cs_strerror(rc));
+	return rc;
+}
+
+/* Starts the scanner on the UIDs and the tags the layout names. */
+static void
+start_scan(struct store *st)
+{
+	uint32_t tags[2 + LAYOUT_MAX_TAGS];
+	size_t ntags;
+	enum ds_enc enc;
+
+	if (ds_scan_enc_for_ts(st->ts, &enc) != 0) {
+		scp_log(st->s, STORESCP_LOG_VERBOSE,
+		    "association %u: transfer syntax %s cannot be scanned: UIDs not checked",
+		    st->who.id, st->ts);
+		return;
+	}
+	tags[0] = DS_TAG_SOP_CLASS_UID;
+	tags[1] = DS_TAG_SOP_INSTANCE_UID;
+	ntags = 2 + layout_tags(&st->s->layout, tags + 2, LAYOUT_MAX_TAGS);
+	cs_err_clear(&st->scan_err);
+	st->scan_rc = ds_scan_init(&st->scan, enc, tags, ntags, 0,
+	    &st->scan_err);
+	st->scanning = 1;
+}
+
+void
+store_begin(struct store *st, const struct dimse_cmd *rq,
+    const struct ul_pc *pc)
+{
+	store_drop(st);
+	st->rq = rq;
+	st->n++;
+	st->status = STATUS_CODE_SUCCESS;
+	st->warn = 0;
+	st->comment[0] = '\0';
+	st->scan_rc = 0;
+	snprintf(st->ts, sizeof(st->ts), "%s", pc->ts[0]);
+	if (check_command(st, pc) == 0 && open_sink(st) == 0)
+		start_scan(st);
+}
+
+void
+store_data(struct store *st, const uint8_t *data, size_t len)
+{
+	struct cs_err err = { 0, "" };
+	int rc;
+
+	if (len == 0)
+		return;
+	if (st->sink_open && st->status == STATUS_CODE_SUCCESS) {
+		rc = sink_write(&st->sink, data, len, &err);
+		if (rc != 0) {
+			scp_log(st->s, STORESCP_LOG_ERROR,
+			    "association %u: cannot store '%s': %s", st->who.id,
+			    st->rq->affected_instance, err.msg);
+			refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
+			    "cannot write: %s", cs_strerror(rc));
+		}
+	}
+	if (st->scanning && st->scan_rc == 0)
+		st->scan_rc = ds_scan_feed(&st->scan, data, len,
+		    &st->scan_err) < 0 ? -1 : 0;
+}
+
+/*
+ * The status the data set itself earns: scan result and UID checks.  A
+ * UID that differs from the command's is refused (two readers would name
+ * the object differently); one that is absent is not: the bytes are kept
+ * as sent, the meta header carries the command's UIDs, and the sender
+ * hears B007, a warning.  Real writers make such data sets (pydicom's
+ * test files, DICOM fragments a sender took the UIDs of from the meta).
+ */
+static void
+check_dataset(struct store *st)
+{
+	static const struct {
+		uint32_t tag;
+		const char *name;
+	} uid[2] = { { DS_TAG_SOP_CLASS_UID, "SOP Class UID" },
+		{ DS_TAG_SOP_INSTANCE_UID, "SOP Instance UID" } };
+	const char *want[2] = { st->rq->affected_class,
+		st->rq->affected_instance };
+	int i;
+
+	if (!st->scanning || st->status != STATUS_CODE_SUCCESS)
+		return;
+	if (st->scan_rc != 0 || ds_scan_finish(&st->scan, &st->scan_err) != 0) {
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
+		    "cannot parse the data set: %s", st->scan_err.msg);
+		return;
+	}
+	for (i = 0; i < 2; i++)
+		if (ds_scan_value(&st->scan, uid[i].tag, NULL, NULL) != NULL &&
+		    !ds_scan_equals(&st->scan, uid[i].tag, want[i])) {
+			refuse(st, STATUS_CODE_DATASET_MISMATCH,
+			    "%s differs from the command", uid[i].name);
+			return;
+		}
+	for (i = 0; i < 2; i++)
+		if (ds_scan_value(&st->scan, uid[i].tag, NULL, NULL) == NULL) {
+			scp_log(st->s, STORESCP_LOG_ERROR, "association %u: "
+			    "no %s in the data set of '%s': stored under "
+			    "the command's, answered %04X", st->who.id,
+			    uid[i].name, st->rq->affected_instance,
+			    STATUS_CODE_DATASET_MISMATCH_WARNING);
+			st->warn = STATUS_CODE_DATASET_MISMATCH_WARNING;
+		}
+}
+
+static void
+today(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y%m%d", &tm) == 0)
+		snprintf(buf, n, "%s", "00000000");
+}
+
+/* What a failed sink_commit (rc) answers. */
+static void
+commit_failed(struct store *st, int rc, const char *final,
+    const struct cs_err *err)
+{
+	if (rc == SINK_REJECTED) {
+		scp_log(st->s, STORESCP_LOG_ERROR,
+		    "association %u: '%s' exists: duplicate refused",
+		    st->who.id, final);
+		refuse(st, STATUS_CODE_DUPLICATE_INSTANCE,
+		    "duplicate: the file name is taken");
+		return;
+	}
+	scp_log(st->s, STORESCP_LOG_ERROR, "association %u: cannot store '%s': %s",
+	    st->who.id, st->rq->affected_instance, err->msg);
+	refuse(st, rc == CS_E_INVAL ? STATUS_CODE_CANNOT_UNDERSTAND :
+	    STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s", cs_strerror(rc));
+}
+
+/* Renames the object into place; returns 1 if a file is in place. */
+static int
+commit(struct store *st, char *final, size_t finalsz, int *kept)
+{
+	struct storescp *s = st->s;
+	struct layout_input in;
+	struct cs_err err = { 0, "" };
+	char rel[LAYOUT_PATH_MAX];
+	char date[16];
+	int rc;
+
+	today(date, sizeof(date));
+	in = (struct layout_input){ .lookup = lookup, .arg = st,
+		.calling_aet = st->who.calling, .called_aet = st->who.called,
+		.date = date };
+	if (layout_render(&s->layout, &in, rel, sizeof(rel), &err) < 0) {
+		store_drop(st);
+		refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot name the file");
+		return 0;
+	}
+	rc = sink_commit(&st->sink, rel, (enum sink_dup)s->cfg.on_duplicate,
+	    s->cfg.fsync ? SINK_FSYNC : 0, final, finalsz, &err);
+	st->sink_open = 0;
+	if (rc == SINK_STORED && st->sink.collisions > 0)
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: warning: name '%s' holds another "
+		    "object: '%s' stored as '%s' (%u name%s taken)", st->who.id,
+		    rel, st->rq->affected_instance, final, st->sink.collisions,
+		    st->sink.collisions == 1 ? "" : "s");
+	if (rc == SINK_STORED || rc == SINK_KEPT) {
+		*kept = rc == SINK_KEPT;
+		return 1;
+	}
+	commit_failed(st, rc, final, &err);
+	return 0;
+}
+
+/* Counts a stored file and tells the application (on_stored). */
+static void
+report_stored(struct store *st, const char *final, uint16_t status,
+    int kept)
+{
+	struct storescp *s = st->s;
+	struct storescp_stored info;
+	int wake;
+
+	pthread_mutex_lock(&s->mu);
+	s->stats.stored++;
+	/* only --max-files needs the accept loop to look now */
+	wake = s->cfg.max_files > 0 && s->stats.stored >= s->cfg.max_files;
+	pthread_mutex_unlock(&s->mu);
+	info = (struct storescp_stored){ .path = final,
+		.sop_class = st->rq->affected_class,
+		.sop_instance = st->rq->affected_instance, .ts_uid = st->ts,
+		.calling_ae = st->who.calling, .called_ae = st->who.called,
+		.peer = st->who.peer, .bytes = sink_bytes(&st->sink),
+		.status = status, .kept = kept, .assoc_id = st->who.id };
+	scp_log(s, STORESCP_LOG_VERBOSE,
+	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, final,
+	    (unsigned long long)info.bytes,
+	    kept ? ", kept the existing file" : "");
+	if (s->cfg.on_stored != NULL)
+		s->cfg.on_stored(s->cfg.user, &info);
+	if (wake)
+		scp_wake(s);
+}
+
+/* The status to answer: the faults' (a fault never turns a failure
+ * into success), else the warning the data set earned, else ours. */
+static uint16_t
+choose_status(struct store *st)
+{
+	int forced;
+	uint16_t status = faults_status(&st->s->faults, st->status, &forced);
+
+	if (st->status != STATUS_CODE_SUCCESS)
+		return st->status;
+	if (!forced && st->warn != 0)
+		return st->warn;
+	if (forced && !status_is_stored(status_category_of(status)))
+		refuse(st, status, "refused on purpose (debugging receiver)");
+	return status;
+}
+
+int
+store_finish(struct store *st, uint16_t *status, const char **comment)
+{
+	struct storescp *s = st->s;
+	char final[PATH_MAX + LAYOUT_PATH_MAX];
+	const char *fault;
+	int kept = 0, stored = 0;
+
+	check_dataset(st);
+	if (faults_abort_now(&s->faults, st->n, st->rq->affected_instance,
+	    &fault)) {
+		scp_log(s, STORESCP_LOG_VERBOSE,
+		    "association %u: %s: aborting instead of answering for '%s'",
+		    st->who.id, fault, st->rq->affected_instance);
+		store_drop(st);
+		return STORE_ABORT;
+	}
+	*status = choose_status(st);
+	if (status_is_stored(status_category_of(*status)) && st->sink_open)
+		stored = commit(st, final, sizeof(final), &kept);
+	store_drop(st);
+	if (stored) {
+		report_stored(st, final, *status, kept);
+	} else {
+		*status = st->status;
+		scp_count(s, &s->stats.failed);
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: answered %04X for '%s': %s", st->who.id,
+		    *status, st->rq->affected_instance, st->comment);
+	}
+	*comment = *status != STATUS_CODE_SUCCESS &&
+	    status_category_of(*status) == STATUS_FAILURE ? st->comment : "";
+	return STORE_ANSWER;
+}
+
+void
+store_drop(struct store *st)
+{
+	if (st->sink_open)
+		sink_abort(&st->sink);
+	st->sink_open = 0;
+	st->scanning = 0;
+}

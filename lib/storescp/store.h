@@ -1,0 +1,89 @@
+/*
+ * store.h - storing one C-STORE of the receiver: the data set streams
+ * into an atomic sink (sink_dir.h) and through the top-level scanner,
+ * and at its end the UIDs are checked, the debugging faults decide, the
+ * layout names the file and the sink commits it; only then is the
+ * status that says "stored" chosen.  No I/O but the sink's files: the
+ * session (session.h) answers with the status store_finish gives.
+ *
+ * A failure at any point removes the temporary file and gives a
+ * failure status with an Error Comment (PS3.4 B.2.3: A7xx out of
+ * resources, A9xx data set does not match, Cxxx cannot understand).
+ *
+ * Ownership: every pointer in struct store_who and rq is borrowed from
+ * the session and must outlive the C-STORE.
+ */
+#ifndef CS_STORESCP_STORE_H
+#define CS_STORESCP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+#include "core/dimse_cmd.h"
+#include "core/ds_scan.h"
+#include "core/ul_pdu.h"
+#include "storescp/scp.h"
+#include "storescp/sink_dir.h"
+
+/* The association a C-STORE comes on (for the meta header, the layout,
+ * the log and struct storescp_stored). */
+struct store_who {
+	unsigned id;
+	const char *calling, *called, *peer;
+};
+
+struct store {
+	struct storescp *s;
+	struct store_who who;
+	const struct dimse_cmd *rq; /* the C-STORE-RQ in progress */
+	unsigned n;                 /* C-STOREs of this association so far */
+	char ts[UL_UID_MAX + 1];
+	uint16_t status;            /* failure decided early, or success */
+	uint16_t warn;              /* warning for a stored object, or 0 */
+	char comment[DIMSE_LO_MAX + 1];
+	int sink_open;
+	struct sink sink;
+	int scanning;               /* the scanner is fed */
+	int scan_rc;
+	struct ds_scan scan;
+	struct cs_err scan_err;
+};
+
+/* Sets st up for the association who (copied; its strings borrowed). */
+void store_init(struct store *st, struct storescp *s,
+    const struct store_who *who);
+
+/*
+ * Starts the C-STORE rq (borrowed until store_finish or store_drop) on
+ * the accepted context pc: checks the command, opens the temporary file
+ * with its File Meta Information and the scanner.  A refusal is kept as
+ * the status to answer; the data set is then read and dropped.
+ */
+void store_begin(struct store *st, const struct dimse_cmd *rq,
+    const struct ul_pc *pc);
+/* The next len bytes of the data set. */
+void store_data(struct store *st, const uint8_t *data, size_t len);
+
+/* store_finish results */
+#define STORE_ANSWER 0
+#define STORE_ABORT 1 /* a fault says: A-ABORT instead of an answer */
+
+/*
+ * Ends the C-STORE: checks the data set, asks the faults, commits the
+ * file and reports it (on_stored).  Returns STORE_ANSWER with the
+ * status to answer in *status and the Error Comment ("" for none) in
+ * *comment (valid until the next store_begin), or STORE_ABORT with
+ * nothing stored.
+ */
+int store_finish(struct store *st, uint16_t *status, const char **comment);
+/* Drops the C-STORE in progress, if any: nothing stored. */
+void store_drop(struct store *st);
+
+/* Error Comment (0000,0902) is LO: at most 64 characters, no backslash
+ * or control character (PS3.5 6.2); out (size DIMSE_LO_MAX + 1) gets
+ * the formatted text with every other byte replaced by '?'. */
+void store_comment(char *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
