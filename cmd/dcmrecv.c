@@ -17,6 +17,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "cli/cli.h"
+#include "cli/listen_fds.h"
 #include "net/net.h"
 
 enum {
@@ -38,10 +39,13 @@ enum {
 	OPT_MAX_PDU,
 	OPT_ON_DUPLICATE,
 	OPT_PORT_FILE,
+	OPT_PROXY_FROM,
+	OPT_PROXY_PROTOCOL,
 	OPT_REJECT,
 	OPT_REJECT_SOP_CLASS,
 	OPT_RESPOND,
 	OPT_RESPOND_EVERY,
+	OPT_REUSE_PORT,
 	OPT_SOP_CLASS,
 	OPT_STRICT_AET,
 	OPT_TS,
@@ -71,11 +75,14 @@ static const struct option longopts[] = {
 	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
 	{ "output-dir", required_argument, NULL, 'o' },
 	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
+	{ "proxy-from", required_argument, NULL, OPT_PROXY_FROM },
+	{ "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "reject", required_argument, NULL, OPT_REJECT },
 	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
 	{ "respond", required_argument, NULL, OPT_RESPOND },
 	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
+	{ "reuse-port", no_argument, NULL, OPT_REUSE_PORT },
 	{ "sop-class", required_argument, NULL, OPT_SOP_CLASS },
 	{ "strict-aet", no_argument, NULL, OPT_STRICT_AET },
 	{ "timeout", required_argument, NULL, 't' },
@@ -107,7 +114,9 @@ usage_lines(FILE *f)
 	    "               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
 	    "               [--respond status] [--respond-every n:status] [--reject how]\n"
 	    "               [--abort-after n] [--abort-on uid] [--delay ms]\n"
-	    "               [--reject-sop-class class] [addr:]port\n", cli_progname());
+	    "               [--reject-sop-class class] [--proxy-protocol]\n"
+	    "               [--proxy-from addr[/bits]] [--reuse-port] [[addr:]port]\n",
+	    cli_progname());
 }
 
 static void
@@ -153,6 +162,15 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default 10)\n"
+	    "      --proxy-protocol       every connection begins with a PROXY protocol\n"
+	    "                             v1/v2 header (HAProxy send-proxy[-v2]); the\n"
+	    "                             client it names is the peer\n"
+	    "      --proxy-from ADDR[/BITS]  only these balancers may connect with\n"
+	    "                             --proxy-protocol (repeatable)\n"
+	    "      --reuse-port           share the port with other dcmrecv processes\n"
+	    "                             (SO_REUSEPORT)\n"
+	    "Without [ADDR:]PORT, serve the socket passed by systemd (LISTEN_FDS).\n");
+	printf(
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -284,11 +302,22 @@ need_ok(int rc, const struct cs_err *err)
 		cli_usage_error("%s", err->msg);
 }
 
+/* The one socket systemd passed (fd 3), or 0 when none was. */
+static int
+systemd_socket(void)
+{
+	int n = cli_listen_fds();
+
+	if (n > 1)
+		cli_usage_error("systemd passed %d sockets: expected one", n);
+	return n == 1 ? 3 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const char *allow[MAX_LIST], *classes[MAX_LIST],
-	    *refused[MAX_LIST], *ts[MAX_LIST];
+	    *refused[MAX_LIST], *ts[MAX_LIST], *proxy_from[MAX_LIST];
 	struct storescp_config cfg;
 	struct cs_err err = { 0, "" };
 	struct sigaction sa;
@@ -302,6 +331,7 @@ main(int argc, char **argv)
 	cfg.sop_classes = classes;
 	cfg.reject_sop_classes = refused;
 	cfg.ts = ts;
+	cfg.proxy_from = proxy_from;
 	/* '+': options come before the operand, so that --exec can take the
 	 * words up to ';' as its own. */
 	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) != -1) {
@@ -410,6 +440,15 @@ main(int argc, char **argv)
 		case OPT_PORT_FILE:
 			port_file = optarg;
 			break;
+		case OPT_PROXY_FROM:
+			add(proxy_from, &cfg.n_proxy_from, optarg, "--proxy-from entries");
+			break;
+		case OPT_PROXY_PROTOCOL:
+			cfg.proxy_protocol = 1;
+			break;
+		case OPT_REUSE_PORT:
+			cfg.reuse_port = 1;
+			break;
 		case OPT_REJECT:
 			need_ok(storescp_parse_reject(optarg, &cfg.faults, &err), &err);
 			break;
@@ -452,7 +491,7 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && (cfg.listen_fd = systemd_socket()) == 0) {
 		fprintf(stderr, "%s: missing port\n", cli_progname());
 		usage();
 	}
@@ -461,8 +500,12 @@ main(int argc, char **argv)
 		    argv[optind + 1]);
 	if (g.json && g.nul)
 		cli_usage_error("--json and -0 exclude each other");
-	if (net_split_hostport(argv[optind], host, sizeof(host), port,
-	    sizeof(port)) != 0)
+	if (cfg.n_proxy_from > 0 && !cfg.proxy_protocol)
+		cli_usage_error("--proxy-from needs --proxy-protocol");
+	host[0] = '\0';
+	snprintf(port, sizeof(port), "0");
+	if (optind < argc && net_split_hostport(argv[optind], host, sizeof(host),
+	    port, sizeof(port)) != 0)
 		cli_usage_error("address '%s': expected [ADDR:]PORT", argv[optind]);
 	cli_parse_num(port, 0, 65535, "port");
 	if (cfg.aet != NULL && (strlen(cfg.aet) == 0 || strlen(cfg.aet) > 16))

@@ -133,6 +133,20 @@ struct storescp_config {
 	 * UID with an A-ABORT, the object not stored; NULL = none.  Last,
 	 * so that the fields before it keep their offsets. */
 	const char *abort_on_instance;
+	/* Behind a TCP load balancer (HAProxy send-proxy, send-proxy-v2):
+	 * every connection must begin with a PROXY protocol v1 or v2 header,
+	 * read within timeout_ms; the client address it names is the peer
+	 * from then on (allow, on_stored, the log).  Connections from
+	 * addresses outside proxy_from ("ADDR" or "ADDR/BITS"; n 0 = any)
+	 * are closed unanswered, as are those without a header. */
+	int proxy_protocol;
+	const char *const *proxy_from;
+	size_t n_proxy_from;
+	int reuse_port;            /* SO_REUSEPORT: processes share the port */
+	/* An inherited listening socket to serve instead of binding
+	 * host:port (systemd socket activation); 0 = none.  Closed by
+	 * storescp_run / storescp_free. */
+	int listen_fd;
 };
 
 /*

@@ -30,6 +30,7 @@
 #include "core/ul_dump.h"
 #include "net/net.h"
 #include "net/pump.h"
+#include "storescp/proxy.h"
 #include "storescp/scp.h"
 #include "core/banned.h"
 
@@ -893,7 +894,9 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 		    id, w->peer);
 		if (s->cfg.log_level >= STORESCP_LOG_TRACE)
 			ul_set_trace(w->a, on_trace, w);
-		if (ul_transport_connected(w->a, net_now_ms()) == 0)
+		if (scp_proxy_accept(s, fd, id, w->peer_host,
+		    sizeof(w->peer_host), w->peer, sizeof(w->peer)) == 0 &&
+		    ul_transport_connected(w->a, net_now_ms()) == 0)
 			run(w);
 	}
 	drop_object(w);
