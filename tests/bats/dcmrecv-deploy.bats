@@ -214,3 +214,38 @@ proxied_store() {
 		"$CSTORE_BIN/dcmrecv" "$BATS_TEST_TMPDIR"
 	[[ $stderr == *"inherited descriptor 3: not a socket"* ]]
 }
+
+@test "contrib/systemd units: systemd-analyze verify is clean, and the service is hardened" {
+	require_cmd systemd-analyze
+	local root=$BATS_TEST_TMPDIR/root u
+	[ -d /lib/systemd/system ] || skip "no systemd unit directory to verify against"
+	mkdir -p "$root/usr/bin" "$root/etc/systemd/system" "$root/lib/systemd" "$root/man/man1"
+	cp -r /lib/systemd/system "$root/lib/systemd/"
+	# installed as the Debian package names it (debian/rules)
+	cp "$CSTORE_BIN/dcmrecv" "$root/usr/bin/cstore-dcmrecv"
+	cp "$CSTORE_ROOT/man/dcmrecv.1" "$root/man/man1/cstore-dcmrecv.1"
+	cp "$CSTORE_ROOT"/contrib/systemd/dcmrecv*.s* "$root/etc/systemd/system/"
+	cd "$root/etc/systemd/system"
+	MANPATH=$root/man run -0 --separate-stderr systemd-analyze verify --root="$root" \
+		dcmrecv.socket dcmrecv.service dcmrecv@11112.socket dcmrecv@11112.service
+	if [[ $stderr == *"Failed to"*"connect"* || $stderr == *"Permission denied"* ]]; then
+		skip "systemd-analyze cannot run here: $stderr"
+	fi
+	assert_output ""
+	[ -z "$stderr" ] || { echo "$stderr" >&2; false; }
+	# a misspelt key is reported: the check can fail
+	sed 's/^ProtectSystem=/ProtectSystm=/' dcmrecv.service >bad.service
+	MANPATH=$root/man run --separate-stderr systemd-analyze verify --root="$root" bad.service
+	[[ $stderr == *"Unknown key 'ProtectSystm'"* ]]
+	for u in dcmrecv.service dcmrecv@.service; do
+		for k in ProtectSystem=strict NoNewPrivileges=yes DynamicUser=yes; do
+			grep -qx "$k" "$u" || { echo "$u: no $k" >&2; false; }
+		done
+		# writable: the output directory only
+		[ "$(grep -c '^ReadWritePaths=' "$u")" -eq 1 ]
+		grep -q "^ReadWritePaths=/var/lib/dcmrecv" "$u"
+		grep -q "^ExecStart=.* -o /var/lib/dcmrecv" "$u"
+	done
+	# the socket unit hands over one listening socket (no per-connection services)
+	grep -qx 'Accept=no' dcmrecv.socket
+}
