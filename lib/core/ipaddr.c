@@ -14,16 +14,17 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The value of hex digit c (either case), or -1. */
 static int
 hex_val(char c)
 {
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
+	static const char digits[] = "0123456789abcdef";
+	const char *p;
+
 	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+		c = (char)(c - 'A' + 'a');
+	p = c != '\0' ? strchr(digits, c) : NULL;
+	return p != NULL ? (int)(p - digits) : -1;
 }
 
 /* Dotted quad s[0..n) into out[0..3]. */
