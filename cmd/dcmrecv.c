@@ -165,8 +165,8 @@ help(void)
 	    "      --proxy-protocol       every connection begins with a PROXY protocol\n"
 	    "                             v1/v2 header (HAProxy send-proxy[-v2]); the\n"
 	    "                             client it names is the peer\n"
-	    "      --proxy-from ADDR[/BITS]  only these balancers may connect with\n"
-	    "                             --proxy-protocol (repeatable)\n"
+	    "      --proxy-from ADDR[/BITS]  accept PROXY headers only from these\n"
+	    "                             balancers (repeatable)\n"
 	    "      --reuse-port           share the port with other dcmrecv processes\n"
 	    "                             (SO_REUSEPORT)\n"
 	    "Without [ADDR:]PORT, serve the socket passed by systemd (LISTEN_FDS).\n");
