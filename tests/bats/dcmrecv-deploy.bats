@@ -112,6 +112,19 @@ proxied_store() {
 	grep -q "closed: no PROXY protocol header within 1 s" "$RECV_STDERR"
 }
 
+@test "dcmrecv --proxy-protocol: a connection still waiting for its header does not outlast --grace" {
+	start_dcmrecv -t 60 --grace 1 --proxy-protocol
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex 'PROXY TCP4')"
+	sleep 0.3
+	SECONDS=0
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$SECONDS" -le 4 ]
+	raw_close
+	grep -q "closed: the receiver is stopping" "$RECV_STDERR"
+}
+
 @test "dcmrecv --proxy-from: other balancers are closed unanswered; a prefix admits" {
 	start_dcmrecv --proxy-protocol --proxy-from 10.0.0.0/8 --proxy-from 2001:db8::/32
 	raw_connect "$RECV_PORT"
