@@ -48,6 +48,8 @@ struct storescp;
 #define STORESCP_DEFAULT_GRACE_MS 10000u
 #define STORESCP_DEFAULT_ASYNC_WINDOW 16u
 #define STORESCP_MAX_ASYNC_WINDOW 65535u
+/* listen_fd: bind host:port instead of serving an inherited socket. */
+#define STORESCP_NO_LISTEN_FD 0
 
 /* What was stored, for on_stored. */
 struct storescp_stored {
@@ -156,6 +158,22 @@ struct storescp_config {
 	 * still served one after another, in order, each response sent as
 	 * soon as its object is stored. */
 	unsigned async_window;
+	/* Behind a TCP load balancer (HAProxy send-proxy, send-proxy-v2):
+	 * every connection must begin with a PROXY protocol v1 or v2 header,
+	 * read within timeout_ms; the client address it names is the peer
+	 * from then on (allow, on_stored, the log).  Connections from
+	 * addresses outside proxy_from ("ADDR" or "ADDR/BITS"; n 0 = any)
+	 * are closed unanswered, as are those without a header.  Default:
+	 * 0, off (the connection's own peer address counts). */
+	int proxy_protocol;
+	const char *const *proxy_from;
+	size_t n_proxy_from;
+	/* SO_REUSEPORT: processes share the port.  Default 0, off. */
+	int reuse_port;
+	/* An inherited listening socket to serve instead of binding
+	 * host:port (systemd socket activation); STORESCP_NO_LISTEN_FD (0,
+	 * the default) = none.  Closed by storescp_run / storescp_free. */
+	int listen_fd;
 };
 
 /*

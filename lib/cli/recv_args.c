@@ -7,6 +7,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "cli/cli.h"
+#include "cli/listen_fds.h"
 #include "cli/output.h"
 #include "cli/recv_args.h"
 #include "cli/recv_opts.h"
@@ -36,10 +37,13 @@ enum {
 	OPT_MAX_PDU,
 	OPT_ON_DUPLICATE,
 	OPT_PORT_FILE,
+	OPT_PROXY_FROM,
+	OPT_PROXY_PROTOCOL,
 	OPT_REJECT,
 	OPT_REJECT_SOP_CLASS,
 	OPT_RESPOND,
 	OPT_RESPOND_EVERY,
+	OPT_REUSE_PORT,
 	OPT_SOP_CLASS,
 	OPT_STRICT_AET,
 	OPT_TS,
@@ -69,11 +73,14 @@ static const struct option longopts[] = {
 	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
 	{ "output-dir", required_argument, NULL, 'o' },
 	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
+	{ "proxy-from", required_argument, NULL, OPT_PROXY_FROM },
+	{ "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "reject", required_argument, NULL, OPT_REJECT },
 	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
 	{ "respond", required_argument, NULL, OPT_RESPOND },
 	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
+	{ "reuse-port", no_argument, NULL, OPT_REUSE_PORT },
 	{ "sop-class", required_argument, NULL, OPT_SOP_CLASS },
 	{ "strict-aet", no_argument, NULL, OPT_STRICT_AET },
 	{ "timeout", required_argument, NULL, 't' },
@@ -93,9 +100,22 @@ static const char *const synopsis[] = {
 	"               [--idle-timeout s] [--grace s] [--exec cmd [arg ...] ;]\n"
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
-	"               [--reject-sop-class class] [addr:]port",
+	"               [--reject-sop-class class] [--proxy-protocol]\n"
+	"               [--proxy-from addr[/bits]] [--reuse-port] [[addr:]port]",
 	NULL,
 };
+
+/* Behind a load balancer; a literal of its own, as the one below is
+ * near the length every compiler must take. */
+static const char deploy_help[] =
+    "      --proxy-protocol       every connection begins with a PROXY protocol\n"
+    "                             v1/v2 header (HAProxy send-proxy[-v2]); the\n"
+    "                             client it names is the peer\n"
+    "      --proxy-from ADDR[/BITS]  accept PROXY headers only from these\n"
+    "                             balancers (repeatable)\n"
+    "      --reuse-port           share the port with other dcmrecv processes\n"
+    "                             (SO_REUSEPORT)\n"
+    "Without [ADDR:]PORT, serve the socket passed by systemd (LISTEN_FDS).\n";
 
 static void
 help(void)
@@ -139,6 +159,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
+	    "%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -160,7 +181,7 @@ help(void)
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -315,6 +336,25 @@ parse_limit(struct storescp_config *cfg, int c, const char *arg)
 	}
 }
 
+/* Behind a load balancer, and sharing the port. */
+static void
+parse_deploy(struct recv_args *a, int c, char *arg)
+{
+	switch (c) {
+	case OPT_PROXY_FROM:
+		add(a->proxy_from, &a->cfg.n_proxy_from, arg, "--proxy-from entries");
+		break;
+	case OPT_PROXY_PROTOCOL:
+		a->cfg.proxy_protocol = 1;
+		break;
+	case OPT_REUSE_PORT:
+		a->cfg.reuse_port = 1;
+		break;
+	default:
+		parse_limit(&a->cfg, c, arg);
+	}
+}
+
 /* The options without a short form. */
 static void
 parse_long(struct recv_args *a, int c, char *arg)
@@ -359,7 +399,7 @@ parse_long(struct recv_args *a, int c, char *arg)
 	case OPT_VERSION:
 		cli_print_version();
 	default:
-		parse_limit(&a->cfg, c, arg);
+		parse_deploy(a, c, arg);
 	}
 }
 
@@ -408,6 +448,7 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 	a->cfg.sop_classes = a->classes;
 	a->cfg.reject_sop_classes = a->refused;
 	a->cfg.ts = a->ts;
+	a->cfg.proxy_from = a->proxy_from;
 	a->fmt = CLI_TSV;
 	/* '+': options come before the operand, so that --exec can take the
 	 * words up to ';' as its own. */
@@ -423,7 +464,9 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 void
 recv_args_check(struct recv_args *a, int argc, char **argv)
 {
-	if (argc < 1) {
+	/* No operand: the socket systemd passed, if any. */
+	if (argc < 1 &&
+	    (a->cfg.listen_fd = cli_systemd_socket()) == STORESCP_NO_LISTEN_FD) {
 		fprintf(stderr, "%s: missing port\n", cli_progname());
 		cli_usage_exit(synopsis);
 	}
@@ -432,8 +475,12 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		    argv[1]);
 	if (a->fmt == CLI_JSON && a->nul)
 		cli_usage_error("--json and -0 exclude each other");
-	if (net_split_hostport(argv[0], a->host, sizeof(a->host), a->port,
-	    sizeof(a->port)) != 0)
+	if (a->cfg.n_proxy_from > 0 && !a->cfg.proxy_protocol)
+		cli_usage_error("--proxy-from needs --proxy-protocol");
+	a->host[0] = '\0';
+	snprintf(a->port, sizeof(a->port), "0");
+	if (argc >= 1 && net_split_hostport(argv[0], a->host, sizeof(a->host),
+	    a->port, sizeof(a->port)) != 0)
 		cli_usage_error("address '%s': expected [ADDR:]PORT", argv[0]);
 	cli_parse_num(a->port, 0, 65535, "port");
 	if (strlen(a->cfg.aet) == 0 || strlen(a->cfg.aet) > 16)

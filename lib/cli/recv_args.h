@@ -21,6 +21,7 @@ struct recv_args {
 	/* What cfg's lists and address point into. */
 	const char *allow[RECV_MAX_LIST], *classes[RECV_MAX_LIST];
 	const char *refused[RECV_MAX_LIST], *ts[RECV_MAX_LIST];
+	const char *proxy_from[RECV_MAX_LIST];
 	char host[256], port[32];
 };
 
@@ -33,8 +34,9 @@ struct recv_args {
 int recv_args_parse(struct recv_args *a, int argc, char **argv);
 
 /*
- * Checks the operands after the options (exactly one, [ADDR:]PORT) and
- * the options against each other, and sets cfg.host and cfg.port.
+ * Checks the operands after the options (one, [ADDR:]PORT, or none
+ * when systemd passed the listening socket: cfg.listen_fd) and the
+ * options against each other, and sets cfg.host and cfg.port.
  * Usage errors print and exit.
  */
 void recv_args_check(struct recv_args *a, int argc, char **argv);

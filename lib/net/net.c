@@ -129,6 +129,13 @@ int
 net_listen(const char *host, const char *port, int backlog,
     struct cs_err *err)
 {
+	return net_listen_flags(host, port, backlog, 0, err);
+}
+
+int
+net_listen_flags(const char *host, const char *port, int backlog,
+    unsigned flags, struct cs_err *err)
+{
 	struct addrinfo hints, *res, *ai;
 	int fd = -1, rc, one = 1, saved = 0;
 
@@ -155,6 +162,13 @@ net_listen(const char *host, const char *port, int backlog,
 				continue;
 			}
 			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if ((flags & NET_REUSEPORT) && setsockopt(fd, SOL_SOCKET,
+			    SO_REUSEPORT, &one, sizeof(one)) != 0) {
+				saved = errno;
+				close(fd);
+				fd = -1;
+				continue;
+			}
 			if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
 			    listen(fd, backlog) == 0)
 				break;
@@ -167,6 +181,28 @@ net_listen(const char *host, const char *port, int backlog,
 	if (fd < 0)
 		return cs_err_set(err, CS_E_NET, "cannot listen on '%s' port %s: %s",
 		    host ? host : "*", port, strerror(saved));
+	return fd;
+}
+
+int
+net_adopt_listener(int fd, struct cs_err *err)
+{
+	int on = 0, type = 0, fl;
+	socklen_t len = sizeof(on), tlen = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0)
+		return cs_err_set(err, CS_E_NET,
+		    "inherited descriptor %d: not a socket: %s", fd,
+		    strerror(errno));
+	if (!on || type != SOCK_STREAM)
+		return cs_err_set(err, CS_E_NET,
+		    "inherited descriptor %d: not a listening TCP socket", fd);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+		return cs_err_set(err, CS_E_NET, "inherited descriptor %d: %s",
+		    fd, strerror(errno));
 	return fd;
 }
 

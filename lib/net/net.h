@@ -31,6 +31,18 @@ int net_connect(const char *host, const char *port, int timeout_ms,
 int net_listen(const char *host, const char *port, int backlog,
     struct cs_err *err);
 
+/* net_listen with flags: NET_REUSEPORT lets other sockets (other
+ * processes) bind the same address and port (SO_REUSEPORT); the kernel
+ * spreads new connections over them. */
+#define NET_REUSEPORT 1u
+int net_listen_flags(const char *host, const char *port, int backlog,
+    unsigned flags, struct cs_err *err);
+
+/* Takes over an inherited listening socket (systemd socket activation):
+ * checks that fd listens for TCP, makes it non-blocking and
+ * close-on-exec.  Returns fd or CS_E_NET. */
+int net_adopt_listener(int fd, struct cs_err *err);
+
 /* Accepts one connection (fd set up as above); CS_E_AGAIN if none is
  * waiting, CS_E_NET on failure. */
 int net_accept(int lfd, struct cs_err *err);

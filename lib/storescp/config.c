@@ -19,4 +19,7 @@ storescp_config_init(struct storescp_config *cfg)
 	cfg->grace_ms = STORESCP_DEFAULT_GRACE_MS;
 	cfg->log_level = STORESCP_LOG_ERROR;
 	cfg->async_window = STORESCP_DEFAULT_ASYNC_WINDOW;
+	cfg->proxy_protocol = 0;
+	cfg->reuse_port = 0;
+	cfg->listen_fd = STORESCP_NO_LISTEN_FD;
 }

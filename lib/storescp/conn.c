@@ -6,6 +6,7 @@
  * response the session holds back (--delay, a full output queue),
  * during which no further request is read (pump_hold).  Nothing here
  * sleeps: every wait is the pump's poll, bounded by the next deadline.
+ * A PROXY protocol header (proxy.h) is read before the engine starts.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "core/ul_fsm.h"
 #include "net/net.h"
 #include "net/pump.h"
+#include "storescp/proxy.h"
 #include "storescp/scp.h"
 #include "storescp/session.h"
 #include "core/banned.h"
@@ -222,7 +224,12 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 		c->pump_ready = 1;
 		scp_log(s, STORESCP_LOG_VERBOSE, "association %u: connection from %s",
 		    id, c->peer);
-		if (ul_transport_connected(c->ss.a, net_now_ms()) == 0)
+		/* Behind a balancer the client's address comes first (on
+		 * this thread, within -t, given up at a hard stop); the
+		 * session sees it through the borrowed peer strings. */
+		if (scp_proxy_accept(s, fd, id, c->peer_host,
+		    sizeof(c->peer_host), c->peer, sizeof(c->peer)) == 0 &&
+		    ul_transport_connected(c->ss.a, net_now_ms()) == 0)
 			run(c);
 	}
 	if (c->ss.aborted)

@@ -3,8 +3,10 @@
  * policy (policy.c), the debugging behaviours (faults.c), the receiver
  * object and its shared services (scp.c: log, counters, wake).  The
  * receiver mirrors the sender; calls go one way, down this list:
- *   server.c   the listening loop, a thread per connection
- *   conn.c     one connection's I/O loop (scp_serve): pump, clock, waits
+ *   server.c   the listening loop, a thread per connection; its socket
+ *              from listen.c (bound, shared, or inherited)
+ *   conn.c     one connection's I/O loop (scp_serve): pump, clock, waits;
+ *              first its PROXY protocol header (proxy.c)
  *   session.c  the association sans I/O: callbacks, decisions, responses
  *   store.c    one C-STORE: faults, layout, commit to sink_dir.c
  * The public API is include/cstore/storescp.h.

@@ -15,6 +15,7 @@
 #include "cstore/storescp.h"
 #include "core/alloc.h"
 #include "net/net.h"
+#include "storescp/proxy.h"
 #include "storescp/scp.h"
 #include "core/banned.h"
 
@@ -103,12 +104,10 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	if (rc == 0 && pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		rc = cs_err_set(err, CS_E_IO, "cannot create a pipe: %s",
 		    strerror(errno));
-	if (rc == 0) {
-		s->lfd = net_listen(s->cfg.host, s->cfg.port ? s->cfg.port : "0",
-		    128, err);
-		if (s->lfd < 0)
-			rc = s->lfd;
-	}
+	if (rc == 0)
+		rc = scp_proxy_check(&s->cfg, err);
+	if (rc == 0)
+		rc = scp_listen(s, err);
 	if (rc == 0 && net_addr(s->lfd, 0, s->host, sizeof(s->host), &s->port) != 0)
 		rc = cs_err_set(err, CS_E_NET, "cannot read the bound address");
 	if (rc != 0) {

@@ -1,0 +1,264 @@
+#!/usr/bin/env bats
+# dcmrecv in a server room: --proxy-protocol and --proxy-from with raw
+# PROXY headers (HAProxy itself: tests/interop/haproxy.bats),
+# --reuse-port with two receivers on one port, and systemd socket
+# activation (systemd-socket-activate, and the units in contrib/systemd).
+
+load helpers
+load dcmrecv-helpers
+
+FIX=$BATS_TEST_DIRNAME/../data/p10-evrle.dcm
+CLS=1.2.840.10008.5.1.4.1.1.7
+INST=2.25.314159265358979323846264338327950
+V2SIG=0d0a0d0a000d0a515549540a
+
+setup() {
+	DS=$BATS_TEST_TMPDIR/ds
+	ds_file "$FIX" "$DS"
+}
+
+# proxied_store HEADER_HEX [PAUSE]: connect, send the PROXY header (in
+# two pieces PAUSE seconds apart when PAUSE is given), associate, store
+# the fixture and release.
+proxied_store() {
+	raw_connect "$RECV_PORT"
+	if [ -n "${2:-}" ]; then
+		raw_send "${1:0:10}"
+		sleep "$2"
+		raw_send "${1:10}"
+	else
+		raw_send "$1"
+	fi
+	raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "${RAW_REPLY:0:2}" = 02 ] || { echo "no A-ASSOCIATE-AC: '${RAW_REPLY:0:20}'" >&2; return 1; }
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+}
+
+# --- PROXY protocol --------------------------------------------------------
+
+@test "dcmrecv --proxy-protocol: a v1 header's client is the peer of the output line and the log" {
+	start_dcmrecv -v --proxy-protocol
+	proxied_store "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a"
+	wait_for_line "$RECV_STDOUT" "$INST"
+	run cut -f5 "$RECV_STDOUT"
+	assert_output "192.0.2.7:5555"
+	grep -q "PROXY v1 header from 127.0.0.1:[0-9]*: the client is 192.0.2.7:5555" "$RECV_STDERR"
+	grep -q "from 'RAWSCU' at 192.0.2.7:5555" "$RECV_STDERR"
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+}
+
+@test "dcmrecv --proxy-protocol: a v2 header arriving in pieces, IPv6 client, JSON" {
+	start_dcmrecv -v --proxy-protocol --json
+	# PROXY, TCP over IPv6, 36 bytes: 2001:db8::5 -> ::1, ports 4242 -> 104,
+	# then a 5-byte TLV that is skipped
+	hdr="${V2SIG}2121$(be16 41)20010db8000000000000000000000005$(printf '%030d' 0)01$(be16 4242)$(be16 104)ea0002abcd"
+	proxied_store "$hdr" 0.3
+	wait_for_line "$RECV_STDOUT" "$INST"
+	[ "$(jq -r .peer "$RECV_STDOUT")" = "[2001:db8::5]:4242" ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+}
+
+@test "dcmrecv --proxy-protocol --allow: the client's address decides, not the balancer's" {
+	start_dcmrecv -v --proxy-protocol --allow RAWSCU@192.0.2.7
+	proxied_store "${V2SIG}2111$(be16 12)c00002077f000001$(be16 5555)$(be16 104)"
+	wait_for_line "$RECV_STDOUT" "$INST"
+	rm -f "$RECV_DIR/$INST.dcm"
+	raw_connect "$RECV_PORT"
+	raw_send "${V2SIG}2111$(be16 12)c00002087f000001$(be16 5555)$(be16 104)"
+	raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "${RAW_REPLY:0:2}" = 03 ] # A-ASSOCIATE-RJ
+	raw_close
+	[ ! -e "$RECV_DIR/$INST.dcm" ]
+	grep -q "from 'RAWSCU' at 192.0.2.8:5555.*calling AE title" "$RECV_STDERR"
+}
+
+@test "dcmrecv --proxy-protocol: a v2 LOCAL header (a health check) keeps the connection's address" {
+	start_dcmrecv -v --proxy-protocol
+	proxied_store "${V2SIG}2000$(be16 0)"
+	wait_for_line "$RECV_STDOUT" "$INST"
+	run cut -f5 "$RECV_STDOUT"
+	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
+	grep -q "PROXY v2 header without a client address" "$RECV_STDERR"
+}
+
+@test "dcmrecv --proxy-protocol: a connection without the header is closed unanswered, nothing stored" {
+	start_dcmrecv --proxy-protocol
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	[ -z "$(ls "$RECV_DIR")" ]
+	wait_for_line "$RECV_STDERR" "closed: no PROXY protocol header"
+	# a header with a bad field is refused the same way
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 05555 104')0d0a"
+	[ -z "$(raw_read_hex 2)" ]
+	raw_close
+	wait_for_line "$RECV_STDERR" "closed: PROXY v1: bad port"
+	# the receiver goes on serving
+	proxied_store "$(str_hex 'PROXY UNKNOWN')0d0a"
+	wait_for_line "$RECV_STDOUT" "$INST"
+}
+
+@test "dcmrecv --proxy-protocol: the header must come within -t; a silent connection is closed" {
+	start_dcmrecv -t 1 --proxy-protocol
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex 'PROXY TCP4 192.0')"
+	SECONDS=0
+	[ -z "$(raw_read_hex 5)" ]
+	[ "$SECONDS" -le 4 ]
+	raw_close
+	grep -q "closed: no PROXY protocol header within 1 s" "$RECV_STDERR"
+}
+
+@test "dcmrecv --proxy-protocol: a connection still waiting for its header does not outlast --grace" {
+	start_dcmrecv -t 60 --grace 1 --proxy-protocol
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex 'PROXY TCP4')"
+	sleep 0.3
+	SECONDS=0
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$SECONDS" -le 4 ]
+	raw_close
+	grep -q "closed: the receiver is stopping" "$RECV_STDERR"
+}
+
+@test "dcmrecv --proxy-from: other balancers are closed unanswered; a prefix admits" {
+	start_dcmrecv --proxy-protocol --proxy-from 10.0.0.0/8 --proxy-from 2001:db8::/32
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a"
+	[ -z "$(raw_read_hex 2)" ]
+	raw_close
+	grep -q "connection from 127.0.0.1:[0-9]* closed: not a --proxy-from address" "$RECV_STDERR"
+	stop_dcmrecv
+	start_dcmrecv --proxy-protocol --proxy-from 10.0.0.0/8 --proxy-from 127.0.0.0/30
+	proxied_store "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a"
+	wait_for_line "$RECV_STDOUT" "192.0.2.7:5555"
+}
+
+@test "dcmrecv: without --proxy-protocol a PROXY header is a bad PDU, as any other" {
+	start_dcmrecv
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a"
+	raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+	RAW_REPLY=$(raw_read_pdu 3)
+	[ "${RAW_REPLY:0:2}" != 02 ]
+	raw_close
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	wait_for_line "$RECV_STDOUT" "$INST"
+	run cut -f5 "$RECV_STDOUT"
+	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
+}
+
+@test "dcmrecv --proxy-from: needs --proxy-protocol, and numeric prefixes (exit 2)" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --proxy-from 10.0.0.1 0
+	[[ $stderr == *"--proxy-from needs --proxy-protocol"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" \
+		--proxy-protocol --proxy-from balancer.example 127.0.0.1:0
+	[[ $stderr == *"--proxy-from 'balancer.example': expected ADDR or ADDR/BITS"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" \
+		--proxy-protocol --proxy-from 10.0.0.0/33 127.0.0.1:0
+	[[ $stderr == *"'10.0.0.0/33'"* ]]
+}
+
+# --- several processes on one port -------------------------------------------
+
+@test "dcmrecv --reuse-port: two receivers share a port; 20 files land in their union, byte-identical" {
+	c=${CSTORE_CORPUS:-}
+	[ -f "$c/MANIFEST.tsv" ] || skip "needs the corpus (CSTORE_CORPUS)"
+	mapfile -t files < <(awk -F'\t' 'NR > 1 && $1 ~ /^sop\// { print $1 }' "$c/MANIFEST.tsv" | head -20)
+	[ "${#files[@]}" -eq 20 ]
+	start_dcmrecv --reuse-port
+	first=$RECV_PID
+	mkdir -p "$BATS_TEST_TMPDIR/out2"
+	# without --reuse-port the port is taken
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out2" "127.0.0.1:$RECV_PORT"
+	"$CSTORE_BIN/dcmrecv" --reuse-port -o "$BATS_TEST_TMPDIR/out2" "127.0.0.1:$RECV_PORT" \
+		>"$BATS_TEST_TMPDIR/recv2.out" 2>"$BATS_TEST_TMPDIR/recv2.err" &
+	second=$!
+	track_pid "$second"
+	wait_for_port "$RECV_PORT" "$second"
+	# one association per file: the kernel spreads them
+	for f in "${files[@]}"; do
+		"$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$RECV_PORT" "$c/$f" >/dev/null
+	done
+	for i in $(seq 100); do
+		[ $(($(wc -l <"$RECV_STDOUT") + $(wc -l <"$BATS_TEST_TMPDIR/recv2.out"))) -ge 20 ] && break
+		sleep 0.05
+	done
+	n1=$(wc -l <"$RECV_STDOUT") n2=$(wc -l <"$BATS_TEST_TMPDIR/recv2.out")
+	echo "first $n1, second $n2" >&3
+	[ $((n1 + n2)) -eq 20 ]
+	# both took associations (all 20 to one: odds 2 in a million)
+	[ "$n1" -gt 0 ] && [ "$n2" -gt 0 ]
+	for f in "${files[@]}"; do
+		iuid=$(/usr/bin/dcmdump -q +P 0008,0018 "$c/$f" | sed -n 's/.*\[\(.*\)\].*/\1/p' | tr -d '\0')
+		got=$(find "$RECV_DIR" "$BATS_TEST_TMPDIR/out2" -name "$iuid.dcm")
+		[ "$(echo "$got" | wc -l)" -eq 1 ] && [ -n "$got" ] || { echo "$f: '$got'" >&2; false; }
+		same_dataset "$c/$f" "$got"
+	done
+	kill -0 "$first" && kill -0 "$second"
+}
+
+# --- systemd socket activation --------------------------------------------------
+
+@test "dcmrecv under systemd-socket-activate: serves the inherited socket, no address operand" {
+	require_cmd systemd-socket-activate
+	require_netns
+	mkdir -p "$BATS_TEST_TMPDIR/in"
+	start_on_free_port "$BATS_TEST_TMPDIR/sa.log" systemd-socket-activate \
+		-l "127.0.0.1:{PORT}" "$CSTORE_BIN/dcmrecv" -v -o "$BATS_TEST_TMPDIR/in" \
+		--port-file "$BATS_TEST_TMPDIR/sa.port"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SERVER_PORT" "$FIX"
+	wait_for_line "$BATS_TEST_TMPDIR/sa.log" "$INST"
+	same_dataset "$FIX" "$BATS_TEST_TMPDIR/in/$INST.dcm"
+	grep -q "listening on 127.0.0.1:$SERVER_PORT" "$BATS_TEST_TMPDIR/sa.log"
+	[ "$(cat "$BATS_TEST_TMPDIR/sa.port")" = "$SERVER_PORT" ]
+	# the same process (systemd-socket-activate execs dcmrecv) serves on
+	listens "$SERVER_PORT" "$SERVER_PID"
+}
+
+@test "dcmrecv: LISTEN_FDS for another process, or a descriptor that does not listen, is not taken" {
+	run -2 --separate-stderr env LISTEN_PID=1 LISTEN_FDS=1 "$CSTORE_BIN/dcmrecv"
+	[[ $stderr == *"missing port"* ]]
+	run -6 --separate-stderr bash -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -o "$1" 3</dev/null' \
+		"$CSTORE_BIN/dcmrecv" "$BATS_TEST_TMPDIR"
+	[[ $stderr == *"inherited descriptor 3: not a socket"* ]]
+}
+
+@test "contrib/systemd units: systemd-analyze verify is clean, and the service is hardened" {
+	require_cmd systemd-analyze
+	local root=$BATS_TEST_TMPDIR/root u
+	[ -d /lib/systemd/system ] || skip "no systemd unit directory to verify against"
+	mkdir -p "$root/usr/bin" "$root/etc/systemd/system" "$root/lib/systemd" "$root/man/man1"
+	cp -r /lib/systemd/system "$root/lib/systemd/"
+	# installed as the Debian package names it (debian/rules)
+	cp "$CSTORE_BIN/dcmrecv" "$root/usr/bin/cstore-dcmrecv"
+	cp "$CSTORE_ROOT/man/dcmrecv.1" "$root/man/man1/cstore-dcmrecv.1"
+	cp "$CSTORE_ROOT"/contrib/systemd/dcmrecv*.s* "$root/etc/systemd/system/"
+	cd "$root/etc/systemd/system"
+	MANPATH=$root/man run -0 --separate-stderr systemd-analyze verify --root="$root" \
+		dcmrecv.socket dcmrecv.service dcmrecv@11112.socket dcmrecv@11112.service
+	if [[ $stderr == *"Failed to"*"connect"* || $stderr == *"Permission denied"* ]]; then
+		skip "systemd-analyze cannot run here: $stderr"
+	fi
+	assert_output ""
+	[ -z "$stderr" ] || { echo "$stderr" >&2; false; }
+	# a misspelt key is reported: the check can fail
+	sed 's/^ProtectSystem=/ProtectSystm=/' dcmrecv.service >bad.service
+	MANPATH=$root/man run --separate-stderr systemd-analyze verify --root="$root" bad.service
+	[[ $stderr == *"Unknown key 'ProtectSystm'"* ]]
+	for u in dcmrecv.service dcmrecv@.service; do
+		for k in ProtectSystem=strict NoNewPrivileges=yes DynamicUser=yes; do
+			grep -qx "$k" "$u" || { echo "$u: no $k" >&2; false; }
+		done
+		# writable: the output directory only
+		[ "$(grep -c '^ReadWritePaths=' "$u")" -eq 1 ]
+		grep -q "^ReadWritePaths=/var/lib/dcmrecv" "$u"
+		grep -q "^ExecStart=.* -o /var/lib/dcmrecv" "$u"
+	done
+	# the socket unit hands over one listening socket (no per-connection services)
+	grep -qx 'Accept=no' dcmrecv.socket
+}

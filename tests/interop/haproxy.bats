@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# dcmrecv --proxy-protocol behind Debian's HAProxy (TCP mode): the PROXY
+# v2 and v1 headers, the client's own address in the output and for
+# --allow, and the DICOM health check of contrib/haproxy/dicom-check.cfg.
+#
+# dcmsend has no option to choose its source address, so the "client
+# host" 127.0.0.2 is a relay: HAProxy's own frontend "relay" passes the
+# connection on to the balancing frontend from 127.0.0.2 ("source").
+
+load ../bats/helpers
+load ../bats/dcmrecv-helpers
+
+setup() {
+	require_netns
+	require_cmd haproxy
+	SRC=$CSTORE_ROOT/tests/data/p10-evrle.dcm
+}
+
+# haproxy_cfg SERVER_LINE...: a config with the frontends {FE} (the
+# balancer), {RELAY} (passes on from 127.0.0.2) and {STATS} (CSV
+# statistics over HTTP), and the backend "be" with the DICOM check and
+# the given server lines; on stdout.
+haproxy_cfg() {
+	cat <<EOC
+global
+	log stderr format raw local0
+defaults
+	mode tcp
+	log global
+	timeout connect 2s
+	timeout client 30s
+	timeout server 30s
+frontend fe
+	bind 127.0.0.1:{FE}
+	default_backend be
+frontend relay
+	bind 127.0.0.1:{RELAY}
+	default_backend to_fe
+backend to_fe
+	server fe 127.0.0.1:{FE} source 127.0.0.2
+backend be
+	default-server inter 200ms rise 1 fall 1
+$(cat "$CSTORE_ROOT/contrib/haproxy/dicom-check.cfg")
+EOC
+	printf '\t%s\n' "$@"
+	printf 'listen stats\n\tmode http\n\tbind 127.0.0.1:{STATS}\n\tstats enable\n\tstats uri /stats\n'
+}
+
+# start_haproxy CFGFILE: HAProxy in the foreground on three free ports
+# (FE_PORT, RELAY_PORT, STATS_PORT), PID in HAPROXY_PID (tracked);
+# another try with new ports when one was taken meanwhile (10 at most).
+start_haproxy() {
+	local tmpl=$1 log=$BATS_TEST_TMPDIR/haproxy.log try p
+	for try in $(seq 10); do
+		FE_PORT=$(free_port) RELAY_PORT=$(free_port) STATS_PORT=$(free_port) || return 1
+		[ "$FE_PORT" != "$RELAY_PORT" ] && [ "$FE_PORT" != "$STATS_PORT" ] &&
+			[ "$RELAY_PORT" != "$STATS_PORT" ] || continue
+		sed -e "s/{FE}/$FE_PORT/g" -e "s/{RELAY}/$RELAY_PORT/g" \
+			-e "s/{STATS}/$STATS_PORT/g" "$tmpl" >"$BATS_TEST_TMPDIR/haproxy.cfg"
+		haproxy -db -f "$BATS_TEST_TMPDIR/haproxy.cfg" >"$log" 2>&1 &
+		HAPROXY_PID=$!
+		track_pid "$HAPROXY_PID"
+		for p in $FE_PORT $RELAY_PORT $STATS_PORT; do
+			wait_for_port "$p" "$HAPROXY_PID" 10 2>/dev/null || break
+		done
+		listens "$STATS_PORT" "$HAPROXY_PID" && return 0
+		if ! kill -0 "$HAPROXY_PID" 2>/dev/null && port_taken "$log"; then
+			wait "$HAPROXY_PID" 2>/dev/null || true
+			continue
+		fi
+		cat "$log" >&2
+		return 1
+	done
+	return 1
+}
+
+# server_status BACKEND SERVER: "UP", "DOWN"... from HAProxy's statistics.
+server_status() {
+	curl -sf "http://127.0.0.1:$STATS_PORT/stats;csv" |
+		awk -F, -v b="$1" -v s="$2" '$1 == b && $2 == s { print $18 }'
+}
+
+# wait_status BACKEND SERVER STATUS: within 10 s.
+wait_status() {
+	local i st
+	for i in $(seq 100); do
+		st=$(server_status "$1" "$2")
+		[ "$st" = "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "$1/$2 is '$st', not '$3', after 10 s" >&2
+	cat "$BATS_TEST_TMPDIR/haproxy.log" >&2
+	return 1
+}
+
+# through_haproxy SEND_PROXY [dcmrecv options]: dcmrecv --proxy-protocol
+# behind HAProxy, its server line using SEND_PROXY; waits until the DICOM
+# check has marked it UP.
+through_haproxy() {
+	local how=$1
+	shift
+	start_dcmrecv -v --proxy-protocol --proxy-from 127.0.0.1 "$@"
+	haproxy_cfg "server r1 127.0.0.1:$RECV_PORT $how check" >"$BATS_TEST_TMPDIR/tmpl.cfg"
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	wait_status be r1 UP
+}
+
+@test "haproxy send-proxy-v2: the file arrives byte-identical and dcmrecv names 127.0.0.2, not the balancer" {
+	through_haproxy send-proxy-v2
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RELAY_PORT" "$SRC"
+	wait_for_line "$RECV_STDOUT" 'p10-evrle|2\.25\.' 5
+	got=$(cut -f1 "$RECV_STDOUT" | head -1)
+	same_dataset "$SRC" "$got"
+	cmp <(dataset_of "$SRC") <(dataset_of "$got")
+	run cut -f5 "$RECV_STDOUT"
+	assert_output --regexp '^127\.0\.0\.2:[0-9]+$'
+	grep -q "PROXY v2 header from 127.0.0.1:[0-9]*: the client is 127.0.0.2:" "$RECV_STDERR"
+	grep -q "from 'DCMSEND' at 127.0.0.2:" "$RECV_STDERR"
+	# the health checks came as LOCAL headers: their own address stands
+	grep -q "from 'HAPROXY' at 127.0.0.1:" "$RECV_STDERR"
+}
+
+@test "haproxy send-proxy (v1): the same, and --json shows the client" {
+	through_haproxy send-proxy --json
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RELAY_PORT" "$SRC"
+	wait_for_line "$RECV_STDOUT" '"path"' 5
+	got=$(jq -r .path "$RECV_STDOUT")
+	cmp <(dataset_of "$SRC") <(dataset_of "$got")
+	[[ $(jq -r .peer "$RECV_STDOUT") =~ ^127\.0\.0\.2:[0-9]+$ ]]
+	grep -q "PROXY v1 header from 127.0.0.1:[0-9]*: the client is 127.0.0.2:" "$RECV_STDERR"
+}
+
+@test "haproxy: --allow DCMSEND@127.0.0.2 admits the client behind the balancer" {
+	through_haproxy send-proxy-v2 --allow HAPROXY@127.0.0.1 --allow DCMSEND@127.0.0.2
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RELAY_PORT" "$SRC"
+	wait_for_line "$RECV_STDOUT" '127\.0\.0\.2' 5
+	[ "$(find "$RECV_DIR" -name '*.dcm' | wc -l)" -eq 1 ]
+}
+
+@test "haproxy: --allow DCMSEND@127.0.0.3 refuses it (the balancer's address does not count)" {
+	through_haproxy send-proxy-v2 --allow HAPROXY@127.0.0.1 --allow DCMSEND@127.0.0.3 \
+		--allow DCMSEND@127.0.0.1
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RELAY_PORT" "$SRC"
+	[ "$(find "$RECV_DIR" -name '*.dcm' | wc -l)" -eq 0 ]
+	grep -q "from 'DCMSEND' at 127.0.0.2:.*calling AE title" "$RECV_STDERR"
+}
+
+@test "haproxy DICOM health check: UP against dcmrecv, DOWN against a TCP listener that is not DICOM" {
+	start_dcmrecv -v
+	# the statistics frontend is such a listener: HTTP, not DICOM; a
+	# plain TCP check ("tcp") finds it UP, the DICOM check DOWN
+	haproxy_cfg "server r1 127.0.0.1:$RECV_PORT check" "server web 127.0.0.1:{STATS} check" \
+		>"$BATS_TEST_TMPDIR/tmpl.cfg"
+	printf 'backend tcp\n\tdefault-server inter 200ms rise 1 fall 1\n\tserver web 127.0.0.1:{STATS} check\n' \
+		>>"$BATS_TEST_TMPDIR/tmpl.cfg"
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	wait_status be r1 UP
+	wait_status be web DOWN
+	wait_status tcp web UP
+	# dcmrecv saw whole associations, each released
+	wait_for_line "$RECV_STDERR" "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV': accepted 1 of 1" 5
+	wait_for_line "$RECV_STDERR" "released" 5
+	[ "$(grep -c abort "$RECV_STDERR")" -eq 0 ]
+	# and the check follows the receiver: stopped, it goes DOWN
+	stop_dcmrecv
+	wait_status be r1 DOWN
+}
