@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -113,13 +114,32 @@ ns_of(struct timespec t)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* Is fd (input i's, open now) still the file planning probed? */
+/* Changes this close before a probe may not show in the file's times. */
+#define RACY_NS ((int64_t)2000000000)
+
+/* The file system's clock (file times are taken from the coarse one). */
+static int64_t
+fs_now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) != 0)
+		return INT64_MAX; /* every file racy: read again */
+	return ns_of(ts);
+}
+
+/*
+ * Is fd (input i's, open now) still the file planning probed?  Not to
+ * be trusted when the file had changed shortly before it was probed: a
+ * change in the same tick of the file system's clock (a jiffy; 2 s on
+ * FAT) leaves the times as they were, so such a file is read again.
+ */
 static int
 same_file(const struct source *s, int fd)
 {
 	struct stat st;
 
-	return fstat(fd, &st) == 0 && (uint64_t)st.st_dev == s->dev &&
+	return !s->racy && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == s->dev &&
 	    (uint64_t)st.st_ino == s->ino &&
 	    (uint64_t)st.st_size == s->bytes &&
 	    ns_of(st.st_mtim) == s->mtime_ns && ns_of(st.st_ctim) == s->ctime_ns;
@@ -127,7 +147,7 @@ same_file(const struct source *s, int fd)
 
 /* Records what planning needs later of a probed input. */
 static int
-record(struct sources *src, struct source *s, int fd,
+record(struct sources *src, struct source *s, int fd, int64_t t0_ns,
     const struct part10_info *info, struct cs_err *err)
 {
 	size_t len = strlen(info->sop_instance);
@@ -152,6 +172,9 @@ record(struct sources *src, struct source *s, int fd,
 	s->ino = (uint64_t)st.st_ino;
 	s->mtime_ns = ns_of(st.st_mtim);
 	s->ctime_ns = ns_of(st.st_ctim);
+	/* a write sets the modification time to the clock's tick: one
+	 * after planning shows unless it falls in the tick of the last */
+	s->racy = s->mtime_ns >= t0_ns - RACY_NS;
 	return 0;
 }
 
@@ -160,6 +183,7 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 {
 	struct source *s = &src->s[i];
 	struct part10_info info;
+	int64_t t0 = fs_now_ns();
 	int fd, rc;
 
 	fd = inputs_open(src->paths[i], err);
@@ -172,7 +196,7 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 		rc = cs_err_set(err, CS_E_NOTDICOM,
 		    "invalid SOP Class, SOP Instance or Transfer Syntax UID");
 	if (rc == 0)
-		rc = record(src, s, fd, &info, err);
+		rc = record(src, s, fd, t0, &info, err);
 	if (rc != 0) {
 		s->cls = s->ts = SOURCE_NONE;
 		close(fd);

@@ -10,7 +10,9 @@
  * What was planned is what is sent: before a kept header is used, the
  * file must still be the one probed (device, inode, size, modification
  * and change times); a file changed since is probed afresh, as sending
- * always did.
+ * always did, and so is one that changed less than 2 s before planning
+ * probed it (a change within one tick of the file system's clock would
+ * not show in its times).
  *
  * Thread use: sources_probe and sources_release from one thread; after
  * planning, lanes call sources_prefetch / sources_take concurrently for
@@ -40,6 +42,7 @@ struct source {
 	uint64_t ds_off, ds_len;
 	uint64_t dev, ino;
 	int64_t mtime_ns, ctime_ns;
+	int racy;          /* changed just before planning: read it again */
 };
 
 /* Distinct UID strings (few: classes and syntaxes). */
