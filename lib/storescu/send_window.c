@@ -223,6 +223,19 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	return START_SENT;
 }
 
+/* Does a response naming (has) SOP what got speak of another than sent?
+ * Says so in f's detail. */
+static int
+names_other(struct flight *f, int has, const char *what, const char *got,
+    const char *sent)
+{
+	if (!has || strcmp(got, sent) == 0)
+		return 0;
+	report_add_detail(f->detail,
+	    "the response is for SOP %s '%s', not the one sent", what, got);
+	return 1;
+}
+
 /*
  * PS3.7 9.3.1.2: a C-STORE-RSP may leave out the Affected SOP Class and
  * Instance UIDs, but when it has them they are the request's.  A peer
@@ -231,21 +244,10 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 static int
 response_matches(struct flight *f, const struct dimse_cmd *rsp)
 {
-	if ((rsp->has & DIMSE_HAS_AFFECTED_INSTANCE) &&
-	    strcmp(rsp->affected_instance, f->info.sop_instance) != 0) {
-		report_add_detail(f->detail,
-		    "the response is for SOP instance '%s', not the one sent",
-		    rsp->affected_instance);
-		return 0;
-	}
-	if ((rsp->has & DIMSE_HAS_AFFECTED_CLASS) &&
-	    strcmp(rsp->affected_class, f->info.sop_class) != 0) {
-		report_add_detail(f->detail,
-		    "the response is for SOP class '%s', not the one sent",
-		    rsp->affected_class);
-		return 0;
-	}
-	return 1;
+	return !names_other(f, rsp->has & DIMSE_HAS_AFFECTED_INSTANCE,
+	    "instance", rsp->affected_instance, f->info.sop_instance) &&
+	    !names_other(f, rsp->has & DIMSE_HAS_AFFECTED_CLASS, "class",
+	    rsp->affected_class, f->info.sop_class);
 }
 
 /* The outcome a response status gives (its category), with the reason
