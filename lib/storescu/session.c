@@ -208,54 +208,21 @@ granted_window(const struct scu_session *s)
 	return ac->max_ops_invoked;
 }
 
-int
-scu_open(struct scu_session *s, const struct scu_opts *opts,
-    const struct ul_pc *pcs, int n, struct cs_err *err)
+/* Queues the A-ASSOCIATE-RQ proposing the n contexts pcs (Evt1). */
+static int
+request(struct scu_session *s, const struct ul_pc *pcs, int n,
+    struct cs_err *err)
 {
-	static const struct ul_callbacks cb = {
-		.on_associate_ac = on_ac,
-		.on_associate_rj = on_rj,
-		.on_pdv = on_pdv,
-		.on_release_rq = on_release_rq,
-		.on_release_rp = on_release_rp,
-		.on_abort = on_abort,
-	};
-	static const struct dimse_rx_callbacks rxcb = {
-		.on_command = on_command,
-		.on_dataset = on_dataset,
-	};
-	struct ul_config cfg = { 0 };
+	const struct scu_opts *opts = &s->opts;
 	struct ul_assoc_params *rq;
 	int rc;
 
-	memset(s, 0, sizeof(*s));
-	s->opts = *opts;
-	if (s->opts.calling_ae == NULL)
-		s->opts.calling_ae = "DCMSEND";
-	if (s->opts.called_ae == NULL)
-		s->opts.called_ae = "ANY-SCP";
-	s->fd = -1;
-	s->next_msg_id = 1;
-	s->window = 1;
-	s->t_start = net_now_us();
-	if (n < 1 || n > UL_MAX_PC)
-		return cs_err_set(err, CS_E_INVAL,
-		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
-	cfg.max_pdu_recv = opts->max_pdu;
-	/* Sta13: how long to wait for the peer to close after our A-ABORT */
-	cfg.artim_ms = opts->acse_timeout_ms > 0 ? (uint32_t)opts->acse_timeout_ms : 0;
-	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
 	rq = cs_calloc(1, sizeof(*rq));
-	if (s->a == NULL || rq == NULL) {
-		cs_free(rq);
+	if (rq == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	}
-	dimse_rx_init(&s->rx, &rxcb, s);
-	if (opts->trace != NULL)
-		ul_set_trace(s->a, on_trace, s);
 	rq->protocol_version = 1;
-	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", s->opts.called_ae);
-	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", s->opts.calling_ae);
+	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", opts->called_ae);
+	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", opts->calling_ae);
 	snprintf(rq->app_context, sizeof(rq->app_context), "%s", UL_APP_CONTEXT);
 	memcpy(rq->pc, pcs, (size_t)n * sizeof(*pcs));
 	rq->n_pc = (uint8_t)n;
@@ -273,6 +240,16 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 	if (rc != 0)
 		return cs_err_set(err, rc, "cannot build the association request: %s",
 		    ul_last_error(s->a)->msg);
+	return 0;
+}
+
+/* Connects, sends the queued request and waits (ACSE timeout) for the
+ * answer. */
+static int
+negotiate(struct scu_session *s, struct cs_err *err)
+{
+	const struct scu_opts *opts = &s->opts;
+	int rc;
 
 	s->fd = net_connect(opts->host, opts->port, opts->connect_timeout_ms, err);
 	if (s->fd < 0) {
@@ -301,6 +278,51 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 		return 0;
 	}
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
+}
+
+int
+scu_open(struct scu_session *s, const struct scu_opts *opts,
+    const struct ul_pc *pcs, int n, struct cs_err *err)
+{
+	static const struct ul_callbacks cb = {
+		.on_associate_ac = on_ac,
+		.on_associate_rj = on_rj,
+		.on_pdv = on_pdv,
+		.on_release_rq = on_release_rq,
+		.on_release_rp = on_release_rp,
+		.on_abort = on_abort,
+	};
+	static const struct dimse_rx_callbacks rxcb = {
+		.on_command = on_command,
+		.on_dataset = on_dataset,
+	};
+	struct ul_config cfg = { 0 };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->opts = *opts;
+	if (s->opts.calling_ae == NULL)
+		s->opts.calling_ae = "DCMSEND";
+	if (s->opts.called_ae == NULL)
+		s->opts.called_ae = "ANY-SCP";
+	s->fd = -1;
+	s->next_msg_id = 1;
+	s->window = 1;
+	s->t_start = net_now_us();
+	if (n < 1 || n > UL_MAX_PC)
+		return cs_err_set(err, CS_E_INVAL,
+		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
+	cfg.max_pdu_recv = opts->max_pdu;
+	/* Sta13: how long to wait for the peer to close after our A-ABORT */
+	cfg.artim_ms = opts->acse_timeout_ms > 0 ? (uint32_t)opts->acse_timeout_ms : 0;
+	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
+	if (s->a == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	dimse_rx_init(&s->rx, &rxcb, s);
+	if (opts->trace != NULL)
+		ul_set_trace(s->a, on_trace, s);
+	rc = request(s, pcs, n, err);
+	return rc != 0 ? rc : negotiate(s, err);
 }
 
 static int
