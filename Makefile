@@ -122,7 +122,10 @@ $(GDCM_MODULE): $(LIB_CXX_OBJ) $(LIBCSTORE) scripts/cstore-gdcm.map
 	$(QUIET_LINK)$(CXX) -shared -Wl,--version-script=scripts/cstore-gdcm.map \
 		-o $@ $(LIB_CXX_OBJ) $(LIBCSTORE) $(GDCM_LIBS) $(ALL_LDFLAGS)
 
-TOOL_LIBS = $(LIBCSTORE) $(JSON_LIBS) -lm
+# Every link of libcstore.a: json-c (used by lib/cli alone), what the mk/
+# fragments need (DCMFILE_LIBS: zlib and libdl for lib/dcmfile) and libm.
+CSTORE_LIBS = $(JSON_LIBS) $(DCMFILE_LIBS) -lm
+TOOL_LIBS = $(LIBCSTORE) $(CSTORE_LIBS)
 $(BINS): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE)
 	@mkdir -p $(BIN)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LIBS) $(ALL_LDFLAGS)
@@ -155,7 +158,7 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/.flags $(BUILD)/tests/unit/suit
 # module in $(BUILD).
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(LIBCSTORE) | $(GDCM_MODULE)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $(UNIT_OBJ) $(LIBCSTORE) \
-		$(CHECK_LIBS) $(JSON_LIBS) -lm $(ALL_LDFLAGS)
+		$(CHECK_LIBS) $(CSTORE_LIBS) $(ALL_LDFLAGS)
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
 .PHONY: unit
@@ -164,7 +167,7 @@ unit: $(BUILD)/unit-tests
 # compiler); real libFuzzer binaries with "make CC=clang fuzz".
 $(BUILD)/fuzz-replay/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/replay.o $(LIBCSTORE)
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $^ $(JSON_LIBS) -lm $(ALL_LDFLAGS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CSTORE_LIBS) $(ALL_LDFLAGS)
 FUZZ_REPLAY = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_NAMES))
 fuzz-replay-bins: $(FUZZ_REPLAY)
 .PHONY: fuzz-replay-bins
@@ -176,7 +179,7 @@ fuzz:
 	@for f in $(FUZZ_NAMES); do \
 		echo "  FUZZ     build/fuzz/$$f"; \
 		$(CC) -std=c11 $(CS_CPPFLAGS) $(JSON_CFLAGS) $(FUZZ_FLAGS) -o build/fuzz/$$f \
-			tests/fuzz/$$f.c build/fuzzobj/libcstore.a $(JSON_LIBS) -lm || exit 1; \
+			tests/fuzz/$$f.c build/fuzzobj/libcstore.a $(CSTORE_LIBS) || exit 1; \
 	done
 FUZZ_TIME ?= 60
 fuzz-run: fuzz

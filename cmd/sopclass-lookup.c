@@ -5,41 +5,36 @@
  * DICOM file.
  */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/sopclass.h"
 #include "core/uid.h"
 #include "dcmfile/part10.h"
-#include "storescu/inputs.h"
+#include "dcmfile/infile.h"
 
 enum out_mode { OUT_TSV, OUT_JSON, OUT_UID, OUT_KEYWORD };
 
 static enum out_mode out_mode = OUT_TSV;
+static struct cli_out output; /* TSV or JSON lines on stdout */
 static int opt_all;
 
-static const char usage_text[] =
-    "Usage: %s [-a] [-j | -k | -u] [-f file] [query ...]\n"
-    "       %s -l [-a] [-j | -k | -u]\n"
-    "       %s -F n [-a] [-u]\n";
-
-static void
-usage(FILE *f)
-{
-	const char *p = cli_progname();
-
-	fprintf(f, usage_text, p, p, p);
-}
+static const char *const synopsis[] = {
+	"[-a] [-j | -k | -u] [-f file] [query ...]",
+	"-l [-a] [-j | -k | -u]",
+	"-F n [-a] [-u]",
+	NULL,
+};
 
 static void
 help(void)
 {
-	usage(stdout);
-	fputs("Looks up DICOM Storage SOP classes by UID, keyword or name.\n"
+	cli_help(synopsis,
+	    "Looks up DICOM Storage SOP classes by UID, keyword or name.\n"
 	    "A query that is a UID or a keyword (any case, or a known alias)\n"
 	    "prints its entry; anything else searches keywords and names.\n"
 	    "Without a query, reads one query per line of standard input.\n\n"
@@ -53,46 +48,31 @@ help(void)
 	    "  -h, --help        print this help and exit\n"
 	    "  -V, --version     print the version and exit\n\n"
 	    "Output: UID, keyword, name, Part 3 annex (and type with --all).\n"
-	    "Exit status: 0 every query found, 1 some not found, 2 usage.\n",
-	    stdout);
-	exit(EXIT_OK);
+	    "Exit status: 0 every query found, 1 some not found, 2 usage.\n");
 }
 
 static void
 print_entry(const struct uid_entry *e, const char *annex)
 {
 	char name[512];
-	json_object *o;
 
+	if (out_mode == OUT_UID || out_mode == OUT_KEYWORD) {
+		puts(out_mode == OUT_UID ? e->uid : e->keyword);
+		return;
+	}
 	snprintf(name, sizeof(name), "%s%s", e->name,
 	    e->retired ? " (Retired)" : "");
-	switch (out_mode) {
-	case OUT_UID:
-		puts(e->uid);
-		break;
-	case OUT_KEYWORD:
-		puts(e->keyword);
-		break;
-	case OUT_JSON:
-		o = json_object_new_object();
-		json_object_object_add(o, "uid", json_object_new_string(e->uid));
-		json_object_object_add(o, "keyword",
-		    json_object_new_string(e->keyword));
-		json_object_object_add(o, "name", json_object_new_string(name));
-		json_object_object_add(o, "annex", json_object_new_string(annex));
-		json_object_object_add(o, "type", json_object_new_string(e->type));
-		json_object_object_add(o, "retired",
-		    json_object_new_boolean(e->retired));
-		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-		break;
-	case OUT_TSV: {
-		const char *f[5] = { e->uid, e->keyword, name, annex, e->type };
+	{
+		const struct cli_field f[] = {
+			CLI_S("uid", 1, e->uid),
+			CLI_S("keyword", 2, e->keyword),
+			CLI_S("name", 3, name),
+			CLI_S("annex", 4, annex),
+			CLI_S("type", opt_all ? 5 : 0, e->type),
+			CLI_B("retired", 0, e->retired),
+		};
 
-		cli_tsv_line(stdout, opt_all ? 5 : 4, f);
-		break;
-	}
+		cli_out_write(&output, f, CLI_NFIELDS(f));
 	}
 }
 
@@ -124,7 +104,6 @@ suggest(const char *q)
 	n = sopclass_suggest(q, 1, near, 3);
 	if (n == 0)
 		n = sopclass_suggest(q, 2, near, 3);
-
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "%s: did you mean %s (%s)?\n", cli_progname(),
 		    uid_looks_like(q) ? near[i]->uid : near[i]->keyword,
@@ -150,14 +129,15 @@ exact(const char *q, struct uid_entry *e, const char **annex)
 	return uid_looks_like(q) ? uid_lookup(q, e) : uid_lookup_keyword(q, e);
 }
 
-/* One query; returns 0 when found, 1 when not. */
+/* One query (a cli_query_fn); returns 0 when found, 1 when not. */
 static int
-lookup(const char *q)
+lookup(void *ctx, const char *q)
 {
 	struct uid_entry e;
 	const char *annex;
 	size_t n;
 
+	(void)ctx;
 	if (exact(q, &e, &annex) == 0) {
 		print_entry(&e, annex);
 		return 0;
@@ -195,7 +175,7 @@ lookup_file(const char *path)
 	int fd, rc;
 
 	/* never blocks on a FIFO; only regular files */
-	fd = inputs_open(path, &err);
+	fd = infile_open(path, &err);
 	if (fd < 0) {
 		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
@@ -206,81 +186,59 @@ lookup_file(const char *path)
 		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
 	}
-	return lookup(info.sop_class);
+	return lookup(NULL, info.sop_class);
 }
 
-/* Strips leading and trailing blanks (and a CR) in place. */
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
-/* --field N: pass each line through with the keyword (or UID) appended. */
+/* --field N: the keyword (or UID) of column N, appended to the line. */
 static int
-filter(long field)
+filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 {
-	char *line = NULL, *copy, *f[64];
-	size_t cap = 0, lineno = 0;
 	struct uid_entry e;
-	const char *annex, *add;
-	int rc = 0, nf;
-	long len;
+	const char *annex;
+	char *copy;
+	int rc = 0;
 
-	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
-		lineno++;
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		copy = strdup(line);
-		if (copy == NULL) {
-			fprintf(stderr, "%s: out of memory\n", cli_progname());
-			exit(EXIT_INTERNAL);
-		}
-		nf = cli_split_tabs(copy, f, 64);
-		add = "";
-		if (field > nf) {
-			fprintf(stderr, "%s: line %zu: no field %ld (%d fields)\n",
-			    cli_progname(), lineno, field, nf);
-			rc = 1;
-		} else if (exact(trim(f[field - 1]), &e, &annex) == 0) {
-			add = out_mode == OUT_UID ? e.uid : e.keyword;
-		} else {
-			fprintf(stderr, "%s: line %zu: '%s': not found\n",
-			    cli_progname(), lineno, f[field - 1]);
-			rc = 1;
-		}
-		printf("%s\t%s\n", line, add);
-		free(copy);
+	(void)ctx;
+	if (value == NULL) {
+		cli_out_append(out, "");
+		return 1;
 	}
-	free(line);
+	copy = strdup(value);
+	if (copy == NULL) {
+		fprintf(stderr, "%s: out of memory\n", cli_progname());
+		exit(EXIT_INTERNAL);
+	}
+	if (exact(cli_trim(copy), &e, &annex) == 0) {
+		fputc('\t', out);
+		fputs(out_mode == OUT_UID ? e.uid : e.keyword, out);
+	} else {
+		fprintf(stderr, "%s: line %zu: '%s': not found\n",
+		    cli_progname(), lineno, copy);
+		fputc('\t', out);
+		rc = 1;
+	}
+	free(copy);
 	return rc;
 }
+
+static const struct option longopts[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "field", required_argument, NULL, 'F' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "keyword", no_argument, NULL, 'k' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "uid", no_argument, NULL, 'u' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "field", required_argument, NULL, 'F' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "keyword", no_argument, NULL, 'k' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "uid", no_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char **files;
-	char *line = NULL, *q;
-	size_t cap = 0, nfiles = 0, i, nq = 0;
+	size_t nfiles = 0, i;
 	long field = 0;
 	int c, list = 0, nmodes = 0, rc = 0;
 
@@ -298,9 +256,6 @@ main(int argc, char **argv)
 		case 'f':
 			files[nfiles++] = optarg;
 			break;
-		case 'h':
-			help();
-			break;
 		case 'j':
 			out_mode = OUT_JSON;
 			nmodes++;
@@ -316,12 +271,8 @@ main(int argc, char **argv)
 			out_mode = OUT_UID;
 			nmodes++;
 			break;
-		case 'V':
-			cli_print_version();
-			break;
 		default:
-			cli_help_hint();
-			exit(EXIT_USAGE);
+			cli_other_option(c, help);
 		}
 	}
 	if (nmodes > 1)
@@ -330,6 +281,7 @@ main(int argc, char **argv)
 		cli_usage_error("--list takes no query, --file or --field");
 	if (field > 0 && (optind < argc || nfiles > 0 || out_mode == OUT_JSON))
 		cli_usage_error("--field reads standard input: no query, --file or --json");
+	cli_out_init(&output, stdout, out_mode == OUT_JSON ? CLI_JSON : CLI_TSV, 0);
 
 	if (list) {
 		for (i = 0; i < sopclass_count(); i++)
@@ -337,28 +289,16 @@ main(int argc, char **argv)
 		for (i = 0; opt_all && i < uid_count(); i++)
 			print_other(uid_at(i), NULL);
 	} else if (field > 0) {
-		rc = filter(field);
-	} else if (optind < argc || nfiles > 0) {
+		rc = cli_filter(stdin, stdout, field, filter_one, NULL);
+	} else {
 		for (i = 0; i < nfiles; i++)
 			rc |= lookup_file(files[i]);
-		for (; optind < argc; optind++)
-			rc |= lookup(argv[optind]);
-	} else {
-		while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
-			q = trim(line);
-			if (*q == '\0')
-				continue;
-			nq++;
-			rc |= lookup(q);
-		}
-		if (nq == 0)
-			cli_usage_error("no query given and none on standard input");
+		if (nfiles == 0 || optind < argc)
+			rc |= cli_each_query(argc - optind, argv + optind, "query",
+			    lookup, NULL);
 	}
-	free(line);
 	free(files);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("sopclass-lookup: cannot write the output");
+	if (cli_flush_stdout("the output") != 0)
 		return EXIT_OUTPUT;
-	}
 	return rc ? EXIT_NO : EXIT_OK;
 }

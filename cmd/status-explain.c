@@ -5,12 +5,12 @@
  * Annex C).
  */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "core/status.h"
 #include "storescu/outcome.h"
 
@@ -25,24 +25,18 @@ enum out_mode { OUT_TSV, OUT_JSON, OUT_CATEGORY };
 
 static enum out_mode out_mode = OUT_TSV;
 
-static const char usage_text[] =
-    "Usage: %s [-c | -j] [code ...]\n"
-    "       %s -l [-j]\n"
-    "       %s -F n\n";
-
-static void
-usage(FILE *f)
-{
-	const char *p = cli_progname();
-
-	fprintf(f, usage_text, p, p, p);
-}
+static const char *const synopsis[] = {
+	"[-c | -j] [code ...]",
+	"-l [-j]",
+	"-F n",
+	NULL,
+};
 
 static void
 help(void)
 {
-	usage(stdout);
-	fputs("Explains DIMSE status codes, as C-STORE statuses first.  A code\n"
+	cli_help(synopsis,
+	    "Explains DIMSE status codes, as C-STORE statuses first.  A code\n"
 	    "is 0xA700, A700, a700 or decimal 42752; four digits are hex.\n"
 	    "Without a code, reads one code per line of standard input.  The words\n"
 	    "dcmsend prints instead of a status (notsent, aborted...) are explained\n"
@@ -56,9 +50,7 @@ help(void)
 	    "Output: code, category, meaning, service or implementation.\n"
 	    "Exit status: 0 every code means stored (Success, Warning, resumed), 1 some\n"
 	    "code is a Failure, Cancel, Pending, unknown or another local outcome,\n"
-	    "2 usage or bad code.\n",
-	    stdout);
-	exit(EXIT_OK);
+	    "2 usage or bad code.\n");
 }
 
 /* "Refused: out of resources (A700–A7FF)" for a range, the meaning alone
@@ -107,23 +99,29 @@ explain(uint16_t code, struct status_info *si, char *meaning, size_t msize,
 	}
 }
 
+/* One explained code (value < 0: none, as for a range or a word). */
 static void
-print_json(const char *code, long value, const char *cat, const char *meaning,
+print_code(const char *code, long value, const char *cat, const char *meaning,
     const char *ctx, const char *impl)
 {
-	json_object *o = json_object_new_object();
+	struct cli_out o;
+	struct cli_field f[] = {
+		CLI_S("code", 1, code),
+		CLI_I("value", 0, value),
+		CLI_S("category", 2, cat),
+		CLI_S("meaning", 3, meaning),
+		CLI_S("context", 4, ctx),
+		CLI_S("implementation", 0, impl),
+	};
 
-	json_object_object_add(o, "code", json_object_new_string(code));
-	if (value >= 0)
-		json_object_object_add(o, "value", json_object_new_int(value));
-	json_object_object_add(o, "category", json_object_new_string(cat));
-	json_object_object_add(o, "meaning", json_object_new_string(meaning));
-	json_object_object_add(o, "context", json_object_new_string(ctx));
-	json_object_object_add(o, "implementation",
-	    impl != NULL ? json_object_new_string(impl) : NULL);
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	if (out_mode == OUT_CATEGORY) {
+		puts(cat);
+		return;
+	}
+	if (value < 0)
+		f[1].name = NULL;
+	cli_out_init(&o, stdout, out_mode == OUT_JSON ? CLI_JSON : CLI_TSV, 0);
+	cli_out_write(&o, f, CLI_NFIELDS(f));
 }
 
 /* A word dcmsend prints in place of a status, or NULL. */
@@ -135,9 +133,9 @@ local_word(const char *s)
 	return oi != NULL && oi->local ? oi : NULL;
 }
 
-/* One code: returns 0 stored, 1 not stored, 2 not a code. */
+/* One code (a cli_query_fn): returns 0 stored, 1 not stored, 2 not a code. */
 static int
-one(const char *arg)
+one(void *unused, const char *arg)
 {
 	char code[8], meaning[600], ctx[128];
 	const struct outcome_info *oi;
@@ -145,16 +143,9 @@ one(const char *arg)
 	uint16_t v;
 	const char *cat;
 
+	(void)unused;
 	if ((oi = local_word(arg)) != NULL) {
-		if (out_mode == OUT_CATEGORY) {
-			puts(LOCAL);
-		} else if (out_mode == OUT_JSON) {
-			print_json(oi->word, -1, LOCAL, oi->meaning, LOCAL_CONTEXT, NULL);
-		} else {
-			const char *f[4] = { oi->word, LOCAL, oi->meaning, LOCAL_CONTEXT };
-
-			cli_tsv_line(stdout, 4, f);
-		}
+		print_code(oi->word, -1, LOCAL, oi->meaning, LOCAL_CONTEXT, NULL);
 		return oi->stored ? 0 : 1;
 	}
 	if (status_parse_code(arg, &v) != 0) {
@@ -165,16 +156,8 @@ one(const char *arg)
 	explain(v, &si, meaning, sizeof(meaning), ctx, sizeof(ctx));
 	cat = status_category_name(si.category);
 	snprintf(code, sizeof(code), "0x%04X", v);
-	if (out_mode == OUT_CATEGORY) {
-		puts(cat);
-	} else if (out_mode == OUT_JSON) {
-		print_json(code, v, cat, meaning, ctx,
-		    si.impl != NULL ? si.impl->impl : NULL);
-	} else {
-		const char *f[4] = { code, cat, meaning, ctx };
-
-		cli_tsv_line(stdout, 4, f);
-	}
+	print_code(code, v, cat, meaning, ctx,
+	    si.impl != NULL ? si.impl->impl : NULL);
 	return status_is_stored(si.category) ? 0 : 1;
 }
 
@@ -195,103 +178,55 @@ list(void)
 		describe(e, meaning, sizeof(meaning));
 		snprintf(ctx, sizeof(ctx), "%s%s%s", context_of(e),
 		    e->impl[0] != '\0' ? ", " : "", e->impl);
-		if (out_mode == OUT_JSON) {
-			print_json(code, -1, cat, meaning, ctx,
-			    e->impl[0] != '\0' ? e->impl : NULL);
-		} else {
-			const char *f[4] = { code, cat, meaning, ctx };
-
-			cli_tsv_line(stdout, 4, f);
-		}
+		print_code(code, -1, cat, meaning, ctx,
+		    e->impl[0] != '\0' ? e->impl : NULL);
 	}
 }
 
-/* --field N: pass each line through with category and meaning appended. */
+/* --field N: category and meaning of column N, appended to the line. */
 static int
-filter(long field)
+filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 {
-	char *line = NULL, *copy, *f[64], meaning[600], ctx[128];
+	char meaning[600], sctx[128];
 	const struct outcome_info *oi;
-	size_t cap = 0, lineno = 0;
 	struct status_info si;
-	int rc = 0, nf;
-	long len;
 	uint16_t v;
 
-	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
-		lineno++;
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		copy = strdup(line);
-		if (copy == NULL) {
-			fprintf(stderr, "%s: out of memory\n", cli_progname());
-			exit(EXIT_INTERNAL);
-		}
-		nf = cli_split_tabs(copy, f, 64);
-		if (field > nf) {
-			fprintf(stderr, "%s: line %zu: no field %ld (%d fields)\n",
-			    cli_progname(), lineno, field, nf);
-			printf("%s\t\t\n", line);
-			rc = 2;
-		} else if ((oi = local_word(f[field - 1])) != NULL) {
-			printf("%s\t%s\t", line, LOCAL);
-			cli_tsv_field(stdout, oi->meaning);
-			putchar('\n');
-			if (!oi->stored && rc == 0)
-				rc = 1;
-		} else if (status_parse_code(f[field - 1], &v) != 0) {
-			fprintf(stderr, "%s: line %zu: '%s': not a 16-bit status code "
-			    "or an outcome word of dcmsend\n",
-			    cli_progname(), lineno, f[field - 1]);
-			printf("%s\t\t\n", line);
-			rc = 2;
-		} else {
-			explain(v, &si, meaning, sizeof(meaning), ctx, sizeof(ctx));
-			printf("%s\t%s\t", line, status_category_name(si.category));
-			cli_tsv_field(stdout, meaning);
-			putchar('\n');
-			if (!status_is_stored(si.category) && rc == 0)
-				rc = 1;
-		}
-		free(copy);
+	(void)ctx;
+	if (value == NULL) {
+		fputs("\t\t", out);
+		return 2;
 	}
-	free(line);
-	return rc;
+	if ((oi = local_word(value)) != NULL) {
+		cli_out_append(out, LOCAL);
+		cli_out_append(out, oi->meaning);
+		return oi->stored ? 0 : 1;
+	}
+	if (status_parse_code(value, &v) != 0) {
+		fprintf(stderr, "%s: line %zu: '%s': not a 16-bit status code "
+		    "or an outcome word of dcmsend\n", cli_progname(), lineno, value);
+		fputs("\t\t", out);
+		return 2;
+	}
+	explain(v, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
+	cli_out_append(out, status_category_name(si.category));
+	cli_out_append(out, meaning);
+	return status_is_stored(si.category) ? 0 : 1;
 }
 
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
-static int
-worst(int a, int b)
-{
-	return a > b ? a : b;
-}
+static const struct option longopts[] = {
+	{ "category", no_argument, NULL, 'c' },
+	{ "field", required_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "category", no_argument, NULL, 'c' },
-		{ "field", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "list", no_argument, NULL, 'l' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *line = NULL, *q;
-	size_t cap = 0, nq = 0;
 	long field = 0;
 	int c, opt_list = 0, nmodes = 0, rc = 0;
 
@@ -304,9 +239,6 @@ main(int argc, char **argv)
 		case 'F':
 			field = cli_parse_num(optarg, 1, 64, "field");
 			break;
-		case 'h':
-			help();
-			break;
 		case 'j':
 			out_mode = OUT_JSON;
 			nmodes++;
@@ -314,12 +246,8 @@ main(int argc, char **argv)
 		case 'l':
 			opt_list = 1;
 			break;
-		case 'V':
-			cli_print_version();
-			break;
 		default:
-			cli_help_hint();
-			exit(EXIT_USAGE);
+			cli_other_option(c, help);
 		}
 	}
 	if (nmodes > 1)
@@ -332,25 +260,12 @@ main(int argc, char **argv)
 	if (opt_list) {
 		list();
 	} else if (field > 0) {
-		rc = filter(field);
-	} else if (optind < argc) {
-		for (; optind < argc; optind++)
-			rc = worst(rc, one(argv[optind]));
+		rc = cli_filter(stdin, stdout, field, filter_one, NULL);
 	} else {
-		while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
-			q = trim(line);
-			if (*q == '\0')
-				continue;
-			nq++;
-			rc = worst(rc, one(q));
-		}
-		if (nq == 0)
-			cli_usage_error("no code given and none on standard input");
+		rc = cli_each_query(argc - optind, argv + optind, "code",
+		    one, NULL);
 	}
-	free(line);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("status-explain: cannot write the output");
+	if (cli_flush_stdout("the output") != 0)
 		return EXIT_OUTPUT;
-	}
 	return rc == 2 ? EXIT_USAGE : rc == 1 ? EXIT_NO : EXIT_OK;
 }

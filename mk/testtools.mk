@@ -10,7 +10,7 @@ $(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(BUILD)/libcstore.a
 # dcm-xcode runs the transcoder alone (transcode-exact.bats).
 $(BUILD)/tests/tools/dcm-xcode: tests/tools/dcm-xcode.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a $(JSON_LIBS) $(ALL_LDFLAGS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a $(CSTORE_LIBS) $(ALL_LDFLAGS)
 # rle-tool: our RLE codec on DICOM files and raw frames (tests/bats/rle.bats).
 $(BUILD)/tests/tools/rle-tool: tests/tools/rle-tool.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)

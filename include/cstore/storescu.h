@@ -1,9 +1,10 @@
 /*
  * storescu.h - libstorescu: a Storage and Verification SCU.
  *
- * Every function returns 0 or a negative CS_E_* code (cstore.h) with
- * detail in the caller's struct cs_err.  The library never prints, exits
- * or changes signal handling; trace lines go to the config's callback.
+ * Every function that can fail returns 0 or a negative CS_E_* code
+ * (cstore.h) with detail in the caller's struct cs_err.  The library
+ * never prints, exits or changes signal handling; trace lines go to the
+ * config's callback.
  * Pointers in the config are borrowed for the duration of each call.
  */
 #ifndef CSTORE_STORESCU_H
@@ -21,18 +22,43 @@ extern "C" {
 /* A line of -d/--trace output (no newline), for the caller to print. */
 typedef void (*storescu_log_fn)(void *user, const char *line);
 
+/* The defaults storescu_config_init sets. */
+#define STORESCU_DEFAULT_CALLING_AE "DCMSEND"
+#define STORESCU_DEFAULT_CALLED_AE "ANY-SCP"
+#define STORESCU_DEFAULT_CONNECT_TIMEOUT_MS 30000
+#define STORESCU_DEFAULT_ACSE_TIMEOUT_MS 30000
+#define STORESCU_DEFAULT_DIMSE_TIMEOUT_MS 60000
+/* What max_pdu 0 means: 256 KiB (the engine's UL_DEFAULT_MAX_PDU). */
+#define STORESCU_DEFAULT_MAX_PDU (256u * 1024u)
+/* max_pdu: no limit on the PDUs we receive. */
+#define STORESCU_MAX_PDU_NONE UINT32_MAX
+
 struct storescu_config {
 	const char *host;        /* name or address of the peer */
 	const char *port;        /* port number or service name */
-	const char *calling_ae;  /* ours; NULL = "DCMSEND" */
-	const char *called_ae;   /* the peer's; NULL = "ANY-SCP" */
-	uint32_t max_pdu;        /* advertised max PDU length; 0 = no limit */
+	const char *calling_ae;  /* ours; NULL = STORESCU_DEFAULT_CALLING_AE */
+	const char *called_ae;   /* the peer's; NULL = STORESCU_DEFAULT_CALLED_AE */
+	/*
+	 * The Maximum Length we advertise (largest P-DATA-TF PDU we accept):
+	 * 0 = the library default (STORESCU_DEFAULT_MAX_PDU, which is
+	 * UL_DEFAULT_MAX_PDU, 256 KiB), STORESCU_MAX_PDU_NONE (UINT32_MAX)
+	 * = no limit, else that many bytes.  The same meaning as
+	 * storescp_config.max_pdu.
+	 */
+	uint32_t max_pdu;
 	int connect_timeout_ms;  /* 0 = the operating system's limit */
-	int acse_timeout_ms;     /* association negotiation and release */
+	int acse_timeout_ms;     /* association negotiation and release; 0 = none */
 	int dimse_timeout_ms;    /* waiting for each response; 0 = none */
 	storescu_log_fn trace;   /* every PDU and DIMSE message, or NULL */
 	void *trace_user;
 };
+
+/*
+ * Fills cfg with the defaults: no host or port, the default AE titles,
+ * max_pdu 0 (the library default), the STORESCU_DEFAULT_*_TIMEOUT_MS
+ * timeouts, no trace.  Cannot fail.
+ */
+CS_EXPORT void storescu_config_init(struct storescu_config *cfg);
 
 struct storescu_echo_result {
 	uint16_t status;          /* of the C-ECHO-RSP */
@@ -153,7 +179,6 @@ struct storescu_send_opts {
 	size_t per_assoc;          /* files per association; 0 = no limit */
 	unsigned retries;          /* extra attempts on transient failures */
 	unsigned retry_delay_ms;   /* first backoff delay, doubled each time (cap 60 s) */
-	const char *resume_log;    /* previous output: inputs stored there are skipped */
 	int dry_run;               /* plan only: on_plan per association, "planned" lines */
 	int probe;                 /* with dry_run: negotiate each context set, then release */
 	/*
@@ -174,17 +199,33 @@ struct storescu_send_opts {
 	 * at most STORESCU_MAX_WINDOW.  Within an attempt of an association
 	 * results are reported in file order all the same; files retried
 	 * on a later attempt (A7xx, an association that died) come later.
-	 * Last, so that the fields before it keep their offsets.
 	 */
 	unsigned async_window;
+	/*
+	 * Inputs stored by an earlier run (dcmsend --resume): called once
+	 * per input before it is read; non-zero skips it with the outcome
+	 * STORESCU_RESUMED.  May be NULL (nothing skipped).
+	 */
+	int (*already_stored)(void *user, const char *path);
 };
+
+/* The first retry delay storescu_send_opts_init sets. */
+#define STORESCU_DEFAULT_RETRY_DELAY_MS 1000
+
+/*
+ * Fills o with the defaults: one job, no limit per association, no
+ * retries (the first after STORESCU_DEFAULT_RETRY_DELAY_MS when enabled),
+ * the default window, conversion allowed (lossless only), no callbacks.
+ * Cannot fail.
+ */
+CS_EXPORT void storescu_send_opts_init(struct storescu_send_opts *o);
 
 struct storescu_summary {
 	size_t inputs;
 	size_t stored, warning;    /* stored with Success / with a Warning */
 	size_t failed;             /* not stored: failure status, nocontext, aborted, notsent, transcodefail */
 	size_t skipped;            /* not tried: unreadable, notdicom, truncated, resumed */
-	size_t resumed;            /* of skipped: in the resume log */
+	size_t resumed;            /* of skipped: already_stored said so */
 	size_t transcoded;
 	unsigned associations;     /* opened successfully */
 	uint64_t bytes;            /* data set bytes stored */
@@ -206,8 +247,7 @@ struct storescu_summary {
  * in this order: CS_E_ABORTED / CS_E_CLOSED / CS_E_PROTO / CS_E_NET (an
  * association ended or broke mid-way), CS_E_REJECTED (rejected, or none
  * of its contexts accepted), CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TIMEOUT; or before
- * any sending, CS_E_INVAL (bad options), CS_E_IO (the resume log cannot
- * be read), CS_E_NOMEM.  Detail in err.
+ * any sending, CS_E_INVAL (bad options), CS_E_NOMEM.  Detail in err.
  */
 CS_EXPORT int storescu_send(const struct storescu_config *cfg,
     const struct storescu_send_opts *opts, const char *const *paths,

@@ -12,28 +12,11 @@
 #define TS_IMPLICIT_LE "1.2.840.10008.1.2"
 #define TS_EXPLICIT_LE "1.2.840.10008.1.2.1"
 
-static void
-to_scu_opts(const struct storescu_config *cfg, struct scu_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->host = cfg->host;
-	o->port = cfg->port;
-	o->calling_ae = cfg->calling_ae;
-	o->called_ae = cfg->called_ae;
-	o->max_pdu = cfg->max_pdu;
-	o->connect_timeout_ms = cfg->connect_timeout_ms;
-	o->acse_timeout_ms = cfg->acse_timeout_ms;
-	o->dimse_timeout_ms = cfg->dimse_timeout_ms;
-	o->trace = cfg->trace;
-	o->trace_user = cfg->trace_user;
-}
-
 int
 storescu_echo(const struct storescu_config *cfg,
     struct storescu_echo_result *r, struct cs_err *err)
 {
 	struct scu_session s;
-	struct scu_opts o;
 	struct ul_pc pc;
 	const struct ul_assoc_params *ac;
 	uint64_t t0;
@@ -47,9 +30,8 @@ storescu_echo(const struct storescu_config *cfg,
 	pc.n_ts = 2;
 	snprintf(pc.ts[0], sizeof(pc.ts[0]), "%s", TS_EXPLICIT_LE);
 	snprintf(pc.ts[1], sizeof(pc.ts[1]), "%s", TS_IMPLICIT_LE);
-	to_scu_opts(cfg, &o);
 
-	rc = scu_open(&s, &o, &pc, 1, err);
+	rc = scu_open(&s, cfg, 0, &pc, 1, err);
 	if (s.t_connected)
 		r->connect_us = (unsigned)(s.t_connected - s.t_start);
 	if (rc != 0) {

@@ -5,7 +5,7 @@
 #include "cstore/cstore.h"
 #include "core/alloc.h"
 #include "storescu/propose.h"
-#include "storescu/strmap.h"
+#include "core/strmap.h"
 
 #include "core/banned.h"
 

@@ -5,7 +5,6 @@
  * or only report the plan (dry run).  Every input gets exactly one
  * result (send_report.h).
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "core/alloc.h"
 #include "dcmfile/dcmfile.h"
 #include "storescu/propose.h"
-#include "storescu/resume.h"
 #include "storescu/send.h"
 #include "core/banned.h"
 
@@ -187,7 +185,7 @@ dry_run_assoc(struct send_run *run, size_t k, struct storescu_plan_pc *pcs)
 	s.fd = -1;
 	cs_err_clear(&e);
 	if (run->o->probe) {
-		rc = scu_open(&s, &run->so, set->pc, set->n_pc, &e);
+		rc = scu_open(&s, run->cfg, run->window, set->pc, set->n_pc, &e);
 		if (rc == 0)
 			ac = scu_ac(&s);
 		else
@@ -225,17 +223,21 @@ dry_run(struct send_run *run, struct cs_err *err)
 	return 0;
 }
 
-/* Probes every input; reports the ones that cannot be planned. */
+/* Probes every input (but those already stored, by the caller's
+ * word); reports the ones that cannot be planned. */
 static int
-probe_inputs(struct send_run *run, struct resume *rs,
-    struct propose_input *pin, struct cs_err *err)
+probe_inputs(struct send_run *run, struct propose_input *pin,
+    struct cs_err *err)
 {
+	const struct storescu_send_opts *o = run->o;
+
 	struct cs_err e;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < run->src.n; i++) {
-		if (rs != NULL && resume_has(rs, run->src.paths[i])) {
+		if (o->already_stored != NULL &&
+		    o->already_stored(o->user, run->src.paths[i])) {
 			report_simple(&run->rep, i, STORESCU_RESUMED, 0,
 			    "stored according to the resume log", 0);
 			continue;
@@ -258,24 +260,6 @@ probe_inputs(struct send_run *run, struct resume *rs,
 }
 
 static int
-load_resume(const char *path, struct resume **out, struct cs_err *err)
-{
-	FILE *f;
-	int rc;
-
-	*out = resume_new();
-	if (*out == NULL)
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	f = fopen(path, "r");
-	if (f == NULL)
-		return cs_err_set(err, CS_E_IO, "cannot read the resume log '%s': %s",
-		    path, strerror(errno));
-	rc = resume_load(*out, f, path, err);
-	fclose(f);
-	return rc;
-}
-
-static int
 can_transcode(const char *from, const char *to, int allow_lossy)
 {
 	return dcmfile_can_transcode(from, to, allow_lossy);
@@ -295,18 +279,8 @@ run_init(struct send_run *run, const struct storescu_config *cfg,
 		    opts->jobs, PROPOSE_MAX_JOBS);
 	run->cfg = cfg;
 	run->o = opts;
-	run->so.host = cfg->host;
-	run->so.port = cfg->port;
-	run->so.calling_ae = cfg->calling_ae;
-	run->so.called_ae = cfg->called_ae;
-	run->so.max_pdu = cfg->max_pdu;
-	run->so.connect_timeout_ms = cfg->connect_timeout_ms;
-	run->so.acse_timeout_ms = cfg->acse_timeout_ms;
-	run->so.dimse_timeout_ms = cfg->dimse_timeout_ms;
-	run->so.async_window = opts->async_window == 0 ?
-	    STORESCU_DEFAULT_WINDOW : opts->async_window;
-	run->so.trace = cfg->trace;
-	run->so.trace_user = cfg->trace_user;
+	run->window = opts->async_window == 0 ? STORESCU_DEFAULT_WINDOW :
+	    opts->async_window;
 	run->popts.can_transcode = can_transcode;
 	run->popts.allow_lossy = opts->allow_lossy;
 	run->popts.no_transcode = opts->no_transcode;
@@ -319,22 +293,14 @@ run_init(struct send_run *run, const struct storescu_config *cfg,
 static int
 plan(struct send_run *run, struct cs_err *err)
 {
-	struct resume *rs = NULL;
 	struct propose_input *pin;
 	size_t n = run->src.n;
 	int rc;
 
-	if (run->o->resume_log != NULL) {
-		rc = load_resume(run->o->resume_log, &rs, err);
-		if (rc != 0) {
-			resume_free(rs);
-			return rc;
-		}
-	}
 	pin = cs_calloc(n ? n : 1, sizeof(*pin));
-	rc = pin == NULL ? cs_err_set(err, CS_E_NOMEM, "out of memory") :
-	    probe_inputs(run, rs, pin, err);
-	resume_free(rs);
+	if (pin == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	rc = probe_inputs(run, pin, err);
 	if (rc == 0) {
 		run->plan = propose_plan_new(pin, n, &run->popts, err);
 		if (run->plan == NULL)

@@ -20,7 +20,7 @@
 struct send_run {
 	const struct storescu_config *cfg;
 	const struct storescu_send_opts *o;
-	struct scu_opts so;
+	unsigned window; /* async_window, the default applied */
 	struct propose_opts popts;
 	struct propose_plan *plan;
 	struct sources src;

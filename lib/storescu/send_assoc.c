@@ -164,7 +164,7 @@ established(struct batch *b, struct scu_session *s)
 		accepted += ac->pc[m].result == UL_PC_ACCEPTANCE;
 	report_association(&run->rep);
 	report_note(&run->rep, "association %u: %s port %s accepted %d of %u presentation contexts, max PDU %u, window %u",
-	    b->assoc, run->so.host, run->so.port, accepted, b->set->n_pc,
+	    b->assoc, run->cfg->host, run->cfg->port, accepted, b->set->n_pc,
 	    ac && ac->has_max_pdu ? (unsigned)ac->max_pdu : 0u, s->window);
 	if (accepted > 0)
 		return 1;
@@ -247,7 +247,8 @@ send_run_assoc(struct send_run *run, size_t k)
 			backoff(run, fails > 0 ? fails : 1);
 		}
 		cs_err_clear(&e);
-		rc = scu_open(&s, &run->so, b.set->pc, b.set->n_pc, &e);
+		rc = scu_open(&s, run->cfg, run->window, b.set->pc, b.set->n_pc,
+		    &e);
 		if (rc != 0) {
 			int transient = transient_open(rc, &s);
 

@@ -16,8 +16,8 @@ trace_line(void *user, const char *line)
 {
 	struct scu_session *s = user;
 
-	if (s->opts.trace != NULL)
-		s->opts.trace(s->opts.trace_user, line);
+	if (s->cfg.trace != NULL)
+		s->cfg.trace(s->cfg.trace_user, line);
 }
 
 static void
@@ -107,7 +107,7 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 	char line[400];
 
 	(void)pcid;
-	if (s->opts.trace != NULL) {
+	if (s->cfg.trace != NULL) {
 		dimse_cmd_format(cmd, line, sizeof(line));
 		trace_line(s, line);
 	}
@@ -172,7 +172,7 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	if (s->rejected)
 		return cs_err_set(err, CS_E_REJECTED,
 		    "association rejected by '%s': %s (result %u, source %u, reason %u)",
-		    s->opts.called_ae, ul_rj_reason_text(s->rj.source, s->rj.reason),
+		    s->cfg.called_ae, ul_rj_reason_text(s->rj.source, s->rj.reason),
 		    s->rj.result, s->rj.source, s->rj.reason);
 	if (s->aborted && s->abort_from_peer)
 		return cs_err_set(err, CS_E_ABORTED,
@@ -197,7 +197,7 @@ static unsigned
 granted_window(const struct scu_session *s)
 {
 	const struct ul_assoc_params *ac = ul_ac_params(s->a);
-	unsigned asked = s->opts.async_window;
+	unsigned asked = s->async_window;
 
 	if (asked > SCU_WINDOW_MAX)
 		asked = SCU_WINDOW_MAX;
@@ -208,31 +208,40 @@ granted_window(const struct scu_session *s)
 	return ac->max_ops_invoked;
 }
 
+/* storescu_config.max_pdu as the engine takes it (0 there: no limit). */
+static uint32_t
+ul_max_pdu(uint32_t v)
+{
+	if (v == 0)
+		return UL_DEFAULT_MAX_PDU;
+	return v == STORESCU_MAX_PDU_NONE ? 0 : v;
+}
+
 /* Queues the A-ASSOCIATE-RQ proposing the n contexts pcs (Evt1). */
 static int
-request(struct scu_session *s, const struct ul_pc *pcs, int n,
-    struct cs_err *err)
+request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs,
+    int n, struct cs_err *err)
 {
-	const struct scu_opts *opts = &s->opts;
 	struct ul_assoc_params *rq;
+	unsigned window = s->async_window;
 	int rc;
 
 	rq = cs_calloc(1, sizeof(*rq));
 	if (rq == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	rq->protocol_version = 1;
-	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", opts->called_ae);
-	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", opts->calling_ae);
+	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", s->cfg.called_ae);
+	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", s->cfg.calling_ae);
 	snprintf(rq->app_context, sizeof(rq->app_context), "%s", UL_APP_CONTEXT);
 	memcpy(rq->pc, pcs, (size_t)n * sizeof(*pcs));
 	rq->n_pc = (uint8_t)n;
 	rq->has_max_pdu = 1;
-	rq->max_pdu = opts->max_pdu;
-	if (opts->async_window > 1) {
+	rq->max_pdu = max_pdu;
+	if (window > 1) {
 		/* we invoke; performing is the SCP's job, never ours here */
 		rq->has_async_ops = 1;
-		rq->max_ops_invoked = (uint16_t)(opts->async_window > SCU_WINDOW_MAX ?
-		    SCU_WINDOW_MAX : opts->async_window);
+		rq->max_ops_invoked = (uint16_t)(window > SCU_WINDOW_MAX ?
+		    SCU_WINDOW_MAX : window);
 		rq->max_ops_performed = 1;
 	}
 	rc = ul_associate_rq(s->a, rq);
@@ -248,10 +257,10 @@ request(struct scu_session *s, const struct ul_pc *pcs, int n,
 static int
 negotiate(struct scu_session *s, struct cs_err *err)
 {
-	const struct scu_opts *opts = &s->opts;
+	const struct storescu_config *sc = &s->cfg;
 	int rc;
 
-	s->fd = net_connect(opts->host, opts->port, opts->connect_timeout_ms, err);
+	s->fd = net_connect(sc->host, sc->port, sc->connect_timeout_ms, err);
 	if (s->fd < 0) {
 		rc = s->fd;
 		s->fd = -1;
@@ -265,12 +274,12 @@ negotiate(struct scu_session *s, struct cs_err *err)
 	rc = ul_transport_connected(s->a, net_now_ms());
 	if (rc != 0)
 		return cs_err_set(err, rc, "%s", ul_last_error(s->a)->msg);
-	rc = pump_run(&s->pump, negotiation_over, s, opts->acse_timeout_ms, err);
+	rc = pump_run(&s->pump, negotiation_over, s, sc->acse_timeout_ms, err);
 	if (rc == CS_E_TIMEOUT) {
 		cs_err_clear(err);
 		return cs_err_set(err, CS_E_TIMEOUT,
 		    "no answer to the association request from '%s' port %s within %d ms",
-		    opts->host, opts->port, opts->acse_timeout_ms);
+		    sc->host, sc->port, sc->acse_timeout_ms);
 	}
 	if (s->accepted) {
 		s->t_established = net_now_us();
@@ -281,8 +290,8 @@ negotiate(struct scu_session *s, struct cs_err *err)
 }
 
 int
-scu_open(struct scu_session *s, const struct scu_opts *opts,
-    const struct ul_pc *pcs, int n, struct cs_err *err)
+scu_open(struct scu_session *s, const struct storescu_config *sc,
+    unsigned async_window, const struct ul_pc *pcs, int n, struct cs_err *err)
 {
 	static const struct ul_callbacks cb = {
 		.on_associate_ac = on_ac,
@@ -300,11 +309,12 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	s->opts = *opts;
-	if (s->opts.calling_ae == NULL)
-		s->opts.calling_ae = "DCMSEND";
-	if (s->opts.called_ae == NULL)
-		s->opts.called_ae = "ANY-SCP";
+	s->cfg = *sc;
+	s->async_window = async_window;
+	if (s->cfg.calling_ae == NULL)
+		s->cfg.calling_ae = STORESCU_DEFAULT_CALLING_AE;
+	if (s->cfg.called_ae == NULL)
+		s->cfg.called_ae = STORESCU_DEFAULT_CALLED_AE;
 	s->fd = -1;
 	s->next_msg_id = 1;
 	s->window = 1;
@@ -312,16 +322,16 @@ scu_open(struct scu_session *s, const struct scu_opts *opts,
 	if (n < 1 || n > UL_MAX_PC)
 		return cs_err_set(err, CS_E_INVAL,
 		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
-	cfg.max_pdu_recv = opts->max_pdu;
+	cfg.max_pdu_recv = ul_max_pdu(sc->max_pdu);
 	/* Sta13: how long to wait for the peer to close after our A-ABORT */
-	cfg.artim_ms = opts->acse_timeout_ms > 0 ? (uint32_t)opts->acse_timeout_ms : 0;
+	cfg.artim_ms = sc->acse_timeout_ms > 0 ? (uint32_t)sc->acse_timeout_ms : 0;
 	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
 	if (s->a == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	dimse_rx_init(&s->rx, &rxcb, s);
-	if (opts->trace != NULL)
+	if (sc->trace != NULL)
 		ul_set_trace(s->a, on_trace, s);
-	rc = request(s, pcs, n, err);
+	rc = request(s, cfg.max_pdu_recv, pcs, n, err);
 	return rc != 0 ? rc : negotiate(s, err);
 }
 
@@ -331,14 +341,14 @@ await_response(struct scu_session *s, uint16_t msg_id, struct cs_err *err)
 	int rc;
 
 	s->wait_id = msg_id;
-	rc = pump_run(&s->pump, response_in, s, s->opts.dimse_timeout_ms, err);
+	rc = pump_run(&s->pump, response_in, s, s->cfg.dimse_timeout_ms, err);
 	if (rc == 0 && !s->aborted)
 		return 0;
 	if (rc == CS_E_TIMEOUT) {
 		cs_err_clear(err);
 		return cs_err_set(err, CS_E_TIMEOUT,
 		    "no response from the peer within %d ms (DIMSE timeout)",
-		    s->opts.dimse_timeout_ms);
+		    s->cfg.dimse_timeout_ms);
 	}
 	if (s->rx.rc != 0 && !s->aborted) {
 		cs_err_clear(err);
@@ -399,7 +409,7 @@ scu_answered(struct scu_session *s, uint16_t msg_id)
 void
 scu_read_rest(struct scu_session *s)
 {
-	int ms = s->opts.dimse_timeout_ms;
+	int ms = s->cfg.dimse_timeout_ms;
 
 	if (s->a == NULL || !s->pump_ready || s->pump.closed ||
 	    !s->pump.wr_failed)
@@ -407,9 +417,9 @@ scu_read_rest(struct scu_session *s)
 	/* until the end of the connection: an A-ABORT, EOF or a reset --
 	 * within the response timeout, else ARTIM's, else a fixed bound:
 	 * a peer that neither answers nor closes must not hold us */
-	if (ms <= 0 || (s->opts.acse_timeout_ms > 0 &&
-	    s->opts.acse_timeout_ms < ms))
-		ms = s->opts.acse_timeout_ms;
+	if (ms <= 0 || (s->cfg.acse_timeout_ms > 0 &&
+	    s->cfg.acse_timeout_ms < ms))
+		ms = s->cfg.acse_timeout_ms;
 	if (ms <= 0)
 		ms = READ_REST_MAX_MS;
 	pump_run(&s->pump, NULL, NULL, ms, NULL);
@@ -421,7 +431,7 @@ send_command(struct scu_session *s, uint8_t pcid, const struct dimse_cmd *cmd,
 {
 	char line[400];
 
-	if (s->opts.trace != NULL) {
+	if (s->cfg.trace != NULL) {
 		dimse_cmd_format(cmd, line, sizeof(line));
 		trace_line(s, line);
 	}
@@ -479,14 +489,14 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	 * message cut short would leave the association unusable.
 	 */
 	while ((rc = dimse_send_dataset_next(s->a, pcid, &plan, &n, err)) == 1) {
-		rc = pump_flush(&s->pump, s->opts.dimse_timeout_ms, err);
+		rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
 		if (s->aborted)
 			break;
 		if (rc != 0)
 			return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	}
 	if (rc == 0 && !s->aborted)
-		rc = pump_flush(&s->pump, s->opts.dimse_timeout_ms, err);
+		rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
 	if (s->aborted)
 		return ended_early(s, rc ? rc : CS_E_ABORTED, err);
 	if (rc < 0)
@@ -517,7 +527,7 @@ scu_close(struct scu_session *s, struct cs_err *err)
 		rc = ul_release_rq(s->a);
 		if (rc == 0)
 			rc = pump_run(&s->pump, release_over, s,
-			    s->opts.acse_timeout_ms, err);
+			    s->cfg.acse_timeout_ms, err);
 		if (rc != 0 || !s->released) {
 			/* ARTIM counts from the engine's clock: bring it to now */
 			ul_tick(s->a, net_now_ms());

@@ -12,33 +12,12 @@
 
 #include "core/dimse_cmd.h"
 #include "core/dimse_msg.h"
+#include "cstore/storescu.h"
 #include "core/ul_assoc.h"
 #include "core/ul_pdu.h"
 #include "net/pump.h"
 
 struct cs_err;
-
-/* Where trace and verbose lines go (the library never prints). */
-typedef void (*scu_log_fn)(void *user, const char *line);
-
-struct scu_opts {
-	const char *host;
-	const char *port;
-	const char *calling_ae; /* default "DCMSEND" */
-	const char *called_ae;  /* default "ANY-SCP" */
-	uint32_t max_pdu;       /* advertised; 0 = no limit */
-	int connect_timeout_ms; /* 0 = the system's */
-	int acse_timeout_ms;    /* negotiation and release; 0 = none */
-	int dimse_timeout_ms;   /* waiting for a response; 0 = none */
-	scu_log_fn trace;       /* every PDU and DIMSE command, or NULL */
-	void *trace_user;
-	/*
-	 * Outstanding requests to propose (PS3.7 D.3.3.3 Asynchronous
-	 * Operations Window), at most SCU_WINDOW_MAX; 0 or 1 proposes
-	 * nothing: synchronous, the default of the standard.
-	 */
-	unsigned async_window;
-};
 
 /* The most requests one session keeps outstanding. */
 #define SCU_WINDOW_MAX 64
@@ -51,7 +30,8 @@ struct scu_pending {
 };
 
 struct scu_session {
-	struct scu_opts opts;
+	struct storescu_config cfg; /* the caller's, AE titles defaulted */
+	unsigned async_window;      /* requests to propose; 0 or 1: none */
 	int fd;
 	struct ul_assoc *a;
 	struct pump pump;
@@ -64,7 +44,7 @@ struct scu_session {
 	int abort_from_peer;
 	/*
 	 * Requests that may be outstanding at once: 1, or what the peer
-	 * granted of opts.async_window.
+	 * granted of async_window.
 	 */
 	unsigned window;
 	/* the requests awaiting their responses, in the order sent */
@@ -83,8 +63,8 @@ struct scu_session {
  * CS_E_CLOSED, CS_E_PROTO, CS_E_TIMEOUT (no answer within the ACSE
  * timeout), CS_E_NOMEM.  Detail in err.  Call scu_close() either way.
  */
-int scu_open(struct scu_session *s, const struct scu_opts *opts,
-    const struct ul_pc *pcs, int n, struct cs_err *err);
+int scu_open(struct scu_session *s, const struct storescu_config *cfg,
+    unsigned async_window, const struct ul_pc *pcs, int n, struct cs_err *err);
 
 /* C-ECHO on pcid; *status gets the response status. */
 int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,

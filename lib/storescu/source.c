@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "storescu/inputs.h"
+#include "dcmfile/infile.h"
 #include "storescu/propose.h"
 #include "storescu/source.h"
 #include "core/banned.h"
@@ -186,7 +186,7 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	int64_t t0 = fs_now_ns();
 	int fd, rc;
 
-	fd = inputs_open(src->paths[i], err);
+	fd = infile_open(src->paths[i], err);
 	if (fd < 0)
 		return fd;
 	rc = part10_probe_fd(fd, PART10_O_VERIFY, &info, err);
@@ -229,7 +229,7 @@ sources_prefetch(struct sources *src, size_t i)
 	struct source *s = &src->s[i];
 
 	if (s->fd < 0)
-		s->fd = inputs_open(src->paths[i], NULL);
+		s->fd = infile_open(src->paths[i], NULL);
 	if (s->fd >= 0)
 		(void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_WILLNEED);
 }
@@ -264,7 +264,7 @@ sources_take(struct sources *src, size_t i, struct part10_info *info,
 
 	s->fd = -1;
 	if (fd < 0)
-		fd = inputs_open(src->paths[i], err);
+		fd = infile_open(src->paths[i], err);
 	if (fd < 0)
 		return fd;
 	if (s->cls != SOURCE_NONE && same_file(s, fd)) {

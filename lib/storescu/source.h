@@ -26,7 +26,7 @@
 
 #include "cstore/cstore.h"
 #include "dcmfile/part10.h"
-#include "storescu/strmap.h"
+#include "core/strmap.h"
 
 #define SOURCE_NONE UINT32_MAX
 #define SOURCES_KEEP_MAX 4096

@@ -3,6 +3,7 @@
 # and one-line reasons.  Real peers are in tests/interop/echo.bats.
 
 load helpers
+load dcmrecv-helpers
 
 @test "dcmsend --echo: nobody listening exits 3 with the reason" {
 	port=$(free_port)
@@ -73,4 +74,15 @@ load helpers
 @test "dcmsend: a missing port is a usage error" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1
 	[[ $stderr == *"missing port"* ]]
+}
+
+@test "dcmsend --echo: --max-pdu sets the Maximum Length we advertise; 0 is no limit, the default 262144" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -d 127.0.0.1 "$RECV_PORT"
+	# the A-ASSOCIATE-RQ is traced first, the peer's AC second
+	[ "$(printf '%s\n' "$stderr" | grep 'max PDU length' | head -n1)" = "dcmsend:     max PDU length: 262144" ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -d --max-pdu 0 127.0.0.1 "$RECV_PORT"
+	[ "$(printf '%s\n' "$stderr" | grep 'max PDU length' | head -n1)" = "dcmsend:     max PDU length: 0 (no limit)" ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -d --max-pdu 8192 127.0.0.1 "$RECV_PORT"
+	[ "$(printf '%s\n' "$stderr" | grep 'max PDU length' | head -n1)" = "dcmsend:     max PDU length: 8192" ]
 }

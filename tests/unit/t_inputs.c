@@ -1,4 +1,4 @@
-/* t_inputs.c - operands to an ordered list of paths (lib/storescu/inputs). */
+/* t_inputs.c - operands to an ordered list of paths (lib/cli/inputs). */
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -12,7 +12,8 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
-#include "storescu/inputs.h"
+#include "cli/inputs.h"
+#include "dcmfile/infile.h"
 
 Suite *inputs_suite(void);
 
@@ -234,7 +235,7 @@ START_TEST(walk_keeps_unreadable_entries_and_fifos)
 	inputs_init(&in, &o);
 	snprintf(d, sizeof(d), "%s/d", tmp);
 	ck_assert_int_eq(inputs_add_operand(&in, d, NULL), 0);
-	/* the FIFO is an entry: the sender reports it (inputs_open) */
+	/* the FIFO is an entry: the sender reports it (infile_open) */
 	ck_assert_uint_eq(inputs_count(&in), 4);
 	snprintf(p, sizeof(p), "%s/d/a.dcm", tmp);
 	ck_assert_str_eq(inputs_path(&in, 0), p);
@@ -262,21 +263,21 @@ START_TEST(open_refuses_fifos_and_devices_without_blocking)
 	snprintf(p, sizeof(p), "%s/fifo", tmp);
 	ck_assert_int_eq(mkfifo(p, 0600), 0);
 	alarm(10); /* a blocking open fails the test instead of hanging it */
-	ck_assert_int_eq(inputs_open(p, &e), CS_E_IO);
+	ck_assert_int_eq(infile_open(p, &e), CS_E_IO);
 	ck_assert_ptr_nonnull(strstr(e.msg, "not a regular file but a FIFO"));
 	cs_err_clear(&e);
-	ck_assert_int_eq(inputs_open("/dev/null", &e), CS_E_IO);
+	ck_assert_int_eq(infile_open("/dev/null", &e), CS_E_IO);
 	ck_assert_ptr_nonnull(strstr(e.msg, "a character device"));
 	cs_err_clear(&e);
-	ck_assert_int_eq(inputs_open(tmp, &e), CS_E_IO);
+	ck_assert_int_eq(infile_open(tmp, &e), CS_E_IO);
 	ck_assert_ptr_nonnull(strstr(e.msg, "a directory"));
 	cs_err_clear(&e);
 	snprintf(p, sizeof(p), "%s/none", tmp);
-	ck_assert_int_eq(inputs_open(p, &e), CS_E_IO);
+	ck_assert_int_eq(infile_open(p, &e), CS_E_IO);
 	ck_assert_ptr_nonnull(strstr(e.msg, "No such file"));
 	touch("f.dcm");
 	snprintf(p, sizeof(p), "%s/f.dcm", tmp);
-	fd = inputs_open(p, NULL);
+	fd = infile_open(p, NULL);
 	ck_assert_int_ge(fd, 0);
 	/* blocking again, and not inherited by children */
 	ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);

@@ -4,7 +4,7 @@
 
 #include "cstore/storescu.h"
 #include "storescu/outcome.h"
-#include "storescu/resume.h"
+#include "cli/resume.h"
 
 Suite *outcome_suite(void);
 

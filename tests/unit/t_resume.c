@@ -1,11 +1,11 @@
-/* t_resume.c - the set of paths a previous run stored (lib/storescu/resume). */
+/* t_resume.c - the set of paths a previous run stored (lib/cli/resume). */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
-#include "storescu/resume.h"
+#include "cli/resume.h"
 
 Suite *resume_suite(void);
 

@@ -13,7 +13,7 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
-#include "storescu/inputs.h"
+#include "cli/inputs.h"
 
 #include "core/banned.h"
 
@@ -289,7 +289,7 @@ walk_entry(struct inputs *in, struct pathbuf *pb, struct dirstack *stk,
 	if (stat(pb->p, &st) != 0) /* follows links: dangling ones fail */
 		return add_len(in, pb->p, pb->len, err);
 	/* FIFOs, sockets, devices are entries too: the sender reports them
-	 * (inputs_open refuses them without blocking) */
+	 * (infile_open refuses them without blocking) */
 	if (!S_ISDIR(st.st_mode))
 		return add_len(in, pb->p, pb->len, err);
 	if (on_stack(stk, &st)) {
@@ -422,60 +422,4 @@ inputs_read_list(struct inputs *in, FILE *f, int nul_sep, struct cs_err *err)
 	}
 	free(line); /* getdelim allocates with malloc */
 	return rc;
-}
-
-/* What a file that is not a regular file is, in words. */
-static const char *
-kind_of(mode_t m)
-{
-	if (S_ISFIFO(m))
-		return "a FIFO";
-	if (S_ISSOCK(m))
-		return "a socket";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	if (S_ISDIR(m))
-		return "a directory";
-	return "a special file";
-}
-
-int
-inputs_open(const char *path, struct cs_err *err)
-{
-	struct stat st;
-	int fd;
-
-	/* stat first only spares devices an open (a tape rewinds on close);
-	 * the check that counts is fstat on what was opened */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return cs_err_set(err, CS_E_IO,
-		    "not a regular file but %s: not read", kind_of(st.st_mode));
-	/* O_NONBLOCK: opening a FIFO without a writer would wait for one */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return cs_err_set(err, CS_E_IO, "cannot open: %s",
-		    strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-
-		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot stat: %s",
-		    strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return cs_err_set(err, CS_E_IO,
-		    "not a regular file but %s: not read", kind_of(st.st_mode));
-	}
-	/* reads of a regular file never wait anyway; blocking as usual */
-	if (fcntl(fd, F_SETFL, 0) != 0) {
-		int e = errno;
-
-		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot open: %s",
-		    strerror(e));
-	}
-	return fd;
 }

@@ -1,15 +1,18 @@
 /* resume.c - the set of paths a previous dcmsend run stored (see resume.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json.h>
+#include <json-c/json.h>
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
-#include "storescu/resume.h"
-#include "storescu/strmap.h"
+#include "core/status.h"
+#include "cli/resume.h"
+#include "core/strmap.h"
 
 #include "core/banned.h"
 
@@ -55,35 +58,28 @@ resume_stats(const struct resume *r)
 	return &r->st;
 }
 
+/* Success or a Warning (PS3.4 B.2.3): the instance is on the peer. */
 static int
-hexval(char c)
+dimse_stored(uint16_t v)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* PS3.4 B.2.3: Success and the Warning statuses of the Storage Service. */
-static int
-dimse_stored(unsigned v)
-{
-	return v == 0x0000 || v == 0x0001 || (v & 0xf000) == 0xb000 ||
-	    v == 0x0107 || v == 0x0116;
+	return status_is_stored(status_category_of(v));
 }
 
 int
 resume_status_stored(const char *s, size_t len)
 {
+	char hex[5];
+	uint16_t v;
 	size_t i;
 
-	if (len == 4 && hexval(s[0]) >= 0 && hexval(s[1]) >= 0 &&
-	    hexval(s[2]) >= 0 && hexval(s[3]) >= 0)
-		return dimse_stored((unsigned)(hexval(s[0]) << 12 |
-		    hexval(s[1]) << 8 | hexval(s[2]) << 4 | hexval(s[3])));
+	if (len == 4 && isxdigit((unsigned char)s[0]) &&
+	    isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2]) &&
+	    isxdigit((unsigned char)s[3])) {
+		memcpy(hex, s, 4);
+		hex[4] = '\0';
+		/* four digits are hex to status_parse_code, as we write them */
+		return status_parse_code(hex, &v) == 0 && dimse_stored(v);
+	}
 	if (len == 0 || s[0] < 'a' || s[0] > 'z')
 		return -1;
 	for (i = 1; i < len; i++)
@@ -282,7 +278,7 @@ parse_json(struct resume *r, const char *line, size_t len, const char **path,
 		} else if (rest == 0 && json_object_is_type(js, json_type_int)) {
 			int64_t v = json_object_get_int64(js);
 
-			st = v >= 0 && v <= 0xffff ? dimse_stored((unsigned)v) :
+			st = v >= 0 && v <= 0xffff ? dimse_stored((uint16_t)v) :
 			    CS_E_INVAL;
 		}
 		if (st >= 0) {
@@ -370,5 +366,19 @@ resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err)
 		}
 	}
 	free(line); /* getline allocates with malloc */
+	return rc;
+}
+
+int
+resume_load_path(struct resume *r, const char *path, struct cs_err *err)
+{
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (f == NULL)
+		return cs_err_set(err, CS_E_IO, "cannot read the resume log '%s': %s",
+		    path, strerror(errno));
+	rc = resume_load(r, f, path, err);
+	fclose(f);
 	return rc;
 }

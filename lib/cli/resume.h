@@ -16,14 +16,14 @@
  * outcome: unreadable, notdicom, nocontext, aborted...).
  *
  * Stored means Success 0000 or a Warning: 0001, Bxxx, 0107, 0116
- * (PS3.4 Annex B.2.3), or the word RESUME_WORD ("resumed"), which the
- * sender prints for inputs it skipped because an earlier log had them
- * stored: that way the log of a resumed run can itself be resumed from.
- * A path stored on any line is in the set, even if another line for it
- * failed.  Other statuses and words are counted as not stored; blank
- * lines are ignored; anything else is counted as unparseable and
- * otherwise ignored (a truncated last line of a killed run, a stray
- * message).
+ * (PS3.4 Annex B.2.3; the categories of lib/core/status.h), or the
+ * word RESUME_WORD ("resumed"), which the sender prints for inputs it
+ * skipped because an earlier log had them stored: that way the log of
+ * a resumed run can itself be resumed from.  A path stored on any line
+ * is in the set, even if another line for it failed.  Other statuses
+ * and words are counted as not stored; blank lines are ignored;
+ * anything else is counted as unparseable and otherwise ignored (a
+ * truncated last line of a killed run, a stray message).
  *
  * Paths are compared after lexical normalisation (repeated '/' folded,
  * "." components and a trailing '/' dropped; ".." kept, since a symlink
@@ -32,8 +32,8 @@
  *
  * Ownership: the set copies every path; lookups take borrowed strings.
  */
-#ifndef CS_STORESCU_RESUME_H
-#define CS_STORESCU_RESUME_H
+#ifndef CS_CLI_RESUME_H
+#define CS_CLI_RESUME_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -64,6 +64,8 @@ void resume_free(struct resume *r);
  */
 int resume_load(struct resume *r, FILE *f, const char *name,
     struct cs_err *err);
+/* Opens path and resume_load()s it; CS_E_IO also when it cannot be opened. */
+int resume_load_path(struct resume *r, const char *path, struct cs_err *err);
 /*
  * Classifies one line (len bytes, no newline needed).  Returns 1 if it
  * recorded a stored path (now in the set), 0 for a not-stored or blank

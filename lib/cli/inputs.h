@@ -3,7 +3,7 @@
  *
  * Order (documented in man/dcmsend.1 too):
  *   - operands in the order given; a file operand is taken as given,
- *     whatever its type: the sender opens every input with inputs_open,
+ *     whatever its type: the sender opens every input with infile_open (dcmfile/infile.h),
  *     which refuses anything but a regular file without blocking;
  *   - a directory is walked depth-first; the entries of each directory
  *     are sorted by name in strcmp byte order (C locale: "B" < "a",
@@ -18,7 +18,7 @@
  *     (a loop): it is skipped and reported through on_skip;
  *   - inside a walk, entries that are neither regular files nor
  *     directories (FIFOs, sockets, devices) are entries too, so that
- *     each gets a result line (inputs_open refuses them);
+ *     each gets a result line (infile_open (dcmfile/infile.h) refuses them);
  *   - a path that does not exist or cannot be stat'ed (dangling link),
  *     and a directory that cannot be opened, are still entries: the
  *     sender reports them as unreadable with the reason it gets when it
@@ -42,8 +42,8 @@
  * added before the error stay in the list.  errno is read right after
  * each failing call and turned into err->msg.
  */
-#ifndef CS_STORESCU_INPUTS_H
-#define CS_STORESCU_INPUTS_H
+#ifndef CS_CLI_INPUTS_H
+#define CS_CLI_INPUTS_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -97,16 +97,5 @@ int inputs_add_operand(struct inputs *in, const char *operand,
  */
 int inputs_read_list(struct inputs *in, FILE *f, int nul_sep,
     struct cs_err *err);
-
-/*
- * Opens input path for reading, never blocking: open() with O_NONBLOCK
- * (a FIFO without a writer would wait for ever), then fstat on that fd,
- * so that what is checked is what was opened (no stat/open race).
- * Anything but a regular file (FIFO, socket, device, directory) is
- * closed again and refused.  Returns the fd (O_CLOEXEC, blocking again;
- * the caller closes it) or CS_E_IO with the reason in err (without the
- * path: callers put it where they print it).
- */
-int inputs_open(const char *path, struct cs_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * strmap.h - a string-keyed hash map with O(1) expected lookup, used by
  * the input planner (distinct SOP classes and transfer syntaxes) and the
- * resume log (paths already stored).  Internal to lib/storescu.
+ * resume log (paths already stored).  Used by lib/storescu and lib/cli.
  *
  * Ownership: keys are copied into chunks owned by the map; a key pointer
  * returned by strmap_put stays valid until strmap_release (chunks never
@@ -12,8 +12,8 @@
  * (24 bytes a slot: a million keys take 48 MB of slots at worst).
  * Keys must not contain NUL bytes.
  */
-#ifndef CS_STORESCU_STRMAP_H
-#define CS_STORESCU_STRMAP_H
+#ifndef CS_CORE_STRMAP_H
+#define CS_CORE_STRMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,308 @@
+/* output.c - result lines from one field list (see output.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cstore/cstore.h"
+#include "cli/cli.h"
+#include "cli/output.h"
+
+#include "core/banned.h"
+
+void
+cli_out_init(struct cli_out *o, FILE *f, enum cli_format fmt, unsigned flags)
+{
+	o->f = f;
+	o->fmt = fmt;
+	o->flags = flags;
+}
+
+static json_object *json_record(const struct cli_field *f, size_t n);
+
+static json_object *
+json_value(const struct cli_field *f)
+{
+	json_object *a;
+	char num[64];
+	size_t k;
+
+	switch (f->type) {
+	case CLI_STR:
+		return f->s != NULL ? json_object_new_string(f->s) : NULL;
+	case CLI_INT:
+		return json_object_new_int64(f->i);
+	case CLI_BOOL:
+		return json_object_new_boolean(f->i != 0);
+	case CLI_NUM:
+		snprintf(num, sizeof(num), "%.*f", f->prec, f->d);
+		return json_object_new_double_s(f->d, num);
+	case CLI_STRS:
+		a = json_object_new_array();
+		for (k = 0; a != NULL && k < f->n; k++)
+			json_object_array_add(a, json_object_new_string(f->sv[k]));
+		return a;
+	case CLI_RECS:
+		a = json_object_new_array();
+		for (k = 0; a != NULL && k < f->n; k++)
+			json_object_array_add(a, json_record(f->rv[k].f, f->rv[k].n));
+		return a;
+	}
+	return NULL;
+}
+
+static json_object *
+json_record(const struct cli_field *f, size_t n)
+{
+	json_object *o = json_object_new_object();
+	size_t k;
+
+	for (k = 0; o != NULL && k < n; k++)
+		if (f[k].name != NULL)
+			json_object_object_add(o, f[k].name, json_value(&f[k]));
+	return o;
+}
+
+static int
+write_json(const struct cli_out *o, const struct cli_field *f, size_t n)
+{
+	int flags = JSON_C_TO_STRING_PLAIN;
+	json_object *j = json_record(f, n);
+
+	if (j == NULL)
+		return -1;
+	if (!(o->flags & CLI_OUT_SLASH))
+		flags |= JSON_C_TO_STRING_NOSLASHESCAPE;
+	fputs(json_object_to_json_string_ext(j, flags), o->f);
+	fputc('\n', o->f);
+	json_object_put(j);
+	return 0;
+}
+
+/* One field's TSV text (escaped). */
+static void
+tsv_value(FILE *out, const struct cli_field *f)
+{
+	char num[64];
+	size_t k;
+
+	switch (f->type) {
+	case CLI_STR:
+		cli_tsv_field(out, f->s);
+		break;
+	case CLI_INT:
+	case CLI_BOOL:
+		fprintf(out, "%lld", (long long)f->i);
+		break;
+	case CLI_NUM:
+		snprintf(num, sizeof(num), "%.*f", f->prec, f->d);
+		fputs(num, out);
+		break;
+	case CLI_STRS:
+		for (k = 0; k < f->n; k++) {
+			if (k > 0)
+				fputc(',', out);
+			cli_tsv_field(out, f->sv[k]);
+		}
+		break;
+	case CLI_RECS:
+		break;
+	}
+}
+
+static void
+write_tsv(const struct cli_out *o, const struct cli_field *f, size_t n)
+{
+	int col, last = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (f[k].tsv > last)
+			last = f[k].tsv;
+	for (col = 1; col <= last; col++) {
+		if (col > 1)
+			fputc('\t', o->f);
+		for (k = 0; k < n; k++)
+			if (f[k].tsv == col) {
+				tsv_value(o->f, &f[k]);
+				break;
+			}
+	}
+	fputc('\n', o->f);
+}
+
+int
+cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n)
+{
+	if (o->fmt == CLI_JSON) {
+		if (write_json(o, f, n) != 0)
+			return -1;
+	} else {
+		write_tsv(o, f, n);
+	}
+	fflush(o->f);
+	return 0;
+}
+
+void
+cli_out_append(FILE *out, const char *s)
+{
+	fputc('\t', out);
+	cli_tsv_field(out, s);
+}
+
+char *
+cli_trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+#define FILTER_MAX_FIELDS 64
+
+int
+cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
+{
+	char *line = NULL, *copy, *f[FILTER_MAX_FIELDS];
+	size_t cap = 0, lineno = 0;
+	int rc = 0, r, nf;
+	long len;
+
+	while ((len = cli_read_record(in, &line, &cap, 0)) >= 0) {
+		lineno++;
+		/* cli_read_record drops one CR; a second one goes too */
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		copy = strdup(line);
+		if (copy == NULL) {
+			fprintf(stderr, "%s: out of memory\n", cli_progname());
+			exit(EXIT_INTERNAL);
+		}
+		nf = cli_split_tabs(copy, f, FILTER_MAX_FIELDS);
+		if (field > nf)
+			fprintf(stderr, "%s: line %zu: no field %ld (%d fields)\n",
+			    cli_progname(), lineno, field, nf);
+		fputs(line, out);
+		r = fn(ctx, field > nf ? NULL : f[field - 1], lineno, out);
+		fputc('\n', out);
+		if (r > rc)
+			rc = r;
+		free(copy);
+	}
+	free(line);
+	return rc;
+}
+
+int
+cli_each_query(int argc, char *const *argv, const char *what,
+    cli_query_fn fn, void *ctx)
+{
+	char *line = NULL, *q;
+	size_t cap = 0, nq = 0;
+	int i, r, rc = 0;
+
+	for (i = 0; i < argc; i++) {
+		r = fn(ctx, argv[i]);
+		if (r > rc)
+			rc = r;
+	}
+	if (argc > 0)
+		return rc;
+	while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
+		q = cli_trim(line);
+		if (*q == '\0')
+			continue;
+		nq++;
+		r = fn(ctx, q);
+		if (r > rc)
+			rc = r;
+	}
+	free(line);
+	if (nq == 0)
+		cli_usage_error("no %s given and none on standard input", what);
+	return rc;
+}
+
+void
+cli_usage_lines(FILE *f, const char *const *synopsis)
+{
+	size_t k;
+
+	for (k = 0; synopsis[k] != NULL; k++)
+		fprintf(f, "%s%s %s\n", k == 0 ? "Usage: " : "       ",
+		    cli_progname(), synopsis[k]);
+}
+
+void
+cli_usage_exit(const char *const *synopsis)
+{
+	cli_usage_lines(stderr, synopsis);
+	cli_help_hint();
+	exit(EXIT_USAGE);
+}
+
+void
+cli_help(const char *const *synopsis, const char *fmt, ...)
+{
+	va_list ap;
+
+	cli_usage_lines(stdout, synopsis);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	exit(EXIT_OK);
+}
+
+void
+cli_other_option(int c, void (*help)(void))
+{
+	if (c == 'h')
+		help();
+	if (c == 'V')
+		cli_print_version();
+	cli_help_hint();
+	exit(EXIT_USAGE);
+}
+
+int
+cli_flush_stdout(const char *what)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", cli_progname(), what,
+		    strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return 0;
+}
+
+int
+cli_exit_for(int rc)
+{
+	switch (rc) {
+	case 0:
+		return EXIT_OK;
+	case CS_E_UNREACHABLE:
+	case CS_E_NONAME:
+	case CS_E_TIMEOUT:
+		return EXIT_UNREACHABLE;
+	case CS_E_REJECTED:
+		return EXIT_REJECTED;
+	case CS_E_ABORTED:
+	case CS_E_CLOSED:
+	case CS_E_PROTO:
+	case CS_E_NET:
+		return EXIT_ABORTED;
+	case CS_E_INVAL:
+		return EXIT_USAGE;
+	default:
+		return EXIT_INTERNAL;
+	}
+}

@@ -1,0 +1,29 @@
+/*
+ * send_args.h - dcmsend's command line: its options fill the library's
+ * storescu_config and storescu_send_opts directly, plus what only the
+ * tool needs (output format, verbosity, the resume log, operands).
+ */
+#ifndef CS_CLI_SEND_ARGS_H
+#define CS_CLI_SEND_ARGS_H
+
+#include "cstore/storescu.h"
+#include "cli/output.h"
+
+struct send_args {
+	struct storescu_config cfg;   /* storescu_config_init, then options */
+	struct storescu_send_opts send;
+	enum cli_format fmt;          /* --json */
+	const char *resume_log;       /* --resume */
+	int echo, quiet, verbose, nul;
+	int progress;                 /* -1 auto (a terminal), 0 off, 1 on */
+	int trace;                    /* -d */
+};
+
+/*
+ * Parses the options of argv into a (initialised here with the library
+ * defaults); --help, --version and usage errors print and exit.
+ * Returns optind: the host, port and file operands follow.
+ */
+int send_args_parse(struct send_args *a, int argc, char **argv);
+
+#endif

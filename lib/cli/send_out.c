@@ -1,0 +1,235 @@
+/* send_out.c - dcmsend's output lines (see send_out.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cstore/storescu.h"
+#include "cli/cli.h"
+#include "cli/send_out.h"
+#include "core/status.h"
+
+#include "core/banned.h"
+
+void
+send_out_result(const struct cli_out *o, const struct storescu_result *r)
+{
+	char st[32], detail[1100];
+	const char *cat = NULL;
+	struct status_info si;
+
+	if (r->has_status) {
+		snprintf(st, sizeof(st), "%04X", r->status);
+		status_explain(r->status, "C-STORE", &si);
+		cat = status_category_name(si.category);
+	} else {
+		snprintf(st, sizeof(st), "%s", storescu_outcome_word(r->outcome));
+	}
+	snprintf(detail, sizeof(detail), "%s%s%s", r->error_comment,
+	    r->error_comment[0] && r->detail[0] ? "; " : "", r->detail);
+	{
+		const struct cli_field f[] = {
+			CLI_S("path", 2, r->path),
+			CLI_S("status", 1, st),
+			CLI_S("category", 0, cat),
+			CLI_S("outcome", 0, storescu_outcome_word(r->outcome)),
+			CLI_S("sop_class_uid", 3, r->sop_class),
+			CLI_S("sop_instance_uid", 4, r->sop_instance),
+			CLI_S("transfer_syntax", 0, r->ts_original),
+			CLI_S("sent_transfer_syntax", 0, r->ts_sent),
+			CLI_B("transcoded", 0, r->transcoded),
+			CLI_I("bytes", 0, r->bytes),
+			CLI_S("error_comment", 0, r->error_comment),
+			CLI_S("detail", 0, r->detail),
+			CLI_S(NULL, 5, detail),
+			CLI_I("association", 0, r->assoc),
+			CLI_I("attempts", 0, r->attempts),
+			CLI_I("ms", 0, r->ms),
+		};
+
+		cli_out_write(o, f, CLI_NFIELDS(f));
+	}
+}
+
+#define PC_FIELDS 6
+
+/* The TSV "context" lines of a planned association. */
+static void
+plan_contexts_tsv(const struct cli_out *o, const struct storescu_plan_assoc *a)
+{
+	char res[96];
+	unsigned m;
+
+	for (m = 0; m < a->n_pc; m++) {
+		const struct storescu_plan_pc *pc = &a->pc[m];
+
+		if (pc->result == 0 && pc->accepted_ts[0] != '\0')
+			snprintf(res, sizeof(res), "accepted %s", pc->accepted_ts);
+		else if (pc->result == 0)
+			snprintf(res, sizeof(res), "accepted");
+		else
+			snprintf(res, sizeof(res), "rejected (%u)", pc->result);
+		{
+			const struct cli_field f[] = {
+				CLI_S(NULL, 1, "context"),
+				CLI_I(NULL, 2, a->assoc),
+				CLI_I(NULL, 3, pc->pcid),
+				CLI_S(NULL, 4, pc->abstract_syntax),
+				CLI_SV(NULL, 5, pc->ts, pc->n_ts),
+				CLI_S(NULL, pc->probed ? 6 : 0, res),
+			};
+
+			cli_out_write(o, f, CLI_NFIELDS(f));
+		}
+	}
+}
+
+static int
+plan_json(const struct cli_out *o, const struct storescu_plan_assoc *a,
+    int probe)
+{
+	struct cli_field *pf = calloc(a->n_pc ? a->n_pc : 1, sizeof(*pf) * PC_FIELDS);
+	struct cli_record *rec = calloc(a->n_pc ? a->n_pc : 1, sizeof(*rec));
+	unsigned m;
+	int rc;
+
+	if (pf == NULL || rec == NULL) {
+		free(pf);
+		free(rec);
+		return -1;
+	}
+	for (m = 0; m < a->n_pc; m++) {
+		const struct storescu_plan_pc *pc = &a->pc[m];
+		const struct cli_field f[PC_FIELDS] = {
+			CLI_I("pcid", 0, pc->pcid),
+			CLI_S("abstract_syntax", 0, pc->abstract_syntax),
+			CLI_SV("transfer_syntaxes", 0, pc->ts, pc->n_ts),
+			CLI_B("accepted", 0, pc->result == 0),
+			CLI_I("result", 0, pc->result),
+			CLI_S("accepted_transfer_syntax", 0, pc->accepted_ts),
+		};
+
+		memcpy(&pf[m * PC_FIELDS], f, sizeof(f));
+		rec[m].f = &pf[m * PC_FIELDS];
+		rec[m].n = pc->probed ? PC_FIELDS : 3;
+	}
+	{
+		const struct cli_field f[] = {
+			CLI_I("association", 0, a->assoc),
+			CLI_I("lane", 0, a->lane + 1), /* 1-based, as in TSV */
+			CLI_I("files", 0, a->files),
+			CLI_I("bytes", 0, a->bytes),
+			CLI_RV("contexts", rec, a->n_pc),
+			CLI_S("probe_error", 0, a->probe_error),
+		};
+
+		rc = cli_out_write(o, f, CLI_NFIELDS(f) - (probe ? 0 : 1));
+	}
+	free(pf);
+	free(rec);
+	return rc;
+}
+
+int
+send_out_plan(const struct cli_out *o, const struct storescu_plan_assoc *a,
+    int probe)
+{
+	char desc[1200];
+
+	if (o->fmt == CLI_JSON)
+		return plan_json(o, a, probe);
+	snprintf(desc, sizeof(desc), "lane %u, %zu files, %llu bytes, %u contexts%s%s",
+	    a->lane + 1, a->files, (unsigned long long)a->bytes, a->n_pc,
+	    a->probe_rc ? ": " : "", a->probe_rc ? a->probe_error : "");
+	{
+		const struct cli_field f[] = {
+			CLI_S(NULL, 1, "association"),
+			CLI_I(NULL, 2, a->assoc),
+			CLI_S(NULL, 3, desc),
+		};
+
+		cli_out_write(o, f, CLI_NFIELDS(f));
+	}
+	plan_contexts_tsv(o, a);
+	return 0;
+}
+
+void
+send_out_echo(const struct cli_out *o, const struct storescu_config *cfg,
+    const struct storescu_echo_result *r)
+{
+	char hex[8], peer[600], assoc[64], echo[64];
+	struct status_info si;
+
+	status_explain(r->status, "C-ECHO", &si);
+	snprintf(hex, sizeof(hex), "%04X", r->status);
+	snprintf(peer, sizeof(peer), "%s:%s", cfg->host, cfg->port);
+	snprintf(assoc, sizeof(assoc), "association %.1f ms", r->assoc_us / 1000.0);
+	snprintf(echo, sizeof(echo), "echo %.1f ms", r->echo_us / 1000.0);
+	{
+		const struct cli_field f[] = {
+			CLI_S("host", 0, cfg->host),
+			CLI_S("port", 0, cfg->port),
+			CLI_S("status", 1, hex),
+			CLI_S("category", 2, status_category_name(si.category)),
+			CLI_S(NULL, 3, peer),
+			CLI_N("association_ms", 0, r->assoc_us / 1000.0, 3),
+			CLI_S(NULL, 4, assoc),
+			CLI_N("echo_ms", 0, r->echo_us / 1000.0, 3),
+			CLI_S(NULL, 5, echo),
+			CLI_I("peer_max_pdu", 0, r->peer_max_pdu),
+			CLI_S("peer_implementation_class_uid", 0, r->peer_impl_class_uid),
+			CLI_S("peer_implementation_version", 0, r->peer_impl_version),
+		};
+
+		cli_out_write(o, f, CLI_NFIELDS(f));
+	}
+}
+
+void
+send_progress_clear(struct send_progress *p)
+{
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = 0;
+	}
+}
+
+void
+send_progress_update(struct send_progress *p, const struct storescu_progress *sp)
+{
+	double secs = sp->elapsed_us / 1e6, rate, eta;
+
+	if (!p->on)
+		return;
+	if (sp->files_done < sp->files_total &&
+	    sp->elapsed_us - p->last_us < 200000)
+		return;
+	p->last_us = sp->elapsed_us;
+	rate = secs > 0 ? sp->bytes_done / secs : 0;
+	eta = rate > 0 ? (sp->bytes_total - sp->bytes_done) / rate : 0;
+	fprintf(stderr, "\r\033[K%s: %zu/%zu files, %.1f/%.1f MB, %.1f MB/s, ETA %um%02us",
+	    cli_progname(), sp->files_done, sp->files_total, sp->bytes_done / 1e6,
+	    sp->bytes_total / 1e6, rate / 1e6, (unsigned)eta / 60, (unsigned)eta % 60);
+	fflush(stderr);
+	p->shown = 1;
+}
+
+void
+send_out_summary(const struct storescu_summary *sum)
+{
+	double secs = sum->elapsed_us / 1e6;
+
+	fprintf(stderr, "%s: %zu stored, %zu with warning, %zu failed, %zu skipped; "
+	    "%.1f MB in %.2f s (%.1f MB/s)\n", cli_progname(), sum->stored,
+	    sum->warning, sum->failed, sum->skipped, sum->bytes / 1e6, secs,
+	    secs > 0 ? sum->bytes / 1e6 / secs : 0.0);
+}
+
+const char *
+send_status_meaning(uint16_t status, const char *service)
+{
+	struct status_info si;
+
+	status_explain(status, service, &si);
+	return si.std != NULL ? si.std->meaning : status_category_name(si.category);
+}

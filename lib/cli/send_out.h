@@ -1,0 +1,53 @@
+/*
+ * send_out.h - dcmsend's output, defined once: the result line of each
+ * input, the dry-run plan, the echo line (TSV or JSON lines through
+ * cli/output.h), the progress line and the summary on stderr.  The
+ * resume log reader (cli/resume.h) reads back what send_out_result
+ * writes: STATUS and PATH are the first two TSV columns, "status" and
+ * "path" the JSON keys.
+ */
+#ifndef CS_CLI_SEND_OUT_H
+#define CS_CLI_SEND_OUT_H
+
+#include <stdint.h>
+
+#include "cstore/storescu.h"
+#include "cli/output.h"
+
+/*
+ * One input: STATUS PATH SOPClassUID SOPInstanceUID DETAIL in TSV, where
+ * STATUS is 4 hex digits or the outcome word; every field of r in JSON.
+ */
+void send_out_result(const struct cli_out *o, const struct storescu_result *r);
+/*
+ * A planned association: in TSV an "association" line and a "context"
+ * line per context; in JSON one object with a "contexts" array (and
+ * "probe_error" when probe).  Returns 0 or -1 when out of memory.
+ */
+int send_out_plan(const struct cli_out *o, const struct storescu_plan_assoc *a,
+    int probe);
+/* The answer to --echo: status, category, peer and times. */
+void send_out_echo(const struct cli_out *o, const struct storescu_config *cfg,
+    const struct storescu_echo_result *r);
+
+/* The standard meaning of a status of service ("C-ECHO"), else its
+ * category's name.  Static string. */
+const char *send_status_meaning(uint16_t status, const char *service);
+
+/* The progress line on stderr (a terminal's, or forced with --progress). */
+struct send_progress {
+	int on;            /* 0: nothing is drawn */
+	int shown;         /* a line is on the screen */
+	uint64_t last_us;  /* when it was drawn */
+};
+
+/* Redraws the line, at most 5 times a second and once at the end. */
+void send_progress_update(struct send_progress *p,
+    const struct storescu_progress *sp);
+/* Erases the line before anything else is written under it. */
+void send_progress_clear(struct send_progress *p);
+
+/* "N stored, N with warning, N failed, N skipped; X MB in S s (R MB/s)" */
+void send_out_summary(const struct storescu_summary *sum);
+
+#endif

@@ -1,0 +1,69 @@
+/* infile.c - opening an input file without blocking (see infile.h). */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "dcmfile/infile.h"
+
+#include "core/banned.h"
+
+/* What a file that is not a regular file is, in words. */
+static const char *
+kind_of(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISDIR(m))
+		return "a directory";
+	return "a special file";
+}
+
+int
+infile_open(const char *path, struct cs_err *err)
+{
+	struct stat st;
+	int fd;
+
+	/* stat first only spares devices an open (a tape rewinds on close);
+	 * the check that counts is fstat on what was opened */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return cs_err_set(err, CS_E_IO,
+		    "not a regular file but %s: not read", kind_of(st.st_mode));
+	/* O_NONBLOCK: opening a FIFO without a writer would wait for one */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return cs_err_set(err, CS_E_IO, "cannot open: %s",
+		    strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+
+		close(fd);
+		return cs_err_set(err, CS_E_IO, "cannot stat: %s",
+		    strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return cs_err_set(err, CS_E_IO,
+		    "not a regular file but %s: not read", kind_of(st.st_mode));
+	}
+	/* reads of a regular file never wait anyway; blocking as usual */
+	if (fcntl(fd, F_SETFL, 0) != 0) {
+		int e = errno;
+
+		close(fd);
+		return cs_err_set(err, CS_E_IO, "cannot open: %s",
+		    strerror(e));
+	}
+	return fd;
+}

@@ -1,0 +1,21 @@
+/*
+ * infile.h - opening an input file (dcmsend's inputs, sopclass-lookup
+ * --file) so that a FIFO, socket or device is refused without blocking.
+ */
+#ifndef CS_DCMFILE_INFILE_H
+#define CS_DCMFILE_INFILE_H
+
+struct cs_err;
+
+/*
+ * Opens input path for reading, never blocking: open() with O_NONBLOCK
+ * (a FIFO without a writer would wait for ever), then fstat on that fd,
+ * so that what is checked is what was opened (no stat/open race).
+ * Anything but a regular file (FIFO, socket, device, directory) is
+ * closed again and refused.  Returns the fd (O_CLOEXEC, blocking again;
+ * the caller closes it) or CS_E_IO with the reason in err (without the
+ * path: callers put it where they print it).
+ */
+int infile_open(const char *path, struct cs_err *err);
+
+#endif

@@ -1,0 +1,31 @@
+/* config.c - the defaults of storescu_config and storescu_send_opts. */
+#include <string.h>
+
+#include "cstore/storescu.h"
+#include "core/ul_assoc.h"
+
+#include "core/banned.h"
+
+_Static_assert(STORESCU_DEFAULT_MAX_PDU == UL_DEFAULT_MAX_PDU,
+    "storescu.h promises the engine's default");
+
+void
+storescu_config_init(struct storescu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->calling_ae = STORESCU_DEFAULT_CALLING_AE;
+	cfg->called_ae = STORESCU_DEFAULT_CALLED_AE;
+	cfg->max_pdu = 0;
+	cfg->connect_timeout_ms = STORESCU_DEFAULT_CONNECT_TIMEOUT_MS;
+	cfg->acse_timeout_ms = STORESCU_DEFAULT_ACSE_TIMEOUT_MS;
+	cfg->dimse_timeout_ms = STORESCU_DEFAULT_DIMSE_TIMEOUT_MS;
+}
+
+void
+storescu_send_opts_init(struct storescu_send_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->jobs = 1;
+	o->retry_delay_ms = STORESCU_DEFAULT_RETRY_DELAY_MS;
+	o->async_window = STORESCU_DEFAULT_WINDOW;
+}
