@@ -12,7 +12,10 @@
  * and change times); a file changed since is probed afresh, as sending
  * always did, and so is one that changed less than 2 s before planning
  * probed it (a change within one tick of the file system's clock would
- * not show in its times).
+ * not show in its times).  A kept descriptor is the file planning
+ * probed: one replaced under its name since (a new inode) is sent as it
+ * was; one opened again by name is checked against that inode, and
+ * probed afresh when it is another file.
  *
  * Thread use: sources_probe and sources_release from one thread; after
  * planning, lanes call sources_prefetch / sources_take concurrently for
