@@ -10,7 +10,7 @@
 #include "buf.h"
 #include "dimse_cmd.h"
 #include "dimse_msg.h"
-#include "ul_assoc.h" /* UL_PDV_CHUNK_END */
+#include "ul_assoc.h" /* UL_PDV_CHUNK_END, UL_CB_PAUSE */
 #include "ul_pdu.h"   /* UL_PDV_COMMAND, UL_PDV_LAST */
 #include "banned.h"
 
@@ -76,8 +76,12 @@ finish_command(struct dimse_rx *rx, const uint8_t *p, size_t len)
 		rx->said_no_dataset = 1;
 		rx->messages++;
 	}
-	if (rx->cb.on_command != NULL &&
-	    rx->cb.on_command(rx->user, rx->pcid, &rx->decoded) != 0) {
+	if (rx->cb.on_command == NULL)
+		return 0;
+	rc = rx->cb.on_command(rx->user, rx->pcid, &rx->decoded);
+	if (rc == UL_CB_PAUSE)
+		return rc; /* the command is delivered; on_pdv passes it on */
+	if (rc != 0) {
 		(void)cs_err_set(&rx->err, CS_E_CALLBACK,
 		    "command callback failed for %s on presentation "
 		    "context %u", dimse_command_name(rx->last_command),
@@ -225,8 +229,12 @@ dimse_rx_pdv(struct dimse_rx *rx, uint8_t pcid, uint8_t control,
 	}
 	if (len == 0 && !ends)
 		return 0;
-	if (rx->cb.on_dataset != NULL &&
-	    rx->cb.on_dataset(rx->user, pcid, data, len, ends) != 0) {
+	if (rx->cb.on_dataset == NULL)
+		return 0;
+	rc = rx->cb.on_dataset(rx->user, pcid, data, len, ends);
+	if (rc == UL_CB_PAUSE)
+		return rc; /* the bytes are delivered; on_pdv passes it on */
+	if (rc != 0) {
 		(void)cs_err_set(&rx->err, CS_E_CALLBACK,
 		    "data set callback failed for %s on presentation "
 		    "context %u", dimse_command_name(rx->last_command), pcid);

@@ -39,15 +39,18 @@ struct dimse_rx_callbacks {
 	/*
 	 * A complete, decoded and checked command arrived on pcid.  When it
 	 * announces a data set, on_dataset follows with its bytes.
-	 * Return 0 to go on; non-zero stops the receiver (CS_E_CALLBACK).
+	 * Return 0 to go on; UL_CB_PAUSE to pause (dimse_rx_pdv returns
+	 * it, see there); any other non-zero stops the receiver
+	 * (CS_E_CALLBACK).
 	 */
 	int (*on_command)(void *user, uint8_t pcid, const struct dimse_cmd *cmd);
 	/*
 	 * The next len bytes of the data set (len may be 0 on the last
 	 * call); last is 1 on the final call of the message.  A sink that
 	 * cannot store the bytes should remember that, return 0 and answer
-	 * with a failure status once last arrives; non-zero stops the
-	 * receiver (CS_E_CALLBACK), and the association is then aborted.
+	 * with a failure status once last arrives.  UL_CB_PAUSE pauses
+	 * (see dimse_rx_pdv); any other non-zero stops the receiver
+	 * (CS_E_CALLBACK), and the association is then aborted.
 	 */
 	int (*on_dataset)(void *user, uint8_t pcid, const uint8_t *data,
 	    size_t len, int last);
@@ -99,7 +102,11 @@ void dimse_rx_release(struct dimse_rx *rx);
  *                PDV item; a command that does not decode;
  *   CS_E_TOOBIG  command fragments exceeding DIMSE_CMD_MAX;
  *   CS_E_NOMEM   the command buffer could not grow;
- *   CS_E_CALLBACK a callback returned non-zero.
+ *   CS_E_CALLBACK a callback returned non-zero other than UL_CB_PAUSE.
+ * UL_CB_PAUSE (positive, not latched) when on_command or on_dataset
+ * returned it: the chunk was taken in whole and the receiver is ready
+ * for the next one.  Return it from on_pdv as it is, so that ul_recv()
+ * pauses after this chunk (ul_assoc.h).
  */
 int dimse_rx_pdv(struct dimse_rx *rx, uint8_t pcid, uint8_t control,
     const uint8_t *data, size_t len);

@@ -50,7 +50,7 @@ struct owed {
 
 struct ul_assoc {
 	int role;
-	int state; /* enum ul_sta */
+	enum ul_state state;
 	struct ul_config cfg;
 	struct ul_callbacks cb;
 	void *user;
@@ -61,6 +61,7 @@ struct ul_assoc {
 
 	int in_engine;  /* inside ul_recv/ul_tick: no re-entry */
 	int fatal;      /* error to return from the current ul_recv/ul_tick */
+	int paused;     /* a callback returned UL_CB_PAUSE: ul_recv stops */
 	uint64_t now;   /* latest time the caller gave us */
 	int64_t artim;  /* ARTIM deadline, -1 when stopped */
 	int want_close;
@@ -93,8 +94,6 @@ struct ul_assoc {
 	int pdv_seen;     /* a PDV header of this PDU was traced */
 };
 
-static void set_state(struct ul_assoc *, int);
-
 /* --- small helpers ------------------------------------------------------ */
 
 static void
@@ -105,12 +104,20 @@ start_artim(struct ul_assoc *a)
 	a->artim = t > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t;
 }
 
+/*
+ * The one transition step: every event moves to the next state its
+ * Table 9-10 cell names (ul_fsm.c), or to the cell's alternative when
+ * the action chooses it (alt: AE-6 refusing the RQ, AR-8 on the
+ * acceptor).  Nothing else writes a->state; the actions around it only
+ * queue PDUs, call callbacks and set timers, callbacks after the step.
+ */
 static void
-set_state(struct ul_assoc *a, int s)
+transition(struct ul_assoc *a, const struct ul_fsm_cell *c, int alt)
 {
-	a->state = s;
+	a->state = alt && c->next_alt != 0 ? (enum ul_state)c->next_alt :
+	    (enum ul_state)c->next;
 	/* ARTIM runs only in Sta2 and Sta13 (PS3.8 Table 9-10, Evt18) */
-	if (s != UL_STA2 && s != UL_STA13)
+	if (a->state != UL_STA2 && a->state != UL_STA13)
 		a->artim = -1;
 }
 
@@ -248,33 +255,34 @@ queue_simple(struct ul_assoc *a, int type)
 
 /* --- actions shared by several cells ------------------------------------ */
 
-/* AA-1: A-ABORT PDU, (re)start ARTIM, Sta13. */
+/* AA-1: A-ABORT PDU, (re)start ARTIM (Sta13). */
 static void
-act_aa1(struct ul_assoc *a, uint8_t source, uint8_t reason)
+act_aa1(struct ul_assoc *a, const struct ul_fsm_cell *c, uint8_t source,
+    uint8_t reason)
 {
 	(void)queue_abort(a, source, reason);
-	set_state(a, UL_STA13);
+	transition(a, c, 0);
 	start_artim(a);
 }
 
-/* AA-8: A-ABORT PDU (provider), A-P-ABORT indication, ARTIM, Sta13. */
+/* AA-8: A-ABORT PDU (provider), A-P-ABORT indication, ARTIM (Sta13). */
 static void
-act_aa8(struct ul_assoc *a, uint8_t reason)
+act_aa8(struct ul_assoc *a, const struct ul_fsm_cell *c, uint8_t reason)
 {
 	struct ul_abort ab = { 2, reason };
 
 	(void)queue_abort(a, 2, reason);
-	set_state(a, UL_STA13);
+	transition(a, c, 0);
 	start_artim(a);
 	if (a->cb.on_abort != NULL)
 		(void)a->cb.on_abort(a->user, &ab, 0);
 }
 
-/* AA-2: stop ARTIM, close the transport, Sta1. */
+/* AA-2: stop ARTIM, close the transport (Sta1). */
 static void
-act_aa2(struct ul_assoc *a)
+act_aa2(struct ul_assoc *a, const struct ul_fsm_cell *c)
 {
-	set_state(a, UL_STA1);
+	transition(a, c, 0);
 	a->want_close = 1;
 }
 
@@ -292,9 +300,23 @@ callback_failed(struct ul_assoc *a, const char *name)
 	if (c == NULL)
 		return;
 	if (c->action == UL_AA1)
-		act_aa1(a, 0, 0);
+		act_aa1(a, c, 0, 0);
 	else
-		act_aa2(a);
+		act_aa2(a, c);
+}
+
+/*
+ * What a callback returned: 0 goes on; UL_CB_PAUSE makes ul_recv stop
+ * after the bytes handed to it (the callback ran, its chunk is consumed:
+ * nghttp2's NGHTTP2_ERR_PAUSE); anything else aborts.
+ */
+static void
+callback_result(struct ul_assoc *a, int rc, const char *name)
+{
+	if (rc == UL_CB_PAUSE)
+		a->paused = 1;
+	else if (rc != 0)
+		callback_failed(a, name);
 }
 
 /*
@@ -315,16 +337,18 @@ protocol_event(struct ul_assoc *a, int evt, uint8_t reason, const char *msg)
 		return;
 	switch (c->action) {
 	case UL_AA1:
-		act_aa1(a, 2, reason);
+		act_aa1(a, c, 2, reason);
 		break;
 	case UL_AA8:
-		act_aa8(a, reason);
+		act_aa8(a, c, reason);
 		break;
 	case UL_AA7:
 		/* Sta13: answer with an A-ABORT, ARTIM keeps running */
 		(void)queue_abort(a, 2, reason);
+		transition(a, c, 0);
 		return;
-	default: /* AA-6: ignore */
+	default: /* AA-6: ignore (Sta13 stays) */
+		transition(a, c, 0);
 		return;
 	}
 	seterr(a, CS_E_PROTO, "%s in %s (%s)", msg,
@@ -464,7 +488,8 @@ pdu_event(uint8_t type)
 
 /* AE-3: A-ASSOCIATE-AC in Sta5. */
 static void
-recv_ac(struct ul_assoc *a, const uint8_t *body, size_t len)
+recv_ac(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
+    size_t len)
 {
 	struct cs_err e = { 0, "" };
 
@@ -481,16 +506,17 @@ recv_ac(struct ul_assoc *a, const uint8_t *body, size_t len)
 	a->have_ac = 1;
 	a->peer_max = a->ac->has_max_pdu ? a->ac->max_pdu : 0;
 	index_accepted(a);
-	set_state(a, UL_STA6);
-	if (a->cb.on_associate_ac != NULL &&
-	    a->cb.on_associate_ac(a->user, a->ac) != 0)
-		callback_failed(a, "on_associate_ac");
+	transition(a, c, 0);
+	if (a->cb.on_associate_ac != NULL)
+		callback_result(a, a->cb.on_associate_ac(a->user, a->ac),
+		    "on_associate_ac");
 	clear_blobs(a->ac);
 }
 
 /* AE-4: A-ASSOCIATE-RJ in Sta5. */
 static void
-recv_rj(struct ul_assoc *a, const uint8_t *body, size_t len)
+recv_rj(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
+    size_t len)
 {
 	struct cs_err e = { 0, "" };
 	struct ul_assoc_rj rj;
@@ -499,20 +525,21 @@ recv_rj(struct ul_assoc *a, const uint8_t *body, size_t len)
 		protocol_event(a, UL_EVT19, AB_INVALID_PARAM, e.msg);
 		return;
 	}
-	set_state(a, UL_STA1);
+	transition(a, c, 0);
 	a->want_close = 1;
 	seterr(a, CS_E_REJECTED, "association rejected: %s "
 	    "(result %u, source %u, reason %u)",
 	    ul_rj_reason_text(rj.source, rj.reason), rj.result, rj.source,
 	    rj.reason);
-	if (a->cb.on_associate_rj != NULL &&
-	    a->cb.on_associate_rj(a->user, &rj) != 0)
-		callback_failed(a, "on_associate_rj");
+	if (a->cb.on_associate_rj != NULL)
+		callback_result(a, a->cb.on_associate_rj(a->user, &rj),
+		    "on_associate_rj");
 }
 
 /* AE-6: A-ASSOCIATE-RQ in Sta2. */
 static void
-recv_rq(struct ul_assoc *a, const uint8_t *body, size_t len)
+recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
+    size_t len)
 {
 	struct cs_err e = { 0, "" };
 
@@ -537,28 +564,29 @@ recv_rq(struct ul_assoc *a, const uint8_t *body, size_t len)
 		seterr(a, CS_E_REJECTED, "association rejected: "
 		    "protocol version 0x%04x not supported",
 		    a->rq->protocol_version);
-		set_state(a, UL_STA13);
+		transition(a, c, 1); /* not acceptable: Sta13 */
 		start_artim(a);
 		clear_blobs(a->rq);
 		return;
 	}
-	set_state(a, UL_STA3);
-	if (a->cb.on_associate_rq != NULL &&
-	    a->cb.on_associate_rq(a->user, a->rq) != 0)
-		callback_failed(a, "on_associate_rq");
+	transition(a, c, 0);
+	if (a->cb.on_associate_rq != NULL)
+		callback_result(a, a->cb.on_associate_rq(a->user, a->rq),
+		    "on_associate_rq");
 	clear_blobs(a->rq);
 }
 
 /* AA-3: A-ABORT PDU in Sta3, Sta5-Sta12. */
 static void
-recv_abort(struct ul_assoc *a, const uint8_t *body, size_t len)
+recv_abort(struct ul_assoc *a, const struct ul_fsm_cell *c,
+    const uint8_t *body, size_t len)
 {
 	struct ul_abort ab = { 0, 0 };
 	struct cs_err e = { 0, "" };
 
 	/* the length is checked at the header; reserved bytes untested */
 	(void)ul_decode_abort(body, len, &ab, &e);
-	set_state(a, UL_STA1);
+	transition(a, c, 0);
 	a->want_close = 1;
 	seterr(a, CS_E_ABORTED, "association aborted by the peer: "
 	    "%s (source %u, reason %u)", ul_abort_reason_text(ab.source,
@@ -567,22 +595,26 @@ recv_abort(struct ul_assoc *a, const uint8_t *body, size_t len)
 		(void)a->cb.on_abort(a->user, &ab, 1);
 }
 
+/* AR-2 (Sta8), AR-8 (collision: Sta9 requestor, Sta10 acceptor). */
 static void
-release_indication(struct ul_assoc *a, int next)
+release_indication(struct ul_assoc *a, const struct ul_fsm_cell *c)
 {
-	set_state(a, next);
-	if (a->cb.on_release_rq != NULL && a->cb.on_release_rq(a->user) != 0)
-		callback_failed(a, "on_release_rq");
+	transition(a, c, c->action == UL_AR8 && a->role == UL_ACCEPTOR);
+	if (a->cb.on_release_rq != NULL)
+		callback_result(a, a->cb.on_release_rq(a->user),
+		    "on_release_rq");
 }
 
+/* AR-3 (close the transport, Sta1), AR-10 (collision, Sta12). */
 static void
-release_confirmation(struct ul_assoc *a, int next)
+release_confirmation(struct ul_assoc *a, const struct ul_fsm_cell *c)
 {
-	set_state(a, next);
-	if (next == UL_STA1)
+	transition(a, c, 0);
+	if (c->action == UL_AR3)
 		a->want_close = 1;
-	if (a->cb.on_release_rp != NULL && a->cb.on_release_rp(a->user) != 0)
-		callback_failed(a, "on_release_rp");
+	if (a->cb.on_release_rp != NULL)
+		callback_result(a, a->cb.on_release_rp(a->user),
+		    "on_release_rp");
 }
 
 /* A whole association-control PDU is in a->body (header included). */
@@ -600,30 +632,27 @@ recv_control(struct ul_assoc *a)
 		return; /* Sta1/Sta4 never read; nothing else is empty */
 	switch (c->action) {
 	case UL_AE3:
-		recv_ac(a, body, len);
+		recv_ac(a, c, body, len);
 		break;
 	case UL_AE4:
-		recv_rj(a, body, len);
+		recv_rj(a, c, body, len);
 		break;
 	case UL_AE6:
-		recv_rq(a, body, len);
+		recv_rq(a, c, body, len);
 		break;
-	case UL_AR2: /* release indication, Sta8 */
-		release_indication(a, c->next);
+	case UL_AR2:
+	case UL_AR8:
+		release_indication(a, c);
 		break;
-	case UL_AR8: /* collision: Sta9 requestor, Sta10 acceptor */
-		release_indication(a, a->role == UL_REQUESTOR ? c->next :
-		    c->next_alt);
-		break;
-	case UL_AR3: /* release confirmation, close, Sta1 */
-	case UL_AR10: /* collision confirmation, Sta12 */
-		release_confirmation(a, c->next);
+	case UL_AR3:
+	case UL_AR10:
+		release_confirmation(a, c);
 		break;
 	case UL_AA3:
-		recv_abort(a, body, len);
+		recv_abort(a, c, body, len);
 		break;
 	case UL_AA2: /* A-ABORT in Sta2 or Sta13 */
-		act_aa2(a);
+		act_aa2(a, c);
 		break;
 	default: /* AA-1, AA-6, AA-7, AA-8: not expected here */
 		snprintf(msg, sizeof(msg), "unexpected %s",
@@ -691,6 +720,7 @@ on_header(struct ul_assoc *a)
 			frame_error(a, AB_INVALID_PARAM, msg);
 			return;
 		}
+		transition(a, c, 0); /* DT-2, AR-6: the state stays */
 		a->in_mode = IN_PDATA;
 		a->pdv_got = 0;
 		a->pdv_left = 0;
@@ -778,7 +808,7 @@ pdata_step(struct ul_assoc *a, const uint8_t *in, size_t n)
 {
 	size_t take;
 	uint8_t ctl;
-	int st = a->state;
+	enum ul_state st = a->state;
 
 	if (a->pdv_got < PDV_HDR_LEN) {
 		take = PDV_HDR_LEN - a->pdv_got;
@@ -813,9 +843,9 @@ pdata_step(struct ul_assoc *a, const uint8_t *in, size_t n)
 	}
 	if (a->body_left == 0 && a->pdv_left == 0)
 		a->in_mode = IN_HEADER;
-	if (a->cb.on_pdv != NULL &&
-	    a->cb.on_pdv(a->user, a->pdv_hdr[4], ctl, in, n) != 0)
-		callback_failed(a, "on_pdv");
+	if (a->cb.on_pdv != NULL)
+		callback_result(a, a->cb.on_pdv(a->user, a->pdv_hdr[4], ctl,
+		    in, n), "on_pdv");
 	/* a callback may have aborted or released: stop delivering */
 	if (a->state != st && a->state != UL_STA6 && a->state != UL_STA7 &&
 	    a->in_mode == IN_PDATA)
@@ -893,7 +923,7 @@ ul_transport_connected(struct ul_assoc *a, uint64_t now)
 	a->now = now;
 	if (c->action == UL_AE5) {
 		/* AE-5: wait for the A-ASSOCIATE-RQ under ARTIM */
-		set_state(a, UL_STA2);
+		transition(a, c, 0);
 		start_artim(a);
 		return 0;
 	}
@@ -906,7 +936,7 @@ ul_transport_connected(struct ul_assoc *a, uint64_t now)
 		    "a-associate-rq");
 	trace(a, 'S', a->rq_pdu.p, a->rq_pdu.len);
 	wr_release(&a->rq_pdu);
-	set_state(a, UL_STA5);
+	transition(a, c, 0); /* AE-2 */
 	return 0;
 }
 
@@ -928,8 +958,10 @@ ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now)
 		len = (size_t)SSIZE_MAX;
 	a->in_engine = 1;
 	a->fatal = 0;
+	a->paused = 0;
 	a->now = now;
-	while (pos < len && a->state != UL_STA1) {
+	/* a pause ends the loop between two chunks: nothing is half done */
+	while (pos < len && a->state != UL_STA1 && !a->paused) {
 		switch (a->in_mode) {
 		case IN_HEADER:
 			take = UL_PDU_HEADER_LEN - a->hdr_got;
@@ -994,7 +1026,7 @@ ul_transport_closed(struct ul_assoc *a, uint64_t now)
 		return 0; /* Sta1: nothing to close */
 	a->now = now;
 	a->in_mode = IN_DISCARD;
-	set_state(a, UL_STA1);
+	transition(a, c, 0);
 	a->want_close = 1;
 	if (c->action != UL_AA4)
 		return 0; /* AA-5 (Sta2), AR-5 (Sta13): stop ARTIM, idle */
@@ -1081,17 +1113,17 @@ ul_next_deadline(const struct ul_assoc *a)
 int
 ul_tick(struct ul_assoc *a, uint64_t now)
 {
-	int was = a->state;
+	const struct ul_fsm_cell *c = ul_fsm_lookup(a->state, UL_EVT18);
+	enum ul_state was = a->state;
 
 	if (a->in_engine)
 		return CS_E_STATE;
 	enter(a);
 	a->now = now;
-	if (a->artim < 0 || now < (uint64_t)a->artim ||
-	    ul_fsm_lookup(a->state, UL_EVT18) == NULL)
+	if (a->artim < 0 || now < (uint64_t)a->artim || c == NULL)
 		return 0;
 	/* Evt18 -> AA-2: stop ARTIM, close the transport, Sta1 */
-	act_aa2(a);
+	act_aa2(a, c);
 	if (was != UL_STA2)
 		return 0; /* Sta13: the peer did not close in time */
 	return seterr(a, CS_E_TIMEOUT, "no a-associate-rq within "
@@ -1119,11 +1151,12 @@ local_cell(struct ul_assoc *a, int evt)
 int
 ul_associate_rq(struct ul_assoc *a, const struct ul_assoc_params *rq)
 {
+	const struct ul_fsm_cell *c;
 	unsigned i;
 	int rc;
 
 	enter(a);
-	if (local_cell(a, UL_EVT1) == NULL)
+	if ((c = local_cell(a, UL_EVT1)) == NULL)
 		return CS_E_STATE;
 	if (a->role != UL_REQUESTOR)
 		return seterr(a, CS_E_STATE, "an acceptor cannot request an "
@@ -1152,19 +1185,20 @@ ul_associate_rq(struct ul_assoc *a, const struct ul_assoc_params *rq)
 	clear_blobs(a->rq);
 	a->have_rq = 1;
 	a->our_max = a->rq->max_pdu;
-	set_state(a, UL_STA4); /* AE-1: the caller connects the transport */
+	transition(a, c, 0); /* AE-1: the caller connects the transport */
 	return 0;
 }
 
 int
 ul_associate_accept(struct ul_assoc *a, const struct ul_assoc_params *ac)
 {
+	const struct ul_fsm_cell *c = local_cell(a, UL_EVT7);
 	struct ul_assoc_params *p = a->ac;
 	size_t mark;
 	int rc;
 
 	/* Evt7 has a cell only in Sta3, which only an acceptor reaches */
-	if (local_cell(a, UL_EVT7) == NULL)
+	if (c == NULL)
 		return CS_E_STATE;
 	if (ac == NULL)
 		return seterr(a, CS_E_INVAL, "no a-associate-ac");
@@ -1187,17 +1221,18 @@ ul_associate_accept(struct ul_assoc *a, const struct ul_assoc_params *ac)
 	a->have_ac = 1;
 	a->our_max = p->max_pdu;
 	index_accepted(a);
-	set_state(a, UL_STA6); /* AE-7 */
+	transition(a, c, 0); /* AE-7 */
 	return 0;
 }
 
 int
 ul_associate_reject(struct ul_assoc *a, const struct ul_assoc_rj *rj)
 {
+	const struct ul_fsm_cell *c = local_cell(a, UL_EVT8);
 	size_t mark;
 	int rc;
 
-	if (local_cell(a, UL_EVT8) == NULL) /* Sta3 only: an acceptor */
+	if (c == NULL) /* Sta3 only: an acceptor */
 		return CS_E_STATE;
 	/* PS3.8 9.3.4: result 1-2, source 1-3 */
 	if (rj == NULL || rj->result < 1 || rj->result > 2 ||
@@ -1209,7 +1244,7 @@ ul_associate_reject(struct ul_assoc *a, const struct ul_assoc_rj *rj)
 	rc = out_pdu_done(a, mark, ul_encode_assoc_rj(&a->out, rj));
 	if (rc != 0)
 		return rc;
-	set_state(a, UL_STA13); /* AE-8 */
+	transition(a, c, 0); /* AE-8 */
 	start_artim(a);
 	return 0;
 }
@@ -1223,11 +1258,13 @@ ul_max_pdv_payload(const struct ul_assoc *a)
 	return a->peer_max > PDV_HDR_LEN ? a->peer_max - PDV_HDR_LEN : 0;
 }
 
-/* Checks common to both P-DATA requests; returns 0 or a code. */
+/* Checks common to both P-DATA requests; returns 0 (and the Evt9 cell
+ * in *c) or a code. */
 static int
-pdata_check(struct ul_assoc *a, uint8_t pcid, uint8_t control)
+pdata_check(struct ul_assoc *a, uint8_t pcid, uint8_t control,
+    const struct ul_fsm_cell **c)
 {
-	if (local_cell(a, UL_EVT9) == NULL)
+	if ((*c = local_cell(a, UL_EVT9)) == NULL)
 		return CS_E_STATE;
 	if (a->pc_index[pcid] == 0)
 		return seterr(a, CS_E_INVAL, "presentation context "
@@ -1245,10 +1282,11 @@ int
 ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control,
     const uint8_t *data, size_t len)
 {
+	const struct ul_fsm_cell *c;
 	size_t maxp, nfrag, need, mark, off = 0;
 	int rc;
 
-	if ((rc = pdata_check(a, pcid, control)) != 0)
+	if ((rc = pdata_check(a, pcid, control, &c)) != 0)
 		return rc;
 	if (data == NULL && len > 0)
 		return seterr(a, CS_E_INVAL, "no data");
@@ -1284,17 +1322,19 @@ ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control,
 	} while (off < len);
 	if (a->out.err != 0)
 		return out_rollback(a, mark, 0);
-	return 0; /* DT-1 (Sta6) or AR-7 (Sta8): the state stays */
+	transition(a, c, 0); /* DT-1 (Sta6) or AR-7 (Sta8): the state stays */
+	return 0;
 }
 
 int
 ul_pdata_external(struct ul_assoc *a, uint8_t pcid, uint8_t control,
     uint32_t len)
 {
+	const struct ul_fsm_cell *c;
 	size_t mark;
 	int rc;
 
-	if ((rc = pdata_check(a, pcid, control)) != 0)
+	if ((rc = pdata_check(a, pcid, control, &c)) != 0)
 		return rc;
 	if (len > ul_max_pdv_payload(a))
 		return seterr(a, CS_E_INVAL, "pdv of %u bytes exceeds "
@@ -1313,19 +1353,21 @@ ul_pdata_external(struct ul_assoc *a, uint8_t pcid, uint8_t control,
 		a->owed[a->n_owed].left = len;
 		a->n_owed++;
 	}
+	transition(a, c, 0); /* DT-1 or AR-7: the state stays */
 	return 0;
 }
 
 int
 ul_release_rq(struct ul_assoc *a)
 {
+	const struct ul_fsm_cell *c = local_cell(a, UL_EVT11);
 	int rc;
 
-	if (local_cell(a, UL_EVT11) == NULL)
+	if (c == NULL)
 		return CS_E_STATE;
 	if ((rc = queue_simple(a, UL_PDU_RELEASE_RQ)) != 0)
 		return rc;
-	set_state(a, UL_STA7); /* AR-1 */
+	transition(a, c, 0); /* AR-1 */
 	return 0;
 }
 
@@ -1339,7 +1381,7 @@ ul_release_response(struct ul_assoc *a)
 		return CS_E_STATE;
 	if ((rc = queue_simple(a, UL_PDU_RELEASE_RP)) != 0)
 		return rc;
-	set_state(a, c->next);
+	transition(a, c, 0); /* AR-4 Sta13, AR-9 Sta11 */
 	if (c->action == UL_AR4)
 		start_artim(a); /* AR-4: wait for the peer to close */
 	return 0;
@@ -1353,15 +1395,15 @@ ul_abort(struct ul_assoc *a)
 	if (c == NULL)
 		return CS_E_STATE;
 	if (c->action == UL_AA2)
-		act_aa2(a); /* Sta4: not connected yet, just close */
+		act_aa2(a, c); /* Sta4: not connected yet, just close */
 	else
-		act_aa1(a, 0, 0); /* service-user source, reason 0 */
+		act_aa1(a, c, 0, 0); /* service-user source, reason 0 */
 	return 0;
 }
 
 /* --- public: state -------------------------------------------------------- */
 
-int
+enum ul_state
 ul_state(const struct ul_assoc *a)
 {
 	return a->state;

@@ -46,6 +46,7 @@
 #include <stdint.h>
 #include <sys/types.h> /* ssize_t */
 
+#include "ul_fsm.h" /* enum ul_state */
 #include "ul_pdu.h"
 
 struct cs_err;
@@ -85,9 +86,26 @@ struct ul_config {
 /*
  * Callbacks: any may be NULL (ignored).  Each runs after the state has
  * moved to the cell's next state, so the primitives it may call see the
- * new state.  A non-zero return makes the engine abort as ul_abort()
- * would (A-ABORT source 0) and ul_recv() return CS_E_CALLBACK.
+ * new state.  Return 0 to go on.  UL_CB_PAUSE pauses (see below).  Any
+ * other value makes the engine abort as ul_abort() would (A-ABORT
+ * source 0) and ul_recv() return CS_E_CALLBACK.
+ *
+ * Pause (as nghttp2's NGHTTP2_ERR_PAUSE, llhttp's HPE_PAUSED): when a
+ * callback called from ul_recv() returns UL_CB_PAUSE, ul_recv() stops
+ * right after the bytes it handed to that callback and returns the
+ * number consumed up to and including them; the callback's chunk counts
+ * as delivered and is not handed out again.  Nothing is half done: the
+ * engine stops between two chunks, with the state the callback saw.  A
+ * P-DATA-TF or PDV item cut by the pause goes on where it stopped, with
+ * the same PDV control bits, when ul_recv() is called again.  While
+ * paused the caller may do anything a callback may not: write the
+ * output, wait, queue answers (ul_pdata(), ...), call ul_tick() or
+ * ul_transport_closed().  To resume, call ul_recv() with the input not
+ * consumed, followed by any new input.  The pause is not remembered: a
+ * ul_recv() call after it delivers at once.  on_abort cannot pause (its
+ * return value is ignored).
  */
+#define UL_CB_PAUSE 0x5041 /* positive, and not 1: "return 1" still aborts */
 struct ul_callbacks {
 	/* Acceptor: an A-ASSOCIATE-RQ arrived (Sta3).  Answer with
 	 * ul_associate_accept() or ul_associate_reject(), now or later.
@@ -152,8 +170,9 @@ int ul_transport_connected(struct ul_assoc *a, uint64_t now);
 /*
  * Feeds received bytes (Evt3/4/6/10/12/13/16/19).  Accepts any split of
  * the stream.  Returns the number of bytes consumed: all of them, unless
- * the association ended part way (bytes after the end are not consumed),
- * or a negative code.
+ * the association ended part way (bytes after the end are not consumed)
+ * or a callback paused (UL_CB_PAUSE: bytes after its chunk are not
+ * consumed; feed them again), or a negative code.
  *
  * Checks made on the 6-byte PDU header, before any of the body is read:
  * an unknown PDU type is Evt19 (A-ABORT reason 1); an association-control
@@ -290,7 +309,8 @@ int ul_abort(struct ul_assoc *a);
 
 /* --- state ------------------------------------------------------------- */
 
-int ul_state(const struct ul_assoc *a); /* 1..13, Sta1..Sta13 (ul_fsm.h) */
+/* The state, UL_STA1..UL_STA13 (ul_fsm.h). */
+enum ul_state ul_state(const struct ul_assoc *a);
 /* True in Sta6 (association established, data may flow). */
 int ul_established(const struct ul_assoc *a);
 /* The RQ as sent or received, and the AC as sent or received (NULL

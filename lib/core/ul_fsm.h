@@ -9,8 +9,11 @@
 
 #include <stdint.h>
 
-/* States, numbered as in PS3.8 Tables 9-1..9-5 (Sta1 = 1). */
-enum ul_sta {
+/*
+ * States, numbered as in PS3.8 9.2.1 (Sta1 = 1); ul_state() returns one.
+ * Code outside the engine names them (UL_STA13), never numbers them.
+ */
+enum ul_state {
 	UL_STA1 = 1,	/* idle */
 	UL_STA2,	/* transport open, awaiting A-ASSOCIATE-RQ PDU */
 	UL_STA3,	/* awaiting local A-ASSOCIATE response */
@@ -70,7 +73,7 @@ enum ul_action {
  */
 struct ul_fsm_cell {
 	uint8_t action; /* enum ul_action */
-	uint8_t next;   /* enum ul_sta */
+	uint8_t next;   /* enum ul_state */
 	uint8_t next_alt;
 };
 

@@ -383,6 +383,141 @@ decode_user_identity_rq(struct rd *r, struct ul_user_identity *u,
 	return expect_end(r, "user identity sub-item", err);
 }
 
+/* Sub-items a user information item may hold once (PS3.7 D.3.3). */
+struct ui_seen {
+	int max_length, impl_uid, impl_version, async_ops;
+};
+
+static int
+once(int *seen, const char *name, struct cs_err *err)
+{
+	if ((*seen)++)
+		return cs_err_set(err, CS_E_PROTO, "two %s sub-items", name);
+	return 0;
+}
+
+/* PS3.7 D.3.3.1 (PS3.8 D.1): a 4-byte maximum length, 0 = none. */
+static int
+decode_max_length(struct rd *r, struct ul_assoc_params *out,
+    struct cs_err *err)
+{
+	int rc;
+
+	out->max_pdu = rd_be32(r);
+	if ((rc = expect_end(r, "maximum length sub-item", err)) != 0)
+		return rc;
+	out->has_max_pdu = 1;
+	return 0;
+}
+
+/* PS3.7 D.3.3.3: invoked, performed (2 bytes each). */
+static int
+decode_async_ops(struct rd *r, struct ul_assoc_params *out,
+    struct cs_err *err)
+{
+	int rc;
+
+	out->max_ops_invoked = rd_be16(r);
+	out->max_ops_performed = rd_be16(r);
+	if ((rc = expect_end(r, "asynchronous operations sub-item",
+	    err)) != 0)
+		return rc;
+	out->has_async_ops = 1;
+	return 0;
+}
+
+/* PS3.7 D.3.3.2: 1-16 characters, informational: kept printable. */
+static void
+decode_impl_version(struct rd *r, struct ul_assoc_params *out)
+{
+	size_t n = rd_left(r), i;
+	const uint8_t *p = rd_bytes(r, n);
+
+	if (n > UL_VERSION_NAME_MAX)
+		n = UL_VERSION_NAME_MAX;
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == 0))
+		n--;
+	for (i = 0; i < n; i++)
+		out->impl_version[i] = p[i] >= 0x20 && p[i] <= 0x7e ?
+		    (char)p[i] : '?';
+	out->impl_version[n] = '\0';
+	out->has_impl_version = n > 0;
+}
+
+/* User identity, RQ (PS3.7 D.3.3.7.1) or AC (D.3.3.7.2). */
+static int
+decode_user_identity(struct rd *r, struct ul_assoc_params *out, int ac,
+    struct cs_err *err)
+{
+	int rc;
+
+	if (out->has_user_identity)
+		return cs_err_set(err, CS_E_PROTO,
+		    "two user identity sub-items");
+	if (!ac)
+		rc = decode_user_identity_rq(r, &out->user_identity, err);
+	else {
+		/* server response length, response */
+		get_blob16(r, &out->user_identity.server_response);
+		rc = expect_end(r, "user identity sub-item", err);
+	}
+	if (rc != 0)
+		return rc;
+	out->has_user_identity = 1;
+	return 0;
+}
+
+/* One sub-item of a user information item; 0 or a code. */
+static int
+decode_sub_item(struct item *it, struct ul_assoc_params *out, int ac,
+    struct ui_seen *seen, struct cs_err *err)
+{
+	int rc = 0;
+
+	switch (it->type) {
+	case IT_MAX_LENGTH:
+		if ((rc = once(&seen->max_length, "maximum length",
+		    err)) == 0)
+			rc = decode_max_length(&it->body, out, err);
+		break;
+	case IT_IMPL_CLASS_UID:
+		if ((rc = once(&seen->impl_uid, "implementation class uid",
+		    err)) == 0)
+			rc = get_uid(&it->body, out->impl_class_uid,
+			    "implementation class uid", err);
+		break;
+	case IT_ASYNC_OPS:
+		if ((rc = once(&seen->async_ops, "asynchronous operations",
+		    err)) == 0)
+			rc = decode_async_ops(&it->body, out, err);
+		break;
+	case IT_ROLE:
+		rc = decode_role(&it->body, out, err);
+		break;
+	case IT_IMPL_VERSION:
+		if ((rc = once(&seen->impl_version,
+		    "implementation version name", err)) == 0)
+			decode_impl_version(&it->body, out);
+		break;
+	case IT_EXT_NEG:
+		rc = decode_ext_neg(&it->body, out, err);
+		break;
+	case IT_COMMON_EXT_NEG:
+		if (!ac)
+			rc = decode_common_ext_neg(&it->body, out, err);
+		break;
+	case IT_USER_IDENTITY_RQ:
+	case IT_USER_IDENTITY_AC:
+		/* each only in its own PDU; the other is skipped */
+		if ((ac != 0) == (it->type == IT_USER_IDENTITY_AC))
+			rc = decode_user_identity(&it->body, out, ac, err);
+		break;
+	default:
+		break; /* PS3.8 9.3.1: unrecognised, skipped */
+	}
+	return rc;
+}
+
 /*
  * PS3.8 9.3.2.3 / 9.3.3.3 user information item.  ac selects which
  * sub-items belong (PS3.7 D.3.3.6: common extended negotiation and user
@@ -393,106 +528,16 @@ static int
 decode_user_info(struct rd *r, struct ul_assoc_params *out, int ac,
     struct cs_err *err)
 {
+	struct ui_seen seen = { 0, 0, 0, 0 };
 	struct item it;
-	int rc, seen_len = 0, seen_uid = 0, seen_ver = 0, seen_ops = 0;
+	int rc;
 
 	while (rd_left(r) > 0) {
 		if ((rc = next_item(r, &it, "user information item",
 		    err)) != 0)
 			return rc;
-		switch (it.type) {
-		case IT_MAX_LENGTH:
-			/* PS3.7 D.3.3.1: a 4-byte maximum length, 0 = none */
-			if (seen_len++)
-				return cs_err_set(err, CS_E_PROTO,
-				    "two maximum length sub-items");
-			out->max_pdu = rd_be32(&it.body);
-			if ((rc = expect_end(&it.body,
-			    "maximum length sub-item", err)) != 0)
-				return rc;
-			out->has_max_pdu = 1;
-			break;
-		case IT_IMPL_CLASS_UID:
-			if (seen_uid++)
-				return cs_err_set(err, CS_E_PROTO,
-				    "two implementation class uid sub-items");
-			if ((rc = get_uid(&it.body, out->impl_class_uid,
-			    "implementation class uid", err)) != 0)
-				return rc;
-			break;
-		case IT_ASYNC_OPS:
-			/* PS3.7 D.3.3.3: invoked, performed (2 bytes each) */
-			if (seen_ops++)
-				return cs_err_set(err, CS_E_PROTO,
-				    "two asynchronous operations sub-items");
-			out->max_ops_invoked = rd_be16(&it.body);
-			out->max_ops_performed = rd_be16(&it.body);
-			if ((rc = expect_end(&it.body,
-			    "asynchronous operations sub-item", err)) != 0)
-				return rc;
-			out->has_async_ops = 1;
-			break;
-		case IT_ROLE:
-			if ((rc = decode_role(&it.body, out, err)) != 0)
-				return rc;
-			break;
-		case IT_IMPL_VERSION: {
-			/* PS3.7 D.3.3.2: 1-16 characters, informational */
-			size_t n = rd_left(&it.body), i;
-			const uint8_t *p = rd_bytes(&it.body, n);
-
-			if (seen_ver++)
-				return cs_err_set(err, CS_E_PROTO,
-				    "two implementation version name sub-items");
-			if (n > UL_VERSION_NAME_MAX)
-				n = UL_VERSION_NAME_MAX;
-			while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == 0))
-				n--;
-			for (i = 0; i < n; i++)
-				out->impl_version[i] = p[i] >= 0x20 &&
-				    p[i] <= 0x7e ? (char)p[i] : '?';
-			out->impl_version[n] = '\0';
-			out->has_impl_version = n > 0;
-			break;
-		}
-		case IT_EXT_NEG:
-			if ((rc = decode_ext_neg(&it.body, out, err)) != 0)
-				return rc;
-			break;
-		case IT_COMMON_EXT_NEG:
-			if (ac)
-				break;
-			if ((rc = decode_common_ext_neg(&it.body, out,
-			    err)) != 0)
-				return rc;
-			break;
-		case IT_USER_IDENTITY_RQ:
-			if (ac)
-				break;
-			if (out->has_user_identity)
-				return cs_err_set(err, CS_E_PROTO,
-				    "two user identity sub-items");
-			if ((rc = decode_user_identity_rq(&it.body,
-			    &out->user_identity, err)) != 0)
-				return rc;
-			out->has_user_identity = 1;
-			break;
-		case IT_USER_IDENTITY_AC:
-			if (!ac)
-				break;
-			if (out->has_user_identity)
-				return cs_err_set(err, CS_E_PROTO,
-				    "two user identity sub-items");
-			/* PS3.7 D.3.3.7.2: server response length, response */
-			get_blob16(&it.body, &out->user_identity.server_response);
-			if ((rc = expect_end(&it.body,
-			    "user identity sub-item", err)) != 0)
-				return rc;
-			out->has_user_identity = 1;
-			break;
-		default:
-			break; /* PS3.8 9.3.1: unrecognised, skipped */
-		}
+		if ((rc = decode_sub_item(&it, out, ac, &seen, err)) != 0)
+			return rc;
 	}
 	return 0;
 }

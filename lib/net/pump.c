@@ -303,7 +303,7 @@ read_some(struct pump *p, struct cs_err *err)
 		return 0;
 	}
 	p->bytes_in += (uint64_t)r;
-	was_sta13 = ul_state(p->a) == 13;
+	was_sta13 = ul_state(p->a) == UL_STA13;
 	used = ul_recv(p->a, p->rbuf, (size_t)r, net_now_ms());
 	if (p->quickack && used >= 0) {
 		const uint8_t *out;
@@ -329,7 +329,7 @@ read_some(struct pump *p, struct cs_err *err)
 static int
 association_over(struct pump *p)
 {
-	return p->closed || (ul_state(p->a) == 1);
+	return p->closed || (ul_state(p->a) == UL_STA1);
 }
 
 int
@@ -355,7 +355,7 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 		if (!p->closed && pending == 0 && ul_want_close(p->a)) {
 			transport_closed(p);
 		}
-		if (pending == 0 && ul_state(p->a) == 13)
+		if (pending == 0 && ul_state(p->a) == UL_STA13)
 			shut_write_side(p);
 		if (association_over(p)) {
 			if (done != NULL && done(ctx))
@@ -424,7 +424,7 @@ pump_linger(struct pump *p, int timeout_ms)
 {
 	if (p->closed)
 		return;
-	if (ul_state(p->a) == 13) {
+	if (ul_state(p->a) == UL_STA13) {
 		/* until the peer closes, the engine's ARTIM expires, or the
 		 * caller's own limit passes */
 		if (pump_run(p, NULL, NULL, timeout_ms, NULL) == 0 || p->closed)

@@ -819,10 +819,10 @@ run(struct assoc *w)
 			return;
 		}
 		hard = atomic_load(&s->hard_stop);
-		if (ul_state(w->a) == 13 || ul_state(w->a) == 1 ||
+		if (ul_state(w->a) == UL_STA13 || ul_state(w->a) == UL_STA1 ||
 		    (!hard && (rc == 0 ||
 		    now - w->last_activity <= s->cfg.timeout_ms ||
-		    ul_state(w->a) == 2)))
+		    ul_state(w->a) == UL_STA2)))
 			continue; /* ending already, or not silent long enough */
 		if (hard)
 			scp_log(s, STORESCP_LOG_ERROR,

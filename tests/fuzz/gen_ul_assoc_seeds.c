@@ -85,9 +85,10 @@ main(int argc, char **argv)
 		    write_seed(argv[2], n, modes[i], (uint8_t)(i * 37),
 		    s.rec, s.rec_len) != 0)
 			return 1;
-		fprintf(stderr, "mode 0x%02x: requestor %zu bytes (Sta%d), "
-		    "acceptor %zu bytes (Sta%d)\n", modes[i], r.rec_len,
-		    ul_state(r.a), s.rec_len, ul_state(s.a));
+		fprintf(stderr, "mode 0x%02x: requestor %zu bytes (%s), "
+		    "acceptor %zu bytes (%s)\n", modes[i], r.rec_len,
+		    ul_state_name(ul_state(r.a)), s.rec_len,
+		    ul_state_name(ul_state(s.a)));
 		n++;
 		free(r.rec);
 		free(s.rec);

@@ -545,6 +545,38 @@ START_TEST(failing_callbacks_stop_the_receiver)
 }
 END_TEST
 
+/* UL_CB_PAUSE from a callback is passed on, not latched: the next chunk
+ * goes on as if nothing had happened. */
+START_TEST(a_pausing_callback_passes_the_pause_on)
+{
+	struct dimse_rx rx;
+	struct seen s = { 0 };
+	size_t clen;
+	uint8_t *c = store_rq(&clen);
+	static const uint8_t d[4] = { 1, 2, 3, 4 };
+
+	s.fail_command = UL_CB_PAUSE;
+	s.fail_dataset = UL_CB_PAUSE;
+	dimse_rx_init(&rx, &cbs, &s);
+	ck_assert_int_eq(feed_pdv(&rx, 1, CMD | LAST, c, clen, clen),
+	    UL_CB_PAUSE);
+	ck_assert_int_eq(s.commands, 1);
+	ck_assert_int_eq(dimse_rx_error(&rx)->code, 0);
+	ck_assert_int_eq(dimse_rx_pdv(&rx, 1, LAST, d, 2), UL_CB_PAUSE);
+	ck_assert_int_eq(dimse_rx_pdv(&rx, 1, LAST | END, d + 2, 2),
+	    UL_CB_PAUSE);
+	ck_assert_int_eq(s.data_calls, 2);
+	ck_assert_int_eq(s.lasts, 1);
+	ck_assert_uint_eq(s.data_len, 4);
+	ck_assert_mem_eq(s.data, d, 4);
+	ck_assert(dimse_rx_idle(&rx));
+	ck_assert_int_eq(dimse_rx_error(&rx)->code, 0);
+	dimse_rx_release(&rx);
+	seen_reset(&s);
+	free(c);
+}
+END_TEST
+
 START_TEST(allocation_failures_in_the_command_buffer_are_reported)
 {
 	struct dimse_rx rx;
@@ -653,6 +685,7 @@ dimse_msg_suite(void)
 	tcase_add_test(tc, an_oversized_command_is_refused_at_the_cap);
 	tcase_add_test(tc, a_command_that_does_not_decode_is_an_error);
 	tcase_add_test(tc, failing_callbacks_stop_the_receiver);
+	tcase_add_test(tc, a_pausing_callback_passes_the_pause_on);
 	tcase_add_test(tc, allocation_failures_in_the_command_buffer_are_reported);
 	suite_add_tcase(s, tc);
 

@@ -312,14 +312,14 @@ START_TEST(after_our_abort_the_write_side_is_shut_and_the_peer_read_until_it_clo
 	ck_assert_int_eq(pump_init(&p, fds[0], r.a), 0);
 	ul_tick(r.a, net_now_ms()); /* the engine's clock: ARTIM from now */
 	ck_assert_int_eq(ul_abort(r.a), 0);
-	ck_assert_int_eq(ul_state(r.a), 13);
+	ck_assert_int_eq(ul_state(r.a), UL_STA13);
 	t0 = net_now_ms();
 	pump_linger(&p, 0);
 	/* over when the peer closed, long before ARTIM (20 s) */
 	ck_assert_uint_lt(net_now_ms() - t0, 15000);
 	ck_assert(p.closed);
 	ck_assert(p.shut_wr);
-	ck_assert_int_eq(ul_state(r.a), 1);
+	ck_assert_int_eq(ul_state(r.a), UL_STA1);
 	ck_assert_uint_gt(p.bytes_in, 2000000);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
@@ -347,7 +347,7 @@ START_TEST(a_peer_that_never_closes_is_left_when_artim_expires)
 	pump_linger(&p, 0);
 	ck_assert_uint_ge(net_now_ms() - t0, 250);
 	ck_assert(p.closed);
-	ck_assert_int_eq(ul_state(r.a), 1);
+	ck_assert_int_eq(ul_state(r.a), UL_STA1);
 	/* the peer got the A-ABORT, then the end */
 	ck_assert_int_eq(read_full(fds[1], ab, sizeof(ab)), 0);
 	ck_assert_uint_eq(ab[0], 0x07);

@@ -62,6 +62,24 @@ pair_proposal(struct ul_assoc_params *rq)
 	snprintf(rq->pc[2].ts[0], UL_UID_MAX + 1, IVLE);
 }
 
+void
+pair_accept_all(struct ul_assoc *a)
+{
+	static struct ul_assoc_params ac; /* large: not on the stack */
+	const struct ul_assoc_params *rq = ul_rq_params(a);
+	unsigned i;
+
+	memset(&ac, 0, sizeof(ac));
+	ac.n_pc = rq->n_pc;
+	for (i = 0; i < rq->n_pc; i++) {
+		ac.pc[i].id = rq->pc[i].id;
+		ac.pc[i].n_ts = 1;
+		memcpy(ac.pc[i].ts[0], rq->pc[i].ts[0], sizeof(ac.pc[i].ts[0]));
+	}
+	if (ul_associate_accept(a, &ac) != 0)
+		abort();
+}
+
 long
 side_rc(struct side *s, long rc)
 {

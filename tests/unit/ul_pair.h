@@ -60,6 +60,9 @@ struct side {
 
 /* The proposal every test uses: 3 contexts (ids 1, 3, 5). */
 void pair_proposal(struct ul_assoc_params *rq);
+/* Accepts every context a's RQ proposed, with its first transfer syntax
+ * (ul_associate_accept must succeed). */
+void pair_accept_all(struct ul_assoc *a);
 /* Sets up s (zeroed first) and creates its association; 0 or -1. */
 int side_init(struct side *s, int role, unsigned flags,
     const struct ul_config *cfg);
