@@ -406,6 +406,39 @@ lane_for(size_t k, size_t np, uint64_t before, uint64_t bytes, uint64_t total,
 	return l < jobs ? l : jobs - 1;
 }
 
+/* Plans the np plannable inputs in lanes: contiguous runs of them,
+ * balanced by bytes (total > 0) or by count.  Returns 0 or < 0 (out of
+ * memory). */
+static int
+plan_lanes(struct propose_plan *plan, const struct propose_input *in,
+    const size_t *plannable, size_t np, uint64_t total,
+    const struct propose_opts *o, struct scratch *s, size_t *pair_of)
+{
+	size_t set_cap = 0, assoc_cap = 0, order_pos = 0, lane_lo = 0, k;
+	uint64_t before = 0;
+	unsigned lane = 0;
+	int rc;
+
+	for (k = 0; k <= np; k++) {
+		unsigned l = k < np ? lane_for(k, np, before,
+		    total ? in[plannable[k]].bytes : 0, total, o->jobs) : o->jobs;
+
+		if (k < np)
+			before += in[plannable[k]].bytes;
+		if (l == lane)
+			continue;
+		if (k > lane_lo) {
+			rc = plan_lane(plan, in, plannable + lane_lo, k - lane_lo,
+			    lane, o, s, pair_of, &set_cap, &assoc_cap, &order_pos);
+			if (rc < 0)
+				return rc;
+		}
+		lane_lo = k;
+		lane = l;
+	}
+	return 0;
+}
+
 struct propose_plan *
 propose_plan_new(const struct propose_input *in, size_t n,
     const struct propose_opts *opts, struct cs_err *err)
@@ -414,10 +447,7 @@ propose_plan_new(const struct propose_input *in, size_t n,
 	struct propose_plan *plan;
 	struct scratch s;
 	size_t *plannable = NULL, *pair_of = NULL, np = 0, i, k;
-	size_t set_cap = 0, assoc_cap = 0, order_pos = 0, lane_lo;
-	uint64_t total = 0, before = 0;
-	unsigned lane;
-	int rc = 0;
+	uint64_t total = 0;
 
 	memset(&o, 0, sizeof(o));
 	if (opts != NULL)
@@ -465,27 +495,8 @@ propose_plan_new(const struct propose_input *in, size_t n,
 			goto nomem;
 	}
 	plan->n_order = np;
-	/* lanes are contiguous runs of the plannable inputs */
-	lane_lo = 0;
-	lane = 0;
-	for (k = 0; k <= np; k++) {
-		unsigned l = k < np ? lane_for(k, np, before,
-		    total ? in[plannable[k]].bytes : 0, total, o.jobs) : o.jobs;
-
-		if (k < np)
-			before += in[plannable[k]].bytes;
-		if (l == lane)
-			continue;
-		if (k > lane_lo) {
-			rc = plan_lane(plan, in, plannable + lane_lo, k - lane_lo,
-			    lane, &o, &s, pair_of, &set_cap, &assoc_cap,
-			    &order_pos);
-			if (rc < 0)
-				goto nomem;
-		}
-		lane_lo = k;
-		lane = l;
-	}
+	if (plan_lanes(plan, in, plannable, np, total, &o, &s, pair_of) < 0)
+		goto nomem;
 	for (k = 0; k < plan->n_assoc; k++)
 		for (i = 0; i < plan->assoc[k].count; i++)
 			plan->assoc_of[plan->order[plan->assoc[k].first + i]] =

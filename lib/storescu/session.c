@@ -217,52 +217,18 @@ ul_max_pdu(uint32_t v)
 	return v == STORESCU_MAX_PDU_NONE ? 0 : v;
 }
 
-int
-scu_open(struct scu_session *s, const struct storescu_config *sc,
-    unsigned async_window, const struct ul_pc *pcs, int n, struct cs_err *err)
+/* Queues the A-ASSOCIATE-RQ proposing the n contexts pcs (Evt1). */
+static int
+request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs,
+    int n, struct cs_err *err)
 {
-	static const struct ul_callbacks cb = {
-		.on_associate_ac = on_ac,
-		.on_associate_rj = on_rj,
-		.on_pdv = on_pdv,
-		.on_release_rq = on_release_rq,
-		.on_release_rp = on_release_rp,
-		.on_abort = on_abort,
-	};
-	static const struct dimse_rx_callbacks rxcb = {
-		.on_command = on_command,
-		.on_dataset = on_dataset,
-	};
-	struct ul_config cfg = { 0 };
 	struct ul_assoc_params *rq;
+	unsigned window = s->async_window;
 	int rc;
 
-	memset(s, 0, sizeof(*s));
-	s->cfg = *sc;
-	s->async_window = async_window;
-	if (s->cfg.calling_ae == NULL)
-		s->cfg.calling_ae = STORESCU_DEFAULT_CALLING_AE;
-	if (s->cfg.called_ae == NULL)
-		s->cfg.called_ae = STORESCU_DEFAULT_CALLED_AE;
-	s->fd = -1;
-	s->next_msg_id = 1;
-	s->window = 1;
-	s->t_start = net_now_us();
-	if (n < 1 || n > UL_MAX_PC)
-		return cs_err_set(err, CS_E_INVAL,
-		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
-	cfg.max_pdu_recv = ul_max_pdu(sc->max_pdu);
-	/* Sta13: how long to wait for the peer to close after our A-ABORT */
-	cfg.artim_ms = sc->acse_timeout_ms > 0 ? (uint32_t)sc->acse_timeout_ms : 0;
-	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
 	rq = cs_calloc(1, sizeof(*rq));
-	if (s->a == NULL || rq == NULL) {
-		cs_free(rq);
+	if (rq == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	}
-	dimse_rx_init(&s->rx, &rxcb, s);
-	if (sc->trace != NULL)
-		ul_set_trace(s->a, on_trace, s);
 	rq->protocol_version = 1;
 	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", s->cfg.called_ae);
 	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", s->cfg.calling_ae);
@@ -270,12 +236,12 @@ scu_open(struct scu_session *s, const struct storescu_config *sc,
 	memcpy(rq->pc, pcs, (size_t)n * sizeof(*pcs));
 	rq->n_pc = (uint8_t)n;
 	rq->has_max_pdu = 1;
-	rq->max_pdu = cfg.max_pdu_recv;
-	if (async_window > 1) {
+	rq->max_pdu = max_pdu;
+	if (window > 1) {
 		/* we invoke; performing is the SCP's job, never ours here */
 		rq->has_async_ops = 1;
-		rq->max_ops_invoked = (uint16_t)(async_window > SCU_WINDOW_MAX ?
-		    SCU_WINDOW_MAX : async_window);
+		rq->max_ops_invoked = (uint16_t)(window > SCU_WINDOW_MAX ?
+		    SCU_WINDOW_MAX : window);
 		rq->max_ops_performed = 1;
 	}
 	rc = ul_associate_rq(s->a, rq);
@@ -283,6 +249,16 @@ scu_open(struct scu_session *s, const struct storescu_config *sc,
 	if (rc != 0)
 		return cs_err_set(err, rc, "cannot build the association request: %s",
 		    ul_last_error(s->a)->msg);
+	return 0;
+}
+
+/* Connects, sends the queued request and waits (ACSE timeout) for the
+ * answer. */
+static int
+negotiate(struct scu_session *s, struct cs_err *err)
+{
+	const struct storescu_config *sc = &s->cfg;
+	int rc;
 
 	s->fd = net_connect(sc->host, sc->port, sc->connect_timeout_ms, err);
 	if (s->fd < 0) {
@@ -311,6 +287,52 @@ scu_open(struct scu_session *s, const struct storescu_config *sc,
 		return 0;
 	}
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
+}
+
+int
+scu_open(struct scu_session *s, const struct storescu_config *sc,
+    unsigned async_window, const struct ul_pc *pcs, int n, struct cs_err *err)
+{
+	static const struct ul_callbacks cb = {
+		.on_associate_ac = on_ac,
+		.on_associate_rj = on_rj,
+		.on_pdv = on_pdv,
+		.on_release_rq = on_release_rq,
+		.on_release_rp = on_release_rp,
+		.on_abort = on_abort,
+	};
+	static const struct dimse_rx_callbacks rxcb = {
+		.on_command = on_command,
+		.on_dataset = on_dataset,
+	};
+	struct ul_config cfg = { 0 };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = *sc;
+	s->async_window = async_window;
+	if (s->cfg.calling_ae == NULL)
+		s->cfg.calling_ae = STORESCU_DEFAULT_CALLING_AE;
+	if (s->cfg.called_ae == NULL)
+		s->cfg.called_ae = STORESCU_DEFAULT_CALLED_AE;
+	s->fd = -1;
+	s->next_msg_id = 1;
+	s->window = 1;
+	s->t_start = net_now_us();
+	if (n < 1 || n > UL_MAX_PC)
+		return cs_err_set(err, CS_E_INVAL,
+		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
+	cfg.max_pdu_recv = ul_max_pdu(sc->max_pdu);
+	/* Sta13: how long to wait for the peer to close after our A-ABORT */
+	cfg.artim_ms = sc->acse_timeout_ms > 0 ? (uint32_t)sc->acse_timeout_ms : 0;
+	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
+	if (s->a == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	dimse_rx_init(&s->rx, &rxcb, s);
+	if (sc->trace != NULL)
+		ul_set_trace(s->a, on_trace, s);
+	rc = request(s, cfg.max_pdu_recv, pcs, n, err);
+	return rc != 0 ? rc : negotiate(s, err);
 }
 
 static int

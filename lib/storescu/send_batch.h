@@ -1,0 +1,74 @@
+/*
+ * send_batch.h - the files of one planned association and what became
+ * of them (internal to libstorescu).  send_assoc.c opens associations
+ * for a batch (with retries) until every file has its result;
+ * send_window.c sends a batch's files over one of them.
+ */
+#ifndef CS_STORESCU_SEND_BATCH_H
+#define CS_STORESCU_SEND_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+#include "cstore/storescu.h"
+#include "dcmfile/part10.h"
+#include "storescu/send.h"
+#include "storescu/session.h"
+
+/* One input on its way: from taking its file to its response. */
+struct flight {
+	int sent;          /* a request went out (answered or not) */
+	uint16_t msg_id;
+	size_t j;          /* position in the association's list */
+	uint64_t t0, len;
+	struct part10_info info;
+	struct storescu_result r;
+	char detail[DETAIL_MAX];
+};
+
+/*
+ * What a file without a final result is waiting for.  --retry N allows
+ * each file N + 1 requests, over as many associations as it takes; an
+ * association that dies costs an attempt only to the files in flight.
+ */
+enum obj_state {
+	OBJ_FRESH, /* not sent yet, or not in this run of associations */
+	OBJ_LOST,  /* in flight when an association died: sent again alone */
+	OBJ_BUSY,  /* answered A7xx: sent again on a new association */
+};
+
+struct batch {
+	struct send_run *run;
+	const struct propose_set *set;
+	const size_t *idx; /* input indexes */
+	size_t n, left;    /* files, files without a final result */
+	size_t busy;       /* answered A7xx in this attempt */
+	size_t ahead;      /* position read ahead last, or SIZE_MAX */
+	char *done;        /* per file: final result reported */
+	unsigned *sends;   /* per file: requests sent so far */
+	unsigned char *state; /* per file: enum obj_state */
+	uint16_t *status;  /* per file: the A7xx of an OBJ_BUSY one */
+	unsigned max_sends; /* --retry + 1 */
+	size_t lost;       /* reported aborted or notsent as an association died */
+	unsigned assoc, attempt;
+	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
+	int dead_rc;       /* why the association died, or 0 */
+	int death_rc;      /* the latest death of any attempt, or 0 */
+	struct cs_err death;
+	/* the file whose data set could not be read to the end (CS_E_IO):
+	 * the association died of it, not of the peer */
+	struct flight *broken;
+	struct cs_err dead;
+};
+
+/*
+ * Sends the files of b not yet done over s, keeping up to s->window
+ * requests outstanding (PS3.7 D.3.3.3) and reporting results in the
+ * order of the files.  Returns 1 if the association died (b->dead), 0
+ * when every file sent got its answer (b->busy of them A7xx, to send
+ * again).
+ */
+int batch_send(struct batch *b, struct scu_session *s);
+
+#endif

@@ -1,0 +1,280 @@
+/*
+ * send_report.c - storescu_send's results, counts, progress and notes
+ * (send_report.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/sopclass.h"
+#include "core/uid.h"
+#include "net/net.h"
+#include "storescu/send_report.h"
+#include "core/banned.h"
+
+void
+report_init(struct send_report *rp, const struct storescu_send_opts *o,
+    const struct sources *src, struct storescu_summary *sum)
+{
+	memset(rp, 0, sizeof(*rp));
+	memset(sum, 0, sizeof(*sum));
+	rp->o = o;
+	rp->src = src;
+	rp->sum = sum;
+	rp->t0 = net_now_us();
+	sum->inputs = src->n;
+	pthread_mutex_init(&rp->mu, NULL);
+}
+
+void
+report_release(struct send_report *rp)
+{
+	rp->sum->elapsed_us = net_now_us() - rp->t0;
+	pthread_mutex_destroy(&rp->mu);
+}
+
+void
+report_planned(struct send_report *rp, size_t i)
+{
+	rp->prog.files_total++;
+	rp->prog.bytes_total += rp->src->s[i].bytes;
+}
+
+const char *
+report_uid_text(const char *uid)
+{
+	const struct uid_entry *e = uid_by_uid(uid);
+	const struct sopclass *c;
+
+	if (e != NULL && e->keyword != NULL && e->keyword[0])
+		return e->keyword;
+	c = sopclass_by_uid(uid);
+	return c != NULL && c->keyword != NULL && c->keyword[0] ? c->keyword : uid;
+}
+
+void
+report_note(struct send_report *rp, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+
+	if (rp->o->on_note == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&rp->mu);
+	rp->o->on_note(rp->o->user, line);
+	pthread_mutex_unlock(&rp->mu);
+}
+
+/* Counts r in the summary (under the lock). */
+static void
+count(struct storescu_summary *s, const struct storescu_result *r)
+{
+	switch (r->outcome) {
+	case STORESCU_STORED:
+		s->stored++;
+		s->bytes += r->bytes;
+		break;
+	case STORESCU_WARNING:
+		s->warning++;
+		s->bytes += r->bytes;
+		break;
+	case STORESCU_FAILED:
+	case STORESCU_NOCONTEXT:
+	case STORESCU_TRANSCODE:
+	case STORESCU_ABORTED:
+	case STORESCU_NOTSENT:
+		s->failed++;
+		break;
+	case STORESCU_RESUMED:
+		s->resumed++;
+		s->skipped++;
+		break;
+	case STORESCU_UNREADABLE:
+	case STORESCU_NOTDICOM:
+	case STORESCU_TRUNCATED:
+		s->skipped++;
+		break;
+	case STORESCU_PLANNED:
+		break;
+	}
+	if (r->transcoded && storescu_outcome_stored(r->outcome))
+		s->transcoded++;
+}
+
+void
+report_emit(struct send_report *rp, struct storescu_result *r, int planned)
+{
+	pthread_mutex_lock(&rp->mu);
+	count(rp->sum, r);
+	if (rp->o->on_result != NULL)
+		rp->o->on_result(rp->o->user, r);
+	if (planned) {
+		rp->prog.files_done++;
+		rp->prog.bytes_done += rp->src->s[r->index].bytes;
+		rp->prog.elapsed_us = net_now_us() - rp->t0;
+		if (rp->o->on_progress != NULL)
+			rp->o->on_progress(rp->o->user, &rp->prog);
+	}
+	pthread_mutex_unlock(&rp->mu);
+}
+
+void
+report_result_init(struct storescu_result *r, const struct send_report *rp,
+    size_t i, enum storescu_outcome o)
+{
+	memset(r, 0, sizeof(*r));
+	r->path = rp->src->paths[i];
+	r->index = i;
+	r->outcome = o;
+	r->sop_class = sources_class(rp->src, i);
+	r->ts_original = sources_ts(rp->src, i);
+	r->sop_instance = r->ts_sent = "";
+	r->error_comment = r->detail = "";
+}
+
+void
+report_simple(struct send_report *rp, size_t i, enum storescu_outcome o,
+    unsigned assoc, const char *detail, int planned)
+{
+	struct storescu_result r;
+
+	report_result_init(&r, rp, i, o);
+	r.assoc = assoc;
+	r.detail = detail ? detail : "";
+	report_emit(rp, &r, planned);
+}
+
+void
+report_association(struct send_report *rp)
+{
+	pthread_mutex_lock(&rp->mu);
+	rp->sum->associations++;
+	pthread_mutex_unlock(&rp->mu);
+}
+
+void
+report_plan(struct send_report *rp, const struct storescu_plan_assoc *a)
+{
+	if (rp->o->on_plan == NULL)
+		return;
+	pthread_mutex_lock(&rp->mu);
+	rp->o->on_plan(rp->o->user, a);
+	pthread_mutex_unlock(&rp->mu);
+}
+
+/* How bad an association failure is, for the overall result. */
+static int
+rank(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case CS_E_UNREACHABLE:
+	case CS_E_NONAME:
+	case CS_E_TIMEOUT:
+		return 1;
+	case CS_E_REJECTED:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+void
+report_failure(struct send_report *rp, int rc, const struct cs_err *e)
+{
+	pthread_mutex_lock(&rp->mu);
+	if (rank(rc) > rank(rp->worst_rc)) {
+		rp->worst_rc = rc;
+		rp->worst = *e;
+		if (rp->worst.code == 0) {
+			rp->worst.code = rc;
+			snprintf(rp->worst.msg, sizeof(rp->worst.msg), "%s",
+			    cs_strerror(rc));
+		}
+	}
+	pthread_mutex_unlock(&rp->mu);
+}
+
+int
+report_result(const struct send_report *rp, struct cs_err *err)
+{
+	if (rp->worst_rc != 0 && err != NULL && err->code == 0)
+		*err = rp->worst;
+	return rp->worst_rc;
+}
+
+/* Whatever the transport said (a DIMSE timeout, a vanished peer). */
+int
+report_mid_way(int rc)
+{
+	return rc == CS_E_PROTO ? rc : CS_E_ABORTED;
+}
+
+enum storescu_outcome
+report_probe_outcome(int rc)
+{
+	switch (rc) {
+	case CS_E_NOTDICOM:
+		return STORESCU_NOTDICOM;
+	case CS_E_TRUNCATED:
+		return STORESCU_TRUNCATED;
+	default:
+		return STORESCU_UNREADABLE;
+	}
+}
+
+void
+report_add_detail(char *buf, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len > 0 && len + 2 < DETAIL_MAX) {
+		memcpy(buf + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + len, DETAIL_MAX - len, fmt, ap);
+	va_end(ap);
+}
+
+void
+report_nocontext(const struct propose_opts *po,
+    const struct ul_assoc_params *ac, const struct propose_set *set,
+    const char *cls, const char *ts, char *detail)
+{
+	struct propose_opts lossy = *po;
+	struct propose_choice ch;
+	int k, any = 0;
+	uint8_t j;
+
+	for (k = 0; ac != NULL && k < ac->n_pc; k++) {
+		if (ac->pc[k].result != UL_PC_ACCEPTANCE)
+			continue;
+		for (j = 0; j < set->n_pc; j++)
+			if (set->pc[j].id == ac->pc[k].id &&
+			    strcmp(set->pc[j].abstract_syntax, cls) == 0)
+				any = 1;
+	}
+	lossy.allow_lossy = 1;
+	if (!any)
+		report_add_detail(detail, "the peer does not accept SOP class %s",
+		    report_uid_text(cls));
+	else if (po->no_transcode)
+		report_add_detail(detail,
+		    "the peer does not accept %s for it (--no-transcode)",
+		    report_uid_text(ts));
+	else if (!po->allow_lossy && propose_pick(set->pc, set->n_pc, ac->pc,
+	    ac->n_pc, cls, ts, &lossy, &ch) == 0)
+		report_add_detail(detail,
+		    "the peer does not accept %s for it; it converts to %s only lossily (--lossy allows it)",
+		    report_uid_text(ts), report_uid_text(ch.ts));
+	else
+		report_add_detail(detail,
+		    "the peer does not accept %s for it and it cannot be converted to an accepted syntax",
+		    report_uid_text(ts));
+}

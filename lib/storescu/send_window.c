@@ -1,0 +1,467 @@
+/*
+ * send_window.c - a batch's files over one established association:
+ * each file taken as planning found it (source.h), converted if it must
+ * be, sent while up to the granted window of C-STOREs is outstanding
+ * (PS3.7 D.3.3.3), and reported once, in file order (send_batch.h).
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "core/status.h"
+#include "core/ts_uids.h"
+#include "dcmfile/dcmfile.h"
+#include "dcmfile/part10.h"
+#include "net/net.h"
+#include "storescu/send_batch.h"
+#include "core/banned.h"
+
+/* Asks for the next pending input after position cur to be opened and
+ * read ahead while the current response is awaited. */
+static void
+read_ahead(struct batch *b, size_t cur)
+{
+	size_t j;
+
+	for (j = cur + 1; j < b->n; j++)
+		if (!b->done[j])
+			break;
+	if (j >= b->n || j == b->ahead)
+		return;
+	b->ahead = j;
+	sources_prefetch(&b->run->src, b->idx[j]);
+}
+
+static int
+transient_status(uint16_t status)
+{
+	/* PS3.4 B.2.3: A7xx Refused: Out of Resources. */
+	return (status & 0xFF00) == 0xA700;
+}
+
+/* Reports a flight's result as final. */
+static void
+land(struct batch *b, struct flight *f)
+{
+	if (f->r.ms == 0)
+		f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
+	report_emit(&b->run->rep, &f->r, 1);
+	b->done[f->j] = 1;
+	b->left--;
+}
+
+/* What GDCM and its libraries said while converting path: -v notes. */
+static void
+codec_notes(struct send_run *run, const char *path)
+{
+	char msgs[2048], *line, *save = NULL;
+
+	if (dcmfile_codec_messages(msgs, sizeof(msgs)) == 0)
+		return;
+	for (line = strtok_r(msgs, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		report_note(&run->rep, "gdcm: '%s': %s", path, line);
+}
+
+/* A flight for position j, nothing known yet. */
+static void
+flight_init(struct batch *b, struct flight *f, size_t j)
+{
+	f->sent = 0;
+	f->j = j;
+	f->t0 = net_now_us();
+	f->len = 0;
+	f->detail[0] = '\0';
+	report_result_init(&f->r, &b->run->rep, b->idx[j], STORESCU_STORED);
+	f->r.assoc = b->assoc;
+	f->r.attempts = b->sends[j] + 1;
+	f->r.detail = f->detail;
+}
+
+/*
+ * Where the meta header and the data set disagree, the data set wins
+ * and the detail says so.  -1 (f's outcome set) when no transfer syntax
+ * describes the data set: sent, a peer would misread it (a file changed
+ * since planning is probed again, so this is checked here too).
+ */
+static int
+probe_notes(struct flight *f)
+{
+	if (f->info.flags & PART10_F_TS_NONE) {
+		report_add_detail(f->detail, "%s", PART10_TS_NONE_WHY);
+		f->r.outcome = STORESCU_NOTDICOM;
+		return -1;
+	}
+	if (f->info.flags & PART10_F_TS_MISMATCH)
+		report_add_detail(f->detail, "meta header transfer syntax %s "
+		    "differs: sent as the data set's", f->info.meta_ts_uid);
+	if (f->info.flags & PART10_F_CLASS_MISMATCH)
+		report_add_detail(f->detail, "meta header SOP class %s differs: "
+		    "sent as the data set's", f->info.meta_sop_class);
+	return 0;
+}
+
+/*
+ * Takes f's file (descriptor and header as planning found them) and
+ * picks its presentation context.  Returns the descriptor, or -1 with a
+ * local result (unreadable, nocontext...) in f.
+ */
+static int
+take(struct batch *b, struct scu_session *s, struct flight *f,
+    struct propose_choice *ch)
+{
+	struct send_run *run = b->run;
+	const struct ul_assoc_params *ac = scu_ac(s);
+	const struct propose_set *set = b->set;
+	struct cs_err e = { 0, "" };
+	int fd;
+
+	fd = sources_take(&run->src, b->idx[f->j], &f->info, &e);
+	if (fd < 0) {
+		report_add_detail(f->detail, "%s", e.msg);
+		f->r.outcome = report_probe_outcome(fd);
+		return -1;
+	}
+	f->r.sop_class = f->info.sop_class;
+	f->r.sop_instance = f->info.sop_instance;
+	f->r.ts_original = f->info.ts_uid;
+	if (!propose_uid_valid(f->info.sop_instance)) {
+		report_add_detail(f->detail, "invalid SOP Instance UID");
+		f->r.outcome = STORESCU_NOTDICOM;
+		close(fd);
+		return -1;
+	}
+	if (probe_notes(f) != 0) {
+		close(fd);
+		return -1;
+	}
+	if (propose_pick(set->pc, set->n_pc, ac->pc, ac->n_pc,
+	    f->info.sop_class, f->info.ts_uid, &run->popts, ch) != 0) {
+		report_nocontext(&run->popts, ac, set, f->info.sop_class,
+		    f->info.ts_uid, f->detail);
+		f->r.outcome = STORESCU_NOCONTEXT;
+		close(fd);
+		return -1;
+	}
+	f->r.ts_sent = ch->ts;
+	return fd;
+}
+
+/* Converts f's file to ch->ts into tc.  Returns 0, or -1 with a local
+ * result (transcodefail) in f. */
+static int
+convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
+    struct dcmfile_transcoded *tc)
+{
+	struct send_run *run = b->run;
+	const char *path = run->src.paths[b->idx[f->j]];
+	struct cs_err e = { 0, "" };
+	int rc;
+
+	rc = dcmfile_transcode(path, ch->ts, run->o->allow_lossy, tc, &e);
+	codec_notes(run, path);
+	if (rc != 0) {
+		report_add_detail(f->detail, "cannot convert %s to %s: %s",
+		    report_uid_text(f->info.ts_uid), report_uid_text(ch->ts), e.msg);
+		f->r.outcome = STORESCU_TRANSCODE;
+		f->r.ts_sent = "";
+		return -1;
+	}
+	f->r.transcoded = 1;
+	if (tc->lossy && strcmp(tc->sop_instance, f->info.sop_instance) != 0) {
+		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
+		 * sent, stored and reported under its new UID */
+		report_add_detail(f->detail, "transcoded to %s (lossy): new SOP "
+		    "Instance UID, was %s; ratio %.2f", report_uid_text(ch->ts),
+		    f->info.sop_instance, tc->ratio);
+		memcpy(f->info.sop_instance, tc->sop_instance,
+		    sizeof(f->info.sop_instance));
+	} else
+		report_add_detail(f->detail, "transcoded to %s%s",
+		    report_uid_text(ch->ts), tc->lossy ? " (lossy)" : "");
+	f->len = tc->length;
+	return 0;
+}
+
+enum start { START_LOCAL, START_SENT, START_DIED };
+
+/*
+ * Takes and (if it must be) converts file j, then sends its C-STORE-RQ
+ * without waiting for the response.  START_LOCAL: f holds a local
+ * result (unreadable, nocontext...) to report in its turn; START_DIED:
+ * the association died while sending (b->dead says why).
+ */
+static enum start
+start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
+{
+	struct dcmfile_transcoded tc = { .fd = -1 };
+	struct propose_choice ch;
+	struct cs_err e = { 0, "" };
+	uint64_t off;
+	unsigned pad;
+	int fd, rc;
+
+	flight_init(b, f, j);
+	fd = take(b, s, f, &ch);
+	if (fd < 0)
+		return START_LOCAL;
+	off = f->info.dataset_offset;
+	f->len = f->info.dataset_length;
+	if (ch.transcode && convert(b, f, &ch, &tc) != 0) {
+		close(fd);
+		return START_LOCAL;
+	}
+	if (ch.transcode)
+		off = 0;
+	/*
+	 * PS3.5 A.5: a deflated stream of odd length is followed by one
+	 * zero byte, and PS3.8 E.1 wants every fragment even; files
+	 * written without it (pydicom) get it on the wire, from memory.
+	 */
+	pad = (f->len & 1) &&
+	    strcmp(ch.ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
+	if (pad)
+		report_add_detail(f->detail,
+		    "deflated data set of odd length sent with its pad byte");
+	b->sends[j]++;
+	f->msg_id = 0; /* never a Message ID: set once the request is out */
+	rc = scu_store_start(s, ch.pcid, f->info.sop_class,
+	    f->info.sop_instance, ch.transcode ? tc.fd : fd, (off_t)off,
+	    f->len, pad, &f->msg_id, &e);
+	/* the data set is out (or never will be): the files can go */
+	if (tc.fd >= 0)
+		close(tc.fd);
+	close(fd);
+	f->sent = f->msg_id != 0;
+	if (rc != 0 && !f->sent) {
+		/* refused before anything went out: the association is fine */
+		report_add_detail(f->detail, "not sent: %s", e.msg);
+		f->r.outcome = STORESCU_NOTSENT;
+		return START_LOCAL;
+	}
+	if (rc != 0) {
+		b->dead_rc = rc;
+		b->dead = e;
+		if (rc == CS_E_IO)
+			b->broken = f;
+		return START_DIED;
+	}
+	return START_SENT;
+}
+
+/* Does a response naming (has) SOP what got speak of another than sent?
+ * Says so in f's detail. */
+static int
+names_other(struct flight *f, int has, const char *what, const char *got,
+    const char *sent)
+{
+	if (!has || strcmp(got, sent) == 0)
+		return 0;
+	report_add_detail(f->detail,
+	    "the response is for SOP %s '%s', not the one sent", what, got);
+	return 1;
+}
+
+/*
+ * PS3.7 9.3.1.2: a C-STORE-RSP may leave out the Affected SOP Class and
+ * Instance UIDs, but when it has them they are the request's.  A peer
+ * that names another object has not said what became of this one.
+ */
+static int
+response_matches(struct flight *f, const struct dimse_cmd *rsp)
+{
+	return !names_other(f, rsp->has & DIMSE_HAS_AFFECTED_INSTANCE,
+	    "instance", rsp->affected_instance, f->info.sop_instance) &&
+	    !names_other(f, rsp->has & DIMSE_HAS_AFFECTED_CLASS, "class",
+	    rsp->affected_class, f->info.sop_class);
+}
+
+/* The outcome a response status gives (its category), with the reason
+ * in f's detail when it is not Success. */
+static void
+status_outcome(struct flight *f, uint16_t status)
+{
+	struct status_info si;
+
+	status_explain(status, "C-STORE", &si);
+	switch (si.category) {
+	case STATUS_SUCCESS:
+		f->r.outcome = STORESCU_STORED;
+		break;
+	case STATUS_WARNING:
+		f->r.outcome = STORESCU_WARNING;
+		break;
+	case STATUS_FAILURE:
+	case STATUS_CANCEL:
+	case STATUS_PENDING:
+	case STATUS_UNKNOWN:
+		f->r.outcome = STORESCU_FAILED;
+		break;
+	}
+	if (si.category != STATUS_SUCCESS)
+		report_add_detail(f->detail, "%s: %s",
+		    status_category_name(si.category),
+		    si.std ? si.std->meaning : "unknown status");
+}
+
+/* The response to f arrived: report it, or keep it for a retry (A7xx). */
+static void
+finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
+{
+	int matches;
+
+	f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
+	f->r.has_status = 1;
+	f->r.status = rsp->status;
+	f->r.bytes = f->len;
+	f->r.error_comment = rsp->error_comment;
+	matches = response_matches(f, rsp);
+	if (matches && transient_status(rsp->status) &&
+	    b->sends[f->j] < b->max_sends) {
+		report_note(&b->run->rep, "'%s': status %04X, will send it again",
+		    b->run->src.paths[b->idx[f->j]], rsp->status);
+		b->busy++;
+		b->state[f->j] = OBJ_BUSY;
+		b->status[f->j] = rsp->status;
+		return;
+	}
+	status_outcome(f, rsp->status);
+	if (!matches) {
+		/* what became of the object sent is unknown: no status of
+		 * ours to show, a word ("failed") and the peer's in DETAIL */
+		f->r.outcome = STORESCU_FAILED;
+		f->r.has_status = 0;
+		report_add_detail(f->detail, "answered %04X", rsp->status);
+	}
+	if (f->r.outcome == STORESCU_FAILED)
+		f->r.bytes = 0;
+	land(b, f);
+}
+
+/*
+ * The association died with f outstanding: send it again later, alone,
+ * while it has attempts left; else report it as aborted.  A file that
+ * could not be read to the end is reported at once: the fault is ours.
+ */
+static void
+lose_one(struct batch *b, struct flight *f)
+{
+	unsigned n = b->sends[f->j];
+
+	if (f != b->broken && n < b->max_sends) {
+		b->state[f->j] = OBJ_LOST;
+		return;
+	}
+	f->r.outcome = STORESCU_ABORTED;
+	if (f == b->broken)
+		report_add_detail(f->detail, "not sent in full: %s", b->dead.msg);
+	else if (b->broken != NULL)
+		report_add_detail(f->detail,
+		    "no response: the association was aborted after '%s' could not be read",
+		    b->run->src.paths[b->idx[b->broken->j]]);
+	else if (n > 1)
+		report_add_detail(f->detail, "no response after %u attempts: %s",
+		    n, b->dead.msg);
+	else
+		report_add_detail(f->detail, "no response: %s", b->dead.msg);
+	b->lost++;
+	land(b, f);
+}
+
+/*
+ * The association died with f outstanding: takes its response if it
+ * came.  *wait: the peer is still working (we broke the stream, not
+ * it), so wait for the response within the DIMSE timeout; cleared at
+ * the first that does not come.  Returns 1 when f got its result.
+ */
+static int
+hear_out(struct batch *b, struct scu_session *s, struct flight *f, int *wait)
+{
+	struct dimse_cmd rsp;
+	struct cs_err e = { 0, "" };
+
+	if (!scu_answered(s, f->msg_id) && !*wait)
+		return 0;
+	if (scu_wait(s, f->msg_id, &rsp, &e) != 0) {
+		*wait = 0;
+		return 0;
+	}
+	finish_one(b, f, &rsp);
+	return 1;
+}
+
+/* The association died with count flights from head outstanding: each
+ * gets its response if it came, else is lost. */
+static void
+after_death(struct batch *b, struct scu_session *s, unsigned head,
+    unsigned count, int died)
+{
+	unsigned w = s->window, k;
+	struct flight *f;
+	int wait = b->broken != NULL;
+
+	if (died)
+		scu_read_rest(s); /* responses queued before a failed write */
+	for (k = 0; k < count; k++) {
+		f = &b->ring[(head + k) % w];
+		if (!f->sent)
+			land(b, f);
+		else if (f == b->broken || !hear_out(b, s, f, &wait))
+			lose_one(b, f);
+	}
+}
+
+/*
+ * A file that was in flight when an association died goes alone,
+ * nothing else outstanding with it: if it is what makes the peer abort,
+ * it alone pays the attempt.
+ */
+int
+batch_send(struct batch *b, struct scu_session *s)
+{
+	unsigned w = s->window, head = 0, count = 0;
+	struct flight *f;
+	struct dimse_cmd rsp;
+	struct cs_err e;
+	size_t j = 0;
+	int died = 0, rc;
+
+	b->busy = 0;
+	b->dead_rc = 0;
+	b->broken = NULL;
+	b->ahead = SIZE_MAX;
+	for (;;) {
+		while (!died && count < w && j < b->n) {
+			if (b->done[j]) {
+				j++;
+				continue;
+			}
+			if (count > 0 && (b->state[j] == OBJ_LOST ||
+			    b->state[b->ring[head].j] == OBJ_LOST))
+				break; /* one of them goes alone */
+			f = &b->ring[(head + count++) % w];
+			died = start_one(b, s, f, j++) == START_DIED;
+		}
+		if (died || count == 0)
+			break;
+		f = &b->ring[head];
+		if (f->sent) {
+			/* read the next file ahead while the peer works */
+			read_ahead(b, j - 1);
+			cs_err_clear(&e);
+			rc = scu_wait(s, f->msg_id, &rsp, &e);
+			if (rc != 0) {
+				b->dead_rc = rc;
+				b->dead = e;
+				died = 1;
+				break;
+			}
+			finish_one(b, f, &rsp);
+		} else {
+			land(b, f);
+		}
+		head = (head + 1) % w;
+		count--;
+	}
+	after_death(b, s, head, count, died);
+	return died;
+}

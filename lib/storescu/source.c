@@ -1,0 +1,291 @@
+/*
+ * source.c - the inputs as planning found them: opened and probed once,
+ * the descriptor kept (within a budget) and the header remembered until
+ * the file is sent (source.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "dcmfile/infile.h"
+#include "storescu/propose.h"
+#include "storescu/source.h"
+#include "core/banned.h"
+
+static uint32_t
+intern(struct intern *in, const char *s)
+{
+	size_t v = in->n, len = strlen(s);
+	char *copy;
+	int rc;
+
+	rc = strmap_put(&in->map, s, len, &v);
+	if (rc == 0)
+		return (uint32_t)v;
+	if (rc < 0)
+		return SOURCE_NONE;
+	if (in->n == in->cap) {
+		size_t cap = in->cap ? in->cap * 2 : 64;
+		char **p = cs_realloc(in->str, cap * sizeof(*p));
+
+		if (p == NULL)
+			return SOURCE_NONE;
+		in->str = p;
+		in->cap = cap;
+	}
+	copy = cs_malloc(len + 1);
+	if (copy == NULL)
+		return SOURCE_NONE;
+	memcpy(copy, s, len + 1);
+	in->str[in->n] = copy;
+	return (uint32_t)in->n++;
+}
+
+static void
+intern_release(struct intern *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++)
+		cs_free(in->str[i]);
+	cs_free(in->str);
+	strmap_release(&in->map);
+}
+
+/* How many descriptors planning may keep open: a quarter of what the
+ * process may open, so that sockets, transcoding and the caller's own
+ * files still have room. */
+static size_t
+keep_budget(void)
+{
+	struct rlimit rl;
+	size_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 256;
+	n = (size_t)(rl.rlim_cur / 4);
+	return n < SOURCES_KEEP_MAX ? n : SOURCES_KEEP_MAX;
+}
+
+int
+sources_init(struct sources *src, const char *const *paths, size_t n,
+    struct cs_err *err)
+{
+	size_t i;
+
+	memset(src, 0, sizeof(*src));
+	strmap_init(&src->in.map);
+	src->paths = paths;
+	src->n = n;
+	src->keep_max = keep_budget();
+	src->s = cs_calloc(n ? n : 1, sizeof(*src->s));
+	if (src->s == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		src->s[i].cls = src->s[i].ts = src->s[i].meta_cls = SOURCE_NONE;
+		src->s[i].meta_ts = SOURCE_NONE;
+		src->s[i].fd = -1;
+	}
+	return 0;
+}
+
+void
+sources_release(struct sources *src)
+{
+	size_t i;
+
+	for (i = 0; src->s != NULL && i < src->n; i++) {
+		if (src->s[i].fd >= 0)
+			close(src->s[i].fd);
+		cs_free(src->s[i].instance);
+	}
+	cs_free(src->s);
+	src->s = NULL;
+	intern_release(&src->in);
+}
+
+static int64_t
+ns_of(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Changes this close before a probe may not show in the file's times. */
+#define RACY_NS ((int64_t)2000000000)
+
+/* The file system's clock (file times are taken from the coarse one). */
+static int64_t
+fs_now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &ts) != 0)
+		return INT64_MAX; /* every file racy: read again */
+	return ns_of(ts);
+}
+
+/*
+ * Is fd (input i's, open now) still the file planning probed?  Not to
+ * be trusted when the file had changed shortly before it was probed: a
+ * change in the same tick of the file system's clock (a jiffy; 2 s on
+ * FAT) leaves the times as they were, so such a file is read again.
+ */
+static int
+same_file(const struct source *s, int fd)
+{
+	struct stat st;
+
+	return !s->racy && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == s->dev &&
+	    (uint64_t)st.st_ino == s->ino &&
+	    (uint64_t)st.st_size == s->bytes &&
+	    ns_of(st.st_mtim) == s->mtime_ns && ns_of(st.st_ctim) == s->ctime_ns;
+}
+
+/* Records what planning needs later of a probed input. */
+static int
+record(struct sources *src, struct source *s, int fd, int64_t t0_ns,
+    const struct part10_info *info, struct cs_err *err)
+{
+	size_t len = strlen(info->sop_instance);
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return cs_err_set(err, CS_E_IO, "cannot stat: %s", strerror(errno));
+	s->cls = intern(&src->in, info->sop_class);
+	s->ts = intern(&src->in, info->ts_uid);
+	if (info->flags & PART10_F_CLASS_MISMATCH)
+		s->meta_cls = intern(&src->in, info->meta_sop_class);
+	if (info->flags & PART10_F_TS_MISMATCH)
+		s->meta_ts = intern(&src->in, info->meta_ts_uid);
+	s->instance = cs_malloc(len + 1);
+	if (s->cls == SOURCE_NONE || s->ts == SOURCE_NONE || s->instance == NULL ||
+	    ((info->flags & PART10_F_CLASS_MISMATCH) && s->meta_cls == SOURCE_NONE) ||
+	    ((info->flags & PART10_F_TS_MISMATCH) && s->meta_ts == SOURCE_NONE))
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	memcpy(s->instance, info->sop_instance, len + 1);
+	s->flags = info->flags;
+	s->bytes = info->file_size;
+	s->ds_off = info->dataset_offset;
+	s->ds_len = info->dataset_length;
+	s->dev = (uint64_t)st.st_dev;
+	s->ino = (uint64_t)st.st_ino;
+	s->mtime_ns = ns_of(st.st_mtim);
+	s->ctime_ns = ns_of(st.st_ctim);
+	/* a write sets the modification time to the clock's tick: one
+	 * after planning shows unless it falls in the tick of the last */
+	s->racy = s->mtime_ns >= t0_ns - RACY_NS;
+	return 0;
+}
+
+int
+sources_probe(struct sources *src, size_t i, struct cs_err *err)
+{
+	struct source *s = &src->s[i];
+	struct part10_info info;
+	int64_t t0 = fs_now_ns();
+	int fd, rc;
+
+	fd = infile_open(src->paths[i], err);
+	if (fd < 0)
+		return fd;
+	rc = part10_probe_fd(fd, PART10_O_VERIFY, &info, err);
+	if (rc == 0 && (!propose_uid_valid(info.sop_class) ||
+	    !propose_uid_valid(info.sop_instance) ||
+	    !propose_uid_valid(info.ts_uid)))
+		rc = cs_err_set(err, CS_E_NOTDICOM,
+		    "invalid SOP Class, SOP Instance or Transfer Syntax UID");
+	/* sent as the meta says, a peer would misread it */
+	if (rc == 0 && (info.flags & PART10_F_TS_NONE))
+		rc = cs_err_set(err, CS_E_NOTDICOM, "%s", PART10_TS_NONE_WHY);
+	if (rc == 0)
+		rc = record(src, s, fd, t0, &info, err);
+	if (rc != 0) {
+		s->cls = s->ts = SOURCE_NONE;
+		close(fd);
+		return rc;
+	}
+	if (src->kept < src->keep_max) {
+		s->fd = fd;
+		src->kept++;
+	} else {
+		close(fd);
+	}
+	return 0;
+}
+
+const char *
+sources_class(const struct sources *src, size_t i)
+{
+	return src->s[i].cls == SOURCE_NONE ? "" : src->in.str[src->s[i].cls];
+}
+
+const char *
+sources_ts(const struct sources *src, size_t i)
+{
+	return src->s[i].ts == SOURCE_NONE ? "" : src->in.str[src->s[i].ts];
+}
+
+void
+sources_prefetch(struct sources *src, size_t i)
+{
+	struct source *s = &src->s[i];
+
+	if (s->fd < 0)
+		s->fd = infile_open(src->paths[i], NULL);
+	if (s->fd >= 0)
+		(void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_WILLNEED);
+}
+
+/* The header planning recorded, as the prober would give it again: the
+ * fields the sender uses (UIDs, flags, where the data set lies). */
+static void
+recorded_info(const struct sources *src, const struct source *s,
+    struct part10_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->kind = s->ds_off > 0 ? PART10_FILE : PART10_BARE;
+	info->flags = s->flags;
+	memcpy(info->sop_class, src->in.str[s->cls],
+	    strlen(src->in.str[s->cls]) + 1);
+	memcpy(info->ts_uid, src->in.str[s->ts], strlen(src->in.str[s->ts]) + 1);
+	memcpy(info->sop_instance, s->instance, strlen(s->instance) + 1);
+	if (s->meta_cls != SOURCE_NONE)
+		memcpy(info->meta_sop_class, src->in.str[s->meta_cls],
+		    strlen(src->in.str[s->meta_cls]) + 1);
+	if (s->meta_ts != SOURCE_NONE)
+		memcpy(info->meta_ts_uid, src->in.str[s->meta_ts],
+		    strlen(src->in.str[s->meta_ts]) + 1);
+	info->dataset_offset = s->ds_off;
+	info->dataset_length = s->ds_len;
+	info->file_size = s->bytes;
+}
+
+int
+sources_take(struct sources *src, size_t i, struct part10_info *info,
+    struct cs_err *err)
+{
+	struct source *s = &src->s[i];
+	int fd = s->fd, rc;
+
+	s->fd = -1;
+	if (fd < 0)
+		fd = infile_open(src->paths[i], err);
+	if (fd < 0)
+		return fd;
+	if (s->cls != SOURCE_NONE && same_file(s, fd)) {
+		recorded_info(src, s, info);
+		return fd;
+	}
+	/* changed since planning (or never planned): what is there now */
+	rc = part10_probe_fd(fd, 0, info, err);
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}

@@ -1,0 +1,100 @@
+/*
+ * source.h - the sender's inputs as planning found them (internal to
+ * libstorescu).  Planning opens and probes every input once
+ * (sources_probe); sending takes that descriptor and header
+ * (sources_take) instead of opening and reading the file again.
+ *
+ * Descriptors stay open from planning to sending within a budget (a
+ * quarter of RLIMIT_NOFILE, at most SOURCES_KEEP_MAX); an input beyond
+ * it is opened again by name when its turn comes, but not read again.
+ * What was planned is what is sent: before a kept header is used, the
+ * file must still be the one probed (device, inode, size, modification
+ * and change times); a file changed since is probed afresh, as sending
+ * always did, and so is one that changed less than 2 s before planning
+ * probed it (a change within one tick of the file system's clock would
+ * not show in its times).  A kept descriptor is the file planning
+ * probed: one replaced under its name since (a new inode) is sent as it
+ * was; one opened again by name is checked against that inode, and
+ * probed afresh when it is another file.
+ *
+ * Thread use: sources_probe and sources_release from one thread; after
+ * planning, lanes call sources_prefetch / sources_take concurrently for
+ * distinct inputs (each input belongs to one association).
+ */
+#ifndef CS_STORESCU_SOURCE_H
+#define CS_STORESCU_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+#include "dcmfile/part10.h"
+#include "core/strmap.h"
+
+#define SOURCE_NONE UINT32_MAX
+#define SOURCES_KEEP_MAX 4096
+
+/* One input: interned UIDs, where its data set lies, what file it was. */
+struct source {
+	uint32_t cls, ts;  /* SOURCE_NONE: not planned (reported already) */
+	uint32_t meta_cls; /* (0002,0002) when it differs, else SOURCE_NONE */
+	uint32_t meta_ts;  /* (0002,0010) when it differs, else SOURCE_NONE */
+	unsigned flags;    /* PART10_F_* */
+	int fd;            /* open since planning or prefetched, or -1 */
+	char *instance;    /* SOP Instance UID (owned) */
+	uint64_t bytes;    /* file size */
+	uint64_t ds_off, ds_len;
+	uint64_t dev, ino;
+	int64_t mtime_ns, ctime_ns;
+	int racy;          /* changed just before planning: read it again */
+};
+
+/* Distinct UID strings (few: classes and syntaxes). */
+struct intern {
+	struct strmap map;
+	char **str;
+	size_t n, cap;
+};
+
+struct sources {
+	const char *const *paths; /* borrowed */
+	size_t n;
+	struct source *s;
+	struct intern in;
+	size_t kept, keep_max; /* descriptors kept open by planning */
+};
+
+/* Sets up n inputs, none probed.  Returns 0 or CS_E_NOMEM. */
+int sources_init(struct sources *src, const char *const *paths, size_t n,
+    struct cs_err *err);
+/* Closes what is still open and frees; NULL-safe contents. */
+void sources_release(struct sources *src);
+
+/*
+ * Opens input i (never blocking: no FIFO), probes it to the end of its
+ * top level (PART10_O_VERIFY) and records it.  Returns 0, or:
+ * CS_E_NOMEM (give up), or the prober's code with err (CS_E_IO,
+ * CS_E_NOTDICOM -- also for an invalid UID --, CS_E_TRUNCATED...):
+ * input i is not planned.
+ */
+int sources_probe(struct sources *src, size_t i, struct cs_err *err);
+
+/* The interned SOP class / transfer syntax of a planned input, or "". */
+const char *sources_class(const struct sources *src, size_t i);
+const char *sources_ts(const struct sources *src, size_t i);
+
+/* Input i is next: opens it if its descriptor was not kept and asks the
+ * kernel to read it ahead.  Failures are left for sources_take. */
+void sources_prefetch(struct sources *src, size_t i);
+
+/*
+ * Hands over input i to send: returns its open descriptor (the caller
+ * closes it) with its header in *info, from planning when the file is
+ * still the one probed, else from a fresh probe.  Returns a negative
+ * code with err instead: CS_E_IO (cannot open, not a regular file) and
+ * the prober's codes as sources_probe (the descriptor then closed).
+ */
+int sources_take(struct sources *src, size_t i, struct part10_info *info,
+    struct cs_err *err);
+
+#endif
