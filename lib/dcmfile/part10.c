@@ -382,6 +382,7 @@ static int
 skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
     int depth)
 {
+	enum ds_value_kind k;
 	struct ds_elem d;
 	enum ds_enc inner;
 	int rc;
@@ -401,19 +402,13 @@ skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
 	d.tag = DS_TAG(e->group, e->elem);
 	memcpy(d.vr, e->vr, sizeof(d.vr));
 	d.len = e->len;
-	switch (ds_elem_kind(&d, enc, &inner)) {
-	case DS_KIND_SEQUENCE:
-	case DS_KIND_FRAGMENTS:
+	/* no FFFE tag here: items follow, or (DS_KIND_INVALID) no VR
+	 * allows an undefined length */
+	k = ds_elem_kind(&d, enc, &inner);
+	if (k == DS_KIND_SEQUENCE || k == DS_KIND_FRAGMENTS)
 		/* items until (FFFE,E0DD), in Implicit VR LE for UN */
 		return skip_sequence(in, inner, e, depth,
 		    inner != enc ? enc : (enum ds_enc)0);
-	case DS_KIND_VALUE:
-	case DS_KIND_ITEM:
-	case DS_KIND_ITEM_DELIM:
-	case DS_KIND_SEQ_DELIM:
-	case DS_KIND_INVALID:
-		break;
-	}
 	if (e->vr[0] == '\0')
 		return cs_err_set(in->err, CS_E_NOTDICOM,
 		    "undefined length for (%04X,%04X) at offset %llu",
