@@ -441,14 +441,6 @@ extern "C" CS_GDCM_ENTRY int
 cstore_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
-	if (out != nullptr) {
-		out->fd = -1;
-		out->length = 0;
-		out->ts_uid[0] = '\0';
-		out->lossy = 0;
-	}
-	if (path == nullptr || ts_uid == nullptr || out == nullptr)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
 	/* as long as the message can be: it ends up cut there anyway */
 	char what[CS_ERR_MSG_MAX];
 
@@ -703,9 +695,6 @@ cstore_gdcm_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
     struct dcmfile_image *got, struct cs_err *err)
 {
-	if (ts_uid == nullptr || img == nullptr || in == nullptr ||
-	    out == nullptr || got == nullptr)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
 	return guarded(err, "decode a frame", [&] {
 		return decode(ts_uid, img, in, in_len, out, out_len, got, err);
 	});
@@ -716,13 +705,6 @@ cstore_gdcm_encode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
     struct cs_err *err)
 {
-	if (out != nullptr)
-		*out = nullptr;
-	if (out_len != nullptr)
-		*out_len = 0;
-	if (ts_uid == nullptr || img == nullptr || in == nullptr ||
-	    out == nullptr || out_len == nullptr)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
 	return guarded(err, "encode a frame", [&] {
 		return encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
 	});
