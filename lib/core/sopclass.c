@@ -1,7 +1,9 @@
 /* sopclass.c - lookups over the Storage SOP class registry (sopclass.h). */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/rows.h"
 #include "core/sopclass.h"
 #include "core/uid.h"
 #include "core/banned.h"
@@ -21,14 +23,9 @@ sopclass_at(size_t i)
 const struct sopclass *
 sopclass_by_uid(const char *uid)
 {
-	size_t i;
-
-	if (uid == NULL)
-		return NULL;
-	for (i = 0; i < sopclass_table_len; i++)
-		if (strcmp(sopclass_table[i].uid, uid) == 0)
-			return &sopclass_table[i];
-	return NULL;
+	return rows_find(sopclass_table, sopclass_table_len,
+	    sizeof(sopclass_table[0]), offsetof(struct sopclass, uid), uid,
+	    strcmp);
 }
 
 /* 1 when the comma-separated list has an item equal to name (any case). */
@@ -52,13 +49,16 @@ list_has(const char *list, const char *name)
 const struct sopclass *
 sopclass_by_keyword(const char *name)
 {
+	const struct sopclass *sc;
 	size_t i;
 
 	if (name == NULL || *name == '\0')
 		return NULL;
-	for (i = 0; i < sopclass_table_len; i++)
-		if (strcasecmp(sopclass_table[i].keyword, name) == 0)
-			return &sopclass_table[i];
+	sc = rows_find(sopclass_table, sopclass_table_len,
+	    sizeof(sopclass_table[0]), offsetof(struct sopclass, keyword), name,
+	    strcasecmp);
+	if (sc != NULL)
+		return sc;
 	for (i = 0; i < sopclass_table_len; i++)
 		if (list_has(sopclass_table[i].aliases, name))
 			return &sopclass_table[i];

@@ -1,20 +1,16 @@
 /* ts.c - lookups in the transfer syntax table (ts.h). */
+#include <stddef.h>
 #include <string.h>
 
+#include "core/rows.h"
 #include "core/ts.h"
 #include "core/banned.h"
 
 const struct ts_entry *
 ts_find(const char *uid)
 {
-	size_t i;
-
-	if (uid == NULL)
-		return NULL;
-	for (i = 0; i < ts_table_len; i++)
-		if (strcmp(ts_table[i].uid, uid) == 0)
-			return &ts_table[i];
-	return NULL;
+	return rows_find(ts_table, ts_table_len, sizeof(ts_table[0]),
+	    offsetof(struct ts_entry, uid), uid, strcmp);
 }
 
 int

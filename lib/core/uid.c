@@ -1,8 +1,10 @@
 /* uid.c - well-known UIDs and lookups across both registries (uid.h). */
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cstore/cstore.h"
+#include "core/rows.h"
 #include "core/sopclass.h"
 #include "core/uid.h"
 #include "core/banned.h"
@@ -22,27 +24,17 @@ uid_at(size_t i)
 const struct uid_entry *
 uid_by_uid(const char *uid)
 {
-	size_t i;
-
-	if (uid == NULL)
-		return NULL;
-	for (i = 0; i < uid_table_len; i++)
-		if (strcmp(uid_table[i].uid, uid) == 0)
-			return &uid_table[i];
-	return NULL;
+	return rows_find(uid_table, uid_table_len, sizeof(uid_table[0]),
+	    offsetof(struct uid_entry, uid), uid, strcmp);
 }
 
 const struct uid_entry *
 uid_by_keyword(const char *keyword)
 {
-	size_t i;
-
 	if (keyword == NULL || *keyword == '\0')
 		return NULL;
-	for (i = 0; i < uid_table_len; i++)
-		if (strcasecmp(uid_table[i].keyword, keyword) == 0)
-			return &uid_table[i];
-	return NULL;
+	return rows_find(uid_table, uid_table_len, sizeof(uid_table[0]),
+	    offsetof(struct uid_entry, keyword), keyword, strcasecmp);
 }
 
 static void
@@ -55,38 +47,36 @@ from_sopclass(const struct sopclass *sc, struct uid_entry *out)
 	out->retired = sc->retired;
 }
 
-int
-uid_lookup(const char *uid, struct uid_entry *out)
+/* The entry for key: the Storage SOP class sc if there is one, else what
+ * find says in the table of other UIDs. */
+static int
+lookup(const struct sopclass *sc,
+    const struct uid_entry *(*find)(const char *), const char *key,
+    struct uid_entry *out)
 {
-	const struct sopclass *sc = sopclass_by_uid(uid);
 	const struct uid_entry *e;
 
 	if (sc != NULL) {
 		from_sopclass(sc, out);
 		return 0;
 	}
-	e = uid_by_uid(uid);
-	if (e == NULL)
+	if ((e = find(key)) == NULL)
 		return CS_E_NOTFOUND;
 	*out = *e;
 	return 0;
 }
 
 int
+uid_lookup(const char *uid, struct uid_entry *out)
+{
+	return lookup(sopclass_by_uid(uid), uid_by_uid, uid, out);
+}
+
+int
 uid_lookup_keyword(const char *keyword, struct uid_entry *out)
 {
-	const struct sopclass *sc = sopclass_by_keyword(keyword);
-	const struct uid_entry *e;
-
-	if (sc != NULL) {
-		from_sopclass(sc, out);
-		return 0;
-	}
-	e = uid_by_keyword(keyword);
-	if (e == NULL)
-		return CS_E_NOTFOUND;
-	*out = *e;
-	return 0;
+	return lookup(sopclass_by_keyword(keyword), uid_by_keyword, keyword,
+	    out);
 }
 
 int

@@ -233,33 +233,40 @@ static const char *const action_names[UL_NACTIONS] = {
 	"AA-1", "AA-2", "AA-3", "AA-4", "AA-5", "AA-6", "AA-7", "AA-8",
 };
 
+/* Row i (1..n) of a table of names, or "?" outside it. */
+static const char *
+name_at(const char *const *names, int n, int i)
+{
+	return i >= 1 && i <= n ? names[i] : "?";
+}
+
 const char *
 ul_state_name(int state)
 {
-	return state >= 1 && state <= UL_NSTATES ? state_names[state] : "?";
+	return name_at(state_names, UL_NSTATES, state);
 }
 
 const char *
 ul_state_text(int state)
 {
-	return state >= 1 && state <= UL_NSTATES ? state_texts[state] : "?";
+	return name_at(state_texts, UL_NSTATES, state);
 }
 
 const char *
 ul_event_name(int event)
 {
-	return event >= 1 && event <= UL_NEVENTS ? event_names[event] : "?";
+	return name_at(event_names, UL_NEVENTS, event);
 }
 
 const char *
 ul_event_text(int event)
 {
-	return event >= 1 && event <= UL_NEVENTS ? event_texts[event] : "?";
+	return name_at(event_texts, UL_NEVENTS, event);
 }
 
 const char *
 ul_action_name(int action)
 {
-	return action > UL_ACT_NONE && action < UL_NACTIONS ?
-	    action_names[action] : "?";
+	/* action_names[UL_ACT_NONE] is never a name to show */
+	return name_at(action_names, UL_NACTIONS - 1, action);
 }

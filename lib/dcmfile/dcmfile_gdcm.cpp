@@ -9,6 +9,7 @@
  */
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -117,6 +118,27 @@ public:
 private:
 	std::unique_lock<std::mutex> hold_;
 };
+
+/*
+ * Runs f under a trace_guard and lets no exception out: each becomes an
+ * error "cannot <what>: <why>" in err.
+ */
+template <typename F>
+int
+guarded(struct cs_err *err, const char *what, F f)
+{
+	try {
+		trace_guard hold;
+
+		return f();
+	} catch (const std::bad_alloc &) {
+		return cs_err_set(err, CS_E_NOMEM, "cannot %s: out of memory", what);
+	} catch (const std::exception &e) {
+		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot %s: %s", what, e.what());
+	} catch (...) {
+		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot %s: GDCM failed", what);
+	}
+}
 
 } // namespace
 
@@ -419,26 +441,13 @@ extern "C" CS_GDCM_ENTRY int
 cstore_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
-	if (out != nullptr) {
-		out->fd = -1;
-		out->length = 0;
-		out->ts_uid[0] = '\0';
-		out->lossy = 0;
-	}
-	if (path == nullptr || ts_uid == nullptr || out == nullptr)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
-	try {
-		trace_guard hold;
+	/* as long as the message can be: it ends up cut there anyway */
+	char what[CS_ERR_MSG_MAX];
 
+	std::snprintf(what, sizeof(what), "transcode '%s'", path);
+	return guarded(err, what, [&] {
 		return transcode(path, ts_uid, allow_lossy, out, err);
-	} catch (const std::bad_alloc &) {
-		return cs_err_set(err, CS_E_NOMEM, "cannot transcode '%s': out of memory", path);
-	} catch (const std::exception &e) {
-		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot transcode '%s': %s", path, e.what());
-	} catch (...) {
-		return cs_err_set(err, CS_E_UNSUPPORTED,
-		    "cannot transcode '%s': GDCM failed", path);
-	}
+	});
 }
 
 /* ---- end of transcoding section ------------------------------------- */
@@ -686,20 +695,9 @@ cstore_gdcm_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
     struct dcmfile_image *got, struct cs_err *err)
 {
-	if (ts_uid == nullptr || img == nullptr || in == nullptr ||
-	    out == nullptr || got == nullptr)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
-	try {
-		trace_guard hold;
-
+	return guarded(err, "decode a frame", [&] {
 		return decode(ts_uid, img, in, in_len, out, out_len, got, err);
-	} catch (const std::bad_alloc &) {
-		return cs_err_set(err, CS_E_NOMEM, "cannot decode a frame: out of memory");
-	} catch (const std::exception &e) {
-		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot decode a frame: %s", e.what());
-	} catch (...) {
-		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot decode a frame: GDCM failed");
-	}
+	});
 }
 
 extern "C" CS_GDCM_ENTRY int
@@ -707,24 +705,9 @@ cstore_gdcm_encode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
     struct cs_err *err)
 {
-	if (out != nullptr)
-		*out = nullptr;
-	if (out_len != nullptr)
-		*out_len = 0;
-	if (ts_uid == nullptr || img == nullptr || in == nullptr ||
-	    out == nullptr || out_len == nullptr)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
-	try {
-		trace_guard hold;
-
+	return guarded(err, "encode a frame", [&] {
 		return encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
-	} catch (const std::bad_alloc &) {
-		return cs_err_set(err, CS_E_NOMEM, "cannot encode a frame: out of memory");
-	} catch (const std::exception &e) {
-		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot encode a frame: %s", e.what());
-	} catch (...) {
-		return cs_err_set(err, CS_E_UNSUPPORTED, "cannot encode a frame: GDCM failed");
-	}
+	});
 }
 
 extern "C" CS_GDCM_ENTRY size_t

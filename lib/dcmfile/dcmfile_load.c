@@ -207,8 +207,13 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
     struct dcmfile_image *got, struct cs_err *err)
 {
-	int rc = need_module(err);
+	int rc;
 
+	if (ts_uid == NULL || img == NULL || in == NULL || out == NULL ||
+	    got == NULL)
+		return cs_err_set(err, CS_E_INVAL,
+		    "dcmfile_codec_decode: NULL argument");
+	rc = need_module(err);
 	return rc != 0 ? rc :
 	    gdcm.decode(ts_uid, img, in, in_len, out, out_len, got, err);
 }
@@ -224,6 +229,10 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
 		*out = NULL;
 	if (out_len != NULL)
 		*out_len = 0;
+	if (ts_uid == NULL || img == NULL || in == NULL || out == NULL ||
+	    out_len == NULL)
+		return cs_err_set(err, CS_E_INVAL,
+		    "dcmfile_codec_encode: NULL argument");
 	rc = need_module(err);
 	return rc != 0 ? rc :
 	    gdcm.encode(ts_uid, img, in, in_len, lossy, out, out_len, err);

@@ -3,6 +3,8 @@
  * (built from dcmfile_gdcm.cpp), which dcmfile_load.c dlopens on the
  * first call to a GDCM-backed function of dcmfile.h.  Each mirrors the
  * dcmfile.h function of the same suffix; plain C, no exception crosses.
+ * Their one caller, dcmfile_load.c, has reset the outputs and refused
+ * NULL arguments before it calls them.
  * Change CSTORE_GDCM_ABI whenever a signature here or a struct they
  * share (struct cs_err, struct dcmfile_transcoded, struct dcmfile_image)
  * changes.

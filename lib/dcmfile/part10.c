@@ -382,6 +382,7 @@ static int
 skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
     int depth)
 {
+	enum ds_value_kind k;
 	struct ds_elem d;
 	enum ds_enc inner;
 	int rc;
@@ -401,19 +402,13 @@ skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
 	d.tag = DS_TAG(e->group, e->elem);
 	memcpy(d.vr, e->vr, sizeof(d.vr));
 	d.len = e->len;
-	switch (ds_elem_kind(&d, enc, &inner)) {
-	case DS_KIND_SEQUENCE:
-	case DS_KIND_FRAGMENTS:
+	/* no FFFE tag here: items follow, or (DS_KIND_INVALID) no VR
+	 * allows an undefined length */
+	k = ds_elem_kind(&d, enc, &inner);
+	if (k == DS_KIND_SEQUENCE || k == DS_KIND_FRAGMENTS)
 		/* items until (FFFE,E0DD), in Implicit VR LE for UN */
 		return skip_sequence(in, inner, e, depth,
 		    inner != enc ? enc : (enum ds_enc)0);
-	case DS_KIND_VALUE:
-	case DS_KIND_ITEM:
-	case DS_KIND_ITEM_DELIM:
-	case DS_KIND_SEQ_DELIM:
-	case DS_KIND_INVALID:
-		break;
-	}
 	if (e->vr[0] == '\0')
 		return cs_err_set(in->err, CS_E_NOTDICOM,
 		    "undefined length for (%04X,%04X) at offset %llu",
@@ -787,6 +782,28 @@ read_meta(struct in *in, const struct src *src, unsigned opts,
 }
 
 /*
+ * One of the SOP Class or Instance UIDs (dst): the data set's (ds),
+ * flagged mismatch when the meta's (meta) is another, or the meta's,
+ * flagged from_meta, when the data set has none.  -1 when neither has one.
+ */
+static int
+take_uid(char *dst, const char *ds, const char *meta, unsigned *flags,
+    unsigned mismatch, unsigned from_meta)
+{
+	if (ds[0] != '\0') {
+		copy_uid(dst, ds);
+		if (meta[0] != '\0' && strcmp(ds, meta) != 0)
+			*flags |= mismatch;
+	} else if (meta[0] != '\0') {
+		copy_uid(dst, meta);
+		*flags |= from_meta;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The SOP Class and Instance UIDs of info: the data set's (cls, inst),
  * compared with the meta's, or the meta's when the data set has none.
  * Returns 0, or CS_E_NOTDICOM when neither has one.
@@ -795,30 +812,15 @@ static int
 take_uids(struct part10_info *info, const char *cls, const char *inst,
     struct cs_err *err)
 {
-	if (cls[0] != '\0') {
-		copy_uid(info->sop_class, cls);
-		if (info->meta_sop_class[0] != '\0' &&
-		    strcmp(cls, info->meta_sop_class) != 0)
-			info->flags |= PART10_F_CLASS_MISMATCH;
-	} else if (info->meta_sop_class[0] != '\0') {
-		copy_uid(info->sop_class, info->meta_sop_class);
-		info->flags |= PART10_F_CLASS_FROM_META;
-	} else {
+	if (take_uid(info->sop_class, cls, info->meta_sop_class, &info->flags,
+	    PART10_F_CLASS_MISMATCH, PART10_F_CLASS_FROM_META) != 0)
 		return cs_err_set(err, CS_E_NOTDICOM,
 		    "no 'SOP Class UID' (0008,0016)");
-	}
-	if (inst[0] != '\0') {
-		copy_uid(info->sop_instance, inst);
-		if (info->meta_sop_instance[0] != '\0' &&
-		    strcmp(inst, info->meta_sop_instance) != 0)
-			info->flags |= PART10_F_INSTANCE_MISMATCH;
-	} else if (info->meta_sop_instance[0] != '\0') {
-		copy_uid(info->sop_instance, info->meta_sop_instance);
-		info->flags |= PART10_F_INSTANCE_FROM_META;
-	} else {
+	if (take_uid(info->sop_instance, inst, info->meta_sop_instance,
+	    &info->flags, PART10_F_INSTANCE_MISMATCH,
+	    PART10_F_INSTANCE_FROM_META) != 0)
 		return cs_err_set(err, CS_E_NOTDICOM,
 		    "no 'SOP Instance UID' (0008,0018)");
-	}
 	return 0;
 }
 

@@ -156,6 +156,18 @@ read_elem(struct xc *x, struct rd *r, enum ds_enc enc, struct ds_elem *e)
 	return rc;
 }
 
+/* The data set ends inside the value of e. */
+static int
+ends_inside(struct xc *x, const struct ds_elem *e)
+{
+	if (e->tag == DS_TAG_ITEM)
+		return cs_err_set(x->err, CS_E_TRUNCATED,
+		    "the data set ends inside an item");
+	return cs_err_set(x->err, CS_E_TRUNCATED,
+	    "the data set ends inside (%04X,%04X)",
+	    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+}
+
 static uint16_t
 get16(const struct xc *x, const uint8_t *p)
 {
@@ -203,6 +215,78 @@ item_enc(struct xc *x, const struct rd *r, const struct ds_elem *e,
 	return enc;
 }
 
+static int skip(struct xc *x, struct rd *r, const struct ds_elem *e,
+    enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag);
+
+/* Skips the item c of the sequence or pixel data e (kind k). */
+static int
+skip_item(struct xc *x, struct rd *r, const struct ds_elem *e,
+    const struct ds_elem *c, enum ds_value_kind k, enum ds_enc inner,
+    unsigned depth, int *frag)
+{
+	if (c->tag != DS_TAG_ITEM)
+		return cs_err_set(x->err, CS_E_PROTO,
+		    "(%04X,%04X) where an item was expected",
+		    DS_TAG_GROUP(c->tag), DS_TAG_ELEM(c->tag));
+	if (k == DS_KIND_FRAGMENTS) {
+		if (c->len == DS_LEN_UNDEFINED || c->len > rd_left(r))
+			return cs_err_set(x->err, CS_E_PROTO, "malformed fragment");
+		rd_skip(r, c->len);
+		return 0;
+	}
+	return skip(x, r, c, DS_KIND_ITEM, item_enc(x, r, e, inner, c->len),
+	    depth + 1, frag);
+}
+
+/* Skips the element c of an item (contents in encoding inner). */
+static int
+skip_member(struct xc *x, struct rd *r, const struct ds_elem *c,
+    enum ds_enc inner, unsigned depth, int *frag)
+{
+	enum ds_enc in2;
+	enum ds_value_kind k = ds_elem_kind(c, inner, &in2);
+
+	if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
+	    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
+		return cs_err_set(x->err, CS_E_PROTO,
+		    "(%04X,%04X) out of place in an item",
+		    DS_TAG_GROUP(c->tag), DS_TAG_ELEM(c->tag));
+	return skip(x, r, c, k, in2, depth + 1, frag);
+}
+
+/*
+ * Skips the contents of the sequence, pixel data or item e (kind k): up to
+ * the end of a defined length, or up to the delimiter of an undefined one.
+ */
+static int
+skip_contents(struct xc *x, struct rd *r, const struct ds_elem *e,
+    enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag)
+{
+	uint32_t delim = k == DS_KIND_ITEM ? DS_TAG_ITEM_DELIM : DS_TAG_SEQ_DELIM;
+	struct ds_elem c;
+	struct rd sub;
+	int rc;
+
+	if (e->len != DS_LEN_UNDEFINED) {
+		if (e->len > rd_left(r))
+			return ends_inside(x, e);
+		sub = rd_sub(r, e->len);
+		r = &sub;
+	}
+	for (;;) {
+		if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
+			return 0;
+		if ((rc = read_elem(x, r, inner, &c)) != 0)
+			return rc;
+		if (c.tag == delim && e->len == DS_LEN_UNDEFINED)
+			return 0;
+		rc = k == DS_KIND_ITEM ? skip_member(x, r, &c, inner, depth, frag) :
+		    skip_item(x, r, e, &c, k, inner, depth, frag);
+		if (rc != 0)
+			return rc;
+	}
+}
+
 /*
  * Walks past what follows header e (kind k, contents in encoding inner)
  * without writing.  Sets *frag when encapsulated pixel data is inside.
@@ -211,80 +295,21 @@ static int
 skip(struct xc *x, struct rd *r, const struct ds_elem *e,
     enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag)
 {
-	struct ds_elem c;
-	enum ds_enc in2;
-	struct rd sub;
-	int rc;
-
 	if (depth > MAX_DEPTH)
 		return cs_err_set(x->err, CS_E_TOOBIG, "sequences nested deeper than %d",
 		    MAX_DEPTH);
 	switch (k) {
 	case DS_KIND_VALUE:
 		if (e->len > rd_left(r))
-			return cs_err_set(x->err, CS_E_TRUNCATED,
-			    "the data set ends inside (%04X,%04X)",
-			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+			return ends_inside(x, e);
 		rd_skip(r, e->len);
 		return 0;
 	case DS_KIND_FRAGMENTS:
+		*frag = 1;
+		return skip_contents(x, r, e, k, inner, depth, frag);
 	case DS_KIND_SEQUENCE:
-		if (k == DS_KIND_FRAGMENTS)
-			*frag = 1;
-		if (e->len != DS_LEN_UNDEFINED) {
-			if (e->len > rd_left(r))
-				return cs_err_set(x->err, CS_E_TRUNCATED,
-				    "the data set ends inside (%04X,%04X)",
-				    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-			sub = rd_sub(r, e->len);
-			r = &sub;
-		}
-		for (;;) {
-			if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
-				return 0;
-			if ((rc = read_elem(x, r, inner, &c)) != 0)
-				return rc;
-			if (c.tag == DS_TAG_SEQ_DELIM && e->len == DS_LEN_UNDEFINED)
-				return 0;
-			if (c.tag != DS_TAG_ITEM)
-				return cs_err_set(x->err, CS_E_PROTO,
-				    "(%04X,%04X) where an item was expected",
-				    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
-			if (k == DS_KIND_FRAGMENTS) {
-				if (c.len == DS_LEN_UNDEFINED || c.len > rd_left(r))
-					return cs_err_set(x->err, CS_E_PROTO,
-					    "malformed fragment");
-				rd_skip(r, c.len);
-				continue;
-			}
-			if ((rc = skip(x, r, &c, DS_KIND_ITEM,
-			    item_enc(x, r, e, inner, c.len), depth + 1, frag)) != 0)
-				return rc;
-		}
 	case DS_KIND_ITEM:
-		if (e->len != DS_LEN_UNDEFINED) {
-			if (e->len > rd_left(r))
-				return cs_err_set(x->err, CS_E_TRUNCATED,
-				    "the data set ends inside an item");
-			sub = rd_sub(r, e->len);
-			r = &sub;
-		}
-		for (;;) {
-			if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
-				return 0;
-			if ((rc = read_elem(x, r, inner, &c)) != 0)
-				return rc;
-			if (c.tag == DS_TAG_ITEM_DELIM && e->len == DS_LEN_UNDEFINED)
-				return 0;
-			k = ds_elem_kind(&c, inner, &in2);
-			if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
-			    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
-				return cs_err_set(x->err, CS_E_PROTO,
-				    "(%04X,%04X) out of place in an item",
-				    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
-			if ((rc = skip(x, r, &c, k, in2, depth + 1, frag)) != 0)
-				return rc;
-		}
+		return skip_contents(x, r, e, k, inner, depth, frag);
 	case DS_KIND_ITEM_DELIM:
 	case DS_KIND_SEQ_DELIM:
 	case DS_KIND_INVALID:
@@ -340,9 +365,7 @@ scan_top(struct xc *x, const uint8_t *ds, size_t len)
 			continue;
 		}
 		if (e.len > rd_left(&r))
-			return cs_err_set(x->err, CS_E_TRUNCATED,
-			    "the data set ends inside (%04X,%04X)",
-			    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
+			return ends_inside(x, &e);
 		v = rd_bytes(&r, e.len);
 		if (e.len == 2 && DS_TAG_GROUP(e.tag) == 0x0028) {
 			uint16_t u = get16(x, v);
@@ -520,8 +543,7 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 			struct rd item;
 
 			if (c.len > rd_left(r))
-				return cs_err_set(x->err, CS_E_TRUNCATED,
-				    "the data set ends inside an item");
+				return ends_inside(x, &c);
 			item = rd_sub(r, c.len);
 			rc = copy_dataset(x, &item, enc, depth + 1, 0, 0);
 		} else
@@ -606,15 +628,11 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 			return rc;
 		if (e->len != DS_LEN_UNDEFINED && e->len > rd_left(r))
-			return cs_err_set(x->err, CS_E_TRUNCATED,
-			    "the data set ends inside (%04X,%04X)",
-			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+			return ends_inside(x, e);
 		return copy_items(x, r, e, inner, depth);
 	}
 	if (e->len > rd_left(r))
-		return cs_err_set(x->err, CS_E_TRUNCATED,
-		    "the data set ends inside (%04X,%04X)",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+		return ends_inside(x, e);
 	v = rd_bytes(r, e->len);
 	if (se == DS_ENC_IVR_LE && strcmp(vr, "SQ") == 0) {
 		struct rd sub;
