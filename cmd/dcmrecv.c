@@ -21,10 +21,10 @@
 static struct {
 	struct recv_args a;
 	struct cli_out out;
-	pthread_mutex_t out_mu;  /* the output and out_failed */
+	pthread_mutex_t out_mu; /* the output and out_failed */
 	int out_failed;
 	struct storescp *srv;
-	struct cli_hook *hook;   /* --exec, or NULL */
+	struct cli_hook *hook; /* --exec, or NULL */
 } g = { .out_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
@@ -83,7 +83,8 @@ on_stored(void *user, const struct storescp_stored *st)
 	bad |= fflush(stdout) != 0 || ferror(stdout);
 	if (bad && !g.out_failed) {
 		g.out_failed = 1;
-		fprintf(stderr, "%s: cannot write to standard output: %s: stopping\n",
+		fprintf(stderr,
+		    "%s: cannot write to standard output: %s: stopping\n",
 		    cli_progname(), strerror(errno));
 		storescp_request_stop(g.srv);
 	}
@@ -161,13 +162,14 @@ start(void)
 	if (rc != 0) {
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 		/* a bad value is a usage error; anything else: cannot listen */
-		return rc == CS_E_INVAL || rc == CS_E_NOMEM ? cli_exit_for(rc) :
-		    EXIT_OUTPUT;
+		return rc == CS_E_INVAL || rc == CS_E_NOMEM ? cli_exit_for(rc)
+							    : EXIT_OUTPUT;
 	}
 	/* before the port file, which tells scripts that they may stop us */
 	catch_signals();
 	storescp_addr(g.srv, bound, sizeof(bound), &port);
-	if (g.a.port_file != NULL && write_port_file(g.a.port_file, port) != 0) {
+	if (g.a.port_file != NULL &&
+	    write_port_file(g.a.port_file, port) != 0) {
 		fprintf(stderr, "%s: cannot write the port file '%s': %s\n",
 		    cli_progname(), g.a.port_file, strerror(errno));
 		block_stop_signals();
@@ -175,8 +177,10 @@ start(void)
 		return EXIT_OUTPUT;
 	}
 	if (!g.a.quiet)
-		fprintf(stderr, strchr(bound, ':') ? "%s: listening on [%s]:%u\n" :
-		    "%s: listening on %s:%u\n", cli_progname(), bound, port);
+		fprintf(stderr,
+		    strchr(bound, ':') ? "%s: listening on [%s]:%u\n"
+				       : "%s: listening on %s:%u\n",
+		    cli_progname(), bound, port);
 	return 0;
 }
 
@@ -186,10 +190,10 @@ print_stats(void)
 	struct storescp_stats st;
 
 	storescp_get_stats(g.srv, &st);
-	fprintf(stderr, "%s: %llu stored, %llu refused, %llu associations, %llu rejected, %llu aborted\n",
+	fprintf(stderr,
+	    "%s: %llu stored, %llu refused, %llu associations, %llu rejected, %llu aborted\n",
 	    cli_progname(), (unsigned long long)st.stored,
-	    (unsigned long long)st.failed,
-	    (unsigned long long)st.associations,
+	    (unsigned long long)st.failed, (unsigned long long)st.associations,
 	    (unsigned long long)st.rejected, (unsigned long long)st.aborted);
 }
 
@@ -224,11 +228,13 @@ main(int argc, char **argv)
 
 	g.a.cfg.on_stored = on_stored;
 	g.a.cfg.log = on_log;
-	g.a.cfg.log_level = g.a.trace ? STORESCP_LOG_TRACE :
-	    g.a.verbose ? STORESCP_LOG_VERBOSE : STORESCP_LOG_ERROR;
+	g.a.cfg.log_level = g.a.trace ? STORESCP_LOG_TRACE
+	    : g.a.verbose             ? STORESCP_LOG_VERBOSE
+				      : STORESCP_LOG_ERROR;
 	cli_out_init(&g.out, stdout, g.a.fmt, CLI_OUT_SLASH);
 	if (g.a.exec_argv != NULL &&
-	    (g.hook = cli_hook_new(g.a.exec_argv, on_hook_failed, NULL)) == NULL) {
+	    (g.hook = cli_hook_new(g.a.exec_argv, on_hook_failed, NULL)) ==
+		NULL) {
 		fprintf(stderr, "%s: out of memory\n", cli_progname());
 		return EXIT_INTERNAL;
 	}

@@ -84,23 +84,29 @@ do_echo(struct dcmsend *d)
 	int rc = storescu_echo(&d->a.cfg, &r, &err);
 
 	if (rc != 0) {
-		fprintf(stderr, "%s: echo to '%s' port %s failed: %s\n", cli_progname(),
-		    d->a.cfg.host, d->a.cfg.port, err.code ? err.msg : cs_strerror(rc));
+		fprintf(stderr, "%s: echo to '%s' port %s failed: %s\n",
+		    cli_progname(), d->a.cfg.host, d->a.cfg.port,
+		    err.code ? err.msg : cs_strerror(rc));
 		return cli_exit_for(rc);
 	}
 	send_out_echo(&d->out, &d->a.cfg, &r);
 	if (d->a.verbose) {
-		fprintf(stderr, "%s: peer max PDU length %u%s\n", cli_progname(),
-		    (unsigned)r.peer_max_pdu, r.peer_max_pdu ? "" : " (no limit)");
-		fprintf(stderr, "%s: peer implementation class UID %s, version name '%s'\n",
-		    cli_progname(), r.peer_impl_class_uid[0] ? r.peer_impl_class_uid : "(none)",
+		fprintf(stderr, "%s: peer max PDU length %u%s\n",
+		    cli_progname(), (unsigned)r.peer_max_pdu,
+		    r.peer_max_pdu ? "" : " (no limit)");
+		fprintf(stderr,
+		    "%s: peer implementation class UID %s, version name '%s'\n",
+		    cli_progname(),
+		    r.peer_impl_class_uid[0] ? r.peer_impl_class_uid : "(none)",
 		    r.peer_impl_version);
 	}
 	if (r.status == 0)
 		return EXIT_OK;
 	if (!d->a.quiet)
-		fprintf(stderr, "%s: the peer answered the echo with status %04X: %s\n",
-		    cli_progname(), r.status, send_status_meaning(r.status, "C-ECHO"));
+		fprintf(stderr,
+		    "%s: the peer answered the echo with status %04X: %s\n",
+		    cli_progname(), r.status,
+		    send_status_meaning(r.status, "C-ECHO"));
 	return EXIT_NO;
 }
 
@@ -114,8 +120,9 @@ load_resume(struct dcmsend *d)
 	if (d->a.resume_log == NULL)
 		return 0;
 	d->resume = resume_new();
-	rc = d->resume == NULL ? cs_err_set(&err, CS_E_NOMEM, "out of memory") :
-	    resume_load_path(d->resume, d->a.resume_log, &err);
+	rc = d->resume == NULL
+	    ? cs_err_set(&err, CS_E_NOMEM, "out of memory")
+	    : resume_load_path(d->resume, d->a.resume_log, &err);
 	if (rc == 0) {
 		d->a.send.already_stored = already_stored;
 		return 0;
@@ -134,8 +141,11 @@ send_status(const struct dcmsend *d, int rc, const struct storescu_summary *sum)
 	if (rc != 0)
 		return cli_exit_for(rc);
 	if (d->a.send.dry_run)
-		return sum->skipped > sum->resumed || sum->failed > 0 ? EXIT_NO : EXIT_OK;
-	return sum->stored + sum->warning + sum->resumed == sum->inputs ? EXIT_OK : EXIT_NO;
+		return sum->skipped > sum->resumed || sum->failed > 0 ? EXIT_NO
+								      : EXIT_OK;
+	return sum->stored + sum->warning + sum->resumed == sum->inputs
+	    ? EXIT_OK
+	    : EXIT_NO;
 }
 
 static int
@@ -149,23 +159,28 @@ do_send(struct dcmsend *d, int nops, char **ops)
 
 	if ((ex = operands_collect(&in, nops, ops, d->a.nul, d->a.quiet)) != 0)
 		return ex;
-	if ((ex = load_resume(d)) != 0 || (paths = operands_paths(&in)) == NULL) {
+	if ((ex = load_resume(d)) != 0 ||
+	    (paths = operands_paths(&in)) == NULL) {
 		inputs_release(&in);
 		resume_free(d->resume);
 		return ex != 0 ? ex : EXIT_INTERNAL;
 	}
-	d->progress.on = d->a.progress < 0 ? !d->a.quiet && isatty(STDERR_FILENO) :
-	    d->a.progress;
+	d->progress.on = d->a.progress < 0
+	    ? !d->a.quiet && isatty(STDERR_FILENO)
+	    : d->a.progress;
 	d->stdout_tty = isatty(STDOUT_FILENO);
-	rc = storescu_send(&d->a.cfg, &d->a.send, paths, inputs_count(&in), &sum, &err);
+	rc = storescu_send(
+	    &d->a.cfg, &d->a.send, paths, inputs_count(&in), &sum, &err);
 	send_progress_clear(&d->progress);
 	if (rc != 0 && !d->a.quiet)
-		fprintf(stderr, "%s: %s\n", cli_progname(), err.code ? err.msg : cs_strerror(rc));
-	if (!d->a.quiet && !d->a.send.dry_run && rc != CS_E_IO && rc != CS_E_INVAL &&
-	    rc != CS_E_NOMEM)
+		fprintf(stderr, "%s: %s\n", cli_progname(),
+		    err.code ? err.msg : cs_strerror(rc));
+	if (!d->a.quiet && !d->a.send.dry_run && rc != CS_E_IO &&
+	    rc != CS_E_INVAL && rc != CS_E_NOMEM)
 		send_out_summary(&sum);
 	if (!d->a.quiet && rc == 0 && sum.skipped - sum.resumed == sum.inputs)
-		fprintf(stderr, "%s: no DICOM file among the %zu input%s: nothing %s\n",
+		fprintf(stderr,
+		    "%s: no DICOM file among the %zu input%s: nothing %s\n",
 		    cli_progname(), sum.inputs, sum.inputs == 1 ? "" : "s",
 		    d->a.send.dry_run ? "to send" : "sent");
 	free(paths);
@@ -184,7 +199,8 @@ main(int argc, char **argv)
 	argc -= n;
 	argv += n;
 	if (argc < 2)
-		cli_usage_error("missing %s", argc == 0 ? "host and port" : "port");
+		cli_usage_error(
+		    "missing %s", argc == 0 ? "host and port" : "port");
 	d.a.cfg.host = argv[0];
 	d.a.cfg.port = argv[1];
 	cli_parse_num(d.a.cfg.port, 1, 65535, "port");
@@ -193,7 +209,8 @@ main(int argc, char **argv)
 	if (!d.a.echo && d.a.send.probe && !d.a.send.dry_run)
 		cli_usage_error("--probe needs --dry-run");
 	if (!d.a.echo && d.a.send.no_transcode && d.a.send.allow_lossy)
-		cli_usage_error("--no-transcode and --lossy exclude each other");
+		cli_usage_error(
+		    "--no-transcode and --lossy exclude each other");
 
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;
@@ -203,7 +220,8 @@ main(int argc, char **argv)
 	d.a.send.on_progress = on_progress;
 	d.a.send.on_note = d.a.verbose ? print_note : NULL;
 	cli_out_init(&d.out, stdout, d.a.fmt, CLI_OUT_SLASH);
-	signal(SIGPIPE, SIG_IGN); /* a closed pipe or socket is an error, not death */
+	signal(SIGPIPE,
+	    SIG_IGN); /* a closed pipe or socket is an error, not death */
 	if (d.a.echo)
 		return do_echo(&d);
 	return do_send(&d, argc - 2, argv + 2);

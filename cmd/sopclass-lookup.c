@@ -63,7 +63,8 @@ main(int argc, char **argv)
 	files = calloc((size_t)argc, sizeof(*files));
 	if (files == NULL)
 		return EXIT_INTERNAL;
-	while ((c = getopt_long(argc, argv, "aF:f:hjkluV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "aF:f:hjkluV", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'a':
 			q.all = 1;
@@ -97,12 +98,14 @@ main(int argc, char **argv)
 	q.queries = argv + optind;
 	q.nqueries = argc - optind;
 	if (nmodes > 1)
-		cli_usage_error("--json, --keyword and --uid exclude each other");
+		cli_usage_error(
+		    "--json, --keyword and --uid exclude each other");
 	if (q.list && (q.nqueries > 0 || q.nfiles > 0 || q.field > 0))
 		cli_usage_error("--list takes no query, --file or --field");
-	if (q.field > 0 && (q.nqueries > 0 || q.nfiles > 0 ||
-	    q.print == SOPCLASS_QUERY_JSON))
-		cli_usage_error("--field reads standard input: no query, --file or --json");
+	if (q.field > 0 &&
+	    (q.nqueries > 0 || q.nfiles > 0 || q.print == SOPCLASS_QUERY_JSON))
+		cli_usage_error(
+		    "--field reads standard input: no query, --file or --json");
 
 	rc = sopclass_query_run(&q);
 	free(files);

@@ -79,11 +79,12 @@ main(int argc, char **argv)
 	q.ncodes = argc - optind;
 	if (nmodes > 1)
 		cli_usage_error("--category and --json exclude each other");
-	if (q.list && (q.ncodes > 0 || q.field > 0 ||
-	    q.print == STATUS_QUERY_CATEGORY))
+	if (q.list &&
+	    (q.ncodes > 0 || q.field > 0 || q.print == STATUS_QUERY_CATEGORY))
 		cli_usage_error("--list takes no code, --field or --category");
 	if (q.field > 0 && (q.ncodes > 0 || nmodes > 0))
-		cli_usage_error("--field reads standard input: no code, --json or --category");
+		cli_usage_error(
+		    "--field reads standard input: no code, --json or --category");
 
 	rc = status_query_run(&q);
 	if (cli_flush_stdout("the output") != 0)

@@ -15,8 +15,8 @@ cli_progname(void)
 }
 
 int
-cli_try_parse_num(const char *str, int base, long long min, long long max,
-    long long *out)
+cli_try_parse_num(
+    const char *str, int base, long long min, long long max, long long *out)
 {
 	char *end;
 	long long v;
@@ -42,8 +42,8 @@ cli_parse_num(const char *str, long long min, long long max, const char *what)
 	if (*str == '\0' || *end != '\0')
 		cli_usage_error("%s '%s': not a number", what, str);
 	if (errno == ERANGE || v < min || v > max)
-		cli_usage_error("%s '%s': out of range (%lld-%lld)", what, str,
-		    min, max);
+		cli_usage_error(
+		    "%s '%s': out of range (%lld-%lld)", what, str, min, max);
 	return v;
 }
 

@@ -19,11 +19,11 @@ const char *cli_progname(void);
  * [min, max].  On error prints "PROG: WHAT 'STR': REASON (MIN-MAX)" and
  * "Try 'PROG --help'." to stderr and exits EXIT_USAGE.
  */
-long long cli_parse_num(const char *str, long long min, long long max,
-    const char *what);
+long long
+cli_parse_num(const char *str, long long min, long long max, const char *what);
 /* Same, but returns -1 on error instead of exiting (no message). */
-int cli_try_parse_num(const char *str, int base, long long min,
-    long long max, long long *out);
+int cli_try_parse_num(
+    const char *str, int base, long long min, long long max, long long *out);
 
 /* Prints "PROG: MSG" and the --help hint to stderr, exits EXIT_USAGE. */
 void cli_usage_error(const char *fmt, ...)

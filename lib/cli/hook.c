@@ -25,10 +25,10 @@ struct cli_hook {
 	const char *const *argv;
 	cli_hook_report_fn report;
 	void *user;
-	pthread_mutex_t mu;  /* the fields below, and reports */
+	pthread_mutex_t mu; /* the fields below, and reports */
 	pthread_cond_t ended;
-	unsigned running;    /* commands not reaped yet */
-	int freed;           /* cli_hook_free was called: no more reports */
+	unsigned running; /* commands not reaped yet */
+	int freed;        /* cli_hook_free was called: no more reports */
 };
 
 struct reaper {
@@ -158,7 +158,8 @@ spawn(const struct cli_hook *h, const char *path, pid_t *pid)
 			break;
 	rc = i < n ? ENOMEM : posix_spawn_file_actions_init(&fa);
 	if (rc == 0) {
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		posix_spawn_file_actions_addopen(
+		    &fa, 0, "/dev/null", O_RDONLY, 0);
 		posix_spawn_file_actions_adddup2(&fa, 2, 1);
 		rc = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
 		posix_spawn_file_actions_destroy(&fa);

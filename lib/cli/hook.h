@@ -23,8 +23,8 @@ typedef void (*cli_hook_report_fn)(void *user, const char *line);
  * at least the command; borrowed until cli_hook_free).  Returns NULL
  * when out of memory.
  */
-struct cli_hook *cli_hook_new(const char *const *argv,
-    cli_hook_report_fn report, void *user);
+struct cli_hook *
+cli_hook_new(const char *const *argv, cli_hook_report_fn report, void *user);
 
 /*
  * Starts the command for path and returns without waiting for it.

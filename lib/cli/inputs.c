@@ -272,8 +272,8 @@ read_names(struct inputs *in, const char *dir, struct names *nm, int *opened,
 	return rc;
 }
 
-static int walk_dir(struct inputs *in, struct pathbuf *pb,
-    struct dirstack *stk, struct cs_err *err);
+static int walk_dir(struct inputs *in, struct pathbuf *pb, struct dirstack *stk,
+    struct cs_err *err);
 
 /* The entry at pb (inside a walk): a file, a directory, or something to skip. */
 static int
@@ -293,7 +293,8 @@ walk_entry(struct inputs *in, struct pathbuf *pb, struct dirstack *stk,
 	if (!S_ISDIR(st.st_mode))
 		return add_len(in, pb->p, pb->len, err);
 	if (on_stack(stk, &st)) {
-		skipped(in, pb->p, "directory loop (symbolic link to a parent)");
+		skipped(
+		    in, pb->p, "directory loop (symbolic link to a parent)");
 		return 0;
 	}
 	if ((rc = push(stk, &st, err)) < 0)
@@ -325,8 +326,8 @@ walk_dir(struct inputs *in, struct pathbuf *pb, struct dirstack *stk,
 		goto out;
 	order = cs_malloc(nm.n * sizeof(*order));
 	if (order == NULL) {
-		rc = cs_err_set(err, CS_E_NOMEM,
-		    "cannot walk '%s': out of memory", pb->p);
+		rc = cs_err_set(
+		    err, CS_E_NOMEM, "cannot walk '%s': out of memory", pb->p);
 		goto out;
 	}
 	for (i = 0; i < nm.n; i++)
@@ -410,11 +411,13 @@ inputs_read_list(struct inputs *in, FILE *f, int nul_sep, struct cs_err *err)
 		if (!nul_sep && memchr(line, '\0', (size_t)n) != NULL) {
 			rc = cs_err_set(err, CS_E_INVAL,
 			    "cannot read the list of files: line %zu contains "
-			    "a NUL byte (NUL-separated lists need -0)", lineno);
+			    "a NUL byte (NUL-separated lists need -0)",
+			    lineno);
 			break;
 		}
 		if (stat(line, &st) == 0 && S_ISDIR(st.st_mode)) {
-			skipped(in, line, "is a directory (a list names files)");
+			skipped(
+			    in, line, "is a directory (a list names files)");
 			continue;
 		}
 		if ((rc = add_len(in, line, (size_t)n, err)) < 0)

@@ -88,14 +88,14 @@ int inputs_add_path(struct inputs *in, const char *path, struct cs_err *err);
  * Expands one operand: "-" reads opts.list, a directory is walked, and
  * anything else (a file, a missing path) is appended as given.
  */
-int inputs_add_operand(struct inputs *in, const char *operand,
-    struct cs_err *err);
+int
+inputs_add_operand(struct inputs *in, const char *operand, struct cs_err *err);
 /*
  * Reads a list of paths from f up to its end (see the rules above);
  * nul_sep: NUL-separated records.  The caller decides when stdin is a
  * list (dcmsend: "-", or no operand and stdin not a terminal).
  */
-int inputs_read_list(struct inputs *in, FILE *f, int nul_sep,
-    struct cs_err *err);
+int
+inputs_read_list(struct inputs *in, FILE *f, int nul_sep, struct cs_err *err);
 
 #endif

@@ -28,13 +28,14 @@ say_no_input(int nops, char *const *ops)
 		fprintf(stderr, "%s: no input: no file in the %d operands\n",
 		    cli_progname(), nops);
 	else
-		fprintf(stderr, "%s: no input: no file in the list on standard input\n",
+		fprintf(stderr,
+		    "%s: no input: no file in the list on standard input\n",
 		    cli_progname());
 }
 
 int
-operands_collect(struct inputs *in, int nops, char *const *ops, int nul,
-    int quiet)
+operands_collect(
+    struct inputs *in, int nops, char *const *ops, int nul, int quiet)
 {
 	struct inputs_opts io = { 0 };
 	struct cs_err err = { 0, "" };
@@ -52,7 +53,8 @@ operands_collect(struct inputs *in, int nops, char *const *ops, int nul,
 	for (k = 0; rc == 0 && k < nops; k++)
 		rc = inputs_add_operand(in, ops[k], &err);
 	if (rc != 0) {
-		fprintf(stderr, "%s: cannot list the inputs: %s\n", cli_progname(), err.msg);
+		fprintf(stderr, "%s: cannot list the inputs: %s\n",
+		    cli_progname(), err.msg);
 		inputs_release(in);
 		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_NO;
 	}

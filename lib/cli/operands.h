@@ -16,8 +16,8 @@
  * releasing in, EXIT_USAGE (a bad list, or no file at all) or EXIT_NO
  * (a directory or list that cannot be read).
  */
-int operands_collect(struct inputs *in, int nops, char *const *ops, int nul,
-    int quiet);
+int operands_collect(
+    struct inputs *in, int nops, char *const *ops, int nul, int quiet);
 
 /* The paths of in as an array (free it, not the strings; they live in
  * in), or NULL when out of memory. */

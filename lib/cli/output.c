@@ -42,12 +42,14 @@ json_value(const struct cli_field *f)
 	case CLI_STRS:
 		a = json_object_new_array();
 		for (k = 0; a != NULL && k < f->n; k++)
-			json_object_array_add(a, json_object_new_string(f->sv[k]));
+			json_object_array_add(
+			    a, json_object_new_string(f->sv[k]));
 		return a;
 	case CLI_RECS:
 		a = json_object_new_array();
 		for (k = 0; a != NULL && k < f->n; k++)
-			json_object_array_add(a, json_record(f->rv[k].f, f->rv[k].n));
+			json_object_array_add(
+			    a, json_record(f->rv[k].f, f->rv[k].n));
 		return a;
 	}
 	return NULL;
@@ -161,7 +163,8 @@ cli_trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+	while (
+	    n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		s[--n] = '\0';
 	return s;
 }
@@ -188,7 +191,8 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 		}
 		nf = cli_split_tabs(copy, f, FILTER_MAX_FIELDS);
 		if (field > nf)
-			fprintf(stderr, "%s: line %zu: no field %ld (%d fields)\n",
+			fprintf(stderr,
+			    "%s: line %zu: no field %ld (%d fields)\n",
 			    cli_progname(), lineno, field, nf);
 		fputs(line, out);
 		r = fn(ctx, field > nf ? NULL : f[field - 1], lineno, out);
@@ -202,8 +206,8 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 }
 
 int
-cli_each_query(int argc, char *const *argv, const char *what,
-    cli_query_fn fn, void *ctx)
+cli_each_query(
+    int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx)
 {
 	char *line = NULL, *q;
 	size_t cap = 0, nq = 0;
@@ -276,8 +280,8 @@ int
 cli_flush_stdout(const char *what)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: cannot write %s: %s\n", cli_progname(), what,
-		    strerror(errno));
+		fprintf(stderr, "%s: cannot write %s: %s\n", cli_progname(),
+		    what, strerror(errno));
 		return EXIT_OUTPUT;
 	}
 	return 0;

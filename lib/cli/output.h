@@ -28,15 +28,15 @@ enum cli_type {
 	CLI_INT,     /* i */
 	CLI_BOOL,    /* i, 0 or 1: JSON true/false, TSV 0/1 */
 	CLI_NUM,     /* d, written with prec decimals (JSON number, TSV text) */
-	CLI_STRS,    /* n strings sv: a JSON array, one TSV field joined by ',' */
-	CLI_RECS,    /* n records rv: a JSON array of objects; not in TSV */
+	CLI_STRS, /* n strings sv: a JSON array, one TSV field joined by ',' */
+	CLI_RECS, /* n records rv: a JSON array of objects; not in TSV */
 };
 
 struct cli_record;
 
 struct cli_field {
-	const char *name;  /* JSON key; NULL: TSV only */
-	int tsv;           /* TSV column, 1-based; 0: JSON only */
+	const char *name; /* JSON key; NULL: TSV only */
+	int tsv;          /* TSV column, 1-based; 0: JSON only */
 	enum cli_type type;
 	const char *s;
 	int64_t i;
@@ -53,18 +53,33 @@ struct cli_record {
 };
 
 /* Field constructors, for compound literals in a tool's field list. */
-#define CLI_S(key, col, str) \
-	{ .name = (key), .tsv = (col), .type = CLI_STR, .s = (str) }
-#define CLI_I(key, col, val) \
-	{ .name = (key), .tsv = (col), .type = CLI_INT, .i = (int64_t)(val) }
-#define CLI_B(key, col, val) \
-	{ .name = (key), .tsv = (col), .type = CLI_BOOL, .i = !!(val) }
-#define CLI_N(key, col, val, digits) \
-	{ .name = (key), .tsv = (col), .type = CLI_NUM, .d = (val), .prec = (digits) }
-#define CLI_SV(key, col, vec, count) \
-	{ .name = (key), .tsv = (col), .type = CLI_STRS, .sv = (vec), .n = (count) }
-#define CLI_RV(key, recs, count) \
-	{ .name = (key), .type = CLI_RECS, .rv = (recs), .n = (count) }
+#define CLI_S(key, col, str)                                                   \
+	{                                                                      \
+		.name = (key), .tsv = (col), .type = CLI_STR, .s = (str)       \
+	}
+#define CLI_I(key, col, val)                                                   \
+	{                                                                      \
+		.name = (key), .tsv = (col), .type = CLI_INT,                  \
+		.i = (int64_t)(val)                                            \
+	}
+#define CLI_B(key, col, val)                                                   \
+	{                                                                      \
+		.name = (key), .tsv = (col), .type = CLI_BOOL, .i = !!(val)    \
+	}
+#define CLI_N(key, col, val, digits)                                           \
+	{                                                                      \
+		.name = (key), .tsv = (col), .type = CLI_NUM, .d = (val),      \
+		.prec = (digits)                                               \
+	}
+#define CLI_SV(key, col, vec, count)                                           \
+	{                                                                      \
+		.name = (key), .tsv = (col), .type = CLI_STRS, .sv = (vec),    \
+		.n = (count)                                                   \
+	}
+#define CLI_RV(key, recs, count)                                               \
+	{                                                                      \
+		.name = (key), .type = CLI_RECS, .rv = (recs), .n = (count)    \
+	}
 #define CLI_NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* JSON only: escape '/' as "\/" (json-c's default; dcmsend's lines). */
@@ -77,8 +92,8 @@ struct cli_out {
 };
 
 /* Sets up an output on f (borrowed) in format fmt with CLI_OUT_* flags. */
-void cli_out_init(struct cli_out *o, FILE *f, enum cli_format fmt,
-    unsigned flags);
+void
+cli_out_init(struct cli_out *o, FILE *f, enum cli_format fmt, unsigned flags);
 
 /*
  * Writes one record of n fields as a line and flushes: in TSV the fields
@@ -86,8 +101,7 @@ void cli_out_init(struct cli_out *o, FILE *f, enum cli_format fmt,
  * JSON an object of the named fields, in array order.  Returns 0, or -1
  * when out of memory (nothing written); write errors show in ferror().
  */
-int cli_out_write(const struct cli_out *o, const struct cli_field *f,
-    size_t n);
+int cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n);
 
 /*
  * -F/--field N: copies each line of in to out with the fields that fn
@@ -96,8 +110,8 @@ int cli_out_write(const struct cli_out *o, const struct cli_field *f,
  * the line, or NULL (after a message "line L: no field N (M fields)")
  * when the line has fewer.  Returns the largest value fn returned.
  */
-typedef int (*cli_filter_fn)(void *ctx, const char *value, size_t lineno,
-    FILE *out);
+typedef int (*cli_filter_fn)(
+    void *ctx, const char *value, size_t lineno, FILE *out);
 int cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx);
 /* Writes TAB and s escaped as a TSV field (NULL: an empty field). */
 void cli_out_append(FILE *out, const char *s);
@@ -109,8 +123,8 @@ void cli_out_append(FILE *out, const char *s);
  * input".  Returns the largest value fn returned.
  */
 typedef int (*cli_query_fn)(void *ctx, const char *query);
-int cli_each_query(int argc, char *const *argv, const char *what,
-    cli_query_fn fn, void *ctx);
+int cli_each_query(
+    int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx);
 
 /* Strips blanks (and a CR) around s, in place; returns the start. */
 char *cli_trim(char *s);

@@ -120,7 +120,8 @@ static const char deploy_help[] =
 static void
 help(void)
 {
-	cli_help(synopsis, "\n"
+	cli_help(synopsis,
+	    "\n"
 	    "Receive DICOM objects (C-STORE, C-ECHO) and write each one atomically into a\n"
 	    "directory; print one line per stored file once it is in place.\n\n"
 	    "  -a, --aet AETITLE          our AE title (default %s)\n"
@@ -197,7 +198,8 @@ static void
 add(const char **list, size_t *n, const char *v, const char *what)
 {
 	if (*n >= RECV_MAX_LIST)
-		cli_usage_error("too many %s (at most %d)", what, RECV_MAX_LIST);
+		cli_usage_error(
+		    "too many %s (at most %d)", what, RECV_MAX_LIST);
 	list[(*n)++] = v;
 }
 
@@ -260,8 +262,9 @@ max_pdu(const char *arg)
 	long long v = cli_parse_num(arg, 0, MAX_PDU_LIMIT, "max PDU length");
 
 	if (v != 0 && v < 4096)
-		cli_usage_error("max PDU length '%s': out of range (4096-%u, or 0)",
-		    arg, MAX_PDU_LIMIT);
+		cli_usage_error(
+		    "max PDU length '%s': out of range (4096-%u, or 0)", arg,
+		    MAX_PDU_LIMIT);
 	/* the tool's 0 is "no limit" */
 	return v == 0 ? STORESCP_MAX_PDU_NONE : (uint32_t)v;
 }
@@ -274,17 +277,19 @@ parse_fault(struct storescp_faults *f, int c, const char *arg)
 
 	switch (c) {
 	case OPT_ABORT_AFTER:
-		f->abort_after = (unsigned)cli_parse_num(arg, 1, 1000000000,
-		    "--abort-after");
+		f->abort_after = (unsigned)cli_parse_num(
+		    arg, 1, 1000000000, "--abort-after");
 		break;
 	case OPT_ABORT_ON:
 		if (arg[0] == '\0' || strlen(arg) > 64)
-			cli_usage_error("--abort-on '%s': expected a SOP Instance UID",
+			cli_usage_error(
+			    "--abort-on '%s': expected a SOP Instance UID",
 			    arg);
 		f->abort_on_instance = arg;
 		break;
 	case OPT_DELAY:
-		f->delay_ms = (unsigned)cli_parse_num(arg, 0, 3600000, "--delay");
+		f->delay_ms =
+		    (unsigned)cli_parse_num(arg, 0, 3600000, "--delay");
 		break;
 	case OPT_REJECT:
 		need_ok(cli_parse_reject(arg, f, &err), &err);
@@ -307,26 +312,27 @@ parse_limit(struct storescp_config *cfg, int c, const char *arg)
 {
 	switch (c) {
 	case OPT_ASYNC:
-		cfg->async_window = (unsigned)cli_parse_num(arg, 1,
-		    STORESCP_MAX_ASYNC_WINDOW, "--async");
+		cfg->async_window = (unsigned)cli_parse_num(
+		    arg, 1, STORESCP_MAX_ASYNC_WINDOW, "--async");
 		break;
 	case OPT_GRACE:
 		cfg->grace_ms = seconds_ms(arg, 86400, "grace time");
 		break;
 	case OPT_IDLE_TIMEOUT:
-		cfg->idle_timeout_ms = seconds_ms(arg, 86400 * 30, "idle timeout");
+		cfg->idle_timeout_ms =
+		    seconds_ms(arg, 86400 * 30, "idle timeout");
 		break;
 	case OPT_MAX_ASSOCIATIONS:
-		cfg->max_associations = (unsigned)cli_parse_num(arg, 1, 1024,
-		    "--max-associations");
+		cfg->max_associations =
+		    (unsigned)cli_parse_num(arg, 1, 1024, "--max-associations");
 		break;
 	case OPT_MAX_ASSOCS:
-		cfg->max_assocs = (uint64_t)cli_parse_num(arg, 1, 1000000000000LL,
-		    "--max-assocs");
+		cfg->max_assocs = (uint64_t)cli_parse_num(
+		    arg, 1, 1000000000000LL, "--max-assocs");
 		break;
 	case OPT_MAX_FILES:
-		cfg->max_files = (uint64_t)cli_parse_num(arg, 1, 1000000000000LL,
-		    "--max-files");
+		cfg->max_files = (uint64_t)cli_parse_num(
+		    arg, 1, 1000000000000LL, "--max-files");
 		break;
 	case OPT_MAX_PDU:
 		cfg->max_pdu = max_pdu(arg);
@@ -342,7 +348,8 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 {
 	switch (c) {
 	case OPT_PROXY_FROM:
-		add(a->proxy_from, &a->cfg.n_proxy_from, arg, "--proxy-from entries");
+		add(a->proxy_from, &a->cfg.n_proxy_from, arg,
+		    "--proxy-from entries");
 		break;
 	case OPT_PROXY_PROTOCOL:
 		a->cfg.proxy_protocol = 1;
@@ -391,7 +398,8 @@ parse_long(struct recv_args *a, int c, char *arg)
 		    "refused SOP classes");
 		break;
 	case OPT_SOP_CLASS:
-		add_class(a->classes, &a->cfg.n_sop_classes, arg, "SOP classes");
+		add_class(
+		    a->classes, &a->cfg.n_sop_classes, arg, "SOP classes");
 		break;
 	case OPT_STRICT_AET:
 		a->cfg.strict_aet = 1;
@@ -452,7 +460,8 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 	a->fmt = CLI_TSV;
 	/* '+': options come before the operand, so that --exec can take the
 	 * words up to ';' as its own. */
-	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) !=
+	    -1) {
 		if (c == OPT_EXEC)
 			take_exec(a, argc, argv);
 		else
@@ -466,12 +475,14 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 {
 	/* No operand: the socket systemd passed, if any. */
 	if (argc < 1 &&
-	    (a->cfg.listen_fd = cli_systemd_socket()) == STORESCP_NO_LISTEN_FD) {
+	    (a->cfg.listen_fd = cli_systemd_socket()) ==
+		STORESCP_NO_LISTEN_FD) {
 		fprintf(stderr, "%s: missing port\n", cli_progname());
 		cli_usage_exit(synopsis);
 	}
 	if (argc > 1)
-		cli_usage_error("unexpected argument '%s' (options go before the port)",
+		cli_usage_error(
+		    "unexpected argument '%s' (options go before the port)",
 		    argv[1]);
 	if (a->fmt == CLI_JSON && a->nul)
 		cli_usage_error("--json and -0 exclude each other");
@@ -479,12 +490,14 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--proxy-from needs --proxy-protocol");
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");
-	if (argc >= 1 && net_split_hostport(argv[0], a->host, sizeof(a->host),
-	    a->port, sizeof(a->port)) != 0)
+	if (argc >= 1 &&
+	    net_split_hostport(argv[0], a->host, sizeof(a->host), a->port,
+		sizeof(a->port)) != 0)
 		cli_usage_error("address '%s': expected [ADDR:]PORT", argv[0]);
 	cli_parse_num(a->port, 0, 65535, "port");
 	if (strlen(a->cfg.aet) == 0 || strlen(a->cfg.aet) > 16)
-		cli_usage_error("AE title '%s': must be 1-16 characters", a->cfg.aet);
+		cli_usage_error(
+		    "AE title '%s': must be 1-16 characters", a->cfg.aet);
 	a->cfg.host = a->host[0] != '\0' ? a->host : NULL;
 	a->cfg.port = a->port;
 }

@@ -13,11 +13,12 @@
 #define RECV_MAX_LIST 256
 
 struct recv_args {
-	struct storescp_config cfg;   /* storescp_config_init, then options */
-	enum cli_format fmt;          /* --json */
+	struct storescp_config cfg; /* storescp_config_init, then options */
+	enum cli_format fmt;        /* --json */
 	int nul, quiet, verbose, trace;
-	const char *port_file;        /* --port-file, or NULL */
-	const char *const *exec_argv; /* --exec CMD ARG... ; (in argv), or NULL */
+	const char *port_file; /* --port-file, or NULL */
+	const char *const
+	    *exec_argv; /* --exec CMD ARG... ; (in argv), or NULL */
 	/* What cfg's lists and address point into. */
 	const char *allow[RECV_MAX_LIST], *classes[RECV_MAX_LIST];
 	const char *refused[RECV_MAX_LIST], *ts[RECV_MAX_LIST];

@@ -18,8 +18,8 @@ cli_parse_status(const char *s, uint16_t *status, struct cs_err *err)
 }
 
 int
-cli_parse_respond_every(const char *s, struct storescp_faults *f,
-    struct cs_err *err)
+cli_parse_respond_every(
+    const char *s, struct storescp_faults *f, struct cs_err *err)
 {
 	const char *colon = strchr(s, ':');
 	uint16_t status;
@@ -27,8 +27,8 @@ cli_parse_respond_every(const char *s, struct storescp_faults *f,
 	unsigned long n;
 
 	if (colon == NULL || colon == s)
-		return cs_err_set(err, CS_E_INVAL,
-		    "'%s': expected N:STATUS, e.g. 3:A700", s);
+		return cs_err_set(
+		    err, CS_E_INVAL, "'%s': expected N:STATUS, e.g. 3:A700", s);
 	n = strtoul(s, &end, 10);
 	if (end != colon || n < 1 || n > 1000000000ul || s[0] == '-' ||
 	    s[0] == '+')
@@ -43,8 +43,8 @@ cli_parse_respond_every(const char *s, struct storescp_faults *f,
 
 /* The ":REASON" of --reject into *source and *reason. */
 static int
-reject_reason(const char *r, uint8_t *source, uint8_t *reason,
-    struct cs_err *err)
+reject_reason(
+    const char *r, uint8_t *source, uint8_t *reason, struct cs_err *err)
 {
 	*source = 1;
 	if (strcmp(r, "congestion") == 0) {
@@ -63,12 +63,12 @@ reject_reason(const char *r, uint8_t *source, uint8_t *reason,
 }
 
 int
-cli_parse_reject(const char *s, struct storescp_faults *f,
-    struct cs_err *err)
+cli_parse_reject(const char *s, struct storescp_faults *f, struct cs_err *err)
 {
 	const char *colon = strchr(s, ':');
 	size_t kl = colon != NULL ? (size_t)(colon - s) : strlen(s);
-	uint8_t result, source = 1, reason = 1; /* no reason given (PS3.8 Table 9-21) */
+	uint8_t result, source = 1,
+			reason = 1; /* no reason given (PS3.8 Table 9-21) */
 
 	if (kl == 9 && strncmp(s, "transient", 9) == 0)
 		result = 2;
@@ -76,8 +76,10 @@ cli_parse_reject(const char *s, struct storescp_faults *f,
 		result = 1;
 	else
 		return cs_err_set(err, CS_E_INVAL,
-		    "'%s': expected transient or permanent, optionally :REASON", s);
-	if (colon != NULL && reject_reason(colon + 1, &source, &reason, err) != 0)
+		    "'%s': expected transient or permanent, optionally :REASON",
+		    s);
+	if (colon != NULL &&
+	    reject_reason(colon + 1, &source, &reason, err) != 0)
 		return CS_E_INVAL;
 	f->reject = 1;
 	f->reject_result = result;

@@ -20,8 +20,8 @@
 int cli_parse_status(const char *s, uint16_t *status, struct cs_err *err);
 
 /* --respond-every "N:STATUS" (N 1-1000000000) -> f->respond_every*. */
-int cli_parse_respond_every(const char *s, struct storescp_faults *f,
-    struct cs_err *err);
+int cli_parse_respond_every(
+    const char *s, struct storescp_faults *f, struct cs_err *err);
 
 /*
  * --reject "transient" | "permanent", optionally ":REASON": a number 1-7
@@ -29,8 +29,8 @@ int cli_parse_respond_every(const char *s, struct storescp_faults *f,
  * reasons 1 and 2); without one, reason 1 (no reason given).  Sets
  * f->reject and f->reject_*.
  */
-int cli_parse_reject(const char *s, struct storescp_faults *f,
-    struct cs_err *err);
+int
+cli_parse_reject(const char *s, struct storescp_faults *f, struct cs_err *err);
 
 /* --on-duplicate "overwrite", "keep", "rename", "reject" -> *dup. */
 int cli_parse_dup(const char *s, enum storescp_dup *dup, struct cs_err *err);

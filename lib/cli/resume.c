@@ -84,10 +84,10 @@ resume_status_stored(const char *s, size_t len)
 		return -1;
 	for (i = 1; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+			s[i] == '_'))
 			return -1;
-	return len == strlen(RESUME_WORD) &&
-	    memcmp(s, RESUME_WORD, len) == 0;
+	return len == strlen(RESUME_WORD) && memcmp(s, RESUME_WORD, len) == 0;
 }
 
 static int
@@ -258,7 +258,8 @@ parse_json(struct resume *r, const char *line, size_t len, const char **path,
 		return CS_E_NOMEM;
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	/* a prefix that parses but leaves bytes behind is not one object */
-	if (obj != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+	if (obj != NULL &&
+	    json_tokener_get_error(tok) == json_tokener_success &&
 	    json_object_is_type(obj, json_type_object) &&
 	    json_object_object_get_ex(obj, "path", &jp) &&
 	    json_object_is_type(jp, json_type_string) &&
@@ -266,31 +267,35 @@ parse_json(struct resume *r, const char *line, size_t len, const char **path,
 		size_t rest = len - json_tokener_get_parse_end(tok);
 		const char *tail = line + json_tokener_get_parse_end(tok);
 
-		while (rest > 0 && (*tail == ' ' || *tail == '\t' ||
-		    *tail == '\r'))
+		while (rest > 0 &&
+		    (*tail == ' ' || *tail == '\t' || *tail == '\r'))
 			tail++, rest--;
 		if (rest == 0 && json_object_is_type(js, json_type_string)) {
 			s = json_object_get_string(js);
-			st = resume_status_stored(s,
-			    (size_t)json_object_get_string_len(js));
+			st = resume_status_stored(
+			    s, (size_t)json_object_get_string_len(js));
 			if (st < 0)
 				st = CS_E_INVAL;
-		} else if (rest == 0 && json_object_is_type(js, json_type_int)) {
+		} else if (rest == 0 &&
+		    json_object_is_type(js, json_type_int)) {
 			int64_t v = json_object_get_int64(js);
 
-			st = v >= 0 && v <= 0xffff ? dimse_stored((uint16_t)v) :
-			    CS_E_INVAL;
+			st = v >= 0 && v <= 0xffff ? dimse_stored((uint16_t)v)
+						   : CS_E_INVAL;
 		}
 		if (st >= 0) {
 			size_t n = (size_t)json_object_get_string_len(jp);
 
-			if (n == 0 || memchr(json_object_get_string(jp), '\0',
-			    n) != NULL) {
-				st = CS_E_INVAL; /* "\u0000" in a path: not ours */
+			if (n == 0 ||
+			    memchr(json_object_get_string(jp), '\0', n) !=
+				NULL) {
+				st =
+				    CS_E_INVAL; /* "\u0000" in a path: not ours */
 			} else if (tmp_reserve(r, n + 1) < 0) {
 				st = CS_E_NOMEM;
 			} else {
-				memcpy(r->tmp, json_object_get_string(jp), n + 1);
+				memcpy(
+				    r->tmp, json_object_get_string(jp), n + 1);
 				*path = r->tmp;
 				*plen = n;
 			}
@@ -352,8 +357,9 @@ resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err)
 		n = getline(&line, &cap, f);
 		if (n < 0) {
 			if (ferror(f))
-				rc = cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
-				    name, errno ? strerror(errno) : "read error");
+				rc = cs_err_set(err, CS_E_IO,
+				    "cannot read '%s': %s", name,
+				    errno ? strerror(errno) : "read error");
 			else if (errno == ENOMEM)
 				rc = cs_err_set(err, CS_E_NOMEM,
 				    "cannot read '%s': out of memory", name);
@@ -376,8 +382,9 @@ resume_load_path(struct resume *r, const char *path, struct cs_err *err)
 	int rc;
 
 	if (f == NULL)
-		return cs_err_set(err, CS_E_IO, "cannot read the resume log '%s': %s",
-		    path, strerror(errno));
+		return cs_err_set(err, CS_E_IO,
+		    "cannot read the resume log '%s': %s", path,
+		    strerror(errno));
 	rc = resume_load(r, f, path, err);
 	fclose(f);
 	return rc;

@@ -62,8 +62,8 @@ void resume_free(struct resume *r);
  * name) is used in messages only.  Returns 0, CS_E_IO (read error, with
  * strerror in err) or CS_E_NOMEM.
  */
-int resume_load(struct resume *r, FILE *f, const char *name,
-    struct cs_err *err);
+int
+resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err);
 /* Opens path and resume_load()s it; CS_E_IO also when it cannot be opened. */
 int resume_load_path(struct resume *r, const char *path, struct cs_err *err);
 /*

@@ -79,7 +79,8 @@ static const char *const synopsis[] = {
 static void
 help(void)
 {
-	cli_help(synopsis, "\n"
+	cli_help(synopsis,
+	    "\n"
 	    "Send DICOM files to a Storage SCP (C-STORE); with --echo, verify a peer (C-ECHO).\n"
 	    "Directories are walked; '-' (or no file with stdin not a terminal) reads paths\n"
 	    "from stdin, one per line or NUL-separated with -0.  One result line per input;\n"
@@ -122,8 +123,8 @@ help(void)
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
 	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
 	    "5 aborted or protocol error, 6 cannot write the output.\n",
-	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW,
-	    MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU);
+	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, MAX_PDU_LIMIT,
+	    STORESCU_DEFAULT_MAX_PDU);
 }
 
 static const char *
@@ -150,34 +151,39 @@ parse_long(struct send_args *d, int c, const char *arg)
 
 	switch (c) {
 	case OPT_ASYNC:
-		s->async_window = (unsigned)cli_parse_num(arg, 1,
-		    STORESCU_MAX_WINDOW, "asynchronous window");
+		s->async_window = (unsigned)cli_parse_num(
+		    arg, 1, STORESCU_MAX_WINDOW, "asynchronous window");
 		break;
 	case OPT_ACSE_TIMEOUT:
 		d->cfg.acse_timeout_ms = seconds(arg, 1, 3600, "ACSE timeout");
 		break;
 	case OPT_CONNECT_TIMEOUT:
-		d->cfg.connect_timeout_ms = seconds(arg, 1, 3600, "connect timeout");
+		d->cfg.connect_timeout_ms =
+		    seconds(arg, 1, 3600, "connect timeout");
 		break;
 	case OPT_DIMSE_TIMEOUT:
-		d->cfg.dimse_timeout_ms = seconds(arg, 0, 86400, "DIMSE timeout");
+		d->cfg.dimse_timeout_ms =
+		    seconds(arg, 0, 86400, "DIMSE timeout");
 		break;
 	case OPT_MAX_PDU:
 		v = cli_parse_num(arg, 0, MAX_PDU_LIMIT, "max PDU length");
 		if (v != 0 && v < 4096)
-			cli_usage_error("max PDU length '%s': out of range (4096-%u, or 0)",
+			cli_usage_error(
+			    "max PDU length '%s': out of range (4096-%u, or 0)",
 			    arg, MAX_PDU_LIMIT);
 		/* the tool's 0 is "no limit" */
 		d->cfg.max_pdu = v == 0 ? STORESCU_MAX_PDU_NONE : (uint32_t)v;
 		break;
 	case OPT_PER_ASSOC:
-		s->per_assoc = (size_t)cli_parse_num(arg, 1, 1000000000, "files per association");
+		s->per_assoc = (size_t)cli_parse_num(
+		    arg, 1, 1000000000, "files per association");
 		break;
 	case OPT_RETRY:
 		s->retries = (unsigned)cli_parse_num(arg, 0, 100, "retries");
 		break;
 	case OPT_RETRY_DELAY:
-		s->retry_delay_ms = (unsigned)cli_parse_num(arg, 0, 600000, "retry delay");
+		s->retry_delay_ms =
+		    (unsigned)cli_parse_num(arg, 0, 600000, "retry delay");
 		break;
 	case OPT_DRY_RUN:
 		s->dry_run = 1;
@@ -223,7 +229,8 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 	storescu_send_opts_init(&d->send);
 	d->fmt = CLI_TSV;
 	d->progress = -1;
-	while ((c = getopt_long(argc, argv, "0a:c:dhj:qv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "0a:c:dhj:qv", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case '0':
 			d->nul = 1;
@@ -241,7 +248,8 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 			help();
 			break;
 		case 'j':
-			d->send.jobs = (unsigned)cli_parse_num(optarg, 1, 256, "jobs");
+			d->send.jobs =
+			    (unsigned)cli_parse_num(optarg, 1, 256, "jobs");
 			break;
 		case 'q':
 			d->quiet = 1;

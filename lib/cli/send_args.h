@@ -10,13 +10,13 @@
 #include "cli/output.h"
 
 struct send_args {
-	struct storescu_config cfg;   /* storescu_config_init, then options */
+	struct storescu_config cfg; /* storescu_config_init, then options */
 	struct storescu_send_opts send;
-	enum cli_format fmt;          /* --json */
-	const char *resume_log;       /* --resume */
+	enum cli_format fmt;    /* --json */
+	const char *resume_log; /* --resume */
 	int echo, quiet, verbose, nul;
-	int progress;                 /* -1 auto (a terminal), 0 off, 1 on */
-	int trace;                    /* -d */
+	int progress; /* -1 auto (a terminal), 0 off, 1 on */
+	int trace;    /* -d */
 };
 
 /*

@@ -22,7 +22,8 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 		status_explain(r->status, "C-STORE", &si);
 		cat = status_category_name(si.category);
 	} else {
-		snprintf(st, sizeof(st), "%s", storescu_outcome_word(r->outcome));
+		snprintf(
+		    st, sizeof(st), "%s", storescu_outcome_word(r->outcome));
 	}
 	snprintf(detail, sizeof(detail), "%s%s%s", r->error_comment,
 	    r->error_comment[0] && r->detail[0] ? "; " : "", r->detail);
@@ -63,7 +64,8 @@ plan_contexts_tsv(const struct cli_out *o, const struct storescu_plan_assoc *a)
 		const struct storescu_plan_pc *pc = &a->pc[m];
 
 		if (pc->result == 0 && pc->accepted_ts[0] != '\0')
-			snprintf(res, sizeof(res), "accepted %s", pc->accepted_ts);
+			snprintf(
+			    res, sizeof(res), "accepted %s", pc->accepted_ts);
 		else if (pc->result == 0)
 			snprintf(res, sizeof(res), "accepted");
 		else
@@ -84,10 +86,11 @@ plan_contexts_tsv(const struct cli_out *o, const struct storescu_plan_assoc *a)
 }
 
 static int
-plan_json(const struct cli_out *o, const struct storescu_plan_assoc *a,
-    int probe)
+plan_json(
+    const struct cli_out *o, const struct storescu_plan_assoc *a, int probe)
 {
-	struct cli_field *pf = calloc(a->n_pc ? a->n_pc : 1, sizeof(*pf) * PC_FIELDS);
+	struct cli_field *pf =
+	    calloc(a->n_pc ? a->n_pc : 1, sizeof(*pf) * PC_FIELDS);
 	struct cli_record *rec = calloc(a->n_pc ? a->n_pc : 1, sizeof(*rec));
 	unsigned m;
 	int rc;
@@ -130,15 +133,16 @@ plan_json(const struct cli_out *o, const struct storescu_plan_assoc *a,
 }
 
 int
-send_out_plan(const struct cli_out *o, const struct storescu_plan_assoc *a,
-    int probe)
+send_out_plan(
+    const struct cli_out *o, const struct storescu_plan_assoc *a, int probe)
 {
 	char desc[1200];
 
 	if (o->fmt == CLI_JSON)
 		return plan_json(o, a, probe);
-	snprintf(desc, sizeof(desc), "lane %u, %zu files, %llu bytes, %u contexts%s%s",
-	    a->lane + 1, a->files, (unsigned long long)a->bytes, a->n_pc,
+	snprintf(desc, sizeof(desc),
+	    "lane %u, %zu files, %llu bytes, %u contexts%s%s", a->lane + 1,
+	    a->files, (unsigned long long)a->bytes, a->n_pc,
 	    a->probe_rc ? ": " : "", a->probe_rc ? a->probe_error : "");
 	{
 		const struct cli_field f[] = {
@@ -163,7 +167,8 @@ send_out_echo(const struct cli_out *o, const struct storescu_config *cfg,
 	status_explain(r->status, "C-ECHO", &si);
 	snprintf(hex, sizeof(hex), "%04X", r->status);
 	snprintf(peer, sizeof(peer), "%s:%s", cfg->host, cfg->port);
-	snprintf(assoc, sizeof(assoc), "association %.1f ms", r->assoc_us / 1000.0);
+	snprintf(
+	    assoc, sizeof(assoc), "association %.1f ms", r->assoc_us / 1000.0);
 	snprintf(echo, sizeof(echo), "echo %.1f ms", r->echo_us / 1000.0);
 	{
 		const struct cli_field f[] = {
@@ -177,8 +182,10 @@ send_out_echo(const struct cli_out *o, const struct storescu_config *cfg,
 			CLI_N("echo_ms", 0, r->echo_us / 1000.0, 3),
 			CLI_S(NULL, 5, echo),
 			CLI_I("peer_max_pdu", 0, r->peer_max_pdu),
-			CLI_S("peer_implementation_class_uid", 0, r->peer_impl_class_uid),
-			CLI_S("peer_implementation_version", 0, r->peer_impl_version),
+			CLI_S("peer_implementation_class_uid", 0,
+			    r->peer_impl_class_uid),
+			CLI_S("peer_implementation_version", 0,
+			    r->peer_impl_version),
 		};
 
 		cli_out_write(o, f, CLI_NFIELDS(f));
@@ -195,7 +202,8 @@ send_progress_clear(struct send_progress *p)
 }
 
 void
-send_progress_update(struct send_progress *p, const struct storescu_progress *sp)
+send_progress_update(
+    struct send_progress *p, const struct storescu_progress *sp)
 {
 	double secs = sp->elapsed_us / 1e6, rate, eta;
 
@@ -207,9 +215,11 @@ send_progress_update(struct send_progress *p, const struct storescu_progress *sp
 	p->last_us = sp->elapsed_us;
 	rate = secs > 0 ? sp->bytes_done / secs : 0;
 	eta = rate > 0 ? (sp->bytes_total - sp->bytes_done) / rate : 0;
-	fprintf(stderr, "\r\033[K%s: %zu/%zu files, %.1f/%.1f MB, %.1f MB/s, ETA %um%02us",
-	    cli_progname(), sp->files_done, sp->files_total, sp->bytes_done / 1e6,
-	    sp->bytes_total / 1e6, rate / 1e6, (unsigned)eta / 60, (unsigned)eta % 60);
+	fprintf(stderr,
+	    "\r\033[K%s: %zu/%zu files, %.1f/%.1f MB, %.1f MB/s, ETA %um%02us",
+	    cli_progname(), sp->files_done, sp->files_total,
+	    sp->bytes_done / 1e6, sp->bytes_total / 1e6, rate / 1e6,
+	    (unsigned)eta / 60, (unsigned)eta % 60);
 	fflush(stderr);
 	p->shown = 1;
 }
@@ -219,9 +229,11 @@ send_out_summary(const struct storescu_summary *sum)
 {
 	double secs = sum->elapsed_us / 1e6;
 
-	fprintf(stderr, "%s: %zu stored, %zu with warning, %zu failed, %zu skipped; "
-	    "%.1f MB in %.2f s (%.1f MB/s)\n", cli_progname(), sum->stored,
-	    sum->warning, sum->failed, sum->skipped, sum->bytes / 1e6, secs,
+	fprintf(stderr,
+	    "%s: %zu stored, %zu with warning, %zu failed, %zu skipped; "
+	    "%.1f MB in %.2f s (%.1f MB/s)\n",
+	    cli_progname(), sum->stored, sum->warning, sum->failed,
+	    sum->skipped, sum->bytes / 1e6, secs,
 	    secs > 0 ? sum->bytes / 1e6 / secs : 0.0);
 }
 
@@ -231,5 +243,6 @@ send_status_meaning(uint16_t status, const char *service)
 	struct status_info si;
 
 	status_explain(status, service, &si);
-	return si.std != NULL ? si.std->meaning : status_category_name(si.category);
+	return si.std != NULL ? si.std->meaning
+			      : status_category_name(si.category);
 }

@@ -24,8 +24,8 @@ void send_out_result(const struct cli_out *o, const struct storescu_result *r);
  * line per context; in JSON one object with a "contexts" array (and
  * "probe_error" when probe).  Returns 0 or -1 when out of memory.
  */
-int send_out_plan(const struct cli_out *o, const struct storescu_plan_assoc *a,
-    int probe);
+int send_out_plan(
+    const struct cli_out *o, const struct storescu_plan_assoc *a, int probe);
 /* The answer to --echo: status, category, peer and times. */
 void send_out_echo(const struct cli_out *o, const struct storescu_config *cfg,
     const struct storescu_echo_result *r);
@@ -36,14 +36,14 @@ const char *send_status_meaning(uint16_t status, const char *service);
 
 /* The progress line on stderr (a terminal's, or forced with --progress). */
 struct send_progress {
-	int on;            /* 0: nothing is drawn */
-	int shown;         /* a line is on the screen */
-	uint64_t last_us;  /* when it was drawn */
+	int on;           /* 0: nothing is drawn */
+	int shown;        /* a line is on the screen */
+	uint64_t last_us; /* when it was drawn */
 };
 
 /* Redraws the line, at most 5 times a second and once at the end. */
-void send_progress_update(struct send_progress *p,
-    const struct storescu_progress *sp);
+void send_progress_update(
+    struct send_progress *p, const struct storescu_progress *sp);
 /* Erases the line before anything else is written under it. */
 void send_progress_clear(struct send_progress *p);
 

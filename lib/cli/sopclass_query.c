@@ -90,11 +90,11 @@ suggest(const char *q)
 
 /* Exact lookup of a UID or keyword in the registries in use. */
 static int
-exact(const struct run *r, const char *q, struct uid_entry *e,
-    const char **annex)
+exact(
+    const struct run *r, const char *q, struct uid_entry *e, const char **annex)
 {
-	const struct sopclass *sc = uid_looks_like(q) ? sopclass_by_uid(q) :
-	    sopclass_by_keyword(q);
+	const struct sopclass *sc =
+	    uid_looks_like(q) ? sopclass_by_uid(q) : sopclass_by_keyword(q);
 
 	if (sc != NULL) {
 		*e = storage_entry(sc);
@@ -114,13 +114,16 @@ unknown_uid(const struct run *r, const char *q)
 	const struct uid_entry *o = uid_by_uid(q);
 
 	if (o != NULL) {
-		fprintf(stderr, "%s: '%s': not a Storage SOP Class but the %s %s "
-		    "(see --all)\n", cli_progname(), q, o->type, o->keyword);
+		fprintf(stderr,
+		    "%s: '%s': not a Storage SOP Class but the %s %s "
+		    "(see --all)\n",
+		    cli_progname(), q, o->type, o->keyword);
 		return;
 	}
 	fprintf(stderr, "%s: '%s': %s\n", cli_progname(), q,
-	    !uid_is_valid(q) ? "not a valid UID (PS3.5 9.1)" :
-	    r->q->all ? "unknown UID" : "not a known Storage SOP Class UID");
+	    !uid_is_valid(q) ? "not a valid UID (PS3.5 9.1)"
+		: r->q->all  ? "unknown UID"
+			     : "not a known Storage SOP Class UID");
 	suggest(q);
 }
 
@@ -163,13 +166,15 @@ lookup_file(struct run *r, const char *path)
 	/* never blocks on a FIFO; only regular files */
 	fd = infile_open(path, &err);
 	if (fd < 0) {
-		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
+		fprintf(
+		    stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
 	}
 	rc = part10_probe_fd(fd, 0, &info, &err);
 	close(fd);
 	if (rc < 0) {
-		fprintf(stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
+		fprintf(
+		    stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
 	}
 	return lookup(r, info.sop_class);
@@ -196,7 +201,8 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 	}
 	if (exact(r, cli_trim(copy), &e, &annex) == 0) {
 		fputc('\t', out);
-		fputs(r->q->print == SOPCLASS_QUERY_UID ? e.uid : e.keyword, out);
+		fputs(
+		    r->q->print == SOPCLASS_QUERY_UID ? e.uid : e.keyword, out);
 	} else {
 		fprintf(stderr, "%s: line %zu: '%s': not found\n",
 		    cli_progname(), lineno, copy);
@@ -229,7 +235,8 @@ lookup_all(struct run *r)
 	for (i = 0; i < q->nfiles; i++)
 		rc |= lookup_file(r, q->files[i]);
 	if (q->nfiles == 0 || q->nqueries > 0)
-		rc |= cli_each_query(q->nqueries, q->queries, "query", lookup, r);
+		rc |=
+		    cli_each_query(q->nqueries, q->queries, "query", lookup, r);
 	return rc;
 }
 
@@ -239,8 +246,8 @@ sopclass_query_run(const struct sopclass_query *q)
 	struct run r = { .q = q };
 	int rc = 0;
 
-	cli_out_init(&r.out, q->out, q->print == SOPCLASS_QUERY_JSON ?
-	    CLI_JSON : CLI_TSV, 0);
+	cli_out_init(&r.out, q->out,
+	    q->print == SOPCLASS_QUERY_JSON ? CLI_JSON : CLI_TSV, 0);
 	if (q->list)
 		list(&r);
 	else if (q->field > 0)

@@ -13,21 +13,22 @@
 #include <stdio.h>
 
 enum sopclass_query_print {
-	SOPCLASS_QUERY_TSV = 0, /* UID, keyword, name, annex (and type with all) */
-	SOPCLASS_QUERY_JSON,    /* the same fields and "retired" as JSON lines */
-	SOPCLASS_QUERY_UID,     /* the UID alone */
+	SOPCLASS_QUERY_TSV =
+	    0,               /* UID, keyword, name, annex (and type with all) */
+	SOPCLASS_QUERY_JSON, /* the same fields and "retired" as JSON lines */
+	SOPCLASS_QUERY_UID,  /* the UID alone */
 	SOPCLASS_QUERY_KEYWORD, /* the keyword alone */
 };
 
 struct sopclass_query {
-	FILE *out;                      /* results (stdout) */
+	FILE *out; /* results (stdout) */
 	enum sopclass_query_print print;
-	int all;                        /* every well-known UID, with its type */
-	int list;                       /* the whole registry; nothing else */
-	long field;                     /* > 0: filter stdin by this column */
-	const char *const *files;       /* DICOM files whose class to look up */
+	int all;                  /* every well-known UID, with its type */
+	int list;                 /* the whole registry; nothing else */
+	long field;               /* > 0: filter stdin by this column */
+	const char *const *files; /* DICOM files whose class to look up */
 	size_t nfiles;
-	char *const *queries;           /* without any (and no file): stdin */
+	char *const *queries; /* without any (and no file): stdin */
 	int nqueries;
 };
 

@@ -31,14 +31,16 @@ describe(const struct status_entry *e, char *buf, size_t size)
 	if (e->lo == e->hi)
 		snprintf(buf, size, "%s", e->meaning);
 	else
-		snprintf(buf, size, "%s (%04X\u2013%04X)", e->meaning, e->lo, e->hi);
+		snprintf(
+		    buf, size, "%s (%04X\u2013%04X)", e->meaning, e->lo, e->hi);
 }
 
 static const char *
 context_of(const struct status_entry *e)
 {
-	return e == NULL ? "PS3.7 Annex C range" :
-	    strcmp(e->service, "*") == 0 ? "general (PS3.7 Annex C)" : e->service;
+	return e == NULL                   ? "PS3.7 Annex C range"
+	    : strcmp(e->service, "*") == 0 ? "general (PS3.7 Annex C)"
+					   : e->service;
 }
 
 /* Fills meaning and context for a code. */
@@ -54,19 +56,22 @@ explain(uint16_t code, struct status_info *si, char *meaning, size_t msize,
 	if (si->std != NULL)
 		describe(si->std, std, sizeof(std));
 	else if (si->category == STATUS_UNKNOWN)
-		snprintf(std, sizeof(std), "not a status defined by PS3.7 Annex C");
+		snprintf(
+		    std, sizeof(std), "not a status defined by PS3.7 Annex C");
 	else
 		snprintf(std, sizeof(std),
 		    "no specific meaning for %s; a %s code by its range",
 		    SERVICE, cat);
 	if (si->impl != NULL) {
 		describe(si->impl, impl, sizeof(impl));
-		snprintf(meaning, msize, "%s; as %s SCP: %s", std, si->impl->impl, impl);
-		snprintf(ctx, csize, "%s, %s", context_of(si->std), si->impl->impl);
+		snprintf(meaning, msize, "%s; as %s SCP: %s", std,
+		    si->impl->impl, impl);
+		snprintf(
+		    ctx, csize, "%s, %s", context_of(si->std), si->impl->impl);
 	} else {
 		snprintf(meaning, msize, "%s", std);
-		snprintf(ctx, csize, "%s", si->category == STATUS_UNKNOWN ? "-" :
-		    context_of(si->std));
+		snprintf(ctx, csize, "%s",
+		    si->category == STATUS_UNKNOWN ? "-" : context_of(si->std));
 	}
 }
 
@@ -115,12 +120,15 @@ one(void *ctx, const char *arg)
 	const char *cat;
 
 	if ((oi = local_word(arg)) != NULL) {
-		print_code(r, oi->word, -1, LOCAL, oi->meaning, LOCAL_CONTEXT, NULL);
+		print_code(
+		    r, oi->word, -1, LOCAL, oi->meaning, LOCAL_CONTEXT, NULL);
 		return oi->stored ? 0 : 1;
 	}
 	if (status_parse_code(arg, &v) != 0) {
-		fprintf(stderr, "%s: '%s': not a 16-bit status code "
-		    "(0x0000-0xFFFF, hex or decimal)\n", cli_progname(), arg);
+		fprintf(stderr,
+		    "%s: '%s': not a 16-bit status code "
+		    "(0x0000-0xFFFF, hex or decimal)\n",
+		    cli_progname(), arg);
 		return 2;
 	}
 	explain(v, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
@@ -145,7 +153,8 @@ list(const struct run *r)
 		if (e->lo == e->hi)
 			snprintf(code, sizeof(code), "0x%04X", e->lo);
 		else
-			snprintf(code, sizeof(code), "0x%04X-0x%04X", e->lo, e->hi);
+			snprintf(
+			    code, sizeof(code), "0x%04X-0x%04X", e->lo, e->hi);
 		describe(e, meaning, sizeof(meaning));
 		snprintf(ctx, sizeof(ctx), "%s%s%s", context_of(e),
 		    e->impl[0] != '\0' ? ", " : "", e->impl);
@@ -174,8 +183,10 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 		return oi->stored ? 0 : 1;
 	}
 	if (status_parse_code(value, &v) != 0) {
-		fprintf(stderr, "%s: line %zu: '%s': not a 16-bit status code "
-		    "or an outcome word of dcmsend\n", cli_progname(), lineno, value);
+		fprintf(stderr,
+		    "%s: line %zu: '%s': not a 16-bit status code "
+		    "or an outcome word of dcmsend\n",
+		    cli_progname(), lineno, value);
 		fputs("\t\t", out);
 		return 2;
 	}
@@ -190,8 +201,8 @@ status_query_run(const struct status_query *q)
 {
 	struct run r = { .q = q };
 
-	cli_out_init(&r.out, q->out, q->print == STATUS_QUERY_JSON ?
-	    CLI_JSON : CLI_TSV, 0);
+	cli_out_init(&r.out, q->out,
+	    q->print == STATUS_QUERY_JSON ? CLI_JSON : CLI_TSV, 0);
 	if (q->list) {
 		list(&r);
 		return 0;

@@ -18,11 +18,11 @@ enum status_query_print {
 };
 
 struct status_query {
-	FILE *out;                    /* results (stdout) */
+	FILE *out; /* results (stdout) */
 	enum status_query_print print;
-	int list;                     /* the table of known codes; nothing else */
-	long field;                   /* > 0: filter stdin by this column */
-	char *const *codes;           /* without any: stdin lines */
+	int list;           /* the table of known codes; nothing else */
+	long field;         /* > 0: filter stdin by this column */
+	char *const *codes; /* without any: stdin lines */
 	int ncodes;
 };
 

@@ -63,7 +63,8 @@ rd_be32(struct rd *r)
 	const uint8_t *b = rd_bytes(r, 4);
 
 	return b ? (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-		(uint32_t)b[2] << 8 | b[3] : 0;
+		(uint32_t)b[2] << 8 | b[3]
+		 : 0;
 }
 
 uint16_t
@@ -80,7 +81,8 @@ rd_le32(struct rd *r)
 	const uint8_t *b = rd_bytes(r, 4);
 
 	return b ? (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 |
-		(uint32_t)b[1] << 8 | b[0] : 0;
+		(uint32_t)b[1] << 8 | b[0]
+		 : 0;
 }
 
 struct rd

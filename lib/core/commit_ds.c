@@ -46,8 +46,8 @@ check_uid(const char *uid, const char *what, struct cs_err *err)
 
 /* A header of an element with a short-length VR (UI, US). */
 static void
-put_short(struct wr *w, enum ds_enc enc, uint32_t tag, const char *vr,
-    uint16_t len)
+put_short(
+    struct wr *w, enum ds_enc enc, uint32_t tag, const char *vr, uint16_t len)
 {
 	wr_le16(w, DS_TAG_GROUP(tag));
 	wr_le16(w, DS_TAG_ELEM(tag));
@@ -130,10 +130,10 @@ check_refs(const struct commit_ref *refs, size_t n, struct cs_err *err)
 	if (n > 0 && refs == NULL)
 		return cs_err_set(err, CS_E_INVAL, "no instances given");
 	for (i = 0; i < n; i++)
-		if ((rc = check_uid(refs[i].sop_class, "a SOP Class UID",
-			 err)) != 0 ||
-		    (rc = check_uid(refs[i].sop_instance,
-			 "a SOP Instance UID", err)) != 0)
+		if ((rc = check_uid(
+			 refs[i].sop_class, "a SOP Class UID", err)) != 0 ||
+		    (rc = check_uid(
+			 refs[i].sop_instance, "a SOP Instance UID", err)) != 0)
 			return rc;
 	return 0;
 }
@@ -147,7 +147,8 @@ commit_ds_encode(struct wr *w, enum ds_enc enc, const char *transaction,
 	int rc;
 
 	if (enc != DS_ENC_IVR_LE && enc != DS_ENC_EVR_LE)
-		return cs_err_set(err, CS_E_UNSUPPORTED, "commitment data sets "
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "commitment data sets "
 		    "are written in Implicit or Explicit VR Little Endian only");
 	if ((rc = check_uid(transaction, "the Transaction UID", err)) != 0 ||
 	    (rc = check_refs(ok, nok, err)) != 0 ||
@@ -161,8 +162,10 @@ commit_ds_encode(struct wr *w, enum ds_enc enc, const char *transaction,
 		put_sequence(w, enc, TAG_REFERENCED_SEQ, ok, nok, 0);
 	if (w->err) {
 		w->len = start;
-		return cs_err_set(err, w->err, "cannot encode the commitment "
-		    "data set: %s", cs_strerror(w->err));
+		return cs_err_set(err, w->err,
+		    "cannot encode the commitment "
+		    "data set: %s",
+		    cs_strerror(w->err));
 	}
 	return (int)(w->len - start);
 }
@@ -176,8 +179,7 @@ struct dec {
 	struct cs_err *err;
 };
 
-static int
-bad(struct dec *d, const struct rd *r, const char *fmt, ...)
+static int bad(struct dec *d, const struct rd *r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -189,8 +191,10 @@ bad(struct dec *d, const struct rd *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return cs_err_set(d->err, CS_E_PROTO, "commitment data set, offset "
-	    "%zu: %s", r->pos, msg);
+	return cs_err_set(d->err, CS_E_PROTO,
+	    "commitment data set, offset "
+	    "%zu: %s",
+	    r->pos, msg);
 }
 
 /* Copies a UI value without its padding into dst (COMMIT_UID_MAX+1). */
@@ -210,8 +214,8 @@ get_uid(struct dec *d, struct rd *r, const struct ds_elem *e, char *dst,
 	if (end == start)
 		return bad(d, r, "%s is empty", what);
 	if (end - start > COMMIT_UID_MAX)
-		return bad(d, r, "%s is %zu characters long", what,
-		    end - start);
+		return bad(
+		    d, r, "%s is %zu characters long", what, end - start);
 	for (i = start; i < end; i++)
 		if (v[i] < 0x21 || v[i] > 0x7e)
 			return bad(d, r, "%s holds byte 0x%02X", what, v[i]);
@@ -220,9 +224,11 @@ get_uid(struct dec *d, struct rd *r, const struct ds_elem *e, char *dst,
 	return 0;
 }
 
-static int walk(struct dec *d, struct rd *r, enum ds_enc enc, unsigned depth,
-    int in_item, int (*on_elem)(struct dec *, struct rd *, enum ds_enc,
-    const struct ds_elem *, unsigned, void *), void *arg);
+static int
+walk(struct dec *d, struct rd *r, enum ds_enc enc, unsigned depth, int in_item,
+    int (*on_elem)(struct dec *, struct rd *, enum ds_enc,
+	const struct ds_elem *, unsigned, void *),
+    void *arg);
 
 /* Skips the value of e, walking the structure of undefined lengths. */
 static int
@@ -250,8 +256,10 @@ skip(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
 	 * Sequence Delimitation Item. */
 	for (;;) {
 		if ((rc = ds_elem_read(r, inner, &it, d->err)) != 0)
-			return rc == CS_E_TRUNCATED ? bad(d, r, "a sequence "
-			    "has no end") : CS_E_PROTO;
+			return rc == CS_E_TRUNCATED ? bad(d, r,
+							  "a sequence "
+							  "has no end")
+						    : CS_E_PROTO;
 		if (it.tag == DS_TAG_SEQ_DELIM)
 			return 0;
 		if (it.tag != DS_TAG_ITEM)
@@ -274,9 +282,10 @@ skip(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
  * for those it leaves to be skipped.
  */
 static int
-walk(struct dec *d, struct rd *r, enum ds_enc enc, unsigned depth,
-    int in_item, int (*on_elem)(struct dec *, struct rd *, enum ds_enc,
-    const struct ds_elem *, unsigned, void *), void *arg)
+walk(struct dec *d, struct rd *r, enum ds_enc enc, unsigned depth, int in_item,
+    int (*on_elem)(struct dec *, struct rd *, enum ds_enc,
+	const struct ds_elem *, unsigned, void *),
+    void *arg)
 {
 	struct ds_elem e;
 	int rc;
@@ -288,8 +297,11 @@ walk(struct dec *d, struct rd *r, enum ds_enc enc, unsigned depth,
 			return 0;
 		}
 		if ((rc = ds_elem_read(r, enc, &e, d->err)) != 0)
-			return rc == CS_E_TRUNCATED ? bad(d, r, "the data set "
-			    "ends inside an element header") : CS_E_PROTO;
+			return rc == CS_E_TRUNCATED
+			    ? bad(d, r,
+				  "the data set "
+				  "ends inside an element header")
+			    : CS_E_PROTO;
 		if (e.tag == DS_TAG_ITEM_DELIM && in_item == 1)
 			return 0;
 		if (DS_TAG_GROUP(e.tag) == 0xfffe)
@@ -311,8 +323,8 @@ struct item {
 };
 
 static int
-item_elem(struct dec *d, struct rd *r, enum ds_enc enc,
-    const struct ds_elem *e, unsigned depth, void *arg)
+item_elem(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
+    unsigned depth, void *arg)
 {
 	struct item *it = arg;
 	const uint8_t *v;
@@ -322,16 +334,17 @@ item_elem(struct dec *d, struct rd *r, enum ds_enc enc,
 		return 1;
 	switch (e->tag) {
 	case TAG_REF_CLASS:
-		return get_uid(d, r, e, it->sop_class,
-		    "the Referenced SOP Class UID");
+		return get_uid(
+		    d, r, e, it->sop_class, "the Referenced SOP Class UID");
 	case TAG_REF_INSTANCE:
 		return get_uid(d, r, e, it->sop_instance,
 		    "the Referenced SOP Instance UID");
 	case TAG_FAILURE_REASON:
 		if (e->len != 2 || (v = rd_bytes(r, 2)) == NULL)
 			return bad(d, r, "the Failure Reason is not one US");
-		it->reason = enc == DS_ENC_EVR_BE ?
-		    (uint16_t)(v[0] << 8 | v[1]) : (uint16_t)(v[1] << 8 | v[0]);
+		it->reason = enc == DS_ENC_EVR_BE
+		    ? (uint16_t)(v[0] << 8 | v[1])
+		    : (uint16_t)(v[1] << 8 | v[0]);
 		return 0;
 	}
 	return 1;
@@ -340,8 +353,8 @@ item_elem(struct dec *d, struct rd *r, enum ds_enc enc,
 /* One item: a defined length through a sub-reader, else to its
  * delimiter. */
 static int
-read_item(struct dec *d, struct rd *r, enum ds_enc enc,
-    const struct ds_elem *e, unsigned depth, int failed)
+read_item(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
+    unsigned depth, int failed)
 {
 	struct item it = { "", "", 0 };
 	struct commit_ref ref;
@@ -400,22 +413,23 @@ read_sequence(struct dec *d, struct rd *r, enum ds_enc enc,
 		if (in == &sub && rd_left(in) == 0)
 			return 0;
 		if ((rc = ds_elem_read(in, inner, &it, d->err)) != 0)
-			return rc == CS_E_TRUNCATED ? bad(d, in, "a sequence "
-			    "has no end") : CS_E_PROTO;
+			return rc == CS_E_TRUNCATED ? bad(d, in,
+							  "a sequence "
+							  "has no end")
+						    : CS_E_PROTO;
 		if (it.tag == DS_TAG_SEQ_DELIM && in == r)
 			return 0;
 		if (it.tag != DS_TAG_ITEM)
 			return bad(d, in, "(%04X,%04X) where an item belongs",
 			    DS_TAG_GROUP(it.tag), DS_TAG_ELEM(it.tag));
-		if ((rc = read_item(d, in, inner, &it, depth + 1,
-			 failed)) != 0)
+		if ((rc = read_item(d, in, inner, &it, depth + 1, failed)) != 0)
 			return rc;
 	}
 }
 
 static int
-top_elem(struct dec *d, struct rd *r, enum ds_enc enc,
-    const struct ds_elem *e, unsigned depth, void *arg)
+top_elem(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
+    unsigned depth, void *arg)
 {
 	(void)arg;
 	switch (e->tag) {
@@ -423,7 +437,8 @@ top_elem(struct dec *d, struct rd *r, enum ds_enc enc,
 		if (d->transaction[0] != '\0')
 			return bad(d, r, "the Transaction UID appears twice");
 		if (e->len == DS_LEN_UNDEFINED)
-			return bad(d, r, "the Transaction UID has an "
+			return bad(d, r,
+			    "the Transaction UID has an "
 			    "undefined length");
 		return get_uid(d, r, e, d->transaction, "the Transaction UID");
 	case TAG_FAILED_SEQ:
@@ -435,8 +450,8 @@ top_elem(struct dec *d, struct rd *r, enum ds_enc enc,
 }
 
 int
-commit_ds_decode(const void *p, size_t n, enum ds_enc enc,
-    char *transaction, const struct commit_ds_cb *cb, struct cs_err *err)
+commit_ds_decode(const void *p, size_t n, enum ds_enc enc, char *transaction,
+    const struct commit_ds_cb *cb, struct cs_err *err)
 {
 	struct dec d = { enc, cb, transaction, err };
 	struct rd r;
@@ -445,8 +460,8 @@ commit_ds_decode(const void *p, size_t n, enum ds_enc enc,
 	transaction[0] = '\0';
 	if (enc != DS_ENC_IVR_LE && enc != DS_ENC_EVR_LE &&
 	    enc != DS_ENC_EVR_BE)
-		return cs_err_set(err, CS_E_INVAL, "unknown encoding %d",
-		    (int)enc);
+		return cs_err_set(
+		    err, CS_E_INVAL, "unknown encoding %d", (int)enc);
 	rd_init(&r, p, n);
 	if ((rc = walk(&d, &r, enc, 0, 0, top_elem, NULL)) != 0)
 		return rc;

@@ -32,9 +32,9 @@
  * the action and event type IDs. */
 #define COMMIT_SOP_CLASS "1.2.840.10008.1.20.1"
 #define COMMIT_SOP_INSTANCE "1.2.840.10008.1.20.1.1"
-#define COMMIT_ACTION_REQUEST 1  /* Request Storage Commitment */
-#define COMMIT_EVENT_SUCCESS 1   /* every instance committed */
-#define COMMIT_EVENT_FAILURES 2  /* failures exist */
+#define COMMIT_ACTION_REQUEST 1 /* Request Storage Commitment */
+#define COMMIT_EVENT_SUCCESS 1  /* every instance committed */
+#define COMMIT_EVENT_FAILURES 2 /* failures exist */
 
 /* Failure Reason (0008,1197) values (PS3.3 C.14.1.1). */
 #define COMMIT_FAIL_PROCESSING 0x0110

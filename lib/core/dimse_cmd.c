@@ -186,7 +186,8 @@ dimse_command_name(uint16_t command_field)
 static int
 command_known(uint16_t command_field)
 {
-	return strcmp(dimse_command_name(command_field), "UNKNOWN-COMMAND") != 0;
+	return strcmp(dimse_command_name(command_field), "UNKNOWN-COMMAND") !=
+	    0;
 }
 
 const char *
@@ -224,17 +225,15 @@ dimse_cmd_has_dataset(const struct dimse_cmd *c)
 
 /* Is the required element `bit` present (and, for a UID, not empty)? */
 static int
-require(const struct dimse_cmd *c, unsigned bit, int code,
-    struct cs_err *err)
+require(const struct dimse_cmd *c, unsigned bit, int code, struct cs_err *err)
 {
 	const struct elem *e = elem_by_bit(bit);
 	const char *cmd = dimse_command_name(c->command_field);
 
 	if (!(c->has & bit))
-		return cs_err_set(err, code, "%s lacks (0000,%04X) %s", cmd,
-		    e->tag, e->name);
-	if (e->vr == VR_UI && str_value(c, e)[0] == '\0' &&
-	    !(c->bad_ui & bit))
+		return cs_err_set(
+		    err, code, "%s lacks (0000,%04X) %s", cmd, e->tag, e->name);
+	if (e->vr == VR_UI && str_value(c, e)[0] == '\0' && !(c->bad_ui & bit))
 		return cs_err_set(err, code, "%s has an empty (0000,%04X) %s",
 		    cmd, e->tag, e->name);
 	return 0;
@@ -271,8 +270,8 @@ dimse_cmd_check(const struct dimse_cmd *c, int code, struct cs_err *err)
 	int rc;
 
 	if (!(c->has & DIMSE_HAS_COMMAND_FIELD))
-		return cs_err_set(err, code,
-		    "command set lacks (0000,0100) Command Field");
+		return cs_err_set(
+		    err, code, "command set lacks (0000,0100) Command Field");
 	/*
 	 * C-STORE-RSP (9.3.1.2) and C-ECHO-RSP (9.3.5.2) need no more than
 	 * any response: the Affected SOP Class/Instance UIDs there are
@@ -374,12 +373,13 @@ encode_elem(struct wr *w, const struct dimse_cmd *c, const struct elem *e,
 		len = strnlen(s, e->max + 1);
 		if (len > e->max)
 			return cs_err_set(err, CS_E_INVAL,
-			    "(0000,%04X) %s longer than %zu characters",
-			    e->tag, e->name, e->max);
+			    "(0000,%04X) %s longer than %zu characters", e->tag,
+			    e->name, e->max);
 		if (!string_ok(s, e->vr))
 			return cs_err_set(err, CS_E_INVAL,
 			    "(0000,%04X) %s holds characters outside its "
-			    "repertoire", e->tag, e->name);
+			    "repertoire",
+			    e->tag, e->name);
 		/* PS3.5 6.2: even length; UI pads with NUL, AE and LO with a
 		 * space. */
 		put_header(w, e->tag, (uint32_t)(len + (len & 1)));
@@ -454,26 +454,28 @@ decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
 		start++;
 	/* an unusable UID is the receiver's to refuse with a status (a
 	 * C-STORE failure), not a reason to abort the association */
-	if (e->vr == VR_UI && (end - start == 0 || end - start > e->max ||
-	    !printable(v + start, end - start))) {
+	if (e->vr == VR_UI &&
+	    (end - start == 0 || end - start > e->max ||
+		!printable(v + start, end - start))) {
 		out->bad_ui |= e->bit;
 		if (end - start > e->max)
 			end = start + e->max;
 		for (i = start; i < end; i++)
-			dst[i - start] = (v[i] < 0x20 || v[i] >= 0x7f) ?
-			    '?' : (char)v[i];
+			dst[i - start] =
+			    (v[i] < 0x20 || v[i] >= 0x7f) ? '?' : (char)v[i];
 		dst[end - start] = '\0';
 		return 0;
 	}
 	if (end - start > e->max)
 		return cs_err_set(err, CS_E_PROTO,
 		    "(0000,%04X) %s is %zu characters long, at most %zu "
-		    "allowed", e->tag, e->name, end - start, e->max);
+		    "allowed",
+		    e->tag, e->name, end - start, e->max);
 	for (i = start; i < end; i++)
 		if (v[i] < 0x20 || v[i] >= 0x7f)
 			return cs_err_set(err, CS_E_PROTO,
-			    "(0000,%04X) %s holds byte 0x%02X", e->tag,
-			    e->name, v[i]);
+			    "(0000,%04X) %s holds byte 0x%02X", e->tag, e->name,
+			    v[i]);
 	memcpy(dst, v + start, end - start);
 	dst[end - start] = '\0';
 	return 0;
@@ -486,8 +488,8 @@ decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
  * characters become '?' so that traces stay one line.
  */
 static void
-decode_text(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
-    size_t vl)
+decode_text(
+    struct dimse_cmd *out, const struct elem *e, const uint8_t *v, size_t vl)
 {
 	char *dst = str_field(out, e);
 	size_t end = vl, i;
@@ -523,10 +525,12 @@ decode_elem(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
 		if (vl % 4 != 0)
 			return cs_err_set(err, CS_E_PROTO,
 			    "(0000,%04X) %s has length %u, not a multiple "
-			    "of 4", e->tag, e->name, vl);
+			    "of 4",
+			    e->tag, e->name, vl);
 		n = vl / 4;
-		out->n_offending = (uint8_t)(n < DIMSE_MAX_OFFENDING ? n :
-		    DIMSE_MAX_OFFENDING);
+		out->n_offending =
+		    (uint8_t)(n < DIMSE_MAX_OFFENDING ? n
+						      : DIMSE_MAX_OFFENDING);
 		for (i = 0; i < out->n_offending; i++) {
 			uint32_t group = rd_le16(&r);
 
@@ -544,8 +548,8 @@ decode_elem(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
 }
 
 int
-dimse_cmd_decode(const uint8_t *p, size_t len, struct dimse_cmd *out,
-    struct cs_err *err)
+dimse_cmd_decode(
+    const uint8_t *p, size_t len, struct dimse_cmd *out, struct cs_err *err)
 {
 	struct rd r;
 	int seen_group_length = 0, rc;
@@ -568,7 +572,8 @@ dimse_cmd_decode(const uint8_t *p, size_t len, struct dimse_cmd *out,
 		if (rd_left(&r) < 8)
 			return cs_err_set(err, CS_E_PROTO,
 			    "command set ends inside an element header at "
-			    "offset %zu", at);
+			    "offset %zu",
+			    at);
 		group = rd_le16(&r);
 		tag = rd_le16(&r);
 		vl = rd_le32(&r);
@@ -576,7 +581,8 @@ dimse_cmd_decode(const uint8_t *p, size_t len, struct dimse_cmd *out,
 		if (group != 0x0000)
 			return cs_err_set(err, CS_E_PROTO,
 			    "element (%04X,%04X) at offset %zu is outside "
-			    "the command group 0000", group, tag, at);
+			    "the command group 0000",
+			    group, tag, at);
 		/* Implicit VR elements of group 0000 have explicit lengths;
 		 * undefined length is for sequences, which a command set
 		 * cannot contain. */
@@ -586,8 +592,8 @@ dimse_cmd_decode(const uint8_t *p, size_t len, struct dimse_cmd *out,
 		if (vl > rd_left(&r))
 			return cs_err_set(err, CS_E_PROTO,
 			    "element (0000,%04X) of length %u runs past the "
-			    "end of the command set (%zu bytes left)", tag,
-			    vl, rd_left(&r));
+			    "end of the command set (%zu bytes left)",
+			    tag, vl, rd_left(&r));
 		v = rd_bytes(&r, vl);
 		if (tag == TAG_GROUP_LENGTH) {
 			/*
@@ -602,7 +608,8 @@ dimse_cmd_decode(const uint8_t *p, size_t len, struct dimse_cmd *out,
 			if (vl != 4)
 				return cs_err_set(err, CS_E_PROTO,
 				    "(0000,0000) Command Group Length has "
-				    "length %u, not 4", vl);
+				    "length %u, not 4",
+				    vl);
 			if (seen_group_length++)
 				return cs_err_set(err, CS_E_PROTO,
 				    "(0000,0000) Command Group Length "
@@ -619,10 +626,11 @@ dimse_cmd_decode(const uint8_t *p, size_t len, struct dimse_cmd *out,
 			return cs_err_set(err, CS_E_PROTO,
 			    "(0000,%04X) %s appears twice", e->tag, e->name);
 		if ((rc = decode_elem(out, e, v, vl, err)) != 0)
-			return rc != CS_E_TRUNCATED ? rc :
-			    cs_err_set(err, CS_E_PROTO,
-				"(0000,%04X) %s is truncated", e->tag,
-				e->name);
+			return rc != CS_E_TRUNCATED
+			    ? rc
+			    : cs_err_set(err, CS_E_PROTO,
+				  "(0000,%04X) %s is truncated", e->tag,
+				  e->name);
 		out->has |= e->bit;
 	}
 	return dimse_cmd_check(out, CS_E_PROTO, err);
@@ -636,8 +644,8 @@ struct line {
 	size_t len; /* length of the full line, even past size */
 };
 
-static void put(struct line *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void
+put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 put(struct line *l, const char *fmt, ...)
@@ -726,8 +734,7 @@ dimse_cmd_format(const struct dimse_cmd *c, char *buf, size_t size)
 		put(&l, " move-msg-id=%u", c->move_originator_id);
 	if (c->has & DIMSE_HAS_OFFENDING) {
 		put(&l, " offending=");
-		for (i = 0; i < c->n_offending && i < DIMSE_MAX_OFFENDING;
-		     i++)
+		for (i = 0; i < c->n_offending && i < DIMSE_MAX_OFFENDING; i++)
 			put(&l, "%s(%04X,%04X)", i ? "," : "",
 			    (unsigned)(c->offending[i] >> 16),
 			    (unsigned)(c->offending[i] & 0xFFFFu));
@@ -803,7 +810,8 @@ echo_uids(struct dimse_cmd *c, const struct dimse_cmd *rq, unsigned cls_bit,
 		c->has |= DIMSE_HAS_AFFECTED_CLASS;
 	}
 	if (rq->has & inst_bit) {
-		memcpy(c->affected_instance, inst, sizeof(c->affected_instance));
+		memcpy(
+		    c->affected_instance, inst, sizeof(c->affected_instance));
 		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
 	}
 }
@@ -812,8 +820,8 @@ void
 dimse_cecho_rq(struct dimse_cmd *c, uint16_t message_id)
 {
 	dimse_cmd_init(c, DIMSE_C_ECHO_RQ);
-	(void)copy_string(c->affected_class, DIMSE_UID_MAX,
-	    DIMSE_VERIFICATION_UID);
+	(void)copy_string(
+	    c->affected_class, DIMSE_UID_MAX, DIMSE_VERIFICATION_UID);
 	c->message_id = message_id;
 	c->dataset_type = DIMSE_DATASET_NONE;
 	c->has |= DIMSE_HAS_AFFECTED_CLASS | DIMSE_HAS_MESSAGE_ID |
@@ -821,8 +829,8 @@ dimse_cecho_rq(struct dimse_cmd *c, uint16_t message_id)
 }
 
 void
-dimse_cecho_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status)
+dimse_cecho_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status)
 {
 	dimse_cmd_init(c, DIMSE_C_ECHO_RSP);
 	c->message_id_rsp = rq->message_id;
@@ -838,15 +846,14 @@ dimse_cecho_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
 }
 
 int
-dimse_cstore_rq(struct dimse_cmd *c, uint16_t message_id,
-    const char *sop_class, const char *sop_instance, uint16_t priority)
+dimse_cstore_rq(struct dimse_cmd *c, uint16_t message_id, const char *sop_class,
+    const char *sop_instance, uint16_t priority)
 {
 	dimse_cmd_init(c, DIMSE_C_STORE_RQ);
-	if (sop_class == NULL || sop_class[0] == '\0' ||
-	    sop_instance == NULL || sop_instance[0] == '\0' ||
+	if (sop_class == NULL || sop_class[0] == '\0' || sop_instance == NULL ||
+	    sop_instance[0] == '\0' ||
 	    copy_string(c->affected_class, DIMSE_UID_MAX, sop_class) != 0 ||
-	    copy_string(c->affected_instance, DIMSE_UID_MAX,
-		sop_instance) != 0)
+	    copy_string(c->affected_instance, DIMSE_UID_MAX, sop_instance) != 0)
 		return CS_E_INVAL;
 	c->message_id = message_id;
 	c->priority = priority;
@@ -857,8 +864,8 @@ dimse_cstore_rq(struct dimse_cmd *c, uint16_t message_id,
 }
 
 void
-dimse_cstore_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status)
+dimse_cstore_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status)
 {
 	rsp_init(c, DIMSE_C_STORE_RSP, rq, status);
 	/* PS3.7 9.3.1.2: U(=), the same values as in the request. */
@@ -867,8 +874,8 @@ dimse_cstore_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
 }
 
 void
-dimse_refusal_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status)
+dimse_refusal_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status)
 {
 	rsp_init(c, (uint16_t)(rq->command_field | DIMSE_RSP_BIT), rq, status);
 	echo_uids(c, rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class, 0, "");
@@ -894,8 +901,8 @@ dimse_cmd_add_offending(struct dimse_cmd *c, uint32_t tag)
 }
 
 int
-dimse_cmd_set_move_originator(struct dimse_cmd *c, const char *ae,
-    uint16_t message_id)
+dimse_cmd_set_move_originator(
+    struct dimse_cmd *c, const char *ae, uint16_t message_id)
 {
 	if (copy_string(c->move_originator_ae, DIMSE_AE_MAX, ae) != 0)
 		return CS_E_INVAL;
@@ -919,8 +926,8 @@ dimse_naction_rq(struct dimse_cmd *c, uint16_t message_id,
 }
 
 void
-dimse_naction_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status)
+dimse_naction_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status)
 {
 	rsp_init(c, DIMSE_N_ACTION_RSP, rq, status);
 	/* PS3.7 10.3.4.2: the Affected UIDs are the request's Requested
@@ -948,8 +955,8 @@ dimse_neventreport_rq(struct dimse_cmd *c, uint16_t message_id,
 }
 
 void
-dimse_neventreport_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status)
+dimse_neventreport_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status)
 {
 	rsp_init(c, DIMSE_N_EVENT_REPORT_RSP, rq, status);
 	/* PS3.7 10.3.1.2: U(=) and C(=), the request's values. */

@@ -85,23 +85,23 @@ enum dimse_priority {
 
 /* Presence bits for struct dimse_cmd.has, one per element. */
 enum dimse_field {
-	DIMSE_HAS_AFFECTED_CLASS = 1u << 0,     /* (0000,0002) UI */
-	DIMSE_HAS_COMMAND_FIELD = 1u << 1,      /* (0000,0100) US */
-	DIMSE_HAS_MESSAGE_ID = 1u << 2,         /* (0000,0110) US */
-	DIMSE_HAS_MESSAGE_ID_RSP = 1u << 3,     /* (0000,0120) US */
-	DIMSE_HAS_PRIORITY = 1u << 4,           /* (0000,0700) US */
-	DIMSE_HAS_DATASET_TYPE = 1u << 5,       /* (0000,0800) US */
-	DIMSE_HAS_STATUS = 1u << 6,             /* (0000,0900) US */
-	DIMSE_HAS_OFFENDING = 1u << 7,          /* (0000,0901) AT, VM 1-n */
-	DIMSE_HAS_ERROR_COMMENT = 1u << 8,      /* (0000,0902) LO */
-	DIMSE_HAS_ERROR_ID = 1u << 9,           /* (0000,0903) US */
-	DIMSE_HAS_AFFECTED_INSTANCE = 1u << 10, /* (0000,1000) UI */
+	DIMSE_HAS_AFFECTED_CLASS = 1u << 0,      /* (0000,0002) UI */
+	DIMSE_HAS_COMMAND_FIELD = 1u << 1,       /* (0000,0100) US */
+	DIMSE_HAS_MESSAGE_ID = 1u << 2,          /* (0000,0110) US */
+	DIMSE_HAS_MESSAGE_ID_RSP = 1u << 3,      /* (0000,0120) US */
+	DIMSE_HAS_PRIORITY = 1u << 4,            /* (0000,0700) US */
+	DIMSE_HAS_DATASET_TYPE = 1u << 5,        /* (0000,0800) US */
+	DIMSE_HAS_STATUS = 1u << 6,              /* (0000,0900) US */
+	DIMSE_HAS_OFFENDING = 1u << 7,           /* (0000,0901) AT, VM 1-n */
+	DIMSE_HAS_ERROR_COMMENT = 1u << 8,       /* (0000,0902) LO */
+	DIMSE_HAS_ERROR_ID = 1u << 9,            /* (0000,0903) US */
+	DIMSE_HAS_AFFECTED_INSTANCE = 1u << 10,  /* (0000,1000) UI */
 	DIMSE_HAS_MOVE_ORIGINATOR_AE = 1u << 11, /* (0000,1030) AE */
 	DIMSE_HAS_MOVE_ORIGINATOR_ID = 1u << 12, /* (0000,1031) US */
-	DIMSE_HAS_REQUESTED_CLASS = 1u << 13,   /* (0000,0003) UI */
+	DIMSE_HAS_REQUESTED_CLASS = 1u << 13,    /* (0000,0003) UI */
 	DIMSE_HAS_REQUESTED_INSTANCE = 1u << 14, /* (0000,1001) UI */
-	DIMSE_HAS_EVENT_TYPE = 1u << 15,        /* (0000,1002) US */
-	DIMSE_HAS_ACTION_TYPE = 1u << 16,       /* (0000,1008) US */
+	DIMSE_HAS_EVENT_TYPE = 1u << 15,         /* (0000,1002) US */
+	DIMSE_HAS_ACTION_TYPE = 1u << 16,        /* (0000,1008) US */
 };
 
 struct dimse_cmd {
@@ -115,7 +115,7 @@ struct dimse_cmd {
 	 * status instead of aborting the association.  0 when encoding.
 	 */
 	unsigned bad_ui;
-	uint16_t command_field;  /* enum dimse_command, or any value read */
+	uint16_t command_field; /* enum dimse_command, or any value read */
 	uint16_t message_id;
 	uint16_t message_id_rsp; /* Message ID Being Responded To */
 	uint16_t priority;       /* enum dimse_priority */
@@ -162,8 +162,8 @@ int dimse_cmd_check(const struct dimse_cmd *c, int code, struct cs_err *err);
  * err), or the writer's CS_E_TOOBIG/CS_E_NOMEM (which stays latched in
  * w->err, as buf.h does).  On failure w->len is back where it was.
  */
-int dimse_cmd_encode(struct wr *w, const struct dimse_cmd *c,
-    struct cs_err *err);
+int
+dimse_cmd_encode(struct wr *w, const struct dimse_cmd *c, struct cs_err *err);
 
 /*
  * Decodes a whole command set (the concatenated command PDV fragments)
@@ -187,8 +187,8 @@ int dimse_cmd_encode(struct wr *w, const struct dimse_cmd *c,
  * UIDs): a caller that uses one as a name checks it with uid_is_valid()
  * (core/uid.h).
  */
-int dimse_cmd_decode(const uint8_t *p, size_t len, struct dimse_cmd *out,
-    struct cs_err *err);
+int dimse_cmd_decode(
+    const uint8_t *p, size_t len, struct dimse_cmd *out, struct cs_err *err);
 
 /*
  * Writes one line describing c into buf (always NUL-terminated when
@@ -214,8 +214,8 @@ void dimse_cecho_rq(struct dimse_cmd *c, uint16_t message_id);
  * C-ECHO-RSP (PS3.7 9.3.5.2) answering rq: Message ID Being Responded To
  * from rq, Affected SOP Class UID echoed from rq when it has one.
  */
-void dimse_cecho_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status);
+void dimse_cecho_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status);
 /*
  * C-STORE-RQ (PS3.7 9.3.1.1) with a data set.  Returns 0, or CS_E_INVAL
  * when a UID is NULL, empty or longer than 64 characters.
@@ -227,8 +227,8 @@ int dimse_cstore_rq(struct dimse_cmd *c, uint16_t message_id,
  * To, and the Affected SOP Class/Instance UIDs echoed from rq (U(=)),
  * no data set.
  */
-void dimse_cstore_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status);
+void dimse_cstore_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status);
 /*
  * N-ACTION-RQ (PS3.7 10.3.4.1, Table 10.3-8) asking the instance
  * req_instance of class req_class to perform action action_type (for
@@ -243,8 +243,8 @@ int dimse_naction_rq(struct dimse_cmd *c, uint16_t message_id,
  * Affected SOP Class/Instance UIDs and Action Type ID from rq's
  * Requested ones (U(=), C(=) in Table 10.3-9).
  */
-void dimse_naction_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status);
+void dimse_naction_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status);
 /*
  * N-EVENT-REPORT-RQ (10.3.1.1, Table 10.3-1) of event event_type by the
  * instance aff_instance of class aff_class, with the Event Information
@@ -256,16 +256,16 @@ int dimse_neventreport_rq(struct dimse_cmd *c, uint16_t message_id,
  * N-EVENT-REPORT-RSP (10.3.1.2) answering rq, without Event Reply data
  * set: Affected SOP Class/Instance UIDs and Event Type ID echoed.
  */
-void dimse_neventreport_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status);
+void dimse_neventreport_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status);
 /*
  * The response to a request we do not perform (PS3.7 C.4.2: 0211
  * Unrecognized Operation, or another failure status): rq's command
  * field with the response bit, Message ID Being Responded To, no data
  * set, and the Affected SOP Class UID echoed when rq has one.
  */
-void dimse_refusal_rsp(struct dimse_cmd *c, const struct dimse_cmd *rq,
-    uint16_t status);
+void dimse_refusal_rsp(
+    struct dimse_cmd *c, const struct dimse_cmd *rq, uint16_t status);
 /* Sets Error Comment (0000,0902); CS_E_INVAL if over 64 characters. */
 int dimse_cmd_set_error_comment(struct dimse_cmd *c, const char *text);
 /* Appends tag to Offending Element (0000,0901); CS_E_INVAL when full. */
@@ -273,7 +273,7 @@ int dimse_cmd_add_offending(struct dimse_cmd *c, uint32_t tag);
 /* Sets Move Originator AE Title and Message ID (0000,1030/1031), which a
  * C-STORE sub-operation of a C-MOVE carries; CS_E_INVAL if ae is NULL or
  * longer than 16 characters. */
-int dimse_cmd_set_move_originator(struct dimse_cmd *c, const char *ae,
-    uint16_t message_id);
+int dimse_cmd_set_move_originator(
+    struct dimse_cmd *c, const char *ae, uint16_t message_id);
 
 #endif

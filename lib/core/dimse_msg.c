@@ -15,8 +15,8 @@
 #include "banned.h"
 
 void
-dimse_rx_init(struct dimse_rx *rx, const struct dimse_rx_callbacks *cb,
-    void *user)
+dimse_rx_init(
+    struct dimse_rx *rx, const struct dimse_rx_callbacks *cb, void *user)
 {
 	memset(rx, 0, sizeof(*rx));
 	if (cb != NULL)
@@ -84,8 +84,8 @@ finish_command(struct dimse_rx *rx, const uint8_t *p, size_t len)
 	if (rc != 0) {
 		(void)cs_err_set(&rx->err, CS_E_CALLBACK,
 		    "command callback failed for %s on presentation "
-		    "context %u", dimse_command_name(rx->last_command),
-		    rx->pcid);
+		    "context %u",
+		    dimse_command_name(rx->last_command), rx->pcid);
 		return fail(rx, CS_E_CALLBACK);
 	}
 	return 0;
@@ -113,12 +113,13 @@ check_order(struct dimse_rx *rx, uint8_t pcid, int is_cmd)
 		else if (rx->messages > 0)
 			(void)cs_err_set(&rx->err, CS_E_PROTO,
 			    "data set fragment on presentation context %u "
-			    "after the data set of the %s had ended", pcid,
-			    last);
+			    "after the data set of the %s had ended",
+			    pcid, last);
 		else
 			(void)cs_err_set(&rx->err, CS_E_PROTO,
 			    "data set fragment on presentation context %u "
-			    "before any command", pcid);
+			    "before any command",
+			    pcid);
 		return fail(rx, CS_E_PROTO);
 	case DIMSE_RX_COMMAND:
 		/* PS3.8 E.2: all fragments of a message share the context of
@@ -126,14 +127,15 @@ check_order(struct dimse_rx *rx, uint8_t pcid, int is_cmd)
 		if (pcid != rx->pcid) {
 			(void)cs_err_set(&rx->err, CS_E_PROTO,
 			    "fragment on presentation context %u in the "
-			    "middle of a command on context %u", pcid,
-			    rx->pcid);
+			    "middle of a command on context %u",
+			    pcid, rx->pcid);
 			return fail(rx, CS_E_PROTO);
 		}
 		if (!is_cmd) {
 			(void)cs_err_set(&rx->err, CS_E_PROTO,
 			    "data set fragment on presentation context %u "
-			    "before the last fragment of its command", pcid);
+			    "before the last fragment of its command",
+			    pcid);
 			return fail(rx, CS_E_PROTO);
 		}
 		return 0;
@@ -150,12 +152,14 @@ check_order(struct dimse_rx *rx, uint8_t pcid, int is_cmd)
 				(void)cs_err_set(&rx->err, CS_E_PROTO,
 				    "new command on presentation context %u "
 				    "before the last fragment of the %s data "
-				    "set", pcid, last);
+				    "set",
+				    pcid, last);
 			else
 				(void)cs_err_set(&rx->err, CS_E_PROTO,
 				    "command fragment on presentation context "
 				    "%u while the data set of the %s is "
-				    "expected", pcid, last);
+				    "expected",
+				    pcid, last);
 			return fail(rx, CS_E_PROTO);
 		}
 		return 0;
@@ -179,15 +183,16 @@ dimse_rx_pdv(struct dimse_rx *rx, uint8_t pcid, uint8_t control,
 	if (rx->rc != 0)
 		return rx->rc;
 	if (data == NULL && len > 0) {
-		(void)cs_err_set(&rx->err, CS_E_INVAL, "NULL data of %zu bytes",
-		    len);
+		(void)cs_err_set(
+		    &rx->err, CS_E_INVAL, "NULL data of %zu bytes", len);
 		return fail(rx, CS_E_INVAL);
 	}
 	/* Every chunk of one PDV item carries that item's control header. */
 	if (rx->in_item && pdv != rx->item_control) {
 		(void)cs_err_set(&rx->err, CS_E_PROTO,
 		    "PDV control header changed from 0x%02X to 0x%02X within "
-		    "one PDV item", rx->item_control, pdv);
+		    "one PDV item",
+		    rx->item_control, pdv);
 		return fail(rx, CS_E_PROTO);
 	}
 	if ((rc = check_order(rx, pcid, is_cmd)) != 0)
@@ -209,7 +214,8 @@ dimse_rx_pdv(struct dimse_rx *rx, uint8_t pcid, uint8_t control,
 		if (rx->cmd.err == CS_E_TOOBIG) {
 			(void)cs_err_set(&rx->err, CS_E_TOOBIG,
 			    "command set on presentation context %u exceeds "
-			    "%u bytes", pcid, DIMSE_CMD_MAX);
+			    "%u bytes",
+			    pcid, DIMSE_CMD_MAX);
 			return fail(rx, CS_E_TOOBIG);
 		}
 		if (rx->cmd.err != 0)
@@ -237,7 +243,8 @@ dimse_rx_pdv(struct dimse_rx *rx, uint8_t pcid, uint8_t control,
 	if (rc != 0) {
 		(void)cs_err_set(&rx->err, CS_E_CALLBACK,
 		    "data set callback failed for %s on presentation "
-		    "context %u", dimse_command_name(rx->last_command), pcid);
+		    "context %u",
+		    dimse_command_name(rx->last_command), pcid);
 		return fail(rx, CS_E_CALLBACK);
 	}
 	return 0;
@@ -246,8 +253,7 @@ dimse_rx_pdv(struct dimse_rx *rx, uint8_t pcid, uint8_t control,
 /* --- fragment planning -------------------------------------------------- */
 
 int
-dimse_plan_init(struct dimse_frag_plan *p, uint64_t total,
-    uint32_t max_payload)
+dimse_plan_init(struct dimse_frag_plan *p, uint64_t total, uint32_t max_payload)
 {
 	memset(p, 0, sizeof(*p));
 	/* PS3.8 E.1: every fragment of a message is of even length */

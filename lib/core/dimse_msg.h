@@ -43,7 +43,8 @@ struct dimse_rx_callbacks {
 	 * it, see there); any other non-zero stops the receiver
 	 * (CS_E_CALLBACK).
 	 */
-	int (*on_command)(void *user, uint8_t pcid, const struct dimse_cmd *cmd);
+	int (*on_command)(
+	    void *user, uint8_t pcid, const struct dimse_cmd *cmd);
 	/*
 	 * The next len bytes of the data set (len may be 0 on the last
 	 * call); last is 1 on the final call of the message.  A sink that
@@ -67,15 +68,15 @@ struct dimse_rx {
 	struct dimse_rx_callbacks cb;
 	void *user;
 	enum dimse_rx_state state;
-	uint8_t pcid;         /* of the message in progress */
-	uint8_t item_control; /* PDV control of the item in progress */
-	int in_item;          /* a PDV item began but has not ended */
-	int said_no_dataset;  /* the last command announced no data set */
+	uint8_t pcid;          /* of the message in progress */
+	uint8_t item_control;  /* PDV control of the item in progress */
+	int in_item;           /* a PDV item began but has not ended */
+	int said_no_dataset;   /* the last command announced no data set */
 	uint16_t last_command; /* command field of the last command */
-	int dataset_started;  /* a data set fragment of this message came */
-	uint64_t dataset_len; /* data set bytes of this message so far */
-	uint64_t messages;    /* complete messages received */
-	struct wr cmd;        /* command fragments, at most DIMSE_CMD_MAX */
+	int dataset_started;   /* a data set fragment of this message came */
+	uint64_t dataset_len;  /* data set bytes of this message so far */
+	uint64_t messages;     /* complete messages received */
+	struct wr cmd;         /* command fragments, at most DIMSE_CMD_MAX */
 	struct dimse_cmd decoded;
 	struct cs_err err;
 	int rc; /* latched failure code, or 0 */
@@ -83,8 +84,8 @@ struct dimse_rx {
 
 /* Starts a receiver; cb is copied.  No allocation until a command
  * arrives in more than one chunk. */
-void dimse_rx_init(struct dimse_rx *rx, const struct dimse_rx_callbacks *cb,
-    void *user);
+void dimse_rx_init(
+    struct dimse_rx *rx, const struct dimse_rx_callbacks *cb, void *user);
 /* Frees the command buffer; rx may be initialised again. */
 void dimse_rx_release(struct dimse_rx *rx);
 
@@ -132,14 +133,13 @@ struct dimse_frag_plan {
 };
 
 /* Returns 0, or CS_E_INVAL when max_payload is 0. */
-int dimse_plan_init(struct dimse_frag_plan *p, uint64_t total,
-    uint32_t max_payload);
+int dimse_plan_init(
+    struct dimse_frag_plan *p, uint64_t total, uint32_t max_payload);
 /*
  * Gives the next fragment: returns 1 and sets *len and *control (0 or
  * UL_PDV_LAST), or returns 0 when every fragment has been given.
  */
-int dimse_plan_next(struct dimse_frag_plan *p, uint32_t *len,
-    uint8_t *control);
+int dimse_plan_next(struct dimse_frag_plan *p, uint32_t *len, uint8_t *control);
 
 /* --- sending (these call into ul_assoc) --------------------------------- */
 

@@ -43,8 +43,8 @@ dimse_send_command(struct ul_assoc *a, uint8_t pcid,
 	rc = ul_pdata(a, pcid, UL_PDV_COMMAND | UL_PDV_LAST, w.p, w.len);
 	wr_release(&w);
 	if (rc < 0)
-		return ul_failed(a, rc, err,
-		    dimse_command_name(cmd->command_field), pcid);
+		return ul_failed(
+		    a, rc, err, dimse_command_name(cmd->command_field), pcid);
 	return 0;
 }
 

@@ -13,7 +13,7 @@
 
 /* PS3.5 Table 6.2-1, two characters each */
 static const char vr_all[] = "AEASATCSDADSDTFDFLISLOLTOBODOFOLOVOWPNSHSL"
-    "SQSSSTSVTMUCUIULUNURUSUTUV";
+			     "SQSSSTSVTMUCUIULUNURUSUTUV";
 /* PS3.5 Tables 7.1-1 and 7.1-2: reserved bytes and a 32-bit length */
 static const char vr_long[] = "OBODOFOLOVOWSQSVUCUNURUTUV";
 
@@ -79,8 +79,8 @@ rd32(struct rd *r, bool be)
 }
 
 int
-ds_elem_read(struct rd *r, enum ds_enc enc, struct ds_elem *e,
-    struct cs_err *err)
+ds_elem_read(
+    struct rd *r, enum ds_enc enc, struct ds_elem *e, struct cs_err *err)
 {
 	struct rd h;
 	bool be = enc == DS_ENC_EVR_BE;
@@ -93,10 +93,13 @@ ds_elem_read(struct rd *r, enum ds_enc enc, struct ds_elem *e,
 	e->hdr_len = 8;
 	if (enc != DS_ENC_IVR_LE && enc != DS_ENC_EVR_LE &&
 	    enc != DS_ENC_EVR_BE)
-		return cs_err_set(err, CS_E_INVAL, "invalid dataset encoding "
-		    "%d", (int)enc);
+		return cs_err_set(err, CS_E_INVAL,
+		    "invalid dataset encoding "
+		    "%d",
+		    (int)enc);
 	if (r->err)
-		return cs_err_set(err, CS_E_INVAL, "element header read from "
+		return cs_err_set(err, CS_E_INVAL,
+		    "element header read from "
 		    "a failed reader");
 	h = *r;
 	if (rd_left(&h) < 4)
@@ -113,13 +116,17 @@ ds_elem_read(struct rd *r, enum ds_enc enc, struct ds_elem *e,
 		if (rd_left(&h) < 2)
 			return CS_E_TRUNCATED;
 		vr = rd_bytes(&h, 2);
-		if (!vr_shaped(vr[0], vr[1]) && vr[0] >= 0x20 &&
-		    vr[0] < 0x7f && vr[1] >= 0x20 && vr[1] < 0x7f)
-			return cs_err_set(err, CS_E_PROTO, "unknown VR '%c%c' "
-			    "in (%04X,%04X)", vr[0], vr[1], g, el);
+		if (!vr_shaped(vr[0], vr[1]) && vr[0] >= 0x20 && vr[0] < 0x7f &&
+		    vr[1] >= 0x20 && vr[1] < 0x7f)
+			return cs_err_set(err, CS_E_PROTO,
+			    "unknown VR '%c%c' "
+			    "in (%04X,%04X)",
+			    vr[0], vr[1], g, el);
 		if (!vr_shaped(vr[0], vr[1]))
-			return cs_err_set(err, CS_E_PROTO, "unknown VR "
-			    "0x%02X%02X in (%04X,%04X)", vr[0], vr[1], g, el);
+			return cs_err_set(err, CS_E_PROTO,
+			    "unknown VR "
+			    "0x%02X%02X in (%04X,%04X)",
+			    vr[0], vr[1], g, el);
 		if (hdr_long(vr[0], vr[1])) {
 			e->hdr_len = 12;
 			if (rd_left(&h) < 6)

@@ -99,8 +99,8 @@ enum ds_value_kind {
  *   CS_E_PROTO      the VR bytes are no VR (detail in err);
  *   CS_E_INVAL      enc is not a ds_enc, or r has latched an error.
  */
-int ds_elem_read(struct rd *r, enum ds_enc enc, struct ds_elem *e,
-    struct cs_err *err);
+int ds_elem_read(
+    struct rd *r, enum ds_enc enc, struct ds_elem *e, struct cs_err *err);
 
 /*
  * True for the VRs that take 2 reserved bytes and a 32-bit length in
@@ -129,8 +129,8 @@ bool ds_vr_known(const char *vr);
  * UN that holds a sequence).  The float and double pixel data elements
  * are never encapsulated: with an undefined length they are invalid.
  */
-enum ds_value_kind ds_elem_kind(const struct ds_elem *e, enum ds_enc enc,
-    enum ds_enc *inner);
+enum ds_value_kind
+ds_elem_kind(const struct ds_elem *e, enum ds_enc enc, enum ds_enc *inner);
 
 /*
  * The encoding of the data set in an item of an undefined-length UN

@@ -29,8 +29,7 @@
 enum { ST_HDR, ST_VALUE, ST_DONE, ST_ERROR };
 enum { LV_DATASET, LV_SEQ, LV_FRAG };
 
-static int
-fail(struct ds_scan *s, int code, const char *fmt, ...)
+static int fail(struct ds_scan *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -41,9 +40,10 @@ fail(struct ds_scan *s, int code, const char *fmt, ...)
 
 	s->state = ST_ERROR;
 	s->err.code = code;
-	n = snprintf(s->err.msg, sizeof(s->err.msg), "%s dataset at offset "
-	    "%" PRIu64 ": ", code == CS_E_TRUNCATED ? "truncated" :
-	    "malformed", s->elem_pos);
+	n = snprintf(s->err.msg, sizeof(s->err.msg),
+	    "%s dataset at offset "
+	    "%" PRIu64 ": ",
+	    code == CS_E_TRUNCATED ? "truncated" : "malformed", s->elem_pos);
 	if (n < 0 || (size_t)n >= sizeof(s->err.msg))
 		return code;
 	va_start(ap, fmt);
@@ -96,8 +96,10 @@ static int
 push(struct ds_scan *s, uint8_t kind, enum ds_enc enc, uint8_t un)
 {
 	if (s->depth >= DS_SCAN_MAX_DEPTH)
-		return fail(s, CS_E_TOOBIG, "(%04X,%04X) nests deeper than %d "
-		    "levels", DS_TAG_GROUP(s->tag), DS_TAG_ELEM(s->tag),
+		return fail(s, CS_E_TOOBIG,
+		    "(%04X,%04X) nests deeper than %d "
+		    "levels",
+		    DS_TAG_GROUP(s->tag), DS_TAG_ELEM(s->tag),
 		    DS_SCAN_MAX_DEPTH);
 	s->depth++;
 	s->lvl_kind[s->depth] = kind;
@@ -141,9 +143,10 @@ value_end(struct ds_scan *s)
 		/* a second copy is harmless only if it says the same */
 		s->dup_of = NULL;
 		if (a->len != b->len || memcmp(a->val, b->val, a->len) != 0)
-			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice, "
-			    "with different values", DS_TAG_GROUP(a->tag),
-			    DS_TAG_ELEM(a->tag));
+			return fail(s, CS_E_PROTO,
+			    "(%04X,%04X) occurs twice, "
+			    "with different values",
+			    DS_TAG_GROUP(a->tag), DS_TAG_ELEM(a->tag));
 	}
 	start_header(s);
 	stop_now(s);
@@ -175,14 +178,17 @@ on_seq_child(struct ds_scan *s, const struct ds_elem *e, bool frag)
 		return 0;
 	}
 	if (k != DS_KIND_ITEM)
-		return fail(s, CS_E_PROTO, "expected an item in %s, found "
-		    "(%04X,%04X)", frag ? "encapsulated pixel data" :
-		    "a sequence", DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+		return fail(s, CS_E_PROTO,
+		    "expected an item in %s, found "
+		    "(%04X,%04X)",
+		    frag ? "encapsulated pixel data" : "a sequence",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	if (e->len != DS_LEN_UNDEFINED)
 		return value_begin(s, e->len, NULL);
 	/* PS3.5 A.4: fragments always have an explicit length */
 	if (frag)
-		return fail(s, CS_E_PROTO, "pixel data fragment with "
+		return fail(s, CS_E_PROTO,
+		    "pixel data fragment with "
 		    "undefined length");
 	return push(s, LV_DATASET, (enum ds_enc)s->lvl_enc[s->depth],
 	    s->lvl_un[s->depth]);
@@ -210,8 +216,10 @@ on_element(struct ds_scan *s, const struct ds_elem *e)
 		 * (some writers repeat an element with the same value) */
 		if ((slot->flags & DS_SCAN_F_TOOLONG) ||
 		    e->len > DS_SCAN_VALUE_MAX)
-			return fail(s, CS_E_PROTO, "(%04X,%04X) occurs twice, "
-			    "too long to compare", g, el);
+			return fail(s, CS_E_PROTO,
+			    "(%04X,%04X) occurs twice, "
+			    "too long to compare",
+			    g, el);
 		memset(&s->dup, 0, sizeof(s->dup));
 		s->dup.tag = e->tag;
 		s->dup_of = slot;
@@ -242,10 +250,14 @@ on_element(struct ds_scan *s, const struct ds_elem *e)
 		break;
 	}
 	if (e->vr[0] == '\0')
-		return fail(s, CS_E_PROTO, "undefined length not allowed for "
-		    "(%04X,%04X)", g, el);
-	return fail(s, CS_E_PROTO, "undefined length not allowed for VR "
-	    "'%s' in (%04X,%04X)", e->vr, g, el);
+		return fail(s, CS_E_PROTO,
+		    "undefined length not allowed for "
+		    "(%04X,%04X)",
+		    g, el);
+	return fail(s, CS_E_PROTO,
+	    "undefined length not allowed for VR "
+	    "'%s' in (%04X,%04X)",
+	    e->vr, g, el);
 }
 
 /*
@@ -264,8 +276,8 @@ on_header(struct ds_scan *s)
 	if (s->lvl_kind[s->depth] == LV_DATASET && s->lvl_un[s->depth] != 0) {
 		/* the first element of an item of a UN sequence: which
 		 * encoding its writer used (ds_un_item_enc) */
-		enc = ds_un_item_enc(s->hdr, s->hlen,
-		    (enum ds_enc)s->lvl_un[s->depth]);
+		enc = ds_un_item_enc(
+		    s->hdr, s->hlen, (enum ds_enc)s->lvl_un[s->depth]);
 		s->lvl_enc[s->depth] = (uint8_t)enc;
 		s->lvl_un[s->depth] = 0;
 	}
@@ -283,8 +295,8 @@ on_header(struct ds_scan *s)
 		return 0;
 	}
 	if (rc < 0)
-		return fail(s, rc, "%s", err.code != 0 ? err.msg :
-		    cs_strerror(rc));
+		return fail(
+		    s, rc, "%s", err.code != 0 ? err.msg : cs_strerror(rc));
 	switch (s->lvl_kind[s->depth]) {
 	case LV_SEQ:
 		return on_seq_child(s, &e, false);
@@ -424,8 +436,10 @@ ds_scan_finish(struct ds_scan *s, struct cs_err *err)
 	case ST_ERROR:
 		return report(s, err);
 	case ST_VALUE:
-		fail(s, CS_E_TRUNCATED, "ends inside the value of "
-		    "(%04X,%04X), %" PRIu32 " bytes short", g, e, s->remain);
+		fail(s, CS_E_TRUNCATED,
+		    "ends inside the value of "
+		    "(%04X,%04X), %" PRIu32 " bytes short",
+		    g, e, s->remain);
 		return report(s, err);
 	default:
 		break;
@@ -436,9 +450,9 @@ ds_scan_finish(struct ds_scan *s, struct cs_err *err)
 	}
 	if (s->depth > 0) {
 		fail(s, CS_E_TRUNCATED, "ends inside %s",
-		    s->lvl_kind[s->depth] == LV_DATASET ?
-		    "an undefined-length item" :
-		    "an undefined-length sequence");
+		    s->lvl_kind[s->depth] == LV_DATASET
+			? "an undefined-length item"
+			: "an undefined-length sequence");
 		return report(s, err);
 	}
 	return 0;
@@ -457,8 +471,8 @@ ds_scan_offset(const struct ds_scan *s)
 }
 
 const char *
-ds_scan_value(const struct ds_scan *s, uint32_t tag, size_t *lenp,
-    unsigned *flagsp)
+ds_scan_value(
+    const struct ds_scan *s, uint32_t tag, size_t *lenp, unsigned *flagsp)
 {
 	const struct ds_scan_slot *sl = find_slot(s, tag);
 

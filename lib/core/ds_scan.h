@@ -76,8 +76,8 @@
 struct ds_scan_slot {
 	uint32_t tag;
 	unsigned flags;
-	size_t len;                         /* bytes kept in val */
-	char val[DS_SCAN_VALUE_MAX + 1];    /* NUL-terminated */
+	size_t len;                      /* bytes kept in val */
+	char val[DS_SCAN_VALUE_MAX + 1]; /* NUL-terminated */
 };
 
 /* All fields are private; use the functions below. */
@@ -85,21 +85,21 @@ struct ds_scan {
 	enum ds_enc enc;
 	unsigned opts;
 	int state;
-	struct cs_err err;       /* the latched error, if any */
-	uint64_t pos;            /* dataset bytes consumed */
-	uint64_t elem_pos;       /* offset of the current element header */
+	struct cs_err err;            /* the latched error, if any */
+	uint64_t pos;                 /* dataset bytes consumed */
+	uint64_t elem_pos;            /* offset of the current element header */
 	uint8_t hdr[DS_ELEM_HDR_MAX]; /* element header being assembled */
 	size_t hlen, hneed;
-	uint32_t tag;            /* current element */
-	uint32_t remain;         /* value bytes left to capture or skip */
-	struct ds_scan_slot *cur; /* slot being captured, or NULL */
-	struct ds_scan_slot dup;  /* a second copy of a captured tag */
+	uint32_t tag;                /* current element */
+	uint32_t remain;             /* value bytes left to capture or skip */
+	struct ds_scan_slot *cur;    /* slot being captured, or NULL */
+	struct ds_scan_slot dup;     /* a second copy of a captured tag */
 	struct ds_scan_slot *dup_of; /* the slot dup is compared with */
-	unsigned depth;          /* 0: top-level dataset */
+	unsigned depth;              /* 0: top-level dataset */
 	uint8_t lvl_kind[DS_SCAN_MAX_DEPTH + 1];
 	uint8_t lvl_enc[DS_SCAN_MAX_DEPTH + 1];
 	uint8_t lvl_un[DS_SCAN_MAX_DEPTH + 1]; /* UN: the encoding around */
-	uint32_t max_tag;        /* highest requested tag */
+	uint32_t max_tag;                      /* highest requested tag */
 	unsigned nslots, nseen;
 	struct ds_scan_slot slot[DS_SCAN_MAX_TAGS];
 };
@@ -136,8 +136,8 @@ int ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
  *               its item);
  *   CS_E_TOOBIG nesting deeper than DS_SCAN_MAX_DEPTH.
  */
-int ds_scan_feed(struct ds_scan *s, const void *p, size_t n,
-    struct cs_err *err);
+int
+ds_scan_feed(struct ds_scan *s, const void *p, size_t n, struct cs_err *err);
 
 /*
  * Tells the scanner that the dataset has ended.  Returns 0 if it ended
@@ -161,8 +161,8 @@ uint64_t ds_scan_offset(const struct ds_scan *s);
  * gets DS_SCAN_F_* (0 when NULL is returned).  A DS_SCAN_F_TOOLONG value
  * is only a prefix: fine for a file name, never for a comparison.
  */
-const char *ds_scan_value(const struct ds_scan *s, uint32_t tag,
-    size_t *lenp, unsigned *flagsp);
+const char *ds_scan_value(
+    const struct ds_scan *s, uint32_t tag, size_t *lenp, unsigned *flagsp);
 
 /*
  * True if tag occurred with a value (trimmed as above) exactly equal to

@@ -11,8 +11,8 @@ cs_strerror(int code)
 	switch (code) {
 	case CS_OK:
 		return "success";
-#define CS_X_STR(name, value, text) \
-	case value:                 \
+#define CS_X_STR(name, value, text)                                            \
+	case value:                                                            \
 		return text;
 		CS_ERRNO_MAP(CS_X_STR)
 #undef CS_X_STR
@@ -26,8 +26,8 @@ cs_errname(int code)
 	switch (code) {
 	case CS_OK:
 		return "CS_OK";
-#define CS_X_NAME(name, value, text) \
-	case value:                  \
+#define CS_X_NAME(name, value, text)                                           \
+	case value:                                                            \
 		return "CS_E_" #name;
 		CS_ERRNO_MAP(CS_X_NAME)
 #undef CS_X_NAME

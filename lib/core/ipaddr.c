@@ -88,7 +88,8 @@ parse_v6(const char *s, size_t n, uint8_t *out)
 
 		if (i < n && s[i] == '.') {
 			/* the last 32 bits as a dotted quad */
-			if (ng > 12 || parse_v4(s + start, n - start, g + ng) != 0)
+			if (ng > 12 ||
+			    parse_v4(s + start, n - start, g + ng) != 0)
 				return CS_E_INVAL;
 			ng += 4;
 			i = n;
@@ -118,7 +119,8 @@ parse_v6(const char *s, size_t n, uint8_t *out)
 		memcpy(out, g, 16);
 	else {
 		memcpy(out, g, (size_t)gap);
-		memcpy(out + 16 - (ng - (size_t)gap), g + gap, ng - (size_t)gap);
+		memcpy(
+		    out + 16 - (ng - (size_t)gap), g + gap, ng - (size_t)gap);
 	}
 	return 0;
 }
@@ -170,8 +172,8 @@ ip_prefix_parse(const char *s, struct ip_addr *a, unsigned *bits)
 static struct ip_addr
 unmapped(const struct ip_addr *a)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xff, 0xff };
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+		0xff };
 	struct ip_addr r = *a;
 
 	if (a->family == 6 && memcmp(a->b, mapped, 12) == 0) {
@@ -183,8 +185,8 @@ unmapped(const struct ip_addr *a)
 }
 
 int
-ip_prefix_match(const struct ip_addr *net, unsigned bits,
-    const struct ip_addr *a)
+ip_prefix_match(
+    const struct ip_addr *net, unsigned bits, const struct ip_addr *a)
 {
 	struct ip_addr n = *net, x = *a;
 	unsigned whole, rest;

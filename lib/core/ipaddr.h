@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 struct ip_addr {
-	int family;     /* 4 or 6 */
-	uint8_t b[16];  /* network order; IPv4 uses b[0..3] */
+	int family;    /* 4 or 6 */
+	uint8_t b[16]; /* network order; IPv4 uses b[0..3] */
 };
 
 /*
@@ -32,7 +32,7 @@ int ip_prefix_parse(const char *s, struct ip_addr *a, unsigned *bits);
  * 1 when the first bits bits of a equal those of net.  An IPv4-mapped
  * IPv6 address (::ffff:a.b.c.d) matches as the IPv4 address it holds.
  */
-int ip_prefix_match(const struct ip_addr *net, unsigned bits,
-    const struct ip_addr *a);
+int ip_prefix_match(
+    const struct ip_addr *net, unsigned bits, const struct ip_addr *a);
 
 #endif

@@ -10,8 +10,8 @@
 #include "core/banned.h"
 
 static const uint8_t v1_sig[6] = { 'P', 'R', 'O', 'X', 'Y', ' ' };
-static const uint8_t v2_sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d,
-	0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a };
+static const uint8_t v2_sig[12] = { 0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a,
+	0x51, 0x55, 0x49, 0x54, 0x0a };
 
 /* The shortest v1 line: "PROXY UNKNOWN\r\n". */
 #define V1_MIN 15
@@ -76,8 +76,8 @@ v1_line(const char *line, size_t n, struct proxy_hdr *h, struct cs_err *err)
 	k = v1_words(line, n, w, wl, 6);
 	if (k >= 2 && wl[1] == 7 && memcmp(w[1], "UNKNOWN", 7) == 0)
 		return 0; /* whatever follows is to be ignored */
-	if (k < 2 || wl[1] != 4 || (memcmp(w[1], "TCP4", 4) != 0 &&
-	    memcmp(w[1], "TCP6", 4) != 0))
+	if (k < 2 || wl[1] != 4 ||
+	    (memcmp(w[1], "TCP4", 4) != 0 && memcmp(w[1], "TCP6", 4) != 0))
 		return cs_err_set(err, CS_E_PROTO,
 		    "PROXY v1: protocol is not TCP4, TCP6 or UNKNOWN");
 	fam = w[1][3] == '4' ? 4 : 6;
@@ -90,8 +90,8 @@ v1_line(const char *line, size_t n, struct proxy_hdr *h, struct cs_err *err)
 			    "PROXY v1: an empty field (double space)");
 	if (ip_parse(w[2], wl[2], &h->src) != 0 || h->src.family != fam ||
 	    ip_parse(w[3], wl[3], &h->dst) != 0 || h->dst.family != fam)
-		return cs_err_set(err, CS_E_PROTO,
-		    "PROXY v1: bad %s address", fam == 4 ? "IPv4" : "IPv6");
+		return cs_err_set(err, CS_E_PROTO, "PROXY v1: bad %s address",
+		    fam == 4 ? "IPv4" : "IPv6");
 	if (v1_port(w[4], wl[4], &h->src_port) != 0 ||
 	    v1_port(w[5], wl[5], &h->dst_port) != 0)
 		return cs_err_set(err, CS_E_PROTO, "PROXY v1: bad port");
@@ -108,7 +108,8 @@ parse_v1(const uint8_t *p, size_t len, struct proxy_hdr *h, size_t *need,
 	int rc;
 
 	for (size_t i = 0; i < lim; i++) {
-		if (p[i] != '\r' && p[i] != '\n' && (p[i] < 0x20 || p[i] > 0x7e))
+		if (p[i] != '\r' && p[i] != '\n' &&
+		    (p[i] < 0x20 || p[i] > 0x7e))
 			return cs_err_set(err, CS_E_PROTO,
 			    "PROXY v1: a byte that is not printable text");
 		if (p[i] == '\n')
@@ -188,11 +189,11 @@ parse_v2(const uint8_t *p, size_t len, struct proxy_hdr *h, size_t *need,
 	ft = rd_u8(&r);
 	total = PROXY_V2_FIXED + rd_be16(&r);
 	if ((vc >> 4) != 2)
-		return cs_err_set(err, CS_E_PROTO, "PROXY v2: version %u",
-		    vc >> 4);
+		return cs_err_set(
+		    err, CS_E_PROTO, "PROXY v2: version %u", vc >> 4);
 	if ((vc & 0x0f) > V2_CMD_PROXY)
-		return cs_err_set(err, CS_E_PROTO, "PROXY v2: unknown command %u",
-		    vc & 0x0f);
+		return cs_err_set(
+		    err, CS_E_PROTO, "PROXY v2: unknown command %u", vc & 0x0f);
 	if ((ft >> 4) > 3 || (ft & 0x0f) > 2)
 		return cs_err_set(err, CS_E_PROTO,
 		    "PROXY v2: unknown family or transport 0x%02x", ft);
@@ -221,8 +222,8 @@ parse_v2(const uint8_t *p, size_t len, struct proxy_hdr *h, size_t *need,
 }
 
 int
-proxy_parse(const uint8_t *p, size_t len, struct proxy_hdr *h,
-    size_t *need, struct cs_err *err)
+proxy_parse(const uint8_t *p, size_t len, struct proxy_hdr *h, size_t *need,
+    struct cs_err *err)
 {
 	memset(h, 0, sizeof(*h));
 	*need = 0;

@@ -15,14 +15,14 @@
 
 struct cs_err;
 
-#define PROXY_V1_MAX 107   /* the longest v1 line, CRLF included */
-#define PROXY_V2_FIXED 16  /* signature, version/command, family, length */
+#define PROXY_V1_MAX 107  /* the longest v1 line, CRLF included */
+#define PROXY_V2_FIXED 16 /* signature, version/command, family, length */
 /* Our limit for a whole v2 header: addresses and TLVs as HAProxy sends
  * them fit many times over; a longer one is refused, not buffered. */
 #define PROXY_HDR_MAX 4096
 
 struct proxy_hdr {
-	int version;        /* 1 or 2 */
+	int version; /* 1 or 2 */
 	/* 1: src and dst are the client's endpoints.  0: a v2 LOCAL (the
 	 * balancer's own health check), a v1 UNKNOWN, or an address family
 	 * other than IPv4/IPv6: the connection's own endpoints stand. */
@@ -41,7 +41,7 @@ struct proxy_hdr {
  * PROXY header, or a malformed one; err says what), CS_E_TOOBIG (longer
  * than PROXY_V1_MAX / PROXY_HDR_MAX).
  */
-int proxy_parse(const uint8_t *p, size_t len, struct proxy_hdr *h,
-    size_t *need, struct cs_err *err);
+int proxy_parse(const uint8_t *p, size_t len, struct proxy_hdr *h, size_t *need,
+    struct cs_err *err);
 
 #endif

@@ -5,8 +5,8 @@
 #include "core/banned.h"
 
 const void *
-rows_find(const void *rows, size_t n, size_t size, size_t off,
-    const char *key, int (*cmp)(const char *, const char *))
+rows_find(const void *rows, size_t n, size_t size, size_t off, const char *key,
+    int (*cmp)(const char *, const char *))
 {
 	const char *row = rows;
 	size_t i;
@@ -14,8 +14,8 @@ rows_find(const void *rows, size_t n, size_t size, size_t off,
 	if (key == NULL)
 		return NULL;
 	for (i = 0; i < n; i++, row += size) {
-		if (cmp(*(const char *const *)(const void *)(row + off),
-		    key) == 0)
+		if (cmp(*(const char *const *)(const void *)(row + off), key) ==
+		    0)
 			return row;
 	}
 	return NULL;

@@ -105,7 +105,8 @@ in_camel(const char *id, const char *q, size_t n, size_t idlen)
 	for (i = 0; i + n <= idlen; i++) {
 		char c = id[i];
 		int boundary = i == 0 || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9' && !(id[i - 1] >= '0' && id[i - 1] <= '9'));
+		    (c >= '0' && c <= '9' &&
+			!(id[i - 1] >= '0' && id[i - 1] <= '9'));
 		if (!boundary)
 			continue;
 		for (j = 0; j < n && lower(id[i + j]) == q[j]; j++)
@@ -136,8 +137,8 @@ in_camel_list(const char *list, const char *q, size_t n)
 #define QUERY_MAX 256
 
 int
-sopclass_text_match(const char *query, const char *keyword,
-    const char *aliases, const char *name)
+sopclass_text_match(const char *query, const char *keyword, const char *aliases,
+    const char *name)
 {
 	char squashed[QUERY_MAX];
 	const char *p, *w;
@@ -184,8 +185,8 @@ sopclass_search(const char *query,
 	for (i = 0; i < sopclass_table_len; i++) {
 		const struct sopclass *sc = &sopclass_table[i];
 
-		if (!sopclass_text_match(query, sc->keyword, sc->aliases,
-		    sc->name))
+		if (!sopclass_text_match(
+			query, sc->keyword, sc->aliases, sc->name))
 			continue;
 		found++;
 		if (fn != NULL)

@@ -15,7 +15,8 @@ struct sopclass {
 	const char *name;    /* PS3.6 name, without "(Retired)" */
 	const char *annex;   /* PS3.3 IOD annex ("A.3"), "" when not recorded */
 	int retired;         /* 1 when PS3.6 marks the class retired */
-	const char *aliases; /* other names that resolve, comma-separated, or "" */
+	const char
+	    *aliases; /* other names that resolve, comma-separated, or "" */
 };
 
 extern const struct sopclass sopclass_table[];
@@ -66,7 +67,7 @@ size_t sopclass_suggest(const char *query, unsigned max_dist,
 
 /* Levenshtein distance between a and b, ignoring ASCII case when nocase,
  * or a value greater than cap as soon as it exceeds cap (cap <= 64). */
-unsigned sopclass_edit_distance(const char *a, const char *b, int nocase,
-    unsigned cap);
+unsigned
+sopclass_edit_distance(const char *a, const char *b, int nocase, unsigned cap);
 
 #endif

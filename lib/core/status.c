@@ -102,8 +102,8 @@ status_explain(uint16_t code, const char *service, struct status_info *info)
 			info->std = e;
 		}
 	}
-	info->category = info->std != NULL ? info->std->category :
-	    status_category_of(code);
+	info->category =
+	    info->std != NULL ? info->std->category : status_category_of(code);
 }
 
 static int

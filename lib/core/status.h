@@ -66,8 +66,9 @@ int status_is_stored(enum status_category c);
 struct status_info {
 	uint16_t code;
 	enum status_category category;
-	const struct status_entry *std;  /* narrowest standard entry, or NULL */
-	const struct status_entry *impl; /* narrowest implementation entry, or NULL */
+	const struct status_entry *std; /* narrowest standard entry, or NULL */
+	const struct status_entry
+	    *impl; /* narrowest implementation entry, or NULL */
 };
 
 /*
@@ -77,7 +78,8 @@ struct status_info {
  * reported separately in info->impl.  The category is the standard
  * entry's, else the one of the code's Annex C range.
  */
-void status_explain(uint16_t code, const char *service, struct status_info *info);
+void
+status_explain(uint16_t code, const char *service, struct status_info *info);
 
 /*
  * Parses a code written as "0xA700", "A700", "a700" or decimal "42752"

@@ -63,7 +63,7 @@ find_slot(const struct strmap_slot *slot, size_t cap, uint64_t h,
 	/* strncmp stops at the stored key's NUL: no read past a short key */
 	while (slot[i].key != NULL &&
 	    !(slot[i].hash == h && strncmp(slot[i].key, key, len) == 0 &&
-	    slot[i].key[len] == '\0'))
+		slot[i].key[len] == '\0'))
 		i = (i + 1) & (cap - 1);
 	return i;
 }
@@ -98,7 +98,8 @@ grow(struct strmap *m)
 		if (m->slot[i].key == NULL)
 			continue;
 		j = (size_t)m->slot[i].hash & (ncap - 1);
-		while (ns[j].key != NULL) /* keys are distinct: first free slot */
+		while (
+		    ns[j].key != NULL) /* keys are distinct: first free slot */
 			j = (j + 1) & (ncap - 1);
 		ns[j] = m->slot[i];
 	}

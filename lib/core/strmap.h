@@ -41,8 +41,8 @@ void strmap_release(struct strmap *m);
  * Looks key (len bytes, need not be NUL-terminated) up.  Returns 1 and
  * sets *value when present, else 0.  value may be NULL.
  */
-int strmap_get(const struct strmap *m, const char *key, size_t len,
-    size_t *value);
+int
+strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value);
 /*
  * Inserts key with value unless it is present.  Returns 1 when inserted,
  * 0 when it was already there (*value then receives the existing value,

@@ -37,10 +37,10 @@ enum ts_codec {
 
 struct ts_entry {
 	const char *uid;
-	const char *keyword;  /* PS3.6 keyword */
-	enum ds_enc enc;      /* the data set's encoding (inflated, if deflated) */
+	const char *keyword; /* PS3.6 keyword */
+	enum ds_enc enc; /* the data set's encoding (inflated, if deflated) */
 	enum ts_codec codec;
-	unsigned flags;       /* TS_F_* */
+	unsigned flags; /* TS_F_* */
 };
 
 extern const struct ts_entry ts_table[];

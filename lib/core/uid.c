@@ -50,9 +50,8 @@ from_sopclass(const struct sopclass *sc, struct uid_entry *out)
 /* The entry for key: the Storage SOP class sc if there is one, else what
  * find says in the table of other UIDs. */
 static int
-lookup(const struct sopclass *sc,
-    const struct uid_entry *(*find)(const char *), const char *key,
-    struct uid_entry *out)
+lookup(const struct sopclass *sc, const struct uid_entry *(*find)(const char *),
+    const char *key, struct uid_entry *out)
 {
 	const struct uid_entry *e;
 
@@ -75,8 +74,8 @@ uid_lookup(const char *uid, struct uid_entry *out)
 int
 uid_lookup_keyword(const char *keyword, struct uid_entry *out)
 {
-	return lookup(sopclass_by_keyword(keyword), uid_by_keyword, keyword,
-	    out);
+	return lookup(
+	    sopclass_by_keyword(keyword), uid_by_keyword, keyword, out);
 }
 
 int
@@ -114,14 +113,14 @@ uid_is_valid(const char *s)
 }
 
 size_t
-uid_search(const char *query,
-    void (*fn)(const struct uid_entry *e, void *ctx), void *ctx)
+uid_search(const char *query, void (*fn)(const struct uid_entry *e, void *ctx),
+    void *ctx)
 {
 	size_t i, found = 0;
 
 	for (i = 0; i < uid_table_len; i++) {
-		if (!sopclass_text_match(query, uid_table[i].keyword, NULL,
-		    uid_table[i].name))
+		if (!sopclass_text_match(
+			query, uid_table[i].keyword, NULL, uid_table[i].name))
 			continue;
 		found++;
 		if (fn != NULL)

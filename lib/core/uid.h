@@ -13,7 +13,8 @@ struct uid_entry {
 	const char *uid;
 	const char *keyword;
 	const char *name;
-	const char *type; /* PS3.6 "UID Type": "Transfer Syntax", "SOP Class"... */
+	const char
+	    *type; /* PS3.6 "UID Type": "Transfer Syntax", "SOP Class"... */
 	int retired;
 };
 

@@ -57,23 +57,23 @@ struct ul_assoc {
 	ul_trace_fn trace;
 	void *trace_user;
 	struct cs_err err;
-	int err_lock;   /* err was set by the running call: keep the first */
+	int err_lock; /* err was set by the running call: keep the first */
 
-	int in_engine;  /* inside ul_recv/ul_tick: no re-entry */
-	int fatal;      /* error to return from the current ul_recv/ul_tick */
-	int paused;     /* a callback returned UL_CB_PAUSE: ul_recv stops */
-	uint64_t now;   /* latest time the caller gave us */
-	int64_t artim;  /* ARTIM deadline, -1 when stopped */
+	int in_engine; /* inside ul_recv/ul_tick: no re-entry */
+	int fatal;     /* error to return from the current ul_recv/ul_tick */
+	int paused;    /* a callback returned UL_CB_PAUSE: ul_recv stops */
+	uint64_t now;  /* latest time the caller gave us */
+	int64_t artim; /* ARTIM deadline, -1 when stopped */
 	int want_close;
 
 	/* negotiation */
 	struct ul_assoc_params *rq; /* RQ as sent or received */
 	struct ul_assoc_params *ac; /* AC as sent or received */
 	int have_rq, have_ac;
-	struct wr rq_pdu;           /* our encoded RQ, sent at Evt2 */
-	uint32_t peer_max;          /* peer's maximum PDU length, 0 = none */
-	uint32_t our_max;           /* ours as advertised, 0 = none */
-	uint8_t pc_index[256];      /* accepted PCID -> 1 + index in ac->pc */
+	struct wr rq_pdu;      /* our encoded RQ, sent at Evt2 */
+	uint32_t peer_max;     /* peer's maximum PDU length, 0 = none */
+	uint32_t our_max;      /* ours as advertised, 0 = none */
+	uint8_t pc_index[256]; /* accepted PCID -> 1 + index in ac->pc */
 
 	/* output */
 	struct wr out;
@@ -87,11 +87,11 @@ struct ul_assoc {
 	size_t hdr_got;
 	uint8_t pdu_type;
 	uint32_t body_left;
-	struct wr body;   /* control PDU: header and body, capped */
+	struct wr body; /* control PDU: header and body, capped */
 	uint8_t pdv_hdr[PDV_HDR_LEN];
 	size_t pdv_got;
 	uint32_t pdv_left;
-	int pdv_seen;     /* a PDV header of this PDU was traced */
+	int pdv_seen; /* a PDV header of this PDU was traced */
 };
 
 /* --- small helpers ------------------------------------------------------ */
@@ -114,8 +114,8 @@ start_artim(struct ul_assoc *a)
 static void
 transition(struct ul_assoc *a, const struct ul_fsm_cell *c, int alt)
 {
-	a->state = alt && c->next_alt != 0 ? (enum ul_state)c->next_alt :
-	    (enum ul_state)c->next;
+	a->state = alt && c->next_alt != 0 ? (enum ul_state)c->next_alt
+					   : (enum ul_state)c->next;
 	/* ARTIM runs only in Sta2 and Sta13 (PS3.8 Table 9-10, Evt18) */
 	if (a->state != UL_STA2 && a->state != UL_STA13)
 		a->artim = -1;
@@ -248,8 +248,8 @@ queue_simple(struct ul_assoc *a, int type)
 
 	out_compact(a);
 	mark = a->out.len;
-	rc = type == UL_PDU_RELEASE_RQ ? ul_encode_release_rq(&a->out) :
-	    ul_encode_release_rp(&a->out);
+	rc = type == UL_PDU_RELEASE_RQ ? ul_encode_release_rq(&a->out)
+				       : ul_encode_release_rp(&a->out);
 	return out_pdu_done(a, mark, rc);
 }
 
@@ -351,8 +351,8 @@ protocol_event(struct ul_assoc *a, int evt, uint8_t reason, const char *msg)
 		transition(a, c, 0);
 		return;
 	}
-	seterr(a, CS_E_PROTO, "%s in %s (%s)", msg,
-	    ul_state_name(was), ul_state_text(was));
+	seterr(a, CS_E_PROTO, "%s in %s (%s)", msg, ul_state_name(was),
+	    ul_state_text(was));
 	fail(a, CS_E_PROTO);
 }
 
@@ -387,39 +387,47 @@ ts_proposed(const struct ul_pc *pc, const char *ts)
  * the abstract syntaxes.  Returns 0 or CS_E_PROTO/CS_E_INVAL with detail.
  */
 static int
-check_ac(struct ul_assoc *a, struct ul_assoc_params *ac, int code,
-    int need_all)
+check_ac(struct ul_assoc *a, struct ul_assoc_params *ac, int code, int need_all)
 {
 	uint8_t seen[256];
 	unsigned i;
 
 	memset(seen, 0, sizeof(seen));
 	if (ac->n_pc > UL_MAX_PC)
-		return seterr(a, code, "too many presentation "
+		return seterr(a, code,
+		    "too many presentation "
 		    "contexts in a-associate-ac");
 	for (i = 0; i < ac->n_pc; i++) {
 		struct ul_pc *pc = &ac->pc[i];
 		const struct ul_pc *p = find_pc(a->rq, pc->id);
 
 		if (p == NULL)
-			return seterr(a, code, "a-associate-ac "
+			return seterr(a, code,
+			    "a-associate-ac "
 			    "answers presentation context %u, which was not "
-			    "proposed", pc->id);
+			    "proposed",
+			    pc->id);
 		if (seen[pc->id]++)
-			return seterr(a, code, "a-associate-ac "
-			    "answers presentation context %u twice", pc->id);
+			return seterr(a, code,
+			    "a-associate-ac "
+			    "answers presentation context %u twice",
+			    pc->id);
 		memcpy(pc->abstract_syntax, p->abstract_syntax,
 		    sizeof(pc->abstract_syntax));
 		if (pc->result != UL_PC_ACCEPTANCE)
 			continue;
 		if (pc->n_ts != 1)
-			return seterr(a, code, "accepted "
+			return seterr(a, code,
+			    "accepted "
 			    "presentation context %u has %u transfer syntaxes, "
-			    "not 1", pc->id, pc->n_ts);
+			    "not 1",
+			    pc->id, pc->n_ts);
 		if (!ts_proposed(p, pc->ts[0]))
-			return seterr(a, code, "accepted "
+			return seterr(a, code,
+			    "accepted "
 			    "presentation context %u has transfer syntax '%s', "
-			    "which was not proposed", pc->id, pc->ts[0]);
+			    "which was not proposed",
+			    pc->id, pc->ts[0]);
 	}
 	if (need_all)
 		for (i = 0; i < a->rq->n_pc; i++)
@@ -457,8 +465,8 @@ fill_user_info(const struct ul_assoc *a, struct ul_assoc_params *p)
 		    sizeof(CS_IMPL_CLASS_UID));
 	if (!p->has_impl_version && p->impl_version[0] == '\0') {
 		p->has_impl_version = 1;
-		memcpy(p->impl_version, CS_IMPL_VERSION,
-		    sizeof(CS_IMPL_VERSION));
+		memcpy(
+		    p->impl_version, CS_IMPL_VERSION, sizeof(CS_IMPL_VERSION));
 	}
 }
 
@@ -499,8 +507,8 @@ recv_ac(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 	}
 	if (check_ac(a, a->ac, CS_E_PROTO, 0) != 0) {
 		/* detail is in a->err already; the abort keeps it */
-		protocol_event(a, UL_EVT19, AB_INVALID_PARAM,
-		    "invalid a-associate-ac");
+		protocol_event(
+		    a, UL_EVT19, AB_INVALID_PARAM, "invalid a-associate-ac");
 		return;
 	}
 	a->have_ac = 1;
@@ -527,13 +535,14 @@ recv_rj(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 	}
 	transition(a, c, 0);
 	a->want_close = 1;
-	seterr(a, CS_E_REJECTED, "association rejected: %s "
+	seterr(a, CS_E_REJECTED,
+	    "association rejected: %s "
 	    "(result %u, source %u, reason %u)",
 	    ul_rj_reason_text(rj.source, rj.reason), rj.result, rj.source,
 	    rj.reason);
 	if (a->cb.on_associate_rj != NULL)
-		callback_result(a, a->cb.on_associate_rj(a->user, &rj),
-		    "on_associate_rj");
+		callback_result(
+		    a, a->cb.on_associate_rj(a->user, &rj), "on_associate_rj");
 }
 
 /* AE-6: A-ASSOCIATE-RQ in Sta2. */
@@ -558,10 +567,11 @@ recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 
 		out_compact(a);
 		mark = a->out.len;
-		if (out_pdu_done(a, mark, ul_encode_assoc_rj(&a->out,
-		    &rj)) != 0)
+		if (out_pdu_done(a, mark, ul_encode_assoc_rj(&a->out, &rj)) !=
+		    0)
 			a->want_close = 1; /* cannot answer: just close */
-		seterr(a, CS_E_REJECTED, "association rejected: "
+		seterr(a, CS_E_REJECTED,
+		    "association rejected: "
 		    "protocol version 0x%04x not supported",
 		    a->rq->protocol_version);
 		transition(a, c, 1); /* not acceptable: Sta13 */
@@ -578,8 +588,8 @@ recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 
 /* AA-3: A-ABORT PDU in Sta3, Sta5-Sta12. */
 static void
-recv_abort(struct ul_assoc *a, const struct ul_fsm_cell *c,
-    const uint8_t *body, size_t len)
+recv_abort(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
+    size_t len)
 {
 	struct ul_abort ab = { 0, 0 };
 	struct cs_err e = { 0, "" };
@@ -588,9 +598,10 @@ recv_abort(struct ul_assoc *a, const struct ul_fsm_cell *c,
 	(void)ul_decode_abort(body, len, &ab, &e);
 	transition(a, c, 0);
 	a->want_close = 1;
-	seterr(a, CS_E_ABORTED, "association aborted by the peer: "
-	    "%s (source %u, reason %u)", ul_abort_reason_text(ab.source,
-	    ab.reason), ab.source, ab.reason);
+	seterr(a, CS_E_ABORTED,
+	    "association aborted by the peer: "
+	    "%s (source %u, reason %u)",
+	    ul_abort_reason_text(ab.source, ab.reason), ab.source, ab.reason);
 	if (a->cb.on_abort != NULL)
 		(void)a->cb.on_abort(a->user, &ab, 1);
 }
@@ -601,8 +612,8 @@ release_indication(struct ul_assoc *a, const struct ul_fsm_cell *c)
 {
 	transition(a, c, c->action == UL_AR8 && a->role == UL_ACCEPTOR);
 	if (a->cb.on_release_rq != NULL)
-		callback_result(a, a->cb.on_release_rq(a->user),
-		    "on_release_rq");
+		callback_result(
+		    a, a->cb.on_release_rq(a->user), "on_release_rq");
 }
 
 /* AR-3 (close the transport, Sta1), AR-10 (collision, Sta12). */
@@ -613,8 +624,8 @@ release_confirmation(struct ul_assoc *a, const struct ul_fsm_cell *c)
 	if (c->action == UL_AR3)
 		a->want_close = 1;
 	if (a->cb.on_release_rp != NULL)
-		callback_result(a, a->cb.on_release_rp(a->user),
-		    "on_release_rp");
+		callback_result(
+		    a, a->cb.on_release_rp(a->user), "on_release_rp");
 }
 
 /* A whole association-control PDU is in a->body (header included). */
@@ -690,17 +701,15 @@ on_header(struct ul_assoc *a)
 	if (type < UL_PDU_ASSOCIATE_RQ || type > UL_PDU_ABORT) {
 		/* PS3.8 9.3.1: the length of an unknown PDU cannot be trusted
 		 * to resynchronise on */
-		snprintf(msg, sizeof(msg), "unrecognized pdu type 0x%02x",
-		    type);
+		snprintf(
+		    msg, sizeof(msg), "unrecognized pdu type 0x%02x", type);
 		frame_error(a, AB_UNRECOGNIZED_PDU, msg);
 		return;
 	}
 	if (type == UL_PDU_P_DATA_TF) {
-		const struct ul_fsm_cell *c = ul_fsm_lookup(a->state,
-		    UL_EVT10);
+		const struct ul_fsm_cell *c = ul_fsm_lookup(a->state, UL_EVT10);
 
-		if (c == NULL || (c->action != UL_DT2 &&
-		    c->action != UL_AR6)) {
+		if (c == NULL || (c->action != UL_DT2 && c->action != UL_AR6)) {
 			/* not wanted here: act on the header, skip the body */
 			trace(a, 'R', a->hdr, UL_PDU_HEADER_LEN);
 			a->in_mode = len > 0 ? IN_SKIP : IN_HEADER;
@@ -710,13 +719,16 @@ on_header(struct ul_assoc *a)
 		}
 		if (len == 0) {
 			/* PS3.8 9.3.5: one or more PDV items */
-			frame_error(a, AB_INVALID_PARAM, "p-data-tf without "
+			frame_error(a, AB_INVALID_PARAM,
+			    "p-data-tf without "
 			    "pdv items");
 			return;
 		}
 		if (a->our_max != 0 && len > a->our_max) {
-			snprintf(msg, sizeof(msg), "p-data-tf length %u exceeds "
-			    "our maximum pdu length %u", len, a->our_max);
+			snprintf(msg, sizeof(msg),
+			    "p-data-tf length %u exceeds "
+			    "our maximum pdu length %u",
+			    len, a->our_max);
 			frame_error(a, AB_INVALID_PARAM, msg);
 			return;
 		}
@@ -736,8 +748,10 @@ on_header(struct ul_assoc *a)
 		return;
 	}
 	if (len > UL_MAX_ASSOC_PDU) {
-		snprintf(msg, sizeof(msg), "%s length %u exceeds the limit "
-		    "%u", ul_pdu_name(type), len, UL_MAX_ASSOC_PDU);
+		snprintf(msg, sizeof(msg),
+		    "%s length %u exceeds the limit "
+		    "%u",
+		    ul_pdu_name(type), len, UL_MAX_ASSOC_PDU);
 		frame_error(a, AB_INVALID_PARAM, msg);
 		return;
 	}
@@ -748,8 +762,7 @@ on_header(struct ul_assoc *a)
 		    ul_pdu_name(type));
 		fail(a, CS_E_FATAL);
 		a->in_mode = IN_DISCARD;
-		protocol_event(a, UL_EVT19, AB_NOT_SPECIFIED,
-		    "out of memory");
+		protocol_event(a, UL_EVT19, AB_NOT_SPECIFIED, "out of memory");
 		return;
 	}
 	a->in_mode = IN_BUFFER;
@@ -782,17 +795,25 @@ on_pdv_header(struct ul_assoc *a)
 		a->pdv_seen = 1;
 	}
 	if (n < 2)
-		snprintf(msg, sizeof(msg), "pdv item length %u is shorter than "
-		    "2", n);
+		snprintf(msg, sizeof(msg),
+		    "pdv item length %u is shorter than "
+		    "2",
+		    n);
 	else if (n - 2 > a->body_left)
-		snprintf(msg, sizeof(msg), "pdv item of length %u overruns its "
-		    "p-data-tf", n);
+		snprintf(msg, sizeof(msg),
+		    "pdv item of length %u overruns its "
+		    "p-data-tf",
+		    n);
 	else if ((pcid & 1) == 0)
-		snprintf(msg, sizeof(msg), "pdv presentation context id %u is "
-		    "not odd", pcid);
+		snprintf(msg, sizeof(msg),
+		    "pdv presentation context id %u is "
+		    "not odd",
+		    pcid);
 	else if (a->pc_index[pcid] == 0)
-		snprintf(msg, sizeof(msg), "pdv on presentation context %u, "
-		    "which is not accepted", pcid);
+		snprintf(msg, sizeof(msg),
+		    "pdv on presentation context %u, "
+		    "which is not accepted",
+		    pcid);
 	else {
 		a->pdv_left = n - 2;
 		return 0;
@@ -844,8 +865,8 @@ pdata_step(struct ul_assoc *a, const uint8_t *in, size_t n)
 	if (a->body_left == 0 && a->pdv_left == 0)
 		a->in_mode = IN_HEADER;
 	if (a->cb.on_pdv != NULL)
-		callback_result(a, a->cb.on_pdv(a->user, a->pdv_hdr[4], ctl,
-		    in, n), "on_pdv");
+		callback_result(a,
+		    a->cb.on_pdv(a->user, a->pdv_hdr[4], ctl, in, n), "on_pdv");
 	/* a callback may have aborted or released: stop delivering */
 	if (a->state != st && a->state != UL_STA6 && a->state != UL_STA7 &&
 	    a->in_mode == IN_PDATA)
@@ -917,9 +938,10 @@ ul_transport_connected(struct ul_assoc *a, uint64_t now)
 
 	enter(a);
 	if (c == NULL || a->in_engine)
-		return seterr(a, CS_E_STATE, "transport connection not "
-		    "expected in %s (%s)", ul_state_name(a->state),
-		    ul_state_text(a->state));
+		return seterr(a, CS_E_STATE,
+		    "transport connection not "
+		    "expected in %s (%s)",
+		    ul_state_name(a->state), ul_state_text(a->state));
 	a->now = now;
 	if (c->action == UL_AE5) {
 		/* AE-5: wait for the A-ASSOCIATE-RQ under ARTIM */
@@ -932,7 +954,8 @@ ul_transport_connected(struct ul_assoc *a, uint64_t now)
 	mark = a->out.len;
 	wr_bytes(&a->out, a->rq_pdu.p, a->rq_pdu.len);
 	if (a->out.err != 0)
-		return seterr(a, out_rollback(a, mark, 0), "cannot queue the "
+		return seterr(a, out_rollback(a, mark, 0),
+		    "cannot queue the "
 		    "a-associate-rq");
 	trace(a, 'S', a->rq_pdu.p, a->rq_pdu.len);
 	wr_release(&a->rq_pdu);
@@ -950,7 +973,8 @@ ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now)
 		return CS_E_STATE;
 	enter(a);
 	if (a->state == UL_STA4)
-		return seterr(a, CS_E_STATE, "bytes received before the "
+		return seterr(a, CS_E_STATE,
+		    "bytes received before the "
 		    "transport connection was confirmed");
 	if (a->state == UL_STA1)
 		return 0; /* not connected, or over: nothing consumed */
@@ -973,14 +997,16 @@ ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now)
 				on_header(a);
 			break;
 		case IN_BUFFER:
-			take = a->body_left < len - pos ? a->body_left :
-			    len - pos;
+			take =
+			    a->body_left < len - pos ? a->body_left : len - pos;
 			wr_bytes(&a->body, in + pos, take);
 			pos += take;
 			a->body_left -= (uint32_t)take;
 			if (a->body.err != 0) {
-				seterr(a, CS_E_FATAL, "out of memory "
-				    "buffering %s", ul_pdu_name(a->pdu_type));
+				seterr(a, CS_E_FATAL,
+				    "out of memory "
+				    "buffering %s",
+				    ul_pdu_name(a->pdu_type));
 				fail(a, CS_E_FATAL);
 				a->in_mode = IN_DISCARD;
 				protocol_event(a, UL_EVT19, AB_NOT_SPECIFIED,
@@ -994,8 +1020,8 @@ ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now)
 			pos += pdata_step(a, in + pos, len - pos);
 			break;
 		case IN_SKIP:
-			take = a->body_left < len - pos ? a->body_left :
-			    len - pos;
+			take =
+			    a->body_left < len - pos ? a->body_left : len - pos;
 			pos += take;
 			a->body_left -= (uint32_t)take;
 			if (a->body_left == 0)
@@ -1031,8 +1057,10 @@ ul_transport_closed(struct ul_assoc *a, uint64_t now)
 	if (c->action != UL_AA4)
 		return 0; /* AA-5 (Sta2), AR-5 (Sta13): stop ARTIM, idle */
 	/* AA-4: A-P-ABORT indication */
-	seterr(a, CS_E_CLOSED, "connection closed unexpectedly in "
-	    "%s (%s)", ul_state_name(was), ul_state_text(was));
+	seterr(a, CS_E_CLOSED,
+	    "connection closed unexpectedly in "
+	    "%s (%s)",
+	    ul_state_name(was), ul_state_text(was));
 	if (a->cb.on_abort != NULL)
 		(void)a->cb.on_abort(a->user, &ab, 0);
 	return CS_E_CLOSED;
@@ -1126,8 +1154,10 @@ ul_tick(struct ul_assoc *a, uint64_t now)
 	act_aa2(a, c);
 	if (was != UL_STA2)
 		return 0; /* Sta13: the peer did not close in time */
-	return seterr(a, CS_E_TIMEOUT, "no a-associate-rq within "
-	    "%u ms of the connection (artim)", a->cfg.artim_ms);
+	return seterr(a, CS_E_TIMEOUT,
+	    "no a-associate-rq within "
+	    "%u ms of the connection (artim)",
+	    a->cfg.artim_ms);
 }
 
 /* --- public: local primitives ------------------------------------------- */
@@ -1159,17 +1189,22 @@ ul_associate_rq(struct ul_assoc *a, const struct ul_assoc_params *rq)
 	if ((c = local_cell(a, UL_EVT1)) == NULL)
 		return CS_E_STATE;
 	if (a->role != UL_REQUESTOR)
-		return seterr(a, CS_E_STATE, "an acceptor cannot request an "
+		return seterr(a, CS_E_STATE,
+		    "an acceptor cannot request an "
 		    "association");
 	if (rq == NULL || rq->n_pc == 0 || rq->n_pc > UL_MAX_PC)
-		return seterr(a, CS_E_INVAL, "a-associate-rq needs 1 to %u "
-		    "presentation contexts", UL_MAX_PC);
+		return seterr(a, CS_E_INVAL,
+		    "a-associate-rq needs 1 to %u "
+		    "presentation contexts",
+		    UL_MAX_PC);
 	*a->rq = *rq;
 	fill_user_info(a, a->rq);
 	for (i = 0; i < a->rq->n_pc; i++)
 		if (a->rq->pc[i].id % 2 == 0)
-			return seterr(a, CS_E_INVAL, "presentation "
-			    "context id %u is not odd", a->rq->pc[i].id);
+			return seterr(a, CS_E_INVAL,
+			    "presentation "
+			    "context id %u is not odd",
+			    a->rq->pc[i].id);
 	wr_reset(&a->rq_pdu);
 	rc = ul_encode_assoc_rq(&a->rq_pdu, a->rq);
 	if (rc == 0 && a->rq_pdu.err != 0)
@@ -1177,9 +1212,11 @@ ul_associate_rq(struct ul_assoc *a, const struct ul_assoc_params *rq)
 	if (rc != 0) {
 		wr_release(&a->rq_pdu);
 		if (rc == CS_E_NOMEM)
-			return seterr(a, rc, "out of memory encoding "
+			return seterr(a, rc,
+			    "out of memory encoding "
 			    "a-associate-rq");
-		return seterr(a, CS_E_INVAL, "invalid a-associate-rq "
+		return seterr(a, CS_E_INVAL,
+		    "invalid a-associate-rq "
 		    "parameters (ae titles, uids, ids or lengths)");
 	}
 	clear_blobs(a->rq);
@@ -1235,9 +1272,10 @@ ul_associate_reject(struct ul_assoc *a, const struct ul_assoc_rj *rj)
 	if (c == NULL) /* Sta3 only: an acceptor */
 		return CS_E_STATE;
 	/* PS3.8 9.3.4: result 1-2, source 1-3 */
-	if (rj == NULL || rj->result < 1 || rj->result > 2 ||
-	    rj->source < 1 || rj->source > 3)
-		return seterr(a, CS_E_INVAL, "invalid a-associate-rj "
+	if (rj == NULL || rj->result < 1 || rj->result > 2 || rj->source < 1 ||
+	    rj->source > 3)
+		return seterr(a, CS_E_INVAL,
+		    "invalid a-associate-rj "
 		    "result or source");
 	out_compact(a);
 	mark = a->out.len;
@@ -1267,20 +1305,26 @@ pdata_check(struct ul_assoc *a, uint8_t pcid, uint8_t control,
 	if ((*c = local_cell(a, UL_EVT9)) == NULL)
 		return CS_E_STATE;
 	if (a->pc_index[pcid] == 0)
-		return seterr(a, CS_E_INVAL, "presentation context "
-		    "%u is not accepted", pcid);
+		return seterr(a, CS_E_INVAL,
+		    "presentation context "
+		    "%u is not accepted",
+		    pcid);
 	if ((control & ~(UL_PDV_COMMAND | UL_PDV_LAST)) != 0)
-		return seterr(a, CS_E_INVAL, "invalid pdv control "
-		    "0x%02x", control);
+		return seterr(a, CS_E_INVAL,
+		    "invalid pdv control "
+		    "0x%02x",
+		    control);
 	if (ul_max_pdv_payload(a) == 0)
-		return seterr(a, CS_E_INVAL, "the peer's maximum pdu "
-		    "length %u leaves no room for data", a->peer_max);
+		return seterr(a, CS_E_INVAL,
+		    "the peer's maximum pdu "
+		    "length %u leaves no room for data",
+		    a->peer_max);
 	return 0;
 }
 
 int
-ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control,
-    const uint8_t *data, size_t len)
+ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control, const uint8_t *data,
+    size_t len)
 {
 	const struct ul_fsm_cell *c;
 	size_t maxp, nfrag, need, mark, off = 0;
@@ -1292,13 +1336,17 @@ ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control,
 		return seterr(a, CS_E_INVAL, "no data");
 	maxp = ul_max_pdv_payload(a);
 	if (len > UL_OUT_QUEUE_MAX)
-		return seterr(a, CS_E_INVAL, "%zu bytes do not fit "
-		    "the output queue (%u)", len, UL_OUT_QUEUE_MAX);
+		return seterr(a, CS_E_INVAL,
+		    "%zu bytes do not fit "
+		    "the output queue (%u)",
+		    len, UL_OUT_QUEUE_MAX);
 	nfrag = len == 0 ? 1 : (len - 1) / maxp + 1;
 	need = len + nfrag * PDATA_HDR_LEN;
 	if (need > UL_OUT_QUEUE_MAX)
-		return seterr(a, CS_E_INVAL, "%zu bytes do not fit "
-		    "the output queue (%u)", len, UL_OUT_QUEUE_MAX);
+		return seterr(a, CS_E_INVAL,
+		    "%zu bytes do not fit "
+		    "the output queue (%u)",
+		    len, UL_OUT_QUEUE_MAX);
 	if (out_queued(a) + need > UL_OUT_QUEUE_MAX)
 		return CS_E_AGAIN;
 	out_compact(a);
@@ -1327,8 +1375,8 @@ ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control,
 }
 
 int
-ul_pdata_external(struct ul_assoc *a, uint8_t pcid, uint8_t control,
-    uint32_t len)
+ul_pdata_external(
+    struct ul_assoc *a, uint8_t pcid, uint8_t control, uint32_t len)
 {
 	const struct ul_fsm_cell *c;
 	size_t mark;
@@ -1337,8 +1385,10 @@ ul_pdata_external(struct ul_assoc *a, uint8_t pcid, uint8_t control,
 	if ((rc = pdata_check(a, pcid, control, &c)) != 0)
 		return rc;
 	if (len > ul_max_pdv_payload(a))
-		return seterr(a, CS_E_INVAL, "pdv of %u bytes exceeds "
-		    "the peer's limit %u", len, ul_max_pdv_payload(a));
+		return seterr(a, CS_E_INVAL,
+		    "pdv of %u bytes exceeds "
+		    "the peer's limit %u",
+		    len, ul_max_pdv_payload(a));
 	if (a->n_owed == MAX_OWED ||
 	    out_queued(a) + PDATA_HDR_LEN > UL_OUT_QUEUE_MAX)
 		return CS_E_AGAIN;

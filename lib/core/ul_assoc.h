@@ -145,7 +145,8 @@ struct ul_callbacks {
 	 * or the transport closed in Sta3-Sta12 (AA-4: source 2, reason 0).
 	 * Not called for our own ul_abort() or for ARTIM expiry (AA-2).
 	 * The return value is ignored. */
-	int (*on_abort)(void *user, const struct ul_abort *abort, int from_peer);
+	int (*on_abort)(
+	    void *user, const struct ul_abort *abort, int from_peer);
 };
 
 /*
@@ -191,8 +192,8 @@ int ul_transport_connected(struct ul_assoc *a, uint64_t now);
  * the callbacks report them (and ul_last_error() has the detail).  In
  * Sta1 nothing is consumed and 0 is returned.
  */
-ssize_t ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len,
-    uint64_t now);
+ssize_t
+ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now);
 /*
  * Evt17: the transport was closed by the peer or failed.  In Sta2 (AA-5)
  * and Sta13 (AR-5) that is the normal end: returns 0.  In Sta3-Sta12
@@ -291,8 +292,8 @@ int ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control,
  * (CS_E_INVAL).  Up to 8 payloads may be owed at once: CS_E_AGAIN beyond.
  * control is sent as given (set UL_PDV_LAST on the last fragment).
  */
-int ul_pdata_external(struct ul_assoc *a, uint8_t pcid, uint8_t control,
-    uint32_t len);
+int ul_pdata_external(
+    struct ul_assoc *a, uint8_t pcid, uint8_t control, uint32_t len);
 /* Largest PDV payload the peer accepts in one PDU (its max - 6);
  * UINT32_MAX - 6 when it set no limit. */
 uint32_t ul_max_pdv_payload(const struct ul_assoc *a);
@@ -333,8 +334,8 @@ const struct cs_err *ul_last_error(const struct ul_assoc *a);
  * long) is traced alone (6 bytes).  pdu is valid during the call only.
  * fn NULL switches tracing off.
  */
-typedef void (*ul_trace_fn)(void *user, char dir, const uint8_t *pdu,
-    size_t len);
+typedef void (*ul_trace_fn)(
+    void *user, char dir, const uint8_t *pdu, size_t len);
 void ul_set_trace(struct ul_assoc *a, ul_trace_fn fn, void *user);
 
 #endif

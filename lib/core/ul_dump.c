@@ -13,8 +13,7 @@
 
 #define LINE_MAX_LEN 512
 
-static void
-say(ul_line_fn line, void *user, const char *fmt, ...)
+static void say(ul_line_fn line, void *user, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -58,32 +57,36 @@ dump_user_info(const struct ul_assoc_params *p, ul_line_fn line, void *user)
 	char u[160];
 
 	if (p->has_max_pdu)
-		say(line, user, "    max PDU length: %u%s", (unsigned)p->max_pdu,
-		    p->max_pdu == 0 ? " (no limit)" : "");
+		say(line, user, "    max PDU length: %u%s",
+		    (unsigned)p->max_pdu, p->max_pdu == 0 ? " (no limit)" : "");
 	say(line, user, "    implementation class UID: %s",
 	    p->impl_class_uid[0] ? p->impl_class_uid : "(none)");
 	if (p->has_impl_version)
 		say(line, user, "    implementation version name: %s",
 		    p->impl_version);
 	if (p->has_async_ops)
-		say(line, user, "    asynchronous operations window: invoked %u, performed %u",
+		say(line, user,
+		    "    asynchronous operations window: invoked %u, performed %u",
 		    p->max_ops_invoked, p->max_ops_performed);
 	for (int i = 0; i < p->n_role; i++)
 		say(line, user, "    role selection: %s SCU %u SCP %u",
 		    ul_dump_uid(p->role[i].sop_class, u, sizeof(u)),
 		    p->role[i].scu_role, p->role[i].scp_role);
 	for (int i = 0; i < p->n_ext_neg; i++)
-		say(line, user, "    SOP class extended negotiation: %s (%u bytes)",
+		say(line, user,
+		    "    SOP class extended negotiation: %s (%u bytes)",
 		    ul_dump_uid(p->ext_neg[i].sop_class, u, sizeof(u)),
 		    p->ext_neg[i].info.len);
 	for (int i = 0; i < p->n_common_ext_neg; i++)
-		say(line, user, "    common extended negotiation: %s service %s",
+		say(line, user,
+		    "    common extended negotiation: %s service %s",
 		    ul_dump_uid(p->common_ext_neg[i].sop_class, u, sizeof(u)),
 		    p->common_ext_neg[i].service_class);
 	if (p->has_user_identity)
 		say(line, user, "    user identity: type %u, response %s",
 		    p->user_identity.type,
-		    p->user_identity.positive_response ? "requested" : "not requested");
+		    p->user_identity.positive_response ? "requested"
+						       : "not requested");
 }
 
 static void
@@ -99,15 +102,16 @@ dump_assoc(char dir, uint8_t type, const uint8_t *body, size_t len,
 		say(line, user, "%c   (no memory to decode)", dir);
 		return;
 	}
-	rc = type == UL_PDU_ASSOCIATE_RQ ?
-	    ul_decode_assoc_rq(body, len, p, &err) :
-	    ul_decode_assoc_ac(body, len, p, &err);
+	rc = type == UL_PDU_ASSOCIATE_RQ
+	    ? ul_decode_assoc_rq(body, len, p, &err)
+	    : ul_decode_assoc_ac(body, len, p, &err);
 	if (rc != 0) {
 		say(line, user, "    malformed: %s", err.msg);
 		cs_free(p);
 		return;
 	}
-	say(line, user, "    protocol version %u, called AE '%s', calling AE '%s'",
+	say(line, user,
+	    "    protocol version %u, called AE '%s', calling AE '%s'",
 	    p->protocol_version, p->called_ae, p->calling_ae);
 	say(line, user, "    application context: %s",
 	    ul_dump_uid(p->app_context, u, sizeof(u)));
@@ -115,7 +119,8 @@ dump_assoc(char dir, uint8_t type, const uint8_t *body, size_t len,
 		const struct ul_pc *pc = &p->pc[i];
 
 		if (type == UL_PDU_ASSOCIATE_RQ) {
-			say(line, user, "    presentation context %u: %s", pc->id,
+			say(line, user, "    presentation context %u: %s",
+			    pc->id,
 			    ul_dump_uid(pc->abstract_syntax, u, sizeof(u)));
 			for (int t = 0; t < pc->n_ts; t++)
 				say(line, user, "      transfer syntax %s",
@@ -123,8 +128,9 @@ dump_assoc(char dir, uint8_t type, const uint8_t *body, size_t len,
 		} else {
 			const char *as = abstract_of(proposal, pc->id);
 
-			say(line, user, "    presentation context %u: %s%s%s", pc->id,
-			    ul_pc_result_text(pc->result), *as ? " - " : "",
+			say(line, user, "    presentation context %u: %s%s%s",
+			    pc->id, ul_pc_result_text(pc->result),
+			    *as ? " - " : "",
 			    *as ? ul_dump_uid(as, u, sizeof(u)) : "");
 			if (pc->result == UL_PC_ACCEPTANCE && pc->n_ts > 0)
 				say(line, user, "      transfer syntax %s",
@@ -156,13 +162,15 @@ ul_dump_pdu(char dir, const uint8_t *pdu, size_t len,
 	case UL_PDU_ASSOCIATE_RQ:
 	case UL_PDU_ASSOCIATE_AC:
 		if (have >= body_len)
-			dump_assoc(dir, type, body, body_len, proposal, line, user);
+			dump_assoc(
+			    dir, type, body, body_len, proposal, line, user);
 		break;
 	case UL_PDU_ASSOCIATE_RJ: {
 		struct ul_assoc_rj rj;
 
 		if (ul_decode_assoc_rj(body, have, &rj, NULL) == 0)
-			say(line, user, "    result %u (%s), source %u (%s), reason %u (%s)",
+			say(line, user,
+			    "    result %u (%s), source %u (%s), reason %u (%s)",
 			    rj.result, ul_rj_result_text(rj.result), rj.source,
 			    ul_rj_source_text(rj.source), rj.reason,
 			    ul_rj_reason_text(rj.source, rj.reason));
@@ -174,7 +182,8 @@ ul_dump_pdu(char dir, const uint8_t *pdu, size_t len,
 		if (ul_decode_abort(body, have, &ab, NULL) == 0)
 			say(line, user, "    source %u (%s), reason %u (%s)",
 			    ab.source, ul_abort_source_text(ab.source),
-			    ab.reason, ul_abort_reason_text(ab.source, ab.reason));
+			    ab.reason,
+			    ul_abort_reason_text(ab.source, ab.reason));
 		break;
 	}
 	case UL_PDU_P_DATA_TF: {
@@ -188,7 +197,8 @@ ul_dump_pdu(char dir, const uint8_t *pdu, size_t len,
 			say(line, user, "    PDV: context %u, %u bytes, %s, %s",
 			    pcid, item >= 2 ? (unsigned)(item - 2) : 0,
 			    ctl & UL_PDV_COMMAND ? "command" : "data set",
-			    ctl & UL_PDV_LAST ? "last fragment" : "more fragments follow");
+			    ctl & UL_PDV_LAST ? "last fragment"
+					      : "more fragments follow");
 		}
 		break;
 	}

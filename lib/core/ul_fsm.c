@@ -8,15 +8,18 @@
 #include "banned.h"
 
 /* Cell helpers: indices are 0-based, the table's numbers 1-based. */
+/* clang-format off */
 #define CELL(evt, sta) [(evt) - 1][(sta) - 1]
 #define GO(act, nxt) { (uint8_t)(act), (uint8_t)(nxt), 0 }
 #define GO2(act, nxt, alt) { (uint8_t)(act), (uint8_t)(nxt), (uint8_t)(alt) }
+/* clang-format on */
 
 /*
  * PS3.8 Table 9-10, row by row (one row per event).  Every non-empty cell
  * of the table is listed; empty cells stay zero (UL_ACT_NONE).  The next
  * state is the one the action's definition (Tables 9-6..9-9) names.
  */
+/* clang-format off */
 static const struct ul_fsm_cell table[UL_NEVENTS][UL_NSTATES] = {
 	/* Evt1: A-ASSOCIATE request primitive */
 	CELL(1, 1) = GO(UL_AE1, 4),
@@ -161,6 +164,7 @@ static const struct ul_fsm_cell table[UL_NEVENTS][UL_NSTATES] = {
 	CELL(19, 12) = GO(UL_AA8, 13),
 	CELL(19, 13) = GO(UL_AA7, 13),
 };
+/* clang-format on */
 
 const struct ul_fsm_cell *
 ul_fsm_lookup(int state, int event)
@@ -173,6 +177,7 @@ ul_fsm_lookup(int state, int event)
 	return c->action == UL_ACT_NONE ? NULL : c;
 }
 
+/* clang-format off */
 static const char *const state_names[UL_NSTATES + 1] = {
 	"?", "Sta1", "Sta2", "Sta3", "Sta4", "Sta5", "Sta6", "Sta7", "Sta8",
 	"Sta9", "Sta10", "Sta11", "Sta12", "Sta13",
@@ -232,6 +237,7 @@ static const char *const action_names[UL_NACTIONS] = {
 	"AR-9", "AR-10",
 	"AA-1", "AA-2", "AA-3", "AA-4", "AA-5", "AA-6", "AA-7", "AA-8",
 };
+/* clang-format on */
 
 /* Row i (1..n) of a table of names, or "?" outside it. */
 static const char *

@@ -78,15 +78,14 @@ struct item {
  * or the body does not fit in the container.
  */
 static int
-next_item(struct rd *r, struct item *it, const char *where,
-    struct cs_err *err)
+next_item(struct rd *r, struct item *it, const char *where, struct cs_err *err)
 {
 	it->type = rd_u8(r);
 	it->b1 = rd_u8(r);
 	it->len = rd_be16(r);
 	if (r->err)
-		return cs_err_set(err, CS_E_PROTO,
-		    "truncated item header in %s", where);
+		return cs_err_set(
+		    err, CS_E_PROTO, "truncated item header in %s", where);
 	it->body = rd_sub(r, it->len);
 	if (r->err)
 		return cs_err_set(err, CS_E_PROTO,
@@ -135,8 +134,8 @@ get_uid16(struct rd *r, char out[UL_UID_MAX + 1], const char *what,
 	struct rd u = rd_sub(r, n);
 
 	if (r->err)
-		return cs_err_set(err, CS_E_PROTO, "%s length %u overruns its item",
-		    what, n);
+		return cs_err_set(
+		    err, CS_E_PROTO, "%s length %u overruns its item", what, n);
 	return get_uid(&u, out, what, err);
 }
 
@@ -147,8 +146,8 @@ get_uid16(struct rd *r, char out[UL_UID_MAX + 1], const char *what,
  * 9.3.3, "not tested") so anything is copied with '?' for the unprintable.
  */
 static int
-get_ae(const uint8_t *p, char out[UL_AE_MAX + 1], int strict,
-    const char *what, struct cs_err *err)
+get_ae(const uint8_t *p, char out[UL_AE_MAX + 1], int strict, const char *what,
+    struct cs_err *err)
 {
 	size_t b = 0, e = UL_AE_MAX, i;
 
@@ -207,31 +206,32 @@ decode_pc_rq(struct rd *r, struct ul_pc *pc, struct cs_err *err)
 	pc->id = rd_u8(r);
 	rd_skip(r, 3);
 	if (r->err)
-		return cs_err_set(err, CS_E_PROTO,
-		    "truncated presentation context item");
+		return cs_err_set(
+		    err, CS_E_PROTO, "truncated presentation context item");
 	/* PS3.8 9.3.2.2: odd integers between 1 and 255 */
 	if ((pc->id & 1) == 0)
 		return cs_err_set(err, CS_E_PROTO,
 		    "presentation context id %u is not odd", pc->id);
 	while (rd_left(r) > 0) {
-		if ((rc = next_item(r, &it, "presentation context item",
-		    err)) != 0)
+		if ((rc = next_item(
+			 r, &it, "presentation context item", err)) != 0)
 			return rc;
 		switch (it.type) {
 		case IT_ABSTRACT_SYNTAX:
 			if (have_as++)
 				return cs_err_set(err, CS_E_PROTO,
 				    "presentation context %u has two abstract "
-				    "syntaxes", pc->id);
+				    "syntaxes",
+				    pc->id);
 			if ((rc = get_uid(&it.body, pc->abstract_syntax,
-			    "abstract syntax", err)) != 0)
+				 "abstract syntax", err)) != 0)
 				return rc;
 			break;
 		case IT_TRANSFER_SYNTAX:
 			/* more than UL_MAX_TS: the extras are ignored */
 			if (pc->n_ts < UL_MAX_TS) {
 				if ((rc = get_uid(&it.body, pc->ts[pc->n_ts],
-				    "transfer syntax", err)) != 0)
+					 "transfer syntax", err)) != 0)
 					return rc;
 				pc->n_ts++;
 			}
@@ -266,11 +266,11 @@ decode_pc_ac(struct rd *r, struct ul_pc *pc, struct cs_err *err)
 	pc->result = rd_u8(r);
 	rd_skip(r, 1);
 	if (r->err)
-		return cs_err_set(err, CS_E_PROTO,
-		    "truncated presentation context item");
+		return cs_err_set(
+		    err, CS_E_PROTO, "truncated presentation context item");
 	while (rd_left(r) > 0) {
-		if ((rc = next_item(r, &it, "presentation context item",
-		    err)) != 0)
+		if ((rc = next_item(
+			 r, &it, "presentation context item", err)) != 0)
 			return rc;
 		if (it.type != IT_TRANSFER_SYNTAX ||
 		    pc->result != UL_PC_ACCEPTANCE)
@@ -278,9 +278,10 @@ decode_pc_ac(struct rd *r, struct ul_pc *pc, struct cs_err *err)
 		if (n++)
 			return cs_err_set(err, CS_E_PROTO,
 			    "accepted presentation context %u has two transfer "
-			    "syntaxes", pc->id);
-		if ((rc = get_uid(&it.body, pc->ts[0], "transfer syntax",
-		    err)) != 0)
+			    "syntaxes",
+			    pc->id);
+		if ((rc = get_uid(
+			 &it.body, pc->ts[0], "transfer syntax", err)) != 0)
 			return rc;
 	}
 	if (pc->result == UL_PC_ACCEPTANCE && n == 0)
@@ -301,8 +302,8 @@ decode_role(struct rd *r, struct ul_assoc_params *out, struct cs_err *err)
 
 	memset(&role, 0, sizeof(role));
 	/* PS3.7 D.3.3.4: UID length, UID, SCU role, SCP role */
-	if ((rc = get_uid16(r, role.sop_class, "role selection sop class",
-	    err)) != 0)
+	if ((rc = get_uid16(
+		 r, role.sop_class, "role selection sop class", err)) != 0)
 		return rc;
 	role.scu_role = rd_u8(r);
 	role.scp_role = rd_u8(r);
@@ -321,8 +322,8 @@ decode_ext_neg(struct rd *r, struct ul_assoc_params *out, struct cs_err *err)
 
 	memset(&x, 0, sizeof(x));
 	/* PS3.7 D.3.3.5: UID length, UID, application information (rest) */
-	if ((rc = get_uid16(r, x.sop_class, "extended negotiation sop class",
-	    err)) != 0)
+	if ((rc = get_uid16(
+		 r, x.sop_class, "extended negotiation sop class", err)) != 0)
 		return rc;
 	get_blob(r, &x.info, rd_left(r));
 	if (out->n_ext_neg < UL_MAX_EXT)
@@ -331,8 +332,8 @@ decode_ext_neg(struct rd *r, struct ul_assoc_params *out, struct cs_err *err)
 }
 
 static int
-decode_common_ext_neg(struct rd *r, struct ul_assoc_params *out,
-    struct cs_err *err)
+decode_common_ext_neg(
+    struct rd *r, struct ul_assoc_params *out, struct cs_err *err)
 {
 	struct ul_common_ext_neg *x;
 	struct rd rel;
@@ -345,9 +346,9 @@ decode_common_ext_neg(struct rd *r, struct ul_assoc_params *out,
 	memset(x, 0, sizeof(*x));
 	/* PS3.7 D.3.3.6: SOP class UID, service class UID, related list */
 	if ((rc = get_uid16(r, x->sop_class,
-	    "common extended negotiation sop class", err)) != 0 ||
+		 "common extended negotiation sop class", err)) != 0 ||
 	    (rc = get_uid16(r, x->service_class,
-	    "common extended negotiation service class", err)) != 0)
+		 "common extended negotiation service class", err)) != 0)
 		return rc;
 	n = rd_be16(r);
 	rel = rd_sub(r, n);
@@ -357,8 +358,8 @@ decode_common_ext_neg(struct rd *r, struct ul_assoc_params *out,
 	while (rd_left(&rel) > 0) {
 		char uid[UL_UID_MAX + 1];
 
-		if ((rc = get_uid16(&rel, uid, "related general sop class",
-		    err)) != 0)
+		if ((rc = get_uid16(
+			 &rel, uid, "related general sop class", err)) != 0)
 			return rc;
 		if (x->n_related < UL_MAX_RELATED)
 			memcpy(x->related[x->n_related++], uid, sizeof(uid));
@@ -372,8 +373,8 @@ decode_common_ext_neg(struct rd *r, struct ul_assoc_params *out,
 }
 
 static int
-decode_user_identity_rq(struct rd *r, struct ul_user_identity *u,
-    struct cs_err *err)
+decode_user_identity_rq(
+    struct rd *r, struct ul_user_identity *u, struct cs_err *err)
 {
 	/* PS3.7 D.3.3.7.1: type, positive response, primary, secondary */
 	u->type = rd_u8(r);
@@ -398,8 +399,7 @@ once(int *seen, const char *name, struct cs_err *err)
 
 /* PS3.7 D.3.3.1 (PS3.8 D.1): a 4-byte maximum length, 0 = none. */
 static int
-decode_max_length(struct rd *r, struct ul_assoc_params *out,
-    struct cs_err *err)
+decode_max_length(struct rd *r, struct ul_assoc_params *out, struct cs_err *err)
 {
 	int rc;
 
@@ -412,15 +412,13 @@ decode_max_length(struct rd *r, struct ul_assoc_params *out,
 
 /* PS3.7 D.3.3.3: invoked, performed (2 bytes each). */
 static int
-decode_async_ops(struct rd *r, struct ul_assoc_params *out,
-    struct cs_err *err)
+decode_async_ops(struct rd *r, struct ul_assoc_params *out, struct cs_err *err)
 {
 	int rc;
 
 	out->max_ops_invoked = rd_be16(r);
 	out->max_ops_performed = rd_be16(r);
-	if ((rc = expect_end(r, "asynchronous operations sub-item",
-	    err)) != 0)
+	if ((rc = expect_end(r, "asynchronous operations sub-item", err)) != 0)
 		return rc;
 	out->has_async_ops = 1;
 	return 0;
@@ -438,22 +436,22 @@ decode_impl_version(struct rd *r, struct ul_assoc_params *out)
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == 0))
 		n--;
 	for (i = 0; i < n; i++)
-		out->impl_version[i] = p[i] >= 0x20 && p[i] <= 0x7e ?
-		    (char)p[i] : '?';
+		out->impl_version[i] =
+		    p[i] >= 0x20 && p[i] <= 0x7e ? (char)p[i] : '?';
 	out->impl_version[n] = '\0';
 	out->has_impl_version = n > 0;
 }
 
 /* User identity, RQ (PS3.7 D.3.3.7.1) or AC (D.3.3.7.2). */
 static int
-decode_user_identity(struct rd *r, struct ul_assoc_params *out, int ac,
-    struct cs_err *err)
+decode_user_identity(
+    struct rd *r, struct ul_assoc_params *out, int ac, struct cs_err *err)
 {
 	int rc;
 
 	if (out->has_user_identity)
-		return cs_err_set(err, CS_E_PROTO,
-		    "two user identity sub-items");
+		return cs_err_set(
+		    err, CS_E_PROTO, "two user identity sub-items");
 	if (!ac)
 		rc = decode_user_identity_rq(r, &out->user_identity, err);
 	else {
@@ -476,19 +474,18 @@ decode_sub_item(struct item *it, struct ul_assoc_params *out, int ac,
 
 	switch (it->type) {
 	case IT_MAX_LENGTH:
-		if ((rc = once(&seen->max_length, "maximum length",
-		    err)) == 0)
+		if ((rc = once(&seen->max_length, "maximum length", err)) == 0)
 			rc = decode_max_length(&it->body, out, err);
 		break;
 	case IT_IMPL_CLASS_UID:
 		if ((rc = once(&seen->impl_uid, "implementation class uid",
-		    err)) == 0)
+			 err)) == 0)
 			rc = get_uid(&it->body, out->impl_class_uid,
 			    "implementation class uid", err);
 		break;
 	case IT_ASYNC_OPS:
 		if ((rc = once(&seen->async_ops, "asynchronous operations",
-		    err)) == 0)
+			 err)) == 0)
 			rc = decode_async_ops(&it->body, out, err);
 		break;
 	case IT_ROLE:
@@ -496,7 +493,7 @@ decode_sub_item(struct item *it, struct ul_assoc_params *out, int ac,
 		break;
 	case IT_IMPL_VERSION:
 		if ((rc = once(&seen->impl_version,
-		    "implementation version name", err)) == 0)
+			 "implementation version name", err)) == 0)
 			decode_impl_version(&it->body, out);
 		break;
 	case IT_EXT_NEG:
@@ -525,16 +522,15 @@ decode_sub_item(struct item *it, struct ul_assoc_params *out, int ac,
  * are skipped like unknown ones.
  */
 static int
-decode_user_info(struct rd *r, struct ul_assoc_params *out, int ac,
-    struct cs_err *err)
+decode_user_info(
+    struct rd *r, struct ul_assoc_params *out, int ac, struct cs_err *err)
 {
 	struct ui_seen seen = { 0, 0, 0, 0 };
 	struct item it;
 	int rc;
 
 	while (rd_left(r) > 0) {
-		if ((rc = next_item(r, &it, "user information item",
-		    err)) != 0)
+		if ((rc = next_item(r, &it, "user information item", err)) != 0)
 			return rc;
 		if ((rc = decode_sub_item(&it, out, ac, &seen, err)) != 0)
 			return rc;
@@ -567,9 +563,9 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 	rd_init(&f, fixed, ASSOC_FIXED_LEN);
 	out->protocol_version = rd_be16(&f);
 	if ((rc = get_ae(fixed + 4, out->called_ae, !ac, "called ae title",
-	    err)) != 0 ||
-	    (rc = get_ae(fixed + 20, out->calling_ae, !ac,
-	    "calling ae title", err)) != 0)
+		 err)) != 0 ||
+	    (rc = get_ae(fixed + 20, out->calling_ae, !ac, "calling ae title",
+		 err)) != 0)
 		return rc;
 
 	while (rd_left(&r) > 0) {
@@ -582,7 +578,7 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 				    "%s has two application context items",
 				    pdu);
 			if ((rc = get_uid(&it.body, out->app_context,
-			    "application context name", err)) != 0)
+				 "application context name", err)) != 0)
 				return rc;
 			break;
 		case IT_PC_RQ:
@@ -592,10 +588,11 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 			if (it.type != (ac ? IT_PC_AC : IT_PC_RQ))
 				return cs_err_set(err, CS_E_PROTO,
 				    "%s has a presentation context item of type "
-				    "0x%02x", pdu, it.type);
+				    "0x%02x",
+				    pdu, it.type);
 			memset(&pc, 0, sizeof(pc));
-			rc = ac ? decode_pc_ac(&it.body, &pc, err) :
-			    decode_pc_rq(&it.body, &pc, err);
+			rc = ac ? decode_pc_ac(&it.body, &pc, err)
+				: decode_pc_rq(&it.body, &pc, err);
 			if (rc != 0)
 				return rc;
 			if (!ac) {
@@ -603,8 +600,10 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 				if (seen_id[pc.id / 8] & 1u << (pc.id % 8))
 					return cs_err_set(err, CS_E_PROTO,
 					    "presentation context id %u proposed "
-					    "twice", pc.id);
-				seen_id[pc.id / 8] |= (uint8_t)(1u << (pc.id % 8));
+					    "twice",
+					    pc.id);
+				seen_id[pc.id / 8] |=
+				    (uint8_t)(1u << (pc.id % 8));
 			}
 			/* unique odd ids fit; an AC's extras are ignored */
 			if (out->n_pc < UL_MAX_PC)
@@ -615,7 +614,8 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 			if (have_ui++)
 				return cs_err_set(err, CS_E_PROTO,
 				    "%s has two user information items", pdu);
-			if ((rc = decode_user_info(&it.body, out, ac, err)) != 0)
+			if ((rc = decode_user_info(&it.body, out, ac, err)) !=
+			    0)
 				return rc;
 			break;
 		default:
@@ -623,27 +623,27 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 		}
 	}
 	if (!have_app)
-		return cs_err_set(err, CS_E_PROTO,
-		    "%s has no application context item", pdu);
+		return cs_err_set(
+		    err, CS_E_PROTO, "%s has no application context item", pdu);
 	if (!ac && out->n_pc == 0)
 		return cs_err_set(err, CS_E_PROTO,
 		    "%s has no presentation context item", pdu);
 	if (!have_ui)
-		return cs_err_set(err, CS_E_PROTO,
-		    "%s has no user information item", pdu);
+		return cs_err_set(
+		    err, CS_E_PROTO, "%s has no user information item", pdu);
 	return 0;
 }
 
 int
-ul_decode_assoc_rq(const uint8_t *body, size_t len,
-    struct ul_assoc_params *out, struct cs_err *err)
+ul_decode_assoc_rq(const uint8_t *body, size_t len, struct ul_assoc_params *out,
+    struct cs_err *err)
 {
 	return decode_assoc(body, len, out, 0, err);
 }
 
 int
-ul_decode_assoc_ac(const uint8_t *body, size_t len,
-    struct ul_assoc_params *out, struct cs_err *err)
+ul_decode_assoc_ac(const uint8_t *body, size_t len, struct ul_assoc_params *out,
+    struct cs_err *err)
 {
 	return decode_assoc(body, len, out, 1, err);
 }
@@ -684,8 +684,8 @@ ul_decode_assoc_rj(const uint8_t *body, size_t len, struct ul_assoc_rj *out,
 }
 
 int
-ul_decode_abort(const uint8_t *body, size_t len, struct ul_abort *out,
-    struct cs_err *err)
+ul_decode_abort(
+    const uint8_t *body, size_t len, struct ul_abort *out, struct cs_err *err)
 {
 	struct rd r;
 	int rc;
@@ -725,11 +725,11 @@ ul_next_pdv(struct rd *body, struct ul_pdv *pdv, struct cs_err *err)
 	/* PS3.8 9.3.5.1: item length (4), PCID, message control header */
 	n = rd_be32(body);
 	if (body->err)
-		return cs_err_set(err, CS_E_PROTO,
-		    "truncated pdv item header in p-data-tf");
+		return cs_err_set(
+		    err, CS_E_PROTO, "truncated pdv item header in p-data-tf");
 	if (n < 2)
-		return cs_err_set(err, CS_E_PROTO,
-		    "pdv item length %u is shorter than 2", n);
+		return cs_err_set(
+		    err, CS_E_PROTO, "pdv item length %u is shorter than 2", n);
 	item = rd_sub(body, n);
 	if (body->err)
 		return cs_err_set(err, CS_E_PROTO,
@@ -746,8 +746,7 @@ ul_next_pdv(struct rd *body, struct ul_pdv *pdv, struct cs_err *err)
 }
 
 int
-ul_pdu_header(const uint8_t *p, size_t len, uint8_t *type,
-    uint32_t *body_len)
+ul_pdu_header(const uint8_t *p, size_t len, uint8_t *type, uint32_t *body_len)
 {
 	struct rd r;
 
@@ -892,11 +891,13 @@ check_params(const struct ul_assoc_params *p, int ac)
 	for (i = 0; i < p->n_pc; i++) {
 		const struct ul_pc *pc = &p->pc[i];
 
-		if ((pc->id & 1) == 0 || seen_id[pc->id / 8] & 1u << (pc->id % 8))
+		if ((pc->id & 1) == 0 ||
+		    seen_id[pc->id / 8] & 1u << (pc->id % 8))
 			return CS_E_INVAL;
 		seen_id[pc->id / 8] |= (uint8_t)(1u << (pc->id % 8));
 		if (ac) {
-			if (pc->result > UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED ||
+			if (pc->result >
+				UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED ||
 			    pc->n_ts > 1)
 				return CS_E_INVAL;
 			if (pc->result == UL_PC_ACCEPTANCE && pc->n_ts != 1)
@@ -919,7 +920,8 @@ check_params(const struct ul_assoc_params *p, int ac)
 		if (n == 0 || n > UL_VERSION_NAME_MAX)
 			return CS_E_INVAL;
 		for (i = 0; i < n; i++)
-			if (p->impl_version[i] < 0x20 || p->impl_version[i] > 0x7e)
+			if (p->impl_version[i] < 0x20 ||
+			    p->impl_version[i] > 0x7e)
 				return CS_E_INVAL;
 	}
 	if (p->n_role > UL_MAX_ROLE || p->n_ext_neg > UL_MAX_EXT ||
@@ -966,8 +968,8 @@ check_params(const struct ul_assoc_params *p, int ac)
 }
 
 static void
-put_user_info(struct wr *w, const struct ul_assoc_params *p, int ac,
-    int *too_long)
+put_user_info(
+    struct wr *w, const struct ul_assoc_params *p, int ac, int *too_long)
 {
 	size_t ui, at;
 	unsigned i, j;
@@ -1024,7 +1026,8 @@ put_user_info(struct wr *w, const struct ul_assoc_params *p, int ac,
 		if (ac) {
 			at = item_begin(w, IT_USER_IDENTITY_AC, 0);
 			wr_be16(w, u->server_response.len);
-			wr_bytes(w, u->server_response.p, u->server_response.len);
+			wr_bytes(
+			    w, u->server_response.p, u->server_response.len);
 		} else {
 			at = item_begin(w, IT_USER_IDENTITY_RQ, 0);
 			wr_u8(w, u->type);
@@ -1172,8 +1175,8 @@ ul_encode_abort(struct wr *w, const struct ul_abort *a)
 }
 
 int
-ul_encode_pdata_header(struct wr *w, uint8_t pcid, uint8_t control,
-    uint32_t len)
+ul_encode_pdata_header(
+    struct wr *w, uint8_t pcid, uint8_t control, uint32_t len)
 {
 	/*
 	 * PS3.8 9.3.5: the PDU length counts the PDV item's 4-byte length,

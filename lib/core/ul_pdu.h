@@ -104,10 +104,10 @@ struct ul_common_ext_neg {
 
 /* User Identity negotiation (PS3.7 D.3.3.7): RQ fields and AC response. */
 struct ul_user_identity {
-	uint8_t type;               /* 1 user, 2 user+pass, 3 Kerberos, 4 SAML, 5 JWT */
-	uint8_t positive_response;  /* RQ: 1 = response requested */
-	struct ul_blob primary;     /* RQ */
-	struct ul_blob secondary;   /* RQ, type 2 only */
+	uint8_t type; /* 1 user, 2 user+pass, 3 Kerberos, 4 SAML, 5 JWT */
+	uint8_t positive_response;      /* RQ: 1 = response requested */
+	struct ul_blob primary;         /* RQ */
+	struct ul_blob secondary;       /* RQ, type 2 only */
 	struct ul_blob server_response; /* AC */
 };
 
@@ -146,7 +146,8 @@ struct ul_assoc_params {
 /* A-ASSOCIATE-RJ result/source/reason (PS3.8 9.3.4). */
 struct ul_assoc_rj {
 	uint8_t result; /* 1 permanent, 2 transient */
-	uint8_t source; /* 1 service user, 2 provider ACSE, 3 provider presentation */
+	uint8_t
+	    source; /* 1 service user, 2 provider ACSE, 3 provider presentation */
 	uint8_t reason;
 };
 
@@ -159,7 +160,8 @@ struct ul_abort {
 /* One PDV item of a P-DATA-TF (PS3.8 9.3.5.1, E.2); data points into the PDU. */
 struct ul_pdv {
 	uint8_t pcid;
-	uint8_t control; /* bit 0: command (1) or dataset (0); bit 1: last fragment */
+	uint8_t
+	    control; /* bit 0: command (1) or dataset (0); bit 1: last fragment */
 	const uint8_t *data;
 	uint32_t len;
 };
@@ -178,10 +180,10 @@ int ul_decode_assoc_rq(const uint8_t *body, size_t len,
     struct ul_assoc_params *out, struct cs_err *err);
 int ul_decode_assoc_ac(const uint8_t *body, size_t len,
     struct ul_assoc_params *out, struct cs_err *err);
-int ul_decode_assoc_rj(const uint8_t *body, size_t len,
-    struct ul_assoc_rj *out, struct cs_err *err);
-int ul_decode_abort(const uint8_t *body, size_t len, struct ul_abort *out,
+int ul_decode_assoc_rj(const uint8_t *body, size_t len, struct ul_assoc_rj *out,
     struct cs_err *err);
+int ul_decode_abort(
+    const uint8_t *body, size_t len, struct ul_abort *out, struct cs_err *err);
 /* A-RELEASE-RQ/RP: 4 reserved bytes. */
 int ul_decode_release(const uint8_t *body, size_t len, struct cs_err *err);
 
@@ -219,12 +221,12 @@ int ul_encode_abort(struct wr *w, const struct ul_abort *a);
  * lets the transport send payload straight from its source (writev,
  * sendfile) without copying.
  */
-int ul_encode_pdata_header(struct wr *w, uint8_t pcid, uint8_t control,
-    uint32_t len);
+int ul_encode_pdata_header(
+    struct wr *w, uint8_t pcid, uint8_t control, uint32_t len);
 
 /* Reads a PDU header; returns 0 or CS_E_TRUNCATED when fewer than 6 bytes. */
-int ul_pdu_header(const uint8_t *p, size_t len, uint8_t *type,
-    uint32_t *body_len);
+int
+ul_pdu_header(const uint8_t *p, size_t len, uint8_t *type, uint32_t *body_len);
 
 /* Names for traces and messages: "A-ASSOCIATE-RQ", ... ("unknown"). */
 const char *ul_pdu_name(uint8_t type);

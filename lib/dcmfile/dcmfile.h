@@ -44,8 +44,8 @@ extern "C" {
  * from_ts equal to to_ts gives 1 (nothing to do).  NULL or unknown UIDs
  * give 0.  Pure: reads no file.
  */
-int dcmfile_can_transcode(const char *from_ts, const char *to_ts,
-    int allow_lossy);
+int
+dcmfile_can_transcode(const char *from_ts, const char *to_ts, int allow_lossy);
 
 /* The result of dcmfile_transcode. */
 struct dcmfile_transcoded {
@@ -56,13 +56,13 @@ struct dcmfile_transcoded {
 	 * closes it; it vanishes then.  Suited to sendfile(2).  -1 on error.
 	 */
 	int fd;
-	uint64_t length;                    /* bytes of dataset in fd */
-	char ts_uid[DCMFILE_UID_MAX + 1];   /* the syntax written */
+	uint64_t length;                  /* bytes of dataset in fd */
+	char ts_uid[DCMFILE_UID_MAX + 1]; /* the syntax written */
 	int lossy; /* 1 when this call compressed lossily (allow_lossy) */
 	/* the SOP Instance UID written: the file's, or after a lossy
 	 * compression a new one (2.25 form) that the C-STORE must carry */
 	char sop_instance[DCMFILE_UID_MAX + 1];
-	double ratio;   /* lossy: Lossy Image Compression Ratio added */
+	double ratio;    /* lossy: Lossy Image Compression Ratio added */
 	uint32_t frames; /* frames of pixel data converted, 0 when none */
 };
 
@@ -108,8 +108,8 @@ struct dcmfile_image {
 	uint16_t bits_allocated; /* 8, 16 (or 32: RLE only, not here) */
 	uint16_t bits_stored;
 	uint16_t high_bit;
-	uint16_t pixel_rep;      /* 0 unsigned, 1 two's complement */
-	uint16_t planar;         /* Planar Configuration, 0 or 1 */
+	uint16_t pixel_rep; /* 0 unsigned, 1 two's complement */
+	uint16_t planar;    /* Planar Configuration, 0 or 1 */
 	char photometric[17];
 };
 

@@ -92,7 +92,8 @@ candidates(char cand[][PATH_MAX])
 		    CSTORE_GDCM_MODULE_SUBDIR, CSTORE_GDCM_MODULE_NAME);
 		n += len > 0 && len < PATH_MAX;
 	}
-	if (dladdr(&gdcm, &info) != 0 && real_dir(info.dli_fname, so_dir) == 0 &&
+	if (dladdr(&gdcm, &info) != 0 &&
+	    real_dir(info.dli_fname, so_dir) == 0 &&
 	    (!have_exe || strcmp(so_dir, exe_dir) != 0)) {
 		len = snprintf(cand[n], PATH_MAX, "%s/%s/%s", so_dir,
 		    CSTORE_GDCM_MODULE_SUBDIR, CSTORE_GDCM_MODULE_NAME);
@@ -140,24 +141,27 @@ load_module(void)
 	if (h == NULL) {
 		msg = dlerror();
 		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
-		    "GDCM module not loaded: %s", tried < 0 ?
-		    "no " CSTORE_GDCM_MODULE_NAME " to try" :
-		    msg != NULL ? msg : cand[tried]);
+		    "GDCM module not loaded: %s",
+		    tried < 0         ? "no " CSTORE_GDCM_MODULE_NAME " to try"
+			: msg != NULL ? msg
+				      : cand[tried]);
 		return;
 	}
 	sym(h, "cstore_gdcm_abi", &gdcm.abi, sizeof(gdcm.abi));
-	sym(h, "cstore_gdcm_transcode", &gdcm.transcode, sizeof(gdcm.transcode));
+	sym(h, "cstore_gdcm_transcode", &gdcm.transcode,
+	    sizeof(gdcm.transcode));
 	sym(h, "cstore_gdcm_decode", &gdcm.decode, sizeof(gdcm.decode));
 	sym(h, "cstore_gdcm_encode", &gdcm.encode, sizeof(gdcm.encode));
 	sym(h, "cstore_gdcm_messages", &gdcm.messages, sizeof(gdcm.messages));
 	sym(h, "cstore_gdcm_trace", &gdcm.trace, sizeof(gdcm.trace));
 	sym(h, "cstore_gdcm_vr", &gdcm.vr, sizeof(gdcm.vr));
-	sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count, sizeof(gdcm.uid_count));
+	sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count,
+	    sizeof(gdcm.uid_count));
 	sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
 	if (gdcm.abi == NULL || gdcm.transcode == NULL || gdcm.decode == NULL ||
-	    gdcm.encode == NULL || gdcm.messages == NULL || gdcm.trace == NULL ||
-	    gdcm.vr == NULL ||
-	    gdcm.uid_count == NULL || gdcm.uid_at == NULL) {
+	    gdcm.encode == NULL || gdcm.messages == NULL ||
+	    gdcm.trace == NULL || gdcm.vr == NULL || gdcm.uid_count == NULL ||
+	    gdcm.uid_at == NULL) {
 		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
 		    "GDCM module '%s' lacks an entry point", cand[tried]);
 		return;
@@ -195,7 +199,8 @@ dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 		out->lossy = 0;
 	}
 	if (path == NULL || ts_uid == NULL || out == NULL)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+		return cs_err_set(
+		    err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
 	rc = need_module(err);
 	if (rc != 0)
 		return rc;
@@ -211,11 +216,12 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
 
 	if (ts_uid == NULL || img == NULL || in == NULL || out == NULL ||
 	    got == NULL)
-		return cs_err_set(err, CS_E_INVAL,
-		    "dcmfile_codec_decode: NULL argument");
+		return cs_err_set(
+		    err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
 	rc = need_module(err);
-	return rc != 0 ? rc :
-	    gdcm.decode(ts_uid, img, in, in_len, out, out_len, got, err);
+	return rc != 0
+	    ? rc
+	    : gdcm.decode(ts_uid, img, in, in_len, out, out_len, got, err);
 }
 
 int
@@ -231,11 +237,12 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
 		*out_len = 0;
 	if (ts_uid == NULL || img == NULL || in == NULL || out == NULL ||
 	    out_len == NULL)
-		return cs_err_set(err, CS_E_INVAL,
-		    "dcmfile_codec_encode: NULL argument");
+		return cs_err_set(
+		    err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
 	rc = need_module(err);
-	return rc != 0 ? rc :
-	    gdcm.encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
+	return rc != 0
+	    ? rc
+	    : gdcm.encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
 }
 
 size_t

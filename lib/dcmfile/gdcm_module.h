@@ -32,13 +32,12 @@ CS_GDCM_ENTRY int cstore_gdcm_transcode(const char *path, const char *ts_uid,
     int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
 /* dcmfile_codec_decode. */
 CS_GDCM_ENTRY int cstore_gdcm_decode(const char *ts_uid,
-    const struct dcmfile_image *img, const void *in, size_t in_len,
-    void *out, size_t out_len, struct dcmfile_image *got,
-    struct cs_err *err);
+    const struct dcmfile_image *img, const void *in, size_t in_len, void *out,
+    size_t out_len, struct dcmfile_image *got, struct cs_err *err);
 /* dcmfile_codec_encode. */
 CS_GDCM_ENTRY int cstore_gdcm_encode(const char *ts_uid,
-    const struct dcmfile_image *img, const void *in, size_t in_len,
-    int lossy, uint8_t **out, size_t *out_len, struct cs_err *err);
+    const struct dcmfile_image *img, const void *in, size_t in_len, int lossy,
+    uint8_t **out, size_t *out_len, struct cs_err *err);
 /* dcmfile_codec_messages. */
 CS_GDCM_ENTRY size_t cstore_gdcm_messages(char *buf, size_t cap);
 /* dcmfile_codec_verbose. */
@@ -48,8 +47,8 @@ CS_GDCM_ENTRY int cstore_gdcm_vr(uint32_t tag, char vr[3]);
 /* dcmfile_gdcm_uid_count. */
 CS_GDCM_ENTRY size_t cstore_gdcm_uid_count(void);
 /* dcmfile_gdcm_uid_at. */
-CS_GDCM_ENTRY int cstore_gdcm_uid_at(size_t i, const char **uid,
-    const char **name);
+CS_GDCM_ENTRY int
+cstore_gdcm_uid_at(size_t i, const char **uid, const char **name);
 
 #ifdef __cplusplus
 }

@@ -43,14 +43,13 @@ infile_open(const char *path, struct cs_err *err)
 	/* O_NONBLOCK: opening a FIFO without a writer would wait for one */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return cs_err_set(err, CS_E_IO, "cannot open: %s",
-		    strerror(errno));
+		return cs_err_set(
+		    err, CS_E_IO, "cannot open: %s", strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		int e = errno;
 
 		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot stat: %s",
-		    strerror(e));
+		return cs_err_set(err, CS_E_IO, "cannot stat: %s", strerror(e));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
@@ -62,8 +61,7 @@ infile_open(const char *path, struct cs_err *err)
 		int e = errno;
 
 		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot open: %s",
-		    strerror(e));
+		return cs_err_set(err, CS_E_IO, "cannot open: %s", strerror(e));
 	}
 	return fd;
 }

@@ -108,9 +108,11 @@ in_start_inflate(struct in *in)
 	/* PS3.5 A.5: deflate (RFC 1951) without a zlib header: windowBits < 0. */
 	zr = inflateInit2(&in->z, -MAX_WBITS);
 	if (zr == Z_MEM_ERROR)
-		return cs_err_set(in->err, CS_E_NOMEM, "cannot start inflating: out of memory");
+		return cs_err_set(in->err, CS_E_NOMEM,
+		    "cannot start inflating: out of memory");
 	if (zr != Z_OK)
-		return cs_err_set(in->err, CS_E_NOTDICOM, "cannot start inflating: zlib error %d", zr);
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "cannot start inflating: zlib error %d", zr);
 	in->deflate = 1;
 	return 0;
 }
@@ -126,8 +128,8 @@ in_inflate_some(struct in *in)
 		size_t want = left < WIN ? (size_t)left : WIN, got = 0;
 		int rc;
 
-		rc = in->src->pread(in->src->ctx, in->raw, in->zin, want, &got,
-		    in->err);
+		rc = in->src->pread(
+		    in->src->ctx, in->raw, in->zin, want, &got, in->err);
 		if (rc < 0)
 			return rc;
 		in->raw += got;
@@ -154,11 +156,13 @@ in_inflate_some(struct in *in)
 		in->eof = 1;
 		break;
 	case Z_BUF_ERROR:
-		if (made == 0 && in->z.avail_in == 0 && in->raw >= in->src->size)
+		if (made == 0 && in->z.avail_in == 0 &&
+		    in->raw >= in->src->size)
 			in->eof = 1;
 		break;
 	case Z_MEM_ERROR:
-		return cs_err_set(in->err, CS_E_NOMEM, "cannot inflate the dataset: out of memory");
+		return cs_err_set(in->err, CS_E_NOMEM,
+		    "cannot inflate the dataset: out of memory");
 	default:
 		return cs_err_set(in->err, CS_E_NOTDICOM,
 		    "corrupt Deflated dataset: %s",
@@ -302,16 +306,16 @@ read_header(struct in *in, enum ds_enc enc, struct elem *e, int *end)
 		    (unsigned long long)e->off);
 	if (rc < 0)
 		return cs_err_set(in->err, CS_E_NOTDICOM,
-		    "invalid VR at offset %llu: %s",
-		    (unsigned long long)e->off, local.msg);
+		    "invalid VR at offset %llu: %s", (unsigned long long)e->off,
+		    local.msg);
 	memcpy(e->vr, d.vr, sizeof(e->vr));
 	e->len = d.len;
 	in_take(in, r.pos);
 	return 0;
 }
 
-static int skip_value(struct in *in, enum ds_enc enc,
-    const struct elem *e, int depth);
+static int
+skip_value(struct in *in, enum ds_enc enc, const struct elem *e, int depth);
 
 /*
  * Skips the items of a sequence of undefined length, up to (FFFE,E0DD).
@@ -319,8 +323,8 @@ static int skip_value(struct in *in, enum ds_enc enc,
  * by ds_un_item_enc), else 0.
  */
 static int
-skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq,
-    int depth, enum ds_enc un)
+skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq, int depth,
+    enum ds_enc un)
 {
 	struct elem it, e;
 	enum ds_enc item_enc;
@@ -373,14 +377,13 @@ skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq,
 	}
 trunc:
 	return cs_err_set(in->err, rc < 0 ? rc : CS_E_TRUNCATED,
-	    "truncated item of sequence (%04X,%04X) at offset %llu",
-	    sq->group, sq->elem, (unsigned long long)it.off);
+	    "truncated item of sequence (%04X,%04X) at offset %llu", sq->group,
+	    sq->elem, (unsigned long long)it.off);
 }
 
 /* Skips the value of e, walking it if its length is undefined. */
 static int
-skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
-    int depth)
+skip_value(struct in *in, enum ds_enc enc, const struct elem *e, int depth)
 {
 	enum ds_value_kind k;
 	struct ds_elem d;
@@ -397,8 +400,8 @@ skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
 	}
 	if (e->group == 0xfffe)
 		return cs_err_set(in->err, CS_E_NOTDICOM,
-		    "unexpected item tag (%04X,%04X) at offset %llu",
-		    e->group, e->elem, (unsigned long long)e->off);
+		    "unexpected item tag (%04X,%04X) at offset %llu", e->group,
+		    e->elem, (unsigned long long)e->off);
 	d.tag = DS_TAG(e->group, e->elem);
 	memcpy(d.vr, e->vr, sizeof(d.vr));
 	d.len = e->len;
@@ -407,12 +410,12 @@ skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
 	k = ds_elem_kind(&d, enc, &inner);
 	if (k == DS_KIND_SEQUENCE || k == DS_KIND_FRAGMENTS)
 		/* items until (FFFE,E0DD), in Implicit VR LE for UN */
-		return skip_sequence(in, inner, e, depth,
-		    inner != enc ? enc : (enum ds_enc)0);
+		return skip_sequence(
+		    in, inner, e, depth, inner != enc ? enc : (enum ds_enc)0);
 	if (e->vr[0] == '\0')
 		return cs_err_set(in->err, CS_E_NOTDICOM,
-		    "undefined length for (%04X,%04X) at offset %llu",
-		    e->group, e->elem, (unsigned long long)e->off);
+		    "undefined length for (%04X,%04X) at offset %llu", e->group,
+		    e->elem, (unsigned long long)e->off);
 	return cs_err_set(in->err, CS_E_NOTDICOM,
 	    "undefined length for VR %s in (%04X,%04X) at offset %llu", e->vr,
 	    e->group, e->elem, (unsigned long long)e->off);
@@ -424,8 +427,8 @@ skip_value(struct in *in, enum ds_enc enc, const struct elem *e,
  * after trimming sets *toolong; its first bytes are kept.
  */
 static int
-read_text(struct in *in, const struct elem *e, char *dst, size_t cap,
-    int *toolong)
+read_text(
+    struct in *in, const struct elem *e, char *dst, size_t cap, int *toolong)
 {
 	size_t n = e->len < 256 ? e->len : 256, i;
 	const uint8_t *p;
@@ -440,8 +443,8 @@ read_text(struct in *in, const struct elem *e, char *dst, size_t cap,
 		return rc;
 	if (in_avail(in) < n)
 		return cs_err_set(in->err, CS_E_TRUNCATED,
-		    "truncated value of (%04X,%04X) at offset %llu",
-		    e->group, e->elem, (unsigned long long)e->off);
+		    "truncated value of (%04X,%04X) at offset %llu", e->group,
+		    e->elem, (unsigned long long)e->off);
 	p = in_ptr(in);
 	while (n > 0 && (p[n - 1] == '\0' || p[n - 1] == ' '))
 		n--;
@@ -455,8 +458,8 @@ read_text(struct in *in, const struct elem *e, char *dst, size_t cap,
 	dst[n] = '\0';
 	if ((rc = in_skip(in, e->len)) < 0)
 		return cs_err_set(in->err, rc,
-		    "truncated value of (%04X,%04X) at offset %llu",
-		    e->group, e->elem, (unsigned long long)e->off);
+		    "truncated value of (%04X,%04X) at offset %llu", e->group,
+		    e->elem, (unsigned long long)e->off);
 	return 0;
 }
 
@@ -471,14 +474,14 @@ read_uid(struct in *in, const struct elem *e, const char *name, char *dst)
 		return rc;
 	if (toolong)
 		return cs_err_set(in->err, CS_E_NOTDICOM,
-		    "invalid '%s' (%04X,%04X): %lu bytes, more than %d",
-		    name, e->group, e->elem, (unsigned long)e->len,
-		    PART10_UID_MAX);
+		    "invalid '%s' (%04X,%04X): %lu bytes, more than %d", name,
+		    e->group, e->elem, (unsigned long)e->len, PART10_UID_MAX);
 	for (i = 0; dst[i] != '\0'; i++)
 		if (dst[i] <= ' ' || dst[i] > '~' || dst[i] == '\\')
 			return cs_err_set(in->err, CS_E_NOTDICOM,
 			    "invalid '%s' (%04X,%04X): byte 0x%02x at %zu",
-			    name, e->group, e->elem, (unsigned)(uint8_t)dst[i], i);
+			    name, e->group, e->elem, (unsigned)(uint8_t)dst[i],
+			    i);
 	return 0;
 }
 
@@ -500,9 +503,10 @@ parse_meta(struct in *in, struct part10_info *info)
 			break;
 		if (have_gl && in->pos >= gl_end &&
 		    strcmp(info->ts_uid,
-		    TS_UID_DeflatedExplicitVRLittleEndian) == 0)
+			TS_UID_DeflatedExplicitVRLittleEndian) == 0)
 			break; /* compressed bytes follow: do not peek */
-		if (in_avail(in) >= 2 && group_at(in_ptr(in), DS_ENC_EVR_LE) != 0x0002)
+		if (in_avail(in) >= 2 &&
+		    group_at(in_ptr(in), DS_ENC_EVR_LE) != 0x0002)
 			break;
 		if ((rc = read_header(in, evrle, &e, &end)) < 0)
 			return cs_err_set(in->err, rc,
@@ -540,7 +544,8 @@ parse_meta(struct in *in, struct part10_info *info)
 			    info->meta_sop_instance);
 			break;
 		case 0x0010:
-			rc = read_uid(in, &e, "Transfer Syntax UID", info->ts_uid);
+			rc = read_uid(
+			    in, &e, "Transfer Syntax UID", info->ts_uid);
 			break;
 		case 0x0012:
 			rc = read_uid(in, &e, "Implementation Class UID",
@@ -610,8 +615,8 @@ enc_ts(enum ds_enc enc)
 }
 
 static int
-scan_dataset(struct in *in, enum ds_enc enc, unsigned opts,
-    char *cls, char *inst)
+scan_dataset(
+    struct in *in, enum ds_enc enc, unsigned opts, char *cls, char *inst)
 {
 	struct elem e;
 	int rc, end;
@@ -684,8 +689,10 @@ detect_kind(struct in *in, const struct src *src, struct part10_info *info,
 		    "truncated after the preamble: %llu bytes",
 		    (unsigned long long)src->size);
 	} else {
-		return cs_err_set(err, CS_E_NOTDICOM, src->size == 0 ? "empty file" :
-		    "no DICM prefix, File Meta Information or dataset at the start");
+		return cs_err_set(err, CS_E_NOTDICOM,
+		    src->size == 0
+			? "empty file"
+			: "no DICM prefix, File Meta Information or dataset at the start");
 	}
 	return 0;
 }
@@ -726,8 +733,8 @@ dataset_encoding(struct in *in, struct part10_info *info, enum ds_enc *enc)
 		*enc = DS_ENC_IVR_LE;
 	else if (strcmp(info->ts_uid, TS_UID_ExplicitVRBigEndian) == 0)
 		*enc = DS_ENC_EVR_BE;
-	else if (strcmp(info->ts_uid,
-	    TS_UID_DeflatedExplicitVRLittleEndian) == 0 &&
+	else if (strcmp(info->ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) ==
+		0 &&
 	    (rc = in_start_inflate(in)) < 0)
 		return rc;
 	/* every other (encapsulated) syntax is Explicit VR LE: PS3.5 A.4 */
@@ -813,14 +820,14 @@ take_uids(struct part10_info *info, const char *cls, const char *inst,
     struct cs_err *err)
 {
 	if (take_uid(info->sop_class, cls, info->meta_sop_class, &info->flags,
-	    PART10_F_CLASS_MISMATCH, PART10_F_CLASS_FROM_META) != 0)
-		return cs_err_set(err, CS_E_NOTDICOM,
-		    "no 'SOP Class UID' (0008,0016)");
+		PART10_F_CLASS_MISMATCH, PART10_F_CLASS_FROM_META) != 0)
+		return cs_err_set(
+		    err, CS_E_NOTDICOM, "no 'SOP Class UID' (0008,0016)");
 	if (take_uid(info->sop_instance, inst, info->meta_sop_instance,
-	    &info->flags, PART10_F_INSTANCE_MISMATCH,
-	    PART10_F_INSTANCE_FROM_META) != 0)
-		return cs_err_set(err, CS_E_NOTDICOM,
-		    "no 'SOP Instance UID' (0008,0018)");
+		&info->flags, PART10_F_INSTANCE_MISMATCH,
+		PART10_F_INSTANCE_FROM_META) != 0)
+		return cs_err_set(
+		    err, CS_E_NOTDICOM, "no 'SOP Instance UID' (0008,0018)");
 	return 0;
 }
 
@@ -901,13 +908,14 @@ fd_pread(void *ctx, uint64_t off, uint8_t *buf, size_t n, size_t *got,
 	size_t done = 0;
 
 	while (done < n) {
-		ssize_t r = pread(f->fd, buf + done, n - done,
-		    (off_t)(off + done));
+		ssize_t r =
+		    pread(f->fd, buf + done, n - done, (off_t)(off + done));
 
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return cs_err_set(err, CS_E_IO, "cannot read at offset %llu: %s",
+			return cs_err_set(err, CS_E_IO,
+			    "cannot read at offset %llu: %s",
 			    (unsigned long long)(off + done), strerror(errno));
 		}
 		if (r == 0)
@@ -919,17 +927,19 @@ fd_pread(void *ctx, uint64_t off, uint8_t *buf, size_t n, size_t *got,
 }
 
 int
-part10_probe_fd(int fd, unsigned opts, struct part10_info *info,
-    struct cs_err *err)
+part10_probe_fd(
+    int fd, unsigned opts, struct part10_info *info, struct cs_err *err)
 {
 	struct fd_ctx f = { fd };
 	struct src src = { fd_pread, &f, 0 };
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return cs_err_set(err, CS_E_IO, "cannot stat: %s", strerror(errno));
+		return cs_err_set(
+		    err, CS_E_IO, "cannot stat: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
-		return cs_err_set(err, CS_E_IO, "cannot read: %s", strerror(EISDIR));
+		return cs_err_set(
+		    err, CS_E_IO, "cannot read: %s", strerror(EISDIR));
 	src.size = (uint64_t)st.st_size;
 	return probe(&src, opts, info, err);
 }
@@ -995,8 +1005,8 @@ sh_ok(const char *s)
 
 /* Explicit VR LE element with a short (16-bit) length, padded to even. */
 static void
-put_text(struct wr *w, uint16_t elem, const char *vr, const char *s,
-    uint8_t pad)
+put_text(
+    struct wr *w, uint16_t elem, const char *vr, const char *s, uint8_t pad)
 {
 	size_t n = strlen(s);
 
@@ -1010,27 +1020,34 @@ put_text(struct wr *w, uint16_t elem, const char *vr, const char *s,
 }
 
 int
-part10_write_meta(struct wr *w, const char *sop_class,
-    const char *sop_instance, const char *ts_uid, const char *impl_uid,
-    const char *impl_version, const char *source_ae, struct cs_err *err)
+part10_write_meta(struct wr *w, const char *sop_class, const char *sop_instance,
+    const char *ts_uid, const char *impl_uid, const char *impl_version,
+    const char *source_ae, struct cs_err *err)
 {
 	static const uint8_t version[2] = { 0x00, 0x01 };
 	size_t start, gl_at;
 
 	if (!uid_ok(sop_class))
-		return cs_err_set(err, CS_E_INVAL, "invalid SOP Class UID for the meta header");
+		return cs_err_set(err, CS_E_INVAL,
+		    "invalid SOP Class UID for the meta header");
 	if (!uid_ok(sop_instance))
-		return cs_err_set(err, CS_E_INVAL, "invalid SOP Instance UID for the meta header");
+		return cs_err_set(err, CS_E_INVAL,
+		    "invalid SOP Instance UID for the meta header");
 	if (!uid_ok(ts_uid))
-		return cs_err_set(err, CS_E_INVAL, "invalid Transfer Syntax UID for the meta header");
+		return cs_err_set(err, CS_E_INVAL,
+		    "invalid Transfer Syntax UID for the meta header");
 	if (!uid_ok(impl_uid))
-		return cs_err_set(err, CS_E_INVAL, "invalid Implementation Class UID for the meta header");
+		return cs_err_set(err, CS_E_INVAL,
+		    "invalid Implementation Class UID for the meta header");
 	if (impl_version != NULL && !sh_ok(impl_version))
-		return cs_err_set(err, CS_E_INVAL, "invalid Implementation Version Name '%s'", impl_version);
+		return cs_err_set(err, CS_E_INVAL,
+		    "invalid Implementation Version Name '%s'", impl_version);
 	if (source_ae != NULL && !sh_ok(source_ae))
-		return cs_err_set(err, CS_E_INVAL, "invalid Source AE Title '%s'", source_ae);
+		return cs_err_set(
+		    err, CS_E_INVAL, "invalid Source AE Title '%s'", source_ae);
 	if (w->err)
-		return cs_err_set(err, w->err, "cannot write the meta header: %s", cs_strerror(w->err));
+		return cs_err_set(err, w->err,
+		    "cannot write the meta header: %s", cs_strerror(w->err));
 
 	start = w->len;
 	/* PS3.10 7.1: preamble (zeros when unused) and prefix */
@@ -1059,7 +1076,8 @@ part10_write_meta(struct wr *w, const char *sop_class,
 	if (source_ae != NULL && source_ae[0] != '\0')
 		put_text(w, 0x0016, "AE", source_ae, ' ');
 	if (w->err)
-		return cs_err_set(err, w->err, "cannot write the meta header: %s", cs_strerror(w->err));
+		return cs_err_set(err, w->err,
+		    "cannot write the meta header: %s", cs_strerror(w->err));
 	wr_patch_le32(w, gl_at, (uint32_t)(w->len - gl_at - 4));
 	return (int)(w->len - start);
 }

@@ -41,24 +41,25 @@ enum part10_kind {
 };
 
 /* part10_info.flags */
-#define PART10_F_NO_PREAMBLE 0x001u  /* meta at offset 0, no 128+4 bytes */
-#define PART10_F_CLASS_MISMATCH 0x002u /* meta (0002,0002) != (0008,0016) */
+#define PART10_F_NO_PREAMBLE 0x001u       /* meta at offset 0, no 128+4 bytes */
+#define PART10_F_CLASS_MISMATCH 0x002u    /* meta (0002,0002) != (0008,0016) */
 #define PART10_F_INSTANCE_MISMATCH 0x004u /* (0002,0003) != (0008,0018) */
-#define PART10_F_CLASS_FROM_META 0x008u /* dataset lacks (0008,0016) */
+#define PART10_F_CLASS_FROM_META 0x008u   /* dataset lacks (0008,0016) */
 #define PART10_F_INSTANCE_FROM_META 0x010u /* dataset lacks (0008,0018) */
-#define PART10_F_GROUP_LENGTH 0x020u /* (0002,0000) absent or wrong */
+#define PART10_F_GROUP_LENGTH 0x020u       /* (0002,0000) absent or wrong */
 /* the data set is not encoded as the meta says: ts_uid is the native
  * syntax the bytes are in (meta_ts_uid the meta's), or with
  * PART10_F_TS_NONE, the meta's: an Implicit VR data set under a syntax
  * that must be Explicit VR (encapsulated, deflated: PS3.5 A.4), which no
  * transfer syntax describes */
 #define PART10_F_TS_MISMATCH 0x040u
-#define PART10_F_TS_DETECTED 0x080u  /* ts_uid guessed from the dataset bytes */
-#define PART10_F_VERIFIED 0x100u     /* whole top level walked to the end */
-#define PART10_F_TS_NONE 0x200u      /* see PART10_F_TS_MISMATCH */
+#define PART10_F_TS_DETECTED 0x080u /* ts_uid guessed from the dataset bytes */
+#define PART10_F_VERIFIED 0x100u    /* whole top level walked to the end */
+#define PART10_F_TS_NONE 0x200u     /* see PART10_F_TS_MISMATCH */
 /* Why a PART10_F_TS_NONE file cannot be sent or converted. */
-#define PART10_TS_NONE_WHY "the data set is Implicit VR, which its meta " \
-	"header's transfer syntax cannot be (PS3.5 A.4): no transfer syntax " \
+#define PART10_TS_NONE_WHY                                                     \
+	"the data set is Implicit VR, which its meta "                         \
+	"header's transfer syntax cannot be (PS3.5 A.4): no transfer syntax "  \
 	"describes it"
 
 
@@ -81,11 +82,11 @@ enum part10_kind {
 
 struct part10_info {
 	enum part10_kind kind;
-	unsigned flags;                         /* PART10_F_* */
-	char ts_uid[PART10_UID_MAX + 1];        /* meta's, or detected (bare,
+	unsigned flags;                        /* PART10_F_* */
+	char ts_uid[PART10_UID_MAX + 1];       /* meta's, or detected (bare,
 	                                           PART10_F_TS_MISMATCH) */
-	char sop_class[PART10_UID_MAX + 1];     /* dataset's, else the meta's */
-	char sop_instance[PART10_UID_MAX + 1];  /* dataset's, else the meta's */
+	char sop_class[PART10_UID_MAX + 1];    /* dataset's, else the meta's */
+	char sop_instance[PART10_UID_MAX + 1]; /* dataset's, else the meta's */
 	char meta_sop_class[PART10_UID_MAX + 1];    /* (0002,0002) or "" */
 	char meta_sop_instance[PART10_UID_MAX + 1]; /* (0002,0003) or "" */
 	char impl_class_uid[PART10_UID_MAX + 1];    /* (0002,0012) or "" */
@@ -117,15 +118,15 @@ int part10_probe_mem(const void *p, size_t size, unsigned opts,
  * (the descriptor's offset is not used or moved).  Adds CS_E_IO (with
  * strerror text) for a failed fstat/pread.
  */
-int part10_probe_fd(int fd, unsigned opts, struct part10_info *info,
-    struct cs_err *err);
+int part10_probe_fd(
+    int fd, unsigned opts, struct part10_info *info, struct cs_err *err);
 
 /*
  * Same over a path: opens it read-only, probes, closes.  CS_E_IO names
  * the path when it cannot be opened, is a directory, or fails to read.
  */
-int part10_probe_path(const char *path, unsigned opts,
-    struct part10_info *info, struct cs_err *err);
+int part10_probe_path(const char *path, unsigned opts, struct part10_info *info,
+    struct cs_err *err);
 
 /*
  * Appends a Part 10 header to w (PS3.10 7.1): the 128-byte zero

@@ -24,17 +24,21 @@ rle_image_check(const struct rle_image *im, struct cs_err *err)
 	if (im == NULL)
 		return cs_err_set(err, CS_E_INVAL, "rle: no image description");
 	if (im->rows == 0 || im->columns == 0)
-		return cs_err_set(err, CS_E_INVAL, "rle: empty image (%u rows, %u columns)",
+		return cs_err_set(err, CS_E_INVAL,
+		    "rle: empty image (%u rows, %u columns)",
 		    (unsigned)im->rows, (unsigned)im->columns);
 	if (im->samples != 1 && im->samples != 3)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
-		    "rle: %u samples per pixel not supported (1 or 3)", (unsigned)im->samples);
-	if (im->bits_allocated != 8 && im->bits_allocated != 16 && im->bits_allocated != 32)
+		    "rle: %u samples per pixel not supported (1 or 3)",
+		    (unsigned)im->samples);
+	if (im->bits_allocated != 8 && im->bits_allocated != 16 &&
+	    im->bits_allocated != 32)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "rle: bits allocated %u not supported (8, 16 or 32)",
 		    (unsigned)im->bits_allocated);
 	if (im->planar != RLE_INTERLEAVED && im->planar != RLE_SEPARATE)
-		return cs_err_set(err, CS_E_INVAL, "rle: planar configuration %d is not 0 or 1",
+		return cs_err_set(err, CS_E_INVAL,
+		    "rle: planar configuration %d is not 0 or 1",
 		    (int)im->planar);
 	return 0;
 }
@@ -67,8 +71,8 @@ rle_encode_bound(const struct rle_image *im)
 }
 
 int
-rle_header_read(const uint8_t *in, size_t len, struct rle_header *h,
-    struct cs_err *err)
+rle_header_read(
+    const uint8_t *in, size_t len, struct rle_header *h, struct cs_err *err)
 {
 	struct rd r;
 	unsigned i;
@@ -79,28 +83,32 @@ rle_header_read(const uint8_t *in, size_t len, struct rle_header *h,
 	memset(h, 0, sizeof(*h));
 	if (len < RLE_HEADER_LEN)
 		return cs_err_set(err, CS_E_TRUNCATED,
-		    "rle: frame of %zu bytes is shorter than its 64-byte header", len);
+		    "rle: frame of %zu bytes is shorter than its 64-byte header",
+		    len);
 	rd_init(&r, in, RLE_HEADER_LEN);
 	off = rd_le32(&r);
 	if (off == 0 || off > RLE_MAX_SEGMENTS)
 		return cs_err_set(err, CS_E_PROTO,
-		    "rle: header says %lu segments (1 to 15)", (unsigned long)off);
+		    "rle: header says %lu segments (1 to 15)",
+		    (unsigned long)off);
 	h->segments = off;
 	for (i = 0; i < h->segments; i++) {
 		off = rd_le32(&r);
 		if (off < RLE_HEADER_LEN || off > len)
 			return cs_err_set(err, CS_E_PROTO,
-			    "rle: segment %u offset %lu outside the frame (64 to %zu)", i + 1,
-			    (unsigned long)off, len);
+			    "rle: segment %u offset %lu outside the frame (64 to %zu)",
+			    i + 1, (unsigned long)off, len);
 		if (i > 0 && off < h->offset[i - 1])
 			return cs_err_set(err, CS_E_PROTO,
-			    "rle: segment %u offset %lu before segment %u's (%lu)", i + 1,
-			    (unsigned long)off, i, (unsigned long)h->offset[i - 1]);
+			    "rle: segment %u offset %lu before segment %u's (%lu)",
+			    i + 1, (unsigned long)off, i,
+			    (unsigned long)h->offset[i - 1]);
 		h->offset[i] = off;
 	}
 	/* Unused offsets are ignored (rle.h). */
 	for (i = 0; i < h->segments; i++)
-		h->length[i] = (i + 1 < h->segments ? h->offset[i + 1] : len) - h->offset[i];
+		h->length[i] = (i + 1 < h->segments ? h->offset[i + 1] : len) -
+		    h->offset[i];
 	if (r.err)
 		return cs_err_set(err, CS_E_TRUNCATED, "rle: short header");
 	return 0;
@@ -116,19 +124,20 @@ rle_header_read(const uint8_t *in, size_t len, struct rle_header *h,
  */
 struct seg {
 	const uint8_t *p;
-	size_t len, i;   /* the segment's bytes; next one to read */
-	size_t lit;      /* literal bytes left to copy from p + i */
-	size_t rep;      /* copies of val left to write */
-	size_t done;     /* bytes written so far */
+	size_t len, i; /* the segment's bytes; next one to read */
+	size_t lit;    /* literal bytes left to copy from p + i */
+	size_t rep;    /* copies of val left to write */
+	size_t done;   /* bytes written so far */
 	uint8_t val;
-	unsigned no;     /* 1-based, for messages */
+	unsigned no; /* 1-based, for messages */
 };
 
 #define CHUNK 2048u
 
 /* Writes the segment's next n bytes to out (n <= what the frame needs). */
 static int
-seg_fill(struct seg *s, uint8_t *out, size_t n, size_t total, struct cs_err *err)
+seg_fill(
+    struct seg *s, uint8_t *out, size_t n, size_t total, struct cs_err *err)
 {
 	size_t o = 0, take;
 	int c;
@@ -151,8 +160,8 @@ seg_fill(struct seg *s, uint8_t *out, size_t n, size_t total, struct cs_err *err
 		}
 		if (s->i >= s->len)
 			return cs_err_set(err, CS_E_TRUNCATED,
-			    "rle: segment %u ends after %zu of %zu bytes", s->no, s->done + o,
-			    total);
+			    "rle: segment %u ends after %zu of %zu bytes",
+			    s->no, s->done + o, total);
 		c = (int)(int8_t)s->p[s->i++];
 		if (c >= 0) {
 			s->lit = (size_t)c + 1;
@@ -163,7 +172,8 @@ seg_fill(struct seg *s, uint8_t *out, size_t n, size_t total, struct cs_err *err
 		} else if (c != -128) { /* -128: no operation (G.3.2) */
 			if (s->i >= s->len)
 				return cs_err_set(err, CS_E_TRUNCATED,
-				    "rle: segment %u: replicate run passes its end", s->no);
+				    "rle: segment %u: replicate run passes its end",
+				    s->no);
 			s->val = s->p[s->i++];
 			s->rep = (size_t)(1 - c);
 		}
@@ -178,7 +188,8 @@ seg_fill(struct seg *s, uint8_t *out, size_t n, size_t total, struct cs_err *err
  * The contiguous case gets a loop of its own.
  */
 static void
-merge_sample(uint8_t *dst, size_t dstride, uint8_t (*pl)[CHUNK], size_t nb, size_t n)
+merge_sample(
+    uint8_t *dst, size_t dstride, uint8_t (*pl)[CHUNK], size_t nb, size_t n)
 {
 	size_t j;
 	uint16_t v16;
@@ -228,7 +239,8 @@ merge_rgb8(uint8_t *dst, uint8_t (*pl)[CHUNK], size_t n)
  * least significant first.
  */
 static void
-plane_place(const struct rle_image *im, unsigned k, size_t *base, size_t *stride)
+plane_place(
+    const struct rle_image *im, unsigned k, size_t *base, size_t *stride)
 {
 	size_t nb = im->bits_allocated / 8;
 	size_t s = k / nb, lsb_index = nb - 1 - k % nb;
@@ -244,8 +256,8 @@ plane_place(const struct rle_image *im, unsigned k, size_t *base, size_t *stride
 }
 
 int
-rle_decode_frame(const struct rle_image *im, const uint8_t *in,
-    size_t in_len, uint8_t *out, size_t out_len, struct cs_err *err)
+rle_decode_frame(const struct rle_image *im, const uint8_t *in, size_t in_len,
+    uint8_t *out, size_t out_len, struct cs_err *err)
 {
 	uint8_t pl[RLE_MAX_SEGMENTS][CHUNK];
 	struct seg sg[RLE_MAX_SEGMENTS];
@@ -257,18 +269,20 @@ rle_decode_frame(const struct rle_image *im, const uint8_t *in,
 	if ((rc = rle_image_check(im, err)) < 0)
 		return rc;
 	if (in == NULL || out == NULL)
-		return cs_err_set(err, CS_E_INVAL, "rle: no input or output buffer");
+		return cs_err_set(
+		    err, CS_E_INVAL, "rle: no input or output buffer");
 	if (out_len < rle_frame_len(im))
 		return cs_err_set(err, CS_E_INVAL,
-		    "rle: output of %zu bytes is too small for a %zu-byte frame", out_len,
-		    rle_frame_len(im));
+		    "rle: output of %zu bytes is too small for a %zu-byte frame",
+		    out_len, rle_frame_len(im));
 	if ((rc = rle_header_read(in, in_len, &h, err)) < 0)
 		return rc;
 	nseg = rle_segment_count(im);
 	if (h.segments != nseg)
 		return cs_err_set(err, CS_E_PROTO,
 		    "rle: frame has %u segments, the image needs %u (%u samples of %u bits)",
-		    h.segments, nseg, (unsigned)im->samples, (unsigned)im->bits_allocated);
+		    h.segments, nseg, (unsigned)im->samples,
+		    (unsigned)im->bits_allocated);
 	npix = (size_t)im->rows * im->columns;
 	nb = im->bits_allocated / 8;
 	sep = im->planar == RLE_SEPARATE || im->samples == 1;
@@ -283,7 +297,8 @@ rle_decode_frame(const struct rle_image *im, const uint8_t *in,
 		for (k = 0; k < nseg; k++) {
 			/* 8-bit planes of planar frames need no merging */
 			if (nb == 1 && sep)
-				rc = seg_fill(&sg[k], out + k * npix + p0, n, npix, err);
+				rc = seg_fill(
+				    &sg[k], out + k * npix + p0, n, npix, err);
 			else
 				rc = seg_fill(&sg[k], pl[k], n, npix, err);
 			if (rc < 0)
@@ -297,10 +312,11 @@ rle_decode_frame(const struct rle_image *im, const uint8_t *in,
 		}
 		for (s = 0; s < im->samples; s++) {
 			if (sep)
-				merge_sample(out + (s * npix + p0) * nb, nb, pl + s * nb, nb, n);
-			else
-				merge_sample(out + (p0 * im->samples + s) * nb, im->samples * nb,
+				merge_sample(out + (s * npix + p0) * nb, nb,
 				    pl + s * nb, nb, n);
+			else
+				merge_sample(out + (p0 * im->samples + s) * nb,
+				    im->samples * nb, pl + s * nb, nb, n);
 		}
 	}
 	return 0;
@@ -335,7 +351,8 @@ encode_segment(const uint8_t *src, size_t n, size_t stride, struct enc *e)
 
 	while (i < n) {
 		v = src[i * stride];
-		for (r = 1; i + r < n && r < 128 && src[(i + r) * stride] == v; r++)
+		for (r = 1; i + r < n && r < 128 && src[(i + r) * stride] == v;
+		     r++)
 			;
 		if (r >= 2) {
 			if (!enc_room(e, 2))
@@ -347,7 +364,8 @@ encode_segment(const uint8_t *src, size_t n, size_t stride, struct enc *e)
 		}
 		start = i;
 		for (lit = 0; i < n && lit < 128; i++, lit++) {
-			if (i + 2 < n && src[i * stride] == src[(i + 1) * stride] &&
+			if (i + 2 < n &&
+			    src[i * stride] == src[(i + 1) * stride] &&
 			    src[i * stride] == src[(i + 2) * stride])
 				break;
 		}
@@ -371,9 +389,8 @@ encode_segment(const uint8_t *src, size_t n, size_t stride, struct enc *e)
 }
 
 int
-rle_encode_frame(const struct rle_image *im, const uint8_t *in,
-    size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
-    struct cs_err *err)
+rle_encode_frame(const struct rle_image *im, const uint8_t *in, size_t in_len,
+    uint8_t *out, size_t out_cap, size_t *out_len, struct cs_err *err)
 {
 	struct enc e;
 	size_t npix, base, stride;
@@ -383,12 +400,13 @@ rle_encode_frame(const struct rle_image *im, const uint8_t *in,
 	if ((rc = rle_image_check(im, err)) < 0)
 		return rc;
 	if (in == NULL || out == NULL || out_len == NULL)
-		return cs_err_set(err, CS_E_INVAL, "rle: no input or output buffer");
+		return cs_err_set(
+		    err, CS_E_INVAL, "rle: no input or output buffer");
 	*out_len = 0;
 	if (in_len != rle_frame_len(im))
 		return cs_err_set(err, CS_E_INVAL,
-		    "rle: native frame of %zu bytes, the image needs %zu", in_len,
-		    rle_frame_len(im));
+		    "rle: native frame of %zu bytes, the image needs %zu",
+		    in_len, rle_frame_len(im));
 	if (out_cap < RLE_HEADER_LEN)
 		return cs_err_set(err, CS_E_TOOBIG,
 		    "rle: output of %zu bytes cannot hold the header", out_cap);
@@ -410,8 +428,8 @@ rle_encode_frame(const struct rle_image *im, const uint8_t *in,
 		plane_place(im, k, &base, &stride);
 		if (encode_segment(in + base, npix, stride, &e) < 0)
 			return cs_err_set(err, CS_E_TOOBIG,
-			    "rle: output of %zu bytes too small (up to %zu needed)", out_cap,
-			    rle_encode_bound(im));
+			    "rle: output of %zu bytes too small (up to %zu needed)",
+			    out_cap, rle_encode_bound(im));
 	}
 	*out_len = e.len;
 	return 0;

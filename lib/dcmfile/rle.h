@@ -120,9 +120,9 @@ size_t rle_encode_bound(const struct rle_image *im);
 
 /* The header of a compressed frame, as read (G.5). */
 struct rle_header {
-	unsigned segments;                   /* 1..15 */
-	uint32_t offset[RLE_MAX_SEGMENTS];   /* [0, segments) used, rest 0 */
-	size_t length[RLE_MAX_SEGMENTS];     /* up to the next offset or the end */
+	unsigned segments;                 /* 1..15 */
+	uint32_t offset[RLE_MAX_SEGMENTS]; /* [0, segments) used, rest 0 */
+	size_t length[RLE_MAX_SEGMENTS]; /* up to the next offset or the end */
 };
 
 /*
@@ -132,8 +132,8 @@ struct rle_header {
  * or above 15, an offset before 64, past len or out of order).  It does
  * not know the image, so it does not check the count against one.
  */
-int rle_header_read(const uint8_t *in, size_t len, struct rle_header *h,
-    struct cs_err *err);
+int rle_header_read(
+    const uint8_t *in, size_t len, struct rle_header *h, struct cs_err *err);
 
 /*
  * Decodes one compressed frame (in, in_len: its header and segments,
@@ -162,9 +162,9 @@ int rle_decode_frame(const struct rle_image *im, const uint8_t *in,
  *   CS_E_UNSUPPORTED  samples or bits_allocated not handled;
  *   CS_E_TOOBIG       out_cap too small, or an offset would pass 2^32 - 1.
  */
-int rle_encode_frame(const struct rle_image *im, const uint8_t *in,
-    size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len,
-    struct cs_err *err);
+int
+rle_encode_frame(const struct rle_image *im, const uint8_t *in, size_t in_len,
+    uint8_t *out, size_t out_cap, size_t *out_len, struct cs_err *err);
 
 #ifdef __cplusplus
 }

@@ -44,22 +44,22 @@ struct xc {
 	const struct xcode_req *req;
 	struct xcode_result *res;
 	struct cs_err *err;
-	enum ds_enc se, de;       /* element encodings of source and target */
+	enum ds_enc se, de; /* element encodings of source and target */
 	int s_encaps, d_encaps;
 	int lossy;
 	xcode_sink_fn sink;
 	void *ctx;
-	uint8_t *buf;             /* output staged up to OUT_BUF */
+	uint8_t *buf; /* output staged up to OUT_BUF */
 	size_t n;
 	struct xcp px;
 	int have_pixels;
-	const uint8_t *px_hdr;    /* the source's pixel data element */
+	const uint8_t *px_hdr; /* the source's pixel data element */
 	char px_vr[3];
 	/* lossy: values already there, and which inserts are written */
 	const uint8_t *old_ratio, *old_method;
 	size_t old_ratio_n, old_method_n;
 	unsigned inserted;
-	int un_evr;               /* skip() met a UN item in Explicit VR LE */
+	int un_evr; /* skip() met a UN item in Explicit VR LE */
 };
 
 /* ---- output --------------------------------------------------------- */
@@ -161,18 +161,18 @@ static int
 ends_inside(struct xc *x, const struct ds_elem *e)
 {
 	if (e->tag == DS_TAG_ITEM)
-		return cs_err_set(x->err, CS_E_TRUNCATED,
-		    "the data set ends inside an item");
+		return cs_err_set(
+		    x->err, CS_E_TRUNCATED, "the data set ends inside an item");
 	return cs_err_set(x->err, CS_E_TRUNCATED,
-	    "the data set ends inside (%04X,%04X)",
-	    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	    "the data set ends inside (%04X,%04X)", DS_TAG_GROUP(e->tag),
+	    DS_TAG_ELEM(e->tag));
 }
 
 static uint16_t
 get16(const struct xc *x, const uint8_t *p)
 {
-	return x->se == DS_ENC_EVR_BE ? (uint16_t)(p[0] << 8 | p[1]) :
-	    (uint16_t)(p[1] << 8 | p[0]);
+	return x->se == DS_ENC_EVR_BE ? (uint16_t)(p[0] << 8 | p[1])
+				      : (uint16_t)(p[1] << 8 | p[0]);
 }
 
 /* Copies a text value without its padding into buf (cap bytes). */
@@ -230,7 +230,8 @@ skip_item(struct xc *x, struct rd *r, const struct ds_elem *e,
 		    DS_TAG_GROUP(c->tag), DS_TAG_ELEM(c->tag));
 	if (k == DS_KIND_FRAGMENTS) {
 		if (c->len == DS_LEN_UNDEFINED || c->len > rd_left(r))
-			return cs_err_set(x->err, CS_E_PROTO, "malformed fragment");
+			return cs_err_set(
+			    x->err, CS_E_PROTO, "malformed fragment");
 		rd_skip(r, c->len);
 		return 0;
 	}
@@ -249,8 +250,8 @@ skip_member(struct xc *x, struct rd *r, const struct ds_elem *c,
 	if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
 	    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
 		return cs_err_set(x->err, CS_E_PROTO,
-		    "(%04X,%04X) out of place in an item",
-		    DS_TAG_GROUP(c->tag), DS_TAG_ELEM(c->tag));
+		    "(%04X,%04X) out of place in an item", DS_TAG_GROUP(c->tag),
+		    DS_TAG_ELEM(c->tag));
 	return skip(x, r, c, k, in2, depth + 1, frag);
 }
 
@@ -262,7 +263,8 @@ static int
 skip_contents(struct xc *x, struct rd *r, const struct ds_elem *e,
     enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag)
 {
-	uint32_t delim = k == DS_KIND_ITEM ? DS_TAG_ITEM_DELIM : DS_TAG_SEQ_DELIM;
+	uint32_t delim =
+	    k == DS_KIND_ITEM ? DS_TAG_ITEM_DELIM : DS_TAG_SEQ_DELIM;
 	struct ds_elem c;
 	struct rd sub;
 	int rc;
@@ -280,8 +282,9 @@ skip_contents(struct xc *x, struct rd *r, const struct ds_elem *e,
 			return rc;
 		if (c.tag == delim && e->len == DS_LEN_UNDEFINED)
 			return 0;
-		rc = k == DS_KIND_ITEM ? skip_member(x, r, &c, inner, depth, frag) :
-		    skip_item(x, r, e, &c, k, inner, depth, frag);
+		rc = k == DS_KIND_ITEM
+		    ? skip_member(x, r, &c, inner, depth, frag)
+		    : skip_item(x, r, e, &c, k, inner, depth, frag);
 		if (rc != 0)
 			return rc;
 	}
@@ -292,12 +295,12 @@ skip_contents(struct xc *x, struct rd *r, const struct ds_elem *e,
  * without writing.  Sets *frag when encapsulated pixel data is inside.
  */
 static int
-skip(struct xc *x, struct rd *r, const struct ds_elem *e,
-    enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag)
+skip(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_value_kind k,
+    enum ds_enc inner, unsigned depth, int *frag)
 {
 	if (depth > MAX_DEPTH)
-		return cs_err_set(x->err, CS_E_TOOBIG, "sequences nested deeper than %d",
-		    MAX_DEPTH);
+		return cs_err_set(x->err, CS_E_TOOBIG,
+		    "sequences nested deeper than %d", MAX_DEPTH);
 	switch (k) {
 	case DS_KIND_VALUE:
 		if (e->len > rd_left(r))
@@ -343,7 +346,8 @@ scan_top(struct xc *x, const uint8_t *ds, size_t len)
 		if (k != DS_KIND_VALUE) {
 			const uint8_t *items = r.p + r.pos;
 
-			if (k == DS_KIND_FRAGMENTS && e.tag != DS_TAG_PIXEL_DATA)
+			if (k == DS_KIND_FRAGMENTS &&
+			    e.tag != DS_TAG_PIXEL_DATA)
 				return cs_err_set(x->err, CS_E_UNSUPPORTED,
 				    "(%04X,%04X) is encapsulated: only Pixel Data may be",
 				    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
@@ -360,8 +364,8 @@ scan_top(struct xc *x, const uint8_t *ds, size_t len)
 			} else if (frag && x->s_encaps != x->d_encaps)
 				return cs_err_set(x->err, CS_E_UNSUPPORTED,
 				    "(%04X,%04X) holds encapsulated pixel data (an icon?): "
-				    "cannot convert it", DS_TAG_GROUP(e.tag),
-				    DS_TAG_ELEM(e.tag));
+				    "cannot convert it",
+				    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
 			continue;
 		}
 		if (e.len > rd_left(&r))
@@ -371,20 +375,38 @@ scan_top(struct xc *x, const uint8_t *ds, size_t len)
 			uint16_t u = get16(x, v);
 
 			switch (e.tag) {
-			case TAG_SAMPLES: p->img.samples = u; break;
-			case TAG_PLANAR: p->img.planar = u; break;
-			case TAG_ROWS: p->img.rows = u; break;
-			case TAG_COLS: p->img.cols = u; break;
-			case TAG_BITS_ALLOC: p->img.bits_allocated = u; break;
-			case TAG_BITS_STORED: p->img.bits_stored = u; break;
-			case TAG_HIGH_BIT: p->img.high_bit = u; break;
-			case TAG_PIXEL_REP: p->img.pixel_rep = u; break;
-			default: break;
+			case TAG_SAMPLES:
+				p->img.samples = u;
+				break;
+			case TAG_PLANAR:
+				p->img.planar = u;
+				break;
+			case TAG_ROWS:
+				p->img.rows = u;
+				break;
+			case TAG_COLS:
+				p->img.cols = u;
+				break;
+			case TAG_BITS_ALLOC:
+				p->img.bits_allocated = u;
+				break;
+			case TAG_BITS_STORED:
+				p->img.bits_stored = u;
+				break;
+			case TAG_HIGH_BIT:
+				p->img.high_bit = u;
+				break;
+			case TAG_PIXEL_REP:
+				p->img.pixel_rep = u;
+				break;
+			default:
+				break;
 			}
 		}
 		switch (e.tag) {
 		case TAG_PHOTOMETRIC:
-			get_text(v, e.len, p->img.photometric, sizeof(p->img.photometric));
+			get_text(v, e.len, p->img.photometric,
+			    sizeof(p->img.photometric));
 			break;
 		case TAG_FRAMES: {
 			char *end;
@@ -395,8 +417,10 @@ scan_top(struct xc *x, const uint8_t *ds, size_t len)
 			f = strtoul(t, &end, 10);
 			/* an unusable value matters only if frames are decoded:
 			 * xcp_prepare refuses 0 then */
-			p->frames = t[0] == '\0' || *end != '\0' || errno != 0 ||
-			    f > 0xffffffu ? 0 : (uint32_t)f;
+			p->frames = t[0] == '\0' || *end != '\0' ||
+				errno != 0 || f > 0xffffffu
+			    ? 0
+			    : (uint32_t)f;
 			break;
 		}
 		case TAG_LOSSY_RATIO:
@@ -502,9 +526,10 @@ target_vr(struct xc *x, const struct ds_elem *e, enum ds_enc se, char vr[3])
 	else if (rc == CS_E_NOTFOUND)
 		memcpy(vr, "UN", 3);
 	else if (rc < 0)
-		return cs_err_set(x->err, rc, "no data dictionary for the VR of "
-		    "(%04X,%04X) (the GDCM module is needed)", DS_TAG_GROUP(e->tag),
-		    DS_TAG_ELEM(e->tag));
+		return cs_err_set(x->err, rc,
+		    "no data dictionary for the VR of "
+		    "(%04X,%04X) (the GDCM module is needed)",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	return 0;
 }
 
@@ -536,7 +561,8 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 			return cs_err_set(x->err, CS_E_PROTO,
 			    "(%04X,%04X) where an item was expected",
 			    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
-		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) != 0)
+		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) !=
+		    0)
 			return rc;
 		enc = item_enc(x, r, e, inner, c.len);
 		if (c.len != DS_LEN_UNDEFINED) {
@@ -585,8 +611,9 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 
 	if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
 	    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
-		return cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+		return cs_err_set(x->err, CS_E_PROTO,
+		    "(%04X,%04X) out of place", DS_TAG_GROUP(e->tag),
+		    DS_TAG_ELEM(e->tag));
 	if (se == x->de) {
 		/* same encoding: header and value as one byte range */
 		if ((rc = skip(x, r, e, k, inner, depth + 1, &frag)) != 0)
@@ -594,7 +621,8 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		if (frag && x->s_encaps != x->d_encaps)
 			return cs_err_set(x->err, CS_E_UNSUPPORTED,
 			    "(%04X,%04X) holds encapsulated pixel data: cannot "
-			    "convert it", DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+			    "convert it",
+			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 		return put(x, at, (size_t)(r->p + r->pos - at));
 	}
 	if (k == DS_KIND_FRAGMENTS)
@@ -609,7 +637,8 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		if (x->un_evr && x->de == DS_ENC_IVR_LE) {
 			/* items in Explicit VR LE: converted like any others */
 			r->pos = (size_t)(start - r->p);
-			if ((rc = put_header(x, e->tag, "UN", DS_LEN_UNDEFINED)) != 0)
+			if ((rc = put_header(
+				 x, e->tag, "UN", DS_LEN_UNDEFINED)) != 0)
 				return rc;
 			return copy_items(x, r, e, inner, depth);
 		}
@@ -641,7 +670,8 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 			memcpy(vr, "UN", 3); /* still Implicit VR LE inside */
 		} else {
 			rd_init(&sub, v, e->len);
-			if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
+			if ((rc = put_header(
+				 x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 				return rc;
 			return copy_items(x, &sub, e, DS_ENC_IVR_LE, depth);
 		}
@@ -652,7 +682,8 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		return rc;
 	/* byte order changes when one side is Big Endian (PS3.5 7.3) */
 	return put_value(x, v, e->len,
-	    (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE) ? swap_unit(vr) : 0);
+	    (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE) ? swap_unit(vr)
+							      : 0);
 }
 
 /* Lossy: writes (0028,2110/2112/2114) due before tag (all at the end). */
@@ -672,18 +703,21 @@ put_lossy_before(struct xc *x, uint32_t tag)
 		if (i == 0) {
 			rc = put_text(x, tags[0], "CS", "01", ' ');
 		} else {
-			const uint8_t *ov = i == 1 ? x->old_ratio : x->old_method;
+			const uint8_t *ov =
+			    i == 1 ? x->old_ratio : x->old_method;
 			size_t on = i == 1 ? x->old_ratio_n : x->old_method_n;
 			char add[32];
 
 			if (i == 1)
-				snprintf(add, sizeof(add), "%.2f", x->res->ratio);
+				snprintf(
+				    add, sizeof(add), "%.2f", x->res->ratio);
 			else
 				snprintf(add, sizeof(add), "%s",
 				    xcp_lossy_method(x->req->dst_ts));
-			get_text(ov != NULL ? ov : (const uint8_t *)"", ov ? on : 0,
-			    old, sizeof(old));
-			snprintf(s, sizeof(s), "%s%s%s", old, old[0] ? "\\" : "", add);
+			get_text(ov != NULL ? ov : (const uint8_t *)"",
+			    ov ? on : 0, old, sizeof(old));
+			snprintf(s, sizeof(s), "%s%s%s", old,
+			    old[0] ? "\\" : "", add);
 			rc = put_text(x, tags[i], i == 1 ? "DS" : "CS", s, ' ');
 		}
 		if (rc != 0)
@@ -709,7 +743,8 @@ put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
 			    "%llu bytes of pixels do not fit in one element",
 			    (unsigned long long)n);
 		if (x->s_encaps || se == DS_ENC_IVR_LE)
-			memcpy(vr, x->px.img.bits_allocated > 8 ? "OW" : "OB", 3);
+			memcpy(
+			    vr, x->px.img.bits_allocated > 8 ? "OW" : "OB", 3);
 		else
 			memcpy(vr, e->vr, 3);
 		rc = put_header(x, DS_TAG_PIXEL_DATA, vr, (uint32_t)n);
@@ -721,8 +756,7 @@ put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
 
 /* Walks past the value of e, whatever its kind, without writing it. */
 static int
-drop_value(struct xc *x, struct rd *r, const struct ds_elem *e,
-    enum ds_enc se)
+drop_value(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_enc se)
 {
 	enum ds_enc inner;
 	enum ds_value_kind k = ds_elem_kind(e, se, &inner);
@@ -744,8 +778,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 	int rc;
 
 	if (depth > MAX_DEPTH)
-		return cs_err_set(x->err, CS_E_TOOBIG, "sequences nested deeper than %d",
-		    MAX_DEPTH);
+		return cs_err_set(x->err, CS_E_TOOBIG,
+		    "sequences nested deeper than %d", MAX_DEPTH);
 	for (;;) {
 		const uint8_t *at = r->p + r->pos;
 
@@ -759,7 +793,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 			return rc;
 		if (until_delim && e.tag == DS_TAG_ITEM_DELIM)
 			return 0;
-		if (top && x->lossy && (rc = put_lossy_before(x, e.tag - 1)) != 0)
+		if (top && x->lossy &&
+		    (rc = put_lossy_before(x, e.tag - 1)) != 0)
 			return rc;
 		/* group lengths are retired and would no longer be true */
 		if (DS_TAG_ELEM(e.tag) == 0 && DS_TAG_GROUP(e.tag) != 0xfffe &&
@@ -780,7 +815,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 				break;
 			if ((rc = drop_value(x, r, &e, se)) != 0)
 				return rc;
-			if ((rc = put_text(x, e.tag, "UI", x->req->new_instance, '\0')) != 0)
+			if ((rc = put_text(x, e.tag, "UI", x->req->new_instance,
+				 '\0')) != 0)
 				return rc;
 			continue;
 		case TAG_PHOTOMETRIC:
@@ -788,7 +824,8 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 				break;
 			if ((rc = drop_value(x, r, &e, se)) != 0)
 				return rc;
-			if ((rc = put_text(x, e.tag, "CS", x->res->photometric, ' ')) != 0)
+			if ((rc = put_text(x, e.tag, "CS", x->res->photometric,
+				 ' ')) != 0)
 				return rc;
 			continue;
 		case TAG_LOSSY:
@@ -836,8 +873,7 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 
 int
 xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
-    xcode_sink_fn sink, void *ctx, struct xcode_result *res,
-    struct cs_err *err)
+    xcode_sink_fn sink, void *ctx, struct xcode_result *res, struct cs_err *err)
 {
 	struct xc *x;
 	struct rd r;
@@ -847,7 +883,8 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		memset(res, 0, sizeof(*res));
 	if (ds == NULL || req == NULL || req->src_ts == NULL ||
 	    req->dst_ts == NULL || sink == NULL || res == NULL)
-		return cs_err_set(err, CS_E_INVAL, "xcode_dataset: NULL argument");
+		return cs_err_set(
+		    err, CS_E_INVAL, "xcode_dataset: NULL argument");
 	x = calloc(1, sizeof(*x));
 	if (x == NULL || (x->buf = malloc(OUT_BUF)) == NULL) {
 		free(x);
@@ -863,7 +900,8 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		rc = xcode_ts_layout(req->dst_ts, &x->de, &x->d_encaps);
 	if (rc != 0) {
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
-		    "cannot transcode from %s to %s here", req->src_ts, req->dst_ts);
+		    "cannot transcode from %s to %s here", req->src_ts,
+		    req->dst_ts);
 		goto out;
 	}
 	dst_lossy = x->d_encaps && xcp_lossy_method(req->dst_ts) != NULL;
@@ -876,8 +914,10 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		goto out;
 	x->lossy = dst_lossy && x->have_pixels &&
 	    strcmp(req->src_ts, req->dst_ts) != 0;
-	if (x->lossy && (req->new_instance == NULL || req->new_instance[0] == '\0')) {
-		rc = cs_err_set(err, CS_E_INVAL, "a lossy conversion needs a new "
+	if (x->lossy &&
+	    (req->new_instance == NULL || req->new_instance[0] == '\0')) {
+		rc = cs_err_set(err, CS_E_INVAL,
+		    "a lossy conversion needs a new "
 		    "SOP Instance UID");
 		goto out;
 	}
@@ -889,9 +929,11 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		x->px.lossy = x->lossy;
 		/* native pixels change byte order by their VR; decoded ones
 		 * are written as OW (16, 32 bits) or OB */
-		if (!x->s_encaps && (x->se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE))
-			x->px.swap = swap_unit(x->se == DS_ENC_IVR_LE ?
-			    (x->px.img.bits_allocated > 8 ? "OW" : "OB") : x->px_vr);
+		if (!x->s_encaps &&
+		    (x->se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE))
+			x->px.swap = swap_unit(x->se == DS_ENC_IVR_LE
+				? (x->px.img.bits_allocated > 8 ? "OW" : "OB")
+				: x->px_vr);
 		if (x->s_encaps && x->de == DS_ENC_EVR_BE)
 			x->px.out_swap = x->px.img.bits_allocated > 8 ? 2 : 0;
 		if ((rc = xcp_prepare(&x->px, res, err)) != 0)
@@ -945,10 +987,12 @@ xcode_new_uid(char *buf, size_t cap, struct cs_err *err)
 	ssize_t got;
 
 	if (cap < 45)
-		return cs_err_set(err, CS_E_INVAL, "xcode_new_uid: buffer too small");
+		return cs_err_set(
+		    err, CS_E_INVAL, "xcode_new_uid: buffer too small");
 	got = getrandom(w, sizeof(w), 0);
 	if (got != (ssize_t)sizeof(w))
-		return cs_err_set(err, CS_E_IO, "no random bits for a new UID: %s",
+		return cs_err_set(err, CS_E_IO,
+		    "no random bits for a new UID: %s",
 		    got < 0 ? strerror(errno) : "short read");
 	uid_2_25(w, buf);
 	return 0;
@@ -964,7 +1008,8 @@ xcode_derived_uid(const char *src_uid, const char *dst_ts, char *buf,
 	unsigned i;
 
 	if (cap < 45 || src_uid == NULL || dst_ts == NULL)
-		return cs_err_set(err, CS_E_INVAL, "xcode_derived_uid: bad argument");
+		return cs_err_set(
+		    err, CS_E_INVAL, "xcode_derived_uid: bad argument");
 	if (src_uid[0] == '\0')
 		return xcode_new_uid(buf, cap, err);
 	sha256_init(&h);

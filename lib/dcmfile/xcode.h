@@ -48,20 +48,20 @@
 #include "dcmfile/dcmfile.h"
 
 struct xcode_req {
-	const char *src_ts;       /* the data set's transfer syntax */
-	const char *dst_ts;       /* the one to write */
-	int allow_lossy;          /* a lossy dst_ts is allowed */
+	const char *src_ts; /* the data set's transfer syntax */
+	const char *dst_ts; /* the one to write */
+	int allow_lossy;    /* a lossy dst_ts is allowed */
 	/* the SOP Instance UID to write when the conversion is lossy (PS3.3
 	 * C.12.1.1.1: lossy compression makes a new instance); required then */
 	const char *new_instance;
 };
 
 struct xcode_result {
-	uint32_t frames;          /* frames of pixel data converted (0: none) */
-	int lossy;                /* 1: a lossy encoding was applied */
-	int photometric_changed;  /* 1: (0028,0004) was rewritten */
-	char photometric[17];     /* the one written (or kept) */
-	double ratio;             /* lossy: uncompressed / compressed bytes */
+	uint32_t frames;         /* frames of pixel data converted (0: none) */
+	int lossy;               /* 1: a lossy encoding was applied */
+	int photometric_changed; /* 1: (0028,0004) was rewritten */
+	char photometric[17];    /* the one written (or kept) */
+	double ratio;            /* lossy: uncompressed / compressed bytes */
 };
 
 /* Where the output goes: returns 0 or a negative CS_E_* code. */
@@ -104,8 +104,8 @@ int xcode_new_uid(char *buf, size_t cap, struct cs_err *err);
  * rate: dcmfile_gdcm.cpp encode), so that a different lossy copy
  * gets a different UID.
  */
-#define XCODE_LOSSY_PARAMS \
-    "cstore lossy 1: JPEG quality 90, JPEG-LS NEAR 2, JPEG 2000 rate 10"
+#define XCODE_LOSSY_PARAMS                                                     \
+	"cstore lossy 1: JPEG quality 90, JPEG-LS NEAR 2, JPEG 2000 rate 10"
 
 /*
  * The SOP Instance UID of the lossy copy of src_uid in dst_ts: 2.25 and

@@ -36,7 +36,8 @@ fd_write(void *ctx, const void *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return w < 0 && errno == ENOSPC ? CS_E_NOSPACE : CS_E_IO;
+			return w < 0 && errno == ENOSPC ? CS_E_NOSPACE
+							: CS_E_IO;
 		b += w;
 		n -= (size_t)w;
 		s->written += (uint64_t)w;
@@ -71,11 +72,13 @@ make_tmpfile(uint64_t src_size, struct cs_err *err)
 		return fd;
 	if (snprintf(name, sizeof(name), "%s/cstore-transcode-XXXXXX", dir) >=
 	    (int)sizeof(name))
-		return cs_err_set(err, CS_E_IO, "temporary directory name too long");
+		return cs_err_set(
+		    err, CS_E_IO, "temporary directory name too long");
 	fd = mkostemp(name, O_CLOEXEC);
 	if (fd < 0)
 		return cs_err_set(err, CS_E_IO,
-		    "cannot create a temporary file in '%s': %s", dir, strerror(errno));
+		    "cannot create a temporary file in '%s': %s", dir,
+		    strerror(errno));
 	unlink(name);
 	return fd;
 }
@@ -118,28 +121,35 @@ inflate_all(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n,
 			if (cap > INFLATED_MAX)
 				cap = INFLATED_MAX;
 			if (done == cap) {
-				zr = cs_err_set(err, CS_E_TOOBIG, "the Deflated data set "
-				    "inflates to more than %zu bytes", INFLATED_MAX);
+				zr = cs_err_set(err, CS_E_TOOBIG,
+				    "the Deflated data set "
+				    "inflates to more than %zu bytes",
+				    INFLATED_MAX);
 				goto fail;
 			}
 			if ((nb = realloc(b, cap)) == NULL) {
-				zr = cs_err_set(err, CS_E_NOMEM, "out of memory");
+				zr = cs_err_set(
+				    err, CS_E_NOMEM, "out of memory");
 				goto fail;
 			}
 			b = nb;
 		}
 		/* avail counts are 32-bit: feed and drain in slices */
-		z.avail_in = (uInt)((n - (size_t)((const uint8_t *)z.next_in - p)) >
-		    0x40000000u ? 0x40000000u :
-		    n - (size_t)((const uint8_t *)z.next_in - p));
+		z.avail_in =
+		    (uInt)((n - (size_t)((const uint8_t *)z.next_in - p)) >
+				0x40000000u
+			    ? 0x40000000u
+			    : n - (size_t)((const uint8_t *)z.next_in - p));
 		z.next_out = b + done;
-		z.avail_out = (uInt)(cap - done > 0x40000000u ? 0x40000000u :
-		    cap - done);
+		z.avail_out =
+		    (uInt)(cap - done > 0x40000000u ? 0x40000000u : cap - done);
 		zr = inflate(&z, Z_NO_FLUSH);
 		done = (size_t)(z.next_out - b);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-			zr = cs_err_set(err, CS_E_PROTO, "the Deflated data set is "
-			    "corrupt: %s", z.msg != NULL ? z.msg : "inflate failed");
+			zr = cs_err_set(err, CS_E_PROTO,
+			    "the Deflated data set is "
+			    "corrupt: %s",
+			    z.msg != NULL ? z.msg : "inflate failed");
 			goto fail;
 		}
 		if (zr == Z_BUF_ERROR && z.avail_in == 0 && done < cap) {
@@ -176,20 +186,21 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	if (size > 0) {
 		map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED)
-			return cs_err_set(err, CS_E_IO, "cannot map the file: %s",
-			    strerror(errno));
+			return cs_err_set(err, CS_E_IO,
+			    "cannot map the file: %s", strerror(errno));
 	}
 	ds = map + src->dataset_offset;
 	ds_len = (size_t)(src->file_size - src->dataset_offset);
 	if (strcmp(src->ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) == 0) {
-		if ((rc = inflate_all(ds, ds_len, &inflated, &ds_len, err)) != 0)
+		if ((rc = inflate_all(ds, ds_len, &inflated, &ds_len, err)) !=
+		    0)
 			goto out;
 		ds = inflated;
 		req.src_ts = TS_UID_ExplicitVRLittleEndian;
 	}
 	if (allow_lossy) {
-		rc = xcode_derived_uid(src->sop_instance, ts_uid, uid, sizeof(uid),
-		    err);
+		rc = xcode_derived_uid(
+		    src->sop_instance, ts_uid, uid, sizeof(uid), err);
 		if (rc != 0)
 			goto out;
 		req.new_instance = uid;
@@ -204,8 +215,8 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 		cs_err_set(err, rc, "cannot write the transcoded data set: %s",
 		    strerror(errno));
 	if (rc == 0 && lseek(sink.fd, 0, SEEK_SET) != 0)
-		rc = cs_err_set(err, CS_E_IO, "cannot seek the transcoded data set: %s",
-		    strerror(errno));
+		rc = cs_err_set(err, CS_E_IO,
+		    "cannot seek the transcoded data set: %s", strerror(errno));
 	if (rc != 0) {
 		close(sink.fd);
 		goto out;
@@ -237,7 +248,8 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 		out->fd = -1;
 	}
 	if (path == NULL || ts_uid == NULL || out == NULL)
-		return cs_err_set(err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+		return cs_err_set(
+		    err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s", path,
@@ -245,29 +257,37 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	rc = part10_probe_fd(fd, 0, &src, err);
 	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
-		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid, ts_uid,
-		    !dcmfile_can_transcode(TS_UID_ExplicitVRLittleEndian, ts_uid, 1) ?
-		    ": unknown transfer syntax" :
-		    dcmfile_can_transcode(src.ts_uid, ts_uid, 1) ?
-		    ": lossy compression not allowed" : "");
+		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid,
+		    ts_uid,
+		    !dcmfile_can_transcode(
+			TS_UID_ExplicitVRLittleEndian, ts_uid, 1)
+			? ": unknown transfer syntax"
+			: dcmfile_can_transcode(src.ts_uid, ts_uid, 1)
+			? ": lossy compression not allowed"
+			: "");
 	/* GDCM's whole-file rewrite keeps the SOP Instance UID (PS3.3
 	 * C.12.1.1.1 wants a new one after lossy compression): refused */
 	if (rc == 0 &&
 	    strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) != 0 &&
 	    deflated(src.ts_uid) && xcp_lossy_method(ts_uid) != NULL &&
 	    strcmp(src.ts_uid, ts_uid) != 0)
-		rc = cs_err_set(err, CS_E_UNSUPPORTED, "cannot transcode '%s' from "
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "cannot transcode '%s' from "
 		    "Deflated %s to lossy %s: a lossy copy needs a new SOP Instance "
-		    "UID, which that path does not make", path, src.ts_uid, ts_uid);
+		    "UID, which that path does not make",
+		    path, src.ts_uid, ts_uid);
 	/* a Deflated source is inflated for the walker; targets are not */
-	if (rc == 0 && ((deflated(src.ts_uid) &&
-	    strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) != 0) ||
-	    deflated(ts_uid))) {
+	if (rc == 0 &&
+	    ((deflated(src.ts_uid) &&
+		 strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) !=
+		     0) ||
+		deflated(ts_uid))) {
 		close(fd);
-		rc = dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);
+		rc =
+		    dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);
 		if (rc == 0)
-			snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
-			    src.sop_instance);
+			snprintf(out->sop_instance, sizeof(out->sop_instance),
+			    "%s", src.sop_instance);
 		return rc;
 	}
 	if (rc == 0)

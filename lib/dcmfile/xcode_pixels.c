@@ -41,7 +41,8 @@ is_lossy_jpeg(const char *ts)
 {
 	const struct ts_entry *t = ts_find(ts);
 
-	return t != NULL && t->codec == TS_CODEC_JPEG && (t->flags & TS_F_LOSSY);
+	return t != NULL && t->codec == TS_CODEC_JPEG &&
+	    (t->flags & TS_F_LOSSY);
 }
 
 int
@@ -52,7 +53,8 @@ xcode_ts_layout(const char *ts, enum ds_enc *enc, int *encaps)
 	*encaps = 0;
 	*enc = DS_ENC_EVR_LE;
 	/* a deflated data set is not walked here (xcode_file.c inflates) */
-	if (t == NULL || t->codec == TS_CODEC_NONE || (t->flags & TS_F_DEFLATED))
+	if (t == NULL || t->codec == TS_CODEC_NONE ||
+	    (t->flags & TS_F_DEFLATED))
 		return CS_E_UNSUPPORTED;
 	*enc = t->enc;
 	*encaps = (t->flags & TS_F_ENCAPSULATED) != 0;
@@ -95,23 +97,27 @@ check_image(struct xcp *p, struct cs_err *err)
 	const struct dcmfile_image *m = &p->img;
 	uint64_t fs;
 
-	if (m->rows == 0 || m->cols == 0 || (m->samples != 1 && m->samples != 3))
+	if (m->rows == 0 || m->cols == 0 ||
+	    (m->samples != 1 && m->samples != 3))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode an image of %ux%u with %u samples per pixel",
 		    m->cols, m->rows, m->samples);
 	if (m->bits_allocated != 8 && m->bits_allocated != 16 &&
 	    m->bits_allocated != 32)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
-		    "cannot transcode pixels of %u bits allocated", m->bits_allocated);
+		    "cannot transcode pixels of %u bits allocated",
+		    m->bits_allocated);
 	if (m->bits_stored == 0 || m->bits_stored > m->bits_allocated ||
-	    m->high_bit + 1u < m->bits_stored || m->high_bit >= m->bits_allocated)
+	    m->high_bit + 1u < m->bits_stored ||
+	    m->high_bit >= m->bits_allocated)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "inconsistent Bits Stored %u / High Bit %u for %u bits allocated",
 		    m->bits_stored, m->high_bit, m->bits_allocated);
 	if (p->frames == 0)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "Number of Frames (0028,0008) is 0 or not a number");
-	fs = (uint64_t)m->rows * m->cols * m->samples * (m->bits_allocated / 8u);
+	fs =
+	    (uint64_t)m->rows * m->cols * m->samples * (m->bits_allocated / 8u);
 	if (fs > ((uint64_t)1 << 31) || fs * p->frames > ((uint64_t)1 << 40))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "frames of %llu bytes are too large to transcode",
@@ -134,8 +140,10 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 	for (;;) {
 		rc = ds_elem_read(&r, DS_ENC_EVR_LE, &e, err);
 		if (rc != 0)
-			return rc == CS_E_TRUNCATED ? cs_err_set(err, CS_E_TRUNCATED,
-			    "pixel data ends inside a fragment header") : rc;
+			return rc == CS_E_TRUNCATED
+			    ? cs_err_set(err, CS_E_TRUNCATED,
+				  "pixel data ends inside a fragment header")
+			    : rc;
 		if (e.tag == DS_TAG_SEQ_DELIM)
 			break;
 		if (e.tag != DS_TAG_ITEM || e.len == DS_LEN_UNDEFINED ||
@@ -148,7 +156,8 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 			if (e.len > 0) {
 				*bot = malloc(sizeof(**bot));
 				if (*bot == NULL)
-					return cs_err_set(err, CS_E_NOMEM, "out of memory");
+					return cs_err_set(
+					    err, CS_E_NOMEM, "out of memory");
 				(*bot)->p = rd_bytes(&r, e.len);
 				(*bot)->n = e.len;
 			}
@@ -160,7 +169,8 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 			cap = cap ? cap * 2 : 16;
 			n = realloc(p->frag, cap * sizeof(*n));
 			if (n == NULL)
-				return cs_err_set(err, CS_E_NOMEM, "out of memory");
+				return cs_err_set(
+				    err, CS_E_NOMEM, "out of memory");
 			p->frag = n;
 		}
 		p->frag[p->nfrag].p = rd_bytes(&r, e.len);
@@ -168,7 +178,8 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 		p->nfrag++;
 	}
 	if (p->nfrag == 0)
-		return cs_err_set(err, CS_E_PROTO, "encapsulated pixel data has no fragment");
+		return cs_err_set(
+		    err, CS_E_PROTO, "encapsulated pixel data has no fragment");
 	return 0;
 }
 
@@ -201,8 +212,10 @@ one_frame(const struct xcp *p, struct cs_err *err)
 	if (codec_of(p->src_ts) != CODEC_RLE) {
 		for (f = 1; f < p->nfrag; f++)
 			if (starts_frame(p->src_ts, &p->frag[f]))
-				return cs_err_set(err, CS_E_PROTO, "fragment %zu starts "
-				    "another code stream, but there is one frame", f + 1);
+				return cs_err_set(err, CS_E_PROTO,
+				    "fragment %zu starts "
+				    "another code stream, but there is one frame",
+				    f + 1);
 		return 0;
 	}
 	for (f = 0; f < p->nfrag; f++)
@@ -255,7 +268,8 @@ map_frames(struct xcp *p, const struct xcp_span *bot, struct cs_err *err)
 				pos += 8 + p->frag[k].n;
 				k++;
 			}
-			if (pos != off || k >= p->nfrag || (i > 0 && k <= p->first[i - 1]))
+			if (pos != off || k >= p->nfrag ||
+			    (i > 0 && k <= p->first[i - 1]))
 				return cs_err_set(err, CS_E_PROTO,
 				    "the Basic Offset Table does not match the fragments");
 			p->first[i] = k;
@@ -308,7 +322,8 @@ replan(uint8_t *b, size_t fs, unsigned bytes, int to_planar)
 		return CS_E_NOMEM;
 	for (i = 0; i < px; i++)
 		for (s = 0; s < 3; s++) {
-			size_t a = (i * 3 + s) * bytes, pl = (s * px + i) * bytes;
+			size_t a = (i * 3 + s) * bytes,
+			       pl = (s * px + i) * bytes;
 
 			if (to_planar)
 				memcpy(t + pl, b + a, bytes);
@@ -342,7 +357,9 @@ ybr_to_rgb(uint8_t *b, size_t px, uint16_t planar)
 		v[1] = y[0] + ((-fg_cb * cb + one_half - fg_cr * cr) >> 16);
 		v[2] = y[0] + ((fb * cb + one_half) >> 16);
 		for (k = 0; k < 3; k++)
-			y[k * plane] = (uint8_t)(v[k] < 0 ? 0 : v[k] > 255 ? 255 : v[k]);
+			y[k * plane] = (uint8_t)(v[k] < 0 ? 0
+				: v[k] > 255              ? 255
+							  : v[k]);
 	}
 }
 
@@ -375,8 +392,8 @@ frame_bytes(struct xcp *p, uint32_t i, const uint8_t **b, size_t *n,
 
 /* The image as our RLE codec wants it (rows and columns are US). */
 static int
-rle_image_of(const struct dcmfile_image *m, struct rle_image *im,
-    struct cs_err *err)
+rle_image_of(
+    const struct dcmfile_image *m, struct rle_image *im, struct cs_err *err)
 {
 	if (m->rows > 0xffffu || m->cols > 0xffffu)
 		return cs_err_set(err, CS_E_UNSUPPORTED, "RLE: %ux%u too large",
@@ -404,13 +421,14 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 		*got = p->img;
 		rc = rle_image_of(&p->img, &im, err);
 		if (rc == 0)
-			rc = rle_decode_frame(&im, in, n, out, p->frame_size, err);
+			rc = rle_decode_frame(
+			    &im, in, n, out, p->frame_size, err);
 		if (rc != 0)
 			return rc;
 		break;
 	case CODEC_GDCM:
-		rc = dcmfile_codec_decode(ts, &p->img, in, n, out, p->frame_size,
-		    got, err);
+		rc = dcmfile_codec_decode(
+		    ts, &p->img, in, n, out, p->frame_size, got, err);
 		if (rc == 0 && got->samples == 3 &&
 		    strncmp(got->photometric, "YBR_FULL", 8) == 0 &&
 		    is_lossy_jpeg(ts)) {
@@ -428,11 +446,12 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 			return rc;
 		break;
 	case CODEC_NONE:
-		return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s", ts);
+		return cs_err_set(
+		    err, CS_E_UNSUPPORTED, "no decoder for %s", ts);
 	}
 	if (p->img.samples == 3 && got->planar != p->img.planar) {
 		if (replan(out, p->frame_size, p->img.bits_allocated / 8u,
-		    p->img.planar) != 0)
+			p->img.planar) != 0)
 			return cs_err_set(err, CS_E_NOMEM, "out of memory");
 		got->planar = p->img.planar;
 	}
@@ -441,8 +460,8 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 
 /* Decodes source frame i into p->raw. */
 static int
-decode_frame(struct xcp *p, uint32_t i, struct dcmfile_image *got,
-    struct cs_err *err)
+decode_frame(
+    struct xcp *p, uint32_t i, struct dcmfile_image *got, struct cs_err *err)
 {
 	const uint8_t *b = NULL;
 	uint8_t *tmp;
@@ -456,7 +475,8 @@ decode_frame(struct xcp *p, uint32_t i, struct dcmfile_image *got,
 			    "pixel data holds %zu bytes, %u frames need %llu",
 			    p->val_len, p->frames,
 			    (unsigned long long)p->frames * p->frame_size);
-		memcpy(p->raw, p->val + (size_t)i * p->frame_size, p->frame_size);
+		memcpy(
+		    p->raw, p->val + (size_t)i * p->frame_size, p->frame_size);
 		if (p->swap)
 			swap_units(p->raw, p->frame_size, p->swap);
 		return 0;
@@ -491,7 +511,8 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
 		*out = malloc(cap);
 		if (*out == NULL)
 			return cs_err_set(err, CS_E_NOMEM, "out of memory");
-		rc = rle_encode_frame(&im, p->raw, p->frame_size, *out, cap, n, err);
+		rc = rle_encode_frame(
+		    &im, p->raw, p->frame_size, *out, cap, n, err);
 		if (rc != 0) {
 			free(*out);
 			*out = NULL;
@@ -504,16 +525,17 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
 		break;
 	case CODEC_NONE:
 	default:
-		return cs_err_set(err, CS_E_UNSUPPORTED, "no encoder for %s",
-		    p->dst_ts);
+		return cs_err_set(
+		    err, CS_E_UNSUPPORTED, "no encoder for %s", p->dst_ts);
 	}
 	if (rc != 0)
 		return rc;
 	if (p->lossy)
 		return 0;
 	rc = decode_stream(p, p->dst_ts, *out, *n, p->chk, &got, err);
-	if (rc == 0 && (memcmp(p->chk, p->raw, p->frame_size) != 0 ||
-	    strcmp(got.photometric, p->out.photometric) != 0))
+	if (rc == 0 &&
+	    (memcmp(p->chk, p->raw, p->frame_size) != 0 ||
+		strcmp(got.photometric, p->out.photometric) != 0))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "the %s encoding does not decode to the same pixels: refused",
 		    p->dst_ts);
@@ -554,15 +576,17 @@ plausible(const struct xcp *p, struct cs_err *err)
 			for (k = p->first[i], n = 0; k < p->first[i + 1]; k++)
 				n += p->frag[k].n;
 			if (p->frame_size / 64 > n)
-				return cs_err_set(err, CS_E_PROTO, "RLE frame %zu: "
-				    "%zu bytes cannot decode to %zu", i + 1, n,
-				    p->frame_size);
+				return cs_err_set(err, CS_E_PROTO,
+				    "RLE frame %zu: "
+				    "%zu bytes cannot decode to %zu",
+				    i + 1, n, p->frame_size);
 		}
 		return 0;
 	}
 	if (p->frame_size > GDCM_FRAME_MAX)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
-		    "frames of %zu bytes are too large to transcode", p->frame_size);
+		    "frames of %zu bytes are too large to transcode",
+		    p->frame_size);
 	return 0;
 }
 
@@ -582,15 +606,17 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 	if ((rc = check_image(p, err)) != 0)
 		return rc;
 	if (p->dst_encaps && codec_of(p->dst_ts) == CODEC_NONE)
-		return cs_err_set(err, CS_E_UNSUPPORTED, "no encoder for %s", p->dst_ts);
+		return cs_err_set(
+		    err, CS_E_UNSUPPORTED, "no encoder for %s", p->dst_ts);
 	/* PS3.5 A.4.1: Baseline holds 8-bit samples, Extended up to 12 */
-	if (p->dst_encaps && ((strcmp(p->dst_ts, TS_UID_JPEGBaseline8Bit) == 0 &&
-	    p->img.bits_allocated != 8) ||
-	    (strcmp(p->dst_ts, TS_UID_JPEGExtended12Bit) == 0 &&
-	    p->img.bits_stored > 12)))
+	if (p->dst_encaps &&
+	    ((strcmp(p->dst_ts, TS_UID_JPEGBaseline8Bit) == 0 &&
+		 p->img.bits_allocated != 8) ||
+		(strcmp(p->dst_ts, TS_UID_JPEGExtended12Bit) == 0 &&
+		    p->img.bits_stored > 12)))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
-		    "pixel data of %u bits cannot be coded in %s", p->img.bits_stored,
-		    p->dst_ts);
+		    "pixel data of %u bits cannot be coded in %s",
+		    p->img.bits_stored, p->dst_ts);
 	/*
 	 * Colour in JPEG 2000 or lossy JPEG: the encoders transform it (MCT,
 	 * YCbCr), and the Photometric Interpretation would have to say so
@@ -602,8 +628,8 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 		    "colour images are not coded in %s here", p->dst_ts);
 	if (p->src_encaps) {
 		if (codec_of(p->src_ts) == CODEC_NONE)
-			return cs_err_set(err, CS_E_UNSUPPORTED, "no decoder for %s",
-			    p->src_ts);
+			return cs_err_set(err, CS_E_UNSUPPORTED,
+			    "no decoder for %s", p->src_ts);
 		rc = read_fragments(p, &bot, err);
 		if (rc == 0)
 			rc = map_frames(p, bot, err);
@@ -622,12 +648,15 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 	if ((rc = decode_frame(p, 0, &got, err)) != 0)
 		return rc;
 	if (strcmp(got.photometric, p->img.photometric) != 0) {
-		if (!(is_ybr(p->img.photometric) && strcmp(got.photometric, "RGB") == 0))
+		if (!(is_ybr(p->img.photometric) &&
+			strcmp(got.photometric, "RGB") == 0))
 			return cs_err_set(err, CS_E_UNSUPPORTED,
 			    "the decoder turned %s into %s: refused",
 			    p->img.photometric, got.photometric);
-		memcpy(p->out.photometric, got.photometric, sizeof(got.photometric));
-		memcpy(res->photometric, got.photometric, sizeof(res->photometric));
+		memcpy(p->out.photometric, got.photometric,
+		    sizeof(got.photometric));
+		memcpy(res->photometric, got.photometric,
+		    sizeof(res->photometric));
 		res->photometric_changed = 1;
 	}
 	if (!p->lossy)
@@ -649,8 +678,9 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 		p->enc_total += n;
 	}
 	res->lossy = 1;
-	res->ratio = p->enc_total > 0 ?
-	    (double)p->frame_size * p->frames / (double)p->enc_total : 0;
+	res->ratio = p->enc_total > 0
+	    ? (double)p->frame_size * p->frames / (double)p->enc_total
+	    : 0;
 	return 0;
 }
 
@@ -669,11 +699,10 @@ static int
 put_item(int (*out)(void *, const void *, size_t), void *ctx, uint32_t tag,
     uint32_t len)
 {
-	uint8_t h[8] = {
-		(uint8_t)(tag >> 16), (uint8_t)(tag >> 24), (uint8_t)tag,
-		(uint8_t)(tag >> 8), (uint8_t)len, (uint8_t)(len >> 8),
-		(uint8_t)(len >> 16), (uint8_t)(len >> 24)
-	};
+	uint8_t h[8] = { (uint8_t)(tag >> 16), (uint8_t)(tag >> 24),
+		(uint8_t)tag, (uint8_t)(tag >> 8), (uint8_t)len,
+		(uint8_t)(len >> 8), (uint8_t)(len >> 16),
+		(uint8_t)(len >> 24) };
 
 	return out(ctx, h, sizeof(h));
 }
@@ -687,8 +716,10 @@ put_fragment(int (*out)(void *, const void *, size_t), void *ctx,
 	int rc;
 
 	if (n > 0xfffffff0u)
-		return cs_err_set(err, CS_E_UNSUPPORTED, "a frame of %zu bytes "
-		    "does not fit in one fragment", n);
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "a frame of %zu bytes "
+		    "does not fit in one fragment",
+		    n);
 	rc = put_item(out, ctx, DS_TAG_ITEM, (uint32_t)(n + (n & 1)));
 	if (rc == 0)
 		rc = out(ctx, b, n);
@@ -711,7 +742,8 @@ xcp_write(struct xcp *p, int (*out)(void *, const void *, size_t), void *ctx,
 		/* Big Endian to Little Endian, a slice at a time */
 		for (size_t at = 0; at < p->val_len && rc == 0;) {
 			uint8_t b[1 << 14];
-			size_t n = p->val_len - at < sizeof(b) ? p->val_len - at : sizeof(b);
+			size_t n = p->val_len - at < sizeof(b) ? p->val_len - at
+							       : sizeof(b);
 
 			memcpy(b, p->val + at, n);
 			swap_units(b, n - n % p->swap, p->swap);
@@ -727,7 +759,8 @@ xcp_write(struct xcp *p, int (*out)(void *, const void *, size_t), void *ctx,
 		size_t n;
 
 		if (p->enc != NULL) {
-			rc = put_fragment(out, ctx, p->enc[i].p, p->enc[i].n, err);
+			rc = put_fragment(
+			    out, ctx, p->enc[i].p, p->enc[i].n, err);
 			continue;
 		}
 		if (i > 0 && (rc = decode_frame(p, i, &got, err)) != 0)

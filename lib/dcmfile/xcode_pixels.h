@@ -28,7 +28,7 @@ struct xcp {
 	uint32_t frames;
 	const char *src_ts, *dst_ts;
 	int src_encaps, dst_encaps;
-	int lossy;               /* dst_ts is a lossy encoding (allowed) */
+	int lossy; /* dst_ts is a lossy encoding (allowed) */
 	/* native source: the value, and the unit to byte-swap (0, 2, 4, 8) */
 	const uint8_t *val;
 	size_t val_len;
@@ -43,11 +43,11 @@ struct xcp {
 	/* private */
 	size_t frame_size;
 	size_t nfrag;
-	struct xcp_span *frag;   /* fragments, Basic Offset Table excluded */
-	size_t *first;           /* frames + 1: first fragment of each frame */
-	uint8_t *raw, *chk;      /* one decoded frame; the check of one */
+	struct xcp_span *frag;    /* fragments, Basic Offset Table excluded */
+	size_t *first;            /* frames + 1: first fragment of each frame */
+	uint8_t *raw, *chk;       /* one decoded frame; the check of one */
 	struct dcmfile_image out; /* the layout written (photometric) */
-	struct xcp_span *enc;    /* lossy: every encoded frame */
+	struct xcp_span *enc;     /* lossy: every encoded frame */
 	uint64_t enc_total;
 };
 

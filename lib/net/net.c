@@ -73,8 +73,8 @@ wait_connected(int fd, int timeout_ms, const char *host, const char *port,
 }
 
 int
-net_connect(const char *host, const char *port, int timeout_ms,
-    struct cs_err *err)
+net_connect(
+    const char *host, const char *port, int timeout_ms, struct cs_err *err)
 {
 	struct addrinfo hints, *res, *ai;
 	struct cs_err last = { 0, "" };
@@ -86,8 +86,10 @@ net_connect(const char *host, const char *port, int timeout_ms,
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0)
 		/* EAI_AGAIN is the resolver failing for now, not an answer */
-		return cs_err_set(err, rc == EAI_AGAIN || rc == EAI_SYSTEM ||
-		    rc == EAI_MEMORY ? CS_E_UNREACHABLE : CS_E_NONAME,
+		return cs_err_set(err,
+		    rc == EAI_AGAIN || rc == EAI_SYSTEM || rc == EAI_MEMORY
+			? CS_E_UNREACHABLE
+			: CS_E_NONAME,
 		    "cannot resolve '%s' port %s: %s", host, port,
 		    gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -105,8 +107,8 @@ net_connect(const char *host, const char *port, int timeout_ms,
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS) {
 			cs_err_clear(&last);
-			if (wait_connected(fd, timeout_ms, host, port,
-			    &last) == 0) {
+			if (wait_connected(fd, timeout_ms, host, port, &last) ==
+			    0) {
 				freeaddrinfo(res);
 				return fd;
 			}
@@ -126,8 +128,7 @@ net_connect(const char *host, const char *port, int timeout_ms,
 }
 
 int
-net_listen(const char *host, const char *port, int backlog,
-    struct cs_err *err)
+net_listen(const char *host, const char *port, int backlog, struct cs_err *err)
 {
 	return net_listen_flags(host, port, backlog, 0, err);
 }
@@ -147,12 +148,14 @@ net_listen_flags(const char *host, const char *port, int backlog,
 		host = NULL;
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0)
-		return cs_err_set(err, CS_E_NET, "cannot listen on '%s' port %s: %s",
-		    host ? host : "*", port, gai_strerror(rc));
+		return cs_err_set(err, CS_E_NET,
+		    "cannot listen on '%s' port %s: %s", host ? host : "*",
+		    port, gai_strerror(rc));
 	/* With no host, prefer the IPv6 wildcard: it is dual-stack on Linux. */
 	for (int pass = 0; pass < 2 && fd < 0; pass++) {
 		for (ai = res; ai != NULL; ai = ai->ai_next) {
-			if (host == NULL && pass == 0 && ai->ai_family != AF_INET6)
+			if (host == NULL && pass == 0 &&
+			    ai->ai_family != AF_INET6)
 				continue;
 			fd = socket(ai->ai_family,
 			    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -161,9 +164,11 @@ net_listen_flags(const char *host, const char *port, int backlog,
 				saved = errno;
 				continue;
 			}
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			if ((flags & NET_REUSEPORT) && setsockopt(fd, SOL_SOCKET,
-			    SO_REUSEPORT, &one, sizeof(one)) != 0) {
+			setsockopt(
+			    fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+			if ((flags & NET_REUSEPORT) &&
+			    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+				sizeof(one)) != 0) {
 				saved = errno;
 				close(fd);
 				fd = -1;
@@ -179,8 +184,9 @@ net_listen_flags(const char *host, const char *port, int backlog,
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return cs_err_set(err, CS_E_NET, "cannot listen on '%s' port %s: %s",
-		    host ? host : "*", port, strerror(saved));
+		return cs_err_set(err, CS_E_NET,
+		    "cannot listen on '%s' port %s: %s", host ? host : "*",
+		    port, strerror(saved));
 	return fd;
 }
 
@@ -211,8 +217,9 @@ net_quickack(int fd)
 {
 	int one = 1;
 
-	return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one)) == 0 ?
-	    0 : CS_E_NET;
+	return setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one)) == 0
+	    ? 0
+	    : CS_E_NET;
 }
 
 int
@@ -227,8 +234,8 @@ net_accept(int lfd, struct cs_err *err)
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ECONNABORTED)
 			return CS_E_AGAIN;
-		return cs_err_set(err, CS_E_NET, "cannot accept: %s",
-		    strerror(errno));
+		return cs_err_set(
+		    err, CS_E_NET, "cannot accept: %s", strerror(errno));
 	}
 	tune(fd);
 	return fd;
@@ -242,12 +249,12 @@ net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port)
 	char serv[16];
 	int rc;
 
-	rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
-	    getsockname(fd, (struct sockaddr *)&ss, &len);
+	rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+		  : getsockname(fd, (struct sockaddr *)&ss, &len);
 	if (rc != 0)
 		return CS_E_NET;
 	if (getnameinfo((struct sockaddr *)&ss, len, host, (socklen_t)hostlen,
-	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return CS_E_NET;
 	/* Show an IPv4 client of a dual-stack socket as plain IPv4. */
 	if (strncmp(host, "::ffff:", 7) == 0 && strchr(host + 7, '.'))
@@ -260,8 +267,8 @@ net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port)
 }
 
 int
-net_split_hostport(const char *s, char *host, size_t hostlen, char *port,
-    size_t portlen)
+net_split_hostport(
+    const char *s, char *host, size_t hostlen, char *port, size_t portlen)
 {
 	const char *colon;
 	size_t hl;

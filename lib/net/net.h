@@ -20,16 +20,16 @@ struct cs_err;
  * answer, not worth retrying), CS_E_UNREACHABLE (refused, no route, the
  * resolver failing for now) or CS_E_TIMEOUT.
  */
-int net_connect(const char *host, const char *port, int timeout_ms,
-    struct cs_err *err);
+int net_connect(
+    const char *host, const char *port, int timeout_ms, struct cs_err *err);
 
 /*
  * Listens on host:port; host NULL or "" means every interface (IPv6
  * dual-stack where available).  Port "0" picks a free port.  Returns the
  * listening fd or CS_E_NET.
  */
-int net_listen(const char *host, const char *port, int backlog,
-    struct cs_err *err);
+int
+net_listen(const char *host, const char *port, int backlog, struct cs_err *err);
 
 /* net_listen with flags: NET_REUSEPORT lets other sockets (other
  * processes) bind the same address and port (SO_REUSEPORT); the kernel
@@ -53,8 +53,8 @@ int net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port);
 
 /* Splits "[ADDR]:PORT", "ADDR:PORT" or "PORT" into host (may be empty)
  * and port; returns 0 or CS_E_INVAL. */
-int net_split_hostport(const char *s, char *host, size_t hostlen,
-    char *port, size_t portlen);
+int net_split_hostport(
+    const char *s, char *host, size_t hostlen, char *port, size_t portlen);
 
 /*
  * Asks the kernel to acknowledge received data at once instead of

@@ -172,8 +172,8 @@ write_payload(struct pump *p, size_t owed)
 	}
 	if ((off_t)owed > end - p->payload_off)
 		owed = (size_t)(end - p->payload_off);
-	w = send(p->fd, p->map + (p->payload_off - p->map_off), owed,
-	    MSG_NOSIGNAL);
+	w = send(
+	    p->fd, p->map + (p->payload_off - p->map_off), owed, MSG_NOSIGNAL);
 	if (w > 0)
 		p->payload_off += w;
 	else if (w < 0 && errno == EFAULT)
@@ -230,8 +230,9 @@ write_some(struct pump *p, struct cs_err *err)
 		if (n > 0) {
 			/* MSG_MORE: a PDV header is followed at once by its
 			 * payload; let the kernel put both in one segment. */
-			w = send(p->fd, out, n, MSG_NOSIGNAL |
-			    (ul_out_payload_next(p->a) > 0 ? MSG_MORE : 0));
+			w = send(p->fd, out, n,
+			    MSG_NOSIGNAL |
+				(ul_out_payload_next(p->a) > 0 ? MSG_MORE : 0));
 		} else if (owed > 0) {
 			if (p->payload_failed)
 				return 0; /* nothing can follow: only read now */
@@ -339,8 +340,8 @@ read_some(struct pump *p, struct cs_err *err)
 	if (r < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
-		cs_err_set(err, CS_E_NET, "connection lost: %s",
-		    strerror(errno));
+		cs_err_set(
+		    err, CS_E_NET, "connection lost: %s", strerror(errno));
 		transport_closed(p);
 		return 0;
 	}
@@ -407,7 +408,8 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 		now = net_now_ms();
 		dl = ul_next_deadline(p->a);
 		if (dl >= 0)
-			wait_ms = (uint64_t)dl <= now ? 0 : (int)((uint64_t)dl - now);
+			wait_ms =
+			    (uint64_t)dl <= now ? 0 : (int)((uint64_t)dl - now);
 		if (limit) {
 			if (now >= limit)
 				return cs_err_set(err, CS_E_TIMEOUT,
@@ -425,15 +427,16 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 			continue;
 		}
 		pfd.fd = p->fd;
-		pfd.events = (input_held(p) ? 0 : POLLIN) |
-		    (pending > 0 ? POLLOUT : 0);
+		pfd.events =
+		    (input_held(p) ? 0 : POLLIN) | (pending > 0 ? POLLOUT : 0);
 		pfd.revents = 0;
 		rc = poll(&pfd, 1, wait_ms);
 		if (rc < 0 && errno != EINTR)
-			return cs_err_set(err, CS_E_NET, "poll: %s",
-			    strerror(errno));
+			return cs_err_set(
+			    err, CS_E_NET, "poll: %s", strerror(errno));
 		if (rc > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
-			rc = input_held(p) ? hung_up(p, err) : read_some(p, err);
+			rc =
+			    input_held(p) ? hung_up(p, err) : read_some(p, err);
 			if (rc < 0)
 				return rc;
 		}
@@ -461,8 +464,9 @@ pump_flush(struct pump *p, int timeout_ms, struct cs_err *err)
 	int rc = pump_run(p, flushed, p, timeout_ms, err);
 
 	if (rc == 0 && p->wr_failed)
-		return err != NULL && err->code != 0 ? err->code :
-		    cs_err_set(err, CS_E_NET, "connection lost");
+		return err != NULL && err->code != 0
+		    ? err->code
+		    : cs_err_set(err, CS_E_NET, "connection lost");
 	return rc;
 }
 

@@ -25,20 +25,20 @@ struct cs_err;
 #define PUMP_RBUF (1024u * 1024u)
 
 struct pump {
-	int fd;            /* connected, non-blocking socket (owned by caller) */
+	int fd; /* connected, non-blocking socket (owned by caller) */
 	struct ul_assoc *a;
-	int payload_fd;    /* source of owed payload, or -1 */
-	off_t payload_off; /* where the next payload byte comes from */
+	int payload_fd;       /* source of owed payload, or -1 */
+	off_t payload_off;    /* where the next payload byte comes from */
 	uint64_t payload_len; /* of the payload set last: chooses the way */
-	off_t payload_end; /* the file's payload ends here ... */
-	unsigned pad_left; /* ... and this many zero bytes follow it */
-	int payload_how;   /* sendfile or the mapping (pump.c) */
-	uint8_t *map;      /* window of the payload file, or NULL */
-	off_t map_off;     /* file offset of map[0] */
+	off_t payload_end;    /* the file's payload ends here ... */
+	unsigned pad_left;    /* ... and this many zero bytes follow it */
+	int payload_how;      /* sendfile or the mapping (pump.c) */
+	uint8_t *map;         /* window of the payload file, or NULL */
+	off_t map_off;        /* file offset of map[0] */
 	size_t map_len;
-	int closed;        /* transport closed (either side) */
-	int shut_wr;       /* nothing more is written: Sta13, or wr_failed */
-	int wr_failed;     /* a write failed: reading goes on to the end */
+	int closed;    /* transport closed (either side) */
+	int shut_wr;   /* nothing more is written: Sta13, or wr_failed */
+	int wr_failed; /* a write failed: reading goes on to the end */
 	/*
 	 * The payload file could not be read to the end: the stream is cut
 	 * inside a PDV, so nothing more is written (the association must be
@@ -53,7 +53,7 @@ struct pump {
 	 * before anything more is read, once the output is written.
 	 */
 	size_t roff, rlen;
-	int hold;          /* pump_hold */
+	int hold; /* pump_hold */
 	uint64_t bytes_in, bytes_out;
 	uint64_t bytes_fed; /* consumed by the engine */
 	/*
@@ -76,8 +76,7 @@ void pump_release(struct pump *p);
  * bounds what is sent.  The previous file's window is dropped: its fd may
  * be closed (and its number reused) once its payload is written.
  */
-void pump_set_payload_file(struct pump *p, int fd, off_t offset,
-    uint64_t len);
+void pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len);
 /*
  * After the len bytes of the payload file set last, n (0 or 1) zero
  * bytes follow, written from memory: the pad that makes a data set of
@@ -100,8 +99,8 @@ void pump_set_payload_pad(struct pump *p, unsigned n);
  * each step that gives the engine bytes counts in bytes_fed, so that
  * done can stop the run right after the callback paused.
  */
-int pump_run(struct pump *p, int (*done)(void *ctx), void *ctx,
-    int timeout_ms, struct cs_err *err);
+int pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
+    struct cs_err *err);
 
 /* Writes all queued output (and owed payload), within timeout_ms. */
 int pump_flush(struct pump *p, int timeout_ms, struct cs_err *err);

@@ -55,7 +55,8 @@ peer_name(struct conn *c)
 	if (net_addr(c->fd, 1, c->peer_host, sizeof(c->peer_host), &port) != 0)
 		snprintf(c->peer_host, sizeof(c->peer_host), "?");
 	if (strchr(c->peer_host, ':') != NULL)
-		snprintf(c->peer, sizeof(c->peer), "[%s]:%u", c->peer_host, port);
+		snprintf(
+		    c->peer, sizeof(c->peer), "[%s]:%u", c->peer_host, port);
 	else
 		snprintf(c->peer, sizeof(c->peer), "%s:%u", c->peer_host, port);
 }
@@ -100,11 +101,12 @@ ended(struct conn *c, int rc, const struct cs_err *err)
 
 	if (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
 	    !ss->aborted && !ss->rejected)
-		scp_log(c->s, STORESCP_LOG_ERROR, "association %u from '%s': %s",
-		    ss->id, ss->calling[0] ? ss->calling : c->peer,
+		scp_log(c->s, STORESCP_LOG_ERROR,
+		    "association %u from '%s': %s", ss->id,
+		    ss->calling[0] ? ss->calling : c->peer,
 		    err->code ? err->msg : cs_strerror(rc));
-	pump_linger(&c->pump, atomic_load(&c->s->hard_stop) ?
-	    STOP_LINGER_MS : 0);
+	pump_linger(
+	    &c->pump, atomic_load(&c->s->hard_stop) ? STOP_LINGER_MS : 0);
 }
 
 /* Must the association be aborted now?  Not while it ends anyway, nor
@@ -118,8 +120,7 @@ must_abort(struct conn *c, uint64_t now, int hard, int moved_now)
 		return 0;
 	if (hard)
 		return 1;
-	return !moved_now && st != UL_STA2 &&
-	    session_deadline(&c->ss) < 0 &&
+	return !moved_now && st != UL_STA2 && session_deadline(&c->ss) < 0 &&
 	    now - c->last_activity > c->s->cfg.timeout_ms;
 }
 
@@ -139,7 +140,8 @@ abort_now(struct conn *c, uint64_t now, int hard)
 	if (hard) {
 		session_tick(ss, now, 1);
 		scp_log(s, STORESCP_LOG_ERROR,
-		    "association %u: aborted: the receiver is stopping", ss->id);
+		    "association %u: aborted: the receiver is stopping",
+		    ss->id);
 	} else if (session_wants_room(ss)) {
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "association %u: cannot send the response: the peer has not read its responses for %u s",
@@ -216,19 +218,20 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 	c->s = s;
 	c->fd = fd;
 	peer_name(c);
-	if (session_init(&c->ss, s, id, c->peer_host, c->peer,
-	    over_limit) != 0 || pump_init(&c->pump, fd, c->ss.a) != 0) {
+	if (session_init(&c->ss, s, id, c->peer_host, c->peer, over_limit) !=
+		0 ||
+	    pump_init(&c->pump, fd, c->ss.a) != 0) {
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "association %u: out of memory: connection closed", id);
 	} else {
 		c->pump_ready = 1;
-		scp_log(s, STORESCP_LOG_VERBOSE, "association %u: connection from %s",
-		    id, c->peer);
+		scp_log(s, STORESCP_LOG_VERBOSE,
+		    "association %u: connection from %s", id, c->peer);
 		/* Behind a balancer the client's address comes first (on
 		 * this thread, within -t, given up at a hard stop); the
 		 * session sees it through the borrowed peer strings. */
 		if (scp_proxy_accept(s, fd, id, c->peer_host,
-		    sizeof(c->peer_host), c->peer, sizeof(c->peer)) == 0 &&
+			sizeof(c->peer_host), c->peer, sizeof(c->peer)) == 0 &&
 		    ul_transport_connected(c->ss.a, net_now_ms()) == 0)
 			run(c);
 	}

@@ -41,8 +41,8 @@ faults_status(struct scp_faults *s, uint16_t computed, int *forced)
 }
 
 int
-faults_abort_now(const struct scp_faults *s, unsigned n,
-    const char *instance, const char **why)
+faults_abort_now(const struct scp_faults *s, unsigned n, const char *instance,
+    const char **why)
 {
 	if (s->f.abort_after > 0 && n >= s->f.abort_after) {
 		*why = "--abort-after";

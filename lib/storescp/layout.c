@@ -7,14 +7,7 @@
 
 #include "core/banned.h"
 
-enum {
-	P_LITERAL = 1,
-	P_SEP,
-	P_TAG,
-	P_CALLING,
-	P_CALLED,
-	P_DATE
-};
+enum { P_LITERAL = 1, P_SEP, P_TAG, P_CALLING, P_CALLED, P_DATE };
 
 static const struct {
 	const char *name;
@@ -53,8 +46,10 @@ add_part(struct layout *l, const char *tmpl, uint8_t kind, uint32_t tag,
 	struct layout_part *p;
 
 	if (l->nparts == LAYOUT_MAX_PARTS)
-		return cs_err_set(err, CS_E_INVAL, "too many parts in layout "
-		    "'%s' (at most %d)", tmpl, LAYOUT_MAX_PARTS);
+		return cs_err_set(err, CS_E_INVAL,
+		    "too many parts in layout "
+		    "'%s' (at most %d)",
+		    tmpl, LAYOUT_MAX_PARTS);
 	p = &l->part[l->nparts++];
 	p->kind = kind;
 	p->tag = tag;
@@ -69,25 +64,31 @@ add_part(struct layout *l, const char *tmpl, uint8_t kind, uint32_t tag,
  * *total accumulates the longest possible rendered path.
  */
 static int
-end_component(struct layout *l, const char *tmpl, size_t first,
-    size_t *total, struct cs_err *err)
+end_component(struct layout *l, const char *tmpl, size_t first, size_t *total,
+    struct cs_err *err)
 {
 	size_t i, max = 0;
 
 	if (first == l->nparts)
-		return cs_err_set(err, CS_E_INVAL, "empty path component in "
-		    "layout '%s'", tmpl);
+		return cs_err_set(err, CS_E_INVAL,
+		    "empty path component in "
+		    "layout '%s'",
+		    tmpl);
 	if (l->part[first].kind == P_LITERAL &&
 	    l->tmpl[l->part[first].off] == '.')
-		return cs_err_set(err, CS_E_INVAL, "path component starting "
-		    "with '.' in layout '%s'", tmpl);
+		return cs_err_set(err, CS_E_INVAL,
+		    "path component starting "
+		    "with '.' in layout '%s'",
+		    tmpl);
 	for (i = first; i < l->nparts; i++)
-		max += l->part[i].kind == P_LITERAL ? l->part[i].len :
-		    LAYOUT_VALUE_MAX;
+		max += l->part[i].kind == P_LITERAL ? l->part[i].len
+						    : LAYOUT_VALUE_MAX;
 	if (max > LAYOUT_COMPONENT_MAX)
-		return cs_err_set(err, CS_E_INVAL, "path component too long "
+		return cs_err_set(err, CS_E_INVAL,
+		    "path component too long "
 		    "(up to %zu bytes once filled in, at most %d) in layout "
-		    "'%s'", max, LAYOUT_COMPONENT_MAX, tmpl);
+		    "'%s'",
+		    max, LAYOUT_COMPONENT_MAX, tmpl);
 	*total += max;
 	return 0;
 }
@@ -105,28 +106,37 @@ layout_parse(struct layout *l, const char *tmpl, struct cs_err *err)
 	if (n == 0)
 		return cs_err_set(err, CS_E_INVAL, "empty layout");
 	if (n >= sizeof(l->tmpl))
-		return cs_err_set(err, CS_E_INVAL, "layout too long (%zu "
-		    "bytes, at most %zu)", n, sizeof(l->tmpl) - 1);
+		return cs_err_set(err, CS_E_INVAL,
+		    "layout too long (%zu "
+		    "bytes, at most %zu)",
+		    n, sizeof(l->tmpl) - 1);
 	memcpy(l->tmpl, tmpl, n + 1);
 	if (tmpl[0] == '/')
-		return cs_err_set(err, CS_E_INVAL, "absolute layout '%s': it "
-		    "must be relative to the output directory", tmpl);
+		return cs_err_set(err, CS_E_INVAL,
+		    "absolute layout '%s': it "
+		    "must be relative to the output directory",
+		    tmpl);
 	while (i <= n) {
 		unsigned char c = (unsigned char)tmpl[i];
 
 		if (c != '\0' && c != '/' && c != '{' && c != '}') {
 			if (c < 0x20 || c == 0x7f)
-				return cs_err_set(err, CS_E_INVAL, "control "
-				    "character 0x%02x in layout", c);
+				return cs_err_set(err, CS_E_INVAL,
+				    "control "
+				    "character 0x%02x in layout",
+				    c);
 			i++;
 			continue;
 		}
-		if (i > lit && (rc = add_part(l, tmpl, P_LITERAL, 0, lit,
-		    i - lit, err)) < 0)
+		if (i > lit &&
+		    (rc = add_part(l, tmpl, P_LITERAL, 0, lit, i - lit, err)) <
+			0)
 			return rc;
 		if (c == '}')
-			return cs_err_set(err, CS_E_INVAL, "unbalanced '}' in "
-			    "layout '%s'", tmpl);
+			return cs_err_set(err, CS_E_INVAL,
+			    "unbalanced '}' in "
+			    "layout '%s'",
+			    tmpl);
 		if (c == '{') {
 			size_t j = i + 1, k, len;
 
@@ -134,20 +144,23 @@ layout_parse(struct layout *l, const char *tmpl, struct cs_err *err)
 			    tmpl[j] != '{' && tmpl[j] != '/')
 				j++;
 			if (tmpl[j] != '}')
-				return cs_err_set(err, CS_E_INVAL, "unbalanced "
-				    "'{' in layout '%s'", tmpl);
+				return cs_err_set(err, CS_E_INVAL,
+				    "unbalanced "
+				    "'{' in layout '%s'",
+				    tmpl);
 			len = j - i - 1;
 			for (k = 0; k < NPLACEHOLDERS; k++)
 				if (strlen(placeholders[k].name) == len &&
 				    memcmp(placeholders[k].name, tmpl + i + 1,
-				    len) == 0)
+					len) == 0)
 					break;
 			if (k == NPLACEHOLDERS)
-				return cs_err_set(err, CS_E_INVAL, "unknown "
+				return cs_err_set(err, CS_E_INVAL,
+				    "unknown "
 				    "placeholder '{%.*s}' in layout '%s'",
 				    (int)len, tmpl + i + 1, tmpl);
 			if ((rc = add_part(l, tmpl, placeholders[k].kind,
-			    placeholders[k].tag, 0, 0, err)) < 0)
+				 placeholders[k].tag, 0, 0, err)) < 0)
 				return rc;
 			i = j + 1;
 			lit = i;
@@ -166,9 +179,10 @@ layout_parse(struct layout *l, const char *tmpl, struct cs_err *err)
 		lit = i;
 	}
 	if (total >= LAYOUT_PATH_MAX)
-		return cs_err_set(err, CS_E_INVAL, "layout too long (up to %zu "
-		    "bytes once filled in, at most %d): '%s'", total,
-		    LAYOUT_PATH_MAX - 1, tmpl);
+		return cs_err_set(err, CS_E_INVAL,
+		    "layout too long (up to %zu "
+		    "bytes once filled in, at most %d): '%s'",
+		    total, LAYOUT_PATH_MAX - 1, tmpl);
 	return 0;
 }
 
@@ -234,8 +248,8 @@ str_value(const char *s, const char **v, size_t *len)
 }
 
 int
-layout_render(const struct layout *l, const struct layout_input *in,
-    char *out, size_t outsz, struct cs_err *err)
+layout_render(const struct layout *l, const struct layout_input *in, char *out,
+    size_t outsz, struct cs_err *err)
 {
 	char val[LAYOUT_VALUE_MAX + 1];
 	size_t i, n = 0;
@@ -270,8 +284,10 @@ layout_render(const struct layout *l, const struct layout_input *in,
 		if (outsz == 0 || m >= outsz - n) {
 			if (outsz > 0)
 				out[0] = '\0';
-			return cs_err_set(err, CS_E_TOOBIG, "rendered path "
-			    "longer than %zu bytes", outsz);
+			return cs_err_set(err, CS_E_TOOBIG,
+			    "rendered path "
+			    "longer than %zu bytes",
+			    outsz);
 		}
 		memcpy(out + n, src, m);
 		n += m;

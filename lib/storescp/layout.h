@@ -75,15 +75,14 @@ struct layout {
  * pointer to its bytes and their count in *lenp, or NULL if the object
  * has none.  The bytes need not be NUL-terminated or clean.
  */
-typedef const char *(*layout_lookup_fn)(void *arg, uint32_t tag,
-    size_t *lenp);
+typedef const char *(*layout_lookup_fn)(void *arg, uint32_t tag, size_t *lenp);
 
 struct layout_input {
 	layout_lookup_fn lookup; /* dataset values; NULL: none */
 	void *arg;               /* passed to lookup */
 	const char *calling_aet; /* NULL or "": LAYOUT_UNKNOWN */
 	const char *called_aet;
-	const char *date;        /* YYYYMMDD of reception */
+	const char *date; /* YYYYMMDD of reception */
 };
 
 /*

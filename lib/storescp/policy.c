@@ -118,8 +118,8 @@ copy_list(const char ***out, size_t *nout, const char *const *in, size_t n,
 }
 
 int
-policy_init(struct scp_policy *p, const struct storescp_config *cfg,
-    struct cs_err *err)
+policy_init(
+    struct scp_policy *p, const struct storescp_config *cfg, struct cs_err *err)
 {
 	const char *aet = cfg->aet != NULL ? cfg->aet : STORESCP_DEFAULT_AET;
 	int rc;
@@ -135,8 +135,8 @@ policy_init(struct scp_policy *p, const struct storescp_config *cfg,
 		return cs_err_set(err, CS_E_INVAL,
 		    "asynchronous operations window %u: at most 65535",
 		    cfg->async_window);
-	p->async_window = cfg->async_window == 0 ? STORESCP_DEFAULT_ASYNC_WINDOW :
-	    (uint16_t)cfg->async_window;
+	p->async_window = cfg->async_window == 0 ? STORESCP_DEFAULT_ASYNC_WINDOW
+						 : (uint16_t)cfg->async_window;
 	if (cfg->n_allow > 0) {
 		p->allow = cs_calloc(cfg->n_allow, sizeof(*p->allow));
 		if (p->allow == NULL)
@@ -149,9 +149,11 @@ policy_init(struct scp_policy *p, const struct storescp_config *cfg,
 		struct scp_allow *a = &p->allow[i];
 
 		if (aelen == 0 || aelen > UL_AE_MAX ||
-		    (at != NULL && (at[1] == '\0' || strlen(at + 1) >= sizeof(a->host))))
+		    (at != NULL &&
+			(at[1] == '\0' || strlen(at + 1) >= sizeof(a->host))))
 			return cs_err_set(err, CS_E_INVAL,
-			    "allowed peer '%s': expected AETITLE or AETITLE@HOST", s);
+			    "allowed peer '%s': expected AETITLE or AETITLE@HOST",
+			    s);
 		memcpy(a->ae, s, aelen);
 		a->ae[aelen] = '\0';
 		if (!ae_ok(a->ae))
@@ -168,8 +170,8 @@ policy_init(struct scp_policy *p, const struct storescp_config *cfg,
 		    cfg->reject_sop_classes, cfg->n_reject_sop_classes,
 		    storescp_sop_class_uid, err);
 	if (rc == 0)
-		rc = copy_list(&p->ts, &p->n_ts, cfg->ts, cfg->n_ts,
-		    storescp_ts_uid, err);
+		rc = copy_list(
+		    &p->ts, &p->n_ts, cfg->ts, cfg->n_ts, storescp_ts_uid, err);
 	return rc;
 }
 
@@ -245,8 +247,7 @@ pick_ts(const struct scp_policy *p, const struct ul_pc *pc)
 }
 
 static int
-peer_allowed(const struct scp_policy *p, const char *calling,
-    const char *host)
+peer_allowed(const struct scp_policy *p, const char *calling, const char *host)
 {
 	if (p->n_allow == 0)
 		return 1;
@@ -260,7 +261,8 @@ peer_allowed(const struct scp_policy *p, const char *calling,
 			return 1;
 		/* "localhost" in a rule means the loopback addresses. */
 		if (host != NULL && strcmp(a->host, "localhost") == 0 &&
-		    (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0))
+		    (strcmp(host, "127.0.0.1") == 0 ||
+			strcmp(host, "::1") == 0))
 			return 1;
 	}
 	return 0;
@@ -308,19 +310,22 @@ policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
 	if (rq->app_context[0] != '\0' &&
 	    strcmp(rq->app_context, UL_APP_CONTEXT) != 0) {
 		*rj = (struct ul_assoc_rj){ 1, 1, 2 };
-		snprintf(why, whysz, "application context name '%s' not supported",
+		snprintf(why, whysz,
+		    "application context name '%s' not supported",
 		    rq->app_context);
 		return POLICY_REJECT;
 	}
 	if (p->strict_aet && strcmp(rq->called_ae, p->aet) != 0) {
 		*rj = (struct ul_assoc_rj){ 1, 1, 7 };
-		snprintf(why, whysz, "called AE title '%s' not recognised (we are '%s')",
+		snprintf(why, whysz,
+		    "called AE title '%s' not recognised (we are '%s')",
 		    rq->called_ae, p->aet);
 		return POLICY_REJECT;
 	}
 	if (!peer_allowed(p, rq->calling_ae, peer_host)) {
 		*rj = (struct ul_assoc_rj){ 1, 1, 3 };
-		snprintf(why, whysz, "calling AE title '%s' from %s not recognised",
+		snprintf(why, whysz,
+		    "calling AE title '%s' from %s not recognised",
 		    rq->calling_ae, peer_host ? peer_host : "?");
 		return POLICY_REJECT;
 	}
@@ -336,8 +341,8 @@ policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
 		int t;
 
 		out->id = in->id;
-		snprintf(out->abstract_syntax, sizeof(out->abstract_syntax), "%s",
-		    in->abstract_syntax);
+		snprintf(out->abstract_syntax, sizeof(out->abstract_syntax),
+		    "%s", in->abstract_syntax);
 		if (!policy_class_ok(p, in->abstract_syntax)) {
 			out->result = UL_PC_ABSTRACT_SYNTAX_NOT_SUPPORTED;
 			continue;
@@ -354,7 +359,8 @@ policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
 	}
 	answer_async(p, rq, ac);
 	if (n_ok == 0 && rq->n_pc > 0)
-		snprintf(why, whysz, "none of the %u presentation contexts accepted",
+		snprintf(why, whysz,
+		    "none of the %u presentation contexts accepted",
 		    (unsigned)rq->n_pc);
 	return POLICY_ACCEPT;
 }

@@ -55,8 +55,7 @@ from_allowed(const struct storescp_config *cfg, const char *host)
 
 /* Reads the header, in slices so that a hard stop is seen. */
 static int
-read_header(struct storescp *s, int fd, struct proxy_hdr *h,
-    struct cs_err *err)
+read_header(struct storescp *s, int fd, struct proxy_hdr *h, struct cs_err *err)
 {
 	struct proxy_rx rx;
 	uint64_t deadline = net_now_ms() + s->cfg.timeout_ms;
@@ -67,14 +66,16 @@ read_header(struct storescp *s, int fd, struct proxy_hdr *h,
 		int rc;
 
 		if (atomic_load(&s->hard_stop))
-			return cs_err_set(err, CS_E_ABORTED,
-			    "the receiver is stopping");
+			return cs_err_set(
+			    err, CS_E_ABORTED, "the receiver is stopping");
 		if (now >= deadline)
 			return cs_err_set(err, CS_E_TIMEOUT,
 			    "no PROXY protocol header within %u s",
 			    s->cfg.timeout_ms / 1000);
-		rc = net_proxy_recv(fd, &rx, deadline - now < PROXY_SLICE_MS ?
-		    (int)(deadline - now) : PROXY_SLICE_MS, h, err);
+		rc = net_proxy_recv(fd, &rx,
+		    deadline - now < PROXY_SLICE_MS ? (int)(deadline - now)
+						    : PROXY_SLICE_MS,
+		    h, err);
 		if (rc != CS_E_TIMEOUT)
 			return rc;
 	}

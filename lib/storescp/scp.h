@@ -40,13 +40,13 @@ struct scp_policy {
 	int strict_aet;
 	size_t n_allow;
 	struct scp_allow *allow;
-	size_t n_classes;       /* 0: every storage class of the registry */
-	const char **classes;   /* UIDs (copies) */
+	size_t n_classes;     /* 0: every storage class of the registry */
+	const char **classes; /* UIDs (copies) */
 	size_t n_refused;
 	const char **refused;
-	size_t n_ts;            /* 0: every standard TS, the sender's order */
-	const char **ts;        /* in our order of preference */
-	uint16_t async_window;  /* operations the peer may invoke at once */
+	size_t n_ts;           /* 0: every standard TS, the sender's order */
+	const char **ts;       /* in our order of preference */
+	uint16_t async_window; /* operations the peer may invoke at once */
 };
 
 /*
@@ -78,16 +78,16 @@ int policy_ts_ok(const struct scp_policy *p, const char *uid);
  * accepted: the sender learns which contexts were refused.  An
  * asynchronous operations window is answered only when rq proposes one.
  */
-int policy_decide(const struct scp_policy *p,
-    const struct ul_assoc_params *rq, const char *peer_host,
-    struct ul_assoc_params *ac, struct ul_assoc_rj *rj, char *why,
-    size_t whysz);
+int policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
+    const char *peer_host, struct ul_assoc_params *ac, struct ul_assoc_rj *rj,
+    char *why, size_t whysz);
 
 /* --- faults.c ----------------------------------------------------------- */
 
 struct scp_faults {
 	struct storescp_faults f;
-	char abort_on[UL_UID_MAX + 1]; /* f.abort_on_instance copied; "" = none */
+	char abort_on[UL_UID_MAX +
+	    1];              /* f.abort_on_instance copied; "" = none */
 	atomic_ulong stores; /* C-STOREs answered, server-wide */
 };
 
@@ -116,19 +116,19 @@ struct storescp {
 	struct scp_faults faults;
 	struct layout layout;
 	struct sink_root root;
-	int lfd;              /* listening socket */
-	int wake[2];          /* self-pipe: stop requests, association ends */
+	int lfd;     /* listening socket */
+	int wake[2]; /* self-pipe: stop requests, association ends */
 	char host[64];
 	unsigned port;
 	atomic_int stop_requested; /* lock-free: set from signal handlers */
-	atomic_int hard_stop; /* grace over: abort what still runs */
+	atomic_int hard_stop;      /* grace over: abort what still runs */
 	int running;
-	pthread_mutex_t mu;   /* the fields below */
+	pthread_mutex_t mu; /* the fields below */
 	pthread_cond_t cv;
-	unsigned active;      /* association threads (serving or rejecting) */
-	unsigned serving;     /* associations counted against the limit */
+	unsigned active;  /* association threads (serving or rejecting) */
+	unsigned serving; /* associations counted against the limit */
 	unsigned next_id;
-	uint64_t ended;       /* associations finished */
+	uint64_t ended; /* associations finished */
 	struct storescp_stats stats;
 	uint64_t last_activity_ms; /* when the last association ended */
 };
@@ -145,8 +145,8 @@ int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit);
 void scp_count(struct storescp *s, uint64_t *field);
 
 /* Logs through the config's callback at level (printf-style). */
-void scp_log(struct storescp *s, enum storescp_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void scp_log(struct storescp *s, enum storescp_level level, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* Wakes storescp_run (an association ended, a limit may be reached). */
 void scp_wake(struct storescp *s);

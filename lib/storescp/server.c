@@ -102,13 +102,14 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	if (rc == 0 && sink_root_open(&s->root, s->cfg.output_dir, err) != 0)
 		rc = CS_E_IO;
 	if (rc == 0 && pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
-		rc = cs_err_set(err, CS_E_IO, "cannot create a pipe: %s",
-		    strerror(errno));
+		rc = cs_err_set(
+		    err, CS_E_IO, "cannot create a pipe: %s", strerror(errno));
 	if (rc == 0)
 		rc = scp_proxy_check(&s->cfg, err);
 	if (rc == 0)
 		rc = scp_listen(s, err);
-	if (rc == 0 && net_addr(s->lfd, 0, s->host, sizeof(s->host), &s->port) != 0)
+	if (rc == 0 &&
+	    net_addr(s->lfd, 0, s->host, sizeof(s->host), &s->port) != 0)
 		rc = cs_err_set(err, CS_E_NET, "cannot read the bound address");
 	if (rc != 0) {
 		storescp_free(s);
@@ -120,8 +121,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 }
 
 int
-storescp_addr(const struct storescp *s, char *host, size_t hostlen,
-    unsigned *port)
+storescp_addr(
+    const struct storescp *s, char *host, size_t hostlen, unsigned *port)
 {
 	snprintf(host, hostlen, "%s", s->host);
 	*port = s->port;
@@ -242,7 +243,8 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	int rc = 0;
 
 	if (s->running)
-		return cs_err_set(err, CS_E_STATE, "the receiver is already running");
+		return cs_err_set(
+		    err, CS_E_STATE, "the receiver is already running");
 	s->running = 1;
 	for (;;) {
 		struct pollfd pfd[2];
@@ -255,7 +257,8 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		if (poll(pfd, 2, TICK_MS) < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = cs_err_set(err, CS_E_NET, "poll: %s", strerror(errno));
+			rc = cs_err_set(
+			    err, CS_E_NET, "poll: %s", strerror(errno));
 			why = "error";
 			break;
 		}
@@ -272,7 +275,9 @@ storescp_run(struct storescp *s, struct cs_err *err)
 			if (fd < 0) {
 				/* EMFILE and friends: say so, breathe, go on. */
 				scp_log(s, STORESCP_LOG_ERROR, "%s", aerr.msg);
-				nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+				nanosleep(
+				    &(struct timespec){ 0, 100 * 1000000L },
+				    NULL);
 				break;
 			}
 			start_worker(s, fd);
@@ -284,8 +289,9 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;
 	pthread_mutex_unlock(&s->mu);
-	scp_log(s, STORESCP_LOG_VERBOSE, "stopping (%s): %u association%s in flight",
-	    why, in_flight, in_flight == 1 ? "" : "s");
+	scp_log(s, STORESCP_LOG_VERBOSE,
+	    "stopping (%s): %u association%s in flight", why, in_flight,
+	    in_flight == 1 ? "" : "s");
 	wait_idle(s, net_now_ms() + s->cfg.grace_ms);
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;

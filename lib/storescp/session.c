@@ -25,8 +25,8 @@ on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
 {
 	struct session *ss = user;
 
-	ul_dump_pdu(dir, pdu, len, ss->a ? ul_rq_params(ss->a) : NULL,
-	    trace_line, ss);
+	ul_dump_pdu(
+	    dir, pdu, len, ss->a ? ul_rq_params(ss->a) : NULL, trace_line, ss);
 }
 
 static void
@@ -42,8 +42,7 @@ trace_cmd(struct session *ss, const struct dimse_cmd *c)
 
 /* Accepts what the policy accepted of rq (in ss->ac). */
 static int
-accept_rq(struct session *ss, const struct ul_assoc_params *rq,
-    const char *why)
+accept_rq(struct session *ss, const struct ul_assoc_params *rq, const char *why)
 {
 	struct storescp *s = ss->s;
 	char window[32] = "";
@@ -51,8 +50,8 @@ accept_rq(struct session *ss, const struct ul_assoc_params *rq,
 
 	if (ul_associate_accept(ss->a, ss->ac) != 0) {
 		scp_log(s, STORESCP_LOG_ERROR,
-		    "association %u from '%s' at %s: cannot accept: %s",
-		    ss->id, ss->calling, ss->peer, ul_last_error(ss->a)->msg);
+		    "association %u from '%s' at %s: cannot accept: %s", ss->id,
+		    ss->calling, ss->peer, ul_last_error(ss->a)->msg);
 		return -1;
 	}
 	ss->accepted = 1;
@@ -64,8 +63,8 @@ accept_rq(struct session *ss, const struct ul_assoc_params *rq,
 		    ss->ac->max_ops_invoked);
 	scp_log(s, why[0] ? STORESCP_LOG_ERROR : STORESCP_LOG_VERBOSE,
 	    "association %u from '%s' at %s to '%s': accepted %d of %u presentation contexts%s%s%s",
-	    ss->id, ss->calling, ss->peer, ss->called, n_ok,
-	    (unsigned)rq->n_pc, window, why[0] ? ": " : "", why);
+	    ss->id, ss->calling, ss->peer, ss->called, n_ok, (unsigned)rq->n_pc,
+	    window, why[0] ? ": " : "", why);
 	return 0;
 }
 
@@ -83,13 +82,14 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 		/* PS3.8 9.3.4: transient, service provider (presentation),
 		 * local limit exceeded. */
 		rj = (struct ul_assoc_rj){ 2, 3, 2 };
-		snprintf(why, sizeof(why), "local limit exceeded (%u associations at once)",
+		snprintf(why, sizeof(why),
+		    "local limit exceeded (%u associations at once)",
 		    s->cfg.max_associations);
 	} else if (faults_reject(&s->faults, &rj)) {
 		snprintf(why, sizeof(why), "--reject: %s",
 		    ul_rj_reason_text(rj.source, rj.reason));
 	} else if (policy_decide(&s->policy, rq, ss->peer_host, ss->ac, &rj,
-	    why, sizeof(why)) == POLICY_ACCEPT) {
+		       why, sizeof(why)) == POLICY_ACCEPT) {
 		return accept_rq(ss, rq, why);
 	}
 	ss->rejected = 1;
@@ -141,13 +141,14 @@ on_release_rq(void *user)
 		drop_request(ss);
 	}
 	ss->released = 1;
-	scp_log(ss->s, STORESCP_LOG_VERBOSE, "association %u: released", ss->id);
+	scp_log(
+	    ss->s, STORESCP_LOG_VERBOSE, "association %u: released", ss->id);
 	return ul_release_response(ss->a) == 0 ? 0 : -1;
 }
 
 static int
-on_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
-    size_t len)
+on_pdv(
+    void *user, uint8_t pcid, uint8_t control, const uint8_t *data, size_t len)
 {
 	struct session *ss = user;
 	int rc = dimse_rx_pdv(&ss->rx, pcid, control, data, len);
@@ -231,8 +232,8 @@ finish_request(struct session *ss)
 		dimse_cecho_rsp(&rsp, &ss->rq, STATUS_CODE_SUCCESS);
 		return respond(ss, &rsp);
 	case REQ_OTHER:
-		dimse_refusal_rsp(&rsp, &ss->rq,
-		    STATUS_CODE_UNRECOGNIZED_OPERATION);
+		dimse_refusal_rsp(
+		    &rsp, &ss->rq, STATUS_CODE_UNRECOGNIZED_OPERATION);
 		store_comment(comment, "%s not supported",
 		    dimse_command_name(ss->rq.command_field));
 		dimse_cmd_set_error_comment(&rsp, comment);
@@ -281,8 +282,7 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 }
 
 static int
-on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len,
-    int last)
+on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 {
 	struct session *ss = user;
 
@@ -314,8 +314,11 @@ session_init(struct session *ss, struct storescp *s, unsigned id,
 	ss->peer_host = peer_host;
 	ss->peer = peer;
 	ss->over_limit = over_limit;
-	store_init(&ss->store, s, &(struct store_who){ .id = id,
-	    .calling = ss->calling, .called = ss->called, .peer = peer });
+	store_init(&ss->store, s,
+	    &(struct store_who){ .id = id,
+		.calling = ss->calling,
+		.called = ss->called,
+		.peer = peer });
 	dimse_rx_init(&ss->rx, &rxcb, ss);
 	ucfg.max_pdu_recv = s->cfg.max_pdu == UINT32_MAX ? 0 : s->cfg.max_pdu;
 	ucfg.artim_ms = s->cfg.timeout_ms;

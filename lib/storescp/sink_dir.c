@@ -39,21 +39,26 @@ sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 	root->dirfd = -1;
 	root->path[0] = '\0';
 	if (n == 0 || n >= sizeof(root->path))
-		return cs_err_set(err, CS_E_INVAL, "invalid output directory "
+		return cs_err_set(err, CS_E_INVAL,
+		    "invalid output directory "
 		    "name");
 	root->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root->dirfd < 0) {
 		e = errno;
-		return cs_err_set(err, CS_E_IO, "cannot open output directory "
-		    "'%s': %s", path, strerror(e));
+		return cs_err_set(err, CS_E_IO,
+		    "cannot open output directory "
+		    "'%s': %s",
+		    path, strerror(e));
 	}
 	/* fail at startup rather than on the first object */
 	if (faccessat(root->dirfd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
 		e = errno;
 		close(root->dirfd);
 		root->dirfd = -1;
-		return cs_err_set(err, CS_E_IO, "cannot write output directory "
-		    "'%s': %s", path, strerror(e));
+		return cs_err_set(err, CS_E_IO,
+		    "cannot write output directory "
+		    "'%s': %s",
+		    path, strerror(e));
 	}
 	memcpy(root->path, path, n + 1);
 	return 0;
@@ -84,24 +89,29 @@ sink_root_sweep(struct sink_root *root, unsigned max_age, time_t now,
 		e = errno;
 		if (fd >= 0)
 			close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot read output directory "
-		    "'%s': %s", root->path, strerror(e));
+		return cs_err_set(err, CS_E_IO,
+		    "cannot read output directory "
+		    "'%s': %s",
+		    root->path, strerror(e));
 	}
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 
 		if (strncmp(de->d_name, SINK_TMP_PREFIX,
-		    sizeof(SINK_TMP_PREFIX) - 1) != 0)
+			sizeof(SINK_TMP_PREFIX) - 1) != 0)
 			continue;
 		if (fstatat(root->dirfd, de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		if (st.st_mtime > now || now - st.st_mtime < (time_t)max_age)
 			continue;
 		if (unlinkat(root->dirfd, de->d_name, 0) != 0) {
 			e = errno;
-			cs_err_set(err, CS_E_IO, "cannot remove stale '%s/%s': "
-			    "%s", root->path, de->d_name, strerror(e));
+			cs_err_set(err, CS_E_IO,
+			    "cannot remove stale '%s/%s': "
+			    "%s",
+			    root->path, de->d_name, strerror(e));
 			continue;
 		}
 		if (removed != NULL)
@@ -124,8 +134,10 @@ sink_dup_parse(const char *word, enum sink_dup *dup, struct cs_err *err)
 			return 0;
 		}
 	}
-	return cs_err_set(err, CS_E_INVAL, "invalid duplicate policy '%s' "
-	    "(overwrite, keep, rename or reject)", word != NULL ? word : "");
+	return cs_err_set(err, CS_E_INVAL,
+	    "invalid duplicate policy '%s' "
+	    "(overwrite, keep, rename or reject)",
+	    word != NULL ? word : "");
 }
 
 /*
@@ -183,7 +195,7 @@ write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 
 		if (mdone < s->meta_len)
 			iov[cnt++] = (struct iovec){ s->meta + mdone,
-			    s->meta_len - mdone };
+				s->meta_len - mdone };
 		if (n > 0)
 			iov[cnt++] = (struct iovec){ (void *)(uintptr_t)p, n };
 		w = writev(s->fd, iov, cnt);
@@ -196,9 +208,10 @@ write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 
 			s->failed = 1;
 			drop_meta(s);
-			return cs_err_set(err, io_code(e), "cannot write "
-			    "'%s/%s': %s", s->root->path, s->tmpname,
-			    strerror(e));
+			return cs_err_set(err, io_code(e),
+			    "cannot write "
+			    "'%s/%s': %s",
+			    s->root->path, s->tmpname, strerror(e));
 		}
 		s->bytes += (uint64_t)w;
 		if (mdone < s->meta_len) {
@@ -229,27 +242,29 @@ sink_begin(struct sink *s, const struct sink_root *root,
 	s->fd = -1;
 	for (i = 0; i < TMP_TRIES; i++) {
 		tmp_name(s->tmpname, sizeof(s->tmpname));
-		s->fd = openat(root->dirfd, s->tmpname, O_WRONLY | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		s->fd = openat(root->dirfd, s->tmpname,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (s->fd >= 0 || (e = errno) != EEXIST)
 			break;
 	}
 	if (s->fd < 0) {
 		s->tmpname[0] = '\0';
-		return cs_err_set(err, io_code(e), "cannot create a file in "
-		    "'%s': %s", root->path, strerror(e));
+		return cs_err_set(err, io_code(e),
+		    "cannot create a file in "
+		    "'%s': %s",
+		    root->path, strerror(e));
 	}
 	s->root = root;
 	if (meta == NULL)
 		return 0;
 	if (meta->sop_instance != NULL &&
 	    strlen(meta->sop_instance) < sizeof(s->uid))
-		memcpy(s->uid, meta->sop_instance,
-		    strlen(meta->sop_instance) + 1);
+		memcpy(
+		    s->uid, meta->sop_instance, strlen(meta->sop_instance) + 1);
 	wr_init(&w, META_MAX);
 	rc = part10_write_meta(&w, meta->sop_class, meta->sop_instance,
-	    meta->ts_uid, meta->impl_uid, meta->impl_version,
-	    meta->source_ae, err);
+	    meta->ts_uid, meta->impl_uid, meta->impl_version, meta->source_ae,
+	    err);
 	if (rc >= 0) {
 		/* written with the first data (or at commit): one write
 		 * per object instead of two */
@@ -260,7 +275,8 @@ sink_begin(struct sink *s, const struct sink_root *root,
 	wr_release(&w);
 	if (rc < 0) {
 		if (rc == CS_E_TOOBIG) /* the writer's cap: our bug, not I/O */
-			rc = cs_err_set(err, CS_E_INVAL, "file meta "
+			rc = cs_err_set(err, CS_E_INVAL,
+			    "file meta "
 			    "information too long");
 		sink_abort(s);
 		return rc;
@@ -318,7 +334,7 @@ check_relpath(const char *rel)
 		    (len == 1 && rel[start] == '.') ||
 		    (len == 2 && rel[start] == '.' && rel[start + 1] == '.') ||
 		    strncmp(rel + start, SINK_TMP_PREFIX,
-		    sizeof(SINK_TMP_PREFIX) - 1) == 0)
+			sizeof(SINK_TMP_PREFIX) - 1) == 0)
 			return -1;
 		if (rel[i] == '\0')
 			break;
@@ -359,17 +375,19 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
 		}
 		/* O_NOFOLLOW: a symlink planted here must not take us out
 		 * of the output directory (open fails with ELOOP) */
-		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		next = openat(
+		    cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0) {
 			e = errno;
 			if (e == ELOOP || e == ENOTDIR) {
 				if (cur != s->root->dirfd)
 					close(cur);
-				return cs_err_set(err, CS_E_IO, "cannot store "
+				return cs_err_set(err, CS_E_IO,
+				    "cannot store "
 				    "'%s/%s': '%.*s' is not a directory inside "
-				    "'%s'", s->root->path, rel, (int)j,
-				    rel, s->root->path);
+				    "'%s'",
+				    s->root->path, rel, (int)j, rel,
+				    s->root->path);
 			}
 			goto fail;
 		}
@@ -382,9 +400,10 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
 fail:
 	if (cur != s->root->dirfd)
 		close(cur);
-	return cs_err_set(err, io_code(e), "cannot create directory "
-	    "'%s/%.*s': %s", s->root->path, (int)(i + strlen(comp)), rel,
-	    strerror(e));
+	return cs_err_set(err, io_code(e),
+	    "cannot create directory "
+	    "'%s/%.*s': %s",
+	    s->root->path, (int)(i + strlen(comp)), rel, strerror(e));
 }
 
 /*
@@ -398,8 +417,8 @@ move_noreplace(struct sink *s, int dfd, const char *name)
 {
 	int e;
 
-	if (renameat2(s->root->dirfd, s->tmpname, dfd, name,
-	    RENAME_NOREPLACE) == 0)
+	if (renameat2(
+		s->root->dirfd, s->tmpname, dfd, name, RENAME_NOREPLACE) == 0)
 		return 0;
 	e = errno;
 	if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
@@ -478,14 +497,14 @@ same_instance(int dfd, const char *name, const char *uid)
  * Returns 0 or -1 with errno.
  */
 static int
-replace_same(struct sink *s, int dfd, const char *name, const char *base,
-    unsigned k)
+replace_same(
+    struct sink *s, int dfd, const char *name, const char *base, unsigned k)
 {
 	char other[NAME_MAX + 1];
 	int e;
 
-	if (renameat2(s->root->dirfd, s->tmpname, dfd, name,
-	    RENAME_EXCHANGE) != 0) {
+	if (renameat2(s->root->dirfd, s->tmpname, dfd, name, RENAME_EXCHANGE) !=
+	    0) {
 		e = errno;
 		if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
 			return -1;
@@ -515,16 +534,16 @@ replace_same(struct sink *s, int dfd, const char *name, const char *base,
 	 * store fails).  If even that fails, leave it under the temporary
 	 * name rather than let sink_abort delete another's object.
 	 */
-	if (renameat2(s->root->dirfd, s->tmpname, dfd, name,
-	    RENAME_EXCHANGE) != 0)
+	if (renameat2(s->root->dirfd, s->tmpname, dfd, name, RENAME_EXCHANGE) !=
+	    0)
 		s->tmpname[0] = '\0';
 	errno = e;
 	return -1;
 }
 
 static void
-final_path(const struct sink *s, char *final, size_t finalsz,
-    const char *rel, size_t dirlen, const char *name)
+final_path(const struct sink *s, char *final, size_t finalsz, const char *rel,
+    size_t dirlen, const char *name)
 {
 	const char *sep = "/";
 	size_t pl = strlen(s->root->path);
@@ -533,8 +552,8 @@ final_path(const struct sink *s, char *final, size_t finalsz,
 		return;
 	if (pl > 0 && s->root->path[pl - 1] == '/')
 		sep = "";
-	snprintf(final, finalsz, "%s%s%.*s%s", s->root->path, sep,
-	    (int)dirlen, rel, name);
+	snprintf(final, finalsz, "%s%s%.*s%s", s->root->path, sep, (int)dirlen,
+	    rel, name);
 }
 
 /*
@@ -585,9 +604,10 @@ place(struct sink *s, int dfd, const char *relpath, long base,
 		if (k == 1)
 			memcpy(name, last, strlen(last) + 1);
 		else if (suffixed(name, NAME_MAX + 1, last, k) != 0)
-			return cs_err_set(err, CS_E_IO, "cannot store '%s/%s': "
-			    "name too long for a suffix", s->root->path,
-			    relpath);
+			return cs_err_set(err, CS_E_IO,
+			    "cannot store '%s/%s': "
+			    "name too long for a suffix",
+			    s->root->path, relpath);
 		if (move_noreplace(s, dfd, name) == 0)
 			return SINK_STORED;
 		if ((e = errno) != EEXIST)
@@ -607,9 +627,10 @@ place(struct sink *s, int dfd, const char *relpath, long base,
 		*replaced = 1;
 		return SINK_STORED;
 	}
-	return cs_err_set(err, CS_E_IO, "cannot store '%s/%s': it and %d "
-	    "suffixed names are taken by other objects", s->root->path,
-	    relpath, SINK_NAMES_MAX - 1);
+	return cs_err_set(err, CS_E_IO,
+	    "cannot store '%s/%s': it and %d "
+	    "suffixed names are taken by other objects",
+	    s->root->path, relpath, SINK_NAMES_MAX - 1);
 syserr:
 	return cs_err_set(err, io_code(e), "cannot store '%s/%s': %s",
 	    s->root->path, relpath, strerror(e));
@@ -641,8 +662,8 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		goto out;
 	}
 	if ((unsigned)dup > SINK_DUP_REJECT) {
-		rc = cs_err_set(err, CS_E_INVAL, "invalid duplicate policy %d",
-		    (int)dup);
+		rc = cs_err_set(
+		    err, CS_E_INVAL, "invalid duplicate policy %d", (int)dup);
 		goto out;
 	}
 	if ((rc = place(s, dfd, relpath, base, dup, name, &replaced, err)) < 0)
@@ -658,9 +679,10 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 			e = errno;
 			if (!replaced)
 				unlinkat(dfd, name, 0);
-			rc = cs_err_set(err, io_code(e), "cannot fsync the "
-			    "directory of '%s/%s': %s", s->root->path, relpath,
-			    strerror(e));
+			rc = cs_err_set(err, io_code(e),
+			    "cannot fsync the "
+			    "directory of '%s/%s': %s",
+			    s->root->path, relpath, strerror(e));
 			if (finalsz > 0)
 				final[0] = '\0';
 		}

@@ -81,14 +81,14 @@ struct sink_meta {
 
 struct sink {
 	const struct sink_root *root;
-	int fd;               /* the temporary file, or -1 */
-	int failed;           /* a write failed: commit refuses */
-	uint64_t bytes;       /* written so far, header included */
-	char tmpname[32];     /* in root; "" when none */
-	uint8_t *meta;        /* the header, not yet written (owned), or NULL */
-	size_t meta_len;      /* its length */
-	char uid[65];         /* meta's SOP Instance UID, "" without meta */
-	unsigned collisions;  /* sink_commit: names held by other objects */
+	int fd;              /* the temporary file, or -1 */
+	int failed;          /* a write failed: commit refuses */
+	uint64_t bytes;      /* written so far, header included */
+	char tmpname[32];    /* in root; "" when none */
+	uint8_t *meta;       /* the header, not yet written (owned), or NULL */
+	size_t meta_len;     /* its length */
+	char uid[65];        /* meta's SOP Instance UID, "" without meta */
+	unsigned collisions; /* sink_commit: names held by other objects */
 };
 
 /*
@@ -97,8 +97,8 @@ struct sink {
  * is not writable (read-only file system, permissions), with the path
  * and strerror text in err; CS_E_INVAL if path is empty or too long.
  */
-int sink_root_open(struct sink_root *root, const char *path,
-    struct cs_err *err);
+int
+sink_root_open(struct sink_root *root, const char *path, struct cs_err *err);
 
 /* Closes the directory; root may be opened again.  Safe to repeat. */
 void sink_root_close(struct sink_root *root);
@@ -119,8 +119,7 @@ int sink_root_sweep(struct sink_root *root, unsigned max_age, time_t now,
  * Parses "overwrite", "keep", "rename" or "reject" into *dup.  Returns
  * 0 or CS_E_INVAL (message names the word).
  */
-int sink_dup_parse(const char *word, enum sink_dup *dup,
-    struct cs_err *err);
+int sink_dup_parse(const char *word, enum sink_dup *dup, struct cs_err *err);
 
 /*
  * Starts an object: creates the temporary file in root and, if meta is

@@ -27,7 +27,7 @@ store_comment(char *out, const char *fmt, ...)
 }
 
 /* The status to answer, with its Error Comment. */
-#define refuse(st, code, ...) \
+#define refuse(st, code, ...)                                                  \
 	((st)->status = (code), store_comment((st)->comment, __VA_ARGS__))
 
 void
@@ -70,15 +70,17 @@ lookup(void *arg, uint32_t tag, size_t *lenp)
  * UID is stored.  Returns 1 with the reason in why (size n), else 0.
  */
 static int
-uid_refused(const struct dimse_cmd *rq, unsigned bit, const char *v,
-    char *why, size_t n)
+uid_refused(const struct dimse_cmd *rq, unsigned bit, const char *v, char *why,
+    size_t n)
 {
 	const char *p;
 
 	if (rq->bad_ui & bit) {
-		snprintf(why, n, "%s", v[0] == '\0' ? "empty" :
-		    strchr(v, '?') != NULL ? "holds a control or non-ASCII byte" :
-		    "longer than 64 characters");
+		snprintf(why, n, "%s",
+		    v[0] == '\0' ? "empty"
+			: strchr(v, '?') != NULL
+			? "holds a control or non-ASCII byte"
+			: "longer than 64 characters");
 		return 1;
 	}
 	for (p = v; *p != '\0'; p++) {
@@ -112,14 +114,14 @@ check_command(struct store *st, const struct ul_pc *pc)
 		    "SOP class not negotiated on context %u", pc->id);
 		return 1;
 	}
-	if (uid_refused(rq, DIMSE_HAS_AFFECTED_INSTANCE,
-	    rq->affected_instance, why, sizeof(why))) {
+	if (uid_refused(rq, DIMSE_HAS_AFFECTED_INSTANCE, rq->affected_instance,
+		why, sizeof(why))) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "SOP Instance UID refused: %s", why);
 		return 1;
 	}
 	if (uid_refused(rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class, why,
-	    sizeof(why))) {
+		sizeof(why))) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "SOP Class UID refused: %s", why);
 		return 1;
@@ -183,14 +185,14 @@ start_scan(struct store *st)
 	tags[1] = DS_TAG_SOP_INSTANCE_UID;
 	ntags = 2 + layout_tags(&st->s->layout, tags + 2, LAYOUT_MAX_TAGS);
 	cs_err_clear(&st->scan_err);
-	st->scan_rc = ds_scan_init(&st->scan, enc, tags, ntags, 0,
-	    &st->scan_err);
+	st->scan_rc =
+	    ds_scan_init(&st->scan, enc, tags, ntags, 0, &st->scan_err);
 	st->scanning = 1;
 }
 
 void
-store_begin(struct store *st, const struct dimse_cmd *rq,
-    const struct ul_pc *pc)
+store_begin(
+    struct store *st, const struct dimse_cmd *rq, const struct ul_pc *pc)
 {
 	store_drop(st);
 	st->rq = rq;
@@ -223,8 +225,9 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 		}
 	}
 	if (st->scanning && st->scan_rc == 0)
-		st->scan_rc = ds_scan_feed(&st->scan, data, len,
-		    &st->scan_err) < 0 ? -1 : 0;
+		st->scan_rc =
+		    ds_scan_feed(&st->scan, data, len, &st->scan_err) < 0 ? -1
+									  : 0;
 }
 
 /*
@@ -263,10 +266,11 @@ check_dataset(struct store *st)
 		}
 	for (i = 0; i < 2; i++)
 		if (ds_scan_value(&st->scan, uid[i].tag, NULL, NULL) == NULL) {
-			scp_log(st->s, STORESCP_LOG_ERROR, "association %u: "
+			scp_log(st->s, STORESCP_LOG_ERROR,
+			    "association %u: "
 			    "no %s in the data set of '%s': stored under "
-			    "the command's, answered %04X", st->who.id,
-			    uid[i].name, st->rq->affected_instance,
+			    "the command's, answered %04X",
+			    st->who.id, uid[i].name, st->rq->affected_instance,
 			    STATUS_CODE_DATASET_MISMATCH_WARNING);
 			st->warn = STATUS_CODE_DATASET_MISMATCH_WARNING;
 		}
@@ -278,14 +282,15 @@ today(char *buf, size_t n)
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL || strftime(buf, n, "%Y%m%d", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, n, "%Y%m%d", &tm) == 0)
 		snprintf(buf, n, "%s", "00000000");
 }
 
 /* What a failed sink_commit (rc) answers. */
 static void
-commit_failed(struct store *st, int rc, const char *final,
-    const struct cs_err *err)
+commit_failed(
+    struct store *st, int rc, const char *final, const struct cs_err *err)
 {
 	if (rc == SINK_REJECTED) {
 		scp_log(st->s, STORESCP_LOG_ERROR,
@@ -295,10 +300,13 @@ commit_failed(struct store *st, int rc, const char *final,
 		    "duplicate: the file name is taken");
 		return;
 	}
-	scp_log(st->s, STORESCP_LOG_ERROR, "association %u: cannot store '%s': %s",
-	    st->who.id, st->rq->affected_instance, err->msg);
-	refuse(st, rc == CS_E_INVAL ? STATUS_CODE_CANNOT_UNDERSTAND :
-	    STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s", cs_strerror(rc));
+	scp_log(st->s, STORESCP_LOG_ERROR,
+	    "association %u: cannot store '%s': %s", st->who.id,
+	    st->rq->affected_instance, err->msg);
+	refuse(st,
+	    rc == CS_E_INVAL ? STATUS_CODE_CANNOT_UNDERSTAND
+			     : STATUS_CODE_OUT_OF_RESOURCES,
+	    "cannot write: %s", cs_strerror(rc));
 }
 
 /* Renames the object into place; returns 1 if a file is in place. */
@@ -313,12 +321,15 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 	int rc;
 
 	today(date, sizeof(date));
-	in = (struct layout_input){ .lookup = lookup, .arg = st,
-		.calling_aet = st->who.calling, .called_aet = st->who.called,
+	in = (struct layout_input){ .lookup = lookup,
+		.arg = st,
+		.calling_aet = st->who.calling,
+		.called_aet = st->who.called,
 		.date = date };
 	if (layout_render(&s->layout, &in, rel, sizeof(rel), &err) < 0) {
 		store_drop(st);
-		refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot name the file");
+		refuse(
+		    st, STATUS_CODE_OUT_OF_RESOURCES, "cannot name the file");
 		return 0;
 	}
 	rc = sink_commit(&st->sink, rel, (enum sink_dup)s->cfg.on_duplicate,
@@ -327,9 +338,9 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 	if (rc == SINK_STORED && st->sink.collisions > 0)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "association %u: warning: name '%s' holds another "
-		    "object: '%s' stored as '%s' (%u name%s taken)", st->who.id,
-		    rel, st->rq->affected_instance, final, st->sink.collisions,
-		    st->sink.collisions == 1 ? "" : "s");
+		    "object: '%s' stored as '%s' (%u name%s taken)",
+		    st->who.id, rel, st->rq->affected_instance, final,
+		    st->sink.collisions, st->sink.collisions == 1 ? "" : "s");
 	if (rc == SINK_STORED || rc == SINK_KEPT) {
 		*kept = rc == SINK_KEPT;
 		return 1;
@@ -340,8 +351,7 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 
 /* Counts a stored file and tells the application (on_stored). */
 static void
-report_stored(struct store *st, const char *final, uint16_t status,
-    int kept)
+report_stored(struct store *st, const char *final, uint16_t status, int kept)
 {
 	struct storescp *s = st->s;
 	struct storescp_stored info;
@@ -354,10 +364,15 @@ report_stored(struct store *st, const char *final, uint16_t status,
 	pthread_mutex_unlock(&s->mu);
 	info = (struct storescp_stored){ .path = final,
 		.sop_class = st->rq->affected_class,
-		.sop_instance = st->rq->affected_instance, .ts_uid = st->ts,
-		.calling_ae = st->who.calling, .called_ae = st->who.called,
-		.peer = st->who.peer, .bytes = sink_bytes(&st->sink),
-		.status = status, .kept = kept, .assoc_id = st->who.id };
+		.sop_instance = st->rq->affected_instance,
+		.ts_uid = st->ts,
+		.calling_ae = st->who.calling,
+		.called_ae = st->who.called,
+		.peer = st->who.peer,
+		.bytes = sink_bytes(&st->sink),
+		.status = status,
+		.kept = kept,
+		.assoc_id = st->who.id };
 	scp_log(s, STORESCP_LOG_VERBOSE,
 	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, final,
 	    (unsigned long long)info.bytes,
@@ -394,8 +409,8 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	int kept = 0, stored = 0;
 
 	check_dataset(st);
-	if (faults_abort_now(&s->faults, st->n, st->rq->affected_instance,
-	    &fault)) {
+	if (faults_abort_now(
+		&s->faults, st->n, st->rq->affected_instance, &fault)) {
 		scp_log(s, STORESCP_LOG_VERBOSE,
 		    "association %u: %s: aborting instead of answering for '%s'",
 		    st->who.id, fault, st->rq->affected_instance);
@@ -416,7 +431,9 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 		    *status, st->rq->affected_instance, st->comment);
 	}
 	*comment = *status != STATUS_CODE_SUCCESS &&
-	    status_category_of(*status) == STATUS_FAILURE ? st->comment : "";
+		status_category_of(*status) == STATUS_FAILURE
+	    ? st->comment
+	    : "";
 	return STORE_ANSWER;
 }
 

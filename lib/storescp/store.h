@@ -39,20 +39,20 @@ struct store {
 	const struct dimse_cmd *rq; /* the C-STORE-RQ in progress */
 	unsigned n;                 /* C-STOREs of this association so far */
 	char ts[UL_UID_MAX + 1];
-	uint16_t status;            /* failure decided early, or success */
-	uint16_t warn;              /* warning for a stored object, or 0 */
+	uint16_t status; /* failure decided early, or success */
+	uint16_t warn;   /* warning for a stored object, or 0 */
 	char comment[DIMSE_LO_MAX + 1];
 	int sink_open;
 	struct sink sink;
-	int scanning;               /* the scanner is fed */
+	int scanning; /* the scanner is fed */
 	int scan_rc;
 	struct ds_scan scan;
 	struct cs_err scan_err;
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
-void store_init(struct store *st, struct storescp *s,
-    const struct store_who *who);
+void
+store_init(struct store *st, struct storescp *s, const struct store_who *who);
 
 /*
  * Starts the C-STORE rq (borrowed until store_finish or store_drop) on
@@ -60,8 +60,8 @@ void store_init(struct store *st, struct storescp *s,
  * with its File Meta Information and the scanner.  A refusal is kept as
  * the status to answer; the data set is then read and dropped.
  */
-void store_begin(struct store *st, const struct dimse_cmd *rq,
-    const struct ul_pc *pc);
+void store_begin(
+    struct store *st, const struct dimse_cmd *rq, const struct ul_pc *pc);
 /* The next len bytes of the data set. */
 void store_data(struct store *st, const uint8_t *data, size_t len);
 

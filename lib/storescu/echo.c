@@ -10,8 +10,8 @@
 #include "core/banned.h"
 
 int
-storescu_echo(const struct storescu_config *cfg,
-    struct storescu_echo_result *r, struct cs_err *err)
+storescu_echo(const struct storescu_config *cfg, struct storescu_echo_result *r,
+    struct cs_err *err)
 {
 	struct scu_session s;
 	struct ul_pc pc;
@@ -25,8 +25,10 @@ storescu_echo(const struct storescu_config *cfg,
 	snprintf(pc.abstract_syntax, sizeof(pc.abstract_syntax), "%s",
 	    DIMSE_VERIFICATION_UID);
 	pc.n_ts = 2;
-	snprintf(pc.ts[0], sizeof(pc.ts[0]), "%s", TS_UID_ExplicitVRLittleEndian);
-	snprintf(pc.ts[1], sizeof(pc.ts[1]), "%s", TS_UID_ImplicitVRLittleEndian);
+	snprintf(
+	    pc.ts[0], sizeof(pc.ts[0]), "%s", TS_UID_ExplicitVRLittleEndian);
+	snprintf(
+	    pc.ts[1], sizeof(pc.ts[1]), "%s", TS_UID_ImplicitVRLittleEndian);
 
 	rc = scu_open(&s, cfg, 0, &pc, 1, err);
 	if (s.t_connected)

@@ -10,7 +10,8 @@
  * literals: scripts/check-outcomes reads them from this file. */
 static const struct outcome_info table[] = {
 	{ STORESCU_STORED, "stored", 0, 1, "the peer answered Success" },
-	{ STORESCU_WARNING, "warning", 0, 1, "the peer answered a Warning: stored" },
+	{ STORESCU_WARNING, "warning", 0, 1,
+	    "the peer answered a Warning: stored" },
 	/* Local only when the response names another instance or class:
 	 * then no status is shown (otherwise the peer's status stands). */
 	{ STORESCU_FAILED, "failed", 1, 0,

@@ -14,9 +14,9 @@
 
 struct outcome_info {
 	enum storescu_outcome outcome;
-	const char *word;    /* lower case, as printed */
-	int local;           /* 1: the word stands in STATUS (no DIMSE status) */
-	int stored;          /* 1: the input is on the peer */
+	const char *word; /* lower case, as printed */
+	int local;        /* 1: the word stands in STATUS (no DIMSE status) */
+	int stored;       /* 1: the input is on the peer */
 	const char *meaning; /* one line, lower case */
 };
 

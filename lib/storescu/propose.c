@@ -17,8 +17,8 @@ propose_uid_valid(const char *uid)
 	if (uid == NULL || uid[0] == '\0')
 		return 0;
 	for (n = 0; uid[n] != '\0'; n++)
-		if (n >= UL_UID_MAX || !((uid[n] >= '0' && uid[n] <= '9') ||
-		    uid[n] == '.'))
+		if (n >= UL_UID_MAX ||
+		    !((uid[n] >= '0' && uid[n] <= '9') || uid[n] == '.'))
 			return 0;
 	return 1;
 }
@@ -33,8 +33,8 @@ is_trio(const char *ts)
 
 /* Can a file in from be sent as to?  The uncompressed trio always can. */
 static int
-converts(const struct propose_opts *o, const char *from, const char *to,
-    int lossy)
+converts(
+    const struct propose_opts *o, const char *from, const char *to, int lossy)
 {
 	if (strcmp(from, to) == 0)
 		return 1;
@@ -69,8 +69,9 @@ grow_vec(void **p, size_t *cap, size_t need, size_t sz)
 
 /* Per-lane scratch: distinct classes, (class, syntax) pairs, packing units. */
 struct pclass {
-	const char *uid;   /* borrowed from the inputs */
-	size_t head, tail; /* own pairs, a list through pair.next; SIZE_MAX = none */
+	const char *uid; /* borrowed from the inputs */
+	size_t head,
+	    tail; /* own pairs, a list through pair.next; SIZE_MAX = none */
 	size_t n_own;
 	int need_ev, need_iv;
 	size_t first_unit;
@@ -79,17 +80,17 @@ struct pclass {
 struct pair {
 	size_t cls;
 	const char *ts;
-	int own;        /* has a context of its own (else uses the group) */
-	size_t next;    /* next own pair of the class */
+	int own;     /* has a context of its own (else uses the group) */
+	size_t next; /* next own pair of the class */
 	size_t unit;
 };
 
 struct unit {
 	size_t cls;
-	size_t n_own;   /* own contexts in this unit */
-	int group;      /* plus the uncompressed context, last */
+	size_t n_own; /* own contexts in this unit */
+	int group;    /* plus the uncompressed context, last */
 	size_t set;
-	size_t pos;     /* index of its first context in the set */
+	size_t pos; /* index of its first context in the set */
 };
 
 struct scratch {
@@ -155,7 +156,7 @@ note_input(struct scratch *s, const struct propose_input *in,
 		return rc;
 	if (rc == 1) {
 		if (grow_vec((void **)&s->cl, &s->cap_cl, s->n_cl + 1,
-		    sizeof(*s->cl)) < 0)
+			sizeof(*s->cl)) < 0)
 			return CS_E_NOMEM;
 		c = &s->cl[s->n_cl++];
 		memset(c, 0, sizeof(*c));
@@ -172,8 +173,8 @@ note_input(struct scratch *s, const struct propose_input *in,
 	*pair_idx = pi;
 	if (rc == 0)
 		return 0;
-	if (grow_vec((void **)&s->pr, &s->cap_pr, s->n_pr + 1,
-	    sizeof(*s->pr)) < 0)
+	if (grow_vec((void **)&s->pr, &s->cap_pr, s->n_pr + 1, sizeof(*s->pr)) <
+	    0)
 		return CS_E_NOMEM;
 	p = &s->pr[s->n_pr++];
 	c = &s->cl[ci];
@@ -192,10 +193,10 @@ note_input(struct scratch *s, const struct propose_input *in,
 	p->own = o->no_transcode ||
 	    strcmp(in->ts, TS_UID_ExplicitVRLittleEndian) != 0;
 	if (!o->no_transcode) {
-		c->need_ev |= converts(o, in->ts, TS_UID_ExplicitVRLittleEndian,
-		    o->allow_lossy);
-		c->need_iv |= converts(o, in->ts, TS_UID_ImplicitVRLittleEndian,
-		    o->allow_lossy);
+		c->need_ev |= converts(
+		    o, in->ts, TS_UID_ExplicitVRLittleEndian, o->allow_lossy);
+		c->need_iv |= converts(
+		    o, in->ts, TS_UID_ImplicitVRLittleEndian, o->allow_lossy);
 	}
 	if (p->own) {
 		if (c->tail == SIZE_MAX)
@@ -226,7 +227,7 @@ make_units(struct scratch *s)
 			size_t k;
 
 			if (grow_vec((void **)&s->un, &s->cap_un, s->n_un + 1,
-			    sizeof(*s->un)) < 0)
+				sizeof(*s->un)) < 0)
 				return CS_E_NOMEM;
 			u = &s->un[s->n_un];
 			u->cls = ci;
@@ -270,8 +271,8 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			if (s->fill[j] + need <= UL_MAX_PC)
 				break;
 		if (j == n_sets) {
-			if (grow_vec((void **)&s->fill, &s->cap_fill, n_sets + 1,
-			    sizeof(*s->fill)) < 0)
+			if (grow_vec((void **)&s->fill, &s->cap_fill,
+				n_sets + 1, sizeof(*s->fill)) < 0)
 				return CS_E_NOMEM;
 			s->fill[n_sets++] = 0;
 		}
@@ -280,7 +281,7 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 		s->fill[j] += need;
 	}
 	if (grow_vec((void **)&plan->set, set_cap, lo + n_sets,
-	    sizeof(*plan->set)) < 0)
+		sizeof(*plan->set)) < 0)
 		return CS_E_NOMEM;
 	for (j = 0; j < n_sets; j++) {
 		struct propose_set *st = &plan->set[lo + j];
@@ -300,7 +301,7 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 
 		/* own pairs of this unit: walk the class list to its first one */
 		for (p = c->head; p != SIZE_MAX && s->pr[p].unit != i;
-		    p = s->pr[p].next)
+		     p = s->pr[p].next)
 			;
 		for (; p != SIZE_MAX && s->pr[p].unit == i; p = s->pr[p].next) {
 			copy_uid(pc[k].abstract_syntax, c->uid);
@@ -320,7 +321,8 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			k++;
 		}
 		for (p = 0; p < k; p++)
-			pc[p].id = (uint8_t)(2 * (u->pos + p) + 1); /* PS3.8 9.3.2.2: odd, 1-255 */
+			pc[p].id = (uint8_t)(2 * (u->pos + p) +
+			    1); /* PS3.8 9.3.2.2: odd, 1-255 */
 	}
 	return 0;
 }
@@ -331,9 +333,9 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
  */
 static int
 plan_lane(struct propose_plan *plan, const struct propose_input *in,
-    const size_t *idx, size_t cnt, unsigned lane,
-    const struct propose_opts *o, struct scratch *s, size_t *pair_of,
-    size_t *set_cap, size_t *assoc_cap, size_t *order_pos)
+    const size_t *idx, size_t cnt, unsigned lane, const struct propose_opts *o,
+    struct scratch *s, size_t *pair_of, size_t *set_cap, size_t *assoc_cap,
+    size_t *order_pos)
 {
 	size_t i, lo, nsets, *start = NULL;
 	int rc;
@@ -359,7 +361,8 @@ plan_lane(struct propose_plan *plan, const struct propose_input *in,
 	for (i = 0; i < nsets; i++)
 		start[i + 1] += start[i];
 	for (i = 0; i < nsets; i++) {
-		size_t first = *order_pos + start[i], n = start[i + 1] - start[i];
+		size_t first = *order_pos + start[i],
+		       n = start[i + 1] - start[i];
 		size_t per = o->per_assoc ? o->per_assoc : n;
 
 		while (n > 0) {
@@ -367,7 +370,7 @@ plan_lane(struct propose_plan *plan, const struct propose_input *in,
 			size_t take = n < per ? n : per;
 
 			if (grow_vec((void **)&plan->assoc, assoc_cap,
-			    plan->n_assoc + 1, sizeof(*plan->assoc)) < 0) {
+				plan->n_assoc + 1, sizeof(*plan->assoc)) < 0) {
 				cs_free(start);
 				return CS_E_NOMEM;
 			}
@@ -420,16 +423,19 @@ plan_lanes(struct propose_plan *plan, const struct propose_input *in,
 	int rc;
 
 	for (k = 0; k <= np; k++) {
-		unsigned l = k < np ? lane_for(k, np, before,
-		    total ? in[plannable[k]].bytes : 0, total, o->jobs) : o->jobs;
+		unsigned l = k < np
+		    ? lane_for(k, np, before,
+			  total ? in[plannable[k]].bytes : 0, total, o->jobs)
+		    : o->jobs;
 
 		if (k < np)
 			before += in[plannable[k]].bytes;
 		if (l == lane)
 			continue;
 		if (k > lane_lo) {
-			rc = plan_lane(plan, in, plannable + lane_lo, k - lane_lo,
-			    lane, o, s, pair_of, &set_cap, &assoc_cap, &order_pos);
+			rc = plan_lane(plan, in, plannable + lane_lo,
+			    k - lane_lo, lane, o, s, pair_of, &set_cap,
+			    &assoc_cap, &order_pos);
 			if (rc < 0)
 				return rc;
 		}
@@ -506,7 +512,8 @@ propose_plan_new(const struct propose_input *in, size_t n,
 	scratch_release(&s);
 	return plan;
 nomem:
-	cs_err_set(err, CS_E_NOMEM, "cannot plan presentation contexts: out of memory");
+	cs_err_set(err, CS_E_NOMEM,
+	    "cannot plan presentation contexts: out of memory");
 	cs_free(plannable);
 	cs_free(pair_of);
 	scratch_release(&s);
@@ -515,8 +522,8 @@ nomem:
 }
 
 int
-propose_fill_params(const struct propose_plan *plan, size_t k,
-    struct ul_assoc_params *p)
+propose_fill_params(
+    const struct propose_plan *plan, size_t k, struct ul_assoc_params *p)
 {
 	const struct propose_set *st;
 
@@ -562,8 +569,8 @@ usable(const struct ul_pc *rq, size_t n_rq, const struct ul_pc *ac,
 enum tier { T_OWN, T_EV, T_IV, T_LOSSLESS, T_LOSSY };
 
 static int
-fits(enum tier t, const char *from, const char *to,
-    const struct propose_opts *o)
+fits(
+    enum tier t, const char *from, const char *to, const struct propose_opts *o)
 {
 	switch (t) {
 	case T_OWN:
@@ -585,8 +592,7 @@ fits(enum tier t, const char *from, const char *to,
 int
 propose_pick(const struct ul_pc *proposed, size_t n_proposed,
     const struct ul_pc *accepted, size_t n_accepted, const char *sop_class,
-    const char *ts, const struct propose_opts *opts,
-    struct propose_choice *out)
+    const char *ts, const struct propose_opts *opts, struct propose_choice *out)
 {
 	int t, last;
 	size_t i;

@@ -60,8 +60,8 @@ struct cs_err;
  * as dcmfile_can_transcode(), which can be passed as is.  Returns non-zero
  * for yes.  allow_lossy: whether a lossy conversion counts.
  */
-typedef int (*propose_can_fn)(const char *from, const char *to,
-    int allow_lossy);
+typedef int (*propose_can_fn)(
+    const char *from, const char *to, int allow_lossy);
 
 /* One input file as the planner sees it. */
 struct propose_input {
@@ -86,36 +86,37 @@ struct propose_opts {
 	int allow_lossy;              /* passed to can_transcode */
 	int no_transcode;             /* --no-transcode: no fallbacks, ever */
 	unsigned jobs;                /* -j: lanes, 1-PROPOSE_MAX_JOBS; 0 = 1 */
-	size_t per_assoc;             /* --per-assoc: files per association; 0 = no limit */
+	size_t per_assoc; /* --per-assoc: files per association; 0 = no limit */
 	enum propose_balance balance;
 };
 #define PROPOSE_MAX_JOBS 256
 
 /* One association to open: proposes set's contexts, sends its files. */
 struct propose_assoc {
-	unsigned lane;   /* 0..jobs-1 */
-	size_t set;      /* index into plan->set */
-	size_t first;    /* its files: plan->order[first .. first + count) */
+	unsigned lane; /* 0..jobs-1 */
+	size_t set;    /* index into plan->set */
+	size_t first;  /* its files: plan->order[first .. first + count) */
 	size_t count;
 };
 
 /* The contexts of one or more associations, ready for ul_assoc_params.pc. */
 struct propose_set {
 	unsigned lane;
-	uint8_t n_pc;      /* 1..UL_MAX_PC */
-	struct ul_pc *pc;  /* id odd, abstract_syntax, n_ts, ts[]; result 0 */
+	uint8_t n_pc;     /* 1..UL_MAX_PC */
+	struct ul_pc *pc; /* id odd, abstract_syntax, n_ts, ts[]; result 0 */
 };
 
 struct propose_plan {
 	size_t n_assoc;
-	struct propose_assoc *assoc; /* by lane, then in the order to open them */
+	struct propose_assoc
+	    *assoc; /* by lane, then in the order to open them */
 	size_t n_set;
 	struct propose_set *set;
 	size_t n_inputs;
-	long *assoc_of;   /* per input: index into assoc, or -1 (not planned) */
+	long *assoc_of; /* per input: index into assoc, or -1 (not planned) */
 	size_t n_order;
-	size_t *order;    /* input indices, grouped by association */
-	unsigned jobs;    /* lanes, >= 1 */
+	size_t *order; /* input indices, grouped by association */
+	unsigned jobs; /* lanes, >= 1 */
 };
 
 /*
@@ -124,8 +125,8 @@ struct propose_plan {
  * CS_E_NOMEM.  No input being plannable is not an error: the plan then
  * has no association.
  */
-struct propose_plan *propose_plan_new(const struct propose_input *in,
-    size_t n, const struct propose_opts *opts, struct cs_err *err);
+struct propose_plan *propose_plan_new(const struct propose_input *in, size_t n,
+    const struct propose_opts *opts, struct cs_err *err);
 /* Frees plan; NULL-safe. */
 void propose_plan_free(struct propose_plan *plan);
 
@@ -133,8 +134,8 @@ void propose_plan_free(struct propose_plan *plan);
  * Copies association k's contexts into p->pc / p->n_pc.  Returns 0, or
  * CS_E_INVAL when k is out of range.
  */
-int propose_fill_params(const struct propose_plan *plan, size_t k,
-    struct ul_assoc_params *p);
+int propose_fill_params(
+    const struct propose_plan *plan, size_t k, struct ul_assoc_params *p);
 
 /* Where to send one file. */
 struct propose_choice {

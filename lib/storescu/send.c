@@ -52,7 +52,8 @@ run_lanes(struct send_run *run, struct cs_err *err)
 	for (L = 0; L < n; L++) {
 		lanes[L].run = run;
 		lanes[L].lane = L;
-		if (pthread_create(&lanes[L].tid, NULL, run_lane, &lanes[L]) != 0) {
+		if (pthread_create(&lanes[L].tid, NULL, run_lane, &lanes[L]) !=
+		    0) {
 			/* no thread: run this lane here, in turn */
 			lanes[L].tid = pthread_self();
 			run_lane(&lanes[L]);
@@ -101,13 +102,14 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 		    "the peer accepted none of the %u presentation contexts proposed",
 		    set->n_pc);
 		report_failure(&run->rep, CS_E_REJECTED, &e);
-		report_simple(&run->rep, i, STORESCU_NOCONTEXT, a->assoc, e.msg, 1);
+		report_simple(
+		    &run->rep, i, STORESCU_NOCONTEXT, a->assoc, e.msg, 1);
 		return;
 	}
 	cls = sources_class(&run->src, i);
 	ts = sources_ts(&run->src, i);
 	if (propose_pick(set->pc, set->n_pc, ac->pc, (size_t)ac->n_pc, cls, ts,
-	    &run->popts, &ch) != 0) {
+		&run->popts, &ch) != 0) {
 		report_nocontext(&run->popts, ac, set, cls, ts, d);
 		report_simple(&run->rep, i, STORESCU_NOCONTEXT, a->assoc, d, 1);
 		return;
@@ -185,7 +187,8 @@ dry_run_assoc(struct send_run *run, size_t k, struct storescu_plan_pc *pcs)
 	s.fd = -1;
 	cs_err_clear(&e);
 	if (run->o->probe) {
-		rc = scu_open(&s, run->cfg, run->window, set->pc, set->n_pc, &e);
+		rc =
+		    scu_open(&s, run->cfg, run->window, set->pc, set->n_pc, &e);
 		if (rc == 0)
 			ac = scu_ac(&s);
 		else
@@ -226,8 +229,8 @@ dry_run(struct send_run *run, struct cs_err *err)
 /* Probes every input (but those already stored, by the caller's
  * word); reports the ones that cannot be planned. */
 static int
-probe_inputs(struct send_run *run, struct propose_input *pin,
-    struct cs_err *err)
+probe_inputs(
+    struct send_run *run, struct propose_input *pin, struct cs_err *err)
 {
 	const struct storescu_send_opts *o = run->o;
 
@@ -275,12 +278,13 @@ run_init(struct send_run *run, const struct storescu_config *cfg,
 		    "window '%u': out of range (1-%d)", opts->async_window,
 		    STORESCU_MAX_WINDOW);
 	if (opts->jobs > PROPOSE_MAX_JOBS)
-		return cs_err_set(err, CS_E_INVAL, "jobs '%u': out of range (1-%d)",
-		    opts->jobs, PROPOSE_MAX_JOBS);
+		return cs_err_set(err, CS_E_INVAL,
+		    "jobs '%u': out of range (1-%d)", opts->jobs,
+		    PROPOSE_MAX_JOBS);
 	run->cfg = cfg;
 	run->o = opts;
-	run->window = opts->async_window == 0 ? STORESCU_DEFAULT_WINDOW :
-	    opts->async_window;
+	run->window = opts->async_window == 0 ? STORESCU_DEFAULT_WINDOW
+					      : opts->async_window;
 	/* GDCM's messages only for -v notes: without them its codecs run
 	 * on every lane at once (dcmfile_codec_verbose) */
 	dcmfile_codec_verbose(opts->on_note != NULL);
@@ -315,8 +319,8 @@ plan(struct send_run *run, struct cs_err *err)
 
 int
 storescu_send(const struct storescu_config *cfg,
-    const struct storescu_send_opts *opts, const char *const *paths,
-    size_t n, struct storescu_summary *sum, struct cs_err *err)
+    const struct storescu_send_opts *opts, const char *const *paths, size_t n,
+    struct storescu_summary *sum, struct cs_err *err)
 {
 	struct send_run run;
 	int rc;

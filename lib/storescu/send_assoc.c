@@ -74,8 +74,8 @@ give_up_one(struct batch *b, size_t j, const char *why)
 		r.outcome = STORESCU_FAILED;
 		r.has_status = 1;
 		r.status = b->status[j];
-		report_add_detail(detail, "answered %04X on attempt %u",
-		    b->status[j], n);
+		report_add_detail(
+		    detail, "answered %04X on attempt %u", b->status[j], n);
 		report_add_detail(detail, "not sent again: %s", why);
 		break;
 	default:
@@ -133,7 +133,9 @@ batch_init(struct batch *b, struct send_run *run, size_t k)
 	b->status = cs_calloc(n, sizeof(*b->status));
 	b->ring = cs_calloc(SCU_WINDOW_MAX, sizeof(*b->ring));
 	return b->done == NULL || b->sends == NULL || b->state == NULL ||
-	    b->status == NULL || b->ring == NULL ? CS_E_NOMEM : 0;
+		b->status == NULL || b->ring == NULL
+	    ? CS_E_NOMEM
+	    : 0;
 }
 
 static void
@@ -163,7 +165,8 @@ established(struct batch *b, struct scu_session *s)
 	for (m = 0; ac != NULL && m < ac->n_pc; m++)
 		accepted += ac->pc[m].result == UL_PC_ACCEPTANCE;
 	report_association(&run->rep);
-	report_note(&run->rep, "association %u: %s port %s accepted %d of %u presentation contexts, max PDU %u, window %u",
+	report_note(&run->rep,
+	    "association %u: %s port %s accepted %d of %u presentation contexts, max PDU %u, window %u",
 	    b->assoc, run->cfg->host, run->cfg->port, accepted, b->set->n_pc,
 	    ac && ac->has_max_pdu ? (unsigned)ac->max_pdu : 0u, s->window);
 	if (accepted > 0)
@@ -201,12 +204,13 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 		snprintf(why, why_len, "%s", b->dead.msg);
 		scu_abort(s);
 	} else {
-		snprintf(why, why_len, "%zu files answered A7xx (out of resources)",
-		    b->busy);
+		snprintf(why, why_len,
+		    "%zu files answered A7xx (out of resources)", b->busy);
 		scu_close(s, NULL);
 	}
-	*fails = b->left != left_before || sends_total(b) != sends_before ?
-	    0 : *fails + 1;
+	*fails = b->left != left_before || sends_total(b) != sends_before
+	    ? 0
+	    : *fails + 1;
 	/* after a death, or when nothing moved, A7xx answers were final
 	 * on their last attempt */
 	return b->run->o->retries > 0 && *fails <= b->run->o->retries;
@@ -231,24 +235,26 @@ send_run_assoc(struct send_run *run, size_t k)
 
 	if (batch_init(&b, run, k) != 0) {
 		for (j = 0; j < b.n; j++)
-			report_simple(&run->rep, b.idx[j], STORESCU_NOTSENT, b.assoc,
-			    "out of memory", 1);
+			report_simple(&run->rep, b.idx[j], STORESCU_NOTSENT,
+			    b.assoc, "out of memory", 1);
 		batch_release(&b);
 		return;
 	}
 	for (b.attempt = 0; b.left > 0; b.attempt++) {
 		if (b.attempt > 0) {
 			if (fails > 0)
-				report_note(&run->rep, "association %u: attempt %u of %u after: %s",
+				report_note(&run->rep,
+				    "association %u: attempt %u of %u after: %s",
 				    b.assoc, fails + 1, retries + 1, why);
 			else
-				report_note(&run->rep, "association %u: again for the %zu files left after: %s",
+				report_note(&run->rep,
+				    "association %u: again for the %zu files left after: %s",
 				    b.assoc, b.left, why);
 			backoff(run, fails > 0 ? fails : 1);
 		}
 		cs_err_clear(&e);
-		rc = scu_open(&s, run->cfg, run->window, b.set->pc, b.set->n_pc,
-		    &e);
+		rc = scu_open(
+		    &s, run->cfg, run->window, b.set->pc, b.set->n_pc, &e);
 		if (rc != 0) {
 			int transient = transient_open(rc, &s);
 
@@ -267,8 +273,8 @@ send_run_assoc(struct send_run *run, size_t k)
 		if (!established(&b, &s))
 			break;
 		if (!attempt(&b, &s, &fails, why, sizeof(why)) && b.left > 0) {
-			snprintf(msg, sizeof(msg), "not sent: association %u ended: %s",
-			    b.assoc, why);
+			snprintf(msg, sizeof(msg),
+			    "not sent: association %u ended: %s", b.assoc, why);
 			give_up(&b, msg);
 		}
 	}

@@ -18,9 +18,9 @@
 
 /* One input on its way: from taking its file to its response. */
 struct flight {
-	int sent;          /* a request went out (answered or not) */
+	int sent; /* a request went out (answered or not) */
 	uint16_t msg_id;
-	size_t j;          /* position in the association's list */
+	size_t j; /* position in the association's list */
 	uint64_t t0, len;
 	struct part10_info info;
 	struct storescu_result r;
@@ -41,20 +41,20 @@ enum obj_state {
 struct batch {
 	struct send_run *run;
 	const struct propose_set *set;
-	const size_t *idx; /* input indexes */
-	size_t n, left;    /* files, files without a final result */
-	size_t busy;       /* answered A7xx in this attempt */
-	size_t ahead;      /* position read ahead last, or SIZE_MAX */
-	char *done;        /* per file: final result reported */
-	unsigned *sends;   /* per file: requests sent so far */
+	const size_t *idx;    /* input indexes */
+	size_t n, left;       /* files, files without a final result */
+	size_t busy;          /* answered A7xx in this attempt */
+	size_t ahead;         /* position read ahead last, or SIZE_MAX */
+	char *done;           /* per file: final result reported */
+	unsigned *sends;      /* per file: requests sent so far */
 	unsigned char *state; /* per file: enum obj_state */
-	uint16_t *status;  /* per file: the A7xx of an OBJ_BUSY one */
-	unsigned max_sends; /* --retry + 1 */
-	size_t lost;       /* reported aborted or notsent as an association died */
+	uint16_t *status;     /* per file: the A7xx of an OBJ_BUSY one */
+	unsigned max_sends;   /* --retry + 1 */
+	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
-	int dead_rc;       /* why the association died, or 0 */
-	int death_rc;      /* the latest death of any attempt, or 0 */
+	int dead_rc;         /* why the association died, or 0 */
+	int death_rc;        /* the latest death of any attempt, or 0 */
 	struct cs_err death;
 	/* the file whose data set could not be read to the end (CS_E_IO):
 	 * the association died of it, not of the peer */

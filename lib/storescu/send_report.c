@@ -49,7 +49,8 @@ report_uid_text(const char *uid)
 	if (e != NULL && e->keyword != NULL && e->keyword[0])
 		return e->keyword;
 	c = sopclass_by_uid(uid);
-	return c != NULL && c->keyword != NULL && c->keyword[0] ? c->keyword : uid;
+	return c != NULL && c->keyword != NULL && c->keyword[0] ? c->keyword
+								: uid;
 }
 
 void
@@ -262,14 +263,16 @@ report_nocontext(const struct propose_opts *po,
 	}
 	lossy.allow_lossy = 1;
 	if (!any)
-		report_add_detail(detail, "the peer does not accept SOP class %s",
+		report_add_detail(detail,
+		    "the peer does not accept SOP class %s",
 		    report_uid_text(cls));
 	else if (po->no_transcode)
 		report_add_detail(detail,
 		    "the peer does not accept %s for it (--no-transcode)",
 		    report_uid_text(ts));
-	else if (!po->allow_lossy && propose_pick(set->pc, set->n_pc, ac->pc,
-	    ac->n_pc, cls, ts, &lossy, &ch) == 0)
+	else if (!po->allow_lossy &&
+	    propose_pick(set->pc, set->n_pc, ac->pc, ac->n_pc, cls, ts, &lossy,
+		&ch) == 0)
 		report_add_detail(detail,
 		    "the peer does not accept %s for it; it converts to %s only lossily (--lossy allows it)",
 		    report_uid_text(ts), report_uid_text(ch.ts));

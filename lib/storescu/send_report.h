@@ -44,11 +44,11 @@ void report_note(struct send_report *rp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Reports one input: counts it, calls on_result (and on_progress when
  * it was planned). */
-void report_emit(struct send_report *rp, struct storescu_result *r,
-    int planned);
+void
+report_emit(struct send_report *rp, struct storescu_result *r, int planned);
 /* A result for input i with outcome o and nothing else known yet. */
-void report_result_init(struct storescu_result *r,
-    const struct send_report *rp, size_t i, enum storescu_outcome o);
+void report_result_init(struct storescu_result *r, const struct send_report *rp,
+    size_t i, enum storescu_outcome o);
 /* Reports input i with a local outcome and a reason. */
 void report_simple(struct send_report *rp, size_t i, enum storescu_outcome o,
     unsigned assoc, const char *detail, int planned);

@@ -58,7 +58,7 @@ codec_notes(struct send_run *run, const char *path)
 	if (dcmfile_codec_messages(msgs, sizeof(msgs)) == 0)
 		return;
 	for (line = strtok_r(msgs, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		report_note(&run->rep, "gdcm: '%s': %s", path, line);
 }
 
@@ -92,11 +92,15 @@ probe_notes(struct flight *f)
 		return -1;
 	}
 	if (f->info.flags & PART10_F_TS_MISMATCH)
-		report_add_detail(f->detail, "meta header transfer syntax %s "
-		    "differs: sent as the data set's", f->info.meta_ts_uid);
+		report_add_detail(f->detail,
+		    "meta header transfer syntax %s "
+		    "differs: sent as the data set's",
+		    f->info.meta_ts_uid);
 	if (f->info.flags & PART10_F_CLASS_MISMATCH)
-		report_add_detail(f->detail, "meta header SOP class %s differs: "
-		    "sent as the data set's", f->info.meta_sop_class);
+		report_add_detail(f->detail,
+		    "meta header SOP class %s differs: "
+		    "sent as the data set's",
+		    f->info.meta_sop_class);
 	return 0;
 }
 
@@ -135,7 +139,7 @@ take(struct batch *b, struct scu_session *s, struct flight *f,
 		return -1;
 	}
 	if (propose_pick(set->pc, set->n_pc, ac->pc, ac->n_pc,
-	    f->info.sop_class, f->info.ts_uid, &run->popts, ch) != 0) {
+		f->info.sop_class, f->info.ts_uid, &run->popts, ch) != 0) {
 		report_nocontext(&run->popts, ac, set, f->info.sop_class,
 		    f->info.ts_uid, f->detail);
 		f->r.outcome = STORESCU_NOCONTEXT;
@@ -161,7 +165,8 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	codec_notes(run, path);
 	if (rc != 0) {
 		report_add_detail(f->detail, "cannot convert %s to %s: %s",
-		    report_uid_text(f->info.ts_uid), report_uid_text(ch->ts), e.msg);
+		    report_uid_text(f->info.ts_uid), report_uid_text(ch->ts),
+		    e.msg);
 		f->r.outcome = STORESCU_TRANSCODE;
 		f->r.ts_sent = "";
 		return -1;
@@ -170,9 +175,10 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	if (tc->lossy && strcmp(tc->sop_instance, f->info.sop_instance) != 0) {
 		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
 		 * sent, stored and reported under its new UID */
-		report_add_detail(f->detail, "transcoded to %s (lossy): new SOP "
-		    "Instance UID, was %s; ratio %.2f", report_uid_text(ch->ts),
-		    f->info.sop_instance, tc->ratio);
+		report_add_detail(f->detail,
+		    "transcoded to %s (lossy): new SOP "
+		    "Instance UID, was %s; ratio %.2f",
+		    report_uid_text(ch->ts), f->info.sop_instance, tc->ratio);
 		memcpy(f->info.sop_instance, tc->sop_instance,
 		    sizeof(f->info.sop_instance));
 	} else
@@ -225,8 +231,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	b->sends[j]++;
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, ch.pcid, f->info.sop_class,
-	    f->info.sop_instance, ch.transcode ? tc.fd : fd, (off_t)off,
-	    f->len, pad, &f->msg_id, &e);
+	    f->info.sop_instance, ch.transcode ? tc.fd : fd, (off_t)off, f->len,
+	    pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
 	if (tc.fd >= 0)
 		close(tc.fd);
@@ -270,9 +276,9 @@ static int
 response_matches(struct flight *f, const struct dimse_cmd *rsp)
 {
 	return !names_other(f, rsp->has & DIMSE_HAS_AFFECTED_INSTANCE,
-	    "instance", rsp->affected_instance, f->info.sop_instance) &&
+		   "instance", rsp->affected_instance, f->info.sop_instance) &&
 	    !names_other(f, rsp->has & DIMSE_HAS_AFFECTED_CLASS, "class",
-	    rsp->affected_class, f->info.sop_class);
+		rsp->affected_class, f->info.sop_class);
 }
 
 /* The outcome a response status gives (its category), with the reason
@@ -317,7 +323,8 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 	matches = response_matches(f, rsp);
 	if (matches && transient_status(rsp->status) &&
 	    b->sends[f->j] < b->max_sends) {
-		report_note(&b->run->rep, "'%s': status %04X, will send it again",
+		report_note(&b->run->rep,
+		    "'%s': status %04X, will send it again",
 		    b->run->src.paths[b->idx[f->j]], rsp->status);
 		b->busy++;
 		b->state[f->j] = OBJ_BUSY;
@@ -353,14 +360,15 @@ lose_one(struct batch *b, struct flight *f)
 	}
 	f->r.outcome = STORESCU_ABORTED;
 	if (f == b->broken)
-		report_add_detail(f->detail, "not sent in full: %s", b->dead.msg);
+		report_add_detail(
+		    f->detail, "not sent in full: %s", b->dead.msg);
 	else if (b->broken != NULL)
 		report_add_detail(f->detail,
 		    "no response: the association was aborted after '%s' could not be read",
 		    b->run->src.paths[b->idx[b->broken->j]]);
 	else if (n > 1)
-		report_add_detail(f->detail, "no response after %u attempts: %s",
-		    n, b->dead.msg);
+		report_add_detail(f->detail,
+		    "no response after %u attempts: %s", n, b->dead.msg);
 	else
 		report_add_detail(f->detail, "no response: %s", b->dead.msg);
 	b->lost++;
@@ -435,8 +443,9 @@ batch_send(struct batch *b, struct scu_session *s)
 				j++;
 				continue;
 			}
-			if (count > 0 && (b->state[j] == OBJ_LOST ||
-			    b->state[b->ring[head].j] == OBJ_LOST))
+			if (count > 0 &&
+			    (b->state[j] == OBJ_LOST ||
+				b->state[b->ring[head].j] == OBJ_LOST))
 				break; /* one of them goes alone */
 			f = &b->ring[(head + count++) % w];
 			died = start_one(b, s, f, j++) == START_DIED;

@@ -25,8 +25,8 @@ on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
 {
 	struct scu_session *s = user;
 
-	ul_dump_pdu(dir, pdu, len, s->a ? ul_rq_params(s->a) : NULL,
-	    trace_line, s);
+	ul_dump_pdu(
+	    dir, pdu, len, s->a ? ul_rq_params(s->a) : NULL, trace_line, s);
 }
 
 static int
@@ -80,8 +80,8 @@ on_release_rp(void *user)
 }
 
 static int
-on_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
-    size_t len)
+on_pdv(
+    void *user, uint8_t pcid, uint8_t control, const uint8_t *data, size_t len)
 {
 	struct scu_session *s = user;
 
@@ -122,8 +122,7 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 }
 
 static int
-on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len,
-    int last)
+on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 {
 	(void)user, (void)pcid, (void)data, (void)len, (void)last;
 	return -1; /* no response we expect carries a data set */
@@ -172,19 +171,22 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	if (s->rejected)
 		return cs_err_set(err, CS_E_REJECTED,
 		    "association rejected by '%s': %s (result %u, source %u, reason %u)",
-		    s->cfg.called_ae, ul_rj_reason_text(s->rj.source, s->rj.reason),
-		    s->rj.result, s->rj.source, s->rj.reason);
+		    s->cfg.called_ae,
+		    ul_rj_reason_text(s->rj.source, s->rj.reason), s->rj.result,
+		    s->rj.source, s->rj.reason);
 	if (s->aborted && s->abort_from_peer)
 		return cs_err_set(err, CS_E_ABORTED,
 		    "association aborted by the peer: %s (source %u, reason %u)",
 		    ul_abort_reason_text(s->abort.source, s->abort.reason),
 		    s->abort.source, s->abort.reason);
 	if (rc == CS_E_TIMEOUT || rc == CS_E_IO)
-		return cs_err_set(err, rc, "%s", hint[0] ? hint : cs_strerror(rc));
+		return cs_err_set(
+		    err, rc, "%s", hint[0] ? hint : cs_strerror(rc));
 	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
 	    !(s->aborted && s->abort.reason == 0))
 		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);
-	return cs_err_set(err, CS_E_CLOSED, "the peer closed the connection%s%s%s%s",
+	return cs_err_set(err, CS_E_CLOSED,
+	    "the peer closed the connection%s%s%s%s",
 	    s->accepted ? "" : " without answering the association request",
 	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 }
@@ -219,8 +221,8 @@ ul_max_pdu(uint32_t v)
 
 /* Queues the A-ASSOCIATE-RQ proposing the n contexts pcs (Evt1). */
 static int
-request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs,
-    int n, struct cs_err *err)
+request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs, int n,
+    struct cs_err *err)
 {
 	struct ul_assoc_params *rq;
 	unsigned window = s->async_window;
@@ -231,8 +233,10 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs,
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	rq->protocol_version = 1;
 	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", s->cfg.called_ae);
-	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", s->cfg.calling_ae);
-	snprintf(rq->app_context, sizeof(rq->app_context), "%s", UL_APP_CONTEXT);
+	snprintf(
+	    rq->calling_ae, sizeof(rq->calling_ae), "%s", s->cfg.calling_ae);
+	snprintf(
+	    rq->app_context, sizeof(rq->app_context), "%s", UL_APP_CONTEXT);
 	memcpy(rq->pc, pcs, (size_t)n * sizeof(*pcs));
 	rq->n_pc = (uint8_t)n;
 	rq->has_max_pdu = 1;
@@ -240,14 +244,16 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs,
 	if (window > 1) {
 		/* we invoke; performing is the SCP's job, never ours here */
 		rq->has_async_ops = 1;
-		rq->max_ops_invoked = (uint16_t)(window > SCU_WINDOW_MAX ?
-		    SCU_WINDOW_MAX : window);
+		rq->max_ops_invoked =
+		    (uint16_t)(window > SCU_WINDOW_MAX ? SCU_WINDOW_MAX
+						       : window);
 		rq->max_ops_performed = 1;
 	}
 	rc = ul_associate_rq(s->a, rq);
 	cs_free(rq);
 	if (rc != 0)
-		return cs_err_set(err, rc, "cannot build the association request: %s",
+		return cs_err_set(err, rc,
+		    "cannot build the association request: %s",
 		    ul_last_error(s->a)->msg);
 	return 0;
 }
@@ -321,10 +327,12 @@ scu_open(struct scu_session *s, const struct storescu_config *sc,
 	s->t_start = net_now_us();
 	if (n < 1 || n > UL_MAX_PC)
 		return cs_err_set(err, CS_E_INVAL,
-		    "cannot propose %d presentation contexts (1-%d)", n, UL_MAX_PC);
+		    "cannot propose %d presentation contexts (1-%d)", n,
+		    UL_MAX_PC);
 	cfg.max_pdu_recv = ul_max_pdu(sc->max_pdu);
 	/* Sta13: how long to wait for the peer to close after our A-ABORT */
-	cfg.artim_ms = sc->acse_timeout_ms > 0 ? (uint32_t)sc->acse_timeout_ms : 0;
+	cfg.artim_ms =
+	    sc->acse_timeout_ms > 0 ? (uint32_t)sc->acse_timeout_ms : 0;
 	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
 	if (s->a == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -352,7 +360,8 @@ await_response(struct scu_session *s, uint16_t msg_id, struct cs_err *err)
 	}
 	if (s->rx.rc != 0 && !s->aborted) {
 		cs_err_clear(err);
-		return cs_err_set(err, CS_E_PROTO, "%s", dimse_rx_error(&s->rx)->msg);
+		return cs_err_set(
+		    err, CS_E_PROTO, "%s", dimse_rx_error(&s->rx)->msg);
 	}
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
 }
@@ -417,8 +426,8 @@ scu_read_rest(struct scu_session *s)
 	/* until the end of the connection: an A-ABORT, EOF or a reset --
 	 * within the response timeout, else ARTIM's, else a fixed bound:
 	 * a peer that neither answers nor closes must not hold us */
-	if (ms <= 0 || (s->cfg.acse_timeout_ms > 0 &&
-	    s->cfg.acse_timeout_ms < ms))
+	if (ms <= 0 ||
+	    (s->cfg.acse_timeout_ms > 0 && s->cfg.acse_timeout_ms < ms))
 		ms = s->cfg.acse_timeout_ms;
 	if (ms <= 0)
 		ms = READ_REST_MAX_MS;
@@ -439,8 +448,8 @@ send_command(struct scu_session *s, uint8_t pcid, const struct dimse_cmd *cmd,
 }
 
 int
-scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
-    struct cs_err *err)
+scu_echo(
+    struct scu_session *s, uint8_t pcid, uint16_t *status, struct cs_err *err)
 {
 	struct dimse_cmd cmd, rsp;
 	uint16_t id;
@@ -461,8 +470,8 @@ scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
 
 int
 scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
-    const char *sop_instance, int fd, off_t offset, uint64_t len,
-    unsigned pad, uint16_t *msg_id, struct cs_err *err)
+    const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
+    uint16_t *msg_id, struct cs_err *err)
 {
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
@@ -483,12 +492,14 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	pump_set_payload_pad(&s->pump, pad);
 	rc = dimse_plan_init(&plan, len + pad, ul_max_pdv_payload(s->a));
 	if (rc != 0)
-		return cs_err_set(err, rc, "cannot plan the data set fragments");
+		return cs_err_set(
+		    err, rc, "cannot plan the data set fragments");
 	/*
 	 * The whole data set goes out even if the peer answers early: a
 	 * message cut short would leave the association unusable.
 	 */
-	while ((rc = dimse_send_dataset_next(s->a, pcid, &plan, &n, err)) == 1) {
+	while (
+	    (rc = dimse_send_dataset_next(s->a, pcid, &plan, &n, err)) == 1) {
 		rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
 		if (s->aborted)
 			break;
@@ -535,7 +546,8 @@ scu_close(struct scu_session *s, struct cs_err *err)
 			pump_linger(&s->pump, 0);
 			if (rc == 0)
 				rc = CS_E_ABORTED;
-			cs_err_set(err, rc, "the association could not be released: %s",
+			cs_err_set(err, rc,
+			    "the association could not be released: %s",
 			    cs_strerror(rc));
 		}
 	}

@@ -50,7 +50,7 @@ struct scu_session {
 	/* the requests awaiting their responses, in the order sent */
 	struct scu_pending pending[SCU_WINDOW_MAX];
 	unsigned n_pending;
-	uint16_t wait_id;     /* the response scu_wait is waiting for */
+	uint16_t wait_id; /* the response scu_wait is waiting for */
 	uint16_t next_msg_id;
 	uint64_t t_start, t_connected, t_established; /* net_now_us() */
 };
@@ -67,8 +67,8 @@ int scu_open(struct scu_session *s, const struct storescu_config *cfg,
     unsigned async_window, const struct ul_pc *pcs, int n, struct cs_err *err);
 
 /* C-ECHO on pcid; *status gets the response status. */
-int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
-    struct cs_err *err);
+int scu_echo(
+    struct scu_session *s, uint8_t pcid, uint16_t *status, struct cs_err *err);
 
 /*
  * Sends a C-STORE-RQ of one instance on pcid without waiting for its
@@ -81,9 +81,9 @@ int scu_echo(struct scu_session *s, uint8_t pcid, uint16_t *status,
  * request's Message ID.  Errors as scu_open, plus CS_E_IO when the file
  * cannot be read; after any error the association is unusable.
  */
-int scu_store_start(struct scu_session *s, uint8_t pcid,
-    const char *sop_class, const char *sop_instance, int fd, off_t offset,
-    uint64_t len, unsigned pad, uint16_t *msg_id, struct cs_err *err);
+int scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
+    const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
+    uint16_t *msg_id, struct cs_err *err);
 
 /*
  * Waits (DIMSE timeout) for the response to the outstanding request

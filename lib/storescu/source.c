@@ -73,8 +73,8 @@ keep_budget(void)
 }
 
 int
-sources_init(struct sources *src, const char *const *paths, size_t n,
-    struct cs_err *err)
+sources_init(
+    struct sources *src, const char *const *paths, size_t n, struct cs_err *err)
 {
 	size_t i;
 
@@ -140,10 +140,11 @@ same_file(const struct source *s, int fd)
 {
 	struct stat st;
 
-	return !s->racy && fstat(fd, &st) == 0 && (uint64_t)st.st_dev == s->dev &&
-	    (uint64_t)st.st_ino == s->ino &&
+	return !s->racy && fstat(fd, &st) == 0 &&
+	    (uint64_t)st.st_dev == s->dev && (uint64_t)st.st_ino == s->ino &&
 	    (uint64_t)st.st_size == s->bytes &&
-	    ns_of(st.st_mtim) == s->mtime_ns && ns_of(st.st_ctim) == s->ctime_ns;
+	    ns_of(st.st_mtim) == s->mtime_ns &&
+	    ns_of(st.st_ctim) == s->ctime_ns;
 }
 
 /* Records what planning needs later of a probed input. */
@@ -155,7 +156,8 @@ record(struct sources *src, struct source *s, int fd, int64_t t0_ns,
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return cs_err_set(err, CS_E_IO, "cannot stat: %s", strerror(errno));
+		return cs_err_set(
+		    err, CS_E_IO, "cannot stat: %s", strerror(errno));
 	s->cls = intern(&src->in, info->sop_class);
 	s->ts = intern(&src->in, info->ts_uid);
 	if (info->flags & PART10_F_CLASS_MISMATCH)
@@ -163,8 +165,10 @@ record(struct sources *src, struct source *s, int fd, int64_t t0_ns,
 	if (info->flags & PART10_F_TS_MISMATCH)
 		s->meta_ts = intern(&src->in, info->meta_ts_uid);
 	s->instance = cs_malloc(len + 1);
-	if (s->cls == SOURCE_NONE || s->ts == SOURCE_NONE || s->instance == NULL ||
-	    ((info->flags & PART10_F_CLASS_MISMATCH) && s->meta_cls == SOURCE_NONE) ||
+	if (s->cls == SOURCE_NONE || s->ts == SOURCE_NONE ||
+	    s->instance == NULL ||
+	    ((info->flags & PART10_F_CLASS_MISMATCH) &&
+		s->meta_cls == SOURCE_NONE) ||
 	    ((info->flags & PART10_F_TS_MISMATCH) && s->meta_ts == SOURCE_NONE))
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	memcpy(s->instance, info->sop_instance, len + 1);
@@ -194,9 +198,10 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	if (fd < 0)
 		return fd;
 	rc = part10_probe_fd(fd, PART10_O_VERIFY, &info, err);
-	if (rc == 0 && (!propose_uid_valid(info.sop_class) ||
-	    !propose_uid_valid(info.sop_instance) ||
-	    !propose_uid_valid(info.ts_uid)))
+	if (rc == 0 &&
+	    (!propose_uid_valid(info.sop_class) ||
+		!propose_uid_valid(info.sop_instance) ||
+		!propose_uid_valid(info.ts_uid)))
 		rc = cs_err_set(err, CS_E_NOTDICOM,
 		    "invalid SOP Class, SOP Instance or Transfer Syntax UID");
 	/* sent as the meta says, a peer would misread it */
@@ -244,15 +249,16 @@ sources_prefetch(struct sources *src, size_t i)
 /* The header planning recorded, as the prober would give it again: the
  * fields the sender uses (UIDs, flags, where the data set lies). */
 static void
-recorded_info(const struct sources *src, const struct source *s,
-    struct part10_info *info)
+recorded_info(
+    const struct sources *src, const struct source *s, struct part10_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->kind = s->ds_off > 0 ? PART10_FILE : PART10_BARE;
 	info->flags = s->flags;
 	memcpy(info->sop_class, src->in.str[s->cls],
 	    strlen(src->in.str[s->cls]) + 1);
-	memcpy(info->ts_uid, src->in.str[s->ts], strlen(src->in.str[s->ts]) + 1);
+	memcpy(
+	    info->ts_uid, src->in.str[s->ts], strlen(src->in.str[s->ts]) + 1);
 	memcpy(info->sop_instance, s->instance, strlen(s->instance) + 1);
 	if (s->meta_cls != SOURCE_NONE)
 		memcpy(info->meta_sop_class, src->in.str[s->meta_cls],
@@ -266,8 +272,8 @@ recorded_info(const struct sources *src, const struct source *s,
 }
 
 int
-sources_take(struct sources *src, size_t i, struct part10_info *info,
-    struct cs_err *err)
+sources_take(
+    struct sources *src, size_t i, struct part10_info *info, struct cs_err *err)
 {
 	struct source *s = &src->s[i];
 	int fd = s->fd, rc;

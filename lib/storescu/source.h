@@ -46,7 +46,7 @@ struct source {
 	uint64_t ds_off, ds_len;
 	uint64_t dev, ino;
 	int64_t mtime_ns, ctime_ns;
-	int racy;          /* changed just before planning: read it again */
+	int racy; /* changed just before planning: read it again */
 };
 
 /* Distinct UID strings (few: classes and syntaxes). */
