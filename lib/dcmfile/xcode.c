@@ -322,125 +322,153 @@ skip(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_value_kind k,
 	    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 }
 
+/* Pass 1, a sequence or encapsulated value of the top level: skipped,
+ * and noted where it is the encapsulated Pixel Data. */
+static int
+scan_items(struct xc *x, struct rd *r, const struct ds_elem *e,
+    enum ds_value_kind k, enum ds_enc inner, const uint8_t *at)
+{
+	const uint8_t *items = r->p + r->pos;
+	int rc, frag = 0;
+
+	if (k == DS_KIND_FRAGMENTS && e->tag != DS_TAG_PIXEL_DATA)
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "(%04X,%04X) is encapsulated: only Pixel Data may be",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	if ((rc = skip(x, r, e, k, inner, 1, &frag)) != 0)
+		return rc;
+	if (k == DS_KIND_FRAGMENTS) {
+		x->have_pixels = 1;
+		x->px_hdr = at;
+		x->px.items = items;
+		x->px.items_len = (size_t)(r->p + r->pos - items);
+		if (!x->s_encaps)
+			return cs_err_set(x->err, CS_E_PROTO,
+			    "encapsulated pixel data in a native transfer syntax");
+	} else if (frag && x->s_encaps != x->d_encaps)
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "(%04X,%04X) holds encapsulated pixel data (an icon?): "
+		    "cannot convert it",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	return 0;
+}
+
+/* An Image Pixel attribute of 2 bytes (US) into p->img. */
+static void
+scan_us(struct xc *x, uint32_t tag, const uint8_t *v)
+{
+	struct xcp *p = &x->px;
+	uint16_t u = get16(x, v);
+
+	switch (tag) {
+	case TAG_SAMPLES:
+		p->img.samples = u;
+		break;
+	case TAG_PLANAR:
+		p->img.planar = u;
+		break;
+	case TAG_ROWS:
+		p->img.rows = u;
+		break;
+	case TAG_COLS:
+		p->img.cols = u;
+		break;
+	case TAG_BITS_ALLOC:
+		p->img.bits_allocated = u;
+		break;
+	case TAG_BITS_STORED:
+		p->img.bits_stored = u;
+		break;
+	case TAG_HIGH_BIT:
+		p->img.high_bit = u;
+		break;
+	case TAG_PIXEL_REP:
+		p->img.pixel_rep = u;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Number of Frames (IS): 0 when unusable, which matters only if frames
+ * are decoded (xcp_prepare refuses 0 then). */
+static uint32_t
+scan_frames(const uint8_t *v, size_t len)
+{
+	char t[32], *end;
+	unsigned long f;
+
+	get_text(v, len, t, sizeof(t));
+	errno = 0;
+	f = strtoul(t, &end, 10);
+	if (t[0] == '\0' || *end != '\0' || errno != 0 || f > 0xffffffu)
+		return 0;
+	return (uint32_t)f;
+}
+
+/* Pass 1, a value of the top level: what transcoding needs of it. */
+static void
+scan_value(
+    struct xc *x, const struct ds_elem *e, const uint8_t *v, const uint8_t *at)
+{
+	struct xcp *p = &x->px;
+
+	if (e->len == 2 && DS_TAG_GROUP(e->tag) == 0x0028)
+		scan_us(x, e->tag, v);
+	switch (e->tag) {
+	case TAG_PHOTOMETRIC:
+		get_text(
+		    v, e->len, p->img.photometric, sizeof(p->img.photometric));
+		break;
+	case TAG_FRAMES:
+		p->frames = scan_frames(v, e->len);
+		break;
+	case TAG_LOSSY_RATIO:
+		x->old_ratio = v;
+		x->old_ratio_n = e->len;
+		break;
+	case TAG_LOSSY_METHOD:
+		x->old_method = v;
+		x->old_method_n = e->len;
+		break;
+	case DS_TAG_PIXEL_DATA:
+		x->have_pixels = 1;
+		x->px_hdr = at;
+		p->val = v;
+		p->val_len = e->len;
+		memcpy(x->px_vr, e->vr, sizeof(x->px_vr));
+		break;
+	default:
+		break;
+	}
+}
+
 /* Pass 1: the Image Pixel attributes and the pixel data of the top level. */
 static int
 scan_top(struct xc *x, const uint8_t *ds, size_t len)
 {
-	struct xcp *p = &x->px;
 	struct ds_elem e;
 	enum ds_value_kind k;
 	enum ds_enc inner;
 	struct rd r;
-	char t[32];
-	int rc, frag = 0;
+	int rc;
 
 	rd_init(&r, ds, len);
-	p->frames = 1;
+	x->px.frames = 1;
 	while (rd_left(&r) > 0) {
-		const uint8_t *at = r.p + r.pos, *v;
+		const uint8_t *at = r.p + r.pos;
 
-		frag = 0;
 		if ((rc = read_elem(x, &r, x->se, &e)) != 0)
 			return rc;
 		k = ds_elem_kind(&e, x->se, &inner);
 		if (k != DS_KIND_VALUE) {
-			const uint8_t *items = r.p + r.pos;
-
-			if (k == DS_KIND_FRAGMENTS &&
-			    e.tag != DS_TAG_PIXEL_DATA)
-				return cs_err_set(x->err, CS_E_UNSUPPORTED,
-				    "(%04X,%04X) is encapsulated: only Pixel Data may be",
-				    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
-			if ((rc = skip(x, &r, &e, k, inner, 1, &frag)) != 0)
+			if ((rc = scan_items(x, &r, &e, k, inner, at)) != 0)
 				return rc;
-			if (k == DS_KIND_FRAGMENTS) {
-				x->have_pixels = 1;
-				x->px_hdr = at;
-				p->items = items;
-				p->items_len = (size_t)(r.p + r.pos - items);
-				if (!x->s_encaps)
-					return cs_err_set(x->err, CS_E_PROTO,
-					    "encapsulated pixel data in a native transfer syntax");
-			} else if (frag && x->s_encaps != x->d_encaps)
-				return cs_err_set(x->err, CS_E_UNSUPPORTED,
-				    "(%04X,%04X) holds encapsulated pixel data (an icon?): "
-				    "cannot convert it",
-				    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
 			continue;
 		}
 		if (e.len > rd_left(&r))
 			return ends_inside(x, &e);
-		v = rd_bytes(&r, e.len);
-		if (e.len == 2 && DS_TAG_GROUP(e.tag) == 0x0028) {
-			uint16_t u = get16(x, v);
-
-			switch (e.tag) {
-			case TAG_SAMPLES:
-				p->img.samples = u;
-				break;
-			case TAG_PLANAR:
-				p->img.planar = u;
-				break;
-			case TAG_ROWS:
-				p->img.rows = u;
-				break;
-			case TAG_COLS:
-				p->img.cols = u;
-				break;
-			case TAG_BITS_ALLOC:
-				p->img.bits_allocated = u;
-				break;
-			case TAG_BITS_STORED:
-				p->img.bits_stored = u;
-				break;
-			case TAG_HIGH_BIT:
-				p->img.high_bit = u;
-				break;
-			case TAG_PIXEL_REP:
-				p->img.pixel_rep = u;
-				break;
-			default:
-				break;
-			}
-		}
-		switch (e.tag) {
-		case TAG_PHOTOMETRIC:
-			get_text(v, e.len, p->img.photometric,
-			    sizeof(p->img.photometric));
-			break;
-		case TAG_FRAMES: {
-			char *end;
-			unsigned long f;
-
-			get_text(v, e.len, t, sizeof(t));
-			errno = 0;
-			f = strtoul(t, &end, 10);
-			/* an unusable value matters only if frames are decoded:
-			 * xcp_prepare refuses 0 then */
-			p->frames = t[0] == '\0' || *end != '\0' ||
-				errno != 0 || f > 0xffffffu
-			    ? 0
-			    : (uint32_t)f;
-			break;
-		}
-		case TAG_LOSSY_RATIO:
-			x->old_ratio = v;
-			x->old_ratio_n = e.len;
-			break;
-		case TAG_LOSSY_METHOD:
-			x->old_method = v;
-			x->old_method_n = e.len;
-			break;
-		case DS_TAG_PIXEL_DATA:
-			x->have_pixels = 1;
-			x->px_hdr = at;
-			p->val = v;
-			p->val_len = e.len;
-			memcpy(x->px_vr, e.vr, sizeof(x->px_vr));
-			break;
-		default:
-			break;
-		}
+		scan_value(x, &e, rd_bytes(&r, e.len), at);
 	}
 	return 0;
 }
