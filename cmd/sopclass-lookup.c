@@ -57,7 +57,8 @@ int
 main(int argc, char **argv)
 {
 	struct sopclass_query q = { .out = stdout };
-	const char **files;
+	/* static: still reachable when an option exits (--help, usage) */
+	static const char **files;
 	int c, nmodes = 0, rc;
 
 	files = calloc((size_t)argc, sizeof(*files));
