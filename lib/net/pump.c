@@ -230,9 +230,13 @@ write_some(struct pump *p, struct cs_err *err)
 		if (n > 0) {
 			/* MSG_MORE: a PDV header is followed at once by its
 			 * payload; let the kernel put both in one segment. */
+			int more = ul_out_payload_next(p->a) > 0;
+
 			w = send(p->fd, out, n,
-			    MSG_NOSIGNAL |
-				(ul_out_payload_next(p->a) > 0 ? MSG_MORE : 0));
+			    MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+			/* a segment that leaves now carries our ACK */
+			if (w > 0 && !more)
+				p->ack_owed = 0;
 		} else if (owed > 0) {
 			if (p->payload_failed)
 				return 0; /* nothing can follow: only read now */
@@ -246,6 +250,7 @@ write_some(struct pump *p, struct cs_err *err)
 				    "file ended before its dataset was sent");
 			}
 			if (w > 0) {
+				p->ack_owed = 0;
 				ul_out_payload_sent(p->a, (size_t)w);
 				p->bytes_out += (uint64_t)w;
 				continue;
@@ -308,12 +313,8 @@ feed(struct pump *p, struct cs_err *err)
 	}
 	if (used <= 0 || ul_state(p->a) == UL_STA1)
 		p->rlen = 0;
-	if (p->quickack && used >= 0) {
-		const uint8_t *out;
-
-		if (ul_out_peek(p->a, &out) == 0)
-			net_quickack(p->fd);
-	}
+	if (p->quickack && used >= 0)
+		p->ack_owed = 1;
 	/*
 	 * A failure here means the engine has queued an A-ABORT and is in
 	 * Sta13: the loop writes it and then waits for the peer to close
@@ -430,6 +431,11 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 		pfd.events =
 		    (input_held(p) ? 0 : POLLIN) | (pending > 0 ? POLLOUT : 0);
 		pfd.revents = 0;
+		if (p->ack_owed) {
+			/* about to wait with nothing of ours carrying it */
+			net_quickack(p->fd);
+			p->ack_owed = 0;
+		}
 		rc = poll(&pfd, 1, wait_ms);
 		if (rc < 0 && errno != EINTR)
 			return cs_err_set(

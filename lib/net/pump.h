@@ -60,9 +60,12 @@ struct pump {
 	 * Acknowledge every read at once (TCP_QUICKACK) while we have nothing
 	 * to send: a peer with Nagle's algorithm on that writes a response in
 	 * two pieces (DCMTK's storescp) would otherwise wait for our delayed
-	 * ACK, ~40 ms per message.
+	 * ACK, ~40 ms per message.  Sent only when the pump is about to
+	 * wait: a request we send first carries the ACK anyway (one syscall
+	 * less per file for the synchronous sender).
 	 */
 	int quickack;
+	int ack_owed; /* input consumed, not acknowledged yet */
 };
 
 /* Sets up p over fd and a; returns 0 or CS_E_NOMEM. */

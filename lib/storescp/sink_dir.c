@@ -140,6 +140,32 @@ sink_dup_parse(const char *word, enum sink_dup *dup, struct cs_err *err)
 	    word != NULL ? word : "");
 }
 
+/* Random bytes for this many temporary names per getrandom call
+ * (<= 256 bytes: a full answer, never a short read). */
+#define TMP_POOL_NAMES 20
+#define TMP_RAND 12
+
+/* next TMP_RAND random bytes from a per-thread pool: one getrandom per
+ * TMP_POOL_NAMES objects instead of one each; 1 when the kernel has none */
+static int
+tmp_random(unsigned char *r)
+{
+	static _Thread_local unsigned char pool[TMP_POOL_NAMES * TMP_RAND];
+	static _Thread_local size_t left;
+
+	if (left == 0) {
+		if (getrandom(pool, sizeof(pool), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(pool))
+			return 1;
+		left = TMP_POOL_NAMES;
+	}
+	left--;
+	memcpy(r, pool + left * TMP_RAND, TMP_RAND);
+	/* a name's bytes are used once */
+	memset(pool + left * TMP_RAND, 0, TMP_RAND);
+	return 0;
+}
+
 /*
  * A fresh random suffix.  Uniqueness comes from O_EXCL; randomness only
  * keeps another local user from pre-creating the names we will try.
@@ -150,11 +176,11 @@ tmp_name(char *out, size_t outsz)
 	static const char set[] =
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	static atomic_ulong counter;
-	unsigned char r[12];
+	unsigned char r[TMP_RAND];
 	char suffix[sizeof(r) + 1];
 	size_t i;
 
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+	if (tmp_random(r) != 0) {
 		/* entropy pool not ready: unique still, just guessable */
 		unsigned long v = (unsigned long)getpid() * 2654435761u ^
 		    atomic_fetch_add(&counter, 1) * 40503u ^

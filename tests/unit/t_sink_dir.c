@@ -896,6 +896,35 @@ START_TEST(every_suffix_taken_is_an_error_not_an_overwrite)
 }
 END_TEST
 
+/* The random bytes come from a pool refilled every few names: names
+ * across refills are all distinct, of the documented form. */
+START_TEST(temporary_names_stay_distinct_across_refills)
+{
+	enum { N = 70 };
+	static struct sink s[N];
+	struct sink_root root;
+	size_t plen = strlen(SINK_TMP_PREFIX);
+	int i, k;
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(sink_begin(&s[i], &root, &meta, NULL), 0);
+		ck_assert_int_eq(strncmp(s[i].tmpname, SINK_TMP_PREFIX, plen), 0);
+		ck_assert_uint_eq(strlen(s[i].tmpname), plen + 12);
+		ck_assert_uint_eq(strspn(s[i].tmpname + plen,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+		    12);
+		for (k = 0; k < i; k++)
+			ck_assert_str_ne(s[i].tmpname, s[k].tmpname);
+	}
+	ck_assert_int_eq(count_entries(dir), N);
+	for (i = 0; i < N; i++)
+		sink_abort(&s[i]);
+	ck_assert_int_eq(count_entries(dir), 0);
+	sink_root_close(&root);
+}
+END_TEST
+
 Suite *
 sink_dir_suite(void)
 {
@@ -905,6 +934,7 @@ sink_dir_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, commit_creates_exactly_the_final_file);
 	tcase_add_test(tc, abort_leaves_nothing);
+	tcase_add_test(tc, temporary_names_stay_distinct_across_refills);
 	tcase_add_test(tc, bad_meta_leaves_nothing);
 	tcase_add_test(tc, overwrite_replaces_the_existing_file);
 	tcase_add_test(tc, keep_leaves_the_existing_file);
