@@ -94,6 +94,15 @@ struct dcmfile_transcoded {
 int dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err);
 
+/*
+ * The same for the file fd is open on (read with pread and mmap: its
+ * offset does not matter; it stays open, the caller's), path naming it
+ * in messages only: what a sender probed is what it converts, even if
+ * the name was given to another file since.
+ */
+int dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
+    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
+
 /* ---- end of transcoding section ------------------------------------- */
 
 /* ---- pixel codecs (section owner: transcoder, lib/dcmfile/xcode.c) --- */

@@ -240,7 +240,6 @@ int
 dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
-	struct part10_info src;
 	int fd, rc;
 
 	if (out != NULL) {
@@ -254,6 +253,26 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	if (fd < 0)
 		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s", path,
 		    strerror(errno));
+	rc = dcmfile_transcode_fd(fd, path, ts_uid, allow_lossy, out, err);
+	close(fd);
+	return rc;
+}
+
+int
+dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
+    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err)
+{
+	struct part10_info src;
+	char self[64];
+	int rc;
+
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->fd = -1;
+	}
+	if (fd < 0 || path == NULL || ts_uid == NULL || out == NULL)
+		return cs_err_set(
+		    err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
 	rc = part10_probe_fd(fd, 0, &src, err);
 	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
@@ -282,9 +301,10 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 		 strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) !=
 		     0) ||
 		deflated(ts_uid))) {
-		close(fd);
+		/* the very file fd is open on, whatever its name holds now */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 		rc =
-		    dcmfile_gdcm_transcode(path, ts_uid, allow_lossy, out, err);
+		    dcmfile_gdcm_transcode(self, ts_uid, allow_lossy, out, err);
 		if (rc == 0)
 			snprintf(out->sop_instance, sizeof(out->sop_instance),
 			    "%s", src.sop_instance);
@@ -292,6 +312,5 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	}
 	if (rc == 0)
 		rc = transcode_mapped(fd, &src, ts_uid, allow_lossy, out, err);
-	close(fd);
 	return rc;
 }

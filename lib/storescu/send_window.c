@@ -154,15 +154,26 @@ take(struct batch *b, struct scu_session *s, struct flight *f,
  * result (transcodefail) in f. */
 static int
 convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
-    struct dcmfile_transcoded *tc)
+    int fd, struct dcmfile_transcoded *tc)
 {
 	struct send_run *run = b->run;
 	const char *path = run->src.paths[b->idx[f->j]];
 	struct cs_err e = { 0, "" };
 	int rc;
 
-	rc = dcmfile_transcode(path, ch->ts, run->o->allow_lossy, tc, &e);
+	rc =
+	    dcmfile_transcode_fd(fd, path, ch->ts, run->o->allow_lossy, tc, &e);
 	codec_notes(run, path);
+	/* fd is the file planning probed: the same instance comes out,
+	 * unless a lossy compression gave it a new UID (below) */
+	if (rc == 0 && !tc->lossy &&
+	    strcmp(tc->sop_instance, f->info.sop_instance) != 0) {
+		close(tc->fd);
+		tc->fd = -1;
+		rc = cs_err_set(&e, CS_E_UNSUPPORTED,
+		    "the converted data set names SOP Instance %s, not %s",
+		    tc->sop_instance, f->info.sop_instance);
+	}
 	if (rc != 0) {
 		report_add_detail(f->detail, "cannot convert %s to %s: %s",
 		    report_uid_text(f->info.ts_uid), report_uid_text(ch->ts),
@@ -212,7 +223,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		return START_LOCAL;
 	off = f->info.dataset_offset;
 	f->len = f->info.dataset_length;
-	if (ch.transcode && convert(b, f, &ch, &tc) != 0) {
+	if (ch.transcode && convert(b, f, &ch, fd, &tc) != 0) {
 		close(fd);
 		return START_LOCAL;
 	}

@@ -149,15 +149,11 @@ same_file(const struct source *s, int fd)
 
 /* Records what planning needs later of a probed input. */
 static int
-record(struct sources *src, struct source *s, int fd, int64_t t0_ns,
-    const struct part10_info *info, struct cs_err *err)
+record(struct sources *src, struct source *s, const struct stat *st,
+    int64_t t0_ns, const struct part10_info *info, struct cs_err *err)
 {
 	size_t len = strlen(info->sop_instance);
-	struct stat st;
 
-	if (fstat(fd, &st) != 0)
-		return cs_err_set(
-		    err, CS_E_IO, "cannot stat: %s", strerror(errno));
 	s->cls = intern(&src->in, info->sop_class);
 	s->ts = intern(&src->in, info->ts_uid);
 	if (info->flags & PART10_F_CLASS_MISMATCH)
@@ -176,12 +172,14 @@ record(struct sources *src, struct source *s, int fd, int64_t t0_ns,
 	s->bytes = info->file_size;
 	s->ds_off = info->dataset_offset;
 	s->ds_len = info->dataset_length;
-	s->dev = (uint64_t)st.st_dev;
-	s->ino = (uint64_t)st.st_ino;
-	s->mtime_ns = ns_of(st.st_mtim);
-	s->ctime_ns = ns_of(st.st_ctim);
+	s->dev = (uint64_t)st->st_dev;
+	s->ino = (uint64_t)st->st_ino;
+	s->mtime_ns = ns_of(st->st_mtim);
+	s->ctime_ns = ns_of(st->st_ctim);
 	/* a write sets the modification time to the clock's tick: one
-	 * after planning shows unless it falls in the tick of the last */
+	 * after planning shows unless it falls in the tick of the last
+	 * (the times were taken before the header was read: a change
+	 * while it was read shows in ctime at sending) */
 	s->racy = s->mtime_ns >= t0_ns - RACY_NS;
 	return 0;
 }
@@ -192,12 +190,19 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	struct source *s = &src->s[i];
 	struct part10_info info;
 	int64_t t0 = fs_now_ns();
+	struct stat st;
 	int fd, rc;
 
 	fd = infile_open(src->paths[i], err);
 	if (fd < 0)
 		return fd;
-	rc = part10_probe_fd(fd, PART10_O_VERIFY, &info, err);
+	/* the times before the header is read: a change while it is read
+	 * shows at sending */
+	if (fstat(fd, &st) != 0)
+		rc = cs_err_set(
+		    err, CS_E_IO, "cannot stat: %s", strerror(errno));
+	else
+		rc = part10_probe_fd(fd, PART10_O_VERIFY, &info, err);
 	if (rc == 0 &&
 	    (!propose_uid_valid(info.sop_class) ||
 		!propose_uid_valid(info.sop_instance) ||
@@ -208,7 +213,7 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	if (rc == 0 && (info.flags & PART10_F_TS_NONE))
 		rc = cs_err_set(err, CS_E_NOTDICOM, "%s", PART10_TS_NONE_WHY);
 	if (rc == 0)
-		rc = record(src, s, fd, t0, &info, err);
+		rc = record(src, s, &st, t0, &info, err);
 	if (rc != 0) {
 		s->cls = s->ts = SOURCE_NONE;
 		close(fd);

@@ -1,5 +1,6 @@
 /* t_dcmfile.c - transcoding through the GDCM adapter. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +314,68 @@ START_TEST(bad_inputs_are_clear_errors)
 }
 END_TEST
 
+/* Copies src to dst; with other_uid, every INST in it (meta header and
+ * data set) becomes another UID of the same length. */
+static void
+copy_file(const char *src, const char *dst, int other_uid)
+{
+	FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+	static uint8_t b[1 << 20];
+	size_t n, i, k = strlen(INST);
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	n = fread(b, 1, sizeof(b), in);
+	ck_assert_uint_lt(n, sizeof(b));
+	for (i = 0; other_uid && i + k <= n; i++)
+		if (memcmp(b + i, INST, k) == 0)
+			b[i + k - 1] = b[i + k - 1] == '1' ? '2' : '1';
+	ck_assert_uint_eq(fwrite(b, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+}
+
+/*
+ * What a sender probed is what it converts: the file its descriptor is
+ * open on, even after another file was renamed over its name (the
+ * streaming transcoder and GDCM's whole-file path for Deflated alike).
+ */
+START_TEST(transcode_fd_converts_the_open_file_not_the_name)
+{
+	static const char *const sources[] = { "tests/data/img16-rle.dcm",
+		"tests/data/p10-deflated.dcm" };
+	char dir[] = "/tmp/t_dcmfile.XXXXXX", path[256], other[256];
+	struct cs_err err = { 0, "" };
+	struct dcmfile_transcoded out;
+	struct part10_info before, after;
+	size_t i;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		snprintf(path, sizeof(path), "%s/in.dcm", dir);
+		snprintf(other, sizeof(other), "%s/other.dcm", dir);
+		copy_file(sources[i], path, 0);
+		copy_file("tests/data/p10-evrle.dcm", other, 1);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(part10_probe_fd(fd, 0, &before, &err), 0);
+		ck_assert_str_eq(before.sop_instance, INST);
+		ck_assert_int_eq(rename(other, path), 0);
+		ck_assert_int_eq(dcmfile_transcode_fd(fd, path,
+		    TS_UID_ImplicitVRLittleEndian, 0, &out, &err), 0);
+		ck_assert_str_eq(out.sop_instance, before.sop_instance);
+		ck_assert_int_eq(part10_probe_fd(out.fd, 0, &after, &err), 0);
+		ck_assert_str_eq(after.sop_instance, before.sop_instance);
+		ck_assert_str_eq(after.sop_class, before.sop_class);
+		close(out.fd);
+		close(fd);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(can_transcode_follows_the_lossless_rule)
 {
 	/* decoding is always fine, lossy or not */
@@ -356,6 +419,7 @@ dcmfile_suite(void)
 	tcase_add_test(tc, lossy_compression_needs_permission);
 	tcase_add_test(tc, bad_inputs_are_clear_errors);
 	tcase_add_test(tc, can_transcode_follows_the_lossless_rule);
+	tcase_add_test(tc, transcode_fd_converts_the_open_file_not_the_name);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
