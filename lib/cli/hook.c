@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,11 +140,39 @@ subst(const char *arg, const char *path)
 	return out;
 }
 
+/*
+ * A hook starts as a command started from a shell would: dcmrecv ignores
+ * SIGPIPE for itself (a closed peer is an error there, not death), but
+ * `cmd | head` in a hook must end quietly; no signal blocked.
+ */
+static int
+spawn_attr(posix_spawnattr_t *sa)
+{
+	sigset_t def, none;
+	int rc;
+
+	if ((rc = posix_spawnattr_init(sa)) != 0)
+		return rc;
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigemptyset(&none);
+	rc = posix_spawnattr_setsigdefault(sa, &def);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigmask(sa, &none);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(
+		    sa, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if (rc != 0)
+		posix_spawnattr_destroy(sa);
+	return rc;
+}
+
 /* Spawns h's command for path into *pid; returns 0 or an errno value. */
 static int
 spawn(const struct cli_hook *h, const char *path, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
 	size_t n = 0, i;
 	char **argv;
 	int rc;
@@ -157,12 +186,15 @@ spawn(const struct cli_hook *h, const char *path, pid_t *pid)
 		if ((argv[i] = subst(h->argv[i], path)) == NULL)
 			break;
 	rc = i < n ? ENOMEM : posix_spawn_file_actions_init(&fa);
+	if (rc == 0 && (rc = spawn_attr(&sa)) != 0)
+		posix_spawn_file_actions_destroy(&fa);
 	if (rc == 0) {
 		posix_spawn_file_actions_addopen(
 		    &fa, 0, "/dev/null", O_RDONLY, 0);
 		posix_spawn_file_actions_adddup2(&fa, 2, 1);
-		rc = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+		rc = posix_spawnp(pid, argv[0], &fa, &sa, argv, environ);
 		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&sa);
 	}
 	for (i = 0; i < n; i++)
 		cs_free(argv[i]);

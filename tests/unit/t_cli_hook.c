@@ -1,6 +1,7 @@
 /* t_cli_hook.c - dcmrecv --exec commands (lib/cli/hook). */
 #include <check.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,41 @@ ms_sleep(long ms)
 
 	nanosleep(&ts, NULL);
 }
+
+/*
+ * dcmrecv ignores SIGPIPE; its hooks must not inherit that (`cmd | head`
+ * would see write errors instead of ending quietly), nor a blocked mask.
+ */
+START_TEST(a_hook_starts_with_sigpipe_at_its_default)
+{
+	const char *argv[] = { "sh", "-c",
+		"grep -E '^Sig(Ign|Blk):' /proc/self/status > \"$0\"", "{}",
+		NULL };
+	char path[PATH_MAX], line[128];
+	struct cli_hook *h = cli_hook_new(argv, on_report, lines);
+	unsigned long long ign = 0, blk = 0, v;
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	FILE *f;
+
+	ck_assert_ptr_nonnull(h);
+	snprintf(path, sizeof(path), "%s/status", tmp);
+	ck_assert_int_eq(cli_hook_run(h, path), 0);
+	ck_assert_uint_eq(cli_hook_wait(h, 10000), 0);
+	signal(SIGPIPE, old);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "SigIgn: %llx", &v) == 1)
+			ign = v;
+		if (sscanf(line, "SigBlk: %llx", &v) == 1)
+			blk = v;
+	}
+	fclose(f);
+	ck_assert_uint_eq(ign & (1ull << (SIGPIPE - 1)), 0);
+	ck_assert_uint_eq(blk, 0);
+	cli_hook_free(h);
+}
+END_TEST
 
 START_TEST(every_brace_pair_becomes_the_path_and_no_shell_sees_it)
 {
@@ -151,6 +187,7 @@ cli_hook_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, every_brace_pair_becomes_the_path_and_no_shell_sees_it);
+	tcase_add_test(tc, a_hook_starts_with_sigpipe_at_its_default);
 	tcase_add_test(tc, a_failure_exit_or_signal_is_reported_by_path);
 	tcase_add_test(tc, a_command_that_cannot_start_is_reported_at_once);
 	tcase_add_test(tc, run_does_not_wait_and_wait_gives_up_after_its_time);
