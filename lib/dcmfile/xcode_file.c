@@ -236,19 +236,29 @@ out:
 	return rc;
 }
 
+/* Clears *out (fd -1) when given, then refuses a missing argument:
+ * both entry points promise out->fd -1 on every error. */
+static int
+start_result(struct dcmfile_transcoded *out, int args_ok, struct cs_err *err)
+{
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->fd = -1;
+	}
+	if (!args_ok || out == NULL)
+		return cs_err_set(
+		    err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+	return 0;
+}
+
 int
 dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
 	int fd, rc;
 
-	if (out != NULL) {
-		memset(out, 0, sizeof(*out));
-		out->fd = -1;
-	}
-	if (path == NULL || ts_uid == NULL || out == NULL)
-		return cs_err_set(
-		    err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+	if ((rc = start_result(out, path != NULL && ts_uid != NULL, err)) != 0)
+		return rc;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s", path,
@@ -266,13 +276,9 @@ dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
 	char self[64];
 	int rc;
 
-	if (out != NULL) {
-		memset(out, 0, sizeof(*out));
-		out->fd = -1;
-	}
-	if (fd < 0 || path == NULL || ts_uid == NULL || out == NULL)
-		return cs_err_set(
-		    err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+	if ((rc = start_result(
+		 out, fd >= 0 && path != NULL && ts_uid != NULL, err)) != 0)
+		return rc;
 	rc = part10_probe_fd(fd, 0, &src, err);
 	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
