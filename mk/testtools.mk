@@ -2,7 +2,7 @@
 # sender that does not read its responses).
 TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset \
 	$(BUILD)/tests/tools/flood $(BUILD)/tests/tools/rle-tool \
-	$(BUILD)/tests/tools/dcm-xcode
+	$(BUILD)/tests/tools/dcm-xcode $(BUILD)/tests/tools/hostile
 # dcm-dataset uses the part10 prober (dcmsend's interop tests).
 $(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)

@@ -48,6 +48,10 @@ struct storescp;
 #define STORESCP_DEFAULT_GRACE_MS 10000u
 #define STORESCP_DEFAULT_ASYNC_WINDOW 16u
 #define STORESCP_MAX_ASYNC_WINDOW 65535u
+/* Hostile peers (the pre-association budget, progress deadlines). */
+#define STORESCP_DEFAULT_RQ_TIMEOUT_MS 10000u
+#define STORESCP_DEFAULT_MAX_PENDING 128u
+#define STORESCP_DEFAULT_MIN_RATE 4096u
 /* listen_fd: bind host:port instead of serving an inherited socket. */
 #define STORESCP_NO_LISTEN_FD 0
 
@@ -174,6 +178,23 @@ struct storescp_config {
 	 * host:port (systemd socket activation); STORESCP_NO_LISTEN_FD (0,
 	 * the default) = none.  Closed by storescp_run / storescp_free. */
 	int listen_fd;
+	/* Hostile peers.  A connection must send a whole A-ASSOCIATE-RQ
+	 * within rq_timeout_ms (0 = the default, 10 s; never longer than
+	 * timeout_ms); until then it waits in a budget of its own, apart
+	 * from the association slots: max_pending connections (0 = the
+	 * default, 128, lowered to a quarter of the descriptor limit), at
+	 * most max_pending_per_host of one source address (0 = an eighth of
+	 * max_pending); to make room the oldest goes first.  Once
+	 * associated, every message must arrive at min_rate bytes per
+	 * second on average after timeout_ms (0 = the default, 4 KiB/s),
+	 * each PDU within timeout_ms plus its length at that rate.
+	 * max_per_host: associations of one source address at once, beyond
+	 * which the RQ gets a transient rejection (0 = no limit). */
+	unsigned rq_timeout_ms;
+	unsigned max_pending;
+	unsigned max_pending_per_host;
+	unsigned min_rate;
+	unsigned max_per_host;
 };
 
 /*

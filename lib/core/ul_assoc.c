@@ -87,6 +87,7 @@ struct ul_assoc {
 	size_t hdr_got;
 	uint8_t pdu_type;
 	uint32_t body_left;
+	uint32_t pdu_len; /* of the PDU being received (ul_in_pdu) */
 	struct wr body; /* control PDU: header and body, capped */
 	uint8_t pdv_hdr[PDV_HDR_LEN];
 	size_t pdv_got;
@@ -95,6 +96,18 @@ struct ul_assoc {
 };
 
 /* --- small helpers ------------------------------------------------------ */
+
+int
+ul_in_pdu(const struct ul_assoc *a, uint32_t *len, uint32_t *left)
+{
+	int in = a->hdr_got > 0 ||
+	    (a->in_mode != IN_HEADER && a->in_mode != IN_DISCARD &&
+		a->body_left > 0);
+
+	*len = in && a->hdr_got == 0 ? a->pdu_len : 0;
+	*left = in && a->hdr_got == 0 ? a->body_left : 0;
+	return in;
+}
 
 static void
 start_artim(struct ul_assoc *a)
@@ -698,6 +711,7 @@ on_header(struct ul_assoc *a)
 	a->hdr_got = 0;
 	a->pdu_type = type;
 	a->body_left = len;
+	a->pdu_len = len;
 	if (type < UL_PDU_ASSOCIATE_RQ || type > UL_PDU_ABORT) {
 		/* PS3.8 9.3.1: the length of an unknown PDU cannot be trusted
 		 * to resynchronise on */

@@ -323,6 +323,12 @@ const struct ul_pc *ul_accepted_pc(const struct ul_assoc *a, uint8_t pcid);
 /* Detail of the latest failure: of the latest failing call, or what
  * ended the association (rejection, abort, close, timeout).  Never NULL;
  * code 0 when nothing failed. */
+/*
+ * 1 while a PDU is part way received: its declared length in *len and
+ * the bytes of it still due in *left (both 0 while its 6-byte header
+ * is incomplete); 0 between PDUs.  For a receiver's progress deadline.
+ */
+int ul_in_pdu(const struct ul_assoc *a, uint32_t *len, uint32_t *left);
 const struct cs_err *ul_last_error(const struct ul_assoc *a);
 
 /*

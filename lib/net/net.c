@@ -222,6 +222,14 @@ net_quickack(int fd)
 	    : CS_E_NET;
 }
 
+static _Thread_local int accept_emfile;
+
+int
+net_accept_emfile(void)
+{
+	return accept_emfile;
+}
+
 int
 net_accept(int lfd, struct cs_err *err)
 {
@@ -230,6 +238,7 @@ net_accept(int lfd, struct cs_err *err)
 	do
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	accept_emfile = fd < 0 && (errno == EMFILE || errno == ENFILE);
 	if (fd < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ECONNABORTED)
@@ -239,6 +248,30 @@ net_accept(int lfd, struct cs_err *err)
 	}
 	tune(fd);
 	return fd;
+}
+
+ssize_t
+net_peek(int fd, void *buf, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = recv(fd, buf, len, MSG_PEEK | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? CS_E_AGAIN
+							       : CS_E_NET;
+	return r;
+}
+
+int
+net_rcvlowat(int fd, size_t n)
+{
+	int v = n > 0 && n < (size_t)INT32_MAX ? (int)n : 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0
+	    ? 0
+	    : CS_E_NET;
 }
 
 int

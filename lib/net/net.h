@@ -47,6 +47,18 @@ int net_adopt_listener(int fd, struct cs_err *err);
  * waiting, CS_E_NET on failure. */
 int net_accept(int lfd, struct cs_err *err);
 
+/*
+ * Copies up to len bytes waiting on fd without consuming them
+ * (MSG_PEEK).  Returns the count (0: the peer closed), CS_E_AGAIN if
+ * nothing waits, or CS_E_NET.
+ */
+ssize_t net_peek(int fd, void *buf, size_t len);
+/* Makes poll report fd readable only once n bytes wait (SO_RCVLOWAT;
+ * an end or an error still wakes).  Returns 0 or CS_E_NET. */
+int net_rcvlowat(int fd, size_t n);
+/* 1 when the last failed net_accept ran out of descriptors (EMFILE,
+ * ENFILE). */
+int net_accept_emfile(void);
 /* Numeric address and port of the local (peer = 0) or remote (peer = 1)
  * end: "127.0.0.1" / "::1".  Returns 0 or CS_E_NET. */
 int net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port);

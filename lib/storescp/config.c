@@ -22,4 +22,7 @@ storescp_config_init(struct storescp_config *cfg)
 	cfg->proxy_protocol = 0;
 	cfg->reuse_port = 0;
 	cfg->listen_fd = STORESCP_NO_LISTEN_FD;
+	cfg->rq_timeout_ms = STORESCP_DEFAULT_RQ_TIMEOUT_MS;
+	cfg->max_pending = STORESCP_DEFAULT_MAX_PENDING;
+	cfg->min_rate = STORESCP_DEFAULT_MIN_RATE;
 }

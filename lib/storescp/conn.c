@@ -2,7 +2,7 @@
  * conn.c - the I/O loop of one association of the receiver, on its own
  * thread (scp_serve in scp.h): the pump moves bytes between the socket
  * and the engine, the session (session.h) answers.  Here are the clock
- * and the waits: the silence limit, the stop of the receiver, and the
+ * and the waits: the progress deadlines, the stop of the receiver, and the
  * response the session holds back (--delay, a full output queue),
  * during which no further request is read (pump_hold).  Nothing here
  * sleeps: every wait is the pump's poll, bounded by the next deadline.
@@ -35,6 +35,9 @@ struct conn {
 	char peer_host[64];
 	char peer[80];
 	uint64_t seen_in, seen_out, seen_fed, last_activity;
+	/* a message under way since busy_start (bytes_in then: busy_in) */
+	int busy;
+	uint64_t busy_start, busy_in, checked;
 };
 
 static int
@@ -109,19 +112,60 @@ ended(struct conn *c, int rc, const struct cs_err *err)
 	    &c->pump, atomic_load(&c->s->hard_stop) ? STOP_LINGER_MS : 0);
 }
 
+/*
+ * Progress deadlines, not silence timers (a byte now and then must not
+ * hold a slot).  Between messages the peer may be quiet for -t.  Once a
+ * message has begun, it must come at min_rate bytes per second on
+ * average after an allowance of -t, and the PDU under way must be able
+ * to end in time at that rate: by busy_start + -t + (bytes since then
+ * + bytes of the PDU still due) / min_rate.  Time we hold the input
+ * (a response waiting) is not the peer's: the clock moves with it.
+ * Returns 1 when that deadline has passed.
+ */
+static int
+too_slow(struct conn *c, uint64_t now)
+{
+	struct storescp *s = c->s;
+	uint32_t len, left = 0;
+	int in = ul_in_pdu(c->ss.a, &len, &left) ||
+	    c->ss.rx.state == DIMSE_RX_COMMAND ||
+	    c->ss.rx.state == DIMSE_RX_DATASET;
+	uint64_t got, allowed;
+
+	if (!in) {
+		if (c->busy)
+			c->last_activity = now; /* quiet from here */
+		c->busy = 0;
+		return now - c->last_activity > s->cfg.timeout_ms;
+	}
+	if (!c->busy) {
+		c->busy = 1;
+		c->busy_start = c->checked ? c->checked : now;
+		c->busy_in = c->seen_in;
+	} else if (c->ss.held || session_deadline(&c->ss) >= 0) {
+		c->busy_start += now - c->checked;
+	}
+	c->checked = now;
+	got = c->pump.bytes_in - c->busy_in;
+	allowed = s->cfg.timeout_ms + (got + left) * 1000 / s->cfg.min_rate;
+	return now > c->busy_start + allowed;
+}
+
 /* Must the association be aborted now?  Not while it ends anyway, nor
  * while the session waits out a --delay (that silence is ours). */
 static int
-must_abort(struct conn *c, uint64_t now, int hard, int moved_now)
+must_abort(struct conn *c, uint64_t now, int hard)
 {
 	enum ul_state st = ul_state(c->ss.a);
+	int slow;
 
 	if (st == UL_STA13 || st == UL_STA1)
 		return 0;
 	if (hard)
 		return 1;
-	return !moved_now && st != UL_STA2 && session_deadline(&c->ss) < 0 &&
-	    now - c->last_activity > c->s->cfg.timeout_ms;
+	slow = too_slow(c, now);
+	c->checked = now;
+	return slow && st != UL_STA2 && session_deadline(&c->ss) < 0;
 }
 
 /*
@@ -146,6 +190,13 @@ abort_now(struct conn *c, uint64_t now, int hard)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "association %u: cannot send the response: the peer has not read its responses for %u s",
 		    ss->id, s->cfg.timeout_ms / 1000);
+	} else if (c->busy) {
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u from '%s': too slow: %llu bytes in %llu s, less than %u bytes/s after %u s: aborting",
+		    ss->id, ss->calling,
+		    (unsigned long long)(c->pump.bytes_in - c->busy_in),
+		    (unsigned long long)((now - c->busy_start) / 1000),
+		    s->cfg.min_rate, s->cfg.timeout_ms / 1000);
 	} else {
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "association %u from '%s': nothing from the peer for %u s: aborting",
@@ -195,7 +246,7 @@ run(struct conn *c)
 			return;
 		}
 		hard = atomic_load(&c->s->hard_stop);
-		if (must_abort(c, now, hard, rc == 0)) {
+		if (must_abort(c, now, hard)) {
 			abort_now(c, now, hard);
 			return;
 		}

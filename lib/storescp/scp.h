@@ -26,6 +26,7 @@
 #include "cstore/storescp.h"
 #include "core/ul_pdu.h"
 #include "storescp/layout.h"
+#include "storescp/pending.h"
 #include "storescp/sink_dir.h"
 
 /* --- policy.c ----------------------------------------------------------- */
@@ -110,6 +111,11 @@ int faults_reject(const struct scp_faults *s, struct ul_assoc_rj *rj);
 
 /* --- server.c, conn.c, scp.c ---------------------------------------------- */
 
+struct scp_host {
+	char host[64];
+	unsigned n; /* associations serving from it */
+};
+
 struct storescp {
 	struct storescp_config cfg;
 	struct scp_policy policy;
@@ -131,6 +137,12 @@ struct storescp {
 	uint64_t ended; /* associations finished */
 	struct storescp_stats stats;
 	uint64_t last_activity_ms; /* when the last association ended */
+	/* hostile peers: connections before their RQ (listening thread
+	 * only), associations per source address (under mu) */
+	struct pending pend;
+	struct scp_host *hosts; /* max_associations entries */
+	size_t n_hosts;
+	uint64_t abusive; /* associations aborted as abusive (under mu) */
 };
 
 /*

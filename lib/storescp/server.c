@@ -1,13 +1,16 @@
 /*
- * server.c - the receiver's listening loop (storescp.h): one thread per
- * association, a limit beyond which connections get a transient
- * rejection, the exit conditions, and a graceful stop.
+ * server.c - the receiver's listening loop (storescp.h): connections
+ * wait for their A-ASSOCIATE-RQ in a budget of their own (pending.h),
+ * then get one thread per association; limits (in all, per source
+ * address) beyond which they get a transient rejection, the exit
+ * conditions, and a graceful stop.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,7 +32,32 @@ struct job {
 	int fd;
 	unsigned id;
 	int over;
+	char host[64]; /* counted in s->hosts unless over */
 };
+
+/* The count of associations from host (under s->mu); add: make one. */
+static struct scp_host *
+host_slot(struct storescp *s, const char *host, int add)
+{
+	for (size_t i = 0; i < s->n_hosts; i++)
+		if (strcmp(s->hosts[i].host, host) == 0)
+			return &s->hosts[i];
+	if (!add || s->n_hosts >= s->cfg.max_associations)
+		return NULL;
+	snprintf(s->hosts[s->n_hosts].host, sizeof(s->hosts[0].host), "%s",
+	    host);
+	s->hosts[s->n_hosts].n = 0;
+	return &s->hosts[s->n_hosts++];
+}
+
+static void
+host_done(struct storescp *s, const char *host)
+{
+	struct scp_host *h = host_slot(s, host, 0);
+
+	if (h != NULL && --h->n == 0)
+		*h = s->hosts[--s->n_hosts];
+}
 
 void
 storescp_request_stop(struct storescp *s)
@@ -48,8 +76,10 @@ worker(void *arg)
 	accepted = scp_serve(s, j->fd, j->id, j->over);
 	pthread_mutex_lock(&s->mu);
 	s->active--;
-	if (!j->over)
+	if (!j->over) {
 		s->serving--;
+		host_done(s, j->host);
+	}
 	if (accepted)
 		s->ended++;
 	s->last_activity_ms = net_now_ms();
@@ -58,6 +88,35 @@ worker(void *arg)
 	scp_wake(s);
 	cs_free(j);
 	return NULL;
+}
+
+/*
+ * The pre-association budget: a quarter of the descriptors at most (the
+ * rest for associations, their files and hooks), an eighth of it per
+ * source address, and the RQ deadline within -t.
+ */
+static int
+pending_setup(struct storescp *s)
+{
+	size_t cap = s->cfg.max_pending ? s->cfg.max_pending
+					: STORESCP_DEFAULT_MAX_PENDING;
+	unsigned per_host = s->cfg.max_pending_per_host;
+	unsigned rq_ms = s->cfg.rq_timeout_ms ? s->cfg.rq_timeout_ms
+					      : STORESCP_DEFAULT_RQ_TIMEOUT_MS;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    cap > rl.rlim_cur / 4)
+		cap = rl.rlim_cur / 4 > 4 ? (size_t)rl.rlim_cur / 4 : 4;
+	if (per_host == 0)
+		per_host = cap / 8 > 0 ? (unsigned)(cap / 8) : 1;
+	if (rq_ms > s->cfg.timeout_ms)
+		rq_ms = s->cfg.timeout_ms;
+	s->hosts = cs_calloc(s->cfg.max_associations, sizeof(*s->hosts));
+	if (s->hosts == NULL)
+		return CS_E_NOMEM;
+	return pending_init(
+	    &s->pend, cap, per_host, rq_ms, s->cfg.proxy_protocol);
 }
 
 int
@@ -86,6 +145,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		s->cfg.max_pdu = STORESCP_DEFAULT_MAX_PDU;
 	if (s->cfg.output_dir == NULL)
 		s->cfg.output_dir = STORESCP_DEFAULT_OUTPUT_DIR;
+	if (s->cfg.min_rate == 0)
+		s->cfg.min_rate = STORESCP_DEFAULT_MIN_RATE;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -106,6 +167,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		    err, CS_E_IO, "cannot create a pipe: %s", strerror(errno));
 	if (rc == 0)
 		rc = scp_proxy_check(&s->cfg, err);
+	if (rc == 0 && pending_setup(s) != 0)
+		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
 	if (rc == 0)
 		rc = scp_listen(s, err);
 	if (rc == 0 &&
@@ -157,16 +220,28 @@ limit_reached(struct storescp *s, uint64_t now)
 	return why;
 }
 
+/* A whole A-ASSOCIATE-RQ waits on fd: a thread answers it, counted
+ * against the limits in all and per source address. */
 static void
-start_worker(struct storescp *s, int fd)
+start_worker(void *ctx, int fd, const char *host)
 {
+	struct storescp *s = ctx;
 	pthread_attr_t attr;
 	pthread_t th;
+	struct scp_host *h = NULL;
 	struct job *j;
 	int over;
 
 	pthread_mutex_lock(&s->mu);
 	over = s->serving >= s->cfg.max_associations;
+	if (!over && s->cfg.max_per_host > 0) {
+		h = host_slot(s, host, 0);
+		over = h != NULL && h->n >= s->cfg.max_per_host;
+		if (over)
+			scp_log(s, STORESCP_LOG_VERBOSE,
+			    "%s has %u associations (--max-per-host): the next one is rejected",
+			    host, h->n);
+	}
 	if (over && s->active - s->serving >= MAX_REJECTING) {
 		pthread_mutex_unlock(&s->mu);
 		scp_log(s, STORESCP_LOG_ERROR,
@@ -183,10 +258,14 @@ start_worker(struct storescp *s, int fd)
 	j->s = s;
 	j->fd = fd;
 	j->over = over;
+	snprintf(j->host, sizeof(j->host), "%s", host);
 	j->id = ++s->next_id;
 	s->active++;
-	if (!over)
+	if (!over) {
 		s->serving++;
+		if ((h = host_slot(s, host, 1)) != NULL)
+			h->n++;
+	}
 	pthread_mutex_unlock(&s->mu);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -195,8 +274,10 @@ start_worker(struct storescp *s, int fd)
 		    "cannot start a thread for a connection: closed");
 		pthread_mutex_lock(&s->mu);
 		s->active--;
-		if (!over)
+		if (!over) {
 			s->serving--;
+			host_done(s, host);
+		}
 		pthread_mutex_unlock(&s->mu);
 		close(fd);
 		cs_free(j);
@@ -235,9 +316,48 @@ wait_idle(struct storescp *s, uint64_t deadline)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/*
+ * Accepts what waits (64 at most per turn) into the pending budget.  Out
+ * of descriptors, the oldest connection still without an RQ is closed
+ * so that the next one can come in; with none to close, a pause.
+ */
+static void
+accept_some(struct storescp *s, uint64_t now)
+{
+	for (int i = 0; i < 64; i++) {
+		struct cs_err aerr = { 0, "" };
+		char host[64];
+		unsigned port;
+		int fd = net_accept(s->lfd, &aerr);
+
+		if (fd == CS_E_AGAIN)
+			break;
+		if (fd < 0 && net_accept_emfile() &&
+		    pending_drop_oldest(&s->pend)) {
+			scp_log(s, STORESCP_LOG_VERBOSE,
+			    "%s: closed the oldest connection without an A-ASSOCIATE-RQ",
+			    aerr.msg);
+			continue;
+		}
+		if (fd < 0) {
+			/* EMFILE and friends: say so, breathe, go on. */
+			scp_log(s, STORESCP_LOG_ERROR, "%s", aerr.msg);
+			nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+			break;
+		}
+		if (net_addr(fd, 1, host, sizeof(host), &port) != 0)
+			snprintf(host, sizeof(host), "?");
+		if (pending_add(&s->pend, fd, host, now) > 0)
+			scp_log(s, STORESCP_LOG_VERBOSE,
+			    "too many connections without an A-ASSOCIATE-RQ (from %s or in all): the oldest closed",
+			    host);
+	}
+}
+
 int
 storescp_run(struct storescp *s, struct cs_err *err)
 {
+	struct pollfd *pfd;
 	const char *why;
 	unsigned in_flight;
 	int rc = 0;
@@ -245,16 +365,21 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	if (s->running)
 		return cs_err_set(
 		    err, CS_E_STATE, "the receiver is already running");
+	pfd = cs_calloc(2 + s->pend.cap, sizeof(*pfd));
+	if (pfd == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	s->running = 1;
 	for (;;) {
-		struct pollfd pfd[2];
 		uint64_t now = net_now_ms();
+		int wait_ms = TICK_MS;
+		size_t np;
 
 		if ((why = limit_reached(s, now)) != NULL)
 			break;
 		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
-		if (poll(pfd, 2, TICK_MS) < 0) {
+		np = pending_pollfds(&s->pend, pfd + 2, now, &wait_ms);
+		if (poll(pfd, 2 + np, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = cs_err_set(
@@ -264,28 +389,17 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		}
 		if (pfd[1].revents & POLLIN)
 			drain_wake(s);
-		if (!(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
-			continue;
-		for (int i = 0; i < 64; i++) {
-			struct cs_err aerr = { 0, "" };
-			int fd = net_accept(s->lfd, &aerr);
-
-			if (fd == CS_E_AGAIN)
-				break;
-			if (fd < 0) {
-				/* EMFILE and friends: say so, breathe, go on. */
-				scp_log(s, STORESCP_LOG_ERROR, "%s", aerr.msg);
-				nanosleep(
-				    &(struct timespec){ 0, 100 * 1000000L },
-				    NULL);
-				break;
-			}
-			start_worker(s, fd);
-		}
+		now = net_now_ms();
+		pending_service(&s->pend, pfd + 2, np, now, start_worker, s);
+		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))
+			accept_some(s, now);
 	}
-	/* Stop accepting: new connections are refused by the kernel. */
+	cs_free(pfd);
+	/* Stop accepting: new connections are refused by the kernel; those
+	 * that never sent an RQ are closed. */
 	close(s->lfd);
 	s->lfd = -1;
+	pending_release(&s->pend);
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;
 	pthread_mutex_unlock(&s->mu);
@@ -320,6 +434,8 @@ storescp_free(struct storescp *s)
 		close(s->wake[1]);
 	sink_root_close(&s->root);
 	policy_release(&s->policy);
+	pending_release(&s->pend);
+	cs_free(s->hosts);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	cs_free(s);

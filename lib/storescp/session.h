@@ -51,6 +51,11 @@ struct session {
 	uint32_t wait_ms; /* --delay: from when the I/O loop first sees it */
 	int armed;        /* due is set */
 	uint64_t due;
+
+	/* hostile peers: PDV items of the message in progress (their
+	 * bytes), to abort a peer that cuts messages into tiny PDVs */
+	uint64_t pdv_msg; /* rx.messages when counting began */
+	uint64_t pdv_items, pdv_bytes;
 };
 
 /*

@@ -1,0 +1,199 @@
+/*
+ * pending.c - connections before their A-ASSOCIATE-RQ (pending.h).
+ * Each one costs a descriptor and a slot here, no thread.  Readiness is
+ * the kernel's to watch: SO_RCVLOWAT is set to the bytes the RQ still
+ * needs, so poll wakes us once per step (header, whole PDU), not once
+ * per byte of a peer that dribbles.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "core/alloc.h"
+#include "core/proxy_proto.h"
+#include "core/ul_pdu.h"
+#include "net/net.h"
+#include "storescp/pending.h"
+#include "core/banned.h"
+
+/* An RQ longer than this is handed over as it is: the engine's limit
+ * (UL_MAX_ASSOC_PDU) and the progress deadline deal with it. */
+#define RQ_LOOK_MAX (64u * 1024u)
+#define PEEK_MAX (RQ_LOOK_MAX + PROXY_HDR_MAX)
+
+int
+pending_init(struct pending *p, size_t cap, unsigned per_host,
+    unsigned rq_ms, int proxy)
+{
+	memset(p, 0, sizeof(*p));
+	p->cap = cap > 0 ? cap : 1;
+	p->per_host = per_host > 0 ? per_host : 1;
+	p->rq_ms = rq_ms;
+	p->proxy = proxy;
+	p->v = cs_calloc(p->cap, sizeof(*p->v));
+	p->peek = cs_malloc(PEEK_MAX);
+	if (p->v == NULL || p->peek == NULL) {
+		pending_release(p);
+		return CS_E_NOMEM;
+	}
+	return 0;
+}
+
+void
+pending_release(struct pending *p)
+{
+	for (size_t i = 0; p->v != NULL && i < p->n; i++)
+		close(p->v[i].fd);
+	cs_free(p->v);
+	cs_free(p->peek);
+	memset(p, 0, sizeof(*p));
+}
+
+static void
+drop(struct pending *p, size_t i)
+{
+	close(p->v[i].fd);
+	memmove(&p->v[i], &p->v[i + 1], (p->n - i - 1) * sizeof(*p->v));
+	p->n--;
+	p->closed++;
+}
+
+int
+pending_drop_oldest(struct pending *p)
+{
+	if (p->n == 0)
+		return 0;
+	drop(p, 0);
+	return 1;
+}
+
+int
+pending_add(struct pending *p, int fd, const char *host, uint64_t now)
+{
+	size_t first = p->n, same = 0;
+	int closed = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (strcmp(p->v[i].host, host) != 0)
+			continue;
+		if (same++ == 0)
+			first = i;
+	}
+	if (same >= p->per_host) {
+		drop(p, first);
+		closed = 1;
+	} else if (p->n == p->cap) {
+		closed = pending_drop_oldest(p);
+	}
+	p->v[p->n] = (struct pend_conn){ .fd = fd, .since = now, .need = 1 };
+	snprintf(p->v[p->n].host, sizeof(p->v[p->n].host), "%s", host);
+	net_rcvlowat(fd, 1);
+	p->n++;
+	return closed;
+}
+
+size_t
+pending_pollfds(
+    const struct pending *p, struct pollfd *pfd, uint64_t now, int *wait_ms)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		uint64_t due = p->v[i].since + p->rq_ms;
+		int64_t left = due > now ? (int64_t)(due - now) : 0;
+
+		pfd[i] = (struct pollfd){ .fd = p->v[i].fd,
+			.events = POLLIN | POLLRDHUP };
+		if (left < *wait_ms)
+			*wait_ms = (int)left;
+	}
+	return p->n;
+}
+
+/*
+ * Looks at what waits on c: returns 1 when the RQ is complete (or
+ * cannot be judged here: not an RQ, too long, a bad PROXY header; the
+ * association's thread answers it), 0 with c->need raised when more
+ * must come, -1 when the peer is gone.
+ */
+static int
+look(struct pending *p, struct pend_conn *c)
+{
+	ssize_t r = net_peek(c->fd, p->peek, PEEK_MAX);
+	size_t off = 0, want;
+	uint32_t len;
+
+	if (r == CS_E_AGAIN)
+		return 0;
+	if (r <= 0)
+		return -1;
+	if (p->proxy) {
+		struct proxy_hdr h;
+		struct cs_err err = { 0, "" };
+		size_t need = 0;
+		int rc = proxy_parse(p->peek, (size_t)r, &h, &need, &err);
+
+		if (rc < 0)
+			return 1;
+		if (rc == 0) {
+			c->need = need;
+			return 0;
+		}
+		off = (size_t)rc;
+	}
+	want = off + UL_PDU_HEADER_LEN;
+	if ((size_t)r < want) {
+		c->need = want;
+		return 0;
+	}
+	len = (uint32_t)p->peek[off + 2] << 24 |
+	    (uint32_t)p->peek[off + 3] << 16 |
+	    (uint32_t)p->peek[off + 4] << 8 | p->peek[off + 5];
+	if (p->peek[off] != UL_PDU_ASSOCIATE_RQ || len > RQ_LOOK_MAX)
+		return 1;
+	want += len;
+	if ((size_t)r < want) {
+		c->need = want;
+		return 0;
+	}
+	return 1;
+}
+
+size_t
+pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
+    uint64_t now, void (*ready)(void *ctx, int fd, const char *host),
+    void *ctx)
+{
+	size_t kept = 0, closed = 0;
+
+	for (size_t i = 0; i < n && i < p->n; i++) {
+		struct pend_conn c = p->v[i];
+		int st = 0;
+
+		if (pfd[i].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) {
+			st = look(p, &c);
+			/* an end before the RQ is whole: nobody to answer */
+			if (st == 0 &&
+			    (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+				st = -1;
+		}
+		if (st == 0 && now >= c.since + p->rq_ms)
+			st = -1;
+		if (st == 1) {
+			net_rcvlowat(c.fd, 1);
+			ready(ctx, c.fd, c.host);
+		} else if (st < 0) {
+			close(c.fd);
+			closed++;
+		} else {
+			if (c.need != p->v[i].need)
+				net_rcvlowat(c.fd, c.need);
+			p->v[kept++] = c;
+		}
+	}
+	/* entries beyond n came in after the poll: keep them */
+	for (size_t i = n; i < p->n; i++)
+		p->v[kept++] = p->v[i];
+	p->n = kept;
+	p->closed += closed;
+	return closed;
+}

@@ -1,0 +1,70 @@
+/*
+ * pending.h - connections that have not yet sent a whole
+ * A-ASSOCIATE-RQ: held by the listening thread, in a small budget of
+ * their own, apart from the association slots.  A connection leaves it
+ * when its RQ PDU (after a PROXY header, when configured) is complete
+ * in the socket's receive queue (looked at, never consumed: the
+ * association's thread reads it as if straight from accept), or is
+ * closed: at its deadline, when the peer ends, or to make room (the
+ * oldest of its source address when that address has its share, else
+ * the oldest of all).  Internal to libstorescp.
+ */
+#ifndef CS_STORESCP_PENDING_H
+#define CS_STORESCP_PENDING_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pend_conn {
+	int fd;
+	uint64_t since; /* accepted at (ms) */
+	size_t need;    /* bytes that must wait before looking again */
+	char host[64];  /* numeric source address */
+};
+
+struct pending {
+	struct pend_conn *v; /* in order of arrival */
+	size_t n, cap;
+	unsigned per_host; /* at most this many of one source address */
+	unsigned rq_ms;    /* a whole RQ within this long */
+	int proxy;         /* a PROXY header comes first */
+	uint8_t *peek;     /* room to look at a whole RQ */
+	uint64_t closed;   /* connections closed here (tests, logs) */
+};
+
+/* Sets p up (nothing pending); returns 0 or CS_E_NOMEM. */
+int pending_init(struct pending *p, size_t cap, unsigned per_host,
+    unsigned rq_ms, int proxy);
+/* Closes every pending connection and frees p. */
+void pending_release(struct pending *p);
+
+/*
+ * Takes fd from host (owned from now on).  Makes room first: closes the
+ * oldest connection of host when it has per_host already, else the
+ * oldest of all when the budget is full; returns how many were closed
+ * (0 or 1).
+ */
+int pending_add(struct pending *p, int fd, const char *host, uint64_t now);
+/* Closes the oldest pending connection (frees a descriptor); 0 when
+ * there was none, else 1. */
+int pending_drop_oldest(struct pending *p);
+
+/*
+ * pfd[0..n) get the pending connections to poll; *wait_ms is lowered
+ * to the nearest deadline.  pfd has room for p->cap entries.
+ */
+size_t pending_pollfds(const struct pending *p, struct pollfd *pfd,
+    uint64_t now, int *wait_ms);
+
+/*
+ * After poll over the pfd that pending_pollfds filled (n of them, none
+ * added or dropped since): hands each connection whose RQ is complete
+ * to ready(ctx, fd, host), closes those past their deadline or ended
+ * by the peer.  Returns how many were closed.
+ */
+size_t pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
+    uint64_t now, void (*ready)(void *ctx, int fd, const char *host),
+    void *ctx);
+
+#endif
