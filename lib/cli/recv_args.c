@@ -35,6 +35,7 @@ enum {
 	OPT_MAX_ASSOCS,
 	OPT_MAX_FILES,
 	OPT_MAX_PDU,
+	OPT_MAX_PER_HOST,
 	OPT_ON_DUPLICATE,
 	OPT_PORT_FILE,
 	OPT_PROXY_FROM,
@@ -69,6 +70,7 @@ static const struct option longopts[] = {
 	{ "max-assocs", required_argument, NULL, OPT_MAX_ASSOCS },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
 	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
+	{ "max-per-host", required_argument, NULL, OPT_MAX_PER_HOST },
 	{ "null", no_argument, NULL, '0' },
 	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
 	{ "output-dir", required_argument, NULL, 'o' },
@@ -101,7 +103,8 @@ static const char *const synopsis[] = {
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
-	"               [--proxy-from addr[/bits]] [--reuse-port] [[addr:]port]",
+	"               [--proxy-from addr[/bits]] [--reuse-port] [--max-per-host n]\n"
+	"               [[addr:]port]",
 	NULL,
 };
 
@@ -116,6 +119,11 @@ static const char deploy_help[] =
     "      --reuse-port           share the port with other dcmrecv processes\n"
     "                             (SO_REUSEPORT)\n"
     "Without [ADDR:]PORT, serve the socket passed by systemd (LISTEN_FDS).\n";
+
+/* Hostile peers: limits per source address; a literal of its own. */
+static const char hostile_help[] =
+    "      --max-per-host N       associations of one source address at once\n"
+    "                             (default: no limit); beyond: transient rejection\n";
 
 static void
 help(void)
@@ -160,7 +168,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s"
+	    "%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -182,7 +190,7 @@ help(void)
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help, hostile_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -325,6 +333,10 @@ parse_limit(struct storescp_config *cfg, int c, const char *arg)
 	case OPT_MAX_ASSOCIATIONS:
 		cfg->max_associations =
 		    (unsigned)cli_parse_num(arg, 1, 1024, "--max-associations");
+		break;
+	case OPT_MAX_PER_HOST:
+		cfg->max_per_host =
+		    (unsigned)cli_parse_num(arg, 1, 1024, "--max-per-host");
 		break;
 	case OPT_MAX_ASSOCS:
 		cfg->max_assocs = (uint64_t)cli_parse_num(

@@ -69,6 +69,17 @@ pending_drop_oldest(struct pending *p)
 }
 
 int
+pending_shrink(struct pending *p)
+{
+	int closed = 0;
+
+	p->cap = p->n / 2 > 0 ? p->n / 2 : 1;
+	while (p->n > p->cap)
+		closed += pending_drop_oldest(p);
+	return closed;
+}
+
+int
 pending_add(struct pending *p, int fd, const char *host, uint64_t now)
 {
 	size_t first = p->n, same = 0;

@@ -51,6 +51,13 @@ int pending_add(struct pending *p, int fd, const char *host, uint64_t now);
 int pending_drop_oldest(struct pending *p);
 
 /*
+ * Out of descriptors: the budget becomes half of what is pending now
+ * (at least 1), the oldest closed down to it, so that associations keep
+ * descriptors for their files.  Returns how many were closed.
+ */
+int pending_shrink(struct pending *p);
+
+/*
  * pfd[0..n) get the pending connections to poll; *wait_ms is lowered
  * to the nearest deadline.  pfd has room for p->cap entries.
  */

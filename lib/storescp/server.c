@@ -318,8 +318,9 @@ wait_idle(struct storescp *s, uint64_t deadline)
 
 /*
  * Accepts what waits (64 at most per turn) into the pending budget.  Out
- * of descriptors, the oldest connection still without an RQ is closed
- * so that the next one can come in; with none to close, a pause.
+ * of descriptors, the budget shrinks to half of what it holds (the
+ * oldest closed) so that the next one can come in and associations keep
+ * descriptors for their files; with none to close, a pause.
  */
 static void
 accept_some(struct storescp *s, uint64_t now)
@@ -328,15 +329,15 @@ accept_some(struct storescp *s, uint64_t now)
 		struct cs_err aerr = { 0, "" };
 		char host[64];
 		unsigned port;
-		int fd = net_accept(s->lfd, &aerr);
+		int n, fd = net_accept(s->lfd, &aerr);
 
 		if (fd == CS_E_AGAIN)
 			break;
 		if (fd < 0 && net_accept_emfile() &&
-		    pending_drop_oldest(&s->pend)) {
-			scp_log(s, STORESCP_LOG_VERBOSE,
-			    "%s: closed the oldest connection without an A-ASSOCIATE-RQ",
-			    aerr.msg);
+		    (n = pending_shrink(&s->pend)) > 0) {
+			scp_log(s, STORESCP_LOG_ERROR,
+			    "%s: closed the %d oldest connection%s without an A-ASSOCIATE-RQ, now at most %zu",
+			    aerr.msg, n, n == 1 ? "" : "s", s->pend.cap);
 			continue;
 		}
 		if (fd < 0) {
