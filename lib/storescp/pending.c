@@ -80,7 +80,8 @@ pending_shrink(struct pending *p)
 }
 
 int
-pending_add(struct pending *p, int fd, const char *host, uint64_t now)
+pending_add(struct pending *p, int fd, const char *host, const char *peer,
+    uint64_t now)
 {
 	size_t first = p->n, same = 0;
 	int closed = 0;
@@ -97,8 +98,11 @@ pending_add(struct pending *p, int fd, const char *host, uint64_t now)
 	} else if (p->n == p->cap) {
 		closed = pending_drop_oldest(p);
 	}
-	p->v[p->n] = (struct pend_conn){ .fd = fd, .since = now, .need = 1 };
+	p->v[p->n] = (struct pend_conn){
+		.fd = fd, .since = now, .need = 1, .header = p->proxy
+	};
 	snprintf(p->v[p->n].host, sizeof(p->v[p->n].host), "%s", host);
+	snprintf(p->v[p->n].peer, sizeof(p->v[p->n].peer), "%s", peer);
 	net_rcvlowat(fd, 1);
 	p->n++;
 	return closed;
@@ -150,6 +154,7 @@ look(struct pending *p, struct pend_conn *c)
 			return 0;
 		}
 		off = (size_t)rc;
+		c->header = 0;
 	}
 	want = off + UL_PDU_HEADER_LEN;
 	if ((size_t)r < want) {
@@ -171,14 +176,13 @@ look(struct pending *p, struct pend_conn *c)
 
 size_t
 pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
-    uint64_t now, void (*ready)(void *ctx, int fd, const char *host),
-    void *ctx)
+    uint64_t now, const struct pending_cb *cb)
 {
 	size_t kept = 0, closed = 0;
 
 	for (size_t i = 0; i < n && i < p->n; i++) {
 		struct pend_conn c = p->v[i];
-		int st = 0;
+		int st = 0, late = 0;
 
 		if (pfd[i].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) {
 			st = look(p, &c);
@@ -188,11 +192,12 @@ pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
 				st = -1;
 		}
 		if (st == 0 && now >= c.since + p->rq_ms)
-			st = -1;
+			st = -1, late = 1;
 		if (st == 1) {
 			net_rcvlowat(c.fd, 1);
-			ready(ctx, c.fd, c.host);
+			cb->ready(cb->ctx, c.fd, c.host);
 		} else if (st < 0) {
+			cb->gone(cb->ctx, &c, late);
 			close(c.fd);
 			closed++;
 		} else {

@@ -21,6 +21,8 @@ struct pend_conn {
 	uint64_t since; /* accepted at (ms) */
 	size_t need;    /* bytes that must wait before looking again */
 	char host[64];  /* numeric source address */
+	char peer[80];  /* with its port, for the log */
+	int header;     /* PROXY header still incomplete */
 };
 
 struct pending {
@@ -45,7 +47,8 @@ void pending_release(struct pending *p);
  * oldest of all when the budget is full; returns how many were closed
  * (0 or 1).
  */
-int pending_add(struct pending *p, int fd, const char *host, uint64_t now);
+int pending_add(struct pending *p, int fd, const char *host,
+    const char *peer, uint64_t now);
 /* Closes the oldest pending connection (frees a descriptor); 0 when
  * there was none, else 1. */
 int pending_drop_oldest(struct pending *p);
@@ -64,14 +67,22 @@ int pending_shrink(struct pending *p);
 size_t pending_pollfds(const struct pending *p, struct pollfd *pfd,
     uint64_t now, int *wait_ms);
 
+/* What pending_service does with a connection it hands over or closes. */
+struct pending_cb {
+	/* its RQ is complete: fd is the callee's now */
+	void (*ready)(void *ctx, int fd, const char *host);
+	/* past its deadline (timeout 1) or ended by the peer; closed after */
+	void (*gone)(void *ctx, const struct pend_conn *c, int timeout);
+	void *ctx;
+};
+
 /*
  * After poll over the pfd that pending_pollfds filled (n of them, none
  * added or dropped since): hands each connection whose RQ is complete
- * to ready(ctx, fd, host), closes those past their deadline or ended
- * by the peer.  Returns how many were closed.
+ * to cb->ready, closes those past their deadline or ended by the peer
+ * (cb->gone first).  Returns how many were closed.
  */
 size_t pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
-    uint64_t now, void (*ready)(void *ctx, int fd, const char *host),
-    void *ctx);
+    uint64_t now, const struct pending_cb *cb);
 
 #endif

@@ -82,6 +82,12 @@ read_header(struct storescp *s, int fd, struct proxy_hdr *h, struct cs_err *err)
 }
 
 int
+scp_proxy_from_ok(const struct storescp *s, const char *host)
+{
+	return !s->cfg.proxy_protocol || from_allowed(&s->cfg, host);
+}
+
+int
 scp_proxy_accept(struct storescp *s, int fd, unsigned id, char *host,
     size_t hostsz, char *peer, size_t peersz)
 {

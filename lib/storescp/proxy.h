@@ -15,6 +15,10 @@ struct cs_err;
 /* Checks cfg's proxy_from entries; returns 0 or CS_E_INVAL naming one. */
 int scp_proxy_check(const struct storescp_config *cfg, struct cs_err *err);
 
+/* With cfg.proxy_protocol on: 1 when host (numeric) may send a PROXY
+ * header (--proxy-from), else 0.  Off: 1. */
+int scp_proxy_from_ok(const struct storescp *s, const char *host);
+
 /*
  * With cfg.proxy_protocol on: refuses a connection from an address not
  * in proxy_from, reads its PROXY header (within timeout_ms, given up

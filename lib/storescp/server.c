@@ -327,8 +327,8 @@ accept_some(struct storescp *s, uint64_t now)
 {
 	for (int i = 0; i < 64; i++) {
 		struct cs_err aerr = { 0, "" };
-		char host[64];
-		unsigned port;
+		char host[64], peer[80];
+		unsigned port = 0;
 		int n, fd = net_accept(s->lfd, &aerr);
 
 		if (fd == CS_E_AGAIN)
@@ -348,16 +348,44 @@ accept_some(struct storescp *s, uint64_t now)
 		}
 		if (net_addr(fd, 1, host, sizeof(host), &port) != 0)
 			snprintf(host, sizeof(host), "?");
-		if (pending_add(&s->pend, fd, host, now) > 0)
+		snprintf(peer, sizeof(peer),
+		    strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
+		if (!scp_proxy_from_ok(s, host)) {
+			scp_log(s, STORESCP_LOG_ERROR,
+			    "connection from %s closed: not a --proxy-from address",
+			    peer);
+			close(fd);
+			continue;
+		}
+		if (pending_add(&s->pend, fd, host, peer, now) > 0)
 			scp_log(s, STORESCP_LOG_VERBOSE,
 			    "too many connections without an A-ASSOCIATE-RQ (from %s or in all): the oldest closed",
 			    host);
 	}
 }
 
+/* A connection closed before its RQ: said at once only when it never
+ * sent its PROXY header (a balancer misconfigured), else -v. */
+static void
+pending_gone(void *ctx, const struct pend_conn *c, int timeout)
+{
+	struct storescp *s = ctx;
+
+	if (timeout && c->header)
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "connection from %s closed: no PROXY protocol header within %u s",
+		    c->peer, s->pend.rq_ms / 1000);
+	else
+		scp_log(s, STORESCP_LOG_VERBOSE,
+		    "connection from %s closed: %s", c->peer,
+		    timeout ? "no whole A-ASSOCIATE-RQ in time"
+			    : "the peer left before its A-ASSOCIATE-RQ");
+}
+
 int
 storescp_run(struct storescp *s, struct cs_err *err)
 {
+	const struct pending_cb pcb = { start_worker, pending_gone, s };
 	struct pollfd *pfd;
 	const char *why;
 	unsigned in_flight;
@@ -391,7 +419,7 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		if (pfd[1].revents & POLLIN)
 			drain_wake(s);
 		now = net_now_ms();
-		pending_service(&s->pend, pfd + 2, np, now, start_worker, s);
+		pending_service(&s->pend, pfd + 2, np, now, &pcb);
 		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))
 			accept_some(s, now);
 	}
@@ -400,6 +428,10 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	 * that never sent an RQ are closed. */
 	close(s->lfd);
 	s->lfd = -1;
+	if (s->pend.n > 0)
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "%zu connection%s without an A-ASSOCIATE-RQ closed: the receiver is stopping",
+		    s->pend.n, s->pend.n == 1 ? "" : "s");
 	pending_release(&s->pend);
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;

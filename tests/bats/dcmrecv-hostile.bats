@@ -136,7 +136,7 @@ hostile_wait() {
 	legit
 	hostile_wait
 	grep -q "^60 closed by the receiver, 0 still open" "$BATS_TEST_TMPDIR/h" || { cat "$BATS_TEST_TMPDIR/h" >&2; false; }
-	grep -q "too slow: .* aborting" "$RECV_STDERR"
+	grep -q "too slow: .* aborting" "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
 	grep -q "max-per-host" "$RECV_STDERR"
 	back_to_baseline
 	stop_dcmrecv

@@ -219,7 +219,9 @@ idle(int n, int secs)
 static int
 loris(int n, int secs, const unsigned char *rq, size_t rqn)
 {
+	/* a P-DATA-TF of 16 KiB: one PDV item (context 1, a command) */
 	static const unsigned char pdata[] = { 4, 0, 0, 0, 0x40, 0 };
+	static const unsigned char pdv[] = { 0, 0, 0x3f, 0xfa, 1, 1 };
 	int *fds = calloc((size_t)n, sizeof(*fds));
 	size_t *off = calloc((size_t)n, sizeof(*off));
 	long long end = now_ms() + secs * 1000LL;
@@ -242,6 +244,8 @@ loris(int n, int secs, const unsigned char *rq, size_t rqn)
 				continue;
 			if (i % 2 == 0 && off[i] < rqn)
 				b = rq[off[i]];
+			else if (i % 2 && off[i] < sizeof(pdv))
+				b = pdv[off[i]];
 			if (peer_closed(fds[i]) || send(fds[i], &b, 1,
 							 MSG_NOSIGNAL) != 1) {
 				close(fds[i]);
