@@ -15,7 +15,7 @@ $(BUILD)/tests/tools/dcm-xcode: tests/tools/dcm-xcode.c $(BUILD)/libcstore.a $(B
 $(BUILD)/tests/tools/rle-tool: tests/tools/rle-tool.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a -lz $(ALL_LDFLAGS)
-$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags
+$(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags tests/tools/unhex.h
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 test-tools: $(TEST_TOOLS)

@@ -88,7 +88,7 @@ struct ul_assoc {
 	uint8_t pdu_type;
 	uint32_t body_left;
 	uint32_t pdu_len; /* of the PDU being received (ul_in_pdu) */
-	struct wr body; /* control PDU: header and body, capped */
+	struct wr body;   /* control PDU: header and body, capped */
 	uint8_t pdv_hdr[PDV_HDR_LEN];
 	size_t pdv_got;
 	uint32_t pdv_left;

@@ -23,8 +23,8 @@
 #define PEEK_MAX (RQ_LOOK_MAX + PROXY_HDR_MAX)
 
 int
-pending_init(struct pending *p, size_t cap, unsigned per_host,
-    unsigned rq_ms, int proxy)
+pending_init(
+    struct pending *p, size_t cap, unsigned per_host, unsigned rq_ms, int proxy)
 {
 	memset(p, 0, sizeof(*p));
 	p->cap = cap > 0 ? cap : 1;
@@ -80,8 +80,8 @@ pending_shrink(struct pending *p)
 }
 
 int
-pending_add(struct pending *p, int fd, const char *host, const char *peer,
-    uint64_t now)
+pending_add(
+    struct pending *p, int fd, const char *host, const char *peer, uint64_t now)
 {
 	size_t first = p->n, same = 0;
 	int closed = 0;
@@ -162,8 +162,8 @@ look(struct pending *p, struct pend_conn *c)
 		return 0;
 	}
 	len = (uint32_t)p->peek[off + 2] << 24 |
-	    (uint32_t)p->peek[off + 3] << 16 |
-	    (uint32_t)p->peek[off + 4] << 8 | p->peek[off + 5];
+	    (uint32_t)p->peek[off + 3] << 16 | (uint32_t)p->peek[off + 4] << 8 |
+	    p->peek[off + 5];
 	if (p->peek[off] != UL_PDU_ASSOCIATE_RQ || len > RQ_LOOK_MAX)
 		return 1;
 	want += len;

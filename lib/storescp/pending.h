@@ -47,8 +47,8 @@ void pending_release(struct pending *p);
  * oldest of all when the budget is full; returns how many were closed
  * (0 or 1).
  */
-int pending_add(struct pending *p, int fd, const char *host,
-    const char *peer, uint64_t now);
+int pending_add(struct pending *p, int fd, const char *host, const char *peer,
+    uint64_t now);
 /* Closes the oldest pending connection (frees a descriptor); 0 when
  * there was none, else 1. */
 int pending_drop_oldest(struct pending *p);
@@ -64,8 +64,8 @@ int pending_shrink(struct pending *p);
  * pfd[0..n) get the pending connections to poll; *wait_ms is lowered
  * to the nearest deadline.  pfd has room for p->cap entries.
  */
-size_t pending_pollfds(const struct pending *p, struct pollfd *pfd,
-    uint64_t now, int *wait_ms);
+size_t pending_pollfds(
+    const struct pending *p, struct pollfd *pfd, uint64_t now, int *wait_ms);
 
 /* What pending_service does with a connection it hands over or closes. */
 struct pending_cb {

@@ -145,6 +145,10 @@ struct storescp {
 	uint64_t abusive; /* associations aborted as abusive (under mu) */
 };
 
+/* over_limit of scp_serve: which limit (--max-per-host, or in all) */
+#define SCP_OVER_ALL 1
+#define SCP_OVER_HOST 2
+
 /*
  * Serves one accepted connection fd to its end (closes fd; conn.c).  over_limit:
  * answer the association request with a transient rejection "local

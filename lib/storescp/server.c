@@ -44,8 +44,8 @@ host_slot(struct storescp *s, const char *host, int add)
 			return &s->hosts[i];
 	if (!add || s->n_hosts >= s->cfg.max_associations)
 		return NULL;
-	snprintf(s->hosts[s->n_hosts].host, sizeof(s->hosts[0].host), "%s",
-	    host);
+	snprintf(
+	    s->hosts[s->n_hosts].host, sizeof(s->hosts[0].host), "%s", host);
 	s->hosts[s->n_hosts].n = 0;
 	return &s->hosts[s->n_hosts++];
 }
@@ -105,8 +105,8 @@ pending_setup(struct storescp *s)
 					      : STORESCP_DEFAULT_RQ_TIMEOUT_MS;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    cap > rl.rlim_cur / 4)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && cap > rl.rlim_cur / 4)
 		cap = rl.rlim_cur / 4 > 4 ? (size_t)rl.rlim_cur / 4 : 4;
 	if (per_host == 0)
 		per_host = cap / 8 > 0 ? (unsigned)(cap / 8) : 1;
@@ -233,14 +233,11 @@ start_worker(void *ctx, int fd, const char *host)
 	int over;
 
 	pthread_mutex_lock(&s->mu);
-	over = s->serving >= s->cfg.max_associations;
+	over = s->serving >= s->cfg.max_associations ? SCP_OVER_ALL : 0;
 	if (!over && s->cfg.max_per_host > 0) {
 		h = host_slot(s, host, 0);
-		over = h != NULL && h->n >= s->cfg.max_per_host;
-		if (over)
-			scp_log(s, STORESCP_LOG_VERBOSE,
-			    "%s has %u associations (--max-per-host): the next one is rejected",
-			    host, h->n);
+		if (h != NULL && h->n >= s->cfg.max_per_host)
+			over = SCP_OVER_HOST;
 	}
 	if (over && s->active - s->serving >= MAX_REJECTING) {
 		pthread_mutex_unlock(&s->mu);
@@ -343,7 +340,8 @@ accept_some(struct storescp *s, uint64_t now)
 		if (fd < 0) {
 			/* EMFILE and friends: say so, breathe, go on. */
 			scp_log(s, STORESCP_LOG_ERROR, "%s", aerr.msg);
-			nanosleep(&(struct timespec){ 0, 100 * 1000000L }, NULL);
+			nanosleep(
+			    &(struct timespec){ 0, 100 * 1000000L }, NULL);
 			break;
 		}
 		if (net_addr(fd, 1, host, sizeof(host), &port) != 0)

@@ -82,9 +82,14 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 		/* PS3.8 9.3.4: transient, service provider (presentation),
 		 * local limit exceeded. */
 		rj = (struct ul_assoc_rj){ 2, 3, 2 };
-		snprintf(why, sizeof(why),
-		    "local limit exceeded (%u associations at once)",
-		    s->cfg.max_associations);
+		if (ss->over_limit == SCP_OVER_HOST)
+			snprintf(why, sizeof(why),
+			    "local limit exceeded (%u associations from %s at once, --max-per-host)",
+			    s->cfg.max_per_host, ss->peer_host);
+		else
+			snprintf(why, sizeof(why),
+			    "local limit exceeded (%u associations at once)",
+			    s->cfg.max_associations);
 	} else if (faults_reject(&s->faults, &rj)) {
 		snprintf(why, sizeof(why), "--reject: %s",
 		    ul_rj_reason_text(rj.source, rj.reason));

@@ -75,14 +75,6 @@ responses() {
 	done
 }
 
-# cecho_rq MSGID: a C-ECHO-RQ command set (PS3.7 9.3.5), no data set
-cecho_rq() {
-	local rest
-	rest=$(ivr_el 0 2 "$(uid_hex "$ECHO_CLS")")$(ivr_el 0 0x100 "$(le16 0x30)")
-	rest+=$(ivr_el 0 0x110 "$(le16 "$1")")$(ivr_el 0 0x800 "$(le16 0x101)")
-	echo "$(ivr_el 0 0 "$(le32 $((${#rest} / 2)))")$rest"
-}
-
 # window PROPOSAL: associate proposing PROPOSAL ("INVOKED PERFORMED", or
 # "" for none), release, and print the window answered ("" for none)
 window() {

@@ -133,6 +133,15 @@ cstore_rq() {
 	echo "$(ivr_el 0 0 "$(le32 $((${#rest} / 2)))")$rest"
 }
 
+# cecho_rq MSGID: a C-ECHO-RQ command set (PS3.7 9.3.5), no data set;
+# ECHO_CLS is the Verification SOP class UID
+cecho_rq() {
+	local rest
+	rest=$(ivr_el 0 2 "$(uid_hex "$ECHO_CLS")")$(ivr_el 0 0x100 "$(le16 0x30)")
+	rest+=$(ivr_el 0 0x110 "$(le16 "$1")")$(ivr_el 0 0x800 "$(le16 0x101)")
+	echo "$(ivr_el 0 0 "$(le32 $((${#rest} / 2)))")$rest"
+}
+
 # pdata CONTROL HEXDATA: a P-DATA-TF with one PDV on context 1
 # (CONTROL 03 command+last, 00 data set, 02 data set last)
 pdata() {

@@ -26,14 +26,6 @@ setup() {
 	CMD=$(pdata 03 "$(cstore_rq "$CLS" 2.25.1 1)")
 }
 
-# cecho_rq MSGID: a C-ECHO-RQ command set (PS3.7 9.3.5), no data set
-cecho_rq() {
-	local rest
-	rest=$(ivr_el 0 2 "$(uid_hex "$ECHO_CLS")")$(ivr_el 0 0x100 "$(le16 0x30)")
-	rest+=$(ivr_el 0 0x110 "$(le16 "$1")")$(ivr_el 0 0x800 "$(le16 0x101)")
-	echo "$(ivr_el 0 0 "$(le32 $((${#rest} / 2)))")$rest"
-}
-
 # legit: a C-ECHO then a C-STORE from 127.0.0.2, each answered 0000,
 # both within 2 s; the stored data set is the one sent.
 legit() {
@@ -137,7 +129,7 @@ hostile_wait() {
 	hostile_wait
 	grep -q "^60 closed by the receiver, 0 still open" "$BATS_TEST_TMPDIR/h" || { cat "$BATS_TEST_TMPDIR/h" >&2; false; }
 	grep -q "too slow: .* aborting" "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
-	grep -q "max-per-host" "$RECV_STDERR"
+	grep -q "rejected: local limit exceeded (8 associations from 127.0.0.1 at once, --max-per-host)" "$RECV_STDERR"
 	back_to_baseline
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]

@@ -22,24 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static unsigned char *
-unhex(const char *s, size_t *len)
-{
-	size_t n = strlen(s) / 2;
-	unsigned char *p = malloc(n > 0 ? n : 1);
-
-	for (size_t i = 0; p != NULL && i < n; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1) {
-			free(p);
-			return NULL;
-		}
-		p[i] = (unsigned char)v;
-	}
-	*len = n;
-	return p;
-}
+#include "unhex.h"
 
 /* What the receiver sent: PDUs reassembled from the stream. */
 struct in {

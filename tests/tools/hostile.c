@@ -33,27 +33,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unhex.h"
+
 static const char *bind_addr;
 static unsigned short port;
-
-static unsigned char *
-unhex(const char *s, size_t *len)
-{
-	size_t n = strlen(s) / 2;
-	unsigned char *p = malloc(n > 0 ? n : 1);
-
-	for (size_t i = 0; p != NULL && i < n; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1) {
-			free(p);
-			return NULL;
-		}
-		p[i] = (unsigned char)v;
-	}
-	*len = n;
-	return p;
-}
 
 static long long
 now_ms(void)
@@ -115,7 +98,8 @@ read_pdu(int fd, unsigned char *buf, size_t cap, size_t *len, int ms)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		long long left = end - now_ms();
 		unsigned char tmp[4096];
-		size_t ask = want - got < sizeof(tmp) ? want - got : sizeof(tmp);
+		size_t ask =
+		    want - got < sizeof(tmp) ? want - got : sizeof(tmp);
 		ssize_t r;
 
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
@@ -127,8 +111,9 @@ read_pdu(int fd, unsigned char *buf, size_t cap, size_t *len, int ms)
 			if (got < cap)
 				buf[got] = tmp[i];
 		if (got == 6 && want == 6)
-			want = 6 + ((size_t)buf[2] << 24 | (size_t)buf[3] << 16 |
-			    (size_t)buf[4] << 8 | buf[5]);
+			want = 6 +
+			    ((size_t)buf[2] << 24 | (size_t)buf[3] << 16 |
+				(size_t)buf[4] << 8 | buf[5]);
 	}
 	*len = got < cap ? got : cap;
 	return buf[0];
@@ -246,8 +231,8 @@ loris(int n, int secs, const unsigned char *rq, size_t rqn)
 				b = rq[off[i]];
 			else if (i % 2 && off[i] < sizeof(pdv))
 				b = pdv[off[i]];
-			if (peer_closed(fds[i]) || send(fds[i], &b, 1,
-							 MSG_NOSIGNAL) != 1) {
+			if (peer_closed(fds[i]) ||
+			    send(fds[i], &b, 1, MSG_NOSIGNAL) != 1) {
 				close(fds[i]);
 				fds[i] = -1;
 				continue;
@@ -346,7 +331,9 @@ stream(const unsigned char *rq, size_t rqn, const unsigned char *cmd,
 	/* what the receiver said, if anything, within 5 s */
 	int t = read_pdu(fd, b, sizeof(b), &len, 5000);
 	printf("%lld bytes in %lld ms, then %s\n", sent, now_ms() - t0,
-	    t == 0x07 ? "an A-ABORT" : t < 0 ? "nothing" : "a PDU");
+	    t == 0x07   ? "an A-ABORT"
+		: t < 0 ? "nothing"
+			: "a PDU");
 	close(fd);
 	return 0;
 }
@@ -439,8 +426,7 @@ main(int ac, char **av)
 	    (cmd = unhex(av[4], &cmdn)) != NULL) {
 		if (av[2][0] == 'p')
 			return stream(rq, rqn, cmd, cmdn, atoll(av[5]), 1);
-		return stream(
-		    rq, rqn, cmd, cmdn, atoll(av[5]) * 64, 16 * 1024);
+		return stream(rq, rqn, cmd, cmdn, atoll(av[5]) * 64, 16 * 1024);
 	}
 	fprintf(stderr, "hostile: bad arguments\n");
 	return 2;

@@ -196,11 +196,14 @@ pending_suite(void)
 	Suite *s = suite_create("pending");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, a_source_at_its_share_loses_its_oldest_not_another_source);
+	tcase_add_test(
+	    tc, a_source_at_its_share_loses_its_oldest_not_another_source);
 	tcase_add_test(tc, a_full_budget_loses_its_oldest_connection);
-	tcase_add_test(tc, only_a_whole_rq_is_handed_over_and_nothing_is_consumed);
+	tcase_add_test(
+	    tc, only_a_whole_rq_is_handed_over_and_nothing_is_consumed);
 	tcase_add_test(tc, a_dribbler_is_closed_at_its_deadline);
-	tcase_add_test(tc, another_pdu_or_a_huge_length_goes_to_the_engine_at_once);
+	tcase_add_test(
+	    tc, another_pdu_or_a_huge_length_goes_to_the_engine_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
