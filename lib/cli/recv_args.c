@@ -162,7 +162,7 @@ help(void)
 	    "                             association when the sender proposes an\n"
 	    "                             asynchronous operations window; default %u;\n"
 	    "                             1 = synchronous\n"
-	    "  -t, --timeout S            ARTIM and peer silence limit (default %u)\n"
+	    "  -t, --timeout S            quiet limit between messages, ARTIM (default %u)\n"
 	    "      --max-files N          exit after N stored files\n"
 	    "      --max-assocs N         exit after N associations\n"
 	    "      --idle-timeout S       exit after S seconds without an association\n"

@@ -521,6 +521,30 @@ START_TEST(unknown_pdu_type_is_unrecognized_pdu)
 }
 END_TEST
 
+START_TEST(in_pdu_tells_the_length_and_what_is_still_due)
+{
+	/* a P-DATA-TF of 12 bytes: one PDV item of 8 (context 1) */
+	static const uint8_t pd[] = { 0x04, 0, 0, 0, 0, 12, 0, 0, 0, 8, 1, 0 };
+	struct side r, s;
+	uint32_t len = 1, left = 1;
+
+	associated(&r, &s, 0, 0);
+	ck_assert_int_eq(ul_in_pdu(s.a, &len, &left), 0);
+	ck_assert_int_eq(ul_recv(s.a, pd, 3, 0), 3);
+	ck_assert_int_eq(ul_in_pdu(s.a, &len, &left), 1);
+	ck_assert_uint_eq(len, 0); /* the header is not whole yet */
+	ck_assert_int_eq(ul_recv(s.a, pd + 3, 5, 0), 5);
+	ck_assert_int_eq(ul_in_pdu(s.a, &len, &left), 1);
+	ck_assert_uint_eq(len, 12);
+	ck_assert_uint_eq(left, 10);
+	ck_assert_int_eq(ul_recv(s.a, pd + 8, 4, 0), 4);
+	ck_assert_int_eq(ul_in_pdu(s.a, &len, &left), 1);
+	ck_assert_uint_eq(left, 6);
+	side_release(&r);
+	side_release(&s);
+}
+END_TEST
+
 START_TEST(truncated_pdu_then_close_is_provider_abort)
 {
 	static const uint8_t rel[] = { 0x05, 0, 0, 0, 0, 4, 0, 0 };
@@ -1291,6 +1315,7 @@ ul_assoc_suite(void)
 	tcase_add_test(tc, callback_failure_aborts_with_callback_error);
 	tcase_add_test(tc, huge_length_is_refused_before_reading);
 	tcase_add_test(tc, unknown_pdu_type_is_unrecognized_pdu);
+	tcase_add_test(tc, in_pdu_tells_the_length_and_what_is_still_due);
 	tcase_add_test(tc, truncated_pdu_then_close_is_provider_abort);
 	tcase_add_test(tc, pdata_before_association_aborts);
 	tcase_add_test(tc, oversized_pdata_aborts);
