@@ -108,7 +108,7 @@ hostile_wait() {
 @test "dcmrecv hostile: 300 idle connections hold no slot; a legitimate peer is served, all 300 are closed" {
 	start_dcmrecv
 	baseline
-	hostile_bg "$BATS_TEST_TMPDIR/h" idle 300 12
+	hostile_bg "$BATS_TEST_TMPDIR/h" idle 300 14
 	wait_line "$BATS_TEST_TMPDIR/h" "300 open"
 	legit
 	sleep 1
