@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "cstore/cstore.h"
-#include "core/alloc.h"
 #include "core/ul_assoc.h"
 #include "core/ul_fsm.h"
 #include "net/net.h"
@@ -49,8 +48,16 @@ pump_init(struct pump *p, int fd, struct ul_assoc *a)
 	p->a = a;
 	p->payload_fd = -1;
 	p->map = NULL;
-	p->rbuf = cs_malloc(PUMP_RBUF);
-	return p->rbuf != NULL ? 0 : CS_E_NOMEM;
+	/* mapped, not malloc'd: it goes back to the system when the
+	 * association ends (the arena of a thread that has ended keeps
+	 * what it held; a receiver under a flood would keep growing) */
+	p->rbuf = mmap(NULL, PUMP_RBUF, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->rbuf == MAP_FAILED) {
+		p->rbuf = NULL;
+		return CS_E_NOMEM;
+	}
+	return 0;
 }
 
 static void
@@ -65,7 +72,8 @@ void
 pump_release(struct pump *p)
 {
 	unmap_window(p);
-	cs_free(p->rbuf);
+	if (p->rbuf != NULL)
+		munmap(p->rbuf, PUMP_RBUF);
 	p->rbuf = NULL;
 }
 
