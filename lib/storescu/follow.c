@@ -304,6 +304,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	struct batch b;
 	struct cs_err e;
 	unsigned busy_rounds = 0;
+	uint64_t busy_since = 0;
 	int rc;
 
 	if (batch_init_files(&b, run, &f->plan->set[0], idx, n, f->assoc) !=
@@ -345,7 +346,18 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			if (b.left > 0 && b.dead_rc != CS_E_IO)
 				nap_ms(delay_ms(f, 1));
 		} else if (b.busy > 0) {
-			nap_ms(delay_ms(f, ++busy_rounds));
+			/* out of resources (A7xx): sent again after the
+			 * backoff while --retry-for allows */
+			if (busy_rounds++ == 0)
+				busy_since = net_now_ms();
+			else if (f->fo->retry_for_ms >= 0 &&
+			    net_now_ms() - busy_since >=
+				(uint64_t)f->fo->retry_for_ms) {
+				batch_give_up(&b,
+				    "still out of resources after --retry-for");
+				break;
+			}
+			nap_ms(delay_ms(f, busy_rounds));
 		}
 	}
 	batch_release(&b);
