@@ -133,3 +133,60 @@ usage_error() {
 	echo "$((n * size)) bytes in $ms ms" >&3
 	[ "$ms" -ge $((n * size * 9 / 10 / 1000)) ]
 }
+
+# router_cmd: the ExecStart of contrib/systemd/dcmrouter.service as argv
+# (ROUTER), with our programs for the installed ones.
+router_cmd() {
+	local line
+	line=$(sed -n 's/^ExecStart=//p' "$CSTORE_ROOT/contrib/systemd/dcmrouter.service")
+	line=${line//\$\$/\$}
+	line=${line//\/usr\/bin\/cstore-/$CSTORE_BIN/}
+	eval "ROUTER=($line)"
+}
+
+@test "contrib/systemd/dcmrouter.service: its command under socket activation sends the spool first, then what arrives" {
+	require_netns
+	require_cmd systemd-socket-activate
+	start_dcmrecv
+	router_cmd
+	# two files an earlier run left in the spool
+	mkdir -p "$W/rs"
+	cp "$IN/f1.dcm" "$IN/f2.dcm" "$W/rs/"
+	start_on_free_port "$W/router.log" systemd-socket-activate -l "127.0.0.1:{PORT}" \
+		-E ARCHIVE_AET=ANY -E ARCHIVE_HOST=127.0.0.1 -E ARCHIVE_PORT="$RECV_PORT" -E SPOOL="$W/rs" \
+		"${ROUTER[@]}"
+	"$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$SERVER_PORT" "$IN/f3.dcm" "$IN/f4.dcm"
+	for _ in $(seq 100); do
+		[ "$(ls "$RECV_DIR" | wc -l)" -eq 4 ] && [ -z "$(ls "$W/rs")" ] && break
+		sleep 0.1
+	done
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 4 ]
+	[ -z "$(ls "$W/rs")" ]
+	# the socket's owner is dcmrecv itself (LISTEN_PID), and the log has a line per file
+	listens "$SERVER_PORT" "$SERVER_PID"
+	[ "$(grep -c $'^0000\t' "$W/router.log")" -eq 4 ]
+	[ "$(grep $'^0000\t' "$W/router.log" | head -2 | cut -f2 | xargs -n1 basename | sort | tr '\n' ' ')" = "f1.dcm f2.dcm " ]
+}
+
+@test "contrib/systemd dcmrouter units: systemd-analyze verify is clean" {
+	require_cmd systemd-analyze
+	local root=$BATS_TEST_TMPDIR/root
+	[ -d /lib/systemd/system ] || skip "no systemd unit directory to verify against"
+	mkdir -p "$root/usr/bin" "$root/etc/systemd/system" "$root/lib/systemd" "$root/man/man1" "$root/bin"
+	cp -r /lib/systemd/system "$root/lib/systemd/"
+	cp "$CSTORE_BIN/dcmrecv" "$root/usr/bin/cstore-dcmrecv"
+	cp "$CSTORE_BIN/dcmsend" "$root/usr/bin/cstore-dcmsend"
+	cp /bin/bash "$root/bin/bash"
+	cp "$CSTORE_ROOT/man/dcmrecv.1" "$root/man/man1/cstore-dcmrecv.1"
+	cp "$CSTORE_ROOT/man/dcmsend.1" "$root/man/man1/cstore-dcmsend.1"
+	cp "$CSTORE_ROOT"/contrib/systemd/dcmrouter.s* "$root/etc/systemd/system/"
+	cd "$root/etc/systemd/system"
+	MANPATH=$root/man run -0 --separate-stderr systemd-analyze verify --root="$root" \
+		dcmrouter.socket dcmrouter.service
+	if [[ $stderr == *"Failed to"*"connect"* || $stderr == *"Permission denied"* ]]; then
+		skip "systemd-analyze cannot run here: $stderr"
+	fi
+	[ -z "$stderr" ] || { echo "$stderr" >&2; false; }
+	grep -qx 'KillMode=mixed' dcmrouter.service
+	grep -qx 'ProtectSystem=strict' dcmrouter.service
+}
