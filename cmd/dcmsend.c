@@ -232,7 +232,7 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		cli_usage_error("--follow reads a list on stdin: not a terminal");
 	for (k = 0; k < nops; k++)
 		stream |= strcmp(ops[k], "-") == 0;
-	if (fq_init(&q, stream ? stdin : NULL, d->a.nul) != 0)
+	if (fq_init(&q, stream ? stdin : NULL, d->a.nul, d->a.quiet) != 0)
 		return EXIT_INTERNAL;
 	for (k = 0; k < nops; k++) {
 		struct inputs in;

@@ -3,18 +3,21 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "cli/follow_queue.h"
 
 #include "core/banned.h"
 
 int
-fq_init(struct fq *q, FILE *in, int nul)
+fq_init(struct fq *q, FILE *in, int nul, int quiet)
 {
 	memset(q, 0, sizeof(*q));
+	q->quiet = quiet;
 	q->spill_fd = -1;
 	q->in = in;
 	q->nul = nul;
@@ -199,12 +202,27 @@ deadline_after(struct timespec *ts, int ms)
 	}
 }
 
-long
-fq_take(void *arg, const char **out, size_t max, int wait_ms)
+/* A record naming a directory is no file to send (the list's rule). */
+static int
+skipped(const struct fq *q, const char *path)
 {
-	struct fq *q = arg;
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (!q->quiet)
+		fprintf(stderr,
+		    "%s: skipping '%s': is a directory (a list names files)\n",
+		    cli_progname(), path);
+	return 1;
+}
+
+/* fq_take, once: 0 also when every path taken (*got) was a directory. */
+static long
+take_some(struct fq *q, const char **out, size_t max, int wait_ms, size_t *got)
+{
 	struct timespec until;
-	size_t k;
+	size_t k, i, n;
 	char *p;
 	int ended;
 
@@ -238,13 +256,32 @@ fq_take(void *arg, const char **out, size_t max, int wait_ms)
 		q->taken[q->n_taken++] = p;
 		out[q->n_taken - 1] = p;
 	}
+	/* skip directories (outside the lock: stat may take a while) */
 	k = q->n_taken;
 	ended = q->eof;
 	pthread_mutex_unlock(&q->mu);
-	if (k > 0)
-		return (long)k;
+	for (i = n = 0; i < k; i++)
+		if (!skipped(q, q->taken[i]))
+			out[n++] = q->taken[i];
+	*got = k;
+	if (n > 0)
+		return (long)n;
 	return ended ? -1 : 0;
 }
+
+long
+fq_take(void *arg, const char **out, size_t max, int wait_ms)
+{
+	struct fq *q = arg;
+	size_t got;
+	long n;
+
+	do
+		n = take_some(q, out, max, wait_ms, &got);
+	while (n == 0 && got > 0); /* only directories: look again */
+	return n;
+}
+
 
 const char *
 fq_error(struct fq *q)

@@ -6,8 +6,10 @@
  * that they spill to an unlinked temporary file (length-prefixed
  * records, read back in order), so the queue is bounded in memory and
  * not in length.  Records: one path per line (a trailing '\r' dropped)
- * or NUL-separated; empty ones are ignored.  Paths given as operands
- * come first (fq_add_path before fq_start).
+ * or NUL-separated; empty ones are ignored, and one naming a directory
+ * is skipped with a note on stderr (unless quiet), as in a list read
+ * whole (inputs.h).  Paths given as operands come first (fq_add_path
+ * before fq_start).
  */
 #ifndef CS_CLI_FOLLOW_QUEUE_H
 #define CS_CLI_FOLLOW_QUEUE_H
@@ -29,7 +31,7 @@ struct fq {
 	int eof;                   /* the stream ended (or failed) */
 	char errmsg[200];          /* why it failed, or "" */
 	FILE *in;                  /* NULL: no stream */
-	int nul;
+	int nul, quiet;
 	pthread_t tid;
 	int started;
 	char *taken[FQ_TAKE_MAX];  /* handed out by the last fq_take */
@@ -37,7 +39,7 @@ struct fq {
 };
 
 /* Starts an empty queue reading in (NULL: operands only). 0 or -1. */
-int fq_init(struct fq *q, FILE *in, int nul);
+int fq_init(struct fq *q, FILE *in, int nul, int quiet);
 /* Queues a path given as an operand (before fq_start).  0 or -1. */
 int fq_add_path(struct fq *q, const char *path);
 /* Starts the reader thread.  0 or -1 (errno). */

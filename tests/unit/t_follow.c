@@ -101,7 +101,7 @@ START_TEST(queue_spills_past_its_bound_and_keeps_the_order)
 	for (i = 0; i < N; i++)
 		fprintf(f, "dir/f%06ld.dcm%c%s", i, '\0', i % 1000 ? "" : "\0");
 	rewind(f);
-	ck_assert_int_eq(fq_init(&q, f, 1), 0);
+	ck_assert_int_eq(fq_init(&q, f, 1, 0), 0);
 	ck_assert_int_eq(fq_add_path(&q, "operand.dcm"), 0);
 	ck_assert_int_eq(fq_start(&q), 0);
 	wait_eof(&q);
@@ -143,11 +143,14 @@ START_TEST(queue_waits_no_longer_than_asked)
 
 	ck_assert_int_eq(pipe(p), 0);
 	f = fdopen(p[0], "r");
-	ck_assert_int_eq(fq_init(&q, f, 0), 0);
+	ck_assert_int_eq(fq_init(&q, f, 0, 1), 0);
 	ck_assert_int_eq(fq_start(&q), 0);
 	t0 = net_now_ms();
 	ck_assert_int_eq(fq_take(&q, out, 4, 200), 0);
 	ck_assert_uint_ge(net_now_ms() - t0, 190);
+	/* a directory is skipped, as in a list read whole */
+	ck_assert_int_eq(write(p[1], "tests/data\n", 11), 11);
+	ck_assert_int_eq(fq_take(&q, out, 4, 300), 0);
 	ck_assert_int_eq(write(p[1], "a.dcm\r\n\nb.dcm\n", 14), 14);
 	/* one record or both, as the reader got them: \r dropped, the
 	 * empty line ignored */
