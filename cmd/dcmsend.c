@@ -229,7 +229,8 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	int k, stream = nops == 0, rc, ex;
 
 	if (nops == 0 && isatty(STDIN_FILENO))
-		cli_usage_error("--follow reads a list on stdin: not a terminal");
+		cli_usage_error(
+		    "--follow reads a list on stdin: not a terminal");
 	for (k = 0; k < nops; k++)
 		stream |= strcmp(ops[k], "-") == 0;
 	if (fq_init(&q, stream ? stdin : NULL, d->a.nul, d->a.quiet) != 0)
@@ -241,7 +242,8 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 
 		if (strcmp(ops[k], "-") == 0)
 			continue;
-		if ((ex = operands_collect(&in, 1, one, d->a.nul, d->a.quiet)) != 0)
+		if ((ex = operands_collect(
+			 &in, 1, one, d->a.nul, d->a.quiet)) != 0)
 			return ex;
 		for (i = 0; i < inputs_count(&in); i++)
 			if (fq_add_path(&q, inputs_path(&in, i)) != 0)
@@ -251,7 +253,8 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	if ((ex = load_resume(d)) != 0)
 		return ex;
 	if (fq_start(&q) != 0) {
-		fprintf(stderr, "%s: cannot start reading stdin\n", cli_progname());
+		fprintf(
+		    stderr, "%s: cannot start reading stdin\n", cli_progname());
 		return EXIT_INTERNAL;
 	}
 	d->a.fo.next = fq_take;

@@ -48,8 +48,13 @@ follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err)
 		const char *suffix;
 		double mult;
 	} units[] = {
-		{ "", 1 }, { "k", 1e3 }, { "K", 1e3 }, { "M", 1e6 },
-		{ "G", 1e9 }, { "Ki", 1024.0 }, { "Mi", 1048576.0 },
+		{ "", 1 },
+		{ "k", 1e3 },
+		{ "K", 1e3 },
+		{ "M", 1e6 },
+		{ "G", 1e9 },
+		{ "Ki", 1024.0 },
+		{ "Mi", 1048576.0 },
 		{ "Gi", 1073741824.0 },
 	};
 	double v;
@@ -58,7 +63,8 @@ follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err)
 
 	errno = 0;
 	v = s[0] >= '0' && s[0] <= '9' ? strtod(s, &end) : -1;
-	for (k = 0; v >= 0 && errno == 0 && k < sizeof(units) / sizeof(units[0]);
+	for (k = 0;
+	     v >= 0 && errno == 0 && k < sizeof(units) / sizeof(units[0]);
 	     k++) {
 		if (strcmp(end, units[k].suffix) != 0)
 			continue;

@@ -153,8 +153,8 @@ reader(void *arg)
 	ssize_t n;
 	int failed = 0;
 
-	while (!failed && (n = getdelim(&line, &cap, q->nul ? '\0' : '\n',
-			       q->in)) > 0) {
+	while (!failed &&
+	    (n = getdelim(&line, &cap, q->nul ? '\0' : '\n', q->in)) > 0) {
 		if (line[n - 1] == (q->nul ? '\0' : '\n'))
 			line[--n] = '\0';
 		if (!q->nul && n > 0 && line[n - 1] == '\r')

@@ -25,16 +25,16 @@ struct fq {
 	pthread_cond_t cv;
 	char **mem; /* ring of FQ_MEM_MAX owned paths */
 	size_t head, count;
-	int spill_fd;              /* -1 until the first spill */
-	off_t spill_rd, spill_wr;  /* next record to read, end */
-	size_t spilled;            /* records in the spill file */
-	int eof;                   /* the stream ended (or failed) */
-	char errmsg[200];          /* why it failed, or "" */
-	FILE *in;                  /* NULL: no stream */
+	int spill_fd;             /* -1 until the first spill */
+	off_t spill_rd, spill_wr; /* next record to read, end */
+	size_t spilled;           /* records in the spill file */
+	int eof;                  /* the stream ended (or failed) */
+	char errmsg[200];         /* why it failed, or "" */
+	FILE *in;                 /* NULL: no stream */
 	int nul, quiet;
 	pthread_t tid;
 	int started;
-	char *taken[FQ_TAKE_MAX];  /* handed out by the last fq_take */
+	char *taken[FQ_TAKE_MAX]; /* handed out by the last fq_take */
 	size_t n_taken;
 };
 

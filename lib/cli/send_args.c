@@ -183,7 +183,8 @@ parse_follow(struct send_args *d, int c, const char *arg)
 		d->follow = 1;
 		break;
 	case OPT_IDLE:
-		d->fo.idle_ms = (unsigned)cli_parse_num(arg, 1, 86400, "idle time") * 1000;
+		d->fo.idle_ms =
+		    (unsigned)cli_parse_num(arg, 1, 86400, "idle time") * 1000;
 		break;
 	case OPT_LIMIT_RATE:
 		if (follow_parse_rate(arg, &d->send.limit_rate, &err) != 0)

@@ -43,7 +43,8 @@ size_t
 net_rate_take(struct net_rate *r, size_t want)
 {
 	/* wait for a worthwhile share, not for single bytes */
-	double least = want < r->burst / 4 ? (double)want : (double)(r->burst / 4);
+	double least =
+	    want < r->burst / 4 ? (double)want : (double)(r->burst / 4);
 	struct timespec ts;
 	size_t got;
 	double us;
@@ -55,7 +56,8 @@ net_rate_take(struct net_rate *r, size_t want)
 		us = (least - r->tokens) * 1e6 / (double)r->rate;
 		pthread_mutex_unlock(&r->mu);
 		ts.tv_sec = (time_t)(us / 1e6);
-		ts.tv_nsec = (long)((us - (double)ts.tv_sec * 1e6) * 1000) + 1000;
+		ts.tv_nsec =
+		    (long)((us - (double)ts.tv_sec * 1e6) * 1000) + 1000;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;

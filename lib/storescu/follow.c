@@ -35,7 +35,7 @@ struct follow {
 	const struct storescu_follow_opts *fo;
 	struct scu_session s;
 	int open;
-	unsigned assoc;            /* number of the latest association */
+	unsigned assoc; /* number of the latest association */
 	struct pairs pairs;
 	struct propose_plan *plan; /* set[0]: what the association proposes */
 	int down;                  /* the peer could not be reached */
@@ -47,8 +47,7 @@ struct follow {
 	int stop; /* gave up: read no more */
 };
 
-static void
-state(struct follow *f, const char *fmt, ...)
+static void state(struct follow *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -106,8 +105,7 @@ pairs_add(struct pairs *p, const char *cls, const char *ts)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 16;
-		struct propose_input *in =
-		    cs_realloc(p->in, cap * sizeof(*in));
+		struct propose_input *in = cs_realloc(p->in, cap * sizeof(*in));
 		char **uid;
 
 		if (in == NULL)
@@ -176,12 +174,13 @@ learn(struct follow *f, struct send_run *run, const struct propose_input *pin,
 		pairs_free(&f->pairs);
 		for (i = 0; i < n; i++)
 			if (pin[i].sop_class != NULL &&
-			    !pairs_has(&f->pairs, pin[i].sop_class, pin[i].ts) &&
+			    !pairs_has(
+				&f->pairs, pin[i].sop_class, pin[i].ts) &&
 			    pairs_add(&f->pairs, pin[i].sop_class, pin[i].ts))
 				return cs_err_set(
 				    err, CS_E_NOMEM, "out of memory");
-		plan = propose_plan_new(
-		    f->pairs.in, f->pairs.n, &run->popts, err);
+		plan =
+		    propose_plan_new(f->pairs.in, f->pairs.n, &run->popts, err);
 	}
 	if (plan == NULL)
 		return err->code ? err->code : CS_E_NOMEM;
@@ -250,7 +249,8 @@ open_assoc(struct follow *f, struct send_run *run, struct cs_err *e)
 
 	for (;;) {
 		cs_err_clear(e);
-		rc = scu_open(&f->s, f->cfg, run->window, set->pc, set->n_pc, e);
+		rc =
+		    scu_open(&f->s, f->cfg, run->window, set->pc, set->n_pc, e);
 		if (rc == 0)
 			break;
 		if (!send_transient_open(rc, &f->s) || !still_trying(f, e)) {
@@ -260,16 +260,16 @@ open_assoc(struct follow *f, struct send_run *run, struct cs_err *e)
 		scu_abort(&f->s);
 		wait = delay_ms(f, ++k);
 		if (f->fo->retry_for_ms >= 0) {
-			left = f->down_since_ms + (uint64_t)f->fo->retry_for_ms -
-			    net_now_ms();
+			left = f->down_since_ms +
+			    (uint64_t)f->fo->retry_for_ms - net_now_ms();
 			if (left < wait)
 				wait = left + 1;
 		}
 		nap_ms(wait);
 	}
 	if (f->down)
-		state(f, "%s port %s reachable again after %llu s", f->cfg->host,
-		    f->cfg->port,
+		state(f, "%s port %s reachable again after %llu s",
+		    f->cfg->host, f->cfg->port,
 		    (unsigned long long)((net_now_ms() - f->down_since_ms) /
 			1000));
 	f->down = 0;

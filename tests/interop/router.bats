@@ -74,7 +74,7 @@ start_router() {
 	mkfifo "$fifo"
 	rm -f "$pf"
 	"$CSTORE_BIN/dcmsend" --follow -0 --remove-sent -v -a STORESCU \
-		--retry-delay 100 --idle 2 127.0.0.1 "$ARCH_PORT" - \
+		--retry-delay 100 --idle 60 127.0.0.1 "$ARCH_PORT" - \
 		<"$fifo" >"$res" 2>"$res.err" &
 	SEND_PID=$!
 	track_pid "$SEND_PID"
@@ -82,12 +82,17 @@ start_router() {
 		>"$fifo" 2>"$W/recv.err" &
 	RECV_PID=$!
 	track_pid "$RECV_PID"
+	RECV_PORT=$(port_from "$pf")
+	[ -n "$RECV_PORT" ]
+}
+
+# port_from FILE: the port dcmrecv wrote there (5 s at most).
+port_from() {
 	for _ in $(seq 100); do
-		[ -s "$pf" ] && break
+		[ -s "$1" ] && break
 		sleep 0.05
 	done
-	RECV_PORT=$(cat "$pf")
-	[ -n "$RECV_PORT" ]
+	cat "$1"
 }
 
 # feed FILE...: storescu sends them to dcmrecv (one association, 60 s
@@ -152,15 +157,19 @@ stored_uids() {
 @test "router: the archive down for 10 s mid-stream: dcmrecv's input keeps flowing, nothing lost, nothing acknowledged sent twice" {
 	start_archive "" "$W/arch.log"
 	start_router
-	feed "$GEN"/f00*.dcm
+	feed "$GEN"/f0[0-2]*.dcm &
+	feed_pid=$!
+	# the archive dies while dcmsend works through the first 300
 	wait_count "$ARCH" 100 30
 	stop_pid "$ARCH_PID"
 	t0=$(date +%s%N)
-	# the other 400 go into the spool at full speed while the archive is down
-	feed "$GEN"/f0[1-4]*.dcm
+	wait "$feed_pid"
+	# the other 200 go into the spool at full speed while the archive is
+	# down: with the paths not yet sent, more than a pipe holds
+	feed "$GEN"/f0[3-4]*.dcm
 	t1=$(date +%s%N)
-	[ "$(find "$SPOOL" -type f | wc -l)" -ge 400 ]
-	echo "400 files into dcmrecv in $(((t1 - t0) / 1000000)) ms with the archive down" >&3
+	[ "$(find "$SPOOL" -type f | wc -l)" -ge 200 ]
+	echo "$(find "$SPOOL" -type f | wc -l) files in the spool; the last 200 into dcmrecv in $(((t1 - t0) / 1000000)) ms with the archive down" >&3
 	[ $(((t1 - t0) / 1000000)) -lt 15000 ]
 	# 10 s down in all, then back on the same port
 	while [ $((($(date +%s%N) - t0) / 1000000)) -lt 10000 ]; do sleep 0.2; done
@@ -175,10 +184,13 @@ stored_uids() {
 	# one success line per instance: none sent again after its answer
 	[ "$(stored_uids "$W/res" | wc -l)" -eq "$N" ]
 	[ "$(stored_uids "$W/res" | uniq | wc -l)" -eq "$N" ]
-	# requests beyond N: only those in flight when the archive died
+	# it died under dcmsend's feet, not between files
+	grep -q '^dcmsend: association 1 ended: ' "$W/res.err"
+	# requests beyond N: only the one in flight when the archive died
+	# (storescp grants no asynchronous window: one at a time)
 	extra=$(($(requests "$W/arch.log" "$W/arch2.log") - N))
 	echo "requests sent again after the archive died: $extra" >&3
-	[ "$extra" -ge 0 ] && [ "$extra" -le 16 ]
+	[ "$extra" -ge 0 ] && [ "$extra" -le 1 ]
 	# said once per change on stderr
 	[ "$(grep -c 'unreachable (.*): retrying$' "$W/res.err")" -eq 1 ]
 	[ "$(grep -c 'reachable again after' "$W/res.err")" -eq 1 ]
@@ -215,11 +227,7 @@ stored_uids() {
 		127.0.0.1 "$ARCH_PORT" - >"$W/res2" 2>"$W/res2.err" &
 	pipe_pid=$!
 	track_pid "$pipe_pid"
-	for _ in $(seq 100); do
-		[ -s "$pf" ] && break
-		sleep 0.05
-	done
-	RECV_PORT=$(cat "$pf")
+	RECV_PORT=$(port_from "$pf")
 	RECV_PID=$(ss -Hltnp "sport = :$RECV_PORT" | sed -n 's/.*pid=\([0-9]*\),.*/\1/p' | head -1)
 	track_pid "$RECV_PID"
 	if [ -s "$W/unsent" ]; then
@@ -236,9 +244,11 @@ stored_uids() {
 	# nothing answered Success before the kill was sent again after it
 	[ -z "$(comm -12 <(stored_uids "$W/res1") <(stored_uids "$W/res2"))" ]
 	[ "$(stored_uids "$W/res1" | wc -l)" -ge 100 ]
+	# beyond N: the one in flight at the kill, or answered but not yet
+	# removed (one at a time: storescp grants no asynchronous window)
 	extra=$(($(requests "$W/arch.log") - N))
 	echo "requests beyond $N: $extra" >&3
-	[ "$extra" -le 16 ]
+	[ "$extra" -ge 0 ] && [ "$extra" -le 1 ]
 	# dcmrecv stopped, the input ends: dcmsend releases and exits 0
 	stop_pid "$RECV_PID"
 	for _ in $(seq 100); do

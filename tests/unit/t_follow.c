@@ -41,7 +41,8 @@ START_TEST(duration_takes_units_and_forever)
 	ck_assert_int_eq(
 	    follow_parse_duration("99999999999999999999", &ms, &err),
 	    CS_E_INVAL);
-	ck_assert_int_eq(follow_parse_duration("40000d", &ms, &err), CS_E_INVAL);
+	ck_assert_int_eq(
+	    follow_parse_duration("40000d", &ms, &err), CS_E_INVAL);
 	ck_assert_int_eq(ms, -1);
 }
 END_TEST
@@ -186,7 +187,8 @@ START_TEST(rate_bucket_holds_the_rate)
 		total += got;
 	}
 	/* 1 MB at 2 MB/s from an empty bucket: half a second at least */
-	ck_assert_uint_ge(net_now_us() - t0, (total - 0) * 1000000 / rate - 1000);
+	ck_assert_uint_ge(
+	    net_now_us() - t0, (total - 0) * 1000000 / rate - 1000);
 	net_rate_refund(&r, 100);
 	ck_assert_uint_eq(net_rate_take(&r, 50), 50);
 	net_rate_release(&r);
@@ -233,8 +235,11 @@ on_state(void *user, const char *line)
 START_TEST(follow_gives_up_after_retry_for_and_reads_no_further)
 {
 	static const struct storescu_config cfg = {
-		.host = "127.0.0.1", .port = "1", .connect_timeout_ms = 1000,
-		.acse_timeout_ms = 1000, .dimse_timeout_ms = 1000,
+		.host = "127.0.0.1",
+		.port = "1",
+		.connect_timeout_ms = 1000,
+		.acse_timeout_ms = 1000,
+		.dimse_timeout_ms = 1000,
 	};
 	static const char *paths[] = { "/nonexistent/a.dcm",
 		"tests/data/p10-evrle.dcm", "tests/data/p10-ivrle.dcm",
@@ -255,8 +260,8 @@ START_TEST(follow_gives_up_after_retry_for_and_reads_no_further)
 	fo.idle_ms = 1000;
 	fo.retry_for_ms = 400;
 	fo.on_state = on_state;
-	ck_assert_int_eq(storescu_follow(&cfg, &o, &fo, &sum, &err),
-	    CS_E_UNREACHABLE);
+	ck_assert_int_eq(
+	    storescu_follow(&cfg, &o, &fo, &sum, &err), CS_E_UNREACHABLE);
 	ck_assert_uint_ge(net_now_ms() - t0, 390);
 	ck_assert_uint_lt(net_now_ms() - t0, 5000);
 	/* the first two taken: unreadable, notsent; the rest never read */
@@ -284,7 +289,8 @@ follow_suite(void)
 	tcase_add_test(tc, queue_spills_past_its_bound_and_keeps_the_order);
 	tcase_add_test(tc, queue_waits_no_longer_than_asked);
 	tcase_add_test(tc, rate_bucket_holds_the_rate);
-	tcase_add_test(tc, follow_gives_up_after_retry_for_and_reads_no_further);
+	tcase_add_test(
+	    tc, follow_gives_up_after_retry_for_and_reads_no_further);
 	suite_add_tcase(s, tc);
 	return s;
 }
