@@ -285,8 +285,9 @@ check_follow(const struct send_args *a)
 		cli_usage_error("--follow and --echo exclude each other");
 	if (a->follow && a->send.dry_run)
 		cli_usage_error("--follow and --dry-run exclude each other");
-	if (a->follow && a->send.jobs > 1)
-		cli_usage_error("--follow sends over one association: no -j");
+	if (a->follow && (a->send.jobs > 1 || a->send.per_assoc > 0))
+		cli_usage_error("--follow sends over one association: no %s",
+		    a->send.jobs > 1 ? "-j" : "--per-assoc");
 	if (a->retry_for_set && !a->follow)
 		cli_usage_error("--retry-for needs --follow");
 	if (a->remove_sent && (a->send.dry_run || a->echo))

@@ -36,6 +36,8 @@ usage_error() {
 	[[ $stderr == *"--follow and --dry-run exclude each other"* ]]
 	usage_error --follow -j 2 127.0.0.1 104 -
 	[[ $stderr == *"--follow sends over one association: no -j"* ]]
+	usage_error --follow --per-assoc 5 127.0.0.1 104 -
+	[[ $stderr == *"--follow sends over one association: no --per-assoc"* ]]
 	usage_error --retry-for 10s 127.0.0.1 104 a.dcm
 	[[ $stderr == *"--retry-for needs --follow"* ]]
 	usage_error --follow --retry-for 10x 127.0.0.1 104 -
