@@ -66,15 +66,16 @@ stop_pid() {
 	wait "$1" 2>/dev/null || true
 }
 
-# start_router [RES]: dcmrecv -0 into the spool, its paths through a FIFO
-# to dcmsend --follow; sets RECV_PORT, RECV_PID, SEND_PID.  Results in
-# RES ($W/res), dcmsend's stderr in RES.err.
+# start_router [RES [dcmsend options...]]: dcmrecv -0 into the spool, its
+# paths through a FIFO to dcmsend --follow; sets RECV_PORT, RECV_PID,
+# SEND_PID.  Results in RES ($W/res), dcmsend's stderr in RES.err.
 start_router() {
 	local res=${1:-$W/res} pf=$W/recv.port fifo=$W/paths.$RANDOM
+	shift
 	mkfifo "$fifo"
 	rm -f "$pf"
 	"$CSTORE_BIN/dcmsend" --follow -0 --remove-sent -v -a STORESCU \
-		--retry-delay 100 --idle 60 127.0.0.1 "$ARCH_PORT" - \
+		--retry-delay 100 --idle 60 "$@" 127.0.0.1 "$ARCH_PORT" - \
 		<"$fifo" >"$res" 2>"$res.err" &
 	SEND_PID=$!
 	track_pid "$SEND_PID"
@@ -132,7 +133,7 @@ stored_uids() {
 
 @test "router: 500 files through dcmrecv and dcmsend --follow arrive byte for byte, the spool ends empty, a new SOP class mid-stream gets through" {
 	start_archive "" "$W/arch.log"
-	start_router
+	start_router "$W/res"
 	feed "$GEN"/f0*.dcm
 	wait_count "$ARCH" "$N" 60
 	# the last results are written as the archive answers: wait for them
@@ -156,20 +157,23 @@ stored_uids() {
 
 @test "router: the archive down for 10 s mid-stream: dcmrecv's input keeps flowing, nothing lost, nothing acknowledged sent twice" {
 	start_archive "" "$W/arch.log"
-	start_router
-	feed "$GEN"/f0[0-2]*.dcm &
+	# 500 kB/s (about 180 of these files a second): slow enough that the
+	# archive dies while dcmsend is sending
+	start_router "$W/res" --limit-rate 500k
+	feed "$GEN"/f0[0-1]*.dcm &
 	feed_pid=$!
-	# the archive dies while dcmsend works through the first 300
-	wait_count "$ARCH" 100 30
+	# the archive dies while dcmsend works through the first 200
+	wait_count "$ARCH" 60 30
 	stop_pid "$ARCH_PID"
 	t0=$(date +%s%N)
 	wait "$feed_pid"
-	# the other 200 go into the spool at full speed while the archive is
-	# down: with the paths not yet sent, more than a pipe holds
-	feed "$GEN"/f0[3-4]*.dcm
+	# the other 300 go into the spool at full speed while the archive is
+	# down: their paths alone are more than the pipe holds (a dcmsend
+	# that read only what it can send would block dcmrecv after ~290)
+	feed "$GEN"/f0[2-4]*.dcm
 	t1=$(date +%s%N)
-	[ "$(find "$SPOOL" -type f | wc -l)" -ge 200 ]
-	echo "$(find "$SPOOL" -type f | wc -l) files in the spool; the last 200 into dcmrecv in $(((t1 - t0) / 1000000)) ms with the archive down" >&3
+	[ "$(find "$SPOOL" -type f | wc -l)" -ge 300 ]
+	echo "$(find "$SPOOL" -type f | wc -l) files in the spool; the last 300 into dcmrecv in $(((t1 - t0) / 1000000)) ms with the archive down" >&3
 	[ $(((t1 - t0) / 1000000)) -lt 15000 ]
 	# 10 s down in all, then back on the same port
 	while [ $((($(date +%s%N) - t0) / 1000000)) -lt 10000 ]; do sleep 0.2; done
