@@ -22,10 +22,14 @@
 /* Inputs taken from the stream at once: enough to fill the window. */
 #define CHUNK_MAX 64
 
-/* The (class, syntax) pairs proposed so far: at most one per context. */
+/* The (class, syntax) pairs proposed so far: at most one per context.
+ * UIDs are at most 64 characters (probing checked them). */
+struct pair {
+	char cls[65], ts[65];
+};
 struct pairs {
-	struct propose_input *in;
-	char **uid; /* owned copies, two per pair */
+	struct pair *p;
+	struct propose_input *in; /* pointing into p, for the planner */
 	size_t n, cap;
 };
 
@@ -67,11 +71,7 @@ state(struct follow *f, const char *fmt, ...)
 static void
 pairs_free(struct pairs *p)
 {
-	size_t k;
-
-	for (k = 0; k < 2 * p->n; k++)
-		cs_free(p->uid[k]);
-	cs_free(p->uid);
+	cs_free(p->p);
 	cs_free(p->in);
 	memset(p, 0, sizeof(*p));
 }
@@ -82,52 +82,40 @@ pairs_has(const struct pairs *p, const char *cls, const char *ts)
 	size_t k;
 
 	for (k = 0; k < p->n; k++)
-		if (strcmp(p->in[k].sop_class, cls) == 0 &&
-		    strcmp(p->in[k].ts, ts) == 0)
+		if (strcmp(p->p[k].cls, cls) == 0 &&
+		    strcmp(p->p[k].ts, ts) == 0)
 			return 1;
 	return 0;
-}
-
-static char *
-dup_uid(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = cs_malloc(n);
-
-	if (d != NULL)
-		memcpy(d, s, n);
-	return d;
 }
 
 /* Adds (cls, ts); returns 0 or CS_E_NOMEM. */
 static int
 pairs_add(struct pairs *p, const char *cls, const char *ts)
 {
+	size_t k;
+
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 16;
 		struct propose_input *in = cs_realloc(p->in, cap * sizeof(*in));
-		char **uid;
+		struct pair *np;
 
 		if (in == NULL)
 			return CS_E_NOMEM;
 		p->in = in;
-		uid = cs_realloc(p->uid, 2 * cap * sizeof(*uid));
-		if (uid == NULL)
+		np = cs_realloc(p->p, cap * sizeof(*np));
+		if (np == NULL)
 			return CS_E_NOMEM;
-		p->uid = uid;
+		p->p = np;
 		p->cap = cap;
 	}
-	p->uid[2 * p->n] = dup_uid(cls);
-	p->uid[2 * p->n + 1] = dup_uid(ts);
-	if (p->uid[2 * p->n] == NULL || p->uid[2 * p->n + 1] == NULL) {
-		cs_free(p->uid[2 * p->n]);
-		cs_free(p->uid[2 * p->n + 1]);
-		return CS_E_NOMEM;
-	}
-	p->in[p->n].sop_class = p->uid[2 * p->n];
-	p->in[p->n].ts = p->uid[2 * p->n + 1];
-	p->in[p->n].bytes = 0;
+	snprintf(p->p[p->n].cls, sizeof(p->p[p->n].cls), "%s", cls);
+	snprintf(p->p[p->n].ts, sizeof(p->p[p->n].ts), "%s", ts);
 	p->n++;
+	for (k = 0; k < p->n; k++) { /* p->p may have moved */
+		p->in[k].sop_class = p->p[k].cls;
+		p->in[k].ts = p->p[k].ts;
+		p->in[k].bytes = 0;
+	}
 	return 0;
 }
 
