@@ -2,6 +2,7 @@
  * dcmsend - send DICOM files to a Storage SCP; --echo verifies a peer.
  * A thin front end over libstorescu: options, output, exit codes.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
 #include "cli/cli.h"
+#include "cli/follow_queue.h"
 #include "cli/operands.h"
 #include "cli/output.h"
 #include "cli/resume.h"
@@ -49,14 +51,40 @@ on_progress(void *user, const struct storescu_progress *p)
 	send_progress_update(&((struct dcmsend *)user)->progress, p);
 }
 
+/* --remove-sent: a file the peer has (never a resumed one: this run did
+ * not send it) goes as soon as its answer came, before its line. */
+static void
+remove_sent(const struct dcmsend *d, const struct storescu_result *r)
+{
+	if (r->outcome != STORESCU_STORED && r->outcome != STORESCU_WARNING)
+		return;
+	if (unlink(r->path) != 0 && !d->a.quiet)
+		fprintf(stderr, "%s: sent, but cannot remove '%s': %s\n",
+		    cli_progname(), r->path, strerror(errno));
+}
+
 static void
 on_result(void *user, const struct storescu_result *r)
 {
 	struct dcmsend *d = user;
 
+	if (d->a.remove_sent)
+		remove_sent(d, r);
 	if (d->stdout_tty)
 		send_progress_clear(&d->progress);
 	send_out_result(&d->out, r);
+	if (d->a.follow)
+		fflush(stdout); /* a router's log line as each file goes */
+}
+
+/* --follow: the peer went away or came back. */
+static void
+on_state(void *user, const char *line)
+{
+	struct dcmsend *d = user;
+
+	if (!d->a.quiet)
+		fprintf(stderr, "%s: %s\n", cli_progname(), line);
 }
 
 static void
@@ -190,6 +218,85 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
+/* The paths of the operands, then (for "-", or none with stdin not a
+ * terminal) the stream on stdin, sent as they come. */
+static int
+do_follow(struct dcmsend *d, int nops, char **ops)
+{
+	struct storescu_summary sum;
+	struct cs_err err = { 0, "" };
+	struct fq q;
+	int k, stream = nops == 0, rc, ex;
+
+	if (nops == 0 && isatty(STDIN_FILENO))
+		cli_usage_error(
+		    "--follow reads a list on stdin: not a terminal");
+	for (k = 0; k < nops; k++)
+		stream |= strcmp(ops[k], "-") == 0;
+	if (fq_init(&q, stream ? stdin : NULL, d->a.nul, d->a.quiet) != 0)
+		return EXIT_INTERNAL;
+	for (k = 0; k < nops; k++) {
+		struct inputs in;
+		char *one[1] = { ops[k] };
+		size_t i;
+
+		if (strcmp(ops[k], "-") == 0)
+			continue;
+		if ((ex = operands_collect(
+			 &in, 1, one, d->a.nul, d->a.quiet)) != 0)
+			return ex;
+		for (i = 0; i < inputs_count(&in); i++)
+			if (fq_add_path(&q, inputs_path(&in, i)) != 0)
+				return EXIT_INTERNAL;
+		inputs_release(&in);
+	}
+	if ((ex = load_resume(d)) != 0)
+		return ex;
+	if (fq_start(&q) != 0) {
+		fprintf(
+		    stderr, "%s: cannot start reading stdin\n", cli_progname());
+		return EXIT_INTERNAL;
+	}
+	d->a.fo.next = fq_take;
+	d->a.fo.user = &q;
+	d->a.fo.on_state = on_state;
+	d->stdout_tty = isatty(STDOUT_FILENO);
+	rc = storescu_follow(&d->a.cfg, &d->a.send, &d->a.fo, &sum, &err);
+	if (rc != 0 && !d->a.quiet)
+		fprintf(stderr, "%s: %s\n", cli_progname(),
+		    err.code ? err.msg : cs_strerror(rc));
+	if (fq_error(&q)[0] != '\0') {
+		fprintf(stderr, "%s: %s\n", cli_progname(), fq_error(&q));
+		rc = rc ? rc : CS_E_IO;
+	}
+	if (!d->a.quiet)
+		send_out_summary(&sum);
+	fq_release(&q);
+	resume_free(d->resume);
+	ex = rc == CS_E_IO ? EXIT_NO : send_status(d, rc, &sum);
+	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
+}
+
+/* The routing options' combinations with the others. */
+static void
+check_follow(const struct send_args *a)
+{
+	if (a->follow && a->echo)
+		cli_usage_error("--follow and --echo exclude each other");
+	if (a->follow && a->send.dry_run)
+		cli_usage_error("--follow and --dry-run exclude each other");
+	if (a->follow && (a->send.jobs > 1 || a->send.per_assoc > 0))
+		cli_usage_error("--follow sends over one association: no %s",
+		    a->send.jobs > 1 ? "-j" : "--per-assoc");
+	if (a->retry_for_set && !a->follow)
+		cli_usage_error("--retry-for needs --follow");
+	if (a->remove_sent && (a->send.dry_run || a->echo))
+		cli_usage_error("--remove-sent sends: not with %s",
+		    a->echo ? "--echo" : "--dry-run");
+	if (a->send.limit_rate > 0 && a->echo)
+		cli_usage_error("--limit-rate sends: not with --echo");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -211,6 +318,7 @@ main(int argc, char **argv)
 	if (!d.a.echo && d.a.send.no_transcode && d.a.send.allow_lossy)
 		cli_usage_error(
 		    "--no-transcode and --lossy exclude each other");
+	check_follow(&d.a);
 
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;
@@ -224,5 +332,7 @@ main(int argc, char **argv)
 	    SIG_IGN); /* a closed pipe or socket is an error, not death */
 	if (d.a.echo)
 		return do_echo(&d);
+	if (d.a.follow)
+		return do_follow(&d, argc - 2, argv + 2);
 	return do_send(&d, argc - 2, argv + 2);
 }

@@ -76,12 +76,15 @@ _cstore_values() {
 		words="transient permanent transient:congestion transient:limit" ;;
 	*:--respond)
 		words=$(_cstore_statuses "$cmd") ;;
+	*:--retry-for)
+		words="forever" ;;
 	*:--layout)
 		words=$("$cmd" --help 2>/dev/null | grep -o '{[A-Za-z]*}' | sort -u) ;;
 	*:-a | *:--aet | *:-c | *:--aec | *:-t | *:--timeout | *:-j | *:--jobs | \
 	*:-F | *:--field | *:--allow | *:--proxy-from | *:--max-* | *:--async | \
 	*:--grace | *:--idle-timeout | *:--delay | *:--abort-* | *:--respond-every | \
-	*:--per-assoc | *:--retry | *:--retry-delay | *:--*-timeout | *:--exec)
+	*:--per-assoc | *:--retry | *:--retry-delay | *:--*-timeout | *:--exec | \
+	*:--idle | *:--limit-rate)
 		COMPREPLY=(); return 0 ;;
 	*)
 		return 1 ;;

@@ -208,6 +208,12 @@ struct storescu_send_opts {
 	 * STORESCU_RESUMED.  May be NULL (nothing skipped).
 	 */
 	int (*already_stored)(void *user, const char *path);
+	/*
+	 * follow (dcmsend --limit-rate): bytes per second written to the
+	 * network over all associations of one call together (a token
+	 * bucket shared by the -j lanes); 0 = no limit.
+	 */
+	uint64_t limit_rate;
 };
 
 /* The first retry delay storescu_send_opts_init sets. */
@@ -253,6 +259,56 @@ struct storescu_summary {
 CS_EXPORT int storescu_send(const struct storescu_config *cfg,
     const struct storescu_send_opts *opts, const char *const *paths,
     size_t n, struct storescu_summary *sum, struct cs_err *err);
+
+/* ---- following a stream of inputs (dcmsend --follow) -------------- */
+
+/*
+ * Hands storescu_follow its next inputs: up to max paths into out[]
+ * (valid until the next call), waiting at most wait_ms for the first
+ * one (-1: as long as it takes).  Returns how many (> 0), 0 when none
+ * came in time, or -1 at the end of the input.
+ */
+typedef long (*storescu_next_fn)(
+    void *user, const char **out, size_t max, int wait_ms);
+
+#define STORESCU_DEFAULT_IDLE_MS 10000
+#define STORESCU_FOLLOW_MAX_DELAY_MS 30000
+
+struct storescu_follow_opts {
+	storescu_next_fn next;
+	void *user;               /* for next */
+	unsigned idle_ms;         /* release an association idle this long */
+	int64_t retry_for_ms;     /* the peer may stay unreachable this long;
+				   * -1 = forever */
+	/* Once per change: the peer became unreachable, or reachable
+	 * again (a line without newline); may be NULL. */
+	storescu_log_fn on_state;
+};
+
+/*
+ * Sends inputs as next() hands them over, until it says the input
+ * ended.  One association stays open while inputs come (released after
+ * idle_ms without one, opened again for the next); it proposes every
+ * (class, transfer syntax) pair seen so far, and when a new pair comes
+ * the open association is released (nothing is in flight then) and one
+ * proposing the pairs so far and the new one is opened.  When the peer
+ * cannot be reached, or an association dies, opening is retried with a
+ * backoff from opts->retry_delay_ms doubling up to
+ * STORESCU_FOLLOW_MAX_DELAY_MS, for up to retry_for_ms; a file in flight
+ * when an association died is sent again (at most retries + 1 times in
+ * all when opts->retries is set, else until it is answered).  Files that
+ * were answered are never sent again.  opts->jobs, per_assoc and
+ * dry_run are not used.  Every input gets exactly one on_result call;
+ * result indexes count from 0 over the whole stream.  Returns as
+ * storescu_send does, or the failure to open an association that
+ * retry_for_ms ran out on (or that retrying cannot cure: a name that
+ * does not resolve, a permanent rejection): the inputs in hand get
+ * "notsent" and the rest of the stream is left unread.
+ */
+CS_EXPORT int storescu_follow(const struct storescu_config *cfg,
+    const struct storescu_send_opts *opts,
+    const struct storescu_follow_opts *fopts, struct storescu_summary *sum,
+    struct cs_err *err);
 
 #ifdef __cplusplus
 }

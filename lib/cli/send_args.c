@@ -6,6 +6,7 @@
 
 #include "cstore/storescu.h"
 #include "cli/cli.h"
+#include "cli/follow_args.h"
 #include "cli/output.h"
 #include "cli/send_args.h"
 
@@ -21,7 +22,10 @@ enum {
 	OPT_DIMSE_TIMEOUT,
 	OPT_DRY_RUN,
 	OPT_ECHO,
+	OPT_FOLLOW,
+	OPT_IDLE,
 	OPT_JSON,
+	OPT_LIMIT_RATE,
 	OPT_LOSSY,
 	OPT_MAX_PDU,
 	OPT_NO_PROGRESS,
@@ -29,9 +33,11 @@ enum {
 	OPT_PER_ASSOC,
 	OPT_PROBE,
 	OPT_PROGRESS,
+	OPT_REMOVE_SENT,
 	OPT_RESUME,
 	OPT_RETRY,
 	OPT_RETRY_DELAY,
+	OPT_RETRY_FOR,
 	OPT_VERSION,
 };
 
@@ -44,9 +50,12 @@ static const struct option longopts[] = {
 	{ "dimse-timeout", required_argument, NULL, OPT_DIMSE_TIMEOUT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "echo", no_argument, NULL, OPT_ECHO },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "help", no_argument, NULL, 'h' },
+	{ "idle", required_argument, NULL, OPT_IDLE },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
 	{ "lossy", no_argument, NULL, OPT_LOSSY },
 	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -56,9 +65,11 @@ static const struct option longopts[] = {
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "remove-sent", no_argument, NULL, OPT_REMOVE_SENT },
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+	{ "retry-for", required_argument, NULL, OPT_RETRY_FOR },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -71,10 +82,28 @@ static const char *const synopsis[] = {
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	"               [--progress | --no-progress] [--max-pdu bytes]\n"
 	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
-	"               host port [file | dir | - ...]",
+	"               [--follow [--idle s] [--retry-for duration]] [--remove-sent]\n"
+	"               [--limit-rate rate] host port [file | dir | - ...]",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] host port",
 	NULL,
 };
+
+/* Routing (--follow); a literal of its own, as the one below is near
+ * the length every compiler must take. */
+static const char follow_help[] =
+    "      --follow             read the list on stdin as a stream and send each path\n"
+    "                           as it comes, keeping the association open meanwhile;\n"
+    "                           stdin is always drained at once (queued in memory,\n"
+    "                           then in a temporary file), whatever the peer does\n"
+    "      --idle S             with --follow: release the association after S\n"
+    "                           seconds without input (default 10)\n"
+    "      --retry-for DURATION with --follow: keep trying to reach the peer this\n"
+    "                           long (90, 30s, 5m, 1h, 1d; default forever), then\n"
+    "                           give up (exit 3)\n"
+    "      --remove-sent        unlink each file the peer answered Success or a\n"
+    "                           Warning (never one that failed)\n"
+    "      --limit-rate RATE    at most RATE bytes/s over all -j associations\n"
+    "                           together (20M, 500k, 1.5Mi...)\n";
 
 static void
 help(void)
@@ -96,6 +125,7 @@ help(void)
 	    "                           failures (aborts, A7xx), reconnecting as needed;\n"
 	    "                           stored files are never resent\n"
 	    "      --retry-delay MS     first retry delay, doubled each time (default 1000)\n"
+	    "%s"
 	    "      --resume LOG         skip inputs that LOG (an earlier output) has stored\n"
 	    "      --no-transcode       never convert: files need a context in their own syntax\n"
 	    "      --lossy              allow lossy conversion when nothing else is accepted\n"
@@ -123,8 +153,8 @@ help(void)
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
 	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
 	    "5 aborted or protocol error, 6 cannot write the output.\n",
-	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, MAX_PDU_LIMIT,
-	    STORESCU_DEFAULT_MAX_PDU);
+	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
+	    MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU);
 }
 
 static const char *
@@ -140,6 +170,37 @@ static int
 seconds(const char *arg, long long min, long long max, const char *what)
 {
 	return (int)cli_parse_num(arg, min, max, what) * 1000;
+}
+
+/* The routing options (--follow...); anything else is a usage error. */
+static void
+parse_follow(struct send_args *d, int c, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+
+	switch (c) {
+	case OPT_FOLLOW:
+		d->follow = 1;
+		break;
+	case OPT_IDLE:
+		d->fo.idle_ms =
+		    (unsigned)cli_parse_num(arg, 1, 86400, "idle time") * 1000;
+		break;
+	case OPT_LIMIT_RATE:
+		if (follow_parse_rate(arg, &d->send.limit_rate, &err) != 0)
+			cli_usage_error("%s", err.msg);
+		break;
+	case OPT_REMOVE_SENT:
+		d->remove_sent = 1;
+		break;
+	case OPT_RETRY_FOR:
+		if (follow_parse_duration(arg, &d->fo.retry_for_ms, &err) != 0)
+			cli_usage_error("%s", err.msg);
+		d->retry_for_set = 1;
+		break;
+	default:
+		cli_usage_exit(synopsis);
+	}
 }
 
 /* The options without a short form. */
@@ -215,7 +276,7 @@ parse_long(struct send_args *d, int c, const char *arg)
 	case OPT_VERSION:
 		cli_print_version();
 	default:
-		cli_usage_exit(synopsis);
+		parse_follow(d, c, arg);
 	}
 }
 
@@ -229,6 +290,8 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 	storescu_send_opts_init(&d->send);
 	d->fmt = CLI_TSV;
 	d->progress = -1;
+	d->fo.idle_ms = STORESCU_DEFAULT_IDLE_MS;
+	d->fo.retry_for_ms = -1;
 	while ((c = getopt_long(argc, argv, "0a:c:dhj:qv", longopts, NULL)) !=
 	    -1) {
 		switch (c) {

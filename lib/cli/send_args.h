@@ -17,6 +17,10 @@ struct send_args {
 	int echo, quiet, verbose, nul;
 	int progress; /* -1 auto (a terminal), 0 off, 1 on */
 	int trace;    /* -d */
+	/* follow: --follow, --idle, --retry-for, --remove-sent (--limit-rate
+	 * is send.limit_rate) */
+	int follow, remove_sent, retry_for_set;
+	struct storescu_follow_opts fo;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "core/ul_fsm.h"
 #include "net/net.h"
 #include "net/pump.h"
+#include "net/rate.h"
 #include "core/banned.h"
 
 /*
@@ -251,7 +252,12 @@ write_some(struct pump *p, struct cs_err *err)
 			if (p->payload_fd < 0)
 				return cs_err_set(err, CS_E_FATAL,
 				    "payload owed but no payload file set");
+			if (p->rate != NULL)
+				owed = net_rate_take(p->rate, owed);
 			w = write_payload(p, owed);
+			if (p->rate != NULL && (w < 0 || (size_t)w < owed))
+				net_rate_refund(
+				    p->rate, owed - (w > 0 ? (size_t)w : 0));
 			if (w == 0) {
 				p->payload_failed = 1;
 				return cs_err_set(err, CS_E_IO,

@@ -17,6 +17,7 @@
 
 struct ul_assoc;
 struct cs_err;
+struct net_rate;
 
 /*
  * The receive buffer: 1 MiB takes a few PDUs of a large data set per
@@ -55,6 +56,8 @@ struct pump {
 	size_t roff, rlen;
 	int hold; /* pump_hold */
 	uint64_t bytes_in, bytes_out;
+	/* follow (--limit-rate): the payload's bucket, or NULL (borrowed) */
+	struct net_rate *rate;
 	uint64_t bytes_fed; /* consumed by the engine */
 	/*
 	 * Acknowledge every read at once (TCP_QUICKACK) while we have nothing

@@ -13,6 +13,7 @@
 #include "cstore/storescu.h"
 #include "core/alloc.h"
 #include "dcmfile/dcmfile.h"
+#include "net/rate.h"
 #include "storescu/propose.h"
 #include "storescu/send.h"
 #include "core/banned.h"
@@ -226,10 +227,8 @@ dry_run(struct send_run *run, struct cs_err *err)
 	return 0;
 }
 
-/* Probes every input (but those already stored, by the caller's
- * word); reports the ones that cannot be planned. */
-static int
-probe_inputs(
+int
+send_probe_inputs(
     struct send_run *run, struct propose_input *pin, struct cs_err *err)
 {
 	const struct storescu_send_opts *o = run->o;
@@ -268,9 +267,8 @@ can_transcode(const char *from, const char *to, int allow_lossy)
 	return dcmfile_can_transcode(from, to, allow_lossy);
 }
 
-/* The run's settings from the caller's; checks the ranges. */
-static int
-run_init(struct send_run *run, const struct storescu_config *cfg,
+int
+send_run_init(struct send_run *run, const struct storescu_config *cfg,
     const struct storescu_send_opts *opts, struct cs_err *err)
 {
 	if (opts->async_window > STORESCU_MAX_WINDOW)
@@ -307,7 +305,7 @@ plan(struct send_run *run, struct cs_err *err)
 	pin = cs_calloc(n ? n : 1, sizeof(*pin));
 	if (pin == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	rc = probe_inputs(run, pin, err);
+	rc = send_probe_inputs(run, pin, err);
 	if (rc == 0) {
 		run->plan = propose_plan_new(pin, n, &run->popts, err);
 		if (run->plan == NULL)
@@ -323,13 +321,18 @@ storescu_send(const struct storescu_config *cfg,
     struct storescu_summary *sum, struct cs_err *err)
 {
 	struct send_run run;
+	struct net_rate bucket;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
 	memset(&run, 0, sizeof(run));
-	rc = run_init(&run, cfg, opts, err);
+	rc = send_run_init(&run, cfg, opts, err);
 	if (rc != 0)
 		return rc;
+	if (opts->limit_rate > 0) {
+		net_rate_init(&bucket, opts->limit_rate);
+		run.rate = &bucket;
+	}
 	rc = sources_init(&run.src, paths, n, err);
 	report_init(&run.rep, opts, &run.src, sum);
 	if (rc == 0)
@@ -343,5 +346,7 @@ storescu_send(const struct storescu_config *cfg,
 	report_release(&run.rep);
 	propose_plan_free(run.plan);
 	sources_release(&run.src);
+	if (run.rate != NULL)
+		net_rate_release(run.rate);
 	return rc;
 }

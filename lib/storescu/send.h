@@ -25,7 +25,16 @@ struct send_run {
 	struct propose_plan *plan;
 	struct sources src;
 	struct send_report rep;
+	struct net_rate *rate; /* follow: --limit-rate's bucket, or NULL */
 };
+
+/* The run's settings from the caller's; checks the ranges (send.c). */
+int send_run_init(struct send_run *run, const struct storescu_config *cfg,
+    const struct storescu_send_opts *opts, struct cs_err *err);
+/* Probes every input (but those already stored, by the caller's word)
+ * into pin[]; reports the ones that cannot be planned (send.c). */
+int send_probe_inputs(
+    struct send_run *run, struct propose_input *pin, struct cs_err *err);
 
 /* Opens planned association k (with retries) and sends its files;
  * every one of them gets its result (send_assoc.c). */

@@ -13,8 +13,8 @@
 #include "storescu/send_batch.h"
 #include "core/banned.h"
 
-static void
-backoff(const struct send_run *run, unsigned attempt)
+void
+send_backoff(const struct send_run *run, unsigned attempt)
 {
 	uint64_t ms = run->o->retry_delay_ms;
 	struct timespec ts;
@@ -32,8 +32,8 @@ backoff(const struct send_run *run, unsigned attempt)
 
 /* Is a failure to open an association worth another attempt?  Decided
  * by code: a name that does not resolve (CS_E_NONAME) will not. */
-static int
-transient_open(int rc, const struct scu_session *s)
+int
+send_transient_open(int rc, const struct scu_session *s)
 {
 	switch (rc) {
 	case CS_E_UNREACHABLE: /* refused, unreachable, resolver failing now */
@@ -88,9 +88,8 @@ give_up_one(struct batch *b, size_t j, const char *why)
 	b->left--;
 }
 
-/* No more associations: every file still without a result gets one. */
-static void
-give_up(struct batch *b, const char *why)
+void
+batch_give_up(struct batch *b, const char *why)
 {
 	size_t j;
 
@@ -112,19 +111,19 @@ sends_total(const struct batch *b)
 	return t;
 }
 
-/* The batch of planned association k.  Returns 0 or CS_E_NOMEM. */
-static int
-batch_init(struct batch *b, struct send_run *run, size_t k)
+int
+batch_init_files(struct batch *b, struct send_run *run,
+    const struct propose_set *set, const size_t *idx, size_t count,
+    unsigned assoc)
 {
-	const struct propose_assoc *pa = &run->plan->assoc[k];
-	size_t n = pa->count ? pa->count : 1;
+	size_t n = count ? count : 1;
 
 	memset(b, 0, sizeof(*b));
 	b->run = run;
-	b->set = &run->plan->set[pa->set];
-	b->idx = &run->plan->order[pa->first];
-	b->n = b->left = pa->count;
-	b->assoc = (unsigned)k + 1;
+	b->set = set;
+	b->idx = idx;
+	b->n = b->left = count;
+	b->assoc = assoc;
 	b->max_sends = run->o->retries + 1;
 	b->ahead = SIZE_MAX;
 	b->done = cs_calloc(n, 1);
@@ -138,7 +137,17 @@ batch_init(struct batch *b, struct send_run *run, size_t k)
 	    : 0;
 }
 
-static void
+/* The batch of planned association k.  Returns 0 or CS_E_NOMEM. */
+static int
+batch_init(struct batch *b, struct send_run *run, size_t k)
+{
+	const struct propose_assoc *pa = &run->plan->assoc[k];
+
+	return batch_init_files(b, run, &run->plan->set[pa->set],
+	    &run->plan->order[pa->first], pa->count, (unsigned)k + 1);
+}
+
+void
 batch_release(struct batch *b)
 {
 	cs_free(b->done);
@@ -250,13 +259,13 @@ send_run_assoc(struct send_run *run, size_t k)
 				report_note(&run->rep,
 				    "association %u: again for the %zu files left after: %s",
 				    b.assoc, b.left, why);
-			backoff(run, fails > 0 ? fails : 1);
+			send_backoff(run, fails > 0 ? fails : 1);
 		}
 		cs_err_clear(&e);
 		rc = scu_open(
 		    &s, run->cfg, run->window, b.set->pc, b.set->n_pc, &e);
 		if (rc != 0) {
-			int transient = transient_open(rc, &s);
+			int transient = send_transient_open(rc, &s);
 
 			scu_abort(&s);
 			snprintf(why, sizeof(why), "%s", e.msg);
@@ -267,15 +276,16 @@ send_run_assoc(struct send_run *run, size_t k)
 			report_failure(&run->rep, rc, &e);
 			snprintf(msg, sizeof(msg), "association %u failed: %s",
 			    b.assoc, e.msg);
-			give_up(&b, msg);
+			batch_give_up(&b, msg);
 			break;
 		}
+		s.pump.rate = run->rate;
 		if (!established(&b, &s))
 			break;
 		if (!attempt(&b, &s, &fails, why, sizeof(why)) && b.left > 0) {
 			snprintf(msg, sizeof(msg),
 			    "not sent: association %u ended: %s", b.assoc, why);
-			give_up(&b, msg);
+			batch_give_up(&b, msg);
 		}
 	}
 	/* a file lost to a dying association: exit 5, however many got in */

@@ -71,4 +71,22 @@ struct batch {
  */
 int batch_send(struct batch *b, struct scu_session *s);
 
+/*
+ * The batch of the count inputs idx[] (borrowed) over associations
+ * proposing set, numbered assoc in results (send_assoc.c).  Returns 0
+ * or CS_E_NOMEM; batch_release either way.
+ */
+int batch_init_files(struct batch *b, struct send_run *run,
+    const struct propose_set *set, const size_t *idx, size_t count,
+    unsigned assoc);
+void batch_release(struct batch *b);
+/* No more associations: every file still without a result gets one
+ * ("notsent", or what its earlier attempts came to), saying why. */
+void batch_give_up(struct batch *b, const char *why);
+/* Sleeps before attempt number attempt (1, 2...): retry_delay_ms
+ * doubled each time, at most 60 s. */
+void send_backoff(const struct send_run *run, unsigned attempt);
+/* Is a failure to open an association worth another attempt? */
+int send_transient_open(int rc, const struct scu_session *s);
+
 #endif

@@ -114,7 +114,7 @@ report_emit(struct send_report *rp, struct storescu_result *r, int planned)
 		rp->o->on_result(rp->o->user, r);
 	if (planned) {
 		rp->prog.files_done++;
-		rp->prog.bytes_done += rp->src->s[r->index].bytes;
+		rp->prog.bytes_done += rp->src->s[r->index - rp->base].bytes;
 		rp->prog.elapsed_us = net_now_us() - rp->t0;
 		if (rp->o->on_progress != NULL)
 			rp->o->on_progress(rp->o->user, &rp->prog);
@@ -128,7 +128,7 @@ report_result_init(struct storescu_result *r, const struct send_report *rp,
 {
 	memset(r, 0, sizeof(*r));
 	r->path = rp->src->paths[i];
-	r->index = i;
+	r->index = rp->base + i;
 	r->outcome = o;
 	r->sop_class = sources_class(rp->src, i);
 	r->ts_original = sources_ts(rp->src, i);

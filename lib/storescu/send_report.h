@@ -29,6 +29,7 @@ struct send_report {
 	pthread_mutex_t mu;
 	int worst_rc;
 	struct cs_err worst;
+	size_t base; /* follow: the index of src's first input in the stream */
 };
 
 /* Starts the clock and the counts (sum cleared; inputs = src->n). */

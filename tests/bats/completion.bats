@@ -30,9 +30,11 @@ complete_line() {
 	done
 }
 
-@test "completion: dcmsend --re offers --resume, --retry, --retry-delay" {
+@test "completion: dcmsend --re offers --remove-sent, --resume, --retry, --retry-delay, --retry-for" {
 	complete_line "$CSTORE_BIN/dcmsend" --re
-	[ "$REPLY_LINES" = $'--resume\n--retry\n--retry-delay' ]
+	[ "$REPLY_LINES" = $'--remove-sent\n--resume\n--retry\n--retry-delay\n--retry-for' ]
+	complete_line "$CSTORE_BIN/dcmsend" --retry-for f
+	[ "$REPLY_LINES" = forever ]
 }
 
 @test "completion: transfer syntaxes, a comma list, and SOP classes from the registry" {

@@ -1,0 +1,80 @@
+/* follow_args.c - values of dcmsend's routing options (follow_args.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cstore/cstore.h"
+#include "cli/follow_args.h"
+
+#include "core/banned.h"
+
+int
+follow_parse_duration(const char *s, int64_t *ms, struct cs_err *err)
+{
+	unsigned long long v, unit = 1000;
+	char *end;
+
+	if (strcmp(s, "forever") == 0) {
+		*ms = -1;
+		return 0;
+	}
+	errno = 0;
+	v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 10) : 0;
+	if (s[0] < '0' || s[0] > '9' || errno != 0)
+		goto bad;
+	if (strcmp(end, "m") == 0)
+		unit = 60000;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600000;
+	else if (strcmp(end, "d") == 0)
+		unit = 86400000;
+	else if (strcmp(end, "") != 0 && strcmp(end, "s") != 0)
+		goto bad;
+	if (v > 100ull * 365 * 86400000 / unit)
+		goto bad;
+	*ms = (int64_t)(v * unit);
+	return 0;
+bad:
+	return cs_err_set(err, CS_E_INVAL,
+	    "duration '%s': a number of seconds, optionally with s, m, h or d, or 'forever'",
+	    s);
+}
+
+int
+follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{ "", 1 },
+		{ "k", 1e3 },
+		{ "K", 1e3 },
+		{ "M", 1e6 },
+		{ "G", 1e9 },
+		{ "Ki", 1024.0 },
+		{ "Mi", 1048576.0 },
+		{ "Gi", 1073741824.0 },
+	};
+	double v;
+	char *end;
+	size_t k;
+
+	errno = 0;
+	v = s[0] >= '0' && s[0] <= '9' ? strtod(s, &end) : -1;
+	for (k = 0;
+	     v >= 0 && errno == 0 && k < sizeof(units) / sizeof(units[0]);
+	     k++) {
+		if (strcmp(end, units[k].suffix) != 0)
+			continue;
+		v *= units[k].mult;
+		if (v < 1000 || v > 100e9 || isnan(v))
+			break;
+		*rate = (uint64_t)llround(v);
+		return 0;
+	}
+	return cs_err_set(err, CS_E_INVAL,
+	    "rate '%s': bytes per second, 1k-100G, optionally with k, M, G (x1000) or Ki, Mi, Gi (x1024)",
+	    s);
+}

@@ -1,0 +1,26 @@
+/*
+ * follow_args.h - the values of dcmsend's routing options: --idle S,
+ * --retry-for DURATION and --limit-rate RATE (see man/dcmsend.1).
+ */
+#ifndef CS_CLI_FOLLOW_ARGS_H
+#define CS_CLI_FOLLOW_ARGS_H
+
+#include <stdint.h>
+
+struct cs_err;
+
+/*
+ * A duration: a number of seconds with an optional unit s, m, h or d
+ * ("90", "30s", "5m", "1h"), or "forever" (-1).  Into *ms.  0, or
+ * CS_E_INVAL with err.
+ */
+int follow_parse_duration(const char *s, int64_t *ms, struct cs_err *err);
+/*
+ * A rate in bytes per second: a number (a decimal fraction allowed)
+ * with an optional suffix k or K, M, G (powers of 1000) or Ki, Mi, Gi
+ * (of 1024): "20M", "500k", "1.5M", "1048576".  1000 (1k) to 100G.
+ * 0 or CS_E_INVAL with err.
+ */
+int follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err);
+
+#endif

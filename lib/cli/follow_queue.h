@@ -1,0 +1,58 @@
+/*
+ * follow_queue.h - dcmsend --follow's input: a thread reads the list
+ * stream (stdin) as fast as it comes, so that the program feeding the
+ * pipe (dcmrecv -0) never waits on the archive, into a queue the
+ * sender takes from.  Up to FQ_MEM_MAX records wait in memory; past
+ * that they spill to an unlinked temporary file (length-prefixed
+ * records, read back in order), so the queue is bounded in memory and
+ * not in length.  Records: one path per line (a trailing '\r' dropped)
+ * or NUL-separated; empty ones are ignored, and one naming a directory
+ * is skipped with a note on stderr (unless quiet), as in a list read
+ * whole (inputs.h).  Paths given as operands come first (fq_add_path
+ * before fq_start).
+ */
+#ifndef CS_CLI_FOLLOW_QUEUE_H
+#define CS_CLI_FOLLOW_QUEUE_H
+
+#include <pthread.h>
+#include <stdio.h>
+
+#define FQ_MEM_MAX 4096
+#define FQ_TAKE_MAX 64
+
+struct fq {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char **mem; /* ring of FQ_MEM_MAX owned paths */
+	size_t head, count;
+	int spill_fd;             /* -1 until the first spill */
+	off_t spill_rd, spill_wr; /* next record to read, end */
+	size_t spilled;           /* records in the spill file */
+	int eof;                  /* the stream ended (or failed) */
+	char errmsg[200];         /* why it failed, or "" */
+	FILE *in;                 /* NULL: no stream */
+	int nul, quiet;
+	pthread_t tid;
+	int started;
+	char *taken[FQ_TAKE_MAX]; /* handed out by the last fq_take */
+	size_t n_taken;
+};
+
+/* Starts an empty queue reading in (NULL: operands only). 0 or -1. */
+int fq_init(struct fq *q, FILE *in, int nul, int quiet);
+/* Queues a path given as an operand (before fq_start).  0 or -1. */
+int fq_add_path(struct fq *q, const char *path);
+/* Starts the reader thread.  0 or -1 (errno). */
+int fq_start(struct fq *q);
+/*
+ * storescu_next_fn: up to max paths (valid until the next call),
+ * waiting at most wait_ms (-1 forever) for the first.  > 0, 0 (none in
+ * time) or -1 (the stream ended and the queue is empty).
+ */
+long fq_take(void *q, const char **out, size_t max, int wait_ms);
+/* Why the stream failed to be read ("" if it did not). */
+const char *fq_error(struct fq *q);
+/* Frees what is left; the reader thread must have ended (end of stream). */
+void fq_release(struct fq *q);
+
+#endif

@@ -1,0 +1,458 @@
+/*
+ * follow.c - storescu_follow: send inputs as a stream hands them over
+ * (dcmsend --follow), over one association kept open while they come.
+ * Each handful of inputs is probed and sent like a small storescu_send
+ * (send.h) over the association held here; this file decides when to
+ * open, reopen, release and wait.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "net/net.h"
+#include "net/rate.h"
+#include "storescu/send.h"
+#include "storescu/send_batch.h"
+#include "core/banned.h"
+
+/* Inputs taken from the stream at once: enough to fill the window. */
+#define CHUNK_MAX 64
+
+/* The (class, syntax) pairs proposed so far: at most one per context.
+ * UIDs are at most 64 characters (probing checked them). */
+struct pair {
+	char cls[65], ts[65];
+};
+struct pairs {
+	struct pair *p;
+	struct propose_input *in; /* pointing into p, for the planner */
+	size_t n, cap;
+};
+
+struct follow {
+	const struct storescu_config *cfg;
+	const struct storescu_send_opts *o;
+	const struct storescu_follow_opts *fo;
+	struct scu_session s;
+	int open;
+	unsigned assoc; /* number of the latest association */
+	struct pairs pairs;
+	struct propose_plan *plan; /* set[0]: what the association proposes */
+	int down;                  /* the peer could not be reached */
+	uint64_t down_since_ms;
+	struct net_rate *rate;
+	struct storescu_summary *sum;
+	int rc; /* worst failure so far */
+	struct cs_err err;
+	int stop; /* gave up: read no more */
+};
+
+static void state(struct follow *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+state(struct follow *f, const char *fmt, ...)
+{
+	char line[CS_ERR_MSG_MAX + 200];
+	va_list ap;
+
+	if (f->fo->on_state == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	f->fo->on_state(f->o->user, line);
+}
+
+static void
+pairs_free(struct pairs *p)
+{
+	cs_free(p->p);
+	cs_free(p->in);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+pairs_has(const struct pairs *p, const char *cls, const char *ts)
+{
+	size_t k;
+
+	for (k = 0; k < p->n; k++)
+		if (strcmp(p->p[k].cls, cls) == 0 &&
+		    strcmp(p->p[k].ts, ts) == 0)
+			return 1;
+	return 0;
+}
+
+/* Adds (cls, ts); returns 0 or CS_E_NOMEM. */
+static int
+pairs_add(struct pairs *p, const char *cls, const char *ts)
+{
+	size_t k;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		struct propose_input *in = cs_realloc(p->in, cap * sizeof(*in));
+		struct pair *np;
+
+		if (in == NULL)
+			return CS_E_NOMEM;
+		p->in = in;
+		np = cs_realloc(p->p, cap * sizeof(*np));
+		if (np == NULL)
+			return CS_E_NOMEM;
+		p->p = np;
+		p->cap = cap;
+	}
+	snprintf(p->p[p->n].cls, sizeof(p->p[p->n].cls), "%s", cls);
+	snprintf(p->p[p->n].ts, sizeof(p->p[p->n].ts), "%s", ts);
+	p->n++;
+	for (k = 0; k < p->n; k++) { /* p->p may have moved */
+		p->in[k].sop_class = p->p[k].cls;
+		p->in[k].ts = p->p[k].ts;
+		p->in[k].bytes = 0;
+	}
+	return 0;
+}
+
+static void
+release(struct follow *f, const char *why)
+{
+	if (!f->open)
+		return;
+	if (f->o->on_note != NULL) {
+		char line[200];
+
+		snprintf(line, sizeof(line), "association %u released: %s",
+		    f->assoc, why);
+		f->o->on_note(f->o->user, line);
+	}
+	scu_close(&f->s, NULL);
+	f->open = 0;
+}
+
+/*
+ * Learns the pairs of the probed inputs pin[0..n); when one is new, the
+ * association is released and the contexts planned again.  Returns 0
+ * or CS_E_NOMEM.
+ */
+static int
+learn(struct follow *f, struct send_run *run, const struct propose_input *pin,
+    size_t n, struct cs_err *err)
+{
+	struct propose_plan *plan;
+	size_t i, before = f->pairs.n;
+
+	for (i = 0; i < n; i++)
+		if (pin[i].sop_class != NULL &&
+		    !pairs_has(&f->pairs, pin[i].sop_class, pin[i].ts) &&
+		    pairs_add(&f->pairs, pin[i].sop_class, pin[i].ts) != 0)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	if (f->pairs.n == before && f->plan != NULL)
+		return 0;
+	release(f, "a new SOP class or transfer syntax came");
+	plan = propose_plan_new(f->pairs.in, f->pairs.n, &run->popts, err);
+	if (plan != NULL && plan->n_set > 1) {
+		/* more than 128 contexts: start again from these inputs */
+		propose_plan_free(plan);
+		pairs_free(&f->pairs);
+		for (i = 0; i < n; i++)
+			if (pin[i].sop_class != NULL &&
+			    !pairs_has(
+				&f->pairs, pin[i].sop_class, pin[i].ts) &&
+			    pairs_add(&f->pairs, pin[i].sop_class, pin[i].ts))
+				return cs_err_set(
+				    err, CS_E_NOMEM, "out of memory");
+		plan =
+		    propose_plan_new(f->pairs.in, f->pairs.n, &run->popts, err);
+	}
+	if (plan == NULL)
+		return err->code ? err->code : CS_E_NOMEM;
+	propose_plan_free(f->plan);
+	f->plan = plan;
+	return 0;
+}
+
+static void
+nap_ms(uint64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* The retry delay before attempt k (1, 2...), capped. */
+static uint64_t
+delay_ms(const struct follow *f, unsigned k)
+{
+	uint64_t ms = f->o->retry_delay_ms;
+
+	while (k-- > 1 && ms < STORESCU_FOLLOW_MAX_DELAY_MS)
+		ms *= 2;
+	return ms > STORESCU_FOLLOW_MAX_DELAY_MS ? STORESCU_FOLLOW_MAX_DELAY_MS
+						 : ms;
+}
+
+/* Went down (once per change), or still down: may it be tried again? */
+static int
+still_trying(struct follow *f, const struct cs_err *e)
+{
+	uint64_t now = net_now_ms();
+
+	if (!f->down) {
+		f->down = 1;
+		f->down_since_ms = now;
+		if (f->fo->retry_for_ms < 0)
+			state(f, "%s port %s unreachable (%s): retrying",
+			    f->cfg->host, f->cfg->port, e->msg);
+		else
+			state(f,
+			    "%s port %s unreachable (%s): retrying for up to %lld s",
+			    f->cfg->host, f->cfg->port, e->msg,
+			    (long long)(f->fo->retry_for_ms / 1000));
+	}
+	return f->fo->retry_for_ms < 0 ||
+	    now - f->down_since_ms < (uint64_t)f->fo->retry_for_ms;
+}
+
+/*
+ * Opens an association proposing the plan's contexts, retrying while
+ * the failure is transient and --retry-for allows.  Returns 0 or the
+ * code of the last failure (detail in e).
+ */
+static int
+open_assoc(struct follow *f, struct send_run *run, struct cs_err *e)
+{
+	const struct propose_set *set = &f->plan->set[0];
+	unsigned k = 0;
+	uint64_t wait, left;
+	int rc;
+
+	for (;;) {
+		cs_err_clear(e);
+		rc =
+		    scu_open(&f->s, f->cfg, run->window, set->pc, set->n_pc, e);
+		if (rc == 0)
+			break;
+		if (!send_transient_open(rc, &f->s) || !still_trying(f, e)) {
+			scu_abort(&f->s);
+			return rc;
+		}
+		scu_abort(&f->s);
+		wait = delay_ms(f, ++k);
+		if (f->fo->retry_for_ms >= 0) {
+			left = f->down_since_ms +
+			    (uint64_t)f->fo->retry_for_ms - net_now_ms();
+			if (left < wait)
+				wait = left + 1;
+		}
+		nap_ms(wait);
+	}
+	if (f->down)
+		state(f, "%s port %s reachable again after %llu s",
+		    f->cfg->host, f->cfg->port,
+		    (unsigned long long)((net_now_ms() - f->down_since_ms) /
+			1000));
+	f->down = 0;
+	f->open = 1;
+	f->assoc++;
+	f->s.pump.rate = f->rate;
+	report_association(&run->rep);
+	report_note(&run->rep,
+	    "association %u: %s port %s, %u presentation contexts, window %u",
+	    f->assoc, f->cfg->host, f->cfg->port, set->n_pc, f->s.window);
+	return 0;
+}
+
+/* Does the open association accept any context? */
+static int
+any_accepted(const struct scu_session *s)
+{
+	const struct ul_assoc_params *ac = scu_ac(s);
+	int m;
+
+	for (m = 0; ac != NULL && m < ac->n_pc; m++)
+		if (ac->pc[m].result == UL_PC_ACCEPTANCE)
+			return 1;
+	return 0;
+}
+
+/* Sends the n probed inputs idx[] of run until each has its result. */
+static void
+send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
+{
+	char msg[CS_ERR_MSG_MAX + 64];
+	struct batch b;
+	struct cs_err e;
+	unsigned busy_rounds = 0;
+	uint64_t busy_since = 0;
+	int rc;
+
+	if (batch_init_files(&b, run, &f->plan->set[0], idx, n, f->assoc) !=
+	    0) {
+		batch_give_up(&b, "out of memory");
+		batch_release(&b);
+		return;
+	}
+	b.max_sends = f->o->retries ? f->o->retries + 1 : UINT_MAX;
+	while (b.left > 0) {
+		if (!f->open) {
+			rc = open_assoc(f, run, &e);
+			if (rc != 0) {
+				report_failure(&run->rep, rc, &e);
+				snprintf(msg, sizeof(msg),
+				    "association failed: %s", e.msg);
+				batch_give_up(&b, msg);
+				f->stop = 1;
+				break;
+			}
+		}
+		b.assoc = f->assoc;
+		if (!any_accepted(&f->s)) {
+			snprintf(msg, sizeof(msg),
+			    "the peer accepted none of the %u presentation contexts proposed",
+			    (unsigned)f->plan->set[0].n_pc);
+			cs_err_clear(&e);
+			cs_err_set(&e, CS_E_REJECTED, "%s", msg);
+			report_failure(&run->rep, CS_E_REJECTED, &e);
+			batch_give_up(&b, msg);
+			release(f, "nothing accepted");
+			break;
+		}
+		if (batch_send(&b, &f->s)) {
+			report_note(&run->rep, "association %u ended: %s",
+			    f->assoc, b.dead.msg);
+			scu_abort(&f->s);
+			f->open = 0;
+			if (b.left > 0 && b.dead_rc != CS_E_IO)
+				nap_ms(delay_ms(f, 1));
+		} else if (b.busy > 0) {
+			/* out of resources (A7xx): sent again after the
+			 * backoff while --retry-for allows */
+			if (busy_rounds++ == 0)
+				busy_since = net_now_ms();
+			else if (f->fo->retry_for_ms >= 0 &&
+			    net_now_ms() - busy_since >=
+				(uint64_t)f->fo->retry_for_ms) {
+				batch_give_up(&b,
+				    "still out of resources after --retry-for");
+				break;
+			}
+			nap_ms(delay_ms(f, busy_rounds));
+		}
+	}
+	batch_release(&b);
+}
+
+static void
+add_sum(struct storescu_summary *t, const struct storescu_summary *c)
+{
+	t->inputs += c->inputs;
+	t->stored += c->stored;
+	t->warning += c->warning;
+	t->failed += c->failed;
+	t->skipped += c->skipped;
+	t->resumed += c->resumed;
+	t->transcoded += c->transcoded;
+	t->associations += c->associations;
+	t->bytes += c->bytes;
+}
+
+/* Probes and sends the n inputs paths[], the base-th of the stream on. */
+static int
+follow_chunk(struct follow *f, const char **paths, size_t n, size_t base,
+    struct cs_err *err)
+{
+	struct propose_input pin[CHUNK_MAX];
+	struct storescu_summary csum;
+	size_t idx[CHUNK_MAX], k = 0, i;
+	struct send_run run;
+	struct cs_err e;
+	int rc;
+
+	memset(&run, 0, sizeof(run));
+	memset(pin, 0, sizeof(pin));
+	rc = send_run_init(&run, f->cfg, f->o, err);
+	if (rc != 0)
+		return rc;
+	run.rate = f->rate;
+	rc = sources_init(&run.src, paths, n, err);
+	report_init(&run.rep, f->o, &run.src, &csum);
+	run.rep.base = base;
+	if (rc == 0)
+		rc = send_probe_inputs(&run, pin, err);
+	if (rc == 0)
+		rc = learn(f, &run, pin, n, err);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (pin[i].sop_class != NULL)
+			idx[k++] = i;
+	if (k > 0)
+		send_files(f, &run, idx, k);
+	cs_err_clear(&e);
+	if (report_result(&run.rep, &e) != 0 && f->rc == 0) {
+		f->rc = e.code;
+		f->err = e;
+	}
+	report_release(&run.rep);
+	add_sum(f->sum, &csum);
+	sources_release(&run.src);
+	return rc;
+}
+
+int
+storescu_follow(const struct storescu_config *cfg,
+    const struct storescu_send_opts *opts,
+    const struct storescu_follow_opts *fopts, struct storescu_summary *sum,
+    struct cs_err *err)
+{
+	const char *paths[CHUNK_MAX];
+	struct net_rate bucket;
+	struct follow f;
+	uint64_t t0 = net_now_us();
+	size_t base = 0;
+	long got;
+	int rc = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&f, 0, sizeof(f));
+	f.cfg = cfg;
+	f.o = opts;
+	f.fo = fopts;
+	f.sum = sum;
+	f.s.fd = -1;
+	if (opts->limit_rate > 0) {
+		net_rate_init(&bucket, opts->limit_rate);
+		f.rate = &bucket;
+	}
+	while (rc == 0 && !f.stop) {
+		got = fopts->next(fopts->user, paths, CHUNK_MAX,
+		    f.open ? (int)fopts->idle_ms : -1);
+		if (got < 0)
+			break;
+		if (got == 0) {
+			release(&f, "idle");
+			continue;
+		}
+		rc = follow_chunk(&f, paths, (size_t)got, base, err);
+		base += (size_t)got;
+	}
+	release(&f, "the input ended");
+	pairs_free(&f.pairs);
+	propose_plan_free(f.plan);
+	if (f.rate != NULL)
+		net_rate_release(f.rate);
+	sum->elapsed_us = net_now_us() - t0;
+	if (rc == 0 && f.rc != 0) {
+		rc = f.rc;
+		if (err != NULL && err->code == 0)
+			*err = f.err;
+	}
+	return rc;
+}

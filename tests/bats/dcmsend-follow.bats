@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# dcmsend --follow, --idle, --retry-for, --remove-sent, --limit-rate with
+# our dcmrecv as the peer: option errors, a stream sent as it comes,
+# idle release, giving up after --retry-for, what --remove-sent removes.
+# The router with DCMTK on both ends is tests/interop/router.bats.
+
+load helpers
+load dcmrecv-helpers
+
+setup_file() {
+	local c src i
+	c=$(corpus_dir)
+	src=$c/$(awk -F'\t' 'NR > 1 && $3 == "1.2.840.10008.1.2.1" && $1 ~ /^sop\// { print $1; exit }' "$c/MANIFEST.tsv")
+	mkdir -p "$BATS_FILE_TMPDIR/in"
+	for i in $(seq 6); do
+		cp "$src" "$BATS_FILE_TMPDIR/in/f$i.dcm"
+		dcmodify -nb -m "(0008,0018)=1.2.826.0.1.3680043.10.99.$i" "$BATS_FILE_TMPDIR/in/f$i.dcm" 2>/dev/null
+	done
+}
+
+setup() {
+	IN=$BATS_FILE_TMPDIR/in
+	W=$BATS_TEST_TMPDIR
+	cp -r "$IN" "$W/spool"
+}
+
+usage_error() {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" "$@"
+	[ -z "$output" ]
+}
+
+@test "dcmsend --follow: option errors exit 2 with the reason" {
+	usage_error --follow --echo 127.0.0.1 104
+	[[ $stderr == *"--follow and --echo exclude each other"* ]]
+	usage_error --follow --dry-run 127.0.0.1 104 -
+	[[ $stderr == *"--follow and --dry-run exclude each other"* ]]
+	usage_error --follow -j 2 127.0.0.1 104 -
+	[[ $stderr == *"--follow sends over one association: no -j"* ]]
+	usage_error --follow --per-assoc 5 127.0.0.1 104 -
+	[[ $stderr == *"--follow sends over one association: no --per-assoc"* ]]
+	usage_error --retry-for 10s 127.0.0.1 104 a.dcm
+	[[ $stderr == *"--retry-for needs --follow"* ]]
+	usage_error --follow --retry-for 10x 127.0.0.1 104 -
+	[[ $stderr == *"duration '10x': a number of seconds"* ]]
+	usage_error --follow --idle 0 127.0.0.1 104 -
+	[[ $stderr == *"idle time"* ]]
+	usage_error --remove-sent --dry-run 127.0.0.1 104 a.dcm
+	[[ $stderr == *"--remove-sent sends: not with --dry-run"* ]]
+	usage_error --limit-rate 20MB 127.0.0.1 104 a.dcm
+	[[ $stderr == *"rate '20MB': bytes per second"* ]]
+	usage_error --limit-rate 999 127.0.0.1 104 a.dcm
+	usage_error --limit-rate 1M --echo 127.0.0.1 104
+	[[ $stderr == *"--limit-rate sends: not with --echo"* ]]
+	# stdin a terminal is no stream
+	if [ -e /dev/tty ] && : </dev/tty 2>/dev/null; then
+		usage_error --follow 127.0.0.1 104 </dev/tty
+	fi
+}
+
+@test "dcmsend --help names the routing options" {
+	run -0 "$CSTORE_BIN/dcmsend" --help
+	for o in --follow --idle --retry-for --remove-sent --limit-rate; do
+		[[ $output == *"$o"* ]]
+	done
+}
+
+@test "dcmsend --follow: the first file goes before the input ends; released after --idle, opened again for the next" {
+	require_netns
+	start_dcmrecv
+	exec 4> >(exec "$CSTORE_BIN/dcmsend" --follow -v --idle 1 127.0.0.1 "$RECV_PORT" - \
+		>"$W/res" 2>"$W/err")
+	printf '%s\n' "$IN/f1.dcm" >&4
+	wait_for_line "$W/res" $'^0000\t.*/f1\\.dcm' 10
+	wait_for_line "$W/err" 'association 1 released: idle' 10
+	printf '%s\n%s\n' "$IN/f2.dcm" "$IN/f3.dcm" >&4
+	exec 4>&-
+	wait_for_line "$W/err" 'stored, 0 with warning' 10
+	[ "$(grep -c $'^0000\t' "$W/res")" -eq 3 ]
+	grep -q 'association 2 released: the input ended' "$W/err"
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
+}
+
+@test "dcmsend --remove-sent: files answered Success go, failed ones stay" {
+	require_netns
+	start_dcmrecv --respond-every 2:C000
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent 127.0.0.1 "$RECV_PORT" \
+		"$W/spool"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 3 ]
+	[ "$(grep -c $'^C000\t' <<<"$output")" -eq 3 ]
+	# exactly the failed ones are left
+	diff <(grep $'^C000\t' <<<"$output" | cut -f2 | sort) <(find "$W/spool" -type f | sort)
+	# without --follow too
+	stop_dcmrecv
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$W/spool"
+	[ "$(find "$W/spool" -type f | wc -l)" -eq 0 ]
+}
+
+@test "dcmsend --follow --retry-for: an unreachable peer is said once, given up after the time, exit 3, nothing removed" {
+	require_netns
+	port=$(free_port)
+	t0=$(date +%s%N)
+	run -3 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 2s --retry-delay 100 \
+		--remove-sent 127.0.0.1 "$port" - < <(printf '%s\n' "$W"/spool/f*.dcm)
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -ge 2000 ] && [ "$ms" -lt 20000 ]
+	[ "$(grep -c 'unreachable (.*): retrying for up to 2 s' <<<"$stderr")" -eq 1 ]
+	assert_line --regexp $'^notsent\t.*/f1\\.dcm\t.*association failed: .*refused'
+	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
+}
+
+@test "dcmsend --follow: a peer out of resources (A700) is tried again until --retry-for, then the status is final" {
+	require_netns
+	start_dcmrecv --respond A700
+	run -1 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm"
+	assert_output --regexp $'^A700\t.*/f1\\.dcm\t.*answered A700 on attempt [0-9]+; not sent again: still out of resources after --retry-for'
+	[[ $output =~ attempt\ ([0-9]+) ]]
+	[ "${BASH_REMATCH[1]}" -ge 3 ]
+}
+
+@test "dcmsend --limit-rate: 2 MB at 1M takes two seconds at least" {
+	require_netns
+	start_dcmrecv
+	c=$(corpus_dir)
+	big=$(awk -F'\t' 'NR > 1 && $3 == "1.2.840.10008.1.2.1" { print $1 }' "$c/MANIFEST.tsv" |
+		while read -r f; do echo "$(stat -c %s "$c/$f") $c/$f"; done | sort -n | tail -1 | cut -d' ' -f2)
+	size=$(stat -c %s "$big")
+	n=$(((2000000 + size - 1) / size))
+	files=()
+	for i in $(seq "$n"); do files+=("$big"); done
+	t0=$(date +%s%N)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --limit-rate 1M 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "$((n * size)) bytes in $ms ms" >&3
+	[ "$ms" -ge $((n * size * 9 / 10 / 1000)) ]
+}
+
+# router_cmd: the ExecStart of contrib/systemd/dcmrouter.service as argv
+# (ROUTER), with our programs for the installed ones.
+router_cmd() {
+	local line
+	line=$(sed -n 's/^ExecStart=//p' "$CSTORE_ROOT/contrib/systemd/dcmrouter.service")
+	line=${line//\$\$/\$}
+	line=${line//\/usr\/bin\/cstore-/$CSTORE_BIN/}
+	eval "ROUTER=($line)"
+}
+
+@test "contrib/systemd/dcmrouter.service: its command under socket activation sends the spool first, then what arrives" {
+	require_netns
+	require_cmd systemd-socket-activate
+	start_dcmrecv
+	router_cmd
+	# two files an earlier run left in the spool
+	mkdir -p "$W/rs"
+	cp "$IN/f1.dcm" "$IN/f2.dcm" "$W/rs/"
+	start_on_free_port "$W/router.log" systemd-socket-activate -l "127.0.0.1:{PORT}" \
+		-E ARCHIVE_AET=ANY -E ARCHIVE_HOST=127.0.0.1 -E ARCHIVE_PORT="$RECV_PORT" -E SPOOL="$W/rs" \
+		"${ROUTER[@]}"
+	"$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$SERVER_PORT" "$IN/f3.dcm" "$IN/f4.dcm"
+	for _ in $(seq 100); do
+		[ "$(ls "$RECV_DIR" | wc -l)" -eq 4 ] && [ -z "$(ls "$W/rs")" ] && break
+		sleep 0.1
+	done
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 4 ]
+	[ -z "$(ls "$W/rs")" ]
+	# the socket's owner is dcmrecv itself (LISTEN_PID), and the log has a line per file
+	listens "$SERVER_PORT" "$SERVER_PID"
+	[ "$(grep -c $'^0000\t' "$W/router.log")" -eq 4 ]
+	[ "$(grep $'^0000\t' "$W/router.log" | head -2 | cut -f2 | xargs -n1 basename | sort | tr '\n' ' ')" = "f1.dcm f2.dcm " ]
+}
+
+@test "contrib/systemd dcmrouter units: systemd-analyze verify is clean" {
+	require_cmd systemd-analyze
+	local root=$BATS_TEST_TMPDIR/root
+	[ -d /lib/systemd/system ] || skip "no systemd unit directory to verify against"
+	mkdir -p "$root/usr/bin" "$root/etc/systemd/system" "$root/lib/systemd" "$root/man/man1" "$root/bin"
+	cp -r /lib/systemd/system "$root/lib/systemd/"
+	cp "$CSTORE_BIN/dcmrecv" "$root/usr/bin/cstore-dcmrecv"
+	cp "$CSTORE_BIN/dcmsend" "$root/usr/bin/cstore-dcmsend"
+	cp /bin/bash "$root/bin/bash"
+	cp "$CSTORE_ROOT/man/dcmrecv.1" "$root/man/man1/cstore-dcmrecv.1"
+	cp "$CSTORE_ROOT/man/dcmsend.1" "$root/man/man1/cstore-dcmsend.1"
+	cp "$CSTORE_ROOT"/contrib/systemd/dcmrouter.s* "$root/etc/systemd/system/"
+	cd "$root/etc/systemd/system"
+	MANPATH=$root/man run -0 --separate-stderr systemd-analyze verify --root="$root" \
+		dcmrouter.socket dcmrouter.service
+	if [[ $stderr == *"Failed to"*"connect"* || $stderr == *"Permission denied"* ]]; then
+		skip "systemd-analyze cannot run here: $stderr"
+	fi
+	[ -z "$stderr" ] || { echo "$stderr" >&2; false; }
+	grep -qx 'KillMode=mixed' dcmrouter.service
+	grep -qx 'ProtectSystem=strict' dcmrouter.service
+}
