@@ -99,6 +99,12 @@ do_echo(struct dcmsend *d)
 		    cli_progname(),
 		    r.peer_impl_class_uid[0] ? r.peer_impl_class_uid : "(none)",
 		    r.peer_impl_version);
+		if (d->a.cfg.user != NULL)
+			fprintf(stderr, "%s: user identity '%s' %s\n",
+			    cli_progname(), d->a.cfg.user,
+			    r.identity_confirmed
+				? "confirmed by the peer"
+				: "sent, not confirmed (none asked)");
 	}
 	if (r.status == 0)
 		return EXIT_OK;
@@ -211,6 +217,7 @@ main(int argc, char **argv)
 	if (!d.a.echo && d.a.send.no_transcode && d.a.send.allow_lossy)
 		cli_usage_error(
 		    "--no-transcode and --lossy exclude each other");
+	send_identity_check(&d.a, argc - 2, argv + 2);
 
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;

@@ -28,6 +28,7 @@ enum {
 	OPT_EXEC,
 	OPT_FSYNC,
 	OPT_GRACE,
+	OPT_HASH_PASSWORD,
 	OPT_IDLE_TIMEOUT,
 	OPT_JSON,
 	OPT_LAYOUT,
@@ -41,12 +42,14 @@ enum {
 	OPT_PROXY_PROTOCOL,
 	OPT_REJECT,
 	OPT_REJECT_SOP_CLASS,
+	OPT_REQUIRE_IDENTITY,
 	OPT_RESPOND,
 	OPT_RESPOND_EVERY,
 	OPT_REUSE_PORT,
 	OPT_SOP_CLASS,
 	OPT_STRICT_AET,
 	OPT_TS,
+	OPT_USERS,
 	OPT_VERSION,
 };
 
@@ -61,6 +64,7 @@ static const struct option longopts[] = {
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "hash-password", optional_argument, NULL, OPT_HASH_PASSWORD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -78,6 +82,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "reject", required_argument, NULL, OPT_REJECT },
 	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
+	{ "require-identity", no_argument, NULL, OPT_REQUIRE_IDENTITY },
 	{ "respond", required_argument, NULL, OPT_RESPOND },
 	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
 	{ "reuse-port", no_argument, NULL, OPT_REUSE_PORT },
@@ -86,6 +91,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "ts", required_argument, NULL, OPT_TS },
+	{ "users", required_argument, NULL, OPT_USERS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -101,7 +107,9 @@ static const char *const synopsis[] = {
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
-	"               [--proxy-from addr[/bits]] [--reuse-port] [[addr:]port]",
+	"               [--proxy-from addr[/bits]] [--reuse-port]\n"
+	"               [--users file [--require-identity]] [[addr:]port]",
+	"--hash-password[=yescrypt|sha512]",
 	NULL,
 };
 
@@ -116,6 +124,16 @@ static const char deploy_help[] =
     "      --reuse-port           share the port with other dcmrecv processes\n"
     "                             (SO_REUSEPORT)\n"
     "Without [ADDR:]PORT, serve the socket passed by systemd (LISTEN_FDS).\n";
+
+/* User Identity Negotiation; a literal of its own. */
+static const char identity_help[] =
+    "      --users FILE           check user identities (PS3.7 D.3.3.7) against\n"
+    "                             FILE, NAME:HASH lines (crypt(3) hashes); a\n"
+    "                             wrong one is rejected; Kerberos, SAML and JWT\n"
+    "                             identities are refused\n"
+    "      --require-identity     with --users: reject associations without one\n"
+    "      --hash-password[=METHOD]  read a passcode from stdin, print its hash\n"
+    "                             (METHOD yescrypt, the default, or sha512), exit\n";
 
 static void
 help(void)
@@ -160,7 +178,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s"
+	    "%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -175,14 +193,15 @@ help(void)
 	    "  -h, --help                 this help\n"
 	    "      --version              print the version\n"
 	    "\n"
-	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer.\n"
+	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer,\n"
+	    "user.\n"
 	    "Exit status: 0 stopped cleanly, 2 usage, 6 cannot listen or cannot write the\n"
 	    "output directory, the port file or standard output, 70 internal error.\n",
 	    STORESCP_DEFAULT_AET, STORESCP_DEFAULT_OUTPUT_DIR,
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help, identity_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -404,6 +423,14 @@ parse_long(struct recv_args *a, int c, char *arg)
 	case OPT_STRICT_AET:
 		a->cfg.strict_aet = 1;
 		break;
+	case OPT_HASH_PASSWORD:
+		recv_hash_password(arg);
+	case OPT_REQUIRE_IDENTITY:
+		a->cfg.require_identity = 1;
+		break;
+	case OPT_USERS:
+		a->users_file = arg;
+		break;
 	case OPT_VERSION:
 		cli_print_version();
 	default:
@@ -500,4 +527,5 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		    "AE title '%s': must be 1-16 characters", a->cfg.aet);
 	a->cfg.host = a->host[0] != '\0' ? a->host : NULL;
 	a->cfg.port = a->port;
+	recv_identity_check(a);
 }

@@ -21,17 +21,22 @@ enum {
 	OPT_DIMSE_TIMEOUT,
 	OPT_DRY_RUN,
 	OPT_ECHO,
+	OPT_IDENTITY_RESPONSE,
 	OPT_JSON,
 	OPT_LOSSY,
 	OPT_MAX_PDU,
 	OPT_NO_PROGRESS,
 	OPT_NO_TRANSCODE,
+	OPT_PASSWORD,
+	OPT_PASSWORD_FILE,
+	OPT_PASSWORD_STDIN,
 	OPT_PER_ASSOC,
 	OPT_PROBE,
 	OPT_PROGRESS,
 	OPT_RESUME,
 	OPT_RETRY,
 	OPT_RETRY_DELAY,
+	OPT_USER,
 	OPT_VERSION,
 };
 
@@ -45,6 +50,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "echo", no_argument, NULL, OPT_ECHO },
 	{ "help", no_argument, NULL, 'h' },
+	{ "identity-response", no_argument, NULL, OPT_IDENTITY_RESPONSE },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "lossy", no_argument, NULL, OPT_LOSSY },
@@ -52,6 +58,9 @@ static const struct option longopts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "no-transcode", no_argument, NULL, OPT_NO_TRANSCODE },
 	{ "null", no_argument, NULL, '0' },
+	{ "password", required_argument, NULL, OPT_PASSWORD },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 	{ "per-assoc", required_argument, NULL, OPT_PER_ASSOC },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -60,6 +69,7 @@ static const struct option longopts[] = {
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "trace", no_argument, NULL, 'd' },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -71,10 +81,21 @@ static const char *const synopsis[] = {
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	"               [--progress | --no-progress] [--max-pdu bytes]\n"
 	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
-	"               host port [file | dir | - ...]",
-	"--echo [-dqv] [-a aetitle] [-c called] [--json] host port",
+	"               [--user name [--password-file file | --password-stdin]\n"
+	"               [--identity-response]] host port [file | dir | - ...]",
+	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...] host port",
 	NULL,
 };
+
+/* User Identity Negotiation; a literal of its own. */
+static const char identity_help[] =
+    "      --user NAME          send a user identity (PS3.7 D.3.3.7): the name\n"
+    "                           alone, or with a passcode from one of:\n"
+    "      --password-file FILE the passcode is the first line of FILE\n"
+    "      --password-stdin     the passcode is the first line of stdin\n"
+    "                           (never on the command line)\n"
+    "      --identity-response  ask the peer to confirm the identity; send\n"
+    "                           nothing to a peer that does not\n";
 
 static void
 help(void)
@@ -113,6 +134,7 @@ help(void)
 	    "      --json               results as JSON lines\n"
 	    "      --progress           a progress line on stderr even when not a terminal\n"
 	    "      --no-progress        no progress line\n"
+	    "%s"
 	    "  -v, --verbose            more detail on stderr\n"
 	    "  -d, --trace              every PDU and DIMSE message, readable, on stderr\n"
 	    "  -q, --quiet              no summary, progress or notes on stderr\n"
@@ -124,7 +146,7 @@ help(void)
 	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
 	    "5 aborted or protocol error, 6 cannot write the output.\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, MAX_PDU_LIMIT,
-	    STORESCU_DEFAULT_MAX_PDU);
+	    STORESCU_DEFAULT_MAX_PDU, identity_help);
 }
 
 static const char *
@@ -140,6 +162,31 @@ static int
 seconds(const char *arg, long long min, long long max, const char *what)
 {
 	return (int)cli_parse_num(arg, min, max, what) * 1000;
+}
+
+/* User identity: the passcode itself is read by send_identity_check. */
+static void
+parse_identity(struct send_args *d, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_IDENTITY_RESPONSE:
+		d->cfg.identity_response = 1;
+		break;
+	case OPT_PASSWORD:
+		cli_usage_error(
+		    "--password: a passcode on the command line is seen by every local user; use --password-file FILE or --password-stdin");
+	case OPT_PASSWORD_FILE:
+		d->password_file = arg;
+		break;
+	case OPT_PASSWORD_STDIN:
+		d->password_stdin = 1;
+		break;
+	case OPT_USER:
+		d->cfg.user = arg;
+		break;
+	default:
+		cli_usage_exit(synopsis);
+	}
 }
 
 /* The options without a short form. */
@@ -215,7 +262,7 @@ parse_long(struct send_args *d, int c, const char *arg)
 	case OPT_VERSION:
 		cli_print_version();
 	default:
-		cli_usage_exit(synopsis);
+		parse_identity(d, c, arg);
 	}
 }
 
