@@ -81,9 +81,10 @@ static const char *const synopsis[] = {
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	"               [--progress | --no-progress] [--max-pdu bytes]\n"
 	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
-	"               [--user name [--password-file file | --password-stdin]\n"
-	"               [--identity-response]] host port [file | dir | - ...]",
-	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...] host port",
+	"               [--user name [--password-file file | --password-stdin] [--identity-response]]\n"
+	"               host port [file | dir | - ...]",
+	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
+	"               host port",
 	NULL,
 };
 
@@ -93,7 +94,8 @@ static const char identity_help[] =
     "                           alone, or with a passcode from one of:\n"
     "      --password-file FILE the passcode is the first line of FILE\n"
     "      --password-stdin     the passcode is the first line of stdin\n"
-    "                           (never on the command line)\n"
+    "                           (never on the command line: --password is\n"
+    "                           refused)\n"
     "      --identity-response  ask the peer to confirm the identity; send\n"
     "                           nothing to a peer that does not\n";
 
