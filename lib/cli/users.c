@@ -200,7 +200,7 @@ find(const struct cli_users *t, const uint8_t *name, size_t len)
  * An unknown user costs one hash as well, so that timing does not tell
  * which names exist: a yescrypt setting of the default cost.
  */
-static const char decoy[] = "$y$j9T$cstoreDecoySaltOnly$";
+static const char decoy[] = "$y$j9T$aMrX8Ah3tgP9VHLVmmmst0";
 
 int
 cli_users_check(void *users, const struct storescp_identity *id, char *name,
