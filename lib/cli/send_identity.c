@@ -31,7 +31,7 @@ send_identity_check(struct send_args *a, int nops, char **ops)
 		if (a->password_file || a->password_stdin ||
 		    a->cfg.identity_response)
 			cli_usage_error("%s needs --user",
-			    a->password_file    ? "--password-file"
+			    a->password_file        ? "--password-file"
 				: a->password_stdin ? "--password-stdin"
 						    : "--identity-response");
 		return;
@@ -46,8 +46,8 @@ send_identity_check(struct send_args *a, int nops, char **ops)
 		    "--password-stdin: standard input holds the passcode; name the files as operands");
 	if (!a->password_file && !a->password_stdin)
 		return; /* identity type 1: the name alone */
-	rc = cli_secret_read(a->password_file, "Passcode: ", a->password,
-	    &len, &err);
+	rc = cli_secret_read(
+	    a->password_file, "Passcode: ", a->password, &len, &err);
 	if (rc != 0)
 		cli_usage_error("%s: %s",
 		    a->password_file ? "--password-file" : "--password-stdin",

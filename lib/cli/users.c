@@ -119,8 +119,9 @@ cli_users_load(struct cli_users **out, const char *path, struct cs_err *err)
 
 	*out = NULL;
 	if ((f = fopen(path, "re")) == NULL)
-		return cs_err_set(err, CS_E_IO, "cannot open the users file '%s': %s",
-		    path, strerror(errno));
+		return cs_err_set(err, CS_E_IO,
+		    "cannot open the users file '%s': %s", path,
+		    strerror(errno));
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		fclose(f);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -234,7 +235,8 @@ cli_users_check(void *users, const struct storescp_identity *id, char *name,
 		}
 		if (!cli_password_matches(
 			u->hash, id->secondary, id->secondary_len)) {
-			snprintf(why, why_size, "user '%s': wrong passcode", who);
+			snprintf(
+			    why, why_size, "user '%s': wrong passcode", who);
 			return -1;
 		}
 	}
@@ -264,8 +266,8 @@ cli_password_hash(const char *method, const char *pw, char *out, size_t size,
 		    CRYPT_MAX_PASSPHRASE_SIZE - 1);
 	if (crypt_gensalt_rn(prefix, 0, NULL, 0, setting, sizeof(setting)) ==
 	    NULL)
-		return cs_err_set(err, CS_E_IO, "cannot make a salt: %s",
-		    strerror(errno));
+		return cs_err_set(
+		    err, CS_E_IO, "cannot make a salt: %s", strerror(errno));
 	if ((cd = calloc(1, sizeof(*cd))) == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	if (crypt_rn(pw, setting, cd, (int)sizeof(*cd)) == NULL ||

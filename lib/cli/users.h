@@ -26,8 +26,8 @@ struct cli_users;
  * CS_E_IO (cannot read it), CS_E_INVAL ("line N: ..."; no user at all),
  * CS_E_NOMEM.  Free with cli_users_free (NULL-safe).
  */
-int cli_users_load(
-    struct cli_users **out, const char *path, struct cs_err *err);
+int
+cli_users_load(struct cli_users **out, const char *path, struct cs_err *err);
 void cli_users_free(struct cli_users *u);
 
 /*
@@ -35,8 +35,8 @@ void cli_users_free(struct cli_users *u);
  * it; types 3-5 (Kerberos, SAML, JWT) refused, with the reason.  Thread
  * safe.  why never holds the passcode.
  */
-int cli_users_check(void *users, const struct storescp_identity *id,
-    char *name, size_t name_size, char *why, size_t why_size);
+int cli_users_check(void *users, const struct storescp_identity *id, char *name,
+    size_t name_size, char *why, size_t why_size);
 
 /*
  * 1 when passcode pw (len bytes) hashes to hash (a crypt(3) string),

@@ -30,8 +30,8 @@ refuse(struct ul_assoc_rj *rj)
 int
 scp_identity_decide(const struct storescp_config *cfg,
     const struct ul_assoc_params *rq, const struct scp_identity_who *who,
-    char *user, struct ul_assoc_params *ac, struct ul_assoc_rj *rj,
-    char *why, size_t why_size)
+    char *user, struct ul_assoc_params *ac, struct ul_assoc_rj *rj, char *why,
+    size_t why_size)
 {
 	const struct ul_user_identity *u = &rq->user_identity;
 	struct storescp_identity id;
@@ -54,8 +54,8 @@ scp_identity_decide(const struct storescp_config *cfg,
 		.calling_ae = who->calling,
 		.peer = who->peer };
 	why[0] = '\0';
-	if (cfg->check_identity(cfg->identity_user, &id, user, STORESCP_USER_MAX + 1,
-		why, why_size) != 0) {
+	if (cfg->check_identity(cfg->identity_user, &id, user,
+		STORESCP_USER_MAX + 1, why, why_size) != 0) {
 		user[0] = '\0';
 		if (why[0] == '\0')
 			snprintf(why, why_size, "user identity refused");

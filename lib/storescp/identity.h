@@ -14,8 +14,7 @@
 
 /* Checks the identity settings of cfg: 0, or CS_E_INVAL (require_identity
  * without check_identity). */
-int scp_identity_config(
-    const struct storescp_config *cfg, struct cs_err *err);
+int scp_identity_config(const struct storescp_config *cfg, struct cs_err *err);
 
 /* Who asks, for the check and its messages (borrowed). */
 struct scp_identity_who {
@@ -32,7 +31,7 @@ struct scp_identity_who {
  */
 int scp_identity_decide(const struct storescp_config *cfg,
     const struct ul_assoc_params *rq, const struct scp_identity_who *who,
-    char *user, struct ul_assoc_params *ac, struct ul_assoc_rj *rj,
-    char *why, size_t why_size);
+    char *user, struct ul_assoc_params *ac, struct ul_assoc_rj *rj, char *why,
+    size_t why_size);
 
 #endif
