@@ -193,8 +193,8 @@ help(void)
 	    "  -h, --help                 this help\n"
 	    "      --version              print the version\n"
 	    "\n"
-	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer,\n"
-	    "user.\n"
+	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer;\n"
+	    "with --users, the user in column 7.\n"
 	    "Exit status: 0 stopped cleanly, 2 usage, 6 cannot listen or cannot write the\n"
 	    "output directory, the port file or standard output, 70 internal error.\n",
 	    STORESCP_DEFAULT_AET, STORESCP_DEFAULT_OUTPUT_DIR,

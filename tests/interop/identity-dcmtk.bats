@@ -40,7 +40,7 @@ scu() {
 	local ref
 	ref=$(ls "$BATS_TEST_TMPDIR/ref"/*)
 	same_dataset "$ref" "$RECV_DIR/$INST.dcm"
-	[ "$(cut -f6 "$RECV_STDOUT")" = alice ]
+	[ "$(cut -f7 "$RECV_STDOUT")" = alice ]
 	[ "$(cut -f4 "$RECV_STDOUT")" = STORESCU ]
 	grep -q "user identity: type 2 (user name and passcode), user 'alice'" "$RECV_STDERR"
 	! grep -F -- "$PASS" "$RECV_STDERR" "$RECV_STDOUT"
