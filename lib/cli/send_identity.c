@@ -1,6 +1,7 @@
 /* send_identity.c - dcmsend's user identity options (see send_args.h). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cstore/cstore.h"
@@ -24,6 +25,7 @@ void
 send_identity_check(struct send_args *a, int nops, char **ops)
 {
 	struct cs_err err = { 0, "" };
+	struct stat st;
 	size_t len = 0;
 	int rc;
 
@@ -46,6 +48,12 @@ send_identity_check(struct send_args *a, int nops, char **ops)
 		    "--password-stdin: standard input holds the passcode; name the files as operands");
 	if (!a->password_file && !a->password_stdin)
 		return; /* identity type 1: the name alone */
+	if (a->password_file && !a->quiet && stat(a->password_file, &st) == 0 &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		fprintf(stderr,
+		    "%s: warning: the passcode file '%s' is open to other users (mode %04o; chmod 600 it)\n",
+		    cli_progname(), a->password_file,
+		    (unsigned)(st.st_mode & 07777));
 	rc = cli_secret_read(
 	    a->password_file, "Passcode: ", a->password, &len, &err);
 	if (rc != 0)

@@ -14,6 +14,7 @@ INST=2.25.314159265358979323846264338327950
 PASS='Tr0ub4dor&3-horse'
 
 setup() {
+	umask 077
 	printf '%s\n' "$PASS" >"$BATS_TEST_TMPDIR/pass"
 	printf 'not-it\n' >"$BATS_TEST_TMPDIR/wrong"
 	local h
@@ -184,4 +185,17 @@ no_passcode_in() {
 	[[ $stderr != *plaintext* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --users "$BATS_TEST_TMPDIR/none" 0
 	[[ $stderr == *"cannot open the users file"* ]]
+}
+
+@test "identity: a passcode file open to other users is warned about, not refused" {
+	start_dcmrecv --users "$USERS"
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 0 ]
+	[[ $stderr != *"open to other users"* ]]
+	chmod 644 "$BATS_TEST_TMPDIR/pass"
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"warning: the passcode file '$BATS_TEST_TMPDIR/pass' is open to other users (mode 0644; chmod 600 it)"* ]]
+	stop_dcmrecv
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
 }
