@@ -92,6 +92,9 @@ no_passcode_in() {
 	[ "$status" -eq 4 ]
 	send --user carol --password-file "$BATS_TEST_TMPDIR/pass"
 	[ "$status" -eq 4 ]
+	# permanent: --retry does not try again with the same credentials
+	send --retry 3 --retry-delay 0 --user alice --password-file "$BATS_TEST_TMPDIR/wrong"
+	[ "$status" -eq 4 ]
 	stop_dcmrecv
 	[ -z "$(ls -A "$RECV_DIR")" ]
 	[ ! -s "$RECV_STDOUT" ]
@@ -99,7 +102,7 @@ no_passcode_in() {
 	grep -q "rejected: no user identity (one is required)" "$RECV_STDERR"
 	grep -q "rejected: user 'alice' sent no passcode" "$RECV_STDERR"
 	grep -q "rejected: unknown user 'carol'" "$RECV_STDERR"
-	[ "$(grep -c rejected "$RECV_STDERR")" -eq 4 ]
+	[ "$(grep -c rejected "$RECV_STDERR")" -eq 5 ]
 }
 
 @test "identity: a name-only user (NAME: line) passes with the name alone" {
