@@ -124,7 +124,7 @@ $(GDCM_MODULE): $(LIB_CXX_OBJ) $(LIBCSTORE) scripts/cstore-gdcm.map
 
 # Every link of libcstore.a: json-c (used by lib/cli alone), what the mk/
 # fragments need (DCMFILE_LIBS: zlib and libdl for lib/dcmfile) and libm.
-CSTORE_LIBS = $(JSON_LIBS) $(DCMFILE_LIBS) -lm
+CSTORE_LIBS = $(JSON_LIBS) $(DCMFILE_LIBS) $(IDENTITY_LIBS) -lm
 TOOL_LIBS = $(LIBCSTORE) $(CSTORE_LIBS)
 $(BINS): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE)
 	@mkdir -p $(BIN)

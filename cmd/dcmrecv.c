@@ -42,7 +42,8 @@ on_hook_failed(void *user, const char *line)
 	on_log(user, STORESCP_LOG_ERROR, line);
 }
 
-/* One result line (TSV columns 1-5, every field in JSON), or the path
+/* One result line (TSV columns 1-5, 7 with --users; every field in
+ * JSON), or the path
  * and a NUL with -0.  Returns 0, or -1 when out of memory. */
 static int
 write_stored(const struct storescp_stored *st)
@@ -60,6 +61,7 @@ write_stored(const struct storescp_stored *st)
 		CLI_S("called_ae", 0, st->called_ae),
 		CLI_I("association", 0, st->assoc_id),
 		CLI_B("kept", 0, st->kept),
+		CLI_S("user", g.a.users_file ? 7 : 0, st->user),
 	};
 
 	if (g.a.nul) {

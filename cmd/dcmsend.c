@@ -127,6 +127,12 @@ do_echo(struct dcmsend *d)
 		    cli_progname(),
 		    r.peer_impl_class_uid[0] ? r.peer_impl_class_uid : "(none)",
 		    r.peer_impl_version);
+		if (d->a.cfg.user != NULL)
+			fprintf(stderr, "%s: user identity '%s' %s\n",
+			    cli_progname(), d->a.cfg.user,
+			    r.identity_confirmed
+				? "confirmed by the peer"
+				: "sent, not confirmed (none asked)");
 	}
 	if (r.status == 0)
 		return EXIT_OK;
@@ -319,6 +325,7 @@ main(int argc, char **argv)
 		cli_usage_error(
 		    "--no-transcode and --lossy exclude each other");
 	check_follow(&d.a);
+	send_identity_check(&d.a, argc - 2, argv + 2);
 
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;

@@ -59,7 +59,7 @@ _cstore_values() {
 	case $tool:$opt in
 	*:-o | *:--output-dir)
 		COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
-	*:--port-file | *:--resume | *:-f | *:--file)
+	*:--port-file | *:--resume | *:-f | *:--file | *:--users | *:--password-file)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 	*:--sop-class | *:--reject-sop-class)
 		words=$(_cstore_classes "$cmd") ;;
@@ -84,7 +84,7 @@ _cstore_values() {
 	*:-F | *:--field | *:--allow | *:--proxy-from | *:--max-* | *:--async | \
 	*:--grace | *:--idle-timeout | *:--delay | *:--abort-* | *:--respond-every | \
 	*:--per-assoc | *:--retry | *:--retry-delay | *:--*-timeout | *:--exec | \
-	*:--idle | *:--limit-rate)
+	*:--idle | *:--limit-rate | *:--user)
 		COMPREPLY=(); return 0 ;;
 	*)
 		return 1 ;;

@@ -68,6 +68,9 @@ struct storescp_stored {
 	uint16_t status;          /* the C-STORE-RSP status answered */
 	int kept;                 /* 1: STORESCP_DUP_KEEP left the existing file */
 	unsigned assoc_id;        /* 1, 2, ... in order of acceptance */
+	/* The user identity check_identity accepted on this association;
+	 * "" when none was checked. */
+	const char *user;
 };
 
 /* Log levels passed to the log callback. */
@@ -83,6 +86,34 @@ typedef void (*storescp_log_fn)(void *user, enum storescp_level level,
 /* An object is in place under its final name (s->path). */
 typedef void (*storescp_stored_fn)(void *user,
     const struct storescp_stored *s);
+
+/*
+ * User Identity Negotiation (PS3.7 D.3.3.7): the identity an
+ * A-ASSOCIATE-RQ carries, passed to check_identity.  The fields point
+ * into the request and are valid during the call only; the passcode must
+ * not be logged or kept.
+ */
+#define STORESCP_USER_MAX 128 /* longest user name shown (bytes) */
+struct storescp_identity {
+	unsigned type;            /* 1 user name, 2 user name and passcode,
+	                             3 Kerberos, 4 SAML, 5 JWT */
+	int response_requested;   /* the peer asks for a positive response */
+	const uint8_t *primary;   /* user name, ticket, assertion or token */
+	size_t primary_len;
+	const uint8_t *secondary; /* passcode (type 2), else length 0 */
+	size_t secondary_len;
+	const char *calling_ae;
+	const char *peer;
+};
+/*
+ * Judges an identity: returns 0 to accept it, with the name to show
+ * (output, on_stored) written NUL-terminated into name (name_size is
+ * STORESCP_USER_MAX + 1), or -1 to reject the association, with the
+ * reason in why (one line; never the passcode).
+ */
+typedef int (*storescp_identity_fn)(void *user,
+    const struct storescp_identity *id, char *name, size_t name_size,
+    char *why, size_t why_size);
 
 /* What to do when the file name is already taken by the same instance. */
 enum storescp_dup {
@@ -195,6 +226,22 @@ struct storescp_config {
 	unsigned max_pending_per_host;
 	unsigned min_rate;
 	unsigned max_per_host;
+	/*
+	 * User Identity (PS3.7 D.3.3.7).  check_identity judges the identity
+	 * of every A-ASSOCIATE-RQ that carries one (called with user, on the
+	 * association's thread, after the AE title and context checks); a
+	 * refusal is an A-ASSOCIATE-RJ rejected-permanent, source service
+	 * user, reason 1 (no reason given).  An accepted identity whose RQ
+	 * asked for a positive response gets one in the A-ASSOCIATE-AC (an
+	 * empty server response, as PS3.7 D.3.3.7.2 has for types 1 and 2).
+	 * NULL (the default): identities are ignored and never answered.
+	 * require_identity: reject an RQ without one, likewise (needs
+	 * check_identity, else storescp_new says CS_E_INVAL).  Default 0.
+	 * identity_user is passed to check_identity.
+	 */
+	storescp_identity_fn check_identity;
+	void *identity_user;
+	int require_identity;
 };
 
 /*

@@ -51,6 +51,20 @@ struct storescu_config {
 	int dimse_timeout_ms;    /* waiting for each response; 0 = none */
 	storescu_log_fn trace;   /* every PDU and DIMSE message, or NULL */
 	void *trace_user;
+	/*
+	 * User Identity Negotiation (PS3.7 D.3.3.7): user (UTF-8, 1-65535
+	 * bytes) is sent with each A-ASSOCIATE-RQ when not NULL, as type 2
+	 * with the passcode password/password_len (borrowed, never traced)
+	 * when password is not NULL, else as type 1 (the name alone).
+	 * identity_response asks the peer for a positive response; an
+	 * association whose A-ASSOCIATE-AC has none is released at once,
+	 * nothing sent on it, and the call fails with CS_E_REJECTED
+	 * ("did not confirm").  Defaults: NULL, NULL, 0, 0.
+	 */
+	const char *user;
+	const uint8_t *password;
+	size_t password_len;
+	int identity_response;
 };
 
 /*
@@ -70,6 +84,9 @@ struct storescu_echo_result {
 	char peer_impl_version[17];
 	/* On CS_E_REJECTED: the A-ASSOCIATE-RJ fields. */
 	uint8_t rj_result, rj_source, rj_reason;
+	/* 1: the A-ASSOCIATE-AC answered our user identity (PS3.7
+	 * D.3.3.7.2) */
+	int identity_confirmed;
 };
 
 /*

@@ -28,6 +28,7 @@ enum {
 	OPT_EXEC,
 	OPT_FSYNC,
 	OPT_GRACE,
+	OPT_HASH_PASSWORD,
 	OPT_IDLE_TIMEOUT,
 	OPT_JSON,
 	OPT_LAYOUT,
@@ -42,12 +43,14 @@ enum {
 	OPT_PROXY_PROTOCOL,
 	OPT_REJECT,
 	OPT_REJECT_SOP_CLASS,
+	OPT_REQUIRE_IDENTITY,
 	OPT_RESPOND,
 	OPT_RESPOND_EVERY,
 	OPT_REUSE_PORT,
 	OPT_SOP_CLASS,
 	OPT_STRICT_AET,
 	OPT_TS,
+	OPT_USERS,
 	OPT_VERSION,
 };
 
@@ -62,6 +65,7 @@ static const struct option longopts[] = {
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "hash-password", optional_argument, NULL, OPT_HASH_PASSWORD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -80,6 +84,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "reject", required_argument, NULL, OPT_REJECT },
 	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
+	{ "require-identity", no_argument, NULL, OPT_REQUIRE_IDENTITY },
 	{ "respond", required_argument, NULL, OPT_RESPOND },
 	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
 	{ "reuse-port", no_argument, NULL, OPT_REUSE_PORT },
@@ -88,6 +93,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "ts", required_argument, NULL, OPT_TS },
+	{ "users", required_argument, NULL, OPT_USERS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -104,7 +110,8 @@ static const char *const synopsis[] = {
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
 	"               [--proxy-from addr[/bits]] [--reuse-port] [--max-per-host n]\n"
-	"               [[addr:]port]",
+	"               [--users file [--require-identity]] [[addr:]port]",
+	"--hash-password[=yescrypt|sha512]",
 	NULL,
 };
 
@@ -124,6 +131,15 @@ static const char deploy_help[] =
 static const char hostile_help[] =
     "      --max-per-host N       associations of one source address at once\n"
     "                             (default: no limit); beyond: transient rejection\n";
+/* User Identity Negotiation; a literal of its own. */
+static const char identity_help[] =
+    "      --users FILE           check user identities (PS3.7 D.3.3.7) against\n"
+    "                             FILE, NAME:HASH lines (crypt(3) hashes); a\n"
+    "                             wrong one is rejected; Kerberos, SAML and JWT\n"
+    "                             identities are refused\n"
+    "      --require-identity     with --users: reject associations without one\n"
+    "      --hash-password[=METHOD]  read a passcode from stdin, print its hash\n"
+    "                             (METHOD yescrypt, the default, or sha512), exit\n";
 
 static void
 help(void)
@@ -168,7 +184,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s%s"
+	    "%s%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -183,14 +199,16 @@ help(void)
 	    "  -h, --help                 this help\n"
 	    "      --version              print the version\n"
 	    "\n"
-	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer.\n"
+	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer;\n"
+	    "with --users, the user in column 7.\n"
 	    "Exit status: 0 stopped cleanly, 2 usage, 6 cannot listen or cannot write the\n"
 	    "output directory, the port file or standard output, 70 internal error.\n",
 	    STORESCP_DEFAULT_AET, STORESCP_DEFAULT_OUTPUT_DIR,
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help, hostile_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help, hostile_help,
+	    identity_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -416,6 +434,14 @@ parse_long(struct recv_args *a, int c, char *arg)
 	case OPT_STRICT_AET:
 		a->cfg.strict_aet = 1;
 		break;
+	case OPT_HASH_PASSWORD:
+		recv_hash_password(arg);
+	case OPT_REQUIRE_IDENTITY:
+		a->cfg.require_identity = 1;
+		break;
+	case OPT_USERS:
+		a->users_file = arg;
+		break;
 	case OPT_VERSION:
 		cli_print_version();
 	default:
@@ -512,4 +538,5 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		    "AE title '%s': must be 1-16 characters", a->cfg.aet);
 	a->cfg.host = a->host[0] != '\0' ? a->host : NULL;
 	a->cfg.port = a->port;
+	recv_identity_check(a);
 }

@@ -24,6 +24,9 @@ struct recv_args {
 	const char *refused[RECV_MAX_LIST], *ts[RECV_MAX_LIST];
 	const char *proxy_from[RECV_MAX_LIST];
 	char host[256], port[32];
+	/* User identity: --users, and its table (recv_identity_check) */
+	const char *users_file;
+	struct cli_users *users;
 };
 
 /*
@@ -41,5 +44,18 @@ int recv_args_parse(struct recv_args *a, int argc, char **argv);
  * Usage errors print and exit.
  */
 void recv_args_check(struct recv_args *a, int argc, char **argv);
+
+/*
+ * --users and --require-identity: loads the users file into a->users
+ * and sets cfg's identity check.  A missing or bad file is a usage
+ * error (prints, exits 2).
+ */
+void recv_identity_check(struct recv_args *a);
+/*
+ * --hash-password[=METHOD]: reads a passcode from stdin (a prompt, echo
+ * off, asked twice at a terminal), prints its crypt(3) hash and exits 0;
+ * exits 2 on a bad method or no passcode.
+ */
+void recv_hash_password(const char *method) __attribute__((noreturn));
 
 #endif

@@ -24,12 +24,16 @@ enum {
 	OPT_ECHO,
 	OPT_FOLLOW,
 	OPT_IDLE,
+	OPT_IDENTITY_RESPONSE,
 	OPT_JSON,
 	OPT_LIMIT_RATE,
 	OPT_LOSSY,
 	OPT_MAX_PDU,
 	OPT_NO_PROGRESS,
 	OPT_NO_TRANSCODE,
+	OPT_PASSWORD,
+	OPT_PASSWORD_FILE,
+	OPT_PASSWORD_STDIN,
 	OPT_PER_ASSOC,
 	OPT_PROBE,
 	OPT_PROGRESS,
@@ -38,6 +42,7 @@ enum {
 	OPT_RETRY,
 	OPT_RETRY_DELAY,
 	OPT_RETRY_FOR,
+	OPT_USER,
 	OPT_VERSION,
 };
 
@@ -53,6 +58,7 @@ static const struct option longopts[] = {
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "help", no_argument, NULL, 'h' },
 	{ "idle", required_argument, NULL, OPT_IDLE },
+	{ "identity-response", no_argument, NULL, OPT_IDENTITY_RESPONSE },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
@@ -61,6 +67,9 @@ static const struct option longopts[] = {
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "no-transcode", no_argument, NULL, OPT_NO_TRANSCODE },
 	{ "null", no_argument, NULL, '0' },
+	{ "password", required_argument, NULL, OPT_PASSWORD },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 	{ "per-assoc", required_argument, NULL, OPT_PER_ASSOC },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
@@ -71,6 +80,7 @@ static const struct option longopts[] = {
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "retry-for", required_argument, NULL, OPT_RETRY_FOR },
 	{ "trace", no_argument, NULL, 'd' },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -83,8 +93,11 @@ static const char *const synopsis[] = {
 	"               [--progress | --no-progress] [--max-pdu bytes]\n"
 	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
 	"               [--follow [--idle s] [--retry-for duration]] [--remove-sent]\n"
-	"               [--limit-rate rate] host port [file | dir | - ...]",
-	"--echo [-dqv] [-a aetitle] [-c called] [--json] host port",
+	"               [--limit-rate rate]\n"
+	"               [--user name [--password-file file | --password-stdin] [--identity-response]]\n"
+	"               host port [file | dir | - ...]",
+	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
+	"               host port",
 	NULL,
 };
 
@@ -104,6 +117,17 @@ static const char follow_help[] =
     "                           Warning (never one that failed)\n"
     "      --limit-rate RATE    at most RATE bytes/s over all -j associations\n"
     "                           together (20M, 500k, 1.5Mi...)\n";
+
+/* User Identity Negotiation; a literal of its own. */
+static const char identity_help[] =
+    "      --user NAME          send a user identity (PS3.7 D.3.3.7): the name\n"
+    "                           alone, or with a passcode from one of:\n"
+    "      --password-file FILE the passcode is the first line of FILE\n"
+    "      --password-stdin     the passcode is the first line of stdin\n"
+    "                           (never on the command line: --password is\n"
+    "                           refused)\n"
+    "      --identity-response  ask the peer to confirm the identity; send\n"
+    "                           nothing to a peer that does not\n";
 
 static void
 help(void)
@@ -143,6 +167,7 @@ help(void)
 	    "      --json               results as JSON lines\n"
 	    "      --progress           a progress line on stderr even when not a terminal\n"
 	    "      --no-progress        no progress line\n"
+	    "%s"
 	    "  -v, --verbose            more detail on stderr\n"
 	    "  -d, --trace              every PDU and DIMSE message, readable, on stderr\n"
 	    "  -q, --quiet              no summary, progress or notes on stderr\n"
@@ -154,7 +179,7 @@ help(void)
 	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
 	    "5 aborted or protocol error, 6 cannot write the output.\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
-	    MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU);
+	    MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help);
 }
 
 static const char *
@@ -172,7 +197,32 @@ seconds(const char *arg, long long min, long long max, const char *what)
 	return (int)cli_parse_num(arg, min, max, what) * 1000;
 }
 
-/* The routing options (--follow...); anything else is a usage error. */
+/* User identity: the passcode itself is read by send_identity_check. */
+static void
+parse_identity(struct send_args *d, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_IDENTITY_RESPONSE:
+		d->cfg.identity_response = 1;
+		break;
+	case OPT_PASSWORD:
+		cli_usage_error(
+		    "--password: a passcode on the command line is seen by every local user; use --password-file FILE or --password-stdin");
+	case OPT_PASSWORD_FILE:
+		d->password_file = arg;
+		break;
+	case OPT_PASSWORD_STDIN:
+		d->password_stdin = 1;
+		break;
+	case OPT_USER:
+		d->cfg.user = arg;
+		break;
+	default:
+		cli_usage_exit(synopsis);
+	}
+}
+
+/* The routing options (--follow...); the rest goes to parse_identity. */
 static void
 parse_follow(struct send_args *d, int c, const char *arg)
 {
@@ -199,7 +249,7 @@ parse_follow(struct send_args *d, int c, const char *arg)
 		d->retry_for_set = 1;
 		break;
 	default:
-		cli_usage_exit(synopsis);
+		parse_identity(d, c, arg);
 	}
 }
 

@@ -8,6 +8,7 @@
 
 #include "cstore/storescu.h"
 #include "cli/output.h"
+#include "cli/secret.h"
 
 struct send_args {
 	struct storescu_config cfg; /* storescu_config_init, then options */
@@ -21,7 +22,20 @@ struct send_args {
 	 * is send.limit_rate) */
 	int follow, remove_sent, retry_for_set;
 	struct storescu_follow_opts fo;
+	/* User identity: --password-file, --password-stdin, and the
+	 * passcode read (send_identity_check) that cfg.password points to */
+	const char *password_file;
+	int password_stdin;
+	char password[CLI_SECRET_MAX + 1];
 };
+
+/*
+ * The user identity options against each other and the operands (nops
+ * file operands in ops; --password-stdin takes standard input, which
+ * then cannot list files), and the passcode read into a->password.
+ * Usage errors and an unreadable passcode print and exit (2).
+ */
+void send_identity_check(struct send_args *a, int nops, char **ops);
 
 /*
  * Parses the options of argv into a (initialised here with the library

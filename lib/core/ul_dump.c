@@ -51,8 +51,44 @@ abstract_of(const struct ul_assoc_params *proposal, uint8_t id)
 	return "";
 }
 
+/*
+ * User identity (PS3.7 D.3.3.7): the name of types 1 and 2, printable
+ * and cut; of the rest (passcode, ticket, assertion, token) only the
+ * length.  A trace must never show a secret.
+ */
 static void
-dump_user_info(const struct ul_assoc_params *p, ul_line_fn line, void *user)
+dump_identity(
+    const struct ul_user_identity *u, int ac, ul_line_fn line, void *user)
+{
+	static const char *const kind[] = { "?", "user name",
+		"user name and passcode", "Kerberos ticket", "SAML assertion",
+		"JSON web token" };
+	char name[68], who[96] = "";
+	size_t i, n = u->primary.len < 64 ? u->primary.len : 64;
+
+	if (ac) {
+		say(line, user, "    user identity response: %u bytes",
+		    u->server_response.len);
+		return;
+	}
+	for (i = 0; i < n && (u->type == 1 || u->type == 2); i++)
+		name[i] = u->primary.p[i] >= 0x20 && u->primary.p[i] < 0x7f
+		    ? (char)u->primary.p[i]
+		    : '?';
+	name[i] = '\0';
+	if (i > 0)
+		snprintf(who, sizeof(who), "user '%s%s', ", name,
+		    n < u->primary.len ? "..." : "");
+	say(line, user,
+	    "    user identity: type %u (%s), %s%u-byte primary field, %u-byte secondary field, response %s",
+	    u->type, kind[u->type <= 5 ? u->type : 0], who, u->primary.len,
+	    u->secondary.len,
+	    u->positive_response ? "requested" : "not requested");
+}
+
+static void
+dump_user_info(
+    const struct ul_assoc_params *p, int ac, ul_line_fn line, void *user)
 {
 	char u[160];
 
@@ -83,10 +119,7 @@ dump_user_info(const struct ul_assoc_params *p, ul_line_fn line, void *user)
 		    ul_dump_uid(p->common_ext_neg[i].sop_class, u, sizeof(u)),
 		    p->common_ext_neg[i].service_class);
 	if (p->has_user_identity)
-		say(line, user, "    user identity: type %u, response %s",
-		    p->user_identity.type,
-		    p->user_identity.positive_response ? "requested"
-						       : "not requested");
+		dump_identity(&p->user_identity, ac, line, user);
 }
 
 static void
@@ -137,7 +170,7 @@ dump_assoc(char dir, uint8_t type, const uint8_t *body, size_t len,
 				    ul_dump_uid(pc->ts[0], u, sizeof(u)));
 		}
 	}
-	dump_user_info(p, line, user);
+	dump_user_info(p, type == UL_PDU_ASSOCIATE_AC, line, user);
 	cs_free(p);
 }
 

@@ -29,7 +29,11 @@
  *  - PC result codes above 4 are kept as received: any non-zero value is
  *    a rejection;
  *  - the implementation version name is informational: longer than 16
- *    characters is truncated, control characters become '?'.
+ *    characters is truncated, control characters become '?';
+ *  - a user identity RQ sub-item is kept as sent: any type, any positive
+ *    response byte, an empty secondary field with type 2 (DCMTK's
+ *    storescu --empty-password sends that): the acceptor judges it, and
+ *    the encoder refuses what PS3.7 D.3.3.7.1 forbids.
  *
  * Encoders validate first, then write; lengths are patched after the
  * bytes are written.

@@ -12,6 +12,7 @@
 #include "core/dimse_cmd.h"
 #include "core/sopclass.h"
 #include "core/uid.h"
+#include "storescp/identity.h"
 #include "storescp/scp.h"
 #include "core/banned.h"
 
@@ -131,6 +132,8 @@ policy_init(
 		    aet);
 	snprintf(p->aet, sizeof(p->aet), "%s", aet);
 	p->strict_aet = cfg->strict_aet;
+	if ((rc = scp_identity_config(cfg, err)) != 0)
+		return rc;
 	if (cfg->async_window > UINT16_MAX)
 		return cs_err_set(err, CS_E_INVAL,
 		    "asynchronous operations window %u: at most 65535",

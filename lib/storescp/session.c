@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "core/ul_assoc.h"
 #include "core/ul_dump.h"
+#include "storescp/identity.h"
 #include "storescp/session.h"
 #include "core/banned.h"
 
@@ -62,9 +63,10 @@ accept_rq(struct session *ss, const struct ul_assoc_params *rq, const char *why)
 		snprintf(window, sizeof(window), ", async window %u",
 		    ss->ac->max_ops_invoked);
 	scp_log(s, why[0] ? STORESCP_LOG_ERROR : STORESCP_LOG_VERBOSE,
-	    "association %u from '%s' at %s to '%s': accepted %d of %u presentation contexts%s%s%s",
-	    ss->id, ss->calling, ss->peer, ss->called, n_ok, (unsigned)rq->n_pc,
-	    window, why[0] ? ": " : "", why);
+	    "association %u from '%s' at %s to '%s'%s%s%s: accepted %d of %u presentation contexts%s%s%s",
+	    ss->id, ss->calling, ss->peer, ss->called,
+	    ss->user[0] ? " as user '" : "", ss->user, ss->user[0] ? "'" : "",
+	    n_ok, (unsigned)rq->n_pc, window, why[0] ? ": " : "", why);
 	return 0;
 }
 
@@ -95,7 +97,14 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 		    ul_rj_reason_text(rj.source, rj.reason));
 	} else if (policy_decide(&s->policy, rq, ss->peer_host, ss->ac, &rj,
 		       why, sizeof(why)) == POLICY_ACCEPT) {
-		return accept_rq(ss, rq, why);
+		/* the identity last: checking a passcode costs the most */
+		char policy_why[sizeof(why)];
+
+		memcpy(policy_why, why, sizeof(why));
+		if (scp_identity_decide(&s->cfg, rq,
+			&(struct scp_identity_who){ ss->calling, ss->peer },
+			ss->user, ss->ac, &rj, why, sizeof(why)) == 0)
+			return accept_rq(ss, rq, policy_why);
 	}
 	ss->rejected = 1;
 	scp_count(s, &s->stats.rejected);
@@ -361,7 +370,8 @@ session_init(struct session *ss, struct storescp *s, unsigned id,
 	    &(struct store_who){ .id = id,
 		.calling = ss->calling,
 		.called = ss->called,
-		.peer = peer });
+		.peer = peer,
+		.user = ss->user });
 	dimse_rx_init(&ss->rx, &rxcb, ss);
 	ucfg.max_pdu_recv = s->cfg.max_pdu == UINT32_MAX ? 0 : s->cfg.max_pdu;
 	ucfg.artim_ms = s->cfg.timeout_ms;

@@ -36,6 +36,7 @@ struct session {
 	struct ul_assoc_params *ac;
 	const char *peer_host, *peer; /* borrowed from the I/O loop */
 	char calling[UL_AE_MAX + 1], called[UL_AE_MAX + 1];
+	char user[STORESCP_USER_MAX + 1]; /* the identity accepted, or "" */
 	int accepted, rejected, aborted, released;
 
 	/* the request in progress */

@@ -31,6 +31,7 @@
 struct store_who {
 	unsigned id;
 	const char *calling, *called, *peer;
+	const char *user; /* the user identity accepted, "" none */
 };
 
 struct store {

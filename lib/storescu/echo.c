@@ -41,6 +41,7 @@ storescu_echo(const struct storescu_config *cfg, struct storescu_echo_result *r,
 		return rc;
 	}
 	r->assoc_us = (unsigned)(s.t_established - s.t_start);
+	r->identity_confirmed = s.identity_confirmed;
 	ac = scu_ac(&s);
 	if (ac != NULL) {
 		r->peer_max_pdu = ac->has_max_pdu ? ac->max_pdu : 0;

@@ -178,6 +178,10 @@ established(struct batch *b, struct scu_session *s)
 	    "association %u: %s port %s accepted %d of %u presentation contexts, max PDU %u, window %u",
 	    b->assoc, run->cfg->host, run->cfg->port, accepted, b->set->n_pc,
 	    ac && ac->has_max_pdu ? (unsigned)ac->max_pdu : 0u, s->window);
+	if (s->identity_confirmed)
+		report_note(&run->rep,
+		    "association %u: user identity '%s' confirmed by the peer",
+		    b->assoc, run->cfg->user);
 	if (accepted > 0)
 		return 1;
 	cs_err_clear(&e);

@@ -170,10 +170,14 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	}
 	if (s->rejected)
 		return cs_err_set(err, CS_E_REJECTED,
-		    "association rejected by '%s': %s (result %u, source %u, reason %u)",
+		    "association rejected by '%s': %s (result %u, source %u, reason %u)%s",
 		    s->cfg.called_ae,
 		    ul_rj_reason_text(s->rj.source, s->rj.reason), s->rj.result,
-		    s->rj.source, s->rj.reason);
+		    s->rj.source, s->rj.reason,
+		    s->cfg.user != NULL && s->rj.source == 1 &&
+			    s->rj.reason == 1
+			? "; was the user identity refused?"
+			: "");
 	if (s->aborted && s->abort_from_peer)
 		return cs_err_set(err, CS_E_ABORTED,
 		    "association aborted by the peer: %s (source %u, reason %u)",
@@ -249,6 +253,24 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs, int n,
 						       : window);
 		rq->max_ops_performed = 1;
 	}
+	if (s->cfg.user != NULL) {
+		struct ul_user_identity *u = &rq->user_identity;
+
+		if (strlen(s->cfg.user) > UINT16_MAX ||
+		    s->cfg.password_len > UINT16_MAX) {
+			cs_free(rq);
+			return cs_err_set(err, CS_E_INVAL,
+			    "a user name or passcode longer than 65535 bytes");
+		}
+
+		rq->has_user_identity = 1;
+		u->type = s->cfg.password != NULL ? 2 : 1;
+		u->positive_response = s->cfg.identity_response ? 1 : 0;
+		u->primary.p = (const uint8_t *)s->cfg.user;
+		u->primary.len = (uint16_t)strlen(s->cfg.user);
+		u->secondary.p = s->cfg.password;
+		u->secondary.len = (uint16_t)s->cfg.password_len;
+	}
 	rc = ul_associate_rq(s->a, rq);
 	cs_free(rq);
 	if (rc != 0)
@@ -256,6 +278,25 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs, int n,
 		    "cannot build the association request: %s",
 		    ul_last_error(s->a)->msg);
 	return 0;
+}
+
+/*
+ * PS3.7 D.3.3.7.2: a positive response asked for and none in the AC:
+ * the peer did not vouch for the identity, so nothing is sent to it.
+ */
+static int
+confirmed(struct scu_session *s, struct cs_err *err)
+{
+	const struct ul_assoc_params *ac = ul_ac_params(s->a);
+
+	s->identity_confirmed = ac != NULL && ac->has_user_identity;
+	if (s->cfg.user == NULL || !s->cfg.identity_response ||
+	    s->identity_confirmed)
+		return 0;
+	scu_close(s, NULL);
+	return cs_err_set(err, CS_E_REJECTED,
+	    "'%s' did not confirm user identity '%s' (a positive response was requested): nothing sent",
+	    s->cfg.called_ae, s->cfg.user);
 }
 
 /* Connects, sends the queued request and waits (ACSE timeout) for the
@@ -290,7 +331,7 @@ negotiate(struct scu_session *s, struct cs_err *err)
 	if (s->accepted) {
 		s->t_established = net_now_us();
 		s->window = granted_window(s);
-		return 0;
+		return confirmed(s, err);
 	}
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
 }

@@ -39,6 +39,7 @@ struct scu_session {
 	int pump_ready;
 	/* what happened */
 	int accepted, rejected, aborted, released, peer_release_rq;
+	int identity_confirmed; /* the AC answered our user identity */
 	struct ul_assoc_rj rj;
 	struct ul_abort abort;
 	int abort_from_peer;

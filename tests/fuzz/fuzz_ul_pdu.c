@@ -7,6 +7,8 @@
  * type every decoder does.  A decoded A-ASSOCIATE-RQ/AC that the encoder
  * accepts is encoded, decoded and encoded again: the two decodes must
  * agree and the two encodings must be byte for byte equal, else abort().
+ * Every PDU is also described by the -d trace (ul_dump_pdu), whose
+ * lines must be short and printable.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
+#include "core/ul_dump.h"
 #include "core/ul_pdu.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -221,6 +224,13 @@ assoc(const uint8_t *body, size_t n, int ac)
 	reencode(ac);
 }
 
+static void
+dump_line(void *user, const char *line)
+{
+	(void)user;
+	CHECK(strlen(line) < 512);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -235,6 +245,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body = data + UL_PDU_HEADER_LEN;
 	n = size - UL_PDU_HEADER_LEN;
 	CHECK(ul_pdu_name(type) != NULL);
+	ul_dump_pdu('R', data, size, NULL, dump_line, NULL);
 	switch (type) {
 	case UL_PDU_ASSOCIATE_RQ:
 		assoc(body, n, 0);
