@@ -25,6 +25,7 @@ enum {
 	OPT_ACCEPT_TS,
 	OPT_ALLOW,
 	OPT_ASYNC,
+	OPT_COMMIT,
 	OPT_COMMIT_DELAY,
 	OPT_COMMIT_FAIL,
 	OPT_COMMIT_PEER,
@@ -61,6 +62,7 @@ static const struct option longopts[] = {
 	{ "aet", required_argument, NULL, 'a' },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "async", required_argument, NULL, OPT_ASYNC },
+	{ "commit", no_argument, NULL, OPT_COMMIT },
 	{ "commit-delay", required_argument, NULL, OPT_COMMIT_DELAY },
 	{ "commit-fail", required_argument, NULL, OPT_COMMIT_FAIL },
 	{ "commit-peer", required_argument, NULL, OPT_COMMIT_PEER },
@@ -109,8 +111,8 @@ static const char *const synopsis[] = {
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
 	"               [--proxy-from addr[/bits]] [--reuse-port]\n"
-	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
-	"               [--commit-fail n] [[addr:]port]",
+	"               [--commit] [--commit-peer aet=host:port]\n"
+	"               [--commit-delay ms] [--commit-fail n] [[addr:]port]",
 	NULL,
 };
 
@@ -367,6 +369,9 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 	case OPT_REUSE_PORT:
 		a->cfg.reuse_port = 1;
 		break;
+	case OPT_COMMIT:
+		a->cfg.commit = 1;
+		break;
 	case OPT_COMMIT_DELAY:
 		recv_commit_delay(a, arg);
 		break;
@@ -508,6 +513,7 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--json and -0 exclude each other");
 	if (a->cfg.n_proxy_from > 0 && !a->cfg.proxy_protocol)
 		cli_usage_error("--proxy-from needs --proxy-protocol");
+	recv_commit_check(a);
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");
 	if (argc >= 1 &&

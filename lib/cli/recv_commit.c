@@ -11,7 +11,9 @@
 #include "core/banned.h"
 
 const char recv_commit_help[] =
-    "Storage Commitment (answered for every stored file, see dcmrecv(1)):\n"
+    "Storage Commitment (see dcmrecv(1)):\n"
+    "      --commit               answer Storage Commitment requests, indexing\n"
+    "                             each stored file in DIR/.cstore-index\n"
     "      --commit-peer AET=HOST:PORT  where requester AET takes a report\n"
     "                             when its association is gone (repeatable)\n"
     "      --commit-delay MS      wait MS milliseconds before each report\n"
@@ -36,6 +38,19 @@ recv_commit_peer(struct recv_args *a, const char *arg)
 		    "too many --commit-peer entries (at most %d)",
 		    RECV_MAX_LIST);
 	a->commit_peers[a->cfg.n_commit_peers++] = arg;
+}
+
+void
+recv_commit_check(const struct recv_args *a)
+{
+	if (a->cfg.commit)
+		return;
+	if (a->cfg.n_commit_peers > 0)
+		cli_usage_error("--commit-peer needs --commit");
+	if (a->cfg.commit_delay_ms > 0)
+		cli_usage_error("--commit-delay needs --commit");
+	if (a->cfg.commit_fail_every > 0)
+		cli_usage_error("--commit-fail needs --commit");
 }
 
 void

@@ -18,39 +18,79 @@
 /* A line longer than this is not ours: skipped. */
 #define LINE_MAX_LEN (2 * COMMIT_UID_MAX + 24 + PATH_MAX)
 
+/* Opens the index (creating it when create), ending a torn last line;
+ * returns the descriptor or -1 with errno set. */
+static int
+open_index(int dirfd, int create)
+{
+	int fd = openat(dirfd, COMMIT_INDEX_NAME,
+	    O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0),
+	    0644);
+	struct stat st;
+	char last = '\n';
+	int e;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    pread(fd, &last, 1, st.st_size - 1) != 1)
+		last = 0;
+	/* a crash cut the last line: end it, so the next is whole */
+	if (last != '\n' && write(fd, "\n", 1) != 1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 int
 commit_index_open(
     struct commit_index *ix, int dirfd, int fsync, struct cs_err *err)
 {
-	struct stat st;
-	char last = '\n';
+	int fd = open_index(dirfd, 0);
 
 	ix->dirfd = dirfd;
 	ix->fsync = fsync;
-	ix->fd = openat(dirfd, COMMIT_INDEX_NAME,
-	    O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (ix->fd < 0)
+	pthread_mutex_init(&ix->mu, NULL);
+	atomic_init(&ix->fd, fd);
+	if (fd < 0 && errno != ENOENT)
 		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s",
 		    COMMIT_INDEX_NAME, strerror(errno));
-	if (fstat(ix->fd, &st) == 0 && st.st_size > 0 &&
-	    pread(ix->fd, &last, 1, st.st_size - 1) != 1)
-		last = 0;
-	/* a crash cut the last line: end it, so the next is whole */
-	if (last != '\n' && write(ix->fd, "\n", 1) != 1) {
-		cs_err_set(err, CS_E_IO, "cannot write '%s': %s",
-		    COMMIT_INDEX_NAME, strerror(errno));
-		commit_index_close(ix);
-		return CS_E_IO;
-	}
 	return 0;
 }
 
 void
 commit_index_close(struct commit_index *ix)
 {
-	if (ix->fd >= 0)
-		close(ix->fd);
-	ix->fd = -1;
+	int fd = atomic_exchange(&ix->fd, -1);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The index's descriptor, created with the first line. */
+static int
+index_fd(struct commit_index *ix)
+{
+	int fd = atomic_load(&ix->fd);
+
+	if (fd >= 0)
+		return fd;
+	pthread_mutex_lock(&ix->mu);
+	fd = atomic_load(&ix->fd);
+	if (fd < 0) {
+		fd = open_index(ix->dirfd, 1);
+		/* --fsync: the new name too is on disk before a line counts */
+		if (fd >= 0 && ix->fsync && fsync(ix->dirfd) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		atomic_store(&ix->fd, fd);
+	}
+	pthread_mutex_unlock(&ix->mu);
+	return fd;
 }
 
 int
@@ -59,7 +99,7 @@ commit_index_add(struct commit_index *ix, const char *sop_class,
     struct cs_err *err)
 {
 	char line[LINE_MAX_LEN + 2];
-	int n;
+	int n, fd;
 
 	if (strpbrk(rel, "\t\n") != NULL || strpbrk(sop_class, "\t\n") ||
 	    strpbrk(sop_instance, "\t\n"))
@@ -71,10 +111,11 @@ commit_index_add(struct commit_index *ix, const char *sop_class,
 		return cs_err_set(
 		    err, CS_E_INVAL, "cannot index '%s': too long", rel);
 	/* one write: O_APPEND keeps concurrent lines whole */
-	if (ix->fd < 0 || write(ix->fd, line, (size_t)n) != n ||
-	    (ix->fsync && fdatasync(ix->fd) != 0))
+	fd = index_fd(ix);
+	if (fd < 0 || write(fd, line, (size_t)n) != n ||
+	    (ix->fsync && fdatasync(fd) != 0))
 		return cs_err_set(err, CS_E_IO, "cannot write '%s': %s",
-		    COMMIT_INDEX_NAME, ix->fd < 0 ? "not open" : strerror(errno));
+		    COMMIT_INDEX_NAME, strerror(errno));
 	return 0;
 }
 

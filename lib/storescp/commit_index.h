@@ -23,6 +23,8 @@
 #ifndef CS_STORESCP_COMMIT_INDEX_H
 #define CS_STORESCP_COMMIT_INDEX_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,14 +35,17 @@
 #define COMMIT_INDEX_NAME ".cstore-index"
 
 struct commit_index {
-	int dirfd; /* the output directory (borrowed) */
-	int fd;    /* the index, O_APPEND, or -1 */
-	int fsync; /* fdatasync after each line */
+	int dirfd;     /* the output directory (borrowed) */
+	atomic_int fd; /* the index, O_APPEND, or -1 before the first line */
+	int fsync;     /* fdatasync after each line */
+	pthread_mutex_t mu; /* creating it */
 };
 
 /*
- * Opens (creating, mode 0644 less the umask) the index under dirfd and
- * ends a torn last line.  Returns 0 or CS_E_IO with detail in err.
+ * Opens the index under dirfd when there is one and ends a torn last
+ * line; an output directory that never got a file gets no index (it is
+ * created, mode 0644 less the umask, with the first line).  Returns 0
+ * or CS_E_IO with detail in err (ix is then closed).
  */
 int commit_index_open(
     struct commit_index *ix, int dirfd, int fsync, struct cs_err *err);
@@ -49,7 +54,7 @@ void commit_index_close(struct commit_index *ix);
 
 /*
  * Appends the line of a file now in place: rel is its path under the
- * output directory.  Returns 0, CS_E_INVAL (a tab or newline in a
+ * output directory.  Safe from several threads at once.  Returns 0, CS_E_INVAL (a tab or newline in a
  * field) or CS_E_IO (write or fdatasync failed; the object is then not
  * reported committed), detail in err.
  */

@@ -133,6 +133,7 @@ policy_init(
 		    aet);
 	snprintf(p->aet, sizeof(p->aet), "%s", aet);
 	p->strict_aet = cfg->strict_aet;
+	p->commit = cfg->commit;
 	if (cfg->async_window > UINT16_MAX)
 		return cs_err_set(err, CS_E_INVAL,
 		    "asynchronous operations window %u: at most 65535",
@@ -209,9 +210,10 @@ policy_class_ok(const struct scp_policy *p, const char *uid)
 {
 	if (in_list(p->refused, p->n_refused, uid))
 		return 0;
-	if (strcmp(uid, DIMSE_VERIFICATION_UID) == 0 ||
-	    strcmp(uid, COMMIT_SOP_CLASS) == 0)
+	if (strcmp(uid, DIMSE_VERIFICATION_UID) == 0)
 		return 1;
+	if (strcmp(uid, COMMIT_SOP_CLASS) == 0)
+		return p->commit;
 	if (p->n_classes > 0)
 		return in_list(p->classes, p->n_classes, uid);
 	return sopclass_by_uid(uid) != NULL;

@@ -48,6 +48,7 @@ struct scp_policy {
 	size_t n_ts;           /* 0: every standard TS, the sender's order */
 	const char **ts;       /* in our order of preference */
 	uint16_t async_window; /* operations the peer may invoke at once */
+	int commit;            /* Storage Commitment accepted */
 };
 
 /*

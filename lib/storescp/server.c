@@ -103,7 +103,7 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		rc = cs_err_set(err, CS_E_INVAL, "bad duplicate policy");
 	if (rc == 0 && sink_root_open(&s->root, s->cfg.output_dir, err) != 0)
 		rc = CS_E_IO;
-	if (rc == 0)
+	if (rc == 0 && s->cfg.commit)
 		rc = commit_index_open(
 		    &s->index, s->root.dirfd, s->cfg.fsync, err);
 	if (rc == 0)

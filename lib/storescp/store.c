@@ -366,7 +366,7 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 		    "object: '%s' stored as '%s' (%u name%s taken)",
 		    st->who.id, rel, st->rq->affected_instance, final,
 		    st->sink.collisions, st->sink.collisions == 1 ? "" : "s");
-	if (rc == SINK_STORED)
+	if (rc == SINK_STORED && s->cfg.commit)
 		index_file(st, final);
 	if (rc == SINK_STORED || rc == SINK_KEPT) {
 		*kept = rc == SINK_KEPT;

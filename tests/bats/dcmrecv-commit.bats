@@ -32,7 +32,7 @@ send() {
 U=1.2.826.0.1.3680043.10.1
 
 @test "dcmrecv commitment: held instances committed, one never received and one of another class failed, on the same association" {
-	start_dcmrecv -v
+	start_dcmrecv --commit -v
 	send "$IN/1.dcm" "$IN/2.dcm"
 	run -0 --separate-stderr "$RQ" -t 2.25.4242 "$RECV_PORT" \
 		$CLS:$U.1 $CLS:$U.9 $CT:$U.2 $CLS:$U.2
@@ -48,7 +48,7 @@ transaction 2.25.4242"
 }
 
 @test "dcmrecv commitment: every instance held gives event type 1 and no failed item" {
-	start_dcmrecv
+	start_dcmrecv --commit
 	send "$IN"/*.dcm
 	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.2 $CLS:$U.3
 	stop_dcmrecv
@@ -59,13 +59,13 @@ transaction 2.25.4242"
 }
 
 @test "dcmrecv commitment: the index answers after a restart, with a layout of subdirectories" {
-	start_dcmrecv --layout '{PatientID}/{SOPInstanceUID}.dcm'
+	start_dcmrecv --commit --layout '{PatientID}/{SOPInstanceUID}.dcm'
 	send "$IN"/*.dcm
 	stop_dcmrecv
 	[ -f "$RECV_DIR/P2/$U.2.dcm" ]
 	[ "$(wc -l <"$RECV_DIR/.cstore-index")" = 3 ]
 	rm "$RECV_DIR/P3/$U.3.dcm" # gone since: no longer held
-	start_dcmrecv --layout '{SOPInstanceUID}.dcm'
+	start_dcmrecv --commit --layout '{SOPInstanceUID}.dcm'
 	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.2 $CLS:$U.3
 	stop_dcmrecv
 	[ "${lines[1]}" = "event 2" ]
@@ -77,7 +77,7 @@ transaction 2.25.4242"
 @test "dcmrecv commitment: a torn last index line left by a crash is ignored" {
 	mkdir -p "$BATS_TEST_TMPDIR/out"
 	printf '%s\t%s\t814\tgone.d' $CLS $U.3 >"$BATS_TEST_TMPDIR/out/.cstore-index"
-	start_dcmrecv --fsync
+	start_dcmrecv --commit --fsync
 	send "$IN/1.dcm"
 	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.3
 	stop_dcmrecv
@@ -92,7 +92,7 @@ transaction 2.25.4242"
 	local lpid=$!
 	track_pid $lpid
 	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
-	start_dcmrecv -v --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")" \
+	start_dcmrecv --commit -v --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")" \
 		--commit-delay 300
 	send "$IN/1.dcm"
 	run -0 --separate-stderr "$RQ" -r -t 2.25.99 "$RECV_PORT" $CLS:$U.1 $CLS:$U.7
@@ -109,7 +109,7 @@ transaction 2.25.99"
 }
 
 @test "dcmrecv commitment: without a --commit-peer for the requester the report is said undelivered" {
-	start_dcmrecv --commit-delay 200
+	start_dcmrecv --commit --commit-delay 200
 	send "$IN/1.dcm"
 	run -0 --separate-stderr "$RQ" -r -t 2.25.98 "$RECV_PORT" $CLS:$U.1
 	wait_for_line "$RECV_STDERR" "report '2.25.98' for 'COMMITRQ' not delivered: .*no --commit-peer names 'COMMITRQ'"
@@ -117,7 +117,7 @@ transaction 2.25.99"
 }
 
 @test "dcmrecv commitment: --commit-fail 2 reports every second instance failed (0110)" {
-	start_dcmrecv --commit-fail 2
+	start_dcmrecv --commit --commit-fail 2
 	send "$IN"/*.dcm
 	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.2 $CLS:$U.3
 	stop_dcmrecv
@@ -127,7 +127,7 @@ transaction 2.25.99"
 }
 
 @test "dcmrecv commitment: --commit-delay holds the report on the open association" {
-	start_dcmrecv --commit-delay 700
+	start_dcmrecv --commit --commit-delay 700
 	send "$IN/1.dcm"
 	local t0=$(date +%s%N)
 	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1
@@ -137,7 +137,22 @@ transaction 2.25.99"
 	[ "$ms" -ge 700 ]
 }
 
+@test "dcmrecv commitment: without --commit the class is refused and nothing is indexed" {
+	start_dcmrecv
+	send "$IN/1.dcm"
+	run -1 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1
+	stop_dcmrecv
+	assert_output "context refused"
+	[ "$(ls -A "$RECV_DIR")" = "$U.1.dcm" ]
+}
+
 @test "dcmrecv commitment: bad --commit-peer, --commit-fail and --commit-delay values are usage errors" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer A=h:104 0
+	[[ $stderr == *"--commit-peer needs --commit"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-delay 5 0
+	[[ $stderr == *"--commit-delay needs --commit"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-fail 5 0
+	[[ $stderr == *"--commit-fail needs --commit"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer NOPORT=host 0
 	[[ $stderr == *"--commit-peer 'NOPORT=host': expected AETITLE=HOST:PORT"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer =host:104 0

@@ -354,6 +354,8 @@ main(int argc, char **argv)
 	ul_transport_connected(k.a, net_now_ms());
 	if (pump_run(&k.pump, done_ac, &k, TMO, &err) || !k.ac)
 		return printf("not accepted\n"), 1;
+	if (ul_accepted_pc(k.a, 1) == NULL)
+		return printf("context refused\n"), 1;
 	rc = send_action(&k, tx, argv + optind + 1, argc - optind - 1);
 	if (rc != 0)
 		return rc;
