@@ -252,12 +252,13 @@ scommit_end(struct scommit *c)
 		struct scommit_owed *o = &c->owed[i];
 		struct cs_err err = { 0, "" };
 
-		if (o->stage == 2) {
+		/* Sent but never answered: the requester may have been
+		 * releasing already (Orthanc does so right after the
+		 * N-ACTION-RSP) and dropped it: again on a new one. */
+		if (o->stage == 2)
 			scp_log(c->s, STORESCP_LOG_ERROR,
-			    "association %u: warning: no answer to the storage commitment report '%s' before the association ended",
+			    "association %u: no answer to the storage commitment report '%s' before the association ended: sending it again on a new association",
 			    c->id, o->tx.transaction);
-			continue;
-		}
 		if (o->event == 0 &&
 		    (o->event = judge(c->s, &o->tx, c->id)) < 0)
 			continue;

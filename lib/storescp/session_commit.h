@@ -4,8 +4,9 @@
  * answered at once, and the N-EVENT-REPORT-RQ follows on the same
  * association (after --commit-delay) while the requester keeps it open;
  * its N-EVENT-REPORT-RSP is matched.  A report still owed when the
- * association ends (the requester released or aborted it first) goes
- * on a new association to the requester (commit_out.h).
+ * association ends (the requester released or aborted it first), or
+ * one sent on it and never answered, goes on a new association to the
+ * requester (commit_out.h).
  *
  * Ownership: struct scommit is embedded in struct session and owns its
  * transactions (scommit_release).
