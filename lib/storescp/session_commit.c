@@ -2,12 +2,14 @@
  * session_commit.h). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cstore/cstore.h"
 #include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/dimse_msg.h"
 #include "core/ts.h"
+#include "net/net.h"
 #include "storescp/commit_out.h"
 #include "storescp/session_commit.h"
 #include "core/banned.h"
@@ -245,6 +247,22 @@ scommit_on_rsp(struct scommit *c, const struct dimse_cmd *rsp)
 	return -1;
 }
 
+/* What is left of --commit-delay for o once its association is gone,
+ * waited out in steps, given up when the receiver must stop now. */
+static void
+wait_due(struct scommit *c, const struct scommit_owed *o)
+{
+	uint64_t now = net_now_ms();
+
+	while (o->armed && now < o->due && !atomic_load(&c->s->hard_stop)) {
+		uint64_t ms = o->due - now < 100 ? o->due - now : 100;
+		struct timespec ts = { 0, (long)ms * 1000000L };
+
+		nanosleep(&ts, NULL);
+		now = net_now_ms();
+	}
+}
+
 void
 scommit_end(struct scommit *c)
 {
@@ -259,6 +277,7 @@ scommit_end(struct scommit *c)
 			scp_log(c->s, STORESCP_LOG_ERROR,
 			    "association %u: no answer to the storage commitment report '%s' before the association ended: sending it again on a new association",
 			    c->id, o->tx.transaction);
+		wait_due(c, o);
 		if (o->event == 0 &&
 		    (o->event = judge(c->s, &o->tx, c->id)) < 0)
 			continue;

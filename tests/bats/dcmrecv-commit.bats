@@ -87,17 +87,20 @@ transaction 2.25.4242"
 	[ "$(sed -n 2p "$RECV_DIR/.cstore-index" | cut -f2)" = $U.1 ]
 }
 
-@test "dcmrecv commitment: a requester that released gets the report on a new association proposing the SCP role" {
+@test "dcmrecv commitment: a requester that released gets the report on a new association proposing the SCP role, after --commit-delay" {
 	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &
 	local lpid=$!
 	track_pid $lpid
 	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
 	start_dcmrecv --commit -v --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")" \
-		--commit-delay 300
+		--commit-delay 600
 	send "$IN/1.dcm"
+	local t0=$(date +%s%N)
 	run -0 --separate-stderr "$RQ" -r -t 2.25.99 "$RECV_PORT" $CLS:$U.1 $CLS:$U.7
 	assert_output "action 0000"
 	wait $lpid
+	# the delay holds on the new association too
+	[ $((($(date +%s%N) - t0) / 1000000)) -ge 600 ]
 	stop_dcmrecv
 	run cat "$BATS_TEST_TMPDIR/listen.out"
 	assert_output "role SCU 0 SCP 1 (1 items)
