@@ -110,9 +110,9 @@ static const char *const synopsis[] = {
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
-	"               [--proxy-from addr[/bits]] [--reuse-port]\n"
-	"               [--commit] [--commit-peer aet=host:port]\n"
-	"               [--commit-delay ms] [--commit-fail n] [[addr:]port]",
+	"               [--proxy-from addr[/bits]] [--reuse-port] [--commit]\n"
+	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
+	"               [--commit-fail n] [[addr:]port]",
 	NULL,
 };
 

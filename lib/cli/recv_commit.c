@@ -27,15 +27,14 @@ recv_commit_peer(struct recv_args *a, const char *arg)
 	char host[256], port[32];
 
 	if (eq == NULL || eq == arg || eq - arg > 16 ||
-	    net_split_hostport(eq + 1, host, sizeof(host), port,
-		sizeof(port)) != 0 ||
+	    net_split_hostport(
+		eq + 1, host, sizeof(host), port, sizeof(port)) != 0 ||
 	    host[0] == '\0')
 		cli_usage_error(
 		    "--commit-peer '%s': expected AETITLE=HOST:PORT", arg);
 	cli_parse_num(port, 1, 65535, "--commit-peer port");
 	if (a->cfg.n_commit_peers >= RECV_MAX_LIST)
-		cli_usage_error(
-		    "too many --commit-peer entries (at most %d)",
+		cli_usage_error("too many --commit-peer entries (at most %d)",
 		    RECV_MAX_LIST);
 	a->commit_peers[a->cfg.n_commit_peers++] = arg;
 }

@@ -161,8 +161,8 @@ commit_tx_judge(struct commit_tx *t, int dirfd, unsigned flags,
 	int rc;
 
 	if ((flags & COMMIT_SYNC) && syncfs(dirfd) != 0) {
-		cs_err_set(err, CS_E_IO, "cannot flush the output directory: %s",
-		    strerror(errno));
+		cs_err_set(err, CS_E_IO,
+		    "cannot flush the output directory: %s", strerror(errno));
 		for (size_t i = 0; i < t->n; i++)
 			t->items[i].reason = COMMIT_FAIL_PROCESSING;
 	} else {

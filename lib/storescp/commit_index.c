@@ -180,10 +180,10 @@ read_index(int dirfd, struct strmap *m, struct held *h, struct cs_err *err)
 	int rc = 0;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : cs_err_set(err, CS_E_IO,
-					     "cannot read '%s': %s",
-					     COMMIT_INDEX_NAME, strerror(errno));
+		return errno == ENOENT
+		    ? 0
+		    : cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
+			  COMMIT_INDEX_NAME, strerror(errno));
 	f = fdopen(fd, "r");
 	if (f == NULL) {
 		close(fd);
@@ -193,8 +193,8 @@ read_index(int dirfd, struct strmap *m, struct held *h, struct cs_err *err)
 		if ((size_t)len <= LINE_MAX_LEN && line[len - 1] == '\n')
 			rc = note_line(m, h, line, err);
 	if (rc == 0 && ferror(f))
-		rc = cs_err_set(err, CS_E_IO, "cannot read '%s'",
-		    COMMIT_INDEX_NAME);
+		rc = cs_err_set(
+		    err, CS_E_IO, "cannot read '%s'", COMMIT_INDEX_NAME);
 	free(line);
 	fclose(f);
 	return rc;
@@ -238,8 +238,9 @@ commit_index_check(
 	if (rc == 0)
 		rc = read_index(dirfd, &m, h, err);
 	for (size_t i = 0; i < n; i++)
-		items[i].reason = rc != 0 ? COMMIT_FAIL_PROCESSING
-					  : judge(dirfd, &items[i], &h[slot[i]]);
+		items[i].reason = rc != 0
+		    ? COMMIT_FAIL_PROCESSING
+		    : judge(dirfd, &items[i], &h[slot[i]]);
 	for (size_t i = 0; h != NULL && i < n; i++)
 		free(h[i].path);
 	free(h);

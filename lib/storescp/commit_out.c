@@ -185,12 +185,14 @@ request(struct out *o, const char *called, struct cs_err *err)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	rq->protocol_version = 1;
 	snprintf(rq->called_ae, sizeof(rq->called_ae), "%s", called);
-	snprintf(rq->calling_ae, sizeof(rq->calling_ae), "%s", o->s->policy.aet);
-	snprintf(rq->app_context, sizeof(rq->app_context), "%s", UL_APP_CONTEXT);
+	snprintf(
+	    rq->calling_ae, sizeof(rq->calling_ae), "%s", o->s->policy.aet);
+	snprintf(
+	    rq->app_context, sizeof(rq->app_context), "%s", UL_APP_CONTEXT);
 	rq->n_pc = 1;
 	rq->pc[0].id = PCID;
-	snprintf(rq->pc[0].abstract_syntax, UL_UID_MAX + 1, "%s",
-	    COMMIT_SOP_CLASS);
+	snprintf(
+	    rq->pc[0].abstract_syntax, UL_UID_MAX + 1, "%s", COMMIT_SOP_CLASS);
 	rq->pc[0].n_ts = 2;
 	snprintf(rq->pc[0].ts[0], UL_UID_MAX + 1, "%s",
 	    TS_UID_ExplicitVRLittleEndian);
@@ -226,8 +228,8 @@ send_report(struct out *o, struct commit_tx *tx, int event, struct cs_err *err)
 	while (rc == 0 && off < tx->ds_len) {
 		size_t n = tx->ds_len - off < PIECE ? tx->ds_len - off : PIECE;
 
-		rc = dimse_send_dataset(o->a, PCID, tx->ds + off, n,
-		    off + n == tx->ds_len, err);
+		rc = dimse_send_dataset(
+		    o->a, PCID, tx->ds + off, n, off + n == tx->ds_len, err);
 		if (rc == 0)
 			off += n;
 		if (rc == 0 || rc == CS_E_AGAIN)
@@ -275,8 +277,8 @@ converse(struct out *o, const struct commit_peer *p, struct commit_tx *tx,
 	if (rc == 0)
 		rc = pump_run(&o->pump, answered, o, tmo, err);
 	if (rc == 0 && !o->answered)
-		rc = cs_err_set(err, CS_E_ABORTED,
-		    "'%s' aborted the association", p->ae);
+		rc = cs_err_set(
+		    err, CS_E_ABORTED, "'%s' aborted the association", p->ae);
 	return rc;
 }
 
@@ -294,10 +296,9 @@ finish(struct out *o, int ok)
 {
 	if (o->pump_ready && ok && ul_established(o->a) &&
 	    ul_release_rq(o->a) == 0)
-		pump_run(&o->pump, released, o, (int)o->s->cfg.timeout_ms,
-		    NULL);
-	if (o->pump_ready && !o->pump.closed &&
-	    (!ok || !o->released)) {
+		pump_run(
+		    &o->pump, released, o, (int)o->s->cfg.timeout_ms, NULL);
+	if (o->pump_ready && !o->pump.closed && (!ok || !o->released)) {
 		ul_tick(o->a, net_now_ms());
 		(void)ul_abort(o->a);
 		pump_linger(&o->pump, 0);
@@ -356,7 +357,7 @@ commit_out_deliver(struct storescp *s, unsigned id, const char *calling,
 		return rc;
 	scp_log(s, o.status ? STORESCP_LOG_ERROR : STORESCP_LOG_VERBOSE,
 	    "association %u: storage commitment report '%s' sent to '%s' at %s port %s: %zu committed, %zu failed; answered %04X",
-	    id, tx->transaction, p->ae, p->host, p->port,
-	    tx->n - tx->n_failed, tx->n_failed, o.status);
+	    id, tx->transaction, p->ae, p->host, p->port, tx->n - tx->n_failed,
+	    tx->n_failed, o.status);
 	return 0;
 }

@@ -9,6 +9,9 @@
  *              first its PROXY protocol header (proxy.c)
  *   session.c  the association sans I/O: callbacks, decisions, responses
  *   store.c    one C-STORE: faults, layout, commit to sink_dir.c
+ *   session_commit.c  Storage Commitment on the association: commit.c
+ *              (one transaction), commit_index.c (what is held),
+ *              commit_out.c (a report on a new association)
  * The public API is include/cstore/storescp.h.
  *
  * Ownership: struct scp_policy owns copies of everything it was built

@@ -89,8 +89,9 @@ scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
 			snprintf(comment, sizeof(comment), "%s", err.msg);
 	} else {
 		snprintf(comment, sizeof(comment), "%s",
-		    status == ST_RESOURCES ? "too many reports owed"
-					   : "not a storage commitment request");
+		    status == ST_RESOURCES
+			? "too many reports owed"
+			: "not a storage commitment request");
 	}
 	dimse_naction_rsp(rsp, rq, status);
 	if (status != 0) {
@@ -174,8 +175,7 @@ send_owed(struct scommit *c, struct ul_assoc *a, struct scommit_owed *o)
 	}
 	scp_log(c->s, STORESCP_LOG_VERBOSE,
 	    "association %u: storage commitment report '%s' sent on this association: %zu committed, %zu failed",
-	    c->id, o->tx.transaction, o->tx.n - o->tx.n_failed,
-	    o->tx.n_failed);
+	    c->id, o->tx.transaction, o->tx.n - o->tx.n_failed, o->tx.n_failed);
 	return 1;
 }
 
@@ -190,8 +190,8 @@ next_owed(struct scommit *c)
 }
 
 int
-scommit_tick(struct scommit *c, struct ul_assoc *a, uint64_t now,
-    int stopping, int held)
+scommit_tick(
+    struct scommit *c, struct ul_assoc *a, uint64_t now, int stopping, int held)
 {
 	struct scommit_owed *o = next_owed(c);
 
@@ -236,8 +236,8 @@ scommit_on_rsp(struct scommit *c, const struct dimse_cmd *rsp)
 			    "association %u: the requester answered the storage commitment report '%s' with %04X",
 			    c->id, o->tx.transaction, rsp->status);
 		commit_tx_release(&o->tx);
-		memmove(o, o + 1, (size_t)(&c->owed[c->n_owed] - (o + 1)) *
-			sizeof(*o));
+		memmove(o, o + 1,
+		    (size_t)(&c->owed[c->n_owed] - (o + 1)) * sizeof(*o));
 		c->n_owed--;
 		return 0;
 	}
@@ -281,8 +281,8 @@ scommit_end(struct scommit *c)
 		if (o->event == 0 &&
 		    (o->event = judge(c->s, &o->tx, c->id)) < 0)
 			continue;
-		if (commit_out_deliver(c->s, c->id, c->calling, &o->tx,
-			o->event, &err) != 0)
+		if (commit_out_deliver(
+			c->s, c->id, c->calling, &o->tx, o->event, &err) != 0)
 			scp_log(c->s, STORESCP_LOG_ERROR,
 			    "association %u: storage commitment report '%s' for '%s' not delivered: %s",
 			    c->id, o->tx.transaction, c->calling, err.msg);

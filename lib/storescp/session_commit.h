@@ -39,7 +39,7 @@ struct scommit_owed {
 
 struct scommit {
 	struct storescp *s;
-	unsigned id; /* the association's, for the log */
+	unsigned id;         /* the association's, for the log */
 	const char *calling; /* borrowed from the session */
 	struct commit_tx rq; /* the N-ACTION-RQ being received */
 	uint16_t rq_status;  /* 0, or the failure to answer it with */
@@ -60,8 +60,8 @@ void scommit_begin(
 void scommit_data(struct scommit *c, const uint8_t *data, size_t len);
 /* Its end: fills rsp (the N-ACTION-RSP) and, on success, owes the
  * report on context pcid. */
-void scommit_finish(struct scommit *c, const struct dimse_cmd *rq,
-    uint8_t pcid, struct dimse_cmd *rsp);
+void scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
+    struct dimse_cmd *rsp);
 
 /*
  * At now (ms): queues the first owed report once due (or at once when

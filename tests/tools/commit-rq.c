@@ -287,8 +287,8 @@ send_action(struct cl *k, const char *tx, char **refs, int n)
 		r[i].sop_instance = colon + 1;
 	}
 	wr_init(&w, 64u << 20);
-	if (commit_ds_encode(&w, DS_ENC_EVR_LE, tx, r, (size_t)n, NULL, 0,
-		&err) < 0 ||
+	if (commit_ds_encode(
+		&w, DS_ENC_EVR_LE, tx, r, (size_t)n, NULL, 0, &err) < 0 ||
 	    dimse_naction_rq(&c, 1, COMMIT_SOP_CLASS, COMMIT_SOP_INSTANCE,
 		COMMIT_ACTION_REQUEST) ||
 	    dimse_send_command(k->a, 1, &c, &err) ||
@@ -312,12 +312,23 @@ main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "rd:t:l:s:")) != -1) {
 		switch (opt) {
-		case 'r': release = 1; break;
-		case 'd': delay = (int)strtol(optarg, NULL, 10); break;
-		case 't': tx = optarg; break;
-		case 'l': portfile = optarg; break;
-		case 's': status = (uint16_t)strtoul(optarg, NULL, 16); break;
-		default: return 2;
+		case 'r':
+			release = 1;
+			break;
+		case 'd':
+			delay = (int)strtol(optarg, NULL, 10);
+			break;
+		case 't':
+			tx = optarg;
+			break;
+		case 'l':
+			portfile = optarg;
+			break;
+		case 's':
+			status = (uint16_t)strtoul(optarg, NULL, 16);
+			break;
+		default:
+			return 2;
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -338,8 +349,8 @@ main(int argc, char **argv)
 	snprintf(rq.app_context, sizeof(rq.app_context), "%s", UL_APP_CONTEXT);
 	rq.n_pc = 1;
 	rq.pc[0].id = 1;
-	snprintf(rq.pc[0].abstract_syntax, UL_UID_MAX + 1, "%s",
-	    COMMIT_SOP_CLASS);
+	snprintf(
+	    rq.pc[0].abstract_syntax, UL_UID_MAX + 1, "%s", COMMIT_SOP_CLASS);
 	rq.pc[0].n_ts = 1;
 	snprintf(rq.pc[0].ts[0], UL_UID_MAX + 1, "%s",
 	    TS_UID_ExplicitVRLittleEndian);

@@ -57,8 +57,8 @@ put_file(const char *rel, size_t n)
 static void
 raw_append(const char *s)
 {
-	int fd = openat(dfd, COMMIT_INDEX_NAME,
-	    O_WRONLY | O_APPEND | O_CREAT, 0644);
+	int fd =
+	    openat(dfd, COMMIT_INDEX_NAME, O_WRONLY | O_APPEND | O_CREAT, 0644);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
@@ -75,8 +75,8 @@ item(struct commit_item *it, const char *cls, const char *inst)
 }
 
 static void
-add(struct commit_index *ix, const char *cls, const char *inst,
-    uint64_t bytes, const char *rel)
+add(struct commit_index *ix, const char *cls, const char *inst, uint64_t bytes,
+    const char *rel)
 {
 	struct cs_err err = { 0, "" };
 
@@ -280,8 +280,8 @@ START_TEST(a_transaction_reports_held_and_missing_instances)
 	request(&t, 2);
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
 	ck_assert_uint_eq(t.n, 2);
-	ck_assert_int_eq(commit_tx_judge(&t, dfd, 0, 0, &err),
-	    COMMIT_EVENT_FAILURES);
+	ck_assert_int_eq(
+	    commit_tx_judge(&t, dfd, 0, 0, &err), COMMIT_EVENT_FAILURES);
 	cb = (struct commit_ds_cb){ on_ref, &s };
 	ck_assert_int_eq(
 	    commit_ds_decode(t.ds, t.ds_len, DS_ENC_IVR_LE, tx, &cb, &err), 0);
@@ -320,8 +320,8 @@ START_TEST(commit_fail_n_fails_every_nth_instance_on_purpose)
 	commit_tx_release(&t);
 	request(&t, 5);
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
-	ck_assert_int_eq(commit_tx_judge(&t, dfd, 0, 0, &err),
-	    COMMIT_EVENT_SUCCESS);
+	ck_assert_int_eq(
+	    commit_tx_judge(&t, dfd, 0, 0, &err), COMMIT_EVENT_SUCCESS);
 	commit_tx_release(&t);
 }
 END_TEST
@@ -347,8 +347,10 @@ commit_index_suite(void)
 	TCase *tc = tcase_create("index");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, held_instances_survive_a_restart_and_others_are_unknown);
-	tcase_add_test(tc, a_torn_last_line_is_ignored_and_the_next_line_stands_alone);
+	tcase_add_test(
+	    tc, held_instances_survive_a_restart_and_others_are_unknown);
+	tcase_add_test(
+	    tc, a_torn_last_line_is_ignored_and_the_next_line_stands_alone);
 	tcase_add_test(tc, a_torn_line_without_a_newline_at_the_end_is_skipped);
 	tcase_add_test(tc, garbage_lines_are_skipped);
 	tcase_add_test(tc, a_file_gone_or_changed_in_size_is_not_held);
