@@ -140,6 +140,15 @@ transaction 2.25.99"
 	[ "$ms" -ge 700 ]
 }
 
+@test "dcmrecv commitment: an N-ACTION of another action type is refused with 0123 and no report follows" {
+	start_dcmrecv --commit
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" -a 2 "$RECV_PORT" $CLS:$U.1
+	stop_dcmrecv
+	assert_output "action 0123"
+	grep -q "storage commitment request refused (0123)" "$RECV_STDERR"
+}
+
 @test "dcmrecv commitment: without --commit the class is refused and nothing is indexed" {
 	start_dcmrecv
 	send "$IN/1.dcm"

@@ -1,12 +1,13 @@
 /*
  * commit-rq - a Storage Commitment requester (SCU) for the receiver's
  * tests, over our own engine:
- *   commit-rq [-r] [-d MS] [-t TXUID] PORT CLASS:INSTANCE...
+ *   commit-rq [-r] [-a ACTION] [-d MS] [-t TXUID] PORT CLASS:INSTANCE...
  *       connects to 127.0.0.1:PORT as COMMITRQ, sends one N-ACTION-RQ
  *       naming the instances, prints "action XXXX" (the N-ACTION-RSP
  *       status); then waits (30 s) for the N-EVENT-REPORT on the same
  *       association and prints it, waiting -d MS before it answers;
- *       with -r it releases at once instead.
+ *       with -r it releases at once instead.  -a: another Action Type
+ *       ID (a refused N-ACTION: exits 0 unless a report follows).
  *   commit-rq -l PORTFILE [-s STATUS]
  *       listens on 127.0.0.1, port 0, written to PORTFILE; accepts one
  *       association (answering SCP/SCU Role Selection as proposed),
@@ -270,7 +271,7 @@ listen_mode(const char *portfile, uint16_t status)
 
 /* The N-ACTION-RQ for the CLASS:INSTANCE arguments. */
 static int
-send_action(struct cl *k, const char *tx, char **refs, int n)
+send_action(struct cl *k, const char *tx, uint16_t action, char **refs, int n)
 {
 	struct commit_ref *r = calloc((size_t)n, sizeof(*r));
 	struct cs_err err = { 0, "" };
@@ -289,8 +290,8 @@ send_action(struct cl *k, const char *tx, char **refs, int n)
 	wr_init(&w, 64u << 20);
 	if (commit_ds_encode(
 		&w, DS_ENC_EVR_LE, tx, r, (size_t)n, NULL, 0, &err) < 0 ||
-	    dimse_naction_rq(&c, 1, COMMIT_SOP_CLASS, COMMIT_SOP_INSTANCE,
-		COMMIT_ACTION_REQUEST) ||
+	    dimse_naction_rq(
+		&c, 1, COMMIT_SOP_CLASS, COMMIT_SOP_INSTANCE, action) ||
 	    dimse_send_command(k->a, 1, &c, &err) ||
 	    dimse_send_dataset(k->a, 1, w.p, w.len, 1, &err))
 		return fprintf(stderr, "commit-rq: %s\n", err.msg), 2;
@@ -307,11 +308,14 @@ main(int argc, char **argv)
 	const char *tx = NULL, *portfile = NULL;
 	char txbuf[64];
 	int opt, release = 0, delay = 0, fd, rc;
-	uint16_t status = 0;
+	uint16_t status = 0, action = COMMIT_ACTION_REQUEST;
 	struct cl k;
 
-	while ((opt = getopt(argc, argv, "rd:t:l:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:rd:t:l:s:")) != -1) {
 		switch (opt) {
+		case 'a':
+			action = (uint16_t)strtoul(optarg, NULL, 10);
+			break;
 		case 'r':
 			release = 1;
 			break;
@@ -367,14 +371,20 @@ main(int argc, char **argv)
 		return printf("not accepted\n"), 1;
 	if (ul_accepted_pc(k.a, 1) == NULL)
 		return printf("context refused\n"), 1;
-	rc = send_action(&k, tx, argv + optind + 1, argc - optind - 1);
+	rc = send_action(&k, tx, action, argv + optind + 1, argc - optind - 1);
 	if (rc != 0)
 		return rc;
 	if (pump_run(&k.pump, done_action, &k, TMO, &err) || !k.action)
 		return printf("no action response\n"), 1;
 	printf("action %04X\n", k.action_status);
 	rc = 0;
-	if (!release) {
+	if (k.action_status != 0) {
+		/* refused: no report may follow; wait a little to see */
+		pump_run(&k.pump, done_event, &k, 500, &err);
+		if (k.event)
+			printf("a report came anyway\n");
+		rc = k.event;
+	} else if (!release) {
 		pump_run(&k.pump, done_event, &k, TMO, &err);
 		rc = report(&k, delay, 0);
 	}
