@@ -141,8 +141,9 @@ parse_line(char *line, char **f)
 			return 0;
 		*line++ = '\0';
 	}
+	/* the size as we write it: decimal, no sign, no leading zero */
 	if (!uid_is_valid(f[0]) || !uid_is_valid(f[1]) || f[3][0] == '\0' ||
-	    f[2][0] < '0' || f[2][0] > '9')
+	    f[2][0] < '0' || f[2][0] > '9' || (f[2][0] == '0' && f[2][1]))
 		return 0;
 	errno = 0;
 	strtoull(f[2], &end, 10);
