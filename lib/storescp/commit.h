@@ -20,8 +20,10 @@
 #include "core/ul_pdu.h"
 #include "storescp/commit_index.h"
 
-/* The largest Action Information we read: ~120,000 instances. */
-#define COMMIT_RQ_MAX (16u * 1024u * 1024u)
+/* The largest Action Information we read: ~30,000 instances (a
+ * requester splits larger ones, PS3.4 J.3.2 leaves the size to the
+ * SCP); beyond it the N-ACTION is answered 0110 and nothing is kept. */
+#define COMMIT_RQ_MAX (4u * 1024u * 1024u)
 
 /* commit_tx_judge flags */
 #define COMMIT_SYNC 0x1u
