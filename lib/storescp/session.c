@@ -390,13 +390,12 @@ session_tick(struct session *ss, uint64_t now, int stopping)
 int64_t
 session_deadline(const struct session *ss)
 {
-	int64_t held = -1, report = scommit_deadline(&ss->commit);
-
-	if (ss->held && !session_wants_room(ss))
-		held = ss->armed ? (int64_t)ss->due : 0;
-	if (held < 0 || (report >= 0 && report < held))
-		return report;
-	return held;
+	/* a report waits for the response held, if any */
+	if (!ss->held)
+		return scommit_deadline(&ss->commit);
+	if (session_wants_room(ss))
+		return -1;
+	return ss->armed ? (int64_t)ss->due : 0;
 }
 
 void

@@ -165,6 +165,7 @@ send_owed(struct scommit *c, struct ul_assoc *a, struct scommit_owed *o)
 			o->stage = last ? 2 : 1;
 		}
 	}
+	o->blocked = rc == CS_E_AGAIN;
 	if (rc == CS_E_AGAIN)
 		return 0;
 	if (rc != 0) {
@@ -218,7 +219,7 @@ scommit_deadline(const struct scommit *c)
 		const struct scommit_owed *o = &c->owed[i];
 
 		if (o->stage < 2)
-			return o->armed && o->stage == 0 ? (int64_t)o->due : 0;
+			return o->blocked ? -1 : o->armed ? (int64_t)o->due : 0;
 	}
 	return -1;
 }

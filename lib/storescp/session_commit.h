@@ -32,7 +32,8 @@ struct scommit_owed {
 	int event; /* 0 until judged, then the Event Type ID */
 	int armed; /* due is set */
 	uint64_t due;
-	int stage;  /* 0 nothing sent, 1 command queued, 2 all queued */
+	int stage;   /* 0 nothing sent, 1 command queued, 2 all queued */
+	int blocked; /* the output queue was full: retried at each tick */
 	size_t off; /* of the Event Information queued so far */
 	uint16_t msg_id;
 };
@@ -71,7 +72,8 @@ void scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
  */
 int scommit_tick(struct scommit *c, struct ul_assoc *a, uint64_t now,
     int stopping, int held);
-/* When scommit_tick wants to be called, or -1. */
+/* When scommit_tick wants to be called: the first owed report's due
+ * time, or -1 (none, or it waits for room in the output queue). */
 int64_t scommit_deadline(const struct scommit *c);
 /* An N-EVENT-REPORT-RSP from the requester: 0, or -1 when it answers
  * nothing we sent. */
