@@ -236,6 +236,18 @@ report(struct cl *k, int delay_ms, uint16_t status)
 	return 0;
 }
 
+/* Frees what the association held (LeakSanitizer) and returns rc. */
+static int
+done(struct cl *k, int fd, int rc)
+{
+	pump_release(&k->pump);
+	dimse_rx_release(&k->rx);
+	ul_assoc_free(k->a);
+	wr_release(&k->ds);
+	close(fd);
+	return rc;
+}
+
 static int
 listen_mode(const char *portfile, uint16_t status)
 {
@@ -266,7 +278,8 @@ listen_mode(const char *portfile, uint16_t status)
 	rc = report(&k, 0, status);
 	pump_run(&k.pump, done_rel, &k, TMO, &err);
 	pump_linger(&k.pump, 1000);
-	return rc;
+	close(lfd);
+	return done(&k, fd, rc);
 }
 
 /* The N-ACTION-RQ for the CLASS:INSTANCE arguments. */
@@ -294,7 +307,7 @@ send_action(struct cl *k, const char *tx, uint16_t action, char **refs, int n)
 		&c, 1, COMMIT_SOP_CLASS, COMMIT_SOP_INSTANCE, action) ||
 	    dimse_send_command(k->a, 1, &c, &err) ||
 	    dimse_send_dataset(k->a, 1, w.p, w.len, 1, &err))
-		return fprintf(stderr, "commit-rq: %s\n", err.msg), 2;
+		return free(r), fprintf(stderr, "commit-rq: %s\n", err.msg), 2;
 	free(r);
 	wr_release(&w);
 	return 0;
@@ -368,14 +381,14 @@ main(int argc, char **argv)
 	pump_init(&k.pump, fd, k.a);
 	ul_transport_connected(k.a, net_now_ms());
 	if (pump_run(&k.pump, done_ac, &k, TMO, &err) || !k.ac)
-		return printf("not accepted\n"), 1;
+		return printf("not accepted\n"), done(&k, fd, 1);
 	if (ul_accepted_pc(k.a, 1) == NULL)
-		return printf("context refused\n"), 1;
+		return printf("context refused\n"), done(&k, fd, 1);
 	rc = send_action(&k, tx, action, argv + optind + 1, argc - optind - 1);
 	if (rc != 0)
-		return rc;
+		return done(&k, fd, rc);
 	if (pump_run(&k.pump, done_action, &k, TMO, &err) || !k.action)
-		return printf("no action response\n"), 1;
+		return printf("no action response\n"), done(&k, fd, 1);
 	printf("action %04X\n", k.action_status);
 	rc = 0;
 	if (k.action_status != 0) {
@@ -391,5 +404,5 @@ main(int argc, char **argv)
 	if (!k.ab && ul_release_rq(k.a) == 0)
 		pump_run(&k.pump, done_rel, &k, TMO, &err);
 	pump_linger(&k.pump, 1000);
-	return rc;
+	return done(&k, fd, rc);
 }
