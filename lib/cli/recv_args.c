@@ -513,7 +513,6 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--json and -0 exclude each other");
 	if (a->cfg.n_proxy_from > 0 && !a->cfg.proxy_protocol)
 		cli_usage_error("--proxy-from needs --proxy-protocol");
-	recv_commit_check(a);
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");
 	if (argc >= 1 &&

@@ -18,7 +18,8 @@ const char recv_commit_help[] =
     "                             when its association is gone (repeatable)\n"
     "      --commit-delay MS      wait MS milliseconds before each report\n"
     "      --commit-fail N        report every N-th instance of each request\n"
-    "                             failed (0110, debugging a requester)\n";
+    "                             failed (0110, debugging a requester)\n"
+    "The last three imply --commit.\n";
 
 void
 recv_commit_peer(struct recv_args *a, const char *arg)
@@ -37,19 +38,7 @@ recv_commit_peer(struct recv_args *a, const char *arg)
 		cli_usage_error("too many --commit-peer entries (at most %d)",
 		    RECV_MAX_LIST);
 	a->commit_peers[a->cfg.n_commit_peers++] = arg;
-}
-
-void
-recv_commit_check(const struct recv_args *a)
-{
-	if (a->cfg.commit)
-		return;
-	if (a->cfg.n_commit_peers > 0)
-		cli_usage_error("--commit-peer needs --commit");
-	if (a->cfg.commit_delay_ms > 0)
-		cli_usage_error("--commit-delay needs --commit");
-	if (a->cfg.commit_fail_every > 0)
-		cli_usage_error("--commit-fail needs --commit");
+	a->cfg.commit = 1;
 }
 
 void
@@ -57,6 +46,7 @@ recv_commit_delay(struct recv_args *a, const char *arg)
 {
 	a->cfg.commit_delay_ms =
 	    (unsigned)cli_parse_num(arg, 0, 3600000, "--commit-delay");
+	a->cfg.commit = 1;
 }
 
 void
@@ -64,4 +54,5 @@ recv_commit_fail(struct recv_args *a, const char *arg)
 {
 	a->cfg.commit_fail_every =
 	    (unsigned)cli_parse_num(arg, 1, 1000000000, "--commit-fail");
+	a->cfg.commit = 1;
 }

@@ -1,7 +1,8 @@
 /*
  * recv_commit.h - dcmrecv's Storage Commitment options: --commit, --commit-peer
  * AET=HOST:PORT (repeatable), --commit-delay MS, --commit-fail N.
- * Usage errors print and exit, as cli_usage_error does.
+ * Each of the last three implies --commit.  Usage errors print and
+ * exit, as cli_usage_error does.
  */
 #ifndef CS_CLI_RECV_COMMIT_H
 #define CS_CLI_RECV_COMMIT_H
@@ -13,8 +14,6 @@ extern const char recv_commit_help[];
 
 /* --commit-peer: checks "AET=HOST:PORT" and appends it. */
 void recv_commit_peer(struct recv_args *a, const char *arg);
-/* The others need --commit (usage error otherwise). */
-void recv_commit_check(const struct recv_args *a);
 /* --commit-delay: milliseconds, 0-3600000. */
 void recv_commit_delay(struct recv_args *a, const char *arg);
 /* --commit-fail: N >= 1, every N-th instance of a request fails. */

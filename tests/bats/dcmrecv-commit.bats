@@ -111,6 +111,19 @@ transaction 2.25.99"
 	grep -q "report '2.25.99' sent to 'COMMITRQ' at 127.0.0.1 port" "$RECV_STDERR"
 }
 
+@test "dcmrecv commitment: a requester that answers the report with a failure status is logged" {
+	"$RQ" -l "$BATS_TEST_TMPDIR/lport" -s 0110 >"$BATS_TEST_TMPDIR/listen.out" &
+	local lpid=$!
+	track_pid $lpid
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
+	start_dcmrecv --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")"
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" -r -t 2.25.97 "$RECV_PORT" $CLS:$U.1
+	wait $lpid
+	stop_dcmrecv
+	grep -q "report '2.25.97' sent to 'COMMITRQ' .*: 1 committed, 0 failed; answered 0110" "$RECV_STDERR"
+}
+
 @test "dcmrecv commitment: without a --commit-peer for the requester the report is said undelivered" {
 	start_dcmrecv --commit --commit-delay 200
 	send "$IN/1.dcm"
@@ -119,8 +132,8 @@ transaction 2.25.99"
 	stop_dcmrecv
 }
 
-@test "dcmrecv commitment: --commit-fail 2 reports every second instance failed (0110)" {
-	start_dcmrecv --commit --commit-fail 2
+@test "dcmrecv commitment: --commit-fail 2 (which implies --commit) reports every second instance failed (0110)" {
+	start_dcmrecv --commit-fail 2
 	send "$IN"/*.dcm
 	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.2 $CLS:$U.3
 	stop_dcmrecv
@@ -159,12 +172,6 @@ transaction 2.25.99"
 }
 
 @test "dcmrecv commitment: bad --commit-peer, --commit-fail and --commit-delay values are usage errors" {
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer A=h:104 0
-	[[ $stderr == *"--commit-peer needs --commit"* ]]
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-delay 5 0
-	[[ $stderr == *"--commit-delay needs --commit"* ]]
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-fail 5 0
-	[[ $stderr == *"--commit-fail needs --commit"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer NOPORT=host 0
 	[[ $stderr == *"--commit-peer 'NOPORT=host': expected AETITLE=HOST:PORT"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer =host:104 0
