@@ -242,6 +242,20 @@ struct storescp_config {
 	storescp_identity_fn check_identity;
 	void *identity_user;
 	int require_identity;
+	/* Storage Commitment Push Model as SCP (PS3.4 Annex J), when
+	 * commit is 1 (default 0: the class is not accepted, nothing is
+	 * indexed): every stored file is indexed (OUTPUT_DIR/.cstore-index)
+	 * and an N-ACTION is answered with an N-EVENT-REPORT on the
+	 * requester's association while it stays open, else on a new
+	 * association to the requester, looked up by its AE title in
+	 * commit_peers ("AET=HOST:PORT").  Debugging: commit_delay_ms
+	 * before each report; commit_fail_every N > 0 reports every N-th
+	 * instance of a request failed (0110). */
+	int commit;
+	const char *const *commit_peers;
+	size_t n_commit_peers;
+	unsigned commit_delay_ms;
+	unsigned commit_fail_every;
 };
 
 /*

@@ -9,8 +9,10 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
+#include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/sopclass.h"
+#include "core/ts_uids.h"
 #include "core/uid.h"
 #include "storescp/identity.h"
 #include "storescp/scp.h"
@@ -134,6 +136,7 @@ policy_init(
 	p->strict_aet = cfg->strict_aet;
 	if ((rc = scp_identity_config(cfg, err)) != 0)
 		return rc;
+	p->commit = cfg->commit;
 	if (cfg->async_window > UINT16_MAX)
 		return cs_err_set(err, CS_E_INVAL,
 		    "asynchronous operations window %u: at most 65535",
@@ -212,6 +215,8 @@ policy_class_ok(const struct scp_policy *p, const char *uid)
 		return 0;
 	if (strcmp(uid, DIMSE_VERIFICATION_UID) == 0)
 		return 1;
+	if (strcmp(uid, COMMIT_SOP_CLASS) == 0)
+		return p->commit;
 	if (p->n_classes > 0)
 		return in_list(p->classes, p->n_classes, uid);
 	return sopclass_by_uid(uid) != NULL;
@@ -233,6 +238,17 @@ policy_ts_ok(const struct scp_policy *p, const char *uid)
 static int
 pick_ts(const struct scp_policy *p, const struct ul_pc *pc)
 {
+	/* Storage Commitment data sets: the two encodings commit_ds.h
+	 * speaks, whatever else is accepted for images. */
+	if (strcmp(pc->abstract_syntax, COMMIT_SOP_CLASS) == 0) {
+		for (int j = 0; j < pc->n_ts; j++)
+			if (strcmp(pc->ts[j], TS_UID_ExplicitVRLittleEndian) ==
+				0 ||
+			    strcmp(pc->ts[j], TS_UID_ImplicitVRLittleEndian) ==
+				0)
+				return j;
+		return -1;
+	}
 	if (p->n_ts > 0) {
 		/* Ours first: the operator chose the order. */
 		for (size_t i = 0; i < p->n_ts; i++)

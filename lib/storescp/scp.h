@@ -9,6 +9,9 @@
  *              first its PROXY protocol header (proxy.c)
  *   session.c  the association sans I/O: callbacks, decisions, responses
  *   store.c    one C-STORE: faults, layout, commit to sink_dir.c
+ *   session_commit.c  Storage Commitment on the association: commit.c
+ *              (one transaction), commit_index.c (what is held),
+ *              commit_out.c (a report on a new association)
  * The public API is include/cstore/storescp.h.
  *
  * Ownership: struct scp_policy owns copies of everything it was built
@@ -25,6 +28,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "core/ul_pdu.h"
+#include "storescp/commit_index.h"
 #include "storescp/layout.h"
 #include "storescp/pending.h"
 #include "storescp/sink_dir.h"
@@ -48,6 +52,7 @@ struct scp_policy {
 	size_t n_ts;           /* 0: every standard TS, the sender's order */
 	const char **ts;       /* in our order of preference */
 	uint16_t async_window; /* operations the peer may invoke at once */
+	int commit;            /* Storage Commitment accepted */
 };
 
 /*
@@ -84,6 +89,8 @@ int policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
     char *why, size_t whysz);
 
 /* --- faults.c ----------------------------------------------------------- */
+
+struct commit_peer;
 
 struct scp_faults {
 	struct storescp_faults f;
@@ -143,6 +150,10 @@ struct storescp {
 	struct scp_host *hosts; /* max_associations entries */
 	size_t n_hosts;
 	uint64_t abusive; /* associations aborted as abusive (under mu) */
+	/* Storage Commitment: the index, the requesters' addresses */
+	struct commit_index index;
+	struct commit_peer *commit_peers;
+	size_t n_commit_peers;
 };
 
 /* over_limit of scp_serve: which limit (--max-per-host, or in all) */

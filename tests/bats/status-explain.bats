@@ -194,3 +194,14 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	run -2 --separate-stderr SE warning
 	run -2 --separate-stderr SE -F 1 <<<$'stored\tx'
 }
+
+@test "Storage Commitment Failure Reasons and N-ACTION statuses C-STORE does not name are explained from their service's rows" {
+	run -1 --separate-stderr SE 0131
+	assert_output $'0x0131\tFailure\tas a Storage Commitment Failure Reason (0008,1197): duplicate Transaction UID\tN-EVENT-REPORT'
+	# a code C-STORE or Annex C names keeps that meaning
+	run -1 --separate-stderr SE 0112
+	assert_output $'0x0112\tFailure\tNo such SOP Instance\tgeneral (PS3.7 Annex C)'
+	run -0 --separate-stderr SE -l
+	[[ $output == *$'0x0119\tFailure\tClass-instance conflict; as a Storage Commitment Failure Reason (0008,1197): the archive holds the instance under another SOP Class\tN-EVENT-REPORT'* ]]
+	[[ $output == *$'\tN-ACTION'* ]]
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# dcmrecv as Storage Commitment SCP (PS3.4 Annex J) with our own
+# requester, tests/tools/commit-rq: the report on the same association
+# and on a new one (--commit-peer), checked instance by instance against
+# what was stored; the index across a restart and any --layout; the
+# debugging options.  Orthanc as requester: tests/interop/dcmrecv-orthanc.bats.
+
+load helpers
+load dcmrecv-helpers
+
+FIX=$BATS_TEST_DIRNAME/../data/p10-evrle.dcm
+CLS=1.2.840.10008.5.1.4.1.1.7
+CT=1.2.840.10008.5.1.4.1.1.2
+
+setup() {
+	require_cmd /usr/bin/dcmodify
+	RQ=$CSTORE_TOOLS/commit-rq
+	IN=$BATS_TEST_TMPDIR/in
+	mkdir -p "$IN"
+	# three instances of one object, each its own SOP Instance UID
+	for i in 1 2 3; do
+		cp "$FIX" "$IN/$i.dcm"
+		/usr/bin/dcmodify -nb -q -i "(0008,0018)=1.2.826.0.1.3680043.10.1.$i" \
+			-i "(0010,0020)=P$i" "$IN/$i.dcm"
+	done
+}
+
+send() {
+	"$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$@" >"$BATS_TEST_TMPDIR/send.out"
+}
+
+U=1.2.826.0.1.3680043.10.1
+
+@test "dcmrecv commitment: held instances committed, one never received and one of another class failed, on the same association" {
+	start_dcmrecv --commit -v
+	send "$IN/1.dcm" "$IN/2.dcm"
+	run -0 --separate-stderr "$RQ" -t 2.25.4242 "$RECV_PORT" \
+		$CLS:$U.1 $CLS:$U.9 $CT:$U.2 $CLS:$U.2
+	stop_dcmrecv
+	assert_output "action 0000
+event 2
+failed $CLS $U.9 0112
+failed $CT $U.2 0119
+ok $CLS $U.1
+ok $CLS $U.2
+transaction 2.25.4242"
+	grep -q "storage commitment report '2.25.4242' sent on this association: 2 committed, 2 failed" "$RECV_STDERR"
+}
+
+@test "dcmrecv commitment: every instance held gives event type 1 and no failed item" {
+	start_dcmrecv --commit
+	send "$IN"/*.dcm
+	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.2 $CLS:$U.3
+	stop_dcmrecv
+	[ "${lines[0]}" = "action 0000" ]
+	[ "${lines[1]}" = "event 1" ]
+	[ "$(grep -c '^ok ' <<<"$output")" = 3 ]
+	! grep -q '^failed' <<<"$output"
+}
+
+@test "dcmrecv commitment: the index answers after a restart, with a layout of subdirectories" {
+	start_dcmrecv --commit --layout '{PatientID}/{SOPInstanceUID}.dcm'
+	send "$IN"/*.dcm
+	stop_dcmrecv
+	[ -f "$RECV_DIR/P2/$U.2.dcm" ]
+	[ "$(wc -l <"$RECV_DIR/.cstore-index")" = 3 ]
+	rm "$RECV_DIR/P3/$U.3.dcm" # gone since: no longer held
+	start_dcmrecv --commit --layout '{SOPInstanceUID}.dcm'
+	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.2 $CLS:$U.3
+	stop_dcmrecv
+	[ "${lines[1]}" = "event 2" ]
+	grep -qx "ok $CLS $U.1" <<<"$output"
+	grep -qx "ok $CLS $U.2" <<<"$output"
+	grep -qx "failed $CLS $U.3 0112" <<<"$output"
+}
+
+@test "dcmrecv commitment: a torn last index line left by a crash is ignored" {
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	printf '%s\t%s\t814\tgone.d' $CLS $U.3 >"$BATS_TEST_TMPDIR/out/.cstore-index"
+	start_dcmrecv --commit --fsync
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.3
+	stop_dcmrecv
+	grep -qx "ok $CLS $U.1" <<<"$output"
+	grep -qx "failed $CLS $U.3 0112" <<<"$output"
+	# the torn line ended by a newline, the new one whole after it
+	[ "$(sed -n 2p "$RECV_DIR/.cstore-index" | cut -f2)" = $U.1 ]
+}
+
+@test "dcmrecv commitment: a requester that released gets the report on a new association proposing the SCP role, after --commit-delay" {
+	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &
+	local lpid=$!
+	track_pid $lpid
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
+	start_dcmrecv --commit -v --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")" \
+		--commit-delay 600
+	send "$IN/1.dcm"
+	local t0=$(date +%s%N)
+	run -0 --separate-stderr "$RQ" -r -t 2.25.99 "$RECV_PORT" $CLS:$U.1 $CLS:$U.7
+	assert_output "action 0000"
+	wait $lpid
+	# the delay holds on the new association too
+	[ $((($(date +%s%N) - t0) / 1000000)) -ge 600 ]
+	stop_dcmrecv
+	run cat "$BATS_TEST_TMPDIR/listen.out"
+	assert_output "role SCU 0 SCP 1 (1 items)
+event 2
+failed $CLS $U.7 0112
+ok $CLS $U.1
+transaction 2.25.99"
+	grep -q "report '2.25.99' sent to 'COMMITRQ' at 127.0.0.1 port" "$RECV_STDERR"
+}
+
+@test "dcmrecv commitment: a requester that answers the report with a failure status is logged" {
+	"$RQ" -l "$BATS_TEST_TMPDIR/lport" -s 0110 >"$BATS_TEST_TMPDIR/listen.out" &
+	local lpid=$!
+	track_pid $lpid
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
+	start_dcmrecv --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")"
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" -r -t 2.25.97 "$RECV_PORT" $CLS:$U.1
+	wait $lpid
+	stop_dcmrecv
+	grep -q "report '2.25.97' sent to 'COMMITRQ' .*: 1 committed, 0 failed; answered 0110" "$RECV_STDERR"
+}
+
+@test "dcmrecv commitment: without a --commit-peer for the requester the report is said undelivered" {
+	start_dcmrecv --commit --commit-delay 200
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" -r -t 2.25.98 "$RECV_PORT" $CLS:$U.1
+	wait_for_line "$RECV_STDERR" "report '2.25.98' for 'COMMITRQ' not delivered: .*no --commit-peer names 'COMMITRQ'"
+	stop_dcmrecv
+}
+
+@test "dcmrecv commitment: --commit-fail 2 (which implies --commit) reports every second instance failed (0110)" {
+	start_dcmrecv --commit-fail 2
+	send "$IN"/*.dcm
+	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1 $CLS:$U.2 $CLS:$U.3
+	stop_dcmrecv
+	grep -qx "ok $CLS $U.1" <<<"$output"
+	grep -qx "failed $CLS $U.2 0110" <<<"$output"
+	grep -qx "ok $CLS $U.3" <<<"$output"
+}
+
+@test "dcmrecv commitment: --commit-delay holds the report on the open association" {
+	start_dcmrecv --commit --commit-delay 700
+	send "$IN/1.dcm"
+	local t0=$(date +%s%N)
+	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1
+	local ms=$((($(date +%s%N) - t0) / 1000000))
+	stop_dcmrecv
+	[ "${lines[1]}" = "event 1" ]
+	[ "$ms" -ge 700 ]
+}
+
+@test "dcmrecv commitment: an N-ACTION of another action type is refused with 0123 and no report follows" {
+	start_dcmrecv --commit
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" -a 2 "$RECV_PORT" $CLS:$U.1
+	stop_dcmrecv
+	assert_output "action 0123"
+	grep -q "storage commitment request refused (0123)" "$RECV_STDERR"
+}
+
+@test "dcmrecv commitment: without --commit the class is refused and nothing is indexed" {
+	start_dcmrecv
+	send "$IN/1.dcm"
+	run -1 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1
+	stop_dcmrecv
+	assert_output "context refused"
+	[ "$(ls -A "$RECV_DIR")" = "$U.1.dcm" ]
+}
+
+@test "dcmrecv commitment: bad --commit-peer, --commit-fail and --commit-delay values are usage errors" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer NOPORT=host 0
+	[[ $stderr == *"--commit-peer 'NOPORT=host': expected AETITLE=HOST:PORT"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer =host:104 0
+	[[ $stderr == *"expected AETITLE=HOST:PORT"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer ABCDEFGHIJKLMNOPQ=h:104 0
+	[[ $stderr == *"expected AETITLE=HOST:PORT"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-fail 0 0
+	[[ $stderr == *"--commit-fail"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-delay -1 0
+	[[ $stderr == *"--commit-delay"* ]]
+}
