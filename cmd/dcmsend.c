@@ -15,6 +15,7 @@
 #include "cli/output.h"
 #include "cli/resume.h"
 #include "cli/send_args.h"
+#include "cli/send_commit.h"
 #include "cli/send_out.h"
 
 struct dcmsend {
@@ -143,9 +144,9 @@ send_status(const struct dcmsend *d, int rc, const struct storescu_summary *sum)
 	if (d->a.send.dry_run)
 		return sum->skipped > sum->resumed || sum->failed > 0 ? EXIT_NO
 								      : EXIT_OK;
-	return sum->stored + sum->warning + sum->resumed == sum->inputs
-	    ? EXIT_OK
-	    : EXIT_NO;
+	if (sum->stored + sum->warning + sum->resumed != sum->inputs)
+		return EXIT_NO;
+	return d->a.send.commit ? send_commit_status(sum) : EXIT_OK;
 }
 
 static int
@@ -160,6 +161,8 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	if ((ex = operands_collect(&in, nops, ops, d->a.nul, d->a.quiet)) != 0)
 		return ex;
 	if ((ex = load_resume(d)) != 0 ||
+	    (ex = send_commit_listen(
+		 &d->a.send, d->a.commit_listen, d->a.quiet)) != 0 ||
 	    (paths = operands_paths(&in)) == NULL) {
 		inputs_release(&in);
 		resume_free(d->resume);
@@ -208,6 +211,12 @@ main(int argc, char **argv)
 		cli_usage_error("--echo takes no files");
 	if (!d.a.echo && d.a.send.probe && !d.a.send.dry_run)
 		cli_usage_error("--probe needs --dry-run");
+	if (!d.a.send.commit &&
+	    (d.a.commit_listen || d.a.send.commit_timeout_ms))
+		cli_usage_error(
+		    "--commit-listen and --commit-timeout need --commit");
+	if (d.a.send.commit && (d.a.echo || d.a.send.dry_run))
+		cli_usage_error("--commit sends: not with --echo or --dry-run");
 	if (!d.a.echo && d.a.send.no_transcode && d.a.send.allow_lossy)
 		cli_usage_error(
 		    "--no-transcode and --lossy exclude each other");

@@ -133,7 +133,24 @@ struct storescu_result {
 	unsigned assoc;            /* association number, 1-based; 0 = none */
 	unsigned attempts;         /* sends of this input (> 1 after retries) */
 	unsigned ms;               /* from opening the file to the response */
+	/* storage commitment (--commit): STORESCU_COMMIT_NONE without it
+	 * or when the input was not stored; commit_reason is the archive's
+	 * Failure Reason (PS3.3 C.14.1.1) when it gave one; transaction_uid
+	 * of the request that named the input ("" when none went out) */
+	int commit;                /* enum storescu_commit */
+	uint16_t commit_reason;
+	const char *transaction_uid;
 };
+
+/* What storage commitment (PS3.4 Annex J) said of a stored input. */
+enum storescu_commit {
+	STORESCU_COMMIT_NONE = 0,   /* not asked (no --commit, or not stored) */
+	STORESCU_COMMITTED,         /* in the report's Referenced SOP Sequence */
+	STORESCU_COMMIT_FAILED,     /* in its Failed SOP Sequence, or refused */
+	STORESCU_UNCOMMITTED,       /* no report in time, or none could be asked */
+};
+/* "committed", "commitfailed", "uncommitted", or "" for NONE. */
+CS_EXPORT const char *storescu_commit_word(int commit);
 
 /* One presentation context of a planned association (dry run). */
 #define STORESCU_MAX_TS 16
@@ -208,7 +225,24 @@ struct storescu_send_opts {
 	 * STORESCU_RESUMED.  May be NULL (nothing skipped).
 	 */
 	int (*already_stored)(void *user, const char *path);
+	/*
+	 * Storage commitment (dcmsend --commit): each association also
+	 * proposes the Storage Commitment Push Model class and, once its
+	 * files are stored, sends one N-ACTION naming them, then waits up
+	 * to commit_timeout_ms (0 = STORESCU_DEFAULT_COMMIT_TIMEOUT_MS) for
+	 * the N-EVENT-REPORT: on that association, or, with
+	 * commit_listen_fd (a listening TCP socket, the caller's; -1 =
+	 * none), on an association the archive opens to us there after
+	 * ours is released (it proposes SCP/SCU Role Selection for the
+	 * class, PS3.7 D.3.3.4; we accept it as SCU).  The results of stored inputs are held back until
+	 * their commitment is known (on_result then carries it).
+	 */
+	int commit;
+	int commit_timeout_ms;
+	int commit_listen_fd;
 };
+
+#define STORESCU_DEFAULT_COMMIT_TIMEOUT_MS 300000
 
 /* The first retry delay storescu_send_opts_init sets. */
 #define STORESCU_DEFAULT_RETRY_DELAY_MS 1000
@@ -228,6 +262,7 @@ struct storescu_summary {
 	size_t skipped;            /* not tried: unreadable, notdicom, truncated, resumed */
 	size_t resumed;            /* of skipped: already_stored said so */
 	size_t transcoded;
+	size_t committed;          /* --commit: of stored, committed */
 	unsigned associations;     /* opened successfully */
 	uint64_t bytes;            /* data set bytes stored */
 	uint64_t elapsed_us;

@@ -17,6 +17,7 @@ struct send_args {
 	int echo, quiet, verbose, nul;
 	int progress; /* -1 auto (a terminal), 0 off, 1 on */
 	int trace;    /* -d */
+	const char *commit_listen; /* --commit-listen [ADDR:]PORT */
 };
 
 /*

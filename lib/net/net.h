@@ -47,6 +47,11 @@ int net_adopt_listener(int fd, struct cs_err *err);
  * waiting, CS_E_NET on failure. */
 int net_accept(int lfd, struct cs_err *err);
 
+/* Waits up to timeout_ms for fd to be readable (a listener: a
+ * connection waiting).  Returns 1, 0 on timeout (or a signal), or
+ * CS_E_NET. */
+int net_wait_readable(int fd, int timeout_ms);
+
 /* Numeric address and port of the local (peer = 0) or remote (peer = 1)
  * end: "127.0.0.1" / "::1".  Returns 0 or CS_E_NET. */
 int net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cstore/storescu.h"
+#include "storescu/commit.h"
 #include "storescu/propose.h"
 #include "storescu/send_report.h"
 #include "storescu/session.h"
@@ -25,6 +26,9 @@ struct send_run {
 	struct propose_plan *plan;
 	struct sources src;
 	struct send_report rep;
+	/* storage commitment with a listener (opts->commit_listen_fd) */
+	struct commit_run commit;
+	struct commit_listener listener;
 };
 
 /* Opens planned association k (with retries) and sends its files;
