@@ -221,6 +221,11 @@ main(int argc, char **argv)
 		cli_usage_error(
 		    "--no-transcode and --lossy exclude each other");
 
+	/* debugging (man page, ENVIRONMENT) */
+	if (getenv("DCMSEND_COMMIT_DELAY_MS") != NULL)
+		d.a.send.commit_delay_ms = (unsigned)cli_parse_num(
+		    getenv("DCMSEND_COMMIT_DELAY_MS"), 0, 600000,
+		    "DCMSEND_COMMIT_DELAY_MS");
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;
 	d.a.send.user = &d;

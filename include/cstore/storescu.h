@@ -240,6 +240,9 @@ struct storescu_send_opts {
 	int commit;
 	int commit_timeout_ms;
 	int commit_listen_fd;
+	/* debugging: wait this long between the last store and the
+	 * N-ACTION (tests change the archive meanwhile) */
+	unsigned commit_delay_ms;
 };
 
 #define STORESCU_DEFAULT_COMMIT_TIMEOUT_MS 300000

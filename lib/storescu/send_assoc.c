@@ -177,6 +177,13 @@ commit_attempt(struct batch *b, struct scu_session *s, int died)
 		    &b->held, &run->rep, STORESCU_UNCOMMITTED, why);
 		return;
 	}
+	if (o->commit_delay_ms > 0) {
+		struct timespec ts = { (time_t)(o->commit_delay_ms / 1000),
+			(long)(o->commit_delay_ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
 	commit_request(&b->held, s, commit_pcid(s), &run->rep,
 	    o->commit_listen_fd >= 0 ? &run->commit : NULL,
 	    o->commit_timeout_ms > 0 ? o->commit_timeout_ms
