@@ -2,7 +2,7 @@
 # sender that does not read its responses).
 TEST_TOOLS = $(BUILD)/tests/tools/tcp-stub $(BUILD)/tests/tools/dcm-dataset \
 	$(BUILD)/tests/tools/flood $(BUILD)/tests/tools/rle-tool \
-	$(BUILD)/tests/tools/dcm-xcode
+	$(BUILD)/tests/tools/dcm-xcode $(BUILD)/tests/tools/commit-rq
 # dcm-dataset uses the part10 prober (dcmsend's interop tests).
 $(BUILD)/tests/tools/dcm-dataset: tests/tools/dcm-dataset.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
@@ -15,6 +15,10 @@ $(BUILD)/tests/tools/dcm-xcode: tests/tools/dcm-xcode.c $(BUILD)/libcstore.a $(B
 $(BUILD)/tests/tools/rle-tool: tests/tools/rle-tool.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a -lz $(ALL_LDFLAGS)
+# commit-rq: a Storage Commitment requester over our engine (dcmrecv-commit.bats).
+$(BUILD)/tests/tools/commit-rq: tests/tools/commit-rq.c $(BUILD)/libcstore.a $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a $(ALL_LDFLAGS)
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)

@@ -174,6 +174,17 @@ struct storescp_config {
 	 * host:port (systemd socket activation); STORESCP_NO_LISTEN_FD (0,
 	 * the default) = none.  Closed by storescp_run / storescp_free. */
 	int listen_fd;
+	/* Storage Commitment Push Model as SCP (PS3.4 Annex J): every
+	 * stored file is indexed (OUTPUT_DIR/.cstore-index) and an N-ACTION
+	 * is answered with an N-EVENT-REPORT on the requester's association
+	 * while it stays open, else on a new association to the requester,
+	 * looked up by its AE title in commit_peers ("AET=HOST:PORT").
+	 * Debugging: commit_delay_ms before each report; commit_fail_every
+	 * N > 0 reports every N-th instance of a request failed (0110). */
+	const char *const *commit_peers;
+	size_t n_commit_peers;
+	unsigned commit_delay_ms;
+	unsigned commit_fail_every;
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "cli/listen_fds.h"
 #include "cli/output.h"
 #include "cli/recv_args.h"
+#include "cli/recv_commit.h"
 #include "cli/recv_opts.h"
 #include "net/net.h"
 
@@ -24,6 +25,9 @@ enum {
 	OPT_ACCEPT_TS,
 	OPT_ALLOW,
 	OPT_ASYNC,
+	OPT_COMMIT_DELAY,
+	OPT_COMMIT_FAIL,
+	OPT_COMMIT_PEER,
 	OPT_DELAY,
 	OPT_EXEC,
 	OPT_FSYNC,
@@ -57,6 +61,9 @@ static const struct option longopts[] = {
 	{ "aet", required_argument, NULL, 'a' },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "async", required_argument, NULL, OPT_ASYNC },
+	{ "commit-delay", required_argument, NULL, OPT_COMMIT_DELAY },
+	{ "commit-fail", required_argument, NULL, OPT_COMMIT_FAIL },
+	{ "commit-peer", required_argument, NULL, OPT_COMMIT_PEER },
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
@@ -101,7 +108,9 @@ static const char *const synopsis[] = {
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
-	"               [--proxy-from addr[/bits]] [--reuse-port] [[addr:]port]",
+	"               [--proxy-from addr[/bits]] [--reuse-port]\n"
+	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
+	"               [--commit-fail n] [[addr:]port]",
 	NULL,
 };
 
@@ -161,6 +170,7 @@ help(void)
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
 	    "%s"
+	    "%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -182,7 +192,7 @@ help(void)
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help, recv_commit_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -357,6 +367,15 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 	case OPT_REUSE_PORT:
 		a->cfg.reuse_port = 1;
 		break;
+	case OPT_COMMIT_DELAY:
+		recv_commit_delay(a, arg);
+		break;
+	case OPT_COMMIT_FAIL:
+		recv_commit_fail(a, arg);
+		break;
+	case OPT_COMMIT_PEER:
+		recv_commit_peer(a, arg);
+		break;
 	default:
 		parse_limit(&a->cfg, c, arg);
 	}
@@ -457,6 +476,7 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 	a->cfg.reject_sop_classes = a->refused;
 	a->cfg.ts = a->ts;
 	a->cfg.proxy_from = a->proxy_from;
+	a->cfg.commit_peers = a->commit_peers;
 	a->fmt = CLI_TSV;
 	/* '+': options come before the operand, so that --exec can take the
 	 * words up to ';' as its own. */

@@ -23,6 +23,8 @@ struct recv_args {
 	const char *allow[RECV_MAX_LIST], *classes[RECV_MAX_LIST];
 	const char *refused[RECV_MAX_LIST], *ts[RECV_MAX_LIST];
 	const char *proxy_from[RECV_MAX_LIST];
+	/* Storage Commitment: --commit-peer (recv_commit.h) */
+	const char *commit_peers[RECV_MAX_LIST];
 	char host[256], port[32];
 };
 

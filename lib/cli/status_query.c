@@ -43,6 +43,26 @@ context_of(const struct status_entry *e)
 					   : e->service;
 }
 
+/*
+ * The codes neither C-STORE nor PS3.7 Annex C names: those of the other
+ * services the tools speak (Storage Commitment's N-EVENT-REPORT, whose
+ * Failure Reasons dcmsend --commit prints, and N-ACTION).
+ */
+static void
+explain_other(uint16_t code, struct status_info *si)
+{
+	static const char *const other[] = { "N-EVENT-REPORT", "N-ACTION" };
+	struct status_info o;
+
+	for (size_t i = 0; si->std == NULL && i < 2; i++) {
+		status_explain(code, other[i], &o);
+		if (o.std != NULL) {
+			si->std = o.std;
+			si->category = o.category;
+		}
+	}
+}
+
 /* Fills meaning and context for a code. */
 static void
 explain(uint16_t code, struct status_info *si, char *meaning, size_t msize,
@@ -52,6 +72,7 @@ explain(uint16_t code, struct status_info *si, char *meaning, size_t msize,
 	const char *cat;
 
 	status_explain(code, SERVICE, si);
+	explain_other(code, si);
 	cat = status_category_name(si->category);
 	if (si->std != NULL)
 		describe(si->std, std, sizeof(std));

@@ -241,6 +241,7 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 	if (c->pump_ready)
 		pump_release(&c->pump);
 	close(fd);
+	session_end(&c->ss);
 	session_release(&c->ss);
 	cs_free(c);
 	return accepted;

@@ -9,8 +9,10 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
+#include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/sopclass.h"
+#include "core/ts_uids.h"
 #include "core/uid.h"
 #include "storescp/scp.h"
 #include "core/banned.h"
@@ -207,7 +209,8 @@ policy_class_ok(const struct scp_policy *p, const char *uid)
 {
 	if (in_list(p->refused, p->n_refused, uid))
 		return 0;
-	if (strcmp(uid, DIMSE_VERIFICATION_UID) == 0)
+	if (strcmp(uid, DIMSE_VERIFICATION_UID) == 0 ||
+	    strcmp(uid, COMMIT_SOP_CLASS) == 0)
 		return 1;
 	if (p->n_classes > 0)
 		return in_list(p->classes, p->n_classes, uid);
@@ -230,6 +233,17 @@ policy_ts_ok(const struct scp_policy *p, const char *uid)
 static int
 pick_ts(const struct scp_policy *p, const struct ul_pc *pc)
 {
+	/* Storage Commitment data sets: the two encodings commit_ds.h
+	 * speaks, whatever else is accepted for images. */
+	if (strcmp(pc->abstract_syntax, COMMIT_SOP_CLASS) == 0) {
+		for (int j = 0; j < pc->n_ts; j++)
+			if (strcmp(pc->ts[j], TS_UID_ExplicitVRLittleEndian) ==
+				0 ||
+			    strcmp(pc->ts[j], TS_UID_ImplicitVRLittleEndian) ==
+				0)
+				return j;
+		return -1;
+	}
 	if (p->n_ts > 0) {
 		/* Ours first: the operator chose the order. */
 		for (size_t i = 0; i < p->n_ts; i++)

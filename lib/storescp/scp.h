@@ -25,6 +25,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "core/ul_pdu.h"
+#include "storescp/commit_index.h"
 #include "storescp/layout.h"
 #include "storescp/sink_dir.h"
 
@@ -84,6 +85,8 @@ int policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
 
 /* --- faults.c ----------------------------------------------------------- */
 
+struct commit_peer;
+
 struct scp_faults {
 	struct storescp_faults f;
 	char abort_on[UL_UID_MAX +
@@ -131,6 +134,10 @@ struct storescp {
 	uint64_t ended; /* associations finished */
 	struct storescp_stats stats;
 	uint64_t last_activity_ms; /* when the last association ended */
+	/* Storage Commitment: the index, the requesters' addresses */
+	struct commit_index index;
+	struct commit_peer *commit_peers;
+	size_t n_commit_peers;
 };
 
 /*

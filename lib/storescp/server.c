@@ -15,6 +15,7 @@
 #include "cstore/storescp.h"
 #include "core/alloc.h"
 #include "net/net.h"
+#include "storescp/commit_out.h"
 #include "storescp/proxy.h"
 #include "storescp/scp.h"
 #include "core/banned.h"
@@ -75,6 +76,7 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	s->lfd = -1;
 	s->wake[0] = s->wake[1] = -1;
 	s->root.dirfd = -1;
+	s->index.fd = -1;
 	s->cfg = *cfg;
 	if (s->cfg.max_associations == 0)
 		s->cfg.max_associations = STORESCP_DEFAULT_MAX_ASSOCIATIONS;
@@ -101,6 +103,14 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		rc = cs_err_set(err, CS_E_INVAL, "bad duplicate policy");
 	if (rc == 0 && sink_root_open(&s->root, s->cfg.output_dir, err) != 0)
 		rc = CS_E_IO;
+	if (rc == 0)
+		rc = commit_index_open(
+		    &s->index, s->root.dirfd, s->cfg.fsync, err);
+	if (rc == 0)
+		rc = commit_peers_parse(s->cfg.commit_peers,
+		    s->cfg.n_commit_peers, &s->commit_peers, err);
+	if (rc == 0)
+		s->n_commit_peers = s->cfg.n_commit_peers;
 	if (rc == 0 && pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		rc = cs_err_set(
 		    err, CS_E_IO, "cannot create a pipe: %s", strerror(errno));
@@ -318,6 +328,8 @@ storescp_free(struct storescp *s)
 		close(s->wake[0]);
 	if (s->wake[1] >= 0)
 		close(s->wake[1]);
+	commit_index_close(&s->index);
+	cs_free(s->commit_peers);
 	sink_root_close(&s->root);
 	policy_release(&s->policy);
 	pthread_cond_destroy(&s->cv);

@@ -226,6 +226,9 @@ finish_request(struct session *ss)
 	switch (kind) {
 	case REQ_STORE:
 		return finish_store(ss);
+	case REQ_ACTION:
+		scommit_finish(&ss->commit, &ss->rq, ss->pcid, &rsp);
+		return respond(ss, &rsp);
 	case REQ_ECHO:
 		scp_log(ss->s, STORESCP_LOG_VERBOSE, "association %u: C-ECHO",
 		    ss->id);
@@ -258,6 +261,8 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 	ss->rq = *cmd;
 	if (pc == NULL)
 		return -1; /* the engine passes accepted contexts only */
+	if (cmd->command_field == DIMSE_N_EVENT_REPORT_RSP)
+		return scommit_on_rsp(&ss->commit, cmd);
 	if (cmd->command_field & DIMSE_RSP_BIT) {
 		scp_log(ss->s, STORESCP_LOG_ERROR,
 		    "association %u: unexpected %s from the peer: aborting",
@@ -271,6 +276,10 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		break;
 	case DIMSE_C_ECHO_RQ:
 		ss->kind = REQ_ECHO;
+		break;
+	case DIMSE_N_ACTION_RQ:
+		ss->kind = REQ_ACTION;
+		scommit_begin(&ss->commit, &ss->rq, pc);
 		break;
 	case DIMSE_C_CANCEL_RQ:
 		return 0; /* nothing to cancel: no response (PS3.7 9.3.2.3) */
@@ -289,6 +298,8 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 	(void)pcid;
 	if (ss->kind == REQ_STORE)
 		store_data(&ss->store, data, len);
+	else if (ss->kind == REQ_ACTION)
+		scommit_data(&ss->commit, data, len);
 	return last ? finish_request(ss) : 0;
 }
 
@@ -319,6 +330,7 @@ session_init(struct session *ss, struct storescp *s, unsigned id,
 		.calling = ss->calling,
 		.called = ss->called,
 		.peer = peer });
+	scommit_init(&ss->commit, s, id, ss->calling);
 	dimse_rx_init(&ss->rx, &rxcb, ss);
 	ucfg.max_pdu_recv = s->cfg.max_pdu == UINT32_MAX ? 0 : s->cfg.max_pdu;
 	ucfg.artim_ms = s->cfg.timeout_ms;
@@ -336,6 +348,7 @@ void
 session_release(struct session *ss)
 {
 	drop_request(ss);
+	scommit_release(&ss->commit);
 	dimse_rx_release(&ss->rx);
 	ul_assoc_free(ss->a);
 	ss->a = NULL;
@@ -343,8 +356,9 @@ session_release(struct session *ss)
 	ss->ac = NULL;
 }
 
-int
-session_tick(struct session *ss, uint64_t now, int stopping)
+/* session_tick for the held response. */
+static int
+tick_held(struct session *ss, uint64_t now, int stopping)
 {
 	if (!ss->held)
 		return 0;
@@ -360,12 +374,36 @@ session_tick(struct session *ss, uint64_t now, int stopping)
 	return !ss->held;
 }
 
+int
+session_tick(struct session *ss, uint64_t now, int stopping)
+{
+	int rc = tick_held(ss, now, stopping), rc2;
+
+	if (rc < 0)
+		return -1;
+	rc2 = scommit_tick(&ss->commit, ss->a, now, stopping, ss->held);
+	if (rc2 < 0)
+		return -1;
+	return rc > 0 || rc2 > 0;
+}
+
 int64_t
 session_deadline(const struct session *ss)
 {
-	if (!ss->held || session_wants_room(ss))
-		return -1;
-	return ss->armed ? (int64_t)ss->due : 0;
+	int64_t held = -1, report = scommit_deadline(&ss->commit);
+
+	if (ss->held && !session_wants_room(ss))
+		held = ss->armed ? (int64_t)ss->due : 0;
+	if (held < 0 || (report >= 0 && report < held))
+		return report;
+	return held;
+}
+
+void
+session_end(struct session *ss)
+{
+	if (ss->accepted)
+		scommit_end(&ss->commit);
 }
 
 int

@@ -23,9 +23,10 @@
 #include "core/dimse_msg.h"
 #include "core/ul_assoc.h"
 #include "storescp/scp.h"
+#include "storescp/session_commit.h"
 #include "storescp/store.h"
 
-enum req_kind { REQ_NONE = 0, REQ_ECHO, REQ_STORE, REQ_OTHER };
+enum req_kind { REQ_NONE = 0, REQ_ECHO, REQ_STORE, REQ_ACTION, REQ_OTHER };
 
 struct session {
 	struct storescp *s;
@@ -43,6 +44,7 @@ struct session {
 	uint8_t pcid;
 	struct dimse_cmd rq;
 	struct store store;
+	struct scommit commit; /* Storage Commitment (session_commit.h) */
 
 	/* the response held back (held 0: none) */
 	int held;
@@ -76,6 +78,9 @@ int session_tick(struct session *ss, uint64_t now, int stopping);
 int64_t session_deadline(const struct session *ss);
 /* 1 while a response waits for room in the output queue. */
 int session_wants_room(const struct session *ss);
+/* The association and its connection are over: storage commitment
+ * reports still owed go on a new association (blocks; session_commit.h). */
+void session_end(struct session *ss);
 /* The association ends early (silence, stop): drops the object in
  * progress, logging that it was not stored, and the held response. */
 void session_cut(struct session *ss);

@@ -309,6 +309,31 @@ commit_failed(
 	    "cannot write: %s", cs_strerror(rc));
 }
 
+/*
+ * Indexes a file now in place for Storage Commitment (commit_index.h),
+ * by its path under the output directory.  A failure leaves the file
+ * stored and answered, but never reported committed: logged.
+ */
+static void
+index_file(struct store *st, const char *final)
+{
+	struct storescp *s = st->s;
+	struct cs_err err = { 0, "" };
+	size_t pl = strlen(s->root.path);
+	const char *rel = final;
+
+	if (strncmp(final, s->root.path, pl) == 0) {
+		rel = final + pl;
+		rel += *rel == '/';
+	}
+	if (commit_index_add(&s->index, st->rq->affected_class,
+		st->rq->affected_instance, sink_bytes(&st->sink), rel,
+		&err) != 0)
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "association %u: '%s' stored but not indexed: %s: it will not be reported committed",
+		    st->who.id, final, err.msg);
+}
+
 /* Renames the object into place; returns 1 if a file is in place. */
 static int
 commit(struct store *st, char *final, size_t finalsz, int *kept)
@@ -341,6 +366,8 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 		    "object: '%s' stored as '%s' (%u name%s taken)",
 		    st->who.id, rel, st->rq->affected_instance, final,
 		    st->sink.collisions, st->sink.collisions == 1 ? "" : "s");
+	if (rc == SINK_STORED)
+		index_file(st, final);
 	if (rc == SINK_STORED || rc == SINK_KEPT) {
 		*kept = rc == SINK_KEPT;
 		return 1;

@@ -1,0 +1,53 @@
+/* recv_commit.c - dcmrecv's Storage Commitment options (see
+ * recv_commit.h and man/dcmrecv.1). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cstore/storescp.h"
+#include "cli/cli.h"
+#include "cli/recv_commit.h"
+#include "net/net.h"
+
+#include "core/banned.h"
+
+const char recv_commit_help[] =
+    "Storage Commitment (answered for every stored file, see dcmrecv(1)):\n"
+    "      --commit-peer AET=HOST:PORT  where requester AET takes a report\n"
+    "                             when its association is gone (repeatable)\n"
+    "      --commit-delay MS      wait MS milliseconds before each report\n"
+    "      --commit-fail N        report every N-th instance of each request\n"
+    "                             failed (0110, debugging a requester)\n";
+
+void
+recv_commit_peer(struct recv_args *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char host[256], port[32];
+
+	if (eq == NULL || eq == arg || eq - arg > 16 ||
+	    net_split_hostport(eq + 1, host, sizeof(host), port,
+		sizeof(port)) != 0 ||
+	    host[0] == '\0')
+		cli_usage_error(
+		    "--commit-peer '%s': expected AETITLE=HOST:PORT", arg);
+	cli_parse_num(port, 1, 65535, "--commit-peer port");
+	if (a->cfg.n_commit_peers >= RECV_MAX_LIST)
+		cli_usage_error(
+		    "too many --commit-peer entries (at most %d)",
+		    RECV_MAX_LIST);
+	a->commit_peers[a->cfg.n_commit_peers++] = arg;
+}
+
+void
+recv_commit_delay(struct recv_args *a, const char *arg)
+{
+	a->cfg.commit_delay_ms =
+	    (unsigned)cli_parse_num(arg, 0, 3600000, "--commit-delay");
+}
+
+void
+recv_commit_fail(struct recv_args *a, const char *arg)
+{
+	a->cfg.commit_fail_every =
+	    (unsigned)cli_parse_num(arg, 1, 1000000000, "--commit-fail");
+}
