@@ -361,20 +361,12 @@ await_here(struct commit_tx **tx, size_t n, struct scu_session *s,
     struct send_report *rp, int timeout_ms)
 {
 	struct serve_ctx sc = { tx, n };
-	struct commit_rx x;
 	struct cs_err e = { 0, "" };
 	char why[CS_ERR_MSG_MAX + 64];
 	size_t k;
 	int rc;
 
-	commit_rx_init(&x, s->a, tx, n, NULL);
-	x.trace = s->cfg.trace;
-	x.trace_user = s->cfg.trace_user;
-	s->req_cb = &commit_rx_cb;
-	s->req_user = &x;
 	rc = scu_serve(s, all_reported, &sc, timeout_ms, &e);
-	s->req_cb = NULL;
-	commit_rx_release(&x);
 	if (rc == CS_E_TIMEOUT)
 		snprintf(why, sizeof(why),
 		    "no commitment report within %d s", timeout_ms / 1000);
@@ -429,7 +421,8 @@ from_listener(struct commit_run *cr, struct commit_tx *tx)
 
 void
 commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
-    struct send_report *rp, struct commit_run *cr, int timeout_ms)
+    struct send_report *rp, struct commit_run *cr, int timeout_ms,
+    struct commit_rx *x)
 {
 	struct commit_tx **sent;
 	size_t first, n = 0;
@@ -444,6 +437,8 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 		return;
 	}
 	sent = cs_calloc(tx->n / COMMIT_MAX_REFS + 1, sizeof(*sent));
+	x->tx = sent;
+	x->n = 0;
 	for (first = 0; sent != NULL && rc == 0 && first < tx->n;
 	     first += COMMIT_MAX_REFS) {
 		struct commit_tx *c = cut(tx, first);
@@ -455,18 +450,20 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 		rc = xcode_new_uid(c->uid, sizeof(c->uid), &e);
 		if (rc == 0 && cr != NULL)
 			rc = to_listener(cr, c, timeout_ms);
+		if (rc == 0 && cr == NULL)
+			sent[n++] = c;
+		x->n = n;
 		if (rc != 0)
 			snprintf(why, sizeof(why), "no commitment request: %s",
 			    e.code ? e.msg : "out of memory");
 		else
 			rc = send_action(c, s, pcid, why, sizeof(why));
-		if (rc == 0) {
-			if (cr == NULL)
-				sent[n++] = c;
+		if (rc == 0)
 			continue;
-		}
 		if (cr != NULL)
 			from_listener(cr, c);
+		else if (n > 0 && sent[n - 1] == c)
+			x->n = --n;
 		commit_tx_finish(c, rp,
 		    rc == -2 ? STORESCU_COMMIT_FAILED : STORESCU_UNCOMMITTED,
 		    why);
@@ -474,6 +471,8 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 	}
 	if (n > 0)
 		await_here(sent, n, s, rp, timeout_ms);
+	x->tx = NULL;
+	x->n = 0;
 	while (n > 0)
 		tx_free(sent[--n]);
 	cs_free(sent);

@@ -56,6 +56,8 @@ void commit_run_init(struct commit_run *cr);
 void commit_run_release(
     struct commit_run *cr, struct send_report *rp, const char *why);
 
+struct commit_rx;
+
 /* Holds the result r (copied) in tx.  0 or CS_E_NOMEM. */
 int commit_hold(struct commit_tx *tx, const struct storescu_result *r);
 
@@ -73,10 +75,13 @@ void commit_tx_finish(
  * it), in transactions of at most COMMIT_MAX_REFS.  Without a listener
  * waits on s up to timeout_ms for the reports; with cr (a listener)
  * moves the transactions there.  Every held result of tx is reported,
- * or moved, when this returns.
+ * or moved, when this returns.  x: s's request callbacks (commit_rx_cb,
+ * set up by the caller with cr, and kept until s is closed: a report
+ * may come on s, even while it is released).
  */
 void commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
-    struct send_report *rp, struct commit_run *cr, int timeout_ms);
+    struct send_report *rp, struct commit_run *cr, int timeout_ms,
+    struct commit_rx *x);
 
 /* --- reports, on our association or the archive's ------------------- */
 

@@ -159,9 +159,11 @@ commit_pcid(const struct scu_session *s)
 }
 
 /* --commit: asks for the commitment of what this attempt stored on s
- * (or says why it cannot be asked, when s died). */
+ * (or says why it cannot be asked, when s died); reports coming on s
+ * go to x until commit_attempt_end. */
 static void
-commit_attempt(struct batch *b, struct scu_session *s, int died)
+commit_attempt(
+    struct batch *b, struct scu_session *s, int died, struct commit_rx *x)
 {
 	struct send_run *run = b->run;
 	const struct storescu_send_opts *o = run->o;
@@ -169,6 +171,12 @@ commit_attempt(struct batch *b, struct scu_session *s, int died)
 
 	if (!o->commit || b->held.n == 0)
 		return;
+	commit_rx_init(x, s->a, NULL, 0,
+	    o->commit_listen_fd >= 0 ? &run->commit : NULL);
+	x->trace = s->cfg.trace;
+	x->trace_user = s->cfg.trace_user;
+	s->req_cb = &commit_rx_cb;
+	s->req_user = x;
 	if (died) {
 		snprintf(why, sizeof(why),
 		    "no commitment request: the association ended: %s",
@@ -187,7 +195,8 @@ commit_attempt(struct batch *b, struct scu_session *s, int died)
 	commit_request(&b->held, s, commit_pcid(s), &run->rep,
 	    o->commit_listen_fd >= 0 ? &run->commit : NULL,
 	    o->commit_timeout_ms > 0 ? o->commit_timeout_ms
-				     : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS);
+				     : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS,
+	    x);
 }
 
 /* The batch of planned association k.  Returns 0 or CS_E_NOMEM. */
@@ -279,19 +288,24 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 {
 	size_t left_before = b->left;
 	uint64_t sends_before = sends_total(b);
+	struct commit_rx x;
+
+	memset(&x, 0, sizeof(x));
 
 	if (batch_send(b, s)) {
 		b->death_rc = b->dead_rc;
 		b->death = b->dead;
 		snprintf(why, why_len, "%s", b->dead.msg);
-		commit_attempt(b, s, 1);
+		commit_attempt(b, s, 1, &x);
 		scu_abort(s);
 	} else {
-		commit_attempt(b, s, 0);
+		commit_attempt(b, s, 0, &x);
 		snprintf(why, why_len,
 		    "%zu files answered A7xx (out of resources)", b->busy);
 		scu_close(s, NULL);
 	}
+	s->req_cb = NULL;
+	commit_rx_release(&x);
 	*fails = b->left != left_before || sends_total(b) != sends_before
 	    ? 0
 	    : *fails + 1;
