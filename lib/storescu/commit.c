@@ -149,7 +149,7 @@ rx_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 	struct commit_rx *x = user;
 	char line[400];
 
-	if (x->trace != NULL) {
+	if (x->trace != NULL && x->trace_rq) {
 		dimse_cmd_format(cmd, line, sizeof(line));
 		x->trace(x->trace_user, line);
 	}

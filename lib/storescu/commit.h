@@ -103,6 +103,7 @@ struct commit_rx {
 	size_t got;    /* reports applied */
 	storescu_log_fn trace;
 	void *trace_user;
+	int trace_rq; /* trace the requests too (no session does) */
 };
 extern const struct dimse_rx_callbacks commit_rx_cb;
 

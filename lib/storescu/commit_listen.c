@@ -140,6 +140,7 @@ serve(struct commit_listener *l, int fd)
 	commit_rx_init(&c.x, c.a, NULL, 0, l->cr);
 	c.x.trace = l->cfg->trace;
 	c.x.trace_user = l->cfg->trace_user;
+	c.x.trace_rq = 1;
 	dimse_rx_init(&c.rx, &commit_rx_cb, &c.x);
 	if (ul_transport_connected(c.a, net_now_ms()) == 0)
 		(void)pump_run(&p, NULL, NULL, CONN_MAX_MS, &e);

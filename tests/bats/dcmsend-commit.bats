@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# dcmsend --commit against our dcmrecv (its Storage Commitment SCP): the
+# report on the same association and on one dcmrecv opens to our
+# --commit-listen port, failures it is told to report (--commit-fail),
+# a report that comes too late, a peer without the commitment class,
+# and what the options refuse.  What each line says is checked against
+# what arrived in dcmrecv's output directory.
+
+load helpers
+load dcmrecv-helpers
+
+setup() {
+	require_netns
+	C=$(corpus_dir)
+	mapfile -t FILES < <(awk -F'\t' 'NR > 1 && $3 == "1.2.840.10008.1.2.1" { print $1 }' \
+		"$C/MANIFEST.tsv" | head -6 | sed "s|^|$C/|")
+	[ "${#FILES[@]}" -eq 6 ]
+}
+
+# all_held: every committed line's instance is a file dcmrecv wrote.
+all_held() {
+	local uid
+	for uid in $(jq -r 'select(.commit == "committed") | .sop_instance_uid' <<<"$output"); do
+		awk -F'\t' -v u="$uid" '$3 == u { f = 1 } END { exit !f }' "$RECV_STDOUT"
+	done
+}
+
+@test "dcmsend --commit to dcmrecv: the report on the same association, every input committed, exit 0" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 1 ]
+	# one N-ACTION for the six, the report on the same association
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c ': N-EVENT-REPORT-RQ ' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	[[ $stderr != *"received A-ASSOCIATE-RQ"* ]]
+	all_held
+}
+
+@test "dcmsend --commit: one N-ACTION per association (--per-assoc 2: three)" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --per-assoc 2 -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 3 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 3 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+}
+
+@test "dcmsend --commit: instances dcmrecv reports failed (--commit-fail 2) say so, exit 7" {
+	start_dcmrecv --commit-fail 2
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^commitfailed$')" -eq 3 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -q '^commitment failed: .*(0110)$'
+	all_held
+}
+
+@test "dcmsend --commit --commit-listen: dcmrecv's report on a new association (--commit-peer, --commit-delay)" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 300
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" -d --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	# ours released first, then dcmrecv's association came to the listener
+	[[ $stderr == *"received A-RELEASE-RP"*"received A-ASSOCIATE-RQ"*"N-EVENT-REPORT-RQ"*"sent A-RELEASE-RP"* ]]
+	all_held
+}
+
+@test "dcmsend --commit: a report later than --commit-timeout gives uncommitted lines in time, exit 7" {
+	start_dcmrecv --commit-delay 8000
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$SECONDS" -le 6 ]
+	[ "$(cut -f1 <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^uncommitted; .*no commitment report within 1 s$')" -eq 6 ]
+}
+
+@test "dcmsend --commit to a peer without Storage Commitment (DCMTK storescp): stored, uncommitted, exit 7" {
+	require_cmd /usr/bin/storescp
+	start_storescp "$BATS_TEST_TMPDIR/scp"
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$SCP_PORT" "${FILES[@]}"
+	[ "$(cut -f1 <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^uncommitted; .*the archive did not accept the Storage Commitment Push Model class$')" -eq 6 ]
+}
+
+@test "dcmsend --commit: a failed store is not asked for, exit 1 wins over 7" {
+	start_dcmrecv
+	printf 'not dicom' >"$BATS_TEST_TMPDIR/junk.dcm"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$RECV_PORT" "${FILES[0]}" "$BATS_TEST_TMPDIR/junk.dcm"
+	[ "$(grep -c $'^0000\t.*\tcommitted$' <<<"$output")" -eq 1 ]
+	[ "$(grep -c $'^notdicom\t' <<<"$output")" -eq 1 ]
+}
+
+@test "dcmsend: --commit-listen and --commit-timeout need --commit; --commit not with --dry-run" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-timeout 5 127.0.0.1 104 "${FILES[0]}"
+	[[ $stderr == *"--commit-listen and --commit-timeout need --commit"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --dry-run 127.0.0.1 104 "${FILES[0]}"
+	[[ $stderr == *"--commit sends"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 0 127.0.0.1 104 "${FILES[0]}"
+	[ -z "$output" ]
+}
