@@ -75,8 +75,8 @@ static const char *const synopsis[] = {
 	"[-0dqv] [-a aetitle] [-c called] [-j jobs] [--async n]\n"
 	"               [--per-assoc n] [--retry n] [--retry-delay ms] [--resume log]\n"
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
-	"               [--progress | --no-progress] [--max-pdu bytes]\n"
-	"               [--commit [--commit-listen [addr:]port] [--commit-timeout s]]\n"
+	"               [--progress | --no-progress] [--max-pdu bytes] [--commit\n"
+	"               [--commit-listen [addr:]port] [--commit-timeout s]]\n"
 	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
 	"               host port [file | dir | - ...]",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] host port",
