@@ -121,6 +121,8 @@ load_resume(struct dcmsend *d)
 	if (d->a.resume_log == NULL)
 		return 0;
 	d->resume = resume_new();
+	if (d->resume != NULL && d->a.send.commit)
+		resume_require_commit(d->resume); /* committed ones only */
 	rc = d->resume == NULL
 	    ? cs_err_set(&err, CS_E_NOMEM, "out of memory")
 	    : resume_load_path(d->resume, d->a.resume_log, &err);

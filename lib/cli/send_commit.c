@@ -40,6 +40,7 @@ send_commit_listen(
 int
 send_commit_status(const struct storescu_summary *sum)
 {
-	return sum->committed + sum->resumed == sum->inputs ? EXIT_OK
-							    : EXIT_UNCOMMITTED;
+	/* resumed inputs count as committed: --commit --resume skips only
+	 * those (cli/resume.h) */
+	return sum->committed == sum->inputs ? EXIT_OK : EXIT_UNCOMMITTED;
 }

@@ -255,6 +255,23 @@ dry_run(struct send_run *run, struct cs_err *err)
 	return 0;
 }
 
+/* Input i is skipped: the caller's log has it stored (and, with
+ * --commit, committed: the caller asked for that). */
+static void
+resumed(struct send_run *run, size_t i)
+{
+	struct storescu_result r;
+
+	report_result_init(&r, &run->rep, i, STORESCU_RESUMED);
+	if (run->o->commit) {
+		r.commit = STORESCU_COMMITTED;
+		r.detail = "stored and committed according to the resume log";
+	} else {
+		r.detail = "stored according to the resume log";
+	}
+	report_emit(&run->rep, &r, 0);
+}
+
 /* Probes every input (but those already stored, by the caller's
  * word); reports the ones that cannot be planned. */
 static int
@@ -270,8 +287,7 @@ probe_inputs(
 	for (i = 0; i < run->src.n; i++) {
 		if (o->already_stored != NULL &&
 		    o->already_stored(o->user, run->src.paths[i])) {
-			report_simple(&run->rep, i, STORESCU_RESUMED, 0,
-			    "stored according to the resume log", 0);
+			resumed(run, i);
 			continue;
 		}
 		cs_err_clear(&e);

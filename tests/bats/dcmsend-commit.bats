@@ -100,3 +100,28 @@ all_held() {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 0 127.0.0.1 104 "${FILES[0]}"
 	[ -z "$output" ]
 }
+
+@test "dcmsend --commit --resume: only what a log has committed is skipped; a plain log counts for nothing" {
+	start_dcmrecv --commit-fail 2
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/log"
+	[ "$(cut -f5 "$BATS_TEST_TMPDIR/log" | grep -Ec '^committed(;|$)')" -eq 3 ]
+	stop_dcmrecv
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/log" -d 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(grep -c $'^resumed\t.*\tcommitted; stored and committed according to the resume log$' <<<"$output")" -eq 3 ]
+	[ "$(cut -f1,5 <<<"$output" | grep -Ec $'^0000\tcommitted(;|$)')" -eq 3 ]
+	[ "$(grep -c ': C-STORE-RQ ' <<<"$stderr")" -eq 3 ]
+	# the ones that failed were sent again, and only they
+	diff <(grep -Ev $'\tcommitted(;|$)' "$BATS_TEST_TMPDIR/log" | cut -f2 | sort) \
+		<(grep $'^0000\t' <<<"$output" | cut -f2 | sort)
+	# its own log resumes everything
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/log2"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/log2" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(grep -c $'^resumed\t' <<<"$output")" -eq 6 ]
+	# a log without --commit: stored, never committed, so all go again
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/plain"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/plain" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(cut -f1,5 <<<"$output" | grep -Ec $'^0000\tcommitted(;|$)')" -eq 6 ]
+}
