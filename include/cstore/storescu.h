@@ -152,6 +152,17 @@ enum storescu_commit {
 /* "committed", "commitfailed", "uncommitted", or "" for NONE. */
 CS_EXPORT const char *storescu_commit_word(int commit);
 
+/* A stored input whose commitment was asked for, its report not in
+ * yet (dcmsend --commit-state; storescu_commit_wait takes them). */
+struct storescu_pending {
+	const char *transaction_uid;
+	const char *path;
+	const char *sop_class;
+	const char *sop_instance;
+	uint16_t status; /* its C-STORE status (Success or a Warning) */
+	int last;        /* the last input of its transaction */
+};
+
 /* One presentation context of a planned association (dry run). */
 #define STORESCU_MAX_TS 16
 struct storescu_plan_pc {
@@ -243,6 +254,13 @@ struct storescu_send_opts {
 	/* debugging: wait this long between the last store and the
 	 * N-ACTION (tests change the archive meanwhile) */
 	unsigned commit_delay_ms;
+	/* Each input of a transaction once its N-ACTION was answered
+	 * Success, before its on_result (which says committed, failed or
+	 * uncommitted), serialised like it; may be NULL.  A caller that
+	 * keeps these until the input's result is committed or failed knows
+	 * what a later storescu_commit_wait may still collect.  Strings
+	 * valid during the call. */
+	void (*on_commit_asked)(void *user, const struct storescu_pending *p);
 };
 
 #define STORESCU_DEFAULT_COMMIT_TIMEOUT_MS 300000
@@ -290,6 +308,20 @@ struct storescu_summary {
  */
 CS_EXPORT int storescu_send(const struct storescu_config *cfg,
     const struct storescu_send_opts *opts, const char *const *paths,
+    size_t n, struct storescu_summary *sum, struct cs_err *err);
+
+/*
+ * Collects reports that come after the sending command ended
+ * (dcmsend --commit-wait): listens on opts->commit_listen_fd (required)
+ * for the archive's associations, as storescu_send does, up to
+ * opts->commit_timeout_ms, for the n inputs p[] of earlier requests
+ * (grouped by transaction).  Every input gets one on_result, as a
+ * stored input of storescu_send with --commit would (committed, failed
+ * or uncommitted).  Returns 0, CS_E_INVAL (no listener, n 0 or a bad
+ * UID), CS_E_NOMEM.
+ */
+CS_EXPORT int storescu_commit_wait(const struct storescu_config *cfg,
+    const struct storescu_send_opts *opts, const struct storescu_pending *p,
     size_t n, struct storescu_summary *sum, struct cs_err *err);
 
 #ifdef __cplusplus

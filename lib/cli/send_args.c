@@ -19,7 +19,9 @@ enum {
 	OPT_ASYNC,
 	OPT_COMMIT,
 	OPT_COMMIT_LISTEN,
+	OPT_COMMIT_STATE,
 	OPT_COMMIT_TIMEOUT,
+	OPT_COMMIT_WAIT,
 	OPT_CONNECT_TIMEOUT,
 	OPT_DIMSE_TIMEOUT,
 	OPT_DRY_RUN,
@@ -45,7 +47,9 @@ static const struct option longopts[] = {
 	{ "aet", required_argument, NULL, 'a' },
 	{ "commit", no_argument, NULL, OPT_COMMIT },
 	{ "commit-listen", required_argument, NULL, OPT_COMMIT_LISTEN },
+	{ "commit-state", required_argument, NULL, OPT_COMMIT_STATE },
 	{ "commit-timeout", required_argument, NULL, OPT_COMMIT_TIMEOUT },
+	{ "commit-wait", required_argument, NULL, OPT_COMMIT_WAIT },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "dimse-timeout", required_argument, NULL, OPT_DIMSE_TIMEOUT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -76,10 +80,13 @@ static const char *const synopsis[] = {
 	"               [--per-assoc n] [--retry n] [--retry-delay ms] [--resume log]\n"
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	"               [--progress | --no-progress] [--max-pdu bytes] [--commit\n"
-	"               [--commit-listen [addr:]port] [--commit-timeout s]]\n"
+	"               [--commit-listen [addr:]port] [--commit-timeout s]\n"
+	"               [--commit-state file]]\n"
 	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
 	"               host port [file | dir | - ...]",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] host port",
+	"--commit-wait file --commit-listen [addr:]port [-dqv] [-a aetitle]\n"
+	"               [--commit-timeout s] [--commit-state file] [--json]",
 	NULL,
 };
 
@@ -91,7 +98,10 @@ static const char commit_help[] =
     "                           or uncommitted\n"
     "      --commit-listen [ADDR:]PORT  take the report on an association the\n"
     "                           archive opens to us here (our AE title as -a)\n"
-    "      --commit-timeout S   seconds to wait for the report (default 300)\n";
+    "      --commit-timeout S   seconds to wait for the report (default 300)\n"
+    "      --commit-state FILE  write the inputs still without a report to FILE\n"
+    "      --commit-wait FILE   collect the reports of FILE's inputs (a --commit-state\n"
+    "                           of an earlier run) on --commit-listen; send nothing\n";
 
 static void
 help(void)
@@ -181,6 +191,12 @@ parse_long(struct send_args *d, int c, const char *arg)
 		break;
 	case OPT_COMMIT_LISTEN:
 		d->commit_listen = arg;
+		break;
+	case OPT_COMMIT_STATE:
+		d->commit_state = arg;
+		break;
+	case OPT_COMMIT_WAIT:
+		d->commit_wait = arg;
 		break;
 	case OPT_COMMIT_TIMEOUT:
 		s->commit_timeout_ms =

@@ -18,6 +18,8 @@ struct send_args {
 	int progress; /* -1 auto (a terminal), 0 off, 1 on */
 	int trace;    /* -d */
 	const char *commit_listen; /* --commit-listen [ADDR:]PORT */
+	const char *commit_state;  /* --commit-state FILE */
+	const char *commit_wait;   /* --commit-wait FILE */
 };
 
 /*

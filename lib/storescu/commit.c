@@ -95,6 +95,29 @@ failed_detail(struct commit_held *h)
 		    (unsigned)h->r.commit_reason);
 }
 
+/* tx was asked for: its inputs' reports may come later than this run
+ * waits (the caller may keep them: --commit-state). */
+static void
+asked(struct send_report *rp, const struct commit_tx *tx)
+{
+	struct storescu_pending p;
+	size_t k;
+
+	if (rp->o->on_commit_asked == NULL)
+		return;
+	pthread_mutex_lock(&rp->mu);
+	for (k = 0; k < tx->n; k++) {
+		p.transaction_uid = tx->uid;
+		p.path = tx->h[k].r.path;
+		p.sop_class = tx->h[k].cls;
+		p.sop_instance = tx->h[k].inst;
+		p.status = tx->h[k].r.status;
+		p.last = k + 1 == tx->n;
+		rp->o->on_commit_asked(rp->o->user, &p);
+	}
+	pthread_mutex_unlock(&rp->mu);
+}
+
 void
 commit_tx_finish(
     struct commit_tx *tx, struct send_report *rp, int c, const char *why)
@@ -458,8 +481,11 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 			    e.code ? e.msg : "out of memory");
 		else
 			rc = send_action(c, s, pcid, why, sizeof(why));
-		if (rc == 0)
+		c->asked = rc == 0;
+		if (rc == 0) {
+			asked(rp, c);
 			continue;
+		}
 		if (cr != NULL)
 			from_listener(cr, c);
 		else if (n > 0 && sent[n - 1] == c)

@@ -41,6 +41,7 @@ struct commit_tx {
 	struct commit_held *h;
 	size_t n, cap;
 	int reported;         /* its N-EVENT-REPORT arrived */
+	int asked;            /* its N-ACTION was answered Success */
 	uint64_t deadline_ms; /* net_now_ms() at which it is given up */
 };
 

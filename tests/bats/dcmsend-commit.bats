@@ -94,7 +94,11 @@ all_held() {
 
 @test "dcmsend: --commit-listen and --commit-timeout need --commit; --commit not with --dry-run" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-timeout 5 127.0.0.1 104 "${FILES[0]}"
-	[[ $stderr == *"--commit-listen and --commit-timeout need --commit"* ]]
+	[[ $stderr == *"--commit-listen, --commit-timeout and --commit-state need --commit"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait x 127.0.0.1 104
+	[[ $stderr == *"--commit-wait needs --commit-listen"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait x --commit-listen 0 127.0.0.1
+	[[ $stderr == *"--commit-wait takes no operands"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --dry-run 127.0.0.1 104 "${FILES[0]}"
 	[[ $stderr == *"--commit sends"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 0 127.0.0.1 104 "${FILES[0]}"
@@ -124,4 +128,56 @@ all_held() {
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/plain"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/plain" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
 	[ "$(cut -f1,5 <<<"$output" | grep -Ec $'^0000\tcommitted(;|$)')" -eq 6 ]
+}
+
+@test "dcmsend --commit-state: what was asked for and not reported stays in the file; nothing once all is committed" {
+	start_dcmrecv --commit-delay 8000
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 --json \
+		--commit-state "$BATS_TEST_TMPDIR/state" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(head -n 1 "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | wc -l)" -eq 6 ]
+	# the transaction of the lines, each input with its instance and path
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | cut -f1 | sort -u)" = "$(jq -r .transaction_uid <<<"$output" | sort -u)" ]
+	diff <(tail -n +2 "$BATS_TEST_TMPDIR/state" | cut -f4,5 | sort) \
+		<(jq -r '[.sop_instance_uid, .path] | @tsv' <<<"$output" | sort)
+	stop_dcmrecv
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$BATS_TEST_TMPDIR/state" \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(cat "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
+}
+
+@test "dcmsend --commit-wait: a report that comes after the sender ended is collected on the listener" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "COMMITRQ=127.0.0.1:$LPORT" --commit-delay 1500
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}"
+	# the state a killed dcmsend --commit would leave: two transactions,
+	# one asked of dcmrecv (by commit-rq, which leaves at once), one never
+	tx=1.2.826.0.1.3680043.9.7777.$RANDOM
+	{
+		echo "# dcmsend commit state 1"
+		awk -F'\t' -v t="$tx" '{ printf "%s\t%s\t%s\t%s\t%s\n", t, $1, $3, $4, $2 }' <<<"$output"
+		printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm\n'
+	} >"$BATS_TEST_TMPDIR/state"
+	run -0 "$CSTORE_TOOLS/commit-rq" -r -t "$tx" "$RECV_PORT" \
+		$(awk -F'\t' '{ printf "%s:%s ", $3, $4 }' <<<"$output")
+	[ "$output" = "action 0000" ]
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/state" \
+		--commit-listen "127.0.0.1:$LPORT" --commit-timeout 5 --json --commit-state "$BATS_TEST_TMPDIR/left"
+	[ "$SECONDS" -le 9 ]
+	[ "$(jq -r 'select(.transaction_uid == "'"$tx"'") | .commit' <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	[ "$(jq -r 'select(.path == "gone.dcm") | .commit' <<<"$output")" = uncommitted ]
+	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
+	# what is still pending: the one nobody reported
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/left")" = "$(printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm')" ]
+}
+
+@test "dcmsend --commit-wait: a file that is not a state file is a usage error" {
+	printf 'hello\n' >"$BATS_TEST_TMPDIR/x"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/x" --commit-listen 0
+	[[ $stderr == *"not a dcmsend --commit-state file"* ]]
+	printf '# dcmsend commit state 1\n1.2.3\tzz\t1.2\t1.3\ta.dcm\n' >"$BATS_TEST_TMPDIR/x"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/x" --commit-listen 0
+	[[ $stderr == *"line 2: malformed"* ]]
 }
