@@ -81,12 +81,11 @@ static const char *const synopsis[] = {
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	"               [--progress | --no-progress] [--max-pdu bytes] [--commit\n"
 	"               [--commit-listen [addr:]port] [--commit-timeout s]\n"
-	"               [--commit-state file]]\n"
-	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
-	"               host port [file | dir | - ...]",
+	"               [--commit-state file]] [--connect-timeout s] [--acse-timeout s]\n"
+	"               [--dimse-timeout s] host port [file | dir | - ...]",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] host port",
-	"--commit-wait file --commit-listen [addr:]port [-dqv] [-a aetitle]\n"
-	"               [--commit-timeout s] [--commit-state file] [--json]",
+	"--commit-wait file --commit-listen [addr:]port [-dqv]\n"
+	"               [-a aetitle] [--commit-timeout s] [--commit-state file] [--json]",
 	NULL,
 };
 
