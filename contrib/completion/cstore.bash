@@ -59,7 +59,8 @@ _cstore_values() {
 	case $tool:$opt in
 	*:-o | *:--output-dir)
 		COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
-	*:--port-file | *:--resume | *:-f | *:--file)
+	*:--port-file | *:--resume | *:-f | *:--file | \
+	dcmsend:--commit-state | dcmsend:--commit-wait)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 	*:--sop-class | *:--reject-sop-class)
 		words=$(_cstore_classes "$cmd") ;;
@@ -81,7 +82,8 @@ _cstore_values() {
 	*:-a | *:--aet | *:-c | *:--aec | *:-t | *:--timeout | *:-j | *:--jobs | \
 	*:-F | *:--field | *:--allow | *:--proxy-from | *:--max-* | *:--async | \
 	*:--grace | *:--idle-timeout | *:--delay | *:--abort-* | *:--respond-every | \
-	*:--per-assoc | *:--retry | *:--retry-delay | *:--*-timeout | *:--exec)
+	*:--per-assoc | *:--retry | *:--retry-delay | *:--*-timeout | *:--exec | \
+	dcmsend:--commit-listen)
 		COMPREPLY=(); return 0 ;;
 	*)
 		return 1 ;;
