@@ -19,16 +19,17 @@ send_commit_check(const struct send_args *a, int nops)
 
 	if (a->commit_wait != NULL) {
 		if (s->commit || a->echo || s->dry_run || a->resume_log)
-			cli_usage_error("--commit-wait sends nothing: not with "
-					"--commit, --echo, --dry-run or --resume");
+			cli_usage_error(
+			    "--commit-wait sends nothing: not with "
+			    "--commit, --echo, --dry-run or --resume");
 		if (a->commit_listen == NULL)
 			cli_usage_error("--commit-wait needs --commit-listen");
 		if (nops > 0)
 			cli_usage_error("--commit-wait takes no operands");
 		return;
 	}
-	if (!s->commit && (a->commit_listen || s->commit_timeout_ms ||
-			      a->commit_state))
+	if (!s->commit &&
+	    (a->commit_listen || s->commit_timeout_ms || a->commit_state))
 		cli_usage_error("--commit-listen, --commit-timeout and "
 				"--commit-state need --commit");
 	if (s->commit && (a->echo || s->dry_run))
@@ -36,8 +37,7 @@ send_commit_check(const struct send_args *a, int nops)
 }
 
 int
-send_commit_listen(
-    struct storescu_send_opts *send, const char *spec, int quiet)
+send_commit_listen(struct storescu_send_opts *send, const char *spec, int quiet)
 {
 	struct cs_err err = { 0, "" };
 	char host[256], port[32];
@@ -45,8 +45,8 @@ send_commit_listen(
 
 	if (spec == NULL)
 		return 0;
-	if (net_split_hostport(
-		spec, host, sizeof(host), port, sizeof(port)) != 0) {
+	if (net_split_hostport(spec, host, sizeof(host), port, sizeof(port)) !=
+	    0) {
 		if (!quiet)
 			fprintf(stderr,
 			    "%s: commitment listener '%s': not [ADDR:]PORT\n",
@@ -109,8 +109,8 @@ send_commit_state_add(
 	int rc;
 
 	if (st->n == st->cap) {
-		void *q = realloc(st->line, (st->cap ? st->cap * 2 : 64) *
-			sizeof(*st->line));
+		void *q = realloc(
+		    st->line, (st->cap ? st->cap * 2 : 64) * sizeof(*st->line));
 
 		if (q == NULL)
 			oom();
@@ -212,11 +212,20 @@ unescape(char *s)
 			continue;
 		}
 		switch (*++s) {
-		case 't': *o++ = '\t'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case '\\': *o++ = '\\'; break;
-		default: return -1;
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		default:
+			return -1;
 		}
 	}
 	*o = '\0';
@@ -267,8 +276,9 @@ send_commit_state_read(
 	}
 	got = getdelim(&out->text, &len, '\0', f); /* the whole file */
 	fclose(f);
-	if (got < 0 || strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
-			   strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0) {
+	if (got < 0 ||
+	    strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
+		strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0) {
 		if (!quiet)
 			fprintf(stderr,
 			    "%s: '%s': not a dcmsend --commit-state file\n",
@@ -292,7 +302,8 @@ send_commit_state_read(
 		}
 		if (parse_line(line, &out->p[out->n]) != 0) {
 			if (!quiet)
-				fprintf(stderr, "%s: '%s' line %zu: malformed\n",
+				fprintf(stderr,
+				    "%s: '%s' line %zu: malformed\n",
 				    cli_progname(), path, lineno);
 			return EXIT_USAGE;
 		}

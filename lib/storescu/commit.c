@@ -87,8 +87,8 @@ failed_detail(struct commit_held *h)
 	const char *t = commit_failure_text(h->r.commit_reason);
 
 	if (h->r.commit_reason == 0)
-		report_add_detail(h->detail,
-		    "commitment failed: the archive gave no reason");
+		report_add_detail(
+		    h->detail, "commitment failed: the archive gave no reason");
 	else
 		report_add_detail(h->detail, "commitment failed: %s (%04X)",
 		    t ? t : "reason unknown to PS3.3",
@@ -236,8 +236,7 @@ apply(struct commit_rx *x)
 	struct commit_tx *tx;
 	struct cs_err e = { 0, "" };
 
-	if (pc != NULL &&
-	    strcmp(pc->ts[0], TS_UID_ImplicitVRLittleEndian) == 0)
+	if (pc != NULL && strcmp(pc->ts[0], TS_UID_ImplicitVRLittleEndian) == 0)
 		enc = DS_ENC_IVR_LE;
 	if (x->ds.err != 0 ||
 	    commit_ds_decode(x->ds.p, x->ds.len, enc, uid, &cb, &e) != 0)
@@ -391,38 +390,42 @@ await_here(struct commit_tx **tx, size_t n, struct scu_session *s,
 
 	rc = scu_serve(s, all_reported, &sc, timeout_ms, &e);
 	if (rc == CS_E_TIMEOUT)
-		snprintf(why, sizeof(why),
-		    "no commitment report within %d s", timeout_ms / 1000);
+		snprintf(why, sizeof(why), "no commitment report within %d s",
+		    timeout_ms / 1000);
 	else
-		snprintf(why, sizeof(why),
-		    "no commitment report: %s", e.code ? e.msg : "");
+		snprintf(why, sizeof(why), "no commitment report: %s",
+		    e.code ? e.msg : "");
 	for (k = 0; k < n; k++)
 		commit_tx_finish(tx[k], rp, STORESCU_UNCOMMITTED,
 		    tx[k]->reported ? "the commitment report does not name it"
 				    : why);
 }
 
-/* Hands tx to the listener's run; 0 or CS_E_NOMEM. */
-static int
-to_listener(struct commit_run *cr, struct commit_tx *tx, int timeout_ms)
+int
+commit_run_add(struct commit_run *cr, struct commit_tx *tx)
 {
-	int rc = 0;
-
-	tx->deadline_ms = net_now_ms() + (uint64_t)timeout_ms;
-	pthread_mutex_lock(&cr->mu);
 	if (cr->n == cr->cap) {
 		size_t cap = cr->cap ? cr->cap * 2 : 16;
 		void *p = cs_realloc(cr->tx, cap * sizeof(*cr->tx));
 
 		if (p == NULL)
-			rc = CS_E_NOMEM;
-		else {
-			cr->tx = p;
-			cr->cap = cap;
-		}
+			return CS_E_NOMEM;
+		cr->tx = p;
+		cr->cap = cap;
 	}
-	if (rc == 0)
-		cr->tx[cr->n++] = tx;
+	cr->tx[cr->n++] = tx;
+	return 0;
+}
+
+/* Hands tx to the listener's run; 0 or CS_E_NOMEM. */
+static int
+to_listener(struct commit_run *cr, struct commit_tx *tx, int timeout_ms)
+{
+	int rc;
+
+	tx->deadline_ms = net_now_ms() + (uint64_t)timeout_ms;
+	pthread_mutex_lock(&cr->mu);
+	rc = commit_run_add(cr, tx);
 	pthread_mutex_unlock(&cr->mu);
 	return rc;
 }

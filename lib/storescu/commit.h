@@ -53,6 +53,9 @@ struct commit_run {
 };
 
 void commit_run_init(struct commit_run *cr);
+/* Adds tx (owned by cr from now on; the caller holds cr->mu when the
+ * listener runs).  0 or CS_E_NOMEM. */
+int commit_run_add(struct commit_run *cr, struct commit_tx *tx);
 /* Reports what is left as uncommitted (why) and frees everything. */
 void commit_run_release(
     struct commit_run *cr, struct send_report *rp, const char *why);
@@ -100,8 +103,8 @@ struct commit_rx {
 	struct commit_run *cr; /* instead of tx and n when not NULL */
 	uint8_t pcid;
 	struct dimse_cmd cmd;
-	struct wr ds;  /* its Event Information */
-	size_t got;    /* reports applied */
+	struct wr ds; /* its Event Information */
+	size_t got;   /* reports applied */
 	storescu_log_fn trace;
 	void *trace_user;
 	int trace_rq; /* trace the requests too (no session does) */

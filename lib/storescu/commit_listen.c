@@ -76,7 +76,8 @@ on_rq(void *user, const struct ul_assoc_params *rq)
 		if (strcmp(rq->pc[i].abstract_syntax, COMMIT_SOP_CLASS) != 0)
 			ac->pc[i].result = UL_PC_ABSTRACT_SYNTAX_NOT_SUPPORTED;
 		else if (ts == NULL)
-			ac->pc[i].result = UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED;
+			ac->pc[i].result =
+			    UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED;
 		else {
 			ac->pc[i].n_ts = 1;
 			memcpy(ac->pc[i].ts[0], ts, strlen(ts) + 1);
@@ -192,8 +193,8 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 {
 	l->lanes_done = 0;
 	if (pthread_create(&l->th, NULL, run, l) != 0)
-		return cs_err_set(err, CS_E_NOMEM,
-		    "cannot start the commitment listener");
+		return cs_err_set(
+		    err, CS_E_NOMEM, "cannot start the commitment listener");
 	return 0;
 }
 

@@ -26,22 +26,16 @@ tx_of(struct commit_run *cr, const char *uid, uint64_t deadline)
 	for (k = 0; k < cr->n; k++)
 		if (strcmp(cr->tx[k]->uid, uid) == 0)
 			return cr->tx[k];
-	if (cr->n == cr->cap) {
-		size_t cap = cr->cap ? cr->cap * 2 : 16;
-		void *p = cs_realloc(cr->tx, cap * sizeof(*cr->tx));
-
-		if (p == NULL)
-			return NULL;
-		cr->tx = p;
-		cr->cap = cap;
-	}
 	tx = cs_calloc(1, sizeof(*tx));
 	if (tx == NULL)
 		return NULL;
 	snprintf(tx->uid, sizeof(tx->uid), "%s", uid);
 	tx->asked = 1;
 	tx->deadline_ms = deadline;
-	cr->tx[cr->n++] = tx;
+	if (commit_run_add(cr, tx) != 0) {
+		cs_free(tx);
+		return NULL;
+	}
 	return tx;
 }
 
@@ -86,7 +80,8 @@ storescu_commit_wait(const struct storescu_config *cfg,
 	struct commit_listener l;
 	const char **paths;
 	char why[96];
-	int rc, timeout = opts->commit_timeout_ms > 0
+	int rc,
+	    timeout = opts->commit_timeout_ms > 0
 	    ? opts->commit_timeout_ms
 	    : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS;
 	size_t i;
@@ -105,7 +100,8 @@ storescu_commit_wait(const struct storescu_config *cfg,
 	report_init(&rep, opts, &src, sum);
 	commit_run_init(&cr);
 	if (rc == 0)
-		rc = load(&cr, &rep, p, n, net_now_ms() + (uint64_t)timeout, err);
+		rc = load(
+		    &cr, &rep, p, n, net_now_ms() + (uint64_t)timeout, err);
 	memset(&l, 0, sizeof(l));
 	l.fd = opts->commit_listen_fd;
 	l.cfg = cfg;

@@ -151,6 +151,7 @@ all_held() {
 	LPORT=$(free_port)
 	start_dcmrecv --commit-peer "COMMITRQ=127.0.0.1:$LPORT" --commit-delay 1500
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/stored"
 	# the state a killed dcmsend --commit would leave: two transactions,
 	# one asked of dcmrecv (by commit-rq, which leaves at once), one never
 	tx=1.2.826.0.1.3680043.9.7777.$RANDOM
@@ -159,13 +160,21 @@ all_held() {
 		awk -F'\t' -v t="$tx" '{ printf "%s\t%s\t%s\t%s\t%s\n", t, $1, $3, $4, $2 }' <<<"$output"
 		printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm\n'
 	} >"$BATS_TEST_TMPDIR/state"
-	run -0 "$CSTORE_TOOLS/commit-rq" -r -t "$tx" "$RECV_PORT" \
-		$(awk -F'\t' '{ printf "%s:%s ", $3, $4 }' <<<"$output")
-	[ "$output" = "action 0000" ]
+	# the listener first: dcmrecv reports as soon as commit-rq releases
 	SECONDS=0
-	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/state" \
-		--commit-listen "127.0.0.1:$LPORT" --commit-timeout 5 --json --commit-state "$BATS_TEST_TMPDIR/left"
+	"$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/state" \
+		--commit-listen "127.0.0.1:$LPORT" --commit-timeout 5 --json --commit-state "$BATS_TEST_TMPDIR/left" \
+		>"$BATS_TEST_TMPDIR/wait.out" 2>"$BATS_TEST_TMPDIR/wait.err" &
+	local pid=$! rc=0 i
+	track_pid "$pid"
+	for i in $(seq 100); do listens "$LPORT" "$pid" && break; sleep 0.05; done
+	run -0 "$CSTORE_TOOLS/commit-rq" -r -t "$tx" "$RECV_PORT" \
+		$(awk -F'\t' '{ printf "%s:%s ", $3, $4 }' "$BATS_TEST_TMPDIR/stored")
+	[ "$output" = "action 0000" ]
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 7 ]
 	[ "$SECONDS" -le 9 ]
+	output=$(cat "$BATS_TEST_TMPDIR/wait.out")
 	[ "$(jq -r 'select(.transaction_uid == "'"$tx"'") | .commit' <<<"$output" | grep -c '^committed$')" -eq 3 ]
 	[ "$(jq -r 'select(.path == "gone.dcm") | .commit' <<<"$output")" = uncommitted ]
 	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
