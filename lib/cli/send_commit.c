@@ -259,13 +259,45 @@ parse_line(char *line, struct storescu_pending *p)
 }
 
 int
+send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
+{
+	char *line, *save = NULL;
+	size_t cap = 0, lineno = 1;
+
+	out->p = NULL;
+	out->n = 0;
+	if (strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
+		strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0)
+		return -1;
+	strtok_r(out->text, "\n", &save); /* the header */
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		lineno++;
+		if (out->n == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 64;
+			p = realloc(out->p, cap * sizeof(*out->p));
+			if (p == NULL)
+				return CS_E_NOMEM;
+			out->p = p;
+		}
+		if (parse_line(line, &out->p[out->n]) != 0) {
+			*bad_line = lineno;
+			return -2;
+		}
+		out->n++;
+	}
+	return 0;
+}
+
+int
 send_commit_state_read(
     const char *path, struct send_commit_pending *out, int quiet)
 {
 	FILE *f = fopen(path, "r");
-	char *line, *save = NULL;
-	size_t len = 0, cap = 0, lineno = 1;
+	size_t len = 0, bad = 0;
 	ssize_t got;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (f == NULL) {
@@ -276,40 +308,19 @@ send_commit_state_read(
 	}
 	got = getdelim(&out->text, &len, '\0', f); /* the whole file */
 	fclose(f);
-	if (got < 0 ||
-	    strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
-		strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0) {
-		if (!quiet)
+	rc = got < 0 ? -1 : send_commit_state_parse(out, &bad);
+	if (rc == CS_E_NOMEM)
+		oom();
+	if (rc != 0 && !quiet) {
+		if (rc == -1)
 			fprintf(stderr,
 			    "%s: '%s': not a dcmsend --commit-state file\n",
 			    cli_progname(), path);
-		return EXIT_USAGE;
+		else
+			fprintf(stderr, "%s: '%s' line %zu: malformed\n",
+			    cli_progname(), path, bad);
 	}
-	strtok_r(out->text, "\n", &save); /* the header */
-	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-		lineno++;
-		if (out->n == cap) {
-			void *p;
-
-			cap = cap ? cap * 2 : 64;
-			p = realloc(out->p, cap * sizeof(*out->p));
-			if (p == NULL) {
-				fprintf(stderr, "%s: out of memory\n",
-				    cli_progname());
-				return EXIT_INTERNAL;
-			}
-			out->p = p;
-		}
-		if (parse_line(line, &out->p[out->n]) != 0) {
-			if (!quiet)
-				fprintf(stderr,
-				    "%s: '%s' line %zu: malformed\n",
-				    cli_progname(), path, lineno);
-			return EXIT_USAGE;
-		}
-		out->n++;
-	}
-	return 0;
+	return rc != 0 ? EXIT_USAGE : 0;
 }
 
 void

@@ -71,6 +71,14 @@ struct send_commit_pending {
 	size_t n;
 	char *text; /* the file, its tabs and newlines cut into strings */
 };
+/*
+ * Parses out->text (NUL-terminated, cut up in place) into out->p, which
+ * points into it: 0, -1 when it does not begin with the header line,
+ * -2 for a malformed line (*bad_line its number), or CS_E_NOMEM.
+ * A line needs five fields, STATUS four hex digits, a path escaped as
+ * cli_out_append writes it; no UID is checked here.
+ */
+int send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line);
 /* Reads path: 0, or EXIT_USAGE after saying why (unreadable, not a
  * state file, a malformed line). */
 int send_commit_state_read(
