@@ -268,7 +268,7 @@ send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 	out->n = 0;
 	if (strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
 		strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0)
-		return -1;
+		return SEND_COMMIT_NOT_STATE;
 	strtok_r(out->text, "\n", &save); /* the header */
 	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
 		lineno++;
@@ -283,7 +283,7 @@ send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 		}
 		if (parse_line(line, &out->p[out->n]) != 0) {
 			*bad_line = lineno;
-			return -2;
+			return SEND_COMMIT_MALFORMED;
 		}
 		out->n++;
 	}
@@ -308,11 +308,12 @@ send_commit_state_read(
 	}
 	got = getdelim(&out->text, &len, '\0', f); /* the whole file */
 	fclose(f);
-	rc = got < 0 ? -1 : send_commit_state_parse(out, &bad);
+	rc = got < 0 ? SEND_COMMIT_NOT_STATE
+		     : send_commit_state_parse(out, &bad);
 	if (rc == CS_E_NOMEM)
 		oom();
 	if (rc != 0 && !quiet) {
-		if (rc == -1)
+		if (rc == SEND_COMMIT_NOT_STATE)
 			fprintf(stderr,
 			    "%s: '%s': not a dcmsend --commit-state file\n",
 			    cli_progname(), path);

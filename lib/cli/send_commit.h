@@ -73,11 +73,14 @@ struct send_commit_pending {
 };
 /*
  * Parses out->text (NUL-terminated, cut up in place) into out->p, which
- * points into it: 0, -1 when it does not begin with the header line,
- * -2 for a malformed line (*bad_line its number), or CS_E_NOMEM.
+ * points into it: 0, SEND_COMMIT_NOT_STATE when it does not begin with
+ * the header line, SEND_COMMIT_MALFORMED for a malformed line
+ * (*bad_line its number), or CS_E_NOMEM.
  * A line needs five fields, STATUS four hex digits, a path escaped as
  * cli_out_append writes it; no UID is checked here.
  */
+#define SEND_COMMIT_NOT_STATE 1
+#define SEND_COMMIT_MALFORMED 2
 int send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line);
 /* Reads path: 0, or EXIT_USAGE after saying why (unreadable, not a
  * state file, a malformed line). */

@@ -44,8 +44,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&p, 0, sizeof(p));
 	p.text = text;
 	rc = send_commit_state_parse(&p, &bad);
-	CHECK(rc == 0 || rc == -1 || rc == -2);
-	if (rc == -2)
+	CHECK(rc == 0 || rc == SEND_COMMIT_NOT_STATE ||
+	    rc == SEND_COMMIT_MALFORMED);
+	if (rc == SEND_COMMIT_MALFORMED)
 		CHECK(bad >= 2 && bad <= lines);
 	for (i = 0; rc == 0 && i < p.n; i++) {
 		const struct storescu_pending *e = &p.p[i];
