@@ -46,7 +46,11 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 			CLI_S("error_comment", 0, r->error_comment),
 			CLI_S("detail", 0, r->detail),
 			CLI_S(NULL, 5, detail),
-			CLI_S("commit", 0, cw[0] ? cw : NULL),
+			CLI_I("association", 0, r->assoc),
+			CLI_I("attempts", 0, r->attempts),
+			CLI_I("ms", 0, r->ms),
+			/* --commit only: the last three */
+			CLI_S("commit", 0, cw),
 			CLI_I("commit_reason", 0,
 			    r->commit == STORESCU_COMMIT_FAILED
 				? r->commit_reason
@@ -55,12 +59,10 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 			    r->transaction_uid && r->transaction_uid[0]
 				? r->transaction_uid
 				: NULL),
-			CLI_I("association", 0, r->assoc),
-			CLI_I("attempts", 0, r->attempts),
-			CLI_I("ms", 0, r->ms),
 		};
 
-		cli_out_write(o, f, CLI_NFIELDS(f));
+		cli_out_write(o, f,
+		    CLI_NFIELDS(f) - (r->commit == STORESCU_COMMIT_NONE ? 3 : 0));
 	}
 }
 
