@@ -190,3 +190,14 @@ all_held() {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/x" --commit-listen 0
 	[[ $stderr == *"line 2: malformed"* ]]
 }
+
+@test "dcmsend --commit: more than 1000 objects on one association go in two requests (1000 + 1)" {
+	start_dcmrecv
+	mkdir -p "$BATS_TEST_TMPDIR/many"
+	for i in $(seq 1001); do cp "${FILES[0]}" "$BATS_TEST_TMPDIR/many/$i.dcm"; done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -d --json 127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR/many"
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 2 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 1001 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort | uniq -c | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "1 1000 " ]
+}
