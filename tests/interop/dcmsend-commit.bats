@@ -49,6 +49,16 @@ pick_inputs() {
 	diff "$BATS_TEST_TMPDIR/sent" "$BATS_TEST_TMPDIR/held"
 }
 
+@test "dcmsend --commit -j 2 --per-assoc 2 to Orthanc: three requests, three reports on the listener" {
+	pick_inputs
+	start_committing_orthanc
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --per-assoc 2 --commit --commit-listen "$LPORT" \
+		--commit-timeout 30 --json -c ORTHANC 127.0.0.1 "$ORTHANC_DICOM" "$BATS_TEST_TMPDIR/five"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 5 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 3 ]
+	[ "$(jq -r .association <<<"$output" | sort -u | wc -l)" -eq 3 ]
+}
+
 @test "dcmsend --commit TSV: the DETAIL column begins with committed" {
 	pick_inputs
 	start_committing_orthanc
