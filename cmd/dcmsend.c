@@ -17,6 +17,7 @@
 #include "cli/output.h"
 #include "cli/resume.h"
 #include "cli/send_args.h"
+#include "cli/send_commit.h"
 #include "cli/send_out.h"
 
 struct dcmsend {
@@ -25,6 +26,7 @@ struct dcmsend {
 	struct send_progress progress;
 	struct resume *resume;
 	int stdout_tty;
+	struct send_commit_state state; /* --commit-state */
 };
 
 static void
@@ -73,6 +75,8 @@ on_result(void *user, const struct storescu_result *r)
 	if (d->stdout_tty)
 		send_progress_clear(&d->progress);
 	send_out_result(&d->out, r);
+	if (d->a.commit_state != NULL)
+		send_commit_state_done(&d->state, r);
 	if (d->a.follow)
 		fflush(stdout); /* a router's log line as each file goes */
 }
@@ -96,6 +100,68 @@ on_plan(void *user, const struct storescu_plan_assoc *a)
 		fprintf(stderr, "%s: out of memory\n", cli_progname());
 		exit(EXIT_INTERNAL);
 	}
+}
+
+static void
+on_commit_asked(void *user, const struct storescu_pending *p)
+{
+	send_commit_state_add(&((struct dcmsend *)user)->state, p);
+}
+
+/* --commit-state: keeps the inputs asked for and not reported yet. */
+static void
+state_open(struct dcmsend *d, const struct send_commit_pending *from)
+{
+	size_t k;
+
+	if (d->a.commit_state == NULL)
+		return;
+	send_commit_state_init(&d->state, d->a.commit_state, d->a.quiet);
+	d->a.send.on_commit_asked = on_commit_asked;
+	for (k = 0; from != NULL && k < from->n; k++)
+		send_commit_state_add(&d->state, &from->p[k]);
+}
+
+/* The end of --commit-state: ex, or EXIT_OUTPUT when it cannot be
+ * written. */
+static int
+state_close(struct dcmsend *d, int ex)
+{
+	if (d->a.commit_state == NULL)
+		return ex;
+	if (send_commit_state_write(&d->state) != 0)
+		ex = EXIT_OUTPUT;
+	send_commit_state_release(&d->state);
+	return ex;
+}
+
+/* --commit-wait FILE: the reports of an earlier run's pending inputs. */
+static int
+do_commit_wait(struct dcmsend *d)
+{
+	struct send_commit_pending pend;
+	struct storescu_summary sum;
+	struct cs_err err = { 0, "" };
+	int rc, ex;
+
+	if ((ex = send_commit_state_read(d->a.commit_wait, &pend, d->a.quiet)) ||
+	    (ex = send_commit_listen(
+		 &d->a.send, d->a.commit_listen, d->a.quiet))) {
+		send_commit_pending_release(&pend);
+		return ex;
+	}
+	state_open(d, &pend);
+	rc = pend.n == 0 ? 0
+			 : storescu_commit_wait(&d->a.cfg, &d->a.send, pend.p,
+			       pend.n, &sum, &err);
+	if (pend.n == 0)
+		memset(&sum, 0, sizeof(sum));
+	send_commit_pending_release(&pend);
+	if (rc != 0 && !d->a.quiet)
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+	ex = state_close(d, rc != 0 ? cli_exit_for(rc)
+				    : send_commit_status(&sum));
+	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
 static int
@@ -154,6 +220,8 @@ load_resume(struct dcmsend *d)
 	if (d->a.resume_log == NULL)
 		return 0;
 	d->resume = resume_new();
+	if (d->resume != NULL && d->a.send.commit)
+		resume_require_commit(d->resume); /* committed ones only */
 	rc = d->resume == NULL
 	    ? cs_err_set(&err, CS_E_NOMEM, "out of memory")
 	    : resume_load_path(d->resume, d->a.resume_log, &err);
@@ -177,9 +245,9 @@ send_status(const struct dcmsend *d, int rc, const struct storescu_summary *sum)
 	if (d->a.send.dry_run)
 		return sum->skipped > sum->resumed || sum->failed > 0 ? EXIT_NO
 								      : EXIT_OK;
-	return sum->stored + sum->warning + sum->resumed == sum->inputs
-	    ? EXIT_OK
-	    : EXIT_NO;
+	if (sum->stored + sum->warning + sum->resumed != sum->inputs)
+		return EXIT_NO;
+	return d->a.send.commit ? send_commit_status(sum) : EXIT_OK;
 }
 
 static int
@@ -194,11 +262,15 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	if ((ex = operands_collect(&in, nops, ops, d->a.nul, d->a.quiet)) != 0)
 		return ex;
 	if ((ex = load_resume(d)) != 0 ||
+	    (ex = send_commit_listen(
+		 &d->a.send, d->a.commit_listen, d->a.quiet)) != 0 ||
+
 	    (paths = operands_paths(&in)) == NULL) {
 		inputs_release(&in);
 		resume_free(d->resume);
 		return ex != 0 ? ex : EXIT_INTERNAL;
 	}
+	state_open(d, NULL);
 	d->progress.on = d->a.progress < 0
 	    ? !d->a.quiet && isatty(STDERR_FILENO)
 	    : d->a.progress;
@@ -220,7 +292,7 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	free(paths);
 	inputs_release(&in);
 	resume_free(d->resume);
-	ex = send_status(d, rc, &sum);
+	ex = state_close(d, send_status(d, rc, &sum));
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
@@ -311,12 +383,14 @@ main(int argc, char **argv)
 
 	argc -= n;
 	argv += n;
-	if (argc < 2)
+	send_commit_check(&d.a, argc);
+	if (d.a.commit_wait == NULL && argc < 2)
 		cli_usage_error(
 		    "missing %s", argc == 0 ? "host and port" : "port");
-	d.a.cfg.host = argv[0];
-	d.a.cfg.port = argv[1];
-	cli_parse_num(d.a.cfg.port, 1, 65535, "port");
+	d.a.cfg.host = argc > 0 ? argv[0] : "";
+	d.a.cfg.port = argc > 1 ? argv[1] : "";
+	if (d.a.commit_wait == NULL)
+		cli_parse_num(d.a.cfg.port, 1, 65535, "port");
 	if (d.a.echo && argc > 2)
 		cli_usage_error("--echo takes no files");
 	if (!d.a.echo && d.a.send.probe && !d.a.send.dry_run)
@@ -327,6 +401,11 @@ main(int argc, char **argv)
 	check_follow(&d.a);
 	send_identity_check(&d.a, argc - 2, argv + 2);
 
+	/* debugging (man page, ENVIRONMENT) */
+	if (getenv("DCMSEND_COMMIT_DELAY_MS") != NULL)
+		d.a.send.commit_delay_ms = (unsigned)cli_parse_num(
+		    getenv("DCMSEND_COMMIT_DELAY_MS"), 0, 600000,
+		    "DCMSEND_COMMIT_DELAY_MS");
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;
 	d.a.send.user = &d;
@@ -337,6 +416,8 @@ main(int argc, char **argv)
 	cli_out_init(&d.out, stdout, d.a.fmt, CLI_OUT_SLASH);
 	signal(SIGPIPE,
 	    SIG_IGN); /* a closed pipe or socket is an error, not death */
+	if (d.a.commit_wait != NULL)
+		return do_commit_wait(&d);
 	if (d.a.echo)
 		return do_echo(&d);
 	if (d.a.follow)

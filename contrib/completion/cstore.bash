@@ -59,7 +59,8 @@ _cstore_values() {
 	case $tool:$opt in
 	*:-o | *:--output-dir)
 		COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
-	*:--port-file | *:--resume | *:-f | *:--file | *:--users | *:--password-file)
+	*:--port-file | *:--resume | *:-f | *:--file | *:--users | *:--password-file | \
+	dcmsend:--commit-state | dcmsend:--commit-wait)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 	*:--sop-class | *:--reject-sop-class)
 		words=$(_cstore_classes "$cmd") ;;
@@ -84,7 +85,8 @@ _cstore_values() {
 	*:-F | *:--field | *:--allow | *:--proxy-from | *:--max-* | *:--async | \
 	*:--grace | *:--idle-timeout | *:--delay | *:--abort-* | *:--respond-every | \
 	*:--per-assoc | *:--retry | *:--retry-delay | *:--*-timeout | *:--exec | \
-	*:--idle | *:--limit-rate | *:--user)
+	*:--idle | *:--limit-rate | *:--user | \
+	dcmsend:--commit-listen)
 		COMPREPLY=(); return 0 ;;
 	*)
 		return 1 ;;

@@ -150,6 +150,34 @@ struct storescu_result {
 	unsigned assoc;            /* association number, 1-based; 0 = none */
 	unsigned attempts;         /* sends of this input (> 1 after retries) */
 	unsigned ms;               /* from opening the file to the response */
+	/* storage commitment (--commit): STORESCU_COMMIT_NONE without it
+	 * or when the input was not stored; commit_reason is the archive's
+	 * Failure Reason (PS3.3 C.14.1.1) when it gave one; transaction_uid
+	 * of the request that named the input ("" when none went out) */
+	int commit;                /* enum storescu_commit */
+	uint16_t commit_reason;
+	const char *transaction_uid;
+};
+
+/* What storage commitment (PS3.4 Annex J) said of a stored input. */
+enum storescu_commit {
+	STORESCU_COMMIT_NONE = 0,   /* not asked (no --commit, or not stored) */
+	STORESCU_COMMITTED,         /* in the report's Referenced SOP Sequence */
+	STORESCU_COMMIT_FAILED,     /* in its Failed SOP Sequence, or refused */
+	STORESCU_UNCOMMITTED,       /* no report in time, or none could be asked */
+};
+/* "committed", "commitfailed", "uncommitted", or "" for NONE. */
+CS_EXPORT const char *storescu_commit_word(int commit);
+
+/* A stored input whose commitment was asked for, its report not in
+ * yet (dcmsend --commit-state; storescu_commit_wait takes them). */
+struct storescu_pending {
+	const char *transaction_uid;
+	const char *path;
+	const char *sop_class;
+	const char *sop_instance;
+	uint16_t status; /* its C-STORE status (Success or a Warning) */
+	int last;        /* the last input of its transaction */
 };
 
 /* One presentation context of a planned association (dry run). */
@@ -231,7 +259,34 @@ struct storescu_send_opts {
 	 * bucket shared by the -j lanes); 0 = no limit.
 	 */
 	uint64_t limit_rate;
+	/*
+	 * Storage commitment (dcmsend --commit): each association also
+	 * proposes the Storage Commitment Push Model class and, once its
+	 * files are stored, sends one N-ACTION naming them, then waits up
+	 * to commit_timeout_ms (0 = STORESCU_DEFAULT_COMMIT_TIMEOUT_MS) for
+	 * the N-EVENT-REPORT: on that association, or, with
+	 * commit_listen_fd (a listening TCP socket, the caller's; -1 =
+	 * none), on an association the archive opens to us there after
+	 * ours is released (it proposes SCP/SCU Role Selection for the
+	 * class, PS3.7 D.3.3.4; we accept it as SCU).  The results of stored inputs are held back until
+	 * their commitment is known (on_result then carries it).
+	 */
+	int commit;
+	int commit_timeout_ms;
+	int commit_listen_fd;
+	/* debugging: wait this long between the last store and the
+	 * N-ACTION (tests change the archive meanwhile) */
+	unsigned commit_delay_ms;
+	/* Each input of a transaction once its N-ACTION was answered
+	 * Success, before its on_result (which says committed, failed or
+	 * uncommitted), serialised like it; may be NULL.  A caller that
+	 * keeps these until the input's result is committed or failed knows
+	 * what a later storescu_commit_wait may still collect.  Strings
+	 * valid during the call. */
+	void (*on_commit_asked)(void *user, const struct storescu_pending *p);
 };
+
+#define STORESCU_DEFAULT_COMMIT_TIMEOUT_MS 300000
 
 /* The first retry delay storescu_send_opts_init sets. */
 #define STORESCU_DEFAULT_RETRY_DELAY_MS 1000
@@ -251,6 +306,7 @@ struct storescu_summary {
 	size_t skipped;            /* not tried: unreadable, notdicom, truncated, resumed */
 	size_t resumed;            /* of skipped: already_stored said so */
 	size_t transcoded;
+	size_t committed;          /* --commit: of stored, committed */
 	unsigned associations;     /* opened successfully */
 	uint64_t bytes;            /* data set bytes stored */
 	uint64_t elapsed_us;
@@ -326,6 +382,19 @@ CS_EXPORT int storescu_follow(const struct storescu_config *cfg,
     const struct storescu_send_opts *opts,
     const struct storescu_follow_opts *fopts, struct storescu_summary *sum,
     struct cs_err *err);
+/*
+ * Collects reports that come after the sending command ended
+ * (dcmsend --commit-wait): listens on opts->commit_listen_fd (required)
+ * for the archive's associations, as storescu_send does, up to
+ * opts->commit_timeout_ms, for the n inputs p[] of earlier requests
+ * (grouped by transaction).  Every input gets one on_result, as a
+ * stored input of storescu_send with --commit would (committed, failed
+ * or uncommitted).  Returns 0, CS_E_INVAL (no listener, n 0 or a bad
+ * UID), CS_E_NOMEM.
+ */
+CS_EXPORT int storescu_commit_wait(const struct storescu_config *cfg,
+    const struct storescu_send_opts *opts, const struct storescu_pending *p,
+    size_t n, struct storescu_summary *sum, struct cs_err *err);
 
 #ifdef __cplusplus
 }

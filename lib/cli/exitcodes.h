@@ -14,6 +14,7 @@ enum cli_exit {
 	EXIT_REJECTED = 4,    /* association rejected, nothing acceptable */
 	EXIT_ABORTED = 5,     /* aborted or protocol error mid-way */
 	EXIT_OUTPUT = 6,      /* local output failure: cannot listen or write */
+	EXIT_UNCOMMITTED = 7, /* stored, but not all committed (--commit) */
 	EXIT_INTERNAL = 70,   /* a bug (sysexits' EX_SOFTWARE) */
 };
 

@@ -23,6 +23,7 @@ struct resume {
 	size_t tmp_cap;
 	char *norm; /* scratch for normalising */
 	size_t norm_cap;
+	int need_commit; /* resume_require_commit */
 };
 
 struct resume *
@@ -210,6 +211,32 @@ unescape(struct resume *r, const char *s, size_t len)
 	return (long)o;
 }
 
+void
+resume_require_commit(struct resume *r)
+{
+	r->need_commit = 1;
+}
+
+#define COMMITTED_WORD "committed"
+
+/* Whether the TSV line's DETAIL (the fifth field) begins with the word
+ * "committed" (dcmsend --commit). */
+static int
+tsv_committed(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+	size_t w = strlen(COMMITTED_WORD);
+	int tabs = 0;
+
+	while (tabs < 4 && (p = memchr(p, '\t', (size_t)(end - p))) != NULL) {
+		p++;
+		tabs++;
+	}
+	if (tabs < 4 || (size_t)(end - p) < w || memcmp(p, COMMITTED_WORD, w))
+		return 0;
+	return p + w == end || p[w] == ';' || p[w] == '\t';
+}
+
 /* 1 stored (path set), 0 not stored, CS_E_INVAL unparseable. */
 static int
 parse_tsv(struct resume *r, const char *line, size_t len, const char **path,
@@ -224,6 +251,8 @@ parse_tsv(struct resume *r, const char *line, size_t len, const char **path,
 	st = resume_status_stored(line, (size_t)(t1 - line));
 	if (st < 0)
 		return CS_E_INVAL;
+	if (st == 1 && r->need_commit && !tsv_committed(line, len))
+		st = 0;
 	t1++;
 	t2 = memchr(t1, '\t', len - (size_t)(t1 - line));
 	/*
@@ -240,6 +269,17 @@ parse_tsv(struct resume *r, const char *line, size_t len, const char **path,
 	*path = r->tmp;
 	*plen = (size_t)n;
 	return st;
+}
+
+/* Whether a JSON line says "commit": "committed". */
+static int
+json_committed(struct json_object *obj)
+{
+	struct json_object *jc;
+
+	return json_object_object_get_ex(obj, "commit", &jc) &&
+	    json_object_is_type(jc, json_type_string) &&
+	    strcmp(json_object_get_string(jc), COMMITTED_WORD) == 0;
 }
 
 static int
@@ -283,6 +323,8 @@ parse_json(struct resume *r, const char *line, size_t len, const char **path,
 			st = v >= 0 && v <= 0xffff ? dimse_stored((uint16_t)v)
 						   : CS_E_INVAL;
 		}
+		if (st == 1 && r->need_commit && !json_committed(obj))
+			st = 0;
 		if (st >= 0) {
 			size_t n = (size_t)json_object_get_string_len(jp);
 

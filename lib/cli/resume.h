@@ -72,6 +72,13 @@ int resume_load_path(struct resume *r, const char *path, struct cs_err *err);
  * line, CS_E_INVAL for an unparseable one, CS_E_NOMEM.  Updates stats.
  */
 int resume_add_line(struct resume *r, const char *line, size_t len);
+/*
+ * dcmsend --commit --resume: from now on a line records a stored input
+ * only when it also records it committed: a TSV DETAIL that begins with
+ * the word "committed", a JSON "commit": "committed".  A run with
+ * --commit writes its resumed inputs so (they were committed before).
+ */
+void resume_require_commit(struct resume *r);
 /* 1 when path was recorded as stored, else 0.  O(1) expected. */
 int resume_has(const struct resume *r, const char *path);
 /* Number of distinct stored paths. */

@@ -18,6 +18,11 @@
 enum {
 	OPT_ACSE_TIMEOUT = 256,
 	OPT_ASYNC,
+	OPT_COMMIT,
+	OPT_COMMIT_LISTEN,
+	OPT_COMMIT_STATE,
+	OPT_COMMIT_TIMEOUT,
+	OPT_COMMIT_WAIT,
 	OPT_CONNECT_TIMEOUT,
 	OPT_DIMSE_TIMEOUT,
 	OPT_DRY_RUN,
@@ -51,6 +56,11 @@ static const struct option longopts[] = {
 	{ "async", required_argument, NULL, OPT_ASYNC },
 	{ "aec", required_argument, NULL, 'c' },
 	{ "aet", required_argument, NULL, 'a' },
+	{ "commit", no_argument, NULL, OPT_COMMIT },
+	{ "commit-listen", required_argument, NULL, OPT_COMMIT_LISTEN },
+	{ "commit-state", required_argument, NULL, OPT_COMMIT_STATE },
+	{ "commit-timeout", required_argument, NULL, OPT_COMMIT_TIMEOUT },
+	{ "commit-wait", required_argument, NULL, OPT_COMMIT_WAIT },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "dimse-timeout", required_argument, NULL, OPT_DIMSE_TIMEOUT },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -90,14 +100,18 @@ static const char *const synopsis[] = {
 	"[-0dqv] [-a aetitle] [-c called] [-j jobs] [--async n]\n"
 	"               [--per-assoc n] [--retry n] [--retry-delay ms] [--resume log]\n"
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
-	"               [--progress | --no-progress] [--max-pdu bytes]\n"
-	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
+	"               [--progress | --no-progress] [--max-pdu bytes] [--commit\n"
+	"               [--commit-listen [addr:]port] [--commit-timeout s]\n"
+	"               [--commit-state file]] [--connect-timeout s] [--acse-timeout s]\n"
+	"               [--dimse-timeout s]\n"
 	"               [--follow [--idle s] [--retry-for duration]] [--remove-sent]\n"
 	"               [--limit-rate rate]\n"
 	"               [--user name [--password-file file | --password-stdin] [--identity-response]]\n"
 	"               host port [file | dir | - ...]",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
 	"               host port",
+	"--commit-wait file --commit-listen [addr:]port [-dqv]\n"
+	"               [-a aetitle] [--commit-timeout s] [--commit-state file] [--json]",
 	NULL,
 };
 
@@ -129,6 +143,19 @@ static const char identity_help[] =
     "      --identity-response  ask the peer to confirm the identity; send\n"
     "                           nothing to a peer that does not\n";
 
+/* Storage commitment (--commit): a literal of its own. */
+static const char commit_help[] =
+    "      --commit             after storing, ask the peer to commit the objects\n"
+    "                           (Storage Commitment, N-ACTION) and wait for its\n"
+    "                           report: each line then says committed, the failure,\n"
+    "                           or uncommitted\n"
+    "      --commit-listen [ADDR:]PORT  take the report on an association the\n"
+    "                           archive opens to us here (our AE title as -a)\n"
+    "      --commit-timeout S   seconds to wait for the report (default 300)\n"
+    "      --commit-state FILE  write the inputs still without a report to FILE\n"
+    "      --commit-wait FILE   collect the reports of FILE's inputs (a --commit-state\n"
+    "                           of an earlier run) on --commit-listen; send nothing\n";
+
 static void
 help(void)
 {
@@ -158,6 +185,7 @@ help(void)
 	    "                           and give each input the line a send would\n"
 	    "  -0, --null               the list read from stdin is NUL-separated\n"
 	    "      --echo               send a C-ECHO instead of files\n"
+	    "%s"
 	    "      --max-pdu BYTES      largest PDU we accept, 4096-%u or 0 for no limit\n"
 	    "                           (default %u)\n"
 	    "      --connect-timeout S  seconds to wait for the connection (default 30)\n"
@@ -177,9 +205,10 @@ help(void)
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
 	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
-	    "5 aborted or protocol error, 6 cannot write the output.\n",
+	    "5 aborted or protocol error, 6 cannot write the output or listen,\n"
+	    "7 every input stored but not all committed (--commit).\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
-	    MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help);
+	    commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help);
 }
 
 static const char *
@@ -267,6 +296,22 @@ parse_long(struct send_args *d, int c, const char *arg)
 		break;
 	case OPT_ACSE_TIMEOUT:
 		d->cfg.acse_timeout_ms = seconds(arg, 1, 3600, "ACSE timeout");
+		break;
+	case OPT_COMMIT:
+		s->commit = 1;
+		break;
+	case OPT_COMMIT_LISTEN:
+		d->commit_listen = arg;
+		break;
+	case OPT_COMMIT_STATE:
+		d->commit_state = arg;
+		break;
+	case OPT_COMMIT_WAIT:
+		d->commit_wait = arg;
+		break;
+	case OPT_COMMIT_TIMEOUT:
+		s->commit_timeout_ms =
+		    seconds(arg, 1, 86400, "commitment timeout");
 		break;
 	case OPT_CONNECT_TIMEOUT:
 		d->cfg.connect_timeout_ms =

@@ -27,6 +27,9 @@ struct send_args {
 	const char *password_file;
 	int password_stdin;
 	char password[CLI_SECRET_MAX + 1];
+	const char *commit_listen; /* --commit-listen [ADDR:]PORT */
+	const char *commit_state;  /* --commit-state FILE */
+	const char *commit_wait;   /* --commit-wait FILE */
 };
 
 /*

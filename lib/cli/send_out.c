@@ -13,7 +13,8 @@
 void
 send_out_result(const struct cli_out *o, const struct storescu_result *r)
 {
-	char st[32], detail[1100];
+	char st[32], detail[1200];
+	const char *cw = storescu_commit_word(r->commit);
 	const char *cat = NULL;
 	struct status_info si;
 
@@ -25,8 +26,11 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 		snprintf(
 		    st, sizeof(st), "%s", storescu_outcome_word(r->outcome));
 	}
-	snprintf(detail, sizeof(detail), "%s%s%s", r->error_comment,
-	    r->error_comment[0] && r->detail[0] ? "; " : "", r->detail);
+	/* --commit: the commitment first, then the rest */
+	snprintf(detail, sizeof(detail), "%s%s%s%s%s", cw,
+	    cw[0] && (r->error_comment[0] || r->detail[0]) ? "; " : "",
+	    r->error_comment, r->error_comment[0] && r->detail[0] ? "; " : "",
+	    r->detail);
 	{
 		const struct cli_field f[] = {
 			CLI_S("path", 2, r->path),
@@ -45,9 +49,20 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 			CLI_I("association", 0, r->assoc),
 			CLI_I("attempts", 0, r->attempts),
 			CLI_I("ms", 0, r->ms),
+			/* --commit only: the last three */
+			CLI_S("commit", 0, cw),
+			CLI_I("commit_reason", 0,
+			    r->commit == STORESCU_COMMIT_FAILED
+				? r->commit_reason
+				: 0),
+			CLI_S("transaction_uid", 0,
+			    r->transaction_uid && r->transaction_uid[0]
+				? r->transaction_uid
+				: NULL),
 		};
 
-		cli_out_write(o, f, CLI_NFIELDS(f));
+		cli_out_write(o, f,
+		    CLI_NFIELDS(f) - (r->commit == STORESCU_COMMIT_NONE ? 3 : 0));
 	}
 }
 

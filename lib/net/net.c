@@ -275,6 +275,17 @@ net_rcvlowat(int fd, size_t n)
 }
 
 int
+net_wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int rc = poll(&pfd, 1, timeout_ms);
+
+	if (rc < 0)
+		return errno == EINTR ? 0 : CS_E_NET;
+	return rc > 0;
+}
+
+int
 net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port)
 {
 	struct sockaddr_storage ss;

@@ -59,6 +59,11 @@ int net_rcvlowat(int fd, size_t n);
 /* 1 when the last failed net_accept ran out of descriptors (EMFILE,
  * ENFILE). */
 int net_accept_emfile(void);
+/* Waits up to timeout_ms for fd to be readable (a listener: a
+ * connection waiting).  Returns 1, 0 on timeout (or a signal), or
+ * CS_E_NET. */
+int net_wait_readable(int fd, int timeout_ms);
+
 /* Numeric address and port of the local (peer = 0) or remote (peer = 1)
  * end: "127.0.0.1" / "::1".  Returns 0 or CS_E_NET. */
 int net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port);

@@ -28,4 +28,5 @@ storescu_send_opts_init(struct storescu_send_opts *o)
 	o->jobs = 1;
 	o->retry_delay_ms = STORESCU_DEFAULT_RETRY_DELAY_MS;
 	o->async_window = STORESCU_DEFAULT_WINDOW;
+	o->commit_listen_fd = -1; /* storage commitment: no listener */
 }

@@ -69,6 +69,21 @@ storescu_outcome_word(enum storescu_outcome o)
 	return "?";
 }
 
+const char *
+storescu_commit_word(int commit)
+{
+	switch (commit) {
+	case STORESCU_COMMITTED:
+		return "committed";
+	case STORESCU_COMMIT_FAILED:
+		return "commitfailed";
+	case STORESCU_UNCOMMITTED:
+		return "uncommitted";
+	default:
+		return "";
+	}
+}
+
 int
 storescu_outcome_stored(enum storescu_outcome o)
 {

@@ -103,6 +103,7 @@ struct scratch {
 	size_t n_un, cap_un;
 	size_t *fill; /* contexts used per set of the lane (index: set - lo) */
 	size_t cap_fill;
+	size_t reserve; /* propose_opts.reserve_pc */
 };
 
 static void
@@ -218,7 +219,8 @@ make_units(struct scratch *s)
 	for (ci = 0; ci < s->n_cl; ci++) {
 		struct pclass *c = &s->cl[ci];
 		int g = c->need_ev || c->need_iv;
-		size_t room = UL_MAX_PC - (size_t)g, left = c->n_own;
+		size_t room = UL_MAX_PC - s->reserve - (size_t)g,
+		       left = c->n_own;
 
 		c->first_unit = s->n_un;
 		p = c->head;
@@ -268,7 +270,7 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 		size_t need = u->n_own + (size_t)u->group;
 
 		for (j = 0; j < n_sets; j++)
-			if (s->fill[j] + need <= UL_MAX_PC)
+			if (s->fill[j] + need + s->reserve <= UL_MAX_PC)
 				break;
 		if (j == n_sets) {
 			if (grow_vec((void **)&s->fill, &s->cap_fill,
@@ -472,6 +474,7 @@ propose_plan_new(const struct propose_input *in, size_t n,
 	}
 	plan = cs_calloc(1, sizeof(*plan));
 	memset(&s, 0, sizeof(s));
+	s.reserve = o.reserve_pc > 8 ? 8 : o.reserve_pc;
 	strmap_init(&s.classes);
 	strmap_init(&s.pairs);
 	if (plan == NULL)

@@ -88,6 +88,7 @@ struct propose_opts {
 	unsigned jobs;                /* -j: lanes, 1-PROPOSE_MAX_JOBS; 0 = 1 */
 	size_t per_assoc; /* --per-assoc: files per association; 0 = no limit */
 	enum propose_balance balance;
+	unsigned reserve_pc; /* contexts left free in each set (--commit) */
 };
 #define PROPOSE_MAX_JOBS 256
 

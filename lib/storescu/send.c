@@ -67,6 +67,35 @@ run_lanes(struct send_run *run, struct cs_err *err)
 	return 0;
 }
 
+/* The lanes, and with --commit and a listener the listener beside
+ * them until the reports are in; what has none then is uncommitted. */
+static int
+run_committing(struct send_run *run, struct cs_err *err)
+{
+	const struct storescu_send_opts *o = run->o;
+	char why[96];
+	int rc, timeout = o->commit_timeout_ms > 0
+	    ? o->commit_timeout_ms
+	    : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS;
+
+	if (!o->commit || o->commit_listen_fd < 0)
+		return run_lanes(run, err);
+	commit_run_init(&run->commit);
+	run->listener.fd = o->commit_listen_fd;
+	run->listener.cfg = run->cfg;
+	run->listener.cr = &run->commit;
+	run->listener.rp = &run->rep;
+	rc = commit_listen_start(&run->listener, err);
+	if (rc == 0) {
+		rc = run_lanes(run, err);
+		commit_listen_stop(&run->listener);
+	}
+	snprintf(why, sizeof(why), "no commitment report within %d s",
+	    timeout / 1000);
+	commit_run_release(&run->commit, &run->rep, why);
+	return rc;
+}
+
 /*
  * Dry run: the line of input i of association a.  With probe, what the
  * peer answered applies as it would to the real send: a rejected
@@ -227,6 +256,23 @@ dry_run(struct send_run *run, struct cs_err *err)
 	return 0;
 }
 
+/* Input i is skipped: the caller's log has it stored (and, with
+ * --commit, committed: the caller asked for that). */
+static void
+resumed(struct send_run *run, size_t i)
+{
+	struct storescu_result r;
+
+	report_result_init(&r, &run->rep, i, STORESCU_RESUMED);
+	if (run->o->commit) {
+		r.commit = STORESCU_COMMITTED;
+		r.detail = "stored and committed according to the resume log";
+	} else {
+		r.detail = "stored according to the resume log";
+	}
+	report_emit(&run->rep, &r, 0);
+}
+
 int
 send_probe_inputs(
     struct send_run *run, struct propose_input *pin, struct cs_err *err)
@@ -240,8 +286,7 @@ send_probe_inputs(
 	for (i = 0; i < run->src.n; i++) {
 		if (o->already_stored != NULL &&
 		    o->already_stored(o->user, run->src.paths[i])) {
-			report_simple(&run->rep, i, STORESCU_RESUMED, 0,
-			    "stored according to the resume log", 0);
+			resumed(run, i);
 			continue;
 		}
 		cs_err_clear(&e);
@@ -291,6 +336,7 @@ send_run_init(struct send_run *run, const struct storescu_config *cfg,
 	run->popts.no_transcode = opts->no_transcode;
 	run->popts.jobs = opts->jobs ? opts->jobs : 1;
 	run->popts.per_assoc = opts->per_assoc;
+	run->popts.reserve_pc = opts->commit ? 1 : 0; /* the commitment context */
 	return 0;
 }
 
@@ -340,7 +386,7 @@ storescu_send(const struct storescu_config *cfg,
 	if (rc == 0 && opts->dry_run)
 		rc = dry_run(&run, err);
 	else if (rc == 0)
-		rc = run_lanes(&run, err);
+		rc = run_committing(&run, err);
 	if (rc == 0)
 		rc = report_result(&run.rep, err);
 	report_release(&run.rep);

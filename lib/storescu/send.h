@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "cstore/storescu.h"
+#include "storescu/commit.h"
 #include "storescu/propose.h"
 #include "storescu/send_report.h"
 #include "storescu/session.h"
@@ -26,6 +27,9 @@ struct send_run {
 	struct sources src;
 	struct send_report rep;
 	struct net_rate *rate; /* follow: --limit-rate's bucket, or NULL */
+	/* storage commitment with a listener (opts->commit_listen_fd) */
+	struct commit_run commit;
+	struct commit_listener listener;
 };
 
 /* The run's settings from the caller's; checks the ranges (send.c). */

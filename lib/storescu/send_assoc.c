@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/alloc.h"
+#include "core/ts_uids.h"
 #include "storescu/send.h"
 #include "storescu/send_batch.h"
 #include "core/banned.h"
@@ -111,6 +112,92 @@ sends_total(const struct batch *b)
 	return t;
 }
 
+/* The batch's contexts and the commitment one after them (--commit);
+ * the plan left room for it.  0 or CS_E_NOMEM. */
+static int
+commit_contexts(struct batch *b)
+{
+	struct ul_pc *pc;
+	uint8_t id = 1;
+	unsigned m;
+
+	b->n_pc = b->set->n_pc;
+	if (b->n_pc >= UL_MAX_PC)
+		return 0;
+	b->pcs = cs_calloc((size_t)b->n_pc + 1, sizeof(*b->pcs));
+	if (b->pcs == NULL)
+		return CS_E_NOMEM;
+	memcpy(b->pcs, b->set->pc, b->n_pc * sizeof(*b->pcs));
+	for (m = 0; m < b->n_pc; m++)
+		if (b->pcs[m].id >= id)
+			id = (uint8_t)(b->pcs[m].id + 2);
+	pc = &b->pcs[b->n_pc++];
+	pc->id = id;
+	snprintf(pc->abstract_syntax, sizeof(pc->abstract_syntax), "%s",
+	    COMMIT_SOP_CLASS);
+	pc->n_ts = 2;
+	snprintf(pc->ts[0], sizeof(pc->ts[0]), "%s",
+	    TS_UID_ExplicitVRLittleEndian);
+	snprintf(pc->ts[1], sizeof(pc->ts[1]), "%s",
+	    TS_UID_ImplicitVRLittleEndian);
+	return 0;
+}
+
+/* The id of the accepted commitment context of s, or 0. */
+static uint8_t
+commit_pcid(const struct scu_session *s)
+{
+	const struct ul_assoc_params *ac = scu_ac(s);
+	int m;
+
+	for (m = 0; ac != NULL && m < ac->n_pc; m++)
+		if (ac->pc[m].result == UL_PC_ACCEPTANCE &&
+		    strcmp(ac->pc[m].abstract_syntax, COMMIT_SOP_CLASS) == 0)
+			return ac->pc[m].id;
+	return 0;
+}
+
+/* --commit: asks for the commitment of what this attempt stored on s
+ * (or says why it cannot be asked, when s died); reports coming on s
+ * go to x until commit_attempt_end. */
+static void
+commit_attempt(
+    struct batch *b, struct scu_session *s, int died, struct commit_rx *x)
+{
+	struct send_run *run = b->run;
+	const struct storescu_send_opts *o = run->o;
+	char why[CS_ERR_MSG_MAX + 80];
+
+	if (!o->commit || b->held.n == 0)
+		return;
+	commit_rx_init(x, s->a, NULL, 0,
+	    o->commit_listen_fd >= 0 ? &run->commit : NULL);
+	x->trace = s->cfg.trace;
+	x->trace_user = s->cfg.trace_user;
+	s->req_cb = &commit_rx_cb;
+	s->req_user = x;
+	if (died) {
+		snprintf(why, sizeof(why),
+		    "no commitment request: the association ended: %s",
+		    b->dead.msg);
+		commit_tx_finish(
+		    &b->held, &run->rep, STORESCU_UNCOMMITTED, why);
+		return;
+	}
+	if (o->commit_delay_ms > 0) {
+		struct timespec ts = { (time_t)(o->commit_delay_ms / 1000),
+			(long)(o->commit_delay_ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	commit_request(&b->held, s, commit_pcid(s), &run->rep,
+	    o->commit_listen_fd >= 0 ? &run->commit : NULL,
+	    o->commit_timeout_ms > 0 ? o->commit_timeout_ms
+				     : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS,
+	    x);
+}
+
 int
 batch_init_files(struct batch *b, struct send_run *run,
     const struct propose_set *set, const size_t *idx, size_t count,
@@ -131,6 +218,8 @@ batch_init_files(struct batch *b, struct send_run *run,
 	b->state = cs_calloc(n, sizeof(*b->state));
 	b->status = cs_calloc(n, sizeof(*b->status));
 	b->ring = cs_calloc(SCU_WINDOW_MAX, sizeof(*b->ring));
+	if (run->o->commit && commit_contexts(b) != 0)
+		return CS_E_NOMEM;
 	return b->done == NULL || b->sends == NULL || b->state == NULL ||
 		b->status == NULL || b->ring == NULL
 	    ? CS_E_NOMEM
@@ -155,6 +244,8 @@ batch_release(struct batch *b)
 	cs_free(b->state);
 	cs_free(b->status);
 	cs_free(b->ring);
+	cs_free(b->held.h);
+	cs_free(b->pcs);
 }
 
 /*
@@ -210,17 +301,24 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 {
 	size_t left_before = b->left;
 	uint64_t sends_before = sends_total(b);
+	struct commit_rx x;
+
+	memset(&x, 0, sizeof(x));
 
 	if (batch_send(b, s)) {
 		b->death_rc = b->dead_rc;
 		b->death = b->dead;
 		snprintf(why, why_len, "%s", b->dead.msg);
+		commit_attempt(b, s, 1, &x);
 		scu_abort(s);
 	} else {
+		commit_attempt(b, s, 0, &x);
 		snprintf(why, why_len,
 		    "%zu files answered A7xx (out of resources)", b->busy);
 		scu_close(s, NULL);
 	}
+	s->req_cb = NULL;
+	commit_rx_release(&x);
 	*fails = b->left != left_before || sends_total(b) != sends_before
 	    ? 0
 	    : *fails + 1;
@@ -266,8 +364,9 @@ send_run_assoc(struct send_run *run, size_t k)
 			send_backoff(run, fails > 0 ? fails : 1);
 		}
 		cs_err_clear(&e);
-		rc = scu_open(
-		    &s, run->cfg, run->window, b.set->pc, b.set->n_pc, &e);
+		rc = scu_open(&s, run->cfg, run->window,
+		    b.pcs ? b.pcs : b.set->pc, b.pcs ? b.n_pc : b.set->n_pc,
+		    &e);
 		if (rc != 0) {
 			int transient = send_transient_open(rc, &s);
 

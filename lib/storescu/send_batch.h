@@ -60,6 +60,11 @@ struct batch {
 	 * the association died of it, not of the peer */
 	struct flight *broken;
 	struct cs_err dead;
+	/* --commit: the stored results of this attempt, held back, and the
+	 * accepted commitment context (0: none) */
+	struct commit_tx held;
+	struct ul_pc *pcs; /* the set's contexts and the commitment one */
+	uint8_t n_pc;
 };
 
 /*

@@ -73,6 +73,7 @@ report_note(struct send_report *rp, const char *fmt, ...)
 static void
 count(struct storescu_summary *s, const struct storescu_result *r)
 {
+	s->committed += r->commit == STORESCU_COMMITTED;
 	switch (r->outcome) {
 	case STORESCU_STORED:
 		s->stored++;
@@ -134,6 +135,7 @@ report_result_init(struct storescu_result *r, const struct send_report *rp,
 	r->ts_original = sources_ts(rp->src, i);
 	r->sop_instance = r->ts_sent = "";
 	r->error_comment = r->detail = "";
+	r->transaction_uid = "";
 }
 
 void

@@ -44,7 +44,10 @@ land(struct batch *b, struct flight *f)
 {
 	if (f->r.ms == 0)
 		f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
-	report_emit(&b->run->rep, &f->r, 1);
+	/* --commit: a stored result waits for its commitment (commit.h) */
+	if (!b->run->o->commit || !storescu_outcome_stored(f->r.outcome) ||
+	    commit_hold(&b->held, &f->r) != 0)
+		report_emit(&b->run->rep, &f->r, 1);
 	b->done[f->j] = 1;
 	b->left--;
 }

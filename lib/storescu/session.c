@@ -112,7 +112,10 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		trace_line(s, line);
 	}
 	if (!(cmd->command_field & DIMSE_RSP_BIT))
-		return -1; /* an SCU here expects only its own responses */
+		/* an SCU takes only what commitment may send it */
+		return s->req_cb != NULL
+		    ? s->req_cb->on_command(s->req_user, pcid, cmd)
+		    : -1;
 	p = find_pending(s, cmd->message_id_rsp);
 	if (p == NULL || p->have_rsp)
 		return -1;
@@ -124,8 +127,12 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 static int
 on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 {
-	(void)user, (void)pcid, (void)data, (void)len, (void)last;
-	return -1; /* no response we expect carries a data set */
+	struct scu_session *s = user;
+
+	/* no response we expect carries a data set; a request may */
+	if (s->req_cb == NULL)
+		return -1;
+	return s->req_cb->on_dataset(s->req_user, pcid, data, len, last);
 }
 
 static int
@@ -450,6 +457,59 @@ scu_answered(struct scu_session *s, uint16_t msg_id)
 	const struct scu_pending *p = find_pending(s, msg_id);
 
 	return p != NULL && p->have_rsp;
+}
+
+static int send_command(struct scu_session *s, uint8_t pcid,
+    const struct dimse_cmd *cmd, struct cs_err *err);
+
+int
+scu_request(struct scu_session *s, uint8_t pcid, struct dimse_cmd *cmd,
+    const uint8_t *ds, size_t len, struct dimse_cmd *rsp, struct cs_err *err)
+{
+	size_t off = 0, piece;
+	uint16_t id;
+	int rc;
+
+	if (s->n_pending != 0)
+		return cs_err_set(err, CS_E_INVAL, "requests are outstanding");
+	id = add_pending(s);
+	cmd->message_id = id;
+	rc = send_command(s, pcid, cmd, err);
+	/* in pieces, so that the output queue never has to hold it all */
+	while (rc == 0 && off < len) {
+		piece = len - off < 256u * 1024u ? len - off : 256u * 1024u;
+		rc = dimse_send_dataset(
+		    s->a, pcid, ds + off, piece, off + piece == len, err);
+		if (rc == 0) {
+			off += piece;
+			rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
+		}
+	}
+	if (rc == 0)
+		rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
+	if (rc != 0) {
+		s->n_pending = 0;
+		return s->aborted ? ended_early(s, rc, err) : rc;
+	}
+	return scu_wait(s, id, rsp, err);
+}
+
+int
+scu_serve(struct scu_session *s, int (*done)(void *ctx), void *ctx,
+    int timeout_ms, struct cs_err *err)
+{
+	int rc = pump_run(&s->pump, done, ctx, timeout_ms, err);
+
+	if (rc == 0 && !s->aborted)
+		return 0;
+	if (rc == CS_E_TIMEOUT)
+		return rc;
+	if (s->rx.rc != 0 && !s->aborted) {
+		cs_err_clear(err);
+		return cs_err_set(
+		    err, CS_E_PROTO, "%s", dimse_rx_error(&s->rx)->msg);
+	}
+	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
 }
 
 /* How long the answers to a failed write are awaited when no timeout

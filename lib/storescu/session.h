@@ -54,6 +54,10 @@ struct scu_session {
 	uint16_t wait_id; /* the response scu_wait is waiting for */
 	uint16_t next_msg_id;
 	uint64_t t_start, t_connected, t_established; /* net_now_us() */
+	/* storage commitment: requests the peer sends us (an N-EVENT-REPORT
+	 * on this association) go to these when set, else abort it */
+	const struct dimse_rx_callbacks *req_cb;
+	void *req_user;
 };
 
 /*
@@ -96,6 +100,23 @@ int scu_wait(struct scu_session *s, uint16_t msg_id, struct dimse_cmd *rsp,
 
 /* 1 when the response to msg_id has arrived (scu_wait will not block). */
 int scu_answered(struct scu_session *s, uint16_t msg_id);
+
+/*
+ * Sends cmd (its Message ID set here) and the len bytes of ds (none
+ * when len is 0; cmd must say so) on pcid, then waits (DIMSE timeout)
+ * for the response, copied to *rsp.  Nothing else may be outstanding.
+ * Errors as scu_wait.
+ */
+int scu_request(struct scu_session *s, uint8_t pcid, struct dimse_cmd *cmd,
+    const uint8_t *ds, size_t len, struct dimse_cmd *rsp, struct cs_err *err);
+
+/*
+ * Runs the association until done(ctx) is true, within timeout_ms (0 =
+ * none), for requests of the peer (req_cb).  Returns 0 when done,
+ * CS_E_TIMEOUT, or the code of what ended the association (as scu_wait).
+ */
+int scu_serve(struct scu_session *s, int (*done)(void *ctx), void *ctx,
+    int timeout_ms, struct cs_err *err);
 
 /*
  * After the association died of a failed write (the peer reset the

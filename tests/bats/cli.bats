@@ -51,3 +51,25 @@ tools() {
 		[[ $stderr == *"--help"* ]] || { echo "$t: $stderr"; return 1; }
 	done
 }
+
+# The EXIT STATUS section of man page $1, rendered.
+exit_section() {
+	awk '/^\.Sh EXIT STATUS/ { on = 1; next } /^\.Sh / { on = 0 } on' "$1"
+}
+
+@test "every exit code of lib/cli/exitcodes.h is listed by some man page; 7 is named in every one" {
+	local root=$BATS_TEST_DIRNAME/../.. code page found
+	for code in $(sed -n 's/^[[:space:]]*EXIT_[A-Z_]* = \([0-9]*\),.*/\1/p' "$root/lib/cli/exitcodes.h"); do
+		found=0
+		for page in "$root"/man/*.1; do
+			exit_section "$page" | grep -qx "\.It $code" && found=1
+		done
+		[ "$found" -eq 1 ] || { echo "exit code $code is in no man page" >&2; return 1; }
+	done
+	grep -q 'EXIT_UNCOMMITTED = 7,' "$root/lib/cli/exitcodes.h"
+	for page in "$root"/man/*.1; do
+		exit_section "$page" | grep -Eq '^\.It 7$|exit codes; 7 \(stored but not all$' ||
+			{ echo "$page: exit status 7 not explained" >&2; return 1; }
+	done
+	"$CSTORE_BIN/dcmsend" --help | grep -q '^7 every input stored but not all committed'
+}

@@ -108,7 +108,7 @@ START_TEST(one_class_many_syntaxes_gives_own_contexts_and_one_fallback)
 		{ CT, EV, 0 }, { CT, JLL, 0 }, { CT, IV, 0 }, { CT, JB, 0 },
 		{ CT, JLL, 0 }, { CT, PRIV_TS, 0 }, { CT, EV, 0 },
 	};
-	struct propose_opts o = { can, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES };
+	struct propose_opts o = { can, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES, 0 };
 	struct propose_plan *p = propose_plan_new(in, 7, &o, NULL);
 	const struct ul_pc *pc;
 
@@ -141,7 +141,7 @@ START_TEST(fallbacks_only_where_the_predicate_allows)
 {
 	/* JPEG baseline only, lossy not allowed: no uncompressed fallback */
 	const struct propose_input in[] = { { MR, JB, 0 }, { MR, PRIV_TS, 0 } };
-	struct propose_opts o = { can, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES };
+	struct propose_opts o = { can, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES, 0 };
 	struct propose_plan *p = propose_plan_new(in, 2, &o, NULL);
 
 	ck_assert_ptr_nonnull(p);
@@ -174,7 +174,7 @@ START_TEST(no_transcode_proposes_each_syntax_alone)
 	const struct propose_input in[] = {
 		{ CT, EV, 0 }, { CT, IV, 0 }, { CT, JLL, 0 }, { CT, EV, 0 },
 	};
-	struct propose_opts o = { can, 0, 1, 1, 0, PROPOSE_BALANCE_BYTES };
+	struct propose_opts o = { can, 0, 1, 1, 0, PROPOSE_BALANCE_BYTES, 0 };
 	struct propose_plan *p = propose_plan_new(in, 4, &o, NULL);
 
 	ck_assert_ptr_nonnull(p);
@@ -232,6 +232,36 @@ START_TEST(two_hundred_private_classes_need_two_associations)
 }
 END_TEST
 
+/* --commit: a context left free in each set for Storage Commitment. */
+START_TEST(reserve_pc_leaves_room_in_every_set)
+{
+	enum { N = 300 };
+	static char cls[N][40];
+	struct propose_input in[N];
+	struct propose_opts o = { NULL, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES, 1 };
+	struct propose_plan *p;
+	size_t i, k, total = 0;
+
+	for (i = 0; i < N; i++) {
+		snprintf(cls[i], sizeof(cls[i]), "1.2.826.0.1.3680043.9.%zu", i);
+		in[i].sop_class = cls[i];
+		in[i].ts = EV;
+		in[i].bytes = 0;
+	}
+	p = propose_plan_new(in, N, &o, NULL);
+	ck_assert_ptr_nonnull(p);
+	check_invariants(p, in);
+	ck_assert_uint_eq(p->n_assoc, 3);
+	for (k = 0; k < p->n_set; k++) {
+		ck_assert_uint_le(p->set[k].n_pc, UL_MAX_PC - 1);
+		total += p->set[k].n_pc;
+	}
+	ck_assert_uint_eq(p->set[0].n_pc, 127);
+	ck_assert_uint_eq(total, N);
+	propose_plan_free(p);
+}
+END_TEST
+
 START_TEST(classes_stay_together_and_pack_first_fit)
 {
 	/*
@@ -241,7 +271,7 @@ START_TEST(classes_stay_together_and_pack_first_fit)
 	enum { N = 131 };
 	static char cls[N][40];
 	struct propose_input in[N];
-	struct propose_opts o = { can, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES };
+	struct propose_opts o = { can, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES, 0 };
 	struct propose_plan *p;
 	size_t i;
 
@@ -337,7 +367,7 @@ START_TEST(per_assoc_reopens_after_n_files_with_the_same_contexts)
 		{ CT, EV, 0 }, { MR, EV, 0 }, { CT, EV, 0 }, { CT, JLL, 0 },
 		{ MR, EV, 0 },
 	};
-	struct propose_opts o = { can, 0, 0, 1, 2, PROPOSE_BALANCE_BYTES };
+	struct propose_opts o = { can, 0, 0, 1, 2, PROPOSE_BALANCE_BYTES, 0 };
 	struct propose_plan *p = propose_plan_new(in, 5, &o, NULL);
 
 	ck_assert_ptr_nonnull(p);
@@ -357,7 +387,7 @@ END_TEST
 START_TEST(jobs_split_contiguously_by_count_or_bytes)
 {
 	struct propose_input in[8];
-	struct propose_opts o = { can, 0, 0, 2, 0, PROPOSE_BALANCE_COUNT };
+	struct propose_opts o = { can, 0, 0, 2, 0, PROPOSE_BALANCE_COUNT, 0 };
 	struct propose_plan *p;
 	size_t i;
 
@@ -397,7 +427,7 @@ END_TEST
 START_TEST(too_many_jobs_is_invalid)
 {
 	const struct propose_input in[] = { { CT, EV, 0 } };
-	struct propose_opts o = { NULL, 0, 0, PROPOSE_MAX_JOBS + 1, 0, 0 };
+	struct propose_opts o = { NULL, 0, 0, PROPOSE_MAX_JOBS + 1, 0, 0, 0 };
 	struct cs_err e = { 0, "" };
 
 	ck_assert_ptr_null(propose_plan_new(in, 1, &o, &e));
@@ -409,7 +439,7 @@ END_TEST
 START_TEST(fill_params_copies_the_contexts)
 {
 	const struct propose_input in[] = { { CT, JLL, 0 }, { MR, EV, 0 } };
-	struct propose_opts o = { can, 0, 0, 1, 0, 0 };
+	struct propose_opts o = { can, 0, 0, 1, 0, 0, 0 };
 	struct propose_plan *p = propose_plan_new(in, 2, &o, NULL);
 	static struct ul_assoc_params ap;
 
@@ -428,7 +458,7 @@ START_TEST(plan_fails_cleanly_at_every_allocation)
 	enum { N = 300 };
 	static char cls[N][40];
 	struct propose_input in[N];
-	struct propose_opts o = { can, 0, 0, 3, 7, 0 };
+	struct propose_opts o = { can, 0, 0, 3, 7, 0, 0 };
 	struct propose_plan *p = NULL;
 	struct cs_err e;
 	unsigned long n;
@@ -480,7 +510,7 @@ ac_set(struct ul_pc *pc, uint8_t id, uint8_t result, const char *ts)
 START_TEST(pick_prefers_the_files_own_syntax)
 {
 	struct ul_pc rq[3], ac[3];
-	struct propose_opts o = { can, 0, 0, 1, 0, 0 };
+	struct propose_opts o = { can, 0, 0, 1, 0, 0, 0 };
 	struct propose_choice c;
 
 	pc_set(&rq[0], 1, CT, JLL, NULL);
@@ -507,7 +537,7 @@ END_TEST
 START_TEST(pick_falls_back_to_evrle_then_ivrle)
 {
 	struct ul_pc rq[3], ac[3];
-	struct propose_opts o = { can, 0, 0, 1, 0, 0 };
+	struct propose_opts o = { can, 0, 0, 1, 0, 0, 0 };
 	struct propose_choice c;
 
 	/* JLL rejected; two group contexts accepted, IVRLE with the lower id */
@@ -536,7 +566,7 @@ END_TEST
 START_TEST(pick_needs_allow_lossy_for_a_lossy_conversion)
 {
 	struct ul_pc rq[2], ac[2];
-	struct propose_opts o = { can, 0, 0, 1, 0, 0 };
+	struct propose_opts o = { can, 0, 0, 1, 0, 0, 0 };
 	struct propose_choice c;
 
 	pc_set(&rq[0], 1, CT, JB, NULL);
@@ -583,7 +613,7 @@ START_TEST(plan_then_pick_round_trip)
 	const struct propose_input in[] = {
 		{ CT, JLL, 0 }, { CT, IV, 0 }, { MR, JB, 0 },
 	};
-	struct propose_opts o = { can, 0, 0, 1, 0, 0 };
+	struct propose_opts o = { can, 0, 0, 1, 0, 0, 0 };
 	struct propose_plan *p = propose_plan_new(in, 3, &o, NULL);
 	struct ul_pc ac[UL_MAX_PC];
 	struct propose_choice c;
@@ -621,6 +651,7 @@ propose_suite(void)
 	tcase_add_test(tc, no_transcode_proposes_each_syntax_alone);
 	tcase_add_test(tc, two_hundred_private_classes_need_two_associations);
 	tcase_add_test(tc, classes_stay_together_and_pack_first_fit);
+	tcase_add_test(tc, reserve_pc_leaves_room_in_every_set);
 	tcase_add_test(tc, a_class_with_more_syntaxes_than_fit_is_split);
 	tcase_add_test(tc, unplannable_inputs_get_no_association);
 	tcase_add_test(tc, per_assoc_reopens_after_n_files_with_the_same_contexts);

@@ -273,6 +273,51 @@ START_TEST(many_paths_and_clean_failure_at_every_allocation)
 	ck_assert_uint_lt(n, 10000);
 }
 END_TEST
+START_TEST(with_commit_only_committed_lines_count_as_stored)
+{
+	struct resume *r = resume_new();
+
+	ck_assert_ptr_nonnull(r);
+	resume_require_commit(r);
+	ck_assert_int_eq(add(r, "0000\ta.dcm\t1.2\t1.3\tcommitted"), 1);
+	ck_assert_int_eq(
+	    add(r, "0001\tb.dcm\t1.2\t1.4\tcommitted; coerced"), 1);
+	ck_assert_int_eq(add(r,
+			     "resumed\tc.dcm\t1.2\t1.5\tcommitted; stored "
+			     "and committed according to the resume log"),
+	    1);
+	/* stored, but not committed: sent again */
+	ck_assert_int_eq(add(r,
+			     "0000\td.dcm\t1.2\t1.6\tuncommitted; no "
+			     "commitment report within 300 s"),
+	    0);
+	ck_assert_int_eq(add(r,
+			     "0000\te.dcm\t1.2\t1.7\tcommitfailed; "
+			     "commitment failed: processing failure (0110)"),
+	    0);
+	ck_assert_int_eq(add(r, "0000\tf.dcm\t1.2\t1.8\t"), 0);
+	ck_assert_int_eq(add(r, "0000\tg.dcm\t1.2\t1.9\tcommittedly"), 0);
+	ck_assert_int_eq(add(r, "0000\th.dcm\t1.2\tcommitted"), 0);
+	/* a failure stays one whatever its detail says */
+	ck_assert_int_eq(add(r, "A700\ti.dcm\t1.2\t1.3\tcommitted"), 0);
+	ck_assert_int_eq(add(r,
+			     "{\"path\":\"j.dcm\",\"status\":\"0000\","
+			     "\"commit\":\"committed\"}"),
+	    1);
+	ck_assert_int_eq(add(r,
+			     "{\"path\":\"k.dcm\",\"status\":\"0000\","
+			     "\"commit\":\"uncommitted\"}"),
+	    0);
+	ck_assert_int_eq(
+	    add(r, "{\"path\":\"l.dcm\",\"status\":\"0000\"}"), 0);
+	ck_assert_uint_eq(resume_count(r), 4);
+	ck_assert_int_eq(resume_has(r, "a.dcm"), 1);
+	ck_assert_int_eq(resume_has(r, "d.dcm"), 0);
+	ck_assert_int_eq(resume_has(r, "j.dcm"), 1);
+	ck_assert_int_eq(resume_has(r, "l.dcm"), 0);
+	resume_free(r);
+}
+END_TEST
 
 Suite *
 resume_suite(void)
@@ -291,6 +336,7 @@ resume_suite(void)
 	tcase_add_test(tc, load_reads_a_mixed_log_and_counts);
 	tcase_add_test(tc, status_words_and_codes_classify);
 	tcase_add_test(tc, many_paths_and_clean_failure_at_every_allocation);
+	tcase_add_test(tc, with_commit_only_committed_lines_count_as_stored);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,333 @@
+/* send_commit.c - dcmsend --commit on the command line (see send_commit.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "cli/exitcodes.h"
+#include "cli/send_commit.h"
+#include "net/net.h"
+#include "core/banned.h"
+
+void
+send_commit_check(const struct send_args *a, int nops)
+{
+	const struct storescu_send_opts *s = &a->send;
+
+	if (a->commit_wait != NULL) {
+		if (s->commit || a->echo || s->dry_run || a->resume_log)
+			cli_usage_error(
+			    "--commit-wait sends nothing: not with "
+			    "--commit, --echo, --dry-run or --resume");
+		if (a->commit_listen == NULL)
+			cli_usage_error("--commit-wait needs --commit-listen");
+		if (nops > 0)
+			cli_usage_error("--commit-wait takes no operands");
+		return;
+	}
+	if (!s->commit &&
+	    (a->commit_listen || s->commit_timeout_ms || a->commit_state))
+		cli_usage_error("--commit-listen, --commit-timeout and "
+				"--commit-state need --commit");
+	if (s->commit && (a->echo || s->dry_run))
+		cli_usage_error("--commit sends: not with --echo or --dry-run");
+}
+
+int
+send_commit_listen(struct storescu_send_opts *send, const char *spec, int quiet)
+{
+	struct cs_err err = { 0, "" };
+	char host[256], port[32];
+	int fd;
+
+	if (spec == NULL)
+		return 0;
+	if (net_split_hostport(spec, host, sizeof(host), port, sizeof(port)) !=
+	    0) {
+		if (!quiet)
+			fprintf(stderr,
+			    "%s: commitment listener '%s': not [ADDR:]PORT\n",
+			    cli_progname(), spec);
+		return EXIT_USAGE;
+	}
+	fd = net_listen(host, port, 8, &err);
+	if (fd < 0) {
+		if (!quiet)
+			fprintf(stderr,
+			    "%s: cannot listen for commitment reports on '%s': %s\n",
+			    cli_progname(), spec, err.msg);
+		return EXIT_OUTPUT;
+	}
+	send->commit_listen_fd = fd;
+	return 0;
+}
+
+int
+send_commit_status(const struct storescu_summary *sum)
+{
+	/* resumed inputs count as committed: --commit --resume skips only
+	 * those (cli/resume.h) */
+	return sum->committed == sum->inputs ? EXIT_OK : EXIT_UNCOMMITTED;
+}
+
+void
+send_commit_state_init(
+    struct send_commit_state *st, const char *path, int quiet)
+{
+	memset(st, 0, sizeof(*st));
+	st->path = path;
+	st->quiet = quiet;
+	strmap_init(&st->idx);
+}
+
+/* The map key of an input: "TRANSACTION\tINSTANCE" in buf. */
+static size_t
+key_of(char *buf, size_t cap, const char *tx, const char *inst)
+{
+	int n = snprintf(buf, cap, "%s\t%s", tx, inst);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static void
+oom(void)
+{
+	fprintf(stderr, "%s: out of memory\n", cli_progname());
+	exit(EXIT_INTERNAL);
+}
+
+void
+send_commit_state_add(
+    struct send_commit_state *st, const struct storescu_pending *p)
+{
+	char key[160], *buf = NULL;
+	size_t len = 0, v = st->n;
+	FILE *m;
+	int rc;
+
+	if (st->n == st->cap) {
+		void *q = realloc(
+		    st->line, (st->cap ? st->cap * 2 : 64) * sizeof(*st->line));
+
+		if (q == NULL)
+			oom();
+		st->line = q;
+		st->cap = st->cap ? st->cap * 2 : 64;
+	}
+	m = open_memstream(&buf, &len);
+	if (m == NULL)
+		oom();
+	fprintf(m, "%s\t%04X\t%s\t%s", p->transaction_uid, p->status,
+	    p->sop_class, p->sop_instance);
+	cli_out_append(m, p->path);
+	fputc('\n', m);
+	if (fclose(m) != 0)
+		oom();
+	rc = strmap_put(&st->idx, key,
+	    key_of(key, sizeof(key), p->transaction_uid, p->sop_instance), &v);
+	if (rc < 0)
+		oom();
+	if (rc == 0) { /* the same input twice in one request: once */
+		free(buf);
+	} else {
+		st->line[st->n++] = buf;
+	}
+	if (p->last)
+		(void)send_commit_state_write(st);
+}
+
+void
+send_commit_state_done(
+    struct send_commit_state *st, const struct storescu_result *r)
+{
+	char key[160];
+	size_t v;
+
+	if (r->commit != STORESCU_COMMITTED &&
+	    r->commit != STORESCU_COMMIT_FAILED)
+		return;
+	if (!strmap_get(&st->idx, key,
+		key_of(key, sizeof(key), r->transaction_uid, r->sop_instance),
+		&v) ||
+	    st->line[v] == NULL)
+		return;
+	free(st->line[v]);
+	st->line[v] = NULL;
+}
+
+int
+send_commit_state_write(struct send_commit_state *st)
+{
+	char tmp[4200];
+	FILE *f;
+	size_t k;
+	int ok = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", st->path);
+	f = fopen(tmp, "w");
+	if (f != NULL) {
+		fprintf(f, "%s\n", SEND_COMMIT_STATE_HEADER);
+		for (k = 0; k < st->n; k++)
+			if (st->line[k] != NULL)
+				fputs(st->line[k], f);
+		ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+		ok = fclose(f) == 0 && ok && rename(tmp, st->path) == 0;
+		if (!ok)
+			unlink(tmp);
+	}
+	if (ok)
+		return 0;
+	if (!st->quiet && !st->failed)
+		fprintf(stderr,
+		    "%s: cannot write the commitment state '%s': %s\n",
+		    cli_progname(), st->path, strerror(errno));
+	st->failed = 1;
+	return EXIT_OUTPUT;
+}
+
+void
+send_commit_state_release(struct send_commit_state *st)
+{
+	size_t k;
+
+	for (k = 0; k < st->n; k++)
+		free(st->line[k]);
+	free(st->line);
+	strmap_release(&st->idx);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Undoes the escapes of cli_out_append in place. */
+static int
+unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s != '\\') {
+			*o++ = *s;
+			continue;
+		}
+		switch (*++s) {
+		case 't':
+			*o++ = '\t';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case '\\':
+			*o++ = '\\';
+			break;
+		default:
+			return -1;
+		}
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* One line into p: 0 or -1. */
+static int
+parse_line(char *line, struct storescu_pending *p)
+{
+	char *f[5], *save = NULL, *end;
+	unsigned long st;
+	int k;
+
+	f[0] = strtok_r(line, "\t", &save);
+	for (k = 1; k < 4 && f[k - 1] != NULL; k++)
+		f[k] = strtok_r(NULL, "\t", &save);
+	f[4] = k == 4 && f[3] != NULL ? strtok_r(NULL, "", &save) : NULL;
+	if (f[4] == NULL || unescape(f[4]) != 0 || f[4][0] == '\0')
+		return -1;
+	st = strtoul(f[1], &end, 16);
+	if (strlen(f[1]) != 4 || *end != '\0' || st > 0xFFFF)
+		return -1;
+	p->transaction_uid = f[0];
+	p->status = (uint16_t)st;
+	p->sop_class = f[2];
+	p->sop_instance = f[3];
+	p->path = f[4];
+	p->last = 0;
+	return 0;
+}
+
+int
+send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
+{
+	char *line, *save = NULL;
+	size_t cap = 0, lineno = 1;
+
+	out->p = NULL;
+	out->n = 0;
+	if (strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
+		strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0)
+		return SEND_COMMIT_NOT_STATE;
+	strtok_r(out->text, "\n", &save); /* the header */
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		lineno++;
+		if (out->n == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 64;
+			p = realloc(out->p, cap * sizeof(*out->p));
+			if (p == NULL)
+				return CS_E_NOMEM;
+			out->p = p;
+		}
+		if (parse_line(line, &out->p[out->n]) != 0) {
+			*bad_line = lineno;
+			return SEND_COMMIT_MALFORMED;
+		}
+		out->n++;
+	}
+	return 0;
+}
+
+int
+send_commit_state_read(
+    const char *path, struct send_commit_pending *out, int quiet)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = 0, bad = 0;
+	ssize_t got;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (f == NULL) {
+		if (!quiet)
+			fprintf(stderr, "%s: cannot read '%s': %s\n",
+			    cli_progname(), path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	got = getdelim(&out->text, &len, '\0', f); /* the whole file */
+	fclose(f);
+	rc = got < 0 ? SEND_COMMIT_NOT_STATE
+		     : send_commit_state_parse(out, &bad);
+	if (rc == CS_E_NOMEM)
+		oom();
+	if (rc != 0 && !quiet) {
+		if (rc == SEND_COMMIT_NOT_STATE)
+			fprintf(stderr,
+			    "%s: '%s': not a dcmsend --commit-state file\n",
+			    cli_progname(), path);
+		else
+			fprintf(stderr, "%s: '%s' line %zu: malformed\n",
+			    cli_progname(), path, bad);
+	}
+	return rc != 0 ? EXIT_USAGE : 0;
+}
+
+void
+send_commit_pending_release(struct send_commit_pending *p)
+{
+	free(p->p);
+	free(p->text);
+	memset(p, 0, sizeof(*p));
+}

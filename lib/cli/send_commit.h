@@ -1,0 +1,91 @@
+/*
+ * send_commit.h - dcmsend's storage commitment (--commit) on the command
+ * line: the listener of --commit-listen, and the exit status of a
+ * committing send.
+ */
+#ifndef CS_CLI_SEND_COMMIT_H
+#define CS_CLI_SEND_COMMIT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cstore/storescu.h"
+#include "cli/send_args.h"
+#include "core/strmap.h"
+
+/* The storage commitment options of a against each other and the
+ * nops operands left: a usage error (exit 2) when they do not fit. */
+void send_commit_check(const struct send_args *a, int nops);
+
+/*
+ * Opens the listener of --commit-listen [ADDR:]PORT into
+ * send->commit_listen_fd (nothing when spec is NULL).  Returns 0, or
+ * an exit status after saying why on stderr (unless quiet): EXIT_USAGE
+ * for a malformed value, EXIT_OUTPUT when it cannot listen (the port
+ * busy).
+ */
+int send_commit_listen(
+    struct storescu_send_opts *send, const char *spec, int quiet);
+
+/* The exit status of a send that went well as far as storing goes
+ * (everything stored): 0 when every stored input is committed, else
+ * EXIT_UNCOMMITTED. */
+int send_commit_status(const struct storescu_summary *sum);
+
+/*
+ * --commit-state FILE: the inputs whose commitment was asked for and
+ * whose report has not come (yet), one line each after a header line,
+ *   TRANSACTION_UID<TAB>STATUS<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>PATH
+ * (STATUS the C-STORE status in 4 hex digits, PATH escaped as in the
+ * results).  Written whole (a temporary file, fsync'd, renamed over
+ * FILE) after each request is answered and when the run ends, so that
+ * a run killed while waiting leaves what --commit-wait needs; only the
+ * header when nothing is pending.
+ */
+#define SEND_COMMIT_STATE_HEADER "# dcmsend commit state 1"
+struct send_commit_state {
+	const char *path;
+	int quiet, failed;
+	struct strmap idx; /* "TRANSACTION\tINSTANCE" -> index in line */
+	char **line;       /* NULL once the input's report came */
+	size_t n, cap;
+};
+/* Starts an empty state for path. */
+void send_commit_state_init(
+    struct send_commit_state *st, const char *path, int quiet);
+/* Adds an input asked for (storescu_send_opts.on_commit_asked); writes
+ * the file after the last of a transaction. */
+void send_commit_state_add(
+    struct send_commit_state *st, const struct storescu_pending *p);
+/* The input's report came (committed or failed): no longer pending. */
+void send_commit_state_done(
+    struct send_commit_state *st, const struct storescu_result *r);
+/* Writes the file: 0, or EXIT_OUTPUT after saying why (unless quiet;
+ * once). */
+int send_commit_state_write(struct send_commit_state *st);
+void send_commit_state_release(struct send_commit_state *st);
+
+/* --commit-wait FILE: what a state file holds. */
+struct send_commit_pending {
+	struct storescu_pending *p;
+	size_t n;
+	char *text; /* the file, its tabs and newlines cut into strings */
+};
+/*
+ * Parses out->text (NUL-terminated, cut up in place) into out->p, which
+ * points into it: 0, SEND_COMMIT_NOT_STATE when it does not begin with
+ * the header line, SEND_COMMIT_MALFORMED for a malformed line
+ * (*bad_line its number), or CS_E_NOMEM.
+ * A line needs five fields, STATUS four hex digits, a path escaped as
+ * cli_out_append writes it; no UID is checked here.
+ */
+#define SEND_COMMIT_NOT_STATE 1
+#define SEND_COMMIT_MALFORMED 2
+int send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line);
+/* Reads path: 0, or EXIT_USAGE after saying why (unreadable, not a
+ * state file, a malformed line). */
+int send_commit_state_read(
+    const char *path, struct send_commit_pending *out, int quiet);
+void send_commit_pending_release(struct send_commit_pending *p);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * commit_listen.c - the listener for the archive's associations that
+ * carry commitment reports (commit.h): one thread, one association at
+ * a time, accepting only the Storage Commitment Push Model class with
+ * the archive as its SCP (PS3.4 J.3.3, PS3.7 D.3.3.4).
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/ts_uids.h"
+#include "core/ul_dump.h"
+#include "net/net.h"
+#include "net/pump.h"
+#include "storescu/commit.h"
+#include "core/banned.h"
+
+/* How long one connection may take in all: a report is one message. */
+#define CONN_MAX_MS 60000
+/* How often the listener looks whether it may end. */
+#define TICK_MS 200
+
+struct conn {
+	struct commit_listener *l;
+	struct ul_assoc *a;
+	struct dimse_rx rx;
+	struct commit_rx x;
+};
+
+static void
+trace_line(void *user, const char *line)
+{
+	struct conn *c = user;
+
+	c->l->cfg->trace(c->l->cfg->trace_user, line);
+}
+
+static void
+on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
+{
+	struct conn *c = user;
+
+	ul_dump_pdu(dir, pdu, len, ul_rq_params(c->a), trace_line, c);
+}
+
+/* The transfer syntax we take for a commitment context, or NULL. */
+static const char *
+pick_ts(const struct ul_pc *pc)
+{
+	int t;
+
+	for (t = 0; t < pc->n_ts; t++)
+		if (strcmp(pc->ts[t], TS_UID_ExplicitVRLittleEndian) == 0 ||
+		    strcmp(pc->ts[t], TS_UID_ImplicitVRLittleEndian) == 0)
+			return pc->ts[t];
+	return NULL;
+}
+
+static int
+on_rq(void *user, const struct ul_assoc_params *rq)
+{
+	struct conn *c = user;
+	struct ul_assoc_params *ac = cs_calloc(1, sizeof(*ac));
+	int i, rc;
+
+	if (ac == NULL)
+		return -1;
+	ac->protocol_version = 1;
+	memcpy(ac->called_ae, rq->called_ae, sizeof(ac->called_ae));
+	memcpy(ac->calling_ae, rq->calling_ae, sizeof(ac->calling_ae));
+	ac->n_pc = rq->n_pc;
+	for (i = 0; i < rq->n_pc; i++) {
+		const char *ts = pick_ts(&rq->pc[i]);
+
+		ac->pc[i].id = rq->pc[i].id;
+		if (strcmp(rq->pc[i].abstract_syntax, COMMIT_SOP_CLASS) != 0)
+			ac->pc[i].result = UL_PC_ABSTRACT_SYNTAX_NOT_SUPPORTED;
+		else if (ts == NULL)
+			ac->pc[i].result =
+			    UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED;
+		else {
+			ac->pc[i].n_ts = 1;
+			memcpy(ac->pc[i].ts[0], ts, strlen(ts) + 1);
+		}
+	}
+	/* the archive acts as the class's SCP: we agree, as its SCU */
+	for (i = 0; i < rq->n_role; i++)
+		if (strcmp(rq->role[i].sop_class, COMMIT_SOP_CLASS) == 0 &&
+		    ac->n_role < UL_MAX_ROLE) {
+			ac->role[ac->n_role] = rq->role[i];
+			ac->role[ac->n_role].scu_role = 0;
+			ac->n_role++;
+		}
+	rc = ul_associate_accept(c->a, ac);
+	cs_free(ac);
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+on_pdv(
+    void *user, uint8_t pcid, uint8_t control, const uint8_t *data, size_t len)
+{
+	struct conn *c = user;
+
+	return dimse_rx_pdv(&c->rx, pcid, control, data, len) == 0 ? 0 : -1;
+}
+
+static int
+on_release_rq(void *user)
+{
+	struct conn *c = user;
+
+	return ul_release_response(c->a) == 0 ? 0 : -1;
+}
+
+/* One connection, to its end. */
+static void
+serve(struct commit_listener *l, int fd)
+{
+	static const struct ul_callbacks cb = {
+		.on_associate_rq = on_rq,
+		.on_pdv = on_pdv,
+		.on_release_rq = on_release_rq,
+	};
+	struct ul_config ucfg = { 0 };
+	struct conn c;
+	struct pump p;
+	struct cs_err e = { 0, "" };
+
+	memset(&c, 0, sizeof(c));
+	c.l = l;
+	ucfg.max_pdu_recv = UL_DEFAULT_MAX_PDU;
+	c.a = ul_assoc_new(UL_ACCEPTOR, &ucfg, &cb, &c);
+	if (c.a == NULL || pump_init(&p, fd, c.a) != 0) {
+		ul_assoc_free(c.a);
+		close(fd);
+		return;
+	}
+	if (l->cfg->trace != NULL)
+		ul_set_trace(c.a, on_trace, &c);
+	commit_rx_init(&c.x, c.a, NULL, 0, l->cr);
+	c.x.trace = l->cfg->trace;
+	c.x.trace_user = l->cfg->trace_user;
+	c.x.trace_rq = 1;
+	dimse_rx_init(&c.rx, &commit_rx_cb, &c.x);
+	if (ul_transport_connected(c.a, net_now_ms()) == 0)
+		(void)pump_run(&p, NULL, NULL, CONN_MAX_MS, &e);
+	pump_linger(&p, 1000);
+	pump_release(&p);
+	close(fd);
+	dimse_rx_release(&c.rx);
+	commit_rx_release(&c.x);
+	ul_assoc_free(c.a);
+}
+
+/* Whether the listener may end: lanes done, every transaction reported
+ * or past its deadline. */
+static int
+over(struct commit_listener *l)
+{
+	uint64_t now = net_now_ms();
+	size_t k;
+	int done;
+
+	pthread_mutex_lock(&l->cr->mu);
+	done = l->lanes_done;
+	for (k = 0; done && k < l->cr->n; k++)
+		if (!l->cr->tx[k]->reported && now < l->cr->tx[k]->deadline_ms)
+			done = 0;
+	pthread_mutex_unlock(&l->cr->mu);
+	return done;
+}
+
+static void *
+run(void *arg)
+{
+	struct commit_listener *l = arg;
+	struct cs_err e = { 0, "" };
+	int fd;
+
+	while (!over(l)) {
+		if (net_wait_readable(l->fd, TICK_MS) <= 0)
+			continue;
+		fd = net_accept(l->fd, &e);
+		if (fd >= 0)
+			serve(l, fd);
+	}
+	return NULL;
+}
+
+int
+commit_listen_start(struct commit_listener *l, struct cs_err *err)
+{
+	l->lanes_done = 0;
+	if (pthread_create(&l->th, NULL, run, l) != 0)
+		return cs_err_set(
+		    err, CS_E_NOMEM, "cannot start the commitment listener");
+	return 0;
+}
+
+void
+commit_listen_stop(struct commit_listener *l)
+{
+	pthread_mutex_lock(&l->cr->mu);
+	l->lanes_done = 1;
+	pthread_mutex_unlock(&l->cr->mu);
+	pthread_join(l->th, NULL);
+}

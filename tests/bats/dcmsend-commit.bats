@@ -1,0 +1,203 @@
+#!/usr/bin/env bats
+# dcmsend --commit against our dcmrecv (its Storage Commitment SCP): the
+# report on the same association and on one dcmrecv opens to our
+# --commit-listen port, failures it is told to report (--commit-fail),
+# a report that comes too late, a peer without the commitment class,
+# and what the options refuse.  What each line says is checked against
+# what arrived in dcmrecv's output directory.
+
+load helpers
+load dcmrecv-helpers
+
+setup() {
+	require_netns
+	C=$(corpus_dir)
+	mapfile -t FILES < <(awk -F'\t' 'NR > 1 && $3 == "1.2.840.10008.1.2.1" { print $1 }' \
+		"$C/MANIFEST.tsv" | head -6 | sed "s|^|$C/|")
+	[ "${#FILES[@]}" -eq 6 ]
+}
+
+# all_held: every committed line's instance is a file dcmrecv wrote.
+all_held() {
+	local uid
+	for uid in $(jq -r 'select(.commit == "committed") | .sop_instance_uid' <<<"$output"); do
+		awk -F'\t' -v u="$uid" '$3 == u { f = 1 } END { exit !f }' "$RECV_STDOUT"
+	done
+}
+
+@test "dcmsend --commit to dcmrecv: the report on the same association, every input committed, exit 0" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 1 ]
+	# one N-ACTION for the six, the report on the same association
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c ': N-EVENT-REPORT-RQ ' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	[[ $stderr != *"received A-ASSOCIATE-RQ"* ]]
+	all_held
+}
+
+@test "dcmsend --commit: one N-ACTION per association (--per-assoc 2: three)" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --per-assoc 2 -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 3 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 3 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+}
+
+@test "dcmsend --commit: instances dcmrecv reports failed (--commit-fail 2) say so, exit 7" {
+	start_dcmrecv --commit-fail 2
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^commitfailed$')" -eq 3 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -q '^commitment failed: .*(0110)$'
+	all_held
+}
+
+@test "dcmsend --commit --commit-listen: dcmrecv's report on a new association (--commit-peer, --commit-delay)" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 300
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" -d --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	# ours released first, then dcmrecv's association came to the listener
+	[[ $stderr == *"received A-RELEASE-RP"*"received A-ASSOCIATE-RQ"*"N-EVENT-REPORT-RQ"*"sent A-RELEASE-RP"* ]]
+	all_held
+}
+
+@test "dcmsend --commit: a report later than --commit-timeout gives uncommitted lines in time, exit 7" {
+	start_dcmrecv --commit-delay 8000
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$SECONDS" -le 6 ]
+	[ "$(cut -f1 <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^uncommitted; .*no commitment report within 1 s$')" -eq 6 ]
+}
+
+@test "dcmsend --commit to a peer without Storage Commitment (DCMTK storescp): stored, uncommitted, exit 7" {
+	require_cmd /usr/bin/storescp
+	start_storescp "$BATS_TEST_TMPDIR/scp"
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$SCP_PORT" "${FILES[@]}"
+	[ "$(cut -f1 <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^uncommitted; .*the archive did not accept the Storage Commitment Push Model class$')" -eq 6 ]
+}
+
+@test "dcmsend --commit: a failed store is not asked for, exit 1 wins over 7" {
+	start_dcmrecv
+	printf 'not dicom' >"$BATS_TEST_TMPDIR/junk.dcm"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$RECV_PORT" "${FILES[0]}" "$BATS_TEST_TMPDIR/junk.dcm"
+	[ "$(grep -c $'^0000\t.*\tcommitted$' <<<"$output")" -eq 1 ]
+	[ "$(grep -c $'^notdicom\t' <<<"$output")" -eq 1 ]
+}
+
+@test "dcmsend: --commit-listen and --commit-timeout need --commit; --commit not with --dry-run" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-timeout 5 127.0.0.1 104 "${FILES[0]}"
+	[[ $stderr == *"--commit-listen, --commit-timeout and --commit-state need --commit"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait x 127.0.0.1 104
+	[[ $stderr == *"--commit-wait needs --commit-listen"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait x --commit-listen 0 127.0.0.1
+	[[ $stderr == *"--commit-wait takes no operands"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --dry-run 127.0.0.1 104 "${FILES[0]}"
+	[[ $stderr == *"--commit sends"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 0 127.0.0.1 104 "${FILES[0]}"
+	[ -z "$output" ]
+}
+
+@test "dcmsend --commit --resume: only what a log has committed is skipped; a plain log counts for nothing" {
+	start_dcmrecv --commit-fail 2
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/log"
+	[ "$(cut -f5 "$BATS_TEST_TMPDIR/log" | grep -Ec '^committed(;|$)')" -eq 3 ]
+	stop_dcmrecv
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/log" -d 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(grep -c $'^resumed\t.*\tcommitted; stored and committed according to the resume log$' <<<"$output")" -eq 3 ]
+	[ "$(cut -f1,5 <<<"$output" | grep -Ec $'^0000\tcommitted(;|$)')" -eq 3 ]
+	[ "$(grep -c ': C-STORE-RQ ' <<<"$stderr")" -eq 3 ]
+	# the ones that failed were sent again, and only they
+	diff <(grep -Ev $'\tcommitted(;|$)' "$BATS_TEST_TMPDIR/log" | cut -f2 | sort) \
+		<(grep $'^0000\t' <<<"$output" | cut -f2 | sort)
+	# its own log resumes everything
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/log2"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/log2" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(grep -c $'^resumed\t' <<<"$output")" -eq 6 ]
+	# a log without --commit: stored, never committed, so all go again
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/plain"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/plain" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(cut -f1,5 <<<"$output" | grep -Ec $'^0000\tcommitted(;|$)')" -eq 6 ]
+}
+
+@test "dcmsend --commit-state: what was asked for and not reported stays in the file; nothing once all is committed" {
+	start_dcmrecv --commit-delay 8000
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 --json \
+		--commit-state "$BATS_TEST_TMPDIR/state" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(head -n 1 "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | wc -l)" -eq 6 ]
+	# the transaction of the lines, each input with its instance and path
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | cut -f1 | sort -u)" = "$(jq -r .transaction_uid <<<"$output" | sort -u)" ]
+	diff <(tail -n +2 "$BATS_TEST_TMPDIR/state" | cut -f4,5 | sort) \
+		<(jq -r '[.sop_instance_uid, .path] | @tsv' <<<"$output" | sort)
+	stop_dcmrecv
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$BATS_TEST_TMPDIR/state" \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(cat "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
+}
+
+@test "dcmsend --commit-wait: a report that comes after the sender ended is collected on the listener" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "COMMITRQ=127.0.0.1:$LPORT" --commit-delay 1500
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/stored"
+	# the state a killed dcmsend --commit would leave: two transactions,
+	# one asked of dcmrecv (by commit-rq, which leaves at once), one never
+	tx=1.2.826.0.1.3680043.9.7777.$RANDOM
+	{
+		echo "# dcmsend commit state 1"
+		awk -F'\t' -v t="$tx" '{ printf "%s\t%s\t%s\t%s\t%s\n", t, $1, $3, $4, $2 }' <<<"$output"
+		printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm\n'
+	} >"$BATS_TEST_TMPDIR/state"
+	# the listener first: dcmrecv reports as soon as commit-rq releases
+	SECONDS=0
+	"$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/state" \
+		--commit-listen "127.0.0.1:$LPORT" --commit-timeout 5 --json --commit-state "$BATS_TEST_TMPDIR/left" \
+		>"$BATS_TEST_TMPDIR/wait.out" 2>"$BATS_TEST_TMPDIR/wait.err" &
+	local pid=$! rc=0 i
+	track_pid "$pid"
+	for i in $(seq 100); do listens "$LPORT" "$pid" && break; sleep 0.05; done
+	run -0 "$CSTORE_TOOLS/commit-rq" -r -t "$tx" "$RECV_PORT" \
+		$(awk -F'\t' '{ printf "%s:%s ", $3, $4 }' "$BATS_TEST_TMPDIR/stored")
+	[ "$output" = "action 0000" ]
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 7 ]
+	[ "$SECONDS" -le 9 ]
+	output=$(cat "$BATS_TEST_TMPDIR/wait.out")
+	[ "$(jq -r 'select(.transaction_uid == "'"$tx"'") | .commit' <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	[ "$(jq -r 'select(.path == "gone.dcm") | .commit' <<<"$output")" = uncommitted ]
+	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
+	# what is still pending: the one nobody reported
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/left")" = "$(printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm')" ]
+}
+
+@test "dcmsend --commit-wait: a file that is not a state file is a usage error" {
+	printf 'hello\n' >"$BATS_TEST_TMPDIR/x"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/x" --commit-listen 0
+	[[ $stderr == *"not a dcmsend --commit-state file"* ]]
+	printf '# dcmsend commit state 1\n1.2.3\tzz\t1.2\t1.3\ta.dcm\n' >"$BATS_TEST_TMPDIR/x"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/x" --commit-listen 0
+	[[ $stderr == *"line 2: malformed"* ]]
+}
+
+@test "dcmsend --commit: more than 1000 objects on one association go in two requests (1000 + 1)" {
+	start_dcmrecv
+	mkdir -p "$BATS_TEST_TMPDIR/many"
+	for i in $(seq 1001); do cp "${FILES[0]}" "$BATS_TEST_TMPDIR/many/$i.dcm"; done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -d --json 127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR/many"
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 2 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 1001 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort | uniq -c | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "1 1000 " ]
+}
