@@ -174,7 +174,25 @@ struct storescp_config {
 	 * host:port (systemd socket activation); STORESCP_NO_LISTEN_FD (0,
 	 * the default) = none.  Closed by storescp_run / storescp_free. */
 	int listen_fd;
+	/* --- debris and limits (issue 14) ---
+	 * A C-STORE whose data set grows past max_object_size bytes (0 = no
+	 * limit) is not written on: its temporary file is removed at once,
+	 * the rest is read and discarded, and A700 is answered.  Past
+	 * STORESCP_HARD_CAP(max_object_size) the association is aborted.
+	 * Below min_free_space free bytes in the file system of the
+	 * object's directory (0 = no check) a new object is answered A700
+	 * before a byte is written.  At storescp_new, temporary files that
+	 * receivers killed on a file system without O_TMPFILE left behind
+	 * (those whose owner process is gone, never a live one's) are
+	 * removed from the output directory down to the layout's depth. */
+	uint64_t max_object_size;
+	uint64_t min_free_space;
 };
+
+/* Data set bytes after which a C-STORE over max_object_size is aborted
+ * rather than discarded: twice the limit, at least the limit + 64 MiB. */
+#define STORESCP_HARD_CAP(max)                                                  \
+	((max) > (64ull << 20) ? (max) * 2 : (max) + (64ull << 20))
 
 /*
  * Sets every field of cfg: the STORESCP_DEFAULT_* values, port "0" (any

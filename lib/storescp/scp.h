@@ -141,6 +141,13 @@ struct storescp {
  */
 int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit);
 
+/*
+ * Applies the output directory's limits to s->root and sweeps it of
+ * dead receivers' temporary files (debris.c; logs what it removed).
+ * Returns 0 (a sweep that fails only warns).
+ */
+int scp_debris_init(struct storescp *s, struct cs_err *err);
+
 /* Adds one to a counter of s->stats, under s->mu (scp.c). */
 void scp_count(struct storescp *s, uint64_t *field);
 

@@ -101,6 +101,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		rc = cs_err_set(err, CS_E_INVAL, "bad duplicate policy");
 	if (rc == 0 && sink_root_open(&s->root, s->cfg.output_dir, err) != 0)
 		rc = CS_E_IO;
+	if (rc == 0)
+		rc = scp_debris_init(s, err);
 	if (rc == 0 && pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		rc = cs_err_set(
 		    err, CS_E_IO, "cannot create a pipe: %s", strerror(errno));

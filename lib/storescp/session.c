@@ -287,8 +287,9 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 	struct session *ss = user;
 
 	(void)pcid;
-	if (ss->kind == REQ_STORE)
-		store_data(&ss->store, data, len);
+	if (ss->kind == REQ_STORE &&
+	    store_data(&ss->store, data, len) == STORE_ABORT)
+		return -1;
 	return last ? finish_request(ss) : 0;
 }
 
