@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "cli/recv_args.h"
 #include "cli/recv_opts.h"
+#include "cli/size_arg.h"
 #include "net/net.h"
 
 #include "core/banned.h"
@@ -34,7 +35,9 @@ enum {
 	OPT_MAX_ASSOCIATIONS,
 	OPT_MAX_ASSOCS,
 	OPT_MAX_FILES,
+	OPT_MAX_OBJECT_SIZE,
 	OPT_MAX_PDU,
+	OPT_MIN_FREE_SPACE,
 	OPT_ON_DUPLICATE,
 	OPT_PORT_FILE,
 	OPT_PROXY_FROM,
@@ -68,7 +71,9 @@ static const struct option longopts[] = {
 	{ "max-associations", required_argument, NULL, OPT_MAX_ASSOCIATIONS },
 	{ "max-assocs", required_argument, NULL, OPT_MAX_ASSOCS },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "max-object-size", required_argument, NULL, OPT_MAX_OBJECT_SIZE },
 	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
+	{ "min-free-space", required_argument, NULL, OPT_MIN_FREE_SPACE },
 	{ "null", no_argument, NULL, '0' },
 	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
 	{ "output-dir", required_argument, NULL, 'o' },
@@ -101,9 +106,19 @@ static const char *const synopsis[] = {
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
-	"               [--proxy-from addr[/bits]] [--reuse-port] [[addr:]port]",
+	"               [--proxy-from addr[/bits]] [--reuse-port]\n"
+	"               [--max-object-size size] [--min-free-space size] [[addr:]port]",
 	NULL,
 };
+
+/* Limits of the output directory (issue 14, debris). */
+static const char debris_help[] =
+    "      --max-object-size SIZE  refuse (A700) an object whose data set passes\n"
+    "                             SIZE bytes (K, M, G, T: KiB...): the rest is read\n"
+    "                             and discarded; past twice SIZE (at least SIZE +\n"
+    "                             64M) the association is aborted\n"
+    "      --min-free-space SIZE  refuse (A700) new objects while the file system\n"
+    "                             has less than SIZE bytes free\n";
 
 /* Behind a load balancer; a literal of its own, as the one below is
  * near the length every compiler must take. */
@@ -160,7 +175,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s"
+	    "%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -182,7 +197,7 @@ help(void)
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, debris_help, deploy_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -342,6 +357,24 @@ parse_limit(struct storescp_config *cfg, int c, const char *arg)
 	}
 }
 
+/* --max-object-size, --min-free-space */
+static void
+parse_debris(struct storescp_config *cfg, int c, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+
+	if (c == OPT_MAX_OBJECT_SIZE)
+		need_ok(cli_parse_size(arg, "--max-object-size",
+			    &cfg->max_object_size, &err),
+		    &err);
+	else if (c == OPT_MIN_FREE_SPACE)
+		need_ok(cli_parse_size(arg, "--min-free-space",
+			    &cfg->min_free_space, &err),
+		    &err);
+	else
+		parse_limit(cfg, c, arg);
+}
+
 /* Behind a load balancer, and sharing the port. */
 static void
 parse_deploy(struct recv_args *a, int c, char *arg)
@@ -358,7 +391,7 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 		a->cfg.reuse_port = 1;
 		break;
 	default:
-		parse_limit(&a->cfg, c, arg);
+		parse_debris(&a->cfg, c, arg);
 	}
 }
 
