@@ -834,7 +834,10 @@ syserr:
 static int
 rehome(struct sink *s, int dfd, struct cs_err *err)
 {
-	static _Thread_local uint8_t buf[65536];
+	/* the heap, not TLS: a thread-local buffer this big would enlarge
+	 * every thread of the process (hook reapers have 64 KiB stacks) */
+	enum { BUFSZ = 65536 };
+	uint8_t *buf;
 	struct sink to = { .root = s->root, .fd = -1, .dirfd = dfd };
 	off_t off = 0;
 	ssize_t r = 0;
@@ -842,9 +845,11 @@ rehome(struct sink *s, int dfd, struct cs_err *err)
 
 	if (s->meta_len > 0 && (rc = write_all(s, NULL, 0, err)) < 0)
 		return rc;
+	if ((buf = cs_malloc(BUFSZ)) == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	if (tmp_create(&to, s->root) != 0)
 		goto fail;
-	while ((r = pread(s->fd, buf, sizeof(buf), off)) != 0) {
+	while ((r = pread(s->fd, buf, BUFSZ, off)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0 || write_all(&to, buf, (size_t)r, err) < 0)
@@ -855,6 +860,7 @@ rehome(struct sink *s, int dfd, struct cs_err *err)
 	to.collisions = s->collisions;
 	to.failed = 0;
 	memcpy(to.uid, s->uid, sizeof(to.uid));
+	cs_free(buf);
 	to.dirfd = -1; /* keep dfd out of the old sink's abort */
 	s->meta = NULL;
 	sink_abort(s);
@@ -863,6 +869,7 @@ rehome(struct sink *s, int dfd, struct cs_err *err)
 	return 0;
 fail:
 	e = errno;
+	cs_free(buf);
 	if (to.fd >= 0)
 		close(to.fd);
 	if (to.tmpname[0] != '\0')

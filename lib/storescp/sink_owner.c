@@ -63,10 +63,32 @@ start_time(const char *pid)
 	return p != NULL ? strtoull(p + 1, NULL, 10) : 0;
 }
 
+/* "btime" of /proc/stat: the line comes after "intr", which can be
+ * longer than any buffer we would pick, hence getline. */
+static long long
+boot_time(void)
+{
+	FILE *f = fopen("/proc/stat", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	long long t = 0;
+
+	if (f == NULL)
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		if (strncmp(line, "btime ", 6) == 0) {
+			t = strtoll(line + 6, NULL, 10);
+			break;
+		}
+	free(line);
+	fclose(f);
+	return t;
+}
+
 static void
 read_self(void)
 {
-	char buf[256], *p;
+	char buf[256];
 	struct stat st;
 
 	if (slurp("/proc/sys/kernel/random/boot_id", buf, sizeof(buf)) < 8 ||
@@ -75,17 +97,7 @@ read_self(void)
 	memcpy(self.boot, buf, 8);
 	self.boot[8] = '\0';
 	self.pidns = (unsigned long long)st.st_ino;
-	if (slurp("/proc/stat", buf, sizeof(buf)) > 0 &&
-	    (p = strstr(buf, "\nbtime ")) != NULL)
-		self.btime = strtoll(p + 7, NULL, 10);
-	else {
-		/* /proc/stat's head is longer than buf: read it whole */
-		static char big[65536];
-
-		if (slurp("/proc/stat", big, sizeof(big)) > 0 &&
-		    (p = strstr(big, "\nbtime ")) != NULL)
-			self.btime = strtoll(p + 7, NULL, 10);
-	}
+	self.btime = boot_time();
 	self.pid = getpid();
 	self.start = start_time("self");
 	self.ok = self.btime > 0;
