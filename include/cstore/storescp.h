@@ -187,6 +187,18 @@ struct storescp_config {
 	 * removed from the output directory down to the layout's depth. */
 	uint64_t max_object_size;
 	uint64_t min_free_space;
+	/* validate: check every data set beyond its structure (which is
+	 * always parsed to its end when its transfer syntax is not
+	 * deflated): native Pixel Data must hold Rows x Columns x Samples
+	 * per Pixel x Bits Allocated x Number of Frames bits.  A failing
+	 * object is answered A900 (C000 when it cannot be parsed) with an
+	 * Error Comment saying what is wrong, and not stored; with
+	 * quarantine_dir (must exist; NULL = none) it is kept there as
+	 * SOPInstanceUID.dcm (NAME~2.dcm ... when taken) with a line in
+	 * quarantine_dir/quarantine.log: name, status, reason, calling AE
+	 * title, peer, tab-separated.  Default 0, NULL. */
+	int validate;
+	const char *quarantine_dir;
 };
 
 /* Data set bytes after which a C-STORE over max_object_size is aborted

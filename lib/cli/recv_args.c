@@ -42,6 +42,7 @@ enum {
 	OPT_PORT_FILE,
 	OPT_PROXY_FROM,
 	OPT_PROXY_PROTOCOL,
+	OPT_QUARANTINE,
 	OPT_REJECT,
 	OPT_REJECT_SOP_CLASS,
 	OPT_RESPOND,
@@ -50,6 +51,7 @@ enum {
 	OPT_SOP_CLASS,
 	OPT_STRICT_AET,
 	OPT_TS,
+	OPT_VALIDATE,
 	OPT_VERSION,
 };
 
@@ -80,6 +82,7 @@ static const struct option longopts[] = {
 	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
 	{ "proxy-from", required_argument, NULL, OPT_PROXY_FROM },
 	{ "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL },
+	{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "reject", required_argument, NULL, OPT_REJECT },
 	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
@@ -91,6 +94,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "ts", required_argument, NULL, OPT_TS },
+	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -107,7 +111,8 @@ static const char *const synopsis[] = {
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
 	"               [--proxy-from addr[/bits]] [--reuse-port]\n"
-	"               [--max-object-size size] [--min-free-space size] [[addr:]port]",
+	"               [--max-object-size size] [--min-free-space size]\n"
+	"               [--validate [--quarantine dir]] [[addr:]port]",
 	NULL,
 };
 
@@ -118,7 +123,13 @@ static const char debris_help[] =
     "                             and discarded; past twice SIZE (at least SIZE +\n"
     "                             64M) the association is aborted\n"
     "      --min-free-space SIZE  refuse (A700) new objects while the file system\n"
-    "                             has less than SIZE bytes free\n";
+    "                             has less than SIZE bytes free\n"
+    "      --validate             check each data set: parsed to its end, native\n"
+    "                             Pixel Data as long as Rows x Columns x Samples x\n"
+    "                             Bits Allocated x Frames; a failure is answered\n"
+    "                             A900 or C000 saying why, and not stored\n"
+    "      --quarantine DIR       with --validate: keep failing objects in DIR,\n"
+    "                             each with a line in DIR/quarantine.log\n";
 
 /* Behind a load balancer; a literal of its own, as the one below is
  * near the length every compiler must take. */
@@ -357,13 +368,17 @@ parse_limit(struct storescp_config *cfg, int c, const char *arg)
 	}
 }
 
-/* --max-object-size, --min-free-space */
+/* --max-object-size, --min-free-space, --validate, --quarantine */
 static void
 parse_debris(struct storescp_config *cfg, int c, const char *arg)
 {
 	struct cs_err err = { 0, "" };
 
-	if (c == OPT_MAX_OBJECT_SIZE)
+	if (c == OPT_VALIDATE)
+		cfg->validate = 1;
+	else if (c == OPT_QUARANTINE)
+		cfg->quarantine_dir = arg;
+	else if (c == OPT_MAX_OBJECT_SIZE)
 		need_ok(cli_parse_size(arg, "--max-object-size",
 			    &cfg->max_object_size, &err),
 		    &err);
@@ -521,6 +536,8 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--json and -0 exclude each other");
 	if (a->cfg.n_proxy_from > 0 && !a->cfg.proxy_protocol)
 		cli_usage_error("--proxy-from needs --proxy-protocol");
+	if (a->cfg.quarantine_dir != NULL && !a->cfg.validate)
+		cli_usage_error("--quarantine needs --validate");
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");
 	if (argc >= 1 &&

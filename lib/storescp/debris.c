@@ -17,8 +17,12 @@ scp_debris_init(struct storescp *s, struct cs_err *err)
 	unsigned depth = 0, removed = 0;
 	const char *p;
 
-	(void)err;
 	s->root.min_free = s->cfg.min_free_space;
+	if (s->cfg.quarantine_dir != NULL) {
+		if (sink_root_open(&s->qroot, s->cfg.quarantine_dir, err) != 0)
+			return CS_E_IO;
+		s->has_qroot = 1;
+	}
 	/* a temporary file lives in its object's directory: as deep as
 	 * the layout's separators go */
 	for (p = s->layout.tmpl; *p != '\0'; p++)
@@ -31,4 +35,12 @@ scp_debris_init(struct storescp *s, struct cs_err *err)
 		    "removed %u temporary file%s of receivers that are gone",
 		    removed, removed == 1 ? "" : "s");
 	return 0;
+}
+
+void
+scp_debris_release(struct storescp *s)
+{
+	if (s->has_qroot)
+		sink_root_close(&s->qroot);
+	s->has_qroot = 0;
 }

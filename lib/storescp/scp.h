@@ -131,6 +131,9 @@ struct storescp {
 	uint64_t ended; /* associations finished */
 	struct storescp_stats stats;
 	uint64_t last_activity_ms; /* when the last association ended */
+	/* --- debris (issue 14): --quarantine, opened by scp_debris_init */
+	struct sink_root qroot;
+	int has_qroot;
 };
 
 /*
@@ -147,6 +150,8 @@ int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit);
  * Returns 0 (a sweep that fails only warns).
  */
 int scp_debris_init(struct storescp *s, struct cs_err *err);
+/* Closes what scp_debris_init opened (the quarantine directory). */
+void scp_debris_release(struct storescp *s);
 
 /* Adds one to a counter of s->stats, under s->mu (scp.c). */
 void scp_count(struct storescp *s, uint64_t *field);

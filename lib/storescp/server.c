@@ -321,6 +321,7 @@ storescp_free(struct storescp *s)
 	if (s->wake[1] >= 0)
 		close(s->wake[1]);
 	sink_root_close(&s->root);
+	scp_debris_release(s);
 	policy_release(&s->policy);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);

@@ -367,6 +367,7 @@ open_dir(struct sink *s, const struct sink_root *root, const char *reldir,
 	if (fd < 0)
 		return fd;
 	s->dirfd = fd;
+	s->own_dir = 1;
 	return 0;
 }
 
@@ -390,8 +391,9 @@ sink_begin_in(struct sink *s, const struct sink_root *root,
 	if ((rc = open_dir(s, root, reldir, flags, err)) < 0 ||
 	    (rc = check_free(s, root, err)) < 0 || tmp_create(s, root) != 0) {
 		e = errno;
-		if (s->dirfd >= 0 && s->dirfd != root->dirfd)
+		if (s->own_dir)
 			close(s->dirfd);
+		s->own_dir = 0;
 		s->dirfd = -1;
 		if (rc < 0)
 			return rc;
@@ -450,9 +452,11 @@ sink_abort(struct sink *s)
 	/* an O_TMPFILE file not linked vanishes with its descriptor */
 	if (s->tmpname[0] != '\0')
 		unlinkat(s->dirfd, s->tmpname, 0);
-	if (s->dirfd >= 0 && s->dirfd != s->root->dirfd)
+	if (s->dirfd >= 0 && s->own_dir)
 		close(s->dirfd);
 	s->dirfd = -1;
+	s->own_dir = 0;
+	s->elsewhere = 0;
 	s->fd = -1;
 	s->tmpfile = 0;
 	s->tmpname[0] = '\0';
@@ -866,6 +870,7 @@ rehome(struct sink *s, int dfd, struct cs_err *err)
 	sink_abort(s);
 	*s = to;
 	s->dirfd = dfd;
+	s->own_dir = dfd != s->root->dirfd;
 	return 0;
 fail:
 	e = errno;
@@ -892,8 +897,8 @@ target_dir(struct sink *s, const char *relpath, size_t dirlen,
 	size_t n = strlen(s->reldir);
 	int rc;
 
-	if ((n == 0 && dirlen == 0) ||
-	    (n + 1 == dirlen && memcmp(relpath, s->reldir, n) == 0)) {
+	if (!s->elsewhere && ((n == 0 && dirlen == 0) ||
+		(n + 1 == dirlen && memcmp(relpath, s->reldir, n) == 0))) {
 		*dfd = s->dirfd;
 		return 0;
 	}
@@ -962,6 +967,21 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 out:
 	if (dfd >= 0 && dfd != s->root->dirfd && dfd != s->dirfd)
 		close(dfd);
+	s->elsewhere = 0;
 	sink_abort(s);
 	return rc;
+}
+
+int
+sink_commit_to(struct sink *s, const struct sink_root *to,
+    const char *relpath, enum sink_dup dup, unsigned flags, char *final,
+    size_t finalsz, struct cs_err *err)
+{
+	if (s->root != NULL) {
+		/* the directory the file is in stays s->dirfd, closed by
+		 * sink_abort if it was ours */
+		s->root = to;
+		s->elsewhere = 1;
+	}
+	return sink_commit(s, relpath, dup, flags, final, finalsz, err);
 }

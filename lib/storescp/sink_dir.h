@@ -95,6 +95,8 @@ struct sink {
 	int fd;              /* the temporary file, or -1 */
 	int dirfd;           /* its directory (root's, or owned), or -1 */
 	int tmpfile;         /* 1: fd is an O_TMPFILE file, not yet named */
+	int own_dir;         /* dirfd is ours to close */
+	int elsewhere;       /* sink_commit_to: reldir is another root's */
 	char reldir[PATH_MAX]; /* that directory, relative to root ("" root) */
 	int failed;          /* a write failed: commit refuses */
 	uint64_t bytes;      /* written so far, header included */
@@ -211,6 +213,16 @@ int sink_write(struct sink *s, const void *p, size_t n, struct cs_err *err);
  */
 int sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
     unsigned flags, char *final, size_t finalsz, struct cs_err *err);
+
+/*
+ * sink_commit into another output directory, to (the quarantine): the
+ * same naming, duplicate policy and flags, relpath relative to to;
+ * moved by rename or link on one file system, else copied.  final gets
+ * to's path and the name.  to must outlive the call only.
+ */
+int sink_commit_to(struct sink *s, const struct sink_root *to,
+    const char *relpath, enum sink_dup dup, unsigned flags, char *final,
+    size_t finalsz, struct cs_err *err);
 
 /* Drops the object: closes and removes the temporary file, if any. */
 void sink_abort(struct sink *s);

@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "storescp/layout.h"
 #include "storescp/store.h"
+#include "storescp/validate.h"
 #include "core/banned.h"
 
 void
@@ -113,19 +114,24 @@ check_command(struct store *st, const struct ul_pc *pc)
 static void
 start_scan(struct store *st)
 {
-	uint32_t tags[2 + LAYOUT_MAX_TAGS];
+	uint32_t tags[2 + LAYOUT_MAX_TAGS + VALIDATE_NTAGS];
 	size_t ntags;
 	enum ds_enc enc;
 
 	if (ds_scan_enc_for_ts(st->ts, &enc) != 0) {
 		scp_log(st->s, STORESCP_LOG_VERBOSE,
-		    "association %u: transfer syntax %s cannot be scanned: UIDs not checked",
-		    st->who.id, st->ts);
+		    "association %u: transfer syntax %s cannot be scanned: UIDs %snot checked",
+		    st->who.id, st->ts,
+		    st->s->cfg.validate ? "and data set " : "");
 		return;
 	}
 	tags[0] = DS_TAG_SOP_CLASS_UID;
 	tags[1] = DS_TAG_SOP_INSTANCE_UID;
 	ntags = 2 + layout_tags(&st->s->layout, tags + 2, LAYOUT_MAX_TAGS);
+	if (st->s->cfg.validate) {
+		memcpy(tags + ntags, validate_tags, sizeof(validate_tags));
+		ntags += VALIDATE_NTAGS;
+	}
 	cs_err_clear(&st->scan_err);
 	st->scan_rc =
 	    ds_scan_init(&st->scan, enc, tags, ntags, 0, &st->scan_err);
@@ -145,6 +151,7 @@ store_begin(
 	st->scan_rc = 0;
 	snprintf(st->ts, sizeof(st->ts), "%s", pc->ts[0]);
 	st->ds_bytes = 0;
+	st->invalid = 0;
 	if (check_command(st, pc) == 0) {
 		start_scan(st);
 		store_open_begin(st);
@@ -221,6 +228,21 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* --validate: the Pixel Data length; 1 when refused. */
+static int
+check_pixels(struct store *st)
+{
+	char why[DIMSE_LO_MAX + 1];
+	enum ds_enc enc;
+
+	if (ds_scan_enc_for_ts(st->ts, &enc) != 0 ||
+	    validate_pixels(&st->scan, enc, why, sizeof(why)) == 0)
+		return 0;
+	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
+	st->invalid = 1;
+	return 1;
+}
+
 /*
  * The status the data set itself earns: scan result and UID checks.  A
  * UID that differs from the command's is refused (two readers would name
@@ -246,6 +268,7 @@ check_dataset(struct store *st)
 	if (st->scan_rc != 0 || ds_scan_finish(&st->scan, &st->scan_err) != 0) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "cannot parse the data set: %s", st->scan_err.msg);
+		st->invalid = 1;
 		return;
 	}
 	for (i = 0; i < 2; i++)
@@ -255,6 +278,8 @@ check_dataset(struct store *st)
 			    "%s differs from the command", uid[i].name);
 			return;
 		}
+	if (st->s->cfg.validate && check_pixels(st))
+		return;
 	for (i = 0; i < 2; i++)
 		if (ds_scan_value(&st->scan, uid[i].tag, NULL, NULL) == NULL) {
 			scp_log(st->s, STORESCP_LOG_ERROR,
@@ -380,9 +405,12 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	const char *fault;
 	int kept = 0, stored = 0;
 
-	check_dataset(st);
+	/* the file first: a refused one may go to the quarantine */
 	if (st->status == STATUS_CODE_SUCCESS)
 		store_open_end(st);
+	check_dataset(st);
+	if (st->invalid)
+		store_quarantine(st);
 	if (faults_abort_now(
 		&s->faults, st->n, st->rq->affected_instance, &fault)) {
 		scp_log(s, STORESCP_LOG_VERBOSE,

@@ -64,6 +64,7 @@ struct store {
 	uint8_t *pend;      /* data set bytes before the file opened (owned) */
 	size_t pend_len, pend_cap;
 	uint64_t ds_bytes;  /* data set bytes received */
+	int invalid;        /* --validate refused it: quarantine */
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
@@ -113,6 +114,10 @@ int store_render(struct store *st, char *rel, size_t relsz,
 /* Writes len bytes to the open file; a failure (ENOSPC...) removes the
  * file at once and keeps the refusal (store.c). */
 void store_write(struct store *st, const uint8_t *data, size_t len);
+
+/* quarantine.c: keeps a refused object in the quarantine directory
+ * (if any) with a line in its quarantine.log. */
+void store_quarantine(struct store *st);
 
 /* Error Comment (0000,0902) is LO: at most 64 characters, no backslash
  * or control character (PS3.5 6.2); out (size DIMSE_LO_MAX + 1) gets

@@ -302,3 +302,84 @@ no_partial_names() {
 	same_dataset "$FIX" "$RECV_DIR/$FIXINST.dcm"
 	no_partial "$RECV_DIR"
 }
+
+# bad_pixels OUT PIXBYTES: a data set (Explicit VR LE) of a 16 x 16
+# 16-bit image whose Pixel Data holds PIXBYTES bytes (512 is right)
+bad_pixels() {
+	python3 - "$1" "$2" "$BIGCLS" <<'PY'
+import struct, sys
+out, n, cls = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def el(g, e, vr, v):
+    if vr in ("OB", "OW"):
+        return struct.pack("<HH2sHI", g, e, vr.encode(), 0, len(v)) + v
+    return struct.pack("<HH2sH", g, e, vr.encode(), len(v)) + v
+def ui(s):
+    b = s.encode()
+    return b + b"\0" if len(b) % 2 else b
+us = lambda v: struct.pack("<H", v)
+ds = (el(8, 0x16, "UI", ui(cls)) + el(8, 0x18, "UI", ui("2.25.777")) + el(0x28, 2, "US", us(1))
+      + el(0x28, 4, "CS", b"MONOCHROME2 ") + el(0x28, 8, "IS", b"1 ") + el(0x28, 0x10, "US", us(16))
+      + el(0x28, 0x11, "US", us(16)) + el(0x28, 0x100, "US", us(16)) + el(0x28, 0x101, "US", us(16))
+      + el(0x28, 0x102, "US", us(15)) + el(0x28, 0x103, "US", us(0))
+      + el(0x7FE0, 0x10, "OW", bytes(range(256)) * (n // 256) + bytes(n % 256)))
+open(out, "wb").write(ds)
+PY
+}
+
+@test "dcmrecv-debris: --quarantine without --validate is a usage error" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --quarantine /tmp 0
+	[[ $stderr == *"--quarantine needs --validate"* ]]
+}
+
+@test "dcmrecv-debris: --validate stores good objects bit for bit (the corpus, a 3 MB image, a right-sized one)" {
+	big 3
+	bad_pixels "$BATS_TEST_TMPDIR/ok.ds" 512
+	mkdir -p "$BATS_TEST_TMPDIR/q"
+	start_dcmrecv --validate --quarantine "$BATS_TEST_TMPDIR/q"
+	run -0 --separate-stderr python3 "$STALL" "$RECV_PORT" "$BIGCLS" 2.25.777 "$BATS_TEST_TMPDIR/ok.ds" 999999999 "$BATS_TEST_TMPDIR/m"
+	[ "$output" = 0000 ]
+	cmp <(dataset_of "$RECV_DIR/2.25.777.dcm") "$BATS_TEST_TMPDIR/ok.ds"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$BIG" "$FIX"
+	same_dataset "$BIG" "$RECV_DIR/$BIGINST.dcm"
+	same_dataset "$FIX" "$RECV_DIR/$FIXINST.dcm"
+	local corpus
+	corpus=$(corpus_dir)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$corpus/ts"
+	[ "$(grep -c '^0000' <<<"$output")" -eq "$(ls "$corpus/ts" | wc -l)" ]
+	stop_dcmrecv
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/q")" ]
+}
+
+@test "dcmrecv-debris: --validate: Pixel Data of the wrong length gets A900 saying why and goes to --quarantine with a line" {
+	bad_pixels "$BATS_TEST_TMPDIR/short.ds" 100
+	local q=$BATS_TEST_TMPDIR/q
+	mkdir -p "$q"
+	start_dcmrecv --validate --quarantine "$q"
+	run -0 --separate-stderr python3 "$STALL" "$RECV_PORT" "$BIGCLS" 2.25.777 "$BATS_TEST_TMPDIR/short.ds" 999999999 "$BATS_TEST_TMPDIR/m"
+	[ "$output" = "A900	Pixel Data is 100 bytes, the image needs 512" ]
+	# the same again: a second copy beside the first
+	run -0 --separate-stderr python3 "$STALL" "$RECV_PORT" "$BIGCLS" 2.25.777 "$BATS_TEST_TMPDIR/short.ds" 999999999 "$BATS_TEST_TMPDIR/m"
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	[ ! -s "$RECV_STDOUT" ]
+	cmp <(dataset_of "$q/2.25.777.dcm") "$BATS_TEST_TMPDIR/short.ds"
+	cmp <(dataset_of "$q/2.25.777~2.dcm") "$BATS_TEST_TMPDIR/short.ds"
+	[ "$(meta_value "$q/2.25.777.dcm" 0002,0003)" = 2.25.777 ]
+	[ "$(sed -n 1p "$q/quarantine.log")" = "2.25.777.dcm	A900	Pixel Data is 100 bytes, the image needs 512	STALLSCU	127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$q/quarantine.log" | head -1)" ]
+	[ "$(cut -f1,2 "$q/quarantine.log" | sed -n 2p)" = "2.25.777~2.dcm	A900" ]
+	no_temporaries "$BATS_TEST_TMPDIR"
+}
+
+@test "dcmrecv-debris: --validate: a data set cut in an element gets C000 and is quarantined; without --validate nothing is kept" {
+	bad_pixels "$BATS_TEST_TMPDIR/full.ds" 512
+	head -c 300 "$BATS_TEST_TMPDIR/full.ds" >"$BATS_TEST_TMPDIR/cut.ds"
+	local q=$BATS_TEST_TMPDIR/q
+	mkdir -p "$q"
+	start_dcmrecv --validate --quarantine "$q"
+	run -0 --separate-stderr python3 "$STALL" "$RECV_PORT" "$BIGCLS" 2.25.777 "$BATS_TEST_TMPDIR/cut.ds" 999999999 "$BATS_TEST_TMPDIR/m"
+	[[ $output == "C000	cannot parse the data set"* ]]
+	stop_dcmrecv
+	cmp <(dataset_of "$q/2.25.777.dcm") "$BATS_TEST_TMPDIR/cut.ds"
+	[[ "$(cut -f2,3 "$q/quarantine.log")" == "C000	cannot parse the data set"* ]]
+	[ -z "$(ls -A "$RECV_DIR")" ]
+}
