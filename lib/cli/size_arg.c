@@ -7,8 +7,8 @@
 #include "core/banned.h"
 
 int
-cli_parse_size(const char *arg, const char *what, uint64_t *out,
-    struct cs_err *err)
+cli_parse_size(
+    const char *arg, const char *what, uint64_t *out, struct cs_err *err)
 {
 	static const char units[] = "KMGT";
 	const char *p = arg, *u;

@@ -15,7 +15,7 @@
  * above 2^62 bytes) with a message naming what (an option name) and
  * arg in err.
  */
-int cli_parse_size(const char *arg, const char *what, uint64_t *out,
-    struct cs_err *err);
+int cli_parse_size(
+    const char *arg, const char *what, uint64_t *out, struct cs_err *err);
 
 #endif

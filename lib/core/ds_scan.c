@@ -496,8 +496,8 @@ ds_scan_value(
 }
 
 bool
-ds_scan_raw(const struct ds_scan *s, uint32_t tag, uint32_t *vlen,
-    uint8_t raw[4])
+ds_scan_raw(
+    const struct ds_scan *s, uint32_t tag, uint32_t *vlen, uint8_t raw[4])
 {
 	const struct ds_scan_slot *sl = find_slot(s, tag);
 

@@ -173,8 +173,8 @@ const char *ds_scan_value(
  * first bytes before any trimming (zeros past the value), and returns
  * true; else false.
  */
-bool ds_scan_raw(const struct ds_scan *s, uint32_t tag, uint32_t *vlen,
-    uint8_t raw[4]);
+bool ds_scan_raw(
+    const struct ds_scan *s, uint32_t tag, uint32_t *vlen, uint8_t raw[4]);
 
 /*
  * True if tag occurred with a value (trimmed as above) exactly equal to

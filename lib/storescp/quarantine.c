@@ -61,12 +61,11 @@ store_quarantine(struct store *st)
 		return;
 	}
 	base = strrchr(final, '/') != NULL ? strrchr(final, '/') + 1 : final;
-	snprintf(line, sizeof(line), "%s\t%04X\t%s\t%s\t%s\n", base,
-	    st->status, st->comment, st->who.calling, st->who.peer);
+	snprintf(line, sizeof(line), "%s\t%04X\t%s\t%s\t%s\n", base, st->status,
+	    st->comment, st->who.calling, st->who.peer);
 	if (append_line(&s->qroot, line) != 0)
 		scp_log(s, STORESCP_LOG_ERROR,
-		    "association %u: cannot write '%s/" QUARANTINE_LOG
-		    "': %s",
+		    "association %u: cannot write '%s/" QUARANTINE_LOG "': %s",
 		    st->who.id, s->qroot.path, strerror(errno));
 	scp_log(s, STORESCP_LOG_ERROR,
 	    "association %u: '%s' quarantined as '%s': %s", st->who.id,

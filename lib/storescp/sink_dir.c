@@ -81,8 +81,8 @@ sink_root_close(struct sink_root *root)
 /* Removes dead owners' temporaries in dirfd, then goes depth levels
  * further down; dirfd is closed. */
 static void
-sweep_dir(struct sink_root *root, int dirfd, unsigned depth,
-    unsigned *removed, struct cs_err *err)
+sweep_dir(struct sink_root *root, int dirfd, unsigned depth, unsigned *removed,
+    struct cs_err *err)
 {
 	struct dirent *de;
 	DIR *d = fdopendir(dirfd);
@@ -297,8 +297,8 @@ tmp_create(struct sink *s, const struct sink_root *root)
 	int i, e = 0;
 
 	if (!root->named_only) {
-		s->fd = openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-		    0644);
+		s->fd =
+		    openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
 		if (s->fd >= 0) {
 			s->tmpfile = 1;
 			return 0;
@@ -324,8 +324,8 @@ tmp_create(struct sink *s, const struct sink_root *root)
 
 /* Refuses below root->min_free free bytes in dirfd's file system. */
 static int
-check_free(const struct sink *s, const struct sink_root *root,
-    struct cs_err *err)
+check_free(
+    const struct sink *s, const struct sink_root *root, struct cs_err *err)
 {
 	struct statvfs v;
 	uint64_t avail;
@@ -354,8 +354,8 @@ open_dir(struct sink *s, const struct sink_root *root, const char *reldir,
 	if (n == 0)
 		return 0;
 	if (n + 2 > sizeof(rel) || check_relpath(reldir) < 0)
-		return cs_err_set(err, CS_E_INVAL, "invalid directory '%s'",
-		    reldir);
+		return cs_err_set(
+		    err, CS_E_INVAL, "invalid directory '%s'", reldir);
 	memcpy(s->reldir, reldir, n + 1);
 	/* open_parent walks components that end in '/' */
 	memcpy(rel, reldir, n);
@@ -379,9 +379,8 @@ sink_begin(struct sink *s, const struct sink_root *root,
 }
 
 int
-sink_begin_in(struct sink *s, const struct sink_root *root,
-    const char *reldir, unsigned flags, const struct sink_meta *meta,
-    struct cs_err *err)
+sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
+    unsigned flags, const struct sink_meta *meta, struct cs_err *err)
 {
 	struct wr w;
 	int rc, e;
@@ -890,14 +889,15 @@ fail:
  * on another file system the data moves there first (rehome).
  */
 static int
-target_dir(struct sink *s, const char *relpath, size_t dirlen,
-    unsigned flags, int *dfd, struct cs_err *err)
+target_dir(struct sink *s, const char *relpath, size_t dirlen, unsigned flags,
+    int *dfd, struct cs_err *err)
 {
 	struct stat a, b;
 	size_t n = strlen(s->reldir);
 	int rc;
 
-	if (!s->elsewhere && ((n == 0 && dirlen == 0) ||
+	if (!s->elsewhere &&
+	    ((n == 0 && dirlen == 0) ||
 		(n + 1 == dirlen && memcmp(relpath, s->reldir, n) == 0))) {
 		*dfd = s->dirfd;
 		return 0;
@@ -973,9 +973,9 @@ out:
 }
 
 int
-sink_commit_to(struct sink *s, const struct sink_root *to,
-    const char *relpath, enum sink_dup dup, unsigned flags, char *final,
-    size_t finalsz, struct cs_err *err)
+sink_commit_to(struct sink *s, const struct sink_root *to, const char *relpath,
+    enum sink_dup dup, unsigned flags, char *final, size_t finalsz,
+    struct cs_err *err)
 {
 	if (s->root != NULL) {
 		/* the directory the file is in stays s->dirfd, closed by

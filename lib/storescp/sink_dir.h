@@ -92,15 +92,15 @@ struct sink_meta {
 
 struct sink {
 	const struct sink_root *root;
-	int fd;              /* the temporary file, or -1 */
-	int dirfd;           /* its directory (root's, or owned), or -1 */
-	int tmpfile;         /* 1: fd is an O_TMPFILE file, not yet named */
-	int own_dir;         /* dirfd is ours to close */
-	int elsewhere;       /* sink_commit_to: reldir is another root's */
+	int fd;                /* the temporary file, or -1 */
+	int dirfd;             /* its directory (root's, or owned), or -1 */
+	int tmpfile;           /* 1: fd is an O_TMPFILE file, not yet named */
+	int own_dir;           /* dirfd is ours to close */
+	int elsewhere;         /* sink_commit_to: reldir is another root's */
 	char reldir[PATH_MAX]; /* that directory, relative to root ("" root) */
-	int failed;          /* a write failed: commit refuses */
-	uint64_t bytes;      /* written so far, header included */
-	char tmpname[96];    /* in dirfd; "" when none (or O_TMPFILE) */
+	int failed;            /* a write failed: commit refuses */
+	uint64_t bytes;        /* written so far, header included */
+	char tmpname[96];      /* in dirfd; "" when none (or O_TMPFILE) */
 	uint8_t *meta;       /* the header, not yet written (owned), or NULL */
 	size_t meta_len;     /* its length */
 	char uid[65];        /* meta's SOP Instance UID, "" without meta */
@@ -162,9 +162,9 @@ int sink_begin(struct sink *s, const struct sink_root *root,
  * root->min_free free bytes in that directory's file system (statvfs
  * f_bavail), returns CS_E_NOSPACE before anything is created.
  */
-int sink_begin_in(struct sink *s, const struct sink_root *root,
-    const char *reldir, unsigned flags, const struct sink_meta *meta,
-    struct cs_err *err);
+int
+sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
+    unsigned flags, const struct sink_meta *meta, struct cs_err *err);
 
 /*
  * Appends n bytes (after the pending header, if any), retrying short

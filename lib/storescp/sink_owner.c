@@ -112,15 +112,15 @@ sink_owner_self(char *out, size_t outsz)
 	pthread_once(&self_once, read_self);
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 	/* a forked child has its own start time */
-	start = !self.ok ? 0
+	start = !self.ok           ? 0
 	    : self.pid == getpid() ? self.start
-				     : start_time("self");
+				   : start_time("self");
 	if (!self.ok || start == 0) {
 		snprintf(out, outsz, "0.0.%s.0", pid);
 		return -1;
 	}
-	snprintf(out, outsz, "%s.%llu.%s.%llu", self.boot, self.pidns, pid,
-	    start);
+	snprintf(
+	    out, outsz, "%s.%llu.%s.%llu", self.boot, self.pidns, pid, start);
 	return 0;
 }
 

@@ -59,12 +59,12 @@ struct store {
 	struct cs_err scan_err;
 	/* --- debris (issue 14): the file opens in its final directory,
 	 * once the layout's data set values have come (store_open.c) --- */
-	int deferred;       /* data held in pend until the layout is known */
+	int deferred;         /* data held in pend until the layout is known */
 	struct ds_scan early; /* the layout's tags only, stopping early */
-	uint8_t *pend;      /* data set bytes before the file opened (owned) */
+	uint8_t *pend; /* data set bytes before the file opened (owned) */
 	size_t pend_len, pend_cap;
-	uint64_t ds_bytes;  /* data set bytes received */
-	int invalid;        /* --validate refused it: quarantine */
+	uint64_t ds_bytes; /* data set bytes received */
+	int invalid;       /* --validate refused it: quarantine */
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
@@ -109,8 +109,7 @@ void store_open_end(struct store *st);
 void store_open_drop(struct store *st);
 /* Renders the layout for this object into rel (relsz bytes); returns
  * its length or a negative code (layout_render). */
-int store_render(struct store *st, char *rel, size_t relsz,
-    struct cs_err *err);
+int store_render(struct store *st, char *rel, size_t relsz, struct cs_err *err);
 /* Writes len bytes to the open file; a failure (ENOSPC...) removes the
  * file at once and keeps the refusal (store.c). */
 void store_write(struct store *st, const uint8_t *data, size_t len);

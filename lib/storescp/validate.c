@@ -61,8 +61,9 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n)
 	if (us(s, enc, TAG_ROWS, &rows) != 1 ||
 	    us(s, enc, TAG_COLUMNS, &cols) != 1 ||
 	    us(s, enc, TAG_BITS_ALLOCATED, &bits) != 1) {
-		snprintf(why, n, "Pixel Data without Rows, Columns or Bits "
-				 "Allocated");
+		snprintf(why, n,
+		    "Pixel Data without Rows, Columns or Bits "
+		    "Allocated");
 		return 1;
 	}
 	if (us(s, enc, TAG_SAMPLES, &spp) < 0 || spp == 0) {

@@ -26,7 +26,7 @@ extern const uint32_t validate_tags[VALIDATE_NTAGS];
  * or 1 with a one-line reason (at most 64 characters fit an Error
  * Comment) in why (size n).
  */
-int validate_pixels(
-    const struct ds_scan *s, enum ds_enc enc, char *why, size_t n);
+int
+validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n);
 
 #endif

@@ -68,14 +68,19 @@ wait_file() {
 # free_bytes DIR: bytes available in DIR's file system
 free_bytes() { echo $(($(stat -f -c '%a * %S' "$1"))); }
 
-# no_partial DIR: every regular file under DIR is a DICOM file dcmdump
-# reads to its end, and none is a temporary
-no_partial() {
+# no_partial_names DIR: every file under a final name is a DICOM file
+# dcmdump reads to its end
+no_partial_names() {
 	local f
-	no_temporaries "$1"
 	while IFS= read -r -d '' f; do
 		/usr/bin/dcmdump -q "$f" >/dev/null || { echo "unreadable: $f" >&2; return 1; }
-	done < <(find "$1" -type f -print0)
+	done < <(find "$1" -type f ! -name '.cstore-tmp-*' -print0)
+}
+
+# no_partial DIR: the same, and no temporary file either
+no_partial() {
+	no_temporaries "$1"
+	no_partial_names "$1"
 }
 
 @test "dcmrecv-debris: --max-object-size and --min-free-space take sizes; bad ones are usage errors" {
@@ -243,14 +248,6 @@ kill9_rounds() {
 	same_dataset "$FIX" "$RECV_DIR/$FIXINST.dcm"
 	no_partial "$RECV_DIR"
 	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 2 ]
-}
-
-# no_partial_names DIR: every file under a final name is complete
-no_partial_names() {
-	local f
-	while IFS= read -r -d '' f; do
-		/usr/bin/dcmdump -q "$f" >/dev/null || { echo "unreadable: $f" >&2; return 1; }
-	done < <(find "$1" -type f ! -name '.cstore-tmp-*' -print0)
 }
 
 @test "dcmrecv-debris: kill -9 in the middle of a 50 MB object, three times: no debris, every file complete" {
