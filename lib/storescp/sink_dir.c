@@ -92,9 +92,16 @@ sweep_dir(struct sink_root *root, int dirfd, unsigned depth, unsigned *removed,
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
+		int tmp = strncmp(de->d_name, SINK_TMP_PREFIX,
+			      sizeof(SINK_TMP_PREFIX) - 1) == 0;
 		struct stat st;
 		int sub;
 
+		/* a big archive: no stat for the objects' files */
+		if (!tmp &&
+		    (depth == 0 ||
+			(de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)))
+			continue;
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode) && depth > 0 && de->d_name[0] != '.') {
@@ -104,9 +111,7 @@ sweep_dir(struct sink_root *root, int dirfd, unsigned depth, unsigned *removed,
 				sweep_dir(root, sub, depth - 1, removed, err);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) ||
-		    strncmp(de->d_name, SINK_TMP_PREFIX,
-			sizeof(SINK_TMP_PREFIX) - 1) != 0 ||
+		if (!S_ISREG(st.st_mode) || !tmp ||
 		    !sink_owner_gone(de->d_name, st.st_mtime))
 			continue;
 		if (unlinkat(dirfd, de->d_name, 0) != 0) {
