@@ -256,7 +256,37 @@ struct storescp_config {
 	size_t n_commit_peers;
 	unsigned commit_delay_ms;
 	unsigned commit_fail_every;
+	/* --- debris and limits (issue 14) ---
+	 * A C-STORE whose data set grows past max_object_size bytes (0 = no
+	 * limit) is not written on: its temporary file is removed at once,
+	 * the rest is read and discarded, and A700 is answered.  Past
+	 * STORESCP_HARD_CAP(max_object_size) the association is aborted.
+	 * Below min_free_space free bytes in the file system of the
+	 * object's directory (0 = no check) a new object is answered A700
+	 * before a byte is written.  At storescp_new, temporary files that
+	 * receivers killed on a file system without O_TMPFILE left behind
+	 * (those whose owner process is gone, never a live one's) are
+	 * removed from the output directory down to the layout's depth. */
+	uint64_t max_object_size;
+	uint64_t min_free_space;
+	/* validate: check every data set beyond its structure (which is
+	 * always parsed to its end when its transfer syntax is not
+	 * deflated): native Pixel Data must hold Rows x Columns x Samples
+	 * per Pixel x Bits Allocated x Number of Frames bits.  A failing
+	 * object is answered A900 (C000 when it cannot be parsed) with an
+	 * Error Comment saying what is wrong, and not stored; with
+	 * quarantine_dir (must exist; NULL = none) it is kept there as
+	 * SOPInstanceUID.dcm (NAME~2.dcm ... when taken) with a line in
+	 * quarantine_dir/quarantine.log: name, status, reason, calling AE
+	 * title, peer, tab-separated.  Default 0, NULL. */
+	int validate;
+	const char *quarantine_dir;
 };
+
+/* Data set bytes after which a C-STORE over max_object_size is aborted
+ * rather than discarded: twice the limit, at least the limit + 64 MiB. */
+#define STORESCP_HARD_CAP(max)                                                  \
+	((max) > (64ull << 20) ? (max) * 2 : (max) + (64ull << 20))
 
 /*
  * Sets every field of cfg: the STORESCP_DEFAULT_* values, port "0" (any

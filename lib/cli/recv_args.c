@@ -12,6 +12,7 @@
 #include "cli/recv_args.h"
 #include "cli/recv_commit.h"
 #include "cli/recv_opts.h"
+#include "cli/size_arg.h"
 #include "net/net.h"
 
 #include "core/banned.h"
@@ -40,12 +41,15 @@ enum {
 	OPT_MAX_ASSOCIATIONS,
 	OPT_MAX_ASSOCS,
 	OPT_MAX_FILES,
+	OPT_MAX_OBJECT_SIZE,
 	OPT_MAX_PDU,
 	OPT_MAX_PER_HOST,
+	OPT_MIN_FREE_SPACE,
 	OPT_ON_DUPLICATE,
 	OPT_PORT_FILE,
 	OPT_PROXY_FROM,
 	OPT_PROXY_PROTOCOL,
+	OPT_QUARANTINE,
 	OPT_REJECT,
 	OPT_REJECT_SOP_CLASS,
 	OPT_REQUIRE_IDENTITY,
@@ -56,6 +60,7 @@ enum {
 	OPT_STRICT_AET,
 	OPT_TS,
 	OPT_USERS,
+	OPT_VALIDATE,
 	OPT_VERSION,
 };
 
@@ -82,14 +87,17 @@ static const struct option longopts[] = {
 	{ "max-associations", required_argument, NULL, OPT_MAX_ASSOCIATIONS },
 	{ "max-assocs", required_argument, NULL, OPT_MAX_ASSOCS },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "max-object-size", required_argument, NULL, OPT_MAX_OBJECT_SIZE },
 	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
 	{ "max-per-host", required_argument, NULL, OPT_MAX_PER_HOST },
+	{ "min-free-space", required_argument, NULL, OPT_MIN_FREE_SPACE },
 	{ "null", no_argument, NULL, '0' },
 	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
 	{ "output-dir", required_argument, NULL, 'o' },
 	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
 	{ "proxy-from", required_argument, NULL, OPT_PROXY_FROM },
 	{ "proxy-protocol", no_argument, NULL, OPT_PROXY_PROTOCOL },
+	{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "reject", required_argument, NULL, OPT_REJECT },
 	{ "reject-sop-class", required_argument, NULL, OPT_REJECT_SOP_CLASS },
@@ -103,6 +111,7 @@ static const struct option longopts[] = {
 	{ "trace", no_argument, NULL, 'd' },
 	{ "ts", required_argument, NULL, OPT_TS },
 	{ "users", required_argument, NULL, OPT_USERS },
+	{ "validate", no_argument, NULL, OPT_VALIDATE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -119,12 +128,29 @@ static const char *const synopsis[] = {
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
 	"               [--proxy-from addr[/bits]] [--reuse-port] [--max-per-host n]\n"
+	"               [--max-object-size size] [--min-free-space size]\n"
+	"               [--validate [--quarantine dir]]\n"
 	"               [--users file [--require-identity]] [--commit]\n"
 	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
 	"               [--commit-fail n] [[addr:]port]",
 	"--hash-password[=yescrypt|sha512]",
 	NULL,
 };
+
+/* Limits of the output directory (issue 14, debris). */
+static const char debris_help[] =
+    "      --max-object-size SIZE  refuse (A700) an object whose data set passes\n"
+    "                             SIZE bytes (K, M, G, T: KiB...): the rest is read\n"
+    "                             and discarded; past twice SIZE (at least SIZE +\n"
+    "                             64M) the association is aborted\n"
+    "      --min-free-space SIZE  refuse (A700) new objects while the file system\n"
+    "                             has less than SIZE bytes free\n"
+    "      --validate             check each data set: parsed to its end, native\n"
+    "                             Pixel Data as long as Rows x Columns x Samples x\n"
+    "                             Bits Allocated x Frames; a failure is answered\n"
+    "                             A900 or C000 saying why, and not stored\n"
+    "      --quarantine DIR       with --validate: keep failing objects in DIR,\n"
+    "                             each with a line in DIR/quarantine.log\n";
 
 /* Behind a load balancer; a literal of its own, as the one below is
  * near the length every compiler must take. */
@@ -195,7 +221,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s%s%s%s"
+	    "%s%s%s%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -218,8 +244,8 @@ help(void)
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help, hostile_help,
-	    identity_help, recv_commit_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, debris_help, deploy_help,
+	    hostile_help, identity_help, recv_commit_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -383,6 +409,28 @@ parse_limit(struct storescp_config *cfg, int c, const char *arg)
 	}
 }
 
+/* --max-object-size, --min-free-space, --validate, --quarantine */
+static void
+parse_debris(struct storescp_config *cfg, int c, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+
+	if (c == OPT_VALIDATE)
+		cfg->validate = 1;
+	else if (c == OPT_QUARANTINE)
+		cfg->quarantine_dir = arg;
+	else if (c == OPT_MAX_OBJECT_SIZE)
+		need_ok(cli_parse_size(arg, "--max-object-size",
+			    &cfg->max_object_size, &err),
+		    &err);
+	else if (c == OPT_MIN_FREE_SPACE)
+		need_ok(cli_parse_size(arg, "--min-free-space",
+			    &cfg->min_free_space, &err),
+		    &err);
+	else
+		parse_limit(cfg, c, arg);
+}
+
 /* Behind a load balancer, and sharing the port. */
 static void
 parse_deploy(struct recv_args *a, int c, char *arg)
@@ -411,7 +459,7 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 		recv_commit_peer(a, arg);
 		break;
 	default:
-		parse_limit(&a->cfg, c, arg);
+		parse_debris(&a->cfg, c, arg);
 	}
 }
 
@@ -550,6 +598,8 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--json and -0 exclude each other");
 	if (a->cfg.n_proxy_from > 0 && !a->cfg.proxy_protocol)
 		cli_usage_error("--proxy-from needs --proxy-protocol");
+	if (a->cfg.quarantine_dir != NULL && !a->cfg.validate)
+		cli_usage_error("--quarantine needs --validate");
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");
 	if (argc >= 1 &&

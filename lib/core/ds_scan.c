@@ -123,6 +123,8 @@ trim(struct ds_scan_slot *sl)
 {
 	size_t a = 0, b = sl->len;
 
+	memset(sl->raw, 0, sizeof(sl->raw));
+	memcpy(sl->raw, sl->val, b < sizeof(sl->raw) ? b : sizeof(sl->raw));
 	while (b > 0 && (sl->val[b - 1] == ' ' || sl->val[b - 1] == '\0'))
 		b--;
 	while (a < b && sl->val[a] == ' ')
@@ -227,6 +229,7 @@ on_element(struct ds_scan *s, const struct ds_elem *e)
 	}
 	if (slot != NULL) {
 		slot->flags = DS_SCAN_F_PRESENT;
+		slot->vlen = e->len;
 		s->nseen++;
 	}
 	if (e->len != DS_LEN_UNDEFINED) {
@@ -490,6 +493,19 @@ ds_scan_value(
 	if (flagsp != NULL)
 		*flagsp = sl->flags;
 	return sl->val;
+}
+
+bool
+ds_scan_raw(
+    const struct ds_scan *s, uint32_t tag, uint32_t *vlen, uint8_t raw[4])
+{
+	const struct ds_scan_slot *sl = find_slot(s, tag);
+
+	if (ds_scan_value(s, tag, NULL, NULL) == NULL)
+		return false;
+	*vlen = sl->vlen;
+	memcpy(raw, sl->raw, 4);
+	return true;
 }
 
 bool

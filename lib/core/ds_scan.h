@@ -46,7 +46,7 @@
 #define DS_TAG_INSTANCE_NUMBER DS_TAG(0x0020, 0x0013)
 
 /* Limits: tags per scan, bytes kept per value, nesting levels. */
-#define DS_SCAN_MAX_TAGS 16
+#define DS_SCAN_MAX_TAGS 24
 #define DS_SCAN_VALUE_MAX 256
 #define DS_SCAN_MAX_DEPTH 32
 
@@ -77,6 +77,8 @@ struct ds_scan_slot {
 	uint32_t tag;
 	unsigned flags;
 	size_t len;                      /* bytes kept in val */
+	uint32_t vlen;                   /* value length as encoded */
+	uint8_t raw[4];                  /* its first bytes, untrimmed */
 	char val[DS_SCAN_VALUE_MAX + 1]; /* NUL-terminated */
 };
 
@@ -163,6 +165,16 @@ uint64_t ds_scan_offset(const struct ds_scan *s);
  */
 const char *ds_scan_value(
     const struct ds_scan *s, uint32_t tag, size_t *lenp, unsigned *flagsp);
+
+/*
+ * For binary values (US, UL) and lengths: if tag occurred at the top
+ * level and its value has been read, sets *vlen to its length as
+ * encoded (DS_LEN_UNDEFINED for undefined length) and raw[0..3] to its
+ * first bytes before any trimming (zeros past the value), and returns
+ * true; else false.
+ */
+bool ds_scan_raw(
+    const struct ds_scan *s, uint32_t tag, uint32_t *vlen, uint8_t raw[4]);
 
 /*
  * True if tag occurred with a value (trimmed as above) exactly equal to

@@ -154,6 +154,9 @@ struct storescp {
 	struct commit_index index;
 	struct commit_peer *commit_peers;
 	size_t n_commit_peers;
+	/* --- debris (issue 14): --quarantine, opened by scp_debris_init */
+	struct sink_root qroot;
+	int has_qroot;
 };
 
 /* over_limit of scp_serve: which limit (--max-per-host, or in all) */
@@ -167,6 +170,15 @@ struct storescp {
  * when the association was accepted, else 0.
  */
 int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit);
+
+/*
+ * Applies the output directory's limits to s->root and sweeps it of
+ * dead receivers' temporary files (debris.c; logs what it removed).
+ * Returns 0 (a sweep that fails only warns).
+ */
+int scp_debris_init(struct storescp *s, struct cs_err *err);
+/* Closes what scp_debris_init opened (the quarantine directory). */
+void scp_debris_release(struct storescp *s);
 
 /* Adds one to a counter of s->stats, under s->mu (scp.c). */
 void scp_count(struct storescp *s, uint64_t *field);

@@ -172,6 +172,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		    s->cfg.n_commit_peers, &s->commit_peers, err);
 	if (rc == 0)
 		s->n_commit_peers = s->cfg.n_commit_peers;
+	if (rc == 0)
+		rc = scp_debris_init(s, err);
 	if (rc == 0 && pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		rc = cs_err_set(
 		    err, CS_E_IO, "cannot create a pipe: %s", strerror(errno));
@@ -476,6 +478,7 @@ storescp_free(struct storescp *s)
 	commit_index_close(&s->index);
 	cs_free(s->commit_peers);
 	sink_root_close(&s->root);
+	scp_debris_release(s);
 	policy_release(&s->policy);
 	pending_release(&s->pend);
 	cs_free(s->hosts);

@@ -348,10 +348,12 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 	struct session *ss = user;
 
 	(void)pcid;
-	if (ss->kind == REQ_STORE)
-		store_data(&ss->store, data, len);
-	else if (ss->kind == REQ_ACTION)
+	if (ss->kind == REQ_STORE) {
+		if (store_data(&ss->store, data, len) == STORE_ABORT)
+			return -1;
+	} else if (ss->kind == REQ_ACTION) {
 		scommit_data(&ss->commit, data, len);
+	}
 	return last ? finish_request(ss) : 0;
 }
 

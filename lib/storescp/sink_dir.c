@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "core/buf.h"
 #include "dcmfile/part10.h"
 #include "storescp/sink_dir.h"
+#include "storescp/sink_owner.h"
 
 #include "core/banned.h"
 
@@ -61,6 +64,9 @@ sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 		    path, strerror(e));
 	}
 	memcpy(root->path, path, n + 1);
+	root->min_free = 0;
+	/* tests of the named fallback on file systems with O_TMPFILE */
+	root->named_only = getenv("CSTORE_TEST_NO_TMPFILE") != NULL;
 	return 0;
 }
 
@@ -72,12 +78,57 @@ sink_root_close(struct sink_root *root)
 	root->dirfd = -1;
 }
 
-int
-sink_root_sweep(struct sink_root *root, unsigned max_age, time_t now,
-    unsigned *removed, struct cs_err *err)
+/* Removes dead owners' temporaries in dirfd, then goes depth levels
+ * further down; dirfd is closed. */
+static void
+sweep_dir(struct sink_root *root, int dirfd, unsigned depth, unsigned *removed,
+    struct cs_err *err)
 {
 	struct dirent *de;
-	DIR *d;
+	DIR *d = fdopendir(dirfd);
+
+	if (d == NULL) {
+		close(dirfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		int tmp = strncmp(de->d_name, SINK_TMP_PREFIX,
+			      sizeof(SINK_TMP_PREFIX) - 1) == 0;
+		struct stat st;
+		int sub;
+
+		/* a big archive: no stat for the objects' files */
+		if (!tmp &&
+		    (depth == 0 ||
+			(de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && depth > 0 && de->d_name[0] != '.') {
+			sub = openat(dirfd, de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				sweep_dir(root, sub, depth - 1, removed, err);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode) || !tmp ||
+		    !sink_owner_gone(de->d_name, st.st_mtime))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) != 0) {
+			cs_err_set(err, CS_E_IO, "cannot remove stale '%s': %s",
+			    de->d_name, strerror(errno));
+			continue;
+		}
+		if (removed != NULL)
+			(*removed)++;
+	}
+	closedir(d);
+}
+
+int
+sink_root_sweep(struct sink_root *root, unsigned depth, unsigned *removed,
+    struct cs_err *err)
+{
 	int fd, e;
 
 	if (removed != NULL)
@@ -85,39 +136,14 @@ sink_root_sweep(struct sink_root *root, unsigned max_age, time_t now,
 	/* a fresh descriptor: closedir closes it, and root's keeps no
 	 * directory stream position */
 	fd = openat(root->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+	if (fd < 0) {
 		e = errno;
-		if (fd >= 0)
-			close(fd);
 		return cs_err_set(err, CS_E_IO,
 		    "cannot read output directory "
 		    "'%s': %s",
 		    root->path, strerror(e));
 	}
-	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-
-		if (strncmp(de->d_name, SINK_TMP_PREFIX,
-			sizeof(SINK_TMP_PREFIX) - 1) != 0)
-			continue;
-		if (fstatat(root->dirfd, de->d_name, &st,
-			AT_SYMLINK_NOFOLLOW) != 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (st.st_mtime > now || now - st.st_mtime < (time_t)max_age)
-			continue;
-		if (unlinkat(root->dirfd, de->d_name, 0) != 0) {
-			e = errno;
-			cs_err_set(err, CS_E_IO,
-			    "cannot remove stale '%s/%s': "
-			    "%s",
-			    root->path, de->d_name, strerror(e));
-			continue;
-		}
-		if (removed != NULL)
-			(*removed)++;
-	}
-	closedir(d);
+	sweep_dir(root, fd, depth > 16 ? 16 : depth, removed, err);
 	return 0;
 }
 
@@ -173,6 +199,7 @@ tmp_random(unsigned char *r)
 static void
 tmp_name(char *out, size_t outsz)
 {
+	char owner[SINK_OWNER_MAX];
 	static const char set[] =
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	static atomic_ulong counter;
@@ -180,6 +207,7 @@ tmp_name(char *out, size_t outsz)
 	char suffix[sizeof(r) + 1];
 	size_t i;
 
+	sink_owner_self(owner, sizeof(owner));
 	if (tmp_random(r) != 0) {
 		/* entropy pool not ready: unique still, just guessable */
 		unsigned long v = (unsigned long)getpid() * 2654435761u ^
@@ -194,7 +222,7 @@ tmp_name(char *out, size_t outsz)
 	for (i = 0; i < sizeof(r); i++)
 		suffix[i] = set[r[i] % (sizeof(set) - 1)];
 	suffix[sizeof(r)] = '\0';
-	snprintf(out, outsz, "%s%s", SINK_TMP_PREFIX, suffix);
+	snprintf(out, outsz, "%s%s.%s", SINK_TMP_PREFIX, owner, suffix);
 }
 
 static void
@@ -257,28 +285,127 @@ write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 	return 0;
 }
 
+/* forward: the checks and directory walk of sink_commit */
+static long check_relpath(const char *rel);
+static int open_parent(struct sink *s, const char *rel, size_t end,
+    unsigned flags, struct cs_err *err);
+
+/*
+ * Creates the temporary file in s->dirfd: an O_TMPFILE file where the
+ * file system has them (nothing left behind, whatever kills us), else
+ * a fresh name.  O_RDWR: sink_commit may have to copy it.  Returns 0
+ * or -1 with errno.
+ */
+static int
+tmp_create(struct sink *s, const struct sink_root *root)
+{
+	int i, e = 0;
+
+	if (!root->named_only) {
+		s->fd =
+		    openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+		if (s->fd >= 0) {
+			s->tmpfile = 1;
+			return 0;
+		}
+		e = errno;
+		/* other errors are the directory's: a name would fail too */
+		if (e != EOPNOTSUPP && e != EISDIR && e != EINVAL)
+			return -1;
+	}
+	for (i = 0; i < TMP_TRIES; i++) {
+		tmp_name(s->tmpname, sizeof(s->tmpname));
+		s->fd = openat(s->dirfd, s->tmpname,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (s->fd >= 0)
+			return 0;
+		if ((e = errno) != EEXIST)
+			break;
+	}
+	s->tmpname[0] = '\0';
+	errno = e;
+	return -1;
+}
+
+/* Refuses below root->min_free free bytes in dirfd's file system. */
+static int
+check_free(
+    const struct sink *s, const struct sink_root *root, struct cs_err *err)
+{
+	struct statvfs v;
+	uint64_t avail;
+
+	if (root->min_free == 0 || fstatvfs(s->dirfd, &v) != 0)
+		return 0;
+	avail = (uint64_t)v.f_bavail * (uint64_t)v.f_frsize;
+	if (avail >= root->min_free)
+		return 0;
+	return cs_err_set(err, CS_E_NOSPACE,
+	    "only %llu bytes free in '%s/%s' (minimum %llu)",
+	    (unsigned long long)avail, root->path, s->reldir,
+	    (unsigned long long)root->min_free);
+}
+
+/* Opens (creating) reldir below root as s->dirfd. */
+static int
+open_dir(struct sink *s, const struct sink_root *root, const char *reldir,
+    unsigned flags, struct cs_err *err)
+{
+	char rel[PATH_MAX];
+	size_t n = reldir != NULL ? strlen(reldir) : 0;
+	int fd;
+
+	s->dirfd = root->dirfd;
+	if (n == 0)
+		return 0;
+	if (n + 2 > sizeof(rel) || check_relpath(reldir) < 0)
+		return cs_err_set(
+		    err, CS_E_INVAL, "invalid directory '%s'", reldir);
+	memcpy(s->reldir, reldir, n + 1);
+	/* open_parent walks components that end in '/' */
+	memcpy(rel, reldir, n);
+	rel[n] = '/';
+	rel[n + 1] = '\0';
+	s->root = root;
+	fd = open_parent(s, rel, n + 1, flags, err);
+	s->root = NULL;
+	if (fd < 0)
+		return fd;
+	s->dirfd = fd;
+	s->own_dir = 1;
+	return 0;
+}
+
 int
 sink_begin(struct sink *s, const struct sink_root *root,
     const struct sink_meta *meta, struct cs_err *err)
 {
+	return sink_begin_in(s, root, NULL, 0, meta, err);
+}
+
+int
+sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
+    unsigned flags, const struct sink_meta *meta, struct cs_err *err)
+{
 	struct wr w;
-	int i, rc, e = 0;
+	int rc, e;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	for (i = 0; i < TMP_TRIES; i++) {
-		tmp_name(s->tmpname, sizeof(s->tmpname));
-		s->fd = openat(root->dirfd, s->tmpname,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (s->fd >= 0 || (e = errno) != EEXIST)
-			break;
-	}
-	if (s->fd < 0) {
-		s->tmpname[0] = '\0';
+	if ((rc = open_dir(s, root, reldir, flags, err)) < 0 ||
+	    (rc = check_free(s, root, err)) < 0 || tmp_create(s, root) != 0) {
+		e = errno;
+		if (s->own_dir)
+			close(s->dirfd);
+		s->own_dir = 0;
+		s->dirfd = -1;
+		if (rc < 0)
+			return rc;
 		return cs_err_set(err, io_code(e),
 		    "cannot create a file in "
-		    "'%s': %s",
-		    root->path, strerror(e));
+		    "'%s%s%s': %s",
+		    root->path, s->reldir[0] != '\0' ? "/" : "", s->reldir,
+		    strerror(e));
 	}
 	s->root = root;
 	if (meta == NULL)
@@ -326,9 +453,16 @@ sink_abort(struct sink *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
+	/* an O_TMPFILE file not linked vanishes with its descriptor */
 	if (s->tmpname[0] != '\0')
-		unlinkat(s->root->dirfd, s->tmpname, 0);
+		unlinkat(s->dirfd, s->tmpname, 0);
+	if (s->dirfd >= 0 && s->own_dir)
+		close(s->dirfd);
+	s->dirfd = -1;
+	s->own_dir = 0;
+	s->elsewhere = 0;
 	s->fd = -1;
+	s->tmpfile = 0;
 	s->tmpname[0] = '\0';
 	s->root = NULL;
 }
@@ -441,19 +575,54 @@ fail:
 static int
 move_noreplace(struct sink *s, int dfd, const char *name)
 {
+	char proc[40];
 	int e;
 
-	if (renameat2(
-		s->root->dirfd, s->tmpname, dfd, name, RENAME_NOREPLACE) == 0)
+	if (s->tmpfile) {
+		/* linkat never replaces: EEXIST when the name is taken */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
+		if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0) {
+			if (errno != ENOENT)
+				return -1;
+			/* no /proc: this needs CAP_DAC_READ_SEARCH */
+			if (linkat(s->fd, "", dfd, name, AT_EMPTY_PATH) != 0)
+				return -1;
+		}
+		s->tmpfile = 0;
+		return 0;
+	}
+	if (renameat2(s->dirfd, s->tmpname, dfd, name, RENAME_NOREPLACE) == 0)
 		return 0;
 	e = errno;
 	if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
 		return -1;
-	if (linkat(s->root->dirfd, s->tmpname, dfd, name, 0) != 0)
+	if (linkat(s->dirfd, s->tmpname, dfd, name, 0) != 0)
 		return -1;
 	/* stored; a leftover temporary name is only a second link */
-	unlinkat(s->root->dirfd, s->tmpname, 0);
+	unlinkat(s->dirfd, s->tmpname, 0);
 	return 0;
+}
+
+/*
+ * Gives an O_TMPFILE file a temporary name in its directory, for the
+ * steps that need one (RENAME_EXCHANGE).  Returns 0 or -1 with errno.
+ */
+static int
+name_tmpfile(struct sink *s)
+{
+	char name[sizeof(s->tmpname)];
+	int i;
+
+	for (i = 0; i < TMP_TRIES; i++) {
+		tmp_name(name, sizeof(name));
+		if (move_noreplace(s, s->dirfd, name) == 0) {
+			memcpy(s->tmpname, name, sizeof(name));
+			return 0;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
 }
 
 /*
@@ -529,16 +698,17 @@ replace_same(
 	char other[NAME_MAX + 1];
 	int e;
 
-	if (renameat2(s->root->dirfd, s->tmpname, dfd, name, RENAME_EXCHANGE) !=
-	    0) {
+	if (s->tmpfile && name_tmpfile(s) != 0)
+		return -1;
+	if (renameat2(s->dirfd, s->tmpname, dfd, name, RENAME_EXCHANGE) != 0) {
 		e = errno;
 		if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
 			return -1;
 		/* rename replaces a symlink itself, never its target */
-		return renameat(s->root->dirfd, s->tmpname, dfd, name);
+		return renameat(s->dirfd, s->tmpname, dfd, name);
 	}
-	if (same_instance(s->root->dirfd, s->tmpname, s->uid)) {
-		unlinkat(s->root->dirfd, s->tmpname, 0);
+	if (same_instance(s->dirfd, s->tmpname, s->uid)) {
+		unlinkat(s->dirfd, s->tmpname, 0);
 		s->tmpname[0] = '\0';
 		return 0;
 	}
@@ -560,8 +730,7 @@ replace_same(
 	 * store fails).  If even that fails, leave it under the temporary
 	 * name rather than let sink_abort delete another's object.
 	 */
-	if (renameat2(s->root->dirfd, s->tmpname, dfd, name, RENAME_EXCHANGE) !=
-	    0)
+	if (renameat2(s->dirfd, s->tmpname, dfd, name, RENAME_EXCHANGE) != 0)
 		s->tmpname[0] = '\0';
 	errno = e;
 	return -1;
@@ -600,6 +769,9 @@ finish_data(struct sink *s, unsigned flags, struct cs_err *err)
 		return cs_err_set(err, io_code(e), "cannot fsync '%s/%s': %s",
 		    s->root->path, s->tmpname, strerror(e));
 	}
+	/* an O_TMPFILE file needs its descriptor to be linked */
+	if (s->tmpfile)
+		return 0;
 	e = close(s->fd) != 0 ? errno : 0;
 	s->fd = -1;
 	if (e != 0)
@@ -662,6 +834,93 @@ syserr:
 	    s->root->path, relpath, strerror(e));
 }
 
+/*
+ * Moves the data to a new temporary file in dfd, on another file
+ * system than the old one: a copy, then the old file goes.  Returns 0
+ * or a negative code.
+ */
+static int
+rehome(struct sink *s, int dfd, struct cs_err *err)
+{
+	/* the heap, not TLS: a thread-local buffer this big would enlarge
+	 * every thread of the process (hook reapers have 64 KiB stacks) */
+	enum { BUFSZ = 65536 };
+	uint8_t *buf;
+	struct sink to = { .root = s->root, .fd = -1, .dirfd = dfd };
+	off_t off = 0;
+	ssize_t r = 0;
+	int e, rc;
+
+	if (s->meta_len > 0 && (rc = write_all(s, NULL, 0, err)) < 0)
+		return rc;
+	if ((buf = cs_malloc(BUFSZ)) == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	if (tmp_create(&to, s->root) != 0)
+		goto fail;
+	while ((r = pread(s->fd, buf, BUFSZ, off)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || write_all(&to, buf, (size_t)r, err) < 0)
+			goto fail;
+		off += r;
+	}
+	to.bytes = s->bytes;
+	to.collisions = s->collisions;
+	to.failed = 0;
+	memcpy(to.uid, s->uid, sizeof(to.uid));
+	cs_free(buf);
+	to.dirfd = -1; /* keep dfd out of the old sink's abort */
+	s->meta = NULL;
+	sink_abort(s);
+	*s = to;
+	s->dirfd = dfd;
+	s->own_dir = dfd != s->root->dirfd;
+	return 0;
+fail:
+	e = errno;
+	cs_free(buf);
+	if (to.fd >= 0)
+		close(to.fd);
+	if (to.tmpname[0] != '\0')
+		unlinkat(dfd, to.tmpname, 0);
+	return cs_err_set(err, io_code(e),
+	    "cannot copy to the file system of '%s/%s': %s", s->root->path,
+	    s->reldir, strerror(e));
+}
+
+/*
+ * The directory of relpath (its first dirlen bytes) as *dfd: the
+ * temporary file's own when it is that one, else walked and created;
+ * on another file system the data moves there first (rehome).
+ */
+static int
+target_dir(struct sink *s, const char *relpath, size_t dirlen, unsigned flags,
+    int *dfd, struct cs_err *err)
+{
+	struct stat a, b;
+	size_t n = strlen(s->reldir);
+	int rc;
+
+	if (!s->elsewhere &&
+	    ((n == 0 && dirlen == 0) ||
+		(n + 1 == dirlen && memcmp(relpath, s->reldir, n) == 0))) {
+		*dfd = s->dirfd;
+		return 0;
+	}
+	if ((*dfd = open_parent(s, relpath, dirlen, flags, err)) < 0)
+		return *dfd;
+	if (fstat(*dfd, &a) != 0 || fstat(s->fd, &b) != 0 ||
+	    a.st_dev == b.st_dev)
+		return 0;
+	rc = rehome(s, *dfd, err);
+	if (rc == 0) {
+		n = dirlen > 0 ? dirlen - 1 : 0;
+		memcpy(s->reldir, relpath, n);
+		s->reldir[n] = '\0';
+	}
+	return rc;
+}
+
 int
 sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
     unsigned flags, char *final, size_t finalsz, struct cs_err *err)
@@ -681,12 +940,9 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		    relpath != NULL ? relpath : "");
 		goto out;
 	}
-	if ((rc = finish_data(s, flags, err)) < 0)
+	if ((rc = target_dir(s, relpath, (size_t)base, flags, &dfd, err)) < 0 ||
+	    (rc = finish_data(s, flags, err)) < 0)
 		goto out;
-	if ((dfd = open_parent(s, relpath, (size_t)base, flags, err)) < 0) {
-		rc = dfd;
-		goto out;
-	}
 	if ((unsigned)dup > SINK_DUP_REJECT) {
 		rc = cs_err_set(
 		    err, CS_E_INVAL, "invalid duplicate policy %d", (int)dup);
@@ -714,8 +970,23 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		}
 	}
 out:
-	if (dfd >= 0 && dfd != s->root->dirfd)
+	if (dfd >= 0 && dfd != s->root->dirfd && dfd != s->dirfd)
 		close(dfd);
+	s->elsewhere = 0;
 	sink_abort(s);
 	return rc;
+}
+
+int
+sink_commit_to(struct sink *s, const struct sink_root *to, const char *relpath,
+    enum sink_dup dup, unsigned flags, char *final, size_t finalsz,
+    struct cs_err *err)
+{
+	if (s->root != NULL) {
+		/* the directory the file is in stays s->dirfd, closed by
+		 * sink_abort if it was ours */
+		s->root = to;
+		s->elsewhere = 1;
+	}
+	return sink_commit(s, relpath, dup, flags, final, finalsz, err);
 }

@@ -6,17 +6,26 @@
  * descriptor is shared read-only by every association).  One struct
  * sink per object:
  *
- *   sink_begin   creates DIR/.cstore-tmp-XXXXXXXXXXXX (O_CREAT|O_EXCL,
- *                mode 0644 less the umask) and writes the Part 10 header;
+ *   sink_begin   creates the temporary file, in the directory where the
+ *                object will be named (sink_begin_in) so that naming it
+ *                never crosses a file system: an O_TMPFILE file (no
+ *                name: it vanishes with the process, whatever kills it)
+ *                where the file system has them, else
+ *                .cstore-tmp-OWNER.RANDOM (O_CREAT|O_EXCL; OWNER as in
+ *                sink_owner.h, for sink_root_sweep), mode 0644 less the
+ *                umask, and prepares the Part 10 header;
  *   sink_write   appends dataset bytes exactly as received;
- *   sink_commit  creates the layout's subdirectories and renames the
- *                temporary file to its final name, applying the
- *                duplicate policy; or
+ *   sink_commit  creates the layout's subdirectories and links or
+ *                renames the temporary file to its final name, applying
+ *                the duplicate policy (a file made elsewhere than the
+ *                final directory is copied there first when that is on
+ *                another file system); or
  *   sink_abort   removes the temporary file.
  *
  * No partial file ever carries a final name: the temporary name starts
  * with '.', which a layout component never does (layout.h), and a file
- * appears under its final name only by rename(2)/link(2) once complete.
+ * appears under its final name only by rename(2)/link(2) once complete
+ * (an O_TMPFILE file through linkat of /proc/self/fd/N).
  * Every path is resolved from the root's descriptor, one component at a
  * time with O_NOFOLLOW, never through "..", so neither a symlink planted
  * inside DIR nor a chdir elsewhere in the process can redirect a write.
@@ -34,7 +43,6 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "cstore/cstore.h"
 
@@ -52,6 +60,9 @@
 struct sink_root {
 	int dirfd;
 	char path[PATH_MAX]; /* as given, for messages and final paths */
+	/* --- debris (issue 14) --- */
+	uint64_t min_free; /* sink_begin refuses below this many free bytes */
+	int named_only;    /* no O_TMPFILE (tests: $CSTORE_TEST_NO_TMPFILE) */
 };
 
 enum sink_dup {
@@ -81,10 +92,15 @@ struct sink_meta {
 
 struct sink {
 	const struct sink_root *root;
-	int fd;              /* the temporary file, or -1 */
-	int failed;          /* a write failed: commit refuses */
-	uint64_t bytes;      /* written so far, header included */
-	char tmpname[32];    /* in root; "" when none */
+	int fd;                /* the temporary file, or -1 */
+	int dirfd;             /* its directory (root's, or owned), or -1 */
+	int tmpfile;           /* 1: fd is an O_TMPFILE file, not yet named */
+	int own_dir;           /* dirfd is ours to close */
+	int elsewhere;         /* sink_commit_to: reldir is another root's */
+	char reldir[PATH_MAX]; /* that directory, relative to root ("" root) */
+	int failed;            /* a write failed: commit refuses */
+	uint64_t bytes;        /* written so far, header included */
+	char tmpname[96];      /* in dirfd; "" when none (or O_TMPFILE) */
 	uint8_t *meta;       /* the header, not yet written (owned), or NULL */
 	size_t meta_len;     /* its length */
 	char uid[65];        /* meta's SOP Instance UID, "" without meta */
@@ -104,16 +120,19 @@ sink_root_open(struct sink_root *root, const char *path, struct cs_err *err);
 void sink_root_close(struct sink_root *root);
 
 /*
- * Optional startup cleanup: removes the regular files named
- * SINK_TMP_PREFIX* directly in the output directory whose mtime is at
- * least max_age seconds before now, i.e. temporaries left by a crashed
- * receiver.  Do not use an age shorter than the longest transfer of a
- * receiver sharing the directory.  *removed (if not NULL) counts them.
- * Returns 0 or CS_E_IO (the directory cannot be read; a file that
- * cannot be removed is skipped, with its name in err).
+ * Startup cleanup: removes the regular files named SINK_TMP_PREFIX* in
+ * the output directory and its subdirectories down to depth levels
+ * (0: the directory only; at most 16) whose owner is gone
+ * (sink_owner_gone): temporaries left by a receiver killed on a file
+ * system without O_TMPFILE.  Those of a live receiver sharing the
+ * directory, and names not in our format, are never touched.
+ * Subdirectories whose names start with '.' and symlinks are not
+ * entered.  *removed (if not NULL) counts the files removed.  Returns 0
+ * or CS_E_IO (the output directory cannot be read; a file that cannot be
+ * removed is skipped, with its name in err).
  */
-int sink_root_sweep(struct sink_root *root, unsigned max_age, time_t now,
-    unsigned *removed, struct cs_err *err);
+int sink_root_sweep(struct sink_root *root, unsigned depth, unsigned *removed,
+    struct cs_err *err);
 
 /*
  * Parses "overwrite", "keep", "rename" or "reject" into *dup.  Returns
@@ -132,6 +151,20 @@ int sink_dup_parse(const char *word, enum sink_dup *dup, struct cs_err *err);
  */
 int sink_begin(struct sink *s, const struct sink_root *root,
     const struct sink_meta *meta, struct cs_err *err);
+
+/*
+ * sink_begin with the temporary file in reldir ("" or NULL: the output
+ * directory itself; else a relative path of components as sink_commit's
+ * relpath, without a trailing '/'), whose missing directories are
+ * created as sink_commit would (flags: SINK_FSYNC fsyncs the
+ * directories that changed).  Give it the directory of the final
+ * name, when known, so that naming the file never copies it.  Below
+ * root->min_free free bytes in that directory's file system (statvfs
+ * f_bavail), returns CS_E_NOSPACE before anything is created.
+ */
+int
+sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
+    unsigned flags, const struct sink_meta *meta, struct cs_err *err);
 
 /*
  * Appends n bytes (after the pending header, if any), retrying short
@@ -180,6 +213,16 @@ int sink_write(struct sink *s, const void *p, size_t n, struct cs_err *err);
  */
 int sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
     unsigned flags, char *final, size_t finalsz, struct cs_err *err);
+
+/*
+ * sink_commit into another output directory, to (the quarantine): the
+ * same naming, duplicate policy and flags, relpath relative to to;
+ * moved by rename or link on one file system, else copied.  final gets
+ * to's path and the name.  to must outlive the call only.
+ */
+int sink_commit_to(struct sink *s, const struct sink_root *to,
+    const char *relpath, enum sink_dup dup, unsigned flags, char *final,
+    size_t finalsz, struct cs_err *err);
 
 /* Drops the object: closes and removes the temporary file, if any. */
 void sink_abort(struct sink *s);

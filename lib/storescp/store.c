@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "storescp/layout.h"
 #include "storescp/store.h"
+#include "storescp/validate.h"
 #include "core/banned.h"
 
 void
@@ -37,26 +38,6 @@ store_init(struct store *st, struct storescp *s, const struct store_who *who)
 	st->s = s;
 	st->who = *who;
 	st->sink.fd = -1;
-}
-
-static const char *
-lookup(void *arg, uint32_t tag, size_t *lenp)
-{
-	struct store *st = arg;
-	const char *v = NULL;
-
-	if (st->scanning && st->scan_rc == 0)
-		v = layout_ds_scan_lookup(&st->scan, tag, lenp);
-	if (v != NULL)
-		return v;
-	/* A data set we could not scan (Deflated): the command's UIDs. */
-	if (tag == DS_TAG_SOP_INSTANCE_UID)
-		v = st->rq->affected_instance;
-	else if (tag == DS_TAG_SOP_CLASS_UID)
-		v = st->rq->affected_class;
-	if (v != NULL)
-		*lenp = strlen(v);
-	return v;
 }
 
 /*
@@ -129,61 +110,28 @@ check_command(struct store *st, const struct ul_pc *pc)
 	return 0;
 }
 
-/* Opens the temporary file with its File Meta Information. */
-static int
-open_sink(struct store *st)
-{
-	struct storescp *s = st->s;
-	struct cs_err err = { 0, "" };
-	struct sink_meta meta;
-	const char *ae = st->who.calling;
-	int rc;
-
-	/* The meta header's Source AE (AE VR) cannot hold a backslash. */
-	for (const char *p = ae; *p != '\0'; p++)
-		if (*p == '\\' || (unsigned char)*p < 0x20)
-			ae = NULL;
-	meta = (struct sink_meta){
-		.sop_class = st->rq->affected_class,
-		.sop_instance = st->rq->affected_instance,
-		.ts_uid = st->ts,
-		.impl_uid = CS_IMPL_CLASS_UID,
-		.impl_version = CS_IMPL_VERSION,
-		.source_ae = ae != NULL && ae[0] != '\0' ? ae : NULL,
-	};
-	rc = sink_begin(&st->sink, &s->root, &meta, &err);
-	if (rc == 0) {
-		st->sink_open = 1;
-		return 0;
-	}
-	sink_abort(&st->sink);
-	scp_log(s, STORESCP_LOG_ERROR, "association %u: cannot store '%s': %s",
-	    st->who.id, st->rq->affected_instance, err.msg);
-	if (rc == CS_E_INVAL)
-		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND, "%s", err.msg);
-	else
-		refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s",
-		    cs_strerror(rc));
-	return rc;
-}
-
 /* Starts the scanner on the UIDs and the tags the layout names. */
 static void
 start_scan(struct store *st)
 {
-	uint32_t tags[2 + LAYOUT_MAX_TAGS];
+	uint32_t tags[2 + LAYOUT_MAX_TAGS + VALIDATE_NTAGS];
 	size_t ntags;
 	enum ds_enc enc;
 
 	if (ds_scan_enc_for_ts(st->ts, &enc) != 0) {
 		scp_log(st->s, STORESCP_LOG_VERBOSE,
-		    "association %u: transfer syntax %s cannot be scanned: UIDs not checked",
-		    st->who.id, st->ts);
+		    "association %u: transfer syntax %s cannot be scanned: UIDs %snot checked",
+		    st->who.id, st->ts,
+		    st->s->cfg.validate ? "and data set " : "");
 		return;
 	}
 	tags[0] = DS_TAG_SOP_CLASS_UID;
 	tags[1] = DS_TAG_SOP_INSTANCE_UID;
 	ntags = 2 + layout_tags(&st->s->layout, tags + 2, LAYOUT_MAX_TAGS);
+	if (st->s->cfg.validate) {
+		memcpy(tags + ntags, validate_tags, sizeof(validate_tags));
+		ntags += VALIDATE_NTAGS;
+	}
 	cs_err_clear(&st->scan_err);
 	st->scan_rc =
 	    ds_scan_init(&st->scan, enc, tags, ntags, 0, &st->scan_err);
@@ -202,32 +150,97 @@ store_begin(
 	st->comment[0] = '\0';
 	st->scan_rc = 0;
 	snprintf(st->ts, sizeof(st->ts), "%s", pc->ts[0]);
-	if (check_command(st, pc) == 0 && open_sink(st) == 0)
+	st->ds_bytes = 0;
+	st->invalid = 0;
+	if (check_command(st, pc) == 0) {
 		start_scan(st);
+		store_open_begin(st);
+	}
 }
 
 void
-store_data(struct store *st, const uint8_t *data, size_t len)
+store_write(struct store *st, const uint8_t *data, size_t len)
 {
 	struct cs_err err = { 0, "" };
 	int rc;
 
-	if (len == 0)
+	if (!st->sink_open || st->status != STATUS_CODE_SUCCESS)
 		return;
-	if (st->sink_open && st->status == STATUS_CODE_SUCCESS) {
-		rc = sink_write(&st->sink, data, len, &err);
-		if (rc != 0) {
-			scp_log(st->s, STORESCP_LOG_ERROR,
-			    "association %u: cannot store '%s': %s", st->who.id,
-			    st->rq->affected_instance, err.msg);
-			refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
-			    "cannot write: %s", cs_strerror(rc));
-		}
+	rc = sink_write(&st->sink, data, len, &err);
+	if (rc == 0)
+		return;
+	scp_log(st->s, STORESCP_LOG_ERROR,
+	    "association %u: cannot store '%s': %s: the rest is discarded",
+	    st->who.id, st->rq->affected_instance, err.msg);
+	refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s",
+	    cs_strerror(rc));
+	/* a full disk is freed now, not when the peer is done */
+	store_drop(st);
+}
+
+/* A data set over max_object_size: 1 when past the hard cap. */
+static int
+over_limit(struct store *st)
+{
+	uint64_t max = st->s->cfg.max_object_size;
+
+	if (max == 0 || st->ds_bytes <= max)
+		return 0;
+	if (st->status == STATUS_CODE_SUCCESS) {
+		scp_log(st->s, STORESCP_LOG_ERROR,
+		    "association %u: '%s' is larger than %llu bytes: the "
+		    "rest is discarded",
+		    st->who.id, st->rq->affected_instance,
+		    (unsigned long long)max);
+		refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
+		    "object larger than the limit of %llu bytes",
+		    (unsigned long long)max);
+		store_drop(st);
 	}
+	if (st->ds_bytes <= STORESCP_HARD_CAP(max))
+		return 0;
+	scp_log(st->s, STORESCP_LOG_ERROR,
+	    "association %u: '%s' passed %llu bytes: aborting", st->who.id,
+	    st->rq->affected_instance,
+	    (unsigned long long)STORESCP_HARD_CAP(max));
+	return 1;
+}
+
+int
+store_data(struct store *st, const uint8_t *data, size_t len)
+{
+	if (len == 0)
+		return 0;
+	st->ds_bytes += len;
+	if (over_limit(st))
+		return STORE_ABORT;
+	if (st->status != STATUS_CODE_SUCCESS)
+		return 0; /* refused: read and discarded */
+	/* the scanner first: the layout's values open the file */
 	if (st->scanning && st->scan_rc == 0)
 		st->scan_rc =
 		    ds_scan_feed(&st->scan, data, len, &st->scan_err) < 0 ? -1
 									  : 0;
+	if (st->deferred)
+		store_open_feed(st, data, len);
+	else
+		store_write(st, data, len);
+	return 0;
+}
+
+/* --validate: the Pixel Data length; 1 when refused. */
+static int
+check_pixels(struct store *st)
+{
+	char why[DIMSE_LO_MAX + 1];
+	enum ds_enc enc;
+
+	if (ds_scan_enc_for_ts(st->ts, &enc) != 0 ||
+	    validate_pixels(&st->scan, enc, why, sizeof(why)) == 0)
+		return 0;
+	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
+	st->invalid = 1;
+	return 1;
 }
 
 /*
@@ -255,6 +268,7 @@ check_dataset(struct store *st)
 	if (st->scan_rc != 0 || ds_scan_finish(&st->scan, &st->scan_err) != 0) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "cannot parse the data set: %s", st->scan_err.msg);
+		st->invalid = 1;
 		return;
 	}
 	for (i = 0; i < 2; i++)
@@ -264,6 +278,8 @@ check_dataset(struct store *st)
 			    "%s differs from the command", uid[i].name);
 			return;
 		}
+	if (st->s->cfg.validate && check_pixels(st))
+		return;
 	for (i = 0; i < 2; i++)
 		if (ds_scan_value(&st->scan, uid[i].tag, NULL, NULL) == NULL) {
 			scp_log(st->s, STORESCP_LOG_ERROR,
@@ -274,17 +290,6 @@ check_dataset(struct store *st)
 			    STATUS_CODE_DATASET_MISMATCH_WARNING);
 			st->warn = STATUS_CODE_DATASET_MISMATCH_WARNING;
 		}
-}
-
-static void
-today(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, n, "%Y%m%d", &tm) == 0)
-		snprintf(buf, n, "%s", "00000000");
 }
 
 /* What a failed sink_commit (rc) answers. */
@@ -339,19 +344,11 @@ static int
 commit(struct store *st, char *final, size_t finalsz, int *kept)
 {
 	struct storescp *s = st->s;
-	struct layout_input in;
 	struct cs_err err = { 0, "" };
 	char rel[LAYOUT_PATH_MAX];
-	char date[16];
 	int rc;
 
-	today(date, sizeof(date));
-	in = (struct layout_input){ .lookup = lookup,
-		.arg = st,
-		.calling_aet = st->who.calling,
-		.called_aet = st->who.called,
-		.date = date };
-	if (layout_render(&s->layout, &in, rel, sizeof(rel), &err) < 0) {
+	if (store_render(st, rel, sizeof(rel), &err) < 0) {
 		store_drop(st);
 		refuse(
 		    st, STATUS_CODE_OUT_OF_RESOURCES, "cannot name the file");
@@ -436,7 +433,12 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	const char *fault;
 	int kept = 0, stored = 0;
 
+	/* the file first: a refused one may go to the quarantine */
+	if (st->status == STATUS_CODE_SUCCESS)
+		store_open_end(st);
 	check_dataset(st);
+	if (st->invalid)
+		store_quarantine(st);
 	if (faults_abort_now(
 		&s->faults, st->n, st->rq->affected_instance, &fault)) {
 		scp_log(s, STORESCP_LOG_VERBOSE,
@@ -472,4 +474,5 @@ store_drop(struct store *st)
 		sink_abort(&st->sink);
 	st->sink_open = 0;
 	st->scanning = 0;
+	store_open_drop(st);
 }

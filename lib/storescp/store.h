@@ -26,6 +26,15 @@
 #include "storescp/scp.h"
 #include "storescp/sink_dir.h"
 
+/* store_finish and store_data results */
+#define STORE_ANSWER 0
+#define STORE_ABORT 1 /* A-ABORT instead of an answer */
+
+/* Data set bytes held in memory while the layout's values are awaited;
+ * past this the file opens in the output directory and moves at the
+ * end (a copy if the final directory is on another file system). */
+#define STORE_PEND_MAX (1u << 20)
+
 /* The association a C-STORE comes on (for the meta header, the layout,
  * the log and struct storescp_stored). */
 struct store_who {
@@ -49,6 +58,14 @@ struct store {
 	int scan_rc;
 	struct ds_scan scan;
 	struct cs_err scan_err;
+	/* --- debris (issue 14): the file opens in its final directory,
+	 * once the layout's data set values have come (store_open.c) --- */
+	int deferred;         /* data held in pend until the layout is known */
+	struct ds_scan early; /* the layout's tags only, stopping early */
+	uint8_t *pend; /* data set bytes before the file opened (owned) */
+	size_t pend_len, pend_cap;
+	uint64_t ds_bytes; /* data set bytes received */
+	int invalid;       /* --validate refused it: quarantine */
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
@@ -63,12 +80,13 @@ store_init(struct store *st, struct storescp *s, const struct store_who *who);
  */
 void store_begin(
     struct store *st, const struct dimse_cmd *rq, const struct ul_pc *pc);
-/* The next len bytes of the data set. */
-void store_data(struct store *st, const uint8_t *data, size_t len);
+/*
+ * The next len bytes of the data set.  Returns 0, or STORE_ABORT when
+ * the data set has passed STORESCP_HARD_CAP of max_object_size (the
+ * association is to be aborted; nothing is stored).
+ */
+int store_data(struct store *st, const uint8_t *data, size_t len);
 
-/* store_finish results */
-#define STORE_ANSWER 0
-#define STORE_ABORT 1 /* a fault says: A-ABORT instead of an answer */
 
 /*
  * Ends the C-STORE: checks the data set, asks the faults, commits the
@@ -80,6 +98,26 @@ void store_data(struct store *st, const uint8_t *data, size_t len);
 int store_finish(struct store *st, uint16_t *status, const char **comment);
 /* Drops the C-STORE in progress, if any: nothing stored. */
 void store_drop(struct store *st);
+
+/* store_open.c: the temporary file in its final directory. */
+/* Decides at the command: opens now, or holds the data (deferred). */
+void store_open_begin(struct store *st);
+/* Held data: kept until the layout is known, then the file opens. */
+void store_open_feed(struct store *st, const uint8_t *data, size_t len);
+/* The data set ended: opens the file if it was still held. */
+void store_open_end(struct store *st);
+/* Frees what is held. */
+void store_open_drop(struct store *st);
+/* Renders the layout for this object into rel (relsz bytes); returns
+ * its length or a negative code (layout_render). */
+int store_render(struct store *st, char *rel, size_t relsz, struct cs_err *err);
+/* Writes len bytes to the open file; a failure (ENOSPC...) removes the
+ * file at once and keeps the refusal (store.c). */
+void store_write(struct store *st, const uint8_t *data, size_t len);
+
+/* quarantine.c: keeps a refused object in the quarantine directory
+ * (if any) with a line in its quarantine.log. */
+void store_quarantine(struct store *st);
 
 /* Error Comment (0000,0902) is LO: at most 64 characters, no backslash
  * or control character (PS3.5 6.2); out (size DIMSE_LO_MAX + 1) gets

@@ -92,6 +92,24 @@ no_temporaries() {
 	[ -z "$t" ] || { echo "temporary files left: $t" >&2; return 1; }
 }
 
+# open_temp_size PID DIR: the size of the largest temporary file PID
+# has open below DIR (an O_TMPFILE file "DIR/#INODE (deleted)" or a
+# named .cstore-tmp-*), -1 when none.
+open_temp_size() {
+	local dir fd l sz max=-1
+	dir=$(realpath "$2")
+	for fd in /proc/"$1"/fd/*; do
+		l=$(readlink "$fd" 2>/dev/null) || continue
+		case $l in
+		"$dir"/*'(deleted)' | "$dir"/*.cstore-tmp-*)
+			sz=$(stat -L -c %s "$fd" 2>/dev/null) || continue
+			[ "$sz" -le "$max" ] || max=$sz
+			;;
+		esac
+	done
+	echo "$max"
+}
+
 # --- a raw DICOM client in bash, for hostile and half-finished peers ------
 # Builds PDUs as hex strings; raw_send writes them to fd 7, opened by
 # raw_connect.  Enough of PS3.8 9.3 and PS3.7 for one C-STORE.

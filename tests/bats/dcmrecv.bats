@@ -194,7 +194,7 @@ setup() {
 	raw_send "$(pdata 00 "$(head -c 400 "$DS" | od -An -tx1 -v | tr -d ' \n')")"
 	sleep 0.3
 	# A temporary exists while the object streams in ...
-	[ -n "$(find "$RECV_DIR" -name '.cstore-tmp-*')" ]
+	[ "$(open_temp_size "$RECV_PID" "$RECV_DIR")" -ge 0 ]
 	raw_close
 	# ... and is gone once the peer has vanished.
 	for i in $(seq 50); do

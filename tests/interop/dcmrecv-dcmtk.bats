@@ -205,7 +205,7 @@ compare_with_ref() {
 	local scu=$! i
 	track_pid "$scu"
 	for i in $(seq 1000); do
-		[ -n "$(find "$RECV_DIR" -name '.cstore-tmp-*' -size +1k 2>/dev/null)" ] && break
+		[ "$(open_temp_size "$RECV_PID" "$RECV_DIR")" -gt 1024 ] && break
 		sleep 0.01
 	done
 	kill -KILL "$scu"

@@ -909,7 +909,7 @@ START_TEST(init_checks_its_arguments)
 	    DS_SCAN_MAX_TAGS, 0, &err), 0);
 	ck_assert_int_eq(ds_scan_init(&s, DS_ENC_EVR_LE, many,
 	    DS_SCAN_MAX_TAGS + 1, 0, &err), CS_E_INVAL);
-	ck_assert_str_eq(err.msg, "too many tags to capture (at most 16)");
+	ck_assert_str_eq(err.msg, "too many tags to capture (at most 24)");
 	/* a failed init leaves a scanner that refuses input */
 	ck_assert_int_eq(ds_scan_feed(&s, "x", 1, NULL), CS_E_INVAL);
 	ck_assert_int_eq(ds_scan_init(&s, DS_ENC_EVR_LE, twice, 2, 0, NULL),

@@ -17,6 +17,7 @@
 #include "cstore/cstore.h"
 #include "dcmfile/part10.h"
 #include "storescp/sink_dir.h"
+#include "storescp/sink_owner.h"
 
 Suite *sink_dir_suite(void);
 
@@ -34,6 +35,9 @@ setup(void)
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	ck_assert_int_eq(mkdir(outside, 0755), 0);
 	umask(022);
+	/* named temporaries, which these tests can see; the O_TMPFILE
+	 * tests unset it */
+	setenv("CSTORE_TEST_NO_TMPFILE", "1", 1);
 }
 
 static int
@@ -533,32 +537,221 @@ START_TEST(disk_full_on_a_small_tmpfs)
 }
 END_TEST
 
-START_TEST(sweep_removes_only_stale_temporaries)
+/* Writes DIR/REL named .cstore-tmp-<owner>.abcdefghijkl, mtime t (0:
+ * now). */
+static void
+temp_of(const char *rel, const char *owner, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s" SINK_TMP_PREFIX "%s.abcdefghijkl",
+	    dir, rel, owner);
+	spit(path, "x");
+	if (t != 0)
+		ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static int
+temp_exists(const char *rel, const char *owner)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s" SINK_TMP_PREFIX "%s.abcdefghijkl",
+	    dir, rel, owner);
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(sweep_removes_only_dead_owners_temporaries)
 {
 	struct sink_root root;
-	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
-	char path[PATH_MAX];
+	char self[SINK_OWNER_MAX], boot[9], o[6][128], path[PATH_MAX];
+	unsigned long long ns, start;
+	long pid;
 	unsigned removed = 99;
+	pid_t child;
 
-	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "old", dir);
-	spit(path, "x");
-	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
-	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "new", dir);
-	spit(path, "x");
-	snprintf(path, sizeof(path), "%s/1.2.3.dcm", dir); /* old, not ours */
-	spit(path, "x");
-	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
-	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "dir", dir);
+	if (sink_owner_self(self, sizeof(self)) != 0) {
+		fprintf(stderr, "t_sink_dir: no /proc: sweep test skipped\n");
+		return;
+	}
+	ck_assert_int_eq(sscanf(self, "%8[0-9a-f].%llu.%ld.%llu", boot, &ns,
+	    &pid, &start), 4);
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+	/* dead: a process that has exited */
+	snprintf(o[0], sizeof(o[0]), "%s.%llu.%ld.%llu", boot, ns,
+	    (long)child, start);
+	/* dead: our PID, another start time (a reused PID) */
+	snprintf(o[1], sizeof(o[1]), "%s.%llu.%ld.%llu", boot, ns, pid,
+	    start + 1);
+	/* alive: ourselves */
+	snprintf(o[2], sizeof(o[2]), "%s", self);
+	/* unknown: another PID namespace of this boot */
+	snprintf(o[3], sizeof(o[3]), "%s.%llu.%ld.%llu", boot, ns + 1,
+	    (long)child, start);
+	/* another boot: gone if untouched since before ours began */
+	snprintf(o[4], sizeof(o[4]), "%s.%llu.%ld.%llu",
+	    boot[0] == '0' ? "1234abcd" : "0234abcd", ns, pid, start);
+	snprintf(o[5], sizeof(o[5]), "%s", "old-format");
+	temp_of("", o[0], 0);
+	temp_of("", o[1], 0);
+	temp_of("", o[2], 0);
+	temp_of("", o[3], 0);
+	temp_of("", o[4], 1000);
+	temp_of("", o[5], 1000);
+	snprintf(path, sizeof(path), "%s/a", dir);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
-	ck_assert_int_eq(utimensat(AT_FDCWD, path, old, 0), 0);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	temp_of("a/b/", o[0], 0);
+	temp_of("a/b/", o[2], 0);
 	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
-	ck_assert_int_eq(sink_root_sweep(&root, 3600, time(NULL), &removed,
-	    NULL), 0);
+	/* depth 1 does not reach a/b */
+	ck_assert_int_eq(sink_root_sweep(&root, 1, &removed, NULL), 0);
+	ck_assert_uint_eq(removed, 3);
+	ck_assert(!temp_exists("", o[0]));
+	ck_assert(!temp_exists("", o[1]));
+	ck_assert(temp_exists("", o[2]));
+	ck_assert(temp_exists("", o[3]));
+	ck_assert(!temp_exists("", o[4]));
+	ck_assert(temp_exists("", o[5]));
+	ck_assert(temp_exists("a/b/", o[0]));
+	ck_assert_int_eq(sink_root_sweep(&root, 2, &removed, NULL), 0);
 	ck_assert_uint_eq(removed, 1);
-	ck_assert_int_eq(count_entries(dir), 3);
-	snprintf(path, sizeof(path), "%s/" SINK_TMP_PREFIX "old", dir);
-	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert(!temp_exists("a/b/", o[0]));
+	ck_assert(temp_exists("a/b/", o[2]));
+	/* another boot, written after ours began: maybe another machine's */
+	temp_of("", o[4], 0);
+	ck_assert_int_eq(sink_root_sweep(&root, 0, &removed, NULL), 0);
+	ck_assert_uint_eq(removed, 0);
 	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(o_tmpfile_has_no_name_until_committed)
+{
+	struct sink_root root;
+	struct sink s;
+	char final[PATH_MAX], buf[4096];
+	long n;
+
+	unsetenv("CSTORE_TEST_NO_TMPFILE");
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, &meta, NULL), 0);
+	if (!s.tmpfile) {
+		fprintf(stderr, "t_sink_dir: no O_TMPFILE on /tmp: skipped\n");
+		sink_abort(&s);
+		return;
+	}
+	ck_assert_int_eq(sink_write(&s, "payload-1", 9, NULL), 0);
+	ck_assert_int_eq(count_entries(dir), 0);
+	ck_assert_int_eq(sink_commit(&s, "1.2.3.4.5.dcm", SINK_DUP_OVERWRITE,
+	    SINK_FSYNC, final, sizeof(final), NULL), SINK_STORED);
+	ck_assert_int_eq(count_entries(dir), 1);
+	n = slurp(final, buf, sizeof(buf));
+	ck_assert_int_gt(n, 9);
+	ck_assert_int_eq(memcmp(buf + n - 9, "payload-1", 9), 0);
+	/* the same instance again: replaced through a temporary name */
+	ck_assert_int_eq(sink_begin(&s, &root, &meta, NULL), 0);
+	ck_assert_int_eq(sink_write(&s, "payload-2", 9, NULL), 0);
+	ck_assert_int_eq(sink_commit(&s, "1.2.3.4.5.dcm", SINK_DUP_OVERWRITE,
+	    0, final, sizeof(final), NULL), SINK_STORED);
+	ck_assert_int_eq(count_entries(dir), 1);
+	n = slurp(final, buf, sizeof(buf));
+	ck_assert_int_eq(memcmp(buf + n - 9, "payload-2", 9), 0);
+	/* aborted: nothing, ever */
+	ck_assert_int_eq(sink_begin(&s, &root, &meta, NULL), 0);
+	ck_assert_int_eq(sink_write(&s, "payload-3", 9, NULL), 0);
+	sink_abort(&s);
+	ck_assert_int_eq(count_entries(dir), 1);
+	sink_root_close(&root);
+}
+END_TEST
+
+START_TEST(begin_in_makes_the_file_in_its_directory)
+{
+	struct sink_root root;
+	struct sink s;
+	struct cs_err err = { 0 };
+	char path[PATH_MAX];
+	struct stat st;
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(sink_begin_in(&s, &root, "p1/st", 0, &meta, NULL), 0);
+	snprintf(path, sizeof(path), "%s/p1/st", dir);
+	ck_assert_int_eq(temps_in(path), 1);
+	ck_assert_int_eq(sink_write(&s, "x", 1, NULL), 0);
+	ck_assert_int_eq(sink_commit(&s, "p1/st/1.2.dcm", SINK_DUP_OVERWRITE,
+	    0, NULL, 0, NULL), SINK_STORED);
+	ck_assert_int_eq(temps_in(dir), 0);
+	snprintf(path, sizeof(path), "%s/p1/st/1.2.dcm", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	/* a bad directory and a file system fuller than the minimum */
+	ck_assert_int_eq(sink_begin_in(&s, &root, "../x", 0, &meta, NULL),
+	    CS_E_INVAL);
+	root.min_free = UINT64_MAX;
+	ck_assert_int_eq(sink_begin_in(&s, &root, "p1", 0, &meta, &err),
+	    CS_E_NOSPACE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "minimum"));
+	ck_assert_int_eq(temps_in(dir), 0);
+	sink_abort(&s);
+	sink_root_close(&root);
+}
+END_TEST
+
+/* Commits an object begun in the output directory below a tmpfs
+ * mounted inside it: copied, never EXDEV. */
+static void
+across_a_mount(int tmpfile)
+{
+	struct sink_root root;
+	struct sink s;
+	char mnt[PATH_MAX], final[PATH_MAX], buf[8192];
+	static char data[6000];
+	long n;
+	size_t i;
+
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) {
+		fprintf(stderr, "t_sink_dir: no mount namespace (%s): "
+		    "mount test skipped\n", strerror(errno));
+		return;
+	}
+	if (tmpfile)
+		unsetenv("CSTORE_TEST_NO_TMPFILE");
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)('a' + i % 26);
+	snprintf(mnt, sizeof(mnt), "%s/nas", dir);
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	ck_assert_int_eq(mount("tmpfs", mnt, "tmpfs", 0, "size=1m"), 0);
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(sink_begin(&s, &root, &meta, NULL), 0);
+	ck_assert_int_eq(sink_write(&s, data, sizeof(data), NULL), 0);
+	ck_assert_int_eq(sink_commit(&s, "nas/d/1.2.3.4.5.dcm",
+	    SINK_DUP_OVERWRITE, SINK_FSYNC, final, sizeof(final), NULL),
+	    SINK_STORED);
+	n = slurp(final, buf, sizeof(buf));
+	ck_assert_int_gt(n, (long)sizeof(data));
+	ck_assert_int_eq(memcmp(buf + n - (long)sizeof(data), data,
+	    sizeof(data)), 0);
+	ck_assert_int_eq(temps_in(dir), 0);
+	ck_assert_int_eq(count_entries(dir), 3); /* nas, nas/d, the file */
+	sink_root_close(&root);
+	umount2(mnt, MNT_DETACH);
+}
+
+START_TEST(a_named_temporary_is_copied_across_a_mount_point)
+{
+	across_a_mount(0);
+}
+END_TEST
+
+START_TEST(an_o_tmpfile_is_copied_across_a_mount_point)
+{
+	across_a_mount(1);
 }
 END_TEST
 
@@ -910,10 +1103,12 @@ START_TEST(temporary_names_stay_distinct_across_refills)
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(sink_begin(&s[i], &root, &meta, NULL), 0);
 		ck_assert_int_eq(strncmp(s[i].tmpname, SINK_TMP_PREFIX, plen), 0);
-		ck_assert_uint_eq(strlen(s[i].tmpname), plen + 12);
-		ck_assert_uint_eq(strspn(s[i].tmpname + plen,
+		/* the owner, '.', 12 random characters */
+		ck_assert_ptr_nonnull(strrchr(s[i].tmpname, '.'));
+		ck_assert_uint_eq(strspn(strrchr(s[i].tmpname, '.') + 1,
 		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
 		    12);
+		ck_assert_uint_eq(strlen(strrchr(s[i].tmpname, '.') + 1), 12);
 		for (k = 0; k < i; k++)
 			ck_assert_str_ne(s[i].tmpname, s[k].tmpname);
 	}
@@ -948,7 +1143,11 @@ sink_dir_suite(void)
 	tcase_add_test(tc, unusable_output_directory_is_reported);
 	tcase_add_test(tc, write_error_maps_enospc_and_cleans_up);
 	tcase_add_test(tc, disk_full_on_a_small_tmpfs);
-	tcase_add_test(tc, sweep_removes_only_stale_temporaries);
+	tcase_add_test(tc, sweep_removes_only_dead_owners_temporaries);
+	tcase_add_test(tc, o_tmpfile_has_no_name_until_committed);
+	tcase_add_test(tc, begin_in_makes_the_file_in_its_directory);
+	tcase_add_test(tc, a_named_temporary_is_copied_across_a_mount_point);
+	tcase_add_test(tc, an_o_tmpfile_is_copied_across_a_mount_point);
 	tcase_add_test(tc, duplicate_policy_words_parse);
 	tcase_add_test(tc, distinct_instances_on_one_name_get_suffixed_names);
 	tcase_add_test(tc, a_resent_instance_follows_the_policy_where_it_lives);

@@ -1,0 +1,83 @@
+/* validate.c - the Pixel Data length check of --validate (validate.h). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "storescp/validate.h"
+
+#include "core/banned.h"
+
+#define TAG_SAMPLES DS_TAG(0x0028, 0x0002)
+#define TAG_FRAMES DS_TAG(0x0028, 0x0008)
+#define TAG_ROWS DS_TAG(0x0028, 0x0010)
+#define TAG_COLUMNS DS_TAG(0x0028, 0x0011)
+#define TAG_BITS_ALLOCATED DS_TAG(0x0028, 0x0100)
+#define TAG_PIXEL_DATA DS_TAG(0x7fe0, 0x0010)
+
+const uint32_t validate_tags[VALIDATE_NTAGS] = { TAG_SAMPLES, TAG_FRAMES,
+	TAG_ROWS, TAG_COLUMNS, TAG_BITS_ALLOCATED, TAG_PIXEL_DATA };
+
+/* A US value: 1 with *v, 0 when absent, -1 when not 2 bytes. */
+static int
+us(const struct ds_scan *s, enum ds_enc enc, uint32_t tag, unsigned *v)
+{
+	uint8_t raw[4];
+	uint32_t len;
+
+	if (!ds_scan_raw(s, tag, &len, raw))
+		return 0;
+	if (len != 2)
+		return -1;
+	*v = enc == DS_ENC_EVR_BE ? (unsigned)raw[0] << 8 | raw[1]
+				  : (unsigned)raw[1] << 8 | raw[0];
+	return 1;
+}
+
+/* Number of Frames (IS): 1 when absent, 0 when not a positive number. */
+static unsigned long
+frames(const struct ds_scan *s)
+{
+	const char *v = ds_scan_value(s, TAG_FRAMES, NULL, NULL);
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v == '\0')
+		return 1;
+	n = strtoul(v, &end, 10);
+	return *end == '\0' && n > 0 && n < 100000000ul ? n : 0;
+}
+
+int
+validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n)
+{
+	unsigned rows, cols, spp = 1, bits;
+	unsigned long nf;
+	uint64_t need;
+	uint32_t len;
+	uint8_t raw[4];
+
+	if (!ds_scan_raw(s, TAG_PIXEL_DATA, &len, raw) ||
+	    len == DS_LEN_UNDEFINED)
+		return 0;
+	if (us(s, enc, TAG_ROWS, &rows) != 1 ||
+	    us(s, enc, TAG_COLUMNS, &cols) != 1 ||
+	    us(s, enc, TAG_BITS_ALLOCATED, &bits) != 1) {
+		snprintf(why, n,
+		    "Pixel Data without Rows, Columns or Bits "
+		    "Allocated");
+		return 1;
+	}
+	if (us(s, enc, TAG_SAMPLES, &spp) < 0 || spp == 0) {
+		snprintf(why, n, "bad Samples per Pixel");
+		return 1;
+	}
+	if ((nf = frames(s)) == 0) {
+		snprintf(why, n, "bad Number of Frames");
+		return 1;
+	}
+	need = ((uint64_t)rows * cols * spp * bits * nf + 7) / 8;
+	if (len == need || len == need + (need & 1))
+		return 0;
+	snprintf(why, n, "Pixel Data is %lu bytes, the image needs %llu",
+	    (unsigned long)len, (unsigned long long)need);
+	return 1;
+}

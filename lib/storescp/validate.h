@@ -1,0 +1,32 @@
+/*
+ * validate.h - dcmrecv --validate: what is checked in a data set beyond
+ * its structure (which the scanner walks to its end, ds_scan.h).
+ *
+ * Native Pixel Data (7FE0,0010) must hold exactly the image its Image
+ * Pixel Module describes: Rows x Columns x Samples per Pixel x Bits
+ * Allocated x Number of Frames bits, in whole bytes, plus one byte of
+ * padding to an even length (PS3.5 8.1.1, PS3.3 C.7.6.3).  Samples per
+ * Pixel and Number of Frames default to 1; encapsulated Pixel Data
+ * (undefined length) is not measured.
+ */
+#ifndef CS_STORESCP_VALIDATE_H
+#define CS_STORESCP_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ds_scan.h"
+
+/* The tags validate_pixels reads: the scanner must capture them. */
+#define VALIDATE_NTAGS 6
+extern const uint32_t validate_tags[VALIDATE_NTAGS];
+
+/*
+ * Checks the finished scan s of a data set in encoding enc.  Returns 0,
+ * or 1 with a one-line reason (at most 64 characters fit an Error
+ * Comment) in why (size n).
+ */
+int
+validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n);
+
+#endif

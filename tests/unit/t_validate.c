@@ -1,0 +1,208 @@
+/* t_validate.c - dcmrecv --validate's Pixel Data length check. */
+#include <check.h>
+#include <string.h>
+
+#include "cstore/cstore.h"
+#include "core/ds_scan.h"
+#include "storescp/validate.h"
+
+Suite *validate_suite(void);
+
+/* An Explicit VR data set, little or big endian, built in order. */
+static uint8_t d[8192];
+static size_t dn;
+static int be;
+
+static void
+u16(unsigned v)
+{
+	d[dn++] = (uint8_t)(be ? v >> 8 : v);
+	d[dn++] = (uint8_t)(be ? v : v >> 8);
+}
+
+static void
+tag_vr(unsigned g, unsigned e, const char *vr)
+{
+	u16(g);
+	u16(e);
+	d[dn++] = (uint8_t)vr[0];
+	d[dn++] = (uint8_t)vr[1];
+}
+
+static void
+us(unsigned e, unsigned v)
+{
+	tag_vr(0x0028, e, "US");
+	u16(2);
+	u16(v);
+}
+
+static void
+frames(const char *is)
+{
+	tag_vr(0x0028, 0x0008, "IS");
+	u16((unsigned)strlen(is));
+	memcpy(d + dn, is, strlen(is));
+	dn += strlen(is);
+}
+
+/* Native Pixel Data of n bytes, or encapsulated when n is ~0. */
+static void
+pixels(uint32_t n)
+{
+	tag_vr(0x7fe0, 0x0010, "OW");
+	u16(0);
+	u16(be ? n >> 16 : n & 0xffff);
+	u16(be ? n & 0xffff : n >> 16);
+	if (n == 0xffffffffu) {
+		/* an empty offset table, then the sequence delimiter */
+		u16(0xfffe), u16(0xe000), u16(0), u16(0);
+		u16(0xfffe), u16(0xe0dd), u16(0), u16(0);
+		return;
+	}
+	memset(d + dn, 0x5a, n);
+	dn += n;
+}
+
+static void
+start(int big_endian)
+{
+	dn = 0;
+	be = big_endian;
+}
+
+/* Scans d and runs the check: 0 or 1, the reason in why. */
+static int
+check(char *why, size_t n)
+{
+	struct ds_scan s;
+	enum ds_enc enc = be ? DS_ENC_EVR_BE : DS_ENC_EVR_LE;
+
+	why[0] = '\0';
+	ck_assert_int_eq(ds_scan_init(&s, enc, validate_tags, VALIDATE_NTAGS,
+	    0, NULL), 0);
+	ck_assert_int_ge(ds_scan_feed(&s, d, dn, NULL), 0);
+	ck_assert_int_eq(ds_scan_finish(&s, NULL), 0);
+	return validate_pixels(&s, enc, why, n);
+}
+
+static void
+image(unsigned spp, unsigned rows, unsigned cols, unsigned bits)
+{
+	us(0x0002, spp);
+	us(0x0010, rows);
+	us(0x0011, cols);
+	us(0x0100, bits);
+}
+
+START_TEST(a_right_sized_image_passes_with_or_without_padding)
+{
+	char why[80];
+
+	start(0);
+	image(1, 16, 16, 16);
+	pixels(512);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* 3 x 3 x 8 bits: 9 bytes, padded to 10 */
+	start(0);
+	image(1, 3, 3, 8);
+	pixels(10);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* RGB, 2 frames */
+	start(0);
+	image(3, 4, 4, 8);
+	frames("2 ");
+	pixels(96);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* 1 bit: 10 x 10 = 100 bits, 13 bytes, 14 with padding */
+	start(0);
+	image(1, 10, 10, 1);
+	pixels(14);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+}
+END_TEST
+
+START_TEST(a_short_or_long_pixel_data_fails_saying_how)
+{
+	char why[80];
+
+	start(0);
+	image(1, 16, 16, 16);
+	pixels(100);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "Pixel Data is 100 bytes, the image needs 512");
+	start(0);
+	image(3, 4, 4, 8);
+	frames("2");
+	pixels(48); /* one frame only */
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "Pixel Data is 48 bytes, the image needs 96");
+	start(0);
+	image(1, 3, 3, 8);
+	pixels(12); /* more than one byte of padding */
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+}
+END_TEST
+
+START_TEST(values_read_as_binary_in_either_byte_order)
+{
+	char why[80];
+
+	/* 32 is 0x20 0x00: a space and a NUL, which text trimming eats */
+	start(0);
+	image(1, 32, 2, 8);
+	pixels(64);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(1);
+	image(1, 256, 2, 8);
+	pixels(512);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(1);
+	image(1, 256, 2, 8);
+	pixels(2);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "Pixel Data is 2 bytes, the image needs 512");
+}
+END_TEST
+
+START_TEST(what_cannot_be_measured_passes_and_missing_attributes_fail)
+{
+	char why[80];
+
+	start(0);
+	image(1, 16, 16, 16);
+	pixels(0xffffffffu); /* encapsulated */
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(0);
+	us(0x0010, 16); /* no pixel data at all */
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(0);
+	us(0x0010, 16);
+	us(0x0100, 16);
+	pixels(512); /* no Columns */
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why,
+	    "Pixel Data without Rows, Columns or Bits Allocated");
+	start(0);
+	image(1, 16, 16, 16);
+	frames("x");
+	pixels(512);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "bad Number of Frames");
+}
+END_TEST
+
+Suite *
+validate_suite(void)
+{
+	Suite *s = suite_create("validate");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, a_right_sized_image_passes_with_or_without_padding);
+	tcase_add_test(tc, a_short_or_long_pixel_data_fails_saying_how);
+	tcase_add_test(tc, values_read_as_binary_in_either_byte_order);
+	tcase_add_test(
+	    tc, what_cannot_be_measured_passes_and_missing_attributes_fail);
+	suite_add_tcase(s, tc);
+	return s;
+}
