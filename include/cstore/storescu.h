@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cstore/cstore.h"
+#include "cstore/tls.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +52,9 @@ struct storescu_config {
 	int dimse_timeout_ms;    /* waiting for each response; 0 = none */
 	storescu_log_fn trace;   /* every PDU and DIMSE message, or NULL */
 	void *trace_user;
+	/* TLS (issue 15): tls.enabled runs each association over TLS,
+	 * the handshake within acse_timeout_ms */
+	struct cstore_tls tls;
 };
 
 /*

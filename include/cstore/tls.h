@@ -34,6 +34,7 @@ struct cstore_tls {
 	int insecure;         /* sender: no certificate check at all */
 	int optional_client_cert; /* receiver: a client without a
 				   * certificate is let in */
+	int profile_set; /* profile was chosen (not the default) */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "cli/send_args.h"
+#include "cli/tls_args.h"
 
 #include "core/banned.h"
 
@@ -59,6 +60,13 @@ static const struct option longopts[] = {
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-insecure", no_argument, NULL, OPT_TLS_INSECURE },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-profile", required_argument, NULL, OPT_TLS_PROFILE },
+	{ "tls-server-name", required_argument, NULL, OPT_TLS_SERVER_NAME },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -71,8 +79,10 @@ static const char *const synopsis[] = {
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
 	"               [--progress | --no-progress] [--max-pdu bytes]\n"
 	"               [--connect-timeout s] [--acse-timeout s] [--dimse-timeout s]\n"
-	"               host port [file | dir | - ...]",
-	"--echo [-dqv] [-a aetitle] [-c called] [--json] host port",
+	"               [--tls [--tls-ca file|dir] [--tls-server-name name]\n"
+	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
+	"               [--tls-insecure]] host port [file | dir | - ...]",
+	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--tls ...] host port",
 	NULL,
 };
 
@@ -118,13 +128,15 @@ help(void)
 	    "  -q, --quiet              no summary, progress or notes on stderr\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n"
+	    "%s"
 	    "\n"
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
-	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
-	    "5 aborted or protocol error, 6 cannot write the output.\n",
+	    "at all, 3 peer unreachable (or not securely: TLS), 4 association rejected\n"
+	    "or nothing acceptable, 5 aborted or protocol error, 6 cannot write the\n"
+	    "output.\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, MAX_PDU_LIMIT,
-	    STORESCU_DEFAULT_MAX_PDU);
+	    STORESCU_DEFAULT_MAX_PDU, tls_send_help);
 }
 
 static const char *
@@ -215,7 +227,8 @@ parse_long(struct send_args *d, int c, const char *arg)
 	case OPT_VERSION:
 		cli_print_version();
 	default:
-		cli_usage_exit(synopsis);
+		if (!tls_args_parse(&d->cfg.tls, c, arg))
+			cli_usage_exit(synopsis);
 	}
 }
 
@@ -261,5 +274,6 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 			parse_long(d, c, optarg);
 		}
 	}
+	tls_args_check(&d->cfg.tls, 0);
 	return optind;
 }

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "net/transport.h"
+
 struct ul_assoc;
 struct cs_err;
 
@@ -26,6 +28,7 @@ struct cs_err;
 
 struct pump {
 	int fd; /* connected, non-blocking socket (owned by caller) */
+	struct transport t; /* what reads and writes it: plain or TLS */
 	struct ul_assoc *a;
 	int payload_fd;       /* source of owed payload, or -1 */
 	off_t payload_off;    /* where the next payload byte comes from */
@@ -68,10 +71,14 @@ struct pump {
 	int ack_owed; /* input consumed, not acknowledged yet */
 };
 
-/* Sets up p over fd and a; returns 0 or CS_E_NOMEM. */
+/* Sets up p over fd (plain) and a; returns 0 or CS_E_NOMEM. */
 int pump_init(struct pump *p, int fd, struct ul_assoc *a);
-/* Frees the buffers and unmaps the payload window (does not close fd
- * nor free a). */
+/* The same over a transport (a TLS one after tls_handshake); the pump
+ * takes it over and pump_release releases it (not its fd). */
+int pump_init_transport(
+    struct pump *p, const struct transport *t, struct ul_assoc *a);
+/* Frees the buffers, unmaps the payload window and releases the
+ * transport (does not close fd nor free a). */
 void pump_release(struct pump *p);
 /*
  * The file (offset, length) that the next owed payload bytes come from;

@@ -179,7 +179,7 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 		    "association aborted by the peer: %s (source %u, reason %u)",
 		    ul_abort_reason_text(s->abort.source, s->abort.reason),
 		    s->abort.source, s->abort.reason);
-	if (rc == CS_E_TIMEOUT || rc == CS_E_IO)
+	if (rc == CS_E_TIMEOUT || rc == CS_E_IO || rc == CS_E_TLS)
 		return cs_err_set(
 		    err, rc, "%s", hint[0] ? hint : cs_strerror(rc));
 	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
@@ -258,6 +258,35 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs, int n,
 	return 0;
 }
 
+/* The transport over the connected socket: plain, or TLS after the
+ * handshake (within the ACSE timeout). */
+static int
+secure(struct scu_session *s, struct cs_err *err)
+{
+	const struct storescu_config *sc = &s->cfg;
+	struct tls_ctx *c;
+	int rc;
+
+	transport_plain(&s->t, s->fd);
+	if (!sc->tls.enabled)
+		return 0;
+	c = tls_ctx_new(&sc->tls, 0, err);
+	if (c == NULL)
+		return err != NULL && err->code ? err->code : CS_E_TLS;
+	rc = tls_handshake(&s->t, c,
+	    sc->tls.server_name ? sc->tls.server_name : sc->host,
+	    sc->acse_timeout_ms, err);
+	tls_ctx_free(c);
+	if (rc == 0 && sc->trace != NULL) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "TLS: %s, server certificate '%s'",
+		    transport_tls_summary(&s->t), transport_peer_subject(&s->t));
+		sc->trace(sc->trace_user, line);
+	}
+	return rc;
+}
+
 /* Connects, sends the queued request and waits (ACSE timeout) for the
  * answer. */
 static int
@@ -273,7 +302,10 @@ negotiate(struct scu_session *s, struct cs_err *err)
 		return rc;
 	}
 	s->t_connected = net_now_us();
-	if (pump_init(&s->pump, s->fd, s->a) != 0)
+	rc = secure(s, err);
+	if (rc != 0)
+		return rc;
+	if (pump_init_transport(&s->pump, &s->t, s->a) != 0)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	s->pump_ready = 1;
 	s->pump.quickack = 1;
@@ -519,7 +551,9 @@ static void
 teardown(struct scu_session *s)
 {
 	if (s->pump_ready)
-		pump_release(&s->pump);
+		pump_release(&s->pump); /* and the transport */
+	else
+		transport_release(&s->t);
 	s->pump_ready = 0;
 	if (s->fd >= 0)
 		close(s->fd);
