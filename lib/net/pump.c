@@ -381,11 +381,12 @@ read_some(struct pump *p, struct cs_err *err)
 		return 0;
 	}
 	if (p->bytes_in == 0 && tls_record_start(p, r)) {
+		int acceptor = ul_state(p->a) == UL_STA2;
+
 		transport_closed(p);
 		return cs_err_set(err, CS_E_TLS, "%s",
-		    ul_state(p->a) == UL_STA2
-			? "a TLS client on a port without TLS"
-			: "the peer answered in TLS: the port wants --tls");
+		    acceptor ? "a TLS client on a port without TLS"
+			     : "the peer answered in TLS: the port wants --tls");
 	}
 	p->bytes_in += (uint64_t)r;
 	p->roff = 0;

@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <openssl/err.h>
@@ -22,6 +24,7 @@
 #include "core/banned.h"
 
 struct tls_ctx {
+	atomic_int refs;
 	SSL_CTX *ssl;
 	int server;
 	int insecure;
@@ -55,17 +58,28 @@ static const char ciphers_ext[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
 
-/* The first queued OpenSSL error as text ("" if none); clears the queue. */
+/*
+ * The first queued OpenSSL error as text ("" if none); clears the
+ * queue.  An alert the peer sent ("tlsv13 alert certificate required")
+ * reads "the peer's alert 'certificate required'".
+ */
 static const char *
 ossl_reason(char *buf, size_t len)
 {
 	unsigned long e = ERR_get_error();
-	const char *r;
+	const char *r, *a;
 
 	buf[0] = '\0';
 	if (e != 0) {
 		r = ERR_reason_error_string(e);
-		snprintf(buf, len, "%s", r != NULL ? r : "unknown TLS error");
+		if (r == NULL)
+			r = "unknown TLS error";
+		a = strstr(r, " alert ");
+		if (a != NULL &&
+		    (strncmp(r, "tlsv", 4) == 0 || strncmp(r, "sslv3", 5) == 0))
+			snprintf(buf, len, "the peer's alert '%s'", a + 7);
+		else
+			snprintf(buf, len, "%s", r);
 	}
 	ERR_clear_error();
 	return buf;
@@ -148,6 +162,7 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 		cs_err_set(err, CS_E_NOMEM, "out of memory");
 		return NULL;
 	}
+	atomic_init(&c->refs, 1);
 	c->server = server;
 	c->insecure = cfg->insecure && !server;
 	c->ssl = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
@@ -159,8 +174,12 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	    SSL_MODE_ENABLE_PARTIAL_WRITE |
 		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* DICOM streams are long: no renegotiation, no compression */
+	/* DICOM ends associations with its own A-RELEASE, so a peer that
+	 * closes without close_notify (DCMTK, after the release) is a
+	 * plain end, not an attack on truncation */
 	SSL_CTX_set_options(c->ssl,
-	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+		SSL_OP_IGNORE_UNEXPECTED_EOF);
 	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
 		goto fail;
@@ -186,10 +205,17 @@ fail:
 	return NULL;
 }
 
+struct tls_ctx *
+tls_ctx_ref(struct tls_ctx *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
 void
 tls_ctx_free(struct tls_ctx *c)
 {
-	if (c == NULL)
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) > 1)
 		return;
 	SSL_CTX_free(c->ssl);
 	cs_free(c);
@@ -245,12 +271,11 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 {
 	struct tls_conn *tc = t->tls;
 	long v = SSL_get_verify_result(tc->ssl);
-	X509 *peer = SSL_get0_peer_certificate(tc->ssl);
 	const char *who = c->server ? "client" : "server";
 	char why[160];
 
 	ossl_reason(why, sizeof(why));
-	if (v != X509_V_OK && (peer != NULL || !c->server))
+	if (v != X509_V_OK)
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS: the %s's certificate was refused: %s%s%s%s", who,
 		    verify_text(v), v == X509_V_ERR_HOSTNAME_MISMATCH ? " '" : "",
@@ -259,6 +284,12 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 	if (c->server && strstr(why, "did not return a certificate"))
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS: the client sent no certificate (one is required)");
+	if (c->server && (strstr(why, "wrong version") ||
+			     strstr(why, "http request") ||
+			     strstr(why, "packet length")))
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS handshake with the client failed: %s (a client without TLS?)",
+		    why);
 	if (why[0] != '\0')
 		return cs_err_set(err, CS_E_TLS, "TLS handshake with the %s failed: %s",
 		    who, why);
@@ -282,6 +313,33 @@ set_peer_name(SSL *ssl, const char *name)
 		return 1;
 	return SSL_set1_host(ssl, name) == 1 &&
 	    SSL_set_tlsext_host_name(ssl, name) == 1;
+}
+
+/*
+ * After a failed handshake the receiver's alert is written; closing
+ * with the client's bytes unread (its A-ASSOCIATE-RQ) would send a
+ * reset, and the reset would make the client's kernel drop the alert.
+ * So: shut our side and read until the client closes, 2 s at most.
+ */
+static void
+drain(int fd, int timeout_ms)
+{
+	uint64_t limit = net_now_ms() +
+	    (uint64_t)(timeout_ms > 0 && timeout_ms < 2000 ? timeout_ms : 2000);
+	uint8_t junk[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = net_now_ms();
+		ssize_t r;
+
+		if (now >= limit || poll(&pfd, 1, (int)(limit - now)) <= 0)
+			return;
+		r = recv(fd, junk, sizeof(junk), 0);
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+			return;
+	}
 }
 
 int
@@ -313,6 +371,8 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
 			rc = handshake_failed(t, c, e, name, err);
 			transport_release(t);
+			if (c->server)
+				drain(t->fd, timeout_ms);
 			return rc;
 		}
 		pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;

@@ -95,6 +95,8 @@ transport_shutdown_wr(struct transport *t)
 void
 transport_shutdown(struct transport *t)
 {
+	if (t->tls != NULL)
+		tls_io_close_notify(t);
 	shutdown(t->fd, SHUT_RDWR);
 }
 

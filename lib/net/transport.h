@@ -76,7 +76,9 @@ void transport_release(struct transport *t);
  * CA file). */
 struct tls_ctx *
 tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err);
-/* Drops the caller's reference (NULL-safe). */
+/* One more reference to c (threads sharing it); returns c. */
+struct tls_ctx *tls_ctx_ref(struct tls_ctx *c);
+/* Drops the caller's reference (NULL-safe); the last one frees. */
 void tls_ctx_free(struct tls_ctx *c);
 /*
  * Runs the TLS handshake over t (a plain transport on a connected

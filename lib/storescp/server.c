@@ -87,6 +87,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	if (s->cfg.output_dir == NULL)
 		s->cfg.output_dir = STORESCP_DEFAULT_OUTPUT_DIR;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->tls_mu, NULL);
+	atomic_init(&s->tls_reload, 0);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
@@ -106,6 +108,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		    err, CS_E_IO, "cannot create a pipe: %s", strerror(errno));
 	if (rc == 0)
 		rc = scp_proxy_check(&s->cfg, err);
+	if (rc == 0)
+		rc = scp_tls_init(s, err);
 	if (rc == 0)
 		rc = scp_listen(s, err);
 	if (rc == 0 &&
@@ -264,6 +268,7 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		}
 		if (pfd[1].revents & POLLIN)
 			drain_wake(s);
+		scp_tls_reload_if_asked(s);
 		if (!(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
 			continue;
 		for (int i = 0; i < 64; i++) {
@@ -320,6 +325,7 @@ storescp_free(struct storescp *s)
 		close(s->wake[1]);
 	sink_root_close(&s->root);
 	policy_release(&s->policy);
+	scp_tls_release(s);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	cs_free(s);

@@ -31,6 +31,7 @@
 struct store_who {
 	unsigned id;
 	const char *calling, *called, *peer;
+	const char *tls_subject; /* NULL: no client certificate */
 };
 
 struct store {

@@ -164,6 +164,8 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	const struct cs_err *ue = ul_last_error(s->a);
 	char hint[CS_ERR_MSG_MAX] = "";
 
+	if (err != NULL && err->code == CS_E_TLS)
+		return CS_E_TLS; /* a TLS alert says it best */
 	if (err != NULL && err->code != 0) {
 		snprintf(hint, sizeof(hint), "%s", err->msg);
 		cs_err_clear(err);
@@ -179,16 +181,19 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 		    "association aborted by the peer: %s (source %u, reason %u)",
 		    ul_abort_reason_text(s->abort.source, s->abort.reason),
 		    s->abort.source, s->abort.reason);
-	if (rc == CS_E_TIMEOUT || rc == CS_E_IO || rc == CS_E_TLS)
+	if (rc == CS_E_TIMEOUT || rc == CS_E_IO)
 		return cs_err_set(
 		    err, rc, "%s", hint[0] ? hint : cs_strerror(rc));
 	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
 	    !(s->aborted && s->abort.reason == 0))
 		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);
 	return cs_err_set(err, CS_E_CLOSED,
-	    "the peer closed the connection%s%s%s%s",
+	    "the peer closed the connection%s%s%s%s%s",
 	    s->accepted ? "" : " without answering the association request",
-	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "",
+	    !s->accepted && !s->cfg.tls.enabled && s->pump.bytes_in == 0
+		? "; a TLS port (--tls)?"
+		: "");
 }
 
 /*
