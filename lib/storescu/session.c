@@ -166,6 +166,17 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 
 	if (err != NULL && err->code == CS_E_TLS)
 		return CS_E_TLS; /* a TLS alert says it best */
+	if (s->cfg.tls.enabled && !s->accepted && !s->rejected &&
+	    !s->abort_from_peer && s->pump.bytes_in == 0) {
+		/* TLS 1.3: the server judges our certificate after the
+		 * handshake; one that refuses it and closes at once (no
+		 * alert reaches us) ends here */
+		cs_err_clear(err);
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS: the server closed the connection right after the "
+		    "handshake (did it refuse our certificate%s?)",
+		    s->cfg.tls.cert ? "" : ": none was given");
+	}
 	if (err != NULL && err->code != 0) {
 		snprintf(hint, sizeof(hint), "%s", err->msg);
 		cs_err_clear(err);
