@@ -33,6 +33,10 @@ struct tls_ctx {
 struct tls_conn {
 	SSL *ssl;
 	size_t wpend; /* length of a write that would block: retried as is */
+	/* input may wait in OpenSSL's buffer: after the handshake (which
+	 * may read ahead the first PDU) and after a tls_io_recv that
+	 * filled its buffer; 0 after one that emptied the socket */
+	int undrained;
 	char subject[256];
 	char summary[96];
 	char error[160];
@@ -180,6 +184,11 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	SSL_CTX_set_options(c->ssl,
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 		SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* read what the socket has in one recv (not a record header and a
+	 * body apiece): tls_io_recv drains it, SSL_has_pending tells the
+	 * pump what is left */
+	SSL_CTX_set_read_ahead(c->ssl, 1);
+	SSL_CTX_set_default_read_buffer_len(c->ssl, 256 * 1024);
 	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
 		goto fail;
@@ -390,6 +399,7 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 		}
 	}
 	note_peer(tc);
+	tc->undrained = 1;
 	return 0;
 }
 
@@ -454,6 +464,7 @@ tls_io_recv(struct transport *t, void *buf, size_t n)
 	size_t got = 0;
 
 	t->tls_wants = 0;
+	tc->undrained = 0;
 	while (got < n) {
 		size_t want = n - got > INT32_MAX ? INT32_MAX : n - got;
 		int r;
@@ -473,13 +484,17 @@ tls_io_recv(struct transport *t, void *buf, size_t n)
 		}
 		return io_failed(t, r);
 	}
+	tc->undrained = 1;
 	return (ssize_t)got;
 }
 
 size_t
 tls_io_pending(const struct transport *t)
 {
-	return (size_t)SSL_pending(t->tls->ssl);
+	/* records read ahead but not decrypted count too (poll would not
+	 * see them), unless the last read stopped for want of bytes: then
+	 * what is left is part of a record, which waits for the socket */
+	return t->tls->undrained && SSL_has_pending(t->tls->ssl) ? 1 : 0;
 }
 
 void

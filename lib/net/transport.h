@@ -50,7 +50,8 @@ ssize_t transport_sendfile(struct transport *t, int fd, off_t *off, size_t n);
  * (plain); a TLS transport never reads a mapping (a shrinking file would
  * be SIGBUS in our process, not EFAULT from the kernel). */
 int transport_is_plain(const struct transport *t);
-/* Bytes already decrypted and waiting (poll(2) does not see them). */
+/* Non-zero when TLS holds input already read from the socket that a
+ * transport_recv would return now (poll(2) does not see it). */
 size_t transport_pending(const struct transport *t);
 /*
  * The poll(2) events to wait for, given what the caller wants (POLLIN,
