@@ -109,9 +109,9 @@ static const char *const synopsis[] = {
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
-	"               [--proxy-from addr[/bits]] [--reuse-port]\n"
-	"               [--tls --tls-cert file [--tls-key file] [--tls-ca file|dir]\n"
-	"               [--tls-optional-client-cert] [--tls-profile p]] [[addr:]port]",
+	"               [--proxy-from addr[/bits]] [--reuse-port] [--tls --tls-cert file\n"
+	"               [--tls-key file] [--tls-ca file|dir] [--tls-optional-client-cert]\n"
+	"               [--tls-profile p]] [[addr:]port]",
 	NULL,
 };
 

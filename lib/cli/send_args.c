@@ -82,7 +82,8 @@ static const char *const synopsis[] = {
 	"               [--tls [--tls-ca file|dir] [--tls-server-name name]\n"
 	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
 	"               [--tls-insecure]] host port [file | dir | - ...]",
-	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--tls ...] host port",
+	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--tls ...]\n"
+	"               host port",
 	NULL,
 };
 
