@@ -21,6 +21,11 @@ enum cstore_tls_profile {
 	CSTORE_TLS_BCP195_EXTENDED,
 };
 
+/*
+ * OpenSSL writes to the socket with write(2), not send(MSG_NOSIGNAL): a
+ * program using TLS must ignore SIGPIPE (both tools do), or a peer that
+ * goes away mid-write kills it.
+ */
 struct cstore_tls {
 	int enabled;          /* 0: plain TCP, and the rest is ignored */
 	const char *ca;       /* trusted CAs: a PEM file or a hashed

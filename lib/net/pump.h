@@ -6,7 +6,9 @@
  * Payload promised with ul_pdata_external() is written from a file
  * (pump_set_payload_file) without a copy in user space: sendfile(2) for
  * small data sets, send(2) from a read-only mapping of a few MB of the
- * file for large ones (see pump.c for why).
+ * file for large ones (see pump.c for why).  Over TLS (pump_init_transport
+ * after tls_handshake) the file is read into a buffer and encrypted
+ * from there (transport.h); nothing above the pump knows which.
  */
 #ifndef CS_NET_PUMP_H
 #define CS_NET_PUMP_H

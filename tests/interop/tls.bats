@@ -112,6 +112,20 @@ PY
 	[ "$(cut -f6 "$RECV_STDOUT" | sort -u)" = "CN=modality-1,O=cstore tests" ]
 }
 
+@test "tls: every profile of ours (receiver) with every BCP 195 profile of DCMTK's echoscu/storescu" {
+	require_cmd /usr/bin/echoscu
+	for p in bcp195-nd bcp195 bcp195-extended; do
+		RECV_DIR=$BATS_TEST_TMPDIR/out-$p start_tls_dcmrecv server --tls-profile "$p"
+		for d in +py +px +pz; do
+			run -0 /usr/bin/echoscu "$d" +tls "$PKI/client.key" "$PKI/client.pem" +cf "$PKI/ca.pem" localhost "$RECV_PORT"
+		done
+		run -0 /usr/bin/storescu +pz +tls "$PKI/client.key" "$PKI/client.pem" +cf "$PKI/ca.pem" \
+			localhost "$RECV_PORT" "$CORPUS/ts/explicit-le.dcm"
+		stop_dcmrecv
+		[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+	done
+}
+
 @test "tls: ours -> ours: a large file, -j 2, --retry, echo and --dry-run --probe; the subject in TSV and JSON" {
 	big_file "$BATS_TEST_TMPDIR/big.dcm" 20
 	start_tls_dcmrecv server --json
@@ -120,7 +134,11 @@ PY
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
 	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq 4 ]
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 4 ]
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT"
+	# --tls-ca DIR: a directory hashed by openssl rehash
+	mkdir "$BATS_TEST_TMPDIR/cadir"
+	cp "$PKI/ca.pem" "$BATS_TEST_TMPDIR/cadir/"
+	openssl rehash "$BATS_TEST_TMPDIR/cadir"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls --tls-ca "$BATS_TEST_TMPDIR/cadir" "${ME[@]}" localhost "$RECV_PORT"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[@]}"
 	[[ $output == *accepted* ]]
 	stop_dcmrecv
