@@ -123,8 +123,9 @@ $(GDCM_MODULE): $(LIB_CXX_OBJ) $(LIBCSTORE) scripts/cstore-gdcm.map
 		-o $@ $(LIB_CXX_OBJ) $(LIBCSTORE) $(GDCM_LIBS) $(ALL_LDFLAGS)
 
 # Every link of libcstore.a: json-c (used by lib/cli alone), what the mk/
-# fragments need (DCMFILE_LIBS: zlib and libdl for lib/dcmfile) and libm.
-CSTORE_LIBS = $(JSON_LIBS) $(DCMFILE_LIBS) $(IDENTITY_LIBS) -lm
+# fragments need (DCMFILE_LIBS: zlib and libdl for lib/dcmfile; TLS_LIBS:
+# OpenSSL for lib/net/tls.c) and libm.
+CSTORE_LIBS = $(JSON_LIBS) $(DCMFILE_LIBS) $(IDENTITY_LIBS) $(TLS_LIBS) -lm
 TOOL_LIBS = $(LIBCSTORE) $(CSTORE_LIBS)
 $(BINS): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE)
 	@mkdir -p $(BIN)

@@ -61,6 +61,10 @@ write_stored(const struct storescp_stored *st)
 		CLI_S("called_ae", 0, st->called_ae),
 		CLI_I("association", 0, st->assoc_id),
 		CLI_B("kept", 0, st->kept),
+		/* TLS: the client certificate's subject, column 6 */
+		CLI_S("tls_subject", g.a.cfg.tls.enabled ? 6 : 0,
+		    st->tls_subject ? st->tls_subject
+				    : (g.a.cfg.tls.enabled ? "" : NULL)),
 		CLI_S("user", g.a.users_file ? 7 : 0, st->user),
 	};
 
@@ -103,6 +107,15 @@ on_signal(int sig)
 		storescp_request_stop(g.srv);
 }
 
+/* SIGHUP: read the TLS certificate and key again (storescp_run does). */
+static void
+on_hangup(int sig)
+{
+	(void)sig;
+	if (g.srv != NULL)
+		storescp_reload_tls(g.srv);
+}
+
 static int
 write_port_file(const char *path, unsigned port)
 {
@@ -123,7 +136,8 @@ write_port_file(const char *path, unsigned port)
 	return 0;
 }
 
-/* SIGTERM and SIGINT stop the server; SIGPIPE is an error, not death. */
+/* SIGTERM and SIGINT stop the server, SIGHUP reloads the TLS
+ * certificate; SIGPIPE is an error, not death. */
 static void
 catch_signals(void)
 {
@@ -135,6 +149,8 @@ catch_signals(void)
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hangup;
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -148,6 +164,7 @@ block_stop_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -163,7 +180,10 @@ start(void)
 	rc = storescp_new(&g.a.cfg, &g.srv, &err);
 	if (rc != 0) {
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
-		/* a bad value is a usage error; anything else: cannot listen */
+		/* a bad value (or TLS file) is a usage error; anything
+		 * else: cannot listen */
+		if (rc == CS_E_TLS)
+			return EXIT_USAGE;
 		return rc == CS_E_INVAL || rc == CS_E_NOMEM ? cli_exit_for(rc)
 							    : EXIT_OUTPUT;
 	}

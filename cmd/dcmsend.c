@@ -144,7 +144,8 @@ do_commit_wait(struct dcmsend *d)
 	struct cs_err err = { 0, "" };
 	int rc, ex;
 
-	if ((ex = send_commit_state_read(d->a.commit_wait, &pend, d->a.quiet)) ||
+	if ((ex = send_commit_state_read(
+		 d->a.commit_wait, &pend, d->a.quiet)) ||
 	    (ex = send_commit_listen(
 		 &d->a.send, d->a.commit_listen, d->a.quiet))) {
 		send_commit_pending_release(&pend);
@@ -159,8 +160,8 @@ do_commit_wait(struct dcmsend *d)
 	send_commit_pending_release(&pend);
 	if (rc != 0 && !d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
-	ex = state_close(d, rc != 0 ? cli_exit_for(rc)
-				    : send_commit_status(&sum));
+	ex = state_close(
+	    d, rc != 0 ? cli_exit_for(rc) : send_commit_status(&sum));
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
@@ -403,9 +404,9 @@ main(int argc, char **argv)
 
 	/* debugging (man page, ENVIRONMENT) */
 	if (getenv("DCMSEND_COMMIT_DELAY_MS") != NULL)
-		d.a.send.commit_delay_ms = (unsigned)cli_parse_num(
-		    getenv("DCMSEND_COMMIT_DELAY_MS"), 0, 600000,
-		    "DCMSEND_COMMIT_DELAY_MS");
+		d.a.send.commit_delay_ms =
+		    (unsigned)cli_parse_num(getenv("DCMSEND_COMMIT_DELAY_MS"),
+			0, 600000, "DCMSEND_COMMIT_DELAY_MS");
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;
 	d.a.send.user = &d;

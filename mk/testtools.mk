@@ -19,7 +19,7 @@ $(BUILD)/tests/tools/rle-tool: tests/tools/rle-tool.c $(BUILD)/libcstore.a $(BUI
 # commit-rq: a Storage Commitment requester over our engine (dcmrecv-commit.bats).
 $(BUILD)/tests/tools/commit-rq: tests/tools/commit-rq.c $(BUILD)/libcstore.a $(BUILD)/.flags
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a $(ALL_LDFLAGS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcstore.a $(CSTORE_LIBS) $(ALL_LDFLAGS)
 $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags tests/tools/unhex.h
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)

@@ -52,7 +52,8 @@ extern "C" {
 	X(CLOSED, -107, "connection closed by peer")                       \
 	X(CALLBACK, -108, "callback failed")                               \
 	X(TOOBIG, -109, "length exceeds the limit")                        \
-	X(NONAME, -110, "host name not found")
+	X(NONAME, -110, "host name not found")                             \
+	X(TLS, -111, "secure connection failed")
 
 enum cs_errcode {
 	CS_OK = 0,

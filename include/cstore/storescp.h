@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "cstore/cstore.h"
+#include "cstore/tls.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -71,6 +72,9 @@ struct storescp_stored {
 	/* The user identity check_identity accepted on this association;
 	 * "" when none was checked. */
 	const char *user;
+	/* TLS: the subject of the peer's certificate (RFC 2253), NULL
+	 * without TLS or without a client certificate */
+	const char *tls_subject;
 };
 
 /* Log levels passed to the log callback. */
@@ -281,6 +285,11 @@ struct storescp_config {
 	 * title, peer, tab-separated.  Default 0, NULL. */
 	int validate;
 	const char *quarantine_dir;
+	/* TLS (issue 15): tls.enabled accepts only TLS connections (the
+	 * handshake within timeout_ms); tls.cert and tls.key are read
+	 * again by storescp_reload_tls.  An allow entry "subject=DN"
+	 * admits a client by its certificate's subject (RFC 2253). */
+	struct cstore_tls tls;
 };
 
 /* Data set bytes after which a C-STORE over max_object_size is aborted
@@ -327,6 +336,15 @@ CS_EXPORT int storescp_run(struct storescp *s, struct cs_err *err);
  * Async-signal-safe: call it from a SIGTERM/SIGINT handler.
  */
 CS_EXPORT void storescp_request_stop(struct storescp *s);
+
+/*
+ * Asks storescp_run to read the TLS certificate, key and CAs of the
+ * config again (and returns at once).  New connections use them;
+ * associations in progress keep theirs.  When the files cannot be used
+ * the old ones stay, and the log says why.  Async-signal-safe: call it
+ * from a SIGHUP handler.  Nothing happens without TLS.
+ */
+CS_EXPORT void storescp_reload_tls(struct storescp *s);
 
 /* Counters, readable at any time (storescp_get_stats cannot fail). */
 struct storescp_stats {

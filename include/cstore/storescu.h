@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "cstore/cstore.h"
+#include "cstore/tls.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,9 @@ struct storescu_config {
 	const uint8_t *password;
 	size_t password_len;
 	int identity_response;
+	/* TLS (issue 15): tls.enabled runs each association over TLS,
+	 * the handshake within acse_timeout_ms */
+	struct cstore_tls tls;
 };
 
 /*

@@ -296,6 +296,7 @@ cli_exit_for(int rc)
 	case CS_E_UNREACHABLE:
 	case CS_E_NONAME:
 	case CS_E_TIMEOUT:
+	case CS_E_TLS:
 		return EXIT_UNREACHABLE;
 	case CS_E_REJECTED:
 		return EXIT_REJECTED;

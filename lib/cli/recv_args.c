@@ -13,6 +13,7 @@
 #include "cli/recv_commit.h"
 #include "cli/recv_opts.h"
 #include "cli/size_arg.h"
+#include "cli/tls_args.h"
 #include "net/net.h"
 
 #include "core/banned.h"
@@ -108,6 +109,13 @@ static const struct option longopts[] = {
 	{ "sop-class", required_argument, NULL, OPT_SOP_CLASS },
 	{ "strict-aet", no_argument, NULL, OPT_STRICT_AET },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-optional-client-cert", no_argument, NULL,
+	    OPT_TLS_OPTIONAL_CLIENT_CERT },
+	{ "tls-profile", required_argument, NULL, OPT_TLS_PROFILE },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "ts", required_argument, NULL, OPT_TS },
 	{ "users", required_argument, NULL, OPT_USERS },
@@ -132,7 +140,9 @@ static const char *const synopsis[] = {
 	"               [--validate [--quarantine dir]]\n"
 	"               [--users file [--require-identity]] [--commit]\n"
 	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
-	"               [--commit-fail n] [[addr:]port]",
+	"               [--commit-fail n] [--tls --tls-cert file\n"
+	"               [--tls-key file] [--tls-ca file|dir] [--tls-optional-client-cert]\n"
+	"               [--tls-profile p]] [[addr:]port]",
 	"--hash-password[=yescrypt|sha512]",
 	NULL,
 };
@@ -202,7 +212,8 @@ help(void)
 	    "      --exec CMD [ARG ...] ; run CMD after each stored file, {} = its path\n"
 	    "      --port-file FILE       write the bound port number to FILE\n"
 	    "      --strict-aet           reject a called AE title other than ours\n"
-	    "      --allow AET[@HOST]     admit only these calling AE titles (repeatable)\n"
+	    "      --allow AET[@HOST]     admit only these calling AE titles (repeatable);\n"
+	    "                             subject=DN: a TLS client certificate's subject\n"
 	    "      --sop-class CLASS      accept only these SOP classes (repeatable)\n"
 	    "      --reject-sop-class CLASS  refuse this SOP class (repeatable)\n"
 	    "      --ts SYNTAX            accept only these transfer syntaxes, in this\n"
@@ -221,7 +232,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s%s%s%s%s"
+	    "%s%s%s%s%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -237,15 +248,17 @@ help(void)
 	    "      --version              print the version\n"
 	    "\n"
 	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer;\n"
-	    "with --users, the user in column 7.\n"
-	    "Exit status: 0 stopped cleanly, 2 usage, 6 cannot listen or cannot write the\n"
+	    "with --tls the client certificate's subject in column 6; with --users, the\n"
+	    "user in column 7.\n"
+	    "Exit status: 0 stopped cleanly, 2 usage (or unusable TLS certificate or key),\n"
+	    "6 cannot listen or cannot write the\n"
 	    "output directory, the port file or standard output, 70 internal error.\n",
 	    STORESCP_DEFAULT_AET, STORESCP_DEFAULT_OUTPUT_DIR,
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
 	    STORESCP_DEFAULT_GRACE_MS / 1000, debris_help, deploy_help,
-	    hostile_help, identity_help, recv_commit_help);
+	    hostile_help, identity_help, recv_commit_help, tls_recv_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -459,7 +472,9 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 		recv_commit_peer(a, arg);
 		break;
 	default:
-		parse_debris(&a->cfg, c, arg);
+		if (!tls_args_parse(&a->cfg.tls, c, arg))
+			parse_debris(&a->cfg, c, arg);
+		parse_limit(&a->cfg, c, arg);
 	}
 }
 
@@ -600,6 +615,7 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--proxy-from needs --proxy-protocol");
 	if (a->cfg.quarantine_dir != NULL && !a->cfg.validate)
 		cli_usage_error("--quarantine needs --validate");
+	tls_args_check(&a->cfg.tls, 1);
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");
 	if (argc >= 1 &&

@@ -9,6 +9,7 @@
 #include "cli/follow_args.h"
 #include "cli/output.h"
 #include "cli/send_args.h"
+#include "cli/tls_args.h"
 
 #include "core/banned.h"
 
@@ -89,6 +90,13 @@ static const struct option longopts[] = {
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "retry-for", required_argument, NULL, OPT_RETRY_FOR },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-insecure", no_argument, NULL, OPT_TLS_INSECURE },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-profile", required_argument, NULL, OPT_TLS_PROFILE },
+	{ "tls-server-name", required_argument, NULL, OPT_TLS_SERVER_NAME },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -107,9 +115,11 @@ static const char *const synopsis[] = {
 	"               [--follow [--idle s] [--retry-for duration]] [--remove-sent]\n"
 	"               [--limit-rate rate]\n"
 	"               [--user name [--password-file file | --password-stdin] [--identity-response]]\n"
-	"               host port [file | dir | - ...]",
+	"               [--tls [--tls-ca file|dir] [--tls-server-name name]\n"
+	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
+	"               [--tls-insecure]] host port [file | dir | - ...]",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
-	"               host port",
+	"               [--tls ...] host port",
 	"--commit-wait file --commit-listen [addr:]port [-dqv]\n"
 	"               [-a aetitle] [--commit-timeout s] [--commit-state file] [--json]",
 	NULL,
@@ -201,14 +211,16 @@ help(void)
 	    "  -q, --quiet              no summary, progress or notes on stderr\n"
 	    "  -h, --help               this help\n"
 	    "      --version            print the version\n"
+	    "%s"
 	    "\n"
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
-	    "at all, 3 peer unreachable, 4 association rejected or nothing acceptable,\n"
-	    "5 aborted or protocol error, 6 cannot write the output or listen,\n"
-	    "7 every input stored but not all committed (--commit).\n",
+	    "at all, 3 peer unreachable (or not securely: TLS), 4 association rejected\n"
+	    "or nothing acceptable, 5 aborted or protocol error, 6 cannot write the\n"
+	    "output or listen, 7 every input stored but not all committed (--commit).\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
-	    commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help);
+	    commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help,
+	    tls_send_help);
 }
 
 static const char *
@@ -371,7 +383,8 @@ parse_long(struct send_args *d, int c, const char *arg)
 	case OPT_VERSION:
 		cli_print_version();
 	default:
-		parse_follow(d, c, arg);
+		if (!tls_args_parse(&d->cfg.tls, c, arg))
+			parse_follow(d, c, arg);
 	}
 }
 
@@ -419,5 +432,6 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 			parse_long(d, c, optarg);
 		}
 	}
+	tls_args_check(&d->cfg.tls, 0);
 	return optind;
 }

@@ -44,8 +44,19 @@ enum {
 int
 pump_init(struct pump *p, int fd, struct ul_assoc *a)
 {
+	struct transport t;
+
+	transport_plain(&t, fd);
+	return pump_init_transport(p, &t, a);
+}
+
+int
+pump_init_transport(
+    struct pump *p, const struct transport *t, struct ul_assoc *a)
+{
 	memset(p, 0, sizeof(*p));
-	p->fd = fd;
+	p->fd = t->fd;
+	p->t = *t;
 	p->a = a;
 	p->payload_fd = -1;
 	p->map = NULL;
@@ -76,6 +87,7 @@ pump_release(struct pump *p)
 	if (p->rbuf != NULL)
 		munmap(p->rbuf, PUMP_RBUF);
 	p->rbuf = NULL;
+	transport_release(&p->t);
 }
 
 void
@@ -137,7 +149,8 @@ choose_payload_way(struct pump *p)
 {
 	/* the length the caller gave: no fstat for the many small files */
 	p->payload_how = PAYLOAD_SENDFILE;
-	if (p->payload_len >= PUMP_MAP_MIN && map_window(p) == 1)
+	if (p->payload_len >= PUMP_MAP_MIN && transport_is_plain(&p->t) &&
+	    map_window(p) == 1)
 		p->payload_how = PAYLOAD_MAP;
 }
 
@@ -158,7 +171,7 @@ write_payload(struct pump *p, size_t owed)
 				owed = p->pad_left;
 			if (owed > sizeof(zeros))
 				owed = sizeof(zeros);
-			w = send(p->fd, zeros, owed, MSG_NOSIGNAL);
+			w = transport_send(&p->t, zeros, owed, 0);
 			if (w > 0)
 				p->pad_left -= (unsigned)w;
 			return w;
@@ -170,7 +183,8 @@ write_payload(struct pump *p, size_t owed)
 	if (p->payload_how == PAYLOAD_UNKNOWN)
 		choose_payload_way(p);
 	if (p->payload_how == PAYLOAD_SENDFILE)
-		return sendfile(p->fd, p->payload_fd, &p->payload_off, owed);
+		return transport_sendfile(
+		    &p->t, p->payload_fd, &p->payload_off, owed);
 	end = p->map_off + (off_t)p->map_len;
 	if (p->payload_off >= end) {
 		int rc = map_window(p);
@@ -181,8 +195,8 @@ write_payload(struct pump *p, size_t owed)
 	}
 	if ((off_t)owed > end - p->payload_off)
 		owed = (size_t)(end - p->payload_off);
-	w = send(
-	    p->fd, p->map + (p->payload_off - p->map_off), owed, MSG_NOSIGNAL);
+	w = transport_send(
+	    &p->t, p->map + (p->payload_off - p->map_off), owed, 0);
 	if (w > 0)
 		p->payload_off += w;
 	else if (w < 0 && errno == EFAULT)
@@ -196,7 +210,7 @@ transport_closed(struct pump *p)
 	if (p->closed)
 		return;
 	p->closed = 1;
-	shutdown(p->fd, SHUT_RDWR);
+	transport_shutdown(&p->t);
 	ul_transport_closed(p->a, net_now_ms());
 }
 
@@ -220,7 +234,7 @@ shut_write_side(struct pump *p)
 	/* whatever is still queued can never leave now */
 	ul_out_consume(p->a, ul_out_peek(p->a, &out));
 	if (!p->wr_failed)
-		shutdown(p->fd, SHUT_WR);
+		transport_shutdown_wr(&p->t);
 }
 
 /*
@@ -241,8 +255,7 @@ write_some(struct pump *p, struct cs_err *err)
 			 * payload; let the kernel put both in one segment. */
 			int more = ul_out_payload_next(p->a) > 0;
 
-			w = send(p->fd, out, n,
-			    MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+			w = transport_send(&p->t, out, n, more);
 			/* a segment that leaves now carries our ACK */
 			if (w > 0 && !more)
 				p->ack_owed = 0;
@@ -344,25 +357,50 @@ feed(struct pump *p, struct cs_err *err)
 	return 0;
 }
 
+/*
+ * The first bytes from a peer on a plain transport are a TLS record
+ * (handshake 0x16 or alert 0x15, version 3.x): no PDU type is 0x15 or
+ * 0x16, so the peer is a TLS client or server, and saying so beats the
+ * engine's "unknown PDU type".
+ */
+static int
+tls_record_start(const struct pump *p, ssize_t r)
+{
+	return transport_is_plain(&p->t) && r >= 2 &&
+	    (p->rbuf[0] == 0x15 || p->rbuf[0] == 0x16) && p->rbuf[1] == 0x03;
+}
+
 static int
 read_some(struct pump *p, struct cs_err *err)
 {
 	ssize_t r;
 
 	do
-		r = recv(p->fd, p->rbuf, PUMP_RBUF, 0);
+		r = transport_recv(&p->t, p->rbuf, PUMP_RBUF);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
-		cs_err_set(
-		    err, CS_E_NET, "connection lost: %s", strerror(errno));
+		if (errno == EPROTO)
+			cs_err_set(err, CS_E_TLS, "TLS: %s",
+			    transport_error(&p->t));
+		else
+			cs_err_set(err, CS_E_NET, "connection lost: %s",
+			    strerror(errno));
 		transport_closed(p);
 		return 0;
 	}
 	if (r == 0) {
 		transport_closed(p);
 		return 0;
+	}
+	if (p->bytes_in == 0 && tls_record_start(p, r)) {
+		int acceptor = ul_state(p->a) == UL_STA2;
+
+		transport_closed(p);
+		return cs_err_set(err, CS_E_TLS, "%s",
+		    acceptor ? "a TLS client on a port without TLS"
+			     : "the peer answered in TLS: the port wants --tls");
 	}
 	p->bytes_in += (uint64_t)r;
 	p->roff = 0;
@@ -441,9 +479,17 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 				return rc;
 			continue;
 		}
+		if (!input_held(p) && transport_pending(&p->t) > 0) {
+			/* decrypted already: poll would not see it */
+			rc = read_some(p, err);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		pfd.fd = p->fd;
-		pfd.events =
-		    (input_held(p) ? 0 : POLLIN) | (pending > 0 ? POLLOUT : 0);
+		pfd.events = transport_events(&p->t,
+		    (short)((input_held(p) ? 0 : POLLIN) |
+			(pending > 0 ? POLLOUT : 0)));
 		pfd.revents = 0;
 		if (p->ack_owed) {
 			/* about to wait with nothing of ours carrying it */

@@ -6,7 +6,9 @@
  * Payload promised with ul_pdata_external() is written from a file
  * (pump_set_payload_file) without a copy in user space: sendfile(2) for
  * small data sets, send(2) from a read-only mapping of a few MB of the
- * file for large ones (see pump.c for why).
+ * file for large ones (see pump.c for why).  Over TLS (pump_init_transport
+ * after tls_handshake) the file is read into a buffer and encrypted
+ * from there (transport.h); nothing above the pump knows which.
  */
 #ifndef CS_NET_PUMP_H
 #define CS_NET_PUMP_H
@@ -14,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "net/transport.h"
 
 struct ul_assoc;
 struct cs_err;
@@ -27,6 +31,7 @@ struct net_rate;
 
 struct pump {
 	int fd; /* connected, non-blocking socket (owned by caller) */
+	struct transport t; /* what reads and writes it: plain or TLS */
 	struct ul_assoc *a;
 	int payload_fd;       /* source of owed payload, or -1 */
 	off_t payload_off;    /* where the next payload byte comes from */
@@ -71,10 +76,14 @@ struct pump {
 	int ack_owed; /* input consumed, not acknowledged yet */
 };
 
-/* Sets up p over fd and a; returns 0 or CS_E_NOMEM. */
+/* Sets up p over fd (plain) and a; returns 0 or CS_E_NOMEM. */
 int pump_init(struct pump *p, int fd, struct ul_assoc *a);
-/* Frees the buffers and unmaps the payload window (does not close fd
- * nor free a). */
+/* The same over a transport (a TLS one after tls_handshake); the pump
+ * takes it over and pump_release releases it (not its fd). */
+int pump_init_transport(
+    struct pump *p, const struct transport *t, struct ul_assoc *a);
+/* Frees the buffers, unmaps the payload window and releases the
+ * transport (does not close fd nor free a). */
 void pump_release(struct pump *p);
 /*
  * The file (offset, length) that the next owed payload bytes come from;

@@ -253,6 +253,28 @@ run(struct conn *c)
 	}
 }
 
+/* TLS: the handshake first (within -t); a client that fails it is
+ * told by its alert and logged here in one line. */
+static int
+secure(struct conn *c)
+{
+	struct cs_err err = { 0, "" };
+
+	if (scp_tls_accept(c->s, &c->pump.t, &err) != 0) {
+		scp_log(c->s, STORESCP_LOG_ERROR, "association %u from %s: %s",
+		    c->ss.id, c->peer, err.msg);
+		return -1;
+	}
+	if (c->s->cfg.tls.enabled) {
+		session_set_tls_subject(&c->ss, transport_peer_subject(&c->pump.t));
+		scp_log(c->s, STORESCP_LOG_VERBOSE,
+		    "association %u from %s: %s, client certificate '%s'",
+		    c->ss.id, c->peer, transport_tls_summary(&c->pump.t),
+		    transport_peer_subject(&c->pump.t));
+	}
+	return 0;
+}
+
 int
 scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 {
@@ -283,6 +305,7 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 		 * session sees it through the borrowed peer strings. */
 		if (scp_proxy_accept(s, fd, id, c->peer_host,
 			sizeof(c->peer_host), c->peer, sizeof(c->peer)) == 0 &&
+		    secure(c) == 0 &&
 		    ul_transport_connected(c->ss.a, net_now_ms()) == 0)
 			run(c);
 	}

@@ -21,6 +21,10 @@
  * (UL_MAX_ASSOC_PDU) and the progress deadline deal with it. */
 #define RQ_LOOK_MAX (64u * 1024u)
 #define PEEK_MAX (RQ_LOOK_MAX + PROXY_HDR_MAX)
+/* A TLS record: type, version (2), length (2); type 22 = handshake
+ * (RFC 8446 5.1).  Its length is at most 2^14 + 2048, below RQ_LOOK_MAX. */
+#define TLS_RECORD_HEADER_LEN 5u
+#define TLS_HANDSHAKE_RECORD 22
 
 int
 pending_init(
@@ -125,6 +129,30 @@ pending_pollfds(
 }
 
 /*
+ * With TLS the RQ is encrypted: the first TLS record (the ClientHello)
+ * must be whole instead; the handshake and the RQ then have their
+ * deadlines on the association's thread.  Returns as look does.
+ */
+static int
+look_tls(struct pend_conn *c, const uint8_t *b, size_t n, size_t off)
+{
+	size_t want = TLS_RECORD_HEADER_LEN;
+
+	if (n < want) {
+		c->need = off + want;
+		return 0;
+	}
+	if (b[0] != TLS_HANDSHAKE_RECORD)
+		return 1; /* not TLS: the handshake says so on the thread */
+	want += (size_t)b[3] << 8 | b[4];
+	if (n < want) {
+		c->need = off + want;
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Looks at what waits on c: returns 1 when the RQ is complete (or
  * cannot be judged here: not an RQ, too long, a bad PROXY header; the
  * association's thread answers it), 0 with c->need raised when more
@@ -156,6 +184,8 @@ look(struct pending *p, struct pend_conn *c)
 		off = (size_t)rc;
 		c->header = 0;
 	}
+	if (p->tls)
+		return look_tls(c, p->peek + off, (size_t)r - off, off);
 	want = off + UL_PDU_HEADER_LEN;
 	if ((size_t)r < want) {
 		c->need = want;

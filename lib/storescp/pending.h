@@ -2,7 +2,8 @@
  * pending.h - connections that have not yet sent a whole
  * A-ASSOCIATE-RQ: held by the listening thread, in a small budget of
  * their own, apart from the association slots.  A connection leaves it
- * when its RQ PDU (after a PROXY header, when configured) is complete
+ * when its RQ PDU (after a PROXY header, when configured; with TLS, the
+ * first TLS record instead, as the RQ is encrypted) is complete
  * in the socket's receive queue (looked at, never consumed: the
  * association's thread reads it as if straight from accept), or is
  * closed: at its deadline, when the peer ends, or to make room (the
@@ -31,6 +32,7 @@ struct pending {
 	unsigned per_host; /* at most this many of one source address */
 	unsigned rq_ms;    /* a whole RQ within this long */
 	int proxy;         /* a PROXY header comes first */
+	int tls;           /* a TLS ClientHello comes first (set after init) */
 	uint8_t *peek;     /* room to look at a whole RQ */
 	uint64_t closed;   /* connections closed here (tests, logs) */
 };

@@ -154,6 +154,15 @@ policy_init(
 		size_t aelen = at != NULL ? (size_t)(at - s) : strlen(s);
 		struct scp_allow *a = &p->allow[i];
 
+		if (strncmp(s, "subject=", 8) == 0) {
+			if (s[8] == '\0' || strlen(s + 8) >= sizeof(a->subject))
+				return cs_err_set(err, CS_E_INVAL,
+				    "allowed peer '%s': empty or too long a subject",
+				    s);
+			snprintf(a->subject, sizeof(a->subject), "%s", s + 8);
+			p->n_allow++;
+			continue;
+		}
 		if (aelen == 0 || aelen > UL_AE_MAX ||
 		    (at != NULL &&
 			(at[1] == '\0' || strlen(at + 1) >= sizeof(a->host))))
@@ -266,13 +275,19 @@ pick_ts(const struct scp_policy *p, const struct ul_pc *pc)
 }
 
 static int
-peer_allowed(const struct scp_policy *p, const char *calling, const char *host)
+peer_allowed(const struct scp_policy *p, const char *calling, const char *host,
+    const char *subject)
 {
 	if (p->n_allow == 0)
 		return 1;
 	for (size_t i = 0; i < p->n_allow; i++) {
 		const struct scp_allow *a = &p->allow[i];
 
+		if (a->subject[0] != '\0') {
+			if (subject != NULL && strcmp(a->subject, subject) == 0)
+				return 1;
+			continue;
+		}
 		if (strcmp(a->ae, calling) != 0)
 			continue;
 		if (a->host[0] == '\0' ||
@@ -317,8 +332,8 @@ answer_async(const struct scp_policy *p, const struct ul_assoc_params *rq,
 
 int
 policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
-    const char *peer_host, struct ul_assoc_params *ac, struct ul_assoc_rj *rj,
-    char *why, size_t whysz)
+    const char *peer_host, const char *subject, struct ul_assoc_params *ac,
+    struct ul_assoc_rj *rj, char *why, size_t whysz)
 {
 	int n_ok = 0;
 
@@ -341,11 +356,13 @@ policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
 		    rq->called_ae, p->aet);
 		return POLICY_REJECT;
 	}
-	if (!peer_allowed(p, rq->calling_ae, peer_host)) {
+	if (!peer_allowed(p, rq->calling_ae, peer_host, subject)) {
 		*rj = (struct ul_assoc_rj){ 1, 1, 3 };
 		snprintf(why, whysz,
-		    "calling AE title '%s' from %s not recognised",
-		    rq->calling_ae, peer_host ? peer_host : "?");
+		    "calling AE title '%s' from %s%s%s%s not recognised",
+		    rq->calling_ae, peer_host ? peer_host : "?",
+		    subject ? " (certificate '" : "", subject ? subject : "",
+		    subject ? "')" : "");
 		return POLICY_REJECT;
 	}
 

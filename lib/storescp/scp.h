@@ -38,6 +38,8 @@
 struct scp_allow {
 	char ae[UL_AE_MAX + 1];
 	char host[64]; /* "" = any host */
+	/* "subject=DN": a TLS client certificate's subject (ae "") */
+	char subject[256];
 };
 
 struct scp_policy {
@@ -74,7 +76,8 @@ int policy_ts_ok(const struct scp_policy *p, const char *uid);
 #define POLICY_REJECT 1
 
 /*
- * Decides an A-ASSOCIATE-RQ coming from numeric address peer_host: fills
+ * Decides an A-ASSOCIATE-RQ coming from numeric address peer_host (over
+ * TLS with a client certificate of subject subject, else NULL): fills
  * ac (answer to every proposed context: the accepted transfer syntax, or
  * the PS3.8 Table 9-18 reason) and returns POLICY_ACCEPT, or fills rj
  * (PS3.8 9.3.4: permanent, service user, reason 2 application context,
@@ -85,8 +88,8 @@ int policy_ts_ok(const struct scp_policy *p, const char *uid);
  * asynchronous operations window is answered only when rq proposes one.
  */
 int policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
-    const char *peer_host, struct ul_assoc_params *ac, struct ul_assoc_rj *rj,
-    char *why, size_t whysz);
+    const char *peer_host, const char *subject, struct ul_assoc_params *ac,
+    struct ul_assoc_rj *rj, char *why, size_t whysz);
 
 /* --- faults.c ----------------------------------------------------------- */
 
@@ -157,6 +160,10 @@ struct storescp {
 	/* --- debris (issue 14): --quarantine, opened by scp_debris_init */
 	struct sink_root qroot;
 	int has_qroot;
+	/* TLS (tls_server.c): the context new connections take */
+	pthread_mutex_t tls_mu;
+	struct tls_ctx *tls; /* NULL without TLS */
+	atomic_int tls_reload; /* storescp_reload_tls asked */
 };
 
 /* over_limit of scp_serve: which limit (--max-per-host, or in all) */
@@ -186,6 +193,20 @@ void scp_count(struct storescp *s, uint64_t *field);
 /* Logs through the config's callback at level (printf-style). */
 void scp_log(struct storescp *s, enum storescp_level level, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
+
+/* --- tls_server.c --------------------------------------------------------- */
+
+struct transport;
+/* Makes the TLS context of s->cfg.tls (nothing without TLS); 0 or
+ * CS_E_TLS / CS_E_INVAL with err set.  scp_tls_release frees it. */
+int scp_tls_init(struct storescp *s, struct cs_err *err);
+void scp_tls_release(struct storescp *s);
+/* In storescp_run's loop: a reload asked for is done here, off the
+ * signal handler; a failure keeps the old context and is logged. */
+void scp_tls_reload_if_asked(struct storescp *s);
+/* The handshake of a new connection (plain transport t, upgraded in
+ * place) within the config's timeout; 0 at once without TLS. */
+int scp_tls_accept(struct storescp *s, struct transport *t, struct cs_err *err);
 
 /* Wakes storescp_run (an association ended, a limit may be reached). */
 void scp_wake(struct storescp *s);

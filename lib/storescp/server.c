@@ -116,8 +116,10 @@ pending_setup(struct storescp *s)
 	s->hosts = cs_calloc(s->cfg.max_associations, sizeof(*s->hosts));
 	if (s->hosts == NULL)
 		return CS_E_NOMEM;
-	return pending_init(
-	    &s->pend, cap, per_host, rq_ms, s->cfg.proxy_protocol);
+	if (pending_init(&s->pend, cap, per_host, rq_ms, s->cfg.proxy_protocol))
+		return CS_E_NOMEM;
+	s->pend.tls = s->cfg.tls.enabled;
+	return 0;
 }
 
 int
@@ -150,6 +152,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	if (s->cfg.min_rate == 0)
 		s->cfg.min_rate = STORESCP_DEFAULT_MIN_RATE;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->tls_mu, NULL);
+	atomic_init(&s->tls_reload, 0);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
@@ -181,6 +185,8 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 		rc = scp_proxy_check(&s->cfg, err);
 	if (rc == 0 && pending_setup(s) != 0)
 		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
+	if (rc == 0)
+		rc = scp_tls_init(s, err);
 	if (rc == 0)
 		rc = scp_listen(s, err);
 	if (rc == 0 &&
@@ -428,6 +434,7 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		}
 		if (pfd[1].revents & POLLIN)
 			drain_wake(s);
+		scp_tls_reload_if_asked(s);
 		now = net_now_ms();
 		pending_service(&s->pend, pfd + 2, np, now, &pcb);
 		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))
@@ -482,6 +489,7 @@ storescp_free(struct storescp *s)
 	policy_release(&s->policy);
 	pending_release(&s->pend);
 	cs_free(s->hosts);
+	scp_tls_release(s);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	cs_free(s);

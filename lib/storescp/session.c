@@ -95,8 +95,8 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 	} else if (faults_reject(&s->faults, &rj)) {
 		snprintf(why, sizeof(why), "--reject: %s",
 		    ul_rj_reason_text(rj.source, rj.reason));
-	} else if (policy_decide(&s->policy, rq, ss->peer_host, ss->ac, &rj,
-		       why, sizeof(why)) == POLICY_ACCEPT) {
+	} else if (policy_decide(&s->policy, rq, ss->peer_host, ss->tls_subject,
+		       ss->ac, &rj, why, sizeof(why)) == POLICY_ACCEPT) {
 		/* the identity last: checking a passcode costs the most */
 		char policy_why[sizeof(why)];
 
@@ -355,6 +355,15 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 		scommit_data(&ss->commit, data, len);
 	}
 	return last ? finish_request(ss) : 0;
+}
+
+void
+session_set_tls_subject(struct session *ss, const char *subject)
+{
+	if (subject != NULL && subject[0] == '\0')
+		subject = NULL;
+	ss->tls_subject = subject;
+	ss->store.who.tls_subject = subject;
 }
 
 int

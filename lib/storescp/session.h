@@ -36,6 +36,9 @@ struct session {
 	struct dimse_rx rx;
 	struct ul_assoc_params *ac;
 	const char *peer_host, *peer; /* borrowed from the I/O loop */
+	/* TLS: the client certificate's subject, NULL if none (borrowed
+	 * from the I/O loop, set before the A-ASSOCIATE-RQ arrives) */
+	const char *tls_subject;
 	char calling[UL_AE_MAX + 1], called[UL_AE_MAX + 1];
 	char user[STORESCP_USER_MAX + 1]; /* the identity accepted, or "" */
 	int accepted, rejected, aborted, released;
@@ -68,6 +71,9 @@ struct session {
  */
 int session_init(struct session *ss, struct storescp *s, unsigned id,
     const char *peer_host, const char *peer, int over_limit);
+/* The subject of the TLS client certificate (borrowed; NULL or "":
+ * none), for the policy and each stored object's report. */
+void session_set_tls_subject(struct session *ss, const char *subject);
 /* Drops what is half received and frees the engine; ss->a is NULL. */
 void session_release(struct session *ss);
 

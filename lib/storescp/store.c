@@ -397,7 +397,8 @@ report_stored(struct store *st, const char *final, uint16_t status, int kept)
 		.status = status,
 		.kept = kept,
 		.assoc_id = st->who.id,
-		.user = st->who.user };
+		.user = st->who.user,
+		.tls_subject = st->who.tls_subject };
 	scp_log(s, STORESCP_LOG_VERBOSE,
 	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, final,
 	    (unsigned long long)info.bytes,

@@ -40,7 +40,8 @@
 struct store_who {
 	unsigned id;
 	const char *calling, *called, *peer;
-	const char *user; /* the user identity accepted, "" none */
+	const char *user;        /* the user identity accepted, "" none */
+	const char *tls_subject; /* NULL: no client certificate */
 };
 
 struct store {

@@ -74,7 +74,8 @@ run_committing(struct send_run *run, struct cs_err *err)
 {
 	const struct storescu_send_opts *o = run->o;
 	char why[96];
-	int rc, timeout = o->commit_timeout_ms > 0
+	int rc,
+	    timeout = o->commit_timeout_ms > 0
 	    ? o->commit_timeout_ms
 	    : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS;
 
@@ -336,7 +337,8 @@ send_run_init(struct send_run *run, const struct storescu_config *cfg,
 	run->popts.no_transcode = opts->no_transcode;
 	run->popts.jobs = opts->jobs ? opts->jobs : 1;
 	run->popts.per_assoc = opts->per_assoc;
-	run->popts.reserve_pc = opts->commit ? 1 : 0; /* the commitment context */
+	run->popts.reserve_pc =
+	    opts->commit ? 1 : 0; /* the commitment context */
 	return 0;
 }
 

@@ -136,10 +136,10 @@ commit_contexts(struct batch *b)
 	snprintf(pc->abstract_syntax, sizeof(pc->abstract_syntax), "%s",
 	    COMMIT_SOP_CLASS);
 	pc->n_ts = 2;
-	snprintf(pc->ts[0], sizeof(pc->ts[0]), "%s",
-	    TS_UID_ExplicitVRLittleEndian);
-	snprintf(pc->ts[1], sizeof(pc->ts[1]), "%s",
-	    TS_UID_ImplicitVRLittleEndian);
+	snprintf(
+	    pc->ts[0], sizeof(pc->ts[0]), "%s", TS_UID_ExplicitVRLittleEndian);
+	snprintf(
+	    pc->ts[1], sizeof(pc->ts[1]), "%s", TS_UID_ImplicitVRLittleEndian);
 	return 0;
 }
 
@@ -170,8 +170,8 @@ commit_attempt(
 
 	if (!o->commit || b->held.n == 0)
 		return;
-	commit_rx_init(x, s->a, NULL, 0,
-	    o->commit_listen_fd >= 0 ? &run->commit : NULL);
+	commit_rx_init(
+	    x, s->a, NULL, 0, o->commit_listen_fd >= 0 ? &run->commit : NULL);
 	x->trace = s->cfg.trace;
 	x->trace_user = s->cfg.trace_user;
 	s->req_cb = &commit_rx_cb;

@@ -178,6 +178,7 @@ rank(int rc)
 	case CS_E_UNREACHABLE:
 	case CS_E_NONAME:
 	case CS_E_TIMEOUT:
+	case CS_E_TLS:
 		return 1;
 	case CS_E_REJECTED:
 		return 2;

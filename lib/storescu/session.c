@@ -171,6 +171,19 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	const struct cs_err *ue = ul_last_error(s->a);
 	char hint[CS_ERR_MSG_MAX] = "";
 
+	if (err != NULL && err->code == CS_E_TLS)
+		return CS_E_TLS; /* a TLS alert says it best */
+	if (s->cfg.tls.enabled && !s->accepted && !s->rejected &&
+	    !s->abort_from_peer && s->pump.bytes_in == 0) {
+		/* TLS 1.3: the server judges our certificate after the
+		 * handshake; one that refuses it and closes at once (no
+		 * alert reaches us) ends here */
+		cs_err_clear(err);
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS: the server closed the connection right after the "
+		    "handshake (did it refuse our certificate%s?)",
+		    s->cfg.tls.cert ? "" : ": none was given");
+	}
 	if (err != NULL && err->code != 0) {
 		snprintf(hint, sizeof(hint), "%s", err->msg);
 		cs_err_clear(err);
@@ -197,9 +210,12 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	    !(s->aborted && s->abort.reason == 0))
 		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);
 	return cs_err_set(err, CS_E_CLOSED,
-	    "the peer closed the connection%s%s%s%s",
+	    "the peer closed the connection%s%s%s%s%s",
 	    s->accepted ? "" : " without answering the association request",
-	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "",
+	    !s->accepted && !s->cfg.tls.enabled && s->pump.bytes_in == 0
+		? "; a TLS port (--tls)?"
+		: "");
 }
 
 /*
@@ -306,6 +322,36 @@ confirmed(struct scu_session *s, struct cs_err *err)
 	    s->cfg.called_ae, s->cfg.user);
 }
 
+/* The transport over the connected socket: plain, or TLS after the
+ * handshake (within the ACSE timeout). */
+static int
+secure(struct scu_session *s, struct cs_err *err)
+{
+	const struct storescu_config *sc = &s->cfg;
+	struct tls_ctx *c;
+	int rc;
+
+	transport_plain(&s->t, s->fd);
+	if (!sc->tls.enabled)
+		return 0;
+	c = tls_ctx_new(&sc->tls, 0, err);
+	if (c == NULL)
+		return err != NULL && err->code ? err->code : CS_E_TLS;
+	rc = tls_handshake(&s->t, c,
+	    sc->tls.server_name ? sc->tls.server_name : sc->host,
+	    sc->acse_timeout_ms, err);
+	tls_ctx_free(c);
+	if (rc == 0 && sc->trace != NULL) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "TLS: %s, server certificate '%s'",
+		    transport_tls_summary(&s->t),
+		    transport_peer_subject(&s->t));
+		sc->trace(sc->trace_user, line);
+	}
+	return rc;
+}
+
 /* Connects, sends the queued request and waits (ACSE timeout) for the
  * answer. */
 static int
@@ -321,7 +367,10 @@ negotiate(struct scu_session *s, struct cs_err *err)
 		return rc;
 	}
 	s->t_connected = net_now_us();
-	if (pump_init(&s->pump, s->fd, s->a) != 0)
+	rc = secure(s, err);
+	if (rc != 0)
+		return rc;
+	if (pump_init_transport(&s->pump, &s->t, s->a) != 0)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	s->pump_ready = 1;
 	s->pump.quickack = 1;
@@ -620,7 +669,9 @@ static void
 teardown(struct scu_session *s)
 {
 	if (s->pump_ready)
-		pump_release(&s->pump);
+		pump_release(&s->pump); /* and the transport */
+	else
+		transport_release(&s->t);
 	s->pump_ready = 0;
 	if (s->fd >= 0)
 		close(s->fd);

@@ -33,6 +33,7 @@ struct scu_session {
 	struct storescu_config cfg; /* the caller's, AE titles defaulted */
 	unsigned async_window;      /* requests to propose; 0 or 1: none */
 	int fd;
+	struct transport t; /* over fd: plain or TLS (the pump's once set) */
 	struct ul_assoc *a;
 	struct pump pump;
 	struct dimse_rx rx;

@@ -59,7 +59,7 @@ decide(const struct storescp_config *cfg, const char *host,
 	int rc;
 
 	ck_assert_int_eq(policy_init(&p, cfg, &err), 0);
-	rc = policy_decide(&p, rq, host, ac, rj, why, 256);
+	rc = policy_decide(&p, rq, host, NULL, ac, rj, why, 256);
 	policy_release(&p);
 	return rc;
 }

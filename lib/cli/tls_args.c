@@ -1,0 +1,104 @@
+/* tls_args.c - the --tls options of both tools (see tls_args.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/tls_args.h"
+#include "core/banned.h"
+
+const char tls_send_help[] =
+    "TLS (PS3.15 Annex B):\n"
+    "      --tls                send over TLS, checking the server's certificate\n"
+    "      --tls-ca FILE|DIR    trusted CAs (PEM file or hashed directory;\n"
+    "                           default the system store)\n"
+    "      --tls-server-name NAME  the name the certificate must carry\n"
+    "                           (default the host operand)\n"
+    "      --tls-cert FILE      our certificate, for servers that require one\n"
+    "      --tls-key FILE       its private key (default: in --tls-cert)\n"
+    "      --tls-profile P      bcp195-nd (default), bcp195 or bcp195-extended\n"
+    "      --tls-insecure       do not check the server's certificate (unsafe)\n";
+
+const char tls_recv_help[] =
+    "TLS (PS3.15 Annex B; the certificate and key are read again on SIGHUP):\n"
+    "      --tls                  accept only TLS connections\n"
+    "      --tls-cert FILE        our certificate chain (PEM)\n"
+    "      --tls-key FILE         its private key (default: in --tls-cert)\n"
+    "      --tls-ca FILE|DIR      CAs that sign client certificates (default the\n"
+    "                             system store); a client certificate is required\n"
+    "      --tls-optional-client-cert  let clients without a certificate in\n"
+    "      --tls-profile P        bcp195-nd (default), bcp195 or bcp195-extended\n";
+
+static enum cstore_tls_profile
+profile(const char *arg)
+{
+	if (strcmp(arg, "bcp195-nd") == 0)
+		return CSTORE_TLS_BCP195_ND;
+	if (strcmp(arg, "bcp195") == 0)
+		return CSTORE_TLS_BCP195;
+	if (strcmp(arg, "bcp195-extended") == 0)
+		return CSTORE_TLS_BCP195_EXTENDED;
+	cli_usage_error("TLS profile '%s': not bcp195-nd, bcp195 or "
+			"bcp195-extended",
+	    arg);
+	return CSTORE_TLS_BCP195_ND;
+}
+
+int
+tls_args_parse(struct cstore_tls *t, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_TLS:
+		t->enabled = 1;
+		return 1;
+	case OPT_TLS_CA:
+		t->ca = arg;
+		return 1;
+	case OPT_TLS_CERT:
+		t->cert = arg;
+		return 1;
+	case OPT_TLS_INSECURE:
+		t->insecure = 1;
+		return 1;
+	case OPT_TLS_KEY:
+		t->key = arg;
+		return 1;
+	case OPT_TLS_OPTIONAL_CLIENT_CERT:
+		t->optional_client_cert = 1;
+		return 1;
+	case OPT_TLS_PROFILE:
+		t->profile = profile(arg);
+		t->profile_set = 1;
+		return 1;
+	case OPT_TLS_SERVER_NAME:
+		t->server_name = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+tls_args_check(const struct cstore_tls *t, int server)
+{
+	int any = t->ca || t->cert || t->key || t->insecure ||
+	    t->optional_client_cert || t->profile_set || t->server_name;
+
+	if (!t->enabled) {
+		if (any)
+			cli_usage_error("the --tls-* options need --tls");
+		return;
+	}
+	if (t->key != NULL && t->cert == NULL)
+		cli_usage_error("--tls-key needs --tls-cert");
+	if (server && t->cert == NULL)
+		cli_usage_error("--tls needs --tls-cert (the receiver's certificate)");
+	if (t->insecure && (t->ca != NULL || t->server_name != NULL))
+		cli_usage_error("--tls-insecure checks nothing: not with "
+				"--tls-ca or --tls-server-name");
+	if (t->insecure)
+		fprintf(stderr,
+		    "%s: WARNING: --tls-insecure: the server's certificate is "
+		    "NOT checked; anyone on the path can read and change what "
+		    "is sent\n",
+		    cli_progname());
+}

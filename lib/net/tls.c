@@ -1,0 +1,533 @@
+/*
+ * tls.c - TLS under the pump with OpenSSL 3 (see transport.h): contexts
+ * for the PS3.15 B.9-B.11 profiles, the handshake, and the record I/O
+ * that transport.c calls.  The only file that includes OpenSSL.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "cstore/cstore.h"
+#include "cstore/tls.h"
+#include "core/alloc.h"
+#include "net/net.h"
+#include "net/tls_io.h"
+#include "net/transport.h"
+#include "core/banned.h"
+
+struct tls_ctx {
+	atomic_int refs;
+	SSL_CTX *ssl;
+	int server;
+	int insecure;
+};
+
+struct tls_conn {
+	SSL *ssl;
+	size_t wpend; /* length of a write that would block: retried as is */
+	/* input may wait in OpenSSL's buffer: after the handshake (which
+	 * may read ahead the first PDU) and after a tls_io_recv that
+	 * filled its buffer; 0 after one that emptied the socket */
+	int undrained;
+	char subject[256];
+	char summary[96];
+	char error[160];
+};
+
+/*
+ * TLS 1.2 suites of each profile (TLS 1.3's own suites are all AEAD with
+ * forward secrecy and are always offered).  B.10 and B.11 keep to ECDHE
+ * or DHE with AES-GCM; B.9 adds BCP 195's other recommended suites.
+ */
+static const char ciphers_nd[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384";
+static const char ciphers_bcp195[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:"
+    "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384";
+static const char ciphers_ext[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
+
+/*
+ * The first queued OpenSSL error as text ("" if none); clears the
+ * queue.  An alert the peer sent ("tlsv13 alert certificate required")
+ * reads "the peer's alert 'certificate required'".
+ */
+static const char *
+ossl_reason(char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+	const char *r, *a;
+
+	buf[0] = '\0';
+	if (e != 0) {
+		r = ERR_reason_error_string(e);
+		if (r == NULL)
+			r = "unknown TLS error";
+		a = strstr(r, " alert ");
+		if (a != NULL &&
+		    (strncmp(r, "tlsv", 4) == 0 || strncmp(r, "sslv3", 5) == 0))
+			snprintf(buf, len, "the peer's alert '%s'", a + 7);
+		else
+			snprintf(buf, len, "%s", r);
+	}
+	ERR_clear_error();
+	return buf;
+}
+
+static int
+load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
+{
+	struct stat st;
+	char why[128];
+	int ok;
+
+	if (ca == NULL)
+		ok = SSL_CTX_set_default_verify_paths(ssl);
+	else if (stat(ca, &st) != 0)
+		return cs_err_set(err, CS_E_TLS, "cannot read '%s': %s", ca,
+		    strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		ok = SSL_CTX_load_verify_dir(ssl, ca);
+	else
+		ok = SSL_CTX_load_verify_file(ssl, ca);
+	if (!ok)
+		return cs_err_set(err, CS_E_TLS,
+		    "cannot load the trusted certificates '%s': %s",
+		    ca ? ca : "(system store)", ossl_reason(why, sizeof(why)));
+	if (ca != NULL && !S_ISDIR(st.st_mode)) {
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
+
+		if (names != NULL)
+			SSL_CTX_set_client_CA_list(ssl, names);
+	}
+	return 0;
+}
+
+static int
+load_identity(SSL_CTX *ssl, const char *cert, const char *key,
+    struct cs_err *err)
+{
+	char why[128];
+
+	if (cert == NULL)
+		return 0;
+	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1)
+		return cs_err_set(err, CS_E_TLS,
+		    "cannot load the certificate '%s': %s", cert,
+		    ossl_reason(why, sizeof(why)));
+	if (SSL_CTX_use_PrivateKey_file(ssl, key ? key : cert,
+		SSL_FILETYPE_PEM) != 1)
+		return cs_err_set(err, CS_E_TLS,
+		    "cannot load the private key '%s': %s", key ? key : cert,
+		    ossl_reason(why, sizeof(why)));
+	if (SSL_CTX_check_private_key(ssl) != 1)
+		return cs_err_set(err, CS_E_TLS,
+		    "the private key '%s' does not match the certificate '%s'",
+		    key ? key : cert, cert);
+	return 0;
+}
+
+static int
+set_profile(SSL_CTX *ssl, enum cstore_tls_profile p, struct cs_err *err)
+{
+	const char *list = p == CSTORE_TLS_BCP195 ? ciphers_bcp195
+	    : p == CSTORE_TLS_BCP195_EXTENDED     ? ciphers_ext
+						  : ciphers_nd;
+
+	/* B.9-B.11 all start at TLS 1.2 here: OpenSSL 3's default
+	 * security level refuses 1.0 and 1.1 anyway */
+	if (!SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_cipher_list(ssl, list))
+		return cs_err_set(err, CS_E_TLS, "cannot set the TLS profile");
+	return 0;
+}
+
+struct tls_ctx *
+tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
+{
+	struct tls_ctx *c = cs_calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		cs_err_set(err, CS_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	atomic_init(&c->refs, 1);
+	c->server = server;
+	c->insecure = cfg->insecure && !server;
+	c->ssl = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	if (c->ssl == NULL) {
+		cs_err_set(err, CS_E_NOMEM, "cannot make a TLS context");
+		goto fail;
+	}
+	SSL_CTX_set_mode(c->ssl,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* DICOM streams are long: no renegotiation, no compression */
+	/* DICOM ends associations with its own A-RELEASE, so a peer that
+	 * closes without close_notify (DCMTK, after the release) is a
+	 * plain end, not an attack on truncation */
+	SSL_CTX_set_options(c->ssl,
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+		SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* read what the socket has in one recv (not a record header and a
+	 * body apiece): tls_io_recv drains it, SSL_has_pending tells the
+	 * pump what is left */
+	SSL_CTX_set_read_ahead(c->ssl, 1);
+	SSL_CTX_set_default_read_buffer_len(c->ssl, 256 * 1024);
+	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
+	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
+		goto fail;
+	if (server && cfg->cert == NULL) {
+		cs_err_set(err, CS_E_INVAL, "a TLS receiver needs a certificate");
+		goto fail;
+	}
+	if (!c->insecure && load_trust(c->ssl, cfg->ca, err) != 0)
+		goto fail;
+	if (server)
+		SSL_CTX_set_verify(c->ssl,
+		    SSL_VERIFY_PEER |
+			(cfg->optional_client_cert
+				? 0
+				: SSL_VERIFY_FAIL_IF_NO_PEER_CERT),
+		    NULL);
+	else
+		SSL_CTX_set_verify(c->ssl,
+		    c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	return c;
+fail:
+	tls_ctx_free(c);
+	return NULL;
+}
+
+struct tls_ctx *
+tls_ctx_ref(struct tls_ctx *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
+void
+tls_ctx_free(struct tls_ctx *c)
+{
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) > 1)
+		return;
+	SSL_CTX_free(c->ssl);
+	cs_free(c);
+}
+
+/* "certificate has expired", "unable to get local issuer certificate"...
+ * as a DICOM user reads them. */
+static const char *
+verify_text(long v)
+{
+	switch (v) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return "certificate has expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "certificate is not yet valid";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return "certificate signed by an unknown CA";
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return "certificate does not match the name";
+	default:
+		return X509_verify_cert_error_string(v);
+	}
+}
+
+static void
+note_peer(struct tls_conn *tc)
+{
+	X509 *peer = SSL_get0_peer_certificate(tc->ssl);
+	BIO *b;
+
+	tc->subject[0] = '\0';
+	if (peer != NULL && (b = BIO_new(BIO_s_mem())) != NULL) {
+		int n;
+
+		X509_NAME_print_ex(
+		    b, X509_get_subject_name(peer), 0, XN_FLAG_RFC2253);
+		n = BIO_read(b, tc->subject, (int)sizeof(tc->subject) - 1);
+		tc->subject[n > 0 ? n : 0] = '\0';
+		BIO_free(b);
+	}
+	snprintf(tc->summary, sizeof(tc->summary), "%s %s",
+	    SSL_get_version(tc->ssl), SSL_get_cipher_name(tc->ssl));
+}
+
+/* The one line saying why a handshake failed. */
+static int
+handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
+    const char *name, struct cs_err *err)
+{
+	struct tls_conn *tc = t->tls;
+	long v = SSL_get_verify_result(tc->ssl);
+	const char *who = c->server ? "client" : "server";
+	char why[160];
+
+	ossl_reason(why, sizeof(why));
+	if (v != X509_V_OK)
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS: the %s's certificate was refused: %s%s%s%s", who,
+		    verify_text(v), v == X509_V_ERR_HOSTNAME_MISMATCH ? " '" : "",
+		    v == X509_V_ERR_HOSTNAME_MISMATCH && name ? name : "",
+		    v == X509_V_ERR_HOSTNAME_MISMATCH ? "'" : "");
+	if (c->server && strstr(why, "did not return a certificate"))
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS: the client sent no certificate (one is required)");
+	if (c->server && (strstr(why, "wrong version") ||
+			     strstr(why, "http request") ||
+			     strstr(why, "packet length")))
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS handshake with the client failed: %s (a client without TLS?)",
+		    why);
+	if (why[0] != '\0')
+		return cs_err_set(err, CS_E_TLS, "TLS handshake with the %s failed: %s",
+		    who, why);
+	if (sslerr == SSL_ERROR_SYSCALL || sslerr == SSL_ERROR_ZERO_RETURN)
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS handshake failed: the %s closed the connection (does it speak TLS?)",
+		    who);
+	return cs_err_set(err, CS_E_TLS, "TLS handshake with the %s failed", who);
+}
+
+/* Client: check the certificate against name (a DNS name or an
+ * address), and send a DNS name as SNI. */
+static int
+set_peer_name(SSL *ssl, const char *name)
+{
+	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
+
+	if (name == NULL || name[0] == '\0')
+		return 1;
+	if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) == 1)
+		return 1;
+	return SSL_set1_host(ssl, name) == 1 &&
+	    SSL_set_tlsext_host_name(ssl, name) == 1;
+}
+
+/*
+ * After a failed handshake the receiver's alert is written; closing
+ * with the client's bytes unread (its A-ASSOCIATE-RQ) would send a
+ * reset, and the reset would make the client's kernel drop the alert.
+ * So: shut our side and read until the client closes, 2 s at most.
+ */
+static void
+drain(int fd, int timeout_ms)
+{
+	uint64_t limit = net_now_ms() +
+	    (uint64_t)(timeout_ms > 0 && timeout_ms < 2000 ? timeout_ms : 2000);
+	uint8_t junk[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		uint64_t now = net_now_ms();
+		ssize_t r;
+
+		if (now >= limit || poll(&pfd, 1, (int)(limit - now)) <= 0)
+			return;
+		r = recv(fd, junk, sizeof(junk), 0);
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+			return;
+	}
+}
+
+int
+tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
+    int timeout_ms, struct cs_err *err)
+{
+	uint64_t limit = net_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	struct tls_conn *tc = cs_calloc(1, sizeof(*tc));
+
+	if (tc == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	t->tls = tc;
+	tc->ssl = SSL_new(c->ssl);
+	if (tc->ssl == NULL || SSL_set_fd(tc->ssl, t->fd) != 1 ||
+	    (!c->server && !c->insecure && !set_peer_name(tc->ssl, name))) {
+		transport_release(t);
+		return cs_err_set(err, CS_E_NOMEM, "cannot start TLS");
+	}
+	ERR_clear_error();
+	for (;;) {
+		int r = c->server ? SSL_accept(tc->ssl) : SSL_connect(tc->ssl);
+		int e = r == 1 ? SSL_ERROR_NONE : SSL_get_error(tc->ssl, r);
+		struct pollfd pfd = { .fd = t->fd };
+		uint64_t now;
+		int rc;
+
+		if (r == 1)
+			break;
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			rc = handshake_failed(t, c, e, name, err);
+			transport_release(t);
+			if (c->server)
+				drain(t->fd, timeout_ms);
+			return rc;
+		}
+		pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		now = net_now_ms();
+		if (timeout_ms > 0 && now >= limit) {
+			transport_release(t);
+			return cs_err_set(err, CS_E_TIMEOUT,
+			    "TLS handshake: no answer from the %s within %d ms",
+			    c->server ? "client" : "server", timeout_ms);
+		}
+		if (poll(&pfd, 1, timeout_ms > 0 ? (int)(limit - now) : -1) < 0 &&
+		    errno != EINTR) {
+			transport_release(t);
+			return cs_err_set(err, CS_E_NET, "poll: %s", strerror(errno));
+		}
+	}
+	note_peer(tc);
+	tc->undrained = 1;
+	return 0;
+}
+
+/* Maps an SSL_ERROR_* to the errno contract of transport.h. */
+static ssize_t
+io_failed(struct transport *t, int r)
+{
+	struct tls_conn *tc = t->tls;
+	int e = SSL_get_error(tc->ssl, r);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		t->tls_wants = POLLIN;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		t->tls_wants = POLLOUT;
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		ERR_clear_error();
+		if (errno == 0)
+			errno = ECONNRESET; /* EOF without close_notify */
+		return -1;
+	default:
+		ossl_reason(tc->error, sizeof(tc->error));
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+ssize_t
+tls_io_send(struct transport *t, const void *buf, size_t n)
+{
+	struct tls_conn *tc = t->tls;
+	int r;
+
+	/* a write that would block is retried with the same length */
+	if (tc->wpend > 0 && n > tc->wpend)
+		n = tc->wpend;
+	if (n > INT32_MAX)
+		n = INT32_MAX;
+	t->tls_wants = 0;
+	ERR_clear_error();
+	r = SSL_write(tc->ssl, buf, (int)n);
+	if (r > 0) {
+		tc->wpend = 0;
+		return r;
+	}
+	tc->wpend = n;
+	return io_failed(t, r);
+}
+
+/* Reads records until buf is full or the socket has no more: the pump
+ * polls the socket, and a record already decrypted would not wake it. */
+ssize_t
+tls_io_recv(struct transport *t, void *buf, size_t n)
+{
+	struct tls_conn *tc = t->tls;
+	size_t got = 0;
+
+	t->tls_wants = 0;
+	tc->undrained = 0;
+	while (got < n) {
+		size_t want = n - got > INT32_MAX ? INT32_MAX : n - got;
+		int r;
+
+		ERR_clear_error();
+		r = SSL_read(tc->ssl, (uint8_t *)buf + got, (int)want);
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		if (got > 0) {
+			/* the failure (or the end) comes again next time */
+			if (SSL_get_error(tc->ssl, r) == SSL_ERROR_WANT_READ)
+				t->tls_wants = POLLIN;
+			ERR_clear_error();
+			return (ssize_t)got;
+		}
+		return io_failed(t, r);
+	}
+	tc->undrained = 1;
+	return (ssize_t)got;
+}
+
+size_t
+tls_io_pending(const struct transport *t)
+{
+	/* records read ahead but not decrypted count too (poll would not
+	 * see them), unless the last read stopped for want of bytes: then
+	 * what is left is part of a record, which waits for the socket */
+	return t->tls->undrained && SSL_has_pending(t->tls->ssl) ? 1 : 0;
+}
+
+void
+tls_io_close_notify(struct transport *t)
+{
+	ERR_clear_error();
+	SSL_shutdown(t->tls->ssl);
+	ERR_clear_error();
+}
+
+void
+tls_io_free(struct transport *t)
+{
+	SSL_free(t->tls->ssl);
+	cs_free(t->tls);
+	t->tls = NULL;
+}
+
+const char *
+transport_peer_subject(const struct transport *t)
+{
+	return t->tls != NULL ? t->tls->subject : "";
+}
+
+const char *
+transport_tls_summary(const struct transport *t)
+{
+	return t->tls != NULL ? t->tls->summary : "";
+}
+
+const char *
+transport_error(const struct transport *t)
+{
+	return t->tls != NULL && t->tls->error[0] ? t->tls->error
+						  : "TLS failure";
+}

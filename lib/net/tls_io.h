@@ -1,0 +1,21 @@
+/*
+ * tls_io.h - the TLS side of struct transport (tls.c), called by
+ * transport.c when t->tls is set.  Same contract as the transport_*
+ * calls of transport.h.
+ */
+#ifndef CS_NET_TLS_IO_H
+#define CS_NET_TLS_IO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct transport;
+
+ssize_t tls_io_send(struct transport *t, const void *buf, size_t n);
+ssize_t tls_io_recv(struct transport *t, void *buf, size_t n);
+size_t tls_io_pending(const struct transport *t);
+/* Sends close_notify (best effort, never waits). */
+void tls_io_close_notify(struct transport *t);
+void tls_io_free(struct transport *t);
+
+#endif

@@ -1,0 +1,58 @@
+# tls-ca.bash - a throw-away PKI for the TLS tests, made with openssl at
+# test time: make_test_pki DIR writes into DIR
+#   ca.pem ca.key          the test CA
+#   other-ca.pem           a CA nobody trusts
+#   server.pem server.key  localhost + 127.0.0.1, signed by the CA
+#   client.pem client.key  CN=modality-1, signed by the CA
+#   expired.pem expired.key   localhost, signed by the CA, expired
+#   wrongname.pem wrongname.key   CN/SAN elsewhere.example, by the CA
+#   rogue.pem rogue.key    localhost + 127.0.0.1, signed by other-ca
+# (EC P-256 keys: fast to make.)
+
+# _leaf DIR NAME CA SUBJ SAN [DAYS_START DAYS_END]
+_tls_leaf() {
+	local d=$1 n=$2 ca=$3 subj=$4 san=$5 start=${6:-} end=${7:-}
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/$n.key" -subj "$subj" -out "$d/$n.csr" 2>/dev/null || return 1
+	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' "$san" >"$d/$n.ext"
+	if [ -n "$start" ]; then
+		# x509 -days cannot go back in time: the CA command can
+		openssl ca -batch -notext -config "$d/ca.cnf" -cert "$d/$ca.pem" \
+			-keyfile "$d/$ca.key" -startdate "$start" -enddate "$end" \
+			-extfile "$d/$n.ext" -in "$d/$n.csr" -out "$d/$n.pem" 2>/dev/null || return 1
+	else
+		openssl x509 -req -in "$d/$n.csr" -CA "$d/$ca.pem" -CAkey "$d/$ca.key" \
+			-CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null || return 1
+	fi
+}
+
+make_test_pki() {
+	local d=$1 c
+	mkdir -p "$d/db"
+	: >"$d/db/index.txt"
+	cat >"$d/ca.cnf" <<CNF
+[ ca ]
+default_ca = test
+[ test ]
+dir = $d/db
+database = $d/db/index.txt
+new_certs_dir = $d/db
+serial = $d/db/serial
+default_md = sha256
+policy = any
+[ any ]
+commonName = supplied
+CNF
+	echo 01 >"$d/db/serial"
+	for c in ca other-ca; do
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$d/$c.key" -subj "/CN=cstore test $c" -days 2 \
+			-out "$d/$c.pem" 2>/dev/null || return 1
+	done
+	_tls_leaf "$d" server ca "/CN=localhost" "DNS:localhost,IP:127.0.0.1" || return 1
+	_tls_leaf "$d" client ca "/O=cstore tests/CN=modality-1" "DNS:modality-1" || return 1
+	_tls_leaf "$d" expired ca "/CN=localhost" "DNS:localhost,IP:127.0.0.1" \
+		20200101000000Z 20200201000000Z || return 1
+	_tls_leaf "$d" wrongname ca "/CN=elsewhere.example" "DNS:elsewhere.example" || return 1
+	_tls_leaf "$d" rogue other-ca "/CN=localhost" "DNS:localhost,IP:127.0.0.1" || return 1
+}

@@ -1,0 +1,317 @@
+#!/usr/bin/env bats
+# DICOM over TLS (PS3.15 Annex B): dcmsend and dcmrecv with each other,
+# with DCMTK (storescp/storescu/echoscu +tls) and with Orthanc
+# (DicomTlsEnabled), the bytes that arrived checked; every failure with
+# its exit status and its one line on each side.  The CA and the
+# certificates are made with openssl for each file (tls-ca.bash).
+
+load dcmsend-helpers
+load ../bats/dcmrecv-helpers
+load tls-ca
+
+setup_file() {
+	corpus_setup
+	export PKI=$BATS_FILE_TMPDIR/pki
+	make_test_pki "$PKI"
+}
+
+setup() {
+	require_netns
+	require_cmd openssl
+	CA=(--tls-ca "$PKI/ca.pem")
+	ME=(--tls-cert "$PKI/client.pem" --tls-key "$PKI/client.key")
+	OUT=$BATS_TEST_TMPDIR/in
+	SMALL=("$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/jpeg-baseline.dcm")
+}
+
+# Our TLS receiver (client certificates required) with server cert $1
+# (default server); more options follow.
+start_tls_dcmrecv() {
+	local c=${1:-server}
+	shift || true
+	start_dcmrecv --tls --tls-cert "$PKI/$c.pem" --tls-key "$PKI/$c.key" \
+		--tls-ca "$PKI/ca.pem" "$@"
+}
+
+# big_file PATH MB: an Explicit VR LE object of about MB megabytes
+big_file() {
+	python3 - "$1" "$2" <<'PY'
+import sys, struct
+path, mb = sys.argv[1], int(sys.argv[2])
+def el(g, e, vr, v):
+    if isinstance(v, str):
+        v = v.encode()
+        if len(v) % 2: v += b' ' if vr != 'UI' else b'\0'
+    if vr in ('OB', 'OW', 'UN', 'SQ', 'UT'):
+        return struct.pack('<HH2sHI', g, e, vr.encode(), 0, len(v)) + v
+    return struct.pack('<HH2sH', g, e, vr.encode(), len(v)) + v
+uid = '2.25.%d' % (123456789 + mb)
+meta = el(2, 1, 'OB', b'\0\1') + el(2, 2, 'UI', '1.2.840.10008.5.1.4.1.1.7') + \
+    el(2, 3, 'UI', uid) + el(2, 0x10, 'UI', '1.2.840.10008.1.2.1')
+meta = el(2, 0, 'UL', struct.pack('<I', len(meta))) + meta
+rows = 1024
+cols = (mb * 1024 * 1024) // (rows * 2)
+pix = bytes((i * 7) & 0xff for i in range(65536)) * ((rows * cols * 2) // 65536 + 1)
+ds = el(8, 0x16, 'UI', '1.2.840.10008.5.1.4.1.1.7') + el(8, 0x18, 'UI', uid) + \
+    el(0x10, 0x20, 'LO', 'TLS') + el(0x28, 2, 'US', struct.pack('<H', 1)) + \
+    el(0x28, 4, 'CS', 'MONOCHROME2') + el(0x28, 0x10, 'US', struct.pack('<H', rows)) + \
+    el(0x28, 0x11, 'US', struct.pack('<H', cols)) + el(0x28, 0x100, 'US', struct.pack('<H', 16)) + \
+    el(0x28, 0x101, 'US', struct.pack('<H', 16)) + el(0x28, 0x102, 'US', struct.pack('<H', 15)) + \
+    el(0x28, 0x103, 'US', struct.pack('<H', 0)) + el(0x7fe0, 0x10, 'OW', pix[:rows * cols * 2])
+open(path, 'wb').write(b'\0' * 128 + b'DICM' + meta + ds)
+PY
+}
+
+@test "tls: ours -> DCMTK storescp +tls (client certificate required): data sets arrive byte for byte, echo too" {
+	require_cmd /usr/bin/storescp
+	start_storescp "$OUT" +B +xa -pm +tls "$PKI/server.key" "$PKI/server.pem" +cf "$PKI/ca.pem"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$SCP_PORT" "$CORPUS/ts"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	n=$(ls "$CORPUS/ts" | wc -l)
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq "$n" ]
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$n" ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --echo --tls "${CA[@]}" "${ME[@]}" 127.0.0.1 "$SCP_PORT"
+	assert_line --regexp $'^0000\tSuccess\t'
+	[[ $stderr == *"TLS: TLSv1."*"server certificate 'CN=localhost'"* ]]
+}
+
+@test "tls: ours -> storescp +tls with every profile; a large file (> 8 MB) and -j 2 --retry 1 arrive intact" {
+	require_cmd /usr/bin/storescp
+	big_file "$BATS_TEST_TMPDIR/big.dcm" 20
+	start_storescp "$OUT" +B +xa -pm +tls "$PKI/server.key" "$PKI/server.pem" +cf "$PKI/ca.pem"
+	for p in bcp195-nd bcp195 bcp195-extended; do
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls --tls-profile "$p" "${CA[@]}" "${ME[@]}" localhost "$SCP_PORT"
+	done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --retry 1 --per-assoc 1 --tls "${CA[@]}" "${ME[@]}" \
+		localhost "$SCP_PORT" "$BATS_TEST_TMPDIR/big.dcm" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq 4 ]
+}
+
+@test "tls: DCMTK storescu/echoscu +tls -> ours: what arrives is what storescu sends without TLS; the client's subject in the line" {
+	require_cmd /usr/bin/storescu
+	# storescu re-encodes: what it sends without TLS is the reference
+	RECV_DIR=$BATS_TEST_TMPDIR/plain start_dcmrecv
+	run -0 /usr/bin/storescu localhost "$RECV_PORT" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm"
+	stop_dcmrecv
+	mv "$RECV_STDOUT" "$BATS_TEST_TMPDIR/plain.out"
+	RECV_DIR=$BATS_TEST_TMPDIR/out
+	start_tls_dcmrecv server
+	run -0 /usr/bin/storescu +tls "$PKI/client.key" "$PKI/client.pem" +cf "$PKI/ca.pem" \
+		localhost "$RECV_PORT" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm"
+	run -0 /usr/bin/echoscu +tls "$PKI/client.key" "$PKI/client.pem" +cf "$PKI/ca.pem" localhost "$RECV_PORT"
+	stop_dcmrecv
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+	for f in explicit-le implicit-le; do
+		uid=$(ds_uid "$CORPUS/ts/$f.dcm")
+		got=$(awk -F'\t' -v u="$uid" '$3 == u { print $1 }' "$RECV_STDOUT")
+		ref=$(awk -F'\t' -v u="$uid" '$3 == u { print $1 }' "$BATS_TEST_TMPDIR/plain.out")
+		[ -f "$got" ] && [ -f "$ref" ]
+		cmp "$got" "$ref"
+	done
+	[ "$(cut -f6 "$RECV_STDOUT" | sort -u)" = "CN=modality-1,O=cstore tests" ]
+}
+
+@test "tls: every profile of ours (receiver) with every BCP 195 profile of DCMTK's echoscu/storescu" {
+	require_cmd /usr/bin/echoscu
+	for p in bcp195-nd bcp195 bcp195-extended; do
+		RECV_DIR=$BATS_TEST_TMPDIR/out-$p start_tls_dcmrecv server --tls-profile "$p"
+		for d in +py +px +pz; do
+			run -0 /usr/bin/echoscu "$d" +tls "$PKI/client.key" "$PKI/client.pem" +cf "$PKI/ca.pem" localhost "$RECV_PORT"
+		done
+		run -0 /usr/bin/storescu +pz +tls "$PKI/client.key" "$PKI/client.pem" +cf "$PKI/ca.pem" \
+			localhost "$RECV_PORT" "$CORPUS/ts/explicit-le.dcm"
+		stop_dcmrecv
+		[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+	done
+}
+
+@test "tls: ours -> ours: a large file, -j 2, --retry, echo and --dry-run --probe; the subject in TSV and JSON" {
+	big_file "$BATS_TEST_TMPDIR/big.dcm" 20
+	start_tls_dcmrecv server --json
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --retry 2 --tls "${CA[@]}" "${ME[@]}" \
+		127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR/big.dcm" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq 4 ]
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 4 ]
+	# --tls-ca DIR: a directory hashed by openssl rehash
+	mkdir "$BATS_TEST_TMPDIR/cadir"
+	cp "$PKI/ca.pem" "$BATS_TEST_TMPDIR/cadir/"
+	openssl rehash "$BATS_TEST_TMPDIR/cadir"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls --tls-ca "$BATS_TEST_TMPDIR/cadir" "${ME[@]}" localhost "$RECV_PORT"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[@]}"
+	[[ $output == *accepted* ]]
+	stop_dcmrecv
+	[ "$(jq -r .tls_subject "$RECV_STDOUT" | sort -u)" = "CN=modality-1,O=cstore tests" ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 4 ]
+}
+
+@test "tls: plain dcmrecv output keeps its five columns" {
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${SMALL[0]}"
+	stop_dcmrecv
+	[ "$(awk -F'\t' '{ print NF }' "$RECV_STDOUT")" = 5 ]
+}
+
+# expect_fail RC REGEX CMD...: the command exits RC with one stderr line
+# matching REGEX (the summary line aside) and stores nothing.
+expect_fail() {
+	local rc=$1 re=$2
+	shift 2
+	run "-$rc" --separate-stderr "$@"
+	grep -v -e 'stored, 0 with warning' <<<"$stderr" >"$BATS_TEST_TMPDIR/err"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/err")" -eq 1 ] || { cat "$BATS_TEST_TMPDIR/err" >&2; return 1; }
+	grep -Eq "$re" "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; return 1; }
+}
+
+@test "tls: the server's certificate refused (unknown CA, expired, wrong name): exit 3, one line, both sides; good clients still served" {
+	for c in rogue expired wrongname; do
+		start_tls_dcmrecv "$c"
+		# each receiver keeps writing to its own renamed log
+		mv "$RECV_STDERR" "$RECV_STDERR.$c"
+		eval "port_$c=$RECV_PORT"
+	done
+	expect_fail 3 "echo to 'localhost' port $port_rogue failed: TLS: the server's certificate was refused: certificate signed by an unknown CA$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$port_rogue"
+	expect_fail 3 "failed: TLS: the server's certificate was refused: certificate has expired$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$port_expired"
+	expect_fail 3 "failed: TLS: the server's certificate was refused: certificate does not match the name 'localhost'$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$port_wrongname"
+	# a store fails the same way, each file with a line, nothing sent
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$port_expired" "${SMALL[@]}"
+	[ "$(grep -c $'^notsent\t.*certificate has expired' <<<"$output")" -eq 3 ]
+	# --tls-server-name names what the certificate must carry
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls --tls-server-name elsewhere.example "${CA[@]}" "${ME[@]}" 127.0.0.1 "$port_wrongname"
+	# the receivers say what the client told them (its alert)
+	for c in rogue expired wrongname; do
+		wait_for_line "$RECV_STDERR.$c" "TLS handshake with the client failed: the peer's alert '(unknown ca|certificate expired|bad certificate)'" 5
+	done
+	[ -z "$(ls "$BATS_TEST_TMPDIR/out")" ]
+	# --tls-insecure connects anyway, and says so
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls --tls-insecure "${ME[@]}" localhost "$port_rogue"
+	[[ $stderr == *"WARNING: --tls-insecure: the server's certificate is NOT checked"* ]]
+}
+
+@test "tls: the client's certificate refused (none, unknown CA, expired): exit 3 and one line each side; the receiver goes on serving" {
+	start_tls_dcmrecv server
+	expect_fail 3 "failed: TLS: the peer's alert 'certificate required'$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" localhost "$RECV_PORT"
+	wait_for_line "$RECV_STDERR" "association [0-9]+ from 127.0.0.1:[0-9]+: TLS: the client sent no certificate \(one is required\)$" 5
+	expect_fail 3 "failed: TLS: the peer's alert 'unknown ca'$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" localhost "$RECV_PORT"
+	wait_for_line "$RECV_STDERR" "TLS: the client's certificate was refused: certificate signed by an unknown CA$" 5
+	expect_fail 3 "failed: TLS: the peer's alert 'certificate expired'$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" --tls-cert "$PKI/expired.pem" --tls-key "$PKI/expired.key" localhost "$RECV_PORT"
+	wait_for_line "$RECV_STDERR" "TLS: the client's certificate was refused: certificate has expired$" 5
+	# a store without a certificate: every file notsent, nothing written
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" localhost "$RECV_PORT" "${SMALL[@]}"
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 3 ]
+	[ -z "$(ls "$RECV_DIR")" ]
+	# still serving good clients
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 3 ]
+	kill -0 "$RECV_PID"
+}
+
+@test "tls: --tls-optional-client-cert lets a client without a certificate in; --allow subject= admits by certificate" {
+	start_tls_dcmrecv server --tls-optional-client-cert --allow 'subject=CN=modality-1,O=cstore tests'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT"
+	# no certificate: in at the TLS level, refused by --allow
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" localhost "$RECV_PORT"
+	[[ $stderr == *"association rejected"* ]]
+	wait_for_line "$RECV_STDERR" "calling AE title 'DCMSEND' from 127.0.0.1 not recognised" 5
+	stop_dcmrecv
+	start_tls_dcmrecv server --tls-optional-client-cert
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" localhost "$RECV_PORT"
+}
+
+@test "tls: plain client to a TLS port and TLS client to a plain port fail at once, one line on each side" {
+	start_tls_dcmrecv server
+	tls_port=$RECV_PORT tls_err=$RECV_STDERR.tls
+	mv "$RECV_STDERR" "$tls_err"
+	t0=$SECONDS
+	expect_fail 5 "the peer closed the connection without answering the association request; a TLS port \(--tls\)\?$" \
+		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 localhost "$tls_port"
+	wait_for_line "$tls_err" "TLS handshake with the client failed: .* \(a client without TLS\?\)$" 5
+	start_dcmrecv
+	expect_fail 3 "TLS handshake failed: the server closed the connection \(does it speak TLS\?\)$" \
+		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 --tls "${CA[@]}" localhost "$RECV_PORT"
+	wait_for_line "$RECV_STDERR" "a TLS client on a port without TLS$" 5
+	[ $((SECONDS - t0)) -lt 8 ]
+}
+
+@test "tls: protocol and cipher mismatches (openssl s_server): exit 3 naming the problem, the alert" {
+	# TLS 1.1 only: below every profile
+	start_on_free_port "$BATS_TEST_TMPDIR/s11.log" openssl s_server -quiet -naccept 1 \
+		-cert "$PKI/server.pem" -key "$PKI/server.key" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' -accept '{PORT}'
+	expect_fail 3 "TLS handshake with the server failed: .*(protocol|version)" \
+		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 5 --tls "${CA[@]}" localhost "$SERVER_PORT"
+	# TLS 1.2 with a CBC suite only: not in the non-downgrading profile
+	start_on_free_port "$BATS_TEST_TMPDIR/s12.log" openssl s_server -quiet -naccept 1 \
+		-cert "$PKI/server.pem" -key "$PKI/server.key" -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA -accept '{PORT}'
+	expect_fail 3 "TLS handshake with the server failed: the peer's alert 'handshake failure'$" \
+		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 5 --tls "${CA[@]}" localhost "$SERVER_PORT"
+}
+
+@test "tls: SIGHUP reloads the receiver's certificate without dropping the association in progress" {
+	cp "$PKI/server.pem" "$BATS_TEST_TMPDIR/live.pem"
+	cp "$PKI/server.key" "$BATS_TEST_TMPDIR/live.key"
+	_tls_leaf "$PKI" reloaded ca "/CN=reloaded" "DNS:localhost,IP:127.0.0.1"
+	start_dcmrecv -v --delay 300 --tls --tls-cert "$BATS_TEST_TMPDIR/live.pem" \
+		--tls-key "$BATS_TEST_TMPDIR/live.key" --tls-ca "$PKI/ca.pem"
+	"$CSTORE_BIN/dcmsend" --async 1 --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" \
+		"$CORPUS/ts" >"$BATS_TEST_TMPDIR/res" 2>"$BATS_TEST_TMPDIR/send.err" &
+	spid=$!
+	track_pid "$spid"
+	wait_for_line "$RECV_STDOUT" . 10
+	# a broken file: the old certificate stays
+	echo garbage >"$BATS_TEST_TMPDIR/live.pem"
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "TLS: reload failed, the old certificate stays: cannot load the certificate" 5
+	cp "$PKI/reloaded.pem" "$BATS_TEST_TMPDIR/live.pem"
+	cp "$PKI/reloaded.key" "$BATS_TEST_TMPDIR/live.key"
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "TLS: certificate '.*live.pem' loaded again" 5
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --echo --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT"
+	[[ $stderr == *"server certificate 'CN=reloaded'"* ]]
+	wait "$spid"
+	n=$(ls "$CORPUS/ts" | wc -l)
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq "$n" ]
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq "$n" ]
+	# one association: it was never dropped
+	[ "$(grep -c 'accepted .* presentation contexts' "$RECV_STDERR")" -eq 2 ]
+	[ "$(grep -c 'aborted' "$RECV_STDERR")" -eq 0 ]
+}
+
+@test "tls: ours -> Orthanc with DicomTlsEnabled and client certificates required: echo and store, data sets intact" {
+	start_orthanc "\"DicomTlsEnabled\": true, \"DicomTlsCertificate\": \"$PKI/server.pem\",
+  \"DicomTlsPrivateKey\": \"$PKI/server.key\", \"DicomTlsTrustedCertificates\": \"$PKI/ca.pem\",
+  \"DicomTlsRemoteCertificateRequired\": true"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$ORTHANC_DICOM"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$ORTHANC_DICOM" "${SMALL[@]}"
+	for f in "${SMALL[@]}"; do
+		uid=$(ds_uid "$f")
+		id=$(curl -sf -X POST "http://127.0.0.1:$ORTHANC_HTTP/tools/lookup" -d "$uid" | jq -r '.[0].ID')
+		curl -sf "http://127.0.0.1:$ORTHANC_HTTP/instances/$id/file" -o "$BATS_TEST_TMPDIR/got.dcm"
+		[ "$(ds_sum "$BATS_TEST_TMPDIR/got.dcm")" = "$(ds_sum "$f")" ]
+	done
+	# without our certificate Orthanc refuses: exit 3, one line
+	expect_fail 3 "failed: TLS: (the peer's alert|the server closed the connection right after the handshake \(did it refuse our certificate: none was given\?\))" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" localhost "$ORTHANC_DICOM"
+}
+
+@test "tls: usage errors: --tls-* without --tls, a receiver without a certificate, a bad profile" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$PKI/ca.pem" --echo localhost 104
+	[[ $stderr == *"the --tls-* options need --tls"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --tls-profile tls1 --echo localhost 104
+	[[ $stderr == *"TLS profile 'tls1': not bcp195-nd, bcp195 or bcp195-extended"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls 0
+	[[ $stderr == *"--tls needs --tls-cert"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$BATS_TEST_TMPDIR/none.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[[ $stderr == *"cannot load the certificate"* ]]
+	run -0 "$CSTORE_BIN/dcmsend" --help
+	[[ $output == *"--tls-profile P"* ]]
+	run -0 "$CSTORE_BIN/dcmrecv" --help
+	[[ $output == *"--tls-optional-client-cert"* ]]
+}
