@@ -157,16 +157,15 @@ commit_pcid(const struct scu_session *s)
 	return 0;
 }
 
-/* --commit: asks for the commitment of what this attempt stored on s
- * (or says why it cannot be asked, when s died); reports coming on s
- * go to x until commit_attempt_end. */
+/* --commit: asks for the commitment of what b stored so far over s,
+ * which is alive (what a dead association stored waits for the next
+ * attempt's, or for commit_give_up); reports coming on s go to x until
+ * s is closed. */
 static void
-commit_attempt(
-    struct batch *b, struct scu_session *s, int died, struct commit_rx *x)
+commit_attempt(struct batch *b, struct scu_session *s, struct commit_rx *x)
 {
 	struct send_run *run = b->run;
 	const struct storescu_send_opts *o = run->o;
-	char why[CS_ERR_MSG_MAX + 80];
 
 	if (!o->commit || b->held.n == 0)
 		return;
@@ -176,14 +175,6 @@ commit_attempt(
 	x->trace_user = s->cfg.trace_user;
 	s->req_cb = &commit_rx_cb;
 	s->req_user = x;
-	if (died) {
-		snprintf(why, sizeof(why),
-		    "no commitment request: the association ended: %s",
-		    b->dead.msg);
-		commit_tx_finish(
-		    &b->held, &run->rep, STORESCU_UNCOMMITTED, why);
-		return;
-	}
 	if (o->commit_delay_ms > 0) {
 		struct timespec ts = { (time_t)(o->commit_delay_ms / 1000),
 			(long)(o->commit_delay_ms % 1000) * 1000000L };
@@ -196,6 +187,20 @@ commit_attempt(
 	    o->commit_timeout_ms > 0 ? o->commit_timeout_ms
 				     : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS,
 	    x);
+}
+
+/* No association is left for what b stored and did not ask for yet. */
+static void
+commit_give_up(struct batch *b)
+{
+	char why[CS_ERR_MSG_MAX + 80];
+
+	if (b->held.n == 0)
+		return;
+	snprintf(why, sizeof(why),
+	    "no commitment request: the association ended: %s",
+	    b->death_rc != 0 ? b->death.msg : "no association left");
+	commit_tx_finish(&b->held, &b->run->rep, STORESCU_UNCOMMITTED, why);
 }
 
 int
@@ -304,15 +309,13 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 	struct commit_rx x;
 
 	memset(&x, 0, sizeof(x));
-
 	if (batch_send(b, s)) {
 		b->death_rc = b->dead_rc;
 		b->death = b->dead;
 		snprintf(why, why_len, "%s", b->dead.msg);
-		commit_attempt(b, s, 1, &x);
 		scu_abort(s);
 	} else {
-		commit_attempt(b, s, 0, &x);
+		commit_attempt(b, s, &x);
 		snprintf(why, why_len,
 		    "%zu files answered A7xx (out of resources)", b->busy);
 		scu_close(s, NULL);
@@ -391,6 +394,7 @@ send_run_assoc(struct send_run *run, size_t k)
 			batch_give_up(&b, msg);
 		}
 	}
+	commit_give_up(&b);
 	/* a file lost to a dying association: exit 5, however many got in */
 	if (b.lost > 0 && b.death_rc != 0)
 		report_failure(&run->rep, report_mid_way(b.death_rc), &b.death);

@@ -201,3 +201,17 @@ all_held() {
 	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 1001 ]
 	[ "$(jq -r .transaction_uid <<<"$output" | sort | uniq -c | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "1 1000 " ]
 }
+
+@test "dcmsend --commit --retry: what a dying association stored is asked for on the next one" {
+	# each association is aborted at its 4th C-STORE: the first stores
+	# three, the second the other three
+	start_dcmrecv --abort-after 4
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --retry 1 --retry-delay 0 -d --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 2 ]
+	# one request, on the second association, for all six
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 1 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 1 ]
+	all_held
+}
