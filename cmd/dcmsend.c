@@ -12,6 +12,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
 #include "cli/cli.h"
+#include "cli/follow_args.h"
 #include "cli/follow_queue.h"
 #include "cli/operands.h"
 #include "cli/output.h"
@@ -53,25 +54,13 @@ on_progress(void *user, const struct storescu_progress *p)
 	send_progress_update(&((struct dcmsend *)user)->progress, p);
 }
 
-/* --remove-sent: a file the peer has (never a resumed one: this run did
- * not send it) goes as soon as its answer came, before its line. */
-static void
-remove_sent(const struct dcmsend *d, const struct storescu_result *r)
-{
-	if (r->outcome != STORESCU_STORED && r->outcome != STORESCU_WARNING)
-		return;
-	if (unlink(r->path) != 0 && !d->a.quiet)
-		fprintf(stderr, "%s: sent, but cannot remove '%s': %s\n",
-		    cli_progname(), r->path, strerror(errno));
-}
-
 static void
 on_result(void *user, const struct storescu_result *r)
 {
 	struct dcmsend *d = user;
 
 	if (d->a.remove_sent)
-		remove_sent(d, r);
+		send_remove_sent(r, d->a.send.commit, d->a.quiet);
 	if (d->stdout_tty)
 		send_progress_clear(&d->progress);
 	send_out_result(&d->out, r);
@@ -122,19 +111,6 @@ state_open(struct dcmsend *d, const struct send_commit_pending *from)
 		send_commit_state_add(&d->state, &from->p[k]);
 }
 
-/* The end of --commit-state: ex, or EXIT_OUTPUT when it cannot be
- * written. */
-static int
-state_close(struct dcmsend *d, int ex)
-{
-	if (d->a.commit_state == NULL)
-		return ex;
-	if (send_commit_state_write(&d->state) != 0)
-		ex = EXIT_OUTPUT;
-	send_commit_state_release(&d->state);
-	return ex;
-}
-
 /* --commit-wait FILE: the reports of an earlier run's pending inputs. */
 static int
 do_commit_wait(struct dcmsend *d)
@@ -160,8 +136,8 @@ do_commit_wait(struct dcmsend *d)
 	send_commit_pending_release(&pend);
 	if (rc != 0 && !d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
-	ex = state_close(
-	    d, rc != 0 ? cli_exit_for(rc) : send_commit_status(&sum));
+	ex = send_commit_state_close(&d->state, d->a.commit_state != NULL,
+	    rc != 0 ? cli_exit_for(rc) : send_commit_status(&sum));
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
@@ -185,22 +161,8 @@ do_echo(struct dcmsend *d)
 		return cli_exit_for(rc);
 	}
 	send_out_echo(&d->out, &d->a.cfg, &r);
-	if (d->a.verbose) {
-		fprintf(stderr, "%s: peer max PDU length %u%s\n",
-		    cli_progname(), (unsigned)r.peer_max_pdu,
-		    r.peer_max_pdu ? "" : " (no limit)");
-		fprintf(stderr,
-		    "%s: peer implementation class UID %s, version name '%s'\n",
-		    cli_progname(),
-		    r.peer_impl_class_uid[0] ? r.peer_impl_class_uid : "(none)",
-		    r.peer_impl_version);
-		if (d->a.cfg.user != NULL)
-			fprintf(stderr, "%s: user identity '%s' %s\n",
-			    cli_progname(), d->a.cfg.user,
-			    r.identity_confirmed
-				? "confirmed by the peer"
-				: "sent, not confirmed (none asked)");
-	}
+	if (d->a.verbose)
+		send_out_echo_notes(&d->a.cfg, &r);
 	if (r.status == 0)
 		return EXIT_OK;
 	if (!d->a.quiet)
@@ -233,22 +195,6 @@ load_resume(struct dcmsend *d)
 	if (!d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 	return rc == CS_E_IO ? EXIT_USAGE : cli_exit_for(rc);
-}
-
-/* The exit status of a finished send. */
-static int
-send_status(const struct dcmsend *d, int rc, const struct storescu_summary *sum)
-{
-	if (rc == CS_E_IO || rc == CS_E_INVAL)
-		return EXIT_USAGE; /* an option */
-	if (rc != 0)
-		return cli_exit_for(rc);
-	if (d->a.send.dry_run)
-		return sum->skipped > sum->resumed || sum->failed > 0 ? EXIT_NO
-								      : EXIT_OK;
-	if (sum->stored + sum->warning + sum->resumed != sum->inputs)
-		return EXIT_NO;
-	return d->a.send.commit ? send_commit_status(sum) : EXIT_OK;
 }
 
 static int
@@ -293,7 +239,8 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	free(paths);
 	inputs_release(&in);
 	resume_free(d->resume);
-	ex = state_close(d, send_status(d, rc, &sum));
+	ex = send_commit_state_close(&d->state, d->a.commit_state != NULL,
+	    send_exit_status(rc, &sum, &d->a.send));
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
@@ -314,21 +261,8 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		stream |= strcmp(ops[k], "-") == 0;
 	if (fq_init(&q, stream ? stdin : NULL, d->a.nul, d->a.quiet) != 0)
 		return EXIT_INTERNAL;
-	for (k = 0; k < nops; k++) {
-		struct inputs in;
-		char *one[1] = { ops[k] };
-		size_t i;
-
-		if (strcmp(ops[k], "-") == 0)
-			continue;
-		if ((ex = operands_collect(
-			 &in, 1, one, d->a.nul, d->a.quiet)) != 0)
-			return ex;
-		for (i = 0; i < inputs_count(&in); i++)
-			if (fq_add_path(&q, inputs_path(&in, i)) != 0)
-				return EXIT_INTERNAL;
-		inputs_release(&in);
-	}
+	if ((ex = fq_add_operands(&q, nops, ops, d->a.nul, d->a.quiet)) != 0)
+		return ex;
 	if ((ex = load_resume(d)) != 0)
 		return ex;
 	if (fq_start(&q) != 0) {
@@ -352,28 +286,8 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		send_out_summary(&sum);
 	fq_release(&q);
 	resume_free(d->resume);
-	ex = rc == CS_E_IO ? EXIT_NO : send_status(d, rc, &sum);
+	ex = rc == CS_E_IO ? EXIT_NO : send_exit_status(rc, &sum, &d->a.send);
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
-}
-
-/* The routing options' combinations with the others. */
-static void
-check_follow(const struct send_args *a)
-{
-	if (a->follow && a->echo)
-		cli_usage_error("--follow and --echo exclude each other");
-	if (a->follow && a->send.dry_run)
-		cli_usage_error("--follow and --dry-run exclude each other");
-	if (a->follow && (a->send.jobs > 1 || a->send.per_assoc > 0))
-		cli_usage_error("--follow sends over one association: no %s",
-		    a->send.jobs > 1 ? "-j" : "--per-assoc");
-	if (a->retry_for_set && !a->follow)
-		cli_usage_error("--retry-for needs --follow");
-	if (a->remove_sent && (a->send.dry_run || a->echo))
-		cli_usage_error("--remove-sent sends: not with %s",
-		    a->echo ? "--echo" : "--dry-run");
-	if (a->send.limit_rate > 0 && a->echo)
-		cli_usage_error("--limit-rate sends: not with --echo");
 }
 
 int
@@ -399,7 +313,7 @@ main(int argc, char **argv)
 	if (!d.a.echo && d.a.send.no_transcode && d.a.send.allow_lossy)
 		cli_usage_error(
 		    "--no-transcode and --lossy exclude each other");
-	check_follow(&d.a);
+	follow_args_check(&d.a);
 	send_identity_check(&d.a, argc - 2, argv + 2);
 
 	/* debugging (man page, ENVIRONMENT) */

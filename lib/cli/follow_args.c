@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "cstore/cstore.h"
+#include "cli/cli.h"
 #include "cli/follow_args.h"
+#include "cli/send_args.h"
 
 #include "core/banned.h"
 
@@ -77,4 +79,26 @@ follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err)
 	return cs_err_set(err, CS_E_INVAL,
 	    "rate '%s': bytes per second, 1k-100G, optionally with k, M, G (x1000) or Ki, Mi, Gi (x1024)",
 	    s);
+}
+
+/* The routing options' combinations with the others. */
+void
+follow_args_check(const struct send_args *a)
+{
+	if (a->follow && a->echo)
+		cli_usage_error("--follow and --echo exclude each other");
+	if (a->follow && a->send.dry_run)
+		cli_usage_error("--follow and --dry-run exclude each other");
+	if (a->follow && (a->send.jobs > 1 || a->send.per_assoc > 0))
+		cli_usage_error("--follow sends over one association: no %s",
+		    a->send.jobs > 1 ? "-j" : "--per-assoc");
+	if (a->follow && a->send.commit)
+		cli_usage_error("--follow and --commit cannot be combined yet");
+	if (a->retry_for_set && !a->follow)
+		cli_usage_error("--retry-for needs --follow");
+	if (a->remove_sent && (a->send.dry_run || a->echo))
+		cli_usage_error("--remove-sent sends: not with %s",
+		    a->echo ? "--echo" : "--dry-run");
+	if (a->send.limit_rate > 0 && a->echo)
+		cli_usage_error("--limit-rate sends: not with --echo");
 }

@@ -23,4 +23,9 @@ int follow_parse_duration(const char *s, int64_t *ms, struct cs_err *err);
  */
 int follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err);
 
+struct send_args;
+/* The routing options against the others (--follow with -j, --echo,
+ * --commit...); usage errors print and exit (2). */
+void follow_args_check(const struct send_args *a);
+
 #endif

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/exitcodes.h"
 #include "cli/follow_queue.h"
+#include "cli/inputs.h"
+#include "cli/operands.h"
 
 #include "core/banned.h"
 
@@ -315,4 +318,28 @@ fq_release(struct fq *q)
 		close(q->spill_fd);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
+}
+
+int
+fq_add_operands(struct fq *q, int nops, char **ops, int nul, int quiet)
+{
+	int k, ex;
+
+	for (k = 0; k < nops; k++) {
+		struct inputs in;
+		char *one[1] = { ops[k] };
+		size_t i;
+
+		if (strcmp(ops[k], "-") == 0)
+			continue;
+		if ((ex = operands_collect(&in, 1, one, nul, quiet)) != 0)
+			return ex;
+		for (i = 0; i < inputs_count(&in); i++)
+			if (fq_add_path(q, inputs_path(&in, i)) != 0) {
+				inputs_release(&in);
+				return EXIT_INTERNAL;
+			}
+		inputs_release(&in);
+	}
+	return 0;
 }

@@ -45,6 +45,12 @@ int fq_add_path(struct fq *q, const char *path);
 /* Starts the reader thread.  0 or -1 (errno). */
 int fq_start(struct fq *q);
 /*
+ * Adds the paths of the file and directory operands ops[0..nops-1] ("-"
+ * is the stream, skipped here), expanded as dcmsend does for a plain
+ * send (nul, quiet: as operands_collect).  Returns 0 or an exit status.
+ */
+int fq_add_operands(struct fq *q, int nops, char **ops, int nul, int quiet);
+/*
  * storescu_next_fn: up to max paths (valid until the next call),
  * waiting at most wait_ms (-1 forever) for the first.  > 0, 0 (none in
  * time) or -1 (the stream ended and the queue is empty).

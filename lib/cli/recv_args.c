@@ -136,11 +136,11 @@ static const char *const synopsis[] = {
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
 	"               [--proxy-from addr[/bits]] [--reuse-port] [--max-per-host n]\n"
-	"               [--max-object-size size] [--min-free-space size]\n"
-	"               [--validate [--quarantine dir]]\n"
 	"               [--users file [--require-identity]] [--commit]\n"
 	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
-	"               [--commit-fail n] [--tls --tls-cert file\n"
+	"               [--commit-fail n] [--max-object-size size]\n"
+	"               [--min-free-space size] [--validate [--quarantine dir]]\n"
+	"               [--tls --tls-cert file\n"
 	"               [--tls-key file] [--tls-ca file|dir] [--tls-optional-client-cert]\n"
 	"               [--tls-profile p]] [[addr:]port]",
 	"--hash-password[=yescrypt|sha512]",
@@ -474,7 +474,6 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 	default:
 		if (!tls_args_parse(&a->cfg.tls, c, arg))
 			parse_debris(&a->cfg, c, arg);
-		parse_limit(&a->cfg, c, arg);
 	}
 }
 

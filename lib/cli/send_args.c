@@ -217,7 +217,8 @@ help(void)
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
 	    "at all, 3 peer unreachable (or not securely: TLS), 4 association rejected\n"
 	    "or nothing acceptable, 5 aborted or protocol error, 6 cannot write the\n"
-	    "output or listen, 7 every input stored but not all committed (--commit).\n",
+	    "output or listen,\n"
+	    "7 every input stored but not all committed (--commit).\n",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
 	    commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help,
 	    tls_send_help);

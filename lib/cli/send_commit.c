@@ -331,3 +331,31 @@ send_commit_pending_release(struct send_commit_pending *p)
 	free(p->text);
 	memset(p, 0, sizeof(*p));
 }
+
+/* The exit status of a finished send. */
+int
+send_exit_status(int rc, const struct storescu_summary *sum,
+    const struct storescu_send_opts *o)
+{
+	if (rc == CS_E_IO || rc == CS_E_INVAL)
+		return EXIT_USAGE; /* an option */
+	if (rc != 0)
+		return cli_exit_for(rc);
+	if (o->dry_run)
+		return sum->skipped > sum->resumed || sum->failed > 0 ? EXIT_NO
+								      : EXIT_OK;
+	if (sum->stored + sum->warning + sum->resumed != sum->inputs)
+		return EXIT_NO;
+	return o->commit ? send_commit_status(sum) : EXIT_OK;
+}
+
+int
+send_commit_state_close(struct send_commit_state *st, int on, int ex)
+{
+	if (!on)
+		return ex;
+	if (send_commit_state_write(st) != 0)
+		ex = EXIT_OUTPUT;
+	send_commit_state_release(st);
+	return ex;
+}

@@ -64,6 +64,9 @@ void send_commit_state_done(
  * once). */
 int send_commit_state_write(struct send_commit_state *st);
 void send_commit_state_release(struct send_commit_state *st);
+/* The end of --commit-state (on: the option was given): writes and
+ * releases st; returns ex, or EXIT_OUTPUT when it cannot be written. */
+int send_commit_state_close(struct send_commit_state *st, int on, int ex);
 
 /* --commit-wait FILE: what a state file holds. */
 struct send_commit_pending {
@@ -87,5 +90,10 @@ int send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line);
 int send_commit_state_read(
     const char *path, struct send_commit_pending *out, int quiet);
 void send_commit_pending_release(struct send_commit_pending *p);
+
+/* The exit status of a finished storescu_send/storescu_follow: rc, the
+ * summary and, with o->commit, the commitment (send_commit_status). */
+int send_exit_status(int rc, const struct storescu_summary *sum,
+    const struct storescu_send_opts *o);
 
 #endif

@@ -1,7 +1,9 @@
 /* send_out.c - dcmsend's output lines (see send_out.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cstore/storescu.h"
 #include "cli/cli.h"
@@ -62,7 +64,8 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 		};
 
 		cli_out_write(o, f,
-		    CLI_NFIELDS(f) - (r->commit == STORESCU_COMMIT_NONE ? 3 : 0));
+		    CLI_NFIELDS(f) -
+			(r->commit == STORESCU_COMMIT_NONE ? 3 : 0));
 	}
 }
 
@@ -260,4 +263,34 @@ send_status_meaning(uint16_t status, const char *service)
 	status_explain(status, service, &si);
 	return si.std != NULL ? si.std->meaning
 			      : status_category_name(si.category);
+}
+
+void
+send_remove_sent(const struct storescu_result *r, int commit, int quiet)
+{
+	if (r->outcome != STORESCU_STORED && r->outcome != STORESCU_WARNING)
+		return;
+	if (commit && r->commit != STORESCU_COMMITTED)
+		return; /* the archive has not taken responsibility */
+	if (unlink(r->path) != 0 && !quiet)
+		fprintf(stderr, "%s: sent, but cannot remove '%s': %s\n",
+		    cli_progname(), r->path, strerror(errno));
+}
+
+void
+send_out_echo_notes(
+    const struct storescu_config *cfg, const struct storescu_echo_result *r)
+{
+	fprintf(stderr, "%s: peer max PDU length %u%s\n", cli_progname(),
+	    (unsigned)r->peer_max_pdu, r->peer_max_pdu ? "" : " (no limit)");
+	fprintf(stderr,
+	    "%s: peer implementation class UID %s, version name '%s'\n",
+	    cli_progname(),
+	    r->peer_impl_class_uid[0] ? r->peer_impl_class_uid : "(none)",
+	    r->peer_impl_version);
+	if (cfg->user != NULL)
+		fprintf(stderr, "%s: user identity '%s' %s\n", cli_progname(),
+		    cfg->user,
+		    r->identity_confirmed ? "confirmed by the peer"
+					  : "sent, not confirmed (none asked)");
 }

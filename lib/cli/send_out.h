@@ -50,4 +50,17 @@ void send_progress_clear(struct send_progress *p);
 /* "N stored, N with warning, N failed, N skipped; X MB in S s (R MB/s)" */
 void send_out_summary(const struct storescu_summary *sum);
 
+/*
+ * --remove-sent: unlinks the file of r once the peer has it: answered
+ * Success or a Warning and, with commit (--commit), committed.  Never a
+ * file that failed or was skipped (resumed: this run did not send it).
+ * A file that cannot be removed gets a line on stderr unless quiet.
+ */
+void send_remove_sent(const struct storescu_result *r, int commit, int quiet);
+
+/* -v after an echo: the peer's limits, implementation and whether it
+ * confirmed the user identity, on stderr. */
+void send_out_echo_notes(
+    const struct storescu_config *cfg, const struct storescu_echo_result *r);
+
 #endif
