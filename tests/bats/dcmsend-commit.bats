@@ -215,3 +215,21 @@ all_held() {
 	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 1 ]
 	all_held
 }
+
+@test "dcmsend --commit --remove-sent: only committed files are removed; those reported failed stay" {
+	start_dcmrecv --commit-fail 2
+	mkdir -p "$BATS_TEST_TMPDIR/spool"
+	cp "${FILES[@]}" "$BATS_TEST_TMPDIR/spool/"
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --remove-sent --json 127.0.0.1 "$RECV_PORT" \
+		"$BATS_TEST_TMPDIR/spool"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	# what is left is exactly what the archive did not commit
+	diff <(jq -r 'select(.commit != "committed") | .path' <<<"$output" | sort) \
+		<(find "$BATS_TEST_TMPDIR/spool" -type f | sort)
+	[ "$(find "$BATS_TEST_TMPDIR/spool" -type f | wc -l)" -eq 3 ]
+}
+
+@test "dcmsend: --follow with --commit is refused (not supported yet), exit 2" {
+	run -2 "$CSTORE_BIN/dcmsend" --follow --commit 127.0.0.1 104 - </dev/null
+	[[ $output == *"--follow and --commit cannot be combined yet"* ]]
+}
