@@ -230,9 +230,11 @@ tmp_name(char *out, size_t outsz)
 static const char *
 where(const struct sink *s, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s%s%s/%s", s->root->path,
-	    s->reldir[0] != '\0' ? "/" : "", s->reldir,
-	    s->tmpname[0] != '\0' ? s->tmpname : "(new file)");
+	/* cut to n: it is only a message */
+	if (snprintf(buf, n, "%s%s%s/%s", s->root->path,
+		s->reldir[0] != '\0' ? "/" : "", s->reldir,
+		s->tmpname[0] != '\0' ? s->tmpname : "(new file)") < 0)
+		buf[0] = '\0';
 	return buf;
 }
 
