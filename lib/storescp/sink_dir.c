@@ -225,6 +225,19 @@ tmp_name(char *out, size_t outsz)
 	snprintf(out, outsz, "%s%s.%s", SINK_TMP_PREFIX, owner, suffix);
 }
 
+/* The temporary file, for messages: its directory and its name, if it
+ * has one (an O_TMPFILE file has none). */
+static const char *
+where(const struct sink *s, char *buf, size_t n)
+{
+	/* cut to n: it is only a message */
+	if (snprintf(buf, n, "%s%s%s/%s", s->root->path,
+		s->reldir[0] != '\0' ? "/" : "", s->reldir,
+		s->tmpname[0] != '\0' ? s->tmpname : "(new file)") < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
 static void
 drop_meta(struct sink *s)
 {
@@ -259,13 +272,13 @@ write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 			/* write(2) returning 0 for a regular file means no
 			 * progress is possible; treat it like EIO */
 			int e = w < 0 ? errno : EIO;
+			char at[PATH_MAX + 128];
 
 			s->failed = 1;
 			drop_meta(s);
 			return cs_err_set(err, io_code(e),
-			    "cannot write "
-			    "'%s/%s': %s",
-			    s->root->path, s->tmpname, strerror(e));
+			    "cannot write '%s': %s", where(s, at, sizeof(at)),
+			    strerror(e));
 		}
 		s->bytes += (uint64_t)w;
 		if (mdone < s->meta_len) {
@@ -759,6 +772,7 @@ final_path(const struct sink *s, char *final, size_t finalsz, const char *rel,
 static int
 finish_data(struct sink *s, unsigned flags, struct cs_err *err)
 {
+	char at[PATH_MAX + 128];
 	int e, rc;
 
 	/* a header with no data after it is still pending */
@@ -766,8 +780,8 @@ finish_data(struct sink *s, unsigned flags, struct cs_err *err)
 		return rc;
 	if ((flags & SINK_FSYNC) && fsync(s->fd) != 0) {
 		e = errno;
-		return cs_err_set(err, io_code(e), "cannot fsync '%s/%s': %s",
-		    s->root->path, s->tmpname, strerror(e));
+		return cs_err_set(err, io_code(e), "cannot fsync '%s': %s",
+		    where(s, at, sizeof(at)), strerror(e));
 	}
 	/* an O_TMPFILE file needs its descriptor to be linked */
 	if (s->tmpfile)
@@ -775,8 +789,8 @@ finish_data(struct sink *s, unsigned flags, struct cs_err *err)
 	e = close(s->fd) != 0 ? errno : 0;
 	s->fd = -1;
 	if (e != 0)
-		return cs_err_set(err, io_code(e), "cannot write '%s/%s': %s",
-		    s->root->path, s->tmpname, strerror(e));
+		return cs_err_set(err, io_code(e), "cannot write '%s': %s",
+		    where(s, at, sizeof(at)), strerror(e));
 	return 0;
 }
 
