@@ -330,6 +330,10 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		ss->kind = REQ_ECHO;
 		break;
 	case DIMSE_N_ACTION_RQ:
+		if (!ss->s->cfg.commit) {
+			ss->kind = REQ_OTHER; /* 0211, as any other */
+			break;
+		}
 		ss->kind = REQ_ACTION;
 		scommit_begin(&ss->commit, &ss->rq, pc);
 		break;
