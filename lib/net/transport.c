@@ -9,8 +9,9 @@
 #include "net/transport.h"
 #include "core/banned.h"
 
-/* One TLS record's worth of file at a time (16 KiB is a record's most). */
-#define TLS_FILE_CHUNK (64u * 1024u)
+/* File bytes per SSL_write over TLS: 16 records of 16 KiB, read into a
+ * buffer of the thread's own (lanes are threads). */
+#define TLS_FILE_CHUNK (256u * 1024u)
 
 void
 transport_plain(struct transport *t, int fd)
@@ -38,15 +39,15 @@ transport_recv(struct transport *t, void *buf, size_t n)
 
 /*
  * Over TLS the file's bytes are read into a buffer and encrypted from
- * there: one copy in, one encryption pass.  What was read but not taken
- * by a blocked SSL_write is read again next time (SSL_write is retried
- * with the same bytes; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets the
- * buffer be another one holding them).
+ * there: one copy in, one encryption pass.  A blocked SSL_write is
+ * retried with the same bytes read again (the pump asks for the same
+ * offset and length; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them be
+ * in another buffer).
  */
 ssize_t
 transport_sendfile(struct transport *t, int fd, off_t *off, size_t n)
 {
-	uint8_t buf[TLS_FILE_CHUNK];
+	static _Thread_local uint8_t buf[TLS_FILE_CHUNK];
 	ssize_t r, w;
 
 	if (t->tls == NULL)
