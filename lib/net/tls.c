@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -30,9 +31,13 @@ struct tls_ctx {
 	int insecure;
 };
 
+/* File bytes per SSL_write: 16 records of 16 KiB. */
+#define TLS_FILE_CHUNK (256u * 1024u)
+
 struct tls_conn {
 	SSL *ssl;
-	size_t wpend; /* length of a write that would block: retried as is */
+	uint8_t *fbuf; /* TLS_FILE_CHUNK, for tls_io_send_file */
+	size_t wpend;  /* length of a write that would block: retried as is */
 	/* input may wait in OpenSSL's buffer: after the handshake (which
 	 * may read ahead the first PDU) and after a tls_io_recv that
 	 * filled its buffer; 0 after one that emptied the socket */
@@ -464,6 +469,35 @@ tls_io_send(struct transport *t, const void *buf, size_t n)
 	return io_failed(t, r);
 }
 
+/*
+ * One copy in, one encryption pass.  A blocked SSL_write is retried
+ * with the same bytes read again (the pump asks for the same offset and
+ * length; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows it).
+ */
+ssize_t
+tls_io_send_file(struct transport *t, int fd, off_t *off, size_t n)
+{
+	struct tls_conn *tc = t->tls;
+	ssize_t r, w;
+
+	if (tc->fbuf == NULL &&
+	    (tc->fbuf = cs_malloc(TLS_FILE_CHUNK)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (n > TLS_FILE_CHUNK)
+		n = TLS_FILE_CHUNK;
+	do
+		r = pread(fd, tc->fbuf, n, *off);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return r;
+	w = tls_io_send(t, tc->fbuf, (size_t)r);
+	if (w > 0)
+		*off += w;
+	return w;
+}
+
 /* Reads records until buf is full or the socket has no more: the pump
  * polls the socket, and a record already decrypted would not wake it. */
 ssize_t
@@ -517,6 +551,7 @@ tls_io_close_notify(struct transport *t)
 void
 tls_io_free(struct transport *t)
 {
+	cs_free(t->tls->fbuf);
 	SSL_free(t->tls->ssl);
 	cs_free(t->tls);
 	t->tls = NULL;

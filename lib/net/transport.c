@@ -9,10 +9,6 @@
 #include "net/transport.h"
 #include "core/banned.h"
 
-/* File bytes per SSL_write over TLS: 16 records of 16 KiB, read into a
- * buffer of the thread's own (lanes are threads). */
-#define TLS_FILE_CHUNK (256u * 1024u)
-
 void
 transport_plain(struct transport *t, int fd)
 {
@@ -37,32 +33,13 @@ transport_recv(struct transport *t, void *buf, size_t n)
 	return recv(t->fd, buf, n, 0);
 }
 
-/*
- * Over TLS the file's bytes are read into a buffer and encrypted from
- * there: one copy in, one encryption pass.  A blocked SSL_write is
- * retried with the same bytes read again (the pump asks for the same
- * offset and length; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets them be
- * in another buffer).
- */
+/* Over TLS: pread into the session's buffer, then SSL_write (tls.c). */
 ssize_t
 transport_sendfile(struct transport *t, int fd, off_t *off, size_t n)
 {
-	static _Thread_local uint8_t buf[TLS_FILE_CHUNK];
-	ssize_t r, w;
-
 	if (t->tls == NULL)
 		return sendfile(t->fd, fd, off, n);
-	if (n > sizeof(buf))
-		n = sizeof(buf);
-	do
-		r = pread(fd, buf, n, *off);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return r;
-	w = tls_io_send(t, buf, (size_t)r);
-	if (w > 0)
-		*off += w;
-	return w;
+	return tls_io_send_file(t, fd, off, n);
 }
 
 int
