@@ -27,19 +27,19 @@ enum cstore_tls_profile {
  * goes away mid-write kills it.
  */
 struct cstore_tls {
-	int enabled;          /* 0: plain TCP, and the rest is ignored */
-	const char *ca;       /* trusted CAs: a PEM file or a hashed
+	int enabled;             /* 0: plain TCP, and the rest is ignored */
+	const char *ca;          /* trusted CAs: a PEM file or a hashed
 			       * directory; NULL = the system store */
-	const char *cert;     /* our certificate chain (PEM); a receiver
+	const char *cert;        /* our certificate chain (PEM); a receiver
 			       * needs one, a sender for mutual TLS */
-	const char *key;      /* its private key (PEM); NULL = in cert */
+	const char *key;         /* its private key (PEM); NULL = in cert */
 	const char *server_name; /* sender: the name the server's
 				  * certificate must carry; NULL = host */
 	enum cstore_tls_profile profile;
-	int insecure;         /* sender: no certificate check at all */
+	int insecure;             /* sender: no certificate check at all */
 	int optional_client_cert; /* receiver: a client without a
 				   * certificate is let in */
-	int profile_set; /* profile was chosen (not the default) */
+	int profile_set;          /* profile was chosen (not the default) */
 };
 
 #endif

@@ -91,7 +91,8 @@ tls_args_check(const struct cstore_tls *t, int server)
 	if (t->key != NULL && t->cert == NULL)
 		cli_usage_error("--tls-key needs --tls-cert");
 	if (server && t->cert == NULL)
-		cli_usage_error("--tls needs --tls-cert (the receiver's certificate)");
+		cli_usage_error(
+		    "--tls needs --tls-cert (the receiver's certificate)");
 	if (t->insecure && (t->ca != NULL || t->server_name != NULL))
 		cli_usage_error("--tls-insecure checks nothing: not with "
 				"--tls-ca or --tls-server-name");

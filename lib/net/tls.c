@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -30,9 +31,13 @@ struct tls_ctx {
 	int insecure;
 };
 
+/* File bytes per SSL_write: 16 records of 16 KiB. */
+#define TLS_FILE_CHUNK (256u * 1024u)
+
 struct tls_conn {
 	SSL *ssl;
-	size_t wpend; /* length of a write that would block: retried as is */
+	uint8_t *fbuf; /* TLS_FILE_CHUNK, for tls_io_send_file */
+	size_t wpend;  /* length of a write that would block: retried as is */
 	/* input may wait in OpenSSL's buffer: after the handshake (which
 	 * may read ahead the first PDU) and after a tls_io_recv that
 	 * filled its buffer; 0 after one that emptied the socket */
@@ -99,8 +104,8 @@ load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 	if (ca == NULL)
 		ok = SSL_CTX_set_default_verify_paths(ssl);
 	else if (stat(ca, &st) != 0)
-		return cs_err_set(err, CS_E_TLS, "cannot read '%s': %s", ca,
-		    strerror(errno));
+		return cs_err_set(
+		    err, CS_E_TLS, "cannot read '%s': %s", ca, strerror(errno));
 	else if (S_ISDIR(st.st_mode))
 		ok = SSL_CTX_load_verify_dir(ssl, ca);
 	else
@@ -119,8 +124,8 @@ load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 }
 
 static int
-load_identity(SSL_CTX *ssl, const char *cert, const char *key,
-    struct cs_err *err)
+load_identity(
+    SSL_CTX *ssl, const char *cert, const char *key, struct cs_err *err)
 {
 	char why[128];
 
@@ -130,8 +135,8 @@ load_identity(SSL_CTX *ssl, const char *cert, const char *key,
 		return cs_err_set(err, CS_E_TLS,
 		    "cannot load the certificate '%s': %s", cert,
 		    ossl_reason(why, sizeof(why)));
-	if (SSL_CTX_use_PrivateKey_file(ssl, key ? key : cert,
-		SSL_FILETYPE_PEM) != 1)
+	if (SSL_CTX_use_PrivateKey_file(
+		ssl, key ? key : cert, SSL_FILETYPE_PEM) != 1)
 		return cs_err_set(err, CS_E_TLS,
 		    "cannot load the private key '%s': %s", key ? key : cert,
 		    ossl_reason(why, sizeof(why)));
@@ -169,14 +174,17 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	atomic_init(&c->refs, 1);
 	c->server = server;
 	c->insecure = cfg->insecure && !server;
-	c->ssl = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	c->ssl =
+	    SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 	if (c->ssl == NULL) {
 		cs_err_set(err, CS_E_NOMEM, "cannot make a TLS context");
 		goto fail;
 	}
-	SSL_CTX_set_mode(c->ssl,
-	    SSL_MODE_ENABLE_PARTIAL_WRITE |
-		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* no partial writes: SSL_write takes all it is given (a few
+	 * records at once) or is retried with the same bytes, which
+	 * transport_sendfile reads again from the file into another
+	 * buffer */
+	SSL_CTX_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* DICOM streams are long: no renegotiation, no compression */
 	/* DICOM ends associations with its own A-RELEASE, so a peer that
 	 * closes without close_notify (DCMTK, after the release) is a
@@ -193,7 +201,8 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
 		goto fail;
 	if (server && cfg->cert == NULL) {
-		cs_err_set(err, CS_E_INVAL, "a TLS receiver needs a certificate");
+		cs_err_set(
+		    err, CS_E_INVAL, "a TLS receiver needs a certificate");
 		goto fail;
 	}
 	if (!c->insecure && load_trust(c->ssl, cfg->ca, err) != 0)
@@ -287,26 +296,28 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 	if (v != X509_V_OK)
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS: the %s's certificate was refused: %s%s%s%s", who,
-		    verify_text(v), v == X509_V_ERR_HOSTNAME_MISMATCH ? " '" : "",
+		    verify_text(v),
+		    v == X509_V_ERR_HOSTNAME_MISMATCH ? " '" : "",
 		    v == X509_V_ERR_HOSTNAME_MISMATCH && name ? name : "",
 		    v == X509_V_ERR_HOSTNAME_MISMATCH ? "'" : "");
 	if (c->server && strstr(why, "did not return a certificate"))
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS: the client sent no certificate (one is required)");
-	if (c->server && (strstr(why, "wrong version") ||
-			     strstr(why, "http request") ||
-			     strstr(why, "packet length")))
+	if (c->server &&
+	    (strstr(why, "wrong version") || strstr(why, "http request") ||
+		strstr(why, "packet length")))
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS handshake with the client failed: %s (a client without TLS?)",
 		    why);
 	if (why[0] != '\0')
-		return cs_err_set(err, CS_E_TLS, "TLS handshake with the %s failed: %s",
-		    who, why);
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS handshake with the %s failed: %s", who, why);
 	if (sslerr == SSL_ERROR_SYSCALL || sslerr == SSL_ERROR_ZERO_RETURN)
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS handshake failed: the %s closed the connection (does it speak TLS?)",
 		    who);
-	return cs_err_set(err, CS_E_TLS, "TLS handshake with the %s failed", who);
+	return cs_err_set(
+	    err, CS_E_TLS, "TLS handshake with the %s failed", who);
 }
 
 /* Client: check the certificate against name (a DNS name or an
@@ -355,7 +366,8 @@ int
 tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
     int timeout_ms, struct cs_err *err)
 {
-	uint64_t limit = net_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	uint64_t limit =
+	    net_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	struct tls_conn *tc = cs_calloc(1, sizeof(*tc));
 
 	if (tc == NULL)
@@ -392,10 +404,12 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 			    "TLS handshake: no answer from the %s within %d ms",
 			    c->server ? "client" : "server", timeout_ms);
 		}
-		if (poll(&pfd, 1, timeout_ms > 0 ? (int)(limit - now) : -1) < 0 &&
+		if (poll(&pfd, 1, timeout_ms > 0 ? (int)(limit - now) : -1) <
+			0 &&
 		    errno != EINTR) {
 			transport_release(t);
-			return cs_err_set(err, CS_E_NET, "poll: %s", strerror(errno));
+			return cs_err_set(
+			    err, CS_E_NET, "poll: %s", strerror(errno));
 		}
 	}
 	note_peer(tc);
@@ -455,6 +469,35 @@ tls_io_send(struct transport *t, const void *buf, size_t n)
 	return io_failed(t, r);
 }
 
+/*
+ * One copy in, one encryption pass.  A blocked SSL_write is retried
+ * with the same bytes read again (the pump asks for the same offset and
+ * length; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows it).
+ */
+ssize_t
+tls_io_send_file(struct transport *t, int fd, off_t *off, size_t n)
+{
+	struct tls_conn *tc = t->tls;
+	ssize_t r, w;
+
+	if (tc->fbuf == NULL &&
+	    (tc->fbuf = cs_malloc(TLS_FILE_CHUNK)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (n > TLS_FILE_CHUNK)
+		n = TLS_FILE_CHUNK;
+	do
+		r = pread(fd, tc->fbuf, n, *off);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return r;
+	w = tls_io_send(t, tc->fbuf, (size_t)r);
+	if (w > 0)
+		*off += w;
+	return w;
+}
+
 /* Reads records until buf is full or the socket has no more: the pump
  * polls the socket, and a record already decrypted would not wake it. */
 ssize_t
@@ -508,6 +551,7 @@ tls_io_close_notify(struct transport *t)
 void
 tls_io_free(struct transport *t)
 {
+	cs_free(t->tls->fbuf);
 	SSL_free(t->tls->ssl);
 	cs_free(t->tls);
 	t->tls = NULL;

@@ -12,6 +12,9 @@
 struct transport;
 
 ssize_t tls_io_send(struct transport *t, const void *buf, size_t n);
+/* transport_sendfile over TLS: the file's bytes read into a buffer of
+ * the session, encrypted from there. */
+ssize_t tls_io_send_file(struct transport *t, int fd, off_t *off, size_t n);
 ssize_t tls_io_recv(struct transport *t, void *buf, size_t n);
 size_t tls_io_pending(const struct transport *t);
 /* Sends close_notify (best effort, never waits). */

@@ -9,9 +9,6 @@
 #include "net/transport.h"
 #include "core/banned.h"
 
-/* One TLS record's worth of file at a time (16 KiB is a record's most). */
-#define TLS_FILE_CHUNK (64u * 1024u)
-
 void
 transport_plain(struct transport *t, int fd)
 {
@@ -36,32 +33,13 @@ transport_recv(struct transport *t, void *buf, size_t n)
 	return recv(t->fd, buf, n, 0);
 }
 
-/*
- * Over TLS the file's bytes are read into a buffer and encrypted from
- * there: one copy in, one encryption pass.  What was read but not taken
- * by a blocked SSL_write is read again next time (SSL_write is retried
- * with the same bytes; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER lets the
- * buffer be another one holding them).
- */
+/* Over TLS: pread into the session's buffer, then SSL_write (tls.c). */
 ssize_t
 transport_sendfile(struct transport *t, int fd, off_t *off, size_t n)
 {
-	uint8_t buf[TLS_FILE_CHUNK];
-	ssize_t r, w;
-
 	if (t->tls == NULL)
 		return sendfile(t->fd, fd, off, n);
-	if (n > sizeof(buf))
-		n = sizeof(buf);
-	do
-		r = pread(fd, buf, n, *off);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return r;
-	w = tls_io_send(t, buf, (size_t)r);
-	if (w > 0)
-		*off += w;
-	return w;
+	return tls_io_send_file(t, fd, off, n);
 }
 
 int

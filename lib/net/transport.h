@@ -37,7 +37,8 @@ struct transport {
 void transport_plain(struct transport *t, int fd);
 
 /* Writes up to n bytes; more: more follows at once (MSG_MORE). */
-ssize_t transport_send(struct transport *t, const void *buf, size_t n, int more);
+ssize_t
+transport_send(struct transport *t, const void *buf, size_t n, int more);
 /* Reads up to n bytes; 0 = the peer closed (TLS: close_notify or EOF). */
 ssize_t transport_recv(struct transport *t, void *buf, size_t n);
 /*

@@ -55,8 +55,8 @@ scp_tls_reload_if_asked(struct storescp *s)
 	pthread_mutex_unlock(&s->tls_mu);
 	/* connections that took the old one hold their own reference */
 	tls_ctx_free(old);
-	scp_log(s, STORESCP_LOG_VERBOSE,
-	    "TLS: certificate '%s' loaded again", s->cfg.tls.cert);
+	scp_log(s, STORESCP_LOG_VERBOSE, "TLS: certificate '%s' loaded again",
+	    s->cfg.tls.cert);
 }
 
 int

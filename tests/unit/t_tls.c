@@ -52,7 +52,8 @@ make_cert(const char *name, const char *cn, const char *san, X509 *ca_cert,
 	X509_NAME_add_entry_by_txt(
 	    n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x,
-	    ca_cert ? X509_get_subject_name(ca_cert) : X509_get_subject_name(x));
+	    ca_cert ? X509_get_subject_name(ca_cert)
+		    : X509_get_subject_name(x));
 	X509V3_set_ctx(&v3, ca_cert ? ca_cert : x, x, NULL, NULL, 0);
 	if (san != NULL) {
 		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
@@ -92,11 +93,12 @@ setup_pki(void)
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	make_cert("ca", "t_tls CA", NULL, NULL, NULL, &ca, &ca_key);
-	make_cert("other", "t_tls other CA", NULL, NULL, NULL, &other,
-	    &other_key);
-	make_cert("server", "localhost", "DNS:localhost", ca, ca_key, NULL, NULL);
-	make_cert("rogue", "localhost", "DNS:localhost", other, other_key,
-	    NULL, NULL);
+	make_cert(
+	    "other", "t_tls other CA", NULL, NULL, NULL, &other, &other_key);
+	make_cert(
+	    "server", "localhost", "DNS:localhost", ca, ca_key, NULL, NULL);
+	make_cert("rogue", "localhost", "DNS:localhost", other, other_key, NULL,
+	    NULL);
 	X509_free(ca);
 	X509_free(other);
 	EVP_PKEY_free(ca_key);
@@ -155,8 +157,8 @@ read_all(struct side *d)
 			d->got += (size_t)r;
 			continue;
 		}
-		ck_assert_msg(r < 0 && errno == EAGAIN, "recv %zd errno %d", r,
-		    errno);
+		ck_assert_msg(
+		    r < 0 && errno == EAGAIN, "recv %zd errno %d", r, errno);
 		if (transport_pending(&d->t) == 0) {
 			struct pollfd p = { d->fd,
 				transport_events(&d->t, POLLIN), 0 };
@@ -265,7 +267,8 @@ START_TEST(a_file_and_memory_arrive_byte_for_byte)
 		if (w > 0)
 			continue;
 		ck_assert(w < 0 && errno == EAGAIN);
-		struct pollfd p = { cli.fd, transport_events(&cli.t, POLLOUT), 0 };
+		struct pollfd p = { cli.fd, transport_events(&cli.t, POLLOUT),
+			0 };
 		ck_assert_int_eq(poll(&p, 1, 10000), 1);
 	}
 	send_all(&cli.t, mem, sizeof(mem));
