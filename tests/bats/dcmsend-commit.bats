@@ -26,7 +26,7 @@ all_held() {
 }
 
 @test "dcmsend --commit to dcmrecv: the report on the same association, every input committed, exit 0" {
-	start_dcmrecv
+	start_dcmrecv --commit
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
 	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
 	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 1 ]
@@ -39,7 +39,7 @@ all_held() {
 }
 
 @test "dcmsend --commit: one N-ACTION per association (--per-assoc 2: three)" {
-	start_dcmrecv
+	start_dcmrecv --commit
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --per-assoc 2 -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
 	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -eq 3 ]
 	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -eq 3 ]
@@ -85,7 +85,7 @@ all_held() {
 }
 
 @test "dcmsend --commit: a failed store is not asked for, exit 1 wins over 7" {
-	start_dcmrecv
+	start_dcmrecv --commit
 	printf 'not dicom' >"$BATS_TEST_TMPDIR/junk.dcm"
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$RECV_PORT" "${FILES[0]}" "$BATS_TEST_TMPDIR/junk.dcm"
 	[ "$(grep -c $'^0000\t.*\tcommitted$' <<<"$output")" -eq 1 ]
@@ -111,7 +111,7 @@ all_held() {
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/log"
 	[ "$(cut -f5 "$BATS_TEST_TMPDIR/log" | grep -Ec '^committed(;|$)')" -eq 3 ]
 	stop_dcmrecv
-	start_dcmrecv
+	start_dcmrecv --commit
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --resume "$BATS_TEST_TMPDIR/log" -d 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
 	[ "$(grep -c $'^resumed\t.*\tcommitted; stored and committed according to the resume log$' <<<"$output")" -eq 3 ]
 	[ "$(cut -f1,5 <<<"$output" | grep -Ec $'^0000\tcommitted(;|$)')" -eq 3 ]
@@ -141,7 +141,7 @@ all_held() {
 	diff <(tail -n +2 "$BATS_TEST_TMPDIR/state" | cut -f4,5 | sort) \
 		<(jq -r '[.sop_instance_uid, .path] | @tsv' <<<"$output" | sort)
 	stop_dcmrecv
-	start_dcmrecv
+	start_dcmrecv --commit
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$BATS_TEST_TMPDIR/state" \
 		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
 	[ "$(cat "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
@@ -192,7 +192,7 @@ all_held() {
 }
 
 @test "dcmsend --commit: more than 1000 objects on one association go in two requests (1000 + 1)" {
-	start_dcmrecv
+	start_dcmrecv --commit
 	mkdir -p "$BATS_TEST_TMPDIR/many"
 	for i in $(seq 1001); do cp "${FILES[0]}" "$BATS_TEST_TMPDIR/many/$i.dcm"; done
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -d --json 127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR/many"
@@ -205,7 +205,7 @@ all_held() {
 @test "dcmsend --commit --retry: what a dying association stored is asked for on the next one" {
 	# each association is aborted at its 4th C-STORE: the first stores
 	# three, the second the other three
-	start_dcmrecv --abort-after 4
+	start_dcmrecv --commit --abort-after 4
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --retry 1 --retry-delay 0 -d --json \
 		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
 	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 2 ]
