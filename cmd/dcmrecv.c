@@ -14,9 +14,11 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "cli/cli.h"
-#include "cli/hook.h"
+#include "cli/hook_sep.h"
 #include "cli/output.h"
+#include "cli/privdrop.h"
 #include "cli/recv_args.h"
+#include "cli/recv_confine.h"
 
 static struct {
 	struct recv_args a;
@@ -24,7 +26,8 @@ static struct {
 	pthread_mutex_t out_mu; /* the output and out_failed */
 	int out_failed;
 	struct storescp *srv;
-	struct cli_hook *hook; /* --exec, or NULL */
+	struct cli_hook_sep *hook; /* the --exec helper, or NULL */
+	int hook_lost;             /* it has gone (reported once) */
 } g = { .out_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
@@ -88,9 +91,13 @@ on_stored(void *user, const struct storescp_stored *st)
 		    cli_progname(), strerror(errno));
 		storescp_request_stop(g.srv);
 	}
+	if (g.hook != NULL && cli_hook_sep_run(g.hook, st->path) != 0 &&
+	    !g.hook_lost) {
+		g.hook_lost = 1;
+		fprintf(stderr, "%s: the --exec helper has gone: no command for '%s' and later files\n",
+		    cli_progname(), st->path);
+	}
 	pthread_mutex_unlock(&g.out_mu);
-	if (g.hook != NULL)
-		cli_hook_run(g.hook, st->path);
 }
 
 static void
@@ -197,24 +204,93 @@ print_stats(void)
 	    (unsigned long long)st.rejected, (unsigned long long)st.aborted);
 }
 
+static void
+on_sandbox_note(void *user, const char *line)
+{
+	(void)user;
+	if (!g.a.quiet)
+		fprintf(stderr, "%s: sandbox: %s: going on without it\n",
+		    cli_progname(), line);
+}
+
+/* The sandbox and --sandbox-probe; returns 0 or an exit status. */
+static int
+sandbox(void)
+{
+	struct cs_err err = { 0, "" };
+	struct cli_sandbox sb;
+	char line[1024];
+
+	if (recv_sandbox_paths(&g.a, &sb) != 0) {
+		fprintf(stderr, "%s: sandbox: too many paths\n", cli_progname());
+		return EXIT_INTERNAL;
+	}
+	if (cli_sandbox_enter(&sb, on_sandbox_note, NULL, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+		return EXIT_INTERNAL;
+	}
+	if (g.a.verbose)
+		fprintf(stderr, "%s: confined: no_new_privs, Landlock %s%d, seccomp %s\n",
+		    cli_progname(), sb.landlock_abi ? "ABI " : "", sb.landlock_abi,
+		    sb.seccomp ? "allow-list" : "off");
+	if (g.a.sandbox_probe != NULL) {
+		recv_sandbox_probe(g.a.sandbox_probe, line, sizeof(line));
+		fprintf(stderr, "%s: %s\n", cli_progname(), line);
+	}
+	return 0;
+}
+
+/* After the bind: --user, the --exec helper (before the sandbox, so
+ * that hooks may do what they do today), the sandbox.  Returns 0 or an
+ * exit status. */
+static int
+confine(void)
+{
+	struct cs_err err = { 0, "" };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	if (g.a.user != NULL &&
+	    (rc = cli_drop_privileges(g.a.user, g.a.cfg.output_dir, &err)) != 0) {
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_OUTPUT;
+	}
+	if (g.a.exec_jobs == 0)
+		g.a.exec_jobs = cpus > 0 ? (unsigned)cpus : 1;
+	if (g.a.exec_argv != NULL &&
+	    (g.hook = cli_hook_sep_start(g.a.exec_argv, g.a.exec_jobs,
+		 on_hook_failed, NULL)) == NULL) {
+		fprintf(stderr, "%s: cannot start the --exec helper: %s\n",
+		    cli_progname(), strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	return g.a.no_sandbox ? 0 : sandbox();
+}
+
 /* Serves until stopped; returns the exit status. */
 static int
 serve(void)
 {
 	struct cs_err err = { 0, "" };
+	unsigned left;
 	int rc;
 
 	rc = storescp_run(g.srv, &err);
-	/* As long again for --exec commands still running; then leave them. */
-	if (g.hook != NULL)
-		cli_hook_wait(g.hook, g.a.cfg.grace_ms);
+	/* As long again for --exec commands; then the helper goes on
+	 * alone and reports each end. */
+	if (g.hook != NULL &&
+	    (left = cli_hook_sep_wait(g.hook, g.a.cfg.grace_ms)) > 0 &&
+	    !g.a.quiet)
+		fprintf(stderr,
+		    "%s: %u --exec commands running or queued: their ends are reported as they come\n",
+		    cli_progname(), left);
 	block_stop_signals();
 	if (rc != 0)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 	if (g.a.verbose)
 		print_stats();
 	storescp_free(g.srv);
-	cli_hook_free(g.hook);
+	cli_hook_sep_close(g.hook);
 	return rc != 0 || g.out_failed ? EXIT_OUTPUT : EXIT_OK;
 }
 
@@ -232,14 +308,12 @@ main(int argc, char **argv)
 	    : g.a.verbose             ? STORESCP_LOG_VERBOSE
 				      : STORESCP_LOG_ERROR;
 	cli_out_init(&g.out, stdout, g.a.fmt, CLI_OUT_SLASH);
-	if (g.a.exec_argv != NULL &&
-	    (g.hook = cli_hook_new(g.a.exec_argv, on_hook_failed, NULL)) ==
-		NULL) {
-		fprintf(stderr, "%s: out of memory\n", cli_progname());
-		return EXIT_INTERNAL;
-	}
-	if ((ex = start()) != 0) {
-		cli_hook_free(g.hook);
+	if ((ex = start()) != 0)
+		return ex;
+	if ((ex = confine()) != 0) {
+		block_stop_signals();
+		storescp_free(g.srv);
+		cli_hook_sep_close(g.hook);
 		return ex;
 	}
 	return serve();

@@ -26,6 +26,7 @@ enum {
 	OPT_ASYNC,
 	OPT_DELAY,
 	OPT_EXEC,
+	OPT_EXEC_JOBS,
 	OPT_FSYNC,
 	OPT_GRACE,
 	OPT_IDLE_TIMEOUT,
@@ -35,6 +36,7 @@ enum {
 	OPT_MAX_ASSOCS,
 	OPT_MAX_FILES,
 	OPT_MAX_PDU,
+	OPT_NO_SANDBOX,
 	OPT_ON_DUPLICATE,
 	OPT_PORT_FILE,
 	OPT_PROXY_FROM,
@@ -44,9 +46,11 @@ enum {
 	OPT_RESPOND,
 	OPT_RESPOND_EVERY,
 	OPT_REUSE_PORT,
+	OPT_SANDBOX_PROBE,
 	OPT_SOP_CLASS,
 	OPT_STRICT_AET,
 	OPT_TS,
+	OPT_USER,
 	OPT_VERSION,
 };
 
@@ -59,6 +63,7 @@ static const struct option longopts[] = {
 	{ "async", required_argument, NULL, OPT_ASYNC },
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "exec-jobs", required_argument, NULL, OPT_EXEC_JOBS },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "help", no_argument, NULL, 'h' },
@@ -69,6 +74,7 @@ static const struct option longopts[] = {
 	{ "max-assocs", required_argument, NULL, OPT_MAX_ASSOCS },
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
 	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "null", no_argument, NULL, '0' },
 	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
 	{ "output-dir", required_argument, NULL, 'o' },
@@ -81,11 +87,13 @@ static const struct option longopts[] = {
 	{ "respond", required_argument, NULL, OPT_RESPOND },
 	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
 	{ "reuse-port", no_argument, NULL, OPT_REUSE_PORT },
+	{ "sandbox-probe", required_argument, NULL, OPT_SANDBOX_PROBE },
 	{ "sop-class", required_argument, NULL, OPT_SOP_CLASS },
 	{ "strict-aet", no_argument, NULL, OPT_STRICT_AET },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "trace", no_argument, NULL, 'd' },
 	{ "ts", required_argument, NULL, OPT_TS },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -101,7 +109,9 @@ static const char *const synopsis[] = {
 	"               [--respond status] [--respond-every n:status] [--reject how]\n"
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
-	"               [--proxy-from addr[/bits]] [--reuse-port] [[addr:]port]",
+	"               [--proxy-from addr[/bits]] [--reuse-port] [--user name]\n"
+	"               [--no-sandbox] [--exec-jobs n] [--sandbox-probe file]\n"
+	"               [[addr:]port]",
 	NULL,
 };
 
@@ -116,6 +126,16 @@ static const char deploy_help[] =
     "      --reuse-port           share the port with other dcmrecv processes\n"
     "                             (SO_REUSEPORT)\n"
     "Without [ADDR:]PORT, serve the socket passed by systemd (LISTEN_FDS).\n";
+
+/* The sandbox and the --exec helper: a literal of its own too. */
+static const char sandbox_help[] =
+    "      --exec-jobs N          at most N --exec commands at once, the rest\n"
+    "                             queued (default: one per CPU)\n"
+    "      --user NAME            run as NAME once the port is bound\n"
+    "      --no-sandbox           do not confine the receiver (seccomp, Landlock)\n"
+    "      --sandbox-probe FILE   once confined, try to create FILE and say\n"
+    "                             whether the kernel refused (a check of the\n"
+    "                             sandbox)\n";
 
 static void
 help(void)
@@ -160,7 +180,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s"
+	    "%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -182,7 +202,7 @@ help(void)
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, deploy_help, sandbox_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -342,6 +362,31 @@ parse_limit(struct storescp_config *cfg, int c, const char *arg)
 	}
 }
 
+/* The sandbox and the --exec helper. */
+static void
+parse_sandbox(struct recv_args *a, int c, char *arg)
+{
+	switch (c) {
+	case OPT_EXEC_JOBS:
+		a->exec_jobs =
+		    (unsigned)cli_parse_num(arg, 1, 4096, "--exec-jobs");
+		break;
+	case OPT_NO_SANDBOX:
+		a->no_sandbox = 1;
+		break;
+	case OPT_SANDBOX_PROBE:
+		a->sandbox_probe = arg;
+		break;
+	case OPT_USER:
+		if (arg[0] == '\0')
+			cli_usage_error("--user: expected a user name");
+		a->user = arg;
+		break;
+	default:
+		parse_limit(&a->cfg, c, arg);
+	}
+}
+
 /* Behind a load balancer, and sharing the port. */
 static void
 parse_deploy(struct recv_args *a, int c, char *arg)
@@ -358,7 +403,7 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 		a->cfg.reuse_port = 1;
 		break;
 	default:
-		parse_limit(&a->cfg, c, arg);
+		parse_sandbox(a, c, arg);
 	}
 }
 

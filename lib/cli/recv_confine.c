@@ -1,0 +1,57 @@
+/* recv_confine.c - dcmrecv's sandbox lists (see recv_confine.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/recv_confine.h"
+#include "core/banned.h"
+
+/*
+ * Read beneath, besides the output directory: the C library's own
+ * loads (libgcc_s when a thread unwinds, time zone files for {Date})
+ * and the process's own /proc entries (thread stacks, CPU count).
+ */
+static const char *const system_read[] = {
+	"/usr/lib",
+	"/lib",
+	"/etc/localtime",
+	"/usr/share/zoneinfo",
+	"/proc/self",
+	"/sys/devices/system/cpu",
+};
+
+int
+recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(sb, 0, sizeof(*sb));
+	for (i = 0; i < sizeof(system_read) / sizeof(system_read[0]); i++)
+		rc |= cli_sandbox_add_read(sb, system_read[i]);
+	/* files are made, renamed and removed beneath the output directory */
+	rc |= cli_sandbox_add_write(sb, a->cfg.output_dir);
+	return rc;
+}
+
+int
+recv_sandbox_probe(const char *path, char *line, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int e = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		snprintf(line, size,
+		    "sandbox probe: created '%s': writes outside the output directory are NOT refused",
+		    path);
+		return 0;
+	}
+	snprintf(line, size, "sandbox probe: %s '%s': %s",
+	    e == EACCES || e == EPERM ? "refused to create" : "cannot create",
+	    path, strerror(e));
+	return e == EACCES || e == EPERM;
+}
