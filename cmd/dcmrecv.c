@@ -213,13 +213,12 @@ on_sandbox_note(void *user, const char *line)
 		    cli_progname(), line);
 }
 
-/* The sandbox and --sandbox-probe; returns 0 or an exit status. */
+/* The sandbox; returns 0 or an exit status. */
 static int
 sandbox(void)
 {
 	struct cs_err err = { 0, "" };
 	struct cli_sandbox sb;
-	char line[1024];
 
 	if (recv_sandbox_paths(&g.a, &sb) != 0) {
 		fprintf(stderr, "%s: sandbox: too many paths\n", cli_progname());
@@ -233,10 +232,6 @@ sandbox(void)
 		fprintf(stderr, "%s: confined: no_new_privs, Landlock %s%d, seccomp %s\n",
 		    cli_progname(), sb.landlock_abi ? "ABI " : "", sb.landlock_abi,
 		    sb.seccomp ? "allow-list" : "off");
-	if (g.a.sandbox_probe != NULL) {
-		recv_sandbox_probe(g.a.sandbox_probe, line, sizeof(line));
-		fprintf(stderr, "%s: %s\n", cli_progname(), line);
-	}
 	return 0;
 }
 
@@ -248,6 +243,7 @@ confine(void)
 {
 	struct cs_err err = { 0, "" };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char line[1024];
 	int rc;
 
 	if (g.a.user != NULL &&
@@ -264,7 +260,13 @@ confine(void)
 		    cli_progname(), strerror(errno));
 		return EXIT_INTERNAL;
 	}
-	return g.a.no_sandbox ? 0 : sandbox();
+	if (!g.a.no_sandbox && (rc = sandbox()) != 0)
+		return rc;
+	if (g.a.sandbox_probe != NULL) {
+		recv_sandbox_probe(g.a.sandbox_probe, line, sizeof(line));
+		fprintf(stderr, "%s: %s\n", cli_progname(), line);
+	}
+	return 0;
 }
 
 /* Serves until stopped; returns the exit status. */

@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
 #include "cli/hook_sep.h"
+#include "net/msgpair.h"
 #include "core/banned.h"
 
 struct cli_hook_sep {
@@ -38,7 +38,7 @@ helper_wait(int fd, struct cli_hook *h, const char *ms)
 
 	n = snprintf(out, sizeof(out), "%u",
 	    cli_hook_wait(h, v > UINT_MAX ? UINT_MAX : (unsigned)v));
-	(void)send(fd, out, (size_t)n, MSG_NOSIGNAL);
+	(void)net_msg_send(fd, out, (size_t)n);
 }
 
 /* The helper: serves the receiver until it has gone, then lets every
@@ -57,9 +57,7 @@ helper(const char *const *argv, unsigned jobs, cli_hook_report_fn report,
 		_exit(70);
 	cli_hook_set_jobs(h, jobs);
 	for (;;) {
-		n = recv(HELPER_FD, msg, sizeof(msg) - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = net_msg_recv(HELPER_FD, msg, sizeof(msg) - 1);
 		if (n <= 0)
 			break;
 		msg[n] = '\0';
@@ -82,7 +80,7 @@ cli_hook_sep_start(const char *const *argv, unsigned jobs,
 
 	if (s == NULL)
 		return NULL;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+	if (net_msgpair(sv) != 0) {
 		cs_free(s);
 		return NULL;
 	}
@@ -114,7 +112,7 @@ cli_hook_sep_run(struct cli_hook_sep *s, const char *path)
 
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		return -1;
-	return send(s->fd, msg, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -1;
+	return net_msg_send(s->fd, msg, (size_t)n);
 }
 
 unsigned
@@ -124,11 +122,9 @@ cli_hook_sep_wait(struct cli_hook_sep *s, unsigned timeout_ms)
 	int n = snprintf(msg, sizeof(msg), "W%u", timeout_ms);
 	ssize_t got;
 
-	if (send(s->fd, msg, (size_t)n, MSG_NOSIGNAL) != n)
+	if (net_msg_send(s->fd, msg, (size_t)n) != 0)
 		return 0;
-	do
-		got = recv(s->fd, msg, sizeof(msg) - 1, 0);
-	while (got < 0 && errno == EINTR);
+	got = net_msg_recv(s->fd, msg, sizeof(msg) - 1);
 	if (got <= 0)
 		return 0;
 	msg[got] = '\0';

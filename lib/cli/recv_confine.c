@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/recv_confine.h"
@@ -36,6 +37,16 @@ recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb)
 	return rc;
 }
 
+/* A harmless call that is not on the allow-list. */
+static const char *
+probe_seccomp(void)
+{
+	errno = 0;
+	if (getpriority(PRIO_PROCESS, 0) == -1 && errno == EPERM)
+		return "refused";
+	return "NOT refused";
+}
+
 int
 recv_sandbox_probe(const char *path, char *line, size_t size)
 {
@@ -46,12 +57,12 @@ recv_sandbox_probe(const char *path, char *line, size_t size)
 		close(fd);
 		unlink(path);
 		snprintf(line, size,
-		    "sandbox probe: created '%s': writes outside the output directory are NOT refused",
-		    path);
+		    "sandbox probe: created '%s': writes outside the output directory are NOT refused; getpriority %s",
+		    path, probe_seccomp());
 		return 0;
 	}
-	snprintf(line, size, "sandbox probe: %s '%s': %s",
+	snprintf(line, size, "sandbox probe: %s '%s': %s; getpriority %s",
 	    e == EACCES || e == EPERM ? "refused to create" : "cannot create",
-	    path, strerror(e));
+	    path, strerror(e), probe_seccomp());
 	return e == EACCES || e == EPERM;
 }

@@ -20,6 +20,8 @@ int recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb);
  * --sandbox-probe: tries to create path as an intruder would and puts a
  * line (no newline) saying what happened into line.  Returns 1 when the
  * kernel refused, 0 when the file could be made (and was removed).
+ * The line also says whether getpriority, a call not on the seccomp
+ * allow-list, was refused.
  */
 int recv_sandbox_probe(const char *path, char *line, size_t size);
 
