@@ -94,7 +94,8 @@ on_stored(void *user, const struct storescp_stored *st)
 	if (g.hook != NULL && cli_hook_sep_run(g.hook, st->path) != 0 &&
 	    !g.hook_lost) {
 		g.hook_lost = 1;
-		fprintf(stderr, "%s: the --exec helper has gone: no command for '%s' and later files\n",
+		fprintf(stderr,
+		    "%s: the --exec helper has gone: no command for '%s' and later files\n",
 		    cli_progname(), st->path);
 	}
 	pthread_mutex_unlock(&g.out_mu);
@@ -219,19 +220,23 @@ sandbox(void)
 {
 	struct cs_err err = { 0, "" };
 	struct cli_sandbox sb;
+	char ll[16];
 
 	if (recv_sandbox_paths(&g.a, &sb) != 0) {
-		fprintf(stderr, "%s: sandbox: too many paths\n", cli_progname());
+		fprintf(
+		    stderr, "%s: sandbox: too many paths\n", cli_progname());
 		return EXIT_INTERNAL;
 	}
 	if (cli_sandbox_enter(&sb, on_sandbox_note, NULL, &err) != 0) {
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 		return EXIT_INTERNAL;
 	}
+	snprintf(ll, sizeof(ll), sb.landlock_abi ? "ABI %d" : "off",
+	    sb.landlock_abi);
 	if (g.a.verbose)
-		fprintf(stderr, "%s: confined: no_new_privs, Landlock %s%d, seccomp %s\n",
-		    cli_progname(), sb.landlock_abi ? "ABI " : "", sb.landlock_abi,
-		    sb.seccomp ? "allow-list" : "off");
+		fprintf(stderr,
+		    "%s: confined: no_new_privs, Landlock %s, seccomp %s\n",
+		    cli_progname(), ll, sb.seccomp ? "allow-list" : "off");
 	return 0;
 }
 
@@ -246,16 +251,18 @@ confine(void)
 	char line[1024];
 	int rc;
 
-	if (g.a.user != NULL &&
-	    (rc = cli_drop_privileges(g.a.user, g.a.cfg.output_dir, &err)) != 0) {
+	rc = g.a.user == NULL
+	    ? 0
+	    : cli_drop_privileges(g.a.user, g.a.cfg.output_dir, &err);
+	if (rc != 0) {
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_OUTPUT;
 	}
 	if (g.a.exec_jobs == 0)
 		g.a.exec_jobs = cpus > 0 ? (unsigned)cpus : 1;
 	if (g.a.exec_argv != NULL &&
-	    (g.hook = cli_hook_sep_start(g.a.exec_argv, g.a.exec_jobs,
-		 on_hook_failed, NULL)) == NULL) {
+	    (g.hook = cli_hook_sep_start(
+		 g.a.exec_argv, g.a.exec_jobs, on_hook_failed, NULL)) == NULL) {
 		fprintf(stderr, "%s: cannot start the --exec helper: %s\n",
 		    cli_progname(), strerror(errno));
 		return EXIT_INTERNAL;

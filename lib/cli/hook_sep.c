@@ -43,9 +43,8 @@ helper_wait(int fd, struct cli_hook *h, const char *ms)
 
 /* The helper: serves the receiver until it has gone, then lets every
  * command end. */
-static void __attribute__((noreturn))
-helper(const char *const *argv, unsigned jobs, cli_hook_report_fn report,
-    void *user)
+static void __attribute__((noreturn)) helper(const char *const *argv,
+    unsigned jobs, cli_hook_report_fn report, void *user)
 {
 	static char msg[PATH_MAX + 2];
 	struct cli_hook *h;
@@ -88,8 +87,7 @@ cli_hook_sep_start(const char *const *argv, unsigned jobs,
 	s->pid = fork();
 	if (s->pid == 0) {
 		/* close-on-exec: no command inherits it */
-		if (sv[1] != HELPER_FD &&
-		    dup3(sv[1], HELPER_FD, O_CLOEXEC) < 0)
+		if (sv[1] != HELPER_FD && dup3(sv[1], HELPER_FD, O_CLOEXEC) < 0)
 			_exit(70);
 		close_range(HELPER_FD + 1, ~0u, 0);
 		helper(argv, jobs, report, user);

@@ -23,8 +23,8 @@ struct cli_hook_sep;
  * helper keeps descriptors 0-2 and its end of the socket only.
  * Returns NULL with errno set when it could not be started.
  */
-struct cli_hook_sep *cli_hook_sep_start(const char *const *argv,
-    unsigned jobs, cli_hook_report_fn report, void *user);
+struct cli_hook_sep *cli_hook_sep_start(const char *const *argv, unsigned jobs,
+    cli_hook_report_fn report, void *user);
 
 /* Hands path to the helper; 0, or -1 when it is gone.  Thread-safe. */
 int cli_hook_sep_run(struct cli_hook_sep *s, const char *path);

@@ -26,8 +26,8 @@ cli_drop_privileges(const char *name, const char *dir, struct cs_err *err)
 		/* group list first, user id last: each needs root */
 		if (initgroups(name, gid) != 0 || setgid(gid) != 0 ||
 		    setuid(uid) != 0)
-			return cs_err_set(err, CS_E_IO, "--user '%s': %s",
-			    name, strerror(errno));
+			return cs_err_set(err, CS_E_IO, "--user '%s': %s", name,
+			    strerror(errno));
 		/* no way back, as after OpenSSH's privilege drop */
 		if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
 			return cs_err_set(err, CS_E_IO,

@@ -33,15 +33,15 @@ cli_sandbox_add_write(struct cli_sandbox *sb, const char *path)
 }
 
 int
-cli_sandbox_enter(struct cli_sandbox *sb, cli_sandbox_note_fn note,
-    void *user, struct cs_err *err)
+cli_sandbox_enter(struct cli_sandbox *sb, cli_sandbox_note_fn note, void *user,
+    struct cs_err *err)
 {
 	const char *why = NULL;
 	int rc;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return cs_err_set(err, CS_E_IO, "sandbox: no_new_privs: %s",
-		    strerror(errno));
+		return cs_err_set(
+		    err, CS_E_IO, "sandbox: no_new_privs: %s", strerror(errno));
 	rc = cli_sandbox_landlock(sb, &why, err);
 	if (rc == 1 && note != NULL)
 		note(user, why);

@@ -33,14 +33,16 @@
 
 #define FS_ABI1 ((1ULL << 13) - 1) /* EXECUTE ... MAKE_SYM */
 #define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-#define FS_WRITE                                                           \
-	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE |                         \
-	    LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
-	    LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |     \
+#define FS_WRITE                                                               \
+	(FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE |                             \
+	    LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |   \
+	    LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |        \
 	    LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE)
 /* What applies to a directory only (refused on a file's rule). */
-#define FS_DIR_ONLY (FS_WRITE & ~(LANDLOCK_ACCESS_FS_READ_FILE | \
-	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE))
+#define FS_DIR_ONLY                                                            \
+	(FS_WRITE &                                                            \
+	    ~(LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE |   \
+		LANDLOCK_ACCESS_FS_TRUNCATE))
 
 /* The rights the kernel's ABI version knows. */
 static unsigned long long
@@ -68,10 +70,10 @@ add_rule(int ruleset, const char *path, unsigned long long access,
 	int fd = open(path, O_PATH | O_CLOEXEC), rc = 0;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0
-				       : cs_err_set(err, CS_E_IO,
-					   "sandbox: '%s': %s", path,
-					   strerror(errno));
+		return errno == ENOENT
+		    ? 0
+		    : cs_err_set(err, CS_E_IO, "sandbox: '%s': %s", path,
+			  strerror(errno));
 	memset(&pb, 0, sizeof(pb));
 	pb.parent_fd = fd;
 	pb.allowed_access = access;
@@ -79,8 +81,9 @@ add_rule(int ruleset, const char *path, unsigned long long access,
 		pb.allowed_access &= ~FS_DIR_ONLY;
 	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
 		&pb, 0) != 0)
-		rc = cs_err_set(err, CS_E_IO, "sandbox: Landlock rule for '%s': %s",
-		    path, strerror(errno));
+		rc = cs_err_set(err, CS_E_IO,
+		    "sandbox: Landlock rule for '%s': %s", path,
+		    strerror(errno));
 	close(fd);
 	return rc;
 }
@@ -109,22 +112,23 @@ cli_sandbox_landlock(
 	int ruleset, rc;
 
 	if (abi < 0) {
-		*why = errno == EOPNOTSUPP ? "Landlock is disabled in this kernel"
-					   : "this kernel has no Landlock";
+		*why = errno == EOPNOTSUPP
+		    ? "Landlock is disabled in this kernel"
+		    : "this kernel has no Landlock";
 		return 1;
 	}
 	memset(&ra, 0, sizeof(ra));
 	ra.handled_access_fs = fs_rights(abi);
 	/* only the first field: every ABI version knows its size */
-	ruleset = (int)syscall(SYS_landlock_create_ruleset, &ra,
-	    sizeof(ra.handled_access_fs), 0);
+	ruleset = (int)syscall(
+	    SYS_landlock_create_ruleset, &ra, sizeof(ra.handled_access_fs), 0);
 	if (ruleset < 0)
 		return cs_err_set(err, CS_E_IO, "sandbox: Landlock ruleset: %s",
 		    strerror(errno));
 	rc = add_rules(ruleset, sb, ra.handled_access_fs, err);
 	if (rc == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
-		rc = cs_err_set(err, CS_E_IO, "sandbox: Landlock: %s",
-		    strerror(errno));
+		rc = cs_err_set(
+		    err, CS_E_IO, "sandbox: Landlock: %s", strerror(errno));
 	close(ruleset);
 	if (rc == 0)
 		sb->landlock_abi = (int)abi;

@@ -26,6 +26,8 @@
 #endif
 #endif
 
+/* The tables: several names a line. */
+/* clang-format off */
 static const char *const allowed[] = {
 	/* files and descriptors */
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
@@ -80,6 +82,7 @@ static const char *const fatal[] = {
 	"ptrace", "process_vm_readv",
 #endif
 };
+/* clang-format on */
 
 /* Adds a rule for every name this architecture has. */
 static int
@@ -114,12 +117,13 @@ cli_sandbox_seccomp(const char **why, struct cs_err *err)
 	}
 	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (ctx == NULL)
-		return cs_err_set(err, CS_E_NOMEM, "sandbox: seccomp: out of memory");
+		return cs_err_set(
+		    err, CS_E_NOMEM, "sandbox: seccomp: out of memory");
 	/* the threads already running get the filter too */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc != 0)
-		rc = cs_err_set(err, CS_E_IO, "sandbox: seccomp: %s",
-		    strerror(-rc));
+		rc = cs_err_set(
+		    err, CS_E_IO, "sandbox: seccomp: %s", strerror(-rc));
 	if (rc == 0)
 		rc = add_list(ctx, SCMP_ACT_ALLOW, allowed,
 		    sizeof(allowed) / sizeof(allowed[0]), err);
@@ -127,8 +131,8 @@ cli_sandbox_seccomp(const char **why, struct cs_err *err)
 		rc = add_list(ctx, SCMP_ACT_KILL_PROCESS, fatal,
 		    sizeof(fatal) / sizeof(fatal[0]), err);
 	if (rc == 0 && (rc = seccomp_load(ctx)) != 0)
-		rc = cs_err_set(err, CS_E_IO, "sandbox: seccomp: %s",
-		    strerror(-rc));
+		rc = cs_err_set(
+		    err, CS_E_IO, "sandbox: seccomp: %s", strerror(-rc));
 	seccomp_release(ctx);
 	return rc;
 }
