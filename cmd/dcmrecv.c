@@ -39,8 +39,9 @@ on_log(void *user, enum storescp_level level, const char *line)
 	fprintf(stderr, "%s: %s\n", cli_progname(), line);
 }
 
+/* In the --exec helper process: a failure, or with -v any end. */
 static void
-on_hook_failed(void *user, const char *line)
+on_hook_ended(void *user, const char *line)
 {
 	on_log(user, STORESCP_LOG_ERROR, line);
 }
@@ -261,8 +262,8 @@ confine(void)
 	if (g.a.exec_jobs == 0)
 		g.a.exec_jobs = cpus > 0 ? (unsigned)cpus : 1;
 	if (g.a.exec_argv != NULL &&
-	    (g.hook = cli_hook_sep_start(
-		 g.a.exec_argv, g.a.exec_jobs, on_hook_failed, NULL)) == NULL) {
+	    (g.hook = cli_hook_sep_start(g.a.exec_argv, g.a.exec_jobs,
+		 g.a.verbose, on_hook_ended, NULL)) == NULL) {
 		fprintf(stderr, "%s: cannot start the --exec helper: %s\n",
 		    cli_progname(), strerror(errno));
 		return EXIT_INTERNAL;

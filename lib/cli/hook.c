@@ -37,6 +37,7 @@ struct cli_hook {
 	pthread_cond_t ended;
 	unsigned running; /* commands not reaped yet */
 	unsigned jobs;    /* the most running at once; 0 = no limit */
+	int every;        /* report successful ends too */
 	unsigned queued;  /* waiting for a job, oldest first: */
 	struct reaper *head, *tail;
 	int freed; /* cli_hook_free was called: no more reports */
@@ -108,6 +109,8 @@ reap_one(struct reaper *r)
 	else if (got == r->pid && WIFSIGNALED(st))
 		report(h, "--exec for '%s' killed by signal %d", r->path,
 		    WTERMSIG(st));
+	else if (got == r->pid && h->every)
+		report(h, "--exec for '%s' exited with status 0", r->path);
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -262,10 +265,11 @@ report_spawn(struct cli_hook *h, const char *path, int rc)
 }
 
 void
-cli_hook_set_jobs(struct cli_hook *h, unsigned jobs)
+cli_hook_set_jobs(struct cli_hook *h, unsigned jobs, int every)
 {
 	pthread_mutex_lock(&h->mu);
 	h->jobs = jobs;
+	h->every = every;
 	pthread_mutex_unlock(&h->mu);
 }
 

@@ -29,8 +29,9 @@ typedef void (*cli_hook_report_fn)(void *user, const char *line);
 struct cli_hook *
 cli_hook_new(const char *const *argv, cli_hook_report_fn report, void *user);
 
-/* At most jobs commands at once (0, the default: no limit). */
-void cli_hook_set_jobs(struct cli_hook *h, unsigned jobs);
+/* At most jobs commands at once (0, the default: no limit); every: the
+ * successful ends are reported too (by default only failures). */
+void cli_hook_set_jobs(struct cli_hook *h, unsigned jobs, int every);
 
 /*
  * Starts the command for path (or queues it) and returns without waiting for it.

@@ -44,7 +44,7 @@ helper_wait(int fd, struct cli_hook *h, const char *ms)
 /* The helper: serves the receiver until it has gone, then lets every
  * command end. */
 static void __attribute__((noreturn)) helper(const char *const *argv,
-    unsigned jobs, cli_hook_report_fn report, void *user)
+    unsigned jobs, int every, cli_hook_report_fn report, void *user)
 {
 	static char msg[PATH_MAX + 2];
 	struct cli_hook *h;
@@ -54,7 +54,7 @@ static void __attribute__((noreturn)) helper(const char *const *argv,
 	signal(SIGTERM, SIG_IGN);
 	if ((h = cli_hook_new(argv, report, user)) == NULL)
 		_exit(70);
-	cli_hook_set_jobs(h, jobs);
+	cli_hook_set_jobs(h, jobs, every);
 	for (;;) {
 		n = net_msg_recv(HELPER_FD, msg, sizeof(msg) - 1);
 		if (n <= 0)
@@ -71,7 +71,7 @@ static void __attribute__((noreturn)) helper(const char *const *argv,
 }
 
 struct cli_hook_sep *
-cli_hook_sep_start(const char *const *argv, unsigned jobs,
+cli_hook_sep_start(const char *const *argv, unsigned jobs, int every,
     cli_hook_report_fn report, void *user)
 {
 	struct cli_hook_sep *s = cs_calloc(1, sizeof(*s));
@@ -90,7 +90,7 @@ cli_hook_sep_start(const char *const *argv, unsigned jobs,
 		if (sv[1] != HELPER_FD && dup3(sv[1], HELPER_FD, O_CLOEXEC) < 0)
 			_exit(70);
 		close_range(HELPER_FD + 1, ~0u, 0);
-		helper(argv, jobs, report, user);
+		helper(argv, jobs, every, report, user);
 	}
 	close(sv[1]);
 	if (s->pid < 0) {

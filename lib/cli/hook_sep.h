@@ -19,12 +19,12 @@ struct cli_hook_sep;
 
 /*
  * Forks the helper for argv (borrowed), reporting through report in
- * the helper process.  Call it while the process has one thread.  The
+ * the helper process (with every, successful ends too).  Call it while the process has one thread.  The
  * helper keeps descriptors 0-2 and its end of the socket only.
  * Returns NULL with errno set when it could not be started.
  */
 struct cli_hook_sep *cli_hook_sep_start(const char *const *argv, unsigned jobs,
-    cli_hook_report_fn report, void *user);
+    int every, cli_hook_report_fn report, void *user);
 
 /* Hands path to the helper; 0, or -1 when it is gone.  Thread-safe. */
 int cli_hook_sep_run(struct cli_hook_sep *s, const char *path);

@@ -82,11 +82,11 @@ store_one() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
-@test "dcmrecv --exec-jobs 2: never more than 2 commands at once, the rest queued, every one run" {
+@test "dcmrecv --exec-jobs 2: never more than 2 commands at once, the rest queued, every one run and its end reported (-v)" {
 	local d=$BATS_TEST_TMPDIR/jobs i
 	mkdir -p "$d/running"
 	# each command counts those running beside it (a file each while it runs)
-	start_dcmrecv --exec-jobs 2 --exec sh -c \
+	start_dcmrecv -v --exec-jobs 2 --exec sh -c \
 		'ls "$1/running" | wc -l >>"$1/seen"; touch "$1/running/$$"; sleep 1.5; rm "$1/running/$$"; echo x >>"$1/done"' \
 		sh "$d" ';'
 	raw_associate "$RECV_PORT" "$CLS"
@@ -102,6 +102,11 @@ store_one() {
 	[ "$(wc -l <"$d/done")" -eq 6 ]
 	# two at once, never three
 	[ "$(sort -n "$d/seen" | tail -n1)" -eq 1 ]
+	for i in $(seq 50); do
+		[ "$(grep -c "exec for '.*' exited with status 0" "$RECV_STDERR")" -ge 6 ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c "exec for '.*$INST.dcm' exited with status 0" "$RECV_STDERR")" -eq 6 ]
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
 }
