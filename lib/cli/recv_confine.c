@@ -11,8 +11,10 @@
 
 /*
  * Read beneath, besides the output directory: the C library's own
- * loads (libgcc_s when a thread unwinds, time zone files for {Date})
- * and the process's own /proc entries (thread stacks, CPU count).
+ * loads (libgcc_s when a thread unwinds, NSS modules, time zone files
+ * for {Date}), the process's own /proc entries (thread stacks, CPU
+ * count) and what a host name lookup reads, for connections the
+ * receiver opens (reports sent on a new association).
  */
 static const char *const system_read[] = {
 	"/usr/lib",
@@ -21,6 +23,12 @@ static const char *const system_read[] = {
 	"/usr/share/zoneinfo",
 	"/proc/self",
 	"/sys/devices/system/cpu",
+	"/etc/hosts",
+	"/etc/host.conf",
+	"/etc/nsswitch.conf",
+	"/etc/resolv.conf",
+	"/etc/gai.conf",
+	"/etc/services",
 };
 
 int
