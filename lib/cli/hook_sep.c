@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "cli/exitcodes.h"
 #include "cli/hook_sep.h"
 #include "net/msgpair.h"
 #include "core/banned.h"
@@ -53,7 +54,7 @@ static void __attribute__((noreturn)) helper(const char *const *argv,
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	if ((h = cli_hook_new(argv, report, user)) == NULL)
-		_exit(70);
+		_exit(EXIT_INTERNAL);
 	cli_hook_set_jobs(h, jobs, every);
 	for (;;) {
 		n = net_msg_recv(HELPER_FD, msg, sizeof(msg) - 1);
@@ -88,7 +89,7 @@ cli_hook_sep_start(const char *const *argv, unsigned jobs, int every,
 	if (s->pid == 0) {
 		/* close-on-exec: no command inherits it */
 		if (sv[1] != HELPER_FD && dup3(sv[1], HELPER_FD, O_CLOEXEC) < 0)
-			_exit(70);
+			_exit(EXIT_INTERNAL);
 		close_range(HELPER_FD + 1, ~0u, 0);
 		helper(argv, jobs, every, report, user);
 	}
