@@ -54,6 +54,7 @@ static const char *const allowed[] = {
 	"epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd2",
 	"timerfd_create", "timerfd_settime", "timerfd_gettime", "futex",
 	"futex_waitv", "nanosleep", "clock_nanosleep", "sched_yield",
+	"timer_create", "timer_settime", "timer_gettime", "timer_delete",
 	"restart_syscall",
 	/* threads and signals */
 	"clone", "clone3", "set_robust_list", "get_robust_list", "rseq",
