@@ -12,8 +12,10 @@
  * and connect for reports sent on a new association.
  */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli/sandbox.h"
 #include "core/banned.h"
@@ -112,7 +114,10 @@ cli_sandbox_seccomp(const char **why, struct cs_err *err)
 	scmp_filter_ctx ctx;
 	int rc;
 
-	if (seccomp_api_get() < 1) {
+	/* the classic probe: a kernel with filters faults on the NULL
+	 * program (EFAULT), one without them says EINVAL */
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) != 0 &&
+	    errno == EINVAL) {
 		*why = "this kernel has no seccomp filters";
 		return 1;
 	}

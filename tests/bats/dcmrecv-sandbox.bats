@@ -57,6 +57,39 @@ store_one() {
 	! grep -q "confined:" "$RECV_STDERR"
 }
 
+@test "dcmrecv on a kernel without Landlock or seccomp filters: says so once each, goes on confined as far as it can" {
+	local wrap=$CSTORE_TOOLS/no-sandbox-kernel
+	[ -x "$wrap" ] || skip "no $wrap (make test-tools)"
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	"$wrap" -l -s "$CSTORE_BIN/dcmrecv" -v -o "$BATS_TEST_TMPDIR/out" \
+		--sandbox-probe "$BATS_TEST_TMPDIR/outside" \
+		--port-file "$BATS_TEST_TMPDIR/recv.port" 127.0.0.1:0 \
+		>"$BATS_TEST_TMPDIR/recv.out" 2>"$BATS_TEST_TMPDIR/recv.err" &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	RECV_DIR=$BATS_TEST_TMPDIR/out RECV_STDOUT=$BATS_TEST_TMPDIR/recv.out
+	RECV_STDERR=$BATS_TEST_TMPDIR/recv.err
+	wait_for_line "$RECV_STDERR" "confined: no_new_privs, Landlock off, seccomp off"
+	RECV_PORT=$(cat "$BATS_TEST_TMPDIR/recv.port")
+	[ "$(grep -c "sandbox: this kernel has no Landlock: going on without it" "$RECV_STDERR")" -eq 1 ]
+	[ "$(grep -c "sandbox: this kernel has no seccomp filters: going on without it" "$RECV_STDERR")" -eq 1 ]
+	# unconfined there: the probe's file is made (and removed)
+	grep -q "sandbox probe: created" "$RECV_STDERR"
+	[ "$(proc_status "$RECV_PID" NoNewPrivs)" = 1 ]
+	store_one
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	# only Landlock missing: seccomp still refuses
+	"$wrap" -l "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out" \
+		--sandbox-probe "$BATS_TEST_TMPDIR/outside" 127.0.0.1:0 \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/recv2.err" &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	wait_for_line "$BATS_TEST_TMPDIR/recv2.err" "sandbox probe: created .*; getpriority refused"
+	grep -q "no Landlock: going on without it" "$BATS_TEST_TMPDIR/recv2.err"
+	stop_dcmrecv
+}
+
 @test "dcmrecv --sandbox-probe: the kernel refuses a file outside the output directory and a call off the list; the receiver goes on" {
 	local outside=$BATS_TEST_TMPDIR/outside
 	start_dcmrecv --sandbox-probe "$outside"
