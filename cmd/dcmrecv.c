@@ -321,6 +321,9 @@ main(int argc, char **argv)
 	if ((ex = start()) != 0)
 		return ex;
 	if ((ex = confine()) != 0) {
+		/* not serving after all (may fail once --user has changed us) */
+		if (g.a.port_file != NULL)
+			unlink(g.a.port_file);
 		block_stop_signals();
 		storescp_free(g.srv);
 		cli_hook_sep_close(g.hook);

@@ -163,8 +163,11 @@ store_one() {
 	RECV_DIR=$(mktemp -d /tmp/dcmrecv-user.XXXXXX)
 	USER_DIR=$RECV_DIR
 	chmod 755 "$RECV_DIR"
-	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" --user nobody -o "$RECV_DIR" 127.0.0.1:0
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" --user nobody -o "$RECV_DIR" \
+		--port-file "$BATS_TEST_TMPDIR/p" 127.0.0.1:0
 	[[ $stderr == *"--user 'nobody': cannot write the output directory"* ]]
+	# not serving: no port file left to mislead a script
+	[ ! -e "$BATS_TEST_TMPDIR/p" ]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --user no-such-user-here -o "$RECV_DIR" 127.0.0.1:0
 	[[ $stderr == *"no such user"* ]]
 	chown nobody "$RECV_DIR"
