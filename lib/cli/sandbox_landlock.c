@@ -6,11 +6,13 @@
  * Handled (refused unless a rule allows it): every file system right
  * of the kernel's ABI, execute included.  Rules: reading beneath the
  * read list, reading and changing files beneath the write list.
- * Devices, sockets, FIFOs and symbolic links are never created.
+ * Devices, sockets, FIFOs and symbolic links are never created.  From
+ * ABI 6 on, signals and abstract UNIX sockets stay inside the sandbox.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -30,6 +32,17 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
+
+/* ABI 6: no signals to, no abstract UNIX sockets of, processes
+ * outside the sandbox. */
+#define SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define SCOPE_SIGNAL (1ULL << 1)
+
+/* struct landlock_ruleset_attr as of ABI 6, which the system's header
+ * may not have yet; the kernel takes any prefix it knows. */
+struct ruleset_attr {
+	uint64_t fs, net, scoped;
+};
 
 #define FS_ABI1 ((1ULL << 13) - 1) /* EXECUTE ... MAKE_SYM */
 #define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
@@ -106,7 +119,7 @@ int
 cli_sandbox_landlock(
     struct cli_sandbox *sb, const char **why, struct cs_err *err)
 {
-	struct landlock_ruleset_attr ra;
+	struct ruleset_attr ra;
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	int ruleset, rc;
@@ -118,14 +131,17 @@ cli_sandbox_landlock(
 		return 1;
 	}
 	memset(&ra, 0, sizeof(ra));
-	ra.handled_access_fs = fs_rights(abi);
-	/* only the first field: every ABI version knows its size */
-	ruleset = (int)syscall(
-	    SYS_landlock_create_ruleset, &ra, sizeof(ra.handled_access_fs), 0);
+	ra.fs = fs_rights(abi);
+	/* network rules (ABI 4) are not used: connect stays allowed */
+	if (abi >= 6)
+		ra.scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL;
+	/* before ABI 6 only the first field: every version knows it */
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &ra,
+	    abi >= 6 ? sizeof(ra) : sizeof(ra.fs), 0);
 	if (ruleset < 0)
 		return cs_err_set(err, CS_E_IO, "sandbox: Landlock ruleset: %s",
 		    strerror(errno));
-	rc = add_rules(ruleset, sb, ra.handled_access_fs, err);
+	rc = add_rules(ruleset, sb, ra.fs, err);
 	if (rc == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
 		rc = cs_err_set(
 		    err, CS_E_IO, "sandbox: Landlock: %s", strerror(errno));

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -138,6 +140,29 @@ START_TEST(outside_them_the_kernel_refuses_and_no_new_privs_holds)
 }
 END_TEST
 
+/* Landlock alone (seccomp would refuse kill itself): from ABI 6 on, no
+ * signal leaves the sandbox, not even a probe of the parent. */
+START_TEST(landlock_keeps_signals_inside_from_abi_6)
+{
+	struct cs_err err = { 0, "" };
+	struct cli_sandbox sb;
+	const char *why = NULL;
+
+	if (!forked())
+		return;
+	memset(&sb, 0, sizeof(sb));
+	ck_assert_int_eq(kill(getppid(), 0), 0);
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_int_ne(cli_sandbox_landlock(&sb, &why, &err), -1);
+	if (sb.landlock_abi < 6)
+		return;
+	ck_assert_int_eq(kill(getppid(), 0), -1);
+	ck_assert_int_eq(errno, EPERM);
+	/* our own process still */
+	ck_assert_int_eq(kill(getpid(), 0), 0);
+}
+END_TEST
+
 START_TEST(a_list_holds_at_most_its_size)
 {
 	struct cli_sandbox sb;
@@ -164,6 +189,7 @@ cli_sandbox_suite(void)
 	    tc, inside_the_write_dirs_files_are_made_renamed_removed);
 	tcase_add_test(
 	    tc, outside_them_the_kernel_refuses_and_no_new_privs_holds);
+	tcase_add_test(tc, landlock_keeps_signals_inside_from_abi_6);
 	tcase_add_test(tc, a_list_holds_at_most_its_size);
 	suite_add_tcase(s, tc);
 	return s;
