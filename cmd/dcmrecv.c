@@ -14,9 +14,11 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "cli/cli.h"
-#include "cli/hook.h"
+#include "cli/hook_sep.h"
 #include "cli/output.h"
+#include "cli/privdrop.h"
 #include "cli/recv_args.h"
+#include "cli/recv_confine.h"
 
 static struct {
 	struct recv_args a;
@@ -24,7 +26,8 @@ static struct {
 	pthread_mutex_t out_mu; /* the output and out_failed */
 	int out_failed;
 	struct storescp *srv;
-	struct cli_hook *hook; /* --exec, or NULL */
+	struct cli_hook_sep *hook; /* the --exec helper, or NULL */
+	int hook_lost;             /* it has gone (reported once) */
 } g = { .out_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
@@ -36,8 +39,9 @@ on_log(void *user, enum storescp_level level, const char *line)
 	fprintf(stderr, "%s: %s\n", cli_progname(), line);
 }
 
+/* In the --exec helper process: a failure, or with -v any end. */
 static void
-on_hook_failed(void *user, const char *line)
+on_hook_ended(void *user, const char *line)
 {
 	on_log(user, STORESCP_LOG_ERROR, line);
 }
@@ -94,9 +98,14 @@ on_stored(void *user, const struct storescp_stored *st)
 		    cli_progname(), strerror(errno));
 		storescp_request_stop(g.srv);
 	}
+	if (g.hook != NULL && cli_hook_sep_run(g.hook, st->path) != 0 &&
+	    !g.hook_lost) {
+		g.hook_lost = 1;
+		fprintf(stderr,
+		    "%s: the --exec helper has gone: no command for '%s' and later files\n",
+		    cli_progname(), st->path);
+	}
 	pthread_mutex_unlock(&g.out_mu);
-	if (g.hook != NULL)
-		cli_hook_run(g.hook, st->path);
 }
 
 static void
@@ -219,24 +228,66 @@ print_stats(void)
 	    (unsigned long long)st.rejected, (unsigned long long)st.aborted);
 }
 
+/* After the bind: --user, the --exec helper (before the sandbox, so
+ * that hooks may do what they do today), the sandbox.  Returns 0 or an
+ * exit status. */
+static int
+confine(void)
+{
+	struct cs_err err = { 0, "" };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char line[1024];
+	int rc;
+
+	rc = g.a.user == NULL
+	    ? 0
+	    : cli_drop_privileges(g.a.user, g.a.cfg.output_dir, &err);
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_OUTPUT;
+	}
+	if (g.a.exec_jobs == 0)
+		g.a.exec_jobs = cpus > 0 ? (unsigned)cpus : 1;
+	if (g.a.exec_argv != NULL &&
+	    (g.hook = cli_hook_sep_start(g.a.exec_argv, g.a.exec_jobs,
+		 g.a.verbose, on_hook_ended, NULL)) == NULL) {
+		fprintf(stderr, "%s: cannot start the --exec helper: %s\n",
+		    cli_progname(), strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	if (!g.a.no_sandbox && (rc = recv_sandbox_enter(&g.a)) != 0)
+		return rc;
+	if (g.a.sandbox_probe != NULL) {
+		recv_sandbox_probe(g.a.sandbox_probe, line, sizeof(line));
+		fprintf(stderr, "%s: %s\n", cli_progname(), line);
+	}
+	return 0;
+}
+
 /* Serves until stopped; returns the exit status. */
 static int
 serve(void)
 {
 	struct cs_err err = { 0, "" };
+	unsigned left;
 	int rc;
 
 	rc = storescp_run(g.srv, &err);
-	/* As long again for --exec commands still running; then leave them. */
-	if (g.hook != NULL)
-		cli_hook_wait(g.hook, g.a.cfg.grace_ms);
+	/* As long again for --exec commands; then the helper goes on
+	 * alone and reports each end. */
+	if (g.hook != NULL &&
+	    (left = cli_hook_sep_wait(g.hook, g.a.cfg.grace_ms)) > 0 &&
+	    !g.a.quiet)
+		fprintf(stderr,
+		    "%s: %u --exec commands running or queued: their ends are reported as they come\n",
+		    cli_progname(), left);
 	block_stop_signals();
 	if (rc != 0)
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 	if (g.a.verbose)
 		print_stats();
 	storescp_free(g.srv);
-	cli_hook_free(g.hook);
+	cli_hook_sep_close(g.hook);
 	return rc != 0 || g.out_failed ? EXIT_OUTPUT : EXIT_OK;
 }
 
@@ -254,14 +305,15 @@ main(int argc, char **argv)
 	    : g.a.verbose             ? STORESCP_LOG_VERBOSE
 				      : STORESCP_LOG_ERROR;
 	cli_out_init(&g.out, stdout, g.a.fmt, CLI_OUT_SLASH);
-	if (g.a.exec_argv != NULL &&
-	    (g.hook = cli_hook_new(g.a.exec_argv, on_hook_failed, NULL)) ==
-		NULL) {
-		fprintf(stderr, "%s: out of memory\n", cli_progname());
-		return EXIT_INTERNAL;
-	}
-	if ((ex = start()) != 0) {
-		cli_hook_free(g.hook);
+	if ((ex = start()) != 0)
+		return ex;
+	if ((ex = confine()) != 0) {
+		/* not serving after all (may fail once --user has changed us) */
+		if (g.a.port_file != NULL)
+			unlink(g.a.port_file);
+		block_stop_signals();
+		storescp_free(g.srv);
+		cli_hook_sep_close(g.hook);
 		return ex;
 	}
 	return serve();

@@ -22,6 +22,13 @@
 
 extern char **environ;
 
+struct reaper {
+	struct cli_hook *h;
+	struct reaper *next; /* in the queue */
+	pid_t pid;
+	char path[];
+};
+
 struct cli_hook {
 	const char *const *argv;
 	cli_hook_report_fn report;
@@ -29,13 +36,11 @@ struct cli_hook {
 	pthread_mutex_t mu; /* the fields below, and reports */
 	pthread_cond_t ended;
 	unsigned running; /* commands not reaped yet */
-	int freed;        /* cli_hook_free was called: no more reports */
-};
-
-struct reaper {
-	struct cli_hook *h;
-	pid_t pid;
-	char path[];
+	unsigned jobs;    /* the most running at once; 0 = no limit */
+	int every;        /* report successful ends too */
+	unsigned queued;  /* waiting for a job, oldest first: */
+	struct reaper *head, *tail;
+	int freed; /* cli_hook_free was called: no more reports */
 };
 
 /* Reports one line; h->mu held. */
@@ -83,12 +88,15 @@ cli_hook_new(const char *const *argv, cli_hook_report_fn fn, void *user)
 	return h;
 }
 
-static void *
-reap(void *arg)
+static int spawn(const struct cli_hook *h, const char *path, pid_t *pid);
+static void report_spawn(struct cli_hook *h, const char *path, int rc);
+
+/* Waits for r's command and reports how it ended; h->mu not held. */
+static void
+reap_one(struct reaper *r)
 {
-	struct reaper *r = arg;
 	struct cli_hook *h = r->h;
-	int st = 0, last;
+	int st = 0;
 	pid_t got;
 
 	do
@@ -101,11 +109,50 @@ reap(void *arg)
 	else if (got == r->pid && WIFSIGNALED(st))
 		report(h, "--exec for '%s' killed by signal %d", r->path,
 		    WTERMSIG(st));
-	h->running--;
-	last = h->running == 0 && h->freed;
-	pthread_cond_broadcast(&h->ended);
+	else if (got == r->pid && h->every)
+		report(h, "--exec for '%s' exited with status 0", r->path);
 	pthread_mutex_unlock(&h->mu);
-	cs_free(r);
+}
+
+/* The oldest queued command, or NULL; h->mu held. */
+static struct reaper *
+dequeue(struct cli_hook *h)
+{
+	struct reaper *r = h->head;
+
+	if (r != NULL) {
+		h->head = r->next;
+		if (h->head == NULL)
+			h->tail = NULL;
+		h->queued--;
+	}
+	return r;
+}
+
+/* One job: reaps its command, then starts and reaps queued ones until
+ * the queue is empty. */
+static void *
+reap(void *arg)
+{
+	struct reaper *r = arg;
+	struct cli_hook *h = r->h;
+	int last = 0, rc;
+
+	while (r != NULL) {
+		reap_one(r);
+		cs_free(r);
+		pthread_mutex_lock(&h->mu);
+		while ((r = dequeue(h)) != NULL &&
+		    (rc = spawn(h, r->path, &r->pid)) != 0) {
+			report_spawn(h, r->path, rc);
+			cs_free(r);
+		}
+		if (r == NULL)
+			h->running--;
+		last = h->running == 0 && h->freed;
+		pthread_cond_broadcast(&h->ended);
+		pthread_mutex_unlock(&h->mu);
+	}
 	if (last)
 		destroy(h);
 	return NULL;
@@ -143,7 +190,9 @@ subst(const char *arg, const char *path)
 /*
  * A hook starts as a command started from a shell would: dcmrecv ignores
  * SIGPIPE for itself (a closed peer is an error there, not death), but
- * `cmd | head` in a hook must end quietly; no signal blocked.
+ * `cmd | head` in a hook must end quietly; no signal blocked.  The
+ * helper process ignores SIGINT and SIGTERM (it ends when dcmrecv has
+ * gone); its commands do not.
  */
 static int
 spawn_attr(posix_spawnattr_t *sa)
@@ -155,6 +204,8 @@ spawn_attr(posix_spawnattr_t *sa)
 		return rc;
 	sigemptyset(&def);
 	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
 	sigemptyset(&none);
 	rc = posix_spawnattr_setsigdefault(sa, &def);
 	if (rc == 0)
@@ -202,6 +253,42 @@ spawn(const struct cli_hook *h, const char *path, pid_t *pid)
 	return rc;
 }
 
+/* h->mu held. */
+static void
+report_spawn(struct cli_hook *h, const char *path, int rc)
+{
+	if (rc == ENOMEM)
+		report(h, "--exec for '%s': out of memory", path);
+	else
+		report(h, "--exec '%s' for '%s': %s", h->argv[0], path,
+		    strerror(rc));
+}
+
+void
+cli_hook_set_jobs(struct cli_hook *h, unsigned jobs, int every)
+{
+	pthread_mutex_lock(&h->mu);
+	h->jobs = jobs;
+	h->every = every;
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Queues r when every job is busy; returns 1 if queued.  h->mu held. */
+static int
+enqueue(struct cli_hook *h, struct reaper *r)
+{
+	if (h->jobs == 0 || h->running < h->jobs)
+		return 0;
+	r->next = NULL;
+	if (h->tail != NULL)
+		h->tail->next = r;
+	else
+		h->head = r;
+	h->tail = r;
+	h->queued++;
+	return 1;
+}
+
 int
 cli_hook_run(struct cli_hook *h, const char *path)
 {
@@ -209,23 +296,25 @@ cli_hook_run(struct cli_hook *h, const char *path)
 	struct reaper *r = cs_malloc(sizeof(*r) + plen + 1);
 	pthread_attr_t attr;
 	pthread_t th;
-	int rc;
+	int rc = r == NULL ? ENOMEM : 0;
 
-	rc = r == NULL ? ENOMEM : spawn(h, path, &r->pid);
+	if (r != NULL) {
+		r->h = h;
+		memcpy(r->path, path, plen + 1);
+	}
+	pthread_mutex_lock(&h->mu);
+	if (r != NULL && enqueue(h, r)) {
+		pthread_mutex_unlock(&h->mu);
+		return 0;
+	}
+	if (rc == 0)
+		rc = spawn(h, path, &r->pid);
 	if (rc != 0) {
-		pthread_mutex_lock(&h->mu);
-		if (rc == ENOMEM)
-			report(h, "--exec for '%s': out of memory", path);
-		else
-			report(h, "--exec '%s' for '%s': %s", h->argv[0], path,
-			    strerror(rc));
+		report_spawn(h, path, rc);
 		pthread_mutex_unlock(&h->mu);
 		cs_free(r);
 		return -1;
 	}
-	r->h = h;
-	memcpy(r->path, path, plen + 1);
-	pthread_mutex_lock(&h->mu);
 	h->running++;
 	pthread_mutex_unlock(&h->mu);
 	pthread_attr_init(&attr);
@@ -251,10 +340,10 @@ cli_hook_wait(struct cli_hook *h, unsigned timeout_ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&h->mu);
-	while (h->running > 0 &&
+	while (h->running + h->queued > 0 &&
 	    pthread_cond_timedwait(&h->ended, &h->mu, &until) == 0)
 		;
-	left = h->running;
+	left = h->running + h->queued;
 	pthread_mutex_unlock(&h->mu);
 	return left;
 }
@@ -262,12 +351,15 @@ cli_hook_wait(struct cli_hook *h, unsigned timeout_ms)
 void
 cli_hook_free(struct cli_hook *h)
 {
+	struct reaper *r;
 	int now;
 
 	if (h == NULL)
 		return;
 	pthread_mutex_lock(&h->mu);
 	h->freed = 1;
+	while ((r = dequeue(h)) != NULL)
+		cs_free(r);
 	now = h->running == 0;
 	pthread_mutex_unlock(&h->mu);
 	if (now)

@@ -33,6 +33,7 @@ enum {
 	OPT_COMMIT_PEER,
 	OPT_DELAY,
 	OPT_EXEC,
+	OPT_EXEC_JOBS,
 	OPT_FSYNC,
 	OPT_GRACE,
 	OPT_HASH_PASSWORD,
@@ -46,6 +47,7 @@ enum {
 	OPT_MAX_PDU,
 	OPT_MAX_PER_HOST,
 	OPT_MIN_FREE_SPACE,
+	OPT_NO_SANDBOX,
 	OPT_ON_DUPLICATE,
 	OPT_PORT_FILE,
 	OPT_PROXY_FROM,
@@ -57,11 +59,13 @@ enum {
 	OPT_RESPOND,
 	OPT_RESPOND_EVERY,
 	OPT_REUSE_PORT,
+	OPT_SANDBOX_PROBE,
 	OPT_SOP_CLASS,
 	OPT_STRICT_AET,
 	OPT_TS,
 	OPT_USERS,
 	OPT_VALIDATE,
+	OPT_USER,
 	OPT_VERSION,
 };
 
@@ -78,6 +82,7 @@ static const struct option longopts[] = {
 	{ "commit-peer", required_argument, NULL, OPT_COMMIT_PEER },
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "exec-jobs", required_argument, NULL, OPT_EXEC_JOBS },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "hash-password", optional_argument, NULL, OPT_HASH_PASSWORD },
@@ -92,6 +97,7 @@ static const struct option longopts[] = {
 	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
 	{ "max-per-host", required_argument, NULL, OPT_MAX_PER_HOST },
 	{ "min-free-space", required_argument, NULL, OPT_MIN_FREE_SPACE },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "null", no_argument, NULL, '0' },
 	{ "on-duplicate", required_argument, NULL, OPT_ON_DUPLICATE },
 	{ "output-dir", required_argument, NULL, 'o' },
@@ -106,6 +112,7 @@ static const struct option longopts[] = {
 	{ "respond", required_argument, NULL, OPT_RESPOND },
 	{ "respond-every", required_argument, NULL, OPT_RESPOND_EVERY },
 	{ "reuse-port", no_argument, NULL, OPT_REUSE_PORT },
+	{ "sandbox-probe", required_argument, NULL, OPT_SANDBOX_PROBE },
 	{ "sop-class", required_argument, NULL, OPT_SOP_CLASS },
 	{ "strict-aet", no_argument, NULL, OPT_STRICT_AET },
 	{ "timeout", required_argument, NULL, 't' },
@@ -120,6 +127,7 @@ static const struct option longopts[] = {
 	{ "ts", required_argument, NULL, OPT_TS },
 	{ "users", required_argument, NULL, OPT_USERS },
 	{ "validate", no_argument, NULL, OPT_VALIDATE },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -142,7 +150,8 @@ static const char *const synopsis[] = {
 	"               [--min-free-space size] [--validate [--quarantine dir]]\n"
 	"               [--tls --tls-cert file\n"
 	"               [--tls-key file] [--tls-ca file|dir] [--tls-optional-client-cert]\n"
-	"               [--tls-profile p]] [[addr:]port]",
+	"               [--tls-profile p]] [--user name] [--no-sandbox]\n"
+	"               [--exec-jobs n] [--sandbox-probe file] [[addr:]port]",
 	"--hash-password[=yescrypt|sha512]",
 	NULL,
 };
@@ -187,6 +196,15 @@ static const char identity_help[] =
     "      --require-identity     with --users: reject associations without one\n"
     "      --hash-password[=METHOD]  read a passcode from stdin, print its hash\n"
     "                             (METHOD yescrypt, the default, or sha512), exit\n";
+/* The sandbox and the --exec helper: a literal of its own too. */
+static const char sandbox_help[] =
+    "      --exec-jobs N          at most N --exec commands at once, the rest\n"
+    "                             queued (default: one per CPU)\n"
+    "      --user NAME            run as NAME once the port is bound\n"
+    "      --no-sandbox           do not confine the receiver (seccomp, Landlock)\n"
+    "      --sandbox-probe FILE   once confined, try to create FILE and say\n"
+    "                             whether the kernel refused (a check of the\n"
+    "                             sandbox)\n";
 
 static void
 help(void)
@@ -232,7 +250,7 @@ help(void)
 	    "      --idle-timeout S       exit after S seconds without an association\n"
 	    "      --grace S              on SIGTERM/SIGINT, time for transfers in flight\n"
 	    "                             (default %u)\n"
-	    "%s%s%s%s%s%s"
+	    "%s%s%s%s%s%s%s"
 	    "Debugging a sender:\n"
 	    "      --respond STATUS       answer every C-STORE with STATUS (e.g. A700)\n"
 	    "      --respond-every N:STATUS  answer every N-th C-STORE with STATUS\n"
@@ -258,7 +276,8 @@ help(void)
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
 	    STORESCP_DEFAULT_GRACE_MS / 1000, debris_help, deploy_help,
-	    hostile_help, identity_help, recv_commit_help, tls_recv_help);
+	    hostile_help, identity_help, recv_commit_help, tls_recv_help,
+	    sandbox_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */
@@ -444,6 +463,31 @@ parse_debris(struct storescp_config *cfg, int c, const char *arg)
 		parse_limit(cfg, c, arg);
 }
 
+/* The sandbox and the --exec helper. */
+static void
+parse_sandbox(struct recv_args *a, int c, char *arg)
+{
+	switch (c) {
+	case OPT_EXEC_JOBS:
+		a->exec_jobs =
+		    (unsigned)cli_parse_num(arg, 1, 4096, "--exec-jobs");
+		break;
+	case OPT_NO_SANDBOX:
+		a->no_sandbox = 1;
+		break;
+	case OPT_SANDBOX_PROBE:
+		a->sandbox_probe = arg;
+		break;
+	case OPT_USER:
+		if (arg[0] == '\0')
+			cli_usage_error("--user: expected a user name");
+		a->user = arg;
+		break;
+	default:
+		parse_debris(&a->cfg, c, arg);
+	}
+}
+
 /* Behind a load balancer, and sharing the port. */
 static void
 parse_deploy(struct recv_args *a, int c, char *arg)
@@ -473,7 +517,7 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 		break;
 	default:
 		if (!tls_args_parse(&a->cfg.tls, c, arg))
-			parse_debris(&a->cfg, c, arg);
+			parse_sandbox(a, c, arg);
 	}
 }
 

@@ -19,6 +19,11 @@ struct recv_args {
 	const char *port_file; /* --port-file, or NULL */
 	const char *const
 	    *exec_argv; /* --exec CMD ARG... ; (in argv), or NULL */
+	/* The sandbox and the --exec helper (lib/cli/recv_confine.c). */
+	const char *user;          /* --user NAME, or NULL */
+	int no_sandbox;            /* --no-sandbox */
+	const char *sandbox_probe; /* --sandbox-probe FILE, or NULL */
+	unsigned exec_jobs;        /* --exec-jobs; 0 = one per CPU */
 	/* What cfg's lists and address point into. */
 	const char *allow[RECV_MAX_LIST], *classes[RECV_MAX_LIST];
 	const char *refused[RECV_MAX_LIST], *ts[RECV_MAX_LIST];

@@ -179,6 +179,41 @@ START_TEST(run_does_not_wait_and_wait_gives_up_after_its_time)
 }
 END_TEST
 
+/* --exec-jobs: one at a time, the others queued and run oldest first;
+ * wait counts the queued ones; with every, success is reported too. */
+START_TEST(jobs_bound_the_commands_and_the_queue_runs_in_order)
+{
+	char order[sizeof(tmp) + 8], script[6 * sizeof(tmp) + 128];
+	char got[64] = "";
+	const char *argv[] = { "sh", "-c", script, "{}", NULL };
+	struct cli_hook *h = cli_hook_new(argv, on_report, lines);
+	FILE *f;
+
+	snprintf(order, sizeof(order), "%s/order", tmp);
+	snprintf(script, sizeof(script),
+	    "ls %s/run.* 2>/dev/null | wc -l | tr -d ' \\n' >> %s; "
+	    "touch %s/run.$$; sleep 0.2; rm %s/run.$$; printf '%%s ' \"$0\" >> %s",
+	    tmp, order, tmp, tmp, order);
+	ck_assert_ptr_nonnull(h);
+	cli_hook_set_jobs(h, 1, 1);
+	ck_assert_int_eq(cli_hook_run(h, "a"), 0);
+	ck_assert_int_eq(cli_hook_run(h, "b"), 0);
+	ck_assert_int_eq(cli_hook_run(h, "c"), 0);
+	/* one running, two queued */
+	ck_assert_uint_eq(cli_hook_wait(h, 50), 3);
+	ck_assert_uint_eq(cli_hook_wait(h, 10000), 0);
+	f = fopen(order, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	/* none saw another running; in the order given */
+	ck_assert_str_eq(got, "0a 0b 0c ");
+	ck_assert_int_eq(n_lines, 3);
+	ck_assert_str_eq(lines[2], "--exec for 'c' exited with status 0");
+	cli_hook_free(h);
+}
+END_TEST
+
 Suite *
 cli_hook_suite(void)
 {
@@ -191,6 +226,7 @@ cli_hook_suite(void)
 	tcase_add_test(tc, a_failure_exit_or_signal_is_reported_by_path);
 	tcase_add_test(tc, a_command_that_cannot_start_is_reported_at_once);
 	tcase_add_test(tc, run_does_not_wait_and_wait_gives_up_after_its_time);
+	tcase_add_test(tc, jobs_bound_the_commands_and_the_queue_runs_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,126 @@
+/* recv_confine.c - dcmrecv's sandbox lists (see recv_confine.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/exitcodes.h"
+#include "cli/recv_confine.h"
+#include "core/banned.h"
+
+/*
+ * Read beneath, besides the output directory: the C library's own
+ * loads (libgcc_s when a thread unwinds, NSS modules, time zone files
+ * for {Date}), the process's own /proc entries (thread stacks, CPU
+ * count) and what a host name lookup reads, for connections the
+ * receiver opens (reports sent on a new association).
+ */
+static const char *const system_read[] = {
+	"/usr/lib",
+	"/lib",
+	"/etc/localtime",
+	"/usr/share/zoneinfo",
+	"/proc/self",
+	"/sys/devices/system/cpu",
+	"/etc/hosts",
+	"/etc/host.conf",
+	"/etc/nsswitch.conf",
+	"/etc/resolv.conf",
+	"/etc/gai.conf",
+	"/etc/services",
+};
+
+int
+recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(sb, 0, sizeof(*sb));
+	for (i = 0; i < sizeof(system_read) / sizeof(system_read[0]); i++)
+		rc |= cli_sandbox_add_read(sb, system_read[i]);
+	/* files are made, renamed and removed beneath the output directory */
+	rc |= cli_sandbox_add_write(sb, a->cfg.output_dir);
+	if (a->cfg.quarantine_dir != NULL)
+		rc |= cli_sandbox_add_write(sb, a->cfg.quarantine_dir);
+	/* SIGHUP reads the certificate and key again; a CA directory is
+	 * read as certificates are verified; the system store likewise */
+	if (a->cfg.tls.enabled) {
+		const char *tls[] = { a->cfg.tls.cert, a->cfg.tls.key,
+			a->cfg.tls.ca ? a->cfg.tls.ca : "/etc/ssl" };
+
+		for (i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
+			if (tls[i] != NULL)
+				rc |= cli_sandbox_add_read(sb, tls[i]);
+	}
+	return rc;
+}
+
+/* A harmless call that is not on the allow-list. */
+static const char *
+probe_seccomp(void)
+{
+	errno = 0;
+	if (getpriority(PRIO_PROCESS, 0) == -1 && errno == EPERM)
+		return "refused";
+	return "NOT refused";
+}
+
+int
+recv_sandbox_probe(const char *path, char *line, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int e = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		snprintf(line, size,
+		    "sandbox probe: created '%s': writes outside the output directory are NOT refused; getpriority %s",
+		    path, probe_seccomp());
+		return 0;
+	}
+	snprintf(line, size, "sandbox probe: %s '%s': %s; getpriority %s",
+	    e == EACCES || e == EPERM ? "refused to create" : "cannot create",
+	    path, strerror(e), probe_seccomp());
+	return e == EACCES || e == EPERM;
+}
+
+static void
+on_sandbox_note(void *user, const char *line)
+{
+	const struct recv_args *a = user;
+
+	if (!a->quiet)
+		fprintf(stderr, "%s: sandbox: %s: going on without it\n",
+		    cli_progname(), line);
+}
+
+/* The sandbox; returns 0 or an exit status. */
+int
+recv_sandbox_enter(const struct recv_args *a)
+{
+	struct cs_err err = { 0, "" };
+	struct cli_sandbox sb;
+	char ll[16];
+
+	if (recv_sandbox_paths(a, &sb) != 0) {
+		fprintf(
+		    stderr, "%s: sandbox: too many paths\n", cli_progname());
+		return EXIT_INTERNAL;
+	}
+	if (cli_sandbox_enter(&sb, on_sandbox_note, (void *)a, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+		return EXIT_INTERNAL;
+	}
+	snprintf(ll, sizeof(ll), sb.landlock_abi ? "ABI %d" : "off",
+	    sb.landlock_abi);
+	if (a->verbose)
+		fprintf(stderr,
+		    "%s: confined: no_new_privs, Landlock %s, seccomp %s\n",
+		    cli_progname(), ll, sb.seccomp ? "allow-list" : "off");
+	return 0;
+}
