@@ -382,8 +382,8 @@ read_some(struct pump *p, struct cs_err *err)
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
 		if (errno == EPROTO)
-			cs_err_set(err, CS_E_TLS, "TLS: %s",
-			    transport_error(&p->t));
+			cs_err_set(
+			    err, CS_E_TLS, "TLS: %s", transport_error(&p->t));
 		else
 			cs_err_set(err, CS_E_NET, "connection lost: %s",
 			    strerror(errno));
@@ -399,8 +399,9 @@ read_some(struct pump *p, struct cs_err *err)
 
 		transport_closed(p);
 		return cs_err_set(err, CS_E_TLS, "%s",
-		    acceptor ? "a TLS client on a port without TLS"
-			     : "the peer answered in TLS: the port wants --tls");
+		    acceptor
+			? "a TLS client on a port without TLS"
+			: "the peer answered in TLS: the port wants --tls");
 	}
 	p->bytes_in += (uint64_t)r;
 	p->roff = 0;

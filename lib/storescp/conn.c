@@ -266,7 +266,8 @@ secure(struct conn *c)
 		return -1;
 	}
 	if (c->s->cfg.tls.enabled) {
-		session_set_tls_subject(&c->ss, transport_peer_subject(&c->pump.t));
+		session_set_tls_subject(
+		    &c->ss, transport_peer_subject(&c->pump.t));
 		scp_log(c->s, STORESCP_LOG_VERBOSE,
 		    "association %u from %s: %s, client certificate '%s'",
 		    c->ss.id, c->peer, transport_tls_summary(&c->pump.t),

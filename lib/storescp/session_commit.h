@@ -34,7 +34,7 @@ struct scommit_owed {
 	uint64_t due;
 	int stage;   /* 0 nothing sent, 1 command queued, 2 all queued */
 	int blocked; /* the output queue was full: retried at each tick */
-	size_t off; /* of the Event Information queued so far */
+	size_t off;  /* of the Event Information queued so far */
 	uint16_t msg_id;
 };
 
