@@ -127,7 +127,7 @@ stored_lines() { cat "$W"/r*.out 2>/dev/null | wc -l; }
 	for s in 0 1 2 3 4 5 6 7; do
 		port=$FE_PORT
 		[ "$s" -lt 4 ] || port=$RELAY_PORT
-		timeout 300 "$CSTORE_BIN/dcmsend" -q --per-assoc 25 --limit-rate 150k --retry 6 --retry-delay 100 \
+		timeout 300 "$CSTORE_BIN/dcmsend" -v --no-progress --per-assoc 25 --limit-rate 150k --retry 6 --retry-delay 100 \
 			-a "SEND$s" 127.0.0.1 "$port" - <"$W/shard.$s" \
 			>"$W/send.$s.out" 2>"$W/send.$s.err" &
 		spid[s]=$!
@@ -152,6 +152,8 @@ stored_lines() { cat "$W"/r*.out 2>/dev/null | wc -l; }
 	wait_status be r2 DOWN
 	start_recv 2 127.0.0.3 "${RPORT[2]}"
 	wait_status be r2 UP
+	grep -q 'Server be/r2 is DOWN, reason: .*tcp-check' "$W/haproxy.log"
+	grep -q 'Server be/r2 is UP, reason: Layer7 check passed' "$W/haproxy.log"
 
 	# every sender: exit 0 (every input stored), 250 lines of Success
 	for s in 0 1 2 3 4 5 6 7; do
@@ -161,6 +163,11 @@ stored_lines() { cat "$W"/r*.out 2>/dev/null | wc -l; }
 		[ "$(wc -l <"$W/send.$s.out")" -eq 250 ]
 		[ "$(cut -f1 "$W/send.$s.out" | sort -u)" = 0000 ] || { grep -v '^0000' "$W/send.$s.out" >&2; false; }
 	done
+
+	# the kill cut associations short: some sender had to try again
+	cat "$W"/send.*.err >"$W/send.err"
+	grep -E 'association [0-9]+: (attempt [0-9]+ of 7|again for the [0-9]+ files left) after' "$W/send.err"
+	echo "retries: $(grep -cE 'attempt|again for' "$W/send.err")" >&3
 
 	# every file a sender reported stored is in the shared directory,
 	# byte for byte (its data set: the meta header is the receiver's);
