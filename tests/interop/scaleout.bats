@@ -46,30 +46,6 @@ start_recv() {
 	[ -n "${RPORT[n]}" ]
 }
 
-# SAME_DATASETS: a python3 program; reads dcmsend's lines on stdin and
-# compares each sent file's data set (after the meta header, whose group
-# length it reads) with that of DIR/SOPInstanceUID.dcm (argv[1]) byte
-# for byte; names each difference, exits 1 if any.  One process, not
-# three per file as with meta_len and cmp.
-SAME_DATASETS='
-import struct, sys
-def dataset(path):
-    with open(path, "rb") as f:
-        b = f.read()
-    if b[128:132] != b"DICM" or b[132:136] != b"\x02\x00\x00\x00":
-        raise SystemExit(path + ": no DICM and (0002,0000)")
-    return b[144 + struct.unpack("<I", b[140:144])[0]:]
-bad = n = 0
-for line in sys.stdin:
-    st, src, cls, uid = line.rstrip("\n").split("\t")[:4]
-    n += 1
-    got = sys.argv[1] + "/" + uid + ".dcm"
-    if dataset(src) != dataset(got):
-        print(got, "differs from", src, file=sys.stderr)
-        bad += 1
-print(n, "files compared,", bad, "different", file=sys.stderr)
-sys.exit(1 if bad or n == 0 else 0)
-'
 
 # stored_lines: how many files every receiver has printed so far
 stored_lines() { cat "$W"/r*.out 2>/dev/null | wc -l; }
@@ -175,7 +151,7 @@ scale_out() {
 	# exactly one file per object, nothing partial
 	no_temporaries "$OUT"
 	[ "$(find "$OUT" -type f | wc -l)" -eq 2000 ]
-	cat "$W"/send.*.out | python3 -c "$SAME_DATASETS" "$OUT"
+	cat "$W"/send.*.out | python3 "$CSTORE_ROOT/tests/bats/same-datasets.py" "$OUT"
 
 	# spread over all three receivers (receiver 2 before its death)
 	for n in 1 2 3; do
