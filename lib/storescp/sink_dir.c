@@ -37,8 +37,12 @@ int
 sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 {
 	size_t n = path != NULL ? strlen(path) : 0;
+	char owner[SINK_OWNER_MAX];
 	int e;
 
+	/* our owner text now, read once: a sandbox entered later hides
+	 * the boot ID, and a name without it is never swept */
+	sink_owner_self(owner, sizeof(owner));
 	root->dirfd = -1;
 	root->path[0] = '\0';
 	if (n == 0 || n >= sizeof(root->path))

@@ -2,7 +2,8 @@
 # dcmrecv in a server room: --proxy-protocol and --proxy-from with raw
 # PROXY headers (HAProxy itself: tests/interop/haproxy.bats),
 # --reuse-port with two receivers on one port, and systemd socket
-# activation (systemd-socket-activate, and the units in contrib/systemd).
+# activation (systemd-socket-activate, alone and with the socket and
+# service units of contrib/systemd; systemd-analyze verify of the units).
 
 load helpers
 load dcmrecv-helpers
@@ -218,6 +219,56 @@ proxied_store() {
 	[ "$(cat "$BATS_TEST_TMPDIR/sa.port")" = "$SERVER_PORT" ]
 	# the same process (systemd-socket-activate execs dcmrecv) serves on
 	listens "$SERVER_PORT" "$SERVER_PID"
+}
+
+# unit_activate SOCKET SERVICE INSTANCE: the socket unit's ListenStream
+# and the service's ExecStart (the installed name and /var/lib/dcmrecv
+# replaced by ours and a test folder, %i by INSTANCE) under
+# systemd-socket-activate, as systemd would start them; stores the
+# fixture through it and checks the file, then stops it.
+unit_activate() {
+	local d=$CSTORE_ROOT/contrib/systemd out=$BATS_TEST_TMPDIR/lib log=$BATS_TEST_TMPDIR/unit.log
+	local listen exec pid got i
+	local -a argv
+	listen=$(sed -n 's/^ListenStream=//p' "$d/$1" | sed "s/%i/$3/g")
+	exec=$(sed -n 's/^ExecStart=//p' "$d/$2" | sed -e "s/%i/$3/g" \
+		-e "s|^/usr/bin/cstore-dcmrecv |$CSTORE_BIN/dcmrecv |" -e "s|/var/lib/dcmrecv|$out|g")
+	[ -n "$listen" ] && [[ $exec == "$CSTORE_BIN/dcmrecv "* ]]
+	grep -qx 'Accept=no' "$d/$1" # one dcmrecv for every connection
+	read -r -a argv <<<"$exec"
+	mkdir -p "$out/$3"
+	systemd-socket-activate -l "$listen" "${argv[@]}" >"$log" 2>&1 &
+	pid=$!
+	track_pid "$pid"
+	wait_for_port "${listen##*:}" "$pid" 10 || { cat "$log" >&2; return 1; }
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -c DCMRECV 127.0.0.1 "${listen##*:}" "$FIX"
+	for i in $(seq 100); do
+		got=$(find "$out" -name "$INST.dcm")
+		[ -n "$got" ] && break
+		sleep 0.05
+	done
+	same_dataset "$FIX" "$got"
+	# the service took the socket and serves it itself
+	listens "${listen##*:}" "$pid"
+	kill -TERM "$pid"
+	wait "$pid" || true
+	UNIT_FILE=$got
+}
+
+@test "contrib/systemd dcmrecv.socket + dcmrecv.service under systemd-socket-activate: port 104, the unit's layout" {
+	require_cmd systemd-socket-activate
+	require_netns
+	unit_activate dcmrecv.socket dcmrecv.service ""
+	# --layout {StudyInstanceUID}/{SOPInstanceUID}.dcm, as ExecStart says
+	study=$(/usr/bin/dcmdump -q +P 0020,000d "$FIX" | sed -n 's/.*\[\(.*\)\].*/\1/p' | tr -d '\0')
+	[ "$UNIT_FILE" = "$BATS_TEST_TMPDIR/lib/$study/$INST.dcm" ]
+}
+
+@test "contrib/systemd dcmrecv@11112.socket + dcmrecv@11112.service under systemd-socket-activate" {
+	require_cmd systemd-socket-activate
+	require_netns
+	unit_activate dcmrecv@.socket dcmrecv@.service 11112
+	[ "$UNIT_FILE" = "$BATS_TEST_TMPDIR/lib/11112/$INST.dcm" ]
 }
 
 @test "dcmrecv: LISTEN_FDS for another process, or a descriptor that does not listen, is not taken" {
