@@ -183,3 +183,23 @@ transaction 2.25.99"
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-delay -1 0
 	[[ $stderr == *"--commit-delay"* ]]
 }
+
+@test "dcmrecv commitment: --commit-respond 0213 (which implies --commit) refuses a well-formed request with it, no report follows" {
+	start_dcmrecv --commit-respond 0213
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1
+	assert_output "action 0213"
+	# a malformed request still gets its own failure
+	run -0 --separate-stderr "$RQ" -a 2 "$RECV_PORT" $CLS:$U.1
+	assert_output "action 0123"
+	stop_dcmrecv
+	grep -q "storage commitment request refused (0213): refused as --commit-respond says" "$RECV_STDERR"
+	! grep -q "storage commitment report" "$RECV_STDERR"
+}
+
+@test "dcmrecv commitment: --commit-respond takes a status other than 0000" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-respond 0000 0
+	[[ $stderr == *"--commit-respond '0000': not a failure"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-respond nope 0
+	[[ $stderr == *"--commit-respond: status 'nope'"* ]]
+}

@@ -17,6 +17,14 @@ setup() {
 	[ "${#FILES[@]}" -eq 6 ]
 }
 
+# all_stored_anyway: every input's instance is a file dcmrecv wrote.
+all_stored_anyway() {
+	local uid
+	for uid in $(jq -r .sop_instance_uid <<<"$output"); do
+		awk -F'\t' -v u="$uid" '$3 == u { f = 1 } END { exit !f }' "$RECV_STDOUT"
+	done
+}
+
 # all_held: every committed line's instance is a file dcmrecv wrote.
 all_held() {
 	local uid
@@ -54,6 +62,35 @@ all_held() {
 	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
 	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -q '^commitment failed: .*(0110)$'
 	all_held
+}
+
+@test "dcmsend --commit: an archive that refuses the N-ACTION (dcmrecv --commit-respond 0110): every line says so, exit 7 at once" {
+	start_dcmrecv --commit-respond 0110
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --per-assoc 4 --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	# refused, not waited for: the default --commit-timeout is 300 s
+	[ "$SECONDS" -le 10 ]
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^commitfailed$')" -eq 6 ]
+	[ "$(jq -r .detail <<<"$output" | grep -c 'the archive refused the commitment request: N-ACTION status 0110 (Failure): refused as --commit-respond says')" -eq 6 ]
+	all_stored_anyway
+	stop_dcmrecv
+	# both associations' requests refused, no report owed
+	[ "$(grep -c 'storage commitment request refused (0110): refused as --commit-respond says' "$RECV_STDERR")" -eq 2 ]
+	! grep -q 'storage commitment report' "$RECV_STDERR"
+}
+
+@test "dcmsend --commit --commit-listen --commit-state: a refused N-ACTION is not waited for on the listener nor kept, exit 7" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-respond C000 --commit-peer "DCMSEND=127.0.0.1:$LPORT"
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" \
+		--commit-state "$BATS_TEST_TMPDIR/state" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$SECONDS" -le 10 ]
+	[ "$(cut -f1 <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^commitfailed; .*N-ACTION status C000')" -eq 6 ]
+	# nothing was asked for: nothing pending
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/state")" -eq 1 ]
 }
 
 @test "dcmsend --commit --commit-listen: dcmrecv's report on a new association (--commit-peer, --commit-delay)" {
