@@ -258,10 +258,16 @@ scommit_on_rsp(struct scommit *c, const struct dimse_cmd *rsp)
 /* What is left of --commit-delay for o once its association is gone,
  * waited out in steps, given up when the receiver must stop now. */
 static void
-wait_due(struct scommit *c, const struct scommit_owed *o)
+wait_due(struct scommit *c, struct scommit_owed *o)
 {
 	uint64_t now = net_now_ms();
 
+	/* never ticked (the association ended with the request): the
+	 * delay counts from now, never skipped */
+	if (!o->armed) {
+		o->due = now + c->s->cfg.commit_delay_ms;
+		o->armed = 1;
+	}
 	while (o->armed && now < o->due && !atomic_load(&c->s->hard_stop)) {
 		uint64_t ms = o->due - now < 100 ? o->due - now : 100;
 		struct timespec ts = { 0, (long)ms * 1000000L };

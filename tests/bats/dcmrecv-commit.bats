@@ -203,3 +203,26 @@ transaction 2.25.99"
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-respond nope 0
 	[[ $stderr == *"--commit-respond: status 'nope'"* ]]
 }
+
+@test "dcmrecv commitment: a requester that aborts right after its N-ACTION gets the report on a new association, after --commit-delay" {
+	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &
+	local lpid=$!
+	track_pid $lpid
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
+	start_dcmrecv --commit -v --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")" \
+		--commit-delay 1500
+	send "$IN/1.dcm"
+	local t0=$(date +%s%N)
+	run -0 --separate-stderr "$RQ" -A -t 2.25.96 "$RECV_PORT" $CLS:$U.1
+	assert_output "aborted"
+	wait $lpid
+	[ $((($(date +%s%N) - t0) / 1000000)) -ge 1500 ]
+	stop_dcmrecv
+	run cat "$BATS_TEST_TMPDIR/listen.out"
+	assert_output "role SCU 0 SCP 1 (1 items)
+event 1
+ok $CLS $U.1
+transaction 2.25.96"
+	grep -q "association 2: aborted by the peer" "$RECV_STDERR"
+	grep -q "report '2.25.96' sent to 'COMMITRQ' at 127.0.0.1 port" "$RECV_STDERR"
+}
