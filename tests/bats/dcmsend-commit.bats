@@ -266,7 +266,72 @@ all_held() {
 	[ "$(find "$BATS_TEST_TMPDIR/spool" -type f | wc -l)" -eq 3 ]
 }
 
-@test "dcmsend: --follow with --commit is refused (not supported yet), exit 2" {
-	run -2 "$CSTORE_BIN/dcmsend" --follow --commit 127.0.0.1 104 - </dev/null
-	[[ $output == *"--follow and --commit cannot be combined yet"* ]]
+@test "dcmsend: --follow with --commit-listen is refused (not supported yet), exit 2" {
+	run -2 "$CSTORE_BIN/dcmsend" --follow --commit --commit-listen 0 127.0.0.1 104 - </dev/null
+	[[ $output == *"--follow and --commit-listen cannot be combined yet"* ]]
+}
+
+# spool: copies of the first five files, of one SOP class and transfer
+# syntax (one association however they come), in $BATS_TEST_TMPDIR/spool.
+spool() {
+	mkdir -p "$BATS_TEST_TMPDIR/spool"
+	cp "${FILES[@]:0:5}" "$BATS_TEST_TMPDIR/spool/"
+}
+
+@test "dcmsend --follow --commit --remove-sent: every input committed on the open association, the spool emptied, exit 0" {
+	start_dcmrecv --commit
+	spool
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit --remove-sent -d --json \
+		127.0.0.1 "$RECV_PORT" - < <(find "$BATS_TEST_TMPDIR/spool" -type f)
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 5 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -ge 1 ]
+	[ "$(grep -c ': N-EVENT-REPORT-RQ ' <<<"$stderr")" -eq "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" ]
+	all_held
+	[ -z "$(find "$BATS_TEST_TMPDIR/spool" -type f)" ]
+}
+
+@test "dcmsend --follow --commit: a stream that pauses gets one request per handful, all on one association" {
+	start_dcmrecv --commit
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit -d --json 127.0.0.1 "$RECV_PORT" - \
+		< <(printf '%s\n' "${FILES[@]:0:3}"; sleep 1.5; printf '%s\n' "${FILES[@]:3:2}")
+	# (the first five are of one class and syntax: no new association)
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 5 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	# the first three were asked for before the others came
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -ge 2 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -ge 2 ]
+	all_held
+}
+
+@test "dcmsend --follow --commit --remove-sent: the spool keeps exactly what dcmrecv reported failed (--commit-fail 2), exit 7" {
+	start_dcmrecv --commit-fail 2
+	spool
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit --remove-sent --json \
+		127.0.0.1 "$RECV_PORT" - < <(find "$BATS_TEST_TMPDIR/spool" -type f | sort)
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq 5 ]
+	# every second instance of each request (how the stream was cut
+	# into requests depends on when the paths were read)
+	[ "$(jq -r .commit <<<"$output" | grep -c '^commitfailed$')" -ge 1 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -ge 1 ]
+	[ "$(jq -r .commit <<<"$output" | grep -cE '^(committed|commitfailed)$')" -eq 5 ]
+	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -q 'commitment failed: .*(0110)$'
+	# what is left is exactly what the archive did not commit
+	diff <(jq -r 'select(.commit != "committed") | .path' <<<"$output" | sort) \
+		<(find "$BATS_TEST_TMPDIR/spool" -type f | sort)
+	all_held
+}
+
+@test "dcmsend --follow --commit --commit-state: a report later than --commit-timeout leaves the inputs uncommitted, in the spool and in the state file" {
+	start_dcmrecv --commit-delay 8000
+	spool
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit --commit-timeout 1 --remove-sent \
+		--commit-state "$BATS_TEST_TMPDIR/state" 127.0.0.1 "$RECV_PORT" - \
+		< <(find "$BATS_TEST_TMPDIR/spool" -type f)
+	[ "$SECONDS" -le 8 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^uncommitted; .*no commitment report within 1 s$')" -eq 5 ]
+	[ "$(find "$BATS_TEST_TMPDIR/spool" -type f | wc -l)" -eq 5 ]
+	[ "$(head -1 "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | wc -l)" -eq 5 ]
 }
