@@ -94,9 +94,8 @@ scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
 			snprintf(comment, sizeof(comment), "%s", err.msg);
 	} else {
 		snprintf(comment, sizeof(comment), "%s",
-		    c->rq_forced
-			? "refused as --commit-respond says"
-		    : status == ST_RESOURCES
+		    c->rq_forced ? "refused as --commit-respond says"
+			: status == ST_RESOURCES
 			? "too many reports owed"
 			: "not a storage commitment request");
 	}
