@@ -60,7 +60,8 @@ on_result(void *user, const struct storescu_result *r)
 	struct dcmsend *d = user;
 
 	if (d->a.remove_sent)
-		send_remove_sent(r, d->a.send.commit, d->a.quiet);
+		send_remove_sent(r,
+		    d->a.send.commit || d->a.commit_wait != NULL, d->a.quiet);
 	if (d->stdout_tty)
 		send_progress_clear(&d->progress);
 	send_out_result(&d->out, r);

@@ -278,9 +278,9 @@ help(void)
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,
 	    STORESCP_DEFAULT_ASYNC_WINDOW, STORESCP_DEFAULT_TIMEOUT_MS / 1000,
-	    STORESCP_DEFAULT_GRACE_MS / 1000, debris_help, deploy_help,
-	    hostile_help, identity_help, recv_commit_help, tls_recv_help,
-	    sandbox_help);
+	    STORESCP_DEFAULT_GRACE_MS / 1000, debris_help, hostile_help,
+	    identity_help, recv_commit_help, tls_recv_help, sandbox_help,
+	    deploy_help);
 }
 
 /* A parser's result: a usage error with its message unless 0. */

@@ -1,9 +1,12 @@
 /* recv_confine.c - dcmrecv's sandbox lists (see recv_confine.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -24,6 +27,8 @@ static const char *const system_read[] = {
 	"/etc/localtime",
 	"/usr/share/zoneinfo",
 	"/proc/self",
+	"/proc/stat",                      /* temporary files' owner names */
+	"/proc/sys/kernel/random/boot_id", /* (read once before) */
 	"/sys/devices/system/cpu",
 	"/etc/hosts",
 	"/etc/host.conf",
@@ -32,6 +37,23 @@ static const char *const system_read[] = {
 	"/etc/gai.conf",
 	"/etc/services",
 };
+
+/* The directory path names: path itself when it is one, else the part
+ * before its last slash ("." for none). */
+static const char *
+dir_of(const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return path;
+	if (slash == NULL)
+		return ".";
+	snprintf(
+	    buf, size, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	return buf;
+}
 
 int
 recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb)
@@ -46,15 +68,27 @@ recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb)
 	rc |= cli_sandbox_add_write(sb, a->cfg.output_dir);
 	if (a->cfg.quarantine_dir != NULL)
 		rc |= cli_sandbox_add_write(sb, a->cfg.quarantine_dir);
-	/* SIGHUP reads the certificate and key again; a CA directory is
-	 * read as certificates are verified; the system store likewise */
+	/* SIGHUP reads the certificate and key again, and a CA directory
+	 * is read as certificates are verified (the system store without
+	 * --tls-ca): their directories, as a renewal (certbot's symlink
+	 * switch, mv new.pem cert.pem) brings a new file, which a rule on
+	 * the old one would not cover */
 	if (a->cfg.tls.enabled) {
+		static char dirs[6][4096];
+		char real[4096];
 		const char *tls[] = { a->cfg.tls.cert, a->cfg.tls.key,
-			a->cfg.tls.ca ? a->cfg.tls.ca : "/etc/ssl" };
+			a->cfg.tls.ca ? a->cfg.tls.ca : "/etc/ssl/" };
 
 		for (i = 0; i < sizeof(tls) / sizeof(tls[0]); i++)
-			if (tls[i] != NULL)
-				rc |= cli_sandbox_add_read(sb, tls[i]);
+			if (tls[i] != NULL) {
+				rc |= cli_sandbox_add_read(sb,
+				    dir_of(tls[i], dirs[i], sizeof(dirs[i])));
+				/* and where a symbolic link points now */
+				if (realpath(tls[i], real) != NULL)
+					rc |= cli_sandbox_add_read(sb,
+					    dir_of(real, dirs[3 + i],
+						sizeof(dirs[3 + i])));
+			}
 	}
 	return rc;
 }

@@ -155,6 +155,24 @@ choose_payload_way(struct pump *p)
 }
 
 /*
+ * --limit-rate: up to owed payload bytes from the shared bucket, but at
+ * least the length of a TLS write that blocked, which OpenSSL must be
+ * offered again whole (other lanes may have taken what we gave back).
+ */
+static size_t
+rate_take(struct pump *p, size_t owed)
+{
+	size_t need = transport_write_owed(&p->t), got;
+
+	if (need > owed)
+		need = owed;
+	got = net_rate_take(p->rate, owed);
+	while (got < need) /* each take returns at least 1 */
+		got += net_rate_take(p->rate, need - got);
+	return got;
+}
+
+/*
  * Writes up to owed payload bytes; returns what send/sendfile returned
  * (0: the file ended).  EFAULT from send means the mapped file shrank.
  */
@@ -266,7 +284,7 @@ write_some(struct pump *p, struct cs_err *err)
 				return cs_err_set(err, CS_E_FATAL,
 				    "payload owed but no payload file set");
 			if (p->rate != NULL)
-				owed = net_rate_take(p->rate, owed);
+				owed = rate_take(p, owed);
 			w = write_payload(p, owed);
 			if (p->rate != NULL && (w < 0 || (size_t)w < owed))
 				net_rate_refund(

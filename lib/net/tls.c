@@ -532,6 +532,12 @@ tls_io_recv(struct transport *t, void *buf, size_t n)
 }
 
 size_t
+tls_io_write_owed(const struct transport *t)
+{
+	return t->tls->wpend;
+}
+
+size_t
 tls_io_pending(const struct transport *t)
 {
 	/* records read ahead but not decrypted count too (poll would not

@@ -17,6 +17,7 @@ ssize_t tls_io_send(struct transport *t, const void *buf, size_t n);
 ssize_t tls_io_send_file(struct transport *t, int fd, off_t *off, size_t n);
 ssize_t tls_io_recv(struct transport *t, void *buf, size_t n);
 size_t tls_io_pending(const struct transport *t);
+size_t tls_io_write_owed(const struct transport *t);
 /* Sends close_notify (best effort, never waits). */
 void tls_io_close_notify(struct transport *t);
 void tls_io_free(struct transport *t);

@@ -49,6 +49,12 @@ transport_is_plain(const struct transport *t)
 }
 
 size_t
+transport_write_owed(const struct transport *t)
+{
+	return t->tls != NULL ? tls_io_write_owed(t) : 0;
+}
+
+size_t
 transport_pending(const struct transport *t)
 {
 	return t->tls != NULL ? tls_io_pending(t) : 0;

@@ -54,6 +54,10 @@ int transport_is_plain(const struct transport *t);
 /* Non-zero when TLS holds input already read from the socket that a
  * transport_recv would return now (poll(2) does not see it). */
 size_t transport_pending(const struct transport *t);
+/* The length of a TLS write that would have blocked: the next send
+ * must offer at least that many bytes (OpenSSL retries it as is); 0
+ * for a plain socket or when nothing is pending. */
+size_t transport_write_owed(const struct transport *t);
 /*
  * The poll(2) events to wait for, given what the caller wants (POLLIN,
  * POLLOUT): a TLS session blocked in a read that needs a write (or the

@@ -113,6 +113,10 @@ pending_setup(struct storescp *s)
 		per_host = cap / 8 > 0 ? (unsigned)(cap / 8) : 1;
 	if (rq_ms > s->cfg.timeout_ms)
 		rq_ms = s->cfg.timeout_ms;
+	/* behind a balancer every connection comes from its address: a
+	 * share per address would be one share for all */
+	if (s->cfg.proxy_protocol && s->cfg.max_pending_per_host == 0)
+		per_host = (unsigned)cap;
 	s->hosts = cs_calloc(s->cfg.max_associations, sizeof(*s->hosts));
 	if (s->hosts == NULL)
 		return CS_E_NOMEM;

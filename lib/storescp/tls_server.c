@@ -70,7 +70,9 @@ scp_tls_accept(struct storescp *s, struct transport *t, struct cs_err *err)
 	pthread_mutex_lock(&s->tls_mu);
 	c = tls_ctx_ref(s->tls);
 	pthread_mutex_unlock(&s->tls_mu);
-	rc = tls_handshake(t, c, NULL, (int)s->cfg.timeout_ms, err);
+	/* the handshake and then the RQ within the pre-association
+	 * deadline, as a plain connection's RQ (pending.c) */
+	rc = tls_handshake(t, c, NULL, (int)s->pend.rq_ms, err);
 	tls_ctx_free(c);
 	return rc;
 }

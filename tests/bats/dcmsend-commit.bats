@@ -335,3 +335,15 @@ spool() {
 	[ "$(head -1 "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | wc -l)" -eq 5 ]
 }
+
+@test "dcmsend --commit-wait --remove-sent: an input whose report never came is not removed" {
+	cp "${FILES[0]}" "$BATS_TEST_TMPDIR/keep.dcm"
+	{
+		echo "# dcmsend commit state 1"
+		printf '1.2.826.0.1.3680043.9.7777.1\t0000\t1.2.3\t1.2.3.4\t%s\n' "$BATS_TEST_TMPDIR/keep.dcm"
+	} >"$BATS_TEST_TMPDIR/state"
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/state" \
+		--commit-listen 127.0.0.1:0 --commit-timeout 1 --remove-sent --json
+	[ "$(jq -r .commit <<<"$output")" = uncommitted ]
+	[ -f "$BATS_TEST_TMPDIR/keep.dcm" ]
+}
