@@ -292,13 +292,20 @@ spool() {
 }
 
 @test "dcmsend --follow --commit: a stream that pauses gets one request per handful, all on one association" {
-	start_dcmrecv --commit
+	start_dcmrecv --commit -v
+	# the last two paths come once the first three were reported on
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit -d --json 127.0.0.1 "$RECV_PORT" - \
-		< <(printf '%s\n' "${FILES[@]:0:3}"; sleep 1.5; printf '%s\n' "${FILES[@]:3:2}")
+		< <(printf '%s\n' "${FILES[@]:0:3}"
+		for i in $(seq 400); do
+			grep -q 'storage commitment report .* sent on this association' "$RECV_STDERR" &&
+				touch "$BATS_TEST_TMPDIR/first-reported" && break
+			sleep 0.05
+		done
+		printf '%s\n' "${FILES[@]:3:2}")
+	[ -e "$BATS_TEST_TMPDIR/first-reported" ]
 	# (the first five are of one class and syntax: no new association)
 	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 5 ]
 	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
-	# the first three were asked for before the others came
 	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -ge 2 ]
 	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -ge 2 ]
 	all_held
