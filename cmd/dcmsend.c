@@ -271,6 +271,7 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		    stderr, "%s: cannot start reading stdin\n", cli_progname());
 		return EXIT_INTERNAL;
 	}
+	state_open(d, NULL);
 	d->a.fo.next = fq_take;
 	d->a.fo.user = &q;
 	d->a.fo.on_state = on_state;
@@ -287,7 +288,8 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		send_out_summary(&sum);
 	fq_release(&q);
 	resume_free(d->resume);
-	ex = rc == CS_E_IO ? EXIT_NO : send_exit_status(rc, &sum, &d->a.send);
+	ex = send_commit_state_close(&d->state, d->a.commit_state != NULL,
+	    rc == CS_E_IO ? EXIT_NO : send_exit_status(rc, &sum, &d->a.send));
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 

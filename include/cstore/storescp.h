@@ -254,12 +254,14 @@ struct storescp_config {
 	 * association to the requester, looked up by its AE title in
 	 * commit_peers ("AET=HOST:PORT").  Debugging: commit_delay_ms
 	 * before each report; commit_fail_every N > 0 reports every N-th
-	 * instance of a request failed (0110). */
+	 * instance of a request failed (0110); commit_respond, when not 0,
+	 * answers every N-ACTION with that status and owes no report. */
 	int commit;
 	const char *const *commit_peers;
 	size_t n_commit_peers;
 	unsigned commit_delay_ms;
 	unsigned commit_fail_every;
+	uint16_t commit_respond;
 	/* --- debris and limits (issue 14) ---
 	 * A C-STORE whose data set grows past max_object_size bytes (0 = no
 	 * limit) is not written on: its temporary file is removed at once,

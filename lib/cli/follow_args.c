@@ -92,8 +92,10 @@ follow_args_check(const struct send_args *a)
 	if (a->follow && (a->send.jobs > 1 || a->send.per_assoc > 0))
 		cli_usage_error("--follow sends over one association: no %s",
 		    a->send.jobs > 1 ? "-j" : "--per-assoc");
-	if (a->follow && a->send.commit)
-		cli_usage_error("--follow and --commit cannot be combined yet");
+	/* the report must come on the association that stays open */
+	if (a->follow && a->commit_listen)
+		cli_usage_error(
+		    "--follow and --commit-listen cannot be combined yet");
 	if (a->retry_for_set && !a->follow)
 		cli_usage_error("--retry-for needs --follow");
 	if (a->remove_sent && (a->send.dry_run || a->echo))

@@ -31,6 +31,7 @@ enum {
 	OPT_COMMIT_DELAY,
 	OPT_COMMIT_FAIL,
 	OPT_COMMIT_PEER,
+	OPT_COMMIT_RESPOND,
 	OPT_DELAY,
 	OPT_EXEC,
 	OPT_EXEC_JOBS,
@@ -80,6 +81,7 @@ static const struct option longopts[] = {
 	{ "commit-delay", required_argument, NULL, OPT_COMMIT_DELAY },
 	{ "commit-fail", required_argument, NULL, OPT_COMMIT_FAIL },
 	{ "commit-peer", required_argument, NULL, OPT_COMMIT_PEER },
+	{ "commit-respond", required_argument, NULL, OPT_COMMIT_RESPOND },
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "exec-jobs", required_argument, NULL, OPT_EXEC_JOBS },
@@ -146,7 +148,8 @@ static const char *const synopsis[] = {
 	"               [--proxy-from addr[/bits]] [--reuse-port] [--max-per-host n]\n"
 	"               [--users file [--require-identity]] [--commit]\n"
 	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
-	"               [--commit-fail n] [--max-object-size size]\n"
+	"               [--commit-fail n] [--commit-respond status]\n"
+	"               [--max-object-size size]\n"
 	"               [--min-free-space size] [--validate [--quarantine dir]]\n"
 	"               [--tls --tls-cert file\n"
 	"               [--tls-key file] [--tls-ca file|dir] [--tls-optional-client-cert]\n"
@@ -514,6 +517,9 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 		break;
 	case OPT_COMMIT_PEER:
 		recv_commit_peer(a, arg);
+		break;
+	case OPT_COMMIT_RESPOND:
+		recv_commit_respond(a, arg);
 		break;
 	default:
 		if (!tls_args_parse(&a->cfg.tls, c, arg))

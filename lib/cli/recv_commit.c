@@ -6,6 +6,7 @@
 #include "cstore/storescp.h"
 #include "cli/cli.h"
 #include "cli/recv_commit.h"
+#include "cli/recv_opts.h"
 #include "net/net.h"
 
 #include "core/banned.h"
@@ -19,7 +20,9 @@ const char recv_commit_help[] =
     "      --commit-delay MS      wait MS milliseconds before each report\n"
     "      --commit-fail N        report every N-th instance of each request\n"
     "                             failed (0110, debugging a requester)\n"
-    "The last three imply --commit.\n";
+    "      --commit-respond STATUS  answer every commitment request with\n"
+    "                             STATUS (e.g. 0110), no report follows\n"
+    "The last four imply --commit.\n";
 
 void
 recv_commit_peer(struct recv_args *a, const char *arg)
@@ -54,5 +57,18 @@ recv_commit_fail(struct recv_args *a, const char *arg)
 {
 	a->cfg.commit_fail_every =
 	    (unsigned)cli_parse_num(arg, 1, 1000000000, "--commit-fail");
+	a->cfg.commit = 1;
+}
+
+void
+recv_commit_respond(struct recv_args *a, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+
+	if (cli_parse_status(arg, &a->cfg.commit_respond, &err) != 0)
+		cli_usage_error("--commit-respond: %s", err.msg);
+	/* 0000 would be the ordinary answer, with a report owed */
+	if (a->cfg.commit_respond == 0)
+		cli_usage_error("--commit-respond '%s': not a failure", arg);
 	a->cfg.commit = 1;
 }

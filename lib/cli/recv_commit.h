@@ -1,7 +1,7 @@
 /*
  * recv_commit.h - dcmrecv's Storage Commitment options: --commit, --commit-peer
- * AET=HOST:PORT (repeatable), --commit-delay MS, --commit-fail N.
- * Each of the last three implies --commit.  Usage errors print and
+ * AET=HOST:PORT (repeatable), --commit-delay MS, --commit-fail N,
+ * --commit-respond STATUS.  Each but the first implies --commit.  Usage errors print and
  * exit, as cli_usage_error does.
  */
 #ifndef CS_CLI_RECV_COMMIT_H
@@ -18,5 +18,7 @@ void recv_commit_peer(struct recv_args *a, const char *arg);
 void recv_commit_delay(struct recv_args *a, const char *arg);
 /* --commit-fail: N >= 1, every N-th instance of a request fails. */
 void recv_commit_fail(struct recv_args *a, const char *arg);
+/* --commit-respond: a status other than 0000 for every N-ACTION. */
+void recv_commit_respond(struct recv_args *a, const char *arg);
 
 #endif

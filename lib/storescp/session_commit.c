@@ -54,6 +54,7 @@ scommit_begin(
 	commit_tx_release(&c->rq);
 	commit_tx_init(&c->rq, t != NULL ? t->enc : DS_ENC_IVR_LE);
 	c->rq_status = 0;
+	c->rq_forced = 0;
 	if (strcmp(pc->abstract_syntax, COMMIT_SOP_CLASS) != 0 ||
 	    strcmp(rq->requested_class, COMMIT_SOP_CLASS) != 0)
 		c->rq_status = ST_NO_SUCH_CLASS;
@@ -65,6 +66,10 @@ scommit_begin(
 		c->rq_status = ST_INVALID_ARGUMENT;
 	else if (c->n_owed == SCOMMIT_OWED_MAX)
 		c->rq_status = ST_RESOURCES;
+	else if (c->s->cfg.commit_respond != 0) {
+		c->rq_status = c->s->cfg.commit_respond;
+		c->rq_forced = 1;
+	}
 }
 
 void
@@ -89,7 +94,8 @@ scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
 			snprintf(comment, sizeof(comment), "%s", err.msg);
 	} else {
 		snprintf(comment, sizeof(comment), "%s",
-		    status == ST_RESOURCES
+		    c->rq_forced ? "refused as --commit-respond says"
+			: status == ST_RESOURCES
 			? "too many reports owed"
 			: "not a storage commitment request");
 	}
@@ -251,10 +257,16 @@ scommit_on_rsp(struct scommit *c, const struct dimse_cmd *rsp)
 /* What is left of --commit-delay for o once its association is gone,
  * waited out in steps, given up when the receiver must stop now. */
 static void
-wait_due(struct scommit *c, const struct scommit_owed *o)
+wait_due(struct scommit *c, struct scommit_owed *o)
 {
 	uint64_t now = net_now_ms();
 
+	/* never ticked (the association ended with the request): the
+	 * delay counts from now, never skipped */
+	if (!o->armed) {
+		o->due = now + c->s->cfg.commit_delay_ms;
+		o->armed = 1;
+	}
 	while (o->armed && now < o->due && !atomic_load(&c->s->hard_stop)) {
 		uint64_t ms = o->due - now < 100 ? o->due - now : 100;
 		struct timespec ts = { 0, (long)ms * 1000000L };

@@ -44,6 +44,7 @@ struct scommit {
 	const char *calling; /* borrowed from the session */
 	struct commit_tx rq; /* the N-ACTION-RQ being received */
 	uint16_t rq_status;  /* 0, or the failure to answer it with */
+	int rq_forced;       /* that failure is --commit-respond's */
 	struct scommit_owed owed[SCOMMIT_OWED_MAX];
 	unsigned n_owed;
 	uint16_t next_msg_id;

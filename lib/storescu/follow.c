@@ -3,7 +3,9 @@
  * (dcmsend --follow), over one association kept open while they come.
  * Each handful of inputs is probed and sent like a small storescu_send
  * (send.h) over the association held here; this file decides when to
- * open, reopen, release and wait.
+ * open, reopen, release and wait.  With --commit, what a handful
+ * stored is asked for on the open association before the next handful
+ * is taken, and its results wait for the report there.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -49,6 +51,9 @@ struct follow {
 	int rc; /* worst failure so far */
 	struct cs_err err;
 	int stop; /* gave up: read no more */
+	/* --commit: reports on the open association, while rx_on */
+	struct commit_rx rx;
+	int rx_on;
 };
 
 static void state(struct follow *f, const char *fmt, ...)
@@ -119,6 +124,30 @@ pairs_add(struct pairs *p, const char *cls, const char *ts)
 	return 0;
 }
 
+/* The open association takes commitment reports from now on. */
+static void
+rx_start(struct follow *f)
+{
+	if (!f->rx_on) {
+		commit_rx_init(&f->rx, f->s.a, NULL, 0, NULL);
+		f->rx.trace = f->s.cfg.trace;
+		f->rx.trace_user = f->s.cfg.trace_user;
+		f->rx_on = 1;
+	}
+	f->s.req_cb = &commit_rx_cb;
+	f->s.req_user = &f->rx;
+}
+
+/* The association is closed: no more reports. */
+static void
+rx_stop(struct follow *f)
+{
+	f->s.req_cb = NULL;
+	if (f->rx_on)
+		commit_rx_release(&f->rx);
+	f->rx_on = 0;
+}
+
 static void
 release(struct follow *f, const char *why)
 {
@@ -132,6 +161,7 @@ release(struct follow *f, const char *why)
 		f->o->on_note(f->o->user, line);
 	}
 	scu_close(&f->s, NULL);
+	rx_stop(f);
 	f->open = 0;
 }
 
@@ -228,17 +258,19 @@ still_trying(struct follow *f, const struct cs_err *e)
  * code of the last failure (detail in e).
  */
 static int
-open_assoc(struct follow *f, struct send_run *run, struct cs_err *e)
+open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
+    struct cs_err *e)
 {
 	const struct propose_set *set = &f->plan->set[0];
-	unsigned k = 0;
+	/* with --commit, the batch's contexts and the commitment one */
+	const struct ul_pc *pcs = b->pcs ? b->pcs : set->pc;
+	unsigned n_pc = b->pcs ? b->n_pc : set->n_pc, k = 0;
 	uint64_t wait, left;
 	int rc;
 
 	for (;;) {
 		cs_err_clear(e);
-		rc =
-		    scu_open(&f->s, f->cfg, run->window, set->pc, set->n_pc, e);
+		rc = scu_open(&f->s, f->cfg, run->window, pcs, n_pc, e);
 		if (rc == 0)
 			break;
 		if (!send_transient_open(rc, &f->s) || !still_trying(f, e)) {
@@ -267,7 +299,7 @@ open_assoc(struct follow *f, struct send_run *run, struct cs_err *e)
 	report_association(&run->rep);
 	report_note(&run->rep,
 	    "association %u: %s port %s, %u presentation contexts, window %u",
-	    f->assoc, f->cfg->host, f->cfg->port, set->n_pc, f->s.window);
+	    f->assoc, f->cfg->host, f->cfg->port, n_pc, f->s.window);
 	return 0;
 }
 
@@ -282,6 +314,23 @@ any_accepted(const struct scu_session *s)
 		if (ac->pc[m].result == UL_PC_ACCEPTANCE)
 			return 1;
 	return 0;
+}
+
+/* --commit: asks on the open association for what b stored (on it or
+ * on one that died since), and waits there for the report. */
+static void
+commit_chunk(struct follow *f, struct batch *b)
+{
+	if (f->open && b->held.n > 0) {
+		rx_start(f);
+		batch_commit(b, &f->s, &f->rx);
+		if (!ul_established(f->s.a)) { /* it ended while waiting */
+			scu_abort(&f->s);
+			rx_stop(f);
+			f->open = 0;
+		}
+	}
+	batch_commit_give_up(b);
 }
 
 /* Sends the n probed inputs idx[] of run until each has its result. */
@@ -304,7 +353,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	b.max_sends = f->o->retries ? f->o->retries + 1 : UINT_MAX;
 	while (b.left > 0) {
 		if (!f->open) {
-			rc = open_assoc(f, run, &e);
+			rc = open_assoc(f, run, &b, &e);
 			if (rc != 0) {
 				report_failure(&run->rep, rc, &e);
 				snprintf(msg, sizeof(msg),
@@ -330,6 +379,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			report_note(&run->rep, "association %u ended: %s",
 			    f->assoc, b.dead.msg);
 			scu_abort(&f->s);
+			rx_stop(f);
 			f->open = 0;
 			if (b.left > 0 && b.dead_rc != CS_E_IO)
 				nap_ms(delay_ms(f, 1));
@@ -348,6 +398,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			nap_ms(delay_ms(f, busy_rounds));
 		}
 	}
+	commit_chunk(f, &b);
 	batch_release(&b);
 }
 
@@ -361,6 +412,7 @@ add_sum(struct storescu_summary *t, const struct storescu_summary *c)
 	t->skipped += c->skipped;
 	t->resumed += c->resumed;
 	t->transcoded += c->transcoded;
+	t->committed += c->committed;
 	t->associations += c->associations;
 	t->bytes += c->bytes;
 }

@@ -159,8 +159,8 @@ commit_pcid(const struct scu_session *s)
 
 /* --commit: asks for the commitment of what b stored so far over s,
  * which is alive (what a dead association stored waits for the next
- * attempt's, or for commit_give_up); reports coming on s go to x until
- * s is closed. */
+ * attempt's, or for batch_commit_give_up); reports coming on s go to x
+ * until s is closed. */
 static void
 commit_attempt(struct batch *b, struct scu_session *s, struct commit_rx *x)
 {
@@ -175,6 +175,17 @@ commit_attempt(struct batch *b, struct scu_session *s, struct commit_rx *x)
 	x->trace_user = s->cfg.trace_user;
 	s->req_cb = &commit_rx_cb;
 	s->req_user = x;
+	batch_commit(b, s, x);
+}
+
+void
+batch_commit(struct batch *b, struct scu_session *s, struct commit_rx *x)
+{
+	struct send_run *run = b->run;
+	const struct storescu_send_opts *o = run->o;
+
+	if (!o->commit || b->held.n == 0)
+		return;
 	if (o->commit_delay_ms > 0) {
 		struct timespec ts = { (time_t)(o->commit_delay_ms / 1000),
 			(long)(o->commit_delay_ms % 1000) * 1000000L };
@@ -189,9 +200,8 @@ commit_attempt(struct batch *b, struct scu_session *s, struct commit_rx *x)
 	    x);
 }
 
-/* No association is left for what b stored and did not ask for yet. */
-static void
-commit_give_up(struct batch *b)
+void
+batch_commit_give_up(struct batch *b)
 {
 	char why[CS_ERR_MSG_MAX + 80];
 
@@ -394,7 +404,7 @@ send_run_assoc(struct send_run *run, size_t k)
 			batch_give_up(&b, msg);
 		}
 	}
-	commit_give_up(&b);
+	batch_commit_give_up(&b);
 	/* a file lost to a dying association: exit 5, however many got in */
 	if (b.lost > 0 && b.death_rc != 0)
 		report_failure(&run->rep, report_mid_way(b.death_rc), &b.death);

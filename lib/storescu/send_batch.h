@@ -85,6 +85,14 @@ int batch_init_files(struct batch *b, struct send_run *run,
     const struct propose_set *set, const size_t *idx, size_t count,
     unsigned assoc);
 void batch_release(struct batch *b);
+/* --commit: asks over s (alive) for the commitment of what b stored
+ * and holds, then reports each of those inputs with its commitment;
+ * reports coming on s go to x (commit_rx_init by the caller, set as
+ * s's request callbacks and kept until s is closed). */
+void batch_commit(struct batch *b, struct scu_session *s, struct commit_rx *x);
+/* No association is left for what b stored and did not ask for yet:
+ * each of those inputs is reported uncommitted. */
+void batch_commit_give_up(struct batch *b);
 /* No more associations: every file still without a result gets one
  * ("notsent", or what its earlier attempts came to), saying why. */
 void batch_give_up(struct batch *b, const char *why);

@@ -183,3 +183,46 @@ transaction 2.25.99"
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-delay -1 0
 	[[ $stderr == *"--commit-delay"* ]]
 }
+
+@test "dcmrecv commitment: --commit-respond 0213 (which implies --commit) refuses a well-formed request with it, no report follows" {
+	start_dcmrecv --commit-respond 0213
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" "$RECV_PORT" $CLS:$U.1
+	assert_output "action 0213"
+	# a malformed request still gets its own failure
+	run -0 --separate-stderr "$RQ" -a 2 "$RECV_PORT" $CLS:$U.1
+	assert_output "action 0123"
+	stop_dcmrecv
+	grep -q "storage commitment request refused (0213): refused as --commit-respond says" "$RECV_STDERR"
+	! grep -q "storage commitment report" "$RECV_STDERR"
+}
+
+@test "dcmrecv commitment: --commit-respond takes a status other than 0000" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-respond 0000 0
+	[[ $stderr == *"--commit-respond '0000': not a failure"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-respond nope 0
+	[[ $stderr == *"--commit-respond: status 'nope'"* ]]
+}
+
+@test "dcmrecv commitment: a requester that aborts right after its N-ACTION gets the report on a new association, after --commit-delay" {
+	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &
+	local lpid=$!
+	track_pid $lpid
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
+	start_dcmrecv --commit -v --commit-peer "COMMITRQ=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")" \
+		--commit-delay 1500
+	send "$IN/1.dcm"
+	local t0=$(date +%s%N)
+	run -0 --separate-stderr "$RQ" -A -t 2.25.96 "$RECV_PORT" $CLS:$U.1
+	assert_output "aborted"
+	wait $lpid
+	[ $((($(date +%s%N) - t0) / 1000000)) -ge 1500 ]
+	stop_dcmrecv
+	run cat "$BATS_TEST_TMPDIR/listen.out"
+	assert_output "role SCU 0 SCP 1 (1 items)
+event 1
+ok $CLS $U.1
+transaction 2.25.96"
+	grep -q "association 2: aborted by the peer" "$RECV_STDERR"
+	grep -q "report '2.25.96' sent to 'COMMITRQ' at 127.0.0.1 port" "$RECV_STDERR"
+}

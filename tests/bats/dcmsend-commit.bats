@@ -17,6 +17,14 @@ setup() {
 	[ "${#FILES[@]}" -eq 6 ]
 }
 
+# all_stored_anyway: every input's instance is a file dcmrecv wrote.
+all_stored_anyway() {
+	local uid
+	for uid in $(jq -r .sop_instance_uid <<<"$output"); do
+		awk -F'\t' -v u="$uid" '$3 == u { f = 1 } END { exit !f }' "$RECV_STDOUT"
+	done
+}
+
 # all_held: every committed line's instance is a file dcmrecv wrote.
 all_held() {
 	local uid
@@ -54,6 +62,35 @@ all_held() {
 	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
 	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -q '^commitment failed: .*(0110)$'
 	all_held
+}
+
+@test "dcmsend --commit: an archive that refuses the N-ACTION (dcmrecv --commit-respond 0110): every line says so, exit 7 at once" {
+	start_dcmrecv --commit-respond 0110
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --per-assoc 4 --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	# refused, not waited for: the default --commit-timeout is 300 s
+	[ "$SECONDS" -le 10 ]
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^commitfailed$')" -eq 6 ]
+	[ "$(jq -r .detail <<<"$output" | grep -c 'the archive refused the commitment request: N-ACTION status 0110 (Failure): refused as --commit-respond says')" -eq 6 ]
+	all_stored_anyway
+	stop_dcmrecv
+	# both associations' requests refused, no report owed
+	[ "$(grep -c 'storage commitment request refused (0110): refused as --commit-respond says' "$RECV_STDERR")" -eq 2 ]
+	! grep -q 'storage commitment report' "$RECV_STDERR"
+}
+
+@test "dcmsend --commit --commit-listen --commit-state: a refused N-ACTION is not waited for on the listener nor kept, exit 7" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-respond C000 --commit-peer "DCMSEND=127.0.0.1:$LPORT"
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" \
+		--commit-state "$BATS_TEST_TMPDIR/state" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$SECONDS" -le 10 ]
+	[ "$(cut -f1 <<<"$output" | grep -c '^0000$')" -eq 6 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^commitfailed; .*N-ACTION status C000')" -eq 6 ]
+	# nothing was asked for: nothing pending
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/state")" -eq 1 ]
 }
 
 @test "dcmsend --commit --commit-listen: dcmrecv's report on a new association (--commit-peer, --commit-delay)" {
@@ -229,9 +266,81 @@ all_held() {
 	[ "$(find "$BATS_TEST_TMPDIR/spool" -type f | wc -l)" -eq 3 ]
 }
 
-@test "dcmsend: --follow with --commit is refused (not supported yet), exit 2" {
-	run -2 "$CSTORE_BIN/dcmsend" --follow --commit 127.0.0.1 104 - </dev/null
-	[[ $output == *"--follow and --commit cannot be combined yet"* ]]
+@test "dcmsend: --follow with --commit-listen is refused (not supported yet), exit 2" {
+	run -2 "$CSTORE_BIN/dcmsend" --follow --commit --commit-listen 0 127.0.0.1 104 - </dev/null
+	[[ $output == *"--follow and --commit-listen cannot be combined yet"* ]]
+}
+
+# spool: copies of the first five files, of one SOP class and transfer
+# syntax (one association however they come), in $BATS_TEST_TMPDIR/spool.
+spool() {
+	mkdir -p "$BATS_TEST_TMPDIR/spool"
+	cp "${FILES[@]:0:5}" "$BATS_TEST_TMPDIR/spool/"
+}
+
+@test "dcmsend --follow --commit --remove-sent: every input committed on the open association, the spool emptied, exit 0" {
+	start_dcmrecv --commit
+	spool
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit --remove-sent -d --json \
+		127.0.0.1 "$RECV_PORT" - < <(find "$BATS_TEST_TMPDIR/spool" -type f)
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 5 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -ge 1 ]
+	[ "$(grep -c ': N-EVENT-REPORT-RQ ' <<<"$stderr")" -eq "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" ]
+	all_held
+	[ -z "$(find "$BATS_TEST_TMPDIR/spool" -type f)" ]
+}
+
+@test "dcmsend --follow --commit: a stream that pauses gets one request per handful, all on one association" {
+	start_dcmrecv --commit -v
+	# the last two paths come once the first three were reported on
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit -d --json 127.0.0.1 "$RECV_PORT" - \
+		< <(printf '%s\n' "${FILES[@]:0:3}"
+		for i in $(seq 400); do
+			grep -q 'storage commitment report .* sent on this association' "$RECV_STDERR" &&
+				touch "$BATS_TEST_TMPDIR/first-reported" && break
+			sleep 0.05
+		done
+		printf '%s\n' "${FILES[@]:3:2}")
+	[ -e "$BATS_TEST_TMPDIR/first-reported" ]
+	# (the first five are of one class and syntax: no new association)
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 5 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" -ge 2 ]
+	[ "$(jq -r .transaction_uid <<<"$output" | sort -u | wc -l)" -ge 2 ]
+	all_held
+}
+
+@test "dcmsend --follow --commit --remove-sent: the spool keeps exactly what dcmrecv reported failed (--commit-fail 2), exit 7" {
+	start_dcmrecv --commit-fail 2
+	spool
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit --remove-sent --json \
+		127.0.0.1 "$RECV_PORT" - < <(find "$BATS_TEST_TMPDIR/spool" -type f | sort)
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq 5 ]
+	# every second instance of each request (how the stream was cut
+	# into requests depends on when the paths were read)
+	[ "$(jq -r .commit <<<"$output" | grep -c '^commitfailed$')" -ge 1 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -ge 1 ]
+	[ "$(jq -r .commit <<<"$output" | grep -cE '^(committed|commitfailed)$')" -eq 5 ]
+	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -q 'commitment failed: .*(0110)$'
+	# what is left is exactly what the archive did not commit
+	diff <(jq -r 'select(.commit != "committed") | .path' <<<"$output" | sort) \
+		<(find "$BATS_TEST_TMPDIR/spool" -type f | sort)
+	all_held
+}
+
+@test "dcmsend --follow --commit --commit-state: a report later than --commit-timeout leaves the inputs uncommitted, in the spool and in the state file" {
+	start_dcmrecv --commit-delay 8000
+	spool
+	SECONDS=0
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --commit --commit-timeout 1 --remove-sent \
+		--commit-state "$BATS_TEST_TMPDIR/state" 127.0.0.1 "$RECV_PORT" - \
+		< <(find "$BATS_TEST_TMPDIR/spool" -type f)
+	[ "$SECONDS" -le 8 ]
+	[ "$(cut -f5 <<<"$output" | grep -c '^uncommitted; .*no commitment report within 1 s$')" -eq 5 ]
+	[ "$(find "$BATS_TEST_TMPDIR/spool" -type f | wc -l)" -eq 5 ]
+	[ "$(head -1 "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
+	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | wc -l)" -eq 5 ]
 }
 
 @test "dcmsend --commit-wait --remove-sent: an input whose report never came is not removed" {

@@ -1,12 +1,14 @@
 /*
  * commit-rq - a Storage Commitment requester (SCU) for the receiver's
  * tests, over our own engine:
- *   commit-rq [-r] [-a ACTION] [-d MS] [-t TXUID] PORT CLASS:INSTANCE...
+ *   commit-rq [-r | -A] [-a ACTION] [-d MS] [-t TXUID] PORT CLASS:INSTANCE...
  *       connects to 127.0.0.1:PORT as COMMITRQ, sends one N-ACTION-RQ
  *       naming the instances, prints "action XXXX" (the N-ACTION-RSP
  *       status); then waits (30 s) for the N-EVENT-REPORT on the same
  *       association and prints it, waiting -d MS before it answers;
- *       with -r it releases at once instead.  -a: another Action Type
+ *       with -r it releases at once instead; with -A it aborts right
+ *       after the N-ACTION-RQ, not waiting for its response, and prints
+ *       "aborted".  -a: another Action Type
  *       ID (a refused N-ACTION: exits 0 unless a report follows).
  *   commit-rq -l PORTFILE [-s STATUS]
  *       listens on 127.0.0.1, port 0, written to PORTFILE; accepts one
@@ -320,17 +322,20 @@ main(int argc, char **argv)
 	struct cs_err err = { 0, "" };
 	const char *tx = NULL, *portfile = NULL;
 	char txbuf[64];
-	int opt, release = 0, delay = 0, fd, rc;
+	int opt, release = 0, abort_now = 0, delay = 0, fd, rc;
 	uint16_t status = 0, action = COMMIT_ACTION_REQUEST;
 	struct cl k;
 
-	while ((opt = getopt(argc, argv, "a:rd:t:l:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "Aa:rd:t:l:s:")) != -1) {
 		switch (opt) {
 		case 'a':
 			action = (uint16_t)strtoul(optarg, NULL, 10);
 			break;
 		case 'r':
 			release = 1;
+			break;
+		case 'A':
+			abort_now = 1;
 			break;
 		case 'd':
 			delay = (int)strtol(optarg, NULL, 10);
@@ -387,6 +392,14 @@ main(int argc, char **argv)
 	rc = send_action(&k, tx, action, argv + optind + 1, argc - optind - 1);
 	if (rc != 0)
 		return done(&k, fd, rc);
+	if (abort_now) {
+		/* the request and the A-ABORT in one go */
+		if (ul_abort(k.a) != 0)
+			return done(&k, fd, 2);
+		pump_linger(&k.pump, 1000);
+		printf("aborted\n");
+		return done(&k, fd, 0);
+	}
 	if (pump_run(&k.pump, done_action, &k, TMO, &err) || !k.action)
 		return printf("no action response\n"), done(&k, fd, 1);
 	printf("action %04X\n", k.action_status);
