@@ -7,7 +7,6 @@
 
 #include "storescp/scp.h"
 #include "storescp/sink_dir.h"
-#include "storescp/sink_owner.h"
 
 #include "core/banned.h"
 
@@ -17,12 +16,8 @@ scp_debris_init(struct storescp *s, struct cs_err *err)
 	struct cs_err swept = { 0, "" };
 	unsigned depth = 0, removed = 0;
 	const char *p;
-	char self[128];
 
 	s->root.min_free = s->cfg.min_free_space;
-	/* our owner name now, while /proc may still be read: the caller
-	 * may confine the process before the first temporary file */
-	(void)sink_owner_self(self, sizeof(self));
 	if (s->cfg.quarantine_dir != NULL) {
 		if (sink_root_open(&s->qroot, s->cfg.quarantine_dir, err) != 0)
 			return CS_E_IO;
