@@ -467,6 +467,8 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 	d->progress = -1;
 	d->fo.idle_ms = STORESCU_DEFAULT_IDLE_MS;
 	d->fo.retry_for_ms = -1;
+	d->stow.batch = STOW_DEFAULT_BATCH;
+	d->stow.batch_bytes = STOW_DEFAULT_BATCH_BYTES;
 	while ((c = getopt_long(argc, argv, "0a:c:dhj:qv", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
@@ -499,7 +501,5 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 			parse_long(d, c, optarg);
 		}
 	}
-	d->stow.batch = STOW_DEFAULT_BATCH;
-	d->stow.batch_bytes = STOW_DEFAULT_BATCH_BYTES;
 	return optind;
 }
