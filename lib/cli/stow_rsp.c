@@ -53,6 +53,15 @@ us_value(json_object *ds, const char *tag)
 	return n < 0 || n > 0xffff ? 0 : (uint16_t)n;
 }
 
+/* Only white space after the data set. */
+static int
+blank(const char *p, size_t n)
+{
+	while (n > 0 && strchr(" \t\r\n", *p) != NULL && *p != '\0')
+		p++, n--;
+	return n == 0;
+}
+
 struct stow_rsp *
 stow_rsp_parse(const char *body, size_t len, struct cs_err *err)
 {
@@ -67,7 +76,9 @@ stow_rsp_parse(const char *body, size_t len, struct cs_err *err)
 	}
 	r->root = json_tokener_parse_ex(tok, body, (int)len);
 	if (r->root != NULL &&
-	    json_tokener_get_error(tok) != json_tokener_success) {
+	    (json_tokener_get_error(tok) != json_tokener_success ||
+		!blank(body + json_tokener_get_parse_end(tok),
+		    len - json_tokener_get_parse_end(tok)))) {
 		json_object_put(r->root);
 		r->root = NULL;
 	}
