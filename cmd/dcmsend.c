@@ -279,7 +279,9 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	d->a.fo.user = &q;
 	d->a.fo.on_state = on_state;
 	d->stdout_tty = isatty(STDOUT_FILENO);
-	rc = storescu_follow(&d->a.cfg, &d->a.send, &d->a.fo, &sum, &err);
+	rc = d->a.stow.url != NULL
+	    ? stow_follow(&d->a.stow, &d->a.send, &d->a.fo, &sum, &err)
+	    : storescu_follow(&d->a.cfg, &d->a.send, &d->a.fo, &sum, &err);
 	if (rc != 0 && !d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(),
 		    err.code ? err.msg : cs_strerror(rc));
@@ -304,6 +306,7 @@ web_main(struct dcmsend *d, int nops, char **ops)
 
 	while (len > 0 && url[len - 1] == '/')
 		url[--len] = '\0';
+	follow_args_check(&d->a);
 	send_web_check(&d->a, url);
 	if (d->a.echo && nops > 0)
 		cli_usage_error("--echo takes no files");
@@ -315,6 +318,8 @@ web_main(struct dcmsend *d, int nops, char **ops)
 	signal(SIGPIPE, SIG_IGN);
 	if (d->a.echo)
 		return send_web_echo(&d->a, &d->out);
+	if (d->a.follow)
+		return do_follow(d, nops, ops);
 	return do_send(d, nops, ops);
 }
 

@@ -18,8 +18,6 @@ dimse_only(const struct send_args *a)
 {
 	const struct cstore_tls *t = &a->cfg.tls;
 
-	if (a->follow)
-		return "--follow (to a URL: not implemented yet)";
 	if (a->send.jobs > 1)
 		return "-j (to a URL: not implemented yet)";
 	if (a->send.commit || a->commit_listen || a->commit_state ||

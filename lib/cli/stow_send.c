@@ -17,6 +17,7 @@
 
 /* One input of the batch being built. */
 struct item {
+	const char *path;
 	size_t index;
 	int fd;
 	struct part10_info info;
@@ -26,7 +27,6 @@ struct item {
 struct run {
 	const struct stow_opts *so;
 	const struct storescu_send_opts *o;
-	const char **paths;
 	struct storescu_summary *sum;
 	struct stow_http *h;
 	struct item *it;
@@ -34,6 +34,7 @@ struct run {
 	uint64_t *sizes;
 	size_t n, bytes;
 	unsigned requests;
+	int follow; /* no answer: keep the batch, the caller retries */
 };
 
 int
@@ -54,12 +55,13 @@ now_ms(void)
 
 /* One result line, counted in the summary. */
 static void
-report(struct run *r, size_t index, const struct part10_info *info,
+report(struct run *r, const char *path, size_t index,
+    const struct part10_info *info,
     enum storescu_outcome oc, int has_status, uint16_t status,
     const char *detail, uint64_t ms0)
 {
 	struct storescu_result res = {
-		.path = r->paths[index],
+		.path = path,
 		.index = index,
 		.outcome = oc,
 		.has_status = has_status,
@@ -112,7 +114,7 @@ fail_batch(struct run *r, enum storescu_outcome oc, const char *why)
 	size_t k;
 
 	for (k = 0; k < r->n; k++)
-		report(r, r->it[k].index, &r->it[k].info, oc, 0, 0, why,
+		report(r, r->it[k].path, r->it[k].index, &r->it[k].info, oc, 0, 0, why,
 		    r->it[k].ms0);
 	drop_batch(r);
 }
@@ -131,7 +133,7 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	if (p == NULL && rsp->code == 200) {
 		/* success with an unreadable body: stored all the same */
 		for (k = 0; k < r->n; k++)
-			report(r, r->it[k].index, &r->it[k].info,
+			report(r, r->it[k].path, r->it[k].index, &r->it[k].info,
 			    STORESCU_STORED, 1, 0, why, r->it[k].ms0);
 		drop_batch(r);
 		return;
@@ -145,21 +147,21 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 
 		switch (stow_rsp_find(p, it->info.sop_instance, &reason)) {
 		case STOW_REFERENCED:
-			report(r, it->index, &it->info,
+			report(r, it->path, it->index, &it->info,
 			    reason ? STORESCU_WARNING : STORESCU_STORED, 1,
 			    reason, NULL, it->ms0);
 			break;
 		case STOW_FAILED:
 			snprintf(why, sizeof(why), "HTTP %ld%s", rsp->code,
 			    reason ? "" : "; no Failure Reason given");
-			report(r, it->index, &it->info, STORESCU_FAILED,
+			report(r, it->path, it->index, &it->info, STORESCU_FAILED,
 			    reason != 0, reason, why, it->ms0);
 			break;
 		default:
 			snprintf(why, sizeof(why),
 			    "HTTP %ld; the response does not name it",
 			    rsp->code);
-			report(r, it->index, &it->info, STORESCU_FAILED, 0, 0,
+			report(r, it->path, it->index, &it->info, STORESCU_FAILED, 0, 0,
 			    why, it->ms0);
 		}
 	}
@@ -245,6 +247,8 @@ flush(struct run *r, struct cs_err *err)
 		free(rsp.body);
 		return 0;
 	}
+	if (rc != 0 && r->follow)
+		return rc; /* stow_follow tries again, or fails the batch */
 	if (rc != 0) {
 		fail_batch(r, rc == CS_E_NET ? STORESCU_ABORTED
 					     : STORESCU_NOTSENT,
@@ -280,22 +284,23 @@ flush(struct run *r, struct cs_err *err)
 
 /* Opens and probes input k into the batch, or gives it its line. */
 static void
-take(struct run *r, size_t k)
+take(struct run *r, const char *path, size_t k)
 {
 	struct cs_err err = { 0, "" };
 	struct item *it = &r->it[r->n];
 	char why[CS_ERR_MSG_MAX + 8];
 	int rc;
 
+	it->path = path;
 	it->index = k;
 	it->ms0 = now_ms();
 	if (r->o->already_stored != NULL &&
-	    r->o->already_stored(r->o->user, r->paths[k])) {
-		report(r, k, NULL, STORESCU_RESUMED, 0, 0, NULL, 0);
+	    r->o->already_stored(r->o->user, path)) {
+		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0, NULL, 0);
 		return;
 	}
-	if ((it->fd = infile_open(r->paths[k], &err)) < 0) {
-		report(r, k, NULL, STORESCU_UNREADABLE, 0, 0, err.msg, 0);
+	if ((it->fd = infile_open(path, &err)) < 0) {
+		report(r, path, k, NULL, STORESCU_UNREADABLE, 0, 0, err.msg, 0);
 		return;
 	}
 	rc = part10_probe_fd(it->fd, PART10_O_VERIFY, &it->info, &err);
@@ -307,7 +312,7 @@ take(struct run *r, size_t k)
 	}
 	if (rc != 0) {
 		close(it->fd);
-		report(r, k, rc == 0 ? NULL : &it->info,
+		report(r, path, k, rc == 0 ? NULL : &it->info,
 		    rc == CS_E_TRUNCATED ? STORESCU_TRUNCATED
 		    : rc == CS_E_IO	 ? STORESCU_UNREADABLE
 					 : STORESCU_NOTDICOM,
@@ -325,7 +330,7 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 {
 	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
 		so->connect_timeout_ms, 0, so->trace, NULL };
-	struct run r = { so, o, paths, sum, NULL, NULL, NULL, NULL, 0, 0, 0 };
+	struct run r = { so, o, sum, NULL, NULL, NULL, NULL, 0, 0, 0, 0 };
 	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH, k;
 	uint64_t t0 = now_ms();
 	int rc = 0;
@@ -340,11 +345,11 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
 	for (k = 0; k < n; k++) {
 		if (rc != 0) { /* no answer: the rest is not sent */
-			report(&r, k, NULL, STORESCU_NOTSENT, 0, 0, err->msg,
-			    0);
+			report(&r, paths[k], k, NULL, STORESCU_NOTSENT, 0, 0,
+			    err->msg, 0);
 			continue;
 		}
-		take(&r, k);
+		take(&r, paths[k], k);
 		if (r.n == batch || r.bytes >= so->batch_bytes)
 			rc = flush(&r, err);
 	}
@@ -374,5 +379,104 @@ stow_echo(const struct stow_opts *so, long *code, struct cs_err *err)
 	*code = rsp.code;
 	free(rsp.body);
 	stow_http_free(h);
+	return rc;
+}
+
+/* --follow: the peer went away or came back (once per change). */
+static void
+say_state(struct run *r, const struct storescu_follow_opts *fo,
+    const char *line)
+{
+	if (fo->on_state != NULL)
+		fo->on_state(r->o->user, line);
+}
+
+/*
+ * The batch until it is answered: while nothing answers (refused, timed
+ * out, broken mid-way) it is sent again after a backoff doubling up to
+ * STORESCU_FOLLOW_MAX_DELAY_MS, for fo->retry_for_ms at most (-1:
+ * forever).  Its files stay open meanwhile; the queue keeps reading.
+ */
+static int
+flush_until_answered(
+    struct run *r, const struct storescu_follow_opts *fo, struct cs_err *err)
+{
+	unsigned delay = r->o->retry_delay_ms ? r->o->retry_delay_ms : 1000;
+	uint64_t since = 0;
+	char line[CS_ERR_MSG_MAX + 64];
+	int rc;
+
+	for (;;) {
+		cs_err_clear(err);
+		rc = flush(r, err);
+		if (rc != CS_E_UNREACHABLE && rc != CS_E_TIMEOUT &&
+		    rc != CS_E_NET)
+			break;
+		if (since == 0) {
+			snprintf(line, sizeof(line),
+			    "%s: retrying (for %s)", err->msg,
+			    fo->retry_for_ms < 0 ? "ever" : "--retry-for");
+			say_state(r, fo, line);
+			since = now_ms();
+		}
+		if (fo->retry_for_ms >= 0 &&
+		    now_ms() - since >= (uint64_t)fo->retry_for_ms)
+			break;
+		pause_ms(delay);
+		delay = delay >= STORESCU_FOLLOW_MAX_DELAY_MS / 2
+		    ? STORESCU_FOLLOW_MAX_DELAY_MS
+		    : delay * 2;
+	}
+	if (since != 0 && rc == 0)
+		say_state(r, fo, "the service answers again");
+	if (rc != 0 && r->n > 0)
+		fail_batch(r, STORESCU_NOTSENT, err->msg);
+	return rc;
+}
+
+int
+stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
+    const struct storescu_follow_opts *fo, struct storescu_summary *sum,
+    struct cs_err *err)
+{
+	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
+		so->connect_timeout_ms, 0, so->trace, NULL };
+	struct run r = { so, o, sum, NULL, NULL, NULL, NULL, 0, 0, 0, 1 };
+	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH, k, index = 0;
+	const char **got = calloc(batch, sizeof(*got));
+	uint64_t t0 = now_ms();
+	long m;
+	int rc = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	r.it = calloc(batch, sizeof(*r.it));
+	r.fds = calloc(batch, sizeof(*r.fds));
+	r.sizes = calloc(batch, sizeof(*r.sizes));
+	if (got == NULL || r.it == NULL || r.fds == NULL ||
+	    r.sizes == NULL || (r.h = stow_http_new(&hc, err)) == NULL)
+		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
+	/* what is queued goes at once, up to a batch a request */
+	while (rc == 0 && (m = fo->next(fo->user, got, batch, -1)) >= 0) {
+		for (k = 0; k < (size_t)m && rc == 0; k++) {
+			sum->inputs++;
+			take(&r, got[k], index++);
+			if (r.bytes >= so->batch_bytes)
+				rc = flush_until_answered(&r, fo, err);
+		}
+		for (; k < (size_t)m; k++) { /* after a failure that ends it */
+			sum->inputs++;
+			report(&r, got[k], index++, NULL, STORESCU_NOTSENT, 0,
+			    0, err->msg, 0);
+		}
+		if (rc == 0)
+			rc = flush_until_answered(&r, fo, err);
+	}
+	sum->associations = r.requests;
+	sum->elapsed_us = (now_ms() - t0) * 1000u;
+	stow_http_free(r.h);
+	free(got);
+	free(r.it);
+	free(r.fds);
+	free(r.sizes);
 	return rc;
 }

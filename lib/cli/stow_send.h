@@ -45,6 +45,20 @@ int stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
     const char **paths, size_t n, struct storescu_summary *sum,
     struct cs_err *err);
 
+/*
+ * dcmsend --follow URL: the paths fo->next hands over, as they come:
+ * what is queued goes at once (up to a batch a request).  While the
+ * service does not answer, the batch in hand is sent again with a
+ * backoff for fo->retry_for_ms (-1: forever), fo->on_state told once
+ * per change; the queue keeps draining the pipe meanwhile.  Returns as
+ * stow_send; after a failure that ends it the rest of the stream is
+ * left unread.
+ */
+int stow_follow(const struct stow_opts *so,
+    const struct storescu_send_opts *o,
+    const struct storescu_follow_opts *fo, struct storescu_summary *sum,
+    struct cs_err *err);
+
 /* --echo: GET url/studies?limit=1 (QIDO-RS); *code its HTTP status.
  * 0 (answered: see *code), or as stow_send. */
 int stow_echo(const struct stow_opts *so, long *code, struct cs_err *err);

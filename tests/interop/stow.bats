@@ -208,6 +208,53 @@ start_stub() {
 	cmp "$BATS_TEST_TMPDIR/big.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 }
 
+@test "stow: --follow to a URL bridges DIMSE to DICOMweb: storescu -> dcmrecv -0 -> dcmsend --follow --remove-sent, the service down at first" {
+	require_cmd /usr/bin/storescu
+	require_netns
+	W=$BATS_TEST_TMPDIR
+	mkdir -p "$W/spool" "$W/got"
+	port=$(free_port)
+	fifo=$W/paths
+	mkfifo "$fifo"
+	"$CSTORE_BIN/dcmsend" --follow -0 --remove-sent --retry-delay 100 \
+		"http://127.0.0.1:$port/dicom-web" - <"$fifo" >"$W/res" 2>"$W/res.err" &
+	send=$!
+	track_pid "$send"
+	"$CSTORE_BIN/dcmrecv" -0 -o "$W/spool" --port-file "$W/recv.port" 127.0.0.1:0 \
+		>"$fifo" 2>"$W/recv.err" &
+	recv=$!
+	track_pid "$recv"
+	for _ in $(seq 100); do [ -s "$W/recv.port" ] && break; sleep 0.05; done
+	# the service is down while storescu sends: nothing may be lost
+	TCP_NODELAY=1 timeout 60 /usr/bin/storescu -nh 127.0.0.1 "$(cat "$W/recv.port")" \
+		"$CORPUS/sop" +sd >"$W/scu.log" 2>&1 || true
+	n=$(find "$W/spool" -type f | wc -l)
+	[ "$n" -ge 10 ]
+	STUB_PORT=$port "$CSTORE_ROOT/tests/tools/stow-stub" "$W/stub.port" "$W/got" &
+	track_pid $!
+	for _ in $(seq 300); do
+		[ "$(find "$W/spool" -type f | wc -l)" -eq 0 ] && break
+		sleep 0.1
+	done
+	kill "$recv"
+	wait "$recv" || true
+	for _ in $(seq 100); do kill -0 "$send" 2>/dev/null || break; sleep 0.1; done
+	wait "$send"
+	# every file stored once, the spool empty, the service told of it
+	[ "$(grep -c $'^0000\t' "$W/res")" -eq "$n" ]
+	[ "$(wc -l <"$W/res")" -eq "$n" ]
+	[ "$(find "$W/spool" -type f | wc -l)" -eq 0 ]
+	[ "$(ls "$W/got"/*.dcm | wc -l)" -eq "$n" ]
+	grep -q 'retrying' "$W/res.err"
+	grep -q 'answers again' "$W/res.err"
+	# what arrived is the data set storescu sent
+	declare -A want
+	for f in "$CORPUS"/sop/*; do want[$(ds_uid "$f")]=$(ds_sum "$f"); done
+	for f in "$W"/got/*.dcm; do
+		[ "${want[$(ds_uid "$f")]}" = "$(ds_sum "$f")" ]
+	done
+}
+
 @test "stow: nothing listening exits 3, every input notsent" {
 	require_netns
 	port=$(free_port)
@@ -220,7 +267,7 @@ start_stub() {
 @test "stow: options against a URL" {
 	url=http://127.0.0.1:9/dicom-web
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
-	for opts in --follow "-j 2" --commit --dry-run --lossy "--limit-rate 1M" "--user bob" --tls \
+	for opts in "-j 2" --commit "--follow --commit" --dry-run --lossy "--limit-rate 1M" "--user bob" --tls \
 	    "--tls-ca $f" "--stow-batch 0" "--stow-bytes 0" "--bearer-file $f --netrc"; do
 		# shellcheck disable=SC2086
 		run -2 "$CSTORE_BIN/dcmsend" $opts "$url" "$f"
