@@ -127,7 +127,8 @@ static const char *const synopsis[] = {
 	"               [--tls [--tls-ca file|dir] [--tls-server-name name]\n"
 	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
 	"               [--tls-insecure]] host port [file | dir | - ...]",
-	"[-dqv] [--stow-batch n] [--stow-bytes size] [--bearer-file file | --netrc]\n"
+	"[-dqv] [-j jobs] [--stow-batch n] [--stow-bytes size]\n"
+	"               [--bearer-file file | --netrc]\n"
 	"               [--tls-ca file] [--retry n] [--retry-delay ms] [--resume log]\n"
 	"               [--json] [--progress | --no-progress] url [file | dir | - ...]",
 	"--echo [-dqv] [--bearer-file file | --netrc] [--tls-ca file] url",

@@ -18,8 +18,6 @@ dimse_only(const struct send_args *a)
 {
 	const struct cstore_tls *t = &a->cfg.tls;
 
-	if (a->send.jobs > 1)
-		return "-j (to a URL: not implemented yet)";
 	if (a->send.commit || a->commit_listen || a->commit_state ||
 	    a->commit_wait)
 		return "--commit";
@@ -27,6 +25,8 @@ dimse_only(const struct send_args *a)
 		return "--dry-run";
 	if (a->send.allow_lossy)
 		return "--lossy (files go as they are)";
+	if (a->send.per_assoc)
+		return "--per-assoc (see --stow-batch)";
 	if (a->send.limit_rate)
 		return "--limit-rate";
 	if (a->cfg.user || a->password_file || a->password_stdin)

@@ -1,4 +1,5 @@
 /* stow_send.c - dcmsend over STOW-RS: batches and results (stow_send.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,17 @@ struct item {
 	uint64_t ms0;
 };
 
+/* The -j lanes of one stow_send: the inputs they share, the result
+ * lines and counts they take turns at, the error that stops them. */
+struct lanes {
+	pthread_mutex_t mu;
+	const char **paths;
+	size_t n, next;
+	unsigned requests;
+	int rc;
+	struct cs_err err;
+};
+
 struct run {
 	const struct stow_opts *so;
 	const struct storescu_send_opts *o;
@@ -35,6 +47,7 @@ struct run {
 	size_t n, bytes;
 	unsigned requests;
 	int follow; /* no answer: keep the batch, the caller retries */
+	struct lanes *l; /* -j: shared with the other lanes, or NULL */
 };
 
 int
@@ -80,6 +93,8 @@ report(struct run *r, const char *path, size_t index,
 		.transaction_uid = "",
 	};
 
+	if (r->l != NULL)
+		pthread_mutex_lock(&r->l->mu);
 	if (oc == STORESCU_STORED)
 		r->sum->stored++;
 	else if (oc == STORESCU_WARNING)
@@ -94,6 +109,8 @@ report(struct run *r, const char *path, size_t index,
 	r->sum->bytes += res.bytes;
 	if (r->o->on_result != NULL)
 		r->o->on_result(r->o->user, &res);
+	if (r->l != NULL)
+		pthread_mutex_unlock(&r->l->mu);
 }
 
 static void
@@ -192,7 +209,13 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		r->sizes[k] = r->it[k].info.file_size;
 	}
 	for (;;) {
-		r->requests++;
+		if (r->l != NULL) { /* numbered over all lanes */
+			pthread_mutex_lock(&r->l->mu);
+			r->requests = ++r->l->requests;
+			pthread_mutex_unlock(&r->l->mu);
+		} else {
+			r->requests++;
+		}
 		rc = stow_http_post(r->h, r->fds, r->sizes, r->n, rsp, err);
 		if (rc != 0 || rsp->code < 500 || tries++ >= r->o->retries)
 			return rc;
@@ -294,8 +317,13 @@ take(struct run *r, const char *path, size_t k)
 	it->path = path;
 	it->index = k;
 	it->ms0 = now_ms();
-	if (r->o->already_stored != NULL &&
-	    r->o->already_stored(r->o->user, path)) {
+	if (r->l != NULL)
+		pthread_mutex_lock(&r->l->mu);
+	rc = r->o->already_stored != NULL &&
+	    r->o->already_stored(r->o->user, path);
+	if (r->l != NULL)
+		pthread_mutex_unlock(&r->l->mu);
+	if (rc) {
 		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0, NULL, 0);
 		return;
 	}
@@ -323,45 +351,136 @@ take(struct run *r, const char *path, size_t k)
 	r->bytes += it->info.file_size;
 }
 
+static int
+run_init(struct run *r, const struct stow_opts *so,
+    const struct storescu_send_opts *o, struct storescu_summary *sum,
+    struct cs_err *err)
+{
+	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
+		so->connect_timeout_ms, 0, so->trace, NULL };
+	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH;
+
+	r->so = so;
+	r->o = o;
+	r->sum = sum;
+	r->it = calloc(batch, sizeof(*r->it));
+	r->fds = calloc(batch, sizeof(*r->fds));
+	r->sizes = calloc(batch, sizeof(*r->sizes));
+	if (r->it == NULL || r->fds == NULL || r->sizes == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	return (r->h = stow_http_new(&hc, err)) == NULL ? err->code : 0;
+}
+
+static void
+run_free(struct run *r)
+{
+	stow_http_free(r->h);
+	free(r->it);
+	free(r->fds);
+	free(r->sizes);
+}
+
+/* One lane: inputs taken in turn, batched, posted on its connection. */
+static void *
+lane(void *arg)
+{
+	struct run *r = arg;
+	struct lanes *l = r->l;
+	size_t batch = r->so->batch ? r->so->batch : STOW_DEFAULT_BATCH, k;
+	struct cs_err err = { 0, "" };
+	char why[CS_ERR_MSG_MAX];
+	int rc = 0, stop;
+
+	for (;;) {
+		pthread_mutex_lock(&l->mu);
+		k = l->next++;
+		stop = l->rc;
+		snprintf(why, sizeof(why), "%s", l->err.msg);
+		pthread_mutex_unlock(&l->mu);
+		if (k >= l->n)
+			break;
+		if (stop != 0) { /* no answer: the rest is not sent */
+			report(r, l->paths[k], k, NULL, STORESCU_NOTSENT, 0, 0,
+			    why, 0);
+			continue;
+		}
+		take(r, l->paths[k], k);
+		if (r->n == batch || r->bytes >= r->so->batch_bytes)
+			rc = flush(r, &err);
+		if (rc == 0)
+			continue;
+		pthread_mutex_lock(&l->mu);
+		if (l->rc == 0) {
+			l->rc = rc;
+			l->err = err;
+		}
+		pthread_mutex_unlock(&l->mu);
+		cs_err_clear(&err);
+		rc = 0;
+	}
+	if ((rc = flush(r, &err)) != 0) {
+		pthread_mutex_lock(&l->mu);
+		if (l->rc == 0) {
+			l->rc = rc;
+			l->err = err;
+		}
+		pthread_mutex_unlock(&l->mu);
+	}
+	return NULL;
+}
+
 int
 stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
     const char **paths, size_t n, struct storescu_summary *sum,
     struct cs_err *err)
 {
-	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, 0, so->trace, NULL };
-	struct run r = { so, o, sum, NULL, NULL, NULL, NULL, 0, 0, 0, 0 };
-	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH, k;
+	struct lanes l = { .paths = paths, .n = n, .err = { 0, "" } };
+	unsigned jobs = o->jobs > 1 ? o->jobs : 1, j, made, started = 0;
+	struct run *runs;
+	pthread_t *tid;
 	uint64_t t0 = now_ms();
 	int rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	sum->inputs = n;
-	r.it = calloc(batch, sizeof(*r.it));
-	r.fds = calloc(batch, sizeof(*r.fds));
-	r.sizes = calloc(batch, sizeof(*r.sizes));
-	if (r.it == NULL || r.fds == NULL || r.sizes == NULL ||
-	    (r.h = stow_http_new(&hc, err)) == NULL)
-		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
-	for (k = 0; k < n; k++) {
-		if (rc != 0) { /* no answer: the rest is not sent */
-			report(&r, paths[k], k, NULL, STORESCU_NOTSENT, 0, 0,
-			    err->msg, 0);
-			continue;
-		}
-		take(&r, paths[k], k);
-		if (r.n == batch || r.bytes >= so->batch_bytes)
-			rc = flush(&r, err);
+	if (jobs > n)
+		jobs = n > 0 ? (unsigned)n : 1;
+	made = jobs;
+	runs = calloc(jobs, sizeof(*runs));
+	tid = calloc(jobs, sizeof(*tid));
+	if (runs == NULL || tid == NULL ||
+	    pthread_mutex_init(&l.mu, NULL) != 0) {
+		free(runs);
+		free(tid);
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	}
-	if (rc == 0)
-		rc = flush(&r, err);
-	sum->associations = r.requests;
+	for (j = 0; j < jobs && rc == 0; j++) {
+		runs[j].l = &l;
+		rc = run_init(&runs[j], so, o, sum, err);
+	}
+	if (rc != 0) { /* every input its line all the same */
+		l.rc = rc;
+		l.err = *err;
+		jobs = 1;
+	}
+	for (j = 1; j < jobs; j++, started++)
+		if (pthread_create(&tid[j], NULL, lane, &runs[j]) != 0)
+			break;
+	lane(&runs[0]);
+	for (j = 1; j <= started; j++)
+		pthread_join(tid[j], NULL);
+	for (j = 0; j < made; j++)
+		run_free(&runs[j]);
+	pthread_mutex_destroy(&l.mu);
+	sum->associations = l.requests;
 	sum->elapsed_us = (now_ms() - t0) * 1000u;
-	stow_http_free(r.h);
-	free(r.it);
-	free(r.fds);
-	free(r.sizes);
-	return rc;
+	free(runs);
+	free(tid);
+	if (l.rc != 0) {
+		cs_err_clear(err);
+		cs_err_set(err, l.rc, "%s", l.err.msg);
+	}
+	return l.rc;
 }
 
 int
@@ -439,9 +558,7 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
     const struct storescu_follow_opts *fo, struct storescu_summary *sum,
     struct cs_err *err)
 {
-	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, 0, so->trace, NULL };
-	struct run r = { so, o, sum, NULL, NULL, NULL, NULL, 0, 0, 0, 1 };
+	struct run r = { .follow = 1 };
 	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH, k, index = 0;
 	const char **got = calloc(batch, sizeof(*got));
 	uint64_t t0 = now_ms();
@@ -449,12 +566,8 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
 	int rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
-	r.it = calloc(batch, sizeof(*r.it));
-	r.fds = calloc(batch, sizeof(*r.fds));
-	r.sizes = calloc(batch, sizeof(*r.sizes));
-	if (got == NULL || r.it == NULL || r.fds == NULL ||
-	    r.sizes == NULL || (r.h = stow_http_new(&hc, err)) == NULL)
-		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
+	rc = got == NULL ? cs_err_set(err, CS_E_NOMEM, "out of memory")
+			 : run_init(&r, so, o, sum, err);
 	/* what is queued goes at once, up to a batch a request */
 	while (rc == 0 && (m = fo->next(fo->user, got, batch, -1)) >= 0) {
 		for (k = 0; k < (size_t)m && rc == 0; k++) {
@@ -473,10 +586,7 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
 	}
 	sum->associations = r.requests;
 	sum->elapsed_us = (now_ms() - t0) * 1000u;
-	stow_http_free(r.h);
+	run_free(&r);
 	free(got);
-	free(r.it);
-	free(r.fds);
-	free(r.sizes);
 	return rc;
 }

@@ -119,6 +119,23 @@ fetch_all() {
 	[ "$(count)" -eq "$n" ]
 }
 
+@test "stow: -j 4 --stow-batch 3: four connections share the inputs, every one stored once and fetched back" {
+	start_web
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 4 --stow-batch 3 --netrc "$WEB" "$CORPUS/sop"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	n=$(ls "$CORPUS/sop" | wc -l)
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$n"
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq "$n" ]
+	[ "$(count)" -eq "$n" ]
+	# each lane fills its own requests: between n/3 and n/3 + 4 of them
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json -j 4 --stow-batch 3 --netrc "$WEB" "$CORPUS/sop"
+	req=$(jq -r .association <<<"$output" | sort -u | wc -l)
+	[ "$req" -ge $(((n + 2) / 3)) ] && [ "$req" -le $(((n + 2) / 3 + 4)) ]
+	[ "$(jq -r .association <<<"$output" | sort -n | tail -1)" -eq "$req" ]
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$n" ]
+}
+
 @test "stow: authentication: none or a wrong password exits 4 and stores nothing; the right one stores" {
 	start_web
 	f=$CORPUS/ts/explicit-le.dcm
@@ -267,7 +284,7 @@ start_stub() {
 @test "stow: options against a URL" {
 	url=http://127.0.0.1:9/dicom-web
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
-	for opts in "-j 2" --commit "--follow --commit" --dry-run --lossy "--limit-rate 1M" "--user bob" --tls \
+	for opts in "--per-assoc 2" "--follow -j 2" --commit "--follow --commit" --dry-run --lossy "--limit-rate 1M" "--user bob" --tls \
 	    "--tls-ca $f" "--stow-batch 0" "--stow-bytes 0" "--bearer-file $f --netrc"; do
 		# shellcheck disable=SC2086
 		run -2 "$CSTORE_BIN/dcmsend" $opts "$url" "$f"
