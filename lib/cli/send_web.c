@@ -69,6 +69,7 @@ send_web_check(struct send_args *a, const char *url)
 	a->stow.url = url;
 	a->stow.ca = a->cfg.tls.ca;
 	a->stow.connect_timeout_ms = a->cfg.connect_timeout_ms;
+	a->stow.timeout_ms = a->cfg.dimse_timeout_ms;
 	if (a->bearer_file != NULL) {
 		if (cli_secret_read(a->bearer_file, NULL, a->bearer, &len,
 			&err) != 0)

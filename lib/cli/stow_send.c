@@ -357,7 +357,7 @@ run_init(struct run *r, const struct stow_opts *so,
     struct cs_err *err)
 {
 	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, 0, so->trace, NULL };
+		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL };
 	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH;
 
 	r->so = so;
@@ -487,7 +487,7 @@ int
 stow_echo(const struct stow_opts *so, long *code, struct cs_err *err)
 {
 	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, 0, so->trace, NULL };
+		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL };
 	struct stow_http *h = stow_http_new(&hc, err);
 	struct stow_http_rsp rsp = { 0 };
 	int rc;

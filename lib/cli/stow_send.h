@@ -26,6 +26,7 @@ struct stow_opts {
 	size_t batch;           /* --stow-batch: instances per request */
 	uint64_t batch_bytes;   /* --stow-bytes: a request's files' bytes */
 	long connect_timeout_ms;
+	long timeout_ms;        /* --dimse-timeout: silence that fails a request */
 	void (*trace)(void *user, const char *line);
 };
 

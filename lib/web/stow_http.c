@@ -191,8 +191,9 @@ stow_http_free(struct stow_http *h)
 }
 
 static int
-map_curl(CURLcode cc, const char *what, struct cs_err *err)
+map_curl(CURL *c, CURLcode cc, const char *what, struct cs_err *err)
 {
+	curl_off_t connected = 0;
 	int code;
 
 	switch (cc) {
@@ -204,7 +205,9 @@ map_curl(CURLcode cc, const char *what, struct cs_err *err)
 		code = CS_E_UNREACHABLE;
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		code = CS_E_TIMEOUT;
+		/* silent after the connection: what was sent is in doubt */
+		curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+		code = connected > 0 ? CS_E_NET : CS_E_TIMEOUT;
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -245,7 +248,10 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	    h->cfg.connect_timeout_ms);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->cfg.timeout_ms);
+	/* a service that stops moving bytes (either way) for timeout_ms */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->cfg.timeout_ms ? 1L : 0L);
+	curl_easy_setopt(
+	    c, CURLOPT_LOW_SPEED_TIME, (h->cfg.timeout_ms + 999) / 1000);
 	if (h->cfg.ca != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->cfg.ca);
 	if (h->cfg.netrc)
@@ -264,7 +270,7 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 		    "the response is larger than %u bytes",
 		    STOW_HTTP_BODY_MAX);
 	if (cc != CURLE_OK)
-		return map_curl(cc, h->cfg.url, err);
+		return map_curl(c, cc, h->cfg.url, err);
 	if (rsp->body == NULL && (rsp->body = calloc(1, 1)) == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	return 0;

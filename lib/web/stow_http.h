@@ -22,7 +22,7 @@ struct stow_http_cfg {
 	const char *bearer;     /* an OAuth bearer token, or NULL */
 	int netrc;              /* credentials from ~/.netrc */
 	long connect_timeout_ms;
-	long timeout_ms;        /* the whole request; 0 = none */
+	long timeout_ms;        /* no byte moved this long fails it; 0 = none */
 	/* -d: one line per request and response (never a credential) */
 	void (*trace)(void *user, const char *line);
 	void *user;

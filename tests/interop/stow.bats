@@ -281,6 +281,20 @@ start_stub() {
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "http://127.0.0.1:$port/dicom-web"
 }
 
+@test "stow: a service that never answers: --dimse-timeout fails the request (aborted, exit 5)" {
+	require_netns
+	port=$(free_port)
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' "$port" &
+	track_pid $!
+	for _ in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.05; done
+	SECONDS=0
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 1 "http://127.0.0.1:$port/dicom-web" \
+		"$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	assert_output --regexp $'^aborted\t'
+	[ "$SECONDS" -le 10 ]
+}
+
 @test "stow: options against a URL" {
 	url=http://127.0.0.1:9/dicom-web
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
