@@ -5,6 +5,7 @@
 # REST API and compared with what was sent, data set by data set.
 
 load dcmsend-helpers
+load tls-ca
 
 PLUGIN=/usr/share/orthanc/plugins/libOrthancDicomWeb.so
 
@@ -166,8 +167,10 @@ fetch_all() {
 start_stub() {
 	require_netns
 	mkdir -p "$BATS_TEST_TMPDIR/got"
+	rm -f "$BATS_TEST_TMPDIR/stub.port"
 	"$CSTORE_ROOT/tests/tools/stow-stub" "$BATS_TEST_TMPDIR/stub.port" "$BATS_TEST_TMPDIR/got" "$@" &
-	track_pid $!
+	STUB_PID=$!
+	track_pid "$STUB_PID"
 	local i
 	for i in $(seq 200); do
 		[ -s "$BATS_TEST_TMPDIR/stub.port" ] && break
@@ -270,6 +273,32 @@ start_stub() {
 	for f in "$W"/got/*.dcm; do
 		[ "${want[$(ds_uid "$f")]}" = "$(ds_sum "$f")" ]
 	done
+}
+
+@test "stow: https: the server's certificate is checked as curl does (--tls-ca; a rogue or misnamed one exits 3)" {
+	require_cmd openssl
+	make_test_pki "$BATS_TEST_TMPDIR/pki"
+	P=$BATS_TEST_TMPDIR/pki
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_CERT=$P/server.pem STUB_KEY=$P/server.key start_stub
+	url=${STUB/http:/https:}
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" "$url" "$f"
+	assert_output --regexp $'^0000\t'
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	# not trusted by the system's store
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" "$url" "$f"
+	assert_output --regexp $'^notsent\t'
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "$url"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	for bad in rogue wrongname expired; do
+		STUB_CERT=$P/$bad.pem STUB_KEY=$P/$bad.key start_stub
+		run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" "${STUB/http:/https:}" "$f"
+		assert_output --regexp $'^notsent\t'
+		kill "$STUB_PID"
+		wait "$STUB_PID" || true
+	done
+	[ "$(ls "$BATS_TEST_TMPDIR/got"/*.dcm | wc -l)" -eq 1 ]
 }
 
 @test "stow: nothing listening exits 3, every input notsent" {
