@@ -71,8 +71,8 @@ send_web_check(struct send_args *a, const char *url)
 	a->stow.connect_timeout_ms = a->cfg.connect_timeout_ms;
 	a->stow.timeout_ms = a->cfg.dimse_timeout_ms;
 	if (a->bearer_file != NULL) {
-		if (cli_secret_read(a->bearer_file, NULL, a->bearer, &len,
-			&err) != 0)
+		if (cli_secret_read(
+			a->bearer_file, NULL, a->bearer, &len, &err) != 0)
 			cli_usage_error("--bearer-file: %s", err.msg);
 		a->stow.bearer = a->bearer;
 	}
@@ -87,9 +87,8 @@ send_web_echo(const struct send_args *a, const struct cli_out *o)
 	int rc = stow_echo(&a->stow, &code, &err);
 
 	if (rc != 0) {
-		fprintf(stderr, "%s: echo to '%s' failed: %s\n",
-		    cli_progname(), a->stow.url,
-		    err.code ? err.msg : cs_strerror(rc));
+		fprintf(stderr, "%s: echo to '%s' failed: %s\n", cli_progname(),
+		    a->stow.url, err.code ? err.msg : cs_strerror(rc));
 		return cli_exit_for(rc);
 	}
 	snprintf(st, sizeof(st), "HTTP %ld", code);

@@ -22,8 +22,8 @@ enum stow_verdict {
 
 /* The len bytes of body, or NULL with CS_E_PROTO (not a JSON data set)
  * or CS_E_NOMEM in err. */
-struct stow_rsp *stow_rsp_parse(
-    const char *body, size_t len, struct cs_err *err);
+struct stow_rsp *
+stow_rsp_parse(const char *body, size_t len, struct cs_err *err);
 enum stow_verdict stow_rsp_find(
     const struct stow_rsp *r, const char *sop_instance, uint16_t *reason);
 void stow_rsp_free(struct stow_rsp *r);

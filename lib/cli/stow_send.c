@@ -46,7 +46,7 @@ struct run {
 	uint64_t *sizes;
 	size_t n, bytes;
 	unsigned requests;
-	int follow; /* no answer: keep the batch, the caller retries */
+	int follow;      /* no answer: keep the batch, the caller retries */
 	struct lanes *l; /* -j: shared with the other lanes, or NULL */
 };
 
@@ -69,9 +69,8 @@ now_ms(void)
 /* One result line, counted in the summary. */
 static void
 report(struct run *r, const char *path, size_t index,
-    const struct part10_info *info,
-    enum storescu_outcome oc, int has_status, uint16_t status,
-    const char *detail, uint64_t ms0)
+    const struct part10_info *info, enum storescu_outcome oc, int has_status,
+    uint16_t status, const char *detail, uint64_t ms0)
 {
 	struct storescu_result res = {
 		.path = path,
@@ -83,8 +82,8 @@ report(struct run *r, const char *path, size_t index,
 		.sop_instance = info ? info->sop_instance : "",
 		.ts_original = info ? info->ts_uid : "",
 		.ts_sent = info && oc <= STORESCU_FAILED ? info->ts_uid : "",
-		.bytes = info && storescu_outcome_stored(oc) ? info->file_size
-							     : 0,
+		.bytes =
+		    info && storescu_outcome_stored(oc) ? info->file_size : 0,
 		.error_comment = "",
 		.detail = detail ? detail : "",
 		.assoc = r->requests,
@@ -131,8 +130,8 @@ fail_batch(struct run *r, enum storescu_outcome oc, const char *why)
 	size_t k;
 
 	for (k = 0; k < r->n; k++)
-		report(r, r->it[k].path, r->it[k].index, &r->it[k].info, oc, 0, 0, why,
-		    r->it[k].ms0);
+		report(r, r->it[k].path, r->it[k].index, &r->it[k].info, oc, 0,
+		    0, why, r->it[k].ms0);
 	drop_batch(r);
 }
 
@@ -171,15 +170,15 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 		case STOW_FAILED:
 			snprintf(why, sizeof(why), "HTTP %ld%s", rsp->code,
 			    reason ? "" : "; no Failure Reason given");
-			report(r, it->path, it->index, &it->info, STORESCU_FAILED,
-			    reason != 0, reason, why, it->ms0);
+			report(r, it->path, it->index, &it->info,
+			    STORESCU_FAILED, reason != 0, reason, why, it->ms0);
 			break;
 		default:
 			snprintf(why, sizeof(why),
 			    "HTTP %ld; the response does not name it",
 			    rsp->code);
-			report(r, it->path, it->index, &it->info, STORESCU_FAILED, 0, 0,
-			    why, it->ms0);
+			report(r, it->path, it->index, &it->info,
+			    STORESCU_FAILED, 0, 0, why, it->ms0);
 		}
 	}
 	stow_rsp_free(p);
@@ -273,8 +272,8 @@ flush(struct run *r, struct cs_err *err)
 	if (rc != 0 && r->follow)
 		return rc; /* stow_follow tries again, or fails the batch */
 	if (rc != 0) {
-		fail_batch(r, rc == CS_E_NET ? STORESCU_ABORTED
-					     : STORESCU_NOTSENT,
+		fail_batch(r,
+		    rc == CS_E_NET ? STORESCU_ABORTED : STORESCU_NOTSENT,
 		    err->msg);
 		return rc;
 	}
@@ -284,8 +283,8 @@ flush(struct run *r, struct cs_err *err)
 				    : "forbidden");
 		fail_batch(r, STORESCU_NOTSENT, why);
 		free(rsp.body);
-		return cs_err_set(err, CS_E_REJECTED, "%s: %s", r->so->url,
-		    why);
+		return cs_err_set(
+		    err, CS_E_REJECTED, "%s: %s", r->so->url, why);
 	}
 	if (rsp.code == 400 && r->n > 1) {
 		free(rsp.body);
@@ -296,7 +295,7 @@ flush(struct run *r, struct cs_err *err)
 	} else {
 		snprintf(why, sizeof(why), "HTTP %ld%s", rsp.code,
 		    rsp.code == 415 ? ": media type not supported"
-		    : rsp.code == 400
+			: rsp.code == 400
 			? ": the service refused the file (bad request)"
 			: "");
 		fail_batch(r, STORESCU_FAILED, why);
@@ -342,7 +341,7 @@ take(struct run *r, const char *path, size_t k)
 		close(it->fd);
 		report(r, path, k, rc == 0 ? NULL : &it->info,
 		    rc == CS_E_TRUNCATED ? STORESCU_TRUNCATED
-		    : rc == CS_E_IO	 ? STORESCU_UNREADABLE
+			: rc == CS_E_IO  ? STORESCU_UNREADABLE
 					 : STORESCU_NOTDICOM,
 		    0, 0, why, 0);
 		return;
@@ -503,8 +502,8 @@ stow_echo(const struct stow_opts *so, long *code, struct cs_err *err)
 
 /* --follow: the peer went away or came back (once per change). */
 static void
-say_state(struct run *r, const struct storescu_follow_opts *fo,
-    const char *line)
+say_state(
+    struct run *r, const struct storescu_follow_opts *fo, const char *line)
 {
 	if (fo->on_state != NULL)
 		fo->on_state(r->o->user, line);
@@ -532,8 +531,8 @@ flush_until_answered(
 		    rc != CS_E_NET)
 			break;
 		if (since == 0) {
-			snprintf(line, sizeof(line),
-			    "%s: retrying (for %s)", err->msg,
+			snprintf(line, sizeof(line), "%s: retrying (for %s)",
+			    err->msg,
 			    fo->retry_for_ms < 0 ? "ever" : "--retry-for");
 			say_state(r, fo, line);
 			since = now_ms();

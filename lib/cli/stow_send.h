@@ -19,14 +19,14 @@ struct cs_err;
 #define STOW_DEFAULT_BATCH_BYTES (64u * 1024u * 1024u)
 
 struct stow_opts {
-	const char *url;        /* the service's base URL, no trailing '/' */
-	const char *ca;         /* --tls-ca, or NULL */
-	const char *bearer;     /* from --bearer-file, or NULL */
-	int netrc;              /* --netrc */
-	size_t batch;           /* --stow-batch: instances per request */
-	uint64_t batch_bytes;   /* --stow-bytes: a request's files' bytes */
+	const char *url;      /* the service's base URL, no trailing '/' */
+	const char *ca;       /* --tls-ca, or NULL */
+	const char *bearer;   /* from --bearer-file, or NULL */
+	int netrc;            /* --netrc */
+	size_t batch;         /* --stow-batch: instances per request */
+	uint64_t batch_bytes; /* --stow-bytes: a request's files' bytes */
 	long connect_timeout_ms;
-	long timeout_ms;        /* --dimse-timeout: silence that fails a request */
+	long timeout_ms; /* --dimse-timeout: silence that fails a request */
 	void (*trace)(void *user, const char *line);
 };
 
@@ -55,8 +55,7 @@ int stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
  * stow_send; after a failure that ends it the rest of the stream is
  * left unread.
  */
-int stow_follow(const struct stow_opts *so,
-    const struct storescu_send_opts *o,
+int stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
     const struct storescu_follow_opts *fo, struct storescu_summary *sum,
     struct cs_err *err);
 

@@ -73,9 +73,8 @@ read_body(char *out, size_t size, size_t nmemb, void *user)
 				b->file_off = 0;
 				continue;
 			}
-			b->head_len = (size_t)snprintf(b->head,
-			    sizeof(b->head), b->phase == 0 ? part_head
-							   : "--%s--\r\n",
+			b->head_len = (size_t)snprintf(b->head, sizeof(b->head),
+			    b->phase == 0 ? part_head : "--%s--\r\n",
 			    b->boundary);
 			b->head_off = 0;
 		}
@@ -246,10 +245,11 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	    h->cfg.connect_timeout_ms);
+	curl_easy_setopt(
+	    c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
 	/* a service that stops moving bytes (either way) for timeout_ms */
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, h->cfg.timeout_ms ? 1L : 0L);
+	curl_easy_setopt(
+	    c, CURLOPT_LOW_SPEED_LIMIT, h->cfg.timeout_ms ? 1L : 0L);
 	curl_easy_setopt(
 	    c, CURLOPT_LOW_SPEED_TIME, (h->cfg.timeout_ms + 999) / 1000);
 	if (h->cfg.ca != NULL)
@@ -267,8 +267,7 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	}
 	if (s.too_big)
 		return cs_err_set(err, CS_E_TOOBIG,
-		    "the response is larger than %u bytes",
-		    STOW_HTTP_BODY_MAX);
+		    "the response is larger than %u bytes", STOW_HTTP_BODY_MAX);
 	if (cc != CURLE_OK)
 		return map_curl(c, cc, h->cfg.url, err);
 	if (rsp->body == NULL && (rsp->body = calloc(1, 1)) == NULL)
@@ -289,8 +288,8 @@ stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
 	int rc;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return cs_err_set(err, CS_E_IO, "getrandom: %s",
-		    strerror(errno));
+		return cs_err_set(
+		    err, CS_E_IO, "getrandom: %s", strerror(errno));
 	memcpy(boundary, "cstore-", 7);
 	for (k = 0; k < sizeof(rnd); k++)
 		snprintf(boundary + 7 + 2 * k, 3, "%02x", rnd[k]);
@@ -298,8 +297,8 @@ stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
 	b.sizes = sizes;
 	b.n = n;
 	b.boundary = boundary;
-	b.head_len = (size_t)snprintf(b.head, sizeof(b.head), part_head,
-	    boundary);
+	b.head_len =
+	    (size_t)snprintf(b.head, sizeof(b.head), part_head, boundary);
 	for (k = 0; k < n; k++)
 		total += b.head_len + sizes[k] + 2;
 	total += strlen(boundary) + 6;
@@ -308,8 +307,9 @@ stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
 	    "boundary=%s",
 	    boundary);
 	if ((t = curl_slist_append(hdr, hv)) == NULL ||
-	    (hdr = t, t = curl_slist_append(hdr,
-			  "Accept: application/dicom+json")) == NULL ||
+	    (hdr = t,
+		t = curl_slist_append(hdr, "Accept: application/dicom+json")) ==
+		NULL ||
 	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
 		curl_slist_free_all(hdr);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -319,8 +319,7 @@ stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
 	curl_easy_setopt(h->c, CURLOPT_UPLOAD, 0L);
 	curl_easy_setopt(h->c, CURLOPT_POST, 1L);
 	curl_easy_setopt(h->c, CURLOPT_POSTFIELDS, NULL);
-	curl_easy_setopt(
-	    h->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
+	curl_easy_setopt(h->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
 	curl_easy_setopt(h->c, CURLOPT_READFUNCTION, read_body);
 	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
 	rc = perform(h, "/studies", hdr, rsp, err);
@@ -334,8 +333,8 @@ stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
 }
 
 int
-stow_http_get(struct stow_http *h, const char *rel,
-    struct stow_http_rsp *rsp, struct cs_err *err)
+stow_http_get(struct stow_http *h, const char *rel, struct stow_http_rsp *rsp,
+    struct cs_err *err)
 {
 	struct curl_slist *hdr =
 	    curl_slist_append(NULL, "Accept: application/dicom+json");

@@ -17,29 +17,29 @@ struct cs_err;
 #define STOW_HTTP_BODY_MAX (16u * 1024u * 1024u)
 
 struct stow_http_cfg {
-	const char *url;        /* the service's base URL (…/dicom-web) */
-	const char *ca;         /* CA file or directory; NULL: curl's default */
-	const char *bearer;     /* an OAuth bearer token, or NULL */
-	int netrc;              /* credentials from ~/.netrc */
+	const char *url;    /* the service's base URL (…/dicom-web) */
+	const char *ca;     /* CA file or directory; NULL: curl's default */
+	const char *bearer; /* an OAuth bearer token, or NULL */
+	int netrc;          /* credentials from ~/.netrc */
 	long connect_timeout_ms;
-	long timeout_ms;        /* no byte moved this long fails it; 0 = none */
+	long timeout_ms; /* no byte moved this long fails it; 0 = none */
 	/* -d: one line per request and response (never a credential) */
 	void (*trace)(void *user, const char *line);
 	void *user;
 };
 
 struct stow_http_rsp {
-	long code;              /* HTTP status */
-	char type[128];         /* its Content-Type ("" if none) */
-	char *body;             /* NUL-terminated; the caller frees */
+	long code;      /* HTTP status */
+	char type[128]; /* its Content-Type ("" if none) */
+	char *body;     /* NUL-terminated; the caller frees */
 	size_t len;
 };
 
 struct stow_http;
 
 /* A handle (libcurl's global init on first use), or NULL with err. */
-struct stow_http *stow_http_new(
-    const struct stow_http_cfg *cfg, struct cs_err *err);
+struct stow_http *
+stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err);
 void stow_http_free(struct stow_http *h);
 
 /*
@@ -51,9 +51,8 @@ void stow_http_free(struct stow_http *h);
  * CS_E_TIMEOUT / CS_E_NET (nothing or not all was answered), CS_E_IO (a
  * file could not be read or changed size), CS_E_TOOBIG, CS_E_NOMEM.
  */
-int stow_http_post(struct stow_http *h, const int *fds,
-    const uint64_t *sizes, size_t n, struct stow_http_rsp *rsp,
-    struct cs_err *err);
+int stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
+    size_t n, struct stow_http_rsp *rsp, struct cs_err *err);
 
 /* GET url + rel (rel begins with '/'); as stow_http_post. */
 int stow_http_get(struct stow_http *h, const char *rel,

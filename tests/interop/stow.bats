@@ -214,6 +214,22 @@ start_stub() {
 	[ "$n" -eq $(($(ls "$CORPUS/ts" | wc -l) - 1)) ]
 }
 
+@test "stow: a 503 is tried again --retry times, then its files fail" {
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_503=2 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 2 --retry-delay 10 "$STUB" "$f"
+	assert_output --regexp $'^0000\t'
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	STUB_503=5 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 1 --retry-delay 10 "$STUB" "$f" "$CORPUS/ts/implicit-le.dcm"
+	[ "$(grep -c $'^failed\t.*\tHTTP 503$' <<<"$output")" -eq 2 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+}
+
 @test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
 	start_stub
 	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 100
