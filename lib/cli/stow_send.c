@@ -9,46 +9,13 @@
 
 #include "cstore/cstore.h"
 #include "cli/stow_rsp.h"
+#include "cli/stow_run.h"
 #include "cli/stow_send.h"
 #include "dcmfile/infile.h"
 #include "dcmfile/part10.h"
 #include "web/stow_http.h"
 
 #include "core/banned.h"
-
-/* One input of the batch being built. */
-struct item {
-	const char *path;
-	size_t index;
-	int fd;
-	struct part10_info info;
-	uint64_t ms0;
-};
-
-/* The -j lanes of one stow_send: the inputs they share, the result
- * lines and counts they take turns at, the error that stops them. */
-struct lanes {
-	pthread_mutex_t mu;
-	const char **paths;
-	size_t n, next;
-	unsigned requests;
-	int rc;
-	struct cs_err err;
-};
-
-struct run {
-	const struct stow_opts *so;
-	const struct storescu_send_opts *o;
-	struct storescu_summary *sum;
-	struct stow_http *h;
-	struct item *it;
-	int *fds;
-	uint64_t *sizes;
-	size_t n, bytes;
-	unsigned requests;
-	int follow;      /* no answer: keep the batch, the caller retries */
-	struct lanes *l; /* -j: shared with the other lanes, or NULL */
-};
 
 int
 stow_is_url(const char *s)
@@ -57,7 +24,7 @@ stow_is_url(const char *s)
 	    strncasecmp(s, "https://", 8) == 0;
 }
 
-static uint64_t
+uint64_t
 now_ms(void)
 {
 	struct timespec ts;
@@ -67,7 +34,7 @@ now_ms(void)
 }
 
 /* One result line, counted in the summary. */
-static void
+void
 report(struct run *r, const char *path, size_t index,
     const struct part10_info *info, enum storescu_outcome oc, int has_status,
     uint16_t status, const char *detail, uint64_t ms0)
@@ -124,7 +91,7 @@ drop_batch(struct run *r)
 }
 
 /* Every input of the batch the same outcome (no answer, an HTTP error). */
-static void
+void
 fail_batch(struct run *r, enum storescu_outcome oc, const char *why)
 {
 	size_t k;
@@ -185,7 +152,7 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	drop_batch(r);
 }
 
-static void
+void
 pause_ms(unsigned ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
@@ -224,7 +191,6 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 	}
 }
 
-static int flush(struct run *r, struct cs_err *err);
 
 /*
  * A 400 for a request of several files says nothing of which (Orthanc
@@ -252,7 +218,7 @@ one_by_one(struct run *r, struct cs_err *err)
 	return rc;
 }
 
-static int
+int
 flush(struct run *r, struct cs_err *err)
 {
 	struct stow_http_rsp rsp = { 0 };
@@ -305,7 +271,7 @@ flush(struct run *r, struct cs_err *err)
 }
 
 /* Opens and probes input k into the batch, or gives it its line. */
-static void
+void
 take(struct run *r, const char *path, size_t k)
 {
 	struct cs_err err = { 0, "" };
@@ -350,7 +316,7 @@ take(struct run *r, const char *path, size_t k)
 	r->bytes += it->info.file_size;
 }
 
-static int
+int
 run_init(struct run *r, const struct stow_opts *so,
     const struct storescu_send_opts *o, struct storescu_summary *sum,
     struct cs_err *err)
@@ -370,7 +336,7 @@ run_init(struct run *r, const struct stow_opts *so,
 	return (r->h = stow_http_new(&hc, err)) == NULL ? err->code : 0;
 }
 
-static void
+void
 run_free(struct run *r)
 {
 	stow_http_free(r->h);
@@ -497,95 +463,5 @@ stow_echo(const struct stow_opts *so, long *code, struct cs_err *err)
 	*code = rsp.code;
 	free(rsp.body);
 	stow_http_free(h);
-	return rc;
-}
-
-/* --follow: the peer went away or came back (once per change). */
-static void
-say_state(
-    struct run *r, const struct storescu_follow_opts *fo, const char *line)
-{
-	if (fo->on_state != NULL)
-		fo->on_state(r->o->user, line);
-}
-
-/*
- * The batch until it is answered: while nothing answers (refused, timed
- * out, broken mid-way) it is sent again after a backoff doubling up to
- * STORESCU_FOLLOW_MAX_DELAY_MS, for fo->retry_for_ms at most (-1:
- * forever).  Its files stay open meanwhile; the queue keeps reading.
- */
-static int
-flush_until_answered(
-    struct run *r, const struct storescu_follow_opts *fo, struct cs_err *err)
-{
-	unsigned delay = r->o->retry_delay_ms ? r->o->retry_delay_ms : 1000;
-	uint64_t since = 0;
-	char line[CS_ERR_MSG_MAX + 64];
-	int rc;
-
-	for (;;) {
-		cs_err_clear(err);
-		rc = flush(r, err);
-		if (rc != CS_E_UNREACHABLE && rc != CS_E_TIMEOUT &&
-		    rc != CS_E_NET)
-			break;
-		if (since == 0) {
-			snprintf(line, sizeof(line), "%s: retrying (for %s)",
-			    err->msg,
-			    fo->retry_for_ms < 0 ? "ever" : "--retry-for");
-			say_state(r, fo, line);
-			since = now_ms();
-		}
-		if (fo->retry_for_ms >= 0 &&
-		    now_ms() - since >= (uint64_t)fo->retry_for_ms)
-			break;
-		pause_ms(delay);
-		delay = delay >= STORESCU_FOLLOW_MAX_DELAY_MS / 2
-		    ? STORESCU_FOLLOW_MAX_DELAY_MS
-		    : delay * 2;
-	}
-	if (since != 0 && rc == 0)
-		say_state(r, fo, "the service answers again");
-	if (rc != 0 && r->n > 0)
-		fail_batch(r, STORESCU_NOTSENT, err->msg);
-	return rc;
-}
-
-int
-stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
-    const struct storescu_follow_opts *fo, struct storescu_summary *sum,
-    struct cs_err *err)
-{
-	struct run r = { .follow = 1 };
-	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH, k, index = 0;
-	const char **got = calloc(batch, sizeof(*got));
-	uint64_t t0 = now_ms();
-	long m;
-	int rc = 0;
-
-	memset(sum, 0, sizeof(*sum));
-	rc = got == NULL ? cs_err_set(err, CS_E_NOMEM, "out of memory")
-			 : run_init(&r, so, o, sum, err);
-	/* what is queued goes at once, up to a batch a request */
-	while (rc == 0 && (m = fo->next(fo->user, got, batch, -1)) >= 0) {
-		for (k = 0; k < (size_t)m && rc == 0; k++) {
-			sum->inputs++;
-			take(&r, got[k], index++);
-			if (r.bytes >= so->batch_bytes)
-				rc = flush_until_answered(&r, fo, err);
-		}
-		for (; k < (size_t)m; k++) { /* after a failure that ends it */
-			sum->inputs++;
-			report(&r, got[k], index++, NULL, STORESCU_NOTSENT, 0,
-			    0, err->msg, 0);
-		}
-		if (rc == 0)
-			rc = flush_until_answered(&r, fo, err);
-	}
-	sum->associations = r.requests;
-	sum->elapsed_us = (now_ms() - t0) * 1000u;
-	run_free(&r);
-	free(got);
 	return rc;
 }
