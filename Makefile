@@ -124,8 +124,8 @@ $(GDCM_MODULE): $(LIB_CXX_OBJ) $(LIBCSTORE) scripts/cstore-gdcm.map
 
 # Every link of libcstore.a: json-c (used by lib/cli alone), what the mk/
 # fragments need (DCMFILE_LIBS: zlib and libdl for lib/dcmfile; TLS_LIBS:
-# OpenSSL for lib/net/tls.c) and libm.
-CSTORE_LIBS = $(JSON_LIBS) $(DCMFILE_LIBS) $(IDENTITY_LIBS) $(TLS_LIBS) -lm
+# OpenSSL for lib/net/tls.c; WEB_LIBS: libcurl for lib/web) and libm.
+CSTORE_LIBS = $(JSON_LIBS) $(DCMFILE_LIBS) $(IDENTITY_LIBS) $(TLS_LIBS) $(WEB_LIBS) -lm
 TOOL_LIBS = $(LIBCSTORE) $(CSTORE_LIBS)
 $(BINS): $(BIN)/%: $(BUILD)/cmd/%.o $(LIBCSTORE)
 	@mkdir -p $(BIN)

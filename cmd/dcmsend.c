@@ -20,6 +20,8 @@
 #include "cli/send_args.h"
 #include "cli/send_commit.h"
 #include "cli/send_out.h"
+#include "cli/stow_send.h"
+#include "cli/tls_args.h"
 
 struct dcmsend {
 	struct send_args a;
@@ -223,8 +225,11 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	    ? !d->a.quiet && isatty(STDERR_FILENO)
 	    : d->a.progress;
 	d->stdout_tty = isatty(STDOUT_FILENO);
-	rc = storescu_send(
-	    &d->a.cfg, &d->a.send, paths, inputs_count(&in), &sum, &err);
+	rc = d->a.stow.url != NULL
+	    ? stow_send(&d->a.stow, &d->a.send, paths, inputs_count(&in),
+		  &sum, &err)
+	    : storescu_send(&d->a.cfg, &d->a.send, paths, inputs_count(&in),
+		  &sum, &err);
 	send_progress_clear(&d->progress);
 	if (rc != 0 && !d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(),
@@ -276,7 +281,9 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	d->a.fo.user = &q;
 	d->a.fo.on_state = on_state;
 	d->stdout_tty = isatty(STDOUT_FILENO);
-	rc = storescu_follow(&d->a.cfg, &d->a.send, &d->a.fo, &sum, &err);
+	rc = d->a.stow.url != NULL
+	    ? stow_follow(&d->a.stow, &d->a.send, &d->a.fo, &sum, &err)
+	    : storescu_follow(&d->a.cfg, &d->a.send, &d->a.fo, &sum, &err);
 	if (rc != 0 && !d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(),
 		    err.code ? err.msg : cs_strerror(rc));
@@ -293,6 +300,32 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
+/* A URL instead of host and port: DICOMweb (lib/cli/stow_send.c). */
+static int
+web_main(struct dcmsend *d, int nops, char **ops)
+{
+	char *url = ops[-1];
+	size_t len = strlen(url);
+
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	follow_args_check(&d->a);
+	send_web_check(&d->a, url);
+	if (d->a.echo && nops > 0)
+		cli_usage_error("--echo takes no files");
+	if (d->a.trace)
+		d->a.stow.trace = print_trace;
+	d->a.send.user = d;
+	d->a.send.on_result = on_result;
+	cli_out_init(&d->out, stdout, d->a.fmt, CLI_OUT_SLASH);
+	signal(SIGPIPE, SIG_IGN);
+	if (d->a.echo)
+		return send_web_echo(&d->a, &d->out);
+	if (d->a.follow)
+		return do_follow(d, nops, ops);
+	return do_send(d, nops, ops);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -301,6 +334,9 @@ main(int argc, char **argv)
 
 	argc -= n;
 	argv += n;
+	if (argc > 0 && stow_is_url(argv[0]))
+		return web_main(&d, argc - 1, argv + 1);
+	tls_args_check(&d.a.cfg.tls, 0);
 	send_commit_check(&d.a, argc);
 	if (d.a.commit_wait == NULL && argc < 2)
 		cli_usage_error(

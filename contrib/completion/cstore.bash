@@ -60,7 +60,7 @@ _cstore_values() {
 	*:-o | *:--output-dir)
 		COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
 	*:--port-file | *:--resume | *:-f | *:--file | *:--users | *:--password-file | \
-	dcmsend:--commit-state | dcmsend:--commit-wait)
+	dcmsend:--commit-state | dcmsend:--commit-wait | dcmsend:--bearer-file)
 		COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
 	*:--sop-class | *:--reject-sop-class)
 		words=$(_cstore_classes "$cmd") ;;
@@ -85,7 +85,7 @@ _cstore_values() {
 	*:-F | *:--field | *:--allow | *:--proxy-from | *:--max-* | *:--async | \
 	*:--grace | *:--idle-timeout | *:--delay | *:--abort-* | *:--respond-every | \
 	*:--per-assoc | *:--retry | *:--retry-delay | *:--*-timeout | *:--exec | \
-	*:--idle | *:--limit-rate | *:--user | \
+	*:--idle | *:--limit-rate | *:--user | *:--stow-batch | *:--stow-bytes | \
 	dcmsend:--commit-listen)
 		COMPREPLY=(); return 0 ;;
 	*)

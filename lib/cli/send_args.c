@@ -9,6 +9,7 @@
 #include "cli/follow_args.h"
 #include "cli/output.h"
 #include "cli/send_args.h"
+#include "cli/size_arg.h"
 #include "cli/tls_args.h"
 
 #include "core/banned.h"
@@ -19,6 +20,7 @@
 enum {
 	OPT_ACSE_TIMEOUT = 256,
 	OPT_ASYNC,
+	OPT_BEARER_FILE,
 	OPT_COMMIT,
 	OPT_COMMIT_LISTEN,
 	OPT_COMMIT_STATE,
@@ -35,6 +37,7 @@ enum {
 	OPT_LIMIT_RATE,
 	OPT_LOSSY,
 	OPT_MAX_PDU,
+	OPT_NETRC,
 	OPT_NO_PROGRESS,
 	OPT_NO_TRANSCODE,
 	OPT_PASSWORD,
@@ -48,6 +51,8 @@ enum {
 	OPT_RETRY,
 	OPT_RETRY_DELAY,
 	OPT_RETRY_FOR,
+	OPT_STOW_BATCH,
+	OPT_STOW_BYTES,
 	OPT_USER,
 	OPT_VERSION,
 };
@@ -57,6 +62,7 @@ static const struct option longopts[] = {
 	{ "async", required_argument, NULL, OPT_ASYNC },
 	{ "aec", required_argument, NULL, 'c' },
 	{ "aet", required_argument, NULL, 'a' },
+	{ "bearer-file", required_argument, NULL, OPT_BEARER_FILE },
 	{ "commit", no_argument, NULL, OPT_COMMIT },
 	{ "commit-listen", required_argument, NULL, OPT_COMMIT_LISTEN },
 	{ "commit-state", required_argument, NULL, OPT_COMMIT_STATE },
@@ -75,6 +81,7 @@ static const struct option longopts[] = {
 	{ "limit-rate", required_argument, NULL, OPT_LIMIT_RATE },
 	{ "lossy", no_argument, NULL, OPT_LOSSY },
 	{ "max-pdu", required_argument, NULL, OPT_MAX_PDU },
+	{ "netrc", no_argument, NULL, OPT_NETRC },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "no-transcode", no_argument, NULL, OPT_NO_TRANSCODE },
 	{ "null", no_argument, NULL, '0' },
@@ -90,6 +97,8 @@ static const struct option longopts[] = {
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "retry-for", required_argument, NULL, OPT_RETRY_FOR },
+	{ "stow-batch", required_argument, NULL, OPT_STOW_BATCH },
+	{ "stow-bytes", required_argument, NULL, OPT_STOW_BYTES },
 	{ "tls", no_argument, NULL, OPT_TLS },
 	{ "tls-ca", required_argument, NULL, OPT_TLS_CA },
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
@@ -118,6 +127,11 @@ static const char *const synopsis[] = {
 	"               [--tls [--tls-ca file|dir] [--tls-server-name name]\n"
 	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
 	"               [--tls-insecure]] host port [file | dir | - ...]",
+	"[-dqv] [-j jobs] [--stow-batch n] [--stow-bytes size]\n"
+	"               [--bearer-file file | --netrc]\n"
+	"               [--tls-ca file] [--retry n] [--retry-delay ms] [--resume log]\n"
+	"               [--json] [--progress | --no-progress] url [file | dir | - ...]",
+	"--echo [-dqv] [--bearer-file file | --netrc] [--tls-ca file] url",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
 	"               [--tls ...] host port",
 	"--commit-wait file --commit-listen [addr:]port [-dqv]\n"
@@ -141,6 +155,29 @@ static const char follow_help[] =
     "                           Warning (never one that failed)\n"
     "      --limit-rate RATE    at most RATE bytes/s over all -j associations\n"
     "                           together (20M, 500k, 1.5Mi...)\n";
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* DICOMweb (a URL instead of host and port); a literal of its own. */
+static const char web_help[] =
+    "\n"
+    "With an http:// or https:// URL (a DICOMweb service's base, e.g.\n"
+    "http://pacs:8042/dicom-web) instead of host and port, the files are stored\n"
+    "over STOW-RS (POST URL/studies), several per request, streamed from the\n"
+    "files; --echo asks the service a QIDO-RS query (GET URL/studies?limit=1):\n"
+    "      --stow-batch N       at most N files per request (default " STR(
+	STOW_DEFAULT_BATCH) ")\n"
+    "      --stow-bytes SIZE    start a new request once its files reach SIZE\n"
+    "                           bytes (64M, 1G...; default 64M)\n"
+    "      --bearer-file FILE   send the first line of FILE as an OAuth bearer\n"
+    "                           token (Authorization: Bearer)\n"
+    "      --netrc              take the user name and password for the host\n"
+    "                           from ~/.netrc (HTTP Basic)\n"
+    "      --tls-ca FILE        with https: trust these CA certificates instead\n"
+    "                           of the system's\n"
+    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx answer is retried\n"
+    "--retry times, then its files fail.\n";
 
 /* User Identity Negotiation; a literal of its own. */
 static const char identity_help[] =
@@ -218,10 +255,11 @@ help(void)
 	    "at all, 3 peer unreachable (or not securely: TLS), 4 association rejected\n"
 	    "or nothing acceptable, 5 aborted or protocol error, 6 cannot write the\n"
 	    "output or listen,\n"
-	    "7 every input stored but not all committed (--commit).\n",
+	    "7 every input stored but not all committed (--commit).\n"
+	    "%s",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
 	    commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help,
-	    tls_send_help);
+	    tls_send_help, web_help);
 }
 
 static const char *
@@ -264,7 +302,36 @@ parse_identity(struct send_args *d, int c, const char *arg)
 	}
 }
 
-/* The routing options (--follow...); the rest goes to parse_identity. */
+/* The DICOMweb options; the rest goes to parse_identity. */
+static void
+parse_web(struct send_args *d, int c, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+
+	switch (c) {
+	case OPT_BEARER_FILE:
+		d->bearer_file = arg;
+		break;
+	case OPT_NETRC:
+		d->stow.netrc = 1;
+		break;
+	case OPT_STOW_BATCH:
+		d->stow.batch = (size_t)cli_parse_num(
+		    arg, 1, 10000, "files per request");
+		break;
+	case OPT_STOW_BYTES:
+		if (cli_parse_size(arg, "--stow-bytes", &d->stow.batch_bytes,
+			&err) != 0)
+			cli_usage_error("%s", err.msg);
+		if (d->stow.batch_bytes == 0)
+			cli_usage_error("--stow-bytes: must be above 0");
+		break;
+	default:
+		parse_identity(d, c, arg);
+	}
+}
+
+/* The routing options (--follow...); the rest goes to parse_web. */
 static void
 parse_follow(struct send_args *d, int c, const char *arg)
 {
@@ -291,7 +358,7 @@ parse_follow(struct send_args *d, int c, const char *arg)
 		d->retry_for_set = 1;
 		break;
 	default:
-		parse_identity(d, c, arg);
+		parse_web(d, c, arg);
 	}
 }
 
@@ -401,6 +468,8 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 	d->progress = -1;
 	d->fo.idle_ms = STORESCU_DEFAULT_IDLE_MS;
 	d->fo.retry_for_ms = -1;
+	d->stow.batch = STOW_DEFAULT_BATCH;
+	d->stow.batch_bytes = STOW_DEFAULT_BATCH_BYTES;
 	while ((c = getopt_long(argc, argv, "0a:c:dhj:qv", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
@@ -433,6 +502,5 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 			parse_long(d, c, optarg);
 		}
 	}
-	tls_args_check(&d->cfg.tls, 0);
 	return optind;
 }

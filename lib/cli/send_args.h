@@ -9,6 +9,7 @@
 #include "cstore/storescu.h"
 #include "cli/output.h"
 #include "cli/secret.h"
+#include "cli/stow_send.h"
 
 struct send_args {
 	struct storescu_config cfg; /* storescu_config_init, then options */
@@ -30,6 +31,11 @@ struct send_args {
 	const char *commit_listen; /* --commit-listen [ADDR:]PORT */
 	const char *commit_state;  /* --commit-state FILE */
 	const char *commit_wait;   /* --commit-wait FILE */
+	/* DICOMweb (a URL operand): --stow-batch, --stow-bytes, --netrc,
+	 * --tls-ca; the token of --bearer-file read into bearer */
+	struct stow_opts stow;
+	const char *bearer_file;
+	char bearer[CLI_SECRET_MAX + 1];
 };
 
 /*
@@ -41,9 +47,19 @@ struct send_args {
 void send_identity_check(struct send_args *a, int nops, char **ops);
 
 /*
+ * dcmsend URL: the options against a URL operand (those of DIMSE alone
+ * are usage errors), the bearer token read; exits (2) on a usage error.
+ */
+void send_web_check(struct send_args *a, const char *url);
+/* dcmsend --echo URL: a QIDO-RS query, its line on o; the exit status. */
+int send_web_echo(const struct send_args *a, const struct cli_out *o);
+
+/*
  * Parses the options of argv into a (initialised here with the library
  * defaults); --help, --version and usage errors print and exit.
- * Returns optind: the host, port and file operands follow.
+ * Returns optind: the host, port and file operands (or a URL and the
+ * files) follow.  The TLS options are checked by the caller
+ * (tls_args_check for a host, send_web_check for a URL).
  */
 int send_args_parse(struct send_args *a, int argc, char **argv);
 

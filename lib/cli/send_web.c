@@ -1,0 +1,110 @@
+/* send_web.c - dcmsend's options against a URL operand (send_args.h). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cstore/cstore.h"
+#include "cli/cli.h"
+#include "cli/exitcodes.h"
+#include "cli/output.h"
+#include "cli/send_args.h"
+#include "cli/secret.h"
+
+#include "core/banned.h"
+
+/* What only a DIMSE peer has: the first one given, or NULL. */
+static const char *
+dimse_only(const struct send_args *a)
+{
+	const struct cstore_tls *t = &a->cfg.tls;
+
+	if (a->send.commit || a->commit_listen || a->commit_state ||
+	    a->commit_wait)
+		return "--commit";
+	if (a->send.dry_run || a->send.probe)
+		return "--dry-run";
+	if (a->send.allow_lossy)
+		return "--lossy (files go as they are)";
+	if (a->send.per_assoc)
+		return "--per-assoc (see --stow-batch)";
+	if (a->send.limit_rate)
+		return "--limit-rate";
+	if (a->cfg.user || a->password_file || a->password_stdin)
+		return "--user (use --bearer-file or --netrc)";
+	if (t->enabled)
+		return "--tls (an https:// URL is)";
+	if (t->cert || t->key || t->insecure || t->profile_set ||
+	    t->server_name)
+		return "--tls-cert, --tls-key, --tls-insecure, --tls-profile "
+		       "and --tls-server-name";
+	return NULL;
+}
+
+void
+send_web_check(struct send_args *a, const char *url)
+{
+	struct cs_err err = { 0, "" };
+	const char *bad = dimse_only(a);
+	size_t len;
+
+	if (bad != NULL)
+		cli_usage_error("%s: not with a URL", bad);
+	if (a->cfg.tls.ca != NULL && strncasecmp(url, "https://", 8) != 0)
+		cli_usage_error("--tls-ca needs an https:// URL");
+	if (a->bearer_file != NULL && a->stow.netrc)
+		cli_usage_error("--bearer-file and --netrc exclude each other");
+	if (strchr(url, '?') != NULL || strchr(url, '#') != NULL)
+		cli_usage_error("URL '%s': the service's base URL, without a "
+				"query or fragment",
+		    url);
+	{
+		const char *host = strstr(url, "://") + 3;
+		size_t hl = strcspn(host, "/");
+
+		if (memchr(host, '@', hl) != NULL)
+			cli_usage_error("URL: no user or password in it "
+					"(every local user sees the command "
+					"line); use --netrc or --bearer-file");
+	}
+	a->stow.url = url;
+	a->stow.ca = a->cfg.tls.ca;
+	a->stow.connect_timeout_ms = a->cfg.connect_timeout_ms;
+	a->stow.timeout_ms = a->cfg.dimse_timeout_ms;
+	if (a->bearer_file != NULL) {
+		if (cli_secret_read(
+			a->bearer_file, NULL, a->bearer, &len, &err) != 0)
+			cli_usage_error("--bearer-file: %s", err.msg);
+		a->stow.bearer = a->bearer;
+	}
+}
+
+int
+send_web_echo(const struct send_args *a, const struct cli_out *o)
+{
+	struct cs_err err = { 0, "" };
+	char st[16];
+	long code = 0;
+	int rc = stow_echo(&a->stow, &code, &err);
+
+	if (rc != 0) {
+		fprintf(stderr, "%s: echo to '%s' failed: %s\n", cli_progname(),
+		    a->stow.url, err.code ? err.msg : cs_strerror(rc));
+		return cli_exit_for(rc);
+	}
+	snprintf(st, sizeof(st), "HTTP %ld", code);
+	{
+		const struct cli_field f[] = {
+			CLI_S("url", 2, a->stow.url),
+			CLI_I("http_status", 0, (uint64_t)code),
+			CLI_S(NULL, 1, st),
+		};
+
+		cli_out_write(o, f, CLI_NFIELDS(f));
+	}
+	if (code >= 200 && code < 300)
+		return EXIT_OK;
+	if (!a->quiet)
+		fprintf(stderr, "%s: '%s' answered the query with HTTP %ld\n",
+		    cli_progname(), a->stow.url, code);
+	return code == 401 || code == 403 ? EXIT_REJECTED : EXIT_NO;
+}

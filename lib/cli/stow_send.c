@@ -1,0 +1,467 @@
+/* stow_send.c - dcmsend over STOW-RS: batches and results (stow_send.h). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "cli/stow_rsp.h"
+#include "cli/stow_run.h"
+#include "cli/stow_send.h"
+#include "dcmfile/infile.h"
+#include "dcmfile/part10.h"
+#include "web/stow_http.h"
+
+#include "core/banned.h"
+
+int
+stow_is_url(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 ||
+	    strncasecmp(s, "https://", 8) == 0;
+}
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One result line, counted in the summary. */
+void
+report(struct run *r, const char *path, size_t index,
+    const struct part10_info *info, enum storescu_outcome oc, int has_status,
+    uint16_t status, const char *detail, uint64_t ms0)
+{
+	struct storescu_result res = {
+		.path = path,
+		.index = index,
+		.outcome = oc,
+		.has_status = has_status,
+		.status = status,
+		.sop_class = info ? info->sop_class : "",
+		.sop_instance = info ? info->sop_instance : "",
+		.ts_original = info ? info->ts_uid : "",
+		.ts_sent = info && oc <= STORESCU_FAILED ? info->ts_uid : "",
+		.bytes =
+		    info && storescu_outcome_stored(oc) ? info->file_size : 0,
+		.error_comment = "",
+		.detail = detail ? detail : "",
+		.assoc = r->requests,
+		.attempts = r->requests ? 1 : 0,
+		.ms = ms0 ? (unsigned)(now_ms() - ms0) : 0,
+		.transaction_uid = "",
+	};
+
+	if (r->l != NULL)
+		pthread_mutex_lock(&r->l->mu);
+	if (oc == STORESCU_STORED)
+		r->sum->stored++;
+	else if (oc == STORESCU_WARNING)
+		r->sum->warning++;
+	else if (oc == STORESCU_RESUMED)
+		r->sum->skipped++, r->sum->resumed++;
+	else if (oc == STORESCU_UNREADABLE || oc == STORESCU_NOTDICOM ||
+	    oc == STORESCU_TRUNCATED)
+		r->sum->skipped++;
+	else
+		r->sum->failed++;
+	r->sum->bytes += res.bytes;
+	if (r->o->on_result != NULL)
+		r->o->on_result(r->o->user, &res);
+	if (r->l != NULL)
+		pthread_mutex_unlock(&r->l->mu);
+}
+
+static void
+drop_batch(struct run *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->n; k++)
+		close(r->it[k].fd);
+	r->n = 0;
+	r->bytes = 0;
+}
+
+/* Every input of the batch the same outcome (no answer, an HTTP error). */
+void
+fail_batch(struct run *r, enum storescu_outcome oc, const char *why)
+{
+	size_t k;
+
+	for (k = 0; k < r->n; k++)
+		report(r, r->it[k].path, r->it[k].index, &r->it[k].info, oc, 0,
+		    0, why, r->it[k].ms0);
+	drop_batch(r);
+}
+
+/* The answer to a request: each input's line from the response. */
+static void
+map_response(struct run *r, const struct stow_http_rsp *rsp)
+{
+	struct cs_err err = { 0, "" };
+	struct stow_rsp *p = stow_rsp_parse(rsp->body, rsp->len, &err);
+	char why[CS_ERR_MSG_MAX + 64];
+	uint16_t reason;
+	size_t k;
+
+	snprintf(why, sizeof(why), "HTTP %ld: %s", rsp->code, err.msg);
+	if (p == NULL && rsp->code == 200) {
+		/* success with an unreadable body: stored all the same */
+		for (k = 0; k < r->n; k++)
+			report(r, r->it[k].path, r->it[k].index, &r->it[k].info,
+			    STORESCU_STORED, 1, 0, why, r->it[k].ms0);
+		drop_batch(r);
+		return;
+	}
+	if (p == NULL) {
+		fail_batch(r, STORESCU_FAILED, why);
+		return;
+	}
+	for (k = 0; k < r->n; k++) {
+		struct item *it = &r->it[k];
+
+		switch (stow_rsp_find(p, it->info.sop_instance, &reason)) {
+		case STOW_REFERENCED:
+			report(r, it->path, it->index, &it->info,
+			    reason ? STORESCU_WARNING : STORESCU_STORED, 1,
+			    reason, NULL, it->ms0);
+			break;
+		case STOW_FAILED:
+			snprintf(why, sizeof(why), "HTTP %ld%s", rsp->code,
+			    reason ? "" : "; no Failure Reason given");
+			report(r, it->path, it->index, &it->info,
+			    STORESCU_FAILED, reason != 0, reason, why, it->ms0);
+			break;
+		default:
+			snprintf(why, sizeof(why),
+			    "HTTP %ld; the response does not name it",
+			    rsp->code);
+			report(r, it->path, it->index, &it->info,
+			    STORESCU_FAILED, 0, 0, why, it->ms0);
+		}
+	}
+	stow_rsp_free(p);
+	drop_batch(r);
+}
+
+void
+pause_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* POSTs the batch (retrying a 5xx answer --retry times); 0 or the
+ * error that ends the run. */
+static int
+post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
+{
+	unsigned tries = 0, delay = r->o->retry_delay_ms;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < r->n; k++) {
+		r->fds[k] = r->it[k].fd;
+		r->sizes[k] = r->it[k].info.file_size;
+	}
+	for (;;) {
+		if (r->l != NULL) { /* numbered over all lanes */
+			pthread_mutex_lock(&r->l->mu);
+			r->requests = ++r->l->requests;
+			pthread_mutex_unlock(&r->l->mu);
+		} else {
+			r->requests++;
+		}
+		rc = stow_http_post(r->h, r->fds, r->sizes, r->n, rsp, err);
+		if (rc != 0 || rsp->code < 500 || tries++ >= r->o->retries)
+			return rc;
+		free(rsp->body);
+		pause_ms(delay);
+		delay = delay > 300000 ? 600000 : delay * 2;
+	}
+}
+
+
+/*
+ * A 400 for a request of several files says nothing of which (Orthanc
+ * refuses them all for one without a Study Instance UID): each is sent
+ * again alone so that only the bad ones fail.
+ */
+static int
+one_by_one(struct run *r, struct cs_err *err)
+{
+	struct item *all = r->it;
+	size_t n = r->n, k;
+	int rc = 0;
+
+	for (k = 0; k < n; k++) {
+		r->it = &all[k];
+		r->n = 1;
+		if (rc == 0)
+			rc = flush(r, err);
+		else
+			fail_batch(r, STORESCU_NOTSENT, err->msg);
+	}
+	r->it = all;
+	r->n = 0;
+	r->bytes = 0;
+	return rc;
+}
+
+int
+flush(struct run *r, struct cs_err *err)
+{
+	struct stow_http_rsp rsp = { 0 };
+	char why[CS_ERR_MSG_MAX + 32];
+	int rc;
+
+	if (r->n == 0)
+		return 0;
+	rc = post(r, &rsp, err);
+	if (rc == CS_E_IO || rc == CS_E_TOOBIG) {
+		snprintf(why, sizeof(why), "%s", err->msg);
+		cs_err_clear(err);
+		fail_batch(r, STORESCU_ABORTED, why);
+		free(rsp.body);
+		return 0;
+	}
+	if (rc != 0 && r->follow)
+		return rc; /* stow_follow tries again, or fails the batch */
+	if (rc != 0) {
+		fail_batch(r,
+		    rc == CS_E_NET ? STORESCU_ABORTED : STORESCU_NOTSENT,
+		    err->msg);
+		return rc;
+	}
+	if (rsp.code == 401 || rsp.code == 403) {
+		snprintf(why, sizeof(why), "HTTP %ld: %s", rsp.code,
+		    rsp.code == 401 ? "authentication required or refused"
+				    : "forbidden");
+		fail_batch(r, STORESCU_NOTSENT, why);
+		free(rsp.body);
+		return cs_err_set(
+		    err, CS_E_REJECTED, "%s: %s", r->so->url, why);
+	}
+	if (rsp.code == 400 && r->n > 1) {
+		free(rsp.body);
+		return one_by_one(r, err);
+	}
+	if (rsp.code == 200 || rsp.code == 202 || rsp.code == 409) {
+		map_response(r, &rsp);
+	} else {
+		snprintf(why, sizeof(why), "HTTP %ld%s", rsp.code,
+		    rsp.code == 415 ? ": media type not supported"
+			: rsp.code == 400
+			? ": the service refused the file (bad request)"
+			: "");
+		fail_batch(r, STORESCU_FAILED, why);
+	}
+	free(rsp.body);
+	return 0;
+}
+
+/* Opens and probes input k into the batch, or gives it its line. */
+void
+take(struct run *r, const char *path, size_t k)
+{
+	struct cs_err err = { 0, "" };
+	struct item *it = &r->it[r->n];
+	char why[CS_ERR_MSG_MAX + 8];
+	int rc;
+
+	it->path = path;
+	it->index = k;
+	it->ms0 = now_ms();
+	if (r->l != NULL)
+		pthread_mutex_lock(&r->l->mu);
+	rc = r->o->already_stored != NULL &&
+	    r->o->already_stored(r->o->user, path);
+	if (r->l != NULL)
+		pthread_mutex_unlock(&r->l->mu);
+	if (rc) {
+		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0, NULL, 0);
+		return;
+	}
+	if ((it->fd = infile_open(path, &err)) < 0) {
+		report(r, path, k, NULL, STORESCU_UNREADABLE, 0, 0, err.msg, 0);
+		return;
+	}
+	rc = part10_probe_fd(it->fd, PART10_O_VERIFY, &it->info, &err);
+	snprintf(why, sizeof(why), "%s", err.msg);
+	if (rc == 0 && it->info.meta_offset == 0) {
+		rc = CS_E_NOTDICOM;
+		snprintf(why, sizeof(why), "%s",
+		    "no File Meta Information: STOW-RS takes Part 10 files");
+	}
+	if (rc != 0) {
+		close(it->fd);
+		report(r, path, k, rc == 0 ? NULL : &it->info,
+		    rc == CS_E_TRUNCATED ? STORESCU_TRUNCATED
+			: rc == CS_E_IO  ? STORESCU_UNREADABLE
+					 : STORESCU_NOTDICOM,
+		    0, 0, why, 0);
+		return;
+	}
+	r->n++;
+	r->bytes += it->info.file_size;
+}
+
+int
+run_init(struct run *r, const struct stow_opts *so,
+    const struct storescu_send_opts *o, struct storescu_summary *sum,
+    struct cs_err *err)
+{
+	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
+		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL };
+	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH;
+
+	r->so = so;
+	r->o = o;
+	r->sum = sum;
+	r->it = calloc(batch, sizeof(*r->it));
+	r->fds = calloc(batch, sizeof(*r->fds));
+	r->sizes = calloc(batch, sizeof(*r->sizes));
+	if (r->it == NULL || r->fds == NULL || r->sizes == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	return (r->h = stow_http_new(&hc, err)) == NULL ? err->code : 0;
+}
+
+void
+run_free(struct run *r)
+{
+	stow_http_free(r->h);
+	free(r->it);
+	free(r->fds);
+	free(r->sizes);
+}
+
+/* One lane: inputs taken in turn, batched, posted on its connection. */
+static void *
+lane(void *arg)
+{
+	struct run *r = arg;
+	struct lanes *l = r->l;
+	size_t batch = r->so->batch ? r->so->batch : STOW_DEFAULT_BATCH, k;
+	struct cs_err err = { 0, "" };
+	char why[CS_ERR_MSG_MAX];
+	int rc = 0, stop;
+
+	for (;;) {
+		pthread_mutex_lock(&l->mu);
+		k = l->next++;
+		stop = l->rc;
+		snprintf(why, sizeof(why), "%s", l->err.msg);
+		pthread_mutex_unlock(&l->mu);
+		if (k >= l->n)
+			break;
+		if (stop != 0) { /* no answer: the rest is not sent */
+			report(r, l->paths[k], k, NULL, STORESCU_NOTSENT, 0, 0,
+			    why, 0);
+			continue;
+		}
+		take(r, l->paths[k], k);
+		if (r->n == batch || r->bytes >= r->so->batch_bytes)
+			rc = flush(r, &err);
+		if (rc == 0)
+			continue;
+		pthread_mutex_lock(&l->mu);
+		if (l->rc == 0) {
+			l->rc = rc;
+			l->err = err;
+		}
+		pthread_mutex_unlock(&l->mu);
+		cs_err_clear(&err);
+		rc = 0;
+	}
+	if ((rc = flush(r, &err)) != 0) {
+		pthread_mutex_lock(&l->mu);
+		if (l->rc == 0) {
+			l->rc = rc;
+			l->err = err;
+		}
+		pthread_mutex_unlock(&l->mu);
+	}
+	return NULL;
+}
+
+int
+stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
+    const char **paths, size_t n, struct storescu_summary *sum,
+    struct cs_err *err)
+{
+	struct lanes l = { .paths = paths, .n = n, .err = { 0, "" } };
+	unsigned jobs = o->jobs > 1 ? o->jobs : 1, j, made, started = 0;
+	struct run *runs;
+	pthread_t *tid;
+	uint64_t t0 = now_ms();
+	int rc = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->inputs = n;
+	if (jobs > n)
+		jobs = n > 0 ? (unsigned)n : 1;
+	made = jobs;
+	runs = calloc(jobs, sizeof(*runs));
+	tid = calloc(jobs, sizeof(*tid));
+	if (runs == NULL || tid == NULL ||
+	    pthread_mutex_init(&l.mu, NULL) != 0) {
+		free(runs);
+		free(tid);
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	}
+	for (j = 0; j < jobs && rc == 0; j++) {
+		runs[j].l = &l;
+		rc = run_init(&runs[j], so, o, sum, err);
+	}
+	if (rc != 0) { /* every input its line all the same */
+		l.rc = rc;
+		l.err = *err;
+		jobs = 1;
+	}
+	for (j = 1; j < jobs; j++, started++)
+		if (pthread_create(&tid[j], NULL, lane, &runs[j]) != 0)
+			break;
+	lane(&runs[0]);
+	for (j = 1; j <= started; j++)
+		pthread_join(tid[j], NULL);
+	for (j = 0; j < made; j++)
+		run_free(&runs[j]);
+	pthread_mutex_destroy(&l.mu);
+	sum->associations = l.requests;
+	sum->elapsed_us = (now_ms() - t0) * 1000u;
+	free(runs);
+	free(tid);
+	if (l.rc != 0) {
+		cs_err_clear(err);
+		cs_err_set(err, l.rc, "%s", l.err.msg);
+	}
+	return l.rc;
+}
+
+int
+stow_echo(const struct stow_opts *so, long *code, struct cs_err *err)
+{
+	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
+		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL };
+	struct stow_http *h = stow_http_new(&hc, err);
+	struct stow_http_rsp rsp = { 0 };
+	int rc;
+
+	if (h == NULL)
+		return err->code;
+	rc = stow_http_get(h, "/studies?limit=1", &rsp, err);
+	*code = rsp.code;
+	free(rsp.body);
+	stow_http_free(h);
+	return rc;
+}

@@ -1,0 +1,346 @@
+/* stow_http.c - STOW-RS requests over libcurl (see stow_http.h). */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "web/stow_http.h"
+
+#include "core/banned.h"
+
+struct stow_http {
+	CURL *c;
+	struct stow_http_cfg cfg;
+	char auth[4200]; /* "Authorization: Bearer …" */
+};
+
+/* Where the body being sent is: part k, its header, file or tail. */
+struct body {
+	const int *fds;
+	const uint64_t *sizes;
+	size_t n, k;
+	int phase; /* 0 header, 1 file, 2 CRLF after it, 3 closing, 4 end */
+	char head[160];
+	size_t head_len, head_off;
+	uint64_t file_off;
+	const char *boundary;
+	int io_errno, short_file;
+};
+
+struct sink {
+	struct stow_http_rsp *rsp;
+	size_t cap;
+	int too_big;
+};
+
+static const char part_head[] =
+    "--%s\r\nContent-Type: application/dicom\r\n\r\n";
+
+static size_t
+put(char *out, size_t room, const char *s, size_t len, size_t *off)
+{
+	size_t k = len - *off < room ? len - *off : room;
+
+	memcpy(out, s + *off, k);
+	*off += k;
+	return k;
+}
+
+/* curl asks for the next bytes of the multipart body. */
+static size_t
+read_body(char *out, size_t size, size_t nmemb, void *user)
+{
+	struct body *b = user;
+	size_t room = size * nmemb, done = 0;
+	ssize_t r;
+
+	while (done < room && b->phase < 4) {
+		if (b->head_off == b->head_len && b->phase != 1) {
+			if (b->phase == 2 && ++b->k < b->n) {
+				b->phase = 0;
+			} else if (b->phase == 2) {
+				b->phase = 3;
+			} else if (b->phase == 3) {
+				b->phase = 4;
+				break;
+			} else {
+				b->phase = 1;
+				b->file_off = 0;
+				continue;
+			}
+			b->head_len = (size_t)snprintf(b->head, sizeof(b->head),
+			    b->phase == 0 ? part_head : "--%s--\r\n",
+			    b->boundary);
+			b->head_off = 0;
+		}
+		if (b->phase != 1) {
+			done += put(out + done, room - done, b->head,
+			    b->head_len, &b->head_off);
+			continue;
+		}
+		if (b->file_off == b->sizes[b->k]) {
+			b->phase = 2;
+			memcpy(b->head, "\r\n", 2);
+			b->head_len = 2;
+			b->head_off = 0;
+			continue;
+		}
+		r = pread(b->fds[b->k], out + done,
+		    (size_t)(b->sizes[b->k] - b->file_off) < room - done
+			? (size_t)(b->sizes[b->k] - b->file_off)
+			: room - done,
+		    (off_t)b->file_off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) { /* an error, or the file shrank */
+			b->io_errno = r < 0 ? errno : 0;
+			b->short_file = r == 0;
+			return CURL_READFUNC_ABORT;
+		}
+		b->file_off += (uint64_t)r;
+		done += (size_t)r;
+	}
+	return done;
+}
+
+static size_t
+write_body(char *p, size_t size, size_t nmemb, void *user)
+{
+	struct sink *s = user;
+	size_t len = size * nmemb;
+	char *q;
+
+	if (s->rsp->len + len > STOW_HTTP_BODY_MAX) {
+		s->too_big = 1;
+		return 0;
+	}
+	if (s->rsp->len + len + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+
+		while (cap < s->rsp->len + len + 1)
+			cap *= 2;
+		if ((q = realloc(s->rsp->body, cap)) == NULL)
+			return 0;
+		s->rsp->body = q;
+		s->cap = cap;
+	}
+	memcpy(s->rsp->body + s->rsp->len, p, len);
+	s->rsp->len += len;
+	s->rsp->body[s->rsp->len] = '\0';
+	return len;
+}
+
+/* -d: the request's URL or the response's status (no header: one
+ * may hold a credential). */
+static void
+trace(const struct stow_http *h, const char *what, const char *s, long n)
+{
+	char line[2300];
+
+	if (h->cfg.trace == NULL)
+		return;
+	if (n != 0)
+		snprintf(line, sizeof(line), "%s HTTP %ld %.200s", what, n, s);
+	else
+		snprintf(line, sizeof(line), "%s %.2200s", what, s);
+	h->cfg.trace(h->cfg.user, line);
+}
+
+struct stow_http *
+stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
+{
+	static int inited;
+	struct stow_http *h;
+
+	if (!inited && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		cs_err_set(err, CS_E_NOMEM, "libcurl cannot start");
+		return NULL;
+	}
+	inited = 1;
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->c = curl_easy_init()) == NULL) {
+		free(h);
+		cs_err_set(err, CS_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	h->cfg = *cfg;
+	if (cfg->bearer != NULL &&
+	    (size_t)snprintf(h->auth, sizeof(h->auth),
+		"Authorization: Bearer %s", cfg->bearer) >= sizeof(h->auth)) {
+		stow_http_free(h);
+		cs_err_set(err, CS_E_INVAL, "the bearer token is too long");
+		return NULL;
+	}
+	return h;
+}
+
+void
+stow_http_free(struct stow_http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->c);
+	explicit_bzero(h->auth, sizeof(h->auth));
+	free(h);
+}
+
+static int
+map_curl(CURL *c, CURLcode cc, const char *what, struct cs_err *err)
+{
+	curl_off_t connected = 0;
+	int code;
+
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		code = CS_E_NONAME;
+		break;
+	case CURLE_COULDNT_CONNECT:
+		code = CS_E_UNREACHABLE;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		/* silent after the connection: what was sent is in doubt */
+		curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+		code = connected > 0 ? CS_E_NET : CS_E_TIMEOUT;
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		code = CS_E_TLS;
+		break;
+	case CURLE_OUT_OF_MEMORY:
+		code = CS_E_NOMEM;
+		break;
+	default:
+		code = CS_E_NET;
+	}
+	return cs_err_set(err, code, "%s: %s", what, curl_easy_strerror(cc));
+}
+
+/* The options every request has, then perform it. */
+static int
+perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
+    struct stow_http_rsp *rsp, struct cs_err *err)
+{
+	struct sink s = { rsp, 0, 0 };
+	char url[2048], *ct = NULL;
+	CURLcode cc;
+	CURL *c = h->c;
+
+	memset(rsp, 0, sizeof(*rsp));
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", h->cfg.url, rel) >=
+	    sizeof(url))
+		return cs_err_set(err, CS_E_INVAL, "the URL is too long");
+	if (h->cfg.bearer != NULL)
+		hdr = curl_slist_append(hdr, h->auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(
+	    c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
+	/* a service that stops moving bytes (either way) for timeout_ms */
+	curl_easy_setopt(
+	    c, CURLOPT_LOW_SPEED_LIMIT, h->cfg.timeout_ms ? 1L : 0L);
+	curl_easy_setopt(
+	    c, CURLOPT_LOW_SPEED_TIME, (h->cfg.timeout_ms + 999) / 1000);
+	if (h->cfg.ca != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->cfg.ca);
+	if (h->cfg.netrc)
+		curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
+	trace(h, "request", url, 0);
+	cc = curl_easy_perform(c);
+	curl_slist_free_all(hdr);
+	if (cc == CURLE_OK || cc == CURLE_WRITE_ERROR) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rsp->code);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+		snprintf(rsp->type, sizeof(rsp->type), "%s", ct ? ct : "");
+		trace(h, "response", rsp->type, rsp->code);
+	}
+	if (s.too_big)
+		return cs_err_set(err, CS_E_TOOBIG,
+		    "the response is larger than %u bytes", STOW_HTTP_BODY_MAX);
+	if (cc != CURLE_OK)
+		return map_curl(c, cc, h->cfg.url, err);
+	if (rsp->body == NULL && (rsp->body = calloc(1, 1)) == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	return 0;
+}
+
+int
+stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
+    size_t n, struct stow_http_rsp *rsp, struct cs_err *err)
+{
+	unsigned char rnd[12];
+	char boundary[40], hv[160];
+	struct curl_slist *hdr = NULL, *t;
+	struct body b = { 0 };
+	uint64_t total = 0;
+	size_t k;
+	int rc;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return cs_err_set(
+		    err, CS_E_IO, "getrandom: %s", strerror(errno));
+	memcpy(boundary, "cstore-", 7);
+	for (k = 0; k < sizeof(rnd); k++)
+		snprintf(boundary + 7 + 2 * k, 3, "%02x", rnd[k]);
+	b.fds = fds;
+	b.sizes = sizes;
+	b.n = n;
+	b.boundary = boundary;
+	b.head_len =
+	    (size_t)snprintf(b.head, sizeof(b.head), part_head, boundary);
+	for (k = 0; k < n; k++)
+		total += b.head_len + sizes[k] + 2;
+	total += strlen(boundary) + 6;
+	snprintf(hv, sizeof(hv),
+	    "Content-Type: multipart/related; type=\"application/dicom\"; "
+	    "boundary=%s",
+	    boundary);
+	if ((t = curl_slist_append(hdr, hv)) == NULL ||
+	    (hdr = t,
+		t = curl_slist_append(hdr, "Accept: application/dicom+json")) ==
+		NULL ||
+	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
+		curl_slist_free_all(hdr);
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	}
+	hdr = t;
+	curl_easy_setopt(h->c, CURLOPT_HTTPGET, 0L);
+	curl_easy_setopt(h->c, CURLOPT_UPLOAD, 0L);
+	curl_easy_setopt(h->c, CURLOPT_POST, 1L);
+	curl_easy_setopt(h->c, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(h->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
+	curl_easy_setopt(h->c, CURLOPT_READFUNCTION, read_body);
+	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
+	rc = perform(h, "/studies", hdr, rsp, err);
+	if (b.io_errno != 0 || b.short_file) {
+		cs_err_clear(err);
+		rc = cs_err_set(err, CS_E_IO, "%s",
+		    b.short_file ? "a file shrank while it was sent"
+				 : strerror(b.io_errno));
+	}
+	return rc;
+}
+
+int
+stow_http_get(struct stow_http *h, const char *rel, struct stow_http_rsp *rsp,
+    struct cs_err *err)
+{
+	struct curl_slist *hdr =
+	    curl_slist_append(NULL, "Accept: application/dicom+json");
+
+	if (hdr == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	curl_easy_setopt(h->c, CURLOPT_HTTPGET, 1L);
+	return perform(h, rel, hdr, rsp, err);
+}

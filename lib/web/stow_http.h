@@ -1,0 +1,61 @@
+/*
+ * stow_http.h - the HTTP side of DICOMweb STOW-RS (PS3.18 10.5) with
+ * libcurl: one handle per lane (its connection is reused between
+ * requests), multipart/related bodies streamed from open files, and the
+ * response kept (bounded) for the caller to read.  Nothing here parses
+ * DICOM or JSON; dcmsend's lib/cli/stow_send.c does.
+ */
+#ifndef CS_WEB_STOW_HTTP_H
+#define CS_WEB_STOW_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cs_err;
+
+/* The largest response body kept; the rest is refused (CS_E_TOOBIG). */
+#define STOW_HTTP_BODY_MAX (16u * 1024u * 1024u)
+
+struct stow_http_cfg {
+	const char *url;    /* the service's base URL (…/dicom-web) */
+	const char *ca;     /* CA file or directory; NULL: curl's default */
+	const char *bearer; /* an OAuth bearer token, or NULL */
+	int netrc;          /* credentials from ~/.netrc */
+	long connect_timeout_ms;
+	long timeout_ms; /* no byte moved this long fails it; 0 = none */
+	/* -d: one line per request and response (never a credential) */
+	void (*trace)(void *user, const char *line);
+	void *user;
+};
+
+struct stow_http_rsp {
+	long code;      /* HTTP status */
+	char type[128]; /* its Content-Type ("" if none) */
+	char *body;     /* NUL-terminated; the caller frees */
+	size_t len;
+};
+
+struct stow_http;
+
+/* A handle (libcurl's global init on first use), or NULL with err. */
+struct stow_http *
+stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err);
+void stow_http_free(struct stow_http *h);
+
+/*
+ * POSTs url/studies with the n open files fds[] (each sizes[] bytes,
+ * sent from offset 0 as they are) as the parts of one
+ * multipart/related; type="application/dicom" body, read as curl asks
+ * for it: never more than curl's buffer in memory.  0 with *rsp filled
+ * (any HTTP status), or CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TLS /
+ * CS_E_TIMEOUT / CS_E_NET (nothing or not all was answered), CS_E_IO (a
+ * file could not be read or changed size), CS_E_TOOBIG, CS_E_NOMEM.
+ */
+int stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
+    size_t n, struct stow_http_rsp *rsp, struct cs_err *err);
+
+/* GET url + rel (rel begins with '/'); as stow_http_post. */
+int stow_http_get(struct stow_http *h, const char *rel,
+    struct stow_http_rsp *rsp, struct cs_err *err);
+
+#endif

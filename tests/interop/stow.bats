@@ -1,0 +1,359 @@
+#!/usr/bin/env bats
+# dcmsend to a URL: DICOMweb STOW-RS against Orthanc's DICOMweb plugin
+# (Debian orthanc-dicomweb), which asks for a user and password (HTTP
+# Basic, RegisteredUsers).  What arrived is fetched back from Orthanc's
+# REST API and compared with what was sent, data set by data set.
+
+load dcmsend-helpers
+load tls-ca
+
+PLUGIN=/usr/share/orthanc/plugins/libOrthancDicomWeb.so
+
+setup_file() {
+	corpus_setup
+}
+
+setup() {
+	HOME=$BATS_TEST_TMPDIR
+	export HOME
+}
+
+# start_web [EXTRA-JSON]: Orthanc with the plugin and a user, on free
+# ports; $WEB is the service's URL, $REST Orthanc's own API.
+start_web() {
+	require_netns
+	require_cmd /usr/sbin/Orthanc
+	[ -e "$PLUGIN" ] || skip "no $PLUGIN (orthanc-dicomweb)"
+	local try rc
+	for try in $(seq 10); do
+		rc=0
+		start_web_once "${1:-}" || rc=$?
+		[ "$rc" -eq 0 ] && break
+		[ "$rc" -eq 75 ] || return 1
+	done
+	[ "$rc" -eq 0 ]
+	WEB=http://127.0.0.1:$ORTHANC_HTTP/dicom-web
+	REST=http://127.0.0.1:$ORTHANC_HTTP
+	printf 'machine 127.0.0.1 login alice password s3cret\n' >"$HOME/.netrc"
+	chmod 600 "$HOME/.netrc"
+}
+
+start_web_once() {
+	local d=$BATS_TEST_TMPDIR/orthanc extra=${1:-} i
+	rm -rf "$d"
+	mkdir -p "$d/db"
+	ORTHANC_DICOM=$(free_port)
+	ORTHANC_HTTP=$(free_port)
+	while [ "$ORTHANC_HTTP" = "$ORTHANC_DICOM" ]; do ORTHANC_HTTP=$(free_port); done
+	cat >"$d/orthanc.json" <<JSON
+{ "Name": "TEST", "StorageDirectory": "$d/db", "IndexDirectory": "$d/db",
+  "Plugins": ["$PLUGIN"], "HttpPort": $ORTHANC_HTTP, "RemoteAccessAllowed": false,
+  "AuthenticationEnabled": true, "RegisteredUsers": { "alice": "s3cret" },
+  "DicomAet": "ORTHANC", "DicomPort": $ORTHANC_DICOM, "DicomCheckCalledAet": false,
+  "DicomModalities": {}, "SaveJobs": false, "WebDavEnabled": false,
+  "DicomWeb": { "Enable": true, "Root": "/dicom-web/" }${extra:+, $extra} }
+JSON
+	/usr/sbin/Orthanc "$d/orthanc.json" >"$d/orthanc.log" 2>&1 &
+	ORTHANC_PID=$!
+	track_pid "$ORTHANC_PID"
+	for i in $(seq 400); do
+		if listens "$ORTHANC_HTTP" "$ORTHANC_PID" &&
+		    curl -sf -u alice:s3cret "http://127.0.0.1:$ORTHANC_HTTP/system" >/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$ORTHANC_PID" 2>/dev/null; then
+			wait "$ORTHANC_PID" 2>/dev/null || true
+			port_taken "$d/orthanc.log" && return 75
+			cat "$d/orthanc.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "Orthanc did not answer within 20 s" >&2
+	return 1
+}
+
+rest() {
+	curl -sf -u alice:s3cret "$REST$1"
+}
+
+count() {
+	rest /statistics | jq .CountInstances
+}
+
+# fetch_all DIR: every instance Orthanc holds, as files in DIR.
+fetch_all() {
+	local dir=$1 id
+	mkdir -p "$dir"
+	for id in $(rest /instances | jq -r '.[]'); do
+		rest "/instances/$id/file" >"$dir/$id.dcm"
+	done
+}
+
+@test "stow: the corpus over STOW-RS, every Part 10 file stored and fetched back the same" {
+	start_web
+	run --separate-stderr "$CSTORE_BIN/dcmsend" --netrc --stow-batch 20 "$WEB/" \
+		"$CORPUS/sop" "$CORPUS/ts" "$CORPUS/odd"
+	[ "$status" -eq 1 ] # the bare data sets (no meta) are not sent
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$(find "$CORPUS/sop" "$CORPUS/ts" "$CORPUS/odd" -type f | wc -l)"
+	# everything but the bare data sets is stored
+	[ "$(grep -vc $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq "$(grep -c $'^notdicom\t.*no File Meta Information' "$BATS_TEST_TMPDIR/res")" ]
+	nok=$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")
+	[ "$nok" -ge 200 ]
+	grep $'^0000\t' "$BATS_TEST_TMPDIR/res" | cut -f4 | sort -u >"$BATS_TEST_TMPDIR/sent.uids"
+	rest '/instances?expand' | jq -r '.[].MainDicomTags.SOPInstanceUID' | sort -u >"$BATS_TEST_TMPDIR/orthanc.uids"
+	diff "$BATS_TEST_TMPDIR/sent.uids" "$BATS_TEST_TMPDIR/orthanc.uids"
+	# several instances per request: 20 a request at most
+	[[ $stderr != *"0 stored"* ]]
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$nok" ]
+}
+
+@test "stow: --json lines name the request; a batch of 5 files is one request" {
+	start_web
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --netrc --stow-batch 5 "$WEB" "$CORPUS/ts"
+	n=$(ls "$CORPUS/ts" | wc -l)
+	[ "$(jq -r .status <<<"$output" | grep -c '^0000$')" -eq "$n" ]
+	# the association column counts requests: ceil(n / 5)
+	[ "$(jq -r .association <<<"$output" | sort -u | wc -l)" -eq $(((n + 4) / 5)) ]
+	[ "$(count)" -eq "$n" ]
+}
+
+@test "stow: -j 4 --stow-batch 3: four connections share the inputs, every one stored once and fetched back" {
+	start_web
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 4 --stow-batch 3 --netrc "$WEB" "$CORPUS/sop"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	n=$(ls "$CORPUS/sop" | wc -l)
+	one_line_per_input "$BATS_TEST_TMPDIR/res" "$n"
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq "$n" ]
+	[ "$(count)" -eq "$n" ]
+	# each lane fills its own requests: between n/3 and n/3 + 4 of them
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json -j 4 --stow-batch 3 --netrc "$WEB" "$CORPUS/sop"
+	req=$(jq -r .association <<<"$output" | sort -u | wc -l)
+	[ "$req" -ge $(((n + 2) / 3)) ] && [ "$req" -le $(((n + 2) / 3 + 4)) ]
+	[ "$(jq -r .association <<<"$output" | sort -n | tail -1)" -eq "$req" ]
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$n" ]
+}
+
+@test "stow: authentication: none or a wrong password exits 4 and stores nothing; the right one stores" {
+	start_web
+	f=$CORPUS/ts/explicit-le.dcm
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" "$WEB" "$f"
+	assert_output --regexp $'^notsent\t.*HTTP 401'
+	printf 'machine 127.0.0.1 login alice password wrong\n' >"$HOME/.netrc"
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB" "$f"
+	assert_output --regexp $'^notsent\t.*HTTP 401'
+	echo not-a-token-orthanc-knows >"$BATS_TEST_TMPDIR/token"
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" -d --bearer-file "$BATS_TEST_TMPDIR/token" "$WEB" "$f"
+	# the token is never in the trace
+	[[ $stderr != *not-a-token* ]]
+	[[ $stderr == *"request $WEB/studies"* ]]
+	[ "$(count)" -eq 0 ]
+	printf 'machine 127.0.0.1 login alice password s3cret\n' >"$HOME/.netrc"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB" "$f"
+	assert_output --regexp $'^0000\t'
+	[ "$(count)" -eq 1 ]
+	# --echo: the QIDO-RS query
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "$WEB"
+	assert_output --regexp $'^HTTP 401\t'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --netrc "$WEB"
+	assert_output "HTTP 200	$WEB"
+}
+
+# start_stub [FAIL-UID]: tests/tools/stow-stub on a free port; $STUB is
+# its URL, the parts it took are in $BATS_TEST_TMPDIR/got.
+start_stub() {
+	require_netns
+	mkdir -p "$BATS_TEST_TMPDIR/got"
+	rm -f "$BATS_TEST_TMPDIR/stub.port"
+	"$CSTORE_ROOT/tests/tools/stow-stub" "$BATS_TEST_TMPDIR/stub.port" "$BATS_TEST_TMPDIR/got" "$@" &
+	STUB_PID=$!
+	track_pid "$STUB_PID"
+	local i
+	for i in $(seq 200); do
+		[ -s "$BATS_TEST_TMPDIR/stub.port" ] && break
+		sleep 0.05
+	done
+	STUB=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/stub.port")/dicom-web
+}
+
+@test "stow: a file Orthanc cannot take (a 400 for its request) fails alone, the rest is stored" {
+	# a color palette (PS3.6 Annex B): no Study Instance UID, and
+	# Orthanc refuses the whole request that holds it
+	palette=/usr/lib/python3/dist-packages/pydicom/data/palettes/spring.dcm
+	[ -e "$palette" ] || skip "no $palette (python3-pydicom)"
+	start_web
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB" "$palette" "$CORPUS/sop"
+	assert_line --regexp $'^failed\t.*/spring.dcm\t.*HTTP 400'
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq "$(ls "$CORPUS/sop" | wc -l)" ]
+	[ "$(count)" -eq "$(ls "$CORPUS/sop" | wc -l)" ]
+}
+
+@test "stow: the Failed SOP Sequence's Failure Reason is the file's status; the parts are the files, byte for byte" {
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
+	start_stub "$uid"
+	printf 'tok-123\n' >"$BATS_TEST_TMPDIR/token"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --bearer-file "$BATS_TEST_TMPDIR/token" --stow-batch 100 "$STUB" "$CORPUS/ts"
+	assert_line --regexp $'^A700\t.*/implicit-le.dcm\t.*\t'"$uid"$'\t'
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq $(($(ls "$CORPUS/ts" | wc -l) - 1)) ]
+	# one request, to URL/studies, with the token and the multipart type
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 1 ]
+	IFS=$'\t' read -r path ctype auth len <"$BATS_TEST_TMPDIR/got/requests.log"
+	[ "$path" = /dicom-web/studies ]
+	[[ $ctype == 'multipart/related; type="application/dicom"; boundary='* ]]
+	[ "$auth" = "Bearer tok-123" ]
+	# every stored line's file arrived as it is
+	n=0
+	for f in "$BATS_TEST_TMPDIR"/got/*.dcm; do
+		p=$(grep -F "$(ds_uid "$f")" <<<"$output" | cut -f2)
+		cmp "$p" "$f"
+		n=$((n + 1))
+	done
+	[ "$n" -eq $(($(ls "$CORPUS/ts" | wc -l) - 1)) ]
+}
+
+@test "stow: a 503 is tried again --retry times, then its files fail" {
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_503=2 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 2 --retry-delay 10 "$STUB" "$f"
+	assert_output --regexp $'^0000\t'
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	STUB_503=5 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 1 --retry-delay 10 "$STUB" "$f" "$CORPUS/ts/implicit-le.dcm"
+	[ "$(grep -c $'^failed\t.*\tHTTP 503$' <<<"$output")" -eq 2 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+}
+
+@test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
+	start_stub
+	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 100
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/big.dcm")
+	[ "$size" -gt 99000000 ]
+	run -0 --separate-stderr /usr/bin/time -v -o "$BATS_TEST_TMPDIR/time" \
+		"$CSTORE_BIN/dcmsend" "$STUB" "$BATS_TEST_TMPDIR/big.dcm"
+	assert_output --regexp $'^0000\t'
+	rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$BATS_TEST_TMPDIR/time")
+	echo "size $size, sender max RSS ${rss_kb} kB" >&2
+	[ "$rss_kb" -lt 30000 ]
+	cmp "$BATS_TEST_TMPDIR/big.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+}
+
+@test "stow: --follow to a URL bridges DIMSE to DICOMweb: storescu -> dcmrecv -0 -> dcmsend --follow --remove-sent, the service down at first" {
+	require_cmd /usr/bin/storescu
+	require_netns
+	W=$BATS_TEST_TMPDIR
+	mkdir -p "$W/spool" "$W/got"
+	port=$(free_port)
+	fifo=$W/paths
+	mkfifo "$fifo"
+	"$CSTORE_BIN/dcmsend" --follow -0 --remove-sent --retry-delay 100 \
+		"http://127.0.0.1:$port/dicom-web" - <"$fifo" >"$W/res" 2>"$W/res.err" &
+	send=$!
+	track_pid "$send"
+	"$CSTORE_BIN/dcmrecv" -0 -o "$W/spool" --port-file "$W/recv.port" 127.0.0.1:0 \
+		>"$fifo" 2>"$W/recv.err" &
+	recv=$!
+	track_pid "$recv"
+	for _ in $(seq 100); do [ -s "$W/recv.port" ] && break; sleep 0.05; done
+	# the service is down while storescu sends: nothing may be lost
+	TCP_NODELAY=1 timeout 60 /usr/bin/storescu -nh 127.0.0.1 "$(cat "$W/recv.port")" \
+		"$CORPUS/sop" +sd >"$W/scu.log" 2>&1 || true
+	n=$(find "$W/spool" -type f | wc -l)
+	[ "$n" -ge 10 ]
+	STUB_PORT=$port "$CSTORE_ROOT/tests/tools/stow-stub" "$W/stub.port" "$W/got" &
+	track_pid $!
+	for _ in $(seq 300); do
+		[ "$(find "$W/spool" -type f | wc -l)" -eq 0 ] && break
+		sleep 0.1
+	done
+	kill "$recv"
+	wait "$recv" || true
+	for _ in $(seq 100); do kill -0 "$send" 2>/dev/null || break; sleep 0.1; done
+	wait "$send"
+	# every file stored once, the spool empty, the service told of it
+	[ "$(grep -c $'^0000\t' "$W/res")" -eq "$n" ]
+	[ "$(wc -l <"$W/res")" -eq "$n" ]
+	[ "$(find "$W/spool" -type f | wc -l)" -eq 0 ]
+	[ "$(ls "$W/got"/*.dcm | wc -l)" -eq "$n" ]
+	grep -q 'retrying' "$W/res.err"
+	grep -q 'answers again' "$W/res.err"
+	# what arrived is the data set storescu sent
+	declare -A want
+	for f in "$CORPUS"/sop/*; do want[$(ds_uid "$f")]=$(ds_sum "$f"); done
+	for f in "$W"/got/*.dcm; do
+		[ "${want[$(ds_uid "$f")]}" = "$(ds_sum "$f")" ]
+	done
+}
+
+@test "stow: https: the server's certificate is checked as curl does (--tls-ca; a rogue or misnamed one exits 3)" {
+	require_cmd openssl
+	make_test_pki "$BATS_TEST_TMPDIR/pki"
+	P=$BATS_TEST_TMPDIR/pki
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_CERT=$P/server.pem STUB_KEY=$P/server.key start_stub
+	url=${STUB/http:/https:}
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" "$url" "$f"
+	assert_output --regexp $'^0000\t'
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	# not trusted by the system's store
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" "$url" "$f"
+	assert_output --regexp $'^notsent\t'
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "$url"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	for bad in rogue wrongname expired; do
+		STUB_CERT=$P/$bad.pem STUB_KEY=$P/$bad.key start_stub
+		run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" "${STUB/http:/https:}" "$f"
+		assert_output --regexp $'^notsent\t'
+		kill "$STUB_PID"
+		wait "$STUB_PID" || true
+	done
+	[ "$(ls "$BATS_TEST_TMPDIR/got"/*.dcm | wc -l)" -eq 1 ]
+}
+
+@test "stow: nothing listening exits 3, every input notsent" {
+	require_netns
+	port=$(free_port)
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" "http://127.0.0.1:$port/dicom-web" \
+		"$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$CSTORE_ROOT/tests/data/p10-ivrle.dcm"
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 2 ]
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "http://127.0.0.1:$port/dicom-web"
+}
+
+@test "stow: a service that never answers: --dimse-timeout fails the request (aborted, exit 5)" {
+	require_netns
+	port=$(free_port)
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' "$port" &
+	track_pid $!
+	for _ in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.05; done
+	SECONDS=0
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 1 "http://127.0.0.1:$port/dicom-web" \
+		"$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	assert_output --regexp $'^aborted\t'
+	[ "$SECONDS" -le 10 ]
+}
+
+@test "stow: options against a URL" {
+	url=http://127.0.0.1:9/dicom-web
+	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
+	for opts in "--per-assoc 2" "--follow -j 2" --commit "--follow --commit" --dry-run --lossy "--limit-rate 1M" "--user bob" --tls \
+	    "--tls-ca $f" "--stow-batch 0" "--stow-bytes 0" "--bearer-file $f --netrc"; do
+		# shellcheck disable=SC2086
+		run -2 "$CSTORE_BIN/dcmsend" $opts "$url" "$f"
+	done
+	run -2 "$CSTORE_BIN/dcmsend" "http://alice:s3cret@127.0.0.1:9/dicom-web" "$f"
+	assert_output --partial "use --netrc or --bearer-file"
+	[[ $output != *s3cret* ]]
+	run -2 "$CSTORE_BIN/dcmsend" --bearer-file "$BATS_TEST_TMPDIR/none" "$url" "$f"
+	run -2 "$CSTORE_BIN/dcmsend" --echo "$url" "$f"
+	run -0 "$CSTORE_BIN/dcmsend" --help
+	assert_output --partial "--stow-batch N"
+	assert_output --partial "url [file | dir | - ...]"
+}

@@ -1,0 +1,102 @@
+/* t_stow_rsp.c - a STOW-RS response's verdict on each instance. */
+#include <check.h>
+#include <string.h>
+
+#include "cstore/cstore.h"
+#include "cli/stow_rsp.h"
+
+Suite *stow_rsp_suite(void);
+
+static const char rsp[] =
+    "{\"00081190\":{\"vr\":\"UR\",\"Value\":[\"http://x/studies/1\"]},"
+    "\"00081199\":{\"vr\":\"SQ\",\"Value\":["
+    "{\"00081150\":{\"vr\":\"UI\",\"Value\":[\"1.2.3\"]},"
+    "\"00081155\":{\"vr\":\"UI\",\"Value\":[\"1.1\"]}},"
+    "{\"00081155\":{\"vr\":\"UI\",\"Value\":[\"1.2\"]},"
+    "\"00081196\":{\"vr\":\"US\",\"Value\":[45056]}}]},"
+    "\"00081198\":{\"vr\":\"SQ\",\"Value\":["
+    "{\"00081155\":{\"vr\":\"UI\",\"Value\":[\"1.3\"]},"
+    "\"00081197\":{\"vr\":\"US\",\"Value\":[42752]}},"
+    "{\"00081155\":{\"vr\":\"UI\",\"Value\":[\"1.4\"]}}]}}";
+
+START_TEST(each_instance_gets_its_sequence_and_reason)
+{
+	struct cs_err err = { 0, "" };
+	struct stow_rsp *r = stow_rsp_parse(rsp, strlen(rsp), &err);
+	uint16_t reason = 1;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(stow_rsp_find(r, "1.1", &reason), STOW_REFERENCED);
+	ck_assert_uint_eq(reason, 0);
+	ck_assert_int_eq(stow_rsp_find(r, "1.2", &reason), STOW_REFERENCED);
+	ck_assert_uint_eq(reason, 0xB000);
+	ck_assert_int_eq(stow_rsp_find(r, "1.3", &reason), STOW_FAILED);
+	ck_assert_uint_eq(reason, 0xA700);
+	ck_assert_int_eq(stow_rsp_find(r, "1.4", &reason), STOW_FAILED);
+	ck_assert_uint_eq(reason, 0);
+	/* a prefix of a UID is not the UID */
+	ck_assert_int_eq(stow_rsp_find(r, "1.", &reason), STOW_UNNAMED);
+	ck_assert_int_eq(stow_rsp_find(r, "1.5", &reason), STOW_UNNAMED);
+	stow_rsp_free(r);
+}
+END_TEST
+
+START_TEST(an_array_of_one_data_set_is_read_too)
+{
+	static const char a[] = "[{\"00081199\":{\"vr\":\"SQ\",\"Value\":["
+				"{\"00081155\":{\"vr\":\"UI\",\"Value\":[\"9\"]}}]}}]";
+	struct stow_rsp *r = stow_rsp_parse(a, strlen(a), NULL);
+	uint16_t reason;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(stow_rsp_find(r, "9", &reason), STOW_REFERENCED);
+	stow_rsp_free(r);
+}
+END_TEST
+
+START_TEST(what_is_not_a_data_set_is_refused)
+{
+	static const char *const bad[] = { "", "<html>", "[]", "[{},{}]",
+		"42", "{\"00081199\":", "{} trailing" };
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cs_err_clear(&err);
+		ck_assert_ptr_null(stow_rsp_parse(bad[i], strlen(bad[i]), &err));
+		ck_assert_int_eq(err.code, CS_E_PROTO);
+	}
+}
+END_TEST
+
+START_TEST(odd_shapes_name_nothing)
+{
+	/* wrong types where sequences, items, UIDs and reasons belong */
+	static const char odd[] =
+	    "{\"00081199\":{\"Value\":{\"a\":1}},"
+	    "\"00081198\":{\"Value\":[1,\"x\",{\"00081155\":{\"Value\":[7]}},"
+	    "{\"00081155\":{\"Value\":[\"2\"]},\"00081197\":{\"Value\":[70000]}}]}}";
+	struct stow_rsp *r = stow_rsp_parse(odd, strlen(odd), NULL);
+	uint16_t reason = 9;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(stow_rsp_find(r, "7", &reason), STOW_UNNAMED);
+	ck_assert_int_eq(stow_rsp_find(r, "2", &reason), STOW_FAILED);
+	ck_assert_uint_eq(reason, 0); /* out of range: no reason */
+	stow_rsp_free(r);
+}
+END_TEST
+
+Suite *
+stow_rsp_suite(void)
+{
+	Suite *s = suite_create("stow_rsp");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, each_instance_gets_its_sequence_and_reason);
+	tcase_add_test(tc, an_array_of_one_data_set_is_read_too);
+	tcase_add_test(tc, what_is_not_a_data_set_is_refused);
+	tcase_add_test(tc, odd_shapes_name_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
