@@ -150,54 +150,16 @@ already_stored(void *user, const char *path)
 	return resume_has(((struct dcmsend *)user)->resume, path);
 }
 
-static int
-do_echo(struct dcmsend *d)
-{
-	struct storescu_echo_result r;
-	struct cs_err err = { 0, "" };
-	int rc = storescu_echo(&d->a.cfg, &r, &err);
-
-	if (rc != 0) {
-		fprintf(stderr, "%s: echo to '%s' port %s failed: %s\n",
-		    cli_progname(), d->a.cfg.host, d->a.cfg.port,
-		    err.code ? err.msg : cs_strerror(rc));
-		return cli_exit_for(rc);
-	}
-	send_out_echo(&d->out, &d->a.cfg, &r);
-	if (d->a.verbose)
-		send_out_echo_notes(&d->a.cfg, &r);
-	if (r.status == 0)
-		return EXIT_OK;
-	if (!d->a.quiet)
-		fprintf(stderr,
-		    "%s: the peer answered the echo with status %04X: %s\n",
-		    cli_progname(), r.status,
-		    send_status_meaning(r.status, "C-ECHO"));
-	return EXIT_NO;
-}
-
 /* --resume LOG: the set of inputs an earlier run stored. */
 static int
 load_resume(struct dcmsend *d)
 {
-	struct cs_err err = { 0, "" };
-	int rc;
+	int ex = resume_open(
+	    d->a.resume_log, d->a.send.commit, d->a.quiet, &d->resume);
 
-	if (d->a.resume_log == NULL)
-		return 0;
-	d->resume = resume_new();
-	if (d->resume != NULL && d->a.send.commit)
-		resume_require_commit(d->resume); /* committed ones only */
-	rc = d->resume == NULL
-	    ? cs_err_set(&err, CS_E_NOMEM, "out of memory")
-	    : resume_load_path(d->resume, d->a.resume_log, &err);
-	if (rc == 0) {
+	if (ex == 0 && d->resume != NULL)
 		d->a.send.already_stored = already_stored;
-		return 0;
-	}
-	if (!d->a.quiet)
-		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
-	return rc == CS_E_IO ? EXIT_USAGE : cli_exit_for(rc);
+	return ex;
 }
 
 static int
@@ -225,11 +187,10 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	    ? !d->a.quiet && isatty(STDERR_FILENO)
 	    : d->a.progress;
 	d->stdout_tty = isatty(STDOUT_FILENO);
-	rc = d->a.stow.url != NULL
-	    ? stow_send(&d->a.stow, &d->a.send, paths, inputs_count(&in),
-		  &sum, &err)
-	    : storescu_send(&d->a.cfg, &d->a.send, paths, inputs_count(&in),
-		  &sum, &err);
+	rc = d->a.stow.url != NULL ? stow_send(&d->a.stow, &d->a.send, paths,
+					 inputs_count(&in), &sum, &err)
+				   : storescu_send(&d->a.cfg, &d->a.send, paths,
+					 inputs_count(&in), &sum, &err);
 	send_progress_clear(&d->progress);
 	if (rc != 0 && !d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(),
@@ -373,7 +334,7 @@ main(int argc, char **argv)
 	if (d.a.commit_wait != NULL)
 		return do_commit_wait(&d);
 	if (d.a.echo)
-		return do_echo(&d);
+		return send_echo_run(&d.a.cfg, &d.out, d.a.verbose, d.a.quiet);
 	if (d.a.follow)
 		return do_follow(&d, argc - 2, argv + 2);
 	return do_send(&d, argc - 2, argv + 2);

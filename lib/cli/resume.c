@@ -11,6 +11,9 @@
 #include "cstore/cstore.h"
 #include "core/alloc.h"
 #include "core/status.h"
+#include "cli/cli.h"
+#include "cli/exitcodes.h"
+#include "cli/output.h"
 #include "cli/resume.h"
 #include "core/strmap.h"
 
@@ -430,4 +433,25 @@ resume_load_path(struct resume *r, const char *path, struct cs_err *err)
 	rc = resume_load(r, f, path, err);
 	fclose(f);
 	return rc;
+}
+
+int
+resume_open(const char *log, int commit, int quiet, struct resume **out)
+{
+	struct cs_err err = { 0, "" };
+	int rc;
+
+	*out = NULL;
+	if (log == NULL)
+		return 0;
+	*out = resume_new();
+	if (*out != NULL && commit)
+		resume_require_commit(*out); /* committed ones only */
+	rc = *out == NULL ? cs_err_set(&err, CS_E_NOMEM, "out of memory")
+			  : resume_load_path(*out, log, &err);
+	if (rc == 0)
+		return 0;
+	if (!quiet)
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+	return rc == CS_E_IO ? EXIT_USAGE : cli_exit_for(rc);
 }

@@ -79,6 +79,12 @@ int resume_add_line(struct resume *r, const char *line, size_t len);
  * --commit writes its resumed inputs so (they were committed before).
  */
 void resume_require_commit(struct resume *r);
+/*
+ * dcmsend --resume LOG: *out the set LOG records (committed ones only
+ * with commit), NULL without a log.  Returns 0 or an exit status, the
+ * reason on stderr unless quiet (an unreadable log is a usage error).
+ */
+int resume_open(const char *log, int commit, int quiet, struct resume **out);
 /* 1 when path was recorded as stored, else 0.  O(1) expected. */
 int resume_has(const struct resume *r, const char *path);
 /* Number of distinct stored paths. */

@@ -168,16 +168,16 @@ static const char web_help[] =
     "files; --echo asks the service a QIDO-RS query (GET URL/studies?limit=1):\n"
     "      --stow-batch N       at most N files per request (default " STR(
 	STOW_DEFAULT_BATCH) ")\n"
-    "      --stow-bytes SIZE    start a new request once its files reach SIZE\n"
-    "                           bytes (64M, 1G...; default 64M)\n"
-    "      --bearer-file FILE   send the first line of FILE as an OAuth bearer\n"
-    "                           token (Authorization: Bearer)\n"
-    "      --netrc              take the user name and password for the host\n"
-    "                           from ~/.netrc (HTTP Basic)\n"
-    "      --tls-ca FILE        with https: trust these CA certificates instead\n"
-    "                           of the system's\n"
-    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx answer is retried\n"
-    "--retry times, then its files fail.\n";
+			    "      --stow-bytes SIZE    start a new request once its files reach SIZE\n"
+			    "                           bytes (64M, 1G...; default 64M)\n"
+			    "      --bearer-file FILE   send the first line of FILE as an OAuth bearer\n"
+			    "                           token (Authorization: Bearer)\n"
+			    "      --netrc              take the user name and password for the host\n"
+			    "                           from ~/.netrc (HTTP Basic)\n"
+			    "      --tls-ca FILE        with https: trust these CA certificates instead\n"
+			    "                           of the system's\n"
+			    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx answer is retried\n"
+			    "--retry times, then its files fail.\n";
 
 /* User Identity Negotiation; a literal of its own. */
 static const char identity_help[] =
@@ -316,12 +316,12 @@ parse_web(struct send_args *d, int c, const char *arg)
 		d->stow.netrc = 1;
 		break;
 	case OPT_STOW_BATCH:
-		d->stow.batch = (size_t)cli_parse_num(
-		    arg, 1, 10000, "files per request");
+		d->stow.batch =
+		    (size_t)cli_parse_num(arg, 1, 10000, "files per request");
 		break;
 	case OPT_STOW_BYTES:
-		if (cli_parse_size(arg, "--stow-bytes", &d->stow.batch_bytes,
-			&err) != 0)
+		if (cli_parse_size(
+			arg, "--stow-bytes", &d->stow.batch_bytes, &err) != 0)
 			cli_usage_error("%s", err.msg);
 		if (d->stow.batch_bytes == 0)
 			cli_usage_error("--stow-bytes: must be above 0");

@@ -7,6 +7,8 @@
 
 #include "cstore/storescu.h"
 #include "cli/cli.h"
+#include "cli/exitcodes.h"
+#include "cli/output.h"
 #include "cli/send_out.h"
 #include "core/status.h"
 
@@ -293,4 +295,31 @@ send_out_echo_notes(
 		    cfg->user,
 		    r->identity_confirmed ? "confirmed by the peer"
 					  : "sent, not confirmed (none asked)");
+}
+
+int
+send_echo_run(const struct storescu_config *cfg, struct cli_out *out,
+    int verbose, int quiet)
+{
+	struct storescu_echo_result r;
+	struct cs_err err = { 0, "" };
+	int rc = storescu_echo(cfg, &r, &err);
+
+	if (rc != 0) {
+		fprintf(stderr, "%s: echo to '%s' port %s failed: %s\n",
+		    cli_progname(), cfg->host, cfg->port,
+		    err.code ? err.msg : cs_strerror(rc));
+		return cli_exit_for(rc);
+	}
+	send_out_echo(out, cfg, &r);
+	if (verbose)
+		send_out_echo_notes(cfg, &r);
+	if (r.status == 0)
+		return EXIT_OK;
+	if (!quiet)
+		fprintf(stderr,
+		    "%s: the peer answered the echo with status %04X: %s\n",
+		    cli_progname(), r.status,
+		    send_status_meaning(r.status, "C-ECHO"));
+	return EXIT_NO;
 }

@@ -60,6 +60,13 @@ void send_remove_sent(const struct storescu_result *r, int commit, int quiet);
 
 /* -v after an echo: the peer's limits, implementation and whether it
  * confirmed the user identity, on stderr. */
+/*
+ * dcmsend --echo to cfg's peer: the result line on out, with verbose
+ * the notes above, a failure on stderr (unless quiet).  Returns the
+ * exit status.
+ */
+int send_echo_run(const struct storescu_config *cfg, struct cli_out *out,
+    int verbose, int quiet);
 void send_out_echo_notes(
     const struct storescu_config *cfg, const struct storescu_echo_result *r);
 
