@@ -190,14 +190,17 @@ idle(int n, int secs)
 	long long end;
 
 	for (int i = 0; i < n; i++)
-		if ((fds[i] = dial()) < 0)
+		if ((fds[i] = dial()) < 0) {
+			free(fds);
 			return 1;
+		}
 	printf("%d open\n", n);
 	fflush(stdout);
 	end = now_ms() + secs * 1000LL;
 	while (now_ms() < end)
 		poll(NULL, 0, 100);
 	report(fds, n);
+	free(fds);
 	return 0;
 }
 
@@ -245,6 +248,8 @@ loris(int n, int secs, const unsigned char *rq, size_t rqn)
 		poll(NULL, 0, 500);
 	}
 	report(fds, n);
+	free(fds);
+	free(off);
 	return 0;
 }
 
@@ -396,6 +401,7 @@ main(int ac, char **av)
 {
 	unsigned char *rq = NULL, *cmd = NULL;
 	size_t rqn = 0, cmdn = 0;
+	int rc = 2;
 
 	signal(SIGPIPE, SIG_IGN);
 	alarm(90);
@@ -417,17 +423,20 @@ main(int ac, char **av)
 		return legit(av + 3);
 	if (strcmp(av[2], "loris") == 0 && ac == 6 &&
 	    (rq = unhex(av[5], &rqn)) != NULL)
-		return loris(atoi(av[3]), atoi(av[4]), rq, rqn);
-	if (strcmp(av[2], "huge") == 0 && ac == 4 &&
+		rc = loris(atoi(av[3]), atoi(av[4]), rq, rqn);
+	else if (strcmp(av[2], "huge") == 0 && ac == 4 &&
 	    (rq = unhex(av[3], &rqn)) != NULL)
-		return huge(rq, rqn);
-	if ((strcmp(av[2], "pdv") == 0 || strcmp(av[2], "endless") == 0) &&
+		rc = huge(rq, rqn);
+	else if ((strcmp(av[2], "pdv") == 0 ||
+		     strcmp(av[2], "endless") == 0) &&
 	    ac == 6 && (rq = unhex(av[3], &rqn)) != NULL &&
-	    (cmd = unhex(av[4], &cmdn)) != NULL) {
-		if (av[2][0] == 'p')
-			return stream(rq, rqn, cmd, cmdn, atoll(av[5]), 1);
-		return stream(rq, rqn, cmd, cmdn, atoll(av[5]) * 64, 16 * 1024);
-	}
-	fprintf(stderr, "hostile: bad arguments\n");
-	return 2;
+	    (cmd = unhex(av[4], &cmdn)) != NULL)
+		rc = av[2][0] == 'p'
+		    ? stream(rq, rqn, cmd, cmdn, atoll(av[5]), 1)
+		    : stream(rq, rqn, cmd, cmdn, atoll(av[5]) * 64, 16 * 1024);
+	else
+		fprintf(stderr, "hostile: bad arguments\n");
+	free(rq); /* the sanitizer builds check the test tools too */
+	free(cmd);
+	return rc;
 }
