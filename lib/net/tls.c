@@ -33,6 +33,14 @@ struct tls_ctx {
 
 /* File bytes per SSL_write: 16 records of 16 KiB. */
 #define TLS_FILE_CHUNK (256u * 1024u)
+/*
+ * Socket bytes per recv: the read side is a buffering BIO of this size
+ * over the socket (use_read_buffer).  Not OpenSSL's read-ahead with a
+ * large buffer: that moves the unread rest of its buffer to the front
+ * before each record, and with 16 records queued the receiver spent
+ * ~14% of its CPU in that memmove (52 MB files over TLS).
+ */
+#define TLS_READ_CHUNK (256 * 1024)
 
 struct tls_conn {
 	SSL *ssl;
@@ -192,11 +200,6 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	SSL_CTX_set_options(c->ssl,
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 		SSL_OP_IGNORE_UNEXPECTED_EOF);
-	/* read what the socket has in one recv (not a record header and a
-	 * body apiece): tls_io_recv drains it, SSL_has_pending tells the
-	 * pump what is left */
-	SSL_CTX_set_read_ahead(c->ssl, 1);
-	SSL_CTX_set_default_read_buffer_len(c->ssl, 256 * 1024);
 	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
 		goto fail;
@@ -320,6 +323,28 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 	    err, CS_E_TLS, "TLS handshake with the %s failed", who);
 }
 
+/*
+ * The socket under a buffer for reading (see TLS_READ_CHUNK): one recv
+ * takes what the socket holds, and OpenSSL takes each record's header
+ * and body from memory.  Writes go to the socket directly.
+ */
+static int
+use_read_buffer(SSL *ssl)
+{
+	BIO *sock = SSL_get_rbio(ssl);
+	BIO *buf = BIO_new(BIO_f_buffer());
+
+	if (buf == NULL || BIO_set_read_buffer_size(buf, TLS_READ_CHUNK) != 1 ||
+	    !BIO_up_ref(sock)) {
+		BIO_free(buf);
+		return 0;
+	}
+	/* the chain holds one reference to sock, the write side the other */
+	BIO_push(buf, sock);
+	SSL_set0_rbio(ssl, buf);
+	return 1;
+}
+
 /* Client: check the certificate against name (a DNS name or an
  * address), and send a DNS name as SNI. */
 static int
@@ -375,6 +400,7 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 	t->tls = tc;
 	tc->ssl = SSL_new(c->ssl);
 	if (tc->ssl == NULL || SSL_set_fd(tc->ssl, t->fd) != 1 ||
+	    !use_read_buffer(tc->ssl) ||
 	    (!c->server && !c->insecure && !set_peer_name(tc->ssl, name))) {
 		transport_release(t);
 		return cs_err_set(err, CS_E_NOMEM, "cannot start TLS");
@@ -534,10 +560,15 @@ tls_io_recv(struct transport *t, void *buf, size_t n)
 size_t
 tls_io_pending(const struct transport *t)
 {
-	/* records read ahead but not decrypted count too (poll would not
-	 * see them), unless the last read stopped for want of bytes: then
-	 * what is left is part of a record, which waits for the socket */
-	return t->tls->undrained && SSL_has_pending(t->tls->ssl) ? 1 : 0;
+	/* bytes in the read buffer count too (poll would not see them),
+	 * unless the last read stopped for want of bytes: then what is
+	 * left is part of a record, which waits for the socket */
+	SSL *ssl = t->tls->ssl;
+
+	return t->tls->undrained &&
+		(SSL_has_pending(ssl) || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0)
+	    ? 1
+	    : 0;
 }
 
 void
