@@ -499,11 +499,14 @@ tls_io_flush(struct transport *t)
 {
 	BIO *w = SSL_get_wbio(t->tls->ssl);
 
-	if (BIO_wpending(w) == 0)
+	/* once the buffer is written, the socket's room is no longer
+	 * awaited (a POLLOUT left asked for would wake the pump at once,
+	 * over and over, while it waits for the peer) */
+	if (BIO_wpending(w) == 0 || (errno = 0, BIO_flush(w) > 0)) {
+		if (t->tls_wants == POLLOUT)
+			t->tls_wants = 0;
 		return 0;
-	errno = 0;
-	if (BIO_flush(w) > 0)
-		return 0;
+	}
 	if (BIO_should_retry(w)) {
 		t->tls_wants = POLLOUT;
 		errno = EAGAIN;
