@@ -623,7 +623,8 @@ tls_io_pending(const struct transport *t)
 	SSL *ssl = t->tls->ssl;
 
 	return t->tls->undrained &&
-		(SSL_has_pending(ssl) || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0)
+		(SSL_has_pending(ssl) ||
+		    BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0)
 	    ? 1
 	    : 0;
 }

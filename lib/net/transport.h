@@ -36,7 +36,8 @@ struct transport {
 /* A plain transport over fd.  Nothing to release. */
 void transport_plain(struct transport *t, int fd);
 
-/* Writes up to n bytes; more: more follows at once (MSG_MORE). */
+/* Writes up to n bytes; more: more follows at once (MSG_MORE; TLS keeps
+ * the records in its buffer until a send without it). */
 ssize_t
 transport_send(struct transport *t, const void *buf, size_t n, int more);
 /* Reads up to n bytes; 0 = the peer closed (TLS: close_notify or EOF). */

@@ -354,11 +354,11 @@ START_TEST(a_send_the_socket_cannot_take_is_flushed_later)
 	pthread_join(th, NULL);
 	ck_assert_msg(cli.rc == 0 && srv.rc == 0, "handshake: %s %s",
 	    cli.err.msg, srv.err.msg);
-	ck_assert_int_eq(setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &small,
-			     sizeof(small)),
+	ck_assert_int_eq(
+	    setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)),
 	    0);
-	ck_assert_int_eq(setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &small,
-			     sizeof(small)),
+	ck_assert_int_eq(
+	    setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)),
 	    0);
 	atomic_store(&go_read, 0);
 	srv.want = sizeof(mem);
