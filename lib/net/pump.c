@@ -301,7 +301,10 @@ write_some(struct pump *p, struct cs_err *err)
 				continue;
 			}
 		} else {
-			return 0;
+			/* TLS records still in the transport's buffer */
+			w = transport_flush(&p->t);
+			if (w == 0)
+				return 0;
 		}
 		if (w < 0) {
 			if (errno == EINTR)
@@ -540,7 +543,8 @@ flushed(void *ctx)
 
 	/* after a payload or socket failure nothing more can be written */
 	return p->payload_failed || p->shut_wr ||
-	    (ul_out_peek(p->a, &out) == 0 && ul_out_payload_owed(p->a) == 0);
+	    (ul_out_peek(p->a, &out) == 0 && ul_out_payload_owed(p->a) == 0 &&
+		transport_unsent(&p->t) == 0);
 }
 
 int

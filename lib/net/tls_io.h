@@ -11,7 +11,13 @@
 
 struct transport;
 
-ssize_t tls_io_send(struct transport *t, const void *buf, size_t n);
+/* more: more follows at once; the records stay in the buffer until a
+ * send without it. */
+ssize_t tls_io_send(struct transport *t, const void *buf, size_t n, int more);
+/* Writes what the buffer holds: 0 when empty, else -1 (EAGAIN...). */
+ssize_t tls_io_flush(struct transport *t);
+/* Bytes of records in the buffer, not yet written to the socket. */
+size_t tls_io_unsent(const struct transport *t);
 /* transport_sendfile over TLS: the file's bytes read into a buffer of
  * the session, encrypted from there. */
 ssize_t tls_io_send_file(struct transport *t, int fd, off_t *off, size_t n);

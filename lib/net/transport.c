@@ -21,7 +21,7 @@ ssize_t
 transport_send(struct transport *t, const void *buf, size_t n, int more)
 {
 	if (t->tls != NULL)
-		return tls_io_send(t, buf, n);
+		return tls_io_send(t, buf, n, more);
 	return send(t->fd, buf, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 }
 
@@ -40,6 +40,18 @@ transport_sendfile(struct transport *t, int fd, off_t *off, size_t n)
 	if (t->tls == NULL)
 		return sendfile(t->fd, fd, off, n);
 	return tls_io_send_file(t, fd, off, n);
+}
+
+ssize_t
+transport_flush(struct transport *t)
+{
+	return t->tls != NULL ? tls_io_flush(t) : 0;
+}
+
+size_t
+transport_unsent(const struct transport *t)
+{
+	return t->tls != NULL ? tls_io_unsent(t) : 0;
 }
 
 int

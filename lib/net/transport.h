@@ -36,7 +36,8 @@ struct transport {
 /* A plain transport over fd.  Nothing to release. */
 void transport_plain(struct transport *t, int fd);
 
-/* Writes up to n bytes; more: more follows at once (MSG_MORE). */
+/* Writes up to n bytes; more: more follows at once (MSG_MORE; TLS keeps
+ * the records in its buffer until a send without it). */
 ssize_t
 transport_send(struct transport *t, const void *buf, size_t n, int more);
 /* Reads up to n bytes; 0 = the peer closed (TLS: close_notify or EOF). */
@@ -47,6 +48,14 @@ ssize_t transport_recv(struct transport *t, void *buf, size_t n);
  * file ended.
  */
 ssize_t transport_sendfile(struct transport *t, int fd, off_t *off, size_t n);
+/*
+ * TLS buffers the records of a send and writes them at its end (or at
+ * the next send when the socket is full): transport_flush writes what
+ * is left, 0 when nothing is (always for plain), else -1 (EAGAIN: wait
+ * for POLLOUT).  transport_unsent says how many bytes wait.
+ */
+ssize_t transport_flush(struct transport *t);
+size_t transport_unsent(const struct transport *t);
 /* Non-zero if the stream can take send(2) from a file mapping directly
  * (plain); a TLS transport never reads a mapping (a shrinking file would
  * be SIGBUS in our process, not EFAULT from the kernel). */

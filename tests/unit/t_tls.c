@@ -4,7 +4,8 @@
  * memory arrive byte for byte through transport_recv, the reader waiting
  * only as transport_events/transport_pending say; a certificate from an
  * unknown CA, one for another name, and an unreadable certificate file
- * each fail with CS_E_TLS and a message naming the problem.  The
+ * each fail with CS_E_TLS and a message naming the problem; a send a
+ * full socket could not take waits in the buffer until transport_flush.  The
  * certificates are made here with OpenSSL's API.
  */
 #include <check.h>
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +219,21 @@ send_all(struct transport *t, const uint8_t *buf, size_t n)
 	}
 }
 
+/* Writes what the transport's buffer still holds (TLS records of sends
+ * that returned before a full socket took them). */
+static void
+flush_all(struct transport *t)
+{
+	ssize_t w;
+
+	while ((w = transport_flush(t)) != 0) {
+		ck_assert(w < 0 && errno == EAGAIN);
+		struct pollfd p = { t->fd, transport_events(t, POLLOUT), 0 };
+		ck_assert_int_eq(poll(&p, 1, 10000), 1);
+	}
+	ck_assert_uint_eq(transport_unsent(t), 0);
+}
+
 START_TEST(a_file_and_memory_arrive_byte_for_byte)
 {
 	char a[512], b[512], c[512], path[512];
@@ -272,6 +289,7 @@ START_TEST(a_file_and_memory_arrive_byte_for_byte)
 		ck_assert_int_eq(poll(&p, 1, 10000), 1);
 	}
 	send_all(&cli.t, mem, sizeof(mem));
+	flush_all(&cli.t);
 	pthread_join(th, NULL);
 	ck_assert_msg(srv.rc == 0, "server: %s", srv.err.msg);
 	ck_assert_str_eq(srv.subject, ""); /* no client certificate */
@@ -280,6 +298,87 @@ START_TEST(a_file_and_memory_arrive_byte_for_byte)
 	transport_release(&cli.t);
 	transport_release(&srv.t);
 	close(fd);
+	close(fds[0]);
+	close(fds[1]);
+	teardown_pki();
+}
+END_TEST
+
+/*
+ * A send into a socket that takes only part of it returns the whole
+ * length (the records wait in the transport's buffer); nothing is lost:
+ * transport_unsent says what waits and transport_flush writes it once
+ * the reader reads.
+ */
+static atomic_int go_read;
+
+static void *
+run_late_reader(void *arg)
+{
+	struct side *d = arg;
+
+	while (!atomic_load(&go_read))
+		usleep(1000);
+	read_all(d);
+	return NULL;
+}
+
+START_TEST(a_send_the_socket_cannot_take_is_flushed_later)
+{
+	char a[512], b[512], c[512];
+	static uint8_t mem[200000];
+	struct side srv = { 0 }, cli = { 0 };
+	pthread_t th;
+	uint64_t sum;
+	int fds[2], small = 4096;
+	ssize_t w;
+
+	setup_pki();
+	pair(fds);
+	for (size_t k = 0; k < sizeof(mem); k++)
+		mem[k] = (uint8_t)(k * 13 + (k >> 9));
+	sum = add_sum(0, mem, sizeof(mem));
+	srv.fd = fds[0];
+	srv.server = 1;
+	srv.cfg.enabled = 1;
+	srv.cfg.cert = file("server.pem", a, sizeof(a));
+	srv.cfg.key = file("server.key", b, sizeof(b));
+	srv.cfg.optional_client_cert = 1;
+	cli.fd = fds[1];
+	cli.cfg.enabled = 1;
+	cli.cfg.ca = file("ca.pem", c, sizeof(c));
+	cli.name = "localhost";
+	/* the handshake first, with nothing to read after it */
+	ck_assert_int_eq(pthread_create(&th, NULL, run_side, &srv), 0);
+	run_side(&cli);
+	pthread_join(th, NULL);
+	ck_assert_msg(cli.rc == 0 && srv.rc == 0, "handshake: %s %s",
+	    cli.err.msg, srv.err.msg);
+	ck_assert_int_eq(
+	    setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)),
+	    0);
+	ck_assert_int_eq(
+	    setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)),
+	    0);
+	atomic_store(&go_read, 0);
+	srv.want = sizeof(mem);
+	ck_assert_int_eq(pthread_create(&th, NULL, run_late_reader, &srv), 0);
+	w = transport_send(&cli.t, mem, sizeof(mem), 0);
+	ck_assert_int_eq(w, (ssize_t)sizeof(mem));
+	ck_assert_uint_gt(transport_unsent(&cli.t), 0);
+	ck_assert_int_eq(transport_flush(&cli.t), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	atomic_store(&go_read, 1);
+	flush_all(&cli.t);
+	/* written: a reader waiting for its answer now waits for input
+	 * only, not also for room it does not need (poll would return at
+	 * once, over and over) */
+	ck_assert_int_eq(transport_events(&cli.t, POLLIN), POLLIN);
+	pthread_join(th, NULL);
+	ck_assert_uint_eq(srv.got, sizeof(mem));
+	ck_assert(srv.sum == sum);
+	transport_release(&cli.t);
+	transport_release(&srv.t);
 	close(fds[0]);
 	close(fds[1]);
 	teardown_pki();
@@ -354,6 +453,7 @@ tls_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, a_file_and_memory_arrive_byte_for_byte);
+	tcase_add_test(tc, a_send_the_socket_cannot_take_is_flushed_later);
 	tcase_add_test(tc, an_unknown_ca_and_a_wrong_name_are_named);
 	tcase_add_test(tc, an_unreadable_certificate_is_named);
 	suite_add_tcase(s, tc);
