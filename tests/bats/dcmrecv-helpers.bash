@@ -96,18 +96,12 @@ no_temporaries() {
 # has open below DIR (an O_TMPFILE file "DIR/#INODE (deleted)" or a
 # named .cstore-tmp-*), -1 when none.
 open_temp_size() {
-	local dir fd l sz max=-1
+	local dir max
 	dir=$(realpath "$2")
-	for fd in /proc/"$1"/fd/*; do
-		l=$(readlink "$fd" 2>/dev/null) || continue
-		case $l in
-		"$dir"/*'(deleted)' | "$dir"/*.cstore-tmp-*)
-			sz=$(stat -L -c %s "$fd" 2>/dev/null) || continue
-			[ "$sz" -le "$max" ] || max=$sz
-			;;
-		esac
-	done
-	echo "$max"
+	# few processes: callers poll this while an object streams in
+	max=$(find /proc/"$1"/fd \( -lname "$dir/*(deleted)" -o -lname "$dir/*.cstore-tmp-*" \) \
+		-print0 2>/dev/null | xargs -0r stat -L -c %s 2>/dev/null | sort -n | tail -n 1)
+	echo "${max:--1}"
 }
 
 # --- a raw DICOM client in bash, for hostile and half-finished peers ------
