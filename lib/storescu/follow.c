@@ -148,6 +148,20 @@ rx_stop(struct follow *f)
 	f->rx_on = 0;
 }
 
+/* Adds the pairs of the probed inputs pin[0..n) not there yet. */
+static int
+pairs_learn(struct pairs *p, const struct propose_input *pin, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pin[i].sop_class != NULL &&
+		    !pairs_has(p, pin[i].sop_class, pin[i].ts) &&
+		    pairs_add(p, pin[i].sop_class, pin[i].ts) != 0)
+			return CS_E_NOMEM;
+	return 0;
+}
+
 static void
 release(struct follow *f, const char *why)
 {
@@ -175,13 +189,10 @@ learn(struct follow *f, struct send_run *run, const struct propose_input *pin,
     size_t n, struct cs_err *err)
 {
 	struct propose_plan *plan;
-	size_t i, before = f->pairs.n;
+	size_t before = f->pairs.n;
 
-	for (i = 0; i < n; i++)
-		if (pin[i].sop_class != NULL &&
-		    !pairs_has(&f->pairs, pin[i].sop_class, pin[i].ts) &&
-		    pairs_add(&f->pairs, pin[i].sop_class, pin[i].ts) != 0)
-			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	if (pairs_learn(&f->pairs, pin, n) != 0)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	if (f->pairs.n == before && f->plan != NULL)
 		return 0;
 	release(f, "a new SOP class or transfer syntax came");
@@ -190,13 +201,8 @@ learn(struct follow *f, struct send_run *run, const struct propose_input *pin,
 		/* more than 128 contexts: start again from these inputs */
 		propose_plan_free(plan);
 		pairs_free(&f->pairs);
-		for (i = 0; i < n; i++)
-			if (pin[i].sop_class != NULL &&
-			    !pairs_has(
-				&f->pairs, pin[i].sop_class, pin[i].ts) &&
-			    pairs_add(&f->pairs, pin[i].sop_class, pin[i].ts))
-				return cs_err_set(
-				    err, CS_E_NOMEM, "out of memory");
+		if (pairs_learn(&f->pairs, pin, n) != 0)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
 		plan =
 		    propose_plan_new(f->pairs.in, f->pairs.n, &run->popts, err);
 	}
@@ -222,7 +228,8 @@ nap_ms(uint64_t ms)
 static uint64_t
 delay_ms(const struct follow *f, unsigned k)
 {
-	uint64_t ms = f->o->retry_delay_ms;
+	/* --retry-delay 0: from 1 ms, not a loop without a pause */
+	uint64_t ms = f->o->retry_delay_ms ? f->o->retry_delay_ms : 1;
 
 	while (k-- > 1 && ms < STORESCU_FOLLOW_MAX_DELAY_MS)
 		ms *= 2;
