@@ -83,13 +83,16 @@ send_commit_state_init(
 	strmap_init(&st->idx);
 }
 
-/* The map key of an input: "TRANSACTION\tINSTANCE" in buf. */
+/* The map key of an input: "TRANSACTION\tINSTANCE" in buf, cut to
+ * cap - 1 bytes (a state file may hold fields of any length). */
 static size_t
 key_of(char *buf, size_t cap, const char *tx, const char *inst)
 {
 	int n = snprintf(buf, cap, "%s\t%s", tx, inst);
 
-	return n < 0 ? 0 : (size_t)n;
+	if (n < 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 static void

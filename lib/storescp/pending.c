@@ -25,6 +25,7 @@
  * (RFC 8446 5.1).  Its length is at most 2^14 + 2048, below RQ_LOOK_MAX. */
 #define TLS_RECORD_HEADER_LEN 5u
 #define TLS_HANDSHAKE_RECORD 22
+#define TLS_RECORD_MAX (16384u + 2048u)
 
 int
 pending_init(
@@ -144,6 +145,8 @@ look_tls(struct pend_conn *c, const uint8_t *b, size_t n, size_t off)
 	}
 	if (b[0] != TLS_HANDSHAKE_RECORD)
 		return 1; /* not TLS: the handshake says so on the thread */
+	if (((size_t)b[3] << 8 | b[4]) > TLS_RECORD_MAX)
+		return 1; /* not a record OpenSSL takes: it says so there */
 	want += (size_t)b[3] << 8 | b[4];
 	if (n < want) {
 		c->need = off + want;

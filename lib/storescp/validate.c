@@ -74,7 +74,19 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n)
 		snprintf(why, n, "bad Number of Frames");
 		return 1;
 	}
-	need = ((uint64_t)rows * cols * spp * bits * nf + 7) / 8;
+	/* five factors of up to 16 bits (frames more) overflow 64 bits:
+	 * an image that large fits no Pixel Data length at all */
+	if (__builtin_mul_overflow(
+		(uint64_t)rows * cols, (uint64_t)spp, &need) ||
+	    __builtin_mul_overflow(need, (uint64_t)bits, &need) ||
+	    __builtin_mul_overflow(need, (uint64_t)nf, &need) ||
+	    need > UINT64_MAX - 7) {
+		snprintf(why, n,
+		    "Rows x Columns x Samples x Bits Allocated x "
+		    "Frames is too large for any Pixel Data");
+		return 1;
+	}
+	need = (need + 7) / 8;
 	if (len == need || len == need + (need & 1))
 		return 0;
 	snprintf(why, n, "Pixel Data is %lu bytes, the image needs %llu",

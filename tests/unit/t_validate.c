@@ -141,6 +141,14 @@ START_TEST(a_short_or_long_pixel_data_fails_saying_how)
 	image(1, 3, 3, 8);
 	pixels(12); /* more than one byte of padding */
 	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	/* 2^15 x 2^15 x 2^15 x 2^15 bits x 16 frames = 2^64: wrapped to
+	 * 0 in 64 bits, it would pass an empty Pixel Data */
+	start(0);
+	image(32768, 32768, 32768, 32768);
+	frames("16");
+	pixels(0);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_int_eq(strncmp(why, "Rows x Columns x Samples", 24), 0);
 }
 END_TEST
 
