@@ -311,3 +311,36 @@ cli_exit_for(int rc)
 		return EXIT_INTERNAL;
 	}
 }
+
+long
+cli_tsv_unescape(char *dst, const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\\') {
+			dst[o++] = s[i];
+			continue;
+		}
+		if (++i == len)
+			return -1;
+		switch (s[i]) {
+		case 't':
+			dst[o++] = '\t';
+			break;
+		case 'n':
+			dst[o++] = '\n';
+			break;
+		case 'r':
+			dst[o++] = '\r';
+			break;
+		case '\\':
+			dst[o++] = '\\';
+			break;
+		default:
+			return -1;
+		}
+	}
+	dst[o] = '\0';
+	return (long)o;
+}

@@ -115,6 +115,12 @@ typedef int (*cli_filter_fn)(
 int cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx);
 /* Writes TAB and s escaped as a TSV field (NULL: an empty field). */
 void cli_out_append(FILE *out, const char *s);
+/*
+ * Undoes those escapes: the len bytes of s into dst (room for len + 1;
+ * dst may be s), NUL-terminated.  Returns the length, or -1 for an
+ * unknown escape or a lone backslash at the end.
+ */
+long cli_tsv_unescape(char *dst, const char *s, size_t len);
 
 /*
  * The query loop: fn on each of the argc operands, or, without any, on

@@ -182,36 +182,12 @@ resume_has(const struct resume *r, const char *path)
 static long
 unescape(struct resume *r, const char *s, size_t len)
 {
-	size_t i, o = 0;
+	long n;
 
 	if (tmp_reserve(r, len + 1) < 0)
 		return CS_E_NOMEM;
-	for (i = 0; i < len; i++) {
-		if (s[i] != '\\') {
-			r->tmp[o++] = s[i];
-			continue;
-		}
-		if (++i == len)
-			return CS_E_INVAL;
-		switch (s[i]) {
-		case 't':
-			r->tmp[o++] = '\t';
-			break;
-		case 'n':
-			r->tmp[o++] = '\n';
-			break;
-		case 'r':
-			r->tmp[o++] = '\r';
-			break;
-		case '\\':
-			r->tmp[o++] = '\\';
-			break;
-		default:
-			return CS_E_INVAL;
-		}
-	}
-	r->tmp[o] = '\0';
-	return (long)o;
+	n = cli_tsv_unescape(r->tmp, s, len);
+	return n < 0 ? CS_E_INVAL : n;
 }
 
 void

@@ -203,38 +203,6 @@ send_commit_state_release(struct send_commit_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* Undoes the escapes of cli_out_append in place. */
-static int
-unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (*s != '\\') {
-			*o++ = *s;
-			continue;
-		}
-		switch (*++s) {
-		case 't':
-			*o++ = '\t';
-			break;
-		case 'n':
-			*o++ = '\n';
-			break;
-		case 'r':
-			*o++ = '\r';
-			break;
-		case '\\':
-			*o++ = '\\';
-			break;
-		default:
-			return -1;
-		}
-	}
-	*o = '\0';
-	return 0;
-}
-
 /* One line into p: 0 or -1. */
 static int
 parse_line(char *line, struct storescu_pending *p)
@@ -247,7 +215,8 @@ parse_line(char *line, struct storescu_pending *p)
 	for (k = 1; k < 4 && f[k - 1] != NULL; k++)
 		f[k] = strtok_r(NULL, "\t", &save);
 	f[4] = k == 4 && f[3] != NULL ? strtok_r(NULL, "", &save) : NULL;
-	if (f[4] == NULL || unescape(f[4]) != 0 || f[4][0] == '\0')
+	if (f[4] == NULL || cli_tsv_unescape(f[4], f[4], strlen(f[4])) < 0 ||
+	    f[4][0] == '\0')
 		return -1;
 	st = strtoul(f[1], &end, 16);
 	if (strlen(f[1]) != 4 || *end != '\0' || st > 0xFFFF)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cstore/cstore.h"
+#include "net/net.h"
 #include "cli/stow_run.h"
 #include "cli/stow_send.h"
 
@@ -44,12 +45,12 @@ flush_until_answered(
 			    err->msg,
 			    fo->retry_for_ms < 0 ? "ever" : "--retry-for");
 			say_state(r, fo, line);
-			since = now_ms();
+			since = net_now_ms();
 		}
 		if (fo->retry_for_ms >= 0 &&
-		    now_ms() - since >= (uint64_t)fo->retry_for_ms)
+		    net_now_ms() - since >= (uint64_t)fo->retry_for_ms)
 			break;
-		pause_ms(delay);
+		net_sleep_ms(delay);
 		delay = delay >= STORESCU_FOLLOW_MAX_DELAY_MS / 2
 		    ? STORESCU_FOLLOW_MAX_DELAY_MS
 		    : delay * 2;
@@ -69,7 +70,7 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
 	struct run r = { .follow = 1 };
 	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH, k, index = 0;
 	const char **got = calloc(batch, sizeof(*got));
-	uint64_t t0 = now_ms();
+	uint64_t t0 = net_now_ms();
 	long m;
 	int rc = 0;
 
@@ -93,7 +94,7 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
 			rc = flush_until_answered(&r, fo, err);
 	}
 	sum->associations = r.requests;
-	sum->elapsed_us = (now_ms() - t0) * 1000u;
+	sum->elapsed_us = (net_now_ms() - t0) * 1000u;
 	run_free(&r);
 	free(got);
 	return rc;

@@ -49,8 +49,6 @@ struct run {
 	struct lanes *l; /* -j: shared with the other lanes, or NULL */
 };
 
-uint64_t now_ms(void);
-void pause_ms(unsigned ms);
 /* Buffers and a connection for r; 0 or CS_E_NOMEM.  run_free even then. */
 int run_init(struct run *r, const struct stow_opts *so,
     const struct storescu_send_opts *o, struct storescu_summary *sum,

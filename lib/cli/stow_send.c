@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cstore/cstore.h"
+#include "net/net.h"
 #include "cli/stow_rsp.h"
 #include "cli/stow_run.h"
 #include "cli/stow_send.h"
@@ -22,15 +23,6 @@ stow_is_url(const char *s)
 {
 	return strncasecmp(s, "http://", 7) == 0 ||
 	    strncasecmp(s, "https://", 8) == 0;
-}
-
-uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* One result line, counted in the summary. */
@@ -55,7 +47,7 @@ report(struct run *r, const char *path, size_t index,
 		.detail = detail ? detail : "",
 		.assoc = r->requests,
 		.attempts = r->requests ? 1 : 0,
-		.ms = ms0 ? (unsigned)(now_ms() - ms0) : 0,
+		.ms = ms0 ? (unsigned)(net_now_ms() - ms0) : 0,
 		.transaction_uid = "",
 	};
 
@@ -152,15 +144,6 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	drop_batch(r);
 }
 
-void
-pause_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* POSTs the batch (retrying a 5xx answer --retry times); 0 or the
  * error that ends the run. */
 static int
@@ -186,7 +169,7 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		if (rc != 0 || rsp->code < 500 || tries++ >= r->o->retries)
 			return rc;
 		free(rsp->body);
-		pause_ms(delay);
+		net_sleep_ms(delay);
 		delay = delay > 300000 ? 600000 : delay * 2;
 	}
 }
@@ -281,7 +264,7 @@ take(struct run *r, const char *path, size_t k)
 
 	it->path = path;
 	it->index = k;
-	it->ms0 = now_ms();
+	it->ms0 = net_now_ms();
 	if (r->l != NULL)
 		pthread_mutex_lock(&r->l->mu);
 	rc = r->o->already_stored != NULL &&
@@ -403,7 +386,7 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 	unsigned jobs = o->jobs > 1 ? o->jobs : 1, j, made, started = 0;
 	struct run *runs;
 	pthread_t *tid;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = net_now_ms();
 	int rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
@@ -438,7 +421,7 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 		run_free(&runs[j]);
 	pthread_mutex_destroy(&l.mu);
 	sum->associations = l.requests;
-	sum->elapsed_us = (now_ms() - t0) * 1000u;
+	sum->elapsed_us = (net_now_ms() - t0) * 1000u;
 	free(runs);
 	free(tid);
 	if (l.rc != 0) {

@@ -19,6 +19,16 @@
 /* Large buffers keep a fast loopback or LAN link busy with big PDUs. */
 #define NET_SOCKBUF (4 * 1024 * 1024)
 
+void
+net_sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000),
+		(long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 uint64_t
 net_now_ms(void)
 {

@@ -83,6 +83,8 @@ int net_quickack(int fd);
 
 /* Monotonic milliseconds: the clock of the socket layer and the tools. */
 uint64_t net_now_ms(void);
+/* Sleeps ms milliseconds (signals do not cut it short). */
+void net_sleep_ms(uint64_t ms);
 /* The same clock in microseconds, for timings shown to people. */
 uint64_t net_now_us(void);
 

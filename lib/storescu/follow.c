@@ -213,17 +213,6 @@ learn(struct follow *f, struct send_run *run, const struct propose_input *pin,
 	return 0;
 }
 
-static void
-nap_ms(uint64_t ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* The retry delay before attempt k (1, 2...), capped. */
 static uint64_t
 delay_ms(const struct follow *f, unsigned k)
@@ -292,7 +281,7 @@ open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
 			if (left < wait)
 				wait = left + 1;
 		}
-		nap_ms(wait);
+		net_sleep_ms(wait);
 	}
 	if (f->down)
 		state(f, "%s port %s reachable again after %llu s",
@@ -389,7 +378,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			rx_stop(f);
 			f->open = 0;
 			if (b.left > 0 && b.dead_rc != CS_E_IO)
-				nap_ms(delay_ms(f, 1));
+				net_sleep_ms(delay_ms(f, 1));
 		} else if (b.busy > 0) {
 			/* out of resources (A7xx): sent again after the
 			 * backoff while --retry-for allows */
@@ -402,7 +391,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 				    "still out of resources after --retry-for");
 				break;
 			}
-			nap_ms(delay_ms(f, busy_rounds));
+			net_sleep_ms(delay_ms(f, busy_rounds));
 		}
 	}
 	commit_chunk(f, &b);

@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/ts_uids.h"
+#include "net/net.h"
 #include "storescu/send.h"
 #include "storescu/send_batch.h"
 #include "core/banned.h"
@@ -18,17 +19,11 @@ void
 send_backoff(const struct send_run *run, unsigned attempt)
 {
 	uint64_t ms = run->o->retry_delay_ms;
-	struct timespec ts;
 	unsigned k;
 
 	for (k = 1; k < attempt && ms < 60000; k++)
 		ms *= 2;
-	if (ms > 60000)
-		ms = 60000;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
+	net_sleep_ms(ms > 60000 ? 60000 : ms);
 }
 
 /* Is a failure to open an association worth another attempt?  Decided
@@ -186,13 +181,8 @@ batch_commit(struct batch *b, struct scu_session *s, struct commit_rx *x)
 
 	if (!o->commit || b->held.n == 0)
 		return;
-	if (o->commit_delay_ms > 0) {
-		struct timespec ts = { (time_t)(o->commit_delay_ms / 1000),
-			(long)(o->commit_delay_ms % 1000) * 1000000L };
-
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
+	if (o->commit_delay_ms > 0)
+		net_sleep_ms(o->commit_delay_ms);
 	commit_request(&b->held, s, commit_pcid(s), &run->rep,
 	    o->commit_listen_fd >= 0 ? &run->commit : NULL,
 	    o->commit_timeout_ms > 0 ? o->commit_timeout_ms
