@@ -18,6 +18,7 @@
 
 #include "core/alloc.h"
 #include "cli/hook.h"
+#include "net/net.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -294,8 +295,6 @@ cli_hook_run(struct cli_hook *h, const char *path)
 {
 	size_t plen = strlen(path);
 	struct reaper *r = cs_malloc(sizeof(*r) + plen + 1);
-	pthread_attr_t attr;
-	pthread_t th;
 	int rc = r == NULL ? ENOMEM : 0;
 
 	if (r != NULL) {
@@ -317,12 +316,8 @@ cli_hook_run(struct cli_hook *h, const char *path)
 	}
 	h->running++;
 	pthread_mutex_unlock(&h->mu);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	if (pthread_create(&th, &attr, reap, r) != 0)
+	if (net_thread_detached(reap, r, 64 * 1024) != 0)
 		reap(r); /* wait here rather than leave a zombie */
-	pthread_attr_destroy(&attr);
 	return 0;
 }
 

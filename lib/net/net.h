@@ -85,6 +85,13 @@ int net_quickack(int fd);
 uint64_t net_now_ms(void);
 /* Sleeps ms milliseconds (signals do not cut it short). */
 void net_sleep_ms(uint64_t ms);
+/*
+ * Starts fn(arg) on a detached thread (stack bytes of stack, 0 for the
+ * default) with every signal blocked: a tool's handlers then run only on
+ * its own threads, never on one that may outlive what they touch.
+ * Returns 0 or an errno value.
+ */
+int net_thread_detached(void *(*fn)(void *), void *arg, size_t stack);
 /* The same clock in microseconds, for timings shown to people. */
 uint64_t net_now_us(void);
 

@@ -84,9 +84,11 @@ worker(void *arg)
 	if (accepted)
 		s->ended++;
 	s->last_activity_ms = net_now_ms();
+	/* woken under the lock: once it is released, storescp_run may see
+	 * no association left and free s */
+	scp_wake(s);
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
-	scp_wake(s);
 	cs_free(j);
 	return NULL;
 }
@@ -248,8 +250,6 @@ static void
 start_worker(void *ctx, int fd, const char *host)
 {
 	struct storescp *s = ctx;
-	pthread_attr_t attr;
-	pthread_t th;
 	struct scp_host *h = NULL;
 	struct job *j;
 	int over;
@@ -286,9 +286,7 @@ start_worker(void *ctx, int fd, const char *host)
 			h->n++;
 	}
 	pthread_mutex_unlock(&s->mu);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&th, &attr, worker, j) != 0) {
+	if (net_thread_detached(worker, j, 0) != 0) {
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "cannot start a thread for a connection: closed");
 		pthread_mutex_lock(&s->mu);
@@ -301,7 +299,6 @@ start_worker(void *ctx, int fd, const char *host)
 		close(fd);
 		cs_free(j);
 	}
-	pthread_attr_destroy(&attr);
 }
 
 static void
