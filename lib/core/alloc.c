@@ -1,16 +1,22 @@
 /* alloc.c - allocation wrappers with failure injection for tests. */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "alloc.h"
 
-static unsigned long fail_at;
-static unsigned long count;
+/* Atomic because every thread of a tool allocates through here (the
+ * -j lanes at once); relaxed is enough for a counter tests read later. */
+static atomic_ulong fail_at;
+static atomic_ulong count;
 
 static int
 should_fail(void)
 {
-	count++;
-	return fail_at != 0 && count == fail_at;
+	unsigned long n =
+	    atomic_fetch_add_explicit(&count, 1, memory_order_relaxed);
+	unsigned long at = atomic_load_explicit(&fail_at, memory_order_relaxed);
+
+	return at != 0 && n + 1 == at;
 }
 
 void *
@@ -46,9 +52,8 @@ cs_free(void *p)
 unsigned long
 cs_alloc_fail_at(unsigned long n)
 {
-	unsigned long made = count;
+	unsigned long made = atomic_exchange(&count, 0);
 
-	fail_at = n;
-	count = 0;
+	atomic_store(&fail_at, n);
 	return made;
 }
