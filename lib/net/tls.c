@@ -78,6 +78,16 @@ static const char ciphers_bcp195[] =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:"
     "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384";
+/*
+ * TLS 1.3: the same three suites as OpenSSL's default, AES-128-GCM first
+ * (the suite RFC 8446 makes mandatory; OpenSSL's default puts AES-256
+ * first): four fewer AES rounds per block.  A receiver chooses by this
+ * order, not the client's.  AES-256-GCM and ChaCha20 stay for peers
+ * that offer only those.
+ */
+static const char suites13[] = "TLS_AES_128_GCM_SHA256:"
+			       "TLS_AES_256_GCM_SHA384:"
+			       "TLS_CHACHA20_POLY1305_SHA256";
 static const char ciphers_ext[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
@@ -172,7 +182,8 @@ set_profile(SSL_CTX *ssl, enum cstore_tls_profile p, struct cs_err *err)
 	/* B.9-B.11 all start at TLS 1.2 here: OpenSSL 3's default
 	 * security level refuses 1.0 and 1.1 anyway */
 	if (!SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_cipher_list(ssl, list))
+	    !SSL_CTX_set_cipher_list(ssl, list) ||
+	    !SSL_CTX_set_ciphersuites(ssl, suites13))
 		return cs_err_set(err, CS_E_TLS, "cannot set the TLS profile");
 	return 0;
 }
@@ -206,7 +217,8 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	 * plain end, not an attack on truncation */
 	SSL_CTX_set_options(c->ssl,
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-		SSL_OP_IGNORE_UNEXPECTED_EOF);
+		SSL_OP_IGNORE_UNEXPECTED_EOF |
+		(server ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
 	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
 		goto fail;
@@ -522,6 +534,22 @@ tls_io_unsent(const struct transport *t)
 	return BIO_wpending(SSL_get_wbio(t->tls->ssl));
 }
 
+/*
+ * Non-zero when the records of n more bytes would not fit in the write
+ * buffer beside what it holds (or a blocked write is retried).
+ * TLS_RECORD_OVERHEAD bounds a record's header, tag and content type.
+ */
+#define TLS_RECORD_OVERHEAD 64u
+static int
+room_short(const struct transport *t, size_t n)
+{
+	size_t held = tls_io_unsent(t);
+	size_t need = n + (n / 16384u + 1u) * TLS_RECORD_OVERHEAD;
+
+	return held > 0 &&
+	    (t->tls->wpend > 0 || n > TLS_WRITE_BUF || held + need > TLS_WRITE_BUF);
+}
+
 ssize_t
 tls_io_send(struct transport *t, const void *buf, size_t n, int more)
 {
@@ -529,8 +557,10 @@ tls_io_send(struct transport *t, const void *buf, size_t n, int more)
 	int r;
 
 	t->tls_wants = 0;
-	/* what an earlier send left in the buffer goes first */
-	if (tls_io_flush(t) < 0)
+	/* what an earlier send left in the buffer (a PDV header sent with
+	 * more) leaves with these records in one write, unless they would
+	 * not fit beside it: then it goes first */
+	if (room_short(t, n) && tls_io_flush(t) < 0)
 		return -1;
 	/* a write that would block is retried with the same length */
 	if (tc->wpend > 0 && n > tc->wpend)
