@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,10 @@ struct tls_ctx {
 	SSL_CTX *ssl;
 	int server;
 	int insecure;
+	/* client: the last session the server gave a ticket for, offered
+	 * by the next handshake (tls_share: the next lane or reconnection) */
+	pthread_mutex_t lock;
+	SSL_SESSION *resume;
 };
 
 /* File bytes per SSL_write: 16 records of 16 KiB. */
@@ -188,6 +193,39 @@ set_profile(SSL_CTX *ssl, enum cstore_tls_profile p, struct cs_err *err)
 	return 0;
 }
 
+static const unsigned char sid_ctx[] = "cstore dcmrecv";
+
+/*
+ * OpenSSL's new-session callback (client): keeps a copy of the newest
+ * session.  A copy: the connection's own is marked not resumable when
+ * it ends without a clean TLS shutdown, which DICOM's A-RELEASE makes
+ * the rule (DCMTK closes after it).
+ */
+static int
+keep_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tls_ctx *c = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	SSL_SESSION *copy = SSL_SESSION_dup(sess);
+
+	if (copy == NULL)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	SSL_SESSION_free(c->resume);
+	c->resume = copy;
+	pthread_mutex_unlock(&c->lock);
+	return 0; /* sess stays OpenSSL's */
+}
+
+/* Client: offers the kept session, if it can still be resumed. */
+static void
+offer_session(struct tls_ctx *c, SSL *ssl)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->resume != NULL && SSL_SESSION_is_resumable(c->resume))
+		(void)SSL_set_session(ssl, c->resume);
+	pthread_mutex_unlock(&c->lock);
+}
+
 struct tls_ctx *
 tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 {
@@ -198,6 +236,7 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 		return NULL;
 	}
 	atomic_init(&c->refs, 1);
+	pthread_mutex_init(&c->lock, NULL);
 	c->server = server;
 	c->insecure = cfg->insecure && !server;
 	c->ssl =
@@ -219,6 +258,14 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 		SSL_OP_IGNORE_UNEXPECTED_EOF |
 		(server ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
+	if (!server) {
+		/* sessions to resume kept here (keep_session), not in
+		 * OpenSSL's cache */
+		SSL_CTX_set_app_data(c->ssl, c);
+		SSL_CTX_set_session_cache_mode(c->ssl,
+		    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(c->ssl, keep_session);
+	}
 	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
 		goto fail;
@@ -229,6 +276,13 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	}
 	if (!c->insecure && load_trust(c->ssl, cfg->ca, err) != 0)
 		goto fail;
+	/* a client's session may be resumed only by the receiver that
+	 * checked its certificate: OpenSSL wants a name for that */
+	if (server &&
+	    !SSL_CTX_set_session_id_context(c->ssl, sid_ctx, sizeof(sid_ctx) - 1)) {
+		cs_err_set(err, CS_E_NOMEM, "cannot make a TLS context");
+		goto fail;
+	}
 	if (server)
 		SSL_CTX_set_verify(c->ssl,
 		    SSL_VERIFY_PEER |
@@ -257,7 +311,9 @@ tls_ctx_free(struct tls_ctx *c)
 {
 	if (c == NULL || atomic_fetch_sub(&c->refs, 1) > 1)
 		return;
+	SSL_SESSION_free(c->resume);
 	SSL_CTX_free(c->ssl);
+	pthread_mutex_destroy(&c->lock);
 	cs_free(c);
 }
 
@@ -300,8 +356,9 @@ note_peer(struct tls_conn *tc)
 		tc->subject[n > 0 ? n : 0] = '\0';
 		BIO_free(b);
 	}
-	snprintf(tc->summary, sizeof(tc->summary), "%s %s",
-	    SSL_get_version(tc->ssl), SSL_get_cipher_name(tc->ssl));
+	snprintf(tc->summary, sizeof(tc->summary), "%s %s%s",
+	    SSL_get_version(tc->ssl), SSL_get_cipher_name(tc->ssl),
+	    SSL_session_reused(tc->ssl) ? ", session resumed" : "");
 }
 
 /* The one line saying why a handshake failed. */
@@ -438,6 +495,8 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 		transport_release(t);
 		return cs_err_set(err, CS_E_NOMEM, "cannot start TLS");
 	}
+	if (!c->server)
+		offer_session(c, tc->ssl);
 	ERR_clear_error();
 	for (;;) {
 		int r = c->server ? SSL_accept(tc->ssl) : SSL_connect(tc->ssl);
