@@ -279,7 +279,8 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 	/* a client's session may be resumed only by the receiver that
 	 * checked its certificate: OpenSSL wants a name for that */
 	if (server &&
-	    !SSL_CTX_set_session_id_context(c->ssl, sid_ctx, sizeof(sid_ctx) - 1)) {
+	    !SSL_CTX_set_session_id_context(
+		c->ssl, sid_ctx, sizeof(sid_ctx) - 1)) {
 		cs_err_set(err, CS_E_NOMEM, "cannot make a TLS context");
 		goto fail;
 	}
@@ -606,7 +607,8 @@ room_short(const struct transport *t, size_t n)
 	size_t need = n + (n / 16384u + 1u) * TLS_RECORD_OVERHEAD;
 
 	return held > 0 &&
-	    (t->tls->wpend > 0 || n > TLS_WRITE_BUF || held + need > TLS_WRITE_BUF);
+	    (t->tls->wpend > 0 || n > TLS_WRITE_BUF ||
+		held + need > TLS_WRITE_BUF);
 }
 
 ssize_t

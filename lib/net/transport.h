@@ -114,9 +114,8 @@ void tls_share_init(struct tls_share *sh);
 void tls_share_release(struct tls_share *sh);
 /* A reference to the run's context (tls_ctx_free it), built from cfg
  * at the first call; NULL with err set as tls_ctx_new. */
-struct tls_ctx *
-tls_share_get(struct tls_share *sh, const struct cstore_tls *cfg,
-    struct cs_err *err);
+struct tls_ctx *tls_share_get(
+    struct tls_share *sh, const struct cstore_tls *cfg, struct cs_err *err);
 /*
  * Runs the TLS handshake over t (a plain transport on a connected
  * socket) within timeout_ms; on success t is a TLS transport.  Client:
