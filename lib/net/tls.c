@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -56,6 +57,7 @@ struct tls_ctx {
 
 struct tls_conn {
 	SSL *ssl;
+	uint8_t *fmem; /* the allocation fbuf is in (see file_buffer) */
 	uint8_t *fbuf; /* TLS_FILE_CHUNK, for tls_io_send_file */
 	size_t wpend;  /* length of a write that would block: retried as is */
 	/* input may wait in OpenSSL's buffer: after the handshake (which
@@ -644,6 +646,27 @@ tls_io_send(struct transport *t, const void *buf, size_t n, int more)
 }
 
 /*
+ * The buffer file bytes are read into, starting half a page into a page.
+ * SSL_write copies them into OpenSSL's record buffer, a heap block that
+ * often starts just past a page boundary; a malloc'd chunk this large
+ * starts 16 bytes past one.  Loads that trail the copy's stores by a
+ * few bytes modulo 4 KiB wait on them (4K aliasing): with small files
+ * the sender spent ~20% more CPU in that one memcpy.
+ */
+static uint8_t *
+file_buffer(struct tls_conn *tc)
+{
+	uintptr_t at;
+
+	if (tc->fbuf == NULL &&
+	    (tc->fmem = cs_malloc(TLS_FILE_CHUNK + 4096)) != NULL) {
+		at = (uintptr_t)tc->fmem;
+		tc->fbuf = tc->fmem + ((2048 - (at & 4095)) & 4095);
+	}
+	return tc->fbuf;
+}
+
+/*
  * One copy in, one encryption pass.  A blocked SSL_write is retried
  * with the same bytes read again (the pump asks for the same offset and
  * length; SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows it).
@@ -654,8 +677,7 @@ tls_io_send_file(struct transport *t, int fd, off_t *off, size_t n)
 	struct tls_conn *tc = t->tls;
 	ssize_t r, w;
 
-	if (tc->fbuf == NULL &&
-	    (tc->fbuf = cs_malloc(TLS_FILE_CHUNK)) == NULL) {
+	if (file_buffer(tc) == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -737,7 +759,7 @@ tls_io_close_notify(struct transport *t)
 void
 tls_io_free(struct transport *t)
 {
-	cs_free(t->tls->fbuf);
+	cs_free(t->tls->fmem);
 	SSL_free(t->tls->ssl);
 	cs_free(t->tls);
 	t->tls = NULL;
