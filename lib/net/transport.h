@@ -13,6 +13,7 @@
 #ifndef CS_NET_TRANSPORT_H
 #define CS_NET_TRANSPORT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -95,6 +96,26 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err);
 struct tls_ctx *tls_ctx_ref(struct tls_ctx *c);
 /* Drops the caller's reference (NULL-safe); the last one frees. */
 void tls_ctx_free(struct tls_ctx *c);
+/*
+ * A client context shared by the connections of one run to one server
+ * (dcmsend's lanes and reconnections): built at the first
+ * tls_share_get, then the same one, so the certificate files and trust
+ * store are read once and a handshake resumes the session of an earlier
+ * one (TLS 1.3 tickets).  Only for connections to the same server: a
+ * resumed session skips the check of its certificate, done the first
+ * time.
+ */
+struct tls_share {
+	pthread_mutex_t lock;
+	struct tls_ctx *ctx; /* NULL until built */
+};
+void tls_share_init(struct tls_share *sh);
+/* Drops the share's reference (connections may hold theirs). */
+void tls_share_release(struct tls_share *sh);
+/* A reference to the run's context (tls_ctx_free it), built from cfg
+ * at the first call; NULL with err set as tls_ctx_new. */
+struct tls_ctx *tls_share_get(
+    struct tls_share *sh, const struct cstore_tls *cfg, struct cs_err *err);
 /*
  * Runs the TLS handshake over t (a plain transport on a connected
  * socket) within timeout_ms; on success t is a TLS transport.  Client:

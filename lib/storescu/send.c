@@ -218,8 +218,8 @@ dry_run_assoc(struct send_run *run, size_t k, struct storescu_plan_pc *pcs)
 	s.fd = -1;
 	cs_err_clear(&e);
 	if (run->o->probe) {
-		rc =
-		    scu_open(&s, run->cfg, run->window, set->pc, set->n_pc, &e);
+		rc = scu_open_shared(&s, run->cfg, &run->tls, run->window,
+		    set->pc, set->n_pc, &e);
 		if (rc == 0)
 			ac = scu_ac(&s);
 		else
@@ -377,6 +377,7 @@ storescu_send(const struct storescu_config *cfg,
 	rc = send_run_init(&run, cfg, opts, err);
 	if (rc != 0)
 		return rc;
+	tls_share_init(&run.tls);
 	if (opts->limit_rate > 0) {
 		net_rate_init(&bucket, opts->limit_rate);
 		run.rate = &bucket;
@@ -394,6 +395,7 @@ storescu_send(const struct storescu_config *cfg,
 	report_release(&run.rep);
 	propose_plan_free(run.plan);
 	sources_release(&run.src);
+	tls_share_release(&run.tls);
 	if (run.rate != NULL)
 		net_rate_release(run.rate);
 	return rc;

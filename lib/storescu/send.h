@@ -27,6 +27,8 @@ struct send_run {
 	struct sources src;
 	struct send_report rep;
 	struct net_rate *rate; /* follow: --limit-rate's bucket, or NULL */
+	/* with TLS: one context for every association of the run */
+	struct tls_share tls;
 	/* storage commitment with a listener (opts->commit_listen_fd) */
 	struct commit_run commit;
 	struct commit_listener listener;

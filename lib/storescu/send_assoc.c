@@ -367,7 +367,7 @@ send_run_assoc(struct send_run *run, size_t k)
 			send_backoff(run, fails > 0 ? fails : 1);
 		}
 		cs_err_clear(&e);
-		rc = scu_open(&s, run->cfg, run->window,
+		rc = scu_open_shared(&s, run->cfg, &run->tls, run->window,
 		    b.pcs ? b.pcs : b.set->pc, b.pcs ? b.n_pc : b.set->n_pc,
 		    &e);
 		if (rc != 0) {

@@ -334,7 +334,8 @@ secure(struct scu_session *s, struct cs_err *err)
 	transport_plain(&s->t, s->fd);
 	if (!sc->tls.enabled)
 		return 0;
-	c = tls_ctx_new(&sc->tls, 0, err);
+	c = s->tls_share != NULL ? tls_share_get(s->tls_share, &sc->tls, err)
+				 : tls_ctx_new(&sc->tls, 0, err);
 	if (c == NULL)
 		return err != NULL && err->code ? err->code : CS_E_TLS;
 	rc = tls_handshake(&s->t, c,
@@ -396,6 +397,14 @@ int
 scu_open(struct scu_session *s, const struct storescu_config *sc,
     unsigned async_window, const struct ul_pc *pcs, int n, struct cs_err *err)
 {
+	return scu_open_shared(s, sc, NULL, async_window, pcs, n, err);
+}
+
+int
+scu_open_shared(struct scu_session *s, const struct storescu_config *sc,
+    struct tls_share *share, unsigned async_window, const struct ul_pc *pcs,
+    int n, struct cs_err *err)
+{
 	static const struct ul_callbacks cb = {
 		.on_associate_ac = on_ac,
 		.on_associate_rj = on_rj,
@@ -413,6 +422,7 @@ scu_open(struct scu_session *s, const struct storescu_config *sc,
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = *sc;
+	s->tls_share = share;
 	s->async_window = async_window;
 	if (s->cfg.calling_ae == NULL)
 		s->cfg.calling_ae = STORESCU_DEFAULT_CALLING_AE;

@@ -34,6 +34,7 @@ struct scu_session {
 	unsigned async_window;      /* requests to propose; 0 or 1: none */
 	int fd;
 	struct transport t; /* over fd: plain or TLS (the pump's once set) */
+	struct tls_share *tls_share; /* the run's TLS context, or NULL */
 	struct ul_assoc *a;
 	struct pump pump;
 	struct dimse_rx rx;
@@ -71,6 +72,12 @@ struct scu_session {
  */
 int scu_open(struct scu_session *s, const struct storescu_config *cfg,
     unsigned async_window, const struct ul_pc *pcs, int n, struct cs_err *err);
+/* scu_open with the TLS context of share (transport.h: built at the
+ * first association of a run, resumed by the next), not one of its own;
+ * share outlives the session. */
+int scu_open_shared(struct scu_session *s, const struct storescu_config *cfg,
+    struct tls_share *share, unsigned async_window, const struct ul_pc *pcs,
+    int n, struct cs_err *err);
 
 /* C-ECHO on pcid; *status gets the response status. */
 int scu_echo(

@@ -146,6 +146,25 @@ PY
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 4 ]
 }
 
+@test "tls: later associations of one dcmsend run resume its TLS session (ours, storescp +tls); each line still names the client" {
+	start_tls_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --per-assoc 1 --tls "${CA[@]}" "${ME[@]}" \
+		localhost "$RECV_PORT" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 3 ]
+	[ "$(grep -c "TLS: TLSv1.3 .*server certificate 'CN=localhost'" <<<"$stderr")" -eq 3 ]
+	[ "$(grep -c 'TLSv1.3 [A-Z0-9_]*, session resumed, server certificate' <<<"$stderr")" -eq 2 ]
+	stop_dcmrecv
+	[ "$(grep -c $'\tCN=modality-1,O=cstore tests$' "$RECV_STDOUT")" -eq 3 ]
+	require_cmd /usr/bin/storescp
+	start_storescp "$OUT" +B +xa -pm +tls "$PKI/server.key" "$PKI/server.pem" +cf "$PKI/ca.pem"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --per-assoc 1 --tls "${CA[@]}" "${ME[@]}" \
+		localhost "$SCP_PORT" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq 3 ]
+	[ "$(grep -c 'session resumed' <<<"$stderr")" -eq 2 ]
+}
+
 @test "tls: plain dcmrecv output keeps its five columns" {
 	start_dcmrecv
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${SMALL[0]}"
