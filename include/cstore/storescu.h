@@ -224,6 +224,9 @@ struct storescu_progress {
 struct storescu_send_opts {
 	int no_transcode;          /* never convert: such files get "nocontext" */
 	int allow_lossy;           /* lossy conversion allowed (else lossless only) */
+	/* convert each file at its turn: no thread converting the next
+	 * files of an association while one is sent (the default does) */
+	int no_ahead;
 	unsigned jobs;             /* parallel associations, 1-256; 0 = 1 */
 	size_t per_assoc;          /* files per association; 0 = no limit */
 	unsigned retries;          /* extra attempts on transient failures */
