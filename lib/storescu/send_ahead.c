@@ -1,5 +1,5 @@
 /*
- * send_ahead.c - the worker that prepares an association's next files
+ * send_ahead.c - the workers that prepare an association's next files
  * while the lane sends (send_ahead.h).
  */
 #include <string.h>
@@ -87,7 +87,8 @@ worker(void *arg)
 
 int
 ahead_start(struct ahead *a, const struct ahead_ops *ops, void *ctx,
-    size_t from, size_t n, void *const *items, size_t depth, uint64_t cap)
+    size_t from, size_t n, void *const *items, size_t depth, uint64_t cap,
+    unsigned workers)
 {
 	size_t k;
 
@@ -110,7 +111,12 @@ ahead_start(struct ahead *a, const struct ahead_ops *ops, void *ctx,
 		pthread_mutex_destroy(&a->mu);
 		return -1;
 	}
-	if (pthread_create(&a->th, NULL, worker, a) != 0) {
+	if (workers > AHEAD_WORKERS_MAX)
+		workers = AHEAD_WORKERS_MAX;
+	while (a->n_th < workers &&
+	    pthread_create(&a->th[a->n_th], NULL, worker, a) == 0)
+		a->n_th++;
+	if (a->n_th == 0) {
 		pthread_cond_destroy(&a->cv);
 		pthread_mutex_destroy(&a->mu);
 		return -1;
@@ -178,7 +184,8 @@ ahead_stop(struct ahead *a)
 	a->stop = 1;
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
-	pthread_join(a->th, NULL);
+	for (k = 0; k < a->n_th; k++)
+		pthread_join(a->th[k], NULL);
 	for (k = 0; k < a->depth; k++) {
 		if (a->slot[k].state == AHEAD_READY)
 			a->ops->drop(a->ctx, a->slot[k].item);

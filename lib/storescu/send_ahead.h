@@ -1,19 +1,21 @@
 /*
  * send_ahead.h - files of one association prepared ahead of their turn
- * on a thread of their own (internal to libstorescu): while the lane
- * sends file j and waits for the peer, a worker takes and converts the
- * files after it, so that decoding runs beside sending and the peer.
+ * on threads of their own (internal to libstorescu): while the lane
+ * sends file j and waits for the peer, workers take and convert the
+ * files after it, so that decoding runs beside sending and the peer,
+ * and on every core.
  *
- * Positions 0..n-1 are prepared in order, each at most once, by the
- * worker or by the lane: a position the worker has not claimed when the
- * lane wants it is the lane's (the worker never takes it after), one it
+ * Positions 0..n-1 are claimed in order, each prepared at most once, by
+ * a worker or by the lane: a position no worker has claimed when the
+ * lane wants it is the lane's (no worker takes it after), one a worker
  * is preparing is waited for.  What is prepared lives in the caller's
  * items (one per slot) until the lane is done with it; what the lane
  * never wanted is handed to drop when the worker stops.
  *
- * Bound: at most depth positions claimed or prepared at once, and the
- * worker claims no new one while what it holds reaches cap bytes (the
- * byte count prep returns): held <= cap + what one prep returns.
+ * Bound: at most depth positions claimed or prepared at once, and no
+ * worker claims a new one while what they hold reaches cap bytes (the
+ * byte count prep returns): held < cap + what one prep returns times
+ * the number of workers.
  *
  * A position the lane goes past without taking it frees its slot at
  * the lane's next ahead_take (what was prepared for it dropped).
@@ -31,6 +33,7 @@
 #include <stdint.h>
 
 #define AHEAD_DEPTH_MAX 8
+#define AHEAD_WORKERS_MAX 4
 
 enum ahead_state {
 	AHEAD_FREE,
@@ -59,7 +62,8 @@ struct ahead_slot {
 struct ahead {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_t th;
+	pthread_t th[AHEAD_WORKERS_MAX];
+	unsigned n_th;
 	int running, stop;
 	const struct ahead_ops *ops;
 	void *ctx;
@@ -70,13 +74,15 @@ struct ahead {
 };
 
 /*
- * Starts the worker on positions from..n-1 with depth slots (at most
- * AHEAD_DEPTH_MAX; items[k] is slot k's storage) and a cap of cap
- * bytes.  Returns 0, or -1 when no thread could be started (a is then
- * inert: ahead_take returns NULL, ahead_stop does nothing).
+ * Starts workers threads (1 to AHEAD_WORKERS_MAX) on positions
+ * from..n-1 with depth slots (at most AHEAD_DEPTH_MAX; items[k] is slot
+ * k's storage) and a cap of cap bytes.  Returns 0 (with at least one
+ * thread), or -1 when none could be started (a is then inert:
+ * ahead_take returns NULL, ahead_stop does nothing).
  */
 int ahead_start(struct ahead *a, const struct ahead_ops *ops, void *ctx,
-    size_t from, size_t n, void *const *items, size_t depth, uint64_t cap);
+    size_t from, size_t n, void *const *items, size_t depth, uint64_t cap,
+    unsigned workers);
 
 /*
  * The lane's turn for position j (increasing from call to call):

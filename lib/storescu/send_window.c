@@ -218,12 +218,13 @@ struct prep {
 };
 
 /*
- * Decode ahead (send_ahead.h): a worker prepares up to AHEAD_DEPTH of
- * the next files while the lane sends, holding at most AHEAD_CAP bytes
- * of converted data sets (and what one more conversion makes); a file
- * above AHEAD_LARGE is converted at its turn, as without it.
+ * Decode ahead (send_ahead.h): workers prepare up to AHEAD_DEPTH of the
+ * next files while the lane sends, holding at most AHEAD_CAP bytes of
+ * converted data sets (and what the conversions under way make); a
+ * file above AHEAD_LARGE is converted at its turn, as without it.  As
+ * many workers as cores, shared out among the -j lanes (one at least).
  */
-#define AHEAD_DEPTH 4
+#define AHEAD_DEPTH 6
 #define AHEAD_CAP ((uint64_t)32 << 20)
 #define AHEAD_LARGE ((uint64_t)16 << 20)
 
@@ -324,6 +325,22 @@ ahead_drop(void *ctx, void *item)
 static const struct ahead_ops ahead_ops = { ahead_want, ahead_prep,
 	ahead_drop };
 
+/* Workers per lane: the cores shared out among the lanes. */
+static unsigned
+ahead_workers(const struct send_run *run)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned lanes = run->plan != NULL && run->plan->jobs > 1
+	    ? run->plan->jobs
+	    : 1,
+		 w;
+
+	if (cpus < 1)
+		cpus = 1;
+	w = ((unsigned)cpus + lanes - 1) / lanes;
+	return w < 1 ? 1 : w > AHEAD_WORKERS_MAX ? AHEAD_WORKERS_MAX : w;
+}
+
 /* The first file that had to be converted went: from now on the files
  * after position j are prepared ahead. */
 static void
@@ -339,11 +356,11 @@ ahead_begin(struct batch *b, size_t j)
 	for (k = 0; k < AHEAD_DEPTH; k++)
 		items[k] = &la->item[k];
 	if (ahead_start(&la->a, &ahead_ops, la, j + 1, b->n, items,
-		AHEAD_DEPTH, AHEAD_CAP) == 0)
+		AHEAD_DEPTH, AHEAD_CAP, ahead_workers(b->run)) == 0)
 		report_note(&b->run->rep,
-		    "association %u: converting the next files on a "
-		    "second thread while sending",
-		    b->assoc);
+		    "association %u: converting the next files on "
+		    "%u more thread%s while sending",
+		    b->assoc, la->a.n_th, la->a.n_th == 1 ? "" : "s");
 }
 
 /*

@@ -114,7 +114,7 @@ START_TEST(the_worker_stops_at_the_slot_count)
 
 	fake_init(&f, 1);
 	items_init(it, p, 4);
-	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 4, 1000), 0);
+	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 4, 1000, 1), 0);
 	ck_assert_int_eq(settle(&f, 4), 4);
 	/* a slot freed: one more */
 	ck_assert_ptr_eq(ahead_take(&a, 0), &it[0]);
@@ -140,7 +140,7 @@ START_TEST(the_worker_holds_at_most_the_cap_and_one_more)
 	fake_init(&f, 10);
 	items_init(it, p, 8);
 	/* 10, 20 are under 25; the third reaches 30 and stops it */
-	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 8, 25), 0);
+	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 8, 25, 1), 0);
 	ck_assert_int_eq(settle(&f, 3), 3);
 	ck_assert_uint_eq(a.held, 30);
 	/* taken is still held until done */
@@ -169,17 +169,17 @@ START_TEST(every_position_is_prepared_once_in_order)
 	items_init(it, p, 3);
 	memset(by_lane, 0, sizeof(by_lane));
 	f.skip[7] = f.skip[8] = f.skip[20] = 1;
-	ck_assert_int_eq(ahead_start(&a, &ops, &f, 2, N, p, 3, 1000), 0);
+	ck_assert_int_eq(ahead_start(&a, &ops, &f, 2, N, p, 3, 1000, 1), 0);
 	for (j = 0; j < N; j++) {
 		got = ahead_take(&a, j);
 		if (got == NULL) {
 			by_lane[j]++; /* the lane's own */
 			own.j = j;
 			got = &own;
-		} else {
-			ahead_done(&a, got);
 		}
 		ck_assert_uint_eq(got->j, j);
+		if (got != &own)
+			ahead_done(&a, got);
 	}
 	ahead_stop(&a);
 	for (j = 0; j < N; j++) {
@@ -203,7 +203,7 @@ START_TEST(a_position_the_lane_reached_first_is_never_prepared_by_the_worker)
 
 	fake_init(&f, 1);
 	items_init(it, p, 1);
-	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 1, 1000), 0);
+	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 1, 1000, 1), 0);
 	ck_assert_int_eq(settle(&f, 1), 1);
 	/* 0 ready, the worker waits for its slot; the lane jumps to 5 */
 	ck_assert_ptr_null(ahead_take(&a, 5));
@@ -224,7 +224,8 @@ START_TEST(a_position_the_lane_went_past_frees_its_slot)
 	fake_init(&f, 1);
 	items_init(it, p, 1);
 	f.skip[1] = 1; /* done already: the lane goes past it */
-	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 1, 1000), 0);
+	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 1, 1000, 1), 0);
+	ck_assert_int_eq(settle(&f, 1), 1);
 	ck_assert_ptr_eq(ahead_take(&a, 0), &it[0]);
 	ahead_done(&a, &it[0]);
 	ck_assert_int_eq(settle(&f, 1), 1);
@@ -240,6 +241,44 @@ START_TEST(a_position_the_lane_went_past_frees_its_slot)
 }
 END_TEST
 
+START_TEST(several_workers_prepare_each_position_once_within_the_bound)
+{
+	struct fake f;
+	struct ahead a;
+	struct item it[5], own;
+	void *p[5];
+	int by_lane[N];
+	size_t j;
+	struct item *got;
+
+	fake_init(&f, 10);
+	items_init(it, p, 5);
+	memset(by_lane, 0, sizeof(by_lane));
+	ck_assert_int_eq(ahead_start(&a, &ops, &f, 0, N, p, 5, 35, 3), 0);
+	ck_assert_uint_eq(a.n_th, 3);
+	/* 3 workers, cap 35: at most 3 + 3 claimed, 5 slots */
+	ck_assert_int_le(settle(&f, 4), 5);
+	ck_assert_uint_le(a.held, 35 + 3 * 10);
+	for (j = 0; j < N; j++) {
+		got = ahead_take(&a, j);
+		if (got == NULL) {
+			by_lane[j]++;
+			own.j = j;
+			got = &own;
+		}
+		ck_assert_uint_eq(got->j, j);
+		if (got != &own) {
+			ck_assert_uint_le(a.held, 35 + 3 * 10);
+			ahead_done(&a, got);
+		}
+	}
+	ahead_stop(&a);
+	for (j = 0; j < N; j++)
+		ck_assert_int_eq(f.prepped[j] + by_lane[j], 1);
+	fake_release(&f);
+}
+END_TEST
+
 START_TEST(an_unstarted_ahead_prepares_nothing)
 {
 	struct fake f;
@@ -247,7 +286,7 @@ START_TEST(an_unstarted_ahead_prepares_nothing)
 	void *p[1] = { NULL };
 
 	fake_init(&f, 1);
-	ck_assert_int_eq(ahead_start(&a, &ops, &f, N, N, p, 1, 1000), -1);
+	ck_assert_int_eq(ahead_start(&a, &ops, &f, N, N, p, 1, 1000, 1), -1);
 	ck_assert_ptr_null(ahead_take(&a, N - 1));
 	ck_assert_ptr_null(ahead_take(NULL, 0));
 	ahead_done(NULL, NULL);
@@ -270,6 +309,8 @@ send_ahead_suite(void)
 	tcase_add_test(
 	    tc, a_position_the_lane_reached_first_is_never_prepared_by_the_worker);
 	tcase_add_test(tc, a_position_the_lane_went_past_frees_its_slot);
+	tcase_add_test(
+	    tc, several_workers_prepare_each_position_once_within_the_bound);
 	tcase_add_test(tc, an_unstarted_ahead_prepares_nothing);
 	suite_add_tcase(s, tc);
 	return s;
