@@ -195,8 +195,8 @@ static const char identity_help[] =
 /* Converting ahead; a literal of its own. */
 static const char ahead_help[] =
     "      --no-transcode-ahead convert each file at its turn (by default the next\n"
-    "                           files of an association are converted on another\n"
-    "                           thread while one is sent)\n";
+    "                           files of an association are converted on other\n"
+    "                           threads, one per core, while one is sent)\n";
 
 /* Storage commitment (--commit): a literal of its own. */
 static const char commit_help[] =
