@@ -111,15 +111,14 @@ probe_notes(struct flight *f)
 
 /*
  * Takes f's file (descriptor and header as planning found them) and
- * picks its presentation context.  Returns the descriptor, or -1 with a
+ * picks its presentation context among those ac accepted.  Returns the descriptor, or -1 with a
  * local result (unreadable, nocontext...) in f.
  */
 static int
-take(struct batch *b, struct scu_session *s, struct flight *f,
+take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
     struct propose_choice *ch)
 {
 	struct send_run *run = b->run;
-	const struct ul_assoc_params *ac = scu_ac(s);
 	const struct propose_set *set = b->set;
 	struct cs_err e = { 0, "" };
 	int fd;
@@ -232,13 +231,16 @@ struct lane_ahead {
 	struct ahead a;
 	struct prep item[AHEAD_DEPTH];
 	struct batch *b;
-	struct scu_session *s;
-	int tried; /* the worker was started (or could not be) */
+	/* the association's A-ASSOCIATE-AC, read by the workers (fixed
+	 * once the association is established) */
+	const struct ul_assoc_params *ac;
+	int tried; /* the workers were started (or could not be) */
 };
 
 /* Takes file j and converts it if it must be, into p. */
 static void
-prepare(struct batch *b, struct scu_session *s, struct prep *p, size_t j)
+prepare(struct batch *b, const struct ul_assoc_params *ac, struct prep *p,
+    size_t j)
 {
 	uint64_t t0 = net_now_us();
 
@@ -246,7 +248,7 @@ prepare(struct batch *b, struct scu_session *s, struct prep *p, size_t j)
 	p->tc.fd = -1;
 	p->local = 0;
 	flight_init(b, &p->f, j);
-	p->fd = take(b, s, &p->f, &p->ch);
+	p->fd = take(b, ac, &p->f, &p->ch);
 	if (p->fd < 0) {
 		p->local = 1;
 	} else {
@@ -304,7 +306,7 @@ ahead_prep(void *ctx, size_t j, void *item)
 	/* the kernel reads the file while the lane is busy (read_ahead's
 	 * job when there is no worker) */
 	sources_prefetch(&la->b->run->src, la->b->idx[j]);
-	prepare(la->b, la->s, p, j);
+	prepare(la->b, la->ac, p, j);
 	return p->tc.fd >= 0 ? p->tc.length : 0;
 }
 
@@ -383,7 +385,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	p = ahead_take(a, j);
 	if (p == NULL) {
 		p = &own;
-		prepare(b, s, p, j);
+		prepare(b, scu_ac(s), p, j);
 	}
 	flight_from(f, p);
 	if (p->local) {
@@ -612,7 +614,7 @@ batch_send(struct batch *b, struct scu_session *s)
 
 	memset(&la, 0, sizeof(la));
 	la.b = b;
-	la.s = s;
+	la.ac = scu_ac(s);
 	b->ah = &la;
 	b->busy = 0;
 	b->dead_rc = 0;
