@@ -225,7 +225,7 @@ struct prep {
  */
 #define AHEAD_DEPTH 6
 #define AHEAD_CAP ((uint64_t)32 << 20)
-#define AHEAD_LARGE ((uint64_t)16 << 20)
+#define AHEAD_LARGE ((uint64_t)8 << 20)
 
 struct lane_ahead {
 	struct ahead a;
