@@ -224,9 +224,6 @@ struct storescu_progress {
 struct storescu_send_opts {
 	int no_transcode;          /* never convert: such files get "nocontext" */
 	int allow_lossy;           /* lossy conversion allowed (else lossless only) */
-	/* convert each file at its turn: no thread converting the next
-	 * files of an association while one is sent (the default does) */
-	int no_ahead;
 	unsigned jobs;             /* parallel associations, 1-256; 0 = 1 */
 	size_t per_assoc;          /* files per association; 0 = no limit */
 	unsigned retries;          /* extra attempts on transient failures */
@@ -291,6 +288,15 @@ struct storescu_send_opts {
 	 * what a later storescu_commit_wait may still collect.  Strings
 	 * valid during the call. */
 	void (*on_commit_asked)(void *user, const struct storescu_pending *p);
+	/*
+	 * Convert each file at its turn.  By default, once a file of an
+	 * association had to be converted, worker threads (as many as the
+	 * machine has cores, shared out among the lanes) take and convert
+	 * its next files while one is sent: up to 6 ahead, at most 32 MB of
+	 * converted data sets held besides those being made, a file above
+	 * 8 MB at its turn.  Results are the same and in the same order.
+	 */
+	int no_ahead;
 };
 
 #define STORESCU_DEFAULT_COMMIT_TIMEOUT_MS 300000
