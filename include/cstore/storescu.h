@@ -288,6 +288,15 @@ struct storescu_send_opts {
 	 * what a later storescu_commit_wait may still collect.  Strings
 	 * valid during the call. */
 	void (*on_commit_asked)(void *user, const struct storescu_pending *p);
+	/*
+	 * Convert each file at its turn.  By default, once a file of an
+	 * association had to be converted, worker threads (as many as the
+	 * machine has cores, shared out among the lanes) take and convert
+	 * its next files while one is sent: up to 6 ahead, at most 32 MB of
+	 * converted data sets held besides those being made, a file above
+	 * 8 MB at its turn.  Results are the same and in the same order.
+	 */
+	int no_ahead;
 };
 
 #define STORESCU_DEFAULT_COMMIT_TIMEOUT_MS 300000

@@ -40,6 +40,7 @@ enum {
 	OPT_NETRC,
 	OPT_NO_PROGRESS,
 	OPT_NO_TRANSCODE,
+	OPT_NO_TRANSCODE_AHEAD,
 	OPT_PASSWORD,
 	OPT_PASSWORD_FILE,
 	OPT_PASSWORD_STDIN,
@@ -84,6 +85,7 @@ static const struct option longopts[] = {
 	{ "netrc", no_argument, NULL, OPT_NETRC },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "no-transcode", no_argument, NULL, OPT_NO_TRANSCODE },
+	{ "no-transcode-ahead", no_argument, NULL, OPT_NO_TRANSCODE_AHEAD },
 	{ "null", no_argument, NULL, '0' },
 	{ "password", required_argument, NULL, OPT_PASSWORD },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
@@ -190,6 +192,12 @@ static const char identity_help[] =
     "      --identity-response  ask the peer to confirm the identity; send\n"
     "                           nothing to a peer that does not\n";
 
+/* Converting ahead; a literal of its own. */
+static const char ahead_help[] =
+    "      --no-transcode-ahead convert each file at its turn (by default the next\n"
+    "                           files of an association are converted on other\n"
+    "                           threads, one per core, while one is sent)\n";
+
 /* Storage commitment (--commit): a literal of its own. */
 static const char commit_help[] =
     "      --commit             after storing, ask the peer to commit the objects\n"
@@ -227,6 +235,7 @@ help(void)
 	    "      --resume LOG         skip inputs that LOG (an earlier output) has stored\n"
 	    "      --no-transcode       never convert: files need a context in their own syntax\n"
 	    "      --lossy              allow lossy conversion when nothing else is accepted\n"
+	    "%s"
 	    "      --dry-run            print the planned associations and contexts, send nothing\n"
 	    "      --probe              with --dry-run: negotiate them, show what is accepted\n"
 	    "                           and give each input the line a send would\n"
@@ -258,7 +267,7 @@ help(void)
 	    "7 every input stored but not all committed (--commit).\n"
 	    "%s",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
-	    commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help,
+	    ahead_help, commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU, identity_help,
 	    tls_send_help, web_help);
 }
 
@@ -438,6 +447,9 @@ parse_long(struct send_args *d, int c, const char *arg)
 		break;
 	case OPT_NO_TRANSCODE:
 		s->no_transcode = 1;
+		break;
+	case OPT_NO_TRANSCODE_AHEAD:
+		s->no_ahead = 1;
 		break;
 	case OPT_PROBE:
 		s->probe = 1;

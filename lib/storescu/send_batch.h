@@ -38,6 +38,8 @@ enum obj_state {
 	OBJ_BUSY,  /* answered A7xx: sent again on a new association */
 };
 
+struct lane_ahead;
+
 struct batch {
 	struct send_run *run;
 	const struct propose_set *set;
@@ -53,6 +55,8 @@ struct batch {
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
+	/* batch_send's decode-ahead while it runs (send_window.c), or NULL */
+	struct lane_ahead *ah;
 	int dead_rc;         /* why the association died, or 0 */
 	int death_rc;        /* the latest death of any attempt, or 0 */
 	struct cs_err death;

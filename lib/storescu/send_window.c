@@ -4,6 +4,7 @@
  * be, sent while up to the granted window of C-STOREs is outstanding
  * (PS3.7 D.3.3.3), and reported once, in file order (send_batch.h).
  */
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "net/net.h"
+#include "storescu/send_ahead.h"
 #include "storescu/send_batch.h"
 #include "core/banned.h"
 
@@ -109,15 +111,14 @@ probe_notes(struct flight *f)
 
 /*
  * Takes f's file (descriptor and header as planning found them) and
- * picks its presentation context.  Returns the descriptor, or -1 with a
+ * picks its presentation context among those ac accepted.  Returns the descriptor, or -1 with a
  * local result (unreadable, nocontext...) in f.
  */
 static int
-take(struct batch *b, struct scu_session *s, struct flight *f,
+take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
     struct propose_choice *ch)
 {
 	struct send_run *run = b->run;
-	const struct ul_assoc_params *ac = scu_ac(s);
 	const struct propose_set *set = b->set;
 	struct cs_err e = { 0, "" };
 	int fd;
@@ -204,53 +205,216 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 
 enum start { START_LOCAL, START_SENT, START_DIED };
 
+/* A file made ready to send: taken, its context picked, converted if it
+ * must be; by the lane at its turn or by the worker ahead of it. */
+struct prep {
+	struct flight f;
+	struct propose_choice ch;
+	int local; /* 1: f holds a local result, nothing to send */
+	int fd;    /* the file as planning found it, or -1 */
+	struct dcmfile_transcoded tc; /* tc.fd >= 0: what goes instead */
+	uint64_t us;                  /* how long preparing took */
+};
+
 /*
- * Takes and (if it must be) converts file j, then sends its C-STORE-RQ
- * without waiting for the response.  START_LOCAL: f holds a local
- * result (unreadable, nocontext...) to report in its turn; START_DIED:
- * the association died while sending (b->dead says why).
+ * Decode ahead (send_ahead.h): workers prepare up to AHEAD_DEPTH of the
+ * next files while the lane sends, holding at most AHEAD_CAP bytes of
+ * converted data sets (and what the conversions under way make); a
+ * file above AHEAD_LARGE is converted at its turn, as without it.  As
+ * many workers as cores, shared out among the -j lanes (one at least).
+ */
+#define AHEAD_DEPTH 6
+#define AHEAD_CAP ((uint64_t)32 << 20)
+#define AHEAD_LARGE ((uint64_t)8 << 20)
+
+struct lane_ahead {
+	struct ahead a;
+	struct prep item[AHEAD_DEPTH];
+	struct batch *b;
+	/* the association's A-ASSOCIATE-AC, read by the workers (fixed
+	 * once the association is established) */
+	const struct ul_assoc_params *ac;
+	int tried; /* the workers were started (or could not be) */
+};
+
+/* Takes file j and converts it if it must be, into p. */
+static void
+prepare(struct batch *b, const struct ul_assoc_params *ac, struct prep *p,
+    size_t j)
+{
+	uint64_t t0 = net_now_us();
+
+	memset(&p->tc, 0, sizeof(p->tc));
+	p->tc.fd = -1;
+	p->local = 0;
+	flight_init(b, &p->f, j);
+	p->fd = take(b, ac, &p->f, &p->ch);
+	if (p->fd < 0) {
+		p->local = 1;
+	} else {
+		p->f.len = p->f.info.dataset_length;
+		if (p->ch.transcode &&
+		    convert(b, &p->f, &p->ch, p->fd, &p->tc) != 0) {
+			close(p->fd);
+			p->fd = -1;
+			p->local = 1;
+		}
+	}
+	p->us = net_now_us() - t0;
+}
+
+/* A pointer of a result into the flight it was made in, moved along. */
+static void
+move_ptr(const char **ptr, const struct flight *from, struct flight *to)
+{
+	uintptr_t lo = (uintptr_t)from, q = (uintptr_t)*ptr;
+
+	if (q >= lo && q < lo + sizeof(*from))
+		*ptr = (const char *)to + (q - lo);
+}
+
+/* The window's flight f from p; its clock counts the preparing, not
+ * the wait for its turn. */
+static void
+flight_from(struct flight *f, const struct prep *p)
+{
+	*f = p->f;
+	move_ptr(&f->r.sop_class, &p->f, f);
+	move_ptr(&f->r.sop_instance, &p->f, f);
+	move_ptr(&f->r.ts_original, &p->f, f);
+	move_ptr(&f->r.ts_sent, &p->f, f);
+	move_ptr(&f->r.error_comment, &p->f, f);
+	f->r.detail = f->detail;
+	f->t0 = net_now_us() - p->us;
+}
+
+static int
+ahead_want(void *ctx, size_t j)
+{
+	struct lane_ahead *la = ctx;
+	struct batch *b = la->b;
+
+	return !b->done[j] && b->run->src.s[b->idx[j]].bytes <= AHEAD_LARGE;
+}
+
+static uint64_t
+ahead_prep(void *ctx, size_t j, void *item)
+{
+	struct lane_ahead *la = ctx;
+	struct prep *p = item;
+
+	/* the kernel reads the file while the lane is busy (read_ahead's
+	 * job when there is no worker) */
+	sources_prefetch(&la->b->run->src, la->b->idx[j]);
+	prepare(la->b, la->ac, p, j);
+	return p->tc.fd >= 0 ? p->tc.length : 0;
+}
+
+/* Never sent on this association: the conversion goes, the file's
+ * descriptor goes back to be taken again (the next attempt sends the
+ * same file). */
+static void
+ahead_drop(void *ctx, void *item)
+{
+	struct lane_ahead *la = ctx;
+	struct prep *p = item;
+
+	if (p->tc.fd >= 0)
+		close(p->tc.fd);
+	sources_untake(&la->b->run->src, la->b->idx[p->f.j], p->fd);
+}
+
+static const struct ahead_ops ahead_ops = { ahead_want, ahead_prep,
+	ahead_drop };
+
+/* Workers per lane: the cores shared out among the lanes. */
+static unsigned
+ahead_workers(const struct send_run *run)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned lanes = run->plan != NULL && run->plan->jobs > 1
+	    ? run->plan->jobs
+	    : 1,
+		 w;
+
+	if (cpus < 1)
+		cpus = 1;
+	w = ((unsigned)cpus + lanes - 1) / lanes;
+	return w < 1 ? 1 : w > AHEAD_WORKERS_MAX ? AHEAD_WORKERS_MAX : w;
+}
+
+/* The first file that had to be converted went: from now on the files
+ * after position j are prepared ahead. */
+static void
+ahead_begin(struct batch *b, size_t j)
+{
+	struct lane_ahead *la = b->ah;
+	void *items[AHEAD_DEPTH];
+	size_t k;
+
+	if (la == NULL || la->tried || b->run->o->no_ahead)
+		return;
+	la->tried = 1;
+	for (k = 0; k < AHEAD_DEPTH; k++)
+		items[k] = &la->item[k];
+	if (ahead_start(&la->a, &ahead_ops, la, j + 1, b->n, items,
+		AHEAD_DEPTH, AHEAD_CAP, ahead_workers(b->run)) == 0)
+		report_note(&b->run->rep,
+		    "association %u: converting the next files on "
+		    "%u more thread%s while sending",
+		    b->assoc, la->a.n_th, la->a.n_th == 1 ? "" : "s");
+}
+
+/*
+ * Takes and (if it must be) converts file j, unless the worker did,
+ * then sends its C-STORE-RQ without waiting for the response.
+ * START_LOCAL: f holds a local result (unreadable, nocontext...) to
+ * report in its turn; START_DIED: the association died while sending
+ * (b->dead says why).
  */
 static enum start
 start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 {
-	struct dcmfile_transcoded tc = { .fd = -1 };
-	struct propose_choice ch;
+	struct ahead *a = b->ah != NULL ? &b->ah->a : NULL;
+	struct prep own, *p;
 	struct cs_err e = { 0, "" };
 	uint64_t off;
 	unsigned pad;
-	int fd, rc;
+	int rc;
 
-	flight_init(b, f, j);
-	fd = take(b, s, f, &ch);
-	if (fd < 0)
-		return START_LOCAL;
-	off = f->info.dataset_offset;
-	f->len = f->info.dataset_length;
-	if (ch.transcode && convert(b, f, &ch, fd, &tc) != 0) {
-		close(fd);
+	p = ahead_take(a, j);
+	if (p == NULL) {
+		p = &own;
+		prepare(b, scu_ac(s), p, j);
+	}
+	flight_from(f, p);
+	if (p->local) {
+		ahead_done(a, p == &own ? NULL : p);
 		return START_LOCAL;
 	}
-	if (ch.transcode)
-		off = 0;
+	if (p->ch.transcode)
+		ahead_begin(b, j);
+	off = p->ch.transcode ? 0 : f->info.dataset_offset;
 	/*
 	 * PS3.5 A.5: a deflated stream of odd length is followed by one
 	 * zero byte, and PS3.8 E.1 wants every fragment even; files
 	 * written without it (pydicom) get it on the wire, from memory.
 	 */
 	pad = (f->len & 1) &&
-	    strcmp(ch.ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
+	    strcmp(p->ch.ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
 	if (pad)
 		report_add_detail(f->detail,
 		    "deflated data set of odd length sent with its pad byte");
 	b->sends[j]++;
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
-	rc = scu_store_start(s, ch.pcid, f->info.sop_class,
-	    f->info.sop_instance, ch.transcode ? tc.fd : fd, (off_t)off, f->len,
-	    pad, &f->msg_id, &e);
+	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
+	    f->info.sop_instance, p->ch.transcode ? p->tc.fd : p->fd,
+	    (off_t)off, f->len, pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
-	if (tc.fd >= 0)
-		close(tc.fd);
-	close(fd);
+	if (p->tc.fd >= 0)
+		close(p->tc.fd);
+	close(p->fd);
+	ahead_done(a, p == &own ? NULL : p);
 	f->sent = f->msg_id != 0;
 	if (rc != 0 && !f->sent) {
 		/* refused before anything went out: the association is fine */
@@ -443,10 +607,15 @@ batch_send(struct batch *b, struct scu_session *s)
 	unsigned w = s->window, head = 0, count = 0;
 	struct flight *f;
 	struct dimse_cmd rsp;
+	struct lane_ahead la;
 	struct cs_err e;
 	size_t j = 0;
 	int died = 0, rc;
 
+	memset(&la, 0, sizeof(la));
+	la.b = b;
+	la.ac = scu_ac(s);
+	b->ah = &la;
 	b->busy = 0;
 	b->dead_rc = 0;
 	b->broken = NULL;
@@ -468,8 +637,10 @@ batch_send(struct batch *b, struct scu_session *s)
 			break;
 		f = &b->ring[head];
 		if (f->sent) {
-			/* read the next file ahead while the peer works */
-			read_ahead(b, j - 1);
+			/* read the next file ahead while the peer works
+			 * (the worker does, when there is one) */
+			if (!la.a.running)
+				read_ahead(b, j - 1);
 			cs_err_clear(&e);
 			rc = scu_wait(s, f->msg_id, &rsp, &e);
 			if (rc != 0) {
@@ -485,6 +656,9 @@ batch_send(struct batch *b, struct scu_session *s)
 		head = (head + 1) % w;
 		count--;
 	}
+	/* what was prepared and not sent waits for the next attempt */
+	ahead_stop(&la.a);
+	b->ah = NULL;
 	after_death(b, s, head, count, died);
 	return died;
 }

@@ -300,3 +300,16 @@ sources_take(
 	}
 	return fd;
 }
+
+void
+sources_untake(struct sources *src, size_t i, int fd)
+{
+	struct source *s = &src->s[i];
+
+	if (fd < 0)
+		return;
+	if (s->fd >= 0)
+		close(fd);
+	else
+		s->fd = fd;
+}

@@ -97,4 +97,11 @@ void sources_prefetch(struct sources *src, size_t i);
 int sources_take(struct sources *src, size_t i, struct part10_info *info,
     struct cs_err *err);
 
+/*
+ * Input i was taken (fd, from sources_take) and not sent: its
+ * descriptor goes back, so that the next sources_take gives that very
+ * file again, as planning probed it, not whatever its name holds then.
+ */
+void sources_untake(struct sources *src, size_t i, int fd);
+
 #endif

@@ -131,6 +131,49 @@ START_TEST(take_hands_over_planning_descriptor_and_header)
 }
 END_TEST
 
+/* Taken ahead and not sent (the association died): the descriptor goes
+ * back, and the next take hands over that very file, planning's header
+ * with it, even after another file was renamed over its name. */
+START_TEST(untake_gives_back_the_file_planning_opened)
+{
+	char p[300], q[300];
+	const char *paths[] = { p };
+	struct sources src;
+	struct part10_info want, got;
+	struct cs_err err = { 0, "" };
+	struct stat a, b;
+	int fd;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/a.dcm", tmp);
+	snprintf(q, sizeof(q), "%s/b.dcm", tmp);
+	copy_old("tests/data/p10-evrle.dcm", p);
+	copy_old("tests/data/p10-ivrle.dcm", q);
+	ck_assert_int_eq(part10_probe_path(p, 0, &want, &err), 0);
+	ck_assert_int_eq(sources_init(&src, paths, 1, &err), 0);
+	ck_assert_int_eq(sources_probe(&src, 0, &err), 0);
+	fd = sources_take(&src, 0, &got, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &a), 0);
+	sources_untake(&src, 0, fd);
+	ck_assert_int_eq(src.s[0].fd, fd);
+	ck_assert_int_eq(rename(q, p), 0);
+	fd = sources_take(&src, 0, &got, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &b), 0);
+	ck_assert_uint_eq(a.st_ino, b.st_ino);
+	same_header(&got, &want);
+	/* one open already: a second given back is closed, not kept */
+	sources_untake(&src, 0, fd);
+	sources_untake(&src, 0, open(p, O_RDONLY));
+	ck_assert_int_eq(src.s[0].fd, fd);
+	sources_untake(&src, 0, -1);
+	ck_assert_int_eq(src.s[0].fd, fd);
+	sources_release(&src);
+	rm_tmp();
+}
+END_TEST
+
 /* A file rewritten between planning and sending is sent as it is now,
  * under its new UIDs, kept descriptor or not. */
 START_TEST(take_probes_a_file_changed_since_planning)
@@ -240,6 +283,7 @@ source_suite(void)
 
 	tcase_add_test(tc, take_hands_over_planning_descriptor_and_header);
 	tcase_add_test(tc, take_probes_a_file_changed_since_planning);
+	tcase_add_test(tc, untake_gives_back_the_file_planning_opened);
 	tcase_add_test(tc, take_reads_again_a_file_written_just_before_planning);
 	tcase_add_test(tc, take_opens_again_beyond_the_budget);
 	suite_add_tcase(s, tc);
