@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "cstore/cstore.h"
+#include "core/ts.h"
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "cli/output.h"
@@ -20,15 +21,12 @@ dimse_only(const struct send_args *a)
 
 	if (a->send.commit || a->commit_listen || a->commit_state ||
 	    a->commit_wait)
-		return "--commit";
-	if (a->send.dry_run || a->send.probe)
-		return "--dry-run";
-	if (a->send.allow_lossy)
-		return "--lossy (files go as they are)";
+		return "--commit (storage commitment is a DIMSE service, "
+		       "PS3.4 Annex J: STOW-RS has none)";
+	if (a->send.probe)
+		return "--probe (nothing to negotiate over HTTP)";
 	if (a->send.per_assoc)
 		return "--per-assoc (see --stow-batch)";
-	if (a->send.limit_rate)
-		return "--limit-rate";
 	if (a->cfg.user || a->password_file || a->password_stdin)
 		return "--user (use --bearer-file or --netrc)";
 	if (t->enabled)
@@ -38,6 +36,48 @@ dimse_only(const struct send_args *a)
 		return "--tls-cert, --tls-key, --tls-insecure, --tls-profile "
 		       "and --tls-server-name";
 	return NULL;
+}
+
+/* A transfer syntax of --accept-ts: its UID or PS3.6 keyword, known
+ * to core/ts.h; its static UID, or NULL. */
+static const char *
+ts_arg(const char *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < ts_table_len; k++) {
+		const struct ts_entry *t = &ts_table[k];
+
+		if ((strlen(t->uid) == len && memcmp(t->uid, s, len) == 0) ||
+		    (strlen(t->keyword) == len &&
+			strncasecmp(t->keyword, s, len) == 0))
+			return t->uid;
+	}
+	return NULL;
+}
+
+void
+send_web_accept_ts(struct send_args *a, const char *arg)
+{
+	const char *p = arg, *uid;
+	size_t len;
+
+	a->stow.n_accept_ts = 0;
+	for (;;) {
+		len = strcspn(p, ",");
+		if ((uid = ts_arg(p, len)) == NULL)
+			cli_usage_error("--accept-ts: '%.*s' is not a transfer "
+					"syntax UID or keyword cstore knows "
+					"(a UID, or a keyword such as ExplicitVRLittleEndian)",
+			    (int)len, p);
+		if (a->stow.n_accept_ts == STOW_MAX_ACCEPT)
+			cli_usage_error("--accept-ts: at most %d syntaxes",
+			    STOW_MAX_ACCEPT);
+		a->stow.accept_ts[a->stow.n_accept_ts++] = uid;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
 }
 
 void

@@ -17,6 +17,7 @@ struct cs_err;
 
 #define STOW_DEFAULT_BATCH 16
 #define STOW_DEFAULT_BATCH_BYTES (64u * 1024u * 1024u)
+#define STOW_MAX_ACCEPT 16
 
 struct stow_opts {
 	const char *url;      /* the service's base URL, no trailing '/' */
@@ -27,6 +28,10 @@ struct stow_opts {
 	uint64_t batch_bytes; /* --stow-bytes: a request's files' bytes */
 	long connect_timeout_ms;
 	long timeout_ms; /* --dimse-timeout: silence that fails a request */
+	/* --accept-ts: the transfer syntaxes the service takes (static
+	 * strings of core/ts.h); none: any, until it refuses one */
+	const char *accept_ts[STOW_MAX_ACCEPT];
+	size_t n_accept_ts;
 	void (*trace)(void *user, const char *line);
 };
 
