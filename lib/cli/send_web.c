@@ -1,10 +1,11 @@
 /* send_web.c - dcmsend's options against a URL operand (send_args.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cstore/cstore.h"
-#include "core/ts.h"
+#include "cstore/storescp.h"
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "cli/output.h"
@@ -38,45 +39,25 @@ dimse_only(const struct send_args *a)
 	return NULL;
 }
 
-/* A transfer syntax of --accept-ts: its UID or PS3.6 keyword, known
- * to core/ts.h; its static UID, or NULL. */
-static const char *
-ts_arg(const char *s, size_t len)
-{
-	size_t k;
-
-	for (k = 0; k < ts_table_len; k++) {
-		const struct ts_entry *t = &ts_table[k];
-
-		if ((strlen(t->uid) == len && memcmp(t->uid, s, len) == 0) ||
-		    (strlen(t->keyword) == len &&
-			strncasecmp(t->keyword, s, len) == 0))
-			return t->uid;
-	}
-	return NULL;
-}
-
 void
 send_web_accept_ts(struct send_args *a, const char *arg)
 {
-	const char *p = arg, *uid;
-	size_t len;
+	struct cs_err err = { 0, "" };
+	const char *uid;
+	char *list, *p;
 
+	/* the receiver's names (storescp_ts_uid), kept for the run */
+	free(a->accept_ts_buf);
+	if ((list = a->accept_ts_buf = strdup(arg)) == NULL)
+		cli_usage_error("--accept-ts: out of memory");
 	a->stow.n_accept_ts = 0;
-	for (;;) {
-		len = strcspn(p, ",");
-		if ((uid = ts_arg(p, len)) == NULL)
-			cli_usage_error("--accept-ts: '%.*s' is not a transfer "
-					"syntax UID or keyword cstore knows "
-					"(a UID, or a keyword such as ExplicitVRLittleEndian)",
-			    (int)len, p);
+	while ((p = strsep(&list, ",")) != NULL) {
+		if (storescp_ts_uid(p, &uid, &err) != 0)
+			cli_usage_error("--accept-ts: %s", err.msg);
 		if (a->stow.n_accept_ts == STOW_MAX_ACCEPT)
 			cli_usage_error("--accept-ts: at most %d syntaxes",
 			    STOW_MAX_ACCEPT);
 		a->stow.accept_ts[a->stow.n_accept_ts++] = uid;
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
 	}
 }
 

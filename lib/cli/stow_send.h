@@ -28,8 +28,8 @@ struct stow_opts {
 	uint64_t batch_bytes; /* --stow-bytes: a request's files' bytes */
 	long connect_timeout_ms;
 	long timeout_ms; /* --dimse-timeout: silence that fails a request */
-	/* --accept-ts: the transfer syntaxes the service takes (static
-	 * strings of core/ts.h); none: any, until it refuses one */
+	/* --accept-ts: the transfer syntaxes the service takes (UIDs);
+	 * none: any, until it refuses one */
 	const char *accept_ts[STOW_MAX_ACCEPT];
 	size_t n_accept_ts;
 	void (*trace)(void *user, const char *line);

@@ -315,6 +315,18 @@ start_stub() {
 		wait "$STUB_PID" || true
 	done
 	[ "$(ls "$BATS_TEST_TMPDIR/got"/*.dcm | wc -l)" -eq 1 ]
+	# a directory of hashed certificates (CURLOPT_CAPATH), trusted alone
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	mkdir "$P/cadir" "$P/empty"
+	cp "$P/ca.pem" "$P/cadir/"
+	openssl rehash "$P/cadir" 2>/dev/null || c_rehash "$P/cadir" >/dev/null
+	STUB_CERT=$P/server.pem STUB_KEY=$P/server.key start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/cadir" "${STUB/http:/https:}" "$f"
+	assert_output --regexp $'^0000\t'
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/empty" "${STUB/http:/https:}" "$f"
+	assert_output --regexp $'^notsent\t'
+	[ "$(ls "$BATS_TEST_TMPDIR/got"/*.dcm | wc -l)" -eq 1 ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
 }
 
 @test "stow: nothing listening exits 3, every input notsent" {
@@ -343,11 +355,14 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 @test "stow: options against a URL" {
 	url=http://127.0.0.1:9/dicom-web
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
-	for opts in "--per-assoc 2" "--follow -j 2" --commit "--follow --commit" --dry-run --lossy "--limit-rate 1M" "--user bob" --tls \
-	    "--tls-ca $f" "--stow-batch 0" "--stow-bytes 0" "--bearer-file $f --netrc"; do
+	for opts in "--per-assoc 2" "--follow -j 2" --commit "--follow --commit" "--dry-run --probe" "--user bob" --tls \
+	    "--tls-ca $f" "--stow-batch 0" "--stow-bytes 0" "--bearer-file $f --netrc" "--accept-ts rle" \
+	    "--accept-ts ExplicitVRLittleEndian,"; do
 		# shellcheck disable=SC2086
 		run -2 "$CSTORE_BIN/dcmsend" $opts "$url" "$f"
 	done
+	run -2 "$CSTORE_BIN/dcmsend" --commit "$url" "$f"
+	assert_output --partial "storage commitment is a DIMSE service"
 	run -2 "$CSTORE_BIN/dcmsend" "http://alice:s3cret@127.0.0.1:9/dicom-web" "$f"
 	assert_output --partial "use --netrc or --bearer-file"
 	[[ $output != *s3cret* ]]
@@ -356,4 +371,91 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -0 "$CSTORE_BIN/dcmsend" --help
 	assert_output --partial "--stow-batch N"
 	assert_output --partial "url [file | dir | - ...]"
+}
+
+@test "stow: --dry-run plans the requests and their conversions, sends nothing" {
+	# nothing listens on port 9: a send would be notsent, exit 3
+	url=http://127.0.0.1:9/dicom-web
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --stow-batch 2 \
+		--accept-ts ExplicitVRLittleEndian,1.2.840.10008.1.2 "$url" \
+		"$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$CSTORE_ROOT/tests/data/p10-ivrle.dcm" \
+		"$CSTORE_ROOT/tests/data/p10-evrbe.dcm"
+	[ "$(grep -c $'^planned\t' <<<"$output")" -eq 3 ]
+	assert_line --regexp $'^planned\t.*/p10-evrle.dcm\t.*\trequest 1$'
+	assert_line --regexp $'^planned\t.*/p10-ivrle.dcm\t.*\trequest 1$'
+	assert_line --regexp $'^planned\t.*/p10-evrbe.dcm\t.*\tto be transcoded to ExplicitVRLittleEndian; request 2$'
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --no-transcode \
+		--accept-ts ExplicitVRLittleEndian "$url" "$CSTORE_ROOT/tests/data/p10-evrbe.dcm"
+	assert_output --regexp $'^nocontext\t.*--no-transcode'
+}
+
+@test "stow: a syntax the service refuses (HTTP 415, Failure Reason C122) is learned: its files go again in Explicit VR LE" {
+	RLE=1.2.840.10008.1.2.5 JLS=1.2.840.10008.1.2.4.80
+	STUB_REFUSE_TS=$RLE,$JLS start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 100 "$STUB" "$CORPUS/ts"
+	n=$(ls "$CORPUS/ts" | wc -l)
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq "$n" ]
+	assert_line --regexp $'^0000\t.*/rle.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	assert_line --regexp $'^0000\t.*/jpegls-lossless.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	[ "$(grep -c 'transcoded' <<<"$output")" -eq 2 ]
+	# the rest arrived as it was; the two converted: same elements and pixels
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	mkdir "$BATS_TEST_TMPDIR/parts"
+	cp "$BATS_TEST_TMPDIR"/got/*.dcm "$BATS_TEST_TMPDIR/parts/"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/parts")" -eq "$n" ]
+	for f in "$BATS_TEST_TMPDIR"/parts/*.dcm; do
+		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3)" != "$RLE" ]
+	done
+	# --no-transcode: refused, not converted
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --no-transcode "$STUB" "$CORPUS/ts/rle.dcm"
+	assert_output --regexp $'^nocontext\t.*RLELossless.*--no-transcode'
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	# the instance refused alone, in the Failed SOP Sequence (C122)
+	STUB_REFUSE_HOW=c122 STUB_REFUSE_TS=$RLE start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/rle.dcm" "$CORPUS/ts/explicit-le.dcm"
+	assert_line --regexp $'^0000\t.*/rle.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	assert_line --regexp $'^0000\t.*/explicit-le.dcm\t.*\t$'
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+	# --lossy: a lossy syntax only when allowed, under a new instance UID
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --accept-ts JPEGLSNearLossless "$STUB" "$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^nocontext\t.*only lossily \\(--lossy allows it\\)'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --lossy --accept-ts JPEGLSNearLossless "$STUB" "$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^0000\t.*\ttranscoded to JPEGLSNearLossless \\(lossy\\): new SOP Instance UID, was '
+	uid=$(cut -f4 <<<"$output")
+	[ "$uid" != "$(ds_uid "$CORPUS/ts/explicit-le.dcm")" ]
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$BATS_TEST_TMPDIR/got/4.dcm" | cut -f2,3)" = "$uid"$'\t'1.2.840.10008.1.2.4.81 ]
+}
+
+@test "stow: --accept-ts: Orthanc gets the transfer syntax corpus in Explicit VR LE, the same elements and pixels fetched back" {
+	start_web
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc --accept-ts ExplicitVRLittleEndian "$WEB" "$CORPUS/ts"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	n=$(ls "$CORPUS/ts" | wc -l)
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq "$n" ]
+	[ "$(grep -c $'\ttranscoded to ExplicitVRLittleEndian$' "$BATS_TEST_TMPDIR/res")" -eq $((n - 1)) ]
+	[ "$(count)" -eq "$n" ]
+	for id in $(rest /instances | jq -r '.[]'); do
+		[ "$(rest "/instances/$id/metadata/TransferSyntax")" = 1.2.840.10008.1.2.1 ]
+	done
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$n" ]
+}
+
+@test "stow: --limit-rate holds over -j 2 connections together" {
+	start_stub
+	for k in 1 2; do "$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big$k.dcm" 6 >/dev/null; done
+	size=$(($(stat -c %s "$BATS_TEST_TMPDIR/big1.dcm") * 2))
+	SECONDS=0
+	start=$(date +%s%N)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --stow-batch 1 --limit-rate 4M "$STUB" \
+		"$BATS_TEST_TMPDIR/big1.dcm" "$BATS_TEST_TMPDIR/big2.dcm"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "$size bytes in $ms ms" >&2
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	# 4,000,000 bytes/s for both together: never faster (10% for the burst)
+	[ "$ms" -ge $((size / 4000 * 9 / 10)) ]
+	cmp "$BATS_TEST_TMPDIR/big1.dcm" "$BATS_TEST_TMPDIR/got/1.dcm" ||
+		cmp "$BATS_TEST_TMPDIR/big1.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
