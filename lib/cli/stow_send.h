@@ -40,8 +40,11 @@ int stow_is_url(const char *s);
 
 /*
  * Sends the n paths as storescu_send does (o: on_result, user,
- * already_stored, retries, retry_delay_ms; every input gets one
- * on_result).  0 when every request was answered (inputs may still
+ * already_stored, retries, retry_delay_ms, jobs, dry_run, allow_lossy,
+ * no_transcode, limit_rate; every input gets one on_result).  A file
+ * in a syntax the service does not take (so->accept_ts, or refused by
+ * an HTTP 415 or Failure Reason C122 during the run) is converted as
+ * over DIMSE (lib/cli/stow_xcode.c).  0 when every request was answered (inputs may still
  * have failed: see sum); CS_E_REJECTED (HTTP 401 or 403),
  * CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TLS / CS_E_TIMEOUT (no answer:
  * the inputs not sent are "notsent"), CS_E_NET (a request broke
