@@ -407,11 +407,9 @@ take(struct run *r, const char *path, size_t k)
 {
 	struct cs_err err = { 0, "" };
 	struct item *it = &r->it[r->n];
-	char why[CS_ERR_MSG_MAX + 8];
-	int rc;
-
+	char why[CS_ERR_MSG_MAX + 8], plan[CS_ERR_MSG_MAX + 256];
 	enum storescu_outcome oc;
-	char plan[CS_ERR_MSG_MAX + 256];
+	int rc;
 
 	it->path = path;
 	it->index = k;
