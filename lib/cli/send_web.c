@@ -1,6 +1,5 @@
 /* send_web.c - dcmsend's options against a URL operand (send_args.h). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -47,9 +46,10 @@ send_web_accept_ts(struct send_args *a, const char *arg)
 	char *list, *p;
 
 	/* the receiver's names (storescp_ts_uid), kept for the run */
-	free(a->accept_ts_buf);
-	if ((list = a->accept_ts_buf = strdup(arg)) == NULL)
-		cli_usage_error("--accept-ts: out of memory");
+	if (strlen(arg) >= sizeof(a->accept_ts_buf))
+		cli_usage_error("--accept-ts: the list is too long");
+	memcpy(a->accept_ts_buf, arg, strlen(arg) + 1);
+	list = a->accept_ts_buf;
 	a->stow.n_accept_ts = 0;
 	while ((p = strsep(&list, ",")) != NULL) {
 		if (storescp_ts_uid(p, &uid, &err) != 0)
