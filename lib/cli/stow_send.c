@@ -287,8 +287,9 @@ plan_batch(struct run *r)
 	r->bytes = 0;
 }
 
-/* The batch's inputs after the service refused a syntax: each
- * converted again, or given its line; the rest stays in the batch. */
+/* The batch's inputs in a syntax the service refused (learned since
+ * they were taken, on any lane): each converted again, or given its
+ * line; the rest stays in the batch. */
 static void
 prepare_again(struct run *r)
 {
@@ -299,7 +300,8 @@ prepare_again(struct run *r)
 	for (k = 0; k < r->n; k++) {
 		struct item *it = &r->it[k];
 
-		if (stow_prepare(r, it, &oc, why, sizeof(why)) == 0) {
+		if (!stow_refused(r->sh, it->ts_sent) ||
+		    stow_prepare(r, it, &oc, why, sizeof(why)) == 0) {
 			r->it[n++] = *it;
 			continue;
 		}
@@ -322,11 +324,12 @@ flush(struct run *r, struct cs_err *err)
 			plan_batch(r);
 		return 0;
 	}
-	/* bounded: each round learns a syntax more, or ends the batch */
+	/* bounded: an input is sent again only in a syntax not yet
+	 * refused, and the refused ones only grow */
 	while (rc == 0 && r->n > 0) {
-		rc = flush_once(r, err);
-		if (rc == 0 && r->n > 0)
-			prepare_again(r);
+		prepare_again(r);
+		if (r->n > 0)
+			rc = flush_once(r, err);
 	}
 	return rc;
 }

@@ -406,6 +406,14 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	for f in "$BATS_TEST_TMPDIR"/parts/*.dcm; do
 		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3)" != "$RLE" ]
 	done
+	# learned once a run: the second RLE file goes converted at once (a
+	# request of all three, 415; each alone: RLE 415, RLE converted,
+	# Explicit VR LE, the other RLE converted)
+	rm "$BATS_TEST_TMPDIR/got/requests.log"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/rle.dcm" \
+		"$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	[ "$(grep -c $'\ttranscoded to ExplicitVRLittleEndian$' <<<"$output")" -eq 2 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 5 ]
 	# --no-transcode: refused, not converted
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --no-transcode "$STUB" "$CORPUS/ts/rle.dcm"
 	assert_output --regexp $'^nocontext\t.*RLELossless.*--no-transcode'
