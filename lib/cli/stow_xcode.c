@@ -2,9 +2,10 @@
  * stow_xcode.c - which transfer syntax each file goes in over STOW-RS,
  * and the conversion when it must change (stow_run.h): the syntaxes of
  * --accept-ts, or any until the service refuses one (HTTP 415, Failure
- * Reason C122), then Explicit VR Little Endian, which every origin
- * server takes (PS3.18 8.7.3.5).  The same rules as over DIMSE: lossless
- * unless --lossy, never with --no-transcode.
+ * Reason C122), then Explicit VR Little Endian, the default syntax of
+ * application/dicom that origin servers support (PS3.18 8.7.3, Table
+ * 8.7.3-2).  The same rules as over DIMSE: lossless unless --lossy,
+ * never with --no-transcode.
  */
 #include <stdio.h>
 #include <stdlib.h>
