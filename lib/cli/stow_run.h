@@ -17,7 +17,7 @@
 #include "web/stow_http.h"
 
 /* The Failure Reason "Referenced Transfer Syntax not supported"
- * (PS3.18 10.5.3): the service refused the instance's syntax. */
+ * (PS3.18 Table I.2-2): the service refused the instance's syntax. */
 #define STOW_TS_REFUSED 0xC122u
 
 /* The most transfer syntaxes one run learns the service refuses. */
