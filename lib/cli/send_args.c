@@ -185,7 +185,9 @@ static const char web_help[] =
 			    "                           converted, losslessly unless --lossy; without it\n"
 			    "                           files go as they are until the service refuses\n"
 			    "                           a syntax (HTTP 415, Failure Reason C122), then\n"
-			    "                           in Explicit VR Little Endian\n"
+			    "                           in Explicit VR Little Endian, as are files in\n"
+			    "                           Implicit VR LE or Explicit VR BE from the start\n"
+			    "                           (PS3.18 8.7.3: not for web services)\n"
 			    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx answer is retried\n"
 			    "--retry times, then its files fail.\n";
 

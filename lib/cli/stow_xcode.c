@@ -1,11 +1,12 @@
 /*
  * stow_xcode.c - which transfer syntax each file goes in over STOW-RS,
  * and the conversion when it must change (stow_run.h): the syntaxes of
- * --accept-ts, or any until the service refuses one (HTTP 415, Failure
- * Reason C122), then Explicit VR Little Endian, the default syntax of
- * application/dicom that origin servers support (PS3.18 8.7.3, Table
- * 8.7.3-2).  The same rules as over DIMSE: lossless unless --lossy,
- * never with --no-transcode.
+ * --accept-ts, or any but the two PS3.18 8.7.3 keeps off the web
+ * (Implicit VR Little Endian, Explicit VR Big Endian) until the service
+ * refuses one (HTTP 415, Failure Reason C122), then Explicit VR Little
+ * Endian, the default syntax of application/dicom that origin servers
+ * support (PS3.18 8.7.3, Table 8.7.3-2).  The same rules as over DIMSE:
+ * lossless unless --lossy, never with --no-transcode.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,15 @@ ts_name(const char *uid)
 								: uid;
 }
 
+/* PS3.18 8.7.3: these two are not used with web services, so without
+ * --accept-ts their files go converted. */
+static int
+not_for_the_web(const char *ts)
+{
+	return strcmp(ts, TS_UID_ImplicitVRLittleEndian) == 0 ||
+	    strcmp(ts, TS_UID_ExplicitVRBigEndian) == 0;
+}
+
 /*
  * The syntax it goes in: NULL for its own, else a static UID to convert
  * to; "" when none will do (why says so).
@@ -116,6 +126,7 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 	const char *const *cand;
 	size_t n, k;
 	int lossy, listed = r->so->n_accept_ts > 0;
+	char no[160];
 
 	if (listed) {
 		cand = r->so->accept_ts;
@@ -127,11 +138,17 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 	for (k = 0; listed && k < n; k++)
 		if (strcmp(cand[k], ts) == 0 && !stow_refused(r->sh, ts))
 			return NULL;
-	if (!listed && !stow_refused(r->sh, ts))
+	if (!listed && !stow_refused(r->sh, ts) && !not_for_the_web(ts))
 		return NULL;
+	/* what keeps it from going as it is: the standard or the service */
+	if (!listed && !stow_refused(r->sh, ts))
+		snprintf(no, sizeof(no), "PS3.18 8.7.3 keeps %s off web "
+		    "services", ts_name(ts));
+	else
+		snprintf(no, sizeof(no), "the service does not accept %s",
+		    ts_name(ts));
 	if (r->o->no_transcode) {
-		snprintf(why, cap, "the service does not accept %s (%s"
-		    "--no-transcode)", ts_name(ts),
+		snprintf(why, cap, "%s (%s--no-transcode)", no,
 		    listed ? "--accept-ts, " : "");
 		return "";
 	}
@@ -144,14 +161,12 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 	for (k = 0; !r->o->allow_lossy && k < n; k++)
 		if (!stow_refused(r->sh, cand[k]) &&
 		    dcmfile_can_transcode(ts, cand[k], 1)) {
-			snprintf(why, cap, "the service does not accept %s; it "
-			    "converts to %s only lossily (--lossy allows it)",
-			    ts_name(ts), ts_name(cand[k]));
+			snprintf(why, cap, "%s; it converts to %s only lossily "
+			    "(--lossy allows it)", no, ts_name(cand[k]));
 			return "";
 		}
-	snprintf(why, cap, "the service does not accept %s%s and it cannot "
-	    "be converted to a syntax it accepts", ts_name(ts),
-	    listed ? " (--accept-ts)" : "");
+	snprintf(why, cap, "%s%s and it cannot be converted to a syntax it "
+	    "accepts", no, listed ? " (--accept-ts)" : "");
 	return "";
 }
 

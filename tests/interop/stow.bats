@@ -191,7 +191,7 @@ start_stub() {
 	[ "$(count)" -eq "$(ls "$CORPUS/sop" | wc -l)" ]
 }
 
-@test "stow: the Failed SOP Sequence's Failure Reason is the file's status; the parts are the files, byte for byte" {
+@test "stow: the Failed SOP Sequence's Failure Reason is the file's status; the parts are the files, byte for byte, or converted" {
 	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
 	start_stub "$uid"
 	printf 'tok-123\n' >"$BATS_TEST_TMPDIR/token"
@@ -204,14 +204,25 @@ start_stub() {
 	[ "$path" = /dicom-web/studies ]
 	[[ $ctype == 'multipart/related; type="application/dicom"; boundary='* ]]
 	[ "$auth" = "Bearer tok-123" ]
-	# every stored line's file arrived as it is
+	# every stored line's file arrived as it is, but Explicit VR BE
+	# (PS3.18 8.7.3): in Explicit VR LE, the same elements and pixels
+	assert_line --regexp $'^0000\t.*/explicit-be.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	[ "$(grep -c 'transcoded' <<<"$output")" -eq 2 ]
 	n=0
 	for f in "$BATS_TEST_TMPDIR"/got/*.dcm; do
-		p=$(grep -F "$(ds_uid "$f")" <<<"$output" | cut -f2)
-		cmp "$p" "$f"
+		line=$(grep -F "$(ds_uid "$f")" <<<"$output")
+		if [[ $line == *transcoded* ]]; then
+			[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3)" = 1.2.840.10008.1.2.1 ]
+		else
+			cmp "$(cut -f2 <<<"$line")" "$f"
+		fi
 		n=$((n + 1))
 	done
 	[ "$n" -eq $(($(ls "$CORPUS/ts" | wc -l) - 1)) ]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	mkdir "$BATS_TEST_TMPDIR/parts"
+	cp "$BATS_TEST_TMPDIR"/got/*.dcm "$BATS_TEST_TMPDIR/parts/"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/parts")" -eq "$n" ]
 }
 
 @test "stow: a 503 is tried again --retry times, then its files fail" {
@@ -226,7 +237,8 @@ start_stub() {
 	rm -rf "$BATS_TEST_TMPDIR/got"
 	STUB_503=5 start_stub
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 1 --retry-delay 10 "$STUB" "$f" "$CORPUS/ts/implicit-le.dcm"
-	[ "$(grep -c $'^failed\t.*\tHTTP 503$' <<<"$output")" -eq 2 ]
+	assert_line --regexp $'^failed\t.*/explicit-le.dcm\t.*\tHTTP 503$'
+	assert_line --regexp $'^failed\t.*/implicit-le.dcm\t.*\ttranscoded to ExplicitVRLittleEndian; HTTP 503$'
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
 }
 
@@ -264,6 +276,10 @@ start_stub() {
 	# the service is down while storescu sends: nothing may be lost
 	TCP_NODELAY=1 timeout 60 /usr/bin/storescu -nh 127.0.0.1 "$(cat "$W/recv.port")" \
 		"$CORPUS/sop" +sd >"$W/scu.log" 2>&1 || true
+	# and one in Implicit VR LE, which goes on in Explicit VR LE (PS3.18 8.7.3)
+	ivr=$CORPUS/ts/implicit-le.dcm
+	TCP_NODELAY=1 timeout 60 /usr/bin/storescu -xi 127.0.0.1 "$(cat "$W/recv.port")" \
+		"$ivr" >>"$W/scu.log" 2>&1
 	n=$(find "$W/spool" -type f | wc -l)
 	[ "$n" -ge 10 ]
 	STUB_PORT=$port "$CSTORE_ROOT/tests/tools/stow-stub" "$W/stub.port" "$W/got" &
@@ -283,12 +299,22 @@ start_stub() {
 	[ "$(ls "$W/got"/*.dcm | wc -l)" -eq "$n" ]
 	grep -q 'retrying' "$W/res.err"
 	grep -q 'answers again' "$W/res.err"
-	# what arrived is the data set storescu sent
+	# what arrived is the data set storescu sent; the Implicit VR LE one
+	# converted: the same elements and pixels
 	declare -A want
 	for f in "$CORPUS"/sop/*; do want[$(ds_uid "$f")]=$(ds_sum "$f"); done
 	for f in "$W"/got/*.dcm; do
+		if [ "$(ds_uid "$f")" = "$(ds_uid "$ivr")" ]; then
+			g=$f
+			continue
+		fi
 		[ "${want[$(ds_uid "$f")]}" = "$(ds_sum "$f")" ]
 	done
+	[ "$(grep -c 'transcoded' "$W/res")" -eq 1 ]
+	grep -q $'\t'"$(ds_uid "$ivr")"$'\ttranscoded to ExplicitVRLittleEndian$' "$W/res"
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$g" | cut -f3)" = 1.2.840.10008.1.2.1 ]
+	diff <(norm_dump "$ivr") <(norm_dump "$g")
+	[ "$(pixels "$ivr")" = "$(pixels "$g")" ]
 }
 
 @test "stow: https: the server's certificate is checked as curl does (--tls-ca; a rogue or misnamed one exits 3)" {
@@ -389,6 +415,24 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	assert_output --regexp $'^nocontext\t.*--no-transcode'
 }
 
+@test "stow: PS3.18 8.7.3: an Implicit VR LE file goes in Explicit VR LE; --no-transcode refuses it; an --accept-ts naming it sends it as it is" {
+	f=$CORPUS/ts/implicit-le.dcm
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$f"
+	assert_output --regexp $'^0000\t.*/implicit-le.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$BATS_TEST_TMPDIR/got/1.dcm" | cut -f3)" = 1.2.840.10008.1.2.1 ]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	mkdir "$BATS_TEST_TMPDIR/parts"
+	cp "$BATS_TEST_TMPDIR/got/1.dcm" "$BATS_TEST_TMPDIR/parts/"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/parts")" -eq 1 ]
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --no-transcode "$STUB" "$f"
+	assert_output --regexp $'^nocontext\t.*\tPS3.18 8.7.3 keeps ImplicitVRLittleEndian off web services \\(--no-transcode\\)$'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --accept-ts ExplicitVRLittleEndian,ImplicitVRLittleEndian "$STUB" "$f"
+	assert_output --regexp $'^0000\t.*/implicit-le.dcm\t.*\t$'
+	[ "$(ls "$BATS_TEST_TMPDIR"/got/*.dcm | wc -l)" -eq 2 ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
 @test "stow: a syntax the service refuses (HTTP 415, Failure Reason C122) is learned: its files go again in Explicit VR LE" {
 	RLE=1.2.840.10008.1.2.5 JLS=1.2.840.10008.1.2.4.80
 	STUB_REFUSE_TS=$RLE,$JLS start_stub
@@ -397,8 +441,11 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$(grep -c $'^0000\t' <<<"$output")" -eq "$n" ]
 	assert_line --regexp $'^0000\t.*/rle.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
 	assert_line --regexp $'^0000\t.*/jpegls-lossless.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
-	[ "$(grep -c 'transcoded' <<<"$output")" -eq 2 ]
-	# the rest arrived as it was; the two converted: same elements and pixels
+	# and the two PS3.18 8.7.3 keeps off the web, whatever the service says
+	assert_line --regexp $'^0000\t.*/implicit-le.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	assert_line --regexp $'^0000\t.*/explicit-be.dcm\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	[ "$(grep -c 'transcoded' <<<"$output")" -eq 4 ]
+	# the rest arrived as it was; the four converted: same elements and pixels
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
 	mkdir "$BATS_TEST_TMPDIR/parts"
 	cp "$BATS_TEST_TMPDIR"/got/*.dcm "$BATS_TEST_TMPDIR/parts/"
