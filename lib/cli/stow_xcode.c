@@ -142,8 +142,8 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 		return NULL;
 	/* what keeps it from going as it is: the standard or the service */
 	if (!listed && !stow_refused(r->sh, ts))
-		snprintf(no, sizeof(no), "PS3.18 8.7.3 keeps %s off web "
-		    "services", ts_name(ts));
+		snprintf(no, sizeof(no),
+		    "PS3.18 8.7.3 keeps %s off web services", ts_name(ts));
 	else
 		snprintf(no, sizeof(no), "the service does not accept %s",
 		    ts_name(ts));
@@ -161,12 +161,14 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 	for (k = 0; !r->o->allow_lossy && k < n; k++)
 		if (!stow_refused(r->sh, cand[k]) &&
 		    dcmfile_can_transcode(ts, cand[k], 1)) {
-			snprintf(why, cap, "%s; it converts to %s only lossily "
-			    "(--lossy allows it)", no, ts_name(cand[k]));
+			snprintf(why, cap,
+			    "%s; it converts to %s only lossily (--lossy allows it)",
+			    no, ts_name(cand[k]));
 			return "";
 		}
-	snprintf(why, cap, "%s%s and it cannot be converted to a syntax it "
-	    "accepts", no, listed ? " (--accept-ts)" : "");
+	snprintf(why, cap,
+	    "%s%s and it cannot be converted to a syntax it accepts", no,
+	    listed ? " (--accept-ts)" : "");
 	return "";
 }
 
