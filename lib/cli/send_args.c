@@ -19,6 +19,7 @@
 
 enum {
 	OPT_ACSE_TIMEOUT = 256,
+	OPT_ACCEPT_TS,
 	OPT_ASYNC,
 	OPT_BEARER_FILE,
 	OPT_COMMIT,
@@ -59,6 +60,7 @@ enum {
 };
 
 static const struct option longopts[] = {
+	{ "accept-ts", required_argument, NULL, OPT_ACCEPT_TS },
 	{ "acse-timeout", required_argument, NULL, OPT_ACSE_TIMEOUT },
 	{ "async", required_argument, NULL, OPT_ASYNC },
 	{ "aec", required_argument, NULL, 'c' },
@@ -130,10 +132,11 @@ static const char *const synopsis[] = {
 	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
 	"               [--tls-insecure]] host port [file | dir | - ...]",
 	"[-dqv] [-j jobs] [--stow-batch n] [--stow-bytes size]\n"
-	"               [--bearer-file file | --netrc]\n"
-	"               [--tls-ca file] [--retry n] [--retry-delay ms] [--resume log]\n"
+	"               [--bearer-file file | --netrc] [--accept-ts list]\n"
+	"               [--no-transcode | --lossy] [--dry-run] [--limit-rate rate]\n"
+	"               [--tls-ca file|dir] [--retry n] [--retry-delay ms] [--resume log]\n"
 	"               [--json] [--progress | --no-progress] url [file | dir | - ...]",
-	"--echo [-dqv] [--bearer-file file | --netrc] [--tls-ca file] url",
+	"--echo [-dqv] [--bearer-file file | --netrc] [--tls-ca file|dir] url",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
 	"               [--tls ...] host port",
 	"--commit-wait file --commit-listen [addr:]port [-dqv]\n"
@@ -176,8 +179,17 @@ static const char web_help[] =
 			    "                           token (Authorization: Bearer)\n"
 			    "      --netrc              take the user name and password for the host\n"
 			    "                           from ~/.netrc (HTTP Basic)\n"
-			    "      --tls-ca FILE        with https: trust these CA certificates instead\n"
+			    "      --tls-ca FILE|DIR    with https: trust these CA certificates (PEM, or\n"
+			    "                           a directory made by openssl rehash) instead\n"
 			    "                           of the system's\n"
+			    "      --accept-ts LIST     the transfer syntaxes the service takes (UIDs or\n"
+			    "                           keywords, comma-separated): files in others are\n"
+			    "                           converted, losslessly unless --lossy; without it\n"
+			    "                           files go as they are until the service refuses\n"
+			    "                           a syntax (HTTP 415, Failure Reason C122), then\n"
+			    "                           in Explicit VR Little Endian, as are files in\n"
+			    "                           Implicit VR LE or Explicit VR BE from the start\n"
+			    "                           (PS3.18 8.7.3: not for web services)\n"
 			    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx answer is retried\n"
 			    "--retry times, then its files fail.\n";
 
@@ -318,6 +330,9 @@ parse_web(struct send_args *d, int c, const char *arg)
 	struct cs_err err = { 0, "" };
 
 	switch (c) {
+	case OPT_ACCEPT_TS:
+		send_web_accept_ts(d, arg);
+		break;
 	case OPT_BEARER_FILE:
 		d->bearer_file = arg;
 		break;

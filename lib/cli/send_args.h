@@ -34,6 +34,7 @@ struct send_args {
 	/* DICOMweb (a URL operand): --stow-batch, --stow-bytes, --netrc,
 	 * --tls-ca; the token of --bearer-file read into bearer */
 	struct stow_opts stow;
+	char accept_ts_buf[1280]; /* --accept-ts's copy, stow.accept_ts points in */
 	const char *bearer_file;
 	char bearer[CLI_SECRET_MAX + 1];
 };
@@ -51,6 +52,9 @@ void send_identity_check(struct send_args *a, int nops, char **ops);
  * are usage errors), the bearer token read; exits (2) on a usage error.
  */
 void send_web_check(struct send_args *a, const char *url);
+/* --accept-ts LIST: comma-separated UIDs or PS3.6 keywords into
+ * a->stow; exits (2) on a usage error. */
+void send_web_accept_ts(struct send_args *a, const char *arg);
 /* dcmsend --echo URL: a QIDO-RS query, its line on o; the exit status. */
 int send_web_echo(const struct send_args *a, const struct cli_out *o);
 

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "cstore/cstore.h"
+#include "cstore/storescp.h"
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "cli/output.h"
@@ -20,15 +21,12 @@ dimse_only(const struct send_args *a)
 
 	if (a->send.commit || a->commit_listen || a->commit_state ||
 	    a->commit_wait)
-		return "--commit";
-	if (a->send.dry_run || a->send.probe)
-		return "--dry-run";
-	if (a->send.allow_lossy)
-		return "--lossy (files go as they are)";
+		return "--commit (storage commitment is a DIMSE service, "
+		       "PS3.4 Annex J: STOW-RS has none)";
+	if (a->send.probe)
+		return "--probe (nothing to negotiate over HTTP)";
 	if (a->send.per_assoc)
 		return "--per-assoc (see --stow-batch)";
-	if (a->send.limit_rate)
-		return "--limit-rate";
 	if (a->cfg.user || a->password_file || a->password_stdin)
 		return "--user (use --bearer-file or --netrc)";
 	if (t->enabled)
@@ -38,6 +36,29 @@ dimse_only(const struct send_args *a)
 		return "--tls-cert, --tls-key, --tls-insecure, --tls-profile "
 		       "and --tls-server-name";
 	return NULL;
+}
+
+void
+send_web_accept_ts(struct send_args *a, const char *arg)
+{
+	struct cs_err err = { 0, "" };
+	const char *uid;
+	char *list, *p;
+
+	/* the receiver's names (storescp_ts_uid), kept for the run */
+	if (strlen(arg) >= sizeof(a->accept_ts_buf))
+		cli_usage_error("--accept-ts: the list is too long");
+	memcpy(a->accept_ts_buf, arg, strlen(arg) + 1);
+	list = a->accept_ts_buf;
+	a->stow.n_accept_ts = 0;
+	while ((p = strsep(&list, ",")) != NULL) {
+		if (storescp_ts_uid(p, &uid, &err) != 0)
+			cli_usage_error("--accept-ts: %s", err.msg);
+		if (a->stow.n_accept_ts == STOW_MAX_ACCEPT)
+			cli_usage_error("--accept-ts: at most %d syntaxes",
+			    STOW_MAX_ACCEPT);
+		a->stow.accept_ts[a->stow.n_accept_ts++] = uid;
+	}
 }
 
 void

@@ -68,6 +68,7 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
     struct cs_err *err)
 {
 	struct run r = { .follow = 1 };
+	struct stow_shared sh;
 	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH, k, index = 0;
 	const char **got = calloc(batch, sizeof(*got));
 	uint64_t t0 = net_now_ms();
@@ -75,6 +76,8 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
 	int rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
+	stow_shared_init(&sh, o);
+	r.sh = &sh;
 	rc = got == NULL ? cs_err_set(err, CS_E_NOMEM, "out of memory")
 			 : run_init(&r, so, o, sum, err);
 	/* what is queued goes at once, up to a batch a request */
@@ -96,6 +99,7 @@ stow_follow(const struct stow_opts *so, const struct storescu_send_opts *o,
 	sum->associations = r.requests;
 	sum->elapsed_us = (net_now_ms() - t0) * 1000u;
 	run_free(&r);
+	stow_shared_release(&sh);
 	free(got);
 	return rc;
 }

@@ -13,15 +13,43 @@
 #include "cstore/storescu.h"
 #include "cli/stow_send.h"
 #include "dcmfile/part10.h"
+#include "net/rate.h"
 #include "web/stow_http.h"
+
+/* The Failure Reason "Referenced Transfer Syntax not supported"
+ * (PS3.18 Table I.2-2): the service refused the instance's syntax. */
+#define STOW_TS_REFUSED 0xC122u
+
+/* The most transfer syntaxes one run learns the service refuses. */
+#define STOW_MAX_REFUSED 16
 
 /* One input of the batch being built. */
 struct item {
 	const char *path;
 	size_t index;
-	int fd;
-	struct part10_info info;
+	int fd; /* the file as it is */
+	struct part10_info info; /* sop_instance: the one sent */
 	uint64_t ms0;
+	/* what goes: the file itself, or (converted, xfd >= 0) head (a new
+	 * File Meta Information) then xlen bytes of xfd */
+	int xfd;
+	uint8_t *head;
+	size_t head_len;
+	uint64_t xlen;
+	char ts_sent[PART10_UID_MAX + 1];
+	char note[192]; /* "transcoded to ..." for its line, or "" */
+	char file_uid[PART10_UID_MAX + 1]; /* the file's own instance */
+};
+
+/* What every connection of one run shares beside the inputs: the
+ * syntaxes the service refused (HTTP 415, Failure Reason C122), learned
+ * as the run goes, and the --limit-rate bucket. */
+struct stow_shared {
+	pthread_mutex_t mu;
+	char refused[STOW_MAX_REFUSED][PART10_UID_MAX + 1];
+	size_t n_refused;
+	struct net_rate rate;
+	int limited;
 };
 
 /* The -j lanes of one stow_send: the inputs they share, the result
@@ -41,13 +69,39 @@ struct run {
 	struct storescu_summary *sum;
 	struct stow_http *h;
 	struct item *it;
-	int *fds;
-	uint64_t *sizes;
 	size_t n, bytes;
 	unsigned requests;
 	int follow;      /* no answer: keep the batch, the caller retries */
 	struct lanes *l; /* -j: shared with the other lanes, or NULL */
+	struct stow_shared *sh;
+	struct stow_part *parts;
 };
+
+/* sh for one run with o (--limit-rate); stow_shared_release after. */
+void stow_shared_init(struct stow_shared *sh, const struct storescu_send_opts *o);
+void stow_shared_release(struct stow_shared *sh);
+/* A connection's --limit-rate settings (none when sh is NULL or has
+ * no limit). */
+void stow_shared_cfg(struct stow_shared *sh, struct stow_http_cfg *hc);
+/* 1 when the service is known to refuse ts. */
+int stow_refused(struct stow_shared *sh, const char *ts);
+/* Learns that the service refuses ts (STOW_MAX_REFUSED at most); 1
+ * when it was news. */
+int stow_learn_refused(struct stow_shared *sh, const char *ts);
+
+/*
+ * Decides how it goes (as it is, converted, or not at all: --accept-ts,
+ * the syntaxes learned refused, --no-transcode, --lossy) and converts
+ * it when it must.  0: it can go; else it has a local outcome
+ * (nocontext, transcodefail) and why[] says why.  it->fd stays open.
+ */
+int stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
+    char *why, size_t cap);
+/* Drops it's conversion (it->fd stays open). */
+void stow_unprepare(struct item *it);
+/* The line of a dry run: what stow_prepare would do, converting nothing. */
+int stow_plan(struct run *r, struct item *it, enum storescu_outcome *oc,
+    char *why, size_t cap);
 
 /* Buffers and a connection for r; 0 or CS_E_NOMEM.  run_free even then. */
 int run_init(struct run *r, const struct stow_opts *so,
@@ -60,6 +114,10 @@ void report(struct run *r, const char *path, size_t index,
     uint16_t status, const char *detail, uint64_t ms0);
 /* Every input of the batch the same outcome; the batch emptied. */
 void fail_batch(struct run *r, enum storescu_outcome oc, const char *why);
+/* The line of a batch's input (its conversion noted). */
+void report_item(struct run *r, const struct item *it,
+    enum storescu_outcome oc, int has_status, uint16_t status,
+    const char *detail);
 /* Opens and probes input k into the batch, or gives it its line. */
 void take(struct run *r, const char *path, size_t k);
 /* POSTs the batch and gives its inputs their lines; 0 or the error that

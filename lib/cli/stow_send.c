@@ -25,6 +25,35 @@ stow_is_url(const char *s)
 	    strncasecmp(s, "https://", 8) == 0;
 }
 
+/* res counted in the summary and given to on_result. */
+static void
+emit(struct run *r, const struct storescu_result *r0)
+{
+	struct storescu_result res = *r0;
+	enum storescu_outcome oc = res.outcome;
+
+	if (r->l != NULL)
+		pthread_mutex_lock(&r->l->mu);
+	if (oc == STORESCU_STORED)
+		r->sum->stored++;
+	else if (oc == STORESCU_WARNING)
+		r->sum->warning++;
+	else if (oc == STORESCU_RESUMED)
+		r->sum->skipped++, r->sum->resumed++;
+	else if (oc == STORESCU_UNREADABLE || oc == STORESCU_NOTDICOM ||
+	    oc == STORESCU_TRUNCATED)
+		r->sum->skipped++;
+	else if (oc != STORESCU_PLANNED)
+		r->sum->failed++;
+	r->sum->bytes += res.bytes;
+	if (res.transcoded && storescu_outcome_stored(oc))
+		r->sum->transcoded++;
+	if (r->o->on_result != NULL)
+		r->o->on_result(r->o->user, &res);
+	if (r->l != NULL)
+		pthread_mutex_unlock(&r->l->mu);
+}
+
 /* One result line, counted in the summary. */
 void
 report(struct run *r, const char *path, size_t index,
@@ -51,24 +80,41 @@ report(struct run *r, const char *path, size_t index,
 		.transaction_uid = "",
 	};
 
-	if (r->l != NULL)
-		pthread_mutex_lock(&r->l->mu);
-	if (oc == STORESCU_STORED)
-		r->sum->stored++;
-	else if (oc == STORESCU_WARNING)
-		r->sum->warning++;
-	else if (oc == STORESCU_RESUMED)
-		r->sum->skipped++, r->sum->resumed++;
-	else if (oc == STORESCU_UNREADABLE || oc == STORESCU_NOTDICOM ||
-	    oc == STORESCU_TRUNCATED)
-		r->sum->skipped++;
-	else
-		r->sum->failed++;
-	r->sum->bytes += res.bytes;
-	if (r->o->on_result != NULL)
-		r->o->on_result(r->o->user, &res);
-	if (r->l != NULL)
-		pthread_mutex_unlock(&r->l->mu);
+	emit(r, &res);
+}
+
+void
+report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
+    int has_status, uint16_t status, const char *detail)
+{
+	char d[CS_ERR_MSG_MAX + 256];
+	int sent = oc <= STORESCU_FAILED || oc == STORESCU_ABORTED;
+	struct storescu_result res = {
+		.path = it->path,
+		.index = it->index,
+		.outcome = oc,
+		.has_status = has_status,
+		.status = status,
+		.sop_class = it->info.sop_class,
+		.sop_instance = it->info.sop_instance,
+		.ts_original = it->info.ts_uid,
+		.ts_sent = sent ? it->ts_sent : "",
+		.transcoded = sent && it->xfd >= 0,
+		.bytes = !storescu_outcome_stored(oc) ? 0
+		    : it->xfd >= 0		      ? it->head_len + it->xlen
+						      : it->info.file_size,
+		.error_comment = "",
+		.detail = d,
+		.assoc = r->requests,
+		.attempts = r->requests ? 1 : 0,
+		.ms = it->ms0 ? (unsigned)(net_now_ms() - it->ms0) : 0,
+		.transaction_uid = "",
+	};
+
+	snprintf(d, sizeof(d), "%s%s%s", it->note,
+	    it->note[0] && detail && detail[0] ? "; " : "",
+	    detail ? detail : "");
+	emit(r, &res);
 }
 
 static void
@@ -76,8 +122,10 @@ drop_batch(struct run *r)
 {
 	size_t k;
 
-	for (k = 0; k < r->n; k++)
+	for (k = 0; k < r->n; k++) {
+		stow_unprepare(&r->it[k]);
 		close(r->it[k].fd);
+	}
 	r->n = 0;
 	r->bytes = 0;
 }
@@ -89,8 +137,7 @@ fail_batch(struct run *r, enum storescu_outcome oc, const char *why)
 	size_t k;
 
 	for (k = 0; k < r->n; k++)
-		report(r, r->it[k].path, r->it[k].index, &r->it[k].info, oc, 0,
-		    0, why, r->it[k].ms0);
+		report_item(r, &r->it[k], oc, 0, 0, why);
 	drop_batch(r);
 }
 
@@ -102,14 +149,13 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	struct stow_rsp *p = stow_rsp_parse(rsp->body, rsp->len, &err);
 	char why[CS_ERR_MSG_MAX + 64];
 	uint16_t reason;
-	size_t k;
+	size_t k, again = 0;
 
 	snprintf(why, sizeof(why), "HTTP %ld: %s", rsp->code, err.msg);
 	if (p == NULL && rsp->code == 200) {
 		/* success with an unreadable body: stored all the same */
 		for (k = 0; k < r->n; k++)
-			report(r, r->it[k].path, r->it[k].index, &r->it[k].info,
-			    STORESCU_STORED, 1, 0, why, r->it[k].ms0);
+			report_item(r, &r->it[k], STORESCU_STORED, 1, 0, why);
 		drop_batch(r);
 		return;
 	}
@@ -122,26 +168,37 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 
 		switch (stow_rsp_find(p, it->info.sop_instance, &reason)) {
 		case STOW_REFERENCED:
-			report(r, it->path, it->index, &it->info,
+			report_item(r, it,
 			    reason ? STORESCU_WARNING : STORESCU_STORED, 1,
-			    reason, NULL, it->ms0);
+			    reason, NULL);
 			break;
 		case STOW_FAILED:
+			if (reason == STOW_TS_REFUSED &&
+			    (stow_learn_refused(r->sh, it->ts_sent),
+				stow_refused(r->sh, it->ts_sent))) {
+				/* its syntax refused (maybe learned by another
+				 * lane meanwhile): it goes again in another,
+				 * never one refused, so this ends (flush) */
+				r->it[again++] = *it;
+				continue;
+			}
 			snprintf(why, sizeof(why), "HTTP %ld%s", rsp->code,
 			    reason ? "" : "; no Failure Reason given");
-			report(r, it->path, it->index, &it->info,
-			    STORESCU_FAILED, reason != 0, reason, why, it->ms0);
+			report_item(
+			    r, it, STORESCU_FAILED, reason != 0, reason, why);
 			break;
 		default:
 			snprintf(why, sizeof(why),
 			    "HTTP %ld; the response does not name it",
 			    rsp->code);
-			report(r, it->path, it->index, &it->info,
-			    STORESCU_FAILED, 0, 0, why, it->ms0);
+			report_item(r, it, STORESCU_FAILED, 0, 0, why);
 		}
+		stow_unprepare(it);
+		close(it->fd);
 	}
 	stow_rsp_free(p);
-	drop_batch(r);
+	r->n = again;
+	r->bytes = 0;
 }
 
 /* POSTs the batch (retrying a 5xx answer --retry times); 0 or the
@@ -154,8 +211,14 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 	int rc;
 
 	for (k = 0; k < r->n; k++) {
-		r->fds[k] = r->it[k].fd;
-		r->sizes[k] = r->it[k].info.file_size;
+		const struct item *it = &r->it[k];
+		struct stow_part *p = &r->parts[k];
+
+		p->head = it->head;
+		p->head_len = it->head_len;
+		p->fd = it->xfd >= 0 ? it->xfd : it->fd;
+		p->off = 0;
+		p->len = it->xfd >= 0 ? it->xlen : it->info.file_size;
 	}
 	for (;;) {
 		if (r->l != NULL) { /* numbered over all lanes */
@@ -165,7 +228,7 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		} else {
 			r->requests++;
 		}
-		rc = stow_http_post(r->h, r->fds, r->sizes, r->n, rsp, err);
+		rc = stow_http_post(r->h, r->parts, r->n, rsp, err);
 		if (rc != 0 || rsp->code < 500 || tries++ >= r->o->retries)
 			return rc;
 		free(rsp->body);
@@ -201,8 +264,80 @@ one_by_one(struct run *r, struct cs_err *err)
 	return rc;
 }
 
+/* A dry run's request: its inputs' planned lines. */
+static void
+plan_batch(struct run *r)
+{
+	char d[64];
+	size_t k;
+
+	if (r->l != NULL) {
+		pthread_mutex_lock(&r->l->mu);
+		r->requests = ++r->l->requests;
+		pthread_mutex_unlock(&r->l->mu);
+	} else {
+		r->requests++;
+	}
+	snprintf(d, sizeof(d), "request %u", r->requests);
+	for (k = 0; k < r->n; k++) {
+		report_item(r, &r->it[k], STORESCU_PLANNED, 0, 0, d);
+		close(r->it[k].fd);
+	}
+	r->n = 0;
+	r->bytes = 0;
+}
+
+/* The batch's inputs in a syntax the service refused (learned since
+ * they were taken, on any lane): each converted again, or given its
+ * line; the rest stays in the batch. */
+static void
+prepare_again(struct run *r)
+{
+	char why[CS_ERR_MSG_MAX + 256];
+	enum storescu_outcome oc;
+	size_t k, n = 0;
+
+	for (k = 0; k < r->n; k++) {
+		struct item *it = &r->it[k];
+
+		if (!stow_refused(r->sh, it->ts_sent) ||
+		    stow_prepare(r, it, &oc, why, sizeof(why)) == 0) {
+			r->it[n++] = *it;
+			continue;
+		}
+		report_item(r, it, oc, 0, 0, why);
+		stow_unprepare(it);
+		close(it->fd);
+	}
+	r->n = n;
+}
+
+static int flush_once(struct run *r, struct cs_err *err);
+
 int
 flush(struct run *r, struct cs_err *err)
+{
+	int rc = 0;
+
+	if (r->o->dry_run) {
+		if (r->n > 0)
+			plan_batch(r);
+		return 0;
+	}
+	/* bounded: an input is sent again only in a syntax not yet
+	 * refused, and the refused ones only grow */
+	while (rc == 0 && r->n > 0) {
+		prepare_again(r);
+		if (r->n > 0)
+			rc = flush_once(r, err);
+	}
+	return rc;
+}
+
+/* One request of the batch; a syntax it learned refused leaves those
+ * inputs in the batch (prepare_again). */
+static int
+flush_once(struct run *r, struct cs_err *err)
 {
 	struct stow_http_rsp rsp = { 0 };
 	char why[CS_ERR_MSG_MAX + 32];
@@ -239,12 +374,28 @@ flush(struct run *r, struct cs_err *err)
 		free(rsp.body);
 		return one_by_one(r, err);
 	}
+	if (rsp.code == 415) {
+		/* PS3.18 10.5: the service does not take a syntax of the
+		 * request; which one is known only when they are all one */
+		size_t k, same = 1;
+
+		free(rsp.body);
+		for (k = 1; k < r->n && same; k++)
+			same = strcmp(r->it[k].ts_sent, r->it[0].ts_sent) == 0;
+		if (!same)
+			return one_by_one(r, err);
+		stow_learn_refused(r->sh, r->it[0].ts_sent);
+		if (stow_refused(r->sh, r->it[0].ts_sent))
+			return 0; /* they go again, in another syntax */
+		fail_batch(r, STORESCU_FAILED,
+		    "HTTP 415: media type not supported");
+		return 0;
+	}
 	if (rsp.code == 200 || rsp.code == 202 || rsp.code == 409) {
 		map_response(r, &rsp);
 	} else {
 		snprintf(why, sizeof(why), "HTTP %ld%s", rsp.code,
-		    rsp.code == 415 ? ": media type not supported"
-			: rsp.code == 400
+		    rsp.code == 400
 			? ": the service refused the file (bad request)"
 			: "");
 		fail_batch(r, STORESCU_FAILED, why);
@@ -259,12 +410,17 @@ take(struct run *r, const char *path, size_t k)
 {
 	struct cs_err err = { 0, "" };
 	struct item *it = &r->it[r->n];
-	char why[CS_ERR_MSG_MAX + 8];
+	char why[CS_ERR_MSG_MAX + 8], plan[CS_ERR_MSG_MAX + 256];
+	enum storescu_outcome oc;
 	int rc;
 
 	it->path = path;
 	it->index = k;
 	it->ms0 = net_now_ms();
+	it->xfd = -1;
+	it->head = NULL;
+	it->head_len = 0;
+	it->note[0] = '\0';
 	if (r->l != NULL)
 		pthread_mutex_lock(&r->l->mu);
 	rc = r->o->already_stored != NULL &&
@@ -295,8 +451,21 @@ take(struct run *r, const char *path, size_t k)
 		    0, 0, why, 0);
 		return;
 	}
+	memcpy(it->file_uid, it->info.sop_instance, sizeof(it->file_uid));
+	memcpy(it->ts_sent, it->info.ts_uid, sizeof(it->ts_sent));
+	rc = r->o->dry_run
+	    ? stow_plan(r, it, &oc, plan, sizeof(plan))
+	    : stow_prepare(r, it, &oc, plan, sizeof(plan));
+	if (rc != 0) {
+		it->ms0 = 0;
+		report_item(r, it, oc, 0, 0, plan);
+		close(it->fd);
+		return;
+	}
+	if (r->o->dry_run)
+		snprintf(it->note, sizeof(it->note), "%.180s", plan);
 	r->n++;
-	r->bytes += it->info.file_size;
+	r->bytes += it->xfd >= 0 ? it->xlen : it->info.file_size;
 }
 
 int
@@ -305,16 +474,17 @@ run_init(struct run *r, const struct stow_opts *so,
     struct cs_err *err)
 {
 	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL };
+		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL, NULL,
+		NULL, NULL };
 	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH;
 
+	stow_shared_cfg(r->sh, &hc);
 	r->so = so;
 	r->o = o;
 	r->sum = sum;
 	r->it = calloc(batch, sizeof(*r->it));
-	r->fds = calloc(batch, sizeof(*r->fds));
-	r->sizes = calloc(batch, sizeof(*r->sizes));
-	if (r->it == NULL || r->fds == NULL || r->sizes == NULL)
+	r->parts = calloc(batch, sizeof(*r->parts));
+	if (r->it == NULL || r->parts == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	return (r->h = stow_http_new(&hc, err)) == NULL ? err->code : 0;
 }
@@ -324,8 +494,7 @@ run_free(struct run *r)
 {
 	stow_http_free(r->h);
 	free(r->it);
-	free(r->fds);
-	free(r->sizes);
+	free(r->parts);
 }
 
 /* One lane: inputs taken in turn, batched, posted on its connection. */
@@ -383,6 +552,7 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
     struct cs_err *err)
 {
 	struct lanes l = { .paths = paths, .n = n, .err = { 0, "" } };
+	struct stow_shared sh;
 	unsigned jobs = o->jobs > 1 ? o->jobs : 1, j, made, started = 0;
 	struct run *runs;
 	pthread_t *tid;
@@ -402,8 +572,10 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 		free(tid);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	}
+	stow_shared_init(&sh, o);
 	for (j = 0; j < jobs && rc == 0; j++) {
 		runs[j].l = &l;
+		runs[j].sh = &sh;
 		rc = run_init(&runs[j], so, o, sum, err);
 	}
 	if (rc != 0) { /* every input its line all the same */
@@ -420,6 +592,7 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 	for (j = 0; j < made; j++)
 		run_free(&runs[j]);
 	pthread_mutex_destroy(&l.mu);
+	stow_shared_release(&sh);
 	sum->associations = l.requests;
 	sum->elapsed_us = (net_now_ms() - t0) * 1000u;
 	free(runs);
@@ -435,7 +608,8 @@ int
 stow_echo(const struct stow_opts *so, long *code, struct cs_err *err)
 {
 	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL };
+		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL, NULL,
+		NULL, NULL };
 	struct stow_http *h = stow_http_new(&hc, err);
 	struct stow_http_rsp rsp = { 0 };
 	int rc;

@@ -17,6 +17,7 @@ struct cs_err;
 
 #define STOW_DEFAULT_BATCH 16
 #define STOW_DEFAULT_BATCH_BYTES (64u * 1024u * 1024u)
+#define STOW_MAX_ACCEPT 16
 
 struct stow_opts {
 	const char *url;      /* the service's base URL, no trailing '/' */
@@ -27,6 +28,10 @@ struct stow_opts {
 	uint64_t batch_bytes; /* --stow-bytes: a request's files' bytes */
 	long connect_timeout_ms;
 	long timeout_ms; /* --dimse-timeout: silence that fails a request */
+	/* --accept-ts: the transfer syntaxes the service takes (UIDs);
+	 * none: any, until it refuses one */
+	const char *accept_ts[STOW_MAX_ACCEPT];
+	size_t n_accept_ts;
 	void (*trace)(void *user, const char *line);
 };
 
@@ -35,8 +40,11 @@ int stow_is_url(const char *s);
 
 /*
  * Sends the n paths as storescu_send does (o: on_result, user,
- * already_stored, retries, retry_delay_ms; every input gets one
- * on_result).  0 when every request was answered (inputs may still
+ * already_stored, retries, retry_delay_ms, jobs, dry_run, allow_lossy,
+ * no_transcode, limit_rate; every input gets one on_result).  A file
+ * in a syntax the service does not take (so->accept_ts, or refused by
+ * an HTTP 415 or Failure Reason C122 during the run) is converted as
+ * over DIMSE (lib/cli/stow_xcode.c).  0 when every request was answered (inputs may still
  * have failed: see sum); CS_E_REJECTED (HTTP 401 or 403),
  * CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TLS / CS_E_TIMEOUT (no answer:
  * the inputs not sent are "notsent"), CS_E_NET (a request broke

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cstore/cstore.h"
@@ -21,10 +22,12 @@ struct stow_http {
 
 /* Where the body being sent is: part k, its header, file or tail. */
 struct body {
-	const int *fds;
-	const uint64_t *sizes;
+	const struct stow_part *parts;
+	const struct stow_http_cfg *cfg;
 	size_t n, k;
-	int phase; /* 0 header, 1 file, 2 CRLF after it, 3 closing, 4 end */
+	/* 0 header, 5 the part's own head, 1 file, 2 CRLF after it,
+	 * 3 closing, 4 end */
+	int phase;
 	char head[160];
 	size_t head_len, head_off;
 	uint64_t file_off;
@@ -51,15 +54,26 @@ put(char *out, size_t room, const char *s, size_t len, size_t *off)
 	return k;
 }
 
-/* curl asks for the next bytes of the multipart body. */
+/* The next bytes of the multipart body, at most room. */
 static size_t
-read_body(char *out, size_t size, size_t nmemb, void *user)
+fill_body(struct body *b, char *out, size_t room)
 {
-	struct body *b = user;
-	size_t room = size * nmemb, done = 0;
+	const struct stow_part *p;
+	size_t done = 0;
 	ssize_t r;
 
-	while (done < room && b->phase < 4) {
+	while (done < room && b->phase != 4) {
+		p = &b->parts[b->k];
+		if (b->phase == 5) { /* the part's own head, from memory */
+			done += put(out + done, room - done, p->head,
+			    p->head_len, &b->head_off);
+			if (b->head_off == p->head_len) {
+				b->phase = 1;
+				b->file_off = 0;
+				b->head_off = b->head_len;
+			}
+			continue;
+		}
 		if (b->head_off == b->head_len && b->phase != 1) {
 			if (b->phase == 2 && ++b->k < b->n) {
 				b->phase = 0;
@@ -68,6 +82,10 @@ read_body(char *out, size_t size, size_t nmemb, void *user)
 			} else if (b->phase == 3) {
 				b->phase = 4;
 				break;
+			} else if (b->phase == 0 && p->head_len > 0) {
+				b->phase = 5;
+				b->head_off = 0;
+				continue;
 			} else {
 				b->phase = 1;
 				b->file_off = 0;
@@ -83,18 +101,18 @@ read_body(char *out, size_t size, size_t nmemb, void *user)
 			    b->head_len, &b->head_off);
 			continue;
 		}
-		if (b->file_off == b->sizes[b->k]) {
+		if (b->file_off == p->len) {
 			b->phase = 2;
 			memcpy(b->head, "\r\n", 2);
 			b->head_len = 2;
 			b->head_off = 0;
 			continue;
 		}
-		r = pread(b->fds[b->k], out + done,
-		    (size_t)(b->sizes[b->k] - b->file_off) < room - done
-			? (size_t)(b->sizes[b->k] - b->file_off)
+		r = pread(p->fd, out + done,
+		    (size_t)(p->len - b->file_off) < room - done
+			? (size_t)(p->len - b->file_off)
 			: room - done,
-		    (off_t)b->file_off);
+		    (off_t)(p->off + b->file_off));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) { /* an error, or the file shrank */
@@ -105,6 +123,23 @@ read_body(char *out, size_t size, size_t nmemb, void *user)
 		b->file_off += (uint64_t)r;
 		done += (size_t)r;
 	}
+	return done;
+}
+
+/* curl asks for the next bytes of the multipart body: as many as the
+ * --limit-rate bucket allows. */
+static size_t
+read_body(char *out, size_t size, size_t nmemb, void *user)
+{
+	struct body *b = user;
+	size_t room = size * nmemb, allowed = room, done;
+
+	if (b->cfg->throttle != NULL && b->phase != 4 && room > 0)
+		allowed = b->cfg->throttle(b->cfg->rate, room);
+	done = fill_body(b, out, allowed);
+	if (b->cfg->throttle != NULL && done != CURL_READFUNC_ABORT &&
+	    done < allowed && b->cfg->refund != NULL)
+		b->cfg->refund(b->cfg->rate, allowed - done);
 	return done;
 }
 
@@ -230,6 +265,7 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 {
 	struct sink s = { rsp, 0, 0 };
 	char url[2048], *ct = NULL;
+	struct stat st;
 	CURLcode cc;
 	CURL *c = h->c;
 
@@ -252,8 +288,15 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	    c, CURLOPT_LOW_SPEED_LIMIT, h->cfg.timeout_ms ? 1L : 0L);
 	curl_easy_setopt(
 	    c, CURLOPT_LOW_SPEED_TIME, (h->cfg.timeout_ms + 999) / 1000);
-	if (h->cfg.ca != NULL)
+	if (h->cfg.ca != NULL && stat(h->cfg.ca, &st) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		/* a directory of hashed certificates (openssl rehash),
+		 * trusted instead of the system's bundle */
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, h->cfg.ca);
+	} else if (h->cfg.ca != NULL) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->cfg.ca);
+	}
 	if (h->cfg.netrc)
 		curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
 	trace(h, "request", url, 0);
@@ -276,8 +319,8 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 }
 
 int
-stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
-    size_t n, struct stow_http_rsp *rsp, struct cs_err *err)
+stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
+    struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	unsigned char rnd[12];
 	char boundary[40], hv[160];
@@ -293,14 +336,14 @@ stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
 	memcpy(boundary, "cstore-", 7);
 	for (k = 0; k < sizeof(rnd); k++)
 		snprintf(boundary + 7 + 2 * k, 3, "%02x", rnd[k]);
-	b.fds = fds;
-	b.sizes = sizes;
+	b.parts = parts;
+	b.cfg = &h->cfg;
 	b.n = n;
 	b.boundary = boundary;
 	b.head_len =
 	    (size_t)snprintf(b.head, sizeof(b.head), part_head, boundary);
 	for (k = 0; k < n; k++)
-		total += b.head_len + sizes[k] + 2;
+		total += b.head_len + parts[k].head_len + parts[k].len + 2;
 	total += strlen(boundary) + 6;
 	snprintf(hv, sizeof(hv),
 	    "Content-Type: multipart/related; type=\"application/dicom\"; "

@@ -18,7 +18,8 @@ struct cs_err;
 
 struct stow_http_cfg {
 	const char *url;    /* the service's base URL (…/dicom-web) */
-	const char *ca;     /* CA file or directory; NULL: curl's default */
+	const char *ca;     /* CA file or directory (then trusted alone);
+	                       NULL: curl's default */
 	const char *bearer; /* an OAuth bearer token, or NULL */
 	int netrc;          /* credentials from ~/.netrc */
 	long connect_timeout_ms;
@@ -26,6 +27,21 @@ struct stow_http_cfg {
 	/* -d: one line per request and response (never a credential) */
 	void (*trace)(void *user, const char *line);
 	void *user;
+	/* --limit-rate, or NULL: how many of want body bytes may go now (at
+	 * least 1, waiting as it must); refund gives back what was not used */
+	size_t (*throttle)(void *rate, size_t want);
+	void (*refund)(void *rate, size_t n);
+	void *rate;
+};
+
+/* One part of a request: head_len bytes from memory (a File Meta
+ * Information written for a converted data set), then len bytes of fd
+ * from off. */
+struct stow_part {
+	const void *head;
+	size_t head_len;
+	int fd;
+	uint64_t off, len;
 };
 
 struct stow_http_rsp {
@@ -43,15 +59,14 @@ stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err);
 void stow_http_free(struct stow_http *h);
 
 /*
- * POSTs url/studies with the n open files fds[] (each sizes[] bytes,
- * sent from offset 0 as they are) as the parts of one
- * multipart/related; type="application/dicom" body, read as curl asks
- * for it: never more than curl's buffer in memory.  0 with *rsp filled
+ * POSTs url/studies with the n parts as the parts of one
+ * multipart/related; type="application/dicom" body, read from the files
+ * as curl asks for it: never more than curl's buffer in memory.  0 with *rsp filled
  * (any HTTP status), or CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TLS /
  * CS_E_TIMEOUT / CS_E_NET (nothing or not all was answered), CS_E_IO (a
  * file could not be read or changed size), CS_E_TOOBIG, CS_E_NOMEM.
  */
-int stow_http_post(struct stow_http *h, const int *fds, const uint64_t *sizes,
+int stow_http_post(struct stow_http *h, const struct stow_part *parts,
     size_t n, struct stow_http_rsp *rsp, struct cs_err *err);
 
 /* GET url + rel (rel begins with '/'); as stow_http_post. */

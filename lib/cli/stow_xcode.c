@@ -1,0 +1,285 @@
+/*
+ * stow_xcode.c - which transfer syntax each file goes in over STOW-RS,
+ * and the conversion when it must change (stow_run.h): the syntaxes of
+ * --accept-ts, or any but the two PS3.18 8.7.3 keeps off the web
+ * (Implicit VR Little Endian, Explicit VR Big Endian) until the service
+ * refuses one (HTTP 415, Failure Reason C122), then Explicit VR Little
+ * Endian, the default syntax of application/dicom that origin servers
+ * support (PS3.18 8.7.3, Table 8.7.3-2).  The same rules as over DIMSE:
+ * lossless unless --lossy, never with --no-transcode.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "core/buf.h"
+#include "core/ts.h"
+#include "core/uid.h"
+#include "cli/stow_run.h"
+#include "dcmfile/dcmfile.h"
+#include "net/rate.h"
+
+#include "core/banned.h"
+
+static size_t
+take_rate(void *rate, size_t want)
+{
+	return net_rate_take(rate, want);
+}
+
+static void
+refund_rate(void *rate, size_t n)
+{
+	net_rate_refund(rate, n);
+}
+
+void
+stow_shared_init(struct stow_shared *sh, const struct storescu_send_opts *o)
+{
+	memset(sh, 0, sizeof(*sh));
+	pthread_mutex_init(&sh->mu, NULL);
+	if (o->limit_rate > 0) {
+		net_rate_init(&sh->rate, o->limit_rate);
+		sh->limited = 1;
+	}
+}
+
+void
+stow_shared_release(struct stow_shared *sh)
+{
+	if (sh->limited)
+		net_rate_release(&sh->rate);
+	pthread_mutex_destroy(&sh->mu);
+}
+
+void
+stow_shared_cfg(struct stow_shared *sh, struct stow_http_cfg *hc)
+{
+	if (sh == NULL || !sh->limited)
+		return;
+	hc->throttle = take_rate;
+	hc->refund = refund_rate;
+	hc->rate = &sh->rate;
+}
+
+int
+stow_refused(struct stow_shared *sh, const char *ts)
+{
+	size_t k;
+	int yes = 0;
+
+	pthread_mutex_lock(&sh->mu);
+	for (k = 0; k < sh->n_refused && !yes; k++)
+		yes = strcmp(sh->refused[k], ts) == 0;
+	pthread_mutex_unlock(&sh->mu);
+	return yes;
+}
+
+int
+stow_learn_refused(struct stow_shared *sh, const char *ts)
+{
+	size_t k;
+	int news = 1;
+
+	if (ts[0] == '\0' || strlen(ts) > PART10_UID_MAX)
+		return 0;
+	pthread_mutex_lock(&sh->mu);
+	for (k = 0; k < sh->n_refused && news; k++)
+		news = strcmp(sh->refused[k], ts) != 0;
+	if (news && sh->n_refused < STOW_MAX_REFUSED)
+		memcpy(sh->refused[sh->n_refused++], ts, strlen(ts) + 1);
+	else
+		news = 0;
+	pthread_mutex_unlock(&sh->mu);
+	return news;
+}
+
+static const char *
+ts_name(const char *uid)
+{
+	const struct uid_entry *e = uid_by_uid(uid);
+
+	return e != NULL && e->keyword != NULL && e->keyword[0] ? e->keyword
+								: uid;
+}
+
+/* PS3.18 8.7.3: these two are not used with web services, so without
+ * --accept-ts their files go converted. */
+static int
+not_for_the_web(const char *ts)
+{
+	return strcmp(ts, TS_UID_ImplicitVRLittleEndian) == 0 ||
+	    strcmp(ts, TS_UID_ExplicitVRBigEndian) == 0;
+}
+
+/*
+ * The syntax it goes in: NULL for its own, else a static UID to convert
+ * to; "" when none will do (why says so).
+ */
+static const char *
+target(struct run *r, const struct item *it, char *why, size_t cap)
+{
+	static const char *const evrle[] = { TS_UID_ExplicitVRLittleEndian };
+	const char *ts = it->info.ts_uid;
+	const char *const *cand;
+	size_t n, k;
+	int lossy, listed = r->so->n_accept_ts > 0;
+	char no[160];
+
+	if (listed) {
+		cand = r->so->accept_ts;
+		n = r->so->n_accept_ts;
+	} else {
+		cand = evrle;
+		n = 1;
+	}
+	for (k = 0; listed && k < n; k++)
+		if (strcmp(cand[k], ts) == 0 && !stow_refused(r->sh, ts))
+			return NULL;
+	if (!listed && !stow_refused(r->sh, ts) && !not_for_the_web(ts))
+		return NULL;
+	/* what keeps it from going as it is: the standard or the service */
+	if (!listed && !stow_refused(r->sh, ts))
+		snprintf(no, sizeof(no),
+		    "PS3.18 8.7.3 keeps %s off web services", ts_name(ts));
+	else
+		snprintf(no, sizeof(no), "the service does not accept %s",
+		    ts_name(ts));
+	if (r->o->no_transcode) {
+		snprintf(why, cap, "%s (%s--no-transcode)", no,
+		    listed ? "--accept-ts, " : "");
+		return "";
+	}
+	/* lossless first, in the list's order; then lossy if allowed */
+	for (lossy = 0; lossy <= r->o->allow_lossy; lossy++)
+		for (k = 0; k < n; k++)
+			if (!stow_refused(r->sh, cand[k]) &&
+			    dcmfile_can_transcode(ts, cand[k], lossy))
+				return cand[k];
+	for (k = 0; !r->o->allow_lossy && k < n; k++)
+		if (!stow_refused(r->sh, cand[k]) &&
+		    dcmfile_can_transcode(ts, cand[k], 1)) {
+			snprintf(why, cap,
+			    "%s; it converts to %s only lossily (--lossy allows it)",
+			    no, ts_name(cand[k]));
+			return "";
+		}
+	snprintf(why, cap,
+	    "%s%s and it cannot be converted to a syntax it accepts", no,
+	    listed ? " (--accept-ts)" : "");
+	return "";
+}
+
+int
+stow_plan(struct run *r, struct item *it, enum storescu_outcome *oc,
+    char *why, size_t cap)
+{
+	const char *to = target(r, it, why, cap);
+
+	if (to != NULL && to[0] == '\0') {
+		*oc = STORESCU_NOCONTEXT;
+		return -1;
+	}
+	if (to != NULL)
+		snprintf(why, cap, "to be transcoded to %s", ts_name(to));
+	else
+		why[0] = '\0';
+	return 0;
+}
+
+void
+stow_unprepare(struct item *it)
+{
+	if (it->xfd >= 0)
+		close(it->xfd);
+	it->xfd = -1;
+	free(it->head);
+	it->head = NULL;
+	it->head_len = 0;
+	it->note[0] = '\0';
+	memcpy(it->ts_sent, it->info.ts_uid, sizeof(it->ts_sent));
+	memcpy(it->info.sop_instance, it->file_uid,
+	    sizeof(it->info.sop_instance));
+}
+
+/* The File Meta Information of the converted data set into it->head. */
+static int
+new_meta(struct item *it, const struct dcmfile_transcoded *tc,
+    struct cs_err *err)
+{
+	struct wr w;
+	int rc;
+
+	wr_init(&w, 4096);
+	rc = part10_write_meta(&w, it->info.sop_class, tc->sop_instance,
+	    tc->ts_uid, CS_IMPL_CLASS_UID, CS_IMPL_VERSION,
+	    it->info.source_ae[0] ? it->info.source_ae : NULL, err);
+	if (rc >= 0) {
+		it->head = w.p;
+		it->head_len = w.len;
+		w.p = NULL;
+		rc = 0;
+	} else if (err->code == 0) {
+		cs_err_set(err, rc, "cannot write its File Meta Information");
+	}
+	wr_release(&w);
+	return rc;
+}
+
+int
+stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
+    char *why, size_t cap)
+{
+	struct dcmfile_transcoded tc = { .fd = -1 };
+	struct cs_err err = { 0, "" };
+	const char *to;
+	int rc;
+
+	stow_unprepare(it);
+	to = target(r, it, why, cap);
+	if (to == NULL)
+		return 0;
+	if (to[0] == '\0') {
+		*oc = STORESCU_NOCONTEXT;
+		return -1;
+	}
+	rc = dcmfile_transcode_fd(
+	    it->fd, it->path, to, r->o->allow_lossy, &tc, &err);
+	/* the file probed is the file converted: the same instance comes
+	 * out, unless a lossy compression made a new one */
+	if (rc == 0 && !tc.lossy &&
+	    strcmp(tc.sop_instance, it->info.sop_instance) != 0)
+		rc = cs_err_set(&err, CS_E_UNSUPPORTED,
+		    "the converted data set names SOP Instance %s, not %s",
+		    tc.sop_instance, it->info.sop_instance);
+	if (rc == 0)
+		rc = new_meta(it, &tc, &err);
+	if (rc != 0) {
+		if (tc.fd >= 0)
+			close(tc.fd);
+		stow_unprepare(it);
+		snprintf(why, cap, "cannot convert %s to %s: %s",
+		    ts_name(it->info.ts_uid), ts_name(to), err.msg);
+		*oc = STORESCU_TRANSCODE;
+		return -1;
+	}
+	it->xfd = tc.fd;
+	it->xlen = tc.length;
+	snprintf(it->ts_sent, sizeof(it->ts_sent), "%s", tc.ts_uid);
+	if (tc.lossy && strcmp(tc.sop_instance, it->info.sop_instance) != 0) {
+		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance, stored
+		 * and named in the answer under its new UID */
+		snprintf(it->note, sizeof(it->note),
+		    "transcoded to %s (lossy): new SOP Instance UID, was %.64s; "
+		    "ratio %.2f",
+		    ts_name(to), it->info.sop_instance, tc.ratio);
+		memcpy(it->info.sop_instance, tc.sop_instance,
+		    sizeof(it->info.sop_instance));
+	} else {
+		snprintf(it->note, sizeof(it->note), "transcoded to %s%s",
+		    ts_name(to), tc.lossy ? " (lossy)" : "");
+	}
+	return 0;
+}
