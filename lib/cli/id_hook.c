@@ -217,13 +217,15 @@ run(const struct job *j, struct req *r, char *reply)
 
 	if (env == NULL || pipe2(in, O_CLOEXEC) != 0 ||
 	    pipe2(out, O_CLOEXEC) != 0) {
+		int e = env == NULL ? ENOMEM : errno;
+
 		cs_free(env);
 		if (in[0] >= 0) {
 			close(in[0]);
 			close(in[1]);
 		}
-		return (size_t)snprintf(reply, 64, "Tcannot run it: %s",
-		    strerror(errno));
+		return (size_t)snprintf(reply, 128,
+		    "Tcannot run the --identity-hook: %s", strerror(e));
 	}
 	rc = spawn(j, env, in[0], out[1], &pid);
 	cs_free(env);
@@ -238,6 +240,8 @@ run(const struct job *j, struct req *r, char *reply)
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	rc = converse(r, in[1], out[0], deadline);
 	close(out[0]);
+	if (rc != 0) /* its group too: whatever still holds the output */
+		kill(-pid, SIGKILL);
 	st = reap(pid, rc == 0 ? deadline : 0);
 	if (rc != 0 || st < 0)
 		return (size_t)snprintf(reply, 128,
