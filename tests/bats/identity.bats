@@ -335,3 +335,45 @@ one_store() {
 	stop_dcmrecv
 	[ "$(grep -c 'keeping the users read before' "$RECV_STDERR")" -eq 1 ]
 }
+
+# in_memory PID TEXT: how many times TEXT is in the readable memory of
+# PID and of its children (the helper processes)
+in_memory() {
+	local p n=0 c
+	for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		c=$(python3 - "$p" "$2" <<'PY'
+import sys
+pid, needle, n = int(sys.argv[1]), sys.argv[2].encode(), 0
+with open("/proc/%d/maps" % pid) as m, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+    for line in m:
+        f = line.split()
+        if not f[1].startswith("r"):
+            continue
+        a, b = (int(x, 16) for x in f[0].split("-"))
+        try:
+            mem.seek(a)
+            n += mem.read(b - a).count(needle)
+        except (OSError, ValueError, OverflowError):
+            pass
+print(n)
+PY
+)
+		n=$((n + c))
+	done
+	echo "$n"
+}
+
+@test "identity: once judged, the passcode and the token are wiped from the receiver's memory" {
+	[ -r /proc/self/mem ] && [ "$(id -u)" = 0 ] || skip "needs to read another process's memory"
+	hook_script
+	start_dcmrecv --users "$USERS" --identity-hook "$HOOK" ';'
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 0 ]
+	one_store 5 "$TOKEN"
+	[ "$RAW_STATUS" = 0000 ]
+	[ "$(in_memory "$RECV_PID" "$PASS")" -eq 0 ]
+	[ "$(in_memory "$RECV_PID" "$TOKEN")" -eq 0 ]
+	# the scan can see: alice's hash, which the receiver keeps, is found
+	[ "$(in_memory "$RECV_PID" "$(grep '^alice:' "$USERS" | cut -d: -f2)")" -gt 0 ]
+	stop_dcmrecv
+}
