@@ -336,8 +336,8 @@ one_store() {
 	[ "$(grep -c 'keeping the users read before' "$RECV_STDERR")" -eq 1 ]
 }
 
-# in_memory PID TEXT: how many times TEXT is in the readable memory of
-# PID and of its children (the helper processes)
+# in_memory PID TEXT: how many times TEXT is in the readable anonymous
+# memory of PID and of its children (the helper processes)
 in_memory() {
 	local p n=0 c
 	for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
@@ -347,7 +347,8 @@ pid, needle, n = int(sys.argv[1]), sys.argv[2].encode(), 0
 with open("/proc/%d/maps" % pid) as m, open("/proc/%d/mem" % pid, "rb", 0) as mem:
     for line in m:
         f = line.split()
-        if not f[1].startswith("r"):
+        # anonymous memory only: heap, stacks, buffers (not files)
+        if not f[1].startswith("r") or (len(f) > 5 and not f[5].startswith("[")):
             continue
         a, b = (int(x, 16) for x in f[0].split("-"))
         try:
