@@ -69,7 +69,9 @@ write_stored(const struct storescp_stored *st)
 		CLI_S("tls_subject", g.a.cfg.tls.enabled ? 6 : 0,
 		    st->tls_subject ? st->tls_subject
 				    : (g.a.cfg.tls.enabled ? "" : NULL)),
-		CLI_S("user", g.a.users_file ? 7 : 0, st->user),
+		CLI_S("user",
+		    g.a.users_file || g.a.identity_hook_argv ? 7 : 0,
+		    st->user),
 	};
 
 	if (g.a.nul) {
@@ -116,13 +118,15 @@ on_signal(int sig)
 		storescp_request_stop(g.srv);
 }
 
-/* SIGHUP: read the TLS certificate and key again (storescp_run does). */
+/* SIGHUP: read the TLS certificate and key again (storescp_run does),
+ * and the users file. */
 static void
 on_hangup(int sig)
 {
 	(void)sig;
 	if (g.srv != NULL)
 		storescp_reload_tls(g.srv);
+	recv_identity_hangup();
 }
 
 static int
@@ -255,8 +259,11 @@ confine(void)
 		    cli_progname(), strerror(errno));
 		return EXIT_INTERNAL;
 	}
+	if (recv_identity_start(&g.a) != 0)
+		return EXIT_INTERNAL;
 	if (!g.a.no_sandbox && (rc = recv_sandbox_enter(&g.a)) != 0)
 		return rc;
+	recv_identity_watch();
 	if (g.a.sandbox_probe != NULL) {
 		recv_sandbox_probe(g.a.sandbox_probe, line, sizeof(line));
 		fprintf(stderr, "%s: %s\n", cli_progname(), line);
@@ -288,6 +295,7 @@ serve(void)
 		print_stats();
 	storescp_free(g.srv);
 	cli_hook_sep_close(g.hook);
+	recv_identity_stop();
 	return rc != 0 || g.out_failed ? EXIT_OUTPUT : EXIT_OK;
 }
 
@@ -314,6 +322,7 @@ main(int argc, char **argv)
 		block_stop_signals();
 		storescp_free(g.srv);
 		cli_hook_sep_close(g.hook);
+		recv_identity_stop();
 		return ex;
 	}
 	return serve();

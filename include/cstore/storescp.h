@@ -108,12 +108,22 @@ struct storescp_identity {
 	size_t secondary_len;
 	const char *calling_ae;
 	const char *peer;
+	/* When response_requested: room for the server response of the
+	 * A-ASSOCIATE-AC (e.g. a JSON web token for type 5, D.3.3.7.2),
+	 * response_size bytes; the check sets *response_len (0: an empty
+	 * response, which types 1 and 2 always get). */
+	uint8_t *response;
+	size_t response_size;
+	size_t *response_len;
 };
+#define STORESCP_RESPONSE_MAX 65535 /* longest server response (bytes) */
 /*
  * Judges an identity: returns 0 to accept it, with the name to show
  * (output, on_stored) written NUL-terminated into name (name_size is
- * STORESCP_USER_MAX + 1), or -1 to reject the association, with the
- * reason in why (one line; never the passcode).
+ * STORESCP_USER_MAX + 1), -1 to reject the association permanently,
+ * or -2 to reject it transiently (it could not be judged now: a check
+ * that did not answer in time), with the reason in why (one line;
+ * never the passcode).
  */
 typedef int (*storescp_identity_fn)(void *user,
     const struct storescp_identity *id, char *name, size_t name_size,
@@ -235,9 +245,10 @@ struct storescp_config {
 	 * of every A-ASSOCIATE-RQ that carries one (called with user, on the
 	 * association's thread, after the AE title and context checks); a
 	 * refusal is an A-ASSOCIATE-RJ rejected-permanent, source service
-	 * user, reason 1 (no reason given).  An accepted identity whose RQ
-	 * asked for a positive response gets one in the A-ASSOCIATE-AC (an
-	 * empty server response, as PS3.7 D.3.3.7.2 has for types 1 and 2).
+	 * user, reason 1 (no reason given), rejected-transient when it
+	 * returns -2.  An accepted identity whose RQ asked for a positive
+	 * response gets one in the A-ASSOCIATE-AC: the server response the
+	 * check wrote for types 3-5, else an empty one (PS3.7 D.3.3.7.2).
 	 * NULL (the default): identities are ignored and never answered.
 	 * require_identity: reject an RQ without one, likewise (needs
 	 * check_identity, else storescp_new says CS_E_INVAL).  Default 0.

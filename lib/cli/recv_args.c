@@ -38,6 +38,7 @@ enum {
 	OPT_FSYNC,
 	OPT_GRACE,
 	OPT_HASH_PASSWORD,
+	OPT_IDENTITY_HOOK,
 	OPT_IDLE_TIMEOUT,
 	OPT_JSON,
 	OPT_LAYOUT,
@@ -85,6 +86,7 @@ static const struct option longopts[] = {
 	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "exec-jobs", required_argument, NULL, OPT_EXEC_JOBS },
+	{ "identity-hook", required_argument, NULL, OPT_IDENTITY_HOOK },
 	{ "fsync", no_argument, NULL, OPT_FSYNC },
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "hash-password", optional_argument, NULL, OPT_HASH_PASSWORD },
@@ -146,7 +148,8 @@ static const char *const synopsis[] = {
 	"               [--abort-after n] [--abort-on uid] [--delay ms]\n"
 	"               [--reject-sop-class class] [--proxy-protocol]\n"
 	"               [--proxy-from addr[/bits]] [--reuse-port] [--max-per-host n]\n"
-	"               [--users file [--require-identity]] [--commit]\n"
+	"               [--users file] [--identity-hook cmd [arg ...] ;]\n"
+	"               [--require-identity] [--commit]\n"
 	"               [--commit-peer aet=host:port] [--commit-delay ms]\n"
 	"               [--commit-fail n] [--commit-respond status]\n"
 	"               [--max-object-size size]\n"
@@ -194,9 +197,11 @@ static const char hostile_help[] =
 static const char identity_help[] =
     "      --users FILE           check user identities (PS3.7 D.3.3.7) against\n"
     "                             FILE, NAME:HASH lines (crypt(3) hashes); a\n"
-    "                             wrong one is rejected; Kerberos, SAML and JWT\n"
-    "                             identities are refused\n"
-    "      --require-identity     with --users: reject associations without one\n"
+    "                             wrong one is rejected; read again on SIGHUP\n"
+    "      --identity-hook CMD [ARG ...] ;  CMD judges the identities --users\n"
+    "                             does not (Kerberos, SAML, JWT; all without\n"
+    "                             --users), given on its stdin; exit 0 accepts\n"
+    "      --require-identity     reject associations without an identity\n"
     "      --hash-password[=METHOD]  read a passcode from stdin, print its hash\n"
     "                             (METHOD yescrypt, the default, or sha512), exit\n";
 /* The sandbox and the --exec helper: a literal of its own too. */
@@ -269,8 +274,8 @@ help(void)
 	    "      --version              print the version\n"
 	    "\n"
 	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer;\n"
-	    "with --tls the client certificate's subject in column 6; with --users, the\n"
-	    "user in column 7.\n"
+	    "with --tls the client certificate's subject in column 6; with --users or\n"
+	    "--identity-hook, the user in column 7.\n"
 	    "Exit status: 0 stopped cleanly, 2 usage (or unusable TLS certificate or key),\n"
 	    "6 cannot listen or cannot write the\n"
 	    "output directory, the port file or standard output, 70 internal error.\n",
@@ -333,19 +338,20 @@ add_ts_list(struct recv_args *a, char *list)
 		add_ts(a, p);
 }
 
-/* --exec CMD ARG... ;  optarg is argv[optind - 1], the command. */
-static void
-take_exec(struct recv_args *a, int argc, char **argv)
+/* --exec or --identity-hook CMD ARG... ;  optarg is argv[optind - 1],
+ * the command. */
+static const char *const *
+take_command(int argc, char **argv, const char *opt)
 {
-	int i = optind;
+	int i = optind, cmd = optind - 1;
 
 	while (i < argc && strcmp(argv[i], ";") != 0)
 		i++;
 	if (i >= argc)
-		cli_usage_error("--exec: missing ';' after the command");
+		cli_usage_error("%s: missing ';' after the command", opt);
 	argv[i] = NULL;
-	a->exec_argv = (const char *const *)&argv[optind - 1];
 	optind = i + 1;
+	return (const char *const *)&argv[cmd];
 }
 
 static unsigned
@@ -637,7 +643,10 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) !=
 	    -1) {
 		if (c == OPT_EXEC)
-			take_exec(a, argc, argv);
+			a->exec_argv = take_command(argc, argv, "--exec");
+		else if (c == OPT_IDENTITY_HOOK)
+			a->identity_hook_argv =
+			    take_command(argc, argv, "--identity-hook");
 		else
 			parse_short(a, c, optarg);
 	}

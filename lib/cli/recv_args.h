@@ -34,6 +34,8 @@ struct recv_args {
 	/* User identity: --users, and its table (recv_identity_check) */
 	const char *users_file;
 	struct cli_users *users;
+	/* --identity-hook CMD ARG... ; (in argv), or NULL */
+	const char *const *identity_hook_argv;
 };
 
 /*
@@ -53,11 +55,28 @@ int recv_args_parse(struct recv_args *a, int argc, char **argv);
 void recv_args_check(struct recv_args *a, int argc, char **argv);
 
 /*
- * --users and --require-identity: loads the users file into a->users
- * and sets cfg's identity check.  A missing or bad file is a usage
+ * --users, --identity-hook and --require-identity: loads the users
+ * file into a->users and sets cfg's identity check.  A missing or bad file is a usage
  * error (prints, exits 2).
  */
 void recv_identity_check(struct recv_args *a);
+
+/*
+ * Once listening, before the sandbox (one thread yet): starts the
+ * --identity-hook helper.  Returns 0, or -1 (said on stderr).
+ */
+int recv_identity_start(struct recv_args *a);
+
+/* Once confined (so that it is too): the thread that reads --users
+ * again on recv_identity_hangup. */
+void recv_identity_watch(void);
+
+/* From a SIGHUP handler (async-signal-safe): read --users again; a bad
+ * file keeps the users read before, with one line on stderr. */
+void recv_identity_hangup(void);
+
+/* Lets the --identity-hook helper go. */
+void recv_identity_stop(void);
 /*
  * --hash-password[=METHOD]: reads a passcode from stdin (a prompt, echo
  * off, asked twice at a terminal), prints its crypt(3) hash and exits 0;

@@ -73,6 +73,18 @@ recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb)
 	 * --tls-ca): their directories, as a renewal (certbot's symlink
 	 * switch, mv new.pem cert.pem) brings a new file, which a rule on
 	 * the old one would not cover */
+	/* SIGHUP reads the users file again: its directory, as an editor
+	 * writes a new file and renames it over the old */
+	if (a->users_file != NULL) {
+		static char udir[2][4096];
+		char real[4096];
+
+		rc |= cli_sandbox_add_read(
+		    sb, dir_of(a->users_file, udir[0], sizeof(udir[0])));
+		if (realpath(a->users_file, real) != NULL)
+			rc |= cli_sandbox_add_read(
+			    sb, dir_of(real, udir[1], sizeof(udir[1])));
+	}
 	if (a->cfg.tls.enabled) {
 		static char dirs[6][4096];
 		char real[4096];

@@ -558,6 +558,29 @@ recv_rj(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 		    a, a->cb.on_associate_rj(a->user, &rj), "on_associate_rj");
 }
 
+/* The bytes of blob b, which points into a->body: gone for good. */
+static void
+wipe_blob(struct ul_assoc *a, const struct ul_blob *b)
+{
+	if (b->p != NULL && b->len > 0 && b->p >= a->body.p &&
+	    b->p + b->len <= a->body.p + a->body.len)
+		explicit_bzero(a->body.p + (b->p - a->body.p), b->len);
+}
+
+/*
+ * Once the RQ has been judged, its identity (a passcode, a ticket or a
+ * token) has no further use: wiped from the PDU buffer, which is kept
+ * for the next control PDU.
+ */
+static void
+wipe_identity(struct ul_assoc *a)
+{
+	if (!a->rq->has_user_identity)
+		return;
+	wipe_blob(a, &a->rq->user_identity.primary);
+	wipe_blob(a, &a->rq->user_identity.secondary);
+}
+
 /* AE-6: A-ASSOCIATE-RQ in Sta2. */
 static void
 recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
@@ -589,6 +612,7 @@ recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 		    a->rq->protocol_version);
 		transition(a, c, 1); /* not acceptable: Sta13 */
 		start_artim(a);
+		wipe_identity(a);
 		clear_blobs(a->rq);
 		return;
 	}
@@ -596,6 +620,7 @@ recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 	if (a->cb.on_associate_rq != NULL)
 		callback_result(a, a->cb.on_associate_rq(a->user, a->rq),
 		    "on_associate_rq");
+	wipe_identity(a);
 	clear_blobs(a->rq);
 }
 

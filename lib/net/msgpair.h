@@ -20,4 +20,13 @@ int net_msg_send(int fd, const void *msg, size_t len);
  * end has gone, -1 with errno set.  EINTR is retried. */
 ssize_t net_msg_recv(int fd, void *buf, size_t size);
 
+/* Sends descriptor pass (still ours to close) as a one-byte message;
+ * 0, or -1 with errno set. */
+int net_msg_send_fd(int fd, int pass);
+
+/* Receives a message sent by net_msg_send_fd: the descriptor
+ * (close-on-exec) in *got, -1 when the message carried none; returns
+ * as net_msg_recv. */
+ssize_t net_msg_recv_fd(int fd, int *got);
+
 #endif

@@ -352,8 +352,13 @@ feed(struct pump *p, struct cs_err *err)
 {
 	ssize_t used;
 	int was_sta13 = ul_state(p->a) == UL_STA13;
+	/* an acceptor awaiting the RQ: what it consumes may hold a passcode,
+	 * which the engine has copied and wipes once judged; so here */
+	int before_rq = ul_state(p->a) == UL_STA2;
 
 	used = ul_recv(p->a, p->rbuf + p->roff, p->rlen, net_now_ms());
+	if (used > 0 && before_rq)
+		explicit_bzero(p->rbuf + p->roff, (size_t)used);
 	if (used > 0) {
 		p->roff += (size_t)used;
 		p->rlen -= (size_t)used;

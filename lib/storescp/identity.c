@@ -27,6 +27,14 @@ refuse(struct ul_assoc_rj *rj)
 	return -1;
 }
 
+/* The same, transient: the check could not be made now. */
+static int
+refuse_for_now(struct ul_assoc_rj *rj)
+{
+	*rj = (struct ul_assoc_rj){ 2, 1, 1 };
+	return -1;
+}
+
 int
 scp_identity_decide(const struct storescp_config *cfg,
     const struct ul_assoc_params *rq, const struct scp_identity_who *who,
@@ -35,6 +43,8 @@ scp_identity_decide(const struct storescp_config *cfg,
 {
 	const struct ul_user_identity *u = &rq->user_identity;
 	struct storescp_identity id;
+	size_t resp_len = 0;
+	int rc;
 
 	user[0] = '\0';
 	if (cfg->check_identity == NULL)
@@ -52,20 +62,31 @@ scp_identity_decide(const struct storescp_config *cfg,
 		.secondary = u->secondary.p,
 		.secondary_len = u->secondary.len,
 		.calling_ae = who->calling,
-		.peer = who->peer };
+		.peer = who->peer,
+		.response = u->positive_response == 1 ? who->response : NULL,
+		.response_size =
+		    u->positive_response == 1 ? who->response_size : 0,
+		.response_len = &resp_len };
 	why[0] = '\0';
-	if (cfg->check_identity(cfg->identity_user, &id, user,
-		STORESCP_USER_MAX + 1, why, why_size) != 0) {
+	rc = cfg->check_identity(cfg->identity_user, &id, user,
+	    STORESCP_USER_MAX + 1, why, why_size);
+	if (rc != 0) {
 		user[0] = '\0';
 		if (why[0] == '\0')
 			snprintf(why, why_size, "user identity refused");
-		return refuse(rj);
+		return rc == -2 ? refuse_for_now(rj) : refuse(rj);
 	}
 	user[STORESCP_USER_MAX] = '\0';
 	if (id.response_requested) {
-		/* D.3.3.7.2: types 1 and 2 answer with an empty response */
 		ac->has_user_identity = 1;
 		memset(&ac->user_identity, 0, sizeof(ac->user_identity));
+		/* D.3.3.7.2: types 1 and 2 answer with an empty response */
+		if (u->type >= 3 && id.response != NULL &&
+		    resp_len <= id.response_size &&
+		    resp_len <= STORESCP_RESPONSE_MAX)
+			ac->user_identity.server_response = (struct ul_blob){
+				id.response, (uint16_t)resp_len
+			};
 	}
 	return 0;
 }

@@ -8,6 +8,7 @@
 #define CS_STORESCP_IDENTITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cstore/storescp.h"
 #include "core/ul_pdu.h"
@@ -16,9 +17,13 @@
  * without check_identity). */
 int scp_identity_config(const struct storescp_config *cfg, struct cs_err *err);
 
-/* Who asks, for the check and its messages (borrowed). */
+/* Who asks, for the check and its messages (borrowed), and room for
+ * a server response (NULL: none can be given), which must last until
+ * the AC is sent. */
 struct scp_identity_who {
 	const char *calling, *peer;
+	uint8_t *response;
+	size_t response_size;
 };
 
 /*
@@ -26,8 +31,8 @@ struct scp_identity_who {
  * shown in user (size STORESCP_USER_MAX + 1; "" when nothing was
  * checked) and, when rq asked for a positive response, the AC's user
  * identity sub-item set in ac.  Refused: returns -1 with rj (rejected
- * permanent, service user, reason 1) and a one-line reason in why, which
- * never holds the passcode.
+ * permanent, or transient when the check said so; service user, reason
+ * 1) and a one-line reason in why, which never holds the passcode.
  */
 int scp_identity_decide(const struct storescp_config *cfg,
     const struct ul_assoc_params *rq, const struct scp_identity_who *who,

@@ -159,19 +159,16 @@ look_tls(struct pend_conn *c, const uint8_t *b, size_t n, size_t off)
  * Looks at what waits on c: returns 1 when the RQ is complete (or
  * cannot be judged here: not an RQ, too long, a bad PROXY header; the
  * association's thread answers it), 0 with c->need raised when more
- * must come, -1 when the peer is gone.
+ * must come, -1 when the peer is gone.  The PROXY header and the RQ
+ * each have their own window: the RQ's starts (c->since = now) when
+ * the header is whole.
  */
 static int
-look(struct pending *p, struct pend_conn *c)
+look_at(struct pending *p, struct pend_conn *c, ssize_t r, uint64_t now)
 {
-	ssize_t r = net_peek(c->fd, p->peek, PEEK_MAX);
 	size_t off = 0, want;
 	uint32_t len;
 
-	if (r == CS_E_AGAIN)
-		return 0;
-	if (r <= 0)
-		return -1;
 	if (p->proxy) {
 		struct proxy_hdr h;
 		struct cs_err err = { 0, "" };
@@ -185,6 +182,8 @@ look(struct pending *p, struct pend_conn *c)
 			return 0;
 		}
 		off = (size_t)rc;
+		if (c->header)
+			c->since = now;
 		c->header = 0;
 	}
 	if (p->tls)
@@ -207,6 +206,23 @@ look(struct pending *p, struct pend_conn *c)
 	return 1;
 }
 
+/* look_at what the socket holds; the copy wiped after (an RQ may carry
+ * a passcode). */
+static int
+look(struct pending *p, struct pend_conn *c, uint64_t now)
+{
+	ssize_t r = net_peek(c->fd, p->peek, PEEK_MAX);
+	int rc;
+
+	if (r == CS_E_AGAIN)
+		return 0;
+	if (r <= 0)
+		return -1;
+	rc = look_at(p, c, r, now);
+	explicit_bzero(p->peek, (size_t)r);
+	return rc;
+}
+
 size_t
 pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
     uint64_t now, const struct pending_cb *cb)
@@ -218,7 +234,7 @@ pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
 		int st = 0, late = 0;
 
 		if (pfd[i].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) {
-			st = look(p, &c);
+			st = look(p, &c, now);
 			/* an end before the RQ is whole: nobody to answer */
 			if (st == 0 &&
 			    (pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR)))

@@ -6,7 +6,7 @@
  * first TLS record instead, as the RQ is encrypted) is complete
  * in the socket's receive queue (looked at, never consumed: the
  * association's thread reads it as if straight from accept), or is
- * closed: at its deadline, when the peer ends, or to make room (the
+ * closed: at its deadline (the PROXY header and the RQ a window each), when the peer ends, or to make room (the
  * oldest of its source address when that address has its share, else
  * the oldest of all).  Internal to libstorescp.
  */
@@ -19,7 +19,7 @@
 
 struct pend_conn {
 	int fd;
-	uint64_t since; /* accepted at (ms) */
+	uint64_t since; /* accepted at, or its PROXY header whole at (ms) */
 	size_t need;    /* bytes that must wait before looking again */
 	char host[64];  /* numeric source address */
 	char peer[80];  /* with its port, for the log */

@@ -101,8 +101,14 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 		char policy_why[sizeof(why)];
 
 		memcpy(policy_why, why, sizeof(why));
+		if (rq->has_user_identity &&
+		    rq->user_identity.positive_response == 1 &&
+		    ss->id_response == NULL)
+			ss->id_response = cs_malloc(STORESCP_RESPONSE_MAX);
 		if (scp_identity_decide(&s->cfg, rq,
-			&(struct scp_identity_who){ ss->calling, ss->peer },
+			&(struct scp_identity_who){ ss->calling, ss->peer,
+			    ss->id_response,
+			    ss->id_response ? STORESCP_RESPONSE_MAX : 0 },
 			ss->user, ss->ac, &rj, why, sizeof(why)) == 0)
 			return accept_rq(ss, rq, policy_why);
 	}
@@ -422,6 +428,8 @@ session_release(struct session *ss)
 	ss->a = NULL;
 	cs_free(ss->ac);
 	ss->ac = NULL;
+	cs_free(ss->id_response);
+	ss->id_response = NULL;
 }
 
 /* session_tick for the held response. */

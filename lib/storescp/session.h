@@ -41,6 +41,7 @@ struct session {
 	const char *tls_subject;
 	char calling[UL_AE_MAX + 1], called[UL_AE_MAX + 1];
 	char user[STORESCP_USER_MAX + 1]; /* the identity accepted, or "" */
+	uint8_t *id_response; /* its server response (AC), or NULL */
 	int accepted, rejected, aborted, released;
 
 	/* the request in progress */

@@ -102,6 +102,22 @@ proxied_store() {
 	wait_for_line "$RECV_STDOUT" "$INST"
 }
 
+@test "dcmrecv --proxy-protocol: the header and the A-ASSOCIATE-RQ have a -t window each" {
+	start_dcmrecv -t 2 --proxy-protocol
+	raw_connect "$RECV_PORT"
+	sleep 1.3
+	raw_send "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a"
+	sleep 1.3
+	# 2.6 s after the connection, 1.3 s after the header: in time
+	raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "${RAW_REPLY:0:2}" = 02 ]
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+}
+
 @test "dcmrecv --proxy-protocol: the header must come within -t; a silent connection is closed" {
 	start_dcmrecv -t 1 --proxy-protocol
 	raw_connect "$RECV_PORT"

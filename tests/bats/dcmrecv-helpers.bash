@@ -127,8 +127,17 @@ assoc_rq() {
 	body+=$(item 20 "01000000$pc")
 	ui=$(item 51 "$(be32 16384)")$(item 52 "$(str_hex 1.2.826.0.1.3680043.2.1143.107)")
 	[ -z "${RAW_ASYNC:-}" ] || ui+=$(item 53 "$(be16 "${RAW_ASYNC% *}")$(be16 "${RAW_ASYNC#* }")")
+	[ -z "${RAW_IDENTITY:-}" ] || ui+=$(item 58 "$RAW_IDENTITY")
 	body+=$(item 50 "$ui")
 	echo "0100$(be32 $((${#body} / 2)))$body"
+}
+
+# identity_hex TYPE RESPONSE PRIMARY [SECONDARY]: the body of a user
+# identity sub-item (PS3.7 D.3.3.7.1), for RAW_IDENTITY
+identity_hex() {
+	local p s
+	p=$(str_hex "$3") s=$(str_hex "${4:-}")
+	echo "$(printf '%02x%02x' "$1" "$2")$(be16 $((${#p} / 2)))$p$(be16 $((${#s} / 2)))$s"
 }
 
 # ivr_el GROUP ELEM HEXVALUE: an Implicit VR LE element

@@ -202,3 +202,179 @@ no_passcode_in() {
 	stop_dcmrecv
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
 }
+
+# --identity-hook: a JWT, a Kerberos ticket and a user name and passcode
+# sent raw (dcmsend sends types 1 and 2 only), judged by a script that
+# reads them on its standard input.
+CLS=1.2.840.10008.5.1.4.1.1.7
+TOKEN='eyJhbGciOiJIUzI1NiJ9.good-token.c2lnbmF0dXJl'
+
+# hook_script: accepts "*good-token*" (name carol, a server response),
+# hangs on "hang" (its PID in hook.pid), rejects the rest; logs its
+# environment and arguments.
+hook_script() {
+	HOOK=$BATS_TEST_TMPDIR/hook
+	cat >"$HOOK" <<'EOS'
+#!/bin/sh
+d=$(dirname "$0")
+tok=$(head -c "$CSTORE_IDENTITY_PRIMARY_LENGTH")
+pw=$(head -c "$CSTORE_IDENTITY_SECONDARY_LENGTH")
+{ env; echo "args: $*"; } >>"$d/hook.env"
+echo "$CSTORE_IDENTITY_TYPE $CSTORE_IDENTITY_RESPONSE $CSTORE_CALLING_AE $CSTORE_PEER" >>"$d/hook.log"
+case $tok in
+*good-token*) printf 'carol\nSERVER-RESPONSE'; exit 0 ;;
+dave) [ "$pw" = "$(cat "$d/wanted")" ] && exit 0 ;;
+hang) echo $$ >"$d/hook.pid"; sleep 60 ;;
+esac
+echo "hook: no" >&2
+exit 3
+EOS
+	chmod +x "$HOOK"
+}
+
+# one_store TYPE PRIMARY [SECONDARY]: an RQ with that identity (response
+# asked for), then a C-STORE of the fixture when accepted.
+one_store() {
+	RAW_IDENTITY=$(identity_hex "$1" 1 "$2" "${3:-}")
+	ds_file "$FIX" "$BATS_TEST_TMPDIR/ds"
+	if raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP IDSCU; then
+		AC=$RAW_REPLY
+		raw_cstore "$CLS" "$INST" "$BATS_TEST_TMPDIR/ds"
+		raw_release
+		return 0
+	fi
+	raw_close
+	return 1
+}
+
+@test "identity hook: a JWT and a Kerberos ticket accepted are stored, the response in the AC, the token nowhere else" {
+	hook_script
+	start_dcmrecv -v --json --identity-hook "$HOOK" --from-test ';' --require-identity
+	one_store 5 "$TOKEN"
+	[ "$RAW_STATUS" = 0000 ]
+	# the AC's user identity sub-item (59) carries the hook's response
+	[[ $AC == *59000011000f$(str_hex SERVER-RESPONSE)* ]]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	rm "$RECV_DIR/$INST.dcm"
+	one_store 3 "krb-good-token-bytes"
+	[ "$RAW_STATUS" = 0000 ]
+	stop_dcmrecv
+	[ "$(jq -r .user "$RECV_STDOUT" | tr '\n' ' ')" = "jwt:carol kerberos:carol " ]
+	# type, response asked, calling AE and peer in the environment
+	grep -q '^5 1 IDSCU 127.0.0.1:[0-9]*$' "$BATS_TEST_TMPDIR/hook.log"
+	grep -q '^3 1 IDSCU ' "$BATS_TEST_TMPDIR/hook.log"
+	grep -q '^args: --from-test$' "$BATS_TEST_TMPDIR/hook.env"
+	# the token in neither environment nor arguments nor our messages
+	! grep -F good-token "$BATS_TEST_TMPDIR/hook.env" "$RECV_STDOUT" "$RECV_STDERR"
+}
+
+@test "identity hook: a rejection is an RJ (permanent, service user, no reason), nothing written; types 1-2 without --users too" {
+	hook_script
+	printf '%s' "$PASS" >"$BATS_TEST_TMPDIR/wanted"
+	start_dcmrecv --identity-hook "$HOOK" ';'
+	! one_store 5 "bad-token"
+	[ "$RAW_REPLY" = 03000000000400010101 ]
+	! one_store 2 dave wrong
+	[ "$RAW_REPLY" = 03000000000400010101 ]
+	[ -z "$(ls "$RECV_DIR")" ]
+	one_store 2 dave "$PASS"
+	[ "$RAW_STATUS" = 0000 ]
+	stop_dcmrecv
+	[ "$(cut -f7 "$RECV_STDOUT")" = dave ]
+	grep -q "rejected: the --identity-hook rejected it (exit status 3)" "$RECV_STDERR"
+	grep -q "hook: no" "$RECV_STDERR"
+	! grep -F -- "$PASS" "$RECV_STDERR" "$BATS_TEST_TMPDIR/hook.env"
+}
+
+@test "identity hook: a hook that hangs is killed at -t and the RQ rejected transiently" {
+	hook_script
+	start_dcmrecv -t 2 --identity-hook "$HOOK" ';'
+	local t0=$SECONDS
+	! one_store 5 hang
+	[ "$RAW_REPLY" = 03000000000400020101 ]
+	[ $((SECONDS - t0)) -le 4 ]
+	[ -z "$(ls "$RECV_DIR")" ]
+	! kill -0 "$(cat "$BATS_TEST_TMPDIR/hook.pid")" 2>/dev/null
+	stop_dcmrecv
+	grep -q "did not answer within 2 s: killed" "$RECV_STDERR"
+}
+
+@test "identity hook: without one a JWT is refused as before, with --users" {
+	start_dcmrecv --users "$USERS"
+	! one_store 5 "$TOKEN"
+	[ "$RAW_REPLY" = 03000000000400010101 ]
+	stop_dcmrecv
+	grep -q "user identity type 5 (JSON web token) not supported" "$RECV_STDERR"
+	[ -z "$(ls "$RECV_DIR")" ]
+}
+
+@test "identity: SIGHUP reads --users again; a bad file keeps the old users" {
+	start_dcmrecv -v --users "$USERS" --require-identity
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 0 ]
+	# a bad file: one line, the old users kept
+	printf 'no colon here\n' >"$USERS.new" && mv "$USERS.new" "$USERS"
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "users: line 1: .*keeping the users read before"
+	rm -f "$RECV_DIR/$INST.dcm"
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 0 ]
+	# a new passcode for alice
+	printf 'n3w-pass\n' >"$BATS_TEST_TMPDIR/new"
+	printf 'alice:%s\n' "$("$CSTORE_BIN/dcmrecv" --hash-password <"$BATS_TEST_TMPDIR/new")" >"$USERS.new"
+	mv "$USERS.new" "$USERS"
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "users: '.*' read again"
+	rm -f "$RECV_DIR/$INST.dcm"
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 4 ]
+	[ ! -e "$RECV_DIR/$INST.dcm" ]
+	send --user alice --password-file "$BATS_TEST_TMPDIR/new"
+	[ "$status" -eq 0 ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	stop_dcmrecv
+	[ "$(grep -c 'keeping the users read before' "$RECV_STDERR")" -eq 1 ]
+}
+
+# in_memory PID TEXT: how many times TEXT is in the readable anonymous
+# memory of PID and of its children (the helper processes)
+in_memory() {
+	local p n=0 c
+	for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		c=$(python3 - "$p" "$2" <<'PY'
+import sys
+pid, needle, n = int(sys.argv[1]), sys.argv[2].encode(), 0
+with open("/proc/%d/maps" % pid) as m, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+    for line in m:
+        f = line.split()
+        # anonymous memory only: heap, stacks, buffers (not files)
+        if not f[1].startswith("r") or (len(f) > 5 and not f[5].startswith("[")):
+            continue
+        a, b = (int(x, 16) for x in f[0].split("-"))
+        try:
+            mem.seek(a)
+            n += mem.read(b - a).count(needle)
+        except (OSError, ValueError, OverflowError):
+            pass
+print(n)
+PY
+)
+		n=$((n + c))
+	done
+	echo "$n"
+}
+
+@test "identity: once judged, the passcode and the token are wiped from the receiver's memory" {
+	[ -r /proc/self/mem ] && [ "$(id -u)" = 0 ] || skip "needs to read another process's memory"
+	hook_script
+	start_dcmrecv --users "$USERS" --identity-hook "$HOOK" ';'
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 0 ]
+	one_store 5 "$TOKEN"
+	[ "$RAW_STATUS" = 0000 ]
+	[ "$(in_memory "$RECV_PID" "$PASS")" -eq 0 ]
+	[ "$(in_memory "$RECV_PID" "$TOKEN")" -eq 0 ]
+	# the scan can see: alice's hash, which the receiver keeps, is found
+	[ "$(in_memory "$RECV_PID" "$(grep '^alice:' "$USERS" | cut -d: -f2)")" -gt 0 ]
+	stop_dcmrecv
+}

@@ -320,6 +320,32 @@ expect_fail() {
 		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" localhost "$ORTHANC_DICOM"
 }
 
+@test "tls: Orthanc with DicomTlsEnabled and its client certificate -> our dcmrecv --tls: data sets intact, its subject in column 6" {
+	start_tls_dcmrecv server -a DCMRECV
+	# Orthanc's one certificate serves as its client certificate too
+	start_orthanc "\"DicomTlsEnabled\": true, \"DicomTlsCertificate\": \"$PKI/client.pem\",
+  \"DicomTlsPrivateKey\": \"$PKI/client.key\", \"DicomTlsTrustedCertificates\": \"$PKI/ca.pem\",
+  \"DicomModalities\": { \"OURS\": { \"AET\": \"DCMRECV\", \"Host\": \"127.0.0.1\",
+    \"Port\": $RECV_PORT, \"UseDicomTls\": true } }"
+	local api=http://127.0.0.1:$ORTHANC_HTTP f ids=() id body
+	for f in "${SMALL[@]}"; do
+		id=$(curl -sf -X POST --data-binary @"$f" "$api/instances" | jq -r .ID)
+		ids+=("$id")
+	done
+	body=$(printf '%s\n' "${ids[@]}" | jq -R . | jq -sc '{Resources: ., Synchronous: true}')
+	curl -sf -X POST -d "$body" "$api/modalities/OURS/store" >"$BATS_TEST_TMPDIR/store.json"
+	[ "$(jq -r .FailedInstancesCount "$BATS_TEST_TMPDIR/store.json")" = 0 ]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq "${#SMALL[@]}" ]
+	for f in "${SMALL[@]}"; do
+		got=$RECV_DIR/$(ds_uid "$f").dcm
+		[ "$(ds_sum "$got")" = "$(ds_sum "$f")" ]
+	done
+	[ "$(cut -f4 "$RECV_STDOUT" | sort -u)" = ORTHANC ]
+	[[ "$(cut -f6 "$RECV_STDOUT" | sort -u)" == *CN=modality-1* ]]
+}
+
 @test "tls: usage errors: --tls-* without --tls, a receiver without a certificate, a bad profile" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$PKI/ca.pem" --echo localhost 104
 	[[ $stderr == *"the --tls-* options need --tls"* ]]

@@ -14,6 +14,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
 #include "core/buf.h"
+#include "core/ul_assoc.h"
 #include "core/ul_dump.h"
 #include "core/ul_pdu.h"
 #include "cli/users.h"
@@ -249,7 +250,8 @@ START_TEST(the_receiver_rejects_permanent_service_user_no_reason)
 	struct ul_assoc_params *rq, ac;
 	struct ul_assoc_rj rj = { 0, 0, 0 };
 	char user[STORESCP_USER_MAX + 1], why[256] = "";
-	const struct scp_identity_who who = { "SCU", "127.0.0.1:1" };
+	const struct scp_identity_who who = { .calling = "SCU",
+		.peer = "127.0.0.1:1" };
 	struct cs_err err = { 0, "" };
 
 	storescp_config_init(&cfg);
@@ -311,7 +313,8 @@ START_TEST(without_a_check_identities_are_ignored_and_not_answered)
 	struct ul_assoc_params *rq = rq_with(2, "mallory", 1), ac;
 	struct ul_assoc_rj rj = { 0, 0, 0 };
 	char user[STORESCP_USER_MAX + 1] = "x", why[256] = "";
-	const struct scp_identity_who who = { "SCU", "127.0.0.1:1" };
+	const struct scp_identity_who who = { .calling = "SCU",
+		.peer = "127.0.0.1:1" };
 
 	storescp_config_init(&cfg);
 	memset(&ac, 0, sizeof(ac));
@@ -336,6 +339,119 @@ collect(void *user, const char *line)
 	strncat(l->text, line, sizeof(l->text) - strlen(l->text) - 2);
 	strcat(l->text, "\n");
 }
+
+/* check_identity: a token "ok" accepted with a response, "later" not
+ * judged now, the rest refused. */
+static int
+token_check(void *user, const struct storescp_identity *id, char *name,
+    size_t name_size, char *why, size_t why_size)
+{
+	(void)user;
+	if (id->primary_len == 2 && memcmp(id->primary, "ok", 2) == 0) {
+		snprintf(name, name_size, "jwt:carol");
+		if (id->response != NULL) {
+			ck_assert_uint_ge(id->response_size, 3);
+			memcpy(id->response, "JWT", 3);
+			*id->response_len = 3;
+		}
+		return 0;
+	}
+	snprintf(why, why_size, "no");
+	return id->primary_len == 5 ? -2 : -1;
+}
+
+START_TEST(a_check_may_answer_with_a_response_or_reject_for_now)
+{
+	struct storescp_config cfg;
+	struct ul_assoc_params *rq, ac;
+	struct ul_assoc_rj rj = { 0, 0, 0 };
+	char user[STORESCP_USER_MAX + 1], why[256] = "";
+	uint8_t room[STORESCP_RESPONSE_MAX];
+	const struct scp_identity_who who = { .calling = "SCU",
+		.peer = "127.0.0.1:1",
+		.response = room,
+		.response_size = sizeof(room) };
+
+	storescp_config_init(&cfg);
+	cfg.check_identity = token_check;
+	/* a JWT accepted: its response in the AC */
+	rq = rq_with(5, "ok", 1);
+	memset(&ac, 0, sizeof(ac));
+	ck_assert_int_eq(scp_identity_decide(
+			     &cfg, rq, &who, user, &ac, &rj, why, sizeof(why)),
+	    0);
+	ck_assert_str_eq(user, "jwt:carol");
+	ck_assert_int_eq(ac.has_user_identity, 1);
+	ck_assert_uint_eq(ac.user_identity.server_response.len, 3);
+	ck_assert_int_eq(memcmp(ac.user_identity.server_response.p, "JWT", 3), 0);
+	free(rq);
+	/* type 2: an empty response whatever the check wrote */
+	rq = rq_with(2, "ok", 1);
+	memset(&ac, 0, sizeof(ac));
+	ck_assert_int_eq(scp_identity_decide(
+			     &cfg, rq, &who, user, &ac, &rj, why, sizeof(why)),
+	    0);
+	ck_assert_uint_eq(ac.user_identity.server_response.len, 0);
+	free(rq);
+	/* not judged now: rejected transient, service user, no reason */
+	rq = rq_with(5, "later", 1);
+	ck_assert_int_eq(scp_identity_decide(
+			     &cfg, rq, &who, user, &ac, &rj, why, sizeof(why)),
+	    -1);
+	ck_assert_uint_eq(rj.result, 2);
+	ck_assert_uint_eq(rj.source, 1);
+	ck_assert_uint_eq(rj.reason, 1);
+	free(rq);
+}
+END_TEST
+
+/* on_associate_rq for the test below: where the passcode was. */
+static const uint8_t *seen_pass;
+static size_t seen_len;
+
+static int
+note_passcode(void *user, const struct ul_assoc_params *rq)
+{
+	(void)user;
+	seen_pass = rq->user_identity.secondary.p;
+	seen_len = rq->user_identity.secondary.len;
+	ck_assert_int_eq(memcmp(seen_pass, "hunter2-passcode", seen_len), 0);
+	return 0;
+}
+
+START_TEST(the_engine_wipes_the_identity_once_the_rq_is_judged)
+{
+	static const char pass[] = "hunter2-passcode";
+	struct ul_assoc_params *p = rq_with(2, "alice", 1);
+	const struct ul_callbacks cb = { .on_associate_rq = note_passcode };
+	struct ul_assoc *a = ul_assoc_new(UL_ACCEPTOR, NULL, &cb, NULL);
+	struct wr w;
+
+	ck_assert_ptr_nonnull(a);
+	p->user_identity.secondary.p = (const uint8_t *)pass;
+	p->user_identity.secondary.len = sizeof(pass) - 1;
+	strcpy(p->called_ae, "SCP");
+	strcpy(p->calling_ae, "SCU");
+	strcpy(p->impl_class_uid, "1.2.3");
+	p->n_pc = 1;
+	p->pc[0].id = 1;
+	strcpy(p->pc[0].abstract_syntax, "1.2.840.10008.1.1");
+	p->pc[0].n_ts = 1;
+	strcpy(p->pc[0].ts[0], "1.2.840.10008.1.2");
+	wr_init(&w, 1u << 20);
+	ck_assert_int_eq(ul_encode_assoc_rq(&w, p), 0);
+	ck_assert_int_eq(ul_transport_connected(a, 0), 0);
+	ck_assert_int_eq(ul_recv(a, w.p, w.len, 0), (ssize_t)w.len);
+	/* the engine's buffer, still the association's: zeros now */
+	ck_assert_ptr_nonnull(seen_pass);
+	ck_assert_uint_eq(seen_len, sizeof(pass) - 1);
+	for (size_t i = 0; i < seen_len; i++)
+		ck_assert_uint_eq(seen_pass[i], 0);
+	wr_release(&w);
+	ul_assoc_free(a);
+	free(p);
+}
+END_TEST
 
 START_TEST(the_trace_of_an_rq_shows_the_name_never_the_passcode)
 {
@@ -387,6 +503,8 @@ identity_suite(void)
 	    tc, without_a_check_identities_are_ignored_and_not_answered);
 	tcase_add_test(
 	    tc, the_trace_of_an_rq_shows_the_name_never_the_passcode);
+	tcase_add_test(tc, a_check_may_answer_with_a_response_or_reject_for_now);
+	tcase_add_test(tc, the_engine_wipes_the_identity_once_the_rq_is_judged);
 	suite_add_tcase(s, tc);
 	return s;
 }
