@@ -9,8 +9,6 @@
 #include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/dimse_msg.h"
-#include "core/ts.h"
-#include "core/ts_uids.h"
 #include "core/ul_assoc.h"
 #include "core/ul_dump.h"
 #include "net/net.h"
@@ -193,11 +191,7 @@ request(struct out *o, const char *called, struct cs_err *err)
 	rq->pc[0].id = PCID;
 	snprintf(
 	    rq->pc[0].abstract_syntax, UL_UID_MAX + 1, "%s", COMMIT_SOP_CLASS);
-	rq->pc[0].n_ts = 2;
-	snprintf(rq->pc[0].ts[0], UL_UID_MAX + 1, "%s",
-	    TS_UID_ExplicitVRLittleEndian);
-	snprintf(rq->pc[0].ts[1], UL_UID_MAX + 1, "%s",
-	    TS_UID_ImplicitVRLittleEndian);
+	commit_ts_propose(&rq->pc[0]);
 	rq->has_max_pdu = 1;
 	rq->max_pdu = UL_DEFAULT_MAX_PDU;
 	rq->n_role = 1;
@@ -245,7 +239,7 @@ converse(struct out *o, const struct commit_peer *p, struct commit_tx *tx,
 {
 	int tmo = (int)o->s->cfg.timeout_ms;
 	const struct ul_pc *pc;
-	const struct ts_entry *t;
+	enum ds_enc enc;
 	int rc;
 
 	o->fd = net_connect(p->host, p->port, tmo, err);
@@ -266,12 +260,11 @@ converse(struct out *o, const struct commit_peer *p, struct commit_tx *tx,
 		    "no association with '%s' at %s port %s", p->ae, p->host,
 		    p->port);
 	pc = ul_accepted_pc(o->a, PCID);
-	t = pc != NULL ? ts_find(pc->ts[0]) : NULL;
-	if (t == NULL)
+	if (pc == NULL || commit_ts_enc(pc->ts[0], &enc) != 0)
 		return cs_err_set(err, CS_E_REJECTED,
 		    "'%s' did not accept the storage commitment context",
 		    p->ae);
-	if (t->enc != tx->enc && (rc = commit_tx_encode(tx, t->enc, err)) != 0)
+	if (enc != tx->enc && (rc = commit_tx_encode(tx, enc, err)) != 0)
 		return rc;
 	rc = send_report(o, tx, event, err);
 	if (rc == 0)

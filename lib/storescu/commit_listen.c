@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "core/ts_uids.h"
 #include "core/ul_dump.h"
 #include "net/net.h"
 #include "net/pump.h"
@@ -43,19 +42,6 @@ on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
 	ul_dump_pdu(dir, pdu, len, ul_rq_params(c->a), trace_line, c);
 }
 
-/* The transfer syntax we take for a commitment context, or NULL. */
-static const char *
-pick_ts(const struct ul_pc *pc)
-{
-	int t;
-
-	for (t = 0; t < pc->n_ts; t++)
-		if (strcmp(pc->ts[t], TS_UID_ExplicitVRLittleEndian) == 0 ||
-		    strcmp(pc->ts[t], TS_UID_ImplicitVRLittleEndian) == 0)
-			return pc->ts[t];
-	return NULL;
-}
-
 static int
 on_rq(void *user, const struct ul_assoc_params *rq)
 {
@@ -70,17 +56,18 @@ on_rq(void *user, const struct ul_assoc_params *rq)
 	memcpy(ac->calling_ae, rq->calling_ae, sizeof(ac->calling_ae));
 	ac->n_pc = rq->n_pc;
 	for (i = 0; i < rq->n_pc; i++) {
-		const char *ts = pick_ts(&rq->pc[i]);
+		int t = commit_ts_pick(&rq->pc[i]);
 
 		ac->pc[i].id = rq->pc[i].id;
 		if (strcmp(rq->pc[i].abstract_syntax, COMMIT_SOP_CLASS) != 0)
 			ac->pc[i].result = UL_PC_ABSTRACT_SYNTAX_NOT_SUPPORTED;
-		else if (ts == NULL)
+		else if (t < 0)
 			ac->pc[i].result =
 			    UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED;
 		else {
 			ac->pc[i].n_ts = 1;
-			memcpy(ac->pc[i].ts[0], ts, strlen(ts) + 1);
+			memcpy(ac->pc[i].ts[0], rq->pc[i].ts[t],
+			    sizeof(ac->pc[i].ts[0]));
 		}
 	}
 	/* the archive acts as the class's SCP: we agree, as its SCU */

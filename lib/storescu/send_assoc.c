@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "core/alloc.h"
-#include "core/ts_uids.h"
 #include "net/net.h"
 #include "storescu/send.h"
 #include "storescu/send_batch.h"
@@ -130,11 +129,7 @@ commit_contexts(struct batch *b)
 	pc->id = id;
 	snprintf(pc->abstract_syntax, sizeof(pc->abstract_syntax), "%s",
 	    COMMIT_SOP_CLASS);
-	pc->n_ts = 2;
-	snprintf(
-	    pc->ts[0], sizeof(pc->ts[0]), "%s", TS_UID_ExplicitVRLittleEndian);
-	snprintf(
-	    pc->ts[1], sizeof(pc->ts[1]), "%s", TS_UID_ImplicitVRLittleEndian);
+	commit_ts_propose(pc);
 	return 0;
 }
 
