@@ -17,6 +17,11 @@ send_commit_check(const struct send_args *a, int nops)
 {
 	const struct storescu_send_opts *s = &a->send;
 
+	/* the archive connects to us: over TLS we are its server */
+	if (a->commit_listen != NULL && a->cfg.tls.enabled &&
+	    a->cfg.tls.cert == NULL)
+		cli_usage_error("--commit-listen with --tls needs --tls-cert "
+				"(the listener's certificate)");
 	if (a->commit_wait != NULL) {
 		if (s->commit || a->echo || s->dry_run || a->resume_log)
 			cli_usage_error(

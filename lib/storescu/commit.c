@@ -290,7 +290,7 @@ static int
 send_action(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
     char *why, size_t why_len)
 {
-	const struct ul_pc *pc = ul_accepted_pc(s->a, pcid);
+	const struct ul_pc *pc = ul_accepted_pc(s->r.a, pcid);
 	enum ds_enc enc = DS_ENC_EVR_LE;
 	struct commit_ref *refs;
 	struct dimse_cmd cmd, rsp;

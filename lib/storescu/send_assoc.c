@@ -38,7 +38,7 @@ send_transient_open(int rc, const struct scu_session *s)
 	case CS_E_NET:
 		return 1;
 	case CS_E_REJECTED:
-		return s->rj.result == 2; /* PS3.8 9.3.4: rejected-transient */
+		return s->r.rj.result == 2; /* PS3.8 9.3.4: rejected-transient */
 	default:
 		return 0;
 	}
@@ -160,7 +160,7 @@ commit_attempt(struct batch *b, struct scu_session *s, struct commit_rx *x)
 	if (!o->commit || b->held.n == 0)
 		return;
 	commit_rx_init(
-	    x, s->a, NULL, 0, o->commit_listen_fd >= 0 ? &run->commit : NULL);
+	    x, s->r.a, NULL, 0, o->commit_listen_fd >= 0 ? &run->commit : NULL);
 	x->trace = s->cfg.trace;
 	x->trace_user = s->cfg.trace_user;
 	s->req_cb = &commit_rx_cb;
@@ -380,7 +380,7 @@ send_run_assoc(struct send_run *run, size_t k)
 			batch_give_up(&b, msg);
 			break;
 		}
-		s.pump.rate = run->rate;
+		s.r.pump.rate = run->rate;
 		if (!established(&b, &s))
 			break;
 		if (!attempt(&b, &s, &fails, why, sizeof(why)) && b.left > 0) {
