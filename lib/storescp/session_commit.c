@@ -128,7 +128,7 @@ static int
 judge(struct storescp *s, struct commit_tx *tx, unsigned id)
 {
 	struct cs_err err = { 0, "" };
-	int ev = commit_tx_judge(tx, s->root.dirfd,
+	int ev = commit_tx_judge(tx, &s->index,
 	    s->cfg.fsync ? 0 : COMMIT_SYNC, s->cfg.commit_fail_every, &err);
 
 	if (err.code != 0)
