@@ -258,8 +258,8 @@ catch_up(struct commit_index *ix, int fd, struct cs_err *err)
 			p = end;
 		}
 		ix->read_off += (uint64_t)(p - ix->rbuf);
-		if (p != end)
-			break; /* a line still being written */
+		if (p != end && got < (ssize_t)RBUF)
+			break; /* a line still being written: next time */
 	}
 	return 0;
 }

@@ -406,6 +406,39 @@ START_TEST(a_report_flushes_only_when_something_it_names_is_newer_than_the_last_
 }
 END_TEST
 
+START_TEST(an_index_larger_than_one_read_is_read_whole)
+{
+	struct commit_index ix;
+	struct cs_err err = { 0, "" };
+	struct commit_item it[3];
+	char line[128];
+	int fd;
+
+	/* 3000 lines, ~200 KB: several reads, lines cut at their ends */
+	fd = openat(dfd, COMMIT_INDEX_NAME, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 3000; i++) {
+		int n = snprintf(line, sizeof(line), CT "\t1.2.3.%d\t%d\tf%d.dcm\n",
+		    i, 10 + i % 7, i);
+
+		ck_assert_int_eq(write(fd, line, (size_t)n), n);
+	}
+	close(fd);
+	put_file("f0.dcm", 10);
+	put_file("f2999.dcm", 10 + 2999 % 7);
+	put_file("f1500.dcm", 10 + 1500 % 7);
+	ck_assert_int_eq(commit_index_open(&ix, dfd, 0, &err), 0);
+	item(&it[0], CT, "1.2.3.0");
+	item(&it[1], CT, "1.2.3.2999");
+	item(&it[2], CT, "1.2.3.1500");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 3, 0, &err), 0);
+	ck_assert_uint_eq(it[0].reason, 0);
+	ck_assert_uint_eq(it[1].reason, 0);
+	ck_assert_uint_eq(it[2].reason, 0);
+	commit_index_close(&ix);
+}
+END_TEST
+
 Suite *
 commit_index_suite(void)
 {
@@ -428,6 +461,7 @@ commit_index_suite(void)
 	tcase_add_test(tc, a_malformed_request_is_answered_invalid_argument);
 	tcase_add_test(
 	    tc, the_index_in_memory_sees_what_any_writer_appends_later);
+	tcase_add_test(tc, an_index_larger_than_one_read_is_read_whole);
 	tcase_add_test(tc,
 	    a_report_flushes_only_when_something_it_names_is_newer_than_the_last_flush);
 	suite_add_tcase(s, tc);
