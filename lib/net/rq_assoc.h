@@ -47,8 +47,8 @@ struct rq_assoc {
 struct rq_assoc_peer {
 	const char *host, *port;
 	int connect_timeout_ms;
-	int acse_timeout_ms; /* the TLS handshake, then the AC (0: none) */
-	struct tls_ctx *tls; /* a client context (borrowed), or NULL: plain */
+	int acse_timeout_ms;  /* the TLS handshake, then the AC (0: none) */
+	struct tls_ctx *tls;  /* a client context (borrowed), or NULL: plain */
 	const char *tls_name; /* the name the server's certificate must
 			       * carry; NULL: host */
 };

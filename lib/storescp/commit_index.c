@@ -275,8 +275,8 @@ judge(struct commit_index *ix, int fd, const struct commit_item *it,
 	struct stat st;
 	size_t k;
 
-	if (!strmap_get(&ix->map, it->sop_instance, strlen(it->sop_instance),
-		&k))
+	if (!strmap_get(
+		&ix->map, it->sop_instance, strlen(it->sop_instance), &k))
 		return COMMIT_FAIL_NO_SUCH_INSTANCE;
 	l = &ix->lines[k];
 	if (pread(fd, line, l->len, (off_t)l->off) != (ssize_t)l->len)
@@ -350,8 +350,8 @@ make_durable(struct commit_index *ix, uint64_t upto, struct cs_err *err)
 }
 
 int
-commit_index_judge(struct commit_index *ix, struct commit_item *items,
-    size_t n, int sync, struct cs_err *err)
+commit_index_judge(struct commit_index *ix, struct commit_item *items, size_t n,
+    int sync, struct cs_err *err)
 {
 	uint64_t upto = 0, end;
 	int fd = read_fd(ix), rc = 0;
@@ -365,8 +365,8 @@ commit_index_judge(struct commit_index *ix, struct commit_item *items,
 	for (size_t i = 0; i < n; i++) {
 		end = 0;
 		items[i].reason = rc != 0 ? COMMIT_FAIL_PROCESSING
-		    : fd < 0	      ? COMMIT_FAIL_NO_SUCH_INSTANCE
-				      : judge(ix, fd, &items[i], &end);
+		    : fd < 0              ? COMMIT_FAIL_NO_SUCH_INSTANCE
+					  : judge(ix, fd, &items[i], &end);
 		if (end > upto)
 			upto = end;
 	}

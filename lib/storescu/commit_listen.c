@@ -122,8 +122,10 @@ serve(struct commit_listener *l, int fd)
 	ucfg.max_pdu_recv = UL_DEFAULT_MAX_PDU;
 	transport_plain(&t, fd);
 	if (l->tls != NULL &&
-	    tls_handshake(&t, l->tls, NULL, l->cfg->acse_timeout_ms > 0
-		    ? l->cfg->acse_timeout_ms : CONN_MAX_MS, &e) != 0) {
+	    tls_handshake(&t, l->tls, NULL,
+		l->cfg->acse_timeout_ms > 0 ? l->cfg->acse_timeout_ms
+					    : CONN_MAX_MS,
+		&e) != 0) {
 		/* not our archive (no or an unknown certificate), or no TLS:
 		 * nothing it says can be a report of ours */
 		if (l->cfg->trace != NULL)

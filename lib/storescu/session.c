@@ -108,8 +108,8 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 		return cs_err_set(err, CS_E_REJECTED,
 		    "association rejected by '%s': %s (result %u, source %u, reason %u)%s",
 		    s->cfg.called_ae,
-		    ul_rj_reason_text(s->r.rj.source, s->r.rj.reason), s->r.rj.result,
-		    s->r.rj.source, s->r.rj.reason,
+		    ul_rj_reason_text(s->r.rj.source, s->r.rj.reason),
+		    s->r.rj.result, s->r.rj.source, s->r.rj.reason,
 		    s->cfg.user != NULL && s->r.rj.source == 1 &&
 			    s->r.rj.reason == 1
 			? "; was the user identity refused?"
@@ -307,8 +307,8 @@ scu_open(struct scu_session *s, const struct storescu_config *sc,
 	/* Sta13: how long to wait for the peer to close after our A-ABORT */
 	cfg.artim_ms =
 	    sc->acse_timeout_ms > 0 ? (uint32_t)sc->acse_timeout_ms : 0;
-	rc = rq_assoc_init(&s->r, &cfg, &rxcb, s,
-	    sc->trace, sc->trace_user, err);
+	rc = rq_assoc_init(
+	    &s->r, &cfg, &rxcb, s, sc->trace, sc->trace_user, err);
 	if (rc != 0)
 		return rc;
 	rc = request(s, cfg.max_pdu_recv, pcs, n, err);
@@ -406,7 +406,8 @@ scu_request(struct scu_session *s, uint8_t pcid, struct dimse_cmd *cmd,
 		    s->r.a, pcid, ds + off, piece, off + piece == len, err);
 		if (rc == 0) {
 			off += piece;
-			rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
+			rc = pump_flush(
+			    &s->r.pump, s->cfg.dimse_timeout_ms, err);
 		}
 	}
 	if (rc == 0)
