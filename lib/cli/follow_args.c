@@ -1,6 +1,5 @@
 /* follow_args.c - values of dcmsend's routing options (follow_args.h). */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/follow_args.h"
 #include "cli/send_args.h"
+#include "cli/size_arg.h"
 
 #include "core/banned.h"
 
@@ -46,38 +46,16 @@ bad:
 int
 follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err)
 {
-	static const struct {
-		const char *suffix;
-		double mult;
-	} units[] = {
-		{ "", 1 },
-		{ "k", 1e3 },
-		{ "K", 1e3 },
-		{ "M", 1e6 },
-		{ "G", 1e9 },
-		{ "Ki", 1024.0 },
-		{ "Mi", 1048576.0 },
-		{ "Gi", 1073741824.0 },
-	};
-	double v;
-	char *end;
-	size_t k;
+	uint64_t v;
 
-	errno = 0;
-	v = s[0] >= '0' && s[0] <= '9' ? strtod(s, &end) : -1;
-	for (k = 0;
-	     v >= 0 && errno == 0 && k < sizeof(units) / sizeof(units[0]);
-	     k++) {
-		if (strcmp(end, units[k].suffix) != 0)
-			continue;
-		v *= units[k].mult;
-		if (v < 1000 || v > 100e9 || isnan(v))
-			break;
-		*rate = (uint64_t)llround(v);
+	/* the floor: below it dcmrecv's progress deadline would abort */
+	if (cli_size_value(s, &v) == 0 && v >= 1000 &&
+	    v <= UINT64_C(100) << 30) {
+		*rate = v;
 		return 0;
 	}
 	return cs_err_set(err, CS_E_INVAL,
-	    "rate '%s': bytes per second, 1k-100G, optionally with k, M, G (x1000) or Ki, Mi, Gi (x1024)",
+	    "rate '%s': bytes per second, 1000 to 100G, optionally with K, M, G (powers of 1024; KB, MB, GB powers of 1000)",
 	    s);
 }
 

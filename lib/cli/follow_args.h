@@ -16,10 +16,9 @@ struct cs_err;
  */
 int follow_parse_duration(const char *s, int64_t *ms, struct cs_err *err);
 /*
- * A rate in bytes per second: a number (a decimal fraction allowed)
- * with an optional suffix k or K, M, G (powers of 1000) or Ki, Mi, Gi
- * (of 1024): "20M", "500k", "1.5M", "1048576".  1000 (1k) to 100G.
- * 0 or CS_E_INVAL with err.
+ * A rate in bytes per second, a size as cli/size_arg.h reads it ("20M",
+ * "500k", "1.5M", "10MB", "1048576"), 1000 to 100G.  0 or CS_E_INVAL
+ * with err.
  */
 int follow_parse_rate(const char *s, uint64_t *rate, struct cs_err *err);
 

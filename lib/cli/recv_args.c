@@ -165,7 +165,8 @@ static const char *const synopsis[] = {
 /* Limits of the output directory (issue 14, debris). */
 static const char debris_help[] =
     "      --max-object-size SIZE  refuse (A700) an object whose data set passes\n"
-    "                             SIZE bytes (K, M, G, T: KiB...): the rest is read\n"
+    "                             SIZE bytes (K, M, G, T: powers of 1024, KB, MB...\n"
+    "                             of 1000; 1.5M): the rest is read\n"
     "                             and discarded; past twice SIZE (at least SIZE +\n"
     "                             64M) the association is aborted\n"
     "      --min-free-space SIZE  refuse (A700) new objects while the file system\n"

@@ -159,7 +159,8 @@ static const char follow_help[] =
     "      --remove-sent        unlink each file the peer answered Success or a\n"
     "                           Warning (never one that failed)\n"
     "      --limit-rate RATE    at most RATE bytes/s over all -j associations\n"
-    "                           together (20M, 500k, 1.5Mi...)\n";
+    "                           together (20M, 500K, 1.5M...: K, M, G are powers\n"
+    "                           of 1024, KB, MB, GB of 1000)\n";
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -174,7 +175,8 @@ static const char web_help[] =
     "      --stow-batch N       at most N files per request (default " STR(
 	STOW_DEFAULT_BATCH) ")\n"
 			    "      --stow-bytes SIZE    start a new request once its files reach SIZE\n"
-			    "                           bytes (64M, 1G...; default 64M)\n"
+			    "                           bytes (64M, 1G...: K, M, G powers of 1024, KB,\n"
+			    "                           MB, GB of 1000; default 64M)\n"
 			    "      --bearer-file FILE   send the first line of FILE as an OAuth bearer\n"
 			    "                           token (Authorization: Bearer)\n"
 			    "      --netrc              take the user name and password for the host\n"

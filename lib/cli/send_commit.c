@@ -1,5 +1,6 @@
 /* send_commit.c - dcmsend --commit on the command line (see send_commit.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@ send_commit_check(const struct send_args *a, int nops)
 {
 	const struct storescu_send_opts *s = &a->send;
 
+	/* the archive connects to us: over TLS we are its server */
+	if (a->commit_listen != NULL && a->cfg.tls.enabled &&
+	    a->cfg.tls.cert == NULL)
+		cli_usage_error("--commit-listen with --tls needs --tls-cert "
+				"(the listener's certificate)");
 	if (a->commit_wait != NULL) {
 		if (s->commit || a->echo || s->dry_run || a->resume_log)
 			cli_usage_error(
@@ -80,6 +86,7 @@ send_commit_state_init(
 	memset(st, 0, sizeof(*st));
 	st->path = path;
 	st->quiet = quiet;
+	st->fd = -1;
 	strmap_init(&st->idx);
 }
 
@@ -142,6 +149,29 @@ send_commit_state_add(
 		(void)send_commit_state_write(st);
 }
 
+/* Queues the "-" line of an input in the file whose report came. */
+static void
+gone_add(struct send_commit_state *st, const char *tx, const char *inst)
+{
+	size_t need = strlen(tx) + strlen(inst) + 4;
+	int n;
+
+	if (st->gone_len + need > st->gone_cap) {
+		size_t cap = st->gone_cap ? st->gone_cap : 4096;
+		char *q;
+
+		while (cap < st->gone_len + need)
+			cap *= 2;
+		if ((q = realloc(st->gone, cap)) == NULL)
+			oom();
+		st->gone = q;
+		st->gone_cap = cap;
+	}
+	n = snprintf(st->gone + st->gone_len, st->gone_cap - st->gone_len,
+	    "-\t%s\t%s\n", tx, inst);
+	st->gone_len += (size_t)n;
+}
+
 void
 send_commit_state_done(
     struct send_commit_state *st, const struct storescu_result *r)
@@ -159,14 +189,29 @@ send_commit_state_done(
 		return;
 	free(st->line[v]);
 	st->line[v] = NULL;
+	if (v >= st->written)
+		return; /* never in the file: nothing to take out */
+	gone_add(st, r->transaction_uid, r->sop_instance);
+}
+
+/* Says once that the file cannot be written: EXIT_OUTPUT. */
+static int
+write_failed(struct send_commit_state *st)
+{
+	if (!st->quiet && !st->failed)
+		fprintf(stderr,
+		    "%s: cannot write the commitment state '%s': %s\n",
+		    cli_progname(), st->path, strerror(errno));
+	st->failed = 1;
+	return EXIT_OUTPUT;
 }
 
 int
-send_commit_state_write(struct send_commit_state *st)
+send_commit_state_compact(struct send_commit_state *st)
 {
 	char tmp[4200];
 	FILE *f;
-	size_t k;
+	size_t k, live = 0;
 	int ok = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", st->path);
@@ -174,21 +219,90 @@ send_commit_state_write(struct send_commit_state *st)
 	if (f != NULL) {
 		fprintf(f, "%s\n", SEND_COMMIT_STATE_HEADER);
 		for (k = 0; k < st->n; k++)
-			if (st->line[k] != NULL)
+			if (st->line[k] != NULL) {
 				fputs(st->line[k], f);
+				live++;
+			}
 		ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 		ok = fclose(f) == 0 && ok && rename(tmp, st->path) == 0;
 		if (!ok)
 			unlink(tmp);
 	}
-	if (ok)
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	if (!ok)
+		return write_failed(st);
+	st->rewrites++;
+	st->written = st->n;
+	st->gone_len = 0;
+	st->live = live;
+	st->dead = 0;
+	/* later lines are appended to what was just renamed in place */
+	st->fd = open(st->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	return 0;
+}
+
+/* Appends the lines added since the last write and the "-" lines: one
+ * write(2), then fdatasync.  0 or -1 with errno set. */
+static int
+append(struct send_commit_state *st)
+{
+	char *buf = NULL;
+	size_t len = 0, k, added = 0, gone = 0;
+	FILE *m = open_memstream(&buf, &len);
+	ssize_t w = 0;
+	int rc = 0;
+
+	if (m == NULL)
+		oom();
+	for (k = st->written; k < st->n; k++)
+		if (st->line[k] != NULL) {
+			fputs(st->line[k], m);
+			added++;
+		}
+	if (st->gone_len > 0)
+		fwrite(st->gone, 1, st->gone_len, m);
+	for (k = 0; k < st->gone_len; k++)
+		gone += st->gone[k] == '\n';
+	if (fclose(m) != 0)
+		oom();
+	if (len > 0) {
+		w = write(st->fd, buf, len);
+		rc = w == (ssize_t)len && fdatasync(st->fd) == 0 ? 0 : -1;
+		if (w >= 0 && w != (ssize_t)len)
+			errno = EIO; /* a short write: the disk is full */
+	}
+	free(buf);
+	if (rc != 0)
+		return rc;
+	st->appends += len > 0;
+	st->written = st->n;
+	st->gone_len = 0;
+	st->live = st->live + added - gone;
+	st->dead += 2 * gone; /* each "-" line and the line it takes out */
+	return 0;
+}
+
+/* Rewrites are due once the file holds more dead lines than live ones
+ * (and a good number of them): each line is then written twice on
+ * average, however long the run. */
+#define COMPACT_MIN 1024
+
+int
+send_commit_state_write(struct send_commit_state *st)
+{
+	if (st->fd < 0)
+		return send_commit_state_compact(st);
+	if (append(st) != 0) {
+		/* a torn append: the rewrite puts the file right, or says */
+		if (send_commit_state_compact(st) != 0)
+			return EXIT_OUTPUT;
 		return 0;
-	if (!st->quiet && !st->failed)
-		fprintf(stderr,
-		    "%s: cannot write the commitment state '%s': %s\n",
-		    cli_progname(), st->path, strerror(errno));
-	st->failed = 1;
-	return EXIT_OUTPUT;
+	}
+	if (st->dead > COMPACT_MIN && st->dead > st->live)
+		return send_commit_state_compact(st);
+	return 0;
 }
 
 void
@@ -199,8 +313,12 @@ send_commit_state_release(struct send_commit_state *st)
 	for (k = 0; k < st->n; k++)
 		free(st->line[k]);
 	free(st->line);
+	free(st->gone);
+	if (st->fd >= 0)
+		close(st->fd);
 	strmap_release(&st->idx);
 	memset(st, 0, sizeof(*st));
+	st->fd = -1;
 }
 
 /* One line into p: 0 or -1. */
@@ -230,35 +348,86 @@ parse_line(char *line, struct storescu_pending *p)
 	return 0;
 }
 
+/* A "-" line: takes the pending input of its transaction and
+ * instance (found in idx) out of out, marking it by a NULL path (dropped
+ * at the end).  0, or -1 when malformed. */
+static int
+take_out(char *line, struct send_commit_pending *out, struct strmap *idx)
+{
+	char *tx = line + 2, *inst = strchr(tx, '\t'), key[160];
+	size_t k;
+
+	if (line[1] != '\t' || inst == NULL || inst == tx ||
+	    strchr(inst + 1, '\t') != NULL || inst[1] == '\0')
+		return -1;
+	*inst++ = '\0';
+	if (strmap_get(idx, key, key_of(key, sizeof(key), tx, inst), &k))
+		out->p[k].path = NULL;
+	return 0;
+}
+
 int
 send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 {
-	char *line, *save = NULL;
-	size_t cap = 0, lineno = 1;
+	char *line, *save = NULL, *end;
+	size_t cap = 0, lineno = 1, k, kept, len;
+	struct strmap idx; /* "TRANSACTION\tINSTANCE" -> its pending line */
+	char key[160];
+	int gone = 0, rc = 0;
 
 	out->p = NULL;
 	out->n = 0;
 	if (strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
 		strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0)
 		return SEND_COMMIT_NOT_STATE;
+	/* an append a crash cut short: its line is not there */
+	len = strlen(out->text);
+	if (len > 0 && out->text[len - 1] != '\n' &&
+	    (end = strrchr(out->text, '\n')) != NULL)
+		end[1] = '\0';
+	strmap_init(&idx);
 	strtok_r(out->text, "\n", &save); /* the header */
-	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+	while (rc == 0 && (line = strtok_r(NULL, "\n", &save)) != NULL) {
 		lineno++;
+		if (line[0] == '-') {
+			if (take_out(line, out, &idx) != 0)
+				rc = SEND_COMMIT_MALFORMED;
+			gone = 1;
+			continue;
+		}
 		if (out->n == cap) {
 			void *p;
 
 			cap = cap ? cap * 2 : 64;
 			p = realloc(out->p, cap * sizeof(*out->p));
-			if (p == NULL)
-				return CS_E_NOMEM;
+			if (p == NULL) {
+				rc = CS_E_NOMEM;
+				break;
+			}
 			out->p = p;
 		}
 		if (parse_line(line, &out->p[out->n]) != 0) {
-			*bad_line = lineno;
-			return SEND_COMMIT_MALFORMED;
+			rc = SEND_COMMIT_MALFORMED;
+			break;
 		}
+		k = out->n;
+		if (strmap_put(&idx, key,
+			key_of(key, sizeof(key), out->p[k].transaction_uid,
+			    out->p[k].sop_instance),
+			&k) < 0)
+			rc = CS_E_NOMEM;
 		out->n++;
 	}
+	strmap_release(&idx);
+	if (rc == SEND_COMMIT_MALFORMED)
+		*bad_line = lineno;
+	if (rc != 0)
+		return rc;
+	for (k = kept = 0; gone && k < out->n; k++)
+		if (out->p[k].path != NULL)
+			out->p[kept++] = out->p[k];
+	if (gone)
+		out->n = kept;
 	return 0;
 }
 
@@ -326,7 +495,8 @@ send_commit_state_close(struct send_commit_state *st, int on, int ex)
 {
 	if (!on)
 		return ex;
-	if (send_commit_state_write(st) != 0)
+	/* a finished run leaves the pending lines only (version 1) */
+	if (send_commit_state_compact(st) != 0)
 		ex = EXIT_OUTPUT;
 	send_commit_state_release(st);
 	return ex;

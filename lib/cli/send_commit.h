@@ -37,10 +37,19 @@ int send_commit_status(const struct storescu_summary *sum);
  * whose report has not come (yet), one line each after a header line,
  *   TRANSACTION_UID<TAB>STATUS<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>PATH
  * (STATUS the C-STORE status in 4 hex digits, PATH escaped as in the
- * results).  Written whole (a temporary file, fsync'd, renamed over
- * FILE) after each request is answered and when the run ends, so that
- * a run killed while waiting leaves what --commit-wait needs; only the
- * header when nothing is pending.
+ * results).  A journal: after each request is answered, the new lines
+ * and, for inputs whose report came since, a line
+ *   -<TAB>TRANSACTION_UID<TAB>SOPInstanceUID
+ * that takes that input out again are appended (one write, then
+ * fdatasync), so that a run killed while waiting leaves what
+ * --commit-wait needs and a long --follow run writes each input twice
+ * at most, not the whole file per request.  The file is rewritten
+ * whole (a temporary file, fsync'd, renamed over FILE) at the first
+ * write, when the lines taken out pass the live ones (and 1024), and
+ * when the run ends: a finished run leaves only the header and the
+ * pending lines, the format of version 1.  Readers apply the lines in
+ * order and skip a last line without its newline (an append a crash
+ * cut short).
  */
 #define SEND_COMMIT_STATE_HEADER "# dcmsend commit state 1"
 struct send_commit_state {
@@ -49,6 +58,13 @@ struct send_commit_state {
 	struct strmap idx; /* "TRANSACTION\tINSTANCE" -> index in line */
 	char **line;       /* NULL once the input's report came */
 	size_t n, cap;
+	/* the journal */
+	int fd;         /* FILE, appending; -1 before the first write */
+	size_t written; /* line[0..written) are in the file */
+	char *gone;     /* "-" lines not yet appended */
+	size_t gone_len, gone_cap;
+	size_t live, dead; /* in the file: pending lines, and the others */
+	size_t rewrites, appends; /* (for tests) */
 };
 /* Starts an empty state for path. */
 void send_commit_state_init(
@@ -60,9 +76,12 @@ void send_commit_state_add(
 /* The input's report came (committed or failed): no longer pending. */
 void send_commit_state_done(
     struct send_commit_state *st, const struct storescu_result *r);
-/* Writes the file: 0, or EXIT_OUTPUT after saying why (unless quiet;
- * once). */
+/* Brings the file up to date (appends, or rewrites it when due): 0,
+ * or EXIT_OUTPUT after saying why (unless quiet; once). */
 int send_commit_state_write(struct send_commit_state *st);
+/* Rewrites the file whole, only the pending lines: 0 or EXIT_OUTPUT
+ * (as send_commit_state_write). */
+int send_commit_state_compact(struct send_commit_state *st);
 void send_commit_state_release(struct send_commit_state *st);
 /* The end of --commit-state (on: the option was given): writes and
  * releases st; returns ex, or EXIT_OUTPUT when it cannot be written. */
@@ -80,7 +99,9 @@ struct send_commit_pending {
  * the header line, SEND_COMMIT_MALFORMED for a malformed line
  * (*bad_line its number), or CS_E_NOMEM.
  * A line needs five fields, STATUS four hex digits, a path escaped as
- * cli_out_append writes it; no UID is checked here.
+ * cli_out_append writes it, or is a "-" line taking out the pending
+ * input of that transaction and instance (the first such); no UID is
+ * checked here.  A last line without a newline is skipped.
  */
 #define SEND_COMMIT_NOT_STATE 1
 #define SEND_COMMIT_MALFORMED 2

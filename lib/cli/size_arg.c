@@ -6,35 +6,78 @@
 
 #include "core/banned.h"
 
+#define SIZE_MAX_BYTES (UINT64_C(1) << 62)
+#define FRAC_DIGITS 9 /* more are refused, not rounded silently */
+
+/* The multiplier a suffix names (1 for none), or 0 if it is none of
+ * ours. */
+static uint64_t
+unit(const char *p)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	uint64_t base = 1024, m = 1;
+
+	if (*p == '\0')
+		return 1;
+	/* (a space folds to NUL, which strchr would find) */
+	if ((*p & ~0x20) == 0 || (u = strchr(units, *p & ~0x20)) == NULL)
+		return 0;
+	p++;
+	if (strcasecmp(p, "B") == 0)
+		base = 1000;
+	else if (strcasecmp(p, "iB") != 0 && strcasecmp(p, "i") != 0 &&
+	    *p != '\0')
+		return 0;
+	for (long k = u - units; k >= 0; k--)
+		m *= base;
+	return m;
+}
+
+int
+cli_size_value(const char *arg, uint64_t *out)
+{
+	const char *p = arg;
+	uint64_t v = 0, frac = 0, scale = 1, m;
+	unsigned nd = 0;
+
+	if (*p < '0' || *p > '9')
+		return CS_E_INVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > SIZE_MAX_BYTES / 10)
+			return CS_E_INVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, nd++) {
+			if (nd == FRAC_DIGITS)
+				return CS_E_INVAL;
+			frac = frac * 10 + (uint64_t)(*p - '0');
+			scale *= 10;
+		}
+		if (nd == 0)
+			return CS_E_INVAL;
+	}
+	m = unit(p);
+	if (m == 0 || v > SIZE_MAX_BYTES / m)
+		return CS_E_INVAL;
+	v *= m;
+	/* frac < scale <= 10^9: neither product passes 2^64 */
+	v += frac * (m / scale) + frac * (m % scale) / scale;
+	if (v > SIZE_MAX_BYTES)
+		return CS_E_INVAL;
+	*out = v;
+	return 0;
+}
+
 int
 cli_parse_size(
     const char *arg, const char *what, uint64_t *out, struct cs_err *err)
 {
-	static const char units[] = "KMGT";
-	const char *p = arg, *u;
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	if (*p < '0' || *p > '9')
-		goto bad;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_C(1) << 62) / 10)
-			goto bad;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p != '\0' && (u = strchr(units, *p & ~0x20)) != NULL) {
-		shift = 10u * (unsigned)(u - units + 1);
-		p++;
-		if (strcasecmp(p, "B") == 0 || strcasecmp(p, "iB") == 0)
-			p += strlen(p);
-	}
-	if (*p != '\0' || (shift > 0 && v > (UINT64_C(1) << 62) >> shift) ||
-	    (v << shift) > (UINT64_C(1) << 62))
-		goto bad;
-	*out = v << shift;
-	return 0;
-bad:
+	if (cli_size_value(arg, out) == 0)
+		return 0;
 	return cs_err_set(err, CS_E_INVAL,
-	    "%s '%s': expected a size in bytes, optionally with K, M, G or T",
+	    "%s '%s': expected a size in bytes, optionally with K, M, G or T "
+	    "(powers of 1024; KB, MB... powers of 1000)",
 	    what, arg);
 }

@@ -1,7 +1,13 @@
 /*
- * size_arg.h - a byte count on the command line: "1000", "64K", "2M",
- * "1.5G" is not accepted (whole numbers only), suffixes K, M, G, T
- * (powers of 1024, either case, optionally followed by "B" or "iB").
+ * size_arg.h - a byte count on the command line, one rule for every
+ * size and rate option (--max-object-size, --min-free-space,
+ * --stow-bytes, --limit-rate): a number, a decimal fraction allowed
+ * ("1.5M"), with an optional suffix K, M, G or T in either case for
+ * powers of 1024, as curl (--limit-rate, --max-filesize) and rsync
+ * (--bwlimit, --max-size) read them.  "KiB", "MiB"... (and "Ki",
+ * "Mi"...) say the same explicitly; "KB", "MB"... (a suffix ending in
+ * B) are powers of 1000, rsync's rule for decimal units.  A fraction
+ * of a byte is dropped.
  */
 #ifndef CS_CLI_SIZE_ARG_H
 #define CS_CLI_SIZE_ARG_H
@@ -17,5 +23,11 @@
  */
 int cli_parse_size(
     const char *arg, const char *what, uint64_t *out, struct cs_err *err);
+
+/*
+ * The same without a message: 0 with *out set, or CS_E_INVAL (for
+ * callers whose message says more, as --limit-rate's range).
+ */
+int cli_size_value(const char *arg, uint64_t *out);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/commit_ds.h"
+#include "core/ts_uids.h"
 
 #include "core/banned.h"
 
@@ -488,4 +489,48 @@ commit_failure_text(uint16_t reason)
 		return "duplicate transaction UID";
 	}
 	return NULL;
+}
+
+/* --- transfer syntaxes ---------------------------------------------------- */
+
+static const struct {
+	const char *uid;
+	enum ds_enc enc;
+} commit_ts[] = {
+	{ TS_UID_ExplicitVRLittleEndian, DS_ENC_EVR_LE },
+	{ TS_UID_ImplicitVRLittleEndian, DS_ENC_IVR_LE },
+};
+#define N_COMMIT_TS (sizeof(commit_ts) / sizeof(commit_ts[0]))
+
+int
+commit_ts_enc(const char *ts_uid, enum ds_enc *enc)
+{
+	for (size_t i = 0; i < N_COMMIT_TS; i++)
+		if (strcmp(ts_uid, commit_ts[i].uid) == 0) {
+			*enc = commit_ts[i].enc;
+			return 0;
+		}
+	return CS_E_UNSUPPORTED;
+}
+
+void
+commit_ts_propose(struct ul_pc *pc)
+{
+	pc->n_ts = 0;
+	for (size_t i = 0; i < N_COMMIT_TS; i++) {
+		snprintf(pc->ts[pc->n_ts], sizeof(pc->ts[0]), "%s",
+		    commit_ts[i].uid);
+		pc->n_ts++;
+	}
+}
+
+int
+commit_ts_pick(const struct ul_pc *pc)
+{
+	enum ds_enc enc;
+
+	for (int j = 0; j < pc->n_ts; j++)
+		if (commit_ts_enc(pc->ts[j], &enc) == 0)
+			return j;
+	return -1;
 }

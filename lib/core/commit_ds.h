@@ -27,6 +27,7 @@
 #include "cstore/cstore.h"
 #include "core/buf.h"
 #include "core/ds_elem.h"
+#include "core/ul_pdu.h"
 
 /* PS3.4 J.3.1 and J.3.2: the SOP class, its well-known instance, and
  * the action and event type IDs. */
@@ -95,6 +96,22 @@ struct commit_ds_cb {
  */
 int commit_ds_decode(const void *p, size_t n, enum ds_enc enc,
     char *transaction, const struct commit_ds_cb *cb, struct cs_err *err);
+
+/*
+ * The transfer syntaxes of a commitment context, decided here once for
+ * every side: the encodings this codec speaks, Explicit VR Little
+ * Endian preferred, then Implicit (the default every peer has).
+ *
+ * commit_ts_enc: the encoding of a transfer syntax UID for commitment
+ * data sets: 0 with *enc set, or CS_E_UNSUPPORTED for any other (Big
+ * Endian, Deflated, the encapsulated ones).  commit_ts_propose: fills
+ * pc's transfer syntaxes with ours, in our order (the caller sets its
+ * id and abstract syntax).  commit_ts_pick: the index in pc of the
+ * first proposed one commit_ts_enc takes, or -1.
+ */
+int commit_ts_enc(const char *ts_uid, enum ds_enc *enc);
+void commit_ts_propose(struct ul_pc *pc);
+int commit_ts_pick(const struct ul_pc *pc);
 
 /* A short static text for a Failure Reason ("no such object instance"),
  * or NULL for a value PS3.4 does not list. */

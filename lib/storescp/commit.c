@@ -1,9 +1,7 @@
 /* commit.c - one Storage Commitment transaction (see commit.h). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
@@ -155,19 +153,13 @@ commit_tx_encode(struct commit_tx *t, enum ds_enc enc, struct cs_err *err)
 }
 
 int
-commit_tx_judge(struct commit_tx *t, int dirfd, unsigned flags,
+commit_tx_judge(struct commit_tx *t, struct commit_index *ix, unsigned flags,
     unsigned fail_every, struct cs_err *err)
 {
 	int rc;
 
-	if ((flags & COMMIT_SYNC) && syncfs(dirfd) != 0) {
-		cs_err_set(err, CS_E_IO,
-		    "cannot flush the output directory: %s", strerror(errno));
-		for (size_t i = 0; i < t->n; i++)
-			t->items[i].reason = COMMIT_FAIL_PROCESSING;
-	} else {
-		commit_index_check(dirfd, t->items, t->n, err);
-	}
+	commit_index_judge(
+	    ix, t->items, t->n, (flags & COMMIT_SYNC) != 0, err);
 	for (size_t i = 0; fail_every > 0 && i < t->n; i++)
 		if ((i + 1) % fail_every == 0)
 			t->items[i].reason = COMMIT_FAIL_PROCESSING;

@@ -58,19 +58,19 @@ void commit_tx_data(struct commit_tx *t, const uint8_t *data, size_t len);
 uint16_t commit_tx_decode(struct commit_tx *t, struct cs_err *err);
 
 /*
- * Checks every instance against the index under dirfd (what a failed
- * check gives is in commit_index.h), reports every fail_every-th one
+ * Checks every instance against the index ix (what a failed check
+ * gives is in commit_index.h), reports every fail_every-th one
  * (1-based; 0 none) failed with 0x0110 on purpose, and encodes the
  * Event Information into t->ds.  Returns the Event Type ID
  * (COMMIT_EVENT_SUCCESS or COMMIT_EVENT_FAILURES), or a negative
  * CS_E_* when the report cannot be encoded (detail in err).  A failed
  * index check fails every instance (reason 0x0110) and sets err.
- * flags COMMIT_SYNC: first flush the file system (syncfs) so that what
- * is reported committed is on stable storage even when the files were
- * not fsync'ed one by one.
+ * flags COMMIT_SYNC: what is reported committed is on stable storage
+ * before this returns even when the files were not fsync'ed one by one
+ * (commit_index_judge: a syncfs unless one since covers them).
  */
-int commit_tx_judge(struct commit_tx *t, int dirfd, unsigned flags,
-    unsigned fail_every, struct cs_err *err);
+int commit_tx_judge(struct commit_tx *t, struct commit_index *ix,
+    unsigned flags, unsigned fail_every, struct cs_err *err);
 
 /*
  * Encodes the Event Information of the judged items into t->ds in

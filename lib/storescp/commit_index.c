@@ -45,16 +45,29 @@ open_index(int dirfd, int create)
 	return fd;
 }
 
+/* Everything but the file. */
+static void
+index_init(struct commit_index *ix, int dirfd, int fsync, int fd)
+{
+	memset(ix, 0, sizeof(*ix));
+	ix->dirfd = dirfd;
+	ix->fsync = fsync;
+	pthread_mutex_init(&ix->mu, NULL);
+	pthread_mutex_init(&ix->map_mu, NULL);
+	pthread_mutex_init(&ix->sync_mu, NULL);
+	strmap_init(&ix->map);
+	atomic_init(&ix->fd, fd);
+	atomic_init(&ix->synced, 0);
+	atomic_init(&ix->syncs, 0);
+}
+
 int
 commit_index_open(
     struct commit_index *ix, int dirfd, int fsync, struct cs_err *err)
 {
 	int fd = open_index(dirfd, 0);
 
-	ix->dirfd = dirfd;
-	ix->fsync = fsync;
-	pthread_mutex_init(&ix->mu, NULL);
-	atomic_init(&ix->fd, fd);
+	index_init(ix, dirfd, fsync, fd);
 	if (fd < 0 && errno != ENOENT)
 		return cs_err_set(err, CS_E_IO, "cannot open '%s': %s",
 		    COMMIT_INDEX_NAME, strerror(errno));
@@ -68,6 +81,13 @@ commit_index_close(struct commit_index *ix)
 
 	if (fd >= 0)
 		close(fd);
+	strmap_release(&ix->map);
+	free(ix->lines);
+	free(ix->rbuf);
+	ix->lines = NULL;
+	ix->rbuf = NULL;
+	ix->n_lines = ix->cap_lines = 0;
+	ix->read_off = 0;
 }
 
 /* The index's descriptor, created with the first line. */
@@ -119,13 +139,14 @@ commit_index_add(struct commit_index *ix, const char *sop_class,
 	return 0;
 }
 
-/* What the index says of one requested instance (latest line wins). */
-struct held {
-	int found;
-	char sop_class[COMMIT_UID_MAX + 1];
-	unsigned long long bytes;
-	char *path;
+/* Where an instance's latest line is in the file. */
+struct commit_index_line {
+	uint64_t off;
+	uint32_t len; /* with its newline */
 };
+
+/* The read buffer: a few lines of the longest length at least. */
+#define RBUF (64u * 1024u)
 
 /* Splits a line into its four fields; 0 when it is not well formed. */
 static int
@@ -150,102 +171,234 @@ parse_line(char *line, char **f)
 	return *end == '\0' && errno == 0;
 }
 
+/* Notes the line at off (len bytes with its newline) if it is ours. */
 static int
-note_line(struct strmap *m, struct held *h, char *line, struct cs_err *err)
+note_line(struct commit_index *ix, const char *p, size_t len, uint64_t off)
 {
-	char *f[4], *path;
+	char line[LINE_MAX_LEN + 2], *f[4];
 	size_t k;
+	int rc;
 
-	if (!parse_line(line, f) || !strmap_get(m, f[1], strlen(f[1]), &k))
+	if (len > LINE_MAX_LEN)
 		return 0;
-	path = strdup(f[3]);
-	if (path == NULL)
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	free(h[k].path);
-	h[k].path = path;
-	h[k].found = 1;
-	snprintf(h[k].sop_class, sizeof(h[k].sop_class), "%s", f[0]);
-	h[k].bytes = strtoull(f[2], NULL, 10);
+	memcpy(line, p, len);
+	line[len] = '\0';
+	if (!parse_line(line, f))
+		return 0;
+	k = ix->n_lines;
+	rc = strmap_put(&ix->map, f[1], strlen(f[1]), &k);
+	if (rc < 0)
+		return CS_E_NOMEM;
+	if (rc == 1) { /* a new instance */
+		if (ix->n_lines == ix->cap_lines) {
+			size_t cap = ix->cap_lines ? ix->cap_lines * 2 : 1024;
+			struct commit_index_line *l =
+			    realloc(ix->lines, cap * sizeof(*l));
+
+			if (l == NULL)
+				return CS_E_NOMEM;
+			ix->lines = l;
+			ix->cap_lines = cap;
+		}
+		ix->n_lines++;
+	}
+	ix->lines[k].off = off; /* the latest line wins */
+	ix->lines[k].len = (uint32_t)len;
 	return 0;
 }
 
-/* Reads the index, keeping the latest line of each instance in m. */
+/* Reads what was appended since the last call (whole lines only: one
+ * being written is read next time).  Under map_mu. */
 static int
-read_index(int dirfd, struct strmap *m, struct held *h, struct cs_err *err)
+catch_up(struct commit_index *ix, int fd, struct cs_err *err)
 {
-	int fd = openat(dirfd, COMMIT_INDEX_NAME, O_RDONLY | O_CLOEXEC);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	FILE *f;
+	struct stat st;
+	ssize_t got;
+	int rc;
+
+	if (fstat(fd, &st) != 0)
+		return cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
+		    COMMIT_INDEX_NAME, strerror(errno));
+	if ((uint64_t)st.st_size < ix->read_off) {
+		/* shorter than what we read: not the file we knew */
+		strmap_release(&ix->map);
+		strmap_init(&ix->map);
+		ix->n_lines = 0;
+		ix->read_off = 0;
+		ix->skipping = 0;
+	}
+	if (ix->rbuf == NULL && (ix->rbuf = malloc(RBUF)) == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	while ((uint64_t)st.st_size > ix->read_off) {
+		const char *p = ix->rbuf, *nl, *end;
+
+		got = pread(fd, ix->rbuf, RBUF, (off_t)ix->read_off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
+			    COMMIT_INDEX_NAME, strerror(errno));
+		if (got == 0)
+			break;
+		end = ix->rbuf + got;
+		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			size_t len = (size_t)(nl + 1 - p);
+
+			if (!ix->skipping &&
+			    (rc = note_line(ix, p, len,
+				 ix->read_off + (uint64_t)(p - ix->rbuf))) != 0)
+				return cs_err_set(
+				    err, rc, "out of memory indexing");
+			ix->skipping = 0;
+			p = nl + 1;
+		}
+		if (p == ix->rbuf && got == RBUF) {
+			/* no end in a whole buffer: no line of ours */
+			ix->skipping = 1;
+			p = end;
+		}
+		ix->read_off += (uint64_t)(p - ix->rbuf);
+		if (p != end && got < (ssize_t)RBUF)
+			break; /* a line still being written: next time */
+	}
+	return 0;
+}
+
+/* The Failure Reason of one item, 0 when held; *end: where its line
+ * ends in the index. */
+static uint16_t
+judge(struct commit_index *ix, int fd, const struct commit_item *it,
+    uint64_t *end)
+{
+	char line[LINE_MAX_LEN + 2], *f[4];
+	const struct commit_index_line *l;
+	struct stat st;
+	size_t k;
+
+	if (!strmap_get(
+		&ix->map, it->sop_instance, strlen(it->sop_instance), &k))
+		return COMMIT_FAIL_NO_SUCH_INSTANCE;
+	l = &ix->lines[k];
+	if (pread(fd, line, l->len, (off_t)l->off) != (ssize_t)l->len)
+		return COMMIT_FAIL_PROCESSING;
+	line[l->len] = '\0';
+	if (!parse_line(line, f) || strcmp(f[1], it->sop_instance) != 0)
+		return COMMIT_FAIL_PROCESSING; /* the file changed under us */
+	if (fstatat(ix->dirfd, f[3], &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_size != strtoull(f[2], NULL, 10))
+		return COMMIT_FAIL_NO_SUCH_INSTANCE;
+	if (strcmp(f[0], it->sop_class) != 0)
+		return COMMIT_FAIL_CLASS_INSTANCE_CONFLICT;
+	*end = l->off + l->len;
+	return 0;
+}
+
+/* The descriptor to read, opened when another process made the file
+ * since we looked (without ending a torn line: that is for writers). */
+static int
+read_fd(struct commit_index *ix)
+{
+	int fd = atomic_load(&ix->fd);
+
+	if (fd >= 0)
+		return fd;
+	pthread_mutex_lock(&ix->mu);
+	fd = atomic_load(&ix->fd);
+	if (fd < 0) {
+		fd = open_index(ix->dirfd, 0);
+		if (fd < 0 && errno == EACCES)
+			fd = openat(ix->dirfd, COMMIT_INDEX_NAME,
+			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0)
+			atomic_store(&ix->fd, fd);
+	}
+	pthread_mutex_unlock(&ix->mu);
+	return fd;
+}
+
+/* Makes durable what the index held up to upto (see the header). */
+static int
+make_durable(struct commit_index *ix, uint64_t upto, struct cs_err *err)
+{
+	struct stat st;
 	int rc = 0;
 
-	if (fd < 0)
-		return errno == ENOENT
-		    ? 0
-		    : cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
-			  COMMIT_INDEX_NAME, strerror(errno));
-	f = fdopen(fd, "r");
-	if (f == NULL) {
-		close(fd);
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	if (atomic_load(&ix->synced) >= upto)
+		return 0;
+	pthread_mutex_lock(&ix->sync_mu);
+	/* another report's flush, while we waited, may have covered ours */
+	if (atomic_load(&ix->synced) < upto) {
+		int fd = atomic_load(&ix->fd);
+		/* what is in the index now is covered by a flush from now */
+		uint64_t size = fd >= 0 && fstat(fd, &st) == 0
+		    ? (uint64_t)st.st_size
+		    : upto;
+
+		if (size < upto)
+			size = upto;
+		atomic_fetch_add(&ix->syncs, 1);
+		if (syncfs(ix->dirfd) != 0)
+			rc = cs_err_set(err, CS_E_IO,
+			    "cannot flush the output directory: %s",
+			    strerror(errno));
+		else
+			atomic_store(&ix->synced, size);
 	}
-	while (rc == 0 && (len = getline(&line, &cap, f)) > 0)
-		if ((size_t)len <= LINE_MAX_LEN && line[len - 1] == '\n')
-			rc = note_line(m, h, line, err);
-	if (rc == 0 && ferror(f))
-		rc = cs_err_set(
-		    err, CS_E_IO, "cannot read '%s'", COMMIT_INDEX_NAME);
-	free(line);
-	fclose(f);
+	pthread_mutex_unlock(&ix->sync_mu);
 	return rc;
 }
 
-/* The Failure Reason of one item, 0 when held. */
-static uint16_t
-judge(int dirfd, const struct commit_item *it, const struct held *h)
+int
+commit_index_judge(struct commit_index *ix, struct commit_item *items, size_t n,
+    int sync, struct cs_err *err)
 {
-	struct stat st;
+	uint64_t upto = 0, end;
+	int fd = read_fd(ix), rc = 0;
 
-	if (!h->found)
-		return COMMIT_FAIL_NO_SUCH_INSTANCE;
-	if (fstatat(dirfd, h->path, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !S_ISREG(st.st_mode) || (unsigned long long)st.st_size != h->bytes)
-		return COMMIT_FAIL_NO_SUCH_INSTANCE;
-	if (strcmp(h->sop_class, it->sop_class) != 0)
-		return COMMIT_FAIL_CLASS_INSTANCE_CONFLICT;
-	return 0;
+	if (fd < 0 && errno != ENOENT)
+		rc = cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
+		    COMMIT_INDEX_NAME, strerror(errno));
+	pthread_mutex_lock(&ix->map_mu);
+	if (rc == 0 && fd >= 0)
+		rc = catch_up(ix, fd, err);
+	for (size_t i = 0; i < n; i++) {
+		end = 0;
+		items[i].reason = rc != 0 ? COMMIT_FAIL_PROCESSING
+		    : fd < 0              ? COMMIT_FAIL_NO_SUCH_INSTANCE
+					  : judge(ix, fd, &items[i], &end);
+		if (end > upto)
+			upto = end;
+	}
+	pthread_mutex_unlock(&ix->map_mu);
+	if (rc == 0 && sync && upto > 0 &&
+	    (rc = make_durable(ix, upto, err)) != 0)
+		for (size_t i = 0; i < n; i++)
+			items[i].reason = COMMIT_FAIL_PROCESSING;
+	return rc;
 }
 
 int
 commit_index_check(
     int dirfd, struct commit_item *items, size_t n, struct cs_err *err)
 {
-	struct strmap m;
-	struct held *h = calloc(n > 0 ? n : 1, sizeof(*h));
-	size_t *slot = calloc(n > 0 ? n : 1, sizeof(*slot));
-	int rc = 0;
+	struct commit_index ix;
+	int fd = openat(dirfd, COMMIT_INDEX_NAME, O_RDONLY | O_CLOEXEC);
+	int rc;
 
-	strmap_init(&m);
-	if (h == NULL || slot == NULL)
-		rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const char *u = items[i].sop_instance;
-
-		slot[i] = m.count;
-		if (strmap_put(&m, u, strlen(u), &slot[i]) < 0)
-			rc = cs_err_set(err, CS_E_NOMEM, "out of memory");
+	if (fd < 0 && errno != ENOENT) {
+		for (size_t i = 0; i < n; i++)
+			items[i].reason = COMMIT_FAIL_PROCESSING;
+		return cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
+		    COMMIT_INDEX_NAME, strerror(errno));
 	}
-	if (rc == 0)
-		rc = read_index(dirfd, &m, h, err);
-	for (size_t i = 0; i < n; i++)
-		items[i].reason = rc != 0
-		    ? COMMIT_FAIL_PROCESSING
-		    : judge(dirfd, &items[i], &h[slot[i]]);
-	for (size_t i = 0; h != NULL && i < n; i++)
-		free(h[i].path);
-	free(h);
-	free(slot);
-	strmap_release(&m);
+	index_init(&ix, dirfd, 0, fd);
+	if (fd < 0) {
+		for (size_t i = 0; i < n; i++)
+			items[i].reason = COMMIT_FAIL_NO_SUCH_INSTANCE;
+		rc = 0;
+	} else
+		rc = commit_index_judge(&ix, items, n, 0, err);
+	commit_index_close(&ix);
 	return rc;
 }

@@ -7,8 +7,12 @@
  * Explicit VR Little Endian with SCP/SCU Role Selection (PS3.7
  * D.3.3.4: SCU role 0, SCP role 1; the requester, the SOP class's SCU,
  * is then the acceptor), sends the N-EVENT-REPORT-RQ, waits for its
- * N-EVENT-REPORT-RSP and releases.  Over our engine, net/ and pump.h;
- * blocking on the calling thread, every wait bounded by timeout_ms.
+ * N-EVENT-REPORT-RSP and releases.  With TLS (storescp_config.tls) the
+ * association goes over TLS as the sender's do: the requester's
+ * certificate checked against tls.ca and the peer's host name, ours
+ * (tls.cert) presented as the client's.  The association is the one
+ * the sender's sessions use (net/rq_assoc.h); blocking on the calling
+ * thread, every wait bounded by timeout_ms.
  */
 #ifndef CS_STORESCP_COMMIT_OUT_H
 #define CS_STORESCP_COMMIT_OUT_H

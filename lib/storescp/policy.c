@@ -12,7 +12,6 @@
 #include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/sopclass.h"
-#include "core/ts_uids.h"
 #include "core/uid.h"
 #include "storescp/identity.h"
 #include "storescp/scp.h"
@@ -249,15 +248,8 @@ pick_ts(const struct scp_policy *p, const struct ul_pc *pc)
 {
 	/* Storage Commitment data sets: the two encodings commit_ds.h
 	 * speaks, whatever else is accepted for images. */
-	if (strcmp(pc->abstract_syntax, COMMIT_SOP_CLASS) == 0) {
-		for (int j = 0; j < pc->n_ts; j++)
-			if (strcmp(pc->ts[j], TS_UID_ExplicitVRLittleEndian) ==
-				0 ||
-			    strcmp(pc->ts[j], TS_UID_ImplicitVRLittleEndian) ==
-				0)
-				return j;
-		return -1;
-	}
+	if (strcmp(pc->abstract_syntax, COMMIT_SOP_CLASS) == 0)
+		return commit_ts_pick(pc);
 	if (p->n_ts > 0) {
 		/* Ours first: the operator chose the order. */
 		for (size_t i = 0; i < p->n_ts; i++)

@@ -163,6 +163,10 @@ struct storescp {
 	/* TLS (tls_server.c): the context new connections take */
 	pthread_mutex_t tls_mu;
 	struct tls_ctx *tls;   /* NULL without TLS */
+	/* the client context of commitment reports on new associations
+	 * (commit_out.c): our certificate, the peer checked with tls.ca;
+	 * NULL without TLS or --commit */
+	struct tls_ctx *tls_client;
 	atomic_int tls_reload; /* storescp_reload_tls asked */
 };
 
@@ -201,6 +205,9 @@ struct transport;
  * CS_E_TLS / CS_E_INVAL with err set.  scp_tls_release frees it. */
 int scp_tls_init(struct storescp *s, struct cs_err *err);
 void scp_tls_release(struct storescp *s);
+/* A reference to the client context (NULL without one): tls_ctx_free
+ * it after the handshake. */
+struct tls_ctx *scp_tls_client(struct storescp *s);
 /* In storescp_run's loop: a reload asked for is done here, off the
  * signal handler; a failure keeps the old context and is logged. */
 void scp_tls_reload_if_asked(struct storescp *s);

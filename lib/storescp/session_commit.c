@@ -8,7 +8,6 @@
 #include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/dimse_msg.h"
-#include "core/ts.h"
 #include "net/net.h"
 #include "storescp/commit_out.h"
 #include "storescp/session_commit.h"
@@ -49,10 +48,11 @@ void
 scommit_begin(
     struct scommit *c, const struct dimse_cmd *rq, const struct ul_pc *pc)
 {
-	const struct ts_entry *t = ts_find(pc->ts[0]);
+	enum ds_enc enc = DS_ENC_IVR_LE; /* a context policy never took */
 
+	(void)commit_ts_enc(pc->ts[0], &enc);
 	commit_tx_release(&c->rq);
-	commit_tx_init(&c->rq, t != NULL ? t->enc : DS_ENC_IVR_LE);
+	commit_tx_init(&c->rq, enc);
 	c->rq_status = 0;
 	c->rq_forced = 0;
 	if (strcmp(pc->abstract_syntax, COMMIT_SOP_CLASS) != 0 ||
@@ -128,7 +128,7 @@ static int
 judge(struct storescp *s, struct commit_tx *tx, unsigned id)
 {
 	struct cs_err err = { 0, "" };
-	int ev = commit_tx_judge(tx, s->root.dirfd,
+	int ev = commit_tx_judge(tx, &s->index,
 	    s->cfg.fsync ? 0 : COMMIT_SYNC, s->cfg.commit_fail_every, &err);
 
 	if (err.code != 0)

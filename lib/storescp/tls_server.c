@@ -16,7 +16,27 @@ scp_tls_init(struct storescp *s, struct cs_err *err)
 	if (!s->cfg.tls.enabled)
 		return 0;
 	s->tls = tls_ctx_new(&s->cfg.tls, 1, err);
-	return s->tls != NULL ? 0 : (err && err->code ? err->code : CS_E_TLS);
+	if (s->tls == NULL)
+		return err && err->code ? err->code : CS_E_TLS;
+	/* made now, before the sandbox closes the files: commitment reports
+	 * on associations we open (commit_out.c) */
+	if (s->cfg.commit) {
+		s->tls_client = tls_ctx_new(&s->cfg.tls, 0, err);
+		if (s->tls_client == NULL)
+			return err && err->code ? err->code : CS_E_TLS;
+	}
+	return 0;
+}
+
+struct tls_ctx *
+scp_tls_client(struct storescp *s)
+{
+	struct tls_ctx *c;
+
+	pthread_mutex_lock(&s->tls_mu);
+	c = s->tls_client != NULL ? tls_ctx_ref(s->tls_client) : NULL;
+	pthread_mutex_unlock(&s->tls_mu);
+	return c;
 }
 
 void
@@ -24,6 +44,8 @@ scp_tls_release(struct storescp *s)
 {
 	tls_ctx_free(s->tls);
 	s->tls = NULL;
+	tls_ctx_free(s->tls_client);
+	s->tls_client = NULL;
 	pthread_mutex_destroy(&s->tls_mu);
 }
 
@@ -38,11 +60,16 @@ void
 scp_tls_reload_if_asked(struct storescp *s)
 {
 	struct cs_err err = { 0, "" };
-	struct tls_ctx *c, *old;
+	struct tls_ctx *c, *cc = NULL, *old, *oldc;
 
 	if (!atomic_exchange(&s->tls_reload, 0) || !s->cfg.tls.enabled)
 		return;
 	c = tls_ctx_new(&s->cfg.tls, 1, &err);
+	if (c != NULL && s->cfg.commit &&
+	    (cc = tls_ctx_new(&s->cfg.tls, 0, &err)) == NULL) {
+		tls_ctx_free(c);
+		c = NULL;
+	}
 	if (c == NULL) {
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "TLS: reload failed, the old certificate stays: %s",
@@ -51,10 +78,13 @@ scp_tls_reload_if_asked(struct storescp *s)
 	}
 	pthread_mutex_lock(&s->tls_mu);
 	old = s->tls;
+	oldc = s->tls_client;
 	s->tls = c;
+	s->tls_client = cc;
 	pthread_mutex_unlock(&s->tls_mu);
-	/* connections that took the old one hold their own reference */
+	/* connections that took the old ones hold their own references */
 	tls_ctx_free(old);
+	tls_ctx_free(oldc);
 	scp_log(s, STORESCP_LOG_VERBOSE, "TLS: certificate '%s' loaded again",
 	    s->cfg.tls.cert);
 }

@@ -7,7 +7,6 @@
 
 #include "core/alloc.h"
 #include "core/status.h"
-#include "core/ts_uids.h"
 #include "dcmfile/xcode.h"
 #include "net/net.h"
 #include "storescu/commit.h"
@@ -236,8 +235,8 @@ apply(struct commit_rx *x)
 	struct commit_tx *tx;
 	struct cs_err e = { 0, "" };
 
-	if (pc != NULL && strcmp(pc->ts[0], TS_UID_ImplicitVRLittleEndian) == 0)
-		enc = DS_ENC_IVR_LE;
+	if (pc == NULL || commit_ts_enc(pc->ts[0], &enc) != 0)
+		return 0x0110; /* a context we never accepted for it */
 	if (x->ds.err != 0 ||
 	    commit_ds_decode(x->ds.p, x->ds.len, enc, uid, &cb, &e) != 0)
 		return 0x0110; /* Processing failure (PS3.7 C.4) */
@@ -291,7 +290,7 @@ static int
 send_action(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
     char *why, size_t why_len)
 {
-	const struct ul_pc *pc = ul_accepted_pc(s->a, pcid);
+	const struct ul_pc *pc = ul_accepted_pc(s->r.a, pcid);
 	enum ds_enc enc = DS_ENC_EVR_LE;
 	struct commit_ref *refs;
 	struct dimse_cmd cmd, rsp;
@@ -300,8 +299,12 @@ send_action(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 	size_t k;
 	int rc;
 
-	if (strcmp(pc->ts[0], TS_UID_ImplicitVRLittleEndian) == 0)
-		enc = DS_ENC_IVR_LE;
+	if (commit_ts_enc(pc->ts[0], &enc) != 0) {
+		snprintf(why, why_len,
+		    "no commitment request: the peer accepted transfer syntax %s",
+		    pc->ts[0]);
+		return -1;
+	}
 	refs = cs_calloc(tx->n, sizeof(*refs));
 	if (refs == NULL) {
 		snprintf(why, why_len, "no commitment request: out of memory");

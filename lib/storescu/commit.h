@@ -119,7 +119,10 @@ void commit_rx_release(struct commit_rx *x);
  * The listener (commit_listen.c): serves the archive's associations on
  * fd, applying reports to cr's transactions, until *lanes_done is set
  * and every transaction has its report or its deadline passed.  Runs
- * in a thread of its own; cfg gives timeouts and the trace.
+ * in a thread of its own; cfg gives timeouts, the trace and TLS (with
+ * tls.enabled the archive must connect over TLS and present a
+ * certificate tls.ca trusts; ours is tls.cert).  0, or CS_E_TLS /
+ * CS_E_INVAL (the TLS files), CS_E_NOMEM with err set.
  */
 struct commit_listener {
 	int fd;
@@ -128,6 +131,9 @@ struct commit_listener {
 	struct send_report *rp;
 	int lanes_done; /* under cr->mu */
 	pthread_t th;
+	/* with cfg->tls: the listener's server context (its certificate,
+	 * the archive's required); made by commit_listen_start */
+	struct tls_ctx *tls;
 };
 int commit_listen_start(struct commit_listener *l, struct cs_err *err);
 /* Sets lanes_done and waits for the listener to end. */

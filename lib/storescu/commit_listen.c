@@ -4,14 +4,15 @@
  * a time, accepting only the Storage Commitment Push Model class with
  * the archive as its SCP (PS3.4 J.3.3, PS3.7 D.3.3.4).
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "core/ts_uids.h"
 #include "core/ul_dump.h"
 #include "net/net.h"
 #include "net/pump.h"
+#include "net/transport.h"
 #include "storescu/commit.h"
 #include "core/banned.h"
 
@@ -43,19 +44,6 @@ on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
 	ul_dump_pdu(dir, pdu, len, ul_rq_params(c->a), trace_line, c);
 }
 
-/* The transfer syntax we take for a commitment context, or NULL. */
-static const char *
-pick_ts(const struct ul_pc *pc)
-{
-	int t;
-
-	for (t = 0; t < pc->n_ts; t++)
-		if (strcmp(pc->ts[t], TS_UID_ExplicitVRLittleEndian) == 0 ||
-		    strcmp(pc->ts[t], TS_UID_ImplicitVRLittleEndian) == 0)
-			return pc->ts[t];
-	return NULL;
-}
-
 static int
 on_rq(void *user, const struct ul_assoc_params *rq)
 {
@@ -70,17 +58,18 @@ on_rq(void *user, const struct ul_assoc_params *rq)
 	memcpy(ac->calling_ae, rq->calling_ae, sizeof(ac->calling_ae));
 	ac->n_pc = rq->n_pc;
 	for (i = 0; i < rq->n_pc; i++) {
-		const char *ts = pick_ts(&rq->pc[i]);
+		int t = commit_ts_pick(&rq->pc[i]);
 
 		ac->pc[i].id = rq->pc[i].id;
 		if (strcmp(rq->pc[i].abstract_syntax, COMMIT_SOP_CLASS) != 0)
 			ac->pc[i].result = UL_PC_ABSTRACT_SYNTAX_NOT_SUPPORTED;
-		else if (ts == NULL)
+		else if (t < 0)
 			ac->pc[i].result =
 			    UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED;
 		else {
 			ac->pc[i].n_ts = 1;
-			memcpy(ac->pc[i].ts[0], ts, strlen(ts) + 1);
+			memcpy(ac->pc[i].ts[0], rq->pc[i].ts[t],
+			    sizeof(ac->pc[i].ts[0]));
 		}
 	}
 	/* the archive acts as the class's SCP: we agree, as its SCU */
@@ -125,14 +114,38 @@ serve(struct commit_listener *l, int fd)
 	struct ul_config ucfg = { 0 };
 	struct conn c;
 	struct pump p;
+	struct transport t;
 	struct cs_err e = { 0, "" };
 
 	memset(&c, 0, sizeof(c));
 	c.l = l;
 	ucfg.max_pdu_recv = UL_DEFAULT_MAX_PDU;
+	transport_plain(&t, fd);
+	if (l->tls != NULL &&
+	    tls_handshake(&t, l->tls, NULL,
+		l->cfg->acse_timeout_ms > 0 ? l->cfg->acse_timeout_ms
+					    : CONN_MAX_MS,
+		&e) != 0) {
+		/* not our archive (no or an unknown certificate), or no TLS:
+		 * nothing it says can be a report of ours */
+		if (l->cfg->trace != NULL)
+			l->cfg->trace(l->cfg->trace_user, e.msg);
+		transport_release(&t);
+		close(fd);
+		return;
+	}
+	if (l->tls != NULL && l->cfg->trace != NULL) {
+		char line[512];
+
+		snprintf(line, sizeof(line),
+		    "TLS: %s, the archive's certificate '%s'",
+		    transport_tls_summary(&t), transport_peer_subject(&t));
+		l->cfg->trace(l->cfg->trace_user, line);
+	}
 	c.a = ul_assoc_new(UL_ACCEPTOR, &ucfg, &cb, &c);
-	if (c.a == NULL || pump_init(&p, fd, c.a) != 0) {
+	if (c.a == NULL || pump_init_transport(&p, &t, c.a) != 0) {
 		ul_assoc_free(c.a);
+		transport_release(&t);
 		close(fd);
 		return;
 	}
@@ -192,9 +205,21 @@ int
 commit_listen_start(struct commit_listener *l, struct cs_err *err)
 {
 	l->lanes_done = 0;
-	if (pthread_create(&l->th, NULL, run, l) != 0)
+	l->tls = NULL;
+	if (l->cfg->tls.enabled) {
+		/* the archive's association as a receiver takes one: our
+		 * certificate, the archive's required and checked against
+		 * tls.ca */
+		l->tls = tls_ctx_new(&l->cfg->tls, 1, err);
+		if (l->tls == NULL)
+			return err != NULL && err->code ? err->code : CS_E_TLS;
+	}
+	if (pthread_create(&l->th, NULL, run, l) != 0) {
+		tls_ctx_free(l->tls);
+		l->tls = NULL;
 		return cs_err_set(
 		    err, CS_E_NOMEM, "cannot start the commitment listener");
+	}
 	return 0;
 }
 
@@ -205,4 +230,6 @@ commit_listen_stop(struct commit_listener *l)
 	l->lanes_done = 1;
 	pthread_mutex_unlock(&l->cr->mu);
 	pthread_join(l->th, NULL);
+	tls_ctx_free(l->tls);
+	l->tls = NULL;
 }

@@ -34,9 +34,9 @@ storescu_echo(const struct storescu_config *cfg, struct storescu_echo_result *r,
 	if (s.t_connected)
 		r->connect_us = (unsigned)(s.t_connected - s.t_start);
 	if (rc != 0) {
-		r->rj_result = s.rj.result;
-		r->rj_source = s.rj.source;
-		r->rj_reason = s.rj.reason;
+		r->rj_result = s.r.rj.result;
+		r->rj_source = s.r.rj.source;
+		r->rj_reason = s.r.rj.reason;
 		scu_abort(&s);
 		return rc;
 	}
@@ -50,7 +50,7 @@ storescu_echo(const struct storescu_config *cfg, struct storescu_echo_result *r,
 		snprintf(r->peer_impl_version, sizeof(r->peer_impl_version),
 		    "%s", ac->has_impl_version ? ac->impl_version : "");
 	}
-	if (ul_accepted_pc(s.a, 1) == NULL) {
+	if (ul_accepted_pc(s.r.a, 1) == NULL) {
 		scu_close(&s, NULL);
 		return cs_err_set(err, CS_E_REJECTED,
 		    "the peer accepted the association but not the Verification SOP class");

@@ -129,7 +129,7 @@ static void
 rx_start(struct follow *f)
 {
 	if (!f->rx_on) {
-		commit_rx_init(&f->rx, f->s.a, NULL, 0, NULL);
+		commit_rx_init(&f->rx, f->s.r.a, NULL, 0, NULL);
 		f->rx.trace = f->s.cfg.trace;
 		f->rx.trace_user = f->s.cfg.trace_user;
 		f->rx_on = 1;
@@ -291,7 +291,7 @@ open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
 	f->down = 0;
 	f->open = 1;
 	f->assoc++;
-	f->s.pump.rate = f->rate;
+	f->s.r.pump.rate = f->rate;
 	report_association(&run->rep);
 	report_note(&run->rep,
 	    "association %u: %s port %s, %u presentation contexts, window %u",
@@ -320,7 +320,7 @@ commit_chunk(struct follow *f, struct batch *b)
 	if (f->open && b->held.n > 0) {
 		rx_start(f);
 		batch_commit(b, &f->s, &f->rx);
-		if (!ul_established(f->s.a)) { /* it ended while waiting */
+		if (!ul_established(f->s.r.a)) { /* it ended while waiting */
 			scu_abort(&f->s);
 			rx_stop(f);
 			f->open = 0;
@@ -474,7 +474,7 @@ storescu_follow(const struct storescu_config *cfg,
 	f.o = opts;
 	f.fo = fopts;
 	f.sum = sum;
-	f.s.fd = -1;
+	f.s.r.fd = -1;
 	if (opts->limit_rate > 0) {
 		net_rate_init(&bucket, opts->limit_rate);
 		f.rate = &bucket;

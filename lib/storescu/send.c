@@ -215,7 +215,7 @@ dry_run_assoc(struct send_run *run, size_t k, struct storescu_plan_pc *pcs)
 	a.pc = pcs;
 	a.probe_error = "";
 	memset(&s, 0, sizeof(s));
-	s.fd = -1;
+	s.r.fd = -1;
 	cs_err_clear(&e);
 	if (run->o->probe) {
 		rc = scu_open_shared(&s, run->cfg, &run->tls, run->window,

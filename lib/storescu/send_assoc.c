@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "core/alloc.h"
-#include "core/ts_uids.h"
 #include "net/net.h"
 #include "storescu/send.h"
 #include "storescu/send_batch.h"
@@ -39,7 +38,7 @@ send_transient_open(int rc, const struct scu_session *s)
 	case CS_E_NET:
 		return 1;
 	case CS_E_REJECTED:
-		return s->rj.result == 2; /* PS3.8 9.3.4: rejected-transient */
+		return s->r.rj.result == 2; /* PS3.8 9.3.4: rejected-transient */
 	default:
 		return 0;
 	}
@@ -130,11 +129,7 @@ commit_contexts(struct batch *b)
 	pc->id = id;
 	snprintf(pc->abstract_syntax, sizeof(pc->abstract_syntax), "%s",
 	    COMMIT_SOP_CLASS);
-	pc->n_ts = 2;
-	snprintf(
-	    pc->ts[0], sizeof(pc->ts[0]), "%s", TS_UID_ExplicitVRLittleEndian);
-	snprintf(
-	    pc->ts[1], sizeof(pc->ts[1]), "%s", TS_UID_ImplicitVRLittleEndian);
+	commit_ts_propose(pc);
 	return 0;
 }
 
@@ -165,7 +160,7 @@ commit_attempt(struct batch *b, struct scu_session *s, struct commit_rx *x)
 	if (!o->commit || b->held.n == 0)
 		return;
 	commit_rx_init(
-	    x, s->a, NULL, 0, o->commit_listen_fd >= 0 ? &run->commit : NULL);
+	    x, s->r.a, NULL, 0, o->commit_listen_fd >= 0 ? &run->commit : NULL);
 	x->trace = s->cfg.trace;
 	x->trace_user = s->cfg.trace_user;
 	s->req_cb = &commit_rx_cb;
@@ -385,7 +380,7 @@ send_run_assoc(struct send_run *run, size_t k)
 			batch_give_up(&b, msg);
 			break;
 		}
-		s.pump.rate = run->rate;
+		s.r.pump.rate = run->rate;
 		if (!established(&b, &s))
 			break;
 		if (!attempt(&b, &s, &fails, why, sizeof(why)) && b.left > 0) {

@@ -20,74 +20,6 @@ trace_line(void *user, const char *line)
 		s->cfg.trace(s->cfg.trace_user, line);
 }
 
-static void
-on_trace(void *user, char dir, const uint8_t *pdu, size_t len)
-{
-	struct scu_session *s = user;
-
-	ul_dump_pdu(
-	    dir, pdu, len, s->a ? ul_rq_params(s->a) : NULL, trace_line, s);
-}
-
-static int
-on_ac(void *user, const struct ul_assoc_params *ac)
-{
-	struct scu_session *s = user;
-
-	(void)ac;
-	s->accepted = 1;
-	return 0;
-}
-
-static int
-on_rj(void *user, const struct ul_assoc_rj *rj)
-{
-	struct scu_session *s = user;
-
-	s->rejected = 1;
-	s->rj = *rj;
-	return 0;
-}
-
-static int
-on_abort(void *user, const struct ul_abort *ab, int from_peer)
-{
-	struct scu_session *s = user;
-
-	s->aborted = 1;
-	s->abort = *ab;
-	s->abort_from_peer = from_peer;
-	return 0;
-}
-
-static int
-on_release_rq(void *user)
-{
-	struct scu_session *s = user;
-
-	/* A peer asking us to release is odd for an SCP, but legal. */
-	s->peer_release_rq = 1;
-	return ul_release_response(s->a) == 0 ? 0 : -1;
-}
-
-static int
-on_release_rp(void *user)
-{
-	struct scu_session *s = user;
-
-	s->released = 1;
-	return 0;
-}
-
-static int
-on_pdv(
-    void *user, uint8_t pcid, uint8_t control, const uint8_t *data, size_t len)
-{
-	struct scu_session *s = user;
-
-	return dimse_rx_pdv(&s->rx, pcid, control, data, len) == 0 ? 0 : -1;
-}
-
 static struct scu_pending *
 find_pending(struct scu_session *s, uint16_t msg_id)
 {
@@ -136,28 +68,12 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 }
 
 static int
-negotiation_over(void *ctx)
-{
-	struct scu_session *s = ctx;
-
-	return s->accepted || s->rejected || s->aborted;
-}
-
-static int
 response_in(void *ctx)
 {
 	struct scu_session *s = ctx;
 	const struct scu_pending *p = find_pending(s, s->wait_id);
 
-	return (p != NULL && p->have_rsp) || s->aborted;
-}
-
-static int
-release_over(void *ctx)
-{
-	struct scu_session *s = ctx;
-
-	return s->released || s->aborted;
+	return (p != NULL && p->have_rsp) || s->r.aborted;
 }
 
 /*
@@ -168,13 +84,13 @@ release_over(void *ctx)
 static int
 ended_early(struct scu_session *s, int rc, struct cs_err *err)
 {
-	const struct cs_err *ue = ul_last_error(s->a);
+	const struct cs_err *ue = ul_last_error(s->r.a);
 	char hint[CS_ERR_MSG_MAX] = "";
 
 	if (err != NULL && err->code == CS_E_TLS)
 		return CS_E_TLS; /* a TLS alert says it best */
-	if (s->cfg.tls.enabled && !s->accepted && !s->rejected &&
-	    !s->abort_from_peer && s->pump.bytes_in == 0) {
+	if (s->cfg.tls.enabled && !s->r.accepted && !s->r.rejected &&
+	    !s->r.abort_from_peer && s->r.pump.bytes_in == 0) {
 		/* TLS 1.3: the server judges our certificate after the
 		 * handshake; one that refuses it and closes at once (no
 		 * alert reaches us) ends here */
@@ -188,32 +104,32 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 		snprintf(hint, sizeof(hint), "%s", err->msg);
 		cs_err_clear(err);
 	}
-	if (s->rejected)
+	if (s->r.rejected)
 		return cs_err_set(err, CS_E_REJECTED,
 		    "association rejected by '%s': %s (result %u, source %u, reason %u)%s",
 		    s->cfg.called_ae,
-		    ul_rj_reason_text(s->rj.source, s->rj.reason), s->rj.result,
-		    s->rj.source, s->rj.reason,
-		    s->cfg.user != NULL && s->rj.source == 1 &&
-			    s->rj.reason == 1
+		    ul_rj_reason_text(s->r.rj.source, s->r.rj.reason),
+		    s->r.rj.result, s->r.rj.source, s->r.rj.reason,
+		    s->cfg.user != NULL && s->r.rj.source == 1 &&
+			    s->r.rj.reason == 1
 			? "; was the user identity refused?"
 			: "");
-	if (s->aborted && s->abort_from_peer)
+	if (s->r.aborted && s->r.abort_from_peer)
 		return cs_err_set(err, CS_E_ABORTED,
 		    "association aborted by the peer: %s (source %u, reason %u)",
-		    ul_abort_reason_text(s->abort.source, s->abort.reason),
-		    s->abort.source, s->abort.reason);
+		    ul_abort_reason_text(s->r.abort.source, s->r.abort.reason),
+		    s->r.abort.source, s->r.abort.reason);
 	if (rc == CS_E_TIMEOUT || rc == CS_E_IO)
 		return cs_err_set(
 		    err, rc, "%s", hint[0] ? hint : cs_strerror(rc));
 	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
-	    !(s->aborted && s->abort.reason == 0))
+	    !(s->r.aborted && s->r.abort.reason == 0))
 		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);
 	return cs_err_set(err, CS_E_CLOSED,
 	    "the peer closed the connection%s%s%s%s%s",
-	    s->accepted ? "" : " without answering the association request",
+	    s->r.accepted ? "" : " without answering the association request",
 	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "",
-	    !s->accepted && !s->cfg.tls.enabled && s->pump.bytes_in == 0
+	    !s->r.accepted && !s->cfg.tls.enabled && s->r.pump.bytes_in == 0
 		? "; a TLS port (--tls)?"
 		: "");
 }
@@ -225,7 +141,7 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 static unsigned
 granted_window(const struct scu_session *s)
 {
-	const struct ul_assoc_params *ac = ul_ac_params(s->a);
+	const struct ul_assoc_params *ac = ul_ac_params(s->r.a);
 	unsigned asked = s->async_window;
 
 	if (asked > SCU_WINDOW_MAX)
@@ -294,12 +210,12 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs, int n,
 		u->secondary.p = s->cfg.password;
 		u->secondary.len = (uint16_t)s->cfg.password_len;
 	}
-	rc = ul_associate_rq(s->a, rq);
+	rc = ul_associate_rq(s->r.a, rq);
 	cs_free(rq);
 	if (rc != 0)
 		return cs_err_set(err, rc,
 		    "cannot build the association request: %s",
-		    ul_last_error(s->a)->msg);
+		    ul_last_error(s->r.a)->msg);
 	return 0;
 }
 
@@ -310,7 +226,7 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs, int n,
 static int
 confirmed(struct scu_session *s, struct cs_err *err)
 {
-	const struct ul_assoc_params *ac = ul_ac_params(s->a);
+	const struct ul_assoc_params *ac = ul_ac_params(s->r.a);
 
 	s->identity_confirmed = ac != NULL && ac->has_user_identity;
 	if (s->cfg.user == NULL || !s->cfg.identity_response ||
@@ -322,70 +238,41 @@ confirmed(struct scu_session *s, struct cs_err *err)
 	    s->cfg.called_ae, s->cfg.user);
 }
 
-/* The transport over the connected socket: plain, or TLS after the
- * handshake (within the ACSE timeout). */
-static int
-secure(struct scu_session *s, struct cs_err *err)
-{
-	const struct storescu_config *sc = &s->cfg;
-	struct tls_ctx *c;
-	int rc;
-
-	transport_plain(&s->t, s->fd);
-	if (!sc->tls.enabled)
-		return 0;
-	c = s->tls_share != NULL ? tls_share_get(s->tls_share, &sc->tls, err)
-				 : tls_ctx_new(&sc->tls, 0, err);
-	if (c == NULL)
-		return err != NULL && err->code ? err->code : CS_E_TLS;
-	rc = tls_handshake(&s->t, c,
-	    sc->tls.server_name ? sc->tls.server_name : sc->host,
-	    sc->acse_timeout_ms, err);
-	tls_ctx_free(c);
-	if (rc == 0 && sc->trace != NULL) {
-		char line[512];
-
-		snprintf(line, sizeof(line), "TLS: %s, server certificate '%s'",
-		    transport_tls_summary(&s->t),
-		    transport_peer_subject(&s->t));
-		sc->trace(sc->trace_user, line);
-	}
-	return rc;
-}
-
 /* Connects, sends the queued request and waits (ACSE timeout) for the
  * answer. */
 static int
 negotiate(struct scu_session *s, struct cs_err *err)
 {
 	const struct storescu_config *sc = &s->cfg;
+	struct rq_assoc_peer peer = {
+		.host = sc->host,
+		.port = sc->port,
+		.connect_timeout_ms = sc->connect_timeout_ms,
+		.acse_timeout_ms = sc->acse_timeout_ms,
+		.tls_name = sc->tls.server_name,
+	};
 	int rc;
 
-	s->fd = net_connect(sc->host, sc->port, sc->connect_timeout_ms, err);
-	if (s->fd < 0) {
-		rc = s->fd;
-		s->fd = -1;
-		return rc;
+	if (sc->tls.enabled) {
+		/* the run's context when shared: its sessions resume */
+		peer.tls = s->tls_share != NULL
+		    ? tls_share_get(s->tls_share, &sc->tls, err)
+		    : tls_ctx_new(&sc->tls, 0, err);
+		if (peer.tls == NULL)
+			return err != NULL && err->code ? err->code : CS_E_TLS;
 	}
-	s->t_connected = net_now_us();
-	rc = secure(s, err);
-	if (rc != 0)
-		return rc;
-	if (pump_init_transport(&s->pump, &s->t, s->a) != 0)
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	s->pump_ready = 1;
-	s->pump.quickack = 1;
-	rc = ul_transport_connected(s->a, net_now_ms());
-	if (rc != 0)
-		return cs_err_set(err, rc, "%s", ul_last_error(s->a)->msg);
-	rc = pump_run(&s->pump, negotiation_over, s, sc->acse_timeout_ms, err);
+	rc = rq_assoc_open(&s->r, &peer, err);
+	tls_ctx_free(peer.tls);
+	s->t_connected = s->r.t_connected;
+	if (rc != 0 && !s->r.pump_ready)
+		return rc; /* no connection, or no TLS over it */
 	if (rc == CS_E_TIMEOUT) {
 		cs_err_clear(err);
 		return cs_err_set(err, CS_E_TIMEOUT,
 		    "no answer to the association request from '%s' port %s within %d ms",
 		    sc->host, sc->port, sc->acse_timeout_ms);
 	}
-	if (s->accepted) {
+	if (s->r.accepted) {
 		s->t_established = net_now_us();
 		s->window = granted_window(s);
 		return confirmed(s, err);
@@ -405,14 +292,6 @@ scu_open_shared(struct scu_session *s, const struct storescu_config *sc,
     struct tls_share *share, unsigned async_window, const struct ul_pc *pcs,
     int n, struct cs_err *err)
 {
-	static const struct ul_callbacks cb = {
-		.on_associate_ac = on_ac,
-		.on_associate_rj = on_rj,
-		.on_pdv = on_pdv,
-		.on_release_rq = on_release_rq,
-		.on_release_rp = on_release_rp,
-		.on_abort = on_abort,
-	};
 	static const struct dimse_rx_callbacks rxcb = {
 		.on_command = on_command,
 		.on_dataset = on_dataset,
@@ -428,7 +307,7 @@ scu_open_shared(struct scu_session *s, const struct storescu_config *sc,
 		s->cfg.calling_ae = STORESCU_DEFAULT_CALLING_AE;
 	if (s->cfg.called_ae == NULL)
 		s->cfg.called_ae = STORESCU_DEFAULT_CALLED_AE;
-	s->fd = -1;
+	s->r.fd = -1;
 	s->next_msg_id = 1;
 	s->window = 1;
 	s->t_start = net_now_us();
@@ -440,12 +319,10 @@ scu_open_shared(struct scu_session *s, const struct storescu_config *sc,
 	/* Sta13: how long to wait for the peer to close after our A-ABORT */
 	cfg.artim_ms =
 	    sc->acse_timeout_ms > 0 ? (uint32_t)sc->acse_timeout_ms : 0;
-	s->a = ul_assoc_new(UL_REQUESTOR, &cfg, &cb, s);
-	if (s->a == NULL)
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	dimse_rx_init(&s->rx, &rxcb, s);
-	if (sc->trace != NULL)
-		ul_set_trace(s->a, on_trace, s);
+	rc = rq_assoc_init(
+	    &s->r, &cfg, &rxcb, s, sc->trace, sc->trace_user, err);
+	if (rc != 0)
+		return rc;
 	rc = request(s, cfg.max_pdu_recv, pcs, n, err);
 	return rc != 0 ? rc : negotiate(s, err);
 }
@@ -456,8 +333,8 @@ await_response(struct scu_session *s, uint16_t msg_id, struct cs_err *err)
 	int rc;
 
 	s->wait_id = msg_id;
-	rc = pump_run(&s->pump, response_in, s, s->cfg.dimse_timeout_ms, err);
-	if (rc == 0 && !s->aborted)
+	rc = pump_run(&s->r.pump, response_in, s, s->cfg.dimse_timeout_ms, err);
+	if (rc == 0 && !s->r.aborted)
 		return 0;
 	if (rc == CS_E_TIMEOUT) {
 		cs_err_clear(err);
@@ -465,10 +342,10 @@ await_response(struct scu_session *s, uint16_t msg_id, struct cs_err *err)
 		    "no response from the peer within %d ms (DIMSE timeout)",
 		    s->cfg.dimse_timeout_ms);
 	}
-	if (s->rx.rc != 0 && !s->aborted) {
+	if (s->r.rx.rc != 0 && !s->r.aborted) {
 		cs_err_clear(err);
 		return cs_err_set(
-		    err, CS_E_PROTO, "%s", dimse_rx_error(&s->rx)->msg);
+		    err, CS_E_PROTO, "%s", dimse_rx_error(&s->r.rx)->msg);
 	}
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
 }
@@ -538,17 +415,18 @@ scu_request(struct scu_session *s, uint8_t pcid, struct dimse_cmd *cmd,
 	while (rc == 0 && off < len) {
 		piece = len - off < 256u * 1024u ? len - off : 256u * 1024u;
 		rc = dimse_send_dataset(
-		    s->a, pcid, ds + off, piece, off + piece == len, err);
+		    s->r.a, pcid, ds + off, piece, off + piece == len, err);
 		if (rc == 0) {
 			off += piece;
-			rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
+			rc = pump_flush(
+			    &s->r.pump, s->cfg.dimse_timeout_ms, err);
 		}
 	}
 	if (rc == 0)
-		rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
+		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
 	if (rc != 0) {
 		s->n_pending = 0;
-		return s->aborted ? ended_early(s, rc, err) : rc;
+		return s->r.aborted ? ended_early(s, rc, err) : rc;
 	}
 	return scu_wait(s, id, rsp, err);
 }
@@ -557,16 +435,16 @@ int
 scu_serve(struct scu_session *s, int (*done)(void *ctx), void *ctx,
     int timeout_ms, struct cs_err *err)
 {
-	int rc = pump_run(&s->pump, done, ctx, timeout_ms, err);
+	int rc = pump_run(&s->r.pump, done, ctx, timeout_ms, err);
 
-	if (rc == 0 && !s->aborted)
+	if (rc == 0 && !s->r.aborted)
 		return 0;
 	if (rc == CS_E_TIMEOUT)
 		return rc;
-	if (s->rx.rc != 0 && !s->aborted) {
+	if (s->r.rx.rc != 0 && !s->r.aborted) {
 		cs_err_clear(err);
 		return cs_err_set(
-		    err, CS_E_PROTO, "%s", dimse_rx_error(&s->rx)->msg);
+		    err, CS_E_PROTO, "%s", dimse_rx_error(&s->r.rx)->msg);
 	}
 	return ended_early(s, rc ? rc : CS_E_CLOSED, err);
 }
@@ -580,8 +458,8 @@ scu_read_rest(struct scu_session *s)
 {
 	int ms = s->cfg.dimse_timeout_ms;
 
-	if (s->a == NULL || !s->pump_ready || s->pump.closed ||
-	    !s->pump.wr_failed)
+	if (s->r.a == NULL || !s->r.pump_ready || s->r.pump.closed ||
+	    !s->r.pump.wr_failed)
 		return;
 	/* until the end of the connection: an A-ABORT, EOF or a reset --
 	 * within the response timeout, else ARTIM's, else a fixed bound:
@@ -591,7 +469,7 @@ scu_read_rest(struct scu_session *s)
 		ms = s->cfg.acse_timeout_ms;
 	if (ms <= 0)
 		ms = READ_REST_MAX_MS;
-	pump_run(&s->pump, NULL, NULL, ms, NULL);
+	pump_run(&s->r.pump, NULL, NULL, ms, NULL);
 }
 
 static int
@@ -604,7 +482,7 @@ send_command(struct scu_session *s, uint8_t pcid, const struct dimse_cmd *cmd,
 		dimse_cmd_format(cmd, line, sizeof(line));
 		trace_line(s, line);
 	}
-	return dimse_send_command(s->a, pcid, cmd, err);
+	return dimse_send_command(s->r.a, pcid, cmd, err);
 }
 
 int
@@ -648,9 +526,9 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	rc = send_command(s, pcid, &cmd, err);
 	if (rc != 0)
 		return rc;
-	pump_set_payload_file(&s->pump, fd, offset, len);
-	pump_set_payload_pad(&s->pump, pad);
-	rc = dimse_plan_init(&plan, len + pad, ul_max_pdv_payload(s->a));
+	pump_set_payload_file(&s->r.pump, fd, offset, len);
+	pump_set_payload_pad(&s->r.pump, pad);
+	rc = dimse_plan_init(&plan, len + pad, ul_max_pdv_payload(s->r.a));
 	if (rc != 0)
 		return cs_err_set(
 		    err, rc, "cannot plan the data set fragments");
@@ -659,79 +537,40 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	 * message cut short would leave the association unusable.
 	 */
 	while (
-	    (rc = dimse_send_dataset_next(s->a, pcid, &plan, &n, err)) == 1) {
-		rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
-		if (s->aborted)
+	    (rc = dimse_send_dataset_next(s->r.a, pcid, &plan, &n, err)) == 1) {
+		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
+		if (s->r.aborted)
 			break;
 		if (rc != 0)
 			return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	}
-	if (rc == 0 && !s->aborted)
-		rc = pump_flush(&s->pump, s->cfg.dimse_timeout_ms, err);
-	if (s->aborted)
+	if (rc == 0 && !s->r.aborted)
+		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
+	if (s->r.aborted)
 		return ended_early(s, rc ? rc : CS_E_ABORTED, err);
 	if (rc < 0)
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	return 0;
 }
 
-static void
-teardown(struct scu_session *s)
-{
-	if (s->pump_ready)
-		pump_release(&s->pump); /* and the transport */
-	else
-		transport_release(&s->t);
-	s->pump_ready = 0;
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-	dimse_rx_release(&s->rx);
-	ul_assoc_free(s->a);
-	s->a = NULL;
-}
-
 int
 scu_close(struct scu_session *s, struct cs_err *err)
 {
-	int rc = 0;
+	int rc = rq_assoc_release(&s->r, s->cfg.acse_timeout_ms, err);
 
-	if (s->a != NULL && s->pump_ready && ul_established(s->a)) {
-		rc = ul_release_rq(s->a);
-		if (rc == 0)
-			rc = pump_run(&s->pump, release_over, s,
-			    s->cfg.acse_timeout_ms, err);
-		if (rc != 0 || !s->released) {
-			/* ARTIM counts from the engine's clock: bring it to now */
-			ul_tick(s->a, net_now_ms());
-			ul_abort(s->a);
-			pump_linger(&s->pump, 0);
-			if (rc == 0)
-				rc = CS_E_ABORTED;
-			cs_err_set(err, rc,
-			    "the association could not be released: %s",
-			    cs_strerror(rc));
-		}
-	}
-	teardown(s);
+	rq_assoc_free(&s->r);
 	return rc;
 }
 
 void
 scu_abort(struct scu_session *s)
 {
-	if (s->a != NULL && s->pump_ready && !s->pump.closed) {
-		/* CS_E_STATE in Sta13 (aborted already) and Sta1: nothing to
-		 * send then, only the end to wait for */
-		ul_tick(s->a, net_now_ms()); /* ARTIM counts from now */
-		(void)ul_abort(s->a);
-		pump_linger(&s->pump, 0);
-	}
-	teardown(s);
+	rq_assoc_abort(&s->r);
+	rq_assoc_free(&s->r);
 }
 
 const struct ul_assoc_params *
 scu_ac(const struct scu_session *s)
 {
-	return s->a ? ul_ac_params(s->a) : NULL;
+	return s->r.a ? ul_ac_params(s->r.a) : NULL;
 }

@@ -16,6 +16,7 @@
 #include "core/ul_assoc.h"
 #include "core/ul_pdu.h"
 #include "net/pump.h"
+#include "net/rq_assoc.h"
 
 struct cs_err;
 
@@ -30,21 +31,14 @@ struct scu_pending {
 };
 
 struct scu_session {
-	struct storescu_config cfg; /* the caller's, AE titles defaulted */
-	unsigned async_window;      /* requests to propose; 0 or 1: none */
-	int fd;
-	struct transport t; /* over fd: plain or TLS (the pump's once set) */
+	struct storescu_config cfg;  /* the caller's, AE titles defaulted */
+	unsigned async_window;       /* requests to propose; 0 or 1: none */
 	struct tls_share *tls_share; /* the run's TLS context, or NULL */
-	struct ul_assoc *a;
-	struct pump pump;
-	struct dimse_rx rx;
-	int pump_ready;
-	/* what happened */
-	int accepted, rejected, aborted, released, peer_release_rq;
+	/* the connection, the engine, the DIMSE receiver and how
+	 * negotiation and the end went (shared with the receiver's
+	 * commitment reports: net/rq_assoc.h) */
+	struct rq_assoc r;
 	int identity_confirmed; /* the AC answered our user identity */
-	struct ul_assoc_rj rj;
-	struct ul_abort abort;
-	int abort_from_peer;
 	/*
 	 * Requests that may be outstanding at once: 1, or what the peer
 	 * granted of async_window.

@@ -109,6 +109,19 @@ no_partial() {
 	grep -q "is larger than 1048576 bytes: the rest is discarded" "$RECV_STDERR"
 }
 
+@test "dcmrecv-debris: sizes read K as 1024 and KB as 1000, a fraction allowed" {
+	big 3
+	start_dcmrecv --max-object-size 1MB
+	run -0 --separate-stderr python3 "$STALL" "$RECV_PORT" "$BIGCLS" "$BIGINST" "$BIGDS" 999999999 "$BATS_TEST_TMPDIR/m"
+	[ "$output" = "A700	object larger than the limit of 1000000 bytes" ]
+	stop_dcmrecv
+	start_dcmrecv --max-object-size 1.5M
+	run -0 --separate-stderr python3 "$STALL" "$RECV_PORT" "$BIGCLS" "$BIGINST" "$BIGDS" 999999999 "$BATS_TEST_TMPDIR/m"
+	[ "$output" = "A700	object larger than the limit of 1572864 bytes" ]
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+}
+
 @test "dcmrecv-debris: past the hard cap (limit + 64 MiB) the association is aborted; others are served" {
 	big 70
 	start_dcmrecv --max-object-size 1K

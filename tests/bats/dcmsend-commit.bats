@@ -219,6 +219,30 @@ all_held() {
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/left")" = "$(printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm')" ]
 }
 
+@test "dcmsend --commit-wait: a journal a killed run left ('-' lines, a torn last append) gives only what is still pending; the state left is compact" {
+	{
+		echo "# dcmsend commit state 1"
+		printf '1.2.826.0.1.3680043.9.7777.1\t0000\t1.2.3\t1.2.3.1\ta.dcm\n'
+		printf '1.2.826.0.1.3680043.9.7777.1\t0000\t1.2.3\t1.2.3.2\tb.dcm\n'
+		printf '1.2.826.0.1.3680043.9.7777.2\t0000\t1.2.3\t1.2.3.3\tc.dcm\n'
+		printf -- '-\t1.2.826.0.1.3680043.9.7777.1\t1.2.3.1\n'
+		printf '1.2.826.0.1.3680043.9.7777.3\t0000\t1.2.3\t1.2.3.4\td.d'
+	} >"$BATS_TEST_TMPDIR/journal"
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/journal" \
+		--commit-listen 127.0.0.1:0 --commit-timeout 1 --commit-state "$BATS_TEST_TMPDIR/left"
+	[ "$(cut -f2 <<<"$output" | sort | tr '\n' ' ')" = "b.dcm c.dcm " ]
+	[ "$(cut -f5 <<<"$output" | cut -d';' -f1 | sort -u)" = uncommitted ]
+	diff "$BATS_TEST_TMPDIR/left" - <<-EOF
+	# dcmsend commit state 1
+	1.2.826.0.1.3680043.9.7777.1	0000	1.2.3	1.2.3.2	b.dcm
+	1.2.826.0.1.3680043.9.7777.2	0000	1.2.3	1.2.3.3	c.dcm
+	EOF
+	# a '-' line that is not one is malformed
+	printf '# dcmsend commit state 1\n-\t1.2.3\n' >"$BATS_TEST_TMPDIR/x"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/x" --commit-listen 0
+	[[ $stderr == *"line 2: malformed"* ]]
+}
+
 @test "dcmsend --commit-wait: a file that is not a state file is a usage error" {
 	printf 'hello\n' >"$BATS_TEST_TMPDIR/x"
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/x" --commit-listen 0

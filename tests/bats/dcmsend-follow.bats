@@ -46,9 +46,12 @@ usage_error() {
 	[[ $stderr == *"idle time"* ]]
 	usage_error --remove-sent --dry-run 127.0.0.1 104 a.dcm
 	[[ $stderr == *"--remove-sent sends: not with --dry-run"* ]]
-	usage_error --limit-rate 20MB 127.0.0.1 104 a.dcm
-	[[ $stderr == *"rate '20MB': bytes per second"* ]]
+	usage_error --limit-rate 20Mb/s 127.0.0.1 104 a.dcm
+	[[ $stderr == *"rate '20Mb/s': bytes per second"* ]]
 	usage_error --limit-rate 999 127.0.0.1 104 a.dcm
+	# K is 1024 as for every size (0.97K = 993 bytes, below the floor)
+	usage_error --limit-rate 0.97K 127.0.0.1 104 a.dcm
+	[[ $stderr == *"rate '0.97K': bytes per second, 1000 to 100G, optionally with K, M, G (powers of 1024; KB, MB, GB powers of 1000)"* ]]
 	usage_error --limit-rate 1M --echo 127.0.0.1 104
 	[[ $stderr == *"--limit-rate sends: not with --echo"* ]]
 	# stdin a terminal is no stream
@@ -119,7 +122,7 @@ usage_error() {
 	[ "${BASH_REMATCH[1]}" -ge 3 ]
 }
 
-@test "dcmsend --limit-rate: 2 MB at 1M takes two seconds at least" {
+@test "dcmsend --limit-rate: 2 MB at 1MB takes two seconds at least" {
 	require_netns
 	start_dcmrecv
 	c=$(corpus_dir)
@@ -130,7 +133,7 @@ usage_error() {
 	files=()
 	for i in $(seq "$n"); do files+=("$big"); done
 	t0=$(date +%s%N)
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --limit-rate 1M 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --limit-rate 1MB 127.0.0.1 "$RECV_PORT" "${files[@]}"
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	echo "$((n * size)) bytes in $ms ms" >&3
 	[ "$ms" -ge $((n * size * 9 / 10 / 1000)) ]

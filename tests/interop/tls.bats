@@ -360,3 +360,70 @@ expect_fail() {
 	run -0 "$CSTORE_BIN/dcmrecv" --help
 	[[ $output == *"--tls-optional-client-cert"* ]]
 }
+
+@test "tls: dcmrecv --tls --commit sends a report on a new association over TLS to dcmsend --tls --commit-listen, both certificates checked" {
+	LPORT=$(free_port)
+	start_tls_dcmrecv server -v --commit --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 300
+	# the listener is a TLS server to the archive: its certificate must
+	# name 127.0.0.1, the --commit-peer host
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" \
+		--tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+		--commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 20 -d --json \
+		127.0.0.1 "$RECV_PORT" "${SMALL[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	# ours released first; dcmrecv's association came over TLS with its
+	# own certificate, the report on it
+	[[ $stderr == *"received A-RELEASE-RP"*"the archive's certificate 'CN=localhost'"*"received A-ASSOCIATE-RQ"*"N-EVENT-REPORT-RQ"* ]]
+	stop_dcmrecv
+	grep -q "storage commitment report '.*' sent to 'DCMSEND' at 127.0.0.1 port $LPORT over TLS: 3 committed, 0 failed" "$RECV_STDERR"
+}
+
+@test "tls: the report on a new association never goes in the clear: a plain listener gets a TLS ClientHello; a listener whose certificate does not name the peer is refused" {
+	# a plain TCP listener where the report goes: what arrives first
+	python3 - "$BATS_TEST_TMPDIR/cap.port" "$BATS_TEST_TMPDIR/cap.hex" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen(1)
+s.settimeout(20)
+open(sys.argv[1] + '.tmp', 'w').write('%d\n' % s.getsockname()[1])
+__import__('os').rename(sys.argv[1] + '.tmp', sys.argv[1])
+c, _ = s.accept()
+c.settimeout(10)
+b = c.recv(3)
+open(sys.argv[2], 'w').write(b.hex())
+c.close()
+PY
+	track_pid $!
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/cap.port" ] && break; sleep 0.05; done
+	CPORT=$(cat "$BATS_TEST_TMPDIR/cap.port")
+	start_tls_dcmrecv server -v --commit --commit-peer "DCMSEND=127.0.0.1:$CPORT" --commit-delay 300
+	LPORT=$(free_port)
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" \
+		--tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+		--commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 2 \
+		127.0.0.1 "$RECV_PORT" "${SMALL[0]}"
+	[[ $output == *"uncommitted"* ]]
+	wait_for_line "$RECV_STDERR" "storage commitment report .*DCMSEND" 10
+	# a TLS handshake record (0x16, version 3.x), not an A-ASSOCIATE-RQ (01 00)
+	[[ $(cat "$BATS_TEST_TMPDIR/cap.hex") == 1603* ]]
+	stop_dcmrecv
+	# the receiver checks the listener as any TLS client checks its
+	# server: a certificate (good for the store as a client's) that does
+	# not name 127.0.0.1 gets no report
+	LPORT=$(free_port)
+	start_tls_dcmrecv server --commit --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 300
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" \
+		--tls-cert "$PKI/wrongname.pem" --tls-key "$PKI/wrongname.key" \
+		--commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 2 -d \
+		127.0.0.1 "$RECV_PORT" "${SMALL[0]}"
+	[[ $output == *"uncommitted"* ]]
+	[[ $stderr != *"N-EVENT-REPORT-RQ"* ]]
+	stop_dcmrecv
+	grep -q "report '.*' for 'DCMSEND' not delivered: TLS: the server's certificate was refused: certificate does not match the name" "$RECV_STDERR"
+}
+
+@test "tls: dcmsend --commit-listen with --tls needs --tls-cert" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --commit --commit-listen 0 127.0.0.1 104 "${SMALL[0]}"
+	[[ $stderr == *"--commit-listen with --tls needs --tls-cert (the listener's certificate)"* ]]
+}

@@ -8,6 +8,7 @@
 #include "cstore/cstore.h"
 #include "core/buf.h"
 #include "core/commit_ds.h"
+#include "core/ts_uids.h"
 #include "vectors.h"
 
 Suite *commit_ds_suite(void);
@@ -323,6 +324,39 @@ START_TEST(a_callback_can_stop_the_decoder)
 }
 END_TEST
 
+START_TEST(one_choice_of_transfer_syntax_for_every_side)
+{
+	struct ul_pc pc;
+	enum ds_enc enc = 0;
+
+	memset(&pc, 0, sizeof(pc));
+	commit_ts_propose(&pc);
+	ck_assert_int_eq(pc.n_ts, 2);
+	ck_assert_str_eq(pc.ts[0], TS_UID_ExplicitVRLittleEndian);
+	ck_assert_str_eq(pc.ts[1], TS_UID_ImplicitVRLittleEndian);
+	ck_assert_int_eq(commit_ts_enc(pc.ts[1], &enc), 0);
+	ck_assert_int_eq(enc, DS_ENC_IVR_LE);
+	ck_assert_int_eq(commit_ts_enc(pc.ts[0], &enc), 0);
+	ck_assert_int_eq(enc, DS_ENC_EVR_LE);
+	/* encapsulated syntaxes are Explicit VR LE too, but not for us */
+	ck_assert_int_eq(commit_ts_enc(TS_UID_JPEGBaseline8Bit, &enc),
+	    CS_E_UNSUPPORTED);
+	ck_assert_int_eq(commit_ts_enc(TS_UID_ExplicitVRBigEndian, &enc),
+	    CS_E_UNSUPPORTED);
+	ck_assert_int_eq(enc, DS_ENC_EVR_LE);
+	/* the proposer's order: the first we speak */
+	pc.n_ts = 3;
+	snprintf(pc.ts[0], sizeof(pc.ts[0]), "%s", TS_UID_ExplicitVRBigEndian);
+	snprintf(pc.ts[1], sizeof(pc.ts[1]), "%s",
+	    TS_UID_ImplicitVRLittleEndian);
+	snprintf(pc.ts[2], sizeof(pc.ts[2]), "%s",
+	    TS_UID_ExplicitVRLittleEndian);
+	ck_assert_int_eq(commit_ts_pick(&pc), 1);
+	pc.n_ts = 1;
+	ck_assert_int_eq(commit_ts_pick(&pc), -1);
+}
+END_TEST
+
 Suite *
 commit_ds_suite(void)
 {
@@ -339,6 +373,7 @@ commit_ds_suite(void)
 	    every_truncation_fails_cleanly_or_keeps_a_complete_prefix);
 	tcase_add_test(tc, malformed_reports_are_refused_with_a_reason);
 	tcase_add_test(tc, a_callback_can_stop_the_decoder);
+	tcase_add_test(tc, one_choice_of_transfer_syntax_for_every_side);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -277,11 +277,13 @@ START_TEST(a_transaction_reports_held_and_missing_instances)
 	ck_assert_int_eq(commit_index_open(&ix, dfd, 0, &err), 0);
 	add(&ix, CT, "1.2.3.1", 10, "a.dcm");
 	commit_index_close(&ix);
+	ck_assert_int_eq(commit_index_open(&ix, dfd, 0, &err), 0);
 	request(&t, 2);
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
 	ck_assert_uint_eq(t.n, 2);
 	ck_assert_int_eq(
-	    commit_tx_judge(&t, dfd, 0, 0, &err), COMMIT_EVENT_FAILURES);
+	    commit_tx_judge(&t, &ix, 0, 0, &err), COMMIT_EVENT_FAILURES);
+	commit_index_close(&ix);
 	cb = (struct commit_ds_cb){ on_ref, &s };
 	ck_assert_int_eq(
 	    commit_ds_decode(t.ds, t.ds_len, DS_ENC_IVR_LE, tx, &cb, &err), 0);
@@ -308,10 +310,9 @@ START_TEST(commit_fail_n_fails_every_nth_instance_on_purpose)
 		put_file(name, 10);
 		add(&ix, CT, uid, 10, name);
 	}
-	commit_index_close(&ix);
 	request(&t, 5);
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
-	ck_assert_int_eq(commit_tx_judge(&t, dfd, COMMIT_SYNC, 2, &err),
+	ck_assert_int_eq(commit_tx_judge(&t, &ix, COMMIT_SYNC, 2, &err),
 	    COMMIT_EVENT_FAILURES);
 	ck_assert_uint_eq(t.n_failed, 2);
 	ck_assert_uint_eq(t.items[0].reason, 0);
@@ -321,8 +322,9 @@ START_TEST(commit_fail_n_fails_every_nth_instance_on_purpose)
 	request(&t, 5);
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
 	ck_assert_int_eq(
-	    commit_tx_judge(&t, dfd, 0, 0, &err), COMMIT_EVENT_SUCCESS);
+	    commit_tx_judge(&t, &ix, 0, 0, &err), COMMIT_EVENT_SUCCESS);
 	commit_tx_release(&t);
+	commit_index_close(&ix);
 }
 END_TEST
 
@@ -337,6 +339,103 @@ START_TEST(a_malformed_request_is_answered_invalid_argument)
 	commit_tx_data(&t, junk, sizeof(junk));
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0x0115);
 	commit_tx_release(&t);
+}
+END_TEST
+
+START_TEST(the_index_in_memory_sees_what_any_writer_appends_later)
+{
+	struct commit_index ix;
+	struct cs_err err = { 0, "" };
+	struct commit_item it[2];
+
+	put_file("a.dcm", 10);
+	put_file("b.dcm", 20);
+	ck_assert_int_eq(commit_index_open(&ix, dfd, 0, &err), 0);
+	add(&ix, CT, "1.2.3.1", 10, "a.dcm");
+	item(&it[0], CT, "1.2.3.1");
+	item(&it[1], MR, "1.2.3.2");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 2, 0, &err), 0);
+	ck_assert_uint_eq(it[0].reason, 0);
+	ck_assert_uint_eq(it[1].reason, COMMIT_FAIL_NO_SUCH_INSTANCE);
+	/* another process appends: half a line first, then the rest */
+	raw_append(MR "\t1.2.3.2\t2");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 2, 0, &err), 0);
+	ck_assert_uint_eq(it[1].reason, COMMIT_FAIL_NO_SUCH_INSTANCE);
+	raw_append("0\tb.dcm\n");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 2, 0, &err), 0);
+	ck_assert_uint_eq(it[0].reason, 0);
+	ck_assert_uint_eq(it[1].reason, 0);
+	/* a later line for a.dcm's instance under another class wins */
+	add(&ix, MR, "1.2.3.1", 10, "a.dcm");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 2, 0, &err), 0);
+	ck_assert_uint_eq(it[0].reason, COMMIT_FAIL_CLASS_INSTANCE_CONFLICT);
+	commit_index_close(&ix);
+}
+END_TEST
+
+START_TEST(a_report_flushes_only_when_something_it_names_is_newer_than_the_last_flush)
+{
+	struct commit_index ix;
+	struct cs_err err = { 0, "" };
+	struct commit_item it[2];
+
+	put_file("a.dcm", 10);
+	put_file("b.dcm", 20);
+	ck_assert_int_eq(commit_index_open(&ix, dfd, 0, &err), 0);
+	item(&it[0], CT, "1.2.3.1");
+	item(&it[1], MR, "1.2.3.2");
+	/* nothing held: nothing to flush */
+	ck_assert_int_eq(commit_index_judge(&ix, it, 2, 1, &err), 0);
+	ck_assert_uint_eq(atomic_load(&ix.syncs), 0);
+	add(&ix, CT, "1.2.3.1", 10, "a.dcm");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 1, 1, &err), 0);
+	ck_assert_uint_eq(it[0].reason, 0);
+	ck_assert_uint_eq(atomic_load(&ix.syncs), 1);
+	/* asked again, and with something else stored since: no flush */
+	add(&ix, MR, "1.2.3.3", 20, "b.dcm");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 1, 1, &err), 0);
+	ck_assert_uint_eq(atomic_load(&ix.syncs), 1);
+	/* a newer line among those asked for: one flush */
+	add(&ix, MR, "1.2.3.2", 20, "b.dcm");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 2, 1, &err), 0);
+	ck_assert_uint_eq(it[1].reason, 0);
+	ck_assert_uint_eq(atomic_load(&ix.syncs), 2);
+	ck_assert_int_eq(commit_index_judge(&ix, it, 2, 1, &err), 0);
+	ck_assert_uint_eq(atomic_load(&ix.syncs), 2);
+	commit_index_close(&ix);
+}
+END_TEST
+
+START_TEST(an_index_larger_than_one_read_is_read_whole)
+{
+	struct commit_index ix;
+	struct cs_err err = { 0, "" };
+	struct commit_item it[3];
+	char line[128];
+	int fd;
+
+	/* 3000 lines, ~200 KB: several reads, lines cut at their ends */
+	fd = openat(dfd, COMMIT_INDEX_NAME, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 3000; i++) {
+		int n = snprintf(line, sizeof(line), CT "\t1.2.3.%d\t%d\tf%d.dcm\n",
+		    i, 10 + i % 7, i);
+
+		ck_assert_int_eq(write(fd, line, (size_t)n), n);
+	}
+	close(fd);
+	put_file("f0.dcm", 10);
+	put_file("f2999.dcm", 10 + 2999 % 7);
+	put_file("f1500.dcm", 10 + 1500 % 7);
+	ck_assert_int_eq(commit_index_open(&ix, dfd, 0, &err), 0);
+	item(&it[0], CT, "1.2.3.0");
+	item(&it[1], CT, "1.2.3.2999");
+	item(&it[2], CT, "1.2.3.1500");
+	ck_assert_int_eq(commit_index_judge(&ix, it, 3, 0, &err), 0);
+	ck_assert_uint_eq(it[0].reason, 0);
+	ck_assert_uint_eq(it[1].reason, 0);
+	ck_assert_uint_eq(it[2].reason, 0);
+	commit_index_close(&ix);
 }
 END_TEST
 
@@ -360,6 +459,11 @@ commit_index_suite(void)
 	tcase_add_test(tc, a_transaction_reports_held_and_missing_instances);
 	tcase_add_test(tc, commit_fail_n_fails_every_nth_instance_on_purpose);
 	tcase_add_test(tc, a_malformed_request_is_answered_invalid_argument);
+	tcase_add_test(
+	    tc, the_index_in_memory_sees_what_any_writer_appends_later);
+	tcase_add_test(tc, an_index_larger_than_one_read_is_read_whole);
+	tcase_add_test(tc,
+	    a_report_flushes_only_when_something_it_names_is_newer_than_the_last_flush);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -52,22 +52,30 @@ START_TEST(rate_takes_decimal_and_binary_suffixes)
 	struct cs_err err = { 0, "" };
 	uint64_t r = 0;
 
+	/* one rule with the sizes (cli/size_arg.h): K = 1024, KB = 1000 */
 	ck_assert_int_eq(follow_parse_rate("20M", &r, &err), 0);
-	ck_assert_uint_eq(r, 20000000);
+	ck_assert_uint_eq(r, 20971520);
 	ck_assert_int_eq(follow_parse_rate("500k", &r, &err), 0);
-	ck_assert_uint_eq(r, 500000);
+	ck_assert_uint_eq(r, 512000);
 	ck_assert_int_eq(follow_parse_rate("1.5Mi", &r, &err), 0);
 	ck_assert_uint_eq(r, 1572864);
+	ck_assert_int_eq(follow_parse_rate("20MB", &r, &err), 0);
+	ck_assert_uint_eq(r, 20000000);
 	ck_assert_int_eq(follow_parse_rate("1048576", &r, &err), 0);
 	ck_assert_uint_eq(r, 1048576);
+	ck_assert_int_eq(follow_parse_rate("1KB", &r, &err), 0);
+	ck_assert_uint_eq(r, 1000);
+	ck_assert_int_eq(follow_parse_rate("100G", &r, &err), 0);
+	ck_assert_uint_eq(r, 107374182400);
 	ck_assert_int_eq(follow_parse_rate("1G", &r, &err), 0);
-	ck_assert_uint_eq(r, 1000000000);
+	ck_assert_uint_eq(r, 1073741824);
 	ck_assert_int_eq(follow_parse_rate("999", &r, &err), CS_E_INVAL);
-	ck_assert_int_eq(follow_parse_rate("20MB", &r, &err), CS_E_INVAL);
+	ck_assert_int_eq(follow_parse_rate("0.97K", &r, &err), CS_E_INVAL);
+	ck_assert_int_eq(follow_parse_rate("20MBs", &r, &err), CS_E_INVAL);
 	ck_assert_int_eq(follow_parse_rate("-20M", &r, &err), CS_E_INVAL);
 	ck_assert_int_eq(follow_parse_rate("M", &r, &err), CS_E_INVAL);
 	ck_assert_int_eq(follow_parse_rate("101G", &r, &err), CS_E_INVAL);
-	ck_assert_uint_eq(r, 1000000000);
+	ck_assert_uint_eq(r, 1073741824);
 }
 END_TEST
 

@@ -14,8 +14,12 @@ START_TEST(sizes_with_and_without_units_parse)
 		uint64_t want;
 	} ok[] = { { "0", 0 }, { "1000", 1000 }, { "64K", 65536 },
 		{ "64k", 65536 }, { "2M", 2097152 }, { "2MiB", 2097152 },
-		{ "5KB", 5120 }, { "1G", 1073741824 },
-		{ "3T", 3298534883328ull }, { "4194304T", 1ull << 62 } };
+		{ "5KiB", 5120 }, { "5Ki", 5120 }, { "5KB", 5000 },
+		{ "5kb", 5000 }, { "2MB", 2000000 }, { "1GB", 1000000000 },
+		{ "1.5K", 1536 }, { "0.5M", 524288 }, { "1.5G", 1610612736 },
+		{ "0.001K", 1 }, { "2.5", 2 }, { "1.25KB", 1250 },
+		{ "1G", 1073741824 }, { "3T", 3298534883328ull },
+		{ "4194304T", 1ull << 62 } };
 	size_t i;
 	uint64_t v;
 
@@ -29,8 +33,9 @@ END_TEST
 
 START_TEST(anything_else_is_refused_naming_the_option)
 {
-	static const char *const bad[] = { "", "K", "-1", "1.5G", "12Q",
-		"1KK", "1 K", "4194305T", "99999999999999999999" };
+	static const char *const bad[] = { "", "K", "-1", ".5G", "1.G",
+		"12Q", "1KK", "1 K", "1K ", "1B", "1KBB", "1iB", "4194305T",
+		"4194304.5T", "1.0000000001K", "99999999999999999999" };
 	struct cs_err err = { 0, "" };
 	size_t i;
 	uint64_t v = 7;
@@ -41,8 +46,8 @@ START_TEST(anything_else_is_refused_naming_the_option)
 		    CS_E_INVAL);
 	ck_assert_uint_eq(v, 7);
 	ck_assert_str_eq(err.msg,
-	    "--max-object-size '': expected a size in bytes, optionally "
-	    "with K, M, G or T");
+	    "--max-object-size '': expected a size in bytes, optionally with "
+	    "K, M, G or T (powers of 1024; KB, MB... powers of 1000)");
 }
 END_TEST
 
