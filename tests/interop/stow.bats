@@ -504,7 +504,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	size=$(($(stat -c %s "$BATS_TEST_TMPDIR/big1.dcm") * 2))
 	SECONDS=0
 	start=$(date +%s%N)
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --stow-batch 1 --limit-rate 4M "$STUB" \
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --stow-batch 1 --limit-rate 4MB "$STUB" \
 		"$BATS_TEST_TMPDIR/big1.dcm" "$BATS_TEST_TMPDIR/big2.dcm"
 	ms=$((($(date +%s%N) - start) / 1000000))
 	echo "$size bytes in $ms ms" >&2
