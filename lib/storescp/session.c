@@ -118,6 +118,7 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 static void
 drop_request(struct session *ss)
 {
+	store_report(&ss->store); /* the last one stored, if still due */
 	store_drop(&ss->store);
 	ss->kind = REQ_NONE;
 }
@@ -148,6 +149,7 @@ on_release_rq(void *user)
 {
 	struct session *ss = user;
 
+	store_report(&ss->store);
 	if (ss->kind != REQ_NONE) {
 		scp_log(ss->s, STORESCP_LOG_ERROR,
 		    "association %u: release requested in the middle of a message: nothing stored",
@@ -478,6 +480,13 @@ session_wants_room(const struct session *ss)
 {
 	/* tried at least once: no delay, or past it */
 	return ss->held && ss->armed && ss->wait_ms == 0;
+}
+
+void
+session_responded(struct session *ss)
+{
+	if (!ss->held)
+		store_report(&ss->store);
 }
 
 void

@@ -142,6 +142,7 @@ void
 store_begin(
     struct store *st, const struct dimse_cmd *rq, const struct ul_pc *pc)
 {
+	store_report(st); /* rq and ts are about to change */
 	store_drop(st);
 	st->rq = rq;
 	st->n++;
@@ -373,36 +374,38 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 	return 0;
 }
 
-/* Counts a stored file and tells the application (on_stored). */
-static void
-report_stored(struct store *st, const char *final, uint16_t status, int kept)
+void
+store_report(struct store *st)
 {
 	struct storescp *s = st->s;
 	struct storescp_stored info;
 	int wake;
 
+	if (!st->report_due)
+		return;
+	st->report_due = 0;
 	pthread_mutex_lock(&s->mu);
 	s->stats.stored++;
 	/* only --max-files needs the accept loop to look now */
 	wake = s->cfg.max_files > 0 && s->stats.stored >= s->cfg.max_files;
 	pthread_mutex_unlock(&s->mu);
-	info = (struct storescp_stored){ .path = final,
+	info = (struct storescp_stored){ .path = st->report_path,
 		.sop_class = st->rq->affected_class,
 		.sop_instance = st->rq->affected_instance,
 		.ts_uid = st->ts,
 		.calling_ae = st->who.calling,
 		.called_ae = st->who.called,
 		.peer = st->who.peer,
-		.bytes = sink_bytes(&st->sink),
-		.status = status,
-		.kept = kept,
+		.bytes = st->report_bytes,
+		.status = st->report_status,
+		.kept = st->report_kept,
 		.assoc_id = st->who.id,
 		.user = st->who.user,
 		.tls_subject = st->who.tls_subject };
 	scp_log(s, STORESCP_LOG_VERBOSE,
-	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, final,
-	    (unsigned long long)info.bytes,
-	    kept ? ", kept the existing file" : "");
+	    "association %u: stored '%s' (%llu bytes)%s", st->who.id,
+	    st->report_path, (unsigned long long)info.bytes,
+	    st->report_kept ? ", kept the existing file" : "");
 	if (s->cfg.on_stored != NULL)
 		s->cfg.on_stored(s->cfg.user, &info);
 	if (wake)
@@ -430,7 +433,6 @@ int
 store_finish(struct store *st, uint16_t *status, const char **comment)
 {
 	struct storescp *s = st->s;
-	char final[PATH_MAX + LAYOUT_PATH_MAX];
 	const char *fault;
 	int kept = 0, stored = 0;
 
@@ -450,10 +452,15 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	}
 	*status = choose_status(st);
 	if (status_is_stored(status_category_of(*status)) && st->sink_open)
-		stored = commit(st, final, sizeof(final), &kept);
+		stored = commit(st, st->report_path,
+		    sizeof(st->report_path), &kept);
 	store_drop(st);
 	if (stored) {
-		report_stored(st, final, *status, kept);
+		/* reported once the response is out (store_report) */
+		st->report_due = 1;
+		st->report_kept = kept;
+		st->report_status = *status;
+		st->report_bytes = sink_bytes(&st->sink);
 	} else {
 		*status = st->status;
 		scp_count(s, &s->stats.failed);
