@@ -592,19 +592,33 @@ fail:
 static int
 move_noreplace(struct sink *s, int dfd, const char *name)
 {
+	/* linkat(AT_EMPTY_PATH) refused (ENOENT) where /proc served */
+	static atomic_int no_empty_path;
 	char proc[40];
 	int e;
 
 	if (s->tmpfile) {
-		/* linkat never replaces: EEXIST when the name is taken */
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
-		if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0) {
+		/* linkat never replaces: EEXIST when the name is taken.  The
+		 * descriptor itself first: Linux >= 6.10 lets the file's
+		 * opener link it (before, only CAP_DAC_READ_SEARCH), and it
+		 * spares the walk through /proc on every object. */
+		int tried = !atomic_load_explicit(
+		    &no_empty_path, memory_order_relaxed);
+
+		if (tried) {
+			if (linkat(s->fd, "", dfd, name, AT_EMPTY_PATH) == 0) {
+				s->tmpfile = 0;
+				return 0;
+			}
 			if (errno != ENOENT)
 				return -1;
-			/* no /proc: this needs CAP_DAC_READ_SEARCH */
-			if (linkat(s->fd, "", dfd, name, AT_EMPTY_PATH) != 0)
-				return -1;
 		}
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
+		if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0)
+			return -1;
+		if (tried)
+			atomic_store_explicit(
+			    &no_empty_path, 1, memory_order_relaxed);
 		s->tmpfile = 0;
 		return 0;
 	}

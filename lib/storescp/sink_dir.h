@@ -25,7 +25,8 @@
  * No partial file ever carries a final name: the temporary name starts
  * with '.', which a layout component never does (layout.h), and a file
  * appears under its final name only by rename(2)/link(2) once complete
- * (an O_TMPFILE file through linkat of /proc/self/fd/N).
+ * (an O_TMPFILE file through linkat of its descriptor, AT_EMPTY_PATH,
+ * or of /proc/self/fd/N where the kernel refuses that).
  * Every path is resolved from the root's descriptor, one component at a
  * time with O_NOFOLLOW, never through "..", so neither a symlink planted
  * inside DIR nor a chdir elsewhere in the process can redirect a write.
