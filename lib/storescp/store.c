@@ -374,21 +374,35 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 	return 0;
 }
 
-void
-store_report(struct store *st)
+/* Counts a stored file; its report follows the response (store_report). */
+static void
+count_stored(struct store *st, uint16_t status, int kept)
 {
 	struct storescp *s = st->s;
-	struct storescp_stored info;
 	int wake;
 
-	if (!st->report_due)
-		return;
-	st->report_due = 0;
 	pthread_mutex_lock(&s->mu);
 	s->stats.stored++;
 	/* only --max-files needs the accept loop to look now */
 	wake = s->cfg.max_files > 0 && s->stats.stored >= s->cfg.max_files;
 	pthread_mutex_unlock(&s->mu);
+	st->report_due = 1;
+	st->report_kept = kept;
+	st->report_status = status;
+	st->report_bytes = sink_bytes(&st->sink);
+	if (wake)
+		scp_wake(s);
+}
+
+void
+store_report(struct store *st)
+{
+	struct storescp *s = st->s;
+	struct storescp_stored info;
+
+	if (!st->report_due)
+		return;
+	st->report_due = 0;
 	info = (struct storescp_stored){ .path = st->report_path,
 		.sop_class = st->rq->affected_class,
 		.sop_instance = st->rq->affected_instance,
@@ -408,8 +422,6 @@ store_report(struct store *st)
 	    st->report_kept ? ", kept the existing file" : "");
 	if (s->cfg.on_stored != NULL)
 		s->cfg.on_stored(s->cfg.user, &info);
-	if (wake)
-		scp_wake(s);
 }
 
 /* The status to answer: the faults' (a fault never turns a failure
@@ -456,11 +468,7 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 		    sizeof(st->report_path), &kept);
 	store_drop(st);
 	if (stored) {
-		/* reported once the response is out (store_report) */
-		st->report_due = 1;
-		st->report_kept = kept;
-		st->report_status = *status;
-		st->report_bytes = sink_bytes(&st->sink);
+		count_stored(st, *status, kept);
 	} else {
 		*status = st->status;
 		scp_count(s, &s->stats.failed);

@@ -100,15 +100,15 @@ int store_data(struct store *st, const uint8_t *data, size_t len);
 
 
 /*
- * Ends the C-STORE: checks the data set, asks the faults, commits the
- * file; a stored file is reported later (store_report).  Returns
+ * Ends the C-STORE: checks the data set, asks the faults, commits and
+ * counts the file; a stored file is reported later (store_report).  Returns
  * STORE_ANSWER with the status to answer in *status and the Error
  * Comment ("" for none) in *comment (valid until the next store_begin),
  * or STORE_ABORT with nothing stored.
  */
 int store_finish(struct store *st, uint16_t *status, const char **comment);
 /*
- * Reports the file store_finish stored, if not yet done: counts it,
+ * Reports the file store_finish stored (and counted), if not yet done:
  * logs it and calls on_stored (its line, its --exec).  The session
  * calls it once the response has left, before the next request is
  * read or the association ends: the response does not wait for the
