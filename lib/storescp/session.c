@@ -418,6 +418,7 @@ void
 session_release(struct session *ss)
 {
 	drop_request(ss);
+	store_end(&ss->store);
 	scommit_release(&ss->commit);
 	dimse_rx_release(&ss->rx);
 	ul_assoc_free(ss->a);
@@ -485,8 +486,11 @@ session_wants_room(const struct session *ss)
 void
 session_responded(struct session *ss)
 {
-	if (!ss->held)
-		store_report(&ss->store);
+	if (ss->held || !ss->store.report_due)
+		return;
+	store_report(&ss->store);
+	/* the next object's file, made while its request is on its way */
+	store_prepare(&ss->store);
 }
 
 void

@@ -96,7 +96,8 @@ int session_wants_room(const struct session *ss);
  * reports still owed go on a new association (blocks; session_commit.h). */
 void session_end(struct session *ss);
 /* The response to the last request has left the engine (the I/O loop
- * wrote it): what waited for it is done now (store_report). */
+ * wrote it): what waited for it is done now (store_report), and the
+ * next object's file is made ahead (store_prepare). */
 void session_responded(struct session *ss);
 /* The association ends early (silence, stop): drops the object in
  * progress, logging that it was not stored, and the held response. */

@@ -404,13 +404,44 @@ int
 sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
     unsigned flags, const struct sink_meta *meta, struct cs_err *err)
 {
+	int none = -1;
+
+	return sink_begin_spare(s, root, reldir, &none, flags, meta, err);
+}
+
+int
+sink_spare(const struct sink_root *root)
+{
+	if (root->named_only)
+		return -1;
+	return openat(root->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+}
+
+/* tmp_create, on the spare when it is in the directory wanted. */
+static int
+tmp_create_spare(struct sink *s, const struct sink_root *root, int *spare)
+{
+	if (*spare < 0 || s->dirfd != root->dirfd)
+		return tmp_create(s, root);
+	s->fd = *spare;
+	s->tmpfile = 1;
+	*spare = -1;
+	return 0;
+}
+
+int
+sink_begin_spare(struct sink *s, const struct sink_root *root,
+    const char *reldir, int *spare, unsigned flags,
+    const struct sink_meta *meta, struct cs_err *err)
+{
 	struct wr w;
 	int rc, e;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	if ((rc = open_dir(s, root, reldir, flags, err)) < 0 ||
-	    (rc = check_free(s, root, err)) < 0 || tmp_create(s, root) != 0) {
+	    (rc = check_free(s, root, err)) < 0 ||
+	    tmp_create_spare(s, root, spare) != 0) {
 		e = errno;
 		if (s->own_dir)
 			close(s->dirfd);

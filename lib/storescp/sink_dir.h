@@ -168,6 +168,23 @@ sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
     unsigned flags, const struct sink_meta *meta, struct cs_err *err);
 
 /*
+ * An O_TMPFILE file made ahead in root's own directory, for the next
+ * object (while its request is still on its way): a descriptor for
+ * sink_begin_spare, or -1 where the file system has none.  Unused, it
+ * vanishes with its descriptor (close it).
+ */
+int sink_spare(const struct sink_root *root);
+
+/*
+ * sink_begin_in, in the output directory itself when reldir is "" or
+ * NULL, on *spare (from sink_spare; then set to -1: the sink owns it)
+ * instead of a new file; else as sink_begin_in, *spare kept.
+ */
+int sink_begin_spare(struct sink *s, const struct sink_root *root,
+    const char *reldir, int *spare, unsigned flags,
+    const struct sink_meta *meta, struct cs_err *err);
+
+/*
  * Appends n bytes (after the pending header, if any), retrying short
  * writes and EINTR.  Returns 0, or
  * CS_E_NOSPACE (ENOSPC, EDQUOT), CS_E_IO (any other error), CS_E_STATE

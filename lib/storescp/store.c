@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "core/dimse_cmd.h"
@@ -38,6 +39,29 @@ store_init(struct store *st, struct storescp *s, const struct store_who *who)
 	st->s = s;
 	st->who = *who;
 	st->sink.fd = -1;
+	st->spare = -1;
+}
+
+void
+store_prepare(struct store *st)
+{
+	if (st->spare >= 0 || st->no_spare)
+		return;
+	/* a layout with directories names each object's only later */
+	if (strchr(st->s->layout.tmpl, '/') != NULL) {
+		st->no_spare = 1;
+		return;
+	}
+	st->spare = sink_spare(&st->s->root);
+	st->no_spare = st->spare < 0;
+}
+
+void
+store_end(struct store *st)
+{
+	if (st->spare >= 0)
+		close(st->spare);
+	st->spare = -1;
 }
 
 /*

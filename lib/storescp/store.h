@@ -77,6 +77,9 @@ struct store {
 	uint16_t report_status;
 	uint64_t report_bytes;
 	char report_path[PATH_MAX + LAYOUT_PATH_MAX];
+	/* the next object's temporary file, made ahead (sink_spare), or
+	 * -1; no_spare: the output directory cannot have one */
+	int spare, no_spare;
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
@@ -115,6 +118,14 @@ int store_finish(struct store *st, uint16_t *status, const char **comment);
  * application, and the report still comes before the peer can release.
  */
 void store_report(struct store *st);
+/*
+ * After a stored object's response: makes the next object's temporary
+ * file now, while its request is on its way, when the layout puts every
+ * file in the output directory itself (sink_spare).
+ */
+void store_prepare(struct store *st);
+/* The association is over: closes what store_prepare made. */
+void store_end(struct store *st);
 /* Drops the C-STORE in progress, if any: nothing stored. */
 void store_drop(struct store *st);
 
