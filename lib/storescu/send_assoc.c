@@ -222,7 +222,7 @@ batch_init_files(struct batch *b, struct send_run *run,
 	b->sends = cs_calloc(n, sizeof(*b->sends));
 	b->state = cs_calloc(n, sizeof(*b->state));
 	b->status = cs_calloc(n, sizeof(*b->status));
-	b->ring = cs_calloc(SCU_WINDOW_MAX + 1, sizeof(*b->ring));
+	b->ring = cs_calloc(SCU_WINDOW_MAX, sizeof(*b->ring));
 	if (run->o->commit && commit_contexts(b) != 0)
 		return CS_E_NOMEM;
 	return b->done == NULL || b->sends == NULL || b->state == NULL ||

@@ -52,11 +52,7 @@ struct batch {
 	unsigned max_sends;   /* --retry + 1 */
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
-	/* the window: SCU_WINDOW_MAX + 1 places, one more than a window
-	 * holds, for the result still to be reported (later) */
-	struct flight *ring;
-	/* landed, its report waiting for the next request to go out */
-	struct flight *later;
+	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
 	int dead_rc;         /* why the association died, or 0 */
 	int death_rc;        /* the latest death of any attempt, or 0 */
 	struct cs_err death;

@@ -38,62 +38,18 @@ transient_status(uint16_t status)
 	return (status & 0xFF00) == 0xA700;
 }
 
-/* Reports the result that waited for the next request, if any. */
+/* Reports a flight's result as final. */
 static void
-emit_later(struct batch *b)
+land(struct batch *b, struct flight *f)
 {
-	if (b->later != NULL)
-		report_emit(&b->run->rep, &b->later->r, 1);
-	b->later = NULL;
-}
-
-/* Reports a flight's result as final; later: once the next request is
- * out (emit_later), f's place and its strings left as they are. */
-static void
-land_as(struct batch *b, struct flight *f, int later)
-{
-	emit_later(b); /* in the order of the files */
 	if (f->r.ms == 0)
 		f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
 	/* --commit: a stored result waits for its commitment (commit.h) */
 	if (!b->run->o->commit || !storescu_outcome_stored(f->r.outcome) ||
-	    commit_hold(&b->held, &f->r) != 0) {
-		if (later)
-			b->later = f;
-		else
-			report_emit(&b->run->rep, &f->r, 1);
-	}
+	    commit_hold(&b->held, &f->r) != 0)
+		report_emit(&b->run->rep, &f->r, 1);
 	b->done[f->j] = 1;
 	b->left--;
-}
-
-static void
-land(struct batch *b, struct flight *f)
-{
-	land_as(b, f, 0);
-}
-
-/* A data set this small goes out in about the time its predecessor's
- * result line takes to write, so that line can wait for it. */
-#define LATER_MAX (1024 * 1024)
-
-/*
- * Is the next file to start (from position j) small enough that the
- * result just landed is reported after its request instead of before?
- * The peer is idle between a response and the next request: on that
- * path (the whole of --async 1) the line costs time; after the request
- * it overlaps the peer's work.  A large file reports first, so that a
- * line never waits long for a later one.
- */
-static int
-report_after_next(const struct batch *b, size_t j)
-{
-	const struct sources *src = &b->run->src;
-
-	while (j < b->n && b->done[j])
-		j++;
-	return j < b->n && src->s[b->idx[j]].bytes > 0 &&
-	    src->s[b->idx[j]].bytes <= LATER_MAX;
 }
 
 /* What GDCM and its libraries said while converting path: -v notes. */
@@ -367,11 +323,9 @@ status_outcome(struct flight *f, uint16_t status)
 		    si.std ? si.std->meaning : "unknown status");
 }
 
-/* The response to f arrived: report it (later: see land_as), or keep
- * it for a retry (A7xx). */
+/* The response to f arrived: report it, or keep it for a retry (A7xx). */
 static void
-finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp,
-    int later)
+finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 {
 	int matches;
 
@@ -401,7 +355,7 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp,
 	}
 	if (f->r.outcome == STORESCU_FAILED)
 		f->r.bytes = 0;
-	land_as(b, f, later);
+	land(b, f);
 }
 
 /*
@@ -453,7 +407,7 @@ hear_out(struct batch *b, struct scu_session *s, struct flight *f, int *wait)
 		*wait = 0;
 		return 0;
 	}
-	finish_one(b, f, &rsp, 0);
+	finish_one(b, f, &rsp);
 	return 1;
 }
 
@@ -463,15 +417,14 @@ static void
 after_death(struct batch *b, struct scu_session *s, unsigned head,
     unsigned count, int died)
 {
-	unsigned places = s->window + 1, k;
+	unsigned w = s->window, k;
 	struct flight *f;
 	int wait = b->broken != NULL;
 
-	emit_later(b);
 	if (died)
 		scu_read_rest(s); /* responses queued before a failed write */
 	for (k = 0; k < count; k++) {
-		f = &b->ring[(head + k) % places];
+		f = &b->ring[(head + k) % w];
 		if (!f->sent)
 			land(b, f);
 		else if (f == b->broken || !hear_out(b, s, f, &wait))
@@ -487,9 +440,7 @@ after_death(struct batch *b, struct scu_session *s, unsigned head,
 int
 batch_send(struct batch *b, struct scu_session *s)
 {
-	/* a place more than the window: the landed one whose report waits
-	 * (b->later) is not the next one started */
-	unsigned w = s->window, places = w + 1, head = 0, count = 0;
+	unsigned w = s->window, head = 0, count = 0;
 	struct flight *f;
 	struct dimse_cmd rsp;
 	struct cs_err e;
@@ -499,7 +450,6 @@ batch_send(struct batch *b, struct scu_session *s)
 	b->busy = 0;
 	b->dead_rc = 0;
 	b->broken = NULL;
-	b->later = NULL;
 	b->ahead = SIZE_MAX;
 	for (;;) {
 		while (!died && count < w && j < b->n) {
@@ -511,10 +461,9 @@ batch_send(struct batch *b, struct scu_session *s)
 			    (b->state[j] == OBJ_LOST ||
 				b->state[b->ring[head].j] == OBJ_LOST))
 				break; /* one of them goes alone */
-			f = &b->ring[(head + count++) % places];
+			f = &b->ring[(head + count++) % w];
 			died = start_one(b, s, f, j++) == START_DIED;
 		}
-		emit_later(b); /* the next request is out: while the peer works */
 		if (died || count == 0)
 			break;
 		f = &b->ring[head];
@@ -529,11 +478,11 @@ batch_send(struct batch *b, struct scu_session *s)
 				died = 1;
 				break;
 			}
-			finish_one(b, f, &rsp, report_after_next(b, j));
+			finish_one(b, f, &rsp);
 		} else {
 			land(b, f);
 		}
-		head = (head + 1) % places;
+		head = (head + 1) % w;
 		count--;
 	}
 	after_death(b, s, head, count, died);
