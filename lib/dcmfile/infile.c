@@ -33,6 +33,14 @@ int
 infile_open(const char *path, struct cs_err *err)
 {
 	struct stat st;
+
+	return infile_open_stat(path, &st, err);
+}
+
+int
+infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
+{
+	struct stat st;
 	int fd;
 
 	/* stat first only spares devices an open (a tape rewinds on close);
@@ -45,16 +53,16 @@ infile_open(const char *path, struct cs_err *err)
 	if (fd < 0)
 		return cs_err_set(
 		    err, CS_E_IO, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, stp) != 0) {
 		int e = errno;
 
 		close(fd);
 		return cs_err_set(err, CS_E_IO, "cannot stat: %s", strerror(e));
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(stp->st_mode)) {
 		close(fd);
 		return cs_err_set(err, CS_E_IO,
-		    "not a regular file but %s: not read", kind_of(st.st_mode));
+		    "not a regular file but %s: not read", kind_of(stp->st_mode));
 	}
 	/* reads of a regular file never wait anyway; blocking as usual */
 	if (fcntl(fd, F_SETFL, 0) != 0) {

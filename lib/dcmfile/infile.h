@@ -6,6 +6,7 @@
 #define CS_DCMFILE_INFILE_H
 
 struct cs_err;
+struct stat;
 
 /*
  * Opens input path for reading, never blocking: open() with O_NONBLOCK
@@ -17,5 +18,9 @@ struct cs_err;
  * path: callers put it where they print it).
  */
 int infile_open(const char *path, struct cs_err *err);
+
+/* infile_open that also gives what its fstat found (st, not NULL), for
+ * a caller that would otherwise ask again. */
+int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
 
 #endif

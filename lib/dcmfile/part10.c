@@ -945,6 +945,16 @@ part10_probe_fd(
 }
 
 int
+part10_probe_fd_size(int fd, uint64_t size, unsigned opts,
+    struct part10_info *info, struct cs_err *err)
+{
+	struct fd_ctx f = { fd };
+	struct src src = { fd_pread, &f, size };
+
+	return probe(&src, opts, info, err);
+}
+
+int
 part10_probe_path(const char *path, unsigned opts, struct part10_info *info,
     struct cs_err *err)
 {

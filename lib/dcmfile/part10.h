@@ -120,6 +120,10 @@ int part10_probe_mem(const void *p, size_t size, unsigned opts,
  */
 int part10_probe_fd(
     int fd, unsigned opts, struct part10_info *info, struct cs_err *err);
+/* part10_probe_fd of a regular file whose size the caller has just
+ * taken (fstat): no second fstat. */
+int part10_probe_fd_size(int fd, uint64_t size, unsigned opts,
+    struct part10_info *info, struct cs_err *err);
 
 /*
  * Same over a path: opens it read-only, probes, closes.  CS_E_IO names

@@ -221,6 +221,7 @@ run(struct conn *c)
 {
 	struct session *ss = &c->ss;
 	uint64_t now = net_now_ms();
+	const uint8_t *out;
 
 	c->last_activity = now;
 	for (;;) {
@@ -239,6 +240,8 @@ run(struct conn *c)
 		pump_hold(&c->pump, ss->held);
 		rc = pump_run(&c->pump, progress, c, wait_ms(c, now), &err);
 		now = net_now_ms();
+		if (ul_out_peek(ss->a, &out) == 0)
+			session_responded(ss); /* the peer has its answer */
 		if (rc == 0)
 			moved(c, now);
 		else if (rc != CS_E_TIMEOUT) {

@@ -124,6 +124,7 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 static void
 drop_request(struct session *ss)
 {
+	store_report(&ss->store); /* the last one stored, if still due */
 	store_drop(&ss->store);
 	ss->kind = REQ_NONE;
 }
@@ -154,6 +155,7 @@ on_release_rq(void *user)
 {
 	struct session *ss = user;
 
+	store_report(&ss->store);
 	if (ss->kind != REQ_NONE) {
 		scp_log(ss->s, STORESCP_LOG_ERROR,
 		    "association %u: release requested in the middle of a message: nothing stored",
@@ -422,6 +424,7 @@ void
 session_release(struct session *ss)
 {
 	drop_request(ss);
+	store_end(&ss->store);
 	scommit_release(&ss->commit);
 	dimse_rx_release(&ss->rx);
 	ul_assoc_free(ss->a);
@@ -486,6 +489,16 @@ session_wants_room(const struct session *ss)
 {
 	/* tried at least once: no delay, or past it */
 	return ss->held && ss->armed && ss->wait_ms == 0;
+}
+
+void
+session_responded(struct session *ss)
+{
+	if (ss->held || !ss->store.report_due)
+		return;
+	store_report(&ss->store);
+	/* the next object's file, made while its request is on its way */
+	store_prepare(&ss->store);
 }
 
 void

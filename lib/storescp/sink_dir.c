@@ -404,13 +404,44 @@ int
 sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
     unsigned flags, const struct sink_meta *meta, struct cs_err *err)
 {
+	int none = -1;
+
+	return sink_begin_spare(s, root, reldir, &none, flags, meta, err);
+}
+
+int
+sink_spare(const struct sink_root *root)
+{
+	if (root->named_only)
+		return -1;
+	return openat(root->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+}
+
+/* tmp_create, on the spare when it is in the directory wanted. */
+static int
+tmp_create_spare(struct sink *s, const struct sink_root *root, int *spare)
+{
+	if (*spare < 0 || s->dirfd != root->dirfd)
+		return tmp_create(s, root);
+	s->fd = *spare;
+	s->tmpfile = 1;
+	*spare = -1;
+	return 0;
+}
+
+int
+sink_begin_spare(struct sink *s, const struct sink_root *root,
+    const char *reldir, int *spare, unsigned flags,
+    const struct sink_meta *meta, struct cs_err *err)
+{
 	struct wr w;
 	int rc, e;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	if ((rc = open_dir(s, root, reldir, flags, err)) < 0 ||
-	    (rc = check_free(s, root, err)) < 0 || tmp_create(s, root) != 0) {
+	    (rc = check_free(s, root, err)) < 0 ||
+	    tmp_create_spare(s, root, spare) != 0) {
 		e = errno;
 		if (s->own_dir)
 			close(s->dirfd);
@@ -592,19 +623,33 @@ fail:
 static int
 move_noreplace(struct sink *s, int dfd, const char *name)
 {
+	/* linkat(AT_EMPTY_PATH) refused (ENOENT) where /proc served */
+	static atomic_int no_empty_path;
 	char proc[40];
 	int e;
 
 	if (s->tmpfile) {
-		/* linkat never replaces: EEXIST when the name is taken */
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
-		if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0) {
+		/* linkat never replaces: EEXIST when the name is taken.  The
+		 * descriptor itself first: Linux >= 6.10 lets the file's
+		 * opener link it (before, only CAP_DAC_READ_SEARCH), and it
+		 * spares the walk through /proc on every object. */
+		int tried = !atomic_load_explicit(
+		    &no_empty_path, memory_order_relaxed);
+
+		if (tried) {
+			if (linkat(s->fd, "", dfd, name, AT_EMPTY_PATH) == 0) {
+				s->tmpfile = 0;
+				return 0;
+			}
 			if (errno != ENOENT)
 				return -1;
-			/* no /proc: this needs CAP_DAC_READ_SEARCH */
-			if (linkat(s->fd, "", dfd, name, AT_EMPTY_PATH) != 0)
-				return -1;
 		}
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->fd);
+		if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) != 0)
+			return -1;
+		if (tried)
+			atomic_store_explicit(
+			    &no_empty_path, 1, memory_order_relaxed);
 		s->tmpfile = 0;
 		return 0;
 	}

@@ -25,7 +25,8 @@
  * No partial file ever carries a final name: the temporary name starts
  * with '.', which a layout component never does (layout.h), and a file
  * appears under its final name only by rename(2)/link(2) once complete
- * (an O_TMPFILE file through linkat of /proc/self/fd/N).
+ * (an O_TMPFILE file through linkat of its descriptor, AT_EMPTY_PATH,
+ * or of /proc/self/fd/N where the kernel refuses that).
  * Every path is resolved from the root's descriptor, one component at a
  * time with O_NOFOLLOW, never through "..", so neither a symlink planted
  * inside DIR nor a chdir elsewhere in the process can redirect a write.
@@ -165,6 +166,23 @@ int sink_begin(struct sink *s, const struct sink_root *root,
 int
 sink_begin_in(struct sink *s, const struct sink_root *root, const char *reldir,
     unsigned flags, const struct sink_meta *meta, struct cs_err *err);
+
+/*
+ * An O_TMPFILE file made ahead in root's own directory, for the next
+ * object (while its request is still on its way): a descriptor for
+ * sink_begin_spare, or -1 where the file system has none.  Unused, it
+ * vanishes with its descriptor (close it).
+ */
+int sink_spare(const struct sink_root *root);
+
+/*
+ * sink_begin_in, in the output directory itself when reldir is "" or
+ * NULL, on *spare (from sink_spare; then set to -1: the sink owns it)
+ * instead of a new file; else as sink_begin_in, *spare kept.
+ */
+int sink_begin_spare(struct sink *s, const struct sink_root *root,
+    const char *reldir, int *spare, unsigned flags,
+    const struct sink_meta *meta, struct cs_err *err);
 
 /*
  * Appends n bytes (after the pending header, if any), retrying short

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "core/dimse_cmd.h"
@@ -38,6 +39,29 @@ store_init(struct store *st, struct storescp *s, const struct store_who *who)
 	st->s = s;
 	st->who = *who;
 	st->sink.fd = -1;
+	st->spare = -1;
+}
+
+void
+store_prepare(struct store *st)
+{
+	if (st->spare >= 0 || st->no_spare)
+		return;
+	/* a layout with directories names each object's only later */
+	if (strchr(st->s->layout.tmpl, '/') != NULL) {
+		st->no_spare = 1;
+		return;
+	}
+	st->spare = sink_spare(&st->s->root);
+	st->no_spare = st->spare < 0;
+}
+
+void
+store_end(struct store *st)
+{
+	if (st->spare >= 0)
+		close(st->spare);
+	st->spare = -1;
 }
 
 /*
@@ -142,6 +166,7 @@ void
 store_begin(
     struct store *st, const struct dimse_cmd *rq, const struct ul_pc *pc)
 {
+	store_report(st); /* rq and ts are about to change */
 	store_drop(st);
 	st->rq = rq;
 	st->n++;
@@ -373,12 +398,11 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 	return 0;
 }
 
-/* Counts a stored file and tells the application (on_stored). */
+/* Counts a stored file; its report follows the response (store_report). */
 static void
-report_stored(struct store *st, const char *final, uint16_t status, int kept)
+count_stored(struct store *st, uint16_t status, int kept)
 {
 	struct storescp *s = st->s;
-	struct storescp_stored info;
 	int wake;
 
 	pthread_mutex_lock(&s->mu);
@@ -386,27 +410,42 @@ report_stored(struct store *st, const char *final, uint16_t status, int kept)
 	/* only --max-files needs the accept loop to look now */
 	wake = s->cfg.max_files > 0 && s->stats.stored >= s->cfg.max_files;
 	pthread_mutex_unlock(&s->mu);
-	info = (struct storescp_stored){ .path = final,
+	st->report_due = 1;
+	st->report_kept = kept;
+	st->report_status = status;
+	st->report_bytes = sink_bytes(&st->sink);
+	if (wake)
+		scp_wake(s);
+}
+
+void
+store_report(struct store *st)
+{
+	struct storescp *s = st->s;
+	struct storescp_stored info;
+
+	if (!st->report_due)
+		return;
+	st->report_due = 0;
+	info = (struct storescp_stored){ .path = st->report_path,
 		.sop_class = st->rq->affected_class,
 		.sop_instance = st->rq->affected_instance,
 		.ts_uid = st->ts,
 		.calling_ae = st->who.calling,
 		.called_ae = st->who.called,
 		.peer = st->who.peer,
-		.bytes = sink_bytes(&st->sink),
-		.status = status,
-		.kept = kept,
+		.bytes = st->report_bytes,
+		.status = st->report_status,
+		.kept = st->report_kept,
 		.assoc_id = st->who.id,
 		.user = st->who.user,
 		.tls_subject = st->who.tls_subject };
 	scp_log(s, STORESCP_LOG_VERBOSE,
-	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, final,
-	    (unsigned long long)info.bytes,
-	    kept ? ", kept the existing file" : "");
+	    "association %u: stored '%s' (%llu bytes)%s", st->who.id,
+	    st->report_path, (unsigned long long)info.bytes,
+	    st->report_kept ? ", kept the existing file" : "");
 	if (s->cfg.on_stored != NULL)
 		s->cfg.on_stored(s->cfg.user, &info);
-	if (wake)
-		scp_wake(s);
 }
 
 /* The status to answer: the faults' (a fault never turns a failure
@@ -430,7 +469,6 @@ int
 store_finish(struct store *st, uint16_t *status, const char **comment)
 {
 	struct storescp *s = st->s;
-	char final[PATH_MAX + LAYOUT_PATH_MAX];
 	const char *fault;
 	int kept = 0, stored = 0;
 
@@ -450,10 +488,11 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	}
 	*status = choose_status(st);
 	if (status_is_stored(status_category_of(*status)) && st->sink_open)
-		stored = commit(st, final, sizeof(final), &kept);
+		stored = commit(st, st->report_path,
+		    sizeof(st->report_path), &kept);
 	store_drop(st);
 	if (stored) {
-		report_stored(st, final, *status, kept);
+		count_stored(st, *status, kept);
 	} else {
 		*status = st->status;
 		scp_count(s, &s->stats.failed);

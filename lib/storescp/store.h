@@ -16,6 +16,7 @@
 #ifndef CS_STORESCP_STORE_H
 #define CS_STORESCP_STORE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@
 #include "core/dimse_cmd.h"
 #include "core/ds_scan.h"
 #include "core/ul_pdu.h"
+#include "storescp/layout.h"
 #include "storescp/scp.h"
 #include "storescp/sink_dir.h"
 
@@ -67,6 +69,17 @@ struct store {
 	size_t pend_len, pend_cap;
 	uint64_t ds_bytes; /* data set bytes received */
 	int invalid;       /* --validate refused it: quarantine */
+
+	/* the last object stored, reported (on_stored) by store_report once
+	 * its response is out; rq and ts stay until the next store_begin */
+	int report_due;
+	int report_kept;
+	uint16_t report_status;
+	uint64_t report_bytes;
+	char report_path[PATH_MAX + LAYOUT_PATH_MAX];
+	/* the next object's temporary file, made ahead (sink_spare), or
+	 * -1; no_spare: the output directory cannot have one */
+	int spare, no_spare;
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
@@ -90,13 +103,29 @@ int store_data(struct store *st, const uint8_t *data, size_t len);
 
 
 /*
- * Ends the C-STORE: checks the data set, asks the faults, commits the
- * file and reports it (on_stored).  Returns STORE_ANSWER with the
- * status to answer in *status and the Error Comment ("" for none) in
- * *comment (valid until the next store_begin), or STORE_ABORT with
- * nothing stored.
+ * Ends the C-STORE: checks the data set, asks the faults, commits and
+ * counts the file; a stored file is reported later (store_report).  Returns
+ * STORE_ANSWER with the status to answer in *status and the Error
+ * Comment ("" for none) in *comment (valid until the next store_begin),
+ * or STORE_ABORT with nothing stored.
  */
 int store_finish(struct store *st, uint16_t *status, const char **comment);
+/*
+ * Reports the file store_finish stored (and counted), if not yet done:
+ * logs it and calls on_stored (its line, its --exec).  The session
+ * calls it once the response has left, before the next request is
+ * read or the association ends: the response does not wait for the
+ * application, and the report still comes before the peer can release.
+ */
+void store_report(struct store *st);
+/*
+ * After a stored object's response: makes the next object's temporary
+ * file now, while its request is on its way, when the layout puts every
+ * file in the output directory itself (sink_spare).
+ */
+void store_prepare(struct store *st);
+/* The association is over: closes what store_prepare made. */
+void store_end(struct store *st);
 /* Drops the C-STORE in progress, if any: nothing stored. */
 void store_drop(struct store *st);
 

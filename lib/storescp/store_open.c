@@ -95,7 +95,7 @@ open_sink(struct store *st, const char *reldir)
 		.impl_version = CS_IMPL_VERSION,
 		.source_ae = ae != NULL && ae[0] != '\0' ? ae : NULL,
 	};
-	rc = sink_begin_in(&st->sink, &s->root, reldir,
+	rc = sink_begin_spare(&st->sink, &s->root, reldir, &st->spare,
 	    s->cfg.fsync ? SINK_FSYNC : 0, &meta, &err);
 	if (rc == 0) {
 		st->sink_open = 1;

@@ -193,16 +193,13 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	struct stat st;
 	int fd, rc;
 
-	fd = infile_open(src->paths[i], err);
-	if (fd < 0)
-		return fd;
 	/* the times before the header is read: a change while it is read
 	 * shows at sending */
-	if (fstat(fd, &st) != 0)
-		rc = cs_err_set(
-		    err, CS_E_IO, "cannot stat: %s", strerror(errno));
-	else
-		rc = part10_probe_fd(fd, PART10_O_VERIFY, &info, err);
+	fd = infile_open_stat(src->paths[i], &st, err);
+	if (fd < 0)
+		return fd;
+	rc = part10_probe_fd_size(
+	    fd, (uint64_t)st.st_size, PART10_O_VERIFY, &info, err);
 	if (rc == 0 &&
 	    (!propose_uid_valid(info.sop_class) ||
 		!propose_uid_valid(info.sop_instance) ||

@@ -5,7 +5,9 @@
  * are each answered from the callback that completed them, the engine
  * pausing after each (UL_CB_PAUSE) so that no further request is read
  * before the response is out; under --delay each response is held until
- * its own time, then answered in order, every object stored.
+ * its own time, then answered in order, every object stored.  A stored
+ * object is reported (on_stored) only once its response has been
+ * written, and before the next request is read.
  */
 #include <check.h>
 #include <dirent.h>
@@ -79,10 +81,24 @@ take(struct ul_assoc *a, uint8_t *buf, size_t cap)
 	return got;
 }
 
+/* on_stored: how many reports, and the last one's path */
+static int reported;
+static char reported_path[512];
+
+static void
+on_stored(void *user, const struct storescp_stored *st)
+{
+	(void)user;
+	reported++;
+	snprintf(reported_path, sizeof(reported_path), "%s", st->path);
+}
+
 static void
 rig_up(struct rig *g, unsigned delay_ms)
 {
-	struct storescp_config cfg = { .host = "127.0.0.1", .port = "0" };
+	struct storescp_config cfg = { .host = "127.0.0.1",
+		.port = "0",
+		.on_stored = on_stored };
 	struct cs_err err = { 0, "" };
 	struct ul_assoc_params rq;
 	uint8_t buf[64 * 1024];
@@ -112,6 +128,8 @@ rig_up(struct rig *g, unsigned delay_ms)
 	n = take(g->ss.a, buf, sizeof(buf));
 	ck_assert_int_eq(ul_recv(g->r.a, buf, n, g->now), (long)n);
 	ck_assert(ul_established(g->r.a));
+	reported = 0;
+	reported_path[0] = '\0';
 }
 
 static void
@@ -251,6 +269,55 @@ START_TEST(under_delay_each_response_waits_its_own_time_in_order)
 }
 END_TEST
 
+/* The last report was of instance i. */
+static void
+expect_reported(int n, int i)
+{
+	char tail[64];
+	size_t pl = strlen(reported_path), tl;
+
+	ck_assert_int_eq(reported, n);
+	tl = (size_t)snprintf(
+	    tail, sizeof(tail), "/1.2.826.0.1.3680043.9.7.%d.dcm", i);
+	ck_assert_uint_ge(pl, tl);
+	ck_assert_str_eq(reported_path + pl - tl, tail);
+}
+
+START_TEST(a_stored_object_is_reported_after_its_response_before_the_next_request)
+{
+	struct rig g;
+	uint8_t in[16 * 1024];
+	size_t n, off = 0;
+
+	rig_up(&g, 0);
+	n = three_requests(&g, in, sizeof(in));
+	/* stored and answered, the response not yet written: no report */
+	feed_request(&g, in, n, &off, 1);
+	ck_assert_int_eq(reported, 0);
+	ck_assert_uint_eq(g.s->stats.stored, 1);
+	expect_response(&g, 1);
+	ck_assert_int_eq(reported, 0);
+	/* the I/O loop wrote it */
+	session_responded(&g.ss);
+	expect_reported(1, 1);
+	session_responded(&g.ss);
+	expect_reported(1, 1);
+	/* not told: the next request reports it before it is read */
+	feed_request(&g, in, n, &off, 2);
+	expect_response(&g, 2);
+	ck_assert_int_eq(reported, 1);
+	feed_request(&g, in, n, &off, 3);
+	expect_reported(2, 2);
+	expect_response(&g, 3);
+	/* nor here: the end of the association reports it */
+	session_release(&g.ss);
+	expect_reported(3, 3);
+	ck_assert_int_eq(session_init(&g.ss, g.s, 2, "127.0.0.1",
+	    "127.0.0.1:104", 0), 0);
+	rig_down(&g);
+}
+END_TEST
+
 START_TEST(a_stopping_receiver_answers_the_held_response_at_once)
 {
 	struct rig g;
@@ -276,6 +343,8 @@ scp_session_suite(void)
 	tcase_add_test(tc, each_request_is_answered_before_the_next_is_read);
 	tcase_add_test(tc, under_delay_each_response_waits_its_own_time_in_order);
 	tcase_add_test(tc, a_stopping_receiver_answers_the_held_response_at_once);
+	tcase_add_test(tc,
+	    a_stored_object_is_reported_after_its_response_before_the_next_request);
 	suite_add_tcase(s, tc);
 	return s;
 }
