@@ -757,7 +757,10 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 			break;
 		if ((rc = read_elem(x, r, se, &e)) != 0)
 			return rc;
-		if (until_delim && e.tag == DS_TAG_ITEM_DELIM)
+		/* an item's delimiter; some writers also end a defined-length
+		 * item with one, exactly at its end (as ds_walk accepts) */
+		if (e.tag == DS_TAG_ITEM_DELIM &&
+		    (until_delim || (!top && rd_left(r) == 0)))
 			return 0;
 		if (top && x->lossy &&
 		    (rc = put_lossy_before(x, e.tag - 1)) != 0)

@@ -707,6 +707,35 @@ START_TEST(xcode_un_sequence_items_in_explicit_vr_are_read_as_such)
 }
 END_TEST
 
+START_TEST(xcode_item_delimiter_ending_a_defined_length_item_is_accepted)
+{
+	/* some writers end a defined-length item with an Item Delimitation
+	 * Item as well: the walker accepts it, and so must the copy */
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	hdr(&in, 0, 0x0008, 0x1115, "SQ", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 12 + 8);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&in, 0, 0x0010, 0x0020, "LO", "ID", 2);
+	ck_assert_msg(run(&in, EVR, IVR, &got, &err) == 0, "%s", err.msg);
+	wr_init(&want, 1 << 12);
+	hdr(&want, 0, 0x0008, 0x1115, NULL, UNDEF);
+	hdr(&want, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+	hdr(&want, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&want, 0, 0x0010, 0x0020, NULL, "ID", 2);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -732,6 +761,8 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
 	tcase_add_test(tc, xcode_lossy_from_deflated_gets_a_derived_uid);
 	tcase_add_test(tc, xcode_un_sequence_items_in_explicit_vr_are_read_as_such);
+	tcase_add_test(tc,
+	    xcode_item_delimiter_ending_a_defined_length_item_is_accepted);
 	suite_add_tcase(s, tc);
 	return s;
 }
