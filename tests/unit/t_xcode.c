@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
@@ -22,6 +23,7 @@ Suite *xcode_suite(void);
 #define IVR "1.2.840.10008.1.2"
 #define EVR "1.2.840.10008.1.2.1"
 #define EBE "1.2.840.10008.1.2.2"
+#define DEFL "1.2.840.10008.1.2.1.99"
 #define UNDEF 0xffffffffu
 
 static int
@@ -736,6 +738,102 @@ START_TEST(xcode_item_delimiter_ending_a_defined_length_item_is_accepted)
 }
 END_TEST
 
+/* All of fd from offset 0 into w. */
+static void
+slurp(int fd, struct wr *w)
+{
+	uint8_t b[4096];
+	ssize_t n;
+
+	wr_init(w, 1 << 24);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	while ((n = read(fd, b, sizeof(b))) > 0)
+		wr_bytes(w, b, (size_t)n);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(w->err, 0);
+}
+
+/* The raw deflate stream in->p inflated into out (PS3.5 A.5). */
+static void
+inflate_raw(const struct wr *in, struct wr *out)
+{
+	uint8_t b[4096];
+	z_stream z;
+	int zr;
+
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(inflateInit2(&z, -MAX_WBITS), Z_OK);
+	z.next_in = in->p;
+	z.avail_in = (uInt)in->len;
+	wr_init(out, 1 << 24);
+	do {
+		z.next_out = b;
+		z.avail_out = sizeof(b);
+		zr = inflate(&z, Z_NO_FLUSH);
+		ck_assert(zr == Z_OK || zr == Z_STREAM_END);
+		wr_bytes(out, b, sizeof(b) - z.avail_out);
+	} while (zr != Z_STREAM_END);
+	/* at most the pad byte after the stream, and a zero */
+	ck_assert_uint_le(z.avail_in, 1);
+	if (z.avail_in == 1)
+		ck_assert_uint_eq(*z.next_in, 0);
+	inflateEnd(&z);
+}
+
+START_TEST(xcode_deflated_target_is_our_stream_of_the_explicit_vr_data_set)
+{
+	static const char *const src[] = { "tests/data/img16-rle.dcm",
+		"tests/data/p10-ivrle.dcm", "tests/data/p10-evrbe.dcm",
+		"tests/data/p10-ivrle-undef-seq.dcm" };
+	struct dcmfile_transcoded d, e;
+	struct cs_err err = { 0, "" };
+	struct wr dw, ew, iw;
+	size_t i;
+
+	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		ck_assert_msg(dcmfile_transcode(src[i], DEFL, 0, &d, &err) == 0,
+		    "%s: %s", src[i], err.msg);
+		ck_assert_str_eq(d.ts_uid, DEFL);
+		ck_assert_msg(dcmfile_transcode(src[i], EVR, 0, &e, &err) == 0,
+		    "%s: %s", src[i], err.msg);
+		slurp(d.fd, &dw);
+		slurp(e.fd, &ew);
+		/* PS3.5 A.5 and PS3.8 E.1: even, padded when the stream is odd */
+		ck_assert_uint_eq(dw.len % 2, 0);
+		ck_assert_uint_eq(d.length, dw.len);
+		inflate_raw(&dw, &iw);
+		check_same(&iw, &ew);
+		/* and back: a Deflated source is inflated for the walker */
+		close(d.fd);
+		close(e.fd);
+		wr_release(&dw);
+		wr_release(&ew);
+		wr_release(&iw);
+	}
+}
+END_TEST
+
+START_TEST(xcode_deflated_source_inflates_to_the_explicit_vr_file)
+{
+	struct dcmfile_transcoded d, e;
+	struct cs_err err = { 0, "" };
+	struct wr dw, ew;
+
+	/* dump2dcm +td and +te of one dump: the same data set */
+	ck_assert_msg(dcmfile_transcode("tests/data/p10-deflated.dcm", IVR, 0,
+	    &d, &err) == 0, "%s", err.msg);
+	ck_assert_msg(dcmfile_transcode("tests/data/p10-evrle.dcm", IVR, 0,
+	    &e, &err) == 0, "%s", err.msg);
+	slurp(d.fd, &dw);
+	slurp(e.fd, &ew);
+	check_same(&dw, &ew);
+	close(d.fd);
+	close(e.fd);
+	wr_release(&dw);
+	wr_release(&ew);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -763,6 +861,9 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_un_sequence_items_in_explicit_vr_are_read_as_such);
 	tcase_add_test(tc,
 	    xcode_item_delimiter_ending_a_defined_length_item_is_accepted);
+	tcase_add_test(tc,
+	    xcode_deflated_target_is_our_stream_of_the_explicit_vr_data_set);
+	tcase_add_test(tc, xcode_deflated_source_inflates_to_the_explicit_vr_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
