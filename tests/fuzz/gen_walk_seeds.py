@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """gen_walk_seeds.py - corpus seeds for the targets that run the shared
 data set walker (lib/core/ds_walk.c): fuzz_ds_scan, fuzz_part10,
-fuzz_xcode and fuzz_commit_ds.  One seed per odd case PS3.5 allows or
+fuzz_xcode and fuzz_commit_ds, and Deflated data sets for
+fuzz_xcode_inflate.  One seed per odd case PS3.5 allows or
 real writers make: UN of undefined length holding Implicit VR LE items
 (PS3.5 6.2.2) or Explicit VR LE ones (pre-CP-246), odd lengths, missing
 and wrong group lengths, private sequences, item delimiters (also ending
@@ -16,6 +17,7 @@ import hashlib
 import os
 import struct
 import sys
+import zlib
 
 IVR, EVR, BE = 0, 1, 2
 UNDEF = 0xFFFFFFFF
@@ -189,6 +191,15 @@ def main():
             write(root, "fuzz_xcode", bytes([src | xto[enc] << 2]) + ds)
         write(root, "fuzz_part10", meta(TS[enc], group_length=False) +
               cases(enc)[0][1])
+        if enc == EVR:
+            # fuzz_xcode_inflate: Deflated data sets (PS3.5 A.5), padded
+            # when odd as DCMTK writes them, bare as pydicom does
+            for i, (name, ds) in enumerate(cases(enc)):
+                z = zlib.compressobj(9, zlib.DEFLATED, -15)
+                st = z.compress(ds) + z.flush()
+                if i % 2 and len(st) % 2:
+                    st += b"\0"
+                write(root, "fuzz_xcode_inflate", bytes([i & 3]) + st)
         for name, ds in commit_cases(enc):
             write(root, "fuzz_commit_ds", bytes([enc]) + ds)
 
