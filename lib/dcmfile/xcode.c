@@ -2,10 +2,13 @@
  * xcode.c - the element walker and writer of the transcoder (xcode.h).
  *
  * Two passes over the source, both through ds_elem_read: the first reads
- * the Image Pixel attributes and finds the pixel data (values skipped by
- * length), the second writes the target.  When the element encoding
- * does not change, an element is copied as one byte range, header and
- * all; otherwise headers are written again and sequences walked.
+ * the Image Pixel attributes and finds the pixel data, the second writes
+ * the target.  What is passed unwritten (skip: values, sequences, items,
+ * fragments, checked as it goes) goes through core/ds_walk, the walker
+ * every reader of data sets shares.  When the element encoding does not
+ * change, an element is copied as one byte range, header and all;
+ * otherwise headers are written again and sequences walked (copy_items,
+ * copy_dataset: recursion bounded by MAX_DEPTH).
  */
 #include <errno.h>
 #include <stdio.h>
