@@ -121,8 +121,8 @@ inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
 
 	*map = NULL;
 	*len = 0;
-	/* deflate rarely gains more than 8:1 on a data set */
-	sink.fd = make_tmpfile((uint64_t)n * 8, err);
+	/* a file, never memory: a few KB of stream can inflate to GBs */
+	sink.fd = make_tmpfile(MEMFD_MAX + 1, err);
 	if (sink.fd < 0)
 		return sink.fd;
 	rc = xcode_inflate(p, n, INFLATED_MAX, fd_write, &sink, &got, err);
