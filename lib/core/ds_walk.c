@@ -52,15 +52,22 @@ ds_walk_offset(const struct ds_walk *w)
 	return w->pos + w->pending;
 }
 
-/* The level whose defined end is nearest (every inner one lies in it). */
+/* The level whose defined end is nearest (every inner one lies in it),
+ * kept in w->lim as levels open and close. */
 static unsigned
 limit_level(const struct ds_walk *w)
+{
+	return w->lim;
+}
+
+static void
+find_limit(struct ds_walk *w)
 {
 	unsigned d = w->depth;
 
 	while (d > 0 && w->lvl[d].end == DS_WALK_LEN_OPEN)
 		d--;
-	return d;
+	w->lim = d;
 }
 
 static int
@@ -79,6 +86,8 @@ push(struct ds_walk *w, uint8_t kind, enum ds_enc enc, uint8_t un,
 	l->un = un;
 	l->tag = tag;
 	l->end = end;
+	if (end != DS_WALK_LEN_OPEN)
+		w->lim = w->depth;
 	return 0;
 }
 
@@ -106,6 +115,8 @@ pop(struct ds_walk *w, struct ds_walk_step *st)
 	st->e.tag = l->tag;
 	st->enc = st->inner = (enum ds_enc)l->enc;
 	w->depth--;
+	if (w->lim > w->depth)
+		find_limit(w);
 	st->depth = w->depth;
 	return 0;
 }
@@ -232,7 +243,12 @@ ds_walk_next(struct ds_walk *w, struct rd *r, struct ds_walk_step *st,
 	w->pos += w->pending;
 	w->pending = 0;
 	w->can_enter = 0;
-	memset(st, 0, sizeof(*st));
+	/* no memset: this runs once per element header */
+	st->ev = (enum ds_walk_ev)0;
+	st->kind = (enum ds_value_kind)0;
+	st->e.tag = 0;
+	st->e.vr[0] = '\0';
+	st->e.len = 0;
 	st->off = w->pos;
 	st->depth = w->depth;
 	l = &w->lvl[w->depth];
@@ -278,14 +294,17 @@ ds_walk_next(struct ds_walk *w, struct rd *r, struct ds_walk_step *st,
 	r->pos = h.pos;
 	w->pos += st->e.hdr_len;
 	rc = l->kind == LV_DATASET ? member(w, st, err) : seq_child(w, st, err);
-	w->last = *st;
+	w->last_ev = (uint8_t)st->ev;
+	w->last_enc = (uint8_t)st->enc;
+	w->last_inner = (uint8_t)st->inner;
+	w->last_un = st->e.vr[0] == 'U' && st->e.vr[1] == 'N';
+	w->last_tag = st->e.tag;
 	return rc;
 }
 
 int
 ds_walk_enter(struct ds_walk *w, struct cs_err *err)
 {
-	const struct ds_walk_step *s = &w->last;
 	const struct ds_walk_lvl *l = &w->lvl[w->depth];
 	uint64_t end = w->pos + w->pending;
 	int rc;
@@ -293,16 +312,17 @@ ds_walk_enter(struct ds_walk *w, struct cs_err *err)
 	if (!w->can_enter)
 		return cs_err_set(err, CS_E_INVAL, "nothing to walk into");
 	w->can_enter = 0;
-	if (s->ev == DS_WALK_ITEM)
+	if (w->last_ev == DS_WALK_ITEM)
 		rc = push(w, LV_DATASET, (enum ds_enc)l->enc, l->un, DS_TAG_ITEM,
 		    end, err);
-	else if (strcmp(s->e.vr, "UN") == 0)
+	else if (w->last_un)
 		/* PS3.5 6.2.2: a UN sequence holds Implicit VR LE */
 		rc = push(w, LV_SEQ, DS_ENC_IVR_LE,
-		    s->enc != DS_ENC_IVR_LE ? (uint8_t)s->enc : 0, s->e.tag, end,
-		    err);
+		    w->last_enc != DS_ENC_IVR_LE ? w->last_enc : 0, w->last_tag,
+		    end, err);
 	else
-		rc = push(w, LV_SEQ, s->inner, 0, s->e.tag, end, err);
+		rc = push(w, LV_SEQ, (enum ds_enc)w->last_inner, 0, w->last_tag,
+		    end, err);
 	if (rc == 0)
 		w->pending = 0;
 	return rc;
@@ -317,6 +337,7 @@ ds_walk_finish(struct ds_walk *w, struct cs_err *err)
 	w->pending = 0;
 	while (w->depth > 0 && w->lvl[w->depth].end == w->pos)
 		w->depth--;
+	find_limit(w);
 	l = &w->lvl[w->depth];
 	if (w->depth == 0 &&
 	    (l->end == DS_WALK_LEN_OPEN || l->end == w->pos))
@@ -334,15 +355,13 @@ ds_walk_finish(struct ds_walk *w, struct cs_err *err)
 static int
 pass_pending(struct ds_walk *w, struct rd *r, struct cs_err *err)
 {
-	const struct ds_walk_step *s = &w->last;
-
 	if (w->pending > rd_left(r)) {
-		if (s->ev == DS_WALK_ITEM)
+		if (w->last_ev == DS_WALK_ITEM)
 			return cs_err_set(err, CS_E_TRUNCATED,
 			    "the data set ends inside an item");
 		return cs_err_set(err, CS_E_TRUNCATED,
 		    "the data set ends inside (%04X,%04X)",
-		    DS_TAG_GROUP(s->e.tag), DS_TAG_ELEM(s->e.tag));
+		    DS_TAG_GROUP(w->last_tag), DS_TAG_ELEM(w->last_tag));
 	}
 	rd_skip(r, (size_t)w->pending);
 	return 0;

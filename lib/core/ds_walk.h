@@ -91,8 +91,11 @@ struct ds_walk {
 	uint64_t pos;     /* stream offset of the next header */
 	uint64_t pending; /* value bytes the caller passes before it */
 	unsigned depth;
+	unsigned lim;     /* the open level whose defined end is nearest */
 	int can_enter;    /* the last step may be entered */
-	struct ds_walk_step last;
+	/* what ds_walk_enter and ds_walk_pass need of the last step */
+	uint8_t last_ev, last_enc, last_inner, last_un;
+	uint32_t last_tag;
 	struct ds_walk_lvl lvl[DS_WALK_MAX_DEPTH + 1];
 };
 
