@@ -2,16 +2,17 @@
  * commit_ds.c - Storage Commitment data sets (see commit_ds.h).
  *
  * The encoder writes defined lengths, patched after each item and
- * sequence is written.  The decoder is a recursive walk over a complete
- * data set in memory: every header through ds_elem_read, every
- * defined-length sequence and item read through a sub-reader of exactly
- * its length, so that nothing can overrun its container.
+ * sequence is written.  The decoder follows the steps of the shared
+ * walker (core/ds_walk.h) over a complete data set in memory: it walks
+ * into the two sequences and their items and passes everything else; the
+ * walker checks that nothing overruns its container and bounds nesting.
  */
 #include <stdarg.h>
 #include <stdio.h> /* snprintf only: no file I/O in core */
 #include <string.h>
 
 #include "core/commit_ds.h"
+#include "core/ds_walk.h"
 #include "core/ts_uids.h"
 
 #include "core/banned.h"
@@ -22,8 +23,6 @@
 #define TAG_REF_CLASS DS_TAG(0x0008, 0x1150)
 #define TAG_REF_INSTANCE DS_TAG(0x0008, 0x1155)
 #define TAG_FAILURE_REASON DS_TAG(0x0008, 0x1197)
-/* Nesting a report never needs; a bound for hostile input. */
-#define MAX_DEPTH 16
 
 /* --- encoding ------------------------------------------------------------ */
 
@@ -225,97 +224,6 @@ get_uid(struct dec *d, struct rd *r, const struct ds_elem *e, char *dst,
 	return 0;
 }
 
-static int
-walk(struct dec *d, struct rd *r, enum ds_enc enc, unsigned depth, int in_item,
-    int (*on_elem)(struct dec *, struct rd *, enum ds_enc,
-	const struct ds_elem *, unsigned, void *),
-    void *arg);
-
-/* Skips the value of e, walking the structure of undefined lengths. */
-static int
-skip(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
-    unsigned depth)
-{
-	enum ds_enc inner;
-	enum ds_value_kind kind = ds_elem_kind(e, enc, &inner);
-	struct ds_elem it;
-	int rc;
-
-	if (kind == DS_KIND_INVALID)
-		return bad(d, r, "(%04X,%04X) has an undefined length",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	if (e->len != DS_LEN_UNDEFINED) {
-		if (e->len > rd_left(r))
-			return bad(d, r, "(%04X,%04X) runs past its container",
-			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-		rd_skip(r, e->len);
-		return 0;
-	}
-	if (depth >= MAX_DEPTH)
-		return bad(d, r, "nested deeper than %d levels", MAX_DEPTH);
-	/* An undefined-length sequence or fragments: items until the
-	 * Sequence Delimitation Item. */
-	for (;;) {
-		if ((rc = ds_elem_read(r, inner, &it, d->err)) != 0)
-			return rc == CS_E_TRUNCATED ? bad(d, r,
-							  "a sequence "
-							  "has no end")
-						    : CS_E_PROTO;
-		if (it.tag == DS_TAG_SEQ_DELIM)
-			return 0;
-		if (it.tag != DS_TAG_ITEM)
-			return bad(d, r, "(%04X,%04X) where an item belongs",
-			    DS_TAG_GROUP(it.tag), DS_TAG_ELEM(it.tag));
-		if (kind == DS_KIND_FRAGMENTS || it.len != DS_LEN_UNDEFINED) {
-			if ((rc = skip(d, r, inner, &it, depth + 1)) != 0)
-				return rc;
-			continue;
-		}
-		if ((rc = walk(d, r, inner, depth + 1, 1, NULL, NULL)) != 0)
-			return rc;
-	}
-}
-
-/*
- * Reads the elements of a data set (the top level, or an item's) until
- * the reader ends or, in an undefined-length item, its delimiter.
- * on_elem (when not NULL) consumes the elements it wants and returns 1
- * for those it leaves to be skipped.
- */
-static int
-walk(struct dec *d, struct rd *r, enum ds_enc enc, unsigned depth, int in_item,
-    int (*on_elem)(struct dec *, struct rd *, enum ds_enc,
-	const struct ds_elem *, unsigned, void *),
-    void *arg)
-{
-	struct ds_elem e;
-	int rc;
-
-	for (;;) {
-		if (rd_left(r) == 0) {
-			if (in_item == 1)
-				return bad(d, r, "an item has no end");
-			return 0;
-		}
-		if ((rc = ds_elem_read(r, enc, &e, d->err)) != 0)
-			return rc == CS_E_TRUNCATED
-			    ? bad(d, r,
-				  "the data set "
-				  "ends inside an element header")
-			    : CS_E_PROTO;
-		if (e.tag == DS_TAG_ITEM_DELIM && in_item == 1)
-			return 0;
-		if (DS_TAG_GROUP(e.tag) == 0xfffe)
-			return bad(d, r, "(%04X,%04X) out of place",
-			    DS_TAG_GROUP(e.tag), DS_TAG_ELEM(e.tag));
-		rc = on_elem ? on_elem(d, r, enc, &e, depth, arg) : 1;
-		if (rc == 1)
-			rc = skip(d, r, enc, &e, depth);
-		if (rc != 0)
-			return rc;
-	}
-}
-
 /* The elements of one item of the Referenced or Failed SOP Sequence. */
 struct item {
 	char sop_class[COMMIT_UID_MAX + 1];
@@ -323,14 +231,20 @@ struct item {
 	uint16_t reason;
 };
 
+/* Where the walk is: which sequence is open at the top level. */
+struct pos {
+	int seq; /* 0: none, 1: Referenced SOP Sequence, 2: Failed */
+	struct item it;
+};
+
+/* An element of an item; 1 for one to pass unread. */
 static int
-item_elem(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
-    unsigned depth, void *arg)
+item_elem(struct dec *d, struct rd *r, const struct ds_walk_step *st,
+    struct item *it)
 {
-	struct item *it = arg;
+	const struct ds_elem *e = &st->e;
 	const uint8_t *v;
 
-	(void)depth;
 	if (e->len == DS_LEN_UNDEFINED)
 		return 1;
 	switch (e->tag) {
@@ -343,7 +257,7 @@ item_elem(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
 	case TAG_FAILURE_REASON:
 		if (e->len != 2 || (v = rd_bytes(r, 2)) == NULL)
 			return bad(d, r, "the Failure Reason is not one US");
-		it->reason = enc == DS_ENC_EVR_BE
+		it->reason = st->enc == DS_ENC_EVR_BE
 		    ? (uint16_t)(v[0] << 8 | v[1])
 		    : (uint16_t)(v[1] << 8 | v[0]);
 		return 0;
@@ -351,103 +265,90 @@ item_elem(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
 	return 1;
 }
 
-/* One item: a defined length through a sub-reader, else to its
- * delimiter. */
+/* An item ended: one instance for the callback. */
 static int
-read_item(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
-    unsigned depth, int failed)
+item_end(struct dec *d, const struct rd *r, const struct pos *ps)
 {
-	struct item it = { "", "", 0 };
 	struct commit_ref ref;
-	int rc;
 
-	if (e->len == DS_LEN_UNDEFINED) {
-		rc = walk(d, r, enc, depth, 1, item_elem, &it);
-	} else {
-		struct rd sub;
-
-		if (e->len > rd_left(r))
-			return bad(d, r, "an item runs past its sequence");
-		sub = rd_sub(r, e->len);
-		rc = walk(d, &sub, enc, depth, 2, item_elem, &it);
-	}
-	if (rc != 0)
-		return rc;
-	if (it.sop_class[0] == '\0' || it.sop_instance[0] == '\0')
+	if (ps->it.sop_class[0] == '\0' || ps->it.sop_instance[0] == '\0')
 		return bad(d, r, "an item lacks its Referenced SOP %s UID",
-		    it.sop_class[0] == '\0' ? "Class" : "Instance");
-	ref.sop_class = it.sop_class;
-	ref.sop_instance = it.sop_instance;
-	ref.failure_reason = failed ? it.reason : 0;
+		    ps->it.sop_class[0] == '\0' ? "Class" : "Instance");
+	ref.sop_class = ps->it.sop_class;
+	ref.sop_instance = ps->it.sop_instance;
+	ref.failure_reason = ps->seq == 2 ? ps->it.reason : 0;
 	if (d->cb != NULL && d->cb->on_ref != NULL)
-		return d->cb->on_ref(d->cb->ctx, failed, &ref);
+		return d->cb->on_ref(d->cb->ctx, ps->seq == 2, &ref);
 	return 0;
 }
 
-/* The items of the Referenced or Failed SOP Sequence. */
+/*
+ * Opens the Referenced or Failed SOP Sequence.  Implicit VR tells a
+ * defined-length sequence by its tag only; a peer that did not know the
+ * tag may send it as UN, whose contents are then Implicit VR LE (PS3.5
+ * 6.2.2): the walker reads both once entered.
+ */
 static int
-read_sequence(struct dec *d, struct rd *r, enum ds_enc enc,
-    const struct ds_elem *e, unsigned depth, int failed)
+enter_seq(struct dec *d, struct ds_walk *w, const struct rd *r,
+    const struct ds_walk_step *st, struct pos *ps, int which)
 {
-	enum ds_enc inner = enc;
-	enum ds_value_kind kind = ds_elem_kind(e, enc, &inner);
-	struct ds_elem it;
-	struct rd sub, *in = r;
-	int rc;
+	int undefined = st->e.len == DS_LEN_UNDEFINED;
 
-	/* Implicit VR tells a defined-length sequence by its tag only; a
-	 * peer that did not know the tag may send it as UN, whose contents
-	 * are then Implicit VR LE (PS3.5 6.2.2). */
-	if (kind == DS_KIND_VALUE && strcmp(e->vr, "UN") == 0)
-		inner = DS_ENC_IVR_LE;
-	else if (kind != DS_KIND_SEQUENCE &&
-	    !(kind == DS_KIND_VALUE && enc == DS_ENC_IVR_LE))
+	if (!(st->kind == DS_KIND_SEQUENCE ||
+		(st->kind == DS_KIND_VALUE &&
+		    (st->enc == DS_ENC_IVR_LE || strcmp(st->e.vr, "UN") == 0))))
 		return bad(d, r, "the %s SOP Sequence is not a sequence",
-		    failed ? "Failed" : "Referenced");
-	if (e->len != DS_LEN_UNDEFINED) {
-		if (e->len > rd_left(r))
-			return bad(d, r, "a sequence runs past the data set");
-		sub = rd_sub(r, e->len);
-		in = &sub;
-	}
-	for (;;) {
-		if (in == &sub && rd_left(in) == 0)
-			return 0;
-		if ((rc = ds_elem_read(in, inner, &it, d->err)) != 0)
-			return rc == CS_E_TRUNCATED ? bad(d, in,
-							  "a sequence "
-							  "has no end")
-						    : CS_E_PROTO;
-		if (it.tag == DS_TAG_SEQ_DELIM && in == r)
-			return 0;
-		if (it.tag != DS_TAG_ITEM)
-			return bad(d, in, "(%04X,%04X) where an item belongs",
-			    DS_TAG_GROUP(it.tag), DS_TAG_ELEM(it.tag));
-		if ((rc = read_item(d, in, inner, &it, depth + 1, failed)) != 0)
-			return rc;
-	}
+		    which == 2 ? "Failed" : "Referenced");
+	if (!undefined && ds_walk_enter(w, d->err) != 0)
+		return CS_E_PROTO;
+	ps->seq = which;
+	return 0;
 }
 
+/* One step of the walk over the data set. */
 static int
-top_elem(struct dec *d, struct rd *r, enum ds_enc enc, const struct ds_elem *e,
-    unsigned depth, void *arg)
+on_step(struct dec *d, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st, struct pos *ps)
 {
-	(void)arg;
-	switch (e->tag) {
-	case TAG_TRANSACTION_UID:
-		if (d->transaction[0] != '\0')
-			return bad(d, r, "the Transaction UID appears twice");
-		if (e->len == DS_LEN_UNDEFINED)
-			return bad(d, r,
-			    "the Transaction UID has an "
-			    "undefined length");
-		return get_uid(d, r, e, d->transaction, "the Transaction UID");
-	case TAG_FAILED_SEQ:
-		return read_sequence(d, r, enc, e, depth, 1);
-	case TAG_REFERENCED_SEQ:
-		return read_sequence(d, r, enc, e, depth, 0);
+	int rc = 1;
+
+	if (st->ev == DS_WALK_CLOSE) {
+		if (st->depth == 1 && ps->seq != 0)
+			return item_end(d, r, ps);
+		if (st->depth == 0)
+			ps->seq = 0;
+		return 0;
 	}
-	return 1;
+	if (st->depth == 0) {
+		switch (st->e.tag) {
+		case TAG_TRANSACTION_UID:
+			if (d->transaction[0] != '\0')
+				return bad(d, r,
+				    "the Transaction UID appears twice");
+			if (st->e.len == DS_LEN_UNDEFINED)
+				return bad(d, r,
+				    "the Transaction UID has an "
+				    "undefined length");
+			return get_uid(
+			    d, r, &st->e, d->transaction, "the Transaction UID");
+		case TAG_FAILED_SEQ:
+			return enter_seq(d, w, r, st, ps, 2);
+		case TAG_REFERENCED_SEQ:
+			return enter_seq(d, w, r, st, ps, 1);
+		}
+	} else if (st->depth == 1 && ps->seq != 0 &&
+	    st->ev == DS_WALK_ITEM) {
+		memset(&ps->it, 0, sizeof(ps->it));
+		if (st->e.len != DS_LEN_UNDEFINED &&
+		    ds_walk_enter(w, d->err) != 0)
+			return CS_E_PROTO;
+		return 0;
+	} else if (st->depth == 2 && ps->seq != 0) {
+		rc = item_elem(d, r, st, &ps->it);
+	}
+	if (rc == 1 && ds_walk_pass(w, r, st, false, NULL, NULL, d->err) != 0)
+		return CS_E_PROTO;
+	return rc == 1 ? 0 : rc;
 }
 
 int
@@ -455,17 +356,35 @@ commit_ds_decode(const void *p, size_t n, enum ds_enc enc, char *transaction,
     const struct commit_ds_cb *cb, struct cs_err *err)
 {
 	struct dec d = { enc, cb, transaction, err };
+	struct ds_walk w;
+	struct ds_walk_step st;
+	struct pos ps;
 	struct rd r;
 	int rc;
 
 	transaction[0] = '\0';
-	if (enc != DS_ENC_IVR_LE && enc != DS_ENC_EVR_LE &&
-	    enc != DS_ENC_EVR_BE)
+	if (ds_walk_init(&w, enc, n, DS_WALK_DATASET) != 0)
 		return cs_err_set(
 		    err, CS_E_INVAL, "unknown encoding %d", (int)enc);
+	memset(&ps, 0, sizeof(ps));
 	rd_init(&r, p, n);
-	if ((rc = walk(&d, &r, enc, 0, 0, top_elem, NULL)) != 0)
-		return rc;
+	for (;;) {
+		struct cs_err why = { 0, "" };
+
+		rc = ds_walk_next(&w, &r, &st, &why);
+		if (rc == DS_WALK_END)
+			break;
+		if (rc == CS_E_TRUNCATED && why.code == 0)
+			return bad(&d, &r,
+			    "the data set ends inside an element header");
+		if (rc < 0 && st.e.tag == TAG_FAILURE_REASON && st.e.len != 2)
+			/* the reason it overran, most likely */
+			return bad(&d, &r, "the Failure Reason is not one US");
+		if (rc < 0)
+			return bad(&d, &r, "%s", why.msg);
+		if ((rc = on_step(&d, &w, &r, &st, &ps)) != 0)
+			return rc;
+	}
 	if (transaction[0] == '\0')
 		return bad(&d, &r, "no Transaction UID");
 	return 0;

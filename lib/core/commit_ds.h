@@ -13,7 +13,7 @@
  *
  * Sans-I/O: the encoder appends to a struct wr, the decoder reads a
  * complete data set from memory (these are small: about 130 bytes an
- * instance) through the shared element decoder core/ds_elem.h and hands
+ * instance) through the shared walker core/ds_walk.h and hands
  * each instance to a callback, so nothing is allocated.  Every pointer
  * argument is borrowed for the call; strings given to callbacks live
  * until the callback returns.
@@ -89,9 +89,9 @@ struct commit_ds_cb {
  * nested sequences) are skipped.  Returns 0, the callback's non-zero
  * value, or CS_E_PROTO with detail in err: a malformed or truncated
  * element, a sequence or item that overruns its container, nesting past
- * 16 levels, no or an empty Transaction UID, an item without class or
- * instance UID, a UID over 64 characters or not printable, a Failure
- * Reason that is not one US.  Callbacks may have been called before an
+ * DS_WALK_MAX_DEPTH (32) levels, no or an empty Transaction UID, an
+ * item without class or instance UID, a UID over 64 characters or not
+ * printable, a Failure Reason that is not one US.  Callbacks may have been called before an
  * error is found: a caller discards what it got when the call fails.
  */
 int commit_ds_decode(const void *p, size_t n, enum ds_enc enc,

@@ -2,19 +2,13 @@
  * ds_scan.c - incremental scanner of a dataset's top-level elements.
  *
  * The scanner is a byte-driven state machine: it assembles an element
- * header (8 or 12 bytes) in a small buffer, has core/ds_elem decode it
- * (the decoder the sender's prober shares), then either copies the value
- * into a slot (requested top-level tags) or counts it down unread.  Only
- * undefined-length values need their structure walked, because nothing
- * but the closing delimiter marks their end; a stack of levels records
- * what is open:
- *   LV_DATASET  elements until the end of the data (depth 0) or until an
- *               Item Delimitation Item (an undefined-length item);
- *   LV_SEQ      items until a Sequence Delimitation Item;
- *   LV_FRAG     encapsulated pixel data: defined-length fragments until a
- *               Sequence Delimitation Item (PS3.5 A.4).
- * Defined-length sequences and items are skipped by length like any
- * other value: nothing inside them is top level.
+ * header (8 or 12 bytes) in a small buffer and hands it to core/ds_walk,
+ * the walker every reader of data sets shares, which decodes it and
+ * keeps what is open (undefined-length sequences, items, encapsulated
+ * pixel data).  The scanner then copies the value into a slot (requested
+ * top-level tags) or counts it down unread.  Defined-length sequences and
+ * items are skipped by length like any other value: nothing inside them
+ * is top level.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -27,7 +21,6 @@
 #include "core/banned.h"
 
 enum { ST_HDR, ST_VALUE, ST_DONE, ST_ERROR };
-enum { LV_DATASET, LV_SEQ, LV_FRAG };
 
 static int fail(struct ds_scan *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -83,38 +76,12 @@ find_slot(const struct ds_scan *s, uint32_t tag)
 static bool
 stop_now(struct ds_scan *s)
 {
-	if ((s->opts & DS_SCAN_STOP_EARLY) && s->depth == 0 &&
+	if ((s->opts & DS_SCAN_STOP_EARLY) && ds_walk_depth(&s->walk) == 0 &&
 	    s->nseen == s->nslots) {
 		s->state = ST_DONE;
 		return true;
 	}
 	return false;
-}
-
-/* un: the encoding around a UN sequence (its items are sniffed), or 0 */
-static int
-push(struct ds_scan *s, uint8_t kind, enum ds_enc enc, uint8_t un)
-{
-	if (s->depth >= DS_SCAN_MAX_DEPTH)
-		return fail(s, CS_E_TOOBIG,
-		    "(%04X,%04X) nests deeper than %d "
-		    "levels",
-		    DS_TAG_GROUP(s->tag), DS_TAG_ELEM(s->tag),
-		    DS_SCAN_MAX_DEPTH);
-	s->depth++;
-	s->lvl_kind[s->depth] = kind;
-	s->lvl_enc[s->depth] = (uint8_t)enc;
-	s->lvl_un[s->depth] = un;
-	start_header(s);
-	return 0;
-}
-
-static void
-pop(struct ds_scan *s)
-{
-	s->depth--;
-	start_header(s);
-	stop_now(s);
 }
 
 /* Trims PS3.5 6.2 padding: leading spaces, trailing spaces and NULs. */
@@ -167,52 +134,14 @@ value_begin(struct ds_scan *s, uint32_t len, struct ds_scan_slot *slot)
 	return 0;
 }
 
-/* An item or the closing delimiter of a sequence or pixel data. */
+/* A data element of the top level: captured, compared or skipped. */
 static int
-on_seq_child(struct ds_scan *s, const struct ds_elem *e, bool frag)
+on_top(struct ds_scan *s, const struct ds_elem *e)
 {
-	enum ds_value_kind k = ds_elem_kind(e, DS_ENC_IVR_LE, NULL);
-
-	if (k == DS_KIND_SEQ_DELIM) {
-		/* PS3.5 7.5: the length should be 0; some writers put
-		 * FFFFFFFF there, and it carries nothing either way */
-		pop(s);
-		return 0;
-	}
-	if (k != DS_KIND_ITEM)
-		return fail(s, CS_E_PROTO,
-		    "expected an item in %s, found "
-		    "(%04X,%04X)",
-		    frag ? "encapsulated pixel data" : "a sequence",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	if (e->len != DS_LEN_UNDEFINED)
-		return value_begin(s, e->len, NULL);
-	/* PS3.5 A.4: fragments always have an explicit length */
-	if (frag)
-		return fail(s, CS_E_PROTO,
-		    "pixel data fragment with "
-		    "undefined length");
-	return push(s, LV_DATASET, (enum ds_enc)s->lvl_enc[s->depth],
-	    s->lvl_un[s->depth]);
-}
-
-static int
-on_element(struct ds_scan *s, const struct ds_elem *e)
-{
-	struct ds_scan_slot *slot = NULL;
+	struct ds_scan_slot *slot = find_slot(s, e->tag);
 	uint16_t g = DS_TAG_GROUP(e->tag), el = DS_TAG_ELEM(e->tag);
-	enum ds_enc enc = (enum ds_enc)s->lvl_enc[s->depth], inner;
-	enum ds_value_kind k = ds_elem_kind(e, enc, &inner);
 
-	if (g == 0xfffe) {
-		if (k == DS_KIND_ITEM_DELIM && s->depth > 0) {
-			pop(s);
-			return 0;
-		}
-		return fail(s, CS_E_PROTO, "(%04X,%04X) out of place", g, el);
-	}
-	if (s->depth == 0 && (slot = find_slot(s, e->tag)) != NULL &&
-	    (slot->flags & DS_SCAN_F_PRESENT)) {
+	if (slot != NULL && (slot->flags & DS_SCAN_F_PRESENT)) {
 		/* a second copy that differs would let two readers of the
 		 * file see two different UIDs: compare it with the first
 		 * (some writers repeat an element with the same value) */
@@ -238,76 +167,50 @@ on_element(struct ds_scan *s, const struct ds_elem *e)
 			slot->flags |= DS_SCAN_F_TOOLONG;
 		return value_begin(s, e->len, slot);
 	}
+	/* the walker opened it: its contents come as headers */
 	if (slot != NULL)
 		slot->flags |= DS_SCAN_F_TOOLONG;
-	switch (k) {
-	case DS_KIND_SEQUENCE:
-		return push(s, LV_SEQ, inner, inner != enc ? (uint8_t)enc : 0);
-	case DS_KIND_FRAGMENTS:
-		return push(s, LV_FRAG, inner, 0);
-	case DS_KIND_VALUE:
-	case DS_KIND_ITEM:
-	case DS_KIND_ITEM_DELIM:
-	case DS_KIND_SEQ_DELIM:
-	case DS_KIND_INVALID:
-		break;
-	}
-	if (e->vr[0] == '\0')
-		return fail(s, CS_E_PROTO,
-		    "undefined length not allowed for "
-		    "(%04X,%04X)",
-		    g, el);
-	return fail(s, CS_E_PROTO,
-	    "undefined length not allowed for VR "
-	    "'%s' in (%04X,%04X)",
-	    e->vr, g, el);
+	start_header(s);
+	return 0;
 }
 
 /*
- * Called whenever hlen reaches hneed: decodes the header if it is
- * complete, else asks for the rest of it (a long-length VR).
+ * Called whenever hlen reaches hneed: has the walker decode the header if
+ * it is complete, else asks for the rest of it (a long-length VR).
  */
 static int
 on_header(struct ds_scan *s)
 {
-	enum ds_enc enc = (enum ds_enc)s->lvl_enc[s->depth];
 	struct cs_err err = { 0, "" };
-	struct ds_elem e;
+	struct ds_walk_step st;
 	struct rd r;
 	int rc;
 
-	if (s->lvl_kind[s->depth] == LV_DATASET && s->lvl_un[s->depth] != 0) {
-		/* the first element of an item of a UN sequence: which
-		 * encoding its writer used (ds_un_item_enc) */
-		enc = ds_un_item_enc(
-		    s->hdr, s->hlen, (enum ds_enc)s->lvl_un[s->depth]);
-		s->lvl_enc[s->depth] = (uint8_t)enc;
-		s->lvl_un[s->depth] = 0;
-	}
 	rd_init(&r, s->hdr, s->hlen);
-	rc = ds_elem_read(&r, enc, &e, &err);
-	s->tag = e.tag;
-	if (s->depth == 0 && (s->opts & DS_SCAN_STOP_EARLY) &&
-	    e.tag > s->max_tag) {
+	rc = ds_walk_next(&s->walk, &r, &st, &err);
+	s->tag = st.e.tag;
+	if (st.depth == 0 && st.ev != DS_WALK_CLOSE &&
+	    (s->opts & DS_SCAN_STOP_EARLY) && st.e.tag > s->max_tag) {
 		s->state = ST_DONE;
 		return 0;
 	}
-	if (rc == CS_E_TRUNCATED && e.hdr_len > s->hlen &&
-	    e.hdr_len <= sizeof(s->hdr)) {
-		s->hneed = e.hdr_len;
+	if (rc == CS_E_TRUNCATED && st.e.hdr_len > s->hlen &&
+	    st.e.hdr_len <= sizeof(s->hdr)) {
+		s->hneed = st.e.hdr_len;
 		return 0;
 	}
 	if (rc < 0)
 		return fail(
 		    s, rc, "%s", err.code != 0 ? err.msg : cs_strerror(rc));
-	switch (s->lvl_kind[s->depth]) {
-	case LV_SEQ:
-		return on_seq_child(s, &e, false);
-	case LV_FRAG:
-		return on_seq_child(s, &e, true);
-	default:
-		return on_element(s, &e);
-	}
+	if (rc != 0 || r.pos != s->hlen)
+		/* an open top level never ends by itself, and a header is
+		 * read whole, delimiters included */
+		return fail(s, CS_E_PROTO, "walker out of step");
+	if (st.ev == DS_WALK_ELEM && st.depth == 0)
+		return on_top(s, &st.e);
+	/* a value, item or fragment to skip; nothing when a level opened
+	 * or closed: a header follows */
+	return value_begin(s, (uint32_t)ds_walk_pending(&s->walk), NULL);
 }
 
 int
@@ -372,9 +275,7 @@ ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
 	s->err.msg[0] = '\0';
 	s->enc = enc;
 	s->opts = opts;
-	s->lvl_kind[0] = LV_DATASET;
-	s->lvl_enc[0] = (uint8_t)enc;
-	s->lvl_un[0] = 0;
+	ds_walk_init(&s->walk, enc, DS_WALK_LEN_OPEN, DS_WALK_DATASET);
 	start_header(s);
 	stop_now(s);
 	return 0;
@@ -451,11 +352,11 @@ ds_scan_finish(struct ds_scan *s, struct cs_err *err)
 		fail(s, CS_E_TRUNCATED, "ends inside an element header");
 		return report(s, err);
 	}
-	if (s->depth > 0) {
-		fail(s, CS_E_TRUNCATED, "ends inside %s",
-		    s->lvl_kind[s->depth] == LV_DATASET
-			? "an undefined-length item"
-			: "an undefined-length sequence");
+	if (ds_walk_finish(&s->walk, &s->err) != 0) {
+		char why[sizeof(s->err.msg)];
+
+		memcpy(why, s->err.msg, sizeof(why));
+		fail(s, CS_E_TRUNCATED, "%s", why);
 		return report(s, err);
 	}
 	return 0;

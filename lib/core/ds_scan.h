@@ -32,6 +32,7 @@
 
 #include "cstore/cstore.h"
 #include "core/ds_elem.h" /* enum ds_enc, DS_TAG */
+#include "core/ds_walk.h"
 
 /* Tags the receiver usually asks for (PS3.6). */
 #define DS_TAG_SOP_CLASS_UID DS_TAG(0x0008, 0x0016)
@@ -48,7 +49,7 @@
 /* Limits: tags per scan, bytes kept per value, nesting levels. */
 #define DS_SCAN_MAX_TAGS 24
 #define DS_SCAN_VALUE_MAX 256
-#define DS_SCAN_MAX_DEPTH 32
+#define DS_SCAN_MAX_DEPTH DS_WALK_MAX_DEPTH
 
 /* ds_scan_init opts */
 /*
@@ -97,10 +98,7 @@ struct ds_scan {
 	struct ds_scan_slot *cur;    /* slot being captured, or NULL */
 	struct ds_scan_slot dup;     /* a second copy of a captured tag */
 	struct ds_scan_slot *dup_of; /* the slot dup is compared with */
-	unsigned depth;              /* 0: top-level dataset */
-	uint8_t lvl_kind[DS_SCAN_MAX_DEPTH + 1];
-	uint8_t lvl_enc[DS_SCAN_MAX_DEPTH + 1];
-	uint8_t lvl_un[DS_SCAN_MAX_DEPTH + 1]; /* UN: the encoding around */
+	struct ds_walk walk;         /* what is open (core/ds_walk.h) */
 	uint32_t max_tag;                      /* highest requested tag */
 	unsigned nslots, nseen;
 	struct ds_scan_slot slot[DS_SCAN_MAX_TAGS];

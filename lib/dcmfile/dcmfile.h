@@ -74,9 +74,10 @@ struct dcmfile_transcoded {
  * frame and encoded again for a compressed ts_uid, checked, only what
  * the change of encoding requires changed (see xcode.h); a lossy
  * compression gets a new SOP Instance UID (out->sop_instance).  The
- * file is mapped, never read whole into memory.  A Deflated source or
- * target still goes through GDCM's whole-file rewrite (kept only for
- * that).  Messages of GDCM and its libraries (dcmfile_codec_verbose)
+ * file is mapped, never read whole into memory.  Deflated Explicit VR
+ * LE is inflated into a mapped temporary file, and deflated as it is
+ * written (xcode_zlib.h); only the other deflated syntaxes still go
+ * through GDCM's whole-file rewrite.  Messages of GDCM and its libraries (dcmfile_codec_verbose)
  * wait in this thread's buffer (dcmfile_codec_messages).  Returns 0, or:
  *   CS_E_INVAL        NULL argument;
  *   CS_E_UNSUPPORTED  dcmfile_can_transcode(file's TS, ts_uid,

@@ -5,7 +5,7 @@
  * One pull parser reads bytes through a 4 KB window from a source (a
  * memory buffer or a file read with pread), optionally through zlib for
  * a Deflated dataset.  Element headers and what follows them are
- * decoded by core/ds_elem, the decoder the receiver's scanner shares.
+ * walked by core/ds_walk, the walker every reader of data sets shares.
  * Values are skipped by length; sequences and items of undefined length
  * (PS3.5 7.5) are walked item by item, nesting bounded.  Nothing is
  * allocated but zlib's state.
@@ -19,11 +19,11 @@
 
 #include "dcmfile/part10.h"
 #include "core/ds_elem.h"
+#include "core/ds_walk.h"
 #include "core/ts.h"
 #include "core/banned.h"
 
 #define WIN 4096
-#define DEPTH_MAX 32
 #define INFLATE_MAX ((uint64_t)64 << 20)
 
 /* Where raw bytes come from: fill buf from offset off, *got < n at EOF. */
@@ -314,111 +314,95 @@ read_header(struct in *in, enum ds_enc enc, struct elem *e, int *end)
 	return 0;
 }
 
+/* Skips the defined-length value of e (a meta element). */
 static int
-skip_value(struct in *in, enum ds_enc enc, const struct elem *e, int depth);
-
-/*
- * Skips the items of a sequence of undefined length, up to (FFFE,E0DD).
- * For a UN sequence, un is the encoding around it (each item's is told
- * by ds_un_item_enc), else 0.
- */
-static int
-skip_sequence(struct in *in, enum ds_enc enc, const struct elem *sq, int depth,
-    enum ds_enc un)
+skip_len(struct in *in, const struct elem *e)
 {
-	struct elem it, e;
-	enum ds_enc item_enc;
-	int rc, end;
-
-	if (depth > DEPTH_MAX)
-		return cs_err_set(in->err, CS_E_TOOBIG,
-		    "sequences nested deeper than %d levels at offset %llu",
-		    DEPTH_MAX, (unsigned long long)sq->off);
-	for (;;) {
-		if ((rc = read_header(in, enc, &it, &end)) < 0)
-			return rc;
-		if (end)
-			return cs_err_set(in->err, CS_E_TRUNCATED,
-			    "truncated sequence (%04X,%04X) at offset %llu: no delimiter",
-			    sq->group, sq->elem, (unsigned long long)sq->off);
-		if (DS_TAG(it.group, it.elem) == DS_TAG_SEQ_DELIM)
-			return 0;
-		if (DS_TAG(it.group, it.elem) != DS_TAG_ITEM)
-			return cs_err_set(in->err, CS_E_NOTDICOM,
-			    "expected an item in sequence (%04X,%04X), found (%04X,%04X) at offset %llu",
-			    sq->group, sq->elem, it.group, it.elem,
-			    (unsigned long long)it.off);
-		if (it.len != DS_LEN_UNDEFINED) {
-			if ((rc = in_skip(in, it.len)) < 0)
-				goto trunc;
-			continue;
-		}
-		/* an item of undefined length ends with (FFFE,E00D) */
-		item_enc = enc;
-		if (un != 0) {
-			if ((rc = in_fill(in, 8)) < 0)
-				return rc;
-			item_enc = ds_un_item_enc(in_ptr(in), in_avail(in), un);
-		}
-		for (;;) {
-			if ((rc = read_header(in, item_enc, &e, &end)) < 0)
-				return rc;
-			if (end)
-				goto trunc;
-			if (DS_TAG(e.group, e.elem) == DS_TAG_ITEM_DELIM)
-				break;
-			if (e.group == 0xfffe)
-				return cs_err_set(in->err, CS_E_NOTDICOM,
-				    "unexpected (%04X,%04X) inside an item at offset %llu",
-				    e.group, e.elem, (unsigned long long)e.off);
-			if ((rc = skip_value(in, item_enc, &e, depth + 1)) < 0)
-				return rc;
-		}
-	}
-trunc:
-	return cs_err_set(in->err, rc < 0 ? rc : CS_E_TRUNCATED,
-	    "truncated item of sequence (%04X,%04X) at offset %llu", sq->group,
-	    sq->elem, (unsigned long long)it.off);
-}
-
-/* Skips the value of e, walking it if its length is undefined. */
-static int
-skip_value(struct in *in, enum ds_enc enc, const struct elem *e, int depth)
-{
-	enum ds_value_kind k;
-	struct ds_elem d;
-	enum ds_enc inner;
 	int rc;
 
-	if (e->len != DS_LEN_UNDEFINED) {
-		if ((rc = in_skip(in, e->len)) < 0)
-			return cs_err_set(in->err, rc,
-			    "truncated value of (%04X,%04X) at offset %llu: %lu bytes announced",
-			    e->group, e->elem, (unsigned long long)e->off,
-			    (unsigned long)e->len);
+	if ((rc = in_skip(in, e->len)) < 0)
+		return cs_err_set(in->err, rc,
+		    "truncated value of (%04X,%04X) at offset %llu: %lu bytes announced",
+		    e->group, e->elem, (unsigned long long)e->off,
+		    (unsigned long)e->len);
+	return 0;
+}
+
+/*
+ * The data set's next step through the shared walker (core/ds_walk.h),
+ * from a window of at least the longest header.  *end is set when the
+ * data ends cleanly before a header.
+ */
+static int
+walk_step(struct in *in, struct ds_walk *w, struct ds_walk_step *st, int *end)
+{
+	struct cs_err local = { 0, "" };
+	unsigned long long off;
+	struct rd r;
+	int rc;
+
+	*end = 0;
+	if ((rc = in_fill(in, DS_ELEM_HDR_MAX)) < 0)
+		return rc;
+	rd_init(&r, in_ptr(in), in_avail(in));
+	rc = ds_walk_next(w, &r, st, &local);
+	off = (unsigned long long)in->pos;
+	if (rc == CS_E_TRUNCATED && in_avail(in) == 0) {
+		*end = 1;
 		return 0;
 	}
-	if (e->group == 0xfffe)
+	if (rc == CS_E_TRUNCATED)
+		return cs_err_set(in->err, CS_E_TRUNCATED,
+		    "truncated element header at offset %llu", off);
+	if (rc == CS_E_TOOBIG)
+		return cs_err_set(
+		    in->err, rc, "%s at offset %llu", local.msg, off);
+	/* the walker moves on once a header is decoded */
+	if (rc < 0 && ds_walk_offset(w) == st->off)
 		return cs_err_set(in->err, CS_E_NOTDICOM,
-		    "unexpected item tag (%04X,%04X) at offset %llu", e->group,
-		    e->elem, (unsigned long long)e->off);
-	d.tag = DS_TAG(e->group, e->elem);
-	memcpy(d.vr, e->vr, sizeof(d.vr));
-	d.len = e->len;
-	/* no FFFE tag here: items follow, or (DS_KIND_INVALID) no VR
-	 * allows an undefined length */
-	k = ds_elem_kind(&d, enc, &inner);
-	if (k == DS_KIND_SEQUENCE || k == DS_KIND_FRAGMENTS)
-		/* items until (FFFE,E0DD), in Implicit VR LE for UN */
-		return skip_sequence(
-		    in, inner, e, depth, inner != enc ? enc : (enum ds_enc)0);
-	if (e->vr[0] == '\0')
+		    "invalid VR at offset %llu: %s", off, local.msg);
+	if (rc < 0 && st->kind == DS_KIND_INVALID)
 		return cs_err_set(in->err, CS_E_NOTDICOM,
-		    "undefined length for (%04X,%04X) at offset %llu", e->group,
-		    e->elem, (unsigned long long)e->off);
-	return cs_err_set(in->err, CS_E_NOTDICOM,
-	    "undefined length for VR %s in (%04X,%04X) at offset %llu", e->vr,
-	    e->group, e->elem, (unsigned long long)e->off);
+		    "undefined length for VR %s in (%04X,%04X) at offset %llu",
+		    st->e.vr[0] != '\0' ? st->e.vr : "(implicit)",
+		    DS_TAG_GROUP(st->e.tag), DS_TAG_ELEM(st->e.tag), off);
+	if (rc < 0)
+		return cs_err_set(in->err, CS_E_NOTDICOM,
+		    "malformed data set at offset %llu: %s", off, local.msg);
+	in_take(in, r.pos);
+	return 0;
+}
+
+/*
+ * Passes what the step st announced or opened: its value by length, or
+ * the levels it opened, step by step up to the one that closes it.
+ */
+static int
+walk_past(struct in *in, struct ds_walk *w, const struct ds_walk_step *st)
+{
+	struct cs_err local = { 0, "" };
+	struct ds_walk_step s = *st;
+	uint64_t n;
+	int rc, end;
+
+	for (;;) {
+		if ((n = ds_walk_pending(w)) > 0 && (rc = in_skip(in, n)) < 0)
+			return cs_err_set(in->err, rc,
+			    "truncated value of (%04X,%04X) at offset %llu: "
+			    "%llu bytes announced",
+			    DS_TAG_GROUP(s.e.tag), DS_TAG_ELEM(s.e.tag),
+			    (unsigned long long)s.off, (unsigned long long)n);
+		if (ds_walk_depth(w) == st->depth)
+			return 0;
+		if ((rc = walk_step(in, w, &s, &end)) < 0)
+			return rc;
+		if (end) {
+			ds_walk_finish(w, &local);
+			return cs_err_set(in->err, CS_E_TRUNCATED,
+			    "truncated data set: %s (opened at offset %llu)",
+			    local.msg, (unsigned long long)st->off);
+		}
+	}
 }
 
 /*
@@ -521,7 +505,7 @@ parse_meta(struct in *in, struct part10_info *info)
 		switch (e.elem) {
 		case 0x0000:
 			if (e.len != 4) {
-				rc = skip_value(in, evrle, &e, 0);
+				rc = skip_len(in, &e);
 				break;
 			}
 			if ((rc = in_fill(in, 4)) < 0)
@@ -560,7 +544,7 @@ parse_meta(struct in *in, struct part10_info *info)
 			    sizeof(info->source_ae), &toolong);
 			break;
 		default:
-			rc = skip_value(in, evrle, &e, 0);
+			rc = skip_len(in, &e);
 			break;
 		}
 		if (rc < 0)
@@ -618,31 +602,34 @@ static int
 scan_dataset(
     struct in *in, enum ds_enc enc, unsigned opts, char *cls, char *inst)
 {
+	struct ds_walk w;
+	struct ds_walk_step st;
 	struct elem e;
 	int rc, end;
 
+	ds_walk_init(&w, enc, DS_WALK_LEN_OPEN, DS_WALK_DATASET);
 	for (;;) {
-		if ((rc = read_header(in, enc, &e, &end)) < 0)
+		if ((rc = walk_step(in, &w, &st, &end)) < 0)
 			return rc;
 		if (end)
 			return 0;
-		if (e.group == 0xfffe)
-			return cs_err_set(in->err, CS_E_NOTDICOM,
-			    "item tag (%04X,%04X) at the top level at offset %llu",
-			    e.group, e.elem, (unsigned long long)e.off);
-		if (!(opts & PART10_O_VERIFY) &&
-		    DS_TAG(e.group, e.elem) > DS_TAG(0x0008, 0x0018))
+		e.group = DS_TAG_GROUP(st.e.tag);
+		e.elem = DS_TAG_ELEM(st.e.tag);
+		memcpy(e.vr, st.e.vr, sizeof(e.vr));
+		e.len = st.e.len;
+		e.off = st.off;
+		if (!(opts & PART10_O_VERIFY) && st.e.tag > DS_TAG(0x0008, 0x0018))
 			return 0;
-		if (DS_TAG(e.group, e.elem) == DS_TAG(0x0008, 0x0016))
+		if (st.e.tag == DS_TAG(0x0008, 0x0016))
 			rc = read_uid(in, &e, "SOP Class UID", cls);
-		else if (DS_TAG(e.group, e.elem) == DS_TAG(0x0008, 0x0018))
+		else if (st.e.tag == DS_TAG(0x0008, 0x0018))
 			rc = read_uid(in, &e, "SOP Instance UID", inst);
 		else
-			rc = skip_value(in, enc, &e, 0);
+			rc = walk_past(in, &w, &st);
 		if (rc < 0)
 			return rc;
 		if (!(opts & PART10_O_VERIFY) &&
-		    DS_TAG(e.group, e.elem) == DS_TAG(0x0008, 0x0018))
+		    st.e.tag == DS_TAG(0x0008, 0x0018))
 			return 0;
 	}
 }

@@ -2,10 +2,13 @@
  * xcode.c - the element walker and writer of the transcoder (xcode.h).
  *
  * Two passes over the source, both through ds_elem_read: the first reads
- * the Image Pixel attributes and finds the pixel data (values skipped by
- * length), the second writes the target.  When the element encoding
- * does not change, an element is copied as one byte range, header and
- * all; otherwise headers are written again and sequences walked.
+ * the Image Pixel attributes and finds the pixel data, the second writes
+ * the target.  What is passed unwritten (skip: values, sequences, items,
+ * fragments, checked as it goes) goes through core/ds_walk, the walker
+ * every reader of data sets shares.  When the element encoding does not
+ * change, an element is copied as one byte range, header and all;
+ * otherwise headers are written again and sequences walked (copy_items,
+ * copy_dataset: recursion bounded by MAX_DEPTH).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 
 #include "core/buf.h"
 #include "core/ds_elem.h"
+#include "core/ds_walk.h"
 #include "core/sha256.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
@@ -59,7 +63,6 @@ struct xc {
 	const uint8_t *old_ratio, *old_method;
 	size_t old_ratio_n, old_method_n;
 	unsigned inserted;
-	int un_evr; /* skip() met a UN item in Explicit VR LE */
 };
 
 /* ---- output --------------------------------------------------------- */
@@ -203,123 +206,58 @@ item_enc(struct xc *x, const struct rd *r, const struct ds_elem *e,
     enum ds_enc inner, uint32_t len)
 {
 	size_t n = rd_left(r);
-	enum ds_enc enc;
 
 	if (inner != DS_ENC_IVR_LE || strcmp(e->vr, "UN") != 0)
 		return inner;
 	if (len != DS_LEN_UNDEFINED && len < n)
 		n = len;
-	enc = ds_un_item_enc(r->p + r->pos, n, x->se);
-	if (enc == DS_ENC_EVR_LE)
-		x->un_evr = 1;
-	return enc;
+	return ds_un_item_enc(r->p + r->pos, n, x->se);
 }
 
-static int skip(struct xc *x, struct rd *r, const struct ds_elem *e,
-    enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag);
+/* What a walk past an element met inside it. */
+struct seen {
+	int frag;   /* encapsulated pixel data */
+	int un_evr; /* an element in Explicit VR LE (in a UN: pre-CP-246) */
+};
 
-/* Skips the item c of the sequence or pixel data e (kind k). */
 static int
-skip_item(struct xc *x, struct rd *r, const struct ds_elem *e,
-    const struct ds_elem *c, enum ds_value_kind k, enum ds_enc inner,
-    unsigned depth, int *frag)
+note(void *ctx, const struct ds_walk_step *st)
 {
-	if (c->tag != DS_TAG_ITEM)
-		return cs_err_set(x->err, CS_E_PROTO,
-		    "(%04X,%04X) where an item was expected",
-		    DS_TAG_GROUP(c->tag), DS_TAG_ELEM(c->tag));
-	if (k == DS_KIND_FRAGMENTS) {
-		if (c->len == DS_LEN_UNDEFINED || c->len > rd_left(r))
-			return cs_err_set(
-			    x->err, CS_E_PROTO, "malformed fragment");
-		rd_skip(r, c->len);
-		return 0;
-	}
-	return skip(x, r, c, DS_KIND_ITEM, item_enc(x, r, e, inner, c->len),
-	    depth + 1, frag);
-}
+	struct seen *sn = ctx;
 
-/* Skips the element c of an item (contents in encoding inner). */
-static int
-skip_member(struct xc *x, struct rd *r, const struct ds_elem *c,
-    enum ds_enc inner, unsigned depth, int *frag)
-{
-	enum ds_enc in2;
-	enum ds_value_kind k = ds_elem_kind(c, inner, &in2);
-
-	if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
-	    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
-		return cs_err_set(x->err, CS_E_PROTO,
-		    "(%04X,%04X) out of place in an item", DS_TAG_GROUP(c->tag),
-		    DS_TAG_ELEM(c->tag));
-	return skip(x, r, c, k, in2, depth + 1, frag);
+	if (st->ev == DS_WALK_ELEM && st->kind == DS_KIND_FRAGMENTS)
+		sn->frag = 1;
+	if (st->ev == DS_WALK_ELEM && st->enc == DS_ENC_EVR_LE)
+		sn->un_evr = 1;
+	return 0;
 }
 
 /*
- * Skips the contents of the sequence, pixel data or item e (kind k): up to
- * the end of a defined length, or up to the delimiter of an undefined one.
+ * Walks past the element e just read from r (a data set in encoding
+ * enc) without writing, through the shared walker (core/ds_walk.h):
+ * defined-length sequences and items are walked too, so that they are
+ * checked.  *sn (cleared first) says what was inside.
  */
 static int
-skip_contents(struct xc *x, struct rd *r, const struct ds_elem *e,
-    enum ds_value_kind k, enum ds_enc inner, unsigned depth, int *frag)
+skip(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_enc enc,
+    struct seen *sn)
 {
-	uint32_t delim =
-	    k == DS_KIND_ITEM ? DS_TAG_ITEM_DELIM : DS_TAG_SEQ_DELIM;
-	struct ds_elem c;
-	struct rd sub;
+	struct ds_walk w;
+	struct ds_walk_step st;
 	int rc;
 
-	if (e->len != DS_LEN_UNDEFINED) {
-		if (e->len > rd_left(r))
-			return ends_inside(x, e);
-		sub = rd_sub(r, e->len);
-		r = &sub;
-	}
-	for (;;) {
-		if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
-			return 0;
-		if ((rc = read_elem(x, r, inner, &c)) != 0)
-			return rc;
-		if (c.tag == delim && e->len == DS_LEN_UNDEFINED)
-			return 0;
-		rc = k == DS_KIND_ITEM
-		    ? skip_member(x, r, &c, inner, depth, frag)
-		    : skip_item(x, r, e, &c, k, inner, depth, frag);
-		if (rc != 0)
-			return rc;
-	}
-}
-
-/*
- * Walks past what follows header e (kind k, contents in encoding inner)
- * without writing.  Sets *frag when encapsulated pixel data is inside.
- */
-static int
-skip(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_value_kind k,
-    enum ds_enc inner, unsigned depth, int *frag)
-{
-	if (depth > MAX_DEPTH)
-		return cs_err_set(x->err, CS_E_TOOBIG,
-		    "sequences nested deeper than %d", MAX_DEPTH);
-	switch (k) {
-	case DS_KIND_VALUE:
-		if (e->len > rd_left(r))
-			return ends_inside(x, e);
-		rd_skip(r, e->len);
-		return 0;
-	case DS_KIND_FRAGMENTS:
-		*frag = 1;
-		return skip_contents(x, r, e, k, inner, depth, frag);
-	case DS_KIND_SEQUENCE:
-	case DS_KIND_ITEM:
-		return skip_contents(x, r, e, k, inner, depth, frag);
-	case DS_KIND_ITEM_DELIM:
-	case DS_KIND_SEQ_DELIM:
-	case DS_KIND_INVALID:
-		break;
-	}
-	return cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
-	    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	memset(sn, 0, sizeof(*sn));
+	r->pos -= e->hdr_len; /* the walker reads the header again */
+	ds_walk_init(&w, enc, rd_left(r), DS_WALK_DATASET);
+	rc = ds_walk_next(&w, r, &st, x->err);
+	if (rc == 0 && st.ev != DS_WALK_ELEM)
+		rc = cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+	if (rc != 0)
+		return rc < 0 ? rc : CS_E_PROTO;
+	if (st.kind == DS_KIND_FRAGMENTS)
+		sn->frag = 1;
+	return ds_walk_pass(&w, r, &st, true, note, sn, x->err);
 }
 
 /* Pass 1, a sequence or encapsulated value of the top level: skipped,
@@ -329,13 +267,15 @@ scan_items(struct xc *x, struct rd *r, const struct ds_elem *e,
     enum ds_value_kind k, enum ds_enc inner, const uint8_t *at)
 {
 	const uint8_t *items = r->p + r->pos;
-	int rc, frag = 0;
+	struct seen sn;
+	int rc;
 
+	(void)inner;
 	if (k == DS_KIND_FRAGMENTS && e->tag != DS_TAG_PIXEL_DATA)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
 		    "(%04X,%04X) is encapsulated: only Pixel Data may be",
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	if ((rc = skip(x, r, e, k, inner, 1, &frag)) != 0)
+	if ((rc = skip(x, r, e, x->se, &sn)) != 0)
 		return rc;
 	if (k == DS_KIND_FRAGMENTS) {
 		x->have_pixels = 1;
@@ -345,7 +285,7 @@ scan_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 		if (!x->s_encaps)
 			return cs_err_set(x->err, CS_E_PROTO,
 			    "encapsulated pixel data in a native transfer syntax");
-	} else if (frag && x->s_encaps != x->d_encaps)
+	} else if (sn.frag && x->s_encaps != x->d_encaps)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
 		    "(%04X,%04X) holds encapsulated pixel data (an icon?): "
 		    "cannot convert it",
@@ -612,18 +552,21 @@ copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 
 /* Tries a defined-length Implicit VR value as a sequence (dictionary SQ). */
 static int
-looks_like_items(struct xc *x, const struct ds_elem *e, const uint8_t *v)
+looks_like_items(const struct ds_elem *e, const uint8_t *v)
 {
 	struct cs_err quiet = { 0, "" };
-	struct cs_err *keep = x->err;
+	struct seen sn = { 0, 0 };
+	struct ds_walk w;
+	struct ds_walk_step st;
 	struct rd r;
-	int frag = 0, rc;
+	int rc;
 
 	rd_init(&r, v, e->len);
-	x->err = &quiet;
-	rc = skip(x, &r, e, DS_KIND_SEQUENCE, DS_ENC_IVR_LE, 1, &frag);
-	x->err = keep;
-	return rc == 0 && !frag;
+	ds_walk_init(&w, DS_ENC_IVR_LE, e->len, DS_WALK_ITEMS);
+	while ((rc = ds_walk_next(&w, &r, &st, &quiet)) == 0 &&
+	    (rc = ds_walk_pass(&w, &r, &st, true, note, &sn, &quiet)) == 0)
+		;
+	return rc == DS_WALK_END && !sn.frag;
 }
 
 /* Copies element e (header read from r, source encoding se). */
@@ -634,8 +577,9 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 	enum ds_enc inner;
 	enum ds_value_kind k = ds_elem_kind(e, se, &inner);
 	const uint8_t *start = r->p + r->pos, *v;
+	struct seen sn;
 	char vr[3];
-	int rc, frag = 0;
+	int rc;
 
 	if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
 	    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
@@ -644,9 +588,9 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		    DS_TAG_ELEM(e->tag));
 	if (se == x->de) {
 		/* same encoding: header and value as one byte range */
-		if ((rc = skip(x, r, e, k, inner, depth + 1, &frag)) != 0)
+		if ((rc = skip(x, r, e, se, &sn)) != 0)
 			return rc;
-		if (frag && x->s_encaps != x->d_encaps)
+		if (sn.frag && x->s_encaps != x->d_encaps)
 			return cs_err_set(x->err, CS_E_UNSUPPORTED,
 			    "(%04X,%04X) holds encapsulated pixel data: cannot "
 			    "convert it",
@@ -659,10 +603,9 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	if (k == DS_KIND_SEQUENCE && inner == DS_ENC_IVR_LE && se != inner) {
 		/* a UN sequence: its contents stay Implicit VR LE (PS3.5 6.2.2) */
-		x->un_evr = 0;
-		if ((rc = skip(x, r, e, k, inner, depth + 1, &frag)) != 0)
+		if ((rc = skip(x, r, e, se, &sn)) != 0)
 			return rc;
-		if (x->un_evr && x->de == DS_ENC_IVR_LE) {
+		if (sn.un_evr && x->de == DS_ENC_IVR_LE) {
 			/* items in Explicit VR LE: converted like any others */
 			r->pos = (size_t)(start - r->p);
 			if ((rc = put_header(
@@ -670,7 +613,7 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 				return rc;
 			return copy_items(x, r, e, inner, depth);
 		}
-		if (x->un_evr && x->de != DS_ENC_EVR_LE)
+		if (sn.un_evr && x->de != DS_ENC_EVR_LE)
 			return cs_err_set(x->err, CS_E_UNSUPPORTED,
 			    "(%04X,%04X): a UN sequence whose items are in Explicit "
 			    "VR LE cannot be written in Big Endian",
@@ -694,7 +637,7 @@ copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
 	if (se == DS_ENC_IVR_LE && strcmp(vr, "SQ") == 0) {
 		struct rd sub;
 
-		if (!looks_like_items(x, e, v)) {
+		if (!looks_like_items(e, v)) {
 			memcpy(vr, "UN", 3); /* still Implicit VR LE inside */
 		} else {
 			rd_init(&sub, v, e->len);
@@ -786,11 +729,9 @@ put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
 static int
 drop_value(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_enc se)
 {
-	enum ds_enc inner;
-	enum ds_value_kind k = ds_elem_kind(e, se, &inner);
-	int frag = 0;
+	struct seen sn;
 
-	return skip(x, r, e, k, inner, 1, &frag);
+	return skip(x, r, e, se, &sn);
 }
 
 /*
@@ -819,7 +760,10 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 			break;
 		if ((rc = read_elem(x, r, se, &e)) != 0)
 			return rc;
-		if (until_delim && e.tag == DS_TAG_ITEM_DELIM)
+		/* an item's delimiter; some writers also end a defined-length
+		 * item with one, exactly at its end (as ds_walk accepts) */
+		if (e.tag == DS_TAG_ITEM_DELIM &&
+		    (until_delim || (!top && rd_left(r) == 0)))
 			return 0;
 		if (top && x->lossy &&
 		    (rc = put_lossy_before(x, e.tag - 1)) != 0)
@@ -874,18 +818,13 @@ copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
 			if ((rc = drop_value(x, r, &e, se)) != 0)
 				return rc;
 			continue;
-		case DS_TAG_PIXEL_DATA: {
-			int frag = 0;
-			enum ds_enc inner;
-			enum ds_value_kind k = ds_elem_kind(&e, se, &inner);
-
-			rc = skip(x, r, &e, k, inner, 1, &frag);
+		case DS_TAG_PIXEL_DATA:
+			rc = drop_value(x, r, &e, se);
 			if (rc == 0)
 				rc = put_pixels(x, &e, se);
 			if (rc != 0)
 				return rc;
 			continue;
-		}
 		default:
 			break;
 		}

@@ -3,7 +3,9 @@
  * syntax into another, changing the pixel data and nothing else.
  *
  * The walker (xcode.c) reads the source element by element through the
- * one header decoder (core/ds_elem.h) and writes the target:
+ * one header decoder (core/ds_elem.h), passes what it does not rewrite
+ * through the shared structure walker (core/ds_walk.h), and writes the
+ * target:
  *   - every element but Pixel Data is copied with its value byte for
  *     byte; only headers are re-encoded when Implicit and Explicit VR
  *     change (VRs from GDCM's dictionary, UN when it has none), and
@@ -119,8 +121,9 @@ int xcode_derived_uid(const char *src_uid, const char *dst_ts, char *buf,
 
 /*
  * The old whole-file path: GDCM reads the file and writes the whole data
- * set again (ImageChangeTransferSyntax).  Kept only for Deflated sources
- * and targets, which the walker does not read or write.  Same contract
+ * set again (ImageChangeTransferSyntax).  Kept only for the deflated
+ * syntaxes other than Deflated Explicit VR LE (xcode_zlib.h does that
+ * one), which the walker does not read or write.  Same contract
  * as dcmfile_transcode.
  */
 int dcmfile_gdcm_transcode(const char *path, const char *ts_uid,

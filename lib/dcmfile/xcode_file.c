@@ -10,12 +10,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
+#include "dcmfile/xcode_zlib.h"
 #include "core/ts.h"
 #include "core/banned.h"
 
@@ -93,79 +93,55 @@ deflated(const char *ts)
 	return t != NULL && (t->flags & TS_F_DEFLATED);
 }
 
+/* 1 for Deflated Explicit VR Little Endian, the one deflated syntax
+ * whose data set we inflate and deflate ourselves (PS3.5 A.5). */
+static int
+deflated_evrle(const char *ts)
+{
+	return strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
+}
+
 /*
  * Inflates a Deflated data set (PS3.5 A.5: raw deflate of Explicit VR
- * LE) whole into *out: the walker reads it as Explicit VR LE.  Bounded:
- * at most INFLATED_MAX bytes; bytes after the stream end (a pad) are
- * ignored.
+ * LE) into a temporary file and maps it, for the walker to read in
+ * place: the heap holds only zlib's state, whatever the size.  At most
+ * INFLATED_MAX bytes.  The mapping (*map, *len bytes) is the caller's
+ * to munmap.
  */
-#define INFLATED_MAX ((size_t)1 << 32)
+#define INFLATED_MAX ((uint64_t)1 << 32)
 
 static int
-inflate_all(const uint8_t *p, size_t n, uint8_t **out, size_t *out_n,
+inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
     struct cs_err *err)
 {
-	z_stream z;
-	size_t cap = n < 4096 ? 16384 : n * 4, done = 0;
-	uint8_t *b = NULL, *nb;
-	int zr = Z_OK;
+	struct fd_sink sink = { -1, 0 };
+	uint64_t got = 0;
+	void *m;
+	int rc;
 
-	memset(&z, 0, sizeof(z));
-	if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
-		return cs_err_set(err, CS_E_NOMEM, "cannot start inflating");
-	z.next_in = (Bytef *)(uintptr_t)p;
-	while (zr != Z_STREAM_END) {
-		if (done == cap || b == NULL) {
-			if (b != NULL)
-				cap *= 2;
-			if (cap > INFLATED_MAX)
-				cap = INFLATED_MAX;
-			if (done == cap) {
-				zr = cs_err_set(err, CS_E_TOOBIG,
-				    "the Deflated data set "
-				    "inflates to more than %zu bytes",
-				    INFLATED_MAX);
-				goto fail;
-			}
-			if ((nb = realloc(b, cap)) == NULL) {
-				zr = cs_err_set(
-				    err, CS_E_NOMEM, "out of memory");
-				goto fail;
-			}
-			b = nb;
-		}
-		/* avail counts are 32-bit: feed and drain in slices */
-		z.avail_in =
-		    (uInt)((n - (size_t)((const uint8_t *)z.next_in - p)) >
-				0x40000000u
-			    ? 0x40000000u
-			    : n - (size_t)((const uint8_t *)z.next_in - p));
-		z.next_out = b + done;
-		z.avail_out =
-		    (uInt)(cap - done > 0x40000000u ? 0x40000000u : cap - done);
-		zr = inflate(&z, Z_NO_FLUSH);
-		done = (size_t)(z.next_out - b);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
-			zr = cs_err_set(err, CS_E_PROTO,
-			    "the Deflated data set is "
-			    "corrupt: %s",
-			    z.msg != NULL ? z.msg : "inflate failed");
-			goto fail;
-		}
-		if (zr == Z_BUF_ERROR && z.avail_in == 0 && done < cap) {
-			zr = cs_err_set(err, CS_E_TRUNCATED,
-			    "the Deflated data set ends inside its stream");
-			goto fail;
-		}
+	*map = NULL;
+	*len = 0;
+	/* a file, never memory: a few KB of stream can inflate to GBs */
+	sink.fd = make_tmpfile(MEMFD_MAX + 1, err);
+	if (sink.fd < 0)
+		return sink.fd;
+	rc = xcode_inflate(p, n, INFLATED_MAX, fd_write, &sink, &got, err);
+	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
+		cs_err_set(err, rc, "cannot write the inflated data set: %s",
+		    strerror(errno));
+	if (rc == 0 && got > 0) {
+		m = mmap(NULL, (size_t)got, PROT_READ, MAP_PRIVATE, sink.fd, 0);
+		if (m == MAP_FAILED)
+			rc = cs_err_set(err, CS_E_IO,
+			    "cannot map the inflated data set: %s",
+			    strerror(errno));
+		else
+			*map = m;
 	}
-	inflateEnd(&z);
-	*out = b;
-	*out_n = done;
-	return 0;
-fail:
-	inflateEnd(&z);
-	free(b);
-	return zr;
+	close(sink.fd);
+	if (rc == 0)
+		*len = (size_t)got;
+	return rc;
 }
 
 static int
@@ -176,9 +152,11 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	struct xcode_result res;
 	struct fd_sink sink = { -1, 0 };
 	char uid[DCMFILE_UID_MAX + 1];
-	const uint8_t *map = NULL, *ds;
-	uint8_t *inflated = NULL;
-	size_t size = (size_t)src->file_size, ds_len;
+	const uint8_t *map = NULL, *ds, *inflated = NULL;
+	struct xcode_deflate *dfl = NULL;
+	size_t size = (size_t)src->file_size, ds_len, inflated_len = 0;
+	xcode_sink_fn put = fd_write;
+	void *put_ctx = &sink;
 	int rc;
 
 	if (src->dataset_offset > src->file_size)
@@ -191,11 +169,12 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	}
 	ds = map + src->dataset_offset;
 	ds_len = (size_t)(src->file_size - src->dataset_offset);
-	if (strcmp(src->ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) == 0) {
-		if ((rc = inflate_all(ds, ds_len, &inflated, &ds_len, err)) !=
-		    0)
+	if (deflated_evrle(src->ts_uid)) {
+		rc = inflate_mapped(ds, ds_len, &inflated, &inflated_len, err);
+		if (rc != 0)
 			goto out;
 		ds = inflated;
+		ds_len = inflated_len;
 		req.src_ts = TS_UID_ExplicitVRLittleEndian;
 	}
 	if (allow_lossy) {
@@ -210,7 +189,21 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 		rc = sink.fd;
 		goto out;
 	}
-	rc = xcode_dataset(ds, ds_len, &req, fd_write, &sink, &res, err);
+	if (deflated_evrle(ts_uid)) {
+		/* PS3.5 A.5: Explicit VR LE, deflated as it is written */
+		req.dst_ts = TS_UID_ExplicitVRLittleEndian;
+		if ((dfl = xcode_deflate_new(fd_write, &sink, -1, err)) ==
+		    NULL) {
+			close(sink.fd);
+			rc = CS_E_NOMEM;
+			goto out;
+		}
+		put = xcode_deflate_put;
+		put_ctx = dfl;
+	}
+	rc = xcode_dataset(ds, ds_len, &req, put, put_ctx, &res, err);
+	if (rc == 0 && dfl != NULL)
+		rc = xcode_deflate_finish(dfl, NULL, err);
 	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
 		cs_err_set(err, rc, "cannot write the transcoded data set: %s",
 		    strerror(errno));
@@ -230,7 +223,9 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
 	    res.lossy ? uid : src->sop_instance);
 out:
-	free(inflated);
+	xcode_deflate_free(dfl);
+	if (inflated != NULL)
+		munmap((void *)(uintptr_t)inflated, inflated_len);
 	if (map != NULL)
 		munmap((void *)map, size);
 	return rc;
@@ -292,21 +287,19 @@ dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
 			: "");
 	/* GDCM's whole-file rewrite keeps the SOP Instance UID (PS3.3
 	 * C.12.1.1.1 wants a new one after lossy compression): refused */
-	if (rc == 0 &&
-	    strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) != 0 &&
-	    deflated(src.ts_uid) && xcp_lossy_method(ts_uid) != NULL &&
+	if (rc == 0 && !deflated_evrle(src.ts_uid) && deflated(src.ts_uid) &&
+	    xcp_lossy_method(ts_uid) != NULL &&
 	    strcmp(src.ts_uid, ts_uid) != 0)
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode '%s' from "
 		    "Deflated %s to lossy %s: a lossy copy needs a new SOP Instance "
 		    "UID, which that path does not make",
 		    path, src.ts_uid, ts_uid);
-	/* a Deflated source is inflated for the walker; targets are not */
+	/* Deflated Explicit VR LE is inflated and deflated here; the other
+	 * deflated syntaxes still go through GDCM's whole-file rewrite */
 	if (rc == 0 &&
-	    ((deflated(src.ts_uid) &&
-		 strcmp(src.ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) !=
-		     0) ||
-		deflated(ts_uid))) {
+	    ((deflated(src.ts_uid) && !deflated_evrle(src.ts_uid)) ||
+		(deflated(ts_uid) && !deflated_evrle(ts_uid)))) {
 		/* the very file fd is open on, whatever its name holds now */
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 		rc =

@@ -25,6 +25,8 @@
 #define META_MAX 4096
 /* Attempts at a fresh temporary name before giving up. */
 #define TMP_TRIES 100
+/* Attempts at a directory removed as soon as it was made. */
+#define DIR_TRIES 3
 
 /* errno after a failed write/fsync/close: disk full is its own code */
 static int
@@ -561,7 +563,7 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
     struct cs_err *err)
 {
 	char comp[NAME_MAX + 1];
-	int cur = s->root->dirfd, next, e;
+	int cur = s->root->dirfd, next, e, tries = 0;
 	size_t i = 0;
 
 	while (i < end) {
@@ -585,6 +587,10 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
 		 * of the output directory (open fails with ELOOP) */
 		next = openat(
 		    cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && ++tries <= DIR_TRIES)
+			/* removed between mkdirat and openat (a cleaner of
+			 * empty directories): make it again, a few times */
+			continue;
 		if (next < 0) {
 			e = errno;
 			if (e == ELOOP || e == ENOTDIR) {

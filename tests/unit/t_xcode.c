@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "cstore/cstore.h"
 #include "core/buf.h"
@@ -22,6 +23,7 @@ Suite *xcode_suite(void);
 #define IVR "1.2.840.10008.1.2"
 #define EVR "1.2.840.10008.1.2.1"
 #define EBE "1.2.840.10008.1.2.2"
+#define DEFL "1.2.840.10008.1.2.1.99"
 #define UNDEF 0xffffffffu
 
 static int
@@ -707,6 +709,131 @@ START_TEST(xcode_un_sequence_items_in_explicit_vr_are_read_as_such)
 }
 END_TEST
 
+START_TEST(xcode_item_delimiter_ending_a_defined_length_item_is_accepted)
+{
+	/* some writers end a defined-length item with an Item Delimitation
+	 * Item as well: the walker accepts it, and so must the copy */
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	hdr(&in, 0, 0x0008, 0x1115, "SQ", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 12 + 8);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&in, 0, 0x0010, 0x0020, "LO", "ID", 2);
+	ck_assert_msg(run(&in, EVR, IVR, &got, &err) == 0, "%s", err.msg);
+	wr_init(&want, 1 << 12);
+	hdr(&want, 0, 0x0008, 0x1115, NULL, UNDEF);
+	hdr(&want, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 0, 0x0010, 0x0010, NULL, "A^B ", 4);
+	hdr(&want, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&want, 0, 0x0010, 0x0020, NULL, "ID", 2);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
+/* All of fd from offset 0 into w. */
+static void
+slurp(int fd, struct wr *w)
+{
+	uint8_t b[4096];
+	ssize_t n;
+
+	wr_init(w, 1 << 24);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	while ((n = read(fd, b, sizeof(b))) > 0)
+		wr_bytes(w, b, (size_t)n);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(w->err, 0);
+}
+
+/* The raw deflate stream in->p inflated into out (PS3.5 A.5). */
+static void
+inflate_raw(const struct wr *in, struct wr *out)
+{
+	uint8_t b[4096];
+	z_stream z;
+	int zr;
+
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(inflateInit2(&z, -MAX_WBITS), Z_OK);
+	z.next_in = in->p;
+	z.avail_in = (uInt)in->len;
+	wr_init(out, 1 << 24);
+	do {
+		z.next_out = b;
+		z.avail_out = sizeof(b);
+		zr = inflate(&z, Z_NO_FLUSH);
+		ck_assert(zr == Z_OK || zr == Z_STREAM_END);
+		wr_bytes(out, b, sizeof(b) - z.avail_out);
+	} while (zr != Z_STREAM_END);
+	/* at most the pad byte after the stream, and a zero */
+	ck_assert_uint_le(z.avail_in, 1);
+	if (z.avail_in == 1)
+		ck_assert_uint_eq(*z.next_in, 0);
+	inflateEnd(&z);
+}
+
+START_TEST(xcode_deflated_target_is_our_stream_of_the_explicit_vr_data_set)
+{
+	static const char *const src[] = { "tests/data/img16-rle.dcm",
+		"tests/data/p10-ivrle.dcm", "tests/data/p10-evrbe.dcm",
+		"tests/data/p10-ivrle-undef-seq.dcm" };
+	struct dcmfile_transcoded d, e;
+	struct cs_err err = { 0, "" };
+	struct wr dw, ew, iw;
+	size_t i;
+
+	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		ck_assert_msg(dcmfile_transcode(src[i], DEFL, 0, &d, &err) == 0,
+		    "%s: %s", src[i], err.msg);
+		ck_assert_str_eq(d.ts_uid, DEFL);
+		ck_assert_msg(dcmfile_transcode(src[i], EVR, 0, &e, &err) == 0,
+		    "%s: %s", src[i], err.msg);
+		slurp(d.fd, &dw);
+		slurp(e.fd, &ew);
+		/* PS3.5 A.5 and PS3.8 E.1: even, padded when the stream is odd */
+		ck_assert_uint_eq(dw.len % 2, 0);
+		ck_assert_uint_eq(d.length, dw.len);
+		inflate_raw(&dw, &iw);
+		check_same(&iw, &ew);
+		/* and back: a Deflated source is inflated for the walker */
+		close(d.fd);
+		close(e.fd);
+		wr_release(&dw);
+		wr_release(&ew);
+		wr_release(&iw);
+	}
+}
+END_TEST
+
+START_TEST(xcode_deflated_source_inflates_to_the_explicit_vr_file)
+{
+	struct dcmfile_transcoded d, e;
+	struct cs_err err = { 0, "" };
+	struct wr dw, ew;
+
+	/* dump2dcm +td and +te of one dump: the same data set */
+	ck_assert_msg(dcmfile_transcode("tests/data/p10-deflated.dcm", IVR, 0,
+	    &d, &err) == 0, "%s", err.msg);
+	ck_assert_msg(dcmfile_transcode("tests/data/p10-evrle.dcm", IVR, 0,
+	    &e, &err) == 0, "%s", err.msg);
+	slurp(d.fd, &dw);
+	slurp(e.fd, &ew);
+	check_same(&dw, &ew);
+	close(d.fd);
+	close(e.fd);
+	wr_release(&dw);
+	wr_release(&ew);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -732,6 +859,11 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
 	tcase_add_test(tc, xcode_lossy_from_deflated_gets_a_derived_uid);
 	tcase_add_test(tc, xcode_un_sequence_items_in_explicit_vr_are_read_as_such);
+	tcase_add_test(tc,
+	    xcode_item_delimiter_ending_a_defined_length_item_is_accepted);
+	tcase_add_test(tc,
+	    xcode_deflated_target_is_our_stream_of_the_explicit_vr_data_set);
+	tcase_add_test(tc, xcode_deflated_source_inflates_to_the_explicit_vr_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
