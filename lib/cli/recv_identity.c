@@ -13,6 +13,7 @@
 #include "cli/recv_args.h"
 #include "cli/secret.h"
 #include "cli/users.h"
+#include "net/net.h"
 #include "core/banned.h"
 
 /*
@@ -113,17 +114,12 @@ recv_identity_start(struct recv_args *a)
 void
 recv_identity_watch(void)
 {
-	pthread_attr_t attr;
-	pthread_t th;
-
 	if (ident.path == NULL || sem_init(&ident.hup, 0, 0) != 0)
 		return;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&th, &attr, reloader, NULL) == 0)
+	/* signals blocked: the stop and reload handlers must never run on
+	 * a thread that outlives the server */
+	if (net_thread_detached(reloader, NULL, 256 * 1024) == 0)
 		ident.reloader = 1;
-	pthread_attr_destroy(&attr);
 }
 
 void

@@ -494,9 +494,9 @@ session_wants_room(const struct session *ss)
 void
 session_responded(struct session *ss)
 {
-	if (ss->held || !ss->store.report_due)
+	if (ss->held || !ss->store.prepare_due)
 		return;
-	store_report(&ss->store);
+	ss->store.prepare_due = 0;
 	/* the next object's file, made while its request is on its way */
 	store_prepare(&ss->store);
 }

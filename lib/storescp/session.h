@@ -12,9 +12,9 @@
  * that may not leave yet is held (one at most): --delay holds it for
  * that long, a full output queue (CS_E_AGAIN) until there is room.
  * While one is held the I/O loop holds the input (pump_hold) and calls
- * session_tick.  A stored object is reported (store_report) after its
- * response has left (session_responded), or at the latest before the
- * next request, a release or an abort is acted on.
+ * session_tick.  A stored object is reported (store_report) before its
+ * response is queued; once the response has left (session_responded)
+ * the next object's file is made ahead.
  */
 #ifndef CS_STORESCP_SESSION_H
 #define CS_STORESCP_SESSION_H
@@ -97,8 +97,7 @@ int session_wants_room(const struct session *ss);
  * reports still owed go on a new association (blocks; session_commit.h). */
 void session_end(struct session *ss);
 /* The response to the last request has left the engine (the I/O loop
- * wrote it): what waited for it is done now (store_report), and the
- * next object's file is made ahead (store_prepare). */
+ * wrote it): the next object's file is made ahead (store_prepare). */
 void session_responded(struct session *ss);
 /* The association ends early (silence, stop): drops the object in
  * progress, logging that it was not stored, and the held response. */

@@ -398,7 +398,13 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 	return 0;
 }
 
-/* Counts a stored file; its report follows the response (store_report). */
+/*
+ * Counts a stored file and reports it (on_stored: its line, --exec)
+ * before the response leaves: once a peer has its answer it may delete
+ * its copy, and a receiver killed in between must not hold a file that
+ * nothing downstream (a router reading the lines, a hook) ever hears of.
+ * A crash before the answer costs at most a second copy, never a file.
+ */
 static void
 count_stored(struct store *st, uint16_t status, int kept)
 {
@@ -414,8 +420,10 @@ count_stored(struct store *st, uint16_t status, int kept)
 	st->report_kept = kept;
 	st->report_status = status;
 	st->report_bytes = sink_bytes(&st->sink);
+	st->prepare_due = 1;
 	if (wake)
 		scp_wake(s);
+	store_report(st);
 }
 
 void
@@ -488,8 +496,8 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	}
 	*status = choose_status(st);
 	if (status_is_stored(status_category_of(*status)) && st->sink_open)
-		stored = commit(st, st->report_path,
-		    sizeof(st->report_path), &kept);
+		stored =
+		    commit(st, st->report_path, sizeof(st->report_path), &kept);
 	store_drop(st);
 	if (stored) {
 		count_stored(st, *status, kept);

@@ -70,9 +70,10 @@ struct store {
 	uint64_t ds_bytes; /* data set bytes received */
 	int invalid;       /* --validate refused it: quarantine */
 
-	/* the last object stored, reported (on_stored) by store_report once
-	 * its response is out; rq and ts stay until the next store_begin */
-	int report_due;
+	/* the last object stored, reported (on_stored) by store_report
+	 * before its response; rq and ts stay until the next store_begin.
+	 * prepare_due: its response is owed, then store_prepare */
+	int report_due, prepare_due;
 	int report_kept;
 	uint16_t report_status;
 	uint64_t report_bytes;
@@ -112,10 +113,9 @@ int store_data(struct store *st, const uint8_t *data, size_t len);
 int store_finish(struct store *st, uint16_t *status, const char **comment);
 /*
  * Reports the file store_finish stored (and counted), if not yet done:
- * logs it and calls on_stored (its line, its --exec).  The session
- * calls it once the response has left, before the next request is
- * read or the association ends: the response does not wait for the
- * application, and the report still comes before the peer can release.
+ * logs it and calls on_stored (its line, its --exec).  store_finish
+ * calls it before the response is queued; the later calls (next
+ * request, end of the association) find nothing due.
  */
 void store_report(struct store *st);
 /*

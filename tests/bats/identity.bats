@@ -378,3 +378,24 @@ PY
 	[ "$(in_memory "$RECV_PID" "$(grep '^alice:' "$USERS" | cut -d: -f2)")" -gt 0 ]
 	stop_dcmrecv
 }
+
+# A handler that runs on a thread outliving the server touches freed
+# memory at stop: every thread but the main one blocks HUP, INT and TERM.
+@test "identity: the --users reloader and the association threads block the stop and reload signals" {
+	start_dcmrecv --users "$USERS"
+	raw_associate "$RECV_PORT" 1.2.840.10008.1.1
+	local t n=0 blk
+	for t in /proc/"$RECV_PID"/task/*; do
+		[ "${t##*/}" = "$RECV_PID" ] && continue
+		blk=$(awk '/^SigBlk:/ { print $2 }' "$t/status")
+		# SIGHUP 1, SIGINT 2, SIGTERM 15: bits 0x1, 0x2, 0x4000
+		[ $((0x$blk & 0x4003)) -eq $((0x4003)) ] ||
+			{ echo "thread ${t##*/} blocks only $blk" >&2; return 1; }
+		n=$((n + 1))
+	done
+	# the reloader and the association's worker at least
+	[ "$n" -ge 2 ]
+	raw_release
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
