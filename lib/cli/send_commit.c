@@ -153,7 +153,9 @@ send_commit_state_add(
 static void
 gone_add(struct send_commit_state *st, const char *tx, const char *inst)
 {
-	size_t need = strlen(tx) + strlen(inst) + 4;
+	/* "-", two tabs, the newline and snprintf's NUL: without the NUL a
+	 * line ending exactly at gone_cap lost its newline to it */
+	size_t need = strlen(tx) + strlen(inst) + 5;
 	int n;
 
 	if (st->gone_len + need > st->gone_cap) {
@@ -194,6 +196,29 @@ send_commit_state_done(
 	gone_add(st, r->transaction_uid, r->sop_instance);
 }
 
+/* The rename of path made durable: fsync of its directory.  0 or -1. */
+static int
+sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int fd, rc;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return -1;
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+		    slash == path ? 1 : (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 /* Says once that the file cannot be written: EXIT_OUTPUT. */
 static int
 write_failed(struct send_commit_state *st)
@@ -227,6 +252,10 @@ send_commit_state_compact(struct send_commit_state *st)
 		ok = fclose(f) == 0 && ok && rename(tmp, st->path) == 0;
 		if (!ok)
 			unlink(tmp);
+		/* before anything is appended to the new file: a power cut
+		 * must not bring back the old one under appended lines */
+		else
+			ok = sync_parent(st->path) == 0;
 	}
 	if (st->fd >= 0)
 		close(st->fd);

@@ -35,6 +35,10 @@ struct tls_ctx {
 	 * by the next handshake (tls_share: the next lane or reconnection) */
 	pthread_mutex_t lock;
 	SSL_SESSION *resume;
+	/* the name its server's certificate was checked against: offered
+	 * only to a handshake checking the same name (dcmrecv's reports
+	 * go to several --commit-peer hosts on one context) */
+	char resume_name[256];
 };
 
 /* File bytes per SSL_write: 16 records of 16 KiB. */
@@ -65,6 +69,7 @@ struct tls_conn {
 	 * filled its buffer; 0 after one that emptied the socket */
 	int undrained;
 	char subject[256];
+	char peer_name[256]; /* client: the name checked (keep_session) */
 	char summary[96];
 	char error[160];
 };
@@ -207,23 +212,27 @@ static int
 keep_session(SSL *ssl, SSL_SESSION *sess)
 {
 	struct tls_ctx *c = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-	SSL_SESSION *copy = SSL_SESSION_dup(sess);
+	const struct tls_conn *tc = SSL_get_app_data(ssl);
+	SSL_SESSION *copy;
 
-	if (copy == NULL)
+	if (tc == NULL || (copy = SSL_SESSION_dup(sess)) == NULL)
 		return 0;
 	pthread_mutex_lock(&c->lock);
 	SSL_SESSION_free(c->resume);
 	c->resume = copy;
+	snprintf(c->resume_name, sizeof(c->resume_name), "%s", tc->peer_name);
 	pthread_mutex_unlock(&c->lock);
 	return 0; /* sess stays OpenSSL's */
 }
 
-/* Client: offers the kept session, if it can still be resumed. */
+/* Client: offers the kept session, if it can still be resumed and came
+ * from a server checked against the same name. */
 static void
-offer_session(struct tls_ctx *c, SSL *ssl)
+offer_session(struct tls_ctx *c, SSL *ssl, const char *name)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->resume != NULL && SSL_SESSION_is_resumable(c->resume))
+	if (c->resume != NULL && SSL_SESSION_is_resumable(c->resume) &&
+	    strcmp(c->resume_name, name) == 0)
 		(void)SSL_set_session(ssl, c->resume);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -498,8 +507,12 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 		transport_release(t);
 		return cs_err_set(err, CS_E_NOMEM, "cannot start TLS");
 	}
-	if (!c->server)
-		offer_session(c, tc->ssl);
+	if (!c->server) {
+		snprintf(tc->peer_name, sizeof(tc->peer_name), "%s",
+		    name != NULL ? name : "");
+		SSL_set_app_data(tc->ssl, tc);
+		offer_session(c, tc->ssl, tc->peer_name);
+	}
 	ERR_clear_error();
 	for (;;) {
 		int r = c->server ? SSL_accept(tc->ssl) : SSL_connect(tc->ssl);

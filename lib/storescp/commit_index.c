@@ -226,6 +226,8 @@ catch_up(struct commit_index *ix, int fd, struct cs_err *err)
 		ix->n_lines = 0;
 		ix->read_off = 0;
 		ix->skipping = 0;
+		/* its lines may now sit below the old watermark: unflushed */
+		atomic_store(&ix->synced, 0);
 	}
 	if (ix->rbuf == NULL && (ix->rbuf = malloc(RBUF)) == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");

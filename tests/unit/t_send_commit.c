@@ -1,0 +1,81 @@
+/* t_send_commit.c - dcmsend's --commit-state journal. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cstore/storescu.h"
+#include "cli/send_commit.h"
+
+Suite *send_commit_suite(void);
+
+/*
+ * 32 "-" lines of 128 bytes fill the journal's first 4096-byte buffer
+ * exactly: the 32nd lost its newline to snprintf's NUL, which then went
+ * into the file and hid every later line from the reader.
+ */
+START_TEST(gone_lines_that_fill_the_buffer_exactly_stay_whole)
+{
+	char dir[] = "/tmp/t_send_commit.XXXXXX", path[64], tx[63], inst[65];
+	struct send_commit_state st;
+	char line[512];
+	int i, gone = 0, nul = 0, c;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	memset(tx, '1', 62);
+	tx[0] = '2';
+	tx[1] = '.';
+	tx[62] = '\0';
+	send_commit_state_init(&st, path, 1);
+	for (i = 0; i < 40; i++) {
+		struct storescu_pending p;
+
+		memset(&p, 0, sizeof(p));
+		snprintf(inst, sizeof(inst), "1.2.%058d", i);
+		p.transaction_uid = tx;
+		p.sop_class = "1.2.840.10008.5.1.4.1.1.7";
+		p.sop_instance = inst;
+		p.path = "/x";
+		p.last = i == 39;
+		send_commit_state_add(&st, &p);
+	}
+	for (i = 0; i < 40; i++) {
+		struct storescu_result r;
+
+		memset(&r, 0, sizeof(r));
+		snprintf(inst, sizeof(inst), "1.2.%058d", i);
+		r.transaction_uid = tx;
+		r.sop_instance = inst;
+		r.commit = STORESCU_COMMITTED;
+		send_commit_state_done(&st, &r);
+	}
+	ck_assert_int_eq(send_commit_state_write(&st), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while ((c = fgetc(f)) != EOF)
+		nul += c == '\0';
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		gone += strncmp(line, "-\t", 2) == 0;
+	fclose(f);
+	ck_assert_int_eq(nul, 0);
+	ck_assert_int_eq(gone, 40);
+	send_commit_state_release(&st);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+Suite *
+send_commit_suite(void)
+{
+	Suite *s = suite_create("send_commit");
+	TCase *tc = tcase_create("journal");
+
+	tcase_add_test(tc, gone_lines_that_fill_the_buffer_exactly_stay_whole);
+	suite_add_tcase(s, tc);
+	return s;
+}
