@@ -48,10 +48,17 @@ teardown() {
 }
 
 # A TCP port nobody listens on now (for peers that cannot bind port 0).
+# Chosen below the kernel's ephemeral range when there is room there,
+# so that no outgoing connection's own port can take it meanwhile (a
+# port handed to a peer before anything listens on it: --commit-peer).
 free_port() {
-	local p i
+	local p i lo=32768 base=20000 span=40000
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	if [ "${lo:-0}" -ge 12000 ]; then
+		base=10000 span=$((lo - 10000))
+	fi
 	for i in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((base + RANDOM % span))
 		if ! ss -Hltn "sport = :$p" | grep -q .; then
 			echo "$p"
 			return 0
