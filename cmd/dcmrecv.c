@@ -69,8 +69,7 @@ write_stored(const struct storescp_stored *st)
 		CLI_S("tls_subject", g.a.cfg.tls.enabled ? 6 : 0,
 		    st->tls_subject ? st->tls_subject
 				    : (g.a.cfg.tls.enabled ? "" : NULL)),
-		CLI_S("user",
-		    g.a.users_file || g.a.identity_hook_argv ? 7 : 0,
+		CLI_S("user", g.a.users_file || g.a.identity_hook_argv ? 7 : 0,
 		    st->user),
 	};
 

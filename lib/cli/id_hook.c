@@ -52,7 +52,7 @@ struct job {
 /* One request as read: header, fields, and what the command printed. */
 struct req {
 	char head[256];
-	uint8_t *in;     /* primary then secondary */
+	uint8_t *in; /* primary then secondary */
 	size_t plen, slen;
 	uint8_t *out;
 	size_t olen;
@@ -119,12 +119,13 @@ spawn(const struct job *j, char **env, int in_r, int out_w, pid_t *pid)
 	posix_spawnattr_setsigdefault(&sa, &def);
 	posix_spawnattr_setsigmask(&sa, &none);
 	posix_spawnattr_setpgroup(&sa, 0);
-	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGDEF |
-		POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setflags(&sa,
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+		POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_adddup2(&fa, in_r, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
-	rc = posix_spawnp(pid, j->argv[0], &fa, &sa, (char *const *)j->argv,
-	    env);
+	rc = posix_spawnp(
+	    pid, j->argv[0], &fa, &sa, (char *const *)j->argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&sa);
 	return rc;
@@ -431,8 +432,8 @@ send_request(int fd, const struct storescp_identity *id)
 
 /* s (n bytes) as a printable name, cut to fit out. */
 static void
-printable(char *out, size_t size, const char *prefix, const uint8_t *s,
-    size_t n)
+printable(
+    char *out, size_t size, const char *prefix, const uint8_t *s, size_t n)
 {
 	size_t o = (size_t)snprintf(out, size, "%s", prefix);
 
@@ -446,8 +447,8 @@ static void
 accepted(const struct storescp_identity *id, const uint8_t *a, size_t n,
     char *name, size_t name_size)
 {
-	static const char *const kind[] = { "", "", "", "kerberos:", "saml:",
-		"jwt:" };
+	static const char *const kind[] = { "", "", "",
+		"kerberos:", "saml:", "jwt:" };
 	const uint8_t *nl = memchr(a, '\n', n);
 	size_t line = nl ? (size_t)(nl - a) : n;
 	const uint8_t *rest = nl ? nl + 1 : a + n;
@@ -514,9 +515,9 @@ cli_idhook_check(void *user, const struct storescp_identity *id, char *name,
 		n = net_msg_recv(sv[0], reply, REPLY_MAX + 1);
 	close(sv[0]);
 	if (n < 1) {
-		snprintf(why, why_size, rc != 0
-			? "the --identity-hook helper has gone"
-			: "the --identity-hook did not answer in time");
+		snprintf(why, why_size,
+		    rc != 0 ? "the --identity-hook helper has gone"
+			    : "the --identity-hook did not answer in time");
 		rc = -2;
 	} else if (reply[0] == 'A') {
 		accepted(id, reply + 1, (size_t)n - 1, name, name_size);

@@ -39,8 +39,8 @@ struct cli_idhook;
  * the process has one thread.  Returns NULL with errno set when it
  * could not be started.
  */
-struct cli_idhook *cli_idhook_start(const char *const *argv,
-    unsigned timeout_ms);
+struct cli_idhook *
+cli_idhook_start(const char *const *argv, unsigned timeout_ms);
 
 /*
  * A storescp_identity_fn over h: 0 accepted (the name in name), -1

@@ -102,9 +102,10 @@ int
 recv_identity_start(struct recv_args *a)
 {
 	if (a->identity_hook_argv != NULL &&
-	    (ident.hook = cli_idhook_start(a->identity_hook_argv,
-		 a->cfg.timeout_ms)) == NULL) {
-		fprintf(stderr, "%s: cannot start the --identity-hook helper: %s\n",
+	    (ident.hook = cli_idhook_start(
+		 a->identity_hook_argv, a->cfg.timeout_ms)) == NULL) {
+		fprintf(stderr,
+		    "%s: cannot start the --identity-hook helper: %s\n",
 		    cli_progname(), strerror(errno));
 		return -1;
 	}

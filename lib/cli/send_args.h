@@ -34,7 +34,8 @@ struct send_args {
 	/* DICOMweb (a URL operand): --stow-batch, --stow-bytes, --netrc,
 	 * --tls-ca; the token of --bearer-file read into bearer */
 	struct stow_opts stow;
-	char accept_ts_buf[1280]; /* --accept-ts's copy, stow.accept_ts points in */
+	char accept_ts_buf
+	    [1280]; /* --accept-ts's copy, stow.accept_ts points in */
 	const char *bearer_file;
 	char bearer[CLI_SECRET_MAX + 1];
 };

@@ -27,7 +27,7 @@
 struct item {
 	const char *path;
 	size_t index;
-	int fd; /* the file as it is */
+	int fd;                  /* the file as it is */
 	struct part10_info info; /* sop_instance: the one sent */
 	uint64_t ms0;
 	/* what goes: the file itself, or (converted, xfd >= 0) head (a new
@@ -78,7 +78,8 @@ struct run {
 };
 
 /* sh for one run with o (--limit-rate); stow_shared_release after. */
-void stow_shared_init(struct stow_shared *sh, const struct storescu_send_opts *o);
+void
+stow_shared_init(struct stow_shared *sh, const struct storescu_send_opts *o);
 void stow_shared_release(struct stow_shared *sh);
 /* A connection's --limit-rate settings (none when sh is NULL or has
  * no limit). */
@@ -115,9 +116,8 @@ void report(struct run *r, const char *path, size_t index,
 /* Every input of the batch the same outcome; the batch emptied. */
 void fail_batch(struct run *r, enum storescu_outcome oc, const char *why);
 /* The line of a batch's input (its conversion noted). */
-void report_item(struct run *r, const struct item *it,
-    enum storescu_outcome oc, int has_status, uint16_t status,
-    const char *detail);
+void report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
+    int has_status, uint16_t status, const char *detail);
 /* Opens and probes input k into the batch, or gives it its line. */
 void take(struct run *r, const char *path, size_t k);
 /* POSTs the batch and gives its inputs their lines; 0 or the error that

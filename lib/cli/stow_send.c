@@ -101,7 +101,7 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 		.ts_sent = sent ? it->ts_sent : "",
 		.transcoded = sent && it->xfd >= 0,
 		.bytes = !storescu_outcome_stored(oc) ? 0
-		    : it->xfd >= 0		      ? it->head_len + it->xlen
+		    : it->xfd >= 0                    ? it->head_len + it->xlen
 						      : it->info.file_size,
 		.error_comment = "",
 		.detail = d,
@@ -387,8 +387,8 @@ flush_once(struct run *r, struct cs_err *err)
 		stow_learn_refused(r->sh, r->it[0].ts_sent);
 		if (stow_refused(r->sh, r->it[0].ts_sent))
 			return 0; /* they go again, in another syntax */
-		fail_batch(r, STORESCU_FAILED,
-		    "HTTP 415: media type not supported");
+		fail_batch(
+		    r, STORESCU_FAILED, "HTTP 415: media type not supported");
 		return 0;
 	}
 	if (rsp.code == 200 || rsp.code == 202 || rsp.code == 409) {
@@ -453,9 +453,8 @@ take(struct run *r, const char *path, size_t k)
 	}
 	memcpy(it->file_uid, it->info.sop_instance, sizeof(it->file_uid));
 	memcpy(it->ts_sent, it->info.ts_uid, sizeof(it->ts_sent));
-	rc = r->o->dry_run
-	    ? stow_plan(r, it, &oc, plan, sizeof(plan))
-	    : stow_prepare(r, it, &oc, plan, sizeof(plan));
+	rc = r->o->dry_run ? stow_plan(r, it, &oc, plan, sizeof(plan))
+			   : stow_prepare(r, it, &oc, plan, sizeof(plan));
 	if (rc != 0) {
 		it->ms0 = 0;
 		report_item(r, it, oc, 0, 0, plan);

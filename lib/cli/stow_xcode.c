@@ -173,8 +173,8 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 }
 
 int
-stow_plan(struct run *r, struct item *it, enum storescu_outcome *oc,
-    char *why, size_t cap)
+stow_plan(struct run *r, struct item *it, enum storescu_outcome *oc, char *why,
+    size_t cap)
 {
 	const char *to = target(r, it, why, cap);
 
@@ -200,14 +200,14 @@ stow_unprepare(struct item *it)
 	it->head_len = 0;
 	it->note[0] = '\0';
 	memcpy(it->ts_sent, it->info.ts_uid, sizeof(it->ts_sent));
-	memcpy(it->info.sop_instance, it->file_uid,
-	    sizeof(it->info.sop_instance));
+	memcpy(
+	    it->info.sop_instance, it->file_uid, sizeof(it->info.sop_instance));
 }
 
 /* The File Meta Information of the converted data set into it->head. */
 static int
-new_meta(struct item *it, const struct dcmfile_transcoded *tc,
-    struct cs_err *err)
+new_meta(
+    struct item *it, const struct dcmfile_transcoded *tc, struct cs_err *err)
 {
 	struct wr w;
 	int rc;

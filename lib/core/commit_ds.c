@@ -239,8 +239,8 @@ struct pos {
 
 /* An element of an item; 1 for one to pass unread. */
 static int
-item_elem(struct dec *d, struct rd *r, const struct ds_walk_step *st,
-    struct item *it)
+item_elem(
+    struct dec *d, struct rd *r, const struct ds_walk_step *st, struct item *it)
 {
 	const struct ds_elem *e = &st->e;
 	const uint8_t *v;
@@ -323,21 +323,20 @@ on_step(struct dec *d, struct ds_walk *w, struct rd *r,
 		switch (st->e.tag) {
 		case TAG_TRANSACTION_UID:
 			if (d->transaction[0] != '\0')
-				return bad(d, r,
-				    "the Transaction UID appears twice");
+				return bad(
+				    d, r, "the Transaction UID appears twice");
 			if (st->e.len == DS_LEN_UNDEFINED)
 				return bad(d, r,
 				    "the Transaction UID has an "
 				    "undefined length");
-			return get_uid(
-			    d, r, &st->e, d->transaction, "the Transaction UID");
+			return get_uid(d, r, &st->e, d->transaction,
+			    "the Transaction UID");
 		case TAG_FAILED_SEQ:
 			return enter_seq(d, w, r, st, ps, 2);
 		case TAG_REFERENCED_SEQ:
 			return enter_seq(d, w, r, st, ps, 1);
 		}
-	} else if (st->depth == 1 && ps->seq != 0 &&
-	    st->ev == DS_WALK_ITEM) {
+	} else if (st->depth == 1 && ps->seq != 0 && st->ev == DS_WALK_ITEM) {
 		memset(&ps->it, 0, sizeof(ps->it));
 		if (st->e.len != DS_LEN_UNDEFINED &&
 		    ds_walk_enter(w, d->err) != 0)

@@ -99,7 +99,7 @@ struct ds_scan {
 	struct ds_scan_slot dup;     /* a second copy of a captured tag */
 	struct ds_scan_slot *dup_of; /* the slot dup is compared with */
 	struct ds_walk walk;         /* what is open (core/ds_walk.h) */
-	uint32_t max_tag;                      /* highest requested tag */
+	uint32_t max_tag;            /* highest requested tag */
 	unsigned nslots, nseen;
 	struct ds_scan_slot slot[DS_SCAN_MAX_TAGS];
 };

@@ -71,15 +71,15 @@ find_limit(struct ds_walk *w)
 }
 
 static int
-push(struct ds_walk *w, uint8_t kind, enum ds_enc enc, uint8_t un,
-    uint32_t tag, uint64_t end, struct cs_err *err)
+push(struct ds_walk *w, uint8_t kind, enum ds_enc enc, uint8_t un, uint32_t tag,
+    uint64_t end, struct cs_err *err)
 {
 	struct ds_walk_lvl *l;
 
 	if (w->depth >= DS_WALK_MAX_DEPTH)
 		return cs_err_set(err, CS_E_TOOBIG,
-		    "(%04X,%04X) nests deeper than %d levels", DS_TAG_GROUP(tag),
-		    DS_TAG_ELEM(tag), DS_WALK_MAX_DEPTH);
+		    "(%04X,%04X) nests deeper than %d levels",
+		    DS_TAG_GROUP(tag), DS_TAG_ELEM(tag), DS_WALK_MAX_DEPTH);
 	l = &w->lvl[++w->depth];
 	l->kind = kind;
 	l->enc = (uint8_t)enc;
@@ -203,8 +203,8 @@ member(struct ds_walk *w, struct ds_walk_step *st, struct cs_err *err)
 		if ((rc = fits(w, st, e->len, err)) != 0)
 			return rc;
 		w->pending = e->len;
-		w->can_enter = st->kind == DS_KIND_SEQUENCE ||
-		    st->kind == DS_KIND_VALUE;
+		w->can_enter =
+		    st->kind == DS_KIND_SEQUENCE || st->kind == DS_KIND_VALUE;
 		return 0;
 	}
 	switch (st->kind) {
@@ -214,8 +214,8 @@ member(struct ds_walk *w, struct ds_walk_step *st, struct cs_err *err)
 		    st->inner != st->enc ? (uint8_t)st->enc : 0, e->tag,
 		    DS_WALK_LEN_OPEN, err);
 	case DS_KIND_FRAGMENTS:
-		return push(w, LV_FRAG, st->inner, 0, e->tag, DS_WALK_LEN_OPEN,
-		    err);
+		return push(
+		    w, LV_FRAG, st->inner, 0, e->tag, DS_WALK_LEN_OPEN, err);
 	default:
 		break;
 	}
@@ -274,7 +274,8 @@ ds_walk_next(struct ds_walk *w, struct rd *r, struct ds_walk_step *st,
 		 * encoding (ds_un_item_enc): 8 bytes, or all there is */
 		if (rd_left(&h) < 8 && rd_left(&h) < room)
 			return CS_E_TRUNCATED;
-		enc = ds_un_item_enc(h.p + h.pos, rd_left(&h), (enum ds_enc)l->un);
+		enc = ds_un_item_enc(
+		    h.p + h.pos, rd_left(&h), (enum ds_enc)l->un);
 	}
 	rc = ds_elem_read(&h, enc, &st->e, err);
 	st->enc = enc;
@@ -313,8 +314,8 @@ ds_walk_enter(struct ds_walk *w, struct cs_err *err)
 		return cs_err_set(err, CS_E_INVAL, "nothing to walk into");
 	w->can_enter = 0;
 	if (w->last_ev == DS_WALK_ITEM)
-		rc = push(w, LV_DATASET, (enum ds_enc)l->enc, l->un, DS_TAG_ITEM,
-		    end, err);
+		rc = push(w, LV_DATASET, (enum ds_enc)l->enc, l->un,
+		    DS_TAG_ITEM, end, err);
 	else if (w->last_un)
 		/* PS3.5 6.2.2: a UN sequence holds Implicit VR LE */
 		rc = push(w, LV_SEQ, DS_ENC_IVR_LE,
@@ -339,8 +340,7 @@ ds_walk_finish(struct ds_walk *w, struct cs_err *err)
 		w->depth--;
 	find_limit(w);
 	l = &w->lvl[w->depth];
-	if (w->depth == 0 &&
-	    (l->end == DS_WALK_LEN_OPEN || l->end == w->pos))
+	if (w->depth == 0 && (l->end == DS_WALK_LEN_OPEN || l->end == w->pos))
 		return 0;
 	if (w->depth == 0)
 		return cs_err_set(err, CS_E_TRUNCATED,
@@ -408,7 +408,8 @@ ds_walk_pass(struct ds_walk *w, struct rd *r, const struct ds_walk_step *st,
 			return rc;
 		if (s.ev == DS_WALK_CLOSE && w->depth == base)
 			return 0;
-		if (enter && enterable(w, &s) && (rc = ds_walk_enter(w, err)) != 0)
+		if (enter && enterable(w, &s) &&
+		    (rc = ds_walk_enter(w, err)) != 0)
 			return rc;
 	}
 }

@@ -91,8 +91,8 @@ struct ds_walk {
 	uint64_t pos;     /* stream offset of the next header */
 	uint64_t pending; /* value bytes the caller passes before it */
 	unsigned depth;
-	unsigned lim;     /* the open level whose defined end is nearest */
-	int can_enter;    /* the last step may be entered */
+	unsigned lim;  /* the open level whose defined end is nearest */
+	int can_enter; /* the last step may be entered */
 	/* what ds_walk_enter and ds_walk_pass need of the last step */
 	uint8_t last_ev, last_enc, last_inner, last_un;
 	uint32_t last_tag;
@@ -162,9 +162,8 @@ int ds_walk_finish(struct ds_walk *w, struct cs_err *err);
  * a non-zero return stops and is returned.  Returns 0, CS_E_TRUNCATED
  * ("ends inside ..." in err), or ds_walk_next's errors.
  */
-int ds_walk_pass(struct ds_walk *w, struct rd *r,
-    const struct ds_walk_step *st, bool enter,
-    int (*visit)(void *ctx, const struct ds_walk_step *st), void *ctx,
-    struct cs_err *err);
+int ds_walk_pass(struct ds_walk *w, struct rd *r, const struct ds_walk_step *st,
+    bool enter, int (*visit)(void *ctx, const struct ds_walk_step *st),
+    void *ctx, struct cs_err *err);
 
 #endif

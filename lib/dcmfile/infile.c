@@ -62,7 +62,8 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 	if (!S_ISREG(stp->st_mode)) {
 		close(fd);
 		return cs_err_set(err, CS_E_IO,
-		    "not a regular file but %s: not read", kind_of(stp->st_mode));
+		    "not a regular file but %s: not read",
+		    kind_of(stp->st_mode));
 	}
 	/* reads of a regular file never wait anyway; blocking as usual */
 	if (fcntl(fd, F_SETFL, 0) != 0) {

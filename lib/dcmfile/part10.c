@@ -618,7 +618,8 @@ scan_dataset(
 		memcpy(e.vr, st.e.vr, sizeof(e.vr));
 		e.len = st.e.len;
 		e.off = st.off;
-		if (!(opts & PART10_O_VERIFY) && st.e.tag > DS_TAG(0x0008, 0x0018))
+		if (!(opts & PART10_O_VERIFY) &&
+		    st.e.tag > DS_TAG(0x0008, 0x0018))
 			return 0;
 		if (st.e.tag == DS_TAG(0x0008, 0x0016))
 			rc = read_uid(in, &e, "SOP Class UID", cls);

@@ -288,8 +288,7 @@ dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
 	/* GDCM's whole-file rewrite keeps the SOP Instance UID (PS3.3
 	 * C.12.1.1.1 wants a new one after lossy compression): refused */
 	if (rc == 0 && !deflated_evrle(src.ts_uid) && deflated(src.ts_uid) &&
-	    xcp_lossy_method(ts_uid) != NULL &&
-	    strcmp(src.ts_uid, ts_uid) != 0)
+	    xcp_lossy_method(ts_uid) != NULL && strcmp(src.ts_uid, ts_uid) != 0)
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode '%s' from "
 		    "Deflated %s to lossy %s: a lossy copy needs a new SOP Instance "

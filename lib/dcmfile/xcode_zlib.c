@@ -59,7 +59,8 @@ xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
 			    "bytes",
 			    (unsigned long long)max);
 		else if (made > 0 && (rc = sink(ctx, buf, made)) != 0)
-			cs_err_set(err, rc, "cannot write the inflated data set");
+			cs_err_set(
+			    err, rc, "cannot write the inflated data set");
 		out += made;
 	}
 	/* after the stream: its pad, or zeros; never more data */
@@ -91,8 +92,9 @@ xcode_deflate_new(xcode_sink_fn sink, void *ctx, int level, struct cs_err *err)
 	struct xcode_deflate *d = calloc(1, sizeof(*d));
 
 	/* PS3.5 A.5: raw deflate (windowBits < 0), no zlib wrapper */
-	if (d == NULL || deflateInit2(&d->z, level, Z_DEFLATED, -MAX_WBITS, 8,
-			     Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (d == NULL ||
+	    deflateInit2(&d->z, level, Z_DEFLATED, -MAX_WBITS, 8,
+		Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(d);
 		cs_err_set(err, CS_E_NOMEM, "cannot start deflating");
 		return NULL;
@@ -119,7 +121,8 @@ pump(struct xcode_deflate *d, int flush)
 		if (made > 0 && (d->err = d->sink(d->ctx, d->buf, made)) != 0)
 			return d->err;
 		d->out += made;
-	} while (d->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+	} while (
+	    d->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
 	return 0;
 }
 
@@ -146,7 +149,8 @@ xcode_deflate_put(void *ctx, const void *p, size_t n)
 }
 
 int
-xcode_deflate_finish(struct xcode_deflate *d, uint64_t *out_n, struct cs_err *err)
+xcode_deflate_finish(
+    struct xcode_deflate *d, uint64_t *out_n, struct cs_err *err)
 {
 	static const uint8_t pad = 0;
 	int rc;
@@ -162,7 +166,8 @@ xcode_deflate_finish(struct xcode_deflate *d, uint64_t *out_n, struct cs_err *er
 			d->out++;
 	}
 	if ((rc = d->err) != 0)
-		return cs_err_set(err, rc, "cannot write the deflated data set");
+		return cs_err_set(
+		    err, rc, "cannot write the deflated data set");
 	if (out_n != NULL)
 		*out_n = d->out;
 	return 0;

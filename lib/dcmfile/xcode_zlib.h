@@ -24,8 +24,8 @@
  * CS_E_PROTO (corrupt stream), CS_E_TRUNCATED (the stream does not end),
  * CS_E_TOOBIG, CS_E_NOMEM, or the sink's error; detail in err.
  */
-int xcode_inflate(const uint8_t *p, size_t n, uint64_t max,
-    xcode_sink_fn sink, void *ctx, uint64_t *out_n, struct cs_err *err);
+int xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
+    void *ctx, uint64_t *out_n, struct cs_err *err);
 
 /* A sink that deflates what it is given into another sink. */
 struct xcode_deflate;
@@ -34,8 +34,8 @@ struct xcode_deflate;
  * Starts deflating into sink (level: zlib's 1..9, or -1 for its
  * default).  Returns a new struct, or NULL with CS_E_NOMEM in err.
  */
-struct xcode_deflate *xcode_deflate_new(
-    xcode_sink_fn sink, void *ctx, int level, struct cs_err *err);
+struct xcode_deflate *
+xcode_deflate_new(xcode_sink_fn sink, void *ctx, int level, struct cs_err *err);
 
 /* An xcode_sink_fn: ctx is the struct xcode_deflate.  0, CS_E_NOMEM or
  * the sink's error (latched: later calls return it again). */

@@ -158,8 +158,7 @@ commit_tx_judge(struct commit_tx *t, struct commit_index *ix, unsigned flags,
 {
 	int rc;
 
-	commit_index_judge(
-	    ix, t->items, t->n, (flags & COMMIT_SYNC) != 0, err);
+	commit_index_judge(ix, t->items, t->n, (flags & COMMIT_SYNC) != 0, err);
 	for (size_t i = 0; fail_every > 0 && i < t->n; i++)
 		if ((i + 1) % fail_every == 0)
 			t->items[i].reason = COMMIT_FAIL_PROCESSING;

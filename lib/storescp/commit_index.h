@@ -50,7 +50,7 @@ struct commit_index {
 	pthread_mutex_t mu; /* creating it */
 	/* in memory (commit_index_judge), under map_mu */
 	pthread_mutex_t map_mu;
-	struct strmap map;             /* instance UID -> lines[] */
+	struct strmap map;               /* instance UID -> lines[] */
 	struct commit_index_line *lines; /* its latest line */
 	size_t n_lines, cap_lines;
 	uint64_t read_off; /* the file read up to here (whole lines) */

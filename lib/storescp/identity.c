@@ -84,9 +84,8 @@ scp_identity_decide(const struct storescp_config *cfg,
 		if (u->type >= 3 && id.response != NULL &&
 		    resp_len <= id.response_size &&
 		    resp_len <= STORESCP_RESPONSE_MAX)
-			ac->user_identity.server_response = (struct ul_blob){
-				id.response, (uint16_t)resp_len
-			};
+			ac->user_identity.server_response =
+			    (struct ul_blob){ id.response, (uint16_t)resp_len };
 	}
 	return 0;
 }

@@ -162,7 +162,7 @@ struct storescp {
 	int has_qroot;
 	/* TLS (tls_server.c): the context new connections take */
 	pthread_mutex_t tls_mu;
-	struct tls_ctx *tls;   /* NULL without TLS */
+	struct tls_ctx *tls; /* NULL without TLS */
 	/* the client context of commitment reports on new associations
 	 * (commit_out.c): our certificate, the peer checked with tls.ca;
 	 * NULL without TLS or --commit */

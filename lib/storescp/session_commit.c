@@ -128,8 +128,8 @@ static int
 judge(struct storescp *s, struct commit_tx *tx, unsigned id)
 {
 	struct cs_err err = { 0, "" };
-	int ev = commit_tx_judge(tx, &s->index,
-	    s->cfg.fsync ? 0 : COMMIT_SYNC, s->cfg.commit_fail_every, &err);
+	int ev = commit_tx_judge(tx, &s->index, s->cfg.fsync ? 0 : COMMIT_SYNC,
+	    s->cfg.commit_fail_every, &err);
 
 	if (err.code != 0)
 		scp_log(s, STORESCP_LOG_ERROR,

@@ -639,8 +639,8 @@ move_noreplace(struct sink *s, int dfd, const char *name)
 		 * descriptor itself first: Linux >= 6.10 lets the file's
 		 * opener link it (before, only CAP_DAC_READ_SEARCH), and it
 		 * spares the walk through /proc on every object. */
-		int tried = !atomic_load_explicit(
-		    &no_empty_path, memory_order_relaxed);
+		int tried =
+		    !atomic_load_explicit(&no_empty_path, memory_order_relaxed);
 
 		if (tried) {
 			if (linkat(s->fd, "", dfd, name, AT_EMPTY_PATH) == 0) {

@@ -38,7 +38,8 @@ send_transient_open(int rc, const struct scu_session *s)
 	case CS_E_NET:
 		return 1;
 	case CS_E_REJECTED:
-		return s->r.rj.result == 2; /* PS3.8 9.3.4: rejected-transient */
+		return s->r.rj.result ==
+		    2; /* PS3.8 9.3.4: rejected-transient */
 	default:
 		return 0;
 	}

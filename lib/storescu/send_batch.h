@@ -57,8 +57,8 @@ struct batch {
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
 	/* batch_send's decode-ahead while it runs (send_window.c), or NULL */
 	struct lane_ahead *ah;
-	int dead_rc;         /* why the association died, or 0 */
-	int death_rc;        /* the latest death of any attempt, or 0 */
+	int dead_rc;  /* why the association died, or 0 */
+	int death_rc; /* the latest death of any attempt, or 0 */
 	struct cs_err death;
 	/* the file whose data set could not be read to the end (CS_E_IO):
 	 * the association died of it, not of the peer */

@@ -239,8 +239,8 @@ struct lane_ahead {
 
 /* Takes file j and converts it if it must be, into p. */
 static void
-prepare(struct batch *b, const struct ul_assoc_params *ac, struct prep *p,
-    size_t j)
+prepare(
+    struct batch *b, const struct ul_assoc_params *ac, struct prep *p, size_t j)
 {
 	uint64_t t0 = net_now_us();
 
@@ -357,8 +357,8 @@ ahead_begin(struct batch *b, size_t j)
 	la->tried = 1;
 	for (k = 0; k < AHEAD_DEPTH; k++)
 		items[k] = &la->item[k];
-	if (ahead_start(&la->a, &ahead_ops, la, j + 1, b->n, items,
-		AHEAD_DEPTH, AHEAD_CAP, ahead_workers(b->run)) == 0)
+	if (ahead_start(&la->a, &ahead_ops, la, j + 1, b->n, items, AHEAD_DEPTH,
+		AHEAD_CAP, ahead_workers(b->run)) == 0)
 		report_note(&b->run->rep,
 		    "association %u: converting the next files on "
 		    "%u more thread%s while sending",

@@ -66,8 +66,8 @@ void stow_http_free(struct stow_http *h);
  * CS_E_TIMEOUT / CS_E_NET (nothing or not all was answered), CS_E_IO (a
  * file could not be read or changed size), CS_E_TOOBIG, CS_E_NOMEM.
  */
-int stow_http_post(struct stow_http *h, const struct stow_part *parts,
-    size_t n, struct stow_http_rsp *rsp, struct cs_err *err);
+int stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
+    struct stow_http_rsp *rsp, struct cs_err *err);
 
 /* GET url + rel (rel begins with '/'); as stow_http_post. */
 int stow_http_get(struct stow_http *h, const char *rel,
