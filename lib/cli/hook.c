@@ -195,8 +195,8 @@ subst(const char *arg, const char *path)
  * helper process ignores SIGINT and SIGTERM (it ends when dcmrecv has
  * gone); its commands do not.
  */
-static int
-spawn_attr(posix_spawnattr_t *sa)
+int
+cli_spawn_attr(posix_spawnattr_t *sa, short more_flags)
 {
 	sigset_t def, none;
 	int rc;
@@ -212,8 +212,9 @@ spawn_attr(posix_spawnattr_t *sa)
 	if (rc == 0)
 		rc = posix_spawnattr_setsigmask(sa, &none);
 	if (rc == 0)
-		rc = posix_spawnattr_setflags(
-		    sa, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+		rc = posix_spawnattr_setflags(sa,
+		    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
+			more_flags);
 	if (rc != 0)
 		posix_spawnattr_destroy(sa);
 	return rc;
@@ -238,7 +239,7 @@ spawn(const struct cli_hook *h, const char *path, pid_t *pid)
 		if ((argv[i] = subst(h->argv[i], path)) == NULL)
 			break;
 	rc = i < n ? ENOMEM : posix_spawn_file_actions_init(&fa);
-	if (rc == 0 && (rc = spawn_attr(&sa)) != 0)
+	if (rc == 0 && (rc = cli_spawn_attr(&sa, 0)) != 0)
 		posix_spawn_file_actions_destroy(&fa);
 	if (rc == 0) {
 		posix_spawn_file_actions_addopen(

@@ -15,6 +15,8 @@
 #ifndef CS_CLI_HOOK_H
 #define CS_CLI_HOOK_H
 
+#include <spawn.h>
+
 struct cli_hook;
 
 /* One line (no newline, e.g. "--exec for 'P' exited with status 1"),
@@ -31,6 +33,13 @@ cli_hook_new(const char *const *argv, cli_hook_report_fn report, void *user);
 
 /* At most jobs commands at once (0, the default: no limit); every: the
  * successful ends are reported too (by default only failures). */
+/*
+ * Spawn attributes of every command dcmrecv starts (--exec, the identity
+ * hook): SIGPIPE, SIGINT and SIGTERM at their defaults, nothing blocked,
+ * plus more_flags (POSIX_SPAWN_SETPGROUP...).  0 or an errno value; on
+ * success the caller destroys sa.
+ */
+int cli_spawn_attr(posix_spawnattr_t *sa, short more_flags);
 void cli_hook_set_jobs(struct cli_hook *h, unsigned jobs, int every);
 
 /*

@@ -23,6 +23,7 @@
 
 #include "core/alloc.h"
 #include "cli/exitcodes.h"
+#include "cli/hook.h"
 #include "cli/id_hook.h"
 #include "net/msgpair.h"
 #include "net/net.h"
@@ -102,26 +103,16 @@ spawn(const struct job *j, char **env, int in_r, int out_w, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t sa;
-	sigset_t def, none;
 	int rc;
 
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
 		return rc;
-	if ((rc = posix_spawnattr_init(&sa)) != 0) {
+	/* its own process group: a hook past its time is killed whole */
+	if ((rc = cli_spawn_attr(&sa, POSIX_SPAWN_SETPGROUP)) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
 		return rc;
 	}
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	sigemptyset(&none);
-	posix_spawnattr_setsigdefault(&sa, &def);
-	posix_spawnattr_setsigmask(&sa, &none);
 	posix_spawnattr_setpgroup(&sa, 0);
-	posix_spawnattr_setflags(&sa,
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-		POSIX_SPAWN_SETPGROUP);
 	posix_spawn_file_actions_adddup2(&fa, in_r, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
 	rc = posix_spawnp(
