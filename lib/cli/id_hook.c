@@ -314,16 +314,11 @@ serve(void *arg)
 static void __attribute__((noreturn))
 helper(const char *const *argv, unsigned timeout_ms)
 {
-	pthread_attr_t attr;
-
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN); /* a command that leaves its input unread */
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (;;) {
 		struct job *j;
-		pthread_t th;
 		int fd;
 		ssize_t n = net_msg_recv_fd(HELPER_FD, &fd);
 
@@ -336,7 +331,7 @@ helper(const char *const *argv, unsigned timeout_ms)
 			continue;
 		}
 		*j = (struct job){ argv, timeout_ms, fd };
-		if (pthread_create(&th, &attr, serve, j) != 0)
+		if (net_thread_detached(serve, j, 0) != 0)
 			serve(j);
 	}
 	/* the receiver has gone: requests under way end on their own */

@@ -31,9 +31,8 @@ struct recv_args {
 	/* Storage Commitment: --commit-peer (recv_commit.h) */
 	const char *commit_peers[RECV_MAX_LIST];
 	char host[256], port[32];
-	/* User identity: --users, and its table (recv_identity_check) */
+	/* User identity: --users (its table is recv_identity.c's) */
 	const char *users_file;
-	struct cli_users *users;
 	/* --identity-hook CMD ARG... ; (in argv), or NULL */
 	const char *const *identity_hook_argv;
 };
@@ -56,7 +55,7 @@ void recv_args_check(struct recv_args *a, int argc, char **argv);
 
 /*
  * --users, --identity-hook and --require-identity: loads the users
- * file into a->users and sets cfg's identity check.  A missing or bad file is a usage
+ * file (kept in recv_identity.c, swapped at each reload) and sets cfg's identity check.  A missing or bad file is a usage
  * error (prints, exits 2).
  */
 void recv_identity_check(struct recv_args *a);

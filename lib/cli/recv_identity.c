@@ -38,7 +38,8 @@ judge(void *user, const struct storescp_identity *id, char *name,
 	int rc;
 
 	(void)user;
-	if (ident.hook != NULL && (ident.users == NULL || id->type > 2))
+	/* path, not users: the table changes under the lock at SIGHUP */
+	if (ident.hook != NULL && (ident.path == NULL || id->type > 2))
 		return cli_idhook_check(
 		    ident.hook, id, name, name_size, why, why_size);
 	pthread_rwlock_rdlock(&ident.lock);
@@ -59,9 +60,8 @@ recv_identity_check(struct recv_args *a)
 		return;
 	}
 	if (a->users_file != NULL &&
-	    cli_users_load(&a->users, a->users_file, &err) != 0)
+	    cli_users_load(&ident.users, a->users_file, &err) != 0)
 		cli_usage_error("--users: %s", err.msg);
-	ident.users = a->users;
 	ident.path = a->users_file;
 	ident.verbose = a->verbose;
 	a->cfg.check_identity = judge;

@@ -101,8 +101,10 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 		char policy_why[sizeof(why)];
 
 		memcpy(policy_why, why, sizeof(why));
+		/* only types 3-5 carry a server response (D.3.3.7.2) */
 		if (rq->has_user_identity &&
 		    rq->user_identity.positive_response == 1 &&
+		    rq->user_identity.type >= 3 && s->cfg.check_identity &&
 		    ss->id_response == NULL)
 			ss->id_response = cs_malloc(STORESCP_RESPONSE_MAX);
 		if (scp_identity_decide(&s->cfg, rq,
