@@ -87,7 +87,7 @@ void stow_shared_cfg(struct stow_shared *sh, struct stow_http_cfg *hc);
 /* 1 when the service is known to refuse ts. */
 int stow_refused(struct stow_shared *sh, const char *ts);
 /* Learns that the service refuses ts (STOW_MAX_REFUSED at most); 1
- * when it was news. */
+ * when ts is now known refused (as stow_refused would say). */
 int stow_learn_refused(struct stow_shared *sh, const char *ts);
 
 /*

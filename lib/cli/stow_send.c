@@ -174,8 +174,7 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 			break;
 		case STOW_FAILED:
 			if (reason == STOW_TS_REFUSED &&
-			    (stow_learn_refused(r->sh, it->ts_sent),
-				stow_refused(r->sh, it->ts_sent))) {
+			    stow_learn_refused(r->sh, it->ts_sent)) {
 				/* its syntax refused (maybe learned by another
 				 * lane meanwhile): it goes again in another,
 				 * never one refused, so this ends (flush) */
@@ -384,8 +383,7 @@ flush_once(struct run *r, struct cs_err *err)
 			same = strcmp(r->it[k].ts_sent, r->it[0].ts_sent) == 0;
 		if (!same)
 			return one_by_one(r, err);
-		stow_learn_refused(r->sh, r->it[0].ts_sent);
-		if (stow_refused(r->sh, r->it[0].ts_sent))
+		if (stow_learn_refused(r->sh, r->it[0].ts_sent))
 			return 0; /* they go again, in another syntax */
 		fail_batch(
 		    r, STORESCU_FAILED, "HTTP 415: media type not supported");

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/ts.h"
 #include "core/uid.h"
+#include "core/alloc.h"
 #include "cli/stow_run.h"
 #include "dcmfile/dcmfile.h"
 #include "net/rate.h"
@@ -81,19 +82,19 @@ int
 stow_learn_refused(struct stow_shared *sh, const char *ts)
 {
 	size_t k;
-	int news = 1;
+	int known = 0;
 
 	if (ts[0] == '\0' || strlen(ts) > PART10_UID_MAX)
 		return 0;
 	pthread_mutex_lock(&sh->mu);
-	for (k = 0; k < sh->n_refused && news; k++)
-		news = strcmp(sh->refused[k], ts) != 0;
-	if (news && sh->n_refused < STOW_MAX_REFUSED)
+	for (k = 0; k < sh->n_refused && !known; k++)
+		known = strcmp(sh->refused[k], ts) == 0;
+	if (!known && sh->n_refused < STOW_MAX_REFUSED) {
 		memcpy(sh->refused[sh->n_refused++], ts, strlen(ts) + 1);
-	else
-		news = 0;
+		known = 1;
+	}
 	pthread_mutex_unlock(&sh->mu);
-	return news;
+	return known;
 }
 
 static const char *
@@ -126,6 +127,7 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 	const char *const *cand;
 	size_t n, k;
 	int lossy, listed = r->so->n_accept_ts > 0;
+	int refused = stow_refused(r->sh, ts);
 	char no[160];
 
 	if (listed) {
@@ -136,12 +138,12 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 		n = 1;
 	}
 	for (k = 0; listed && k < n; k++)
-		if (strcmp(cand[k], ts) == 0 && !stow_refused(r->sh, ts))
+		if (strcmp(cand[k], ts) == 0 && !refused)
 			return NULL;
-	if (!listed && !stow_refused(r->sh, ts) && !not_for_the_web(ts))
+	if (!listed && !refused && !not_for_the_web(ts))
 		return NULL;
 	/* what keeps it from going as it is: the standard or the service */
-	if (!listed && !stow_refused(r->sh, ts))
+	if (!listed && !refused)
 		snprintf(no, sizeof(no),
 		    "PS3.18 8.7.3 keeps %s off web services", ts_name(ts));
 	else

@@ -31,8 +31,8 @@ storescu_echo(const struct storescu_config *cfg, struct storescu_echo_result *r,
 	    pc.ts[1], sizeof(pc.ts[1]), "%s", TS_UID_ImplicitVRLittleEndian);
 
 	rc = scu_open(&s, cfg, 0, &pc, 1, err);
-	if (s.t_connected)
-		r->connect_us = (unsigned)(s.t_connected - s.t_start);
+	if (s.r.t_connected)
+		r->connect_us = (unsigned)(s.r.t_connected - s.t_start);
 	if (rc != 0) {
 		r->rj_result = s.r.rj.result;
 		r->rj_source = s.r.rj.source;

@@ -1,12 +1,9 @@
 /* session.c - an SCU association over a socket (see session.h). */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
-#include "core/ul_dump.h"
 #include "net/net.h"
 #include "storescu/session.h"
 #include "core/banned.h"
@@ -263,7 +260,6 @@ negotiate(struct scu_session *s, struct cs_err *err)
 	}
 	rc = rq_assoc_open(&s->r, &peer, err);
 	tls_ctx_free(peer.tls);
-	s->t_connected = s->r.t_connected;
 	if (rc != 0 && !s->r.pump_ready)
 		return rc; /* no connection, or no TLS over it */
 	if (rc == CS_E_TIMEOUT) {

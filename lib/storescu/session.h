@@ -49,7 +49,7 @@ struct scu_session {
 	unsigned n_pending;
 	uint16_t wait_id; /* the response scu_wait is waiting for */
 	uint16_t next_msg_id;
-	uint64_t t_start, t_connected, t_established; /* net_now_us() */
+	uint64_t t_start, t_established; /* net_now_us(); connected: r's */
 	/* storage commitment: requests the peer sends us (an N-EVENT-REPORT
 	 * on this association) go to these when set, else abort it */
 	const struct dimse_rx_callbacks *req_cb;
