@@ -249,6 +249,7 @@ ds_walk_next(struct ds_walk *w, struct rd *r, struct ds_walk_step *st,
 	st->e.tag = 0;
 	st->e.vr[0] = '\0';
 	st->e.len = 0;
+	st->e.hdr_len = 0;
 	st->off = w->pos;
 	st->depth = w->depth;
 	l = &w->lvl[w->depth];

@@ -709,6 +709,11 @@ recv_control(struct ul_assoc *a)
 		protocol_event(a, evt, AB_UNEXPECTED_PDU, msg);
 		break;
 	}
+	/* an RQ never judged (undecodable, or in another state): nothing
+	 * of it is used, and its identity must not stay in the buffer */
+	if (a->pdu_type == UL_PDU_ASSOCIATE_RQ &&
+	    (c->action != UL_AE6 || !a->have_rq))
+		explicit_bzero(a->body.p, a->body.len);
 }
 
 /* --- input framing ----------------------------------------------------- */

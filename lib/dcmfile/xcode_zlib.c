@@ -3,6 +3,7 @@
  * xcode_zlib.h), in slices through one buffer: zlib's counters are
  * 32-bit, and nothing here holds a whole data set.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -12,6 +13,17 @@
 
 #define SLICE ((size_t)1 << 16)
 #define IN_SLICE ((size_t)1 << 30)
+
+/* A sink's failure, with the system's reason when it is one (the sink
+ * wrote to a file): the caller's own message would come too late. */
+static int
+sink_failed(struct cs_err *err, int rc, const char *what)
+{
+	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
+		return cs_err_set(err, rc, "cannot write the %s data set: %s",
+		    what, strerror(errno));
+	return cs_err_set(err, rc, "cannot write the %s data set", what);
+}
 
 int
 xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
@@ -59,8 +71,7 @@ xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
 			    "bytes",
 			    (unsigned long long)max);
 		else if (made > 0 && (rc = sink(ctx, buf, made)) != 0)
-			cs_err_set(
-			    err, rc, "cannot write the inflated data set");
+			sink_failed(err, rc, "inflated");
 		out += made;
 	}
 	/* after the stream: its pad, or zeros; never more data */
@@ -166,8 +177,7 @@ xcode_deflate_finish(
 			d->out++;
 	}
 	if ((rc = d->err) != 0)
-		return cs_err_set(
-		    err, rc, "cannot write the deflated data set");
+		return sink_failed(err, rc, "deflated");
 	if (out_n != NULL)
 		*out_n = d->out;
 	return 0;
