@@ -126,7 +126,6 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 static void
 drop_request(struct session *ss)
 {
-	store_report(&ss->store); /* the last one stored, if still due */
 	store_drop(&ss->store);
 	ss->kind = REQ_NONE;
 }
@@ -157,7 +156,6 @@ on_release_rq(void *user)
 {
 	struct session *ss = user;
 
-	store_report(&ss->store);
 	if (ss->kind != REQ_NONE) {
 		scp_log(ss->s, STORESCP_LOG_ERROR,
 		    "association %u: release requested in the middle of a message: nothing stored",

@@ -12,7 +12,7 @@
  * that may not leave yet is held (one at most): --delay holds it for
  * that long, a full output queue (CS_E_AGAIN) until there is room.
  * While one is held the I/O loop holds the input (pump_hold) and calls
- * session_tick.  A stored object is reported (store_report) before its
+ * session_tick.  A stored object is reported (store_finish) before its
  * response is queued; once the response has left (session_responded)
  * the next object's file is made ahead.
  */

@@ -166,7 +166,6 @@ void
 store_begin(
     struct store *st, const struct dimse_cmd *rq, const struct ul_pc *pc)
 {
-	store_report(st); /* rq and ts are about to change */
 	store_drop(st);
 	st->rq = rq;
 	st->n++;
@@ -406,9 +405,10 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
  * A crash before the answer costs at most a second copy, never a file.
  */
 static void
-count_stored(struct store *st, uint16_t status, int kept)
+report_stored(struct store *st, const char *path, uint16_t status, int kept)
 {
 	struct storescp *s = st->s;
+	struct storescp_stored info;
 	int wake;
 
 	pthread_mutex_lock(&s->mu);
@@ -416,42 +416,26 @@ count_stored(struct store *st, uint16_t status, int kept)
 	/* only --max-files needs the accept loop to look now */
 	wake = s->cfg.max_files > 0 && s->stats.stored >= s->cfg.max_files;
 	pthread_mutex_unlock(&s->mu);
-	st->report_due = 1;
-	st->report_kept = kept;
-	st->report_status = status;
-	st->report_bytes = sink_bytes(&st->sink);
 	st->prepare_due = 1;
 	if (wake)
 		scp_wake(s);
-	store_report(st);
-}
-
-void
-store_report(struct store *st)
-{
-	struct storescp *s = st->s;
-	struct storescp_stored info;
-
-	if (!st->report_due)
-		return;
-	st->report_due = 0;
-	info = (struct storescp_stored){ .path = st->report_path,
+	info = (struct storescp_stored){ .path = path,
 		.sop_class = st->rq->affected_class,
 		.sop_instance = st->rq->affected_instance,
 		.ts_uid = st->ts,
 		.calling_ae = st->who.calling,
 		.called_ae = st->who.called,
 		.peer = st->who.peer,
-		.bytes = st->report_bytes,
-		.status = st->report_status,
-		.kept = st->report_kept,
+		.bytes = sink_bytes(&st->sink),
+		.status = status,
+		.kept = kept,
 		.assoc_id = st->who.id,
 		.user = st->who.user,
 		.tls_subject = st->who.tls_subject };
 	scp_log(s, STORESCP_LOG_VERBOSE,
-	    "association %u: stored '%s' (%llu bytes)%s", st->who.id,
-	    st->report_path, (unsigned long long)info.bytes,
-	    st->report_kept ? ", kept the existing file" : "");
+	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, path,
+	    (unsigned long long)info.bytes,
+	    kept ? ", kept the existing file" : "");
 	if (s->cfg.on_stored != NULL)
 		s->cfg.on_stored(s->cfg.user, &info);
 }
@@ -478,6 +462,7 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 {
 	struct storescp *s = st->s;
 	const char *fault;
+	char final[PATH_MAX + LAYOUT_PATH_MAX];
 	int kept = 0, stored = 0;
 
 	/* the file first: a refused one may go to the quarantine */
@@ -496,11 +481,10 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	}
 	*status = choose_status(st);
 	if (status_is_stored(status_category_of(*status)) && st->sink_open)
-		stored =
-		    commit(st, st->report_path, sizeof(st->report_path), &kept);
+		stored = commit(st, final, sizeof(final), &kept);
 	store_drop(st);
 	if (stored) {
-		count_stored(st, *status, kept);
+		report_stored(st, final, *status, kept);
 	} else {
 		*status = st->status;
 		scp_count(s, &s->stats.failed);

@@ -70,14 +70,9 @@ struct store {
 	uint64_t ds_bytes; /* data set bytes received */
 	int invalid;       /* --validate refused it: quarantine */
 
-	/* the last object stored, reported (on_stored) by store_report
-	 * before its response; rq and ts stay until the next store_begin.
-	 * prepare_due: its response is owed, then store_prepare */
-	int report_due, prepare_due;
-	int report_kept;
-	uint16_t report_status;
-	uint64_t report_bytes;
-	char report_path[PATH_MAX + LAYOUT_PATH_MAX];
+	/* an object was stored: once its response has left, the next
+	 * one's file is made ahead (store_prepare) */
+	int prepare_due;
 	/* the next object's temporary file, made ahead (sink_spare), or
 	 * -1; no_spare: the output directory cannot have one */
 	int spare, no_spare;
@@ -105,19 +100,13 @@ int store_data(struct store *st, const uint8_t *data, size_t len);
 
 /*
  * Ends the C-STORE: checks the data set, asks the faults, commits and
- * counts the file; a stored file is reported later (store_report).  Returns
+ * counts the file, and reports a stored one (on_stored: its line, its
+ * --exec) before its response is queued.  Returns
  * STORE_ANSWER with the status to answer in *status and the Error
  * Comment ("" for none) in *comment (valid until the next store_begin),
  * or STORE_ABORT with nothing stored.
  */
 int store_finish(struct store *st, uint16_t *status, const char **comment);
-/*
- * Reports the file store_finish stored (and counted), if not yet done:
- * logs it and calls on_stored (its line, its --exec).  store_finish
- * calls it before the response is queued; the later calls (next
- * request, end of the association) find nothing due.
- */
-void store_report(struct store *st);
 /*
  * After a stored object's response: makes the next object's temporary
  * file now, while its request is on its way, when the layout puts every
