@@ -428,10 +428,11 @@ printable(
 	out[o < size ? o : size - 1] = '\0';
 }
 
-/* An "A" answer: the name and the server response. */
-static void
+/* An "A" answer: the name and the server response; 0, or -1 (the
+ * reason in why) when the response does not fit the room given. */
+static int
 accepted(const struct storescp_identity *id, const uint8_t *a, size_t n,
-    char *name, size_t name_size)
+    char *name, size_t name_size, char *why, size_t why_size)
 {
 	static const char *const kind[] = { "", "", "",
 		"kerberos:", "saml:", "jwt:" };
@@ -440,18 +441,25 @@ accepted(const struct storescp_identity *id, const uint8_t *a, size_t n,
 	const uint8_t *rest = nl ? nl + 1 : a + n;
 	size_t rlen = (size_t)(a + n - rest);
 
+	/* cut or dropped, it would be a different answer than the hook's */
+	if (id->response != NULL && rlen > id->response_size) {
+		snprintf(why, why_size,
+		    "the --identity-hook printed a server response of %zu bytes (at most %zu)",
+		    rlen, id->response_size);
+		return -1;
+	}
 	if (id->type >= 3 && id->type <= 5)
 		printable(name, name_size, kind[id->type], a, line);
 	else if (line > 0)
 		printable(name, name_size, "", a, line);
 	else
 		printable(name, name_size, "", id->primary, id->primary_len);
-	if (id->response != NULL && id->response_len != NULL &&
-	    rlen <= id->response_size) {
+	if (id->response != NULL && id->response_len != NULL) {
 		if (rlen > 0)
 			memcpy(id->response, rest, rlen);
 		*id->response_len = rlen;
 	}
+	return 0;
 }
 
 /* 1 when fd has something to read within ms (signals retried). */
@@ -506,8 +514,8 @@ cli_idhook_check(void *user, const struct storescp_identity *id, char *name,
 			    : "the --identity-hook did not answer in time");
 		rc = -2;
 	} else if (reply[0] == 'A') {
-		accepted(id, reply + 1, (size_t)n - 1, name, name_size);
-		rc = 0;
+		rc = accepted(id, reply + 1, (size_t)n - 1, name, name_size,
+		    why, why_size);
 	} else {
 		printable(why, why_size, "", reply + 1, (size_t)n - 1);
 		rc = reply[0] == 'T' ? -2 : -1;

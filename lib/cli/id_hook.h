@@ -20,8 +20,9 @@
  *   CSTORE_CALLING_AE, CSTORE_PEER
  *
  * Exit status 0 accepts: the first line of standard output is the name
- * to show, the bytes after it the server response (types 3-5).  Any
- * other end rejects.  A command still running after the bound is
+ * to show, the bytes after it the server response (types 3-5; one
+ * longer than the room the receiver gives rejects).  Any other end
+ * rejects.  A command still running after the bound is
  * killed (its process group) and the identity rejected for now.
  */
 #ifndef CS_CLI_ID_HOOK_H

@@ -209,7 +209,8 @@ no_passcode_in() {
 CLS=1.2.840.10008.5.1.4.1.1.7
 TOKEN='eyJhbGciOiJIUzI1NiJ9.good-token.c2lnbmF0dXJl'
 
-# hook_script: accepts "*good-token*" (name carol, a server response),
+# hook_script: accepts "*good-token*" (name carol, a server response)
+# and "long-N" (carol, N bytes of response),
 # hangs on "hang" (its PID in hook.pid), rejects the rest; logs its
 # environment and arguments.
 hook_script() {
@@ -223,6 +224,7 @@ pw=$(head -c "$CSTORE_IDENTITY_SECONDARY_LENGTH")
 echo "$CSTORE_IDENTITY_TYPE $CSTORE_IDENTITY_RESPONSE $CSTORE_CALLING_AE $CSTORE_PEER" >>"$d/hook.log"
 case $tok in
 *good-token*) printf 'carol\nSERVER-RESPONSE'; exit 0 ;;
+long-*) printf 'carol\n'; head -c "${tok#long-}" /dev/zero | tr '\0' R; exit 0 ;;
 dave) [ "$pw" = "$(cat "$d/wanted")" ] && exit 0 ;;
 hang) echo $$ >"$d/hook.pid"; sleep 60 ;;
 esac
@@ -284,6 +286,19 @@ one_store() {
 	grep -q "rejected: the --identity-hook rejected it (exit status 3)" "$RECV_STDERR"
 	grep -q "hook: no" "$RECV_STDERR"
 	! grep -F -- "$PASS" "$RECV_STDERR" "$BATS_TEST_TMPDIR/hook.env"
+}
+
+@test "identity hook: a server response too long for the AC is an RJ (permanent), not an empty response" {
+	hook_script
+	start_dcmrecv --identity-hook "$HOOK" ';'
+	! one_store 5 long-65536
+	[ "$RAW_REPLY" = 03000000000400010101 ]
+	[ -z "$(ls "$RECV_DIR")" ]
+	one_store 5 long-4000
+	[ "$RAW_STATUS" = 0000 ]
+	[[ $AC == *59000fa20fa0$(printf '52%.0s' $(seq 4000))* ]]
+	stop_dcmrecv
+	grep -q "rejected: the --identity-hook printed a server response of 65536 bytes (at most 65535)" "$RECV_STDERR"
 }
 
 @test "identity hook: a hook that hangs is killed at -t and the RQ rejected transiently" {
