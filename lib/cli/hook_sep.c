@@ -6,7 +6,6 @@
  * still running or queued.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 
 #include "core/alloc.h"
 #include "cli/exitcodes.h"
+#include "cli/helper_fork.h"
 #include "cli/hook_sep.h"
 #include "net/msgpair.h"
 #include "core/banned.h"
@@ -25,9 +25,6 @@ struct cli_hook_sep {
 	int fd;
 	pid_t pid;
 };
-
-/* The helper's descriptor after start. */
-#define HELPER_FD 3
 
 /* Answers one wait request. */
 static void
@@ -57,14 +54,14 @@ static void __attribute__((noreturn)) helper(const char *const *argv,
 		_exit(EXIT_INTERNAL);
 	cli_hook_set_jobs(h, jobs, every);
 	for (;;) {
-		n = net_msg_recv(HELPER_FD, msg, sizeof(msg) - 1);
+		n = net_msg_recv(CLI_HELPER_FD, msg, sizeof(msg) - 1);
 		if (n <= 0)
 			break;
 		msg[n] = '\0';
 		if (msg[0] == 'R')
 			cli_hook_run(h, msg + 1);
 		else if (msg[0] == 'W')
-			helper_wait(HELPER_FD, h, msg + 1);
+			helper_wait(CLI_HELPER_FD, h, msg + 1);
 	}
 	while (cli_hook_wait(h, 3600000) > 0)
 		;
@@ -76,30 +73,16 @@ cli_hook_sep_start(const char *const *argv, unsigned jobs, int every,
     cli_hook_report_fn report, void *user)
 {
 	struct cli_hook_sep *s = cs_calloc(1, sizeof(*s));
-	int sv[2];
 
 	if (s == NULL)
 		return NULL;
-	if (net_msgpair(sv) != 0) {
-		cs_free(s);
-		return NULL;
-	}
-	fflush(NULL);
-	s->pid = fork();
-	if (s->pid == 0) {
-		/* close-on-exec: no command inherits it */
-		if (sv[1] != HELPER_FD && dup3(sv[1], HELPER_FD, O_CLOEXEC) < 0)
-			_exit(EXIT_INTERNAL);
-		close_range(HELPER_FD + 1, ~0u, 0);
+	s->pid = cli_helper_fork(&s->fd);
+	if (s->pid == 0)
 		helper(argv, jobs, every, report, user);
-	}
-	close(sv[1]);
 	if (s->pid < 0) {
-		close(sv[0]);
 		cs_free(s);
 		return NULL;
 	}
-	s->fd = sv[0];
 	return s;
 }
 

@@ -18,11 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
 #include "cli/exitcodes.h"
+#include "cli/helper_fork.h"
 #include "cli/hook.h"
 #include "cli/id_hook.h"
 #include "net/msgpair.h"
@@ -34,7 +36,6 @@ extern char **environ;
 #define FIELD_MAX 65535u /* a sub-item's field (16-bit length) */
 #define MSG_MAX (FIELD_MAX + 1u)
 #define REPLY_MAX (STORESCP_USER_MAX + 2u + STORESCP_RESPONSE_MAX + 1u)
-#define HELPER_FD 3
 #define LATE_MS 2000u /* the helper's own slack past the bound */
 
 struct cli_idhook {
@@ -174,23 +175,33 @@ converse(struct req *r, int in_w, int out_r, uint64_t deadline)
 }
 
 /* Waits for pid until the deadline; kills its group after it.  Returns
- * its status, or -1 when it had to be killed. */
+ * its status, or -1 when it had to be killed.  A pidfd wakes us at the
+ * exit (the helper is not confined: no seccomp filter to mind); kernels
+ * before 5.3 have none, and pid is looked at every 10 ms instead. */
 static int
 reap(pid_t pid, uint64_t deadline)
 {
-	int st = 0;
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), st = 0;
 
 	for (;;) {
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
 		pid_t got = waitpid(pid, &st, WNOHANG);
+		uint64_t now = net_now_ms(), left;
 
-		if (got == pid)
-			return st;
-		if (got < 0 && errno != EINTR)
-			return -1;
-		if (net_now_ms() >= deadline)
+		if (got == pid || (got < 0 && errno != EINTR)) {
+			if (pfd >= 0)
+				close(pfd);
+			return got == pid ? st : -1;
+		}
+		if (now >= deadline)
 			break;
-		net_sleep_ms(10);
+		left = deadline - now;
+		if (pfd < 0 && left > 10)
+			left = 10;
+		(void)poll(&p, pfd >= 0, (int)left);
 	}
+	if (pfd >= 0)
+		close(pfd);
 	kill(-pid, SIGKILL);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
@@ -320,7 +331,7 @@ helper(const char *const *argv, unsigned timeout_ms)
 	for (;;) {
 		struct job *j;
 		int fd;
-		ssize_t n = net_msg_recv_fd(HELPER_FD, &fd);
+		ssize_t n = net_msg_recv_fd(CLI_HELPER_FD, &fd);
 
 		if (n <= 0)
 			break;
@@ -343,29 +354,16 @@ cli_idhook_start(const char *const *argv, unsigned timeout_ms)
 {
 	struct cli_idhook *h = cs_calloc(1, sizeof(*h));
 	pid_t pid;
-	int sv[2];
 
 	if (h == NULL)
 		return NULL;
-	if (net_msgpair(sv) != 0) {
-		cs_free(h);
-		return NULL;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		if (sv[1] != HELPER_FD && dup3(sv[1], HELPER_FD, O_CLOEXEC) < 0)
-			_exit(EXIT_INTERNAL);
-		close_range(HELPER_FD + 1, ~0u, 0);
+	pid = cli_helper_fork(&h->fd);
+	if (pid == 0)
 		helper(argv, timeout_ms);
-	}
-	close(sv[1]);
 	if (pid < 0) {
-		close(sv[0]);
 		cs_free(h);
 		return NULL;
 	}
-	h->fd = sv[0];
 	h->timeout_ms = timeout_ms;
 	return h;
 }
