@@ -34,30 +34,41 @@ net_msg_recv(int fd, void *buf, size_t size)
 	return n;
 }
 
+/* One byte with room for one descriptor beside it: a pass either way. */
+struct fd_msg {
+	_Alignas(struct cmsghdr) char ctl[CMSG_SPACE(sizeof(int))];
+	char one;
+	struct iovec iov;
+	struct msghdr m;
+};
+
+static void
+fd_msg_init(struct fd_msg *f)
+{
+	memset(&f->ctl, 0, sizeof(f->ctl));
+	f->one = 'F';
+	f->iov = (struct iovec){ &f->one, 1 };
+	f->m = (struct msghdr){ .msg_iov = &f->iov,
+		.msg_iovlen = 1,
+		.msg_control = f->ctl,
+		.msg_controllen = sizeof(f->ctl) };
+}
+
 int
 net_msg_send_fd(int fd, int pass)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	char one = 'F';
-	struct iovec iov = { &one, 1 };
-	struct msghdr m = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.b,
-		.msg_controllen = sizeof(ctl.b) };
+	struct fd_msg f;
 	struct cmsghdr *c;
 	ssize_t n;
 
-	memset(&ctl, 0, sizeof(ctl));
-	c = CMSG_FIRSTHDR(&m);
+	fd_msg_init(&f);
+	c = CMSG_FIRSTHDR(&f.m);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &pass, sizeof(int));
 	do
-		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+		n = sendmsg(fd, &f.m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n == 1 ? 0 : -1;
 }
@@ -65,26 +76,18 @@ net_msg_send_fd(int fd, int pass)
 ssize_t
 net_msg_recv_fd(int fd, int *got)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	char one;
-	struct iovec iov = { &one, 1 };
-	struct msghdr m = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.b,
-		.msg_controllen = sizeof(ctl.b) };
+	struct fd_msg f;
 	struct cmsghdr *c;
 	ssize_t n;
 
 	*got = -1;
+	fd_msg_init(&f);
 	do
-		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+		n = recvmsg(fd, &f.m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return n;
-	for (c = CMSG_FIRSTHDR(&m); c != NULL; c = CMSG_NXTHDR(&m, c))
+	for (c = CMSG_FIRSTHDR(&f.m); c != NULL; c = CMSG_NXTHDR(&f.m, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(got, CMSG_DATA(c), sizeof(int));

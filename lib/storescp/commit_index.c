@@ -90,9 +90,12 @@ commit_index_close(struct commit_index *ix)
 	ix->read_off = 0;
 }
 
-/* The index's descriptor, created with the first line. */
+/* The index's descriptor, opened once by the first thread that needs
+ * it: to append (create: made with the first line), or to read when
+ * another process made the file since we looked (a read-only one will
+ * do then). */
 static int
-index_fd(struct commit_index *ix)
+shared_fd(struct commit_index *ix, int create)
 {
 	int fd = atomic_load(&ix->fd);
 
@@ -101,13 +104,17 @@ index_fd(struct commit_index *ix)
 	pthread_mutex_lock(&ix->mu);
 	fd = atomic_load(&ix->fd);
 	if (fd < 0) {
-		fd = open_index(ix->dirfd, 1);
+		fd = open_index(ix->dirfd, create);
 		/* --fsync: the new name too is on disk before a line counts */
-		if (fd >= 0 && ix->fsync && fsync(ix->dirfd) != 0) {
+		if (fd >= 0 && create && ix->fsync && fsync(ix->dirfd) != 0) {
 			close(fd);
 			fd = -1;
 		}
-		atomic_store(&ix->fd, fd);
+		if (fd < 0 && !create && errno == EACCES)
+			fd = openat(ix->dirfd, COMMIT_INDEX_NAME,
+			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0)
+			atomic_store(&ix->fd, fd);
 	}
 	pthread_mutex_unlock(&ix->mu);
 	return fd;
@@ -131,7 +138,7 @@ commit_index_add(struct commit_index *ix, const char *sop_class,
 		return cs_err_set(
 		    err, CS_E_INVAL, "cannot index '%s': too long", rel);
 	/* one write: O_APPEND keeps concurrent lines whole */
-	fd = index_fd(ix);
+	fd = shared_fd(ix, 1);
 	if (fd < 0 || write(fd, line, (size_t)n) != n ||
 	    (ix->fsync && fdatasync(fd) != 0))
 		return cs_err_set(err, CS_E_IO, "cannot write '%s': %s",
@@ -296,29 +303,6 @@ judge(struct commit_index *ix, int fd, const struct commit_item *it,
 	return 0;
 }
 
-/* The descriptor to read, opened when another process made the file
- * since we looked (without ending a torn line: that is for writers). */
-static int
-read_fd(struct commit_index *ix)
-{
-	int fd = atomic_load(&ix->fd);
-
-	if (fd >= 0)
-		return fd;
-	pthread_mutex_lock(&ix->mu);
-	fd = atomic_load(&ix->fd);
-	if (fd < 0) {
-		fd = open_index(ix->dirfd, 0);
-		if (fd < 0 && errno == EACCES)
-			fd = openat(ix->dirfd, COMMIT_INDEX_NAME,
-			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0)
-			atomic_store(&ix->fd, fd);
-	}
-	pthread_mutex_unlock(&ix->mu);
-	return fd;
-}
-
 /* Makes durable what the index held up to upto (see the header). */
 static int
 make_durable(struct commit_index *ix, uint64_t upto, struct cs_err *err)
@@ -356,7 +340,7 @@ commit_index_judge(struct commit_index *ix, struct commit_item *items, size_t n,
     int sync, struct cs_err *err)
 {
 	uint64_t upto = 0, end;
-	int fd = read_fd(ix), rc = 0;
+	int fd = shared_fd(ix, 0), rc = 0;
 
 	if (fd < 0 && errno != ENOENT)
 		rc = cs_err_set(err, CS_E_IO, "cannot read '%s': %s",
