@@ -13,6 +13,7 @@
 #include "cli/follow_queue.h"
 #include "cli/inputs.h"
 #include "cli/operands.h"
+#include "net/net.h"
 
 #include "core/banned.h"
 
@@ -187,7 +188,7 @@ fq_start(struct fq *q)
 {
 	if (q->in == NULL)
 		return 0;
-	if (pthread_create(&q->tid, NULL, reader, q) != 0)
+	if (net_thread_start(&q->tid, reader, q) != 0)
 		return -1;
 	q->started = 1;
 	return 0;

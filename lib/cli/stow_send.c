@@ -581,7 +581,7 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 		jobs = 1;
 	}
 	for (j = 1; j < jobs; j++, started++)
-		if (pthread_create(&tid[j], NULL, lane, &runs[j]) != 0)
+		if (net_thread_start(&tid[j], lane, &runs[j]) != 0)
 			break;
 	lane(&runs[0]);
 	for (j = 1; j <= started; j++)

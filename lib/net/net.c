@@ -31,24 +31,42 @@ net_sleep_ms(uint64_t ms)
 		;
 }
 
-int
-net_thread_detached(void *(*fn)(void *), void *arg, size_t stack)
+/* pthread_create with every signal blocked (the new thread inherits
+ * the mask); attr may be NULL. */
+static int
+thread_masked(pthread_t *th, const pthread_attr_t *attr,
+    void *(*fn)(void *), void *arg)
 {
-	pthread_attr_t attr;
 	sigset_t all, old;
-	pthread_t th;
 	int rc;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(th, attr, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int
+net_thread_detached(void *(*fn)(void *), void *arg, size_t stack)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (stack > 0)
 		pthread_attr_setstacksize(&attr, stack);
-	rc = pthread_create(&th, &attr, fn, arg);
+	rc = thread_masked(&th, &attr, fn, arg);
 	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+int
+net_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	return thread_masked(th, NULL, fn, arg);
 }
 
 uint64_t

@@ -92,6 +92,8 @@ void net_sleep_ms(uint64_t ms);
  * Returns 0 or an errno value.
  */
 int net_thread_detached(void *(*fn)(void *), void *arg, size_t stack);
+/* The same for a thread to be joined, default attributes. */
+int net_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 /* The same clock in microseconds, for timings shown to people. */
 uint64_t net_now_us(void);
 

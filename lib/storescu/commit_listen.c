@@ -214,7 +214,7 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 		if (l->tls == NULL)
 			return err != NULL && err->code ? err->code : CS_E_TLS;
 	}
-	if (pthread_create(&l->th, NULL, run, l) != 0) {
+	if (net_thread_start(&l->th, run, l) != 0) {
 		tls_ctx_free(l->tls);
 		l->tls = NULL;
 		return cs_err_set(

@@ -13,6 +13,7 @@
 #include "cstore/storescu.h"
 #include "core/alloc.h"
 #include "dcmfile/dcmfile.h"
+#include "net/net.h"
 #include "net/rate.h"
 #include "storescu/propose.h"
 #include "storescu/send.h"
@@ -53,8 +54,7 @@ run_lanes(struct send_run *run, struct cs_err *err)
 	for (L = 0; L < n; L++) {
 		lanes[L].run = run;
 		lanes[L].lane = L;
-		if (pthread_create(&lanes[L].tid, NULL, run_lane, &lanes[L]) !=
-		    0) {
+		if (net_thread_start(&lanes[L].tid, run_lane, &lanes[L]) != 0) {
 			/* no thread: run this lane here, in turn */
 			lanes[L].tid = pthread_self();
 			run_lane(&lanes[L]);

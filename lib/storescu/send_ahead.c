@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "net/net.h"
 #include "storescu/send_ahead.h"
 #include "core/banned.h"
 
@@ -114,7 +115,7 @@ ahead_start(struct ahead *a, const struct ahead_ops *ops, void *ctx,
 	if (workers > AHEAD_WORKERS_MAX)
 		workers = AHEAD_WORKERS_MAX;
 	while (a->n_th < workers &&
-	    pthread_create(&a->th[a->n_th], NULL, worker, a) == 0)
+	    net_thread_start(&a->th[a->n_th], worker, a) == 0)
 		a->n_th++;
 	if (a->n_th == 0) {
 		pthread_cond_destroy(&a->cv);

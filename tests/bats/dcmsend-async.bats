@@ -151,3 +151,28 @@ opens_reads() {
 		stop_dcmrecv
 	done
 }
+
+@test "dcmsend: its lanes and workers block the stop signals, as dcmrecv's threads do (dcmrecv --delay)" {
+	start_dcmrecv --delay 200
+	"$CSTORE_BIN/dcmsend" -j 3 127.0.0.1 "$RECV_PORT" "${FILES[@]}" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>&1 &
+	local pid=$! t blk n=0 i
+	track_pid "$pid"
+	for i in $(seq 100); do
+		[ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -ge 3 ] && break
+		sleep 0.05
+	done
+	for t in /proc/"$pid"/task/*; do
+		[ "${t##*/}" = "$pid" ] && continue
+		blk=$(awk '/^SigBlk:/ { print $2 }' "$t/status" 2>/dev/null) || true
+		[ -n "$blk" ] || continue # it ended meanwhile
+		# SIGHUP 1, SIGINT 2, SIGTERM 15: bits 0x1, 0x2, 0x4000
+		[ $((0x$blk & 0x4003)) -eq $((0x4003)) ] ||
+			{ echo "thread ${t##*/} blocks only $blk" >&2; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 2 ]
+	wait "$pid"
+	stop_dcmrecv
+	[ "$(grep -c '^0000' "$BATS_TEST_TMPDIR/send.out")" -eq 12 ]
+}
