@@ -41,7 +41,9 @@ trace_cmd(struct session *ss, const struct dimse_cmd *c)
 	trace_line(ss, line);
 }
 
-/* Accepts what the policy accepted of rq (in ss->ac). */
+/* Accepts what the policy accepted of rq (in ss->ac): 0, -1, or 1 when
+ * the AC cannot be made with the identity's server response (the RQ is
+ * still to be answered: the response may be what made it too long). */
 static int
 accept_rq(struct session *ss, const struct ul_assoc_params *rq, const char *why)
 {
@@ -50,6 +52,9 @@ accept_rq(struct session *ss, const struct ul_assoc_params *rq, const char *why)
 	int n_ok = 0;
 
 	if (ul_associate_accept(ss->a, ss->ac) != 0) {
+		if (ss->ac->has_user_identity &&
+		    ss->ac->user_identity.server_response.len > 0)
+			return 1;
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "association %u from '%s' at %s: cannot accept: %s", ss->id,
 		    ss->calling, ss->peer, ul_last_error(ss->a)->msg);
@@ -111,8 +116,20 @@ on_associate_rq(void *user, const struct ul_assoc_params *rq)
 			&(struct scp_identity_who){ ss->calling, ss->peer,
 			    ss->id_response,
 			    ss->id_response ? STORESCP_RESPONSE_MAX : 0 },
-			ss->user, ss->ac, &rj, why, sizeof(why)) == 0)
-			return accept_rq(ss, rq, policy_why);
+			ss->user, ss->ac, &rj, why, sizeof(why)) == 0) {
+			int rc = accept_rq(ss, rq, policy_why);
+
+			if (rc <= 0)
+				return rc;
+			/* permanent, as for a check that answered wrongly:
+			 * the same answer would fail the same way again */
+			snprintf(why, sizeof(why),
+			    "cannot accept with a server response of %u bytes: %.180s",
+			    (unsigned)ss->ac->user_identity.server_response.len,
+			    ul_last_error(ss->a)->msg);
+			rj = (struct ul_assoc_rj){ 1, 1, 1 };
+			ss->user[0] = '\0';
+		}
 	}
 	ss->rejected = 1;
 	scp_count(s, &s->stats.rejected);

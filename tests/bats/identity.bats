@@ -294,11 +294,17 @@ one_store() {
 	! one_store 5 long-65536
 	[ "$RAW_REPLY" = 03000000000400010101 ]
 	[ -z "$(ls "$RECV_DIR")" ]
+	# within the room, but the AC's user information item (16-bit
+	# length) cannot hold it with the other sub-items
+	! one_store 5 long-65535
+	[ "$RAW_REPLY" = 03000000000400010101 ]
 	one_store 5 long-4000
 	[ "$RAW_STATUS" = 0000 ]
 	[[ $AC == *59000fa20fa0$(printf '52%.0s' $(seq 4000))* ]]
 	stop_dcmrecv
 	grep -q "rejected: the --identity-hook printed a server response of 65536 bytes (at most 65535)" "$RECV_STDERR"
+	grep -q "rejected: cannot accept with a server response of 65535 bytes: cannot encode a-associate-ac" "$RECV_STDERR"
+	[ "$(ls "$RECV_DIR")" = "$INST.dcm" ]
 }
 
 @test "identity hook: a hook that hangs is killed at -t and the RQ rejected transiently" {
