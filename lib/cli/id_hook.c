@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
-#include "cli/exitcodes.h"
 #include "cli/helper_fork.h"
 #include "cli/hook.h"
 #include "cli/id_hook.h"
