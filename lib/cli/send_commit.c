@@ -306,8 +306,9 @@ append(struct send_commit_state *st)
 			want += iov[i].iov_len;
 		w = writev(st->fd, iov, n);
 		if (w != (ssize_t)want) {
+			/* a short write: the disk is full */
 			if (w >= 0)
-				errno = EIO; /* a short write: the disk is full */
+				errno = EIO;
 			return -1;
 		}
 		len += want;

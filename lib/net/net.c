@@ -34,8 +34,8 @@ net_sleep_ms(uint64_t ms)
 /* pthread_create with every signal blocked (the new thread inherits
  * the mask); attr may be NULL. */
 static int
-thread_masked(pthread_t *th, const pthread_attr_t *attr,
-    void *(*fn)(void *), void *arg)
+thread_masked(
+    pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
 	int rc;
