@@ -69,6 +69,75 @@ START_TEST(gone_lines_that_fill_the_buffer_exactly_stay_whole)
 }
 END_TEST
 
+/* Adds n inputs of transaction tx, instances "1.2.<from + i>". */
+static void
+add_inputs(struct send_commit_state *st, const char *tx, int from, int n)
+{
+	char inst[32];
+
+	for (int i = 0; i < n; i++) {
+		struct storescu_pending p;
+
+		memset(&p, 0, sizeof(p));
+		snprintf(inst, sizeof(inst), "1.2.%d", from + i);
+		p.transaction_uid = tx;
+		p.sop_class = "1.2.840.10008.5.1.4.1.1.7";
+		p.sop_instance = inst;
+		p.path = "/x";
+		p.last = i == n - 1;
+		send_commit_state_add(st, &p);
+	}
+}
+
+/*
+ * Appends larger than one writev's worth of lines (600 of them, then
+ * 300 more with 300 "-" lines) read back whole and in order.
+ */
+START_TEST(appends_of_many_lines_read_back_in_order)
+{
+	char dir[] = "/tmp/t_send_commit.XXXXXX", path[64], inst[32];
+	struct send_commit_state st;
+	struct send_commit_pending got;
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	send_commit_state_init(&st, path, 1);
+	add_inputs(&st, "2.25.1", 0, 1); /* the first write makes the file */
+	add_inputs(&st, "2.25.2", 1000, 600);
+	for (i = 0; i < 300; i++) {
+		struct storescu_result r;
+
+		memset(&r, 0, sizeof(r));
+		snprintf(inst, sizeof(inst), "1.2.%zu", 1000 + i);
+		r.transaction_uid = "2.25.2";
+		r.sop_instance = inst;
+		r.commit = STORESCU_COMMITTED;
+		send_commit_state_done(&st, &r);
+	}
+	add_inputs(&st, "2.25.3", 5000, 300);
+	ck_assert_uint_eq(st.rewrites, 1);
+	ck_assert_uint_eq(st.appends, 2);
+	ck_assert_uint_eq(st.live, 601);
+	send_commit_state_release(&st);
+	ck_assert_int_eq(send_commit_state_read(path, &got, 1), 0);
+	ck_assert_uint_eq(got.n, 601);
+	ck_assert_str_eq(got.p[0].sop_instance, "1.2.0");
+	for (i = 0; i < 300; i++) {
+		snprintf(inst, sizeof(inst), "1.2.%zu", 1300 + i);
+		ck_assert_str_eq(got.p[1 + i].transaction_uid, "2.25.2");
+		ck_assert_str_eq(got.p[1 + i].sop_instance, inst);
+	}
+	for (i = 0; i < 300; i++) {
+		snprintf(inst, sizeof(inst), "1.2.%zu", 5000 + i);
+		ck_assert_str_eq(got.p[301 + i].sop_instance, inst);
+	}
+	send_commit_pending_release(&got);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *
 send_commit_suite(void)
 {
@@ -76,6 +145,7 @@ send_commit_suite(void)
 	TCase *tc = tcase_create("journal");
 
 	tcase_add_test(tc, gone_lines_that_fill_the_buffer_exactly_stay_whole);
+	tcase_add_test(tc, appends_of_many_lines_read_back_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
