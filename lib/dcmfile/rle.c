@@ -183,6 +183,53 @@ seg_fill(
 }
 
 /*
+ * The contiguous merges, 16 samples at a time through a small block:
+ * a loop body of fixed length that compilers turn into byte unpacking
+ * (punpcklbw/punpckhbw, zip) at -O2, several times fewer instructions
+ * per sample than one sample at a time (rle.c was 64% of dcmsend's
+ * instructions on 16-bit RLE).  Bytes are placed explicitly: the
+ * samples are little-endian whatever the host.
+ */
+#define MERGE_BLOCK 16
+
+static void
+merge16(uint8_t *restrict dst, const uint8_t *restrict msb,
+    const uint8_t *restrict lsb, size_t n)
+{
+	uint8_t t[2 * MERGE_BLOCK];
+	size_t j = 0, k;
+
+	for (; j + MERGE_BLOCK <= n; j += MERGE_BLOCK) {
+		for (k = 0; k < MERGE_BLOCK; k++) {
+			t[2 * k] = lsb[j + k];
+			t[2 * k + 1] = msb[j + k];
+		}
+		memcpy(dst + 2 * j, t, sizeof(t));
+	}
+	for (; j < n; j++) {
+		dst[2 * j] = lsb[j];
+		dst[2 * j + 1] = msb[j];
+	}
+}
+
+static void
+merge32(uint8_t *restrict dst, uint8_t (*restrict pl)[CHUNK], size_t n)
+{
+	uint8_t t[4 * MERGE_BLOCK];
+	size_t j = 0, k, b;
+
+	for (; j + MERGE_BLOCK <= n; j += MERGE_BLOCK) {
+		for (k = 0; k < MERGE_BLOCK; k++)
+			for (b = 0; b < 4; b++)
+				t[4 * k + b] = pl[3 - b][j + k];
+		memcpy(dst + 4 * j, t, sizeof(t));
+	}
+	for (; j < n; j++)
+		for (b = 0; b < 4; b++)
+			dst[4 * j + b] = pl[3 - b][j];
+}
+
+/*
  * Merges the nb (2 or 4) byte planes of one sample, most significant
  * first, into n little-endian samples, dstride bytes apart, from dst.
  * The contiguous case gets a loop of its own.
@@ -196,21 +243,14 @@ merge_sample(
 	uint32_t v32;
 
 	if (nb == 2 && dstride == 2) {
-		for (j = 0; j < n; j++) {
-			v16 = (uint16_t)(pl[1][j] | pl[0][j] << 8);
-			memcpy(dst + 2 * j, &v16, 2);
-		}
+		merge16(dst, pl[0], pl[1], n);
 	} else if (nb == 2) {
 		for (j = 0; j < n; j++) {
 			v16 = (uint16_t)(pl[1][j] | pl[0][j] << 8);
 			memcpy(dst + j * dstride, &v16, 2);
 		}
 	} else if (dstride == 4) {
-		for (j = 0; j < n; j++) {
-			v32 = (uint32_t)pl[3][j] | (uint32_t)pl[2][j] << 8 |
-			    (uint32_t)pl[1][j] << 16 | (uint32_t)pl[0][j] << 24;
-			memcpy(dst + 4 * j, &v32, 4);
-		}
+		merge32(dst, pl, n);
 	} else {
 		for (j = 0; j < n; j++) {
 			v32 = (uint32_t)pl[3][j] | (uint32_t)pl[2][j] << 8 |

@@ -9,6 +9,7 @@
 #include "core/ds_elem.h"
 #include "core/ts.h"
 #include "dcmfile/rle.h"
+#include "dcmfile/xcode_jls.h"
 #include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
 
@@ -33,6 +34,15 @@ is_j2k(const char *ts)
 	const struct ts_entry *t = ts_find(ts);
 
 	return t != NULL && t->codec == TS_CODEC_J2K;
+}
+
+/* 1 for JPEG-LS (lossless or near-lossless). */
+static int
+is_jpegls(const char *ts)
+{
+	const struct ts_entry *t = ts_find(ts);
+
+	return t != NULL && t->codec == TS_CODEC_JPEGLS;
 }
 
 /* 1 for lossy JPEG (Baseline, Extended): YCbCr, colour transformed. */
@@ -427,8 +437,13 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 			return rc;
 		break;
 	case CODEC_GDCM:
-		rc = dcmfile_codec_decode(
-		    ts, &p->img, in, n, out, p->frame_size, got, err);
+		/* JPEG-LS: CharLS itself, when it loads (no GDCM, no copies) */
+		if (is_jpegls(ts) && xcode_jls_available())
+			rc = xcode_jls_decode(
+			    &p->img, in, n, out, p->frame_size, got, err);
+		else
+			rc = dcmfile_codec_decode(
+			    ts, &p->img, in, n, out, p->frame_size, got, err);
 		if (rc == 0 && got->samples == 3 &&
 		    strncmp(got->photometric, "YBR_FULL", 8) == 0 &&
 		    is_lossy_jpeg(ts)) {

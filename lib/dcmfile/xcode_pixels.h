@@ -1,7 +1,8 @@
 /*
  * xcode_pixels.h - the pixel side of the transcoder (xcode.h): splits
  * the source pixel data into frames, decodes them (RLE with our codec,
- * the JPEG family through the GDCM module, native by slicing and
+ * JPEG-LS with CharLS directly (xcode_jls.h), the rest of the JPEG
+ * family through the GDCM module, native by slicing and
  * swapping), encodes them for an encapsulated target, checks each
  * lossless encoding by decoding it again, and writes the value of the
  * target's Pixel Data element.  Internal to lib/dcmfile.

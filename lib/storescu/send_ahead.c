@@ -2,7 +2,9 @@
  * send_ahead.c - the workers that prepare an association's next files
  * while the lane sends (send_ahead.h).
  */
+#include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net/net.h"
 #include "storescu/send_ahead.h"
@@ -196,4 +198,33 @@ ahead_stop(struct ahead *a)
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);
 	a->running = 0;
+}
+
+unsigned
+ahead_cores(void)
+{
+	cpu_set_t set;
+	long n;
+	int k;
+
+	/* the affinity mask, not the machine: a process confined to one
+	 * core (taskset -c 0) gets no second converter fighting the first */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+	    (k = CPU_COUNT(&set)) > 0)
+		return (unsigned)k;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1u : (unsigned)n;
+}
+
+unsigned
+ahead_share(unsigned cores, unsigned lanes)
+{
+	unsigned w;
+
+	if (cores < 1)
+		cores = 1;
+	if (lanes < 1)
+		lanes = 1;
+	w = (cores + lanes - 1) / lanes;
+	return w > AHEAD_WORKERS_MAX ? AHEAD_WORKERS_MAX : w;
 }

@@ -73,6 +73,19 @@ struct ahead {
 	struct ahead_slot slot[AHEAD_DEPTH_MAX];
 };
 
+/* The cores this process may run on (its CPU affinity: taskset, cpusets),
+ * at least 1. */
+unsigned ahead_cores(void);
+
+/*
+ * Workers for each of lanes lanes on cores cores: the cores shared out,
+ * rounded up, 1 to AHEAD_WORKERS_MAX.  A lane's thread mostly waits for
+ * the peer and converts only what no worker took, so lanes x workers
+ * CPU-bound threads: as many as the cores while lanes <= cores (-j 1:
+ * cores workers; -j 2 on 2 cores: 1 each).
+ */
+unsigned ahead_share(unsigned cores, unsigned lanes);
+
 /*
  * Starts workers threads (1 to AHEAD_WORKERS_MAX) on positions
  * from..n-1 with depth slots (at most AHEAD_DEPTH_MAX; items[k] is slot

@@ -331,16 +331,11 @@ static const struct ahead_ops ahead_ops = { ahead_want, ahead_prep,
 static unsigned
 ahead_workers(const struct send_run *run)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned lanes = run->plan != NULL && run->plan->jobs > 1
 	    ? run->plan->jobs
-	    : 1,
-		 w;
+	    : 1;
 
-	if (cpus < 1)
-		cpus = 1;
-	w = ((unsigned)cpus + lanes - 1) / lanes;
-	return w < 1 ? 1 : w > AHEAD_WORKERS_MAX ? AHEAD_WORKERS_MAX : w;
+	return ahead_share(ahead_cores(), lanes);
 }
 
 /* The first file that had to be converted went: from now on the files

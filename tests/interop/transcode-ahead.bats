@@ -98,3 +98,21 @@ same_on_peer() {
 	[ "$(ls "$W/ahead" | wc -l)" -eq 7 ]
 	same_on_peer ahead serial
 }
+
+@test "dcmsend: the converting threads are the cores it may run on, shared out among the lanes (taskset -c 0: one; -j 2 on 2 cores: one each)" {
+	require_cmd taskset
+	local all
+	all=$(taskset -pc "$BASHPID" | sed 's/.*: //')
+	# this shell and what it starts (dcmsend, dcmrecv) on one core
+	taskset -pc 0 "$BASHPID" >/dev/null
+	send_list one-core
+	taskset -pc "$all" "$BASHPID" >/dev/null
+	grep -q 'converting the next files on 1 more thread while sending' "$W/one-core.err"
+	[ "$(cut -f1 "$W/one-core.out" | tr '\n' ' ')" = \
+		"0000 0000 transcodefail 0000 0000 0000 0000 0000 0000 " ]
+	[ "$(taskset -pc "$BASHPID" | sed 's/.*: //')" = "$all" ]
+	[ "$(nproc)" -eq 2 ] || skip "the -j 2 part wants 2 cores, not $(nproc)"
+	send_list two-lanes -j 2
+	grep 'converting the next files on' "$W/two-lanes.err" >&2
+	! grep -q 'converting the next files on [02-9]' "$W/two-lanes.err"
+}

@@ -205,3 +205,19 @@ check_codec() {
 	echo "$n encoded and checked, $bad wrong"
 	[ "$bad" -eq 0 ] && [ "$n" -ge 40 ]
 }
+
+@test "transcode-exact: JPEG-LS is decoded by CharLS directly (the GDCM module never loaded), exact in every interleave mode" {
+	require_cmd strace
+	local f il
+	for f in b8-s3-unsigned-f3 b16-s3-unsigned-f1 b12-s1-signed-f1; do
+		for il in +in +il +is; do
+			dcmcjpls "$il" "$XCORPUS/native/$f.dcm" "$W/in.dcm"
+			strace -f -e trace=openat -o "$W/trace" "$XC" "$IVR" "$W/in.dcm" "$W/out.dcm" >/dev/null
+			grep -q 'libcharls\.so' "$W/trace"
+			run grep -c 'cstore-gdcm\.so' "$W/trace"
+			[ "$output" = 0 ]
+			# the original (dcmdjpls refuses 16-bit colour without interleaving)
+			cmp <(native_pixels "$W/out.dcm") <(native_pixels "$XCORPUS/native/$f.dcm")
+		done
+	done
+}

@@ -3,6 +3,7 @@
  * lane, and what is never taken dropped. */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -297,6 +298,37 @@ START_TEST(an_unstarted_ahead_prepares_nothing)
 }
 END_TEST
 
+/* Never more CPU-bound converters than cores while lanes <= cores. */
+START_TEST(workers_are_the_cores_shared_out_among_the_lanes)
+{
+	ck_assert_uint_eq(ahead_share(2, 1), 2);
+	ck_assert_uint_eq(ahead_share(2, 2), 1);
+	ck_assert_uint_eq(ahead_share(4, 2), 2);
+	ck_assert_uint_eq(ahead_share(4, 3), 2);
+	ck_assert_uint_eq(ahead_share(2, 4), 1);
+	ck_assert_uint_eq(ahead_share(64, 1), AHEAD_WORKERS_MAX);
+	ck_assert_uint_eq(ahead_share(0, 0), 1);
+}
+END_TEST
+
+/* The cores are the affinity mask's, not the machine's (taskset). */
+START_TEST(the_cores_are_those_the_process_may_run_on)
+{
+	cpu_set_t old, one;
+	int c;
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(old), &old), 0);
+	ck_assert_uint_eq(ahead_cores(), (unsigned)CPU_COUNT(&old));
+	for (c = 0; c < CPU_SETSIZE && !CPU_ISSET(c, &old); c++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(c, &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	ck_assert_uint_eq(ahead_cores(), 1);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(old), &old), 0);
+}
+END_TEST
+
 Suite *
 send_ahead_suite(void)
 {
@@ -312,6 +344,8 @@ send_ahead_suite(void)
 	tcase_add_test(
 	    tc, several_workers_prepare_each_position_once_within_the_bound);
 	tcase_add_test(tc, an_unstarted_ahead_prepares_nothing);
+	tcase_add_test(tc, workers_are_the_cores_shared_out_among_the_lanes);
+	tcase_add_test(tc, the_cores_are_those_the_process_may_run_on);
 	suite_add_tcase(s, tc);
 	return s;
 }
