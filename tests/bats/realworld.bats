@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+# Failures a demanding user met with inputs and peers nobody here wrote
+# (found by trying the tools, each fixed with its test here): input that
+# must be refused before a connection opens, files that change under
+# dcmsend between planning and sending.
+
+load helpers
+load dcmrecv-helpers
+
+D=$CSTORE_ROOT/tests/data
+
+@test "realworld: an AE title the AE VR cannot hold is a usage error before any connection" {
+	local a
+	# backslash, all spaces, a control character, non-ASCII (PS3.5 AE)
+	for a in 'A\B' '    ' $'A\tB' $'\xc3\x84RZT'; do
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" -a "$a" --dry-run 127.0.0.1 104 "$D/p10-evrle.dcm"
+		assert_output ""
+		[[ $stderr == *"AE title '$a': must "* ]]
+		[[ $stderr == *"Try 'dcmsend --help'."* ]]
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" -c "$a" --echo 127.0.0.1 104
+		[[ $stderr == *"AE title '$a': must "* ]]
+	done
+	# what the AE VR allows still goes: inner and surrounding spaces
+	run -0 "$CSTORE_BIN/dcmsend" -a ' A B ' -c 'SIXTEEN CHARS AE' --dry-run 127.0.0.1 104 "$D/p10-evrle.dcm"
+}
+
+@test "realworld: a file cut short between planning and sending is reported truncated, never sent" {
+	require_netns
+	local t=$BATS_TEST_TMPDIR pid st=0
+	cp "$D/p10-evrle.dcm" "$t/a.dcm"
+	cp "$D/img16-evrle.dcm" "$t/b.dcm"
+	# a.dcm's answer waits 1 s; b.dcm goes on the next association
+	start_dcmrecv --delay 1000
+	"$CSTORE_BIN/dcmsend" --per-assoc 1 127.0.0.1 "$RECV_PORT" "$t/a.dcm" "$t/b.dcm" \
+		>"$t/send.out" 2>"$t/send.err" &
+	pid=$!
+	track_pid "$pid"
+	# a.dcm is stored (its line comes before the delayed answer): b.dcm
+	# was planned whole and is not taken yet; cut its Pixel Data short
+	wait_for_line "$RECV_STDOUT" . 10
+	truncate -s 1000 "$t/b.dcm"
+	wait "$pid" || st=$?
+	cat "$t/send.out" "$t/send.err" >&3
+	[ "$st" -eq 1 ]
+	grep -q $'^0000\t'"$t/a.dcm"$'\t' "$t/send.out"
+	grep -q $'^truncated\t'"$t/b.dcm"$'\t.*\ttruncated value of (7FE0,0010)' "$t/send.out"
+	stop_dcmrecv
+	# nothing of b.dcm reached the receiver: one request, one file
+	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
+	! grep -q "answered" "$RECV_STDERR"
+}
