@@ -827,19 +827,24 @@ uid_ok(const char *s)
 	return 1;
 }
 
-/* An AE title: at most 16 characters of the AE VR, no backslash. */
+/*
+ * An AE title: at most 16 characters of the AE VR, no backslash.  An
+ * AC's titles echo the RQ's, which PS3.8 9.3.3 has returned "not
+ * tested": empty, all spaces or a backslash the RQ decoder let in go
+ * back as they came, rather than make the AC unencodable.
+ */
 static int
-ae_ok(const char *s, int may_be_empty)
+ae_ok(const char *s, int ac)
 {
 	size_t n = strnlen(s, UL_AE_MAX + 1), i;
 
-	if (n > UL_AE_MAX || (n == 0 && !may_be_empty))
+	if (n > UL_AE_MAX || (n == 0 && !ac))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '\\')
+		if (s[i] < 0x20 || s[i] > 0x7e || (s[i] == '\\' && !ac))
 			return 0;
 	/* PS3.8 9.3.2: sixteen spaces shall not be used */
-	return may_be_empty || strspn(s, " ") < n;
+	return ac || strspn(s, " ") < n;
 }
 
 static int

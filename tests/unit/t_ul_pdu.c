@@ -503,6 +503,23 @@ START_TEST(pdu_ac_encodes_called_and_calling_titles_padded)
 }
 END_TEST
 
+/* The RQ decoder takes any printable title, a backslash too (DCMTK's
+ * storescu sends one); the AC returns it as it came (PS3.8 9.3.3: not
+ * tested), where refusing to encode it aborted the association. */
+START_TEST(pdu_ac_echoes_a_backslash_title_of_the_rq)
+{
+	struct ul_assoc_params *p = full_ac();
+	struct wr w;
+
+	wr_init(&w, 4096);
+	SET(p->calling_ae, "A\\B");
+	ck_assert_int_eq(ul_encode_assoc_ac(&w, p), 0);
+	ck_assert_mem_eq(w.p + 26, "A\\B             ", 16);
+	wr_release(&w);
+	free(p);
+}
+END_TEST
+
 START_TEST(pdu_rj_abort_release_round_trip)
 {
 	struct ul_assoc_rj rj = { 2, 3, 2 }, rj2;
@@ -1392,6 +1409,7 @@ ul_pdu_suite(void)
 	tcase_add_test(tc, pdu_rq_round_trips_minimal_params);
 	tcase_add_test(tc, pdu_ac_round_trips_every_result_and_sub_item);
 	tcase_add_test(tc, pdu_ac_encodes_called_and_calling_titles_padded);
+	tcase_add_test(tc, pdu_ac_echoes_a_backslash_title_of_the_rq);
 	tcase_add_test(tc, pdu_rj_abort_release_round_trip);
 	tcase_add_test(tc, pdu_pdata_header_round_trips_with_payload);
 	tcase_add_test(tc, pdu_pdata_header_allows_the_largest_length);
