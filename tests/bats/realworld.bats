@@ -9,6 +9,15 @@ load dcmrecv-helpers
 
 D=$CSTORE_ROOT/tests/data
 
+teardown() {
+	stop_tracked
+	# a directory outside bats' own (which another user cannot reach)
+	if [ -n "${RW_TMP:-}" ]; then
+		chmod -R u+rwx "$RW_TMP"
+		rm -rf "$RW_TMP"
+	fi
+}
+
 @test "realworld: an AE title the AE VR cannot hold is a usage error before any connection" {
 	local a
 	# backslash, all spaces, a control character, non-ASCII (PS3.5 AE)
@@ -48,4 +57,24 @@ D=$CSTORE_ROOT/tests/data
 	# nothing of b.dcm reached the receiver: one request, one file
 	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
 	! grep -q "answered" "$RECV_STDERR"
+}
+
+@test "realworld: a directory the walk cannot read is unreadable for its own reason, not for being a directory" {
+	require_cmd setpriv
+	local t u
+	u=$(id -u nobody) || skip "no user nobody"
+	RW_TMP=$(mktemp -d /tmp/cstore-realworld.XXXXXX)
+	t=$RW_TMP/walk
+	mkdir -p "$t/locked" "$t/ok"
+	cp "$D/p10-evrle.dcm" "$t/ok/a.dcm"
+	cp "$D/img16-evrle.dcm" "$t/locked/b.dcm"
+	chmod 755 "$RW_TMP" "$t" "$t/ok"
+	chmod 644 "$t/ok/a.dcm"
+	chmod 000 "$t/locked"
+	setpriv --reuid="$u" --regid="$u" --clear-groups test -r "$t/ok/a.dcm" ||
+		skip "user nobody cannot reach $RW_TMP"
+	run -1 setpriv --reuid="$u" --regid="$u" --clear-groups \
+		"$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$t"
+	[[ $output == *$'unreadable\t'"$t/locked"$'\t\t\ta directory that cannot be read: Permission denied'* ]]
+	[[ $output == *$'planned\t'"$t/ok/a.dcm"$'\t'* ]]
 }
