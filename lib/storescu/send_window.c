@@ -549,6 +549,14 @@ lose_one(struct batch *b, struct flight *f)
 		    "no response after %u attempts: %s", n, b->dead.msg);
 	else
 		report_add_detail(f->detail, "no response: %s", b->dead.msg);
+	/* sent as it is, never padded: say why a strict peer may abort */
+	if ((f->len & 1) && f->r.ts_sent != NULL &&
+	    strcmp(f->r.ts_sent, TS_UID_DeflatedExplicitVRLittleEndian) != 0)
+		report_add_detail(f->detail,
+		    "its data set has an odd length, %llu bytes (an element "
+		    "of odd length, against PS3.5 7.1.1): peers that keep "
+		    "fragments even (PS3.8 E.1; DCMTK, Orthanc) abort on it",
+		    (unsigned long long)f->len);
 	b->lost++;
 	land(b, f);
 }
