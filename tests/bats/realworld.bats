@@ -78,3 +78,39 @@ teardown() {
 	[[ $output == *$'unreadable\t'"$t/locked"$'\t\t\ta directory that cannot be read: Permission denied'* ]]
 	[[ $output == *$'planned\t'"$t/ok/a.dcm"$'\t'* ]]
 }
+
+# implicit_meta SRC DST: SRC (meta in Explicit VR LE, as PS3.10 wants)
+# rewritten with its meta group in Implicit VR LE, as old writers made it.
+implicit_meta() {
+	python3 - "$1" "$2" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+i, out = 132, []
+while struct.unpack_from("<H", b, i)[0] == 2:
+    e, vr = struct.unpack_from("<H", b, i + 2)[0], b[i + 4:i + 6]
+    if vr in (b"OB", b"OW", b"UN", b"UT", b"SQ"):
+        n, h = struct.unpack_from("<I", b, i + 8)[0], 12
+    else:
+        n, h = struct.unpack_from("<H", b, i + 6)[0], 8
+    if e != 0:
+        out.append(struct.pack("<HHI", 2, e, n) + b[i + h:i + h + n])
+    i += h + n
+meta = b"".join(out)
+meta = struct.pack("<HHII", 2, 0, 4, len(meta)) + meta
+open(sys.argv[2], "wb").write(b[:132] + meta + b[i:])
+PY
+}
+
+@test "realworld: a file whose meta group is in Implicit VR (old writers; DCMTK reads it) is sent, its data set as it is" {
+	require_netns
+	require_cmd python3
+	local f=$BATS_TEST_TMPDIR/implicit-meta.dcm
+	implicit_meta "$D/p10-evrle.dcm" "$f"
+	# really Implicit: no VR after (0002,0000)
+	[ "$(dd if="$f" bs=1 skip=136 count=2 2>/dev/null)" != UL ]
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	[[ $output == $'0000\t'"$f"$'\t1.2.840.10008.5.1.4.1.1.7\t'* ]]
+	cmp <(dataset_of "$D/p10-evrle.dcm") <(dataset_of "$(cut -f1 "$RECV_STDOUT")")
+}
