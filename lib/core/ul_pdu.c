@@ -146,8 +146,10 @@ get_uid16(struct rd *r, char out[UL_UID_MAX + 1], const char *what,
 /*
  * AE title (PS3.8 9.3.2: 16 characters, leading and trailing spaces not
  * significant).  Trailing NULs are treated as padding too.  strict: an
- * RQ's titles must be printable; an AC's are reserved fields (PS3.8
- * 9.3.3, "not tested") so anything is copied with '?' for the unprintable.
+ * RQ's titles must not hold control characters; an AC's are reserved
+ * fields (PS3.8 9.3.3, "not tested") so anything is copied with '?' for
+ * the unprintable.  A byte beyond ASCII (a title in Latin-1, which DCMTK
+ * sends and takes) is outside the AE VR but no threat: '?' in either.
  */
 static int
 get_ae(const uint8_t *p, char out[UL_AE_MAX + 1], int strict, const char *what,
@@ -164,7 +166,7 @@ get_ae(const uint8_t *p, char out[UL_AE_MAX + 1], int strict, const char *what,
 			out[i - b] = (char)p[i];
 			continue;
 		}
-		if (strict)
+		if (strict && (p[i] < 0x20 || p[i] == 0x7f))
 			return cs_err_set(err, CS_E_PROTO,
 			    "%s has a control character", what);
 		out[i - b] = '?';

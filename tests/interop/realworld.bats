@@ -43,3 +43,17 @@ setup() {
 	[[ $output == *$'aborted\t'"$t/odd-lengths-evrle.dcm"$'\t'*"after 2 attempts"*"odd length"* ]]
 	[[ $output == *$'0000\t'"$D/p10-evrle.dcm"$'\t'* ]]
 }
+
+@test "realworld: storescu calling with a Latin-1 AE title is served, the title shown with '?'" {
+	# outside the AE VR, but DCMTK sends and takes it; aborted before,
+	# as if the title held a control character
+	local aet
+	aet=$(printf 'R\326NTGEN')
+	start_dcmrecv --json
+	run -0 env TCP_NODELAY=1 /usr/bin/storescu -aet "$aet" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
+	grep -q '"calling_ae":"R?NTGEN"' "$RECV_STDOUT"
+	! grep -q "control character" "$RECV_STDERR"
+}
