@@ -114,3 +114,24 @@ PY
 	[[ $output == $'0000\t'"$f"$'\t1.2.840.10008.5.1.4.1.1.7\t'* ]]
 	cmp <(dataset_of "$D/p10-evrle.dcm") <(dataset_of "$(cut -f1 "$RECV_STDOUT")")
 }
+
+@test "realworld: a meta header naming another SOP instance than the data set is said on the line, the data set's is sent" {
+	# pydicom's rtdose.dcm and rtplan.dcm are such files (anonymisers
+	# that forget the meta make them too)
+	require_netns
+	require_cmd python3
+	local f=$BATS_TEST_TMPDIR/meta-other-instance.dcm
+	python3 - "$D/p10-evrle.dcm" "$f" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+old = b"2.25.314159265358979323846264338327950"
+assert b.count(old) == 2      # (0002,0003) first, then (0008,0018)
+i = b.index(old)
+open(sys.argv[2], "wb").write(b[:i] + b"2.25.999999999999999999999999999999999" + b[i + len(old):])
+PY
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	[ "$output" = $'0000\t'"$f"$'\t1.2.840.10008.5.1.4.1.1.7\t2.25.314159265358979323846264338327950\tmeta header SOP instance 2.25.999999999999999999999999999999999 differs: sent as the data set\'s' ]
+	[ "$(cut -f3 "$RECV_STDOUT")" = 2.25.314159265358979323846264338327950 ]
+}
