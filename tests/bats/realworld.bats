@@ -135,3 +135,23 @@ PY
 	[ "$output" = $'0000\t'"$f"$'\t1.2.840.10008.5.1.4.1.1.7\t2.25.314159265358979323846264338327950\tmeta header SOP instance 2.25.999999999999999999999999999999999 differs: sent as the data set\'s' ]
 	[ "$(cut -f3 "$RECV_STDOUT")" = 2.25.314159265358979323846264338327950 ]
 }
+
+@test "realworld: an IPv6 host in brackets, as dcmrecv writes it, is a host; the echo line brackets it too" {
+	require_netns
+	local pf=$BATS_TEST_TMPDIR/v6.port pid i
+	mkdir -p "$BATS_TEST_TMPDIR/v6"
+	"$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/v6" --port-file "$pf" '[::1]:0' \
+		>"$BATS_TEST_TMPDIR/v6.out" 2>"$BATS_TEST_TMPDIR/v6.err" &
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		kill -0 "$pid" 2>/dev/null || skip "no IPv6 loopback: $(cat "$BATS_TEST_TMPDIR/v6.err")"
+		sleep 0.05
+	done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo '[::1]' "$(cat "$pf")"
+	[[ $output == $'0000\tSuccess\t[::1]:'"$(cat "$pf")"$'\t'* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" '[::1]' "$(cat "$pf")" "$D/p10-evrle.dcm"
+	[[ $output == $'0000\t'"$D/p10-evrle.dcm"$'\t'* ]]
+	wait_for_line "$BATS_TEST_TMPDIR/v6.out" $'\t\\[::1\\]:[0-9]+$'
+}
