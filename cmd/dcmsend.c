@@ -303,6 +303,12 @@ main(int argc, char **argv)
 		cli_usage_error(
 		    "missing %s", argc == 0 ? "host and port" : "port");
 	d.a.cfg.host = argc > 0 ? argv[0] : "";
+	/* an IPv6 address in brackets, as dcmrecv and URLs write it */
+	if (argc > 0 && argv[0][0] == '[' && strlen(argv[0]) > 2 &&
+	    argv[0][strlen(argv[0]) - 1] == ']') {
+		argv[0][strlen(argv[0]) - 1] = '\0';
+		d.a.cfg.host = argv[0] + 1;
+	}
 	d.a.cfg.port = argc > 1 ? argv[1] : "";
 	if (d.a.commit_wait == NULL)
 		cli_parse_num(d.a.cfg.port, 1, 65535, "port");

@@ -234,7 +234,8 @@ help(void)
 	    "Directories are walked; '-' (or no file with stdin not a terminal) reads paths\n"
 	    "from stdin, one per line or NUL-separated with -0.  One result line per input;\n"
 	    "only regular files are read (a FIFO, socket or device gets an unreadable line).\n\n"
-	    "  -a, --aet AETITLE        our (calling) AE title (default DCMSEND)\n"
+	    "  -a, --aet AETITLE        our (calling) AE title (default DCMSEND): 1-16\n"
+	    "                           printable ASCII characters, no backslash\n"
 	    "  -c, --aec AETITLE        the peer's (called) AE title (default ANY-SCP)\n"
 	    "  -j, --jobs N             N associations in parallel, 1-256 (default 1)\n"
 	    "      --async N            keep up to N C-STOREs outstanding per association\n"
@@ -288,8 +289,21 @@ help(void)
 static const char *
 ae_title(const char *arg)
 {
-	if (strlen(arg) == 0 || strlen(arg) > 16)
+	size_t n = strlen(arg);
+
+	if (n == 0 || n > 16)
 		cli_usage_error("AE title '%s': must be 1-16 characters", arg);
+	/* PS3.5 AE: the default repertoire without backslash and control
+	 * characters, PS3.8 9.3.2: never all spaces; refused here, not
+	 * after the connection is open */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)arg[i] < 0x20 ||
+		    (unsigned char)arg[i] > 0x7e || arg[i] == '\\')
+			cli_usage_error("AE title '%s': must be printable "
+					"ASCII characters, no backslash",
+			    arg);
+	if (strspn(arg, " ") == n)
+		cli_usage_error("AE title '%s': must not be all spaces", arg);
 	return arg;
 }
 

@@ -186,7 +186,10 @@ send_out_echo(const struct cli_out *o, const struct storescu_config *cfg,
 
 	status_explain(r->status, "C-ECHO", &si);
 	snprintf(hex, sizeof(hex), "%04X", r->status);
-	snprintf(peer, sizeof(peer), "%s:%s", cfg->host, cfg->port);
+	/* an IPv6 address in brackets, as dcmrecv writes its peers */
+	snprintf(peer, sizeof(peer),
+	    strchr(cfg->host, ':') != NULL ? "[%s]:%s" : "%s:%s", cfg->host,
+	    cfg->port);
 	snprintf(
 	    assoc, sizeof(assoc), "association %.1f ms", r->assoc_us / 1000.0);
 	snprintf(echo, sizeof(echo), "echo %.1f ms", r->echo_us / 1000.0);

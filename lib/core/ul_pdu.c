@@ -146,8 +146,10 @@ get_uid16(struct rd *r, char out[UL_UID_MAX + 1], const char *what,
 /*
  * AE title (PS3.8 9.3.2: 16 characters, leading and trailing spaces not
  * significant).  Trailing NULs are treated as padding too.  strict: an
- * RQ's titles must be printable; an AC's are reserved fields (PS3.8
- * 9.3.3, "not tested") so anything is copied with '?' for the unprintable.
+ * RQ's titles must not hold control characters; an AC's are reserved
+ * fields (PS3.8 9.3.3, "not tested") so anything is copied with '?' for
+ * the unprintable.  A byte beyond ASCII (a title in Latin-1, which DCMTK
+ * sends and takes) is outside the AE VR but no threat: '?' in either.
  */
 static int
 get_ae(const uint8_t *p, char out[UL_AE_MAX + 1], int strict, const char *what,
@@ -164,7 +166,7 @@ get_ae(const uint8_t *p, char out[UL_AE_MAX + 1], int strict, const char *what,
 			out[i - b] = (char)p[i];
 			continue;
 		}
-		if (strict)
+		if (strict && (p[i] < 0x20 || p[i] == 0x7f))
 			return cs_err_set(err, CS_E_PROTO,
 			    "%s has a control character", what);
 		out[i - b] = '?';
@@ -827,19 +829,24 @@ uid_ok(const char *s)
 	return 1;
 }
 
-/* An AE title: at most 16 characters of the AE VR, no backslash. */
+/*
+ * An AE title: at most 16 characters of the AE VR, no backslash.  An
+ * AC's titles echo the RQ's, which PS3.8 9.3.3 has returned "not
+ * tested": empty, all spaces or a backslash the RQ decoder let in go
+ * back as they came, rather than make the AC unencodable.
+ */
 static int
-ae_ok(const char *s, int may_be_empty)
+ae_ok(const char *s, int ac)
 {
 	size_t n = strnlen(s, UL_AE_MAX + 1), i;
 
-	if (n > UL_AE_MAX || (n == 0 && !may_be_empty))
+	if (n > UL_AE_MAX || (n == 0 && !ac))
 		return 0;
 	for (i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '\\')
+		if (s[i] < 0x20 || s[i] > 0x7e || (s[i] == '\\' && !ac))
 			return 0;
 	/* PS3.8 9.3.2: sixteen spaces shall not be used */
-	return may_be_empty || strspn(s, " ") < n;
+	return ac || strspn(s, " ") < n;
 }
 
 static int

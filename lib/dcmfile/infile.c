@@ -29,6 +29,27 @@ kind_of(mode_t m)
 	return "a special file";
 }
 
+/*
+ * The reason for a file that is not a regular one.  A directory comes
+ * here when a walk could not open it: its own reason (permission
+ * denied...) says more than what it is.
+ */
+static int
+not_regular(const char *path, mode_t m, struct cs_err *err)
+{
+	if (S_ISDIR(m)) {
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			return cs_err_set(err, CS_E_IO,
+			    "a directory that cannot be read: %s",
+			    strerror(errno));
+		close(fd);
+	}
+	return cs_err_set(
+	    err, CS_E_IO, "not a regular file but %s: not read", kind_of(m));
+}
+
 int
 infile_open(const char *path, struct cs_err *err)
 {
@@ -46,8 +67,7 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 	/* stat first only spares devices an open (a tape rewinds on close);
 	 * the check that counts is fstat on what was opened */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return cs_err_set(err, CS_E_IO,
-		    "not a regular file but %s: not read", kind_of(st.st_mode));
+		return not_regular(path, st.st_mode, err);
 	/* O_NONBLOCK: opening a FIFO without a writer would wait for one */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
@@ -61,9 +81,7 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 	}
 	if (!S_ISREG(stp->st_mode)) {
 		close(fd);
-		return cs_err_set(err, CS_E_IO,
-		    "not a regular file but %s: not read",
-		    kind_of(stp->st_mode));
+		return not_regular(path, stp->st_mode, err);
 	}
 	/* reads of a regular file never wait anyway; blocking as usual */
 	if (fcntl(fd, F_SETFL, 0) != 0) {

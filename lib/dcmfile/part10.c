@@ -474,9 +474,9 @@ read_uid(struct in *in, const struct elem *e, const char *name, char *dst)
 static int
 parse_meta(struct in *in, struct part10_info *info)
 {
-	const enum ds_enc evrle = DS_ENC_EVR_LE;
+	enum ds_enc menc = DS_ENC_EVR_LE; /* the meta's own encoding */
 	uint64_t gl_end = 0;
-	int have_gl = 0, rc, end, toolong;
+	int have_gl = 0, first = 1, rc, end, toolong;
 	struct elem e;
 	struct rd r;
 
@@ -492,7 +492,15 @@ parse_meta(struct in *in, struct part10_info *info)
 		if (in_avail(in) >= 2 &&
 		    group_at(in_ptr(in), DS_ENC_EVR_LE) != 0x0002)
 			break;
-		if ((rc = read_header(in, evrle, &e, &end)) < 0)
+		/*
+		 * PS3.10 7.1 wants the meta in Explicit VR LE; old writers
+		 * put it in Implicit VR, which DCMTK and GDCM read: its
+		 * first element says which, for the whole group
+		 */
+		if (first && in_avail(in) >= 8 && !is_vr(in_ptr(in) + 4))
+			menc = DS_ENC_IVR_LE;
+		first = 0;
+		if ((rc = read_header(in, menc, &e, &end)) < 0)
 			return cs_err_set(in->err, rc,
 			    "truncated File Meta Information at offset %llu",
 			    (unsigned long long)e.off);

@@ -106,6 +106,13 @@ probe_notes(struct flight *f)
 		    "meta header SOP class %s differs: "
 		    "sent as the data set's",
 		    f->info.meta_sop_class);
+	if (f->info.flags & PART10_F_INSTANCE_MISMATCH)
+		report_add_detail(f->detail,
+		    "meta header SOP instance %s differs: "
+		    "sent as the data set's",
+		    f->info.meta_sop_instance[0] != '\0'
+			? f->info.meta_sop_instance
+			: "(unread)");
 	return 0;
 }
 
@@ -132,6 +139,15 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	f->r.sop_class = f->info.sop_class;
 	f->r.sop_instance = f->info.sop_instance;
 	f->r.ts_original = f->info.ts_uid;
+	/* planning keeps no meta instance UID (rarely another): read it */
+	if ((f->info.flags & PART10_F_INSTANCE_MISMATCH) &&
+	    f->info.meta_sop_instance[0] == '\0') {
+		struct part10_info m;
+
+		if (part10_probe_fd(fd, PART10_O_META_ONLY, &m, &e) == 0)
+			memcpy(f->info.meta_sop_instance, m.meta_sop_instance,
+			    sizeof(f->info.meta_sop_instance));
+	}
 	if (!propose_uid_valid(f->info.sop_instance)) {
 		report_add_detail(f->detail, "invalid SOP Instance UID");
 		f->r.outcome = STORESCU_NOTDICOM;
@@ -544,6 +560,14 @@ lose_one(struct batch *b, struct flight *f)
 		    "no response after %u attempts: %s", n, b->dead.msg);
 	else
 		report_add_detail(f->detail, "no response: %s", b->dead.msg);
+	/* sent as it is, never padded: say why a strict peer may abort */
+	if ((f->len & 1) && f->r.ts_sent != NULL &&
+	    strcmp(f->r.ts_sent, TS_UID_DeflatedExplicitVRLittleEndian) != 0)
+		report_add_detail(f->detail,
+		    "its data set has an odd length, %llu bytes (an element "
+		    "of odd length, against PS3.5 7.1.1): peers that keep "
+		    "fragments even (PS3.8 E.1; DCMTK, Orthanc) abort on it",
+		    (unsigned long long)f->len);
 	b->lost++;
 	land(b, f);
 }

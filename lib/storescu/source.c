@@ -289,8 +289,10 @@ sources_take(
 		recorded_info(src, s, info);
 		return fd;
 	}
-	/* changed since planning (or never planned): what is there now */
-	rc = part10_probe_fd(fd, 0, info, err);
+	/* changed since planning (or never planned): what is there now,
+	 * walked to its end as planning walks it, so that a file cut
+	 * short meanwhile is reported truncated, never sent as it is */
+	rc = part10_probe_fd(fd, PART10_O_VERIFY, info, err);
 	if (rc != 0) {
 		close(fd);
 		return rc;

@@ -635,6 +635,56 @@ START_TEST(ts_mismatch_gives_the_syntax_of_the_bytes)
 }
 END_TEST
 
+/* One Implicit VR LE element of group 0002 at p; returns its size. */
+static size_t
+put_ivr_meta(uint8_t *p, uint16_t elem, const char *v, uint32_t n)
+{
+	p[0] = 0x02, p[1] = 0x00;
+	p[2] = (uint8_t)elem, p[3] = (uint8_t)(elem >> 8);
+	p[4] = (uint8_t)n, p[5] = (uint8_t)(n >> 8);
+	p[6] = (uint8_t)(n >> 16), p[7] = (uint8_t)(n >> 24);
+	memcpy(p + 8, v, n);
+	return 8 + n;
+}
+
+/* Old writers put the meta in Implicit VR LE (PS3.10 wants Explicit);
+ * DCMTK and GDCM read such files, and so must we. */
+START_TEST(meta_in_implicit_vr_is_read)
+{
+	struct part10_info ref, info;
+	struct cs_err err = { 0, "" };
+	size_t n, len = 132 + 12, gl;
+	uint8_t *f = slurp("tests/data/p10-evrle.dcm", &n), *buf;
+
+	ck_assert_int_eq(part10_probe_mem(f, n, 0, &ref, &err), 0);
+	buf = calloc(1, 1024 + ref.dataset_length);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf + 128, "DICM", 4);
+	len += put_ivr_meta(buf + len, 0x0001, "\0\1", 2);
+	len += put_ivr_meta(buf + len, 0x0002, SC "\0", 26);
+	len += put_ivr_meta(buf + len, 0x0003, INST, 38);
+	len += put_ivr_meta(buf + len, 0x0010, TS_UID_ExplicitVRLittleEndian "\0", 20);
+	gl = len - (132 + 12);
+	put_ivr_meta(buf + 132, 0x0000, "\0\0\0\0", 4);
+	buf[140] = (uint8_t)gl;
+	memcpy(buf + len, f + ref.dataset_offset, ref.dataset_length);
+	ck_assert_int_eq(part10_probe_mem(buf, len + ref.dataset_length,
+	    PART10_O_VERIFY, &info, &err), 0);
+	ck_assert_int_eq(info.kind, PART10_FILE);
+	ck_assert_uint_eq(info.dataset_offset, len);
+	ck_assert_uint_eq(info.dataset_length, ref.dataset_length);
+	ck_assert_str_eq(info.meta_ts_uid, TS_UID_ExplicitVRLittleEndian);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ExplicitVRLittleEndian);
+	ck_assert_str_eq(info.meta_sop_instance, INST);
+	ck_assert_str_eq(info.sop_instance, INST);
+	ck_assert_str_eq(info.sop_class, SC);
+	ck_assert_uint_eq(info.flags & (PART10_F_TS_MISMATCH |
+	    PART10_F_CLASS_MISMATCH | PART10_F_GROUP_LENGTH), 0);
+	free(buf);
+	free(f);
+}
+END_TEST
+
 START_TEST(deflated_uids_after_a_large_element_are_found)
 {
 	struct part10_info info;
@@ -713,6 +763,7 @@ part10_suite(void)
 	tcase_add_test(tc, deflate_bomb_is_bounded);
 	tcase_add_test(tc, deflated_uids_after_a_large_element_are_found);
 	tcase_add_test(tc, ts_mismatch_gives_the_syntax_of_the_bytes);
+	tcase_add_test(tc, meta_in_implicit_vr_is_read);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("write");

@@ -503,6 +503,50 @@ START_TEST(pdu_ac_encodes_called_and_calling_titles_padded)
 }
 END_TEST
 
+/* The RQ decoder takes any printable title, a backslash too (DCMTK's
+ * storescu sends one); the AC returns it as it came (PS3.8 9.3.3: not
+ * tested), where refusing to encode it aborted the association. */
+START_TEST(pdu_ac_echoes_a_backslash_title_of_the_rq)
+{
+	struct ul_assoc_params *p = full_ac();
+	struct wr w;
+
+	wr_init(&w, 4096);
+	SET(p->calling_ae, "A\\B");
+	ck_assert_int_eq(ul_encode_assoc_ac(&w, p), 0);
+	ck_assert_mem_eq(w.p + 26, "A\\B             ", 16);
+	wr_release(&w);
+	free(p);
+}
+END_TEST
+
+/* An RQ's title with bytes beyond ASCII (Latin-1 'Ä', DCMTK sends it)
+ * is taken, shown with '?'; DEL is a control character, refused. */
+START_TEST(pdu_rq_title_beyond_ascii_is_taken_with_question_marks)
+{
+	struct ul_assoc_params *p = full_rq(), *out = params_new();
+	struct cs_err err = { 0 };
+	const uint8_t *body;
+	size_t n;
+	struct wr w;
+
+	wr_init(&w, 1u << 20);
+	SET(p->calling_ae, "XRAY");
+	ck_assert_int_eq(ul_encode_assoc_rq(&w, p), 0);
+	w.p[26] = 0xc4; /* calling AE title: "\xc4RAY" */
+	body = body_of(w.p, w.len, UL_PDU_ASSOCIATE_RQ, &n);
+	ck_assert_int_eq(decode_body(UL_PDU_ASSOCIATE_RQ, body, n, out, &err), 0);
+	ck_assert_str_eq(out->calling_ae, "?RAY");
+	w.p[26] = 0x7f;
+	ck_assert_int_eq(decode_body(UL_PDU_ASSOCIATE_RQ, body, n, out, &err),
+	    CS_E_PROTO);
+	ck_assert_msg(strstr(err.msg, "control character") != NULL, "%s", err.msg);
+	wr_release(&w);
+	free(out);
+	free(p);
+}
+END_TEST
+
 START_TEST(pdu_rj_abort_release_round_trip)
 {
 	struct ul_assoc_rj rj = { 2, 3, 2 }, rj2;
@@ -1392,6 +1436,8 @@ ul_pdu_suite(void)
 	tcase_add_test(tc, pdu_rq_round_trips_minimal_params);
 	tcase_add_test(tc, pdu_ac_round_trips_every_result_and_sub_item);
 	tcase_add_test(tc, pdu_ac_encodes_called_and_calling_titles_padded);
+	tcase_add_test(tc, pdu_ac_echoes_a_backslash_title_of_the_rq);
+	tcase_add_test(tc, pdu_rq_title_beyond_ascii_is_taken_with_question_marks);
 	tcase_add_test(tc, pdu_rj_abort_release_round_trip);
 	tcase_add_test(tc, pdu_pdata_header_round_trips_with_payload);
 	tcase_add_test(tc, pdu_pdata_header_allows_the_largest_length);
