@@ -66,15 +66,25 @@ stow_shared_cfg(struct stow_shared *sh, struct stow_http_cfg *hc)
 	hc->rate = &sh->rate;
 }
 
+/* 1 when ts is among the syntaxes learned refused; under sh->mu. */
+static int
+refused_locked(const struct stow_shared *sh, const char *ts)
+{
+	size_t k;
+
+	for (k = 0; k < sh->n_refused; k++)
+		if (strcmp(sh->refused[k], ts) == 0)
+			return 1;
+	return 0;
+}
+
 int
 stow_refused(struct stow_shared *sh, const char *ts)
 {
-	size_t k;
-	int yes = 0;
+	int yes;
 
 	pthread_mutex_lock(&sh->mu);
-	for (k = 0; k < sh->n_refused && !yes; k++)
-		yes = strcmp(sh->refused[k], ts) == 0;
+	yes = refused_locked(sh, ts);
 	pthread_mutex_unlock(&sh->mu);
 	return yes;
 }
@@ -82,14 +92,12 @@ stow_refused(struct stow_shared *sh, const char *ts)
 int
 stow_learn_refused(struct stow_shared *sh, const char *ts)
 {
-	size_t k;
-	int known = 0;
+	int known;
 
 	if (ts[0] == '\0' || strlen(ts) > PART10_UID_MAX)
 		return 0;
 	pthread_mutex_lock(&sh->mu);
-	for (k = 0; k < sh->n_refused && !known; k++)
-		known = strcmp(sh->refused[k], ts) == 0;
+	known = refused_locked(sh, ts);
 	if (!known && sh->n_refused < STOW_MAX_REFUSED) {
 		memcpy(sh->refused[sh->n_refused++], ts, strlen(ts) + 1);
 		known = 1;
