@@ -34,8 +34,11 @@ unit(const char *p)
 	return m;
 }
 
-int
-cli_size_value(const char *arg, uint64_t *out)
+/* 0 with *out set; CS_E_INVAL when arg is no size; 1 when it is one
+ * but not of whole bytes (a fraction with no unit, or one its unit
+ * does not make whole: "1.5", "0.97K"). */
+static int
+scan(const char *arg, uint64_t *out)
 {
 	const char *p = arg;
 	uint64_t v = 0, frac = 0, scale = 1, m;
@@ -61,9 +64,10 @@ cli_size_value(const char *arg, uint64_t *out)
 	m = unit(p);
 	if (m == 0 || v > SIZE_MAX_BYTES / m)
 		return CS_E_INVAL;
-	v *= m;
 	/* frac < scale <= 10^9: neither product passes 2^64 */
-	v += frac * (m / scale) + frac * (m % scale) / scale;
+	if (frac * (m % scale) % scale != 0)
+		return 1; /* dropping the part byte would change the size */
+	v = v * m + frac * (m / scale) + frac * (m % scale) / scale;
 	if (v > SIZE_MAX_BYTES)
 		return CS_E_INVAL;
 	*out = v;
@@ -71,11 +75,24 @@ cli_size_value(const char *arg, uint64_t *out)
 }
 
 int
+cli_size_value(const char *arg, uint64_t *out)
+{
+	return scan(arg, out) == 0 ? 0 : CS_E_INVAL;
+}
+
+int
 cli_parse_size(
     const char *arg, const char *what, uint64_t *out, struct cs_err *err)
 {
-	if (cli_size_value(arg, out) == 0)
+	int rc = scan(arg, out);
+
+	if (rc == 0)
 		return 0;
+	if (rc > 0)
+		return cs_err_set(err, CS_E_INVAL,
+		    "%s '%s': not a whole number of bytes (a fraction needs "
+		    "a unit that makes it whole, as 1.5K = 1536)",
+		    what, arg);
 	return cs_err_set(err, CS_E_INVAL,
 	    "%s '%s': expected a size in bytes, optionally with K, M, G or T "
 	    "(powers of 1024; KB, MB... powers of 1000)",

@@ -6,8 +6,8 @@
  * powers of 1024, as curl (--limit-rate, --max-filesize) and rsync
  * (--bwlimit, --max-size) read them.  "KiB", "MiB"... (and "Ki",
  * "Mi"...) say the same explicitly; "KB", "MB"... (a suffix ending in
- * B) are powers of 1000, rsync's rule for decimal units.  A fraction
- * of a byte is dropped.
+ * B) are powers of 1000, rsync's rule for decimal units.  A size is
+ * whole bytes: "1.5" or "0.97K" (993.28) is refused, never cut.
  */
 #ifndef CS_CLI_SIZE_ARG_H
 #define CS_CLI_SIZE_ARG_H
@@ -17,9 +17,9 @@
 #include "cstore/cstore.h"
 
 /*
- * Parses arg into *out.  Returns 0, or CS_E_INVAL (not a size, or
- * above 2^62 bytes) with a message naming what (an option name) and
- * arg in err.
+ * Parses arg into *out.  Returns 0, or CS_E_INVAL (not a size, not
+ * whole bytes, or above 2^62 bytes) with a message naming what (an
+ * option name) and arg in err.
  */
 int cli_parse_size(
     const char *arg, const char *what, uint64_t *out, struct cs_err *err);

@@ -200,6 +200,19 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	r->bytes = 0;
 }
 
+/* r->requests: the number of its next request, over all lanes. */
+static void
+next_request(struct run *r)
+{
+	if (r->l == NULL) {
+		r->requests++;
+		return;
+	}
+	pthread_mutex_lock(&r->l->mu);
+	r->requests = ++r->l->requests;
+	pthread_mutex_unlock(&r->l->mu);
+}
+
 /* POSTs the batch (retrying a 5xx answer --retry times); 0 or the
  * error that ends the run. */
 static int
@@ -220,13 +233,7 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		p->len = it->xfd >= 0 ? it->xlen : it->info.file_size;
 	}
 	for (;;) {
-		if (r->l != NULL) { /* numbered over all lanes */
-			pthread_mutex_lock(&r->l->mu);
-			r->requests = ++r->l->requests;
-			pthread_mutex_unlock(&r->l->mu);
-		} else {
-			r->requests++;
-		}
+		next_request(r);
 		rc = stow_http_post(r->h, r->parts, r->n, rsp, err);
 		if (rc != 0 || rsp->code < 500 || tries++ >= r->o->retries)
 			return rc;
@@ -270,13 +277,7 @@ plan_batch(struct run *r)
 	char d[64];
 	size_t k;
 
-	if (r->l != NULL) {
-		pthread_mutex_lock(&r->l->mu);
-		r->requests = ++r->l->requests;
-		pthread_mutex_unlock(&r->l->mu);
-	} else {
-		r->requests++;
-	}
+	next_request(r);
 	snprintf(d, sizeof(d), "request %u", r->requests);
 	for (k = 0; k < r->n; k++) {
 		report_item(r, &r->it[k], STORESCU_PLANNED, 0, 0, d);
@@ -465,14 +466,23 @@ take(struct run *r, const char *path, size_t k)
 	r->bytes += it->xfd >= 0 ? it->xlen : it->info.file_size;
 }
 
+/* A connection's settings from so (no --limit-rate). */
+static struct stow_http_cfg
+http_cfg(const struct stow_opts *so)
+{
+	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
+		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL, NULL,
+		NULL, NULL };
+
+	return hc;
+}
+
 int
 run_init(struct run *r, const struct stow_opts *so,
     const struct storescu_send_opts *o, struct storescu_summary *sum,
     struct cs_err *err)
 {
-	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL, NULL,
-		NULL, NULL };
+	struct stow_http_cfg hc = http_cfg(so);
 	size_t batch = so->batch ? so->batch : STOW_DEFAULT_BATCH;
 
 	stow_shared_cfg(r->sh, &hc);
@@ -492,6 +502,18 @@ run_free(struct run *r)
 	stow_http_free(r->h);
 	free(r->it);
 	free(r->parts);
+}
+
+/* The error that stops every lane: the first one (rc, err) wins. */
+static void
+stop_lanes(struct lanes *l, int rc, const struct cs_err *err)
+{
+	pthread_mutex_lock(&l->mu);
+	if (l->rc == 0) {
+		l->rc = rc;
+		l->err = *err;
+	}
+	pthread_mutex_unlock(&l->mu);
 }
 
 /* One lane: inputs taken in turn, batched, posted on its connection. */
@@ -523,23 +545,12 @@ lane(void *arg)
 			rc = flush(r, &err);
 		if (rc == 0)
 			continue;
-		pthread_mutex_lock(&l->mu);
-		if (l->rc == 0) {
-			l->rc = rc;
-			l->err = err;
-		}
-		pthread_mutex_unlock(&l->mu);
+		stop_lanes(l, rc, &err);
 		cs_err_clear(&err);
 		rc = 0;
 	}
-	if ((rc = flush(r, &err)) != 0) {
-		pthread_mutex_lock(&l->mu);
-		if (l->rc == 0) {
-			l->rc = rc;
-			l->err = err;
-		}
-		pthread_mutex_unlock(&l->mu);
-	}
+	if ((rc = flush(r, &err)) != 0)
+		stop_lanes(l, rc, &err);
 	return NULL;
 }
 
@@ -604,9 +615,7 @@ stow_send(const struct stow_opts *so, const struct storescu_send_opts *o,
 int
 stow_echo(const struct stow_opts *so, long *code, struct cs_err *err)
 {
-	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
-		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL, NULL,
-		NULL, NULL };
+	struct stow_http_cfg hc = http_cfg(so);
 	struct stow_http *h = stow_http_new(&hc, err);
 	struct stow_http_rsp rsp = { 0 };
 	int rc;

@@ -16,11 +16,12 @@
 #include "cstore/cstore.h"
 #include "core/buf.h"
 #include "core/ts.h"
-#include "core/uid.h"
 #include "core/alloc.h"
 #include "cli/stow_run.h"
 #include "dcmfile/dcmfile.h"
 #include "net/rate.h"
+#include "storescu/send_convert.h"
+#include "storescu/send_report.h"
 
 #include "core/banned.h"
 
@@ -65,15 +66,25 @@ stow_shared_cfg(struct stow_shared *sh, struct stow_http_cfg *hc)
 	hc->rate = &sh->rate;
 }
 
+/* 1 when ts is among the syntaxes learned refused; under sh->mu. */
+static int
+refused_locked(const struct stow_shared *sh, const char *ts)
+{
+	size_t k;
+
+	for (k = 0; k < sh->n_refused; k++)
+		if (strcmp(sh->refused[k], ts) == 0)
+			return 1;
+	return 0;
+}
+
 int
 stow_refused(struct stow_shared *sh, const char *ts)
 {
-	size_t k;
-	int yes = 0;
+	int yes;
 
 	pthread_mutex_lock(&sh->mu);
-	for (k = 0; k < sh->n_refused && !yes; k++)
-		yes = strcmp(sh->refused[k], ts) == 0;
+	yes = refused_locked(sh, ts);
 	pthread_mutex_unlock(&sh->mu);
 	return yes;
 }
@@ -81,14 +92,12 @@ stow_refused(struct stow_shared *sh, const char *ts)
 int
 stow_learn_refused(struct stow_shared *sh, const char *ts)
 {
-	size_t k;
-	int known = 0;
+	int known;
 
 	if (ts[0] == '\0' || strlen(ts) > PART10_UID_MAX)
 		return 0;
 	pthread_mutex_lock(&sh->mu);
-	for (k = 0; k < sh->n_refused && !known; k++)
-		known = strcmp(sh->refused[k], ts) == 0;
+	known = refused_locked(sh, ts);
 	if (!known && sh->n_refused < STOW_MAX_REFUSED) {
 		memcpy(sh->refused[sh->n_refused++], ts, strlen(ts) + 1);
 		known = 1;
@@ -97,13 +106,10 @@ stow_learn_refused(struct stow_shared *sh, const char *ts)
 	return known;
 }
 
-static const char *
-ts_name(const char *uid)
+static int
+skip_refused(void *sh, const char *ts)
 {
-	const struct uid_entry *e = uid_by_uid(uid);
-
-	return e != NULL && e->keyword != NULL && e->keyword[0] ? e->keyword
-								: uid;
+	return stow_refused(sh, ts);
 }
 
 /* PS3.18 8.7.3: these two are not used with web services, so without
@@ -124,9 +130,12 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 {
 	static const char *const evrle[] = { TS_UID_ExplicitVRLittleEndian };
 	const char *ts = it->info.ts_uid;
+	const struct propose_opts po = { .can_transcode = dcmfile_can_transcode,
+		.allow_lossy = r->o->allow_lossy };
 	const char *const *cand;
-	size_t n, k;
-	int lossy, listed = r->so->n_accept_ts > 0;
+	size_t n;
+	long k, lossy;
+	int listed = r->so->n_accept_ts > 0;
 	int refused = stow_refused(r->sh, ts);
 	char no[160];
 
@@ -137,7 +146,7 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 		cand = evrle;
 		n = 1;
 	}
-	for (k = 0; listed && k < n; k++)
+	for (k = 0; listed && k < (long)n; k++)
 		if (strcmp(cand[k], ts) == 0 && !refused)
 			return NULL;
 	if (!listed && !refused && !not_for_the_web(ts))
@@ -145,32 +154,27 @@ target(struct run *r, const struct item *it, char *why, size_t cap)
 	/* what keeps it from going as it is: the standard or the service */
 	if (!listed && !refused)
 		snprintf(no, sizeof(no),
-		    "PS3.18 8.7.3 keeps %s off web services", ts_name(ts));
+		    "PS3.18 8.7.3 keeps %s off web services",
+		    report_uid_text(ts));
 	else
 		snprintf(no, sizeof(no), "the service does not accept %s",
-		    ts_name(ts));
+		    report_uid_text(ts));
 	if (r->o->no_transcode) {
 		snprintf(why, cap, "%s (%s--no-transcode)", no,
 		    listed ? "--accept-ts, " : "");
 		return "";
 	}
-	/* lossless first, in the list's order; then lossy if allowed */
-	for (lossy = 0; lossy <= r->o->allow_lossy; lossy++)
-		for (k = 0; k < n; k++)
-			if (!stow_refused(r->sh, cand[k]) &&
-			    dcmfile_can_transcode(ts, cand[k], lossy))
-				return cand[k];
-	for (k = 0; !r->o->allow_lossy && k < n; k++)
-		if (!stow_refused(r->sh, cand[k]) &&
-		    dcmfile_can_transcode(ts, cand[k], 1)) {
-			snprintf(why, cap,
-			    "%s; it converts to %s only lossily (--lossy allows it)",
-			    no, ts_name(cand[k]));
-			return "";
-		}
-	snprintf(why, cap,
-	    "%s%s and it cannot be converted to a syntax it accepts", no,
-	    listed ? " (--accept-ts)" : "");
+	k = send_convert_target(ts, cand, n, &po, skip_refused, r->sh, &lossy);
+	if (k >= 0)
+		return cand[k];
+	if (lossy >= 0)
+		snprintf(why, cap,
+		    "%s; it converts to %s only lossily (--lossy allows it)",
+		    no, report_uid_text(cand[lossy]));
+	else
+		snprintf(why, cap,
+		    "%s%s and it cannot be converted to a syntax it accepts",
+		    no, listed ? " (--accept-ts)" : "");
 	return "";
 }
 
@@ -185,7 +189,8 @@ stow_plan(struct run *r, struct item *it, enum storescu_outcome *oc, char *why,
 		return -1;
 	}
 	if (to != NULL)
-		snprintf(why, cap, "to be transcoded to %s", ts_name(to));
+		snprintf(
+		    why, cap, "to be transcoded to %s", report_uid_text(to));
 	else
 		why[0] = '\0';
 	return 0;
@@ -236,6 +241,7 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 {
 	struct dcmfile_transcoded tc = { .fd = -1 };
 	struct cs_err err = { 0, "" };
+	char note[CS_ERR_MSG_MAX + 256];
 	const char *to;
 	int rc;
 
@@ -247,41 +253,26 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 		*oc = STORESCU_NOCONTEXT;
 		return -1;
 	}
-	rc = dcmfile_transcode_fd(
-	    it->fd, it->path, to, r->o->allow_lossy, &tc, &err);
-	/* the file probed is the file converted: the same instance comes
-	 * out, unless a lossy compression made a new one */
-	if (rc == 0 && !tc.lossy &&
-	    strcmp(tc.sop_instance, it->info.sop_instance) != 0)
-		rc = cs_err_set(&err, CS_E_UNSUPPORTED,
-		    "the converted data set names SOP Instance %s, not %s",
-		    tc.sop_instance, it->info.sop_instance);
-	if (rc == 0)
-		rc = new_meta(it, &tc, &err);
+	rc = send_convert_file(it->fd, it->path, it->info.ts_uid, to,
+	    r->o->allow_lossy, it->info.sop_instance, &tc, note, sizeof(note),
+	    &err);
+	if (rc == 0 && (rc = new_meta(it, &tc, &err)) != 0)
+		snprintf(note, sizeof(note), "cannot convert %s to %s: %s",
+		    report_uid_text(it->info.ts_uid), report_uid_text(to),
+		    err.msg);
 	if (rc != 0) {
 		if (tc.fd >= 0)
 			close(tc.fd);
 		stow_unprepare(it);
-		snprintf(why, cap, "cannot convert %s to %s: %s",
-		    ts_name(it->info.ts_uid), ts_name(to), err.msg);
+		snprintf(why, cap, "%s", note);
 		*oc = STORESCU_TRANSCODE;
 		return -1;
 	}
 	it->xfd = tc.fd;
 	it->xlen = tc.length;
 	snprintf(it->ts_sent, sizeof(it->ts_sent), "%s", tc.ts_uid);
-	if (tc.lossy && strcmp(tc.sop_instance, it->info.sop_instance) != 0) {
-		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance, stored
-		 * and named in the answer under its new UID */
-		snprintf(it->note, sizeof(it->note),
-		    "transcoded to %s (lossy): new SOP Instance UID, was %.64s; "
-		    "ratio %.2f",
-		    ts_name(to), it->info.sop_instance, tc.ratio);
-		memcpy(it->info.sop_instance, tc.sop_instance,
-		    sizeof(it->info.sop_instance));
-	} else {
-		snprintf(it->note, sizeof(it->note), "transcoded to %s%s",
-		    ts_name(to), tc.lossy ? " (lossy)" : "");
-	}
+	/* as long as the note holds, as when it was written there */
+	snprintf(it->note, sizeof(it->note), "%.*s", (int)sizeof(it->note) - 1,
+	    note);
 	return 0;
 }

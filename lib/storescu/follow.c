@@ -40,6 +40,7 @@ struct follow {
 	const struct storescu_send_opts *o;
 	const struct storescu_follow_opts *fo;
 	struct scu_session s;
+	struct tls_share tls; /* one context: later associations resume */
 	int open;
 	unsigned assoc; /* number of the latest association */
 	struct pairs pairs;
@@ -266,7 +267,8 @@ open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
 
 	for (;;) {
 		cs_err_clear(e);
-		rc = scu_open(&f->s, f->cfg, run->window, pcs, n_pc, e);
+		rc = scu_open_shared(
+		    &f->s, f->cfg, &f->tls, run->window, pcs, n_pc, e);
 		if (rc == 0)
 			break;
 		if (!send_transient_open(rc, &f->s) || !still_trying(f, e)) {
@@ -475,6 +477,7 @@ storescu_follow(const struct storescu_config *cfg,
 	f.fo = fopts;
 	f.sum = sum;
 	f.s.r.fd = -1;
+	tls_share_init(&f.tls);
 	if (opts->limit_rate > 0) {
 		net_rate_init(&bucket, opts->limit_rate);
 		f.rate = &bucket;
@@ -494,6 +497,7 @@ storescu_follow(const struct storescu_config *cfg,
 	release(&f, "the input ended");
 	pairs_free(&f.pairs);
 	propose_plan_free(f.plan);
+	tls_share_release(&f.tls);
 	if (f.rate != NULL)
 		net_rate_release(f.rate);
 	sum->elapsed_us = net_now_us() - t0;

@@ -626,3 +626,10 @@ propose_pick(const struct ul_pc *proposed, size_t n_proposed,
 	}
 	return CS_E_NOTFOUND;
 }
+
+int
+propose_converts(const struct propose_opts *opts, const char *from,
+    const char *to, int lossy)
+{
+	return converts(opts, from, to, lossy);
+}

@@ -169,6 +169,15 @@ int propose_pick(const struct ul_pc *proposed, size_t n_proposed,
     const char *ts, const struct propose_opts *opts,
     struct propose_choice *out);
 
+/*
+ * Whether a file in from can go as to, losslessly (lossy 0) or lossily
+ * (1): its own syntax, the uncompressed trio into one another, else
+ * opts->can_transcode (opts may be NULL: no predicate).  The test of
+ * propose_pick's tiers, for choosing among other lists (send_convert.h).
+ */
+int propose_converts(const struct propose_opts *opts, const char *from,
+    const char *to, int lossy);
+
 /* 1 when uid is 1-64 characters of digits and dots (PS3.5 9.1), else 0. */
 int propose_uid_valid(const char *uid);
 

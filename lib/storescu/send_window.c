@@ -15,6 +15,7 @@
 #include "net/net.h"
 #include "storescu/send_ahead.h"
 #include "storescu/send_batch.h"
+#include "storescu/send_convert.h"
 #include "core/banned.h"
 
 /* Asks for the next pending input after position cur to be opened and
@@ -179,42 +180,20 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	struct send_run *run = b->run;
 	const char *path = run->src.paths[b->idx[f->j]];
 	struct cs_err e = { 0, "" };
+	char note[CS_ERR_MSG_MAX + 256];
 	int rc;
 
-	rc =
-	    dcmfile_transcode_fd(fd, path, ch->ts, run->o->allow_lossy, tc, &e);
+	rc = send_convert_file(fd, path, f->info.ts_uid, ch->ts,
+	    run->o->allow_lossy, f->info.sop_instance, tc, note, sizeof(note),
+	    &e);
 	codec_notes(run, path);
-	/* fd is the file planning probed: the same instance comes out,
-	 * unless a lossy compression gave it a new UID (below) */
-	if (rc == 0 && !tc->lossy &&
-	    strcmp(tc->sop_instance, f->info.sop_instance) != 0) {
-		close(tc->fd);
-		tc->fd = -1;
-		rc = cs_err_set(&e, CS_E_UNSUPPORTED,
-		    "the converted data set names SOP Instance %s, not %s",
-		    tc->sop_instance, f->info.sop_instance);
-	}
+	report_add_detail(f->detail, "%s", note);
 	if (rc != 0) {
-		report_add_detail(f->detail, "cannot convert %s to %s: %s",
-		    report_uid_text(f->info.ts_uid), report_uid_text(ch->ts),
-		    e.msg);
 		f->r.outcome = STORESCU_TRANSCODE;
 		f->r.ts_sent = "";
 		return -1;
 	}
 	f->r.transcoded = 1;
-	if (tc->lossy && strcmp(tc->sop_instance, f->info.sop_instance) != 0) {
-		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
-		 * sent, stored and reported under its new UID */
-		report_add_detail(f->detail,
-		    "transcoded to %s (lossy): new SOP "
-		    "Instance UID, was %s; ratio %.2f",
-		    report_uid_text(ch->ts), f->info.sop_instance, tc->ratio);
-		memcpy(f->info.sop_instance, tc->sop_instance,
-		    sizeof(f->info.sop_instance));
-	} else
-		report_add_detail(f->detail, "transcoded to %s%s",
-		    report_uid_text(ch->ts), tc->lossy ? " (lossy)" : "");
 	f->len = tc->length;
 	return 0;
 }

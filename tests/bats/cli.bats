@@ -52,6 +52,22 @@ tools() {
 	done
 }
 
+@test "a size option takes whole bytes: 1.5 or 0.97K is a usage error, never cut; 1.5K is 1536" {
+	local f=$CSTORE_ROOT/tests/data/p10-evrle.dcm url=http://127.0.0.1:9/dicom-web v
+	for v in 1.5 0.97K 0.5 1.0001KB; do
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --stow-bytes "$v" "$url" "$f"
+		[ -z "$output" ]
+		[ "$(head -1 <<<"$stderr")" = "dcmsend: --stow-bytes '$v': not a whole number of bytes (a fraction needs a unit that makes it whole, as 1.5K = 1536)" ]
+	done
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --max-object-size 2.5 0
+	[[ $stderr == *"--max-object-size '2.5': not a whole number of bytes"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --limit-rate 1000.5 127.0.0.1 104 "$f"
+	[[ $stderr == *"rate '1000.5': bytes per second"* ]]
+	# an exact fraction goes: 1.5K is 1536 bytes, two 788-byte files
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --stow-bytes 1.5K "$url" "$f" "$f" "$f"
+	[ "$(cut -f5 <<<"$output")" = $'request 1\nrequest 1\nrequest 2' ]
+}
+
 # The EXIT STATUS section of man page $1, rendered.
 exit_section() {
 	awk '/^\.Sh EXIT STATUS/ { on = 1; next } /^\.Sh / { on = 0 } on' "$1"

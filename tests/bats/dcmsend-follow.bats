@@ -49,7 +49,7 @@ usage_error() {
 	usage_error --limit-rate 20Mb/s 127.0.0.1 104 a.dcm
 	[[ $stderr == *"rate '20Mb/s': bytes per second"* ]]
 	usage_error --limit-rate 999 127.0.0.1 104 a.dcm
-	# K is 1024 as for every size (0.97K = 993 bytes, below the floor)
+	# K is 1024 as for every size (0.97K = 993.28 bytes: no whole size, and below the floor)
 	usage_error --limit-rate 0.97K 127.0.0.1 104 a.dcm
 	[[ $stderr == *"rate '0.97K': bytes per second, 1000 to 100G, optionally with K, M, G (powers of 1024; KB, MB, GB powers of 1000)"* ]]
 	usage_error --limit-rate 1M --echo 127.0.0.1 104

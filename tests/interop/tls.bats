@@ -165,6 +165,23 @@ PY
 	[ "$(grep -c 'session resumed' <<<"$stderr")" -eq 2 ]
 }
 
+@test "tls: --follow's later associations resume the first one's TLS session" {
+	start_tls_dcmrecv
+	W=$BATS_TEST_TMPDIR
+	# the second file (another syntax) comes after the first is stored:
+	# a new context, so a second association
+	{
+		echo "${SMALL[0]}"
+		wait_for_line "$W/res" $'^0000\t' 20 || true
+		echo "${SMALL[1]}"
+	} | "$CSTORE_BIN/dcmsend" --follow -d --tls "${CA[@]}" "${ME[@]}" \
+		localhost "$RECV_PORT" - >"$W/res" 2>"$W/err" || { cat "$W/err"; false; }
+	[ "$(check_arrived "$W/res" "$RECV_DIR")" -eq 2 ]
+	[ "$(grep -c 'sent A-ASSOCIATE-RQ' "$W/err")" -eq 2 ]
+	[ "$(grep -c "TLS: TLSv1.3 .*server certificate 'CN=localhost'" "$W/err")" -eq 2 ]
+	[ "$(grep -c 'TLSv1.3 [A-Z0-9_]*, session resumed, server certificate' "$W/err")" -eq 1 ]
+}
+
 @test "tls: plain dcmrecv output keeps its five columns" {
 	start_dcmrecv
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${SMALL[0]}"

@@ -1,0 +1,71 @@
+/* send_convert.c - a file's target syntax and its conversion for sending
+ * (send_convert.h). */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cstore/cstore.h"
+#include "storescu/send_convert.h"
+#include "storescu/send_report.h"
+#include "core/banned.h"
+
+long
+send_convert_target(const char *ts, const char *const *cand, size_t n,
+    const struct propose_opts *po, int (*skip)(void *, const char *),
+    void *user, long *lossy_only)
+{
+	int lossy;
+	size_t k;
+
+	if (lossy_only != NULL)
+		*lossy_only = -1;
+	/* lossless first, in the list's order; then lossy if allowed */
+	for (lossy = 0; lossy <= 1; lossy++)
+		for (k = 0; k < n; k++) {
+			if ((skip != NULL && skip(user, cand[k])) ||
+			    !propose_converts(po, ts, cand[k], lossy))
+				continue;
+			if (!lossy || po->allow_lossy)
+				return (long)k;
+			if (lossy_only != NULL)
+				*lossy_only = (long)k;
+			return -1;
+		}
+	return -1;
+}
+
+int
+send_convert_file(int fd, const char *path, const char *from, const char *ts,
+    int allow_lossy, char sop_instance[DCMFILE_UID_MAX + 1],
+    struct dcmfile_transcoded *tc, char *note, size_t cap, struct cs_err *err)
+{
+	int rc = dcmfile_transcode_fd(fd, path, ts, allow_lossy, tc, err);
+
+	/* fd is the file planning probed: the same instance comes out,
+	 * unless a lossy compression gave it a new UID (below) */
+	if (rc == 0 && !tc->lossy && strcmp(tc->sop_instance, sop_instance)) {
+		close(tc->fd);
+		tc->fd = -1;
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "the converted data set names SOP Instance %s, not %s",
+		    tc->sop_instance, sop_instance);
+	}
+	if (rc != 0) {
+		snprintf(note, cap, "cannot convert %s to %s: %s",
+		    report_uid_text(from), report_uid_text(ts), err->msg);
+		return rc;
+	}
+	if (tc->lossy && strcmp(tc->sop_instance, sop_instance) != 0) {
+		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
+		 * sent, stored and reported under its new UID */
+		snprintf(note, cap,
+		    "transcoded to %s (lossy): new SOP Instance UID, was %s; "
+		    "ratio %.2f",
+		    report_uid_text(ts), sop_instance, tc->ratio);
+		memcpy(sop_instance, tc->sop_instance, DCMFILE_UID_MAX + 1);
+	} else {
+		snprintf(note, cap, "transcoded to %s%s", report_uid_text(ts),
+		    tc->lossy ? " (lossy)" : "");
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * send_convert.h - converting a file for sending, one rule for DIMSE
+ * (send_window.c) and STOW-RS (lib/cli/stow_xcode.c): which syntax of
+ * a list it goes in, and the conversion with what its result line says
+ * (a lossy copy is a new instance, PS3.3 C.12.1.1.1).
+ */
+#ifndef CS_STORESCU_SEND_CONVERT_H
+#define CS_STORESCU_SEND_CONVERT_H
+
+#include <stddef.h>
+
+#include "dcmfile/dcmfile.h"
+#include "storescu/propose.h"
+
+struct cs_err;
+
+/*
+ * Which of the syntaxes cand[0..n) a file in ts is converted to: the
+ * first it reaches losslessly, in the list's order, then, only with
+ * po->allow_lossy, the first it reaches lossily (propose_converts, the
+ * test of propose_pick's tiers).  skip(user, uid), unless NULL, leaves
+ * a candidate out.  Returns its index, or -1; *lossy_only (may be NULL)
+ * is then the index of one a lossy conversion would reach were it
+ * allowed, or -1.
+ */
+long send_convert_target(const char *ts, const char *const *cand, size_t n,
+    const struct propose_opts *po, int (*skip)(void *, const char *),
+    void *user, long *lossy_only);
+
+/*
+ * Converts the file fd (planning probed it: syntax from, SOP Instance
+ * sop_instance) to ts into *tc (dcmfile_transcode_fd; path names it in
+ * messages).  note[] gets what the result line says either way.  0:
+ * "transcoded to ...", and a lossy compression's new instance UID has
+ * replaced sop_instance (the note names the old one).  Else CS_E_* with
+ * err set, tc->fd -1 and "cannot convert ...: why" (a lossless
+ * conversion that names another instance: CS_E_UNSUPPORTED).
+ */
+int send_convert_file(int fd, const char *path, const char *from,
+    const char *ts, int allow_lossy, char sop_instance[DCMFILE_UID_MAX + 1],
+    struct dcmfile_transcoded *tc, char *note, size_t cap, struct cs_err *err);
+
+#endif
