@@ -182,37 +182,48 @@ choose_payload_way(struct pump *p)
 }
 
 /*
- * PAYLOAD_COPY: sends up to owed bytes of the payload from cbuf, after
- * the n bytes at hdr (n may be 0) in the same call.  What cbuf lacks is
- * read first: the rest of the data set in one pread, so each data set is
- * read once whatever its PDVs and partial writes.  Returns what sendmsg
- * returned, or -1 with errno from pread; 0 when the file ended.
+ * PAYLOAD_COPY: makes cbuf hold the payload byte at payload_off, reading
+ * the rest of the data set in one pread when it does not, so each data
+ * set is read once whatever its PDVs and partial writes.  Returns the
+ * bytes held from payload_off on, 0 when the file ended there, or -1
+ * with errno from pread.
  */
 static ssize_t
-send_copied(struct pump *p, const uint8_t *hdr, size_t n, size_t owed)
+fill_cbuf(struct pump *p)
 {
-	struct iovec iov[2];
-	struct msghdr mh;
-	size_t have;
+	size_t want = PUMP_COPY_MAX;
 	ssize_t r;
-	int more;
 
-	if (p->payload_off < p->cbuf_off ||
-	    p->payload_off >= p->cbuf_off + (off_t)p->cbuf_len) {
-		size_t want = PUMP_COPY_MAX;
-
-		if ((off_t)want > p->payload_end - p->payload_off)
-			want = (size_t)(p->payload_end - p->payload_off);
-		p->cbuf_len = 0;
-		do
-			r = pread(p->payload_fd, p->cbuf, want, p->payload_off);
-		while (r < 0 && errno == EINTR);
-		if (r <= 0)
-			return r;
+	if (p->payload_off >= p->cbuf_off &&
+	    p->payload_off < p->cbuf_off + (off_t)p->cbuf_len)
+		return (
+		    ssize_t)(p->cbuf_off + (off_t)p->cbuf_len - p->payload_off);
+	if ((off_t)want > p->payload_end - p->payload_off)
+		want = (size_t)(p->payload_end - p->payload_off);
+	p->cbuf_len = 0;
+	do
+		r = pread(p->payload_fd, p->cbuf, want, p->payload_off);
+	while (r < 0 && errno == EINTR);
+	if (r > 0) {
 		p->cbuf_off = p->payload_off;
 		p->cbuf_len = (size_t)r;
 	}
-	have = (size_t)(p->cbuf_off + (off_t)p->cbuf_len - p->payload_off);
+	return r;
+}
+
+/*
+ * Sends up to owed of the have bytes that cbuf holds from payload_off
+ * on, after the n bytes at hdr (n may be 0) in the same call.  Returns
+ * what sendmsg returned.
+ */
+static ssize_t
+send_cbuf(
+    struct pump *p, const uint8_t *hdr, size_t n, size_t owed, size_t have)
+{
+	struct iovec iov[2];
+	struct msghdr mh;
+	int more;
+
 	if (owed > have)
 		owed = have;
 	memset(&mh, 0, sizeof(mh));
@@ -238,7 +249,7 @@ send_copied(struct pump *p, const uint8_t *hdr, size_t n, size_t owed)
 static ssize_t
 write_with_payload(struct pump *p, const uint8_t *hdr, size_t n, size_t next)
 {
-	ssize_t w;
+	ssize_t have, w;
 
 	if (p->rate != NULL || p->payload_fd < 0 || p->payload_failed)
 		return 0;
@@ -246,12 +257,10 @@ write_with_payload(struct pump *p, const uint8_t *hdr, size_t n, size_t next)
 		choose_payload_way(p);
 	if (p->payload_how != PAYLOAD_COPY || p->payload_off >= p->payload_end)
 		return 0;
-	w = send_copied(p, hdr, n, next);
-	if (w == 0 ||
-	    (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-		errno != EINTR && errno != EPIPE && errno != ECONNRESET &&
-		errno != ENOTCONN))
-		return 0; /* pread failed or found nothing: header alone */
+	have = fill_cbuf(p);
+	if (have <= 0)
+		return 0;
+	w = send_cbuf(p, hdr, n, next, (size_t)have);
 	if (w < 0)
 		return w;
 	if ((size_t)w <= n) {
@@ -312,7 +321,9 @@ write_payload(struct pump *p, size_t owed)
 	if (p->payload_how == PAYLOAD_UNKNOWN)
 		choose_payload_way(p);
 	if (p->payload_how == PAYLOAD_COPY) {
-		w = send_copied(p, NULL, 0, owed);
+		w = fill_cbuf(p);
+		if (w > 0)
+			w = send_cbuf(p, NULL, 0, owed, (size_t)w);
 		if (w > 0)
 			p->payload_off += w;
 		return w;
