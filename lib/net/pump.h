@@ -4,9 +4,10 @@
  * condition holds, the association ends, or a deadline passes.
  *
  * Payload promised with ul_pdata_external() is written from a file
- * (pump_set_payload_file) without a copy in user space: sendfile(2) for
- * small data sets, send(2) from a read-only mapping of a few MB of the
- * file for large ones (see pump.c for why).  Over TLS (pump_init_transport
+ * (pump_set_payload_file): small data sets read into a buffer and sent
+ * with their PDV header in one write, larger ones by sendfile(2), and
+ * large ones by send(2) from a read-only mapping of a few MB of the file
+ * (see pump.c for why).  Over TLS (pump_init_transport
  * after tls_handshake) the file is read into a buffer and encrypted
  * from there (transport.h); nothing above the pump knows which.
  */
@@ -40,6 +41,9 @@ struct pump {
 	unsigned pad_left;    /* ... and this many zero bytes follow it */
 	int payload_how;      /* sendfile or the mapping (pump.c) */
 	uint8_t *map;         /* window of the payload file, or NULL */
+	uint8_t *cbuf;        /* a small payload read in, or NULL */
+	off_t cbuf_off;       /* file offset of cbuf[0] */
+	size_t cbuf_len;      /* bytes of the payload file in cbuf */
 	off_t map_off;        /* file offset of map[0] */
 	size_t map_len;
 	int closed;    /* transport closed (either side) */

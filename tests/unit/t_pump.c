@@ -1,6 +1,7 @@
 /*
  * t_pump.c - lib/net/pump: a data set owed as external payload goes from
- * a file to a loopback TCP socket (sendfile for a small one, a mapping of
+ * a file to a loopback TCP socket (read into memory and sent with each
+ * PDV header for a small one, sendfile for a middling one, a mapping of
  * the file for a large one) byte for byte; a file shorter than its data
  * set, or one that shrinks while it is sent, ends the send with CS_E_IO
  * and never with SIGBUS.  A callback that pauses has the output written
@@ -211,6 +212,17 @@ START_TEST(a_small_data_set_arrives_whole)
 }
 END_TEST
 
+START_TEST(a_middling_data_set_arrives_whole_by_sendfile)
+{
+	struct cs_err err = { 0, "" };
+	int ok;
+
+	ck_assert_int_eq(send_file(3 * MIB + 999, 333, 3 * MIB + 666, 0, 0,
+	    &err, &ok), 0);
+	ck_assert(ok);
+}
+END_TEST
+
 START_TEST(a_large_data_set_arrives_whole_through_several_windows)
 {
 	struct cs_err err = { 0, "" };
@@ -222,8 +234,9 @@ START_TEST(a_large_data_set_arrives_whole_through_several_windows)
 }
 END_TEST
 
-/* Sizes: a small data set (sendfile), a large one (mapping). */
-static const size_t short_sizes[] = { 200 * 1024, 12 * MIB };
+/* Sizes: a small data set (read in), a middling one (sendfile), a large
+ * one (mapping). */
+static const size_t short_sizes[] = { 200 * 1024, 3 * MIB, 12 * MIB };
 
 START_TEST(a_file_shorter_than_its_data_set_is_an_io_error)
 {
@@ -554,9 +567,10 @@ pump_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, a_small_data_set_arrives_whole);
+	tcase_add_test(tc, a_middling_data_set_arrives_whole_by_sendfile);
 	tcase_add_test(tc, a_large_data_set_arrives_whole_through_several_windows);
 	tcase_add_loop_test(tc, a_file_shorter_than_its_data_set_is_an_io_error,
-	    0, 2);
+	    0, 3);
 	tcase_add_test(tc,
 	    a_file_that_shrinks_while_sent_is_an_io_error_not_sigbus);
 	tcase_add_test(tc, a_pad_byte_follows_an_odd_data_set_from_memory);
