@@ -88,9 +88,8 @@ refused(charls_jpegls_errc e, const char *what, struct cs_err *err)
 }
 
 int
-xcode_jls_decode(const struct dcmfile_image *img, const uint8_t *in,
-    size_t n, uint8_t *out, size_t out_len, struct dcmfile_image *got,
-    struct cs_err *err)
+xcode_jls_decode(const struct dcmfile_image *img, const uint8_t *in, size_t n,
+    uint8_t *out, size_t out_len, struct dcmfile_image *got, struct cs_err *err)
 {
 	charls_jpegls_decoder *d;
 	charls_frame_info fi;
@@ -122,9 +121,8 @@ xcode_jls_decode(const struct dcmfile_image *img, const uint8_t *in,
 		rc = cs_err_set(err, CS_E_PROTO,
 		    "JPEG-LS: the stream holds %ux%u, %d samples of %d bits; "
 		    "the data set says %ux%u, %u of %u bits allocated",
-		    fi.width, fi.height, fi.component_count,
-		    fi.bits_per_sample, img->cols, img->rows, img->samples,
-		    img->bits_allocated);
+		    fi.width, fi.height, fi.component_count, fi.bits_per_sample,
+		    img->cols, img->rows, img->samples, img->bits_allocated);
 		goto out;
 	}
 	if ((e = jls.dest_size(d, 0, &need)) != CHARLS_JPEGLS_ERRC_SUCCESS) {
@@ -137,7 +135,8 @@ xcode_jls_decode(const struct dcmfile_image *img, const uint8_t *in,
 		    need, out_len);
 		goto out;
 	}
-	if ((e = jls.decode(d, out, out_len, 0)) != CHARLS_JPEGLS_ERRC_SUCCESS) {
+	if ((e = jls.decode(d, out, out_len, 0)) !=
+	    CHARLS_JPEGLS_ERRC_SUCCESS) {
 		rc = refused(e, "cannot decode", err);
 		goto out;
 	}

@@ -326,9 +326,8 @@ static const struct ahead_ops ahead_ops = { ahead_want, ahead_prep,
 static unsigned
 ahead_workers(const struct send_run *run)
 {
-	unsigned lanes = run->plan != NULL && run->plan->jobs > 1
-	    ? run->plan->jobs
-	    : 1;
+	unsigned lanes =
+	    run->plan != NULL && run->plan->jobs > 1 ? run->plan->jobs : 1;
 
 	return ahead_share(ahead_cores(), lanes);
 }
