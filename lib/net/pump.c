@@ -115,6 +115,7 @@ pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len)
 	p->pad_left = 0;
 	p->payload_how = PAYLOAD_UNKNOWN;
 	p->cbuf_len = 0;
+	p->cbuf_read_failed = 0;
 }
 
 void
@@ -208,6 +209,8 @@ fill_cbuf(struct pump *p)
 		p->cbuf_off = p->payload_off;
 		p->cbuf_len = (size_t)r;
 	}
+	if (r < 0)
+		p->cbuf_read_failed = 1;
 	return r;
 }
 
@@ -384,6 +387,19 @@ shut_write_side(struct pump *p)
 }
 
 /*
+ * Whether a failed payload write was the file's fault, not the network's.
+ * A copied payload knows (its pread failed); sendfile and the mapping
+ * cannot tell, so errno decides: the peer's going away is the network's.
+ */
+static int
+payload_read_failed(const struct pump *p)
+{
+	if (p->payload_how == PAYLOAD_COPY)
+		return p->cbuf_read_failed;
+	return errno != EPIPE && errno != ECONNRESET;
+}
+
+/*
  * Writes what can be written now without blocking.  Returns 1 if output
  * remains, 0 if all is written, or a negative code.
  */
@@ -446,8 +462,7 @@ write_some(struct pump *p, struct cs_err *err)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 1;
-			if (n == 0 && owed > 0 && errno != EPIPE &&
-			    errno != ECONNRESET) {
+			if (n == 0 && owed > 0 && payload_read_failed(p)) {
 				p->payload_failed = 1;
 				return cs_err_set(err, CS_E_IO,
 				    "cannot read the dataset to send: %s",

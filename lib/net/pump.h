@@ -44,6 +44,7 @@ struct pump {
 	uint8_t *cbuf;        /* a small payload read in, or NULL */
 	off_t cbuf_off;       /* file offset of cbuf[0] */
 	size_t cbuf_len;      /* bytes of the payload file in cbuf */
+	int cbuf_read_failed; /* pread failed: a failure is the file's */
 	off_t map_off;        /* file offset of map[0] */
 	size_t map_len;
 	int closed;    /* transport closed (either side) */
