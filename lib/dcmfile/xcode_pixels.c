@@ -438,12 +438,17 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 		break;
 	case CODEC_GDCM:
 		/* JPEG-LS: CharLS itself, when it loads (no GDCM, no copies) */
+		rc = CS_E_UNSUPPORTED;
 		if (is_jpegls(ts) && xcode_jls_available())
 			rc = xcode_jls_decode(
 			    &p->img, in, n, out, p->frame_size, got, err);
-		else
+		/* what CharLS refuses (stricter on sample size than some
+		 * writers are) GDCM may still read, as it did before */
+		if (rc == CS_E_UNSUPPORTED) {
+			cs_err_clear(err);
 			rc = dcmfile_codec_decode(
 			    ts, &p->img, in, n, out, p->frame_size, got, err);
+		}
 		if (rc == 0 && got->samples == 3 &&
 		    strncmp(got->photometric, "YBR_FULL", 8) == 0 &&
 		    is_lossy_jpeg(ts)) {
