@@ -129,13 +129,13 @@ all_stored() {
 	[ $(( $(ds_len "$RECV_DIR/$("$CSTORE_TOOLS/dcm-dataset" -u "$BATS_FILE_TMPDIR/defl/odd-bare-2.dcm" | cut -f2).dcm") % 2 )) -eq 1 ]
 }
 
-# same_for_pydicom ORIG GOT: pydicom reads GOT (a Deflated file) to the
+# same_for_pydicom ORIG GOT [ORIG GOT ...]: pydicom reads GOT (a Deflated file) to the
 # data set of ORIG: the same elements with the same values, the group
 # lengths the transcoder drops aside (VRs may differ where ORIG is
 # Implicit VR: pydicom guesses them there); Pixel Data is compared as
 # bytes unless ORIG is Big Endian
 same_for_pydicom() {
-	/usr/bin/python3 - "$1" "$2" <<'PY'
+	/usr/bin/python3 - "$@" <<'PY'
 import sys
 import pydicom
 
@@ -154,12 +154,13 @@ def same(a, b, where):
         elif x.value != y.value:
             sys.exit("%s %s: %r != %r" % (where, t, x.value, y.value))
 
-a = pydicom.dcmread(sys.argv[1])
-b = pydicom.dcmread(sys.argv[2])
-assert b.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1.99", b.file_meta.TransferSyntaxUID
-if not a.file_meta.TransferSyntaxUID.is_little_endian:
-    del a.PixelData, b.PixelData
-same(a, b, sys.argv[1])
+for i in range(1, len(sys.argv), 2):
+    a = pydicom.dcmread(sys.argv[i])
+    b = pydicom.dcmread(sys.argv[i + 1])
+    assert b.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1.99", b.file_meta.TransferSyntaxUID
+    if not a.file_meta.TransferSyntaxUID.is_little_endian:
+        del a.PixelData, b.PixelData
+    same(a, b, sys.argv[i])
 PY
 }
 
@@ -220,7 +221,7 @@ xcode_sources() {
 # with the SOP Instance UID, .dcm or not) Deflated, and DCMTK and pydicom
 # read it as the original
 deflated_as_sent() {
-	local f uid got
+	local f uid got pairs=()
 	for f in "${XSRC[@]}"; do
 		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
 		got=$(ls "$1"/*"$uid"*)
@@ -228,8 +229,9 @@ deflated_as_sent() {
 			{ echo "$got: not Deflated" >&2; return 1; }
 		[ $(( $(ds_len "$got") % 2 )) -eq 0 ]
 		diff <(dcmtk_dump "$f") <(dcmtk_dump "$got")
-		same_for_pydicom "$f" "$got"
+		pairs+=("$f" "$got")
 	done
+	same_for_pydicom "${pairs[@]}"
 }
 
 @test "deflated: a peer (our dcmrecv) that accepts only Deflated gets the other uncompressed files deflated, data sets equal" {
