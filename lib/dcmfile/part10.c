@@ -179,41 +179,6 @@ in_inflate_some(struct in *in)
 	return 0;
 }
 
-/*
- * After a Deflated data set's stream ended: what follows it in the file
- * may be its pad byte, or zeros some writers add (PS3.5 A.5), never
- * more data (xcode_inflate's rule).  Returns 0 or CS_E_NOTDICOM.
- */
-static int
-in_deflate_tail(struct in *in)
-{
-	uint64_t at = in->raw - in->z.avail_in, left;
-	const uint8_t *p = in->z.next_in;
-	size_t i, got;
-	int rc;
-
-	for (i = 0; i < in->z.avail_in; i++, at++)
-		if (p[i] != 0)
-			goto more;
-	for (left = in->src->size - at; left > 0; left -= got) {
-		got = 0;
-		rc = in->src->pread(in->src->ctx, at, in->zin,
-		    left < WIN ? (size_t)left : WIN, &got, in->err);
-		if (rc < 0)
-			return rc;
-		if (got == 0)
-			break;
-		for (i = 0; i < got; i++, at++)
-			if (in->zin[i] != 0)
-				goto more;
-	}
-	return 0;
-more:
-	return cs_err_set(in->err, CS_E_NOTDICOM,
-	    "%llu bytes after the end of the Deflated data set",
-	    (unsigned long long)(in->src->size - at));
-}
-
 /* Tries to have need (<= WIN) bytes in the window; returns 0 or error. */
 static int
 in_fill(struct in *in, size_t need)
@@ -884,9 +849,6 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 		goto out;
 	}
 	if ((rc = scan_dataset(&in, enc, opts, cls, inst)) < 0)
-		goto out;
-	if ((opts & PART10_O_VERIFY) && in.deflate &&
-	    (rc = in_deflate_tail(&in)) < 0)
 		goto out;
 	if (opts & PART10_O_VERIFY)
 		info->flags |= PART10_F_VERIFIED;

@@ -69,8 +69,9 @@ enum part10_kind {
  * CS_E_TRUNCATED unless the last one ends exactly at the end of the
  * file.  Costs one skip per element (no value is read).  A Deflated
  * dataset is inflated whole for it (at most PART10_INFLATED_MAX bytes):
- * its stream cut anywhere is CS_E_TRUNCATED, anything but zeros after
- * its end CS_E_NOTDICOM, as the transcoder says.
+ * its stream cut anywhere is CS_E_TRUNCATED, as the transcoder says.
+ * What follows the stream's end is not looked at (a pad byte, zeros, or
+ * the gzip trailer some writers add).
  */
 #define PART10_O_VERIFY 0x1u
 /* The most a Deflated dataset may inflate to, for the verifying probe

@@ -295,14 +295,9 @@ CFG
 			"$BATS_TEST_TMPDIR/cut.dcm" "$BATS_TEST_TMPDIR/out.dcm"
 		[[ $stderr == *": $why" ]]
 	done
-	# after the stream: zeros are padding, anything else is not DICOM
+	# after the stream: what follows its end is not looked at (zeros,
+	# or a trailer as pydicom's image_dfl.dcm has)
 	cat "$f" <(printf '\0\0xy') >"$BATS_TEST_TMPDIR/more.dcm"
-	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$BATS_TEST_TMPDIR/more.dcm"
-	assert_output --regexp $'^notdicom\t.*\t2 bytes after the end of the Deflated data set$'
-	run -1 --separate-stderr "$CSTORE_TOOLS/dcm-xcode" 1.2.840.10008.1.2.1 \
-		"$BATS_TEST_TMPDIR/more.dcm" "$BATS_TEST_TMPDIR/out.dcm"
-	[[ $stderr == *": 2 bytes after the end of the Deflated data set" ]]
-	cat "$f" <(printf '\0\0\0\0') >"$BATS_TEST_TMPDIR/zeros.dcm"
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$BATS_TEST_TMPDIR/zeros.dcm"
-	assert_line --regexp $'^planned\t.*/zeros\.dcm\t'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$BATS_TEST_TMPDIR/more.dcm"
+	assert_line --regexp $'^planned\t.*/more\.dcm\t'
 }

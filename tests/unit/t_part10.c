@@ -685,7 +685,8 @@ deflated_with_tail(struct wr *w, size_t *meta_len)
 
 /* Cut anywhere in its stream, a Deflated data set is truncated to a
  * verifying probe, as to the transcoder (xcode_inflate), even when the
- * UIDs come before the cut; after the stream only zeros may follow. */
+ * UIDs come before the cut.  What follows its end is not its business
+ * (pydicom's image_dfl.dcm has a gzip trailer there). */
 START_TEST(deflated_stream_cut_short_is_truncated)
 {
 	struct part10_info info;
@@ -708,14 +709,9 @@ START_TEST(deflated_stream_cut_short_is_truncated)
 	}
 	/* near the end the UIDs are there: without verifying, found */
 	ck_assert_int_eq(part10_probe_mem(w.p, n - 1, 0, &info, &err), 0);
-	/* the pad byte of PS3.5 A.5, or zeros, may follow; nothing else */
-	wr_bytes(&w, "\0\0", 2);
+	/* the pad byte of PS3.5 A.5, zeros or a trailer may follow */
+	wr_bytes(&w, "\0\0xy", 4);
 	ck_assert_int_eq(part10_probe_mem(w.p, w.len, PART10_O_VERIFY, &info, &err), 0);
-	wr_bytes(&w, "x", 1);
-	cs_err_clear(&err);
-	ck_assert_int_eq(part10_probe_mem(w.p, w.len, PART10_O_VERIFY, &info, &err),
-	    CS_E_NOTDICOM);
-	ck_assert_ptr_nonnull(strstr(err.msg, "after the end of the Deflated"));
 	wr_release(&w);
 }
 END_TEST
