@@ -42,7 +42,7 @@ struct in {
 	size_t wlen, wpos;
 	int eof; /* nothing more after the window */
 	int deflate;
-	uint64_t inflated;
+	uint64_t inflated, inflate_max;
 	z_stream z;
 	uint8_t win[WIN];
 	uint8_t zin[WIN];
@@ -114,6 +114,7 @@ in_start_inflate(struct in *in)
 		return cs_err_set(in->err, CS_E_NOTDICOM,
 		    "cannot start inflating: zlib error %d", zr);
 	in->deflate = 1;
+	in->inflate_max = INFLATE_MAX;
 	return 0;
 }
 
@@ -141,7 +142,8 @@ in_inflate_some(struct in *in)
 	/*
 	 * Inflate even without new input: zlib may still hold output that
 	 * did not fit last time.  No progress at the end of the input is
-	 * Z_BUF_ERROR below: a deflate stream cut short.
+	 * Z_BUF_ERROR below: a deflate stream cut short, truncated as the
+	 * transcoder's xcode_inflate says, wherever the cut falls.
 	 */
 	in->z.next_out = in->win + in->wlen;
 	in->z.avail_out = (uInt)room;
@@ -158,7 +160,8 @@ in_inflate_some(struct in *in)
 	case Z_BUF_ERROR:
 		if (made == 0 && in->z.avail_in == 0 &&
 		    in->raw >= in->src->size)
-			in->eof = 1;
+			return cs_err_set(in->err, CS_E_TRUNCATED,
+			    "the Deflated data set ends inside its stream");
 		break;
 	case Z_MEM_ERROR:
 		return cs_err_set(in->err, CS_E_NOMEM,
@@ -168,10 +171,11 @@ in_inflate_some(struct in *in)
 		    "corrupt Deflated dataset: %s",
 		    in->z.msg != NULL ? in->z.msg : "inflate failed");
 	}
-	if (in->inflated > INFLATE_MAX)
+	if (in->inflated > in->inflate_max)
 		return cs_err_set(in->err, CS_E_TOOBIG,
-		    "Deflated dataset inflates past %llu bytes before its UIDs",
-		    (unsigned long long)INFLATE_MAX);
+		    "Deflated dataset inflates past %llu bytes%s",
+		    (unsigned long long)in->inflate_max,
+		    in->inflate_max == INFLATE_MAX ? " before its UIDs" : "");
 	return 0;
 }
 
@@ -629,6 +633,10 @@ scan_dataset(
 		if (!(opts & PART10_O_VERIFY) &&
 		    st.e.tag > DS_TAG(0x0008, 0x0018))
 			return 0;
+		/* where the UIDs are: only verifying goes on, as far as the
+		 * transcoder inflates */
+		if (st.e.tag >= DS_TAG(0x0008, 0x0018))
+			in->inflate_max = PART10_INFLATED_MAX;
 		if (st.e.tag == DS_TAG(0x0008, 0x0016))
 			rc = read_uid(in, &e, "SOP Class UID", cls);
 		else if (st.e.tag == DS_TAG(0x0008, 0x0018))
@@ -848,9 +856,9 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 			rc = 0;
 		goto out;
 	}
-	if ((rc = scan_dataset(&in, enc, in.deflate ? 0 : opts, cls, inst)) < 0)
+	if ((rc = scan_dataset(&in, enc, opts, cls, inst)) < 0)
 		goto out;
-	if ((opts & PART10_O_VERIFY) && !in.deflate)
+	if (opts & PART10_O_VERIFY)
 		info->flags |= PART10_F_VERIFIED;
 	if ((rc = take_uids(info, cls, inst, err)) < 0)
 		goto out;

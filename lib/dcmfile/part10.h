@@ -67,10 +67,16 @@ enum part10_kind {
 /*
  * Walk every top-level element to the end of the dataset and fail with
  * CS_E_TRUNCATED unless the last one ends exactly at the end of the
- * file.  Costs one skip per element (no value is read).  Not applied to
- * Deflated datasets, which would have to be inflated whole.
+ * file.  Costs one skip per element (no value is read).  A Deflated
+ * dataset is inflated whole for it (at most PART10_INFLATED_MAX bytes):
+ * its stream cut anywhere is CS_E_TRUNCATED, as the transcoder says.
+ * What follows the stream's end is not looked at (a pad byte, zeros, or
+ * the gzip trailer some writers add).
  */
 #define PART10_O_VERIFY 0x1u
+/* The most a Deflated dataset may inflate to, for the verifying probe
+ * and the transcoder alike. */
+#define PART10_INFLATED_MAX ((uint64_t)1 << 32)
 /*
  * Stop after the File Meta Information when it holds (0002,0003): the
  * dataset is not read, sop_class and sop_instance are the meta's, and
@@ -104,9 +110,11 @@ struct part10_info {
  * first) and returns 0, or returns a negative code with detail in err:
  *   CS_E_NOTDICOM   not DICOM, or a required value is invalid
  *                   (no SOP Class UID anywhere, UID over 64 bytes...);
- *   CS_E_TRUNCATED  the data ends inside the meta or inside an element;
+ *   CS_E_TRUNCATED  the data ends inside the meta or inside an element,
+ *                   or a Deflated dataset's stream is cut short;
  *   CS_E_TOOBIG     nesting deeper than 32 levels, or a Deflated
- *                   dataset inflating past 64 MiB before its UIDs;
+ *                   dataset inflating past 64 MiB before its UIDs (past
+ *                   PART10_INFLATED_MAX in all, verifying);
  *   CS_E_NOMEM      zlib could not allocate.
  * opts: 0, PART10_O_VERIFY or PART10_O_META_ONLY.  No I/O, no allocation except zlib's.
  */

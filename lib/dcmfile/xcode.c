@@ -1,14 +1,14 @@
 /*
  * xcode.c - the element walker and writer of the transcoder (xcode.h).
  *
- * Two passes over the source, both through ds_elem_read: the first reads
- * the Image Pixel attributes and finds the pixel data, the second writes
- * the target.  What is passed unwritten (skip: values, sequences, items,
- * fragments, checked as it goes) goes through core/ds_walk, the walker
- * every reader of data sets shares.  When the element encoding does not
- * change, an element is copied as one byte range, header and all;
- * otherwise headers are written again and sequences walked (copy_items,
- * copy_dataset: recursion bounded by MAX_DEPTH).
+ * Two walks of the source through core/ds_walk, the walker every reader
+ * of data sets shares: the first reads the Image Pixel attributes and
+ * finds the pixel data at the top level, passing what is nested by its
+ * length where it has one; the second writes the target, step by step,
+ * with no recursion, and checks what it copies on its way.  An element
+ * already in the target's encoding is copied as one byte range, header
+ * and all; otherwise headers are written again, values swapped where the
+ * byte order changes, and sequences and items get undefined lengths.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,7 +24,6 @@
 #include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
 
-#define MAX_DEPTH 32
 #define OUT_BUF (1u << 16)
 
 #define TAG_SOP_INSTANCE DS_TAG(0x0008, 0x0018)
@@ -148,27 +147,19 @@ put_text(struct xc *x, uint32_t tag, const char *vr, const char *s, char pad)
 
 /* ---- reading -------------------------------------------------------- */
 
+/* The next step of walk w over r, the end of the data set (DS_WALK_END),
+ * or an error with its message. */
 static int
-read_elem(struct xc *x, struct rd *r, enum ds_enc enc, struct ds_elem *e)
+next_step(struct xc *x, struct ds_walk *w, struct rd *r, struct ds_walk_step *st)
 {
-	int rc = ds_elem_read(r, enc, e, x->err);
+	size_t at = r->pos;
+	int rc = ds_walk_next(w, r, st, x->err);
 
-	if (rc == CS_E_TRUNCATED)
+	/* unmoved: the header itself is cut (else err says what is) */
+	if (rc == CS_E_TRUNCATED && r->pos == at)
 		return cs_err_set(x->err, CS_E_TRUNCATED,
 		    "the data set ends inside an element header");
 	return rc;
-}
-
-/* The data set ends inside the value of e. */
-static int
-ends_inside(struct xc *x, const struct ds_elem *e)
-{
-	if (e->tag == DS_TAG_ITEM)
-		return cs_err_set(
-		    x->err, CS_E_TRUNCATED, "the data set ends inside an item");
-	return cs_err_set(x->err, CS_E_TRUNCATED,
-	    "the data set ends inside (%04X,%04X)", DS_TAG_GROUP(e->tag),
-	    DS_TAG_ELEM(e->tag));
 }
 
 static uint16_t
@@ -195,25 +186,6 @@ get_text(const uint8_t *p, size_t n, char *buf, size_t cap)
 	buf[n] = '\0';
 }
 
-/*
- * The encoding of the data set of an item just read (length len) of the
- * sequence e: for an item of a UN sequence, what its writer used
- * (ds_un_item_enc: pre-CP-246 writers kept Explicit VR LE), else inner.
- * An explicit header was read in the source's explicit encoding.
- */
-static enum ds_enc
-item_enc(struct xc *x, const struct rd *r, const struct ds_elem *e,
-    enum ds_enc inner, uint32_t len)
-{
-	size_t n = rd_left(r);
-
-	if (inner != DS_ENC_IVR_LE || strcmp(e->vr, "UN") != 0)
-		return inner;
-	if (len != DS_LEN_UNDEFINED && len < n)
-		n = len;
-	return ds_un_item_enc(r->p + r->pos, n, x->se);
-}
-
 /* What a walk past an element met inside it. */
 struct seen {
 	int frag;   /* encapsulated pixel data */
@@ -233,51 +205,49 @@ note(void *ctx, const struct ds_walk_step *st)
 }
 
 /*
- * Walks past the element e just read from r (a data set in encoding
- * enc) without writing, through the shared walker (core/ds_walk.h):
- * defined-length sequences and items are walked too, so that they are
- * checked.  *sn (cleared first) says what was inside.
+ * Passes what the step st of walk w announced or opened, reading r,
+ * without writing.  With enter, defined-length sequences and items are
+ * walked too, so that they are checked (the write pass); without, they
+ * are passed by length (the first pass: it needs only the top level).
+ * *sn (cleared first) says what was met.
  */
 static int
-skip(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_enc enc,
-    struct seen *sn)
+pass_step(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st, bool enter, struct seen *sn)
 {
-	struct ds_walk w;
-	struct ds_walk_step st;
-	int rc;
-
 	memset(sn, 0, sizeof(*sn));
-	r->pos -= e->hdr_len; /* the walker reads the header again */
-	ds_walk_init(&w, enc, rd_left(r), DS_WALK_DATASET);
-	rc = ds_walk_next(&w, r, &st, x->err);
-	if (rc == 0 && st.ev != DS_WALK_ELEM)
-		rc = cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	if (rc != 0)
-		return rc < 0 ? rc : CS_E_PROTO;
-	if (st.kind == DS_KIND_FRAGMENTS)
+	if (st->kind == DS_KIND_FRAGMENTS)
 		sn->frag = 1;
-	return ds_walk_pass(&w, r, &st, true, note, sn, x->err);
+	return ds_walk_pass(w, r, st, enter, note, sn, x->err);
 }
 
-/* Pass 1, a sequence or encapsulated value of the top level: skipped,
+/* The error for encapsulated pixel data inside the element tag. */
+static int
+nested_fragments(struct xc *x, uint32_t tag)
+{
+	return cs_err_set(x->err, CS_E_UNSUPPORTED,
+	    "(%04X,%04X) holds encapsulated pixel data (an icon?): "
+	    "cannot convert it",
+	    DS_TAG_GROUP(tag), DS_TAG_ELEM(tag));
+}
+
+/* Pass 1, a sequence or encapsulated value of the top level: passed,
  * and noted where it is the encapsulated Pixel Data. */
 static int
-scan_items(struct xc *x, struct rd *r, const struct ds_elem *e,
-    enum ds_value_kind k, enum ds_enc inner, const uint8_t *at)
+scan_items(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st, const uint8_t *at)
 {
 	const uint8_t *items = r->p + r->pos;
 	struct seen sn;
 	int rc;
 
-	(void)inner;
-	if (k == DS_KIND_FRAGMENTS && e->tag != DS_TAG_PIXEL_DATA)
+	if (st->kind == DS_KIND_FRAGMENTS && st->e.tag != DS_TAG_PIXEL_DATA)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
 		    "(%04X,%04X) is encapsulated: only Pixel Data may be",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	if ((rc = skip(x, r, e, x->se, &sn)) != 0)
+		    DS_TAG_GROUP(st->e.tag), DS_TAG_ELEM(st->e.tag));
+	if ((rc = pass_step(x, w, r, st, false, &sn)) != 0)
 		return rc;
-	if (k == DS_KIND_FRAGMENTS) {
+	if (st->kind == DS_KIND_FRAGMENTS) {
 		x->have_pixels = 1;
 		x->px_hdr = at;
 		x->px.items = items;
@@ -286,10 +256,7 @@ scan_items(struct xc *x, struct rd *r, const struct ds_elem *e,
 			return cs_err_set(x->err, CS_E_PROTO,
 			    "encapsulated pixel data in a native transfer syntax");
 	} else if (sn.frag && x->s_encaps != x->d_encaps)
-		return cs_err_set(x->err, CS_E_UNSUPPORTED,
-		    "(%04X,%04X) holds encapsulated pixel data (an icon?): "
-		    "cannot convert it",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
+		return nested_fragments(x, st->e.tag);
 	return 0;
 }
 
@@ -383,40 +350,34 @@ scan_value(
 	}
 }
 
-/* Pass 1: the Image Pixel attributes and the pixel data of the top level. */
+/*
+ * Pass 1: the Image Pixel attributes and the pixel data of the top
+ * level.  What is nested is passed by its length where it has one: the
+ * write pass walks and checks it.
+ */
 static int
 scan_top(struct xc *x, const uint8_t *ds, size_t len)
 {
-	struct ds_elem e;
-	enum ds_value_kind k;
-	enum ds_enc inner;
+	struct ds_walk w;
+	struct ds_walk_step st;
 	struct rd r;
 	int rc;
 
 	rd_init(&r, ds, len);
+	ds_walk_init(&w, x->se, len, DS_WALK_DATASET);
 	x->px.frames = 1;
-	while (rd_left(&r) > 0) {
-		const uint8_t *at = r.p + r.pos;
-
-		if ((rc = read_elem(x, &r, x->se, &e)) != 0)
+	while ((rc = next_step(x, &w, &r, &st)) == 0) {
+		if (st.kind != DS_KIND_VALUE)
+			rc = scan_items(x, &w, &r, &st, ds + st.off);
+		else
+			scan_value(x, &st.e, rd_bytes(&r, st.e.len), ds + st.off);
+		if (rc != 0)
 			return rc;
-		k = ds_elem_kind(&e, x->se, &inner);
-		if (k != DS_KIND_VALUE) {
-			if ((rc = scan_items(x, &r, &e, k, inner, at)) != 0)
-				return rc;
-			continue;
-		}
-		if (e.len > rd_left(&r))
-			return ends_inside(x, &e);
-		scan_value(x, &e, rd_bytes(&r, e.len), at);
 	}
-	return 0;
+	return rc == DS_WALK_END ? 0 : rc;
 }
 
 /* ---- writing -------------------------------------------------------- */
-
-static int copy_dataset(struct xc *x, struct rd *r, enum ds_enc se,
-    unsigned depth, int top, int until_delim);
 
 /* The unit to swap a value of vr by, leaving Big Endian (PS3.5 7.3). */
 static unsigned
@@ -501,56 +462,8 @@ target_vr(struct xc *x, const struct ds_elem *e, enum ds_enc se, char vr[3])
 	return 0;
 }
 
-/* Items of a sequence e, written with undefined lengths in the target. */
-static int
-copy_items(struct xc *x, struct rd *r, const struct ds_elem *e,
-    enum ds_enc inner, unsigned depth)
-{
-	struct ds_elem c;
-	struct rd sub;
-	enum ds_enc enc;
-	int rc;
-
-	if (e->len != DS_LEN_UNDEFINED) {
-		sub = rd_sub(r, e->len);
-		r = &sub;
-	}
-	for (;;) {
-		if (r->err != 0)
-			return cs_err_set(x->err, CS_E_PROTO,
-			    "the data set is malformed at byte %zu", r->pos);
-		if (e->len != DS_LEN_UNDEFINED && rd_left(r) == 0)
-			break;
-		if ((rc = read_elem(x, r, inner, &c)) != 0)
-			return rc;
-		if (c.tag == DS_TAG_SEQ_DELIM && e->len == DS_LEN_UNDEFINED)
-			break;
-		if (c.tag != DS_TAG_ITEM)
-			return cs_err_set(x->err, CS_E_PROTO,
-			    "(%04X,%04X) where an item was expected",
-			    DS_TAG_GROUP(c.tag), DS_TAG_ELEM(c.tag));
-		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) !=
-		    0)
-			return rc;
-		enc = item_enc(x, r, e, inner, c.len);
-		if (c.len != DS_LEN_UNDEFINED) {
-			struct rd item;
-
-			if (c.len > rd_left(r))
-				return ends_inside(x, &c);
-			item = rd_sub(r, c.len);
-			rc = copy_dataset(x, &item, enc, depth + 1, 0, 0);
-		} else
-			rc = copy_dataset(x, r, enc, depth + 1, 0, 1);
-		if (rc == 0)
-			rc = put_header(x, DS_TAG_ITEM_DELIM, "", 0);
-		if (rc != 0)
-			return rc;
-	}
-	return put_header(x, DS_TAG_SEQ_DELIM, "", 0);
-}
-
-/* Tries a defined-length Implicit VR value as a sequence (dictionary SQ). */
+/* Tries a defined-length Implicit VR value as a sequence (dictionary SQ):
+ * a trial, so that a value that is none is copied as UN instead. */
 static int
 looks_like_items(const struct ds_elem *e, const uint8_t *v)
 {
@@ -569,84 +482,103 @@ looks_like_items(const struct ds_elem *e, const uint8_t *v)
 	return rc == DS_WALK_END && !sn.frag;
 }
 
-/* Copies element e (header read from r, source encoding se). */
+/* Copies the element st (its header read from r) as one byte range,
+ * header and value, walking and checking what is inside. */
 static int
-copy_elem(struct xc *x, struct rd *r, const uint8_t *at,
-    const struct ds_elem *e, enum ds_enc se, unsigned depth)
+copy_raw(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
 {
-	enum ds_enc inner;
-	enum ds_value_kind k = ds_elem_kind(e, se, &inner);
-	const uint8_t *start = r->p + r->pos, *v;
+	const uint8_t *at = r->p + st->off;
 	struct seen sn;
+	int rc;
+
+	if ((rc = pass_step(x, w, r, st, true, &sn)) != 0)
+		return rc;
+	if (sn.frag && x->s_encaps != x->d_encaps)
+		return nested_fragments(x, st->e.tag);
+	return put(x, at, (size_t)(r->p + r->pos - at));
+}
+
+/*
+ * An undefined-length UN sequence st (read in Explicit VR): its contents
+ * stay Implicit VR LE (PS3.5 6.2.2) and are copied as they are, unless
+ * items in Explicit VR LE (pre-CP-246 writers) must become Implicit
+ * ones: those the walk then converts like any others.  Which, a trial
+ * walk on copies of w and r tells; when the bytes are copied as they
+ * are, the walk takes the trial's place.
+ */
+static int
+copy_un(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	struct ds_walk tw = *w;
+	struct rd tr = *r;
+	struct seen sn;
+	int rc;
+
+	if ((rc = pass_step(x, &tw, &tr, st, true, &sn)) != 0)
+		return rc;
+	if (sn.un_evr && x->de == DS_ENC_IVR_LE)
+		return put_header(x, st->e.tag, "UN", DS_LEN_UNDEFINED);
+	if (sn.un_evr && x->de != DS_ENC_EVR_LE)
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "(%04X,%04X): a UN sequence whose items are in Explicit "
+		    "VR LE cannot be written in Big Endian",
+		    DS_TAG_GROUP(st->e.tag), DS_TAG_ELEM(st->e.tag));
+	if (sn.frag && x->s_encaps != x->d_encaps)
+		return nested_fragments(x, st->e.tag);
+	if ((rc = put_header(x, st->e.tag, "UN", st->e.len)) != 0 ||
+	    (rc = put(x, r->p + r->pos, tr.pos - r->pos)) != 0)
+		return rc;
+	*w = tw;
+	*r = tr;
+	return 0;
+}
+
+/*
+ * Copies the data element st, header read from r in encoding st->enc.
+ * In the target's encoding: as one byte range.  Otherwise the header is
+ * written again and the value swapped where the byte order changes; a
+ * sequence gets an undefined length and is entered: its items come as
+ * further steps of w (copy_step).
+ */
+static int
+copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	const struct ds_elem *e = &st->e;
+	enum ds_enc se = st->enc;
+	const uint8_t *v;
 	char vr[3];
 	int rc;
 
-	if (k == DS_KIND_ITEM || k == DS_KIND_ITEM_DELIM ||
-	    k == DS_KIND_SEQ_DELIM || k == DS_KIND_INVALID)
-		return cs_err_set(x->err, CS_E_PROTO,
-		    "(%04X,%04X) out of place", DS_TAG_GROUP(e->tag),
-		    DS_TAG_ELEM(e->tag));
-	if (se == x->de) {
-		/* same encoding: header and value as one byte range */
-		if ((rc = skip(x, r, e, se, &sn)) != 0)
-			return rc;
-		if (sn.frag && x->s_encaps != x->d_encaps)
-			return cs_err_set(x->err, CS_E_UNSUPPORTED,
-			    "(%04X,%04X) holds encapsulated pixel data: cannot "
-			    "convert it",
-			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-		return put(x, at, (size_t)(r->p + r->pos - at));
-	}
-	if (k == DS_KIND_FRAGMENTS)
+	if (se == x->de)
+		return copy_raw(x, w, r, st);
+	if (st->kind == DS_KIND_FRAGMENTS)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
 		    "(%04X,%04X) holds encapsulated pixel data: cannot convert it",
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	if (k == DS_KIND_SEQUENCE && inner == DS_ENC_IVR_LE && se != inner) {
-		/* a UN sequence: its contents stay Implicit VR LE (PS3.5 6.2.2) */
-		if ((rc = skip(x, r, e, se, &sn)) != 0)
-			return rc;
-		if (sn.un_evr && x->de == DS_ENC_IVR_LE) {
-			/* items in Explicit VR LE: converted like any others */
-			r->pos = (size_t)(start - r->p);
-			if ((rc = put_header(
-				 x, e->tag, "UN", DS_LEN_UNDEFINED)) != 0)
-				return rc;
-			return copy_items(x, r, e, inner, depth);
-		}
-		if (sn.un_evr && x->de != DS_ENC_EVR_LE)
-			return cs_err_set(x->err, CS_E_UNSUPPORTED,
-			    "(%04X,%04X): a UN sequence whose items are in Explicit "
-			    "VR LE cannot be written in Big Endian",
-			    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-		if ((rc = put_header(x, e->tag, "UN", e->len)) != 0)
-			return rc;
-		return put(x, start, (size_t)(r->p + r->pos - start));
-	}
+	if (st->kind == DS_KIND_SEQUENCE && st->inner != se)
+		return copy_un(x, w, r, st);
 	if ((rc = target_vr(x, e, se, vr)) != 0)
 		return rc;
-	if (k == DS_KIND_SEQUENCE) {
+	if (st->kind == DS_KIND_SEQUENCE) {
 		if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 			return rc;
-		if (e->len != DS_LEN_UNDEFINED && e->len > rd_left(r))
-			return ends_inside(x, e);
-		return copy_items(x, r, e, inner, depth);
+		/* an undefined-length one is open already */
+		return e->len != DS_LEN_UNDEFINED ? ds_walk_enter(w, x->err) : 0;
 	}
-	if (e->len > rd_left(r))
-		return ends_inside(x, e);
-	v = rd_bytes(r, e->len);
+	v = r->p + r->pos; /* the walker made sure it is all there */
 	if (se == DS_ENC_IVR_LE && strcmp(vr, "SQ") == 0) {
-		struct rd sub;
-
-		if (!looks_like_items(e, v)) {
-			memcpy(vr, "UN", 3); /* still Implicit VR LE inside */
-		} else {
-			rd_init(&sub, v, e->len);
+		if (looks_like_items(e, v)) {
 			if ((rc = put_header(
 				 x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 				return rc;
-			return copy_items(x, &sub, e, DS_ENC_IVR_LE, depth);
+			return ds_walk_enter(w, x->err);
 		}
+		memcpy(vr, "UN", 3); /* still Implicit VR LE inside */
 	}
+	rd_skip(r, e->len);
 	if (x->de != DS_ENC_IVR_LE && !ds_vr_header_long(vr) && e->len > 0xffff)
 		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
 	if ((rc = put_header(x, e->tag, vr, e->len)) != 0)
@@ -725,113 +657,135 @@ put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
 	return xcp_write(&x->px, put, x, x->err);
 }
 
-/* Walks past the value of e, whatever its kind, without writing it. */
+/* Walks past the element st, whatever its kind, without writing it. */
 static int
-drop_value(struct xc *x, struct rd *r, const struct ds_elem *e, enum ds_enc se)
+drop(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
 {
 	struct seen sn;
 
-	return skip(x, r, e, se, &sn);
+	return pass_step(x, w, r, st, true, &sn);
+}
+
+/* A group length: retired, and no longer true once lengths change. */
+static bool
+group_length(const struct ds_walk_step *st)
+{
+	return DS_TAG_ELEM(st->e.tag) == 0 &&
+	    DS_TAG_GROUP(st->e.tag) != 0xfffe && st->kind == DS_KIND_VALUE;
+}
+
+/* An element of the top level, where the changes of xcode.h happen. */
+static int
+copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	uint32_t tag = st->e.tag;
+	int rc;
+
+	if (x->lossy && (rc = put_lossy_before(x, tag - 1)) != 0)
+		return rc;
+	if (group_length(st))
+		return drop(x, w, r, st);
+	switch (tag) {
+	case TAG_SOP_INSTANCE:
+		if (!x->lossy)
+			break;
+		if ((rc = drop(x, w, r, st)) != 0)
+			return rc;
+		return put_text(x, tag, "UI", x->req->new_instance, '\0');
+	case TAG_PHOTOMETRIC:
+		if (!x->res->photometric_changed)
+			break;
+		if ((rc = drop(x, w, r, st)) != 0)
+			return rc;
+		return put_text(x, tag, "CS", x->res->photometric, ' ');
+	case TAG_LOSSY:
+	case TAG_LOSSY_RATIO:
+	case TAG_LOSSY_METHOD:
+		if (!x->lossy)
+			break;
+		if ((rc = drop(x, w, r, st)) != 0)
+			return rc;
+		return put_lossy_before(x, tag);
+	case TAG_EXT_OFFSETS:
+	case TAG_EXT_LENGTHS:
+		/* they describe fragments: not true after a re-encoding */
+		if (!x->s_encaps && !x->d_encaps)
+			break;
+		return drop(x, w, r, st);
+	case DS_TAG_PIXEL_DATA:
+		if ((rc = drop(x, w, r, st)) != 0)
+			return rc;
+		return put_pixels(x, &st->e, st->enc);
+	default:
+		break;
+	}
+	return copy_elem(x, w, r, st);
 }
 
 /*
- * Copies the elements of a data set from r (encoding se) to the target:
- * until r is empty, or with until_delim up to an Item Delimitation Item.
- * top: the top level, where the changes of xcode.h happen.
+ * A step inside a sequence being converted: its items get undefined
+ * lengths and delimiters in the target, whatever the source had, and
+ * the group lengths inside are dropped as at the top level.
  */
 static int
-copy_dataset(struct xc *x, struct rd *r, enum ds_enc se, unsigned depth,
-    int top, int until_delim)
+copy_step(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
 {
-	struct ds_elem e;
 	int rc;
 
-	if (depth > MAX_DEPTH)
-		return cs_err_set(x->err, CS_E_TOOBIG,
-		    "sequences nested deeper than %d", MAX_DEPTH);
-	for (;;) {
-		const uint8_t *at = r->p + r->pos;
+	switch (st->ev) {
+	case DS_WALK_ELEM:
+		if (group_length(st))
+			return drop(x, w, r, st);
+		return copy_elem(x, w, r, st);
+	case DS_WALK_ITEM:
+		if (st->kind != DS_KIND_ITEM)
+			break; /* a fragment: copy_elem refused its element */
+		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) !=
+		    0)
+			return rc;
+		return st->e.len != DS_LEN_UNDEFINED ? ds_walk_enter(w, x->err)
+						     : 0;
+	case DS_WALK_CLOSE:
+		if (st->kind == DS_KIND_ITEM)
+			return put_header(x, DS_TAG_ITEM_DELIM, "", 0);
+		if (st->kind == DS_KIND_SEQUENCE)
+			return put_header(x, DS_TAG_SEQ_DELIM, "", 0);
+		break;
+	}
+	return cs_err_set(x->err, CS_E_PROTO,
+	    "(%04X,%04X) out of place", DS_TAG_GROUP(st->e.tag),
+	    DS_TAG_ELEM(st->e.tag));
+}
 
-		/* a latched reader error is never the end of the data set */
-		if (r->err != 0)
-			return cs_err_set(x->err, CS_E_PROTO,
-			    "the data set is malformed at byte %zu", r->pos);
-		if (!until_delim && rd_left(r) == 0)
-			break;
-		if ((rc = read_elem(x, r, se, &e)) != 0)
-			return rc;
-		/* an item's delimiter; some writers also end a defined-length
-		 * item with one, exactly at its end (as ds_walk accepts) */
-		if (e.tag == DS_TAG_ITEM_DELIM &&
-		    (until_delim || (!top && rd_left(r) == 0)))
-			return 0;
-		if (top && x->lossy &&
-		    (rc = put_lossy_before(x, e.tag - 1)) != 0)
-			return rc;
-		/* group lengths are retired and would no longer be true */
-		if (DS_TAG_ELEM(e.tag) == 0 && DS_TAG_GROUP(e.tag) != 0xfffe &&
-		    ds_elem_kind(&e, se, NULL) == DS_KIND_VALUE &&
-		    e.len <= rd_left(r)) {
-			if ((rc = drop_value(x, r, &e, se)) != 0)
-				return rc;
-			continue;
-		}
-		if (!top) {
-			if ((rc = copy_elem(x, r, at, &e, se, depth)) != 0)
-				return rc;
-			continue;
-		}
-		switch (e.tag) {
-		case TAG_SOP_INSTANCE:
-			if (!x->lossy)
-				break;
-			if ((rc = drop_value(x, r, &e, se)) != 0)
-				return rc;
-			if ((rc = put_text(x, e.tag, "UI", x->req->new_instance,
-				 '\0')) != 0)
-				return rc;
-			continue;
-		case TAG_PHOTOMETRIC:
-			if (!x->res->photometric_changed)
-				break;
-			if ((rc = drop_value(x, r, &e, se)) != 0)
-				return rc;
-			if ((rc = put_text(x, e.tag, "CS", x->res->photometric,
-				 ' ')) != 0)
-				return rc;
-			continue;
-		case TAG_LOSSY:
-		case TAG_LOSSY_RATIO:
-		case TAG_LOSSY_METHOD:
-			if (!x->lossy)
-				break;
-			if ((rc = drop_value(x, r, &e, se)) != 0)
-				return rc;
-			if ((rc = put_lossy_before(x, e.tag)) != 0)
-				return rc;
-			continue;
-		case TAG_EXT_OFFSETS:
-		case TAG_EXT_LENGTHS:
-			/* they describe fragments: not true after a re-encoding */
-			if (!x->s_encaps && !x->d_encaps)
-				break;
-			if ((rc = drop_value(x, r, &e, se)) != 0)
-				return rc;
-			continue;
-		case DS_TAG_PIXEL_DATA:
-			rc = drop_value(x, r, &e, se);
-			if (rc == 0)
-				rc = put_pixels(x, &e, se);
-			if (rc != 0)
-				return rc;
-			continue;
-		default:
-			break;
-		}
-		if ((rc = copy_elem(x, r, at, &e, se, depth)) != 0)
+/*
+ * Pass 2: writes the target, in one walk of the source (core/ds_walk.h,
+ * no recursion): each step is copied, converted or dropped as it comes,
+ * and what is copied as it is gets checked on its way past.
+ */
+static int
+copy_all(struct xc *x, const uint8_t *ds, size_t len)
+{
+	struct ds_walk w;
+	struct ds_walk_step st;
+	struct rd r;
+	int rc;
+
+	rd_init(&r, ds, len);
+	ds_walk_init(&w, x->se, len, DS_WALK_DATASET);
+	while ((rc = next_step(x, &w, &r, &st)) == 0) {
+		if (st.ev == DS_WALK_ELEM && st.depth == 0)
+			rc = copy_top(x, &w, &r, &st);
+		else
+			rc = copy_step(x, &w, &r, &st);
+		if (rc != 0)
 			return rc;
 	}
-	if (top && x->lossy)
+	if (rc != DS_WALK_END)
+		return rc;
+	if (x->lossy)
 		return put_lossy_before(x, 0xffffffffu);
 	return 0;
 }
@@ -843,7 +797,6 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
     xcode_sink_fn sink, void *ctx, struct xcode_result *res, struct cs_err *err)
 {
 	struct xc *x;
-	struct rd r;
 	int rc, dst_lossy;
 
 	if (res != NULL)
@@ -907,10 +860,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 			goto out;
 		x->lossy = res->lossy;
 	}
-	rd_init(&r, ds, len);
-	rc = copy_dataset(x, &r, x->se, 0, 1, 0);
-	if (rc == 0 && r.err != 0)
-		rc = cs_err_set(err, CS_E_PROTO, "the data set is malformed");
+	rc = copy_all(x, ds, len);
 	if (rc == 0)
 		rc = flush_out(x);
 out:

@@ -105,10 +105,9 @@ deflated_evrle(const char *ts)
  * Inflates a Deflated data set (PS3.5 A.5: raw deflate of Explicit VR
  * LE) into a temporary file and maps it, for the walker to read in
  * place: the heap holds only zlib's state, whatever the size.  At most
- * INFLATED_MAX bytes.  The mapping (*map, *len bytes) is the caller's
+ * PART10_INFLATED_MAX bytes.  The mapping (*map, *len bytes) is the caller's
  * to munmap.
  */
-#define INFLATED_MAX ((uint64_t)1 << 32)
 
 static int
 inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
@@ -125,7 +124,7 @@ inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
 	sink.fd = make_tmpfile(MEMFD_MAX + 1, err);
 	if (sink.fd < 0)
 		return sink.fd;
-	rc = xcode_inflate(p, n, INFLATED_MAX, fd_write, &sink, &got, err);
+	rc = xcode_inflate(p, n, PART10_INFLATED_MAX, fd_write, &sink, &got, err);
 	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
 		cs_err_set(err, rc, "cannot write the inflated data set: %s",
 		    strerror(errno));

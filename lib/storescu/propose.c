@@ -73,7 +73,8 @@ struct pclass {
 	size_t head,
 	    tail; /* own pairs, a list through pair.next; SIZE_MAX = none */
 	size_t n_own;
-	int need_ev, need_iv;
+	int need_ev, need_iv, need_df;
+	int has_df; /* a Deflated file: that context is its own */
 	size_t first_unit;
 };
 
@@ -88,7 +89,7 @@ struct pair {
 struct unit {
 	size_t cls;
 	size_t n_own; /* own contexts in this unit */
-	int group;    /* plus the uncompressed context, last */
+	int group;    /* plus the fallback contexts (0-2), last */
 	size_t set;
 	size_t pos; /* index of its first context in the set */
 };
@@ -198,6 +199,13 @@ note_input(struct scratch *s, const struct propose_input *in,
 		    o, in->ts, TS_UID_ExplicitVRLittleEndian, o->allow_lossy);
 		c->need_iv |= converts(
 		    o, in->ts, TS_UID_ImplicitVRLittleEndian, o->allow_lossy);
+		/* lossless, for peers that take only Deflated */
+		if (strcmp(in->ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0)
+			c->need_df |= converts(o, in->ts,
+			    TS_UID_DeflatedExplicitVRLittleEndian,
+			    o->allow_lossy);
+		else
+			c->has_df = 1;
 	}
 	if (p->own) {
 		if (c->tail == SIZE_MAX)
@@ -210,6 +218,14 @@ note_input(struct scratch *s, const struct propose_input *in,
 	return 0;
 }
 
+/* Does class c get the Deflated fallback context?  Not when a Deflated
+ * file of it has that context already. */
+static int
+df_context(const struct pclass *c)
+{
+	return c->need_df && !c->has_df;
+}
+
 /* Cuts each class into units of at most UL_MAX_PC contexts. */
 static int
 make_units(struct scratch *s)
@@ -218,7 +234,7 @@ make_units(struct scratch *s)
 
 	for (ci = 0; ci < s->n_cl; ci++) {
 		struct pclass *c = &s->cl[ci];
-		int g = c->need_ev || c->need_iv;
+		int g = (c->need_ev || c->need_iv) + df_context(c);
 		size_t room = UL_MAX_PC - s->reserve - (size_t)g,
 		       left = c->n_own;
 
@@ -311,7 +327,7 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			copy_uid(pc[k].ts[0], s->pr[p].ts);
 			k++;
 		}
-		if (u->group) {
+		if (c->need_ev || c->need_iv) {
 			copy_uid(pc[k].abstract_syntax, c->uid);
 			/* EVRLE first: the chooser's preference after the own syntax */
 			if (c->need_ev)
@@ -320,6 +336,16 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			if (c->need_iv)
 				copy_uid(pc[k].ts[pc[k].n_ts++],
 				    TS_UID_ImplicitVRLittleEndian);
+			k++;
+		}
+		if (df_context(c)) {
+			/* alone: an acceptor that prefers it (DCMTK's storescp
+			 * +xa, +xd) would take it over the uncompressed ones,
+			 * and every file would be deflated for nothing */
+			copy_uid(pc[k].abstract_syntax, c->uid);
+			pc[k].n_ts = 1;
+			copy_uid(pc[k].ts[0],
+			    TS_UID_DeflatedExplicitVRLittleEndian);
 			k++;
 		}
 		for (p = 0; p < k; p++)

@@ -14,10 +14,16 @@
  *     the class is in it or can_transcode() says a file can be converted
  *     to it (the three uncompressed syntaxes IVRLE, EVRLE and the retired
  *     EVRBE always convert into one another, whatever the predicate);
+ *   - last, one proposing Deflated Explicit VR LE alone, when
+ *     can_transcode() says a file of the class not already Deflated
+ *     converts to it: the fallback for peers that take only Deflated
+ *     (alone, so that a peer preferring it, as DCMTK's storescp does
+ *     with +xa, still picks an uncompressed syntax in the other);
  *   - with no_transcode, one context per distinct syntax, each alone.
  * Classes come in first-appearance order in the input; within a class,
  * its own-syntax contexts in first-appearance order, then the
- * uncompressed one.  Each proposes at most 2 syntaxes (< UL_MAX_TS).
+ * uncompressed one, then the Deflated one.  Each proposes at most 2
+ * syntaxes (< UL_MAX_TS).
  *
  * Associations.  At most UL_MAX_PC (128) contexts, odd IDs 1, 3, 5...
  * When more are needed, the contexts of each SOP class stay together and

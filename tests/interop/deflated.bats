@@ -129,13 +129,13 @@ all_stored() {
 	[ $(( $(ds_len "$RECV_DIR/$("$CSTORE_TOOLS/dcm-dataset" -u "$BATS_FILE_TMPDIR/defl/odd-bare-2.dcm" | cut -f2).dcm") % 2 )) -eq 1 ]
 }
 
-# same_for_pydicom ORIG GOT: pydicom reads GOT (a Deflated file) to the
+# same_for_pydicom ORIG GOT [ORIG GOT ...]: pydicom reads GOT (a Deflated file) to the
 # data set of ORIG: the same elements with the same values, the group
 # lengths the transcoder drops aside (VRs may differ where ORIG is
 # Implicit VR: pydicom guesses them there); Pixel Data is compared as
 # bytes unless ORIG is Big Endian
 same_for_pydicom() {
-	/usr/bin/python3 - "$1" "$2" <<'PY'
+	/usr/bin/python3 - "$@" <<'PY'
 import sys
 import pydicom
 
@@ -154,12 +154,13 @@ def same(a, b, where):
         elif x.value != y.value:
             sys.exit("%s %s: %r != %r" % (where, t, x.value, y.value))
 
-a = pydicom.dcmread(sys.argv[1])
-b = pydicom.dcmread(sys.argv[2])
-assert b.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1.99", b.file_meta.TransferSyntaxUID
-if not a.file_meta.TransferSyntaxUID.is_little_endian:
-    del a.PixelData, b.PixelData
-same(a, b, sys.argv[1])
+for i in range(1, len(sys.argv), 2):
+    a = pydicom.dcmread(sys.argv[i])
+    b = pydicom.dcmread(sys.argv[i + 1])
+    assert b.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1.99", b.file_meta.TransferSyntaxUID
+    if not a.file_meta.TransferSyntaxUID.is_little_endian:
+        del a.PixelData, b.PixelData
+    same(a, b, sys.argv[i])
 PY
 }
 
@@ -205,4 +206,98 @@ dcmtk_dump() {
 	CSTORE_GDCM_MODULE=/nonexistent run -0 --separate-stderr \
 		"$CSTORE_TOOLS/dcm-xcode" 1.2.840.10008.1.2.1 "$BATS_TEST_TMPDIR/explicit-le.dcm" "$BATS_TEST_TMPDIR/back.dcm"
 	diff <(dcmtk_dump "$c/ts/explicit-le.dcm") <(dcmtk_dump "$BATS_TEST_TMPDIR/back.dcm")
+}
+
+# xcode_sources: files of the corpus in the other uncompressed syntaxes,
+# sequences and private elements included
+xcode_sources() {
+	local c
+	c=$(corpus_dir)
+	XSRC=("$c"/ts/explicit-le.dcm "$c"/ts/implicit-le.dcm "$c"/ts/explicit-be.dcm
+		"$c"/odd/private-tags.dcm "$c"/odd/undefined-length-sequences-implicit.dcm)
+}
+
+# deflated_as_sent DIR: every file of XSRC arrived in DIR (its name ends
+# with the SOP Instance UID, .dcm or not) Deflated, and DCMTK and pydicom
+# read it as the original
+deflated_as_sent() {
+	local f uid got pairs=()
+	for f in "${XSRC[@]}"; do
+		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
+		got=$(ls "$1"/*"$uid"*)
+		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$got" | cut -f3)" = 1.2.840.10008.1.2.1.99 ] ||
+			{ echo "$got: not Deflated" >&2; return 1; }
+		[ $(( $(ds_len "$got") % 2 )) -eq 0 ]
+		diff <(dcmtk_dump "$f") <(dcmtk_dump "$got")
+		pairs+=("$f" "$got")
+	done
+	same_for_pydicom "${pairs[@]}"
+}
+
+@test "deflated: a peer (our dcmrecv) that accepts only Deflated gets the other uncompressed files deflated, data sets equal" {
+	xcode_sources
+	start_dcmrecv --ts DeflatedExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${XSRC[@]}"
+	[ "$(grep -c . <<<"$output")" -eq 5 ]
+	[ "$(cut -f1 <<<"$output" | sort -u)" = 0000 ] || { echo "$output" >&2; return 1; }
+	[ "$(grep -c 'transcoded to Deflated' <<<"$output")" -eq 5 ]
+	stop_dcmrecv
+	deflated_as_sent "$RECV_DIR"
+}
+
+@test "deflated: DCMTK storescp taking only Deflated gets the other files deflated; +xa, preferring it, gets them as they are" {
+	local f
+	xcode_sources
+	# a profile (PS3.8 negotiation by storescp's configuration file)
+	# with one syntax for the corpus's class: Deflated
+	cat >"$BATS_TEST_TMPDIR/defl.cfg" <<'CFG'
+[[TransferSyntaxes]]
+[DeflatedOnly]
+TransferSyntax1 = DeflatedLittleEndianExplicit
+[[PresentationContexts]]
+[DeflatedSC]
+PresentationContext1 = SecondaryCaptureImageStorage\DeflatedOnly
+[[Profiles]]
+[Deflated]
+PresentationContexts = DeflatedSC
+CFG
+	start_storescp "$BATS_TEST_TMPDIR/in" +B -xf "$BATS_TEST_TMPDIR/defl.cfg" Deflated
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "${XSRC[@]}"
+	[ "$(grep -c . <<<"$output")" -eq 5 ]
+	[ "$(cut -f1 <<<"$output" | sort -u)" = 0000 ] || { echo "$output" >&2; return 1; }
+	[ "$(grep -c 'transcoded to Deflated' <<<"$output")" -eq 5 ]
+	# +B: what came on the wire, padded to even by us
+	deflated_as_sent "$BATS_TEST_TMPDIR/in"
+	kill "$SCP_PID"
+	wait "$SCP_PID" 2>/dev/null || true
+	# +xa prefers Deflated over the uncompressed syntaxes: proposed
+	# alone, it is not taken for files that can go as they are
+	start_storescp "$BATS_TEST_TMPDIR/xa" +B +xa -pm
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "${XSRC[@]}"
+	[ "$(cut -f1 <<<"$output" | sort -u)" = 0000 ] || { echo "$output" >&2; return 1; }
+	! grep -q 'transcoded' <<<"$output"
+	for f in "${XSRC[@]}"; do
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" \
+			"$(ls "$BATS_TEST_TMPDIR"/xa/*"$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)"*)")
+	done
+}
+
+@test "deflated: a Deflated file cut short is truncated to the planner and the transcoder alike, never sent" {
+	local f=${FILES[0]} n cut why
+	n=$(stat -c %s "$f")
+	# cut after the UIDs (4 bytes short), and the stream in half
+	for cut in 4 $(( $(ds_len "$f") / 2 )); do
+		head -c $((n - cut)) "$f" >"$BATS_TEST_TMPDIR/cut.dcm"
+		why='the Deflated data set ends inside its stream'
+		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$BATS_TEST_TMPDIR/cut.dcm"
+		assert_output $'truncated\t'"$BATS_TEST_TMPDIR/cut.dcm"$'\t\t\t'"$why"
+		run -1 --separate-stderr "$CSTORE_TOOLS/dcm-xcode" 1.2.840.10008.1.2.1 \
+			"$BATS_TEST_TMPDIR/cut.dcm" "$BATS_TEST_TMPDIR/out.dcm"
+		[[ $stderr == *": $why" ]]
+	done
+	# after the stream: what follows its end is not looked at (zeros,
+	# or a trailer as pydicom's image_dfl.dcm has)
+	cat "$f" <(printf '\0\0xy') >"$BATS_TEST_TMPDIR/more.dcm"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$BATS_TEST_TMPDIR/more.dcm"
+	assert_line --regexp $'^planned\t.*/more\.dcm\t'
 }

@@ -702,6 +702,70 @@ START_TEST(deflated_uids_after_a_large_element_are_found)
 }
 END_TEST
 
+/*
+ * A Deflated data set with elements after its UIDs, its stream whole
+ * (n_out: its length in *out, the meta before it), for the cut tests.
+ */
+static void
+deflated_with_tail(struct wr *w, size_t *meta_len)
+{
+	static const char ds[] = "\x08\0\x16\0UI\x1a\0" SC "\0"
+	    "\x08\0\x18\0UI\x26\0" INST
+	    "\x10\0\x10\0PN\x08\0Doe^John"
+	    "\x10\0\x20\0LO\x06\0PAT-01"
+	    "\x20\0\x0d\0UI\x06\0" "1.2.3\0";
+	struct cs_err err = { 0, "" };
+	uint8_t out[512];
+	z_stream z;
+
+	ck_assert_int_gt(part10_write_meta(w, SC, INST, TS_UID_DeflatedExplicitVRLittleEndian,
+	    CS_IMPL_CLASS_UID, NULL, NULL, &err), 0);
+	*meta_len = w->len;
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -15, 9,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (uint8_t *)(uintptr_t)ds;
+	z.avail_in = sizeof(ds) - 1;
+	z.next_out = out;
+	z.avail_out = sizeof(out);
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	wr_bytes(w, out, sizeof(out) - z.avail_out);
+	deflateEnd(&z);
+}
+
+/* Cut anywhere in its stream, a Deflated data set is truncated to a
+ * verifying probe, as to the transcoder (xcode_inflate), even when the
+ * UIDs come before the cut.  What follows its end is not its business
+ * (pydicom's image_dfl.dcm has a gzip trailer there). */
+START_TEST(deflated_stream_cut_short_is_truncated)
+{
+	struct part10_info info;
+	struct cs_err err = { 0, "" };
+	struct wr w;
+	size_t meta, n, cut;
+
+	wr_init(&w, 4096);
+	deflated_with_tail(&w, &meta);
+	n = w.len;
+	ck_assert_int_eq(part10_probe_mem(w.p, n, PART10_O_VERIFY, &info, &err), 0);
+	ck_assert(info.flags & PART10_F_VERIFIED);
+	ck_assert_str_eq(info.sop_instance, INST);
+	for (cut = meta + 1; cut < n; cut++) {
+		cs_err_clear(&err);
+		ck_assert_msg(part10_probe_mem(w.p, cut, PART10_O_VERIFY, &info,
+				  &err) == CS_E_TRUNCATED,
+		    "cut at %zu of %zu: %s", cut - meta, n - meta, err.msg);
+		ck_assert_int_eq(err.code, CS_E_TRUNCATED);
+	}
+	/* near the end the UIDs are there: without verifying, found */
+	ck_assert_int_eq(part10_probe_mem(w.p, n - 1, 0, &info, &err), 0);
+	/* the pad byte of PS3.5 A.5, zeros or a trailer may follow */
+	wr_bytes(&w, "\0\0xy", 4);
+	ck_assert_int_eq(part10_probe_mem(w.p, w.len, PART10_O_VERIFY, &info, &err), 0);
+	wr_release(&w);
+}
+END_TEST
+
 /* A Deflated dataset that inflates to 100 MB before its UIDs. */
 START_TEST(deflate_bomb_is_bounded)
 {
@@ -761,6 +825,7 @@ part10_suite(void)
 	tcase_add_test(tc, what_real_writers_make_is_verified);
 	tcase_add_test(tc, un_sequence_with_explicit_items_is_verified);
 	tcase_add_test(tc, deflate_bomb_is_bounded);
+	tcase_add_test(tc, deflated_stream_cut_short_is_truncated);
 	tcase_add_test(tc, deflated_uids_after_a_large_element_are_found);
 	tcase_add_test(tc, ts_mismatch_gives_the_syntax_of_the_bytes);
 	tcase_add_test(tc, meta_in_implicit_vr_is_read);

@@ -507,6 +507,74 @@ ac_set(struct ul_pc *pc, uint8_t id, uint8_t result, const char *ts)
 	snprintf(pc->ts[0], UL_UID_MAX + 1, "%s", ts);
 }
 
+/* Like dcmfile_can_transcode: the uncompressed syntaxes and JPEG
+ * lossless also convert into Deflated Explicit VR LE. */
+#define DF TS_UID_DeflatedExplicitVRLittleEndian
+static int
+can_df(const char *from, const char *to, int lossy)
+{
+	int raw_from = strcmp(from, EV) == 0 || strcmp(from, IV) == 0 ||
+	    strcmp(from, BE) == 0 || strcmp(from, JLL) == 0 ||
+	    strcmp(from, DF) == 0;
+
+	if (strcmp(to, DF) == 0 ||
+	    (strcmp(from, DF) == 0 && (strcmp(to, EV) == 0 || strcmp(to, IV) == 0)))
+		return raw_from;
+	return can(from, to, lossy);
+}
+
+START_TEST(deflated_is_the_last_fallback_and_picked_when_alone)
+{
+	const struct propose_input in[] = { { CT, EV, 0 }, { MR, PRIV_TS, 0 },
+		{ MR, IV, 0 }, { MR, DF, 0 } };
+	struct propose_opts o = { can_df, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES,
+		0 };
+	struct propose_plan *p = propose_plan_new(in, 1, &o, NULL);
+	const struct ul_pc *pc;
+	struct ul_pc ac[2];
+	struct propose_choice c;
+
+	ck_assert_ptr_nonnull(p);
+	check_invariants(p, in);
+	pc = p->set[0].pc;
+	/* the uncompressed group, then Deflated alone (a peer preferring
+	 * it must not take it over Explicit VR LE in the group) */
+	ck_assert_uint_eq(p->set[0].n_pc, 2);
+	ck_assert_uint_eq(pc[0].n_ts, 2);
+	ck_assert_str_eq(pc[0].ts[0], EV);
+	ck_assert_str_eq(pc[0].ts[1], IV);
+	ck_assert_uint_eq(pc[1].n_ts, 1);
+	ck_assert_str_eq(pc[1].ts[0], DF);
+	ck_assert_str_eq(pc[1].abstract_syntax, CT);
+	/* a peer that takes only Deflated: the file is deflated */
+	ac_set(&ac[0], pc[0].id, UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED, EV);
+	ac_set(&ac[1], pc[1].id, UL_PC_ACCEPTANCE, DF);
+	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, EV, &o, &c), 0);
+	ck_assert_uint_eq(c.pcid, pc[1].id);
+	ck_assert_str_eq(c.ts, DF);
+	ck_assert_int_eq(c.transcode, 1);
+	/* one that takes both: no conversion */
+	ac_set(&ac[0], pc[0].id, UL_PC_ACCEPTANCE, EV);
+	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, EV, &o, &c), 0);
+	ck_assert_uint_eq(c.pcid, pc[0].id);
+	ck_assert_int_eq(c.transcode, 0);
+	propose_plan_free(p);
+	/* MR: a Deflated file has Deflated alone already, no second one;
+	 * a syntax nobody converts adds nothing */
+	p = propose_plan_new(&in[1], 3, &o, NULL);
+	ck_assert_ptr_nonnull(p);
+	check_invariants(p, &in[1]);
+	pc = p->set[0].pc;
+	ck_assert_uint_eq(p->set[0].n_pc, 4);
+	ck_assert_str_eq(pc[0].ts[0], PRIV_TS);
+	ck_assert_str_eq(pc[1].ts[0], IV);
+	ck_assert_str_eq(pc[2].ts[0], DF);
+	ck_assert_uint_eq(pc[3].n_ts, 2);
+	ck_assert_str_eq(pc[3].ts[0], EV);
+	propose_plan_free(p);
+}
+END_TEST
+
 START_TEST(pick_prefers_the_files_own_syntax)
 {
 	struct ul_pc rq[3], ac[3];
@@ -664,6 +732,7 @@ propose_suite(void)
 	tcase_add_test(tc, pick_needs_allow_lossy_for_a_lossy_conversion);
 	tcase_add_test(tc, pick_ignores_other_classes_unknown_ids_and_unproposed_syntaxes);
 	tcase_add_test(tc, plan_then_pick_round_trip);
+	tcase_add_test(tc, deflated_is_the_last_fallback_and_picked_when_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }
