@@ -644,6 +644,14 @@ encode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 			c.jpegls->SetLossyError(2); /* NEAR 2, as dcmcjpls +en */
 		break;
 	case TS_CODEC_J2K:
+		/* GDCM 3.0 writes the codestream into a buffer of 4 bytes a
+		 * pixel: a tiny image's headers overrun it (a crash, or heap
+		 * corruption, below ~120 pixels); keep well clear of that */
+		if (uint64_t{img->rows} * img->cols < 1024)
+			return cs_err_set(err, CS_E_UNSUPPORTED,
+			    "%ux%u is too small for GDCM's JPEG 2000 encoder "
+			    "(at least 1024 pixels)",
+			    img->cols, img->rows);
 		c.j2k->SetReversible(!lossy_ts);
 		if (lossy_ts)
 			c.j2k->SetRate(0, 10);

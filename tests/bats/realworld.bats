@@ -155,3 +155,16 @@ PY
 	[[ $output == $'0000\t'"$D/p10-evrle.dcm"$'\t'* ]]
 	wait_for_line "$BATS_TEST_TMPDIR/v6.out" $'\t\\[::1\\]:[0-9]+$'
 }
+
+@test "realworld: an image too small for GDCM's JPEG 2000 encoder is refused with the reason, not a crash; a larger one converts" {
+	local c=${CSTORE_CORPUS:-} x=$CSTORE_TOOLS/dcm-xcode t=$BATS_TEST_TMPDIR
+	[ -f "$c/MANIFEST.tsv" ] || skip "needs the corpus (CSTORE_CORPUS)"
+	# 4x4 pixels: GDCM 3.0 overran its codestream buffer (SIGSEGV);
+	# dcmsend reaches this encoder for a STOW server taking only JPEG 2000
+	run --separate-stderr "$x" 1.2.840.10008.1.2.4.90 "$c/odd/private-tags.dcm" "$t/small.dcm"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"4x4 is too small for GDCM's JPEG 2000 encoder"* ]]
+	[ ! -s "$t/small.dcm" ]
+	run -0 "$x" 1.2.840.10008.1.2.4.90 "$c/ts/explicit-le.dcm" "$t/big.dcm"
+	dcmdump "$t/big.dcm" | grep -q "JPEG2000LosslessOnly"
+}
