@@ -74,9 +74,14 @@ xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
 			sink_failed(err, rc, "inflated");
 		out += made;
 	}
-	/* after the stream: its pad, or zeros; never more data */
-	for (i = (size_t)((const uint8_t *)z.next_in - p); rc == 0 && i < n;
-	     i++)
+	/* after the stream: its pad, or zeros, or up to 8 bytes a writer
+	 * left from a zlib or gzip wrapper (pydicom's image_dfl.dcm has a
+	 * gzip trailer), as the probe and other readers take it; never
+	 * more data */
+	i = (size_t)((const uint8_t *)z.next_in - p);
+	if (n - i <= 8)
+		i = n;
+	for (; rc == 0 && i < n; i++)
 		if (p[i] != 0)
 			rc = cs_err_set(err, CS_E_PROTO,
 			    "%zu bytes after the end of the Deflated data set",

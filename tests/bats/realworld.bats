@@ -168,3 +168,16 @@ PY
 	run -0 "$x" 1.2.840.10008.1.2.4.90 "$c/ts/explicit-le.dcm" "$t/big.dcm"
 	dcmdump "$t/big.dcm" | grep -q "JPEG2000LosslessOnly"
 }
+
+@test "realworld: pydicom's deflated image_dfl.dcm (a gzip trailer after its stream) converts to Explicit VR LE, every element equal" {
+	local f=/usr/lib/python3/dist-packages/pydicom/data/test_files/image_dfl.dcm t=$BATS_TEST_TMPDIR
+	[ -f "$f" ] || skip "needs python3-pydicom's test files"
+	run -0 "$CSTORE_TOOLS/dcm-xcode" 1.2.840.10008.1.2.1 "$f" "$t/out.dcm"
+	run -0 python3 -c '
+import sys, pydicom
+a = pydicom.dcmread(sys.argv[1]); b = pydicom.dcmread(sys.argv[2])
+assert b.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+assert len(a) == len(b) and all(x == y for x, y in zip(a, b))
+print("equal", len(a))' "$f" "$t/out.dcm"
+	[ "$output" = "equal 29" ]
+}
