@@ -150,7 +150,8 @@ put_text(struct xc *x, uint32_t tag, const char *vr, const char *s, char pad)
 /* The next step of walk w over r, the end of the data set (DS_WALK_END),
  * or an error with its message. */
 static int
-next_step(struct xc *x, struct ds_walk *w, struct rd *r, struct ds_walk_step *st)
+next_step(
+    struct xc *x, struct ds_walk *w, struct rd *r, struct ds_walk_step *st)
 {
 	size_t at = r->pos;
 	int rc = ds_walk_next(w, r, st, x->err);
@@ -370,7 +371,8 @@ scan_top(struct xc *x, const uint8_t *ds, size_t len)
 		if (st.kind != DS_KIND_VALUE)
 			rc = scan_items(x, &w, &r, &st, ds + st.off);
 		else
-			scan_value(x, &st.e, rd_bytes(&r, st.e.len), ds + st.off);
+			scan_value(
+			    x, &st.e, rd_bytes(&r, st.e.len), ds + st.off);
 		if (rc != 0)
 			return rc;
 	}
@@ -566,7 +568,8 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 		if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 			return rc;
 		/* an undefined-length one is open already */
-		return e->len != DS_LEN_UNDEFINED ? ds_walk_enter(w, x->err) : 0;
+		return e->len != DS_LEN_UNDEFINED ? ds_walk_enter(w, x->err)
+						  : 0;
 	}
 	v = r->p + r->pos; /* the walker made sure it is all there */
 	if (se == DS_ENC_IVR_LE && strcmp(vr, "SQ") == 0) {
@@ -755,9 +758,8 @@ copy_step(struct xc *x, struct ds_walk *w, struct rd *r,
 			return put_header(x, DS_TAG_SEQ_DELIM, "", 0);
 		break;
 	}
-	return cs_err_set(x->err, CS_E_PROTO,
-	    "(%04X,%04X) out of place", DS_TAG_GROUP(st->e.tag),
-	    DS_TAG_ELEM(st->e.tag));
+	return cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
+	    DS_TAG_GROUP(st->e.tag), DS_TAG_ELEM(st->e.tag));
 }
 
 /*

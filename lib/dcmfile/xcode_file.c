@@ -124,7 +124,8 @@ inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
 	sink.fd = make_tmpfile(MEMFD_MAX + 1, err);
 	if (sink.fd < 0)
 		return sink.fd;
-	rc = xcode_inflate(p, n, PART10_INFLATED_MAX, fd_write, &sink, &got, err);
+	rc = xcode_inflate(
+	    p, n, PART10_INFLATED_MAX, fd_write, &sink, &got, err);
 	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
 		cs_err_set(err, rc, "cannot write the inflated data set: %s",
 		    strerror(errno));

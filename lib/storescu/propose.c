@@ -344,8 +344,8 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			 * and every file would be deflated for nothing */
 			copy_uid(pc[k].abstract_syntax, c->uid);
 			pc[k].n_ts = 1;
-			copy_uid(pc[k].ts[0],
-			    TS_UID_DeflatedExplicitVRLittleEndian);
+			copy_uid(
+			    pc[k].ts[0], TS_UID_DeflatedExplicitVRLittleEndian);
 			k++;
 		}
 		for (p = 0; p < k; p++)
