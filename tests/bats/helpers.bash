@@ -47,7 +47,12 @@ teardown() {
 	stop_tracked
 }
 
-# A TCP port nobody listens on now (for peers that cannot bind port 0).
+# Ports free_port handed out in this run, shared by the bats files that
+# scripts/run-check runs at the same time ($CSTORE_PORTS, else per run).
+CS_PORTS=${CSTORE_PORTS:-$BATS_RUN_TMPDIR/cs-ports}
+
+# A TCP port nobody listens on now and no other test of this run was
+# given (for peers that cannot bind port 0).
 # Chosen below the kernel's ephemeral range when there is room there,
 # so that no outgoing connection's own port can take it meanwhile (a
 # port handed to a peer before anything listens on it: --commit-peer).
@@ -57,8 +62,12 @@ free_port() {
 	if [ "${lo:-0}" -ge 12000 ]; then
 		base=10000 span=$((lo - 10000))
 	fi
+	mkdir -p "$CS_PORTS" || return 1
 	for i in $(seq 50); do
 		p=$((base + RANDOM % span))
+		# claimed once per run (mkdir is atomic): a file running at
+		# the same time never gets the same port
+		mkdir "$CS_PORTS/$p" 2>/dev/null || continue
 		if ! ss -Hltn "sport = :$p" | grep -q .; then
 			echo "$p"
 			return 0

@@ -4,6 +4,8 @@
 # compressed file of the scripts/mkxcorpus corpus arrives, with the
 # pixels an independent decoder makes of the original and every other
 # element as it was; --lossy makes a new instance and says so.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load transcode-helpers
 load ../bats/dcmrecv-helpers
