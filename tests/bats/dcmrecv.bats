@@ -705,7 +705,7 @@ pc_result() {
 }
 
 @test "dcmrecv: our dcmsend sends the whole mkcorpus set (-j 4); every data set arrives byte for byte" {
-	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} f iuid n=0
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} n
 	if [ ! -f "$corpus/MANIFEST.tsv" ]; then
 		command -v dcmdump >/dev/null || skip "mkcorpus needs DCMTK"
 		"$CSTORE_ROOT/scripts/mkcorpus" "$corpus" >/dev/null || skip "mkcorpus failed"
@@ -714,12 +714,9 @@ pc_result() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q -j 4 --no-transcode 127.0.0.1 "$RECV_PORT" "$corpus"/sop "$corpus"/ts "$corpus"/odd
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	for f in $(find "$corpus" -name '*.dcm' | sort); do
-		iuid=$(/usr/bin/dcmdump -q -Un +P 0008,0018 "$f" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p')
-		[ -f "$RECV_DIR/$iuid.dcm" ] || { echo "not received: $f" >&2; return 1; }
-		same_dataset "$f" "$RECV_DIR/$iuid.dcm"
-		n=$((n + 1))
-	done
+	find "$corpus" -name '*.dcm' | sort >"$BATS_TEST_TMPDIR/sent"
+	n=$(same_datasets_by_uid "$BATS_TEST_TMPDIR/sent" "$RECV_DIR")
+	[ "$n" -eq "$(wc -l <"$BATS_TEST_TMPDIR/sent")" ]
 	echo "compared $n files" >&3
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq "$n" ]
 	[ "$(wc -l <"$RECV_STDOUT")" -eq "$n" ]
