@@ -37,7 +37,7 @@ check_one() {
 	# what the source gives is the same for both targets: made once
 	ref=$W/src.$codec-$name
 	if [ ! -e "$ref.ref.raw" ]; then
-		ref_pixels "$codec" "$src" >"$ref.tmp" || { echo "$codec/$name: no reference"; return 1; }
+		ref_pixels_of "$codec" "$src" >"$ref.tmp" || { echo "$codec/$name: no reference"; return 1; }
 		mv "$ref.tmp" "$ref.ref.raw"
 		elements "$src" >"$ref.elements"
 	fi
