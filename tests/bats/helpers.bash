@@ -3,6 +3,13 @@
 # DCMTK's as /usr/bin/..., since both install dcmsend and dcmrecv.
 # Servers started here are recorded by PID and stopped in teardown; every
 # wait has a deadline.
+# scripts/run-check runs the files tagged "# bats file_tags=parallel"
+# several at a time, then every other test alone.  Tag a file so only if
+# its tests use their own temporary directories, port 0 or free_port, and
+# measure nothing of the whole machine; put "# bats test_tags=serial"
+# above a test that bounds a time (SECONDS, date, -t, --delay, short
+# timeouts), races a fixed sleep, loads the CPU, or reads /proc of the
+# machine: it then runs with nothing beside it.
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
