@@ -9,7 +9,8 @@
 # measure nothing of the whole machine; put "# bats test_tags=serial"
 # above a test that bounds a time (SECONDS, date, -t, --delay, short
 # timeouts), races a fixed sleep, loads the CPU, or reads /proc of the
-# machine: it then runs with nothing beside it.
+# machine: it then runs with nothing beside it.  A file that takes
+# minutes says "file_tags=parallel,heavy": it starts first.
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'

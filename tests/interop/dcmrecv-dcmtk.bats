@@ -5,7 +5,7 @@
 # files with the same options: our files must hold exactly its data sets.
 # The corpus is scripts/mkcorpus (or $CSTORE_CORPUS when set).
 # Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
-# bats file_tags=parallel
+# bats file_tags=parallel,heavy
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

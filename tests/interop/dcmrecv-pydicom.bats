@@ -10,7 +10,7 @@
 # from DCMTK's bit-preserving storescp +B fed the same file; our dcmsend
 # sends the file's own bytes, so they are compared with the file.
 # Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
-# bats file_tags=parallel
+# bats file_tags=parallel,heavy
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

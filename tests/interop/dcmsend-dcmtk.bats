@@ -3,7 +3,7 @@
 # every transfer syntax), checking the bytes that arrived, and the
 # failure paths with their exit codes and per-file lines.
 # Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
-# bats file_tags=parallel
+# bats file_tags=parallel,heavy
 
 load dcmsend-helpers
 

@@ -4,7 +4,7 @@
 # Basic, RegisteredUsers).  What arrived is fetched back from Orthanc's
 # REST API and compared with what was sent, data set by data set.
 # Runs beside other files (scripts/run-check): no timing bounds.
-# bats file_tags=parallel
+# bats file_tags=parallel,heavy
 
 load dcmsend-helpers
 load tls-ca

@@ -9,7 +9,7 @@
 # and the native image the file was made from; every other element must
 # equal the original's (dcmdump, transfer syntax and pixel lines aside).
 # Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
-# bats file_tags=parallel
+# bats file_tags=parallel,heavy
 
 load transcode-helpers
 

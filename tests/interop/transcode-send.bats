@@ -5,7 +5,7 @@
 # pixels an independent decoder makes of the original and every other
 # element as it was; --lossy makes a new instance and says so.
 # Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
-# bats file_tags=parallel
+# bats file_tags=parallel,heavy
 
 load transcode-helpers
 load ../bats/dcmrecv-helpers
