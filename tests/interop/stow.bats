@@ -122,6 +122,7 @@ fetch_all() {
 	[ "$(count)" -eq "$n" ]
 }
 
+# bats test_tags=serial
 @test "stow: -j 4 --stow-batch 3: four connections share the inputs, every one stored once and fetched back" {
 	start_web
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 4 --stow-batch 3 --netrc "$WEB" "$CORPUS/sop"
