@@ -4,6 +4,8 @@
 # with a pair that did not run, a failed point and a name with XML and
 # gnuplot quoting in it; scaling series with a point and a series
 # missing).  Nothing is measured.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # The benchmark's own programs (bench/*.c): its verification must be right,
 # or every "verified" in the bench's table means nothing.  No speed here.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 

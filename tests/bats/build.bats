@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # build: what the README promises of the Makefile.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 

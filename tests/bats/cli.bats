@@ -2,6 +2,8 @@
 # cli: the conventions every tool in $CSTORE_BIN follows (STYLE.md 3.9):
 # --help on stdout with exit 0, --version naming cstore, an unknown
 # option exits 2 with the hint on stderr and nothing on stdout.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 bats_require_minimum_version 1.5.0

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # bash completion (contrib/completion/cstore.bash): the completion
 # function called as bash would, with a partial word; and its install.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 

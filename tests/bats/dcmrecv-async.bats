@@ -4,6 +4,8 @@
 # response: requests written back to back in one write, responses read
 # afterwards (the raw client of dcmrecv-helpers.bash), and a sender that
 # does not read its responses at all (tests/tools/flood).
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -153,6 +155,7 @@ window() {
 	no_temporaries "$RECV_DIR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: of requests read together, each response leaves when ready, not after the last (--delay)" {
 	local all="" i t0 t=()
 	start_dcmrecv --delay 500 --on-duplicate rename
@@ -177,6 +180,7 @@ window() {
 	[ $((t[3] - t[1])) -ge 800 ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv: requests read together under --respond-every 2:A700 and --abort-after 3" {
 	local all="" i
 	start_dcmrecv --respond-every 2:A700 --abort-after 3
@@ -195,6 +199,7 @@ window() {
 	cmp <(dataset_of "$RECV_DIR/$(inst 1).dcm") "$BATS_TEST_TMPDIR/ds1"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: a sender that does not read its responses is waited for, not aborted" {
 	local wmem n
 	[ -x "$CSTORE_TOOLS/flood" ] || skip "tests/tools/flood not built"
@@ -219,6 +224,7 @@ window() {
 # Timing is asserted only from below (at least N x delay) or as an order
 # of events, never as a tight upper bound.
 
+# bats test_tags=serial
 @test "dcmrecv: --delay under the window: four requests in flight are each delayed, answered in order, all stored" {
 	local all t0
 	start_dcmrecv --delay 300
@@ -239,6 +245,7 @@ window() {
 	no_temporaries "$RECV_DIR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: --delay with dcmsend --async 4: every file answered 0000 and stored, in at least 4 x delay" {
 	local i f t0 ms
 	mkdir -p "$BATS_TEST_TMPDIR/in"
@@ -265,6 +272,7 @@ window() {
 	no_temporaries "$RECV_DIR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: an association waiting out --delay does not hold up another one" {
 	local all t0 t3 pid echo_ms=$BATS_TEST_TMPDIR/echo.ms
 	start_dcmrecv --delay 1000

@@ -4,6 +4,8 @@
 # and on a new one (--commit-peer), checked instance by instance against
 # what was stored; the index across a restart and any --layout; the
 # debugging options.  Orthanc as requester: tests/interop/dcmrecv-orthanc.bats.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -31,6 +33,7 @@ send() {
 
 U=1.2.826.0.1.3680043.10.1
 
+# bats test_tags=serial
 @test "dcmrecv commitment: held instances committed, one never received and one of another class failed, on the same association" {
 	start_dcmrecv --commit -v
 	send "$IN/1.dcm" "$IN/2.dcm"
@@ -87,6 +90,7 @@ transaction 2.25.4242"
 	[ "$(sed -n 2p "$RECV_DIR/.cstore-index" | cut -f2)" = $U.1 ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv commitment: a requester that released gets the report on a new association proposing the SCP role, after --commit-delay" {
 	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &
 	local lpid=$!
@@ -111,6 +115,7 @@ transaction 2.25.99"
 	grep -q "report '2.25.99' sent to 'COMMITRQ' at 127.0.0.1 port" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv commitment: a requester that answers the report with a failure status is logged" {
 	"$RQ" -l "$BATS_TEST_TMPDIR/lport" -s 0110 >"$BATS_TEST_TMPDIR/listen.out" &
 	local lpid=$!
@@ -124,6 +129,7 @@ transaction 2.25.99"
 	grep -q "report '2.25.97' sent to 'COMMITRQ' .*: 1 committed, 0 failed; answered 0110" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv commitment: without a --commit-peer for the requester the report is said undelivered" {
 	start_dcmrecv --commit --commit-delay 200
 	send "$IN/1.dcm"
@@ -142,6 +148,7 @@ transaction 2.25.99"
 	grep -qx "ok $CLS $U.3" <<<"$output"
 }
 
+# bats test_tags=serial
 @test "dcmrecv commitment: --commit-delay holds the report on the open association" {
 	start_dcmrecv --commit --commit-delay 700
 	send "$IN/1.dcm"
@@ -204,6 +211,7 @@ transaction 2.25.99"
 	[[ $stderr == *"--commit-respond: status 'nope'"* ]]
 }
 
+# bats test_tags=serial
 @test "dcmrecv commitment: a requester that aborts right after its N-ACTION gets the report on a new association, after --commit-delay" {
 	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &
 	local lpid=$!

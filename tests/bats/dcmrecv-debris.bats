@@ -8,6 +8,8 @@
 # namespace (unshare -m); its files are read through /proc/PID/root.
 # CSTORE_TEST_NO_TMPFILE=1 makes the receiver use named temporaries,
 # as on a file system without O_TMPFILE.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -185,6 +187,7 @@ across_mount() {
 	across_mount 'nas/{PatientID}/{Modality}/{SOPInstanceUID}.dcm'
 }
 
+# bats test_tags=serial
 @test "dcmrecv-debris: a 2 MB tmpfs: A700 for a bigger object, its space freed at once, other senders served, nothing partial" {
 	require_mountns
 	big 5
@@ -273,6 +276,7 @@ kill9_rounds() {
 	grep -q "removed 1 temporary file of receivers that are gone" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv-debris: a second receiver started on the directory during a transfer costs the first nothing" {
 	export CSTORE_TEST_NO_TMPFILE=1
 	big 5

@@ -4,6 +4,8 @@
 # --reuse-port with two receivers on one port, and systemd socket
 # activation (systemd-socket-activate, alone and with the socket and
 # service units of contrib/systemd; systemd-analyze verify of the units).
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -62,6 +64,7 @@ proxied_store() {
 	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
 }
 
+# bats test_tags=serial
 @test "dcmrecv --proxy-protocol --allow: the client's address decides, not the balancer's" {
 	start_dcmrecv -v --proxy-protocol --allow RAWSCU@192.0.2.7
 	proxied_store "${V2SIG}2111$(be16 12)c00002077f000001$(be16 5555)$(be16 104)"
@@ -86,6 +89,7 @@ proxied_store() {
 	grep -q "PROXY v2 header without a client address" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv --proxy-protocol: a connection without the header is closed unanswered, nothing stored" {
 	start_dcmrecv --proxy-protocol
 	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
@@ -102,6 +106,7 @@ proxied_store() {
 	wait_for_line "$RECV_STDOUT" "$INST"
 }
 
+# bats test_tags=serial
 @test "dcmrecv --proxy-protocol: the header and the A-ASSOCIATE-RQ have a -t window each" {
 	start_dcmrecv -t 2 --proxy-protocol
 	raw_connect "$RECV_PORT"
@@ -118,6 +123,7 @@ proxied_store() {
 	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
 }
 
+# bats test_tags=serial
 @test "dcmrecv --proxy-protocol: the header must come within -t; a silent connection is closed" {
 	start_dcmrecv -t 1 --proxy-protocol
 	raw_connect "$RECV_PORT"
@@ -129,6 +135,7 @@ proxied_store() {
 	grep -q "closed: no PROXY protocol header within 1 s" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv --proxy-protocol: a connection still waiting for its header does not outlast --grace" {
 	start_dcmrecv -t 60 --grace 1 --proxy-protocol
 	raw_connect "$RECV_PORT"
@@ -142,6 +149,7 @@ proxied_store() {
 	grep -q "closed: the receiver is stopping" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv --proxy-from: other balancers are closed unanswered; a prefix admits" {
 	start_dcmrecv --proxy-protocol --proxy-from 10.0.0.0/8 --proxy-from 2001:db8::/32
 	raw_connect "$RECV_PORT"
@@ -155,6 +163,7 @@ proxied_store() {
 	wait_for_line "$RECV_STDOUT" "192.0.2.7:5555"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: without --proxy-protocol a PROXY header is a bad PDU, as any other" {
 	start_dcmrecv
 	raw_connect "$RECV_PORT"
@@ -182,6 +191,7 @@ proxied_store() {
 
 # --- several processes on one port -------------------------------------------
 
+# bats test_tags=serial
 @test "dcmrecv --reuse-port: two receivers share a port; 20 files land in their union, byte-identical" {
 	c=${CSTORE_CORPUS:-}
 	[ -f "$c/MANIFEST.tsv" ] || skip "needs the corpus (CSTORE_CORPUS)"
@@ -295,6 +305,7 @@ unit_activate() {
 	[[ $stderr == *"inherited descriptor 3: not a socket"* ]]
 }
 
+# bats test_tags=serial
 @test "contrib/systemd units: systemd-analyze verify is clean, and the service is hardened" {
 	require_cmd systemd-analyze
 	local root=$BATS_TEST_TMPDIR/root u

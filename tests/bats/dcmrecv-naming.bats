@@ -6,6 +6,8 @@
 # (empty, over 64 characters, not digits and dots) are refused with a
 # failure status, the association going on.  Every test checks which
 # instance each file holds (dcmdump) and its bytes.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers

@@ -3,6 +3,8 @@
 # seccomp allow-list), gives up root with --user, and runs --exec
 # commands from a helper forked before the confinement, at most
 # --exec-jobs at once, every failure reported, also after --grace.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -115,6 +117,7 @@ store_one() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv --exec-jobs 2: never more than 2 commands at once, the rest queued, every one run and its end reported (-v)" {
 	local d=$BATS_TEST_TMPDIR/jobs i
 	mkdir -p "$d/running"
@@ -144,6 +147,7 @@ store_one() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv --grace: a command that fails after the grace time is still reported" {
 	start_dcmrecv --grace 1 --exec sh -c 'sleep 2; exit 4' ';'
 	store_one

@@ -3,6 +3,8 @@
 # written, the write side shut, the peer read until it closes: never a
 # reset that would make the peer's kernel drop the responses it had
 # received), and --grace that really aborts a peer that keeps sending.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -16,6 +18,7 @@ setup() {
 	ds_file "$FIX" "$DS"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: after its A-ABORT it reads on until the peer closes; the peer gets every response, the abort, an orderly end" {
 	local first="" rest="" ds i rc=0
 	# 8 requests: the 1st answered, the 2nd aborted; the 6 after it
@@ -48,6 +51,7 @@ setup() {
 	[ "$(ls -A "$RECV_DIR")" = "$INST.dcm" ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv: after rejecting an association it waits for the peer to close, the peer reads the RJ and an orderly end" {
 	local rc=0
 	start_dcmrecv -t 20 --reject permanent
@@ -62,6 +66,7 @@ setup() {
 	stop_dcmrecv
 }
 
+# bats test_tags=serial
 @test "dcmrecv --grace: a peer that keeps sending is aborted when the grace time is over, the lines match the disk" {
 	local i n src=0 out=$BATS_TEST_TMPDIR/send.out
 	mkdir -p "$BATS_TEST_TMPDIR/in"

@@ -4,6 +4,8 @@
 # including half an object, wrong UIDs and garbage.  Every test checks
 # what is in the output directory, not only exit codes.  Real senders
 # (DCMTK, GDCM, Orthanc) are in tests/interop/dcmrecv-*.bats.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -187,6 +189,7 @@ setup() {
 	[ -z "$(ls -A "$RECV_DIR")" ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv: a sender vanishing mid-object leaves nothing; others are still served" {
 	start_dcmrecv
 	raw_associate "$RECV_PORT" "$CLS"
@@ -389,6 +392,7 @@ pc_result() {
 
 # --- limits and timeouts ---------------------------------------------------------
 
+# bats test_tags=serial
 @test "dcmrecv: beyond --max-associations a transient rejection, local limit exceeded (2, 3, 2)" {
 	start_dcmrecv --max-associations 1
 	raw_associate "$RECV_PORT" "$CLS"
@@ -414,6 +418,7 @@ pc_result() {
 	grep -q "local limit exceeded" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: a peer that connects and says nothing is dropped after --timeout (ARTIM)" {
 	start_dcmrecv -t 1
 	raw_connect "$RECV_PORT"
@@ -426,6 +431,7 @@ pc_result() {
 	stop_dcmrecv
 }
 
+# bats test_tags=serial
 @test "dcmrecv: a peer silent mid-object is aborted after --timeout, temporary removed" {
 	start_dcmrecv -t 1
 	raw_associate "$RECV_PORT" "$CLS"
@@ -444,6 +450,7 @@ pc_result() {
 	grep -qE "too slow: [0-9]+ bytes in [0-9]+ s, .* after 1 s: aborting" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: garbage instead of a PDU gets an A-ABORT; the receiver goes on" {
 	start_dcmrecv
 	raw_connect "$RECV_PORT"
@@ -477,6 +484,7 @@ pc_result() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv: --idle-timeout S exits 0 after S seconds without an association" {
 	SECONDS=0
 	start_dcmrecv --idle-timeout 1
@@ -485,6 +493,7 @@ pc_result() {
 	[ "$SECONDS" -lt 5 ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv: SIGTERM during a transfer: stops accepting, grace over, aborted, nothing left, exit 0" {
 	start_dcmrecv --grace 1
 	raw_associate "$RECV_PORT" "$CLS"
@@ -503,6 +512,7 @@ pc_result() {
 	raw_close
 }
 
+# bats test_tags=serial
 @test "dcmrecv: SIGTERM lets an association in flight finish within --grace" {
 	start_dcmrecv --grace 10
 	raw_associate "$RECV_PORT" "$CLS"
@@ -583,6 +593,7 @@ pc_result() {
 	stop_dcmrecv
 }
 
+# bats test_tags=serial
 @test "dcmrecv: --delay MS waits before each response" {
 	start_dcmrecv --delay 700
 	raw_associate "$RECV_PORT" "$CLS"
@@ -610,6 +621,7 @@ pc_result() {
 	/usr/bin/dcmdump -q "$RECV_DIR/$inst.dcm" >/dev/null
 }
 
+# bats test_tags=serial
 @test "dcmrecv: disk full answers A700 with an Error Comment, leaves no partial file, then goes on" {
 	[ "$(id -u)" = 0 ] || skip "needs root for a private tmpfs"
 	command -v nsenter >/dev/null || skip "nsenter not installed"
@@ -663,6 +675,7 @@ pc_result() {
 	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: --max-pdu is advertised and enforced (a longer P-DATA is aborted)" {
 	start_dcmrecv --max-pdu 4096
 	raw_associate "$RECV_PORT" "$CLS"
@@ -692,7 +705,7 @@ pc_result() {
 }
 
 @test "dcmrecv: our dcmsend sends the whole mkcorpus set (-j 4); every data set arrives byte for byte" {
-	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} f iuid n=0
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} n
 	if [ ! -f "$corpus/MANIFEST.tsv" ]; then
 		command -v dcmdump >/dev/null || skip "mkcorpus needs DCMTK"
 		"$CSTORE_ROOT/scripts/mkcorpus" "$corpus" >/dev/null || skip "mkcorpus failed"
@@ -701,18 +714,16 @@ pc_result() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q -j 4 --no-transcode 127.0.0.1 "$RECV_PORT" "$corpus"/sop "$corpus"/ts "$corpus"/odd
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	for f in $(find "$corpus" -name '*.dcm' | sort); do
-		iuid=$(/usr/bin/dcmdump -q -Un +P 0008,0018 "$f" | sed -n 's/^[^[]*\[\([^]]*\)\].*/\1/p')
-		[ -f "$RECV_DIR/$iuid.dcm" ] || { echo "not received: $f" >&2; return 1; }
-		same_dataset "$f" "$RECV_DIR/$iuid.dcm"
-		n=$((n + 1))
-	done
+	find "$corpus" -name '*.dcm' | sort >"$BATS_TEST_TMPDIR/sent"
+	n=$(same_datasets_by_uid "$BATS_TEST_TMPDIR/sent" "$RECV_DIR")
+	[ "$n" -eq "$(wc -l <"$BATS_TEST_TMPDIR/sent")" ]
 	echo "compared $n files" >&3
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq "$n" ]
 	[ "$(wc -l <"$RECV_STDOUT")" -eq "$n" ]
 	no_temporaries "$RECV_DIR"
 }
 
+# bats test_tags=serial
 @test "dcmrecv: a slow --exec blocks neither the association nor the shutdown beyond --grace" {
 	start_dcmrecv --grace 1 --exec sleep 4 ';'
 	raw_associate "$RECV_PORT" "$CLS"

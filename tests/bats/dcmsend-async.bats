@@ -3,6 +3,8 @@
 # against our dcmrecv: how many C-STOREs are outstanding at once, what
 # is proposed and granted, results in the order of the files, and the
 # bytes that arrived.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -83,6 +85,7 @@ all_arrived() {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --async 0 127.0.0.1 104 "${FILES[0]}"
 }
 
+# bats test_tags=serial
 @test "dcmsend: a file that shrinks mid-send aborts the association, but the files before it keep their answers (dcmrecv --delay)" {
 	local big=$BATS_TEST_TMPDIR/big.dcm
 	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 40

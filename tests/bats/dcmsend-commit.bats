@@ -5,6 +5,8 @@
 # a report that comes too late, a peer without the commitment class,
 # and what the options refuse.  What each line says is checked against
 # what arrived in dcmrecv's output directory.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -64,6 +66,7 @@ all_held() {
 	all_held
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit: an archive that refuses the N-ACTION (dcmrecv --commit-respond 0110): every line says so, exit 7 at once" {
 	start_dcmrecv --commit-respond 0110
 	SECONDS=0
@@ -80,6 +83,7 @@ all_held() {
 	! grep -q 'storage commitment report' "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit --commit-listen --commit-state: a refused N-ACTION is not waited for on the listener nor kept, exit 7" {
 	LPORT=$(free_port)
 	start_dcmrecv --commit-respond C000 --commit-peer "DCMSEND=127.0.0.1:$LPORT"
@@ -104,6 +108,7 @@ all_held() {
 	all_held
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit: a report later than --commit-timeout gives uncommitted lines in time, exit 7" {
 	start_dcmrecv --commit-delay 8000
 	SECONDS=0
@@ -129,6 +134,7 @@ all_held() {
 	[ "$(grep -c $'^notdicom\t' <<<"$output")" -eq 1 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend: --commit-listen and --commit-timeout need --commit; --commit not with --dry-run" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-timeout 5 127.0.0.1 104 "${FILES[0]}"
 	[[ $stderr == *"--commit-listen, --commit-timeout and --commit-state need --commit"* ]]
@@ -167,6 +173,7 @@ all_held() {
 	[ "$(cut -f1,5 <<<"$output" | grep -Ec $'^0000\tcommitted(;|$)')" -eq 6 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit-state: what was asked for and not reported stays in the file; nothing once all is committed" {
 	start_dcmrecv --commit-delay 8000
 	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 --json \
@@ -184,6 +191,7 @@ all_held() {
 	[ "$(cat "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit-wait: a report that comes after the sender ended is collected on the listener" {
 	LPORT=$(free_port)
 	start_dcmrecv --commit-peer "COMMITRQ=127.0.0.1:$LPORT" --commit-delay 1500
@@ -219,6 +227,7 @@ all_held() {
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/left")" = "$(printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm')" ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit-wait: a journal a killed run left ('-' lines, a torn last append) gives only what is still pending; the state left is compact" {
 	{
 		echo "# dcmsend commit state 1"
@@ -263,6 +272,7 @@ all_held() {
 	[ "$(jq -r .transaction_uid <<<"$output" | sort | uniq -c | awk '{ print $1 }' | sort -n | tr '\n' ' ')" = "1 1000 " ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit --retry: what a dying association stored is asked for on the next one" {
 	# each association is aborted at its 4th C-STORE: the first stores
 	# three, the second the other three
@@ -353,6 +363,7 @@ spool() {
 	all_held
 }
 
+# bats test_tags=serial
 @test "dcmsend --follow --commit --commit-state: a report later than --commit-timeout leaves the inputs uncommitted, in the spool and in the state file" {
 	start_dcmrecv --commit-delay 8000
 	spool
@@ -367,6 +378,7 @@ spool() {
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | wc -l)" -eq 5 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit-wait --remove-sent: an input whose report never came is not removed" {
 	cp "${FILES[0]}" "$BATS_TEST_TMPDIR/keep.dcm"
 	{

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # dcmsend --echo against misbehaving peers (our own tcp-stub): exit codes
 # and one-line reasons.  Real peers are in tests/interop/echo.bats.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -25,6 +27,7 @@ load dcmrecv-helpers
 	[[ $stderr == *"closed the connection"* ]]
 }
 
+# bats test_tags=serial
 @test "dcmsend --echo: a peer that never answers gives up within the ACSE timeout" {
 	start_stub silent
 	SECONDS=0

@@ -3,6 +3,8 @@
 # our dcmrecv as the peer: option errors, a stream sent as it comes,
 # idle release, giving up after --retry-for, what --remove-sent removes.
 # The router with DCMTK on both ends is tests/interop/router.bats.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -29,6 +31,7 @@ usage_error() {
 	[ -z "$output" ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --follow: option errors exit 2 with the reason" {
 	usage_error --follow --echo 127.0.0.1 104
 	[[ $stderr == *"--follow and --echo exclude each other"* ]]
@@ -60,6 +63,7 @@ usage_error() {
 	fi
 }
 
+# bats test_tags=serial
 @test "dcmsend --help names the routing options" {
 	run -0 "$CSTORE_BIN/dcmsend" --help
 	for o in --follow --idle --retry-for --remove-sent --limit-rate; do
@@ -67,6 +71,7 @@ usage_error() {
 	done
 }
 
+# bats test_tags=serial
 @test "dcmsend --follow: the first file goes before the input ends; released after --idle, opened again for the next" {
 	require_netns
 	start_dcmrecv
@@ -99,6 +104,7 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 0 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --follow --retry-for: an unreachable peer is said once, given up after the time, exit 3, nothing removed" {
 	require_netns
 	port=$(free_port)
@@ -112,6 +118,7 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --follow: a peer out of resources (A700) is tried again until --retry-for, then the status is final" {
 	require_netns
 	start_dcmrecv --respond A700
@@ -122,6 +129,7 @@ usage_error() {
 	[ "${BASH_REMATCH[1]}" -ge 3 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --limit-rate: 2 MB at 1MB takes two seconds at least" {
 	require_netns
 	start_dcmrecv

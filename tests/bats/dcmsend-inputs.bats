@@ -4,6 +4,8 @@
 # file, --probe applied to the inputs' lines, the man page's example of
 # picking out what was not stored, and JSON lines that say what the TSV
 # lines say.  Every run that could hang is bounded by timeout(1).
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -16,6 +18,7 @@ setup() {
 
 # --- files that are not regular files ----------------------------------
 
+# bats test_tags=serial
 @test "dcmsend: a FIFO operand gets an unreadable line and is never opened (dry run too)" {
 	mkfifo "$T/pipe"
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 \
@@ -31,6 +34,7 @@ setup() {
 	[[ $stderr == *"1 stored, 0 with warning, 0 failed, 1 skipped"* ]]
 }
 
+# bats test_tags=serial
 @test "dcmsend: a FIFO met in a directory walk gets its line (dry run and real send)" {
 	mkdir "$T/d"
 	cp "$D/p10-evrle.dcm" "$T/d/a.dcm"
@@ -47,6 +51,7 @@ setup() {
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend: a FIFO named in the stdin list gets its line, with -0 too" {
 	mkfifo "$T/pipe"
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 \
@@ -58,6 +63,7 @@ setup() {
 	assert_output $'unreadable\t'"$T/pipe"$'\t\t\tnot a regular file but a FIFO: not read'
 }
 
+# bats test_tags=serial
 @test "dcmsend: a device is not read either (/dev/null, /dev/zero)" {
 	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 /dev/null /dev/zero
 	assert_line $'unreadable\t/dev/null\t\t\tnot a regular file but a character device: not read'
@@ -66,6 +72,7 @@ setup() {
 
 # --- no input at all, and inputs without a DICOM file ------------------
 
+# bats test_tags=serial
 @test "dcmsend: an empty standard input is a usage error (exit 2, one line)" {
 	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 104 </dev/null
 	assert_output ""
@@ -79,6 +86,7 @@ setup() {
 	[[ $stderr == *"no input: no file in the list on standard input" ]]
 }
 
+# bats test_tags=serial
 @test "dcmsend: an empty directory is a usage error (exit 2), several too" {
 	mkdir -p "$T/empty" "$T/e2/sub"
 	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 104 "$T/empty"
@@ -88,6 +96,7 @@ setup() {
 	[ "$stderr" = "dcmsend: no input: no file in the 2 operands" ]
 }
 
+# bats test_tags=serial
 @test "dcmsend: inputs with no DICOM file among them exit 1 with a note, and connect to nobody" {
 	mkdir "$T/d"
 	cp "$D/not-dicom.txt" "$T/d/a.txt"
@@ -105,6 +114,7 @@ setup() {
 
 # --- --probe applies what it learned ------------------------------------
 
+# bats test_tags=serial
 @test "dcmsend --dry-run --probe: a file whose class the peer rejects gets the real send's nocontext line and exit" {
 	C=$(corpus_dir)
 	start_dcmrecv --sop-class CTImageStorage
@@ -122,6 +132,7 @@ setup() {
 	[ "$(cut -f1-3,5 <<<"$probe_sc")" = "$(cut -f1-3,5 <<<"$real_sc")" ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --dry-run --probe: a peer accepting none, or rejecting the association, exits 4 as the real send" {
 	start_dcmrecv --accept-ts JPEGBaseline8Bit
 	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe --no-transcode \
@@ -135,6 +146,7 @@ setup() {
 	assert_line --regexp $'^notsent\t'"$D/p10-evrle.dcm"$'\t.*\tassociation 1 failed: .*rejected'
 }
 
+# bats test_tags=serial
 @test "dcmsend --dry-run --probe: a file that will be converted says so, exit 0" {
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
 	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"

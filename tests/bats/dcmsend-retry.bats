@@ -5,6 +5,8 @@
 # many associations as it takes.  The peer is our dcmrecv with
 # --abort-after 10 (an abort at every 10th C-STORE: each association
 # counts from 1) or --abort-on UID (an abort whenever that object comes).
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers
@@ -85,10 +87,12 @@ twenty() {
 	load_off
 }
 
+# bats test_tags=serial
 @test "dcmsend: a peer aborting every 10th C-STORE, 20 runs (10 under load): lines match its disk" {
 	twenty 16
 }
 
+# bats test_tags=serial
 @test "dcmsend --async 1: a peer aborting every 10th C-STORE, 20 runs (10 under load): lines match its disk" {
 	twenty 1
 }

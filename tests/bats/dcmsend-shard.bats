@@ -5,6 +5,8 @@
 # own log, and the merged log.  Steps 1-4 are the page's commands, the
 # archive being our dcmrecv on 127.0.0.1 (and our dcmsend first in PATH:
 # DCMTK has a dcmsend too).
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers

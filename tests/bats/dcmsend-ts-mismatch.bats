@@ -5,6 +5,8 @@
 # refused with a line of its own when none does (an Implicit VR data set
 # under a syntax that must be Explicit VR, PS3.5 A.4) -- never sent
 # under a syntax the peer would misread.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 load dcmrecv-helpers

@@ -3,6 +3,8 @@
 # dry runs, unreachable / rejecting / aborting peers (tcp-stub), and our
 # own dcmrecv's fault modes when it is built.  Real peers (DCMTK,
 # Orthanc) are in tests/interop/dcmsend-*.bats.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load helpers
 
@@ -86,6 +88,7 @@ D=$CSTORE_ROOT/tests/data
 	[[ $stderr == *"0 stored, 0 with warning, 2 failed, 1 skipped"* ]]
 }
 
+# bats test_tags=serial
 @test "dcmsend --retry: a refused connection is tried again with backoff, still exit 3" {
 	port=$(free_port)
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -v --retry 2 --retry-delay 10 127.0.0.1 "$port" "$D/p10-evrle.dcm"
@@ -128,6 +131,7 @@ start_dcmrecv() {
 	[ -n "$RECV_PORT" ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --retry: A700 answers are sent again, stored files never twice (dcmrecv)" {
 	start_dcmrecv --respond-every 2:A700
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --retry 3 --retry-delay 10 127.0.0.1 "$RECV_PORT" \
@@ -144,6 +148,7 @@ start_dcmrecv() {
 	assert_output --regexp $'^A700\t'"$D/p10-evrle.dcm"$'\t.*Failure'
 }
 
+# bats test_tags=serial
 @test "dcmsend --retry: a transient rejection is retried, then exit 4 (dcmrecv)" {
 	start_dcmrecv --reject transient
 	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" -v --retry 1 --retry-delay 10 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
@@ -193,6 +198,7 @@ start_dcmrecv() {
 	[ "$(jq -r .association <<<"$output")" = 0 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --async 1: no response within the DIMSE timeout: aborted line, the rest not sent, exit 5 (dcmrecv)" {
 	start_dcmrecv --delay 3000
 	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --async 1 --dimse-timeout 1 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
@@ -200,6 +206,7 @@ start_dcmrecv() {
 	assert_line --regexp $'^notsent\t'"$D/p10-ivrle.dcm"$'\t'
 }
 
+# bats test_tags=serial
 @test "dcmsend: no response within the DIMSE timeout: every outstanding request is aborted, exit 5 (dcmrecv)" {
 	start_dcmrecv --delay 3000
 	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 1 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
@@ -208,6 +215,7 @@ start_dcmrecv() {
 	assert_line -n 1 --regexp $'^aborted\t'"$D/p10-ivrle.dcm"$'\t.*no response'
 }
 
+# bats test_tags=serial
 @test "dcmsend --async 1 --retry: after aborts, only the files not yet stored are sent again (dcmrecv)" {
 	start_dcmrecv --abort-after 2
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --async 1 --json --retry 3 --retry-delay 10 127.0.0.1 "$RECV_PORT" \
@@ -218,6 +226,7 @@ start_dcmrecv() {
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/recv.out")" -eq 3 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --retry: pipelined, a file answered just before the abort is not sent again (dcmrecv)" {
 	# --abort-after 2: each association stores one file, then aborts at
 	# the next request, with later ones outstanding behind it

@@ -3,6 +3,14 @@
 # DCMTK's as /usr/bin/..., since both install dcmsend and dcmrecv.
 # Servers started here are recorded by PID and stopped in teardown; every
 # wait has a deadline.
+# scripts/run-check runs the files tagged "# bats file_tags=parallel"
+# several at a time, then every other test alone.  Tag a file so only if
+# its tests use their own temporary directories, port 0 or free_port, and
+# measure nothing of the whole machine; put "# bats test_tags=serial"
+# above a test that bounds a time (SECONDS, date, -t, --delay, short
+# timeouts), races a fixed sleep, loads the CPU, or reads /proc of the
+# machine: it then runs with nothing beside it.  A file that takes
+# minutes says "file_tags=parallel,heavy": it starts first.
 
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
@@ -47,7 +55,12 @@ teardown() {
 	stop_tracked
 }
 
-# A TCP port nobody listens on now (for peers that cannot bind port 0).
+# Ports free_port handed out in this run, shared by the bats files that
+# scripts/run-check runs at the same time ($CSTORE_PORTS, else per run).
+CS_PORTS=${CSTORE_PORTS:-$BATS_RUN_TMPDIR/cs-ports}
+
+# A TCP port nobody listens on now and no other test of this run was
+# given (for peers that cannot bind port 0).
 # Chosen below the kernel's ephemeral range when there is room there,
 # so that no outgoing connection's own port can take it meanwhile (a
 # port handed to a peer before anything listens on it: --commit-peer).
@@ -57,8 +70,12 @@ free_port() {
 	if [ "${lo:-0}" -ge 12000 ]; then
 		base=10000 span=$((lo - 10000))
 	fi
+	mkdir -p "$CS_PORTS" || return 1
 	for i in $(seq 50); do
 		p=$((base + RANDOM % span))
+		# claimed once per run (mkdir is atomic): a file running at
+		# the same time never gets the same port
+		mkdir "$CS_PORTS/$p" 2>/dev/null || continue
 		if ! ss -Hltn "sport = :$p" | grep -q .; then
 			echo "$p"
 			return 0

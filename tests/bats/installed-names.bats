@@ -2,6 +2,8 @@
 # installed-names: a tool installed under another name (the Debian
 # package's cstore-dcmsend, make install CLASH_PREFIX=) calls itself by
 # that name in --help, --version, usage errors and messages.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 bats_require_minimum_version 1.5.0

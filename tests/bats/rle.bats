@@ -8,6 +8,8 @@
 # Images: 8/16/32 bits, 1 and 3 samples, planar configuration 0 and 1,
 # signed and unsigned, 1 to 3 frames, odd sizes; their byte planes hold
 # runs of 1, 2, 3, 127-130 and 255-257 bytes (rle-tool gen).
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 

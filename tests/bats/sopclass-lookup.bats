@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # sopclass-lookup: every option and exit status, and the reference table
 # of ../shared/reference/storage-service-class.rst resolved in full.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 bats_require_minimum_version 1.5.0

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # status-explain: every option and exit status, and the codes the
 # reference gets wrong, checked against PS3.4 Table B.2-1 / PS3.7 Annex C.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load helpers
 bats_require_minimum_version 1.5.0

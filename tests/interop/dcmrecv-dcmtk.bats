@@ -4,6 +4,8 @@
 # from DCMTK's own bit-preserving receiver, storescp +B, fed the same
 # files with the same options: our files must hold exactly its data sets.
 # The corpus is scripts/mkcorpus (or $CSTORE_CORPUS when set).
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel,heavy
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers
@@ -266,6 +268,7 @@ compare_with_ref() {
 	[ "$(printf '%s\n' "${lines[@]}" | sed 's/^[^[]*\[\([^]]*\)\].*/\1.dcm/' | sort)" = "$(ls "$RECV_DIR" | sort)" ]
 }
 
+# bats test_tags=serial
 @test "dcmrecv-dcmtk: no Nagle stall, even with a Nagle-on sender: 300 objects in under 3 s" {
 	start_dcmrecv
 	local t0 t1

@@ -4,6 +4,8 @@
 # means nothing: what arrived is compared with what DCMTK's bit-preserving
 # storescp +B receives from the same gdcmscu command.  gdcmscu stops at
 # the first Deflated file, so none is sent.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

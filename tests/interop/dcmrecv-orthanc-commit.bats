@@ -5,6 +5,8 @@
 # N-ACTION, so our report comes on a new association to its DICOM port
 # (--commit-peer), and Orthanc's GET /storage-commitment/TXUID must say
 # which instances succeeded and which failed, and why.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

@@ -3,6 +3,8 @@
 # its REST API, then sent by C-STORE (POST /modalities/NAME/store) both to
 # us and to DCMTK's bit-preserving storescp +B; our files must hold
 # exactly the data sets storescp received.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

@@ -9,6 +9,8 @@
 # DCMTK's storescu re-encodes what it sends, so "what was sent" is taken
 # from DCMTK's bit-preserving storescp +B fed the same file; our dcmsend
 # sends the file's own bytes, so they are compared with the file.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel,heavy
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

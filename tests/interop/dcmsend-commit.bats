@@ -4,6 +4,8 @@
 # --commit-listen port (it knows us from DicomModalities) with the
 # N-EVENT-REPORT.  What each line says is checked against what Orthanc
 # holds; the exit status is 0 only when everything is committed.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load dcmsend-helpers
 
@@ -35,6 +37,7 @@ pick_inputs() {
 	[ "$n" -eq 5 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit to Orthanc: the report comes on Orthanc's association, every input committed, exit 0" {
 	pick_inputs
 	start_committing_orthanc
@@ -49,6 +52,7 @@ pick_inputs() {
 	diff "$BATS_TEST_TMPDIR/sent" "$BATS_TEST_TMPDIR/held"
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit -j 2 --per-assoc 2 to Orthanc: three requests, three reports on the listener" {
 	pick_inputs
 	start_committing_orthanc
@@ -68,6 +72,7 @@ pick_inputs() {
 	[ "$(cut -f5 <<<"$output" | grep -c '^committed')" -eq 5 ]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit: an instance deleted from Orthanc before the request comes back failed (0112), exit 7" {
 	pick_inputs
 	start_committing_orthanc
@@ -94,6 +99,7 @@ pick_inputs() {
 	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -q 'no such object instance'
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit: no report within --commit-timeout gives uncommitted lines in time, exit 7" {
 	pick_inputs
 	# Orthanc sends its report to a port where nobody listens
@@ -109,6 +115,7 @@ pick_inputs() {
 	[[ "$stderr" == *"5 stored"* ]]
 }
 
+# bats test_tags=serial
 @test "dcmsend --commit: an archive that refuses the request (Orthanc aborts for an unknown AE) gives uncommitted lines, exit 7" {
 	pick_inputs
 	start_orthanc

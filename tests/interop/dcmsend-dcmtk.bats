@@ -2,6 +2,8 @@
 # dcmsend against DCMTK storescp: the whole mkcorpus set (every SOP class,
 # every transfer syntax), checking the bytes that arrived, and the
 # failure paths with their exit codes and per-file lines.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel,heavy
 
 load dcmsend-helpers
 

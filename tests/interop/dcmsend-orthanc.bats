@@ -3,6 +3,8 @@
 # and the files fetched back hold the data sets that were sent (element
 # by element and decoded pixels: Orthanc writes the data set again, with
 # explicit-length sequences and its own deflate).
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load dcmsend-helpers
 

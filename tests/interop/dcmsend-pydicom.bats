@@ -4,6 +4,8 @@
 # every encoding, odd cases, many character sets), sent to DCMTK storescp
 # +B (bit-preserving) and to Orthanc.  What DCMTK's own reader takes must
 # arrive unchanged; nothing may stop the files behind it.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load dcmsend-helpers
 

@@ -6,6 +6,8 @@
 # of even length), so DCMTK's storescp and Orthanc, which abort on an
 # odd fragment, store every object; dcmrecv stores what it receives,
 # padded or not.  Data sets are compared inflated.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
 # dcmsend --echo against real peers: DCMTK storescp and Orthanc.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load ../bats/helpers
 

@@ -4,6 +4,8 @@
 # byte (the data set DCMTK's own bit-preserving storescp +B got from the
 # same storescu), wrong and missing ones refused with nothing written,
 # the passcode in none of dcmrecv's -d output.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

@@ -4,6 +4,8 @@
 # bind: they start again on another port, and the tests talk to them,
 # not to whoever took the port.  Here free_port's first answer is a port
 # that our dcmrecv already listens on.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers

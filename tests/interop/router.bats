@@ -7,6 +7,8 @@
 # write what they received with the same meta header (the sender's AE
 # title is STORESCU for both).  Duplicates show in the archive's log (one
 # "Received Store Request" per request) and in dcmsend's result lines.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers
@@ -155,6 +157,7 @@ stored_uids() {
 	stop_pid "$SEND_PID"
 }
 
+# bats test_tags=serial
 @test "router: the archive down for 10 s mid-stream: dcmrecv's input keeps flowing, nothing lost, nothing acknowledged sent twice" {
 	start_archive "" "$W/arch.log"
 	# 500 kB/s (about 180 of these files a second): slow enough that the
@@ -202,6 +205,7 @@ stored_uids() {
 	stop_pid "$SEND_PID"
 }
 
+# bats test_tags=serial
 @test "router: dcmsend killed with SIGKILL and restarted over the spool: nothing lost, nothing acknowledged sent twice" {
 	start_archive "" "$W/arch.log"
 	# at 500 kB/s, so that most files are still in the spool at the kill

@@ -3,6 +3,8 @@
 # (Debian orthanc-dicomweb), which asks for a user and password (HTTP
 # Basic, RegisteredUsers).  What arrived is fetched back from Orthanc's
 # REST API and compared with what was sent, data set by data set.
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel,heavy
 
 load dcmsend-helpers
 load tls-ca
@@ -120,6 +122,7 @@ fetch_all() {
 	[ "$(count)" -eq "$n" ]
 }
 
+# bats test_tags=serial
 @test "stow: -j 4 --stow-batch 3: four connections share the inputs, every one stored once and fetched back" {
 	start_web
 	# (a failure says why: the summary, the lines not stored, Orthanc's errors)
@@ -235,6 +238,7 @@ start_stub() {
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/parts")" -eq "$n" ]
 }
 
+# bats test_tags=serial
 @test "stow: a 503 is tried again --retry times, then its files fail" {
 	f=$CORPUS/ts/explicit-le.dcm
 	STUB_503=2 start_stub
@@ -252,6 +256,7 @@ start_stub() {
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
 }
 
+# bats test_tags=serial
 @test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
 	start_stub
 	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 100
@@ -266,6 +271,7 @@ start_stub() {
 	cmp "$BATS_TEST_TMPDIR/big.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 }
 
+# bats test_tags=serial
 @test "stow: --follow to a URL bridges DIMSE to DICOMweb: storescu -> dcmrecv -0 -> dcmsend --follow --remove-sent, the service down at first" {
 	require_cmd /usr/bin/storescu
 	require_netns
@@ -374,6 +380,7 @@ start_stub() {
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "http://127.0.0.1:$port/dicom-web"
 }
 
+# bats test_tags=serial
 @test "stow: a service that never answers: --dimse-timeout fails the request (aborted, exit 5)" {
 	require_netns
 	port=$(free_port)
@@ -508,6 +515,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$n" ]
 }
 
+# bats test_tags=serial
 @test "stow: --limit-rate holds over -j 2 connections together" {
 	start_stub
 	for k in 1 2; do "$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big$k.dcm" 6 >/dev/null; done

@@ -4,6 +4,8 @@
 # (DicomTlsEnabled), the bytes that arrived checked; every failure with
 # its exit status and its one line on each side.  The CA and the
 # certificates are made with openssl for each file (tls-ca.bash).
+# Runs beside other files (scripts/run-check): no timing bounds.
+# bats file_tags=parallel
 
 load dcmsend-helpers
 load ../bats/dcmrecv-helpers
@@ -262,6 +264,7 @@ expect_fail() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" localhost "$RECV_PORT"
 }
 
+# bats test_tags=serial
 @test "tls: plain client to a TLS port and TLS client to a plain port fail at once, one line on each side" {
 	start_tls_dcmrecv server
 	tls_port=$RECV_PORT tls_err=$RECV_STDERR.tls
@@ -277,6 +280,7 @@ expect_fail() {
 	[ $((SECONDS - t0)) -lt 8 ]
 }
 
+# bats test_tags=serial
 @test "tls: protocol and cipher mismatches (openssl s_server): exit 3 naming the problem, the alert" {
 	# TLS 1.1 only: below every profile
 	start_on_free_port "$BATS_TEST_TMPDIR/s11.log" openssl s_server -quiet -naccept 1 \
@@ -290,6 +294,7 @@ expect_fail() {
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 5 --tls "${CA[@]}" localhost "$SERVER_PORT"
 }
 
+# bats test_tags=serial
 @test "tls: SIGHUP reloads the receiver's certificate without dropping the association in progress" {
 	cp "$PKI/server.pem" "$BATS_TEST_TMPDIR/live.pem"
 	cp "$PKI/server.key" "$BATS_TEST_TMPDIR/live.key"
@@ -378,6 +383,7 @@ expect_fail() {
 	[[ $output == *"--tls-optional-client-cert"* ]]
 }
 
+# bats test_tags=serial
 @test "tls: dcmrecv --tls --commit sends a report on a new association over TLS to dcmsend --tls --commit-listen, both certificates checked" {
 	LPORT=$(free_port)
 	start_tls_dcmrecv server -v --commit --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 300
@@ -395,6 +401,7 @@ expect_fail() {
 	grep -q "storage commitment report '.*' sent to 'DCMSEND' at 127.0.0.1 port $LPORT over TLS: 3 committed, 0 failed" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
 @test "tls: the report on a new association never goes in the clear: a plain listener gets a TLS ClientHello; a listener whose certificate does not name the peer is refused" {
 	# a plain TCP listener where the report goes: what arrives first
 	python3 - "$BATS_TEST_TMPDIR/cap.port" "$BATS_TEST_TMPDIR/cap.hex" <<'PY' &

@@ -4,6 +4,8 @@
 # each at its turn does (--no-transcode-ahead): the same lines in the same
 # order, the same data sets on the peer; also when the association dies
 # with files converted ahead and --retry sends them again.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
 
 load transcode-helpers
 load ../bats/dcmrecv-helpers

@@ -56,6 +56,25 @@ ref_pixels() {
 	rm -rf "$d"
 }
 
+# ref_pixels_of CODEC FILE: ref_pixels, made once per run for a file of
+# the corpus (which no test changes): several tests compare with the
+# same decoder's output of the same file.
+ref_pixels_of() {
+	local c=$BATS_RUN_TMPDIR/ref-pixels/$1 k
+	case $2 in
+	"$XCORPUS"/*) ;;
+	*) ref_pixels "$1" "$2"; return ;;
+	esac
+	k=${2#"$XCORPUS"/}
+	k=$c/${k//\//_}
+	if [ ! -e "$k" ]; then
+		mkdir -p "$c"
+		ref_pixels "$1" "$2" >"$k.$$" || { rm -f "$k.$$"; return 1; }
+		mv "$k.$$" "$k"
+	fi
+	cat "$k"
+}
+
 # elements FILE: dcmdump of the data set without meta, pixel data, VRs,
 # lengths, and the way sequence lengths were encoded
 elements() {

@@ -4,6 +4,8 @@
 # compressed file of the scripts/mkxcorpus corpus arrives, with the
 # pixels an independent decoder makes of the original and every other
 # element as it was; --lossy makes a new instance and says so.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel,heavy
 
 load transcode-helpers
 load ../bats/dcmrecv-helpers
@@ -38,7 +40,7 @@ check_received() {
 		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3)" = 1.2.840.10008.1.2 ] ||
 			{ echo "$f: not Implicit VR LE" >&2; return 1; }
 		ts=$("$CSTORE_TOOLS/dcm-dataset" -u "$p" | cut -f3)
-		ref_pixels "$(codec_of_ts "$ts")" "$p" >"$W/ref.raw"
+		ref_pixels_of "$(codec_of_ts "$ts")" "$p" >"$W/ref.raw"
 		native_pixels "$f" >"$W/got.raw"
 		cmp -n "$(stat -c %s "$W/ref.raw")" "$W/ref.raw" "$W/got.raw" >/dev/null ||
 			{ echo "pixels differ: $p" >&2; return 1; }
