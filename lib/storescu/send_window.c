@@ -154,8 +154,23 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	return fd;
 }
 
-/* Converts f's file to ch->ts into tc.  Returns 0, or -1 with a local
- * result (transcodefail) in f. */
+/*
+ * 1 when f's data set has an odd total length and goes as it is in
+ * ch->ts: no PDV can carry it (PS3.8 E.1; DCMTK aborts the association),
+ * so its odd-length values are padded (PS3.5 7.1.1), as DCMTK's own
+ * sender does when it reads them.  A Deflated one gets its pad byte on
+ * the wire instead (start_one).
+ */
+static int
+must_pad(const struct flight *f, const struct propose_choice *ch)
+{
+	return (f->info.dataset_length & 1) &&
+	    strcmp(ch->ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0;
+}
+
+/* Converts f's file to ch->ts into tc (padding odd values when the data
+ * set has an odd length).  Returns 0, or -1 with a local result
+ * (transcodefail) in f. */
 static int
 convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
     int fd, struct dcmfile_transcoded *tc)
@@ -163,10 +178,10 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	struct send_run *run = b->run;
 	const char *path = run->src.paths[b->idx[f->j]];
 	struct cs_err e = { 0, "" };
-	int rc;
+	int pad = must_pad(f, ch), rc;
 
-	rc =
-	    dcmfile_transcode_fd(fd, path, ch->ts, run->o->allow_lossy, tc, &e);
+	rc = (pad ? dcmfile_pad_odd_fd : dcmfile_transcode_fd)(
+	    fd, path, ch->ts, run->o->allow_lossy, tc, &e);
 	codec_notes(run, path);
 	/* fd is the file planning probed: the same instance comes out,
 	 * unless a lossy compression gave it a new UID (below) */
@@ -178,6 +193,15 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 		    "the converted data set names SOP Instance %s, not %s",
 		    tc->sop_instance, f->info.sop_instance);
 	}
+	if (rc != 0 && !ch->transcode) {
+		report_add_detail(f->detail,
+		    "odd data set length %llu, which no PDV can carry, and "
+		    "cannot pad its odd-length values: %s",
+		    (unsigned long long)f->info.dataset_length, e.msg);
+		f->r.outcome = STORESCU_TRANSCODE;
+		f->r.ts_sent = "";
+		return -1;
+	}
 	if (rc != 0) {
 		report_add_detail(f->detail, "cannot convert %s to %s: %s",
 		    report_uid_text(f->info.ts_uid), report_uid_text(ch->ts),
@@ -186,6 +210,13 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 		f->r.ts_sent = "";
 		return -1;
 	}
+	if (tc->padded > 0)
+		report_add_detail(f->detail,
+		    "padded %u odd-length value%s to even length (PS3.5 7.1.1)",
+		    tc->padded, tc->padded == 1 ? "" : "s");
+	f->len = tc->length;
+	if (!ch->transcode)
+		return 0; /* the same syntax: padded, not transcoded */
 	f->r.transcoded = 1;
 	if (tc->lossy && strcmp(tc->sop_instance, f->info.sop_instance) != 0) {
 		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
@@ -199,7 +230,6 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	} else
 		report_add_detail(f->detail, "transcoded to %s%s",
 		    report_uid_text(ch->ts), tc->lossy ? " (lossy)" : "");
-	f->len = tc->length;
 	return 0;
 }
 
@@ -253,7 +283,7 @@ prepare(
 		p->local = 1;
 	} else {
 		p->f.len = p->f.info.dataset_length;
-		if (p->ch.transcode &&
+		if ((p->ch.transcode || must_pad(&p->f, &p->ch)) &&
 		    convert(b, &p->f, &p->ch, p->fd, &p->tc) != 0) {
 			close(p->fd);
 			p->fd = -1;
@@ -394,7 +424,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	}
 	if (p->ch.transcode)
 		ahead_begin(b, j);
-	off = p->ch.transcode ? 0 : f->info.dataset_offset;
+	off = p->tc.fd >= 0 ? 0 : f->info.dataset_offset;
 	/*
 	 * PS3.5 A.5: a deflated stream of odd length is followed by one
 	 * zero byte, and PS3.8 E.1 wants every fragment even; files
@@ -408,7 +438,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	b->sends[j]++;
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
-	    f->info.sop_instance, p->ch.transcode ? p->tc.fd : p->fd,
+	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd,
 	    (off_t)off, f->len, pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
 	if (p->tc.fd >= 0)
