@@ -304,10 +304,12 @@ convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
 		    path, src.ts_uid, ts_uid);
 	/* Deflated Explicit VR LE is inflated and deflated here; the other
 	 * deflated syntaxes still go through GDCM's whole-file rewrite */
-	if (rc == 0 && pad && deflated(src.ts_uid) && !deflated_evrle(src.ts_uid))
+	if (rc == 0 && pad && deflated(src.ts_uid) &&
+	    !deflated_evrle(src.ts_uid))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot pad the values of '%s': %s is read by GDCM's "
-		    "whole-file rewrite only", path, src.ts_uid);
+		    "whole-file rewrite only",
+		    path, src.ts_uid);
 	if (rc == 0 &&
 	    ((deflated(src.ts_uid) && !deflated_evrle(src.ts_uid)) ||
 		(deflated(ts_uid) && !deflated_evrle(ts_uid)))) {

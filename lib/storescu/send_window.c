@@ -438,8 +438,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	b->sends[j]++;
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
-	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd,
-	    (off_t)off, f->len, pad, &f->msg_id, &e);
+	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd, (off_t)off,
+	    f->len, pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
 	if (p->tc.fd >= 0)
 		close(p->tc.fd);
