@@ -91,10 +91,11 @@ dump() {
 	done
 }
 
-@test "oddpad: odd-total data sets to our dcmrecv: the padded data sets stored, the even one as it is" {
+@test "oddpad: odd-total data sets to our dcmrecv, --no-transcode too: the padded data sets stored, the even one as it is" {
 	local f
 	start_dcmrecv
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${ODD[@]}" "$EVEN"
+	# padding keeps the syntax: --no-transcode pads all the same
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --no-transcode 127.0.0.1 "$RECV_PORT" "${ODD[@]}" "$EVEN"
 	sent_ok
 	stop_dcmrecv
 	for f in "${ODD[@]}"; do
