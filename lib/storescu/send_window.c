@@ -182,6 +182,14 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 
 	rc = (pad ? dcmfile_pad_odd_fd : dcmfile_transcode_fd)(
 	    fd, path, ch->ts, run->o->allow_lossy, tc, &e);
+	/* a conversion that made it odd (a Deflated source of even length
+	 * whose inflated data set is odd) is done again, padded */
+	if (rc == 0 && !pad && (tc->length & 1) &&
+	    strcmp(ch->ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0) {
+		close(tc->fd);
+		rc = dcmfile_pad_odd_fd(
+		    fd, path, ch->ts, run->o->allow_lossy, tc, &e);
+	}
 	codec_notes(run, path);
 	/* fd is the file planning probed: the same instance comes out,
 	 * unless a lossy compression gave it a new UID (below) */

@@ -120,3 +120,30 @@ PY
 	grep -q "^0000	$EVEN" <<<"$output"
 	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 1 ]
 }
+
+@test "oddpad: a Deflated data set of even length that inflates to an odd one, converted for a peer that takes Explicit VR LE only: padded" {
+	local defl=$BATS_TEST_TMPDIR/defl-even.dcm got
+	# odd-lengths-evrle.dcm deflated (PS3.5 A.5) at the first level
+	# whose stream has an even length
+	/usr/bin/python3 - "${ODD[0]}" "$defl" <<'PY'
+import struct, sys, zlib
+b = open(sys.argv[1], "rb").read()
+gl = struct.unpack("<I", b[140:144])[0]
+meta, ds = b[144:144 + gl], b[144 + gl:]
+for level in range(10):
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    z = c.compress(ds) + c.flush()
+    if len(z) % 2 == 0:
+        break
+assert len(z) % 2 == 0
+meta = meta.replace(b"\x10\x00UI\x14\x001.2.840.10008.1.2.1\0", b"\x10\x00UI\x16\x001.2.840.10008.1.2.1.99")
+meta = struct.pack("<HH2sHI", 2, 0, b"UL", 4, len(meta)) + meta
+open(sys.argv[2], "wb").write(b[:132] + meta + z)
+PY
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$defl" | cut -f3)" = 1.2.840.10008.1.2.1.99 ]
+	start_storescp "$BATS_TEST_TMPDIR/in" +B +xe
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$defl"
+	grep -q "^0000	.*padded 5 odd-length values to even length (PS3.5 7.1.1); transcoded to ExplicitVRLittleEndian" <<<"$output"
+	got=$(ls "$BATS_TEST_TMPDIR/in/"*".$(uid_of "$defl")")
+	cmp <(padded "${ODD[0]}") <(dataset_of "$got")
+}
