@@ -254,8 +254,8 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 		return -1;
 	}
 	rc = send_convert_file(it->fd, it->path, it->info.ts_uid, to,
-	    r->o->allow_lossy, it->info.sop_instance, &tc, note, sizeof(note),
-	    &err);
+	    r->o->allow_lossy, SEND_PAD_NEVER, it->info.sop_instance, &tc, note,
+	    sizeof(note), &err);
 	if (rc == 0 && (rc = new_meta(it, &tc, &err)) != 0)
 		snprintf(note, sizeof(note), "cannot convert %s to %s: %s",
 		    report_uid_text(it->info.ts_uid), report_uid_text(to),

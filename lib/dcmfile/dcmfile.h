@@ -64,6 +64,7 @@ struct dcmfile_transcoded {
 	char sop_instance[DCMFILE_UID_MAX + 1];
 	double ratio;    /* lossy: Lossy Image Compression Ratio added */
 	uint32_t frames; /* frames of pixel data converted, 0 when none */
+	uint32_t padded; /* dcmfile_pad_odd_fd: values given a pad byte */
 };
 
 /*
@@ -102,6 +103,19 @@ int dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
  * the name was given to another file since.
  */
 int dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
+    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
+
+/*
+ * dcmfile_transcode_fd for a data set of odd total length, which no PDV
+ * can carry (PS3.8 E.1): every value of odd length also gets one pad
+ * byte (PS3.5 7.1.1; a space for text VRs, a NUL for UI and the binary
+ * ones; xcode.h pad_odd).  ts_uid may be the file's own syntax: then
+ * only the padding changes.  CS_E_UNSUPPORTED also when the result
+ * would still be odd (odd bytes outside values: an odd fragment...), a
+ * padded value would not fit its 16-bit length, or the source is in a
+ * deflated syntax other than Deflated Explicit VR LE.
+ */
+int dcmfile_pad_odd_fd(int fd, const char *path, const char *ts_uid,
     int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
 
 /* ---- end of transcoding section ------------------------------------- */

@@ -50,6 +50,8 @@ struct xc {
 	enum ds_enc se, de; /* element encodings of source and target */
 	int s_encaps, d_encaps;
 	int lossy;
+	int pad;  /* req->pad_odd */
+	int same; /* pad only: the source's syntax is kept, pixels too */
 	xcode_sink_fn sink;
 	void *ctx;
 	uint8_t *buf; /* output staged up to OUT_BUF */
@@ -191,6 +193,7 @@ get_text(const uint8_t *p, size_t n, char *buf, size_t cap)
 struct seen {
 	int frag;   /* encapsulated pixel data */
 	int un_evr; /* an element in Explicit VR LE (in a UN: pre-CP-246) */
+	int odd;    /* a value of odd length */
 };
 
 static int
@@ -202,6 +205,9 @@ note(void *ctx, const struct ds_walk_step *st)
 		sn->frag = 1;
 	if (st->ev == DS_WALK_ELEM && st->enc == DS_ENC_EVR_LE)
 		sn->un_evr = 1;
+	if (st->ev == DS_WALK_ELEM && st->kind == DS_KIND_VALUE &&
+	    st->e.len != DS_LEN_UNDEFINED && (st->e.len & 1))
+		sn->odd = 1;
 	return 0;
 }
 
@@ -470,7 +476,7 @@ static int
 looks_like_items(const struct ds_elem *e, const uint8_t *v)
 {
 	struct cs_err quiet = { 0, "" };
-	struct seen sn = { 0, 0 };
+	struct seen sn = { 0, 0, 0 };
 	struct ds_walk w;
 	struct ds_walk_step st;
 	struct rd r;
@@ -537,6 +543,48 @@ copy_un(struct xc *x, struct ds_walk *w, struct rd *r,
 	return 0;
 }
 
+/* 1 when vr's values are padded with a space (PS3.5 6.2): the text VRs
+ * but UI; UI and every binary VR take a NUL. */
+static int
+pad_text_vr(const char *vr)
+{
+	static const char text[] = "AE AS CS DA DS DT IS LO LT PN SH ST TM "
+				   "UC UR UT";
+	size_t i;
+
+	for (i = 0; i + 2 <= sizeof(text) - 1; i += 3)
+		if (text[i] == vr[0] && text[i + 1] == vr[1])
+			return 1;
+	return 0;
+}
+
+/*
+ * Pad mode: 1 when the element st holds a value of odd length, itself
+ * or inside its items (a trial walk on copies of w and r), so that it
+ * cannot be copied as it is.  Encapsulated pixel data never: its
+ * fragments are not values to pad.
+ */
+static int
+holds_odd(struct xc *x, const struct ds_walk *w, const struct rd *r,
+    const struct ds_walk_step *st)
+{
+	struct ds_walk tw = *w;
+	struct rd tr = *r;
+	struct cs_err quiet = { 0, "" };
+	struct seen sn;
+
+	if (st->kind == DS_KIND_VALUE)
+		return st->e.len != DS_LEN_UNDEFINED && (st->e.len & 1);
+	if (st->kind != DS_KIND_SEQUENCE)
+		return 0;
+	(void)x;
+	memset(&sn, 0, sizeof(sn));
+	/* an error here is found again by the copy that follows */
+	if (ds_walk_pass(&tw, &tr, st, true, note, &sn, &quiet) != 0)
+		return 0;
+	return sn.odd;
+}
+
 /*
  * Copies the data element st, header read from r in encoding st->enc.
  * In the target's encoding: as one byte range.  Otherwise the header is
@@ -552,9 +600,9 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 	enum ds_enc se = st->enc;
 	const uint8_t *v;
 	char vr[3];
-	int rc;
+	int rc, odd;
 
-	if (se == x->de)
+	if (se == x->de && !(x->pad && holds_odd(x, w, r, st)))
 		return copy_raw(x, w, r, st);
 	if (st->kind == DS_KIND_FRAGMENTS)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
@@ -582,14 +630,25 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 		memcpy(vr, "UN", 3); /* still Implicit VR LE inside */
 	}
 	rd_skip(r, e->len);
+	odd = x->pad && (e->len & 1);
+	if (odd && x->de != DS_ENC_IVR_LE && !ds_vr_header_long(vr) &&
+	    e->len >= 0xffff)
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "(%04X,%04X): %u bytes of %s padded would not fit its "
+		    "16-bit length",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag), e->len, vr);
 	if (x->de != DS_ENC_IVR_LE && !ds_vr_header_long(vr) && e->len > 0xffff)
 		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
-	if ((rc = put_header(x, e->tag, vr, e->len)) != 0)
+	if ((rc = put_header(x, e->tag, vr, e->len + (uint32_t)odd)) != 0)
 		return rc;
 	/* byte order changes when one side is Big Endian (PS3.5 7.3) */
-	return put_value(x, v, e->len,
+	rc = put_value(x, v, e->len,
 	    (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE) ? swap_unit(vr)
 							      : 0);
+	if (rc != 0 || !odd)
+		return rc;
+	x->res->padded++;
+	return put(x, pad_text_vr(vr) ? " " : "", 1);
 }
 
 /* Lossy: writes (0028,2110/2112/2114) due before tag (all at the end). */
@@ -690,6 +749,8 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 		return rc;
 	if (group_length(st))
 		return drop(x, w, r, st);
+	if (x->same)
+		return copy_elem(x, w, r, st); /* only padding changes */
 	switch (tag) {
 	case TAG_SOP_INSTANCE:
 		if (!x->lossy)
@@ -817,6 +878,8 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 	x->err = err;
 	x->sink = sink;
 	x->ctx = ctx;
+	x->pad = req->pad_odd != 0;
+	x->same = x->pad && strcmp(req->src_ts, req->dst_ts) == 0;
 	rc = xcode_ts_layout(req->src_ts, &x->se, &x->s_encaps);
 	if (rc == 0)
 		rc = xcode_ts_layout(req->dst_ts, &x->de, &x->d_encaps);
@@ -827,7 +890,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		goto out;
 	}
 	dst_lossy = x->d_encaps && xcp_lossy_method(req->dst_ts) != NULL;
-	if (dst_lossy && !req->allow_lossy) {
+	if (dst_lossy && !req->allow_lossy && !x->same) {
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "%s is lossy: not allowed", req->dst_ts);
 		goto out;
@@ -843,7 +906,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		    "SOP Instance UID");
 		goto out;
 	}
-	if (x->have_pixels) {
+	if (x->have_pixels && !x->same) {
 		x->px.src_ts = req->src_ts;
 		x->px.dst_ts = req->dst_ts;
 		x->px.src_encaps = x->s_encaps;

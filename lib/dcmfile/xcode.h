@@ -56,6 +56,13 @@ struct xcode_req {
 	/* the SOP Instance UID to write when the conversion is lossy (PS3.3
 	 * C.12.1.1.1: lossy compression makes a new instance); required then */
 	const char *new_instance;
+	/* 1: every value of odd length gets one pad byte (PS3.5 7.1.1:
+	 * text VRs a space, UI and the others a NUL), so that a data set
+	 * of odd total length fits in PDVs (PS3.8 E.1).  With src_ts equal
+	 * to dst_ts that is all that changes: pixel data is copied as it
+	 * is; sequences and items that hold a padded value get undefined
+	 * lengths and group lengths are dropped, as in any conversion. */
+	int pad_odd;
 };
 
 struct xcode_result {
@@ -64,6 +71,7 @@ struct xcode_result {
 	int photometric_changed; /* 1: (0028,0004) was rewritten */
 	char photometric[17];    /* the one written (or kept) */
 	double ratio;            /* lossy: uncompressed / compressed bytes */
+	uint32_t padded;         /* pad_odd: values given a pad byte */
 };
 
 /* Where the output goes: returns 0 or a negative CS_E_* code. */

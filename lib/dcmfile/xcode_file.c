@@ -146,9 +146,10 @@ inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
 
 static int
 transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
-    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err)
+    int allow_lossy, int pad, struct dcmfile_transcoded *out,
+    struct cs_err *err)
 {
-	struct xcode_req req = { src->ts_uid, ts_uid, allow_lossy, NULL };
+	struct xcode_req req = { src->ts_uid, ts_uid, allow_lossy, NULL, pad };
 	struct xcode_result res;
 	struct fd_sink sink = { -1, 0 };
 	char uid[DCMFILE_UID_MAX + 1];
@@ -207,6 +208,13 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
 		cs_err_set(err, rc, "cannot write the transcoded data set: %s",
 		    strerror(errno));
+	/* PS3.8 E.1: no PDV can carry it (a deflated stream gets its pad
+	 * byte on the wire instead, PS3.5 A.5) */
+	if (rc == 0 && pad && (sink.written & 1) && dfl == NULL)
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "its length stays odd (%llu bytes) with every odd-length "
+		    "value padded: odd bytes outside values",
+		    (unsigned long long)sink.written);
 	if (rc == 0 && lseek(sink.fd, 0, SEEK_SET) != 0)
 		rc = cs_err_set(err, CS_E_IO,
 		    "cannot seek the transcoded data set: %s", strerror(errno));
@@ -220,6 +228,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	out->lossy = res.lossy;
 	out->ratio = res.ratio;
 	out->frames = res.frames;
+	out->padded = res.padded;
 	snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
 	    res.lossy ? uid : src->sop_instance);
 out:
@@ -263,9 +272,9 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	return rc;
 }
 
-int
-dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
-    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err)
+static int
+convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
+    int pad, struct dcmfile_transcoded *out, struct cs_err *err)
 {
 	struct part10_info src;
 	char self[64];
@@ -296,6 +305,12 @@ dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
 		    path, src.ts_uid, ts_uid);
 	/* Deflated Explicit VR LE is inflated and deflated here; the other
 	 * deflated syntaxes still go through GDCM's whole-file rewrite */
+	if (rc == 0 && pad && deflated(src.ts_uid) &&
+	    !deflated_evrle(src.ts_uid))
+		rc = cs_err_set(err, CS_E_UNSUPPORTED,
+		    "cannot pad the values of '%s': %s is read by GDCM's "
+		    "whole-file rewrite only",
+		    path, src.ts_uid);
 	if (rc == 0 &&
 	    ((deflated(src.ts_uid) && !deflated_evrle(src.ts_uid)) ||
 		(deflated(ts_uid) && !deflated_evrle(ts_uid)))) {
@@ -309,6 +324,21 @@ dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
 		return rc;
 	}
 	if (rc == 0)
-		rc = transcode_mapped(fd, &src, ts_uid, allow_lossy, out, err);
+		rc = transcode_mapped(
+		    fd, &src, ts_uid, allow_lossy, pad, out, err);
 	return rc;
+}
+
+int
+dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
+    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err)
+{
+	return convert_fd(fd, path, ts_uid, allow_lossy, 0, out, err);
+}
+
+int
+dcmfile_pad_odd_fd(int fd, const char *path, const char *ts_uid,
+    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err)
+{
+	return convert_fd(fd, path, ts_uid, allow_lossy, 1, out, err);
 }

@@ -6,6 +6,7 @@
 
 #include "cstore/cstore.h"
 #include "storescu/send_convert.h"
+#include "core/ts_uids.h"
 #include "storescu/send_report.h"
 #include "core/banned.h"
 
@@ -36,11 +37,23 @@ send_convert_target(const char *ts, const char *const *cand, size_t n,
 
 int
 send_convert_file(int fd, const char *path, const char *from, const char *ts,
-    int allow_lossy, char sop_instance[DCMFILE_UID_MAX + 1],
+    int allow_lossy, enum send_pad pad, char sop_instance[DCMFILE_UID_MAX + 1],
     struct dcmfile_transcoded *tc, char *note, size_t cap, struct cs_err *err)
 {
-	int rc = dcmfile_transcode_fd(fd, path, ts, allow_lossy, tc, err);
+	int deflated = strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
+	int rc =
+	    (pad == SEND_PAD_ODD ? dcmfile_pad_odd_fd : dcmfile_transcode_fd)(
+		fd, path, ts, allow_lossy, tc, err);
+	size_t k = 0;
 
+	/* a conversion that made it odd (a Deflated source of even length
+	 * whose inflated data set is odd) is done again, padded; a Deflated
+	 * stream gets its own pad byte (PS3.5 A.5) */
+	if (rc == 0 && pad == SEND_PAD_IF_ODD && (tc->length & 1) &&
+	    !deflated) {
+		close(tc->fd);
+		rc = dcmfile_pad_odd_fd(fd, path, ts, allow_lossy, tc, err);
+	}
 	/* fd is the file planning probed: the same instance comes out,
 	 * unless a lossy compression gave it a new UID (below) */
 	if (rc == 0 && !tc->lossy && strcmp(tc->sop_instance, sop_instance)) {
@@ -55,17 +68,28 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 		    report_uid_text(from), report_uid_text(ts), err->msg);
 		return rc;
 	}
+	note[0] = '\0';
+	if (tc->padded > 0)
+		k = (size_t)snprintf(note, cap,
+		    "padded %u odd-length value%s to even length (PS3.5 7.1.1)",
+		    tc->padded, tc->padded == 1 ? "" : "s");
+	if (k >= cap || strcmp(from, ts) == 0)
+		return 0; /* the same syntax: padded, not transcoded */
+	if (k > 0)
+		k += (size_t)snprintf(note + k, cap - k, "; ");
+	if (k >= cap)
+		return 0;
 	if (tc->lossy && strcmp(tc->sop_instance, sop_instance) != 0) {
 		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
 		 * sent, stored and reported under its new UID */
-		snprintf(note, cap,
+		snprintf(note + k, cap - k,
 		    "transcoded to %s (lossy): new SOP Instance UID, was %s; "
 		    "ratio %.2f",
 		    report_uid_text(ts), sop_instance, tc->ratio);
 		memcpy(sop_instance, tc->sop_instance, DCMFILE_UID_MAX + 1);
 	} else {
-		snprintf(note, cap, "transcoded to %s%s", report_uid_text(ts),
-		    tc->lossy ? " (lossy)" : "");
+		snprintf(note + k, cap - k, "transcoded to %s%s",
+		    report_uid_text(ts), tc->lossy ? " (lossy)" : "");
 	}
 	return 0;
 }

@@ -27,17 +27,28 @@ long send_convert_target(const char *ts, const char *const *cand, size_t n,
     const struct propose_opts *po, int (*skip)(void *, const char *),
     void *user, long *lossy_only);
 
+/* What send_convert_file does about odd lengths (PS3.5 7.1.1). */
+enum send_pad {
+	SEND_PAD_NEVER,  /* as it comes (STOW: HTTP carries any length) */
+	SEND_PAD_IF_ODD, /* DIMSE: a result of odd length, which no PDV can
+			  * carry, is made again with its odd values padded */
+	SEND_PAD_ODD,    /* the source is odd: pad from the start */
+};
+
 /*
  * Converts the file fd (planning probed it: syntax from, SOP Instance
- * sop_instance) to ts into *tc (dcmfile_transcode_fd; path names it in
- * messages).  note[] gets what the result line says either way.  0:
- * "transcoded to ...", and a lossy compression's new instance UID has
- * replaced sop_instance (the note names the old one).  Else CS_E_* with
- * err set, tc->fd -1 and "cannot convert ...: why" (a lossless
+ * sop_instance) to ts into *tc (dcmfile_transcode_fd; with padding,
+ * dcmfile_pad_odd_fd; path names it in messages).  from and ts may be
+ * the same syntax when only padding is wanted.  note[] gets what the
+ * result line says either way.  0: "padded N odd-length values ..."
+ * and/or "transcoded to ...", and a lossy compression's new instance UID
+ * has replaced sop_instance (the note names the old one).  Else CS_E_*
+ * with err set, tc->fd -1 and "cannot convert ...: why" (a lossless
  * conversion that names another instance: CS_E_UNSUPPORTED).
  */
-int send_convert_file(int fd, const char *path, const char *from,
-    const char *ts, int allow_lossy, char sop_instance[DCMFILE_UID_MAX + 1],
+int
+send_convert_file(int fd, const char *path, const char *from, const char *ts,
+    int allow_lossy, enum send_pad pad, char sop_instance[DCMFILE_UID_MAX + 1],
     struct dcmfile_transcoded *tc, char *note, size_t cap, struct cs_err *err);
 
 #endif

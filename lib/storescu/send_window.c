@@ -171,8 +171,23 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	return fd;
 }
 
-/* Converts f's file to ch->ts into tc.  Returns 0, or -1 with a local
- * result (transcodefail) in f. */
+/*
+ * 1 when f's data set has an odd total length and goes as it is in
+ * ch->ts: no PDV can carry it (PS3.8 E.1; DCMTK aborts the association),
+ * so its odd-length values are padded (PS3.5 7.1.1), as DCMTK's own
+ * sender does when it reads them.  A Deflated one gets its pad byte on
+ * the wire instead (start_one).
+ */
+static int
+must_pad(const struct flight *f, const struct propose_choice *ch)
+{
+	return (f->info.dataset_length & 1) &&
+	    strcmp(ch->ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0;
+}
+
+/* Converts f's file to ch->ts into tc (padding odd values when the data
+ * set has an odd length).  Returns 0, or -1 with a local result
+ * (transcodefail) in f. */
 static int
 convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
     int fd, struct dcmfile_transcoded *tc)
@@ -181,20 +196,27 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	const char *path = run->src.paths[b->idx[f->j]];
 	struct cs_err e = { 0, "" };
 	char note[CS_ERR_MSG_MAX + 256];
-	int rc;
+	int pad = must_pad(f, ch), rc;
 
 	rc = send_convert_file(fd, path, f->info.ts_uid, ch->ts,
-	    run->o->allow_lossy, f->info.sop_instance, tc, note, sizeof(note),
-	    &e);
+	    run->o->allow_lossy, pad ? SEND_PAD_ODD : SEND_PAD_IF_ODD,
+	    f->info.sop_instance, tc, note, sizeof(note), &e);
 	codec_notes(run, path);
-	report_add_detail(f->detail, "%s", note);
+	if (rc != 0 && !ch->transcode)
+		report_add_detail(f->detail,
+		    "odd data set length %llu, which no PDV can carry, and "
+		    "cannot pad its odd-length values: %s",
+		    (unsigned long long)f->info.dataset_length, e.msg);
+	else if (note[0] != '\0')
+		report_add_detail(f->detail, "%s", note);
 	if (rc != 0) {
 		f->r.outcome = STORESCU_TRANSCODE;
 		f->r.ts_sent = "";
 		return -1;
 	}
-	f->r.transcoded = 1;
 	f->len = tc->length;
+	if (ch->transcode)
+		f->r.transcoded = 1; /* else the same syntax: padded only */
 	return 0;
 }
 
@@ -248,7 +270,7 @@ prepare(
 		p->local = 1;
 	} else {
 		p->f.len = p->f.info.dataset_length;
-		if (p->ch.transcode &&
+		if ((p->ch.transcode || must_pad(&p->f, &p->ch)) &&
 		    convert(b, &p->f, &p->ch, p->fd, &p->tc) != 0) {
 			close(p->fd);
 			p->fd = -1;
@@ -383,7 +405,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	}
 	if (p->ch.transcode)
 		ahead_begin(b, j);
-	off = p->ch.transcode ? 0 : f->info.dataset_offset;
+	off = p->tc.fd >= 0 ? 0 : f->info.dataset_offset;
 	/*
 	 * PS3.5 A.5: a deflated stream of odd length is followed by one
 	 * zero byte, and PS3.8 E.1 wants every fragment even; files
@@ -397,8 +419,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	b->sends[j]++;
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
-	    f->info.sop_instance, p->ch.transcode ? p->tc.fd : p->fd,
-	    (off_t)off, f->len, pad, &f->msg_id, &e);
+	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd, (off_t)off,
+	    f->len, pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
 	if (p->tc.fd >= 0)
 		close(p->tc.fd);
@@ -538,14 +560,6 @@ lose_one(struct batch *b, struct flight *f)
 		    "no response after %u attempts: %s", n, b->dead.msg);
 	else
 		report_add_detail(f->detail, "no response: %s", b->dead.msg);
-	/* sent as it is, never padded: say why a strict peer may abort */
-	if ((f->len & 1) && f->r.ts_sent != NULL &&
-	    strcmp(f->r.ts_sent, TS_UID_DeflatedExplicitVRLittleEndian) != 0)
-		report_add_detail(f->detail,
-		    "its data set has an odd length, %llu bytes (an element "
-		    "of odd length, against PS3.5 7.1.1): peers that keep "
-		    "fragments even (PS3.8 E.1; DCMTK, Orthanc) abort on it",
-		    (unsigned long long)f->len);
 	b->lost++;
 	land(b, f);
 }

@@ -2,8 +2,9 @@
  * fuzz_xcode.c - the transcoder's element walker and pixel path
  * (lib/dcmfile/xcode.h) on any data set.  The first byte picks the
  * source and target syntaxes among the native ones and RLE (our codec;
- * the GDCM-backed codecs are not ours to fuzz); the rest is the data
- * set.  Any result is fine; a crash, hang, leak or over-read is not.
+ * the GDCM-backed codecs are not ours to fuzz) and, bit 4, the pad mode
+ * (pad_odd: dcmsend's padding of odd-length values, also into the same
+ * syntax); the rest is the data set.  Any result is fine; a crash, hang, leak or over-read is not.
  * (A success may write nothing: group lengths alone are all dropped.)
  */
 #include <stdint.h>
@@ -31,7 +32,7 @@ count(void *ctx, const void *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xcode_req req = { NULL, NULL, 0, NULL };
+	struct xcode_req req = { NULL, NULL, 0, NULL, 0 };
 	struct xcode_result res;
 	struct cs_err err;
 	size_t written = 0;
@@ -41,7 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	req.src_ts = syntaxes[data[0] & 3];
 	req.dst_ts = syntaxes[(data[0] >> 2) & 3];
-	if (strcmp(req.src_ts, req.dst_ts) == 0)
+	req.pad_odd = (data[0] >> 4) & 1;
+	if (!req.pad_odd && strcmp(req.src_ts, req.dst_ts) == 0)
 		return 0;
 	cs_err_clear(&err);
 	rc = xcode_dataset(data + 1, size - 1, &req, count, &written, &res, &err);

@@ -46,7 +46,7 @@ count(void *ctx, const void *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xcode_req req = { "1.2.840.10008.1.2.1", NULL, 0, NULL };
+	struct xcode_req req = { "1.2.840.10008.1.2.1", NULL, 0, NULL, 0 };
 	struct xcode_result res;
 	struct xcode_deflate *d;
 	struct cs_err err;

@@ -37,11 +37,26 @@ static int
 run(const struct wr *in, const char *from, const char *to, struct wr *out,
     struct cs_err *err)
 {
-	struct xcode_req req = { from, to, 0, NULL };
+	struct xcode_req req = { from, to, 0, NULL, 0 };
 	struct xcode_result res;
 
 	wr_init(out, 1 << 20);
 	return xcode_dataset(in->p, in->len, &req, to_wr, out, &res, err);
+}
+
+/* run() in pad mode (xcode_req.pad_odd): *padded gets the count. */
+static int
+run_pad(const struct wr *in, const char *from, const char *to,
+    struct wr *out, uint32_t *padded, struct cs_err *err)
+{
+	struct xcode_req req = { from, to, 0, NULL, 1 };
+	struct xcode_result res;
+	int rc;
+
+	wr_init(out, 1 << 20);
+	rc = xcode_dataset(in->p, in->len, &req, to_wr, out, &res, err);
+	*padded = res.padded;
+	return rc;
 }
 
 static int
@@ -99,6 +114,111 @@ check_same(const struct wr *got, const struct wr *want)
 		    "byte %zu: got %02x, want %02x", i, got->p[i], want->p[i]);
 	ck_assert_uint_eq(got->len, want->len);
 }
+
+START_TEST(xcode_pad_mode_pads_odd_values_by_vr_and_keeps_the_rest)
+{
+	static const uint8_t ob3[3] = { 1, 2, 3 }, ob4[4] = { 1, 2, 3, 0 };
+	struct wr in, want, got, item, even_sq;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+	int be;
+
+	for (be = 0; be < 2; be++) {
+		/* a sequence with no odd value inside keeps its defined
+		 * length; one with an odd value gets undefined lengths */
+		wr_init(&even_sq, 1 << 12);
+		hdr(&even_sq, be, 0xfffe, 0xe000, NULL, 12);
+		elem(&even_sq, be, 0x0008, 0x0100, "SH", "CODE", 4);
+		wr_init(&item, 1 << 12);
+		elem(&item, be, 0x0010, 0x0010, "PN", "A^B", 3);
+		wr_init(&in, 1 << 12);
+		elem(&in, be, 0x0008, 0x0005, "CS", "ISO_IR 100", 10);
+		elem(&in, be, 0x0008, 0x0016, "UI", "1.2.3", 5);
+		hdr(&in, be, 0x0008, 0x1032, "SQ", (uint32_t)even_sq.len);
+		wr_bytes(&in, even_sq.p, even_sq.len);
+		elem(&in, be, 0x0008, 0x1030, "LO", "odd", 3);
+		hdr(&in, be, 0x0008, 0x1111, "SQ", (uint32_t)item.len + 8);
+		hdr(&in, be, 0xfffe, 0xe000, NULL, (uint32_t)item.len);
+		wr_bytes(&in, item.p, item.len);
+		elem(&in, be, 0x0009, 0x1003, "OB", ob3, 3);
+		elem(&in, be, 0x0010, 0x0000, "UL", "\0\0\0\0", 4);
+		elem(&in, be, 0x0010, 0x0020, "LO", "", 0);
+
+		wr_init(&want, 1 << 12);
+		elem(&want, be, 0x0008, 0x0005, "CS", "ISO_IR 100", 10);
+		elem(&want, be, 0x0008, 0x0016, "UI", "1.2.3\0", 6);
+		hdr(&want, be, 0x0008, 0x1032, "SQ", (uint32_t)even_sq.len);
+		wr_bytes(&want, even_sq.p, even_sq.len);
+		elem(&want, be, 0x0008, 0x1030, "LO", "odd ", 4);
+		hdr(&want, be, 0x0008, 0x1111, "SQ", UNDEF);
+		hdr(&want, be, 0xfffe, 0xe000, NULL, UNDEF);
+		elem(&want, be, 0x0010, 0x0010, "PN", "A^B ", 4);
+		hdr(&want, be, 0xfffe, 0xe00d, NULL, 0);
+		hdr(&want, be, 0xfffe, 0xe0dd, NULL, 0);
+		elem(&want, be, 0x0009, 0x1003, "OB", ob4, 4);
+		/* the group length is dropped, as in every conversion */
+		elem(&want, be, 0x0010, 0x0020, "LO", "", 0);
+
+		ck_assert_msg(run_pad(&in, be ? EBE : EVR, be ? EBE : EVR, &got,
+				  &padded, &err) == 0, "%s", err.msg);
+		check_same(&got, &want);
+		ck_assert_uint_eq(padded, 4);
+		ck_assert_uint_eq(got.len % 2, 0);
+		wr_release(&in);
+		wr_release(&want);
+		wr_release(&got);
+		wr_release(&item);
+		wr_release(&even_sq);
+	}
+}
+END_TEST
+
+START_TEST(xcode_pad_mode_takes_the_pad_from_the_dictionary_in_implicit)
+{
+	static const uint8_t ob3[3] = { 1, 2, 3 }, ob4[4] = { 1, 2, 3, 0 };
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0008, 0x1030, NULL, "odd", 3);
+	elem(&in, 0, 0x0009, 0x0010, NULL, "ACM", 3);
+	elem(&in, 0, 0x0009, 0x1003, NULL, ob3, 3);
+	elem(&in, 0, 0x0020, 0x000d, NULL, "1.2.3", 5);
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0008, 0x1030, NULL, "odd ", 4);
+	elem(&want, 0, 0x0009, 0x0010, NULL, "ACM ", 4); /* a creator: LO */
+	elem(&want, 0, 0x0009, 0x1003, NULL, ob4, 4);    /* unknown: UN */
+	elem(&want, 0, 0x0020, 0x000d, NULL, "1.2.3\0", 6);
+	ck_assert_msg(run_pad(&in, IVR, IVR, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	check_same(&got, &want);
+	ck_assert_uint_eq(padded, 4);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+START_TEST(xcode_pad_mode_refuses_a_value_that_would_not_fit)
+{
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+	uint8_t *v = calloc(1, 0xffff);
+
+	ck_assert_ptr_nonnull(v);
+	memset(v, 'A', 0xffff);
+	wr_init(&in, 1 << 18);
+	elem(&in, 0, 0x0008, 0x1030, "LO", v, 0xffff);
+	ck_assert_int_eq(run_pad(&in, EVR, EVR, &got, &padded, &err),
+	    CS_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "16-bit length"));
+	wr_release(&got);
+	free(v);
+	wr_release(&in);
+}
+END_TEST
 
 START_TEST(xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr)
 {
@@ -841,6 +961,9 @@ xcode_suite(void)
 	TCase *tc = tcase_create("walker");
 
 	tcase_add_test(tc, xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr);
+	tcase_add_test(tc, xcode_pad_mode_pads_odd_values_by_vr_and_keeps_the_rest);
+	tcase_add_test(tc, xcode_pad_mode_takes_the_pad_from_the_dictionary_in_implicit);
+	tcase_add_test(tc, xcode_pad_mode_refuses_a_value_that_would_not_fit);
 	tcase_add_test(tc, xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit);
 	tcase_add_test(tc, xcode_un_sequence_keeps_its_implicit_contents_byte_for_byte);
 	tcase_add_test(tc, xcode_group_lengths_are_dropped_other_elements_kept);
