@@ -647,20 +647,21 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 }
 
 /*
- * GDCM 3.0 codes a JPEG 2000 frame into a buffer of 4 bytes a pixel and
- * its write callback never checks the end (valgrind: an 11x11 8-bit
- * noise image writes past it).  The codestream is at most the samples
- * and a quarter (lossless; an eighth lossy) plus headers, seen under 400
- * bytes: a frame is coded only when that bound fits with room to spare.
+ * GDCM 3.0.21 codes a JPEG 2000 frame into a buffer twice the frame's
+ * size and its write callback never checks the end: valgrind sees a
+ * 13x13 8-bit noise image (a 350-byte codestream) write past its 340
+ * bytes.  The codestream is at most the samples and an eighth (lossless;
+ * an eighth lossy) plus headers, seen under 250 bytes: a frame is coded
+ * only when that bound fits.
  */
 bool
 j2k_fits(const struct dcmfile_image *img, bool lossy)
 {
-	uint64_t px = uint64_t{ img->rows } * img->cols;
-	uint64_t raw = px * img->samples * ((img->bits_allocated + 7u) / 8u);
-	uint64_t need = (lossy ? raw / 8 : raw + raw / 4) + 768;
+	uint64_t raw = uint64_t{ img->rows } * img->cols * img->samples *
+	    ((img->bits_allocated + 7u) / 8u);
+	uint64_t need = (lossy ? raw / 8 : raw + raw / 8) + 384;
 
-	return 4 * px >= need;
+	return 2 * raw >= need;
 }
 
 int
