@@ -217,7 +217,12 @@ int dcmfile_gdcm_uid_at(size_t i, const char **uid, const char **name);
 
 /* ---- end of GDCM UID dictionary section ----------------------------- */
 
+/* Sets the function pointer at fn (size bytes) to symbol name of the
+ * dlopen'd h, or NULL when h lacks it (dcmfile_load.c). */
+void dcmfile_sym(void *h, const char *name, void *fn, size_t size);
+
 #ifdef __cplusplus
 }
 #endif
+
 #endif

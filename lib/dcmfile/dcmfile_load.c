@@ -112,9 +112,8 @@ candidates(char cand[][PATH_MAX])
 	return n;
 }
 
-/* Sets the function pointer at fn (size bytes) to name in h, or NULL. */
-static void
-sym(void *h, const char *name, void *fn, size_t size)
+void
+dcmfile_sym(void *h, const char *name, void *fn, size_t size)
 {
 	void *p = dlsym(h, name);
 
@@ -147,17 +146,18 @@ load_module(void)
 				      : cand[tried]);
 		return;
 	}
-	sym(h, "cstore_gdcm_abi", &gdcm.abi, sizeof(gdcm.abi));
-	sym(h, "cstore_gdcm_transcode", &gdcm.transcode,
+	dcmfile_sym(h, "cstore_gdcm_abi", &gdcm.abi, sizeof(gdcm.abi));
+	dcmfile_sym(h, "cstore_gdcm_transcode", &gdcm.transcode,
 	    sizeof(gdcm.transcode));
-	sym(h, "cstore_gdcm_decode", &gdcm.decode, sizeof(gdcm.decode));
-	sym(h, "cstore_gdcm_encode", &gdcm.encode, sizeof(gdcm.encode));
-	sym(h, "cstore_gdcm_messages", &gdcm.messages, sizeof(gdcm.messages));
-	sym(h, "cstore_gdcm_trace", &gdcm.trace, sizeof(gdcm.trace));
-	sym(h, "cstore_gdcm_vr", &gdcm.vr, sizeof(gdcm.vr));
-	sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count,
+	dcmfile_sym(h, "cstore_gdcm_decode", &gdcm.decode, sizeof(gdcm.decode));
+	dcmfile_sym(h, "cstore_gdcm_encode", &gdcm.encode, sizeof(gdcm.encode));
+	dcmfile_sym(
+	    h, "cstore_gdcm_messages", &gdcm.messages, sizeof(gdcm.messages));
+	dcmfile_sym(h, "cstore_gdcm_trace", &gdcm.trace, sizeof(gdcm.trace));
+	dcmfile_sym(h, "cstore_gdcm_vr", &gdcm.vr, sizeof(gdcm.vr));
+	dcmfile_sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count,
 	    sizeof(gdcm.uid_count));
-	sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
+	dcmfile_sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
 	if (gdcm.abi == NULL || gdcm.transcode == NULL || gdcm.decode == NULL ||
 	    gdcm.encode == NULL || gdcm.messages == NULL ||
 	    gdcm.trace == NULL || gdcm.vr == NULL || gdcm.uid_count == NULL ||

@@ -11,6 +11,7 @@
 
 #include <charls/charls.h>
 
+#include "dcmfile/dcmfile.h"
 #include "dcmfile/xcode_jls.h"
 #include "core/banned.h"
 
@@ -31,16 +32,6 @@ static struct {
 
 static pthread_once_t jls_once = PTHREAD_ONCE_INIT;
 
-/* Sets the function pointer at fn (size bytes) to name in h, or NULL. */
-static void
-sym(void *h, const char *name, void *fn, size_t size)
-{
-	void *p = dlsym(h, name);
-
-	if (size == sizeof(p))
-		memcpy(fn, &p, sizeof(p));
-}
-
 static void
 load(void)
 {
@@ -48,22 +39,24 @@ load(void)
 
 	if (h == NULL)
 		return;
-	sym(h, "charls_jpegls_decoder_create", &jls.create, sizeof(jls.create));
-	sym(h, "charls_jpegls_decoder_destroy", &jls.destroy,
+	dcmfile_sym(
+	    h, "charls_jpegls_decoder_create", &jls.create, sizeof(jls.create));
+	dcmfile_sym(h, "charls_jpegls_decoder_destroy", &jls.destroy,
 	    sizeof(jls.destroy));
-	sym(h, "charls_jpegls_decoder_set_source_buffer", &jls.source,
+	dcmfile_sym(h, "charls_jpegls_decoder_set_source_buffer", &jls.source,
 	    sizeof(jls.source));
-	sym(h, "charls_jpegls_decoder_read_header", &jls.header,
+	dcmfile_sym(h, "charls_jpegls_decoder_read_header", &jls.header,
 	    sizeof(jls.header));
-	sym(h, "charls_jpegls_decoder_get_frame_info", &jls.frame_info,
+	dcmfile_sym(h, "charls_jpegls_decoder_get_frame_info", &jls.frame_info,
 	    sizeof(jls.frame_info));
-	sym(h, "charls_jpegls_decoder_get_interleave_mode", &jls.interleave,
-	    sizeof(jls.interleave));
-	sym(h, "charls_jpegls_decoder_get_destination_size", &jls.dest_size,
-	    sizeof(jls.dest_size));
-	sym(h, "charls_jpegls_decoder_decode_to_buffer", &jls.decode,
+	dcmfile_sym(h, "charls_jpegls_decoder_get_interleave_mode",
+	    &jls.interleave, sizeof(jls.interleave));
+	dcmfile_sym(h, "charls_jpegls_decoder_get_destination_size",
+	    &jls.dest_size, sizeof(jls.dest_size));
+	dcmfile_sym(h, "charls_jpegls_decoder_decode_to_buffer", &jls.decode,
 	    sizeof(jls.decode));
-	sym(h, "charls_get_error_message", &jls.message, sizeof(jls.message));
+	dcmfile_sym(
+	    h, "charls_get_error_message", &jls.message, sizeof(jls.message));
 	jls.loaded = jls.create != NULL && jls.destroy != NULL &&
 	    jls.source != NULL && jls.header != NULL &&
 	    jls.frame_info != NULL && jls.interleave != NULL &&
