@@ -565,8 +565,8 @@ pad_text_vr(const char *vr)
  * fragments are not values to pad.
  */
 static int
-holds_odd(struct xc *x, const struct ds_walk *w, const struct rd *r,
-    const struct ds_walk_step *st)
+holds_odd(
+    const struct ds_walk *w, const struct rd *r, const struct ds_walk_step *st)
 {
 	struct ds_walk tw = *w;
 	struct rd tr = *r;
@@ -577,7 +577,6 @@ holds_odd(struct xc *x, const struct ds_walk *w, const struct rd *r,
 		return st->e.len != DS_LEN_UNDEFINED && (st->e.len & 1);
 	if (st->kind != DS_KIND_SEQUENCE)
 		return 0;
-	(void)x;
 	memset(&sn, 0, sizeof(sn));
 	/* an error here is found again by the copy that follows */
 	if (ds_walk_pass(&tw, &tr, st, true, note, &sn, &quiet) != 0)
@@ -602,7 +601,7 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 	char vr[3];
 	int rc, odd;
 
-	if (se == x->de && !(x->pad && holds_odd(x, w, r, st)))
+	if (se == x->de && !(x->pad && holds_odd(w, r, st)))
 		return copy_raw(x, w, r, st);
 	if (st->kind == DS_KIND_FRAGMENTS)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,

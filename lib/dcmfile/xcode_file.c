@@ -105,10 +105,9 @@ deflated_evrle(const char *ts)
  * Inflates a Deflated data set (PS3.5 A.5: raw deflate of Explicit VR
  * LE) into a temporary file and maps it, for the walker to read in
  * place: the heap holds only zlib's state, whatever the size.  At most
- * PART10_INFLATED_MAX bytes.  The mapping (*map, *len bytes) is the caller's
- * to munmap.
+ * PART10_INFLATED_MAX bytes.  The mapping (*map, *len bytes) is the
+ * caller's to munmap.
  */
-
 static int
 inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
     struct cs_err *err)
