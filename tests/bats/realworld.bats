@@ -173,7 +173,7 @@ PY
 	local f=/usr/lib/python3/dist-packages/pydicom/data/test_files/image_dfl.dcm t=$BATS_TEST_TMPDIR
 	[ -f "$f" ] || skip "needs python3-pydicom's test files"
 	run -0 "$CSTORE_TOOLS/dcm-xcode" 1.2.840.10008.1.2.1 "$f" "$t/out.dcm"
-	run -0 python3 -c '
+	run -0 /usr/bin/python3 -c '
 import sys, pydicom
 a = pydicom.dcmread(sys.argv[1]); b = pydicom.dcmread(sys.argv[2])
 assert b.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
