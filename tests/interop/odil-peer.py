@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""odil-peer.py: Odil (Debian python3-odil, its own C++ DICOM network
+stack and file reader/writer) as the other side of our tools, for
+tests/interop/odil.bats.  Runs as /usr/bin/python3 (Debian's packages).
+
+  send HOST PORT REFDIR [--max-length N] [--abort] FILE... [+ FILE...]...
+      An association from Odil's StoreSCU for each group of files (a "+"
+      starts the next); each file on a presentation context of its own,
+      proposing only the file's transfer syntax.
+      The data set of each C-STORE is written to REFDIR/<SOPInstanceUID>
+      as Odil's writer encodes it in the accepted transfer syntax: what
+      Odil puts on the wire (it re-encodes what it read, e.g. sequences
+      with explicit lengths).  Prints the negotiated parameters, then
+      "stored UID" per C-STORE; --abort aborts the last association
+      instead of releasing it.
+  echo HOST PORT
+      One C-ECHO from Odil's EchoSCU, released.
+  listen PORT DIR [COUNT [FAILUID]]
+      Accepts COUNT (1) associations, one after the other, on every
+      interface (Odil binds neither port 0 nor one address), answers
+      C-ECHO and C-STORE (A700 for the instance FAILUID), and writes each
+      received data set as Odil's JSON, DIR/<SOPInstanceUID>.json, and
+      unless large as Odil's writer encodes it, DIR/<SOPInstanceUID>@<TS>
+      for each transfer syntax accepted for its SOP class (a message
+      does not say its context); and the negotiated
+      parameters to DIR/assoc-N.txt.  Prints "waiting N" before it listens
+      for association N.  Exits 0 when the last association
+      was released, 3 when it was aborted.
+  write SRC OUT TS [--undefined] [--group-length]
+      SRC rewritten as a Part 10 file by Odil's writer in syntax TS
+      (items and sequences of undefined length, group lengths: on ask).
+  encode DIR SRC...
+      What listen writes when each SRC arrives whole (its own syntax).
+  big OUT BYTES
+      A Secondary Capture image of BYTES pixel bytes, written by Odil.
+"""
+import os
+import sys
+
+import odil
+
+PC = odil.AssociationParameters.PresentationContext
+
+
+def tag_str(ds, tag):
+    return text(ds.as_string(tag)[0])
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def write_encoded(path, ds, ts):
+    """The data set into path as Odil's writer encodes it in syntax ts."""
+    with odil.open(path, "wb") as stream:
+        odil.Writer(stream, ts).write_data_set(ds)
+
+
+def describe(params):
+    lines = ["calling %s called %s max-length %d" % (
+        params.get_calling_ae_title(), params.get_called_ae_title(),
+        params.get_maximum_length())]
+    for pc in params.get_presentation_contexts():
+        lines.append("pc %d %s %s %s %s" % (
+            pc.id, pc.abstract_syntax,
+            ",".join(text(t) for t in pc.transfer_syntaxes),
+            pc.result, pc.role))
+    return "\n".join(lines) + "\n"
+
+
+def big_dataset(nbytes):
+    ds = odil.DataSet()
+    uid = odil.generate_uid()
+    for tag, value in (
+            (odil.registry.SOPClassUID, "1.2.840.10008.5.1.4.1.1.7"),
+            (odil.registry.SOPInstanceUID, uid),
+            (odil.registry.StudyInstanceUID, odil.generate_uid()),
+            (odil.registry.SeriesInstanceUID, odil.generate_uid()),
+            (odil.registry.PatientName, "Odil^Big"),
+            (odil.registry.Modality, "OT"),
+            (odil.registry.PhotometricInterpretation, "MONOCHROME2")):
+        ds.add(tag, [value])
+    rows = 512
+    cols = nbytes // (2 * rows)
+    for tag, value in (
+            (odil.registry.SamplesPerPixel, 1), (odil.registry.Rows, rows),
+            (odil.registry.Columns, cols), (odil.registry.BitsAllocated, 16),
+            (odil.registry.BitsStored, 16), (odil.registry.HighBit, 15),
+            (odil.registry.PixelRepresentation, 0)):
+        ds.add(tag, [value])
+    pixels = (bytes(range(251)) * (2 * rows * cols // 251 + 1))[:2 * rows * cols]
+    ds.add(odil.registry.PixelData,
+           odil.Value.Binary([odil.Value.BinaryItem(pixels)]), odil.VR.OW)
+    return ds
+
+
+def send(argv):
+    host, port, refdir = argv[0], int(argv[1]), argv[2]
+    rest = argv[3:]
+    maxlen, abort, groups = None, False, [[]]
+    while rest:
+        a = rest.pop(0)
+        if a == "--max-length":
+            maxlen = int(rest.pop(0))
+        elif a == "--abort":
+            abort = True
+        elif a == "+":
+            groups.append([])
+        else:
+            groups[-1].append(a)
+    for n, files in enumerate(groups):
+        send_one(host, port, refdir, maxlen,
+                 abort and n == len(groups) - 1, files)
+
+
+def send_one(host, port, refdir, maxlen, abort, files):
+    items = []
+    for f in files:
+        with odil.open(f) as stream:
+            meta, ds = odil.Reader.read_file(stream)
+        items.append((tag_str(meta, odil.registry.TransferSyntaxUID), ds))
+    params = odil.AssociationParameters()
+    params.set_called_ae_title("ANY-SCP").set_calling_ae_title("ODIL")
+    if maxlen is not None:
+        params.set_maximum_length(maxlen)
+    params.set_presentation_contexts([
+        PC(2 * i + 1, tag_str(ds, odil.registry.SOPClassUID), [ts], PC.Role.SCU)
+        for i, (ts, ds) in enumerate(items)])
+    assoc = odil.Association()
+    assoc.set_peer_host(host)
+    assoc.set_peer_port(port)
+    assoc.set_parameters(params)
+    assoc.associate()
+    neg = assoc.get_negotiated_parameters()
+    sys.stdout.write(describe(neg))
+    accepted = accepted_syntaxes(neg)
+    for ts, ds in items:
+        cls = tag_str(ds, odil.registry.SOPClassUID)
+        uid = tag_str(ds, odil.registry.SOPInstanceUID)
+        # Odil's StoreSCU picks a context by SOP class alone, not by the
+        # data set's transfer syntax: only one syntax per class is sound
+        if accepted.get(cls) != {ts}:
+            sys.exit("odil-peer: %s: accepted %s, the file is %s" % (
+                uid, accepted.get(cls), ts))
+        write_encoded(os.path.join(refdir, uid), ds, ts)
+        scu = odil.StoreSCU(assoc)
+        scu.set_affected_sop_class(ds)
+        scu.store(ds)
+        print("stored", uid)
+    if abort:
+        assoc.abort(0, 0)
+    else:
+        assoc.release()
+
+
+def echo(argv):
+    params = odil.AssociationParameters()
+    params.set_called_ae_title("ANY-SCP").set_calling_ae_title("ODIL")
+    params.set_presentation_contexts([
+        PC(1, odil.registry.Verification,
+           [odil.registry.ImplicitVRLittleEndian], PC.Role.SCU)])
+    assoc = odil.Association()
+    assoc.set_peer_host(argv[0])
+    assoc.set_peer_port(int(argv[1]))
+    assoc.set_parameters(params)
+    assoc.associate()
+    scu = odil.EchoSCU(assoc)
+    scu.echo()
+    print("echo ok")
+    assoc.release()
+
+
+def write_decoded(outdir, ds, syntaxes):
+    """What Odil made of a data set: DIR/UID.json (Odil's JSON of it;
+    none for encapsulated pixel data, which Odil 0.12 cannot put in
+    JSON) and, unless it is large (Odil's writer takes seconds a
+    megabyte through Python), DIR/UID@TS as its writer encodes it in
+    each syntax."""
+    uid = tag_str(ds, odil.registry.SOPInstanceUID)
+    try:
+        js = odil.as_json(ds)
+        with open(os.path.join(outdir, uid + ".json"), "w") as f:
+            f.write(js)
+        if len(js) > 200000:
+            return
+    except odil.Exception:
+        pass
+    for ts in syntaxes:
+        try:
+            write_encoded(os.path.join(outdir, uid + "@" + ts), ds, ts)
+        except odil.Exception:
+            pass  # Odil cannot write every syntax (Deflated)
+
+
+def accepted_syntaxes(params):
+    """SOP class -> the transfer syntaxes accepted for it."""
+    syntaxes = {}
+    for pc in params.get_presentation_contexts():
+        if pc.result == PC.Result.Acceptance:
+            syntaxes.setdefault(text(pc.abstract_syntax), set()).add(
+                text(pc.transfer_syntaxes[0]))
+    return syntaxes
+
+
+def serve_one(port, outdir, n, failuid):
+    # Odil listens only inside receive_association: the caller waits for
+    # this line, then for the port
+    print("waiting", n, flush=True)
+    assoc = odil.Association()
+    assoc.receive_association("v4", port)
+    neg = assoc.get_negotiated_parameters()
+    with open(os.path.join(outdir, "assoc-%d.txt" % n), "w") as f:
+        f.write(describe(neg))
+    syntaxes = accepted_syntaxes(neg)
+
+    def on_store(request):
+        ds = request.get_data_set()
+        uid = tag_str(ds, odil.registry.SOPInstanceUID)
+        write_decoded(outdir, ds, syntaxes.get(
+            tag_str(ds, odil.registry.SOPClassUID), ()))
+        return 0xA700 if uid == failuid else 0
+
+    dispatcher = odil.SCPDispatcher(assoc)
+    echo_scp = odil.EchoSCP(assoc)
+    echo_scp.set_callback(lambda request: 0)
+    dispatcher.set_echo_scp(echo_scp)
+    store = odil.StoreSCP(assoc)
+    store.set_callback(on_store)
+    dispatcher.set_store_scp(store)
+    try:
+        while True:
+            dispatcher.dispatch()
+    except odil.AssociationReleased:
+        return 0
+    except odil.AssociationAborted:
+        return 3
+
+
+def listen(argv):
+    port, outdir = int(argv[0]), argv[1]
+    count = int(argv[2]) if len(argv) > 2 else 1
+    failuid = argv[3] if len(argv) > 3 else None
+    rc = 0
+    for n in range(1, count + 1):
+        rc = serve_one(port, outdir, n, failuid)
+    sys.exit(rc)
+
+
+def write(argv):
+    src, out, ts = argv[0], argv[1], argv[2]
+    with odil.open(src) as stream:
+        _, ds = odil.Reader.read_file(stream)
+    encoding = odil.Writer.ItemEncoding.ExplicitLength
+    if "--undefined" in argv:
+        encoding = odil.Writer.ItemEncoding.UndefinedLength
+    meta = odil.DataSet()
+    with odil.open(out, "wb") as stream:
+        odil.Writer.write_file(ds, stream, meta, ts, encoding,
+                               "--group-length" in argv)
+
+
+def encode(argv):
+    for src in argv[1:]:
+        with odil.open(src) as stream:
+            meta, ds = odil.Reader.read_file(stream)
+        write_decoded(argv[0], ds,
+                      [tag_str(meta, odil.registry.TransferSyntaxUID)])
+
+
+def big(argv):
+    with odil.open(argv[0], "wb") as stream:
+        odil.Writer.write_file(big_dataset(int(argv[1])), stream)
+
+
+if __name__ == "__main__":
+    cmds = {"send": send, "echo": echo, "listen": listen, "write": write,
+            "encode": encode, "big": big}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
+        sys.exit(__doc__)
+    cmds[sys.argv[1]](sys.argv[2:])
