@@ -92,7 +92,9 @@ for enc in ("ivrle", "evrle", "evrbe"):
           el(enc, 8, 5, b"CS", b"ISO_IR 100") + el(enc, 8, 0x16, b"UI", SC) + el(enc, 8, 0x18, b"UI", i_odd) +
           el(enc, 8, 0x1030, b"LO", b"odd") + el(enc, 9, 0x10, b"LO", b"ACME") +
           el(enc, 9, 0x1003, b"OB", b"\1\2\3") + tail(enc), i_odd)
-    # a GB18030 person name in a private sequence, empty sequences and values
+    # a GB18030 person name in a private sequence, empty sequences and
+    # values (tail's (0010,0020); an empty (0010,0010) here once made the
+    # tag appear twice, which dicom3tools' dcdump calls out)
     i = uid(4, enc)
     gb = "\u738b^\u5c0f\u4e1c".encode("gb18030")
     sq = item(enc, el(enc, 8, 5, b"CS", pad(b"GB18030", b" ")) + el(enc, 0x10, 0x10, b"PN", pad(gb, b" ")))
@@ -100,4 +102,4 @@ for enc in ("ivrle", "evrle", "evrbe"):
           el(enc, 8, 0x1110, b"SQ", b"") + el(enc, 8, 0x1111, b"SQ", seq_end(enc), U) +
           el(enc, 8, 0x1115, b"SQ", item(enc, b"", False) + item(enc) + seq_end(enc), U) +
           el(enc, 9, 0x10, b"LO", b"ACME") + el(enc, 9, 0x1001, b"SQ", sq + seq_end(enc), U) +
-          el(enc, 0x10, 0x10, b"PN", b"") + tail(enc), i)
+          tail(enc), i)
