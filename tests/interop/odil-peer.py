@@ -3,18 +3,19 @@
 stack and file reader/writer) as the other side of our tools, for
 tests/interop/odil.bats.  Runs as /usr/bin/python3 (Debian's packages).
 
-  send HOST PORT REFDIR [--max-length N] [--abort] FILE... [+ FILE...]...
+  send HOST PORT REFDIR [--max-length N] [--abort] [--propose TS,...]
+       FILE... [+ FILE...]...
       An association from Odil's StoreSCU for each group of files (a "+"
       starts the next); each file on a presentation context of its own,
-      proposing only the file's transfer syntax.
+      proposing only the file's transfer syntax, or the --propose list.
       The data set of each C-STORE is written to REFDIR/<SOPInstanceUID>
       as Odil's writer encodes it in the accepted transfer syntax: what
       Odil puts on the wire (it re-encodes what it read, e.g. sequences
       with explicit lengths).  Prints the negotiated parameters, then
       "stored UID" per C-STORE; --abort aborts the last association
       instead of releasing it.
-  echo HOST PORT
-      One C-ECHO from Odil's EchoSCU, released.
+  echo HOST PORT [USER PASSCODE]
+      One C-ECHO from Odil's EchoSCU (with a user identity), released.
   listen PORT DIR [COUNT [FAILUID]]
       Accepts COUNT (1) associations, one after the other, on every
       interface (Odil binds neither port 0 nor one address), answers
@@ -97,11 +98,13 @@ def big_dataset(nbytes):
 def send(argv):
     host, port, refdir = argv[0], int(argv[1]), argv[2]
     rest = argv[3:]
-    maxlen, abort, groups = None, False, [[]]
+    maxlen, abort, propose, groups = None, False, None, [[]]
     while rest:
         a = rest.pop(0)
         if a == "--max-length":
             maxlen = int(rest.pop(0))
+        elif a == "--propose":
+            propose = rest.pop(0).split(",")
         elif a == "--abort":
             abort = True
         elif a == "+":
@@ -110,10 +113,10 @@ def send(argv):
             groups[-1].append(a)
     for n, files in enumerate(groups):
         send_one(host, port, refdir, maxlen,
-                 abort and n == len(groups) - 1, files)
+                 abort and n == len(groups) - 1, propose, files)
 
 
-def send_one(host, port, refdir, maxlen, abort, files):
+def send_one(host, port, refdir, maxlen, abort, propose, files):
     items = []
     for f in files:
         with odil.open(f) as stream:
@@ -124,7 +127,8 @@ def send_one(host, port, refdir, maxlen, abort, files):
     if maxlen is not None:
         params.set_maximum_length(maxlen)
     params.set_presentation_contexts([
-        PC(2 * i + 1, tag_str(ds, odil.registry.SOPClassUID), [ts], PC.Role.SCU)
+        PC(2 * i + 1, tag_str(ds, odil.registry.SOPClassUID), propose or [ts],
+           PC.Role.SCU)
         for i, (ts, ds) in enumerate(items)])
     assoc = odil.Association()
     assoc.set_peer_host(host)
@@ -139,10 +143,11 @@ def send_one(host, port, refdir, maxlen, abort, files):
         uid = tag_str(ds, odil.registry.SOPInstanceUID)
         # Odil's StoreSCU picks a context by SOP class alone, not by the
         # data set's transfer syntax: only one syntax per class is sound
-        if accepted.get(cls) != {ts}:
+        # (and Odil converts none but the uncompressed ones)
+        if len(accepted.get(cls, ())) != 1 or (not propose and accepted[cls] != {ts}):
             sys.exit("odil-peer: %s: accepted %s, the file is %s" % (
                 uid, accepted.get(cls), ts))
-        write_encoded(os.path.join(refdir, uid), ds, ts)
+        write_encoded(os.path.join(refdir, uid), ds, min(accepted[cls]))
         scu = odil.StoreSCU(assoc)
         scu.set_affected_sop_class(ds)
         scu.store(ds)
@@ -156,6 +161,8 @@ def send_one(host, port, refdir, maxlen, abort, files):
 def echo(argv):
     params = odil.AssociationParameters()
     params.set_called_ae_title("ANY-SCP").set_calling_ae_title("ODIL")
+    if len(argv) > 2:
+        params.set_user_identity_to_username_and_password(argv[2], argv[3])
     params.set_presentation_contexts([
         PC(1, odil.registry.Verification,
            [odil.registry.ImplicitVRLittleEndian], PC.Role.SCU)])
@@ -163,7 +170,10 @@ def echo(argv):
     assoc.set_peer_host(argv[0])
     assoc.set_peer_port(int(argv[1]))
     assoc.set_parameters(params)
-    assoc.associate()
+    try:
+        assoc.associate()
+    except odil.Exception as e:
+        sys.exit("odil-peer: %s" % e)
     scu = odil.EchoSCU(assoc)
     scu.echo()
     print("echo ok")

@@ -134,6 +134,31 @@ odil_exit() {
 	grep -q ' 5 stored, 0 refused, 1 associations, 0 rejected, 1 aborted$' "$RECV_STDERR"
 }
 
+@test "odil: Odil proposing three syntaxes a context gets the first, what it converted to is stored as sent; its user identity: accepted, a wrong passcode or none rejected under --require-identity" {
+	local ebe=1.2.840.10008.1.2.2
+	mkdir "$W/ref"
+	printf 'alice:%s\n' "$(printf 'pw\npw\n' | "$CSTORE_BIN/dcmrecv" --hash-password 2>/dev/null)" >"$W/users"
+	start_dcmrecv --users "$W/users" --require-identity
+	run -0 --separate-stderr /usr/bin/python3 "$ODIL_PEER" echo 127.0.0.1 "$RECV_PORT" alice pw
+	[ "$output" = "echo ok" ]
+	run -1 --separate-stderr /usr/bin/python3 "$ODIL_PEER" echo 127.0.0.1 "$RECV_PORT" alice wrong
+	[ "$stderr" = "odil-peer: Association rejected" ]
+	run -1 --separate-stderr /usr/bin/python3 "$ODIL_PEER" echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	grep -q "rejected: user 'alice': wrong passcode" "$RECV_STDERR"
+	grep -q 'rejected: no user identity (one is required)' "$RECV_STDERR"
+	start_dcmrecv
+	run -0 --separate-stderr /usr/bin/python3 "$ODIL_PEER" send 127.0.0.1 "$RECV_PORT" "$W/ref" \
+		--propose "$ebe,1.2.840.10008.1.2,1.2.840.10008.1.2.1" \
+		"$C/ts/implicit-le.dcm" + "$C/sop/BasicTextSRStorage.dcm" "$C/odd/undefined-length-sequences-implicit.dcm"
+	[ "$(grep -c "^pc [0-9]* [0-9.]* $ebe Result.Acceptance " <<<"$output")" -eq 3 ]
+	stop_dcmrecv
+	[ "$(same_as_sent "$W/ref")" -eq 3 ]
+	for f in "$RECV_DIR"/*; do
+		[ "$(ts_of "$f")" = "$ebe" ]
+	done
+}
+
 @test "odil: C-ECHO both ways; each side reads the other's A-ASSOCIATE (max PDU, implementation class UID and version, role selection)" {
 	start_dcmrecv -d
 	run -0 --separate-stderr /usr/bin/python3 "$ODIL_PEER" echo 127.0.0.1 "$RECV_PORT"
