@@ -32,6 +32,11 @@ tests/interop/odil.bats.  Runs as /usr/bin/python3 (Debian's packages).
       (items and sequences of undefined length, group lengths: on ask).
   encode DIR SRC...
       What listen writes when each SRC arrives whole (its own syntax).
+  reread DIR < LINES
+      For each stored (0000) line of dcmsend's output on stdin, Odil's
+      reader on DIR/<SOPInstanceUID>.dcm: the data set it reads from the
+      source, the meta header's SOP Instance and Class UIDs those of the
+      line, its transfer syntax the source's.  Prints "N read, M different".
   big OUT BYTES
       A Secondary Capture image of BYTES pixel bytes, written by Odil.
 """
@@ -277,6 +282,31 @@ def encode(argv):
                       [tag_str(meta, odil.registry.TransferSyntaxUID)])
 
 
+def reread(argv):
+    n = bad = 0
+    for line in sys.stdin:
+        st, src, cls, uid = line.rstrip("\n").split("\t")[:4]
+        if st != "0000":
+            continue
+        with odil.open(src) as stream:
+            src_meta, want = odil.Reader.read_file(stream)
+        got_path = os.path.join(argv[0], uid + ".dcm")
+        with odil.open(got_path) as stream:
+            meta, got = odil.Reader.read_file(stream)
+        n += 1
+        if got != want:
+            print("odil-peer: %s: another data set than %s" % (got_path, src),
+                  file=sys.stderr)
+            bad += 1
+        elif (tag_str(meta, odil.registry.MediaStorageSOPInstanceUID) != uid or
+              tag_str(meta, odil.registry.MediaStorageSOPClassUID) != cls or
+              tag_str(meta, odil.registry.TransferSyntaxUID) !=
+              tag_str(src_meta, odil.registry.TransferSyntaxUID)):
+            print("odil-peer: %s: meta header UIDs" % got_path, file=sys.stderr)
+            bad += 1
+    print("%d read, %d different" % (n, bad))
+
+
 def big(argv):
     with odil.open(argv[0], "wb") as stream:
         odil.Writer.write_file(big_dataset(int(argv[1])), stream)
@@ -284,7 +314,7 @@ def big(argv):
 
 if __name__ == "__main__":
     cmds = {"send": send, "echo": echo, "listen": listen, "write": write,
-            "encode": encode, "big": big}
+            "encode": encode, "reread": reread, "big": big}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](sys.argv[2:])

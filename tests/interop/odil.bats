@@ -250,3 +250,13 @@ odil_exit() {
 		diff <(elements "$f") <(elements "$got")
 	done
 }
+
+@test "odil: Odil's reader on every file dcmrecv stored from dcmsend (the corpus but Deflated and bare data sets): the data set it reads from the source, the meta header's UIDs" {
+	find "$C" -name '*.dcm' ! -name deflated.dcm ! -name 'bare-*' | sort >"$W/list"
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" - <"$W/list"
+	stop_dcmrecv
+	[ "$(grep -c '^0000	' <<<"$output")" -eq "$(grep -c . "$W/list")" ]
+	run -0 --separate-stderr /usr/bin/python3 "$ODIL_PEER" reread "$RECV_DIR" <<<"$output"
+	[ "$output" = "$(grep -c . "$W/list") read, 0 different" ]
+}
