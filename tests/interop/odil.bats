@@ -170,7 +170,7 @@ odil_exit() {
 	grep -q "implementation version name: Odil 0$" "$RECV_STDERR"
 	grep -q 'role selection: 1.2.840.10008.1.1 (Verification) SCU 1 SCP 0$' "$RECV_STDERR"
 	# Odil proposes no asynchronous operations window: none in our answer
-	! grep -q 'asynchronous operations window' "$RECV_STDERR"
+	[ "$(grep -c 'asynchronous operations window' "$RECV_STDERR")" -eq 0 ]
 	grep -q 'association 1: released$' "$RECV_STDERR"
 	start_odil 1
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -v 127.0.0.1 "$ODIL_PORT"
