@@ -16,10 +16,12 @@ tests/interop/odil.bats.  Runs as /usr/bin/python3 (Debian's packages).
       instead of releasing it.
   echo HOST PORT [USER PASSCODE]
       One C-ECHO from Odil's EchoSCU (with a user identity), released.
-  listen PORT DIR [COUNT [FAILUID]]
+  listen PORT DIR [COUNT [FAILUID [ABORTUID]]]
       Accepts COUNT (1) associations, one after the other, on every
       interface (Odil binds neither port 0 nor one address), answers
-      C-ECHO and C-STORE (A700 for the instance FAILUID), and writes each
+      C-ECHO and C-STORE (A700 for the instance FAILUID; an A-ABORT, on
+      the first association only, for the instance ABORTUID, which is not
+      kept), and writes each
       received data set as Odil's JSON, DIR/<SOPInstanceUID>.json, and
       unless large as Odil's writer encodes it, DIR/<SOPInstanceUID>@<TS>
       for each transfer syntax accepted for its SOP class (a message
@@ -217,7 +219,11 @@ def accepted_syntaxes(params):
     return syntaxes
 
 
-def serve_one(port, outdir, n, failuid):
+class Aborted(Exception):
+    pass
+
+
+def serve_one(port, outdir, n, failuid, abortuid):
     # Odil listens only inside receive_association: the caller waits for
     # this line, then for the port
     print("waiting", n, flush=True)
@@ -231,6 +237,10 @@ def serve_one(port, outdir, n, failuid):
     def on_store(request):
         ds = request.get_data_set()
         uid = tag_str(ds, odil.registry.SOPInstanceUID)
+        if uid == abortuid and n == 1:
+            # not kept: no response will say it was
+            assoc.abort(0, 0)
+            raise Aborted()
         write_decoded(outdir, ds, syntaxes.get(
             tag_str(ds, odil.registry.SOPClassUID), ()))
         return 0xA700 if uid == failuid else 0
@@ -247,7 +257,7 @@ def serve_one(port, outdir, n, failuid):
             dispatcher.dispatch()
     except odil.AssociationReleased:
         return 0
-    except odil.AssociationAborted:
+    except (odil.AssociationAborted, Aborted):
         return 3
 
 
@@ -255,9 +265,10 @@ def listen(argv):
     port, outdir = int(argv[0]), argv[1]
     count = int(argv[2]) if len(argv) > 2 else 1
     failuid = argv[3] if len(argv) > 3 else None
+    abortuid = argv[4] if len(argv) > 4 else None
     rc = 0
     for n in range(1, count + 1):
-        rc = serve_one(port, outdir, n, failuid)
+        rc = serve_one(port, outdir, n, failuid, abortuid)
     sys.exit(rc)
 
 

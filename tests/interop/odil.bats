@@ -262,3 +262,30 @@ odil_exit() {
 	run -0 --separate-stderr /usr/bin/python3 "$ODIL_PEER" reread "$RECV_DIR" <<<"$output"
 	[ "$output" = "$(grep -c . "$W/list") read, 0 different" ]
 }
+
+@test "odil: Odil's SCP aborts when the 5th of 12 files comes: dcmsend's lines are what Odil kept, no more and no fewer" {
+	local f uid ab st p rest
+	ls "$C"/sop/*.dcm | head -12 >"$W/list"
+	ab=$(uid_of "$(sed -n 5p "$W/list")")
+	start_odil 1 none "$ab"
+	# (exit 5 today; what comes after an abort is not this test's)
+	run --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$ODIL_PORT" - <"$W/list"
+	[ "$status" -ne 0 ]
+	odil_exit
+	[ "$ODIL_STATUS" -eq 3 ]
+	[ "$(grep -c . <<<"$output")" -eq 12 ]
+	grep -q "^aborted	.*	$ab	" <<<"$output"
+	[ ! -e "$W/odil/$ab.json" ]
+	# every file reported stored is at Odil, and every one there was so reported
+	while IFS=$'\t' read -r st p _ uid rest; do
+		if [ "$st" = 0000 ]; then
+			[ -e "$W/odil/$uid.json" ] || { echo "reported stored, not at Odil: $p" >&2; return 1; }
+		fi
+	done <<<"$output"
+	for f in "$W"/odil/*.json; do
+		uid=${f##*/}
+		grep -q "^0000	.*	${uid%.json}	" <<<"$output" || { echo "at Odil, not reported stored: $uid" >&2; return 1; }
+	done
+	# no asynchronous window with Odil: the four before it
+	[ "$(ls "$W"/odil/*.json | wc -l)" -eq 4 ]
+}
