@@ -22,8 +22,10 @@
 #    as Explicit VR LE and warns "Invalid vr type");
 #  - as SCU it re-encodes every data set through dcmjs: ISO_IR 100 text
 #    becomes ISO_IR 192, private elements read in Implicit VR are
-#    dropped, so is an empty item of a sequence, and a Deflated file is sent as a plain data set under the
-#    Deflated transfer syntax;
+#    dropped, so is an empty item of a sequence, and a Deflated file is
+#    sent as a plain data set under the Deflated transfer syntax (which
+#    dcmrecv stored and answered 0000 for, until it inflated the head of
+#    Deflated data sets: now C000);
 #  - when files of one SOP class come in several transfer syntaxes it
 #    may send a file on a context of another syntax, then fails to
 #    transcode ("Transcoding is not initialized") and drops the request
@@ -248,4 +250,22 @@ same_as_sent() {
 	while IFS=$'\t' read -r p cls uid _; do
 		[ "$(ds_uid "$p")" = "$uid" ]
 	done <"$RECV_STDOUT"
+}
+
+@test "dcmjs-dimse SCU: a Deflated file sent as a plain data set under the Deflated syntax: dcmrecv answers C000, stores nothing" {
+	start_dcmrecv -v
+	local c
+	c=$(corpus_dir)
+	# one file per SOP class (see the top)
+	run -0 node "$JS/dimse-scu.js" 127.0.0.1 "$RECV_PORT" "$c/ts/deflated.dcm" "$BUILT/large-ct.dcm"
+	grep -qx $'rsp\t'"$c/ts/deflated.dcm"$'\tC000' <<<"$output"
+	grep -qx $'rsp\t'"$BUILT/large-ct.dcm"$'\t0000' <<<"$output"
+	stop_dcmrecv
+	grep -q "answered C000 for '$(ds_uid "$c/ts/deflated.dcm")': cannot parse the data set: no deflate stream" "$RECV_STDERR"
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+	[ "$(ls "$RECV_DIR")" = "$(ds_uid "$BUILT/large-ct.dcm").dcm" ]
+	# a real Deflated data set is stored as it came
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$c/ts/deflated.dcm"
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$c/ts/deflated.dcm") <(dataset_of "$RECV_DIR/$(ds_uid "$c/ts/deflated.dcm").dcm")
 }
