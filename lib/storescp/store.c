@@ -9,6 +9,7 @@
 #include "core/dimse_cmd.h"
 #include "core/ds_scan.h"
 #include "core/status.h"
+#include "core/ts.h"
 #include "storescp/layout.h"
 #include "storescp/store.h"
 #include "storescp/validate.h"
@@ -134,6 +135,15 @@ check_command(struct store *st, const struct ul_pc *pc)
 	return 0;
 }
 
+/* PS3.5 A.5: the data set of ts is deflated. */
+static int
+is_deflated(const char *ts)
+{
+	const struct ts_entry *t = ts_find(ts);
+
+	return t != NULL && (t->flags & TS_F_DEFLATED);
+}
+
 /* Starts the scanner on the UIDs and the tags the layout names. */
 static void
 start_scan(struct store *st)
@@ -141,24 +151,33 @@ start_scan(struct store *st)
 	uint32_t tags[2 + LAYOUT_MAX_TAGS + VALIDATE_NTAGS];
 	size_t ntags;
 	enum ds_enc enc;
+	unsigned opts = 0;
 
 	if (ds_scan_enc_for_ts(st->ts, &enc) != 0) {
-		scp_log(st->s, STORESCP_LOG_VERBOSE,
-		    "association %u: transfer syntax %s cannot be scanned: UIDs %snot checked",
-		    st->who.id, st->ts,
-		    st->s->cfg.validate ? "and data set " : "");
-		return;
+		if (!is_deflated(st->ts)) {
+			scp_log(st->s, STORESCP_LOG_VERBOSE,
+			    "association %u: transfer syntax %s cannot be scanned: UIDs %snot checked",
+			    st->who.id, st->ts,
+			    st->s->cfg.validate ? "and data set " : "");
+			return;
+		}
+		/* its head only, inflated as far as the UIDs */
+		enc = DS_ENC_EVR_LE;
+		opts = DS_SCAN_STOP_EARLY;
 	}
 	tags[0] = DS_TAG_SOP_CLASS_UID;
 	tags[1] = DS_TAG_SOP_INSTANCE_UID;
 	ntags = 2 + layout_tags(&st->s->layout, tags + 2, LAYOUT_MAX_TAGS);
-	if (st->s->cfg.validate) {
+	if (st->s->cfg.validate && opts == 0) {
 		memcpy(tags + ntags, validate_tags, sizeof(validate_tags));
 		ntags += VALIDATE_NTAGS;
 	}
 	cs_err_clear(&st->scan_err);
 	st->scan_rc =
-	    ds_scan_init(&st->scan, enc, tags, ntags, 0, &st->scan_err);
+	    ds_scan_init(&st->scan, enc, tags, ntags, opts, &st->scan_err);
+	if (st->scan_rc == 0 && opts != 0 &&
+	    (st->zin = store_inflate_new(&st->scan_err)) == NULL)
+		st->scan_rc = -1;
 	st->scanning = 1;
 }
 
@@ -233,6 +252,8 @@ over_limit(struct store *st)
 int
 store_data(struct store *st, const uint8_t *data, size_t len)
 {
+	int rc;
+
 	if (len == 0)
 		return 0;
 	st->ds_bytes += len;
@@ -241,10 +262,13 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 	if (st->status != STATUS_CODE_SUCCESS)
 		return 0; /* refused: read and discarded */
 	/* the scanner first: the layout's values open the file */
-	if (st->scanning && st->scan_rc == 0)
-		st->scan_rc =
-		    ds_scan_feed(&st->scan, data, len, &st->scan_err) < 0 ? -1
-									  : 0;
+	if (st->scanning && st->scan_rc == 0) {
+		rc = st->zin != NULL
+		    ? store_inflate_feed(
+			  st->zin, data, len, &st->scan, &st->scan_err)
+		    : ds_scan_feed(&st->scan, data, len, &st->scan_err);
+		st->scan_rc = rc < 0 ? -1 : 0;
+	}
 	if (st->deferred)
 		store_open_feed(st, data, len);
 	else
@@ -289,7 +313,10 @@ check_dataset(struct store *st)
 
 	if (!st->scanning || st->status != STATUS_CODE_SUCCESS)
 		return;
-	if (st->scan_rc != 0 || ds_scan_finish(&st->scan, &st->scan_err) != 0) {
+	if (st->scan_rc != 0 ||
+	    (st->zin != NULL &&
+		store_inflate_finish(st->zin, &st->scan, &st->scan_err) != 0) ||
+	    ds_scan_finish(&st->scan, &st->scan_err) != 0) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "cannot parse the data set: %s", st->scan_err.msg);
 		st->invalid = 1;
@@ -506,5 +533,7 @@ store_drop(struct store *st)
 		sink_abort(&st->sink);
 	st->sink_open = 0;
 	st->scanning = 0;
+	store_inflate_free(st->zin);
+	st->zin = NULL;
 	store_open_drop(st);
 }

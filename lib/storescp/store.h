@@ -27,6 +27,7 @@
 #include "storescp/layout.h"
 #include "storescp/scp.h"
 #include "storescp/sink_dir.h"
+#include "storescp/store_inflate.h"
 
 /* store_finish and store_data results */
 #define STORE_ANSWER 0
@@ -61,6 +62,8 @@ struct store {
 	int scan_rc;
 	struct ds_scan scan;
 	struct cs_err scan_err;
+	/* a Deflated data set: its head inflated for the scanner */
+	struct store_inflate *zin;
 	/* --- debris (issue 14): the file opens in its final directory,
 	 * once the layout's data set values have come (store_open.c) --- */
 	int deferred;         /* data held in pend until the layout is known */

@@ -1,0 +1,97 @@
+/*
+ * store_inflate.c - the head of a Deflated data set, inflated for the
+ * scanner (see store_inflate.h).
+ */
+#include <limits.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "cstore/cstore.h"
+#include "core/alloc.h"
+#include "storescp/store_inflate.h"
+#include "core/banned.h"
+
+#define OUT_SLICE 16384
+
+struct store_inflate {
+	z_stream z;
+	int ended; /* Z_STREAM_END seen */
+};
+
+struct store_inflate *
+store_inflate_new(struct cs_err *err)
+{
+	struct store_inflate *zi = cs_malloc(sizeof(*zi));
+
+	if (zi == NULL) {
+		cs_err_set(err, CS_E_NOMEM, "cannot inflate: out of memory");
+		return NULL;
+	}
+	memset(zi, 0, sizeof(*zi));
+	/* PS3.5 A.5: raw deflate, no zlib header */
+	if (inflateInit2(&zi->z, -MAX_WBITS) != Z_OK) {
+		cs_free(zi);
+		cs_err_set(err, CS_E_NOMEM, "cannot inflate: out of memory");
+		return NULL;
+	}
+	return zi;
+}
+
+void
+store_inflate_free(struct store_inflate *zi)
+{
+	if (zi == NULL)
+		return;
+	inflateEnd(&zi->z);
+	cs_free(zi);
+}
+
+int
+store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
+    struct ds_scan *scan, struct cs_err *err)
+{
+	uint8_t out[OUT_SLICE];
+	size_t in, made;
+	int zr, rc;
+
+	for (;;) {
+		if (zi->ended || ds_scan_done(scan))
+			return 0;
+		/* zlib's counters are 32-bit: a slice at a time */
+		in = len > UINT_MAX ? UINT_MAX : len;
+		zi->z.next_in = (Bytef *)(uintptr_t)p;
+		zi->z.avail_in = (uInt)in;
+		zi->z.next_out = out;
+		zi->z.avail_out = sizeof(out);
+		zr = inflate(&zi->z, Z_NO_FLUSH);
+		p += in - zi->z.avail_in;
+		len -= in - zi->z.avail_in;
+		if (zr == Z_STREAM_END)
+			zi->ended = 1;
+		/* what came out before a bad byte first: however the data
+		 * set is split, the same verdict */
+		made = sizeof(out) - zi->z.avail_out;
+		if (made > 0 && (rc = ds_scan_feed(scan, out, made, err)) < 0)
+			return rc;
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			return ds_scan_done(scan)
+			    ? 0
+			    : cs_err_set(err, CS_E_PROTO,
+				  "no deflate stream (%s)",
+				  zi->z.msg != NULL ? zi->z.msg
+						    : "inflate failed");
+		/* all input taken and nothing held back, or no progress */
+		if ((len == 0 && made < sizeof(out)) || zr == Z_BUF_ERROR)
+			return 0;
+	}
+}
+
+int
+store_inflate_finish(
+    struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err)
+{
+	if (zi->ended || ds_scan_done(scan))
+		return 0;
+	return cs_err_set(
+	    err, CS_E_TRUNCATED, "ends inside its deflate stream");
+}

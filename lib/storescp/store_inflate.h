@@ -1,0 +1,49 @@
+/*
+ * store_inflate.h - the receiver's look into a Deflated data set (PS3.5
+ * A.5): the stream is inflated as it arrives and fed to the top-level
+ * scanner, which stops once it has the UIDs (DS_SCAN_STOP_EARLY), so
+ * that a stream that does not inflate, or whose UIDs differ from the
+ * command's, is refused as any other data set would be.  Only the head
+ * is inflated: the work stays bounded whatever the compression ratio.
+ * The bytes stored are those received, never the inflated ones.
+ *
+ * Ownership: struct store_inflate is opaque and owned by the caller
+ * (store_inflate_new/_free); the scanner and chunks are borrowed for
+ * each call.
+ */
+#ifndef CS_STORESCP_STORE_INFLATE_H
+#define CS_STORESCP_STORE_INFLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cstore/cstore.h"
+#include "core/ds_scan.h"
+
+struct store_inflate;
+
+/* A new inflater, or NULL (CS_E_NOMEM in err). */
+struct store_inflate *store_inflate_new(struct cs_err *err);
+
+/* Frees zi (NULL-safe). */
+void store_inflate_free(struct store_inflate *zi);
+
+/*
+ * Inflates the next len received bytes into scan (an Explicit VR LE
+ * scanner).  Returns 0 (more wanted, or the scanner is done and the
+ * rest is ignored; bytes after the end of the stream, a pad, are
+ * ignored too), or a negative code with detail in err: CS_E_PROTO for
+ * a stream that does not inflate, the scanner's code for what it
+ * refused.
+ */
+int store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
+    struct ds_scan *scan, struct cs_err *err);
+
+/*
+ * The data set has ended.  Returns 0 when the scanner was done or the
+ * stream ended, else CS_E_TRUNCATED with detail in err.
+ */
+int store_inflate_finish(
+    struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err);
+
+#endif
