@@ -237,6 +237,14 @@ sources_ts(const struct sources *src, size_t i)
 	return src->s[i].ts == SOURCE_NONE ? "" : src->in.str[src->s[i].ts];
 }
 
+const char *
+sources_instance(const struct sources *src, size_t i)
+{
+	return src->s[i].cls == SOURCE_NONE || src->s[i].instance == NULL
+	    ? ""
+	    : src->s[i].instance;
+}
+
 void
 sources_prefetch(struct sources *src, size_t i)
 {

@@ -11,6 +11,7 @@ load helpers
 load dcmrecv-helpers
 
 D=$CSTORE_ROOT/tests/data
+UID_EVRLE=2.25.314159265358979323846264338327950
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -137,7 +138,7 @@ setup() {
 	start_dcmrecv --accept-ts JPEGBaseline8Bit
 	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe --no-transcode \
 		127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
-	assert_line $'nocontext\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t\tthe peer accepted none of the 1 presentation contexts proposed'
+	assert_line $'nocontext\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tthe peer accepted none of the 1 presentation contexts proposed'
 	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --no-transcode 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
 	assert_line --regexp $'^nocontext\t.*\tthe peer accepted none of the 1 presentation contexts proposed$'
 	stop_dcmrecv
@@ -151,6 +152,22 @@ setup() {
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
 	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
 	assert_line --regexp $'^planned\t'"$D/p10-evrle.dcm"$'\t.*\tassociation 1; to be transcoded to ImplicitVRLittleEndian$'
+}
+
+# bats test_tags=serial
+@test "dcmsend: planned, notsent and nocontext lines carry the SOP Instance UID planning read, TSV and JSON alike" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$D/p10-evrle.dcm"
+	assert_line $'planned\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tassociation 1'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --dry-run 127.0.0.1 104 "$D/p10-evrle.dcm"
+	[ "$(grep '"outcome":"planned"' <<<"$output" | jq -r .sop_instance_uid)" = "$UID_EVRLE" ]
+	# nobody listens on port 1 inside the test namespace
+	run -3 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	assert_line --regexp $'^notsent\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tassociation 1 failed: '
+	run -3 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --json 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[ "$(jq -r 'select(.outcome == "notsent") | .sop_instance_uid' <<<"$output")" = "$UID_EVRLE" ]
+	start_dcmrecv --sop-class CTImageStorage
+	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --json --dry-run --probe 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	[ "$(jq -r 'select(.outcome == "nocontext") | .sop_instance_uid' <<<"$output")" = "$UID_EVRLE" ]
 }
 
 # --- the man page's example and JSON against TSV ------------------------

@@ -77,6 +77,15 @@ dump() {
 	done
 }
 
+@test "oddpad: --dry-run says which files sending would pad, and only those" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "${ODD[@]}" "$EVEN"
+	local f
+	for f in "${ODD[@]}"; do
+		assert_line --regexp $'^planned\t'"$f"$'\t.*\tassociation 1; odd data set length '"$(dataset_of "$f" | wc -c)"': to be padded, odd-length values to even length \(PS3\.5 7\.1\.1\)$'
+	done
+	assert_line --regexp $'^planned\t'"$EVEN"$'\t.*\tassociation 1$'
+}
+
 @test "oddpad: odd-total data sets to Orthanc: all stored, the padded data sets" {
 	local f id got
 	start_orthanc
