@@ -101,3 +101,14 @@ for enc in ("ivrle", "evrle", "evrbe"):
           el(enc, 8, 0x1115, b"SQ", item(enc, b"", False) + item(enc) + seq_end(enc), U) +
           el(enc, 9, 0x10, b"LO", b"ACME") + el(enc, 9, 0x1001, b"SQ", sq + seq_end(enc), U) +
           el(enc, 0x10, 0x10, b"PN", b"") + tail(enc), i)
+for enc in ("evrle", "evrbe"):
+    # a UN sequence of undefined length whose Implicit VR LE items hold
+    # three odd-length values, one in a sequence nested inside: the odd
+    # total comes from inside the UN value alone
+    i = uid(6, enc)
+    nested = el("ivrle", 9, 0x1012, b"", item("ivrle", el("ivrle", 0x10, 0x20, b"", b"NESTED1")) +
+                seq_end("ivrle"), U)
+    inner = item("ivrle", nested + el("ivrle", 0x10, 0x20, b"", b"ID1") + el("ivrle", 0x10, 0x21, b"", b"ISSUER1"))
+    write("un-sequence-odd-%s.dcm" % enc, enc, head(enc, i) +
+          el(enc, 9, 0x10, b"LO", b"ACME 1.0") + el(enc, 9, 0x1002, b"UN", inner + seq_end("ivrle"), U) +
+          el(enc, 0x10, 0x10, b"PN", b"Doe^John") + el(enc, 0x20, 0x0d, b"UI", pad(b"1.2.826.0.1.3680043.9.7433.99.1")), i)
