@@ -13,6 +13,7 @@
 #include "cstore/storescu.h"
 #include "core/alloc.h"
 #include "core/ts_uids.h"
+#include "core/uid.h"
 #include "dcmfile/dcmfile.h"
 #include "net/net.h"
 #include "net/rate.h"
@@ -292,6 +293,16 @@ resumed(struct send_run *run, size_t i)
 	report_emit(&run->rep, &r, 0);
 }
 
+/* 1 when cls is Media Storage Directory Storage: a DICOMDIR. */
+static int
+is_dicomdir(const char *cls)
+{
+	const struct uid_entry *e =
+	    uid_by_keyword("MediaStorageDirectoryStorage");
+
+	return e != NULL && strcmp(e->uid, cls) == 0;
+}
+
 int
 send_probe_inputs(
     struct send_run *run, struct propose_input *pin, struct cs_err *err)
@@ -315,6 +326,18 @@ send_probe_inputs(
 		if (rc != 0) {
 			report_simple(&run->rep, i, report_probe_outcome(rc), 0,
 			    e.msg, 0);
+			continue;
+		}
+		if (is_dicomdir(sources_class(&run->src, i))) {
+			/* PS3.10 7.2: the index of a file-set, not a composite
+			 * object; no Storage SCP takes its class (DCMTK's
+			 * dcmsend refuses it too) */
+			report_simple(&run->rep, i, STORESCU_DICOMDIR, 0,
+			    "a DICOMDIR (Media Storage Directory) indexes the "
+			    "files of a file-set and is not sent: send the "
+			    "files it references",
+			    0);
+			sources_drop(&run->src, i);
 			continue;
 		}
 		pin[i].sop_class = sources_class(&run->src, i);

@@ -97,6 +97,7 @@ count(struct storescu_summary *s, const struct storescu_result *r)
 	case STORESCU_UNREADABLE:
 	case STORESCU_NOTDICOM:
 	case STORESCU_TRUNCATED:
+	case STORESCU_DICOMDIR:
 		s->skipped++;
 		break;
 	case STORESCU_PLANNED:

@@ -225,6 +225,19 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	return 0;
 }
 
+void
+sources_drop(struct sources *src, size_t i)
+{
+	struct source *s = &src->s[i];
+
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+		src->kept--;
+	}
+	s->cls = s->ts = SOURCE_NONE;
+}
+
 const char *
 sources_class(const struct sources *src, size_t i)
 {

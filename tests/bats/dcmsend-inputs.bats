@@ -170,6 +170,49 @@ setup() {
 	[ "$(jq -r 'select(.outcome == "nocontext") | .sop_instance_uid' <<<"$output")" = "$UID_EVRLE" ]
 }
 
+# mkdicomdir FILE: a small DICOMDIR (PS3.10 7.2, PS3.3 F.2): its class
+# in the meta header only, a file-set ID and no records
+mkdicomdir() {
+	python3 - "$1" <<'PY'
+import struct, sys
+def el(g, e, vr, v):
+    if len(v) % 2:
+        v += b"\0" if vr == b"UI" else b" "
+    if vr in (b"OB", b"SQ", b"UN"):
+        return struct.pack("<HH", g, e) + vr + b"\0\0" + struct.pack("<I", len(v)) + v
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+meta = (el(2, 1, b"OB", b"\0\1") + el(2, 2, b"UI", b"1.2.840.10008.1.3.10") +
+        el(2, 3, b"UI", b"2.25.4242") + el(2, 0x10, b"UI", b"1.2.840.10008.1.2.1") +
+        el(2, 0x12, b"UI", b"1.2.3.4"))
+meta = el(2, 0, b"UL", struct.pack("<I", len(meta))) + meta
+ds = (el(4, 0x1130, b"CS", b"TESTSET") + el(4, 0x1200, b"UL", struct.pack("<I", 0)) +
+      el(4, 0x1202, b"UL", struct.pack("<I", 0)) + el(4, 0x1212, b"US", struct.pack("<H", 0)) +
+      struct.pack("<HH", 4, 0x1220) + b"SQ\0\0" + struct.pack("<I", 0))
+open(sys.argv[1], "wb").write(b"\0" * 128 + b"DICM" + meta + ds)
+PY
+}
+
+@test "dcmsend: a DICOMDIR in a directory walk gets a dicomdir line, is counted as skipped, never proposed; the files beside it go" {
+	mkdir -p "$T/cd/IMAGES"
+	mkdicomdir "$T/cd/DICOMDIR"
+	cp "$D/p10-evrle.dcm" "$T/cd/IMAGES/IM1"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cd"
+	assert_line $'dicomdir\t'"$T/cd/DICOMDIR"$'\t1.2.840.10008.1.3.10\t2.25.4242\ta DICOMDIR (Media Storage Directory) indexes the files of a file-set and is not sent: send the files it references'
+	assert_line --regexp $'^planned\t'"$T/cd/IMAGES/IM1"$'\t'
+	# no context proposes its class
+	! grep -q $'^context\t.*\t1.2.840.10008.1.3.10\t' <<<"$output"
+	start_dcmrecv
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/cd"
+	assert_line --regexp $'^dicomdir\t'"$T/cd/DICOMDIR"$'\t'
+	assert_line --regexp $'^0000\t'"$T/cd/IMAGES/IM1"$'\t'
+	[[ $stderr == *"1 stored, 0 with warning, 0 failed, 1 skipped"* ]]
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$T/cd/DICOMDIR"
+	[ "$(jq -r .outcome <<<"$output")" = dicomdir ]
+	# status-explain -F passes the word through as a local outcome
+	"$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cd/DICOMDIR" 2>/dev/null |
+		"$CSTORE_BIN/status-explain" -F 1 | grep -q $'^dicomdir\t.*\tLocal\tnot sent: a DICOMDIR'
+}
+
 # --- the man page's example and JSON against TSV ------------------------
 
 @test "dcmsend(1): the example that lists what was not stored prints the A700 and local lines, not the stored ones" {

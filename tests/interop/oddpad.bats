@@ -13,6 +13,7 @@ load ../bats/dcmrecv-helpers
 
 setup_file() {
 	/usr/bin/python3 "$CSTORE_ROOT/tests/interop/odd-datasets.py" "$BATS_FILE_TMPDIR"
+	/usr/bin/python3 "$CSTORE_ROOT/tests/interop/odd-datasets.py" --un-odd "$BATS_FILE_TMPDIR"
 }
 
 setup() {
