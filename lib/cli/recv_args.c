@@ -639,7 +639,7 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 	a->fmt = CLI_TSV;
 	/* '+': options come before the operand, so that --exec can take the
 	 * words up to ';' as its own. */
-	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) !=
+	while ((c = cli_getopt(argc, argv, "+0a:dho:qt:v", longopts)) !=
 	    -1) {
 		if (c == OPT_EXEC)
 			a->exec_argv = take_command(argc, argv, "--exec");
