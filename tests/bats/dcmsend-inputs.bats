@@ -213,6 +213,29 @@ PY
 		"$CSTORE_BIN/status-explain" -F 1 | grep -q $'^dicomdir\t.*\tLocal\tnot sent: a DICOMDIR'
 }
 
+@test "dcmsend --json: a path that is not UTF-8 is written as valid UTF-8, each stray byte as \\udcXX, and decodes back to its bytes" {
+	local name
+	name=$(printf 'caf\xe9-\xff.dcm')
+	mkdir "$T/in"
+	cp "$D/p10-evrle.dcm" "$T/in/$name"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --dry-run 127.0.0.1 104 "$T/in"
+	printf '%s\n' "$output" >"$T/out.json"
+	# valid UTF-8, valid JSON
+	iconv -f UTF-8 -t UTF-8 "$T/out.json" >/dev/null
+	jq -e . "$T/out.json" >/dev/null
+	grep -qF 'caf\udce9-\udcff.dcm' "$T/out.json"
+	# reversible (PEP 383 surrogateescape): the same bytes as the name
+	python3 -c 'import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(l)
+    if d.get("outcome") == "planned":
+        sys.stdout.buffer.write(d["path"].encode("utf-8", "surrogateescape"))' "$T/out.json" >"$T/got"
+	cmp "$T/got" <(printf '%s' "$T/in/$name")
+	# TSV keeps the bytes as they are
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/in"
+	assert_line --regexp $'^planned\t'"$T/in/$name"$'\t'
+}
+
 # --- the man page's example and JSON against TSV ------------------------
 
 @test "dcmsend(1): the example that lists what was not stored prints the A700 and local lines, not the stored ones" {
