@@ -359,10 +359,10 @@ pc_result() {
 	[[ $stderr == "dcmrecv: unknown transfer syntax 'JPEGBase': a UID, or one of these names (any letter case; aliases in parentheses): ImplicitVRLittleEndian (LittleEndianImplicit), "* ]]
 	[[ $stderr == *" JPEGBaseline8Bit (JPEGBaseline,JPEGProcess1), "* ]]
 	[[ $stderr == *" JPEG2000Lossless (JPEG2000LosslessOnly), "* ]]
-	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --accept-ts RLE,nope https://127.0.0.1:1/ "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --accept-ts rlelossless,nope https://127.0.0.1:1/ "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
 	[[ $stderr == "dcmsend: unknown transfer syntax 'nope': a UID, or one of these names"* ]]
 	# the aliases reach the negotiation: the preferred one is accepted
-	start_dcmrecv --accept-ts littleendianimplicit,JPEGBaseline --ts rle
+	start_dcmrecv --accept-ts littleendianimplicit,JPEGBaseline --ts RLELOSSLESS
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
 	assert_line --regexp $'^context\t1\t[0-9]+\t1.2.840.10008.5.1.4.1.1.7\t.*\taccepted 1.2.840.10008.1.2$'
 }
