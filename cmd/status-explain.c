@@ -55,7 +55,7 @@ main(int argc, char **argv)
 	struct status_query q = { .out = stdout };
 	int c, nmodes = 0, rc;
 
-	while ((c = getopt_long(argc, argv, "cF:hjlV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "cF:hjlV", longopts)) != -1) {
 		switch (c) {
 		case 'c':
 			q.print = STATUS_QUERY_CATEGORY;

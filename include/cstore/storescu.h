@@ -122,6 +122,7 @@ enum storescu_outcome {
 	STORESCU_NOTSENT,      /* its association could not be (re)opened, or ended before it was tried ("notsent") */
 	STORESCU_RESUMED,      /* skipped: the --resume log has it stored ("resumed") */
 	STORESCU_PLANNED,      /* dry run: would be sent ("planned") */
+	STORESCU_DICOMDIR,     /* skipped: a DICOMDIR, no object to store ("dicomdir") */
 };
 
 /*
@@ -316,7 +317,7 @@ struct storescu_summary {
 	size_t inputs;
 	size_t stored, warning;    /* stored with Success / with a Warning */
 	size_t failed;             /* not stored: failure status, nocontext, aborted, notsent, transcodefail */
-	size_t skipped;            /* not tried: unreadable, notdicom, truncated, resumed */
+	size_t skipped;            /* not tried: unreadable, notdicom, truncated, dicomdir, resumed */
 	size_t resumed;            /* of skipped: already_stored said so */
 	size_t transcoded;
 	size_t committed;          /* --commit: of stored, committed */

@@ -1,5 +1,6 @@
 /* cli.c - option values, usage errors and output helpers for cmd/. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,15 @@ const char *
 cli_progname(void)
 {
 	return program_invocation_short_name;
+}
+
+int
+cli_getopt(int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	if (argc > 0)
+		argv[0] = program_invocation_short_name;
+	return getopt_long(argc, argv, shortopts, longopts, NULL);
 }
 
 int

@@ -14,6 +14,16 @@
 /* Short program name, as in messages ("dcmsend"). */
 const char *cli_progname(void);
 
+struct option;
+/*
+ * getopt_long(3) for every tool: the same, except that getopt's own
+ * messages ("unrecognized option", "invalid option") name the program
+ * as ours do ("dcmsend: ..."), not by the path it was run by, as DCMTK
+ * and coreutils do: argv[0] becomes cli_progname().
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts,
+    const struct option *longopts);
+
 /*
  * Parses a decimal integer (or 0x-prefixed hex when allow_hex) in
  * [min, max].  On error prints "PROG: WHAT 'STR': REASON (MIN-MAX)" and

@@ -8,6 +8,7 @@
 
 #include "cstore/cstore.h"
 #include "cli/cli.h"
+#include "cli/json_str.h"
 #include "cli/output.h"
 
 #include "core/banned.h"
@@ -31,7 +32,7 @@ json_value(const struct cli_field *f)
 
 	switch (f->type) {
 	case CLI_STR:
-		return f->s != NULL ? json_object_new_string(f->s) : NULL;
+		return f->s != NULL ? cli_json_string(f->s) : NULL;
 	case CLI_INT:
 		return json_object_new_int64(f->i);
 	case CLI_BOOL:
@@ -43,7 +44,7 @@ json_value(const struct cli_field *f)
 		a = json_object_new_array();
 		for (k = 0; a != NULL && k < f->n; k++)
 			json_object_array_add(
-			    a, json_object_new_string(f->sv[k]));
+			    a, cli_json_string(f->sv[k]));
 		return a;
 	case CLI_RECS:
 		a = json_object_new_array();

@@ -10,6 +10,7 @@
 #include "cli/listen_fds.h"
 #include "cli/output.h"
 #include "cli/recv_args.h"
+#include "cli/ts_arg.h"
 #include "cli/recv_commit.h"
 #include "cli/recv_opts.h"
 #include "cli/size_arg.h"
@@ -244,7 +245,8 @@ help(void)
 	    "      --sop-class CLASS      accept only these SOP classes (repeatable)\n"
 	    "      --reject-sop-class CLASS  refuse this SOP class (repeatable)\n"
 	    "      --ts SYNTAX            accept only these transfer syntaxes, in this\n"
-	    "                             order of preference (repeatable)\n"
+	    "                             order of preference (repeatable): UIDs or\n"
+	    "                             names, any case (JPEGBaseline8Bit, JPEGBaseline...)\n"
 	    "      --accept-ts LIST       the same as a comma-separated list\n"
 	    "      --max-associations N   at once (default %u); beyond: transient rejection\n"
 	    "      --max-pdu BYTES        largest PDU we accept, 4096-%u or 0 for no\n"
@@ -322,11 +324,7 @@ add_class(const char **list, size_t *n, const char *arg, const char *what)
 static void
 add_ts(struct recv_args *a, const char *arg)
 {
-	struct cs_err err = { 0, "" };
-	const char *uid;
-
-	need_ok(storescp_ts_uid(arg, &uid, &err), &err);
-	add(a->ts, &a->cfg.n_ts, uid, "transfer syntaxes");
+	add(a->ts, &a->cfg.n_ts, cli_ts_arg(arg), "transfer syntaxes");
 }
 
 /* --accept-ts: a comma-separated list (modified in place). */
@@ -641,7 +639,7 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 	a->fmt = CLI_TSV;
 	/* '+': options come before the operand, so that --exec can take the
 	 * words up to ';' as its own. */
-	while ((c = getopt_long(argc, argv, "+0a:dho:qt:v", longopts, NULL)) !=
+	while ((c = cli_getopt(argc, argv, "+0a:dho:qt:v", longopts)) !=
 	    -1) {
 		if (c == OPT_EXEC)
 			a->exec_argv = take_command(argc, argv, "--exec");

@@ -10,6 +10,7 @@
 #include "cli/output.h"
 #include "cli/send_args.h"
 #include "cli/secret.h"
+#include "cli/ts_arg.h"
 
 #include "core/banned.h"
 
@@ -41,7 +42,6 @@ dimse_only(const struct send_args *a)
 void
 send_web_accept_ts(struct send_args *a, const char *arg)
 {
-	struct cs_err err = { 0, "" };
 	const char *uid;
 	char *list, *p;
 
@@ -52,8 +52,7 @@ send_web_accept_ts(struct send_args *a, const char *arg)
 	list = a->accept_ts_buf;
 	a->stow.n_accept_ts = 0;
 	while ((p = strsep(&list, ",")) != NULL) {
-		if (storescp_ts_uid(p, &uid, &err) != 0)
-			cli_usage_error("--accept-ts: %s", err.msg);
+		uid = cli_ts_arg(p);
 		if (a->stow.n_accept_ts == STOW_MAX_ACCEPT)
 			cli_usage_error("--accept-ts: at most %d syntaxes",
 			    STOW_MAX_ACCEPT);

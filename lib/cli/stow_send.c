@@ -41,7 +41,7 @@ emit(struct run *r, const struct storescu_result *r0)
 	else if (oc == STORESCU_RESUMED)
 		r->sum->skipped++, r->sum->resumed++;
 	else if (oc == STORESCU_UNREADABLE || oc == STORESCU_NOTDICOM ||
-	    oc == STORESCU_TRUNCATED)
+	    oc == STORESCU_TRUNCATED || oc == STORESCU_DICOMDIR)
 		r->sum->skipped++;
 	else if (oc != STORESCU_PLANNED)
 		r->sum->failed++;

@@ -1,6 +1,7 @@
 /* ts.c - lookups in the transfer syntax table (ts.h). */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/rows.h"
 #include "core/ts.h"
@@ -11,6 +12,37 @@ ts_find(const char *uid)
 {
 	return rows_find(ts_table, ts_table_len, sizeof(ts_table[0]),
 	    offsetof(struct ts_entry, uid), uid, strcmp);
+}
+
+/* 1 when the comma-separated list holds name, in any letter case. */
+static int
+has_name(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list, *e;
+
+	for (; *p != '\0'; p = *e == ',' ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((size_t)(e - p) == n && strncasecmp(p, name, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const struct ts_entry *
+ts_by_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || *name == '\0')
+		return NULL;
+	for (i = 0; i < ts_table_len; i++)
+		if (strcasecmp(ts_table[i].keyword, name) == 0 ||
+		    has_name(ts_table[i].aliases, name))
+			return &ts_table[i];
+	return NULL;
 }
 
 int

@@ -41,6 +41,7 @@ struct ts_entry {
 	enum ds_enc enc; /* the data set's encoding (inflated, if deflated) */
 	enum ts_codec codec;
 	unsigned flags; /* TS_F_* */
+	const char *aliases; /* other names, comma-separated ("" for none) */
 };
 
 extern const struct ts_entry ts_table[];
@@ -48,6 +49,9 @@ extern const size_t ts_table_len;
 
 /* The entry for uid, or NULL (NULL uid, or a syntax cstore does not know). */
 const struct ts_entry *ts_find(const char *uid);
+/* The entry whose keyword or one of whose aliases is name, in any letter
+ * case ("jpegbaseline"), or NULL. */
+const struct ts_entry *ts_by_name(const char *name);
 
 /* 1 when t's pixel data is coded by GDCM (JPEG, JPEG-LS, JPEG 2000). */
 int ts_is_gdcm(const struct ts_entry *t);

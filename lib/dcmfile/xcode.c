@@ -52,6 +52,9 @@ struct xc {
 	int lossy;
 	int pad;  /* req->pad_odd */
 	int same; /* pad only: the source's syntax is kept, pixels too */
+	/* walk depth of the items of the UN sequence whose contents are
+	 * converted (copy_un), or 0: there the target is Implicit VR LE */
+	unsigned un_depth;
 	xcode_sink_fn sink;
 	void *ctx;
 	uint8_t *buf; /* output staged up to OUT_BUF */
@@ -511,9 +514,11 @@ copy_raw(struct xc *x, struct ds_walk *w, struct rd *r,
  * An undefined-length UN sequence st (read in Explicit VR): its contents
  * stay Implicit VR LE (PS3.5 6.2.2) and are copied as they are, unless
  * items in Explicit VR LE (pre-CP-246 writers) must become Implicit
- * ones: those the walk then converts like any others.  Which, a trial
- * walk on copies of w and r tells; when the bytes are copied as they
- * are, the walk takes the trial's place.
+ * ones, or pad mode finds odd-length values inside (PS3.5 7.1.1 holds
+ * for them too): the walk then converts them like any others, into
+ * Implicit VR LE (copy_step).  Which, a trial walk on copies of w and r
+ * tells; when the bytes are copied as they are, the walk takes the
+ * trial's place.
  */
 static int
 copy_un(struct xc *x, struct ds_walk *w, struct rd *r,
@@ -526,15 +531,18 @@ copy_un(struct xc *x, struct ds_walk *w, struct rd *r,
 
 	if ((rc = pass_step(x, &tw, &tr, st, true, &sn)) != 0)
 		return rc;
-	if (sn.un_evr && x->de == DS_ENC_IVR_LE)
+	if (sn.frag && x->s_encaps != x->d_encaps)
+		return nested_fragments(x, st->e.tag);
+	if ((sn.un_evr && x->de == DS_ENC_IVR_LE) || (x->pad && sn.odd)) {
+		if (x->un_depth == 0)
+			x->un_depth = st->depth + 1;
 		return put_header(x, st->e.tag, "UN", DS_LEN_UNDEFINED);
+	}
 	if (sn.un_evr && x->de != DS_ENC_EVR_LE)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
 		    "(%04X,%04X): a UN sequence whose items are in Explicit "
 		    "VR LE cannot be written in Big Endian",
 		    DS_TAG_GROUP(st->e.tag), DS_TAG_ELEM(st->e.tag));
-	if (sn.frag && x->s_encaps != x->d_encaps)
-		return nested_fragments(x, st->e.tag);
 	if ((rc = put_header(x, st->e.tag, "UN", st->e.len)) != 0 ||
 	    (rc = put(x, r->p + r->pos, tr.pos - r->pos)) != 0)
 		return rc;
@@ -793,7 +801,7 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
  * the group lengths inside are dropped as at the top level.
  */
 static int
-copy_step(struct xc *x, struct ds_walk *w, struct rd *r,
+copy_step_in(struct xc *x, struct ds_walk *w, struct rd *r,
     const struct ds_walk_step *st)
 {
 	int rc;
@@ -820,6 +828,26 @@ copy_step(struct xc *x, struct ds_walk *w, struct rd *r,
 	}
 	return cs_err_set(x->err, CS_E_PROTO, "(%04X,%04X) out of place",
 	    DS_TAG_GROUP(st->e.tag), DS_TAG_ELEM(st->e.tag));
+}
+
+/* copy_step_in, inside a converted UN sequence (up to its delimiter)
+ * in Implicit VR LE whatever the target syntax (PS3.5 6.2.2). */
+static int
+copy_step(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	enum ds_enc de = x->de;
+	int un_end = x->un_depth > 0 && st->ev == DS_WALK_CLOSE &&
+	    st->depth + 1 == x->un_depth;
+	int rc;
+
+	if (x->un_depth > 0 && (st->depth >= x->un_depth || un_end))
+		x->de = DS_ENC_IVR_LE;
+	rc = copy_step_in(x, w, r, st);
+	x->de = de;
+	if (un_end)
+		x->un_depth = 0;
+	return rc;
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/sopclass.h"
+#include "core/ts.h"
 #include "core/uid.h"
 #include "storescp/identity.h"
 #include "storescp/scp.h"
@@ -60,6 +61,7 @@ int
 storescp_ts_uid(const char *name, const char **uid, struct cs_err *err)
 {
 	const struct uid_entry *ue;
+	const struct ts_entry *t;
 
 	if (name == NULL || *name == '\0')
 		return cs_err_set(err, CS_E_NOTFOUND, "empty transfer syntax");
@@ -68,6 +70,11 @@ storescp_ts_uid(const char *name, const char **uid, struct cs_err *err)
 		ue = uid_by_keyword(name);
 	if (ue != NULL && strcmp(ue->type, "Transfer Syntax") == 0) {
 		*uid = ue->uid;
+		return 0;
+	}
+	/* the other spellings users type (DCMTK's, older pydicom's) */
+	if (ue == NULL && (t = ts_by_name(name)) != NULL) {
+		*uid = t->uid;
 		return 0;
 	}
 	if (ue == NULL && uid_is_valid(name)) {

@@ -33,6 +33,8 @@ static const struct outcome_info table[] = {
 	{ STORESCU_RESUMED, "resumed", 1, 1,
 	    "not sent again: the --resume log has it stored" },
 	{ STORESCU_PLANNED, "planned", 1, 0, "dry run: it would be sent" },
+	{ STORESCU_DICOMDIR, "dicomdir", 1, 0,
+	    "not sent: a DICOMDIR indexes the files of a file-set; it is no object to store" },
 };
 
 size_t

@@ -12,6 +12,8 @@
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
 #include "core/alloc.h"
+#include "core/ts_uids.h"
+#include "core/uid.h"
 #include "dcmfile/dcmfile.h"
 #include "net/net.h"
 #include "net/rate.h"
@@ -103,6 +105,21 @@ run_committing(struct send_run *run, struct cs_err *err)
  * association gives "notsent", a file no accepted context fits
  * "nocontext", with the real send's reasons.
  */
+/* Dry run: appends to d that sending pads input i's odd-length values
+ * when its data set, sent in ts, has an odd length (as must_pad in
+ * send_window.c decides; a Deflated stream gets its own pad byte). */
+static void
+dry_run_pad(const struct send_run *run, size_t i, const char *ts, char *d)
+{
+	uint64_t len = run->src.s[i].ds_len;
+
+	if ((len & 1) && strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian))
+		report_add_detail(d,
+		    "odd data set length %llu: to be padded, odd-length "
+		    "values to even length (PS3.5 7.1.1)",
+		    (unsigned long long)len);
+}
+
 static void
 dry_run_file(struct send_run *run, const struct propose_set *set,
     const struct storescu_plan_assoc *a, int rc,
@@ -116,6 +133,7 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 
 	if (!run->o->probe) {
 		snprintf(d, sizeof(d), "association %u", a->assoc);
+		dry_run_pad(run, i, sources_ts(&run->src, i), d);
 		report_simple(&run->rep, i, STORESCU_PLANNED, a->assoc, d, 1);
 		return;
 	}
@@ -150,6 +168,7 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 		    a->assoc, report_uid_text(ch.ts));
 	else
 		snprintf(d, sizeof(d), "association %u", a->assoc);
+	dry_run_pad(run, i, ch.ts, d);
 	report_simple(&run->rep, i, STORESCU_PLANNED, a->assoc, d, 1);
 }
 
@@ -274,6 +293,16 @@ resumed(struct send_run *run, size_t i)
 	report_emit(&run->rep, &r, 0);
 }
 
+/* 1 when cls is Media Storage Directory Storage: a DICOMDIR. */
+static int
+is_dicomdir(const char *cls)
+{
+	const struct uid_entry *e =
+	    uid_by_keyword("MediaStorageDirectoryStorage");
+
+	return e != NULL && strcmp(e->uid, cls) == 0;
+}
+
 int
 send_probe_inputs(
     struct send_run *run, struct propose_input *pin, struct cs_err *err)
@@ -297,6 +326,18 @@ send_probe_inputs(
 		if (rc != 0) {
 			report_simple(&run->rep, i, report_probe_outcome(rc), 0,
 			    e.msg, 0);
+			continue;
+		}
+		if (is_dicomdir(sources_class(&run->src, i))) {
+			/* PS3.10 7.2: the index of a file-set, not a composite
+			 * object; no Storage SCP takes its class (DCMTK's
+			 * dcmsend refuses it too) */
+			report_simple(&run->rep, i, STORESCU_DICOMDIR, 0,
+			    "a DICOMDIR (Media Storage Directory) indexes the "
+			    "files of a file-set and is not sent: send the "
+			    "files it references",
+			    0);
+			sources_drop(&run->src, i);
 			continue;
 		}
 		pin[i].sop_class = sources_class(&run->src, i);

@@ -97,6 +97,7 @@ count(struct storescu_summary *s, const struct storescu_result *r)
 	case STORESCU_UNREADABLE:
 	case STORESCU_NOTDICOM:
 	case STORESCU_TRUNCATED:
+	case STORESCU_DICOMDIR:
 		s->skipped++;
 		break;
 	case STORESCU_PLANNED:
@@ -133,7 +134,9 @@ report_result_init(struct storescu_result *r, const struct send_report *rp,
 	r->outcome = o;
 	r->sop_class = sources_class(rp->src, i);
 	r->ts_original = sources_ts(rp->src, i);
-	r->sop_instance = r->ts_sent = "";
+	/* known from planning: also on lines of files never sent */
+	r->sop_instance = sources_instance(rp->src, i);
+	r->ts_sent = "";
 	r->error_comment = r->detail = "";
 	r->transaction_uid = "";
 }

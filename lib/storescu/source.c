@@ -225,6 +225,19 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	return 0;
 }
 
+void
+sources_drop(struct sources *src, size_t i)
+{
+	struct source *s = &src->s[i];
+
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+		src->kept--;
+	}
+	s->cls = s->ts = SOURCE_NONE;
+}
+
 const char *
 sources_class(const struct sources *src, size_t i)
 {
@@ -235,6 +248,14 @@ const char *
 sources_ts(const struct sources *src, size_t i)
 {
 	return src->s[i].ts == SOURCE_NONE ? "" : src->in.str[src->s[i].ts];
+}
+
+const char *
+sources_instance(const struct sources *src, size_t i)
+{
+	return src->s[i].cls == SOURCE_NONE || src->s[i].instance == NULL
+	    ? ""
+	    : src->s[i].instance;
 }
 
 void

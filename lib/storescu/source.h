@@ -79,9 +79,15 @@ void sources_release(struct sources *src);
  */
 int sources_probe(struct sources *src, size_t i, struct cs_err *err);
 
+/* Input i, probed, is not to be planned after all: its descriptor is
+ * closed and it counts as not probed. */
+void sources_drop(struct sources *src, size_t i);
+
 /* The interned SOP class / transfer syntax of a planned input, or "". */
 const char *sources_class(const struct sources *src, size_t i);
 const char *sources_ts(const struct sources *src, size_t i);
+/* The SOP Instance UID planning read of input i, or "" (not probed). */
+const char *sources_instance(const struct sources *src, size_t i);
 
 /* Input i is next: opens it if its descriptor was not kept and asks the
  * kernel to read it ahead.  Failures are left for sources_take. */

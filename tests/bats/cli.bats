@@ -45,6 +45,19 @@ tools() {
 	done
 }
 
+@test "getopt's own messages name the program as DCMTK and coreutils do, not the path it was run by" {
+	local t n
+	for t in $(tools); do
+		n=$(basename "$t")
+		run -2 --separate-stderr "$t" --no-such-option-anywhere
+		[[ ${stderr_lines[0]} == "$n: unrecognized option '--no-such-option-anywhere'" ]] || { echo "$t: $stderr"; return 1; }
+		run -2 --separate-stderr "$t" -Z
+		[[ ${stderr_lines[0]} == "$n: invalid option -- 'Z'" ]] || { echo "$t: $stderr"; return 1; }
+	done
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" -a
+	[ "${stderr_lines[0]}" = "dcmsend: option requires an argument -- 'a'" ]
+}
+
 @test "an unknown short option exits 2 too" {
 	local t
 	for t in $(tools); do

@@ -354,6 +354,19 @@ pc_result() {
 	echo "${h:8:2}"
 }
 
+@test "dcmrecv: --ts and --accept-ts take the names users type (JPEGBaseline, LittleEndianImplicit...), any case; an unknown one lists them" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --ts JPEGBase 0
+	[[ $stderr == "dcmrecv: unknown transfer syntax 'JPEGBase': a UID, or one of these names (any letter case; aliases in parentheses): ImplicitVRLittleEndian (LittleEndianImplicit), "* ]]
+	[[ $stderr == *" JPEGBaseline8Bit (JPEGBaseline,JPEGProcess1), "* ]]
+	[[ $stderr == *" JPEG2000Lossless (JPEG2000LosslessOnly), "* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --accept-ts rlelossless,nope https://127.0.0.1:1/ "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	[[ $stderr == "dcmsend: unknown transfer syntax 'nope': a UID, or one of these names"* ]]
+	# the aliases reach the negotiation: the preferred one is accepted
+	start_dcmrecv --accept-ts littleendianimplicit,JPEGBaseline --ts RLELOSSLESS
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	assert_line --regexp $'^context\t1\t[0-9]+\t1.2.840.10008.5.1.4.1.1.7\t.*\taccepted 1.2.840.10008.1.2$'
+}
+
 @test "dcmrecv: --sop-class, --reject-sop-class and --accept-ts decide the contexts" {
 	start_dcmrecv --sop-class CTImageStorage --sop-class "$CLS" --reject-sop-class "$CLS"
 	raw_associate "$RECV_PORT" "$CLS"

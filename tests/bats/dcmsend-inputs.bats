@@ -11,6 +11,7 @@ load helpers
 load dcmrecv-helpers
 
 D=$CSTORE_ROOT/tests/data
+UID_EVRLE=2.25.314159265358979323846264338327950
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -137,7 +138,7 @@ setup() {
 	start_dcmrecv --accept-ts JPEGBaseline8Bit
 	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe --no-transcode \
 		127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
-	assert_line $'nocontext\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t\tthe peer accepted none of the 1 presentation contexts proposed'
+	assert_line $'nocontext\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tthe peer accepted none of the 1 presentation contexts proposed'
 	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --no-transcode 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
 	assert_line --regexp $'^nocontext\t.*\tthe peer accepted none of the 1 presentation contexts proposed$'
 	stop_dcmrecv
@@ -151,6 +152,88 @@ setup() {
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
 	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
 	assert_line --regexp $'^planned\t'"$D/p10-evrle.dcm"$'\t.*\tassociation 1; to be transcoded to ImplicitVRLittleEndian$'
+}
+
+# bats test_tags=serial
+@test "dcmsend: planned, notsent and nocontext lines carry the SOP Instance UID planning read, TSV and JSON alike" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$D/p10-evrle.dcm"
+	assert_line $'planned\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tassociation 1'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --dry-run 127.0.0.1 104 "$D/p10-evrle.dcm"
+	[ "$(grep '"outcome":"planned"' <<<"$output" | jq -r .sop_instance_uid)" = "$UID_EVRLE" ]
+	# nobody listens on port 1 inside the test namespace
+	run -3 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	assert_line --regexp $'^notsent\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tassociation 1 failed: '
+	run -3 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --json 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[ "$(jq -r 'select(.outcome == "notsent") | .sop_instance_uid' <<<"$output")" = "$UID_EVRLE" ]
+	start_dcmrecv --sop-class CTImageStorage
+	run -4 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --json --dry-run --probe 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	[ "$(jq -r 'select(.outcome == "nocontext") | .sop_instance_uid' <<<"$output")" = "$UID_EVRLE" ]
+}
+
+# mkdicomdir FILE: a small DICOMDIR (PS3.10 7.2, PS3.3 F.2): its class
+# in the meta header only, a file-set ID and no records
+mkdicomdir() {
+	python3 - "$1" <<'PY'
+import struct, sys
+def el(g, e, vr, v):
+    if len(v) % 2:
+        v += b"\0" if vr == b"UI" else b" "
+    if vr in (b"OB", b"SQ", b"UN"):
+        return struct.pack("<HH", g, e) + vr + b"\0\0" + struct.pack("<I", len(v)) + v
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+meta = (el(2, 1, b"OB", b"\0\1") + el(2, 2, b"UI", b"1.2.840.10008.1.3.10") +
+        el(2, 3, b"UI", b"2.25.4242") + el(2, 0x10, b"UI", b"1.2.840.10008.1.2.1") +
+        el(2, 0x12, b"UI", b"1.2.3.4"))
+meta = el(2, 0, b"UL", struct.pack("<I", len(meta))) + meta
+ds = (el(4, 0x1130, b"CS", b"TESTSET") + el(4, 0x1200, b"UL", struct.pack("<I", 0)) +
+      el(4, 0x1202, b"UL", struct.pack("<I", 0)) + el(4, 0x1212, b"US", struct.pack("<H", 0)) +
+      struct.pack("<HH", 4, 0x1220) + b"SQ\0\0" + struct.pack("<I", 0))
+open(sys.argv[1], "wb").write(b"\0" * 128 + b"DICM" + meta + ds)
+PY
+}
+
+@test "dcmsend: a DICOMDIR in a directory walk gets a dicomdir line, is counted as skipped, never proposed; the files beside it go" {
+	mkdir -p "$T/cd/IMAGES"
+	mkdicomdir "$T/cd/DICOMDIR"
+	cp "$D/p10-evrle.dcm" "$T/cd/IMAGES/IM1"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cd"
+	assert_line $'dicomdir\t'"$T/cd/DICOMDIR"$'\t1.2.840.10008.1.3.10\t2.25.4242\ta DICOMDIR (Media Storage Directory) indexes the files of a file-set and is not sent: send the files it references'
+	assert_line --regexp $'^planned\t'"$T/cd/IMAGES/IM1"$'\t'
+	# no context proposes its class
+	! grep -q $'^context\t.*\t1.2.840.10008.1.3.10\t' <<<"$output"
+	start_dcmrecv
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/cd"
+	assert_line --regexp $'^dicomdir\t'"$T/cd/DICOMDIR"$'\t'
+	assert_line --regexp $'^0000\t'"$T/cd/IMAGES/IM1"$'\t'
+	[[ $stderr == *"1 stored, 0 with warning, 0 failed, 1 skipped"* ]]
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$T/cd/DICOMDIR"
+	[ "$(jq -r .outcome <<<"$output")" = dicomdir ]
+	# status-explain -F passes the word through as a local outcome
+	"$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cd/DICOMDIR" 2>/dev/null |
+		"$CSTORE_BIN/status-explain" -F 1 | grep -q $'^dicomdir\t.*\tLocal\tnot sent: a DICOMDIR'
+}
+
+@test "dcmsend --json: a path that is not UTF-8 is written as valid UTF-8, each stray byte as \\udcXX, and decodes back to its bytes" {
+	local name
+	name=$(printf 'caf\xe9-\xff.dcm')
+	mkdir "$T/in"
+	cp "$D/p10-evrle.dcm" "$T/in/$name"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --dry-run 127.0.0.1 104 "$T/in"
+	printf '%s\n' "$output" >"$T/out.json"
+	# valid UTF-8, valid JSON
+	iconv -f UTF-8 -t UTF-8 "$T/out.json" >/dev/null
+	jq -e . "$T/out.json" >/dev/null
+	grep -qF 'caf\udce9-\udcff.dcm' "$T/out.json"
+	# reversible (PEP 383 surrogateescape): the same bytes as the name
+	python3 -c 'import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(l)
+    if d.get("outcome") == "planned":
+        sys.stdout.buffer.write(d["path"].encode("utf-8", "surrogateescape"))' "$T/out.json" >"$T/got"
+	cmp "$T/got" <(printf '%s' "$T/in/$name")
+	# TSV keeps the bytes as they are
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/in"
+	assert_line --regexp $'^planned\t'"$T/in/$name"$'\t'
 }
 
 # --- the man page's example and JSON against TSV ------------------------

@@ -54,7 +54,7 @@ setup() {
 		res=$("$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$f" 2>"$BATS_TEST_TMPDIR/stderr") || true
 		st=$(cut -f1 <<<"$res")
 		if [ "$(cut -f3 <<<"$res")" = "$DICOMDIR_CLASS" ]; then
-			[ "$st" = nocontext ] || { echo "$f: $res" >&2; return 1; }
+			[ "$st" = dicomdir ] || { echo "$f: $res" >&2; return 1; }
 			continue
 		fi
 		[ "$st" = 0000 ] || { echo "not stored: $res" >&2; cat "$BATS_TEST_TMPDIR/stderr" >&2; return 1; }
@@ -87,7 +87,7 @@ setup() {
 	while IFS= read -r f; do
 		grep -qF $'\t'"$f"$'\t' "$BATS_TEST_TMPDIR/res" || { echo "no line for $f" >&2; return 1; }
 		grep -F $'\t'"$f"$'\t' "$BATS_TEST_TMPDIR/res" |
-			grep -qE $'^0000\t|^nocontext\t.*\t'"$DICOMDIR_CLASS"$'\t' ||
+			grep -qE $'^0000\t|^dicomdir\t.*\t'"$DICOMDIR_CLASS"$'\t' ||
 			{ grep -F $'\t'"$f"$'\t' "$BATS_TEST_TMPDIR/res" >&2; return 1; }
 	done <"$LIST"
 	# every line that is not a success has a detail

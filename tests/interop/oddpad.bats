@@ -13,6 +13,7 @@ load ../bats/dcmrecv-helpers
 
 setup_file() {
 	/usr/bin/python3 "$CSTORE_ROOT/tests/interop/odd-datasets.py" "$BATS_FILE_TMPDIR"
+	/usr/bin/python3 "$CSTORE_ROOT/tests/interop/odd-datasets.py" --un-odd "$BATS_FILE_TMPDIR"
 }
 
 setup() {
@@ -54,6 +55,12 @@ dump() {
 		sed -E 's/ *\] / ]/; s/^(\([0-9a-f,]+\)) \?\? /\1 UN /; s/ +#.*//'
 }
 
+# dump_nested FILE: as dump, with the elements inside sequences
+dump_nested() {
+	/usr/bin/dcmdump -q +L "$1" | tr -d '\0' | grep '^ *(' | grep -v '^(0002,' |
+		sed -E 's/ +#.*//; s/ *\]$/]/'
+}
+
 @test "oddpad: odd-total data sets to DCMTK storescp +B in one run: all stored, padded as DCMTK's dcmsend pads them" {
 	local f got
 	start_storescp "$BATS_TEST_TMPDIR/in" +B +xa -pm
@@ -74,6 +81,34 @@ dump() {
 	for f in "${ODD[@]}" "$EVEN"; do
 		got=$(uid_of "$f")
 		diff <(dump "$BATS_TEST_TMPDIR/in/"*".$got") <(dump "$BATS_TEST_TMPDIR/ref/"*".$got")
+	done
+}
+
+@test "oddpad: --dry-run says which files sending would pad, and only those" {
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "${ODD[@]}" "$EVEN"
+	local f
+	for f in "${ODD[@]}"; do
+		assert_line --regexp $'^planned\t'"$f"$'\t.*\tassociation 1; odd data set length '"$(dataset_of "$f" | wc -c)"': to be padded, odd-length values to even length \(PS3\.5 7\.1\.1\)$'
+	done
+	assert_line --regexp $'^planned\t'"$EVEN"$'\t.*\tassociation 1$'
+}
+
+@test "oddpad: odd-length values inside UN sequences (Implicit VR LE inside, PS3.5 6.2.2) are padded too: storescp +B stores them intact" {
+	local f got
+	start_storescp "$BATS_TEST_TMPDIR/in" +B +xa -pm
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" \
+		"$BATS_FILE_TMPDIR"/un-sequence-odd-{evrle,evrbe}.dcm
+	[ "$(grep -c $'^0000\t.*\tpadded 3 odd-length values to even length (PS3.5 7.1.1)$' <<<"$output")" -eq 2 ]
+	! grep -qi "odd" "$BATS_TEST_TMPDIR/storescp.log"
+	for f in "$BATS_FILE_TMPDIR"/un-sequence-odd-{evrle,evrbe}.dcm; do
+		# the odd total came from inside the UN value alone
+		[ $(($(dataset_of "$f" | wc -c) % 2)) -eq 1 ]
+		got=$(ls "$BATS_TEST_TMPDIR/in/"*".$(uid_of "$f")")
+		[ $(($(dataset_of "$got" | wc -c) % 2)) -eq 0 ]
+		# every value even, the same values as the file's
+		! /usr/bin/dcmdump -q +L "$got" | grep -E '# +[0-9]*[13579],'
+		diff <(dump_nested "$f") <(dump_nested "$got")
+		[ "$(dump_nested "$got" | grep -c 'LO \[\(NESTED1\|ID1\|ISSUER1\)\]$')" -eq 3 ]
 	done
 }
 

@@ -12,7 +12,7 @@ START_TEST(every_outcome_has_one_entry_in_enum_order)
 {
 	size_t i, j;
 
-	ck_assert_uint_eq(outcome_count(), (size_t)STORESCU_PLANNED + 1);
+	ck_assert_uint_eq(outcome_count(), (size_t)STORESCU_DICOMDIR + 1);
 	for (i = 0; i < outcome_count(); i++) {
 		const struct outcome_info *oi = outcome_at(i);
 

@@ -87,6 +87,32 @@ append_upper(void *ctx, const char *value, size_t lineno, FILE *out)
 	return value[0] == 'a' ? 0 : 1;
 }
 
+START_TEST(json_escapes_bytes_that_are_not_utf8_reversibly)
+{
+	static const char *const sv[] = { "ok", "x\xff" };
+	const struct cli_field f[] = {
+		/* Latin-1 e acute, a quote, a tab and a slash around it */
+		CLI_S("path", 0, "d/caf\xe9\"\t.dcm"),
+		/* valid UTF-8 stays as it is */
+		CLI_S("utf8", 0, "caf\xc3\xa9"),
+		/* overlong '/', an encoded surrogate, a cut sequence */
+		CLI_S("bad", 0, "\xc0\xaf|\xed\xa0\x80|\xe2\x82"),
+		CLI_SV("list", 0, sv, 2),
+	};
+	char *s = render(CLI_JSON, 0, f, sizeof(f) / sizeof(f[0]));
+
+	ck_assert_str_eq(s, "{\"path\":\"d/caf\\udce9\\\"\\u0009.dcm\","
+	    "\"utf8\":\"caf\xc3\xa9\","
+	    "\"bad\":\"\\udcc0\\udcaf|\\udced\\udca0\\udc80|\\udce2\\udc82\","
+	    "\"list\":[\"ok\",\"x\\udcff\"]}\n");
+	free(s);
+	/* dcmsend's lines escape the slash there too, as json-c does */
+	s = render(CLI_JSON, CLI_OUT_SLASH, f, 1);
+	ck_assert_str_eq(s, "{\"path\":\"d\\/caf\\udce9\\\"\\u0009.dcm\"}\n");
+	free(s);
+}
+END_TEST
+
 START_TEST(filter_appends_to_each_line_and_keeps_the_worst_result)
 {
 	static const char in_text[] = "x\ta\r\ny\tb\nz\n";
@@ -129,6 +155,7 @@ output_suite(void)
 
 	tcase_add_test(tc, tsv_takes_the_columns_in_order_and_escapes);
 	tcase_add_test(tc, json_takes_the_named_fields_in_array_order);
+	tcase_add_test(tc, json_escapes_bytes_that_are_not_utf8_reversibly);
 	tcase_add_test(tc, filter_appends_to_each_line_and_keeps_the_worst_result);
 	tcase_add_test(tc, exit_status_follows_the_error_code);
 	suite_add_tcase(s, tc);

@@ -8,6 +8,7 @@
 #include "cstore/cstore.h"
 #include "core/sopclass.h"
 #include "core/ts.h"
+#include "core/ts_uids.h"
 #include "core/uid.h"
 #include "dcmfile/dcmfile.h"
 
@@ -273,6 +274,48 @@ START_TEST(names_agree_with_gdcm_for_every_uid_gdcm_knows)
 }
 END_TEST
 
+/* The names users type for transfer syntaxes: keywords in any case and
+ * the aliases of data/transfer-syntaxes.tsv, each to its UID. */
+START_TEST(ts_names_users_type_resolve_to_their_uids)
+{
+	static const struct {
+		const char *name, *uid;
+	} cases[] = {
+		{ "JPEGBaseline", TS_UID_JPEGBaseline8Bit },
+		{ "jpegbaseline8bit", TS_UID_JPEGBaseline8Bit },
+		{ "JPEGProcess1", TS_UID_JPEGBaseline8Bit },
+		{ "jpeglossless", TS_UID_JPEGLossless },
+		{ "JPEGLosslessP14", TS_UID_JPEGLossless },
+		{ "JPEGProcess14SV1", TS_UID_JPEGLosslessSV1 },
+		{ "JPEGLSLOSSLESS", TS_UID_JPEGLSLossless },
+		{ "JPEG2000Lossless", TS_UID_JPEG2000Lossless },
+		{ "JPEG2000LosslessOnly", TS_UID_JPEG2000Lossless },
+		{ "rlelossless", TS_UID_RLELossless },
+		{ "ExplicitVRLittleEndian", TS_UID_ExplicitVRLittleEndian },
+		{ "LittleEndianExplicit", TS_UID_ExplicitVRLittleEndian },
+		{ "implicitvrlittleendian", TS_UID_ImplicitVRLittleEndian },
+		{ "LittleEndianImplicit", TS_UID_ImplicitVRLittleEndian },
+		{ "BigEndianExplicit", TS_UID_ExplicitVRBigEndian },
+		{ "DeflatedExplicitVRLittleEndian",
+		    TS_UID_DeflatedExplicitVRLittleEndian },
+		{ "DeflatedLittleEndianExplicit",
+		    TS_UID_DeflatedExplicitVRLittleEndian },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ts_entry *t = ts_by_name(cases[i].name);
+
+		ck_assert_msg(t != NULL, "%s", cases[i].name);
+		ck_assert_str_eq(t->uid, cases[i].uid);
+	}
+	ck_assert_ptr_null(ts_by_name("JPEGBase"));
+	ck_assert_ptr_null(ts_by_name("rle")); /* too short to be sure */
+	ck_assert_ptr_null(ts_by_name(""));
+	ck_assert_ptr_null(ts_by_name(NULL));
+}
+END_TEST
+
 /* The transfer syntax table: every row a registered TS, consistent. */
 START_TEST(ts_table_rows_are_registered_and_consistent)
 {
@@ -326,6 +369,7 @@ sopclass_suite(void)
 	tcase_add_test(tc, uid_syntax_follows_ps3_5);
 	tcase_add_test(tc, names_agree_with_gdcm_for_every_uid_gdcm_knows);
 	tcase_add_test(tc, ts_table_rows_are_registered_and_consistent);
+	tcase_add_test(tc, ts_names_users_type_resolve_to_their_uids);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -200,6 +200,45 @@ START_TEST(xcode_pad_mode_takes_the_pad_from_the_dictionary_in_implicit)
 }
 END_TEST
 
+START_TEST(xcode_pad_mode_pads_inside_an_un_sequence_in_implicit_little_endian)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+	int be;
+
+	for (be = 0; be < 2; be++) {
+		/* PS3.5 6.2.2: the items of an undefined-length UN are
+		 * Implicit VR LE, in a Big Endian data set too */
+		wr_init(&in, 1 << 12);
+		elem(&in, be, 0x0009, 0x0010, "LO", "ACME", 4);
+		hdr(&in, be, 0x0009, 0x1002, "UN", UNDEF);
+		hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		elem(&in, 0, 0x0010, 0x0020, NULL, "ID1", 3);
+		elem(&in, 0, 0x0010, 0x0021, NULL, "AB", 2);
+		hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+		hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+		elem(&in, be, 0x0010, 0x0010, "PN", "A^B^C", 5);
+		wr_init(&want, 1 << 12);
+		elem(&want, be, 0x0009, 0x0010, "LO", "ACME", 4);
+		hdr(&want, be, 0x0009, 0x1002, "UN", UNDEF);
+		hdr(&want, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		elem(&want, 0, 0x0010, 0x0020, NULL, "ID1 ", 4);
+		elem(&want, 0, 0x0010, 0x0021, NULL, "AB", 2);
+		hdr(&want, 0, 0xfffe, 0xe00d, NULL, 0);
+		hdr(&want, 0, 0xfffe, 0xe0dd, NULL, 0);
+		elem(&want, be, 0x0010, 0x0010, "PN", "A^B^C ", 6);
+		ck_assert_msg(run_pad(&in, be ? EBE : EVR, be ? EBE : EVR, &got,
+				  &padded, &err) == 0, "%s", err.msg);
+		check_same(&got, &want);
+		ck_assert_uint_eq(padded, 2);
+		wr_release(&in);
+		wr_release(&want);
+		wr_release(&got);
+	}
+}
+END_TEST
+
 START_TEST(xcode_pad_mode_refuses_a_value_that_would_not_fit)
 {
 	struct wr in, got;
@@ -963,6 +1002,7 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr);
 	tcase_add_test(tc, xcode_pad_mode_pads_odd_values_by_vr_and_keeps_the_rest);
 	tcase_add_test(tc, xcode_pad_mode_takes_the_pad_from_the_dictionary_in_implicit);
+	tcase_add_test(tc, xcode_pad_mode_pads_inside_an_un_sequence_in_implicit_little_endian);
 	tcase_add_test(tc, xcode_pad_mode_refuses_a_value_that_would_not_fit);
 	tcase_add_test(tc, xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit);
 	tcase_add_test(tc, xcode_un_sequence_keeps_its_implicit_contents_byte_for_byte);

@@ -1,0 +1,98 @@
+/* json_str.c - JSON strings valid as UTF-8 whatever the bytes (json_str.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/json_str.h"
+
+#include "core/banned.h"
+
+size_t
+cli_utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len, k;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0; /* a continuation byte, C0/C1 or F5-FF */
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[k] & 0x3f);
+	}
+	/* RFC 3629: no overlong form, no surrogate, at most U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+static int
+valid_utf8(const char *s, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if ((k = cli_utf8_seq((const unsigned char *)s + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* json-c's serializer for a string that is not valid UTF-8. */
+static int
+escape_bytes(json_object *j, struct printbuf *pb, int level, int flags)
+{
+	const unsigned char *s =
+	    (const unsigned char *)json_object_get_string(j);
+	size_t n = (size_t)json_object_get_string_len(j), i = 0, k;
+	char esc[8];
+
+	(void)level;
+	printbuf_memappend(pb, "\"", 1);
+	while (i < n) {
+		k = cli_utf8_seq(s + i, n - i);
+		if (k == 0) {
+			snprintf(esc, sizeof(esc), "\\udc%02x", s[i]);
+			printbuf_memappend(pb, esc, 6);
+			i++;
+			continue;
+		}
+		if (k > 1 || (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' &&
+				 (s[i] != '/' ||
+				     (flags & JSON_C_TO_STRING_NOSLASHESCAPE))))
+			printbuf_memappend(pb, (const char *)s + i, (int)k);
+		else if (s[i] == '"' || s[i] == '\\' || s[i] == '/') {
+			esc[0] = '\\';
+			esc[1] = (char)s[i];
+			printbuf_memappend(pb, esc, 2);
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
+			printbuf_memappend(pb, esc, 6);
+		}
+		i += k;
+	}
+	printbuf_memappend(pb, "\"", 1);
+	return 0;
+}
+
+json_object *
+cli_json_string(const char *s)
+{
+	json_object *j = json_object_new_string(s);
+
+	if (j != NULL && !valid_utf8(s, strlen(s)))
+		json_object_set_serializer(j, escape_bytes, NULL, NULL);
+	return j;
+}

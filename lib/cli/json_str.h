@@ -1,0 +1,25 @@
+/*
+ * json_str.h - a C string as a JSON string that is valid UTF-8 whatever
+ * bytes the string holds (a file name in another encoding).
+ */
+#ifndef CS_CLI_JSON_STR_H
+#define CS_CLI_JSON_STR_H
+
+#include <json-c/json.h>
+
+/*
+ * A new json-c string of s (NULL when out of memory).  Valid UTF-8 is
+ * written as json-c writes it.  Otherwise each byte of s that is not
+ * part of a valid UTF-8 sequence is written as the escape \udcXX (XX its
+ * value, 80-ff: the lone low surrogates U+DC80-U+DCFF, which valid
+ * UTF-8 never holds), as Python's "surrogateescape" error handler
+ * (PEP 383) decodes it: reversible, s.encode("utf-8",
+ * "surrogateescape") gives the bytes back.
+ */
+json_object *cli_json_string(const char *s);
+
+/* The length of the valid UTF-8 sequence at p (n bytes left), or 0 when
+ * the bytes there are none (overlong, a surrogate, past U+10FFFF, cut). */
+size_t cli_utf8_seq(const unsigned char *p, size_t n);
+
+#endif
