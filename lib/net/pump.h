@@ -66,8 +66,7 @@ struct pump {
 	size_t roff, rlen;
 	/*
 	 * The last read filled rbuf: the socket most likely holds more, so
-	 * pump_run reads again without a poll (plain transport), and an
-	 * ACK owed meanwhile (ack_owed) waits for a read that empties it.
+	 * pump_run reads again without a poll (plain transport).
 	 */
 	int rbuf_full;
 	int hold; /* pump_hold */

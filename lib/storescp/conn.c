@@ -85,18 +85,11 @@ moved(struct conn *c, uint64_t now)
 	/* A sender with Nagle on (DCMTK as Debian ships it) writes a
 	 * command and its data set separately: ACK at once so that its
 	 * second write is not held ~40 ms.  A response about to leave
-	 * carries the ACK itself.  After a read that filled the buffer
-	 * the pump reads on without waiting: the ACK is owed, sent by the
-	 * pump only if it is about to wait (a large data set: ~1,000
-	 * calls and ~1,100 ACK segments less per GB). */
+	 * carries the ACK itself. */
 	if (c->pump.bytes_in != c->seen_in &&
 	    c->pump.bytes_out == c->seen_out &&
-	    ul_out_peek(c->ss.a, &pending) == 0) {
-		if (c->pump.rbuf_full)
-			c->pump.ack_owed = 1;
-		else
-			net_quickack(c->fd);
-	}
+	    ul_out_peek(c->ss.a, &pending) == 0)
+		net_quickack(c->fd);
 	c->seen_in = c->pump.bytes_in;
 	c->seen_out = c->pump.bytes_out;
 	c->seen_fed = c->pump.bytes_fed;
