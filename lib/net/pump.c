@@ -582,7 +582,6 @@ read_some(struct pump *p, struct cs_err *err)
 	p->bytes_in += (uint64_t)r;
 	p->roff = 0;
 	p->rlen = (size_t)r;
-	p->rbuf_full = (size_t)r == PUMP_RBUF;
 	return feed(p, err);
 }
 
@@ -659,17 +658,6 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 		}
 		if (!input_held(p) && transport_pending(&p->t) > 0) {
 			/* decrypted already: poll would not see it */
-			rc = read_some(p, err);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		if (p->rbuf_full && !input_held(p) &&
-		    transport_is_plain(&p->t)) {
-			/* the last read filled the buffer: read on, a poll
-			 * would only say what it most likely holds (on EAGAIN
-			 * rbuf_full is clear, and the poll below waits) */
-			p->rbuf_full = 0;
 			rc = read_some(p, err);
 			if (rc < 0)
 				return rc;

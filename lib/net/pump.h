@@ -64,11 +64,6 @@ struct pump {
 	 * before anything more is read, once the output is written.
 	 */
 	size_t roff, rlen;
-	/*
-	 * The last read filled rbuf: the socket most likely holds more, so
-	 * pump_run reads again without a poll (plain transport).
-	 */
-	int rbuf_full;
 	int hold; /* pump_hold */
 	uint64_t bytes_in, bytes_out;
 	/* follow (--limit-rate): the payload's bucket, or NULL (borrowed) */
