@@ -82,3 +82,24 @@ setup() {
 	run -0 "$BT/dsum" -c - <"$W/list"
 	assert_output "$got"
 }
+
+@test "rawrecv -z (splice) stores every file byte for byte, from rawsend -c" {
+	ls "$W"/c/*.dcm >"$W/list"
+	mkdir -p "$W/z"
+	"$BT/rawrecv" -z "$W/port" "$W/z" &
+	track_pid $!
+	for i in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
+	run -0 timeout 20 "$BT/rawsend" -c "$(cat "$W/port")" "$W/list"
+	run -0 timeout 20 "$BT/rawsend" -c "$(cat "$W/port")" "$W/list"
+	n=0
+	for conn in 1 2; do
+		i=0
+		while read -r f; do
+			i=$((i + 1))
+			cmp "$f" "$W/z/$conn-$i.raw"
+			n=$((n + 1))
+		done <"$W/list"
+	done
+	[ "$n" -eq 6 ]
+	[ "$(find "$W/z" -type f | wc -l)" -eq 6 ]
+}
