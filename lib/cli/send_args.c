@@ -208,10 +208,9 @@ static const char identity_help[] =
 
 /* Converting ahead; a literal of its own. */
 static const char ahead_help[] =
-    "      --no-transcode-ahead convert each file at its turn, on its association's\n"
-    "                           own thread alone (by default the next files of\n"
-    "                           an association are converted on other threads,\n"
-    "                           one per core, while one is sent)\n";
+    "      --no-transcode-ahead convert each file at its turn (by default the next\n"
+    "                           files of an association are converted on other\n"
+    "                           threads, one per core, while one is sent)\n";
 
 /* Storage commitment (--commit): a literal of its own. */
 static const char commit_help[] =

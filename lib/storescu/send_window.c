@@ -362,18 +362,17 @@ ahead_workers(const struct send_run *run)
 
 /*
  * The codec's threads for one decode, so that the threads converting at
- * once never outnumber the cores: on a worker, the cores shared out
+ * once do not outnumber the cores: on a worker, the cores shared out
  * among every lane's workers; on the lane's own thread (the first
  * converted file, a large one, or every one with --no-transcode-ahead),
- * among the lanes, and with --no-transcode-ahead none beside the lane.
+ * among the lanes.
  */
 static void
 codec_threads(struct lane_ahead *la, const struct send_run *run)
 {
 	unsigned cores = ahead_cores(), lanes = run_lanes(run);
 
-	la->codec_lane =
-	    run->o->no_ahead ? 1 : ahead_codec_threads(cores, lanes);
+	la->codec_lane = ahead_codec_threads(cores, lanes);
 	la->codec_worker = ahead_codec_threads(
 	    cores, lanes * ahead_share(cores, lanes));
 }

@@ -123,23 +123,30 @@ same_on_peer() {
 # threads_started NAME: how many threads dcmsend started (strace of send_list)
 threads_started() { grep -c 'clone' "$W/$1.st" || true; }
 
-@test "dcmsend: no more converting threads than cores, OpenJPEG's own included (strace: --no-transcode-ahead starts none, taskset -c 0 one)" {
+@test "dcmsend: no more converting threads than cores, OpenJPEG's own included (strace: on one core --no-transcode-ahead starts none, the default one; -j 2 on 2 cores only the lanes)" {
 	require_cmd strace
 	require_cmd taskset
 	local all
+	all=$(taskset -pc "$BASHPID" | sed 's/.*: //')
+	# GDCM would give OpenJPEG a pool of one thread per processor of the
+	# machine for each of the 4 JPEG 2000 frames, whatever the affinity
+	taskset -pc 0 "$BASHPID" >/dev/null
 	SEND_WRAP=(strace -f -qq -e trace=clone,clone3 -o "$W/serial.st")
 	send_list serial --no-transcode-ahead
-	# GDCM would give OpenJPEG a pool of one thread per processor for
-	# each of the 4 JPEG 2000 frames
-	[ "$(threads_started serial)" -eq 0 ]
-	all=$(taskset -pc "$BASHPID" | sed 's/.*: //')
-	taskset -pc 0 "$BASHPID" >/dev/null
 	SEND_WRAP=(strace -f -qq -e trace=clone,clone3 -o "$W/one-core.st")
 	send_list one-core
 	taskset -pc "$all" "$BASHPID" >/dev/null
+	[ "$(threads_started serial)" -eq 0 ]
 	grep -q 'converting the next files on 1 more thread while sending' "$W/one-core.err"
 	[ "$(threads_started one-core)" -eq 1 ]
 	diff "$W/serial.out" "$W/one-core.out"
 	grep -c $'\ttranscoded to ImplicitVRLittleEndian$' "$W/one-core.out" | grep -qx 7
 	same_on_peer one-core serial
+	[ "$(nproc)" -eq 2 ] || skip "the -j 2 part wants 2 cores, not $(nproc)"
+	# two lanes on two cores: one decoding thread each, nothing inside
+	SEND_WRAP=(strace -f -qq -e trace=clone,clone3 -o "$W/two-lanes.st")
+	send_list two-lanes -j 2 --no-transcode-ahead
+	[ "$(threads_started two-lanes)" -le 2 ]
+	diff "$W/serial.out" "$W/two-lanes.out"
+	same_on_peer two-lanes serial
 }
