@@ -158,6 +158,18 @@ int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     struct dcmfile_image *got, struct cs_err *err);
 
 /*
+ * How many threads a frame that the calling thread decodes may use
+ * inside its codec (OpenJPEG's own, for JPEG 2000; the others use one):
+ * 1 decodes on the calling thread alone, n > 1 lets the codec add
+ * threads up to n, 0 (the default) leaves it to the codec (GDCM asks
+ * OpenJPEG for one per processor of the machine, whatever the CPU
+ * affinity).  A caller converting on several threads at once gives each
+ * its share of the cores, so that threads x n stays within them.  Per
+ * thread, like errno; does not load the module.
+ */
+void dcmfile_codec_threads(unsigned n);
+
+/*
  * Encodes one native frame (little endian, img's layout) in ts_uid:
  * JPEG Lossless SV1, JPEG-LS Lossless, JPEG 2000 Lossless Only, or with
  * lossy non-zero JPEG Baseline/Extended, JPEG-LS Near-Lossless (NEAR 2)

@@ -540,8 +540,11 @@ struct codecs {
 	std::unique_ptr<gdcm::JPEGLSCodec> jpegls;
 	std::unique_ptr<gdcm::JPEG2000Codec> j2k;
 
+	/* threads: dcmfile_codec_threads (0: GDCM's default, which gives
+	 * OpenJPEG a pool of one thread per processor of the machine for
+	 * every frame, beside the caller's own converting threads) */
 	gdcm::ImageCodec &
-	pick(ts_codec k)
+	pick(ts_codec k, unsigned threads = 0)
 	{
 		if (k == TS_CODEC_JPEG) {
 			jpeg.reset(new jpeg_codec);
@@ -552,6 +555,11 @@ struct codecs {
 			return *jpegls;
 		}
 		j2k.reset(new gdcm::JPEG2000Codec);
+		/* 0, not 1: OpenJPEG makes a pool of n threads for n > 0
+		 * (one would decode while the caller waits), none for 0 */
+		if (threads > 0)
+			j2k->SetNumberOfThreadsForDecompression(threads == 1 ? 0
+			    : threads > 64 ? 64 : static_cast<int>(threads));
 		return *j2k;
 	}
 };
@@ -582,8 +590,8 @@ frame_size(const struct dcmfile_image *img)
 
 int
 decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
-    size_t in_len, void *out, size_t out_len, struct dcmfile_image *got,
-    struct cs_err *err)
+    size_t in_len, void *out, size_t out_len, unsigned threads,
+    struct dcmfile_image *got, struct cs_err *err)
 {
 	const ts_entry *rule = find_codec(ts_uid);
 	codecs c;
@@ -595,7 +603,7 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 		return cs_err_set(err, CS_E_INVAL,
 		    "frame of %zu bytes for a %zu-byte image", out_len,
 		    frame_size(img));
-	gdcm::ImageCodec &codec = c.pick(rule->codec);
+	gdcm::ImageCodec &codec = c.pick(rule->codec, threads);
 	describe(codec, img);
 	if (rule->codec == TS_CODEC_JPEG) {
 		int prec =
@@ -750,11 +758,12 @@ encode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 
 extern "C" CS_GDCM_ENTRY int
 cstore_gdcm_decode(const char *ts_uid, const struct dcmfile_image *img,
-    const void *in, size_t in_len, void *out, size_t out_len,
+    const void *in, size_t in_len, void *out, size_t out_len, unsigned threads,
     struct dcmfile_image *got, struct cs_err *err)
 {
 	return guarded(err, "decode a frame", [&] {
-		return decode(ts_uid, img, in, in_len, out, out_len, got, err);
+		return decode(ts_uid, img, in, in_len, out, out_len, threads,
+		    got, err);
 	});
 }
 

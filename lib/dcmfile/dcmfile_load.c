@@ -42,7 +42,8 @@ static struct {
 	int (*transcode)(const char *, const char *, int,
 	    struct dcmfile_transcoded *, struct cs_err *);
 	int (*decode)(const char *, const struct dcmfile_image *, const void *,
-	    size_t, void *, size_t, struct dcmfile_image *, struct cs_err *);
+	    size_t, void *, size_t, unsigned, struct dcmfile_image *,
+	    struct cs_err *);
 	int (*encode)(const char *, const struct dcmfile_image *, const void *,
 	    size_t, int, uint8_t **, size_t *, struct cs_err *);
 	size_t (*messages)(char *, size_t);
@@ -57,6 +58,8 @@ static struct {
 static pthread_once_t gdcm_once = PTHREAD_ONCE_INIT;
 /* dcmfile_codec_verbose's setting, applied when the module loads */
 static int want_trace;
+/* dcmfile_codec_threads: this thread's, handed to each decode */
+static _Thread_local unsigned want_threads;
 
 /* Sets dir (PATH_MAX) to the directory of file's real path; 0 or -1. */
 static int
@@ -221,7 +224,14 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
 	rc = need_module(err);
 	return rc != 0
 	    ? rc
-	    : gdcm.decode(ts_uid, img, in, in_len, out, out_len, got, err);
+	    : gdcm.decode(ts_uid, img, in, in_len, out, out_len,
+		  want_threads, got, err);
+}
+
+void
+dcmfile_codec_threads(unsigned n)
+{
+	want_threads = n;
 }
 
 int

@@ -21,7 +21,7 @@ extern "C" {
 /* The module's file name, and its directory under $(LIBDIR). */
 #define CSTORE_GDCM_MODULE_NAME "cstore-gdcm.so"
 #define CSTORE_GDCM_MODULE_SUBDIR "cstore"
-#define CSTORE_GDCM_ABI 3
+#define CSTORE_GDCM_ABI 4
 
 #define CS_GDCM_ENTRY __attribute__((visibility("default")))
 
@@ -30,10 +30,11 @@ CS_GDCM_ENTRY int cstore_gdcm_abi(void);
 /* dcmfile_transcode. */
 CS_GDCM_ENTRY int cstore_gdcm_transcode(const char *path, const char *ts_uid,
     int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
-/* dcmfile_codec_decode. */
+/* dcmfile_codec_decode, with the calling thread's dcmfile_codec_threads. */
 CS_GDCM_ENTRY int cstore_gdcm_decode(const char *ts_uid,
     const struct dcmfile_image *img, const void *in, size_t in_len, void *out,
-    size_t out_len, struct dcmfile_image *got, struct cs_err *err);
+    size_t out_len, unsigned threads, struct dcmfile_image *got,
+    struct cs_err *err);
 /* dcmfile_codec_encode. */
 CS_GDCM_ENTRY int cstore_gdcm_encode(const char *ts_uid,
     const struct dcmfile_image *img, const void *in, size_t in_len, int lossy,

@@ -228,3 +228,11 @@ ahead_share(unsigned cores, unsigned lanes)
 	w = (cores + lanes - 1) / lanes;
 	return w > AHEAD_WORKERS_MAX ? AHEAD_WORKERS_MAX : w;
 }
+
+unsigned
+ahead_codec_threads(unsigned cores, unsigned converters)
+{
+	if (converters < 1)
+		converters = 1;
+	return cores > converters ? cores / converters : 1;
+}

@@ -87,6 +87,16 @@ unsigned ahead_cores(void);
 unsigned ahead_share(unsigned cores, unsigned lanes);
 
 /*
+ * Threads one decode may use inside its codec (dcmfile_codec_threads)
+ * when converters threads convert at once on cores cores: the cores
+ * shared out, rounded down, at least 1, so that converters x codec
+ * threads never passes the cores (OpenJPEG would otherwise start a pool
+ * of one thread per processor for every frame, on every converting
+ * thread).
+ */
+unsigned ahead_codec_threads(unsigned cores, unsigned converters);
+
+/*
  * Starts workers threads (1 to AHEAD_WORKERS_MAX) on positions
  * from..n-1 with depth slots (at most AHEAD_DEPTH_MAX; items[k] is slot
  * k's storage) and a cap of cap bytes.  Returns 0 (with at least one

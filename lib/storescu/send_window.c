@@ -252,6 +252,8 @@ struct lane_ahead {
 	 * once the association is established) */
 	const struct ul_assoc_params *ac;
 	int tried; /* the workers were started (or could not be) */
+	/* dcmfile_codec_threads on the lane's thread and on a worker */
+	unsigned codec_lane, codec_worker;
 };
 
 /* Takes file j and converts it if it must be, into p. */
@@ -323,6 +325,7 @@ ahead_prep(void *ctx, size_t j, void *item)
 	/* the kernel reads the file while the lane is busy (read_ahead's
 	 * job when there is no worker) */
 	sources_prefetch(&la->b->run->src, la->b->idx[j]);
+	dcmfile_codec_threads(la->codec_worker);
 	prepare(la->b, la->ac, p, j);
 	return p->tc.fd >= 0 ? p->tc.length : 0;
 }
@@ -344,14 +347,34 @@ ahead_drop(void *ctx, void *item)
 static const struct ahead_ops ahead_ops = { ahead_want, ahead_prep,
 	ahead_drop };
 
+static unsigned
+run_lanes(const struct send_run *run)
+{
+	return run->plan != NULL && run->plan->jobs > 1 ? run->plan->jobs : 1;
+}
+
 /* Workers per lane: the cores shared out among the lanes. */
 static unsigned
 ahead_workers(const struct send_run *run)
 {
-	unsigned lanes =
-	    run->plan != NULL && run->plan->jobs > 1 ? run->plan->jobs : 1;
+	return ahead_share(ahead_cores(), run_lanes(run));
+}
 
-	return ahead_share(ahead_cores(), lanes);
+/*
+ * The codec's threads for one decode, so that the threads converting at
+ * once do not outnumber the cores: on a worker, the cores shared out
+ * among every lane's workers; on the lane's own thread (the first
+ * converted file, a large one, or every one with --no-transcode-ahead),
+ * among the lanes.
+ */
+static void
+codec_threads(struct lane_ahead *la, const struct send_run *run)
+{
+	unsigned cores = ahead_cores(), lanes = run_lanes(run);
+
+	la->codec_lane = ahead_codec_threads(cores, lanes);
+	la->codec_worker = ahead_codec_threads(
+	    cores, lanes * ahead_share(cores, lanes));
 }
 
 /* The first file that had to be converted went: from now on the files
@@ -396,6 +419,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	p = ahead_take(a, j);
 	if (p == NULL) {
 		p = &own;
+		if (b->ah != NULL)
+			dcmfile_codec_threads(b->ah->codec_lane);
 		prepare(b, scu_ac(s), p, j);
 	}
 	flight_from(f, p);
@@ -626,6 +651,7 @@ batch_send(struct batch *b, struct scu_session *s)
 	memset(&la, 0, sizeof(la));
 	la.b = b;
 	la.ac = scu_ac(s);
+	codec_threads(&la, b->run);
 	b->ah = &la;
 	b->busy = 0;
 	b->dead_rc = 0;

@@ -40,6 +40,7 @@ PY
 		"$XCORPUS/j2k/b16-s1-signed-f3.dcm" "$XCORPUS/rle/b32-s1-signed-f3.dcm"
 		"$XCORPUS/jpegls/b8-s1-signed-f3.dcm" "$XCORPUS/j2k/b12-s1-unsigned-f1.dcm")
 	RECV_FAULTS=
+	SEND_WRAP=()
 }
 
 # send_list NAME [dcmsend options...]: FILES to a fresh dcmrecv taking
@@ -50,7 +51,7 @@ send_list() {
 	shift
 	RECV_DIR=$W/$name
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian $RECV_FAULTS
-	"$CSTORE_BIN/dcmsend" -v "$@" 127.0.0.1 "$RECV_PORT" "${FILES[@]}" \
+	${SEND_WRAP[@]+"${SEND_WRAP[@]}"} "$CSTORE_BIN/dcmsend" -v "$@" 127.0.0.1 "$RECV_PORT" "${FILES[@]}" \
 		>"$W/$name.out" 2>"$W/$name.err" || rc=$?
 	echo "$rc" >"$W/$name.rc"
 	stop_dcmrecv
@@ -117,4 +118,35 @@ same_on_peer() {
 	send_list two-lanes -j 2
 	grep 'converting the next files on' "$W/two-lanes.err" >&2
 	! grep -q 'converting the next files on [02-9]' "$W/two-lanes.err"
+}
+
+# threads_started NAME: how many threads dcmsend started (strace of send_list)
+threads_started() { grep -c 'clone' "$W/$1.st" || true; }
+
+@test "dcmsend: no more converting threads than cores, OpenJPEG's own included (strace: on one core --no-transcode-ahead starts none, the default one; -j 2 on 2 cores only the lanes)" {
+	require_cmd strace
+	require_cmd taskset
+	local all
+	all=$(taskset -pc "$BASHPID" | sed 's/.*: //')
+	# GDCM would give OpenJPEG a pool of one thread per processor of the
+	# machine for each of the 4 JPEG 2000 frames, whatever the affinity
+	taskset -pc 0 "$BASHPID" >/dev/null
+	SEND_WRAP=(strace -f -qq -e trace=clone,clone3 -o "$W/serial.st")
+	send_list serial --no-transcode-ahead
+	SEND_WRAP=(strace -f -qq -e trace=clone,clone3 -o "$W/one-core.st")
+	send_list one-core
+	taskset -pc "$all" "$BASHPID" >/dev/null
+	[ "$(threads_started serial)" -eq 0 ]
+	grep -q 'converting the next files on 1 more thread while sending' "$W/one-core.err"
+	[ "$(threads_started one-core)" -eq 1 ]
+	diff "$W/serial.out" "$W/one-core.out"
+	grep -c $'\ttranscoded to ImplicitVRLittleEndian$' "$W/one-core.out" | grep -qx 7
+	same_on_peer one-core serial
+	[ "$(nproc)" -eq 2 ] || skip "the -j 2 part wants 2 cores, not $(nproc)"
+	# two lanes on two cores: one decoding thread each, nothing inside
+	SEND_WRAP=(strace -f -qq -e trace=clone,clone3 -o "$W/two-lanes.st")
+	send_list two-lanes -j 2 --no-transcode-ahead
+	[ "$(threads_started two-lanes)" -le 2 ]
+	diff "$W/serial.out" "$W/two-lanes.out"
+	same_on_peer two-lanes serial
 }

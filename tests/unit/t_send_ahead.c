@@ -311,6 +311,30 @@ START_TEST(workers_are_the_cores_shared_out_among_the_lanes)
 }
 END_TEST
 
+/* A codec's own threads: converters x threads never passes the cores. */
+START_TEST(codec_threads_are_the_cores_left_to_each_converter)
+{
+	unsigned cores, conv, w;
+
+	ck_assert_uint_eq(ahead_codec_threads(2, 1), 2);
+	ck_assert_uint_eq(ahead_codec_threads(2, 2), 1);
+	ck_assert_uint_eq(ahead_codec_threads(4, 3), 1);
+	ck_assert_uint_eq(ahead_codec_threads(8, 3), 2);
+	ck_assert_uint_eq(ahead_codec_threads(1, 4), 1);
+	ck_assert_uint_eq(ahead_codec_threads(0, 0), 1);
+	/* the sender's two cases: lanes, and every lane's workers (more
+	 * than the cores only when rounded up: then one thread each) */
+	for (cores = 1; cores <= 16; cores++)
+		for (conv = 1; conv <= 2 * cores; conv++) {
+			ck_assert_uint_le(conv * ahead_codec_threads(cores, conv),
+			    conv > cores ? conv : cores);
+			w = conv * ahead_share(cores, conv);
+			ck_assert_uint_le(w * ahead_codec_threads(cores, w),
+			    w > cores ? w : cores);
+		}
+}
+END_TEST
+
 /* The cores are the affinity mask's, not the machine's (taskset). */
 START_TEST(the_cores_are_those_the_process_may_run_on)
 {
@@ -345,6 +369,7 @@ send_ahead_suite(void)
 	    tc, several_workers_prepare_each_position_once_within_the_bound);
 	tcase_add_test(tc, an_unstarted_ahead_prepares_nothing);
 	tcase_add_test(tc, workers_are_the_cores_shared_out_among_the_lanes);
+	tcase_add_test(tc, codec_threads_are_the_cores_left_to_each_converter);
 	tcase_add_test(tc, the_cores_are_those_the_process_may_run_on);
 	suite_add_tcase(s, tc);
 	return s;
