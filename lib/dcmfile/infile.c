@@ -83,12 +83,8 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 		close(fd);
 		return not_regular(path, stp->st_mode, err);
 	}
-	/* reads of a regular file never wait anyway; blocking as usual */
-	if (fcntl(fd, F_SETFL, 0) != 0) {
-		int e = errno;
-
-		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot open: %s", strerror(e));
-	}
+	/* O_NONBLOCK stays: on a regular file Linux ignores it for read,
+	 * pread, mmap and sendfile (it is RWF_NOWAIT that would not wait),
+	 * so clearing it would cost a system call per input for nothing */
 	return fd;
 }
