@@ -111,9 +111,11 @@ all_arrived() {
 	no_temporaries "$RECV_DIR"
 }
 
-# opens_reads < strace -f -e trace=openat,pread64,read,close: "PATH
-# OPENS READS" for every file opened, reads counted on its descriptor
-# from its openat to its close.
+# opens_reads < strace -f -e trace=openat,pread64,preadv2,read,close:
+# "PATH OPENS READS" for every file opened, reads counted on its
+# descriptor from its openat to its close.  A preadv2 that does not wait
+# for the disk (RWF_NOWAIT) counts when it read all it asked for; else
+# the pread after it reads the bytes.
 opens_reads() {
 	awk '{ sub(/^[0-9]+ +/, "") }
 	/^openat\(/ && match($0, /"[^"]*"/) {
@@ -121,7 +123,9 @@ opens_reads() {
 		if (fd ~ /^[0-9]+$/) { path[fd] = p; opens[p]++ }
 		next
 	}
-	/^(pread64|read)\([0-9]+,/ { fd = $0; sub(/^[a-z0-9]+\(/, "", fd); sub(/,.*/, "", fd)
+	/^preadv2\(.*RWF_NOWAIT/ { want = $0; sub(/.*iov_len=/, "", want); sub(/[^0-9].*/, "", want)
+		if ($NF != want) next }
+	/^(pread64|preadv2|read)\([0-9]+,/ { fd = $0; sub(/^[a-z0-9]+\(/, "", fd); sub(/,.*/, "", fd)
 		if (fd in path) reads[path[fd]]++ }
 	/^close\([0-9]+\)/ { fd = $0; sub(/^close\(/, "", fd); sub(/\).*/, "", fd); delete path[fd] }
 	END { for (p in opens) print p, opens[p], reads[p] + 0 }'
@@ -140,7 +144,7 @@ opens_reads() {
 		start_dcmrecv
 		# LeakSanitizer does not run under ptrace (a sanitizer build)
 		ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
-			run -0 --separate-stderr strace -f -e trace=openat,pread64,read,close \
+			run -0 --separate-stderr strace -f -e trace=openat,pread64,preadv2,read,close \
 			-o "$BATS_TEST_TMPDIR/trace.$mode" \
 			"$CSTORE_BIN/dcmsend" --async "$mode" --json 127.0.0.1 "$RECV_PORT" \
 			"${FILES[@]}"
