@@ -57,11 +57,6 @@ struct batch {
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
 	/* batch_send's decode-ahead while it runs (send_window.c), or NULL */
 	struct lane_ahead *ah;
-	/* batch_send: the ring's places in use (the window, and one more
-	 * when it has room), and the flight landed last whose result is
-	 * not reported yet (send_window.c), or NULL */
-	unsigned places;
-	struct flight *unsaid;
 	int dead_rc;  /* why the association died, or 0 */
 	int death_rc; /* the latest death of any attempt, or 0 */
 	struct cs_err death;

@@ -49,51 +49,18 @@ transient_status(uint16_t status)
 	return (status & 0xFF00) == 0xA700;
 }
 
-/* Reports the result land left unsaid, if any. */
-static void
-say(struct batch *b)
-{
-	if (b->unsaid != NULL)
-		report_emit(&b->run->rep, &b->unsaid->r, 1);
-	b->unsaid = NULL;
-}
-
-/*
- * Files up to this size may have the result before them reported after
- * their request is written (say): writing one takes no longer than
- * what the socket buffers hold at once.
- */
-#define SAY_AFTER_MAX ((uint64_t)1 << 20)
-
-/*
- * Reports a flight's result as final, in file order.  With a spare
- * place in the ring (the flight's is not taken again before), that
- * report waits until the next request is written (batch_send): a
- * synchronous sender then writes its result line while the peer stores
- * the next file, not between the response and the next request.
- */
+/* Reports a flight's result as final. */
 static void
 land(struct batch *b, struct flight *f)
 {
-	say(b);
 	if (f->r.ms == 0)
 		f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
 	/* --commit: a stored result waits for its commitment (commit.h) */
 	if (!b->run->o->commit || !storescu_outcome_stored(f->r.outcome) ||
 	    commit_hold(&b->held, &f->r) != 0)
-		b->unsaid = f;
+		report_emit(&b->run->rep, &f->r, 1);
 	b->done[f->j] = 1;
 	b->left--;
-	if (b->places == 0 || b->places == SCU_WINDOW_MAX)
-		say(b);
-}
-
-/* May the result land left unsaid wait for the request of input j? */
-static int
-may_wait(const struct batch *b, size_t j)
-{
-	return b->run->rate == NULL &&
-	    b->run->src.s[b->idx[j]].bytes <= SAY_AFTER_MAX;
 }
 
 /* What GDCM and its libraries said while converting path: -v notes. */
@@ -633,14 +600,14 @@ static void
 after_death(struct batch *b, struct scu_session *s, unsigned head,
     unsigned count, int died)
 {
-	unsigned k;
+	unsigned w = s->window, k;
 	struct flight *f;
 	int wait = b->broken != NULL;
 
 	if (died)
 		scu_read_rest(s); /* responses queued before a failed write */
 	for (k = 0; k < count; k++) {
-		f = &b->ring[(head + k) % b->places];
+		f = &b->ring[(head + k) % w];
 		if (!f->sent)
 			land(b, f);
 		else if (f == b->broken || !hear_out(b, s, f, &wait))
@@ -672,10 +639,6 @@ batch_send(struct batch *b, struct scu_session *s)
 	b->dead_rc = 0;
 	b->broken = NULL;
 	b->ahead = SIZE_MAX;
-	/* a place more than the window keeps the flight landed last until
-	 * its result is said (land) */
-	b->places = w < SCU_WINDOW_MAX ? w + 1 : w;
-	b->unsaid = NULL;
 	for (;;) {
 		while (!died && count < w && j < b->n) {
 			if (b->done[j]) {
@@ -686,11 +649,8 @@ batch_send(struct batch *b, struct scu_session *s)
 			    (b->state[j] == OBJ_LOST ||
 				b->state[b->ring[head].j] == OBJ_LOST))
 				break; /* one of them goes alone */
-			if (!may_wait(b, j))
-				say(b);
-			f = &b->ring[(head + count++) % b->places];
+			f = &b->ring[(head + count++) % w];
 			died = start_one(b, s, f, j++) == START_DIED;
-			say(b);
 		}
 		if (died || count == 0)
 			break;
@@ -712,15 +672,12 @@ batch_send(struct batch *b, struct scu_session *s)
 		} else {
 			land(b, f);
 		}
-		head = (head + 1) % b->places;
+		head = (head + 1) % w;
 		count--;
 	}
-	say(b);
 	/* what was prepared and not sent waits for the next attempt */
 	ahead_stop(&la.a);
 	b->ah = NULL;
 	after_death(b, s, head, count, died);
-	say(b);
-	b->places = 0;
 	return died;
 }
