@@ -13,15 +13,16 @@ struct stat;
  * (a FIFO without a writer would wait for ever), then fstat on that fd,
  * so that what is checked is what was opened (no stat/open race).
  * Anything but a regular file (FIFO, socket, device, directory) is
- * closed again and refused.  Returns the fd (O_CLOEXEC, the caller
- * closes it; O_NONBLOCK left set, which changes nothing for reads of a
- * regular file) or CS_E_IO with the reason in err (without the path:
- * callers put it where they print it).
+ * closed again and refused.  Returns the fd (O_CLOEXEC, blocking again;
+ * the caller closes it) or CS_E_IO with the reason in err (without the
+ * path: callers put it where they print it).
  */
 int infile_open(const char *path, struct cs_err *err);
 
 /* infile_open that also gives what its fstat found (st, not NULL), for
- * a caller that would otherwise ask again. */
+ * a caller that would otherwise ask again, and leaves O_NONBLOCK set,
+ * for one that only reads the file (read, pread, mmap, sendfile: on a
+ * regular file O_NONBLOCK changes none of them) and spares a call. */
 int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
 
 #endif
