@@ -160,6 +160,30 @@ opens_reads() {
 	done
 }
 
+@test "dcmsend --async 1: files the page cache holds whole are not read ahead again (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-} n
+	mkdir -p "$d"
+	# just written: in the page cache whole
+	cp "${FILES[@]}" "$d/"
+	mapfile -t FILES < <(ls -d "$d"/* | sort)
+	start_dcmrecv
+	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+		run -0 --separate-stderr strace -f -e trace=preadv2,fadvise64 -o "$t" \
+		"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	all_arrived
+	cat "$t"
+	grep -q 'RWF_NOWAIT) = -1 EOPNOTSUPP' "$t" && skip "this file system cannot tell (tmpfs)"
+	# each data set read once without waiting for a disk, all of it ...
+	n=$(grep -c 'RWF_NOWAIT) = ' "$t")
+	[ "$n" -eq "${#FILES[@]}" ]
+	[ "$(awk '/RWF_NOWAIT\) = / { want = $0; sub(/.*iov_len=/, "", want)
+		sub(/[^0-9].*/, "", want); if ($NF != want) print }' "$t")" = "" ]
+	# ... so the next was never read ahead
+	! grep -q fadvise64 "$t"
+	stop_dcmrecv
+}
+
 @test "dcmsend: its lanes and workers block the stop signals, as dcmrecv's threads do (dcmrecv --delay)" {
 	start_dcmrecv --delay 200
 	"$CSTORE_BIN/dcmsend" -j 3 127.0.0.1 "$RECV_PORT" "${FILES[@]}" \
