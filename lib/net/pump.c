@@ -207,7 +207,9 @@ read_cached(struct pump *p, size_t want)
 	do
 		r = preadv2(p->payload_fd, &iov, 1, p->payload_off, RWF_NOWAIT);
 	while (r < 0 && errno == EINTR);
-	if (r < 0 && errno == EOPNOTSUPP)
+	/* and kernels before 4.14 (flag) or 4.6 (call) cannot */
+	if (r < 0 &&
+	    (errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS))
 		p->nowait_off = 1;
 	p->payload_cached = r >= 0 && (size_t)r == want;
 	return r;
