@@ -54,8 +54,16 @@ int
 infile_open(const char *path, struct cs_err *err)
 {
 	struct stat st;
+	int fd = infile_open_stat(path, &st, err);
 
-	return infile_open_stat(path, &st, err);
+	/* blocking as usual, for callers that hand it on */
+	if (fd >= 0 && fcntl(fd, F_SETFL, 0) != 0) {
+		int e = errno;
+
+		close(fd);
+		return cs_err_set(err, CS_E_IO, "cannot open: %s", strerror(e));
+	}
+	return fd;
 }
 
 int
@@ -83,12 +91,8 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 		close(fd);
 		return not_regular(path, stp->st_mode, err);
 	}
-	/* reads of a regular file never wait anyway; blocking as usual */
-	if (fcntl(fd, F_SETFL, 0) != 0) {
-		int e = errno;
-
-		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot open: %s", strerror(e));
-	}
+	/* O_NONBLOCK stays: on a regular file Linux ignores it for read,
+	 * pread, mmap and sendfile (RWF_NOWAIT is what does not wait), and
+	 * clearing it costs the sender's planning a call per input */
 	return fd;
 }

@@ -45,6 +45,9 @@ struct pump {
 	off_t cbuf_off;       /* file offset of cbuf[0] */
 	size_t cbuf_len;      /* bytes of the payload file in cbuf */
 	int cbuf_read_failed; /* pread failed: a failure is the file's */
+	/* the payload set last was in the page cache whole when read
+	 * (pump_payload_cached); RWF_NOWAIT refused by a file system */
+	int payload_cached, nowait_off;
 	off_t map_off;        /* file offset of map[0] */
 	size_t map_len;
 	int closed;    /* transport closed (either side) */
@@ -104,6 +107,15 @@ void pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len);
  * for every PDV), without copying the file.  Owe len + n bytes.
  */
 void pump_set_payload_pad(struct pump *p, unsigned n);
+
+/*
+ * 1 when the payload set last was read into memory (a small one, not
+ * TLS) and the page cache held all of it then: a caller that asks the
+ * kernel to read its next files ahead may take that as a sign that they
+ * are there too.  0 otherwise (read from the disk, another way, or a
+ * file system that cannot tell).
+ */
+int pump_payload_cached(const struct pump *p);
 
 /*
  * Runs until done(ctx) returns non-zero (checked after every step; done

@@ -259,13 +259,13 @@ sources_instance(const struct sources *src, size_t i)
 }
 
 void
-sources_prefetch(struct sources *src, size_t i)
+sources_prefetch(struct sources *src, size_t i, int advise)
 {
 	struct source *s = &src->s[i];
 
 	if (s->fd < 0)
 		s->fd = infile_open(src->paths[i], NULL);
-	if (s->fd >= 0)
+	if (s->fd >= 0 && advise)
 		(void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_WILLNEED);
 }
 

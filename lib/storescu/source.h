@@ -89,9 +89,10 @@ const char *sources_ts(const struct sources *src, size_t i);
 /* The SOP Instance UID planning read of input i, or "" (not probed). */
 const char *sources_instance(const struct sources *src, size_t i);
 
-/* Input i is next: opens it if its descriptor was not kept and asks the
- * kernel to read it ahead.  Failures are left for sources_take. */
-void sources_prefetch(struct sources *src, size_t i);
+/* Input i is next: opens it if its descriptor was not kept and, with
+ * advise, asks the kernel to read it ahead.  Failures are left for
+ * sources_take. */
+void sources_prefetch(struct sources *src, size_t i, int advise);
 
 /*
  * Hands over input i to send: returns its open descriptor (the caller

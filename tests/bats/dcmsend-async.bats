@@ -111,9 +111,11 @@ all_arrived() {
 	no_temporaries "$RECV_DIR"
 }
 
-# opens_reads < strace -f -e trace=openat,pread64,read,close: "PATH
-# OPENS READS" for every file opened, reads counted on its descriptor
-# from its openat to its close.
+# opens_reads < strace -f -e trace=openat,pread64,preadv2,read,close:
+# "PATH OPENS READS" for every file opened, reads counted on its
+# descriptor from its openat to its close.  A preadv2 that does not wait
+# for the disk (RWF_NOWAIT) counts when it read all it asked for; else
+# the pread after it reads the bytes.
 opens_reads() {
 	awk '{ sub(/^[0-9]+ +/, "") }
 	/^openat\(/ && match($0, /"[^"]*"/) {
@@ -121,7 +123,9 @@ opens_reads() {
 		if (fd ~ /^[0-9]+$/) { path[fd] = p; opens[p]++ }
 		next
 	}
-	/^(pread64|read)\([0-9]+,/ { fd = $0; sub(/^[a-z0-9]+\(/, "", fd); sub(/,.*/, "", fd)
+	/^preadv2\(.*RWF_NOWAIT/ { want = $0; sub(/.*iov_len=/, "", want); sub(/[^0-9].*/, "", want)
+		if ($NF != want) next }
+	/^(pread64|preadv2|read)\([0-9]+,/ { fd = $0; sub(/^[a-z0-9]+\(/, "", fd); sub(/,.*/, "", fd)
 		if (fd in path) reads[path[fd]]++ }
 	/^close\([0-9]+\)/ { fd = $0; sub(/^close\(/, "", fd); sub(/\).*/, "", fd); delete path[fd] }
 	END { for (p in opens) print p, opens[p], reads[p] + 0 }'
@@ -140,7 +144,7 @@ opens_reads() {
 		start_dcmrecv
 		# LeakSanitizer does not run under ptrace (a sanitizer build)
 		ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
-			run -0 --separate-stderr strace -f -e trace=openat,pread64,read,close \
+			run -0 --separate-stderr strace -f -e trace=openat,pread64,preadv2,read,close \
 			-o "$BATS_TEST_TMPDIR/trace.$mode" \
 			"$CSTORE_BIN/dcmsend" --async "$mode" --json 127.0.0.1 "$RECV_PORT" \
 			"${FILES[@]}"
@@ -154,6 +158,30 @@ opens_reads() {
 		[ "$(awk '$2 != 1 || $3 != 2' "$BATS_TEST_TMPDIR/or.$mode")" = "" ]
 		stop_dcmrecv
 	done
+}
+
+@test "dcmsend --async 1: files the page cache holds whole are not read ahead again (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-} n
+	mkdir -p "$d"
+	# just written: in the page cache whole
+	cp "${FILES[@]}" "$d/"
+	mapfile -t FILES < <(ls -d "$d"/* | sort)
+	start_dcmrecv
+	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+		run -0 --separate-stderr strace -f -e trace=preadv2,fadvise64 -o "$t" \
+		"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	all_arrived
+	cat "$t"
+	grep -q 'RWF_NOWAIT) = -1 EOPNOTSUPP' "$t" && skip "this file system cannot tell (tmpfs)"
+	# each data set read once without waiting for a disk, all of it ...
+	n=$(grep -c 'RWF_NOWAIT) = ' "$t")
+	[ "$n" -eq "${#FILES[@]}" ]
+	[ "$(awk '/RWF_NOWAIT\) = / { want = $0; sub(/.*iov_len=/, "", want)
+		sub(/[^0-9].*/, "", want); if ($NF != want) print }' "$t")" = "" ]
+	# ... so the next was never read ahead
+	! grep -q fadvise64 "$t"
+	stop_dcmrecv
 }
 
 @test "dcmsend: its lanes and workers block the stop signals, as dcmrecv's threads do (dcmrecv --delay)" {
