@@ -25,3 +25,13 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(BUILD)/.flags tests/tools/unhex.h
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
 test-tools: $(TEST_TOOLS)
 .PHONY: test-tools
+# charls-redirect.so (LD_PRELOAD) puts charls-refuse.so, a CharLS that
+# refuses every frame, in CharLS's place, or none: the GDCM fallback of
+# transcode-exact.bats.  Shared objects, without the sanitizers (the
+# preloaded one is loaded before their runtime).
+CHARLS_TEST_SO = $(BUILD)/tests/tools/charls-redirect.so $(BUILD)/tests/tools/charls-refuse.so
+$(BUILD)/tests/tools/%.so: tests/tools/%.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE $(if $(filter 1,$(DEVELOPER)),-Werror) \
+		-fPIC -shared $(CFLAGS) -o $@ $< $(LDFLAGS)
+test-tools: $(CHARLS_TEST_SO)

@@ -28,6 +28,7 @@
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/gdcm_module.h"
 #include "dcmfile/xcode.h"
+#include "dcmfile/xcode_jls.h"
 #include "core/banned.h"
 
 #ifndef CS_GDCM_BUILDDIR
@@ -132,6 +133,13 @@ load_module(void)
 	void *h = NULL;
 	int i, n = candidates(cand), tried = -1;
 
+	/*
+	 * CharLS before the module, which needs it anyway: opened later by
+	 * xcode_jls.c after coming in as the module's dependency, glibc
+	 * (2.36, with other threads running) loses the list it kept for it
+	 * (72 bytes, a definite leak under valgrind).
+	 */
+	(void)xcode_jls_available();
 	for (i = 0; i < n && h == NULL; i++) {
 		if (access(cand[i], F_OK) != 0 && i + 1 < n)
 			continue;

@@ -231,3 +231,28 @@ check_codec() {
 		done
 	done
 }
+
+@test "transcode-exact: a JPEG-LS frame CharLS refuses, or CharLS missing: the GDCM module decodes it, pixels as dcmdjpls makes them" {
+	require_cmd strace
+	local f mode to
+	# charls-redirect.so puts charls-refuse.so (refuses every stream) or
+	# nothing in place of libcharls.so.2 for the transcoder's dlopen
+	# only; the GDCM module still links the real CharLS.  The sanitizers'
+	# runtime cannot come first with a preload, nor find leaks under ptrace.
+	for f in b8-s3-unsigned-f3 b12-s1-signed-f3 b16-s1-unsigned-f1; do
+		for mode in refuse missing; do
+			to=
+			[ "$mode" = missing ] || to=$CSTORE_TOOLS/charls-refuse.so
+			CSTORE_TEST_CHARLS=$to LD_PRELOAD=$CSTORE_TOOLS/charls-redirect.so \
+				ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0:verify_asan_link_order=0 \
+				strace -f -e trace=openat -o "$W/trace" "$XC" "$IVR" "$XCORPUS/jpegls/$f.dcm" "$W/out.dcm" >/dev/null 2>"$W/err"
+			[ ! -s "$W/err" ]
+			grep -q 'cstore-gdcm\.so.* = [0-9]' "$W/trace"
+			run grep -c 'charls-refuse\.so.* = [0-9]' "$W/trace"
+			[ "$output" = "$([ "$mode" = missing ] && echo 0 || echo 1)" ]
+			cmp <(native_pixels "$W/out.dcm") <(ref_pixels_of jpegls "$XCORPUS/jpegls/$f.dcm")
+			cmp <(native_pixels "$W/out.dcm") <(native_pixels "$XCORPUS/native/$f.dcm")
+			diff <(elements "$XCORPUS/jpegls/$f.dcm") <(elements "$W/out.dcm")
+		done
+	done
+}

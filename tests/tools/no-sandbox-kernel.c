@@ -38,7 +38,8 @@ main(int argc, char **argv)
 			rc |= deny(ctx, ENOSYS, "seccomp");
 			rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL),
 			    SCMP_SYS(prctl), 1,
-			    SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP));
+			    /* datum_b unused by EQ, but clang wants it set */
+			    SCMP_A0(SCMP_CMP_EQ, PR_SET_SECCOMP, 0));
 		} else {
 			rc = 1;
 		}
