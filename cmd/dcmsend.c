@@ -29,6 +29,7 @@ struct dcmsend {
 	struct send_progress progress;
 	struct resume *resume;
 	int stdout_tty;
+	size_t dicomdirs; /* inputs that were DICOMDIRs (send_exit_status) */
 	struct send_commit_state state; /* --commit-state */
 };
 
@@ -61,6 +62,8 @@ on_result(void *user, const struct storescu_result *r)
 {
 	struct dcmsend *d = user;
 
+	if (r->outcome == STORESCU_DICOMDIR)
+		d->dicomdirs++;
 	if (d->a.remove_sent)
 		send_remove_sent(r,
 		    d->a.send.commit || d->a.commit_wait != NULL, d->a.quiet);
@@ -200,14 +203,18 @@ do_send(struct dcmsend *d, int nops, char **ops)
 		send_out_summary(&sum);
 	if (!d->a.quiet && rc == 0 && sum.skipped - sum.resumed == sum.inputs)
 		fprintf(stderr,
-		    "%s: no DICOM file among the %zu input%s: nothing %s\n",
-		    cli_progname(), sum.inputs, sum.inputs == 1 ? "" : "s",
+		    "%s: no DICOM %s among the %zu input%s: nothing %s\n",
+		    cli_progname(),
+		    d->dicomdirs
+			? "object to store (a DICOMDIR only indexes files)"
+			: "file",
+		    sum.inputs, sum.inputs == 1 ? "" : "s",
 		    d->a.send.dry_run ? "to send" : "sent");
 	free(paths);
 	inputs_release(&in);
 	resume_free(d->resume);
 	ex = send_commit_state_close(&d->state, d->a.commit_state != NULL,
-	    send_exit_status(rc, &sum, &d->a.send));
+	    send_exit_status(rc, &sum, d->dicomdirs, &d->a.send));
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
@@ -257,7 +264,9 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	fq_release(&q);
 	resume_free(d->resume);
 	ex = send_commit_state_close(&d->state, d->a.commit_state != NULL,
-	    rc == CS_E_IO ? EXIT_NO : send_exit_status(rc, &sum, &d->a.send));
+	    rc == CS_E_IO
+		? EXIT_NO
+		: send_exit_status(rc, &sum, d->dicomdirs, &d->a.send));
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 

@@ -1,5 +1,6 @@
 /* json_str.c - JSON strings valid as UTF-8 whatever the bytes (json_str.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/json_str.h"
@@ -43,7 +44,8 @@ valid_utf8(const char *s, size_t n)
 	size_t i = 0, k;
 
 	while (i < n) {
-		if ((k = cli_utf8_seq((const unsigned char *)s + i, n - i)) == 0)
+		if ((k = cli_utf8_seq((const unsigned char *)s + i, n - i)) ==
+		    0)
 			return 0;
 		i += k;
 	}
@@ -69,9 +71,10 @@ escape_bytes(json_object *j, struct printbuf *pb, int level, int flags)
 			i++;
 			continue;
 		}
-		if (k > 1 || (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' &&
-				 (s[i] != '/' ||
-				     (flags & JSON_C_TO_STRING_NOSLASHESCAPE))))
+		if (k > 1 ||
+		    (s[i] >= 0x20 && s[i] != '"' && s[i] != '\\' &&
+			(s[i] != '/' ||
+			    (flags & JSON_C_TO_STRING_NOSLASHESCAPE))))
 			printbuf_memappend(pb, (const char *)s + i, (int)k);
 		else if (s[i] == '"' || s[i] == '\\' || s[i] == '/') {
 			esc[0] = '\\';
@@ -95,4 +98,53 @@ cli_json_string(const char *s)
 	if (j != NULL && !valid_utf8(s, strlen(s)))
 		json_object_set_serializer(j, escape_bytes, NULL, NULL);
 	return j;
+}
+
+/* The value of the hex digit c, or -1. */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+cli_json_unescape_bytes(const char *text, size_t len, size_t *out_len)
+{
+	char *out = malloc(len + 1);
+	size_t i = 0, o = 0;
+
+	if (out == NULL)
+		return NULL;
+	while (i < len) {
+		int hi, lo;
+
+		if (text[i] != '\\') {
+			out[o++] = text[i++];
+			continue;
+		}
+		/* an escape: \udcXX with XX 80-ff becomes its byte; any
+		 * other (\\ among them) is copied whole, so its second
+		 * character never starts an escape */
+		if (len - i >= 6 && text[i + 1] == 'u' &&
+		    (text[i + 2] == 'd' || text[i + 2] == 'D') &&
+		    (text[i + 3] == 'c' || text[i + 3] == 'C') &&
+		    (hi = hex_value(text[i + 4])) >= 8 &&
+		    (lo = hex_value(text[i + 5])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 6;
+			continue;
+		}
+		out[o++] = text[i++];
+		if (i < len)
+			out[o++] = text[i++];
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return out;
 }

@@ -18,6 +18,16 @@
  */
 json_object *cli_json_string(const char *s);
 
+/*
+ * The reverse of cli_json_string's escapes for a JSON text (one line of
+ * --json output) of len bytes: a copy in which each \udc80-\udcff
+ * escape is the raw byte it stands for, every other byte and escape as
+ * it was (json-c, which reads a lone surrogate as U+FFFD, then gives
+ * the bytes back).  Returns the copy (NUL-terminated, *out_len its
+ * length) or NULL when out of memory; the caller frees it.
+ */
+char *cli_json_unescape_bytes(const char *text, size_t len, size_t *out_len);
+
 /* The length of the valid UTF-8 sequence at p (n bytes left), or 0 when
  * the bytes there are none (overlong, a surrogate, past U+10FFFF, cut). */
 size_t cli_utf8_seq(const unsigned char *p, size_t n);

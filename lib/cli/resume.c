@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
+#include "cli/json_str.h"
 #include "cli/output.h"
 #include "cli/resume.h"
 #include "core/strmap.h"
@@ -268,13 +269,21 @@ parse_json(struct resume *r, const char *line, size_t len, const char **path,
 	struct json_tokener *tok;
 	struct json_object *obj, *jp, *js;
 	const char *s;
+	char *raw;
 	int st = CS_E_INVAL;
 
 	if (len > INT32_MAX)
 		return CS_E_INVAL;
-	tok = json_tokener_new();
-	if (tok == NULL)
+	/* a path's bytes that are not UTF-8 came as \udcXX (json_str.h) */
+	raw = cli_json_unescape_bytes(line, len, &len);
+	if (raw == NULL)
 		return CS_E_NOMEM;
+	line = raw;
+	tok = json_tokener_new();
+	if (tok == NULL) {
+		free(raw);
+		return CS_E_NOMEM;
+	}
 	obj = json_tokener_parse_ex(tok, line, (int)len);
 	/* a prefix that parses but leaves bytes behind is not one object */
 	if (obj != NULL &&
@@ -324,6 +333,7 @@ parse_json(struct resume *r, const char *line, size_t len, const char **path,
 	}
 	json_object_put(obj);
 	json_tokener_free(tok);
+	free(raw);
 	return st;
 }
 

@@ -518,17 +518,24 @@ send_commit_pending_release(struct send_commit_pending *p)
 
 /* The exit status of a finished send. */
 int
-send_exit_status(int rc, const struct storescu_summary *sum,
+send_exit_status(int rc, const struct storescu_summary *sum, size_t dicomdirs,
     const struct storescu_send_opts *o)
 {
+	/* a DICOMDIR alone is nothing sent: exit 1 as for other files */
+	size_t objects = sum->inputs - dicomdirs;
+
 	if (rc == CS_E_IO || rc == CS_E_INVAL)
 		return EXIT_USAGE; /* an option */
 	if (rc != 0)
 		return cli_exit_for(rc);
+	if (dicomdirs > 0 && objects == 0)
+		return EXIT_NO;
 	if (o->dry_run)
-		return sum->skipped > sum->resumed || sum->failed > 0 ? EXIT_NO
-								      : EXIT_OK;
-	if (sum->stored + sum->warning + sum->resumed != sum->inputs)
+		return sum->skipped > sum->resumed + dicomdirs ||
+			sum->failed > 0
+		    ? EXIT_NO
+		    : EXIT_OK;
+	if (sum->stored + sum->warning + sum->resumed != objects)
 		return EXIT_NO;
 	return o->commit ? send_commit_status(sum) : EXIT_OK;
 }

@@ -113,8 +113,10 @@ int send_commit_state_read(
 void send_commit_pending_release(struct send_commit_pending *p);
 
 /* The exit status of a finished storescu_send/storescu_follow: rc, the
- * summary and, with o->commit, the commitment (send_commit_status). */
+ * summary and, with o->commit, the commitment (send_commit_status).
+ * dicomdirs: how many of the skipped inputs were DICOMDIRs, no failure
+ * beside files that were stored (a walk of a DICOM medium meets one). */
 int send_exit_status(int rc, const struct storescu_summary *sum,
-    const struct storescu_send_opts *o);
+    size_t dicomdirs, const struct storescu_send_opts *o);
 
 #endif

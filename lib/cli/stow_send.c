@@ -450,6 +450,12 @@ take(struct run *r, const char *path, size_t k)
 		    0, 0, why, 0);
 		return;
 	}
+	if (storescu_is_dicomdir(it->info.sop_class)) {
+		close(it->fd);
+		report(r, path, k, &it->info, STORESCU_DICOMDIR, 0, 0,
+		    STORESCU_DICOMDIR_DETAIL, 0);
+		return;
+	}
 	memcpy(it->file_uid, it->info.sop_instance, sizeof(it->file_uid));
 	memcpy(it->ts_sent, it->info.ts_uid, sizeof(it->ts_sent));
 	rc = r->o->dry_run ? stow_plan(r, it, &oc, plan, sizeof(plan))

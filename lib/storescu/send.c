@@ -293,9 +293,8 @@ resumed(struct send_run *run, size_t i)
 	report_emit(&run->rep, &r, 0);
 }
 
-/* 1 when cls is Media Storage Directory Storage: a DICOMDIR. */
-static int
-is_dicomdir(const char *cls)
+int
+storescu_is_dicomdir(const char *cls)
 {
 	const struct uid_entry *e =
 	    uid_by_keyword("MediaStorageDirectoryStorage");
@@ -328,15 +327,12 @@ send_probe_inputs(
 			    e.msg, 0);
 			continue;
 		}
-		if (is_dicomdir(sources_class(&run->src, i))) {
+		if (storescu_is_dicomdir(sources_class(&run->src, i))) {
 			/* PS3.10 7.2: the index of a file-set, not a composite
 			 * object; no Storage SCP takes its class (DCMTK's
 			 * dcmsend refuses it too) */
 			report_simple(&run->rep, i, STORESCU_DICOMDIR, 0,
-			    "a DICOMDIR (Media Storage Directory) indexes the "
-			    "files of a file-set and is not sent: send the "
-			    "files it references",
-			    0);
+			    STORESCU_DICOMDIR_DETAIL, 0);
 			sources_drop(&run->src, i);
 			continue;
 		}

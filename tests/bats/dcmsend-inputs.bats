@@ -192,22 +192,33 @@ open(sys.argv[1], "wb").write(b"\0" * 128 + b"DICM" + meta + ds)
 PY
 }
 
-@test "dcmsend: a DICOMDIR in a directory walk gets a dicomdir line, is counted as skipped, never proposed; the files beside it go" {
+@test "dcmsend: a DICOMDIR in a directory walk gets a dicomdir line, is counted as skipped, never proposed; the files beside it go, exit 0" {
 	mkdir -p "$T/cd/IMAGES"
 	mkdicomdir "$T/cd/DICOMDIR"
 	cp "$D/p10-evrle.dcm" "$T/cd/IMAGES/IM1"
-	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cd"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cd"
 	assert_line $'dicomdir\t'"$T/cd/DICOMDIR"$'\t1.2.840.10008.1.3.10\t2.25.4242\ta DICOMDIR (Media Storage Directory) indexes the files of a file-set and is not sent: send the files it references'
 	assert_line --regexp $'^planned\t'"$T/cd/IMAGES/IM1"$'\t'
 	# no context proposes its class
-	! grep -q $'^context\t.*\t1.2.840.10008.1.3.10\t' <<<"$output"
+	[ -z "$(grep $'^context\t.*\t1.2.840.10008.1.3.10\t' <<<"$output")" ]
+	# nor posted to a STOW-RS server (a dry run asks no server)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://127.0.0.1:1/dicom-web "$T/cd"
+	assert_line --regexp $'^dicomdir\t'"$T/cd/DICOMDIR"$'\t1.2.840.10008.1.3.10\t2.25.4242\ta DICOMDIR '
+	assert_line --regexp $'^planned\t'"$T/cd/IMAGES/IM1"$'\t'
 	start_dcmrecv
-	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/cd"
+	# a walk of a DICOM medium: every object stored, exit 0
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/cd"
 	assert_line --regexp $'^dicomdir\t'"$T/cd/DICOMDIR"$'\t'
 	assert_line --regexp $'^0000\t'"$T/cd/IMAGES/IM1"$'\t'
 	[[ $stderr == *"1 stored, 0 with warning, 0 failed, 1 skipped"* ]]
+	# a DICOMDIR alone: nothing sent, exit 1
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$T/cd/DICOMDIR"
 	[ "$(jq -r .outcome <<<"$output")" = dicomdir ]
+	[[ $stderr == *"dcmsend: no DICOM object to store (a DICOMDIR only indexes files) among the 1 input: nothing sent"* ]]
+	# with a file that fails beside it: exit 1
+	cp "$D/not-dicom.txt" "$T/cd/README.TXT"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/cd"
+	assert_line --regexp $'^0000\t'"$T/cd/IMAGES/IM1"$'\t'
 	# status-explain -F passes the word through as a local outcome
 	"$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cd/DICOMDIR" 2>/dev/null |
 		"$CSTORE_BIN/status-explain" -F 1 | grep -q $'^dicomdir\t.*\tLocal\tnot sent: a DICOMDIR'
@@ -234,6 +245,13 @@ for l in open(sys.argv[1], encoding="utf-8"):
 	# TSV keeps the bytes as they are
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/in"
 	assert_line --regexp $'^planned\t'"$T/in/$name"$'\t'
+	# --resume reads the escapes back: the stored file is not sent again
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$T/in"
+	printf '%s\n' "$output" >"$T/log.json"
+	[ "$(jq -r .status "$T/log.json")" = 0000 ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$T/log.json" 127.0.0.1 "$RECV_PORT" "$T/in"
+	assert_line --regexp $'^resumed\t'"$T/in/$name"$'\t'
 }
 
 # --- the man page's example and JSON against TSV ------------------------
