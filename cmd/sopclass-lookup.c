@@ -64,8 +64,7 @@ main(int argc, char **argv)
 	files = calloc((size_t)argc, sizeof(*files));
 	if (files == NULL)
 		return EXIT_INTERNAL;
-	while ((c = cli_getopt(argc, argv, "aF:f:hjkluV", longopts)) !=
-	    -1) {
+	while ((c = cli_getopt(argc, argv, "aF:f:hjkluV", longopts)) != -1) {
 		switch (c) {
 		case 'a':
 			q.all = 1;

@@ -35,11 +35,10 @@ typedef void (*storescu_log_fn)(void *user, const char *line);
 #define STORESCU_MAX_PDU_NONE UINT32_MAX
 
 struct storescu_config {
-	const char *host;       /* name or address of the peer */
-	const char *port;       /* port number or service name */
-	const char *calling_ae; /* ours; NULL = STORESCU_DEFAULT_CALLING_AE */
-	const char
-	    *called_ae; /* the peer's; NULL = STORESCU_DEFAULT_CALLED_AE */
+	const char *host;        /* name or address of the peer */
+	const char *port;        /* port number or service name */
+	const char *calling_ae;  /* ours; NULL = STORESCU_DEFAULT_CALLING_AE */
+	const char *called_ae;   /* the peer's; NULL = STORESCU_DEFAULT_CALLED_AE */
 	/*
 	 * The Maximum Length we advertise (largest P-DATA-TF PDU we accept):
 	 * 0 = the library default (STORESCU_DEFAULT_MAX_PDU, which is
@@ -48,10 +47,10 @@ struct storescu_config {
 	 * storescp_config.max_pdu.
 	 */
 	uint32_t max_pdu;
-	int connect_timeout_ms; /* 0 = the operating system's limit */
-	int acse_timeout_ms; /* association negotiation and release; 0 = none */
-	int dimse_timeout_ms;  /* waiting for each response; 0 = none */
-	storescu_log_fn trace; /* every PDU and DIMSE message, or NULL */
+	int connect_timeout_ms;  /* 0 = the operating system's limit */
+	int acse_timeout_ms;     /* association negotiation and release; 0 = none */
+	int dimse_timeout_ms;    /* waiting for each response; 0 = none */
+	storescu_log_fn trace;   /* every PDU and DIMSE message, or NULL */
 	void *trace_user;
 	/*
 	 * User Identity Negotiation (PS3.7 D.3.3.7): user (UTF-8, 1-65535
@@ -80,11 +79,11 @@ struct storescu_config {
 CS_EXPORT void storescu_config_init(struct storescu_config *cfg);
 
 struct storescu_echo_result {
-	uint16_t status;       /* of the C-ECHO-RSP */
-	unsigned connect_us;   /* TCP connection set up (microseconds) */
-	unsigned assoc_us;     /* connection + association negotiated */
-	unsigned echo_us;      /* C-ECHO round trip */
-	uint32_t peer_max_pdu; /* 0 = the peer set no limit */
+	uint16_t status;          /* of the C-ECHO-RSP */
+	unsigned connect_us;      /* TCP connection set up (microseconds) */
+	unsigned assoc_us;        /* connection + association negotiated */
+	unsigned echo_us;         /* C-ECHO round trip */
+	uint32_t peer_max_pdu;    /* 0 = the peer set no limit */
 	char peer_impl_class_uid[65];
 	char peer_impl_version[17];
 	/* On CS_E_REJECTED: the A-ASSOCIATE-RJ fields. */
@@ -111,19 +110,19 @@ CS_EXPORT int storescu_echo(const struct storescu_config *cfg,
 
 /* What happened to one input.  The TSV word of each is in storescu_outcome_word(). */
 enum storescu_outcome {
-	STORESCU_STORED = 0, /* the peer answered Success */
-	STORESCU_WARNING,    /* the peer answered a Warning: stored */
-	STORESCU_FAILED,     /* the peer answered a failure (or other) status */
-	STORESCU_UNREADABLE, /* cannot be opened or read ("unreadable") */
-	STORESCU_NOTDICOM,   /* not a DICOM file or data set ("notdicom") */
-	STORESCU_TRUNCATED,  /* ends inside an element ("truncated") */
-	STORESCU_NOCONTEXT,  /* no accepted context fits it ("nocontext") */
-	STORESCU_TRANSCODE, /* conversion to an accepted syntax failed ("transcodefail") */
-	STORESCU_ABORTED, /* the association ended before its response ("aborted") */
-	STORESCU_NOTSENT, /* its association could not be (re)opened, or ended before it was tried ("notsent") */
-	STORESCU_RESUMED, /* skipped: the --resume log has it stored ("resumed") */
-	STORESCU_PLANNED, /* dry run: would be sent ("planned") */
-	STORESCU_DICOMDIR, /* skipped: a DICOMDIR, no object to store ("dicomdir") */
+	STORESCU_STORED = 0,   /* the peer answered Success */
+	STORESCU_WARNING,      /* the peer answered a Warning: stored */
+	STORESCU_FAILED,       /* the peer answered a failure (or other) status */
+	STORESCU_UNREADABLE,   /* cannot be opened or read ("unreadable") */
+	STORESCU_NOTDICOM,     /* not a DICOM file or data set ("notdicom") */
+	STORESCU_TRUNCATED,    /* ends inside an element ("truncated") */
+	STORESCU_NOCONTEXT,    /* no accepted context fits it ("nocontext") */
+	STORESCU_TRANSCODE,    /* conversion to an accepted syntax failed ("transcodefail") */
+	STORESCU_ABORTED,      /* the association ended before its response ("aborted") */
+	STORESCU_NOTSENT,      /* its association could not be (re)opened, or ended before it was tried ("notsent") */
+	STORESCU_RESUMED,      /* skipped: the --resume log has it stored ("resumed") */
+	STORESCU_PLANNED,      /* dry run: would be sent ("planned") */
+	STORESCU_DICOMDIR,     /* skipped: a DICOMDIR, no object to store ("dicomdir") */
 };
 
 /*
@@ -139,8 +138,8 @@ CS_EXPORT int storescu_outcome_stored(enum storescu_outcome o);
  * server takes (outcome STORESCU_DICOMDIR); else 0. */
 CS_EXPORT int storescu_is_dicomdir(const char *sop_class);
 /* The detail of a dicomdir line. */
-#define STORESCU_DICOMDIR_DETAIL                                               \
-	"a DICOMDIR (Media Storage Directory) indexes the files of a "         \
+#define STORESCU_DICOMDIR_DETAIL                                          \
+	"a DICOMDIR (Media Storage Directory) indexes the files of a "   \
 	"file-set and is not sent: send the files it references"
 
 /*
@@ -149,17 +148,16 @@ CS_EXPORT int storescu_is_dicomdir(const char *sop_class);
  */
 struct storescu_result {
 	const char *path;
-	size_t index; /* of the input in the paths array */
+	size_t index;              /* of the input in the paths array */
 	enum storescu_outcome outcome;
-	int has_status; /* 1: status holds the peer's C-STORE-RSP status */
+	int has_status;            /* 1: status holds the peer's C-STORE-RSP status */
 	uint16_t status;
-	const char
-	    *sop_class; /* of the data set (the meta's when it has none) */
+	const char *sop_class;     /* of the data set (the meta's when it has none) */
 	const char *sop_instance;
-	const char *ts_original; /* the file's transfer syntax */
-	const char *ts_sent;     /* the one it went in ("" when not sent) */
-	int transcoded;          /* 1: converted from ts_original to ts_sent */
-	uint64_t bytes;          /* data set bytes sent */
+	const char *ts_original;   /* the file's transfer syntax */
+	const char *ts_sent;       /* the one it went in ("" when not sent) */
+	int transcoded;            /* 1: converted from ts_original to ts_sent */
+	uint64_t bytes;            /* data set bytes sent */
 	const char *error_comment; /* the peer's Error Comment (0000,0902) */
 	const char *detail;        /* why, in words: local reason, notes */
 	unsigned assoc;            /* association number, 1-based; 0 = none */
@@ -169,17 +167,17 @@ struct storescu_result {
 	 * or when the input was not stored; commit_reason is the archive's
 	 * Failure Reason (PS3.3 C.14.1.1) when it gave one; transaction_uid
 	 * of the request that named the input ("" when none went out) */
-	int commit; /* enum storescu_commit */
+	int commit;                /* enum storescu_commit */
 	uint16_t commit_reason;
 	const char *transaction_uid;
 };
 
 /* What storage commitment (PS3.4 Annex J) said of a stored input. */
 enum storescu_commit {
-	STORESCU_COMMIT_NONE = 0, /* not asked (no --commit, or not stored) */
-	STORESCU_COMMITTED,       /* in the report's Referenced SOP Sequence */
-	STORESCU_COMMIT_FAILED,   /* in its Failed SOP Sequence, or refused */
-	STORESCU_UNCOMMITTED, /* no report in time, or none could be asked */
+	STORESCU_COMMIT_NONE = 0,   /* not asked (no --commit, or not stored) */
+	STORESCU_COMMITTED,         /* in the report's Referenced SOP Sequence */
+	STORESCU_COMMIT_FAILED,     /* in its Failed SOP Sequence, or refused */
+	STORESCU_UNCOMMITTED,       /* no report in time, or none could be asked */
 };
 /* "committed", "commitfailed", "uncommitted", or "" for NONE. */
 CS_EXPORT const char *storescu_commit_word(int commit);
@@ -204,14 +202,14 @@ struct storescu_plan_pc {
 	const char *ts[STORESCU_MAX_TS];
 	/* With probe: the peer's answer (PS3.8 Table 9-18 result). */
 	int probed;
-	uint8_t result;          /* 0 acceptance, 1-4 rejection reasons */
-	const char *accepted_ts; /* "" unless accepted */
+	uint8_t result;            /* 0 acceptance, 1-4 rejection reasons */
+	const char *accepted_ts;   /* "" unless accepted */
 };
 
 /* One planned association, passed to storescu_send_opts.on_plan. */
 struct storescu_plan_assoc {
-	unsigned assoc; /* 1-based */
-	unsigned lane;  /* 0-based -j lane */
+	unsigned assoc;            /* 1-based */
+	unsigned lane;             /* 0-based -j lane */
 	size_t files;
 	uint64_t bytes;
 	unsigned n_pc;
@@ -233,15 +231,14 @@ struct storescu_progress {
 #define STORESCU_MAX_WINDOW 64
 
 struct storescu_send_opts {
-	int no_transcode; /* never convert: such files get "nocontext" */
-	int allow_lossy;  /* lossy conversion allowed (else lossless only) */
-	unsigned jobs;    /* parallel associations, 1-256; 0 = 1 */
-	size_t per_assoc; /* files per association; 0 = no limit */
-	unsigned retries; /* extra attempts on transient failures */
-	unsigned
-	    retry_delay_ms; /* first backoff delay, doubled each time (cap 60 s) */
-	int dry_run; /* plan only: on_plan per association, "planned" lines */
-	int probe; /* with dry_run: negotiate each context set, then release */
+	int no_transcode;          /* never convert: such files get "nocontext" */
+	int allow_lossy;           /* lossy conversion allowed (else lossless only) */
+	unsigned jobs;             /* parallel associations, 1-256; 0 = 1 */
+	size_t per_assoc;          /* files per association; 0 = no limit */
+	unsigned retries;          /* extra attempts on transient failures */
+	unsigned retry_delay_ms;   /* first backoff delay, doubled each time (cap 60 s) */
+	int dry_run;               /* plan only: on_plan per association, "planned" lines */
+	int probe;                 /* with dry_run: negotiate each context set, then release */
 	/*
 	 * Called once per input, in the order results arrive, from one
 	 * thread at a time (the library serialises the calls with -j).
@@ -326,16 +323,14 @@ CS_EXPORT void storescu_send_opts_init(struct storescu_send_opts *o);
 
 struct storescu_summary {
 	size_t inputs;
-	size_t stored, warning; /* stored with Success / with a Warning */
-	size_t
-	    failed; /* not stored: failure status, nocontext, aborted, notsent, transcodefail */
-	size_t
-	    skipped; /* not tried: unreadable, notdicom, truncated, dicomdir, resumed */
-	size_t resumed; /* of skipped: already_stored said so */
+	size_t stored, warning;    /* stored with Success / with a Warning */
+	size_t failed;             /* not stored: failure status, nocontext, aborted, notsent, transcodefail */
+	size_t skipped;            /* not tried: unreadable, notdicom, truncated, dicomdir, resumed */
+	size_t resumed;            /* of skipped: already_stored said so */
 	size_t transcoded;
-	size_t committed;      /* --commit: of stored, committed */
-	unsigned associations; /* opened successfully */
-	uint64_t bytes;        /* data set bytes stored */
+	size_t committed;          /* --commit: of stored, committed */
+	unsigned associations;     /* opened successfully */
+	uint64_t bytes;            /* data set bytes stored */
 	uint64_t elapsed_us;
 };
 
@@ -357,8 +352,8 @@ struct storescu_summary {
  * any sending, CS_E_INVAL (bad options), CS_E_NOMEM.  Detail in err.
  */
 CS_EXPORT int storescu_send(const struct storescu_config *cfg,
-    const struct storescu_send_opts *opts, const char *const *paths, size_t n,
-    struct storescu_summary *sum, struct cs_err *err);
+    const struct storescu_send_opts *opts, const char *const *paths,
+    size_t n, struct storescu_summary *sum, struct cs_err *err);
 
 /* ---- following a stream of inputs (dcmsend --follow) -------------- */
 
@@ -376,9 +371,9 @@ typedef long (*storescu_next_fn)(
 
 struct storescu_follow_opts {
 	storescu_next_fn next;
-	void *user;           /* for next */
-	unsigned idle_ms;     /* release an association idle this long */
-	int64_t retry_for_ms; /* the peer may stay unreachable this long;
+	void *user;               /* for next */
+	unsigned idle_ms;         /* release an association idle this long */
+	int64_t retry_for_ms;     /* the peer may stay unreachable this long;
 				   * -1 = forever */
 	/* Once per change: the peer became unreachable, or reachable
 	 * again (a line without newline); may be NULL. */

@@ -16,8 +16,8 @@ cli_progname(void)
 }
 
 int
-cli_getopt(int argc, char **argv, const char *shortopts,
-    const struct option *longopts)
+cli_getopt(
+    int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
 	if (argc > 0)
 		argv[0] = program_invocation_short_name;

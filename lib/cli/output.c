@@ -43,8 +43,7 @@ json_value(const struct cli_field *f)
 	case CLI_STRS:
 		a = json_object_new_array();
 		for (k = 0; a != NULL && k < f->n; k++)
-			json_object_array_add(
-			    a, cli_json_string(f->sv[k]));
+			json_object_array_add(a, cli_json_string(f->sv[k]));
 		return a;
 	case CLI_RECS:
 		a = json_object_new_array();

@@ -639,8 +639,7 @@ recv_args_parse(struct recv_args *a, int argc, char **argv)
 	a->fmt = CLI_TSV;
 	/* '+': options come before the operand, so that --exec can take the
 	 * words up to ';' as its own. */
-	while ((c = cli_getopt(argc, argv, "+0a:dho:qt:v", longopts)) !=
-	    -1) {
+	while ((c = cli_getopt(argc, argv, "+0a:dho:qt:v", longopts)) != -1) {
 		if (c == OPT_EXEC)
 			a->exec_argv = take_command(argc, argv, "--exec");
 		else if (c == OPT_IDENTITY_HOOK)

@@ -513,8 +513,7 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 	d->fo.retry_for_ms = -1;
 	d->stow.batch = STOW_DEFAULT_BATCH;
 	d->stow.batch_bytes = STOW_DEFAULT_BATCH_BYTES;
-	while ((c = cli_getopt(argc, argv, "0a:c:dhj:qv", longopts)) !=
-	    -1) {
+	while ((c = cli_getopt(argc, argv, "0a:c:dhj:qv", longopts)) != -1) {
 		switch (c) {
 		case '0':
 			d->nul = 1;

@@ -24,9 +24,10 @@ cli_ts_arg(const char *arg)
 	for (i = 0; i < ts_table_len && k < sizeof(names); i++) {
 		const struct ts_entry *t = &ts_table[i];
 
-		k += (size_t)snprintf(names + k, sizeof(names) - k, "%s%s%s%s%s",
-		    i ? ", " : "", t->keyword, t->aliases[0] ? " (" : "",
-		    t->aliases, t->aliases[0] ? ")" : "");
+		k +=
+		    (size_t)snprintf(names + k, sizeof(names) - k, "%s%s%s%s%s",
+			i ? ", " : "", t->keyword, t->aliases[0] ? " (" : "",
+			t->aliases, t->aliases[0] ? ")" : "");
 	}
 	cli_usage_error("unknown transfer syntax '%s': a UID, or one of these "
 			"names (any letter case; aliases in parentheses): %s",

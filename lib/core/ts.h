@@ -40,7 +40,7 @@ struct ts_entry {
 	const char *keyword; /* PS3.6 keyword */
 	enum ds_enc enc; /* the data set's encoding (inflated, if deflated) */
 	enum ts_codec codec;
-	unsigned flags; /* TS_F_* */
+	unsigned flags;      /* TS_F_* */
 	const char *aliases; /* other names, comma-separated ("" for none) */
 };
 

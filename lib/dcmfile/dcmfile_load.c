@@ -230,10 +230,9 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
 	rc = need_module(err);
-	return rc != 0
-	    ? rc
-	    : gdcm.decode(ts_uid, img, in, in_len, out, out_len,
-		  want_threads, got, err);
+	return rc != 0 ? rc
+		       : gdcm.decode(ts_uid, img, in, in_len, out, out_len,
+			     want_threads, got, err);
 }
 
 void

@@ -31,10 +31,10 @@ CS_GDCM_ENTRY int cstore_gdcm_abi(void);
 CS_GDCM_ENTRY int cstore_gdcm_transcode(const char *path, const char *ts_uid,
     int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
 /* dcmfile_codec_decode, with the calling thread's dcmfile_codec_threads. */
-CS_GDCM_ENTRY int cstore_gdcm_decode(const char *ts_uid,
-    const struct dcmfile_image *img, const void *in, size_t in_len, void *out,
-    size_t out_len, unsigned threads, struct dcmfile_image *got,
-    struct cs_err *err);
+CS_GDCM_ENTRY int
+cstore_gdcm_decode(const char *ts_uid, const struct dcmfile_image *img,
+    const void *in, size_t in_len, void *out, size_t out_len, unsigned threads,
+    struct dcmfile_image *got, struct cs_err *err);
 /* dcmfile_codec_encode. */
 CS_GDCM_ENTRY int cstore_gdcm_encode(const char *ts_uid,
     const struct dcmfile_image *img, const void *in, size_t in_len, int lossy,

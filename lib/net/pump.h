@@ -48,7 +48,7 @@ struct pump {
 	/* the payload set last was in the page cache whole when read
 	 * (pump_payload_cached); RWF_NOWAIT refused by a file system */
 	int payload_cached, nowait_off;
-	off_t map_off;        /* file offset of map[0] */
+	off_t map_off; /* file offset of map[0] */
 	size_t map_len;
 	int closed;    /* transport closed (either side) */
 	int shut_wr;   /* nothing more is written: Sta13, or wr_failed */

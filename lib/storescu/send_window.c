@@ -381,8 +381,8 @@ codec_threads(struct lane_ahead *la, const struct send_run *run)
 	unsigned cores = ahead_cores(), lanes = run_lanes(run);
 
 	la->codec_lane = ahead_codec_threads(cores, lanes);
-	la->codec_worker = ahead_codec_threads(
-	    cores, lanes * ahead_share(cores, lanes));
+	la->codec_worker =
+	    ahead_codec_threads(cores, lanes * ahead_share(cores, lanes));
 }
 
 /* The first file that had to be converted went: from now on the files
