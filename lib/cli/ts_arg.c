@@ -29,7 +29,8 @@ cli_ts_arg(const char *arg)
 			i ? ", " : "", t->keyword, t->aliases[0] ? " (" : "",
 			t->aliases, t->aliases[0] ? ")" : "");
 	}
-	cli_usage_error("unknown transfer syntax '%s': a UID, or one of these "
-			"names (any letter case; aliases in parentheses): %s",
+	cli_usage_error("unknown transfer syntax '%s': a UID, a PS3.6 transfer "
+			"syntax keyword, or one of these names (any letter "
+			"case; aliases in parentheses): %s",
 	    arg, names);
 }

@@ -88,7 +88,8 @@ setup() {
 	mkdir -p "$W/z"
 	"$BT/rawrecv" -z "$W/port" "$W/z" &
 	track_pid $!
-	for i in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
+	for i in $(seq 300); do [ -s "$W/port" ] && break; sleep 0.1; done
+	[ -s "$W/port" ] || fail "rawrecv -z did not write its port in 30 s"
 	run -0 timeout 20 "$BT/rawsend" -c "$(cat "$W/port")" "$W/list"
 	run -0 timeout 20 "$BT/rawsend" -c "$(cat "$W/port")" "$W/list"
 	n=0

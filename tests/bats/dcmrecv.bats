@@ -356,11 +356,11 @@ pc_result() {
 
 @test "dcmrecv: --ts and --accept-ts take the names users type (JPEGBaseline, LittleEndianImplicit...), any case; an unknown one lists them" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --ts JPEGBase 0
-	[[ $stderr == "dcmrecv: unknown transfer syntax 'JPEGBase': a UID, or one of these names (any letter case; aliases in parentheses): ImplicitVRLittleEndian (LittleEndianImplicit), "* ]]
+	[[ $stderr == "dcmrecv: unknown transfer syntax 'JPEGBase': a UID, a PS3.6 transfer syntax keyword, or one of these names (any letter case; aliases in parentheses): ImplicitVRLittleEndian (LittleEndianImplicit), "* ]]
 	[[ $stderr == *" JPEGBaseline8Bit (JPEGBaseline,JPEGProcess1), "* ]]
 	[[ $stderr == *" JPEG2000Lossless (JPEG2000LosslessOnly), "* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --accept-ts rlelossless,nope https://127.0.0.1:1/ "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
-	[[ $stderr == "dcmsend: unknown transfer syntax 'nope': a UID, or one of these names"* ]]
+	[[ $stderr == "dcmsend: unknown transfer syntax 'nope': a UID, a PS3.6 transfer syntax keyword, or one of these names"* ]]
 	# the aliases reach the negotiation: the preferred one is accepted
 	start_dcmrecv --accept-ts littleendianimplicit,JPEGBaseline --ts RLELOSSLESS
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
