@@ -167,8 +167,8 @@ bomb_make(struct bomb *m)
 	ck_assert_int_eq(
 	    deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
 	    Z_OK);
-	m->hn = deflate_more(&z, head, sizeof(head), Z_FULL_FLUSH, m->h,
-	    sizeof(m->h));
+	m->hn = deflate_more(
+	    &z, head, sizeof(head), Z_FULL_FLUSH, m->h, sizeof(m->h));
 	m->bn = deflate_more(
 	    &z, zeros, sizeof(zeros), Z_FULL_FLUSH, m->b, sizeof(m->b));
 	n += put(tail + n, 0x0008, 0x0016, "UI", "1.2.3.4\0", 8);
@@ -213,8 +213,8 @@ START_TEST(test_a_zip_bomb_before_the_uids_stops_at_the_cap)
 	ck_assert_uint_eq(blocks, STORE_INFLATE_MAX >> 20);
 	ck_assert_uint_eq(store_inflate_out(zi), STORE_INFLATE_MAX);
 	/* and stays stopped: nothing more is inflated */
-	ck_assert_int_eq(store_inflate_feed(zi, m.b, m.bn, &s, &err),
-	    STORE_INFLATE_CAPPED);
+	ck_assert_int_eq(
+	    store_inflate_feed(zi, m.b, m.bn, &s, &err), STORE_INFLATE_CAPPED);
 	ck_assert_uint_eq(store_inflate_out(zi), STORE_INFLATE_MAX);
 	ck_assert_int_eq(store_inflate_finish(zi, &s, &err), 0);
 	ck_assert_ptr_null(ds_scan_value(&s, DS_TAG_SOP_CLASS_UID, NULL, NULL));
