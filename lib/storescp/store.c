@@ -177,7 +177,7 @@ start_scan(struct store *st)
 	    ds_scan_init(&st->scan, enc, tags, ntags, opts, &st->scan_err);
 	if (st->scan_rc == 0 && opts != 0 &&
 	    (st->zin = store_inflate_new(&st->scan_err)) == NULL)
-		st->scan_rc = -1;
+		st->scan_rc = CS_E_NOMEM;
 	st->scanning = 1;
 }
 
@@ -249,6 +249,23 @@ over_limit(struct store *st)
 	return 1;
 }
 
+/*
+ * A Deflated data set whose UIDs do not come within STORE_INFLATE_MAX
+ * inflated bytes: no more is inflated, and it is kept as one that
+ * cannot be scanned, its UIDs not checked.
+ */
+static void
+inflate_capped(struct store *st)
+{
+	scp_log(st->s, STORESCP_LOG_VERBOSE,
+	    "association %u: transfer syntax %s: no UIDs in the first %u MiB "
+	    "inflated: UIDs not checked",
+	    st->who.id, st->ts, STORE_INFLATE_MAX >> 20);
+	st->scanning = 0;
+	store_inflate_free(st->zin);
+	st->zin = NULL;
+}
+
 int
 store_data(struct store *st, const uint8_t *data, size_t len)
 {
@@ -267,7 +284,9 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 		    ? store_inflate_feed(
 			  st->zin, data, len, &st->scan, &st->scan_err)
 		    : ds_scan_feed(&st->scan, data, len, &st->scan_err);
-		st->scan_rc = rc < 0 ? -1 : 0;
+		st->scan_rc = rc < 0 ? rc : 0;
+		if (rc == STORE_INFLATE_CAPPED)
+			inflate_capped(st);
 	}
 	if (st->deferred)
 		store_open_feed(st, data, len);
@@ -317,6 +336,12 @@ check_dataset(struct store *st)
 	    (st->zin != NULL &&
 		store_inflate_finish(st->zin, &st->scan, &st->scan_err) != 0) ||
 	    ds_scan_finish(&st->scan, &st->scan_err) != 0) {
+		if (st->scan_rc == CS_E_NOMEM) {
+			/* our shortage, not the data set's fault */
+			refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
+			    "out of resources: %s", st->scan_err.msg);
+			return;
+		}
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "cannot parse the data set: %s", st->scan_err.msg);
 		st->invalid = 1;

@@ -3,6 +3,7 @@
  * scanner (see store_inflate.h).
  */
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -15,8 +16,26 @@
 
 struct store_inflate {
 	z_stream z;
-	int ended; /* Z_STREAM_END seen */
+	uint64_t out; /* bytes inflated, at most STORE_INFLATE_MAX */
+	int ended;    /* Z_STREAM_END seen */
 };
+
+/* zlib allocates through ours: a test can make it run out of memory */
+static voidpf
+z_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	if (size != 0 && items > SIZE_MAX / size)
+		return Z_NULL;
+	return cs_malloc((size_t)items * size);
+}
+
+static void
+z_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	cs_free(p);
+}
 
 struct store_inflate *
 store_inflate_new(struct cs_err *err)
@@ -28,6 +47,8 @@ store_inflate_new(struct cs_err *err)
 		return NULL;
 	}
 	memset(zi, 0, sizeof(*zi));
+	zi->z.zalloc = z_alloc;
+	zi->z.zfree = z_free;
 	/* PS3.5 A.5: raw deflate, no zlib header */
 	if (inflateInit2(&zi->z, -MAX_WBITS) != Z_OK) {
 		cs_free(zi);
@@ -51,18 +72,26 @@ store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
     struct ds_scan *scan, struct cs_err *err)
 {
 	uint8_t out[OUT_SLICE];
-	size_t in, made;
+	size_t in, room, made;
 	int zr, rc;
 
 	for (;;) {
-		if (zi->ended || ds_scan_done(scan))
+		/* the cap before the end: the same verdict whether the
+		 * stream's last bytes came with its last output or later */
+		if (ds_scan_done(scan))
+			return 0;
+		if (zi->out >= STORE_INFLATE_MAX)
+			return STORE_INFLATE_CAPPED;
+		if (zi->ended)
 			return 0;
 		/* zlib's counters are 32-bit: a slice at a time */
 		in = len > UINT_MAX ? UINT_MAX : len;
+		room = STORE_INFLATE_MAX - zi->out;
+		room = room < sizeof(out) ? room : sizeof(out);
 		zi->z.next_in = (Bytef *)(uintptr_t)p;
 		zi->z.avail_in = (uInt)in;
 		zi->z.next_out = out;
-		zi->z.avail_out = sizeof(out);
+		zi->z.avail_out = (uInt)room;
 		zr = inflate(&zi->z, Z_NO_FLUSH);
 		p += in - zi->z.avail_in;
 		len -= in - zi->z.avail_in;
@@ -70,18 +99,21 @@ store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
 			zi->ended = 1;
 		/* what came out before a bad byte first: however the data
 		 * set is split, the same verdict */
-		made = sizeof(out) - zi->z.avail_out;
+		made = room - zi->z.avail_out;
+		zi->out += made;
 		if (made > 0 && (rc = ds_scan_feed(scan, out, made, err)) < 0)
 			return rc;
+		if (ds_scan_done(scan) || zi->out >= STORE_INFLATE_MAX)
+			continue; /* decided above, before any error */
+		if (zr == Z_MEM_ERROR)
+			return cs_err_set(
+			    err, CS_E_NOMEM, "cannot inflate: out of memory");
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-			return ds_scan_done(scan)
-			    ? 0
-			    : cs_err_set(err, CS_E_PROTO,
-				  "no deflate stream (%s)",
-				  zi->z.msg != NULL ? zi->z.msg
-						    : "inflate failed");
+			return cs_err_set(err, CS_E_PROTO,
+			    "no deflate stream (%s)",
+			    zi->z.msg != NULL ? zi->z.msg : "inflate failed");
 		/* all input taken and nothing held back, or no progress */
-		if ((len == 0 && made < sizeof(out)) || zr == Z_BUF_ERROR)
+		if ((len == 0 && zi->z.avail_out > 0) || zr == Z_BUF_ERROR)
 			return 0;
 	}
 }
@@ -90,8 +122,14 @@ int
 store_inflate_finish(
     struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err)
 {
-	if (zi->ended || ds_scan_done(scan))
+	if (zi->ended || ds_scan_done(scan) || zi->out >= STORE_INFLATE_MAX)
 		return 0;
 	return cs_err_set(
 	    err, CS_E_TRUNCATED, "ends inside its deflate stream");
+}
+
+uint64_t
+store_inflate_out(const struct store_inflate *zi)
+{
+	return zi->out;
 }

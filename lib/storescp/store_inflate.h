@@ -4,7 +4,9 @@
  * scanner, which stops once it has the UIDs (DS_SCAN_STOP_EARLY), so
  * that a stream that does not inflate, or whose UIDs differ from the
  * command's, is refused as any other data set would be.  Only the head
- * is inflated: the work stays bounded whatever the compression ratio.
+ * is inflated, and at most STORE_INFLATE_MAX bytes of it: the work per
+ * received byte stays bounded whatever the compression ratio (a few KB
+ * of zeros inflate to a 4 GiB element that sorts before the UIDs).
  * The bytes stored are those received, never the inflated ones.
  *
  * Ownership: struct store_inflate is opaque and owned by the caller
@@ -22,6 +24,15 @@
 
 struct store_inflate;
 
+/*
+ * Inflated bytes looked at, at most: far more than the head up to the
+ * UIDs and the layout's tags (groups 0008-0020) takes in real data sets.
+ */
+#define STORE_INFLATE_MAX (16u << 20)
+
+/* store_inflate_feed: STORE_INFLATE_MAX reached, the scanner not done. */
+#define STORE_INFLATE_CAPPED 2
+
 /* A new inflater, or NULL (CS_E_NOMEM in err). */
 struct store_inflate *store_inflate_new(struct cs_err *err);
 
@@ -32,18 +43,24 @@ void store_inflate_free(struct store_inflate *zi);
  * Inflates the next len received bytes into scan (an Explicit VR LE
  * scanner).  Returns 0 (more wanted, or the scanner is done and the
  * rest is ignored; bytes after the end of the stream, a pad, are
- * ignored too), or a negative code with detail in err: CS_E_PROTO for
- * a stream that does not inflate, the scanner's code for what it
- * refused.
+ * ignored too), STORE_INFLATE_CAPPED (STORE_INFLATE_MAX bytes came out
+ * before the scanner was done: nothing more is inflated, and every
+ * later call says so again), or a negative code with detail in err:
+ * CS_E_PROTO for a stream that does not inflate, CS_E_NOMEM when zlib
+ * runs out of memory, the scanner's code for what it refused.
  */
 int store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
     struct ds_scan *scan, struct cs_err *err);
 
 /*
- * The data set has ended.  Returns 0 when the scanner was done or the
- * stream ended, else CS_E_TRUNCATED with detail in err.
+ * The data set has ended.  Returns 0 when the scanner was done, the
+ * stream ended or the cap was reached, else CS_E_TRUNCATED with detail
+ * in err.
  */
 int store_inflate_finish(
     struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err);
+
+/* Bytes inflated so far (never more than STORE_INFLATE_MAX). */
+uint64_t store_inflate_out(const struct store_inflate *zi);
 
 #endif

@@ -131,6 +131,39 @@ all_stored() {
 	[ $(( $(ds_len "$RECV_DIR/$("$CSTORE_TOOLS/dcm-dataset" -u "$BATS_FILE_TMPDIR/defl/odd-bare-2.dcm" | cut -f2).dcm") % 2 )) -eq 1 ]
 }
 
+# bomb_ds N OUT: a raw deflate stream of (0008,0001) UN holding N zero
+# bytes, then SOP Class and Instance UIDs that are not the command's
+bomb_ds() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import struct, sys, zlib
+n = int(sys.argv[1])
+ui = lambda e, v: struct.pack("<HH2sH", 8, e, b"UI", len(v)) + v
+z = zlib.compressobj(9, zlib.DEFLATED, -15)
+out = z.compress(struct.pack("<HH2sHI", 8, 1, b"UN", 0, n) + bytes(n))
+out += z.compress(ui(0x16, b"1.2.3.4\0") + ui(0x18, b"1.2.3.4.5\0")) + z.flush()
+open(sys.argv[2], "wb").write(out + b"\0" * (len(out) % 2))
+PY
+}
+
+@test "deflated: dcmrecv inflates at most 16 MiB of a head: UIDs past it are not checked, nearer ones are" {
+	local cls=1.2.840.10008.5.1.4.1.1.7 uid=2.25.1717
+	bomb_ds 1024 "$BATS_TEST_TMPDIR/near"
+	bomb_ds $((17 << 20)) "$BATS_TEST_TMPDIR/far"
+	# 17 MiB inflated from a few KB on the wire
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/far")" -lt 65536 ]
+	start_dcmrecv -v
+	raw_associate "$RECV_PORT" "$cls" 1.2.840.10008.1.2.1.99
+	raw_cstore "$cls" "$uid.1" "$BATS_TEST_TMPDIR/near"
+	[ "$RAW_STATUS" = A900 ]
+	raw_cstore "$cls" "$uid.2" "$BATS_TEST_TMPDIR/far" 2
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/$uid.1.dcm" ]
+	cmp "$BATS_TEST_TMPDIR/far" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$uid.2.dcm")
+	grep -q "no UIDs in the first 16 MiB inflated: UIDs not checked" "$RECV_STDERR"
+}
+
 # same_for_pydicom ORIG GOT [ORIG GOT ...]: pydicom reads GOT (a Deflated file) to the
 # data set of ORIG: the same elements with the same values, the group
 # lengths the transcoder drops aside (VRs may differ where ORIG is
