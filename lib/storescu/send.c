@@ -13,7 +13,6 @@
 #include "cstore/storescu.h"
 #include "core/alloc.h"
 #include "core/ts_uids.h"
-#include "core/uid.h"
 #include "dcmfile/dcmfile.h"
 #include "net/net.h"
 #include "net/rate.h"
@@ -296,10 +295,9 @@ resumed(struct send_run *run, size_t i)
 int
 storescu_is_dicomdir(const char *cls)
 {
-	const struct uid_entry *e =
-	    uid_by_keyword("MediaStorageDirectoryStorage");
-
-	return e != NULL && strcmp(e->uid, cls) == 0;
+	/* Media Storage Directory Storage (PS3.6); asked of every input,
+	 * so not looked up by its keyword in the UID table each time */
+	return cls != NULL && strcmp(cls, "1.2.840.10008.1.3.10") == 0;
 }
 
 int
