@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/json_str.h"
+#include "core/hex.h"
 
 #include "core/banned.h"
 
@@ -100,19 +101,6 @@ cli_json_string(const char *s)
 	return j;
 }
 
-/* The value of the hex digit c, or -1. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *
 cli_json_unescape_bytes(const char *text, size_t len, size_t *out_len)
 {
@@ -134,8 +122,8 @@ cli_json_unescape_bytes(const char *text, size_t len, size_t *out_len)
 		if (len - i >= 6 && text[i + 1] == 'u' &&
 		    (text[i + 2] == 'd' || text[i + 2] == 'D') &&
 		    (text[i + 3] == 'c' || text[i + 3] == 'C') &&
-		    (hi = hex_value(text[i + 4])) >= 8 &&
-		    (lo = hex_value(text[i + 5])) >= 0) {
+		    (hi = hex_digit(text[i + 4])) >= 8 &&
+		    (lo = hex_digit(text[i + 5])) >= 0) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 6;
 			continue;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cstore/cstore.h"
+#include "core/hex.h"
 #include "core/status.h"
 #include "core/banned.h"
 
@@ -106,18 +107,6 @@ status_explain(uint16_t code, const char *service, struct status_info *info)
 	    info->std != NULL ? info->std->category : status_category_of(code);
 }
 
-static int
-hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 status_parse_code(const char *s, uint16_t *code)
 {
@@ -135,7 +124,7 @@ status_parse_code(const char *s, uint16_t *code)
 	if (len == 0 || len > 8)
 		return CS_E_INVAL;
 	for (i = 0; i < len; i++) {
-		d = hexdigit(s[i]);
+		d = hex_digit(s[i]);
 		if (d < 0)
 			return CS_E_INVAL;
 		if (d > 9)
@@ -145,7 +134,7 @@ status_parse_code(const char *s, uint16_t *code)
 	if (len == 4)
 		hex = 1;
 	for (i = 0; i < len; i++) {
-		d = hexdigit(s[i]);
+		d = hex_digit(s[i]);
 		if (!hex && d > 9)
 			return CS_E_INVAL;
 		v = v * (hex ? 16 : 10) + (unsigned long)d;

@@ -3,19 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "vectors.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int
 vec_parse(const char *text, uint8_t **buf, size_t *len)
@@ -37,7 +26,7 @@ vec_parse(const char *text, uint8_t **buf, size_t *len)
 		}
 		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 			continue;
-		if ((v = hexval((unsigned char)*s)) < 0)
+		if ((v = hex_digit(*s)) < 0)
 			goto fail;
 		if (hi < 0) {
 			hi = v;
