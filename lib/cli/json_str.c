@@ -106,22 +106,33 @@ cli_json_unescape_bytes(const char *text, size_t len, size_t *out_len)
 {
 	char *out = malloc(len + 1);
 	size_t i = 0, o = 0;
+	int high = 0; /* the escape before was \ud800-\udbff */
 
 	if (out == NULL)
 		return NULL;
 	while (i < len) {
-		int hi, lo;
+		int d3, hi, lo, after_high = high;
 
+		high = 0;
 		if (text[i] != '\\') {
 			out[o++] = text[i++];
 			continue;
 		}
-		/* an escape: \udcXX with XX 80-ff becomes its byte; any
-		 * other (\\ among them) is copied whole, so its second
-		 * character never starts an escape */
-		if (len - i >= 6 && text[i + 1] == 'u' &&
-		    (text[i + 2] == 'd' || text[i + 2] == 'D') &&
-		    (text[i + 3] == 'c' || text[i + 3] == 'C') &&
+		/* an escape: \udcXX with XX 80-ff becomes its byte, unless
+		 * it is the low half of a pair (\ud83d\udc80 is a character,
+		 * as json.dumps writes it); any other escape (\\ among them)
+		 * is copied whole, so its second character never starts one */
+		d3 = len - i >= 6 && text[i + 1] == 'u' &&
+			(text[i + 2] == 'd' || text[i + 2] == 'D')
+		    ? hex_digit(text[i + 3])
+		    : -1;
+		if (d3 >= 8 && d3 <= 0xb) { /* \ud800-\udbff: a high half */
+			memcpy(out + o, text + i, 6);
+			o += 6, i += 6;
+			high = 1;
+			continue;
+		}
+		if (d3 == 0xc && !after_high &&
 		    (hi = hex_digit(text[i + 4])) >= 8 &&
 		    (lo = hex_digit(text[i + 5])) >= 0) {
 			out[o++] = (char)(hi << 4 | lo);

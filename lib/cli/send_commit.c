@@ -537,7 +537,10 @@ send_exit_status(int rc, const struct storescu_summary *sum, size_t dicomdirs,
 		    : EXIT_OK;
 	if (sum->stored + sum->warning + sum->resumed != objects)
 		return EXIT_NO;
-	return o->commit ? send_commit_status(sum) : EXIT_OK;
+	if (!o->commit)
+		return EXIT_OK;
+	/* send_commit_status, without the DICOMDIRs (never sent) */
+	return sum->committed == objects ? EXIT_OK : EXIT_UNCOMMITTED;
 }
 
 int

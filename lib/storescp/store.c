@@ -285,7 +285,7 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 			  st->zin, data, len, &st->scan, &st->scan_err)
 		    : ds_scan_feed(&st->scan, data, len, &st->scan_err);
 		st->scan_rc = rc < 0 ? rc : 0;
-		if (rc == STORE_INFLATE_CAPPED)
+		if (st->zin != NULL && rc == STORE_INFLATE_CAPPED)
 			inflate_capped(st);
 	}
 	if (st->deferred)

@@ -205,9 +205,12 @@ PY
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://127.0.0.1:1/dicom-web "$T/cd"
 	assert_line --regexp $'^dicomdir\t'"$T/cd/DICOMDIR"$'\t1.2.840.10008.1.3.10\t2.25.4242\ta DICOMDIR '
 	assert_line --regexp $'^planned\t'"$T/cd/IMAGES/IM1"$'\t'
-	start_dcmrecv
+	start_dcmrecv --commit
 	# a walk of a DICOM medium: every object stored, exit 0
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/cd"
+	# and committed: the DICOMDIR, never sent, is not waited for
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit 127.0.0.1 "$RECV_PORT" "$T/cd"
+	assert_line --regexp $'^0000\t'"$T/cd/IMAGES/IM1"$'\t'
 	assert_line --regexp $'^dicomdir\t'"$T/cd/DICOMDIR"$'\t'
 	assert_line --regexp $'^0000\t'"$T/cd/IMAGES/IM1"$'\t'
 	[[ $stderr == *"1 stored, 0 with warning, 0 failed, 1 skipped"* ]]

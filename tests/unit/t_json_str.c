@@ -38,6 +38,9 @@ START_TEST(other_escapes_stay_as_they_are)
 		{ "\"\\uDCFF\"", "\"\xff\"" },
 		{ "\"\\udc8\"", "\"\\udc8\"" }, /* cut */
 		{ "\"\\u00e9\\n\"", "\"\\u00e9\\n\"" },
+		/* a pair's low half is a character (U+1F480), not a byte */
+		{ "\"\\ud83d\\udc80\"", "\"\\ud83d\\udc80\"" },
+		{ "\"\\ud83d-\\udc80\"", "\"\\ud83d-\x80\"" },
 		{ "\\", "\\" },
 	};
 	size_t i, n;
