@@ -47,6 +47,7 @@ struct batch {
 	size_t n, left;       /* files, files without a final result */
 	size_t busy;          /* answered A7xx in this attempt */
 	size_t ahead;         /* position read ahead last, or SIZE_MAX */
+	int sent_source;      /* the last data set sent came from its file */
 	char *done;           /* per file: final result reported */
 	unsigned *sends;      /* per file: requests sent so far */
 	unsigned char *state; /* per file: enum obj_state */

@@ -26,6 +26,8 @@
  * read a file it holds costs it a walk over the file's pages (several
  * microseconds for 128 KiB).  A guess that fails costs one read not
  * overlapped with the wait, and the next files are read ahead again.
+ * A converted data set is always in memory: it says nothing of the
+ * next file.
  */
 static void
 read_ahead(struct batch *b, struct scu_session *s, size_t cur)
@@ -38,8 +40,8 @@ read_ahead(struct batch *b, struct scu_session *s, size_t cur)
 	if (j >= b->n || j == b->ahead)
 		return;
 	b->ahead = j;
-	sources_prefetch(
-	    &b->run->src, b->idx[j], !pump_payload_cached(&s->r.pump));
+	sources_prefetch(&b->run->src, b->idx[j],
+	    !b->sent_source || !pump_payload_cached(&s->r.pump));
 }
 
 static int
@@ -455,6 +457,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd, (off_t)off,
 	    f->len, pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
+	b->sent_source = p->tc.fd < 0;
 	if (p->tc.fd >= 0)
 		close(p->tc.fd);
 	close(p->fd);
