@@ -46,6 +46,14 @@ ts_by_name(const char *name)
 }
 
 int
+ts_is_deflated(const char *uid)
+{
+	const struct ts_entry *t = ts_find(uid);
+
+	return t != NULL && (t->flags & TS_F_DEFLATED);
+}
+
+int
 ts_is_gdcm(const struct ts_entry *t)
 {
 	if (t == NULL)

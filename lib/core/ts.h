@@ -55,6 +55,9 @@ const struct ts_entry *ts_by_name(const char *name);
 
 /* 1 when t's pixel data is coded by GDCM (JPEG, JPEG-LS, JPEG 2000). */
 int ts_is_gdcm(const struct ts_entry *t);
+/* 1 when uid is one of the deflated syntaxes (the data set itself is
+ * compressed, PS3.5 A.5, A.7, A.12), else 0 (unknown ones too). */
+int ts_is_deflated(const char *uid);
 
 #ifdef __cplusplus
 }

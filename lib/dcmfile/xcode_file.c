@@ -83,16 +83,6 @@ make_tmpfile(uint64_t src_size, struct cs_err *err)
 	return fd;
 }
 
-/* 1 when ts is one of the Deflated syntaxes (the data set itself is
- * compressed), which the walker cannot read. */
-static int
-deflated(const char *ts)
-{
-	const struct ts_entry *t = ts_find(ts);
-
-	return t != NULL && (t->flags & TS_F_DEFLATED);
-}
-
 /* 1 for Deflated Explicit VR Little Endian, the one deflated syntax
  * whose data set we inflate and deflate ourselves (PS3.5 A.5). */
 static int
@@ -295,8 +285,9 @@ convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
 			: "");
 	/* GDCM's whole-file rewrite keeps the SOP Instance UID (PS3.3
 	 * C.12.1.1.1 wants a new one after lossy compression): refused */
-	if (rc == 0 && !deflated_evrle(src.ts_uid) && deflated(src.ts_uid) &&
-	    xcp_lossy_method(ts_uid) != NULL && strcmp(src.ts_uid, ts_uid) != 0)
+	if (rc == 0 && !deflated_evrle(src.ts_uid) &&
+	    ts_is_deflated(src.ts_uid) && xcp_lossy_method(ts_uid) != NULL &&
+	    strcmp(src.ts_uid, ts_uid) != 0)
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode '%s' from "
 		    "Deflated %s to lossy %s: a lossy copy needs a new SOP Instance "
@@ -304,15 +295,15 @@ convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
 		    path, src.ts_uid, ts_uid);
 	/* Deflated Explicit VR LE is inflated and deflated here; the other
 	 * deflated syntaxes still go through GDCM's whole-file rewrite */
-	if (rc == 0 && pad && deflated(src.ts_uid) &&
+	if (rc == 0 && pad && ts_is_deflated(src.ts_uid) &&
 	    !deflated_evrle(src.ts_uid))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot pad the values of '%s': %s is read by GDCM's "
 		    "whole-file rewrite only",
 		    path, src.ts_uid);
 	if (rc == 0 &&
-	    ((deflated(src.ts_uid) && !deflated_evrle(src.ts_uid)) ||
-		(deflated(ts_uid) && !deflated_evrle(ts_uid)))) {
+	    ((ts_is_deflated(src.ts_uid) && !deflated_evrle(src.ts_uid)) ||
+		(ts_is_deflated(ts_uid) && !deflated_evrle(ts_uid)))) {
 		/* the very file fd is open on, whatever its name holds now */
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 		rc =

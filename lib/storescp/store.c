@@ -135,15 +135,6 @@ check_command(struct store *st, const struct ul_pc *pc)
 	return 0;
 }
 
-/* PS3.5 A.5: the data set of ts is deflated. */
-static int
-is_deflated(const char *ts)
-{
-	const struct ts_entry *t = ts_find(ts);
-
-	return t != NULL && (t->flags & TS_F_DEFLATED);
-}
-
 /* Starts the scanner on the UIDs and the tags the layout names. */
 static void
 start_scan(struct store *st)
@@ -154,7 +145,7 @@ start_scan(struct store *st)
 	unsigned opts = 0;
 
 	if (ds_scan_enc_for_ts(st->ts, &enc) != 0) {
-		if (!is_deflated(st->ts)) {
+		if (!ts_is_deflated(st->ts)) {
 			scp_log(st->s, STORESCP_LOG_VERBOSE,
 			    "association %u: transfer syntax %s cannot be scanned: UIDs %snot checked",
 			    st->who.id, st->ts,
