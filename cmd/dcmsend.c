@@ -2,7 +2,6 @@
  * dcmsend - send DICOM files to a Storage SCP; --echo verifies a peer.
  * A thin front end over libstorescu: options, output, exit codes.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +11,15 @@
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
 #include "cli/cli.h"
-#include "cli/follow_args.h"
 #include "cli/follow_queue.h"
 #include "cli/operands.h"
 #include "cli/output.h"
 #include "cli/resume.h"
 #include "cli/send_args.h"
+#include "cli/send_check.h"
 #include "cli/send_commit.h"
 #include "cli/send_out.h"
 #include "cli/stow_send.h"
-#include "cli/tls_args.h"
 
 struct dcmsend {
 	struct send_args a;
@@ -274,15 +272,7 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 static int
 web_main(struct dcmsend *d, int nops, char **ops)
 {
-	char *url = ops[-1];
-	size_t len = strlen(url);
-
-	while (len > 0 && url[len - 1] == '/')
-		url[--len] = '\0';
-	follow_args_check(&d->a);
-	send_web_check(&d->a, url);
-	if (d->a.echo && nops > 0)
-		cli_usage_error("--echo takes no files");
+	send_check_web(&d->a, ops[-1], nops);
 	if (d->a.trace)
 		d->a.stow.trace = print_trace;
 	d->a.send.user = d;
@@ -306,36 +296,7 @@ main(int argc, char **argv)
 	argv += n;
 	if (argc > 0 && stow_is_url(argv[0]))
 		return web_main(&d, argc - 1, argv + 1);
-	tls_args_check(&d.a.cfg.tls, 0);
-	send_commit_check(&d.a, argc);
-	if (d.a.commit_wait == NULL && argc < 2)
-		cli_usage_error(
-		    "missing %s", argc == 0 ? "host and port" : "port");
-	d.a.cfg.host = argc > 0 ? argv[0] : "";
-	/* an IPv6 address in brackets, as dcmrecv and URLs write it */
-	if (argc > 0 && argv[0][0] == '[' && strlen(argv[0]) > 2 &&
-	    argv[0][strlen(argv[0]) - 1] == ']') {
-		argv[0][strlen(argv[0]) - 1] = '\0';
-		d.a.cfg.host = argv[0] + 1;
-	}
-	d.a.cfg.port = argc > 1 ? argv[1] : "";
-	if (d.a.commit_wait == NULL)
-		cli_parse_num(d.a.cfg.port, 1, 65535, "port");
-	if (d.a.echo && argc > 2)
-		cli_usage_error("--echo takes no files");
-	if (!d.a.echo && d.a.send.probe && !d.a.send.dry_run)
-		cli_usage_error("--probe needs --dry-run");
-	if (!d.a.echo && d.a.send.no_transcode && d.a.send.allow_lossy)
-		cli_usage_error(
-		    "--no-transcode and --lossy exclude each other");
-	follow_args_check(&d.a);
-	send_identity_check(&d.a, argc - 2, argv + 2);
-
-	/* debugging (man page, ENVIRONMENT) */
-	if (getenv("DCMSEND_COMMIT_DELAY_MS") != NULL)
-		d.a.send.commit_delay_ms =
-		    (unsigned)cli_parse_num(getenv("DCMSEND_COMMIT_DELAY_MS"),
-			0, 600000, "DCMSEND_COMMIT_DELAY_MS");
+	send_check_peer(&d.a, argc, argv);
 	if (d.a.trace)
 		d.a.cfg.trace = print_trace;
 	d.a.send.user = &d;

@@ -1,0 +1,66 @@
+/* send_check.c - dcmsend's option cross-checks and operands (send_check.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/follow_args.h"
+#include "cli/send_args.h"
+#include "cli/send_check.h"
+#include "cli/send_commit.h"
+#include "cli/tls_args.h"
+
+#include "core/banned.h"
+
+/* an IPv6 address in brackets, as dcmrecv and URLs write it */
+static const char *
+unbracket(char *host)
+{
+	size_t len = strlen(host);
+
+	if (host[0] != '[' || len <= 2 || host[len - 1] != ']')
+		return host;
+	host[len - 1] = '\0';
+	return host + 1;
+}
+
+void
+send_check_peer(struct send_args *a, int nops, char **ops)
+{
+	const char *delay;
+
+	tls_args_check(&a->cfg.tls, 0);
+	send_commit_check(a, nops);
+	if (a->commit_wait == NULL && nops < 2)
+		cli_usage_error(
+		    "missing %s", nops == 0 ? "host and port" : "port");
+	a->cfg.host = nops > 0 ? unbracket(ops[0]) : "";
+	a->cfg.port = nops > 1 ? ops[1] : "";
+	if (a->commit_wait == NULL)
+		cli_parse_num(a->cfg.port, 1, 65535, "port");
+	if (a->echo && nops > 2)
+		cli_usage_error("--echo takes no files");
+	if (!a->echo && a->send.probe && !a->send.dry_run)
+		cli_usage_error("--probe needs --dry-run");
+	if (!a->echo && a->send.no_transcode && a->send.allow_lossy)
+		cli_usage_error(
+		    "--no-transcode and --lossy exclude each other");
+	follow_args_check(a);
+	send_identity_check(a, nops - 2, ops + 2);
+	/* debugging (man page, ENVIRONMENT) */
+	if ((delay = getenv("DCMSEND_COMMIT_DELAY_MS")) != NULL)
+		a->send.commit_delay_ms = (unsigned)cli_parse_num(
+		    delay, 0, 600000, "DCMSEND_COMMIT_DELAY_MS");
+}
+
+void
+send_check_web(struct send_args *a, char *url, int nfiles)
+{
+	size_t len = strlen(url);
+
+	while (len > 0 && url[len - 1] == '/')
+		url[--len] = '\0';
+	follow_args_check(a);
+	send_web_check(a, url);
+	if (a->echo && nfiles > 0)
+		cli_usage_error("--echo takes no files");
+}
