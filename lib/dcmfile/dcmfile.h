@@ -65,6 +65,7 @@ struct dcmfile_transcoded {
 	double ratio;    /* lossy: Lossy Image Compression Ratio added */
 	uint32_t frames; /* frames of pixel data converted, 0 when none */
 	uint32_t padded; /* dcmfile_pad_odd_fd: values given a pad byte */
+	uint32_t group_lengths; /* group lengths (gggg,0000) dropped */
 };
 
 /*

@@ -611,8 +611,8 @@ enc_ts(enum ds_enc enc)
 }
 
 static int
-scan_dataset(
-    struct in *in, enum ds_enc enc, unsigned opts, char *cls, char *inst)
+scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
+    char *inst, unsigned *flags)
 {
 	struct ds_walk w;
 	struct ds_walk_step st;
@@ -630,6 +630,8 @@ scan_dataset(
 		memcpy(e.vr, st.e.vr, sizeof(e.vr));
 		e.len = st.e.len;
 		e.off = st.off;
+		if (e.elem == 0 && st.kind == DS_KIND_VALUE)
+			*flags |= PART10_F_DS_GROUP_LENGTH;
 		if (!(opts & PART10_O_VERIFY) &&
 		    st.e.tag > DS_TAG(0x0008, 0x0018))
 			return 0;
@@ -856,7 +858,7 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 			rc = 0;
 		goto out;
 	}
-	if ((rc = scan_dataset(&in, enc, opts, cls, inst)) < 0)
+	if ((rc = scan_dataset(&in, enc, opts, cls, inst, &info->flags)) < 0)
 		goto out;
 	if (opts & PART10_O_VERIFY)
 		info->flags |= PART10_F_VERIFIED;

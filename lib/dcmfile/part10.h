@@ -56,6 +56,9 @@ enum part10_kind {
 #define PART10_F_TS_DETECTED 0x080u /* ts_uid guessed from the dataset bytes */
 #define PART10_F_VERIFIED 0x100u    /* whole top level walked to the end */
 #define PART10_F_TS_NONE 0x200u     /* see PART10_F_TS_MISMATCH */
+/* a group length (gggg,0000) among the top-level elements walked (with
+ * PART10_O_VERIFY: all of them), which a conversion drops */
+#define PART10_F_DS_GROUP_LENGTH 0x400u
 /* Why a PART10_F_TS_NONE file cannot be sent or converted. */
 #define PART10_TS_NONE_WHY                                                     \
 	"the data set is Implicit VR, which its meta "                         \

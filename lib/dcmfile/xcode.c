@@ -736,12 +736,16 @@ drop(struct xc *x, struct ds_walk *w, struct rd *r,
 	return pass_step(x, w, r, st, true, &sn);
 }
 
-/* A group length: retired, and no longer true once lengths change. */
+/* A group length: retired, and no longer true once lengths change;
+ * counted, so that the result says so. */
 static bool
-group_length(const struct ds_walk_step *st)
+group_length(struct xc *x, const struct ds_walk_step *st)
 {
-	return DS_TAG_ELEM(st->e.tag) == 0 &&
+	bool is = DS_TAG_ELEM(st->e.tag) == 0 &&
 	    DS_TAG_GROUP(st->e.tag) != 0xfffe && st->kind == DS_KIND_VALUE;
+
+	x->res->group_lengths += is;
+	return is;
 }
 
 /* An element of the top level, where the changes of xcode.h happen. */
@@ -754,7 +758,7 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 
 	if (x->lossy && (rc = put_lossy_before(x, tag - 1)) != 0)
 		return rc;
-	if (group_length(st))
+	if (group_length(x, st))
 		return drop(x, w, r, st);
 	if (x->same)
 		return copy_elem(x, w, r, st); /* only padding changes */
@@ -808,7 +812,7 @@ copy_step_in(struct xc *x, struct ds_walk *w, struct rd *r,
 
 	switch (st->ev) {
 	case DS_WALK_ELEM:
-		if (group_length(st))
+		if (group_length(x, st))
 			return drop(x, w, r, st);
 		return copy_elem(x, w, r, st);
 	case DS_WALK_ITEM:

@@ -72,6 +72,7 @@ struct xcode_result {
 	char photometric[17];    /* the one written (or kept) */
 	double ratio;            /* lossy: uncompressed / compressed bytes */
 	uint32_t padded;         /* pad_odd: values given a pad byte */
+	uint32_t group_lengths;  /* group lengths (gggg,0000) dropped */
 };
 
 /* Where the output goes: returns 0 or a negative CS_E_* code. */

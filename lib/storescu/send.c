@@ -18,6 +18,7 @@
 #include "net/rate.h"
 #include "storescu/propose.h"
 #include "storescu/send.h"
+#include "storescu/send_convert.h"
 #include "core/banned.h"
 
 struct lane {
@@ -106,17 +107,25 @@ run_committing(struct send_run *run, struct cs_err *err)
  */
 /* Dry run: appends to d that sending pads input i's odd-length values
  * when its data set, sent in ts, has an odd length (as must_pad in
- * send_window.c decides; a Deflated stream gets its own pad byte). */
+ * send_window.c decides; a Deflated stream gets its own pad byte), and
+ * that padding or converting (convert) drops the group lengths planning
+ * saw at its top level (send_convert.c says so when it happens). */
 static void
-dry_run_pad(const struct send_run *run, size_t i, const char *ts, char *d)
+dry_run_pad(
+    const struct send_run *run, size_t i, const char *ts, int convert, char *d)
 {
 	uint64_t len = run->src.s[i].ds_len;
+	int pad =
+	    (len & 1) && strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian);
 
-	if ((len & 1) && strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian))
+	if (pad)
 		report_add_detail(d,
 		    "odd data set length %llu: to be padded, odd-length "
 		    "values to even length (PS3.5 7.1.1)",
 		    (unsigned long long)len);
+	if ((pad || convert) &&
+	    (run->src.s[i].flags & PART10_F_DS_GROUP_LENGTH))
+		report_add_detail(d, SEND_GROUP_LENGTHS_TO_REMOVE);
 }
 
 static void
@@ -132,7 +141,7 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 
 	if (!run->o->probe) {
 		snprintf(d, sizeof(d), "association %u", a->assoc);
-		dry_run_pad(run, i, sources_ts(&run->src, i), d);
+		dry_run_pad(run, i, sources_ts(&run->src, i), 0, d);
 		report_simple(&run->rep, i, STORESCU_PLANNED, a->assoc, d, 1);
 		return;
 	}
@@ -167,7 +176,7 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 		    a->assoc, report_uid_text(ch.ts));
 	else
 		snprintf(d, sizeof(d), "association %u", a->assoc);
-	dry_run_pad(run, i, ch.ts, d);
+	dry_run_pad(run, i, ch.ts, ch.transcode, d);
 	report_simple(&run->rep, i, STORESCU_PLANNED, a->assoc, d, 1);
 }
 

@@ -1,5 +1,6 @@
 /* send_convert.c - a file's target syntax and its conversion for sending
  * (send_convert.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,25 @@ send_convert_target(const char *ts, const char *const *cand, size_t n,
 	return -1;
 }
 
+/* Appends to note (cap bytes), after "; " when it holds something. */
+static void note_add(char *note, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+note_add(char *note, size_t cap, const char *fmt, ...)
+{
+	size_t k = strlen(note);
+	va_list ap;
+
+	if (k > 0 && k + 2 < cap) {
+		memcpy(note + k, "; ", 3);
+		k += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(note + k, cap - k, fmt, ap);
+	va_end(ap);
+}
+
 int
 send_convert_file(int fd, const char *path, const char *from, const char *ts,
     int allow_lossy, enum send_pad pad, char sop_instance[DCMFILE_UID_MAX + 1],
@@ -44,7 +64,6 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 	int rc =
 	    (pad == SEND_PAD_ODD ? dcmfile_pad_odd_fd : dcmfile_transcode_fd)(
 		fd, path, ts, allow_lossy, tc, err);
-	size_t k = 0;
 
 	/* a conversion that made it odd (a Deflated source of even length
 	 * whose inflated data set is odd) is done again, padded; a Deflated
@@ -70,26 +89,25 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 	}
 	note[0] = '\0';
 	if (tc->padded > 0)
-		k = (size_t)snprintf(note, cap,
+		note_add(note, cap,
 		    "padded %u odd-length value%s to even length (PS3.5 7.1.1)",
 		    tc->padded, tc->padded == 1 ? "" : "s");
-	if (k >= cap || strcmp(from, ts) == 0)
-		return 0; /* the same syntax: padded, not transcoded */
-	if (k > 0)
-		k += (size_t)snprintf(note + k, cap - k, "; ");
-	if (k >= cap)
-		return 0;
-	if (tc->lossy && strcmp(tc->sop_instance, sop_instance) != 0) {
+	/* from == ts: the same syntax, padded, not transcoded */
+	if (strcmp(from, ts) != 0 && tc->lossy &&
+	    strcmp(tc->sop_instance, sop_instance) != 0) {
 		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
 		 * sent, stored and reported under its new UID */
-		snprintf(note + k, cap - k,
+		note_add(note, cap,
 		    "transcoded to %s (lossy): new SOP Instance UID, was %s; "
 		    "ratio %.2f",
 		    report_uid_text(ts), sop_instance, tc->ratio);
 		memcpy(sop_instance, tc->sop_instance, DCMFILE_UID_MAX + 1);
-	} else {
-		snprintf(note + k, cap - k, "transcoded to %s%s",
-		    report_uid_text(ts), tc->lossy ? " (lossy)" : "");
+	} else if (strcmp(from, ts) != 0) {
+		note_add(note, cap, "transcoded to %s%s", report_uid_text(ts),
+		    tc->lossy ? " (lossy)" : "");
 	}
+	if (tc->group_lengths > 0)
+		note_add(note, cap, "%u " SEND_GROUP_LENGTHS_REMOVED,
+		    tc->group_lengths, tc->group_lengths == 1 ? "" : "s");
 	return 0;
 }

@@ -35,13 +35,22 @@ enum send_pad {
 	SEND_PAD_ODD,    /* the source is odd: pad from the start */
 };
 
+/* What a result line says of the group lengths (gggg,0000) a conversion
+ * or padding drops (xcode.h: retired, and untrue once lengths change):
+ * "%u " and this with "" or "s", or the dry run's prediction. */
+#define SEND_GROUP_LENGTHS_REMOVED                                             \
+	"group length%s (gggg,0000) removed (retired, PS3.5 7.2)"
+#define SEND_GROUP_LENGTHS_TO_REMOVE                                           \
+	"group lengths (gggg,0000) to be removed (retired, PS3.5 7.2)"
+
 /*
  * Converts the file fd (planning probed it: syntax from, SOP Instance
  * sop_instance) to ts into *tc (dcmfile_transcode_fd; with padding,
  * dcmfile_pad_odd_fd; path names it in messages).  from and ts may be
  * the same syntax when only padding is wanted.  note[] gets what the
  * result line says either way.  0: "padded N odd-length values ..."
- * and/or "transcoded to ...", and a lossy compression's new instance UID
+ * and/or "transcoded to ...", then "N group lengths ... removed" when
+ * the conversion dropped some, and a lossy compression's new instance UID
  * has replaced sop_instance (the note names the old one).  Else CS_E_*
  * with err set, tc->fd -1 and "cannot convert ...: why" (a lossless
  * conversion that names another instance: CS_E_UNSUPPORTED).

@@ -233,6 +233,36 @@ probe_wr(struct wr *w, unsigned opts, struct part10_info *info,
 	return part10_probe_mem(w->p, w->len, opts, info, err);
 }
 
+/* A group length among the top-level elements walked is flagged: the
+ * sender says a conversion will drop it (--dry-run). */
+START_TEST(top_level_group_length_is_flagged_when_walked)
+{
+	struct part10_info info;
+	struct cs_err err;
+	struct wr w;
+
+	wr_init(&w, 4096);
+	ivr(&w, 0x0008, 0x0016, 8, "1.2.3.44");
+	ivr(&w, 0x0008, 0x0018, 6, "1.2.56");
+	ivr(&w, 0x0010, 0x0000, 4, NULL);
+	wr_le32(&w, 12);
+	ivr(&w, 0x0010, 0x0010, 4, "A^B ");
+	ck_assert_msg(probe_wr(&w, PART10_O_VERIFY, &info, &err) == 0, "%s", err.msg);
+	ck_assert_uint_ne(info.flags & PART10_F_DS_GROUP_LENGTH, 0);
+	/* not walked that far */
+	ck_assert_int_eq(probe_wr(&w, 0, &info, &err), 0);
+	ck_assert_uint_eq(info.flags & PART10_F_DS_GROUP_LENGTH, 0);
+	/* none there */
+	wr_reset(&w);
+	ivr(&w, 0x0008, 0x0016, 8, "1.2.3.44");
+	ivr(&w, 0x0008, 0x0018, 6, "1.2.56");
+	ivr(&w, 0x0010, 0x0010, 4, "A^B ");
+	ck_assert_int_eq(probe_wr(&w, PART10_O_VERIFY, &info, &err), 0);
+	ck_assert_uint_eq(info.flags & PART10_F_DS_GROUP_LENGTH, 0);
+	wr_release(&w);
+}
+END_TEST
+
 START_TEST(hostile_lengths_are_errors)
 {
 	struct part10_info info;
@@ -821,6 +851,7 @@ part10_suite(void)
 	tcase_add_test(tc, probe_fd_leaves_the_offset_alone);
 	tcase_add_test(tc, every_truncation_is_an_error_or_consistent);
 	tcase_add_test(tc, hostile_lengths_are_errors);
+	tcase_add_test(tc, top_level_group_length_is_flagged_when_walked);
 	tcase_add_test(tc, explicit_vr_errors_are_reported);
 	tcase_add_test(tc, what_real_writers_make_is_verified);
 	tcase_add_test(tc, un_sequence_with_explicit_items_is_verified);

@@ -411,6 +411,61 @@ START_TEST(xcode_group_lengths_are_dropped_other_elements_kept)
 }
 END_TEST
 
+/*
+ * The group lengths dropped are counted (the result line says so); one
+ * inside a sequence copied as one range (its encoding kept, nothing to
+ * pad inside) stays, true still, and is not counted.
+ */
+START_TEST(xcode_group_lengths_dropped_are_counted_and_kept_in_a_copied_sequence)
+{
+	static const uint8_t gl[4] = { 12, 0, 0, 0 };
+	struct xcode_req req = { EVR, IVR, 0, NULL, 0 };
+	struct xcode_result res;
+	struct wr item, sq, in, want, got;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&item, 1 << 12);
+	elem(&item, 0, 0x0008, 0x0000, "UL", gl, 4);
+	elem(&item, 0, 0x0008, 0x0100, "SH", "CODE", 4);
+	wr_init(&sq, 1 << 12);
+	hdr(&sq, 0, 0x0008, 0x1032, "SQ", (uint32_t)item.len + 8);
+	hdr(&sq, 0, 0xfffe, 0xe000, NULL, (uint32_t)item.len);
+	wr_bytes(&sq, item.p, item.len);
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0008, 0x0000, "UL", gl, 4);
+	elem(&in, 0, 0x0008, 0x0016, "UI", "1.2\0", 4);
+	wr_bytes(&in, sq.p, sq.len);
+	elem(&in, 0, 0x0010, 0x0000, "UL", gl, 4);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "A^B", 3);
+
+	/* to Implicit VR: every header re-encoded, all three dropped */
+	wr_init(&got, 1 << 20);
+	ck_assert_msg(xcode_dataset(in.p, in.len, &req, to_wr, &got, &res,
+			  &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(res.group_lengths, 3);
+	wr_release(&got);
+
+	/* padding in Explicit VR: the sequence goes as it is */
+	req.dst_ts = EVR;
+	req.pad_odd = 1;
+	wr_init(&want, 1 << 12);
+	elem(&want, 0, 0x0008, 0x0016, "UI", "1.2\0", 4);
+	wr_bytes(&want, sq.p, sq.len);
+	elem(&want, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	wr_init(&got, 1 << 20);
+	ck_assert_msg(xcode_dataset(in.p, in.len, &req, to_wr, &got, &res,
+			  &err) == 0, "%s", err.msg);
+	check_same(&got, &want);
+	ck_assert_uint_eq(res.group_lengths, 2);
+	ck_assert_uint_eq(res.padded, 1);
+	wr_release(&item);
+	wr_release(&sq);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
 START_TEST(xcode_implicit_to_explicit_takes_vrs_from_the_dictionary)
 {
 	struct wr in, want, got;
@@ -1007,6 +1062,8 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit);
 	tcase_add_test(tc, xcode_un_sequence_keeps_its_implicit_contents_byte_for_byte);
 	tcase_add_test(tc, xcode_group_lengths_are_dropped_other_elements_kept);
+	tcase_add_test(tc,
+	    xcode_group_lengths_dropped_are_counted_and_kept_in_a_copied_sequence);
 	tcase_add_test(tc, xcode_implicit_to_explicit_takes_vrs_from_the_dictionary);
 	tcase_add_test(tc, xcode_truncated_and_too_deep_input_is_refused);
 	tcase_add_test(tc, xcode_native_pixels_leave_big_endian_swapped_as_ow);
