@@ -54,16 +54,8 @@ int
 infile_open(const char *path, struct cs_err *err)
 {
 	struct stat st;
-	int fd = infile_open_stat(path, &st, err);
 
-	/* blocking as usual, for callers that hand it on */
-	if (fd >= 0 && fcntl(fd, F_SETFL, 0) != 0) {
-		int e = errno;
-
-		close(fd);
-		return cs_err_set(err, CS_E_IO, "cannot open: %s", strerror(e));
-	}
-	return fd;
+	return infile_open_stat(path, &st, err);
 }
 
 int
@@ -91,8 +83,16 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 		close(fd);
 		return not_regular(path, stp->st_mode, err);
 	}
-	/* O_NONBLOCK stays: on a regular file Linux ignores it for read,
-	 * pread, mmap and sendfile (RWF_NOWAIT is what does not wait), and
-	 * clearing it costs the sender's planning a call per input */
+	/* blocking again: O_NONBLOCK was for the open alone.  Local file
+	 * systems ignore it, but FUSE hands it to its daemon with every
+	 * read, a mapping's page faults included, and the daemon may answer
+	 * EAGAIN (SIGBUS in a mapping); so may a mandatory lock (before
+	 * Linux 5.15) */
+	if (fcntl(fd, F_SETFL, 0) != 0) {
+		int e = errno;
+
+		close(fd);
+		return cs_err_set(err, CS_E_IO, "cannot open: %s", strerror(e));
+	}
 	return fd;
 }

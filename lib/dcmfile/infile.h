@@ -20,9 +20,7 @@ struct stat;
 int infile_open(const char *path, struct cs_err *err);
 
 /* infile_open that also gives what its fstat found (st, not NULL), for
- * a caller that would otherwise ask again, and leaves O_NONBLOCK set,
- * for one that only reads the file (read, pread, mmap, sendfile: on a
- * regular file O_NONBLOCK changes none of them) and spares a call. */
+ * a caller that would otherwise ask again. */
 int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
 
 #endif
