@@ -345,6 +345,14 @@ PY
 	[[ $stderr == *"--quarantine needs --validate"* ]]
 }
 
+@test "dcmrecv-debris: a --quarantine directory that cannot be used is named as such (exit 6)" {
+	: >"$BATS_TEST_TMPDIR/file"
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" --validate --quarantine "$BATS_TEST_TMPDIR/file" 127.0.0.1:0
+	[[ $stderr == *"cannot open quarantine directory '$BATS_TEST_TMPDIR/file': Not a directory"* ]]
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" --validate --quarantine "$BATS_TEST_TMPDIR/none" 127.0.0.1:0
+	[[ $stderr == *"cannot open quarantine directory '$BATS_TEST_TMPDIR/none'"* ]]
+}
+
 @test "dcmrecv-debris: --validate stores good objects bit for bit (the corpus, a 3 MB image, a right-sized one)" {
 	big 3
 	bad_pixels "$BATS_TEST_TMPDIR/ok.ds" 512
