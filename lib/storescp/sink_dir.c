@@ -432,6 +432,18 @@ tmp_create_spare(struct sink *s, const struct sink_root *root, int *spare)
 	return 0;
 }
 
+/* Whether the output directory was removed while we run: its fd then
+ * names a directory without links, where nothing can be made (the
+ * kernel says EPERM or ENOENT, which would not tell the operator why).
+ * Asked only after a failure, so that it costs a stored object nothing. */
+static bool
+root_removed(const struct sink_root *root)
+{
+	struct stat st;
+
+	return fstat(root->dirfd, &st) == 0 && st.st_nlink == 0;
+}
+
 int
 sink_begin_spare(struct sink *s, const struct sink_root *root,
     const char *reldir, int *spare, unsigned flags,
@@ -450,6 +462,13 @@ sink_begin_spare(struct sink *s, const struct sink_root *root,
 			close(s->dirfd);
 		s->own_dir = 0;
 		s->dirfd = -1;
+		if (root_removed(root)) {
+			cs_err_clear(err);
+			return cs_err_set(err, CS_E_IO,
+			    "the output directory '%s' has been removed: "
+			    "nothing can be stored until dcmrecv is restarted",
+			    root->path);
+		}
 		if (rc < 0)
 			return rc;
 		return cs_err_set(err, io_code(e),
