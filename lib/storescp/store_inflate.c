@@ -16,8 +16,11 @@
 
 struct store_inflate {
 	z_stream z;
-	uint64_t out; /* bytes inflated, at most STORE_INFLATE_MAX */
+	uint64_t out; /* bytes inflated, at most STORE_INFLATE_TAIL_MAX */
 	int ended;    /* Z_STREAM_END seen */
+	/* the whole inflated data set's top level, walked as a native one
+	 * is: an element cut short inside a whole stream is seen too */
+	struct ds_scan walk;
 };
 
 /* zlib allocates through ours: a test can make it run out of memory */
@@ -49,6 +52,10 @@ store_inflate_new(struct cs_err *err)
 	memset(zi, 0, sizeof(*zi));
 	zi->z.zalloc = z_alloc;
 	zi->z.zfree = z_free;
+	if (ds_scan_init(&zi->walk, DS_ENC_EVR_LE, NULL, 0, 0, err) != 0) {
+		cs_free(zi);
+		return NULL;
+	}
 	/* PS3.5 A.5: raw deflate, no zlib header */
 	if (inflateInit2(&zi->z, -MAX_WBITS) != Z_OK) {
 		cs_free(zi);
@@ -113,6 +120,9 @@ store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
 		if (made > 0 && !ds_scan_done(scan) &&
 		    (rc = ds_scan_feed(scan, out, made, err)) < 0)
 			return rc;
+		if (made > 0 &&
+		    (rc = ds_scan_feed(&zi->walk, out, made, err)) < 0)
+			return rc;
 		if (zi->out >= cap_of(scan))
 			continue; /* decided above, before any error */
 		if (zr == Z_MEM_ERROR)
@@ -133,9 +143,12 @@ int
 store_inflate_finish(
     struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err)
 {
-	/* a stream cut short is a partial data set, also after the UIDs */
-	if (zi->ended || zi->out >= cap_of(scan))
+	/* a stream cut short is a partial data set, also after the UIDs;
+	 * so is a whole one that ends inside an element */
+	if (zi->out >= cap_of(scan))
 		return 0;
+	if (zi->ended)
+		return ds_scan_finish(&zi->walk, err);
 	return cs_err_set(
 	    err, CS_E_TRUNCATED, "ends inside its deflate stream");
 }

@@ -63,9 +63,10 @@ int store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
     struct ds_scan *scan, struct cs_err *err);
 
 /*
- * The data set has ended.  Returns 0 when the stream ended or a cap
- * was reached, else CS_E_TRUNCATED with detail in err (also when the
- * scanner was done: the data set is cut short after its UIDs).
+ * The data set has ended.  Returns 0 when a cap was reached or the
+ * stream ended with its data set on an element boundary, else
+ * CS_E_TRUNCATED with detail in err (also when the scanner was done:
+ * the data set is cut short after its UIDs).
  */
 int store_inflate_finish(
     struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err);

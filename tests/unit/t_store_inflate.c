@@ -147,6 +147,19 @@ START_TEST(test_a_stream_cut_after_the_uids_is_truncated_in_any_split)
 }
 END_TEST
 
+START_TEST(test_a_whole_stream_of_a_cut_data_set_is_truncated)
+{
+	/* the stream ends well, the data set inside it in an element */
+	static uint8_t d[8192], z[8192];
+	struct cs_err err = { 0, "" };
+	struct ds_scan s;
+	size_t n = dataset(d), zn = deflate_raw(d, n - 100, z, sizeof(z));
+
+	ck_assert_int_eq(feed(z, zn, 3, &s, &err), CS_E_TRUNCATED);
+	ck_assert(ds_scan_equals(&s, DS_TAG_SOP_INSTANCE_UID, "1.2.3.4.5"));
+}
+END_TEST
+
 /*
  * The zip bomb: (0008,0001) UN of 0xFFFFFFF0 zero bytes, then the UIDs,
  * deflated as a head h, 4095 copies of one self-contained block b of
@@ -327,6 +340,7 @@ store_inflate_suite(void)
 	tcase_add_test(tc, test_a_stream_cut_before_the_uids_is_truncated);
 	tcase_add_test(
 	    tc, test_a_stream_cut_after_the_uids_is_truncated_in_any_split);
+	tcase_add_test(tc, test_a_whole_stream_of_a_cut_data_set_is_truncated);
 	tcase_add_test(tc, test_a_zip_bomb_before_the_uids_stops_at_the_cap);
 	tcase_add_test(
 	    tc, test_a_zip_bomb_after_the_uids_stops_at_the_tail_cap);
