@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "cli/users.h"
+#include "dcmfile/infile.h"
 #include "core/banned.h"
 
 #define NAME_MAX_LEN STORESCP_USER_MAX
@@ -114,14 +116,20 @@ int
 cli_users_load(struct cli_users **out, const char *path, struct cs_err *err)
 {
 	struct cli_users *t;
+	struct cs_err why = { 0, "" };
 	FILE *f;
-	int rc;
+	int fd, rc;
 
 	*out = NULL;
-	if ((f = fopen(path, "re")) == NULL)
+	/* infile_open: a FIFO or a device (/dev/zero) would block or never
+	 * end, at the start and at each SIGHUP; only a regular file is read */
+	if ((fd = infile_open(path, &why)) < 0)
 		return cs_err_set(err, CS_E_IO,
-		    "cannot open the users file '%s': %s", path,
-		    strerror(errno));
+		    "cannot open the users file '%s': %s", path, why.msg);
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	}
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		fclose(f);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");

@@ -131,6 +131,21 @@ ossl_reason(char *buf, size_t len)
 	return buf;
 }
 
+/* OpenSSL opens its files blocking and reads them to the end: a FIFO
+ * would wait for a writer for ever, /dev/zero never ends.  Only a
+ * regular file (or, for the CAs, a directory) is handed to it. */
+static int
+not_a_file(const char *path, int dir_ok, const char *what, struct cs_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
+	    (dir_ok && S_ISDIR(st.st_mode)))
+		return 0; /* OpenSSL says why it cannot read it */
+	return cs_err_set(err, CS_E_TLS,
+	    "cannot load %s '%s': not a regular file", what, path);
+}
+
 static int
 load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 {
@@ -143,6 +158,8 @@ load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 	else if (stat(ca, &st) != 0)
 		return cs_err_set(
 		    err, CS_E_TLS, "cannot read '%s': %s", ca, strerror(errno));
+	else if (not_a_file(ca, 1, "the trusted certificates", err) != 0)
+		return CS_E_TLS;
 	else if (S_ISDIR(st.st_mode))
 		ok = SSL_CTX_load_verify_dir(ssl, ca);
 	else
@@ -168,6 +185,9 @@ load_identity(
 
 	if (cert == NULL)
 		return 0;
+	if (not_a_file(cert, 0, "the certificate", err) != 0 ||
+	    not_a_file(key ? key : cert, 0, "the private key", err) != 0)
+		return CS_E_TLS;
 	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1)
 		return cs_err_set(err, CS_E_TLS,
 		    "cannot load the certificate '%s': %s", cert,

@@ -19,7 +19,8 @@ scp_debris_init(struct storescp *s, struct cs_err *err)
 
 	s->root.min_free = s->cfg.min_free_space;
 	if (s->cfg.quarantine_dir != NULL) {
-		if (sink_root_open(&s->qroot, s->cfg.quarantine_dir, err) != 0)
+		if (sink_root_open_as(&s->qroot, s->cfg.quarantine_dir,
+			"quarantine directory", err) != 0)
 			return CS_E_IO;
 		s->has_qroot = 1;
 	}

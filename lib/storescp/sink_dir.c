@@ -38,6 +38,13 @@ io_code(int e)
 int
 sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 {
+	return sink_root_open_as(root, path, "output directory", err);
+}
+
+int
+sink_root_open_as(struct sink_root *root, const char *path, const char *what,
+    struct cs_err *err)
+{
 	size_t n = path != NULL ? strlen(path) : 0;
 	char owner[SINK_OWNER_MAX];
 	int e;
@@ -48,15 +55,11 @@ sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 	root->dirfd = -1;
 	root->path[0] = '\0';
 	if (n == 0 || n >= sizeof(root->path))
-		return cs_err_set(err, CS_E_INVAL,
-		    "invalid output directory "
-		    "name");
+		return cs_err_set(err, CS_E_INVAL, "invalid %s name", what);
 	root->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root->dirfd < 0) {
 		e = errno;
-		return cs_err_set(err, CS_E_IO,
-		    "cannot open output directory "
-		    "'%s': %s",
+		return cs_err_set(err, CS_E_IO, "cannot open %s '%s': %s", what,
 		    path, strerror(e));
 	}
 	/* fail at startup rather than on the first object */
@@ -64,10 +67,8 @@ sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 		e = errno;
 		close(root->dirfd);
 		root->dirfd = -1;
-		return cs_err_set(err, CS_E_IO,
-		    "cannot write output directory "
-		    "'%s': %s",
-		    path, strerror(e));
+		return cs_err_set(err, CS_E_IO, "cannot write %s '%s': %s",
+		    what, path, strerror(e));
 	}
 	memcpy(root->path, path, n + 1);
 	root->min_free = 0;
@@ -431,6 +432,18 @@ tmp_create_spare(struct sink *s, const struct sink_root *root, int *spare)
 	return 0;
 }
 
+/* Whether the output directory was removed while we run: its fd then
+ * names a directory without links, where nothing can be made (the
+ * kernel says EPERM or ENOENT, which would not tell the operator why).
+ * Asked only after a failure, so that it costs a stored object nothing. */
+static bool
+root_removed(const struct sink_root *root)
+{
+	struct stat st;
+
+	return fstat(root->dirfd, &st) == 0 && st.st_nlink == 0;
+}
+
 int
 sink_begin_spare(struct sink *s, const struct sink_root *root,
     const char *reldir, int *spare, unsigned flags,
@@ -449,6 +462,13 @@ sink_begin_spare(struct sink *s, const struct sink_root *root,
 			close(s->dirfd);
 		s->own_dir = 0;
 		s->dirfd = -1;
+		if (root_removed(root)) {
+			cs_err_clear(err);
+			return cs_err_set(err, CS_E_IO,
+			    "the output directory '%s' has been removed: "
+			    "nothing can be stored until dcmrecv is restarted",
+			    root->path);
+		}
 		if (rc < 0)
 			return rc;
 		return cs_err_set(err, io_code(e),

@@ -117,6 +117,11 @@ struct sink {
 int
 sink_root_open(struct sink_root *root, const char *path, struct cs_err *err);
 
+/* sink_root_open naming the directory what in its errors
+ * ("quarantine directory") */
+int sink_root_open_as(struct sink_root *root, const char *path,
+    const char *what, struct cs_err *err);
+
 /* Closes the directory; root may be opened again.  Safe to repeat. */
 void sink_root_close(struct sink_root *root);
 

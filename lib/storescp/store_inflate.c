@@ -16,8 +16,11 @@
 
 struct store_inflate {
 	z_stream z;
-	uint64_t out; /* bytes inflated, at most STORE_INFLATE_MAX */
+	uint64_t out; /* bytes inflated, at most STORE_INFLATE_TAIL_MAX */
 	int ended;    /* Z_STREAM_END seen */
+	/* the whole inflated data set's top level, walked as a native one
+	 * is: an element cut short inside a whole stream is seen too */
+	struct ds_scan walk;
 };
 
 /* zlib allocates through ours: a test can make it run out of memory */
@@ -49,6 +52,10 @@ store_inflate_new(struct cs_err *err)
 	memset(zi, 0, sizeof(*zi));
 	zi->z.zalloc = z_alloc;
 	zi->z.zfree = z_free;
+	if (ds_scan_init(&zi->walk, DS_ENC_EVR_LE, NULL, 0, 0, err) != 0) {
+		cs_free(zi);
+		return NULL;
+	}
 	/* PS3.5 A.5: raw deflate, no zlib header */
 	if (inflateInit2(&zi->z, -MAX_WBITS) != Z_OK) {
 		cs_free(zi);
@@ -67,26 +74,34 @@ store_inflate_free(struct store_inflate *zi)
 	cs_free(zi);
 }
 
+/* The most inflated bytes looked at: the head's cap until the scanner
+ * has what it wants, then the tail's. */
+static uint64_t
+cap_of(const struct ds_scan *scan)
+{
+	return ds_scan_done(scan) ? STORE_INFLATE_TAIL_MAX : STORE_INFLATE_MAX;
+}
+
 int
 store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
     struct ds_scan *scan, struct cs_err *err)
 {
 	uint8_t out[OUT_SLICE];
 	size_t in, room, made;
+	uint64_t cap;
 	int zr, rc;
 
 	for (;;) {
 		/* the cap before the end: the same verdict whether the
 		 * stream's last bytes came with its last output or later */
-		if (ds_scan_done(scan))
-			return 0;
-		if (zi->out >= STORE_INFLATE_MAX)
-			return STORE_INFLATE_CAPPED;
+		cap = cap_of(scan);
+		if (zi->out >= cap)
+			return ds_scan_done(scan) ? 0 : STORE_INFLATE_CAPPED;
 		if (zi->ended)
 			return 0;
 		/* zlib's counters are 32-bit: a slice at a time */
 		in = len > UINT_MAX ? UINT_MAX : len;
-		room = STORE_INFLATE_MAX - zi->out;
+		room = cap - zi->out;
 		room = room < sizeof(out) ? room : sizeof(out);
 		zi->z.next_in = (Bytef *)(uintptr_t)p;
 		zi->z.avail_in = (uInt)in;
@@ -98,19 +113,25 @@ store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
 		if (zr == Z_STREAM_END)
 			zi->ended = 1;
 		/* what came out before a bad byte first: however the data
-		 * set is split, the same verdict */
+		 * set is split, the same verdict; once the scanner is done
+		 * the tail is inflated only to see the stream end */
 		made = room - zi->z.avail_out;
 		zi->out += made;
-		if (made > 0 && (rc = ds_scan_feed(scan, out, made, err)) < 0)
+		if (made > 0 && !ds_scan_done(scan) &&
+		    (rc = ds_scan_feed(scan, out, made, err)) < 0)
 			return rc;
-		if (ds_scan_done(scan) || zi->out >= STORE_INFLATE_MAX)
+		if (made > 0 &&
+		    (rc = ds_scan_feed(&zi->walk, out, made, err)) < 0)
+			return rc;
+		if (zi->out >= cap_of(scan))
 			continue; /* decided above, before any error */
 		if (zr == Z_MEM_ERROR)
 			return cs_err_set(
 			    err, CS_E_NOMEM, "cannot inflate: out of memory");
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
 			return cs_err_set(err, CS_E_PROTO,
-			    "no deflate stream (%s)",
+			    ds_scan_done(scan) ? "a corrupt deflate stream (%s)"
+					       : "no deflate stream (%s)",
 			    zi->z.msg != NULL ? zi->z.msg : "inflate failed");
 		/* all input taken and nothing held back, or no progress */
 		if ((len == 0 && zi->z.avail_out > 0) || zr == Z_BUF_ERROR)
@@ -122,8 +143,12 @@ int
 store_inflate_finish(
     struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err)
 {
-	if (zi->ended || ds_scan_done(scan) || zi->out >= STORE_INFLATE_MAX)
+	/* a stream cut short is a partial data set, also after the UIDs;
+	 * so is a whole one that ends inside an element */
+	if (zi->out >= cap_of(scan))
 		return 0;
+	if (zi->ended)
+		return ds_scan_finish(&zi->walk, err);
 	return cs_err_set(
 	    err, CS_E_TRUNCATED, "ends inside its deflate stream");
 }

@@ -3,10 +3,11 @@
  * A.5): the stream is inflated as it arrives and fed to the top-level
  * scanner, which stops once it has the UIDs (DS_SCAN_STOP_EARLY), so
  * that a stream that does not inflate, or whose UIDs differ from the
- * command's, is refused as any other data set would be.  Only the head
- * is inflated, and at most STORE_INFLATE_MAX bytes of it: the work per
- * received byte stays bounded whatever the compression ratio (a few KB
- * of zeros inflate to a 4 GiB element that sorts before the UIDs).
+ * command's, is refused as any other data set would be.  The head is
+ * scanned within STORE_INFLATE_MAX inflated bytes, and the stream is
+ * inflated to its end within STORE_INFLATE_TAIL_MAX, so that one cut
+ * short is refused too: the work per object stays bounded whatever the
+ * compression ratio (a few KB of zeros inflate to a 4 GiB element).
  * The bytes stored are those received, never the inflated ones.
  *
  * Ownership: struct store_inflate is opaque and owned by the caller
@@ -30,6 +31,14 @@ struct store_inflate;
  */
 #define STORE_INFLATE_MAX (16u << 20)
 
+/*
+ * Once the scanner is done, the rest of the stream is inflated (and
+ * thrown away) only to see that it ends, up to this many inflated bytes
+ * in all: a stream cut short would be a partial data set.  Past it the
+ * end is not checked.
+ */
+#define STORE_INFLATE_TAIL_MAX (256u << 20)
+
 /* store_inflate_feed: STORE_INFLATE_MAX reached, the scanner not done. */
 #define STORE_INFLATE_CAPPED 2
 
@@ -41,26 +50,28 @@ void store_inflate_free(struct store_inflate *zi);
 
 /*
  * Inflates the next len received bytes into scan (an Explicit VR LE
- * scanner).  Returns 0 (more wanted, or the scanner is done and the
- * rest is ignored; bytes after the end of the stream, a pad, are
- * ignored too), STORE_INFLATE_CAPPED (STORE_INFLATE_MAX bytes came out
- * before the scanner was done: nothing more is inflated, and every
- * later call says so again), or a negative code with detail in err:
- * CS_E_PROTO for a stream that does not inflate, CS_E_NOMEM when zlib
- * runs out of memory, the scanner's code for what it refused.
+ * scanner).  Returns 0 (more wanted; once the scanner is done the rest
+ * is inflated, not scanned, up to STORE_INFLATE_TAIL_MAX; bytes after
+ * the end of the stream, a pad, are ignored), STORE_INFLATE_CAPPED
+ * (STORE_INFLATE_MAX bytes came out before the scanner was done:
+ * nothing more is inflated, and every later call says so again), or a
+ * negative code with detail in err: CS_E_PROTO for a stream that does
+ * not inflate (also after the UIDs), CS_E_NOMEM when zlib runs out of
+ * memory, the scanner's code for what it refused.
  */
 int store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
     struct ds_scan *scan, struct cs_err *err);
 
 /*
- * The data set has ended.  Returns 0 when the scanner was done, the
- * stream ended or the cap was reached, else CS_E_TRUNCATED with detail
- * in err.
+ * The data set has ended.  Returns 0 when a cap was reached or the
+ * stream ended with its data set on an element boundary, else
+ * CS_E_TRUNCATED with detail in err (also when the scanner was done:
+ * the data set is cut short after its UIDs).
  */
 int store_inflate_finish(
     struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err);
 
-/* Bytes inflated so far (never more than STORE_INFLATE_MAX). */
+/* Bytes inflated so far (never more than STORE_INFLATE_TAIL_MAX). */
 uint64_t store_inflate_out(const struct store_inflate *zi);
 
 #endif

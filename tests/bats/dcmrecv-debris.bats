@@ -345,6 +345,32 @@ PY
 	[[ $stderr == *"--quarantine needs --validate"* ]]
 }
 
+@test "dcmrecv-debris: an output directory removed while running: A700 and one line saying so, never a file elsewhere; the receiver goes on" {
+	local name
+	for layout in '{SOPInstanceUID}.dcm' '{Modality}/{SOPInstanceUID}.dcm'; do
+		RECV_DIR=$BATS_TEST_TMPDIR/gone
+		start_dcmrecv --layout "$layout"
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+		rm -rf "$RECV_DIR"
+		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+		[[ $output == A700$'\t'* ]]
+		grep -q "cannot store '$FIXINST': the output directory '$RECV_DIR' has been removed" "$RECV_STDERR"
+		kill -0 "$RECV_PID"
+		stop_dcmrecv
+		[ "$RECV_STATUS" -eq 0 ]
+		[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+		[ ! -e "$RECV_DIR" ]
+	done
+}
+
+@test "dcmrecv-debris: a --quarantine directory that cannot be used is named as such (exit 6)" {
+	: >"$BATS_TEST_TMPDIR/file"
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" --validate --quarantine "$BATS_TEST_TMPDIR/file" 127.0.0.1:0
+	[[ $stderr == *"cannot open quarantine directory '$BATS_TEST_TMPDIR/file': Not a directory"* ]]
+	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" --validate --quarantine "$BATS_TEST_TMPDIR/none" 127.0.0.1:0
+	[[ $stderr == *"cannot open quarantine directory '$BATS_TEST_TMPDIR/none'"* ]]
+}
+
 @test "dcmrecv-debris: --validate stores good objects bit for bit (the corpus, a 3 MB image, a right-sized one)" {
 	big 3
 	bad_pixels "$BATS_TEST_TMPDIR/ok.ds" 512

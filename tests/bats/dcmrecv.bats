@@ -634,6 +634,32 @@ pc_result() {
 	/usr/bin/dcmdump -q "$RECV_DIR/$inst.dcm" >/dev/null
 }
 
+@test "dcmrecv: a Deflated data set cut short after its UIDs (its stream, or inside a whole stream) gets C000, no file; the whole one then 0000" {
+	start_dcmrecv
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1.99
+	ds_file "$BATS_TEST_DIRNAME/../data/p10-deflated.dcm" "$BATS_TEST_TMPDIR/defl"
+	inst=$(meta_value "$BATS_TEST_DIRNAME/../data/p10-deflated.dcm" 0002,0003)
+	# the UIDs inflate from the first bytes; the stream's last 8 are gone
+	head -c -8 "$BATS_TEST_TMPDIR/defl" >"$BATS_TEST_TMPDIR/cut"
+	raw_cstore "$CLS" "$inst" "$BATS_TEST_TMPDIR/cut"
+	[ "$RAW_STATUS" = C000 ]
+	[ ! -e "$RECV_DIR/$inst.dcm" ]
+	# a whole stream of a data set cut inside its last element
+	python3 -c 'import sys, zlib; d = open(sys.argv[1], "rb").read(); c = zlib.compressobj(9, zlib.DEFLATED, -15); sys.stdout.buffer.write(c.compress(zlib.decompress(d, -15)[:-3]) + c.flush())' \
+		"$BATS_TEST_TMPDIR/defl" >"$BATS_TEST_TMPDIR/short"
+	raw_cstore "$CLS" "$inst" "$BATS_TEST_TMPDIR/short"
+	[ "$RAW_STATUS" = C000 ]
+	[ ! -e "$RECV_DIR/$inst.dcm" ]
+	raw_cstore "$CLS" "$inst" "$BATS_TEST_TMPDIR/defl"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	grep -q "answered C000 for '$inst': cannot parse the data set: ends inside its deflate stream" "$RECV_STDERR"
+	grep -q "answered C000 for '$inst': cannot parse the data set: truncated dataset" "$RECV_STDERR"
+	same_dataset "$BATS_TEST_DIRNAME/../data/p10-deflated.dcm" "$RECV_DIR/$inst.dcm"
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+}
+
 # bats test_tags=serial
 @test "dcmrecv: disk full answers A700 with an Error Comment, leaves no partial file, then goes on" {
 	[ "$(id -u)" = 0 ] || skip "needs root for a private tmpfs"

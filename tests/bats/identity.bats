@@ -357,6 +357,23 @@ one_store() {
 	[ "$(grep -c 'keeping the users read before' "$RECV_STDERR")" -eq 1 ]
 }
 
+@test "identity: a --users that is a FIFO or a device is refused, at start and on SIGHUP, never waited for" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --users "$BATS_TEST_TMPDIR/fifo" 0
+	[[ $stderr == *"users file '$BATS_TEST_TMPDIR/fifo': not a regular file but a FIFO"* ]]
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --users /dev/zero 0
+	[[ $stderr == *"not a regular file but a character device"* ]]
+	start_dcmrecv --users "$USERS" --require-identity
+	mv "$USERS" "$USERS.old" && mkfifo "$USERS"
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "not a regular file but a FIFO.*keeping the users read before"
+	send --user alice --password-file "$BATS_TEST_TMPDIR/pass"
+	[ "$status" -eq 0 ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
 # in_memory PID TEXT: how many times TEXT is in the readable anonymous
 # memory of PID and of its children (the helper processes)
 in_memory() {

@@ -383,6 +383,31 @@ expect_fail() {
 	[[ $output == *"--tls-optional-client-cert"* ]]
 }
 
+@test "tls: a certificate, key or CA that is a FIFO or a device is refused at once (both tools), also on SIGHUP" {
+	local f=$BATS_TEST_TMPDIR/fifo
+	mkfifo "$f"
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$f" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[[ $stderr == *"cannot load the certificate '$f': not a regular file"* ]]
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key /dev/zero -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[[ $stderr == *"cannot load the private key '/dev/zero': not a regular file"* ]]
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$f" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[[ $stderr == *"cannot load the trusted certificates '$f': not a regular file"* ]]
+	run -3 --separate-stderr timeout 5 "$CSTORE_BIN/dcmsend" --tls --tls-ca "$f" --echo 127.0.0.1 104
+	[[ $stderr == *"cannot load the trusted certificates '$f': not a regular file"* ]]
+	run -3 --separate-stderr timeout 5 "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$f" --echo 127.0.0.1 104
+	[[ $stderr == *"cannot load the certificate '$f': not a regular file"* ]]
+	# a reload finds a FIFO: the old certificate stays, the receiver serves
+	cp "$PKI/server.pem" "$BATS_TEST_TMPDIR/live.pem"
+	start_dcmrecv --tls --tls-cert "$BATS_TEST_TMPDIR/live.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
+	rm "$BATS_TEST_TMPDIR/live.pem" && mkfifo "$BATS_TEST_TMPDIR/live.pem"
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "reload failed, the old certificate stays: cannot load the certificate .*not a regular file" 5
+	run -0 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[0]}"
+	same_dataset "${SMALL[0]}" "$RECV_DIR/$(cut -f4 <<<"$output").dcm"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
 # bats test_tags=serial
 @test "tls: dcmrecv --tls --commit sends a report on a new association over TLS to dcmsend --tls --commit-listen, both certificates checked" {
 	LPORT=$(free_port)

@@ -128,6 +128,38 @@ START_TEST(test_a_stream_cut_before_the_uids_is_truncated)
 }
 END_TEST
 
+START_TEST(test_a_stream_cut_after_the_uids_is_truncated_in_any_split)
+{
+	/* a partial data set whose head is whole: never a success */
+	static uint8_t d[8192], z[8192];
+	static const size_t steps[] = { 1, 7, 4096, 1 << 20 };
+	struct cs_err err = { 0, "" };
+	struct ds_scan s;
+	size_t n = dataset(d), zn = deflate_raw(d, n, z, sizeof(z)), i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		cs_err_clear(&err);
+		ck_assert_int_eq(
+		    feed(z, zn - 3, steps[i], &s, &err), CS_E_TRUNCATED);
+		ck_assert(ds_scan_equals(&s, DS_TAG_SOP_CLASS_UID, "1.2.3.4"));
+		ck_assert_ptr_nonnull(strstr(err.msg, "deflate stream"));
+	}
+}
+END_TEST
+
+START_TEST(test_a_whole_stream_of_a_cut_data_set_is_truncated)
+{
+	/* the stream ends well, the data set inside it in an element */
+	static uint8_t d[8192], z[8192];
+	struct cs_err err = { 0, "" };
+	struct ds_scan s;
+	size_t n = dataset(d), zn = deflate_raw(d, n - 100, z, sizeof(z));
+
+	ck_assert_int_eq(feed(z, zn, 3, &s, &err), CS_E_TRUNCATED);
+	ck_assert(ds_scan_equals(&s, DS_TAG_SOP_INSTANCE_UID, "1.2.3.4.5"));
+}
+END_TEST
+
 /*
  * The zip bomb: (0008,0001) UN of 0xFFFFFFF0 zero bytes, then the UIDs,
  * deflated as a head h, 4095 copies of one self-contained block b of
@@ -222,6 +254,44 @@ START_TEST(test_a_zip_bomb_before_the_uids_stops_at_the_cap)
 }
 END_TEST
 
+START_TEST(test_a_zip_bomb_after_the_uids_stops_at_the_tail_cap)
+{
+	/* the UIDs, then (0010,0001) UN of 0xFFFFFFF0 zeros in 1 MiB blocks */
+	static uint8_t head[64], zeros[1 << 20], h[256], b[4096];
+	struct cs_err err = { 0, "" };
+	struct ds_scan s;
+	struct store_inflate *zi = store_inflate_new(&err);
+	size_t n = 0, hn, bn;
+	unsigned blocks;
+	z_stream z;
+	int rc;
+
+	ck_assert_ptr_nonnull(zi);
+	n += put(head + n, 0x0008, 0x0016, "UI", "1.2.3.4\0", 8);
+	n += put(head + n, 0x0008, 0x0018, "UI", "1.2.3.4.5\0", 10);
+	memcpy(head + n, "\x10\x00\x01\x00UN\0\0\xf0\xff\xff\xff", 12);
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(
+	    deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+	    Z_OK);
+	hn = deflate_more(&z, head, n + 12, Z_FULL_FLUSH, h, sizeof(h));
+	bn = deflate_more(&z, zeros, sizeof(zeros), Z_FULL_FLUSH, b, sizeof(b));
+	deflateEnd(&z);
+	ck_assert_int_eq(
+	    ds_scan_init(&s, DS_ENC_EVR_LE, uids, 2, DS_SCAN_STOP_EARLY, &err),
+	    0);
+	rc = store_inflate_feed(zi, h, hn, &s, &err);
+	for (blocks = 0; rc == 0 && blocks < 4095; blocks++)
+		rc = store_inflate_feed(zi, b, bn, &s, &err);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(ds_scan_equals(&s, DS_TAG_SOP_INSTANCE_UID, "1.2.3.4.5"));
+	/* inflated up to the tail's cap, not to 4 GiB; its end unchecked */
+	ck_assert_uint_eq(store_inflate_out(zi), STORE_INFLATE_TAIL_MAX);
+	ck_assert_int_eq(store_inflate_finish(zi, &s, &err), 0);
+	store_inflate_free(zi);
+}
+END_TEST
+
 START_TEST(test_out_of_memory_is_told_apart_from_a_bad_stream)
 {
 	static struct bomb m;
@@ -268,7 +338,12 @@ store_inflate_suite(void)
 	    tc, test_the_uids_of_a_deflated_data_set_are_read_in_any_split);
 	tcase_add_test(tc, test_a_plain_data_set_labelled_deflated_is_refused);
 	tcase_add_test(tc, test_a_stream_cut_before_the_uids_is_truncated);
+	tcase_add_test(
+	    tc, test_a_stream_cut_after_the_uids_is_truncated_in_any_split);
+	tcase_add_test(tc, test_a_whole_stream_of_a_cut_data_set_is_truncated);
 	tcase_add_test(tc, test_a_zip_bomb_before_the_uids_stops_at_the_cap);
+	tcase_add_test(
+	    tc, test_a_zip_bomb_after_the_uids_stops_at_the_tail_cap);
 	tcase_add_test(tc, test_out_of_memory_is_told_apart_from_a_bad_stream);
 	suite_add_tcase(s, tc);
 	return s;
