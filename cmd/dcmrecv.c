@@ -83,7 +83,9 @@ write_stored(const struct storescp_stored *st)
 	return cli_out_write(&g.out, f, CLI_NFIELDS(f));
 }
 
-static void
+/* Non-zero when the line could not be written: the object is answered
+ * A700 (the peer keeps its copy), never 0000 without a line. */
+static int
 on_stored(void *user, const struct storescp_stored *st)
 {
 	int bad;
@@ -106,7 +108,9 @@ on_stored(void *user, const struct storescp_stored *st)
 		    "%s: the --exec helper has gone: no command for '%s' and later files\n",
 		    cli_progname(), st->path);
 	}
+	bad = g.out_failed;
 	pthread_mutex_unlock(&g.out_mu);
+	return bad;
 }
 
 static void

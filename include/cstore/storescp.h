@@ -87,8 +87,13 @@ enum storescp_level {
 /* One log line (no newline) at level; the caller prints it or not. */
 typedef void (*storescp_log_fn)(void *user, enum storescp_level level,
     const char *line);
-/* An object is in place under its final name (s->path). */
-typedef void (*storescp_stored_fn)(void *user,
+/*
+ * An object is in place under its final name (s->path).  Returns 0 when
+ * it was reported; non-zero when it could not be (the tool's output is
+ * gone): the object is then answered A700, so that its sender keeps its
+ * copy, and the file stays where it is.
+ */
+typedef int (*storescp_stored_fn)(void *user,
     const struct storescp_stored *s);
 
 /*

@@ -441,27 +441,21 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 }
 
 /*
- * Counts a stored file and reports it (on_stored: its line, --exec)
+ * Reports a stored file (on_stored: its line, --exec) and counts it
  * before the response leaves: once a peer has its answer it may delete
  * its copy, and a receiver killed in between must not hold a file that
  * nothing downstream (a router reading the lines, a hook) ever hears of.
- * A crash before the answer costs at most a second copy, never a file.
+ * A crash before the answer costs at most a second copy, never a file;
+ * so does a report that cannot be made (A700, the file left in place).
  */
-static void
+static int
 report_stored(struct store *st, const char *path, uint16_t status, int kept)
 {
 	struct storescp *s = st->s;
 	struct storescp_stored info;
 	int wake;
 
-	pthread_mutex_lock(&s->mu);
-	s->stats.stored++;
-	/* only --max-files needs the accept loop to look now */
-	wake = s->cfg.max_files > 0 && s->stats.stored >= s->cfg.max_files;
-	pthread_mutex_unlock(&s->mu);
 	st->prepare_due = 1;
-	if (wake)
-		scp_wake(s);
 	info = (struct storescp_stored){ .path = path,
 		.sop_class = st->rq->affected_class,
 		.sop_instance = st->rq->affected_instance,
@@ -479,8 +473,19 @@ report_stored(struct store *st, const char *path, uint16_t status, int kept)
 	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, path,
 	    (unsigned long long)info.bytes,
 	    kept ? ", kept the existing file" : "");
-	if (s->cfg.on_stored != NULL)
-		s->cfg.on_stored(s->cfg.user, &info);
+	if (s->cfg.on_stored != NULL && s->cfg.on_stored(s->cfg.user, &info)) {
+		refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
+		    "stored but the receiver cannot report it");
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->stats.stored++;
+	/* only --max-files needs the accept loop to look now */
+	wake = s->cfg.max_files > 0 && s->stats.stored >= s->cfg.max_files;
+	pthread_mutex_unlock(&s->mu);
+	if (wake)
+		scp_wake(s);
+	return 0;
 }
 
 /* The status to answer: the faults' (a fault never turns a failure
@@ -526,9 +531,9 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	if (status_is_stored(status_category_of(*status)) && st->sink_open)
 		stored = commit(st, final, sizeof(final), &kept);
 	store_drop(st);
-	if (stored) {
-		report_stored(st, final, *status, kept);
-	} else {
+	if (stored && report_stored(st, final, *status, kept) != 0)
+		stored = 0;
+	if (!stored) {
 		*status = st->status;
 		scp_count(s, &s->stats.failed);
 		scp_log(s, STORESCP_LOG_ERROR,

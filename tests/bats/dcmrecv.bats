@@ -777,7 +777,7 @@ pc_result() {
 	[ "$SECONDS" -lt 4 ]
 }
 
-@test "dcmrecv: standard output failing (/dev/full) stops it with exit 6" {
+@test "dcmrecv: standard output failing (/dev/full) answers A700, stops it with exit 6" {
 	mkdir -p "$BATS_TEST_TMPDIR/out"
 	"$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out" --port-file "$BATS_TEST_TMPDIR/p" \
 		127.0.0.1:0 >/dev/full 2>"$BATS_TEST_TMPDIR/err" &
@@ -789,6 +789,10 @@ pc_result() {
 	done
 	raw_associate "$(cat "$BATS_TEST_TMPDIR/p")" "$CLS"
 	raw_cstore "$CLS" "$INST" "$DS"
+	# no line, so no Success: the peer keeps its copy; the file stays
+	[ "$RAW_STATUS" = A700 ]
+	[[ $(echo "$RAW_REPLY" | xxd -r -p | tr -c '[:print:]' ' ') == *"cannot report it"* ]]
+	[ -f "$BATS_TEST_TMPDIR/out/$INST.dcm" ]
 	raw_release
 	wait_dcmrecv_exit 15
 	[ "$RECV_STATUS" -eq 6 ]

@@ -80,16 +80,18 @@ take(struct ul_assoc *a, uint8_t *buf, size_t cap)
 	return got;
 }
 
-/* on_stored: how many reports, and the last one's path */
-static int reported;
+/* on_stored: how many reports, and the last one's path; report_fails
+ * makes it say the report could not be made (a closed stdout) */
+static int reported, report_fails;
 static char reported_path[512];
 
-static void
+static int
 on_stored(void *user, const struct storescp_stored *st)
 {
 	(void)user;
 	reported++;
 	snprintf(reported_path, sizeof(reported_path), "%s", st->path);
+	return report_fails;
 }
 
 static void
@@ -128,6 +130,7 @@ rig_up(struct rig *g, unsigned delay_ms)
 	ck_assert_int_eq(ul_recv(g->r.a, buf, n, g->now), (long)n);
 	ck_assert(ul_established(g->r.a));
 	reported = 0;
+	report_fails = 0;
 	reported_path[0] = '\0';
 }
 
@@ -170,9 +173,9 @@ three_requests(struct rig *g, uint8_t *in, size_t cap)
 }
 
 /* The one response the session queued: a C-STORE-RSP to message i,
- * Success, for the i-th instance. */
+ * with status, for the i-th instance. */
 static void
-expect_response(struct rig *g, int i)
+expect_status(struct rig *g, int i, uint16_t status)
 {
 	struct cs_err err = { 0, "" };
 	struct dimse_cmd rsp;
@@ -193,8 +196,14 @@ expect_response(struct rig *g, int i)
 	snprintf(inst, sizeof(inst), "1.2.826.0.1.3680043.9.7.%d", i);
 	ck_assert_uint_eq(rsp.command_field, DIMSE_C_STORE_RSP);
 	ck_assert_uint_eq(rsp.message_id_rsp, (unsigned)i);
-	ck_assert_uint_eq(rsp.status, 0x0000);
+	ck_assert_uint_eq(rsp.status, status);
 	ck_assert_str_eq(rsp.affected_instance, inst);
+}
+
+static void
+expect_response(struct rig *g, int i)
+{
+	expect_status(g, i, 0x0000);
 }
 
 static void
@@ -317,6 +326,31 @@ START_TEST(a_stored_object_is_reported_before_its_response_leaves)
 }
 END_TEST
 
+START_TEST(an_object_whose_report_fails_is_answered_a700_and_kept)
+{
+	struct rig g;
+	uint8_t in[16 * 1024];
+	char path[512];
+	size_t n, off = 0;
+
+	rig_up(&g, 0);
+	n = three_requests(&g, in, sizeof(in));
+	feed_request(&g, in, n, &off, 1);
+	expect_response(&g, 1);
+	/* the tool's output is gone: never 0000 for an unreported file */
+	report_fails = 1;
+	feed_request(&g, in, n, &off, 2);
+	expect_reported(2, 2);
+	expect_status(&g, 2, 0xA700);
+	snprintf(path, sizeof(path), "%s/1.2.826.0.1.3680043.9.7.2.dcm",
+	    g.dir);
+	ck_assert_msg(access(path, F_OK) == 0, "%s removed", path);
+	ck_assert_uint_eq(g.s->stats.stored, 1);
+	ck_assert_uint_eq(g.s->stats.failed, 1);
+	rig_down(&g);
+}
+END_TEST
+
 START_TEST(a_stopping_receiver_answers_the_held_response_at_once)
 {
 	struct rig g;
@@ -346,6 +380,8 @@ scp_session_suite(void)
 	    tc, a_stopping_receiver_answers_the_held_response_at_once);
 	tcase_add_test(
 	    tc, a_stored_object_is_reported_before_its_response_leaves);
+	tcase_add_test(
+	    tc, an_object_whose_report_fails_is_answered_a700_and_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
