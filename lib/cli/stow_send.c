@@ -436,6 +436,10 @@ take(struct run *r, const char *path, size_t k)
 	}
 	rc = part10_probe_fd(it->fd, PART10_O_VERIFY, &it->info, &err);
 	snprintf(why, sizeof(why), "%s", err.msg);
+	if (rc == 0 && part10_uid_gap(&it->info) != NULL) {
+		rc = CS_E_NOTDICOM;
+		snprintf(why, sizeof(why), "%s", part10_uid_gap(&it->info));
+	}
 	if (rc == 0 && it->info.meta_offset == 0) {
 		rc = CS_E_NOTDICOM;
 		snprintf(why, sizeof(why), "%s",

@@ -161,6 +161,14 @@ int part10_write_meta(struct wr *w, const char *sop_class,
 /* Returns a static short name for the kind: "part10", "bare" or "?". */
 const char *part10_kind_name(enum part10_kind kind);
 
+/*
+ * Why info's file must not be sent as an object: its data set lacks the
+ * SOP Class or Instance UID that only its meta header names (a peer
+ * would store an object without it under the meta's), or NULL; NULL
+ * for a DICOMDIR, whose data set holds neither.  The string is static.
+ */
+const char *part10_uid_gap(const struct part10_info *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -96,14 +96,20 @@ flight_init(struct batch *b, struct flight *f, size_t j)
 /*
  * Where the meta header and the data set disagree, the data set wins
  * and the detail says so.  -1 (f's outcome set) when no transfer syntax
- * describes the data set: sent, a peer would misread it (a file changed
- * since planning is probed again, so this is checked here too).
+ * describes the data set, or it lacks a UID only the meta names: sent,
+ * a peer would misread it (a file changed since planning is probed
+ * again, so this is checked here too).
  */
 static int
 probe_notes(struct flight *f)
 {
 	if (f->info.flags & PART10_F_TS_NONE) {
 		report_add_detail(f->detail, "%s", PART10_TS_NONE_WHY);
+		f->r.outcome = STORESCU_NOTDICOM;
+		return -1;
+	}
+	if (part10_uid_gap(&f->info) != NULL) {
+		report_add_detail(f->detail, "%s", part10_uid_gap(&f->info));
 		f->r.outcome = STORESCU_NOTDICOM;
 		return -1;
 	}

@@ -113,6 +113,25 @@ setup() {
 	[ -z "$stderr" ]
 }
 
+# bats test_tags=serial
+@test "dcmsend: a data set lacking the SOP Instance or Class UID that only its meta header names is notdicom, never sent" {
+	# (0008,0018) or (0008,0016) of the data set renamed (0008,0017),
+	# a tag in order that no reader takes for either
+	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(bytes.fromhex(sys.argv[3])+b"UI",b"\x08\x00\x17\x00UI"))' \
+		"$D/p10-evrle.dcm" "$T/noinst.dcm" 08001800
+	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(bytes.fromhex(sys.argv[3])+b"UI",b"\x08\x00\x17\x00UI"))' \
+		"$D/p10-evrle.dcm" "$T/nocls.dcm" 08001600
+	! cmp -s "$D/p10-evrle.dcm" "$T/noinst.dcm"
+	! cmp -s "$D/p10-evrle.dcm" "$T/nocls.dcm"
+	# port 1: sending would connect and exit 3
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 1 "$T/noinst.dcm" "$T/nocls.dcm"
+	assert_line $'notdicom\t'"$T/noinst.dcm"$'\t\t\t'"no 'SOP Instance UID' (0008,0018) in the data set, only in its meta header"
+	assert_line $'notdicom\t'"$T/nocls.dcm"$'\t\t\t'"no 'SOP Class UID' (0008,0016) in the data set, only in its meta header"
+	[ "${#lines[@]}" -eq 2 ]
+	run -1 --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$T/noinst.dcm"
+	assert_output --regexp $'^notdicom\t'
+}
+
 # --- --probe applies what it learned ------------------------------------
 
 # bats test_tags=serial
