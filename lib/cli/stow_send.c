@@ -89,6 +89,8 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 {
 	char d[CS_ERR_MSG_MAX + 256];
 	int sent = oc <= STORESCU_FAILED || oc == STORESCU_ABORTED;
+	uint64_t part =
+	    it->head_len + (it->xfd >= 0 ? it->xlen : it->info.file_size);
 	struct storescu_result res = {
 		.path = it->path,
 		.index = it->index,
@@ -100,9 +102,7 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 		.ts_original = it->info.ts_uid,
 		.ts_sent = sent ? it->ts_sent : "",
 		.transcoded = sent && it->xfd >= 0,
-		.bytes = !storescu_outcome_stored(oc) ? 0
-		    : it->xfd >= 0                    ? it->head_len + it->xlen
-						      : it->info.file_size,
+		.bytes = storescu_outcome_stored(oc) ? part : 0,
 		.error_comment = "",
 		.detail = d,
 		.assoc = r->requests,
@@ -440,7 +440,7 @@ take(struct run *r, const char *path, size_t k)
 		rc = CS_E_NOTDICOM;
 		snprintf(why, sizeof(why), "%s", part10_uid_gap(&it->info));
 	}
-	if (rc == 0 && it->info.meta_offset == 0) {
+	if (rc == 0 && it->info.kind == PART10_BARE) {
 		rc = CS_E_NOTDICOM;
 		snprintf(why, sizeof(why), "%s",
 		    "no File Meta Information: STOW-RS takes Part 10 files");
