@@ -28,6 +28,7 @@ struct item {
 	const char *path;
 	size_t index;
 	int fd;                  /* the file as it is */
+	uint64_t dev, ino;       /* its st_dev, st_ino */
 	struct part10_info info; /* sop_instance: the one sent */
 	uint64_t ms0;
 	/* what goes: the file itself (after head, a preamble, when it has

@@ -156,6 +156,7 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	f->r.sop_class = f->info.sop_class;
 	f->r.sop_instance = f->info.sop_instance;
 	f->r.ts_original = f->info.ts_uid;
+	sources_file_id(&run->src, b->idx[f->j], &f->r.dev, &f->r.ino);
 	/* planning keeps no meta instance UID (rarely another): read it */
 	if ((f->info.flags & PART10_F_INSTANCE_MISMATCH) &&
 	    f->info.meta_sop_instance[0] == '\0') {

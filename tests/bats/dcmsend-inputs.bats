@@ -132,6 +132,35 @@ setup() {
 	assert_output --regexp $'^notdicom\t'
 }
 
+# bats test_tags=serial
+@test "dcmsend --remove-sent: a file put under the name of one in flight is kept (it was never sent), with a note; the one sent is removed" {
+	mkdir "$T/spool"
+	cp "$D/p10-evrle.dcm" "$T/spool/a.dcm"
+	cp "$D/p10-ivrle.dcm" "$T/new.dcm"
+	# the receiver stores at once and answers 3 s later
+	start_dcmrecv --delay 3000
+	"$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$T/spool/a.dcm" >"$T/send.out" 2>"$T/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 200); do
+		[ -n "$(find "$RECV_DIR" -name '*.dcm')" ] && break
+		sleep 0.05
+	done
+	[ -n "$(find "$RECV_DIR" -name '*.dcm')" ]
+	# a spool that gets the instance again, as dcmrecv writes: a rename
+	mv "$T/new.dcm" "$T/spool/a.dcm"
+	wait "$pid"
+	grep -q $'^0000\t'"$T/spool/a.dcm"$'\t' "$T/send.out"
+	cmp "$D/p10-ivrle.dcm" "$T/spool/a.dcm"
+	grep -qxF "dcmsend: sent, but not removed: '$T/spool/a.dcm' is no longer the file that was sent" "$T/send.err"
+	# left alone, the file sent is removed
+	stop_dcmrecv
+	start_dcmrecv
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$T/spool/a.dcm"
+	[ ! -e "$T/spool/a.dcm" ]
+	[[ $stderr != *"not removed"* ]]
+}
+
 # --- --probe applies what it learned ------------------------------------
 
 # bats test_tags=serial
