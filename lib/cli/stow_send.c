@@ -442,10 +442,6 @@ take(struct run *r, const char *path, size_t k)
 	it->ino = (uint64_t)st.st_ino;
 	rc = part10_probe_fd(it->fd, PART10_O_VERIFY, &it->info, &err);
 	snprintf(why, sizeof(why), "%s", err.msg);
-	if (rc == 0 && part10_uid_gap(&it->info) != NULL) {
-		rc = CS_E_NOTDICOM;
-		snprintf(why, sizeof(why), "%s", part10_uid_gap(&it->info));
-	}
 	if (rc == 0 && it->info.kind == PART10_BARE) {
 		rc = CS_E_NOTDICOM;
 		snprintf(why, sizeof(why), "%s",

@@ -842,11 +842,9 @@ part10_uid_gap(const struct part10_info *info)
 	if (strcmp(info->sop_class, "1.2.840.10008.1.3.10") == 0)
 		return NULL;
 	if (info->flags & PART10_F_CLASS_FROM_META)
-		return "no 'SOP Class UID' (0008,0016) in the data set, only "
-		       "in its meta header";
+		return "no 'SOP Class UID' (0008,0016) in the data set";
 	if (info->flags & PART10_F_INSTANCE_FROM_META)
-		return "no 'SOP Instance UID' (0008,0018) in the data set, "
-		       "only in its meta header";
+		return "no 'SOP Instance UID' (0008,0018) in the data set";
 	return NULL;
 }
 

@@ -162,10 +162,10 @@ int part10_write_meta(struct wr *w, const char *sop_class,
 const char *part10_kind_name(enum part10_kind kind);
 
 /*
- * Why info's file must not be sent as an object: its data set lacks the
- * SOP Class or Instance UID that only its meta header names (a peer
- * would store an object without it under the meta's), or NULL; NULL
- * for a DICOMDIR, whose data set holds neither.  The string is static.
+ * What info's data set lacks that only its meta header names, the SOP
+ * Class or Instance UID ("no 'SOP Class UID' (0008,0016) in the data
+ * set"), or NULL; NULL for a DICOMDIR, whose data set holds neither.
+ * The string is static.
  */
 const char *part10_uid_gap(const struct part10_info *info);
 

@@ -95,10 +95,10 @@ flight_init(struct batch *b, struct flight *f, size_t j)
 
 /*
  * Where the meta header and the data set disagree, the data set wins
- * and the detail says so.  -1 (f's outcome set) when no transfer syntax
- * describes the data set, or it lacks a UID only the meta names: sent,
- * a peer would misread it (a file changed since planning is probed
- * again, so this is checked here too).
+ * and the detail says so, as it does of a UID only the meta names.  -1
+ * (f's outcome set) when no transfer syntax describes the data set:
+ * sent, a peer would misread it (a file changed since planning is
+ * probed again, so this is checked here too).
  */
 static int
 probe_notes(struct flight *f)
@@ -108,11 +108,14 @@ probe_notes(struct flight *f)
 		f->r.outcome = STORESCU_NOTDICOM;
 		return -1;
 	}
-	if (part10_uid_gap(&f->info) != NULL) {
-		report_add_detail(f->detail, "%s", part10_uid_gap(&f->info));
-		f->r.outcome = STORESCU_NOTDICOM;
-		return -1;
-	}
+	/* sent under the meta's, which the data set does not contradict */
+	if (part10_uid_gap(&f->info) != NULL)
+		report_add_detail(f->detail,
+		    "%s: sent under the meta header's %s",
+		    part10_uid_gap(&f->info),
+		    (f->info.flags & PART10_F_CLASS_FROM_META)
+			? f->info.sop_class
+			: f->info.sop_instance);
 	if (f->info.flags & PART10_F_TS_MISMATCH)
 		report_add_detail(f->detail,
 		    "meta header transfer syntax %s "
