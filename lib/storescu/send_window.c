@@ -522,6 +522,7 @@ static void
 status_outcome(struct flight *f, uint16_t status)
 {
 	struct status_info si;
+	const char *cat, *meaning;
 
 	status_explain(status, "C-STORE", &si);
 	switch (si.category) {
@@ -538,10 +539,16 @@ status_outcome(struct flight *f, uint16_t status)
 		f->r.outcome = STORESCU_FAILED;
 		break;
 	}
-	if (si.category != STATUS_SUCCESS)
-		report_add_detail(f->detail, "%s: %s",
-		    status_category_name(si.category),
-		    si.std ? si.std->meaning : "unknown status");
+	if (si.category == STATUS_SUCCESS)
+		return;
+	cat = status_category_name(si.category);
+	meaning = si.std ? si.std->meaning : "unknown status";
+	/* "Pending: matches...", "Cancel: ..." say it already */
+	if (strncmp(meaning, cat, strlen(cat)) == 0 &&
+	    meaning[strlen(cat)] == ':')
+		report_add_detail(f->detail, "%s", meaning);
+	else
+		report_add_detail(f->detail, "%s: %s", cat, meaning);
 }
 
 /* The response to f arrived: report it, or keep it for a retry (A7xx). */

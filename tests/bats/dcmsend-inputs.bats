@@ -369,3 +369,13 @@ tojson_as_tsv() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --json 127.0.0.1 "$RECV_PORT"
 	[ "$tsv" = "$(jq -r '[.status, .category, "\(.host):\(.port)"] | @tsv' <<<"$output")" ]
 }
+
+@test "dcmsend: a status whose meaning names its category says it once (Pending, Cancel); others get the category before" {
+	start_dcmrecv --respond FF00
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^FF00\t.*\tPending: matches or sub-operations are continuing$'
+	stop_dcmrecv
+	start_dcmrecv --respond B000
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^B000\t.*\tWarning: Coercion of data elements$'
+}
