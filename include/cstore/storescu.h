@@ -170,6 +170,9 @@ struct storescu_result {
 	int commit;                /* enum storescu_commit */
 	uint16_t commit_reason;
 	const char *transaction_uid;
+	/* the file read for it (st_dev, st_ino), for a caller that acts on
+	 * the path afterwards (--remove-sent): 0, 0 when none was read */
+	uint64_t dev, ino;
 };
 
 /* What storage commitment (PS3.4 Annex J) said of a stored input. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cstore/storescu.h"
@@ -273,10 +274,23 @@ send_status_meaning(uint16_t status, const char *service)
 void
 send_remove_sent(const struct storescu_result *r, int commit, int quiet)
 {
+	struct stat st;
+
 	if (r->outcome != STORESCU_STORED && r->outcome != STORESCU_WARNING)
 		return;
 	if (commit && r->commit != STORESCU_COMMITTED)
 		return; /* the archive has not taken responsibility */
+	/* another file under its name since it was read (a spool that
+	 * got the instance again): that one was not sent */
+	if (r->ino != 0 && stat(r->path, &st) == 0 &&
+	    ((uint64_t)st.st_dev != r->dev || (uint64_t)st.st_ino != r->ino)) {
+		if (!quiet)
+			fprintf(stderr,
+			    "%s: sent, but not removed: '%s' is no longer "
+			    "the file that was sent\n",
+			    cli_progname(), r->path);
+		return;
+	}
 	if (unlink(r->path) != 0 && !quiet)
 		fprintf(stderr, "%s: sent, but cannot remove '%s': %s\n",
 		    cli_progname(), r->path, strerror(errno));

@@ -28,10 +28,12 @@ struct item {
 	const char *path;
 	size_t index;
 	int fd;                  /* the file as it is */
+	uint64_t dev, ino;       /* its st_dev, st_ino */
 	struct part10_info info; /* sop_instance: the one sent */
 	uint64_t ms0;
-	/* what goes: the file itself, or (converted, xfd >= 0) head (a new
-	 * File Meta Information) then xlen bytes of xfd */
+	/* what goes: the file itself (after head, a preamble, when it has
+	 * none), or (converted, xfd >= 0) head (a new File Meta
+	 * Information) then xlen bytes of xfd */
 	int xfd;
 	uint8_t *head;
 	size_t head_len;

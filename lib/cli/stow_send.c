@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,6 +90,8 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 {
 	char d[CS_ERR_MSG_MAX + 256];
 	int sent = oc <= STORESCU_FAILED || oc == STORESCU_ABORTED;
+	uint64_t part =
+	    it->head_len + (it->xfd >= 0 ? it->xlen : it->info.file_size);
 	struct storescu_result res = {
 		.path = it->path,
 		.index = it->index,
@@ -100,15 +103,15 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 		.ts_original = it->info.ts_uid,
 		.ts_sent = sent ? it->ts_sent : "",
 		.transcoded = sent && it->xfd >= 0,
-		.bytes = !storescu_outcome_stored(oc) ? 0
-		    : it->xfd >= 0                    ? it->head_len + it->xlen
-						      : it->info.file_size,
+		.bytes = storescu_outcome_stored(oc) ? part : 0,
 		.error_comment = "",
 		.detail = d,
 		.assoc = r->requests,
 		.attempts = r->requests ? 1 : 0,
 		.ms = it->ms0 ? (unsigned)(net_now_ms() - it->ms0) : 0,
 		.transaction_uid = "",
+		.dev = it->dev,
+		.ino = it->ino,
 	};
 
 	snprintf(d, sizeof(d), "%s%s%s", it->note,
@@ -409,6 +412,7 @@ take(struct run *r, const char *path, size_t k)
 {
 	struct cs_err err = { 0, "" };
 	struct item *it = &r->it[r->n];
+	struct stat st;
 	char why[CS_ERR_MSG_MAX + 8], plan[CS_ERR_MSG_MAX + 256];
 	enum storescu_outcome oc;
 	int rc;
@@ -430,13 +434,15 @@ take(struct run *r, const char *path, size_t k)
 		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0, NULL, 0);
 		return;
 	}
-	if ((it->fd = infile_open(path, &err)) < 0) {
+	if ((it->fd = infile_open_stat(path, &st, &err)) < 0) {
 		report(r, path, k, NULL, STORESCU_UNREADABLE, 0, 0, err.msg, 0);
 		return;
 	}
+	it->dev = (uint64_t)st.st_dev;
+	it->ino = (uint64_t)st.st_ino;
 	rc = part10_probe_fd(it->fd, PART10_O_VERIFY, &it->info, &err);
 	snprintf(why, sizeof(why), "%s", err.msg);
-	if (rc == 0 && it->info.meta_offset == 0) {
+	if (rc == 0 && it->info.kind == PART10_BARE) {
 		rc = CS_E_NOTDICOM;
 		snprintf(why, sizeof(why), "%s",
 		    "no File Meta Information: STOW-RS takes Part 10 files");

@@ -235,6 +235,27 @@ new_meta(
 	return rc;
 }
 
+/*
+ * A Part 10 file written without its preamble (the meta header at
+ * offset 0) goes as it is after one: a part of application/dicom is a
+ * whole Part 10 file (PS3.18 8.7.3, PS3.10 7.1).  -1 (out of memory,
+ * why says so) or 0.
+ */
+static int
+add_preamble(struct item *it, enum storescu_outcome *oc, char *why, size_t cap)
+{
+	if (it->info.kind != PART10_FILE || it->info.meta_offset != 0)
+		return 0;
+	if ((it->head = cs_calloc(1, 132)) == NULL) {
+		snprintf(why, cap, "out of memory");
+		*oc = STORESCU_UNREADABLE;
+		return -1;
+	}
+	memcpy(it->head + 128, "DICM", 4);
+	it->head_len = 132;
+	return 0;
+}
+
 int
 stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
     char *why, size_t cap)
@@ -248,7 +269,7 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 	stow_unprepare(it);
 	to = target(r, it, why, cap);
 	if (to == NULL)
-		return 0;
+		return add_preamble(it, oc, why, cap);
 	if (to[0] == '\0') {
 		*oc = STORESCU_NOCONTEXT;
 		return -1;

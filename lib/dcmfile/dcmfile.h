@@ -111,10 +111,12 @@ int dcmfile_transcode_fd(int fd, const char *path, const char *ts_uid,
  * can carry (PS3.8 E.1): every value of odd length also gets one pad
  * byte (PS3.5 7.1.1; a space for text VRs, a NUL for UI and the binary
  * ones; xcode.h pad_odd).  ts_uid may be the file's own syntax: then
- * only the padding changes.  CS_E_UNSUPPORTED also when the result
- * would still be odd (odd bytes outside values: an odd fragment...), a
- * padded value would not fit its 16-bit length, or the source is in a
- * deflated syntax other than Deflated Explicit VR LE.
+ * only the padding changes, and an odd-length fragment that ends a
+ * code stream gets a NUL too (xcode.h).  CS_E_UNSUPPORTED also when the
+ * result would still be odd (odd bytes outside values: an odd fragment
+ * inside a code stream...), a padded value would not fit its 16-bit
+ * length, or the source is in a deflated syntax other than Deflated
+ * Explicit VR LE.
  */
 int dcmfile_pad_odd_fd(int fd, const char *path, const char *ts_uid,
     int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);

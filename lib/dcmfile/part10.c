@@ -837,6 +837,19 @@ take_uids(struct part10_info *info, const char *cls, const char *inst,
 	return 0;
 }
 
+const char *
+part10_uid_gap(const struct part10_info *info)
+{
+	/* a DICOMDIR (Media Storage Directory) is known by its meta alone */
+	if (strcmp(info->sop_class, "1.2.840.10008.1.3.10") == 0)
+		return NULL;
+	if (info->flags & PART10_F_CLASS_FROM_META)
+		return "no 'SOP Class UID' (0008,0016) in the data set";
+	if (info->flags & PART10_F_INSTANCE_FROM_META)
+		return "no 'SOP Instance UID' (0008,0018) in the data set";
+	return NULL;
+}
+
 static int
 probe(const struct src *src, unsigned opts, struct part10_info *info,
     struct cs_err *err)

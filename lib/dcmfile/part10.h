@@ -164,6 +164,14 @@ int part10_write_meta(struct wr *w, const char *sop_class,
 /* Returns a static short name for the kind: "part10", "bare" or "?". */
 const char *part10_kind_name(enum part10_kind kind);
 
+/*
+ * What info's data set lacks that only its meta header names, the SOP
+ * Class or Instance UID ("no 'SOP Class UID' (0008,0016) in the data
+ * set"), or NULL; NULL for a DICOMDIR, whose data set holds neither.
+ * The string is static.
+ */
+const char *part10_uid_gap(const struct part10_info *info);
+
 #ifdef __cplusplus
 }
 #endif

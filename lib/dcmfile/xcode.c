@@ -20,6 +20,7 @@
 #include "core/ds_elem.h"
 #include "core/ds_walk.h"
 #include "core/sha256.h"
+#include "core/ts_uids.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
 #include "core/banned.h"
@@ -50,8 +51,9 @@ struct xc {
 	enum ds_enc se, de; /* element encodings of source and target */
 	int s_encaps, d_encaps;
 	int lossy;
-	int pad;  /* req->pad_odd */
-	int same; /* pad only: the source's syntax is kept, pixels too */
+	int pad;         /* req->pad_odd */
+	int same;        /* pad only: the source's syntax is kept, pixels too */
+	int ext_offsets; /* (7FE0,0001) seen: fragments are not moved */
 	/* walk depth of the items of the UN sequence whose contents are
 	 * converted (copy_un), or 0: there the target is Implicit VR LE */
 	unsigned un_depth;
@@ -495,6 +497,121 @@ looks_like_items(const struct ds_elem *e, const uint8_t *v)
 
 /* Copies the element st (its header read from r) as one byte range,
  * header and value, walking and checking what is inside. */
+/* The number of odd-length items among the fragments after the Basic
+ * Offset Table of encapsulated pixel data rd (its items and delimiter,
+ * walked already) that start before byte off of them; all of them for
+ * off UINT32_MAX. */
+static uint32_t
+odd_before(struct rd frags, uint32_t off)
+{
+	uint32_t pos = 0, odd = 0, len;
+
+	while (rd_left(&frags) >= 8 && pos < off) {
+		rd_skip(&frags, 4);
+		len = rd_le32(&frags);
+		if (len > rd_left(&frags))
+			break; /* never: walked */
+		rd_skip(&frags, len);
+		odd += len & 1;
+		pos += 8 + len;
+	}
+	return odd;
+}
+
+/*
+ * 1 when a pad byte after fragment v (len bytes) cannot change a code
+ * stream: it ends one (the last fragment, or one ending in the EOI/EOC
+ * marker FFD9 of JPEG, JPEG-LS and JPEG 2000, which no code stream holds
+ * before its end), or each fragment is a frame (RLE, PS3.5 G.1) whose
+ * segments the header bounds.
+ */
+static int
+ends_a_frame(const struct xc *x, const uint8_t *v, uint32_t len, int last)
+{
+	return last || (len >= 2 && v[len - 2] == 0xff && v[len - 1] == 0xd9) ||
+	    strcmp(x->req->src_ts, TS_UID_RLELossless) == 0;
+}
+
+/*
+ * Pad mode: encapsulated pixel data, n bytes at at (header, items and
+ * delimiter, walked already), its odd-length fragments each given a NUL
+ * (PS3.5 A.4: items have even length; a decoder stops at the end of its
+ * code stream) and the Basic Offset Table's offsets moved by the pads
+ * before them.  Refused when an Extended Offset Table would be wrong, or
+ * the pad would fall inside a code stream (ends_a_frame).
+ */
+static int
+copy_fragments(
+    struct xc *x, const struct ds_elem *e, const uint8_t *at, size_t n)
+{
+	struct rd r, frags;
+	const uint8_t *bot, *v;
+	uint32_t bot_len, len, off, k;
+	uint8_t b4[4];
+	int rc;
+
+	rd_init(&r, at, n);
+	rd_skip(&r, e->hdr_len);
+	rd_skip(&r, 4);
+	bot_len = rd_le32(&r);
+	bot = rd_bytes(&r, bot_len);
+	frags = r;
+	if (bot == NULL || odd_before(frags, UINT32_MAX) == 0)
+		return put(x, at, n);
+	if (x->ext_offsets)
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "odd-length fragments, and an Extended Offset Table "
+		    "that padding them would make wrong");
+	if ((rc = put(x, at, e->hdr_len + 8)) != 0)
+		return rc;
+	for (k = 0; k + 4 <= bot_len; k += 4) {
+		struct rd o;
+
+		rd_init(&o, bot + k, 4);
+		off = rd_le32(&o);
+		off += odd_before(frags, off);
+		b4[0] = (uint8_t)off;
+		b4[1] = (uint8_t)(off >> 8);
+		b4[2] = (uint8_t)(off >> 16);
+		b4[3] = (uint8_t)(off >> 24);
+		if ((rc = put(x, b4, 4)) != 0)
+			return rc;
+	}
+	if ((rc = put(x, bot + k, bot_len - k)) != 0)
+		return rc;
+	/* the items, then the delimiter (length 0) */
+	while (rd_left(&r) >= 8) {
+		const uint8_t *item = rd_bytes(&r, 8);
+		struct rd h;
+
+		rd_init(&h, item + 4, 4);
+		len = rd_le32(&h);
+		if (len > rd_left(&r))
+			return put(
+			    x, item, 8 + rd_left(&r)); /* never: walked */
+		if (!(len & 1)) {
+			if ((rc = put(x, item, 8 + (size_t)len)) != 0)
+				return rc;
+			rd_skip(&r, len);
+			continue;
+		}
+		v = rd_bytes(&r, len);
+		if (!ends_a_frame(x, v, len, rd_left(&r) <= 8))
+			return cs_err_set(x->err, CS_E_UNSUPPORTED,
+			    "an odd-length fragment inside a frame: a pad byte "
+			    "would change its code stream");
+		b4[0] = (uint8_t)(len + 1);
+		b4[1] = (uint8_t)((len + 1) >> 8);
+		b4[2] = (uint8_t)((len + 1) >> 16);
+		b4[3] = (uint8_t)((len + 1) >> 24);
+		if ((rc = put(x, item, 4)) != 0 || (rc = put(x, b4, 4)) != 0 ||
+		    (rc = put(x, v, len)) != 0 || (rc = put(x, "", 1)) != 0)
+			return rc;
+		x->res->padded++;
+	}
+	return put(x, r.p + r.pos, rd_left(&r));
+}
+
 static int
 copy_raw(struct xc *x, struct ds_walk *w, struct rd *r,
     const struct ds_walk_step *st)
@@ -507,6 +624,9 @@ copy_raw(struct xc *x, struct ds_walk *w, struct rd *r,
 		return rc;
 	if (sn.frag && x->s_encaps != x->d_encaps)
 		return nested_fragments(x, st->e.tag);
+	if (x->pad && st->kind == DS_KIND_FRAGMENTS)
+		return copy_fragments(
+		    x, &st->e, at, (size_t)(r->p + r->pos - at));
 	return put(x, at, (size_t)(r->p + r->pos - at));
 }
 
@@ -760,6 +880,8 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 		return rc;
 	if (group_length(x, st))
 		return drop(x, w, r, st);
+	if (tag == TAG_EXT_OFFSETS)
+		x->ext_offsets = 1;
 	if (x->same)
 		return copy_elem(x, w, r, st); /* only padding changes */
 	switch (tag) {

@@ -60,8 +60,10 @@ struct xcode_req {
 	 * text VRs a space, UI and the others a NUL), so that a data set
 	 * of odd total length fits in PDVs (PS3.8 E.1).  With src_ts equal
 	 * to dst_ts that is all that changes: pixel data is copied as it
-	 * is; sequences and items that hold a padded value get undefined
-	 * lengths and group lengths are dropped, as in any conversion. */
+	 * is but for an odd-length fragment that ends a code stream, which
+	 * gets a NUL (the Basic Offset Table moving with it); sequences and
+	 * items that hold a padded value get undefined lengths and group
+	 * lengths are dropped, as in any conversion. */
 	int pad_odd;
 };
 

@@ -12,10 +12,11 @@ static const struct outcome_info table[] = {
 	{ STORESCU_STORED, "stored", 0, 1, "the peer answered Success" },
 	{ STORESCU_WARNING, "warning", 0, 1,
 	    "the peer answered a Warning: stored" },
-	/* Local only when the response names another instance or class:
-	 * then no status is shown (otherwise the peer's status stands). */
+	/* Local only when no status stands for it: a response naming
+	 * another instance or class, or over STOW-RS an HTTP error or an
+	 * answer that does not name it (otherwise the peer's status). */
 	{ STORESCU_FAILED, "failed", 1, 0,
-	    "the response names another SOP instance or class: its fate is unknown" },
+	    "no status for it: the response names another SOP instance or class (its fate is unknown), or over STOW-RS the request failed (HTTP error) or the answer does not name it" },
 	{ STORESCU_UNREADABLE, "unreadable", 1, 0,
 	    "not sent: the input cannot be opened or read, or is not a regular file" },
 	{ STORESCU_NOTDICOM, "notdicom", 1, 0,

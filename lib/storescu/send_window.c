@@ -95,9 +95,10 @@ flight_init(struct batch *b, struct flight *f, size_t j)
 
 /*
  * Where the meta header and the data set disagree, the data set wins
- * and the detail says so.  -1 (f's outcome set) when no transfer syntax
- * describes the data set: sent, a peer would misread it (a file changed
- * since planning is probed again, so this is checked here too).
+ * and the detail says so, as it does of a UID only the meta names.  -1
+ * (f's outcome set) when no transfer syntax describes the data set:
+ * sent, a peer would misread it (a file changed since planning is
+ * probed again, so this is checked here too).
  */
 static int
 probe_notes(struct flight *f)
@@ -107,6 +108,14 @@ probe_notes(struct flight *f)
 		f->r.outcome = STORESCU_NOTDICOM;
 		return -1;
 	}
+	/* sent under the meta's, which the data set does not contradict */
+	if (part10_uid_gap(&f->info) != NULL)
+		report_add_detail(f->detail,
+		    "%s: sent under the meta header's %s",
+		    part10_uid_gap(&f->info),
+		    (f->info.flags & PART10_F_CLASS_FROM_META)
+			? f->info.sop_class
+			: f->info.sop_instance);
 	if (f->info.flags & PART10_F_TS_MISMATCH)
 		report_add_detail(f->detail,
 		    "meta header transfer syntax %s "
@@ -150,6 +159,7 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	f->r.sop_class = f->info.sop_class;
 	f->r.sop_instance = f->info.sop_instance;
 	f->r.ts_original = f->info.ts_uid;
+	sources_file_id(&run->src, b->idx[f->j], &f->r.dev, &f->r.ino);
 	/* planning keeps no meta instance UID (rarely another): read it */
 	if ((f->info.flags & PART10_F_INSTANCE_MISMATCH) &&
 	    f->info.meta_sop_instance[0] == '\0') {
@@ -512,6 +522,7 @@ static void
 status_outcome(struct flight *f, uint16_t status)
 {
 	struct status_info si;
+	const char *cat, *meaning;
 
 	status_explain(status, "C-STORE", &si);
 	switch (si.category) {
@@ -528,10 +539,16 @@ status_outcome(struct flight *f, uint16_t status)
 		f->r.outcome = STORESCU_FAILED;
 		break;
 	}
-	if (si.category != STATUS_SUCCESS)
-		report_add_detail(f->detail, "%s: %s",
-		    status_category_name(si.category),
-		    si.std ? si.std->meaning : "unknown status");
+	if (si.category == STATUS_SUCCESS)
+		return;
+	cat = status_category_name(si.category);
+	meaning = si.std ? si.std->meaning : "unknown status";
+	/* "Pending: matches...", "Cancel: ..." say it already */
+	if (strncmp(meaning, cat, strlen(cat)) == 0 &&
+	    meaning[strlen(cat)] == ':')
+		report_add_detail(f->detail, "%s", meaning);
+	else
+		report_add_detail(f->detail, "%s: %s", cat, meaning);
 }
 
 /* The response to f arrived: report it, or keep it for a retry (A7xx). */

@@ -299,6 +299,7 @@ sources_take(
     struct sources *src, size_t i, struct part10_info *info, struct cs_err *err)
 {
 	struct source *s = &src->s[i];
+	struct stat st;
 	int fd = s->fd, rc;
 
 	s->fd = -1;
@@ -318,7 +319,20 @@ sources_take(
 		close(fd);
 		return rc;
 	}
+	/* the file sent, if another than planning's */
+	if (fstat(fd, &st) == 0) {
+		s->dev = (uint64_t)st.st_dev;
+		s->ino = (uint64_t)st.st_ino;
+	}
 	return fd;
+}
+
+void
+sources_file_id(
+    const struct sources *src, size_t i, uint64_t *dev, uint64_t *ino)
+{
+	*dev = src->s[i].dev;
+	*ino = src->s[i].ino;
 }
 
 void

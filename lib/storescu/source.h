@@ -104,6 +104,11 @@ void sources_prefetch(struct sources *src, size_t i, int advise);
 int sources_take(struct sources *src, size_t i, struct part10_info *info,
     struct cs_err *err);
 
+/* The device and inode of the file sources_take last gave for input
+ * i (0, 0 before). */
+void sources_file_id(
+    const struct sources *src, size_t i, uint64_t *dev, uint64_t *ino);
+
 /*
  * Input i was taken (fd, from sources_take) and not sent: its
  * descriptor goes back, so that the next sources_take gives that very

@@ -113,6 +113,54 @@ setup() {
 	[ -z "$stderr" ]
 }
 
+# bats test_tags=serial
+@test "dcmsend: a data set lacking the SOP Instance or Class UID that only its meta header names goes under the meta's, and its line says so" {
+	# (0008,0018) or (0008,0016) of the data set renamed (0008,0017),
+	# a tag in order that no reader takes for either
+	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(bytes.fromhex(sys.argv[3])+b"UI",b"\x08\x00\x17\x00UI"))' \
+		"$D/p10-evrle.dcm" "$T/noinst.dcm" 08001800
+	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(bytes.fromhex(sys.argv[3])+b"UI",b"\x08\x00\x17\x00UI"))' \
+		"$D/p10-evrle.dcm" "$T/nocls.dcm" 08001600
+	! cmp -s "$D/p10-evrle.dcm" "$T/noinst.dcm"
+	! cmp -s "$D/p10-evrle.dcm" "$T/nocls.dcm"
+	start_dcmrecv
+	# whatever the peer answers (a data set short of its UIDs), the line
+	# names the UIDs it went under and says where they came from
+	run --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/noinst.dcm" "$T/nocls.dcm"
+	assert_line --regexp $'^[0-9A-F]{4}\t'"$T/noinst.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\t.*no \'SOP Instance UID\' \\(0008,0018\\) in the data set: sent under the meta header\'s '"$UID_EVRLE"
+	assert_line --regexp $'^[0-9A-F]{4}\t'"$T/nocls.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\t.*no \'SOP Class UID\' \\(0008,0016\\) in the data set: sent under the meta header\'s 1.2.840.10008.5.1.4.1.1.7'
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+# bats test_tags=serial
+@test "dcmsend --remove-sent: a file put under the name of one in flight is kept (it was never sent), with a note; the one sent is removed" {
+	mkdir "$T/spool"
+	cp "$D/p10-evrle.dcm" "$T/spool/a.dcm"
+	cp "$D/p10-ivrle.dcm" "$T/new.dcm"
+	# the receiver stores at once and answers 3 s later
+	start_dcmrecv --delay 3000
+	"$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$T/spool/a.dcm" >"$T/send.out" 2>"$T/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 200); do
+		[ -n "$(find "$RECV_DIR" -name '*.dcm')" ] && break
+		sleep 0.05
+	done
+	[ -n "$(find "$RECV_DIR" -name '*.dcm')" ]
+	# a spool that gets the instance again, as dcmrecv writes: a rename
+	mv "$T/new.dcm" "$T/spool/a.dcm"
+	wait "$pid"
+	grep -q $'^0000\t'"$T/spool/a.dcm"$'\t' "$T/send.out"
+	cmp "$D/p10-ivrle.dcm" "$T/spool/a.dcm"
+	grep -qxF "dcmsend: sent, but not removed: '$T/spool/a.dcm' is no longer the file that was sent" "$T/send.err"
+	# left alone, the file sent is removed
+	stop_dcmrecv
+	start_dcmrecv
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$T/spool/a.dcm"
+	[ ! -e "$T/spool/a.dcm" ]
+	[[ $stderr != *"not removed"* ]]
+}
+
 # --- --probe applies what it learned ------------------------------------
 
 # bats test_tags=serial
@@ -320,4 +368,14 @@ tojson_as_tsv() {
 	tsv=$(cut -f1-3 <<<"$output")
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --json 127.0.0.1 "$RECV_PORT"
 	[ "$tsv" = "$(jq -r '[.status, .category, "\(.host):\(.port)"] | @tsv' <<<"$output")" ]
+}
+
+@test "dcmsend: a status whose meaning names its category says it once (Pending, Cancel); others get the category before" {
+	start_dcmrecv --respond FF00
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^FF00\t.*\tPending: matches or sub-operations are continuing$'
+	stop_dcmrecv
+	start_dcmrecv --respond B000
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
+	assert_output --regexp $'^B000\t.*\tWarning: Coercion of data elements$'
 }

@@ -139,6 +139,29 @@ dump_nested() {
 	cmp <(dataset_of "$EVEN") <(dataset_of "$RECV_DIR/$(uid_of "$EVEN").dcm")
 }
 
+@test "oddpad: an odd-length last fragment (a JPEG 2000 code stream without its pad byte) gets a NUL: storescp +B stores the data set with it" {
+	local src=$CSTORE_ROOT/tests/data/img16-j2k.dcm odd=$BATS_TEST_TMPDIR/j2k-odd.dcm
+	# the same file, its last fragment without its trailing NUL
+	/usr/bin/python3 - "$src" "$odd" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+i = b.index(b"\xe0\x7f\x10\x00OB\x00\x00\xff\xff\xff\xff") + 12
+last = None
+while b[i:i + 4] == b"\xfe\xff\x00\xe0":
+    last = i
+    i += 8 + struct.unpack("<I", b[i + 4:i + 8])[0]
+assert b[i:i + 4] == b"\xfe\xff\xdd\xe0" and b[i - 1] == 0
+n = struct.unpack("<I", b[last + 4:last + 8])[0]
+open(sys.argv[2], "wb").write(b[:last + 4] + struct.pack("<I", n - 1) + b[last + 8:i - 1] + b[i:])
+PY
+	[ $(($(dataset_of "$odd" | wc -c) % 2)) -eq 1 ]
+	start_storescp "$BATS_TEST_TMPDIR/in" +B +xa
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$odd"
+	assert_output --regexp $'^0000\t'"$odd"$'\t.*\tpadded 1 odd-length value to even length'
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 1 ]
+	cmp <(dataset_of "$src") <(dataset_of "$BATS_TEST_TMPDIR"/in/*)
+}
+
 @test "oddpad: a value that cannot be padded (65535 bytes in a 16-bit length): transcodefail, the next file still sent" {
 	local bad=$BATS_TEST_TMPDIR/long-lo.dcm
 	# odd-lengths-evrle.dcm with (0008,1030) LO of 65535 bytes instead

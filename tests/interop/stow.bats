@@ -245,6 +245,17 @@ start_stub() {
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/parts")" -eq "$n" ]
 }
 
+@test "stow: a Part 10 file without its preamble goes with one, byte for byte after it; a bare data set is notdicom" {
+	start_stub
+	tail -c +133 "$CORPUS/ts/explicit-le.dcm" >"$BATS_TEST_TMPDIR/nopre.dcm"
+	[ "$(head -c 4 "$BATS_TEST_TMPDIR/nopre.dcm" | od -An -tx1 | tr -d ' ')" = 02000000 ]
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$BATS_TEST_TMPDIR/nopre.dcm" "$CORPUS/odd/bare-explicit-le.dcm"
+	assert_line --regexp $'^0000\t'"$BATS_TEST_TMPDIR/nopre.dcm"$'\t'
+	assert_line --regexp $'^notdicom\t.*/bare-explicit-le.dcm\t.*\tno File Meta Information: STOW-RS takes Part 10 files$'
+	[ "$(ls "$BATS_TEST_TMPDIR"/got/*.dcm | wc -l)" -eq 1 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR"/got/*.dcm
+}
+
 # bats test_tags=serial
 @test "stow: a 503 is tried again --retry times, then its files fail" {
 	f=$CORPUS/ts/explicit-le.dcm

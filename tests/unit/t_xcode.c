@@ -259,6 +259,92 @@ START_TEST(xcode_pad_mode_refuses_a_value_that_would_not_fit)
 }
 END_TEST
 
+#define JPEG "1.2.840.10008.1.2.4.50"
+
+/* Encapsulated pixel data: a Basic Offset Table of n_bot offsets, then
+ * the n fragments frag[k] of len[k] bytes. */
+static void
+encaps(struct wr *w, const uint32_t *bot, size_t n_bot,
+    const uint8_t *const *frag, const uint32_t *len, size_t n)
+{
+	size_t k;
+
+	hdr(w, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(w, 0, 0xfffe, 0xe000, NULL, (uint32_t)(4 * n_bot));
+	for (k = 0; k < n_bot; k++)
+		wr_le32(w, bot[k]);
+	for (k = 0; k < n; k++)
+		elem(w, 0, 0xfffe, 0xe000, NULL, frag[k], len[k]);
+	hdr(w, 0, 0xfffe, 0xe0dd, NULL, 0);
+}
+
+START_TEST(xcode_pad_mode_pads_odd_fragments_and_moves_the_offsets_after_them)
+{
+	/* frame 1 ends in EOI, frame 3 is the last fragment */
+	static const uint8_t f1[4] = { 0x61, 0xff, 0xd9, 0 };
+	static const uint8_t f2[4] = { 1, 2, 3, 4 };
+	static const uint8_t f3[6] = { 5, 6, 7, 8, 9, 0 };
+	static const uint8_t *const frag[3] = { f1, f2, f3 };
+	static const uint32_t odd[3] = { 3, 4, 5 }, even[3] = { 4, 4, 6 };
+	static const uint32_t bot_odd[3] = { 0, 11, 23 };
+	static const uint32_t bot_even[3] = { 0, 12, 24 };
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+
+	wr_init(&in, 4096);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "AB", 2);
+	encaps(&in, bot_odd, 3, frag, odd, 3);
+	ck_assert_msg(run_pad(&in, JPEG, JPEG, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_uint_eq(padded, 2);
+	wr_init(&want, 4096);
+	elem(&want, 0, 0x0010, 0x0010, "PN", "AB", 2);
+	encaps(&want, bot_even, 3, frag, even, 3);
+	check_same(&got, &want);
+	wr_release(&got);
+	/* nothing odd: byte for byte */
+	ck_assert_msg(run_pad(&want, JPEG, JPEG, &got, &padded, &err) == 0,
+	    "%s", err.msg);
+	ck_assert_uint_eq(padded, 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_pad_mode_refuses_odd_fragments_inside_a_frame_or_under_an_extended_offset_table)
+{
+	static const uint8_t f1[3] = { 1, 2, 3 }, f2[4] = { 4, 0xff, 0xd9, 0 };
+	static const uint8_t *const frag[2] = { f1, f2 };
+	static const uint32_t len[2] = { 3, 4 };
+	static const uint8_t eot[8] = { 0 };
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+
+	/* one frame in two fragments, the first odd */
+	wr_init(&in, 4096);
+	encaps(&in, NULL, 0, frag, len, 2);
+	ck_assert_int_eq(run_pad(&in, JPEG, JPEG, &got, &padded, &err),
+	    CS_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "inside a frame"));
+	wr_release(&got);
+	wr_release(&in);
+	/* its pad harmless, but the Extended Offset Table would be wrong */
+	wr_init(&in, 4096);
+	elem(&in, 0, 0x7fe0, 0x0001, "OV", eot, 8);
+	encaps(&in, NULL, 0, frag + 1, len, 1);
+	err.code = 0;
+	ck_assert_int_eq(run_pad(&in, JPEG, JPEG, &got, &padded, &err),
+	    CS_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Extended Offset Table"));
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
 START_TEST(xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr)
 {
 	/* value bytes as a Big Endian writer has them, and what LE wants */
@@ -1059,6 +1145,8 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_pad_mode_takes_the_pad_from_the_dictionary_in_implicit);
 	tcase_add_test(tc, xcode_pad_mode_pads_inside_an_un_sequence_in_implicit_little_endian);
 	tcase_add_test(tc, xcode_pad_mode_refuses_a_value_that_would_not_fit);
+	tcase_add_test(tc, xcode_pad_mode_pads_odd_fragments_and_moves_the_offsets_after_them);
+	tcase_add_test(tc, xcode_pad_mode_refuses_odd_fragments_inside_a_frame_or_under_an_extended_offset_table);
 	tcase_add_test(tc, xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit);
 	tcase_add_test(tc, xcode_un_sequence_keeps_its_implicit_contents_byte_for_byte);
 	tcase_add_test(tc, xcode_group_lengths_are_dropped_other_elements_kept);
