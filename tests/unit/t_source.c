@@ -275,6 +275,140 @@ START_TEST(take_opens_again_beyond_the_budget)
 }
 END_TEST
 
+/* The file at path, whole. */
+static void
+slurp(const char *path, uint8_t **b, size_t *len)
+{
+	ck_assert_int_eq(vec_read_file(path, b, len), 0);
+}
+
+/* A small file is read whole by planning and handed over with its
+ * header: the bytes are the file's; a second file that would pass the
+ * budget is not kept, and is read at sending as before. */
+START_TEST(cache_keeps_small_files_whole_within_the_budget)
+{
+	char p[300], q[300];
+	const char *paths[] = { p, q };
+	struct sources src;
+	struct part10_info got;
+	struct cs_err err = { 0, "" };
+	const uint8_t *whole;
+	uint8_t *b;
+	size_t len;
+	int fd;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/a.dcm", tmp);
+	snprintf(q, sizeof(q), "%s/b.dcm", tmp);
+	copy_old("tests/data/img16-evrle.dcm", p);
+	copy_old("tests/data/p10-evrle.dcm", q);
+	slurp(p, &b, &len);
+	ck_assert_int_eq(sources_init(&src, paths, 2, &err), 0);
+	/* room for a.dcm, not for b.dcm after it */
+	sources_cache(&src, len + 100);
+	ck_assert_int_eq(sources_probe(&src, 0, &err), 0);
+	ck_assert_int_eq(sources_probe(&src, 1, &err), 0);
+	ck_assert_uint_eq(src.cache_used, len);
+	ck_assert_ptr_nonnull(src.s[0].whole);
+	ck_assert_ptr_null(src.s[1].whole);
+	fd = sources_take_whole(&src, 0, &got, &whole, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(whole);
+	ck_assert_uint_eq(got.file_size, len);
+	ck_assert_mem_eq(whole, b, len);
+	close(fd);
+	free(b);
+	fd = sources_take_whole(&src, 1, &got, &whole, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_null(whole);
+	close(fd);
+	sources_release(&src);
+	/* no budget (as after sources_init, and a dry run): nothing kept */
+	ck_assert_int_eq(sources_init(&src, paths, 1, &err), 0);
+	ck_assert_int_eq(sources_probe(&src, 0, &err), 0);
+	ck_assert_ptr_null(src.s[0].whole);
+	ck_assert_ptr_null(src.cache);
+	sources_release(&src);
+	rm_tmp();
+}
+END_TEST
+
+/* Changed after planning read it whole (same size, new times): the
+ * kept bytes are not handed over; the file is probed again, and what
+ * goes is what it holds now.  Written just before planning: never kept. */
+START_TEST(cache_never_hands_over_a_file_changed_since)
+{
+	char p[300], uid[PART10_UID_MAX + 1];
+	const char *paths[] = { p };
+	struct sources src;
+	struct part10_info old, got;
+	struct cs_err err = { 0, "" };
+	const uint8_t *whole;
+	int fd;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/a.dcm", tmp);
+	copy_old("tests/data/p10-evrle.dcm", p);
+	ck_assert_int_eq(part10_probe_path(p, 0, &old, &err), 0);
+	ck_assert_int_eq(sources_init(&src, paths, 1, &err), 0);
+	sources_cache(&src, SOURCES_CACHE_MAX);
+	ck_assert_int_eq(sources_probe(&src, 0, &err), 0);
+	ck_assert_ptr_nonnull(src.s[0].whole);
+	snprintf(uid, sizeof(uid), "%s", old.sop_instance);
+	uid[strlen(uid) - 1] = uid[strlen(uid) - 1] == '9' ? '8' : '9';
+	rewrite(p, old.sop_instance, uid); /* in place, times of now */
+	fd = sources_take_whole(&src, 0, &got, &whole, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_null(whole);
+	ck_assert_str_eq(got.sop_instance, uid);
+	close(fd);
+	sources_release(&src);
+	/* now racy (just written): planning does not keep it */
+	ck_assert_int_eq(sources_init(&src, paths, 1, &err), 0);
+	sources_cache(&src, SOURCES_CACHE_MAX);
+	ck_assert_int_eq(sources_probe(&src, 0, &err), 0);
+	ck_assert_int_eq(src.s[0].racy, 1);
+	ck_assert_ptr_null(src.s[0].whole);
+	ck_assert_uint_eq(src.cache_used, 0);
+	sources_release(&src);
+	rm_tmp();
+}
+END_TEST
+
+/* A FIFO is refused as before, at once (no writer, no wait), and takes
+ * nothing of the budget; a file too big for it, or not DICOM, neither. */
+START_TEST(cache_odd_inputs_as_before)
+{
+	char p[300], q[300], r[300];
+	const char *paths[] = { p, q, r };
+	struct sources src;
+	struct cs_err err = { 0, "" };
+	uint8_t *b;
+	size_t len;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/fifo", tmp);
+	snprintf(q, sizeof(q), "%s/b.txt", tmp);
+	snprintf(r, sizeof(r), "%s/c.dcm", tmp);
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	copy_old("tests/data/not-dicom.txt", q);
+	copy_old("tests/data/img16-evrle.dcm", r);
+	slurp(r, &b, &len);
+	free(b);
+	ck_assert_int_eq(sources_init(&src, paths, 3, &err), 0);
+	sources_cache(&src, len - 1);
+	ck_assert_int_eq(sources_probe(&src, 0, &err), CS_E_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "FIFO"));
+	cs_err_clear(&err);
+	ck_assert_int_eq(sources_probe(&src, 1, &err), CS_E_NOTDICOM);
+	ck_assert_int_eq(sources_probe(&src, 2, &err), 0);
+	ck_assert_ptr_null(src.s[2].whole);
+	ck_assert_uint_eq(src.cache_used, 0);
+	sources_release(&src);
+	rm_tmp();
+}
+END_TEST
+
 Suite *
 source_suite(void)
 {
@@ -286,6 +420,9 @@ source_suite(void)
 	tcase_add_test(tc, untake_gives_back_the_file_planning_opened);
 	tcase_add_test(tc, take_reads_again_a_file_written_just_before_planning);
 	tcase_add_test(tc, take_opens_again_beyond_the_budget);
+	tcase_add_test(tc, cache_keeps_small_files_whole_within_the_budget);
+	tcase_add_test(tc, cache_never_hands_over_a_file_changed_since);
+	tcase_add_test(tc, cache_odd_inputs_as_before);
 	suite_add_tcase(s, tc);
 	return s;
 }
