@@ -157,9 +157,10 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 		struct part10_info m;
 
 		if ((*whole != NULL
-			? part10_probe_mem(*whole, f->info.file_size,
-			      PART10_O_META_ONLY, &m, &e)
-			: part10_probe_fd(fd, PART10_O_META_ONLY, &m, &e)) == 0)
+			    ? part10_probe_mem(*whole, f->info.file_size,
+				  PART10_O_META_ONLY, &m, &e)
+			    : part10_probe_fd(
+				  fd, PART10_O_META_ONLY, &m, &e)) == 0)
 			memcpy(f->info.meta_sop_instance, m.meta_sop_instance,
 			    sizeof(f->info.meta_sop_instance));
 	}
@@ -241,8 +242,8 @@ enum start { START_LOCAL, START_SENT, START_DIED };
 struct prep {
 	struct flight f;
 	struct propose_choice ch;
-	int local; /* 1: f holds a local result, nothing to send */
-	int fd;    /* the file as planning found it, or -1 */
+	int local;            /* 1: f holds a local result, nothing to send */
+	int fd;               /* the file as planning found it, or -1 */
 	const uint8_t *whole; /* its bytes, when planning kept them */
 	struct dcmfile_transcoded tc; /* tc.fd >= 0: what goes instead */
 	uint64_t us;                  /* how long preparing took */

@@ -216,7 +216,8 @@ read_whole(struct sources *src, int fd, uint64_t size)
 	}
 	p = src->cache + src->cache_used;
 	while (done < size) {
-		ssize_t r = pread(fd, p + done, (size_t)size - done, (off_t)done);
+		ssize_t r =
+		    pread(fd, p + done, (size_t)size - done, (off_t)done);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -246,8 +247,8 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	if (ns_of(st.st_mtim) < t0 - RACY_NS)
 		whole = read_whole(src, fd, (uint64_t)st.st_size);
 	if (whole != NULL)
-		rc = part10_probe_mem(whole, (size_t)st.st_size,
-		    PART10_O_VERIFY, &info, err);
+		rc = part10_probe_mem(
+		    whole, (size_t)st.st_size, PART10_O_VERIFY, &info, err);
 	else
 		rc = part10_probe_fd_size(
 		    fd, (uint64_t)st.st_size, PART10_O_VERIFY, &info, err);

@@ -60,7 +60,7 @@ struct source {
 	uint64_t ds_off, ds_len;
 	uint64_t dev, ino;
 	int64_t mtime_ns, ctime_ns;
-	int racy; /* changed just before planning: read it again */
+	int racy;             /* changed just before planning: read it again */
 	const uint8_t *whole; /* the file as planning read it, or NULL */
 };
 
@@ -127,8 +127,8 @@ int sources_take(struct sources *src, size_t i, struct part10_info *info,
 /* The same, and *whole: the file's bytes (info->file_size of them) as
  * planning read them when it kept them and the file is still the one it
  * probed, else NULL.  Valid until sources_release. */
-int sources_take_whole(struct sources *src, size_t i,
-    struct part10_info *info, const uint8_t **whole, struct cs_err *err);
+int sources_take_whole(struct sources *src, size_t i, struct part10_info *info,
+    const uint8_t **whole, struct cs_err *err);
 
 /*
  * Input i was taken (fd, from sources_take) and not sent: its
