@@ -117,14 +117,6 @@ pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len)
 	p->cbuf_len = 0;
 	p->cbuf_read_failed = 0;
 	p->payload_cached = 0;
-	p->mem = NULL;
-}
-
-void
-pump_set_payload_mem(struct pump *p, const uint8_t *mem)
-{
-	p->mem = mem;
-	p->mem_off = p->payload_off;
 }
 
 int
@@ -182,10 +174,6 @@ choose_payload_way(struct pump *p)
 	p->payload_how = PAYLOAD_SENDFILE;
 	if (!transport_is_plain(&p->t))
 		return;
-	if (p->mem != NULL) {
-		p->payload_how = PAYLOAD_COPY; /* from p->mem: no buffer */
-		return;
-	}
 	if (p->payload_len <= PUMP_COPY_MAX) {
 		/* mapped, as rbuf: the pages go back with the association */
 		if (p->cbuf == NULL) {
@@ -240,9 +228,6 @@ fill_cbuf(struct pump *p)
 	size_t want = PUMP_COPY_MAX;
 	ssize_t r;
 
-	/* read by the caller (planning read the whole file) */
-	if (p->mem != NULL)
-		return (ssize_t)(p->payload_end - p->payload_off);
 	if (p->payload_off >= p->cbuf_off &&
 	    p->payload_off < p->cbuf_off + (off_t)p->cbuf_len)
 		return (
@@ -282,9 +267,7 @@ send_cbuf(
 	memset(&mh, 0, sizeof(mh));
 	iov[0].iov_base = (void *)(uintptr_t)hdr;
 	iov[0].iov_len = n;
-	iov[1].iov_base = p->mem != NULL
-	    ? (void *)(uintptr_t)(p->mem + (p->payload_off - p->mem_off))
-	    : p->cbuf + (p->payload_off - p->cbuf_off);
+	iov[1].iov_base = p->cbuf + (p->payload_off - p->cbuf_off);
 	iov[1].iov_len = owed;
 	mh.msg_iov = n > 0 ? iov : iov + 1;
 	mh.msg_iovlen = n > 0 ? 2 : 1;

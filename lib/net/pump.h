@@ -45,10 +45,6 @@ struct pump {
 	off_t cbuf_off;       /* file offset of cbuf[0] */
 	size_t cbuf_len;      /* bytes of the payload file in cbuf */
 	int cbuf_read_failed; /* pread failed: a failure is the file's */
-	/* the payload's bytes already in memory (pump_set_payload_mem),
-	 * from file offset mem_off on, or NULL (borrowed) */
-	const uint8_t *mem;
-	off_t mem_off;
 	/* the payload set last was in the page cache whole when read
 	 * (pump_payload_cached); RWF_NOWAIT refused by a file system */
 	int payload_cached, nowait_off;
@@ -111,13 +107,6 @@ void pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len);
  * for every PDV), without copying the file.  Owe len + n bytes.
  */
 void pump_set_payload_pad(struct pump *p, unsigned n);
-/*
- * The len bytes of the payload file set last are also at mem (the
- * caller read them and keeps them until they are written): over a plain
- * transport they are sent from there, the file not read.  Call after
- * pump_set_payload_file; it clears mem.
- */
-void pump_set_payload_mem(struct pump *p, const uint8_t *mem);
 
 /*
  * 1 when the payload set last was read into memory (a small one, not

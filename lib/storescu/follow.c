@@ -434,8 +434,6 @@ follow_chunk(struct follow *f, const char **paths, size_t n, size_t base,
 		return rc;
 	run.rate = f->rate;
 	rc = sources_init(&run.src, paths, n, err);
-	if (rc == 0 && !f->cfg->tls.enabled)
-		sources_cache(&run.src, SOURCES_CACHE_MAX);
 	report_init(&run.rep, f->o, &run.src, &csum);
 	run.rep.base = base;
 	if (rc == 0)

@@ -418,10 +418,6 @@ storescu_send(const struct storescu_config *cfg,
 		run.rate = &bucket;
 	}
 	rc = sources_init(&run.src, paths, n, err);
-	/* small files sent from what planning read (not over TLS, whose
-	 * pump reads the file itself) */
-	if (rc == 0 && !opts->dry_run && !cfg->tls.enabled)
-		sources_cache(&run.src, SOURCES_CACHE_MAX);
 	report_init(&run.rep, opts, &run.src, sum);
 	if (rc == 0)
 		rc = plan(&run, err);

@@ -128,21 +128,20 @@ probe_notes(struct flight *f)
 }
 
 /*
- * Takes f's file (descriptor and header as planning found them, and
- * its bytes in *whole when planning kept them) and picks its
- * presentation context among those ac accepted.  Returns the
- * descriptor, or -1 with a local result (unreadable, nocontext...) in f.
+ * Takes f's file (descriptor and header as planning found them) and
+ * picks its presentation context among those ac accepted.  Returns the descriptor, or -1 with a
+ * local result (unreadable, nocontext...) in f.
  */
 static int
 take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
-    struct propose_choice *ch, const uint8_t **whole)
+    struct propose_choice *ch)
 {
 	struct send_run *run = b->run;
 	const struct propose_set *set = b->set;
 	struct cs_err e = { 0, "" };
 	int fd;
 
-	fd = sources_take_whole(&run->src, b->idx[f->j], &f->info, whole, &e);
+	fd = sources_take(&run->src, b->idx[f->j], &f->info, &e);
 	if (fd < 0) {
 		report_add_detail(f->detail, "%s", e.msg);
 		f->r.outcome = report_probe_outcome(fd);
@@ -156,11 +155,7 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	    f->info.meta_sop_instance[0] == '\0') {
 		struct part10_info m;
 
-		if ((*whole != NULL
-			    ? part10_probe_mem(*whole, f->info.file_size,
-				  PART10_O_META_ONLY, &m, &e)
-			    : part10_probe_fd(
-				  fd, PART10_O_META_ONLY, &m, &e)) == 0)
+		if (part10_probe_fd(fd, PART10_O_META_ONLY, &m, &e) == 0)
 			memcpy(f->info.meta_sop_instance, m.meta_sop_instance,
 			    sizeof(f->info.meta_sop_instance));
 	}
@@ -242,9 +237,8 @@ enum start { START_LOCAL, START_SENT, START_DIED };
 struct prep {
 	struct flight f;
 	struct propose_choice ch;
-	int local;            /* 1: f holds a local result, nothing to send */
-	int fd;               /* the file as planning found it, or -1 */
-	const uint8_t *whole; /* its bytes, when planning kept them */
+	int local; /* 1: f holds a local result, nothing to send */
+	int fd;    /* the file as planning found it, or -1 */
 	struct dcmfile_transcoded tc; /* tc.fd >= 0: what goes instead */
 	uint64_t us;                  /* how long preparing took */
 };
@@ -283,7 +277,7 @@ prepare(
 	p->tc.fd = -1;
 	p->local = 0;
 	flight_init(b, &p->f, j);
-	p->fd = take(b, ac, &p->f, &p->ch, &p->whole);
+	p->fd = take(b, ac, &p->f, &p->ch);
 	if (p->fd < 0) {
 		p->local = 1;
 	} else {
@@ -461,8 +455,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
 	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd, (off_t)off,
-	    f->len, p->tc.fd < 0 && p->whole != NULL ? p->whole + off : NULL,
-	    pad, &f->msg_id, &e);
+	    f->len, pad, &f->msg_id, &e);
 	/* the data set is out (or never will be): the files can go */
 	b->sent_source = p->tc.fd < 0;
 	if (p->tc.fd >= 0)

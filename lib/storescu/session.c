@@ -504,8 +504,8 @@ scu_echo(
 
 int
 scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
-    const char *sop_instance, int fd, off_t offset, uint64_t len,
-    const uint8_t *mem, unsigned pad, uint16_t *msg_id, struct cs_err *err)
+    const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
+    uint16_t *msg_id, struct cs_err *err)
 {
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
@@ -523,8 +523,6 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	if (rc != 0)
 		return rc;
 	pump_set_payload_file(&s->r.pump, fd, offset, len);
-	if (mem != NULL)
-		pump_set_payload_mem(&s->r.pump, mem);
 	pump_set_payload_pad(&s->r.pump, pad);
 	rc = dimse_plan_init(&plan, len + pad, ul_max_pdv_payload(s->r.a));
 	if (rc != 0)

@@ -82,17 +82,15 @@ int scu_echo(
  * response: the data set is the len bytes of fd from offset (sent by
  * the pump without a copy in user space) followed by pad (0 or 1) zero
  * bytes (PS3.5 A.5: a Deflated data set of odd length), written out in
- * full before this returns, so fd may be closed then.  mem: NULL, or
- * those len bytes already read (planning's cache, source.h), sent from
- * there instead of reading fd.  Responses to earlier requests that arrive meanwhile are
+ * full before this returns, so fd may be closed then.  Responses to earlier requests that arrive meanwhile are
  * kept for scu_wait.  Needs a free place in the window
  * (s->n_pending < s->window, else CS_E_INVAL).  *msg_id gets the
  * request's Message ID.  Errors as scu_open, plus CS_E_IO when the file
  * cannot be read; after any error the association is unusable.
  */
 int scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
-    const char *sop_instance, int fd, off_t offset, uint64_t len,
-    const uint8_t *mem, unsigned pad, uint16_t *msg_id, struct cs_err *err);
+    const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
+    uint16_t *msg_id, struct cs_err *err);
 
 /*
  * Waits (DIMSE timeout) for the response to the outstanding request

@@ -1,7 +1,7 @@
 /*
  * source.c - the inputs as planning found them: opened and probed once,
- * the descriptor kept (within a budget), the header remembered and small
- * files kept whole (within another) until the file is sent (source.h).
+ * the descriptor kept (within a budget) and the header remembered until
+ * the file is sent (source.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,13 +95,6 @@ sources_init(
 }
 
 void
-sources_cache(struct sources *src, size_t bytes)
-{
-	if (src->cache == NULL)
-		src->cache_max = bytes;
-}
-
-void
 sources_release(struct sources *src)
 {
 	size_t i;
@@ -113,8 +106,6 @@ sources_release(struct sources *src)
 	}
 	cs_free(src->s);
 	src->s = NULL;
-	cs_free(src->cache);
-	src->cache = NULL;
 	intern_release(&src->in);
 }
 
@@ -193,48 +184,12 @@ record(struct sources *src, struct source *s, const struct stat *st,
 	return 0;
 }
 
-/*
- * The size bytes of fd read whole into the cache, when they fit in what
- * is left of it: the one read the probe would make anyway (it reads a
- * file of up to a few KiB whole).  NULL when they do not fit, or could
- * not all be read (the probe then reads the file, and says why).  The
- * space is taken (cache_used) only once the file is planned.
- */
-static const uint8_t *
-read_whole(struct sources *src, int fd, uint64_t size)
-{
-	size_t done = 0;
-	uint8_t *p;
-
-	if (size == 0 || size > SOURCES_WHOLE_MAX ||
-	    size > src->cache_max - src->cache_used)
-		return NULL;
-	if (src->cache == NULL &&
-	    (src->cache = cs_malloc(src->cache_max)) == NULL) {
-		src->cache_max = 0; /* memory is short: no cache */
-		return NULL;
-	}
-	p = src->cache + src->cache_used;
-	while (done < size) {
-		ssize_t r =
-		    pread(fd, p + done, (size_t)size - done, (off_t)done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) /* an error, or the file shrank meanwhile */
-			return NULL;
-		done += (size_t)r;
-	}
-	return p;
-}
-
 int
 sources_probe(struct sources *src, size_t i, struct cs_err *err)
 {
 	struct source *s = &src->s[i];
 	struct part10_info info;
 	int64_t t0 = fs_now_ns();
-	const uint8_t *whole = NULL;
 	struct stat st;
 	int fd, rc;
 
@@ -243,15 +198,8 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	fd = infile_open_stat(src->paths[i], &st, err);
 	if (fd < 0)
 		return fd;
-	/* a file that may change unseen is read again at sending: not kept */
-	if (ns_of(st.st_mtim) < t0 - RACY_NS)
-		whole = read_whole(src, fd, (uint64_t)st.st_size);
-	if (whole != NULL)
-		rc = part10_probe_mem(
-		    whole, (size_t)st.st_size, PART10_O_VERIFY, &info, err);
-	else
-		rc = part10_probe_fd_size(
-		    fd, (uint64_t)st.st_size, PART10_O_VERIFY, &info, err);
+	rc = part10_probe_fd_size(
+	    fd, (uint64_t)st.st_size, PART10_O_VERIFY, &info, err);
 	if (rc == 0 &&
 	    (!propose_uid_valid(info.sop_class) ||
 		!propose_uid_valid(info.sop_instance) ||
@@ -267,10 +215,6 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 		s->cls = s->ts = SOURCE_NONE;
 		close(fd);
 		return rc;
-	}
-	if (whole != NULL) {
-		s->whole = whole;
-		src->cache_used += (size_t)st.st_size;
 	}
 	if (src->kept < src->keep_max) {
 		s->fd = fd;
@@ -291,7 +235,6 @@ sources_drop(struct sources *src, size_t i)
 		s->fd = -1;
 		src->kept--;
 	}
-	s->whole = NULL;
 	s->cls = s->ts = SOURCE_NONE;
 }
 
@@ -322,8 +265,7 @@ sources_prefetch(struct sources *src, size_t i, int advise)
 
 	if (s->fd < 0)
 		s->fd = infile_open(src->paths[i], NULL);
-	/* kept whole: nothing to read */
-	if (s->fd >= 0 && advise && s->whole == NULL)
+	if (s->fd >= 0 && advise)
 		(void)posix_fadvise(s->fd, 0, 0, POSIX_FADV_WILLNEED);
 }
 
@@ -356,28 +298,16 @@ int
 sources_take(
     struct sources *src, size_t i, struct part10_info *info, struct cs_err *err)
 {
-	const uint8_t *whole;
-
-	return sources_take_whole(src, i, info, &whole, err);
-}
-
-int
-sources_take_whole(struct sources *src, size_t i, struct part10_info *info,
-    const uint8_t **whole, struct cs_err *err)
-{
 	struct source *s = &src->s[i];
 	int fd = s->fd, rc;
 
-	*whole = NULL;
 	s->fd = -1;
 	if (fd < 0)
 		fd = infile_open(src->paths[i], err);
 	if (fd < 0)
 		return fd;
-	/* the bytes planning kept go with its header, never alone */
 	if (s->cls != SOURCE_NONE && same_file(s, fd)) {
 		recorded_info(src, s, info);
-		*whole = s->whole;
 		return fd;
 	}
 	/* changed since planning (or never planned): what is there now,

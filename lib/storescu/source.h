@@ -17,17 +17,6 @@
  * was; one opened again by name is checked against that inode, and
  * probed afresh when it is another file.
  *
- * Small files are read once (sources_cache): planning reads such a file
- * whole in the one read that its probe needs anyway and keeps the bytes,
- * within a fixed budget (SOURCES_CACHE_MAX in all, SOURCES_WHOLE_MAX a
- * file); sending then sends them from memory, the file not read again.
- * The bytes are handed over only with planning's header, i.e. when the
- * file is still the one probed (the same check as above): a file changed
- * since is read again, and what is sent is what the file holds then.
- * Files past the budget are read again at sending, as without it.  The
- * budget is taken once, in input order, and freed with the sources:
- * memory stays flat whatever the number and size of the inputs.
- *
  * Thread use: sources_probe and sources_release from one thread; after
  * planning, lanes call sources_prefetch / sources_take concurrently for
  * distinct inputs (each input belongs to one association).
@@ -44,9 +33,6 @@
 
 #define SOURCE_NONE UINT32_MAX
 #define SOURCES_KEEP_MAX 4096
-/* planning's cache of small files, in all and for one file */
-#define SOURCES_CACHE_MAX ((size_t)8 << 20)
-#define SOURCES_WHOLE_MAX ((size_t)256 << 10)
 
 /* One input: interned UIDs, where its data set lies, what file it was. */
 struct source {
@@ -60,8 +46,7 @@ struct source {
 	uint64_t ds_off, ds_len;
 	uint64_t dev, ino;
 	int64_t mtime_ns, ctime_ns;
-	int racy;             /* changed just before planning: read it again */
-	const uint8_t *whole; /* the file as planning read it, or NULL */
+	int racy; /* changed just before planning: read it again */
 };
 
 /* Distinct UID strings (few: classes and syntaxes). */
@@ -77,17 +62,11 @@ struct sources {
 	struct source *s;
 	struct intern in;
 	size_t kept, keep_max; /* descriptors kept open by planning */
-	uint8_t *cache;        /* small files read whole, or NULL */
-	size_t cache_used, cache_max;
 };
 
 /* Sets up n inputs, none probed.  Returns 0 or CS_E_NOMEM. */
 int sources_init(struct sources *src, const char *const *paths, size_t n,
     struct cs_err *err);
-/* From now on, sources_probe keeps small files whole (up to bytes in
- * all; 0, as after sources_init: none).  Planning that sends the files
- * asks for SOURCES_CACHE_MAX; a dry run or a look at the names, none. */
-void sources_cache(struct sources *src, size_t bytes);
 /* Closes what is still open and frees; NULL-safe contents. */
 void sources_release(struct sources *src);
 
@@ -124,11 +103,6 @@ void sources_prefetch(struct sources *src, size_t i, int advise);
  */
 int sources_take(struct sources *src, size_t i, struct part10_info *info,
     struct cs_err *err);
-/* The same, and *whole: the file's bytes (info->file_size of them) as
- * planning read them when it kept them and the file is still the one it
- * probed, else NULL.  Valid until sources_release. */
-int sources_take_whole(struct sources *src, size_t i, struct part10_info *info,
-    const uint8_t **whole, struct cs_err *err);
 
 /*
  * Input i was taken (fd, from sources_take) and not sent: its
