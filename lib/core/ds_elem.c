@@ -15,7 +15,7 @@
  * PS3.5 Table 6.2-1 as one bit per VR: row the first letter, bit the
  * second (every VR is two upper-case letters).  Every element header
  * asks, so a lookup rather than a search of the list: ~190
- * instructions an element less, ~8% of what dcmrecv runs per object).
+ * instructions an element less, ~8% of what dcmrecv runs per object.
  */
 #define VR2(c) (1u << ((c) - 'A'))
 static const uint32_t vr_all[26] = {

@@ -160,6 +160,33 @@ opens_reads() {
 	done
 }
 
+@test "dcmsend --async 1: a file changed in place after planning (same size) is sent as it is then, not as planning read it (dcmrecv --delay)" {
+	local d=$BATS_TEST_TMPDIR/in pid got uid
+	mkdir -p "$d"
+	cp "${FILES[0]}" "$d/a.dcm"
+	cp "${FILES[1]}" "$d/b.dcm"
+	# not racy: planning trusts its header while the file's times hold
+	touch -d '1 minute ago' "$d"/*
+	# a.dcm's answer waits 0.5 s; b.dcm, planned, is changed meanwhile
+	start_dcmrecv --delay 500
+	"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "$d/a.dcm" "$d/b.dcm" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$!
+	track_pid "$pid"
+	wait_for_line "$RECV_STDOUT" . 10
+	# its last two bytes (Pixel Data), in place
+	printf '\x5a\xa5' | dd of="$d/b.dcm" bs=1 seek=$(($(stat -c %s "$d/b.dcm") - 2)) conv=notrunc status=none
+	wait "$pid"
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	[ "$(jq -r .status <<<"$output" | tr '\n' ' ')" = "0000 0000 " ]
+	uid=$(jq -r 'select(.path == "'"$d/b.dcm"'") | .sop_instance_uid' <<<"$output")
+	got=$(awk -F'\t' -v u="$uid" '$3 == u { print $1 }' "$RECV_STDOUT")
+	[ "$(tail -c 2 "$got" | od -An -tx1 | tr -d ' ')" = 5aa5 ]
+	same_dataset "$d/b.dcm" "$got"
+	stop_dcmrecv
+}
+
 @test "dcmsend --async 1: files the page cache holds whole are not read ahead again (strace)" {
 	command -v strace >/dev/null || skip "strace not installed"
 	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-} n
