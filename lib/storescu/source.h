@@ -105,6 +105,15 @@ int sources_take(struct sources *src, size_t i, struct part10_info *info,
     struct cs_err *err);
 
 /*
+ * 1 when fd, input i's as sources_take gave it, is still the file
+ * planning probed, unchanged (the check sources_take makes); 0 when it
+ * may have changed since (or was just changed before planning, or
+ * planning could not trust its header).  For what was read of it ahead
+ * of its turn: not sent when it may have changed since.
+ */
+int sources_unchanged(const struct sources *src, size_t i, int fd);
+
+/*
  * Input i was taken (fd, from sources_take) and not sent: its
  * descriptor goes back, so that the next sources_take gives that very
  * file again, as planning probed it, not whatever its name holds then.
