@@ -275,6 +275,13 @@ fill_cbuf(struct pump *p)
 }
 
 void
+pump_preload_forget(struct pump *p)
+{
+	p->pre_fd = -1;
+	p->cbuf_len = 0;
+}
+
+void
 pump_preload(struct pump *p, int fd, off_t offset, uint64_t len)
 {
 	p->pre_fd = -1;

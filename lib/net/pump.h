@@ -125,6 +125,9 @@ void pump_set_payload_pad(struct pump *p, unsigned n);
  * (and fails) when the payload is sent, as without it.
  */
 void pump_preload(struct pump *p, int fd, off_t offset, uint64_t len);
+/* What pump_preload read is not to be sent: the file may have changed
+ * since, or its descriptor go (and its number be reused). */
+void pump_preload_forget(struct pump *p);
 
 /*
  * 1 when the payload set last was read into memory (a small one, not

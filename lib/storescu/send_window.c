@@ -416,6 +416,19 @@ ahead_begin(struct batch *b, size_t j)
  * set goes by sendfile or a mapping, not read into memory). */
 #define NEXT_READ_MAX ((uint64_t)1 << 20)
 
+/* The next file prepared and not to be sent as it is (or not now): its
+ * descriptor goes back (ahead_drop) and the pump forgets what it read
+ * of it, so that nothing read before a change is ever sent. */
+static void
+drop_pre(struct lane_ahead *la, struct scu_session *s)
+{
+	if (!la->pre_set)
+		return;
+	pump_preload_forget(&s->r.pump);
+	ahead_drop(la, &la->pre);
+	la->pre_set = 0;
+}
+
 /*
  * While the response to the request sent last is awaited (cur its
  * position): the next file is taken, its context picked (converted, if
@@ -435,10 +448,8 @@ ready_next(struct batch *b, struct scu_session *s, size_t cur)
 	for (j = cur + 1; j < b->n; j++)
 		if (!b->done[j])
 			break;
-	if (la->pre_set && (j >= b->n || la->pre.f.j != j)) {
-		ahead_drop(la, p); /* not next after all (never so far) */
-		la->pre_set = 0;
-	}
+	if (la->pre_set && (j >= b->n || la->pre.f.j != j))
+		drop_pre(la, s); /* not next after all (never so far) */
 	if (j >= b->n || la->pre_set)
 		return;
 	/* changed just before planning: a change now might not show in its
@@ -480,11 +491,12 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		 * still as it was then, else taken again, as if not (and
 		 * a file that failed then is tried again at its turn) */
 		p = &b->ah->pre;
-		b->ah->pre_set = 0;
 		if (p->local ||
 		    !sources_unchanged(&b->run->src, b->idx[j], p->fd)) {
-			ahead_drop(b->ah, p);
+			drop_pre(b->ah, s);
 			p = NULL;
+		} else {
+			b->ah->pre_set = 0;
 		}
 	}
 	if (p == NULL) {
@@ -768,8 +780,7 @@ batch_send(struct batch *b, struct scu_session *s)
 	}
 	/* what was prepared and not sent waits for the next attempt */
 	ahead_stop(&la.a);
-	if (la.pre_set)
-		ahead_drop(&la, &la.pre);
+	drop_pre(&la, s);
 	b->ah = NULL;
 	after_death(b, s, head, count, died);
 	return died;
