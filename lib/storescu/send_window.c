@@ -759,10 +759,15 @@ batch_send(struct batch *b, struct scu_session *s)
 			break;
 		f = &b->ring[head];
 		if (f->sent) {
-			/* read the next file ahead while the peer works
-			 * (the worker does, when there is one) */
-			if (!la.a.running)
+			/* the next file made ready while the peer works
+			 * when it waits for nothing else (a window of 1),
+			 * else read ahead by the kernel (by the worker,
+			 * when there is one): a wider window keeps the
+			 * peer busy, and measured no gain from it */
+			if (!la.a.running && w == 1)
 				ready_next(b, s, j - 1);
+			else if (!la.a.running)
+				read_ahead(b, s, j - 1);
 			cs_err_clear(&e);
 			rc = scu_wait(s, f->msg_id, &rsp, &e);
 			if (rc != 0) {
