@@ -70,6 +70,7 @@ pump_init_transport(
 	p->t = *t;
 	p->a = a;
 	p->payload_fd = -1;
+	p->pre_fd = -1;
 	p->map = NULL;
 	/* mapped, not malloc'd: it goes back to the system when the
 	 * association ends (the arena of a thread that has ended keeps
@@ -107,6 +108,10 @@ pump_release(struct pump *p)
 void
 pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len)
 {
+	/* read ahead (pump_preload): cbuf holds it from offset on */
+	int pre = p->pre_fd >= 0 && p->pre_fd == fd && p->pre_off == offset &&
+	    p->pre_len == len;
+
 	unmap_window(p);
 	p->payload_fd = fd;
 	p->payload_off = offset;
@@ -114,9 +119,11 @@ pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len)
 	p->payload_end = offset + (off_t)len;
 	p->pad_left = 0;
 	p->payload_how = PAYLOAD_UNKNOWN;
-	p->cbuf_len = 0;
+	if (!pre)
+		p->cbuf_len = 0;
 	p->cbuf_read_failed = 0;
-	p->payload_cached = 0;
+	p->payload_cached = pre ? p->pre_cached : 0;
+	p->pre_fd = -1;
 }
 
 int
@@ -166,6 +173,21 @@ map_window(struct pump *p)
 	return 1;
 }
 
+/* The buffer small payloads are read into, mapped at first use (as
+ * rbuf: the pages go back with the association).  0, or -1. */
+static int
+cbuf_get(struct pump *p)
+{
+	void *m;
+
+	if (p->cbuf != NULL)
+		return 0;
+	m = mmap(NULL, PUMP_COPY_MAX, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p->cbuf = m == MAP_FAILED ? NULL : m;
+	return p->cbuf != NULL ? 0 : -1;
+}
+
 /* Chooses sendfile or a mapping for the payload file (see the top). */
 static void
 choose_payload_way(struct pump *p)
@@ -175,15 +197,7 @@ choose_payload_way(struct pump *p)
 	if (!transport_is_plain(&p->t))
 		return;
 	if (p->payload_len <= PUMP_COPY_MAX) {
-		/* mapped, as rbuf: the pages go back with the association */
-		if (p->cbuf == NULL) {
-			void *m =
-			    mmap(NULL, PUMP_COPY_MAX, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-			p->cbuf = m == MAP_FAILED ? NULL : m;
-		}
-		if (p->cbuf != NULL)
+		if (cbuf_get(p) == 0)
 			p->payload_how = PAYLOAD_COPY;
 	} else if (p->payload_len >= PUMP_MAP_MIN && map_window(p) == 1)
 		p->payload_how = PAYLOAD_MAP;
@@ -197,7 +211,7 @@ choose_payload_way(struct pump *p)
  * did, or -1 when the file system cannot tell (not asked again).
  */
 static ssize_t
-read_cached(struct pump *p, size_t want)
+read_cached(struct pump *p, int fd, off_t off, size_t want)
 {
 	struct iovec iov = { p->cbuf, want };
 	ssize_t r;
@@ -205,7 +219,7 @@ read_cached(struct pump *p, size_t want)
 	if (p->nowait_off)
 		return -1;
 	do
-		r = preadv2(p->payload_fd, &iov, 1, p->payload_off, RWF_NOWAIT);
+		r = preadv2(fd, &iov, 1, off, RWF_NOWAIT);
 	while (r < 0 && errno == EINTR);
 	/* and kernels before 4.14 (flag) or 4.6 (call) cannot */
 	if (r < 0 &&
@@ -222,6 +236,26 @@ read_cached(struct pump *p, size_t want)
  * bytes held from payload_off on, 0 when the file ended there, or -1
  * with errno from pread.
  */
+/* Reads want bytes of fd at off into cbuf (cbuf_off, cbuf_len say
+ * what it holds then).  Returns what the read returned. */
+static ssize_t
+read_cbuf(struct pump *p, int fd, off_t off, size_t want)
+{
+	ssize_t r;
+
+	p->cbuf_len = 0;
+	r = read_cached(p, fd, off, want);
+	if (r < 0 || (size_t)r < want) /* not all in the page cache */
+		do
+			r = pread(fd, p->cbuf, want, off);
+		while (r < 0 && errno == EINTR);
+	if (r > 0) {
+		p->cbuf_off = off;
+		p->cbuf_len = (size_t)r;
+	}
+	return r;
+}
+
 static ssize_t
 fill_cbuf(struct pump *p)
 {
@@ -234,19 +268,31 @@ fill_cbuf(struct pump *p)
 		    ssize_t)(p->cbuf_off + (off_t)p->cbuf_len - p->payload_off);
 	if ((off_t)want > p->payload_end - p->payload_off)
 		want = (size_t)(p->payload_end - p->payload_off);
-	p->cbuf_len = 0;
-	r = read_cached(p, want);
-	if (r < 0 || (size_t)r < want) /* not all in the page cache */
-		do
-			r = pread(p->payload_fd, p->cbuf, want, p->payload_off);
-		while (r < 0 && errno == EINTR);
-	if (r > 0) {
-		p->cbuf_off = p->payload_off;
-		p->cbuf_len = (size_t)r;
-	}
+	r = read_cbuf(p, p->payload_fd, p->payload_off, want);
 	if (r < 0)
 		p->cbuf_read_failed = 1;
 	return r;
+}
+
+void
+pump_preload_forget(struct pump *p)
+{
+	p->pre_fd = -1;
+	p->cbuf_len = 0;
+}
+
+void
+pump_preload(struct pump *p, int fd, off_t offset, uint64_t len)
+{
+	p->pre_fd = -1;
+	if (len == 0 || len > PUMP_COPY_MAX || !transport_is_plain(&p->t) ||
+	    ul_out_payload_owed(p->a) > 0 || cbuf_get(p) != 0)
+		return;
+	(void)read_cbuf(p, fd, offset, (size_t)len);
+	p->pre_cached = p->payload_cached;
+	p->pre_fd = fd;
+	p->pre_off = offset;
+	p->pre_len = len;
 }
 
 /*

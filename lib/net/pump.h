@@ -45,6 +45,11 @@ struct pump {
 	off_t cbuf_off;       /* file offset of cbuf[0] */
 	size_t cbuf_len;      /* bytes of the payload file in cbuf */
 	int cbuf_read_failed; /* pread failed: a failure is the file's */
+	/* cbuf holds (what could be read of) this payload, read ahead by
+	 * pump_preload; pre_fd -1: nothing read ahead */
+	int pre_fd, pre_cached;
+	off_t pre_off;
+	uint64_t pre_len;
 	/* the payload set last was in the page cache whole when read
 	 * (pump_payload_cached); RWF_NOWAIT refused by a file system */
 	int payload_cached, nowait_off;
@@ -107,6 +112,22 @@ void pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len);
  * for every PDV), without copying the file.  Owe len + n bytes.
  */
 void pump_set_payload_pad(struct pump *p, unsigned n);
+
+/*
+ * Reads the len bytes of fd from offset now, into the buffer a small
+ * payload is sent from, as its sending would (nothing owed may be
+ * waiting to be written): the next pump_set_payload_file of that fd,
+ * offset and len sends them without reading the file again.  For the
+ * time the peer takes to answer: the read leaves the round trip.
+ * The caller keeps fd open and unchanged until then.  Does nothing for
+ * a payload not sent that way (TLS, over PUMP_COPY_MAX) or when the
+ * buffer cannot be had; a read that fails or falls short is made again
+ * (and fails) when the payload is sent, as without it.
+ */
+void pump_preload(struct pump *p, int fd, off_t offset, uint64_t len);
+/* What pump_preload read is not to be sent: the file may have changed
+ * since, or its descriptor go (and its number be reused). */
+void pump_preload_forget(struct pump *p);
 
 /*
  * 1 when the payload set last was read into memory (a small one, not

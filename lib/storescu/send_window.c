@@ -274,6 +274,9 @@ struct lane_ahead {
 	int tried; /* the workers were started (or could not be) */
 	/* dcmfile_codec_threads on the lane's thread and on a worker */
 	unsigned codec_lane, codec_worker;
+	/* the next file, prepared while a response was awaited (next) */
+	struct prep pre;
+	int pre_set;
 };
 
 /* Takes file j and converts it if it must be, into p. */
@@ -419,6 +422,61 @@ ahead_begin(struct batch *b, size_t j)
 		    b->assoc, la->a.n_th, la->a.n_th == 1 ? "" : "s");
 }
 
+/* Above this the next file is only read ahead by the kernel (its data
+ * set goes by sendfile or a mapping, not read into memory). */
+#define NEXT_READ_MAX ((uint64_t)1 << 20)
+
+/* The next file prepared and not to be sent as it is (or not now): its
+ * descriptor goes back (ahead_drop) and the pump forgets what it read
+ * of it, so that nothing read before a change is ever sent. */
+static void
+drop_pre(struct lane_ahead *la, struct scu_session *s)
+{
+	if (!la->pre_set)
+		return;
+	pump_preload_forget(&s->r.pump);
+	ahead_drop(la, &la->pre);
+	la->pre_set = 0;
+}
+
+/*
+ * While the response to the request sent last is awaited (cur its
+ * position): the next file is taken, its context picked (converted, if
+ * it must be) and its data set read into the pump's buffer, so that
+ * none of that waits until the response is in (start_one sends it).
+ * What is read was checked first, as at its turn (sources_take): a file
+ * changed since planning is probed again before it is read.  A large
+ * one is only asked of the kernel (read_ahead).
+ */
+static void
+ready_next(struct batch *b, struct scu_session *s, size_t cur)
+{
+	struct lane_ahead *la = b->ah;
+	struct prep *p = &la->pre;
+	size_t j;
+
+	for (j = cur + 1; j < b->n; j++)
+		if (!b->done[j])
+			break;
+	if (la->pre_set && (j >= b->n || la->pre.f.j != j))
+		drop_pre(la, s); /* not next after all (never so far) */
+	if (j >= b->n || la->pre_set)
+		return;
+	/* changed just before planning: a change now might not show in its
+	 * times (source.h), so it is read at its turn, as it always was */
+	if (b->run->src.s[b->idx[j]].bytes > NEXT_READ_MAX ||
+	    b->run->src.s[b->idx[j]].racy) {
+		read_ahead(b, s, cur);
+		return;
+	}
+	dcmfile_codec_threads(la->codec_lane);
+	prepare(b, scu_ac(s), p, j);
+	la->pre_set = 1;
+	if (!p->local && p->tc.fd < 0)
+		pump_preload(&s->r.pump, p->fd, (off_t)p->f.info.dataset_offset,
+		    p->f.len);
+}
+
 /*
  * Takes and (if it must be) converts file j, unless the worker did,
  * then sends its C-STORE-RQ without waiting for the response.
@@ -437,6 +495,20 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	int rc;
 
 	p = ahead_take(a, j);
+	if (p == NULL && b->ah != NULL && b->ah->pre_set &&
+	    b->ah->pre.f.j == j) {
+		/* prepared while the last answer came: sent if the file is
+		 * still as it was then, else taken again, as if not (and
+		 * a file that failed then is tried again at its turn) */
+		p = &b->ah->pre;
+		if (p->local ||
+		    !sources_unchanged(&b->run->src, b->idx[j], p->fd)) {
+			drop_pre(b->ah, s);
+			p = NULL;
+		} else {
+			b->ah->pre_set = 0;
+		}
+	}
 	if (p == NULL) {
 		p = &own;
 		if (b->ah != NULL)
@@ -444,6 +516,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		prepare(b, scu_ac(s), p, j);
 	}
 	flight_from(f, p);
+	if (b->ah != NULL && p == &b->ah->pre)
+		a = NULL; /* not the workers' item: nothing to give back */
 	if (p->local) {
 		ahead_done(a, p == &own ? NULL : p);
 		return START_LOCAL;
@@ -702,9 +776,14 @@ batch_send(struct batch *b, struct scu_session *s)
 			break;
 		f = &b->ring[head];
 		if (f->sent) {
-			/* read the next file ahead while the peer works
-			 * (the worker does, when there is one) */
-			if (!la.a.running)
+			/* the next file made ready while the peer works
+			 * when it waits for nothing else (a window of 1),
+			 * else read ahead by the kernel (by the worker,
+			 * when there is one): a wider window keeps the
+			 * peer busy, and measured no gain from it */
+			if (!la.a.running && w == 1)
+				ready_next(b, s, j - 1);
+			else if (!la.a.running)
 				read_ahead(b, s, j - 1);
 			cs_err_clear(&e);
 			rc = scu_wait(s, f->msg_id, &rsp, &e);
@@ -723,6 +802,7 @@ batch_send(struct batch *b, struct scu_session *s)
 	}
 	/* what was prepared and not sent waits for the next attempt */
 	ahead_stop(&la.a);
+	drop_pre(&la, s);
 	b->ah = NULL;
 	after_death(b, s, head, count, died);
 	return died;

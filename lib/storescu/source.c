@@ -327,6 +327,12 @@ sources_take(
 	return fd;
 }
 
+int
+sources_unchanged(const struct sources *src, size_t i, int fd)
+{
+	return src->s[i].cls != SOURCE_NONE && same_file(&src->s[i], fd);
+}
+
 void
 sources_file_id(
     const struct sources *src, size_t i, uint64_t *dev, uint64_t *ino)

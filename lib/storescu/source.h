@@ -110,6 +110,15 @@ void sources_file_id(
     const struct sources *src, size_t i, uint64_t *dev, uint64_t *ino);
 
 /*
+ * 1 when fd, input i's as sources_take gave it, is still the file
+ * planning probed, unchanged (the check sources_take makes); 0 when it
+ * may have changed since (or was just changed before planning, or
+ * planning could not trust its header).  For what was read of it ahead
+ * of its turn: not sent when it may have changed since.
+ */
+int sources_unchanged(const struct sources *src, size_t i, int fd);
+
+/*
  * Input i was taken (fd, from sources_take) and not sent: its
  * descriptor goes back, so that the next sources_take gives that very
  * file again, as planning probed it, not whatever its name holds then.

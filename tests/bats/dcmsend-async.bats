@@ -160,6 +160,58 @@ opens_reads() {
 	done
 }
 
+@test "dcmsend --async 1: the next file is read while the response is awaited, none between a response and the next request (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-}
+	mkdir -p "$d"
+	cp "${FILES[@]}" "$d/"
+	touch -d '1 minute ago' "$d"/*
+	mapfile -t FILES < <(ls -d "$d"/* | sort)
+	start_dcmrecv
+	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+		run -0 --separate-stderr strace -f -e trace=recvfrom,sendmsg,pread64,preadv2 -o "$t" \
+		"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	all_arrived
+	# per response: the reads made before the next request went out
+	awk '{ sub(/^[0-9]+ +/, ""); n = $0; sub(/\(.*/, "", n) }
+		n == "recvfrom" && $NF > 0 { on = 1; k = 0; next }
+		on && n == "sendmsg" { print k; on = 0; next }
+		on && n ~ /^pread/ { k++ }' "$t" >"$t.between"
+	cat "$t.between"
+	# the A-ASSOCIATE-AC before the first request (the first file is
+	# read then), a response before each of the others: no read
+	[ "$(grep -c . "$t.between")" -eq "${#FILES[@]}" ]
+	[ "$(tail -n +2 "$t.between" | sort -u)" = 0 ]
+	stop_dcmrecv
+}
+
+@test "dcmsend --async 1: a file changed in place after planning (same size) is sent as it is then, not as planning read it (dcmrecv --delay)" {
+	local d=$BATS_TEST_TMPDIR/in pid got uid
+	mkdir -p "$d"
+	cp "${FILES[0]}" "$d/a.dcm"
+	cp "${FILES[1]}" "$d/b.dcm"
+	# not racy: planning trusts its header while the file's times hold
+	touch -d '1 minute ago' "$d"/*
+	# a.dcm's answer waits 0.5 s; b.dcm, planned, is changed meanwhile
+	start_dcmrecv --delay 500
+	"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "$d/a.dcm" "$d/b.dcm" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$!
+	track_pid "$pid"
+	wait_for_line "$RECV_STDOUT" . 10
+	# its last two bytes (Pixel Data), in place
+	printf '\x5a\xa5' | dd of="$d/b.dcm" bs=1 seek=$(($(stat -c %s "$d/b.dcm") - 2)) conv=notrunc status=none
+	wait "$pid"
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	[ "$(jq -r .status <<<"$output" | tr '\n' ' ')" = "0000 0000 " ]
+	uid=$(jq -r 'select(.path == "'"$d/b.dcm"'") | .sop_instance_uid' <<<"$output")
+	got=$(awk -F'\t' -v u="$uid" '$3 == u { print $1 }' "$RECV_STDOUT")
+	[ "$(tail -c 2 "$got" | od -An -tx1 | tr -d ' ')" = 5aa5 ]
+	same_dataset "$d/b.dcm" "$got"
+	stop_dcmrecv
+}
+
 @test "dcmsend --async 1: files the page cache holds whole are not read ahead again (strace)" {
 	command -v strace >/dev/null || skip "strace not installed"
 	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-} n

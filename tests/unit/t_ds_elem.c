@@ -217,6 +217,37 @@ START_TEST(vr_tables_follow_ps3_5)
 }
 END_TEST
 
+/* The VR lookup (a bit table) against PS3.5's lists, for every pair of
+ * bytes: known, long-length and header form alike. */
+START_TEST(vr_lookup_every_byte_pair)
+{
+	static const char lng[] = "OBODOFOLOVOWSQSVUCUNURUTUV";
+	static const char all[] = "AEASATCSDADSDTFDFLISLOLTOBODOFOLOVOWPNSHSL"
+				  "SQSSSTSVTMUCUIULUNURUSUTUV";
+	unsigned a, b;
+	size_t i, known = 0;
+
+	for (a = 1; a < 256; a++)
+		for (b = 0; b < 256; b++) {
+			char vr[3] = { (char)a, (char)b, '\0' };
+			int in_all = 0, in_long = 0;
+
+			for (i = 0; all[i] != '\0'; i += 2)
+				in_all |= (uint8_t)all[i] == a &&
+				    (uint8_t)all[i + 1] == b;
+			for (i = 0; lng[i] != '\0'; i += 2)
+				in_long |= (uint8_t)lng[i] == a &&
+				    (uint8_t)lng[i + 1] == b;
+			ck_assert_int_eq(ds_vr_known(vr), in_all);
+			ck_assert_int_eq(ds_vr_long_length(vr), in_long);
+			ck_assert_int_eq(
+			    ds_vr_header_long(vr), in_long || !in_all);
+			known += (size_t)in_all;
+		}
+	ck_assert_uint_eq(known, 34);
+}
+END_TEST
+
 static struct ds_elem
 mk(uint32_t tag, const char *vr, uint32_t len)
 {
@@ -333,6 +364,7 @@ ds_elem_suite(void)
 	tcase_add_test(tc, elem_rejects_bytes_that_are_no_vr);
 	tcase_add_test(tc, elem_rejects_bad_encoding_and_failed_reader);
 	tcase_add_test(tc, vr_tables_follow_ps3_5);
+	tcase_add_test(tc, vr_lookup_every_byte_pair);
 	tcase_add_test(tc, kind_tells_sequences_fragments_and_values);
 	tcase_add_test(tc, un_item_encoding_is_told_by_the_first_element);
 	suite_add_tcase(s, tc);

@@ -135,6 +135,31 @@ end:
 }
 
 /*
+ * send_file's read ahead (pump_preload) before the payload is set: none
+ * when preload_len is 0; then, with clobber, the file's bytes zeroed (a
+ * payload read again would arrive as zeros, not as the pattern).
+ */
+static uint64_t preload_off, preload_len;
+static int clobber;
+
+static void
+preload(struct pump *p, int ffd, size_t size)
+{
+	static const uint8_t zero[4096];
+	size_t k;
+
+	if (preload_len == 0)
+		return;
+	pump_preload(p, ffd, (off_t)preload_off, preload_len);
+	for (k = 0; clobber && k < size; k += sizeof(zero))
+		ck_assert_int_ge(pwrite(ffd, zero,
+				     size - k < sizeof(zero) ? size - k
+							     : sizeof(zero),
+				     (off_t)k),
+		    0);
+}
+
+/*
  * Sends a data set of len bytes from offset off of a file of size bytes
  * over loopback TCP, as scu_store_start does; the child checks it (see
  * receive).  Returns the first non-zero pump_flush code (0: all sent);
@@ -182,6 +207,7 @@ send_file(size_t size, uint64_t off, size_t len, size_t cut_after, off_t cut,
 	close(afd);
 	close(lfd);
 	ck_assert_int_eq(pump_init(&p, cfd, r.a), 0);
+	preload(&p, ffd, size);
 	pump_set_payload_file(&p, ffd, (off_t)off, len);
 	ck_assert_int_eq(dimse_plan_init(&plan, len, ul_max_pdv_payload(r.a)),
 	    0);
@@ -230,6 +256,46 @@ START_TEST(a_large_data_set_arrives_whole_through_several_windows)
 
 	ck_assert_int_eq(send_file(13 * MIB + 4321, 333, 13 * MIB + 3988, 0, 0,
 	    &err, &ok), 0);
+	ck_assert(ok);
+}
+END_TEST
+
+/* Read ahead while a response was awaited: the bytes read then are
+ * sent, the file not read again (zeroed since, it would send zeros). */
+START_TEST(a_data_set_read_ahead_is_sent_from_what_was_read)
+{
+	struct cs_err err = { 0, "" };
+	int ok;
+
+	preload_off = 333;
+	preload_len = 300 * 1024 - 333;
+	clobber = 1;
+	ck_assert_int_eq(send_file(300 * 1024, 333, 300 * 1024 - 333, 0, 0,
+	    &err, &ok), 0);
+	preload_len = 0;
+	clobber = 0;
+	ck_assert(ok);
+}
+END_TEST
+
+/* Read ahead for another offset, or past the end of the file: what is
+ * sent is read again, as without it (all of it, or an I/O error). */
+START_TEST(a_read_ahead_of_something_else_is_not_sent)
+{
+	struct cs_err err = { 0, "" };
+	int ok;
+
+	preload_off = 334;
+	preload_len = 100 * 1024;
+	ck_assert_int_eq(send_file(200 * 1024, 333, 100 * 1024, 0, 0, &err,
+	    &ok), 0);
+	ck_assert(ok);
+	preload_off = 100;
+	preload_len = 200 * 1024;
+	ck_assert_int_eq(send_file(200 * 1024, 100, 200 * 1024, 0, 0, &err,
+	    &ok), CS_E_IO);
+	ck_assert_str_eq(err.msg, "file ended before its dataset was sent");
+	preload_len = 0;
 	ck_assert(ok);
 }
 END_TEST
@@ -567,6 +633,8 @@ pump_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, a_small_data_set_arrives_whole);
+	tcase_add_test(tc, a_data_set_read_ahead_is_sent_from_what_was_read);
+	tcase_add_test(tc, a_read_ahead_of_something_else_is_not_sent);
 	tcase_add_test(tc, a_middling_data_set_arrives_whole_by_sendfile);
 	tcase_add_test(tc, a_large_data_set_arrives_whole_through_several_windows);
 	tcase_add_loop_test(tc, a_file_shorter_than_its_data_set_is_an_io_error,
