@@ -61,7 +61,7 @@ dd_resolver_release(struct dd_resolver *rs)
 		listing_release(&rs->cache[i]);
 }
 
-/* Reads dir's names into l, sorted; 0, -1 (cannot list it, or more than
+/* Reads dir's names into l, sorted; 0, 1 (cannot list it, or more than
  * DD_DIR_MAX names) or CS_E_NOMEM. */
 static int
 list_dir(struct dd_listing *l, const char *dir)
@@ -72,14 +72,14 @@ list_dir(struct dd_listing *l, const char *dir)
 	int rc = 0;
 
 	if (d == NULL)
-		return -1;
+		return 1;
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		size_t k = strlen(de->d_name) + 1;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (++n > DD_DIR_MAX) {
-			rc = -1;
+			rc = 1;
 			break;
 		}
 		if (cap - len < k) {

@@ -366,7 +366,8 @@ walk(struct dec *d, const uint8_t *p, size_t n, enum ds_enc enc)
 		rc = ds_walk_next(&w, &r, &st, &why);
 		if (rc == DS_WALK_END)
 			return 0;
-		if (rc == CS_E_TRUNCATED && why.code == 0)
+		if (rc == CS_E_TRUNCATED && why.code == 0 &&
+		    (rd_left(&r) > 0 || ds_walk_finish(&w, &why) == 0))
 			return bad(d, st.off, CS_E_TRUNCATED,
 			    "the data set ends inside an element header");
 		if (rc < 0)
