@@ -49,19 +49,15 @@ casecmp_dicomdir(const char *name)
 	return name[i] != '\0';
 }
 
-/* Is path worth probing: a file operand, or named DICOMDIR. */
+/* Is path worth probing: a file operand (in ops, a set of the
+ * operands), or named DICOMDIR. */
 static int
-candidate(const char *path, int nops, char *const *ops)
+candidate(const char *path, const struct strmap *ops)
 {
 	const char *base = strrchr(path, '/');
-	int k;
 
-	if (casecmp_dicomdir(base != NULL ? base + 1 : path) == 0)
-		return 1;
-	for (k = 0; k < nops; k++)
-		if (strcmp(ops[k], "-") != 0 && strcmp(ops[k], path) == 0)
-			return 1;
-	return 0;
+	return casecmp_dicomdir(base != NULL ? base + 1 : path) == 0 ||
+	    strmap_get(ops, path, strlen(path), NULL);
 }
 
 /* 1 when path is a regular file whose meta says DICOMDIR. */
@@ -271,17 +267,27 @@ dicomdir_inputs_expand(
 {
 	size_t i, n = inputs_count(in), found = 0;
 	unsigned char *is_dd = calloc(n ? n : 1, 1);
+	struct strmap opset;
 	struct expand x;
-	int rc;
+	int k, rc = 0;
 
-	if (is_dd == NULL)
+	strmap_init(&opset);
+	for (k = 0; rc >= 0 && k < nops; k++)
+		if (strcmp(ops[k], "-") != 0)
+			rc = strmap_put(&opset, ops[k], strlen(ops[k]), NULL);
+	if (is_dd == NULL || rc < 0) {
+		free(is_dd);
+		strmap_release(&opset);
+		fprintf(stderr, "%s: out of memory\n", cli_progname());
 		return EXIT_INTERNAL;
+	}
 	for (i = 0; i < n; i++) {
 		const char *p = inputs_path(in, i);
 
-		is_dd[i] = candidate(p, nops, ops) && is_dicomdir(p);
+		is_dd[i] = candidate(p, &opset) && is_dicomdir(p);
 		found += is_dd[i];
 	}
+	strmap_release(&opset);
 	if (found == 0) {
 		free(is_dd);
 		return 0;
