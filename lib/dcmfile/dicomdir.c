@@ -282,7 +282,10 @@ record_elem(struct dec *d, struct rd *r, const struct ds_walk_step *st)
 		trim(&v, &n);
 		if (n >= sizeof(d->rec.type))
 			n = sizeof(d->rec.type) - 1;
-		memcpy(d->rec.type, v, n);
+		/* for messages: nothing a terminal would act on */
+		for (size_t i = 0; i < n; i++)
+			d->rec.type[i] =
+			    v[i] >= 0x20 && v[i] < 0x7f ? (char)v[i] : '?';
 		d->rec.type[n] = '\0';
 		break;
 	case TAG_FILE_ID:

@@ -4,7 +4,7 @@
  * is not.  A failure carries its reason; on success every reference is
  * either refused with a reason or a path that stays inside the
  * file-set: relative, no empty, "." or ".." component, no control
- * character.
+ * character; record types are printable.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,6 +60,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (p == NULL || dd.ref[i].offset >= size)
 			abort();
+		for (const char *t = dd.ref[i].type; *t != '\0'; t++)
+			if (*t < 0x20 || *t > 0x7e)
+				abort();
 		if (dd.ref[i].why == DICOMDIR_OK)
 			check_path(p);
 		else if (dicomdir_why_text(dd.ref[i].why)[0] == '\0')

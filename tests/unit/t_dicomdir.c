@@ -328,6 +328,25 @@ START_TEST(ids_are_read_leniently_otherwise)
 }
 END_TEST
 
+START_TEST(record_types_are_kept_printable)
+{
+	struct b b;
+	struct dicomdir dd;
+	struct cs_err err = { 0, "" };
+	size_t seq = begin(&b, DS_ENC_EVR_LE, 1, NULL);
+
+	record(&b, "IM\x1b[2JAGE", ID("IM1"), -1);
+	record(&b, "A VERY LONG RECORD TYPE", ID("IM2"), -1);
+	end(&b, seq);
+	dicomdir_init(&dd);
+	ck_assert_msg(parse(b.w.p, b.w.len, &dd, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(dd.ref[0].type, "IM?[2JAGE");
+	ck_assert_str_eq(dd.ref[1].type, "A VERY LONG RECO");
+	dicomdir_release(&dd);
+	wr_release(&b.w);
+}
+END_TEST
+
 START_TEST(what_is_no_dicomdir_or_deflated_is_refused_whole)
 {
 	struct b b;
@@ -680,6 +699,7 @@ dicomdir_suite(void)
 	tcase_add_test(tc, records_are_read_in_every_encoding_and_length_form);
 	tcase_add_test(tc, ids_that_could_leave_the_file_set_are_refused);
 	tcase_add_test(tc, ids_are_read_leniently_otherwise);
+	tcase_add_test(tc, record_types_are_kept_printable);
 	tcase_add_test(tc, what_is_no_dicomdir_or_deflated_is_refused_whole);
 	tcase_add_test(tc, every_truncation_fails_cleanly);
 	tcase_add_test(tc, malformed_structures_are_refused_with_an_offset);
