@@ -39,12 +39,14 @@ make_medium() {
 
 # arrived DIR FILE...: each FILE's data set is in DIR (dcmrecv's
 # SOPInstanceUID.dcm, or storescp's MODALITY.SOPInstanceUID) unchanged,
-# and DIR holds nothing else.
+# and DIR holds nothing else.  The UID is the one dcmsend's line for FILE
+# in $output names (else dcmdump's): a wrong one finds no file.
 arrived() {
 	local dir=$1 f inst got n=0
 	shift
 	for f in "$@"; do
-		inst=$(meta_value "$f" 0002,0003)
+		inst=$(awk -F'\t' -v p="$f" '$2 == p && $4 != "" { print $4; exit }' <<<"$output")
+		[ -n "$inst" ] || inst=$(meta_value "$f" 0002,0003)
 		got=$(find "$dir" -type f \( -name "$inst.dcm" -o -name "*.$inst" \))
 		[ -n "$got" ] || { echo "$f ($inst) did not arrive" >&2; return 1; }
 		cmp <(dataset_of "$f") <(dataset_of "$got") || { echo "$f: changed" >&2; return 1; }
@@ -207,12 +209,18 @@ arrived() {
 	arrived "$RECV_DIR" "${MEDIUM_FILES[@]}"
 }
 
-@test "dcmsend --read-from-dicomdir: a Deflated DICOMDIR is refused whole; without the option a DICOMDIR is only a dicomdir line" {
+@test "dcmsend --read-from-dicomdir: a Deflated or huge DICOMDIR is refused whole; without the option a DICOMDIR is only a dicomdir line" {
 	make_medium "$T/m"
 	/usr/bin/python3 -W ignore "$EDIT" deflate "$T/m/DICOMDIR" "$T/m/DEFLATED"
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/DEFLATED"
 	assert_output ""
 	[ "$stderr" = "dcmsend: cannot read the DICOMDIR '$T/m/DEFLATED': a DICOMDIR is never Deflated (PS3.10 8.6: Explicit VR Little Endian): refused" ]
+	# over 256 MiB (a sparse file): refused before it is read
+	cp "$T/m/DICOMDIR" "$T/m/HUGE"
+	truncate -s 257M "$T/m/HUGE"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/HUGE"
+	assert_output ""
+	[ "$stderr" = "dcmsend: cannot read the DICOMDIR '$T/m/HUGE': 269484032 bytes: more than 256 MiB" ]
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/m/DICOMDIR"
 	[ "${#lines[@]}" -eq 1 ]
 	[ "${lines[0]%%$'\t'*}" = dicomdir ]
