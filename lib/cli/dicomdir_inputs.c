@@ -90,8 +90,8 @@ read_whole(const char *path, uint8_t **buf, size_t *n, struct cs_err *err)
 		return fd;
 	if ((uint64_t)st.st_size > DICOMDIR_FILE_MAX) {
 		close(fd);
-		return cs_err_set(err, CS_E_TOOBIG, "%jd bytes: more than %llu MiB",
-		    (intmax_t)st.st_size,
+		return cs_err_set(err, CS_E_TOOBIG,
+		    "%jd bytes: more than %llu MiB", (intmax_t)st.st_size,
 		    (unsigned long long)(DICOMDIR_FILE_MAX >> 20));
 	}
 	*n = (size_t)st.st_size;
@@ -145,8 +145,7 @@ see(struct strmap *seen, const char *path, int exists)
 	return rc;
 }
 
-static void
-say(const struct expand *x, const char *fmt, ...)
+static void say(const struct expand *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -182,7 +181,8 @@ add_ref(struct expand *x, const char *ddpath, const char *prefix,
 		    dicomdir_path(dd, i), dicomdir_why_text(ref->why));
 		return 0;
 	}
-	if ((found = dd_resolve(&x->rs, prefix, dicomdir_path(dd, i), &path)) < 0)
+	if ((found = dd_resolve(&x->rs, prefix, dicomdir_path(dd, i), &path)) <
+	    0)
 		return found;
 	if (found == DD_MISSING || found == DD_AMBIGUOUS)
 		say(x, "DICOMDIR '%s': '%s' (record at offset %" PRIu64 ") %s",
@@ -262,8 +262,7 @@ expand(struct expand *x, const struct inputs *in, const unsigned char *is_dd)
 }
 
 int
-dicomdir_inputs_expand(
-    struct inputs *in, int nops, char *const *ops, int quiet)
+dicomdir_inputs_expand(struct inputs *in, int nops, char *const *ops, int quiet)
 {
 	size_t i, n = inputs_count(in), found = 0;
 	unsigned char *is_dd = calloc(n ? n : 1, 1);

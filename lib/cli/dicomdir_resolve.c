@@ -26,11 +26,13 @@ fold(int c)
 static int
 casecmp(const char *a, const char *b)
 {
-	while (*a != '\0' && fold((unsigned char)*a) == fold((unsigned char)*b)) {
-		a++;
-		b++;
-	}
-	return fold((unsigned char)*a) - fold((unsigned char)*b);
+	int x, y;
+
+	do {
+		x = fold((unsigned char)*a++);
+		y = fold((unsigned char)*b++);
+	} while (x == y && x != '\0');
+	return x - y;
 }
 
 static int
@@ -76,7 +78,8 @@ list_dir(struct dd_listing *l, const char *dir)
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		size_t k = strlen(de->d_name) + 1;
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (++n > DD_DIR_MAX) {
 			rc = 1;
@@ -99,7 +102,8 @@ list_dir(struct dd_listing *l, const char *dir)
 		len += k;
 	}
 	closedir(d);
-	if (rc == 0 && (l->names = calloc(n ? n : 1, sizeof(*l->names))) == NULL)
+	if (rc == 0 &&
+	    (l->names = calloc(n ? n : 1, sizeof(*l->names))) == NULL)
 		rc = CS_E_NOMEM;
 	if (rc == 0 && (l->dir = strdup(dir)) == NULL)
 		rc = CS_E_NOMEM;
@@ -124,7 +128,8 @@ listing(struct dd_resolver *rs, const char *dir, int *rc)
 	unsigned i;
 
 	for (i = 0; i < DD_CACHE; i++)
-		if (rs->cache[i].dir != NULL && strcmp(rs->cache[i].dir, dir) == 0)
+		if (rs->cache[i].dir != NULL &&
+		    strcmp(rs->cache[i].dir, dir) == 0)
 			return &rs->cache[i];
 	l = &rs->cache[rs->next];
 	rs->next = (rs->next + 1) % DD_CACHE;
@@ -175,7 +180,8 @@ join(const char *prefix, const char *rel)
  * match), each taken as spelled when it exists.
  */
 static int
-fold_path(struct dd_resolver *rs, const char *prefix, const char *rel, char *buf)
+fold_path(
+    struct dd_resolver *rs, const char *prefix, const char *rel, char *buf)
 {
 	size_t len = strlen(prefix);
 	const char *c = rel;

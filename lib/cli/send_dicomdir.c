@@ -39,7 +39,8 @@ send_dicomdir_check(const struct send_args *a)
 		cli_usage_error(
 		    "--read-from-dicomdir and --follow exclude each other");
 	if (a->echo)
-		cli_usage_error("--read-from-dicomdir sends files: not with --echo");
+		cli_usage_error(
+		    "--read-from-dicomdir sends files: not with --echo");
 	if (a->commit_wait != NULL)
 		cli_usage_error(
 		    "--read-from-dicomdir sends files: not with --commit-wait");

@@ -265,8 +265,9 @@ record_elem(struct dec *d, struct rd *r, const struct ds_walk_step *st)
 	const uint8_t *v;
 	size_t n;
 
-	if (e->len == DS_LEN_UNDEFINED || (e->tag != TAG_IN_USE &&
-	    e->tag != TAG_RECORD_TYPE && e->tag != TAG_FILE_ID))
+	if (e->len == DS_LEN_UNDEFINED ||
+	    (e->tag != TAG_IN_USE && e->tag != TAG_RECORD_TYPE &&
+		e->tag != TAG_FILE_ID))
 		return 1;
 	if ((v = rd_bytes(r, e->len)) == NULL)
 		return bad(d, st->off, CS_E_TRUNCATED,
@@ -388,7 +389,8 @@ encoding(const void *p, size_t size, struct dicomdir *dd,
 	int rc;
 
 	/* the meta first: a Deflated data set is not inflated for this */
-	if ((rc = part10_probe_mem(p, size, PART10_O_META_ONLY, info, err)) != 0)
+	if ((rc = part10_probe_mem(p, size, PART10_O_META_ONLY, info, err)) !=
+	    0)
 		return rc;
 	if (info->meta_sop_class[0] == '\0')
 		return cs_err_set(err, CS_E_NOTDICOM,
@@ -397,7 +399,8 @@ encoding(const void *p, size_t size, struct dicomdir *dd,
 		return cs_err_set(err, CS_E_NOTDICOM,
 		    "not a DICOMDIR: its Media Storage SOP Class UID is '%s'",
 		    info->meta_sop_class);
-	if (strcmp(info->meta_ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) == 0)
+	if (strcmp(info->meta_ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) ==
+	    0)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "a DICOMDIR is never Deflated (PS3.10 8.6: Explicit VR "
 		    "Little Endian): refused");

@@ -63,12 +63,12 @@ enum dicomdir_why {
 
 /* One record with a Referenced File ID. */
 struct dicomdir_ref {
-	uint64_t offset;   /* file offset of the record's item */
-	size_t text;       /* private: where its text starts */
+	uint64_t offset; /* file offset of the record's item */
+	size_t text;     /* private: where its text starts */
 	enum dicomdir_why why;
-	char type[17];     /* Directory Record Type (0004,1430), trimmed,
-	                      at most 16 bytes, '?' for any byte outside
-	                      printable ASCII */
+	/* Directory Record Type (0004,1430), trimmed, at most 16 bytes,
+	 * '?' for any byte outside printable ASCII */
+	char type[17];
 };
 
 struct dicomdir {

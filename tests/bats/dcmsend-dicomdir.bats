@@ -200,6 +200,9 @@ arrived() {
 	make_medium "$T/m"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/DICOMDIR"
 	[ "$(grep -c $'^planned\t' <<<"$output")" -eq 4 ]
+	# the same to a DICOMweb service (STOW-RS): one request planned
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run http://127.0.0.1:9/dicom-web "$T/m/DICOMDIR"
+	[ "$(grep -c $'^planned\t.*\trequest 1$' <<<"$output")" -eq 4 ]
 	start_dcmrecv
 	"$CSTORE_BIN/dcmsend" --read-from-dicomdir 127.0.0.1 "$RECV_PORT" "$T/m/DICOM/SER1/IM000001" \
 		"$T/m/DICOM/SER2/IM000004" >"$T/log"

@@ -109,8 +109,7 @@ close_(struct b *b, size_t at, uint32_t delim)
 
 /* One directory record; id NULL: none; in_use < 0: no flag. */
 static void
-record(struct b *b, const char *type, const char *id, size_t id_len,
-    int in_use)
+record(struct b *b, const char *type, const char *id, size_t id_len, int in_use)
 {
 	size_t item = open_(b, DS_TAG_ITEM, "");
 
@@ -229,7 +228,8 @@ START_TEST(records_are_read_in_every_encoding_and_length_form)
 			/* the offset is the record's item header in the file */
 			ck_assert_uint_lt(dd.ref[0].offset + 4, b.w.len);
 			ck_assert_uint_eq(
-			    b.w.p[dd.ref[0].offset + (encs[e] == DS_ENC_EVR_BE ? 0 : 1)],
+			    b.w.p[dd.ref[0].offset +
+				(encs[e] == DS_ENC_EVR_BE ? 0 : 1)],
 			    0xff);
 			dicomdir_release(&dd);
 			wr_release(&b.w);
@@ -261,7 +261,8 @@ START_TEST(ids_that_could_leave_the_file_set_are_refused)
 		enum dicomdir_why why;
 		const char *shown;
 	} cases[] = {
-		{ ID("..\\..\\etc\\passwd"), DICOMDIR_DOT, "..\\..\\etc\\passwd" },
+		{ ID("..\\..\\etc\\passwd"), DICOMDIR_DOT,
+		    "..\\..\\etc\\passwd" },
 		{ ID("DICOM\\..\\..\\X"), DICOMDIR_DOT, NULL },
 		{ ID("DICOM\\.\\X"), DICOMDIR_DOT, NULL },
 		{ ID("\\etc\\passwd"), DICOMDIR_EMPTY_COMPONENT, NULL },
@@ -352,8 +353,8 @@ START_TEST(what_is_no_dicomdir_or_deflated_is_refused_whole)
 	struct b b;
 	struct dicomdir dd;
 	struct cs_err err = { 0, "" };
-	size_t seq = begin(
-	    &b, DS_ENC_EVR_LE, 1, TS_UID_DeflatedExplicitVRLittleEndian);
+	size_t seq =
+	    begin(&b, DS_ENC_EVR_LE, 1, TS_UID_DeflatedExplicitVRLittleEndian);
 
 	record(&b, "IMAGE", ID("IM1"), -1);
 	end(&b, seq);
@@ -366,9 +367,9 @@ START_TEST(what_is_no_dicomdir_or_deflated_is_refused_whole)
 	/* an image is no DICOMDIR */
 	cs_err_clear(&err);
 	wr_init(&b.w, 4096);
-	ck_assert_int_gt(part10_write_meta(&b.w, "1.2.840.10008.5.1.4.1.1.7",
-			     "1.2.3", TS_UID_ExplicitVRLittleEndian, "1.2.3",
-			     NULL, NULL, &err),
+	ck_assert_int_gt(
+	    part10_write_meta(&b.w, "1.2.840.10008.5.1.4.1.1.7", "1.2.3",
+		TS_UID_ExplicitVRLittleEndian, "1.2.3", NULL, NULL, &err),
 	    0);
 	b.enc = DS_ENC_EVR_LE;
 	b.undef = 0;
@@ -379,8 +380,8 @@ START_TEST(what_is_no_dicomdir_or_deflated_is_refused_whole)
 	wr_release(&b.w);
 	/* not DICOM at all */
 	cs_err_clear(&err);
-	ck_assert_int_eq(parse((const uint8_t *)"hello", 5, &dd, &err),
-	    CS_E_NOTDICOM);
+	ck_assert_int_eq(
+	    parse((const uint8_t *)"hello", 5, &dd, &err), CS_E_NOTDICOM);
 	dicomdir_release(&dd);
 }
 END_TEST
@@ -438,9 +439,9 @@ START_TEST(malformed_structures_are_refused_with_an_offset)
 	cs_err_clear(&err);
 	wr_init(&b.w, 4096);
 	b.enc = DS_ENC_EVR_LE;
-	ck_assert_int_gt(part10_write_meta(&b.w, DICOMDIR_UID, "1.2.3",
-			     TS_UID_ExplicitVRLittleEndian, "1.2.3", NULL, NULL,
-			     &err),
+	ck_assert_int_gt(
+	    part10_write_meta(&b.w, DICOMDIR_UID, "1.2.3",
+		TS_UID_ExplicitVRLittleEndian, "1.2.3", NULL, NULL, &err),
 	    0);
 	cs(&b, DS_TAG(0x0004, 0x1220), "IM1", 3);
 	ck_assert_int_eq(parse(b.w.p, b.w.len, &dd, &err), CS_E_PROTO);
@@ -486,7 +487,8 @@ mk_tmp(void)
 {
 	const char *base = getenv("TMPDIR");
 
-	snprintf(tmp, sizeof(tmp), "%s/t_dicomdir.XXXXXX", base ? base : "/tmp");
+	snprintf(
+	    tmp, sizeof(tmp), "%s/t_dicomdir.XXXXXX", base ? base : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 }
 
@@ -564,11 +566,11 @@ START_TEST(paths_are_found_whatever_the_case_of_the_copy)
 	    DD_FOLDED);
 	ck_assert_str_eq(got, "dicom/st000001/im000001");
 	/* two names that differ only in case: neither is guessed */
-	ck_assert_int_eq(resolve(&rs, "dicom/two/IM1", got, sizeof(got)),
-	    DD_AMBIGUOUS);
+	ck_assert_int_eq(
+	    resolve(&rs, "dicom/two/IM1", got, sizeof(got)), DD_AMBIGUOUS);
 	ck_assert_str_eq(got, "dicom/two/IM1");
-	ck_assert_int_eq(resolve(&rs, "DICOM/two/Im1", got, sizeof(got)),
-	    DD_FOLDED);
+	ck_assert_int_eq(
+	    resolve(&rs, "DICOM/two/Im1", got, sizeof(got)), DD_FOLDED);
 	ck_assert_str_eq(got, "dicom/two/Im1");
 	ck_assert_int_eq(
 	    resolve(&rs, "Dicom/st000001/IM2", got, sizeof(got)), DD_MISSING);
@@ -608,8 +610,8 @@ START_TEST(each_dicomdir_is_followed_by_its_files_each_once)
 	touch("A/IM2");
 	seq = begin(&b, DS_ENC_EVR_LE, 1, NULL);
 	record(&b, "IMAGE", ID("A\\IM1"), -1);
-	record(&b, "IMAGE", ID("a\\im2"), -1);  /* found as A/IM2 */
-	record(&b, "IMAGE", ID("A\\IM1"), -1);  /* twice */
+	record(&b, "IMAGE", ID("a\\im2"), -1);   /* found as A/IM2 */
+	record(&b, "IMAGE", ID("A\\IM1"), -1);   /* twice */
 	record(&b, "IMAGE", ID("DICOMDIR"), -1); /* itself */
 	record(&b, "IMAGE", ID("A\\GONE"), -1);
 	record(&b, "IMAGE", ID("A\\GONE"), -1);
