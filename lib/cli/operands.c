@@ -6,7 +6,9 @@
 
 #include "cstore/cstore.h"
 #include "cli/cli.h"
+#include "cli/dicomdir_inputs.h"
 #include "cli/operands.h"
+#include "cli/send_dicomdir.h"
 
 #include "core/banned.h"
 
@@ -57,6 +59,11 @@ operands_collect(
 		    cli_progname(), err.msg);
 		inputs_release(in);
 		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_NO;
+	}
+	if (send_dicomdir_on() &&
+	    (rc = dicomdir_inputs_expand(in, nops, ops, quiet)) != 0) {
+		inputs_release(in);
+		return rc;
 	}
 	if (inputs_count(in) == 0) {
 		say_no_input(nops, ops);

@@ -12,9 +12,11 @@
  * Expands the nops operands into in (which it initialises), or with
  * none, reads the list on stdin (NUL-separated when nul); stdin being a
  * terminal then is a usage error (exits).  Entries left out are named on
- * stderr unless quiet.  Returns 0, or, after saying why on stderr and
- * releasing in, EXIT_USAGE (a bad list, or no file at all) or EXIT_NO
- * (a directory or list that cannot be read).
+ * stderr unless quiet.  With --read-from-dicomdir (send_dicomdir.h) each
+ * DICOMDIR is followed by the files it references (dicomdir_inputs.h).
+ * Returns 0, or, after saying why on stderr and releasing in, EXIT_USAGE
+ * (a bad list, or no file at all), EXIT_NO (a directory, list or
+ * DICOMDIR that cannot be read) or EXIT_INTERNAL (out of memory).
  */
 int operands_collect(
     struct inputs *in, int nops, char *const *ops, int nul, int quiet);

@@ -9,6 +9,7 @@
 #include "cli/follow_args.h"
 #include "cli/output.h"
 #include "cli/send_args.h"
+#include "cli/send_dicomdir.h"
 #include "cli/size_arg.h"
 #include "cli/tls_args.h"
 
@@ -96,6 +97,7 @@ static const struct option longopts[] = {
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "read-from-dicomdir", no_argument, NULL, OPT_READ_FROM_DICOMDIR },
 	{ "remove-sent", no_argument, NULL, OPT_REMOVE_SENT },
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "retry", required_argument, NULL, OPT_RETRY },
@@ -121,7 +123,8 @@ static const char *const synopsis[] = {
 	"[-0dqv] [-a aetitle] [-c called] [-j jobs] [--async n]\n"
 	"               [--per-assoc n] [--retry n] [--retry-delay ms] [--resume log]\n"
 	"               [--no-transcode | --lossy] [--dry-run [--probe]] [--json]\n"
-	"               [--progress | --no-progress] [--max-pdu bytes] [--commit\n"
+	"               [--progress | --no-progress] [--read-from-dicomdir]\n"
+	"               [--max-pdu bytes] [--commit\n"
 	"               [--commit-listen [addr:]port] [--commit-timeout s]\n"
 	"               [--commit-state file]] [--connect-timeout s] [--acse-timeout s]\n"
 	"               [--dimse-timeout s]\n"
@@ -135,7 +138,8 @@ static const char *const synopsis[] = {
 	"               [--bearer-file file | --netrc] [--accept-ts list]\n"
 	"               [--no-transcode | --lossy] [--dry-run] [--limit-rate rate]\n"
 	"               [--tls-ca file|dir] [--retry n] [--retry-delay ms] [--resume log]\n"
-	"               [--json] [--progress | --no-progress] url [file | dir | - ...]",
+	"               [--json] [--progress | --no-progress] [--read-from-dicomdir]\n"
+	"               url [file | dir | - ...]",
 	"--echo [-dqv] [--bearer-file file | --netrc] [--tls-ca file|dir] url",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
 	"               [--tls ...] host port",
@@ -255,6 +259,7 @@ help(void)
 	    "      --probe              with --dry-run: negotiate them, show what is accepted\n"
 	    "                           and give each input the line a send would\n"
 	    "  -0, --null               the list read from stdin is NUL-separated\n"
+	    "%s"
 	    "      --echo               send a C-ECHO instead of files\n"
 	    "%s"
 	    "      --max-pdu BYTES      largest PDU we accept, 4096-%u or 0 for no limit\n"
@@ -282,7 +287,7 @@ help(void)
 	    "7 every input stored but not all committed (--commit).\n"
 	    "%s",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
-	    ahead_help, commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU,
+	    ahead_help, send_dicomdir_help, commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU,
 	    identity_help, tls_send_help, web_help);
 }
 
@@ -335,7 +340,8 @@ parse_identity(struct send_args *d, int c, const char *arg)
 		d->cfg.user = arg;
 		break;
 	default:
-		cli_usage_exit(synopsis);
+		if (!send_dicomdir_parse(c))
+			cli_usage_exit(synopsis);
 	}
 }
 
@@ -544,5 +550,6 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 			parse_long(d, c, optarg);
 		}
 	}
+	send_dicomdir_check(d);
 	return optind;
 }

@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "cli/exitcodes.h"
 #include "cli/send_commit.h"
+#include "cli/send_dicomdir.h"
 #include "net/net.h"
 #include "core/banned.h"
 
@@ -516,9 +517,9 @@ send_commit_pending_release(struct send_commit_pending *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* The exit status of a finished send. */
-int
-send_exit_status(int rc, const struct storescu_summary *sum, size_t dicomdirs,
+/* The exit status of a finished send, DICOMDIR records aside. */
+static int
+exit_status(int rc, const struct storescu_summary *sum, size_t dicomdirs,
     const struct storescu_send_opts *o)
 {
 	/* a DICOMDIR alone is nothing sent: exit 1 as for other files */
@@ -541,6 +542,14 @@ send_exit_status(int rc, const struct storescu_summary *sum, size_t dicomdirs,
 		return EXIT_OK;
 	/* send_commit_status, without the DICOMDIRs (never sent) */
 	return sum->committed == objects ? EXIT_OK : EXIT_UNCOMMITTED;
+}
+
+int
+send_exit_status(int rc, const struct storescu_summary *sum, size_t dicomdirs,
+    const struct storescu_send_opts *o)
+{
+	/* a record not followed is a file not sent */
+	return send_dicomdir_exit(exit_status(rc, sum, dicomdirs, o));
 }
 
 int

@@ -32,9 +32,9 @@ complete_line() {
 	done
 }
 
-@test "completion: dcmsend --re offers --remove-sent, --resume, --retry, --retry-delay, --retry-for" {
+@test "completion: dcmsend --re offers --read-from-dicomdir, --remove-sent, --resume, --retry, --retry-delay, --retry-for" {
 	complete_line "$CSTORE_BIN/dcmsend" --re
-	[ "$REPLY_LINES" = $'--remove-sent\n--resume\n--retry\n--retry-delay\n--retry-for' ]
+	[ "$REPLY_LINES" = $'--read-from-dicomdir\n--remove-sent\n--resume\n--retry\n--retry-delay\n--retry-for' ]
 	complete_line "$CSTORE_BIN/dcmsend" --retry-for f
 	[ "$REPLY_LINES" = forever ]
 }
