@@ -287,8 +287,8 @@ help(void)
 	    "7 every input stored but not all committed (--commit).\n"
 	    "%s",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
-	    ahead_help, send_dicomdir_help, commit_help, MAX_PDU_LIMIT, STORESCU_DEFAULT_MAX_PDU,
-	    identity_help, tls_send_help, web_help);
+	    ahead_help, send_dicomdir_help, commit_help, MAX_PDU_LIMIT,
+	    STORESCU_DEFAULT_MAX_PDU, identity_help, tls_send_help, web_help);
 }
 
 static const char *
