@@ -56,7 +56,13 @@ open_pipe(struct pump *p)
 		sz = fcntl(fds[1], F_GETPIPE_SZ);
 	p->pipe_rd = fds[0];
 	p->pipe_wr = fds[1];
-	p->pipe_cap = sz > 0 ? (size_t)sz : 65536;
+	p->pipe_cap = sz > 0 ? (size_t)sz : 0;
+	/* a user past fs.pipe-user-pages-soft gets a page or two: splices
+	 * that small would cost more than reads */
+	if (p->pipe_cap < PUMP_SPLICE_MIN) {
+		pump_splice_release(p);
+		return -1;
+	}
 	return 0;
 }
 
