@@ -36,7 +36,8 @@ struct net_rate;
  * fd, unseen, when the engine is told of them (on_pdv with data NULL);
  * each byte it takes out of the pipe it subtracts from *held.  pcid 0
  * asks about the data set under way, whatever its context: the pump is
- * between two PDVs and would read the next one's headers alone.
+ * between two PDVs and would read the next one's headers alone.  fd -1:
+ * only a question, no bytes follow this answer.
  */
 typedef uint64_t (*pump_unseen_fn)(
     void *ctx, uint8_t pcid, uint64_t n, int fd, size_t *held);

@@ -87,11 +87,15 @@ drain(struct pump *p)
 	return 0;
 }
 
-/* How many of the next n payload bytes on pcid the receiver takes. */
+/*
+ * How many of the next n payload bytes on pcid the receiver takes.  The
+ * pipe is made when first spliced into (want): an association of small
+ * objects never has one.
+ */
 static uint64_t
-ask_room(struct pump *p, uint8_t pcid, uint64_t n)
+ask_room(struct pump *p, uint8_t pcid, uint64_t n, int want)
 {
-	if (p->pipe_wr < 0 && open_pipe(p) != 0) {
+	if (want && p->pipe_wr < 0 && open_pipe(p) != 0) {
 		p->unseen = NULL; /* no pipe: read as usual from now on */
 		return 0;
 	}
@@ -138,7 +142,7 @@ pump_splice_in(struct pump *p, struct cs_err *err)
 	op = ul_in_opaque(p->a, &pcid);
 	if (op < PUMP_SPLICE_MIN)
 		return 0;
-	room = ask_room(p, pcid, op);
+	room = ask_room(p, pcid, op, 1);
 	if (room < PUMP_SPLICE_MIN) {
 		p->splicing = 0;
 		return 0;
@@ -190,13 +194,14 @@ pump_splice_after_read(struct pump *p, size_t max, size_t got)
 		return;
 	op = ul_in_opaque(p->a, &pcid);
 	if (!p->splicing) {
-		/* a whole buffer read ended inside a PDV the receiver would
-		 * take unseen, or between two PDVs of a data set it would
-		 * take (pcid 0: the one under way): from here on, read
-		 * headers alone, so that the next PDVs can be spliced from
-		 * their first byte */
-		if (op > 0 ? op < PUMP_SPLICE_MIN && ask_room(p, pcid, op) > 0
-			   : ask_room(p, 0, UINT64_MAX) >= PUMP_SPLICE_MIN)
+		/* a whole buffer read ended inside a PDV, or between two
+		 * PDVs (pcid 0: the data set under way), and the receiver
+		 * would take 64 KiB more than that PDV's rest: from here on,
+		 * read headers alone, so that the next PDVs can be spliced
+		 * from their first byte (small objects never get here) */
+		if (op < PUMP_SPLICE_MIN &&
+		    ask_room(p, op > 0 ? pcid : 0, UINT64_MAX, 0) >=
+			(uint64_t)op + PUMP_SPLICE_MIN)
 			p->splicing = 1;
 		return;
 	}
