@@ -136,6 +136,7 @@ pump_splice_in(struct pump *p, struct cs_err *err)
 	uint64_t room;
 	size_t want;
 	ssize_t k;
+	int rc;
 
 	if (p->unseen == NULL || p->rlen > 0 || !transport_is_plain(&p->t))
 		return 0;
@@ -170,7 +171,8 @@ pump_splice_in(struct pump *p, struct cs_err *err)
 	p->bytes_spliced += (uint64_t)k;
 	p->pipe_held = (size_t)k;
 	p->splicing = 1;
-	return tell_engine(p, (size_t)k, err) < 0 ? err->code : 1;
+	rc = tell_engine(p, (size_t)k, err);
+	return rc < 0 ? rc : 1;
 }
 
 size_t
