@@ -182,7 +182,10 @@ dimse_rx_pdv(struct dimse_rx *rx, uint8_t pcid, uint8_t control,
 
 	if (rx->rc != 0)
 		return rx->rc;
-	if (data == NULL && len > 0) {
+	/* NULL: bytes the receiver consumed unseen (ul_recv_unseen), which
+	 * only a data set's may be */
+	if (data == NULL && len > 0 &&
+	    (is_cmd || rx->state != DIMSE_RX_DATASET)) {
 		(void)cs_err_set(
 		    &rx->err, CS_E_INVAL, "NULL data of %zu bytes", len);
 		return fail(rx, CS_E_INVAL);

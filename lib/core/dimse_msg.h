@@ -47,7 +47,8 @@ struct dimse_rx_callbacks {
 	    void *user, uint8_t pcid, const struct dimse_cmd *cmd);
 	/*
 	 * The next len bytes of the data set (len may be 0 on the last
-	 * call); last is 1 on the final call of the message.  A sink that
+	 * call); last is 1 on the final call of the message.  data is NULL
+	 * for bytes consumed unseen (on_pdv given NULL: ul_recv_unseen).  A sink that
 	 * cannot store the bytes should remember that, return 0 and answer
 	 * with a failure status once last arrives.  UL_CB_PAUSE pauses
 	 * (see dimse_rx_pdv); any other non-zero stops the receiver

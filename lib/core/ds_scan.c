@@ -329,6 +329,33 @@ ds_scan_feed(struct ds_scan *s, const void *p, size_t n, struct cs_err *err)
 	return s->state == ST_DONE ? DS_SCAN_DONE : 0;
 }
 
+uint64_t
+ds_scan_skippable(const struct ds_scan *s)
+{
+	if (s->state == ST_DONE)
+		return UINT64_MAX;
+	if (s->state != ST_VALUE ||
+	    (s->cur != NULL && s->cur->len < DS_SCAN_VALUE_MAX))
+		return 0;
+	return s->remain;
+}
+
+int
+ds_scan_skip(struct ds_scan *s, uint64_t n, struct cs_err *err)
+{
+	if (n == 0 || n > ds_scan_skippable(s))
+		return cs_err_set(err, CS_E_INVAL,
+		    "%" PRIu64 " bytes cannot pass the scanner unseen", n);
+	if (s->state == ST_DONE)
+		return DS_SCAN_DONE;
+	/* as ds_scan_feed counts a value it does not keep */
+	s->remain -= (uint32_t)n;
+	s->pos += n;
+	if (s->remain == 0 && value_end(s) < 0)
+		return report(s, err);
+	return s->state == ST_DONE ? DS_SCAN_DONE : 0;
+}
+
 int
 ds_scan_finish(struct ds_scan *s, struct cs_err *err)
 {

@@ -140,6 +140,20 @@ int
 ds_scan_feed(struct ds_scan *s, const void *p, size_t n, struct cs_err *err);
 
 /*
+ * Bytes that may pass the scanner unseen now (ds_scan_skip): the rest
+ * of a value it only counts (one it does not keep, or a long one past
+ * the part it keeps), UINT64_MAX once DS_SCAN_STOP_EARLY has nothing
+ * left to find, else 0 (a header, or a value it keeps, comes next).
+ */
+uint64_t ds_scan_skippable(const struct ds_scan *s);
+/*
+ * The next n bytes of the dataset (1 to ds_scan_skippable) went by
+ * unseen.  Returns as ds_scan_feed; CS_E_INVAL with nothing done (and
+ * not latched) when they may not.
+ */
+int ds_scan_skip(struct ds_scan *s, uint64_t n, struct cs_err *err);
+
+/*
  * Tells the scanner that the dataset has ended.  Returns 0 if it ended
  * between two top-level elements (or the scan had stopped early),
  * CS_E_TRUNCATED if it ended inside an element or an open sequence, or

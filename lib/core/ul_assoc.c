@@ -1082,6 +1082,43 @@ ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now)
 	return rc != 0 ? rc : (ssize_t)pos;
 }
 
+uint32_t
+ul_in_opaque(const struct ul_assoc *a, uint8_t *pcid)
+{
+	/* on_pdv is called in Sta6 and Sta7 only (DT-2, AR-6) */
+	if (a->in_mode != IN_PDATA || a->pdv_got != PDV_HDR_LEN ||
+	    (a->pdv_hdr[5] & UL_PDV_COMMAND) != 0 ||
+	    (a->state != UL_STA6 && a->state != UL_STA7))
+		return 0;
+	*pcid = a->pdv_hdr[4];
+	return a->pdv_left;
+}
+
+ssize_t
+ul_recv_unseen(struct ul_assoc *a, size_t n, uint64_t now)
+{
+	uint8_t pcid;
+	int rc;
+
+	if (a->in_engine)
+		return CS_E_STATE;
+	enter(a);
+	if (n == 0 || n > ul_in_opaque(a, &pcid))
+		return seterr(a, CS_E_INVAL,
+		    "%zu unseen bytes where %u may be", n,
+		    ul_in_opaque(a, &pcid));
+	a->in_engine = 1;
+	a->fatal = 0;
+	a->paused = 0;
+	a->now = now;
+	/* inside the PDV's data: pdata_step hands on NULL, counts n */
+	(void)pdata_step(a, NULL, n);
+	a->in_engine = 0;
+	rc = a->fatal;
+	a->fatal = 0;
+	return rc != 0 ? rc : (ssize_t)n;
+}
+
 int
 ul_transport_closed(struct ul_assoc *a, uint64_t now)
 {

@@ -126,7 +126,8 @@ struct ul_callbacks {
 	 * is the PDV message control header (UL_PDV_COMMAND, UL_PDV_LAST),
 	 * with UL_PDV_CHUNK_END added on the chunk that ends the PDV item.
 	 * data points into the buffer given to ul_recv() (len may be 0 for
-	 * an empty PDV).  Only PDVs on accepted contexts reach here.
+	 * an empty PDV), or is NULL for bytes the caller consumed unseen
+	 * (ul_recv_unseen: only a receiver that calls it sees NULL).  Only PDVs on accepted contexts reach here.
 	 */
 	int (*on_pdv)(void *user, uint8_t pcid, uint8_t control,
 	    const uint8_t *data, size_t len);
@@ -194,6 +195,23 @@ int ul_transport_connected(struct ul_assoc *a, uint64_t now);
  */
 ssize_t
 ul_recv(struct ul_assoc *a, const uint8_t *in, size_t len, uint64_t now);
+/*
+ * Opaque payload (for a caller that moves bytes past the engine, e.g.
+ * by splice(2)): the data bytes still due of the data set PDV (control
+ * bit 0 clear) being received, when the stream is inside one; else 0
+ * (a PDU or PDV header is next, a command PDV, a PDU being skipped or
+ * buffered).  They all come before the next PDV or PDU header.  *pcid
+ * gets the PDV's context.
+ */
+uint32_t ul_in_opaque(const struct ul_assoc *a, uint8_t *pcid);
+/*
+ * n bytes (1 to ul_in_opaque()) of that PDV were received and consumed
+ * without being given to the engine: on_pdv is called once with data
+ * NULL and len n (and UL_PDV_CHUNK_END when they end the PDV), as
+ * ul_recv() would call it with the bytes.  Returns n or a negative code
+ * as ul_recv() does; CS_E_INVAL (nothing done) when n is out of range.
+ */
+ssize_t ul_recv_unseen(struct ul_assoc *a, size_t n, uint64_t now);
 /*
  * Evt17: the transport was closed by the peer or failed.  In Sta2 (AA-5)
  * and Sta13 (AR-5) that is the normal end: returns 0.  In Sta3-Sta12

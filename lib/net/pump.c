@@ -15,6 +15,7 @@
 #include "core/ul_fsm.h"
 #include "net/net.h"
 #include "net/pump.h"
+#include "net/pump_splice.h"
 #include "net/rate.h"
 #include "core/banned.h"
 
@@ -71,6 +72,7 @@ pump_init_transport(
 	p->a = a;
 	p->payload_fd = -1;
 	p->pre_fd = -1;
+	p->pipe_rd = p->pipe_wr = -1;
 	p->map = NULL;
 	/* mapped, not malloc'd: it goes back to the system when the
 	 * association ends (the arena of a thread that has ended keeps
@@ -102,6 +104,7 @@ pump_release(struct pump *p)
 	if (p->cbuf != NULL)
 		munmap(p->cbuf, PUMP_COPY_MAX);
 	p->cbuf = NULL;
+	pump_splice_release(p);
 	transport_release(&p->t);
 }
 
@@ -444,6 +447,12 @@ transport_closed(struct pump *p)
 	ul_transport_closed(p->a, net_now_ms());
 }
 
+void
+pump_closed(struct pump *p)
+{
+	transport_closed(p);
+}
+
 /*
  * PS3.8 Sta13 (after our A-ABORT, A-ASSOCIATE-RJ or A-RELEASE-RP): once
  * the last PDU is written, shut the write side so the peer reads an end
@@ -630,10 +639,12 @@ tls_record_start(const struct pump *p, ssize_t r)
 static int
 read_some(struct pump *p, struct cs_err *err)
 {
+	size_t max = pump_splice_read_max(p);
 	ssize_t r;
+	int rc;
 
 	do
-		r = transport_recv(&p->t, p->rbuf, PUMP_RBUF);
+		r = transport_recv(&p->t, p->rbuf, max);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -663,7 +674,41 @@ read_some(struct pump *p, struct cs_err *err)
 	p->bytes_in += (uint64_t)r;
 	p->roff = 0;
 	p->rlen = (size_t)r;
-	return feed(p, err);
+	rc = feed(p, err);
+	pump_splice_after_read(p, max, (size_t)r);
+	return rc;
+}
+
+/*
+ * While splicing, the headers and the payload after them may be taken
+ * at once, without a poll between (all of it is usually queued): as
+ * long as nothing is to be written or held and the engine took it all.
+ */
+static int
+splice_goes_on(struct pump *p)
+{
+	const uint8_t *out;
+
+	return p->splicing && !p->closed && p->rlen == 0 && !input_held(p) &&
+	    ul_state(p->a) == UL_STA6 && ul_out_peek(p->a, &out) == 0 &&
+	    ul_out_payload_owed(p->a) == 0;
+}
+
+/* A read's turn: spliced payload (pump_splice.c) or a read, repeated
+ * while splicing goes on, up to about what one read would take. */
+static int
+read_in(struct pump *p, struct cs_err *err)
+{
+	uint64_t start = p->bytes_in, before;
+	int rc;
+
+	do {
+		before = p->bytes_in;
+		rc = pump_splice_in(p, err);
+		rc = rc == 0 ? read_some(p, err) : rc < 0 ? rc : 0;
+	} while (rc == 0 && p->bytes_in != before && splice_goes_on(p) &&
+	    p->bytes_in - start < PUMP_RBUF);
+	return rc;
 }
 
 /* Input held, and the socket failed or both ways are shut: nothing
@@ -759,8 +804,7 @@ pump_run(struct pump *p, int (*done)(void *ctx), void *ctx, int timeout_ms,
 			return cs_err_set(
 			    err, CS_E_NET, "poll: %s", strerror(errno));
 		if (rc > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
-			rc =
-			    input_held(p) ? hung_up(p, err) : read_some(p, err);
+			rc = input_held(p) ? hung_up(p, err) : read_in(p, err);
 			if (rc < 0)
 				return rc;
 		}

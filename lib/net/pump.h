@@ -30,6 +30,18 @@ struct net_rate;
  */
 #define PUMP_RBUF (1024u * 1024u)
 
+/*
+ * Unseen payload (pump_set_unseen): of the next n bytes of a data set
+ * PDV on pcid (ul_in_opaque), how many the receiver takes from the pipe
+ * fd, unseen, when the engine is told of them (on_pdv with data NULL);
+ * each byte it takes out of the pipe it subtracts from *held.  pcid 0
+ * asks about the data set under way, whatever its context: the pump is
+ * between two PDVs and would read the next one's headers alone.  fd -1:
+ * only a question, no bytes follow this answer.
+ */
+typedef uint64_t (*pump_unseen_fn)(
+    void *ctx, uint8_t pcid, uint64_t n, int fd, size_t *held);
+
 struct pump {
 	int fd; /* connected, non-blocking socket (owned by caller) */
 	struct transport t; /* what reads and writes it: plain or TLS */
@@ -87,6 +99,14 @@ struct pump {
 	 */
 	int quickack;
 	int ack_owed; /* input consumed, not acknowledged yet */
+	/* splice (pump_splice.c): the receiver's room for unseen bytes,
+	 * or NULL; the pipe (-1 until used), its size and what it holds */
+	pump_unseen_fn unseen;
+	void *unseen_ctx;
+	int pipe_rd, pipe_wr;
+	size_t pipe_cap, pipe_held;
+	int splicing;            /* spliced last: read headers alone */
+	uint64_t bytes_spliced;  /* of bytes_in */
 };
 
 /* Sets up p over fd (plain) and a; returns 0 or CS_E_NOMEM. */
@@ -171,6 +191,20 @@ int pump_flush(struct pump *p, int timeout_ms, struct cs_err *err);
  * just closes the transport.
  */
 void pump_linger(struct pump *p, int timeout_ms);
+
+/*
+ * Lets a receiver take large data set payload without a copy through
+ * user space (plain transport only): where the engine is inside a data
+ * set PDV with at least PUMP_SPLICE_MIN bytes to come and nothing of
+ * them is read yet, fn (see pump_unseen_fn) is asked how many it takes;
+ * if enough, up to that many are spliced socket -> pipe, the engine is
+ * told with ul_recv_unseen (the receiver moves them on from the pipe
+ * in its callback), and whatever it left in the pipe is drained, so
+ * the stream stays in step.  Between such PDVs the pump reads their
+ * headers alone.  fn NULL: never (the default).
+ */
+#define PUMP_SPLICE_MIN (64u * 1024u)
+void pump_set_unseen(struct pump *p, pump_unseen_fn fn, void *ctx);
 
 /*
  * Input held back: while set, pump_run neither reads from the socket

@@ -9,6 +9,7 @@
  * A PROXY protocol header (proxy.h) is read before the engine starts.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +49,15 @@ progress(void *ctx)
 	return c->pump.bytes_in != c->seen_in ||
 	    c->pump.bytes_out != c->seen_out ||
 	    c->pump.bytes_fed != c->seen_fed;
+}
+
+/* Data set payload the C-STORE under way takes unseen (pump.h). */
+static uint64_t
+unseen_room(void *ctx, uint8_t pcid, uint64_t n, int fd, size_t *held)
+{
+	struct conn *c = ctx;
+
+	return session_unseen_room(&c->ss, pcid, n, fd, held);
 }
 
 static void
@@ -302,6 +312,10 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 		    "association %u: out of memory: connection closed", id);
 	} else {
 		c->pump_ready = 1;
+		/* large data sets spliced into their files (pump.h);
+		 * CSTORE_NO_SPLICE reads them as every other byte */
+		if (getenv("CSTORE_NO_SPLICE") == NULL)
+			pump_set_unseen(&c->pump, unseen_room, c);
 		scp_log(s, STORESCP_LOG_VERBOSE,
 		    "association %u: connection from %s", id, c->peer);
 		/* Behind a balancer the client's address comes first (on

@@ -380,10 +380,26 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 	if (ss->kind == REQ_STORE) {
 		if (store_data(&ss->store, data, len) == STORE_ABORT)
 			return -1;
+	} else if (data == NULL && len > 0) {
+		return -1; /* session_unseen_room offers stores only */
 	} else if (ss->kind == REQ_ACTION) {
 		scommit_data(&ss->commit, data, len);
 	}
 	return last ? finish_request(ss) : 0;
+}
+
+uint64_t
+session_unseen_room(
+    struct session *ss, uint8_t pcid, uint64_t n, int fd, size_t *held)
+{
+	/* the data set of the C-STORE under way, nothing else (pcid 0:
+	 * whichever it is on) */
+	if (pcid == 0)
+		pcid = ss->pcid;
+	if (ss->kind != REQ_STORE || pcid != ss->pcid || ss->held ||
+	    ss->rx.state != DIMSE_RX_DATASET || ss->rx.pcid != pcid)
+		return 0;
+	return store_unseen_room(&ss->store, n, fd, held);
 }
 
 void

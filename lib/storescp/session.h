@@ -93,6 +93,14 @@ int session_tick(struct session *ss, uint64_t now, int stopping);
 int64_t session_deadline(const struct session *ss);
 /* 1 while a response waits for room in the output queue. */
 int session_wants_room(const struct session *ss);
+/*
+ * Of the next n bytes of a data set PDV on pcid (ul_in_opaque), how
+ * many the C-STORE under way takes unseen from the pipe fd, each one
+ * taken lowering *held (store_unseen_room); 0 for anything else.
+ * pcid 0: the context of the message under way.
+ */
+uint64_t session_unseen_room(
+    struct session *ss, uint8_t pcid, uint64_t n, int fd, size_t *held);
 /* The association and its connection are over: storage commitment
  * reports still owed go on a new association (blocks; session_commit.h). */
 void session_end(struct session *ss);

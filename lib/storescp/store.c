@@ -201,11 +201,16 @@ store_write(struct store *st, const uint8_t *data, size_t len)
 	if (!st->sink_open || st->status != STATUS_CODE_SUCCESS)
 		return;
 	rc = sink_write(&st->sink, data, len, &err);
-	if (rc == 0)
-		return;
+	if (rc != 0)
+		store_write_failed(st, rc, err.msg);
+}
+
+void
+store_write_failed(struct store *st, int rc, const char *why)
+{
 	scp_log(st->s, STORESCP_LOG_ERROR,
 	    "association %u: cannot store '%s': %s: the rest is discarded",
-	    st->who.id, st->rq->affected_instance, err.msg);
+	    st->who.id, st->rq->affected_instance, why);
 	refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s",
 	    cs_strerror(rc));
 	/* a full disk is freed now, not when the peer is done */
@@ -269,6 +274,10 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 		return STORE_ABORT;
 	if (st->status != STATUS_CODE_SUCCESS)
 		return 0; /* refused: read and discarded */
+	if (data == NULL) {
+		store_unseen(st, len); /* in the pipe (store_splice.c) */
+		return 0;
+	}
 	/* the scanner first: the layout's values open the file */
 	if (st->scanning && st->scan_rc == 0) {
 		rc = st->zin != NULL

@@ -79,6 +79,10 @@ struct store {
 	/* the next object's temporary file, made ahead (sink_spare), or
 	 * -1; no_spare: the output directory cannot have one */
 	int spare, no_spare;
+	/* spliced bytes (store_splice.c): the pipe and its count (the I/O
+	 * loop's); no_splice: the file system cannot take them */
+	int unseen_fd, no_splice;
+	size_t *unseen_held;
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
@@ -96,9 +100,25 @@ void store_begin(
 /*
  * The next len bytes of the data set.  Returns 0, or STORE_ABORT when
  * the data set has passed STORESCP_HARD_CAP of max_object_size (the
- * association is to be aborted; nothing is stored).
+ * association is to be aborted; nothing is stored).  data NULL: they
+ * wait in the pipe store_unseen_room was given (store_unseen).
  */
 int store_data(struct store *st, const uint8_t *data, size_t len);
+
+/*
+ * store_splice.c: data set bytes spliced from the socket into a pipe.
+ * How many of the next n may come that way, unseen, into the open file
+ * (0 when they must be seen: see there); fd is the pipe's read end,
+ * and each byte taken from it lowers *held (what is left there after
+ * store_data, the caller drains).  Both are kept for store_unseen.
+ */
+uint64_t store_unseen_room(struct store *st, uint64_t n, int fd, size_t *held);
+/* store_data's len bytes in the pipe: the scanner counts them and they
+ * go into the file; a failed write is store_write's failure. */
+void store_unseen(struct store *st, size_t len);
+/* A write failed (rc, why): logged, the object refused (A700) and its
+ * file removed; the rest of the data set is discarded. */
+void store_write_failed(struct store *st, int rc, const char *why);
 
 
 /*

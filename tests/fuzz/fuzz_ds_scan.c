@@ -7,6 +7,9 @@
  *   bits 2-3  the split: 0 one chunk of random sizes from a tiny PRNG
  *             seeded by the data, 1 one byte at a time, 2 two halves,
  *             3 chunks of 1..64 bytes;
+ *   bit 4     the split scan lets pass unseen what ds_scan_skippable
+ *             allows (ds_scan_skip, up to the chunk), as a receiver
+ *             splicing a data set's Pixel Data does;
  *   bit 7     DS_SCAN_STOP_EARLY.
  * Besides "no crash, no overread" (ASan), the target checks that the
  * split never changes the outcome: the chunked scan must end with the
@@ -60,7 +63,7 @@ next_chunk(unsigned mode, uint32_t *rng, size_t left, size_t total)
 
 static void
 scan(struct ds_scan *s, enum ds_enc enc, unsigned opts, unsigned mode,
-    const uint8_t *p, size_t size, struct outcome *o)
+    int skip, const uint8_t *p, size_t size, struct outcome *o)
 {
 	uint32_t rng = (uint32_t)size * 2654435761u;
 	size_t i = 0;
@@ -73,8 +76,14 @@ scan(struct ds_scan *s, enum ds_enc enc, unsigned opts, unsigned mode,
 	} else {
 		while (i < size) {
 			size_t n = next_chunk(mode, &rng, size - i, size);
+			uint64_t k = skip ? ds_scan_skippable(s) : 0;
 
-			o->feed_rc = ds_scan_feed(s, p + i, n, &o->err);
+			if (k > 0) {
+				n = k < n ? (size_t)k : n;
+				o->feed_rc = ds_scan_skip(s, n, &o->err);
+			} else {
+				o->feed_rc = ds_scan_feed(s, p + i, n, &o->err);
+			}
 			i += n;
 			if (o->feed_rc != 0)
 				break;
@@ -93,6 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct outcome a, b;
 	enum ds_enc enc;
 	unsigned opts, mode;
+	int skip;
 	size_t i;
 
 	if (size < 1)
@@ -100,11 +110,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enc = encs[data[0] & 3];
 	mode = (data[0] >> 2) & 3;
 	opts = (data[0] & 0x80) ? DS_SCAN_STOP_EARLY : 0;
+	skip = (data[0] & 0x10) != 0;
 	data++;
 	size--;
 
-	scan(&whole, enc, opts, 0xff, data, size, &a);
-	scan(&split, enc, opts, mode, data, size, &b);
+	scan(&whole, enc, opts, 0xff, 0, data, size, &a);
+	scan(&split, enc, opts, mode, skip, data, size, &b);
 
 	/* a split must never change the outcome */
 	if (a.finish_rc != b.finish_rc || a.offset != b.offset ||

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cstore/cstore.h"
 #include "core/ul_assoc.h"
 #include "core/ul_fsm.h"
 
@@ -35,6 +36,10 @@ struct fz {
 	/* optional recording of what the side wrote (seed generator) */
 	uint8_t *rec;
 	size_t rec_len, rec_cap;
+	/* fuzz_ul_unseen: opaque payload consumed with ul_recv_unseen;
+	 * what the callbacks saw and the side wrote, to compare */
+	int unseen;
+	uint64_t pdv_bytes, pdv_ends, out_bytes;
 };
 
 static const uint8_t fz_reply[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
@@ -137,10 +142,16 @@ fz_on_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
 	volatile uint8_t sink = 0;
 	size_t i;
 
-	/* touch every byte: the pointer must cover len bytes */
-	for (i = 0; i < len; i++)
+	/* touch every byte: the pointer must cover len bytes; NULL only
+	 * for bytes consumed unseen, and only data set ones */
+	if (data == NULL && len > 0 &&
+	    (!f->unseen || (control & UL_PDV_COMMAND)))
+		__builtin_trap();
+	for (i = 0; data != NULL && i < len; i++)
 		sink ^= data[i];
 	(void)sink;
+	f->pdv_bytes += len;
+	f->pdv_ends += (control & UL_PDV_CHUNK_END) != 0;
 	if ((f->mode & 0x08) && ++f->n_chunks == 3)
 		(void)ul_abort(f->a);
 	if ((control & (UL_PDV_CHUNK_END | UL_PDV_LAST | UL_PDV_COMMAND)) !=
@@ -216,6 +227,7 @@ fz_drain(struct fz *f)
 
 		if (n > 0) {
 			fz_record(f, p, n);
+			f->out_bytes += n;
 			ul_out_consume(f->a, n);
 			continue;
 		}
@@ -225,6 +237,7 @@ fz_drain(struct fz *f)
 		if (owed > sizeof(zeros))
 			owed = sizeof(zeros);
 		fz_record(f, zeros, owed);
+		f->out_bytes += owed;
 		ul_out_payload_sent(f->a, owed);
 	}
 }
@@ -255,6 +268,33 @@ fz_chunk(struct fz *f, uint8_t seed, size_t left)
 	return n < left ? n : left;
 }
 
+/*
+ * fuzz_ul_unseen: where the engine offers opaque payload, up to *n of
+ * it is consumed unseen; 1 when it was (*n: how much).  One byte more
+ * than offered must be refused and change nothing.
+ */
+static int
+fz_unseen(struct fz *f, size_t *n)
+{
+	uint8_t pcid;
+	uint32_t op = ul_in_opaque(f->a, &pcid);
+	ssize_t rc;
+
+	if (op == 0)
+		return 0;
+	if (op < UINT32_MAX &&
+	    (ul_recv_unseen(f->a, (size_t)op + 1, f->now) != CS_E_INVAL ||
+		ul_in_opaque(f->a, &pcid) != op))
+		__builtin_trap();
+	if (*n > op)
+		*n = op;
+	rc = ul_recv_unseen(f->a, *n, f->now);
+	if (rc >= 0 && (size_t)rc != *n)
+		__builtin_trap();
+	fz_drain(f);
+	return 1;
+}
+
 /* Feeds the input to f->a as byte 0/1 say; ends with close and ARTIM. */
 static void
 fz_feed(struct fz *f, uint8_t seed, const uint8_t *in, size_t len)
@@ -265,7 +305,13 @@ fz_feed(struct fz *f, uint8_t seed, const uint8_t *in, size_t len)
 	fz_drain(f);
 	while (pos < len) {
 		size_t n = fz_chunk(f, seed, len - pos);
-		ssize_t rc = ul_recv(f->a, in + pos, n, f->now);
+		ssize_t rc;
+
+		if (f->unseen && fz_unseen(f, &n)) {
+			pos += n;
+			continue;
+		}
+		rc = ul_recv(f->a, in + pos, n, f->now);
 
 		fz_drain(f);
 		if (rc == 0 && ul_state(f->a) == UL_STA1)

@@ -286,6 +286,84 @@ START_TEST(scans_split_at_every_point_in_each_encoding)
 }
 END_TEST
 
+/*
+ * Fed step bytes at a time, skipping what ds_scan_skippable allows (all
+ * of it, or one byte): the same values and offset as when every byte
+ * is seen, and never a skip over a header or a kept value.
+ */
+START_TEST(skipping_what_it_only_counts_gives_the_same_scan)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0 };
+	size_t step, i;
+	int one, skips;
+
+	build_main(&b, encs[_i]);
+	for (one = 0; one <= 1; one++)
+		for (step = 1; step <= 13; step++) {
+			ck_assert_int_eq(
+			    ds_scan_init(&s, b.enc, want, NWANT, 0, &err), 0);
+			skips = 0;
+			for (i = 0; i < b.n;) {
+				uint64_t k = ds_scan_skippable(&s);
+				size_t n = b.n - i < step ? b.n - i : step;
+
+				if (k > 0) {
+					k = one ? 1 : k;
+					ck_assert_uint_le(i + k, b.n);
+					ck_assert_int_eq(ds_scan_skip(&s, k, &err),
+					    0);
+					i += (size_t)k;
+					skips++;
+					continue;
+				}
+				ck_assert_int_eq(
+				    ds_scan_feed(&s, b.d + i, n, &err), 0);
+				i += n;
+			}
+			ck_assert_int_gt(skips, 2);
+			ck_assert_int_eq(ds_scan_finish(&s, &err), 0);
+			ck_assert_uint_eq(ds_scan_offset(&s), b.n);
+			check_main_values(&s);
+		}
+}
+END_TEST
+
+START_TEST(skip_is_refused_where_the_scanner_must_see)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0 };
+	char big[1000];
+
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[_i];
+	memset(big, '1', sizeof(big));
+	elem(&b, 0x0008, 0x0018, "UI", big, 300); /* kept: 256 of 300 */
+	ds_scan_init(&s, b.enc, want, NWANT, 0, NULL);
+	/* at a header, and inside the kept part: nothing */
+	ck_assert_uint_eq(ds_scan_skippable(&s), 0);
+	ck_assert_int_eq(ds_scan_skip(&s, 1, &err), CS_E_INVAL);
+	ck_assert_int_eq(ds_scan_feed(&s, b.d, b.n - 300 + 255, NULL), 0);
+	ck_assert_uint_eq(ds_scan_skippable(&s), 0);
+	ck_assert_int_eq(ds_scan_feed(&s, b.d + b.n - 45, 1, NULL), 0);
+	/* past what it keeps: the rest, and not a byte more */
+	ck_assert_uint_eq(ds_scan_skippable(&s), 44);
+	ck_assert_int_eq(ds_scan_skip(&s, 45, &err), CS_E_INVAL);
+	ck_assert_int_eq(ds_scan_skip(&s, 44, &err), 0);
+	ck_assert_uint_eq(ds_scan_skippable(&s), 0);
+	ck_assert_int_eq(ds_scan_finish(&s, NULL), 0);
+	ck_assert_ptr_nonnull(
+	    ds_scan_value(&s, DS_TAG_SOP_INSTANCE_UID, NULL, NULL));
+	/* stopped early: anything */
+	ds_scan_init(&s, b.enc, want, 1, DS_SCAN_STOP_EARLY, NULL);
+	ck_assert_int_eq(ds_scan_feed(&s, b.d, b.n, NULL), DS_SCAN_DONE);
+	ck_assert_uint_eq(ds_scan_skippable(&s), UINT64_MAX);
+	ck_assert_int_eq(ds_scan_skip(&s, 1u << 30, &err), DS_SCAN_DONE);
+}
+END_TEST
+
 START_TEST(every_proper_prefix_is_reported_truncated)
 {
 	static struct ds b;
@@ -953,6 +1031,10 @@ ds_scan_suite(void)
 	    3);
 	tcase_add_loop_test(tc, scans_split_at_every_point_in_each_encoding,
 	    0, 3);
+	tcase_add_loop_test(tc,
+	    skipping_what_it_only_counts_gives_the_same_scan, 0, 3);
+	tcase_add_loop_test(tc, skip_is_refused_where_the_scanner_must_see, 0,
+	    3);
 	tcase_add_loop_test(tc, every_proper_prefix_is_reported_truncated, 0,
 	    3);
 	tcase_add_loop_test(tc, stop_early_ends_after_the_last_wanted_tag, 0,

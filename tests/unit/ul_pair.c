@@ -185,6 +185,11 @@ cb_pdv(void *user, uint8_t pcid, uint8_t control, const uint8_t *data,
 	struct side *s = user;
 
 	s->n_pdv++;
+	if (data == NULL && len > 0 && s->unseen != NULL) {
+		s->n_unseen++;
+		data = s->unseen;
+		s->unseen += len;
+	}
 	if ((control & ~(UL_PDV_COMMAND | UL_PDV_LAST | UL_PDV_CHUNK_END)) ||
 	    (len == 0 && !(control & UL_PDV_CHUNK_END)) ||
 	    (len > 0 && data == NULL))

@@ -56,6 +56,10 @@ struct side {
 	/* trace: the largest P-DATA-TF PDU length sent */
 	uint32_t max_pdata_sent;
 	int n_trace;
+	/* the bytes a test consumed with ul_recv_unseen: on_pdv with data
+	 * NULL takes its len bytes from here (NULL: that is bad chunking) */
+	const uint8_t *unseen;
+	int n_unseen; /* on_pdv calls with data NULL */
 };
 
 /* The proposal every test uses: 3 contexts (ids 1, 3, 5). */
