@@ -1104,9 +1104,8 @@ ul_recv_unseen(struct ul_assoc *a, size_t n, uint64_t now)
 		return CS_E_STATE;
 	enter(a);
 	if (n == 0 || n > ul_in_opaque(a, &pcid))
-		return seterr(a, CS_E_INVAL,
-		    "%zu unseen bytes where %u may be", n,
-		    ul_in_opaque(a, &pcid));
+		return seterr(a, CS_E_INVAL, "%zu unseen bytes where %u may be",
+		    n, ul_in_opaque(a, &pcid));
 	a->in_engine = 1;
 	a->fatal = 0;
 	a->paused = 0;

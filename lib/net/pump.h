@@ -105,8 +105,8 @@ struct pump {
 	void *unseen_ctx;
 	int pipe_rd, pipe_wr;
 	size_t pipe_cap, pipe_held;
-	int splicing;            /* spliced last: read headers alone */
-	uint64_t bytes_spliced;  /* of bytes_in */
+	int splicing;           /* spliced last: read headers alone */
+	uint64_t bytes_spliced; /* of bytes_in */
 };
 
 /* Sets up p over fd (plain) and a; returns 0 or CS_E_NOMEM. */

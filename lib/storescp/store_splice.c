@@ -37,7 +37,7 @@ store_unseen_room(struct store *st, uint64_t n, int fd, size_t *held)
 	}
 	/* the chunk that crosses the limit goes the ordinary way */
 	if (max != 0)
-		room = st->ds_bytes >= max ? 0
+		room = st->ds_bytes >= max      ? 0
 		    : max - st->ds_bytes < room ? max - st->ds_bytes
 						: room;
 	st->unseen_fd = fd;
@@ -56,8 +56,8 @@ copy_from_pipe(struct store *st, size_t len, struct cs_err *err)
 
 	st->no_splice = 1;
 	while (len > 0) {
-		ssize_t r = read(st->unseen_fd, buf,
-		    len < sizeof(buf) ? len : sizeof(buf));
+		ssize_t r = read(
+		    st->unseen_fd, buf, len < sizeof(buf) ? len : sizeof(buf));
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -80,8 +80,8 @@ splice_in(struct store *st, size_t len, struct cs_err *err)
 	int rc = sink_write(&st->sink, NULL, 0, err);
 
 	while (rc == 0 && len > 0) {
-		ssize_t w = splice(st->unseen_fd, NULL, st->sink.fd, NULL, len,
-		    SPLICE_F_MOVE);
+		ssize_t w = splice(
+		    st->unseen_fd, NULL, st->sink.fd, NULL, len, SPLICE_F_MOVE);
 
 		if (w < 0 && errno == EINTR)
 			continue;
