@@ -101,8 +101,8 @@ on_stored(void *user, const struct storescp_stored *st)
 		    cli_progname(), strerror(errno));
 		storescp_request_stop(g.srv);
 	}
-	if (g.hook != NULL && cli_hook_sep_run(g.hook, st->path) != 0 &&
-	    !g.hook_lost) {
+	if (g.hook != NULL && !g.out_failed &&
+	    cli_hook_sep_run(g.hook, st->path) != 0 && !g.hook_lost) {
 		g.hook_lost = 1;
 		fprintf(stderr,
 		    "%s: the --exec helper has gone: no command for '%s' and later files\n",

@@ -138,6 +138,7 @@ struct storescp {
 	unsigned port;
 	atomic_int stop_requested; /* lock-free: set from signal handlers */
 	atomic_int hard_stop;      /* grace over: abort what still runs */
+	atomic_int unreportable;   /* on_stored failed: store no more */
 	int running;
 	pthread_mutex_t mu; /* the fields below */
 	pthread_cond_t cv;

@@ -186,7 +186,11 @@ store_begin(
 	snprintf(st->ts, sizeof(st->ts), "%s", pc->ts[0]);
 	st->ds_bytes = 0;
 	st->invalid = 0;
-	if (check_command(st, pc) == 0) {
+	/* a file nothing would hear of is not written (report_stored) */
+	if (atomic_load(&st->s->unreportable))
+		refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
+		    "the receiver cannot report objects");
+	else if (check_command(st, pc) == 0) {
 		start_scan(st);
 		store_open_begin(st);
 	}
@@ -455,7 +459,9 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
  * its copy, and a receiver killed in between must not hold a file that
  * nothing downstream (a router reading the lines, a hook) ever hears of.
  * A crash before the answer costs at most a second copy, never a file;
- * so does a report that cannot be made (A700, the file left in place).
+ * so does a report that cannot be made: A700, the file left in place
+ * (under the default policy a resend replaces it and is reported), and
+ * later objects refused before a byte is written.
  */
 static int
 report_stored(struct store *st, const char *path, uint16_t status, int kept)
@@ -483,6 +489,7 @@ report_stored(struct store *st, const char *path, uint16_t status, int kept)
 	    (unsigned long long)info.bytes,
 	    kept ? ", kept the existing file" : "");
 	if (s->cfg.on_stored != NULL && s->cfg.on_stored(s->cfg.user, &info)) {
+		atomic_store(&s->unreportable, 1);
 		refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
 		    "stored but the receiver cannot report it");
 		return -1;

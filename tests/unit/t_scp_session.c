@@ -345,8 +345,15 @@ START_TEST(an_object_whose_report_fails_is_answered_a700_and_kept)
 	snprintf(path, sizeof(path), "%s/1.2.826.0.1.3680043.9.7.2.dcm",
 	    g.dir);
 	ck_assert_msg(access(path, F_OK) == 0, "%s removed", path);
+	/* the next is refused before a byte of it is written */
+	feed_request(&g, in, n, &off, 3);
+	expect_reported(2, 2);
+	expect_status(&g, 3, 0xA700);
+	snprintf(path, sizeof(path), "%s/1.2.826.0.1.3680043.9.7.3.dcm",
+	    g.dir);
+	ck_assert_int_ne(access(path, F_OK), 0);
 	ck_assert_uint_eq(g.s->stats.stored, 1);
-	ck_assert_uint_eq(g.s->stats.failed, 1);
+	ck_assert_uint_eq(g.s->stats.failed, 2);
 	rig_down(&g);
 }
 END_TEST
