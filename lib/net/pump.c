@@ -72,6 +72,7 @@ pump_init_transport(
 	p->a = a;
 	p->payload_fd = -1;
 	p->pre_fd = -1;
+	p->cbuf_fd = -1;
 	p->pipe_rd = p->pipe_wr = -1;
 	p->map = NULL;
 	/* mapped, not malloc'd: it goes back to the system when the
@@ -253,6 +254,7 @@ read_cbuf(struct pump *p, int fd, off_t off, size_t want)
 			r = pread(fd, p->cbuf, want, off);
 		while (r < 0 && errno == EINTR);
 	if (r > 0) {
+		p->cbuf_fd = fd;
 		p->cbuf_off = off;
 		p->cbuf_len = (size_t)r;
 	}
@@ -265,7 +267,8 @@ fill_cbuf(struct pump *p)
 	size_t want = PUMP_COPY_MAX;
 	ssize_t r;
 
-	if (p->payload_off >= p->cbuf_off &&
+	/* the file too: a read ahead holds another file's bytes */
+	if (p->cbuf_fd == p->payload_fd && p->payload_off >= p->cbuf_off &&
 	    p->payload_off < p->cbuf_off + (off_t)p->cbuf_len)
 		return (
 		    ssize_t)(p->cbuf_off + (off_t)p->cbuf_len - p->payload_off);
@@ -288,8 +291,10 @@ void
 pump_preload(struct pump *p, int fd, off_t offset, uint64_t len)
 {
 	p->pre_fd = -1;
+	/* never over bytes the current payload may still be sent from */
 	if (len == 0 || len > PUMP_COPY_MAX || !transport_is_plain(&p->t) ||
-	    ul_out_payload_owed(p->a) > 0 || cbuf_get(p) != 0)
+	    ul_out_payload_owed(p->a) > 0 || ul_out_payload_next(p->a) > 0 ||
+	    p->payload_off < p->payload_end || cbuf_get(p) != 0)
 		return;
 	(void)read_cbuf(p, fd, offset, (size_t)len);
 	p->pre_cached = p->payload_cached;

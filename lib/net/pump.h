@@ -55,6 +55,7 @@ struct pump {
 	uint8_t *map;         /* window of the payload file, or NULL */
 	uint8_t *cbuf;        /* a small payload read in, or NULL */
 	off_t cbuf_off;       /* file offset of cbuf[0] */
+	int cbuf_fd;          /* the file cbuf holds bytes of */
 	size_t cbuf_len;      /* bytes of the payload file in cbuf */
 	int cbuf_read_failed; /* pread failed: a failure is the file's */
 	/* cbuf holds (what could be read of) this payload, read ahead by
