@@ -39,7 +39,9 @@ struct item {
 	size_t head_len;
 	uint64_t xlen;
 	char ts_sent[PART10_UID_MAX + 1];
-	char note[192]; /* "transcoded to ..." for its line, or "" */
+	/* what its line says before any other detail: a UID only the meta
+	 * header has, "transcoded to ...", or "" */
+	char note[448];
 	char file_uid[PART10_UID_MAX + 1]; /* the file's own instance */
 };
 

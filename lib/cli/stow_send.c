@@ -406,6 +406,23 @@ flush_once(struct run *r, struct cs_err *err)
 	return 0;
 }
 
+/* A UID only the meta header names goes first in the note, as the
+ * DIMSE path says it (send_window.c). */
+static void
+gap_note(struct item *it)
+{
+	char rest[sizeof(it->note)];
+	size_t n;
+
+	memcpy(rest, it->note, sizeof(rest));
+	n = part10_uid_gap(&it->info, it->note, sizeof(it->note));
+	if (n == 0)
+		memcpy(it->note, rest, sizeof(rest));
+	else if (rest[0] != '\0' && n + 2 < sizeof(it->note))
+		snprintf(it->note + n, sizeof(it->note) - n, "; %.*s",
+		    (int)(sizeof(it->note) - n - 3), rest);
+}
+
 /* Opens and probes input k into the batch, or gives it its line. */
 void
 take(struct run *r, const char *path, size_t k)
@@ -466,6 +483,8 @@ take(struct run *r, const char *path, size_t k)
 	memcpy(it->ts_sent, it->info.ts_uid, sizeof(it->ts_sent));
 	rc = r->o->dry_run ? stow_plan(r, it, &oc, plan, sizeof(plan))
 			   : stow_prepare(r, it, &oc, plan, sizeof(plan));
+	if (!r->o->dry_run)
+		gap_note(it);
 	if (rc != 0) {
 		it->ms0 = 0;
 		report_item(r, it, oc, 0, 0, plan);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -837,17 +838,27 @@ take_uids(struct part10_info *info, const char *cls, const char *inst,
 	return 0;
 }
 
-const char *
-part10_uid_gap(const struct part10_info *info)
+size_t
+part10_uid_gap(const struct part10_info *info, char *buf, size_t cap)
 {
+	int cls = (info->flags & PART10_F_CLASS_FROM_META) != 0;
+	int inst = (info->flags & PART10_F_INSTANCE_FROM_META) != 0;
+	int n;
+
+	if (cap > 0)
+		buf[0] = '\0';
 	/* a DICOMDIR (Media Storage Directory) is known by its meta alone */
-	if (strcmp(info->sop_class, "1.2.840.10008.1.3.10") == 0)
-		return NULL;
-	if (info->flags & PART10_F_CLASS_FROM_META)
-		return "no 'SOP Class UID' (0008,0016) in the data set";
-	if (info->flags & PART10_F_INSTANCE_FROM_META)
-		return "no 'SOP Instance UID' (0008,0018) in the data set";
-	return NULL;
+	if (strcmp(info->sop_class, "1.2.840.10008.1.3.10") == 0 ||
+	    !(cls || inst) || cap == 0)
+		return 0;
+	n = snprintf(buf, cap,
+	    "no %s%s%s in the data set: sent under the meta header's %s%s%s",
+	    cls ? "'SOP Class UID' (0008,0016)" : "",
+	    cls && inst ? " nor " : "",
+	    inst ? "'SOP Instance UID' (0008,0018)" : "",
+	    cls ? info->sop_class : "", cls && inst ? " and " : "",
+	    inst ? info->sop_instance : "");
+	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
 static int

@@ -166,11 +166,12 @@ const char *part10_kind_name(enum part10_kind kind);
 
 /*
  * What info's data set lacks that only its meta header names, the SOP
- * Class or Instance UID ("no 'SOP Class UID' (0008,0016) in the data
- * set"), or NULL; NULL for a DICOMDIR, whose data set holds neither.
- * The string is static.
+ * Class UID, the SOP Instance UID or both, as a note for its line into
+ * buf ("no 'SOP Class UID' (0008,0016) in the data set: sent under the
+ * meta header's 1.2..."), truncated to cap; "" when it lacks neither,
+ * and for a DICOMDIR, whose data set holds neither.  Returns strlen.
  */
-const char *part10_uid_gap(const struct part10_info *info);
+size_t part10_uid_gap(const struct part10_info *info, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
  * byte order changes, and sequences and items get undefined lengths.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,17 +519,52 @@ odd_before(struct rd frags, uint32_t off)
 	return odd;
 }
 
+/* The number of fragments in frags (odd_before's), delimiter excluded. */
+static uint32_t
+count_fragments(struct rd frags)
+{
+	uint32_t n = 0, len;
+
+	while (rd_left(&frags) >= 8 && rd_le32(&frags) == 0xe000fffeu) {
+		len = rd_le32(&frags);
+		if (len > rd_left(&frags))
+			break; /* never: walked */
+		rd_skip(&frags, len);
+		n++;
+	}
+	return n;
+}
+
+/* 1 when the Basic Offset Table bot (bot_len bytes) lists offset off. */
+static int
+in_table(const uint8_t *bot, uint32_t bot_len, uint32_t off)
+{
+	struct rd o;
+
+	rd_init(&o, bot, bot_len);
+	while (rd_left(&o) >= 4)
+		if (rd_le32(&o) == off)
+			return 1;
+	return 0;
+}
+
 /*
- * 1 when a pad byte after fragment v (len bytes) cannot change a code
- * stream: it ends one (the last fragment, or one ending in the EOI/EOC
- * marker FFD9 of JPEG, JPEG-LS and JPEG 2000, which no code stream holds
- * before its end), or each fragment is a frame (RLE, PS3.5 G.1) whose
- * segments the header bounds.
+ * 1 when the fragment before byte next of the fragments (its end) ends
+ * a frame, as the structure says, never the bytes (FFD9 can sit inside
+ * a JPEG marker segment, any byte pair in other syntaxes): the last
+ * fragment; with a Basic Offset Table, one whose successor starts at a
+ * listed offset; without one, every fragment when there are as many as
+ * frames (nframes), or of RLE (one fragment a frame, PS3.5 A.4.2).
  */
 static int
-ends_a_frame(const struct xc *x, const uint8_t *v, uint32_t len, int last)
+ends_a_frame(const struct xc *x, const uint8_t *bot, uint32_t bot_len,
+    uint32_t next, int last, uint32_t nfrag, uint32_t nframes)
 {
-	return last || (len >= 2 && v[len - 2] == 0xff && v[len - 1] == 0xd9) ||
+	if (last)
+		return 1;
+	if (bot_len >= 4)
+		return in_table(bot, bot_len, next);
+	return nfrag == nframes ||
 	    strcmp(x->req->src_ts, TS_UID_RLELossless) == 0;
 }
 
@@ -537,16 +573,18 @@ ends_a_frame(const struct xc *x, const uint8_t *v, uint32_t len, int last)
  * delimiter, walked already), its odd-length fragments each given a NUL
  * (PS3.5 A.4: items have even length; a decoder stops at the end of its
  * code stream) and the Basic Offset Table's offsets moved by the pads
- * before them.  Refused when an Extended Offset Table would be wrong, or
- * the pad would fall inside a code stream (ends_a_frame).
+ * before them (all of them are padded, or none: odd_before counts
+ * them all).  Refused when an Extended Offset Table would be wrong, or
+ * a pad could fall inside a code stream (ends_a_frame); nframes is
+ * Number of Frames where the pixel data is.
  */
 static int
-copy_fragments(
-    struct xc *x, const struct ds_elem *e, const uint8_t *at, size_t n)
+copy_fragments(struct xc *x, const struct ds_elem *e, const uint8_t *at,
+    size_t n, uint32_t nframes)
 {
 	struct rd r, frags;
 	const uint8_t *bot, *v;
-	uint32_t bot_len, len, off, k;
+	uint32_t bot_len, len, off, k, nfrag;
 	uint8_t b4[4];
 	int rc;
 
@@ -562,6 +600,7 @@ copy_fragments(
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
 		    "odd-length fragments, and an Extended Offset Table "
 		    "that padding them would make wrong");
+	nfrag = count_fragments(frags);
 	if ((rc = put(x, at, e->hdr_len + 8)) != 0)
 		return rc;
 	for (k = 0; k + 4 <= bot_len; k += 4) {
@@ -596,10 +635,15 @@ copy_fragments(
 			continue;
 		}
 		v = rd_bytes(&r, len);
-		if (!ends_a_frame(x, v, len, rd_left(&r) <= 8))
+		if (!ends_a_frame(x, bot, bot_len,
+			(uint32_t)(r.pos - frags.pos), rd_left(&r) <= 8, nfrag,
+			nframes))
 			return cs_err_set(x->err, CS_E_UNSUPPORTED,
-			    "an odd-length fragment inside a frame: a pad byte "
-			    "would change its code stream");
+			    "an odd-length fragment (%" PRIu32 " bytes) that "
+			    "neither the Basic Offset Table nor Number of "
+			    "Frames shows to end a frame: a pad byte could "
+			    "fall inside a frame's code stream",
+			    len);
 		b4[0] = (uint8_t)(len + 1);
 		b4[1] = (uint8_t)((len + 1) >> 8);
 		b4[2] = (uint8_t)((len + 1) >> 16);
@@ -625,8 +669,9 @@ copy_raw(struct xc *x, struct ds_walk *w, struct rd *r,
 	if (sn.frag && x->s_encaps != x->d_encaps)
 		return nested_fragments(x, st->e.tag);
 	if (x->pad && st->kind == DS_KIND_FRAGMENTS)
-		return copy_fragments(
-		    x, &st->e, at, (size_t)(r->p + r->pos - at));
+		return copy_fragments(x, &st->e, at,
+		    (size_t)(r->p + r->pos - at),
+		    st->depth == 0 ? x->px.frames : 1);
 	return put(x, at, (size_t)(r->p + r->pos - at));
 }
 

@@ -103,19 +103,16 @@ flight_init(struct batch *b, struct flight *f, size_t j)
 static int
 probe_notes(struct flight *f)
 {
+	char gap[2 * PART10_UID_MAX + 160];
+
 	if (f->info.flags & PART10_F_TS_NONE) {
 		report_add_detail(f->detail, "%s", PART10_TS_NONE_WHY);
 		f->r.outcome = STORESCU_NOTDICOM;
 		return -1;
 	}
 	/* sent under the meta's, which the data set does not contradict */
-	if (part10_uid_gap(&f->info) != NULL)
-		report_add_detail(f->detail,
-		    "%s: sent under the meta header's %s",
-		    part10_uid_gap(&f->info),
-		    (f->info.flags & PART10_F_CLASS_FROM_META)
-			? f->info.sop_class
-			: f->info.sop_instance);
+	if (part10_uid_gap(&f->info, gap, sizeof(gap)) > 0)
+		report_add_detail(f->detail, "%s", gap);
 	if (f->info.flags & PART10_F_TS_MISMATCH)
 		report_add_detail(f->detail,
 		    "meta header transfer syntax %s "

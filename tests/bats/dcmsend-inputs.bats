@@ -121,15 +121,19 @@ setup() {
 		"$D/p10-evrle.dcm" "$T/noinst.dcm" 08001800
 	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(bytes.fromhex(sys.argv[3])+b"UI",b"\x08\x00\x17\x00UI"))' \
 		"$D/p10-evrle.dcm" "$T/nocls.dcm" 08001600
+	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(b"\x08\x00\x16\x00UI",b"\x08\x00\x17\x00UI").replace(b"\x08\x00\x18\x00UI",b"\x08\x00\x17\x00UI"))' \
+		"$D/p10-evrle.dcm" "$T/noboth.dcm"
 	! cmp -s "$D/p10-evrle.dcm" "$T/noinst.dcm"
 	! cmp -s "$D/p10-evrle.dcm" "$T/nocls.dcm"
+	! cmp -s "$T/nocls.dcm" "$T/noboth.dcm"
 	start_dcmrecv
 	# whatever the peer answers (a data set short of its UIDs), the line
 	# names the UIDs it went under and says where they came from
-	run --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/noinst.dcm" "$T/nocls.dcm"
+	run --separate-stderr timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/noinst.dcm" "$T/nocls.dcm" "$T/noboth.dcm"
 	assert_line --regexp $'^[0-9A-F]{4}\t'"$T/noinst.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\t.*no \'SOP Instance UID\' \\(0008,0018\\) in the data set: sent under the meta header\'s '"$UID_EVRLE"
 	assert_line --regexp $'^[0-9A-F]{4}\t'"$T/nocls.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\t.*no \'SOP Class UID\' \\(0008,0016\\) in the data set: sent under the meta header\'s 1.2.840.10008.5.1.4.1.1.7'
-	[ "${#lines[@]}" -eq 2 ]
+	assert_line --regexp $'^[0-9A-F]{4}\t'"$T/noboth.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\t.*no \'SOP Class UID\' \\(0008,0016\\) nor \'SOP Instance UID\' \\(0008,0018\\) in the data set: sent under the meta header\'s 1.2.840.10008.5.1.4.1.1.7 and '"$UID_EVRLE"
+	[ "${#lines[@]}" -eq 3 ]
 }
 
 # bats test_tags=serial

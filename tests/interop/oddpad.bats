@@ -205,3 +205,31 @@ PY
 	got=$(ls "$BATS_TEST_TMPDIR/in/"*".$(uid_of "$defl")")
 	cmp <(padded "${ODD[0]}") <(dataset_of "$got")
 }
+
+@test "oddpad: an odd fragment that ends in FFD9 inside a JPEG APP1 segment is not padded: transcodefail, nothing stored; GDCM's odd last fragment is still padded and sent" {
+	local app1=$BATS_TEST_TMPDIR/jpg-app1.dcm gdcm=/usr/share/doc/libgdcm3.0/examples/00191113.dcm
+	# one JPEG frame in two fragments, the first (25 bytes, odd) ending
+	# right after an FFD9 inside an APP1 segment, the data set odd in total
+	/usr/bin/python3 - "$app1" <<'PY'
+import struct, sys, pydicom
+from pydicom.encaps import generate_pixel_data_frame
+ds = pydicom.dcmread("/usr/lib/python3/dist-packages/pydicom/data/test_files/SC_rgb_jpeg_dcmtk.dcm")
+jpg = next(generate_pixel_data_frame(ds.PixelData)).rstrip(b"\0")
+body = b"Exif\0\0" + b"A" * 11 + b"\xff\xd9" + b"B" * 21
+jpg = jpg[:2] + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body + jpg[2:]
+item = lambda b: struct.pack("<HHI", 0xFFFE, 0xE000, len(b)) + b
+del ds.PixelData
+ds.save_as(sys.argv[1])
+# the pixel data last, by hand: pydicom would pad its odd length
+with open(sys.argv[1], "ab") as f:
+    f.write(struct.pack("<HH2sHI", 0x7FE0, 0x0010, b"OB", 0, 0xFFFFFFFF))
+    f.write(item(b"") + item(jpg[:25]) + item(jpg[25:]) + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0))
+PY
+	[ $(($(dataset_of "$app1" | wc -c) % 2)) -eq 1 ]
+	start_storescp "$BATS_TEST_TMPDIR/in" +B +xa
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$app1" "$gdcm"
+	[ "$(grep -c . <<<"$output")" -eq 2 ]
+	grep "$app1" <<<"$output" | grep -q "^transcodefail.*odd-length fragment (25 bytes) that neither the Basic Offset Table nor Number of Frames shows to end a frame"
+	grep -q $'^0000\t'"$gdcm"$'\t.*padded 1 odd-length value to even length' <<<"$output"
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 1 ]
+}

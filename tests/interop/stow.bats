@@ -256,6 +256,33 @@ start_stub() {
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR"/got/*.dcm
 }
 
+@test "stow: a data set lacking the SOP Class or Instance UID, or both, that only its meta header names: its line says so, as over DIMSE; the file goes as it is" {
+	local f=$CORPUS/ts/explicit-le.dcm T=$BATS_TEST_TMPDIR cls inst
+	# (0008,0016) and/or (0008,0018) of the data set renamed (0008,0017),
+	# a tag in order that no reader takes for either
+	python3 - "$f" "$T" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+cls, inst = b"\x08\x00\x16\x00UI", b"\x08\x00\x18\x00UI"
+other = b"\x08\x00\x17\x00UI"
+assert b.count(cls) == 1 and b.count(inst) == 1
+for name, tags in (("nocls", [cls]), ("noinst", [inst]), ("noboth", [cls, inst])):
+    out = b
+    for t in tags:
+        out = out.replace(t, other)
+    open(f"{sys.argv[2]}/{name}.dcm", "wb").write(out)
+PY
+	IFS=$'\t' read -r cls inst _ < <("$CSTORE_TOOLS/dcm-dataset" -u "$f")
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$T/nocls.dcm" "$T/noinst.dcm" "$T/noboth.dcm"
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --regexp $'^0000\t'"$T/nocls.dcm"$'\t.*\tno \'SOP Class UID\' \\(0008,0016\\) in the data set: sent under the meta header\'s '"$cls"'$'
+	assert_line --regexp $'^0000\t'"$T/noinst.dcm"$'\t.*\tno \'SOP Instance UID\' \\(0008,0018\\) in the data set: sent under the meta header\'s '"$inst"'$'
+	assert_line --regexp $'^0000\t'"$T/noboth.dcm"$'\t.*\tno \'SOP Class UID\' \\(0008,0016\\) nor \'SOP Instance UID\' \\(0008,0018\\) in the data set: sent under the meta header\'s '"$cls and $inst"'$'
+	# each arrived byte for byte
+	[ "$(sha256sum "$T"/got/*.dcm | cut -d' ' -f1 | sort)" = "$(sha256sum "$T"/no*.dcm | cut -d' ' -f1 | sort)" ]
+}
+
 # bats test_tags=serial
 @test "stow: a 503 is tried again --retry times, then its files fail" {
 	f=$CORPUS/ts/explicit-le.dcm

@@ -345,6 +345,123 @@ START_TEST(xcode_pad_mode_refuses_odd_fragments_inside_a_frame_or_under_an_exten
 }
 END_TEST
 
+/*
+ * A JPEG frame in two fragments, the first (25 bytes) ending in an FFD9
+ * inside an APP1 segment (an EXIF thumbnail's EOI): no frame ends there,
+ * and a NUL after it would change the code stream.  Refused, not padded.
+ */
+START_TEST(xcode_pad_mode_refuses_an_odd_fragment_ending_in_ffd9_inside_a_marker_segment)
+{
+	static const uint8_t f1[25] = { 0xff, 0xd8, 0xff, 0xe1, 0x00, 0x2a,
+		'E', 'x', 'i', 'f', 0, 0, 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+		'A', 'A', 'A', 0xff, 0xd9 };
+	static const uint8_t f2[23] = { 'B', 'B', 'B', 'B', 'B', 'B', 'B',
+		'B', 'B', 'B', 'B', 'B', 'B', 'B', 'B', 'B', 'B', 'B', 'B', 'B',
+		'B', 0xff, 0xd9 };
+	static const uint8_t *const frag[2] = { f1, f2 };
+	static const uint32_t len[2] = { 25, 23 };
+	struct wr in, got;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+
+	wr_init(&in, 4096);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "AB", 2);
+	encaps(&in, NULL, 0, frag, len, 2);
+	ck_assert_int_eq(run_pad(&in, JPEG, JPEG, &got, &padded, &err),
+	    CS_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Basic Offset Table"));
+	wr_release(&got);
+	/* and with a Basic Offset Table that names the one frame */
+	wr_reset(&in);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "AB", 2);
+	encaps(&in, (const uint32_t[]){ 0 }, 1, frag, len, 2);
+	err.code = 0;
+	ck_assert_int_eq(run_pad(&in, JPEG, JPEG, &got, &padded, &err),
+	    CS_E_UNSUPPORTED);
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+/*
+ * Two frames, the first in two fragments: the Basic Offset Table says
+ * where frames end, so the odd fragment that ends frame 1 and the last
+ * one are padded, the offset after them moved; an odd one inside frame
+ * 1 is refused, though it ends in FFD9.
+ */
+START_TEST(xcode_pad_mode_pads_fragments_where_the_offset_table_ends_frames)
+{
+	static const uint8_t a[4] = { 0xff, 0xd8, 1, 0 };
+	static const uint8_t b[4] = { 2, 0xff, 0xd9, 0 };
+	static const uint8_t c[6] = { 0xff, 0xd8, 0xff, 0xd9, 3, 0 };
+	static const uint8_t *const frag[3] = { a, b, c };
+	static const uint32_t odd[3] = { 4, 3, 5 }, even[3] = { 4, 4, 6 };
+	static const uint32_t bot_odd[2] = { 0, 23 }, bot_even[2] = { 0, 24 };
+	static const uint32_t inner[3] = { 3, 4, 5 }, bot_inner[2] = { 0, 23 };
+	static const uint8_t *const frag_inner[3] = { b, a, c };
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+
+	wr_init(&in, 4096);
+	elem(&in, 0, 0x0028, 0x0008, "IS", "2 ", 2);
+	encaps(&in, bot_odd, 2, frag, odd, 3);
+	ck_assert_msg(run_pad(&in, JPEG, JPEG, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_uint_eq(padded, 2);
+	wr_init(&want, 4096);
+	elem(&want, 0, 0x0028, 0x0008, "IS", "2 ", 2);
+	encaps(&want, bot_even, 2, frag, even, 3);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	/* the odd fragment (FFD9 last) inside frame 1 */
+	wr_reset(&in);
+	elem(&in, 0, 0x0028, 0x0008, "IS", "2 ", 2);
+	encaps(&in, bot_inner, 2, frag_inner, inner, 3);
+	err.code = 0;
+	ck_assert_int_eq(run_pad(&in, JPEG, JPEG, &got, &padded, &err),
+	    CS_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(err.msg, "inside a frame"));
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+/* No Basic Offset Table: as many fragments as Number of Frames, each is
+ * a frame and padded; one more, and none is known to end a frame. */
+START_TEST(xcode_pad_mode_pads_one_fragment_a_frame_by_number_of_frames)
+{
+	static const uint8_t a[4] = { 1, 2, 3, 0 }, b[6] = { 4, 5, 6, 7, 8, 0 };
+	static const uint8_t *const frag[3] = { a, b, a };
+	static const uint32_t odd[3] = { 3, 5, 3 }, even[2] = { 4, 6 };
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+
+	wr_init(&in, 4096);
+	elem(&in, 0, 0x0028, 0x0008, "IS", "2 ", 2);
+	encaps(&in, NULL, 0, frag, odd, 2);
+	ck_assert_msg(run_pad(&in, JPEG, JPEG, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_uint_eq(padded, 2);
+	wr_init(&want, 4096);
+	elem(&want, 0, 0x0028, 0x0008, "IS", "2 ", 2);
+	encaps(&want, NULL, 0, frag, even, 2);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_reset(&in);
+	elem(&in, 0, 0x0028, 0x0008, "IS", "2 ", 2);
+	encaps(&in, NULL, 0, frag, odd, 3);
+	err.code = 0;
+	ck_assert_int_eq(run_pad(&in, JPEG, JPEG, &got, &padded, &err),
+	    CS_E_UNSUPPORTED);
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
 START_TEST(xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr)
 {
 	/* value bytes as a Big Endian writer has them, and what LE wants */
@@ -1147,6 +1264,9 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_pad_mode_refuses_a_value_that_would_not_fit);
 	tcase_add_test(tc, xcode_pad_mode_pads_odd_fragments_and_moves_the_offsets_after_them);
 	tcase_add_test(tc, xcode_pad_mode_refuses_odd_fragments_inside_a_frame_or_under_an_extended_offset_table);
+	tcase_add_test(tc, xcode_pad_mode_refuses_an_odd_fragment_ending_in_ffd9_inside_a_marker_segment);
+	tcase_add_test(tc, xcode_pad_mode_pads_fragments_where_the_offset_table_ends_frames);
+	tcase_add_test(tc, xcode_pad_mode_pads_one_fragment_a_frame_by_number_of_frames);
 	tcase_add_test(tc, xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit);
 	tcase_add_test(tc, xcode_un_sequence_keeps_its_implicit_contents_byte_for_byte);
 	tcase_add_test(tc, xcode_group_lengths_are_dropped_other_elements_kept);
