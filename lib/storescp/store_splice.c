@@ -5,8 +5,8 @@
  * pipe into its open file (see store.h).  Only where the ordinary path
  * would write exactly those bytes and look at none of them: the file
  * open, the data set not refused, the scanner counting a value it does
- * not keep (or done), a Deflated data set only once its UIDs are found,
- * and not across --max-object-size.
+ * not keep (or done), a Deflated data set only past the inflater's tail
+ * cap, and not across --max-object-size.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,9 +28,12 @@ store_unseen_room(struct store *st, uint64_t n, int fd, size_t *held)
 	    st->status != STATUS_CODE_SUCCESS || st->no_splice)
 		return 0;
 	if (st->scanning && st->scan_rc == 0) {
-		/* a Deflated head is inflated for the scanner until done */
+		/* a Deflated stream is inflated to its end (the UIDs,
+		 * then the tail: store_inflate.h) unless past the cap */
 		uint64_t k = st->zin != NULL
-		    ? (ds_scan_done(&st->scan) ? UINT64_MAX : 0)
+		    ? (store_inflate_out(st->zin) >= STORE_INFLATE_TAIL_MAX
+			      ? UINT64_MAX
+			      : 0)
 		    : ds_scan_skippable(&st->scan);
 
 		room = k < room ? k : room;

@@ -201,7 +201,7 @@ same_files() {
 	done
 }
 
-@test "dcmrecv splice: a Deflated data set, spliced once its UIDs are found: the bytes as sent, splice on and off" {
+@test "dcmrecv splice: a Deflated data set, inflated to its end (not spliced): the bytes as sent, splice on and off" {
 	local z=$BATS_TEST_TMPDIR/z.dcm mode
 	/usr/bin/dcmconv +td "$BATS_FILE_TMPDIR/in/d.dcm" "$z"
 	[ "$(meta_value "$z" 0002,0010)" = 1.2.840.10008.1.2.1.99 ]
@@ -213,8 +213,9 @@ same_files() {
 		else
 			start_dcmrecv
 		fi
+		# the tail is inflated to see the stream end (store_inflate.h):
+		# a splice would hide it, and the data set be refused as cut
 		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$z"
-		[ $mode = off ] || [ "$(wchar "$RECV_PID")" -lt 3000000 ]
 		stop_dcmrecv
 		# a deflate stream of odd length goes with its pad byte
 		# (PS3.5 A.5; dcmsend says so)
