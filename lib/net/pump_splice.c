@@ -180,10 +180,14 @@ pump_splice_read_max(const struct pump *p)
 {
 	uint8_t pcid;
 
-	if (!p->splicing || p->unseen == NULL)
+	uint64_t n;
+
+	if (!p->splicing || p->unseen == NULL || !transport_is_plain(&p->t))
 		return PUMP_RBUF;
-	/* the end of a PDV too short to splice, and the next headers */
-	return (size_t)ul_in_opaque(p->a, &pcid) + PDV_HEADERS;
+	/* the end of a PDV too short to splice, and the next headers;
+	 * never more than the buffer holds (a TLS read fills all it asks) */
+	n = (uint64_t)ul_in_opaque(p->a, &pcid) + PDV_HEADERS;
+	return n < PUMP_RBUF ? (size_t)n : PUMP_RBUF;
 }
 
 void
@@ -192,7 +196,7 @@ pump_splice_after_read(struct pump *p, size_t max, size_t got)
 	uint8_t pcid;
 	uint32_t op;
 
-	if (p->unseen == NULL || p->rlen > 0)
+	if (p->unseen == NULL || p->rlen > 0 || !transport_is_plain(&p->t))
 		return;
 	op = ul_in_opaque(p->a, &pcid);
 	if (!p->splicing) {

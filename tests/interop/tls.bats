@@ -148,6 +148,17 @@ PY
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 4 ]
 }
 
+@test "tls: ours -> ours with PDUs of 16 MiB: a 20 MB object arrives intact (nothing spliced past the TLS buffer)" {
+	big_file "$BATS_TEST_TMPDIR/big.dcm" 20
+	start_tls_dcmrecv server --max-pdu 16777216
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" \
+		127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR/big.dcm" "${SMALL[0]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 2 ]
+	kill -0 "$RECV_PID" # alive
+	stop_dcmrecv
+}
+
 @test "tls: later associations of one dcmsend run resume its TLS session (ours, storescp +tls); each line still names the client" {
 	start_tls_dcmrecv
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --per-assoc 1 --tls "${CA[@]}" "${ME[@]}" \
