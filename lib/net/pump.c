@@ -607,10 +607,17 @@ feed(struct pump *p, struct cs_err *err)
 	if (used > 0) {
 		p->roff += (size_t)used;
 		p->rlen -= (size_t)used;
-		p->bytes_fed += (uint64_t)used;
 	}
 	if (used <= 0 || ul_state(p->a) == UL_STA1)
 		p->rlen = 0;
+	return pump_fed(p, used, was_sta13, err);
+}
+
+int
+pump_fed(struct pump *p, ssize_t used, int was_sta13, struct cs_err *err)
+{
+	if (used > 0)
+		p->bytes_fed += (uint64_t)used;
 	if (p->quickack && used >= 0)
 		p->ack_owed = 1;
 	/*

@@ -109,23 +109,13 @@ tell_engine(struct pump *p, size_t k, struct cs_err *err)
 	int was_sta13 = ul_state(p->a) == UL_STA13;
 	ssize_t used = ul_recv_unseen(p->a, k, net_now_ms());
 
-	if (used > 0)
-		p->bytes_fed += (uint64_t)used;
 	if (drain(p) != 0 || used == CS_E_INVAL) {
 		/* the engine and the socket out of step: never go on */
 		pump_closed(p);
 		return cs_err_set(err, CS_E_FATAL,
 		    "spliced payload lost its place in the stream");
 	}
-	if (p->quickack && used >= 0)
-		p->ack_owed = 1;
-	if (used < 0 && !was_sta13) {
-		const struct cs_err *e = ul_last_error(p->a);
-
-		return cs_err_set(err, (int)used, "%s",
-		    e && e->code ? e->msg : cs_strerror((int)used));
-	}
-	return 0;
+	return pump_fed(p, used, was_sta13, err);
 }
 
 int

@@ -26,5 +26,8 @@ void pump_splice_after_read(struct pump *p, size_t max, size_t got);
 void pump_splice_release(struct pump *p);
 /* The transport closed, either side (pump.c). */
 void pump_closed(struct pump *p);
+/* After the engine took used bytes (ul_recv or ul_recv_unseen): counts
+ * them, owes an ACK, and turns a failure outside Sta13 into err. */
+int pump_fed(struct pump *p, ssize_t used, int was_sta13, struct cs_err *err);
 
 #endif

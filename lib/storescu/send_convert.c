@@ -1,6 +1,5 @@
 /* send_convert.c - a file's target syntax and its conversion for sending
  * (send_convert.h). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,25 +33,6 @@ send_convert_target(const char *ts, const char *const *cand, size_t n,
 			return -1;
 		}
 	return -1;
-}
-
-/* Appends to note (cap bytes), after "; " when it holds something. */
-static void note_add(char *note, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-note_add(char *note, size_t cap, const char *fmt, ...)
-{
-	size_t k = strlen(note);
-	va_list ap;
-
-	if (k > 0 && k + 2 < cap) {
-		memcpy(note + k, "; ", 3);
-		k += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(note + k, cap - k, fmt, ap);
-	va_end(ap);
 }
 
 int
@@ -89,7 +69,7 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 	}
 	note[0] = '\0';
 	if (tc->padded > 0)
-		note_add(note, cap,
+		report_add_note(note, cap,
 		    "padded %u odd-length value%s to even length (PS3.5 7.1.1)",
 		    tc->padded, tc->padded == 1 ? "" : "s");
 	/* from == ts: the same syntax, padded, not transcoded */
@@ -97,17 +77,17 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 	    strcmp(tc->sop_instance, sop_instance) != 0) {
 		/* PS3.3 C.12.1.1.1: a lossy copy is a new instance; it is
 		 * sent, stored and reported under its new UID */
-		note_add(note, cap,
+		report_add_note(note, cap,
 		    "transcoded to %s (lossy): new SOP Instance UID, was %s; "
 		    "ratio %.2f",
 		    report_uid_text(ts), sop_instance, tc->ratio);
 		memcpy(sop_instance, tc->sop_instance, DCMFILE_UID_MAX + 1);
 	} else if (strcmp(from, ts) != 0) {
-		note_add(note, cap, "transcoded to %s%s", report_uid_text(ts),
-		    tc->lossy ? " (lossy)" : "");
+		report_add_note(note, cap, "transcoded to %s%s",
+		    report_uid_text(ts), tc->lossy ? " (lossy)" : "");
 	}
 	if (tc->group_lengths > 0)
-		note_add(note, cap, "%u " SEND_GROUP_LENGTHS_REMOVED,
+		report_add_note(note, cap, "%u " SEND_GROUP_LENGTHS_REMOVED,
 		    tc->group_lengths, tc->group_lengths == 1 ? "" : "s");
 	return 0;
 }

@@ -234,18 +234,39 @@ report_probe_outcome(int rc)
 	}
 }
 
-void
-report_add_detail(char *buf, const char *fmt, ...)
+static void add_note(char *buf, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+add_note(char *buf, size_t cap, const char *fmt, va_list ap)
 {
 	size_t len = strlen(buf);
-	va_list ap;
 
-	if (len > 0 && len + 2 < DETAIL_MAX) {
+	if (len > 0 && len + 2 < cap) {
 		memcpy(buf + len, "; ", 3);
 		len += 2;
 	}
+	if (len < cap)
+		vsnprintf(buf + len, cap - len, fmt, ap);
+}
+
+void
+report_add_detail(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(buf + len, DETAIL_MAX - len, fmt, ap);
+	add_note(buf, DETAIL_MAX, fmt, ap);
+	va_end(ap);
+}
+
+void
+report_add_note(char *buf, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_note(buf, cap, fmt, ap);
 	va_end(ap);
 }
 

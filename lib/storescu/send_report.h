@@ -73,6 +73,9 @@ const char *report_uid_text(const char *uid);
 /* Appends "; " and a formatted reason to buf (DETAIL_MAX). */
 void report_add_detail(char *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same into buf of cap bytes. */
+void report_add_note(char *buf, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Appends to detail why no context of set that ac accepted fits a file
  * of class cls in syntax ts under po (the run's propose options). */
 void report_nocontext(const struct propose_opts *po,
