@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cstore/cstore.h"
@@ -32,23 +33,6 @@ struct expand {
 	int quiet;
 };
 
-static int
-casecmp_dicomdir(const char *name)
-{
-	static const char want[] = "DICOMDIR";
-	size_t i;
-
-	for (i = 0; want[i] != '\0'; i++) {
-		char c = name[i];
-
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		if (c != want[i])
-			return 1;
-	}
-	return name[i] != '\0';
-}
-
 /* Is path worth probing: a file operand (in ops, a set of the
  * operands), or named DICOMDIR. */
 static int
@@ -56,7 +40,7 @@ candidate(const char *path, const struct strmap *ops)
 {
 	const char *base = strrchr(path, '/');
 
-	return casecmp_dicomdir(base != NULL ? base + 1 : path) == 0 ||
+	return strcasecmp(base != NULL ? base + 1 : path, "DICOMDIR") == 0 ||
 	    strmap_get(ops, path, strlen(path), NULL);
 }
 

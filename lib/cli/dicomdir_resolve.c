@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cstore/cstore.h"
 #include "cli/dicomdir_inputs.h"
@@ -16,29 +17,9 @@
 #include "core/banned.h"
 
 static int
-fold(int c)
-{
-	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
-}
-
-/* strcmp without regard to ASCII case (the C locale's strcasecmp, in
- * whatever locale the tool runs). */
-static int
-casecmp(const char *a, const char *b)
-{
-	int x, y;
-
-	do {
-		x = fold((unsigned char)*a++);
-		y = fold((unsigned char)*b++);
-	} while (x == y && x != '\0');
-	return x - y;
-}
-
-static int
 by_name(const void *a, const void *b)
 {
-	return casecmp(*(const char *const *)a, *(const char *const *)b);
+	return strcasecmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 void
@@ -148,14 +129,14 @@ match(const struct dd_listing *l, const char *name)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (casecmp(l->names[mid], name) < 0)
+		if (strcasecmp(l->names[mid], name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == l->n || casecmp(l->names[lo], name) != 0)
+	if (lo == l->n || strcasecmp(l->names[lo], name) != 0)
 		return -1;
-	if (lo + 1 < l->n && casecmp(l->names[lo + 1], name) == 0)
+	if (lo + 1 < l->n && strcasecmp(l->names[lo + 1], name) == 0)
 		return -2;
 	return (long)lo;
 }
