@@ -97,6 +97,18 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	assert_output --partial "$(printf '\tA.3\tStorage SOP Class')"
 }
 
+@test "the classes and the transfer syntax missing until PS3.6 2025 resolve (DCMTK, dicom-rs, pydicom agree)" {
+	run -0 --separate-stderr SL -k 1.2.840.10008.5.1.4.1.1.9.100.1 \
+		1.2.840.10008.5.1.4.1.1.9.100.2 1.2.840.10008.5.1.4.1.1.601.5
+	assert_output "$(printf '%s\n' WaveformPresentationStateStorage \
+		WaveformAcquisitionPresentationStateStorage UltrasoundWaveformStorage)"
+	run -0 --separate-stderr SL waveformacquisitionpresentationstatestorage
+	assert_output "$(printf '1.2.840.10008.5.1.4.1.1.9.100.2\tWaveformAcquisitionPresentationStateStorage\tWaveform Acquisition Presentation State Storage\t')"
+	# the last retired transfer syntax of PS3.6 Table A-1 that was missing
+	run -0 --separate-stderr SL --all 1.2.840.10008.1.20
+	assert_output "$(printf '1.2.840.10008.1.20\tPapyrus3ImplicitVRLittleEndian\tPapyrus 3 Implicit VR Little Endian (Retired)\t\tTransfer Syntax')"
+}
+
 @test "--list prints the registry, with --all every known UID" {
 	run -0 --separate-stderr SL --list
 	n=${#lines[@]}
