@@ -169,38 +169,66 @@ cli_trim(char *s)
 	return s;
 }
 
-#define FILTER_MAX_FIELDS 64
+/* Field n (1-based) of the len bytes of line: its start and length, or
+ * -1 when the line has fewer (*nf: how many it has). */
+static long
+nth_field(const char *line, size_t len, long n, const char **start, long *nf)
+{
+	const char *p = line, *end = line + len, *tab;
+	long i = 1, flen = -1;
+
+	for (;; i++) {
+		tab = memchr(p, '\t', (size_t)(end - p));
+		if (i == n) {
+			*start = p;
+			flen = (tab != NULL ? tab : end) - p;
+		}
+		if (tab == NULL)
+			break;
+		p = tab + 1;
+	}
+	*nf = i;
+	return flen;
+}
 
 int
 cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 {
-	char *line = NULL, *copy, *f[FILTER_MAX_FIELDS];
+	char *line = NULL, *value = NULL;
+	const char *start = NULL;
 	size_t cap = 0, lineno = 0;
-	int rc = 0, r, nf;
-	long len;
+	int rc = 0, r;
+	long len, flen, nf;
 
 	while ((len = cli_read_record(in, &line, &cap, 0)) >= 0) {
 		lineno++;
 		/* cli_read_record drops one CR; a second one goes too */
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
-		copy = strdup(line);
-		if (copy == NULL) {
+		flen = nth_field(line, (size_t)len, field, &start, &nf);
+		free(value);
+		value = NULL;
+		if (flen < 0)
+			fprintf(stderr,
+			    "%s: line %zu: no field %ld (%ld fields)\n",
+			    cli_progname(), lineno, field, nf);
+		else if (memchr(start, '\0', (size_t)flen) != NULL)
+			/* not text: the bytes before it are no value */
+			fprintf(stderr,
+			    "%s: line %zu: field %ld holds a NUL byte\n",
+			    cli_progname(), lineno, field);
+		else if ((value = strndup(start, (size_t)flen)) == NULL) {
 			fprintf(stderr, "%s: out of memory\n", cli_progname());
 			exit(EXIT_INTERNAL);
 		}
-		nf = cli_split_tabs(copy, f, FILTER_MAX_FIELDS);
-		if (field > nf)
-			fprintf(stderr,
-			    "%s: line %zu: no field %ld (%d fields)\n",
-			    cli_progname(), lineno, field, nf);
-		fputs(line, out);
-		r = fn(ctx, field > nf ? NULL : f[field - 1], lineno, out);
+		/* the line goes back as read, every byte (NULs too) */
+		fwrite(line, 1, (size_t)len, out);
+		r = fn(ctx, value, lineno, out);
 		fputc('\n', out);
 		if (r > rc)
 			rc = r;
-		free(copy);
 	}
+	free(value);
 	free(line);
 	return rc;
 }
@@ -210,8 +238,9 @@ cli_each_query(
     int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx)
 {
 	char *line = NULL, *q;
-	size_t cap = 0, nq = 0;
+	size_t cap = 0, nq = 0, lineno = 0;
 	int i, r, rc = 0;
+	long len;
 
 	for (i = 0; i < argc; i++) {
 		r = fn(ctx, argv[i]);
@@ -220,7 +249,18 @@ cli_each_query(
 	}
 	if (argc > 0)
 		return rc;
-	while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
+	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
+		lineno++;
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			/* not text: what precedes the NUL is not the query */
+			fprintf(stderr,
+			    "%s: standard input line %zu holds a NUL byte: "
+			    "not a %s\n",
+			    cli_progname(), lineno, what);
+			nq++;
+			rc = 2;
+			continue;
+		}
 		q = cli_trim(line);
 		if (*q == '\0')
 			continue;

@@ -157,6 +157,21 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	[[ $stderr == *"line 1: '1.2.3.4': not found"* ]]
 }
 
+@test "stdin: a line holding a NUL byte is not found (exit 1); the text before the NUL is not looked up" {
+	run -1 --separate-stderr bash -c "printf 'MRImageStorage\n%s\000zz\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -k"
+	assert_output MRImageStorage
+	[[ $stderr == *"standard input line 2 holds a NUL byte"* ]]
+}
+
+@test "--field writes each line back byte for byte, NUL bytes included; a NUL in field N is not found" {
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf 'a\tb\000c\t%s\td\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -F 3 >'$o'"
+	printf 'a\tb\000c\t%s\td\tCTImageStorage\n' "$CT" | cmp - "$o"
+	run -1 --separate-stderr bash -c "printf 'x\t%s\000z\ty\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -F 2 >'$o'"
+	printf 'x\t%s\000z\ty\t\n' "$CT" | cmp - "$o"
+	[[ $stderr == *"line 1: field 2 holds a NUL byte"* ]]
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SL -F 1 </dev/null
 	[ -z "$output" ]

@@ -144,6 +144,21 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[[ $stderr == *"line 1: 'zz': not a 16-bit status code"* ]]
 }
 
+@test "stdin: a line holding a NUL byte is no code (exit 2); the text before the NUL is not taken for it" {
+	run -2 --separate-stderr bash -c "printf '0000\nA700\000zz\n' | '$CSTORE_BIN/status-explain'"
+	assert_output "$(printf '0x0000\tSuccess\tSuccess: the SOP Instance was stored\tC-STORE')"
+	[[ $stderr == *"standard input line 2 holds a NUL byte"* ]]
+}
+
+@test "--field writes each line back byte for byte, NUL bytes included; a NUL in field N is no code" {
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf 'a\tb\000c\t0000\td\n' | '$CSTORE_BIN/status-explain' -F 3 >'$o'"
+	printf 'a\tb\000c\t0000\td\tSuccess\tSuccess: the SOP Instance was stored\n' | cmp - "$o"
+	run -2 --separate-stderr bash -c "printf 'x\tA700\000z\ty\n' | '$CSTORE_BIN/status-explain' -F 2 >'$o'"
+	printf 'x\tA700\000z\ty\t\t\n' | cmp - "$o"
+	[[ $stderr == *"line 1: field 2 holds a NUL byte"* ]]
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SE -F 3 </dev/null
 	[ -z "$output" ]
