@@ -302,7 +302,8 @@ cli_help(const char *const *synopsis, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	exit(EXIT_OK);
+	/* a help that did not arrive is no success (tool --help >/dev/full) */
+	exit(cli_flush_stdout("the help") != 0 ? EXIT_OUTPUT : EXIT_OK);
 }
 
 void
