@@ -159,6 +159,12 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[[ $stderr == *"line 1: field 2 holds a NUL byte"* ]]
 }
 
+@test "--field ignores blanks around the code, as stdin lines and sopclass-lookup --field do" {
+	run -0 --separate-stderr bash -c "printf 'a\t  0xb000 \tz\n' | '$CSTORE_BIN/status-explain' -F 2"
+	assert_output "$(printf 'a\t  0xb000 \tz\tWarning\tCoercion of data elements')"
+	[ -z "$stderr" ]
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SE -F 3 </dev/null
 	[ -z "$output" ]
