@@ -191,6 +191,20 @@ nth_field(const char *line, size_t len, long n, const char **start, long *nf)
 	return flen;
 }
 
+/* A read error on in is no end of input: the rest is missing. */
+static void
+check_read(FILE *in, char *line)
+{
+	int e = errno;
+
+	if (!ferror(in))
+		return;
+	free(line);
+	fprintf(stderr, "%s: cannot read standard input: %s\n", cli_progname(),
+	    strerror(e));
+	exit(EXIT_USAGE);
+}
+
 int
 cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 {
@@ -229,6 +243,7 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 			rc = r;
 	}
 	free(value);
+	check_read(in, line);
 	free(line);
 	return rc;
 }
@@ -269,6 +284,7 @@ cli_each_query(
 		if (r > rc)
 			rc = r;
 	}
+	check_read(stdin, line);
 	free(line);
 	if (nq == 0)
 		cli_usage_error("no %s given and none on standard input", what);

@@ -109,7 +109,8 @@ int cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n);
  * writes each as TAB then the escaped value, e.g. with cli_out_append).
  * fn gets column N of the line, or NULL after a message when the line
  * has fewer ("line L: no field N (M fields)") or column N holds a NUL
- * byte.  Returns the largest value fn returned.
+ * byte.  Returns the largest value fn returned; a read error on in exits
+ * 2 with its reason (the input is not all there).
  */
 typedef int (*cli_filter_fn)(
     void *ctx, const char *value, size_t lineno, FILE *out);
@@ -128,7 +129,8 @@ long cli_tsv_unescape(char *dst, const char *s, size_t len);
  * each non-blank line of stdin with blanks around it trimmed; a line
  * holding a NUL byte is not text: a message, and 2.  When stdin has no
  * line either: usage error "no WHAT given and none on standard input".
- * Returns the largest value fn returned (or 2).
+ * Returns the largest value fn returned (or 2); a read error on stdin
+ * exits 2 with its reason.
  */
 typedef int (*cli_query_fn)(void *ctx, const char *query);
 int cli_each_query(

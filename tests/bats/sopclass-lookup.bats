@@ -172,6 +172,14 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	[[ $stderr == *"line 1: field 2 holds a NUL byte"* ]]
 }
 
+@test "standard input that cannot be read (a directory) exits 2 with the reason, never 0, with --field too" {
+	run -2 --separate-stderr SL -F 1 <"$BATS_TEST_TMPDIR"
+	[ -z "$output" ]
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+	run -2 --separate-stderr SL <"$BATS_TEST_TMPDIR"
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SL -F 1 </dev/null
 	[ -z "$output" ]

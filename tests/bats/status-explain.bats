@@ -165,6 +165,14 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ -z "$stderr" ]
 }
 
+@test "standard input that cannot be read (a directory) exits 2 with the reason, never 0, with --field too" {
+	run -2 --separate-stderr SE -F 1 <"$BATS_TEST_TMPDIR"
+	[ -z "$output" ]
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+	run -2 --separate-stderr SE <"$BATS_TEST_TMPDIR"
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SE -F 3 </dev/null
 	[ -z "$output" ]
