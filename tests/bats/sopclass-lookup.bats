@@ -205,6 +205,15 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	assert_output "$(printf 'SecondaryCaptureImageStorage\nCTImageStorage')"
 }
 
+@test "--file: a class not found names the file it came from" {
+	local f=$BATS_TEST_TMPDIR/unknown-class.dcm
+	printf '(0008,0016) UI [1.2.3.4.5]\n(0008,0018) UI [1.2.3.4.6]\n' >"$BATS_TEST_TMPDIR/d"
+	dump2dcm -q +te "$BATS_TEST_TMPDIR/d" "$f"
+	run -1 --separate-stderr SL -f "$CSTORE_ROOT/tests/data/p10-evrle.dcm" -f "$f"
+	assert_output --partial SecondaryCaptureImageStorage
+	[[ $stderr == *"'$f': SOP Class UID 1.2.3.4.5"* ]]
+}
+
 @test "--file: a missing file exits 1 with one line naming it" {
 	run -1 --separate-stderr SL --file "$BATS_TEST_TMPDIR/nope.dcm"
 	[ -z "$output" ]
