@@ -191,6 +191,16 @@ nth_field(const char *line, size_t len, long n, const char **start, long *nf)
 	return flen;
 }
 
+/* Bytes of a UTF-8 byte order mark opening line 1 (Windows editors
+ * write one), which belong to no field: 3 or 0. */
+static size_t
+bom_len(const char *line, size_t len, size_t lineno)
+{
+	return lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0
+	    ? 3
+	    : 0;
+}
+
 /* A read error on in is no end of input: the rest is missing. */
 static void
 check_read(FILE *in, char *line)
@@ -210,7 +220,7 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 {
 	char *line = NULL, *value = NULL;
 	const char *start = NULL;
-	size_t cap = 0, lineno = 0;
+	size_t cap = 0, lineno = 0, skip;
 	int rc = 0, r;
 	long len, flen, nf;
 
@@ -219,7 +229,9 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 		/* cli_read_record drops one CR; a second one goes too */
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
-		flen = nth_field(line, (size_t)len, field, &start, &nf);
+		skip = bom_len(line, (size_t)len, lineno);
+		flen = nth_field(
+		    line + skip, (size_t)len - skip, field, &start, &nf);
 		free(value);
 		value = NULL;
 		if (flen < 0)
@@ -276,7 +288,7 @@ cli_each_query(
 			rc = 2;
 			continue;
 		}
-		q = cli_trim(line);
+		q = cli_trim(line + bom_len(line, (size_t)len, lineno));
 		if (*q == '\0')
 			continue;
 		nq++;

@@ -180,6 +180,14 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
 }
 
+@test "a UTF-8 byte order mark opening standard input (a Windows editor's) is not part of the first query" {
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbfMRImageStorage\n' | '$CSTORE_BIN/sopclass-lookup' -k"
+	assert_output "$(printf 'MRImageStorage')"
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbfMRImageStorage\tx\n' | '$CSTORE_BIN/sopclass-lookup' -F 1 >'$o'"
+	printf '\xef\xbb\xbfMRImageStorage\tx\tMRImageStorage\n' | cmp - "$o"
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SL -F 1 </dev/null
 	[ -z "$output" ]

@@ -173,6 +173,14 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
 }
 
+@test "a UTF-8 byte order mark opening standard input (a Windows editor's) is not part of the first code" {
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbf0xB000\n' | '$CSTORE_BIN/status-explain'"
+	assert_output "$(printf '0xB000\tWarning\tCoercion of data elements\tC-STORE')"
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbf0000\tx\n' | '$CSTORE_BIN/status-explain' -F 1 >'$o'"
+	printf '\xef\xbb\xbf0000\tx\tSuccess\tSuccess: the SOP Instance was stored\n' | cmp - "$o"
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SE -F 3 </dev/null
 	[ -z "$output" ]
