@@ -214,6 +214,7 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 }
 
 @test "--file: a class not found names the file it came from" {
+	require_cmd dump2dcm
 	local f=$BATS_TEST_TMPDIR/unknown-class.dcm
 	printf '(0008,0016) UI [1.2.3.4.5]\n(0008,0018) UI [1.2.3.4.6]\n' >"$BATS_TEST_TMPDIR/d"
 	dump2dcm -q +te "$BATS_TEST_TMPDIR/d" "$f"
