@@ -270,7 +270,13 @@ cli_each_query(
 	long len;
 
 	for (i = 0; i < argc; i++) {
-		r = fn(ctx, argv[i]);
+		/* as on stdin lines: " CTImageStorage" is no word search */
+		if ((q = strdup(argv[i])) == NULL) {
+			fprintf(stderr, "%s: out of memory\n", cli_progname());
+			exit(EXIT_INTERNAL);
+		}
+		r = fn(ctx, cli_trim(q));
+		free(q);
 		if (r > rc)
 			rc = r;
 	}

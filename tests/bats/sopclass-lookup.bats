@@ -121,6 +121,11 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	run -2 --separate-stderr SL -l "$CT"
 }
 
+@test "blanks around an operand are ignored as on stdin lines: ' CTImageStorage' is that class alone, not a search" {
+	run -0 --separate-stderr SL -k " CTImageStorage " "$CT "
+	assert_output "$(printf 'CTImageStorage\nCTImageStorage')"
+}
+
 @test "with no query each stdin line is one query" {
 	run -0 --separate-stderr bash -c "printf '%s\n\n  MRImageStorage  \n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -k"
 	assert_output "$(printf 'CTImageStorage\nMRImageStorage')"

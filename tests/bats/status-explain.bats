@@ -116,6 +116,12 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	run -2 --separate-stderr SE -l 0
 }
 
+@test "blanks around an operand are ignored as on stdin lines" {
+	run -1 --separate-stderr SE -c " 0x0122 " "0000	"
+	assert_output "$(printf 'Failure\nSuccess')"
+	[ -z "$stderr" ]
+}
+
 @test "with no code each stdin line is one code" {
 	run -1 --separate-stderr bash -c "printf '0x0000\n\n a700 \n' | '$CSTORE_BIN/status-explain' -c"
 	assert_output "$(printf 'Success\nFailure')"
