@@ -8,6 +8,7 @@
 
 #include "cstore/cstore.h"
 #include "cli/cli.h"
+#include "cli/output.h"
 
 const char *
 cli_progname(void)
@@ -81,7 +82,7 @@ void
 cli_print_version(void)
 {
 	printf("%s (cstore) %s\n", cli_progname(), CS_VERSION);
-	exit(EXIT_OK);
+	exit(cli_flush_stdout("the version") != 0 ? EXIT_OUTPUT : EXIT_OK);
 }
 
 void

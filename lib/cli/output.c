@@ -169,38 +169,93 @@ cli_trim(char *s)
 	return s;
 }
 
-#define FILTER_MAX_FIELDS 64
+/* Field n (1-based) of the len bytes of line: its start and length, or
+ * -1 when the line has fewer (*nf: how many it has). */
+static long
+nth_field(const char *line, size_t len, long n, const char **start, long *nf)
+{
+	const char *p = line, *end = line + len, *tab;
+	long i = 1, flen = -1;
+
+	for (;; i++) {
+		tab = memchr(p, '\t', (size_t)(end - p));
+		if (i == n) {
+			*start = p;
+			flen = (tab != NULL ? tab : end) - p;
+		}
+		if (tab == NULL)
+			break;
+		p = tab + 1;
+	}
+	*nf = i;
+	return flen;
+}
+
+/* Bytes of a UTF-8 byte order mark opening line 1 (Windows editors
+ * write one), which belong to no field: 3 or 0. */
+static size_t
+bom_len(const char *line, size_t len, size_t lineno)
+{
+	return lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0
+	    ? 3
+	    : 0;
+}
+
+/* A read error on in is no end of input: the rest is missing. */
+static void
+check_read(FILE *in, char *line)
+{
+	int e = errno;
+
+	if (!ferror(in))
+		return;
+	free(line);
+	fprintf(stderr, "%s: cannot read standard input: %s\n", cli_progname(),
+	    strerror(e));
+	exit(EXIT_USAGE);
+}
 
 int
 cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 {
-	char *line = NULL, *copy, *f[FILTER_MAX_FIELDS];
-	size_t cap = 0, lineno = 0;
-	int rc = 0, r, nf;
-	long len;
+	char *line = NULL, *value = NULL;
+	const char *start = NULL;
+	size_t cap = 0, lineno = 0, skip;
+	int rc = 0, r;
+	long len, flen, nf;
 
 	while ((len = cli_read_record(in, &line, &cap, 0)) >= 0) {
 		lineno++;
 		/* cli_read_record drops one CR; a second one goes too */
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
-		copy = strdup(line);
-		if (copy == NULL) {
+		skip = bom_len(line, (size_t)len, lineno);
+		flen = nth_field(
+		    line + skip, (size_t)len - skip, field, &start, &nf);
+		free(value);
+		value = NULL;
+		if (flen < 0)
+			fprintf(stderr,
+			    "%s: line %zu: no field %ld (%ld fields)\n",
+			    cli_progname(), lineno, field, nf);
+		else if (memchr(start, '\0', (size_t)flen) != NULL)
+			/* not text: the bytes before it are no value */
+			fprintf(stderr,
+			    "%s: line %zu: field %ld holds a NUL byte\n",
+			    cli_progname(), lineno, field);
+		else if ((value = strndup(start, (size_t)flen)) == NULL) {
 			fprintf(stderr, "%s: out of memory\n", cli_progname());
 			exit(EXIT_INTERNAL);
 		}
-		nf = cli_split_tabs(copy, f, FILTER_MAX_FIELDS);
-		if (field > nf)
-			fprintf(stderr,
-			    "%s: line %zu: no field %ld (%d fields)\n",
-			    cli_progname(), lineno, field, nf);
-		fputs(line, out);
-		r = fn(ctx, field > nf ? NULL : f[field - 1], lineno, out);
+		/* the line goes back as read, every byte (NULs too) */
+		fwrite(line, 1, (size_t)len, out);
+		r = fn(ctx, value, lineno, out);
 		fputc('\n', out);
 		if (r > rc)
 			rc = r;
-		free(copy);
 	}
+	free(value);
+	check_read(in, line);
 	free(line);
 	return rc;
 }
@@ -210,18 +265,36 @@ cli_each_query(
     int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx)
 {
 	char *line = NULL, *q;
-	size_t cap = 0, nq = 0;
+	size_t cap = 0, nq = 0, lineno = 0;
 	int i, r, rc = 0;
+	long len;
 
 	for (i = 0; i < argc; i++) {
-		r = fn(ctx, argv[i]);
+		/* as on stdin lines: " CTImageStorage" is no word search */
+		if ((q = strdup(argv[i])) == NULL) {
+			fprintf(stderr, "%s: out of memory\n", cli_progname());
+			exit(EXIT_INTERNAL);
+		}
+		r = fn(ctx, cli_trim(q));
+		free(q);
 		if (r > rc)
 			rc = r;
 	}
 	if (argc > 0)
 		return rc;
-	while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
-		q = cli_trim(line);
+	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
+		lineno++;
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			/* not text: what precedes the NUL is not the query */
+			fprintf(stderr,
+			    "%s: standard input line %zu holds a NUL byte: "
+			    "not a %s\n",
+			    cli_progname(), lineno, what);
+			nq++;
+			rc = 2;
+			continue;
+		}
+		q = cli_trim(line + bom_len(line, (size_t)len, lineno));
 		if (*q == '\0')
 			continue;
 		nq++;
@@ -229,6 +302,7 @@ cli_each_query(
 		if (r > rc)
 			rc = r;
 	}
+	check_read(stdin, line);
 	free(line);
 	if (nq == 0)
 		cli_usage_error("no %s given and none on standard input", what);
@@ -262,7 +336,8 @@ cli_help(const char *const *synopsis, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
-	exit(EXIT_OK);
+	/* a help that did not arrive is no success (tool --help >/dev/full) */
+	exit(cli_flush_stdout("the help") != 0 ? EXIT_OUTPUT : EXIT_OK);
 }
 
 void

@@ -104,11 +104,14 @@ cli_out_init(struct cli_out *o, FILE *f, enum cli_format fmt, unsigned flags);
 int cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n);
 
 /*
- * -F/--field N: copies each line of in to out with the fields that fn
- * writes appended (fn writes each as TAB then the escaped value, e.g.
- * with cli_out_append).  Trailing CRs are dropped.  fn gets column N of
- * the line, or NULL (after a message "line L: no field N (M fields)")
- * when the line has fewer.  Returns the largest value fn returned.
+ * -F/--field N: copies each line of in to out, every byte as read (NULs
+ * too) but trailing CRs, with the fields that fn writes appended (fn
+ * writes each as TAB then the escaped value, e.g. with cli_out_append).
+ * fn gets column N of the line (a UTF-8 byte order mark opening in is in
+ * no column), or NULL after a message when the line has fewer ("line L:
+ * no field N (M fields)") or column N holds a NUL byte.  Returns the
+ * largest value fn returned; a read error on in exits 2 with its reason
+ * (the input is not all there).
  */
 typedef int (*cli_filter_fn)(
     void *ctx, const char *value, size_t lineno, FILE *out);
@@ -124,9 +127,11 @@ long cli_tsv_unescape(char *dst, const char *s, size_t len);
 
 /*
  * The query loop: fn on each of the argc operands, or, without any, on
- * each non-blank line of stdin with blanks around it trimmed.  When
- * stdin has none either: usage error "no WHAT given and none on standard
- * input".  Returns the largest value fn returned.
+ * each non-blank line of stdin; blanks around either (and a UTF-8 byte
+ * order mark opening stdin) are trimmed.  A line holding a NUL byte is
+ * not text: a message, and 2.  When stdin has no line either: usage error
+ * "no WHAT given and none on standard input".  Returns the largest value
+ * fn returned (or 2); a read error on stdin exits 2 with its reason.
  */
 typedef int (*cli_query_fn)(void *ctx, const char *query);
 int cli_each_query(

@@ -177,7 +177,12 @@ lookup_file(struct run *r, const char *path)
 		    stderr, "%s: '%s': %s\n", cli_progname(), path, err.msg);
 		return 1;
 	}
-	return lookup(r, info.sop_class);
+	rc = lookup(r, info.sop_class);
+	/* the lines above name the UID; with several files, which one */
+	if (rc != 0)
+		fprintf(stderr, "%s: '%s': SOP Class UID %s\n", cli_progname(),
+		    path, info.sop_class);
+	return rc;
 }
 
 /* --field N: the keyword (or UID) of column N, appended to the line. */

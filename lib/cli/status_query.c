@@ -184,11 +184,30 @@ list(const struct run *r)
 	}
 }
 
+/* The value without the blanks around it, in buf when it fits (a code or
+ * an outcome word always does), else the value as it is. */
+static const char *
+trimmed(const char *value, char *buf, size_t size)
+{
+	size_t n;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	n = strlen(value);
+	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		n--;
+	if (n >= size)
+		return value;
+	memcpy(buf, value, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* --field N: category and meaning of column N, appended to the line. */
 static int
 filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 {
-	char meaning[600], sctx[128];
+	char meaning[600], sctx[128], buf[32];
 	const struct outcome_info *oi;
 	struct status_info si;
 	uint16_t v;
@@ -198,6 +217,8 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 		fputs("\t\t", out);
 		return 2;
 	}
+	/* as on stdin lines: blanks around the code do not count */
+	value = trimmed(value, buf, sizeof(buf));
 	if ((oi = local_word(value)) != NULL) {
 		cli_out_append(out, LOCAL);
 		cli_out_append(out, oi->meaning);

@@ -46,6 +46,7 @@ const struct status_entry status_table[] = {
 	{ 0x0000, 0x0000, STATUS_SUCCESS, "N-ACTION", "", "Success: the action was performed; for Storage Commitment, the request was taken and its result follows in an N-EVENT-REPORT (PS3.4 J.3.2)" },
 	{ 0x0110, 0x0110, STATUS_FAILURE, "N-ACTION", "", "Processing failure: the action was not performed" },
 	{ 0x0112, 0x0112, STATUS_FAILURE, "N-ACTION", "", "No such SOP Instance: for Storage Commitment, the request did not name the well-known instance 1.2.840.10008.1.20.1.1" },
+	{ 0x0114, 0x0114, STATUS_FAILURE, "N-ACTION", "", "No such argument: the Action Information was not supported" },
 	{ 0x0115, 0x0115, STATUS_FAILURE, "N-ACTION", "", "Invalid argument value: the Action Information was not acceptable (no Transaction UID, no instance, malformed)" },
 	{ 0x0117, 0x0117, STATUS_FAILURE, "N-ACTION", "", "Invalid SOP Instance" },
 	{ 0x0118, 0x0118, STATUS_FAILURE, "N-ACTION", "", "No such SOP Class" },

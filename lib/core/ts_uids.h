@@ -65,5 +65,6 @@
 #define TS_UID_SMPTEST211020UncompressedInterlacedActiveVideo "1.2.840.10008.1.2.7.2"
 #define TS_UID_SMPTEST211030PCMDigitalAudio "1.2.840.10008.1.2.7.3"
 #define TS_UID_DeflatedImageFrameCompression "1.2.840.10008.1.2.8.1"
+#define TS_UID_Papyrus3ImplicitVRLittleEndian "1.2.840.10008.1.20"
 
 #endif

@@ -67,6 +67,7 @@ const struct uid_entry uid_table[] = {
 	{ "1.2.840.10008.1.2.7.3", "SMPTEST211030PCMDigitalAudio", "SMPTE ST 2110-30 PCM Digital Audio", "Transfer Syntax", 0 },
 	{ "1.2.840.10008.1.2.8.1", "DeflatedImageFrameCompression", "Deflated Image Frame Compression", "Transfer Syntax", 0 },
 	{ "1.2.840.10008.1.3.10", "MediaStorageDirectoryStorage", "Media Storage Directory Storage", "SOP Class", 0 },
+	{ "1.2.840.10008.1.20", "Papyrus3ImplicitVRLittleEndian", "Papyrus 3 Implicit VR Little Endian", "Transfer Syntax", 1 },
 	{ "1.2.840.10008.1.20.1", "StorageCommitmentPushModel", "Storage Commitment Push Model SOP Class", "SOP Class", 0 },
 	{ "1.2.840.10008.1.20.1.1", "StorageCommitmentPushModelInstance", "Storage Commitment Push Model SOP Instance", "Well-known SOP Instance", 0 },
 	{ "1.2.840.10008.3.1.1.1", "DICOMApplicationContext", "DICOM Application Context Name", "Application Context Name", 0 },

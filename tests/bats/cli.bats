@@ -36,6 +36,18 @@ tools() {
 	done
 }
 
+@test "--help and --version that cannot be written exit 6 with a message, never 0" {
+	local t a
+	[ -w /dev/full ] || skip "no /dev/full"
+	for t in $(tools); do
+		for a in --help --version; do
+			run --separate-stderr bash -c '"$0" "$1" >/dev/full' "$t" "$a"
+			[ "$status" -eq 6 ] || { echo "$t $a: exit $status" >&2; return 1; }
+			[[ $stderr == *"cannot write"* ]] || { echo "$t $a: $stderr" >&2; return 1; }
+		done
+	done
+}
+
 @test "an unknown long option exits 2, hint on stderr, nothing on stdout" {
 	local t
 	for t in $(tools); do

@@ -97,6 +97,18 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	assert_output --partial "$(printf '\tA.3\tStorage SOP Class')"
 }
 
+@test "the classes and the transfer syntax missing until PS3.6 2025 resolve (DCMTK, dicom-rs, pydicom agree)" {
+	run -0 --separate-stderr SL -k 1.2.840.10008.5.1.4.1.1.9.100.1 \
+		1.2.840.10008.5.1.4.1.1.9.100.2 1.2.840.10008.5.1.4.1.1.601.5
+	assert_output "$(printf '%s\n' WaveformPresentationStateStorage \
+		WaveformAcquisitionPresentationStateStorage UltrasoundWaveformStorage)"
+	run -0 --separate-stderr SL waveformacquisitionpresentationstatestorage
+	assert_output "$(printf '1.2.840.10008.5.1.4.1.1.9.100.2\tWaveformAcquisitionPresentationStateStorage\tWaveform Acquisition Presentation State Storage\t')"
+	# the last retired transfer syntax of PS3.6 Table A-1 that was missing
+	run -0 --separate-stderr SL --all 1.2.840.10008.1.20
+	assert_output "$(printf '1.2.840.10008.1.20\tPapyrus3ImplicitVRLittleEndian\tPapyrus 3 Implicit VR Little Endian (Retired)\t\tTransfer Syntax')"
+}
+
 @test "--list prints the registry, with --all every known UID" {
 	run -0 --separate-stderr SL --list
 	n=${#lines[@]}
@@ -107,6 +119,11 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	[ "${#lines[@]}" -gt "$n" ]
 	assert_line --partial ExplicitVRLittleEndian
 	run -2 --separate-stderr SL -l "$CT"
+}
+
+@test "blanks around an operand are ignored as on stdin lines: ' CTImageStorage' is that class alone, not a search" {
+	run -0 --separate-stderr SL -k " CTImageStorage " "$CT "
+	assert_output "$(printf 'CTImageStorage\nCTImageStorage')"
 }
 
 @test "with no query each stdin line is one query" {
@@ -145,6 +162,37 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	[[ $stderr == *"line 1: '1.2.3.4': not found"* ]]
 }
 
+@test "stdin: a line holding a NUL byte is not found (exit 1); the text before the NUL is not looked up" {
+	run -1 --separate-stderr bash -c "printf 'MRImageStorage\n%s\000zz\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -k"
+	assert_output MRImageStorage
+	[[ $stderr == *"standard input line 2 holds a NUL byte"* ]]
+}
+
+@test "--field writes each line back byte for byte, NUL bytes included; a NUL in field N is not found" {
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf 'a\tb\000c\t%s\td\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -F 3 >'$o'"
+	printf 'a\tb\000c\t%s\td\tCTImageStorage\n' "$CT" | cmp - "$o"
+	run -1 --separate-stderr bash -c "printf 'x\t%s\000z\ty\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -F 2 >'$o'"
+	printf 'x\t%s\000z\ty\t\n' "$CT" | cmp - "$o"
+	[[ $stderr == *"line 1: field 2 holds a NUL byte"* ]]
+}
+
+@test "standard input that cannot be read (a directory) exits 2 with the reason, never 0, with --field too" {
+	run -2 --separate-stderr SL -F 1 <"$BATS_TEST_TMPDIR"
+	[ -z "$output" ]
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+	run -2 --separate-stderr SL <"$BATS_TEST_TMPDIR"
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+}
+
+@test "a UTF-8 byte order mark opening standard input (a Windows editor's) is not part of the first query" {
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbfMRImageStorage\n' | '$CSTORE_BIN/sopclass-lookup' -k"
+	assert_output "$(printf 'MRImageStorage')"
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbfMRImageStorage\tx\n' | '$CSTORE_BIN/sopclass-lookup' -F 1 >'$o'"
+	printf '\xef\xbb\xbfMRImageStorage\tx\tMRImageStorage\n' | cmp - "$o"
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SL -F 1 </dev/null
 	[ -z "$output" ]
@@ -168,6 +216,16 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	done
 	run -0 --separate-stderr SL -k -f "$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$CT"
 	assert_output "$(printf 'SecondaryCaptureImageStorage\nCTImageStorage')"
+}
+
+@test "--file: a class not found names the file it came from" {
+	require_cmd dump2dcm
+	local f=$BATS_TEST_TMPDIR/unknown-class.dcm
+	printf '(0008,0016) UI [1.2.3.4.5]\n(0008,0018) UI [1.2.3.4.6]\n' >"$BATS_TEST_TMPDIR/d"
+	dump2dcm -q +te "$BATS_TEST_TMPDIR/d" "$f"
+	run -1 --separate-stderr SL -f "$CSTORE_ROOT/tests/data/p10-evrle.dcm" -f "$f"
+	assert_output --partial SecondaryCaptureImageStorage
+	[[ $stderr == *"'$f': SOP Class UID 1.2.3.4.5"* ]]
 }
 
 @test "--file: a missing file exits 1 with one line naming it" {

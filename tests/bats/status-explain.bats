@@ -116,6 +116,12 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	run -2 --separate-stderr SE -l 0
 }
 
+@test "blanks around an operand are ignored as on stdin lines" {
+	run -1 --separate-stderr SE -c " 0x0122 " "0000	"
+	assert_output "$(printf 'Failure\nSuccess')"
+	[ -z "$stderr" ]
+}
+
 @test "with no code each stdin line is one code" {
 	run -1 --separate-stderr bash -c "printf '0x0000\n\n a700 \n' | '$CSTORE_BIN/status-explain' -c"
 	assert_output "$(printf 'Success\nFailure')"
@@ -142,6 +148,43 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[[ $stderr == *"line 2: no field 2 (1 fields)"* ]]
 	run -2 --separate-stderr bash -c "printf 'a\tzz\n' | '$CSTORE_BIN/status-explain' -F 2"
 	[[ $stderr == *"line 1: 'zz': not a 16-bit status code"* ]]
+}
+
+@test "stdin: a line holding a NUL byte is no code (exit 2); the text before the NUL is not taken for it" {
+	run -2 --separate-stderr bash -c "printf '0000\nA700\000zz\n' | '$CSTORE_BIN/status-explain'"
+	assert_output "$(printf '0x0000\tSuccess\tSuccess: the SOP Instance was stored\tC-STORE')"
+	[[ $stderr == *"standard input line 2 holds a NUL byte"* ]]
+}
+
+@test "--field writes each line back byte for byte, NUL bytes included; a NUL in field N is no code" {
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf 'a\tb\000c\t0000\td\n' | '$CSTORE_BIN/status-explain' -F 3 >'$o'"
+	printf 'a\tb\000c\t0000\td\tSuccess\tSuccess: the SOP Instance was stored\n' | cmp - "$o"
+	run -2 --separate-stderr bash -c "printf 'x\tA700\000z\ty\n' | '$CSTORE_BIN/status-explain' -F 2 >'$o'"
+	printf 'x\tA700\000z\ty\t\t\n' | cmp - "$o"
+	[[ $stderr == *"line 1: field 2 holds a NUL byte"* ]]
+}
+
+@test "--field ignores blanks around the code, as stdin lines and sopclass-lookup --field do" {
+	run -0 --separate-stderr bash -c "printf 'a\t  0xb000 \tz\n' | '$CSTORE_BIN/status-explain' -F 2"
+	assert_output "$(printf 'a\t  0xb000 \tz\tWarning\tCoercion of data elements')"
+	[ -z "$stderr" ]
+}
+
+@test "standard input that cannot be read (a directory) exits 2 with the reason, never 0, with --field too" {
+	run -2 --separate-stderr SE -F 1 <"$BATS_TEST_TMPDIR"
+	[ -z "$output" ]
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+	run -2 --separate-stderr SE <"$BATS_TEST_TMPDIR"
+	[[ $stderr == *"cannot read standard input: Is a directory"* ]]
+}
+
+@test "a UTF-8 byte order mark opening standard input (a Windows editor's) is not part of the first code" {
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbf0xB000\n' | '$CSTORE_BIN/status-explain'"
+	assert_output "$(printf '0xB000\tWarning\tCoercion of data elements\tC-STORE')"
+	local o=$BATS_TEST_TMPDIR/out
+	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbf0000\tx\n' | '$CSTORE_BIN/status-explain' -F 1 >'$o'"
+	printf '\xef\xbb\xbf0000\tx\tSuccess\tSuccess: the SOP Instance was stored\n' | cmp - "$o"
 }
 
 @test "--field: empty input is an empty output" {

@@ -86,6 +86,24 @@ START_TEST(policy_accepts_storage_and_verification_in_the_senders_order)
 }
 END_TEST
 
+/* PS3.6 2025: the waveform presentation states and DICONDE's ultrasound
+ * waveform are Storage SOP classes; by default they are accepted too. */
+START_TEST(policy_accepts_the_storage_classes_ps36_added_lately)
+{
+	struct storescp_config cfg = { 0 };
+	struct ul_assoc_rj rj;
+	char why[256];
+
+	propose(1, "1.2.840.10008.5.1.4.1.1.9.100.1", EVR, NULL);
+	propose(3, "1.2.840.10008.5.1.4.1.1.9.100.2", EVR, NULL);
+	propose(5, "1.2.840.10008.5.1.4.1.1.601.5", EVR, NULL);
+	ck_assert_int_eq(decide(&cfg, "127.0.0.1", &rj, why), POLICY_ACCEPT);
+	ck_assert_uint_eq(ac->n_pc, 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(ac->pc[i].result, UL_PC_ACCEPTANCE);
+}
+END_TEST
+
 START_TEST(policy_ts_list_sets_which_and_our_order)
 {
 	const char *ts[] = { "ImplicitVRLittleEndian", EVR };
@@ -363,6 +381,7 @@ policy_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, policy_accepts_storage_and_verification_in_the_senders_order);
+	tcase_add_test(tc, policy_accepts_the_storage_classes_ps36_added_lately);
 	tcase_add_test(tc, policy_ts_list_sets_which_and_our_order);
 	tcase_add_test(tc, policy_sop_class_lists_accept_and_refuse);
 	tcase_add_test(tc, policy_strict_aet_rejects_other_called_titles_with_reason_7);

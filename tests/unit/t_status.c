@@ -129,6 +129,34 @@ START_TEST(pynetdicom_codes_are_marked_as_implementation_specific)
 }
 END_TEST
 
+/* PS3.7 10.1.1.1.8 and 10.1.4.1.10: every status each DIMSE-N service
+ * the tools speak may answer has a row of that service. */
+START_TEST(n_event_report_and_n_action_name_every_status_ps3_7_lists)
+{
+	static const uint16_t ner[] = { 0x0000, 0x0110, 0x0112, 0x0113,
+		0x0114, 0x0115, 0x0117, 0x0118, 0x0119, 0x0210, 0x0211, 0x0212,
+		0x0213 };
+	static const uint16_t nac[] = { 0x0000, 0x0110, 0x0112, 0x0114,
+		0x0115, 0x0117, 0x0118, 0x0119, 0x0123, 0x0124, 0x0210, 0x0211,
+		0x0212, 0x0213 };
+	struct status_info si;
+	size_t i;
+
+	for (i = 0; i < sizeof(ner) / sizeof(ner[0]); i++) {
+		status_explain(ner[i], "N-EVENT-REPORT", &si);
+		ck_assert_msg(si.std != NULL &&
+			strcmp(si.std->service, "N-EVENT-REPORT") == 0,
+		    "N-EVENT-REPORT 0x%04X", ner[i]);
+	}
+	for (i = 0; i < sizeof(nac) / sizeof(nac[0]); i++) {
+		status_explain(nac[i], "N-ACTION", &si);
+		ck_assert_msg(si.std != NULL &&
+			strcmp(si.std->service, "N-ACTION") == 0,
+		    "N-ACTION 0x%04X", nac[i]);
+	}
+}
+END_TEST
+
 START_TEST(unknown_codes_get_their_range_category)
 {
 	struct status_info si;
@@ -187,6 +215,7 @@ status_suite(void)
 	tcase_add_test(tc, c_store_codes_have_the_meanings_of_ps3_4_table_b_2_1);
 	tcase_add_test(tc, named_codes_are_in_the_table_with_their_category);
 	tcase_add_test(tc, pynetdicom_codes_are_marked_as_implementation_specific);
+	tcase_add_test(tc, n_event_report_and_n_action_name_every_status_ps3_7_lists);
 	tcase_add_test(tc, unknown_codes_get_their_range_category);
 	tcase_add_test(tc, codes_parse_as_hex_or_decimal);
 	suite_add_tcase(s, tc);
