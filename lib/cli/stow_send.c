@@ -144,6 +144,16 @@ fail_batch(struct run *r, enum storescu_outcome oc, const char *why)
 	drop_batch(r);
 }
 
+/* The reason a 200 that does not name an input leaves it failed. */
+static const char *
+not_stow(char *why, size_t len, const struct stow_http_rsp *rsp)
+{
+	snprintf(why, len,
+	    "HTTP 200, but the response (%s, %zu bytes) is not a STOW-RS answer naming it: not counted as stored",
+	    rsp->type[0] ? rsp->type : "no Content-Type", rsp->len);
+	return why;
+}
+
 /* The answer to a request: each input's line from the response. */
 static void
 map_response(struct run *r, const struct stow_http_rsp *rsp)
@@ -156,9 +166,16 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 
 	snprintf(why, sizeof(why), "HTTP %ld: %s", rsp->code, err.msg);
 	if (p == NULL && rsp->code == 200) {
-		/* success with an unreadable body: stored all the same */
+		/* a 200 proves nothing by itself (a web page where a STOW-RS
+		 * service was meant): stored only as an XML answer names it */
 		for (k = 0; k < r->n; k++)
-			report_item(r, &r->it[k], STORESCU_STORED, 1, 0, why);
+			if (stow_rsp_xml_names(rsp->type, rsp->body, rsp->len,
+				r->it[k].info.sop_instance))
+				report_item(r, &r->it[k], STORESCU_STORED, 1,
+				    0, NULL);
+			else
+				report_item(r, &r->it[k], STORESCU_FAILED, 0,
+				    0, not_stow(why, sizeof(why), rsp));
 		drop_batch(r);
 		return;
 	}

@@ -301,6 +301,24 @@ PY
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
 }
 
+@test "stow: a 200 that is not a STOW-RS answer (a web page) stores nothing: the files fail and --remove-sent keeps them; an XML answer naming them counts" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_ANSWER_TYPE='text/html; charset=utf-8' STUB_ANSWER='<html><body>Welcome</body></html>' start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	assert_line --regexp $'^failed\t.*/explicit-le.dcm\t.*\tHTTP 200, but the response \\(text/html; charset=utf-8, 33 bytes\\) is not a STOW-RS answer naming it: not counted as stored$'
+	assert_line --regexp $'^failed\t.*/rle.dcm\t.*not a STOW-RS answer naming it'
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 2 ]
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+}
+
 # bats test_tags=serial
 @test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
 	start_stub
