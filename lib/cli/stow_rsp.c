@@ -143,8 +143,8 @@ stow_rsp_free(struct stow_rsp *r)
 }
 
 int
-stow_rsp_xml_names(const char *type, const char *body, size_t len,
-    const char *sop_instance)
+stow_rsp_xml_names(
+    const char *type, const char *body, size_t len, const char *sop_instance)
 {
 	static const char xml[] = "application/dicom+xml";
 	char want[80];

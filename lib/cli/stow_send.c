@@ -171,11 +171,11 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 		for (k = 0; k < r->n; k++)
 			if (stow_rsp_xml_names(rsp->type, rsp->body, rsp->len,
 				r->it[k].info.sop_instance))
-				report_item(r, &r->it[k], STORESCU_STORED, 1,
-				    0, NULL);
+				report_item(
+				    r, &r->it[k], STORESCU_STORED, 1, 0, NULL);
 			else
-				report_item(r, &r->it[k], STORESCU_FAILED, 0,
-				    0, not_stow(why, sizeof(why), rsp));
+				report_item(r, &r->it[k], STORESCU_FAILED, 0, 0,
+				    not_stow(why, sizeof(why), rsp));
 		drop_batch(r);
 		return;
 	}
