@@ -360,7 +360,7 @@ static int
 flush_once(struct run *r, struct cs_err *err)
 {
 	struct stow_http_rsp rsp = { 0 };
-	char why[CS_ERR_MSG_MAX + 32];
+	char why[CS_ERR_MSG_MAX + 640];
 	int rc;
 
 	if (r->n == 0)
@@ -413,9 +413,14 @@ flush_once(struct run *r, struct cs_err *err)
 	if (rsp.code == 200 || rsp.code == 202 || rsp.code == 409) {
 		map_response(r, &rsp);
 	} else {
-		snprintf(why, sizeof(why), "HTTP %ld%s", rsp.code,
+		snprintf(why, sizeof(why), "HTTP %ld%s%.512s%s", rsp.code,
 		    rsp.code == 400
 			? ": the service refused the file (bad request)"
+			: rsp.location[0] ? ": redirected to "
+					  : "",
+		    rsp.location,
+		    rsp.location[0]
+			? " (not followed: give dcmsend that URL's base)"
 			: "");
 		fail_batch(r, STORESCU_FAILED, why);
 	}

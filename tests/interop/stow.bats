@@ -319,6 +319,15 @@ PY
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 }
 
+@test "stow: a redirect is not followed; each file's line names where it points, the file stays" {
+	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/a.dcm"
+	STUB_REDIRECT=https://archive.example/dicomweb/studies start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR/a.dcm"
+	assert_line --regexp $'^failed\t.*/a.dcm\t.*\tHTTP 307: redirected to https://archive.example/dicomweb/studies \\(not followed: give dcmsend that URL\'s base\\)$'
+	[ -e "$BATS_TEST_TMPDIR/a.dcm" ]
+	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
+}
+
 # bats test_tags=serial
 @test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
 	start_stub
