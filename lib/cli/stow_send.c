@@ -465,12 +465,16 @@ take(struct run *r, const char *path, size_t k)
 	it->note[0] = '\0';
 	if (r->l != NULL)
 		pthread_mutex_lock(&r->l->mu);
-	rc = r->o->already_stored != NULL &&
-	    r->o->already_stored(r->o->user, path);
+	rc = r->o->already_stored != NULL
+	    ? r->o->already_stored(r->o->user, path)
+	    : 0;
 	if (r->l != NULL)
 		pthread_mutex_unlock(&r->l->mu);
 	if (rc) {
-		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0, NULL, 0);
+		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0,
+		    rc == STORESCU_SENT_EARLIER ? STORESCU_SENT_EARLIER_DETAIL
+						: NULL,
+		    0);
 		return;
 	}
 	if ((it->fd = infile_open_stat(path, &st, &err)) < 0) {
