@@ -283,6 +283,8 @@ one_by_one(struct run *r, struct cs_err *err)
 			rc = flush(r, err);
 		else
 			fail_batch(r, STORESCU_NOTSENT, err->msg);
+		if (rc != 0 && r->n > 0) /* kept to be tried again: not here */
+			fail_batch(r, STORESCU_NOTSENT, err->msg);
 	}
 	r->it = all;
 	r->n = 0;
@@ -380,6 +382,15 @@ flush_once(struct run *r, struct cs_err *err)
 		    rc == CS_E_NET ? STORESCU_ABORTED : STORESCU_NOTSENT,
 		    err->msg);
 		return rc;
+	}
+	if (r->follow &&
+	    (rsp.code == 502 || rsp.code == 503 || rsp.code == 504)) {
+		/* a gateway whose archive is down (or restarting): no answer
+		 * about the files, which stay for stow_follow to try again */
+		free(rsp.body);
+		return cs_err_set(err, CS_E_AGAIN,
+		    "%s: HTTP %ld: the service is unavailable", r->so->url,
+		    rsp.code);
 	}
 	if (rsp.code == 401 || rsp.code == 403) {
 		snprintf(why, sizeof(why), "HTTP %ld: %s", rsp.code,

@@ -328,6 +328,29 @@ PY
 	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
 }
 
+@test "stow: --follow: a gateway's 503 (the archive down) is tried again until it answers; past --retry-for the files fail, stay, and the run goes on" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_503=3 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent --retry-delay 10 "$STUB" - \
+		< <(ls "$BATS_TEST_TMPDIR"/in/*.dcm)
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[[ $stderr == *"HTTP 503: the service is unavailable: retrying (for ever)"* ]]
+	[[ $stderr == *"the service answers again"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 4 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_503=100000 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent --retry-delay 10 --retry-for 1 "$STUB" - \
+		< <(ls "$BATS_TEST_TMPDIR"/in/*.dcm)
+	assert_output --regexp $'^failed\t.*/explicit-le.dcm\t.*\thttp://.*: HTTP 503: the service is unavailable$'
+	[ -e "$BATS_TEST_TMPDIR/in/explicit-le.dcm" ]
+}
+
 # bats test_tags=serial
 @test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
 	start_stub
