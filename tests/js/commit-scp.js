@@ -9,6 +9,7 @@
 //   extra    as ok, plus an instance nobody asked for in each list
 //   missing  the last requested instance named in neither list
 //   both     the first requested instance in both lists (committed first)
+//   early    as ok, the report sent before the N-ACTION's response
 //   never    no report at all
 // One line per event on stdout: "action N" (instances requested), "report".
 "use strict";
@@ -45,7 +46,7 @@ class CommitScp extends Scp {
     say("action", refs.length);
     const rsp = NActionResponse.fromRequest(req);
     rsp.setStatus(Status.Success);
-    cb(rsp);
+    if (mode !== "early") cb(rsp);
     if (mode === "never") return;
     const item = (r) => ({
       ReferencedSOPClassUID: r.ReferencedSOPClassUID,
@@ -68,6 +69,12 @@ class CommitScp extends Scp {
     if (failed.length) elems.FailedSOPSequence = failed;
     const ev = new NEventReportRequest(COMMIT, COMMIT_INSTANCE, failed.length ? 2 : 1);
     ev.setDataset(new Dataset(elems, ds.getTransferSyntaxUid()));
+    if (mode === "early") { // the report before the N-ACTION's response
+      say("report");
+      this.sendRequests(ev);
+      setTimeout(() => cb(rsp), 50);
+      return;
+    }
     setTimeout(() => {
       say("report");
       this.sendRequests(ev);
@@ -80,7 +87,10 @@ class CommitScp extends Scp {
 }
 
 const server = new Server(CommitScp);
-server.on("networkError", () => {});
+server.on("networkError", (e) => {
+  process.stderr.write(`commit-scp: ${e.message}\n`);
+  if (e.code === "EADDRINUSE") process.exit(1);
+});
 server.listen(Number(port));
 process.on("SIGTERM", () => {
   server.close();
