@@ -108,6 +108,18 @@ all_held() {
 	all_held
 }
 
+@test "dcmsend --commit -v: the association line counts the storage contexts and says whether Storage Commitment was accepted" {
+	start_dcmrecv --commit
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -v 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[[ $stderr =~ accepted\ ([0-9]+)\ of\ ([0-9]+)\ presentation\ contexts\ and\ Storage\ Commitment,\ max\ PDU ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+	stop_dcmrecv
+	start_dcmrecv
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -v 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[[ $stderr =~ accepted\ ([0-9]+)\ of\ ([0-9]+)\ presentation\ contexts\ but\ not\ Storage\ Commitment,\ max\ PDU ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+}
+
 # bats test_tags=serial
 @test "dcmsend --commit --commit-listen: a silent connection to the listener (a scanner, a health check) holds up neither the report nor the end of the wait" {
 	LPORT=$(free_port)
