@@ -401,7 +401,9 @@ flush_once(struct run *r, struct cs_err *err)
 		return cs_err_set(
 		    err, CS_E_REJECTED, "%s: %s", r->so->url, why);
 	}
-	if (rsp.code == 400 && r->n > 1) {
+	/* 413: a proxy's body limit (nginx's is 1 MB) may take the files
+	 * alone */
+	if ((rsp.code == 400 || rsp.code == 413) && r->n > 1) {
 		free(rsp.body);
 		return one_by_one(r, err);
 	}
@@ -427,6 +429,8 @@ flush_once(struct run *r, struct cs_err *err)
 		snprintf(why, sizeof(why), "HTTP %ld%s%.512s%s", rsp.code,
 		    rsp.code == 400
 			? ": the service refused the file (bad request)"
+			: rsp.code == 413
+			? ": the file alone is larger than the service takes"
 			: rsp.location[0] ? ": redirected to "
 					  : "",
 		    rsp.location,

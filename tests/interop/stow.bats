@@ -328,6 +328,20 @@ PY
 	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
 }
 
+@test "stow: a 413 (a proxy's body limit) sends the request's files again one by one; one too large alone fails saying so" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/in/big.dcm" 1
+	STUB_MAX_BODY=100000 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$BATS_TEST_TMPDIR/in/explicit-le.dcm" \
+		"$BATS_TEST_TMPDIR/in/big.dcm" "$BATS_TEST_TMPDIR/in/rle.dcm"
+	assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
+	assert_line --regexp $'^0000\t.*/rle.dcm\t'
+	assert_line --regexp $'^failed\t.*/big.dcm\t.*\tHTTP 413: the file alone is larger than the service takes$'
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+}
+
 @test "stow: --follow: a gateway's 503 (the archive down) is tried again until it answers; past --retry-for the files fail, stay, and the run goes on" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
