@@ -6,7 +6,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -257,7 +256,7 @@ run(void *arg)
 	pthread_mutex_lock(&l->mu);
 	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
 		if (l->conn_fd[k] >= 0)
-			shutdown(l->conn_fd[k], SHUT_RDWR);
+			net_cut(l->conn_fd[k]);
 	while (l->n_conn > 0)
 		pthread_cond_wait(&l->cv, &l->mu);
 	pthread_mutex_unlock(&l->mu);
