@@ -19,6 +19,7 @@
 #include "cli/send_check.h"
 #include "cli/send_commit.h"
 #include "cli/send_out.h"
+#include "cli/sent_names.h"
 #include "cli/stow_send.h"
 
 struct dcmsend {
@@ -29,6 +30,7 @@ struct dcmsend {
 	int stdout_tty;
 	size_t dicomdirs; /* inputs that were DICOMDIRs (send_exit_status) */
 	struct send_commit_state state; /* --commit-state */
+	struct sent_names *sent;        /* --follow --remove-sent: what went */
 };
 
 static void
@@ -62,9 +64,11 @@ on_result(void *user, const struct storescu_result *r)
 
 	if (r->outcome == STORESCU_DICOMDIR)
 		d->dicomdirs++;
-	if (d->a.remove_sent)
-		send_remove_sent(r,
-		    d->a.send.commit || d->a.commit_wait != NULL, d->a.quiet);
+	if (d->a.remove_sent &&
+	    send_remove_sent(
+		r, d->a.send.commit || d->a.commit_wait != NULL, d->a.quiet) &&
+	    d->sent != NULL)
+		sent_names_add(d->sent, r->path);
 	if (d->stdout_tty)
 		send_progress_clear(&d->progress);
 	send_out_result(&d->out, r);
@@ -145,10 +149,18 @@ do_commit_wait(struct dcmsend *d)
 	return cli_flush_stdout("the results") != 0 ? EXIT_OUTPUT : ex;
 }
 
+/* --resume's log has it, or (--follow --remove-sent) an earlier line of
+ * its name was sent and removed since the pipe named it again */
 static int
 already_stored(void *user, const char *path)
 {
-	return resume_has(((struct dcmsend *)user)->resume, path);
+	struct dcmsend *d = user;
+
+	if (d->resume != NULL && resume_has(d->resume, path))
+		return 1;
+	return d->sent != NULL && sent_names_gone(d->sent, path)
+	    ? STORESCU_SENT_EARLIER
+	    : 0;
 }
 
 /* --resume LOG: the set of inputs an earlier run stored. */
@@ -237,6 +249,10 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		return ex;
 	if ((ex = load_resume(d)) != 0)
 		return ex;
+	if (d->a.remove_sent && (d->sent = malloc(sizeof(*d->sent))) != NULL) {
+		sent_names_init(d->sent);
+		d->a.send.already_stored = already_stored;
+	}
 	if (fq_start(&q) != 0) {
 		fprintf(
 		    stderr, "%s: cannot start reading stdin\n", cli_progname());
@@ -261,6 +277,7 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		send_out_summary(&sum);
 	fq_release(&q);
 	resume_free(d->resume);
+	free(d->sent);
 	ex = send_commit_state_close(&d->state, d->a.commit_state != NULL,
 	    rc == CS_E_IO
 		? EXIT_NO

@@ -266,9 +266,14 @@ struct storescu_send_opts {
 	/*
 	 * Inputs stored by an earlier run (dcmsend --resume): called once
 	 * per input before it is read; non-zero skips it with the outcome
-	 * STORESCU_RESUMED.  May be NULL (nothing skipped).
+	 * STORESCU_RESUMED, STORESCU_SENT_EARLIER naming another reason:
+	 * this run sent the file under that name and removed it since
+	 * (--follow --remove-sent).  May be NULL (nothing skipped).
 	 */
 	int (*already_stored)(void *user, const char *path);
+#define STORESCU_SENT_EARLIER 2
+#define STORESCU_SENT_EARLIER_DETAIL \
+	"sent already: stored and removed (--remove-sent) since its name came again"
 	/*
 	 * follow (dcmsend --limit-rate): bytes per second written to the
 	 * network over all associations of one call together (a token

@@ -271,15 +271,15 @@ send_status_meaning(uint16_t status, const char *service)
 			      : status_category_name(si.category);
 }
 
-void
+int
 send_remove_sent(const struct storescu_result *r, int commit, int quiet)
 {
 	struct stat st;
 
 	if (r->outcome != STORESCU_STORED && r->outcome != STORESCU_WARNING)
-		return;
+		return 0;
 	if (commit && r->commit != STORESCU_COMMITTED)
-		return; /* the archive has not taken responsibility */
+		return 0; /* the archive has not taken responsibility */
 	/* another file under its name since it was read (a spool that
 	 * got the instance again): that one was not sent */
 	if (r->ino != 0 && stat(r->path, &st) == 0 &&
@@ -289,11 +289,14 @@ send_remove_sent(const struct storescu_result *r, int commit, int quiet)
 			    "%s: sent, but not removed: '%s' is no longer "
 			    "the file that was sent\n",
 			    cli_progname(), r->path);
-		return;
+		return 0;
 	}
-	if (unlink(r->path) != 0 && !quiet)
+	if (unlink(r->path) == 0)
+		return 1;
+	if (!quiet)
 		fprintf(stderr, "%s: sent, but cannot remove '%s': %s\n",
 		    cli_progname(), r->path, strerror(errno));
+	return 0;
 }
 
 void

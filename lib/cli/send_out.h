@@ -56,7 +56,8 @@ void send_out_summary(const struct storescu_summary *sum);
  * file that failed or was skipped (resumed: this run did not send it).
  * A file that cannot be removed gets a line on stderr unless quiet.
  */
-void send_remove_sent(const struct storescu_result *r, int commit, int quiet);
+/* --remove-sent after r: 1 when its file was removed, else 0. */
+int send_remove_sent(const struct storescu_result *r, int commit, int quiet);
 
 /* -v after an echo: the peer's limits, implementation and whether it
  * confirmed the user identity, on stderr. */

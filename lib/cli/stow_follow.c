@@ -21,9 +21,11 @@ say_state(
 
 /*
  * The batch until it is answered: while nothing answers (refused, timed
- * out, broken mid-way) it is sent again after a backoff doubling up to
- * STORESCU_FOLLOW_MAX_DELAY_MS, for fo->retry_for_ms at most (-1:
- * forever).  Its files stay open meanwhile; the queue keeps reading.
+ * out, broken mid-way, or a gateway's 502, 503 or 504) it is sent again
+ * after a backoff doubling up to STORESCU_FOLLOW_MAX_DELAY_MS, for
+ * fo->retry_for_ms at most (-1: forever).  Its files stay open
+ * meanwhile; the queue keeps reading.  Past that a gateway's answer
+ * fails the files and the run goes on, as an A7xx status does over DIMSE.
  */
 static int
 flush_until_answered(
@@ -38,7 +40,7 @@ flush_until_answered(
 		cs_err_clear(err);
 		rc = flush(r, err);
 		if (rc != CS_E_UNREACHABLE && rc != CS_E_TIMEOUT &&
-		    rc != CS_E_NET)
+		    rc != CS_E_NET && rc != CS_E_AGAIN)
 			break;
 		if (since == 0) {
 			snprintf(line, sizeof(line), "%s: retrying (for %s)",
@@ -57,6 +59,12 @@ flush_until_answered(
 	}
 	if (since != 0 && rc == 0)
 		say_state(r, fo, "the service answers again");
+	if (rc == CS_E_AGAIN) { /* unavailable for --retry-for: final */
+		if (r->n > 0)
+			fail_batch(r, STORESCU_FAILED, err->msg);
+		cs_err_clear(err);
+		return 0;
+	}
 	if (rc != 0 && r->n > 0)
 		fail_batch(r, STORESCU_NOTSENT, err->msg);
 	return rc;

@@ -28,4 +28,10 @@ enum stow_verdict stow_rsp_find(
     const struct stow_rsp *r, const char *sop_instance, uint16_t *reason);
 void stow_rsp_free(struct stow_rsp *r);
 
+/* 1 when a response of Content-Type type that is not JSON is the XML
+ * representation (application/dicom+xml) and holds sop_instance as a
+ * whole value ("<Value ...>UID</Value>"), else 0. */
+int stow_rsp_xml_names(
+    const char *type, const char *body, size_t len, const char *sop_instance);
+
 #endif

@@ -144,6 +144,16 @@ fail_batch(struct run *r, enum storescu_outcome oc, const char *why)
 	drop_batch(r);
 }
 
+/* The reason a 200 that does not name an input leaves it failed. */
+static const char *
+not_stow(char *why, size_t len, const struct stow_http_rsp *rsp)
+{
+	snprintf(why, len,
+	    "HTTP 200, but the response (%s, %zu bytes) is not a STOW-RS answer naming it: not counted as stored",
+	    rsp->type[0] ? rsp->type : "no Content-Type", rsp->len);
+	return why;
+}
+
 /* The answer to a request: each input's line from the response. */
 static void
 map_response(struct run *r, const struct stow_http_rsp *rsp)
@@ -156,9 +166,16 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 
 	snprintf(why, sizeof(why), "HTTP %ld: %s", rsp->code, err.msg);
 	if (p == NULL && rsp->code == 200) {
-		/* success with an unreadable body: stored all the same */
+		/* a 200 proves nothing by itself (a web page where a STOW-RS
+		 * service was meant): stored only as an XML answer names it */
 		for (k = 0; k < r->n; k++)
-			report_item(r, &r->it[k], STORESCU_STORED, 1, 0, why);
+			if (stow_rsp_xml_names(rsp->type, rsp->body, rsp->len,
+				r->it[k].info.sop_instance))
+				report_item(
+				    r, &r->it[k], STORESCU_STORED, 1, 0, NULL);
+			else
+				report_item(r, &r->it[k], STORESCU_FAILED, 0, 0,
+				    not_stow(why, sizeof(why), rsp));
 		drop_batch(r);
 		return;
 	}
@@ -266,6 +283,8 @@ one_by_one(struct run *r, struct cs_err *err)
 			rc = flush(r, err);
 		else
 			fail_batch(r, STORESCU_NOTSENT, err->msg);
+		if (rc != 0 && r->n > 0) /* kept to be tried again: not here */
+			fail_batch(r, STORESCU_NOTSENT, err->msg);
 	}
 	r->it = all;
 	r->n = 0;
@@ -343,7 +362,7 @@ static int
 flush_once(struct run *r, struct cs_err *err)
 {
 	struct stow_http_rsp rsp = { 0 };
-	char why[CS_ERR_MSG_MAX + 32];
+	char why[CS_ERR_MSG_MAX + 640];
 	int rc;
 
 	if (r->n == 0)
@@ -364,6 +383,15 @@ flush_once(struct run *r, struct cs_err *err)
 		    err->msg);
 		return rc;
 	}
+	if (r->follow &&
+	    (rsp.code == 502 || rsp.code == 503 || rsp.code == 504)) {
+		/* a gateway whose archive is down (or restarting): no answer
+		 * about the files, which stay for stow_follow to try again */
+		free(rsp.body);
+		return cs_err_set(err, CS_E_AGAIN,
+		    "%s: HTTP %ld: the service is unavailable", r->so->url,
+		    rsp.code);
+	}
 	if (rsp.code == 401 || rsp.code == 403) {
 		snprintf(why, sizeof(why), "HTTP %ld: %s", rsp.code,
 		    rsp.code == 401 ? "authentication required or refused"
@@ -373,7 +401,9 @@ flush_once(struct run *r, struct cs_err *err)
 		return cs_err_set(
 		    err, CS_E_REJECTED, "%s: %s", r->so->url, why);
 	}
-	if (rsp.code == 400 && r->n > 1) {
+	/* 413: a proxy's body limit (nginx's is 1 MB) may take the files
+	 * alone */
+	if ((rsp.code == 400 || rsp.code == 413) && r->n > 1) {
 		free(rsp.body);
 		return one_by_one(r, err);
 	}
@@ -396,9 +426,16 @@ flush_once(struct run *r, struct cs_err *err)
 	if (rsp.code == 200 || rsp.code == 202 || rsp.code == 409) {
 		map_response(r, &rsp);
 	} else {
-		snprintf(why, sizeof(why), "HTTP %ld%s", rsp.code,
+		snprintf(why, sizeof(why), "HTTP %ld%s%.512s%s", rsp.code,
 		    rsp.code == 400
 			? ": the service refused the file (bad request)"
+			: rsp.code == 413
+			? ": the file alone is larger than the service takes"
+			: rsp.location[0] ? ": redirected to "
+					  : "",
+		    rsp.location,
+		    rsp.location[0]
+			? " (not followed: give dcmsend that URL's base)"
 			: "");
 		fail_batch(r, STORESCU_FAILED, why);
 	}
@@ -443,12 +480,16 @@ take(struct run *r, const char *path, size_t k)
 	it->note[0] = '\0';
 	if (r->l != NULL)
 		pthread_mutex_lock(&r->l->mu);
-	rc = r->o->already_stored != NULL &&
-	    r->o->already_stored(r->o->user, path);
+	rc = r->o->already_stored != NULL
+	    ? r->o->already_stored(r->o->user, path)
+	    : 0;
 	if (r->l != NULL)
 		pthread_mutex_unlock(&r->l->mu);
 	if (rc) {
-		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0, NULL, 0);
+		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0,
+		    rc == STORESCU_SENT_EARLIER ? STORESCU_SENT_EARLIER_DETAIL
+						: NULL,
+		    0);
 		return;
 	}
 	if ((it->fd = infile_open_stat(path, &st, &err)) < 0) {

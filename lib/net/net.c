@@ -300,6 +300,12 @@ net_accept(int lfd, struct cs_err *err)
 	return fd;
 }
 
+void
+net_cut(int fd)
+{
+	shutdown(fd, SHUT_RDWR);
+}
+
 ssize_t
 net_peek(int fd, void *buf, size_t len)
 {

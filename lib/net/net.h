@@ -46,6 +46,9 @@ int net_adopt_listener(int fd, struct cs_err *err);
 /* Accepts one connection (fd set up as above); CS_E_AGAIN if none is
  * waiting, CS_E_NET on failure. */
 int net_accept(int lfd, struct cs_err *err);
+/* Shuts both directions of connection fd (another thread blocked on it
+ * wakes to its end); the fd stays open for its owner to close. */
+void net_cut(int fd);
 
 /*
  * Copies up to len bytes waiting on fd without consuming them

@@ -124,6 +124,9 @@ void commit_rx_release(struct commit_rx *x);
  * certificate tls.ca trusts; ours is tls.cert).  0, or CS_E_TLS /
  * CS_E_INVAL (the TLS files), CS_E_NOMEM with err set.
  */
+/* Connections served at once; more are closed at once. */
+#define COMMIT_LISTEN_CONN_MAX 8
+
 struct commit_listener {
 	int fd;
 	const struct storescu_config *cfg;
@@ -134,6 +137,13 @@ struct commit_listener {
 	/* with cfg->tls: the listener's server context (its certificate,
 	 * the archive's required); made by commit_listen_start */
 	struct tls_ctx *tls;
+	/* each connection in a thread of its own, so that a silent one
+	 * (a scanner, a health check) holds up no report; the listener
+	 * cuts what is left (shutdown) when it ends */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int conn_fd[COMMIT_LISTEN_CONN_MAX]; /* -1: free; under mu */
+	int n_conn;                          /* under mu */
 };
 int commit_listen_start(struct commit_listener *l, struct cs_err *err);
 /* Sets lanes_done and waits for the listener to end. */

@@ -1,8 +1,8 @@
 /*
  * commit_listen.c - the listener for the archive's associations that
- * carry commitment reports (commit.h): one thread, one association at
- * a time, accepting only the Storage Commitment Push Model class with
- * the archive as its SCP (PS3.4 J.3.3, PS3.7 D.3.3.4).
+ * carry commitment reports (commit.h): one thread accepting, one more
+ * per connection, accepting only the Storage Commitment Push Model
+ * class with the archive as its SCP (PS3.4 J.3.3, PS3.7 D.3.3.4).
  */
 #include <stdio.h>
 #include <string.h>
@@ -102,7 +102,7 @@ on_release_rq(void *user)
 	return ul_release_response(c->a) == 0 ? 0 : -1;
 }
 
-/* One connection, to its end. */
+/* One connection, to its end (the caller closes fd). */
 static void
 serve(struct commit_listener *l, int fd)
 {
@@ -131,7 +131,6 @@ serve(struct commit_listener *l, int fd)
 		if (l->cfg->trace != NULL)
 			l->cfg->trace(l->cfg->trace_user, e.msg);
 		transport_release(&t);
-		close(fd);
 		return;
 	}
 	if (l->tls != NULL && l->cfg->trace != NULL) {
@@ -146,7 +145,6 @@ serve(struct commit_listener *l, int fd)
 	if (c.a == NULL || pump_init_transport(&p, &t, c.a) != 0) {
 		ul_assoc_free(c.a);
 		transport_release(&t);
-		close(fd);
 		return;
 	}
 	if (l->cfg->trace != NULL)
@@ -160,7 +158,6 @@ serve(struct commit_listener *l, int fd)
 		(void)pump_run(&p, NULL, NULL, CONN_MAX_MS, &e);
 	pump_linger(&p, 1000);
 	pump_release(&p);
-	close(fd);
 	dimse_rx_release(&c.rx);
 	commit_rx_release(&c.x);
 	ul_assoc_free(c.a);
@@ -184,28 +181,98 @@ over(struct commit_listener *l)
 	return done;
 }
 
+struct conn_arg {
+	struct commit_listener *l;
+	int fd, slot;
+};
+
+static void *
+serve_thread(void *arg)
+{
+	struct conn_arg a = *(struct conn_arg *)arg;
+
+	cs_free(arg);
+	serve(a.l, a.fd);
+	/* the slot is freed before the fd: never cut a reused number */
+	pthread_mutex_lock(&a.l->mu);
+	a.l->conn_fd[a.slot] = -1;
+	pthread_mutex_unlock(&a.l->mu);
+	close(a.fd);
+	pthread_mutex_lock(&a.l->mu);
+	a.l->n_conn--;
+	pthread_cond_broadcast(&a.l->cv);
+	pthread_mutex_unlock(&a.l->mu);
+	return NULL;
+}
+
+/* fd served in a thread of its own; -1 when all slots are taken. */
+static int
+start_conn(struct commit_listener *l, int fd)
+{
+	struct conn_arg *a = cs_calloc(1, sizeof(*a));
+	int k, slot = -1;
+
+	if (a == NULL)
+		return -1;
+	pthread_mutex_lock(&l->mu);
+	for (k = 0; k < COMMIT_LISTEN_CONN_MAX && slot < 0; k++)
+		if (l->conn_fd[k] < 0)
+			slot = k;
+	if (slot >= 0) {
+		l->conn_fd[slot] = fd;
+		l->n_conn++;
+	}
+	pthread_mutex_unlock(&l->mu);
+	a->l = l;
+	a->fd = fd;
+	a->slot = slot;
+	if (slot >= 0 && net_thread_detached(serve_thread, a, 0) == 0)
+		return 0;
+	cs_free(a);
+	if (slot >= 0) {
+		pthread_mutex_lock(&l->mu);
+		l->conn_fd[slot] = -1;
+		l->n_conn--;
+		pthread_mutex_unlock(&l->mu);
+	}
+	return -1;
+}
+
 static void *
 run(void *arg)
 {
 	struct commit_listener *l = arg;
 	struct cs_err e = { 0, "" };
-	int fd;
+	int fd, k;
 
 	while (!over(l)) {
 		if (net_wait_readable(l->fd, TICK_MS) <= 0)
 			continue;
 		fd = net_accept(l->fd, &e);
-		if (fd >= 0)
-			serve(l, fd);
+		if (fd >= 0 && start_conn(l, fd) != 0)
+			close(fd);
 	}
+	/* nothing awaited any more: what is still connected is cut */
+	pthread_mutex_lock(&l->mu);
+	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
+		if (l->conn_fd[k] >= 0)
+			net_cut(l->conn_fd[k]);
+	while (l->n_conn > 0)
+		pthread_cond_wait(&l->cv, &l->mu);
+	pthread_mutex_unlock(&l->mu);
 	return NULL;
 }
 
 int
 commit_listen_start(struct commit_listener *l, struct cs_err *err)
 {
+	int k;
+
 	l->lanes_done = 0;
 	l->tls = NULL;
+	l->n_conn = 0;
+	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
+		l->conn_fd[k] = -1;
 	if (l->cfg->tls.enabled) {
 		/* the archive's association as a receiver takes one: our
 		 * certificate, the archive's required and checked against
@@ -214,7 +281,11 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 		if (l->tls == NULL)
 			return err != NULL && err->code ? err->code : CS_E_TLS;
 	}
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
 	if (net_thread_start(&l->th, run, l) != 0) {
+		pthread_cond_destroy(&l->cv);
+		pthread_mutex_destroy(&l->mu);
 		tls_ctx_free(l->tls);
 		l->tls = NULL;
 		return cs_err_set(
@@ -230,6 +301,8 @@ commit_listen_stop(struct commit_listener *l)
 	l->lanes_done = 1;
 	pthread_mutex_unlock(&l->cr->mu);
 	pthread_join(l->th, NULL);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
 	tls_ctx_free(l->tls);
 	l->tls = NULL;
 }

@@ -287,12 +287,16 @@ dry_run(struct send_run *run, struct cs_err *err)
 /* Input i is skipped: the caller's log has it stored (and, with
  * --commit, committed: the caller asked for that). */
 static void
-resumed(struct send_run *run, size_t i)
+resumed(struct send_run *run, size_t i, int how)
 {
 	struct storescu_result r;
 
 	report_result_init(&r, &run->rep, i, STORESCU_RESUMED);
-	if (run->o->commit) {
+	if (how == STORESCU_SENT_EARLIER) {
+		r.commit =
+		    run->o->commit ? STORESCU_COMMITTED : STORESCU_COMMIT_NONE;
+		r.detail = STORESCU_SENT_EARLIER_DETAIL;
+	} else if (run->o->commit) {
 		r.commit = STORESCU_COMMITTED;
 		r.detail = "stored and committed according to the resume log";
 	} else {
@@ -317,12 +321,14 @@ send_probe_inputs(
 
 	struct cs_err e;
 	size_t i;
-	int rc;
+	int rc, how;
 
 	for (i = 0; i < run->src.n; i++) {
-		if (o->already_stored != NULL &&
-		    o->already_stored(o->user, run->src.paths[i])) {
-			resumed(run, i);
+		how = o->already_stored != NULL
+		    ? o->already_stored(o->user, run->src.paths[i])
+		    : 0;
+		if (how != 0) {
+			resumed(run, i, how);
 			continue;
 		}
 		cs_err_clear(&e);

@@ -263,12 +263,17 @@ established(struct batch *b, struct scu_session *s)
 	int m, accepted = 0;
 	size_t j;
 
+	/* the storage contexts: the commitment one is said apart */
 	for (m = 0; ac != NULL && m < ac->n_pc; m++)
-		accepted += ac->pc[m].result == UL_PC_ACCEPTANCE;
+		accepted += ac->pc[m].result == UL_PC_ACCEPTANCE &&
+		    strcmp(ac->pc[m].abstract_syntax, COMMIT_SOP_CLASS) != 0;
 	report_association(&run->rep);
 	report_note(&run->rep,
-	    "association %u: %s port %s accepted %d of %u presentation contexts, max PDU %u, window %u",
+	    "association %u: %s port %s accepted %d of %u presentation contexts%s, max PDU %u, window %u",
 	    b->assoc, run->cfg->host, run->cfg->port, accepted, b->set->n_pc,
+	    !run->o->commit      ? ""
+		: commit_pcid(s) ? " and Storage Commitment"
+				 : " but not Storage Commitment",
 	    ac && ac->has_max_pdu ? (unsigned)ac->max_pdu : 0u, s->window);
 	if (s->identity_confirmed)
 		report_note(&run->rep,

@@ -306,6 +306,10 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &rsp->code);
 		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
 		snprintf(rsp->type, sizeof(rsp->type), "%s", ct ? ct : "");
+		ct = NULL; /* redirects are not followed: named instead */
+		curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &ct);
+		snprintf(
+		    rsp->location, sizeof(rsp->location), "%s", ct ? ct : "");
 		trace(h, "response", rsp->type, rsp->code);
 	}
 	if (s.too_big)

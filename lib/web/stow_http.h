@@ -45,9 +45,10 @@ struct stow_part {
 };
 
 struct stow_http_rsp {
-	long code;      /* HTTP status */
-	char type[128]; /* its Content-Type ("" if none) */
-	char *body;     /* NUL-terminated; the caller frees */
+	long code;          /* HTTP status */
+	char type[128];     /* its Content-Type ("" if none) */
+	char location[512]; /* a redirect's target ("" if none) */
+	char *body;         /* NUL-terminated; the caller frees */
 	size_t len;
 };
 

@@ -108,6 +108,53 @@ all_held() {
 	all_held
 }
 
+@test "dcmsend --commit -v: the association line counts the storage contexts and says whether Storage Commitment was accepted" {
+	start_dcmrecv --commit
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -v 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[[ $stderr =~ accepted\ ([0-9]+)\ of\ ([0-9]+)\ presentation\ contexts\ and\ Storage\ Commitment,\ max\ PDU ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+	stop_dcmrecv
+	start_dcmrecv
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -v 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[[ $stderr =~ accepted\ ([0-9]+)\ of\ ([0-9]+)\ presentation\ contexts\ but\ not\ Storage\ Commitment,\ max\ PDU ]]
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+}
+
+# bats test_tags=serial
+@test "dcmsend --commit --commit-listen: a silent connection to the listener (a scanner, a health check) holds up neither the report nor the end of the wait" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 1500
+	"$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 20 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}" >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local pid=$! rc=0
+	track_pid "$pid"
+	wait_for_port "$LPORT" "$pid" 10
+	exec 5<>"/dev/tcp/127.0.0.1/$LPORT" # connects, then says nothing
+	SECONDS=0
+	wait "$pid" || rc=$?
+	exec 5>&-
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$rc" -eq 0 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	[ "$SECONDS" -le 10 ]
+	all_held
+	# no report at all: the wait ends at --commit-timeout, connection or not
+	stop_dcmrecv
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 60000
+	"$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 2 \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}" >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$! rc=0
+	track_pid "$pid"
+	wait_for_port "$LPORT" "$pid" 10
+	exec 5<>"/dev/tcp/127.0.0.1/$LPORT"
+	SECONDS=0
+	wait "$pid" || rc=$?
+	exec 5>&-
+	[ "$rc" -eq 7 ]
+	[ "$SECONDS" -le 8 ]
+	[ "$(cut -f5 "$BATS_TEST_TMPDIR/send.out" | grep -c '^uncommitted; .*no commitment report within 2 s$')" -eq 6 ]
+}
+
 # bats test_tags=serial
 @test "dcmsend --commit: a report later than --commit-timeout gives uncommitted lines in time, exit 7" {
 	start_dcmrecv --commit-delay 8000

@@ -104,6 +104,32 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 0 ]
 }
 
+@test "dcmsend --follow --remove-sent: a name that comes again after its file was sent and removed is resumed (sent already), not unreadable, exit 0" {
+	require_netns
+	start_dcmrecv
+	mkfifo "$W/paths"
+	"$CSTORE_BIN/dcmsend" --follow --remove-sent 127.0.0.1 "$RECV_PORT" - <"$W/paths" >"$W/res" 2>"$W/err" &
+	local pid=$! rc=0
+	track_pid "$pid"
+	exec 4>"$W/paths"
+	# the spool got the instance twice while it was in flight: the pipe
+	# names the file twice, the first send took the newer file and removed it
+	printf '%s\n' "$W/spool/f1.dcm" >&4
+	wait_for_line "$W/res" $'^0000\t.*/f1\\.dcm' 10
+	[ ! -e "$W/spool/f1.dcm" ]
+	printf '%s\n%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm" >&4
+	exec 4>&-
+	wait "$pid" || rc=$?
+	cat "$W/res" "$W/err"
+	[ "$rc" -eq 0 ]
+	grep -q $'^resumed\t.*/f1\\.dcm\t.*\tsent already: stored and removed (--remove-sent) since its name came again$' "$W/res"
+	grep -q $'^0000\t.*/f2\\.dcm\t' "$W/res"
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+	# a missing name this run never sent is unreadable still
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent 127.0.0.1 "$RECV_PORT" - <<<"$W/spool/f9.dcm"
+	assert_output --regexp $'^unreadable\t.*/f9\\.dcm\t.*No such file or directory'
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow --retry-for: an unreachable peer is said once, given up after the time, exit 3, nothing removed" {
 	require_netns

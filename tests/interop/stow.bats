@@ -301,6 +301,70 @@ PY
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
 }
 
+@test "stow: a 200 that is not a STOW-RS answer (a web page) stores nothing: the files fail and --remove-sent keeps them; an XML answer naming them counts" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_ANSWER_TYPE='text/html; charset=utf-8' STUB_ANSWER='<html><body>Welcome</body></html>' start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	assert_line --regexp $'^failed\t.*/explicit-le.dcm\t.*\tHTTP 200, but the response \\(text/html; charset=utf-8, 33 bytes\\) is not a STOW-RS answer naming it: not counted as stored$'
+	assert_line --regexp $'^failed\t.*/rle.dcm\t.*not a STOW-RS answer naming it'
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 2 ]
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+}
+
+@test "stow: a redirect is not followed; each file's line names where it points, the file stays" {
+	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/a.dcm"
+	STUB_REDIRECT=https://archive.example/dicomweb/studies start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR/a.dcm"
+	assert_line --regexp $'^failed\t.*/a.dcm\t.*\tHTTP 307: redirected to https://archive.example/dicomweb/studies \\(not followed: give dcmsend that URL\'s base\\)$'
+	[ -e "$BATS_TEST_TMPDIR/a.dcm" ]
+	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
+}
+
+@test "stow: a 413 (a proxy's body limit) sends the request's files again one by one; one too large alone fails saying so" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/in/big.dcm" 1
+	STUB_MAX_BODY=100000 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$BATS_TEST_TMPDIR/in/explicit-le.dcm" \
+		"$BATS_TEST_TMPDIR/in/big.dcm" "$BATS_TEST_TMPDIR/in/rle.dcm"
+	assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
+	assert_line --regexp $'^0000\t.*/rle.dcm\t'
+	assert_line --regexp $'^failed\t.*/big.dcm\t.*\tHTTP 413: the file alone is larger than the service takes$'
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+}
+
+@test "stow: --follow: a gateway's 503 (the archive down) is tried again until it answers; past --retry-for the files fail, stay, and the run goes on" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_503=3 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent --retry-delay 10 "$STUB" - \
+		< <(ls "$BATS_TEST_TMPDIR"/in/*.dcm)
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[[ $stderr == *"HTTP 503: the service is unavailable: retrying (for ever)"* ]]
+	[[ $stderr == *"the service answers again"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 4 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_503=100000 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent --retry-delay 10 --retry-for 1 "$STUB" - \
+		< <(ls "$BATS_TEST_TMPDIR"/in/*.dcm)
+	assert_output --regexp $'^failed\t.*/explicit-le.dcm\t.*\thttp://.*: HTTP 503: the service is unavailable$'
+	[ -e "$BATS_TEST_TMPDIR/in/explicit-le.dcm" ]
+}
+
 # bats test_tags=serial
 @test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
 	start_stub

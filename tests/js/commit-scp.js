@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// commit-scp.js - dcmjs-dimse's Server as an archive that stores and
+// commits, with a report bent as asked, for tests/interop/dcmjs-commit.bats.
+//   node commit-scp.js PORT MODE
+// Accepts every presentation context (first proposed syntax), answers every
+// C-STORE 0000 and the N-ACTION 0000, then sends the N-EVENT-REPORT on the
+// same association.  MODE:
+//   ok       every requested instance committed
+//   extra    as ok, plus an instance nobody asked for in each list
+//   missing  the last requested instance named in neither list
+//   both     the first requested instance in both lists (committed first)
+//   early    as ok, the report sent before the N-ACTION's response
+//   never    no report at all
+// One line per event on stdout: "action N" (instances requested), "report".
+"use strict";
+const dimse = require("dcmjs-dimse");
+const { Server, Scp, Dataset } = dimse;
+const { CStoreResponse, NActionResponse } = dimse.responses;
+const { NEventReportRequest } = dimse.requests;
+const { Status, PresentationContextResult } = dimse.constants;
+
+dimse.log.setLevel(process.env.DIMSE_LOG || "error");
+
+const [port, mode] = process.argv.slice(2);
+const COMMIT = "1.2.840.10008.1.20.1";
+const COMMIT_INSTANCE = "1.2.840.10008.1.20.1.1";
+const say = (...f) => process.stdout.write(f.join("\t") + "\n");
+
+class CommitScp extends Scp {
+  associationRequested(assoc) {
+    for (const c of assoc.getPresentationContexts()) {
+      const ctx = assoc.getPresentationContext(c.id);
+      ctx.setResult(PresentationContextResult.Accept, ctx.getTransferSyntaxUids()[0]);
+    }
+    this.sendAssociationAccept();
+  }
+  cStoreRequest(req, cb) {
+    const rsp = CStoreResponse.fromRequest(req);
+    rsp.setStatus(Status.Success);
+    cb(rsp);
+  }
+  nActionRequest(req, cb) {
+    const ds = req.getDataset();
+    const refs = ds.getElement("ReferencedSOPSequence") || [];
+    const tx = ds.getElement("TransactionUID");
+    say("action", refs.length);
+    const rsp = NActionResponse.fromRequest(req);
+    rsp.setStatus(Status.Success);
+    if (mode !== "early") cb(rsp);
+    if (mode === "never") return;
+    const item = (r) => ({
+      ReferencedSOPClassUID: r.ReferencedSOPClassUID,
+      ReferencedSOPInstanceUID: r.ReferencedSOPInstanceUID,
+    });
+    const stranger = { ReferencedSOPClassUID: "1.2.840.10008.5.1.4.1.1.7",
+      ReferencedSOPInstanceUID: "1.2.3.4.5.6.7.8.9" };
+    let ok = refs.map(item);
+    let failed = [];
+    if (mode === "extra") {
+      ok.push(stranger);
+      failed.push({ ...stranger, ReferencedSOPInstanceUID: "1.2.3.4.5.6.7.8.10",
+        FailureReason: 0x0112 });
+    } else if (mode === "missing") {
+      ok.pop();
+    } else if (mode === "both") {
+      failed.push({ ...item(refs[0]), FailureReason: 0x0110 });
+    }
+    const elems = { TransactionUID: tx, ReferencedSOPSequence: ok };
+    if (failed.length) elems.FailedSOPSequence = failed;
+    const ev = new NEventReportRequest(COMMIT, COMMIT_INSTANCE, failed.length ? 2 : 1);
+    ev.setDataset(new Dataset(elems, ds.getTransferSyntaxUid()));
+    if (mode === "early") { // the report before the N-ACTION's response
+      say("report");
+      this.sendRequests(ev);
+      setTimeout(() => cb(rsp), 50);
+      return;
+    }
+    setTimeout(() => {
+      say("report");
+      this.sendRequests(ev);
+    }, 50);
+  }
+  associationReleaseRequested() {
+    this.sendAssociationReleaseResponse();
+  }
+  abort() {}
+}
+
+const server = new Server(CommitScp);
+server.on("networkError", (e) => {
+  process.stderr.write(`commit-scp: ${e.message}\n`);
+  if (e.code === "EADDRINUSE") process.exit(1);
+});
+server.listen(Number(port));
+process.on("SIGTERM", () => {
+  server.close();
+  process.exit(0);
+});
