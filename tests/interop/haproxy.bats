@@ -119,3 +119,23 @@ through_haproxy() {
 	stop_dcmrecv
 	wait_status be r1 DOWN
 }
+
+@test "haproxy TCP check of a send-proxy-v2 server (connect, then reset): no error line about --proxy-from, the receiver serves on" {
+	start_dcmrecv --proxy-protocol --proxy-from 127.0.0.1
+	haproxy_cfg "server r1 127.0.0.1:$RECV_PORT send-proxy-v2" >"$BATS_TEST_TMPDIR/tmpl.cfg"
+	printf 'backend tcp\n\tdefault-server inter 100ms rise 1 fall 1\n\tserver r1 127.0.0.1:%s send-proxy-v2 check\n' \
+		"$RECV_PORT" >>"$BATS_TEST_TMPDIR/tmpl.cfg"
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	wait_status tcp r1 UP
+	# stopped, dcmrecv leaves the checks in its backlog: each one is
+	# reset by HAProxy before dcmrecv can ask whom it came from
+	kill -STOP "$RECV_PID"
+	sleep 0.5
+	kill -CONT "$RECV_PID"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RELAY_PORT" "$SRC"
+	wait_for_line "$RECV_STDOUT" '127\.0\.0\.2' 5
+	cmp <(dataset_of "$SRC") <(dataset_of "$(cut -f1 "$RECV_STDOUT")")
+	# once it was "connection from ?:0 closed: not a --proxy-from address"
+	run grep -v '^dcmrecv: listening on' "$RECV_STDERR"
+	assert_output ''
+}
