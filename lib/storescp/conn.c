@@ -112,8 +112,11 @@ ended(struct conn *c, int rc, const struct cs_err *err)
 {
 	struct session *ss = &c->ss;
 
-	if (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
-	    !ss->aborted && !ss->rejected)
+	/* a TLS failure ends in the engine's own abort, which cannot say
+	 * why (a bad record, the peer's alert, a renegotiation refused) */
+	if (rc == CS_E_TLS ||
+	    (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
+		!ss->aborted && !ss->rejected))
 		scp_log(c->s, STORESCP_LOG_ERROR,
 		    "association %u from '%s': %s", ss->id,
 		    ss->calling[0] ? ss->calling : c->peer,

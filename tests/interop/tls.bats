@@ -305,6 +305,26 @@ expect_fail() {
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 5 --tls "${CA[@]}" localhost "$SERVER_PORT"
 }
 
+@test "tls: a client that renegotiates (openssl s_client, TLS 1.2) is cut off with one line saying TLS failed; the receiver serves on" {
+	start_tls_dcmrecv server
+	# the RQ, then (a read of its own) s_client's renegotiation command
+	{
+		assoc_rq DCMRECV RENEG 1.2.840.10008.1.1 1.2.840.10008.1.2 | xxd -r -p
+		sleep 0.3
+		printf 'R\n'
+		sleep 0.5
+	} | timeout 10 openssl s_client -tls1_2 -connect "127.0.0.1:$RECV_PORT" \
+		-cert "$PKI/client.pem" -key "$PKI/client.key" -CAfile "$PKI/ca.pem" \
+		>"$BATS_TEST_TMPDIR/sc.out" 2>"$BATS_TEST_TMPDIR/sc.err" || true
+	grep -q RENEGOTIATING "$BATS_TEST_TMPDIR/sc.err"
+	# once nothing at all without -v (the engine's abort, "reason not
+	# specified", with -v)
+	wait_for_line "$RECV_STDERR" "^dcmrecv: association [0-9]+ from 'RENEG': TLS: the peer's alert 'handshake failure'$" 5
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[0]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 1 ]
+}
+
 # bats test_tags=serial
 @test "tls: SIGHUP reloads the receiver's certificate without dropping the association in progress" {
 	cp "$PKI/server.pem" "$BATS_TEST_TMPDIR/live.pem"
