@@ -325,6 +325,22 @@ expect_fail() {
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 1 ]
 }
 
+@test "tls: dcmsend ends each released association with a close_notify (a Python ssl acceptor checks it), echo and store" {
+	for what in --echo "${SMALL[0]}"; do
+		rm -f "$BATS_TEST_TMPDIR/port"
+		python3 "$BATS_TEST_DIRNAME/tls-scp.py" "$BATS_TEST_TMPDIR/port" "$PKI/server.pem" "$PKI/server.key" \
+			>"$BATS_TEST_TMPDIR/scp.out" 2>"$BATS_TEST_TMPDIR/scp.err" &
+		spid=$!
+		track_pid "$spid"
+		for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" localhost "$(cat "$BATS_TEST_TMPDIR/port")" "$what"
+		[[ $output == 0000* ]]
+		wait "$spid" || { cat "$BATS_TEST_TMPDIR/scp.err" >&2; return 1; }
+		# once: "no close_notify: ... EOF occurred in violation of protocol"
+		[ "$(cat "$BATS_TEST_TMPDIR/scp.out")" = close_notify ]
+	done
+}
+
 # bats test_tags=serial
 @test "tls: SIGHUP reloads the receiver's certificate without dropping the association in progress" {
 	cp "$PKI/server.pem" "$BATS_TEST_TMPDIR/live.pem"
