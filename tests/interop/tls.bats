@@ -288,6 +288,8 @@ expect_fail() {
 	expect_fail 3 "TLS handshake failed: the server closed the connection \(does it speak TLS\?\)$" \
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 --tls "${CA[@]}" localhost "$RECV_PORT"
 	wait_for_line "$RECV_STDERR" "a TLS client on a port without TLS$" 5
+	# the address as such, not quoted as if it were an AE title
+	grep -Eq "association [0-9]+ from 127\.0\.0\.1:[0-9]+: a TLS client on a port without TLS$" "$RECV_STDERR"
 	[ $((SECONDS - t0)) -lt 8 ]
 }
 
