@@ -10,6 +10,7 @@
 load dcmsend-helpers
 load ../bats/dcmrecv-helpers
 load tls-ca
+load haproxy-helpers
 
 setup_file() {
 	corpus_setup
@@ -340,6 +341,44 @@ expect_fail() {
 		wait "$spid" || { cat "$BATS_TEST_TMPDIR/scp.err" >&2; return 1; }
 		# once: "no close_notify: ... EOF occurred in violation of protocol"
 		[ "$(cat "$BATS_TEST_TMPDIR/scp.out")" = close_notify ]
+	done
+}
+
+@test "tls: --tls-insecure still sends the host name (SNI): HAProxy routing TLS by SNI passes it on to dcmrecv" {
+	require_cmd haproxy
+	start_tls_dcmrecv server
+	cat >"$BATS_TEST_TMPDIR/tmpl.cfg" <<EOC
+defaults
+	mode tcp
+	timeout connect 2s
+	timeout client 30s
+	timeout server 30s
+frontend sni
+	bind 127.0.0.1:{FE}
+	tcp-request inspect-delay 2s
+	tcp-request content accept if { req_ssl_hello_type 1 }
+	use_backend pacs if { req_ssl_sni -i localhost }
+frontend plain
+	bind 127.0.0.1:{RELAY}
+	default_backend pacs
+backend pacs
+	server r1 127.0.0.1:$RECV_PORT
+listen stats
+	mode http
+	bind 127.0.0.1:{STATS}
+	stats enable
+	stats uri /stats
+EOC
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$FE_PORT" "${SMALL[0]}"
+	# once "TLS handshake failed: the server closed the connection": no
+	# SNI, so no backend
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --tls-insecure "${ME[@]}" localhost "$FE_PORT" "${SMALL[1]}"
+	cat "$RECV_STDOUT" >"$BATS_TEST_TMPDIR/res"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/res")" -eq 2 ]
+	for f in "${SMALL[0]}" "${SMALL[1]}"; do
+		got=$(grep -F "$(meta_value "$f" 0002,0003)" "$BATS_TEST_TMPDIR/res" | cut -f1)
+		cmp <(dataset_of "$f") <(dataset_of "$got")
 	done
 }
 
