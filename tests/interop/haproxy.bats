@@ -139,3 +139,17 @@ through_haproxy() {
 	run grep -v '^dcmrecv: listening on' "$RECV_STDERR"
 	assert_output ''
 }
+
+@test "haproxy DICOM health check with an identity (dicom-check-identity.cfg): UP against dcmrecv --require-identity, whose users file admits 'haproxy:'" {
+	printf 'haproxy:\n' >"$BATS_TEST_TMPDIR/users"
+	start_dcmrecv -v --proxy-protocol --proxy-from 127.0.0.1 --users "$BATS_TEST_TMPDIR/users" --require-identity
+	# backend be: the plain check, beid: the one with an identity
+	haproxy_cfg "server r1 127.0.0.1:$RECV_PORT send-proxy-v2 check" >"$BATS_TEST_TMPDIR/tmpl.cfg"
+	printf 'backend beid\n\tdefault-server inter 200ms rise 1 fall 1\n%s\n\tserver r1 127.0.0.1:%s send-proxy-v2 check\n' \
+		"$(cat "$CSTORE_ROOT/contrib/haproxy/dicom-check-identity.cfg")" "$RECV_PORT" >>"$BATS_TEST_TMPDIR/tmpl.cfg"
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	wait_status beid r1 UP
+	wait_status be r1 DOWN
+	grep -Eq "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' as user 'haproxy': accepted 1 of 1" "$RECV_STDERR"
+	grep -Eq "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' rejected: no user identity \(one is required\)" "$RECV_STDERR"
+}
