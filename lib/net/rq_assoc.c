@@ -221,6 +221,10 @@ rq_assoc_free(struct rq_assoc *r)
 		pump_release(&r->pump); /* and the transport */
 	else
 		transport_release(&r->t);
+	/* r->t may still point at the TLS connection the pump's copy of it
+	 * freed: forget it, so that freeing again (a failed open closes,
+	 * then aborts) frees nothing twice */
+	transport_plain(&r->t, -1);
 	r->pump_ready = 0;
 	if (r->fd >= 0)
 		close(r->fd);

@@ -78,6 +78,26 @@ PY
 	[[ $stderr == *"TLS: TLSv1."*"server certificate 'CN=localhost'"* ]]
 }
 
+@test "tls: --user --identity-response to storescp +tls, which answers no identity: exit 4 and the line, nothing sent (echo, store, -j 2); once a crash" {
+	require_cmd /usr/bin/storescp
+	start_storescp "$OUT" +B +xa -pm +tls "$PKI/server.key" "$PKI/server.pem" +cf "$PKI/ca.pem"
+	printf 'secret\n' >"$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
+	ID=(--user alice --password-file "$BATS_TEST_TMPDIR/pw" --identity-response)
+	why="'ANY-SCP' did not confirm user identity 'alice' (a positive response was requested): nothing sent"
+	# the refused association was freed twice: SIGSEGV, exit 139
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" "${ID[@]}" localhost "$SCP_PORT"
+	[ "$stderr" = "dcmsend: echo to 'localhost' port $SCP_PORT failed: $why" ]
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --tls "${CA[@]}" "${ME[@]}" "${ID[@]}" localhost "$SCP_PORT" "${SMALL[@]}"
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 3 ]
+	[[ $stderr == *"dcmsend: $why"* ]]
+	[ -z "$(ls "$OUT")" ]
+	# without asking for a response the same files go in
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" --user alice --password-file "$BATS_TEST_TMPDIR/pw" localhost "$SCP_PORT" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq 3 ]
+}
+
 @test "tls: ours -> storescp +tls with every profile; a large file (> 8 MB) and -j 2 --retry 1 arrive intact" {
 	require_cmd /usr/bin/storescp
 	big_file "$BATS_TEST_TMPDIR/big.dcm" 20
