@@ -185,8 +185,13 @@ rq_assoc_release(struct rq_assoc *r, int timeout_ms, struct cs_err *err)
 	rc = ul_release_rq(r->a);
 	if (rc == 0)
 		rc = pump_run(&r->pump, release_over, r, timeout_ms, err);
-	if (rc == 0 && r->released)
+	if (rc == 0 && r->released) {
+		/* AR-3 closes the connection: over TLS with a close_notify
+		 * first (RFC 8446 6.1), or a peer's OpenSSL reports an
+		 * unexpected EOF after every association */
+		pump_linger(&r->pump, 0);
 		return 0;
+	}
 	/* ARTIM counts from the engine's clock: bring it to now */
 	ul_tick(r->a, net_now_ms());
 	(void)ul_abort(r->a);
@@ -216,6 +221,10 @@ rq_assoc_free(struct rq_assoc *r)
 		pump_release(&r->pump); /* and the transport */
 	else
 		transport_release(&r->t);
+	/* r->t may still point at the TLS connection the pump's copy of it
+	 * freed: forget it, so that freeing again (a failed open closes,
+	 * then aborts) frees nothing twice */
+	transport_plain(&r->t, -1);
 	r->pump_ready = 0;
 	if (r->fd >= 0)
 		close(r->fd);

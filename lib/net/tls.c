@@ -468,9 +468,10 @@ use_buffers(SSL *ssl)
 }
 
 /* Client: check the certificate against name (a DNS name or an
- * address), and send a DNS name as SNI. */
+ * address) unless insecure, and send a DNS name as SNI even then: a
+ * balancer may route TLS by it, a server pick its certificate. */
 static int
-set_peer_name(SSL *ssl, const char *name)
+set_peer_name(SSL *ssl, const char *name, int insecure)
 {
 	X509_VERIFY_PARAM *vp = SSL_get0_param(ssl);
 
@@ -478,7 +479,7 @@ set_peer_name(SSL *ssl, const char *name)
 		return 1;
 	if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) == 1)
 		return 1;
-	return SSL_set1_host(ssl, name) == 1 &&
+	return (insecure || SSL_set1_host(ssl, name) == 1) &&
 	    SSL_set_tlsext_host_name(ssl, name) == 1;
 }
 
@@ -523,7 +524,7 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 	tc->ssl = SSL_new(c->ssl);
 	if (tc->ssl == NULL || SSL_set_fd(tc->ssl, t->fd) != 1 ||
 	    !use_buffers(tc->ssl) ||
-	    (!c->server && !c->insecure && !set_peer_name(tc->ssl, name))) {
+	    (!c->server && !set_peer_name(tc->ssl, name, c->insecure))) {
 		transport_release(t);
 		return cs_err_set(err, CS_E_NOMEM, "cannot start TLS");
 	}

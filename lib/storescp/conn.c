@@ -112,11 +112,15 @@ ended(struct conn *c, int rc, const struct cs_err *err)
 {
 	struct session *ss = &c->ss;
 
-	if (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
-	    !ss->aborted && !ss->rejected)
+	/* a TLS failure ends in the engine's own abort, which cannot say
+	 * why (a bad record, the peer's alert, a renegotiation refused) */
+	if (rc == CS_E_TLS ||
+	    (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
+		!ss->aborted && !ss->rejected))
 		scp_log(c->s, STORESCP_LOG_ERROR,
-		    "association %u from '%s': %s", ss->id,
-		    ss->calling[0] ? ss->calling : c->peer,
+		    ss->calling[0] ? "association %u from '%s': %s"
+				   : "association %u from %s: %s",
+		    ss->id, ss->calling[0] ? ss->calling : c->peer,
 		    err->code ? err->msg : cs_strerror(rc));
 	pump_linger(
 	    &c->pump, atomic_load(&c->s->hard_stop) ? STOP_LINGER_MS : 0);

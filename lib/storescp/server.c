@@ -363,8 +363,14 @@ accept_some(struct storescp *s, uint64_t now)
 			    &(struct timespec){ 0, 100 * 1000000L }, NULL);
 			break;
 		}
-		if (net_addr(fd, 1, host, sizeof(host), &port) != 0)
-			snprintf(host, sizeof(host), "?");
+		/* reset before we looked (a balancer's TCP health check
+		 * closes with RST): gone, and no address to judge */
+		if (net_addr(fd, 1, host, sizeof(host), &port) != 0) {
+			scp_log(s, STORESCP_LOG_VERBOSE,
+			    "a connection was reset before it could be read");
+			close(fd);
+			continue;
+		}
 		snprintf(peer, sizeof(peer),
 		    strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);
 		if (!scp_proxy_from_ok(s, host)) {

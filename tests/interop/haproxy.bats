@@ -119,3 +119,37 @@ through_haproxy() {
 	stop_dcmrecv
 	wait_status be r1 DOWN
 }
+
+@test "haproxy TCP check of a send-proxy-v2 server (connect, then reset): no error line about --proxy-from, the receiver serves on" {
+	start_dcmrecv --proxy-protocol --proxy-from 127.0.0.1
+	haproxy_cfg "server r1 127.0.0.1:$RECV_PORT send-proxy-v2" >"$BATS_TEST_TMPDIR/tmpl.cfg"
+	printf 'backend tcp\n\tdefault-server inter 100ms rise 1 fall 1\n\tserver r1 127.0.0.1:%s send-proxy-v2 check\n' \
+		"$RECV_PORT" >>"$BATS_TEST_TMPDIR/tmpl.cfg"
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	wait_status tcp r1 UP
+	# stopped, dcmrecv leaves the checks in its backlog: each one is
+	# reset by HAProxy before dcmrecv can ask whom it came from
+	kill -STOP "$RECV_PID"
+	sleep 0.5
+	kill -CONT "$RECV_PID"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RELAY_PORT" "$SRC"
+	wait_for_line "$RECV_STDOUT" '127\.0\.0\.2' 5
+	cmp <(dataset_of "$SRC") <(dataset_of "$(cut -f1 "$RECV_STDOUT")")
+	# once it was "connection from ?:0 closed: not a --proxy-from address"
+	run grep -v '^dcmrecv: listening on' "$RECV_STDERR"
+	assert_output ''
+}
+
+@test "haproxy DICOM health check with an identity (dicom-check-identity.cfg): UP against dcmrecv --require-identity, whose users file admits 'haproxy:'" {
+	printf 'haproxy:\n' >"$BATS_TEST_TMPDIR/users"
+	start_dcmrecv -v --proxy-protocol --proxy-from 127.0.0.1 --users "$BATS_TEST_TMPDIR/users" --require-identity
+	# backend be: the plain check, beid: the one with an identity
+	haproxy_cfg "server r1 127.0.0.1:$RECV_PORT send-proxy-v2 check" >"$BATS_TEST_TMPDIR/tmpl.cfg"
+	printf 'backend beid\n\tdefault-server inter 200ms rise 1 fall 1\n%s\n\tserver r1 127.0.0.1:%s send-proxy-v2 check\n' \
+		"$(cat "$CSTORE_ROOT/contrib/haproxy/dicom-check-identity.cfg")" "$RECV_PORT" >>"$BATS_TEST_TMPDIR/tmpl.cfg"
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	wait_status beid r1 UP
+	wait_status be r1 DOWN
+	grep -Eq "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' as user 'haproxy': accepted 1 of 1" "$RECV_STDERR"
+	grep -Eq "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' rejected: no user identity \(one is required\)" "$RECV_STDERR"
+}

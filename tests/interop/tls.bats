@@ -10,6 +10,7 @@
 load dcmsend-helpers
 load ../bats/dcmrecv-helpers
 load tls-ca
+load haproxy-helpers
 
 setup_file() {
 	corpus_setup
@@ -75,6 +76,26 @@ PY
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --echo --tls "${CA[@]}" "${ME[@]}" 127.0.0.1 "$SCP_PORT"
 	assert_line --regexp $'^0000\tSuccess\t'
 	[[ $stderr == *"TLS: TLSv1."*"server certificate 'CN=localhost'"* ]]
+}
+
+@test "tls: --user --identity-response to storescp +tls, which answers no identity: exit 4 and the line, nothing sent (echo, store, -j 2); once a crash" {
+	require_cmd /usr/bin/storescp
+	start_storescp "$OUT" +B +xa -pm +tls "$PKI/server.key" "$PKI/server.pem" +cf "$PKI/ca.pem"
+	printf 'secret\n' >"$BATS_TEST_TMPDIR/pw"
+	chmod 600 "$BATS_TEST_TMPDIR/pw"
+	ID=(--user alice --password-file "$BATS_TEST_TMPDIR/pw" --identity-response)
+	why="'ANY-SCP' did not confirm user identity 'alice' (a positive response was requested): nothing sent"
+	# the refused association was freed twice: SIGSEGV, exit 139
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" "${ID[@]}" localhost "$SCP_PORT"
+	[ "$stderr" = "dcmsend: echo to 'localhost' port $SCP_PORT failed: $why" ]
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --tls "${CA[@]}" "${ME[@]}" "${ID[@]}" localhost "$SCP_PORT" "${SMALL[@]}"
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 3 ]
+	[[ $stderr == *"dcmsend: $why"* ]]
+	[ -z "$(ls "$OUT")" ]
+	# without asking for a response the same files go in
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" --user alice --password-file "$BATS_TEST_TMPDIR/pw" localhost "$SCP_PORT" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq 3 ]
 }
 
 @test "tls: ours -> storescp +tls with every profile; a large file (> 8 MB) and -j 2 --retry 1 arrive intact" {
@@ -288,6 +309,8 @@ expect_fail() {
 	expect_fail 3 "TLS handshake failed: the server closed the connection \(does it speak TLS\?\)$" \
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 --tls "${CA[@]}" localhost "$RECV_PORT"
 	wait_for_line "$RECV_STDERR" "a TLS client on a port without TLS$" 5
+	# the address as such, not quoted as if it were an AE title
+	grep -Eq "association [0-9]+ from 127\.0\.0\.1:[0-9]+: a TLS client on a port without TLS$" "$RECV_STDERR"
 	[ $((SECONDS - t0)) -lt 8 ]
 }
 
@@ -303,6 +326,80 @@ expect_fail() {
 		-cert "$PKI/server.pem" -key "$PKI/server.key" -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA -accept '{PORT}'
 	expect_fail 3 "TLS handshake with the server failed: the peer's alert 'handshake failure'$" \
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 5 --tls "${CA[@]}" localhost "$SERVER_PORT"
+}
+
+@test "tls: a client that renegotiates (openssl s_client, TLS 1.2) is cut off with one line saying TLS failed; the receiver serves on" {
+	start_tls_dcmrecv server
+	# the RQ, then (a read of its own) s_client's renegotiation command
+	{
+		assoc_rq DCMRECV RENEG 1.2.840.10008.1.1 1.2.840.10008.1.2 | xxd -r -p
+		sleep 0.3
+		printf 'R\n'
+		sleep 0.5
+	} | timeout 10 openssl s_client -tls1_2 -connect "127.0.0.1:$RECV_PORT" \
+		-cert "$PKI/client.pem" -key "$PKI/client.key" -CAfile "$PKI/ca.pem" \
+		>"$BATS_TEST_TMPDIR/sc.out" 2>"$BATS_TEST_TMPDIR/sc.err" || true
+	grep -q RENEGOTIATING "$BATS_TEST_TMPDIR/sc.err"
+	# once nothing at all without -v (the engine's abort, "reason not
+	# specified", with -v)
+	wait_for_line "$RECV_STDERR" "^dcmrecv: association [0-9]+ from 'RENEG': TLS: the peer's alert 'handshake failure'$" 5
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[0]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$RECV_DIR")" -eq 1 ]
+}
+
+@test "tls: dcmsend ends each released association with a close_notify (a Python ssl acceptor checks it), echo and store" {
+	for what in --echo "${SMALL[0]}"; do
+		rm -f "$BATS_TEST_TMPDIR/port"
+		python3 "$BATS_TEST_DIRNAME/tls-scp.py" "$BATS_TEST_TMPDIR/port" "$PKI/server.pem" "$PKI/server.key" \
+			>"$BATS_TEST_TMPDIR/scp.out" 2>"$BATS_TEST_TMPDIR/scp.err" &
+		spid=$!
+		track_pid "$spid"
+		for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" localhost "$(cat "$BATS_TEST_TMPDIR/port")" "$what"
+		[[ $output == 0000* ]]
+		wait "$spid" || { cat "$BATS_TEST_TMPDIR/scp.err" >&2; return 1; }
+		# once: "no close_notify: ... EOF occurred in violation of protocol"
+		[ "$(cat "$BATS_TEST_TMPDIR/scp.out")" = close_notify ]
+	done
+}
+
+@test "tls: --tls-insecure still sends the host name (SNI): HAProxy routing TLS by SNI passes it on to dcmrecv" {
+	require_cmd haproxy
+	start_tls_dcmrecv server
+	cat >"$BATS_TEST_TMPDIR/tmpl.cfg" <<EOC
+defaults
+	mode tcp
+	timeout connect 2s
+	timeout client 30s
+	timeout server 30s
+frontend sni
+	bind 127.0.0.1:{FE}
+	tcp-request inspect-delay 2s
+	tcp-request content accept if { req_ssl_hello_type 1 }
+	use_backend pacs if { req_ssl_sni -i localhost }
+frontend plain
+	bind 127.0.0.1:{RELAY}
+	default_backend pacs
+backend pacs
+	server r1 127.0.0.1:$RECV_PORT
+listen stats
+	mode http
+	bind 127.0.0.1:{STATS}
+	stats enable
+	stats uri /stats
+EOC
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$FE_PORT" "${SMALL[0]}"
+	# once "TLS handshake failed: the server closed the connection": no
+	# SNI, so no backend
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --tls-insecure "${ME[@]}" localhost "$FE_PORT" "${SMALL[1]}"
+	cat "$RECV_STDOUT" >"$BATS_TEST_TMPDIR/res"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/res")" -eq 2 ]
+	for f in "${SMALL[0]}" "${SMALL[1]}"; do
+		got=$(grep -F "$(meta_value "$f" 0002,0003)" "$BATS_TEST_TMPDIR/res" | cut -f1)
+		cmp <(dataset_of "$f") <(dataset_of "$got")
+	done
 }
 
 # bats test_tags=serial
