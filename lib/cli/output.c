@@ -171,6 +171,21 @@ cli_trim(char *s)
 
 #define FILTER_MAX_FIELDS 64
 
+/* A NUL inside a line read from stdin: named, so that nothing is cut
+ * there silently (C strings would end at it). */
+static int
+has_nul(const char *line, long len, size_t lineno)
+{
+	const char *z = memchr(line, '\0', (size_t)len);
+
+	if (z == NULL)
+		return 0;
+	fprintf(stderr,
+	    "%s: line %zu: a NUL byte at column %zu: not a text line\n",
+	    cli_progname(), lineno, (size_t)(z - line) + 1);
+	return 1;
+}
+
 int
 cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 {
@@ -184,6 +199,14 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 		/* cli_read_record drops one CR; a second one goes too */
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
+		if (has_nul(line, len, lineno)) {
+			/* the line back unchanged, its fields empty */
+			fwrite(line, 1, (size_t)len, out);
+			r = fn(ctx, NULL, lineno, out);
+			fputc('\n', out);
+			rc = r > rc ? r : rc;
+			continue;
+		}
 		copy = strdup(line);
 		if (copy == NULL) {
 			fprintf(stderr, "%s: out of memory\n", cli_progname());
@@ -206,12 +229,13 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 }
 
 int
-cli_each_query(
-    int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx)
+cli_each_query(int argc, char *const *argv, const char *what, cli_query_fn fn,
+    void *ctx, int bad_rc)
 {
 	char *line = NULL, *q;
-	size_t cap = 0, nq = 0;
+	size_t cap = 0, nq = 0, lineno = 0;
 	int i, r, rc = 0;
+	long len;
 
 	for (i = 0; i < argc; i++) {
 		r = fn(ctx, argv[i]);
@@ -220,7 +244,13 @@ cli_each_query(
 	}
 	if (argc > 0)
 		return rc;
-	while (cli_read_record(stdin, &line, &cap, 0) >= 0) {
+	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
+		lineno++;
+		if (has_nul(line, len, lineno)) {
+			nq++;
+			rc = bad_rc > rc ? bad_rc : rc;
+			continue;
+		}
 		q = cli_trim(line);
 		if (*q == '\0')
 			continue;

@@ -108,7 +108,9 @@ int cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n);
  * writes appended (fn writes each as TAB then the escaped value, e.g.
  * with cli_out_append).  Trailing CRs are dropped.  fn gets column N of
  * the line, or NULL (after a message "line L: no field N (M fields)")
- * when the line has fewer.  Returns the largest value fn returned.
+ * when the line has fewer; a line with a NUL byte in it is named on
+ * stderr, written back whole and fn gets NULL for it too.  Returns the
+ * largest value fn returned.
  */
 typedef int (*cli_filter_fn)(
     void *ctx, const char *value, size_t lineno, FILE *out);
@@ -126,11 +128,13 @@ long cli_tsv_unescape(char *dst, const char *s, size_t len);
  * The query loop: fn on each of the argc operands, or, without any, on
  * each non-blank line of stdin with blanks around it trimmed.  When
  * stdin has none either: usage error "no WHAT given and none on standard
- * input".  Returns the largest value fn returned.
+ * input".  A stdin line with a NUL byte in it is named on stderr and
+ * counts as bad_rc (the tool's answer to a query that is not one), never
+ * cut at the NUL.  Returns the largest value fn returned.
  */
 typedef int (*cli_query_fn)(void *ctx, const char *query);
-int cli_each_query(
-    int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx);
+int cli_each_query(int argc, char *const *argv, const char *what,
+    cli_query_fn fn, void *ctx, int bad_rc);
 
 /* Strips blanks (and a CR) around s, in place; returns the start. */
 char *cli_trim(char *s);

@@ -114,6 +114,12 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	assert_output "$(printf 'CTImageStorage\nMRImageStorage')"
 }
 
+@test "a stdin line with a NUL byte in it is named and not found, never looked up as the part before the NUL" {
+	run -1 --separate-stderr bash -c "printf '%s\\0junk\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -k"
+	[ -z "$output" ]
+	[ "$stderr" = "sopclass-lookup: line 1: a NUL byte at column 26: not a text line" ]
+}
+
 @test "empty stdin with no query is a usage error" {
 	run -2 --separate-stderr SL </dev/null
 	[ -z "$output" ]

@@ -144,6 +144,18 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[[ $stderr == *"line 1: 'zz': not a 16-bit status code"* ]]
 }
 
+@test "a stdin line with a NUL byte in it is named and exits 2, never cut at the NUL (code or --field)" {
+	# A700 before the NUL was explained as if the line ended there
+	run -2 --separate-stderr bash -c "printf 'A700\\0junk\n0000\n' | '$CSTORE_BIN/status-explain'"
+	assert_output "$(printf '0x0000\tSuccess\tSuccess: the SOP Instance was stored\tC-STORE')"
+	[ "$stderr" = "status-explain: line 1: a NUL byte at column 5: not a text line" ]
+	# --field writes the line back whole (the bytes after the NUL too), its fields empty
+	run -2 --separate-stderr bash -c "printf 'x\tA700\\0junk\nb\t0000\n' | '$CSTORE_BIN/status-explain' -F 2 >'$BATS_TEST_TMPDIR/out'"
+	[ "$stderr" = "status-explain: line 1: a NUL byte at column 7: not a text line" ]
+	printf 'x\tA700\0junk\t\t\nb\t0000\tSuccess\tSuccess: the SOP Instance was stored\n' >"$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/want"
+}
+
 @test "--field: empty input is an empty output" {
 	run -0 --separate-stderr SE -F 3 </dev/null
 	[ -z "$output" ]
