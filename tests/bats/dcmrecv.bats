@@ -125,7 +125,7 @@ setup() {
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0003)" = "$INST" ]
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0010)" = 1.2.840.10008.1.2.1 ]
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0012)" = 2.25.205427171798299283169116181249333028782 ]
-	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0013)" = CSTORE_010 ]
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0013)" = "$(sed -n 's/^#define CS_IMPL_VERSION "\(.*\)"/\1/p' "$CSTORE_ROOT/include/cstore/cstore.h")" ]
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0016)" = RAWSCU ]
 	/usr/bin/dcmdump -q "$RECV_DIR/$INST.dcm" >/dev/null
 	# The stdout line: PATH, class, instance, calling AE, peer.
