@@ -111,8 +111,15 @@ static void
 ended(struct conn *c, int rc, const struct cs_err *err)
 {
 	struct session *ss = &c->ss;
+	const struct cs_err *ue = ul_last_error(ss->a);
 
-	if (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
+	/* rejected by the Upper Layer itself (a protocol version, a
+	 * maximum PDU length it cannot serve): no callback said so */
+	if (!ss->rejected && !ss->accepted && ue->code == CS_E_REJECTED)
+		scp_log(c->s, STORESCP_LOG_ERROR,
+		    "association %u from %s rejected: %s", ss->id, c->peer,
+		    ue->msg);
+	else if (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
 	    !ss->aborted && !ss->rejected)
 		scp_log(c->s, STORESCP_LOG_ERROR,
 		    "association %u from '%s': %s", ss->id,

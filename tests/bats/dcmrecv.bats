@@ -333,6 +333,23 @@ setup() {
 	grep -q "called AE title 'OTHER' not recognised" "$RECV_STDERR"
 }
 
+@test "dcmrecv: an A-ASSOCIATE-RQ whose maximum PDU length no fragment fits (1, 7) is rejected (1, 2, 1) before anything is sent; 8 is accepted" {
+	local max
+	start_dcmrecv
+	for max in 1 7; do
+		RAW_MAXPDU=$max raw_associate "$RECV_PORT" "$CLS" || true
+		[ "$RAW_REPLY" = 03000000000400010201 ]
+		raw_close
+	done
+	# the smallest that leaves room (2-byte fragments) is accepted
+	RAW_MAXPDU=8 raw_associate "$RECV_PORT" "$CLS"
+	raw_close
+	stop_dcmrecv
+	grep -q "the peer's maximum pdu length 1 leaves no room for data" "$RECV_STDERR"
+	grep -q "the peer's maximum pdu length 7 leaves no room for data" "$RECV_STDERR"
+	[ ! -s "$RECV_STDOUT" ]
+}
+
 @test "dcmrecv: --allow admits only the listed calling AE titles and hosts (1, 1, 3)" {
 	start_dcmrecv --allow GOOD --allow LOCAL@127.0.0.1 --allow FAR@192.0.2.1
 	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP BAD || true
