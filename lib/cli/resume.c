@@ -470,7 +470,7 @@ resume_open(const char *log, int commit, int quiet, struct resume **out)
 		rc = junk_check(*out, log, quiet, &err);
 	if (rc == 0)
 		return 0;
-	if (!quiet)
-		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+	/* an error, said even under -q (dcmsend(1): errors are printed) */
+	fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 	return rc == CS_E_IO ? EXIT_USAGE : cli_exit_for(rc);
 }

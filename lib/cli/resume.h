@@ -86,7 +86,8 @@ void resume_require_commit(struct resume *r);
 /*
  * dcmsend --resume LOG: *out the set LOG records (committed ones only
  * with commit), NULL without a log.  Returns 0 or an exit status, the
- * reason on stderr unless quiet: an unreadable log is a usage error, and
+ * reason on stderr (a warning only unless quiet): an unreadable log is a
+ * usage error, and
  * so is one with lines but no result line of ours (the wrong file given);
  * junk lines beside result lines are ignored with a warning naming the
  * first.

@@ -258,6 +258,9 @@ start_dcmrecv() {
 	[[ $stderr == *"dcmsend: warning: the resume log '$BATS_TEST_TMPDIR/log': line 3 is no result line of dcmsend (2 such lines ignored)"* ]]
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 "$D/p10-evrle.dcm"
 	[ -z "$stderr" ]
+	# the error is said under -q too (errors are still printed)
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" -q --dry-run --resume "$BATS_TEST_TMPDIR/list" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[[ $stderr == *"is not a dcmsend output (TSV or JSON lines): line 1 is no result line"* ]]
 	# the cut last line of a killed run alone, or an empty log: no word
 	printf '0000\t%s' "$D/p10-evrle.dcm" >"$BATS_TEST_TMPDIR/cut"
 	: >"$BATS_TEST_TMPDIR/empty"
