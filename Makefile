@@ -25,6 +25,15 @@ CXXFLAGS ?= -O2 -g
 BUILD   ?= build
 BIN     ?= bin
 VERSION = $(shell sed -n 's/^\#define CS_VERSION "\(.*\)"/\1/p' include/cstore/cstore.h)
+# Each shared library's ABI number, its soname's (lib*.so.N): raised when
+# a change breaks a program built against the previous headers (a
+# function's or callback's signature, a struct the caller allocates),
+# not for members added at the end of a struct the library fills.  The
+# installed file is lib*.so.N.MINOR.PATCH, MINOR.PATCH from VERSION
+# (docs/HACKING.md, Versions).
+ABI_storescu = 0
+ABI_storescp = 1
+SO_TAIL = $(word 2,$(subst ., ,$(VERSION))).$(word 3,$(subst ., ,$(VERSION)))
 
 WARN = -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wvla -Wundef \
@@ -139,11 +148,11 @@ SO_COMMON_OBJ = $(filter $(BUILD)/lib/core/% $(BUILD)/lib/net/% \
 	$(BUILD)/lib/dcmfile/%,$(LIB_OBJ))
 # They transcode through the GDCM module too (not linked with GDCM).
 $(BUILD)/libstorescu.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescu/%,$(LIB_OBJ))
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libstorescu.so.0 \
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libstorescu.so.$(ABI_storescu) \
 		-Wl,--version-script=scripts/libcstore.map -o $@ $^ \
 		$(SO_LIBS) $(ALL_LDFLAGS)
 $(BUILD)/libstorescp.so: $(SO_COMMON_OBJ) $(filter $(BUILD)/lib/storescp/%,$(LIB_OBJ))
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libstorescp.so.0 \
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libstorescp.so.$(ABI_storescp) \
 		-Wl,--version-script=scripts/libcstore.map -o $@ $^ \
 		$(SO_LIBS) $(ALL_LDFLAGS)
 
@@ -240,24 +249,26 @@ install: all
 	install -m 0644 $(wildcard include/cstore/*.h) $(DESTDIR)$(INCDIR)/cstore
 	install -d $(DESTDIR)$(MODULEDIR)
 	install -m 0755 $(GDCM_MODULE) $(DESTDIR)$(MODULEDIR)/$(notdir $(GDCM_MODULE))
-	for l in storescu storescp; do \
-		install -m 0755 $(BUILD)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION); \
-		ln -sf lib$$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$$l.so.0; \
-		ln -sf lib$$l.so.0 $(DESTDIR)$(LIBDIR)/lib$$l.so; \
+	$(foreach l,storescu storescp,\
+		install -m 0755 $(BUILD)/lib$(l).so \
+		    $(DESTDIR)$(LIBDIR)/lib$(l).so.$(ABI_$(l)).$(SO_TAIL) && \
+		ln -sf lib$(l).so.$(ABI_$(l)).$(SO_TAIL) \
+		    $(DESTDIR)$(LIBDIR)/lib$(l).so.$(ABI_$(l)) && \
+		ln -sf lib$(l).so.$(ABI_$(l)) $(DESTDIR)$(LIBDIR)/lib$(l).so && \
 		sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|' \
-		    -e 's|@VERSION@|$(VERSION)|; s|@NAME@|'$$l'|g' scripts/cstore.pc.in \
-		    > $(DESTDIR)$(PKGCONFIGDIR)/lib$$l.pc; \
-	done
+		    -e 's|@VERSION@|$(VERSION)|; s|@NAME@|$(l)|g' scripts/cstore.pc.in \
+		    > $(DESTDIR)$(PKGCONFIGDIR)/lib$(l).pc &&) true
 uninstall:
 	rm -f $(foreach t,$(TOOLS),$(DESTDIR)$(BINDIR)/$(call inst_name,$(t)))
 	rm -f $(foreach p,$(basename $(notdir $(wildcard man/*.1))),$(DESTDIR)$(MANDIR)/man1/$(call inst_name,$(p)).1)
 	rm -rf $(DESTDIR)$(INCDIR)/cstore
 	rm -f $(DESTDIR)$(MODULEDIR)/$(notdir $(GDCM_MODULE))
 	-rmdir $(DESTDIR)$(MODULEDIR) 2>/dev/null
-	for l in storescu storescp; do \
-		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.so $(DESTDIR)$(LIBDIR)/lib$$l.so.0 \
-		      $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION) $(DESTDIR)$(PKGCONFIGDIR)/lib$$l.pc; \
-	done
+	$(foreach l,storescu storescp,\
+		rm -f $(DESTDIR)$(LIBDIR)/lib$(l).so \
+		      $(DESTDIR)$(LIBDIR)/lib$(l).so.$(ABI_$(l)) \
+		      $(DESTDIR)$(LIBDIR)/lib$(l).so.$(ABI_$(l)).$(SO_TAIL) \
+		      $(DESTDIR)$(PKGCONFIGDIR)/lib$(l).pc &&) true
 .PHONY: install uninstall
 
 clean:

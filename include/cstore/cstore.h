@@ -14,11 +14,11 @@
 extern "C" {
 #endif
 
-#define CS_VERSION "0.1.0"
+#define CS_VERSION "0.2.0"
 
 /* Our implementation class UID (PS3.7 D.3.3.2), a UUID-derived UID (PS3.5 B.2), and version name. */
 #define CS_IMPL_CLASS_UID "2.25.205427171798299283169116181249333028782"
-#define CS_IMPL_VERSION "CSTORE_010"
+#define CS_IMPL_VERSION "CSTORE_020"
 
 #if defined(__GNUC__)
 #define CS_EXPORT __attribute__((visibility("default")))

@@ -30,6 +30,7 @@ struct expand {
 	struct inputs out;
 	struct strmap seen; /* files in the list: "i" dev:ino, "p" path */
 	struct dd_resolver rs;
+	struct send_dicomdir_counts c; /* the DICOMDIR being read */
 	int quiet;
 };
 
@@ -158,6 +159,7 @@ add_ref(struct expand *x, const char *ddpath, const char *prefix,
 
 	if (ref->why != DICOMDIR_OK) {
 		send_dicomdir_refused_add();
+		x->c.refused++;
 		say(x,
 		    "DICOMDIR '%s': record at offset %" PRIu64
 		    " (%s) not followed: Referenced File ID '%s': %s",
@@ -175,8 +177,13 @@ add_ref(struct expand *x, const char *ddpath, const char *prefix,
 			? "does not exist"
 			: "matches several names that differ only in case");
 	rc = see(&x->seen, path, found == DD_EXACT || found == DD_FOLDED);
-	if (rc == 1)
+	if (rc == 0)
+		x->c.already++;
+	if (rc == 1) {
+		x->c.added++;
+		x->c.missing += found == DD_MISSING || found == DD_AMBIGUOUS;
 		rc = inputs_add_path(&x->out, path, &err);
+	}
 	free(path);
 	return rc < 0 ? rc : 0;
 }
@@ -209,8 +216,11 @@ expand_one(struct expand *x, const char *path)
 	}
 	if (dd.n == 0)
 		say(x, "DICOMDIR '%s' references no file", path);
+	memset(&x->c, 0, sizeof(x->c));
 	for (i = 0, rc = 0; rc == 0 && i < dd.n; i++)
 		rc = add_ref(x, path, prefix, &dd, i);
+	if (rc == 0)
+		rc = send_dicomdir_record(path, &x->c);
 	free(prefix);
 	dicomdir_release(&dd);
 	return rc;

@@ -215,6 +215,21 @@ check_read(FILE *in, char *line)
 	exit(EXIT_USAGE);
 }
 
+/* A NUL inside a line read from stdin: named, so that nothing is cut
+ * there silently (C strings would end at it). */
+static int
+has_nul(const char *line, long len, size_t lineno)
+{
+	const char *z = memchr(line, '\0', (size_t)len);
+
+	if (z == NULL)
+		return 0;
+	fprintf(stderr,
+	    "%s: line %zu: a NUL byte at column %zu: not a text line\n",
+	    cli_progname(), lineno, (size_t)(z - line) + 1);
+	return 1;
+}
+
 int
 cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 {
@@ -261,8 +276,8 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 }
 
 int
-cli_each_query(
-    int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx)
+cli_each_query(int argc, char *const *argv, const char *what,
+    cli_query_fn fn, void *ctx, int bad_rc)
 {
 	char *line = NULL, *q;
 	size_t cap = 0, nq = 0, lineno = 0;
@@ -284,14 +299,10 @@ cli_each_query(
 		return rc;
 	while ((len = cli_read_record(stdin, &line, &cap, 0)) >= 0) {
 		lineno++;
-		if (memchr(line, '\0', (size_t)len) != NULL) {
+		if (has_nul(line, len, lineno)) {
 			/* not text: what precedes the NUL is not the query */
-			fprintf(stderr,
-			    "%s: standard input line %zu holds a NUL byte: "
-			    "not a %s\n",
-			    cli_progname(), lineno, what);
 			nq++;
-			rc = 2;
+			rc = bad_rc > rc ? bad_rc : rc;
 			continue;
 		}
 		q = cli_trim(line + bom_len(line, (size_t)len, lineno));

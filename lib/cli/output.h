@@ -129,13 +129,15 @@ long cli_tsv_unescape(char *dst, const char *s, size_t len);
  * The query loop: fn on each of the argc operands, or, without any, on
  * each non-blank line of stdin; blanks around either (and a UTF-8 byte
  * order mark opening stdin) are trimmed.  A line holding a NUL byte is
- * not text: a message, and 2.  When stdin has no line either: usage error
- * "no WHAT given and none on standard input".  Returns the largest value
- * fn returned (or 2); a read error on stdin exits 2 with its reason.
+ * not text: named on stderr (line, column), never cut at the NUL, and
+ * counted as bad_rc (the tool's answer to a query that is not one).  When
+ * stdin has no line either: usage error "no WHAT given and none on
+ * standard input".  Returns the largest value fn returned (or bad_rc); a
+ * read error on stdin exits 2 with its reason.
  */
 typedef int (*cli_query_fn)(void *ctx, const char *query);
-int cli_each_query(
-    int argc, char *const *argv, const char *what, cli_query_fn fn, void *ctx);
+int cli_each_query(int argc, char *const *argv, const char *what,
+    cli_query_fn fn, void *ctx, int bad_rc);
 
 /* Strips blanks (and a CR) around s, in place; returns the start. */
 char *cli_trim(char *s);

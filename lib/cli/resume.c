@@ -377,9 +377,9 @@ int
 resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err)
 {
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, lineno = 0;
 	ssize_t n;
-	int rc = 0;
+	int rc = 0, st;
 
 	if (name == NULL)
 		name = "-";
@@ -396,11 +396,16 @@ resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err)
 				    "cannot read '%s': out of memory", name);
 			break;
 		}
-		if (resume_add_line(r, line, (size_t)n) == CS_E_NOMEM) {
+		lineno++;
+		st = resume_add_line(r, line, (size_t)n);
+		if (st == CS_E_NOMEM) {
 			rc = cs_err_set(err, CS_E_NOMEM,
 			    "cannot read '%s': out of memory", name);
 			break;
 		}
+		if (st == CS_E_INVAL && line[n - 1] == '\n' &&
+		    r->st.junk++ == 0)
+			r->st.first_junk = lineno;
 	}
 	free(line); /* getline allocates with malloc */
 	return rc;
@@ -421,6 +426,32 @@ resume_load_path(struct resume *r, const char *path, struct cs_err *err)
 	return rc;
 }
 
+/*
+ * A log with lines but no result line is the wrong file (a list of
+ * paths, a DICOM file, stderr): resuming from it would skip nothing and
+ * say nothing.  Junk beside result lines (a stray message) is a warning.
+ */
+static int
+junk_check(
+    const struct resume *r, const char *log, int quiet, struct cs_err *err)
+{
+	const struct resume_stats *st = &r->st;
+
+	if (st->junk == 0)
+		return 0;
+	if (st->stored + st->not_stored == 0)
+		return cs_err_set(err, CS_E_IO,
+		    "'%s' is not a dcmsend output (TSV or JSON lines): "
+		    "line %zu is no result line",
+		    log, st->first_junk);
+	if (!quiet)
+		fprintf(stderr,
+		    "%s: warning: the resume log '%s': line %zu is no result "
+		    "line of dcmsend (%zu such lines ignored)\n",
+		    cli_progname(), log, st->first_junk, st->junk);
+	return 0;
+}
+
 int
 resume_open(const char *log, int commit, int quiet, struct resume **out)
 {
@@ -436,8 +467,10 @@ resume_open(const char *log, int commit, int quiet, struct resume **out)
 	rc = *out == NULL ? cs_err_set(&err, CS_E_NOMEM, "out of memory")
 			  : resume_load_path(*out, log, &err);
 	if (rc == 0)
+		rc = junk_check(*out, log, quiet, &err);
+	if (rc == 0)
 		return 0;
-	if (!quiet)
-		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+	/* an error, said even under -q (dcmsend(1): errors are printed) */
+	fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 	return rc == CS_E_IO ? EXIT_USAGE : cli_exit_for(rc);
 }

@@ -50,6 +50,10 @@ struct resume_stats {
 	size_t stored;      /* lines recording a stored input */
 	size_t not_stored;  /* lines recording a failure or local outcome */
 	size_t unparseable; /* other lines */
+	/* unparseable lines that ended with a newline (the last line of a
+	 * killed run, cut short, does not), and the first one's number */
+	size_t junk;
+	size_t first_junk;
 };
 
 /* An empty set, or NULL when out of memory. */
@@ -82,7 +86,11 @@ void resume_require_commit(struct resume *r);
 /*
  * dcmsend --resume LOG: *out the set LOG records (committed ones only
  * with commit), NULL without a log.  Returns 0 or an exit status, the
- * reason on stderr unless quiet (an unreadable log is a usage error).
+ * reason on stderr (a warning only unless quiet): an unreadable log is a
+ * usage error, and
+ * so is one with lines but no result line of ours (the wrong file given);
+ * junk lines beside result lines are ignored with a warning naming the
+ * first.
  */
 int resume_open(const char *log, int commit, int quiet, struct resume **out);
 /* 1 when path was recorded as stored, else 0.  O(1) expected. */

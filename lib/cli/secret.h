@@ -12,11 +12,17 @@ struct cs_err;
 /* The longest passcode read (PS3.7 D.3.3.7 allows 65535 bytes). */
 #define CLI_SECRET_MAX 4096
 
+/* How long a FIFO named as the file may wait for a writer to open it. */
+#define CLI_SECRET_FIFO_WAIT_MS 5000
+
 /*
  * Reads the first line of the file at path, or of standard input when
  * path is NULL, into buf (size CLI_SECRET_MAX + 1), without its line
  * end, NUL-terminated; *len gets its length.  When standard input is a
  * terminal, prompt (if not NULL) is written to stderr and echo is off.
+ * A FIFO that no process opens for writing within
+ * CLI_SECRET_FIFO_WAIT_MS is CS_E_IO; one with its writer (process
+ * substitution) is read as it comes, however slowly.
  * Returns 0, or CS_E_IO (cannot read; nothing there), CS_E_INVAL
  * (empty, a NUL byte, or longer than CLI_SECRET_MAX).
  */

@@ -36,6 +36,27 @@ int send_dicomdir_on(void);
 void send_dicomdir_refused_add(void);
 size_t send_dicomdir_refused(void);
 
+/* What the expansion did with one DICOMDIR's records. */
+struct send_dicomdir_counts {
+	size_t added;   /* files put among the inputs after it */
+	size_t missing; /* of those, not there in any case (unreadable) */
+	size_t already; /* references to files that were inputs already */
+	size_t refused; /* records not followed */
+};
+
+/* Keeps c for the DICOMDIR at path (the first expansion of a path
+ * wins).  Returns 0 or CS_E_NOMEM. */
+int
+send_dicomdir_record(const char *path, const struct send_dicomdir_counts *c);
+
+/*
+ * The detail of the "dicomdir" line of path under --read-from-dicomdir:
+ * what was done with its records, or, for one not read as an index (met
+ * in a walk or a list under another name), why not; into buf (n bytes).
+ * Returns buf, or NULL without the option (the library's detail stands).
+ */
+const char *send_dicomdir_detail(const char *path, char *buf, size_t n);
+
 /* The exit status ex of a finished send, made 1 when a record was
  * refused and ex said every input was stored (0, or 7 with --commit). */
 int send_dicomdir_exit(int ex);

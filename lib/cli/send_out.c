@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
 #include "cli/output.h"
+#include "cli/send_dicomdir.h"
 #include "cli/send_out.h"
 #include "core/status.h"
 
@@ -18,9 +19,9 @@
 void
 send_out_result(const struct cli_out *o, const struct storescu_result *r)
 {
-	char st[32], detail[1200];
+	char st[32], detail[1200], dd[300];
 	const char *cw = storescu_commit_word(r->commit);
-	const char *cat = NULL;
+	const char *cat = NULL, *det = r->detail;
 	struct status_info si;
 
 	if (r->has_status) {
@@ -31,11 +32,14 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 		snprintf(
 		    st, sizeof(st), "%s", storescu_outcome_word(r->outcome));
 	}
+	/* --read-from-dicomdir says what became of its records */
+	if (r->outcome == STORESCU_DICOMDIR &&
+	    send_dicomdir_detail(r->path, dd, sizeof(dd)) != NULL)
+		det = dd;
 	/* --commit: the commitment first, then the rest */
 	snprintf(detail, sizeof(detail), "%s%s%s%s%s", cw,
-	    cw[0] && (r->error_comment[0] || r->detail[0]) ? "; " : "",
-	    r->error_comment, r->error_comment[0] && r->detail[0] ? "; " : "",
-	    r->detail);
+	    cw[0] && (r->error_comment[0] || det[0]) ? "; " : "",
+	    r->error_comment, r->error_comment[0] && det[0] ? "; " : "", det);
 	{
 		const struct cli_field f[] = {
 			CLI_S("path", 2, r->path),
@@ -49,7 +53,7 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 			CLI_B("transcoded", 0, r->transcoded),
 			CLI_I("bytes", 0, r->bytes),
 			CLI_S("error_comment", 0, r->error_comment),
-			CLI_S("detail", 0, r->detail),
+			CLI_S("detail", 0, det),
 			CLI_S(NULL, 5, detail),
 			CLI_I("association", 0, r->assoc),
 			CLI_I("attempts", 0, r->attempts),

@@ -240,8 +240,8 @@ lookup_all(struct run *r)
 	for (i = 0; i < q->nfiles; i++)
 		rc |= lookup_file(r, q->files[i]);
 	if (q->nfiles == 0 || q->nqueries > 0)
-		rc |=
-		    cli_each_query(q->nqueries, q->queries, "query", lookup, r);
+		rc |= cli_each_query(
+		    q->nqueries, q->queries, "query", lookup, r, 1);
 	return rc;
 }
 

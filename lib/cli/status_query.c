@@ -251,5 +251,5 @@ status_query_run(const struct status_query *q)
 	}
 	if (q->field > 0)
 		return cli_filter(stdin, q->out, q->field, filter_one, NULL);
-	return cli_each_query(q->ncodes, q->codes, "code", one, &r);
+	return cli_each_query(q->ncodes, q->codes, "code", one, &r, 2);
 }

@@ -524,16 +524,15 @@ take(struct run *r, const char *path, size_t k)
 	memcpy(it->ts_sent, it->info.ts_uid, sizeof(it->ts_sent));
 	rc = r->o->dry_run ? stow_plan(r, it, &oc, plan, sizeof(plan))
 			   : stow_prepare(r, it, &oc, plan, sizeof(plan));
-	if (!r->o->dry_run)
-		gap_note(it);
+	if (r->o->dry_run && rc == 0)
+		snprintf(it->note, sizeof(it->note), "%.180s", plan);
+	gap_note(it); /* a dry run says it as the send will */
 	if (rc != 0) {
 		it->ms0 = 0;
 		report_item(r, it, oc, 0, 0, plan);
 		close(it->fd);
 		return;
 	}
-	if (r->o->dry_run)
-		snprintf(it->note, sizeof(it->note), "%.180s", plan);
 	r->n++;
 	r->bytes += it->xfd >= 0 ? it->xlen : it->info.file_size;
 }

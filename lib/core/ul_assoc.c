@@ -507,6 +507,23 @@ pdu_event(uint8_t type)
 	return UL_EVT19;
 }
 
+/*
+ * A Maximum Length below UL_MIN_PEER_MAX (0 is no limit): no P-DATA-TF
+ * could carry a fragment to that peer.  Sets the error; 1 when so.
+ */
+static int
+tiny_peer_max(struct ul_assoc *a, const struct ul_assoc_params *p)
+{
+	if (!p->has_max_pdu || p->max_pdu == 0 || p->max_pdu >= UL_MIN_PEER_MAX)
+		return 0;
+	seterr(a, CS_E_REJECTED,
+	    "the peer's maximum pdu length %u leaves no room for data "
+	    "(a pdv header and an even fragment need at least %u, "
+	    "PS3.8 9.3.5, E.1)",
+	    p->max_pdu, UL_MIN_PEER_MAX);
+	return 1;
+}
+
 /* AE-3: A-ASSOCIATE-AC in Sta5. */
 static void
 recv_ac(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
@@ -522,6 +539,11 @@ recv_ac(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 		/* detail is in a->err already; the abort keeps it */
 		protocol_event(
 		    a, UL_EVT19, AB_INVALID_PARAM, "invalid a-associate-ac");
+		return;
+	}
+	if (tiny_peer_max(a, a->ac)) {
+		protocol_event(a, UL_EVT19, AB_INVALID_PARAM,
+		    "maximum pdu length too small");
 		return;
 	}
 	a->have_ac = 1;
@@ -581,6 +603,24 @@ wipe_identity(struct ul_assoc *a)
 	wipe_blob(a, &a->rq->user_identity.secondary);
 }
 
+/* AE-8 for an RQ the provider itself cannot accept (the error is set):
+ * rj queued, Sta13 until the peer closes or ARTIM expires. */
+static void
+reject_rq(struct ul_assoc *a, const struct ul_fsm_cell *c,
+    const struct ul_assoc_rj *rj)
+{
+	size_t mark;
+
+	out_compact(a);
+	mark = a->out.len;
+	if (out_pdu_done(a, mark, ul_encode_assoc_rj(&a->out, rj)) != 0)
+		a->want_close = 1; /* cannot answer: just close */
+	transition(a, c, 1);       /* not acceptable: Sta13 */
+	start_artim(a);
+	wipe_identity(a);
+	clear_blobs(a->rq);
+}
+
 /* AE-6: A-ASSOCIATE-RQ in Sta2. */
 static void
 recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
@@ -594,26 +634,21 @@ recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 	}
 	a->have_rq = 1;
 	a->peer_max = a->rq->has_max_pdu ? a->rq->max_pdu : 0;
+	if (tiny_peer_max(a, a->rq)) {
+		/* no message could be answered: permanent, source 2 (ACSE),
+		 * reason 1 no reason given (Table 9-21) */
+		reject_rq(a, c, &(struct ul_assoc_rj){ 1, 2, 1 });
+		return;
+	}
 	if ((a->rq->protocol_version & 1) == 0) {
 		/* PS3.8 9.3.2: bit 0 is version 1; anything else is not
 		 * acceptable to the provider: RJ permanent, source 2 (ACSE),
 		 * reason 2 protocol version not supported (Table 9-21). */
-		struct ul_assoc_rj rj = { 1, 2, 2 };
-		size_t mark;
-
-		out_compact(a);
-		mark = a->out.len;
-		if (out_pdu_done(a, mark, ul_encode_assoc_rj(&a->out, &rj)) !=
-		    0)
-			a->want_close = 1; /* cannot answer: just close */
 		seterr(a, CS_E_REJECTED,
 		    "association rejected: "
 		    "protocol version 0x%04x not supported",
 		    a->rq->protocol_version);
-		transition(a, c, 1); /* not acceptable: Sta13 */
-		start_artim(a);
-		wipe_identity(a);
-		clear_blobs(a->rq);
+		reject_rq(a, c, &(struct ul_assoc_rj){ 1, 2, 2 });
 		return;
 	}
 	transition(a, c, 0);

@@ -70,6 +70,15 @@ struct ul_config {
 };
 #define UL_DEFAULT_MAX_PDU (256u * 1024u)
 #define UL_DEFAULT_ARTIM_MS 30000u
+/*
+ * The smallest Maximum Length a peer may announce (0 aside, which means
+ * no limit): the variable field of a P-DATA-TF (PS3.8 9.3.5) must hold a
+ * PDV header (6 bytes) and an even fragment (PS3.8 E.1), 2 bytes at the
+ * least.  A smaller one could carry no message: an A-ASSOCIATE-RQ that
+ * announces it is rejected (permanent, ACSE, no reason), an
+ * A-ASSOCIATE-AC aborted (invalid parameter), each with CS_E_REJECTED.
+ */
+#define UL_MIN_PEER_MAX 8u
 /* Association-control PDUs (RQ, AC, RJ, release, abort) are capped here. */
 #define UL_MAX_ASSOC_PDU (256u * 1024u)
 /*

@@ -111,10 +111,17 @@ static void
 ended(struct conn *c, int rc, const struct cs_err *err)
 {
 	struct session *ss = &c->ss;
+	const struct cs_err *ue = ul_last_error(ss->a);
 
+	/* rejected by the Upper Layer itself (a protocol version, a
+	 * maximum PDU length it cannot serve): no callback said so */
+	if (!ss->rejected && !ss->accepted && ue->code == CS_E_REJECTED)
+		scp_log(c->s, STORESCP_LOG_ERROR,
+		    "association %u from %s rejected: %s", ss->id, c->peer,
+		    ue->msg);
 	/* a TLS failure ends in the engine's own abort, which cannot say
 	 * why (a bad record, the peer's alert, a renegotiation refused) */
-	if (rc == CS_E_TLS ||
+	else if (rc == CS_E_TLS ||
 	    (rc != CS_E_CLOSED && rc != CS_E_NET && rc != CS_E_CALLBACK &&
 		!ss->aborted && !ss->rejected))
 		scp_log(c->s, STORESCP_LOG_ERROR,

@@ -253,6 +253,17 @@ drop_meta(struct sink *s)
 	s->meta_len = 0;
 }
 
+int
+sink_write_failed(struct sink *s, int e, struct cs_err *err)
+{
+	char at[PATH_MAX + 128];
+
+	s->failed = 1;
+	drop_meta(s);
+	return cs_err_set(err, io_code(e), "cannot write '%s': %s",
+	    where(s, at, sizeof(at)), strerror(e));
+}
+
 /*
  * Writes the pending header (if any) and then p[0, n), in one writev
  * when both fit: one system call per object for the common small one.
@@ -275,18 +286,8 @@ write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 		w = writev(s->fd, iov, cnt);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			/* write(2) returning 0 for a regular file means no
-			 * progress is possible; treat it like EIO */
-			int e = w < 0 ? errno : EIO;
-			char at[PATH_MAX + 128];
-
-			s->failed = 1;
-			drop_meta(s);
-			return cs_err_set(err, io_code(e),
-			    "cannot write '%s': %s", where(s, at, sizeof(at)),
-			    strerror(e));
-		}
+		if (w <= 0) /* 0 for a regular file: no progress possible */
+			return sink_write_failed(s, w < 0 ? errno : EIO, err);
 		s->bytes += (uint64_t)w;
 		if (mdone < s->meta_len) {
 			size_t m = s->meta_len - mdone;

@@ -197,6 +197,12 @@ int sink_begin_spare(struct sink *s, const struct sink_root *root,
  * object can only be aborted.
  */
 int sink_write(struct sink *s, const void *p, size_t n, struct cs_err *err);
+/*
+ * A write into s's file failed with errno e, here or in the caller's own
+ * splice(2): marks s failed and sets err as sink_write would, naming
+ * the file.  Returns CS_E_NOSPACE (ENOSPC, EDQUOT) or CS_E_IO.
+ */
+int sink_write_failed(struct sink *s, int e, struct cs_err *err);
 
 /*
  * Finishes the object: with SINK_FSYNC fsyncs the file, closes it,

@@ -90,15 +90,9 @@ splice_in(struct store *st, size_t len, struct cs_err *err)
 			continue;
 		if (w < 0 && errno == EINVAL)
 			return copy_from_pipe(st, len, err);
-		if (w <= 0) {
-			/* 0 for a regular file: no progress possible */
-			int e = w < 0 ? errno : EIO;
-
-			st->sink.failed = 1;
-			return cs_err_set(err,
-			    e == ENOSPC || e == EDQUOT ? CS_E_NOSPACE : CS_E_IO,
-			    "cannot write: %s", strerror(e));
-		}
+		if (w <= 0) /* 0 for a regular file: no progress possible */
+			return sink_write_failed(
+			    &st->sink, w < 0 ? errno : EIO, err);
 		st->sink.bytes += (uint64_t)w;
 		*st->unseen_held -= (size_t)w;
 		len -= (size_t)w;

@@ -105,18 +105,31 @@ run_committing(struct send_run *run, struct cs_err *err)
  * association gives "notsent", a file no accepted context fits
  * "nocontext", with the real send's reasons.
  */
-/* Dry run: appends to d that sending pads input i's odd-length values
+/* Dry run: appends to d what the send's line will note of input i: a
+ * UID only its meta names; that sending pads its odd-length values
  * when its data set, sent in ts, has an odd length (as must_pad in
  * send_window.c decides; a Deflated stream gets its own pad byte), and
  * that padding or converting (convert) drops the group lengths planning
  * saw at its top level (send_convert.c says so when it happens). */
 static void
-dry_run_pad(
+dry_run_notes(
     const struct send_run *run, size_t i, const char *ts, int convert, char *d)
 {
 	uint64_t len = run->src.s[i].ds_len;
 	int pad =
 	    (len & 1) && strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian);
+	struct part10_info info;
+	char gap[2 * PART10_UID_MAX + 160];
+
+	/* a UID only the meta names, as the send's line says it */
+	memset(&info, 0, sizeof(info));
+	info.flags = run->src.s[i].flags;
+	snprintf(info.sop_class, sizeof(info.sop_class), "%s",
+	    sources_class(&run->src, i));
+	snprintf(info.sop_instance, sizeof(info.sop_instance), "%s",
+	    run->src.s[i].instance != NULL ? run->src.s[i].instance : "");
+	if (part10_uid_gap(&info, gap, sizeof(gap)) > 0)
+		report_add_detail(d, "%s", gap);
 
 	if (pad)
 		report_add_detail(d,
@@ -141,7 +154,7 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 
 	if (!run->o->probe) {
 		snprintf(d, sizeof(d), "association %u", a->assoc);
-		dry_run_pad(run, i, sources_ts(&run->src, i), 0, d);
+		dry_run_notes(run, i, sources_ts(&run->src, i), 0, d);
 		report_simple(&run->rep, i, STORESCU_PLANNED, a->assoc, d, 1);
 		return;
 	}
@@ -176,7 +189,7 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 		    a->assoc, report_uid_text(ch.ts));
 	else
 		snprintf(d, sizeof(d), "association %u", a->assoc);
-	dry_run_pad(run, i, ch.ts, ch.transcode, d);
+	dry_run_notes(run, i, ch.ts, ch.transcode, d);
 	report_simple(&run->rep, i, STORESCU_PLANNED, a->assoc, d, 1);
 }
 

@@ -308,11 +308,16 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 	size_t left_before = b->left;
 	uint64_t sends_before = sends_total(b);
 	struct commit_rx x;
+	int ours = 0;
 
 	memset(&x, 0, sizeof(x));
 	if (batch_send(b, s)) {
-		b->death_rc = b->dead_rc;
-		b->death = b->dead;
+		/* a file that could not be read to the end: we aborted */
+		ours = b->broken != NULL;
+		if (!ours) {
+			b->death_rc = b->dead_rc;
+			b->death = b->dead;
+		}
 		snprintf(why, why_len, "%s", b->dead.msg);
 		scu_abort(s);
 	} else {
@@ -327,8 +332,10 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 	    ? 0
 	    : *fails + 1;
 	/* after a death, or when nothing moved, A7xx answers were final
-	 * on their last attempt */
-	return b->run->o->retries > 0 && *fails <= b->run->o->retries;
+	 * on their last attempt; an abort of ours for a file that could
+	 * not be read landed that file (progress), and costs the others
+	 * nothing: they go on over a new association */
+	return ours || (b->run->o->retries > 0 && *fails <= b->run->o->retries);
 }
 
 /*

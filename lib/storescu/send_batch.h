@@ -64,6 +64,8 @@ struct batch {
 	/* the file whose data set could not be read to the end (CS_E_IO):
 	 * the association died of it, not of the peer */
 	struct flight *broken;
+	int broken_outcome; /* enum storescu_outcome: truncated if it
+	                       shrank, else unreadable */
 	struct cs_err dead;
 	/* --commit: the stored results of this attempt, held back, and the
 	 * accepted commitment context (0: none) */

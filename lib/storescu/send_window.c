@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/status.h"
@@ -474,6 +475,15 @@ ready_next(struct batch *b, struct scu_session *s, size_t cur)
 		    p->f.len);
 }
 
+/* Whether the file at fd now ends before end: it shrank while sent. */
+static int
+shrank(int fd, uint64_t end)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (uint64_t)st.st_size < end;
+}
+
 /*
  * Takes and (if it must be) converts file j, unless the worker did,
  * then sends its C-STORE-RQ without waiting for the response.
@@ -537,6 +547,11 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
 	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd, (off_t)off,
 	    f->len, pad, &f->msg_id, &e);
+	if (rc == CS_E_IO)
+		b->broken_outcome =
+		    shrank(p->tc.fd >= 0 ? p->tc.fd : p->fd, off + f->len)
+		    ? STORESCU_TRUNCATED
+		    : STORESCU_UNREADABLE;
 	/* the data set is out (or never will be): the files can go */
 	b->sent_source = p->tc.fd < 0;
 	if (p->tc.fd >= 0)
@@ -660,26 +675,36 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 /*
  * The association died with f outstanding: send it again later, alone,
  * while it has attempts left; else report it as aborted.  A file that
- * could not be read to the end is reported at once: the fault is ours.
+ * could not be read to the end is reported at once, as the file's own
+ * failure (truncated or unreadable), not the association's: we aborted
+ * it so that the peer stores none of it.  The others it took down lose
+ * no attempt to it.
  */
 static void
 lose_one(struct batch *b, struct flight *f)
 {
 	unsigned n = b->sends[f->j];
 
-	if (f != b->broken && n < b->max_sends) {
+	if (f == b->broken) {
+		f->r.outcome = b->broken_outcome;
+		report_add_detail(f->detail,
+		    "not sent in full: %s%s; the association was aborted, "
+		    "so the peer stores none of it",
+		    b->dead.msg,
+		    b->broken_outcome == STORESCU_TRUNCATED
+			? " (it shrank while sent)"
+			: "");
+		land(b, f);
+		return;
+	}
+	if (b->broken != NULL && n > 0)
+		b->sends[f->j] = --n;
+	if (n < b->max_sends) {
 		b->state[f->j] = OBJ_LOST;
 		return;
 	}
 	f->r.outcome = STORESCU_ABORTED;
-	if (f == b->broken)
-		report_add_detail(
-		    f->detail, "not sent in full: %s", b->dead.msg);
-	else if (b->broken != NULL)
-		report_add_detail(f->detail,
-		    "no response: the association was aborted after '%s' could not be read",
-		    b->run->src.paths[b->idx[b->broken->j]]);
-	else if (n > 1)
+	if (n > 1)
 		report_add_detail(f->detail,
 		    "no response after %u attempts: %s", n, b->dead.msg);
 	else

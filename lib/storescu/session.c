@@ -119,6 +119,10 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	if (rc == CS_E_TIMEOUT || rc == CS_E_IO)
 		return cs_err_set(
 		    err, rc, "%s", hint[0] ? hint : cs_strerror(rc));
+	/* accepted with terms nothing can be sent under (a maximum PDU
+	 * length no fragment fits): as good as rejected */
+	if (ue != NULL && ue->code == CS_E_REJECTED)
+		return cs_err_set(err, CS_E_REJECTED, "%s", ue->msg);
 	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
 	    !(s->r.aborted && s->r.abort.reason == 0))
 		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);

@@ -161,7 +161,7 @@ assoc_rq() {
 	body+=$(item 10 "$(str_hex 1.2.840.10008.3.1.1.1)")
 	pc=$(item 30 "$(str_hex "$3")")$(item 40 "$(str_hex "$4")")
 	body+=$(item 20 "01000000$pc")
-	ui=$(item 51 "$(be32 16384)")$(item 52 "$(str_hex 1.2.826.0.1.3680043.2.1143.107)")
+	ui=$(item 51 "$(be32 "${RAW_MAXPDU:-16384}")")$(item 52 "$(str_hex 1.2.826.0.1.3680043.2.1143.107)")
 	[ -z "${RAW_ASYNC:-}" ] || ui+=$(item 53 "$(be16 "${RAW_ASYNC% *}")$(be16 "${RAW_ASYNC#* }")")
 	[ -z "${RAW_IDENTITY:-}" ] || ui+=$(item 58 "$RAW_IDENTITY")
 	body+=$(item 50 "$ui")

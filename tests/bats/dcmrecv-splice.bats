@@ -224,3 +224,32 @@ same_files() {
 	done
 	cmp "$BATS_TEST_TMPDIR/on/2.25.7004.dcm" "$BATS_TEST_TMPDIR/off/2.25.7004.dcm"
 }
+
+@test "dcmrecv splice: a disk that fills inside spliced payload names the file, as the ordinary path does; nothing partial" {
+	unshare -m --propagation private sh -c "mount -t tmpfs -o size=1m tmpfs '$BATS_TEST_TMPDIR'" 2>/dev/null ||
+		skip "no private mount namespace with tmpfs (unshare -m refused)"
+	local mode d w
+	for mode in on off; do
+		d=$BATS_TEST_TMPDIR/$mode
+		w=$BATS_TEST_TMPDIR/wrap-$mode
+		mkdir -p "$d" "$w"
+		# dcmrecv alone sees a 3 MiB tmpfs on $d (the first MiB of an object is read as usual, the rest spliced) (exec all the way: its PID is dcmrecv's)
+		cat >"$w/dcmrecv" <<WRAP
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount -t tmpfs -o size=3m tmpfs "$d" && exec "\$0" "\$@"' "$CSTORE_BIN/dcmrecv" "\$@"
+WRAP
+		chmod +x "$w/dcmrecv"
+		RECV_DIR=$d
+		if [ "$mode" = off ]; then
+			CSTORE_NO_SPLICE=1 CSTORE_BIN=$w start_dcmrecv
+		else
+			CSTORE_BIN=$w start_dcmrecv
+		fi
+		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$BATS_FILE_TMPDIR/in/d.dcm"
+		assert_output --regexp $'^A700\t'
+		[ -z "$(ls -A "/proc/$RECV_PID/root$d")" ]
+		stop_dcmrecv
+		# one shape of line for both paths: the file, then the reason
+		grep -E "cannot store '2\.25\.7004': cannot write '$d/[^']+': No space left on device: the rest is discarded" "$RECV_STDERR"
+	done
+}

@@ -125,7 +125,7 @@ setup() {
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0003)" = "$INST" ]
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0010)" = 1.2.840.10008.1.2.1 ]
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0012)" = 2.25.205427171798299283169116181249333028782 ]
-	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0013)" = CSTORE_010 ]
+	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0013)" = "$(sed -n 's/^#define CS_IMPL_VERSION "\(.*\)"/\1/p' "$CSTORE_ROOT/include/cstore/cstore.h")" ]
 	[ "$(meta_value "$RECV_DIR/$INST.dcm" 0002,0016)" = RAWSCU ]
 	/usr/bin/dcmdump -q "$RECV_DIR/$INST.dcm" >/dev/null
 	# The stdout line: PATH, class, instance, calling AE, peer.
@@ -331,6 +331,23 @@ setup() {
 	raw_release
 	stop_dcmrecv
 	grep -q "called AE title 'OTHER' not recognised" "$RECV_STDERR"
+}
+
+@test "dcmrecv: an A-ASSOCIATE-RQ whose maximum PDU length no fragment fits (1, 7) is rejected (1, 2, 1) before anything is sent; 8 is accepted" {
+	local max
+	start_dcmrecv
+	for max in 1 7; do
+		RAW_MAXPDU=$max raw_associate "$RECV_PORT" "$CLS" || true
+		[ "$RAW_REPLY" = 03000000000400010201 ]
+		raw_close
+	done
+	# the smallest that leaves room (2-byte fragments) is accepted
+	RAW_MAXPDU=8 raw_associate "$RECV_PORT" "$CLS"
+	raw_close
+	stop_dcmrecv
+	grep -q "the peer's maximum pdu length 1 leaves no room for data" "$RECV_STDERR"
+	grep -q "the peer's maximum pdu length 7 leaves no room for data" "$RECV_STDERR"
+	[ ! -s "$RECV_STDOUT" ]
 }
 
 @test "dcmrecv: --allow admits only the listed calling AE titles and hosts (1, 1, 3)" {

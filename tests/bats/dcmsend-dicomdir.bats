@@ -229,6 +229,31 @@ arrived() {
 	[ "${lines[0]%%$'\t'*}" = dicomdir ]
 }
 
+@test "dcmsend --read-from-dicomdir: the DICOMDIR's own line says what became of its records, not 'send the files it references'" {
+	local pre=$'dicomdir\t'"$T/m/DICOMDIR"$'\t1.2.840.10008.1.3.10\t'
+	make_medium "$T/m"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/DICOMDIR"
+	assert_line --index 0 --regexp "^$pre"'[0-9.]+'$'\ta DICOMDIR \\(Media Storage Directory\\) is not sent; the 4 files its records reference follow$'
+	# the same over STOW-RS, and in JSON
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run http://127.0.0.1:9/dicom-web "$T/m/DICOMDIR"
+	assert_line --index 0 --regexp $'is not sent; the 4 files its records reference follow$'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --json --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/DICOMDIR"
+	assert_line --index 0 --partial '"detail":"a DICOMDIR (Media Storage Directory) is not sent; the 4 files its records reference follow"'
+	# one missing, one record that would leave the file-set, one naming a file given too
+	rm "$T/m/DICOM/SER2/IM000003"
+	/usr/bin/python3 -W ignore "$EDIT" set-ids "$T/m/DICOMDIR" 'DICOM\SER2\IM000003' '..\x' 'DICOM\SER1\IM000002'
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/DICOMDIR" "$T/m/DICOM/SER1/IM000002"
+	assert_line --index 0 --regexp $'is not sent; the 2 files its records reference follow; 1 of them missing; 1 reference to a file already among the inputs; 1 record not followed$'
+	# a DICOMDIR met in a walk under another name is not read as one
+	mkdir "$T/w"
+	cp "$T/m/DICOMDIR" "$T/w/index.dcm"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/w"
+	assert_output --regexp $'^dicomdir\t'"$T/w/index.dcm"$'\t.*\ta DICOMDIR \\(Media Storage Directory\\) is not sent; not read as an index: only a file operand or a file named DICOMDIR is \\(--read-from-dicomdir\\)$'
+	# without the option: the library's words
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/m/DICOMDIR"
+	assert_output --regexp $'and is not sent: send the files it references$'
+}
+
 @test "dcmsend --read-from-dicomdir: not with --follow, --echo or --commit-wait (usage, exit 2)" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --follow 127.0.0.1 104 - </dev/null
 	assert_output ""

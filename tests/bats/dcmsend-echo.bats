@@ -55,6 +55,24 @@ load dcmrecv-helpers
 	[[ $stderr == *"result 1, source 1, reason 7"* ]]
 }
 
+@test "dcmsend --echo: a peer accepting with a maximum PDU length no fragment fits (1, 7) is aborted at once, exit 4, the reason in words" {
+	local max ac body
+	for max in 1 7; do
+		# A-ASSOCIATE-AC: context 1 accepted with Implicit VR LE, Maximum Length $max
+		body="00010000$(str_hex "$(printf '%-16s' ANY-SCP)")$(str_hex "$(printf '%-16s' DCMSEND)")$(printf '%064d' 0)"
+		body+=$(item 10 "$(str_hex 1.2.840.10008.3.1.1.1)")
+		body+=$(item 21 "01000000$(item 40 "$(str_hex 1.2.840.10008.1.2)")")
+		body+=$(item 50 "$(item 51 "$(be32 "$max")")$(item 52 "$(str_hex 1.2.3)")")
+		ac="0200$(be32 $((${#body} / 2)))$body"
+		xxd -r -p <<<"$ac" >"$BATS_TEST_TMPDIR/ac"
+		start_stub send "$BATS_TEST_TMPDIR/ac"
+		run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
+		assert_output ""
+		[[ $stderr == *"the peer's maximum pdu length $max leaves no room for data (a pdv header and an even fragment need at least 8, PS3.8 9.3.5, E.1)"* ]]
+		wait "$STUB_PID" 2>/dev/null || true
+	done
+}
+
 @test "dcmsend --echo: an A-ABORT answer exits 5 naming the abort" {
 	printf '\x07\x00\x00\x00\x00\x04\x00\x00\x02\x01' >"$BATS_TEST_TMPDIR/abort"
 	start_stub send "$BATS_TEST_TMPDIR/abort"

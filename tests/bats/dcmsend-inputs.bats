@@ -136,6 +136,21 @@ setup() {
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+@test "dcmsend --dry-run: a data set lacking its SOP Class or Instance UID says so as the send's line does (DIMSE, --probe, STOW-RS)" {
+	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(b"\x08\x00\x16\x00UI",b"\x08\x00\x17\x00UI").replace(b"\x08\x00\x18\x00UI",b"\x08\x00\x17\x00UI"))' \
+		"$D/p10-evrle.dcm" "$T/noboth.dcm"
+	local gap="no 'SOP Class UID' (0008,0016) nor 'SOP Instance UID' (0008,0018) in the data set: sent under the meta header's 1.2.840.10008.5.1.4.1.1.7 and $UID_EVRLE"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$T/noboth.dcm" "$D/p10-evrle.dcm"
+	assert_line $'planned\t'"$T/noboth.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tassociation 1; '"$gap"
+	assert_line $'planned\t'"$D/p10-evrle.dcm"$'\t1.2.840.10008.5.1.4.1.1.7\t'"$UID_EVRLE"$'\tassociation 1'
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --probe 127.0.0.1 "$RECV_PORT" "$T/noboth.dcm"
+	assert_line --regexp $'^planned\t'"$T/noboth.dcm"$'\t.*\tassociation 1; no \'SOP Class UID\' \\(0008,0016\\) nor \'SOP Instance UID\''
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://127.0.0.1:9/dicom-web "$T/noboth.dcm"
+	assert_line --regexp $'^planned\t'"$T/noboth.dcm"$'\t.*\t'"no 'SOP Class UID' \\(0008,0016\\) nor 'SOP Instance UID' \\(0008,0018\\) in the data set: sent under the meta header's .*; request 1$"
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 0 ]
+}
+
 # bats test_tags=serial
 @test "dcmsend --remove-sent: a file put under the name of one in flight is kept (it was never sent), with a note; the one sent is removed" {
 	mkdir "$T/spool"

@@ -198,3 +198,37 @@ start_wrongrsp() {
 	[[ "$(jq -r .detail <<<"$output")" == *"the response is for SOP class '1.2.840.10008.5.1.4.1.1.2', not the one sent"* ]]
 	[[ $stderr == *"0 stored"*"1 failed"* ]]
 }
+
+# bats test_tags=serial
+@test "dcmsend: a file that shrinks while it is sent is its own failure (truncated, exit 1, nothing of it stored), not exit 5; the files after it go, with --retry or without" {
+	local r big=$BATS_TEST_TMPDIR/big.dcm i
+	for r in "" "--retry 2"; do
+		python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
+		RECV_DIR=$BATS_TEST_TMPDIR/out$((${#r} > 0))
+		start_dcmrecv
+		# one at a time (--async 1), slowly: f1 is answered before big starts
+		"$CSTORE_BIN/dcmsend" --async 1 --limit-rate 200k $r 127.0.0.1 "$RECV_PORT" \
+			"${FILES[0]}" "$big" "${FILES[1]}" >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+		local spid=$!
+		track_pid "$spid"
+		for i in $(seq 200); do
+			[ -s "$BATS_TEST_TMPDIR/send.out" ] && break
+			sleep 0.05
+		done
+		# 4 MB at 200 kB/s: big is still going; cut it short of where it is
+		truncate -s 1000 "$big"
+		local rc=0
+		wait "$spid" || rc=$?
+		stop_dcmrecv
+		cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err"
+		[ "$rc" -eq 1 ]
+		run cat "$BATS_TEST_TMPDIR/send.out"
+		[ "${#lines[@]}" -eq 3 ]
+		assert_line --index 0 --regexp $'^0000\t'"${FILES[0]}"$'\t'
+		assert_line --index 1 $'truncated\t'"$big"$'\t1.2.840.10008.5.1.4.1.1.7.3\t2.25.1234567890123456789012345678901\tnot sent in full: file ended before its dataset was sent (it shrank while sent); the association was aborted, so the peer stores none of it'
+		assert_line --index 2 --regexp $'^0000\t'"${FILES[1]}"$'\t'
+		[ -s "$RECV_DIR/$(uid 1).dcm" ] && [ -s "$RECV_DIR/$(uid 2).dcm" ]
+		[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 2 ]
+		! grep -q 'aborted\|file ended' "$BATS_TEST_TMPDIR/send.err"
+	done
+}

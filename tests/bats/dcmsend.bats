@@ -242,6 +242,35 @@ start_dcmrecv() {
 	[ "$(jq -r .path <<<"$output" | tr '\n' ' ')" = "$D/p10-evrle.dcm $D/img16-evrle.dcm $D/img16-rle.dcm " ]
 }
 
+@test "dcmsend --resume: a log with no result line (the wrong file) is a usage error naming its first line; junk beside results is a warning" {
+	# a list of paths given as the log: it used to skip nothing and say nothing
+	printf '%s\n' "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" >"$BATS_TEST_TMPDIR/list"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/list" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	assert_output ""
+	[ "$stderr" = "dcmsend: '$BATS_TEST_TMPDIR/list' is not a dcmsend output (TSV or JSON lines): line 1 is no result line" ]
+	# a DICOM file given as the log
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$D/p10-ivrle.dcm" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[[ $stderr == *"is not a dcmsend output (TSV or JSON lines): line "*" is no result line" ]]
+	# a stray message beside a result line: warned, the result still counts
+	{ printf '\n0000\t%s\t1.2\t1.3\t\n' "$D/p10-evrle.dcm"; echo 'dcmsend: association aborted'; echo x; } >"$BATS_TEST_TMPDIR/log"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	assert_line --regexp $'^resumed\t'"$D/p10-evrle.dcm"
+	[[ $stderr == *"dcmsend: warning: the resume log '$BATS_TEST_TMPDIR/log': line 3 is no result line of dcmsend (2 such lines ignored)"* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[ -z "$stderr" ]
+	# the error is said under -q too (errors are still printed)
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" -q --dry-run --resume "$BATS_TEST_TMPDIR/list" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[[ $stderr == *"is not a dcmsend output (TSV or JSON lines): line 1 is no result line"* ]]
+	# the cut last line of a killed run alone, or an empty log: no word
+	printf '0000\t%s' "$D/p10-evrle.dcm" >"$BATS_TEST_TMPDIR/cut"
+	: >"$BATS_TEST_TMPDIR/empty"
+	for l in cut empty; do
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/$l" 127.0.0.1 1 "$D/p10-evrle.dcm"
+		assert_line --regexp $'^planned\t'
+		[[ $stderr != *resume* ]]
+	done
+}
+
 @test "dcmsend --resume: a JSON log (--json output) works too" {
 	printf '{"path":"%s","status":"0000"}\n{"path":"%s","status":"A700"}\n' \
 		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" >"$BATS_TEST_TMPDIR/log"

@@ -374,6 +374,36 @@ one_store() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
+@test "identity: --password-file from process substitution, a FIFO whose writer comes late, and one with no writer (exit 2 after 5 s, no hang)" {
+	start_dcmrecv --users "$USERS" --require-identity
+	# bash's <(...): a pipe whose writer is slow to write
+	send --user alice --password-file <(sleep 1; printf '%s\n' "$PASS")
+	[ "$status" -eq 0 ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	rm "$RECV_DIR/$INST.dcm"
+	# a named FIFO whose writer opens it a second after dcmsend
+	mkfifo "$BATS_TEST_TMPDIR/late"
+	(sleep 1; printf '%s\n' "$PASS" >"$BATS_TEST_TMPDIR/late") &
+	track_pid $!
+	send --user alice --password-file "$BATS_TEST_TMPDIR/late"
+	[ "$status" -eq 0 ]
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	# a writer that opens and leaves without a word: an empty passcode
+	(: >"$BATS_TEST_TMPDIR/late") &
+	track_pid $!
+	send --user alice --password-file "$BATS_TEST_TMPDIR/late"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--password-file: empty passcode in '$BATS_TEST_TMPDIR/late'"* ]]
+	# nobody ever writes: it used to block in open(2) forever
+	mkfifo "$BATS_TEST_TMPDIR/none"
+	local t0=$SECONDS
+	run -2 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --user alice --password-file "$BATS_TEST_TMPDIR/none" 127.0.0.1 "$RECV_PORT" "$FIX"
+	[[ $stderr == *"dcmsend: --password-file: '$BATS_TEST_TMPDIR/none' is a FIFO no process opened for writing within 5 s"* ]]
+	[ $((SECONDS - t0)) -ge 4 ] && [ $((SECONDS - t0)) -le 15 ]
+	stop_dcmrecv
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+}
+
 # in_memory PID TEXT: how many times TEXT is in the readable anonymous
 # memory of PID and of its children (the helper processes)
 in_memory() {

@@ -131,6 +131,12 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	assert_output "$(printf 'CTImageStorage\nMRImageStorage')"
 }
 
+@test "a stdin line with a NUL byte in it is named and not found, never looked up as the part before the NUL" {
+	run -1 --separate-stderr bash -c "printf '%s\\0junk\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -k"
+	[ -z "$output" ]
+	[ "$stderr" = "sopclass-lookup: line 1: a NUL byte at column 26: not a text line" ]
+}
+
 @test "empty stdin with no query is a usage error" {
 	run -2 --separate-stderr SL </dev/null
 	[ -z "$output" ]
@@ -165,7 +171,7 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 @test "stdin: a line holding a NUL byte is not found (exit 1); the text before the NUL is not looked up" {
 	run -1 --separate-stderr bash -c "printf 'MRImageStorage\n%s\000zz\n' '$CT' | '$CSTORE_BIN/sopclass-lookup' -k"
 	assert_output MRImageStorage
-	[[ $stderr == *"standard input line 2 holds a NUL byte"* ]]
+	[[ $stderr == *"line 2: a NUL byte at column "*": not a text line"* ]]
 }
 
 @test "--field writes each line back byte for byte, NUL bytes included; a NUL in field N is not found" {

@@ -153,7 +153,7 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 @test "stdin: a line holding a NUL byte is no code (exit 2); the text before the NUL is not taken for it" {
 	run -2 --separate-stderr bash -c "printf '0000\nA700\000zz\n' | '$CSTORE_BIN/status-explain'"
 	assert_output "$(printf '0x0000\tSuccess\tSuccess: the SOP Instance was stored\tC-STORE')"
-	[[ $stderr == *"standard input line 2 holds a NUL byte"* ]]
+	[[ $stderr == *"line 2: a NUL byte at column "*": not a text line"* ]]
 }
 
 @test "--field writes each line back byte for byte, NUL bytes included; a NUL in field N is no code" {
@@ -185,6 +185,18 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	local o=$BATS_TEST_TMPDIR/out
 	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbf0000\tx\n' | '$CSTORE_BIN/status-explain' -F 1 >'$o'"
 	printf '\xef\xbb\xbf0000\tx\tSuccess\tSuccess: the SOP Instance was stored\n' | cmp - "$o"
+}
+
+@test "a stdin line with a NUL byte in it is named and exits 2, never cut at the NUL (code or --field)" {
+	# A700 before the NUL was explained as if the line ended there
+	run -2 --separate-stderr bash -c "printf 'A700\\0junk\n0000\n' | '$CSTORE_BIN/status-explain'"
+	assert_output "$(printf '0x0000\tSuccess\tSuccess: the SOP Instance was stored\tC-STORE')"
+	[ "$stderr" = "status-explain: line 1: a NUL byte at column 5: not a text line" ]
+	# --field writes the line back whole (the bytes after the NUL too), its fields empty
+	run -2 --separate-stderr bash -c "printf 'x\tA700\\0junk\nb\t0000\n' | '$CSTORE_BIN/status-explain' -F 2 >'$BATS_TEST_TMPDIR/out'"
+	[ "$stderr" = "status-explain: line 1: field 2 holds a NUL byte" ]
+	printf 'x\tA700\0junk\t\t\nb\t0000\tSuccess\tSuccess: the SOP Instance was stored\n' >"$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/want"
 }
 
 @test "--field: empty input is an empty output" {

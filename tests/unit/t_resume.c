@@ -207,6 +207,9 @@ START_TEST(load_reads_a_mixed_log_and_counts)
 	ck_assert_uint_eq(resume_stats(r)->stored, 3);
 	ck_assert_uint_eq(resume_stats(r)->not_stored, 1);
 	ck_assert_uint_eq(resume_stats(r)->unparseable, 1);
+	/* the stray message is junk, line 5 of the file (blanks count) */
+	ck_assert_uint_eq(resume_stats(r)->junk, 1);
+	ck_assert_uint_eq(resume_stats(r)->first_junk, 5);
 	ck_assert_int_eq(resume_has(r, "a.dcm"), 1);
 	ck_assert_int_eq(resume_has(r, "b.dcm"), 1);
 	ck_assert_int_eq(resume_has(r, "c.dcm"), 0);

@@ -1135,18 +1135,40 @@ END_TEST
 
 START_TEST(peer_maximum_without_room_for_data_is_refused_locally)
 {
-	struct ul_config tiny = { 6, 0 };
+	struct ul_config tiny = { 6, 0 }, seven = { 7, 0 }, eight = { 8, 0 };
 	struct side r, s;
 
+	/* an AC announcing 6: PS3.8 9.3.5, 6 bytes hold a PDV header and
+	 * no data; the requestor aborts at once (invalid parameter) */
 	ck_assert_int_eq(side_init(&r, UL_REQUESTOR, 0, NULL), 0);
 	ck_assert_int_eq(side_init(&s, UL_ACCEPTOR, SIDE_ACCEPT, &tiny), 0);
+	ck_assert_int_eq(pair_run(&r, &s, 0, 1), -1);
+	ck_assert_int_ne(ul_state(r.a), UL_STA6);
+	ck_assert_int_eq(ul_last_error(r.a)->code, CS_E_REJECTED);
+	ck_assert_ptr_nonnull(strstr(ul_last_error(r.a)->msg,
+	    "maximum pdu length 6 leaves no room for data"));
+	ck_assert_int_ne(ul_state(s.a), UL_STA6);
+	side_release(&r);
+	side_release(&s);
+	/* an RQ announcing 7 (one odd byte, PS3.8 E.1 wants even
+	 * fragments): rejected permanent, ACSE, no reason */
+	ck_assert_int_eq(side_init(&r, UL_REQUESTOR, 0, &seven), 0);
+	ck_assert_int_eq(side_init(&s, UL_ACCEPTOR, SIDE_ACCEPT, NULL), 0);
+	pair_run(&r, &s, 0, 1);
+	ck_assert_int_ne(ul_state(r.a), UL_STA6);
+	ck_assert_int_eq(ul_last_error(s.a)->code, CS_E_REJECTED);
+	ck_assert_int_eq(ul_last_error(r.a)->code, CS_E_REJECTED);
+	ck_assert_ptr_nonnull(strstr(ul_last_error(r.a)->msg,
+	    "(result 1, source 2, reason 1)"));
+	side_release(&r);
+	side_release(&s);
+	/* 8: a PDV header and a 2-byte fragment */
+	ck_assert_int_eq(side_init(&r, UL_REQUESTOR, 0, NULL), 0);
+	ck_assert_int_eq(side_init(&s, UL_ACCEPTOR, SIDE_ACCEPT, &eight), 0);
 	ck_assert_int_eq(pair_run(&r, &s, 0, 1), 0);
 	ck_assert_int_eq(ul_state(r.a), UL_STA6);
-	/* PS3.8 9.3.5: 6 bytes hold a PDV header and no data */
-	ck_assert_uint_eq(ul_max_pdv_payload(r.a), 0);
-	ck_assert_int_eq(ul_pdata(r.a, 1, 0, (const uint8_t *)"x", 1),
-	    CS_E_INVAL);
-	ck_assert_int_eq(ul_state(r.a), UL_STA6);
+	ck_assert_uint_eq(ul_max_pdv_payload(r.a), 2);
+	ck_assert_int_eq(ul_pdata(r.a, 1, 0, (const uint8_t *)"xy", 2), 0);
 	side_release(&r);
 	side_release(&s);
 }
