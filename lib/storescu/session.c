@@ -4,6 +4,7 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
+#include "core/status.h"
 #include "net/net.h"
 #include "storescu/session.h"
 #include "core/banned.h"
@@ -46,8 +47,19 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		    ? s->req_cb->on_command(s->req_user, pcid, cmd)
 		    : -1;
 	p = find_pending(s, cmd->message_id_rsp);
+	/* the reason goes where the receiver keeps its first error */
 	if (p == NULL || p->have_rsp)
-		return -1;
+		return cs_err_set(&s->r.rx.err, CS_E_PROTO,
+		    "the peer sent %s %s for Message ID %u, %s",
+		    p == NULL ? "a" : "a second",
+		    dimse_command_name(cmd->command_field),
+		    cmd->message_id_rsp,
+		    p == NULL ? "which no outstanding request has"
+			      : "already answered");
+	/* PS3.7 9.1: C-STORE and C-ECHO have no Pending status; such a
+	 * response is not the answer, the final one is awaited */
+	if (status_category_of(cmd->status) == STATUS_PENDING)
+		return 0;
 	p->rsp = *cmd;
 	p->have_rsp = 1;
 	return 0;
