@@ -204,6 +204,22 @@ same_as_sent() {
 	grep -qx abort-sent "$DIMSE_OUT"
 }
 
+@test "dcmjs-dimse SCP: warning and failure statuses with their Error Comments reach dcmsend's lines, in file order; exit 1" {
+	start_dimse_scp --status B000/B006/B007/0107/A700/C123/0000
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$DIMSE_PORT" "$BUILT"
+	[ "$(cut -f1 <<<"$output" | tr '\n' ' ')" = "B000 B006 B007 0107 A700 C123 0000 " ]
+	[[ ${lines[0]} == *$'\t'"dcmjs-dimse says B000; Warning: Coercion of data elements" ]]
+	[[ ${lines[4]} == *$'\t'"dcmjs-dimse says A700; Failure: Refused: out of resources" ]]
+	[[ $stderr == *"1 stored, 4 with warning, 2 failed"* ]]
+	# the statuses went to the files dcmjs-dimse stored in that order
+	local i
+	for i in 1 2 3 4 5 6 7; do
+		[ "$(sed -n "${i}p" <<<"$output" | cut -f4)" = \
+			"$(awk -F'\t' -v i=$i '$1 == "store" && $2 == i { print $4 }' "$DIMSE_OUT")" ]
+	done
+	[ "$(same_as_sent "$BUILT"/*)" -eq 7 ]
+}
+
 @test "dcmjs-dimse SCU: a window of 4 and 16 KiB PDUs to our dcmrecv: every answered object stored once, values as dcmjs-dimse re-encoded them" {
 	# dcmrecv aborts on a PDU over its --max-pdu: the 2 MiB CT must come
 	# in PDUs of 16 KiB
