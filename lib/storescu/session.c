@@ -72,7 +72,9 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 
 	/* no response we expect carries a data set; a request may */
 	if (s->req_cb == NULL)
-		return -1;
+		return cs_err_set(&s->r.rx.err, CS_E_PROTO,
+		    "the peer sent a data set after a %s, which has none",
+		    dimse_command_name(s->r.rx.last_command));
 	return s->req_cb->on_dataset(s->req_user, pcid, data, len, last);
 }
 

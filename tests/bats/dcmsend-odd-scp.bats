@@ -78,7 +78,7 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	[[ ${lines[0]} == aborted$'\t'*"no response from the peer within 3000 ms"* ]]
 }
 
-@test "dcmsend vs odd SCP: a response with a wrong Message ID, or one sent twice: aborted, exit 5, the line says why" {
+@test "dcmsend vs odd SCP: a response with a wrong Message ID, one sent twice, one with a data set: aborted, exit 5, the line says why" {
 	fake_send msgid
 	[ "$status" -eq 5 ]
 	[[ ${lines[0]} == aborted$'\t'*"the peer sent a C-STORE-RSP for Message ID 1001, which no outstanding request has" ]]
@@ -87,6 +87,9 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	[ "$status" -eq 5 ]
 	[[ ${lines[0]} == 0000$'\t'* ]]
 	[[ ${lines[1]} == aborted$'\t'*"for Message ID 1, which no outstanding request has" ]]
+	fake_send rspds --async 1
+	[ "$status" -eq 5 ]
+	[[ ${lines[1]} == notsent$'\t'*"the peer sent a data set after a C-STORE-RSP, which has none" ]]
 }
 
 @test "dcmsend vs odd SCP: responses out of order, before the data set is whole, no Affected SOP Instance UID, single-byte PDUs, max PDU 0 and 4 GiB: all stored byte for byte" {
