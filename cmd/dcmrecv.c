@@ -88,17 +88,25 @@ write_stored(const struct storescp_stored *st)
 static int
 on_stored(void *user, const struct storescp_stored *st)
 {
-	int bad;
+	int bad, stuck;
 
 	(void)user;
 	pthread_mutex_lock(&g.out_mu);
-	bad = write_stored(st) != 0;
-	bad |= fflush(stdout) != 0 || ferror(stdout);
+	/* a reader that stopped must not hold every association (and the
+	 * stop) in a write: it counts as a full output after -t */
+	stuck = !g.out_failed && cli_out_ready(stdout, g.a.cfg.timeout_ms);
+	bad = g.out_failed || stuck || write_stored(st) != 0 ||
+	    fflush(stdout) != 0 || ferror(stdout);
 	if (bad && !g.out_failed) {
 		g.out_failed = 1;
-		fprintf(stderr,
-		    "%s: cannot write to standard output: %s: stopping\n",
-		    cli_progname(), strerror(errno));
+		if (stuck)
+			fprintf(stderr,
+			    "%s: cannot write to standard output: nothing read from it for %u s: stopping\n",
+			    cli_progname(), g.a.cfg.timeout_ms / 1000);
+		else
+			fprintf(stderr,
+			    "%s: cannot write to standard output: %s: stopping\n",
+			    cli_progname(), strerror(errno));
 		storescp_request_stop(g.srv);
 	}
 	if (g.hook != NULL && !g.out_failed &&
