@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static struct {
 	struct storescp *srv;
 	struct cli_hook_sep *hook; /* the --exec helper, or NULL */
 	int hook_lost;             /* it has gone (reported once) */
+	atomic_int log_stuck;      /* standard error took nothing for -t */
 } g = { .out_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
@@ -36,6 +38,13 @@ on_log(void *user, enum storescp_level level, const char *line)
 	(void)user;
 	if (level == STORESCP_LOG_ERROR && g.a.quiet)
 		return;
+	/* a standard error nobody reads costs lines, never a hung receiver:
+	 * after one wait of -t, lines go while it stays full */
+	if (cli_out_ready(stderr, g.log_stuck ? 0 : g.a.cfg.timeout_ms) != 0) {
+		g.log_stuck = 1;
+		return;
+	}
+	g.log_stuck = 0;
 	fprintf(stderr, "%s: %s\n", cli_progname(), line);
 }
 

@@ -118,3 +118,31 @@ stored_as_sent() {
 	[ "$status" -eq 6 ]
 	grep -q "cannot write to standard output: nothing read from it for 2 s: stopping" "$BATS_TEST_TMPDIR/err"
 }
+
+# bats test_tags=serial
+@test "dcmrecv -v: a reader of standard error that takes nothing costs log lines, not the service: every object answered, SIGTERM ends it" {
+	local fifo=$BATS_TEST_TMPDIR/fifo pf=$BATS_TEST_TMPDIR/port i
+	mkfifo "$fifo"
+	sleep 60 3<"$fifo" &
+	track_pid $!
+	RECV_DIR=$BATS_TEST_TMPDIR/out RECV_STDOUT=$BATS_TEST_TMPDIR/recv.out
+	mkdir "$RECV_DIR"
+	"$CSTORE_BIN/dcmrecv" -v -t 2 -o "$RECV_DIR" --port-file "$pf" 127.0.0.1:0 \
+		>"$RECV_STDOUT" 2>"$fifo" &
+	RECV_PID=$!
+	track_pid $RECV_PID
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	RECV_PORT=$(cat "$pf")
+	SECONDS=0
+	# some 700 objects' -v lines fill the pipe
+	fake repeat=1500 "${DS[0]}"
+	[ "$SECONDS" -lt 15 ]
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 1500 ]
+	[ "${lines[1500]}" = released ]
+	SECONDS=0
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$SECONDS" -lt 5 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1500 ]
+	stored_as_sent 0
+}
