@@ -66,13 +66,18 @@ stored_as_sent() {
 	no_temporaries "$RECV_DIR"
 }
 
-@test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs is aborted, nothing stored" {
+@test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs is aborted, a reset in the middle of a PDU leaves nothing" {
 	start_dcmrecv -v
 	fake zeropdv "${DS[0]}"
 	[ "$output" = aborted ]
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 4
+	"$CSTORE_TOOLS/dcm-dataset" "$BATS_TEST_TMPDIR/big.dcm" >"$BATS_TEST_TMPDIR/big.ds"
+	fake rst "$BATS_TEST_TMPDIR/big.ds"
+	[ "$output" = reset ]
 	stop_dcmrecv
 	[ -z "$(ls -A "$RECV_DIR")" ]
 	grep -q 'association 1: aborted' "$RECV_STDERR"
+	grep -q 'association 2: aborted during the C-STORE' "$RECV_STDERR"
 }
 
 # bats test_tags=serial

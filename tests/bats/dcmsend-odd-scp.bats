@@ -135,3 +135,14 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	[ "$SECONDS" -lt 10 ]
 	arrived 6
 }
+
+@test "dcmsend vs odd SCP: the SCP asks for the release itself: answered, the files answered before stored, the one in flight aborted, exit 5" {
+	fake_send relrq=2 --async 1
+	[ "$status" -eq 5 ]
+	[ "$(statuses)" = "0000 0000 aborted notsent notsent notsent " ]
+	grep -q "release-rp received" "$FAKE_LOG"
+	fake_send relrq=6
+	[ "$status" -eq 0 ]
+	[ "$(statuses)" = "0000 0000 0000 0000 0000 0000 " ]
+	arrived 6
+}
