@@ -101,6 +101,13 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 		arrived 6
 	done
 	grep -q "release-rq sent" "$FAKE_LOG"
+	# held and answered newest first: each status still goes to its file
+	fake_send reverse=3,status=B000/A700/0000/C000/B007/0000
+	[ "$status" -eq 1 ]
+	[ "$(statuses)" = "B000 A700 0000 C000 B007 0000 " ]
+	fake_send maxpdu=none
+	[ "$status" -eq 0 ]
+	arrived 6
 }
 
 @test "dcmsend vs odd SCP: an AC accepting a syntax or a context ID never proposed: nothing sent, exit 5" {

@@ -255,6 +255,22 @@ same_as_sent() {
 	done <"$BATS_TEST_TMPDIR/scu.out"
 }
 
+@test "dcmjs-dimse SCU: dcmrecv's failure statuses reach it; the objects it was told are stored are exactly those on disk" {
+	start_dcmrecv --respond-every 2:A700
+	local c f st u
+	c=$(corpus_dir)
+	run -0 node "$JS/dimse-scu.js" 127.0.0.1 "$RECV_PORT" $(ls "$c"/sop/*.dcm | head -6)
+	[ "$(grep $'^rsp\t' <<<"$output" | cut -f3 | tr '\n' ' ')" = "0000 A700 0000 A700 0000 A700 " ]
+	stop_dcmrecv
+	while IFS=$'\t' read -r ev f st; do
+		[ "$ev" = rsp ] || continue
+		u=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
+		if [ "$st" = 0000 ]; then [ -f "$RECV_DIR/$u.dcm" ]; else [ ! -e "$RECV_DIR/$u.dcm" ]; fi
+	done <<<"$output"
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 3 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 3 ]
+}
+
 @test "dcmjs-dimse SCU: it aborts after two responses: dcmrecv keeps whole objects only, its lines match its directory" {
 	start_dcmrecv -v
 	local c
