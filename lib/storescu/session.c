@@ -136,6 +136,10 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
 	    !(s->r.aborted && s->r.abort.reason == 0))
 		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);
+	if (s->r.peer_release_rq)
+		return cs_err_set(err, CS_E_CLOSED,
+		    "the peer asked to release the association "
+		    "(A-RELEASE-RQ) before the end");
 	return cs_err_set(err, CS_E_CLOSED,
 	    "the peer closed the connection%s%s%s%s%s",
 	    s->r.accepted ? "" : " without answering the association request",

@@ -148,6 +148,7 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	[ "$status" -eq 5 ]
 	[ "$(statuses)" = "0000 0000 aborted notsent notsent notsent " ]
 	grep -q "release-rp received" "$FAKE_LOG"
+	[[ ${lines[2]} == *"no response: the peer asked to release the association (A-RELEASE-RQ) before the end" ]]
 	fake_send relrq=6
 	[ "$status" -eq 0 ]
 	[ "$(statuses)" = "0000 0000 0000 0000 0000 0000 " ]
