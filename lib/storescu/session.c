@@ -4,7 +4,6 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
-#include "core/status.h"
 #include "net/net.h"
 #include "storescu/session.h"
 #include "core/banned.h"
@@ -56,10 +55,6 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		    cmd->message_id_rsp,
 		    p == NULL ? "which no outstanding request has"
 			      : "already answered");
-	/* PS3.7 9.1: C-STORE and C-ECHO have no Pending status; such a
-	 * response is not the answer, the final one is awaited */
-	if (status_category_of(cmd->status) == STATUS_PENDING)
-		return 0;
 	p->rsp = *cmd;
 	p->have_rsp = 1;
 	return 0;
