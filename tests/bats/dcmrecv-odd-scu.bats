@@ -151,3 +151,26 @@ stored_as_sent() {
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 1500 ]
 	stored_as_sent 0
 }
+
+@test "dcmrecv: an output directory made read-only while running: A700 whose Error Comment names the cause, not an I/O error" {
+	local out=$BATS_TEST_TMPDIR/out pf=$BATS_TEST_TMPDIR/port i
+	unshare -m --propagation private true 2>/dev/null || skip "no private mount namespace"
+	mkdir "$out"
+	# its own mount namespace, the directory a bind mount of itself
+	unshare -m --propagation private sh -c 'mount --bind "$1" "$1" && shift && exec "$@"' sh \
+		"$out" "$CSTORE_BIN/dcmrecv" -o "$out" --port-file "$pf" 127.0.0.1:0 \
+		>"$BATS_TEST_TMPDIR/recv.out" 2>"$BATS_TEST_TMPDIR/recv.err" &
+	RECV_PID=$!
+	track_pid $RECV_PID
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	RECV_PORT=$(cat "$pf")
+	nsenter -t "$RECV_PID" -m mount -o remount,ro,bind "$out"
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[[ $output == A700$'\t'*$'\t'"cannot write: Read-only file system; Failure: Refused: out of resources" ]]
+	grep -q "Read-only file system" "$BATS_TEST_TMPDIR/recv.err"
+	nsenter -t "$RECV_PID" -m mount -o remount,rw,bind "$out"
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(ls -A "$out")" = "$UID0.dcm" ]
+}
