@@ -217,7 +217,7 @@ store_fail_reason(int rc, const char *why)
 	/* "input/output error" for a read-only or vanished directory would
 	 * send the peer's operator after a failing disk */
 	return c != NULL && c[1] == ' ' && c[2] != '\0' ? c + 2
-							 : cs_strerror(rc);
+							: cs_strerror(rc);
 }
 
 void

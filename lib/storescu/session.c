@@ -51,8 +51,7 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		return cs_err_set(&s->r.rx.err, CS_E_PROTO,
 		    "the peer sent %s %s for Message ID %u, %s",
 		    p == NULL ? "a" : "a second",
-		    dimse_command_name(cmd->command_field),
-		    cmd->message_id_rsp,
+		    dimse_command_name(cmd->command_field), cmd->message_id_rsp,
 		    p == NULL ? "which no outstanding request has"
 			      : "already answered");
 	p->rsp = *cmd;
