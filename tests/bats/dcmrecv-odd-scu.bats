@@ -66,7 +66,7 @@ stored_as_sent() {
 	no_temporaries "$RECV_DIR"
 }
 
-@test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs is aborted, a reset in the middle of a PDU leaves nothing" {
+@test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs, a reset in the middle of a PDU, no room for the response: each aborted and counted" {
 	start_dcmrecv -v
 	fake zeropdv "${DS[0]}"
 	[ "$output" = aborted ]
@@ -74,10 +74,16 @@ stored_as_sent() {
 	"$CSTORE_TOOLS/dcm-dataset" "$BATS_TEST_TMPDIR/big.dcm" >"$BATS_TEST_TMPDIR/big.ds"
 	fake rst "$BATS_TEST_TMPDIR/big.ds"
 	[ "$output" = reset ]
+	# a maximum PDU length that leaves no room for the response
+	fake maxpdu=1 "${DS[0]}"
+	[ "$output" = aborted ]
 	stop_dcmrecv
-	[ -z "$(ls -A "$RECV_DIR")" ]
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
 	grep -q 'association 1: aborted' "$RECV_STDERR"
 	grep -q 'association 2: aborted during the C-STORE' "$RECV_STDERR"
+	grep -q "association 3: cannot send the response: .*maximum pdu length 1 leaves no room" "$RECV_STDERR"
+	# each abort counted
+	grep -q ': 1 stored, 0 refused, 3 associations, 0 rejected, 3 aborted$' "$RECV_STDERR"
 }
 
 # bats test_tags=serial
