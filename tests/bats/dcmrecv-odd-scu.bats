@@ -44,6 +44,8 @@ stored_as_sent() {
 	[ "${lines[0]}" = $'A900\tSOP Instance UID differs from the command' ]
 	fake class=1.2.840.10008.5.1.4.1.1.2 "${DS[0]}"
 	[ "${lines[0]}" = $'A900\tSOP Class UID differs from the command' ]
+	fake nods "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tC-STORE-RQ without a data set' ]
 	# padding with a space instead of a NUL is no difference
 	fake "inst=$UID0 " "${DS[0]}"
 	[ "${lines[0]}" = $'0000\t' ]
