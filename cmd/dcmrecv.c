@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static struct {
 	struct storescp *srv;
 	struct cli_hook_sep *hook; /* the --exec helper, or NULL */
 	int hook_lost;             /* it has gone (reported once) */
+	atomic_int log_stuck;      /* standard error took nothing for -t */
 } g = { .out_mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
@@ -36,6 +38,13 @@ on_log(void *user, enum storescp_level level, const char *line)
 	(void)user;
 	if (level == STORESCP_LOG_ERROR && g.a.quiet)
 		return;
+	/* a standard error nobody reads costs lines, never a hung receiver:
+	 * after one wait of -t, lines go while it stays full */
+	if (cli_out_ready(stderr, g.log_stuck ? 0 : g.a.cfg.timeout_ms) != 0) {
+		g.log_stuck = 1;
+		return;
+	}
+	g.log_stuck = 0;
 	fprintf(stderr, "%s: %s\n", cli_progname(), line);
 }
 
@@ -88,17 +97,25 @@ write_stored(const struct storescp_stored *st)
 static int
 on_stored(void *user, const struct storescp_stored *st)
 {
-	int bad;
+	int bad, stuck;
 
 	(void)user;
 	pthread_mutex_lock(&g.out_mu);
-	bad = write_stored(st) != 0;
-	bad |= fflush(stdout) != 0 || ferror(stdout);
+	/* a reader that stopped must not hold every association (and the
+	 * stop) in a write: it counts as a full output after -t */
+	stuck = !g.out_failed && cli_out_ready(stdout, g.a.cfg.timeout_ms);
+	bad = g.out_failed || stuck || write_stored(st) != 0 ||
+	    fflush(stdout) != 0 || ferror(stdout);
 	if (bad && !g.out_failed) {
 		g.out_failed = 1;
-		fprintf(stderr,
-		    "%s: cannot write to standard output: %s: stopping\n",
-		    cli_progname(), strerror(errno));
+		if (stuck)
+			fprintf(stderr,
+			    "%s: cannot write to standard output: nothing read from it for %u s: stopping\n",
+			    cli_progname(), g.a.cfg.timeout_ms / 1000);
+		else
+			fprintf(stderr,
+			    "%s: cannot write to standard output: %s: stopping\n",
+			    cli_progname(), strerror(errno));
 		storescp_request_stop(g.srv);
 	}
 	if (g.hook != NULL && !g.out_failed &&

@@ -1,5 +1,7 @@
 /* output.c - result lines from one field list (see output.h). */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +148,19 @@ cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n)
 	}
 	fflush(o->f);
 	return 0;
+}
+
+int
+cli_out_ready(FILE *f, unsigned timeout_ms)
+{
+	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
+	int ms = timeout_ms > INT_MAX ? INT_MAX : (int)timeout_ms;
+	int rc;
+
+	do
+		rc = poll(&p, 1, ms);
+	while (rc < 0 && errno == EINTR);
+	return rc == 0 ? -1 : 0;
 }
 
 void

@@ -104,6 +104,14 @@ cli_out_init(struct cli_out *o, FILE *f, enum cli_format fmt, unsigned flags);
 int cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n);
 
 /*
+ * Waits up to timeout_ms for f's descriptor to take a line without
+ * blocking (a pipe with room: a line under PIPE_BUF then never blocks).
+ * Returns 0 when it can be written (or fails at once: closed, error),
+ * -1 when nothing was taken in that time (a reader that stopped).
+ */
+int cli_out_ready(FILE *f, unsigned timeout_ms);
+
+/*
  * -F/--field N: copies each line of in to out, every byte as read (NULs
  * too) but trailing CRs, with the fields that fn writes appended (fn
  * writes each as TAB then the escaped value, e.g. with cli_out_append).

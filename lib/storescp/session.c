@@ -236,6 +236,7 @@ on_pdv(
 		scp_log(ss->s, STORESCP_LOG_ERROR,
 		    "association %u from '%s': %s: aborting", ss->id,
 		    ss->calling, dimse_rx_error(&ss->rx)->msg);
+	ss->aborted = 1; /* the engine aborts: counted as such */
 	return -1;
 }
 
@@ -254,6 +255,7 @@ send_held(struct session *ss)
 	scp_log(ss->s, STORESCP_LOG_ERROR,
 	    "association %u: cannot send the response: %s", ss->id,
 	    err.code ? err.msg : cs_strerror(rc));
+	ss->aborted = 1;
 	return -1;
 }
 

@@ -209,6 +209,17 @@ store_write(struct store *st, const uint8_t *data, size_t len)
 		store_write_failed(st, rc, err.msg);
 }
 
+const char *
+store_fail_reason(int rc, const char *why)
+{
+	const char *c = rc == CS_E_IO ? strrchr(why, ':') : NULL;
+
+	/* "input/output error" for a read-only or vanished directory would
+	 * send the peer's operator after a failing disk */
+	return c != NULL && c[1] == ' ' && c[2] != '\0' ? c + 2
+							: cs_strerror(rc);
+}
+
 void
 store_write_failed(struct store *st, int rc, const char *why)
 {
@@ -216,7 +227,7 @@ store_write_failed(struct store *st, int rc, const char *why)
 	    "association %u: cannot store '%s': %s: the rest is discarded",
 	    st->who.id, st->rq->affected_instance, why);
 	refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s",
-	    cs_strerror(rc));
+	    store_fail_reason(rc, why));
 	/* a full disk is freed now, not when the peer is done */
 	store_drop(st);
 }
@@ -391,7 +402,7 @@ commit_failed(
 	refuse(st,
 	    rc == CS_E_INVAL ? STATUS_CODE_CANNOT_UNDERSTAND
 			     : STATUS_CODE_OUT_OF_RESOURCES,
-	    "cannot write: %s", cs_strerror(rc));
+	    "cannot write: %s", store_fail_reason(rc, err->msg));
 }
 
 /*

@@ -111,7 +111,7 @@ open_sink(struct store *st, const char *reldir)
 		    "out of resources: less free space than the minimum");
 	else
 		refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s",
-		    cs_strerror(rc));
+		    store_fail_reason(rc, err.msg));
 	return rc;
 }
 

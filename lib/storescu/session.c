@@ -46,8 +46,14 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		    ? s->req_cb->on_command(s->req_user, pcid, cmd)
 		    : -1;
 	p = find_pending(s, cmd->message_id_rsp);
+	/* the reason goes where the receiver keeps its first error */
 	if (p == NULL || p->have_rsp)
-		return -1;
+		return cs_err_set(&s->r.rx.err, CS_E_PROTO,
+		    "the peer sent %s %s for Message ID %u, %s",
+		    p == NULL ? "a" : "a second",
+		    dimse_command_name(cmd->command_field), cmd->message_id_rsp,
+		    p == NULL ? "which no outstanding request has"
+			      : "already answered");
 	p->rsp = *cmd;
 	p->have_rsp = 1;
 	return 0;
@@ -60,7 +66,9 @@ on_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 
 	/* no response we expect carries a data set; a request may */
 	if (s->req_cb == NULL)
-		return -1;
+		return cs_err_set(&s->r.rx.err, CS_E_PROTO,
+		    "the peer sent a data set after a %s, which has none",
+		    dimse_command_name(s->r.rx.last_command));
 	return s->req_cb->on_dataset(s->req_user, pcid, data, len, last);
 }
 
@@ -126,6 +134,10 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	if (ue != NULL && ue->code != 0 && ue->code != CS_E_CLOSED &&
 	    !(s->r.aborted && s->r.abort.reason == 0))
 		return cs_err_set(err, CS_E_PROTO, "%s", ue->msg);
+	if (s->r.peer_release_rq)
+		return cs_err_set(err, CS_E_CLOSED,
+		    "the peer asked to release the association "
+		    "(A-RELEASE-RQ) before the end");
 	return cs_err_set(err, CS_E_CLOSED,
 	    "the peer closed the connection%s%s%s%s%s",
 	    s->r.accepted ? "" : " without answering the association request",

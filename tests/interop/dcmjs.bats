@@ -204,6 +204,22 @@ same_as_sent() {
 	grep -qx abort-sent "$DIMSE_OUT"
 }
 
+@test "dcmjs-dimse SCP: warning and failure statuses with their Error Comments reach dcmsend's lines, in file order; exit 1" {
+	start_dimse_scp --status B000/B006/B007/0107/A700/C123/0000
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$DIMSE_PORT" "$BUILT"
+	[ "$(cut -f1 <<<"$output" | tr '\n' ' ')" = "B000 B006 B007 0107 A700 C123 0000 " ]
+	[[ ${lines[0]} == *$'\t'"dcmjs-dimse says B000; Warning: Coercion of data elements" ]]
+	[[ ${lines[4]} == *$'\t'"dcmjs-dimse says A700; Failure: Refused: out of resources" ]]
+	[[ $stderr == *"1 stored, 4 with warning, 2 failed"* ]]
+	# the statuses went to the files dcmjs-dimse stored in that order
+	local i
+	for i in 1 2 3 4 5 6 7; do
+		[ "$(sed -n "${i}p" <<<"$output" | cut -f4)" = \
+			"$(awk -F'\t' -v i=$i '$1 == "store" && $2 == i { print $4 }' "$DIMSE_OUT")" ]
+	done
+	[ "$(same_as_sent "$BUILT"/*)" -eq 7 ]
+}
+
 @test "dcmjs-dimse SCU: a window of 4 and 16 KiB PDUs to our dcmrecv: every answered object stored once, values as dcmjs-dimse re-encoded them" {
 	# dcmrecv aborts on a PDU over its --max-pdu: the 2 MiB CT must come
 	# in PDUs of 16 KiB
@@ -237,6 +253,22 @@ same_as_sent() {
 			<(norm_dump "$RECV_DIR/$u.dcm" | grep -v -e '^(0008,0005)' -e '^(0008,2112)' -e '^ *(0009,') >&2 ||
 			{ echo "elements differ: $f" >&2; return 1; }
 	done <"$BATS_TEST_TMPDIR/scu.out"
+}
+
+@test "dcmjs-dimse SCU: dcmrecv's failure statuses reach it; the objects it was told are stored are exactly those on disk" {
+	start_dcmrecv --respond-every 2:A700
+	local c f st u
+	c=$(corpus_dir)
+	run -0 node "$JS/dimse-scu.js" 127.0.0.1 "$RECV_PORT" $(ls "$c"/sop/*.dcm | head -6)
+	[ "$(grep $'^rsp\t' <<<"$output" | cut -f3 | tr '\n' ' ')" = "0000 A700 0000 A700 0000 A700 " ]
+	stop_dcmrecv
+	while IFS=$'\t' read -r ev f st; do
+		[ "$ev" = rsp ] || continue
+		u=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
+		if [ "$st" = 0000 ]; then [ -f "$RECV_DIR/$u.dcm" ]; else [ ! -e "$RECV_DIR/$u.dcm" ]; fi
+	done <<<"$output"
+	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 3 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 3 ]
 }
 
 @test "dcmjs-dimse SCU: it aborts after two responses: dcmrecv keeps whole objects only, its lines match its directory" {

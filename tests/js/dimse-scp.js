@@ -2,9 +2,12 @@
 // dimse-scp.js - dcmjs-dimse's Server as a Storage SCP for
 // tests/interop/dcmjs.bats.
 //   node dimse-scp.js PORT DIR [--abort-after N] [--max-pdu N] [--ts UID]
+//                     [--status HEX/HEX/...]
 // Accepts every presentation context (the first proposed transfer syntax,
 // or --ts when proposed) and writes each C-STORE's data set, as the bytes
-// that arrived, to DIR/N.ds.  One line per event on stdout:
+// that arrived, to DIR/N.ds.  --status answers the Nth C-STORE with the
+// Nth code (the last one after that), a code other than 0000 with the
+// Error Comment "dcmjs-dimse says HEX".  One line per event on stdout:
 //   assoc CALLING CALLED MAXPDU ASYNC(invoked/performed or -)
 //   context ID ABSTRACT TS,TS,...   (as proposed)
 //   echo
@@ -31,6 +34,7 @@ const opt = (name) => {
 const abortAfter = Number(opt("--abort-after") || 0);
 const maxPdu = Number(opt("--max-pdu") || 0);
 const wantTs = opt("--ts");
+const statuses = (opt("--status") || "0000").split("/").map((h) => parseInt(h, 16));
 let stores = 0;
 const say = (...f) => process.stdout.write(f.join("\t") + "\n");
 
@@ -110,7 +114,10 @@ class StoreScp extends Scp {
       return;
     }
     const rsp = CStoreResponse.fromRequest(req);
-    rsp.setStatus(Status.Success);
+    const st = statuses[Math.min(stores, statuses.length) - 1];
+    rsp.setStatus(st);
+    if (st !== Status.Success)
+      rsp.setErrorComment(`dcmjs-dimse says ${st.toString(16).toUpperCase().padStart(4, "0")}`);
     cb(rsp);
   }
   associationReleaseRequested() {

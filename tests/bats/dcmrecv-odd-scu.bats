@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# dcmrecv against Storage SCUs that misbehave (tests/tools/fakescu) and a
+# reader of its standard output that stops reading: the status each
+# request gets (PS3.4 B.2.3, as DCMTK's storescp answers where it has
+# one), the files against the lines, nothing held up.  About 10 s.
+# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
+# bats file_tags=parallel
+
+load helpers
+load dcmrecv-helpers
+
+setup() {
+	require_netns
+	C=$(corpus_dir)
+	mapfile -t FILES < <(awk -F'\t' 'NR > 1 && $3 == "1.2.840.10008.1.2.1" { print $1 }' \
+		"$C/MANIFEST.tsv" | head -3 | sed "s|^|$C/|")
+	DS=()
+	for i in 0 1 2; do
+		"$CSTORE_TOOLS/dcm-dataset" "${FILES[$i]}" >"$BATS_TEST_TMPDIR/$i.ds"
+		DS+=("$BATS_TEST_TMPDIR/$i.ds")
+	done
+	UID0=$("$CSTORE_TOOLS/dcm-dataset" -u "${FILES[0]}" | cut -f2)
+	CLS0=$("$CSTORE_TOOLS/dcm-dataset" -u "${FILES[0]}" | cut -f1)
+}
+
+# fake MODES DS...: tests/tools/fakescu to $RECV_PORT; sets output
+fake() {
+	run timeout 40 /usr/bin/python3 "$CSTORE_ROOT/tests/tools/fakescu" "$RECV_PORT" "$@"
+}
+
+# stored_as_sent I: the file dcmrecv printed for FILES[I] holds its data set
+stored_as_sent() {
+	local u p
+	u=$("$CSTORE_TOOLS/dcm-dataset" -u "${FILES[$1]}" | cut -f2)
+	p=$(awk -F'\t' -v u="$u" '$3 == u { print $1; exit }' "$RECV_STDOUT")
+	[ -n "$p" ] && cmp "${DS[$1]}" <("$CSTORE_TOOLS/dcm-dataset" "$p")
+}
+
+@test "dcmrecv vs odd SCU: a class not negotiated on the context is 0122, UIDs unlike the request's A900 (as storescp), nothing stored" {
+	start_dcmrecv
+	fake ctx=1.2.840.10008.5.1.4.1.1.2 "${DS[0]}"
+	[ "${lines[0]}" = $'0122\tSOP class not negotiated on context 1' ]
+	fake inst=2.25.999 "${DS[0]}"
+	[ "${lines[0]}" = $'A900\tSOP Instance UID differs from the command' ]
+	fake class=1.2.840.10008.5.1.4.1.1.2 "${DS[0]}"
+	[ "${lines[0]}" = $'A900\tSOP Class UID differs from the command' ]
+	fake nods "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tC-STORE-RQ without a data set' ]
+	# padding with a space instead of a NUL is no difference
+	fake "inst=$UID0 " "${DS[0]}"
+	[ "${lines[0]}" = $'0000\t' ]
+	[ "${lines[1]}" = released ]
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	stored_as_sent 0
+}
+
+@test "dcmrecv vs odd SCU: single-byte PDUs, 7-byte PDVs, an empty last PDV, max PDU 0 and 8, requests sent before any response is read: all stored byte for byte" {
+	start_dcmrecv
+	local m
+	for m in split pdv=7 emptylast maxpdu=0 maxpdu=8 shutwr; do
+		fake "$m" "${DS[@]}"
+		[ "${lines[0]}" = $'0000\t' ] && [ "${lines[1]}" = $'0000\t' ] && [ "${lines[2]}" = $'0000\t' ] ||
+			{ echo "$m: $output" >&2; return 1; }
+	done
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	no_temporaries "$RECV_DIR"
+}
+
+@test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs, a reset in the middle of a PDU, no room for the response: each aborted and counted" {
+	start_dcmrecv -v
+	fake zeropdv "${DS[0]}"
+	[ "$output" = aborted ]
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 4
+	"$CSTORE_TOOLS/dcm-dataset" "$BATS_TEST_TMPDIR/big.dcm" >"$BATS_TEST_TMPDIR/big.ds"
+	fake rst "$BATS_TEST_TMPDIR/big.ds"
+	[ "$output" = reset ]
+	# a maximum PDU length that leaves no room for the response
+	fake maxpdu=1 "${DS[0]}"
+	[ "$output" = aborted ]
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	grep -q 'association 1: aborted' "$RECV_STDERR"
+	grep -q 'association 2: aborted during the C-STORE' "$RECV_STDERR"
+	grep -q "association 3: cannot send the response: .*maximum pdu length 1 leaves no room" "$RECV_STDERR"
+	# each abort counted
+	grep -q ': 1 stored, 0 refused, 3 associations, 0 rejected, 3 aborted$' "$RECV_STDERR"
+}
+
+# bats test_tags=serial
+@test "dcmrecv vs odd SCU: an association never released is aborted after -t; a peer reading no responses holds up nobody" {
+	start_dcmrecv -t 2
+	SECONDS=0
+	fake norelease "${DS[0]}"
+	[ "${lines[0]}" = $'0000\t' ]
+	[[ ${lines[1]} == "pdu 7 after "* ]]
+	[ "$SECONDS" -lt 6 ]
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/fakescu" "$RECV_PORT" noread,repeat=3000 "${DS[1]}" \
+		>/dev/null 2>&1 &
+	track_pid $!
+	sleep 1
+	run -0 timeout 10 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[2]}"
+	stop_dcmrecv
+	stored_as_sent 2
+}
+
+# bats test_tags=serial
+@test "dcmrecv: a reader of standard output that takes nothing: after -t the object is answered A700, dcmrecv stops, exit 6" {
+	local fifo=$BATS_TEST_TMPDIR/fifo pf=$BATS_TEST_TMPDIR/port rp i
+	mkfifo "$fifo"
+	# opens the FIFO and never reads it
+	sleep 60 3<"$fifo" &
+	track_pid $!
+	mkdir "$BATS_TEST_TMPDIR/out"
+	"$CSTORE_BIN/dcmrecv" -t 2 -o "$BATS_TEST_TMPDIR/out" --port-file "$pf" 127.0.0.1:0 \
+		>"$fifo" 2>"$BATS_TEST_TMPDIR/err" &
+	rp=$!
+	track_pid $rp
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	RECV_PORT=$(cat "$pf")
+	SECONDS=0
+	# 64 KiB of lines fill the pipe after some 500 objects
+	fake repeat=2000 "${DS[0]}"
+	[ "$SECONDS" -lt 15 ]
+	[ "$(grep -c $'^0000\t' <<<"$output")" -gt 100 ]
+	# the first answer that is not Success is A700
+	[[ $(grep -v -m1 $'^0000\t' <<<"$output") == A700$'\t'* ]]
+	for i in $(seq 100); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+	run wait "$rp"
+	[ "$status" -eq 6 ]
+	grep -q "cannot write to standard output: nothing read from it for 2 s: stopping" "$BATS_TEST_TMPDIR/err"
+}
+
+# bats test_tags=serial
+@test "dcmrecv -v: a reader of standard error that takes nothing costs log lines, not the service: every object answered, SIGTERM ends it" {
+	local fifo=$BATS_TEST_TMPDIR/fifo pf=$BATS_TEST_TMPDIR/port i
+	mkfifo "$fifo"
+	sleep 60 3<"$fifo" &
+	track_pid $!
+	RECV_DIR=$BATS_TEST_TMPDIR/out RECV_STDOUT=$BATS_TEST_TMPDIR/recv.out
+	mkdir "$RECV_DIR"
+	"$CSTORE_BIN/dcmrecv" -v -t 2 -o "$RECV_DIR" --port-file "$pf" 127.0.0.1:0 \
+		>"$RECV_STDOUT" 2>"$fifo" &
+	RECV_PID=$!
+	track_pid $RECV_PID
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	RECV_PORT=$(cat "$pf")
+	SECONDS=0
+	# some 700 objects' -v lines fill the pipe
+	fake repeat=1500 "${DS[0]}"
+	[ "$SECONDS" -lt 15 ]
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 1500 ]
+	[ "${lines[1500]}" = released ]
+	SECONDS=0
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$SECONDS" -lt 5 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1500 ]
+	stored_as_sent 0
+}
+
+@test "dcmrecv: an output directory made read-only while running: A700 whose Error Comment names the cause, not an I/O error" {
+	local out=$BATS_TEST_TMPDIR/out pf=$BATS_TEST_TMPDIR/port i
+	unshare -m --propagation private true 2>/dev/null || skip "no private mount namespace"
+	mkdir "$out"
+	# its own mount namespace, the directory a bind mount of itself
+	unshare -m --propagation private sh -c 'mount --bind "$1" "$1" && shift && exec "$@"' sh \
+		"$out" "$CSTORE_BIN/dcmrecv" -o "$out" --port-file "$pf" 127.0.0.1:0 \
+		>"$BATS_TEST_TMPDIR/recv.out" 2>"$BATS_TEST_TMPDIR/recv.err" &
+	RECV_PID=$!
+	track_pid $RECV_PID
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	RECV_PORT=$(cat "$pf")
+	nsenter -t "$RECV_PID" -m mount -o remount,ro,bind "$out"
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[[ $output == A700$'\t'*$'\t'"cannot write: Read-only file system; Failure: Refused: out of resources" ]]
+	grep -q "Read-only file system" "$BATS_TEST_TMPDIR/recv.err"
+	nsenter -t "$RECV_PID" -m mount -o remount,rw,bind "$out"
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(ls -A "$out")" = "$UID0.dcm" ]
+}
