@@ -26,6 +26,7 @@ static struct {
 	struct cli_out out;
 	pthread_mutex_t out_mu; /* the output and out_failed */
 	int out_failed;
+	struct cli_stall stall; /* of standard output */
 	struct storescp *srv;
 	struct cli_hook_sep *hook; /* the --exec helper, or NULL */
 	int hook_lost;             /* it has gone (reported once) */
@@ -93,29 +94,29 @@ write_stored(const struct storescp_stored *st)
 }
 
 /* Non-zero when the line could not be written: the object is answered
- * A700 (the peer keeps its copy), never 0000 without a line. */
+ * A700 (the peer keeps its copy), never 0000 without a line; negative
+ * while a reader that stopped has not read again (dcmrecv goes on). */
 static int
 on_stored(void *user, const struct storescp_stored *st)
 {
-	int bad, stuck;
+	int bad;
 
 	(void)user;
 	pthread_mutex_lock(&g.out_mu);
 	/* a reader that stopped must not hold every association (and the
-	 * stop) in a write: it counts as a full output after -t */
-	stuck = !g.out_failed && cli_out_ready(stdout, g.a.cfg.timeout_ms);
-	bad = g.out_failed || stuck || write_stored(st) != 0 ||
-	    fflush(stdout) != 0 || ferror(stdout);
+	 * stop) in a write, nor end the service: A700 until it reads */
+	if (!g.out_failed &&
+	    cli_out_stalled(&g.stall, stdout, g.a.cfg.timeout_ms)) {
+		pthread_mutex_unlock(&g.out_mu);
+		return -1;
+	}
+	bad = g.out_failed || write_stored(st) != 0 || fflush(stdout) != 0 ||
+	    ferror(stdout);
 	if (bad && !g.out_failed) {
 		g.out_failed = 1;
-		if (stuck)
-			fprintf(stderr,
-			    "%s: cannot write to standard output: nothing read from it for %u s: stopping\n",
-			    cli_progname(), g.a.cfg.timeout_ms / 1000);
-		else
-			fprintf(stderr,
-			    "%s: cannot write to standard output: %s: stopping\n",
-			    cli_progname(), strerror(errno));
+		fprintf(stderr,
+		    "%s: cannot write to standard output: %s: stopping\n",
+		    cli_progname(), strerror(errno));
 		storescp_request_stop(g.srv);
 	}
 	if (g.hook != NULL && !g.out_failed &&

@@ -163,6 +163,27 @@ cli_out_ready(FILE *f, unsigned timeout_ms)
 	return rc == 0 ? -1 : 0;
 }
 
+int
+cli_out_stalled(struct cli_stall *st, FILE *f, unsigned timeout_ms)
+{
+	if (cli_out_ready(f, st->stalled ? 0 : timeout_ms) == 0) {
+		if (st->stalled)
+			fprintf(stderr,
+			    "%s: standard output is read again: objects are "
+			    "taken again\n",
+			    cli_progname());
+		st->stalled = 0;
+		return 0;
+	}
+	if (!st->stalled)
+		fprintf(stderr,
+		    "%s: nothing read from standard output for %u s: objects "
+		    "are answered A700 until it is\n",
+		    cli_progname(), timeout_ms / 1000);
+	st->stalled = 1;
+	return 1;
+}
+
 void
 cli_out_append(FILE *out, const char *s)
 {
@@ -291,8 +312,8 @@ cli_filter(FILE *in, FILE *out, long field, cli_filter_fn fn, void *ctx)
 }
 
 int
-cli_each_query(int argc, char *const *argv, const char *what,
-    cli_query_fn fn, void *ctx, int bad_rc)
+cli_each_query(int argc, char *const *argv, const char *what, cli_query_fn fn,
+    void *ctx, int bad_rc)
 {
 	char *line = NULL, *q;
 	size_t cap = 0, nq = 0, lineno = 0;

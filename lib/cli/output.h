@@ -112,6 +112,18 @@ int cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n);
 int cli_out_ready(FILE *f, unsigned timeout_ms);
 
 /*
+ * Whether a line for f must not be written now: 0 when f takes one at
+ * once or within timeout_ms (or fails at once: closed, error); 1 when its
+ * reader has taken nothing in that time, and from then on, without
+ * waiting, for as long as it still takes nothing.  The stall and the
+ * reader's return are each said once on stderr.
+ */
+struct cli_stall {
+	int stalled;
+};
+int cli_out_stalled(struct cli_stall *st, FILE *f, unsigned timeout_ms);
+
+/*
  * -F/--field N: copies each line of in to out, every byte as read (NULs
  * too) but trailing CRs, with the fields that fn writes appended (fn
  * writes each as TAB then the escaped value, e.g. with cli_out_append).

@@ -115,10 +115,12 @@ ended(struct conn *c, int rc, const struct cs_err *err)
 
 	/* rejected by the Upper Layer itself (a protocol version, a
 	 * maximum PDU length it cannot serve): no callback said so */
-	if (!ss->rejected && !ss->accepted && ue->code == CS_E_REJECTED)
+	if (!ss->rejected && !ss->accepted && ue->code == CS_E_REJECTED) {
+		scp_count(c->s, &c->s->stats.rejected);
 		scp_log(c->s, STORESCP_LOG_ERROR,
 		    "association %u from %s rejected: %s", ss->id, c->peer,
 		    ue->msg);
+	}
 	/* a TLS failure ends in the engine's own abort, which cannot say
 	 * why (a bad record, the peer's alert, a renegotiation refused) */
 	else if (rc == CS_E_TLS ||

@@ -472,14 +472,15 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
  * A crash before the answer costs at most a second copy, never a file;
  * so does a report that cannot be made: A700, the file left in place
  * (under the default policy a resend replaces it and is reported), and
- * later objects refused before a byte is written.
+ * later objects refused before a byte is written; or, while the tool
+ * says "not now" (a negative return), only that object refused.
  */
 static int
 report_stored(struct store *st, const char *path, uint16_t status, int kept)
 {
 	struct storescp *s = st->s;
 	struct storescp_stored info;
-	int wake;
+	int wake, rc;
 
 	st->prepare_due = 1;
 	info = (struct storescp_stored){ .path = path,
@@ -499,8 +500,12 @@ report_stored(struct store *st, const char *path, uint16_t status, int kept)
 	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, path,
 	    (unsigned long long)info.bytes,
 	    kept ? ", kept the existing file" : "");
-	if (s->cfg.on_stored != NULL && s->cfg.on_stored(s->cfg.user, &info)) {
-		atomic_store(&s->unreportable, 1);
+	rc =
+	    s->cfg.on_stored != NULL ? s->cfg.on_stored(s->cfg.user, &info) : 0;
+	if (rc != 0) {
+		/* negative: not now (a reader that stopped), later ones tried */
+		if (rc > 0)
+			atomic_store(&s->unreportable, 1);
 		refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
 		    "stored but the receiver cannot report it");
 		return -1;
