@@ -66,6 +66,9 @@ struct dcmfile_transcoded {
 	uint32_t frames; /* frames of pixel data converted, 0 when none */
 	uint32_t padded; /* dcmfile_pad_odd_fd: values given a pad byte */
 	uint32_t group_lengths; /* group lengths (gggg,0000) dropped */
+	/* 1: lossy-coded pixels were decoded and Lossy Image Compression
+	 * (0028,2110) set to "01" (it was absent or said otherwise) */
+	int lossy_marked;
 };
 
 /*

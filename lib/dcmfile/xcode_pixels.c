@@ -94,6 +94,50 @@ xcp_lossy_method(const char *ts)
 	return NULL;
 }
 
+/*
+ * The wavelet of a JPEG 2000 code stream's main header (ISO 15444-1
+ * A.6.1, the COD segment's transformation): 1 irreversible (9-7), 0
+ * reversible (5-3), -1 not found (a JP2 file format wrapper, no COD
+ * before the first tile).
+ */
+static int
+j2k_irreversible(const uint8_t *p, size_t n)
+{
+	struct rd r, seg;
+	uint16_t m, len;
+
+	rd_init(&r, p, n);
+	if (rd_be16(&r) != 0xff4f || r.err)
+		return -1;
+	for (;;) {
+		m = rd_be16(&r);
+		len = rd_be16(&r);
+		if (r.err || (m & 0xff00) != 0xff00 || m == 0xff90 || len < 2)
+			return -1;
+		seg = rd_sub(&r, len - 2u);
+		if (r.err)
+			return -1;
+		if (m != 0xff52)
+			continue;
+		/* Scod, SGcod (4), SPcod: levels, cb width, height, style, */
+		rd_skip(&seg, 1 + 4 + 4);
+		m = rd_u8(&seg);
+		return seg.err ? -1 : m == 0;
+	}
+}
+
+int
+xcp_source_lossy(const struct xcp *p)
+{
+	const struct ts_entry *t = ts_find(p->src_ts);
+
+	if (!p->src_encaps || t == NULL || !(t->flags & TS_F_LOSSY))
+		return 0;
+	if (t->codec != TS_CODEC_J2K)
+		return 1;
+	return p->nfrag > 0 && j2k_irreversible(p->frag[0].p, p->frag[0].n) == 1;
+}
+
 static int
 is_ybr(const char *pi)
 {
