@@ -95,13 +95,14 @@ xcp_lossy_method(const char *ts)
 }
 
 /*
- * The wavelet of a JPEG 2000 code stream's main header (ISO 15444-1
- * A.6.1, the COD segment's transformation): 1 irreversible (9-7), 0
- * reversible (5-3), -1 not found (a JP2 file format wrapper, no COD
- * before the first tile).
+ * The COD segment of a JPEG 2000 code stream's main header (ISO 15444-1
+ * A.6.1): its multiple component transformation (SGcod: 1 used) and
+ * wavelet (SPcod: 0 irreversible 9-7, 1 reversible 5-3).  Returns 0, or
+ * -1 when there is none to read (a JP2 file format wrapper, cut short,
+ * no COD before the first tile).
  */
 static int
-j2k_irreversible(const uint8_t *p, size_t n)
+j2k_cod(const uint8_t *p, size_t n, unsigned *mct, unsigned *wavelet)
 {
 	struct rd r, seg;
 	uint16_t m, len;
@@ -119,23 +120,53 @@ j2k_irreversible(const uint8_t *p, size_t n)
 			return -1;
 		if (m != 0xff52)
 			continue;
-		/* Scod, SGcod (4), SPcod: levels, cb width, height, style, */
-		rd_skip(&seg, 1 + 4 + 4);
-		m = rd_u8(&seg);
-		return seg.err ? -1 : m == 0;
+		/* Scod, SGcod: progression, layers (2), MCT; SPcod: levels,
+		 * code-block width, height, style, transformation */
+		rd_skip(&seg, 1 + 3);
+		*mct = rd_u8(&seg);
+		rd_skip(&seg, 4);
+		*wavelet = rd_u8(&seg);
+		return seg.err ? -1 : 0;
 	}
+}
+
+/*
+ * A JPEG 2000 frame labelled YBR_RCT or YBR_ICT (PS3.3 C.7.6.3.1.2):
+ * OpenJPEG undoes the component transformation its COD names, so what
+ * comes out is RGB; a label the stream does not bear out (no transform
+ * in it) has no uncompressed equivalent, and is refused.
+ */
+static int
+j2k_rgb(const uint8_t *in, size_t n, struct dcmfile_image *got,
+    struct cs_err *err)
+{
+	unsigned mct = 0, wavelet = 0;
+
+	if (got->samples != 3 || (strcmp(got->photometric, "YBR_RCT") != 0 &&
+				     strcmp(got->photometric, "YBR_ICT") != 0))
+		return 0;
+	if (j2k_cod(in, n, &mct, &wavelet) != 0 || mct != 1)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "%s, but the JPEG 2000 code stream names no component "
+		    "transformation: no uncompressed equivalent",
+		    got->photometric);
+	memcpy(got->photometric, "RGB", 4);
+	return 0;
 }
 
 int
 xcp_source_lossy(const struct xcp *p)
 {
 	const struct ts_entry *t = ts_find(p->src_ts);
+	unsigned mct, wavelet;
 
 	if (!p->src_encaps || t == NULL || !(t->flags & TS_F_LOSSY))
 		return 0;
 	if (t->codec != TS_CODEC_J2K)
 		return 1;
-	return p->nfrag > 0 && j2k_irreversible(p->frag[0].p, p->frag[0].n) == 1;
+	return p->nfrag > 0 &&
+	    j2k_cod(p->frag[0].p, p->frag[0].n, &mct, &wavelet) == 0 &&
+	    wavelet == 0;
 }
 
 static int
@@ -506,6 +537,8 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 			ybr_to_rgb(out, p->frame_size / 3, got->planar);
 			memcpy(got->photometric, "RGB", 4);
 		}
+		if (rc == 0 && is_j2k(ts))
+			rc = j2k_rgb(in, n, got, err);
 		if (rc != 0)
 			return rc;
 		break;
