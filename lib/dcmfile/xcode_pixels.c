@@ -95,19 +95,60 @@ xcp_lossy_method(const char *ts)
 }
 
 /*
+ * The code stream of a JPEG 2000 frame: the frame itself, or inside a
+ * JP2 file format wrapper (ISO 15444-1 Annex I; PS3.5 A.4.4 forbids it,
+ * GDCM has written it) the Contiguous Codestream box 'jp2c'.  An empty
+ * reader when neither is found.
+ */
+static struct rd
+j2k_stream(const uint8_t *p, size_t n)
+{
+	struct rd r;
+	uint64_t body;
+	uint32_t len, type;
+
+	rd_init(&r, p, n);
+	if (n >= 2 && p[0] == 0xff && p[1] == 0x4f)
+		return r;
+	while (rd_left(&r) >= 8) {
+		len = rd_be32(&r);
+		type = rd_be32(&r);
+		if (len == 1) { /* XLBox: a 64-bit length */
+			body = (uint64_t)rd_be32(&r) << 32;
+			body |= rd_be32(&r);
+			if (r.err || body < 16)
+				break;
+			body -= 16;
+		} else if (len == 0) { /* the last box: to the end */
+			body = rd_left(&r);
+		} else if (len >= 8) {
+			body = len - 8u;
+		} else {
+			break;
+		}
+		if (body > rd_left(&r))
+			body = rd_left(&r);
+		if (type == 0x6a703263u) /* jp2c */
+			return rd_sub(&r, (size_t)body);
+		rd_skip(&r, (size_t)body);
+	}
+	rd_init(&r, p, 0);
+	return r;
+}
+
+/*
  * The COD segment of a JPEG 2000 code stream's main header (ISO 15444-1
  * A.6.1): its multiple component transformation (SGcod: 1 used) and
  * wavelet (SPcod: 0 irreversible 9-7, 1 reversible 5-3).  Returns 0, or
- * -1 when there is none to read (a JP2 file format wrapper, cut short,
- * no COD before the first tile).
+ * -1 when there is none to read (no code stream, cut short, no COD
+ * before the first tile).
  */
 static int
 j2k_cod(const uint8_t *p, size_t n, unsigned *mct, unsigned *wavelet)
 {
-	struct rd r, seg;
+	struct rd r = j2k_stream(p, n), seg;
 	uint16_t m, len;
 
-	rd_init(&r, p, n);
 	if (rd_be16(&r) != 0xff4f || r.err)
 		return -1;
 	for (;;) {

@@ -203,3 +203,21 @@ others() {
 	stop_dcmrecv
 	[ -z "$(ls "$RECV_DIR")" ]
 }
+
+@test "decode-labels: pydicom's GDCMJ2K_TextGBR.dcm (YBR_RCT, the code stream in a JP2 wrapper, MCT on) converts to RGB as opj_decompress decodes it" {
+	need_opj_pydicom
+	f=/usr/lib/python3/dist-packages/pydicom/data/test_files/GDCMJ2K_TextGBR.dcm
+	[ -f "$f" ] || skip "python3-pydicom's test files not installed"
+	run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$f" "$W/o.dcm"
+	dcmdump -q -s +P 0028,0004 "$W/o.dcm" | grep -qF '[RGB]'
+	dcmdump -q +W "$W" "$f" >/dev/null
+	opj_decompress -i "$W/GDCMJ2K_TextGBR.dcm.1.raw" -o "$W/d.raw" >/dev/null 2>&1 ||
+		{ cp "$W/GDCMJ2K_TextGBR.dcm.1.raw" "$W/f.jp2"; opj_decompress -i "$W/f.jp2" -o "$W/d.raw" >/dev/null 2>&1; }
+	/usr/bin/python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+n = len(d) // 3
+sys.stdout.buffer.write(bytes(b for i in range(n) for b in (d[i], d[n + i], d[2 * n + i])))' "$W/d.raw" >"$W/ref"
+	cmp <(pixels_of "$W/o.dcm") "$W/ref"
+	diff <(others "$f" | grep -v '^(0028,0004)') <(others "$W/o.dcm" | grep -v '^(0028,0004)')
+}

@@ -1298,6 +1298,27 @@ START_TEST(xcode_source_lossy_by_syntax_and_for_jpeg_2000_by_its_wavelet)
 	frag.n = j2k_head(b, 0);
 	b[1] = 0x50;
 	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	/* inside a JP2 wrapper: a signature box, then 'jp2c' */
+	{
+		static const uint8_t box[] = { 0, 0, 0, 12, 'j', 'P', ' ', ' ',
+			0x0d, 0x0a, 0x87, 0x0a, 0, 0, 0, 0, 'j', 'p', '2', 'c' };
+		uint8_t jp2[64];
+		struct xcp_span f2 = { jp2, 0 };
+		size_t k = j2k_head(jp2 + sizeof(box), 0);
+
+		memcpy(jp2, box, sizeof(box));
+		jp2[15] = (uint8_t)(8 + k);
+		f2.n = sizeof(box) + k;
+		p.frag = &f2;
+		ck_assert_int_eq(xcp_source_lossy(&p), 1);
+		jp2[sizeof(box) + 21] = 1;
+		ck_assert_int_eq(xcp_source_lossy(&p), 0);
+		/* a box longer than the fragment: cut to it, COD not found */
+		jp2[sizeof(box) + 21] = 0;
+		f2.n = sizeof(box) + 20;
+		ck_assert_int_eq(xcp_source_lossy(&p), 0);
+		p.frag = &frag;
+	}
 	/* a native source never */
 	p.src_encaps = 0;
 	p.src_ts = "1.2.840.10008.1.2.4.50";
