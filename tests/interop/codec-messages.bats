@@ -22,7 +22,8 @@ setup() {
 # bad_j2k OUT: the corpus's JPEG 2000 file with a tile height (YTsiz) of 0
 # in its SIZ marker: OpenJPEG refuses it with a message of its own
 bad_j2k() {
-	local f=$CSTORE_CORPUS/ts/j2k-lossless.dcm off
+	local f off
+	f=$(corpus_dir)/ts/j2k-lossless.dcm
 	off=$(LC_ALL=C grep -obUaP '\xff\x4f\xff\x51' "$f" | head -1 | cut -d: -f1)
 	[ -n "$off" ]
 	cp "$f" "$1"

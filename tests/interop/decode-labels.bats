@@ -20,7 +20,7 @@ load ../bats/dcmrecv-helpers
 setup() {
 	W=$BATS_TEST_TMPDIR
 	XC=$CSTORE_TOOLS/dcm-xcode
-	C=$CSTORE_CORPUS/ts
+	C=$(corpus_dir)/ts
 }
 
 # unmark IN OUT [VALUE]: IN without (0028,2110/2112/2114), or with
