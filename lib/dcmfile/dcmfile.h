@@ -66,6 +66,9 @@ struct dcmfile_transcoded {
 	uint32_t frames; /* frames of pixel data converted, 0 when none */
 	uint32_t padded; /* dcmfile_pad_odd_fd: values given a pad byte */
 	uint32_t group_lengths; /* group lengths (gggg,0000) dropped */
+	/* 1: lossy-coded pixels were decoded and Lossy Image Compression
+	 * (0028,2110) set to "01" (it was absent or said otherwise) */
+	int lossy_marked;
 };
 
 /*
@@ -200,8 +203,9 @@ size_t dcmfile_codec_messages(char *buf, size_t cap);
  * run at once.  On (a user asked for them, e.g. dcmsend -v): they are
  * collected for dcmfile_codec_messages, and GDCM is called by one
  * thread at a time, since its one message stream cannot be shared.
- * Does not load the module.  (GDCM lets libjpeg and OpenJPEG write
- * some errors to stderr themselves, in either case.)
+ * Does not load the module.  What libjpeg and OpenJPEG would print to
+ * stderr themselves is routed the same way (dcmfile_gdcm.cpp): never
+ * printed, collected when on.
  */
 void dcmfile_codec_verbose(int on);
 

@@ -19,6 +19,7 @@
 #include <streambuf>
 #include <string>
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -146,6 +147,166 @@ guarded(struct cs_err *err, const char *what, F f)
 }
 
 } // namespace
+
+/*
+ * ---- what libjpeg and OpenJPEG print themselves ----------------------
+ * GDCM leaves its bundled libjpegs' default output_message (fprintf to
+ * stderr) and OpenJPEG's default handlers (fputs to stderr) in place:
+ * their messages reached our stderr bare, whatever -v said.  This module
+ * is the first object of its own dlopen scope, so the definitions below
+ * take the calls GDCM's libraries make to these functions; each calls
+ * the library's own (dlsym RTLD_NEXT) and routes the messages to
+ * codec_msgs, as GDCM's trace is: kept only when it is on.
+ */
+
+namespace {
+
+/* Appends "lib: msg" as one line to this thread's messages. */
+void
+lib_message(const char *lib, const char *msg)
+{
+	if (!trace_on.load(std::memory_order_acquire) || msg == nullptr)
+		return;
+	size_t n = std::strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		n--;
+	if (codec_msgs.size() + n + 16 > (1u << 16))
+		return;
+	codec_msgs.append(lib).append(": ").append(msg, n).push_back('\n');
+}
+
+/* The function the next object of the lookup order defines as name (the
+ * library's own); nullptr only if the library is not loaded, which the
+ * callers, called from that library's users, never meet. */
+void *
+next_fn(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+/* The head of IJG libjpeg's struct jpeg_error_mgr (jpeglib.h, 6b, as
+ * GDCM bundles it three times): its method pointers, in this order. */
+struct ijg_err {
+	void (*error_exit)(void *cinfo);
+	void (*emit_message)(void *cinfo, int level);
+	void (*output_message)(void *cinfo);
+	void (*format_message)(void *cinfo, char *buf);
+	void (*reset_error_mgr)(void *cinfo);
+};
+
+/* output_message: cinfo starts with its struct jpeg_error_mgr *; the
+ * text is at most JMSG_LENGTH_MAX (200) bytes. */
+void
+ijg_output(void *cinfo)
+{
+	ijg_err *e = *static_cast<ijg_err **>(cinfo);
+	char buf[256];
+
+	buf[0] = '\0';
+	e->format_message(cinfo, buf);
+	buf[sizeof(buf) - 1] = '\0';
+	lib_message("libjpeg", buf);
+}
+
+/* jpeg_std_error of the libjpeg whose symbols carry prefix name. */
+void *
+ijg_std_error(const char *name, void *err)
+{
+	auto real = reinterpret_cast<void *(*)(void *)>(next_fn(name));
+
+	if (real == nullptr)
+		return nullptr;
+	void *r = real(err);
+	static_cast<ijg_err *>(err)->output_message = ijg_output;
+	return r;
+}
+
+void
+opj_error(const char *msg, void *)
+{
+	lib_message("openjpeg", msg);
+}
+
+void
+opj_warning(const char *msg, void *)
+{
+	lib_message("openjpeg", msg);
+}
+
+/* OpenJPEG's info messages (progress) are not worth a note. */
+void
+opj_info(const char *, void *)
+{
+}
+
+using opj_cb = void (*)(const char *, void *);
+using opj_set_fn = int (*)(void *, opj_cb, void *);
+
+/* Sets one handler of codec through OpenJPEG's own setter. */
+int
+opj_route(const char *setter, void *codec, opj_cb cb)
+{
+	auto set = reinterpret_cast<opj_set_fn>(next_fn(setter));
+
+	return set != nullptr && codec != nullptr ? set(codec, cb, nullptr)
+						  : 0;
+}
+
+/* A codec OpenJPEG made: its three handlers ours. */
+void *
+opj_routed(void *codec)
+{
+	opj_route("opj_set_error_handler", codec, opj_error);
+	opj_route("opj_set_warning_handler", codec, opj_warning);
+	opj_route("opj_set_info_handler", codec, opj_info);
+	return codec;
+}
+
+} // namespace
+
+extern "C" CS_GDCM_ENTRY void *
+gdcmjpeg8_jpeg_std_error(void *err)
+{
+	return ijg_std_error("gdcmjpeg8_jpeg_std_error", err);
+}
+
+extern "C" CS_GDCM_ENTRY void *
+gdcmjpeg12_jpeg_std_error(void *err)
+{
+	return ijg_std_error("gdcmjpeg12_jpeg_std_error", err);
+}
+
+extern "C" CS_GDCM_ENTRY void *
+gdcmjpeg16_jpeg_std_error(void *err)
+{
+	return ijg_std_error("gdcmjpeg16_jpeg_std_error", err);
+}
+
+/* OPJ_CODEC_FORMAT is an enum (an int); opj_codec_t * an opaque pointer */
+extern "C" CS_GDCM_ENTRY void *
+opj_create_decompress(int format)
+{
+	auto real = reinterpret_cast<void *(*)(int)>(
+	    next_fn("opj_create_decompress"));
+
+	return real != nullptr ? opj_routed(real(format)) : nullptr;
+}
+
+extern "C" CS_GDCM_ENTRY void *
+opj_create_compress(int format)
+{
+	auto real =
+	    reinterpret_cast<void *(*)(int)>(next_fn("opj_create_compress"));
+
+	return real != nullptr ? opj_routed(real(format)) : nullptr;
+}
+
+/* GDCM setting a handler of its own (that prints): ours instead. */
+extern "C" CS_GDCM_ENTRY int
+opj_set_error_handler(void *codec, opj_cb, void *)
+{
+	return opj_route("opj_set_error_handler", codec, opj_error);
+}
 
 /* ---- transcoding (section owner: file I/O and transcoding) ---------- */
 

@@ -52,6 +52,11 @@ struct xc {
 	enum ds_enc se, de; /* element encodings of source and target */
 	int s_encaps, d_encaps;
 	int lossy;
+	/* pixels of a lossy encoding decoded into a lossless one: (0028,2110)
+	 * becomes "01", as it "shall not be reset" (PS3.3 C.7.6.1.1.5) and
+	 * the transfer syntax, which said so, is gone (dcmdjpeg does it) */
+	int mark_lossy;
+	char old_lossy[8]; /* the source's (0028,2110), trimmed */
 	int pad;         /* req->pad_odd */
 	int same;        /* pad only: the source's syntax is kept, pixels too */
 	int ext_offsets; /* (7FE0,0001) seen: fragments are not moved */
@@ -342,6 +347,9 @@ scan_value(
 		break;
 	case TAG_FRAMES:
 		p->frames = scan_frames(v, e->len);
+		break;
+	case TAG_LOSSY:
+		get_text(v, e->len, x->old_lossy, sizeof(x->old_lossy));
 		break;
 	case TAG_LOSSY_RATIO:
 		x->old_ratio = v;
@@ -823,17 +831,18 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 	return put(x, pad_text_vr(vr) ? " " : "", 1);
 }
 
-/* Lossy: writes (0028,2110/2112/2114) due before tag (all at the end). */
+/* Lossy: writes (0028,2110/2112/2114) due before tag (all at the end);
+ * mark_lossy: (0028,2110) only. */
 static int
 put_lossy_before(struct xc *x, uint32_t tag)
 {
 	static const uint32_t tags[3] = { TAG_LOSSY, TAG_LOSSY_RATIO,
 		TAG_LOSSY_METHOD };
 	char s[256], old[200];
-	unsigned i;
+	unsigned i, n = x->lossy ? 3 : 1;
 	int rc;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < n; i++) {
 		if ((x->inserted & (1u << i)) || tags[i] > tag)
 			continue;
 		x->inserted |= 1u << i;
@@ -921,7 +930,8 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 	uint32_t tag = st->e.tag;
 	int rc;
 
-	if (x->lossy && (rc = put_lossy_before(x, tag - 1)) != 0)
+	if ((x->lossy || x->mark_lossy) &&
+	    (rc = put_lossy_before(x, tag - 1)) != 0)
 		return rc;
 	if (group_length(x, st))
 		return drop(x, w, r, st);
@@ -945,7 +955,7 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 	case TAG_LOSSY:
 	case TAG_LOSSY_RATIO:
 	case TAG_LOSSY_METHOD:
-		if (!x->lossy)
+		if (!x->lossy && !(x->mark_lossy && tag == TAG_LOSSY))
 			break;
 		if ((rc = drop(x, w, r, st)) != 0)
 			return rc;
@@ -1046,7 +1056,7 @@ copy_all(struct xc *x, const uint8_t *ds, size_t len)
 	}
 	if (rc != DS_WALK_END)
 		return rc;
-	if (x->lossy)
+	if (x->lossy || x->mark_lossy)
 		return put_lossy_before(x, 0xffffffffu);
 	return 0;
 }
@@ -1122,6 +1132,10 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		if ((rc = xcp_prepare(&x->px, res, err)) != 0)
 			goto out;
 		x->lossy = res->lossy;
+		x->mark_lossy = !x->lossy && x->s_encaps &&
+		    xcp_source_lossy(&x->px) &&
+		    strcmp(x->old_lossy, "01") != 0;
+		res->lossy_marked = x->mark_lossy;
 	}
 	rc = copy_all(x, ds, len);
 	if (rc == 0)

@@ -19,12 +19,15 @@
  *     empty Basic Offset Table;
  *   - what the change of encoding requires changes with it: Photometric
  *     Interpretation when the decoder changes it (a JPEG in YBR_FULL_422
- *     that libjpeg turns into RGB), the Extended Offset Table (7FE0,0001/
+ *     that libjpeg turns into RGB, JPEG 2000 in YBR_RCT or YBR_ICT whose
+ *     transformation OpenJPEG undoes), the Extended Offset Table (7FE0,0001/
  *     0002) is dropped when the pixel encoding changes, group lengths
  *     (gggg,0000) are dropped (retired, PS3.5 7.2, and no longer true);
  *     for a lossy target Lossy Image Compression (0028,2110) "01", Ratio
  *     (0028,2112) and Method (0028,2114) appended to the values already
- *     there, and the SOP Instance UID the caller gives.
+ *     there, and the SOP Instance UID the caller gives; for a lossy
+ *     source decoded into a lossless target (xcp_source_lossy) Lossy
+ *     Image Compression "01" when it said otherwise or was missing.
  * Planar Configuration keeps its value: decoded frames are rearranged to
  * it when a decoder returns the other layout.
  *
@@ -75,6 +78,9 @@ struct xcode_result {
 	double ratio;            /* lossy: uncompressed / compressed bytes */
 	uint32_t padded;         /* pad_odd: values given a pad byte */
 	uint32_t group_lengths;  /* group lengths (gggg,0000) dropped */
+	/* 1: the pixels of a lossy encoding were decoded and Lossy Image
+	 * Compression (0028,2110), absent or another value, set to "01" */
+	int lossy_marked;
 };
 
 /* Where the output goes: returns 0 or a negative CS_E_* code. */

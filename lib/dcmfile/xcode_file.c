@@ -219,6 +219,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	out->frames = res.frames;
 	out->padded = res.padded;
 	out->group_lengths = res.group_lengths;
+	out->lossy_marked = res.lossy_marked;
 	snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
 	    res.lossy ? uid : src->sop_instance);
 out:

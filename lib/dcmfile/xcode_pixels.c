@@ -94,6 +94,122 @@ xcp_lossy_method(const char *ts)
 	return NULL;
 }
 
+/*
+ * The code stream of a JPEG 2000 frame: the frame itself, or inside a
+ * JP2 file format wrapper (ISO 15444-1 Annex I; PS3.5 A.4.4 forbids it,
+ * GDCM has written it) the Contiguous Codestream box 'jp2c'.  An empty
+ * reader when neither is found.
+ */
+static struct rd
+j2k_stream(const uint8_t *p, size_t n)
+{
+	struct rd r;
+	uint64_t body;
+	uint32_t len, type;
+
+	rd_init(&r, p, n);
+	if (n >= 2 && p[0] == 0xff && p[1] == 0x4f)
+		return r;
+	while (rd_left(&r) >= 8) {
+		len = rd_be32(&r);
+		type = rd_be32(&r);
+		if (len == 1) { /* XLBox: a 64-bit length */
+			body = (uint64_t)rd_be32(&r) << 32;
+			body |= rd_be32(&r);
+			if (r.err || body < 16)
+				break;
+			body -= 16;
+		} else if (len == 0) { /* the last box: to the end */
+			body = rd_left(&r);
+		} else if (len >= 8) {
+			body = len - 8u;
+		} else {
+			break;
+		}
+		if (body > rd_left(&r))
+			body = rd_left(&r);
+		if (type == 0x6a703263u) /* jp2c */
+			return rd_sub(&r, (size_t)body);
+		rd_skip(&r, (size_t)body);
+	}
+	rd_init(&r, p, 0);
+	return r;
+}
+
+/*
+ * The COD segment of a JPEG 2000 code stream's main header (ISO 15444-1
+ * A.6.1): its multiple component transformation (SGcod: 1 used) and
+ * wavelet (SPcod: 0 irreversible 9-7, 1 reversible 5-3).  Returns 0, or
+ * -1 when there is none to read (no code stream, cut short, no COD
+ * before the first tile).
+ */
+static int
+j2k_cod(const uint8_t *p, size_t n, unsigned *mct, unsigned *wavelet)
+{
+	struct rd r = j2k_stream(p, n), seg;
+	uint16_t m, len;
+
+	if (rd_be16(&r) != 0xff4f || r.err)
+		return -1;
+	for (;;) {
+		m = rd_be16(&r);
+		len = rd_be16(&r);
+		if (r.err || (m & 0xff00) != 0xff00 || m == 0xff90 || len < 2)
+			return -1;
+		seg = rd_sub(&r, len - 2u);
+		if (r.err)
+			return -1;
+		if (m != 0xff52)
+			continue;
+		/* Scod, SGcod: progression, layers (2), MCT; SPcod: levels,
+		 * code-block width, height, style, transformation */
+		rd_skip(&seg, 1 + 3);
+		*mct = rd_u8(&seg);
+		rd_skip(&seg, 4);
+		*wavelet = rd_u8(&seg);
+		return seg.err ? -1 : 0;
+	}
+}
+
+/*
+ * A JPEG 2000 frame labelled YBR_RCT or YBR_ICT (PS3.3 C.7.6.3.1.2):
+ * OpenJPEG undoes the component transformation its COD names, so what
+ * comes out is RGB; a label the stream does not bear out (no transform
+ * in it) has no uncompressed equivalent, and is refused.
+ */
+static int
+j2k_rgb(const uint8_t *in, size_t n, struct dcmfile_image *got,
+    struct cs_err *err)
+{
+	unsigned mct = 0, wavelet = 0;
+
+	if (got->samples != 3 || (strcmp(got->photometric, "YBR_RCT") != 0 &&
+				     strcmp(got->photometric, "YBR_ICT") != 0))
+		return 0;
+	if (j2k_cod(in, n, &mct, &wavelet) != 0 || mct != 1)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "%s, but the JPEG 2000 code stream names no component "
+		    "transformation: no uncompressed equivalent",
+		    got->photometric);
+	memcpy(got->photometric, "RGB", 4);
+	return 0;
+}
+
+int
+xcp_source_lossy(const struct xcp *p)
+{
+	const struct ts_entry *t = ts_find(p->src_ts);
+	unsigned mct, wavelet;
+
+	if (!p->src_encaps || t == NULL || !(t->flags & TS_F_LOSSY))
+		return 0;
+	if (t->codec != TS_CODEC_J2K)
+		return 1;
+	return p->nfrag > 0 &&
+	    j2k_cod(p->frag[0].p, p->frag[0].n, &mct, &wavelet) == 0 &&
+	    wavelet == 0;
+}
+
 static int
 is_ybr(const char *pi)
 {
@@ -462,6 +578,8 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 			ybr_to_rgb(out, p->frame_size / 3, got->planar);
 			memcpy(got->photometric, "RGB", 4);
 		}
+		if (rc == 0 && is_j2k(ts))
+			rc = j2k_rgb(in, n, got, err);
 		if (rc != 0)
 			return rc;
 		break;

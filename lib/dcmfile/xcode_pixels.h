@@ -74,6 +74,14 @@ int xcp_write(struct xcp *p, int (*out)(void *, const void *, size_t),
 /* Frees what xcp_prepare/xcp_write allocated; p may be prepared again. */
 void xcp_release(struct xcp *p);
 
+/*
+ * 1 when the prepared source's pixels were coded lossily: a lossy syntax
+ * of the JPEG family (as DCMTK's decoders take JPEG-LS near-lossless),
+ * and JPEG 2000 (1.2.840.10008.1.2.4.91, either kind) only when its first
+ * code stream uses the irreversible wavelet.
+ */
+int xcp_source_lossy(const struct xcp *p);
+
 /* The Lossy Image Compression Method (0028,2114) of a syntax, or NULL. */
 const char *xcp_lossy_method(const char *ts);
 

@@ -86,6 +86,8 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 		report_add_note(note, cap, "transcoded to %s%s",
 		    report_uid_text(ts), tc->lossy ? " (lossy)" : "");
 	}
+	if (tc->lossy_marked)
+		report_add_note(note, cap, SEND_LOSSY_MARKED);
 	if (tc->group_lengths > 0)
 		report_add_note(note, cap, "%u " SEND_GROUP_LENGTHS_REMOVED,
 		    tc->group_lengths, tc->group_lengths == 1 ? "" : "s");

@@ -40,6 +40,10 @@ enum send_pad {
  * "%u " and this with "" or "s", or the dry run's prediction. */
 #define SEND_GROUP_LENGTHS_REMOVED                                             \
 	"group length%s (gggg,0000) removed (retired, PS3.5 7.2)"
+/* the note of a decoded lossy source (dcmfile_transcoded.lossy_marked) */
+#define SEND_LOSSY_MARKED                                                      \
+	"Lossy Image Compression (0028,2110) set to 01: decoded from a lossy " \
+	"encoding"
 #define SEND_GROUP_LENGTHS_TO_REMOVE                                           \
 	"group lengths (gggg,0000) to be removed (retired, PS3.5 7.2)"
 

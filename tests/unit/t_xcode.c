@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/sha256.h"
 #include "dcmfile/xcode.h"
+#include "dcmfile/xcode_pixels.h"
 
 Suite *xcode_suite(void);
 
@@ -1251,6 +1252,80 @@ START_TEST(xcode_deflated_source_inflates_to_the_explicit_vr_file)
 }
 END_TEST
 
+/* A JPEG 2000 main header: SOC, SIZ (cut short: not read), COD whose
+ * SPcod ends in transform (1 reversible 5-3, 0 irreversible 9-7). */
+static size_t
+j2k_head(uint8_t *b, int transform)
+{
+	static const uint8_t h[] = { 0xff, 0x4f, 0xff, 0x51, 0x00, 0x04,
+		0x00, 0x00, 0xff, 0x52, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x01,
+		0x00, 0x05, 0x04, 0x04, 0x00, 0x01, 0xff, 0x90 };
+
+	memcpy(b, h, sizeof(h));
+	b[21] = (uint8_t)transform;
+	return sizeof(h);
+}
+
+START_TEST(xcode_source_lossy_by_syntax_and_for_jpeg_2000_by_its_wavelet)
+{
+	uint8_t b[32];
+	struct xcp_span frag = { b, 0 };
+	struct xcp p;
+
+	memset(&p, 0, sizeof(p));
+	p.src_encaps = 1;
+	p.frag = &frag;
+	p.nfrag = 1;
+	frag.n = j2k_head(b, 0);
+	p.src_ts = "1.2.840.10008.1.2.4.50"; /* JPEG baseline */
+	ck_assert_int_eq(xcp_source_lossy(&p), 1);
+	p.src_ts = "1.2.840.10008.1.2.4.81"; /* JPEG-LS near-lossless */
+	ck_assert_int_eq(xcp_source_lossy(&p), 1);
+	p.src_ts = "1.2.840.10008.1.2.4.70"; /* JPEG lossless SV1 */
+	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	p.src_ts = "1.2.840.10008.1.2.4.90"; /* JPEG 2000 lossless only */
+	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	p.src_ts = "1.2.840.10008.1.2.4.91"; /* either kind: the wavelet */
+	ck_assert_int_eq(xcp_source_lossy(&p), 1);
+	j2k_head(b, 1);
+	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	/* COD cut before its transform byte, no SOC, nothing: unknown */
+	j2k_head(b, 0);
+	frag.n = 21;
+	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	frag.n = 0;
+	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	frag.n = j2k_head(b, 0);
+	b[1] = 0x50;
+	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	/* inside a JP2 wrapper: a signature box, then 'jp2c' */
+	{
+		static const uint8_t box[] = { 0, 0, 0, 12, 'j', 'P', ' ', ' ',
+			0x0d, 0x0a, 0x87, 0x0a, 0, 0, 0, 0, 'j', 'p', '2', 'c' };
+		uint8_t jp2[64];
+		struct xcp_span f2 = { jp2, 0 };
+		size_t k = j2k_head(jp2 + sizeof(box), 0);
+
+		memcpy(jp2, box, sizeof(box));
+		jp2[15] = (uint8_t)(8 + k);
+		f2.n = sizeof(box) + k;
+		p.frag = &f2;
+		ck_assert_int_eq(xcp_source_lossy(&p), 1);
+		jp2[sizeof(box) + 21] = 1;
+		ck_assert_int_eq(xcp_source_lossy(&p), 0);
+		/* a box longer than the fragment: cut to it, COD not found */
+		jp2[sizeof(box) + 21] = 0;
+		f2.n = sizeof(box) + 20;
+		ck_assert_int_eq(xcp_source_lossy(&p), 0);
+		p.frag = &frag;
+	}
+	/* a native source never */
+	p.src_encaps = 0;
+	p.src_ts = "1.2.840.10008.1.2.4.50";
+	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+}
+END_TEST
+
 Suite *
 xcode_suite(void)
 {
@@ -1292,6 +1367,8 @@ xcode_suite(void)
 	tcase_add_test(tc,
 	    xcode_deflated_target_is_our_stream_of_the_explicit_vr_data_set);
 	tcase_add_test(tc, xcode_deflated_source_inflates_to_the_explicit_vr_file);
+	tcase_add_test(tc,
+	    xcode_source_lossy_by_syntax_and_for_jpeg_2000_by_its_wavelet);
 	suite_add_tcase(s, tc);
 	return s;
 }
