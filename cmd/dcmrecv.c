@@ -26,7 +26,7 @@ static struct {
 	struct cli_out out;
 	pthread_mutex_t out_mu; /* the output and out_failed */
 	int out_failed;
-	struct cli_stall stall; /* of standard output */
+	volatile sig_atomic_t stop_asked; /* SIGTERM or SIGINT */
 	struct storescp *srv;
 	struct cli_hook_sep *hook; /* the --exec helper, or NULL */
 	int hook_lost;             /* it has gone (reported once) */
@@ -94,29 +94,25 @@ write_stored(const struct storescp_stored *st)
 }
 
 /* Non-zero when the line could not be written: the object is answered
- * A700 (the peer keeps its copy), never 0000 without a line; negative
- * while a reader that stopped has not read again (dcmrecv goes on). */
+ * A700 (the peer keeps its copy), never 0000 without a line. */
 static int
 on_stored(void *user, const struct storescp_stored *st)
 {
-	int bad;
+	int bad, stuck;
 
 	(void)user;
 	pthread_mutex_lock(&g.out_mu);
-	/* a reader that stopped must not hold every association (and the
-	 * stop) in a write, nor end the service: A700 until it reads */
-	if (!g.out_failed &&
-	    cli_out_stalled(&g.stall, stdout, g.a.cfg.timeout_ms)) {
-		pthread_mutex_unlock(&g.out_mu);
-		return -1;
-	}
-	bad = g.out_failed || write_stored(st) != 0 || fflush(stdout) != 0 ||
-	    ferror(stdout);
+	/* a slow reader holds the answer (back-pressure); one that stopped
+	 * holds it until dcmrecv is asked to stop, never past that */
+	stuck = !g.out_failed && cli_out_wait(stdout, &g.stop_asked) != 0;
+	bad = g.out_failed || stuck || write_stored(st) != 0 ||
+	    fflush(stdout) != 0 || ferror(stdout);
 	if (bad && !g.out_failed) {
 		g.out_failed = 1;
 		fprintf(stderr,
 		    "%s: cannot write to standard output: %s: stopping\n",
-		    cli_progname(), strerror(errno));
+		    cli_progname(),
+		    stuck ? "nothing read from it" : strerror(errno));
 		storescp_request_stop(g.srv);
 	}
 	if (g.hook != NULL && !g.out_failed &&
@@ -135,6 +131,7 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
+	g.stop_asked = 1;
 	if (g.srv != NULL)
 		storescp_request_stop(g.srv);
 }

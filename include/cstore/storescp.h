@@ -89,12 +89,9 @@ typedef void (*storescp_log_fn)(void *user, enum storescp_level level,
     const char *line);
 /*
  * An object is in place under its final name (s->path).  Returns 0 when
- * it was reported; non-zero when it could not be: the object is then
- * answered A700, so that its sender keeps its copy, and the file stays
- * where it is.  Positive: never again (the tool's output is gone), later
- * objects are refused before they are written; negative: not now (its
- * reader has stopped reading), later objects are stored and reported as
- * usual.  (It returned void before 0.2.0:
+ * it was reported; non-zero when it could not be (the tool's output is
+ * gone): the object is then answered A700, so that its sender keeps its
+ * copy, and the file stays where it is.  (It returned void before 0.2.0:
  * libstorescp.so.1, docs/HACKING.md, Versions.)
  */
 typedef int (*storescp_stored_fn)(void *user,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,24 +165,18 @@ cli_out_ready(FILE *f, unsigned timeout_ms)
 }
 
 int
-cli_out_stalled(struct cli_stall *st, FILE *f, unsigned timeout_ms)
+cli_out_wait(FILE *f, const volatile sig_atomic_t *stop)
 {
-	if (cli_out_ready(f, st->stalled ? 0 : timeout_ms) == 0) {
-		if (st->stalled)
-			fprintf(stderr,
-			    "%s: standard output is read again: objects are "
-			    "taken again\n",
-			    cli_progname());
-		st->stalled = 0;
-		return 0;
+	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
+	int rc;
+
+	/* slices, so that a stop asked meanwhile is seen within one */
+	while (!*stop) {
+		rc = poll(&p, 1, 100);
+		if (rc != 0 && !(rc < 0 && errno == EINTR))
+			return 0;
 	}
-	if (!st->stalled)
-		fprintf(stderr,
-		    "%s: nothing read from standard output for %u s: objects "
-		    "are answered A700 until it is\n",
-		    cli_progname(), timeout_ms / 1000);
-	st->stalled = 1;
-	return 1;
+	return -1;
 }
 
 void

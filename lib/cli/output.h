@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 enum cli_format {
@@ -112,16 +113,11 @@ int cli_out_write(const struct cli_out *o, const struct cli_field *f, size_t n);
 int cli_out_ready(FILE *f, unsigned timeout_ms);
 
 /*
- * Whether a line for f must not be written now: 0 when f takes one at
- * once or within timeout_ms (or fails at once: closed, error); 1 when its
- * reader has taken nothing in that time, and from then on, without
- * waiting, for as long as it still takes nothing.  The stall and the
- * reader's return are each said once on stderr.
+ * Waits until f's descriptor takes a line without blocking, however
+ * long its reader takes (a pipe's back-pressure), or until *stop is set
+ * (a signal asking the tool to stop): 0, or -1 when stopped first.
  */
-struct cli_stall {
-	int stalled;
-};
-int cli_out_stalled(struct cli_stall *st, FILE *f, unsigned timeout_ms);
+int cli_out_wait(FILE *f, const volatile sig_atomic_t *stop);
 
 /*
  * -F/--field N: copies each line of in to out, every byte as read (NULs

@@ -57,7 +57,7 @@ struct xc {
 	 * the transfer syntax, which said so, is gone (dcmdjpeg does it) */
 	int mark_lossy;
 	char old_lossy[8]; /* the source's (0028,2110), trimmed */
-	int pad;         /* req->pad_odd */
+	int pad;           /* req->pad_odd */
 	int same;        /* pad only: the source's syntax is kept, pixels too */
 	int ext_offsets; /* (7FE0,0001) seen: fragments are not moved */
 	/* walk depth of the items of the UN sequence whose contents are
@@ -1133,8 +1133,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 			goto out;
 		x->lossy = res->lossy;
 		x->mark_lossy = !x->lossy && x->s_encaps &&
-		    xcp_source_lossy(&x->px) &&
-		    strcmp(x->old_lossy, "01") != 0;
+		    xcp_source_lossy(&x->px) && strcmp(x->old_lossy, "01") != 0;
 		res->lossy_marked = x->mark_lossy;
 	}
 	rc = copy_all(x, ds, len);

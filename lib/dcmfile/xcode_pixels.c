@@ -178,13 +178,14 @@ j2k_cod(const uint8_t *p, size_t n, unsigned *mct, unsigned *wavelet)
  * in it) has no uncompressed equivalent, and is refused.
  */
 static int
-j2k_rgb(const uint8_t *in, size_t n, struct dcmfile_image *got,
-    struct cs_err *err)
+j2k_rgb(
+    const uint8_t *in, size_t n, struct dcmfile_image *got, struct cs_err *err)
 {
 	unsigned mct = 0, wavelet = 0;
 
-	if (got->samples != 3 || (strcmp(got->photometric, "YBR_RCT") != 0 &&
-				     strcmp(got->photometric, "YBR_ICT") != 0))
+	if (got->samples != 3 ||
+	    (strcmp(got->photometric, "YBR_RCT") != 0 &&
+		strcmp(got->photometric, "YBR_ICT") != 0))
 		return 0;
 	if (j2k_cod(in, n, &mct, &wavelet) != 0 || mct != 1)
 		return cs_err_set(err, CS_E_UNSUPPORTED,

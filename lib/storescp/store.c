@@ -454,8 +454,6 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
 		    "object: '%s' stored as '%s' (%u name%s taken)",
 		    st->who.id, rel, st->rq->affected_instance, final,
 		    st->sink.collisions, st->sink.collisions == 1 ? "" : "s");
-	if (rc == SINK_STORED && s->cfg.commit)
-		index_file(st, final);
 	if (rc == SINK_STORED || rc == SINK_KEPT) {
 		*kept = rc == SINK_KEPT;
 		return 1;
@@ -472,15 +470,14 @@ commit(struct store *st, char *final, size_t finalsz, int *kept)
  * A crash before the answer costs at most a second copy, never a file;
  * so does a report that cannot be made: A700, the file left in place
  * (under the default policy a resend replaces it and is reported), and
- * later objects refused before a byte is written; or, while the tool
- * says "not now" (a negative return), only that object refused.
+ * later objects refused before a byte is written.
  */
 static int
 report_stored(struct store *st, const char *path, uint16_t status, int kept)
 {
 	struct storescp *s = st->s;
 	struct storescp_stored info;
-	int wake, rc;
+	int wake;
 
 	st->prepare_due = 1;
 	info = (struct storescp_stored){ .path = path,
@@ -500,12 +497,8 @@ report_stored(struct store *st, const char *path, uint16_t status, int kept)
 	    "association %u: stored '%s' (%llu bytes)%s", st->who.id, path,
 	    (unsigned long long)info.bytes,
 	    kept ? ", kept the existing file" : "");
-	rc =
-	    s->cfg.on_stored != NULL ? s->cfg.on_stored(s->cfg.user, &info) : 0;
-	if (rc != 0) {
-		/* negative: not now (a reader that stopped), later ones tried */
-		if (rc > 0)
-			atomic_store(&s->unreportable, 1);
+	if (s->cfg.on_stored != NULL && s->cfg.on_stored(s->cfg.user, &info)) {
+		atomic_store(&s->unreportable, 1);
 		refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
 		    "stored but the receiver cannot report it");
 		return -1;
@@ -565,6 +558,10 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	store_drop(st);
 	if (stored && report_stored(st, final, *status, kept) != 0)
 		stored = 0;
+	/* indexed once reported: an object answered A700 is never
+	 * reported committed */
+	else if (stored && !kept && s->cfg.commit)
+		index_file(st, final);
 	if (!stored) {
 		*status = st->status;
 		scp_count(s, &s->stats.failed);
