@@ -264,6 +264,22 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 }
 
 
+/* --follow: all[k] went unanswered; it and the files after it (never
+ * sent) become the batch again, for stow_follow to retry. */
+static int
+keep_rest(struct run *r, struct item *all, size_t n, size_t k, int rc)
+{
+	size_t i;
+
+	memmove(all, &all[k], (n - k) * sizeof(*all));
+	r->it = all;
+	r->n = n - k;
+	r->bytes = 0;
+	for (i = 0; i < r->n; i++)
+		r->bytes += all[i].xfd >= 0 ? all[i].xlen : all[i].info.file_size;
+	return rc;
+}
+
 /*
  * A 400 for a request of several files says nothing of which (Orthanc
  * refuses them all for one without a Study Instance UID): each is sent
@@ -283,6 +299,8 @@ one_by_one(struct run *r, struct cs_err *err)
 			rc = flush(r, err);
 		else
 			fail_batch(r, STORESCU_NOTSENT, err->msg);
+		if (rc != 0 && r->n > 0 && r->follow)
+			return keep_rest(r, all, n, k, rc);
 		if (rc != 0 && r->n > 0) /* kept to be tried again: not here */
 			fail_batch(r, STORESCU_NOTSENT, err->msg);
 	}

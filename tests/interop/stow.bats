@@ -365,6 +365,26 @@ PY
 	[ -e "$BATS_TEST_TMPDIR/in/explicit-le.dcm" ]
 }
 
+@test "stow: --follow: a 503 while a 413's files go one by one keeps that file and the rest for the retry; none fails as notsent" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	ls "$BATS_TEST_TMPDIR"/in/*.dcm >"$BATS_TEST_TMPDIR/list"
+	# the two together exceed the limit, each alone fits; the first
+	# request the limit lets through is answered 503 (when the queue
+	# hands the files over one at a time, that is the first file's)
+	STUB_MAX_BODY=12000 STUB_503=1 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent --retry-delay 10 "$STUB" - <"$BATS_TEST_TMPDIR/list"
+	refute_output --partial 'notsent'
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[[ $stderr == *"HTTP 503: the service is unavailable: retrying (for ever)"* ]]
+	[[ $stderr == *"the service answers again"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+	[ "$(grep -c $'\t503$' "$BATS_TEST_TMPDIR/got/requests.log")" -eq 1 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 2 ]
+	[ "$(sha256sum "$BATS_TEST_TMPDIR"/got/*.dcm | cut -d' ' -f1 | sort)" = \
+	  "$(sha256sum "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" | cut -d' ' -f1 | sort)" ]
+}
+
 # bats test_tags=serial
 @test "stow: a 100 MB object streams from the file with flat sender memory, and arrives byte for byte" {
 	start_stub
