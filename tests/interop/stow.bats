@@ -319,6 +319,44 @@ PY
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 }
 
+@test "stow: an XML answer's Failed SOP Sequence fails its file with the Failure Reason as its status, as a JSON one's does; a Warning Reason is the status of one referenced" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$CORPUS/ts/implicit-le.dcm" "$BATS_TEST_TMPDIR/in/"
+	u1=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/explicit-le.dcm" | cut -f2)
+	u2=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/rle.dcm" | cut -f2)
+	u3=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
+	# PS3.19 A.1: the failed one also named in the Referenced SOP
+	# Sequence (a careless service) still fails
+	STUB_ANSWER_TYPE='application/dicom+xml; charset=utf-8' STUB_ANSWER='<?xml version="1.0" encoding="UTF-8"?>
+<NativeDicomModel xmlns="http://dicom.nema.org/PS3.19/models/NativeDICOM">
+ <DicomAttribute tag="00081198" vr="SQ" keyword="FailedSOPSequence">
+  <Item number="1">
+   <DicomAttribute tag="00081150" vr="UI" keyword="ReferencedSOPClassUID"><Value number="1">1.2.840.10008.5.1.4.1.1.7</Value></DicomAttribute>
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u1"'</Value></DicomAttribute>
+   <DicomAttribute tag="00081197" vr="US" keyword="FailureReason"><Value number="1">42752</Value></DicomAttribute>
+  </Item>
+ </DicomAttribute>
+ <DicomAttribute tag="00081199" vr="SQ" keyword="ReferencedSOPSequence">
+  <Item number="1">
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u1"'</Value></DicomAttribute>
+  </Item>
+  <Item number="2">
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u2"'</Value></DicomAttribute>
+   <DicomAttribute tag="00081196" vr="US" keyword="WarningReason"><Value number="1">45056</Value></DicomAttribute>
+  </Item>
+  <Item number="3">
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u3"'</Value></DicomAttribute>
+  </Item>
+ </DicomAttribute>
+</NativeDicomModel>' start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent --stow-batch 10 "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	assert_line --regexp $'^A700\t.*/explicit-le.dcm\t.*\t'"$u1"$'\t'
+	assert_line --regexp $'^B000\t.*/rle.dcm\t.*\t'"$u2"$'\t'
+	assert_line --regexp $'^0000\t.*/implicit-le.dcm\t.*\t'"$u3"$'\t'
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in")" = explicit-le.dcm ]
+}
+
 @test "stow: a redirect is not followed; each file's line names where it points, the file stays" {
 	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/a.dcm"
 	STUB_REDIRECT=https://archive.example/dicomweb/studies start_stub
