@@ -403,9 +403,13 @@ resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err)
 			    "cannot read '%s': out of memory", name);
 			break;
 		}
-		if (st == CS_E_INVAL && line[n - 1] == '\n' &&
-		    r->st.junk++ == 0)
+		if (st != CS_E_INVAL || line[n - 1] != '\n')
+			continue;
+		if (r->st.junk++ == 0)
 			r->st.first_junk = lineno;
+		if (strncmp(line, "dcmsend: ", 9) != 0 &&
+		    r->st.foreign++ == 0)
+			r->st.first_foreign = lineno;
 	}
 	free(line); /* getline allocates with malloc */
 	return rc;
@@ -428,8 +432,10 @@ resume_load_path(struct resume *r, const char *path, struct cs_err *err)
 
 /*
  * A log with lines but no result line is the wrong file (a list of
- * paths, a DICOM file, stderr): resuming from it would skip nothing and
- * say nothing.  Junk beside result lines (a stray message) is a warning.
+ * paths, a DICOM file, another tool's stderr): resuming from it would
+ * skip nothing and say nothing.  Our own messages alone are a run
+ * killed before any result (2>&1): no results yet.  Junk beside result
+ * lines (a stray message) is a warning.
  */
 static int
 junk_check(
@@ -439,11 +445,13 @@ junk_check(
 
 	if (st->junk == 0)
 		return 0;
+	if (st->stored + st->not_stored == 0 && st->foreign == 0)
+		return 0;
 	if (st->stored + st->not_stored == 0)
 		return cs_err_set(err, CS_E_IO,
 		    "'%s' is not a dcmsend output (TSV or JSON lines): "
 		    "line %zu is no result line",
-		    log, st->first_junk);
+		    log, st->first_foreign);
 	if (!quiet)
 		fprintf(stderr,
 		    "%s: warning: the resume log '%s': line %zu is no result "

@@ -54,6 +54,10 @@ struct resume_stats {
 	 * killed run, cut short, does not), and the first one's number */
 	size_t junk;
 	size_t first_junk;
+	/* junk lines other than our own messages ("dcmsend: ...", from a
+	 * log written with 2>&1), and the first one's number */
+	size_t foreign;
+	size_t first_foreign;
 };
 
 /* An empty set, or NULL when out of memory. */

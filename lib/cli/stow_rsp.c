@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cstore/cstore.h"
 #include "cli/stow_rsp.h"
@@ -140,22 +139,4 @@ stow_rsp_free(struct stow_rsp *r)
 		return;
 	json_object_put(r->root);
 	free(r);
-}
-
-int
-stow_rsp_xml_names(
-    const char *type, const char *body, size_t len, const char *sop_instance)
-{
-	static const char xml[] = "application/dicom+xml";
-	char want[80];
-	size_t n = sizeof(xml) - 1;
-	int k;
-
-	if (strncasecmp(type, xml, n) != 0 ||
-	    (type[n] != '\0' && type[n] != ';' && type[n] != ' '))
-		return 0;
-	k = snprintf(want, sizeof(want), ">%s<", sop_instance);
-	if (k < 0 || (size_t)k >= sizeof(want) || len < (size_t)k)
-		return 0;
-	return memmem(body, len, want, (size_t)k) != NULL;
 }

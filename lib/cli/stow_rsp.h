@@ -3,7 +3,8 @@
  * application/dicom+json data set) says of each instance: in its
  * Referenced SOP Sequence (0008,1199), perhaps with a Warning Reason
  * (0008,1196), or in its Failed SOP Sequence (0008,1198) with a
- * Failure Reason (0008,1197).  json-c does the parsing.
+ * Failure Reason (0008,1197).  json-c does the parsing; the XML
+ * representation is read by stow_rsp_xml.c.
  */
 #ifndef CS_CLI_STOW_RSP_H
 #define CS_CLI_STOW_RSP_H
@@ -28,10 +29,12 @@ enum stow_verdict stow_rsp_find(
     const struct stow_rsp *r, const char *sop_instance, uint16_t *reason);
 void stow_rsp_free(struct stow_rsp *r);
 
-/* 1 when a response of Content-Type type that is not JSON is the XML
- * representation (application/dicom+xml) and holds sop_instance as a
- * whole value ("<Value ...>UID</Value>"), else 0. */
-int stow_rsp_xml_names(
-    const char *type, const char *body, size_t len, const char *sop_instance);
+/* The verdict on sop_instance of a response of Content-Type type that
+ * is the XML representation (application/dicom+xml), as
+ * stow_rsp_find's: named in an item of the Failed SOP Sequence (which
+ * wins) or of the Referenced SOP Sequence; STOW_UNNAMED for another
+ * type (stow_rsp_xml.c). */
+enum stow_verdict stow_rsp_xml_find(const char *type, const char *body,
+    size_t len, const char *sop_instance, uint16_t *reason);
 
 #endif

@@ -154,6 +154,18 @@ not_stow(char *why, size_t len, const struct stow_http_rsp *rsp)
 	return why;
 }
 
+/* Its verdict in the answer: the JSON data set p, or (p NULL) an XML
+ * one (a 200 proves nothing by itself: a web page where a STOW-RS
+ * service was meant names nothing). */
+static enum stow_verdict
+verdict(const struct stow_rsp *p, const struct stow_http_rsp *rsp,
+    const char *uid, uint16_t *reason)
+{
+	if (p != NULL)
+		return stow_rsp_find(p, uid, reason);
+	return stow_rsp_xml_find(rsp->type, rsp->body, rsp->len, uid, reason);
+}
+
 /* The answer to a request: each input's line from the response. */
 static void
 map_response(struct run *r, const struct stow_http_rsp *rsp)
@@ -165,28 +177,14 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	size_t k, again = 0;
 
 	snprintf(why, sizeof(why), "HTTP %ld: %s", rsp->code, err.msg);
-	if (p == NULL && rsp->code == 200) {
-		/* a 200 proves nothing by itself (a web page where a STOW-RS
-		 * service was meant): stored only as an XML answer names it */
-		for (k = 0; k < r->n; k++)
-			if (stow_rsp_xml_names(rsp->type, rsp->body, rsp->len,
-				r->it[k].info.sop_instance))
-				report_item(
-				    r, &r->it[k], STORESCU_STORED, 1, 0, NULL);
-			else
-				report_item(r, &r->it[k], STORESCU_FAILED, 0, 0,
-				    not_stow(why, sizeof(why), rsp));
-		drop_batch(r);
-		return;
-	}
-	if (p == NULL) {
+	if (p == NULL && rsp->code != 200) {
 		fail_batch(r, STORESCU_FAILED, why);
 		return;
 	}
 	for (k = 0; k < r->n; k++) {
 		struct item *it = &r->it[k];
 
-		switch (stow_rsp_find(p, it->info.sop_instance, &reason)) {
+		switch (verdict(p, rsp, it->info.sop_instance, &reason)) {
 		case STOW_REFERENCED:
 			report_item(r, it,
 			    reason ? STORESCU_WARNING : STORESCU_STORED, 1,
@@ -207,9 +205,12 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 			    r, it, STORESCU_FAILED, reason != 0, reason, why);
 			break;
 		default:
-			snprintf(why, sizeof(why),
-			    "HTTP %ld; the response does not name it",
-			    rsp->code);
+			if (p == NULL)
+				not_stow(why, sizeof(why), rsp);
+			else
+				snprintf(why, sizeof(why),
+				    "HTTP %ld; the response does not name it",
+				    rsp->code);
 			report_item(r, it, STORESCU_FAILED, 0, 0, why);
 		}
 		stow_unprepare(it);
@@ -264,6 +265,22 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 }
 
 
+/* --follow: all[k] went unanswered; it and the files after it (never
+ * sent) become the batch again, for stow_follow to retry. */
+static int
+keep_rest(struct run *r, struct item *all, size_t n, size_t k, int rc)
+{
+	size_t i;
+
+	memmove(all, &all[k], (n - k) * sizeof(*all));
+	r->it = all;
+	r->n = n - k;
+	r->bytes = 0;
+	for (i = 0; i < r->n; i++)
+		r->bytes += all[i].xfd >= 0 ? all[i].xlen : all[i].info.file_size;
+	return rc;
+}
+
 /*
  * A 400 for a request of several files says nothing of which (Orthanc
  * refuses them all for one without a Study Instance UID): each is sent
@@ -283,6 +300,8 @@ one_by_one(struct run *r, struct cs_err *err)
 			rc = flush(r, err);
 		else
 			fail_batch(r, STORESCU_NOTSENT, err->msg);
+		if (rc != 0 && r->n > 0 && r->follow)
+			return keep_rest(r, all, n, k, rc);
 		if (rc != 0 && r->n > 0) /* kept to be tried again: not here */
 			fail_batch(r, STORESCU_NOTSENT, err->msg);
 	}

@@ -143,7 +143,9 @@ struct commit_listener {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int conn_fd[COMMIT_LISTEN_CONN_MAX]; /* -1: free; under mu */
-	int n_conn;                          /* under mu */
+	/* it applied a report: given time to release at the end */
+	int conn_got[COMMIT_LISTEN_CONN_MAX]; /* under mu */
+	int n_conn;                           /* under mu */
 };
 int commit_listen_start(struct commit_listener *l, struct cs_err *err);
 /* Sets lanes_done and waits for the listener to end. */

@@ -20,9 +20,13 @@
 #define CONN_MAX_MS 60000
 /* How often the listener looks whether it may end. */
 #define TICK_MS 200
+/* How long a connection that brought a report is given, at the end,
+ * to release (the ACSE timeout if shorter). */
+#define RELEASE_WAIT_MS 2000
 
 struct conn {
 	struct commit_listener *l;
+	int slot;
 	struct ul_assoc *a;
 	struct dimse_rx rx;
 	struct commit_rx x;
@@ -90,8 +94,15 @@ on_pdv(
     void *user, uint8_t pcid, uint8_t control, const uint8_t *data, size_t len)
 {
 	struct conn *c = user;
+	size_t got = c->x.got;
+	int rc = dimse_rx_pdv(&c->rx, pcid, control, data, len);
 
-	return dimse_rx_pdv(&c->rx, pcid, control, data, len) == 0 ? 0 : -1;
+	if (c->x.got != got) {
+		pthread_mutex_lock(&c->l->mu);
+		c->l->conn_got[c->slot] = 1;
+		pthread_mutex_unlock(&c->l->mu);
+	}
+	return rc == 0 ? 0 : -1;
 }
 
 static int
@@ -104,7 +115,7 @@ on_release_rq(void *user)
 
 /* One connection, to its end (the caller closes fd). */
 static void
-serve(struct commit_listener *l, int fd)
+serve(struct commit_listener *l, int fd, int slot)
 {
 	static const struct ul_callbacks cb = {
 		.on_associate_rq = on_rq,
@@ -119,6 +130,7 @@ serve(struct commit_listener *l, int fd)
 
 	memset(&c, 0, sizeof(c));
 	c.l = l;
+	c.slot = slot;
 	ucfg.max_pdu_recv = UL_DEFAULT_MAX_PDU;
 	transport_plain(&t, fd);
 	if (l->tls != NULL &&
@@ -192,7 +204,7 @@ serve_thread(void *arg)
 	struct conn_arg a = *(struct conn_arg *)arg;
 
 	cs_free(arg);
-	serve(a.l, a.fd);
+	serve(a.l, a.fd, a.slot);
 	/* the slot is freed before the fd: never cut a reused number */
 	pthread_mutex_lock(&a.l->mu);
 	a.l->conn_fd[a.slot] = -1;
@@ -220,6 +232,7 @@ start_conn(struct commit_listener *l, int fd)
 			slot = k;
 	if (slot >= 0) {
 		l->conn_fd[slot] = fd;
+		l->conn_got[slot] = 0;
 		l->n_conn++;
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -238,12 +251,27 @@ start_conn(struct commit_listener *l, int fd)
 	return -1;
 }
 
+/* Cuts the connections left (under l->mu); without all, those that
+ * applied no report only. */
+static void
+cut_conns(struct commit_listener *l, int all)
+{
+	int k;
+
+	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
+		if (l->conn_fd[k] >= 0 && (all || !l->conn_got[k]))
+			net_cut(l->conn_fd[k]);
+}
+
 static void *
 run(void *arg)
 {
 	struct commit_listener *l = arg;
 	struct cs_err e = { 0, "" };
-	int fd, k;
+	int fd, waited, wait_ms = RELEASE_WAIT_MS;
+
+	if (l->cfg->acse_timeout_ms > 0 && l->cfg->acse_timeout_ms < wait_ms)
+		wait_ms = l->cfg->acse_timeout_ms;
 
 	while (!over(l)) {
 		if (net_wait_readable(l->fd, TICK_MS) <= 0)
@@ -252,11 +280,17 @@ run(void *arg)
 		if (fd >= 0 && start_conn(l, fd) != 0)
 			close(fd);
 	}
-	/* nothing awaited any more: what is still connected is cut */
+	/* nothing awaited any more: what brought no report is cut; what
+	 * did is given a moment to end by itself (the archive's release
+	 * answered), then cut */
 	pthread_mutex_lock(&l->mu);
-	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
-		if (l->conn_fd[k] >= 0)
-			net_cut(l->conn_fd[k]);
+	cut_conns(l, 0);
+	for (waited = 0; waited < wait_ms && l->n_conn > 0; waited += 20) {
+		pthread_mutex_unlock(&l->mu);
+		net_sleep_ms(20);
+		pthread_mutex_lock(&l->mu);
+	}
+	cut_conns(l, 1);
 	while (l->n_conn > 0)
 		pthread_cond_wait(&l->cv, &l->mu);
 	pthread_mutex_unlock(&l->mu);

@@ -108,6 +108,28 @@ all_held() {
 	all_held
 }
 
+# bats test_tags=serial
+@test "dcmsend --commit --commit-listen: an archive slow to release after its report gets its A-RELEASE-RP, its connection not cut" {
+	LPORT=$(free_port)
+	"$CSTORE_ROOT/tests/tools/late-release" "$BATS_TEST_TMPDIR/relay.port" "$LPORT" 800 &
+	track_pid $!
+	for i in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/relay.port" ] && break
+		sleep 0.05
+	done
+	start_dcmrecv -v --commit-peer "DCMSEND=127.0.0.1:$(cat "$BATS_TEST_TMPDIR/relay.port")" --commit-delay 300
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" -d --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	[[ $stderr == *"N-EVENT-REPORT-RQ"*"received A-RELEASE-RQ"*"sent A-RELEASE-RP"* ]]
+	# what came back to the archive: associate, report answer, release
+	for i in $(seq 100); do
+		[ "$(tail -n 1 "$BATS_TEST_TMPDIR/relay.port.rsp")" = 06 ] && break
+		sleep 0.05
+	done
+	[ "$(tr '\n' ' ' <"$BATS_TEST_TMPDIR/relay.port.rsp")" = "02 04 06 " ]
+}
+
 @test "dcmsend --commit -v: the association line counts the storage contexts and says whether Storage Commitment was accepted" {
 	start_dcmrecv --commit
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit -v 127.0.0.1 "$RECV_PORT" "${FILES[0]}"

@@ -271,6 +271,17 @@ start_dcmrecv() {
 	done
 }
 
+@test "dcmsend --resume: a log (2>&1) of a run killed before any result holds only dcmsend's own messages: no results yet, not the wrong file" {
+	{ echo "dcmsend: cannot connect to 127.0.0.1 port 1: Connection refused"; echo "dcmsend: warning: something"; } >"$BATS_TEST_TMPDIR/log"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	assert_line --regexp $'^planned\t'"$D/p10-evrle.dcm"
+	[[ $stderr != *resume* ]]
+	# anything else beside them is still the wrong file
+	echo x >>"$BATS_TEST_TMPDIR/log"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 "$D/p10-evrle.dcm"
+	[[ $stderr == *"is not a dcmsend output (TSV or JSON lines): line 3 is no result line"* ]]
+}
+
 @test "dcmsend --resume: a JSON log (--json output) works too" {
 	printf '{"path":"%s","status":"0000"}\n{"path":"%s","status":"A700"}\n' \
 		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm" >"$BATS_TEST_TMPDIR/log"

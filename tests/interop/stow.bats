@@ -319,6 +319,44 @@ PY
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 }
 
+@test "stow: an XML answer's Failed SOP Sequence fails its file with the Failure Reason as its status, as a JSON one's does; a Warning Reason is the status of one referenced" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$CORPUS/ts/implicit-le.dcm" "$BATS_TEST_TMPDIR/in/"
+	u1=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/explicit-le.dcm" | cut -f2)
+	u2=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/rle.dcm" | cut -f2)
+	u3=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
+	# PS3.19 A.1: the failed one also named in the Referenced SOP
+	# Sequence (a careless service) still fails
+	STUB_ANSWER_TYPE='application/dicom+xml; charset=utf-8' STUB_ANSWER='<?xml version="1.0" encoding="UTF-8"?>
+<NativeDicomModel xmlns="http://dicom.nema.org/PS3.19/models/NativeDICOM">
+ <DicomAttribute tag="00081198" vr="SQ" keyword="FailedSOPSequence">
+  <Item number="1">
+   <DicomAttribute tag="00081150" vr="UI" keyword="ReferencedSOPClassUID"><Value number="1">1.2.840.10008.5.1.4.1.1.7</Value></DicomAttribute>
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u1"'</Value></DicomAttribute>
+   <DicomAttribute tag="00081197" vr="US" keyword="FailureReason"><Value number="1">42752</Value></DicomAttribute>
+  </Item>
+ </DicomAttribute>
+ <DicomAttribute tag="00081199" vr="SQ" keyword="ReferencedSOPSequence">
+  <Item number="1">
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u1"'</Value></DicomAttribute>
+  </Item>
+  <Item number="2">
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u2"'</Value></DicomAttribute>
+   <DicomAttribute tag="00081196" vr="US" keyword="WarningReason"><Value number="1">45056</Value></DicomAttribute>
+  </Item>
+  <Item number="3">
+   <DicomAttribute tag="00081155" vr="UI" keyword="ReferencedSOPInstanceUID"><Value number="1">'"$u3"'</Value></DicomAttribute>
+  </Item>
+ </DicomAttribute>
+</NativeDicomModel>' start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent --stow-batch 10 "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	assert_line --regexp $'^A700\t.*/explicit-le.dcm\t.*\t'"$u1"$'\t'
+	assert_line --regexp $'^B000\t.*/rle.dcm\t.*\t'"$u2"$'\t'
+	assert_line --regexp $'^0000\t.*/implicit-le.dcm\t.*\t'"$u3"$'\t'
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in")" = explicit-le.dcm ]
+}
+
 @test "stow: a redirect is not followed; each file's line names where it points, the file stays" {
 	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/a.dcm"
 	STUB_REDIRECT=https://archive.example/dicomweb/studies start_stub
@@ -352,7 +390,12 @@ PY
 	[[ $stderr == *"HTTP 503: the service is unavailable: retrying (for ever)"* ]]
 	[[ $stderr == *"the service answers again"* ]]
 	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
-	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 4 ]
+	# three 503s, then one request of both files or (the queue handing
+	# the first path over alone) one each: every file stored once
+	[ "$(head -n 3 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f2 | tr '\n' ' ')" = "503 503 503 " ]
+	[ "$(grep -c $'\t503$' "$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -ge 4 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 2 ]
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 	kill "$STUB_PID"
 	wait "$STUB_PID" || true
@@ -363,6 +406,26 @@ PY
 		< <(ls "$BATS_TEST_TMPDIR"/in/*.dcm)
 	assert_output --regexp $'^failed\t.*/explicit-le.dcm\t.*\thttp://.*: HTTP 503: the service is unavailable$'
 	[ -e "$BATS_TEST_TMPDIR/in/explicit-le.dcm" ]
+}
+
+@test "stow: --follow: a 503 while a 413's files go one by one keeps that file and the rest for the retry; none fails as notsent" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	ls "$BATS_TEST_TMPDIR"/in/*.dcm >"$BATS_TEST_TMPDIR/list"
+	# the two together exceed the limit, each alone fits; the first
+	# request the limit lets through is answered 503 (when the queue
+	# hands the files over one at a time, that is the first file's)
+	STUB_MAX_BODY=12000 STUB_503=1 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent --retry-delay 10 "$STUB" - <"$BATS_TEST_TMPDIR/list"
+	refute_output --partial 'notsent'
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[[ $stderr == *"HTTP 503: the service is unavailable: retrying (for ever)"* ]]
+	[[ $stderr == *"the service answers again"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+	[ "$(grep -c $'\t503$' "$BATS_TEST_TMPDIR/got/requests.log")" -eq 1 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 2 ]
+	[ "$(sha256sum "$BATS_TEST_TMPDIR"/got/*.dcm | cut -d' ' -f1 | sort)" = \
+	  "$(sha256sum "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" | cut -d' ' -f1 | sort)" ]
 }
 
 # bats test_tags=serial

@@ -87,6 +87,46 @@ START_TEST(odd_shapes_name_nothing)
 }
 END_TEST
 
+START_TEST(the_xml_representation_is_read_too)
+{
+	static const char x[] =
+	    "<?xml version=\"1.0\"?><NativeDicomModel>"
+	    "<!-- <DicomAttribute tag=\"00081198\"> -->"
+	    "<DicomAttribute tag=\"00081198\" vr=\"SQ\"><Item number=\"1\">"
+	    "<DicomAttribute tag=\"00081155\" vr=\"UI\"><Value number=\"1\">1.1</Value></DicomAttribute>"
+	    "<DicomAttribute tag='00081197' vr='US'><Value number='1'> 49152 </Value></DicomAttribute>"
+	    "</Item><Item number=\"2\"><DicomAttribute tag=\"00081155\" vr=\"UI\">"
+	    "<Value number=\"1\">1.4</Value></DicomAttribute></Item></DicomAttribute>"
+	    "<DicomAttribute tag=\"00081199\" vr=\"SQ\">"
+	    "<Item number=\"1\"><DicomAttribute tag=\"00081155\" vr=\"UI\"><Value number=\"1\">1.1</Value></DicomAttribute></Item>"
+	    "<Item number=\"2\"><DicomAttribute tag=\"00081155\" vr=\"UI\"><Value number=\"1\">1.2</Value></DicomAttribute>"
+	    "<DicomAttribute tag=\"00081196\" vr=\"US\"><Value number=\"1\">45063</Value></DicomAttribute></Item>"
+	    "<Item number=\"3\"><DicomAttribute tag=\"00081155\" vr=\"UI\"><Value number=\"1\">1.3</Value></DicomAttribute></Item>"
+	    "</DicomAttribute><DicomAttribute tag=\"00081150\" vr=\"UI\"><Value number=\"1\">1.5</Value></DicomAttribute>"
+	    "</NativeDicomModel>";
+	const char *t = "application/dicom+xml";
+	uint16_t reason = 9;
+
+	/* named in both sequences: failed wins */
+	ck_assert_int_eq(stow_rsp_xml_find(t, x, strlen(x), "1.1", &reason), STOW_FAILED);
+	ck_assert_uint_eq(reason, 0xC000);
+	ck_assert_int_eq(stow_rsp_xml_find(t, x, strlen(x), "1.4", &reason), STOW_FAILED);
+	ck_assert_uint_eq(reason, 0);
+	ck_assert_int_eq(stow_rsp_xml_find(t, x, strlen(x), "1.2", &reason), STOW_REFERENCED);
+	ck_assert_uint_eq(reason, 0xB007);
+	ck_assert_int_eq(stow_rsp_xml_find(t, x, strlen(x), "1.3", &reason), STOW_REFERENCED);
+	ck_assert_uint_eq(reason, 0);
+	/* a prefix, a UID outside the two sequences, another type */
+	ck_assert_int_eq(stow_rsp_xml_find(t, x, strlen(x), "1.", &reason), STOW_UNNAMED);
+	ck_assert_int_eq(stow_rsp_xml_find(t, x, strlen(x), "1.5", &reason), STOW_UNNAMED);
+	ck_assert_int_eq(stow_rsp_xml_find("text/xml", x, strlen(x), "1.3", &reason), STOW_UNNAMED);
+	/* cut anywhere: no crash, and a cut answer never fails a
+	 * referenced one for want of its end */
+	for (size_t n = 0; n < strlen(x); n++)
+		(void)stow_rsp_xml_find(t, x, n, "1.1", &reason);
+}
+END_TEST
+
 Suite *
 stow_rsp_suite(void)
 {
@@ -97,6 +137,7 @@ stow_rsp_suite(void)
 	tcase_add_test(tc, an_array_of_one_data_set_is_read_too);
 	tcase_add_test(tc, what_is_not_a_data_set_is_refused);
 	tcase_add_test(tc, odd_shapes_name_nothing);
+	tcase_add_test(tc, the_xml_representation_is_read_too);
 	suite_add_tcase(s, tc);
 	return s;
 }
