@@ -58,7 +58,7 @@ transaction 2.25.4242"
 	[ "${lines[0]}" = "action 0000" ]
 	[ "${lines[1]}" = "event 1" ]
 	[ "$(grep -c '^ok ' <<<"$output")" = 3 ]
-	! grep -q '^failed' <<<"$output"
+	refute grep -q '^failed' <<<"$output"
 }
 
 @test "dcmrecv commitment: the index answers after a restart, with a layout of subdirectories" {
@@ -201,7 +201,7 @@ transaction 2.25.99"
 	assert_output "action 0123"
 	stop_dcmrecv
 	grep -q "storage commitment request refused (0213): refused as --commit-respond says" "$RECV_STDERR"
-	! grep -q "storage commitment report" "$RECV_STDERR"
+	refute grep -q "storage commitment report" "$RECV_STDERR"
 }
 
 @test "dcmrecv commitment: --commit-respond takes a status other than 0000" {

@@ -171,7 +171,7 @@ across_mount() {
 	no_partial "$root$out"
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	! grep -q "cannot" "$RECV_STDERR"
+	refute grep -q "cannot" "$RECV_STDERR"
 }
 
 @test "dcmrecv-debris: a layout crossing a tmpfs mounted below the output directory stores every object" {
@@ -302,7 +302,7 @@ kill9_rounds() {
 	[ -s "$pf" ]
 	# the first one's temporary survived the second one's startup
 	[ "$(find "$RECV_DIR" -name '.cstore-tmp-*' | wc -l)" -eq 1 ]
-	! grep -q removed "$BATS_TEST_TMPDIR/second.err"
+	refute grep -q removed "$BATS_TEST_TMPDIR/second.err"
 	touch "$m.go"
 	wait "$spid"
 	[ "$(cat "$BATS_TEST_TMPDIR/stall.out")" = 0000 ]

@@ -56,7 +56,7 @@ store_one() {
 	[ "$(proc_status "$RECV_PID" Seccomp)" = 0 ]
 	[ "$(proc_status "$RECV_PID" NoNewPrivs)" = 0 ]
 	stop_dcmrecv
-	! grep -q "confined:" "$RECV_STDERR"
+	refute grep -q "confined:" "$RECV_STDERR"
 }
 
 @test "dcmrecv on a kernel without Landlock or seccomp filters: says so once each, goes on confined as far as it can" {

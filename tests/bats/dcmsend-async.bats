@@ -232,7 +232,7 @@ opens_reads() {
 	[ "$(awk '/RWF_NOWAIT\) = / { want = $0; sub(/.*iov_len=/, "", want)
 		sub(/[^0-9].*/, "", want); if ($NF != want) print }' "$t")" = "" ]
 	# ... so the next was never read ahead
-	! grep -q fadvise64 "$t"
+	refute grep -q fadvise64 "$t"
 	stop_dcmrecv
 }
 

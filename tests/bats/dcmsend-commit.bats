@@ -80,7 +80,7 @@ all_held() {
 	stop_dcmrecv
 	# both associations' requests refused, no report owed
 	[ "$(grep -c 'storage commitment request refused (0110): refused as --commit-respond says' "$RECV_STDERR")" -eq 2 ]
-	! grep -q 'storage commitment report' "$RECV_STDERR"
+	refute grep -q 'storage commitment report' "$RECV_STDERR"
 }
 
 # bats test_tags=serial

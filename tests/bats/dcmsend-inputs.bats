@@ -123,9 +123,9 @@ setup() {
 		"$D/p10-evrle.dcm" "$T/nocls.dcm" 08001600
 	python3 -c 'import sys; b=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b.replace(b"\x08\x00\x16\x00UI",b"\x08\x00\x17\x00UI").replace(b"\x08\x00\x18\x00UI",b"\x08\x00\x17\x00UI"))' \
 		"$D/p10-evrle.dcm" "$T/noboth.dcm"
-	! cmp -s "$D/p10-evrle.dcm" "$T/noinst.dcm"
-	! cmp -s "$D/p10-evrle.dcm" "$T/nocls.dcm"
-	! cmp -s "$T/nocls.dcm" "$T/noboth.dcm"
+	refute cmp -s "$D/p10-evrle.dcm" "$T/noinst.dcm"
+	refute cmp -s "$D/p10-evrle.dcm" "$T/nocls.dcm"
+	refute cmp -s "$T/nocls.dcm" "$T/noboth.dcm"
 	start_dcmrecv
 	# whatever the peer answers (a data set short of its UIDs), the line
 	# names the UIDs it went under and says where they came from

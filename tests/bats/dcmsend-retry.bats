@@ -232,6 +232,6 @@ start_wrongrsp() {
 		assert_line --index 2 --regexp $'^0000\t'"${FILES[1]}"$'\t'
 		[ -s "$RECV_DIR/$(uid 1).dcm" ] && [ -s "$RECV_DIR/$(uid 2).dcm" ]
 		[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 2 ]
-		! grep -q 'aborted\|file ended' "$BATS_TEST_TMPDIR/send.err"
+		refute grep -q 'aborted\|file ended' "$BATS_TEST_TMPDIR/send.err"
 	done
 }

@@ -15,6 +15,9 @@
 bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
+# A line "! cmd" in a test asserts nothing (errexit ignores a negated
+# command unless it is the test's last): write "refute cmd" (bats-assert's;
+# a pipeline "a | refute b") instead.  scripts/check-bats-negation checks.
 
 CSTORE_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 CSTORE_BIN=${CSTORE_BIN:-$CSTORE_ROOT/bin}

@@ -267,16 +267,16 @@ one_store() {
 	grep -q '^3 1 IDSCU ' "$BATS_TEST_TMPDIR/hook.log"
 	grep -q '^args: --from-test$' "$BATS_TEST_TMPDIR/hook.env"
 	# the token in neither environment nor arguments nor our messages
-	! grep -F good-token "$BATS_TEST_TMPDIR/hook.env" "$RECV_STDOUT" "$RECV_STDERR"
+	refute grep -F good-token "$BATS_TEST_TMPDIR/hook.env" "$RECV_STDOUT" "$RECV_STDERR"
 }
 
 @test "identity hook: a rejection is an RJ (permanent, service user, no reason), nothing written; types 1-2 without --users too" {
 	hook_script
 	printf '%s' "$PASS" >"$BATS_TEST_TMPDIR/wanted"
 	start_dcmrecv --identity-hook "$HOOK" ';'
-	! one_store 5 "bad-token"
+	refute one_store 5 "bad-token"
 	[ "$RAW_REPLY" = 03000000000400010101 ]
-	! one_store 2 dave wrong
+	refute one_store 2 dave wrong
 	[ "$RAW_REPLY" = 03000000000400010101 ]
 	[ -z "$(ls "$RECV_DIR")" ]
 	one_store 2 dave "$PASS"
@@ -285,18 +285,18 @@ one_store() {
 	[ "$(cut -f7 "$RECV_STDOUT")" = dave ]
 	grep -q "rejected: the --identity-hook rejected it (exit status 3)" "$RECV_STDERR"
 	grep -q "hook: no" "$RECV_STDERR"
-	! grep -F -- "$PASS" "$RECV_STDERR" "$BATS_TEST_TMPDIR/hook.env"
+	refute grep -F -- "$PASS" "$RECV_STDERR" "$BATS_TEST_TMPDIR/hook.env"
 }
 
 @test "identity hook: a server response too long for the AC is an RJ (permanent), not an empty response" {
 	hook_script
 	start_dcmrecv --identity-hook "$HOOK" ';'
-	! one_store 5 long-65536
+	refute one_store 5 long-65536
 	[ "$RAW_REPLY" = 03000000000400010101 ]
 	[ -z "$(ls "$RECV_DIR")" ]
 	# within the room, but the AC's user information item (16-bit
 	# length) cannot hold it with the other sub-items
-	! one_store 5 long-65535
+	refute one_store 5 long-65535
 	[ "$RAW_REPLY" = 03000000000400010101 ]
 	one_store 5 long-4000
 	[ "$RAW_STATUS" = 0000 ]
@@ -311,18 +311,18 @@ one_store() {
 	hook_script
 	start_dcmrecv -t 2 --identity-hook "$HOOK" ';'
 	local t0=$SECONDS
-	! one_store 5 hang
+	refute one_store 5 hang
 	[ "$RAW_REPLY" = 03000000000400020101 ]
 	[ $((SECONDS - t0)) -le 4 ]
 	[ -z "$(ls "$RECV_DIR")" ]
-	! kill -0 "$(cat "$BATS_TEST_TMPDIR/hook.pid")" 2>/dev/null
+	refute kill -0 "$(cat "$BATS_TEST_TMPDIR/hook.pid")"
 	stop_dcmrecv
 	grep -q "did not answer within 2 s: killed" "$RECV_STDERR"
 }
 
 @test "identity hook: without one a JWT is refused as before, with --users" {
 	start_dcmrecv --users "$USERS"
-	! one_store 5 "$TOKEN"
+	refute one_store 5 "$TOKEN"
 	[ "$RAW_REPLY" = 03000000000400010101 ]
 	stop_dcmrecv
 	grep -q "user identity type 5 (JSON web token) not supported" "$RECV_STDERR"

@@ -56,7 +56,7 @@ teardown() {
 	stop_dcmrecv
 	# nothing of b.dcm reached the receiver: one request, one file
 	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
-	! grep -q "answered" "$RECV_STDERR"
+	refute grep -q "answered" "$RECV_STDERR"
 }
 
 @test "realworld: a directory the walk cannot read is unreadable for its own reason, not for being a directory" {

@@ -160,7 +160,7 @@ dcmsend_each() {
 	[ "$n" -ge 140 ]
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	! grep -E "answered [AC][0-9A-F]{3}" "$RECV_STDERR"
+	refute grep -E "answered [AC][0-9A-F]{3}" "$RECV_STDERR"
 }
 
 @test "dcmrecv-pydicom: dcmsend sends every pydicom file; each stored bit for bit, or refused for a reason of the file's own" {
@@ -190,7 +190,7 @@ dcmsend_each() {
 	[ "$(grep -c '/DICOMDIR[^ ]* dicomdir$' <<<"$out")" -eq 8 ]
 	# The meta says JPEG Baseline, the data set is Implicit VR: never
 	# stored under a syntax it is not in.
-	! grep -qxE 'test_files/SC_rgb_jpeg.dcm (0000|B[0-9A-F]{3})' <<<"$out"
+	refute grep -qxE 'test_files/SC_rgb_jpeg.dcm (0000|B[0-9A-F]{3})' <<<"$out"
 	# Everything else is stored as it is, with Success.
 	local others
 	others=$(grep -vE ' (B007|truncated|notdicom|nocontext|dicomdir)$' <<<"$out" |
@@ -212,7 +212,7 @@ palettes/winter.dcm 0000
 test_files/UN_sequence.dcm B007
 test_files/no_meta_group_length.dcm B007"
 	# winter.dcm repeats (0008,0018) with the same value: no refusal
-	! grep -q "answered" "$RECV_STDERR"
+	refute grep -E "answered [AC][0-9A-F]{3}" "$RECV_STDERR"
 	grep -q "no SOP Class UID in the data set of '2.16.840.1.113786.1.329.501.670121457.163': stored under the command's, answered B007" "$RECV_STDERR"
 }
 
@@ -237,7 +237,7 @@ test_files/no_meta_group_length.dcm B007"
 	echo "$output" >&3
 	[ "$output" = "compared 10, ours only 0" ]
 	stop_dcmrecv
-	! grep -q "answered" "$RECV_STDERR"
+	refute grep -q "answered" "$RECV_STDERR"
 }
 
 @test "dcmrecv-pydicom: pydicom's and our odd files rewritten by GDCM (gdcmconv, Implicit and Explicit VR LE) arrive bit for bit" {
@@ -261,5 +261,5 @@ test_files/no_meta_group_length.dcm B007"
 	run -0 dcmsend_each "${files[@]}"
 	stop_dcmrecv
 	[ "$(grep -c ' 0000$' <<<"$output")" -eq "${#files[@]}" ]
-	! grep -q "answered" "$RECV_STDERR"
+	refute grep -q "answered" "$RECV_STDERR"
 }

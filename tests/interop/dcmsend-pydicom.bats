@@ -81,7 +81,7 @@ setup() {
 	[ "$status" -eq 1 ] || { echo "exit $status" >&2; printf '%s\n' "$stderr" | tail -5 >&2; return 1; }
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
 	# nothing left unsent or cut off by an abort
-	! grep -E $'^(notsent|aborted)\t' "$BATS_TEST_TMPDIR/res"
+	refute grep -E $'^(notsent|aborted)\t' "$BATS_TEST_TMPDIR/res"
 	# each file DCMTK reads is stored (DICOMDIRs aside)
 	local f
 	while IFS= read -r f; do

@@ -72,7 +72,7 @@ all_stored() {
 		n=$((n + 1))
 	done
 	[ "$n" -eq 12 ]
-	! grep -qi "odd" "$BATS_TEST_TMPDIR/storescp.log"
+	refute grep -qi "odd" "$BATS_TEST_TMPDIR/storescp.log"
 	# the bare ones were said to be padded, the others not
 	[ "$(grep -c "sent with its pad byte" <<<"$output")" -eq "$(ls "$BATS_FILE_TMPDIR"/defl | grep -c '^odd-bare-')" ]
 }
@@ -310,7 +310,7 @@ CFG
 	start_storescp "$BATS_TEST_TMPDIR/xa" +B +xa -pm
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "${XSRC[@]}"
 	[ "$(cut -f1 <<<"$output" | sort -u)" = 0000 ] || { echo "$output" >&2; return 1; }
-	! grep -q 'transcoded' <<<"$output"
+	refute grep -q 'transcoded' <<<"$output"
 	for f in "${XSRC[@]}"; do
 		cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" \
 			"$(ls "$BATS_TEST_TMPDIR"/xa/*"$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)"*)")

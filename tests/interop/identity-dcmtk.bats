@@ -45,7 +45,7 @@ scu() {
 	[ "$(cut -f7 "$RECV_STDOUT")" = alice ]
 	[ "$(cut -f4 "$RECV_STDOUT")" = STORESCU ]
 	grep -q "user identity: type 2 (user name and passcode), user 'alice'" "$RECV_STDERR"
-	! grep -F -- "$PASS" "$RECV_STDERR" "$RECV_STDOUT"
+	refute grep -F -- "$PASS" "$RECV_STDERR" "$RECV_STDOUT"
 }
 
 @test "identity-dcmtk: storescu --pos-response gets the positive response it asks for" {
@@ -79,8 +79,8 @@ scu() {
 	grep -q "rejected: user 'alice': wrong passcode" "$RECV_STDERR"
 	grep -q "rejected: unknown user 'mallory'" "$RECV_STDERR"
 	grep -q "rejected: no user identity (one is required)" "$RECV_STDERR"
-	! grep -F -- "$PASS" "$RECV_STDERR"
-	! grep -F -- wrong-one "$RECV_STDERR"
+	refute grep -F -- "$PASS" "$RECV_STDERR"
+	refute grep -F -- wrong-one "$RECV_STDERR"
 }
 
 @test "identity-dcmtk: Kerberos and SAML identities are refused with the reason" {

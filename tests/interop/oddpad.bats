@@ -41,7 +41,7 @@ sent_ok() {
 	[ "$(grep -c . <<<"$output")" -eq 4 ]
 	[ "$(cut -f1 <<<"$output" | sort -u)" = 0000 ] || { echo "$output" >&2; return 1; }
 	[ "$(grep -c 'padded 5 odd-length values to even length (PS3.5 7.1.1)' <<<"$output")" -eq 3 ]
-	! grep "$EVEN" <<<"$output" | grep -q padded
+	grep "$EVEN" <<<"$output" | refute grep -q padded
 }
 
 # uid_of FILE
@@ -66,7 +66,7 @@ dump_nested() {
 	start_storescp "$BATS_TEST_TMPDIR/in" +B +xa -pm
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "${ODD[@]}" "$EVEN"
 	sent_ok
-	! grep -qi "odd" "$BATS_TEST_TMPDIR/storescp.log"
+	refute grep -qi "odd" "$BATS_TEST_TMPDIR/storescp.log"
 	for f in "${ODD[@]}"; do
 		got=$(ls "$BATS_TEST_TMPDIR/in/"*".$(uid_of "$f")")
 		cmp <(padded "$f") <(dataset_of "$got")
@@ -99,14 +99,14 @@ dump_nested() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" \
 		"$BATS_FILE_TMPDIR"/un-sequence-odd-{evrle,evrbe}.dcm
 	[ "$(grep -c $'^0000\t.*\tpadded 3 odd-length values to even length (PS3.5 7.1.1)$' <<<"$output")" -eq 2 ]
-	! grep -qi "odd" "$BATS_TEST_TMPDIR/storescp.log"
+	refute grep -qi "odd" "$BATS_TEST_TMPDIR/storescp.log"
 	for f in "$BATS_FILE_TMPDIR"/un-sequence-odd-{evrle,evrbe}.dcm; do
 		# the odd total came from inside the UN value alone
 		[ $(($(dataset_of "$f" | wc -c) % 2)) -eq 1 ]
 		got=$(ls "$BATS_TEST_TMPDIR/in/"*".$(uid_of "$f")")
 		[ $(($(dataset_of "$got" | wc -c) % 2)) -eq 0 ]
 		# every value even, the same values as the file's
-		! /usr/bin/dcmdump -q +L "$got" | grep -E '# +[0-9]*[13579],'
+		/usr/bin/dcmdump -q +L "$got" | refute grep -E '# +[0-9]*[13579],'
 		diff <(dump_nested "$f") <(dump_nested "$got")
 		[ "$(dump_nested "$got" | grep -c 'LO \[\(NESTED1\|ID1\|ISSUER1\)\]$')" -eq 3 ]
 	done

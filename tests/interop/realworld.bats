@@ -23,7 +23,7 @@ setup() {
 	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
 	[ "$(cut -f4 "$RECV_STDOUT")" = 'MOD\\1' ]
 	cmp <(dataset_of "$D/p10-evrle.dcm") <(dataset_of "$(cut -f1 "$RECV_STDOUT")")
-	! grep -q "cannot accept" "$RECV_STDERR"
+	refute grep -q "cannot accept" "$RECV_STDERR"
 }
 
 @test "realworld: storescu calling with a Latin-1 AE title is served, the title shown with '?'" {
@@ -37,5 +37,5 @@ setup() {
 	[ "$RECV_STATUS" -eq 0 ]
 	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
 	grep -q '"calling_ae":"R?NTGEN"' "$RECV_STDOUT"
-	! grep -q "control character" "$RECV_STDERR"
+	refute grep -q "control character" "$RECV_STDERR"
 }

@@ -74,7 +74,7 @@ same_on_peer() {
 		send_list serial-$a --async "$a" --no-transcode-ahead
 		# the workers ran in one, not in the other
 		grep -q 'converting the next files on [0-9]* more threads\?' "$W/ahead-$a.err"
-		! grep -q 'more thread' "$W/serial-$a.err"
+		refute grep -q 'more thread' "$W/serial-$a.err"
 		diff "$W/serial-$a.out" "$W/ahead-$a.out"
 		[ "$(cat "$W/ahead-$a.rc")" = 1 ] && [ "$(cat "$W/serial-$a.rc")" = 1 ]
 		# one line per input, in input order
@@ -117,7 +117,7 @@ same_on_peer() {
 	[ "$(nproc)" -eq 2 ] || skip "the -j 2 part wants 2 cores, not $(nproc)"
 	send_list two-lanes -j 2
 	grep 'converting the next files on' "$W/two-lanes.err" >&2
-	! grep -q 'converting the next files on [02-9]' "$W/two-lanes.err"
+	refute grep -q 'converting the next files on [02-9]' "$W/two-lanes.err"
 }
 
 # threads_started NAME: how many threads dcmsend started (strace of send_list)
