@@ -196,19 +196,46 @@ j2k_rgb(
 	return 0;
 }
 
+/* True if fragment f starts a code stream of ts (SOI, or J2K's SOC). */
+static int
+starts_frame(const char *ts, const struct xcp_span *f)
+{
+	if (f->n < 2 || f->p[0] != 0xff)
+		return 0;
+	if (is_j2k(ts))
+		return f->p[1] == 0x4f;
+	return f->p[1] == 0xd8;
+}
+
+/* 1 when a frame's code stream uses the irreversible 9-7 wavelet. */
+static int
+j2k_irreversible(const struct xcp *p)
+{
+	unsigned mct, wavelet;
+	size_t f;
+
+	for (f = 0; f < p->nfrag; f++)
+		if ((f == 0 || starts_frame(p->src_ts, &p->frag[f])) &&
+		    j2k_cod(p->frag[f].p, p->frag[f].n, &mct, &wavelet) == 0 &&
+		    wavelet == 0)
+			return 1;
+	return 0;
+}
+
 int
-xcp_source_lossy(const struct xcp *p)
+xcp_source_lossy(const struct xcp *p, int vouched)
 {
 	const struct ts_entry *t = ts_find(p->src_ts);
-	unsigned mct, wavelet;
 
-	if (!p->src_encaps || t == NULL || !(t->flags & TS_F_LOSSY))
+	if (!p->src_encaps || t == NULL)
 		return 0;
 	if (t->codec != TS_CODEC_J2K)
+		return (t->flags & TS_F_LOSSY) != 0;
+	/* 9-7 loses whatever the label says; 5-3 loses too once a rate cut
+	 * its layers short, which no header shows: only the writer knows */
+	if (j2k_irreversible(p))
 		return 1;
-	return p->nfrag > 0 &&
-	    j2k_cod(p->frag[0].p, p->frag[0].n, &mct, &wavelet) == 0 &&
-	    wavelet == 0;
+	return (t->flags & TS_F_LOSSY) && !vouched;
 }
 
 static int
@@ -308,17 +335,6 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 		return cs_err_set(
 		    err, CS_E_PROTO, "encapsulated pixel data has no fragment");
 	return 0;
-}
-
-/* True if fragment f starts a code stream of ts (SOI, or J2K's SOC). */
-static int
-starts_frame(const char *ts, const struct xcp_span *f)
-{
-	if (f->n < 2 || f->p[0] != 0xff)
-		return 0;
-	if (is_j2k(ts))
-		return f->p[1] == 0x4f;
-	return f->p[1] == 0xd8;
 }
 
 /*
