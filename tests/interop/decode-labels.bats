@@ -10,10 +10,10 @@
 #    irreversible wavelet whatever the label, and under .91 with the
 #    reversible one too when a rate cut it short, which only the writer
 #    knows: .91 is marked unless the file says 00.
-#  - JPEG 2000 labelled YBR_RCT or YBR_ICT (PS3.3 C.7.6.3.1.2): OpenJPEG
-#    undoes the component transformation, so the pixels are RGB and the
-#    label must say so; a label the code stream does not bear out is
-#    refused.
+#  - JPEG 2000 labelled YBR_RCT or YBR_ICT (PS3.3 C.7.6.3.1.2), or any
+#    label over a stream with a component transformation: OpenJPEG
+#    undoes it, so the pixels are RGB and the label must say so; YBR_RCT
+#    or YBR_ICT that the code stream does not bear out is refused.
 # Runs beside other files (scripts/run-check).
 # bats file_tags=parallel
 
@@ -251,4 +251,19 @@ n = len(d) // 3
 sys.stdout.buffer.write(bytes(b for i in range(n) for b in (d[i], d[n + i], d[2 * n + i])))' "$W/d.raw" >"$W/ref"
 	cmp <(pixels_of "$W/o.dcm") "$W/ref"
 	diff <(others "$f" | grep -v '^(0028,0004)') <(others "$W/o.dcm" | grep -v '^(0028,0004)')
+}
+
+@test "decode-labels: JPEG 2000 with a component transformation labelled YBR_FULL or YBR_FULL_422 decodes to RGB (as OpenJPEG leaves it); YBR_FULL_422 without one, decoded at full resolution, becomes YBR_FULL" {
+	need_opj_pydicom
+	for pi in YBR_FULL YBR_FULL_422 YBR_FULL_422/0; do
+		case $pi in */0) mct=0 want=YBR_FULL ;; *) mct=1 want=RGB ;; esac
+		rgb_j2k "$W/in.dcm" "${pi%/0}" 1.2.840.10008.1.2.4.90 -mct "$mct"
+		run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$W/in.dcm" "$W/o.dcm"
+		dcmdump -q -s +P 0028,0004 "$W/o.dcm" | grep -qF "[$want]" ||
+			{ echo "$pi: $(dcmdump -q -s +P 0028,0004 "$W/o.dcm")"; false; }
+		# rows x columns x 3, as opj_decompress makes them
+		[ "$(pixels_of "$W/o.dcm" | wc -c)" -eq $((33 * 40 * 3)) ]
+		cmp <(pixels_of "$W/o.dcm") "$W/in.dcm.ref"
+		diff <(others "$W/in.dcm" | grep -v '^(0028,0004)') <(others "$W/o.dcm" | grep -v '^(0028,0004)')
+	done
 }
