@@ -157,6 +157,13 @@ guarded(struct cs_err *err, const char *what, F f)
  * take the calls GDCM's libraries make to these functions; each calls
  * the library's own (dlsym RTLD_NEXT) and routes the messages to
  * codec_msgs, as GDCM's trace is: kept only when it is on.
+ * Two limits.  The global scope is searched before this one: when
+ * libopenjp2 (or a libjpeg with these names) is already there (an
+ * application linked with it, LD_PRELOAD), GDCM's calls bind to it, not
+ * here, and its messages reach stderr bare as before.  And codec_msgs
+ * is per thread: what OpenJPEG reports from its worker threads (a
+ * multi-threaded decode) lands in that thread's buffer, which the
+ * caller never reads, so it is lost even under -v.
  */
 
 namespace {

@@ -1133,7 +1133,8 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 			goto out;
 		x->lossy = res->lossy;
 		x->mark_lossy = !x->lossy && x->s_encaps &&
-		    xcp_source_lossy(&x->px) && strcmp(x->old_lossy, "01") != 0;
+		    xcp_source_lossy(&x->px, strcmp(x->old_lossy, "00") == 0) &&
+		    strcmp(x->old_lossy, "01") != 0;
 		res->lossy_marked = x->mark_lossy;
 	}
 	rc = copy_all(x, ds, len);

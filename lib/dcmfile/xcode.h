@@ -19,9 +19,11 @@
  *     empty Basic Offset Table;
  *   - what the change of encoding requires changes with it: Photometric
  *     Interpretation when the decoder changes it (a JPEG in YBR_FULL_422
- *     that libjpeg turns into RGB, JPEG 2000 in YBR_RCT or YBR_ICT whose
- *     transformation OpenJPEG undoes), the Extended Offset Table (7FE0,0001/
- *     0002) is dropped when the pixel encoding changes, group lengths
+ *     that libjpeg turns into RGB, JPEG 2000 whose component transformation
+ *     OpenJPEG undoes, whatever the label; YBR_FULL_422 for full-resolution
+ *     JPEG 2000 pixels without one becomes YBR_FULL), the Extended Offset
+ *     Table (7FE0,0001/0002) is dropped when the pixel encoding changes,
+ *     group lengths
  *     (gggg,0000) are dropped (retired, PS3.5 7.2, and no longer true);
  *     for a lossy target Lossy Image Compression (0028,2110) "01", Ratio
  *     (0028,2112) and Method (0028,2114) appended to the values already

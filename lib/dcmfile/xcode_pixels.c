@@ -172,43 +172,79 @@ j2k_cod(const uint8_t *p, size_t n, unsigned *mct, unsigned *wavelet)
 }
 
 /*
- * A JPEG 2000 frame labelled YBR_RCT or YBR_ICT (PS3.3 C.7.6.3.1.2):
- * OpenJPEG undoes the component transformation its COD names, so what
- * comes out is RGB; a label the stream does not bear out (no transform
- * in it) has no uncompressed equivalent, and is refused.
+ * The colour of a decoded JPEG 2000 frame of 3 samples: OpenJPEG undoes
+ * the component transformation its COD names, so what comes out is RGB
+ * whatever the label said (YBR_RCT, YBR_ICT, PS3.3 C.7.6.3.1.2, but also
+ * YBR_FULL or YBR_FULL_422 written over such a stream).  YBR_RCT or
+ * YBR_ICT without a transform in the stream has no uncompressed
+ * equivalent, and is refused; YBR_FULL_422 without one comes out at full
+ * resolution, which is YBR_FULL.
  */
 static int
 j2k_rgb(
     const uint8_t *in, size_t n, struct dcmfile_image *got, struct cs_err *err)
 {
 	unsigned mct = 0, wavelet = 0;
+	int rct;
 
-	if (got->samples != 3 ||
-	    (strcmp(got->photometric, "YBR_RCT") != 0 &&
-		strcmp(got->photometric, "YBR_ICT") != 0))
+	if (got->samples != 3)
 		return 0;
-	if (j2k_cod(in, n, &mct, &wavelet) != 0 || mct != 1)
+	rct = strcmp(got->photometric, "YBR_RCT") == 0 ||
+	    strcmp(got->photometric, "YBR_ICT") == 0;
+	if (j2k_cod(in, n, &mct, &wavelet) == 0 && mct == 1) {
+		memcpy(got->photometric, "RGB", 4);
+		return 0;
+	}
+	if (rct)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "%s, but the JPEG 2000 code stream names no component "
 		    "transformation: no uncompressed equivalent",
 		    got->photometric);
-	memcpy(got->photometric, "RGB", 4);
+	if (strcmp(got->photometric, "YBR_FULL_422") == 0)
+		memcpy(got->photometric, "YBR_FULL", 9);
+	return 0;
+}
+
+/* True if fragment f starts a code stream of ts (SOI, or J2K's SOC). */
+static int
+starts_frame(const char *ts, const struct xcp_span *f)
+{
+	if (f->n < 2 || f->p[0] != 0xff)
+		return 0;
+	if (is_j2k(ts))
+		return f->p[1] == 0x4f;
+	return f->p[1] == 0xd8;
+}
+
+/* 1 when a frame's code stream uses the irreversible 9-7 wavelet. */
+static int
+j2k_irreversible(const struct xcp *p)
+{
+	unsigned mct, wavelet;
+	size_t f;
+
+	for (f = 0; f < p->nfrag; f++)
+		if ((f == 0 || starts_frame(p->src_ts, &p->frag[f])) &&
+		    j2k_cod(p->frag[f].p, p->frag[f].n, &mct, &wavelet) == 0 &&
+		    wavelet == 0)
+			return 1;
 	return 0;
 }
 
 int
-xcp_source_lossy(const struct xcp *p)
+xcp_source_lossy(const struct xcp *p, int vouched)
 {
 	const struct ts_entry *t = ts_find(p->src_ts);
-	unsigned mct, wavelet;
 
-	if (!p->src_encaps || t == NULL || !(t->flags & TS_F_LOSSY))
+	if (!p->src_encaps || t == NULL)
 		return 0;
 	if (t->codec != TS_CODEC_J2K)
+		return (t->flags & TS_F_LOSSY) != 0;
+	/* 9-7 loses whatever the label says; 5-3 loses too once a rate cut
+	 * its layers short, which no header shows: only the writer knows */
+	if (j2k_irreversible(p))
 		return 1;
-	return p->nfrag > 0 &&
-	    j2k_cod(p->frag[0].p, p->frag[0].n, &mct, &wavelet) == 0 &&
-	    wavelet == 0;
+	return (t->flags & TS_F_LOSSY) && !vouched;
 }
 
 static int
@@ -308,17 +344,6 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 		return cs_err_set(
 		    err, CS_E_PROTO, "encapsulated pixel data has no fragment");
 	return 0;
-}
-
-/* True if fragment f starts a code stream of ts (SOI, or J2K's SOC). */
-static int
-starts_frame(const char *ts, const struct xcp_span *f)
-{
-	if (f->n < 2 || f->p[0] != 0xff)
-		return 0;
-	if (is_j2k(ts))
-		return f->p[1] == 0x4f;
-	return f->p[1] == 0xd8;
 }
 
 /*
@@ -788,7 +813,9 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 		return rc;
 	if (strcmp(got.photometric, p->img.photometric) != 0) {
 		if (!(is_ybr(p->img.photometric) &&
-			strcmp(got.photometric, "RGB") == 0))
+			    strcmp(got.photometric, "RGB") == 0) &&
+		    !(strcmp(p->img.photometric, "YBR_FULL_422") == 0 &&
+			strcmp(got.photometric, "YBR_FULL") == 0))
 			return cs_err_set(err, CS_E_UNSUPPORTED,
 			    "the decoder turned %s into %s: refused",
 			    p->img.photometric, got.photometric);

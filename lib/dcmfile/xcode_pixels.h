@@ -76,11 +76,13 @@ void xcp_release(struct xcp *p);
 
 /*
  * 1 when the prepared source's pixels were coded lossily: a lossy syntax
- * of the JPEG family (as DCMTK's decoders take JPEG-LS near-lossless),
- * and JPEG 2000 (1.2.840.10008.1.2.4.91, either kind) only when its first
- * code stream uses the irreversible wavelet.
+ * of the JPEG family (as DCMTK's decoders take JPEG-LS near-lossless);
+ * JPEG 2000 under any label when a code stream uses the irreversible
+ * wavelet, and under 1.2.840.10008.1.2.4.91 also with the reversible one
+ * (a rate limit loses with it too) unless vouched: the file's own Lossy
+ * Image Compression (0028,2110) says "00".
  */
-int xcp_source_lossy(const struct xcp *p);
+int xcp_source_lossy(const struct xcp *p, int vouched);
 
 /* The Lossy Image Compression Method (0028,2114) of a syntax, or NULL. */
 const char *xcp_lossy_method(const char *ts);

@@ -620,9 +620,9 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
 				return cs_err_set(err, CS_E_IO,
 				    "cannot store "
 				    "'%s/%s': '%.*s' is not a directory inside "
-				    "'%s'",
+				    "'%s': %s",
 				    s->root->path, rel, (int)j, rel,
-				    s->root->path);
+				    s->root->path, strerror(ENOTDIR));
 			}
 			goto fail;
 		}

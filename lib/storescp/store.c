@@ -213,11 +213,18 @@ const char *
 store_fail_reason(int rc, const char *why)
 {
 	const char *c = rc == CS_E_IO ? strrchr(why, ':') : NULL;
+	const char *d;
+	int e;
 
 	/* "input/output error" for a read-only or vanished directory would
-	 * send the peer's operator after a failing disk */
-	return c != NULL && c[1] == ' ' && c[2] != '\0' ? c + 2
-							: cs_strerror(rc);
+	 * send the peer's operator after a failing disk; but only the
+	 * system's own words go out, never what our message put there */
+	if (c != NULL && c[1] == ' ')
+		for (e = 1; e < 256; e++)
+			if ((d = strerrordesc_np(e)) != NULL &&
+			    strcmp(d, c + 2) == 0)
+				return d;
+	return cs_strerror(rc);
 }
 
 void

@@ -120,9 +120,10 @@ void store_unseen(struct store *st, size_t len);
  * file removed; the rest of the data set is discarded. */
 void store_write_failed(struct store *st, int rc, const char *why);
 /* For the Error Comment of a failed write: the system's reason that
- * ends why ("...: Read-only file system"), not the path before it (the
- * peer need not know our directories); cs_strerror(rc) for a full disk
- * or when why has none. */
+ * ends why ("...: Read-only file system") when it is one of the C
+ * library's error descriptions, never the path before it or any other
+ * text (the peer need not know our directories); cs_strerror(rc) for a
+ * full disk or when why ends in none. */
 const char *store_fail_reason(int rc, const char *why);
 
 

@@ -208,3 +208,18 @@ stored_as_sent() {
 	[ "$RECV_STATUS" -eq 0 ]
 	[ "$(ls -A "$out")" = "$UID0.dcm" ]
 }
+
+@test "dcmrecv: a --layout directory that is a file: A700 whose Error Comment says why without our paths; the log names them" {
+	RECV_DIR=$BATS_TEST_TMPDIR/secret-root
+	mkdir -p "$RECV_DIR"
+	echo keep >"$RECV_DIR/$UID0"
+	start_dcmrecv --layout '{SOPInstanceUID}/x.dcm'
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[[ $output == A700$'\t'*$'\t'"cannot write: Not a directory; Failure: Refused: out of resources" ]] ||
+		{ echo "$output"; false; }
+	[[ $output != *secret-root* ]]
+	stop_dcmrecv
+	grep -q "secret-root.*Not a directory" "$RECV_STDERR"
+	[ "$(cat "$RECV_DIR/$UID0")" = keep ]
+	[ "$(ls -A "$RECV_DIR")" = "$UID0" ]
+}

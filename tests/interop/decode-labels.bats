@@ -6,11 +6,14 @@
 #    "01" (PS3.3 C.7.6.1.1.5: once lossy, never reset), as DCMTK's
 #    dcmdjpeg and dcmdjpls set it.  Writers that leave it out (or say 00)
 #    exist; without this the stored file passes for an original.
-#    Lossless sources stay as they are.
-#  - JPEG 2000 labelled YBR_RCT or YBR_ICT (PS3.3 C.7.6.3.1.2): OpenJPEG
-#    undoes the component transformation, so the pixels are RGB and the
-#    label must say so; a label the code stream does not bear out is
-#    refused.
+#    Lossless sources stay as they are.  JPEG 2000 loses with the
+#    irreversible wavelet whatever the label, and under .91 with the
+#    reversible one too when a rate cut it short, which only the writer
+#    knows: .91 is marked unless the file says 00.
+#  - JPEG 2000 labelled YBR_RCT or YBR_ICT (PS3.3 C.7.6.3.1.2), or any
+#    label over a stream with a component transformation: OpenJPEG
+#    undoes it, so the pixels are RGB and the label must say so; YBR_RCT
+#    or YBR_ICT that the code stream does not bear out is refused.
 # Runs beside other files (scripts/run-check).
 # bats file_tags=parallel
 
@@ -133,14 +136,21 @@ others() {
 	done
 }
 
-@test "decode-labels: a file that already says 01 is left as it is; lossless sources (JPEG SV1, JPEG-LS, JPEG 2000 reversible under 1.2.840.10008.1.2.4.91) get no (0028,2110)" {
+@test "decode-labels: a file that already says 01 is left as it is; lossless sources (JPEG SV1, JPEG-LS, JPEG 2000 reversible under 1.2.840.10008.1.2.4.91 whose file says 00) get no 01" {
 	sed 's/1\.2\.840\.10008\.1\.2\.4\.90/1.2.840.10008.1.2.4.91/' "$C/j2k-lossless.dcm" >"$W/rev91.dcm"
 	dcmdump -q -s -Un +P 0002,0010 "$W/rev91.dcm" | grep -qF '[1.2.840.10008.1.2.4.91]'
-	for f in "$C/jpeg-lossless-sv1.dcm" "$C/jpegls-lossless.dcm" "$W/rev91.dcm"; do
+	for f in "$C/jpeg-lossless-sv1.dcm" "$C/jpegls-lossless.dcm"; do
 		[ -z "$(lossy_of "$f")" ]
 		run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$f" "$W/o.dcm"
 		[ -z "$(lossy_of "$W/o.dcm")" ] || { echo "$f: $(lossy_of "$W/o.dcm")"; false; }
 	done
+	# the reversible wavelet under .91 is lossless only when nothing cut
+	# its layers short, which the stream cannot show: the writer's 00 can
+	unmark "$W/rev91.dcm" "$W/rev91-00.dcm" 00
+	run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$W/rev91-00.dcm" "$W/o.dcm"
+	[ "$(lossy_of "$W/o.dcm")" = 00 ]
+	run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$W/rev91.dcm" "$W/o.dcm"
+	[ "$(lossy_of "$W/o.dcm")" = 01 ]
 	run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$C/jpeg-baseline.dcm" "$W/o.dcm"
 	[ "$(lossy_of "$W/o.dcm")" = 01 ]
 	diff <(others "$C/jpeg-baseline.dcm") <(others "$W/o.dcm")
@@ -173,6 +183,27 @@ others() {
 	run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$W/irr.dcm" "$W/o.dcm"
 	[ "$(lossy_of "$W/o.dcm")" = 01 ]
 	diff <(others "$W/irr.dcm") <(others "$W/o.dcm")
+}
+
+@test "decode-labels: JPEG 2000 that loses without saying so: 5-3 rate-limited under .91 (no (0028,2110)) and 9-7 labelled Lossless Only (.90, file says 00) arrive at an Implicit-only dcmrecv with 01" {
+	need_opj_pydicom
+	rgb_j2k "$W/r53.dcm" RGB 1.2.840.10008.1.2.4.91 -r 10
+	! cmp -s "$W/rgb.raw" "$W/dec.raw" # it does lose
+	rgb_j2k "$W/i90.dcm" RGB 1.2.840.10008.1.2.4.90 -I -r 10
+	! cmp -s "$W/rgb.raw" "$W/dec.raw"
+	unmark "$W/i90.dcm" "$W/i90-00.dcm" 00
+	cp "$W/i90.dcm.ref" "$W/i90-00.dcm.ref"
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$W/r53.dcm" "$W/i90-00.dcm"
+	[ "$(grep -c $'^0000\t.*transcoded to ImplicitVRLittleEndian; Lossy Image Compression (0028,2110) set to 01' <<<"$output")" -eq 2 ] ||
+		{ echo "$output"; false; }
+	stop_dcmrecv
+	for f in r53 i90-00; do
+		got=$RECV_DIR/$(dcm_uid "$W/$f.dcm").dcm
+		[ "$(lossy_of "$got")" = 01 ] || { echo "$f: $(lossy_of "$got")"; false; }
+		cmp <(pixels_of "$got") "$W/$f.dcm.ref"
+		diff <(others "$W/$f.dcm") <(others "$got")
+	done
 }
 
 @test "decode-labels: JPEG 2000 YBR_RCT (reversible transform in the stream) arrives at an Implicit-only dcmrecv as RGB, pixels as opj_decompress makes them" {
@@ -220,4 +251,19 @@ n = len(d) // 3
 sys.stdout.buffer.write(bytes(b for i in range(n) for b in (d[i], d[n + i], d[2 * n + i])))' "$W/d.raw" >"$W/ref"
 	cmp <(pixels_of "$W/o.dcm") "$W/ref"
 	diff <(others "$f" | grep -v '^(0028,0004)') <(others "$W/o.dcm" | grep -v '^(0028,0004)')
+}
+
+@test "decode-labels: JPEG 2000 with a component transformation labelled YBR_FULL or YBR_FULL_422 decodes to RGB (as OpenJPEG leaves it); YBR_FULL_422 without one, decoded at full resolution, becomes YBR_FULL" {
+	need_opj_pydicom
+	for pi in YBR_FULL YBR_FULL_422 YBR_FULL_422/0; do
+		case $pi in */0) mct=0 want=YBR_FULL ;; *) mct=1 want=RGB ;; esac
+		rgb_j2k "$W/in.dcm" "${pi%/0}" 1.2.840.10008.1.2.4.90 -mct "$mct"
+		run -0 --separate-stderr "$XC" 1.2.840.10008.1.2 "$W/in.dcm" "$W/o.dcm"
+		dcmdump -q -s +P 0028,0004 "$W/o.dcm" | grep -qF "[$want]" ||
+			{ echo "$pi: $(dcmdump -q -s +P 0028,0004 "$W/o.dcm")"; false; }
+		# rows x columns x 3, as opj_decompress makes them
+		[ "$(pixels_of "$W/o.dcm" | wc -c)" -eq $((33 * 40 * 3)) ]
+		cmp <(pixels_of "$W/o.dcm") "$W/in.dcm.ref"
+		diff <(others "$W/in.dcm" | grep -v '^(0028,0004)') <(others "$W/o.dcm" | grep -v '^(0028,0004)')
+	done
 }

@@ -330,13 +330,17 @@ expect_fail() {
 
 @test "tls: a client that renegotiates (openssl s_client, TLS 1.2) is cut off with one line saying TLS failed; the receiver serves on" {
 	start_tls_dcmrecv server
-	# the RQ, then (a read of its own) s_client's renegotiation command
+	# the RQ, then s_client's renegotiation command in a read of its own:
+	# written once the AC (it echoes 'RENEG') is out on s_client's
+	# standard output, so the RQ was read long before; stdin stays open
+	# until s_client says it renegotiates (both waits bounded)
+	local sc=$BATS_TEST_TMPDIR/sc i
 	{
 		assoc_rq DCMRECV RENEG 1.2.840.10008.1.1 1.2.840.10008.1.2 | xxd -r -p
-		sleep 0.3
+		for i in $(seq 200); do grep -aq RENEG "$sc.out" 2>/dev/null && break; sleep 0.05; done
 		printf 'R\n'
-		sleep 0.5
-	} | timeout 10 openssl s_client -tls1_2 -connect "127.0.0.1:$RECV_PORT" \
+		for i in $(seq 200); do grep -q RENEGOTIATING "$sc.err" 2>/dev/null && break; sleep 0.05; done
+	} | timeout 20 openssl s_client -tls1_2 -connect "127.0.0.1:$RECV_PORT" \
 		-cert "$PKI/client.pem" -key "$PKI/client.key" -CAfile "$PKI/ca.pem" \
 		>"$BATS_TEST_TMPDIR/sc.out" 2>"$BATS_TEST_TMPDIR/sc.err" || true
 	grep -q RENEGOTIATING "$BATS_TEST_TMPDIR/sc.err"

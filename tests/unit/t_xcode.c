@@ -1278,26 +1278,27 @@ START_TEST(xcode_source_lossy_by_syntax_and_for_jpeg_2000_by_its_wavelet)
 	p.nfrag = 1;
 	frag.n = j2k_head(b, 0);
 	p.src_ts = "1.2.840.10008.1.2.4.50"; /* JPEG baseline */
-	ck_assert_int_eq(xcp_source_lossy(&p), 1);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 1);
 	p.src_ts = "1.2.840.10008.1.2.4.81"; /* JPEG-LS near-lossless */
-	ck_assert_int_eq(xcp_source_lossy(&p), 1);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 1);
 	p.src_ts = "1.2.840.10008.1.2.4.70"; /* JPEG lossless SV1 */
-	ck_assert_int_eq(xcp_source_lossy(&p), 0);
-	p.src_ts = "1.2.840.10008.1.2.4.90"; /* JPEG 2000 lossless only */
-	ck_assert_int_eq(xcp_source_lossy(&p), 0);
-	p.src_ts = "1.2.840.10008.1.2.4.91"; /* either kind: the wavelet */
-	ck_assert_int_eq(xcp_source_lossy(&p), 1);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
+	/* JPEG 2000 lossless only, but a 9-7 stream in it loses all the same */
+	p.src_ts = "1.2.840.10008.1.2.4.90";
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 1);
+	p.src_ts = "1.2.840.10008.1.2.4.91"; /* vouched: the wavelet */
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 1);
 	j2k_head(b, 1);
-	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
 	/* COD cut before its transform byte, no SOC, nothing: unknown */
 	j2k_head(b, 0);
 	frag.n = 21;
-	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
 	frag.n = 0;
-	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
 	frag.n = j2k_head(b, 0);
 	b[1] = 0x50;
-	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
 	/* inside a JP2 wrapper: a signature box, then 'jp2c' */
 	{
 		static const uint8_t box[] = { 0, 0, 0, 12, 'j', 'P', ' ', ' ',
@@ -1310,19 +1311,35 @@ START_TEST(xcode_source_lossy_by_syntax_and_for_jpeg_2000_by_its_wavelet)
 		jp2[15] = (uint8_t)(8 + k);
 		f2.n = sizeof(box) + k;
 		p.frag = &f2;
-		ck_assert_int_eq(xcp_source_lossy(&p), 1);
+		ck_assert_int_eq(xcp_source_lossy(&p, 1), 1);
 		jp2[sizeof(box) + 21] = 1;
-		ck_assert_int_eq(xcp_source_lossy(&p), 0);
+		ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
 		/* a box longer than the fragment: cut to it, COD not found */
 		jp2[sizeof(box) + 21] = 0;
 		f2.n = sizeof(box) + 20;
-		ck_assert_int_eq(xcp_source_lossy(&p), 0);
+		ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
 		p.frag = &frag;
 	}
+	/* unvouched (no (0028,2110) "00"): .91 loses with 5-3 too (a rate
+	 * limit); 9-7 loses under .90; .90 with 5-3 and JPEG do not change */
+	frag.n = j2k_head(b, 1);
+	ck_assert_int_eq(xcp_source_lossy(&p, 0), 1);
+	frag.n = 0;
+	ck_assert_int_eq(xcp_source_lossy(&p, 0), 1);
+	p.src_ts = "1.2.840.10008.1.2.4.90";
+	frag.n = j2k_head(b, 1);
+	ck_assert_int_eq(xcp_source_lossy(&p, 0), 0);
+	j2k_head(b, 0);
+	ck_assert_int_eq(xcp_source_lossy(&p, 0), 1);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 1);
+	p.src_ts = "1.2.840.10008.1.2.4.50";
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 1);
+	p.src_ts = "1.2.840.10008.1.2.4.70";
+	ck_assert_int_eq(xcp_source_lossy(&p, 0), 0);
 	/* a native source never */
 	p.src_encaps = 0;
 	p.src_ts = "1.2.840.10008.1.2.4.50";
-	ck_assert_int_eq(xcp_source_lossy(&p), 0);
+	ck_assert_int_eq(xcp_source_lossy(&p, 1), 0);
 }
 END_TEST
 
