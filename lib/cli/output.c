@@ -170,13 +170,15 @@ cli_out_wait(FILE *f, const volatile sig_atomic_t *stop)
 	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
 	int rc;
 
-	/* slices, so that a stop asked meanwhile is seen within one */
-	while (!*stop) {
-		rc = poll(&p, 1, 100);
+	/* slices, so that a stop asked meanwhile is seen within one; a
+	 * line that can go still goes after the stop (--grace) */
+	for (;;) {
+		rc = poll(&p, 1, *stop ? 0 : 100);
 		if (rc != 0 && !(rc < 0 && errno == EINTR))
 			return 0;
+		if (*stop)
+			return -1;
 	}
-	return -1;
 }
 
 void

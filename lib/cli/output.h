@@ -115,7 +115,8 @@ int cli_out_ready(FILE *f, unsigned timeout_ms);
 /*
  * Waits until f's descriptor takes a line without blocking, however
  * long its reader takes (a pipe's back-pressure), or until *stop is set
- * (a signal asking the tool to stop): 0, or -1 when stopped first.
+ * (a signal asking the tool to stop) while it takes nothing: 0, or -1
+ * when stopped with no room for the line.
  */
 int cli_out_wait(FILE *f, const volatile sig_atomic_t *stop);
 

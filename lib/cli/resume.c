@@ -407,8 +407,7 @@ resume_load(struct resume *r, FILE *f, const char *name, struct cs_err *err)
 			continue;
 		if (r->st.junk++ == 0)
 			r->st.first_junk = lineno;
-		if (strncmp(line, "dcmsend: ", 9) != 0 &&
-		    r->st.foreign++ == 0)
+		if (strncmp(line, "dcmsend: ", 9) != 0 && r->st.foreign++ == 0)
 			r->st.first_foreign = lineno;
 	}
 	free(line); /* getline allocates with malloc */

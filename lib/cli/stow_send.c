@@ -277,7 +277,8 @@ keep_rest(struct run *r, struct item *all, size_t n, size_t k, int rc)
 	r->n = n - k;
 	r->bytes = 0;
 	for (i = 0; i < r->n; i++)
-		r->bytes += all[i].xfd >= 0 ? all[i].xlen : all[i].info.file_size;
+		r->bytes +=
+		    all[i].xfd >= 0 ? all[i].xlen : all[i].info.file_size;
 	return rc;
 }
 

@@ -813,7 +813,7 @@ xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err)
 		return rc;
 	if (strcmp(got.photometric, p->img.photometric) != 0) {
 		if (!(is_ybr(p->img.photometric) &&
-			    strcmp(got.photometric, "RGB") == 0) &&
+			strcmp(got.photometric, "RGB") == 0) &&
 		    !(strcmp(p->img.photometric, "YBR_FULL_422") == 0 &&
 			strcmp(got.photometric, "YBR_FULL") == 0))
 			return cs_err_set(err, CS_E_UNSUPPORTED,
