@@ -11,6 +11,7 @@
 
 #include "cstore/cstore.h"
 #include "cli/stow_rsp.h"
+#include "core/hex.h"
 
 #include "core/banned.h"
 
@@ -44,18 +45,6 @@ next_of(const struct xscan *x, size_t from, char c)
 	    from < x->n ? memchr(x->b + from, c, x->n - from) : NULL;
 
 	return p == NULL ? x->n : (size_t)(p - x->b);
-}
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The tag="GGGGEEEE" attribute of the start tag b[from..gt), or 0. */
