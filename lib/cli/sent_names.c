@@ -4,21 +4,17 @@
 #include <sys/stat.h>
 
 #include "cli/sent_names.h"
+#include "core/strmap.h"
 
 #include "core/banned.h"
 
-/* FNV-1a: the paths come from our own input; a collision only names a
- * missing file sent instead of unreadable */
+/* Names are kept as hashes (strmap's): the paths come from our own
+ * input; a collision only names a missing file sent instead of
+ * unreadable. */
 static uint64_t
 hash(const char *p)
 {
-	uint64_t h = 0xcbf29ce484222325u;
-
-	while (*p != '\0') {
-		h ^= (unsigned char)*p++;
-		h *= 0x100000001b3u;
-	}
-	return h;
+	return strmap_hash(p, strlen(p));
 }
 
 void

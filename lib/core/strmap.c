@@ -40,8 +40,8 @@ strmap_release(struct strmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static uint64_t
-hash_bytes(const char *p, size_t len)
+uint64_t
+strmap_hash(const char *p, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
@@ -75,7 +75,7 @@ strmap_get(const struct strmap *m, const char *key, size_t len, size_t *value)
 
 	if (m->cap == 0)
 		return 0;
-	i = find_slot(m->slot, m->cap, hash_bytes(key, len), key, len);
+	i = find_slot(m->slot, m->cap, strmap_hash(key, len), key, len);
 	if (m->slot[i].key == NULL)
 		return 0;
 	if (value != NULL)
@@ -138,7 +138,7 @@ copy_key(struct strmap *m, const char *key, size_t len)
 int
 strmap_put(struct strmap *m, const char *key, size_t len, size_t *value)
 {
-	uint64_t h = hash_bytes(key, len);
+	uint64_t h = strmap_hash(key, len);
 	const char *k;
 	size_t i;
 	int rc;

@@ -33,6 +33,8 @@ struct strmap {
 	struct strmap_chunk *chunks;
 };
 
+/* The map's hash of the len bytes at p (FNV-1a, high half folded in). */
+uint64_t strmap_hash(const char *p, size_t len);
 /* Starts an empty map (allocates nothing). */
 void strmap_init(struct strmap *m);
 /* Frees everything; m may be initialised again. */
