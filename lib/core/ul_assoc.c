@@ -1405,10 +1405,18 @@ ul_associate_reject(struct ul_assoc *a, const struct ul_assoc_rj *rj)
 uint32_t
 ul_max_pdv_payload(const struct ul_assoc *a)
 {
-	if (a->peer_max == 0)
-		return UINT32_MAX - PDV_HDR_LEN;
+	uint32_t room;
+
 	/* PS3.8 9.3.5: the limit covers the PDU body: PDV header + data */
-	return a->peer_max > PDV_HDR_LEN ? a->peer_max - PDV_HDR_LEN : 0;
+	if (a->peer_max == 0)
+		room = UINT32_MAX - PDV_HDR_LEN;
+	else
+		room =
+		    a->peer_max > PDV_HDR_LEN ? a->peer_max - PDV_HDR_LEN : 0;
+	/* PS3.8 E.1 wants fragments of even length; an odd maximum
+	 * (a peer announcing 4097) would make odd ones, which DCMTK's
+	 * DIMSE refuses ("Odd Fragment Length"). */
+	return room & ~(uint32_t)1;
 }
 
 /* Checks common to both P-DATA requests; returns 0 (and the Evt9 cell

@@ -321,8 +321,8 @@ int ul_pdata(struct ul_assoc *a, uint8_t pcid, uint8_t control,
  */
 int ul_pdata_external(
     struct ul_assoc *a, uint8_t pcid, uint8_t control, uint32_t len);
-/* Largest PDV payload the peer accepts in one PDU (its max - 6);
- * UINT32_MAX - 6 when it set no limit. */
+/* Largest PDV payload the peer accepts in one PDU: its max - 6, rounded
+ * down to even (PS3.8 E.1); UINT32_MAX - 7 when it set no limit. */
 uint32_t ul_max_pdv_payload(const struct ul_assoc *a);
 /* Evt11: ask to release (Sta6 -> Sta7, AR-1). */
 int ul_release_rq(struct ul_assoc *a);

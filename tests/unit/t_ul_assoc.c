@@ -1135,7 +1135,8 @@ END_TEST
 
 START_TEST(peer_maximum_without_room_for_data_is_refused_locally)
 {
-	struct ul_config tiny = { 6, 0 }, seven = { 7, 0 }, eight = { 8, 0 };
+	struct ul_config tiny = { 6, 0 }, seven = { 7, 0 }, eight = { 8, 0 },
+	    odd = { 4097, 0 };
 	struct side r, s;
 
 	/* an AC announcing 6: PS3.8 9.3.5, 6 bytes hold a PDV header and
@@ -1169,6 +1170,14 @@ START_TEST(peer_maximum_without_room_for_data_is_refused_locally)
 	ck_assert_int_eq(ul_state(r.a), UL_STA6);
 	ck_assert_uint_eq(ul_max_pdv_payload(r.a), 2);
 	ck_assert_int_eq(ul_pdata(r.a, 1, 0, (const uint8_t *)"xy", 2), 0);
+	side_release(&r);
+	side_release(&s);
+	/* an odd maximum: fragments stay even (PS3.8 E.1) */
+	ck_assert_int_eq(side_init(&r, UL_REQUESTOR, 0, NULL), 0);
+	ck_assert_int_eq(side_init(&s, UL_ACCEPTOR, SIDE_ACCEPT, &odd), 0);
+	ck_assert_int_eq(pair_run(&r, &s, 0, 1), 0);
+	ck_assert_int_eq(ul_state(r.a), UL_STA6);
+	ck_assert_uint_eq(ul_max_pdv_payload(r.a), 4090);
 	side_release(&r);
 	side_release(&s);
 }
