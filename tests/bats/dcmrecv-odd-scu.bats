@@ -68,6 +68,31 @@ stored_as_sent() {
 	no_temporaries "$RECV_DIR"
 }
 
+@test "dcmrecv vs odd SCU: a C-CANCEL-RQ gets no response, a C-FIND-RQ 0211 with its identifier read, and the C-STOREs after them are stored byte for byte" {
+	start_dcmrecv -v
+	fake cancel "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake find "${DS[0]}"
+	[ "$output" = $'0211\tC-FIND-RQ not supported\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 4 ]
+	grep -q 'C-FIND-RQ not supported' "$RECV_STDERR"
+	grep -q ', 2 associations, 0 rejected, 0 aborted$' "$RECV_STDERR"
+}
+
+@test "dcmrecv vs odd SCU: an A-RELEASE-RQ before the last data set fragment is answered A-RELEASE-RP; the objects before it stored, that one not, no temporary left" {
+	start_dcmrecv -v
+	fake relmid,pdv=64 "${DS[0]}" "${DS[1]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	stored_as_sent 0
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	no_temporaries "$RECV_DIR"
+	grep -q 'release requested in the middle of a message: nothing stored' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs, a reset in the middle of a PDU, no room for the response: each aborted (that one rejected) and counted" {
 	start_dcmrecv -v
 	fake zeropdv "${DS[0]}"
