@@ -93,6 +93,15 @@ stored_as_sent() {
 	grep -q 'release requested in the middle of a message: nothing stored' "$RECV_STDERR"
 }
 
+@test "dcmrecv vs odd SCU: a context listing 20 unknown transfer syntaxes before Explicit VR LE (more than the 16 an RQ keeps) is accepted with it; the objects stored byte for byte" {
+	start_dcmrecv -v
+	fake junkts=20 "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	grep -Eq 'accepted ([0-9]+) of \1 presentation contexts' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs, a reset in the middle of a PDU, no room for the response: each aborted (that one rejected) and counted" {
 	start_dcmrecv -v
 	fake zeropdv "${DS[0]}"
