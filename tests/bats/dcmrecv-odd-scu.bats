@@ -102,6 +102,21 @@ stored_as_sent() {
 	grep -Eq 'accepted ([0-9]+) of \1 presentation contexts' "$RECV_STDERR"
 }
 
+@test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set comes on another accepted context is aborted with the reason; nothing stored, no temporary" {
+	"$CSTORE_TOOLS/dcm-dataset" "$C/sop/CTImageStorage.dcm" >"$BATS_TEST_TMPDIR/ct.ds"
+	"$CSTORE_TOOLS/dcm-dataset" "$C/sop/MRImageStorage.dcm" >"$BATS_TEST_TMPDIR/mr.ds"
+	start_dcmrecv -v
+	# two classes, two contexts (1 and 3): the CT's data set on 3
+	fake dspcid=3 "$BATS_TEST_TMPDIR/ct.ds" "$BATS_TEST_TMPDIR/mr.ds"
+	[ "$output" = aborted ]
+	stop_dcmrecv
+	[ ! -s "$RECV_STDOUT" ]
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	grep -q 'accepted 2 of 2 presentation contexts' "$RECV_STDERR"
+	grep -q 'fragment on presentation context 3 while the data set of the C-STORE-RQ on context 1 is expected: aborting' "$RECV_STDERR"
+	grep -q ' 0 stored, 0 refused, 1 associations, 0 rejected, 1 aborted$' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs, a reset in the middle of a PDU, no room for the response: each aborted (that one rejected) and counted" {
 	start_dcmrecv -v
 	fake zeropdv "${DS[0]}"
