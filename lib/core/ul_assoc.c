@@ -56,6 +56,7 @@ struct ul_assoc {
 	void *user;
 	ul_trace_fn trace;
 	void *trace_user;
+	struct ul_ts_keep ts_keep; /* ul_set_ts_keep; fn NULL: keep all */
 	struct cs_err err;
 	int err_lock; /* err was set by the running call: keep the first */
 
@@ -628,7 +629,7 @@ recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
 {
 	struct cs_err e = { 0, "" };
 
-	if (ul_decode_assoc_rq(body, len, a->rq, &e) != 0) {
+	if (ul_decode_assoc_rq_keep(body, len, a->rq, &a->ts_keep, &e) != 0) {
 		protocol_event(a, UL_EVT19, AB_INVALID_PARAM, e.msg);
 		return;
 	}
@@ -1619,4 +1620,12 @@ ul_set_trace(struct ul_assoc *a, ul_trace_fn fn, void *user)
 {
 	a->trace = fn;
 	a->trace_user = user;
+}
+
+void
+ul_set_ts_keep(
+    struct ul_assoc *a, int (*fn)(void *user, const char *uid), void *user)
+{
+	a->ts_keep.fn = fn;
+	a->ts_keep.user = user;
 }

@@ -371,4 +371,16 @@ typedef void (*ul_trace_fn)(
     void *user, char dir, const uint8_t *pdu, size_t len);
 void ul_set_trace(struct ul_assoc *a, ul_trace_fn fn, void *user);
 
+/*
+ * Acceptor, optional: which proposed transfer syntaxes an A-ASSOCIATE-RQ
+ * keeps.  fn(user, uid) returns non-zero for one the acceptor takes for
+ * a context of some class, 0 for one it never takes; those are left out
+ * of the RQ's contexts (ul_decode_assoc_rq_keep), so a context proposing
+ * more than UL_MAX_TS syntaxes still shows the ones it would accept.
+ * Called while the RQ is decoded, before on_associate_rq; it must not
+ * call into the engine.  fn NULL (the default) keeps the first UL_MAX_TS.
+ */
+void ul_set_ts_keep(
+    struct ul_assoc *a, int (*fn)(void *user, const char *uid), void *user);
+
 #endif

@@ -202,10 +202,38 @@ expect_end(const struct rd *r, const char *what, struct cs_err *err)
 
 /* --- presentation context items ---------------------------------------- */
 
+/*
+ * One proposed transfer syntax: kept while there is room and keep (when
+ * given) takes it; the first one keep refuses is remembered in *first,
+ * so that a context none of whose syntaxes is kept still has one.
+ */
+static int
+decode_pc_ts(struct rd *body, struct ul_pc *pc, const struct ul_ts_keep *keep,
+    char first[UL_UID_MAX + 1], struct cs_err *err)
+{
+	char uid[UL_UID_MAX + 1];
+	int rc;
+
+	/* more than UL_MAX_TS kept: the extras are ignored */
+	if (pc->n_ts >= UL_MAX_TS)
+		return 0;
+	if ((rc = get_uid(body, uid, "transfer syntax", err)) != 0)
+		return rc;
+	if (keep != NULL && keep->fn != NULL && !keep->fn(keep->user, uid)) {
+		if (first[0] == '\0')
+			memcpy(first, uid, sizeof(uid));
+		return 0;
+	}
+	memcpy(pc->ts[pc->n_ts++], uid, sizeof(uid));
+	return 0;
+}
+
 /* PS3.8 9.3.2.2: PCID, 3 reserved, one 0x30 and one or more 0x40 sub-items. */
 static int
-decode_pc_rq(struct rd *r, struct ul_pc *pc, struct cs_err *err)
+decode_pc_rq(struct rd *r, struct ul_pc *pc, const struct ul_ts_keep *keep,
+    struct cs_err *err)
 {
+	char first[UL_UID_MAX + 1] = "";
 	struct item it;
 	int have_as = 0, rc;
 
@@ -234,13 +262,9 @@ decode_pc_rq(struct rd *r, struct ul_pc *pc, struct cs_err *err)
 				return rc;
 			break;
 		case IT_TRANSFER_SYNTAX:
-			/* more than UL_MAX_TS: the extras are ignored */
-			if (pc->n_ts < UL_MAX_TS) {
-				if ((rc = get_uid(&it.body, pc->ts[pc->n_ts],
-					 "transfer syntax", err)) != 0)
-					return rc;
-				pc->n_ts++;
-			}
+			if ((rc = decode_pc_ts(
+				 &it.body, pc, keep, first, err)) != 0)
+				return rc;
 			break;
 		default:
 			break; /* PS3.8 9.3.1: unrecognised, skipped */
@@ -249,6 +273,11 @@ decode_pc_rq(struct rd *r, struct ul_pc *pc, struct cs_err *err)
 	if (!have_as)
 		return cs_err_set(err, CS_E_PROTO,
 		    "presentation context %u has no abstract syntax", pc->id);
+	if (pc->n_ts == 0 && first[0] != '\0') {
+		/* none kept: the first stands for them, to be refused */
+		memcpy(pc->ts[0], first, sizeof(first));
+		pc->n_ts = 1;
+	}
 	if (pc->n_ts == 0)
 		return cs_err_set(err, CS_E_PROTO,
 		    "presentation context %u has no transfer syntax", pc->id);
@@ -548,7 +577,7 @@ decode_user_info(
 
 static int
 decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
-    int ac, struct cs_err *err)
+    int ac, const struct ul_ts_keep *keep, struct cs_err *err)
 {
 	const char *pdu = ac ? "a-associate-ac" : "a-associate-rq";
 	uint8_t seen_id[256 / 8];
@@ -598,7 +627,7 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 				    pdu, it.type);
 			memset(&pc, 0, sizeof(pc));
 			rc = ac ? decode_pc_ac(&it.body, &pc, err)
-				: decode_pc_rq(&it.body, &pc, err);
+				: decode_pc_rq(&it.body, &pc, keep, err);
 			if (rc != 0)
 				return rc;
 			if (!ac) {
@@ -644,14 +673,22 @@ int
 ul_decode_assoc_rq(const uint8_t *body, size_t len, struct ul_assoc_params *out,
     struct cs_err *err)
 {
-	return decode_assoc(body, len, out, 0, err);
+	return decode_assoc(body, len, out, 0, NULL, err);
+}
+
+int
+ul_decode_assoc_rq_keep(const uint8_t *body, size_t len,
+    struct ul_assoc_params *out, const struct ul_ts_keep *keep,
+    struct cs_err *err)
+{
+	return decode_assoc(body, len, out, 0, keep, err);
 }
 
 int
 ul_decode_assoc_ac(const uint8_t *body, size_t len, struct ul_assoc_params *out,
     struct cs_err *err)
 {
-	return decode_assoc(body, len, out, 1, err);
+	return decode_assoc(body, len, out, 1, NULL, err);
 }
 
 /* --- fixed-size PDUs ----------------------------------------------------- */

@@ -11,8 +11,9 @@
  * Limits (documented, enforced on decode):
  *   UL_MAX_PC presentation contexts (odd IDs 1-255 allow 128);
  *   UL_MAX_TS transfer syntaxes per proposed context: further ones are
- *   ignored on decode (an acceptor may choose among those it read), and
- *   rejected with CS_E_INVAL on encode;
+ *   ignored on decode (an acceptor may choose among those it read; with
+ *   ul_decode_assoc_rq_keep, those it would never accept take no room),
+ *   and rejected with CS_E_INVAL on encode;
  *   UL_MAX_ROLE, UL_MAX_EXT, UL_MAX_CEXT sub-items of each kind: further
  *   ones are ignored on decode;
  *   UIDs at most 64 characters, AE titles 16 (leading and trailing
@@ -178,6 +179,23 @@ struct ul_pdv {
 struct cs_err;
 int ul_decode_assoc_rq(const uint8_t *body, size_t len,
     struct ul_assoc_params *out, struct cs_err *err);
+/*
+ * Which proposed transfer syntaxes an acceptor keeps: fn(user, uid)
+ * returns non-zero for one it might accept.  PS3.8 does not bound how
+ * many syntaxes a context lists (DCMTK's echoscu -pts proposes 38), and
+ * only UL_MAX_TS are kept; leaving out those the acceptor would never
+ * take keeps room for those it would.  A context none of whose syntaxes
+ * is kept holds the first one proposed (n_ts 1), so it is answered
+ * "transfer syntaxes not supported" rather than taken as malformed.
+ */
+struct ul_ts_keep {
+	int (*fn)(void *user, const char *uid);
+	void *user;
+};
+/* ul_decode_assoc_rq, keeping only what keep takes (NULL: all). */
+int ul_decode_assoc_rq_keep(const uint8_t *body, size_t len,
+    struct ul_assoc_params *out, const struct ul_ts_keep *keep,
+    struct cs_err *err);
 int ul_decode_assoc_ac(const uint8_t *body, size_t len,
     struct ul_assoc_params *out, struct cs_err *err);
 int ul_decode_assoc_rj(const uint8_t *body, size_t len, struct ul_assoc_rj *out,

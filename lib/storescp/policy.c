@@ -249,6 +249,15 @@ policy_ts_ok(const struct scp_policy *p, const char *uid)
 	return ue != NULL && strcmp(ue->type, "Transfer Syntax") == 0;
 }
 
+int
+policy_ts_keep(const struct scp_policy *p, const char *uid)
+{
+	enum ds_enc enc;
+
+	/* what pick_ts could take for a context of any class */
+	return policy_ts_ok(p, uid) || commit_ts_enc(uid, &enc) == 0;
+}
+
 /* The accepted transfer syntax for one proposed context, or -1. */
 static int
 pick_ts(const struct scp_policy *p, const struct ul_pc *pc)

@@ -70,6 +70,10 @@ void policy_release(struct scp_policy *p);
 int policy_class_ok(const struct scp_policy *p, const char *uid);
 /* 1 when transfer syntax uid is accepted. */
 int policy_ts_ok(const struct scp_policy *p, const char *uid);
+/* Might a context of any class be accepted with this transfer syntax
+ * (policy_ts_ok, or one a Storage Commitment context takes)?  The
+ * engine keeps only these of an A-ASSOCIATE-RQ (ul_config.ts_keep). */
+int policy_ts_keep(const struct scp_policy *p, const char *uid);
 
 /* policy_decide results */
 #define POLICY_ACCEPT 0

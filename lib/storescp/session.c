@@ -413,6 +413,15 @@ session_set_tls_subject(struct session *ss, const char *subject)
 	ss->store.who.tls_subject = subject;
 }
 
+/* ul_config.ts_keep: the proposed syntaxes worth a place in the RQ. */
+static int
+session_ts_keep(void *user, const char *uid)
+{
+	struct session *ss = user;
+
+	return policy_ts_keep(&ss->s->policy, uid);
+}
+
 int
 session_init(struct session *ss, struct storescp *s, unsigned id,
     const char *peer_host, const char *peer, int over_limit)
@@ -450,6 +459,7 @@ session_init(struct session *ss, struct storescp *s, unsigned id,
 		ss->a = ul_assoc_new(UL_ACCEPTOR, &ucfg, &cb, ss);
 	if (ss->a == NULL)
 		return CS_E_NOMEM;
+	ul_set_ts_keep(ss->a, session_ts_keep, ss);
 	if (s->cfg.log_level >= STORESCP_LOG_TRACE)
 		ul_set_trace(ss->a, on_trace, ss);
 	return 0;

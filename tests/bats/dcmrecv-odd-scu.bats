@@ -68,6 +68,55 @@ stored_as_sent() {
 	no_temporaries "$RECV_DIR"
 }
 
+@test "dcmrecv vs odd SCU: a C-CANCEL-RQ gets no response, a C-FIND-RQ 0211 with its identifier read, and the C-STOREs after them are stored byte for byte" {
+	start_dcmrecv -v
+	fake cancel "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake find "${DS[0]}"
+	[ "$output" = $'0211\tC-FIND-RQ not supported\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 4 ]
+	grep -q 'C-FIND-RQ not supported' "$RECV_STDERR"
+	grep -q ', 2 associations, 0 rejected, 0 aborted$' "$RECV_STDERR"
+}
+
+@test "dcmrecv vs odd SCU: an A-RELEASE-RQ before the last data set fragment is answered A-RELEASE-RP; the objects before it stored, that one not, no temporary left" {
+	start_dcmrecv -v
+	fake relmid,pdv=64 "${DS[0]}" "${DS[1]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	stored_as_sent 0
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	no_temporaries "$RECV_DIR"
+	grep -q 'release requested in the middle of a message: nothing stored' "$RECV_STDERR"
+}
+
+@test "dcmrecv vs odd SCU: a context listing 20 unknown transfer syntaxes before Explicit VR LE (more than the 16 an RQ keeps) is accepted with it; the objects stored byte for byte" {
+	start_dcmrecv -v
+	fake junkts=20 "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	grep -Eq 'accepted ([0-9]+) of \1 presentation contexts' "$RECV_STDERR"
+}
+
+@test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set comes on another accepted context is aborted with the reason; nothing stored, no temporary" {
+	"$CSTORE_TOOLS/dcm-dataset" "$C/sop/CTImageStorage.dcm" >"$BATS_TEST_TMPDIR/ct.ds"
+	"$CSTORE_TOOLS/dcm-dataset" "$C/sop/MRImageStorage.dcm" >"$BATS_TEST_TMPDIR/mr.ds"
+	start_dcmrecv -v
+	# two classes, two contexts (1 and 3): the CT's data set on 3
+	fake dspcid=3 "$BATS_TEST_TMPDIR/ct.ds" "$BATS_TEST_TMPDIR/mr.ds"
+	[ "$output" = aborted ]
+	stop_dcmrecv
+	[ ! -s "$RECV_STDOUT" ]
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	grep -q 'accepted 2 of 2 presentation contexts' "$RECV_STDERR"
+	grep -q 'fragment on presentation context 3 while the data set of the C-STORE-RQ on context 1 is expected: aborting' "$RECV_STDERR"
+	grep -q ' 0 stored, 0 refused, 1 associations, 0 rejected, 1 aborted$' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: a P-DATA-TF without PDVs, a reset in the middle of a PDU, no room for the response: each aborted (that one rejected) and counted" {
 	start_dcmrecv -v
 	fake zeropdv "${DS[0]}"

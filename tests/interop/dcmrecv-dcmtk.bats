@@ -180,6 +180,18 @@ compare_with_ref() {
 	grep -q "called AE title 'SOMEONE' not recognised" "$RECV_STDERR"
 }
 
+@test "dcmrecv-dcmtk: echoscu -pts 24 proposes JPEG-LS Lossless 24th in its context; dcmrecv --accept-ts JPEGLSLossless accepts it (more than 16 syntaxes)" {
+	require_cmd /usr/bin/echoscu
+	start_dcmrecv -v --accept-ts JPEGLSLossless
+	run -0 /usr/bin/echoscu -pts 24 127.0.0.1 "$RECV_PORT"
+	# 16 stop before it: nothing acceptable, as before
+	run ! /usr/bin/echoscu -pts 16 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(grep -c 'C-ECHO$' "$RECV_STDERR")" -eq 1 ]
+	grep -q 'association 1 from .ECHOSCU.* accepted 1 of 1 presentation contexts' "$RECV_STDERR"
+}
+
 @test "dcmrecv-dcmtk: --accept-ts ImplicitVRLittleEndian makes storescu transcode; file is Implicit VR" {
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
 	f=$CORPUS/ts/explicit-le.dcm

@@ -1407,6 +1407,40 @@ START_TEST(pdu_text_names_results_and_reasons)
 }
 END_TEST
 
+/* a ts_keep that keeps the UID want only */
+static int
+keep_only(void *want, const char *uid)
+{
+	return strcmp(uid, want) == 0;
+}
+
+START_TEST(pdu_rq_keep_leaves_out_refused_syntaxes_so_the_17th_has_room)
+{
+	static struct ul_assoc_params p;
+	struct ul_ts_keep keep = { keep_only, (void *)"1.2.840.10008.1.2.4.116" };
+	struct cs_err e = { 0, "" };
+	uint8_t *b;
+	size_t n;
+
+	/* 17 syntaxes: without keep the 17th has no room (expect_16_ts) */
+	load(CASE("rq-seventeen-transfer-syntaxes"), &b, &n);
+	ck_assert_int_eq(
+	    ul_decode_assoc_rq_keep(b + 6, n - 6, &p, &keep, &e), 0);
+	ck_assert_uint_eq(p.pc[0].n_ts, 1);
+	ck_assert_str_eq(p.pc[0].ts[0], "1.2.840.10008.1.2.4.116");
+	/* none kept: the first proposed stands for them, to be refused */
+	keep.user = (void *)"1.2.840.10008.1.2";
+	ck_assert_int_eq(
+	    ul_decode_assoc_rq_keep(b + 6, n - 6, &p, &keep, &e), 0);
+	ck_assert_uint_eq(p.pc[0].n_ts, 1);
+	ck_assert_str_eq(p.pc[0].ts[0], "1.2.840.10008.1.2.4.100");
+	/* a NULL keep (or fn) keeps the first UL_MAX_TS, as before */
+	ck_assert_int_eq(ul_decode_assoc_rq_keep(b + 6, n - 6, &p, NULL, &e), 0);
+	expect_16_ts(&p);
+	free(b);
+}
+END_TEST
+
 START_TEST(pdu_vector_loader_ignores_comments_and_rejects_junk)
 {
 	uint8_t *b;
@@ -1455,6 +1489,8 @@ ul_pdu_suite(void)
 	tcase_add_test(tc, pdu_fixed_size_pdus_reject_trailing_bytes);
 	tcase_add_test(tc, pdu_header_needs_six_bytes);
 	tcase_add_test(tc, pdu_vector_loader_ignores_comments_and_rejects_junk);
+	tcase_add_test(
+	    tc, pdu_rq_keep_leaves_out_refused_syntaxes_so_the_17th_has_room);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");
