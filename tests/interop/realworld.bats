@@ -105,3 +105,36 @@ PY
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 "$RECV_PORT" "$f"
 	assert_output --partial 'File Meta Information repeated'
 }
+
+@test "realworld: one RLE frame cut into several fragments (fo-dicom's D_CLUNIE_CT1_RLE_FRAGS.dcm) converts, pixels as dcmdrle decodes them" {
+	require_cmd /usr/bin/dcmdrle
+	require_cmd /usr/bin/gdcmraw
+	local src f w=$BATS_TEST_TMPDIR stored
+	src=$(corpus_dir)/ts/rle.dcm
+	f=$w/frags.dcm
+	# the one frame in 7 fragments: its second segment starts in one
+	# that is neither the first nor the last
+	/usr/bin/python3 - "$src" "$f" <<'PY'
+import sys
+import pydicom
+from pydicom.encaps import decode_data_sequence, encapsulate
+
+ds = pydicom.dcmread(sys.argv[1])
+frame = decode_data_sequence(ds.PixelData)  # without the offset table
+assert len(frame) == 1
+ds.PixelData = encapsulate(frame, fragments_per_frame=7, has_bot=True)
+ds.save_as(sys.argv[2], write_like_original=True)
+PY
+	[ "$(dcmdump -q "$f" | grep -c '(fffe,e000) pi')" -eq 8 ]
+	dcmdrle "$f" "$w/ref.dcm"
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	assert_output --partial 'transcoded to ExplicitVRLittleEndian'
+	stored=$(cut -f1 "$RECV_STDOUT")
+	gdcmraw -i "$w/ref.dcm" -t 7fe0,0010 -o "$w/ref.raw"
+	gdcmraw -i "$stored" -t 7fe0,0010 -o "$w/got.raw"
+	[ "$(stat -c %s "$w/ref.raw")" -eq $((64 * 64 * 2)) ]
+	cmp "$w/ref.raw" "$w/got.raw"
+}
