@@ -476,14 +476,84 @@ read_uid(struct in *in, const struct elem *e, const char *name, char *dst)
 
 /* ---- File Meta Information (PS3.10 7.1) ---------------------------- */
 
+/* The bit parse_meta marks when it has read meta element elem's value
+ * (0 for one it only skips). */
+static unsigned
+meta_bit(uint16_t elem)
+{
+	switch (elem) {
+	case 0x0000:
+		return 0x01u;
+	case 0x0002:
+		return 0x02u;
+	case 0x0003:
+		return 0x04u;
+	case 0x0010:
+		return 0x08u;
+	case 0x0012:
+		return 0x10u;
+	case 0x0013:
+		return 0x20u;
+	case 0x0016:
+		return 0x40u;
+	default:
+		return 0;
+	}
+}
+
+/* Reads the value of meta element e into info (the group length's end
+ * into *gl_end, *have_gl set), or skips it.  Returns 0 or a negative
+ * CS_E_*. */
+static int
+meta_value(struct in *in, const struct elem *e, struct part10_info *info,
+    uint64_t *gl_end, int *have_gl)
+{
+	struct rd r;
+	int rc, toolong;
+
+	switch (e->elem) {
+	case 0x0000:
+		if (e->len != 4)
+			return skip_len(in, e);
+		if ((rc = in_fill(in, 4)) < 0)
+			return rc;
+		if (in_avail(in) < 4)
+			return CS_E_TRUNCATED;
+		rd_init(&r, in_ptr(in), 4);
+		*gl_end = in->pos + 4 + rd_le32(&r);
+		*have_gl = 1;
+		in_take(in, 4);
+		return 0;
+	case 0x0002:
+		return read_uid(
+		    in, e, "Media Storage SOP Class UID", info->meta_sop_class);
+	case 0x0003:
+		return read_uid(in, e, "Media Storage SOP Instance UID",
+		    info->meta_sop_instance);
+	case 0x0010:
+		return read_uid(in, e, "Transfer Syntax UID", info->ts_uid);
+	case 0x0012:
+		return read_uid(
+		    in, e, "Implementation Class UID", info->impl_class_uid);
+	case 0x0013:
+		return read_text(in, e, info->impl_version,
+		    sizeof(info->impl_version), &toolong);
+	case 0x0016:
+		return read_text(
+		    in, e, info->source_ae, sizeof(info->source_ae), &toolong);
+	default:
+		return skip_len(in, e);
+	}
+}
+
 static int
 parse_meta(struct in *in, struct part10_info *info)
 {
 	enum ds_enc menc = DS_ENC_EVR_LE; /* the meta's own encoding */
 	uint64_t gl_end = 0;
-	int have_gl = 0, first = 1, rc, end, toolong;
+	unsigned seen = 0, bit;
+	int have_gl = 0, first = 1, again = 0, rc, end;
 	struct elem e;
-	struct rd r;
 
 	for (;;) {
 		if ((rc = in_fill(in, 8)) < 0)
@@ -515,50 +585,21 @@ parse_meta(struct in *in, struct part10_info *info)
 			return cs_err_set(in->err, CS_E_NOTDICOM,
 			    "undefined length in File Meta Information (0002,%04X)",
 			    e.elem);
-		switch (e.elem) {
-		case 0x0000:
-			if (e.len != 4) {
-				rc = skip_len(in, &e);
-				break;
-			}
-			if ((rc = in_fill(in, 4)) < 0)
-				return rc;
-			if (in_avail(in) < 4) {
-				rc = CS_E_TRUNCATED;
-				break;
-			}
-			rd_init(&r, in_ptr(in), 4);
-			gl_end = in->pos + 4 + rd_le32(&r);
-			have_gl = 1;
-			in_take(in, 4);
-			break;
-		case 0x0002:
-			rc = read_uid(in, &e, "Media Storage SOP Class UID",
-			    info->meta_sop_class);
-			break;
-		case 0x0003:
-			rc = read_uid(in, &e, "Media Storage SOP Instance UID",
-			    info->meta_sop_instance);
-			break;
-		case 0x0010:
-			rc = read_uid(
-			    in, &e, "Transfer Syntax UID", info->ts_uid);
-			break;
-		case 0x0012:
-			rc = read_uid(in, &e, "Implementation Class UID",
-			    info->impl_class_uid);
-			break;
-		case 0x0013:
-			rc = read_text(in, &e, info->impl_version,
-			    sizeof(info->impl_version), &toolong);
-			break;
-		case 0x0016:
-			rc = read_text(in, &e, info->source_ae,
-			    sizeof(info->source_ae), &toolong);
-			break;
-		default:
+		/*
+		 * An element read already starts a second meta group (a
+		 * writer that put its meta before a file's own): the first
+		 * group's values describe the data set; the second group
+		 * is skipped to its end, never taken for them nor sent
+		 * with the data set
+		 */
+		bit = meta_bit(e.elem);
+		if (again || (seen & bit)) {
+			again = 1;
+			info->flags |= PART10_F_META_REPEATED;
 			rc = skip_len(in, &e);
-			break;
+		} else {
+			seen |= bit;
+			rc = meta_value(in, &e, info, &gl_end, &have_gl);
 		}
 		if (rc < 0)
 			return cs_err_set(in->err, rc,

@@ -59,6 +59,15 @@ enum part10_kind {
 /* a group length (gggg,0000) among the top-level elements walked (with
  * PART10_O_VERIFY: all of them), which a conversion drops */
 #define PART10_F_DS_GROUP_LENGTH 0x400u
+/* a second File Meta Information group after the first (an element of
+ * group 0002 read already came again): its elements are skipped, neither
+ * taken for the data set's nor part of it; the first group's values stand */
+#define PART10_F_META_REPEATED 0x800u
+/* What a PART10_F_META_REPEATED file's line says. */
+#define PART10_META_REPEATED_NOTE                                              \
+	"File Meta Information repeated after its end (a second group "        \
+	"0002): the first one's transfer syntax and UIDs used, the second "    \
+	"not sent"
 /* Why a PART10_F_TS_NONE file cannot be sent or converted. */
 #define PART10_TS_NONE_WHY                                                     \
 	"the data set is Implicit VR, which its meta "                         \

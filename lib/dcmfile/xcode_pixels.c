@@ -346,10 +346,27 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 	return 0;
 }
 
+/* Whether fragment s begins as an RLE frame does: an RLE header of 1-15
+ * segments, the first at offset 64 (PS3.5 G.5). */
+static int
+rle_header_like(const struct xcp_span *s)
+{
+	struct rd r;
+	uint32_t nseg;
+
+	if (s->n < 64)
+		return 0;
+	rd_init(&r, s->p, 8);
+	nseg = rd_le32(&r);
+	return nseg >= 1 && nseg <= 15 && rd_le32(&r) == 64;
+}
+
 /*
  * One frame (Number of Frames 1 or missing) in several fragments: only
  * if they cannot be more frames.  RLE (PS3.5 A.4.2: one fragment per
- * frame) when the header's last segment starts in the last fragment;
+ * frame) when the header's last segment starts in the last fragment, or
+ * when no later fragment begins as an RLE frame (a writer that cut one
+ * frame into 64 KiB fragments: fo-dicom's D_CLUNIE_CT1_RLE_FRAGS.dcm);
  * the JPEG family when only the first fragment starts a code stream.
  */
 static int
@@ -384,11 +401,18 @@ one_frame(const struct xcp *p, struct cs_err *err)
 			break;
 		prev = off;
 	}
-	if (nseg == 0 || nseg > 15 || i != nseg ||
-	    prev < total - p->frag[p->nfrag - 1].n)
+	if (nseg == 0 || nseg > 15 || i != nseg)
 		return cs_err_set(err, CS_E_PROTO,
 		    "RLE: %zu fragments for one frame (PS3.5 A.4.2: one each)",
 		    p->nfrag);
+	if (prev >= total - p->frag[p->nfrag - 1].n)
+		return 0;
+	for (f = 1; f < p->nfrag; f++)
+		if (rle_header_like(&p->frag[f]))
+			return cs_err_set(err, CS_E_PROTO,
+			    "RLE: %zu fragments for one frame, fragment %zu "
+			    "starting another (PS3.5 A.4.2: one each)",
+			    p->nfrag, f + 1);
 	return 0;
 }
 

@@ -121,6 +121,8 @@ dry_run_notes(
 	struct part10_info info;
 	char gap[2 * PART10_UID_MAX + 160];
 
+	if (run->src.s[i].flags & PART10_F_META_REPEATED)
+		report_add_detail(d, "%s", PART10_META_REPEATED_NOTE);
 	/* a UID only the meta names, as the send's line says it */
 	memset(&info, 0, sizeof(info));
 	info.flags = run->src.s[i].flags;

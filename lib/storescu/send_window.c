@@ -111,6 +111,8 @@ probe_notes(struct flight *f)
 		f->r.outcome = STORESCU_NOTDICOM;
 		return -1;
 	}
+	if (f->info.flags & PART10_F_META_REPEATED)
+		report_add_detail(f->detail, "%s", PART10_META_REPEATED_NOTE);
 	/* sent under the meta's, which the data set does not contradict */
 	if (part10_uid_gap(&f->info, gap, sizeof(gap)) > 0)
 		report_add_detail(f->detail, "%s", gap);

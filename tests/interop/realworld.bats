@@ -39,3 +39,102 @@ setup() {
 	grep -q '"calling_ae":"R?NTGEN"' "$RECV_STDOUT"
 	refute grep -q "control character" "$RECV_STDERR"
 }
+
+# twometa SRC DST: SRC with a second File Meta Information group put
+# after its own (an older writer's, kept by one that prepended its meta:
+# fo-dicom's GH1376.dcm), which says Explicit VR LE and another instance.
+twometa() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+from pydicom.dataset import FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_file_meta_info
+
+src, dst = sys.argv[1:3]
+raw = open(src, "rb").read()
+end = 144 + int.from_bytes(raw[140:144], "little")
+m = FileMetaDataset()
+m.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+m.MediaStorageSOPInstanceUID = "1.2.3.4.5.6.7.8.9"
+m.TransferSyntaxUID = "1.2.840.10008.1.2.1"
+m.ImplementationClassUID = "1.2.3.4"
+m.SourceApplicationEntityTitle = "OLDWRITER"
+b = DicomBytesIO()
+b.is_little_endian, b.is_implicit_VR = True, False
+write_file_meta_info(b, m, enforce_standard=True)
+open(dst, "wb").write(raw[:end] + b.getvalue() + raw[end:])
+PY
+}
+
+@test "realworld: a second File Meta Information after the first is not the data set's: the first's syntax is sent, the second left out, a conversion decodes" {
+	require_cmd /usr/bin/dcmdjpeg
+	require_cmd /usr/bin/gdcmraw
+	local src f w=$BATS_TEST_TMPDIR stored
+	src=$(corpus_dir)/ts/jpeg-lossless-sv1.dcm
+	f=$w/twometa.dcm
+	twometa "$src" "$f"
+	# DCMTK reads the first group as the meta, the second as elements
+	# of the data set (which PS3.5 7.1 leaves to the meta)
+	dcmdump -q "$f" 2>&1 | grep -q 'JPEGLossless:Non-hierarchical-1stOrderPrediction'
+	start_storescp "$w/scp" +B +xa
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	assert_output --partial 'File Meta Information repeated'
+	refute_output --partial 'differs'
+	stored=$(ls "$w"/scp/*)
+	# stored under the syntax the pixel data is in, the data set the
+	# source's without the second group
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$stored" | cut -f3)" = 1.2.840.10008.1.2.4.70 ]
+	cmp <(dataset_of "$src") <(dataset_of "$stored")
+	dcmdjpeg "$stored" "$w/dec.dcm"
+	# converted for a receiver taking Explicit VR LE only: decoded as
+	# dcmdjpeg decodes the source, where "native syntax with encapsulated
+	# pixel data" was refused
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	stored=$(cut -f1 "$RECV_STDOUT")
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$stored" | cut -f3)" = 1.2.840.10008.1.2.1 ]
+	dcmdjpeg "$src" "$w/ref.dcm"
+	gdcmraw -i "$w/ref.dcm" -t 7fe0,0010 -o "$w/ref.raw"
+	gdcmraw -i "$stored" -t 7fe0,0010 -o "$w/got.raw"
+	[ -s "$w/ref.raw" ]
+	cmp "$w/ref.raw" "$w/got.raw"
+	# the same line from --dry-run
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 "$RECV_PORT" "$f"
+	assert_output --partial 'File Meta Information repeated'
+}
+
+@test "realworld: one RLE frame cut into several fragments (fo-dicom's D_CLUNIE_CT1_RLE_FRAGS.dcm) converts, pixels as dcmdrle decodes them" {
+	require_cmd /usr/bin/dcmdrle
+	require_cmd /usr/bin/gdcmraw
+	local src f w=$BATS_TEST_TMPDIR stored
+	src=$(corpus_dir)/ts/rle.dcm
+	f=$w/frags.dcm
+	# the one frame in 7 fragments: its second segment starts in one
+	# that is neither the first nor the last
+	/usr/bin/python3 - "$src" "$f" <<'PY'
+import sys
+import pydicom
+from pydicom.encaps import decode_data_sequence, encapsulate
+
+ds = pydicom.dcmread(sys.argv[1])
+frame = decode_data_sequence(ds.PixelData)  # without the offset table
+assert len(frame) == 1
+ds.PixelData = encapsulate(frame, fragments_per_frame=7, has_bot=True)
+ds.save_as(sys.argv[2], write_like_original=True)
+PY
+	[ "$(dcmdump -q "$f" | grep -c '(fffe,e000) pi')" -eq 8 ]
+	dcmdrle "$f" "$w/ref.dcm"
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	assert_output --partial 'transcoded to ExplicitVRLittleEndian'
+	stored=$(cut -f1 "$RECV_STDOUT")
+	gdcmraw -i "$w/ref.dcm" -t 7fe0,0010 -o "$w/ref.raw"
+	gdcmraw -i "$stored" -t 7fe0,0010 -o "$w/got.raw"
+	[ "$(stat -c %s "$w/ref.raw")" -eq $((64 * 64 * 2)) ]
+	cmp "$w/ref.raw" "$w/got.raw"
+}

@@ -715,6 +715,60 @@ START_TEST(meta_in_implicit_vr_is_read)
 }
 END_TEST
 
+/* One Explicit VR LE element of group 0002 with a 16-bit length at p;
+ * returns its size. */
+static size_t
+put_evr_meta(uint8_t *p, uint16_t elem, const char *vr, const char *v,
+    uint16_t n)
+{
+	p[0] = 0x02, p[1] = 0x00;
+	p[2] = (uint8_t)elem, p[3] = (uint8_t)(elem >> 8);
+	p[4] = (uint8_t)vr[0], p[5] = (uint8_t)vr[1];
+	p[6] = (uint8_t)n, p[7] = (uint8_t)(n >> 8);
+	memcpy(p + 8, v, n);
+	return 8 + n;
+}
+
+/* A writer that put its meta before a file's own (fo-dicom's GH1376.dcm:
+ * JPEG Lossless, then an old meta saying Explicit VR LE): the first
+ * group describes the data set, the second is neither taken nor part of
+ * the data set. */
+START_TEST(second_meta_group_is_skipped_not_taken)
+{
+	static const char other[] = "1.2.3.4.5.6.7.8.9";
+	struct part10_info ref, info;
+	struct cs_err err = { 0, "" };
+	size_t n, len, start;
+	uint8_t *f = slurp("tests/data/p10-evrle.dcm", &n), *buf;
+
+	ck_assert_int_eq(part10_probe_mem(f, n, 0, &ref, &err), 0);
+	buf = calloc(1, n + 256);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf, f, ref.dataset_offset);
+	start = len = ref.dataset_offset;
+	len += put_evr_meta(buf + len, 0x0000, "UL", "\0\0\0\0", 4);
+	len += put_evr_meta(buf + len, 0x0003, "UI", other, sizeof(other) - 1);
+	len += put_evr_meta(buf + len, 0x0010, "UI",
+	    TS_UID_ImplicitVRLittleEndian, sizeof(TS_UID_ImplicitVRLittleEndian));
+	len += put_evr_meta(buf + len, 0x0016, "AE", "OLDWRITER ", 10);
+	buf[start + 8] = (uint8_t)(len - start - 12);
+	memcpy(buf + len, f + ref.dataset_offset, ref.dataset_length);
+	ck_assert_int_eq(part10_probe_mem(buf, len + ref.dataset_length,
+	    PART10_O_VERIFY, &info, &err), 0);
+	ck_assert_uint_ne(info.flags & PART10_F_META_REPEATED, 0);
+	ck_assert_uint_eq(info.flags & PART10_F_TS_MISMATCH, 0);
+	ck_assert_uint_eq(info.dataset_offset, len);
+	ck_assert_uint_eq(info.dataset_length, ref.dataset_length);
+	ck_assert_str_eq(info.ts_uid, ref.ts_uid);
+	ck_assert_str_eq(info.meta_sop_instance, ref.meta_sop_instance);
+	ck_assert_str_eq(info.sop_instance, ref.sop_instance);
+	ck_assert_str_eq(info.source_ae, ref.source_ae);
+	ck_assert_uint_eq(ref.flags & PART10_F_META_REPEATED, 0);
+	free(buf);
+	free(f);
+}
+END_TEST
+
 START_TEST(deflated_uids_after_a_large_element_are_found)
 {
 	struct part10_info info;
@@ -860,6 +914,7 @@ part10_suite(void)
 	tcase_add_test(tc, deflated_uids_after_a_large_element_are_found);
 	tcase_add_test(tc, ts_mismatch_gives_the_syntax_of_the_bytes);
 	tcase_add_test(tc, meta_in_implicit_vr_is_read);
+	tcase_add_test(tc, second_meta_group_is_skipped_not_taken);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("write");

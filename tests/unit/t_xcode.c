@@ -856,6 +856,27 @@ START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
 	check_same(&got, &want);
 	wr_release(&got);
 	wr_release(&want);
+	/* one frame cut inside its segment (fo-dicom's 64 KiB fragments):
+	 * the segment starts in the first, no later one is an RLE header */
+	wr_reset(&in);
+	mono8(&in, NULL);
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 66);
+	wr_bytes(&in, "\1\0\0\0\100\0\0\0", 8);
+	for (i = 8; i < 64; i++)
+		wr_bytes(&in, "", 1);
+	wr_bytes(&in, "\1\7", 2);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, "\10\0", 2);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, NULL);
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\7\10", 2);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
 	/* the same with Number of Frames 2 converts both */
 	wr_reset(&in);
 	mono8(&in, "2 ");
