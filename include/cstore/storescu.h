@@ -37,6 +37,9 @@ typedef void (*storescu_log_fn)(void *user, const char *line);
 struct storescu_config {
 	const char *host;        /* name or address of the peer */
 	const char *port;        /* port number or service name */
+	/* AE titles, 1-16 characters of the AE VR (no backslash, not all
+	 * spaces): anything else, a longer one too (never cut), fails the
+	 * association with CS_E_INVAL before a PDU is sent */
 	const char *calling_ae;  /* ours; NULL = STORESCU_DEFAULT_CALLING_AE */
 	const char *called_ae;   /* the peer's; NULL = STORESCU_DEFAULT_CALLED_AE */
 	/*
@@ -99,7 +102,8 @@ struct storescu_echo_result {
  * be a failure: check r->status), or CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TIMEOUT
  * (cannot connect, or no answer in time), CS_E_REJECTED (the
  * association was rejected; r->rj_* say why), CS_E_ABORTED / CS_E_CLOSED
- * / CS_E_PROTO (aborted, vanished or broke the protocol), CS_E_NOMEM.
+ * / CS_E_PROTO (aborted, vanished or broke the protocol), CS_E_INVAL
+ * (an AE title that cannot be sent), CS_E_NOMEM.
  */
 CS_EXPORT int storescu_echo(const struct storescu_config *cfg,
     struct storescu_echo_result *r, struct cs_err *err);

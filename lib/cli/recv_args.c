@@ -279,9 +279,9 @@ help(void)
 	    "Output: PATH, SOP Class UID, SOP Instance UID, calling AE title, peer;\n"
 	    "with --tls the client certificate's subject in column 6; with --users or\n"
 	    "--identity-hook, the user in column 7.\n"
-	    "Exit status: 0 stopped cleanly, 2 usage (or unusable TLS certificate or key),\n"
-	    "6 cannot listen or cannot write the\n"
-	    "output directory, the port file or standard output, 70 internal error.\n",
+	    "Exit status: 0 stopped cleanly, 2 usage (or an unusable TLS certificate, key\n"
+	    "or CA), 6 cannot listen or cannot write the output directory, the port\n"
+	    "file or standard output, 70 internal error.\n",
 	    STORESCP_DEFAULT_AET, STORESCP_DEFAULT_OUTPUT_DIR,
 	    STORESCP_DEFAULT_LAYOUT, STORESCP_DEFAULT_MAX_ASSOCIATIONS,
 	    MAX_PDU_LIMIT, STORESCP_DEFAULT_MAX_PDU,

@@ -56,7 +56,8 @@ void send_web_check(struct send_args *a, const char *url);
 /* --accept-ts LIST: comma-separated UIDs or PS3.6 keywords into
  * a->stow; exits (2) on a usage error. */
 void send_web_accept_ts(struct send_args *a, const char *arg);
-/* dcmsend --echo URL: a QIDO-RS query, its line on o; the exit status. */
+/* dcmsend --echo URL: a QIDO-RS query, its line on o; the exit status
+ * (EXIT_OUTPUT when the line could not be written). */
 int send_web_echo(const struct send_args *a, const struct cli_out *o);
 
 /*

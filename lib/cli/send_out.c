@@ -338,12 +338,13 @@ send_echo_run(const struct storescu_config *cfg, struct cli_out *out,
 	send_out_echo(out, cfg, &r);
 	if (verbose)
 		send_out_echo_notes(cfg, &r);
-	if (r.status == 0)
-		return EXIT_OK;
-	if (!quiet)
+	if (r.status != 0 && !quiet)
 		fprintf(stderr,
 		    "%s: the peer answered the echo with status %04X: %s\n",
 		    cli_progname(), r.status,
 		    send_status_meaning(r.status, "C-ECHO"));
-	return EXIT_NO;
+	/* the answer is its line: one that could not be written is 6 */
+	if (cli_flush_stdout("the result") != 0)
+		return EXIT_OUTPUT;
+	return r.status == 0 ? EXIT_OK : EXIT_NO;
 }

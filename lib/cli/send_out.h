@@ -64,7 +64,7 @@ int send_remove_sent(const struct storescu_result *r, int commit, int quiet);
 /*
  * dcmsend --echo to cfg's peer: the result line on out, with verbose
  * the notes above, a failure on stderr (unless quiet).  Returns the
- * exit status.
+ * exit status: EXIT_OUTPUT when the line could not be written.
  */
 int send_echo_run(const struct storescu_config *cfg, struct cli_out *out,
     int verbose, int quiet);

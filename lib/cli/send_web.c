@@ -121,10 +121,13 @@ send_web_echo(const struct send_args *a, const struct cli_out *o)
 
 		cli_out_write(o, f, CLI_NFIELDS(f));
 	}
-	if (code >= 200 && code < 300)
-		return EXIT_OK;
-	if (!a->quiet)
+	if ((code < 200 || code >= 300) && !a->quiet)
 		fprintf(stderr, "%s: '%s' answered the query with HTTP %ld\n",
 		    cli_progname(), a->stow.url, code);
+	/* the answer is its line: one that could not be written is 6 */
+	if (cli_flush_stdout("the result") != 0)
+		return EXIT_OUTPUT;
+	if (code >= 200 && code < 300)
+		return EXIT_OK;
 	return code == 401 || code == 403 ? EXIT_REJECTED : EXIT_NO;
 }

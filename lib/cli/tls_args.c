@@ -1,10 +1,16 @@
 /* tls_args.c - the --tls options of both tools (see tls_args.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cstore/cstore.h"
 #include "cli/cli.h"
+#include "cli/exitcodes.h"
 #include "cli/tls_args.h"
+#include "net/transport.h"
 #include "core/banned.h"
+
+static void tls_args_load(const struct cstore_tls *t);
 
 const char tls_send_help[] =
     "TLS (PS3.15 Annex B):\n"
@@ -102,4 +108,23 @@ tls_args_check(const struct cstore_tls *t, int server)
 		    "NOT checked; anyone on the path can read and change what "
 		    "is sent\n",
 		    cli_progname());
+	if (!server)
+		tls_args_load(t);
+}
+
+/* The sender's certificate, key and CAs read once now: a file that
+ * cannot be loaded is the command line's fault (2, as dcmrecv's at its
+ * start), not a peer that could not be reached (3) after every file was
+ * planned.  The run reads them again for its connections. */
+static void
+tls_args_load(const struct cstore_tls *t)
+{
+	struct cs_err err = { 0, "" };
+	struct tls_ctx *c = tls_ctx_new(t, 0, &err);
+
+	if (c == NULL) {
+		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
+		exit(EXIT_USAGE);
+	}
+	tls_ctx_free(c);
 }

@@ -35,7 +35,9 @@ int tls_args_parse(struct cstore_tls *t, int opt, const char *arg);
  * The checks across the TLS options once all are read: a --tls-* option
  * without --tls, a receiver without a certificate, a key without a
  * certificate, are usage errors; --tls-insecure is said on stderr.
- * server: dcmrecv.
+ * server: dcmrecv (which loads its files in storescp_new); for the
+ * sender, a certificate, key or CA file that cannot be loaded is a
+ * usage error too (exit 2, the reason on stderr).
  */
 void tls_args_check(const struct cstore_tls *t, int server);
 

@@ -133,14 +133,17 @@ ossl_reason(char *buf, size_t len)
 
 /* OpenSSL opens its files blocking and reads them to the end: a FIFO
  * would wait for a writer for ever, /dev/zero never ends.  Only a
- * regular file (or, for the CAs, a directory) is handed to it. */
+ * regular file (or, for the CAs, a directory) is handed to it.  One
+ * that is not there is said here: OpenSSL 3 has no words for it. */
 static int
 not_a_file(const char *path, int dir_ok, const char *what, struct cs_err *err)
 {
 	struct stat st;
 
-	if (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
-	    (dir_ok && S_ISDIR(st.st_mode)))
+	if (stat(path, &st) != 0) /* OpenSSL 3 would say "unknown TLS error" */
+		return cs_err_set(err, CS_E_TLS, "cannot load %s '%s': %s",
+		    what, path, strerror(errno));
+	if (S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode)))
 		return 0; /* OpenSSL says why it cannot read it */
 	return cs_err_set(err, CS_E_TLS,
 	    "cannot load %s '%s': not a regular file", what, path);
@@ -156,8 +159,9 @@ load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 	if (ca == NULL)
 		ok = SSL_CTX_set_default_verify_paths(ssl);
 	else if (stat(ca, &st) != 0)
-		return cs_err_set(
-		    err, CS_E_TLS, "cannot read '%s': %s", ca, strerror(errno));
+		return cs_err_set(err, CS_E_TLS,
+		    "cannot load the trusted certificates '%s': %s", ca,
+		    strerror(errno));
 	else if (not_a_file(ca, 1, "the trusted certificates", err) != 0)
 		return CS_E_TLS;
 	else if (S_ISDIR(st.st_mode))

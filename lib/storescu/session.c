@@ -184,6 +184,14 @@ request(struct scu_session *s, uint32_t max_pdu, const struct ul_pc *pcs, int n,
 	unsigned window = s->async_window;
 	int rc;
 
+	/* never cut to fit: a 17th character is another AE title */
+	if (strlen(s->cfg.called_ae) > UL_AE_MAX ||
+	    strlen(s->cfg.calling_ae) > UL_AE_MAX)
+		return cs_err_set(err, CS_E_INVAL,
+		    "AE title '%s': longer than %d characters",
+		    strlen(s->cfg.called_ae) > UL_AE_MAX ? s->cfg.called_ae
+							 : s->cfg.calling_ae,
+		    UL_AE_MAX);
 	rq = cs_calloc(1, sizeof(*rq));
 	if (rq == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");

@@ -116,3 +116,13 @@ exit_section() {
 	done
 	"$CSTORE_BIN/dcmsend" --help | grep -q '^7 every input stored but not all committed'
 }
+
+@test "the README's table of exit codes (all tools) has a row for every code of lib/cli/exitcodes.h, and no other" {
+	local root=$BATS_TEST_DIRNAME/../.. readme lib
+	readme=$(awk '/^## Exit codes/ { on = 1; next } /^## / { on = 0 } on' "$root/README.md" |
+		sed -n 's/^| \([0-9][0-9]*\) |.*/\1/p' | sort -n | tr '\n' ' ')
+	lib=$(sed -n 's/^[[:space:]]*EXIT_[A-Z_]* = \([0-9]*\),.*/\1/p' "$root/lib/cli/exitcodes.h" |
+		sort -n | tr '\n' ' ')
+	[ -n "$lib" ]
+	[ "$readme" = "$lib" ] || { echo "README: '$readme', exitcodes.h: '$lib'" >&2; return 1; }
+}

@@ -107,3 +107,14 @@ load dcmrecv-helpers
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -d --max-pdu 8192 127.0.0.1 "$RECV_PORT"
 	[ "$(printf '%s\n' "$stderr" | grep 'max PDU length' | head -n1)" = "dcmsend:     max PDU length: 8192" ]
 }
+
+@test "dcmsend --echo: a result line that cannot be written (/dev/full) exits 6, not 0" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	start_dcmrecv
+	run -6 --separate-stderr bash -c '"$0" --echo 127.0.0.1 "$1" >/dev/full' \
+		"$CSTORE_BIN/dcmsend" "$RECV_PORT"
+	[ "$stderr" = "dcmsend: cannot write the result: No space left on device" ]
+	# the same echo to a writable output: its line, 0
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	assert_output --regexp $'^0000\tSuccess\t127\\.0\\.0\\.1:'
+}

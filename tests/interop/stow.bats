@@ -704,3 +704,12 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	cmp "$BATS_TEST_TMPDIR/big1.dcm" "$BATS_TEST_TMPDIR/got/1.dcm" ||
 		cmp "$BATS_TEST_TMPDIR/big1.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
+
+@test "stow: --echo to a URL whose result line cannot be written (/dev/full) exits 6, not 0" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "$STUB"
+	assert_output "HTTP 200	$STUB"
+	run -6 --separate-stderr bash -c '"$0" --echo "$1" >/dev/full' "$CSTORE_BIN/dcmsend" "$STUB"
+	[ "$stderr" = "dcmsend: cannot write the result: No space left on device" ]
+}

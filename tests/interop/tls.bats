@@ -504,9 +504,11 @@ EOC
 	[[ $stderr == *"cannot load the private key '/dev/zero': not a regular file"* ]]
 	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$f" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[[ $stderr == *"cannot load the trusted certificates '$f': not a regular file"* ]]
-	run -3 --separate-stderr timeout 5 "$CSTORE_BIN/dcmsend" --tls --tls-ca "$f" --echo 127.0.0.1 104
+	# the sender's files are its command line's fault too: 2, as the
+	# receiver's, not 3 (a peer not reached; none was tried)
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmsend" --tls --tls-ca "$f" --echo 127.0.0.1 104
 	[[ $stderr == *"cannot load the trusted certificates '$f': not a regular file"* ]]
-	run -3 --separate-stderr timeout 5 "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$f" --echo 127.0.0.1 104
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$f" --echo 127.0.0.1 104
 	[[ $stderr == *"cannot load the certificate '$f': not a regular file"* ]]
 	# a reload finds a FIFO: the old certificate stays, the receiver serves
 	cp "$PKI/server.pem" "$BATS_TEST_TMPDIR/live.pem"
@@ -587,4 +589,25 @@ PY
 @test "tls: dcmsend --commit-listen with --tls needs --tls-cert" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --commit --commit-listen 0 127.0.0.1 104 "${SMALL[0]}"
 	[[ $stderr == *"--commit-listen with --tls needs --tls-cert (the listener's certificate)"* ]]
+}
+
+@test "tls: a certificate, key or CA file that is not there: one line naming it and why, exit 2 from both tools, before any file is read or peer tried" {
+	local none=$BATS_TEST_TMPDIR/none.pem
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$none" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[ "$stderr" = "dcmrecv: cannot load the certificate '$none': No such file or directory" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$none" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[ "$stderr" = "dcmrecv: cannot load the private key '$none': No such file or directory" ]
+	start_dcmrecv --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --tls-ca "$none" localhost "$RECV_PORT" "${SMALL[0]}"
+	[ "$stderr" = "dcmsend: cannot load the trusted certificates '$none': No such file or directory" ]
+	assert_output ""
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$none" --echo localhost "$RECV_PORT"
+	[ "$stderr" = "dcmsend: cannot load the certificate '$none': No such file or directory" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$PKI/client.pem" --tls-key "$none" localhost "$RECV_PORT" "${SMALL[0]}"
+	[ "$stderr" = "dcmsend: cannot load the private key '$none': No such file or directory" ]
+	# nothing reached the receiver; the same files that are there do
+	[ -z "$(ls "$RECV_DIR")" ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[0]}"
+	same_dataset "${SMALL[0]}" "$RECV_DIR/$(cut -f4 <<<"$output").dcm"
+	stop_dcmrecv
 }

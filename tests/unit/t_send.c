@@ -1,7 +1,12 @@
 /* t_send.c - storescu_send without a peer: outcome words, options, and
  * dry runs that report every input exactly once. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
@@ -184,6 +189,60 @@ START_TEST(send_does_not_retry_a_name_that_does_not_resolve)
 }
 END_TEST
 
+/* A listener on 127.0.0.1 that never accepts (the kernel completes the
+ * connections); its port into port. */
+static int
+silent_listener(char *port, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(port, len, "%u", (unsigned)ntohs(a.sin_port));
+	return fd;
+}
+
+/* An AE title of 17 characters is another title, not one to cut to 16:
+ * nothing is sent, CS_E_INVAL says why (as an empty one is refused). */
+START_TEST(an_ae_title_longer_than_16_is_refused_never_cut)
+{
+	static const char *const paths[] = { "tests/data/p10-evrle.dcm" };
+	struct storescu_send_opts o = { .on_result = on_result };
+	struct storescu_config c = cfg;
+	struct storescu_echo_result r;
+	struct storescu_summary sum;
+	struct cs_err err = { 0, "" };
+	struct seen s;
+	char port[8];
+	int fd = silent_listener(port, sizeof(port));
+
+	c.port = port;
+	c.calling_ae = "ABCDEFGHIJKLMNOPQ";
+	ck_assert_int_eq(storescu_echo(&c, &r, &err), CS_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "'ABCDEFGHIJKLMNOPQ'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "longer than 16"));
+	c.calling_ae = NULL;
+	c.called_ae = "ABCDEFGHIJKLMNOPQ";
+	cs_err_clear(&err);
+	memset(&s, 0, sizeof(s));
+	o.user = &s;
+	ck_assert_int_eq(storescu_send(&c, &o, paths, 1, &sum, &err), CS_E_INVAL);
+	ck_assert_int_eq(s.count[STORESCU_NOTSENT], 1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "longer than 16"));
+	/* 16 is the most, and fits */
+	c.called_ae = "ABCDEFGHIJKLMNOP";
+	c.acse_timeout_ms = 200;
+	cs_err_clear(&err);
+	ck_assert_int_eq(storescu_echo(&c, &r, &err), CS_E_TIMEOUT);
+	close(fd);
+}
+END_TEST
+
 START_TEST(send_dry_run_fails_cleanly_at_every_allocation)
 {
 	static const char *const paths[] = {
@@ -230,6 +289,7 @@ send_suite(void)
 	tcase_add_test(tc, send_to_nobody_reports_notsent_with_the_reason);
 	tcase_add_test(tc, send_does_not_retry_a_name_that_does_not_resolve);
 	tcase_add_test(tc, send_dry_run_fails_cleanly_at_every_allocation);
+	tcase_add_test(tc, an_ae_title_longer_than_16_is_refused_never_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }
