@@ -320,9 +320,10 @@ serve(void)
 int
 main(int argc, char **argv)
 {
-	int n = recv_args_parse(&g.a, argc, argv);
-	int ex;
+	int n, ex;
 
+	cli_ignore_file_size_signal();
+	n = recv_args_parse(&g.a, argc, argv);
 	recv_args_check(&g.a, argc - n, argv + n);
 
 	g.a.cfg.on_stored = on_stored;

@@ -307,7 +307,10 @@ int
 main(int argc, char **argv)
 {
 	struct dcmsend d = { .resume = NULL };
-	int n = send_args_parse(&d.a, argc, argv);
+	int n;
+
+	cli_ignore_file_size_signal();
+	n = send_args_parse(&d.a, argc, argv);
 
 	argc -= n;
 	argv += n;

@@ -1,6 +1,7 @@
 /* cli.c - option values, usage errors and output helpers for cmd/. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,12 @@ const char *
 cli_progname(void)
 {
 	return program_invocation_short_name;
+}
+
+void
+cli_ignore_file_size_signal(void)
+{
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int

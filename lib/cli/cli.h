@@ -14,6 +14,15 @@
 /* Short program name, as in messages ("dcmsend"). */
 const char *cli_progname(void);
 
+/*
+ * Ignores SIGXFSZ, as every tool does first thing: a write past
+ * RLIMIT_FSIZE (ulimit -f) then fails with EFBIG and is reported as any
+ * other output that cannot be written (one line, exit 6), instead of the
+ * signal killing the tool with a cut last line.  Commands the tools start
+ * get the default back (cli_spawn_attr).
+ */
+void cli_ignore_file_size_signal(void);
+
 struct option;
 /*
  * getopt_long(3) for every tool: the same, except that getopt's own

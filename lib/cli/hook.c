@@ -190,7 +190,8 @@ subst(const char *arg, const char *path)
 
 /*
  * A hook starts as a command started from a shell would: dcmrecv ignores
- * SIGPIPE for itself (a closed peer is an error there, not death), but
+ * SIGPIPE and SIGXFSZ for itself (a closed peer or RLIMIT_FSIZE is an
+ * error there, not death), but
  * `cmd | head` in a hook must end quietly; no signal blocked.  The
  * helper process ignores SIGINT and SIGTERM (it ends when dcmrecv has
  * gone); its commands do not.
@@ -205,6 +206,7 @@ cli_spawn_attr(posix_spawnattr_t *sa, short more_flags)
 		return rc;
 	sigemptyset(&def);
 	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGXFSZ);
 	sigaddset(&def, SIGINT);
 	sigaddset(&def, SIGTERM);
 	sigemptyset(&none);

@@ -137,6 +137,12 @@ pump_payload_cached(const struct pump *p)
 }
 
 void
+pump_cut_payload(struct pump *p)
+{
+	p->payload_failed = 1;
+}
+
+void
 pump_set_payload_pad(struct pump *p, unsigned n)
 {
 	p->pad_left = n;

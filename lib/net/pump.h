@@ -127,6 +127,13 @@ void pump_release(struct pump *p);
  */
 void pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len);
 /*
+ * Cuts the payload owed where it is, as when its file cannot be read to
+ * the end (payload_failed): nothing of it, and nothing after it, is
+ * written any more, so the association must be aborted; reading goes on.
+ * For a file that changed while it was sent.
+ */
+void pump_cut_payload(struct pump *p);
+/*
  * After the len bytes of the payload file set last, n (0 or 1) zero
  * bytes follow, written from memory: the pad that makes a data set of
  * odd length even on the wire (PS3.5 A.5 for a Deflated one, PS3.8 E.1

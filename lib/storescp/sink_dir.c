@@ -41,6 +41,32 @@ sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 	return sink_root_open_as(root, path, "output directory", err);
 }
 
+/* Records root->where, dev and ino (where "" when it cannot be had: no
+ * check then). */
+static void
+note_where(struct sink_root *root)
+{
+	char cwd[PATH_MAX];
+	struct stat st;
+	int n;
+
+	root->where[0] = '\0';
+	if (fstat(root->dirfd, &st) != 0)
+		return;
+	root->dev = (uint64_t)st.st_dev;
+	root->ino = (uint64_t)st.st_ino;
+	if (root->path[0] == '/')
+		n = snprintf(
+		    root->where, sizeof(root->where), "%s", root->path);
+	else if (getcwd(cwd, sizeof(cwd)) != NULL)
+		n = snprintf(
+		    root->where, sizeof(root->where), "%s/%s", cwd, root->path);
+	else
+		n = -1;
+	if (n < 0 || (size_t)n >= sizeof(root->where))
+		root->where[0] = '\0';
+}
+
 int
 sink_root_open_as(struct sink_root *root, const char *path, const char *what,
     struct cs_err *err)
@@ -71,6 +97,7 @@ sink_root_open_as(struct sink_root *root, const char *path, const char *what,
 		    what, path, strerror(e));
 	}
 	memcpy(root->path, path, n + 1);
+	note_where(root);
 	root->min_free = 0;
 	/* tests of the named fallback on file systems with O_TMPFILE */
 	root->named_only = getenv("CSTORE_TEST_NO_TMPFILE") != NULL;
@@ -443,6 +470,24 @@ root_removed(const struct sink_root *root)
 	struct stat st;
 
 	return fstat(root->dirfd, &st) == 0 && st.st_nlink == 0;
+}
+
+/*
+ * Whether root's path no longer names the directory opened (renamed, or
+ * removed and another put there): what it stores would be reported under
+ * paths that do not name it.  One stat per object.
+ */
+static bool
+root_moved(const struct sink_root *root)
+{
+	struct stat st;
+
+	if (root->where[0] == '\0')
+		return false;
+	if (stat(root->where, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR;
+	return (uint64_t)st.st_dev != root->dev ||
+	    (uint64_t)st.st_ino != root->ino;
 }
 
 int
@@ -1036,6 +1081,14 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 	if ((unsigned)dup > SINK_DUP_REJECT) {
 		rc = cs_err_set(
 		    err, CS_E_INVAL, "invalid duplicate policy %d", (int)dup);
+		goto out;
+	}
+	if (root_moved(s->root)) {
+		rc = cs_err_set(err, CS_E_IO,
+		    "'%s' is no longer the directory opened (moved or "
+		    "replaced): nothing is stored until it is back or "
+		    "dcmrecv is restarted",
+		    s->root->path);
 		goto out;
 	}
 	if ((rc = place(s, dfd, relpath, base, dup, name, &replaced, err)) < 0)

@@ -61,6 +61,11 @@
 struct sink_root {
 	int dirfd;
 	char path[PATH_MAX]; /* as given, for messages and final paths */
+	/* path made absolute (from the working directory at open, links
+	 * kept), and the directory it named then: a commit checks that it
+	 * still does, since the final paths reported are path's */
+	char where[PATH_MAX];
+	uint64_t dev, ino;
 	/* --- debris (issue 14) --- */
 	uint64_t min_free; /* sink_begin refuses below this many free bytes */
 	int named_only;    /* no O_TMPFILE (tests: $CSTORE_TEST_NO_TMPFILE) */

@@ -18,7 +18,7 @@ static const struct outcome_info table[] = {
 	{ STORESCU_FAILED, "failed", 1, 0,
 	    "no status for it: the response names another SOP instance or class (its fate is unknown), or over STOW-RS the request failed (HTTP error) or the answer does not name it" },
 	{ STORESCU_UNREADABLE, "unreadable", 1, 0,
-	    "not sent: the input cannot be opened or read (also while it was sent: the association aborted so that the peer stores none of it), or is not a regular file" },
+	    "not sent: the input cannot be opened or read, or was written to while it was sent (the association aborted so that the peer stores none of it), or is not a regular file" },
 	{ STORESCU_NOTDICOM, "notdicom", 1, 0,
 	    "not sent: not a DICOM file or data set" },
 	{ STORESCU_TRUNCATED, "truncated", 1, 0,

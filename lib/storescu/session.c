@@ -1,6 +1,7 @@
 /* session.c - an SCU association over a socket (see session.h). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
@@ -526,6 +527,22 @@ scu_echo(
 	return 0;
 }
 
+/*
+ * Was the file at fd written to since *was (its size or modification
+ * time moved)?  A rename or chmod, which touch only the change time, is
+ * no change of its bytes.
+ */
+static int
+written_since(int fd, const struct stat *was)
+{
+	struct stat now;
+
+	return fstat(fd, &now) == 0 &&
+	    (now.st_size != was->st_size ||
+		now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+		now.st_mtim.tv_nsec != was->st_mtim.tv_nsec);
+}
+
 int
 scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
     const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
@@ -533,8 +550,9 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 {
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
+	struct stat was;
 	uint32_t n;
-	int rc;
+	int rc, marked = fstat(fd, &was) == 0;
 
 	if (s->n_pending >= s->window)
 		return cs_err_set(err, CS_E_INVAL, "the window is full");
@@ -558,6 +576,18 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	 */
 	while (
 	    (rc = dimse_send_dataset_next(s->r.a, pcid, &plan, &n, err)) == 1) {
+		/*
+		 * A file written to while it was sent (a writer still at
+		 * work, an edit in place) went out mixed: its last PDU is
+		 * cut before its payload, so that the peer stores none of
+		 * it, as for a file that shrank (a write while that PDU goes
+		 * still passes unseen).
+		 */
+		if (plan.done && marked && written_since(fd, &was)) {
+			pump_cut_payload(&s->r.pump);
+			return cs_err_set(err, CS_E_IO,
+			    "the file was written to while it was sent");
+		}
 		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
 		if (s->r.aborted)
 			break;

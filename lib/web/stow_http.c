@@ -33,6 +33,10 @@ struct body {
 	uint64_t file_off;
 	const char *boundary;
 	int io_errno, short_file;
+	/* the part's file as its first byte was read: written to before
+	 * its last was (written), the request is aborted */
+	struct stat was;
+	int marked, written;
 };
 
 struct sink {
@@ -52,6 +56,22 @@ put(char *out, size_t room, const char *s, size_t len, size_t *off)
 	memcpy(out, s + *off, k);
 	*off += k;
 	return k;
+}
+
+/*
+ * Was the file at fd written to since *was (its size or modification
+ * time moved)?  A rename or chmod touches only the change time.  As the
+ * DIMSE sender's (storescu/session.c).
+ */
+static int
+written_since(int fd, const struct stat *was)
+{
+	struct stat now;
+
+	return fstat(fd, &now) == 0 &&
+	    (now.st_size != was->st_size ||
+		now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+		now.st_mtim.tv_nsec != was->st_mtim.tv_nsec);
 }
 
 /* The next bytes of the multipart body, at most room. */
@@ -102,12 +122,20 @@ fill_body(struct body *b, char *out, size_t room)
 			continue;
 		}
 		if (b->file_off == p->len) {
+			/* mixed bytes went: no complete body, nothing stored */
+			if (b->marked && written_since(p->fd, &b->was)) {
+				b->written = 1;
+				return CURL_READFUNC_ABORT;
+			}
+			b->marked = 0;
 			b->phase = 2;
 			memcpy(b->head, "\r\n", 2);
 			b->head_len = 2;
 			b->head_off = 0;
 			continue;
 		}
+		if (b->file_off == 0 && !b->marked)
+			b->marked = fstat(p->fd, &b->was) == 0;
 		r = pread(p->fd, out + done,
 		    (size_t)(p->len - b->file_off) < room - done
 			? (size_t)(p->len - b->file_off)
@@ -370,11 +398,12 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	curl_easy_setopt(h->c, CURLOPT_READFUNCTION, read_body);
 	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
 	rc = perform(h, "/studies", hdr, rsp, err);
-	if (b.io_errno != 0 || b.short_file) {
+	if (b.io_errno != 0 || b.short_file || b.written) {
 		cs_err_clear(err);
 		rc = cs_err_set(err, CS_E_IO, "%s",
-		    b.short_file ? "a file shrank while it was sent"
-				 : strerror(b.io_errno));
+		    b.written ? "a file was written to while it was sent"
+			: b.short_file ? "a file shrank while it was sent"
+				       : strerror(b.io_errno));
 	}
 	return rc;
 }

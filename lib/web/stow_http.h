@@ -65,7 +65,8 @@ void stow_http_free(struct stow_http *h);
  * as curl asks for it: never more than curl's buffer in memory.  0 with *rsp filled
  * (any HTTP status), or CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TLS /
  * CS_E_TIMEOUT / CS_E_NET (nothing or not all was answered), CS_E_IO (a
- * file could not be read or changed size), CS_E_TOOBIG, CS_E_NOMEM.
+ * file could not be read, changed size, or was written to before its last
+ * byte was read: the request is cut short), CS_E_TOOBIG, CS_E_NOMEM.
  */
 int stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
     struct stow_http_rsp *rsp, struct cs_err *err);

@@ -48,6 +48,19 @@ tools() {
 	done
 }
 
+@test "output past the file size limit (ulimit -f, SIGXFSZ) exits 6 with a message, not killed by the signal" {
+	local t a
+	for t in $(tools); do
+		for a in --help --version; do
+			# standard error through a pipe: the limit is for regular files
+			run --separate-stderr bash -c '(ulimit -f 0 && exec "$0" "$1" >"$2") 2>&1 | cat >&2; exit "${PIPESTATUS[0]}"' \
+				"$t" "$a" "$BATS_TEST_TMPDIR/out"
+			[ "$status" -eq 6 ] || { echo "$t $a: exit $status" >&2; return 1; }
+			[[ $stderr == *"cannot write"*"File too large"* ]] || { echo "$t $a: $stderr" >&2; return 1; }
+		done
+	done
+}
+
 @test "an unknown long option exits 2, hint on stderr, nothing on stdout" {
 	local t
 	for t in $(tools); do

@@ -224,6 +224,25 @@ across_mount() {
 	stop_dcmrecv
 }
 
+@test "dcmrecv-debris: an object past the file size limit (ulimit -f) is A700 'File too large', not a death by SIGXFSZ; nothing partial, the next one stored" {
+	big 2
+	local w=$BATS_TEST_TMPDIR/fsize d=$BATS_TEST_TMPDIR/out
+	mkdir -p "$w"
+	# 1 MiB for the receiver alone (its PID is dcmrecv's)
+	printf '#!/bin/sh\nulimit -f 1024 && exec "%s" "$@"\n' "$CSTORE_BIN/dcmrecv" >"$w/dcmrecv"
+	chmod +x "$w/dcmrecv"
+	RECV_DIR=$d CSTORE_BIN=$w start_dcmrecv
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$BIG"
+	assert_output --regexp $'^A700\t.*cannot write: File too large'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	same_dataset "$FIX" "$d/$FIXINST.dcm"
+	[ "$(ls -A "$d")" = "$FIXINST.dcm" ]
+	no_partial "$d"
+	kill -0 "$RECV_PID"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
 # kill9_rounds: three times, a 50 MB object is cut by kill -9 of the
 # receiver halfway, and the receiver restarted on the same directory;
 # a small object is stored in each round.  Then the big one whole.

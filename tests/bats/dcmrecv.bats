@@ -794,6 +794,31 @@ pc_result() {
 	[ "$SECONDS" -lt 4 ]
 }
 
+@test "dcmrecv: an output directory moved away while it runs (renamed, another made in its place) is refused A700, never a line naming a file that is not there; moved back, objects are stored again" {
+	local out=$BATS_TEST_TMPDIR/out
+	RECV_DIR=$out
+	start_dcmrecv
+	run -0 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	mv "$out" "$out.old"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	assert_output --regexp $'^A700\t'
+	mkdir "$out"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	assert_output --regexp $'^A700\t'
+	rmdir "$out"
+	mv "$out.old" "$out"
+	run -0 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	cat "$RECV_STDOUT" "$RECV_STDERR"
+	# one line for each object stored, each naming a file that is there
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+	while IFS=$'\t' read -r path _; do
+		[ -f "$path" ] || { echo "no file '$path'" >&2; return 1; }
+	done <"$RECV_STDOUT"
+	[ "$(grep -c "is no longer the directory opened (moved or replaced)" "$RECV_STDERR")" -eq 2 ]
+}
+
 @test "dcmrecv: standard output failing (/dev/full) answers A700, stops it with exit 6" {
 	mkdir -p "$BATS_TEST_TMPDIR/out"
 	"$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out" --port-file "$BATS_TEST_TMPDIR/p" \

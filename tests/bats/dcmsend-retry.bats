@@ -235,3 +235,51 @@ start_wrongrsp() {
 		refute grep -q 'aborted\|file ended' "$BATS_TEST_TMPDIR/send.err"
 	done
 }
+
+# bats test_tags=serial
+@test "dcmsend: a file written to while it is sent (in place, or appended to) is its own failure (unreadable, exit 1, nothing of it stored), never 0000 for mixed bytes; one renamed meanwhile is stored" {
+	local how big=$BATS_TEST_TMPDIR/big.dcm i got
+	for how in inplace append rename; do
+		python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
+		RECV_DIR=$BATS_TEST_TMPDIR/out-$how
+		start_dcmrecv
+		# one at a time (--async 1), 4 MB at 1 MB/s, in PDUs of 256 KiB
+		"$CSTORE_BIN/dcmsend" --async 1 --limit-rate 1M 127.0.0.1 "$RECV_PORT" \
+			"${FILES[0]}" "$big" "${FILES[1]}" >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+		local spid=$!
+		track_pid "$spid"
+		# big is being sent once the receiver holds 512 kB of it
+		got=-1
+		for i in $(seq 400); do
+			got=$(open_temp_size "$RECV_PID" "$RECV_DIR")
+			[ "$got" -ge 524288 ] && break
+			sleep 0.05
+		done
+		[ "$got" -ge 524288 ]
+		case $how in
+		inplace) printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none ;;
+		append) printf 'XXXXXXXX' >>"$big" ;;
+		rename) mv "$big" "$big.moved" ;;
+		esac
+		local rc=0
+		wait "$spid" || rc=$?
+		stop_dcmrecv
+		cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err"
+		run cat "$BATS_TEST_TMPDIR/send.out"
+		[ "${#lines[@]}" -eq 3 ]
+		assert_line --index 0 --regexp $'^0000\t'"${FILES[0]}"$'\t'
+		assert_line --index 2 --regexp $'^0000\t'"${FILES[1]}"$'\t'
+		if [ "$how" = rename ]; then
+			# a rename changes no byte: the object is stored, whole
+			[ "$rc" -eq 0 ]
+			assert_line --index 1 --regexp $'^0000\t'"$big"$'\t'
+			same_dataset "$big.moved" "$RECV_DIR/2.25.1234567890123456789012345678901.dcm"
+			rm "$big.moved"
+			continue
+		fi
+		[ "$rc" -eq 1 ]
+		[ "${lines[1]}" = $'unreadable\t'"$big"$'\t1.2.840.10008.5.1.4.1.1.7.3\t2.25.1234567890123456789012345678901\tnot sent in full: the file was written to while it was sent; the association was aborted, so the peer stores none of it' ]
+		[ -s "$RECV_DIR/$(uid 1).dcm" ] && [ -s "$RECV_DIR/$(uid 2).dcm" ]
+		[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 2 ]
+	done
+}

@@ -174,6 +174,13 @@ start_dcmrecv() {
 	[[ $stderr == *"cannot write the results"* ]]
 }
 
+@test "dcmsend: results past the file size limit (ulimit -f) exit 6 with a message, not killed by SIGXFSZ" {
+	# standard error through a pipe: the limit is for regular files
+	run -6 --separate-stderr bash -c '(ulimit -f 0 && exec "$0" --dry-run 127.0.0.1 1 "$1" >"$2") 2>&1 | cat >&2; exit "${PIPESTATUS[0]}"' \
+		"$CSTORE_BIN/dcmsend" "$D/p10-evrle.dcm" "$BATS_TEST_TMPDIR/out"
+	[[ $stderr == *"cannot write the results: File too large"* ]]
+}
+
 @test "dcmsend --progress: a progress line on stderr even when not a terminal; none by default" {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --progress 127.0.0.1 1 "$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
 	[[ $stderr == *"2/2 files,"*" MB/s, ETA "* ]]

@@ -444,6 +444,36 @@ PY
 }
 
 # bats test_tags=serial
+@test "stow: a file written to while it is sent cuts its request short: aborted (as one that shrinks), exit 1, nothing stored, never 0000 for mixed bytes" {
+	local big=$BATS_TEST_TMPDIR/big.dcm i got=0
+	start_stub
+	"$CSTORE_ROOT/tests/tools/mkbig" "$big" 4 >/dev/null
+	"$CSTORE_BIN/dcmsend" --limit-rate 1M "$STUB" "$big" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local spid=$!
+	track_pid "$spid"
+	# 4 MB at 1 MB/s: written to once dcmsend has read 1 MB of it
+	for i in $(seq 400); do
+		got=$(awk '/^rchar:/ { print $2 }' "/proc/$spid/io" 2>/dev/null) || got=0
+		[ "${got:-0}" -ge 1048576 ] && break
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ "${got:-0}" -ge 1048576 ] || {
+		cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err"
+		false
+	}
+	printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none
+	local rc=0
+	wait "$spid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err"
+	[ "$rc" -eq 1 ]
+	run cat "$BATS_TEST_TMPDIR/send.out"
+	assert_output --regexp $'^aborted\t'"$big"$'\t.*a file was written to while it was sent'
+	[ "$(find "$BATS_TEST_TMPDIR/got" -name '*.dcm' | wc -l)" -eq 0 ]
+}
+
+# bats test_tags=serial
 @test "stow: --follow to a URL bridges DIMSE to DICOMweb: storescu -> dcmrecv -0 -> dcmsend --follow --remove-sent, the service down at first" {
 	require_cmd /usr/bin/storescu
 	require_netns

@@ -64,8 +64,9 @@ ms_sleep(long ms)
 }
 
 /*
- * dcmrecv ignores SIGPIPE; its hooks must not inherit that (`cmd | head`
- * would see write errors instead of ending quietly), nor a blocked mask.
+ * dcmrecv ignores SIGPIPE and SIGXFSZ; its hooks must not inherit that
+ * (`cmd | head` would see write errors instead of ending quietly), nor a
+ * blocked mask.
  */
 START_TEST(a_hook_starts_with_sigpipe_at_its_default)
 {
@@ -76,6 +77,7 @@ START_TEST(a_hook_starts_with_sigpipe_at_its_default)
 	struct cli_hook *h = cli_hook_new(argv, on_report, lines);
 	unsigned long long ign = 0, blk = 0, v;
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	void (*oldxfsz)(int) = signal(SIGXFSZ, SIG_IGN);
 	FILE *f;
 
 	ck_assert_ptr_nonnull(h);
@@ -83,6 +85,7 @@ START_TEST(a_hook_starts_with_sigpipe_at_its_default)
 	ck_assert_int_eq(cli_hook_run(h, path), 0);
 	ck_assert_uint_eq(cli_hook_wait(h, 10000), 0);
 	signal(SIGPIPE, old);
+	signal(SIGXFSZ, oldxfsz);
 	f = fopen(path, "r");
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -93,6 +96,7 @@ START_TEST(a_hook_starts_with_sigpipe_at_its_default)
 	}
 	fclose(f);
 	ck_assert_uint_eq(ign & (1ull << (SIGPIPE - 1)), 0);
+	ck_assert_uint_eq(ign & (1ull << (SIGXFSZ - 1)), 0);
 	ck_assert_uint_eq(blk, 0);
 	cli_hook_free(h);
 }
