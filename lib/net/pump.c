@@ -142,6 +142,12 @@ pump_cut_payload(struct pump *p)
 	p->payload_failed = 1;
 }
 
+int
+pump_payload_read_at_once(const struct pump *p, uint64_t len)
+{
+	return transport_is_plain(&p->t) && len <= PUMP_COPY_MAX;
+}
+
 void
 pump_set_payload_pad(struct pump *p, unsigned n)
 {

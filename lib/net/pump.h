@@ -134,6 +134,12 @@ void pump_set_payload_file(struct pump *p, int fd, off_t offset, uint64_t len);
  */
 void pump_cut_payload(struct pump *p);
 /*
+ * Is a payload of len bytes read from its file whole in one read
+ * (plain transport, at most PUMP_COPY_MAX)?  Then what is sent is that
+ * read's bytes, and a later write to the file cannot mix into them.
+ */
+int pump_payload_read_at_once(const struct pump *p, uint64_t len);
+/*
  * After the len bytes of the payload file set last, n (0 or 1) zero
  * bytes follow, written from memory: the pad that makes a data set of
  * odd length even on the wire (PS3.5 A.5 for a Deflated one, PS3.8 E.1

@@ -36,8 +36,7 @@ struct splice_writer {
 /* n bytes read from the pipe; into the file unless drop.  Returns the
  * bytes taken from the pipe (> 0), or -errno (0 taken). */
 static ssize_t
-copy(struct splice_writer *w, int pipe, int file, size_t n, int drop,
-    int *err)
+copy(struct splice_writer *w, int pipe, int file, size_t n, int drop, int *err)
 {
 	ssize_t r, k;
 	size_t done = 0;
@@ -76,7 +75,8 @@ take(struct splice_writer *w, int pipe, int file, size_t n, int *err,
 		if (k < 0 && errno == EINVAL)
 			*einval = 1;
 		else
-			*err = k < 0 ? errno : EIO; /* 0: no progress possible */
+			*err =
+			    k < 0 ? errno : EIO; /* 0: no progress possible */
 	}
 	k = copy(w, pipe, file, n, *err != 0, err);
 	if (k < 0) {

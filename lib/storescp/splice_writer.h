@@ -25,8 +25,7 @@ void splice_writer_free(struct splice_writer *w);
  * caller until splice_writer_wait; the pipe is duplicated).  Blocks
  * only to change pipe or file.  Returns 0, or -1 (nothing handed over:
  * no descriptor for the pipe). */
-int splice_writer_post(
-    struct splice_writer *w, int pipe, int file, size_t len);
+int splice_writer_post(struct splice_writer *w, int pipe, int file, size_t len);
 /* When the backlog is over max bytes, waits until it is at most low
  * (one wait for several hand-overs, not one each). */
 void splice_writer_drain_to(struct splice_writer *w, size_t max, size_t low);

@@ -552,10 +552,14 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	struct dimse_frag_plan plan;
 	struct stat was;
 	uint32_t n;
-	int rc, marked = fstat(fd, &was) == 0;
+	int rc, marked;
 
 	if (s->n_pending >= s->window)
 		return cs_err_set(err, CS_E_INVAL, "the window is full");
+	/* bytes read in one go (small files) are what is sent, whatever
+	 * happens to the file after: no two fstat calls for them */
+	marked =
+	    !pump_payload_read_at_once(&s->r.pump, len) && fstat(fd, &was) == 0;
 	rc = dimse_cstore_rq(&cmd, s->next_msg_id, sop_class, sop_instance,
 	    DIMSE_PRIORITY_MEDIUM);
 	if (rc != 0)
