@@ -256,6 +256,40 @@ raw_read_pdu() {
 	echo "$head$(timeout "${1:-5}" head -c "$len" <&7 | od -An -tx1 -v | tr -d ' \n')"
 }
 
+# raw_send_timed N [SECONDS]: sends the hex on standard input on fd 7,
+# then reads N PDUs (SECONDS, 10, for all), one line each: "MS HEX", MS
+# the milliseconds from the write to the PDU's last byte.  One python
+# process, started before the clock: the reads of raw_read_pdu cost a
+# dozen processes each, hundreds of ms apiece on a loaded machine.
+raw_send_timed() {
+	python3 -c '
+import os, select, sys, time
+data = bytes.fromhex(sys.stdin.read().strip())
+n, secs = int(sys.argv[1]), float(sys.argv[2])
+t0 = time.monotonic()
+end = t0 + secs
+view = memoryview(data)
+while view:
+    view = view[os.write(7, view):]
+buf = b""
+for _ in range(n):
+    while True:
+        if len(buf) >= 6:
+            need = 6 + int.from_bytes(buf[2:6], "big")
+            if len(buf) >= need:
+                break
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([7], [], [], left)[0]:
+            sys.exit("raw_send_timed: no PDU within %g s" % secs)
+        chunk = os.read(7, 65536)
+        if not chunk:
+            sys.exit("raw_send_timed: the peer closed")
+        buf += chunk
+    pdu, buf = buf[:need], buf[need:]
+    print(int((time.monotonic() - t0) * 1000), pdu.hex(), flush=True)
+' "$1" "${2:-10}"
+}
+
 # raw_associate PORT CLASS [TS] [CALLED] [CALLING]: connect, send the RQ,
 # read the answer into RAW_REPLY; returns 0 if it is an A-ASSOCIATE-AC.
 raw_associate() {
