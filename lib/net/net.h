@@ -31,6 +31,12 @@ int net_connect(
 int
 net_listen(const char *host, const char *port, int backlog, struct cs_err *err);
 
+/* The largest accept queue a listener asks for (the kernel caps it at
+ * net.core.somaxconn): a receiver that is busy or starved of CPU must
+ * not drop a burst of connections, each of which would then wait for
+ * the client to send its SYN again (after 1 s, then 2, 4...). */
+#define NET_BACKLOG_MAX 4096
+
 /* net_listen with flags: NET_REUSEPORT lets other sockets (other
  * processes) bind the same address and port (SO_REUSEPORT); the kernel
  * spreads new connections over them. */

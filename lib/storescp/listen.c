@@ -18,7 +18,7 @@ scp_listen(struct storescp *s, struct cs_err *err)
 		fd = net_adopt_listener(s->cfg.listen_fd, err);
 	else
 		fd = net_listen_flags(s->cfg.host,
-		    s->cfg.port ? s->cfg.port : "0", 128,
+		    s->cfg.port ? s->cfg.port : "0", NET_BACKLOG_MAX,
 		    s->cfg.reuse_port ? NET_REUSEPORT : 0, err);
 	if (fd < 0)
 		return fd;

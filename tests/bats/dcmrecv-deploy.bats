@@ -108,16 +108,22 @@ proxied_store() {
 
 # bats test_tags=serial
 @test "dcmrecv --proxy-protocol: the header and the A-ASSOCIATE-RQ have a -t window each" {
-	start_dcmrecv -t 2 --proxy-protocol
+	local hdr rq
+	# all made before the clock starts: on a loaded machine making the
+	# RQ alone took 0.9 s of the window
+	hdr=$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a
+	rq=$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)
+	raw_cstore_pdus "$CLS" "$INST" "$DS"
+	start_dcmrecv -t 4 --proxy-protocol
 	raw_connect "$RECV_PORT"
-	sleep 1.3
-	raw_send "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a"
-	sleep 1.3
-	# 2.6 s after the connection, 1.3 s after the header: in time
-	raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+	sleep 2.5
+	raw_send "$hdr"
+	sleep 2.5
+	# 5 s after the connection, 2.5 s after the header: in time
+	raw_send "$rq"
 	RAW_REPLY=$(raw_read_pdu)
 	[ "${RAW_REPLY:0:2}" = 02 ]
-	raw_cstore "$CLS" "$INST" "$DS"
+	raw_cstore_send
 	[ "$RAW_STATUS" = 0000 ]
 	raw_release
 	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"

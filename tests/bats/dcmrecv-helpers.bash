@@ -256,33 +256,87 @@ raw_read_pdu() {
 	echo "$head$(timeout "${1:-5}" head -c "$len" <&7 | od -An -tx1 -v | tr -d ' \n')"
 }
 
+# raw_send_timed N [SECONDS]: sends the hex on standard input on fd 7,
+# then reads N PDUs (SECONDS, 10, for all), one line each: "MS HEX", MS
+# the milliseconds from the write to the PDU's last byte.  One python
+# process, started before the clock: the reads of raw_read_pdu cost a
+# dozen processes each, hundreds of ms apiece on a loaded machine.
+raw_send_timed() {
+	python3 -c '
+import os, select, sys, time
+data = bytes.fromhex(sys.stdin.read().strip())
+n, secs = int(sys.argv[1]), float(sys.argv[2])
+t0 = time.monotonic()
+end = t0 + secs
+view = memoryview(data)
+while view:
+    view = view[os.write(7, view):]
+buf = b""
+for _ in range(n):
+    while True:
+        if len(buf) >= 6:
+            need = 6 + int.from_bytes(buf[2:6], "big")
+            if len(buf) >= need:
+                break
+        left = end - time.monotonic()
+        if left <= 0 or not select.select([7], [], [], left)[0]:
+            sys.exit("raw_send_timed: no PDU within %g s" % secs)
+        chunk = os.read(7, 65536)
+        if not chunk:
+            sys.exit("raw_send_timed: the peer closed")
+        buf += chunk
+    pdu, buf = buf[:need], buf[need:]
+    print(int((time.monotonic() - t0) * 1000), pdu.hex(), flush=True)
+' "$1" "${2:-10}"
+}
+
 # raw_associate PORT CLASS [TS] [CALLED] [CALLING]: connect, send the RQ,
 # read the answer into RAW_REPLY; returns 0 if it is an A-ASSOCIATE-AC.
 raw_associate() {
+	local rq
+	# made before connecting: it takes a loaded machine up to a second,
+	# which must not count against the receiver's ARTIM (-t)
+	rq=$(assoc_rq "${4:-ANY-SCP}" "${5:-RAWSCU}" "$2" "${3:-1.2.840.10008.1.2.1}")
 	raw_connect "$1"
-	raw_send "$(assoc_rq "${4:-ANY-SCP}" "${5:-RAWSCU}" "$2" "${3:-1.2.840.10008.1.2.1}")"
+	raw_send "$rq"
 	RAW_REPLY=$(raw_read_pdu)
 	[ "${RAW_REPLY:0:2}" = 02 ]
 }
 
-# raw_cstore CLASS INSTANCE DATASETFILE [MSGID]: one C-STORE on the open
-# association; RAW_STATUS gets the status.
-raw_cstore() {
+# raw_cstore_pdus CLASS INSTANCE DATASETFILE [MSGID]: the PDUs of one
+# C-STORE (command, then the data set in PDVs of at most 16000 bytes:
+# below every max PDU length), as one hex string in RAW_PDUS.
+raw_cstore_pdus() {
 	local size off=0 n ctl
-	raw_send "$(pdata 03 "$(cstore_rq "$1" "$2" "${4:-1}")")"
-	# PDVs of at most 16000 bytes: below every max PDU length.
+	RAW_PDUS=$(pdata 03 "$(cstore_rq "$1" "$2" "${4:-1}")")
 	size=$(stat -c %s "$3")
 	while :; do
 		n=$((size - off))
 		[ "$n" -le 16000 ] || n=16000
 		ctl=00
 		[ $((off + n)) -lt "$size" ] || ctl=02
-		raw_send "$(pdata $ctl "$(tail -c +$((off + 1)) "$3" | head -c "$n" | od -An -tx1 -v | tr -d ' \n')")"
+		RAW_PDUS+=$(pdata $ctl "$(tail -c +$((off + 1)) "$3" | head -c "$n" | od -An -tx1 -v | tr -d ' \n')")
 		off=$((off + n))
 		[ "$off" -lt "$size" ] || break
 	done
+}
+
+# raw_cstore_send: sends RAW_PDUS on the open association (one xxd);
+# RAW_STATUS gets the status of the response.
+raw_cstore_send() {
+	raw_send "$RAW_PDUS"
 	RAW_REPLY=$(raw_read_pdu)
 	RAW_STATUS=$(status_of "$RAW_REPLY") || RAW_STATUS=none
+}
+
+# raw_cstore CLASS INSTANCE DATASETFILE [MSGID]: one C-STORE on the open
+# association; RAW_STATUS gets the status.  The PDUs are all made before
+# the first byte goes out: made in bash on a loaded machine they took
+# seconds, which a receiver with a short -t saw as a silent peer (a
+# test with a short -t makes them before associating: raw_cstore_pdus).
+raw_cstore() {
+	raw_cstore_pdus "$@"
+	raw_cstore_send
 }
 
 # raw_release: A-RELEASE-RQ, wait for the RP, close.

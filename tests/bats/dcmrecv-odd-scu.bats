@@ -28,6 +28,23 @@ fake() {
 	run timeout 40 /usr/bin/python3 "$CSTORE_ROOT/tests/tools/fakescu" "$RECV_PORT" "$@"
 }
 
+# wait_pipe_full FIFO: until the pipe behind FIFO takes no more (polls
+# not writable, as dcmrecv's writer sees it: lines fill its pages
+# unevenly, so no byte count tells), 30 s at most.
+wait_pipe_full() {
+	python3 -c '
+import os, select, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NONBLOCK)
+p = select.poll()
+p.register(fd, select.POLLOUT)
+for _ in range(300):
+    if not p.poll(0):
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit("%s: the pipe still takes more after 30 s" % sys.argv[1])
+' "$1"
+}
+
 # stored_as_sent I: the file dcmrecv printed for FILES[I] holds its data set
 stored_as_sent() {
 	local u p
@@ -176,6 +193,8 @@ stored_as_sent() {
 		>"$BATS_TEST_TMPDIR/fake.out" &
 	fk=$!
 	track_pid $fk
+	# the pipe full, then held so for longer than -t
+	wait_pipe_full "$fifo"
 	sleep 3
 	touch "$BATS_TEST_TMPDIR/go"
 	wait "$fk"
@@ -187,7 +206,7 @@ stored_as_sent() {
 		>"$BATS_TEST_TMPDIR/fake2.out" &
 	fk=$!
 	track_pid $fk
-	sleep 2
+	wait_pipe_full "$fifo"
 	kill -TERM "$rp"
 	for i in $(seq 50); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$rp" 2>/dev/null; then

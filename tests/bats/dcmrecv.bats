@@ -195,8 +195,12 @@ setup() {
 	raw_associate "$RECV_PORT" "$CLS"
 	raw_send "$(pdata 03 "$(cstore_rq "$CLS" "$INST" 1)")"
 	raw_send "$(pdata 00 "$(head -c 400 "$DS" | od -An -tx1 -v | tr -d ' \n')")"
-	sleep 0.3
-	# A temporary exists while the object streams in ...
+	# A temporary exists while the object streams in (once the
+	# receiver has read the first bytes: 10 s at most) ...
+	for i in $(seq 100); do
+		[ "$(open_temp_size "$RECV_PID" "$RECV_DIR")" -ge 0 ] && break
+		sleep 0.1
+	done
 	[ "$(open_temp_size "$RECV_PID" "$RECV_DIR")" -ge 0 ]
 	raw_close
 	# ... and is gone once the peer has vanished.
@@ -463,10 +467,15 @@ pc_result() {
 
 # bats test_tags=serial
 @test "dcmrecv: a peer silent mid-object is aborted after --timeout, temporary removed" {
+	local cmd part
+	# made before the association: building them in bash took longer
+	# than the 1 s of -t on a loaded machine (an idle association's
+	# abort, not the one mid-object)
+	cmd=$(pdata 03 "$(cstore_rq "$CLS" "$INST" 1)")
+	part=$(pdata 00 "$(head -c 400 "$DS" | od -An -tx1 -v | tr -d ' \n')")
 	start_dcmrecv -t 1
 	raw_associate "$RECV_PORT" "$CLS"
-	raw_send "$(pdata 03 "$(cstore_rq "$CLS" "$INST" 1)")"
-	raw_send "$(pdata 00 "$(head -c 400 "$DS" | od -An -tx1 -v | tr -d ' \n')")"
+	raw_send "$cmd$part"
 	RAW_REPLY=$(raw_read_pdu 5)
 	[ "${RAW_REPLY:0:2}" = 07 ]
 	raw_close
@@ -781,17 +790,27 @@ pc_result() {
 
 # bats test_tags=serial
 @test "dcmrecv: a slow --exec blocks neither the association nor the shutdown beyond --grace" {
-	start_dcmrecv --grace 1 --exec sleep 4 ';'
+	local t0 go=$BATS_TEST_TMPDIR/go
+	# the command runs until the test lets it end (20 s at most): an
+	# association or a stop that waited for it would take 20 s.  It
+	# starts after the response, so the release is timed too; the PDUs
+	# are made before the clock starts (seconds of bash when loaded).
+	start_dcmrecv --grace 1 --exec sh -c \
+		'i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done' \
+		sh "$go" ';'
+	raw_cstore_pdus "$CLS" "$INST" "$DS"
 	raw_associate "$RECV_PORT" "$CLS"
-	SECONDS=0
-	raw_cstore "$CLS" "$INST" "$DS"
+	t0=$(now_ms)
+	raw_cstore_send
 	[ "$RAW_STATUS" = 0000 ]
-	[ "$SECONDS" -lt 2 ]
 	raw_release
-	SECONDS=0
+	[ "${RAW_REPLY:0:2}" = 06 ]
+	[ $(($(now_ms) - t0)) -lt 10000 ]
+	t0=$(now_ms)
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	[ "$SECONDS" -lt 4 ]
+	[ $(($(now_ms) - t0)) -lt 4000 ]
+	touch "$go"
 }
 
 @test "dcmrecv: an output directory moved away while it runs (renamed, another made in its place) is refused A700, never a line naming a file that is not there; moved back, objects are stored again" {

@@ -93,11 +93,17 @@ all_arrived() {
 	# meanwhile: the three small files are out, the big one is stuck in
 	# the socket buffers when it is cut
 	start_dcmrecv --delay 1000
-	"$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}" "$big" \
+	"$CSTORE_BIN/dcmsend" -d --json 127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}" "$big" \
 		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
 	local pid=$!
 	track_pid "$pid"
-	sleep 0.4
+	# cut once the big one's data set is going out (-d), 20 s at most:
+	# cut before dcmsend took it, it is reported truncated otherwise
+	for _ in $(seq 400); do
+		awk '/C-STORE-RQ msg-id=4 / { f = 1 } f && /PDV: .*, data set, / { n = 1 } END { exit !n }' \
+			"$BATS_TEST_TMPDIR/send.err" && break
+		sleep 0.05
+	done
 	truncate -s 1000000 "$big"
 	local rc=0
 	wait "$pid" || rc=$?

@@ -206,6 +206,9 @@ start_wrongrsp() {
 		python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
 		RECV_DIR=$BATS_TEST_TMPDIR/out$((${#r} > 0))
 		start_dcmrecv
+		# emptied first: the wait below must not see the first round's
+		# lines before this dcmsend's redirection has truncated them
+		: >"$BATS_TEST_TMPDIR/send.out"
 		# one at a time (--async 1), slowly: f1 is answered before big starts
 		"$CSTORE_BIN/dcmsend" --async 1 --limit-rate 200k $r 127.0.0.1 "$RECV_PORT" \
 			"${FILES[0]}" "$big" "${FILES[1]}" >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &

@@ -119,6 +119,15 @@ wait_for_port() {
 	return 1
 }
 
+# now_ms: the wall clock in milliseconds.  Bound a duration with it, not
+# with bash's SECONDS: SECONDS counts whole-second boundaries passed, so
+# an operation of 1.1 s reads 2 one time in ten.
+now_ms() {
+	local t
+	t=$(date +%s%N)
+	echo $((t / 1000000))
+}
+
 # wait_for_line FILE REGEX [SECONDS]: until a line of FILE matches.
 wait_for_line() {
 	local file=$1 re=$2 secs=${3:-5} i
