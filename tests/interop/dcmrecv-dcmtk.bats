@@ -281,7 +281,7 @@ compare_with_ref() {
 }
 
 # bats test_tags=serial
-@test "dcmrecv-dcmtk: no Nagle stall, even with a Nagle-on sender: 300 objects in under 3 s" {
+@test "dcmrecv-dcmtk: no Nagle stall, even with a Nagle-on sender: 300 objects in under 8 s" {
 	start_dcmrecv
 	local t0 t1
 	t0=$(date +%s%N)
@@ -294,6 +294,8 @@ compare_with_ref() {
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 300 ]
 	echo "300 objects in $(((t1 - t0) / 1000000)) ms" >&3
 	# With a 40 ms stall per object this would take 12 s or more (DCMTK's
-	# storescp: about 45 ms per object from this sender).
-	[ $(((t1 - t0) / 1000000)) -lt 3000 ]
+	# storescp: about 45 ms per object from this sender).  Quiet, it
+	# takes under 1 s; 4.7 s was seen with the two cores loaded 15-fold,
+	# so the bound sits between that and a stall.
+	[ $(((t1 - t0) / 1000000)) -lt 8000 ]
 }
