@@ -172,6 +172,46 @@ j2k_cod(const uint8_t *p, size_t n, unsigned *mct, unsigned *wavelet)
 }
 
 /*
+ * The image of a JPEG 2000 code stream's SIZ segment (ISO 15444-1 A.5.1,
+ * the first after SOC) against the data set's: GDCM sizes its copy of
+ * what OpenJPEG decoded by Rows, Columns and Samples per Pixel, and
+ * reads past it (a crash) when the code stream's image is larger.
+ * Returns 0 when they agree or there is no SIZ to read (the decoder
+ * then refuses the stream itself), else CS_E_PROTO saying why.
+ */
+static int
+j2k_size_check(const uint8_t *p, size_t n, const struct dcmfile_image *img,
+    struct cs_err *err)
+{
+	struct rd r = j2k_stream(p, n);
+	uint32_t x, y, xo, yo;
+	uint16_t c;
+
+	if (rd_be16(&r) != 0xff4f || rd_be16(&r) != 0xff51 || r.err)
+		return 0;
+	rd_skip(&r, 4); /* Lsiz, Rsiz */
+	x = rd_be32(&r);
+	y = rd_be32(&r);
+	xo = rd_be32(&r);
+	yo = rd_be32(&r);
+	rd_skip(&r, 16); /* the tiles */
+	c = rd_be16(&r);
+	if (r.err)
+		return 0;
+	if (x > xo && y > yo && x - xo == img->cols && y - yo == img->rows &&
+	    c == img->samples)
+		return 0;
+	return cs_err_set(err, CS_E_PROTO,
+	    "the JPEG 2000 code stream holds an image of %lu x %lu pixels "
+	    "and %u components, the data set says %lu x %lu and %u "
+	    "(Columns x Rows, Samples per Pixel)",
+	    x > xo ? (unsigned long)(x - xo) : 0ul,
+	    y > yo ? (unsigned long)(y - yo) : 0ul, (unsigned)c,
+	    (unsigned long)img->cols, (unsigned long)img->rows,
+	    (unsigned)img->samples);
+}
+
+/*
  * The colour of a decoded JPEG 2000 frame of 3 samples: OpenJPEG undoes
  * the component transformation its COD names, so what comes out is RGB
  * whatever the label said (YBR_RCT, YBR_ICT, PS3.3 C.7.6.3.1.2, but also
@@ -612,6 +652,9 @@ decode_stream(struct xcp *p, const char *ts, const uint8_t *in, size_t n,
 		 * writers are) GDCM may still read, as it did before */
 		if (rc == CS_E_UNSUPPORTED) {
 			cs_err_clear(err);
+			if (is_j2k(ts) &&
+			    j2k_size_check(in, n, &p->img, err) != 0)
+				return CS_E_PROTO;
 			rc = dcmfile_codec_decode(
 			    ts, &p->img, in, n, out, p->frame_size, got, err);
 		}

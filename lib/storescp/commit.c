@@ -36,7 +36,9 @@ commit_tx_data(struct commit_tx *t, const uint8_t *data, size_t len)
 	size_t cap = t->rq_cap;
 	uint8_t *p;
 
-	if (t->too_big)
+	/* an empty PDV: nothing to keep, and memcpy to a buffer not yet
+	 * allocated (NULL) is undefined even for 0 bytes */
+	if (t->too_big || len == 0)
 		return;
 	if (len > COMMIT_RQ_MAX - t->rq_len) {
 		t->too_big = 1;

@@ -325,6 +325,8 @@ write_all(struct sink *s, const uint8_t *p, size_t n, struct cs_err *err)
 			}
 			w -= (ssize_t)m;
 			mdone = s->meta_len;
+			if (w == 0) /* a header alone: p may be NULL */
+				continue;
 		}
 		p += w;
 		n -= (size_t)w;

@@ -79,6 +79,27 @@ DIRS="rle jpeg-sv1 jpeg-p14 jpegls j2k"
 	done
 }
 
+@test "dcmsend: a JPEG 2000 code stream wider than the data set's Columns is refused with a reason, not a crash, and the next file is sent" {
+	local src f
+	src=$(ls "$XCORPUS"/j2k/*.dcm | head -n 1)
+	f=$W/wide.dcm
+	# SIZ (after SOC, FF4F FF51): Xsiz at offset 8, made 49408 pixels wider
+	/usr/bin/python3 - "$src" "$f" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.find(b"\xff\x4f\xff\x51")
+assert i > 0
+x = struct.unpack(">I", d[i + 8:i + 12])[0]
+d[i + 8:i + 12] = struct.pack(">I", x + 49408)
+open(sys.argv[2], "wb").write(d)
+PY
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f" "$src"
+	assert_line --index 0 --regexp $'^transcodefail\t'"$f"$'\t.*the JPEG 2000 code stream holds an image of [0-9]+ x [0-9]+ pixels'
+	assert_line --index 1 --regexp $'^0000\t'"$src"$'\t.*transcoded to ImplicitVRLittleEndian$'
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 1 ]
+}
+
 @test "dcmsend -v: messages of GDCM and its libraries appear only with -v, prefixed" {
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$XCORPUS/lossy" "$XCORPUS/jpeg-sv1"

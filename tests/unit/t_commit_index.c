@@ -264,6 +264,22 @@ request(struct commit_tx *t, int n)
 	wr_release(&w);
 }
 
+/* request(), with an empty fragment first, between and last */
+static void
+request_split(struct commit_tx *t, int n)
+{
+	struct commit_tx whole;
+
+	request(&whole, n);
+	commit_tx_init(t, DS_ENC_IVR_LE);
+	commit_tx_data(t, whole.rq, 0);
+	commit_tx_data(t, whole.rq, 7);
+	commit_tx_data(t, whole.rq + 7, 0);
+	commit_tx_data(t, whole.rq + 7, whole.rq_len - 7);
+	commit_tx_data(t, whole.rq + whole.rq_len, 0);
+	commit_tx_release(&whole);
+}
+
 START_TEST(a_transaction_reports_held_and_missing_instances)
 {
 	struct commit_index ix;
@@ -338,6 +354,29 @@ START_TEST(a_malformed_request_is_answered_invalid_argument)
 	commit_tx_init(&t, DS_ENC_IVR_LE);
 	commit_tx_data(&t, junk, sizeof(junk));
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0x0115);
+	commit_tx_release(&t);
+}
+END_TEST
+
+START_TEST(empty_fragments_of_a_request_are_no_data)
+{
+	struct cs_err err = { 0, "" };
+	struct commit_tx t;
+	static const uint8_t none[1];
+
+	/* a peer may send a PDV with no bytes first, and nothing else:
+	 * (with UBSan) no memcpy to the buffer not yet allocated */
+	commit_tx_init(&t, DS_ENC_IVR_LE);
+	commit_tx_data(&t, none, 0);
+	commit_tx_data(&t, NULL, 0);
+	ck_assert_ptr_null(t.rq);
+	ck_assert_uint_eq(t.rq_len, 0);
+	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0x0115);
+	commit_tx_release(&t);
+	/* and between two halves of a request they change nothing */
+	request_split(&t, 2);
+	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
+	ck_assert_uint_eq(t.n, 2);
 	commit_tx_release(&t);
 }
 END_TEST
@@ -459,6 +498,7 @@ commit_index_suite(void)
 	tcase_add_test(tc, a_transaction_reports_held_and_missing_instances);
 	tcase_add_test(tc, commit_fail_n_fails_every_nth_instance_on_purpose);
 	tcase_add_test(tc, a_malformed_request_is_answered_invalid_argument);
+	tcase_add_test(tc, empty_fragments_of_a_request_are_no_data);
 	tcase_add_test(
 	    tc, the_index_in_memory_sees_what_any_writer_appends_later);
 	tcase_add_test(tc, an_index_larger_than_one_read_is_read_whole);
