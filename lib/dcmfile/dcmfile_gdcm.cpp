@@ -215,7 +215,82 @@ ijg_output(void *cinfo)
 	lib_message("libjpeg", buf);
 }
 
+/*
+ * libjpeg's warnings.  GDCM's JPEG decoder asserts (abort(): Debian
+ * builds it with assertions) on any warning met while the header is
+ * read, but "must downscale", which it uses to pick the bit depth; and
+ * it accepts a stream whose decode met one warning, such as a premature
+ * end of its data, which libjpeg fills with zeros: pixels changed, the
+ * decode reported good.  So a warning in the header becomes the error it
+ * is (error_exit: GDCM's own, which longjmps back into its decoder, set
+ * up for this phase), and one that says the data is damaged is noted
+ * here, for decode() to refuse the frame.
+ */
+using ijg_emit_fn = void (*)(void *cinfo, int level);
+using ijg_exit_fn = void (*)(void *cinfo);
+
+/* the first damage libjpeg reported in this thread's current decode */
+thread_local std::string jpeg_damage;
+
+/* IJG 6b jpegint.h: a decompressor reading its header (jpeg_read_header) */
+constexpr int IJG_DSTATE_INHEADER = 201;
+
+/* jpeg_common_fields: err, mem, progress, client_data (pointers), then
+ * boolean is_decompressor and int global_state (IJG 6b jpeglib.h). */
+int
+ijg_global_state(void *cinfo)
+{
+	int state;
+
+	std::memcpy(&state,
+	    static_cast<char *>(cinfo) + 4 * sizeof(void *) + sizeof(int),
+	    sizeof(state));
+	return state;
+}
+
+bool
+starts_with(const char *s, const char *prefix)
+{
+	return std::strncmp(s, prefix, std::strlen(prefix)) == 0;
+}
+
+/* The three bundled libjpegs (8, 12, 16 bits): each one's own methods. */
+std::atomic<ijg_emit_fn> ijg_std_emit[3];
+std::atomic<ijg_exit_fn> ijg_std_exit[3];
+
+template <int lib>
+void
+ijg_emit(void *cinfo, int level)
+{
+	ijg_err *e = *static_cast<ijg_err **>(cinfo);
+	ijg_emit_fn orig = ijg_std_emit[lib].load(std::memory_order_relaxed);
+
+	if (level < 0) {
+		char buf[256];
+
+		buf[0] = '\0';
+		e->format_message(cinfo, buf);
+		buf[sizeof(buf) - 1] = '\0';
+		if (!starts_with(buf, "Must downscale") &&
+		    ijg_global_state(cinfo) == IJG_DSTATE_INHEADER &&
+		    e->error_exit !=
+			ijg_std_exit[lib].load(std::memory_order_relaxed)) {
+			if (jpeg_damage.empty())
+				jpeg_damage = buf;
+			e->error_exit(cinfo); /* GDCM's: does not return */
+		}
+		if (jpeg_damage.empty() &&
+		    (starts_with(buf, "Corrupt JPEG data") ||
+			starts_with(buf, "Premature end of JPEG file") ||
+			starts_with(buf, "Inconsistent progression")))
+			jpeg_damage = buf;
+	}
+	if (orig != nullptr)
+		orig(cinfo, level);
+}
+
 /* jpeg_std_error of the libjpeg whose symbols carry prefix name. */
+template <int lib>
 void *
 ijg_std_error(const char *name, void *err)
 {
@@ -224,7 +299,11 @@ ijg_std_error(const char *name, void *err)
 	if (real == nullptr)
 		return nullptr;
 	void *r = real(err);
-	static_cast<ijg_err *>(err)->output_message = ijg_output;
+	ijg_err *e = static_cast<ijg_err *>(err);
+	ijg_std_emit[lib].store(e->emit_message, std::memory_order_relaxed);
+	ijg_std_exit[lib].store(e->error_exit, std::memory_order_relaxed);
+	e->output_message = ijg_output;
+	e->emit_message = ijg_emit<lib>;
 	return r;
 }
 
@@ -274,19 +353,19 @@ opj_routed(void *codec)
 extern "C" CS_GDCM_ENTRY void *
 gdcmjpeg8_jpeg_std_error(void *err)
 {
-	return ijg_std_error("gdcmjpeg8_jpeg_std_error", err);
+	return ijg_std_error<0>("gdcmjpeg8_jpeg_std_error", err);
 }
 
 extern "C" CS_GDCM_ENTRY void *
 gdcmjpeg12_jpeg_std_error(void *err)
 {
-	return ijg_std_error("gdcmjpeg12_jpeg_std_error", err);
+	return ijg_std_error<1>("gdcmjpeg12_jpeg_std_error", err);
 }
 
 extern "C" CS_GDCM_ENTRY void *
 gdcmjpeg16_jpeg_std_error(void *err)
 {
-	return ijg_std_error("gdcmjpeg16_jpeg_std_error", err);
+	return ijg_std_error<2>("gdcmjpeg16_jpeg_std_error", err);
 }
 
 /* OPJ_CODEC_FORMAT is an enum (an int); opj_codec_t * an opaque pointer */
@@ -789,7 +868,13 @@ decode(const char *ts_uid, const struct dcmfile_image *img, const void *in,
 	gdcm::DataElement src(gdcm::Tag(0x7fe0, 0x0010));
 	src.SetValue(*sq);
 	gdcm::DataElement dst;
-	if (!codec.Decode(src, dst))
+	jpeg_damage.clear();
+	bool ok = codec.Decode(src, dst);
+	if (!jpeg_damage.empty())
+		return cs_err_set(err, CS_E_PROTO,
+		    "the %s stream is damaged (libjpeg: %s)", ts_uid,
+		    jpeg_damage.c_str());
+	if (!ok)
 		return cs_err_set(
 		    err, CS_E_UNSUPPORTED, "the %s decoder failed", ts_uid);
 	const gdcm::ByteValue *bv = dst.GetByteValue();

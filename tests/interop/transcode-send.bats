@@ -100,6 +100,36 @@ PY
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 1 ]
 }
 
+@test "dcmsend: a damaged JPEG stream is transcodefail with libjpeg's reason, never a crash (header) nor zero-filled pixels sent as 0000 (data); the next file is sent" {
+	local src
+	src=$(corpus_dir)/ts/jpeg-baseline.dcm
+	# a Huffman table overwritten (GDCM's decoder asserted: exit 134), and
+	# an EOI a third into the scan (libjpeg filled the rest with zeros and
+	# GDCM took the one warning: the frame arrived changed, 0000)
+	/usr/bin/python3 - "$src" "$W/dht.dcm" "$W/eoi.dcm" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+b = bytearray(d)
+i = b.find(b"\xff\xc4")
+assert i > 0
+b[i:i + 5] = b"\xff" * 5
+open(sys.argv[2], "wb").write(b)
+b = bytearray(d)
+j, k = d.find(b"\xff\xda"), d.rfind(b"\xff\xd9")
+assert 0 < j < k
+m = j + (k - j) // 3
+b[m:m + 2] = b"\xff\xd9"
+b[m + 2:k + 2] = bytes(k - m)
+open(sys.argv[3], "wb").write(b)
+PY
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$W/dht.dcm" "$W/eoi.dcm" "$src"
+	assert_line --index 0 --regexp $'^transcodefail\t'"$W/dht.dcm"$'\t.*stream is damaged \(libjpeg: Corrupt JPEG data'
+	assert_line --index 1 --regexp $'^transcodefail\t'"$W/eoi.dcm"$'\t.*stream is damaged \(libjpeg: Corrupt JPEG data: premature end of data segment\)'
+	assert_line --index 2 --regexp $'^0000\t'"$src"$'\t.*transcoded to ImplicitVRLittleEndian'
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 1 ]
+}
+
 @test "dcmsend -v: messages of GDCM and its libraries appear only with -v, prefixed" {
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$XCORPUS/lossy" "$XCORPUS/jpeg-sv1"
