@@ -596,7 +596,8 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		 * it, as for a file that shrank (a write while the last PDU
 		 * goes: see after the loop).
 		 */
-		if (marked && written_since(fd, &was)) {
+		if (marked && plan.left + n < len + pad &&
+		    written_since(fd, &was)) {
 			pump_cut_payload(&s->r.pump);
 			return cs_err_set(err, CS_E_IO,
 			    "the file was written to while it was sent");
