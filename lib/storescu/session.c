@@ -616,8 +616,12 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	/* every byte is in the socket now, copied (mapping, buffer, TLS):
 	 * one written meanwhile may be in the last PDU, which went */
-	if (marked && written_since(fd, &was))
-		find_pending(s, *msg_id)->mixed = 1;
+	if (marked && written_since(fd, &was)) {
+		struct scu_pending *p = find_pending(s, *msg_id);
+
+		if (p != NULL)
+			p->mixed = 1;
+	}
 	return 0;
 }
 
