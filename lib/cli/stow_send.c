@@ -356,6 +356,31 @@ prepare_again(struct run *r)
 
 static int flush_once(struct run *r, struct cs_err *err);
 
+/*
+ * The file of the batch's input k failed while its request was sent (it
+ * shrank, could not be read, or was written to): its request was cut
+ * short, so the service stored nothing of it.  That input gets its line;
+ * the others stay in the batch, to go again in a new request.
+ */
+static void
+drop_broken(struct run *r, size_t k, int shrank, const char *msg)
+{
+	struct item *it = &r->it[k];
+	char why[CS_ERR_MSG_MAX + 128];
+
+	snprintf(why, sizeof(why),
+	    "not sent in full: %s; the request was cut short, so the service "
+	    "stores none of it",
+	    msg);
+	report_item(r, it, shrank ? STORESCU_TRUNCATED : STORESCU_UNREADABLE, 0,
+	    0, why);
+	r->bytes -= it->xfd >= 0 ? it->xlen : it->info.file_size;
+	stow_unprepare(it);
+	close(it->fd);
+	memmove(it, it + 1, (r->n - k - 1) * sizeof(*it));
+	r->n--;
+}
+
 int
 flush(struct run *r, struct cs_err *err)
 {
@@ -388,6 +413,12 @@ flush_once(struct run *r, struct cs_err *err)
 	if (r->n == 0)
 		return 0;
 	rc = post(r, &rsp, err);
+	if (rc == CS_E_IO && rsp.bad_part > 0 && rsp.bad_part <= r->n) {
+		drop_broken(r, rsp.bad_part - 1, rsp.bad_shrank, err->msg);
+		cs_err_clear(err);
+		free(rsp.body);
+		return 0; /* the others: flush sends them again */
+	}
 	if (rc == CS_E_IO || rc == CS_E_TOOBIG) {
 		snprintf(why, sizeof(why), "%s", err->msg);
 		cs_err_clear(err);

@@ -20,30 +20,35 @@
 #include "core/banned.h"
 
 /*
- * Large data sets go out by send(2) from a read-only mapping of the file,
- * middling ones by sendfile(2); neither copies payload in user space.
- * With sendfile the socket carries the page-cache pages themselves, and
- * over loopback the receiving process (the bottleneck) then spent ~25%
- * more CPU per GB than when our send copies the bytes into the socket:
- * 52 MB objects went ~25% faster.  Below PUMP_MAP_MIN (about what the two
- * 4 MB socket buffers hold at once) sendfile was as fast or faster, and
- * costs no mapping per file.
+ * Data sets over PUMP_COPY_MAX go out by send(2) from a read-only mapping
+ * of the file: no copy in user space, and the bytes are copied into the
+ * socket when send is called.  sendfile(2) is never used for a file on
+ * a plain socket: the socket would keep the page-cache pages until the
+ * peer reads them, so a write to the file after our last check (see
+ * storescu/session.c) would still reach the peer.  With sendfile the
+ * receiving process (the bottleneck over loopback) also spent ~25% more
+ * CPU per GB than with our send copying: 52 MB objects went ~25% faster.
+ * For 1-8 MiB sendfile had been kept (no mapping per file); there too
+ * the mapping took ~25% less wall, the copy moving from the receiver to
+ * us (docs/performance.md, "1-8 MiB data sets").
  *
  * Small ones (up to PUMP_COPY_MAX) are read into a buffer (one pread per
  * data set) and each PDV sent with its header in one sendmsg(2): 131 KB
  * objects sent one at a time (--async 1) took ~20% less sender and ~13%
  * less receiver CPU than header + sendfile, in as many system calls.  A
  * mapping per file (mmap, sendmsg, munmap) saved the receiver half as
- * much and cost the sender more.
+ * much and cost the sender more.  A larger one whose mapping fails goes
+ * that way too, in pieces of PUMP_COPY_MAX.
  *
  * Only the kernel reads the mapping (send copies from it), never our
  * code: a file that shrinks meanwhile makes send fail with EFAULT, not
  * our process take SIGBUS, and that is reported as the file ending early.
  * Windows of PUMP_MAP_WINDOW bytes keep the resident size small.
  */
-#define PUMP_MAP_MIN (8 * 1024 * 1024)
 #define PUMP_MAP_WINDOW (2 * 1024 * 1024)
 #define PUMP_COPY_MAX (1024u * 1024u)
+
+static int cbuf_get(struct pump *p);
 
 /* struct pump's payload_how */
 enum {
@@ -143,9 +148,11 @@ pump_cut_payload(struct pump *p)
 }
 
 int
-pump_payload_read_at_once(const struct pump *p, uint64_t len)
+pump_payload_read_at_once(struct pump *p, uint64_t len)
 {
-	return transport_is_plain(&p->t) && len <= PUMP_COPY_MAX;
+	/* without the buffer, the payload would go by sendfile */
+	return transport_is_plain(&p->t) && len <= PUMP_COPY_MAX &&
+	    cbuf_get(p) == 0;
 }
 
 void
@@ -212,11 +219,10 @@ choose_payload_way(struct pump *p)
 	p->payload_how = PAYLOAD_SENDFILE;
 	if (!transport_is_plain(&p->t))
 		return;
-	if (p->payload_len <= PUMP_COPY_MAX) {
-		if (cbuf_get(p) == 0)
-			p->payload_how = PAYLOAD_COPY;
-	} else if (p->payload_len >= PUMP_MAP_MIN && map_window(p) == 1)
+	if (p->payload_len > PUMP_COPY_MAX && map_window(p) == 1)
 		p->payload_how = PAYLOAD_MAP;
+	else if (cbuf_get(p) == 0) /* read in pieces of PUMP_COPY_MAX */
+		p->payload_how = PAYLOAD_COPY;
 }
 
 /*

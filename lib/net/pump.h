@@ -138,7 +138,7 @@ void pump_cut_payload(struct pump *p);
  * (plain transport, at most PUMP_COPY_MAX)?  Then what is sent is that
  * read's bytes, and a later write to the file cannot mix into them.
  */
-int pump_payload_read_at_once(const struct pump *p, uint64_t len);
+int pump_payload_read_at_once(struct pump *p, uint64_t len);
 /*
  * After the len bytes of the payload file set last, n (0 or 1) zero
  * bytes follow, written from memory: the pad that makes a data set of

@@ -16,7 +16,7 @@ static const struct outcome_info table[] = {
 	 * another instance or class, or over STOW-RS an HTTP error or an
 	 * answer that does not name it (otherwise the peer's status). */
 	{ STORESCU_FAILED, "failed", 1, 0,
-	    "no status for it: the response names another SOP instance or class (its fate is unknown), or over STOW-RS the request failed (HTTP error) or the answer does not name it" },
+	    "no status for it: the response names another SOP instance or class (its fate is unknown), or the file was written to while its last PDU went (the status is for bytes that may be mixed), or over STOW-RS the request failed (HTTP error) or the answer does not name it" },
 	{ STORESCU_UNREADABLE, "unreadable", 1, 0,
 	    "not sent: the input cannot be opened or read, or was written to while it was sent (the association aborted so that the peer stores none of it), or is not a regular file" },
 	{ STORESCU_NOTDICOM, "notdicom", 1, 0,

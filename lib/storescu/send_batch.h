@@ -18,7 +18,8 @@
 
 /* One input on its way: from taking its file to its response. */
 struct flight {
-	int sent; /* a request went out (answered or not) */
+	int sent;  /* a request went out (answered or not) */
+	int mixed; /* its file was written to as its last PDU went */
 	uint16_t msg_id;
 	size_t j; /* position in the association's list */
 	uint64_t t0, len;

@@ -84,6 +84,7 @@ static void
 flight_init(struct batch *b, struct flight *f, size_t j)
 {
 	f->sent = 0;
+	f->mixed = 0;
 	f->j = j;
 	f->t0 = net_now_us();
 	f->len = 0;
@@ -549,6 +550,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
 	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd, (off_t)off,
 	    f->len, pad, &f->msg_id, &e);
+	f->mixed = rc == 0 && scu_store_mixed(s, f->msg_id);
 	if (rc == CS_E_IO)
 		b->broken_outcome =
 		    shrank(p->tc.fd >= 0 ? p->tc.fd : p->fd, off + f->len)
@@ -651,6 +653,18 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 	f->r.bytes = f->len;
 	f->r.error_comment = rsp->error_comment;
 	matches = response_matches(f, rsp);
+	if (f->mixed) {
+		/* the peer's status is for bytes that may be mixed */
+		f->r.outcome = STORESCU_FAILED;
+		f->r.has_status = 0;
+		f->r.bytes = 0;
+		report_add_detail(f->detail,
+		    "the file was written to while its last PDU went: the "
+		    "peer answered %04X for bytes that may be mixed",
+		    rsp->status);
+		land(b, f);
+		return;
+	}
 	if (matches && transient_status(rsp->status) &&
 	    b->sends[f->j] < b->max_sends) {
 		report_note(&b->run->rep,

@@ -381,6 +381,7 @@ add_pending(struct scu_session *s)
 	if (s->next_msg_id == 0)
 		s->next_msg_id = 1;
 	p->have_rsp = 0;
+	p->mixed = 0;
 	return p->msg_id;
 }
 
@@ -527,6 +528,10 @@ scu_echo(
 	return 0;
 }
 
+/* The PDV payload of data sets not read whole at once: a check of the
+ * file before each (an fstat per 256 KiB costs nothing measurable). */
+#define SCU_CHECKED_PDV (256u * 1024u)
+
 /*
  * Was the file at fd written to since *was (its size or modification
  * time moved)?  A rename or chmod, which touch only the change time, is
@@ -551,15 +556,15 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
 	struct stat was;
-	uint32_t n;
-	int rc, marked;
+	uint32_t n, max;
+	int rc, marked, big;
 
 	if (s->n_pending >= s->window)
 		return cs_err_set(err, CS_E_INVAL, "the window is full");
 	/* bytes read in one go (small files) are what is sent, whatever
-	 * happens to the file after: no two fstat calls for them */
-	marked =
-	    !pump_payload_read_at_once(&s->r.pump, len) && fstat(fd, &was) == 0;
+	 * happens to the file after: no fstat calls for them */
+	big = !pump_payload_read_at_once(&s->r.pump, len);
+	marked = big && fstat(fd, &was) == 0;
 	rc = dimse_cstore_rq(&cmd, s->next_msg_id, sop_class, sop_instance,
 	    DIMSE_PRIORITY_MEDIUM);
 	if (rc != 0)
@@ -570,7 +575,11 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		return rc;
 	pump_set_payload_file(&s->r.pump, fd, offset, len);
 	pump_set_payload_pad(&s->r.pump, pad);
-	rc = dimse_plan_init(&plan, len + pad, ul_max_pdv_payload(s->r.a));
+	max = ul_max_pdv_payload(s->r.a);
+	/* a check before each PDU, also with a peer without a limit */
+	if (big && max > SCU_CHECKED_PDV)
+		max = SCU_CHECKED_PDV;
+	rc = dimse_plan_init(&plan, len + pad, max);
 	if (rc != 0)
 		return cs_err_set(
 		    err, rc, "cannot plan the data set fragments");
@@ -582,12 +591,13 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	    (rc = dimse_send_dataset_next(s->r.a, pcid, &plan, &n, err)) == 1) {
 		/*
 		 * A file written to while it was sent (a writer still at
-		 * work, an edit in place) went out mixed: its last PDU is
+		 * work, an edit in place) went out mixed: the next PDU is
 		 * cut before its payload, so that the peer stores none of
-		 * it, as for a file that shrank (a write while that PDU goes
-		 * still passes unseen).
+		 * it, as for a file that shrank (a write while the last PDU
+		 * goes: see after the loop).
 		 */
-		if (plan.done && marked && written_since(fd, &was)) {
+		if (marked && plan.left + n < len + pad &&
+		    written_since(fd, &was)) {
 			pump_cut_payload(&s->r.pump);
 			return cs_err_set(err, CS_E_IO,
 			    "the file was written to while it was sent");
@@ -604,6 +614,25 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		return ended_early(s, rc ? rc : CS_E_ABORTED, err);
 	if (rc < 0)
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
+	/* every byte is in the socket now, copied (mapping, buffer, TLS):
+	 * one written meanwhile may be in the last PDU, which went */
+	if (marked && written_since(fd, &was)) {
+		struct scu_pending *p = find_pending(s, *msg_id);
+
+		if (p != NULL)
+			p->mixed = 1;
+	}
+	return 0;
+}
+
+int
+scu_store_mixed(const struct scu_session *s, uint16_t msg_id)
+{
+	unsigned k;
+
+	for (k = 0; k < s->n_pending; k++)
+		if (s->pending[k].msg_id == msg_id)
+			return s->pending[k].mixed;
 	return 0;
 }
 

@@ -27,6 +27,8 @@ struct cs_err;
 struct scu_pending {
 	uint16_t msg_id;
 	int have_rsp;
+	/* its file was written to while its last PDU went (it went) */
+	int mixed;
 	struct dimse_cmd rsp;
 };
 
@@ -86,11 +88,21 @@ int scu_echo(
  * kept for scu_wait.  Needs a free place in the window
  * (s->n_pending < s->window, else CS_E_INVAL).  *msg_id gets the
  * request's Message ID.  Errors as scu_open, plus CS_E_IO when the file
- * cannot be read; after any error the association is unusable.
+ * cannot be read, or was written to (size or modification time) before
+ * the last PDU went (that PDU is cut); after any error the association is
+ * unusable.
  */
 int scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
     const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
     uint16_t *msg_id, struct cs_err *err);
+/*
+ * Was the file of request msg_id (still outstanding) written to while
+ * its last PDU went, after the checks that cut a PDU short (scu_store_start
+ * returns CS_E_IO for those)?  Then the peer got bytes that may be mixed,
+ * and its status is no word on the file.  Small files (read whole at
+ * once) are never checked: what went is one read's bytes.
+ */
+int scu_store_mixed(const struct scu_session *s, uint16_t msg_id);
 
 /*
  * Waits (DIMSE timeout) for the response to the outstanding request

@@ -399,10 +399,12 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
 	rc = perform(h, "/studies", hdr, rsp, err);
 	if (b.io_errno != 0 || b.short_file || b.written) {
+		rsp->bad_part = b.k + 1;
+		rsp->bad_shrank = b.short_file;
 		cs_err_clear(err);
 		rc = cs_err_set(err, CS_E_IO, "%s",
-		    b.written ? "a file was written to while it was sent"
-			: b.short_file ? "a file shrank while it was sent"
+		    b.written ? "the file was written to while it was sent"
+			: b.short_file ? "the file shrank while it was sent"
 				       : strerror(b.io_errno));
 	}
 	return rc;

@@ -50,6 +50,11 @@ struct stow_http_rsp {
 	char location[512]; /* a redirect's target ("" if none) */
 	char *body;         /* NUL-terminated; the caller frees */
 	size_t len;
+	/* CS_E_IO: 1 + the index of the part whose file failed (0: none),
+	 * and whether it shrank (else it could not be read or was
+	 * written to before its last byte was read) */
+	size_t bad_part;
+	int bad_shrank;
 };
 
 struct stow_http;
@@ -66,7 +71,8 @@ void stow_http_free(struct stow_http *h);
  * (any HTTP status), or CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TLS /
  * CS_E_TIMEOUT / CS_E_NET (nothing or not all was answered), CS_E_IO (a
  * file could not be read, changed size, or was written to before its last
- * byte was read: the request is cut short), CS_E_TOOBIG, CS_E_NOMEM.
+ * byte was read: the request is cut short, rsp->bad_part names it),
+ * CS_E_TOOBIG, CS_E_NOMEM.
  */
 int stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
     struct stow_http_rsp *rsp, struct cs_err *err);

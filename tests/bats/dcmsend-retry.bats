@@ -240,12 +240,17 @@ start_wrongrsp() {
 }
 
 # bats test_tags=serial
-@test "dcmsend: a file written to while it is sent (in place, or appended to) is its own failure (unreadable, exit 1, nothing of it stored), never 0000 for mixed bytes; one renamed meanwhile is stored" {
+@test "dcmsend: a file written to while it is sent (in place, or appended to; also to a peer without a PDU limit) is its own failure (unreadable, exit 1, nothing of it stored), never 0000 for mixed bytes; one renamed meanwhile is stored" {
 	local how big=$BATS_TEST_TMPDIR/big.dcm i got
-	for how in inplace append rename; do
+	for how in inplace append rename unlimited; do
 		python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
 		RECV_DIR=$BATS_TEST_TMPDIR/out-$how
-		start_dcmrecv
+		if [ "$how" = unlimited ]; then
+			# one PDV would do: dcmsend still checks every 256 KiB
+			start_dcmrecv --max-pdu 0
+		else
+			start_dcmrecv
+		fi
 		# one at a time (--async 1), 4 MB at 1 MB/s, in PDUs of 256 KiB
 		"$CSTORE_BIN/dcmsend" --async 1 --limit-rate 1M 127.0.0.1 "$RECV_PORT" \
 			"${FILES[0]}" "$big" "${FILES[1]}" >"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
@@ -260,7 +265,7 @@ start_wrongrsp() {
 		done
 		[ "$got" -ge 524288 ]
 		case $how in
-		inplace) printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none ;;
+		inplace | unlimited) printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none ;;
 		append) printf 'XXXXXXXX' >>"$big" ;;
 		rename) mv "$big" "$big.moved" ;;
 		esac
@@ -285,4 +290,79 @@ start_wrongrsp() {
 		[ -s "$RECV_DIR/$(uid 1).dcm" ] && [ -s "$RECV_DIR/$(uid 2).dcm" ]
 		[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 2 ]
 	done
+}
+
+# bats test_tags=serial
+@test "dcmsend: a file written to once its last PDU went, the peer slow to read it: never 0000 for bytes the write changed (3 MB: once sent by sendfile, the socket read the file late)" {
+	local big=$BATS_TEST_TMPDIR/big.dcm out=$BATS_TEST_TMPDIR/fake i rc=0
+	local pf=$BATS_TEST_TMPDIR/fake.port
+	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 3
+	# no PDU limit (one PDV would do), and 2 s before it reads the data set
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/fakescp" "$pf" "$out" maxpdu=0,stall=2000 &
+	track_pid $!
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	[ -s "$pf" ]
+	"$CSTORE_BIN/dcmsend" 127.0.0.1 "$(cat "$pf")" "$big" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local spid=$!
+	track_pid "$spid"
+	for i in $(seq 200); do
+		grep -q stall "$out/log" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q stall "$out/log"
+	# what dcmsend could hand over is in the socket buffers by now
+	sleep 0.5
+	printf 'XXXXXXXX' | dd of="$big" bs=1 seek=2500000 conv=notrunc status=none
+	wait "$spid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err" "$out/log"
+	run cat "$BATS_TEST_TMPDIR/send.out"
+	if [ "$rc" -eq 0 ]; then
+		# stored: then with the bytes as they were before the write
+		assert_output --regexp $'^0000\t'
+		[ -s "$out/1.ds" ]
+		run grep -c XXXXXXXX "$out/1.ds"
+		assert_output 0
+	else
+		[ "$rc" -eq 1 ]
+		refute_output --regexp $'^0000\t'
+		assert_output --regexp 'written to while (it was sent|its last PDU went)'
+	fi
+}
+
+# bats test_tags=serial
+@test "dcmsend: a file written to while its last PDU goes is no success: failed, the peer's status in DETAIL (it got bytes that may be mixed), exit 1" {
+	local big=$BATS_TEST_TMPDIR/big.dcm i got=-1 rc=0
+	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 3
+	# its data set (2621660 bytes) in PDVs of 202446: 12 whole, the last
+	# 192308 (file offsets 2429632 on), ~1 s at 200 KiB/s
+	RECV_DIR=$BATS_TEST_TMPDIR/out
+	start_dcmrecv --max-pdu 202452
+	"$CSTORE_BIN/dcmsend" --limit-rate 200K 127.0.0.1 "$RECV_PORT" "$big" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local spid=$!
+	track_pid "$spid"
+	# the last PDU is going once the receiver holds 40 kB of it
+	for i in $(seq 600); do
+		got=$(open_temp_size "$RECV_PID" "$RECV_DIR")
+		[ "$got" -ge 2470000 ] && break
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ "$got" -ge 2470000 ]
+	printf 'XXXXXXXX' | dd of="$big" bs=1 seek=2600000 conv=notrunc status=none
+	wait "$spid" || rc=$?
+	stop_dcmrecv
+	cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err"
+	run cat "$BATS_TEST_TMPDIR/send.out"
+	if [ "$rc" -eq 0 ]; then
+		# all of it had gone before the write (a slow receiver): then
+		# stored with the bytes as they were
+		assert_output --regexp $'^0000\t'
+		run grep -c XXXXXXXX "$RECV_DIR/2.25.1234567890123456789012345678901.dcm"
+		assert_output 0
+	else
+		[ "$rc" -eq 1 ]
+		assert_output --regexp $'^failed\t'"$big"$'\t.*\tthe file was written to while its last PDU went: the peer answered 0000 for bytes that may be mixed$'
+	fi
 }

@@ -237,7 +237,7 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 @test "failed is explained as dcmsend writes it over DIMSE and over STOW-RS (an HTTP error, an answer not naming the file)" {
 	# a line dcmsend writes for a file a STOW-RS service refused
 	run -1 --separate-stderr SE -F 1 <<<$'failed\ta.dcm\t1.2\t1.2.3\tHTTP 400: the service refused the file (bad request)'
-	[[ $output == *$'\tLocal\tno status for it: the response names another SOP instance or class (its fate is unknown), or over STOW-RS the request failed (HTTP error) or the answer does not name it' ]]
+	[[ $output == *$'\tLocal\tno status for it: the response names another SOP instance or class (its fate is unknown), or the file was written to while its last PDU went (the status is for bytes that may be mixed), or over STOW-RS the request failed (HTTP error) or the answer does not name it' ]]
 }
 
 @test "every outcome word man/status-explain.1 lists is explained as Local, as a code and with --field" {
