@@ -63,7 +63,6 @@ store_end(struct store *st)
 	if (st->spare >= 0)
 		close(st->spare);
 	st->spare = -1;
-	store_splice_end(st);
 }
 
 /*
@@ -203,9 +202,7 @@ store_write(struct store *st, const uint8_t *data, size_t len)
 	struct cs_err err = { 0, "" };
 	int rc;
 
-	/* the writer thread's bytes come first in the file */
-	if (store_sync(st) != 0 || !st->sink_open ||
-	    st->status != STATUS_CODE_SUCCESS)
+	if (!st->sink_open || st->status != STATUS_CODE_SUCCESS)
 		return;
 	rc = sink_write(&st->sink, data, len, &err);
 	if (rc != 0)
@@ -296,11 +293,6 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 		return 0;
 	st->ds_bytes += len;
 	if (over_limit(st))
-		return STORE_ABORT;
-	/* bytes seen or discarded: the writer thread's go first (a pipe
-	 * out of step with the stream ends the association) */
-	if ((data != NULL || st->status != STATUS_CODE_SUCCESS) &&
-	    store_sync(st) != 0)
 		return STORE_ABORT;
 	if (st->status != STATUS_CODE_SUCCESS)
 		return 0; /* refused: read and discarded */
@@ -554,10 +546,6 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	int kept = 0, stored = 0;
 
 	/* the file first: a refused one may go to the quarantine */
-	if (store_sync(st) != 0) {
-		store_drop(st);
-		return STORE_ABORT;
-	}
 	if (st->status == STATUS_CODE_SUCCESS)
 		store_open_end(st);
 	check_dataset(st);
@@ -598,7 +586,6 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 void
 store_drop(struct store *st)
 {
-	store_sync(st);
 	if (st->sink_open)
 		sink_abort(&st->sink);
 	st->sink_open = 0;

@@ -83,11 +83,6 @@ struct store {
 	 * loop's); no_splice: the file system cannot take them */
 	int unseen_fd, no_splice;
 	size_t *unseen_held;
-	/* the thread that moves them into the file (splice_writer.h), made
-	 * at the first; no_writer: none (a small pipe, or no thread) */
-	struct splice_writer *writer;
-	int no_writer, writer_fd;
-	size_t writer_max; /* the backlog allowed: half the pipe */
 };
 
 /* Sets st up for the association who (copied; its strings borrowed). */
@@ -119,19 +114,8 @@ int store_data(struct store *st, const uint8_t *data, size_t len);
  */
 uint64_t store_unseen_room(struct store *st, uint64_t n, int fd, size_t *held);
 /* store_data's len bytes in the pipe: the scanner counts them and they
- * go into the file (by the writer thread, or at once); a failed write
- * is store_write's failure. */
+ * go into the file; a failed write is store_write's failure. */
 void store_unseen(struct store *st, size_t len);
-/*
- * Waits until the writer thread has moved every byte handed to it, so
- * that the file and the pipe are the caller's again: before any other
- * write to the file, closing it, and before the I/O loop drains bytes
- * the store did not take.  Its failure is store_write's.  Returns 0,
- * or -1 when the pipe lost its place in the stream (abort).
- */
-int store_sync(struct store *st);
-/* Ends the writer thread (store_end). */
-void store_splice_end(struct store *st);
 /* A write failed (rc, why): logged, the object refused (A700) and its
  * file removed; the rest of the data set is discarded. */
 void store_write_failed(struct store *st, int rc, const char *why);

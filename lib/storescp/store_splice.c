@@ -16,13 +16,8 @@
 #include "cstore/cstore.h"
 #include "core/ds_scan.h"
 #include "core/status.h"
-#include "storescp/splice_writer.h"
 #include "storescp/store.h"
 #include "core/banned.h"
-
-/* A pipe smaller than this is spliced from in the I/O loop's thread:
- * the writer thread pays for itself only with room to work ahead. */
-#define WRITER_PIPE_MIN (512 * 1024)
 
 uint64_t
 store_unseen_room(struct store *st, uint64_t n, int fd, size_t *held)
@@ -50,70 +45,7 @@ store_unseen_room(struct store *st, uint64_t n, int fd, size_t *held)
 						: room;
 	st->unseen_fd = fd;
 	st->unseen_held = held;
-	/* never splice into a pipe the writer has not left room in: a
-	 * full pipe would make the I/O loop spin on a readable socket */
-	if (st->writer != NULL && room > 0)
-		splice_writer_drain_to(
-		    st->writer, st->writer_max, st->writer_max / 4);
 	return room;
-}
-
-/* The writer thread for pipe fd, made at the first spliced bytes. */
-static struct splice_writer *
-writer_for(struct store *st, int fd)
-{
-	int sz;
-
-	if (st->no_writer)
-		return NULL;
-	if (st->writer == NULL || st->writer_fd != fd) {
-		sz = fcntl(fd, F_GETPIPE_SZ);
-		if (sz < WRITER_PIPE_MIN) {
-			st->no_writer = 1;
-			return NULL;
-		}
-		st->writer_fd = fd;
-		st->writer_max = (size_t)sz / 2;
-	}
-	if (st->writer == NULL && (st->writer = splice_writer_new()) == NULL)
-		st->no_writer = 1;
-	return st->writer;
-}
-
-int
-store_sync(struct store *st)
-{
-	struct cs_err err = { 0, "" };
-	uint64_t written;
-	int einval, rc;
-
-	if (st->writer == NULL)
-		return 0;
-	rc = splice_writer_wait(st->writer, &written, &einval);
-	st->sink.bytes += written;
-	/* copied instead: read as usual from now on */
-	if (einval)
-		st->no_splice = 1;
-	if (rc == 0)
-		return 0;
-	if (rc > 0 && st->sink_open && st->status == STATUS_CODE_SUCCESS) {
-		rc = sink_write_failed(&st->sink, rc, &err);
-		store_write_failed(st, rc, err.msg);
-		return 0;
-	}
-	if (rc > 0)
-		return 0;
-	if (st->sink_open && st->status == STATUS_CODE_SUCCESS)
-		store_write_failed(st, CS_E_FATAL,
-		    "spliced bytes lost their place in the stream");
-	return -1;
-}
-
-void
-store_splice_end(struct store *st)
-{
-	splice_writer_free(st->writer);
-	st->writer = NULL;
 }
 
 /*
@@ -183,22 +115,6 @@ store_unseen(struct store *st, size_t len)
 		store_write_failed(st, CS_E_FATAL,
 		    "data set bytes passed unseen where they must be seen");
 		return;
-	}
-	if (writer_for(st, st->unseen_fd) != NULL) {
-		/* the pending header first, while the writer is idle */
-		if (st->sink.meta_len > 0 &&
-		    (store_sync(st) != 0 || !st->sink_open))
-			return;
-		rc = sink_write(&st->sink, NULL, 0, &err);
-		if (rc != 0) {
-			store_write_failed(st, rc, err.msg);
-			return;
-		}
-		if (splice_writer_post(
-			st->writer, st->unseen_fd, st->sink.fd, len) == 0) {
-			*st->unseen_held -= len;
-			return;
-		}
 	}
 	rc = splice_in(st, len, &err);
 	if (rc != 0)

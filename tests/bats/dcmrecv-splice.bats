@@ -6,9 +6,7 @@
 # sizes, values after the Pixel Data, encapsulated fragments, from our
 # dcmsend and DCMTK's storescu, and PDVs and a data set of odd length
 # sent raw; a sender killed in the middle of a spliced object leaves no
-# file; --max-object-size crossed in spliced payload answers A700; the
-# bytes go from the pipe into the file on the receiver's second thread
-# (lib/storescp/splice_writer.c).  /proc/PID/io says
+# file; --max-object-size crossed in spliced payload answers A700.  /proc/PID/io says
 # whether the bytes went through write(2) (wchar) or not.
 # Runs beside other files (scripts/run-check): no timing bounds.
 # bats file_tags=parallel
@@ -183,36 +181,6 @@ same_files() {
 	[ "$(ls -A "$RECV_DIR")" = 2.25.7004.dcm ]
 	cmp <(dataset_of "$RECV_DIR/2.25.7004.dcm") "$ds"
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
-}
-
-@test "dcmrecv splice: the payload goes from the pipe into the file on a second thread (splice-writer), and the bytes are those sent" {
-	local ds=$BATS_TEST_TMPDIR/d.ds m=$BATS_TEST_TMPDIR/m spid st=0 i
-	dataset_of "$BATS_FILE_TMPDIR/in/d.dcm" >"$ds"
-	start_dcmrecv
-	STALL_PDV=262000 python3 "$STALL" "$RECV_PORT" "$SC" 2.25.7004 "$ds" 3000000 "$m" >"$BATS_TEST_TMPDIR/status" &
-	spid=$!
-	track_pid "$spid"
-	for i in $(seq 200); do [ -e "$m" ] && break; sleep 0.1; done
-	[ -e "$m" ]
-	# the receiver splices what is past its first MiB: its writer
-	# thread appears then (10 s at most), and stays while the object
-	# is under way
-	for i in $(seq 100); do
-		grep -qx splice-writer /proc/"$RECV_PID"/task/*/comm && break
-		sleep 0.1
-	done
-	run -0 cat /proc/"$RECV_PID"/task/*/comm
-	assert_line splice-writer
-	touch "$m.go"
-	wait "$spid" || st=$?
-	[ "$st" -eq 0 ]
-	[ "$(cat "$BATS_TEST_TMPDIR/status")" = 0000 ]
-	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$BATS_FILE_TMPDIR/in/b.dcm"
-	stop_dcmrecv
-	[ "$RECV_STATUS" -eq 0 ]
-	cmp <(dataset_of "$RECV_DIR/2.25.7004.dcm") "$ds"
-	cmp <(dataset_of "$RECV_DIR/2.25.7002.dcm") <(dataset_of "$BATS_FILE_TMPDIR/in/b.dcm")
-	no_temporaries "$RECV_DIR"
 }
 
 @test "dcmrecv splice: --max-object-size crossed inside the spliced payload: A700 and nothing written, as without splice" {
