@@ -136,18 +136,6 @@ cli_sandbox_seccomp(const char **why, struct cs_err *err)
 	if (rc == 0)
 		rc = add_list(ctx, SCMP_ACT_ALLOW, allowed,
 		    sizeof(allowed) / sizeof(allowed[0]), err);
-	/* a thread naming itself (dcmrecv's splice-writer): nothing else
-	 * of prctl */
-	if (rc == 0) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-		    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
-		if (rc != 0 && rc != -EEXIST)
-			rc = cs_err_set(err, CS_E_IO,
-			    "sandbox: seccomp rule for prctl: %s",
-			    strerror(-rc));
-		else
-			rc = 0;
-	}
 	if (rc == 0)
 		rc = add_list(ctx, SCMP_ACT_KILL_PROCESS, fatal,
 		    sizeof(fatal) / sizeof(fatal[0]), err);
