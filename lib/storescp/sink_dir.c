@@ -511,6 +511,7 @@ sink_begin_spare(struct sink *s, const struct sink_root *root,
 		s->own_dir = 0;
 		s->dirfd = -1;
 		if (root_removed(root)) {
+			s->root_gone = 1;
 			cs_err_clear(err);
 			return cs_err_set(err, CS_E_IO,
 			    "the output directory '%s' has been removed: "
@@ -1086,6 +1087,7 @@ sink_commit(struct sink *s, const char *relpath, enum sink_dup dup,
 		goto out;
 	}
 	if (root_moved(s->root)) {
+		s->root_gone = 1;
 		rc = cs_err_set(err, CS_E_IO,
 		    "'%s' is no longer the directory opened (moved or "
 		    "replaced): nothing is stored until it is back or "

@@ -111,7 +111,13 @@ struct sink {
 	size_t meta_len;     /* its length */
 	char uid[65];        /* meta's SOP Instance UID, "" without meta */
 	unsigned collisions; /* sink_commit: names held by other objects */
+	int root_gone;       /* the last failure: the output directory removed,
+			* moved or replaced (SINK_ROOT_GONE) */
 };
+
+/* What the peer hears when the output directory is gone (root_gone):
+ * no disk of ours failed, and no path of ours goes out. */
+#define SINK_ROOT_GONE "output directory unavailable"
 
 /*
  * Opens the output directory path (which must exist) for writing into.

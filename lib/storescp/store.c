@@ -409,7 +409,9 @@ commit_failed(
 	refuse(st,
 	    rc == CS_E_INVAL ? STATUS_CODE_CANNOT_UNDERSTAND
 			     : STATUS_CODE_OUT_OF_RESOURCES,
-	    "cannot write: %s", store_fail_reason(rc, err->msg));
+	    "cannot write: %s",
+	    st->sink.root_gone ? SINK_ROOT_GONE
+			       : store_fail_reason(rc, err->msg));
 }
 
 /*

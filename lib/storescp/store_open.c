@@ -111,7 +111,8 @@ open_sink(struct store *st, const char *reldir)
 		    "out of resources: less free space than the minimum");
 	else
 		refuse(st, STATUS_CODE_OUT_OF_RESOURCES, "cannot write: %s",
-		    store_fail_reason(rc, err.msg));
+		    st->sink.root_gone ? SINK_ROOT_GONE
+				       : store_fail_reason(rc, err.msg));
 	return rc;
 }
 

@@ -838,6 +838,32 @@ pc_result() {
 	[ "$(grep -c "is no longer the directory opened (moved or replaced)" "$RECV_STDERR")" -eq 2 ]
 }
 
+@test "dcmrecv: -o a symbolic link re-pointed to another directory (a daily rotation) is refused A700 'output directory unavailable', as is a removed directory, never 'input/output error'" {
+	local day1=$BATS_TEST_TMPDIR/day1 day2=$BATS_TEST_TMPDIR/day2 link=$BATS_TEST_TMPDIR/today
+	mkdir "$day1" "$day2"
+	ln -s "$day1" "$link"
+	RECV_DIR=$link
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	ln -sfn "$day2" "$link"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	assert_output --regexp $'^A700\t.*cannot write: output directory unavailable;'
+	refute_output --partial "input/output"
+	[ -z "$(ls -A "$day2")" ]
+	# the link put back: stored again
+	ln -sfn "$day1" "$link"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	# removed: refused when the file is opened, the same words
+	rm -rf "$day1"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	assert_output --regexp $'^A700\t.*cannot write: output directory unavailable;'
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+	grep -q "is no longer the directory opened (moved or replaced)" "$RECV_STDERR"
+	grep -q "has been removed" "$RECV_STDERR"
+}
+
 @test "dcmrecv: standard output failing (/dev/full) answers A700, stops it with exit 6" {
 	mkdir -p "$BATS_TEST_TMPDIR/out"
 	"$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out" --port-file "$BATS_TEST_TMPDIR/p" \
