@@ -598,9 +598,15 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		 */
 		if (marked && plan.left + n < len + pad &&
 		    written_since(fd, &was)) {
+			struct stat now;
+
 			pump_cut_payload(&s->r.pump);
-			return cs_err_set(err, CS_E_IO,
-			    "the file was written to while it was sent");
+			/* a shrink in the words the read would have used */
+			return cs_err_set(err, CS_E_IO, "%s",
+			    fstat(fd, &now) == 0 &&
+				    now.st_size < offset + (off_t)len
+				? "file ended before its dataset was sent"
+				: "the file was written to while it was sent");
 		}
 		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
 		if (s->r.aborted)
