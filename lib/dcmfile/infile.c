@@ -96,3 +96,14 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 	}
 	return fd;
 }
+
+int
+infile_written_since(int fd, const struct stat *was)
+{
+	struct stat now;
+
+	return fstat(fd, &now) == 0 &&
+	    (now.st_size != was->st_size ||
+		now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+		now.st_mtim.tv_nsec != was->st_mtim.tv_nsec);
+}

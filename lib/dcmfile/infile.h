@@ -23,4 +23,12 @@ int infile_open(const char *path, struct cs_err *err);
  * a caller that would otherwise ask again. */
 int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
 
+/*
+ * Was the file at fd written to since *was (what fstat said then): its
+ * size or modification time moved?  A rename or chmod touches only the
+ * change time, and is no change of its bytes.  For a sender that must
+ * never report a data set sent while its file changed.
+ */
+int infile_written_since(int fd, const struct stat *was);
+
 #endif

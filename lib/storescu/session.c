@@ -5,6 +5,7 @@
 
 #include "cstore/cstore.h"
 #include "core/alloc.h"
+#include "dcmfile/infile.h"
 #include "net/net.h"
 #include "storescu/session.h"
 #include "core/banned.h"
@@ -532,22 +533,6 @@ scu_echo(
  * file before each (an fstat per 256 KiB costs nothing measurable). */
 #define SCU_CHECKED_PDV (256u * 1024u)
 
-/*
- * Was the file at fd written to since *was (its size or modification
- * time moved)?  A rename or chmod, which touch only the change time, is
- * no change of its bytes.
- */
-static int
-written_since(int fd, const struct stat *was)
-{
-	struct stat now;
-
-	return fstat(fd, &now) == 0 &&
-	    (now.st_size != was->st_size ||
-		now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
-		now.st_mtim.tv_nsec != was->st_mtim.tv_nsec);
-}
-
 int
 scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
     const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
@@ -597,7 +582,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		 * goes: see after the loop).
 		 */
 		if (marked && plan.left + n < len + pad &&
-		    written_since(fd, &was)) {
+		    infile_written_since(fd, &was)) {
 			struct stat now;
 
 			pump_cut_payload(&s->r.pump);
@@ -622,7 +607,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	/* every byte is in the socket now, copied (mapping, buffer, TLS):
 	 * one written meanwhile may be in the last PDU, which went */
-	if (marked && written_since(fd, &was)) {
+	if (marked && infile_written_since(fd, &was)) {
 		struct scu_pending *p = find_pending(s, *msg_id);
 
 		if (p != NULL)

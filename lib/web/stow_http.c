@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cstore/cstore.h"
+#include "dcmfile/infile.h"
 #include "web/stow_http.h"
 
 #include "core/banned.h"
@@ -56,22 +57,6 @@ put(char *out, size_t room, const char *s, size_t len, size_t *off)
 	memcpy(out, s + *off, k);
 	*off += k;
 	return k;
-}
-
-/*
- * Was the file at fd written to since *was (its size or modification
- * time moved)?  A rename or chmod touches only the change time.  As the
- * DIMSE sender's (storescu/session.c).
- */
-static int
-written_since(int fd, const struct stat *was)
-{
-	struct stat now;
-
-	return fstat(fd, &now) == 0 &&
-	    (now.st_size != was->st_size ||
-		now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
-		now.st_mtim.tv_nsec != was->st_mtim.tv_nsec);
 }
 
 /* The next bytes of the multipart body, at most room. */
@@ -123,7 +108,7 @@ fill_body(struct body *b, char *out, size_t room)
 		}
 		if (b->file_off == p->len) {
 			/* mixed bytes went: no complete body, nothing stored */
-			if (b->marked && written_since(p->fd, &b->was)) {
+			if (b->marked && infile_written_since(p->fd, &b->was)) {
 				b->written = 1;
 				return CURL_READFUNC_ABORT;
 			}
