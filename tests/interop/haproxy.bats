@@ -150,6 +150,10 @@ through_haproxy() {
 	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
 	wait_status beid r1 UP
 	wait_status be r1 DOWN
-	grep -Eq "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' as user 'haproxy': accepted 1 of 1" "$RECV_STDERR"
-	grep -Eq "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' rejected: no user identity \(one is required\)" "$RECV_STDERR"
+	# waited for, not looked at once: HAProxy marks the server on the
+	# answer, dcmrecv's log line may follow it
+	wait_for_line "$RECV_STDERR" "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' as user 'haproxy': accepted 1 of 1" 5 ||
+		{ cat "$RECV_STDERR" >&2; false; }
+	wait_for_line "$RECV_STDERR" "from 'HAPROXY' at 127\.0\.0\.1:[0-9]+ to 'DCMRECV' rejected: no user identity \(one is required\)" 5 ||
+		{ cat "$RECV_STDERR" >&2; false; }
 }
