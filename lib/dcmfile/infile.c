@@ -98,12 +98,14 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 }
 
 int
-infile_written_since(int fd, const struct stat *was)
+infile_written_since(int fd, const struct stat *was, struct stat *now)
 {
-	struct stat now;
+	struct stat st;
 
-	return fstat(fd, &now) == 0 &&
-	    (now.st_size != was->st_size ||
-		now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
-		now.st_mtim.tv_nsec != was->st_mtim.tv_nsec);
+	if (now == NULL)
+		now = &st;
+	return fstat(fd, now) == 0 &&
+	    (now->st_size != was->st_size ||
+		now->st_mtim.tv_sec != was->st_mtim.tv_sec ||
+		now->st_mtim.tv_nsec != was->st_mtim.tv_nsec);
 }

@@ -27,8 +27,10 @@ int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
  * Was the file at fd written to since *was (what fstat said then): its
  * size or modification time moved?  A rename or chmod touches only the
  * change time, and is no change of its bytes.  For a sender that must
- * never report a data set sent while its file changed.
+ * never report a data set sent while its file changed.  When now is
+ * not NULL, it gets what this fstat found (valid when 1 is returned),
+ * for a caller that wants to know how it changed without asking again.
  */
-int infile_written_since(int fd, const struct stat *was);
+int infile_written_since(int fd, const struct stat *was, struct stat *now);
 
 #endif

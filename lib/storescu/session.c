@@ -540,7 +540,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 {
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
-	struct stat was;
+	struct stat was, now;
 	uint32_t n, max;
 	int rc, marked, big;
 
@@ -582,14 +582,11 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		 * goes: see after the loop).
 		 */
 		if (marked && plan.left + n < len + pad &&
-		    infile_written_since(fd, &was)) {
-			struct stat now;
-
+		    infile_written_since(fd, &was, &now)) {
 			pump_cut_payload(&s->r.pump);
 			/* a shrink in the words the read would have used */
 			return cs_err_set(err, CS_E_IO, "%s",
-			    fstat(fd, &now) == 0 &&
-				    now.st_size < offset + (off_t)len
+			    now.st_size < offset + (off_t)len
 				? "file ended before its dataset was sent"
 				: "the file was written to while it was sent");
 		}
@@ -607,7 +604,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	/* every byte is in the socket now, copied (mapping, buffer, TLS):
 	 * one written meanwhile may be in the last PDU, which went */
-	if (marked && infile_written_since(fd, &was)) {
+	if (marked && infile_written_since(fd, &was, NULL)) {
 		struct scu_pending *p = find_pending(s, *msg_id);
 
 		if (p != NULL)

@@ -295,6 +295,33 @@ START_TEST(open_refuses_fifos_and_devices_without_blocking)
 }
 END_TEST
 
+START_TEST(written_since_hands_back_its_stat)
+{
+	char p[PATH_MAX];
+	struct stat was, now;
+	int fd;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/w.dcm", tmp);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "abcdefgh", 8), 8);
+	ck_assert_int_eq(fstat(fd, &was), 0);
+	ck_assert_int_eq(infile_written_since(fd, &was, NULL), 0);
+	ck_assert_int_eq(infile_written_since(fd, &was, &now), 0);
+	ck_assert_int_eq(now.st_size, 8);
+	/* a shrink: the caller tells it from a write by the size given
+	 * back, with no fstat of its own (storescu/session.c) */
+	ck_assert_int_eq(ftruncate(fd, 3), 0);
+	ck_assert_int_eq(infile_written_since(fd, &was, &now), 1);
+	ck_assert_int_eq(now.st_size, 3);
+	ck_assert_int_eq(infile_written_since(fd, &was, NULL), 1);
+	close(fd);
+	unlink(p);
+	rm_tmp();
+}
+END_TEST
+
 START_TEST(operands_keep_their_order_and_missing_paths_stay)
 {
 	struct inputs in;
@@ -475,6 +502,7 @@ inputs_suite(void)
 	tcase_add_test(tc, walk_follows_symlinks_but_not_into_a_loop);
 	tcase_add_test(tc, walk_keeps_unreadable_entries_and_fifos);
 	tcase_add_test(tc, open_refuses_fifos_and_devices_without_blocking);
+	tcase_add_test(tc, written_since_hands_back_its_stat);
 	tcase_add_test(tc, operands_keep_their_order_and_missing_paths_stay);
 	tcase_add_test(tc, list_reads_lines_and_ignores_empty_ones);
 	tcase_add_test(tc, list_reads_nul_separated_records_with_newlines_inside);
