@@ -969,15 +969,13 @@ part10_probe_mem(const void *p, size_t size, unsigned opts,
 
 struct fd_ctx {
 	int fd;
-	uint8_t *keep; /* the first read's bytes go here too, or NULL */
-	size_t keep_cap, kept;
 };
 
 static int
 fd_pread(void *ctx, uint64_t off, uint8_t *buf, size_t n, size_t *got,
     struct cs_err *err)
 {
-	struct fd_ctx *f = ctx;
+	const struct fd_ctx *f = ctx;
 	size_t done = 0;
 
 	while (done < n) {
@@ -996,10 +994,6 @@ fd_pread(void *ctx, uint64_t off, uint8_t *buf, size_t n, size_t *got,
 		done += (size_t)r;
 	}
 	*got = done;
-	if (f->keep != NULL && off == 0 && f->kept == 0) {
-		f->kept = done < f->keep_cap ? done : f->keep_cap;
-		memcpy(f->keep, buf, f->kept);
-	}
 	return 0;
 }
 
@@ -1007,7 +1001,7 @@ int
 part10_probe_fd(
     int fd, unsigned opts, struct part10_info *info, struct cs_err *err)
 {
-	struct fd_ctx f = { fd, NULL, 0, 0 };
+	struct fd_ctx f = { fd };
 	struct src src = { fd_pread, &f, 0 };
 	struct stat st;
 
@@ -1025,23 +1019,10 @@ int
 part10_probe_fd_size(int fd, uint64_t size, unsigned opts,
     struct part10_info *info, struct cs_err *err)
 {
-	struct fd_ctx f = { fd, NULL, 0, 0 };
+	struct fd_ctx f = { fd };
 	struct src src = { fd_pread, &f, size };
 
 	return probe(&src, opts, info, err);
-}
-
-int
-part10_probe_fd_keep(int fd, uint64_t size, unsigned opts,
-    struct part10_info *info, uint8_t *keep, size_t cap, size_t *kept,
-    struct cs_err *err)
-{
-	struct fd_ctx f = { fd, keep, cap, 0 };
-	struct src src = { fd_pread, &f, size };
-	int rc = probe(&src, opts, info, err);
-
-	*kept = f.kept;
-	return rc;
 }
 
 int

@@ -144,11 +144,6 @@ int part10_probe_fd(
  * taken (fstat): no second fstat. */
 int part10_probe_fd_size(int fd, uint64_t size, unsigned opts,
     struct part10_info *info, struct cs_err *err);
-/* part10_probe_fd_size that also copies the bytes its first read
- * returned (from offset 0, at most cap) to keep; *kept says how many. */
-int part10_probe_fd_keep(int fd, uint64_t size, unsigned opts,
-    struct part10_info *info, uint8_t *keep, size_t cap, size_t *kept,
-    struct cs_err *err);
 
 /*
  * Same over a path: opens it read-only, probes, closes.  CS_E_IO names

@@ -233,9 +233,9 @@ choose_payload_way(struct pump *p)
  * did, or -1 when the file system cannot tell (not asked again).
  */
 static ssize_t
-read_cached_at(struct pump *p, int fd, off_t off, uint8_t *buf, size_t want)
+read_cached(struct pump *p, int fd, off_t off, size_t want)
 {
-	struct iovec iov = { buf, want };
+	struct iovec iov = { p->cbuf, want };
 	ssize_t r;
 
 	if (p->nowait_off)
@@ -249,12 +249,6 @@ read_cached_at(struct pump *p, int fd, off_t off, uint8_t *buf, size_t want)
 		p->nowait_off = 1;
 	p->payload_cached = r >= 0 && (size_t)r == want;
 	return r;
-}
-
-static ssize_t
-read_cached(struct pump *p, int fd, off_t off, size_t want)
-{
-	return read_cached_at(p, fd, off, p->cbuf, want);
 }
 
 /*
@@ -314,42 +308,13 @@ pump_preload_forget(struct pump *p)
 void
 pump_preload(struct pump *p, int fd, off_t offset, uint64_t len)
 {
-	pump_preload_prefix(p, fd, offset, len, NULL, 0);
-}
-
-void
-pump_preload_prefix(struct pump *p, int fd, off_t offset, uint64_t len,
-    const uint8_t *pre, size_t plen)
-{
 	p->pre_fd = -1;
 	/* never over bytes the current payload may still be sent from */
 	if (len == 0 || len > PUMP_COPY_MAX || !transport_is_plain(&p->t) ||
 	    ul_out_payload_owed(p->a) > 0 || ul_out_payload_next(p->a) > 0 ||
 	    p->payload_off < p->payload_end || cbuf_get(p) != 0)
 		return;
-	if (plen > len)
-		plen = (size_t)len;
-	if (plen > 0) {
-		ssize_t r = 0;
-		size_t want = (size_t)len - plen;
-
-		memcpy(p->cbuf, pre, plen);
-		p->payload_cached = 1;
-		if (want > 0) {
-			r = read_cached_at(
-			    p, fd, offset + (off_t)plen, p->cbuf + plen, want);
-			if (r < 0 || (size_t)r < want)
-				do
-					r = pread(fd, p->cbuf + plen, want,
-					    offset + (off_t)plen);
-				while (r < 0 && errno == EINTR);
-		}
-		p->cbuf_fd = fd;
-		p->cbuf_off = offset;
-		p->cbuf_len = plen + (r > 0 ? (size_t)r : 0);
-	} else {
-		(void)read_cbuf(p, fd, offset, (size_t)len);
-	}
+	(void)read_cbuf(p, fd, offset, (size_t)len);
 	p->pre_cached = p->payload_cached;
 	p->pre_fd = fd;
 	p->pre_off = offset;

@@ -159,10 +159,6 @@ void pump_set_payload_pad(struct pump *p, unsigned n);
  * (and fails) when the payload is sent, as without it.
  */
 void pump_preload(struct pump *p, int fd, off_t offset, uint64_t len);
-/* pump_preload whose first plen bytes the caller read already (pre):
- * copied, and only the rest read from fd. */
-void pump_preload_prefix(struct pump *p, int fd, off_t offset, uint64_t len,
-    const uint8_t *pre, size_t plen);
 /* What pump_preload read is not to be sent: the file may have changed
  * since, or its descriptor go (and its number be reused). */
 void pump_preload_forget(struct pump *p);

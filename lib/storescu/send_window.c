@@ -473,14 +473,9 @@ ready_next(struct batch *b, struct scu_session *s, size_t cur)
 	dcmfile_codec_threads(la->codec_lane);
 	prepare(b, scu_ac(s), p, j);
 	la->pre_set = 1;
-	if (!p->local && p->tc.fd < 0) {
-		size_t plen;
-		const uint8_t *pre =
-		    sources_prefix(&b->run->src, b->idx[j], &plen);
-
-		pump_preload_prefix(&s->r.pump, p->fd,
-		    (off_t)p->f.info.dataset_offset, p->f.len, pre, plen);
-	}
+	if (!p->local && p->tc.fd < 0)
+		pump_preload(&s->r.pump, p->fd, (off_t)p->f.info.dataset_offset,
+		    p->f.len);
 }
 
 /* Whether the file at fd now ends before end: it shrank while sent. */

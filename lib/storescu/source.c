@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -107,9 +106,6 @@ sources_release(struct sources *src)
 	}
 	cs_free(src->s);
 	src->s = NULL;
-	if (src->arena != NULL)
-		munmap(src->arena, src->arena_cap);
-	src->arena = NULL;
 	intern_release(&src->in);
 }
 
@@ -188,39 +184,6 @@ record(struct sources *src, struct source *s, const struct stat *st,
 	return 0;
 }
 
-/* Keeps what planning's first read held of s's data set (got bytes of
- * the file from offset 0 in scratch), when the arena has room. */
-static void
-keep_prefix(struct sources *src, struct source *s, size_t got)
-{
-	size_t n;
-
-	s->pre_len = 0;
-	if (s->ds_off == 0 || s->ds_off >= got || (s->flags & PART10_F_TS_NONE))
-		return;
-	n = got - (size_t)s->ds_off;
-	if (n > s->ds_len)
-		n = (size_t)s->ds_len;
-	if (src->arena == NULL) {
-		void *m;
-
-		src->arena_cap = src->keep_max * SOURCES_PRE;
-		m = mmap(NULL, src->arena_cap, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (m == MAP_FAILED) {
-			src->arena_cap = 0;
-			return;
-		}
-		src->arena = m;
-	}
-	if (src->arena_used + n > src->arena_cap)
-		return;
-	memcpy(src->arena + src->arena_used, src->scratch + s->ds_off, n);
-	s->pre_at = (uint32_t)src->arena_used;
-	s->pre_len = (uint32_t)n;
-	src->arena_used += n;
-}
-
 int
 sources_probe(struct sources *src, size_t i, struct cs_err *err)
 {
@@ -228,7 +191,6 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	struct part10_info info;
 	int64_t t0 = fs_now_ns();
 	struct stat st;
-	size_t got = 0;
 	int fd, rc;
 
 	/* the times before the header is read: a change while it is read
@@ -236,8 +198,8 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	fd = infile_open_stat(src->paths[i], &st, err);
 	if (fd < 0)
 		return fd;
-	rc = part10_probe_fd_keep(fd, (uint64_t)st.st_size, PART10_O_VERIFY,
-	    &info, src->scratch, sizeof(src->scratch), &got, err);
+	rc = part10_probe_fd_size(
+	    fd, (uint64_t)st.st_size, PART10_O_VERIFY, &info, err);
 	if (rc == 0 &&
 	    (!propose_uid_valid(info.sop_class) ||
 		!propose_uid_valid(info.sop_instance) ||
@@ -257,7 +219,6 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	if (src->kept < src->keep_max) {
 		s->fd = fd;
 		src->kept++;
-		keep_prefix(src, s, got);
 	} else {
 		close(fd);
 	}
@@ -350,7 +311,6 @@ sources_take(
 		recorded_info(src, s, info);
 		return fd;
 	}
-	s->pre_len = 0;
 	/* changed since planning (or never planned): what is there now,
 	 * walked to its end as planning walks it, so that a file cut
 	 * short meanwhile is reported truncated, never sent as it is */
@@ -392,13 +352,4 @@ sources_untake(struct sources *src, size_t i, int fd)
 		close(fd);
 	else
 		s->fd = fd;
-}
-
-const uint8_t *
-sources_prefix(const struct sources *src, size_t i, size_t *len)
-{
-	const struct source *s = &src->s[i];
-
-	*len = s->pre_len;
-	return s->pre_len ? src->arena + s->pre_at : NULL;
 }

@@ -33,8 +33,6 @@
 
 #define SOURCE_NONE UINT32_MAX
 #define SOURCES_KEEP_MAX 4096
-/* What planning's first read of a file may be (part10.c's window). */
-#define SOURCES_PRE 4096
 
 /* One input: interned UIDs, where its data set lies, what file it was. */
 struct source {
@@ -49,8 +47,6 @@ struct source {
 	uint64_t dev, ino;
 	int64_t mtime_ns, ctime_ns;
 	int racy; /* changed just before planning: read it again */
-	/* the data set's first bytes as planning read them (arena) */
-	uint32_t pre_at, pre_len;
 };
 
 /* Distinct UID strings (few: classes and syntaxes). */
@@ -66,9 +62,6 @@ struct sources {
 	struct source *s;
 	struct intern in;
 	size_t kept, keep_max; /* descriptors kept open by planning */
-	uint8_t *arena; /* SOURCES_PRE bytes per kept descriptor at most */
-	size_t arena_used, arena_cap;
-	uint8_t scratch[SOURCES_PRE];
 };
 
 /* Sets up n inputs, none probed.  Returns 0 or CS_E_NOMEM. */
@@ -131,10 +124,5 @@ int sources_unchanged(const struct sources *src, size_t i, int fd);
  * file again, as planning probed it, not whatever its name holds then.
  */
 void sources_untake(struct sources *src, size_t i, int fd);
-
-/* The first bytes of input i's data set planning read (*len of them,
- * 0: none); valid only while the file is unchanged (sources_unchanged
- * after what is read with them). */
-const uint8_t *sources_prefix(const struct sources *src, size_t i, size_t *len);
 
 #endif
