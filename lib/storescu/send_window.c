@@ -144,14 +144,16 @@ probe_notes(struct flight *f)
  */
 static int
 take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
-    struct propose_choice *ch)
+    struct propose_choice *ch, int unchecked)
 {
 	struct send_run *run = b->run;
 	const struct propose_set *set = b->set;
 	struct cs_err e = { 0, "" };
 	int fd;
 
-	fd = sources_take(&run->src, b->idx[f->j], &f->info, &e);
+	fd = unchecked
+	    ? sources_take_unchecked(&run->src, b->idx[f->j], &f->info, &e)
+	    : sources_take(&run->src, b->idx[f->j], &f->info, &e);
 	if (fd < 0) {
 		report_add_detail(f->detail, "%s", e.msg);
 		f->r.outcome = report_probe_outcome(fd);
@@ -280,18 +282,31 @@ struct lane_ahead {
 	int pre_set;
 };
 
-/* Takes file j and converts it if it must be, into p. */
+/* Takes file j and converts it if it must be, into p; unchecked: as
+ * planning found it (sources_take_unchecked), for the next file that
+ * is checked at its turn (ready_next).  A file to convert is checked
+ * first all the same: a codec is never handed a file planning's header
+ * no longer describes (its transfer syntax may have changed). */
 static void
-prepare(
-    struct batch *b, const struct ul_assoc_params *ac, struct prep *p, size_t j)
+prepare(struct batch *b, const struct ul_assoc_params *ac, struct prep *p,
+    size_t j, int unchecked)
 {
+	struct sources *src = &b->run->src;
 	uint64_t t0 = net_now_us();
 
 	memset(&p->tc, 0, sizeof(p->tc));
 	p->tc.fd = -1;
 	p->local = 0;
 	flight_init(b, &p->f, j);
-	p->fd = take(b, ac, &p->f, &p->ch);
+	p->fd = take(b, ac, &p->f, &p->ch, unchecked);
+	if (unchecked && p->fd >= 0 &&
+	    (p->ch.transcode || must_pad(&p->f, &p->ch)) &&
+	    !sources_unchanged(src, b->idx[j], p->fd)) {
+		/* back, and taken again: probed afresh */
+		sources_untake(src, b->idx[j], p->fd);
+		flight_init(b, &p->f, j);
+		p->fd = take(b, ac, &p->f, &p->ch, 0);
+	}
 	if (p->fd < 0) {
 		p->local = 1;
 	} else {
@@ -350,7 +365,7 @@ ahead_prep(void *ctx, size_t j, void *item)
 	 * job when there is no worker) */
 	sources_prefetch(&la->b->run->src, la->b->idx[j], 1);
 	dcmfile_codec_threads(la->codec_worker);
-	prepare(la->b, la->ac, p, j);
+	prepare(la->b, la->ac, p, j, 0);
 	return p->tc.fd >= 0 ? p->tc.length : 0;
 }
 
@@ -445,9 +460,11 @@ drop_pre(struct lane_ahead *la, struct scu_session *s)
  * position): the next file is taken, its context picked (converted, if
  * it must be) and its data set read into the pump's buffer, so that
  * none of that waits until the response is in (start_one sends it).
- * What is read was checked first, as at its turn (sources_take): a file
- * changed since planning is probed again before it is read.  A large
- * one is only asked of the kernel (read_ahead).
+ * It is taken as planning found it, unchecked: start_one checks the
+ * file once what was read of it is in (sources_unchanged), and a file
+ * changed since planning is dropped there and taken again (probed
+ * afresh), so one fstat per file decides, not one here and one there.
+ * A large one is only asked of the kernel (read_ahead).
  */
 static void
 ready_next(struct batch *b, struct scu_session *s, size_t cur)
@@ -471,7 +488,7 @@ ready_next(struct batch *b, struct scu_session *s, size_t cur)
 		return;
 	}
 	dcmfile_codec_threads(la->codec_lane);
-	prepare(b, scu_ac(s), p, j);
+	prepare(b, scu_ac(s), p, j, 1);
 	la->pre_set = 1;
 	if (!p->local && p->tc.fd < 0)
 		pump_preload(&s->r.pump, p->fd, (off_t)p->f.info.dataset_offset,
@@ -523,7 +540,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		p = &own;
 		if (b->ah != NULL)
 			dcmfile_codec_threads(b->ah->codec_lane);
-		prepare(b, scu_ac(s), p, j);
+		prepare(b, scu_ac(s), p, j, 0);
 	}
 	flight_from(f, p);
 	if (b->ah != NULL && p == &b->ah->pre)

@@ -328,6 +328,23 @@ sources_take(
 }
 
 int
+sources_take_unchecked(
+    struct sources *src, size_t i, struct part10_info *info, struct cs_err *err)
+{
+	struct source *s = &src->s[i];
+	int fd = s->fd;
+
+	if (s->cls == SOURCE_NONE || s->racy)
+		return sources_take(src, i, info, err);
+	s->fd = -1;
+	if (fd < 0)
+		fd = infile_open(src->paths[i], err);
+	if (fd >= 0)
+		recorded_info(src, s, info);
+	return fd;
+}
+
+int
 sources_unchanged(const struct sources *src, size_t i, int fd)
 {
 	return src->s[i].cls != SOURCE_NONE && same_file(&src->s[i], fd);

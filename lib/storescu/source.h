@@ -104,6 +104,16 @@ void sources_prefetch(struct sources *src, size_t i, int advise);
 int sources_take(struct sources *src, size_t i, struct part10_info *info,
     struct cs_err *err);
 
+/*
+ * sources_take without its check (no fstat): planning's header for a
+ * planned input not changed just before planning, whatever the file
+ * holds now.  Only for a caller that reads the file and then asks
+ * sources_unchanged, and takes it again when that says no: what it read
+ * and the header are the file's as planned when that says yes.
+ */
+int sources_take_unchecked(struct sources *src, size_t i,
+    struct part10_info *info, struct cs_err *err);
+
 /* The device and inode of the file sources_take last gave for input
  * i (0, 0 before). */
 void sources_file_id(

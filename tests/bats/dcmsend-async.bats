@@ -218,6 +218,84 @@ opens_reads() {
 	stop_dcmrecv
 }
 
+# fd_stats < strace -f -e trace=openat,close,%fstat,statx: "PATH N" for
+# every file opened, N the fstat calls on its descriptor (newfstatat or
+# statx with an empty path) from its openat to its close.
+fd_stats() {
+	awk '{ sub(/^[0-9]+ +/, "") }
+	/^openat\(/ && match($0, /"[^"]*"/) {
+		p = substr($0, RSTART + 1, RLENGTH - 2); fd = $NF
+		if (fd ~ /^[0-9]+$/) { path[fd] = p; n[p] += 0 }
+		next
+	}
+	/^(fstat|newfstatat|fstatat64|statx)\([0-9]+,/ && (/^fstat\(/ || /AT_EMPTY_PATH/) {
+		fd = $0; sub(/^[a-z0-9]+\(/, "", fd); sub(/,.*/, "", fd)
+		if (fd in path) n[path[fd]]++ }
+	/^close\([0-9]+\)/ { fd = $0; sub(/^close\(/, "", fd); sub(/\).*/, "", fd); delete path[fd] }
+	END { for (p in n) print p, n[p] }'
+}
+
+@test "dcmsend --async 1 and the window: two fstat calls on each input, the one of its open and the one that checks it before it goes (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local d=$BATS_TEST_TMPDIR/in mode asan=${ASAN_OPTIONS:-}
+	mkdir -p "$d"
+	cp "${FILES[@]}" "$d/"
+	# not racy: a file changed just before planning is probed again
+	touch -d '1 minute ago' "$d"/*
+	mapfile -t FILES < <(ls -d "$d"/* | sort)
+	for mode in 1 16; do
+		start_dcmrecv
+		ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+			run -0 --separate-stderr strace -f -e trace=openat,close,%fstat,statx \
+			-o "$BATS_TEST_TMPDIR/trace.$mode" \
+			"$CSTORE_BIN/dcmsend" --async "$mode" --json 127.0.0.1 "$RECV_PORT" \
+			"${FILES[@]}"
+		all_arrived
+		fd_stats <"$BATS_TEST_TMPDIR/trace.$mode" | grep -F "$d/" | sort >"$BATS_TEST_TMPDIR/st.$mode"
+		cat "$BATS_TEST_TMPDIR/st.$mode"
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/st.$mode")" -eq "${#FILES[@]}" ]
+		# the next file, read while the last one's response is awaited
+		# (--async 1), is checked once, after that read, not also before
+		[ "$(awk '$2 != 2' "$BATS_TEST_TMPDIR/st.$mode")" = "" ]
+		stop_dcmrecv
+	done
+}
+
+@test "dcmsend --async 1: a file rewritten in place with another object after planning, before it is read ahead, goes as the new object (dcmrecv --delay)" {
+	local d=$BATS_TEST_TMPDIR/in pid got uid
+	mkdir -p "$d"
+	cp "${FILES[1]}" "$d/a.dcm"
+	cp "${FILES[2]}" "$d/b.dcm"
+	cp "${FILES[3]}" "$d/c.dcm"
+	touch -d '1 minute ago' "$d"/*
+	# each answer waits 0.5 s: c.dcm is read ahead while b.dcm's is
+	# awaited, well after it changes (once a.dcm is stored)
+	start_dcmrecv --delay 500
+	"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "$d/a.dcm" "$d/b.dcm" "$d/c.dcm" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$!
+	track_pid "$pid"
+	wait_for_line "$RECV_STDOUT" . 10
+	# the same inode, the same SOP class, another SOP Instance UID and
+	# size, a bare data set (at offset 0): what planning read of it
+	# (where its data set lies, how long, its UIDs) is stale
+	cat "${FILES[0]}" >"$d/c.dcm"
+	local st=0
+	wait "$pid" || st=$?
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/send.err"
+	[ "$st" -eq 0 ]
+	[ "$(jq -r .status <<<"$output" | tr '\n' ' ')" = "0000 0000 0000 " ]
+	uid=$(jq -r 'select(.path == "'"$d/c.dcm"'") | .sop_instance_uid' <<<"$output")
+	[ "$uid" != "$(jq -r 'select(.path == "'"$d/b.dcm"'") | .sop_instance_uid' <<<"$output")" ]
+	got=$(awk -F'\t' -v u="$uid" '$3 == u { print $1 }' "$RECV_STDOUT")
+	[ -n "$got" ]
+	same_dataset "$d/c.dcm" "$got"
+	same_dataset "${FILES[0]}" "$got"
+	stop_dcmrecv
+}
+
 @test "dcmsend --async 1: files the page cache holds whole are not read ahead again (strace)" {
 	command -v strace >/dev/null || skip "strace not installed"
 	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-} n
