@@ -98,6 +98,23 @@ stored_as_sent() {
 	grep -q ', 2 associations, 0 rejected, 0 aborted$' "$RECV_STDERR"
 }
 
+@test "dcmrecv vs odd SCU: a C-ECHO-RQ on a storage context is not Success: 0211 for that class, 0122 for another, 0212 for Verification (PS3.7 9.1.5.1.4); the C-STOREs after them stored byte for byte" {
+	start_dcmrecv
+	fake echo "${DS[0]}"
+	[ "$output" = $'0211\tC-ECHO-RQ for a SOP class other than Verification\n0000\t\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake echo=1.2.3.4 "${DS[1]}"
+	[ "$output" = $'0122\tSOP class not negotiated on context 1\n0000\t\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake echo=1.2.840.10008.1.1 "${DS[2]}"
+	[ "$output" = $'0212\tVerification not negotiated on context 1\n0000\t\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 3 ]
+	grep -q 'Verification not negotiated on context 1' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: an A-RELEASE-RQ before the last data set fragment is answered A-RELEASE-RP; the objects before it stored, that one not, no temporary left" {
 	start_dcmrecv -v
 	fake relmid,pdv=64 "${DS[0]}" "${DS[1]}"
