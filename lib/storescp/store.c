@@ -352,7 +352,16 @@ check_dataset(struct store *st)
 		st->rq->affected_instance };
 	int i;
 
-	if (!st->scanning || st->status != STATUS_CODE_SUCCESS)
+	if (st->status != STATUS_CODE_SUCCESS)
+		return;
+	/* no element at all: no object to keep, whatever the syntax (as
+	 * storescp, which finds no UIDs in it: C000) */
+	if (st->ds_bytes == 0) {
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
+		    "empty data set: nothing to store");
+		return;
+	}
+	if (!st->scanning)
 		return;
 	if (st->scan_rc != 0 ||
 	    (st->zin != NULL &&

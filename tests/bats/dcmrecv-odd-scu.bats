@@ -72,6 +72,19 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
+	start_dcmrecv
+	: >"$BATS_TEST_TMPDIR/empty.ds"
+	fake "class=$CLS0,inst=2.25.4711" "$BATS_TEST_TMPDIR/empty.ds"
+	[ "$output" = $'C000\tempty data set: nothing to store\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake plain "${DS[0]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+	grep -q "answered C000 for '2.25.4711': empty data set" "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: single-byte PDUs, 7-byte PDVs, an empty last PDV, max PDU 0 and 8, requests sent before any response is read: all stored byte for byte" {
 	start_dcmrecv
 	local m
