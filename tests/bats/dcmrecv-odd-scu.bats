@@ -98,6 +98,17 @@ stored_as_sent() {
 	no_temporaries "$RECV_DIR"
 }
 
+@test "dcmrecv vs odd SCU: the commands and data sets of three C-STOREs in one P-DATA-TF, also in PDVs of 100 bytes written a byte at a time: every one answered, stored byte for byte" {
+	start_dcmrecv
+	fake pack "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake pack,split,pdv=100 "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 6 ]
+}
+
 @test "dcmrecv vs odd SCU: a C-CANCEL-RQ gets no response, a C-FIND-RQ 0211 with its identifier read, and the C-STOREs after them are stored byte for byte" {
 	start_dcmrecv -v
 	fake cancel "${DS[@]}"
