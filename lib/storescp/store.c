@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cstore/cstore.h"
+#include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/ds_scan.h"
 #include "core/status.h"
@@ -118,6 +119,17 @@ check_command(struct store *st, const struct ul_pc *pc)
 	if (strcmp(rq->affected_class, pc->abstract_syntax) != 0) {
 		refuse(st, STATUS_CODE_CLASS_NOT_SUPPORTED,
 		    "SOP class not negotiated on context %u", pc->id);
+		return 1;
+	}
+	/* the other services a context is accepted for have no C-STORE
+	 * (PS3.4 Annex A, J; PS3.7 9.1.1.1.9): 0211, as dcm4che answers */
+	if (strcmp(rq->affected_class, DIMSE_VERIFICATION_UID) == 0 ||
+	    strcmp(rq->affected_class, COMMIT_SOP_CLASS) == 0) {
+		refuse(st, STATUS_CODE_UNRECOGNIZED_OPERATION,
+		    "C-STORE-RQ for %s, which has no C-STORE",
+		    strcmp(rq->affected_class, COMMIT_SOP_CLASS) == 0
+			? "Storage Commitment"
+			: "Verification");
 		return 1;
 	}
 	if (uid_refused(rq, DIMSE_HAS_AFFECTED_INSTANCE, rq->affected_instance,

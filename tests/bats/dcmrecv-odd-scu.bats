@@ -72,6 +72,24 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a C-STORE-RQ for Verification or Storage Commitment on its own context is 0211, nothing stored, not a B007 file of class Verification" {
+	start_dcmrecv --commit
+	# a data set with a SOP Instance UID and no SOP Class UID: stored
+	# under the command's class (B007) were that class a storage one
+	printf '\x08\x00\x18\x00UI\x0a\x002.25.4712\x00' >"$BATS_TEST_TMPDIR/noclass.ds"
+	fake class=1.2.840.10008.1.1,inst=2.25.4712 "$BATS_TEST_TMPDIR/noclass.ds"
+	[ "$output" = $'0211\tC-STORE-RQ for Verification, which has no C-STORE\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake class=1.2.840.10008.1.20.1,inst=2.25.4712 "$BATS_TEST_TMPDIR/noclass.ds"
+	[ "$output" = $'0211\tC-STORE-RQ for Storage Commitment, which has no C-STORE\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake plain "${DS[0]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(ls "$RECV_DIR")" = "$UID0.dcm" ] || { ls -A "$RECV_DIR" >&2; return 1; }
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
 	start_dcmrecv
 	: >"$BATS_TEST_TMPDIR/empty.ds"
