@@ -334,10 +334,13 @@ static int
 check_pixels(struct store *st)
 {
 	char why[DIMSE_LO_MAX + 1];
+	const struct ts_entry *t = ts_find(st->ts);
 	enum ds_enc enc;
 
 	if (ds_scan_enc_for_ts(st->ts, &enc) != 0 ||
-	    validate_pixels(&st->scan, enc, why, sizeof(why)) == 0)
+	    validate_pixels(&st->scan, enc,
+		t != NULL && (t->flags & TS_F_ENCAPSULATED), why,
+		sizeof(why)) == 0)
 		return 0;
 	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
 	st->invalid = 1;

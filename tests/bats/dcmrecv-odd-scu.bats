@@ -90,6 +90,27 @@ stored_as_sent() {
 	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
 }
 
+@test "dcmrecv --validate: native Pixel Data sent under JPEG Baseline, JPEG fragments under Explicit VR LE: A900 saying so, nothing stored; each in its own syntax stored" {
+	local ct jpeg
+	ct=$BATS_TEST_TMPDIR/ct.ds jpeg=$BATS_TEST_TMPDIR/jpeg.ds
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/explicit-le.dcm" >"$ct"
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/jpeg-baseline.dcm" >"$jpeg"
+	start_dcmrecv --validate
+	fake ts=1.2.840.10008.1.2.4.50 "$ct"
+	[ "$output" = $'A900\tnative Pixel Data under an encapsulated transfer syntax\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake plain "$jpeg"
+	[ "$output" = $'A900\tencapsulated Pixel Data under a native transfer syntax\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake plain "$ct"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.4.50 "$jpeg"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
 	start_dcmrecv
 	: >"$BATS_TEST_TMPDIR/empty.ds"
