@@ -87,3 +87,17 @@ setup() {
 	[ "$(find "$RECV_DIR" -type f -exec "$TOOLS/dcm-dataset" -u {} \; | cut -f3 | sort | tr '\n' ' ')" = \
 		"1.2.840.10008.1.2.1 1.2.840.10008.1.2.4.50 " ]
 }
+
+@test "dcmsend over STOW-RS: an Implicit VR data set or native Pixel Data under a JPEG meta is refused on a line of its own, as over DIMSE (--dry-run: the same checks, no request)" {
+	local a=$BATS_TEST_TMPDIR/native-under-jpeg.dcm b=$BATS_TEST_TMPDIR/ivr-under-jpeg.dcm
+	splice "$D/img8-jpeg-baseline.dcm" "$D/img16-evrle.dcm" "$a"
+	splice "$D/img8-jpeg-baseline.dcm" "$D/p10-ivrle.dcm" "$b"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://127.0.0.1:1/dicom-web \
+		"$a" "$b" "$D/img16-evrle.dcm"
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(cut -f1,2 <<<"${lines[0]}")" = "notdicom	$a" ]
+	[[ ${lines[0]} == *$'\t'"native Pixel Data under an encapsulated transfer syntax (PS3.5 A.4): a peer would misread it" ]]
+	[ "$(cut -f1,2 <<<"${lines[1]}")" = "notdicom	$b" ]
+	[[ ${lines[1]} == *"the data set is Implicit VR, which its meta header's transfer syntax cannot be (PS3.5 A.4)"* ]]
+	[ "$(cut -f1,2 <<<"${lines[2]}")" = "planned	$D/img16-evrle.dcm" ]
+}
