@@ -369,8 +369,9 @@ check_dataset(struct store *st)
 
 	if (st->status != STATUS_CODE_SUCCESS)
 		return;
-	/* no element at all: no object to keep, whatever the syntax (as
-	 * storescp, which finds no UIDs in it: C000) */
+	/* no element at all: no object to keep, whatever the syntax
+	 * (storescp refuses it too, with A700; storescp +B stores a meta
+	 * header alone and answers 0000) */
 	if (st->ds_bytes == 0) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "empty data set: nothing to store");
