@@ -174,7 +174,8 @@ static const char debris_help[] =
     "                             has less than SIZE bytes free\n"
     "      --validate             check each data set: parsed to its end, native\n"
     "                             Pixel Data as long as Rows x Columns x Samples x\n"
-    "                             Bits Allocated x Frames; a failure is answered\n"
+    "                             Bits Allocated x Frames, encapsulated only under\n"
+    "                             an encapsulated syntax; a failure is answered\n"
     "                             A900 or C000 saying why, and not stored\n"
     "      --quarantine DIR       with --validate: keep failing objects in DIR,\n"
     "                             each with a line in DIR/quarantine.log\n";

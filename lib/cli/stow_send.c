@@ -556,6 +556,15 @@ take(struct run *r, const char *path, size_t k)
 		snprintf(why, sizeof(why), "%s",
 		    "no File Meta Information: STOW-RS takes Part 10 files");
 	}
+	/* sent as the meta says, the service would misread it: refused
+	 * as by the DIMSE sender (storescu/source.c) */
+	if (rc == 0 && (it->info.flags & PART10_F_TS_NONE)) {
+		rc = CS_E_NOTDICOM;
+		snprintf(why, sizeof(why), "%s", PART10_TS_NONE_WHY);
+	} else if (rc == 0 && (it->info.flags & PART10_F_PIXEL_MISMATCH)) {
+		rc = CS_E_NOTDICOM;
+		snprintf(why, sizeof(why), "%s", part10_pixel_why(&it->info));
+	}
 	if (rc != 0) {
 		close(it->fd);
 		report(r, path, k, rc == 0 ? NULL : &it->info,

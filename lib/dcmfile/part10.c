@@ -22,6 +22,7 @@
 #include "core/ds_elem.h"
 #include "core/ds_walk.h"
 #include "core/ts.h"
+#include "core/ts.h"
 #include "core/banned.h"
 
 #define WIN 4096
@@ -652,9 +653,12 @@ enc_ts(enum ds_enc enc)
 	return TS_UID_ExplicitVRLittleEndian;
 }
 
+/* scan_dataset's *pixel: the top-level Pixel Data, as its length says */
+enum { PIXEL_NONE, PIXEL_NATIVE, PIXEL_FRAGMENTS };
+
 static int
 scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
-    char *inst, unsigned *flags)
+    char *inst, unsigned *flags, int *pixel)
 {
 	struct ds_walk w;
 	struct ds_walk_step st;
@@ -674,6 +678,9 @@ scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
 		e.off = st.off;
 		if (e.elem == 0 && st.kind == DS_KIND_VALUE)
 			*flags |= PART10_F_DS_GROUP_LENGTH;
+		if (st.e.tag == DS_TAG(0x7fe0, 0x0010) && st.depth == 0)
+			*pixel = st.e.len == DS_LEN_UNDEFINED ? PIXEL_FRAGMENTS
+							      : PIXEL_NATIVE;
 		if (!(opts & PART10_O_VERIFY) &&
 		    st.e.tag > DS_TAG(0x0008, 0x0018))
 			return 0;
@@ -909,7 +916,8 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 	struct in in;
 	enum ds_enc enc = DS_ENC_EVR_LE;
 	char cls[PART10_UID_MAX + 1] = "", inst[PART10_UID_MAX + 1] = "";
-	int rc;
+	const struct ts_entry *t;
+	int rc, pixel = PIXEL_NONE;
 
 	memset(info, 0, sizeof(*info));
 	info->file_size = src->size;
@@ -923,10 +931,14 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 			rc = 0;
 		goto out;
 	}
-	if ((rc = scan_dataset(&in, enc, opts, cls, inst, &info->flags)) < 0)
+	if ((rc = scan_dataset(
+		 &in, enc, opts, cls, inst, &info->flags, &pixel)) < 0)
 		goto out;
 	if (opts & PART10_O_VERIFY)
 		info->flags |= PART10_F_VERIFIED;
+	if (pixel != PIXEL_NONE && (t = ts_find(info->ts_uid)) != NULL &&
+	    ((t->flags & TS_F_ENCAPSULATED) != 0) != (pixel == PIXEL_FRAGMENTS))
+		info->flags |= PART10_F_PIXEL_MISMATCH;
 	if ((rc = take_uids(info, cls, inst, err)) < 0)
 		goto out;
 	info->dataset_length = src->size - info->dataset_offset;
@@ -934,6 +946,18 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 out:
 	in_release(&in);
 	return rc;
+}
+
+const char *
+part10_pixel_why(const struct part10_info *info)
+{
+	const struct ts_entry *t = ts_find(info->ts_uid);
+
+	return t != NULL && (t->flags & TS_F_ENCAPSULATED)
+	    ? "native Pixel Data under an encapsulated transfer syntax "
+	      "(PS3.5 A.4): a peer would misread it"
+	    : "encapsulated Pixel Data under a native transfer syntax "
+	      "(PS3.5 A.4): a peer would misread it";
 }
 
 /* ---- sources -------------------------------------------------------- */

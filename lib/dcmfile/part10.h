@@ -63,6 +63,11 @@ enum part10_kind {
  * group 0002 read already came again): its elements are skipped, neither
  * taken for the data set's nor part of it; the first group's values stand */
 #define PART10_F_META_REPEATED 0x800u
+/* the top-level Pixel Data is not what the transfer syntax says
+ * (verifying probe): native under an encapsulated syntax, or fragments
+ * (undefined length) under a native one (PS3.5 A.4), which a peer would
+ * misread; part10_pixel_why says which */
+#define PART10_F_PIXEL_MISMATCH 0x1000u
 /* What a PART10_F_META_REPEATED file's line says. */
 #define PART10_META_REPEATED_NOTE                                              \
 	"File Meta Information repeated after its end (a second group "        \
@@ -181,6 +186,9 @@ const char *part10_kind_name(enum part10_kind kind);
  * and for a DICOMDIR, whose data set holds neither.  Returns strlen.
  */
 size_t part10_uid_gap(const struct part10_info *info, char *buf, size_t cap);
+
+/* Why a PART10_F_PIXEL_MISMATCH file cannot be sent: one line. */
+const char *part10_pixel_why(const struct part10_info *info);
 
 #ifdef __cplusplus
 }

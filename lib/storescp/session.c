@@ -294,6 +294,52 @@ finish_store(struct session *ss)
 	return respond(ss, &rsp);
 }
 
+/*
+ * A C-ECHO-RQ: Success only for the Verification SOP Class on a context
+ * negotiated for it.  PS3.7 9.1.5.1.4: another class that is supported
+ * but has no C-ECHO is 0211, a class not negotiated on the context 0122
+ * (as a C-STORE-RQ's, store.c), and Verification on a context agreed for
+ * another abstract syntax 0212 (a parameter not agreed for use).
+ */
+static int
+finish_echo(struct session *ss)
+{
+	const struct ul_pc *pc = ul_accepted_pc(ss->a, ss->pcid);
+	const char *cls = ss->rq.affected_class;
+	char comment[DIMSE_LO_MAX + 1];
+	struct dimse_cmd rsp;
+	uint16_t status = STATUS_CODE_SUCCESS;
+
+	comment[0] = '\0';
+	if (pc == NULL)
+		return -1;
+	if (strcmp(cls, DIMSE_VERIFICATION_UID) == 0 &&
+	    strcmp(pc->abstract_syntax, DIMSE_VERIFICATION_UID) != 0) {
+		status = STATUS_CODE_MISTYPED_ARGUMENT;
+		store_comment(comment,
+		    "Verification not negotiated on context %u", pc->id);
+	} else if (strcmp(cls, pc->abstract_syntax) != 0) {
+		status = STATUS_CODE_CLASS_NOT_SUPPORTED;
+		store_comment(
+		    comment, "SOP class not negotiated on context %u", pc->id);
+	} else if (strcmp(cls, DIMSE_VERIFICATION_UID) != 0) {
+		status = STATUS_CODE_UNRECOGNIZED_OPERATION;
+		store_comment(comment,
+		    "C-ECHO-RQ for a SOP class other than "
+		    "Verification");
+	}
+	dimse_cecho_rsp(&rsp, &ss->rq, status);
+	if (status == STATUS_CODE_SUCCESS) {
+		scp_log(ss->s, STORESCP_LOG_VERBOSE, "association %u: C-ECHO",
+		    ss->id);
+	} else {
+		dimse_cmd_set_error_comment(&rsp, comment);
+		scp_log(ss->s, STORESCP_LOG_ERROR, "association %u: %s", ss->id,
+		    comment);
+	}
+	return respond(ss, &rsp);
+}
+
 static int
 finish_request(struct session *ss)
 {
@@ -309,10 +355,7 @@ finish_request(struct session *ss)
 		scommit_finish(&ss->commit, &ss->rq, ss->pcid, &rsp);
 		return respond(ss, &rsp);
 	case REQ_ECHO:
-		scp_log(ss->s, STORESCP_LOG_VERBOSE, "association %u: C-ECHO",
-		    ss->id);
-		dimse_cecho_rsp(&rsp, &ss->rq, STATUS_CODE_SUCCESS);
-		return respond(ss, &rsp);
+		return finish_echo(ss);
 	case REQ_OTHER:
 		dimse_refusal_rsp(
 		    &rsp, &ss->rq, STATUS_CODE_UNRECOGNIZED_OPERATION);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cstore/cstore.h"
+#include "core/commit_ds.h"
 #include "core/dimse_cmd.h"
 #include "core/ds_scan.h"
 #include "core/status.h"
@@ -118,6 +119,17 @@ check_command(struct store *st, const struct ul_pc *pc)
 	if (strcmp(rq->affected_class, pc->abstract_syntax) != 0) {
 		refuse(st, STATUS_CODE_CLASS_NOT_SUPPORTED,
 		    "SOP class not negotiated on context %u", pc->id);
+		return 1;
+	}
+	/* the other services a context is accepted for have no C-STORE
+	 * (PS3.4 Annex A, J; PS3.7 9.1.1.1.9): 0211, as dcm4che answers */
+	if (strcmp(rq->affected_class, DIMSE_VERIFICATION_UID) == 0 ||
+	    strcmp(rq->affected_class, COMMIT_SOP_CLASS) == 0) {
+		refuse(st, STATUS_CODE_UNRECOGNIZED_OPERATION,
+		    "C-STORE-RQ for %s, which has no C-STORE",
+		    strcmp(rq->affected_class, COMMIT_SOP_CLASS) == 0
+			? "Storage Commitment"
+			: "Verification");
 		return 1;
 	}
 	if (uid_refused(rq, DIMSE_HAS_AFFECTED_INSTANCE, rq->affected_instance,
@@ -322,10 +334,13 @@ static int
 check_pixels(struct store *st)
 {
 	char why[DIMSE_LO_MAX + 1];
+	const struct ts_entry *t = ts_find(st->ts);
 	enum ds_enc enc;
 
 	if (ds_scan_enc_for_ts(st->ts, &enc) != 0 ||
-	    validate_pixels(&st->scan, enc, why, sizeof(why)) == 0)
+	    validate_pixels(&st->scan, enc,
+		t != NULL && (t->flags & TS_F_ENCAPSULATED), why,
+		sizeof(why)) == 0)
 		return 0;
 	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
 	st->invalid = 1;
@@ -352,7 +367,17 @@ check_dataset(struct store *st)
 		st->rq->affected_instance };
 	int i;
 
-	if (!st->scanning || st->status != STATUS_CODE_SUCCESS)
+	if (st->status != STATUS_CODE_SUCCESS)
+		return;
+	/* no element at all: no object to keep, whatever the syntax
+	 * (storescp refuses it too, with A700; storescp +B stores a meta
+	 * header alone and answers 0000) */
+	if (st->ds_bytes == 0) {
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
+		    "empty data set: nothing to store");
+		return;
+	}
+	if (!st->scanning)
 		return;
 	if (st->scan_rc != 0 ||
 	    (st->zin != NULL &&

@@ -47,7 +47,8 @@ frames(const struct ds_scan *s)
 }
 
 int
-validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n)
+validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
+    char *why, size_t n)
 {
 	unsigned rows, cols, spp = 1, bits;
 	unsigned long nf;
@@ -55,9 +56,19 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n)
 	uint32_t len;
 	uint8_t raw[4];
 
-	if (!ds_scan_raw(s, TAG_PIXEL_DATA, &len, raw) ||
-	    len == DS_LEN_UNDEFINED)
+	if (!ds_scan_raw(s, TAG_PIXEL_DATA, &len, raw))
 		return 0;
+	/* PS3.5 A.4: fragments (undefined length) under an encapsulated
+	 * syntax, a plain value under the others; either way round, no
+	 * reader decodes it as its transfer syntax says */
+	if (encapsulated != (len == DS_LEN_UNDEFINED)) {
+		snprintf(why, n, "%s Pixel Data under %s transfer syntax",
+		    encapsulated ? "native" : "encapsulated",
+		    encapsulated ? "an encapsulated" : "a native");
+		return 1;
+	}
+	if (encapsulated)
+		return 0; /* not measured */
 	if (us(s, enc, TAG_ROWS, &rows) != 1 ||
 	    us(s, enc, TAG_COLUMNS, &cols) != 1 ||
 	    us(s, enc, TAG_BITS_ALLOCATED, &bits) != 1) {

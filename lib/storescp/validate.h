@@ -7,7 +7,9 @@
  * Allocated x Number of Frames bits, in whole bytes, plus one byte of
  * padding to an even length (PS3.5 8.1.1, PS3.3 C.7.6.3).  Samples per
  * Pixel and Number of Frames default to 1; encapsulated Pixel Data
- * (undefined length) is not measured.
+ * (undefined length) is not measured, but must be what the transfer
+ * syntax says: encapsulated under an encapsulated one (PS3.5 A.4),
+ * native under the others.
  */
 #ifndef CS_STORESCP_VALIDATE_H
 #define CS_STORESCP_VALIDATE_H
@@ -22,11 +24,12 @@
 extern const uint32_t validate_tags[VALIDATE_NTAGS];
 
 /*
- * Checks the finished scan s of a data set in encoding enc.  Returns 0,
- * or 1 with a one-line reason (at most 64 characters fit an Error
- * Comment) in why (size n).
+ * Checks the finished scan s of a data set in encoding enc, of a
+ * transfer syntax whose Pixel Data is encapsulated (1) or not (0).
+ * Returns 0, or 1 with a one-line reason (at most 64 characters fit an
+ * Error Comment) in why (size n).
  */
-int
-validate_pixels(const struct ds_scan *s, enum ds_enc enc, char *why, size_t n);
+int validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
+    char *why, size_t n);
 
 #endif

@@ -112,6 +112,11 @@ probe_notes(struct flight *f)
 		f->r.outcome = STORESCU_NOTDICOM;
 		return -1;
 	}
+	if (f->info.flags & PART10_F_PIXEL_MISMATCH) {
+		report_add_detail(f->detail, "%s", part10_pixel_why(&f->info));
+		f->r.outcome = STORESCU_NOTDICOM;
+		return -1;
+	}
 	if (f->info.flags & PART10_F_META_REPEATED)
 		report_add_detail(f->detail, "%s", PART10_META_REPEATED_NOTE);
 	/* sent under the meta's, which the data set does not contradict */

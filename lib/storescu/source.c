@@ -209,6 +209,9 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	/* sent as the meta says, a peer would misread it */
 	if (rc == 0 && (info.flags & PART10_F_TS_NONE))
 		rc = cs_err_set(err, CS_E_NOTDICOM, "%s", PART10_TS_NONE_WHY);
+	if (rc == 0 && (info.flags & PART10_F_PIXEL_MISMATCH))
+		rc = cs_err_set(
+		    err, CS_E_NOTDICOM, "%s", part10_pixel_why(&info));
 	if (rc == 0)
 		rc = record(src, s, &st, t0, &info, err);
 	if (rc != 0) {

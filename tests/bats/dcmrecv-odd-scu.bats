@@ -72,6 +72,58 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a C-STORE-RQ for Verification or Storage Commitment on its own context is 0211, nothing stored, not a B007 file of class Verification" {
+	start_dcmrecv --commit
+	# a data set with a SOP Instance UID and no SOP Class UID: stored
+	# under the command's class (B007) were that class a storage one
+	printf '\x08\x00\x18\x00UI\x0a\x002.25.4712\x00' >"$BATS_TEST_TMPDIR/noclass.ds"
+	fake class=1.2.840.10008.1.1,inst=2.25.4712 "$BATS_TEST_TMPDIR/noclass.ds"
+	[ "$output" = $'0211\tC-STORE-RQ for Verification, which has no C-STORE\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake class=1.2.840.10008.1.20.1,inst=2.25.4712 "$BATS_TEST_TMPDIR/noclass.ds"
+	[ "$output" = $'0211\tC-STORE-RQ for Storage Commitment, which has no C-STORE\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake plain "${DS[0]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(ls "$RECV_DIR")" = "$UID0.dcm" ] || { ls -A "$RECV_DIR" >&2; return 1; }
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+}
+
+@test "dcmrecv --validate: native Pixel Data sent under JPEG Baseline, JPEG fragments under Explicit VR LE: A900 saying so, nothing stored; each in its own syntax stored" {
+	local ct jpeg
+	ct=$BATS_TEST_TMPDIR/ct.ds jpeg=$BATS_TEST_TMPDIR/jpeg.ds
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/explicit-le.dcm" >"$ct"
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/jpeg-baseline.dcm" >"$jpeg"
+	start_dcmrecv --validate
+	fake ts=1.2.840.10008.1.2.4.50 "$ct"
+	[ "$output" = $'A900\tnative Pixel Data under an encapsulated transfer syntax\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake plain "$jpeg"
+	[ "$output" = $'A900\tencapsulated Pixel Data under a native transfer syntax\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake plain "$ct"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.4.50 "$jpeg"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+}
+
+@test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
+	start_dcmrecv
+	: >"$BATS_TEST_TMPDIR/empty.ds"
+	fake "class=$CLS0,inst=2.25.4711" "$BATS_TEST_TMPDIR/empty.ds"
+	[ "$output" = $'C000\tempty data set: nothing to store\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake plain "${DS[0]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+	grep -q "answered C000 for '2.25.4711': empty data set" "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: single-byte PDUs, 7-byte PDVs, an empty last PDV, max PDU 0 and 8, requests sent before any response is read: all stored byte for byte" {
 	start_dcmrecv
 	local m
@@ -85,6 +137,17 @@ stored_as_sent() {
 	no_temporaries "$RECV_DIR"
 }
 
+@test "dcmrecv vs odd SCU: the commands and data sets of three C-STOREs in one P-DATA-TF, also in PDVs of 100 bytes written a byte at a time: every one answered, stored byte for byte" {
+	start_dcmrecv
+	fake pack "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake pack,split,pdv=100 "${DS[@]}"
+	[ "$output" = $'0000\t\n0000\t\n0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 6 ]
+}
+
 @test "dcmrecv vs odd SCU: a C-CANCEL-RQ gets no response, a C-FIND-RQ 0211 with its identifier read, and the C-STOREs after them are stored byte for byte" {
 	start_dcmrecv -v
 	fake cancel "${DS[@]}"
@@ -96,6 +159,23 @@ stored_as_sent() {
 	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 4 ]
 	grep -q 'C-FIND-RQ not supported' "$RECV_STDERR"
 	grep -q ', 2 associations, 0 rejected, 0 aborted$' "$RECV_STDERR"
+}
+
+@test "dcmrecv vs odd SCU: a C-ECHO-RQ on a storage context is not Success: 0211 for that class, 0122 for another, 0212 for Verification (PS3.7 9.1.5.1.4); the C-STOREs after them stored byte for byte" {
+	start_dcmrecv
+	fake echo "${DS[0]}"
+	[ "$output" = $'0211\tC-ECHO-RQ for a SOP class other than Verification\n0000\t\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake echo=1.2.3.4 "${DS[1]}"
+	[ "$output" = $'0122\tSOP class not negotiated on context 1\n0000\t\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake echo=1.2.840.10008.1.1 "${DS[2]}"
+	[ "$output" = $'0212\tVerification not negotiated on context 1\n0000\t\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	for i in 0 1 2; do stored_as_sent $i; done
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 3 ]
+	grep -q 'Verification not negotiated on context 1' "$RECV_STDERR"
 }
 
 @test "dcmrecv vs odd SCU: an A-RELEASE-RQ before the last data set fragment is answered A-RELEASE-RP; the objects before it stored, that one not, no temporary left" {

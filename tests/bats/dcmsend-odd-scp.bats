@@ -106,6 +106,21 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	arrived 6
 }
 
+@test "dcmsend vs odd SCP: responses to several requests in one P-DATA-TF, a response command set in two PDVs: each status goes to its file, all stored byte for byte" {
+	local m
+	for m in pack=3 pack=2,fragcmd fragcmd; do
+		fake_send "$m"
+		[ "$status" -eq 0 ] || { echo "$m: exit $status: $output $stderr" >&2; return 1; }
+		[ "$(statuses)" = "0000 0000 0000 0000 0000 0000 " ]
+		arrived 6
+		[[ $m != pack=* ]] || grep -q "answered ${m:5:1} packed" "$FAKE_LOG"
+	done
+	fake_send pack=3,fragcmd,status=B000/A700/0000/C000/B007/0000
+	[ "$status" -eq 1 ]
+	[ "$(statuses)" = "B000 A700 0000 C000 B007 0000 " ]
+	arrived 6
+}
+
 @test "dcmsend vs odd SCP: an AC accepting a syntax or a context ID never proposed: nothing sent, exit 5" {
 	fake_send ts=1.2.840.10008.1.2.4.50
 	[ "$status" -eq 5 ]

@@ -3,8 +3,9 @@
 # its data set is encoded in another (PART10_F_TS_MISMATCH): sent as
 # what the bytes really are when a transfer syntax describes them,
 # refused with a line of its own when none does (an Implicit VR data set
-# under a syntax that must be Explicit VR, PS3.5 A.4) -- never sent
-# under a syntax the peer would misread.
+# under a syntax that must be Explicit VR, PS3.5 A.4; native Pixel Data
+# under an encapsulated syntax, or fragments under a native one) --
+# never sent under a syntax the peer would misread.
 # Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
 # bats file_tags=parallel
 
@@ -65,4 +66,38 @@ setup() {
 	# only the good file arrived
 	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 1 ]
 	[ "$(cut -f1 "$RECV_STDOUT" | wc -l)" -eq 1 ]
+}
+
+@test "dcmsend: native Pixel Data under a JPEG meta, JPEG fragments under an Explicit VR LE one: each refused on a line of its own saying which; the others go on" {
+	local a=$BATS_TEST_TMPDIR/native-under-jpeg.dcm b=$BATS_TEST_TMPDIR/jpeg-under-evrle.dcm
+	splice "$D/img8-jpeg-baseline.dcm" "$D/img16-evrle.dcm" "$a"
+	splice "$D/p10-evrle.dcm" "$D/img8-jpeg-baseline.dcm" "$b"
+	start_dcmrecv -q --on-duplicate rename # the files share a UID
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+		"$a" "$b" "$D/img8-jpeg-baseline.dcm" "$D/img16-evrle.dcm"
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(cut -f1,2,5 <<<"${lines[0]}")" = "notdicom	$a	native Pixel Data under an encapsulated transfer syntax (PS3.5 A.4): a peer would misread it" ]
+	[ "$(cut -f1,2,5 <<<"${lines[1]}")" = "notdicom	$b	encapsulated Pixel Data under a native transfer syntax (PS3.5 A.4): a peer would misread it" ]
+	[ "$(cut -f1 <<<"${lines[2]}")" = 0000 ]
+	[ "$(cut -f1 <<<"${lines[3]}")" = 0000 ]
+	stop_dcmrecv
+	# only the good files arrived, each in its own syntax
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 2 ]
+	[ "$(cut -f1 "$RECV_STDOUT" | wc -l)" -eq 2 ]
+	[ "$(find "$RECV_DIR" -type f -exec "$TOOLS/dcm-dataset" -u {} \; | cut -f3 | sort | tr '\n' ' ')" = \
+		"1.2.840.10008.1.2.1 1.2.840.10008.1.2.4.50 " ]
+}
+
+@test "dcmsend over STOW-RS: an Implicit VR data set or native Pixel Data under a JPEG meta is refused on a line of its own, as over DIMSE (--dry-run: the same checks, no request)" {
+	local a=$BATS_TEST_TMPDIR/native-under-jpeg.dcm b=$BATS_TEST_TMPDIR/ivr-under-jpeg.dcm
+	splice "$D/img8-jpeg-baseline.dcm" "$D/img16-evrle.dcm" "$a"
+	splice "$D/img8-jpeg-baseline.dcm" "$D/p10-ivrle.dcm" "$b"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://127.0.0.1:1/dicom-web \
+		"$a" "$b" "$D/img16-evrle.dcm"
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(cut -f1,2 <<<"${lines[0]}")" = "notdicom	$a" ]
+	[[ ${lines[0]} == *$'\t'"native Pixel Data under an encapsulated transfer syntax (PS3.5 A.4): a peer would misread it" ]]
+	[ "$(cut -f1,2 <<<"${lines[1]}")" = "notdicom	$b" ]
+	[[ ${lines[1]} == *"the data set is Implicit VR, which its meta header's transfer syntax cannot be (PS3.5 A.4)"* ]]
+	[ "$(cut -f1,2 <<<"${lines[2]}")" = "planned	$D/img16-evrle.dcm" ]
 }

@@ -12,6 +12,10 @@ Suite *validate_suite(void);
 static uint8_t d[8192];
 static size_t dn;
 static int be;
+/* the transfer syntax's kind: encapsulated (1), native (0), or -1: as
+ * the Pixel Data written last is */
+static int ts_encaps = -1;
+static int px_encaps;
 
 static void
 u16(unsigned v)
@@ -54,6 +58,7 @@ pixels(uint32_t n)
 	u16(0);
 	u16(be ? n >> 16 : n & 0xffff);
 	u16(be ? n & 0xffff : n >> 16);
+	px_encaps = n == 0xffffffffu;
 	if (n == 0xffffffffu) {
 		/* an empty offset table, then the sequence delimiter */
 		u16(0xfffe), u16(0xe000), u16(0), u16(0);
@@ -69,6 +74,8 @@ start(int big_endian)
 {
 	dn = 0;
 	be = big_endian;
+	ts_encaps = -1;
+	px_encaps = 0;
 }
 
 /* Scans d and runs the check: 0 or 1, the reason in why. */
@@ -83,7 +90,8 @@ check(char *why, size_t n)
 	    0, NULL), 0);
 	ck_assert_int_ge(ds_scan_feed(&s, d, dn, NULL), 0);
 	ck_assert_int_eq(ds_scan_finish(&s, NULL), 0);
-	return validate_pixels(&s, enc, why, n);
+	return validate_pixels(
+	    &s, enc, ts_encaps >= 0 ? ts_encaps : px_encaps, why, n);
 }
 
 static void
@@ -200,6 +208,34 @@ START_TEST(what_cannot_be_measured_passes_and_missing_attributes_fail)
 }
 END_TEST
 
+START_TEST(pixel_data_unlike_its_transfer_syntax_fails)
+{
+	char why[80];
+
+	/* right-sized native pixels under JPEG, say (PS3.5 A.4) */
+	start(0);
+	image(1, 16, 16, 16);
+	pixels(512);
+	ts_encaps = 1;
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(
+	    why, "native Pixel Data under an encapsulated transfer syntax");
+	/* fragments under Explicit VR Little Endian */
+	start(0);
+	image(1, 16, 16, 16);
+	pixels(0xffffffffu);
+	ts_encaps = 0;
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(
+	    why, "encapsulated Pixel Data under a native transfer syntax");
+	/* no Pixel Data: nothing to be unlike (an SR under JPEG) */
+	start(0);
+	us(0x0010, 16);
+	ts_encaps = 1;
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+}
+END_TEST
+
 Suite *
 validate_suite(void)
 {
@@ -211,6 +247,7 @@ validate_suite(void)
 	tcase_add_test(tc, values_read_as_binary_in_either_byte_order);
 	tcase_add_test(
 	    tc, what_cannot_be_measured_passes_and_missing_attributes_fail);
+	tcase_add_test(tc, pixel_data_unlike_its_transfer_syntax_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
