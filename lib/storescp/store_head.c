@@ -89,7 +89,7 @@ take_header(struct store_head *h, const uint8_t **data, size_t *len)
 {
 	size_t need = header_size(h), n;
 
-	while (h->have < need && *len > 0) {
+	while (*len > 0 && h->have < need) {
 		n = need - h->have < *len ? need - h->have : *len;
 		memcpy(h->hdr + h->have, *data, n);
 		h->have += n;
