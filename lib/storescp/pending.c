@@ -84,6 +84,17 @@ pending_shrink(struct pending *p)
 	return closed;
 }
 
+/* Whether c came too recently to be closed for another: the shorter
+ * of PEND_YOUNG_MS and half the RQ window. */
+static int
+young(const struct pending *p, const struct pend_conn *c, uint64_t now)
+{
+	uint64_t y =
+	    p->rq_ms / 2 < PEND_YOUNG_MS ? p->rq_ms / 2 : PEND_YOUNG_MS;
+
+	return now < c->since + y;
+}
+
 int
 pending_add(
     struct pending *p, int fd, const char *host, const char *peer, uint64_t now)
@@ -97,7 +108,10 @@ pending_add(
 		if (same++ == 0)
 			first = i;
 	}
-	if (same >= p->per_host) {
+	/* a share counts only connections that have had time to send
+	 * their RQ: a sender's parallel associations (dcmsend -j) arrive
+	 * together, before any of their RQs could be looked at */
+	if (same >= p->per_host && !young(p, &p->v[first], now)) {
 		drop(p, first);
 		closed = 1;
 	} else if (p->n == p->cap) {

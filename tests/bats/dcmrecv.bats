@@ -788,6 +788,29 @@ pc_result() {
 	no_temporaries "$RECV_DIR"
 }
 
+@test "dcmrecv: dcmsend -j 4 to a receiver with few descriptors (ulimit -n 48: a pending share of one per address) loses no association before its RQ; every data set arrives byte for byte" {
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} n i
+	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus (CSTORE_CORPUS)"
+	awk -F'\t' 'NR > 1 { print c "/" $1 }' c="$corpus" "$corpus/MANIFEST.tsv" |
+		head -24 >"$BATS_TEST_TMPDIR/sent"
+	ulimit -Sn 48
+	start_dcmrecv -v
+	# the four connections of each run come in one burst, before any RQ
+	for i in 1 2 3; do
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q -j 4 --no-transcode \
+			127.0.0.1 "$RECV_PORT" $(cat "$BATS_TEST_TMPDIR/sent")
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	run grep -c 'association [0-9]*: released' "$RECV_STDERR"
+	assert_output 12
+	run grep "without an A-ASSOCIATE-RQ" "$RECV_STDERR"
+	assert_failure
+	n=$(same_datasets_by_uid "$BATS_TEST_TMPDIR/sent" "$RECV_DIR")
+	[ "$n" -eq 24 ]
+	no_temporaries "$RECV_DIR"
+}
+
 # bats test_tags=serial
 @test "dcmrecv: a slow --exec blocks neither the association nor the shutdown beyond --grace" {
 	local t0 go=$BATS_TEST_TMPDIR/go
