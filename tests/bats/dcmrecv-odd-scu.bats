@@ -236,9 +236,11 @@ PY
 		>"$BATS_TEST_TMPDIR/fake.out" &
 	fk=$!
 	track_pid $fk
-	# the pipe full, then held so for longer than -t
+	# the pipe full, then held so for longer than -t: said once in the log
 	wait_pipe_full "$fifo"
 	sleep 3
+	wait_for_line "$BATS_TEST_TMPDIR/err" \
+		'^dcmrecv: standard output has taken nothing for [0-9]+ s: waiting for its reader \(SIGTERM stops\)$' 10
 	touch "$BATS_TEST_TMPDIR/go"
 	wait "$fk"
 	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/fake.out")" -eq 1500 ]
