@@ -9,7 +9,8 @@
  * closed: at its deadline (the PROXY header and the RQ a window each), when the peer ends, or to make room (the
  * oldest of its source address when that address has its share of
  * connections no longer young, PEND_YOUNG_MS, else
- * the oldest of all).  Internal to libstorescp.
+ * the oldest of all; it is sent an A-ASSOCIATE-RJ first, transient,
+ * local limit exceeded, but under TLS).  Internal to libstorescp.
  */
 #ifndef CS_STORESCP_PENDING_H
 #define CS_STORESCP_PENDING_H
