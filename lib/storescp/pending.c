@@ -7,7 +7,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cstore/cstore.h"
@@ -62,24 +61,16 @@ pending_release(struct pending *p)
  * A-ASSOCIATE-RJ, rejected-transient, service provider (presentation),
  * local limit exceeded (PS3.8 9.3.4), as a peer over the association
  * limit hears; a sender that retries (dcmsend --retry) comes back.
- * Not under TLS (a handshake is due).  Best effort, never a wait: what
- * the peer sent is read first (some), so that the close sends no reset
- * that would throw the RJ away at its end, then one non-blocking send.
+ * Not under TLS (a handshake is due).  Best effort, never a wait.
  */
 static void
 refuse(const struct pending *p, int fd)
 {
 	static const uint8_t rj[10] = { UL_PDU_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0,
 		2, 3, 2 };
-	uint8_t junk[4096];
 
-	if (p->tls)
-		return;
-	for (int k = 0;
-	     k < 16 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; k++)
-		;
-	(void)send(fd, rj, sizeof(rj), MSG_DONTWAIT | MSG_NOSIGNAL);
-	shutdown(fd, SHUT_WR);
+	if (!p->tls)
+		net_last_words(fd, rj, sizeof(rj));
 }
 
 static void
