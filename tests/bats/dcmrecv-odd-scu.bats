@@ -153,12 +153,32 @@ PY
 	fake "class=$CLS0,inst=2.25.77" "$u"
 	[ "$output" = $'C000\tcannot parse the data set: (0002,0100) of undefined length\nreleased' ] ||
 		{ echo "$output" >&2; return 1; }
+	# in Implicit VR LE and Explicit VR BE data sets alike
+	local ts t k cls
+	for t in odd/bare-implicit-le:1.2.840.10008.1.2:ivr ts/explicit-be:1.2.840.10008.1.2.2:be; do
+		IFS=: read -r f ts k <<<"$t"
+		"$CSTORE_TOOLS/dcm-dataset" "$C/$f.dcm" >"$BATS_TEST_TMPDIR/$k.ds"
+		python3 - "$BATS_TEST_TMPDIR/$k.ds" "$BATS_TEST_TMPDIR/$k-meta.ds" "$k" <<'PY'
+import struct, sys
+be = sys.argv[3] == "be"
+def el(e, vr, v):
+    if not be:
+        return struct.pack("<HHI", 2, e, len(v)) + v
+    return struct.pack(">HH", 2, e) + vr + struct.pack(">H", len(v)) + v
+m = el(0x10, b"UI", b"1.2.840.10008.1.2.1\0") + el(0x13, b"SH", b"JUNK")
+open(sys.argv[2], "wb").write(m + open(sys.argv[1], "rb").read())
+PY
+		IFS=$'\t' read -r cls u _ < <("$CSTORE_TOOLS/dcm-dataset" -u "$C/$f.dcm")
+		fake "ts=$ts,class=$cls,inst=$u,pdv=63" "$BATS_TEST_TMPDIR/$k-meta.ds"
+		[ "$output" = $'B000\t\nreleased' ] || { echo "$k: $output" >&2; return 1; }
+		cmp "$BATS_TEST_TMPDIR/$k.ds" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$u.dcm")
+	done
 	stop_dcmrecv
 	# one meta group in the file: the receiver's, with its transfer syntax
 	p=$(awk -F'\t' -v u="$UID0" '$3 == u { print $1; exit }' "$RECV_STDOUT")
 	[ "$(python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); print(b.count(b"\x02\x00\x10\x00UI"))' "$p")" = 1 ]
 	grep -q "4 File Meta Information elements (group 0002) at the head of the data set of '$UID0' dropped: answered B000" "$RECV_STDERR"
-	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 10 ]
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 12 ]
 	no_temporaries "$RECV_DIR"
 }
 
