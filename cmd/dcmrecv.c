@@ -104,7 +104,9 @@ on_stored(void *user, const struct storescp_stored *st)
 	pthread_mutex_lock(&g.out_mu);
 	/* a slow reader holds the answer (back-pressure); one that stopped
 	 * holds it until dcmrecv is asked to stop, never past that */
-	stuck = !g.out_failed && cli_out_wait(stdout, &g.stop_asked) != 0;
+	stuck = !g.out_failed &&
+	    cli_out_wait(stdout, &g.stop_asked,
+		g.a.cfg.timeout_ms ? g.a.cfg.timeout_ms : 30000) != 0;
 	bad = g.out_failed || stuck || write_stored(st) != 0 ||
 	    fflush(stdout) != 0 || ferror(stdout);
 	if (bad && !g.out_failed) {

@@ -88,32 +88,63 @@ read_all(int fd, void *p, size_t n, off_t off)
 	return 0;
 }
 
-/* Queues path (owned now), in memory or at the end of the spill file;
- * under the lock.  0, or -1 with errmsg set. */
+/* path at the end of the spill file (made at the first); 0 or -1. */
 static int
-push(struct fq *q, char *path)
+spill(struct fq *q, const char *path)
 {
 	uint32_t len = (uint32_t)strlen(path);
 
+	if (q->spill_fd < 0 && (q->spill_fd = spill_open()) < 0)
+		return -1;
+	if (write_all(q->spill_fd, &len, sizeof(len), q->spill_wr) != 0 ||
+	    write_all(q->spill_fd, path, len, q->spill_wr + 4) != 0)
+		return -1;
+	q->spill_wr += 4 + (off_t)len;
+	q->spilled++;
+	return 0;
+}
+
+/*
+ * Queues path (owned now), in memory or at the end of the spill file;
+ * under the lock.  0, or -1 with errmsg set.  A spill file that cannot
+ * be made or written (a full or missing $TMPDIR) is given up for good,
+ * said once: once the reader thread runs, it then waits for room in
+ * memory, and the stream waits in its pipe (its writer is held up, as
+ * without --follow's queue), instead of the rest of the stream being
+ * lost.  Before that (operands), there is nobody to make room: -1.
+ */
+static int
+push(struct fq *q, char *path)
+{
 	if (q->spilled == 0 && q->count < FQ_MEM_MAX) {
 		q->mem[(q->head + q->count++) % FQ_MEM_MAX] = path;
 		return 0;
 	}
-	if (q->spill_fd < 0 && (q->spill_fd = spill_open()) < 0)
-		goto fail;
-	if (write_all(q->spill_fd, &len, sizeof(len), q->spill_wr) != 0 ||
-	    write_all(q->spill_fd, path, len, q->spill_wr + 4) != 0)
-		goto fail;
-	q->spill_wr += 4 + (off_t)len;
-	q->spilled++;
-	free(path);
+	if (!q->no_spill) {
+		if (spill(q, path) == 0) {
+			free(path);
+			return 0;
+		}
+		q->no_spill = 1;
+		snprintf(q->errmsg, sizeof(q->errmsg),
+		    "cannot keep the input queue in a temporary file: %s",
+		    strerror(errno));
+		if (q->started) {
+			fprintf(stderr,
+			    "%s: %s: reading the input only as files are sent\n",
+			    cli_progname(), q->errmsg);
+			q->errmsg[0] = '\0';
+		}
+	}
+	if (!q->started) {
+		free(path);
+		return -1;
+	}
+	/* the order kept: what was spilled goes first */
+	while (q->spilled > 0 || q->count >= FQ_MEM_MAX)
+		pthread_cond_wait(&q->cv, &q->mu);
+	q->mem[(q->head + q->count++) % FQ_MEM_MAX] = path;
 	return 0;
-fail:
-	snprintf(q->errmsg, sizeof(q->errmsg),
-	    "cannot keep the input queue in a temporary file: %s",
-	    strerror(errno));
-	free(path);
-	return -1;
 }
 
 /* The oldest spilled path (malloc'd), or NULL; under the lock. */
@@ -188,9 +219,12 @@ fq_start(struct fq *q)
 {
 	if (q->in == NULL)
 		return 0;
-	if (net_thread_start(&q->tid, reader, q) != 0)
-		return -1;
+	/* before the thread: its push reads it */
 	q->started = 1;
+	if (net_thread_start(&q->tid, reader, q) != 0) {
+		q->started = 0;
+		return -1;
+	}
 	return 0;
 }
 
@@ -260,6 +294,9 @@ take_some(struct fq *q, const char **out, size_t max, int wait_ms, size_t *got)
 		q->taken[q->n_taken++] = p;
 		out[q->n_taken - 1] = p;
 	}
+	/* room for a reader waiting for it (push) */
+	if (q->n_taken > 0)
+		pthread_cond_broadcast(&q->cv);
 	/* skip directories (outside the lock: stat may take a while) */
 	k = q->n_taken;
 	ended = q->eof;

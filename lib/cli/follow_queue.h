@@ -5,7 +5,8 @@
  * sender takes from.  Up to FQ_MEM_MAX records wait in memory; past
  * that they spill to an unlinked temporary file (length-prefixed
  * records, read back in order), so the queue is bounded in memory and
- * not in length.  Records: one path per line (a trailing '\r' dropped)
+ * not in length; where no such file can be written ($TMPDIR full), the
+ * reader waits for room in memory instead.  Records: one path per line (a trailing '\r' dropped)
  * or NUL-separated; empty ones are ignored, and one naming a directory
  * is skipped with a note on stderr (unless quiet), as in a list read
  * whole (inputs.h).  Paths given as operands come first (fq_add_path
@@ -28,9 +29,10 @@ struct fq {
 	int spill_fd;             /* -1 until the first spill */
 	off_t spill_rd, spill_wr; /* next record to read, end */
 	size_t spilled;           /* records in the spill file */
-	int eof;                  /* the stream ended (or failed) */
-	char errmsg[200];         /* why it failed, or "" */
-	FILE *in;                 /* NULL: no stream */
+	int no_spill;     /* the spill file failed: the reader waits for room */
+	int eof;          /* the stream ended (or failed) */
+	char errmsg[200]; /* why it failed, or "" */
+	FILE *in;         /* NULL: no stream */
 	int nul, quiet;
 	pthread_t tid;
 	int started;

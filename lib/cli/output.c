@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/json_str.h"
 #include "cli/output.h"
+#include "net/net.h"
 
 #include "core/banned.h"
 
@@ -165,9 +166,10 @@ cli_out_ready(FILE *f, unsigned timeout_ms)
 }
 
 int
-cli_out_wait(FILE *f, const volatile sig_atomic_t *stop)
+cli_out_wait(FILE *f, const volatile sig_atomic_t *stop, unsigned note_ms)
 {
 	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
+	uint64_t t0 = 0, now;
 	int rc;
 
 	/* slices, so that a stop asked meanwhile is seen within one; a
@@ -178,6 +180,18 @@ cli_out_wait(FILE *f, const volatile sig_atomic_t *stop)
 			return 0;
 		if (*stop)
 			return -1;
+		/* the clock only once the first slice has passed */
+		now = net_now_ms();
+		if (t0 == 0)
+			t0 = now - 100;
+		if (note_ms > 0 && now - t0 >= note_ms) {
+			if (cli_out_ready(stderr, 0) == 0)
+				fprintf(stderr,
+				    "%s: standard output has taken nothing for %llu s: waiting for its reader (SIGTERM stops)\n",
+				    cli_progname(),
+				    (unsigned long long)(now - t0) / 1000);
+			note_ms = 0;
+		}
 	}
 }
 

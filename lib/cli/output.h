@@ -116,9 +116,11 @@ int cli_out_ready(FILE *f, unsigned timeout_ms);
  * Waits until f's descriptor takes a line without blocking, however
  * long its reader takes (a pipe's back-pressure), or until *stop is set
  * (a signal asking the tool to stop) while it takes nothing: 0, or -1
- * when stopped with no room for the line.
+ * when stopped with no room for the line.  Once it has waited note_ms
+ * (0: never), it says so on standard error (when that takes it), once,
+ * and the wait goes on: a reader that stopped is seen in the log.
  */
-int cli_out_wait(FILE *f, const volatile sig_atomic_t *stop);
+int cli_out_wait(FILE *f, const volatile sig_atomic_t *stop, unsigned note_ms);
 
 /*
  * -F/--field N: copies each line of in to out, every byte as read (NULs

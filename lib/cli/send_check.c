@@ -1,6 +1,9 @@
 /* send_check.c - dcmsend's option cross-checks and operands (send_check.h). */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli/cli.h"
 #include "cli/follow_args.h"
@@ -21,6 +24,57 @@ unbracket(char *host)
 		return host;
 	host[len - 1] = '\0';
 	return host + 1;
+}
+
+/* Descriptors each association holds at once: its socket, the file it
+ * sends and the next one (read ahead); and those kept for the rest (a
+ * resolver, a converted file, a commitment listener). */
+#define FDS_PER_JOB 3u
+#define FDS_RESERVED 2u
+
+/* Descriptors open now: /proc/self/fd, or the three standard ones. */
+static unsigned
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	unsigned n = 0;
+
+	if (d == NULL)
+		return 3;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n > 0 ? n - 1 : 3; /* not the one readdir used */
+}
+
+/*
+ * -j N beyond what the descriptor limit carries is lowered to what it
+ * does (at least 1), said on standard error: out of descriptors, a file
+ * would be reported unreadable and a connection unreachable, for a
+ * shortage of ours.
+ */
+static void
+fit_jobs(struct send_args *a)
+{
+	unsigned jobs = a->send.jobs > 0 ? a->send.jobs : 1, used, fit;
+	struct rlimit rl;
+
+	if (jobs == 1 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
+		return;
+	used = open_fds() + FDS_RESERVED;
+	fit = rl.rlim_cur > used ? (unsigned)(rl.rlim_cur - used) / FDS_PER_JOB
+				 : 0;
+	if (fit >= jobs)
+		return;
+	a->send.jobs = fit > 0 ? fit : 1;
+	if (!a->quiet)
+		fprintf(stderr,
+		    "%s: -j %u: the descriptor limit (ulimit -n %llu) carries "
+		    "-j %u: using it\n",
+		    cli_progname(), jobs, (unsigned long long)rl.rlim_cur,
+		    a->send.jobs);
 }
 
 void
@@ -46,6 +100,7 @@ send_check_peer(struct send_args *a, int nops, char **ops)
 		    "--no-transcode and --lossy exclude each other");
 	follow_args_check(a);
 	send_identity_check(a, nops - 2, ops + 2);
+	fit_jobs(a);
 	/* debugging (man page, ENVIRONMENT) */
 	if ((delay = getenv("DCMSEND_COMMIT_DELAY_MS")) != NULL)
 		a->send.commit_delay_ms = (unsigned)cli_parse_num(

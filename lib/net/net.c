@@ -320,6 +320,18 @@ net_peek(int fd, void *buf, size_t len)
 	return r;
 }
 
+void
+net_last_words(int fd, const void *data, size_t len)
+{
+	char junk[4096];
+
+	for (int k = 0;
+	     k < 16 && recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0; k++)
+		;
+	(void)send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	shutdown(fd, SHUT_WR);
+}
+
 int
 net_rcvlowat(int fd, size_t n)
 {

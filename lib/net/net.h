@@ -65,6 +65,13 @@ ssize_t net_peek(int fd, void *buf, size_t len);
 /* Makes poll report fd readable only once n bytes wait (SO_RCVLOWAT;
  * an end or an error still wakes).  Returns 0 or CS_E_NET. */
 int net_rcvlowat(int fd, size_t n);
+/*
+ * Last words on a connection about to be closed, never a wait: what the
+ * peer sent is read and dropped (64 KiB at most), so that the close
+ * sends no reset that would throw our bytes away at its end; then one
+ * non-blocking send of the len bytes of data, and our side shut.
+ */
+void net_last_words(int fd, const void *data, size_t len);
 /* 1 when the last failed net_accept ran out of descriptors (EMFILE,
  * ENFILE). */
 int net_accept_emfile(void);

@@ -55,9 +55,28 @@ pending_release(struct pending *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * What a connection closed to make room hears, instead of a close its
+ * sender would take for a network fault ("connection reset"): an
+ * A-ASSOCIATE-RJ, rejected-transient, service provider (presentation),
+ * local limit exceeded (PS3.8 9.3.4), as a peer over the association
+ * limit hears; a sender that retries (dcmsend --retry) comes back.
+ * Not under TLS (a handshake is due).  Best effort, never a wait.
+ */
+static void
+refuse(const struct pending *p, int fd)
+{
+	static const uint8_t rj[10] = { UL_PDU_ASSOCIATE_RJ, 0, 0, 0, 0, 4, 0,
+		2, 3, 2 };
+
+	if (!p->tls)
+		net_last_words(fd, rj, sizeof(rj));
+}
+
 static void
 drop(struct pending *p, size_t i)
 {
+	refuse(p, p->v[i].fd);
 	close(p->v[i].fd);
 	memmove(&p->v[i], &p->v[i + 1], (p->n - i - 1) * sizeof(*p->v));
 	p->n--;
@@ -84,6 +103,17 @@ pending_shrink(struct pending *p)
 	return closed;
 }
 
+/* Whether c came too recently to be closed for another: the shorter
+ * of PEND_YOUNG_MS and half the RQ window. */
+static int
+young(const struct pending *p, const struct pend_conn *c, uint64_t now)
+{
+	uint64_t y =
+	    p->rq_ms / 2 < PEND_YOUNG_MS ? p->rq_ms / 2 : PEND_YOUNG_MS;
+
+	return now < c->since + y;
+}
+
 int
 pending_add(
     struct pending *p, int fd, const char *host, const char *peer, uint64_t now)
@@ -97,7 +127,10 @@ pending_add(
 		if (same++ == 0)
 			first = i;
 	}
-	if (same >= p->per_host) {
+	/* a share counts only connections that have had time to send
+	 * their RQ: a sender's parallel associations (dcmsend -j) arrive
+	 * together, before any of their RQs could be looked at */
+	if (same >= p->per_host && !young(p, &p->v[first], now)) {
 		drop(p, first);
 		closed = 1;
 	} else if (p->n == p->cap) {

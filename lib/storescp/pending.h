@@ -7,8 +7,10 @@
  * in the socket's receive queue (looked at, never consumed: the
  * association's thread reads it as if straight from accept), or is
  * closed: at its deadline (the PROXY header and the RQ a window each), when the peer ends, or to make room (the
- * oldest of its source address when that address has its share, else
- * the oldest of all).  Internal to libstorescp.
+ * oldest of its source address when that address has its share of
+ * connections no longer young, PEND_YOUNG_MS, else
+ * the oldest of all; it is sent an A-ASSOCIATE-RJ first, transient,
+ * local limit exceeded, but under TLS).  Internal to libstorescp.
  */
 #ifndef CS_STORESCP_PENDING_H
 #define CS_STORESCP_PENDING_H
@@ -43,11 +45,18 @@ int pending_init(struct pending *p, size_t cap, unsigned per_host,
 /* Closes every pending connection and frees p. */
 void pending_release(struct pending *p);
 
+/* A connection pending for less than this (or half the RQ window) is
+ * not closed for its source address's share: it has had no time to
+ * send its RQ (a sender's parallel associations come in one burst).
+ * The budget in all is kept whatever their age. */
+#define PEND_YOUNG_MS 1000u
+
 /*
  * Takes fd from host (owned from now on).  Makes room first: closes the
- * oldest connection of host when it has per_host already, else the
- * oldest of all when the budget is full; returns how many were closed
- * (0 or 1).
+ * oldest connection of host when it has per_host already and that one
+ * is not young (PEND_YOUNG_MS), else the oldest of all when the budget
+ * is full; returns
+ * how many were closed (0 or 1).
  */
 int pending_add(struct pending *p, int fd, const char *host, const char *peer,
     uint64_t now);

@@ -198,6 +198,7 @@ store_begin(
 	snprintf(st->ts, sizeof(st->ts), "%s", pc->ts[0]);
 	st->ds_bytes = 0;
 	st->invalid = 0;
+	store_head_begin(st);
 	/* a file nothing would hear of is not written (report_stored) */
 	if (atomic_load(&st->s->unreportable))
 		refuse(st, STATUS_CODE_OUT_OF_RESOURCES,
@@ -322,11 +323,20 @@ store_data(struct store *st, const uint8_t *data, size_t len)
 		if (st->zin != NULL && rc == STORE_INFLATE_CAPPED)
 			inflate_capped(st);
 	}
+	if (st->head.on)
+		store_head_feed(st, data, len);
+	else
+		store_keep(st, data, len);
+	return 0;
+}
+
+void
+store_keep(struct store *st, const uint8_t *data, size_t len)
+{
 	if (st->deferred)
 		store_open_feed(st, data, len);
 	else
 		store_write(st, data, len);
-	return 0;
 }
 
 /* --validate: the Pixel Data length; 1 when refused. */
@@ -413,6 +423,27 @@ check_dataset(struct store *st)
 			    STATUS_CODE_DATASET_MISMATCH_WARNING);
 			st->warn = STATUS_CODE_DATASET_MISMATCH_WARNING;
 		}
+}
+
+/*
+ * Group 0002 elements dropped from the data set's head (store_head.c):
+ * the data set stored is not the one sent, which B000 (coercion of
+ * data elements, PS3.4 B.2.3) says; B007 (no UIDs) says more.
+ */
+static void
+meta_dropped(struct store *st)
+{
+	if (st->head.dropped == 0 || st->status != STATUS_CODE_SUCCESS)
+		return;
+	scp_log(st->s, STORESCP_LOG_ERROR,
+	    "association %u: %u File Meta Information element%s (group "
+	    "0002) at the head of the data set of '%s' dropped: "
+	    "answered %04X",
+	    st->who.id, st->head.dropped, st->head.dropped == 1 ? "" : "s",
+	    st->rq->affected_instance,
+	    st->warn != 0 ? st->warn : STATUS_CODE_COERCION);
+	if (st->warn == 0)
+		st->warn = STATUS_CODE_COERCION;
 }
 
 /* What a failed sink_commit (rc) answers. */
@@ -574,8 +605,11 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 
 	/* the file first: a refused one may go to the quarantine */
 	if (st->status == STATUS_CODE_SUCCESS)
+		store_head_end(st);
+	if (st->status == STATUS_CODE_SUCCESS)
 		store_open_end(st);
 	check_dataset(st);
+	meta_dropped(st);
 	if (st->invalid)
 		store_quarantine(st);
 	if (faults_abort_now(

@@ -72,6 +72,15 @@ struct store {
 	size_t pend_len, pend_cap;
 	uint64_t ds_bytes; /* data set bytes received */
 	int invalid;       /* --validate refused it: quarantine */
+	/* group 0002 elements at the data set's head (store_head.c) */
+	struct store_head {
+		int on;           /* still looking at the first elements */
+		enum ds_enc enc;  /* the data set's encoding */
+		uint8_t hdr[12];  /* the header of the element in hand */
+		size_t have;      /* its bytes so far */
+		uint64_t skip;    /* value bytes still to drop */
+		unsigned dropped; /* elements dropped */
+	} head;
 
 	/* an object was stored: once its response has left, the next
 	 * one's file is made ahead (store_prepare) */
@@ -162,6 +171,17 @@ int store_render(struct store *st, char *rel, size_t relsz, struct cs_err *err);
 /* Writes len bytes to the open file; a failure (ENOSPC...) removes the
  * file at once and keeps the refusal (store.c). */
 void store_write(struct store *st, const uint8_t *data, size_t len);
+
+/* store_head.c: the data set's leading group 0002 elements dropped. */
+/* Starts the look for the data set of st->ts (off when it cannot be
+ * read: Deflated, unknown). */
+void store_head_begin(struct store *st);
+/* The next len bytes of the data set: those kept go to store_keep. */
+void store_head_feed(struct store *st, const uint8_t *data, size_t len);
+/* The data set ended: a header still held is kept. */
+void store_head_end(struct store *st);
+/* Bytes of the data set to be stored: held (layout) or written. */
+void store_keep(struct store *st, const uint8_t *data, size_t len);
 
 /* quarantine.c: keeps a refused object in the quarantine directory
  * (if any) with a line in its quarantine.log. */

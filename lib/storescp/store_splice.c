@@ -24,7 +24,7 @@ store_unseen_room(struct store *st, uint64_t n, int fd, size_t *held)
 {
 	uint64_t max = st->s->cfg.max_object_size, room = n;
 
-	if (!st->sink_open || st->deferred ||
+	if (!st->sink_open || st->deferred || st->head.on ||
 	    st->status != STATUS_CODE_SUCCESS || st->no_splice)
 		return 0;
 	if (st->scanning && st->scan_rc == 0) {

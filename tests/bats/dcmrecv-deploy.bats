@@ -80,6 +80,30 @@ proxied_store() {
 	grep -q "from 'RAWSCU' at 192.0.2.8:5555.*calling AE title" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
+@test "dcmrecv --proxy-protocol: the TLS fields of send-proxy-v2-ssl-cn (a balancer ending TLS) are skipped: subject= admits no one through them, the address still counts" {
+	local ssl
+	# PP2_TYPE_SSL: a verified client certificate (client 0x07, verify
+	# 0), version TLSv1.3, common name modality-1
+	ssl="20$(be16 28)0700000000"
+	ssl+="21$(be16 7)$(str_hex TLSv1.3)22$(be16 10)$(str_hex modality-1)"
+	start_dcmrecv -v --proxy-protocol --allow subject=CN=modality-1
+	raw_connect "$RECV_PORT"
+	raw_send "${V2SIG}2111$(be16 43)c00002077f000001$(be16 5555)$(be16 104)$ssl"
+	raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "${RAW_REPLY:0:2}" = 03 ] # A-ASSOCIATE-RJ
+	raw_close
+	stop_dcmrecv
+	grep -q "from 'RAWSCU' at 192.0.2.7:5555.*calling AE title" "$RECV_STDERR"
+	start_dcmrecv -v --proxy-protocol --allow RAWSCU@192.0.2.7
+	proxied_store "${V2SIG}2111$(be16 43)c00002077f000001$(be16 5555)$(be16 104)$ssl"
+	wait_for_line "$RECV_STDOUT" "$INST"
+	run cut -f5- "$RECV_STDOUT"
+	assert_output "192.0.2.7:5555"
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+}
+
 @test "dcmrecv --proxy-protocol: a v2 LOCAL header (a health check) keeps the connection's address" {
 	start_dcmrecv -v --proxy-protocol
 	proxied_store "${V2SIG}2000$(be16 0)"

@@ -137,6 +137,25 @@ hostile_wait() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
+@test "dcmrecv hostile: a connection closed to make room hears a transient A-ASSOCIATE-RJ (local limit exceeded), not a bare close" {
+	local got
+	start_dcmrecv -v
+	raw_connect "$RECV_PORT"
+	# older than the young time of its address's share (1 s), then 20
+	# more from the same address, past its share of 16
+	sleep 1.5
+	hostile_bg "$BATS_TEST_TMPDIR/h" idle 20 3
+	wait_line "$BATS_TEST_TMPDIR/h" "20 open"
+	got=$(raw_read_hex 5)
+	raw_close
+	# A-ASSOCIATE-RJ: rejected-transient (2), service provider
+	# (presentation) (3), local-limit-exceeded (2)
+	[ "$got" = 03000000000400020302 ] || { echo "got '$got'" >&2; false; }
+	hostile_wait
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
 @test "dcmrecv hostile: PDU lengths near 4 GiB are refused at once" {
 	start_dcmrecv
 	baseline

@@ -199,6 +199,69 @@ stored_as_sent() {
 	grep -Eq 'accepted ([0-9]+) of \1 presentation contexts' "$RECV_STDERR"
 }
 
+# with_meta SRC DST [undef]: DST is the data set SRC with File Meta
+# Information elements (group 0002, Explicit VR LE) before it, as a
+# pydicom Dataset holding its meta elements is sent; undef: the last
+# of them an SQ of undefined length
+with_meta() {
+	python3 - "$@" <<'PY'
+import struct, sys
+def el(e, vr, v):
+    if vr in (b"OB", b"SQ"):
+        return struct.pack("<HH", 2, e) + vr + b"\0\0" + struct.pack("<I", len(v)) + v
+    return struct.pack("<HH", 2, e) + vr + struct.pack("<H", len(v)) + v
+m = el(1, b"OB", b"\0\1") + el(0x10, b"UI", b"1.2.840.10008.1.2\0") + el(0x13, b"SH", b"JUNK")
+m = el(0, b"UL", struct.pack("<I", len(m))) + m
+if len(sys.argv) > 3:
+    m += struct.pack("<HH", 2, 0x100) + b"SQ\0\0" + struct.pack("<I", 0xFFFFFFFF)
+    m += struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
+open(sys.argv[2], "wb").write(m + open(sys.argv[1], "rb").read())
+PY
+}
+
+@test "dcmrecv vs odd SCU: group 0002 elements at the head of a data set are dropped (PS3.5 7.1), in PDVs of any size, answered B000; one of undefined length C000" {
+	local m p f=$BATS_TEST_TMPDIR/meta.ds u=$BATS_TEST_TMPDIR/undef.ds
+	with_meta "${DS[0]}" "$f"
+	with_meta "${DS[1]}" "$u" undef
+	start_dcmrecv
+	for m in plain pdv=1 pdv=3 pdv=13 split; do
+		fake "$m" "$f" "${DS[2]}"
+		[ "$output" = $'B000\t\n0000\t\nreleased' ] || { echo "$m: $output" >&2; return 1; }
+		stored_as_sent 0
+		stored_as_sent 2
+	done
+	fake "class=$CLS0,inst=2.25.77" "$u"
+	[ "$output" = $'C000\tcannot parse the data set: (0002,0100) of undefined length\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	# in Implicit VR LE and Explicit VR BE data sets alike
+	local ts t k cls
+	for t in odd/bare-implicit-le:1.2.840.10008.1.2:ivr ts/explicit-be:1.2.840.10008.1.2.2:be; do
+		IFS=: read -r f ts k <<<"$t"
+		"$CSTORE_TOOLS/dcm-dataset" "$C/$f.dcm" >"$BATS_TEST_TMPDIR/$k.ds"
+		python3 - "$BATS_TEST_TMPDIR/$k.ds" "$BATS_TEST_TMPDIR/$k-meta.ds" "$k" <<'PY'
+import struct, sys
+be = sys.argv[3] == "be"
+def el(e, vr, v):
+    if not be:
+        return struct.pack("<HHI", 2, e, len(v)) + v
+    return struct.pack(">HH", 2, e) + vr + struct.pack(">H", len(v)) + v
+m = el(0x10, b"UI", b"1.2.840.10008.1.2.1\0") + el(0x13, b"SH", b"JUNK")
+open(sys.argv[2], "wb").write(m + open(sys.argv[1], "rb").read())
+PY
+		IFS=$'\t' read -r cls u _ < <("$CSTORE_TOOLS/dcm-dataset" -u "$C/$f.dcm")
+		fake "ts=$ts,class=$cls,inst=$u,pdv=63" "$BATS_TEST_TMPDIR/$k-meta.ds"
+		[ "$output" = $'B000\t\nreleased' ] || { echo "$k: $output" >&2; return 1; }
+		cmp "$BATS_TEST_TMPDIR/$k.ds" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$u.dcm")
+	done
+	stop_dcmrecv
+	# one meta group in the file: the receiver's, with its transfer syntax
+	p=$(awk -F'\t' -v u="$UID0" '$3 == u { print $1; exit }' "$RECV_STDOUT")
+	[ "$(python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); print(b.count(b"\x02\x00\x10\x00UI"))' "$p")" = 1 ]
+	grep -q "4 File Meta Information elements (group 0002) at the head of the data set of '$UID0' dropped: answered B000" "$RECV_STDERR"
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 12 ]
+	no_temporaries "$RECV_DIR"
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set comes on another accepted context is aborted with the reason; nothing stored, no temporary" {
 	"$CSTORE_TOOLS/dcm-dataset" "$C/sop/CTImageStorage.dcm" >"$BATS_TEST_TMPDIR/ct.ds"
 	"$CSTORE_TOOLS/dcm-dataset" "$C/sop/MRImageStorage.dcm" >"$BATS_TEST_TMPDIR/mr.ds"
@@ -273,9 +336,11 @@ stored_as_sent() {
 		>"$BATS_TEST_TMPDIR/fake.out" &
 	fk=$!
 	track_pid $fk
-	# the pipe full, then held so for longer than -t
+	# the pipe full, then held so for longer than -t: said once in the log
 	wait_pipe_full "$fifo"
 	sleep 3
+	wait_for_line "$BATS_TEST_TMPDIR/err" \
+		'^dcmrecv: standard output has taken nothing for [0-9]+ s: waiting for its reader \(SIGTERM stops\)$' 10
 	touch "$BATS_TEST_TMPDIR/go"
 	wait "$fk"
 	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/fake.out")" -eq 1500 ]

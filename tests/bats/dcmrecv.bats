@@ -788,6 +788,47 @@ pc_result() {
 	no_temporaries "$RECV_DIR"
 }
 
+@test "dcmrecv: dcmsend -j 4 to a receiver with few descriptors (ulimit -n 48: a pending share of one per address) loses no association before its RQ; every data set arrives byte for byte" {
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} n i
+	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus (CSTORE_CORPUS)"
+	awk -F'\t' 'NR > 1 { print c "/" $1 }' c="$corpus" "$corpus/MANIFEST.tsv" |
+		head -24 >"$BATS_TEST_TMPDIR/sent"
+	ulimit -Sn 48
+	start_dcmrecv -v
+	# the four connections of each run come in one burst, before any RQ
+	for i in 1 2 3; do
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q -j 4 --no-transcode \
+			127.0.0.1 "$RECV_PORT" $(cat "$BATS_TEST_TMPDIR/sent")
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	run grep -c 'association [0-9]*: released' "$RECV_STDERR"
+	assert_output 12
+	run grep "without an A-ASSOCIATE-RQ" "$RECV_STDERR"
+	assert_failure
+	n=$(same_datasets_by_uid "$BATS_TEST_TMPDIR/sent" "$RECV_DIR")
+	[ "$n" -eq 24 ]
+	no_temporaries "$RECV_DIR"
+}
+
+@test "dcmsend -j 3 under ulimit -n 7: lowered to what the descriptor limit carries, said once; every file stored, none called unreadable or unreachable" {
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} n
+	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus (CSTORE_CORPUS)"
+	awk -F'\t' 'NR > 1 { print c "/" $1 }' c="$corpus" "$corpus/MANIFEST.tsv" |
+		head -30 >"$BATS_TEST_TMPDIR/sent"
+	start_dcmrecv
+	# bats's own descriptors (3 and up) closed: the limit is dcmsend's
+	run --separate-stderr bash -c 'exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+		ulimit -n 7 && exec "$0" -j 3 --no-transcode 127.0.0.1 "$@"' \
+		"$CSTORE_BIN/dcmsend" "$RECV_PORT" $(cat "$BATS_TEST_TMPDIR/sent")
+	stop_dcmrecv
+	[ "$status" -eq 0 ] || { echo "exit $status: $stderr" >&2; false; }
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 30 ]
+	[[ $stderr == *"dcmsend: -j 3: the descriptor limit (ulimit -n 7) carries -j 1: using it"* ]] || { echo "stderr: $stderr" >&2; false; }
+	n=$(same_datasets_by_uid "$BATS_TEST_TMPDIR/sent" "$RECV_DIR")
+	[ "$n" -eq 30 ]
+}
+
 # bats test_tags=serial
 @test "dcmrecv: a slow --exec blocks neither the association nor the shutdown beyond --grace" {
 	local t0 go=$BATS_TEST_TMPDIR/go

@@ -4,6 +4,7 @@
  * storescu_follow giving up on a peer that never answers. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -138,6 +139,55 @@ START_TEST(queue_spills_past_its_bound_and_keeps_the_order)
 	ck_assert_int_eq(lseek(q.spill_fd, 0, SEEK_END), 0);
 	fq_release(&q);
 	fclose(f);
+}
+END_TEST
+
+START_TEST(queue_without_a_spill_file_waits_for_room_and_loses_nothing)
+{
+	enum { N = FQ_MEM_MAX * 2 + 5 };
+	const char *out[FQ_TAKE_MAX];
+	char name[64];
+	size_t seen = 0, count = 0;
+	struct fq q;
+	FILE *f = tmpfile();
+	long k, i;
+	int eof = 0;
+
+	ck_assert_ptr_nonnull(f);
+	for (i = 0; i < N; i++)
+		fprintf(f, "f%06ld.dcm\n", i);
+	rewind(f);
+	/* $TMPDIR where no file can be made (as when it is full) */
+	ck_assert_int_eq(setenv("TMPDIR", "/nonexistent/cstore-t-follow", 1), 0);
+	ck_assert_int_eq(fq_init(&q, f, 0, 0), 0);
+	ck_assert_int_eq(fq_start(&q), 0);
+	/* the reader fills memory and waits there, the stream not ended */
+	for (i = 0; i < 500 && count < FQ_MEM_MAX; i++) {
+		pthread_mutex_lock(&q.mu);
+		count = q.count;
+		eof = q.eof;
+		pthread_mutex_unlock(&q.mu);
+		if (count < FQ_MEM_MAX)
+			usleep(10000);
+	}
+	ck_assert_uint_eq(count, FQ_MEM_MAX);
+	usleep(50000);
+	pthread_mutex_lock(&q.mu);
+	eof = q.eof;
+	pthread_mutex_unlock(&q.mu);
+	ck_assert_int_eq(eof, 0);
+	ck_assert_uint_eq(q.spilled, 0);
+	while ((k = fq_take(&q, out, FQ_TAKE_MAX, 5000)) > 0)
+		for (i = 0; i < k; i++, seen++) {
+			snprintf(name, sizeof(name), "f%06zu.dcm", seen);
+			ck_assert_str_eq(out[i], name);
+		}
+	ck_assert_int_eq(k, -1);
+	ck_assert_uint_eq(seen, N);
+	ck_assert_str_eq(fq_error(&q), "");
+	fq_release(&q);
+	fclose(f);
+	unsetenv("TMPDIR");
 }
 END_TEST
 
@@ -295,6 +345,8 @@ follow_suite(void)
 	tcase_add_test(tc, duration_takes_units_and_forever);
 	tcase_add_test(tc, rate_takes_decimal_and_binary_suffixes);
 	tcase_add_test(tc, queue_spills_past_its_bound_and_keeps_the_order);
+	tcase_add_test(
+	    tc, queue_without_a_spill_file_waits_for_room_and_loses_nothing);
 	tcase_add_test(tc, queue_waits_no_longer_than_asked);
 	tcase_add_test(tc, rate_bucket_holds_the_rate);
 	tcase_add_test(

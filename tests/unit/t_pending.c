@@ -47,13 +47,40 @@ START_TEST(a_source_at_its_share_loses_its_oldest_not_another_source)
 	ck_assert_int_eq(pending_add(&p, a[0], "127.0.0.1", "x", 1), 0);
 	ck_assert_int_eq(pending_add(&p, b, "127.0.0.2", "y", 2), 0);
 	ck_assert_int_eq(pending_add(&p, a[1], "127.0.0.1", "x", 3), 0);
-	/* the third of 127.0.0.1: its oldest goes, 127.0.0.2 stays */
-	ck_assert_int_eq(pending_add(&p, a[2], "127.0.0.1", "x", 4), 1);
+	/* the third of 127.0.0.1, once its oldest has had the time to
+	 * send an RQ (half the 1000 ms window): that one goes, 127.0.0.2
+	 * stays */
+	ck_assert_int_eq(pending_add(&p, a[2], "127.0.0.1", "x", 501), 1);
 	ck_assert_uint_eq(p.n, 3);
 	ck_assert(!is_open(a[0]));
 	ck_assert(is_open(b) && is_open(a[1]) && is_open(a[2]));
 	pending_release(&p);
 	for (int i = 0; i < 4; i++)
+		close(peer[i]);
+}
+END_TEST
+
+START_TEST(a_burst_from_one_source_is_kept_while_there_is_room)
+{
+	struct pending p;
+	int fd[5], peer[5];
+
+	/* dcmsend -j 4: four connections at once, before any RQ */
+	ck_assert_int_eq(pending_init(&p, 4, 1, 1000, 0), 0);
+	for (int i = 0; i < 4; i++) {
+		fd[i] = pair(&peer[i]);
+		ck_assert_int_eq(pending_add(&p, fd[i], "h", "h", 10 + i), 0);
+	}
+	ck_assert_uint_eq(p.n, 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert(is_open(fd[i]));
+	/* the budget in all is kept: a fifth goes in place of the oldest */
+	fd[4] = pair(&peer[4]);
+	ck_assert_int_eq(pending_add(&p, fd[4], "g", "g", 14), 1);
+	ck_assert_uint_eq(p.n, 4);
+	ck_assert(!is_open(fd[0]) && is_open(fd[1]) && is_open(fd[4]));
+	pending_release(&p);
+	for (int i = 0; i < 5; i++)
 		close(peer[i]);
 }
 END_TEST
@@ -198,6 +225,7 @@ pending_suite(void)
 
 	tcase_add_test(
 	    tc, a_source_at_its_share_loses_its_oldest_not_another_source);
+	tcase_add_test(tc, a_burst_from_one_source_is_kept_while_there_is_room);
 	tcase_add_test(tc, a_full_budget_loses_its_oldest_connection);
 	tcase_add_test(
 	    tc, only_a_whole_rq_is_handed_over_and_nothing_is_consumed);
