@@ -22,7 +22,6 @@
 #include "core/ds_elem.h"
 #include "core/ds_walk.h"
 #include "core/ts.h"
-#include "core/ts.h"
 #include "core/banned.h"
 
 #define WIN 4096
@@ -678,7 +677,9 @@ scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
 		e.off = st.off;
 		if (e.elem == 0 && st.kind == DS_KIND_VALUE)
 			*flags |= PART10_F_DS_GROUP_LENGTH;
-		if (st.e.tag == DS_TAG(0x7fe0, 0x0010) && st.depth == 0)
+		/* an empty value holds nothing to misread, either way */
+		if (st.e.tag == DS_TAG(0x7fe0, 0x0010) && st.depth == 0 &&
+		    st.e.len != 0)
 			*pixel = st.e.len == DS_LEN_UNDEFINED ? PIXEL_FRAGMENTS
 							      : PIXEL_NATIVE;
 		if (!(opts & PART10_O_VERIFY) &&

@@ -349,7 +349,7 @@ check_pixels(struct store *st)
 
 	if (ds_scan_enc_for_ts(st->ts, &enc) != 0 ||
 	    validate_pixels(&st->scan, enc,
-		t != NULL && (t->flags & TS_F_ENCAPSULATED), why,
+		t == NULL ? -1 : (t->flags & TS_F_ENCAPSULATED) != 0, why,
 		sizeof(why)) == 0)
 		return 0;
 	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
@@ -379,7 +379,7 @@ check_dataset(struct store *st)
 
 	if (st->status != STATUS_CODE_SUCCESS)
 		return;
-	/* no element at all: no object to keep, whatever the syntax
+	/* no byte at all: no object to keep, whatever the syntax
 	 * (storescp refuses it too, with A700; storescp +B stores a meta
 	 * header alone and answers 0000) */
 	if (st->ds_bytes == 0) {

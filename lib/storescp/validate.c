@@ -61,13 +61,14 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
 	/* PS3.5 A.4: fragments (undefined length) under an encapsulated
 	 * syntax, a plain value under the others; either way round, no
 	 * reader decodes it as its transfer syntax says */
-	if (encapsulated != (len == DS_LEN_UNDEFINED)) {
+	if (encapsulated >= 0 && len != 0 &&
+	    encapsulated != (len == DS_LEN_UNDEFINED)) {
 		snprintf(why, n, "%s Pixel Data under %s transfer syntax",
 		    encapsulated ? "native" : "encapsulated",
 		    encapsulated ? "an encapsulated" : "a native");
 		return 1;
 	}
-	if (encapsulated)
+	if (encapsulated > 0 || len == DS_LEN_UNDEFINED)
 		return 0; /* not measured */
 	if (us(s, enc, TAG_ROWS, &rows) != 1 ||
 	    us(s, enc, TAG_COLUMNS, &cols) != 1 ||

@@ -25,7 +25,9 @@ extern const uint32_t validate_tags[VALIDATE_NTAGS];
 
 /*
  * Checks the finished scan s of a data set in encoding enc, of a
- * transfer syntax whose Pixel Data is encapsulated (1) or not (0).
+ * transfer syntax whose Pixel Data is encapsulated (1) or not (0), or
+ * of one our table does not know (-1: fragments are not measured, a
+ * plain value is).
  * Returns 0, or 1 with a one-line reason (at most 64 characters fit an
  * Error Comment) in why (size n).
  */

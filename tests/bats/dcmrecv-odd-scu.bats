@@ -111,6 +111,19 @@ stored_as_sent() {
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
 }
 
+@test "dcmrecv --validate: fragments under encapsulated syntaxes the table does not list (HTJ2K, MPEG-4, Encapsulated Uncompressed) are stored, not A900" {
+	local jpeg=$BATS_TEST_TMPDIR/jpeg.ds ts
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/jpeg-baseline.dcm" >"$jpeg"
+	start_dcmrecv --validate --on-duplicate rename
+	for ts in 1.2.840.10008.1.2.4.201 1.2.840.10008.1.2.4.102 1.2.840.10008.1.2.1.98; do
+		fake "ts=$ts" "$jpeg"
+		[ "$output" = $'0000\t\nreleased' ] || { echo "$ts: $output" >&2; return 1; }
+	done
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 3 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
 	start_dcmrecv
 	: >"$BATS_TEST_TMPDIR/empty.ds"

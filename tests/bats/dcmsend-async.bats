@@ -261,16 +261,17 @@ fd_stats() {
 	done
 }
 
-@test "dcmsend --async 1: a file rewritten in place with another object after planning, before it is read ahead, goes as the new object (dcmrecv --delay)" {
+@test "dcmsend --async 1 (guard): a file rewritten in place with another object after planning, before it is read ahead, goes as the new object (dcmrecv --delay)" {
 	local d=$BATS_TEST_TMPDIR/in pid got uid
 	mkdir -p "$d"
 	cp "${FILES[1]}" "$d/a.dcm"
 	cp "${FILES[2]}" "$d/b.dcm"
 	cp "${FILES[3]}" "$d/c.dcm"
 	touch -d '1 minute ago' "$d"/*
-	# each answer waits 0.5 s: c.dcm is read ahead while b.dcm's is
-	# awaited, well after it changes (once a.dcm is stored)
-	start_dcmrecv --delay 500
+	# each answer waits 1.5 s: c.dcm is read ahead while b.dcm's is
+	# awaited, well after it changes (once a.dcm is stored), even on a
+	# loaded machine
+	start_dcmrecv --delay 1500
 	"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "$d/a.dcm" "$d/b.dcm" "$d/c.dcm" \
 		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
 	pid=$!

@@ -101,3 +101,19 @@ setup() {
 	[[ ${lines[1]} == *"the data set is Implicit VR, which its meta header's transfer syntax cannot be (PS3.5 A.4)"* ]]
 	[ "$(cut -f1,2 <<<"${lines[2]}")" = "planned	$D/img16-evrle.dcm" ]
 }
+
+@test "dcmsend: an empty Pixel Data under a JPEG meta holds nothing to misread: planned and sent as it is, over DIMSE and STOW-RS alike" {
+	local e=$BATS_TEST_TMPDIR/empty-pixels-jpeg.dcm
+	# the file up to its top-level Pixel Data, then that element empty
+	/usr/bin/python3 -c 'import sys
+b = open(sys.argv[1], "rb").read()
+i = b.rindex(b"\xe0\x7f\x10\x00OB\0\0\xff\xff\xff\xff")
+open(sys.argv[2], "wb").write(b[:i] + b"\xe0\x7f\x10\x00OB\0\0" + bytes(4))' "$D/img8-jpeg-baseline.dcm" "$e"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://127.0.0.1:1/dicom-web "$e"
+	[ "$(cut -f1,2 <<<"$output")" = "planned	$e" ]
+	start_dcmrecv -q
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$e"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	stop_dcmrecv
+	cmp <("$TOOLS/dcm-dataset" "$e") <("$TOOLS/dcm-dataset" "$(find "$RECV_DIR" -type f)")
+}
