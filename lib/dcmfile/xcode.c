@@ -819,6 +819,11 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag), e->len, vr);
 	if (x->de != DS_ENC_IVR_LE && !ds_vr_header_long(vr) && e->len > 0xffff)
 		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
+	if (vr[0] == ' ' && (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE))
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "(%04X,%04X) has a blank VR: its value cannot be swapped "
+		    "to another byte order",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	if ((rc = put_header(x, e->tag, vr, e->len + (uint32_t)odd)) != 0)
 		return rc;
 	/* byte order changes when one side is Big Endian (PS3.5 7.3) */

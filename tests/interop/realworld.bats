@@ -138,3 +138,62 @@ PY
 	[ "$(stat -c %s "$w/ref.raw")" -eq $((64 * 64 * 2)) ]
 	cmp "$w/ref.raw" "$w/got.raw"
 }
+
+# blankvr SRC DST [be]: SRC written again by pydicom with Pixel Padding
+# Value (0028,0120) 0 under a blank VR, two spaces, and its 16-bit
+# length, as a GE writer made it (fo-dicom's GH179A.dcm); in Explicit VR
+# Big Endian with "be".
+blankvr() {
+	/usr/bin/python3 - "$@" <<'PY'
+import sys
+import pydicom
+
+src, dst = sys.argv[1:3]
+be = len(sys.argv) > 3
+ds = pydicom.dcmread(src)
+ds.PixelPaddingValue = 0
+ds[0x00280120].VR = "US"
+if be:
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
+    ds.is_little_endian, ds.is_implicit_VR = False, False
+ds.save_as(dst, write_like_original=False)
+raw = open(dst, "rb").read()
+us = bytes.fromhex("00280120 55530002" if be else "28002001 55530200")
+assert raw.count(us) == 1
+open(dst, "wb").write(raw.replace(us, us[:4] + b"  " + us[6:]))
+PY
+}
+
+@test "realworld: an element with a blank VR (a GE writer's, fo-dicom's GH179A.dcm) is sent unchanged, and converted as DCMTK reads it" {
+	local src f w=$BATS_TEST_TMPDIR stored
+	src=$(corpus_dir)/ts/explicit-le.dcm
+	f=$w/blank.dcm
+	blankvr "$src" "$f"
+	# DCMTK reads it, with a warning: a 16-bit length
+	dcmdump "$f" 2>&1 | grep -q "Non-standard VR '  '"
+	[ "$(dcmdump -q +P 0028,0120 "$f" 2>/dev/null | awk '{print $3}')" = 00\\00 ]
+	# unchanged to storescp +B: was notdicom, 'unknown VR'
+	start_storescp "$w/scp" +B +xa
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	refute_output --partial 'transcoded'
+	stored=$(ls "$w"/scp/*)
+	cmp <(dataset_of "$f") <(dataset_of "$stored")
+	# converted for a receiver of Implicit VR only: the value as it was
+	start_dcmrecv --ts ImplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	assert_output --partial 'transcoded to ImplicitVRLittleEndian'
+	stored=$(cut -f1 "$RECV_STDOUT")
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$stored" | cut -f3)" = 1.2.840.10008.1.2 ]
+	[ "$(dcmdump -q +P 0028,0120 "$stored" | awk '{print $3}')" = 0 ]
+	stop_dcmrecv
+	# from Big Endian its value cannot be swapped: refused, said why
+	blankvr "$src" "$w/blank-be.dcm" be
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$w/blank-be.dcm"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = transcodefail ]
+	assert_output --partial '(0028,0120) has a blank VR'
+	[ ! -s "$RECV_STDOUT" ]
+}
