@@ -239,6 +239,21 @@ pass_step(struct xc *x, struct ds_walk *w, struct rd *r,
 	return ds_walk_pass(w, r, st, enter, note, sn, x->err);
 }
 
+/*
+ * Whether encapsulated pixel data nested in a sequence (an Icon Image
+ * Sequence's, which PS3.5 A.4 has in the data set's transfer syntax)
+ * can be copied as it is: only when that syntax stays.  It is neither
+ * decoded nor encoded, so a change of syntax (to native, or to another
+ * compressed one, which would leave, say, a JPEG Lossless icon in a
+ * JPEG-LS data set) refuses the file.
+ */
+static bool
+nested_kept(const struct xc *x)
+{
+	return x->s_encaps == x->d_encaps &&
+	    (!x->s_encaps || strcmp(x->req->src_ts, x->req->dst_ts) == 0);
+}
+
 /* The error for encapsulated pixel data inside the element tag. */
 static int
 nested_fragments(struct xc *x, uint32_t tag)
@@ -273,7 +288,7 @@ scan_items(struct xc *x, struct ds_walk *w, struct rd *r,
 		if (!x->s_encaps)
 			return cs_err_set(x->err, CS_E_PROTO,
 			    "encapsulated pixel data in a native transfer syntax");
-	} else if (sn.frag && x->s_encaps != x->d_encaps)
+	} else if (sn.frag && !nested_kept(x))
 		return nested_fragments(x, st->e.tag);
 	return 0;
 }
@@ -674,7 +689,7 @@ copy_raw(struct xc *x, struct ds_walk *w, struct rd *r,
 
 	if ((rc = pass_step(x, w, r, st, true, &sn)) != 0)
 		return rc;
-	if (sn.frag && x->s_encaps != x->d_encaps)
+	if (sn.frag && !nested_kept(x))
 		return nested_fragments(x, st->e.tag);
 	if (x->pad && st->kind == DS_KIND_FRAGMENTS)
 		return copy_fragments(x, &st->e, at,
@@ -704,7 +719,7 @@ copy_un(struct xc *x, struct ds_walk *w, struct rd *r,
 
 	if ((rc = pass_step(x, &tw, &tr, st, true, &sn)) != 0)
 		return rc;
-	if (sn.frag && x->s_encaps != x->d_encaps)
+	if (sn.frag && !nested_kept(x))
 		return nested_fragments(x, st->e.tag);
 	if ((sn.un_evr && x->de == DS_ENC_IVR_LE) || (x->pad && sn.odd)) {
 		if (x->un_depth == 0)

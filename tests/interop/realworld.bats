@@ -197,3 +197,58 @@ PY
 	assert_output --partial '(0028,0120) has a blank VR'
 	[ ! -s "$RECV_STDOUT" ]
 }
+
+# iconify SRC DST: SRC (encapsulated) with an Icon Image Sequence whose
+# Pixel Data is SRC's own, encapsulated in SRC's syntax as PS3.5 A.4
+# has it (GE's mammograms: fo-dicom's GH133.dcm)
+iconify() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+src, dst = sys.argv[1:3]
+ds = pydicom.dcmread(src)
+icon = Dataset()
+for kw in ("SamplesPerPixel", "PhotometricInterpretation", "Rows",
+           "Columns", "BitsAllocated", "BitsStored", "HighBit",
+           "PixelRepresentation"):
+    setattr(icon, kw, getattr(ds, kw))
+icon.add_new(0x7FE00010, "OB", ds.PixelData)
+icon[0x7FE00010].is_undefined_length = True
+ds.IconImageSequence = Sequence([icon])
+ds.save_as(dst, write_like_original=False)
+PY
+}
+
+@test "realworld: an encapsulated icon (GH133.dcm) is kept when the syntax stays, and a conversion to another compressed syntax is refused instead of leaving it in the old one" {
+	require_cmd /usr/bin/dcmcjpls
+	local src f w=$BATS_TEST_TMPDIR stored
+	src=$(corpus_dir)/ts/jpeg-lossless-sv1.dcm
+	f=$w/icon.dcm
+	iconify "$src" "$f"
+	[ "$(dcmdump -q "$f" | grep -c '(7fe0,0010) OB (PixelSequence')" -eq 2 ]
+	# the same SOP class in JPEG-LS, so that one context of the class
+	# proposes it
+	dcmdjpeg "$src" "$w/native.dcm"
+	dcmcjpls "$w/native.dcm" "$w/jls.dcm"
+	dcmodify -nb -gin "$w/jls.dcm"
+	# in its own syntax: unchanged, icon and all
+	start_storescp "$w/scp" +B +xa
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	stored=$(ls "$w"/scp/*)
+	cmp <(dataset_of "$f") <(dataset_of "$stored")
+	# a receiver of JPEG-LS only: the icon's JPEG Lossless stream would
+	# have stayed in a data set labelled JPEG-LS (0000, 'transcoded')
+	start_dcmrecv --ts JPEGLSLossless
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f" "$w/jls.dcm"
+	stop_dcmrecv
+	[ "$(grep -c . <<<"$output")" -eq 2 ]
+	[ "$(grep -F "$f" <<<"$output" | cut -f1)" = transcodefail ]
+	assert_output --partial '(0088,0200) holds encapsulated pixel data'
+	[ "$(grep -F "$w/jls.dcm" <<<"$output" | cut -f1)" = 0000 ]
+	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
+	cmp <(dataset_of "$w/jls.dcm") <(dataset_of "$(cut -f1 "$RECV_STDOUT")")
+}
