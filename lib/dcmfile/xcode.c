@@ -71,6 +71,12 @@ struct xc {
 	int have_pixels;
 	const uint8_t *px_hdr; /* the source's pixel data element */
 	char px_vr[3];
+	/* a top-level sequence whose items' encapsulated pixel data (icons)
+	 * is decoded (its tag, or 0); the image's attributes, read on the
+	 * way through the item; icons decoded */
+	uint32_t in_icon;
+	struct xcp icon;
+	uint32_t icon_decoded;
 	/* lossy: values already there, and which inserts are written */
 	const uint8_t *old_ratio, *old_method;
 	size_t old_ratio_n, old_method_n;
@@ -254,6 +260,20 @@ nested_kept(const struct xc *x)
 	    (!x->s_encaps || strcmp(x->req->src_ts, x->req->dst_ts) == 0);
 }
 
+/*
+ * A sequence st of the top level whose items may hold an icon to decode:
+ * encapsulated pixel data beside their own Image Pixel attributes (the
+ * Icon Image Sequence (0088,0200), and vendors' private ones), when the
+ * target is native.  Such a sequence is copied step by step
+ * (copy_icon_elem), not as one byte range.
+ */
+static bool
+icon_decodes(const struct xc *x, const struct ds_walk_step *st)
+{
+	return st->depth == 0 && st->kind == DS_KIND_SEQUENCE &&
+	    st->inner == st->enc && x->s_encaps && !x->d_encaps && !x->same;
+}
+
 /* The error for encapsulated pixel data inside the element tag. */
 static int
 nested_fragments(struct xc *x, uint32_t tag)
@@ -288,16 +308,15 @@ scan_items(struct xc *x, struct ds_walk *w, struct rd *r,
 		if (!x->s_encaps)
 			return cs_err_set(x->err, CS_E_PROTO,
 			    "encapsulated pixel data in a native transfer syntax");
-	} else if (sn.frag && !nested_kept(x))
+	} else if (sn.frag && !nested_kept(x) && !icon_decodes(x, st))
 		return nested_fragments(x, st->e.tag);
 	return 0;
 }
 
 /* An Image Pixel attribute of 2 bytes (US) into p->img. */
 static void
-scan_us(struct xc *x, uint32_t tag, const uint8_t *v)
+scan_us(struct xc *x, struct xcp *p, uint32_t tag, const uint8_t *v)
 {
-	struct xcp *p = &x->px;
 	uint16_t u = get16(x, v);
 
 	switch (tag) {
@@ -354,7 +373,7 @@ scan_value(
 	struct xcp *p = &x->px;
 
 	if (e->len == 2 && DS_TAG_GROUP(e->tag) == 0x0028)
-		scan_us(x, e->tag, v);
+		scan_us(x, p, e->tag, v);
 	switch (e->tag) {
 	case TAG_PHOTOMETRIC:
 		get_text(
@@ -797,7 +816,8 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 	char vr[3];
 	int rc, odd;
 
-	if (se == x->de && !(x->pad && holds_odd(w, r, st)))
+	if (se == x->de && !(x->pad && holds_odd(w, r, st)) &&
+	    !icon_decodes(x, st))
 		return copy_raw(x, w, r, st);
 	if (st->kind == DS_KIND_FRAGMENTS)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
@@ -957,6 +977,7 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 		return drop(x, w, r, st);
 	if (tag == TAG_EXT_OFFSETS)
 		x->ext_offsets = 1;
+	x->in_icon = icon_decodes(x, st) ? tag : 0;
 	if (x->same)
 		return copy_elem(x, w, r, st); /* only padding changes */
 	switch (tag) {
@@ -997,6 +1018,77 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 }
 
 /*
+ * The icon's Pixel Data st, encapsulated in the source's syntax (PS3.5
+ * A.4), decoded into the native target as the top level's is, with the
+ * Image Pixel attributes its item gave before it (one frame).  Its
+ * Photometric Interpretation is written already: a decoder that would
+ * change it (a lossy colour JPEG gives RGB) refuses the file.
+ */
+static int
+icon_pixels(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	struct xcp *p = &x->icon;
+	struct xcode_result res;
+	const uint8_t *items = r->p + r->pos;
+	uint64_t n;
+	int rc;
+
+	if ((rc = drop(x, w, r, st)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	p->items = items;
+	p->items_len = (size_t)(r->p + r->pos - items);
+	p->frames = 1;
+	p->src_ts = x->req->src_ts;
+	p->dst_ts = x->req->dst_ts;
+	p->src_encaps = 1;
+	p->out_swap =
+	    x->de == DS_ENC_EVR_BE && p->img.bits_allocated > 8 ? 2 : 0;
+	if ((rc = xcp_prepare(p, &res, x->err)) != 0)
+		goto out;
+	if (res.photometric_changed) {
+		rc = cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "the icon in (%04X,%04X) would become %s, its "
+		    "Photometric Interpretation written as %s",
+		    DS_TAG_GROUP(x->in_icon), DS_TAG_ELEM(x->in_icon),
+		    res.photometric, p->img.photometric);
+		goto out;
+	}
+	n = xcp_native_len(p);
+	rc = put_header(x, DS_TAG_PIXEL_DATA,
+	    p->img.bits_allocated > 8 ? "OW" : "OB", (uint32_t)n);
+	if (rc == 0)
+		rc = xcp_write(p, put, x, x->err);
+	x->icon_decoded += rc == 0;
+out:
+	xcp_release(p);
+	memset(p, 0, sizeof(*p));
+	return rc;
+}
+
+/* An element of an item of the Icon Image Sequence whose pixels are
+ * decoded: its Image Pixel attributes are read on the way. */
+static int
+copy_icon_elem(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	const struct ds_elem *e = &st->e;
+	const uint8_t *v = r->p + r->pos;
+
+	if (e->tag == DS_TAG_PIXEL_DATA && st->kind == DS_KIND_FRAGMENTS)
+		return icon_pixels(x, w, r, st);
+	if (st->kind == DS_KIND_VALUE && rd_left(r) >= e->len) {
+		if (e->len == 2 && DS_TAG_GROUP(e->tag) == 0x0028)
+			scan_us(x, &x->icon, e->tag, v);
+		if (e->tag == TAG_PHOTOMETRIC)
+			get_text(v, e->len, x->icon.img.photometric,
+			    sizeof(x->icon.img.photometric));
+	}
+	return copy_elem(x, w, r, st);
+}
+
+/*
  * A step inside a sequence being converted: its items get undefined
  * lengths and delimiters in the target, whatever the source had, and
  * the group lengths inside are dropped as at the top level.
@@ -1011,10 +1103,14 @@ copy_step_in(struct xc *x, struct ds_walk *w, struct rd *r,
 	case DS_WALK_ELEM:
 		if (group_length(x, st))
 			return drop(x, w, r, st);
+		if (x->in_icon && st->depth == 2)
+			return copy_icon_elem(x, w, r, st);
 		return copy_elem(x, w, r, st);
 	case DS_WALK_ITEM:
 		if (st->kind != DS_KIND_ITEM)
 			break; /* a fragment: copy_elem refused its element */
+		if (x->in_icon && st->depth == 1)
+			memset(&x->icon, 0, sizeof(x->icon)); /* its own */
 		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) !=
 		    0)
 			return rc;
@@ -1162,6 +1258,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		rc = flush_out(x);
 out:
 	xcp_release(&x->px);
+	xcp_release(&x->icon);
 	free(x->buf);
 	free(x);
 	return rc;

@@ -222,7 +222,7 @@ ds.save_as(dst, write_like_original=False)
 PY
 }
 
-@test "realworld: an encapsulated icon (GH133.dcm) is kept when the syntax stays, and a conversion to another compressed syntax is refused instead of leaving it in the old one" {
+@test "realworld: an encapsulated icon (GH133.dcm) is kept when the syntax stays, decoded as dcmdjpeg decodes it for a native target, and a conversion to another compressed syntax is refused instead of leaving it in the old one" {
 	require_cmd /usr/bin/dcmcjpls
 	local src f w=$BATS_TEST_TMPDIR stored
 	src=$(corpus_dir)/ts/jpeg-lossless-sv1.dcm
@@ -240,6 +240,26 @@ PY
 	[ "$(cut -f1 <<<"$output")" = 0000 ]
 	stored=$(ls "$w"/scp/*)
 	cmp <(dataset_of "$f") <(dataset_of "$stored")
+	# a receiver of Explicit VR LE only: the icon decoded too (was
+	# transcodefail), its pixels as dcmdjpeg makes them
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	assert_output --partial 'transcoded to ExplicitVRLittleEndian'
+	dcmdjpeg "$f" "$w/ref.dcm"
+	/usr/bin/python3 - "$w/ref.dcm" "$(cut -f1 "$RECV_STDOUT")" <<'PY'
+import sys
+import pydicom
+
+ref, got = (pydicom.dcmread(p) for p in sys.argv[1:3])
+assert got.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+a, b = ref.IconImageSequence[0], got.IconImageSequence[0]
+assert len(a.PixelData) == a.Rows * a.Columns * a.BitsAllocated // 8
+assert a.PixelData == b.PixelData, "icon pixels differ from dcmdjpeg's"
+assert ref.PixelData == got.PixelData
+PY
+	rm -rf "$RECV_DIR"
 	# a receiver of JPEG-LS only: the icon's JPEG Lossless stream would
 	# have stayed in a data set labelled JPEG-LS (0000, 'transcoded')
 	start_dcmrecv --ts JPEGLSLossless
