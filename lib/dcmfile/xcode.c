@@ -44,6 +44,7 @@
 #define TAG_LOSSY_METHOD DS_TAG(0x0028, 0x2114)
 #define TAG_EXT_OFFSETS DS_TAG(0x7fe0, 0x0001)
 #define TAG_EXT_LENGTHS DS_TAG(0x7fe0, 0x0002)
+#define TAG_ICON_SEQ DS_TAG(0x0088, 0x0200)
 
 struct xc {
 	const struct xcode_req *req;
@@ -76,6 +77,7 @@ struct xc {
 	 * way through the item; icons decoded */
 	uint32_t in_icon;
 	struct xcp icon;
+	char icon_pm[17]; /* the icon's Photometric Interpretation written */
 	uint32_t icon_decoded;
 	/* lossy: values already there, and which inserts are written */
 	const uint8_t *old_ratio, *old_method;
@@ -1021,8 +1023,8 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
  * The icon's Pixel Data st, encapsulated in the source's syntax (PS3.5
  * A.4), decoded into the native target as the top level's is, with the
  * Image Pixel attributes its item gave before it (one frame).  Its
- * Photometric Interpretation is written already: a decoder that would
- * change it (a lossy colour JPEG gives RGB) refuses the file.
+ * Photometric Interpretation is written already (copy_icon_elem): a
+ * decoder that gives another one refuses the file.
  */
 static int
 icon_pixels(struct xc *x, struct ds_walk *w, struct rd *r,
@@ -1047,12 +1049,12 @@ icon_pixels(struct xc *x, struct ds_walk *w, struct rd *r,
 	    x->de == DS_ENC_EVR_BE && p->img.bits_allocated > 8 ? 2 : 0;
 	if ((rc = xcp_prepare(p, &res, x->err)) != 0)
 		goto out;
-	if (res.photometric_changed) {
+	if (strcmp(res.photometric, x->icon_pm) != 0) {
 		rc = cs_err_set(x->err, CS_E_UNSUPPORTED,
 		    "the icon in (%04X,%04X) would become %s, its "
 		    "Photometric Interpretation written as %s",
 		    DS_TAG_GROUP(x->in_icon), DS_TAG_ELEM(x->in_icon),
-		    res.photometric, p->img.photometric);
+		    res.photometric, x->icon_pm);
 		goto out;
 	}
 	n = xcp_native_len(p);
@@ -1067,25 +1069,40 @@ out:
 	return rc;
 }
 
-/* An element of an item of the Icon Image Sequence whose pixels are
- * decoded: its Image Pixel attributes are read on the way. */
+/*
+ * An element of an item whose icon is decoded (icon_decodes): its Image
+ * Pixel attributes are read on the way.  In the Icon Image Sequence,
+ * its Photometric Interpretation becomes the one the top level's became
+ * when it was the same (a lossy colour JPEG decodes to RGB), which the
+ * icon's decoding must bear out; elsewhere (an item that might hold no
+ * pixels) it is never changed.
+ */
 static int
 copy_icon_elem(struct xc *x, struct ds_walk *w, struct rd *r,
     const struct ds_walk_step *st)
 {
 	const struct ds_elem *e = &st->e;
 	const uint8_t *v = r->p + r->pos;
+	char *pm = x->icon.img.photometric;
+	int rc;
 
 	if (e->tag == DS_TAG_PIXEL_DATA && st->kind == DS_KIND_FRAGMENTS)
 		return icon_pixels(x, w, r, st);
-	if (st->kind == DS_KIND_VALUE && rd_left(r) >= e->len) {
-		if (e->len == 2 && DS_TAG_GROUP(e->tag) == 0x0028)
-			scan_us(x, &x->icon, e->tag, v);
-		if (e->tag == TAG_PHOTOMETRIC)
-			get_text(v, e->len, x->icon.img.photometric,
-			    sizeof(x->icon.img.photometric));
-	}
-	return copy_elem(x, w, r, st);
+	if (st->kind != DS_KIND_VALUE || rd_left(r) < e->len)
+		return copy_elem(x, w, r, st);
+	if (e->len == 2 && DS_TAG_GROUP(e->tag) == 0x0028)
+		scan_us(x, &x->icon, e->tag, v);
+	if (e->tag != TAG_PHOTOMETRIC)
+		return copy_elem(x, w, r, st);
+	get_text(v, e->len, pm, sizeof(x->icon.img.photometric));
+	snprintf(x->icon_pm, sizeof(x->icon_pm), "%s", pm);
+	if (x->in_icon != TAG_ICON_SEQ || !x->res->photometric_changed ||
+	    strcmp(pm, x->px.img.photometric) != 0)
+		return copy_elem(x, w, r, st);
+	if ((rc = drop(x, w, r, st)) != 0)
+		return rc;
+	snprintf(x->icon_pm, sizeof(x->icon_pm), "%s", x->res->photometric);
+	return put_text(x, e->tag, "CS", x->res->photometric, ' ');
 }
 
 /*
@@ -1109,8 +1126,10 @@ copy_step_in(struct xc *x, struct ds_walk *w, struct rd *r,
 	case DS_WALK_ITEM:
 		if (st->kind != DS_KIND_ITEM)
 			break; /* a fragment: copy_elem refused its element */
-		if (x->in_icon && st->depth == 1)
-			memset(&x->icon, 0, sizeof(x->icon)); /* its own */
+		if (x->in_icon && st->depth == 1) { /* its own */
+			memset(&x->icon, 0, sizeof(x->icon));
+			x->icon_pm[0] = '\0';
+		}
 		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) !=
 		    0)
 			return rc;

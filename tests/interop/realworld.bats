@@ -211,14 +211,70 @@ from pydicom.sequence import Sequence
 src, dst = sys.argv[1:3]
 ds = pydicom.dcmread(src)
 icon = Dataset()
-for kw in ("SamplesPerPixel", "PhotometricInterpretation", "Rows",
-           "Columns", "BitsAllocated", "BitsStored", "HighBit",
-           "PixelRepresentation"):
-    setattr(icon, kw, getattr(ds, kw))
+for kw in ("SamplesPerPixel", "PhotometricInterpretation",
+           "PlanarConfiguration", "Rows", "Columns", "BitsAllocated",
+           "BitsStored", "HighBit", "PixelRepresentation"):
+    if kw in ds:
+        setattr(icon, kw, getattr(ds, kw))
 icon.add_new(0x7FE00010, "OB", ds.PixelData)
 icon[0x7FE00010].is_undefined_length = True
 ds.IconImageSequence = Sequence([icon])
 ds.save_as(dst, write_like_original=False)
+PY
+}
+
+# rgbfile DST: a 64x64 RGB Secondary Capture in Explicit VR LE, for
+# dcmcjpeg to make a colour JPEG of
+rgbfile() {
+	/usr/bin/python3 - "$1" <<'PY'
+import sys
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+m = FileMetaDataset()
+m.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+m.MediaStorageSOPInstanceUID = generate_uid()
+m.TransferSyntaxUID = ExplicitVRLittleEndian
+ds = Dataset()
+ds.file_meta = m
+ds.is_little_endian, ds.is_implicit_VR = True, False
+ds.SOPClassUID, ds.SOPInstanceUID = m.MediaStorageSOPClassUID, m.MediaStorageSOPInstanceUID
+ds.Modality = "OT"
+ds.SamplesPerPixel, ds.PhotometricInterpretation = 3, "RGB"
+ds.PlanarConfiguration = 0
+ds.Rows = ds.Columns = 64
+ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+ds.PixelRepresentation = 0
+ds.PixelData = bytes((x * 4 + c * 80 + y * 3) & 255
+                     for y in range(64) for x in range(64) for c in range(3))
+ds.save_as(sys.argv[1], write_like_original=False)
+PY
+}
+
+@test "realworld: a colour JPEG's icon is decoded to RGB with it, as dcmdjpeg decodes both" {
+	require_cmd /usr/bin/dcmcjpeg
+	local w=$BATS_TEST_TMPDIR
+	rgbfile "$w/rgb.dcm"
+	dcmcjpeg +eb "$w/rgb.dcm" "$w/ybr.dcm"
+	[ "$(dcmdump -q +P 0028,0004 "$w/ybr.dcm" | awk '{print $3}')" = '[YBR_FULL_422]' ]
+	iconify "$w/ybr.dcm" "$w/icon.dcm"
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$w/icon.dcm"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	dcmdjpeg "$w/icon.dcm" "$w/ref.dcm"
+	/usr/bin/python3 - "$w/ref.dcm" "$(cut -f1 "$RECV_STDOUT")" <<'PY'
+import sys
+import pydicom
+
+ref, got = (pydicom.dcmread(p) for p in sys.argv[1:3])
+a, b = ref.IconImageSequence[0], got.IconImageSequence[0]
+assert got.PhotometricInterpretation == "RGB", got.PhotometricInterpretation
+assert b.PhotometricInterpretation == a.PhotometricInterpretation == "RGB"
+assert len(a.PixelData) == 64 * 64 * 3
+assert a.PixelData == b.PixelData, "icon pixels differ from dcmdjpeg's"
+assert ref.PixelData == got.PixelData
 PY
 }
 
