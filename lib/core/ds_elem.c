@@ -73,11 +73,25 @@ ds_vr_known(const char *vr)
 	return vr_in(vr_all, (uint8_t)vr[0], (uint8_t)vr[1]);
 }
 
-/* Long-length in the header: a long VR, or one we do not know. */
+/*
+ * A blank VR, two spaces: a GE writer put one in where it knew no VR
+ * (fo-dicom's GH179A.dcm, (0028,0120)).  DCMTK reads such an element
+ * with a 16-bit length (and warns), which is what the bytes bear out;
+ * so do we, so that a sender can send the file unchanged.
+ */
+static bool
+vr_blank(uint8_t a, uint8_t b)
+{
+	return a == ' ' && b == ' ';
+}
+
+/* Long-length in the header: a long VR, or one we do not know (but not
+ * a blank one). */
 static bool
 hdr_long(uint8_t a, uint8_t b)
 {
-	return vr_in(vr_long, a, b) || !vr_in(vr_all, a, b);
+	return vr_in(vr_long, a, b) ||
+	    (!vr_in(vr_all, a, b) && !vr_blank(a, b));
 }
 
 bool
@@ -138,13 +152,14 @@ ds_elem_read(
 		if (rd_left(&h) < 2)
 			return CS_E_TRUNCATED;
 		vr = rd_bytes(&h, 2);
-		if (!vr_shaped(vr[0], vr[1]) && vr[0] >= 0x20 && vr[0] < 0x7f &&
-		    vr[1] >= 0x20 && vr[1] < 0x7f)
+		if (!vr_shaped(vr[0], vr[1]) && !vr_blank(vr[0], vr[1]) &&
+		    vr[0] >= 0x20 && vr[0] < 0x7f && vr[1] >= 0x20 &&
+		    vr[1] < 0x7f)
 			return cs_err_set(err, CS_E_PROTO,
 			    "unknown VR '%c%c' "
 			    "in (%04X,%04X)",
 			    vr[0], vr[1], g, el);
-		if (!vr_shaped(vr[0], vr[1]))
+		if (!vr_shaped(vr[0], vr[1]) && !vr_blank(vr[0], vr[1]))
 			return cs_err_set(err, CS_E_PROTO,
 			    "unknown VR "
 			    "0x%02X%02X in (%04X,%04X)",

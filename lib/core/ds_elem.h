@@ -19,6 +19,9 @@
  *     upper-case letters: a VR of a later edition) is read as a
  *     long-length VR: every VR added since the first edition (OF UT UN
  *     OD OL UC UR OV SV UV) has that form;
+ *   - a blank VR (two spaces, which GE's writers made for an element whose
+ *     VR they did not know) has a 16-bit length, as DCMTK reads it; any
+ *     other VR that is not two capitals is refused;
  *   - an undefined length means: SQ, UN (contents in Implicit VR LE,
  *     PS3.5 6.2.2), or in Implicit VR any element but Pixel Data: a
  *     sequence; Pixel Data (whatever its VR) and other OB or OW:
@@ -113,7 +116,8 @@ bool ds_vr_long_length(const char *vr);
  * The header form this reader (and every writer of ours) uses for vr in
  * Explicit VR: true for 2 reserved bytes and a 32-bit length, that is a
  * VR of ds_vr_long_length or one it does not know (two capitals of a
- * later edition: new VRs take the long form, PS3.5 6.2).
+ * later edition: new VRs take the long form, PS3.5 6.2); false for a
+ * blank VR ("  ", see above).
  */
 bool ds_vr_header_long(const char *vr);
 

@@ -44,6 +44,7 @@
 #define TAG_LOSSY_METHOD DS_TAG(0x0028, 0x2114)
 #define TAG_EXT_OFFSETS DS_TAG(0x7fe0, 0x0001)
 #define TAG_EXT_LENGTHS DS_TAG(0x7fe0, 0x0002)
+#define TAG_ICON_SEQ DS_TAG(0x0088, 0x0200)
 
 struct xc {
 	const struct xcode_req *req;
@@ -71,6 +72,13 @@ struct xc {
 	int have_pixels;
 	const uint8_t *px_hdr; /* the source's pixel data element */
 	char px_vr[3];
+	/* a top-level sequence whose items' encapsulated pixel data (icons)
+	 * is decoded (its tag, or 0); the image's attributes, read on the
+	 * way through the item; icons decoded */
+	uint32_t in_icon;
+	struct xcp icon;
+	char icon_pm[17]; /* the icon's Photometric Interpretation written */
+	uint32_t icon_decoded;
 	/* lossy: values already there, and which inserts are written */
 	const uint8_t *old_ratio, *old_method;
 	size_t old_ratio_n, old_method_n;
@@ -239,6 +247,35 @@ pass_step(struct xc *x, struct ds_walk *w, struct rd *r,
 	return ds_walk_pass(w, r, st, enter, note, sn, x->err);
 }
 
+/*
+ * Whether encapsulated pixel data nested in a sequence (an Icon Image
+ * Sequence's, which PS3.5 A.4 has in the data set's transfer syntax)
+ * can be copied as it is: only when that syntax stays.  It is neither
+ * decoded nor encoded, so a change of syntax (to native, or to another
+ * compressed one, which would leave, say, a JPEG Lossless icon in a
+ * JPEG-LS data set) refuses the file.
+ */
+static bool
+nested_kept(const struct xc *x)
+{
+	return x->s_encaps == x->d_encaps &&
+	    (!x->s_encaps || strcmp(x->req->src_ts, x->req->dst_ts) == 0);
+}
+
+/*
+ * A sequence st of the top level whose items may hold an icon to decode:
+ * encapsulated pixel data beside their own Image Pixel attributes (the
+ * Icon Image Sequence (0088,0200), and vendors' private ones), when the
+ * target is native.  Such a sequence is copied step by step
+ * (copy_icon_elem), not as one byte range.
+ */
+static bool
+icon_decodes(const struct xc *x, const struct ds_walk_step *st)
+{
+	return st->depth == 0 && st->kind == DS_KIND_SEQUENCE &&
+	    st->inner == st->enc && x->s_encaps && !x->d_encaps && !x->same;
+}
+
 /* The error for encapsulated pixel data inside the element tag. */
 static int
 nested_fragments(struct xc *x, uint32_t tag)
@@ -273,16 +310,15 @@ scan_items(struct xc *x, struct ds_walk *w, struct rd *r,
 		if (!x->s_encaps)
 			return cs_err_set(x->err, CS_E_PROTO,
 			    "encapsulated pixel data in a native transfer syntax");
-	} else if (sn.frag && x->s_encaps != x->d_encaps)
+	} else if (sn.frag && !nested_kept(x) && !icon_decodes(x, st))
 		return nested_fragments(x, st->e.tag);
 	return 0;
 }
 
 /* An Image Pixel attribute of 2 bytes (US) into p->img. */
 static void
-scan_us(struct xc *x, uint32_t tag, const uint8_t *v)
+scan_us(struct xc *x, struct xcp *p, uint32_t tag, const uint8_t *v)
 {
-	struct xcp *p = &x->px;
 	uint16_t u = get16(x, v);
 
 	switch (tag) {
@@ -339,7 +375,7 @@ scan_value(
 	struct xcp *p = &x->px;
 
 	if (e->len == 2 && DS_TAG_GROUP(e->tag) == 0x0028)
-		scan_us(x, e->tag, v);
+		scan_us(x, p, e->tag, v);
 	switch (e->tag) {
 	case TAG_PHOTOMETRIC:
 		get_text(
@@ -674,7 +710,7 @@ copy_raw(struct xc *x, struct ds_walk *w, struct rd *r,
 
 	if ((rc = pass_step(x, w, r, st, true, &sn)) != 0)
 		return rc;
-	if (sn.frag && x->s_encaps != x->d_encaps)
+	if (sn.frag && !nested_kept(x))
 		return nested_fragments(x, st->e.tag);
 	if (x->pad && st->kind == DS_KIND_FRAGMENTS)
 		return copy_fragments(x, &st->e, at,
@@ -704,7 +740,7 @@ copy_un(struct xc *x, struct ds_walk *w, struct rd *r,
 
 	if ((rc = pass_step(x, &tw, &tr, st, true, &sn)) != 0)
 		return rc;
-	if (sn.frag && x->s_encaps != x->d_encaps)
+	if (sn.frag && !nested_kept(x))
 		return nested_fragments(x, st->e.tag);
 	if ((sn.un_evr && x->de == DS_ENC_IVR_LE) || (x->pad && sn.odd)) {
 		if (x->un_depth == 0)
@@ -782,7 +818,8 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 	char vr[3];
 	int rc, odd;
 
-	if (se == x->de && !(x->pad && holds_odd(w, r, st)))
+	if (se == x->de && !(x->pad && holds_odd(w, r, st)) &&
+	    !icon_decodes(x, st))
 		return copy_raw(x, w, r, st);
 	if (st->kind == DS_KIND_FRAGMENTS)
 		return cs_err_set(x->err, CS_E_UNSUPPORTED,
@@ -819,6 +856,11 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag), e->len, vr);
 	if (x->de != DS_ENC_IVR_LE && !ds_vr_header_long(vr) && e->len > 0xffff)
 		memcpy(vr, "UN", 3); /* PS3.5 6.2.2: too long for its VR */
+	if (vr[0] == ' ' && (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE))
+		return cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "(%04X,%04X) has a blank VR: its value cannot be swapped "
+		    "to another byte order",
+		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	if ((rc = put_header(x, e->tag, vr, e->len + (uint32_t)odd)) != 0)
 		return rc;
 	/* byte order changes when one side is Big Endian (PS3.5 7.3) */
@@ -937,6 +979,7 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 		return drop(x, w, r, st);
 	if (tag == TAG_EXT_OFFSETS)
 		x->ext_offsets = 1;
+	x->in_icon = icon_decodes(x, st) ? tag : 0;
 	if (x->same)
 		return copy_elem(x, w, r, st); /* only padding changes */
 	switch (tag) {
@@ -977,6 +1020,92 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 }
 
 /*
+ * The icon's Pixel Data st, encapsulated in the source's syntax (PS3.5
+ * A.4), decoded into the native target as the top level's is, with the
+ * Image Pixel attributes its item gave before it (one frame).  Its
+ * Photometric Interpretation is written already (copy_icon_elem): a
+ * decoder that gives another one refuses the file.
+ */
+static int
+icon_pixels(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	struct xcp *p = &x->icon;
+	struct xcode_result res;
+	const uint8_t *items = r->p + r->pos;
+	uint64_t n;
+	int rc;
+
+	if ((rc = drop(x, w, r, st)) != 0)
+		return rc;
+	memset(&res, 0, sizeof(res));
+	p->items = items;
+	p->items_len = (size_t)(r->p + r->pos - items);
+	p->frames = 1;
+	p->src_ts = x->req->src_ts;
+	p->dst_ts = x->req->dst_ts;
+	p->src_encaps = 1;
+	p->out_swap =
+	    x->de == DS_ENC_EVR_BE && p->img.bits_allocated > 8 ? 2 : 0;
+	if ((rc = xcp_prepare(p, &res, x->err)) != 0)
+		goto out;
+	if (strcmp(res.photometric, x->icon_pm) != 0) {
+		rc = cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "the icon in (%04X,%04X) would become %s, its "
+		    "Photometric Interpretation written as %s",
+		    DS_TAG_GROUP(x->in_icon), DS_TAG_ELEM(x->in_icon),
+		    res.photometric, x->icon_pm);
+		goto out;
+	}
+	n = xcp_native_len(p);
+	rc = put_header(x, DS_TAG_PIXEL_DATA,
+	    p->img.bits_allocated > 8 ? "OW" : "OB", (uint32_t)n);
+	if (rc == 0)
+		rc = xcp_write(p, put, x, x->err);
+	x->icon_decoded += rc == 0;
+out:
+	xcp_release(p);
+	memset(p, 0, sizeof(*p));
+	return rc;
+}
+
+/*
+ * An element of an item whose icon is decoded (icon_decodes): its Image
+ * Pixel attributes are read on the way.  In the Icon Image Sequence,
+ * its Photometric Interpretation becomes the one the top level's became
+ * when it was the same (a lossy colour JPEG decodes to RGB), which the
+ * icon's decoding must bear out; elsewhere (an item that might hold no
+ * pixels) it is never changed.
+ */
+static int
+copy_icon_elem(struct xc *x, struct ds_walk *w, struct rd *r,
+    const struct ds_walk_step *st)
+{
+	const struct ds_elem *e = &st->e;
+	const uint8_t *v = r->p + r->pos;
+	char *pm = x->icon.img.photometric;
+	int rc;
+
+	if (e->tag == DS_TAG_PIXEL_DATA && st->kind == DS_KIND_FRAGMENTS)
+		return icon_pixels(x, w, r, st);
+	if (st->kind != DS_KIND_VALUE || rd_left(r) < e->len)
+		return copy_elem(x, w, r, st);
+	if (e->len == 2 && DS_TAG_GROUP(e->tag) == 0x0028)
+		scan_us(x, &x->icon, e->tag, v);
+	if (e->tag != TAG_PHOTOMETRIC)
+		return copy_elem(x, w, r, st);
+	get_text(v, e->len, pm, sizeof(x->icon.img.photometric));
+	snprintf(x->icon_pm, sizeof(x->icon_pm), "%s", pm);
+	if (x->in_icon != TAG_ICON_SEQ || !x->res->photometric_changed ||
+	    strcmp(pm, x->px.img.photometric) != 0)
+		return copy_elem(x, w, r, st);
+	if ((rc = drop(x, w, r, st)) != 0)
+		return rc;
+	snprintf(x->icon_pm, sizeof(x->icon_pm), "%s", x->res->photometric);
+	return put_text(x, e->tag, "CS", x->res->photometric, ' ');
+}
+
+/*
  * A step inside a sequence being converted: its items get undefined
  * lengths and delimiters in the target, whatever the source had, and
  * the group lengths inside are dropped as at the top level.
@@ -991,10 +1120,16 @@ copy_step_in(struct xc *x, struct ds_walk *w, struct rd *r,
 	case DS_WALK_ELEM:
 		if (group_length(x, st))
 			return drop(x, w, r, st);
+		if (x->in_icon && st->depth == 2)
+			return copy_icon_elem(x, w, r, st);
 		return copy_elem(x, w, r, st);
 	case DS_WALK_ITEM:
 		if (st->kind != DS_KIND_ITEM)
 			break; /* a fragment: copy_elem refused its element */
+		if (x->in_icon && st->depth == 1) { /* its own */
+			memset(&x->icon, 0, sizeof(x->icon));
+			x->icon_pm[0] = '\0';
+		}
 		if ((rc = put_header(x, DS_TAG_ITEM, "", DS_LEN_UNDEFINED)) !=
 		    0)
 			return rc;
@@ -1142,6 +1277,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		rc = flush_out(x);
 out:
 	xcp_release(&x->px);
+	xcp_release(&x->icon);
 	free(x->buf);
 	free(x);
 	return rc;

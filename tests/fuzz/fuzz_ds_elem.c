@@ -13,12 +13,14 @@
  *     moving the reader (what an incremental caller relies on);
  *   - a failed read never moves the reader or latches its error;
  *   - the tag is the first 4 bytes in the encoding's byte order, the VR
- *     is empty for group FFFE and Implicit VR, else two capitals, and a
- *     12-byte header goes with a long-length or unknown VR;
+ *     is empty for group FFFE and Implicit VR, else two capitals or two
+ *     spaces, and a 12-byte header goes with a long-length or unknown VR
+ *     (never a blank one);
  *   - a walker built on ds_elem_read, ds_elem_kind and ds_un_item_enc,
  *     following the scanner's rules, accepts exactly the datasets that
  *     ds_scan accepts.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,11 +76,15 @@ read_checked(struct rd *r, enum ds_enc enc, struct ds_elem *e)
 		if (e->vr[0] != '\0' || e->hdr_len != 8)
 			abort();
 	} else {
-		if (e->vr[0] < 'A' || e->vr[0] > 'Z' || e->vr[1] < 'A' ||
-		    e->vr[1] > 'Z' || e->vr[2] != '\0')
+		bool blank = e->vr[0] == ' ' && e->vr[1] == ' ';
+
+		if (!blank && (e->vr[0] < 'A' || e->vr[0] > 'Z' ||
+				  e->vr[1] < 'A' || e->vr[1] > 'Z'))
 			abort();
-		if ((e->hdr_len == 12) !=
-		    (ds_vr_long_length(e->vr) || !ds_vr_known(e->vr)))
+		if (e->vr[2] != '\0')
+			abort();
+		if ((e->hdr_len == 12) != (ds_vr_long_length(e->vr) ||
+					      (!ds_vr_known(e->vr) && !blank)))
 			abort();
 	}
 	/* the same header from exactly its bytes, and never from fewer */

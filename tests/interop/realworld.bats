@@ -138,3 +138,193 @@ PY
 	[ "$(stat -c %s "$w/ref.raw")" -eq $((64 * 64 * 2)) ]
 	cmp "$w/ref.raw" "$w/got.raw"
 }
+
+# blankvr SRC DST [be]: SRC written again by pydicom with Pixel Padding
+# Value (0028,0120) 0 under a blank VR, two spaces, and its 16-bit
+# length, as a GE writer made it (fo-dicom's GH179A.dcm); in Explicit VR
+# Big Endian with "be".
+blankvr() {
+	/usr/bin/python3 - "$@" <<'PY'
+import sys
+import pydicom
+
+src, dst = sys.argv[1:3]
+be = len(sys.argv) > 3
+ds = pydicom.dcmread(src)
+ds.PixelPaddingValue = 0
+ds[0x00280120].VR = "US"
+if be:
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRBigEndian
+    ds.is_little_endian, ds.is_implicit_VR = False, False
+ds.save_as(dst, write_like_original=False)
+raw = open(dst, "rb").read()
+us = bytes.fromhex("00280120 55530002" if be else "28002001 55530200")
+assert raw.count(us) == 1
+open(dst, "wb").write(raw.replace(us, us[:4] + b"  " + us[6:]))
+PY
+}
+
+@test "realworld: an element with a blank VR (a GE writer's, fo-dicom's GH179A.dcm) is sent unchanged, and converted as DCMTK reads it" {
+	local src f w=$BATS_TEST_TMPDIR stored
+	src=$(corpus_dir)/ts/explicit-le.dcm
+	f=$w/blank.dcm
+	blankvr "$src" "$f"
+	# DCMTK reads it, with a warning: a 16-bit length
+	dcmdump "$f" 2>&1 | grep -q "Non-standard VR '  '"
+	[ "$(dcmdump -q +P 0028,0120 "$f" 2>/dev/null | awk '{print $3}')" = 00\\00 ]
+	# unchanged to storescp +B: was notdicom, 'unknown VR'
+	start_storescp "$w/scp" +B +xa
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	refute_output --partial 'transcoded'
+	stored=$(ls "$w"/scp/*)
+	cmp <(dataset_of "$f") <(dataset_of "$stored")
+	# converted for a receiver of Implicit VR only: the value as it was
+	start_dcmrecv --ts ImplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	assert_output --partial 'transcoded to ImplicitVRLittleEndian'
+	stored=$(cut -f1 "$RECV_STDOUT")
+	[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$stored" | cut -f3)" = 1.2.840.10008.1.2 ]
+	[ "$(dcmdump -q +P 0028,0120 "$stored" | awk '{print $3}')" = 0 ]
+	stop_dcmrecv
+	# from Big Endian its value cannot be swapped: refused, said why
+	blankvr "$src" "$w/blank-be.dcm" be
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$w/blank-be.dcm"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = transcodefail ]
+	assert_output --partial '(0028,0120) has a blank VR'
+	[ ! -s "$RECV_STDOUT" ]
+}
+
+# iconify SRC DST: SRC (encapsulated) with an Icon Image Sequence whose
+# Pixel Data is SRC's own, encapsulated in SRC's syntax as PS3.5 A.4
+# has it (GE's mammograms: fo-dicom's GH133.dcm)
+iconify() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+src, dst = sys.argv[1:3]
+ds = pydicom.dcmread(src)
+icon = Dataset()
+for kw in ("SamplesPerPixel", "PhotometricInterpretation",
+           "PlanarConfiguration", "Rows", "Columns", "BitsAllocated",
+           "BitsStored", "HighBit", "PixelRepresentation"):
+    if kw in ds:
+        setattr(icon, kw, getattr(ds, kw))
+icon.add_new(0x7FE00010, "OB", ds.PixelData)
+icon[0x7FE00010].is_undefined_length = True
+ds.IconImageSequence = Sequence([icon])
+ds.save_as(dst, write_like_original=False)
+PY
+}
+
+# rgbfile DST: a 64x64 RGB Secondary Capture in Explicit VR LE, for
+# dcmcjpeg to make a colour JPEG of
+rgbfile() {
+	/usr/bin/python3 - "$1" <<'PY'
+import sys
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+m = FileMetaDataset()
+m.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+m.MediaStorageSOPInstanceUID = generate_uid()
+m.TransferSyntaxUID = ExplicitVRLittleEndian
+ds = Dataset()
+ds.file_meta = m
+ds.is_little_endian, ds.is_implicit_VR = True, False
+ds.SOPClassUID, ds.SOPInstanceUID = m.MediaStorageSOPClassUID, m.MediaStorageSOPInstanceUID
+ds.Modality = "OT"
+ds.SamplesPerPixel, ds.PhotometricInterpretation = 3, "RGB"
+ds.PlanarConfiguration = 0
+ds.Rows = ds.Columns = 64
+ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+ds.PixelRepresentation = 0
+ds.PixelData = bytes((x * 4 + c * 80 + y * 3) & 255
+                     for y in range(64) for x in range(64) for c in range(3))
+ds.save_as(sys.argv[1], write_like_original=False)
+PY
+}
+
+@test "realworld: a colour JPEG's icon is decoded to RGB with it, as dcmdjpeg decodes both" {
+	require_cmd /usr/bin/dcmcjpeg
+	local w=$BATS_TEST_TMPDIR
+	rgbfile "$w/rgb.dcm"
+	dcmcjpeg +eb "$w/rgb.dcm" "$w/ybr.dcm"
+	[ "$(dcmdump -q +P 0028,0004 "$w/ybr.dcm" | awk '{print $3}')" = '[YBR_FULL_422]' ]
+	iconify "$w/ybr.dcm" "$w/icon.dcm"
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$w/icon.dcm"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	dcmdjpeg "$w/icon.dcm" "$w/ref.dcm"
+	/usr/bin/python3 - "$w/ref.dcm" "$(cut -f1 "$RECV_STDOUT")" <<'PY'
+import sys
+import pydicom
+
+ref, got = (pydicom.dcmread(p) for p in sys.argv[1:3])
+a, b = ref.IconImageSequence[0], got.IconImageSequence[0]
+assert got.PhotometricInterpretation == "RGB", got.PhotometricInterpretation
+assert b.PhotometricInterpretation == a.PhotometricInterpretation == "RGB"
+assert len(a.PixelData) == 64 * 64 * 3
+assert a.PixelData == b.PixelData, "icon pixels differ from dcmdjpeg's"
+assert ref.PixelData == got.PixelData
+PY
+}
+
+@test "realworld: an encapsulated icon (GH133.dcm) is kept when the syntax stays, decoded as dcmdjpeg decodes it for a native target, and a conversion to another compressed syntax is refused instead of leaving it in the old one" {
+	require_cmd /usr/bin/dcmcjpls
+	local src f w=$BATS_TEST_TMPDIR stored
+	src=$(corpus_dir)/ts/jpeg-lossless-sv1.dcm
+	f=$w/icon.dcm
+	iconify "$src" "$f"
+	[ "$(dcmdump -q "$f" | grep -c '(7fe0,0010) OB (PixelSequence')" -eq 2 ]
+	# the same SOP class in JPEG-LS, so that one context of the class
+	# proposes it
+	dcmdjpeg "$src" "$w/native.dcm"
+	dcmcjpls "$w/native.dcm" "$w/jls.dcm"
+	dcmodify -nb -gin "$w/jls.dcm"
+	# in its own syntax: unchanged, icon and all
+	start_storescp "$w/scp" +B +xa
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	stored=$(ls "$w"/scp/*)
+	cmp <(dataset_of "$f") <(dataset_of "$stored")
+	# a receiver of Explicit VR LE only: the icon decoded too (was
+	# transcodefail), its pixels as dcmdjpeg makes them
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	assert_output --partial 'transcoded to ExplicitVRLittleEndian'
+	dcmdjpeg "$f" "$w/ref.dcm"
+	/usr/bin/python3 - "$w/ref.dcm" "$(cut -f1 "$RECV_STDOUT")" <<'PY'
+import sys
+import pydicom
+
+ref, got = (pydicom.dcmread(p) for p in sys.argv[1:3])
+assert got.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+a, b = ref.IconImageSequence[0], got.IconImageSequence[0]
+assert len(a.PixelData) == a.Rows * a.Columns * a.BitsAllocated // 8
+assert a.PixelData == b.PixelData, "icon pixels differ from dcmdjpeg's"
+assert ref.PixelData == got.PixelData
+PY
+	rm -rf "$RECV_DIR"
+	# a receiver of JPEG-LS only: the icon's JPEG Lossless stream would
+	# have stayed in a data set labelled JPEG-LS (0000, 'transcoded')
+	start_dcmrecv --ts JPEGLSLossless
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f" "$w/jls.dcm"
+	stop_dcmrecv
+	[ "$(grep -c . <<<"$output")" -eq 2 ]
+	[ "$(grep -F "$f" <<<"$output" | cut -f1)" = transcodefail ]
+	assert_output --partial '(0088,0200) holds encapsulated pixel data'
+	[ "$(grep -F "$w/jls.dcm" <<<"$output" | cut -f1)" = 0000 ]
+	[ "$(grep -c . "$RECV_STDOUT")" -eq 1 ]
+	cmp <(dataset_of "$w/jls.dcm") <(dataset_of "$(cut -f1 "$RECV_STDOUT")")
+}
