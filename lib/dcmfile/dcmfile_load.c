@@ -16,6 +16,12 @@
  * The first candidate that exists is loaded; when loading fails the
  * functions answer CS_E_UNSUPPORTED with dlerror()'s text.  One attempt
  * per process; the module is never unloaded.
+ *
+ * The module is loaded here, but its codec calls (a frame decoded or
+ * encoded, a whole-file rewrite) run in a child process each
+ * (gdcm_jail.h): an assert or a crash in GDCM or its libraries fails
+ * that conversion ("the decoder crashed (SIGABRT)") and the program
+ * goes on.  Only the dictionary lookups run here.
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -26,6 +32,7 @@
 #include <unistd.h>
 
 #include "dcmfile/dcmfile.h"
+#include "dcmfile/gdcm_jail.h"
 #include "dcmfile/gdcm_module.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_jls.h"
@@ -197,10 +204,65 @@ need_module(struct cs_err *err)
 	return cs_err_set(err, CS_E_UNSUPPORTED, "%s", gdcm.err.msg);
 }
 
+/* One codec call's arguments, for the child that makes it. */
+struct codec_call {
+	const char *ts_uid, *path;
+	const struct dcmfile_image *img;
+	const void *in;
+	size_t in_len;
+	void *out; /* decode: the child's copy of the caller's frame */
+	size_t out_len;
+	int lossy; /* encode: lossy; transcode: allow_lossy */
+	unsigned threads;
+};
+
+static void
+jailed_transcode(void *ctx, struct gdcm_answer *a, const void **data)
+{
+	const struct codec_call *c = ctx;
+
+	*data = NULL;
+	a->rc = gdcm.transcode(c->path, c->ts_uid, c->lossy, &a->tc, &a->err);
+}
+
+static void
+jailed_decode(void *ctx, struct gdcm_answer *a, const void **data)
+{
+	const struct codec_call *c = ctx;
+
+	a->rc = gdcm.decode(c->ts_uid, c->img, c->in, c->in_len, c->out,
+	    c->out_len, c->threads, &a->got, &a->err);
+	*data = a->rc == 0 ? c->out : NULL;
+	a->data_len = a->rc == 0 ? c->out_len : 0;
+}
+
+static void
+jailed_encode(void *ctx, struct gdcm_answer *a, const void **data)
+{
+	const struct codec_call *c = ctx;
+	uint8_t *out = NULL;
+	size_t n = 0;
+
+	/* not freed: the child ends with its answer */
+	a->rc = gdcm.encode(
+	    c->ts_uid, c->img, c->in, c->in_len, c->lossy, &out, &n, &a->err);
+	*data = a->rc == 0 ? out : NULL;
+	a->data_len = a->rc == 0 ? n : 0;
+}
+
+static size_t
+module_messages(char *buf, size_t cap)
+{
+	return gdcm.messages(buf, cap);
+}
+
 int
 dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
+	struct codec_call c = { ts_uid, path, NULL, NULL, 0, NULL, 0,
+		allow_lossy, 0 };
+	struct gdcm_answer a;
 	int rc;
 
 	if (out != NULL) {
@@ -215,7 +277,13 @@ dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	rc = need_module(err);
 	if (rc != 0)
 		return rc;
-	return gdcm.transcode(path, ts_uid, allow_lossy, out, err);
+	rc = gdcm_jail_run("GDCM conversion", jailed_transcode, &c,
+	    module_messages, NULL, 0, NULL, &a, err);
+	if (rc == 0)
+		*out = a.tc;
+	else if (a.tc.fd >= 0)
+		close(a.tc.fd);
+	return rc;
 }
 
 int
@@ -223,6 +291,9 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
     struct dcmfile_image *got, struct cs_err *err)
 {
+	struct codec_call c = { ts_uid, NULL, img, in, in_len, out, out_len, 0,
+		want_threads };
+	struct gdcm_answer a;
 	int rc;
 
 	if (ts_uid == NULL || img == NULL || in == NULL || out == NULL ||
@@ -230,9 +301,12 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
 	rc = need_module(err);
-	return rc != 0 ? rc
-		       : gdcm.decode(ts_uid, img, in, in_len, out, out_len,
-			     want_threads, got, err);
+	if (rc != 0)
+		return rc;
+	rc = gdcm_jail_run("decoder", jailed_decode, &c, module_messages, out,
+	    out_len, NULL, &a, err);
+	*got = rc == 0 ? a.got : *img;
+	return rc;
 }
 
 void
@@ -246,6 +320,9 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
     struct cs_err *err)
 {
+	struct codec_call c = { ts_uid, NULL, img, in, in_len, NULL, 0, lossy,
+		0 };
+	struct gdcm_answer a;
 	int rc;
 
 	if (out != NULL)
@@ -257,21 +334,28 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
 	rc = need_module(err);
-	return rc != 0
-	    ? rc
-	    : gdcm.encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
+	if (rc != 0)
+		return rc;
+	rc = gdcm_jail_run("encoder", jailed_encode, &c, module_messages, NULL,
+	    0, out, &a, err);
+	if (rc == 0 && *out == NULL)
+		rc = cs_err_set(
+		    err, CS_E_UNSUPPORTED, "the encoder gave no bytes");
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
+	*out_len = (size_t)a.data_len;
+	return 0;
 }
 
 size_t
 dcmfile_codec_messages(char *buf, size_t cap)
 {
-	if (buf != NULL && cap > 0)
-		buf[0] = '\0';
-	/* never load the module just to learn it said nothing (RLE and
-	 * native conversions do not need it) */
-	if (!__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
-		return 0;
-	return gdcm.messages(buf, cap);
+	/* what the children of this thread's codec calls said: never
+	 * loads the module (RLE and native conversions do not need it) */
+	return gdcm_jail_messages(buf, cap);
 }
 
 void
