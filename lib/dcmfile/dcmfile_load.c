@@ -204,16 +204,10 @@ need_module(struct cs_err *err)
 	return cs_err_set(err, CS_E_UNSUPPORTED, "%s", gdcm.err.msg);
 }
 
-/* One codec call's arguments, for the child that makes it. */
+/* A whole-file rewrite's arguments, for the child that makes it. */
 struct codec_call {
 	const char *ts_uid, *path;
-	const struct dcmfile_image *img;
-	const void *in;
-	size_t in_len;
-	void *out; /* decode: the child's copy of the caller's frame */
-	size_t out_len;
-	int lossy; /* encode: lossy; transcode: allow_lossy */
-	unsigned threads;
+	int allow_lossy;
 };
 
 static void
@@ -222,32 +216,49 @@ jailed_transcode(void *ctx, struct gdcm_answer *a, const void **data)
 	const struct codec_call *c = ctx;
 
 	*data = NULL;
-	a->rc = gdcm.transcode(c->path, c->ts_uid, c->lossy, &a->tc, &a->err);
+	a->rc =
+	    gdcm.transcode(c->path, c->ts_uid, c->allow_lossy, &a->tc, &a->err);
 }
 
+/* In the worker: the frame q asks for (gdcm_jail.h). */
 static void
-jailed_decode(void *ctx, struct gdcm_answer *a, const void **data)
+serve_frame(const struct gdcm_request *q, const void *in, void *out,
+    struct gdcm_answer *a, const void **data)
 {
-	const struct codec_call *c = ctx;
-
-	a->rc = gdcm.decode(c->ts_uid, c->img, c->in, c->in_len, c->out,
-	    c->out_len, c->threads, &a->got, &a->err);
-	*data = a->rc == 0 ? c->out : NULL;
-	a->data_len = a->rc == 0 ? c->out_len : 0;
-}
-
-static void
-jailed_encode(void *ctx, struct gdcm_answer *a, const void **data)
-{
-	const struct codec_call *c = ctx;
-	uint8_t *out = NULL;
+	uint8_t *enc = NULL;
 	size_t n = 0;
 
-	/* not freed: the child ends with its answer */
-	a->rc = gdcm.encode(
-	    c->ts_uid, c->img, c->in, c->in_len, c->lossy, &out, &n, &a->err);
-	*data = a->rc == 0 ? out : NULL;
+	if (q->op == GDCM_OP_DECODE) {
+		a->rc = gdcm.decode(q->ts_uid, &q->img, in, (size_t)q->in_len,
+		    out, (size_t)q->out_len, q->threads, &a->got, &a->err);
+		*data = a->rc == 0 ? out : NULL;
+		a->data_len = a->rc == 0 ? q->out_len : 0;
+		return;
+	}
+	/* freed by the worker once sent */
+	a->rc = gdcm.encode(q->ts_uid, &q->img, in, (size_t)q->in_len, q->lossy,
+	    &enc, &n, &a->err);
+	*data = a->rc == 0 ? enc : NULL;
 	a->data_len = a->rc == 0 ? n : 0;
+	if (a->rc != 0)
+		free(enc);
+}
+
+/* A worker's request for ts_uid, img, in_len bytes; CS_E_UNSUPPORTED
+ * for a UID longer than any (no codec has it). */
+static int
+frame_request(struct gdcm_request *q, int op, const char *ts_uid,
+    const struct dcmfile_image *img, size_t in_len, struct cs_err *err)
+{
+	memset(q, 0, sizeof(*q));
+	q->op = op;
+	if (strlen(ts_uid) >= sizeof(q->ts_uid))
+		return cs_err_set(
+		    err, CS_E_UNSUPPORTED, "no GDCM codec for '%s'", ts_uid);
+	memcpy(q->ts_uid, ts_uid, strlen(ts_uid) + 1);
+	q->img = *img;
+	q->in_len = in_len;
+	return 0;
 }
 
 static size_t
@@ -260,8 +271,7 @@ int
 dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
-	struct codec_call c = { ts_uid, path, NULL, NULL, 0, NULL, 0,
-		allow_lossy, 0 };
+	struct codec_call c = { ts_uid, path, allow_lossy };
 	struct gdcm_answer a;
 	int rc;
 
@@ -291,8 +301,7 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
     struct dcmfile_image *got, struct cs_err *err)
 {
-	struct codec_call c = { ts_uid, NULL, img, in, in_len, out, out_len, 0,
-		want_threads };
+	struct gdcm_request q;
 	struct gdcm_answer a;
 	int rc;
 
@@ -300,12 +309,19 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
 	    got == NULL)
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
+	*got = *img;
 	rc = need_module(err);
+	if (rc == 0)
+		rc =
+		    frame_request(&q, GDCM_OP_DECODE, ts_uid, img, in_len, err);
 	if (rc != 0)
 		return rc;
-	rc = gdcm_jail_run("decoder", jailed_decode, &c, module_messages, out,
-	    out_len, NULL, &a, err);
-	*got = rc == 0 ? a.got : *img;
+	q.out_len = out_len;
+	q.threads = want_threads;
+	rc = gdcm_jail_call("decoder", serve_frame, module_messages, &q, in,
+	    out, NULL, &a, err);
+	if (rc == 0)
+		*got = a.got;
 	return rc;
 }
 
@@ -320,8 +336,7 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
     struct cs_err *err)
 {
-	struct codec_call c = { ts_uid, NULL, img, in, in_len, NULL, 0, lossy,
-		0 };
+	struct gdcm_request q;
 	struct gdcm_answer a;
 	int rc;
 
@@ -334,10 +349,14 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
 	rc = need_module(err);
+	if (rc == 0)
+		rc =
+		    frame_request(&q, GDCM_OP_ENCODE, ts_uid, img, in_len, err);
 	if (rc != 0)
 		return rc;
-	rc = gdcm_jail_run("encoder", jailed_encode, &c, module_messages, NULL,
-	    0, out, &a, err);
+	q.lossy = lossy;
+	rc = gdcm_jail_call("encoder", serve_frame, module_messages, &q, in,
+	    NULL, out, &a, err);
 	if (rc == 0 && *out == NULL)
 		rc = cs_err_set(
 		    err, CS_E_UNSUPPORTED, "the encoder gave no bytes");
@@ -362,6 +381,8 @@ void
 dcmfile_codec_verbose(int on)
 {
 	__atomic_store_n(&want_trace, on != 0, __ATOMIC_RELEASE);
+	/* workers forked with the other setting are replaced */
+	gdcm_jail_renew();
 	/* loaded already: tell it now; else load_module does */
 	if (__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
 		gdcm.trace(on != 0);
