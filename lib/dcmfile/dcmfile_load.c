@@ -17,11 +17,12 @@
  * functions answer CS_E_UNSUPPORTED with dlerror()'s text.  One attempt
  * per process; the module is never unloaded.
  *
- * The module is loaded here, but its codec calls (a frame decoded or
- * encoded, a whole-file rewrite) run in a child process each
- * (gdcm_jail.h): an assert or a crash in GDCM or its libraries fails
- * that conversion ("the decoder crashed (SIGABRT)") and the program
- * goes on.  Only the dictionary lookups run here.
+ * The module is loaded here, but its codec calls run in child
+ * processes (gdcm_jail.h): frames in the calling thread's worker, a
+ * whole-file rewrite in a child of its own.  An assert or a crash in
+ * GDCM or its libraries fails that conversion ("the decoder crashed
+ * (SIGABRT)") and the program goes on.  Only the dictionary lookups
+ * run here.
  */
 #include <dlfcn.h>
 #include <limits.h>

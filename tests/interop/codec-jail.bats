@@ -12,6 +12,10 @@
 load transcode-helpers
 load ../bats/dcmrecv-helpers
 
+setup_file() {
+	xcorpus_setup
+}
+
 setup() {
 	require_cmd dcmdrle
 	require_cmd dcmdjpeg
@@ -80,4 +84,34 @@ stored_as() {
 	[ "$(grep -c $'^0000\t'"$TS/rle.dcm"$'\t' <<<"$output")" -eq 4 ]
 	[[ $stderr == *"4 stored, 0 with warning, 4 failed"* ]]
 	stop_dcmrecv
+}
+
+@test "codec-jail: one GDCM worker per converting thread serves every frame, holds none of dcmsend's descriptors, and is reaped before dcmsend exits" {
+	require_cmd strace
+	local files pids p
+	# LeakSanitizer cannot work under ptrace (it aborts at exit)
+	[ -z "${CSTORE_SANITIZE:-}" ] ||
+		local -x ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	files=$(ls "$XCORPUS"/j2k/*-f3.dcm | head -n 3)
+	[ "$(wc -l <<<"$files")" -eq 3 ]
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	# one lane converting at its turn: one converting thread, 9 frames
+	run -0 --separate-stderr strace -f -qq -e trace=prctl,close_range,wait4 -o "$W/st" \
+		"$CSTORE_BIN/dcmsend" --no-transcode-ahead 127.0.0.1 "$RECV_PORT" $files
+	[ "$(grep -c $'^0000\t.*transcoded to ImplicitVRLittleEndian$' <<<"$output")" -eq 3 ]
+	stop_dcmrecv
+	# the processes started: each child of the jail asks to die with
+	# its parent first thing (strace pads a short PID with spaces)
+	pids=$(awk '/prctl\(PR_SET_PDEATHSIG, SIGKILL/ { print $1 }' "$W/st")
+	[ "$(wc -w <<<"$pids")" -eq 1 ] || { cat "$W/st"; false; }
+	for p in $pids; do
+		# it closed what it inherited (a lane's socket among them) ...
+		grep -qE "^$p +close_range\\(" "$W/st" || { cat "$W/st"; false; }
+		# ... and dcmsend waited for it
+		grep -qE "wait4\($p," "$W/st" || { cat "$W/st"; false; }
+	done
+	# the frames' pixels are the reference decoder's
+	for p in $files; do
+		stored_as "$p" j2k
+	done
 }
