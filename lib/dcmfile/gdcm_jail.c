@@ -388,15 +388,22 @@ worker_room(uint8_t **buf, size_t *cap, uint64_t n)
 	return 0;
 }
 
-/* Closes every descriptor from 3 up but a and b (a < b). */
+/* Closes every descriptor from 3 up but a and b (a < b; either may be
+ * below 3 when the program runs with 0, 1 or 2 closed). */
 static void
 close_others(int a, int b)
 {
-	if (a > 3)
-		(void)close_range(3, (unsigned)a - 1, 0);
-	if (b > a + 1)
-		(void)close_range((unsigned)a + 1, (unsigned)b - 1, 0);
-	(void)close_range((unsigned)b + 1, ~0U, 0);
+	unsigned lo = 3;
+	int keep[2] = { a, b }, i;
+
+	for (i = 0; i < 2; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			(void)close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	(void)close_range(lo, ~0U, 0);
 }
 
 /* The worker: one request after the other until its pipe closes. */
