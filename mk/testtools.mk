@@ -35,3 +35,6 @@ $(BUILD)/tests/tools/%.so: tests/tools/%.c $(BUILD)/.flags
 	$(QUIET_LINK)$(CC) -std=c11 $(WARN) -D_GNU_SOURCE $(if $(filter 1,$(DEVELOPER)),-Werror) \
 		-fPIC -shared $(CFLAGS) -o $@ $< $(LDFLAGS)
 test-tools: $(CHARLS_TEST_SO)
+# codec-crash.so (LD_PRELOAD) makes OpenJPEG's decode abort and its
+# encode trap: GDCM crashing inside dcmsend, for codec-jail.bats.
+test-tools: $(BUILD)/tests/tools/codec-crash.so

@@ -157,7 +157,9 @@ struct dcmfile_image {
  *   CS_E_NOMEM.
  * Thread-safe.  Messages of GDCM and its libraries, when
  * dcmfile_codec_verbose asked for them, go to this thread's buffer
- * (dcmfile_codec_messages).
+ * (dcmfile_codec_messages).  GDCM runs in a child process (this
+ * thread's worker, gdcm_jail.h): a crash there is CS_E_UNSUPPORTED,
+ * "the decoder crashed (SIGABRT)", and this process goes on.
  */
 int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
@@ -183,6 +185,7 @@ void dcmfile_codec_threads(unsigned n);
  * the compressed frame as one byte stream, *out_len its length.  Returns
  * 0, CS_E_UNSUPPORTED (syntax, module, or GDCM refuses the layout),
  * CS_E_INVAL (a lossy syntax without lossy), CS_E_NOMEM.  Thread-safe.
+ * In a child process, as dcmfile_codec_decode ("the encoder crashed").
  */
 int dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,

@@ -16,6 +16,13 @@
  * The first candidate that exists is loaded; when loading fails the
  * functions answer CS_E_UNSUPPORTED with dlerror()'s text.  One attempt
  * per process; the module is never unloaded.
+ *
+ * The module is loaded here, but its codec calls run in child
+ * processes (gdcm_jail.h): frames in the calling thread's worker, a
+ * whole-file rewrite in a child of its own.  An assert or a crash in
+ * GDCM or its libraries fails that conversion ("the decoder crashed
+ * (SIGABRT)") and the program goes on.  Only the dictionary lookups
+ * run here.
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -26,6 +33,7 @@
 #include <unistd.h>
 
 #include "dcmfile/dcmfile.h"
+#include "dcmfile/gdcm_jail.h"
 #include "dcmfile/gdcm_module.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_jls.h"
@@ -197,10 +205,75 @@ need_module(struct cs_err *err)
 	return cs_err_set(err, CS_E_UNSUPPORTED, "%s", gdcm.err.msg);
 }
 
+/* A whole-file rewrite's arguments, for the child that makes it. */
+struct codec_call {
+	const char *ts_uid, *path;
+	int allow_lossy;
+};
+
+static void
+jailed_transcode(void *ctx, struct gdcm_answer *a, const void **data)
+{
+	const struct codec_call *c = ctx;
+
+	*data = NULL;
+	a->rc =
+	    gdcm.transcode(c->path, c->ts_uid, c->allow_lossy, &a->tc, &a->err);
+}
+
+/* In the worker: the frame q asks for (gdcm_jail.h). */
+static void
+serve_frame(const struct gdcm_request *q, const void *in, void *out,
+    struct gdcm_answer *a, const void **data)
+{
+	uint8_t *enc = NULL;
+	size_t n = 0;
+
+	if (q->op == GDCM_OP_DECODE) {
+		a->rc = gdcm.decode(q->ts_uid, &q->img, in, (size_t)q->in_len,
+		    out, (size_t)q->out_len, q->threads, &a->got, &a->err);
+		*data = a->rc == 0 ? out : NULL;
+		a->data_len = a->rc == 0 ? q->out_len : 0;
+		return;
+	}
+	/* freed by the worker once sent */
+	a->rc = gdcm.encode(q->ts_uid, &q->img, in, (size_t)q->in_len, q->lossy,
+	    &enc, &n, &a->err);
+	*data = a->rc == 0 ? enc : NULL;
+	a->data_len = a->rc == 0 ? n : 0;
+	if (a->rc != 0)
+		free(enc);
+}
+
+/* A worker's request for ts_uid, img, in_len bytes; CS_E_UNSUPPORTED
+ * for a UID longer than any (no codec has it). */
+static int
+frame_request(struct gdcm_request *q, int op, const char *ts_uid,
+    const struct dcmfile_image *img, size_t in_len, struct cs_err *err)
+{
+	memset(q, 0, sizeof(*q));
+	q->op = op;
+	if (strlen(ts_uid) >= sizeof(q->ts_uid))
+		return cs_err_set(
+		    err, CS_E_UNSUPPORTED, "no GDCM codec for '%s'", ts_uid);
+	memcpy(q->ts_uid, ts_uid, strlen(ts_uid) + 1);
+	q->img = *img;
+	q->in_len = in_len;
+	return 0;
+}
+
+static size_t
+module_messages(char *buf, size_t cap)
+{
+	return gdcm.messages(buf, cap);
+}
+
 int
 dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
+	struct codec_call c = { ts_uid, path, allow_lossy };
+	struct gdcm_answer a;
 	int rc;
 
 	if (out != NULL) {
@@ -215,7 +288,13 @@ dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	rc = need_module(err);
 	if (rc != 0)
 		return rc;
-	return gdcm.transcode(path, ts_uid, allow_lossy, out, err);
+	rc = gdcm_jail_run("GDCM conversion", jailed_transcode, &c,
+	    module_messages, NULL, 0, NULL, &a, err);
+	if (rc == 0)
+		*out = a.tc;
+	else if (a.tc.fd >= 0)
+		close(a.tc.fd);
+	return rc;
 }
 
 int
@@ -223,16 +302,28 @@ dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
     struct dcmfile_image *got, struct cs_err *err)
 {
+	struct gdcm_request q;
+	struct gdcm_answer a;
 	int rc;
 
 	if (ts_uid == NULL || img == NULL || in == NULL || out == NULL ||
 	    got == NULL)
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_codec_decode: NULL argument");
+	*got = *img;
 	rc = need_module(err);
-	return rc != 0 ? rc
-		       : gdcm.decode(ts_uid, img, in, in_len, out, out_len,
-			     want_threads, got, err);
+	if (rc == 0)
+		rc =
+		    frame_request(&q, GDCM_OP_DECODE, ts_uid, img, in_len, err);
+	if (rc != 0)
+		return rc;
+	q.out_len = out_len;
+	q.threads = want_threads;
+	rc = gdcm_jail_call("decoder", serve_frame, module_messages, &q, in,
+	    out, NULL, &a, err);
+	if (rc == 0)
+		*got = a.got;
+	return rc;
 }
 
 void
@@ -246,6 +337,8 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, int lossy, uint8_t **out, size_t *out_len,
     struct cs_err *err)
 {
+	struct gdcm_request q;
+	struct gdcm_answer a;
 	int rc;
 
 	if (out != NULL)
@@ -257,27 +350,40 @@ dcmfile_codec_encode(const char *ts_uid, const struct dcmfile_image *img,
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_codec_encode: NULL argument");
 	rc = need_module(err);
-	return rc != 0
-	    ? rc
-	    : gdcm.encode(ts_uid, img, in, in_len, lossy, out, out_len, err);
+	if (rc == 0)
+		rc =
+		    frame_request(&q, GDCM_OP_ENCODE, ts_uid, img, in_len, err);
+	if (rc != 0)
+		return rc;
+	q.lossy = lossy;
+	rc = gdcm_jail_call("encoder", serve_frame, module_messages, &q, in,
+	    NULL, out, &a, err);
+	if (rc == 0 && *out == NULL)
+		rc = cs_err_set(
+		    err, CS_E_UNSUPPORTED, "the encoder gave no bytes");
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
+	*out_len = (size_t)a.data_len;
+	return 0;
 }
 
 size_t
 dcmfile_codec_messages(char *buf, size_t cap)
 {
-	if (buf != NULL && cap > 0)
-		buf[0] = '\0';
-	/* never load the module just to learn it said nothing (RLE and
-	 * native conversions do not need it) */
-	if (!__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
-		return 0;
-	return gdcm.messages(buf, cap);
+	/* what the children of this thread's codec calls said: never
+	 * loads the module (RLE and native conversions do not need it) */
+	return gdcm_jail_messages(buf, cap);
 }
 
 void
 dcmfile_codec_verbose(int on)
 {
 	__atomic_store_n(&want_trace, on != 0, __ATOMIC_RELEASE);
+	/* workers forked with the other setting are replaced */
+	gdcm_jail_renew();
 	/* loaded already: tell it now; else load_module does */
 	if (__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
 		gdcm.trace(on != 0);

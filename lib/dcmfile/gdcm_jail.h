@@ -1,0 +1,104 @@
+/*
+ * gdcm_jail.h - runs the calls into the GDCM module (a frame decoded or
+ * encoded, a whole-file rewrite) in a child process, so that an assert
+ * or a crash in GDCM, libjpeg or OpenJPEG ends that call with an error
+ * instead of ending the program (dcmsend: the files after it lost, no
+ * result lines).  Used by dcmfile_load.c only.
+ *
+ * Frames go to a worker per calling thread (gdcm_jail_call), forked
+ * after the module was loaded (it inherits it: no dlopen there); a
+ * whole-file rewrite forks a child of its own (gdcm_jail_run).  The
+ * child writes its answer to a pipe (struct gdcm_answer, then the bytes,
+ * then the module's messages) and leaves with _exit (no atexit handlers,
+ * no stdio flush, no leak check).  The parent reads the answer as it
+ * comes.  A child that dies before its answer is whole is reported as
+ * "the <who> crashed (SIGABRT)" (or "... ended without an answer (exit
+ * status N)"), CS_E_UNSUPPORTED: the caller treats it as a frame GDCM
+ * cannot convert.  A hung codec still hangs (no timeout).
+ */
+#ifndef CS_DCMFILE_GDCM_JAIL_H
+#define CS_DCMFILE_GDCM_JAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dcmfile/dcmfile.h"
+
+/* What the child answers; the parent's copy after the call. */
+struct gdcm_answer {
+	int rc;
+	struct cs_err err;
+	struct dcmfile_image got;     /* decode */
+	struct dcmfile_transcoded tc; /* transcode: tc.fd, see below */
+	uint64_t data_len;            /* bytes after the answer */
+	uint32_t msg_len;             /* then the module's messages */
+};
+
+/*
+ * In the child: makes the call, fills *a (a->rc, a->err...) and points
+ * *data at a->data_len bytes to hand back (a decoded frame, an encoded
+ * stream), or leaves it NULL.  A transcode leaves its unlinked result
+ * open as a->tc.fd: the parent opens it again through /proc before the
+ * child ends.
+ */
+typedef void (*gdcm_jail_fn)(
+    void *ctx, struct gdcm_answer *a, const void **data);
+
+/*
+ * Runs fn(ctx) in a child; messages (the module's dcmfile_codec_messages)
+ * is called there after it, and what it gave is kept for
+ * gdcm_jail_messages on this thread.  The bytes go to dst (dst_len: they
+ * must be exactly that many) or, dst NULL, to *alloc (malloc'd, the
+ * caller's).  *a is the answer (a->tc.fd the parent's own descriptor,
+ * or -1).  Returns a->rc with err set from the answer, or an error of
+ * the jail itself (no child: CS_E_NOMEM or CS_E_IO; a child that died:
+ * CS_E_UNSUPPORTED; an answer that does not fit: CS_E_PROTO).
+ */
+int gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
+    size_t (*messages)(char *, size_t), void *dst, size_t dst_len,
+    uint8_t **alloc, struct gdcm_answer *a, struct cs_err *err);
+
+/* One frame to decode or encode, as a worker gets it. */
+enum gdcm_op { GDCM_OP_DECODE = 1, GDCM_OP_ENCODE = 2 };
+struct gdcm_request {
+	int op; /* enum gdcm_op */
+	char ts_uid[DCMFILE_UID_MAX + 1];
+	struct dcmfile_image img;
+	uint64_t in_len;  /* bytes after the request */
+	uint64_t out_len; /* decode: the frame's size */
+	int lossy;        /* encode */
+	unsigned threads; /* decode: dcmfile_codec_threads */
+};
+
+/*
+ * In the worker: makes the call q asks for on in (q->in_len bytes), out
+ * a buffer of q->out_len bytes (a decode's frame); fills *a and points
+ * *data at a->data_len bytes to hand back (out, or a buffer the worker
+ * frees with free after sending it).
+ */
+typedef void (*gdcm_jail_serve)(const struct gdcm_request *q, const void *in,
+    void *out, struct gdcm_answer *a, const void **data);
+
+/*
+ * gdcm_jail_run for one frame, by this thread's worker: a child forked
+ * on the thread's first call that serves its calls one after the other
+ * (a fork per frame cost more than JPEG decoding itself), with every
+ * descriptor but its pipes closed, ended when the thread ends (or the
+ * process), replaced after a crash or a failed call (GDCM may leak on
+ * one) and after GDCM_WORKER_CALLS calls (what it still shares of this
+ * process at its fork stays bounded).  The bytes go to dst (q->out_len
+ * of them) or *alloc, as with gdcm_jail_run.
+ */
+int gdcm_jail_call(const char *who, gdcm_jail_serve serve,
+    size_t (*messages)(char *, size_t), const struct gdcm_request *q,
+    const void *in, void *dst, uint8_t **alloc, struct gdcm_answer *a,
+    struct cs_err *err);
+
+/* Workers started before this call are replaced at their next call
+ * (dcmfile_codec_verbose: the trace setting they inherited changed). */
+void gdcm_jail_renew(void);
+
+/* dcmfile_codec_messages: what the children of this thread said. */
+size_t gdcm_jail_messages(char *buf, size_t cap);
+
+#endif
