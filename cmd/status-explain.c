@@ -55,7 +55,7 @@ main(int argc, char **argv)
 	struct status_query q = { .out = stdout };
 	int c, nmodes = 0, rc;
 
-	cli_ignore_file_size_signal();
+	cli_process_start();
 	while ((c = cli_getopt(argc, argv, "cF:hjlV", longopts)) != -1) {
 		switch (c) {
 		case 'c':
