@@ -159,6 +159,35 @@ bad_code(const char *arg, size_t lineno, const char *what)
 	    cli_progname(), at, arg, right, (int)(4 - i), "000", up);
 }
 
+/*
+ * "122" is decimal 122 (0x007A, no status), where 0x0122 (SOP Class not
+ * supported) was as likely meant, the leading zero dropped: a note on
+ * standard error names it when the decimal reading means nothing and
+ * the hex one does ("272", decimal for 0x0110 as dcmdump prints it, is
+ * taken as it is).
+ */
+static void
+note_hex_reading(const char *arg, const struct status_info *si)
+{
+	struct status_info h;
+	unsigned hv = 0;
+	size_t i, n = strlen(arg);
+
+	if (si->category != STATUS_UNKNOWN || n < 2 || n > 3)
+		return;
+	for (i = 0; i < n; i++) {
+		if (arg[i] < '0' || arg[i] > '9')
+			return;
+		hv = hv * 16 + (unsigned)(arg[i] - '0');
+	}
+	status_explain((uint16_t)hv, SERVICE, &h);
+	explain_other((uint16_t)hv, &h);
+	if (h.std != NULL)
+		fprintf(stderr,
+		    "%s: note: '%s' is decimal (0x%04X); 0x%04X is '%s'\n",
+		    cli_progname(), arg, si->code, hv, h.std->meaning);
+}
+
 /* One code (a cli_query_fn): returns 0 stored, 1 not stored, 2 not a code. */
 static int
 one(void *ctx, const char *arg)
@@ -181,6 +210,7 @@ one(void *ctx, const char *arg)
 		return 2;
 	}
 	explain(v, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
+	note_hex_reading(arg, &si);
 	cat = status_category_name(si.category);
 	snprintf(code, sizeof(code), "0x%04X", v);
 	print_code(r, code, v, cat, meaning, sctx,

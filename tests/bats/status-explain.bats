@@ -46,6 +46,16 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ "${stderr_lines[0]}" = "dcmrecv: status 'a7': expected a code such as A700 or 0xB000" ]
 }
 
+@test "122, no status as decimal, gets a note naming 0x0122; 272 (0x0110 in decimal) none" {
+	# before: 0x007A 'Unknown' alone, where 0x0122 was as likely meant
+	run -1 --separate-stderr SE 122
+	assert_output "$(printf '0x007A\tUnknown\tnot a status defined by PS3.7 Annex C\t-')"
+	[ "$stderr" = "status-explain: note: '122' is decimal (0x007A); 0x0122 is 'Refused: SOP Class not supported'" ]
+	run -1 --separate-stderr SE 272
+	assert_output --partial "$(printf '0x0110\tFailure\t')"
+	[ -z "$stderr" ]
+}
+
 @test "success and warnings exit 0" {
 	run -0 --separate-stderr SE 0x0000 0xB000 0xB006 0xB007 0x0001 0x0107 0x0116 0xBF42
 	[ "${#lines[@]}" -eq 8 ]
