@@ -126,8 +126,17 @@ sends_list() {
 	[ "$stderr" = "status-explain: cannot read standard input: Bad file descriptor" ]
 	run -2 --separate-stderr bash -c '"$0" <&-' "$CSTORE_BIN/sopclass-lookup"
 	[ "$stderr" = "sopclass-lookup: cannot read standard input: Bad file descriptor" ]
-	run -1 --separate-stderr bash -c '"$0" 127.0.0.1 9 - <&-' "$CSTORE_BIN/dcmsend"
+	run -2 --separate-stderr bash -c '"$0" 127.0.0.1 9 - <&-' "$CSTORE_BIN/dcmsend"
 	[[ $stderr == *"cannot read the list of files: Bad file descriptor"* ]] || { echo "$stderr" >&2; return 1; }
+}
+
+@test "dcmsend: a list on standard input that cannot be read (a directory) is no input at all: exit 2, as for the other tools" {
+	# before: exit 1, 'some inputs not stored', though nothing was read
+	run -2 --separate-stderr bash -c '"$0" 127.0.0.1 9 - <"$1"' "$CSTORE_BIN/dcmsend" "$BATS_TEST_TMPDIR"
+	assert_output ""
+	[ "$stderr" = "dcmsend: cannot list the inputs: cannot read the list of files: Is a directory" ]
+	run -2 --separate-stderr bash -c '"$0" <"$1"' "$CSTORE_BIN/sopclass-lookup" "$BATS_TEST_TMPDIR"
+	[ "$stderr" = "sopclass-lookup: cannot read standard input: Is a directory" ]
 }
 
 @test "an unknown long option exits 2, hint on stderr, nothing on stdout" {
