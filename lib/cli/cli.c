@@ -27,8 +27,11 @@ keep_std_fd(int fd)
 
 	if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
 		return;
-	/* read-only for output, write-only for input: its use still fails */
-	nfd = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+	/* input write-only and output read-only: reading or writing them
+	 * still fails (a closed standard output is exit 6); standard
+	 * error takes what is written and drops it, as for the commands
+	 * dcmrecv --exec starts, whose output goes there */
+	nfd = open("/dev/null", fd == STDOUT_FILENO ? O_RDONLY : O_WRONLY);
 	if (nfd == fd)
 		return;
 	if (nfd < 0 || dup2(nfd, fd) != fd) {

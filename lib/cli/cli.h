@@ -17,11 +17,13 @@ const char *cli_progname(void);
 /*
  * What every tool does first thing:
  * - standard input, output or error closed by the caller ("2>&-") gets
- *   /dev/null, opened in the direction the stream is not used in, so
- *   that using it still fails with EBADF as on the closed descriptor:
- *   else the next open(2) or socket(2) takes the number, and result
- *   lines or diagnostics go into a socket, a stored file or a pipe of
- *   our own (exits 70 when /dev/null cannot be opened);
+ *   /dev/null: else the next open(2) or socket(2) takes the number,
+ *   and result lines or diagnostics go into a socket, a stored file or
+ *   a pipe of our own (exits 70 when /dev/null cannot be opened).
+ *   Input and output get it opened the other way round, so that using
+ *   them still fails with EBADF as on a closed descriptor; standard
+ *   error gets it for writing (what goes there is dropped, also by
+ *   the commands of dcmrecv --exec);
  * - SIGXFSZ is ignored: a write past RLIMIT_FSIZE (ulimit -f) then fails
  *   with EFBIG and is reported as any other output that cannot be
  *   written (one line, exit 6), instead of the signal killing the tool

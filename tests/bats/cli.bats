@@ -121,6 +121,31 @@ sends_list() {
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/recv.out")" -eq 5 ]
 }
 
+@test "dcmrecv with standard error closed (2>&-): --exec commands run, and what they write there is dropped, not an error" {
+	local pf=$BATS_TEST_TMPDIR/port i
+	sends_list 3
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	# the command's standard output is dcmrecv's standard error: it
+	# must take the line (set -e: a failed echo stops the command)
+	"$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out" --port-file "$pf" \
+		--exec sh -ec 'echo "stored $1"; echo "$1" >>"$2"' sh {} "$BATS_TEST_TMPDIR/ran" ';' \
+		127.0.0.1:0 >"$BATS_TEST_TMPDIR/recv.out" 2>&- &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$(cat "$pf")" - <"$BATS_TEST_TMPDIR/list"
+	for i in $(seq 100); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/ran" 2>/dev/null)" = 3 ] && break
+		sleep 0.05
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(sort "$BATS_TEST_TMPDIR/ran")" = "$(cut -f1 "$BATS_TEST_TMPDIR/recv.out" | sort)" ]
+}
+
 @test "a closed standard input is still read as closed (EBADF), by every tool that reads it" {
 	run -2 --separate-stderr bash -c '"$0" <&-' "$CSTORE_BIN/status-explain"
 	[ "$stderr" = "status-explain: cannot read standard input: Bad file descriptor" ]
