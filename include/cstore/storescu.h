@@ -163,7 +163,8 @@ struct storescu_result {
 	const char *ts_original;   /* the file's transfer syntax */
 	const char *ts_sent;       /* the one it went in ("" when not sent) */
 	int transcoded;            /* 1: converted from ts_original to ts_sent */
-	uint64_t bytes;            /* data set bytes sent */
+	uint64_t bytes;            /* data set bytes sent and stored (Success,
+				    * Warning); 0 when not stored */
 	const char *error_comment; /* the peer's Error Comment (0000,0902) */
 	const char *detail;        /* why, in words: local reason, notes */
 	unsigned assoc;            /* association number, 1-based; 0 = none */
