@@ -324,7 +324,7 @@ main(int argc, char **argv)
 {
 	int n, ex;
 
-	cli_ignore_file_size_signal();
+	cli_process_start();
 	n = recv_args_parse(&g.a, argc, argv);
 	recv_args_check(&g.a, argc - n, argv + n);
 

@@ -309,7 +309,7 @@ main(int argc, char **argv)
 	struct dcmsend d = { .resume = NULL };
 	int n;
 
-	cli_ignore_file_size_signal();
+	cli_process_start();
 	n = send_args_parse(&d.a, argc, argv);
 
 	argc -= n;

@@ -61,7 +61,7 @@ main(int argc, char **argv)
 	static const char **files;
 	int c, nmodes = 0, rc;
 
-	cli_ignore_file_size_signal();
+	cli_process_start();
 	files = calloc((size_t)argc, sizeof(*files));
 	if (files == NULL)
 		return EXIT_INTERNAL;

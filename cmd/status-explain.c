@@ -23,7 +23,8 @@ help(void)
 {
 	cli_help(synopsis,
 	    "Explains DIMSE status codes, as C-STORE statuses first.  A code\n"
-	    "is 0xA700, A700, a700 or decimal 42752; four digits are hex.\n"
+	    "is 0xA700, A700, a700 or decimal 42752; four digits are hex, and\n"
+	    "fewer hex digits need 0x (a7 is refused: A700, or 0x00A7?).\n"
 	    "Without a code, reads one code per line of standard input.  The words\n"
 	    "dcmsend prints instead of a status (notsent, aborted...) are explained\n"
 	    "as local outcomes.\n\n"
@@ -55,7 +56,7 @@ main(int argc, char **argv)
 	struct status_query q = { .out = stdout };
 	int c, nmodes = 0, rc;
 
-	cli_ignore_file_size_signal();
+	cli_process_start();
 	while ((c = cli_getopt(argc, argv, "cF:hjlV", longopts)) != -1) {
 		switch (c) {
 		case 'c':

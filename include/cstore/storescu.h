@@ -35,6 +35,8 @@ typedef void (*storescu_log_fn)(void *user, const char *line);
 #define STORESCU_MAX_PDU_NONE UINT32_MAX
 
 struct storescu_config {
+	/* the peer: both required (NULL or empty: CS_E_INVAL, nothing
+	 * sent), except by a dry run */
 	const char *host;        /* name or address of the peer */
 	const char *port;        /* port number or service name */
 	/* AE titles, 1-16 characters of the AE VR (no backslash, not all
@@ -103,7 +105,7 @@ struct storescu_echo_result {
  * (cannot connect, or no answer in time), CS_E_REJECTED (the
  * association was rejected; r->rj_* say why), CS_E_ABORTED / CS_E_CLOSED
  * / CS_E_PROTO (aborted, vanished or broke the protocol), CS_E_INVAL
- * (an AE title that cannot be sent), CS_E_NOMEM.
+ * (an AE title that cannot be sent, no host or port), CS_E_NOMEM.
  */
 CS_EXPORT int storescu_echo(const struct storescu_config *cfg,
     struct storescu_echo_result *r, struct cs_err *err);
@@ -161,7 +163,8 @@ struct storescu_result {
 	const char *ts_original;   /* the file's transfer syntax */
 	const char *ts_sent;       /* the one it went in ("" when not sent) */
 	int transcoded;            /* 1: converted from ts_original to ts_sent */
-	uint64_t bytes;            /* data set bytes sent */
+	uint64_t bytes;            /* data set bytes sent and stored (Success,
+				    * Warning); 0 when not stored */
 	const char *error_comment; /* the peer's Error Comment (0000,0902) */
 	const char *detail;        /* why, in words: local reason, notes */
 	unsigned assoc;            /* association number, 1-based; 0 = none */

@@ -1,11 +1,13 @@
 /* cli.c - option values, usage errors and output helpers for cmd/. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "cli/cli.h"
@@ -17,9 +19,33 @@ cli_progname(void)
 	return program_invocation_short_name;
 }
 
-void
-cli_ignore_file_size_signal(void)
+/* Fills a closed descriptor 0-2 with /dev/null (cli_process_start). */
+static void
+keep_std_fd(int fd)
 {
+	int nfd;
+
+	if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+		return;
+	/* input write-only and output read-only: reading or writing them
+	 * still fails (a closed standard output is exit 6); standard
+	 * error takes what is written and drops it, as for the commands
+	 * dcmrecv --exec starts, whose output goes there */
+	nfd = open("/dev/null", fd == STDOUT_FILENO ? O_RDONLY : O_WRONLY);
+	if (nfd == fd)
+		return;
+	if (nfd < 0 || dup2(nfd, fd) != fd) {
+		/* stderr may be the one closed: nothing to say this on */
+		_exit(EXIT_INTERNAL);
+	}
+	close(nfd);
+}
+
+void
+cli_process_start(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		keep_std_fd(fd);
 	signal(SIGXFSZ, SIG_IGN);
 }
 

@@ -15,13 +15,22 @@
 const char *cli_progname(void);
 
 /*
- * Ignores SIGXFSZ, as every tool does first thing: a write past
- * RLIMIT_FSIZE (ulimit -f) then fails with EFBIG and is reported as any
- * other output that cannot be written (one line, exit 6), instead of the
- * signal killing the tool with a cut last line.  Commands the tools start
- * get the default back (cli_spawn_attr).
+ * What every tool does first thing:
+ * - standard input, output or error closed by the caller ("2>&-") gets
+ *   /dev/null: else the next open(2) or socket(2) takes the number,
+ *   and result lines or diagnostics go into a socket, a stored file or
+ *   a pipe of our own (exits 70 when /dev/null cannot be opened).
+ *   Input and output get it opened the other way round, so that using
+ *   them still fails with EBADF as on a closed descriptor; standard
+ *   error gets it for writing (what goes there is dropped, also by
+ *   the commands of dcmrecv --exec);
+ * - SIGXFSZ is ignored: a write past RLIMIT_FSIZE (ulimit -f) then fails
+ *   with EFBIG and is reported as any other output that cannot be
+ *   written (one line, exit 6), instead of the signal killing the tool
+ *   with a cut last line.  Commands the tools start get the default
+ *   back (cli_spawn_attr).
  */
-void cli_ignore_file_size_signal(void);
+void cli_process_start(void);
 
 struct option;
 /*

@@ -74,8 +74,12 @@ follow_args_check(const struct send_args *a)
 	if (a->follow && a->commit_listen)
 		cli_usage_error(
 		    "--follow and --commit-listen cannot be combined yet");
-	if (a->retry_for_set && !a->follow)
-		cli_usage_error("--retry-for needs --follow");
+	if ((a->retry_for_set || a->idle_set) && !a->follow)
+		cli_usage_error("%s needs --follow",
+		    a->retry_for_set ? "--retry-for" : "--idle");
+	/* a dry run sends nothing, a C-ECHO included */
+	if (a->echo && a->send.dry_run)
+		cli_usage_error("--echo and --dry-run exclude each other");
 	if (a->remove_sent && (a->send.dry_run || a->echo))
 		cli_usage_error("--remove-sent sends: not with %s",
 		    a->echo ? "--echo" : "--dry-run");

@@ -58,7 +58,11 @@ operands_collect(
 		fprintf(stderr, "%s: cannot list the inputs: %s\n",
 		    cli_progname(), err.msg);
 		inputs_release(in);
-		return rc == CS_E_INVAL ? EXIT_USAGE : EXIT_NO;
+		/* inputs that cannot be listed (a list on standard input or
+		 * a directory that cannot be read) are no input at all,
+		 * nothing sent, as sopclass-lookup and status-explain say of
+		 * a standard input they cannot read */
+		return rc == CS_E_INVAL || rc == CS_E_IO ? EXIT_USAGE : EXIT_NO;
 	}
 	if (send_dicomdir_on() &&
 	    (rc = dicomdir_inputs_expand(in, nops, ops, quiet)) != 0) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -153,6 +154,10 @@ recv_sandbox_enter(const struct recv_args *a)
 	struct cli_sandbox sb;
 	char ll[16];
 
+	/* the time zone ({Date} of --layout) is read now, as $TZ may name
+	 * a file outside the paths below: the C library reads it once,
+	 * and would fall back to UTC, a wrong day, if it came later */
+	tzset();
 	if (recv_sandbox_paths(a, &sb) != 0) {
 		fprintf(
 		    stderr, "%s: sandbox: too many paths\n", cli_progname());

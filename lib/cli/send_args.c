@@ -391,6 +391,7 @@ parse_follow(struct send_args *d, int c, const char *arg)
 	case OPT_IDLE:
 		d->fo.idle_ms =
 		    (unsigned)cli_parse_num(arg, 1, 86400, "idle time") * 1000;
+		d->idle_set = 1;
 		break;
 	case OPT_LIMIT_RATE:
 		if (follow_parse_rate(arg, &d->send.limit_rate, &err) != 0)

@@ -21,7 +21,7 @@ struct send_args {
 	int trace;    /* -d */
 	/* follow: --follow, --idle, --retry-for, --remove-sent (--limit-rate
 	 * is send.limit_rate) */
-	int follow, remove_sent, retry_for_set;
+	int follow, remove_sent, retry_for_set, idle_set;
 	struct storescu_follow_opts fo;
 	/* User identity: --password-file, --password-stdin, and the
 	 * passcode read (send_identity_check) that cfg.password points to */

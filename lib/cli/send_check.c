@@ -89,6 +89,8 @@ send_check_peer(struct send_args *a, int nops, char **ops)
 		    "missing %s", nops == 0 ? "host and port" : "port");
 	a->cfg.host = nops > 0 ? unbracket(ops[0]) : "";
 	a->cfg.port = nops > 1 ? ops[1] : "";
+	if (a->commit_wait == NULL && a->cfg.host[0] == '\0')
+		cli_usage_error("host '%s': empty", ops[0]);
 	if (a->commit_wait == NULL)
 		cli_parse_num(a->cfg.port, 1, 65535, "port");
 	if (a->echo && nops > 2)

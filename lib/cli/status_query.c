@@ -129,6 +129,65 @@ local_word(const char *s)
 	return oi != NULL && oi->local ? oi : NULL;
 }
 
+/*
+ * Says why arg is no code (line 0: an operand).  Short hex without 0x
+ * ("a7") is no code: a user who read "A7" in a log or a table of ranges
+ * (A7xx) meant A700, one who read the value 00A7 wrote it so; the
+ * message names both instead of picking one.
+ */
+static void
+bad_code(const char *arg, size_t lineno, const char *what)
+{
+	char at[32] = "", up[4], right[5] = "0000";
+	size_t i, n = strlen(arg);
+
+	if (lineno > 0)
+		snprintf(at, sizeof(at), "line %zu: ", lineno);
+	if (!status_code_is_short_hex(arg)) {
+		fprintf(
+		    stderr, "%s: %s'%s': %s\n", cli_progname(), at, arg, what);
+		return;
+	}
+	for (i = 0; i < n && i < 3; i++)
+		right[i] = up[i] = arg[i] >= 'a' && arg[i] <= 'f'
+		    ? (char)(arg[i] - 'a' + 'A')
+		    : arg[i];
+	up[i] = '\0';
+	fprintf(stderr,
+	    "%s: %s'%s': ambiguous: a status has four hex digits: %s, or "
+	    "0x%.*s%s?\n",
+	    cli_progname(), at, arg, right, (int)(4 - i), "000", up);
+}
+
+/*
+ * "122" is decimal 122 (0x007A, no status), where 0x0122 (SOP Class not
+ * supported) was as likely meant, the leading zero dropped: a note on
+ * standard error names it when the decimal reading means nothing and
+ * the hex one does ("272", decimal for 0x0110 as dcmdump prints it, is
+ * taken as it is).
+ */
+static void
+note_hex_reading(const char *arg, const struct status_info *si)
+{
+	struct status_info h;
+	unsigned hv = 0;
+	size_t i, n = strlen(arg);
+
+	if (si->category != STATUS_UNKNOWN || n < 2 || n > 3)
+		return;
+	for (i = 0; i < n; i++) {
+		if (arg[i] < '0' || arg[i] > '9')
+			return;
+		hv = hv * 16 + (unsigned)(arg[i] - '0');
+	}
+	status_explain((uint16_t)hv, SERVICE, &h);
+	explain_other((uint16_t)hv, &h);
+	if (h.std != NULL)
+		fprintf(stderr,
+		    "%s: note: '%s' is decimal (0x%04X); 0x%04X is '%s'\n",
+		    cli_progname(), arg, si->code, hv, h.std->meaning);
+}
+
 /* One code (a cli_query_fn): returns 0 stored, 1 not stored, 2 not a code. */
 static int
 one(void *ctx, const char *arg)
@@ -146,13 +205,12 @@ one(void *ctx, const char *arg)
 		return oi->stored ? 0 : 1;
 	}
 	if (status_parse_code(arg, &v) != 0) {
-		fprintf(stderr,
-		    "%s: '%s': not a 16-bit status code "
-		    "(0x0000-0xFFFF, hex or decimal)\n",
-		    cli_progname(), arg);
+		bad_code(arg, 0,
+		    "not a 16-bit status code (0x0000-0xFFFF, hex or decimal)");
 		return 2;
 	}
 	explain(v, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
+	note_hex_reading(arg, &si);
 	cat = status_category_name(si.category);
 	snprintf(code, sizeof(code), "0x%04X", v);
 	print_code(r, code, v, cat, meaning, sctx,
@@ -225,10 +283,8 @@ filter_one(void *ctx, const char *value, size_t lineno, FILE *out)
 		return oi->stored ? 0 : 1;
 	}
 	if (status_parse_code(value, &v) != 0) {
-		fprintf(stderr,
-		    "%s: line %zu: '%s': not a 16-bit status code "
-		    "or an outcome word of dcmsend\n",
-		    cli_progname(), lineno, value);
+		bad_code(value, lineno,
+		    "not a 16-bit status code or an outcome word of dcmsend");
 		fputs("\t\t", out);
 		return 2;
 	}

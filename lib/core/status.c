@@ -112,13 +112,13 @@ status_parse_code(const char *s, uint16_t *code)
 {
 	unsigned long v = 0;
 	size_t len, i;
-	int hex = 0, d;
+	int hex = 0, prefixed = 0, d;
 
 	if (s == NULL)
 		return CS_E_INVAL;
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		s += 2;
-		hex = 1;
+		hex = prefixed = 1;
 	}
 	len = strlen(s);
 	if (len == 0 || len > 8)
@@ -130,6 +130,9 @@ status_parse_code(const char *s, uint16_t *code)
 		if (d > 9)
 			hex = 1;
 	}
+	/* "a7" is 00A7 or the A7xx of A700: ambiguous, never guessed */
+	if (hex && !prefixed && len < 4)
+		return CS_E_INVAL;
 	/* Statuses are written as four hex digits: "0110" is 0x0110. */
 	if (len == 4)
 		hex = 1;
@@ -143,4 +146,21 @@ status_parse_code(const char *s, uint16_t *code)
 		return CS_E_INVAL;
 	*code = (uint16_t)v;
 	return 0;
+}
+
+int
+status_code_is_short_hex(const char *s)
+{
+	size_t i, len;
+	int letter = 0, d;
+
+	if (s == NULL || (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')))
+		return 0;
+	len = strlen(s);
+	for (i = 0; i < len; i++) {
+		if ((d = hex_digit(s[i])) < 0)
+			return 0;
+		letter |= d > 9;
+	}
+	return letter && len > 0 && len < 4;
 }

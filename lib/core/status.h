@@ -87,8 +87,14 @@ status_explain(uint16_t code, const char *service, struct status_info *info);
  * Parses a code written as "0xA700", "A700", "a700" or decimal "42752"
  * (decimal only when it has no hex letter and no 0x; four hex digits
  * without 0x are read as hex, as statuses are written in hex).  Returns 0,
- * or CS_E_INVAL when s is not a number in 0..0xFFFF.
+ * or CS_E_INVAL when s is not a number in 0..0xFFFF, or is fewer than
+ * four digits with a hex letter and no 0x: "a7" may be 0x00A7 or the
+ * A7xx of A700 (status_code_is_short_hex).
  */
 int status_parse_code(const char *s, uint16_t *code);
+
+/* 1 when s is refused by status_parse_code only for being short hex
+ * without 0x ("a7", "fff"): the caller may say which codes it meant. */
+int status_code_is_short_hex(const char *s);
 
 #endif

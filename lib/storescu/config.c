@@ -3,6 +3,7 @@
 
 #include "cstore/storescu.h"
 #include "core/ul_assoc.h"
+#include "storescu/session.h"
 
 #include "core/banned.h"
 
@@ -29,4 +30,20 @@ storescu_send_opts_init(struct storescu_send_opts *o)
 	o->retry_delay_ms = STORESCU_DEFAULT_RETRY_DELAY_MS;
 	o->async_window = STORESCU_DEFAULT_WINDOW;
 	o->commit_listen_fd = -1; /* storage commitment: no listener */
+}
+
+int
+scu_check_peer(const struct storescu_config *cfg, struct cs_err *err)
+{
+	/* getaddrinfo(3) would take a NULL host for the loopback address,
+	 * and the messages would name it "(null)" */
+	if (cfg->host == NULL || cfg->host[0] == '\0')
+		return cs_err_set(err, CS_E_INVAL,
+		    "no peer host given (storescu_config.host is %s)",
+		    cfg->host == NULL ? "NULL" : "empty");
+	if (cfg->port == NULL || cfg->port[0] == '\0')
+		return cs_err_set(err, CS_E_INVAL,
+		    "no peer port given (storescu_config.port is %s)",
+		    cfg->port == NULL ? "NULL" : "empty");
+	return 0;
 }

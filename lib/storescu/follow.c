@@ -471,6 +471,8 @@ storescu_follow(const struct storescu_config *cfg,
 	int rc = 0;
 
 	memset(sum, 0, sizeof(*sum));
+	if ((rc = scu_check_peer(cfg, err)) != 0)
+		return rc; /* before a name of the stream is read */
 	memset(&f, 0, sizeof(f));
 	f.cfg = cfg;
 	f.o = opts;

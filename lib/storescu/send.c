@@ -386,6 +386,8 @@ send_run_init(struct send_run *run, const struct storescu_config *cfg,
 		return cs_err_set(err, CS_E_INVAL,
 		    "window '%u': out of range (1-%d)", opts->async_window,
 		    STORESCU_MAX_WINDOW);
+	if (!opts->dry_run && scu_check_peer(cfg, err) != 0)
+		return CS_E_INVAL;
 	if (opts->jobs > PROPOSE_MAX_JOBS)
 		return cs_err_set(err, CS_E_INVAL,
 		    "jobs '%u': out of range (1-%d)", opts->jobs,

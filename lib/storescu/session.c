@@ -322,6 +322,9 @@ scu_open_shared(struct scu_session *s, const struct storescu_config *sc,
 	int rc;
 
 	memset(s, 0, sizeof(*s));
+	s->r.fd = -1;
+	if ((rc = scu_check_peer(sc, err)) != 0)
+		return rc;
 	s->cfg = *sc;
 	s->tls_share = share;
 	s->async_window = async_window;
@@ -329,7 +332,6 @@ scu_open_shared(struct scu_session *s, const struct storescu_config *sc,
 		s->cfg.calling_ae = STORESCU_DEFAULT_CALLING_AE;
 	if (s->cfg.called_ae == NULL)
 		s->cfg.called_ae = STORESCU_DEFAULT_CALLED_AE;
-	s->r.fd = -1;
 	s->next_msg_id = 1;
 	s->window = 1;
 	s->t_start = net_now_us();

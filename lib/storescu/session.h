@@ -59,6 +59,13 @@ struct scu_session {
 };
 
 /*
+ * CS_E_INVAL, saying which, when cfg names no peer (host or port NULL
+ * or empty), else 0: every call that would connect asks first
+ * (config.c).
+ */
+int scu_check_peer(const struct storescu_config *cfg, struct cs_err *err);
+
+/*
  * Connects and negotiates the n presentation contexts pcs.  Returns 0
  * when the association is established (check accepted contexts with
  * ul_accepted_pc), or: CS_E_NONAME/CS_E_UNREACHABLE/CS_E_TIMEOUT (connect),

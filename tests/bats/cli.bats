@@ -6,6 +6,7 @@
 # bats file_tags=parallel
 
 load helpers
+load dcmrecv-helpers
 bats_require_minimum_version 1.5.0
 
 tools() {
@@ -59,6 +60,108 @@ tools() {
 			[[ $stderr == *"cannot write"*"File too large"* ]] || { echo "$t $a: $stderr" >&2; return 1; }
 		done
 	done
+}
+
+# sends_list N: the first N files of the corpus's sop/ copied into
+# $BATS_TEST_TMPDIR/in, their paths into $BATS_TEST_TMPDIR/list
+sends_list() {
+	local corpus
+	corpus=$(corpus_dir)
+	mkdir -p "$BATS_TEST_TMPDIR/in"
+	find "$corpus/sop" -name '*.dcm' | sort | head -"$1" | xargs -d '\n' cp -t "$BATS_TEST_TMPDIR/in"
+	find "$BATS_TEST_TMPDIR/in" -name '*.dcm' | sort >"$BATS_TEST_TMPDIR/list"
+}
+
+@test "dcmsend -v with standard error closed (2>&-) sends every file: no diagnostic goes into the association's socket" {
+	sends_list 20
+	start_dcmrecv
+	# before: the second association's socket took descriptor 2 (the
+	# first one's files closed), its -v line went into it, the peer
+	# aborted (unrecognized PDU): exit 5, 15 files not stored
+	run --separate-stderr bash -c '"$0" -v --per-assoc 5 127.0.0.1 "$1" "$2" 2>&-' \
+		"$CSTORE_BIN/dcmsend" "$RECV_PORT" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 0 ] || { echo "exit $status: $output" >&2; return 1; }
+	[ "$(cut -f1 <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }')" = "20 0000" ]
+	[ "$(same_datasets_by_uid "$BATS_TEST_TMPDIR/list" "$BATS_TEST_TMPDIR/out")" = 20 ]
+}
+
+@test "dcmsend with standard output closed (>&-) exits 6 'cannot write the results', every file still sent whole" {
+	sends_list 20
+	start_dcmrecv
+	# before: a socket took descriptor 1 and the result lines were
+	# written into it (the error said "Operation now in progress")
+	run --separate-stderr bash -c '"$0" --per-assoc 5 127.0.0.1 "$1" "$2" >&-' \
+		"$CSTORE_BIN/dcmsend" "$RECV_PORT" "$BATS_TEST_TMPDIR/in"
+	[ "$status" -eq 6 ] || { echo "exit $status: $stderr" >&2; return 1; }
+	[[ $stderr == *"dcmsend: cannot write the results: Bad file descriptor"* ]] || { echo "$stderr" >&2; return 1; }
+	[[ $stderr == *"dcmsend: 20 stored, 0 with warning, 0 failed"* ]] || { echo "$stderr" >&2; return 1; }
+	[ "$(same_datasets_by_uid "$BATS_TEST_TMPDIR/list" "$BATS_TEST_TMPDIR/out")" = 20 ]
+}
+
+@test "dcmrecv -v with standard input and error closed (<&- 2>&-) answers at once and stores every file" {
+	local pf=$BATS_TEST_TMPDIR/port i
+	sends_list 5
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	# before: its wake-up pipe took descriptor 2, and each log line
+	# waited 30 s for it to become writable: no association answered
+	"$CSTORE_BIN/dcmrecv" -v -o "$BATS_TEST_TMPDIR/out" --port-file "$pf" 127.0.0.1:0 \
+		>"$BATS_TEST_TMPDIR/recv.out" <&- 2>&- &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	run --separate-stderr "$CSTORE_BIN/dcmsend" --acse-timeout 20 --dimse-timeout 20 \
+		127.0.0.1 "$(cat "$pf")" - <"$BATS_TEST_TMPDIR/list"
+	[ "$status" -eq 0 ] || { echo "exit $status: $stderr" >&2; return 1; }
+	[ "$(same_datasets_by_uid "$BATS_TEST_TMPDIR/list" "$BATS_TEST_TMPDIR/out")" = 5 ]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/recv.out")" -eq 5 ]
+}
+
+@test "dcmrecv with standard error closed (2>&-): --exec commands run, and what they write there is dropped, not an error" {
+	local pf=$BATS_TEST_TMPDIR/port i
+	sends_list 3
+	mkdir -p "$BATS_TEST_TMPDIR/out"
+	# the command's standard output is dcmrecv's standard error: it
+	# must take the line (set -e: a failed echo stops the command)
+	"$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/out" --port-file "$pf" \
+		--exec sh -ec 'echo "stored $1"; echo "$1" >>"$2"' sh {} "$BATS_TEST_TMPDIR/ran" ';' \
+		127.0.0.1:0 >"$BATS_TEST_TMPDIR/recv.out" 2>&- &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$(cat "$pf")" - <"$BATS_TEST_TMPDIR/list"
+	for i in $(seq 100); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/ran" 2>/dev/null)" = 3 ] && break
+		sleep 0.05
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(sort "$BATS_TEST_TMPDIR/ran")" = "$(cut -f1 "$BATS_TEST_TMPDIR/recv.out" | sort)" ]
+}
+
+@test "a closed standard input is still read as closed (EBADF), by every tool that reads it" {
+	run -2 --separate-stderr bash -c '"$0" <&-' "$CSTORE_BIN/status-explain"
+	[ "$stderr" = "status-explain: cannot read standard input: Bad file descriptor" ]
+	run -2 --separate-stderr bash -c '"$0" <&-' "$CSTORE_BIN/sopclass-lookup"
+	[ "$stderr" = "sopclass-lookup: cannot read standard input: Bad file descriptor" ]
+	run -2 --separate-stderr bash -c '"$0" 127.0.0.1 9 - <&-' "$CSTORE_BIN/dcmsend"
+	[[ $stderr == *"cannot read the list of files: Bad file descriptor"* ]] || { echo "$stderr" >&2; return 1; }
+}
+
+@test "dcmsend: a list on standard input that cannot be read (a directory) is no input at all: exit 2, as for the other tools" {
+	# before: exit 1, 'some inputs not stored', though nothing was read
+	run -2 --separate-stderr bash -c '"$0" 127.0.0.1 9 - <"$1"' "$CSTORE_BIN/dcmsend" "$BATS_TEST_TMPDIR"
+	assert_output ""
+	[ "$stderr" = "dcmsend: cannot list the inputs: cannot read the list of files: Is a directory" ]
+	run -2 --separate-stderr bash -c '"$0" <"$1"' "$CSTORE_BIN/sopclass-lookup" "$BATS_TEST_TMPDIR"
+	[ "$stderr" = "sopclass-lookup: cannot read standard input: Is a directory" ]
 }
 
 @test "an unknown long option exits 2, hint on stderr, nothing on stdout" {

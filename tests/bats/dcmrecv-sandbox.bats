@@ -204,3 +204,25 @@ store_one() {
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
 }
+
+@test "dcmrecv: a time zone file outside the sandbox's paths (TZ=/path) still dates {Date} in --layout, not UTC" {
+	local z tz day got a b
+	mkdir -p "$BATS_TEST_TMPDIR/tz"
+	# UTC+14 and UTC-12: at any hour one of them is on another day than UTC
+	for z in Pacific/Kiritimati Etc/GMT+12; do
+		[ -f "/usr/share/zoneinfo/$z" ] || skip "no /usr/share/zoneinfo/$z"
+		tz=$BATS_TEST_TMPDIR/tz/${z//\//-}
+		cp "/usr/share/zoneinfo/$z" "$tz"
+		RECV_DIR=$BATS_TEST_TMPDIR/out-${z//\//-}
+		a=$(TZ=$tz date +%Y%m%d)
+		TZ=$tz start_dcmrecv --layout '{Date}/{SOPInstanceUID}.dcm'
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+		b=$(TZ=$tz date +%Y%m%d)
+		stop_dcmrecv
+		# before: read after the confinement, the file was refused and
+		# the day was UTC's
+		got=$(ls "$RECV_DIR")
+		[ "$got" = "$a" ] || [ "$got" = "$b" ] || { echo "$z: {Date} $got, the zone says $a" >&2; return 1; }
+		[ -f "$RECV_DIR/$got/$INST.dcm" ]
+	done
+}

@@ -24,6 +24,24 @@ D=$CSTORE_ROOT/tests/data
 	[[ $stderr == *"exclude each other"* ]]
 }
 
+@test "dcmsend: --echo with --dry-run, --idle without --follow and an empty host are usage errors, nothing connected" {
+	# before: the C-ECHO went although a dry run promises no connection
+	# (exit 3 here), --idle was ignored, and '' was taken for the
+	# loopback address by getaddrinfo
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --dry-run 127.0.0.1 9
+	assert_output ""
+	[ "${stderr_lines[0]}" = "dcmsend: --echo and --dry-run exclude each other" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --idle 5 127.0.0.1 9 "$D/p10-evrle.dcm"
+	assert_output ""
+	[ "${stderr_lines[0]}" = "dcmsend: --idle needs --follow" ]
+	for a in --echo --dry-run; do
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" $a "" 9 "$D/p10-evrle.dcm"
+		assert_output ""
+		[ "${stderr_lines[0]}" = "dcmsend: host '': empty" ]
+		[ "${stderr_lines[1]}" = "Try 'dcmsend --help'." ]
+	done
+}
+
 @test "dcmsend: an unreadable resume log is a usage error" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/none" 127.0.0.1 104 "$D/p10-evrle.dcm"
 	assert_output ""

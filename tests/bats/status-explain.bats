@@ -29,6 +29,33 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	assert_output --partial "0x0110"
 }
 
+@test "short hex without 0x (a7) is refused as ambiguous, naming A700 and 0x00A7; 0xa7 is 0x00A7" {
+	# before: read as 0x00A7, 'Unknown', where the user meant the A7xx
+	# of 'Refused: out of resources' as likely
+	run -2 --separate-stderr SE a7
+	[ -z "$output" ]
+	[ "$stderr" = "status-explain: 'a7': ambiguous: a status has four hex digits: A700, or 0x00A7?" ]
+	run -2 --separate-stderr SE c
+	[ "$stderr" = "status-explain: 'c': ambiguous: a status has four hex digits: C000, or 0x000C?" ]
+	run -2 --separate-stderr bash -c "printf 'b00\tx\n' | '$CSTORE_BIN/status-explain' -F 1"
+	[ "$stderr" = "status-explain: line 1: 'b00': ambiguous: a status has four hex digits: B000, or 0x0B00?" ]
+	run -1 --separate-stderr SE 0xa7
+	assert_output "$(printf '0x00A7\tUnknown\tnot a status defined by PS3.7 Annex C\t-')"
+	# dcmrecv's fault options read codes the same way: no 0x00A7 answered
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond-every 3:a7 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: status 'a7': expected a code such as A700 or 0xB000" ]
+}
+
+@test "122, no status as decimal, gets a note naming 0x0122; 272 (0x0110 in decimal) none" {
+	# before: 0x007A 'Unknown' alone, where 0x0122 was as likely meant
+	run -1 --separate-stderr SE 122
+	assert_output "$(printf '0x007A\tUnknown\tnot a status defined by PS3.7 Annex C\t-')"
+	[ "$stderr" = "status-explain: note: '122' is decimal (0x007A); 0x0122 is 'Refused: SOP Class not supported'" ]
+	run -1 --separate-stderr SE 272
+	assert_output --partial "$(printf '0x0110\tFailure\t')"
+	[ -z "$stderr" ]
+}
+
 @test "success and warnings exit 0" {
 	run -0 --separate-stderr SE 0x0000 0xB000 0xB006 0xB007 0x0001 0x0107 0x0116 0xBF42
 	[ "${#lines[@]}" -eq 8 ]

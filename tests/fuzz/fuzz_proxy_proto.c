@@ -14,9 +14,9 @@
 #include "cstore/cstore.h"
 #include "core/proxy_proto.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "check.h"
 
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

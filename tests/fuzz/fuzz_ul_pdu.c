@@ -19,12 +19,12 @@
 #include "core/ul_dump.h"
 #include "core/ul_pdu.h"
 
+#include "check.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Large (about 200 KiB each): static, not on the stack. */
 static struct ul_assoc_params dec1, dec2, dec3;
-
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
 static void
 blob_same(const struct ul_blob *a, const struct ul_blob *b)

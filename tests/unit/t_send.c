@@ -276,6 +276,67 @@ START_TEST(send_dry_run_fails_cleanly_at_every_allocation)
 }
 END_TEST
 
+/* storescu_follow's next() for a test that must never read the stream */
+static long
+no_next(void *user, const char **out, size_t max, int wait_ms)
+{
+	(void)out;
+	(void)max;
+	(void)wait_ms;
+	(*(int *)user)++;
+	return -1;
+}
+
+/* No host (NULL or empty) or no port: CS_E_INVAL naming the field,
+ * before a result or a connection; getaddrinfo(3) took a NULL host for
+ * the loopback address, and the messages said "(null)". */
+START_TEST(no_peer_host_or_port_is_refused_never_null)
+{
+	static const char *const paths[] = { "tests/data/p10-evrle.dcm" };
+	struct storescu_send_opts o = { .on_result = on_result };
+	struct storescu_follow_opts fo = { .next = no_next };
+	struct storescu_config c = cfg;
+	struct storescu_echo_result r;
+	struct storescu_summary sum;
+	struct cs_err err = { 0, "" };
+	struct seen s;
+	char port[8];
+	int fd = silent_listener(port, sizeof(port)), nexts = 0;
+
+	c.host = NULL;
+	c.port = port; /* a NULL host would have reached this listener */
+	ck_assert_int_eq(storescu_echo(&c, &r, &err), CS_E_INVAL);
+	ck_assert_str_eq(err.msg, "no peer host given (storescu_config.host is NULL)");
+	memset(&s, 0, sizeof(s));
+	o.user = &s;
+	cs_err_clear(&err);
+	ck_assert_int_eq(storescu_send(&c, &o, paths, 1, &sum, &err), CS_E_INVAL);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_ptr_null(strstr(err.msg, "(null)"));
+	fo.user = &nexts;
+	cs_err_clear(&err);
+	ck_assert_int_eq(storescu_follow(&c, &o, &fo, &sum, &err), CS_E_INVAL);
+	ck_assert_int_eq(nexts, 0);
+	ck_assert_uint_eq(s.n, 0);
+	c.host = "";
+	cs_err_clear(&err);
+	ck_assert_int_eq(storescu_echo(&c, &r, &err), CS_E_INVAL);
+	ck_assert_str_eq(err.msg, "no peer host given (storescu_config.host is empty)");
+	c.host = "127.0.0.1";
+	c.port = NULL;
+	cs_err_clear(&err);
+	ck_assert_int_eq(storescu_send(&c, &o, paths, 1, &sum, &err), CS_E_INVAL);
+	ck_assert_str_eq(err.msg, "no peer port given (storescu_config.port is NULL)");
+	ck_assert_uint_eq(s.n, 0);
+	/* a dry run connects to nobody: it needs no peer */
+	c.host = NULL;
+	o.dry_run = 1;
+	ck_assert_int_eq(storescu_send(&c, &o, paths, 1, &sum, &err), 0);
+	ck_assert_int_eq(s.count[STORESCU_PLANNED], 1);
+	close(fd);
+}
+END_TEST
+
 Suite *
 send_suite(void)
 {
@@ -290,6 +351,7 @@ send_suite(void)
 	tcase_add_test(tc, send_does_not_retry_a_name_that_does_not_resolve);
 	tcase_add_test(tc, send_dry_run_fails_cleanly_at_every_allocation);
 	tcase_add_test(tc, an_ae_title_longer_than_16_is_refused_never_cut);
+	tcase_add_test(tc, no_peer_host_or_port_is_refused_never_null);
 	suite_add_tcase(s, tc);
 	return s;
 }

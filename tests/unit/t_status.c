@@ -190,6 +190,10 @@ START_TEST(codes_parse_as_hex_or_decimal)
 		{ "0xFFFF", 1, 0xFFFF }, { "0x1FFFF", 0, 0 }, { "65536", 0, 0 },
 		{ "zz", 0, 0 }, { "", 0, 0 }, { "0x", 0, 0 }, { "-1", 0, 0 },
 		{ " 1", 0, 0 }, { "1 ", 0, 0 }, { "12a45", 0, 0 }, { "999999999", 0, 0 },
+		/* short hex without 0x: 00A7, or the A7 of A700? never guessed */
+		{ "a7", 0, 0 }, { "A7", 0, 0 }, { "b", 0, 0 }, { "fff", 0, 0 },
+		{ "1a0", 0, 0 }, { "0xa7", 1, 0x00A7 }, { "0xb", 1, 0x000B },
+		{ "0a700", 1, 0xA700 },
 	};
 	size_t i;
 	uint16_t v;
@@ -202,6 +206,10 @@ START_TEST(codes_parse_as_hex_or_decimal)
 			ck_assert_uint_eq(v, t[i].v);
 	}
 	ck_assert_int_eq(status_parse_code(NULL, &v), CS_E_INVAL);
+	ck_assert(status_code_is_short_hex("a7") && status_code_is_short_hex("FFF"));
+	ck_assert(!status_code_is_short_hex("0xa7") && !status_code_is_short_hex("a700"));
+	ck_assert(!status_code_is_short_hex("110") && !status_code_is_short_hex("zz"));
+	ck_assert(!status_code_is_short_hex("") && !status_code_is_short_hex(NULL));
 }
 END_TEST
 

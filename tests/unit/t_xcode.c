@@ -822,8 +822,34 @@ START_TEST(xcode_native_pixels_beyond_the_counted_frames_are_refused)
 }
 END_TEST
 
+/* The first fragment of an RLE frame cut in two: its 64-byte header
+ * (one segment, at 64) and the first nhead bytes of that segment. */
+static void
+rle_split_frag(struct wr *w, const char *head, size_t nhead)
+{
+	int i;
+
+	hdr(w, 0, 0xfffe, 0xe000, NULL, (uint32_t)(64 + nhead));
+	wr_bytes(w, "\1\0\0\0\100\0\0\0", 8);
+	for (i = 8; i < 64; i++)
+		wr_bytes(w, "", 1);
+	if (nhead > 0)
+		wr_bytes(w, head, nhead);
+}
+
 START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
 {
+	/* one frame, the literal run 7 8 (PS3.5 G.3.1), cut in two */
+	static const struct {
+		const char *head, *rest;
+		size_t nhead, nrest;
+	} split[] = {
+		/* after its header: its segment in the last fragment */
+		{ "", "\1\7\10\0", 0, 4 },
+		/* inside its segment (fo-dicom's 64 KiB fragments): the
+		 * segment starts in the first, no later one is an RLE header */
+		{ "\1\7", "\10\0", 2, 2 },
+	};
 	struct wr in, got, want;
 	struct cs_err err = { 0, "" };
 	int i;
@@ -837,46 +863,24 @@ START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
 	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
 	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
 	wr_release(&got);
-	/* one frame split after its header: its segment in the last one */
-	wr_reset(&in);
-	mono8(&in, NULL);
-	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
-	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
-	hdr(&in, 0, 0xfffe, 0xe000, NULL, 64);
-	wr_bytes(&in, "\1\0\0\0\100\0\0\0", 8);
-	for (i = 8; i < 64; i++)
-		wr_bytes(&in, "", 1);
-	elem(&in, 0, 0xfffe, 0xe000, NULL, "\1\7\10\0", 4);
-	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
-	wr_init(&want, 1 << 12);
-	mono8(&want, NULL);
-	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\7\10", 2);
-	err.code = 0;
-	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
-	check_same(&got, &want);
-	wr_release(&got);
-	wr_release(&want);
-	/* one frame cut inside its segment (fo-dicom's 64 KiB fragments):
-	 * the segment starts in the first, no later one is an RLE header */
-	wr_reset(&in);
-	mono8(&in, NULL);
-	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
-	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
-	hdr(&in, 0, 0xfffe, 0xe000, NULL, 66);
-	wr_bytes(&in, "\1\0\0\0\100\0\0\0", 8);
-	for (i = 8; i < 64; i++)
-		wr_bytes(&in, "", 1);
-	wr_bytes(&in, "\1\7", 2);
-	elem(&in, 0, 0xfffe, 0xe000, NULL, "\10\0", 2);
-	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
-	wr_init(&want, 1 << 12);
-	mono8(&want, NULL);
-	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\7\10", 2);
-	err.code = 0;
-	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
-	check_same(&got, &want);
-	wr_release(&got);
-	wr_release(&want);
+	/* one frame of two fragments, both converted to the same pixels */
+	for (i = 0; i < (int)(sizeof(split) / sizeof(split[0])); i++) {
+		wr_reset(&in);
+		mono8(&in, NULL);
+		hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+		hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+		rle_split_frag(&in, split[i].head, split[i].nhead);
+		elem(&in, 0, 0xfffe, 0xe000, NULL, split[i].rest, split[i].nrest);
+		hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+		wr_init(&want, 1 << 12);
+		mono8(&want, NULL);
+		elem(&want, 0, 0x7fe0, 0x0010, "OB", "\7\10", 2);
+		err.code = 0;
+		ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+		check_same(&got, &want);
+		wr_release(&got);
+		wr_release(&want);
+	}
 	/* the same with Number of Frames 2 converts both */
 	wr_reset(&in);
 	mono8(&in, "2 ");
