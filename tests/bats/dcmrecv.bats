@@ -249,6 +249,34 @@ setup() {
 	cut -f1 "$RECV_STDOUT" | grep -qx "${lines[0]}"
 }
 
+@test "dcmrecv: files and layout directories take their mode from the umask (002: a group may write; 077: only the user reads), as cp and storescp" {
+	local f d
+	umask 002
+	start_dcmrecv --layout '{StudyInstanceUID}/{SOPInstanceUID}.dcm'
+	umask 022
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	f=$(cut -f1 "$RECV_STDOUT")
+	d=${f%/*}
+	[ "$(stat -c %a "$f")" = 664 ] || { stat -c '%a %n' "$f" >&2; return 1; }
+	[ "$(stat -c %a "$d")" = 775 ] || { stat -c '%a %n' "$d" >&2; return 1; }
+	rm -rf "$RECV_DIR"
+	umask 077
+	start_dcmrecv --layout '{StudyInstanceUID}/{SOPInstanceUID}.dcm'
+	umask 022
+	raw_associate "$RECV_PORT" "$CLS"
+	raw_cstore "$CLS" "$INST" "$DS"
+	[ "$RAW_STATUS" = 0000 ]
+	raw_release
+	stop_dcmrecv
+	f=$(cut -f1 "$RECV_STDOUT")
+	[ "$(stat -c %a "$f")" = 600 ]
+	[ "$(stat -c %a "${f%/*}")" = 700 ]
+}
+
 @test "dcmrecv: --on-duplicate keep, rename and reject; overwrite by default" {
 	start_dcmrecv --on-duplicate reject
 	raw_associate "$RECV_PORT" "$CLS"
