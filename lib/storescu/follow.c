@@ -331,6 +331,49 @@ commit_chunk(struct follow *f, struct batch *b)
 	batch_commit_give_up(b);
 }
 
+/* The deaths of a batch's associations in a row, no file answered
+ * between them: since when, and the files then left. */
+struct deaths {
+	unsigned rounds;
+	uint64_t since_ms;
+	size_t left;
+};
+
+/*
+ * b's association died with files left (b->dead says why).  A death of
+ * the peer's (not a file of ours that could not be read) is kept for
+ * the exit status, and one with no file answered since the last counts
+ * against --retry-for, which bounds a peer that aborts every
+ * association as it bounds one that cannot be reached.  Sleeps the
+ * backoff, doubled with each such death, and returns 1; returns 0 when
+ * --retry-for is over: give up what is left.
+ */
+static int
+died(struct follow *f, struct batch *b, struct deaths *d)
+{
+	uint64_t now = net_now_ms(), wait;
+
+	if (b->broken != NULL || b->dead_rc == CS_E_IO) /* ours: go on */
+		return 1;
+	b->death_rc = b->dead_rc;
+	b->death = b->dead;
+	if (b->left < d->left)
+		d->rounds = 0;
+	d->left = b->left;
+	if (d->rounds++ == 0)
+		d->since_ms = now;
+	wait = delay_ms(f, d->rounds);
+	if (f->fo->retry_for_ms >= 0) {
+		if (now - d->since_ms >= (uint64_t)f->fo->retry_for_ms)
+			return 0;
+		if (d->since_ms + (uint64_t)f->fo->retry_for_ms - now < wait)
+			wait = d->since_ms + (uint64_t)f->fo->retry_for_ms -
+			    now + 1;
+	}
+	net_sleep_ms(wait);
+	return 1;
+}
+
 /* Sends the n probed inputs idx[] of run until each has its result. */
 static void
 send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
@@ -340,6 +383,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	struct cs_err e;
 	unsigned busy_rounds = 0;
 	uint64_t busy_since = 0;
+	struct deaths deaths = { 0, 0, n };
 	int rc;
 
 	if (batch_init_files(&b, run, &f->plan->set[0], idx, n, f->assoc) !=
@@ -379,8 +423,11 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			scu_abort(&f->s);
 			rx_stop(f);
 			f->open = 0;
-			if (b.left > 0 && b.dead_rc != CS_E_IO)
-				net_sleep_ms(delay_ms(f, 1));
+			if (b.left > 0 && !died(f, &b, &deaths)) {
+				batch_give_up(&b,
+				    "the association still died after --retry-for");
+				break;
+			}
 		} else if (b.busy > 0) {
 			/* out of resources (A7xx): sent again after the
 			 * backoff while --retry-for allows */
@@ -396,6 +443,9 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			net_sleep_ms(delay_ms(f, busy_rounds));
 		}
 	}
+	/* a file lost to a dying association: exit 5, as without --follow */
+	if (b.lost > 0 && b.death_rc != 0)
+		report_failure(&run->rep, report_mid_way(b.death_rc), &b.death);
 	commit_chunk(f, &b);
 	batch_release(&b);
 }

@@ -156,6 +156,41 @@ usage_error() {
 }
 
 # bats test_tags=serial
+@test "dcmsend --follow --retry 1: files lost to aborted associations are aborted lines and exit 5, as without --follow" {
+	require_netns
+	start_dcmrecv --abort-after 1
+	for o in --follow ""; do
+		run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" $o --retry 1 --retry-delay 10 \
+			127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm")
+		assert_line --regexp $'^aborted\t.*/f1\\.dcm\t.*\tno response after 2 attempts: association aborted by the peer'
+		assert_line --regexp $'^aborted\t.*/f2\\.dcm\t'
+		[ "${#lines[@]}" -eq 2 ]
+	done
+}
+
+# A peer that aborts every association, as one that cannot be reached:
+# tried again with the backoff doubled, given up after --retry-for.
+# bats test_tags=serial
+@test "dcmsend --follow --retry-for: a peer aborting every association is given up after the time, exit 5" {
+	require_netns
+	start_dcmrecv --abort-after 1
+	t0=$(date +%s%N)
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --async 1 --retry-for 2s --retry-delay 100 \
+		127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -ge 2000 ] && [ "$ms" -lt 20000 ]
+	[ "${#lines[@]}" -eq 2 ]
+	assert_line --regexp $'^aborted\t.*/f1\\.dcm\t.*; not sent again: the association still died after --retry-for$'
+	# f2 waited behind f1 (notsent), or came in the stream's next handful
+	# and had its own --retry-for (aborted)
+	assert_line --regexp $'^(notsent|aborted)\t.*/f2\\.dcm\t.*the association still died after --retry-for$'
+	# 100, 200, 400, 800 ms: 4 or 5 associations in 2 s, not one every 100 ms
+	[[ $output =~ after\ ([0-9]+)\ attempts ]]
+	[ "${BASH_REMATCH[1]}" -ge 2 ] && [ "${BASH_REMATCH[1]}" -le 6 ]
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 0 ]
+}
+
+# bats test_tags=serial
 @test "dcmsend --limit-rate: 2 MB at 1MB takes two seconds at least" {
 	require_netns
 	start_dcmrecv
