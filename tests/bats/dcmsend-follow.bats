@@ -144,6 +144,22 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
 }
 
+# The sender takes 64 paths at a time: the 8 read past those when it
+# gave up were never handed to it, and get their lines from dcmsend.
+# bats test_tags=serial
+@test "dcmsend --follow --retry-for: giving up, every path read from stdin has its notsent line, not only those in hand" {
+	require_netns
+	port=$(free_port)
+	for i in $(seq 12); do printf '%s\n' "$W"/spool/f*.dcm; done >"$W/list"
+	run -3 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		127.0.0.1 "$port" - <"$W/list"
+	[ "${#lines[@]}" -eq 72 ]
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 72 ]
+	assert_line --regexp $'^notsent\t.*/f6\\.dcm\t\t\tnot sent: the run gave up: .*refused'
+	[[ $stderr == *"0 stored, 0 with warning, 72 failed"* ]]
+	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow: a peer out of resources (A700) is tried again until --retry-for, then the status is final" {
 	require_netns
