@@ -340,7 +340,7 @@ struct deaths {
 };
 
 /*
- * b's association died with files left (b->dead says why).  A death of
+ * b's association died (b->dead says why).  A death of
  * the peer's (not a file of ours that could not be read) is kept for
  * the exit status, and one with no file answered since the last counts
  * against --retry-for, which bounds a peer that aborts every
@@ -357,6 +357,8 @@ died(struct follow *f, struct batch *b, struct deaths *d)
 		return 1;
 	b->death_rc = b->dead_rc;
 	b->death = b->dead;
+	if (b->left == 0) /* nothing left to send again */
+		return 1;
 	if (b->left < d->left)
 		d->rounds = 0;
 	d->left = b->left;
@@ -423,7 +425,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			scu_abort(&f->s);
 			rx_stop(f);
 			f->open = 0;
-			if (b.left > 0 && !died(f, &b, &deaths)) {
+			if (!died(f, &b, &deaths)) {
 				batch_give_up(&b,
 				    "the association still died after --retry-for");
 				break;
