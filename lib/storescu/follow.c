@@ -51,7 +51,9 @@ struct follow {
 	struct storescu_summary *sum;
 	int rc; /* worst failure so far */
 	struct cs_err err;
-	int stop; /* gave up: read no more */
+	int stop;                         /* gave up: read no more */
+	int some_accepted, none_accepted; /* by an association, any context */
+	struct cs_err none_err;
 	/* --commit: reports on the open association, while rx_on */
 	struct commit_rx rx;
 	int rx_on;
@@ -331,6 +333,35 @@ commit_chunk(struct follow *f, struct batch *b)
 	batch_commit_give_up(b);
 }
 
+/*
+ * The open association accepts no context: b's files get nocontext
+ * lines, as without --follow.  It fails the run as rejected (exit 4)
+ * only if no association of the stream accepts any (storescu_follow):
+ * one of a new class alone, beside stored files, is their failure.
+ */
+static void
+nothing_accepted(struct follow *f, struct batch *b)
+{
+	char msg[CS_ERR_MSG_MAX];
+	size_t j;
+
+	snprintf(msg, sizeof(msg),
+	    "the peer accepted none of the %u presentation contexts proposed",
+	    (unsigned)f->plan->set[0].n_pc);
+	if (!f->none_accepted) {
+		f->none_accepted = 1;
+		cs_err_clear(&f->none_err);
+		cs_err_set(&f->none_err, CS_E_REJECTED, "%s", msg);
+	}
+	for (j = 0; j < b->n; j++)
+		if (!b->done[j]) {
+			report_simple(&b->run->rep, b->idx[j],
+			    STORESCU_NOCONTEXT, b->assoc, msg, 1);
+			b->done[j] = 1;
+			b->left--;
+		}
+}
+
 /* The deaths of a batch's associations in a row, no file answered
  * between them: since when, and the files then left. */
 struct deaths {
@@ -409,16 +440,11 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 		}
 		b.assoc = f->assoc;
 		if (!any_accepted(&f->s)) {
-			snprintf(msg, sizeof(msg),
-			    "the peer accepted none of the %u presentation contexts proposed",
-			    (unsigned)f->plan->set[0].n_pc);
-			cs_err_clear(&e);
-			cs_err_set(&e, CS_E_REJECTED, "%s", msg);
-			report_failure(&run->rep, CS_E_REJECTED, &e);
-			batch_give_up(&b, msg);
+			nothing_accepted(f, &b);
 			release(f, "nothing accepted");
 			break;
 		}
+		f->some_accepted = 1;
 		if (batch_send(&b, &f->s)) {
 			report_note(&run->rep, "association %u ended: %s",
 			    f->assoc, b.dead.msg);
@@ -553,6 +579,10 @@ storescu_follow(const struct storescu_config *cfg,
 	if (f.rate != NULL)
 		net_rate_release(f.rate);
 	sum->elapsed_us = net_now_us() - t0;
+	if (f.rc == 0 && f.none_accepted && !f.some_accepted) {
+		f.rc = CS_E_REJECTED;
+		f.err = f.none_err;
+	}
 	if (rc == 0 && f.rc != 0) {
 		rc = f.rc;
 		if (err != NULL && err->code == 0)

@@ -144,6 +144,32 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
 }
 
+# The MR file comes alone: its association accepts nothing.  The CT
+# file then comes and is stored: the MR file's failure is its own, exit 1
+# as when both come together, not 4 (nothing acceptable at all).
+# bats test_tags=serial
+@test "dcmsend --follow: a class the peer lacks, alone in its association before one that stores, is nocontext and exit 1; nothing accepted at all is 4" {
+	require_netns
+	c=$(corpus_dir)
+	start_dcmrecv --sop-class CTImageStorage
+	mkfifo "$W/paths"
+	"$CSTORE_BIN/dcmsend" --follow --idle 1 127.0.0.1 "$RECV_PORT" - <"$W/paths" >"$W/res" 2>"$W/err" &
+	local pid=$! rc=0
+	track_pid "$pid"
+	exec 4>"$W/paths"
+	printf '%s\n' "$c/sop/MRImageStorage.dcm" >&4
+	wait_for_line "$W/res" $'MRImageStorage\\.dcm' 10
+	printf '%s\n' "$c/sop/CTImageStorage.dcm" >&4
+	exec 4>&-
+	wait "$pid" || rc=$?
+	cat "$W/res" "$W/err"
+	[ "$rc" -eq 1 ]
+	grep -q $'^nocontext\t.*/MRImageStorage\\.dcm\t.*\tthe peer accepted none of the 2 presentation contexts proposed$' "$W/res"
+	grep -q $'^0000\t.*/CTImageStorage\\.dcm\t' "$W/res"
+	run -4 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow 127.0.0.1 "$RECV_PORT" "$c/sop/MRImageStorage.dcm"
+	assert_output --regexp $'^nocontext\t.*/MRImageStorage\\.dcm\t.*accepted none'
+}
+
 # The sender takes 64 paths at a time: the 8 read past those when it
 # gave up were never handed to it, and get their lines from dcmsend.
 # bats test_tags=serial
