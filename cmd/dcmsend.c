@@ -269,6 +269,9 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	if (rc != 0 && !d->a.quiet)
 		fprintf(stderr, "%s: %s\n", cli_progname(),
 		    err.code ? err.msg : cs_strerror(rc));
+	if (rc != 0) /* what was read and not handed over has its line */
+		fq_give_up(&q, err.code ? err.msg : cs_strerror(rc),
+		    d->a.send.on_result, d, &sum);
 	if (fq_error(&q)[0] != '\0') {
 		fprintf(stderr, "%s: %s\n", cli_progname(), fq_error(&q));
 		rc = rc ? rc : CS_E_IO;

@@ -1,5 +1,6 @@
 /* follow_queue.c - dcmsend --follow's input queue (follow_queue.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,32 @@ fq_take(void *arg, const char **out, size_t max, int wait_ms)
 	return n;
 }
 
+
+void
+fq_give_up(struct fq *q, const char *why,
+    void (*on_result)(void *, const struct storescu_result *), void *user,
+    struct storescu_summary *sum)
+{
+	const char *paths[FQ_TAKE_MAX];
+	char detail[512];
+	struct storescu_result r;
+	long n, k;
+
+	snprintf(detail, sizeof(detail), "not sent: the run gave up: %s", why);
+	while ((n = fq_take(q, paths, FQ_TAKE_MAX, 0)) > 0)
+		for (k = 0; k < n; k++) {
+			memset(&r, 0, sizeof(r));
+			r.path = paths[k];
+			r.index = sum->inputs++;
+			r.outcome = STORESCU_NOTSENT;
+			r.sop_class = r.sop_instance = r.ts_original = "";
+			r.ts_sent = r.error_comment = r.transaction_uid = "";
+			r.detail = detail;
+			sum->failed++;
+			if (on_result != NULL)
+				on_result(user, &r);
+		}
+}
 
 const char *
 fq_error(struct fq *q)

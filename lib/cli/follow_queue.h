@@ -18,6 +18,8 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "cstore/storescu.h"
+
 #define FQ_MEM_MAX 4096
 #define FQ_TAKE_MAX 64
 
@@ -58,6 +60,16 @@ int fq_add_operands(struct fq *q, int nops, char **ops, int nul, int quiet);
  * time) or -1 (the stream ended and the queue is empty).
  */
 long fq_take(void *q, const char **out, size_t max, int wait_ms);
+/*
+ * The run gave up (why): each path queued by now, read from the stream
+ * but never handed to the sender, gets a "notsent" result through
+ * on_result(user, ...), indexed on from sum->inputs and counted in sum,
+ * so that every input read has its line.  Takes only what is queued:
+ * never waits for the stream.
+ */
+void fq_give_up(struct fq *q, const char *why,
+    void (*on_result)(void *, const struct storescu_result *), void *user,
+    struct storescu_summary *sum);
 /* Why the stream failed to be read ("" if it did not). */
 const char *fq_error(struct fq *q);
 /* Frees what is left; the reader thread must have ended (end of stream). */

@@ -51,7 +51,9 @@ struct follow {
 	struct storescu_summary *sum;
 	int rc; /* worst failure so far */
 	struct cs_err err;
-	int stop; /* gave up: read no more */
+	int stop;                         /* gave up: read no more */
+	int some_accepted, none_accepted; /* by an association, any context */
+	struct cs_err none_err;
 	/* --commit: reports on the open association, while rx_on */
 	struct commit_rx rx;
 	int rx_on;
@@ -331,6 +333,80 @@ commit_chunk(struct follow *f, struct batch *b)
 	batch_commit_give_up(b);
 }
 
+/*
+ * The open association accepts no context: b's files get nocontext
+ * lines, as without --follow.  It fails the run as rejected (exit 4)
+ * only if no association of the stream accepts any (storescu_follow):
+ * one of a new class alone, beside stored files, is their failure.
+ */
+static void
+nothing_accepted(struct follow *f, struct batch *b)
+{
+	char msg[CS_ERR_MSG_MAX];
+	size_t j;
+
+	snprintf(msg, sizeof(msg),
+	    "the peer accepted none of the %u presentation contexts proposed",
+	    (unsigned)f->plan->set[0].n_pc);
+	if (!f->none_accepted) {
+		f->none_accepted = 1;
+		cs_err_clear(&f->none_err);
+		cs_err_set(&f->none_err, CS_E_REJECTED, "%s", msg);
+	}
+	for (j = 0; j < b->n; j++)
+		if (!b->done[j]) {
+			report_simple(&b->run->rep, b->idx[j],
+			    STORESCU_NOCONTEXT, b->assoc, msg, 1);
+			b->done[j] = 1;
+			b->left--;
+		}
+}
+
+/* The deaths of a batch's associations in a row, no file answered
+ * between them: since when, and the files then left. */
+struct deaths {
+	unsigned rounds;
+	uint64_t since_ms;
+	size_t left;
+};
+
+/*
+ * b's association died (b->dead says why).  A death of
+ * the peer's (not a file of ours that could not be read) is kept for
+ * the exit status, and one with no file answered since the last counts
+ * against --retry-for, which bounds a peer that aborts every
+ * association as it bounds one that cannot be reached.  Sleeps the
+ * backoff, doubled with each such death, and returns 1; returns 0 when
+ * --retry-for is over: give up what is left.
+ */
+static int
+died(struct follow *f, struct batch *b, struct deaths *d)
+{
+	uint64_t now = net_now_ms(), wait;
+
+	if (b->broken != NULL || b->dead_rc == CS_E_IO) /* ours: go on */
+		return 1;
+	b->death_rc = b->dead_rc;
+	b->death = b->dead;
+	if (b->left == 0) /* nothing left to send again */
+		return 1;
+	if (b->left < d->left)
+		d->rounds = 0;
+	d->left = b->left;
+	if (d->rounds++ == 0)
+		d->since_ms = now;
+	wait = delay_ms(f, d->rounds);
+	if (f->fo->retry_for_ms >= 0) {
+		if (now - d->since_ms >= (uint64_t)f->fo->retry_for_ms)
+			return 0;
+		if (d->since_ms + (uint64_t)f->fo->retry_for_ms - now < wait)
+			wait = d->since_ms + (uint64_t)f->fo->retry_for_ms -
+			    now + 1;
+	}
+	net_sleep_ms(wait);
+	return 1;
+}
+
 /* Sends the n probed inputs idx[] of run until each has its result. */
 static void
 send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
@@ -340,6 +416,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	struct cs_err e;
 	unsigned busy_rounds = 0;
 	uint64_t busy_since = 0;
+	struct deaths deaths = { 0, 0, n };
 	int rc;
 
 	if (batch_init_files(&b, run, &f->plan->set[0], idx, n, f->assoc) !=
@@ -363,24 +440,22 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 		}
 		b.assoc = f->assoc;
 		if (!any_accepted(&f->s)) {
-			snprintf(msg, sizeof(msg),
-			    "the peer accepted none of the %u presentation contexts proposed",
-			    (unsigned)f->plan->set[0].n_pc);
-			cs_err_clear(&e);
-			cs_err_set(&e, CS_E_REJECTED, "%s", msg);
-			report_failure(&run->rep, CS_E_REJECTED, &e);
-			batch_give_up(&b, msg);
+			nothing_accepted(f, &b);
 			release(f, "nothing accepted");
 			break;
 		}
+		f->some_accepted = 1;
 		if (batch_send(&b, &f->s)) {
 			report_note(&run->rep, "association %u ended: %s",
 			    f->assoc, b.dead.msg);
 			scu_abort(&f->s);
 			rx_stop(f);
 			f->open = 0;
-			if (b.left > 0 && b.dead_rc != CS_E_IO)
-				net_sleep_ms(delay_ms(f, 1));
+			if (!died(f, &b, &deaths)) {
+				batch_give_up(&b,
+				    "the association still died after --retry-for");
+				break;
+			}
 		} else if (b.busy > 0) {
 			/* out of resources (A7xx): sent again after the
 			 * backoff while --retry-for allows */
@@ -396,6 +471,9 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			net_sleep_ms(delay_ms(f, busy_rounds));
 		}
 	}
+	/* a file lost to a dying association: exit 5, as without --follow */
+	if (b.lost > 0 && b.death_rc != 0)
+		report_failure(&run->rep, report_mid_way(b.death_rc), &b.death);
 	commit_chunk(f, &b);
 	batch_release(&b);
 }
@@ -503,6 +581,10 @@ storescu_follow(const struct storescu_config *cfg,
 	if (f.rate != NULL)
 		net_rate_release(f.rate);
 	sum->elapsed_us = net_now_us() - t0;
+	if (f.rc == 0 && f.none_accepted && !f.some_accepted) {
+		f.rc = CS_E_REJECTED;
+		f.err = f.none_err;
+	}
 	if (rc == 0 && f.rc != 0) {
 		rc = f.rc;
 		if (err != NULL && err->code == 0)

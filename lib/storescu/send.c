@@ -168,12 +168,13 @@ dry_run_file(struct send_run *run, const struct propose_set *set,
 	}
 	for (m = 0; ac != NULL && m < ac->n_pc; m++)
 		accepted += ac->pc[m].result == UL_PC_ACCEPTANCE;
-	if (accepted == 0) {
-		cs_err_clear(&e);
+	cs_err_clear(&e);
+	if (accepted == 0)
 		cs_err_set(&e, CS_E_REJECTED,
 		    "the peer accepted none of the %u presentation contexts proposed",
 		    set->n_pc);
-		report_failure(&run->rep, CS_E_REJECTED, &e);
+	report_accepted(&run->rep, accepted, &e);
+	if (accepted == 0) {
 		report_simple(
 		    &run->rep, i, STORESCU_NOCONTEXT, a->assoc, e.msg, 1);
 		return;

@@ -279,13 +279,14 @@ established(struct batch *b, struct scu_session *s)
 		report_note(&run->rep,
 		    "association %u: user identity '%s' confirmed by the peer",
 		    b->assoc, run->cfg->user);
+	cs_err_clear(&e);
+	if (accepted == 0)
+		cs_err_set(&e, CS_E_REJECTED,
+		    "the peer accepted none of the %u presentation contexts proposed",
+		    b->set->n_pc);
+	report_accepted(&run->rep, accepted, &e);
 	if (accepted > 0)
 		return 1;
-	cs_err_clear(&e);
-	cs_err_set(&e, CS_E_REJECTED,
-	    "the peer accepted none of the %u presentation contexts proposed",
-	    b->set->n_pc);
-	report_failure(&run->rep, CS_E_REJECTED, &e);
 	for (j = 0; j < b->n; j++)
 		if (!b->done[j])
 			report_simple(&run->rep, b->idx[j], STORESCU_NOCONTEXT,

@@ -206,12 +206,33 @@ report_failure(struct send_report *rp, int rc, const struct cs_err *e)
 	pthread_mutex_unlock(&rp->mu);
 }
 
+void
+report_accepted(struct send_report *rp, int accepted, const struct cs_err *e)
+{
+	pthread_mutex_lock(&rp->mu);
+	if (accepted > 0)
+		rp->some_accepted = 1;
+	else if (!rp->none_accepted) {
+		rp->none_accepted = 1;
+		rp->none_err = *e;
+	}
+	pthread_mutex_unlock(&rp->mu);
+}
+
 int
 report_result(const struct send_report *rp, struct cs_err *err)
 {
-	if (rp->worst_rc != 0 && err != NULL && err->code == 0)
-		*err = rp->worst;
-	return rp->worst_rc;
+	const struct cs_err *w = &rp->worst;
+	int rc = rp->worst_rc;
+
+	if (rp->none_accepted && !rp->some_accepted &&
+	    rank(CS_E_REJECTED) > rank(rc)) {
+		rc = CS_E_REJECTED;
+		w = &rp->none_err;
+	}
+	if (rc != 0 && err != NULL && err->code == 0)
+		*err = *w;
+	return rc;
 }
 
 /* Whatever the transport said (a DIMSE timeout, a vanished peer). */

@@ -29,6 +29,9 @@ struct send_report {
 	pthread_mutex_t mu;
 	int worst_rc;
 	struct cs_err worst;
+	int some_accepted; /* an association accepted a storage context */
+	int none_accepted; /* one accepted none: none_err says so */
+	struct cs_err none_err;
 	size_t base; /* follow: the index of src's first input in the stream */
 };
 
@@ -59,6 +62,13 @@ void report_association(struct send_report *rp);
 void report_plan(struct send_report *rp, const struct storescu_plan_assoc *a);
 /* Keeps the worst association failure for storescu_send's result. */
 void report_failure(struct send_report *rp, int rc, const struct cs_err *e);
+/* An association's answer: accepted storage contexts, e the failure
+ * to keep when that is 0.  One that accepted none fails the run as
+ * rejected only when no association of the run accepted any; else its
+ * files' nocontext lines are failures of their own (exit 1), as when
+ * -j 1 or --per-assoc had put them beside accepted ones. */
+void
+report_accepted(struct send_report *rp, int accepted, const struct cs_err *e);
 /* The result of the run: 0 or the worst failure's code, *err its detail
  * unless err already holds one. */
 int report_result(const struct send_report *rp, struct cs_err *err);

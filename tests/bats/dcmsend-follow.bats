@@ -144,6 +144,48 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
 }
 
+# The MR file comes alone: its association accepts nothing.  The CT
+# file then comes and is stored: the MR file's failure is its own, exit 1
+# as when both come together, not 4 (nothing acceptable at all).
+# bats test_tags=serial
+@test "dcmsend --follow: a class the peer lacks, alone in its association before one that stores, is nocontext and exit 1; nothing accepted at all is 4" {
+	require_netns
+	c=$(corpus_dir)
+	start_dcmrecv --sop-class CTImageStorage
+	mkfifo "$W/paths"
+	"$CSTORE_BIN/dcmsend" --follow --idle 1 127.0.0.1 "$RECV_PORT" - <"$W/paths" >"$W/res" 2>"$W/err" &
+	local pid=$! rc=0
+	track_pid "$pid"
+	exec 4>"$W/paths"
+	printf '%s\n' "$c/sop/MRImageStorage.dcm" >&4
+	wait_for_line "$W/res" $'MRImageStorage\\.dcm' 10
+	printf '%s\n' "$c/sop/CTImageStorage.dcm" >&4
+	exec 4>&-
+	wait "$pid" || rc=$?
+	cat "$W/res" "$W/err"
+	[ "$rc" -eq 1 ]
+	grep -q $'^nocontext\t.*/MRImageStorage\\.dcm\t.*\tthe peer accepted none of the 2 presentation contexts proposed$' "$W/res"
+	grep -q $'^0000\t.*/CTImageStorage\\.dcm\t' "$W/res"
+	run -4 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow 127.0.0.1 "$RECV_PORT" "$c/sop/MRImageStorage.dcm"
+	assert_output --regexp $'^nocontext\t.*/MRImageStorage\\.dcm\t.*accepted none'
+}
+
+# The sender takes 64 paths at a time: the 8 read past those when it
+# gave up were never handed to it, and get their lines from dcmsend.
+# bats test_tags=serial
+@test "dcmsend --follow --retry-for: giving up, every path read from stdin has its notsent line, not only those in hand" {
+	require_netns
+	port=$(free_port)
+	for i in $(seq 12); do printf '%s\n' "$W"/spool/f*.dcm; done >"$W/list"
+	run -3 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		127.0.0.1 "$port" - <"$W/list"
+	[ "${#lines[@]}" -eq 72 ]
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 72 ]
+	assert_line --regexp $'^notsent\t.*/f6\\.dcm\t\t\tnot sent: the run gave up: .*refused'
+	[[ $stderr == *"0 stored, 0 with warning, 72 failed"* ]]
+	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow: a peer out of resources (A700) is tried again until --retry-for, then the status is final" {
 	require_netns
@@ -153,6 +195,41 @@ usage_error() {
 	assert_output --regexp $'^A700\t.*/f1\\.dcm\t.*answered A700 on attempt [0-9]+; not sent again: still out of resources after --retry-for'
 	[[ $output =~ attempt\ ([0-9]+) ]]
 	[ "${BASH_REMATCH[1]}" -ge 3 ]
+}
+
+# bats test_tags=serial
+@test "dcmsend --follow --retry 1: files lost to aborted associations are aborted lines and exit 5, as without --follow" {
+	require_netns
+	start_dcmrecv --abort-after 1
+	for o in --follow ""; do
+		run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" $o --retry 1 --retry-delay 10 \
+			127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm")
+		assert_line --regexp $'^aborted\t.*/f1\\.dcm\t.*\tno response after 2 attempts: association aborted by the peer'
+		assert_line --regexp $'^aborted\t.*/f2\\.dcm\t'
+		[ "${#lines[@]}" -eq 2 ]
+	done
+}
+
+# A peer that aborts every association, as one that cannot be reached:
+# tried again with the backoff doubled, given up after --retry-for.
+# bats test_tags=serial
+@test "dcmsend --follow --retry-for: a peer aborting every association is given up after the time, exit 5" {
+	require_netns
+	start_dcmrecv --abort-after 1
+	t0=$(date +%s%N)
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --async 1 --retry-for 2s --retry-delay 100 \
+		127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm")
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$ms" -ge 2000 ] && [ "$ms" -lt 20000 ]
+	[ "${#lines[@]}" -eq 2 ]
+	assert_line --regexp $'^aborted\t.*/f1\\.dcm\t.*; not sent again: the association still died after --retry-for$'
+	# f2 waited behind f1 (notsent), or came in the stream's next handful
+	# and had its own --retry-for (aborted)
+	assert_line --regexp $'^(notsent|aborted)\t.*/f2\\.dcm\t.*the association still died after --retry-for$'
+	# 100, 200, 400, 800 ms: 4 or 5 associations in 2 s, not one every 100 ms
+	[[ $output =~ after\ ([0-9]+)\ attempts ]]
+	[ "${BASH_REMATCH[1]}" -ge 2 ] && [ "${BASH_REMATCH[1]}" -le 6 ]
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 0 ]
 }
 
 # bats test_tags=serial

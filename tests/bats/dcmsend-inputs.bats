@@ -200,6 +200,31 @@ setup() {
 	[ "$(cut -f1-3,5 <<<"$probe_sc")" = "$(cut -f1-3,5 <<<"$real_sc")" ]
 }
 
+# -j 2 puts the two classes in two associations; the peer accepts the
+# one's and none of the other's.  That is the MR file's failure, exit 1,
+# as when -j 1 proposes both in one association: exit 4 (nothing
+# acceptable) is for a peer that accepts none on any association.
+# bats test_tags=serial
+@test "dcmsend -j 2: one association accepting nothing beside one that stores is exit 1, as with -j 1 (dry run too)" {
+	C=$(corpus_dir)
+	start_dcmrecv --sop-class CTImageStorage
+	for j in 1 2; do
+		run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" -j "$j" 127.0.0.1 "$RECV_PORT" \
+			"$C/sop/CTImageStorage.dcm" "$C/sop/MRImageStorage.dcm"
+		assert_line --regexp $'^0000\t'"$C/sop/CTImageStorage.dcm"$'\t'
+		assert_line --regexp $'^nocontext\t'"$C/sop/MRImageStorage.dcm"$'\t'
+		[ "${#lines[@]}" -eq 2 ]
+		[[ $stderr == *"1 stored, 0 with warning, 1 failed, 0 skipped"* ]]
+	done
+	# the case in point: the MR file had an association of its own
+	assert_line --regexp $'^nocontext\t'"$C/sop/MRImageStorage.dcm"$'\t.*\tthe peer accepted none of the 2 presentation contexts proposed$'
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe -j 2 127.0.0.1 "$RECV_PORT" \
+		"$C/sop/CTImageStorage.dcm" "$C/sop/MRImageStorage.dcm"
+	assert_line --regexp $'^planned\t'"$C/sop/CTImageStorage.dcm"$'\t'
+	assert_line --regexp $'^nocontext\t'"$C/sop/MRImageStorage.dcm"$'\t.*accepted none'
+}
+
 # bats test_tags=serial
 @test "dcmsend --dry-run --probe: a peer accepting none, or rejecting the association, exits 4 as the real send" {
 	start_dcmrecv --accept-ts JPEGBaseline8Bit
