@@ -25,7 +25,7 @@ open_index(int dirfd, int create)
 {
 	int fd = openat(dirfd, COMMIT_INDEX_NAME,
 	    O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0),
-	    0666);
+	    0664);
 	struct stat st;
 	char last = '\n';
 	int e;

@@ -66,7 +66,7 @@ struct commit_index {
 /*
  * Opens the index under dirfd when there is one and ends a torn last
  * line; an output directory that never got a file gets no index (it is
- * created, mode 0666 less the umask, with the first line).  Returns 0
+ * created, mode 0664 less the umask, with the first line).  Returns 0
  * or CS_E_IO with detail in err (ix is then closed).
  */
 int commit_index_open(

@@ -26,7 +26,7 @@ append_line(const struct sink_root *q, const char *line)
 	int fd, e;
 
 	fd = openat(q->dirfd, QUARANTINE_LOG,
-	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+	    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0664);
 	if (fd < 0)
 		return -1;
 	do

@@ -353,7 +353,7 @@ tmp_create(struct sink *s, const struct sink_root *root)
 
 	if (!root->named_only) {
 		s->fd =
-		    openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+		    openat(s->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0664);
 		if (s->fd >= 0) {
 			s->tmpfile = 1;
 			return 0;
@@ -366,7 +366,7 @@ tmp_create(struct sink *s, const struct sink_root *root)
 	for (i = 0; i < TMP_TRIES; i++) {
 		tmp_name(s->tmpname, sizeof(s->tmpname));
 		s->fd = openat(s->dirfd, s->tmpname,
-		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0664);
 		if (s->fd >= 0)
 			return 0;
 		if ((e = errno) != EEXIST)
@@ -447,7 +447,7 @@ sink_spare(const struct sink_root *root)
 {
 	if (root->named_only)
 		return -1;
-	return openat(root->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0666);
+	return openat(root->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0664);
 }
 
 /* tmp_create, on the spare when it is in the directory wanted. */
@@ -642,7 +642,7 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
 			j++;
 		memcpy(comp, rel + i, j - i);
 		comp[j - i] = '\0';
-		if (mkdirat(cur, comp, 0777) == 0) {
+		if (mkdirat(cur, comp, 0775) == 0) {
 			/* make the new entry durable, as the file will be */
 			if ((flags & SINK_FSYNC) && fsync(cur) != 0) {
 				e = errno;

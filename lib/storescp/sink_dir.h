@@ -12,7 +12,7 @@
  *                name: it vanishes with the process, whatever kills it)
  *                where the file system has them, else
  *                .cstore-tmp-OWNER.RANDOM (O_CREAT|O_EXCL; OWNER as in
- *                sink_owner.h, for sink_root_sweep), mode 0666 less the
+ *                sink_owner.h, for sink_root_sweep), mode 0664 less the
  *                umask, and prepares the Part 10 header;
  *   sink_write   appends dataset bytes exactly as received;
  *   sink_commit  creates the layout's subdirectories and links or
@@ -217,7 +217,7 @@ int sink_write_failed(struct sink *s, int e, struct cs_err *err);
 
 /*
  * Finishes the object: with SINK_FSYNC fsyncs the file, closes it,
- * creates the missing directories of relpath inside root (mode 0777 less
+ * creates the missing directories of relpath inside root (mode 0775 less
  * the umask; never through a symlink), then gives the file its name.
  * relpath must be relative, with non-empty components that are not "."
  * or ".." and do not start with SINK_TMP_PREFIX (any layout_render

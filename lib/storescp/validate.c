@@ -68,7 +68,10 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
 		    encapsulated ? "an encapsulated" : "a native");
 		return 1;
 	}
-	if (encapsulated > 0 || len == DS_LEN_UNDEFINED)
+	/* an empty value under a syntax that may be encapsulated holds
+	 * nothing to misread */
+	if (encapsulated > 0 || len == DS_LEN_UNDEFINED ||
+	    (encapsulated < 0 && len == 0))
 		return 0; /* not measured */
 	if (us(s, enc, TAG_ROWS, &rows) != 1 ||
 	    us(s, enc, TAG_COLUMNS, &cols) != 1 ||

@@ -249,22 +249,12 @@ setup() {
 	cut -f1 "$RECV_STDOUT" | grep -qx "${lines[0]}"
 }
 
-@test "dcmrecv: files and layout directories take their mode from the umask (002: a group may write; 077: only the user reads), as cp and storescp" {
-	local f d
-	umask 002
-	start_dcmrecv --layout '{StudyInstanceUID}/{SOPInstanceUID}.dcm'
-	umask 022
-	raw_associate "$RECV_PORT" "$CLS"
-	raw_cstore "$CLS" "$INST" "$DS"
-	[ "$RAW_STATUS" = 0000 ]
-	raw_release
-	stop_dcmrecv
-	f=$(cut -f1 "$RECV_STDOUT")
-	d=${f%/*}
-	[ "$(stat -c %a "$f")" = 664 ] || { stat -c '%a %n' "$f" >&2; return 1; }
-	[ "$(stat -c %a "$d")" = 775 ] || { stat -c '%a %n' "$d" >&2; return 1; }
+# umask_store MASK: one object stored by a dcmrecv started under MASK;
+# prints the modes of its file and of its layout directory
+umask_store() {
+	local f
 	rm -rf "$RECV_DIR"
-	umask 077
+	umask "$1"
 	start_dcmrecv --layout '{StudyInstanceUID}/{SOPInstanceUID}.dcm'
 	umask 022
 	raw_associate "$RECV_PORT" "$CLS"
@@ -273,8 +263,17 @@ setup() {
 	raw_release
 	stop_dcmrecv
 	f=$(cut -f1 "$RECV_STDOUT")
-	[ "$(stat -c %a "$f")" = 600 ]
-	[ "$(stat -c %a "${f%/*}")" = 700 ]
+	echo "$(stat -c %a "$f") $(stat -c %a "${f%/*}")"
+}
+
+@test "dcmrecv: files and layout directories take their mode from the umask (002: a group may write; 077: only the user reads; 000: still not others)" {
+	RECV_DIR=$BATS_TEST_TMPDIR/out
+	run -0 umask_store 002
+	[ "$output" = "664 775" ]
+	run -0 umask_store 077
+	[ "$output" = "600 700" ]
+	run -0 umask_store 000
+	[ "$output" = "664 775" ]
 }
 
 @test "dcmrecv: --on-duplicate keep, rename and reject; overwrite by default" {

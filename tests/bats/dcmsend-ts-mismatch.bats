@@ -102,7 +102,7 @@ setup() {
 	[ "$(cut -f1,2 <<<"${lines[2]}")" = "planned	$D/img16-evrle.dcm" ]
 }
 
-@test "dcmsend: an empty Pixel Data under a JPEG meta holds nothing to misread: planned and sent as it is, over DIMSE and STOW-RS alike" {
+@test "dcmsend: an empty Pixel Data under a JPEG meta holds nothing to misread: planned and sent as it is over DIMSE, planned over STOW-RS (--dry-run)" {
 	local e=$BATS_TEST_TMPDIR/empty-pixels-jpeg.dcm
 	# the file up to its top-level Pixel Data, then that element empty
 	/usr/bin/python3 -c 'import sys
