@@ -808,7 +808,8 @@ serve_here(int e, gdcm_jail_serve serve, size_t (*messages)(char *, size_t),
 			memcpy(dst, data, (size_t)a->data_len);
 		else
 			a->rc = CS_E_PROTO;
-	} else if (a->rc == 0 && data != NULL && dst == NULL) {
+	} else if (a->rc == 0 && data != NULL && a->data_len > 0 &&
+	    dst == NULL) {
 		if (alloc != NULL) {
 			*alloc = (uint8_t *)(uintptr_t)data;
 			data = tmp = NULL;
