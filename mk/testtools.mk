@@ -38,3 +38,6 @@ test-tools: $(CHARLS_TEST_SO)
 # codec-crash.so (LD_PRELOAD) makes OpenJPEG's decode abort and its
 # encode trap: GDCM crashing inside dcmsend, for codec-jail.bats.
 test-tools: $(BUILD)/tests/tools/codec-crash.so
+# no-fork.so (LD_PRELOAD): fork fails with EAGAIN (a process limit
+# reached), for codec-jail.bats: GDCM then converts in-process.
+test-tools: $(BUILD)/tests/tools/no-fork.so

@@ -157,8 +157,8 @@ struct dcmfile_image {
  *   CS_E_NOMEM.
  * Thread-safe.  Messages of GDCM and its libraries, when
  * dcmfile_codec_verbose asked for them, go to this thread's buffer
- * (dcmfile_codec_messages).  GDCM runs in a child process (this
- * thread's worker, gdcm_jail.h): a crash there is CS_E_UNSUPPORTED,
+ * (dcmfile_codec_messages).  GDCM runs in a child process (a
+ * worker of a shared pool, gdcm_jail.h): a crash there is CS_E_UNSUPPORTED,
  * "the decoder crashed (SIGABRT)", and this process goes on.
  */
 int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,

@@ -18,7 +18,7 @@
  * per process; the module is never unloaded.
  *
  * The module is loaded here, but its codec calls run in child
- * processes (gdcm_jail.h): frames in the calling thread's worker, a
+ * processes (gdcm_jail.h): frames in a worker of a shared pool, a
  * whole-file rewrite in a child of its own.  An assert or a crash in
  * GDCM or its libraries fails that conversion ("the decoder crashed
  * (SIGABRT)") and the program goes on.  Only the dictionary lookups

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +30,7 @@ static _Thread_local size_t kept_len;
 /* Buffers a worker keeps between calls, at most. */
 #define WORKER_KEEP ((size_t)16 << 20)
 
-/* This thread's worker; pid 0: none. */
+/* A worker of the pool; pid 0: none. */
 struct worker {
 	pid_t pid;
 	pid_t owner; /* the process that forked it (a fork of that process
@@ -39,10 +41,27 @@ struct worker {
 	unsigned gen; /* renew_gen when it was forked */
 	int noted;    /* 1: in reg[] (more than REG_MAX workers: not all) */
 };
-static _Thread_local struct worker wk;
-static pthread_key_t wk_key;
-static pthread_once_t wk_once = PTHREAD_ONCE_INIT;
 static unsigned renew_gen;
+
+/*
+ * The workers, shared by the converting threads: at most one per usable
+ * core (POOL_MAX at most), each serving one thread's call at a time, so
+ * that -j 30 holds a few descriptors for them, not 30 pairs of pipes
+ * (a socket pair each would do with one, but only lib/net has sockets).
+ */
+#define POOL_MAX 16
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* a worker was given back */
+	pid_t owner;         /* the process the slots are of */
+	unsigned size;
+	struct worker w[POOL_MAX];
+	unsigned char busy[POOL_MAX];
+} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0,
+	{ { 0, 0, -1, -1, 0, 0, 0 } }, { 0 } };
+
+/* 1 once this process said it converts without a worker. */
+static int said_here;
 
 /*
  * Every worker of the process, so that exit reaps them (killed, as a
@@ -62,6 +81,78 @@ struct child {
 	int reaped; /* 1: status holds how it ended */
 	int status;
 };
+
+/* A crash of a child dumps no core the size of the parent. */
+static void
+no_core(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+}
+
+/* Closes every descriptor from 3 up but a and b (a <= b; either may be
+ * below 3 when the program runs with 0, 1 or 2 closed). */
+static void
+close_others(int a, int b)
+{
+	unsigned lo = 3;
+	int keep[2] = { a, b }, i;
+
+	for (i = 0; i < 2; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			(void)close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	(void)close_range(lo, ~0U, 0);
+}
+
+/* 1: errno says the process is short of descriptors, processes or memory
+ * (converting here, as before there was a jail, does better than failing) */
+static int
+short_of_room(int e)
+{
+	return e == EMFILE || e == ENFILE || e == EAGAIN || e == ENOMEM;
+}
+
+/* write(2) of n bytes that raises no SIGPIPE on this thread (a library's
+ * caller may not ignore it); -1 when the reader is gone. */
+static int
+write_nosig(int fd, const struct iovec *v, int n)
+{
+	struct iovec iov[2];
+	sigset_t pipe_set, old;
+	struct timespec zero = { 0, 0 };
+	int i = 0, rc = 0;
+	ssize_t w;
+
+	memcpy(iov, v, sizeof(*v) * (size_t)n);
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	while (i < n && rc == 0) {
+		w = writev(fd, iov + i, n - i);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			/* a SIGPIPE of this write is taken back */
+			if (errno == EPIPE && !sigismember(&old, SIGPIPE))
+				(void)sigtimedwait(&pipe_set, NULL, &zero);
+			rc = -1;
+			break;
+		}
+		for (; i < n && (size_t)w >= iov[i].iov_len; i++)
+			w -= (ssize_t)iov[i].iov_len;
+		if (i < n) {
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + w;
+			iov[i].iov_len -= (size_t)w;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
 
 static int
 write_full(int fd, const void *p, size_t n)
@@ -96,6 +187,9 @@ child_main(gdcm_jail_fn fn, void *ctx, size_t (*messages)(char *, size_t),
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(2);
+	no_core();
+	/* other lanes' sockets, listening sockets, workers' ends: not its */
+	close_others(wfd < ackfd ? wfd : ackfd, wfd < ackfd ? ackfd : wfd);
 	/* what a library might print or flush (the parent's unwritten
 	 * stdout buffer is a copy here) never reaches the parent's output */
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -198,17 +292,14 @@ died(struct child *ch, const char *who, struct cs_err *err)
 	    WIFEXITED(ch->status) ? WEXITSTATUS(ch->status) : -1);
 }
 
-/* Keeps the module's messages (len bytes on the pipe) for this thread. */
-static int
-take_messages(struct child *ch, uint32_t len)
+/* Keeps len bytes of messages for this thread. */
+static void
+keep_text(const char *tmp, size_t len)
 {
-	char tmp[JAIL_MSG_MAX];
 	size_t room = sizeof(kept) - 1 - kept_len;
 
-	if (len > sizeof(tmp) || read_answer(ch, tmp, len) != 0)
-		return -1;
 	if (len > room)
-		len = (uint32_t)room;
+		len = room;
 	memcpy(kept + kept_len, tmp, len);
 	kept_len += len;
 	/* one message a line, even where one was cut */
@@ -216,7 +307,46 @@ take_messages(struct child *ch, uint32_t len)
 	    kept_len < sizeof(kept) - 1)
 		kept[kept_len++] = '\n';
 	kept[kept_len] = '\0';
+}
+
+/* Keeps the module's messages (len bytes on the pipe) for this thread. */
+static int
+take_messages(struct child *ch, uint32_t len)
+{
+	char tmp[JAIL_MSG_MAX];
+
+	if (len > sizeof(tmp) || read_answer(ch, tmp, len) != 0)
+		return -1;
+	keep_text(tmp, len);
 	return 0;
+}
+
+/* Once a process: a note that GDCM runs here, not in a worker (e). */
+static void
+note_here(int e)
+{
+	char line[160];
+	int n;
+
+	if (__atomic_exchange_n(&said_here, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	n = snprintf(line, sizeof(line),
+	    "converting in this process, not contained (cannot start the "
+	    "GDCM process: %s)",
+	    strerror(e));
+	if (n > 0)
+		keep_text(line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* The module's messages of a call made here, kept as a child's are. */
+static void
+keep_here(size_t (*messages)(char *, size_t))
+{
+	char tmp[JAIL_MSG_MAX];
+	size_t n = messages(tmp, sizeof(tmp));
+
+	keep_text(tmp, n < sizeof(tmp) ? n : sizeof(tmp) - 1);
 }
 
 /* The answer's bytes, into dst or *alloc; -1 when the child died. */
@@ -253,15 +383,14 @@ static int
 take_file(struct child *ch, struct gdcm_answer *a, int ackw, struct cs_err *err)
 {
 	char path[64];
-	ssize_t w;
+	struct iovec one = { (void *)(uintptr_t) "", 1 };
 	int fd;
 
 	snprintf(
 	    path, sizeof(path), "/proc/%ld/fd/%d", (long)ch->pid, a->tc.fd);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	/* the child waits for this byte (it answered: it is there) */
-	w = write(ackw, "", 1);
-	(void)w;
+	(void)write_nosig(ackw, &one, 1);
 	a->tc.fd = fd;
 	if (fd < 0)
 		return cs_err_set(err, CS_E_IO,
@@ -304,6 +433,44 @@ take_answer(struct child *ch, const char *who, struct gdcm_answer *a, void *dst,
 	return rc;
 }
 
+/* gdcm_jail_run's call made in this process: no child could be started
+ * (e), and failing the file would do worse than before the jail. */
+static int
+run_here(int e, gdcm_jail_fn fn, void *ctx, size_t (*messages)(char *, size_t),
+    void *dst, size_t dst_len, uint8_t **alloc, struct gdcm_answer *a,
+    struct cs_err *err)
+{
+	const void *data = NULL;
+
+	note_here(e);
+	fn(ctx, a, &data);
+	keep_here(messages);
+	a->err.msg[sizeof(a->err.msg) - 1] = '\0';
+	if (a->rc != 0) {
+		if (a->tc.fd >= 0)
+			close(a->tc.fd);
+		a->tc.fd = -1;
+		return cs_err_set(err, a->rc, "%s", a->err.msg);
+	}
+	if (data == NULL || a->data_len == 0)
+		return 0;
+	if (dst != NULL) {
+		if (a->data_len != dst_len)
+			return cs_err_set(err, CS_E_PROTO,
+			    "GDCM gave %llu bytes for a frame of %zu",
+			    (unsigned long long)a->data_len, dst_len);
+		memcpy(dst, data, dst_len);
+		return 0;
+	}
+	if (alloc == NULL || a->data_len > SIZE_MAX)
+		return cs_err_set(err, CS_E_PROTO, "GDCM gave unasked bytes");
+	*alloc = malloc((size_t)a->data_len);
+	if (*alloc == NULL)
+		return cs_err_set(err, CS_E_NOMEM, "out of memory");
+	memcpy(*alloc, data, (size_t)a->data_len);
+	return 0;
+}
+
 int
 gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
     size_t (*messages)(char *, size_t), void *dst, size_t dst_len,
@@ -317,14 +484,21 @@ gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
 	a->tc.fd = -1;
 	if (alloc != NULL)
 		*alloc = NULL;
-	if (pipe2(ans, O_CLOEXEC) != 0)
-		return cs_err_set(err,
-		    errno == EMFILE || errno == ENFILE ? CS_E_IO : CS_E_NOMEM,
-		    "cannot start the GDCM process: %s", strerror(errno));
+	if (pipe2(ans, O_CLOEXEC) != 0) {
+		e = errno;
+		if (short_of_room(e))
+			return run_here(
+			    e, fn, ctx, messages, dst, dst_len, alloc, a, err);
+		return cs_err_set(err, CS_E_IO,
+		    "cannot start the GDCM process: %s", strerror(e));
+	}
 	if (pipe2(ack, O_CLOEXEC) != 0) {
 		e = errno;
 		close(ans[0]);
 		close(ans[1]);
+		if (short_of_room(e))
+			return run_here(
+			    e, fn, ctx, messages, dst, dst_len, alloc, a, err);
 		return cs_err_set(err, CS_E_IO,
 		    "cannot start the GDCM process: %s", strerror(e));
 	}
@@ -340,6 +514,9 @@ gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
 	if (ch.pid < 0) {
 		close(ans[0]);
 		close(ack[1]);
+		if (short_of_room(e))
+			return run_here(
+			    e, fn, ctx, messages, dst, dst_len, alloc, a, err);
 		return cs_err_set(err, CS_E_NOMEM,
 		    "cannot start the GDCM process: %s", strerror(e));
 	}
@@ -351,7 +528,7 @@ gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
 	return rc;
 }
 
-/* ---- the per-thread worker (gdcm_jail_call) --------------------------- */
+/* ---- the pool of workers (gdcm_jail_call) ----------------------------- */
 
 static int
 read_full(int fd, void *p, size_t n)
@@ -386,24 +563,6 @@ worker_room(uint8_t **buf, size_t *cap, uint64_t n)
 		return -1;
 	*cap = (size_t)n;
 	return 0;
-}
-
-/* Closes every descriptor from 3 up but a and b (a < b; either may be
- * below 3 when the program runs with 0, 1 or 2 closed). */
-static void
-close_others(int a, int b)
-{
-	unsigned lo = 3;
-	int keep[2] = { a, b }, i;
-
-	for (i = 0; i < 2; i++) {
-		if (keep[i] < (int)lo)
-			continue;
-		if ((unsigned)keep[i] > lo)
-			(void)close_range(lo, (unsigned)keep[i] - 1, 0);
-		lo = (unsigned)keep[i] + 1;
-	}
-	(void)close_range(lo, ~0U, 0);
 }
 
 /* The worker: one request after the other until its pipe closes. */
@@ -495,7 +654,7 @@ reg_note(pid_t pid, int on)
 	return found;
 }
 
-/* Ends this thread's worker (killed: it may be busy) and reaps it. */
+/* Ends worker w (killed: it may be busy) and reaps it. */
 static void
 worker_stop(struct worker *w)
 {
@@ -503,6 +662,7 @@ worker_stop(struct worker *w)
 		return;
 	close(w->req);
 	close(w->ans);
+	w->req = w->ans = -1;
 	/* noted but no longer there: reaped at exit already */
 	if (w->owner == getpid() && (!w->noted || reg_note(w->pid, 0))) {
 		(void)kill(w->pid, SIGKILL);
@@ -512,45 +672,32 @@ worker_stop(struct worker *w)
 	w->pid = 0;
 }
 
-/* The thread's destructor: its worker ends with it. */
-static void
-worker_at_exit(void *p)
-{
-	worker_stop(p);
-}
-
-static void
-worker_key(void)
-{
-	(void)pthread_key_create(&wk_key, worker_at_exit);
-}
-
-/* Forks this thread's worker. */
+/* Forks worker w; 0, or the errno of what failed. */
 static int
-worker_start(gdcm_jail_serve serve, size_t (*messages)(char *, size_t),
-    struct cs_err *err)
+worker_start(
+    struct worker *w, gdcm_jail_serve serve, size_t (*messages)(char *, size_t))
 {
 	int req[2], ans[2], e;
 	pid_t parent = getpid();
 
 	if (pipe2(req, O_CLOEXEC) != 0)
-		return cs_err_set(err, CS_E_IO,
-		    "cannot start the GDCM process: %s", strerror(errno));
+		return errno;
 	if (pipe2(ans, O_CLOEXEC) != 0) {
 		e = errno;
 		close(req[0]);
 		close(req[1]);
-		return cs_err_set(err, CS_E_IO,
-		    "cannot start the GDCM process: %s", strerror(e));
+		return e;
 	}
-	wk.pid = fork();
-	if (wk.pid == 0) {
+	w->pid = fork();
+	if (w->pid == 0) {
 		close(req[1]);
 		close(ans[0]);
-		/* ends with the thread that forked it, or the process */
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* no PR_SET_PDEATHSIG: it would fire when the forking thread
+		 * ends, and other threads use the worker after that; the
+		 * request pipe's end closing with the process ends it */
 		if (getppid() != parent)
 			_exit(2);
+		no_core();
 		e = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		if (e >= 0)
 			(void)dup2(e, STDOUT_FILENO);
@@ -559,58 +706,138 @@ worker_start(gdcm_jail_serve serve, size_t (*messages)(char *, size_t),
 	e = errno;
 	close(req[0]);
 	close(ans[1]);
-	if (wk.pid < 0) {
-		wk.pid = 0;
+	if (w->pid < 0) {
+		w->pid = 0;
 		close(req[1]);
 		close(ans[0]);
-		return cs_err_set(err, CS_E_NOMEM,
-		    "cannot start the GDCM process: %s", strerror(e));
+		return e != 0 ? e : EAGAIN;
 	}
-	wk.noted = reg_note(wk.pid, 1);
-	wk.owner = parent;
-	wk.req = req[1];
-	wk.ans = ans[0];
-	wk.calls = 0;
-	wk.gen = __atomic_load_n(&renew_gen, __ATOMIC_ACQUIRE);
-	(void)pthread_once(&wk_once, worker_key);
-	(void)pthread_setspecific(wk_key, &wk);
+	w->noted = reg_note(w->pid, 1);
+	w->owner = parent;
+	w->req = req[1];
+	w->ans = ans[0];
+	w->calls = 0;
+	w->gen = __atomic_load_n(&renew_gen, __ATOMIC_ACQUIRE);
 	return 0;
 }
 
-/* Writes the request; -1 when the worker is gone (no SIGPIPE raised). */
-static int
-send_request(const struct gdcm_request *q, const void *in)
+/* How many workers the pool may have: the cores this process may use. */
+static unsigned
+pool_size(void)
 {
-	struct iovec iov[2] = { { (void *)(uintptr_t)q, sizeof(*q) },
-		{ (void *)(uintptr_t)in, (size_t)q->in_len } };
-	sigset_t pipe_set, old;
-	struct timespec zero = { 0, 0 };
-	int i = 0, rc = 0;
-	ssize_t w;
+	cpu_set_t set;
+	int n = 0;
 
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	while (i < 2 && rc == 0) {
-		w = writev(wk.req, iov + i, 2 - i);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			/* a SIGPIPE of this write is taken back */
-			if (errno == EPIPE && !sigismember(&old, SIGPIPE))
-				(void)sigtimedwait(&pipe_set, NULL, &zero);
-			rc = -1;
-			break;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n <= 0)
+		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (n <= 0)
+		n = 1;
+	return n > POOL_MAX ? POOL_MAX : (unsigned)n;
+}
+
+/* A worker of the pool for this thread alone (waits while all are busy;
+ * one already running first); pool_give gives it back. */
+static struct worker *
+pool_take(void)
+{
+	unsigned i, pick = POOL_MAX;
+
+	pthread_mutex_lock(&pool.lock);
+	if (pool.owner != getpid()) {
+		/* first call, or a fork of the process whose workers these
+		 * are: its copies of their pipes are closed, not used */
+		for (i = 0; i < POOL_MAX; i++) {
+			if (pool.w[i].pid > 0 && pool.owner != 0) {
+				close(pool.w[i].req);
+				close(pool.w[i].ans);
+			}
+			pool.w[i].pid = 0;
+			pool.w[i].req = pool.w[i].ans = -1;
+			pool.busy[i] = 0;
 		}
-		for (; i < 2 && (size_t)w >= iov[i].iov_len; i++)
-			w -= (ssize_t)iov[i].iov_len;
-		if (i < 2) {
-			iov[i].iov_base = (uint8_t *)iov[i].iov_base + w;
-			iov[i].iov_len -= (size_t)w;
-		}
+		pool.owner = getpid();
+		pool.size = pool_size();
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	for (;;) {
+		for (i = 0; i < pool.size; i++)
+			if (!pool.busy[i] &&
+			    (pick == POOL_MAX || pool.w[i].pid > 0))
+				pick = i;
+		if (pick < POOL_MAX)
+			break;
+		pthread_cond_wait(&pool.idle, &pool.lock);
+	}
+	pool.busy[pick] = 1;
+	pthread_mutex_unlock(&pool.lock);
+	return &pool.w[pick];
+}
+
+static void
+pool_give(struct worker *w)
+{
+	pthread_mutex_lock(&pool.lock);
+	pool.busy[w - pool.w] = 0;
+	pthread_cond_signal(&pool.idle);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+/* gdcm_jail_call's frame made in this process: no worker could be
+ * started (e), and failing the file would do worse than before the jail */
+static int
+serve_here(int e, gdcm_jail_serve serve, size_t (*messages)(char *, size_t),
+    const struct gdcm_request *q, const void *in, void *dst, uint8_t **alloc,
+    struct gdcm_answer *a, struct cs_err *err)
+{
+	const void *data = NULL;
+	uint8_t *tmp = NULL;
+	void *out = dst;
+
+	note_here(e);
+	if (out == NULL && q->out_len > 0) {
+		if (q->out_len > SIZE_MAX || (tmp = malloc(q->out_len)) == NULL)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		out = tmp;
+	}
+	serve(q, in, out, a, &data);
+	keep_here(messages);
+	a->err.msg[sizeof(a->err.msg) - 1] = '\0';
+	if (a->rc == 0 && data != NULL && dst != NULL && data != dst) {
+		if (a->data_len == q->out_len)
+			memcpy(dst, data, (size_t)a->data_len);
+		else
+			a->rc = CS_E_PROTO;
+	} else if (a->rc == 0 && data != NULL && a->data_len > 0 &&
+	    dst == NULL) {
+		if (alloc != NULL) {
+			*alloc = (uint8_t *)(uintptr_t)data;
+			data = tmp = NULL;
+		} else
+			a->rc = CS_E_PROTO;
+	}
+	if (data != NULL && data != out && data != dst)
+		free((void *)(uintptr_t)data);
+	free(tmp);
+	if (a->rc == CS_E_PROTO && a->err.msg[0] == '\0')
+		return cs_err_set(err, a->rc, "GDCM gave unasked bytes");
+	if (a->rc != 0)
+		return cs_err_set(err, a->rc, "%s", a->err.msg);
+	return 0;
+}
+
+/* A worker for the call; 0, or the errno of a start that failed. */
+static int
+worker_ready(
+    struct worker *w, gdcm_jail_serve serve, size_t (*messages)(char *, size_t))
+{
+	if (w->pid > 0 &&
+	    (w->calls >= GDCM_WORKER_CALLS ||
+		w->gen != __atomic_load_n(&renew_gen, __ATOMIC_ACQUIRE)))
+		worker_stop(w);
+	if (w->pid == 0)
+		return worker_start(w, serve, messages);
+	return 0;
 }
 
 int
@@ -619,43 +846,50 @@ gdcm_jail_call(const char *who, gdcm_jail_serve serve,
     const void *in, void *dst, uint8_t **alloc, struct gdcm_answer *a,
     struct cs_err *err)
 {
+	struct iovec iov[2] = { { (void *)(uintptr_t)q, sizeof(*q) },
+		{ (void *)(uintptr_t)in, (size_t)q->in_len } };
+	struct worker *w;
 	struct child ch;
-	int rc;
+	int rc, e;
 
 	memset(a, 0, sizeof(*a));
 	a->tc.fd = -1;
 	if (alloc != NULL)
 		*alloc = NULL;
-	if (wk.pid > 0 && wk.owner != getpid())
-		worker_stop(&wk); /* a forked copy of this thread's */
-	if (wk.pid > 0 &&
-	    (wk.calls >= GDCM_WORKER_CALLS ||
-		wk.gen != __atomic_load_n(&renew_gen, __ATOMIC_ACQUIRE)))
-		worker_stop(&wk);
-	if (wk.pid == 0 && (rc = worker_start(serve, messages, err)) != 0)
-		return rc;
-	ch.pid = wk.pid;
-	ch.fd = wk.ans;
+	w = pool_take();
+	e = worker_ready(w, serve, messages);
+	if (e != 0) {
+		pool_give(w);
+		if (short_of_room(e))
+			return serve_here(
+			    e, serve, messages, q, in, dst, alloc, a, err);
+		return cs_err_set(err, CS_E_IO,
+		    "cannot start the GDCM process: %s", strerror(e));
+	}
+	ch.pid = w->pid;
+	ch.fd = w->ans;
 	ch.reaped = 0;
 	ch.status = 0;
-	if (send_request(q, in) != 0)
+	if (write_nosig(w->req, iov, 2) != 0)
 		rc = died(&ch, who, err);
 	else
 		rc = take_answer(
 		    &ch, who, a, dst, (size_t)q->out_len, alloc, -1, err);
-	wk.calls++;
+	w->calls++;
 	/* crashed (reaped), failed (GDCM may leak on a failure) or lost
-	 * track of its pipe: a new worker for the next call */
+	 * track of its pipes: a new worker for the next call */
 	if (ch.reaped || rc != 0) {
 		if (ch.reaped) {
-			if (wk.noted)
-				(void)reg_note(wk.pid, 0);
-			close(wk.req);
-			close(wk.ans);
-			wk.pid = 0;
+			if (w->noted)
+				(void)reg_note(w->pid, 0);
+			close(w->req);
+			close(w->ans);
+			w->req = w->ans = -1;
+			w->pid = 0;
 		} else
-			worker_stop(&wk);
+			worker_stop(w);
 	}
+	pool_give(w);
 	return rc;
 }
 

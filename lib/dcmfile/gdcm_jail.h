@@ -5,16 +5,24 @@
  * instead of ending the program (dcmsend: the files after it lost, no
  * result lines).  Used by dcmfile_load.c only.
  *
- * Frames go to a worker per calling thread (gdcm_jail_call), forked
+ * Frames go to a small pool of workers shared by the calling threads
+ * (gdcm_jail_call: one per usable core, two pipes each), forked
  * after the module was loaded (it inherits it: no dlopen there); a
- * whole-file rewrite forks a child of its own (gdcm_jail_run).  The
- * child writes its answer to a pipe (struct gdcm_answer, then the bytes,
- * then the module's messages) and leaves with _exit (no atexit handlers,
- * no stdio flush, no leak check).  The parent reads the answer as it
- * comes.  A child that dies before its answer is whole is reported as
+ * whole-file rewrite forks a child of its own (gdcm_jail_run).  Every
+ * child closes the descriptors it inherited but its own, and dumps no
+ * core.  The child writes its answer to its pipe (struct gdcm_answer,
+ * then the bytes, then the module's messages); a worker then waits for
+ * the next request, a rewrite's child leaves with _exit (no atexit
+ * handlers, no stdio flush, no leak check).  The parent reads the answer
+ * as it comes.  A child that dies before its answer is whole is reported as
  * "the <who> crashed (SIGABRT)" (or "... ended without an answer (exit
  * status N)"), CS_E_UNSUPPORTED: the caller treats it as a frame GDCM
- * cannot convert.  A hung codec still hangs (no timeout).
+ * cannot convert.  A hung codec still hangs (no timeout).  When no
+ * child can be started for want of descriptors, processes or memory
+ * (EMFILE, ENFILE, EAGAIN, ENOMEM), the call is made in this process,
+ * not contained, as before there was a jail, and the thread's messages
+ * say so once a process: under that pressure a file converts as it did
+ * then instead of failing.
  */
 #ifndef CS_DCMFILE_GDCM_JAIL_H
 #define CS_DCMFILE_GDCM_JAIL_H
@@ -80,11 +88,12 @@ typedef void (*gdcm_jail_serve)(const struct gdcm_request *q, const void *in,
     void *out, struct gdcm_answer *a, const void **data);
 
 /*
- * gdcm_jail_run for one frame, by this thread's worker: a child forked
- * on the thread's first call that serves its calls one after the other
- * (a fork per frame cost more than JPEG decoding itself), with every
- * descriptor but its pipes closed, ended when the thread ends (or the
- * process), replaced after a crash or a failed call (GDCM may leak on
+ * gdcm_jail_run for one frame, by a worker of the pool: a child that
+ * serves calls one after the other (a fork per frame cost more than JPEG
+ * decoding itself), one thread's at a time (a thread waits while every
+ * worker is busy), with every descriptor but its pipes closed, ended
+ * when the process ends (reaped at exit; its request pipe closing ends it
+ * otherwise), replaced after a crash or a failed call (GDCM may leak on
  * one) and after GDCM_WORKER_CALLS calls (what it still shares of this
  * process at its fork stays bounded).  The bytes go to dst (q->out_len
  * of them) or *alloc, as with gdcm_jail_run.

@@ -6,6 +6,9 @@
 # no result lines, the files after it never sent.  codec-crash.so
 # (LD_PRELOAD) makes OpenJPEG's decode abort and its encode trap; the
 # other codecs are untouched.
+# The workers are a pool shared by the converting threads (one per usable
+# core); with no descriptor or process to spare, GDCM converts in-process
+# as it did before the jail.  no-fork.so (LD_PRELOAD) makes fork fail.
 # Runs beside other files (scripts/run-check).
 # bats file_tags=parallel
 
@@ -86,7 +89,7 @@ stored_as() {
 	stop_dcmrecv
 }
 
-@test "codec-jail: one GDCM worker per converting thread serves every frame, holds none of dcmsend's descriptors, and is reaped before dcmsend exits" {
+@test "codec-jail: a GDCM worker serves every frame, holds none of dcmsend's descriptors, and is reaped before dcmsend exits" {
 	require_cmd strace
 	local files pids p
 	# LeakSanitizer cannot work under ptrace (it aborts at exit)
@@ -96,21 +99,77 @@ stored_as() {
 	[ "$(wc -l <<<"$files")" -eq 3 ]
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
 	# one lane converting at its turn: one converting thread, 9 frames
-	run -0 --separate-stderr strace -f -qq -e trace=prctl,close_range,wait4 -o "$W/st" \
+	run -0 --separate-stderr strace -f -qq -e trace=close_range,wait4 -o "$W/st" \
 		"$CSTORE_BIN/dcmsend" --no-transcode-ahead 127.0.0.1 "$RECV_PORT" $files
 	[ "$(grep -c $'^0000\t.*transcoded to ImplicitVRLittleEndian$' <<<"$output")" -eq 3 ]
 	stop_dcmrecv
-	# the processes started: each child of the jail asks to die with
-	# its parent first thing (strace pads a short PID with spaces)
-	pids=$(awk '/prctl\(PR_SET_PDEATHSIG, SIGKILL/ { print $1 }' "$W/st")
+	# the processes started: each child of the jail closes what it
+	# inherited (a lane's socket among them) first thing (strace pads a
+	# short PID with spaces)
+	pids=$(awk '/close_range\(/ { print $1 }' "$W/st" | sort -u)
 	[ "$(wc -w <<<"$pids")" -eq 1 ] || { cat "$W/st"; false; }
 	for p in $pids; do
-		# it closed what it inherited (a lane's socket among them) ...
-		grep -qE "^$p +close_range\\(" "$W/st" || { cat "$W/st"; false; }
 		# ... and dcmsend waited for it
 		grep -qE "wait4\($p," "$W/st" || { cat "$W/st"; false; }
 	done
 	# the frames' pixels are the reference decoder's
+	for p in $files; do
+		stored_as "$p" j2k
+	done
+}
+
+@test "codec-jail: with few descriptors (ulimit -n 40, -j 4) every compressed file is still converted and stored" {
+	local files n
+	files=$(ls "$XCORPUS"/j2k/*.dcm "$XCORPUS"/jpeg-sv1/*.dcm "$XCORPUS"/jpegls/*.dcm)
+	n=$(wc -l <<<"$files")
+	[ "$n" -ge 30 ]
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian --max-associations 8
+	# before: a worker (two pipes) per converting thread, and a file
+	# whose worker could not start was transcodefail (EMFILE)
+	run -0 --separate-stderr bash -c 'ulimit -n 40 && exec "$@"' _ \
+		"$CSTORE_BIN/dcmsend" -j 4 127.0.0.1 "$RECV_PORT" $files
+	[ "$(grep -c $'^0000\t.*transcoded to ImplicitVRLittleEndian$' <<<"$output")" -eq "$n" ] ||
+		{ printf '%s\n' "$output" "$stderr"; false; }
+	stop_dcmrecv
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq "$n" ]
+	stored_as "$(sed -n 1p <<<"$files")" j2k
+}
+
+@test "codec-jail: the GDCM workers are shared by the converting threads, one per usable core (-j 8 on one core: one), and dump no core" {
+	require_cmd strace
+	require_cmd taskset
+	local files pids p
+	[ -z "${CSTORE_SANITIZE:-}" ] ||
+		local -x ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	files=$(ls "$XCORPUS"/j2k/*.dcm "$XCORPUS"/jpeg-sv1/*.dcm)
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian --max-associations 8
+	run -0 --separate-stderr taskset -c 0 strace -f -qq -e trace=close_range,prlimit64,setrlimit -o "$W/st" \
+		"$CSTORE_BIN/dcmsend" -j 8 127.0.0.1 "$RECV_PORT" $files
+	[ "$(grep -c $'^0000\t.*transcoded to ImplicitVRLittleEndian$' <<<"$output")" -eq "$(wc -l <<<"$files")" ]
+	stop_dcmrecv
+	# the workers: the processes that closed what they inherited
+	pids=$(awk '/close_range\(/ { print $1 }' "$W/st" | sort -u)
+	[ "$(wc -w <<<"$pids")" -eq 1 ] || { cat "$W/st"; false; }
+	for p in $pids; do
+		grep -qE "^$p +(prlimit64\(0, RLIMIT_CORE, \{rlim_cur=0, rlim_max=0\}|setrlimit\(RLIMIT_CORE, \{rlim_cur=0, rlim_max=0\})" "$W/st" ||
+			{ cat "$W/st"; false; }
+	done
+}
+
+@test "codec-jail: when no GDCM process can be started (fork: EAGAIN), files are converted in dcmsend as before the jail, and -v says so once" {
+	local files p
+	files=$(ls "$XCORPUS"/j2k/*-f3.dcm | head -n 2)
+	[ "$(wc -l <<<"$files")" -eq 2 ]
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	# before: transcodefail, "cannot start the GDCM process"
+	run -0 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-fork.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" -v 127.0.0.1 "$RECV_PORT" $files
+	[ "$(grep -c $'^0000\t.*transcoded to ImplicitVRLittleEndian$' <<<"$output")" -eq 2 ] ||
+		{ printf '%s\n' "$output" "$stderr"; false; }
+	[ "$(grep -c 'converting in this process, not contained (cannot start the GDCM process: Resource temporarily unavailable)' <<<"$stderr")" -eq 1 ] ||
+		{ printf '%s\n' "$stderr"; false; }
+	stop_dcmrecv
 	for p in $files; do
 		stored_as "$p" j2k
 	done
