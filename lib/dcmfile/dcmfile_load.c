@@ -65,8 +65,8 @@ static struct {
 	struct cs_err err; /* why it is not loaded */
 } gdcm;
 
-/* the load, tried again while it failed for want of descriptors or
- * memory (gdcm_final 0): such a failure passes, another does not */
+/* the load, tried again while it failed for want of descriptors
+ * (gdcm_final 0): such a failure passes, another does not */
 static pthread_mutex_t gdcm_mu = PTHREAD_MUTEX_INITIALIZER;
 static int gdcm_final;
 /* dcmfile_codec_verbose's setting, applied when the module loads */
