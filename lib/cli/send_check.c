@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/follow_args.h"
@@ -31,6 +32,18 @@ unbracket(char *host)
  * resolver, a converted file, a commitment listener). */
 #define FDS_PER_JOB 3u
 #define FDS_RESERVED 2u
+/* When files may be converted, besides: the converted file sent, the
+ * files prepared ahead (AHEAD_DEPTH of lib/storescu/send_window.c,
+ * each its source and its converted file) and, per converting thread
+ * (the lane's and AHEAD_WORKERS_MAX at most of its workers, the cores
+ * shared out among the lanes), the GDCM worker's pipes and a call's. */
+#define FDS_CONVERTED 1u
+#define FDS_AHEAD (6u * 2u)
+#define FDS_PER_CONVERTER 4u
+#define CONVERTERS_MAX 4u
+/* Planning keeps up to a quarter of the limit open (keep_budget of
+ * lib/storescu/source.c), 4096 at most. */
+#define KEEP_MAX 4096u
 
 /* Descriptors open now: /proc/self/fd, or the three standard ones. */
 static unsigned
@@ -48,27 +61,50 @@ open_fds(void)
 	return n > 0 ? n - 1 : 3; /* not the one readdir used */
 }
 
+/* What one of jobs associations may hold at once. */
+static unsigned
+fds_per_job(const struct send_args *a, unsigned jobs)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned workers;
+
+	if (a->send.no_transcode)
+		return FDS_PER_JOB;
+	if (a->send.no_ahead)
+		return FDS_PER_JOB + FDS_CONVERTED + FDS_PER_CONVERTER;
+	workers = cores > 0 ? ((unsigned)cores + jobs - 1) / jobs : 1;
+	if (workers > CONVERTERS_MAX)
+		workers = CONVERTERS_MAX;
+	return FDS_PER_JOB + FDS_CONVERTED + FDS_AHEAD +
+	    FDS_PER_CONVERTER * (1 + workers);
+}
+
 /*
  * -j N beyond what the descriptor limit carries is lowered to what it
  * does (at least 1), said on standard error: out of descriptors, a file
- * would be reported unreadable and a connection unreachable, for a
- * shortage of ours.
+ * would be reported unreadable, not converted, and a connection
+ * unreachable, for a shortage of ours.
  */
 static void
 fit_jobs(struct send_args *a)
 {
 	unsigned jobs = a->send.jobs > 0 ? a->send.jobs : 1, used, fit;
+	unsigned long long left;
 	struct rlimit rl;
 
 	if (jobs == 1 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
 	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
 		return;
-	used = open_fds() + FDS_RESERVED;
-	fit = rl.rlim_cur > used ? (unsigned)(rl.rlim_cur - used) / FDS_PER_JOB
-				 : 0;
+	used = open_fds() + FDS_RESERVED +
+	    (rl.rlim_cur / 4 < KEEP_MAX ? (unsigned)(rl.rlim_cur / 4)
+					: KEEP_MAX);
+	left = rl.rlim_cur > used ? rl.rlim_cur - used : 0;
+	for (fit = jobs; fit > 1; fit--)
+		if ((unsigned long long)fit * fds_per_job(a, fit) <= left)
+			break;
 	if (fit >= jobs)
 		return;
-	a->send.jobs = fit > 0 ? fit : 1;
+	a->send.jobs = fit;
 	if (!a->quiet)
 		fprintf(stderr,
 		    "%s: -j %u: the descriptor limit (ulimit -n %llu) carries "

@@ -32,6 +32,7 @@ enum status_code {
 	STATUS_CODE_OUT_OF_RESOURCES = 0xA700,
 	STATUS_CODE_DATASET_MISMATCH = 0xA900,
 	STATUS_CODE_COERCION = 0xB000, /* stored with elements changed */
+	STATUS_CODE_ELEMENTS_DISCARDED = 0xB006,       /* stored without some */
 	STATUS_CODE_DATASET_MISMATCH_WARNING = 0xB007, /* stored anyway */
 	STATUS_CODE_CANNOT_UNDERSTAND = 0xC000,
 };

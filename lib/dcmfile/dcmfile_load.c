@@ -25,6 +25,7 @@
  * run here.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -64,7 +65,10 @@ static struct {
 	struct cs_err err; /* why it is not loaded */
 } gdcm;
 
-static pthread_once_t gdcm_once = PTHREAD_ONCE_INIT;
+/* the load, tried again while it failed for want of descriptors
+ * (gdcm_final 0): such a failure passes, another does not */
+static pthread_mutex_t gdcm_mu = PTHREAD_MUTEX_INITIALIZER;
+static int gdcm_final;
 /* dcmfile_codec_verbose's setting, applied when the module loads */
 static int want_trace;
 /* dcmfile_codec_threads: this thread's, handed to each decode */
@@ -139,7 +143,7 @@ load_module(void)
 	char cand[5][PATH_MAX];
 	const char *msg;
 	void *h = NULL;
-	int i, n = candidates(cand), tried = -1;
+	int i, n = candidates(cand), tried = -1, e;
 
 	/*
 	 * CharLS before the module, which needs it anyway: opened later by
@@ -156,8 +160,16 @@ load_module(void)
 		if (h == NULL)
 			break;
 	}
+	gdcm_final = 1;
 	if (h == NULL) {
+		e = errno;
 		msg = dlerror();
+		/* out of descriptors (ulimit -n): a later file may find one */
+		gdcm_final = tried < 0 ||
+		    !(e == EMFILE || e == ENFILE ||
+			(msg != NULL &&
+			    (strstr(msg, strerror(EMFILE)) != NULL ||
+				strstr(msg, strerror(ENFILE)) != NULL)));
 		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
 		    "GDCM module not loaded: %s",
 		    tried < 0         ? "no " CSTORE_GDCM_MODULE_NAME " to try"
@@ -199,10 +211,18 @@ load_module(void)
 static int
 need_module(struct cs_err *err)
 {
-	pthread_once(&gdcm_once, load_module);
-	if (gdcm.loaded)
+	char msg[sizeof(gdcm.err.msg)];
+
+	if (__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
 		return 0;
-	return cs_err_set(err, CS_E_UNSUPPORTED, "%s", gdcm.err.msg);
+	pthread_mutex_lock(&gdcm_mu);
+	if (!gdcm_final)
+		load_module();
+	snprintf(msg, sizeof(msg), "%s", gdcm.err.msg);
+	pthread_mutex_unlock(&gdcm_mu);
+	if (__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
+		return 0;
+	return cs_err_set(err, CS_E_UNSUPPORTED, "%s", msg);
 }
 
 /* A whole-file rewrite's arguments, for the child that makes it. */

@@ -1058,6 +1058,12 @@ icon_pixels(struct xc *x, struct ds_walk *w, struct rd *r,
 		goto out;
 	}
 	n = xcp_native_len(p);
+	if (n >= DS_LEN_UNDEFINED) {
+		rc = cs_err_set(x->err, CS_E_UNSUPPORTED,
+		    "%llu bytes of icon pixels do not fit in one element",
+		    (unsigned long long)n);
+		goto out;
+	}
 	rc = put_header(x, DS_TAG_PIXEL_DATA,
 	    p->img.bits_allocated > 8 ? "OW" : "OB", (uint32_t)n);
 	if (rc == 0)

@@ -114,6 +114,32 @@ young(const struct pending *p, const struct pend_conn *c, uint64_t now)
 	return now < c->since + y;
 }
 
+/* The number of connections from host, plus one when it is newcomer's */
+static size_t
+count_host(const struct pending *p, const char *host, const char *newcomer)
+{
+	size_t k = strcmp(host, newcomer) == 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		k += strcmp(p->v[i].host, host) == 0;
+	return k;
+}
+
+/*
+ * The budget is full: the connection to close for host's newcomer.  The
+ * oldest of an address over its share (counting the newcomer), young or
+ * not, so that a burst from one address never costs another's; the
+ * oldest of all only when every address is within its share.
+ */
+static size_t
+victim(const struct pending *p, const char *host)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (count_host(p, p->v[i].host, host) > p->per_host)
+			return i;
+	return 0;
+}
+
 int
 pending_add(
     struct pending *p, int fd, const char *host, const char *peer, uint64_t now)
@@ -134,7 +160,8 @@ pending_add(
 		drop(p, first);
 		closed = 1;
 	} else if (p->n == p->cap) {
-		closed = pending_drop_oldest(p);
+		drop(p, victim(p, host));
+		closed = 1;
 	}
 	p->v[p->n] = (struct pend_conn){
 		.fd = fd, .since = now, .need = 1, .header = p->proxy

@@ -8,8 +8,9 @@
  * association's thread reads it as if straight from accept), or is
  * closed: at its deadline (the PROXY header and the RQ a window each), when the peer ends, or to make room (the
  * oldest of its source address when that address has its share of
- * connections no longer young, PEND_YOUNG_MS, else
- * the oldest of all; it is sent an A-ASSOCIATE-RJ first, transient,
+ * connections no longer young, PEND_YOUNG_MS; when the budget is full,
+ * the oldest of an address over its share, young or not, and the oldest
+ * of all only when none is over; it is sent an A-ASSOCIATE-RJ first, transient,
  * local limit exceeded, but under TLS).  Internal to libstorescp.
  */
 #ifndef CS_STORESCP_PENDING_H
@@ -54,9 +55,10 @@ void pending_release(struct pending *p);
 /*
  * Takes fd from host (owned from now on).  Makes room first: closes the
  * oldest connection of host when it has per_host already and that one
- * is not young (PEND_YOUNG_MS), else the oldest of all when the budget
- * is full; returns
- * how many were closed (0 or 1).
+ * is not young (PEND_YOUNG_MS); else, when the budget is full, the
+ * oldest of an address over its share (host's newcomer counted), young
+ * or not, or the oldest of all when no address is over.  Returns how
+ * many were closed (0 or 1).
  */
 int pending_add(struct pending *p, int fd, const char *host, const char *peer,
     uint64_t now);

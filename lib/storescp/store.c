@@ -379,12 +379,15 @@ check_dataset(struct store *st)
 
 	if (st->status != STATUS_CODE_SUCCESS)
 		return;
-	/* no byte at all: no object to keep, whatever the syntax
-	 * (storescp refuses it too, with A700; storescp +B stores a meta
-	 * header alone and answers 0000) */
-	if (st->ds_bytes == 0) {
+	/* no byte at all, or none but the group 0002 elements dropped
+	 * (store_head.c): no object to keep, whatever the syntax
+	 * (storescp refuses an empty one too, with A700; storescp +B
+	 * stores a meta header alone and answers 0000) */
+	if (st->ds_bytes <= st->head.dropped_bytes) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
-		    "empty data set: nothing to store");
+		    st->ds_bytes == 0 ? "empty data set: nothing to store"
+				      : "File Meta Information "
+					"(group 0002) alone: nothing to store");
 		return;
 	}
 	if (!st->scanning)
@@ -427,8 +430,11 @@ check_dataset(struct store *st)
 
 /*
  * Group 0002 elements dropped from the data set's head (store_head.c):
- * the data set stored is not the one sent, which B000 (coercion of
- * data elements, PS3.4 B.2.3) says; B007 (no UIDs) says more.
+ * the data set stored is not the one sent, elements discarded, B006
+ * (PS3.4 Table B.2-1; B000 is for values changed).  A response has one
+ * status: B007 (no SOP Class or Instance UID in the data set, stored
+ * under the command's) wins, as it says the object is not what its
+ * class wants, a graver warning; the note names the drop all the same.
  */
 static void
 meta_dropped(struct store *st)
@@ -441,9 +447,9 @@ meta_dropped(struct store *st)
 	    "answered %04X",
 	    st->who.id, st->head.dropped, st->head.dropped == 1 ? "" : "s",
 	    st->rq->affected_instance,
-	    st->warn != 0 ? st->warn : STATUS_CODE_COERCION);
+	    st->warn != 0 ? st->warn : STATUS_CODE_ELEMENTS_DISCARDED);
 	if (st->warn == 0)
-		st->warn = STATUS_CODE_COERCION;
+		st->warn = STATUS_CODE_ELEMENTS_DISCARDED;
 }
 
 /* What a failed sink_commit (rc) answers. */

@@ -80,6 +80,7 @@ struct store {
 		size_t have;      /* its bytes so far */
 		uint64_t skip;    /* value bytes still to drop */
 		unsigned dropped; /* elements dropped */
+		uint64_t dropped_bytes; /* their headers and values */
 	} head;
 
 	/* an object was stored: once its response has left, the next

@@ -134,6 +134,7 @@ store_head_feed(struct store *st, const uint8_t *data, size_t len)
 			return;
 		}
 		h->skip = vlen;
+		h->dropped_bytes += h->have + (uint64_t)vlen;
 		h->have = 0;
 		h->dropped++;
 	}

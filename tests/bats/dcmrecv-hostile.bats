@@ -53,6 +53,19 @@ baseline() {
 	BASE=($(usage))
 }
 
+# accepted: the receiver has taken every connection made so far off its
+# listening socket's queue (ss: a listener's Recv-Q), within 10 s
+accepted() {
+	local i q
+	for i in $(seq 100); do
+		q=$(ss -Hltn "sport = :$RECV_PORT" | awk '{ print $2; exit }')
+		[ "$q" = 0 ] && return 0
+		sleep 0.1
+	done
+	echo "accept queue of :$RECV_PORT: '$q'" >&2
+	return 1
+}
+
 # back_to_baseline [SECONDS]: descriptors and threads as at the start
 # within SECONDS (20), resident size within 8 MB of it
 back_to_baseline() {
@@ -141,9 +154,11 @@ hostile_wait() {
 	local got
 	start_dcmrecv -v
 	raw_connect "$RECV_PORT"
-	# older than the young time of its address's share (1 s), then 20
-	# more from the same address, past its share of 16
-	sleep 1.5
+	# older than the young time of its address's share (1 s) by the
+	# receiver's clock, which starts at its accept: then 20 more from
+	# the same address, past its share of 16
+	accepted
+	sleep 1.1
 	hostile_bg "$BATS_TEST_TMPDIR/h" idle 20 3
 	wait_line "$BATS_TEST_TMPDIR/h" "20 open"
 	got=$(raw_read_hex 5)
@@ -152,6 +167,26 @@ hostile_wait() {
 	# (presentation) (3), local-limit-exceeded (2)
 	[ "$got" = 03000000000400020302 ] || { echo "got '$got'" >&2; false; }
 	hostile_wait
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+}
+
+@test "dcmrecv hostile: a young burst that fills the budget of connections before their RQ closes its own, not another address's waiting connection" {
+	start_dcmrecv -v
+	"$CSTORE_TOOLS/hostile" -b 127.0.0.2 "$RECV_PORT" idle 1 6 >"$BATS_TEST_TMPDIR/b" 2>&1 &
+	local bpid=$! st=0
+	track_pid "$bpid"
+	wait_line "$BATS_TEST_TMPDIR/b" "1 open"
+	accepted
+	# 140 at once from 127.0.0.1, past the budget of 128, none of them
+	# old enough (1 s) for their address's share to be enforced
+	hostile_bg "$BATS_TEST_TMPDIR/h" idle 140 2
+	wait_line "$BATS_TEST_TMPDIR/h" "140 open"
+	hostile_wait
+	grep -q "^1[2-9] closed by the receiver" "$BATS_TEST_TMPDIR/h" || { cat "$BATS_TEST_TMPDIR/h" >&2; false; }
+	wait "$bpid" || st=$?
+	[ "$st" -eq 0 ]
+	grep -q "^0 closed by the receiver, 1 still open" "$BATS_TEST_TMPDIR/b" || { cat "$BATS_TEST_TMPDIR/b" >&2; false; }
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
 }

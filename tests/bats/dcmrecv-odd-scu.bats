@@ -232,20 +232,26 @@ open(sys.argv[2], "wb").write(m + open(sys.argv[1], "rb").read())
 PY
 }
 
-@test "dcmrecv vs odd SCU: group 0002 elements at the head of a data set are dropped (PS3.5 7.1), in PDVs of any size, answered B000; one of undefined length C000" {
+@test "dcmrecv vs odd SCU: group 0002 elements at the head of a data set are dropped (PS3.5 7.1), in PDVs of any size, answered B006 (elements discarded); one of undefined length C000, a data set of them alone C000" {
 	local m p f=$BATS_TEST_TMPDIR/meta.ds u=$BATS_TEST_TMPDIR/undef.ds
 	with_meta "${DS[0]}" "$f"
 	with_meta "${DS[1]}" "$u" undef
 	start_dcmrecv
 	for m in plain pdv=1 pdv=3 pdv=13 split; do
 		fake "$m" "$f" "${DS[2]}"
-		[ "$output" = $'B000\t\n0000\t\nreleased' ] || { echo "$m: $output" >&2; return 1; }
+		[ "$output" = $'B006\t\n0000\t\nreleased' ] || { echo "$m: $output" >&2; return 1; }
 		stored_as_sent 0
 		stored_as_sent 2
 	done
 	fake "class=$CLS0,inst=2.25.77" "$u"
 	[ "$output" = $'C000\tcannot parse the data set: (0002,0100) of undefined length\nreleased' ] ||
 		{ echo "$output" >&2; return 1; }
+	# nothing but group 0002: nothing left to store
+	with_meta /dev/null "$BATS_TEST_TMPDIR/alone.ds"
+	fake "class=$CLS0,inst=2.25.78" "$BATS_TEST_TMPDIR/alone.ds"
+	[ "$output" = $'C000\tFile Meta Information (group 0002) alone: nothing to store\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	[ ! -e "$RECV_DIR/2.25.78.dcm" ]
 	# in Implicit VR LE and Explicit VR BE data sets alike
 	local ts t k cls
 	for t in odd/bare-implicit-le:1.2.840.10008.1.2:ivr ts/explicit-be:1.2.840.10008.1.2.2:be; do
@@ -263,14 +269,14 @@ open(sys.argv[2], "wb").write(m + open(sys.argv[1], "rb").read())
 PY
 		IFS=$'\t' read -r cls u _ < <("$CSTORE_TOOLS/dcm-dataset" -u "$C/$f.dcm")
 		fake "ts=$ts,class=$cls,inst=$u,pdv=63" "$BATS_TEST_TMPDIR/$k-meta.ds"
-		[ "$output" = $'B000\t\nreleased' ] || { echo "$k: $output" >&2; return 1; }
+		[ "$output" = $'B006\t\nreleased' ] || { echo "$k: $output" >&2; return 1; }
 		cmp "$BATS_TEST_TMPDIR/$k.ds" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$u.dcm")
 	done
 	stop_dcmrecv
 	# one meta group in the file: the receiver's, with its transfer syntax
 	p=$(awk -F'\t' -v u="$UID0" '$3 == u { print $1; exit }' "$RECV_STDOUT")
 	[ "$(python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); print(b.count(b"\x02\x00\x10\x00UI"))' "$p")" = 1 ]
-	grep -q "4 File Meta Information elements (group 0002) at the head of the data set of '$UID0' dropped: answered B000" "$RECV_STDERR"
+	grep -q "4 File Meta Information elements (group 0002) at the head of the data set of '$UID0' dropped: answered B006" "$RECV_STDERR"
 	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 12 ]
 	no_temporaries "$RECV_DIR"
 }

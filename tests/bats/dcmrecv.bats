@@ -856,6 +856,41 @@ pc_result() {
 	[ "$n" -eq 30 ]
 }
 
+@test "dcmsend -j 50 under ulimit -n 64, 200 JPEG 2000 files to convert for a peer taking native only: lowered to what planning's kept descriptors and the files converted ahead leave; every file stored, none unreadable or transcodefail" {
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} src in=$BATS_TEST_TMPDIR/in u0 f u
+	src=$corpus/ts/j2k-lossless.dcm
+	[ -f "$src" ] || skip "no corpus (CSTORE_CORPUS)"
+	u0=$("$CSTORE_TOOLS/dcm-dataset" -u "$src" | cut -f2)
+	[ ${#u0} -gt 12 ]
+	# 200 copies, each with its own SOP Instance UID (3 digits inside
+	# the long component changed: same length, so only those bytes)
+	mkdir "$in"
+	python3 - "$src" "$in" "$u0" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+u = sys.argv[3].encode()
+for i in range(200):
+    v = u[:8] + b"%03d" % i + u[11:]
+    open("%s/f%03d.dcm" % (sys.argv[2], i), "wb").write(b.replace(u, v))
+PY
+	start_dcmrecv --accept-ts ExplicitVRLittleEndian
+	run --separate-stderr bash -c 'exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+		ulimit -n 64 && exec "$0" -j 50 127.0.0.1 "$@"' \
+		"$CSTORE_BIN/dcmsend" "$RECV_PORT" "$in"
+	stop_dcmrecv
+	[ "$status" -eq 0 ] || { echo "exit $status: $stderr" >&2; grep -v $'^0000\t' <<<"$output" | cut -f1,5- | sort | uniq -c >&2; false; }
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 200 ]
+	[[ $stderr == *"dcmsend: -j 50: the descriptor limit (ulimit -n 64) carries -j 1: using it"* ]] || { echo "stderr: $stderr" >&2; false; }
+	# every data set arrived converted, each the first one's but for its UID
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 200 ]
+	dataset_of "$RECV_DIR/${u0:0:8}000${u0:11}.dcm" >"$BATS_TEST_TMPDIR/first"
+	[ "$(meta_value "$RECV_DIR/${u0:0:8}000${u0:11}.dcm" 0002,0010)" = 1.2.840.10008.1.2.1 ]
+	for f in "$RECV_DIR"/*.dcm; do
+		u=$(basename "$f" .dcm)
+		cmp "$BATS_TEST_TMPDIR/first" <(dataset_of "$f" | python3 -c 'import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().replace(sys.argv[1].encode(), sys.argv[2].encode()))' "$u" "${u0:0:8}000${u0:11}")
+	done
+}
+
 # bats test_tags=serial
 @test "dcmrecv: a slow --exec blocks neither the association nor the shutdown beyond --grace" {
 	local t0 go=$BATS_TEST_TMPDIR/go

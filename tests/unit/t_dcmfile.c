@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cstore/cstore.h"
@@ -404,6 +406,46 @@ START_TEST(can_transcode_follows_the_lossless_rule)
 }
 END_TEST
 
+/*
+ * Out of descriptors, the GDCM module cannot load; once some are free
+ * again it must: an EMFILE is no reason to give GDCM up for the life of
+ * the process (dcmsend -j under a small ulimit -n).  In a child of its
+ * own, so that the module is not loaded yet.
+ */
+START_TEST(the_module_loads_after_a_load_out_of_descriptors)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl, low;
+		int fds[256], n = 0, fd;
+		size_t before, after;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			_exit(2);
+		low = rl;
+		low.rlim_cur = 64;
+		if (low.rlim_cur > rl.rlim_max || setrlimit(RLIMIT_NOFILE, &low))
+			_exit(2);
+		while (n < 256 && (fd = open("/dev/null", O_RDONLY)) >= 0)
+			fds[n++] = fd;
+		before = dcmfile_gdcm_uid_count();
+		while (n > 0)
+			close(fds[--n]);
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		after = dcmfile_gdcm_uid_count();
+		_exit(before != 0 ? 3 : after > 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_msg(WEXITSTATUS(st) == 0,
+	    "child: %d (1: not loaded after the descriptors came back)",
+	    WEXITSTATUS(st));
+}
+END_TEST
+
 Suite *
 dcmfile_suite(void)
 {
@@ -420,6 +462,7 @@ dcmfile_suite(void)
 	tcase_add_test(tc, bad_inputs_are_clear_errors);
 	tcase_add_test(tc, can_transcode_follows_the_lossless_rule);
 	tcase_add_test(tc, transcode_fd_converts_the_open_file_not_the_name);
+	tcase_add_test(tc, the_module_loads_after_a_load_out_of_descriptors);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -85,6 +85,36 @@ START_TEST(a_burst_from_one_source_is_kept_while_there_is_room)
 }
 END_TEST
 
+START_TEST(a_young_burst_filling_the_budget_costs_no_other_source)
+{
+	struct pending p;
+	int b, a[4], c, peer[6];
+
+	/* 127.0.0.2 waits; then a burst from 127.0.0.1, all of it young,
+	 * fills the budget: the burst loses its own oldest, never b */
+	ck_assert_int_eq(pending_init(&p, 4, 2, 1000, 0), 0);
+	b = pair(&peer[4]);
+	ck_assert_int_eq(pending_add(&p, b, "127.0.0.2", "y", 0), 0);
+	for (int i = 0; i < 4; i++) {
+		a[i] = pair(&peer[i]);
+		ck_assert_int_eq(pending_add(&p, a[i], "127.0.0.1", "x",
+				     300 + (uint64_t)i),
+		    i == 3);
+	}
+	ck_assert_uint_eq(p.n, 4);
+	ck_assert(is_open(b));
+	ck_assert(!is_open(a[0]) && is_open(a[1]) && is_open(a[3]));
+	/* and a newcomer within its share takes the over-share's oldest */
+	c = pair(&peer[5]);
+	ck_assert_int_eq(pending_add(&p, c, "10.0.0.9", "z", 310), 1);
+	ck_assert(is_open(b) && is_open(c));
+	ck_assert(!is_open(a[1]) && is_open(a[2]));
+	pending_release(&p);
+	for (int i = 0; i < 6; i++)
+		close(peer[i]);
+}
+END_TEST
+
 START_TEST(a_full_budget_loses_its_oldest_connection)
 {
 	struct pending p;
@@ -226,6 +256,7 @@ pending_suite(void)
 	tcase_add_test(
 	    tc, a_source_at_its_share_loses_its_oldest_not_another_source);
 	tcase_add_test(tc, a_burst_from_one_source_is_kept_while_there_is_room);
+	tcase_add_test(tc, a_young_burst_filling_the_budget_costs_no_other_source);
 	tcase_add_test(tc, a_full_budget_loses_its_oldest_connection);
 	tcase_add_test(
 	    tc, only_a_whole_rq_is_handed_over_and_nothing_is_consumed);
