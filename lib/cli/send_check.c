@@ -41,6 +41,8 @@ unbracket(char *host)
 #define FDS_AHEAD (6u * 2u)
 #define FDS_PER_CONVERTER 4u
 #define CONVERTERS_MAX 4u
+/* What -j N raises the soft descriptor limit to, the hard one allowing. */
+#define NOFILE_WANTED 65536u
 /* Planning keeps up to a quarter of the limit open (keep_budget of
  * lib/storescu/source.c), 4096 at most. */
 #define KEEP_MAX 4096u
@@ -92,8 +94,19 @@ fit_jobs(struct send_args *a)
 	unsigned long long left;
 	struct rlimit rl;
 
-	if (jobs == 1 || getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
+	if (jobs == 1 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	/* the soft limit is 1024 by default for select(2)'s sake; we poll,
+	 * so several associations may take what the hard limit allows */
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < NOFILE_WANTED) {
+		struct rlimit up = rl;
+
+		up.rlim_cur =
+		    rl.rlim_max < NOFILE_WANTED ? rl.rlim_max : NOFILE_WANTED;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
 		return;
 	used = open_fds() + FDS_RESERVED +
 	    (rl.rlim_cur / 4 < KEEP_MAX ? (unsigned)(rl.rlim_cur / 4)

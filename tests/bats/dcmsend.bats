@@ -352,3 +352,12 @@ start_dcmrecv() {
 	assert_output --regexp $'^B000\t'"$D/p10-evrle.dcm"$'\t.*\tWarning: '
 	[[ $stderr == *"0 stored, 1 with warning, 0 failed, 0 skipped"* ]]
 }
+
+@test "dcmsend -j 20: the soft descriptor limit is raised to the hard one before -j is fitted (no note); a hard limit too low still lowers -j, with a note" {
+	run -0 --separate-stderr bash -c 'ulimit -Sn 100 && ulimit -Hn 5000 && exec "$0" -j 20 --dry-run 127.0.0.1 104 "$1" "$1"' \
+		"$CSTORE_BIN/dcmsend" "$D/p10-evrle.dcm"
+	[ -z "$stderr" ] || { echo "$stderr" >&2; return 1; }
+	run -0 --separate-stderr bash -c 'ulimit -n 100 && exec "$0" -j 20 --dry-run 127.0.0.1 104 "$1" "$1"' \
+		"$CSTORE_BIN/dcmsend" "$D/p10-evrle.dcm"
+	[[ $stderr == *"-j 20: the descriptor limit (ulimit -n 100) carries -j "*": using it"* ]]
+}
