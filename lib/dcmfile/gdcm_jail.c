@@ -154,22 +154,32 @@ write_nosig(int fd, const struct iovec *v, int n)
 	return rc;
 }
 
+/* All n bytes of p written to fd (writing) or read from it: 0, or -1
+ * on an error or an end of file first. */
+static int
+io_full(int fd, void *p, size_t n, int writing)
+{
+	uint8_t *b = p;
+	ssize_t k;
+
+	while (n > 0) {
+		k = writing ? write(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n)
+			    : read(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 static int
 write_full(int fd, const void *p, size_t n)
 {
-	const uint8_t *b = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	/* io_full writes from p and never through it */
+	return io_full(fd, (void *)(uintptr_t)p, n, 1);
 }
 
 /* The child's side: the call, its answer, then _exit. */
@@ -533,19 +543,7 @@ gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
 static int
 read_full(int fd, void *p, size_t n)
 {
-	uint8_t *b = p;
-	ssize_t r;
-
-	while (n > 0) {
-		r = read(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return io_full(fd, p, n, 0);
 }
 
 /* buf (*cap bytes) made at least n bytes; -1 when out of memory. */
