@@ -78,6 +78,7 @@ struct store {
 		enum ds_enc enc;  /* the data set's encoding */
 		uint8_t hdr[12];  /* the header of the element in hand */
 		size_t have;      /* its bytes so far */
+		size_t need;      /* the bytes its header needs: 8 or 12 */
 		uint64_t skip;    /* value bytes still to drop */
 		unsigned dropped; /* elements dropped */
 		uint64_t dropped_bytes; /* their headers and values */

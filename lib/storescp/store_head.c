@@ -12,8 +12,8 @@
  * data set itself, then sent as it is).
  *
  * Elements are in ascending order (PS3.5 7.1.2), so these can only be
- * the first ones: each header is held (at most 12 bytes) until its
- * group is known; the first one of another group ends the look, and its
+ * the first ones: each header is held (at most 12 bytes) until
+ * ds_elem_read decodes it; the first one of another group ends the look, and its
  * held bytes go to the file before the rest.  Only the data sets the
  * scanner can read are looked at (not a Deflated one, stored as it
  * came); store_unseen_room splices nothing while the look goes on.
@@ -24,11 +24,15 @@
 #include "core/ds_elem.h"
 #include "core/ds_scan.h"
 #include "core/status.h"
+#include "core/buf.h"
 #include "core/ts.h"
 #include "storescp/store.h"
 #include "core/banned.h"
 
 #define META_GROUP 0x0002u
+/* the shortest element header: what is read before ds_elem_read says
+ * more */
+#define DS_HEADER_MIN 8u
 
 void
 store_head_begin(struct store *st)
@@ -37,77 +41,47 @@ store_head_begin(struct store *st)
 
 	memset(h, 0, sizeof(*h));
 	h->on = ds_scan_enc_for_ts(st->ts, &h->enc) == 0;
+	h->need = DS_HEADER_MIN;
 }
 
-static unsigned
-rd16(const struct store_head *h, const uint8_t *p)
-{
-	return h->enc == DS_ENC_EVR_BE ? (unsigned)p[0] << 8 | p[1]
-				       : (unsigned)p[1] << 8 | p[0];
-}
-
-static uint32_t
-rd32(const struct store_head *h, const uint8_t *p)
-{
-	if (h->enc == DS_ENC_EVR_BE)
-		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 8 | p[3];
-	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[1] << 8 | p[0];
-}
-
-/* The header bytes the element in hand needs before its length is
- * known: 2 (its group) until then. */
-static size_t
-header_size(const struct store_head *h)
-{
-	char vr[3];
-
-	if (h->have < 2 || h->enc == DS_ENC_IVR_LE)
-		return h->have < 2 ? 2 : 8;
-	if (h->have < 6)
-		return 6;
-	vr[0] = (char)h->hdr[4];
-	vr[1] = (char)h->hdr[5];
-	vr[2] = '\0';
-	return ds_vr_header_long(vr) ? 12 : 8;
-}
-
-/* The value length of the complete header in hand. */
-static uint32_t
-value_length(const struct store_head *h)
-{
-	if (h->enc == DS_ENC_IVR_LE || h->have == 12)
-		return rd32(h, h->hdr + h->have - 4);
-	return rd16(h, h->hdr + 6);
-}
-
-/* Takes header bytes of the element in hand; returns 1 when it is not
- * a group 0002 element (the look is over), else 0. */
+/* Takes header bytes of the element in hand, as many as ds_elem_read
+ * says it needs (8, or 12 once a VR shows it): 1 with *e when the
+ * header is whole, 0 when more must come, -1 when it decodes as no
+ * header (not ours to judge: the look ends, the bytes are kept). */
 static int
-take_header(struct store_head *h, const uint8_t **data, size_t *len)
+take_header(
+    struct store_head *h, const uint8_t **data, size_t *len, struct ds_elem *e)
 {
-	size_t need = header_size(h), n;
+	struct rd r;
+	size_t n;
+	int rc;
 
-	while (*len > 0 && h->have < need) {
-		n = need - h->have < *len ? need - h->have : *len;
+	for (;;) {
+		n = h->need - h->have < *len ? h->need - h->have : *len;
 		memcpy(h->hdr + h->have, *data, n);
 		h->have += n;
 		*data += n;
 		*len -= n;
-		if (h->have >= 2 && rd16(h, h->hdr) != META_GROUP)
+		if (h->have < h->need)
+			return 0;
+		rd_init(&r, h->hdr, h->have);
+		rc = ds_elem_read(&r, h->enc, e, NULL);
+		if (rc == 0)
 			return 1;
-		need = header_size(h);
+		if (rc != CS_E_TRUNCATED || e->hdr_len <= h->have ||
+		    e->hdr_len > sizeof(h->hdr))
+			return -1;
+		h->need = e->hdr_len;
 	}
-	return 0;
 }
 
 void
 store_head_feed(struct store *st, const uint8_t *data, size_t len)
 {
 	struct store_head *h = &st->head;
-	uint32_t vlen;
+	struct ds_elem e;
 	size_t n;
+	int rc;
 
 	while (h->on && len > 0) {
 		if (h->skip > 0) {
@@ -117,25 +91,26 @@ store_head_feed(struct store *st, const uint8_t *data, size_t len)
 			len -= n;
 			continue;
 		}
-		if (take_header(h, &data, &len)) {
+		if ((rc = take_header(h, &data, &len, &e)) == 0)
+			return; /* the rest of the header comes next */
+		if (rc < 0 || DS_TAG_GROUP(e.tag) != META_GROUP) {
 			h->on = 0;
 			store_keep(st, h->hdr, h->have);
 			break;
 		}
-		if (h->have < header_size(h))
-			return; /* the rest of the header comes next */
-		if ((vlen = value_length(h)) == DS_LEN_UNDEFINED) {
+		if (e.len == DS_LEN_UNDEFINED) {
 			st->status = STATUS_CODE_CANNOT_UNDERSTAND;
 			store_comment(st->comment,
 			    "cannot parse the data set: (0002,%04X) of "
 			    "undefined length",
-			    rd16(h, h->hdr + 2));
+			    DS_TAG_ELEM(e.tag));
 			store_drop(st);
 			return;
 		}
-		h->skip = vlen;
-		h->dropped_bytes += h->have + (uint64_t)vlen;
+		h->skip = e.len;
+		h->dropped_bytes += h->have + (uint64_t)e.len;
 		h->have = 0;
+		h->need = DS_HEADER_MIN;
 		h->dropped++;
 	}
 	if (len > 0 && st->status == STATUS_CODE_SUCCESS)
