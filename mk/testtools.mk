@@ -38,6 +38,9 @@ test-tools: $(CHARLS_TEST_SO)
 # codec-crash.so (LD_PRELOAD) makes OpenJPEG's decode abort and its
 # encode trap: GDCM crashing inside dcmsend, for codec-jail.bats.
 test-tools: $(BUILD)/tests/tools/codec-crash.so
+# codec-hang.so (LD_PRELOAD) makes OpenJPEG's decode block forever and
+# its encode spin: a hung codec inside dcmsend, for codec-jail.bats.
+test-tools: $(BUILD)/tests/tools/codec-hang.so
 # no-fork.so (LD_PRELOAD): fork fails with EAGAIN (a process limit
 # reached), for codec-jail.bats: GDCM then converts in-process.
 test-tools: $(BUILD)/tests/tools/no-fork.so

@@ -12,6 +12,7 @@
 #include "cli/send_dicomdir.h"
 #include "cli/size_arg.h"
 #include "cli/tls_args.h"
+#include "dcmfile/dcmfile.h"
 
 #include "core/banned.h"
 
@@ -510,6 +511,7 @@ parse_long(struct send_args *d, int c, const char *arg)
 int
 send_args_parse(struct send_args *d, int argc, char **argv)
 {
+	const char *limit;
 	int c;
 
 	memset(d, 0, sizeof(*d));
@@ -553,5 +555,9 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 		}
 	}
 	send_dicomdir_check(d);
+	/* tests and debugging (man page, ENVIRONMENT) */
+	if ((limit = getenv("DCMSEND_CODEC_TIMEOUT")) != NULL)
+		dcmfile_codec_timeout((unsigned)cli_parse_num(
+		    limit, 1, 86400, "DCMSEND_CODEC_TIMEOUT"));
 	return optind;
 }

@@ -159,7 +159,9 @@ struct dcmfile_image {
  * dcmfile_codec_verbose asked for them, go to this thread's buffer
  * (dcmfile_codec_messages).  GDCM runs in a child process (a
  * worker of a shared pool, gdcm_jail.h): a crash there is CS_E_UNSUPPORTED,
- * "the decoder crashed (SIGABRT)", and this process goes on.
+ * "the decoder crashed (SIGABRT)", and this process goes on; so is a
+ * frame not done within its limit (dcmfile_codec_timeout), "the decoder
+ * did not finish within N s" (the worker is killed).
  */
 int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
     const void *in, size_t in_len, void *out, size_t out_len,
@@ -176,6 +178,16 @@ int dcmfile_codec_decode(const char *ts_uid, const struct dcmfile_image *img,
  * thread, like errno; does not load the module.
  */
 void dcmfile_codec_threads(unsigned n);
+
+/*
+ * The least time GDCM is given for one call (a frame decoded or encoded,
+ * a whole-file rewrite), in seconds; 0 restores the default, 60.  A call
+ * gets 4 s a MiB of its frame (of the file for a rewrite) when that is
+ * more (gdcm_jail.h).  Past it the GDCM process is killed and the call
+ * fails with CS_E_UNSUPPORTED.  Process-wide; a call made in this
+ * process (no GDCM process could be started) has no limit.
+ */
+void dcmfile_codec_timeout(unsigned s);
 
 /*
  * Encodes one native frame (little endian, img's layout) in ts_uid:

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dcmfile/dcmfile.h"
@@ -289,11 +290,13 @@ module_messages(char *buf, size_t cap)
 }
 
 int
-dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
+dcmfile_gdcm_transcode(int fd, const char *ts_uid, int allow_lossy,
     struct dcmfile_transcoded *out, struct cs_err *err)
 {
+	char path[64];
 	struct codec_call c = { ts_uid, path, allow_lossy };
 	struct gdcm_answer a;
+	struct stat st;
 	int rc;
 
 	if (out != NULL) {
@@ -302,14 +305,19 @@ dcmfile_gdcm_transcode(const char *path, const char *ts_uid, int allow_lossy,
 		out->ts_uid[0] = '\0';
 		out->lossy = 0;
 	}
-	if (path == NULL || ts_uid == NULL || out == NULL)
+	if (fd < 0 || ts_uid == NULL || out == NULL)
 		return cs_err_set(
 		    err, CS_E_INVAL, "dcmfile_transcode: NULL argument");
+	if (fstat(fd, &st) != 0)
+		return cs_err_set(
+		    err, CS_E_IO, "cannot stat the file: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	rc = need_module(err);
 	if (rc != 0)
 		return rc;
-	rc = gdcm_jail_run("GDCM conversion", jailed_transcode, &c,
-	    module_messages, NULL, 0, NULL, &a, err);
+	/* the child keeps fd: it reads the file through its own copy */
+	rc = gdcm_jail_run("GDCM conversion", jailed_transcode, &c, fd,
+	    (uint64_t)st.st_size, module_messages, NULL, 0, NULL, &a, err);
 	if (rc == 0)
 		*out = a.tc;
 	else if (a.tc.fd >= 0)
@@ -396,6 +404,12 @@ dcmfile_codec_messages(char *buf, size_t cap)
 	/* what the children of this thread's codec calls said: never
 	 * loads the module (RLE and native conversions do not need it) */
 	return gdcm_jail_messages(buf, cap);
+}
+
+void
+dcmfile_codec_timeout(unsigned s)
+{
+	gdcm_jail_limit_floor(s);
 }
 
 void

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dcmfile/gdcm_jail.h"
@@ -80,7 +81,13 @@ struct child {
 	int fd;     /* the answer pipe's read end */
 	int reaped; /* 1: status holds how it ended */
 	int status;
+	int64_t deadline; /* CLOCK_MONOTONIC ms: the whole answer by then */
+	unsigned limit_s; /* the limit it was given, for the message */
+	int timed_out;    /* 1: killed at its deadline */
 };
+
+/* The least a call is given, in seconds (gdcm_jail_limit_floor). */
+static unsigned limit_floor = GDCM_JAIL_FLOOR_S;
 
 /* A crash of a child dumps no core the size of the parent. */
 static void
@@ -91,15 +98,21 @@ no_core(void)
 	(void)setrlimit(RLIMIT_CORE, &none);
 }
 
-/* Closes every descriptor from 3 up but a and b (a <= b; either may be
- * below 3 when the program runs with 0, 1 or 2 closed). */
+/* Closes every descriptor from 3 up but a, b and c (-1: none; any may
+ * be below 3 when the program runs with 0, 1 or 2 closed). */
 static void
-close_others(int a, int b)
+close_others(int a, int b, int c)
 {
 	unsigned lo = 3;
-	int keep[2] = { a, b }, i;
+	int keep[3] = { a, b, c }, i, j, t;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 1; i < 3; i++)
+		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (i = 0; i < 3; i++) {
 		if (keep[i] < (int)lo)
 			continue;
 		if ((unsigned)keep[i] > lo)
@@ -154,15 +167,20 @@ write_nosig(int fd, const struct iovec *v, int n)
 	return rc;
 }
 
+static int await_answer(struct child *ch);
+
 /* All n bytes of p written to fd (writing) or read from it: 0, or -1
- * on an error or an end of file first. */
+ * on an error or an end of file first.  ch (reading a child's answer
+ * from ch->fd, or NULL): each read waits as await_answer does. */
 static int
-io_full(int fd, void *p, size_t n, int writing)
+io_full(int fd, void *p, size_t n, int writing, struct child *ch)
 {
 	uint8_t *b = p;
 	ssize_t k;
 
 	while (n > 0) {
+		if (ch != NULL && await_answer(ch) != 0)
+			return -1;
 		k = writing ? write(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n)
 			    : read(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n);
 		if (k < 0 && errno == EINTR)
@@ -179,13 +197,13 @@ static int
 write_full(int fd, const void *p, size_t n)
 {
 	/* io_full writes from p and never through it */
-	return io_full(fd, (void *)(uintptr_t)p, n, 1);
+	return io_full(fd, (void *)(uintptr_t)p, n, 1, NULL);
 }
 
 /* The child's side: the call, its answer, then _exit. */
 static _Noreturn void
 child_main(gdcm_jail_fn fn, void *ctx, size_t (*messages)(char *, size_t),
-    pid_t parent, int wfd, int ackfd)
+    pid_t parent, int wfd, int ackfd, int keep_fd)
 {
 	struct gdcm_answer a;
 	const void *data = NULL;
@@ -198,8 +216,9 @@ child_main(gdcm_jail_fn fn, void *ctx, size_t (*messages)(char *, size_t),
 	if (getppid() != parent)
 		_exit(2);
 	no_core();
-	/* other lanes' sockets, listening sockets, workers' ends: not its */
-	close_others(wfd < ackfd ? wfd : ackfd, wfd < ackfd ? ackfd : wfd);
+	/* other lanes' sockets, listening sockets, workers' ends: not its
+	 * (keep_fd, the file fn reads through /proc/self/fd, is) */
+	close_others(wfd, ackfd, keep_fd);
 	/* what a library might print or flush (the parent's unwritten
 	 * stdout buffer is a copy here) never reaches the parent's output */
 	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -240,38 +259,6 @@ reap_nohang(struct child *ch)
 	return ch->reaped;
 }
 
-/* Reads n bytes of the answer; -1 when the child ended first. */
-static int
-read_answer(struct child *ch, void *p, size_t n)
-{
-	struct pollfd pfd = { ch->fd, POLLIN, 0 };
-	uint8_t *b = p;
-	ssize_t r;
-	int pr;
-
-	while (n > 0) {
-		if (!ch->reaped) {
-			/* EOF alone is not enough: a child forked by another
-			 * thread meanwhile holds a copy of the write end */
-			pr = poll(&pfd, 1, 200);
-			if (pr < 0 && errno != EINTR)
-				return -1;
-			if (pr <= 0) {
-				(void)reap_nohang(ch);
-				continue;
-			}
-		}
-		r = read(ch->fd, b, n > SSIZE_MAX ? SSIZE_MAX : n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		b += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static void
 reap(struct child *ch)
 {
@@ -282,6 +269,70 @@ reap(struct child *ch)
 	ch->reaped = 1;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ch's limit for a call on bytes bytes of pixels (gdcm_jail.h), from now. */
+static void
+set_deadline(struct child *ch, uint64_t bytes)
+{
+	uint64_t floor_s = __atomic_load_n(&limit_floor, __ATOMIC_RELAXED);
+	/* ceil(bytes x s/MiB), the bytes at most 1 TiB (a frame is 4 GiB) */
+	uint64_t s =
+	    ((bytes < (1ULL << 40) ? bytes : 1ULL << 40) * GDCM_JAIL_S_PER_MIB +
+		(1u << 20) - 1) >>
+	    20;
+
+	ch->limit_s = (unsigned)(s > floor_s ? s : floor_s);
+	ch->deadline = now_ms() + (int64_t)ch->limit_s * 1000;
+	ch->timed_out = 0;
+}
+
+/* Waits until ch's answer can be read or ch has ended: 0; -1 on an error,
+ * or at its deadline (ch killed and reaped then, ch->timed_out). */
+static int
+await_answer(struct child *ch)
+{
+	struct pollfd pfd = { ch->fd, POLLIN, 0 };
+	int64_t left;
+	int pr;
+
+	while (!ch->reaped) {
+		left = ch->deadline - now_ms();
+		if (left <= 0) {
+			/* a codec in an endless loop or a deadlock */
+			(void)kill(ch->pid, SIGKILL);
+			reap(ch);
+			ch->timed_out = 1;
+			return -1;
+		}
+		/* EOF alone is not enough: a child forked by another thread
+		 * meanwhile holds a copy of the write end */
+		pr = poll(&pfd, 1, left < 200 ? (int)left : 200);
+		if (pr > 0)
+			return 0;
+		if (pr < 0 && errno != EINTR)
+			return -1;
+		if (pr == 0)
+			(void)reap_nohang(ch);
+	}
+	return 0;
+}
+
+/* Reads n bytes of the answer; -1 when the child ended first or did not
+ * answer in time. */
+static int
+read_answer(struct child *ch, void *p, size_t n)
+{
+	return io_full(ch->fd, p, n, 0, ch);
+}
+
 /* Why ch gave no whole answer. */
 static int
 died(struct child *ch, const char *who, struct cs_err *err)
@@ -289,6 +340,9 @@ died(struct child *ch, const char *who, struct cs_err *err)
 	const char *sig;
 
 	reap(ch);
+	if (ch->timed_out)
+		return cs_err_set(err, CS_E_UNSUPPORTED,
+		    "the %s did not finish within %u s", who, ch->limit_s);
 	if (WIFSIGNALED(ch->status)) {
 		sig = sigabbrev_np(WTERMSIG(ch->status));
 		if (sig != NULL)
@@ -482,11 +536,11 @@ run_here(int e, gdcm_jail_fn fn, void *ctx, size_t (*messages)(char *, size_t),
 }
 
 int
-gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
-    size_t (*messages)(char *, size_t), void *dst, size_t dst_len,
-    uint8_t **alloc, struct gdcm_answer *a, struct cs_err *err)
+gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx, int keep_fd,
+    uint64_t size, size_t (*messages)(char *, size_t), void *dst,
+    size_t dst_len, uint8_t **alloc, struct gdcm_answer *a, struct cs_err *err)
 {
-	struct child ch = { -1, -1, 0, 0 };
+	struct child ch = { -1, -1, 0, 0, 0, 0, 0 };
 	int ans[2], ack[2] = { -1, -1 }, rc, e;
 	pid_t parent = getpid();
 
@@ -516,7 +570,7 @@ gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
 	if (ch.pid == 0) {
 		close(ans[0]);
 		close(ack[1]);
-		child_main(fn, ctx, messages, parent, ans[1], ack[0]);
+		child_main(fn, ctx, messages, parent, ans[1], ack[0], keep_fd);
 	}
 	e = errno;
 	close(ans[1]);
@@ -531,6 +585,7 @@ gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
 		    "cannot start the GDCM process: %s", strerror(e));
 	}
 	ch.fd = ans[0];
+	set_deadline(&ch, size);
 	rc = take_answer(&ch, who, a, dst, dst_len, alloc, ack[1], err);
 	close(ack[1]);
 	close(ans[0]);
@@ -543,7 +598,7 @@ gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
 static int
 read_full(int fd, void *p, size_t n)
 {
-	return io_full(fd, p, n, 0);
+	return io_full(fd, p, n, 0, NULL);
 }
 
 /* buf (*cap bytes) made at least n bytes; -1 when out of memory. */
@@ -575,7 +630,7 @@ worker_main(
 	size_t in_cap = 0, out_cap = 0;
 	char *msgs = malloc(JAIL_MSG_MAX);
 
-	close_others(rfd < wfd ? rfd : wfd, rfd < wfd ? wfd : rfd);
+	close_others(rfd, wfd, -1);
 	for (;;) {
 		if (read_full(rfd, &q, sizeof(q)) != 0)
 			_exit(0);
@@ -868,6 +923,8 @@ gdcm_jail_call(const char *who, gdcm_jail_serve serve,
 	ch.fd = w->ans;
 	ch.reaped = 0;
 	ch.status = 0;
+	/* the frame's size: what a decode makes, what an encode is given */
+	set_deadline(&ch, q->in_len > q->out_len ? q->in_len : q->out_len);
 	if (write_nosig(w->req, iov, 2) != 0)
 		rc = died(&ch, who, err);
 	else
@@ -889,6 +946,13 @@ gdcm_jail_call(const char *who, gdcm_jail_serve serve,
 	}
 	pool_give(w);
 	return rc;
+}
+
+void
+gdcm_jail_limit_floor(unsigned s)
+{
+	__atomic_store_n(
+	    &limit_floor, s > 0 ? s : GDCM_JAIL_FLOOR_S, __ATOMIC_RELAXED);
 }
 
 void

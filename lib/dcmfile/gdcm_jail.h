@@ -17,12 +17,20 @@
  * as it comes.  A child that dies before its answer is whole is reported as
  * "the <who> crashed (SIGABRT)" (or "... ended without an answer (exit
  * status N)"), CS_E_UNSUPPORTED: the caller treats it as a frame GDCM
- * cannot convert.  A hung codec still hangs (no timeout).  When no
+ * cannot convert.  A child whose whole answer has not come within its
+ * limit (a codec in an endless loop or a deadlock) is killed (SIGKILL)
+ * and reaped, and the call fails the same way: "the <who> did not
+ * finish within N s"; a worker is then replaced for the next call.  The
+ * limit scales with the size of the call's pixels, with a generous
+ * floor: GDCM_JAIL_S_PER_MIB seconds a MiB of the frame (a decode's
+ * output, an encode's input; a whole-file rewrite: the file's size), at
+ * least GDCM_JAIL_FLOOR_S (gdcm_jail_limit_floor).  When no
  * child can be started for want of descriptors, processes or memory
  * (EMFILE, ENFILE, EAGAIN, ENOMEM), the call is made in this process,
- * not contained, as before there was a jail, and the thread's messages
- * say so once a process: under that pressure a file converts as it did
- * then instead of failing.
+ * not contained and without a limit (a thread cannot be stopped safely
+ * inside GDCM: it holds its locks and memory), as before there was a
+ * jail, and the thread's messages say so once a process: under that
+ * pressure a file converts as it did then instead of failing.
  */
 #ifndef CS_DCMFILE_GDCM_JAIL_H
 #define CS_DCMFILE_GDCM_JAIL_H
@@ -31,6 +39,12 @@
 #include <stdint.h>
 
 #include "dcmfile/dcmfile.h"
+
+/* A call's time limit: this many seconds a MiB of pixels (OpenJPEG's
+ * lossless encode with its check ran at about 2 MiB/s on a loaded two-core
+ * machine: 8 times that), and at least GDCM_JAIL_FLOOR_S seconds. */
+#define GDCM_JAIL_S_PER_MIB 4
+#define GDCM_JAIL_FLOOR_S 60
 
 /* What the child answers; the parent's copy after the call. */
 struct gdcm_answer {
@@ -53,7 +67,8 @@ typedef void (*gdcm_jail_fn)(
     void *ctx, struct gdcm_answer *a, const void **data);
 
 /*
- * Runs fn(ctx) in a child; messages (the module's dcmfile_codec_messages)
+ * Runs fn(ctx) in a child (which keeps keep_fd open, -1: none; size: the
+ * bytes its limit scales with); messages (the module's dcmfile_codec_messages)
  * is called there after it, and what it gave is kept for
  * gdcm_jail_messages on this thread.  The bytes go to dst (dst_len: they
  * must be exactly that many) or, dst NULL, to *alloc (malloc'd, the
@@ -62,9 +77,9 @@ typedef void (*gdcm_jail_fn)(
  * the jail itself (no child: CS_E_NOMEM or CS_E_IO; a child that died:
  * CS_E_UNSUPPORTED; an answer that does not fit: CS_E_PROTO).
  */
-int gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx,
-    size_t (*messages)(char *, size_t), void *dst, size_t dst_len,
-    uint8_t **alloc, struct gdcm_answer *a, struct cs_err *err);
+int gdcm_jail_run(const char *who, gdcm_jail_fn fn, void *ctx, int keep_fd,
+    uint64_t size, size_t (*messages)(char *, size_t), void *dst,
+    size_t dst_len, uint8_t **alloc, struct gdcm_answer *a, struct cs_err *err);
 
 /* One frame to decode or encode, as a worker gets it. */
 enum gdcm_op { GDCM_OP_DECODE = 1, GDCM_OP_ENCODE = 2 };
@@ -102,6 +117,10 @@ int gdcm_jail_call(const char *who, gdcm_jail_serve serve,
     size_t (*messages)(char *, size_t), const struct gdcm_request *q,
     const void *in, void *dst, uint8_t **alloc, struct gdcm_answer *a,
     struct cs_err *err);
+
+/* The least time a call is given, in seconds (0: GDCM_JAIL_FLOOR_S);
+ * process-wide (dcmfile_codec_timeout). */
+void gdcm_jail_limit_floor(unsigned s);
 
 /* Workers started before this call are replaced at their next call
  * (dcmfile_codec_verbose: the trace setting they inherited changed). */

@@ -139,13 +139,15 @@ int xcode_derived_uid(const char *src_uid, const char *dst_ts, char *buf,
     size_t cap, struct cs_err *err);
 
 /*
- * The old whole-file path: GDCM reads the file and writes the whole data
+ * The old whole-file path: GDCM reads the file open on fd (through
+ * /proc/self/fd, in its child, which keeps fd) and writes the whole data
  * set again (ImageChangeTransferSyntax).  Kept only for the deflated
  * syntaxes other than Deflated Explicit VR LE (xcode_zlib.h does that
  * one), which the walker does not read or write.  Same contract
- * as dcmfile_transcode.
+ * as dcmfile_transcode; the child's time limit scales with the file's
+ * size (gdcm_jail.h).
  */
-int dcmfile_gdcm_transcode(const char *path, const char *ts_uid,
-    int allow_lossy, struct dcmfile_transcoded *out, struct cs_err *err);
+int dcmfile_gdcm_transcode(int fd, const char *ts_uid, int allow_lossy,
+    struct dcmfile_transcoded *out, struct cs_err *err);
 
 #endif

@@ -268,7 +268,6 @@ convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
     int pad, struct dcmfile_transcoded *out, struct cs_err *err)
 {
 	struct part10_info src;
-	char self[64];
 	int rc;
 
 	if ((rc = start_result(
@@ -307,9 +306,7 @@ convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
 	    ((ts_is_deflated(src.ts_uid) && !deflated_evrle(src.ts_uid)) ||
 		(ts_is_deflated(ts_uid) && !deflated_evrle(ts_uid)))) {
 		/* the very file fd is open on, whatever its name holds now */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-		rc =
-		    dcmfile_gdcm_transcode(self, ts_uid, allow_lossy, out, err);
+		rc = dcmfile_gdcm_transcode(fd, ts_uid, allow_lossy, out, err);
 		if (rc == 0)
 			snprintf(out->sop_instance, sizeof(out->sop_instance),
 			    "%s", src.sop_instance);

@@ -5,7 +5,10 @@
 # goes on with the next files.  Before, it killed dcmsend: exit by signal,
 # no result lines, the files after it never sent.  codec-crash.so
 # (LD_PRELOAD) makes OpenJPEG's decode abort and its encode trap; the
-# other codecs are untouched.
+# other codecs are untouched.  A codec that hangs (codec-hang.so: OpenJPEG's
+# decode blocks forever, its encode spins) is killed at its limit
+# (DCMSEND_CODEC_TIMEOUT=3 here): transcodefail, "the decoder did not
+# finish within 3 s"; before, dcmsend hung forever.
 # The workers are a pool shared by the converting threads (one per usable
 # core); with no descriptor or process to spare, GDCM converts in-process
 # as it did before the jail.  no-fork.so (LD_PRELOAD) makes fork fail.
@@ -47,14 +50,17 @@ stored_as() {
 	diff <(elements "$1" | grep -v '^(0028,0004)') <(elements "$f" | grep -v '^(0028,0004)')
 }
 
-@test "codec-jail: OpenJPEG aborting while dcmsend decodes JPEG 2000 is transcodefail (SIGABRT) for that file; the files after it are converted and stored" {
+# decode_fails WRAPPER DETAIL: dcmsend under WRAPPER (crashing, hanging)
+# to a native-only dcmrecv: both JPEG 2000 files are transcodefail with
+# DETAIL (an ERE), the JPEG and RLE files after each converted and stored
+decode_fails() {
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
-	run -1 --separate-stderr crashing "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+	run -1 --separate-stderr "$1" "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
 		"$TS/j2k-lossless.dcm" "$TS/jpeg-lossless-sv1.dcm" "$TS/j2k-lossy.dcm" "$TS/rle.dcm"
 	[ "${#lines[@]}" -eq 4 ] || { printf '%s\n' "$output" "$stderr"; false; }
-	assert_line --index 0 --regexp $'^transcodefail\t'"$TS/j2k-lossless.dcm"$'\t.*: the decoder crashed \\(SIGABRT\\)$'
+	assert_line --index 0 --regexp $'^transcodefail\t'"$TS/j2k-lossless.dcm"$'\t.*: '"$2"'$'
 	assert_line --index 1 --regexp $'^0000\t'"$TS/jpeg-lossless-sv1.dcm"$'\t.*transcoded to ImplicitVRLittleEndian$'
-	assert_line --index 2 --regexp $'^transcodefail\t'"$TS/j2k-lossy.dcm"$'\t.*: the decoder crashed \\(SIGABRT\\)$'
+	assert_line --index 2 --regexp $'^transcodefail\t'"$TS/j2k-lossy.dcm"$'\t.*: '"$2"'$'
 	assert_line --index 3 --regexp $'^0000\t'"$TS/rle.dcm"$'\t.*transcoded to ImplicitVRLittleEndian$'
 	[[ $stderr == *"2 stored, 0 with warning, 2 failed"* ]]
 	stop_dcmrecv
@@ -63,30 +69,49 @@ stored_as() {
 	stored_as "$TS/rle.dcm" rle
 }
 
-@test "codec-jail: OpenJPEG trapping while dcmsend encodes JPEG 2000 is transcodefail (SIGILL); the next file is sent as it is" {
+# encode_fails WRAPPER DETAIL: dcmsend under WRAPPER to a JPEG 2000-only
+# dcmrecv: the native file is transcodefail with DETAIL (an ERE), the
+# JPEG 2000 one after it sent as it is
+encode_fails() {
 	start_dcmrecv --accept-ts JPEG2000Lossless
-	run -1 --separate-stderr crashing "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+	run -1 --separate-stderr "$1" "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
 		"$TS/explicit-le.dcm" "$TS/j2k-lossless.dcm"
 	[ "${#lines[@]}" -eq 2 ] || { printf '%s\n' "$output" "$stderr"; false; }
-	assert_line --index 0 --regexp $'^transcodefail\t'"$TS/explicit-le.dcm"$'\t.*: the encoder crashed \\(SIGILL\\)$'
+	assert_line --index 0 --regexp $'^transcodefail\t'"$TS/explicit-le.dcm"$'\t.*: '"$2"'$'
 	assert_line --index 1 --regexp $'^0000\t'"$TS/j2k-lossless.dcm"$'\t'
 	stop_dcmrecv
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 1 ]
 	cmp <("$CSTORE_TOOLS/dcm-dataset" "$TS/j2k-lossless.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR"/*)
 }
 
-@test "codec-jail: with -j 2 and decode-ahead, crashes in several lanes at once fail only their files" {
+# lanes_fail WRAPPER DETAIL N: dcmsend -j 2 under WRAPPER, N JPEG 2000
+# files and N RLE files in turn to a native-only dcmrecv: the N JPEG 2000
+# ones transcodefail with DETAIL (an ERE), the N others stored
+lanes_fail() {
 	local i files=()
-	for i in 1 2 3 4; do
+	for ((i = 0; i < $3; i++)); do
 		files+=("$TS/j2k-lossless.dcm" "$TS/rle.dcm")
 	done
 	start_dcmrecv --accept-ts ImplicitVRLittleEndian
-	run -1 --separate-stderr crashing "$CSTORE_BIN/dcmsend" -j 2 127.0.0.1 "$RECV_PORT" "${files[@]}"
-	[ "$(grep -c $'^transcodefail\t.*: the decoder crashed (SIGABRT)$' <<<"$output")" -eq 4 ] ||
+	run -1 --separate-stderr "$1" "$CSTORE_BIN/dcmsend" -j 2 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	[ "$(grep -cE $'^transcodefail\t.*: '"$2"'$' <<<"$output")" -eq "$3" ] ||
 		{ printf '%s\n' "$output" "$stderr"; false; }
-	[ "$(grep -c $'^0000\t'"$TS/rle.dcm"$'\t' <<<"$output")" -eq 4 ]
-	[[ $stderr == *"4 stored, 0 with warning, 4 failed"* ]]
+	[ "$(grep -c $'^0000\t'"$TS/rle.dcm"$'\t' <<<"$output")" -eq "$3" ]
+	[[ $stderr == *"$3 stored, 0 with warning, $3 failed"* ]]
 	stop_dcmrecv
+	stored_as "$TS/rle.dcm" rle
+}
+
+@test "codec-jail: OpenJPEG aborting while dcmsend decodes JPEG 2000 is transcodefail (SIGABRT) for that file; the files after it are converted and stored" {
+	decode_fails crashing 'the decoder crashed \(SIGABRT\)'
+}
+
+@test "codec-jail: OpenJPEG trapping while dcmsend encodes JPEG 2000 is transcodefail (SIGILL); the next file is sent as it is" {
+	encode_fails crashing 'the encoder crashed \(SIGILL\)'
+}
+
+@test "codec-jail: with -j 2 and decode-ahead, crashes in several lanes at once fail only their files" {
+	lanes_fail crashing 'the decoder crashed \(SIGABRT\)' 4
 }
 
 @test "codec-jail: a GDCM worker serves every frame, holds none of dcmsend's descriptors, and is reaped before dcmsend exits" {
@@ -173,4 +198,63 @@ stored_as() {
 	for p in $files; do
 		stored_as "$p" j2k
 	done
+}
+
+# hanging CMD...: CMD with codec-hang.so preloaded, each GDCM call given
+# at least 3 s, and the PIDs of the processes that hung noted in $W/hung
+hanging() {
+	mkdir -p "$W/hung"
+	CODEC_HANG_PIDS=$W/hung DCMSEND_CODEC_TIMEOUT=3 LD_PRELOAD=$CSTORE_TOOLS/codec-hang.so \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 timeout 300 "$@"
+}
+
+# none_hung_left: every process that hung in a codec is gone
+none_hung_left() {
+	local p
+	[ "$(ls "$W/hung" | wc -l)" -ge 1 ]
+	for p in $(ls "$W/hung"); do
+		run kill -0 "$p"
+		assert_failure
+	done
+}
+
+@test "codec-jail: OpenJPEG hanging while dcmsend decodes JPEG 2000 is transcodefail (did not finish within 3 s) for that file; the worker is killed and the files after it are converted and stored" {
+	# before: dcmsend waited forever (here: killed by timeout, exit 124)
+	decode_fails hanging 'the decoder did not finish within 3 s'
+	# two workers hung, each killed (and reaped: dcmsend has ended)
+	[ "$(ls "$W/hung" | wc -l)" -eq 2 ]
+	none_hung_left
+}
+
+@test "codec-jail: OpenJPEG spinning while dcmsend encodes JPEG 2000 is transcodefail (did not finish); the next file is sent as it is" {
+	encode_fails hanging 'the encoder did not finish within 3 s'
+	none_hung_left
+}
+
+@test "codec-jail: with -j 2 and decode-ahead, codecs hanging in several lanes at once fail only their files, each within its limit" {
+	lanes_fail hanging 'the decoder did not finish within 3 s' 3
+	none_hung_left
+}
+
+@test "codec-jail: DCMSEND_CODEC_TIMEOUT must be a number of seconds (1-86400)" {
+	run -2 --separate-stderr env DCMSEND_CODEC_TIMEOUT=0 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$TS/rle.dcm"
+	[[ $stderr == *DCMSEND_CODEC_TIMEOUT* ]]
+	run -2 --separate-stderr env DCMSEND_CODEC_TIMEOUT=soon "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$TS/rle.dcm"
+	[[ $stderr == *DCMSEND_CODEC_TIMEOUT* ]]
+}
+
+@test "codec-jail: GDCM's whole-file rewrite runs in its child on the open file: its JPEG 2000 has the source's pixels and elements" {
+	# before: the child closed the descriptor /proc/self/fd named and
+	# read /dev/null in its place ("empty file")
+	run -0 --separate-stderr "$CSTORE_TOOLS/dcm-xcode" -g 1.2.840.10008.1.2.4.90 "$TS/explicit-le.dcm" "$W/out.dcm"
+	dcmdump -q +P 0002,0010 "$W/out.dcm" | grep -qF '=JPEG2000LosslessOnly'
+	cmp <(native_pixels "$TS/explicit-le.dcm") <(ref_pixels j2k "$W/out.dcm")
+	diff <(elements "$TS/explicit-le.dcm") <(elements "$W/out.dcm")
+}
+
+@test "codec-jail: a codec hanging in GDCM's whole-file rewrite is killed at its limit, an error naming it" {
+	run -1 --separate-stderr hanging "$CSTORE_TOOLS/dcm-xcode" -g -t 3 1.2.840.10008.1.2.4.90 "$TS/explicit-le.dcm" "$W/out.dcm"
+	[[ $stderr == *": the GDCM conversion did not finish within 3 s" ]] || { printf '%s\n' "$stderr"; false; }
+	[ ! -e "$W/out.dcm" ]
+	none_hung_left
 }

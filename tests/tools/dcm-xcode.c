@@ -2,14 +2,18 @@
  * dcm-xcode - for the transcoding tests: runs our transcoder
  * (dcmfile_transcode) on one file, without a network, and writes the
  * result as a Part 10 file that DCMTK's tools can read.
- *   dcm-xcode [-l] [-v] TS IN OUT
+ *   dcm-xcode [-glv] [-t S] TS IN OUT
  * -l allows a lossy TS; -v prints the messages of GDCM and its libraries
- * (prefixed "dcm-xcode: gdcm: ").  On success prints on stdout one line:
+ * (prefixed "dcm-xcode: gdcm: "); -g converts by GDCM's whole-file
+ * rewrite in its child process (dcmfile_gdcm_transcode, on the open file
+ * as the transcoder calls it) instead; -t S gives each GDCM call at least
+ * S seconds (dcmfile_codec_timeout).  On success prints on stdout one line:
  * TS<TAB>SOPInstanceUID<TAB>frames<TAB>lossy<TAB>ratio.
  * Exit 0, or 1 with the reason on stderr.
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +21,7 @@
 #include "core/buf.h"
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
+#include "dcmfile/xcode.h"
 
 static void
 show_messages(int verbose)
@@ -38,7 +43,7 @@ main(int argc, char **argv)
 	struct cs_err err = { 0, "" };
 	struct wr w;
 	char buf[65536];
-	int lossy = 0, verbose = 0, i = 1, fd, rc;
+	int lossy = 0, verbose = 0, whole = 0, i = 1, fd, rc;
 	ssize_t r;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -46,11 +51,15 @@ main(int argc, char **argv)
 			lossy = 1;
 		else if (strcmp(argv[i], "-v") == 0)
 			verbose = 1;
+		else if (strcmp(argv[i], "-g") == 0)
+			whole = 1;
+		else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+			dcmfile_codec_timeout((unsigned)strtoul(argv[++i], NULL, 10));
 		else
 			break;
 	}
 	if (argc - i != 3) {
-		fprintf(stderr, "usage: dcm-xcode [-l] [-v] TS IN OUT\n");
+		fprintf(stderr, "usage: dcm-xcode [-glv] [-t S] TS IN OUT\n");
 		return 2;
 	}
 	if (part10_probe_path(argv[i + 1], 0, &info, &err) != 0) {
@@ -58,7 +67,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 	dcmfile_codec_verbose(verbose);
-	rc = dcmfile_transcode(argv[i + 1], argv[i], lossy, &tc, &err);
+	if (whole) {
+		fd = open(argv[i + 1], O_RDONLY | O_CLOEXEC);
+		rc = fd < 0 ? cs_err_set(&err, CS_E_IO, "cannot open it")
+			    : dcmfile_gdcm_transcode(fd, argv[i], lossy, &tc, &err);
+		if (fd >= 0)
+			close(fd);
+		/* as the transcoder does: the rewrite keeps the file's UID */
+		if (rc == 0)
+			snprintf(tc.sop_instance, sizeof(tc.sop_instance), "%s",
+			    info.sop_instance);
+	} else
+		rc = dcmfile_transcode(argv[i + 1], argv[i], lossy, &tc, &err);
 	show_messages(verbose);
 	if (rc != 0) {
 		fprintf(stderr, "dcm-xcode: '%s': %s\n", argv[i + 1], err.msg);
