@@ -41,6 +41,9 @@ test-tools: $(BUILD)/tests/tools/codec-crash.so
 # codec-hang.so (LD_PRELOAD) makes OpenJPEG's decode block forever and
 # its encode spin: a hung codec inside dcmsend, for codec-jail.bats.
 test-tools: $(BUILD)/tests/tools/codec-hang.so
+# codec-late.so (LD_PRELOAD): a process that coded JPEG 2000 aborts (or
+# hangs) at its next read: a GDCM worker failing between two calls.
+test-tools: $(BUILD)/tests/tools/codec-late.so
 # no-fork.so (LD_PRELOAD): fork fails with EAGAIN (a process limit
 # reached), for codec-jail.bats: GDCM then converts in-process.
 test-tools: $(BUILD)/tests/tools/no-fork.so

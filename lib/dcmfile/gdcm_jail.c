@@ -130,10 +130,15 @@ short_of_room(int e)
 	return e == EMFILE || e == ENFILE || e == EAGAIN || e == ENOMEM;
 }
 
+static int await_fd(struct child *ch, int fd, short events);
+
 /* write(2) of n bytes that raises no SIGPIPE on this thread (a library's
- * caller may not ignore it); -1 when the reader is gone. */
+ * caller may not ignore it); -1 when the reader is gone.  ch (fd a
+ * non-blocking pipe to child ch, or NULL): a full pipe is waited on as
+ * await_fd does, so that a child that stopped reading fails the write
+ * at its deadline. */
 static int
-write_nosig(int fd, const struct iovec *v, int n)
+write_nosig(int fd, const struct iovec *v, int n, struct child *ch)
 {
 	struct iovec iov[2];
 	sigset_t pipe_set, old;
@@ -149,6 +154,13 @@ write_nosig(int fd, const struct iovec *v, int n)
 		w = writev(fd, iov + i, n - i);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN && ch != NULL && !ch->reaped) {
+			if (await_fd(ch, fd, POLLOUT) != 0) {
+				rc = -1;
+				break;
+			}
+			continue;
+		}
 		if (w <= 0) {
 			/* a SIGPIPE of this write is taken back */
 			if (errno == EPIPE && !sigismember(&old, SIGPIPE))
@@ -167,11 +179,9 @@ write_nosig(int fd, const struct iovec *v, int n)
 	return rc;
 }
 
-static int await_answer(struct child *ch);
-
 /* All n bytes of p written to fd (writing) or read from it: 0, or -1
  * on an error or an end of file first.  ch (reading a child's answer
- * from ch->fd, or NULL): each read waits as await_answer does. */
+ * from ch->fd, or NULL): each read waits as await_fd does. */
 static int
 io_full(int fd, void *p, size_t n, int writing, struct child *ch)
 {
@@ -179,7 +189,7 @@ io_full(int fd, void *p, size_t n, int writing, struct child *ch)
 	ssize_t k;
 
 	while (n > 0) {
-		if (ch != NULL && await_answer(ch) != 0)
+		if (ch != NULL && await_fd(ch, fd, POLLIN) != 0)
 			return -1;
 		k = writing ? write(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n)
 			    : read(fd, b, n > SSIZE_MAX ? SSIZE_MAX : n);
@@ -294,12 +304,13 @@ set_deadline(struct child *ch, uint64_t bytes)
 	ch->timed_out = 0;
 }
 
-/* Waits until ch's answer can be read or ch has ended: 0; -1 on an error,
- * or at its deadline (ch killed and reaped then, ch->timed_out). */
+/* Waits until fd, a pipe to or from child ch, can be read or written
+ * (events) or ch has ended: 0; -1 on an error, or at ch's deadline (ch
+ * killed and reaped then, ch->timed_out). */
 static int
-await_answer(struct child *ch)
+await_fd(struct child *ch, int fd, short events)
 {
-	struct pollfd pfd = { ch->fd, POLLIN, 0 };
+	struct pollfd pfd = { fd, events, 0 };
 	int64_t left;
 	int pr;
 
@@ -454,7 +465,7 @@ take_file(struct child *ch, struct gdcm_answer *a, int ackw, struct cs_err *err)
 	    path, sizeof(path), "/proc/%ld/fd/%d", (long)ch->pid, a->tc.fd);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	/* the child waits for this byte (it answered: it is there) */
-	(void)write_nosig(ackw, &one, 1);
+	(void)write_nosig(ackw, &one, 1, NULL);
 	a->tc.fd = fd;
 	if (fd < 0)
 		return cs_err_set(err, CS_E_IO,
@@ -639,6 +650,9 @@ worker_main(
 		    read_full(rfd, in, (size_t)q.in_len) != 0 ||
 		    worker_room(&out, &out_cap, q.out_len) != 0)
 			_exit(1);
+		/* the request is taken: what ends this process now, it did */
+		if (write_full(wfd, "t", 1) != 0)
+			_exit(1);
 		memset(&a, 0, sizeof(a));
 		a.tc.fd = -1;
 		data = NULL;
@@ -759,6 +773,9 @@ worker_start(
 	e = errno;
 	close(req[0]);
 	close(ans[1]);
+	/* a worker that stops reading fails a request at its deadline */
+	if (w->pid > 0)
+		(void)fcntl(req[1], F_SETFL, O_NONBLOCK);
 	if (w->pid < 0) {
 		w->pid = 0;
 		close(req[1]);
@@ -893,41 +910,29 @@ worker_ready(
 	return 0;
 }
 
-int
-gdcm_jail_call(const char *who, gdcm_jail_serve serve,
-    size_t (*messages)(char *, size_t), const struct gdcm_request *q,
+/* One call by worker w (taken, ready); *untaken: 1 when it ended before it
+ * had the whole request, which then never ran (what ended it came before:
+ * a corruption by the call it served last). */
+static int
+worker_call(struct worker *w, const char *who, const struct gdcm_request *q,
     const void *in, void *dst, uint8_t **alloc, struct gdcm_answer *a,
-    struct cs_err *err)
+    int *untaken, struct cs_err *err)
 {
 	struct iovec iov[2] = { { (void *)(uintptr_t)q, sizeof(*q) },
 		{ (void *)(uintptr_t)in, (size_t)q->in_len } };
-	struct worker *w;
-	struct child ch;
-	int rc, e;
+	struct child ch = { w->pid, w->ans, 0, 0, 0, 0, 0 };
+	char took;
+	int rc;
 
-	memset(a, 0, sizeof(*a));
-	a->tc.fd = -1;
-	if (alloc != NULL)
-		*alloc = NULL;
-	w = pool_take();
-	e = worker_ready(w, serve, messages);
-	if (e != 0) {
-		pool_give(w);
-		if (short_of_room(e))
-			return serve_here(
-			    e, serve, messages, q, in, dst, alloc, a, err);
-		return cs_err_set(err, CS_E_IO,
-		    "cannot start the GDCM process: %s", strerror(e));
-	}
-	ch.pid = w->pid;
-	ch.fd = w->ans;
-	ch.reaped = 0;
-	ch.status = 0;
 	/* the frame's size: what a decode makes, what an encode is given */
 	set_deadline(&ch, q->in_len > q->out_len ? q->in_len : q->out_len);
-	if (write_nosig(w->req, iov, 2) != 0)
+	*untaken = 0;
+	if (write_nosig(w->req, iov, 2, &ch) != 0 ||
+	    read_answer(&ch, &took, 1) != 0) {
+		/* ended, or stopped reading, before it had the request */
+		*untaken = 1;
 		rc = died(&ch, who, err);
-	else
+	} else
 		rc = take_answer(
 		    &ch, who, a, dst, (size_t)q->out_len, alloc, -1, err);
 	w->calls++;
@@ -943,6 +948,37 @@ gdcm_jail_call(const char *who, gdcm_jail_serve serve,
 			w->pid = 0;
 		} else
 			worker_stop(w);
+	}
+	return rc;
+}
+
+int
+gdcm_jail_call(const char *who, gdcm_jail_serve serve,
+    size_t (*messages)(char *, size_t), const struct gdcm_request *q,
+    const void *in, void *dst, uint8_t **alloc, struct gdcm_answer *a,
+    struct cs_err *err)
+{
+	struct worker *w;
+	int rc, e, untaken = 1, tries;
+
+	memset(a, 0, sizeof(*a));
+	a->tc.fd = -1;
+	if (alloc != NULL)
+		*alloc = NULL;
+	w = pool_take();
+	/* a worker that ended before it took the request: once more, with a
+	 * new one in its place (the frame is not what ended it) */
+	for (tries = 0, rc = 0; untaken && tries < 2; tries++) {
+		e = worker_ready(w, serve, messages);
+		if (e != 0) {
+			pool_give(w);
+			if (short_of_room(e))
+				return serve_here(e, serve, messages, q, in,
+				    dst, alloc, a, err);
+			return cs_err_set(err, CS_E_IO,
+			    "cannot start the GDCM process: %s", strerror(e));
+		}
+		rc = worker_call(w, who, q, in, dst, alloc, a, &untaken, err);
 	}
 	pool_give(w);
 	return rc;

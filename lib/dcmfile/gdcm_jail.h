@@ -112,6 +112,10 @@ typedef void (*gdcm_jail_serve)(const struct gdcm_request *q, const void *in,
  * one) and after GDCM_WORKER_CALLS calls (what it still shares of this
  * process at its fork stays bounded).  The bytes go to dst (q->out_len
  * of them) or *alloc, as with gdcm_jail_run.
+ * The worker says it has taken the whole request (one byte) before it
+ * serves it: a worker that ends, or stops reading, before that (what
+ * broke it came before: the call it served last) does not fail this
+ * frame; a new worker in its place gets it once more.
  */
 int gdcm_jail_call(const char *who, gdcm_jail_serve serve,
     size_t (*messages)(char *, size_t), const struct gdcm_request *q,

@@ -258,3 +258,52 @@ none_hung_left() {
 	[ ! -e "$W/out.dcm" ]
 	none_hung_left
 }
+
+# late CMD...: CMD with codec-late.so preloaded (a GDCM worker fails at its
+# next read once it coded a frame)
+late() {
+	DCMSEND_CODEC_TIMEOUT=3 LD_PRELOAD=$CSTORE_TOOLS/codec-late.so \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 timeout 300 "$@"
+}
+
+@test "codec-jail: a worker that dies between two calls, after it answered one, costs the next frame nothing: a new worker decodes it" {
+	local files p
+	files=$(ls "$XCORPUS"/j2k/*-f3.dcm | head -n 2)
+	[ "$(wc -l <<<"$files")" -eq 2 ]
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	# before: each frame a used worker got was transcodefail, "the
+	# decoder crashed (SIGABRT)", though it never ran
+	run -0 --separate-stderr late "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" $files
+	[ "$(grep -c $'^0000\t.*transcoded to ImplicitVRLittleEndian$' <<<"$output")" -eq 2 ] ||
+		{ printf '%s\n' "$output" "$stderr"; false; }
+	stop_dcmrecv
+	for p in $files; do
+		stored_as "$p" j2k
+	done
+}
+
+@test "codec-jail: a worker that stops reading between two calls is replaced at its limit, even with a request larger than its pipe; the frame is coded by a new one" {
+	local p f n
+	# native frames of 512 KiB (a request a pipe does not hold), and a
+	# JPEG 2000 file of their class for a context to convert them to
+	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$W/a.dcm" 1
+	for n in 2 3; do
+		python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"2.25.1234567890123456789012345678901", b"2.25.123456789012345678901234567890" + sys.argv[3].encode()))' \
+			"$W/a.dcm" "$W/u$n.dcm" "$n"
+	done
+	"$CSTORE_TOOLS/dcm-xcode" 1.2.840.10008.1.2.4.90 "$W/u3.dcm" "$W/j2k.dcm" >/dev/null
+	start_dcmrecv --accept-ts JPEG2000Lossless
+	# one conversion at a time: each call after a worker's first goes to
+	# a worker that stopped reading (before: dcmsend waited forever)
+	local -x CODEC_LATE=hang
+	run -0 --separate-stderr late "$CSTORE_BIN/dcmsend" --no-transcode-ahead 127.0.0.1 "$RECV_PORT" \
+		"$W/a.dcm" "$W/u2.dcm" "$W/j2k.dcm"
+	[ "$(grep -c $'^0000\t.*transcoded to JPEG2000Lossless$' <<<"$output")" -eq 2 ] ||
+		{ printf '%s\n' "$output" "$stderr"; false; }
+	stop_dcmrecv
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
+	for p in "$W/a.dcm" "$W/u2.dcm"; do
+		f=$(grep -l -F "$("$CSTORE_TOOLS/dcm-dataset" -u "$p" | cut -f2)" "$RECV_DIR"/*)
+		cmp <(native_pixels "$p") <(ref_pixels j2k "$f")
+	done
+}
