@@ -303,7 +303,8 @@ secure(struct conn *c)
 }
 
 int
-scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
+scp_serve(struct storescp *s, int fd, unsigned id, int over_limit,
+    void (*closed)(void *), void *arg)
 {
 	struct conn *c;
 	int accepted = 0;
@@ -346,6 +347,8 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit)
 	if (c->pump_ready)
 		pump_release(&c->pump);
 	close(fd);
+	if (closed != NULL)
+		closed(arg);
 	session_end(&c->ss);
 	session_release(&c->ss);
 	cs_free(c);

@@ -146,8 +146,9 @@ struct storescp {
 	int running;
 	pthread_mutex_t mu; /* the fields below */
 	pthread_cond_t cv;
-	unsigned active;  /* association threads (serving or rejecting) */
-	unsigned serving; /* associations counted against the limit */
+	unsigned active;    /* threads: serving, rejecting or reporting */
+	unsigned serving;   /* associations counted against the limit */
+	unsigned reporting; /* closed, delivering owed commitment reports */
 	unsigned next_id;
 	uint64_t ended; /* associations finished */
 	struct storescp_stats stats;
@@ -182,10 +183,15 @@ struct storescp {
 /*
  * Serves one accepted connection fd to its end (closes fd; conn.c).  over_limit:
  * answer the association request with a transient rejection "local
- * limit exceeded" (result 2, source 3, reason 2) instead.  Returns 1
- * when the association was accepted, else 0.
+ * limit exceeded" (result 2, source 3, reason 2) instead.  closed, when
+ * not NULL, is called with arg once fd is closed, before the reports
+ * still owed are delivered on new associations (after --commit-delay,
+ * to a requester that may be slow): from then the association is over
+ * and counts against no limit.  Returns 1 when the association was
+ * accepted, else 0.
  */
-int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit);
+int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit,
+    void (*closed)(void *), void *arg);
 
 /*
  * Applies the output directory's limits to s->root and sweeps it of

@@ -33,7 +33,8 @@ struct job {
 	int fd;
 	unsigned id;
 	int over;
-	char host[64]; /* counted in s->hosts unless over */
+	int closed;    /* its connection closed: counted in s->reporting */
+	char host[64]; /* counted in s->hosts unless over or closed */
 };
 
 /* The count of associations from host (under s->mu); add: make one. */
@@ -67,6 +68,24 @@ storescp_request_stop(struct storescp *s)
 	scp_wake(s);
 }
 
+/* scp_serve's closed: the association is over, its slot free for the
+ * next one while the thread delivers the reports it still owes. */
+static void
+job_closed(void *arg)
+{
+	struct job *j = arg;
+	struct storescp *s = j->s;
+
+	pthread_mutex_lock(&s->mu);
+	if (!j->over) {
+		s->serving--;
+		host_done(s, j->host);
+	}
+	s->reporting++;
+	j->closed = 1;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void *
 worker(void *arg)
 {
@@ -74,10 +93,12 @@ worker(void *arg)
 	struct storescp *s = j->s;
 	int accepted;
 
-	accepted = scp_serve(s, j->fd, j->id, j->over);
+	accepted = scp_serve(s, j->fd, j->id, j->over, job_closed, j);
 	pthread_mutex_lock(&s->mu);
 	s->active--;
-	if (!j->over) {
+	if (j->closed) {
+		s->reporting--;
+	} else if (!j->over) {
 		s->serving--;
 		host_done(s, j->host);
 	}
@@ -261,7 +282,7 @@ start_worker(void *ctx, int fd, const char *host)
 		if (h != NULL && h->n >= s->cfg.max_per_host)
 			over = SCP_OVER_HOST;
 	}
-	if (over && s->active - s->serving >= MAX_REJECTING) {
+	if (over && s->active - s->serving - s->reporting >= MAX_REJECTING) {
 		pthread_mutex_unlock(&s->mu);
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "too many connections at once: one closed unanswered");

@@ -108,6 +108,23 @@ all_held() {
 	all_held
 }
 
+@test "dcmsend --commit --commit-listen --per-assoc 1 to dcmrecv --max-associations 3 --commit-delay: an association waiting to deliver its report no longer holds a slot, all six stored and committed" {
+	# found by scripts/soak --paths commit-ours: with one association
+	# open at a time, the fourth was rejected "local limit exceeded (3
+	# associations at once)" while three ended ones waited out their
+	# --commit-delay to report on a new association
+	LPORT=$(free_port)
+	start_dcmrecv -v --max-associations 3 --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 3000
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" --per-assoc 1 \
+		--json 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	[ "$(jq -r .association <<<"$output" | sort -u | wc -l)" -eq 6 ]
+	all_held
+	stop_dcmrecv
+	run grep -c "rejected: local limit exceeded" "$RECV_STDERR"
+	assert_output 0
+}
+
 # bats test_tags=serial
 @test "dcmsend --commit --commit-listen: an archive slow to release after its report gets its A-RELEASE-RP, its connection not cut" {
 	LPORT=$(free_port)
