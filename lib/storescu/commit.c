@@ -70,6 +70,7 @@ commit_hold(struct commit_tx *tx, const struct storescu_result *r)
 	}
 	h = &tx->h[tx->n++];
 	h->r = *r;
+	h->other_class = 0;
 	copy(h->cls, sizeof(h->cls), r->sop_class);
 	copy(h->inst, sizeof(h->inst), r->sop_instance);
 	copy(h->ts0, sizeof(h->ts0), r->ts_original);
@@ -85,6 +86,8 @@ failed_detail(struct commit_held *h)
 {
 	const char *t = commit_failure_text(h->r.commit_reason);
 
+	if (h->other_class)
+		return; /* committed, but not what we sent: said so */
 	if (h->r.commit_reason == 0)
 		report_add_detail(
 		    h->detail, "commitment failed: the archive gave no reason");
@@ -202,9 +205,11 @@ on_ref(void *ctx, int failed, const struct commit_ref *ref)
 		    failed ? STORESCU_COMMIT_FAILED : STORESCU_COMMITTED;
 		h->r.commit_reason = failed ? ref->failure_reason : 0;
 		if (!failed && strcmp(h->cls, ref->sop_class) != 0) {
+			/* not the object we sent: ours is not committed */
 			h->r.commit = STORESCU_COMMIT_FAILED;
+			h->other_class = 1;
 			report_add_detail(h->detail,
-			    "the report names it with class %s",
+			    "commitment failed: the archive committed it as SOP class %s, not as the class it was sent as",
 			    ref->sop_class);
 		}
 		break;

@@ -33,6 +33,8 @@ struct commit_held {
 	char cls[COMMIT_UID_MAX + 1], inst[COMMIT_UID_MAX + 1];
 	char ts0[COMMIT_UID_MAX + 1], ts1[COMMIT_UID_MAX + 1];
 	char comment[68], detail[DETAIL_MAX];
+	/* the report committed it under another SOP class (detail says) */
+	int other_class;
 };
 
 /* One N-ACTION: its held inputs and what became of them. */

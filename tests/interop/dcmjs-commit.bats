@@ -63,6 +63,19 @@ committed() {
 	[ "$(grep -c $'\tuncommitted; no commitment report within 2 s$' <<<"$output")" -eq 3 ]
 }
 
+@test "dcmjs-commit: a report committing one of ours under another SOP class, or failing one without a reason: that one commitfailed, saying which, exit 7" {
+	send class
+	[ "$status" -eq 7 ]
+	committed 2
+	assert_line --regexp $'^0000\t.*/explicit-le\\.dcm\t.*\tcommitfailed; commitment failed: the archive committed it as SOP class 1\\.2\\.840\\.10008\\.5\\.1\\.4\\.1\\.1\\.2, not as the class it was sent as$'
+	send noreason --json
+	[ "$status" -eq 7 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 2 ]
+	[ "$(jq -r 'select(.commit == "commitfailed") | .path' <<<"$output")" = "${FILES[2]}" ]
+	[ "$(jq -r 'select(.commit == "commitfailed") | .commit_reason' <<<"$output")" = 0 ]
+	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -qx 'commitment failed: the archive gave no reason'
+}
+
 # recv_commit [dcmrecv options] -- [commit-scu.js arguments]: dcmrecv
 # --commit, then commit-scu.js against it; its lines in $output.
 recv_commit() {

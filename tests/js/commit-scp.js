@@ -10,6 +10,8 @@
 //   missing  the last requested instance named in neither list
 //   both     the first requested instance in both lists (committed first)
 //   early    as ok, the report sent before the N-ACTION's response
+//   class    as ok, the first instance named with another SOP class (CT)
+//   noreason the last requested instance failed without a Failure Reason
 //   never    no report at all
 // One line per event on stdout: "action N" (instances requested), "report".
 "use strict";
@@ -64,6 +66,10 @@ class CommitScp extends Scp {
       ok.pop();
     } else if (mode === "both") {
       failed.push({ ...item(refs[0]), FailureReason: 0x0110 });
+    } else if (mode === "class") {
+      ok[0].ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2";
+    } else if (mode === "noreason") {
+      failed.push(item(ok.pop()));
     }
     const elems = { TransactionUID: tx, ReferencedSOPSequence: ok };
     if (failed.length) elems.FailedSOPSequence = failed;
