@@ -63,6 +63,15 @@ committed() {
 	[ "$(grep -c $'\tuncommitted; no commitment report within 2 s$' <<<"$output")" -eq 3 ]
 }
 
+@test "dcmjs-commit: an archive that reports later on an association of its own, proposing no role selection: every input committed through --commit-listen, exit 0" {
+	local lport
+	lport=$(free_port)
+	send "new:$lport" --commit-listen "127.0.0.1:$lport" --commit-timeout 30
+	[ "$status" -eq 0 ]
+	committed 3
+	grep -qx $'report-rsp\t0000' "$BATS_TEST_TMPDIR/scp.new:$lport"
+}
+
 @test "dcmjs-commit: a report committing one of ours under another SOP class, or failing one without a reason: that one commitfailed, saying which, exit 7" {
 	send class
 	[ "$status" -eq 7 ]
