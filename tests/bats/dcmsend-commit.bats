@@ -143,6 +143,36 @@ all_held() {
 }
 
 # bats test_tags=serial
+@test "dcmsend --commit --commit-listen: with every connection slot taken (8 silent ones) the archive's report waits to be accepted, not cut: committed, exit 0" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 1500 -v
+	"$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 20 \
+		--acse-timeout 2 --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local pid=$! rc=0 fd i
+	local -a fds=()
+	track_pid "$pid"
+	wait_for_port "$LPORT" "$pid" 10
+	# as many connections as are served at once, each saying nothing
+	# (a burst of archives' associations does the same): the report
+	# comes 1.5 s after the request, behind them
+	for i in 1 2 3 4 5 6 7 8; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$LPORT"
+		fds+=("$fd")
+	done
+	wait "$pid" || rc=$?
+	for fd in "${fds[@]}"; do
+		exec {fd}>&-
+	done
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$rc" -eq 0 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	all_held
+	stop_dcmrecv
+	grep -q "report '.*' sent to 'DCMSEND' at 127.0.0.1 port $LPORT: 6 committed, 0 failed; answered 0000" "$RECV_STDERR"
+}
+
+# bats test_tags=serial
 @test "dcmsend --commit --commit-listen: a silent connection to the listener (a scanner, a health check) holds up neither the report nor the end of the wait" {
 	LPORT=$(free_port)
 	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 1500
