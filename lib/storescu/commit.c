@@ -217,6 +217,26 @@ on_ref(void *ctx, int failed, const struct commit_ref *ref)
 	return 0;
 }
 
+/* tx of cr (under its lock) has its report and its request was
+ * answered: its lines go now, not at the end of the run (PS3.4 leaves
+ * reports to come at any time; a long run would hold every line). */
+static void
+settle(struct commit_run *cr, struct commit_tx *tx, struct send_report *rp)
+{
+	size_t k;
+
+	for (k = 0; k < cr->n; k++)
+		if (cr->tx[k] == tx) {
+			memmove(&cr->tx[k], &cr->tx[k + 1],
+			    (cr->n - k - 1) * sizeof(*cr->tx));
+			cr->n--;
+			break;
+		}
+	commit_tx_finish(tx, rp, STORESCU_UNCOMMITTED,
+	    "the commitment report does not name it");
+	tx_free(tx);
+}
+
 static struct commit_tx *
 find_tx(struct commit_rx *x, const char *uid)
 {
@@ -254,6 +274,8 @@ apply(struct commit_rx *x)
 		return 0x0110;
 	tx->reported = 1;
 	x->got++;
+	if (x->cr != NULL && x->rp != NULL && tx->asked)
+		settle(x->cr, tx, x->rp);
 	return 0x0000;
 }
 
@@ -492,9 +514,19 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 			    e.code ? e.msg : "out of memory");
 		else
 			rc = send_action(c, s, pcid, why, sizeof(why));
-		c->asked = rc == 0;
 		if (rc == 0) {
 			asked(rp, c);
+			if (cr == NULL) {
+				c->asked = 1;
+				continue;
+			}
+			/* the listener settles it once reported; it may be
+			 * already (a report before the N-ACTION's answer) */
+			pthread_mutex_lock(&cr->mu);
+			c->asked = 1;
+			if (c->reported)
+				settle(cr, c, rp);
+			pthread_mutex_unlock(&cr->mu);
 			continue;
 		}
 		if (cr != NULL)

@@ -168,6 +168,7 @@ serve(struct commit_listener *l, int fd, int slot)
 	if (l->cfg->trace != NULL)
 		ul_set_trace(c.a, on_trace, &c);
 	commit_rx_init(&c.x, c.a, NULL, 0, l->cr);
+	c.x.rp = l->rp;
 	c.x.trace = l->cfg->trace;
 	c.x.trace_user = l->cfg->trace_user;
 	c.x.trace_rq = 1;

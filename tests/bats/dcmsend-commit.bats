@@ -143,6 +143,36 @@ all_held() {
 }
 
 # bats test_tags=serial
+@test "dcmsend --commit --commit-listen: an association's lines come out when its report is in, not at the end of the run" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT"
+	# one file an association, each request 2 s after its stores: the
+	# first report is in some 4 s before the run ends
+	DCMSEND_COMMIT_DELAY_MS=2000 "$CSTORE_BIN/dcmsend" -j 1 --per-assoc 1 --commit \
+		--commit-listen "127.0.0.1:$LPORT" --commit-timeout 30 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local pid=$! rc=0 alive=0 i
+	track_pid "$pid"
+	for i in $(seq 600); do
+		if [ -s "$BATS_TEST_TMPDIR/send.out" ]; then
+			kill -0 "$pid" 2>/dev/null && alive=1
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	# the first line was out while dcmsend still ran
+	[ "$alive" -eq 1 ]
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	[ "$(jq -r .path <<<"$output" | head -1)" = "${FILES[0]}" ]
+	all_held
+}
+
+# bats test_tags=serial
 @test "dcmsend --commit --commit-listen: with every connection slot taken (8 silent ones) the archive's report waits to be accepted, not cut: committed, exit 0" {
 	LPORT=$(free_port)
 	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 1500 -v
