@@ -47,6 +47,11 @@ committed() {
 		[ "$status" -eq 0 ]
 		committed 3
 	done
+	# with a listener too: the report before the N-ACTION's answer is
+	# kept until the answer, then printed
+	send early --commit-listen "127.0.0.1:$(free_port)"
+	[ "$status" -eq 0 ]
+	committed 3
 }
 
 @test "dcmjs-commit: a report that leaves one out, or names one in both lists, or none at all: those uncommitted or failed, exit 7" {
