@@ -83,6 +83,7 @@ transaction 2.25.4444"
 
 # bats test_tags=serial
 @test "dcmrecv commitment: a request reusing the Transaction UID of a report still owed gets every instance failed (0131); the first is reported as it stands" {
+	local i
 	start_dcmrecv --commit -v
 	send "$IN/1.dcm" "$IN/2.dcm"
 	# the first requester holds its answer to the report: its
@@ -104,8 +105,14 @@ transaction 2.25.4343"
 event 1
 ok $CLS $U.1
 transaction 2.25.4343"
-	# once no report is owed for it, the UID is a new request's again
-	run -0 --separate-stderr "$RQ" -t 2.25.4343 "$RECV_PORT" $CLS:$U.2
+	# once no report is owed for it (the first requester gone, its
+	# report undeliverable), the UID is a new request's again
+	wait_for_line "$RECV_STDERR" "report '2.25.4343' for 'COMMITRQ' not delivered" 30
+	for i in $(seq 50); do
+		run -0 --separate-stderr "$RQ" -t 2.25.4343 "$RECV_PORT" $CLS:$U.2
+		[[ "$output" == *"failed $CLS $U.2 0131"* ]] || break
+		sleep 0.1
+	done
 	assert_line "ok $CLS $U.2"
 	stop_dcmrecv
 	grep -q "request '2.25.4343' reuses the Transaction UID of a report still owed: its 2 instances failed (0131)" "$RECV_STDERR"
