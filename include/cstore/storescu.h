@@ -301,6 +301,8 @@ struct storescu_send_opts {
 	 */
 	int commit;
 	int commit_timeout_ms;
+	/* listen(2) it with a backlog of STORESCU_COMMIT_LISTEN_BACKLOG:
+	 * reports beyond the associations served at once wait there */
 	int commit_listen_fd;
 	/* debugging: wait this long between the last store and the
 	 * N-ACTION (tests change the archive meanwhile) */
@@ -324,6 +326,7 @@ struct storescu_send_opts {
 };
 
 #define STORESCU_DEFAULT_COMMIT_TIMEOUT_MS 300000
+#define STORESCU_COMMIT_LISTEN_BACKLOG 128
 
 /* The first retry delay storescu_send_opts_init sets. */
 #define STORESCU_DEFAULT_RETRY_DELAY_MS 1000

@@ -61,7 +61,7 @@ send_commit_listen(struct storescu_send_opts *send, const char *spec, int quiet)
 			    cli_progname(), spec);
 		return EXIT_USAGE;
 	}
-	fd = net_listen(host, port, 8, &err);
+	fd = net_listen(host, port, STORESCU_COMMIT_LISTEN_BACKLOG, &err);
 	if (fd < 0) {
 		if (!quiet)
 			fprintf(stderr,

@@ -156,11 +156,24 @@ commit_tx_encode(struct commit_tx *t, enum ds_enc enc, struct cs_err *err)
 
 int
 commit_tx_judge(struct commit_tx *t, struct commit_index *ix, unsigned flags,
-    unsigned fail_every, struct cs_err *err)
+    unsigned fail_every, commit_class_fn class_ok, const void *ctx,
+    struct cs_err *err)
 {
 	int rc;
 
-	commit_index_judge(ix, t->items, t->n, (flags & COMMIT_SYNC) != 0, err);
+	if (flags & COMMIT_DUPLICATE) {
+		for (size_t i = 0; i < t->n; i++)
+			t->items[i].reason = COMMIT_FAIL_DUPLICATE_TRANSACTION;
+		fail_every = 0;
+	} else
+		commit_index_judge(
+		    ix, t->items, t->n, (flags & COMMIT_SYNC) != 0, err);
+	/* not held, and of a class this receiver does not store at all:
+	 * PS3.3 C.14.1.1 has a reason of its own for that */
+	for (size_t i = 0; class_ok != NULL && i < t->n; i++)
+		if (t->items[i].reason == COMMIT_FAIL_NO_SUCH_INSTANCE &&
+		    !class_ok(ctx, t->items[i].sop_class))
+			t->items[i].reason = COMMIT_FAIL_CLASS_NOT_SUPPORTED;
 	for (size_t i = 0; fail_every > 0 && i < t->n; i++)
 		if ((i + 1) % fail_every == 0)
 			t->items[i].reason = COMMIT_FAIL_PROCESSING;

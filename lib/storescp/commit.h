@@ -27,6 +27,13 @@
 
 /* commit_tx_judge flags */
 #define COMMIT_SYNC 0x1u
+/* the request reuses a Transaction UID whose report is still owed
+ * (PS3.4 J.3.3.1.2): every instance fails with 0x0131, unchecked */
+#define COMMIT_DUPLICATE 0x2u
+
+/* Whether the receiver takes instances of SOP class uid (ctx: the
+ * caller's), for commit_tx_judge. */
+typedef int (*commit_class_fn)(const void *ctx, const char *uid);
 
 struct commit_tx {
 	enum ds_enc enc; /* of the context it came on, and the report */
@@ -59,7 +66,9 @@ uint16_t commit_tx_decode(struct commit_tx *t, struct cs_err *err);
 
 /*
  * Checks every instance against the index ix (what a failed check
- * gives is in commit_index.h), reports every fail_every-th one
+ * gives is in commit_index.h; an instance not held whose class
+ * class_ok refuses, when class_ok is not NULL, fails with 0x0122,
+ * Referenced SOP Class not supported), reports every fail_every-th one
  * (1-based; 0 none) failed with 0x0110 on purpose, and encodes the
  * Event Information into t->ds.  Returns the Event Type ID
  * (COMMIT_EVENT_SUCCESS or COMMIT_EVENT_FAILURES), or a negative
@@ -68,9 +77,12 @@ uint16_t commit_tx_decode(struct commit_tx *t, struct cs_err *err);
  * flags COMMIT_SYNC: what is reported committed is on stable storage
  * before this returns even when the files were not fsync'ed one by one
  * (commit_index_judge: a syncfs unless one since covers them).
+ * flags COMMIT_DUPLICATE: every instance fails with 0x0131, the index
+ * not asked.
  */
 int commit_tx_judge(struct commit_tx *t, struct commit_index *ix,
-    unsigned flags, unsigned fail_every, struct cs_err *err);
+    unsigned flags, unsigned fail_every, commit_class_fn class_ok,
+    const void *ctx, struct cs_err *err);
 
 /*
  * Encodes the Event Information of the judged items into t->ds in

@@ -130,6 +130,9 @@ struct scp_host {
 	unsigned n; /* associations serving from it */
 };
 
+/* Transaction UIDs remembered as owed at once (struct storescp) */
+#define SCP_COMMIT_ACTIVE_MAX 256
+
 struct storescp {
 	struct storescp_config cfg;
 	struct scp_policy policy;
@@ -163,6 +166,12 @@ struct storescp {
 	struct commit_index index;
 	struct commit_peer *commit_peers;
 	size_t n_commit_peers;
+	/* the Transaction UIDs whose report is owed, on any association
+	 * (session_commit.c; under mu): a request reusing one is a
+	 * duplicate (PS3.4 J.3.3.1.2); beyond the first
+	 * SCP_COMMIT_ACTIVE_MAX owed at once none is remembered */
+	char commit_active[SCP_COMMIT_ACTIVE_MAX][COMMIT_UID_MAX + 1];
+	unsigned n_commit_active;
 	/* --- debris (issue 14): --quarantine, opened by scp_debris_init */
 	struct sink_root qroot;
 	int has_qroot;

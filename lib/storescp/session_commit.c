@@ -35,12 +35,55 @@ scommit_init(
 	commit_tx_init(&c->rq, DS_ENC_IVR_LE);
 }
 
+/* Marks o's Transaction UID owed, receiver-wide: 1 done, 0 another
+ * owed report has it (a duplicate), -1 no room to remember it. */
+static int
+claim(struct storescp *s, struct scommit_owed *o)
+{
+	const char *uid = o->tx.transaction;
+	int rc = -1;
+
+	pthread_mutex_lock(&s->mu);
+	for (unsigned i = 0; i < s->n_commit_active && rc < 0; i++)
+		if (strcmp(s->commit_active[i], uid) == 0)
+			rc = 0;
+	if (rc < 0 && s->n_commit_active < SCP_COMMIT_ACTIVE_MAX) {
+		snprintf(s->commit_active[s->n_commit_active++],
+		    sizeof(s->commit_active[0]), "%s", uid);
+		rc = 1;
+	}
+	pthread_mutex_unlock(&s->mu);
+	o->claimed = rc == 1;
+	o->duplicate = rc == 0;
+	return rc;
+}
+
+/* Frees o, and its Transaction UID once no report is owed for it. */
+static void
+owed_release(struct storescp *s, struct scommit_owed *o)
+{
+	if (o->claimed) {
+		pthread_mutex_lock(&s->mu);
+		for (unsigned i = 0; i < s->n_commit_active; i++)
+			if (strcmp(s->commit_active[i], o->tx.transaction) ==
+			    0) {
+				memcpy(s->commit_active[i],
+				    s->commit_active[--s->n_commit_active],
+				    sizeof(s->commit_active[0]));
+				break;
+			}
+		pthread_mutex_unlock(&s->mu);
+		o->claimed = 0;
+	}
+	commit_tx_release(&o->tx);
+}
+
 void
 scommit_release(struct scommit *c)
 {
 	commit_tx_release(&c->rq);
 	for (unsigned i = 0; i < c->n_owed; i++)
-		commit_tx_release(&c->owed[i].tx);
+		owed_release(c->s, &c->owed[i]);
 	c->n_owed = 0;
 }
 
@@ -117,19 +160,36 @@ scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
 	o->tx = c->rq; /* the owed report takes the buffers over */
 	o->pcid = pcid;
 	commit_tx_init(&c->rq, o->tx.enc);
-	scp_log(c->s, STORESCP_LOG_VERBOSE,
-	    "association %u: storage commitment request '%s': %zu instance%s",
-	    c->id, o->tx.transaction, o->tx.n, o->tx.n == 1 ? "" : "s");
+	if (claim(c->s, o) == 0)
+		scp_log(c->s, STORESCP_LOG_ERROR,
+		    "association %u: storage commitment request '%s' reuses the Transaction UID of a report still owed: its %zu instance%s failed (0131)",
+		    c->id, o->tx.transaction, o->tx.n, o->tx.n == 1 ? "" : "s");
+	else
+		scp_log(c->s, STORESCP_LOG_VERBOSE,
+		    "association %u: storage commitment request '%s': %zu instance%s",
+		    c->id, o->tx.transaction, o->tx.n, o->tx.n == 1 ? "" : "s");
+}
+
+/* Whether the receiver stores instances of class uid (ctx: its
+ * policy): what it would accept a storage context for. */
+static int
+storage_class_ok(const void *ctx, const char *uid)
+{
+	return strcmp(uid, DIMSE_VERIFICATION_UID) != 0 &&
+	    strcmp(uid, COMMIT_SOP_CLASS) != 0 && policy_class_ok(ctx, uid);
 }
 
 /* Checks the owed report's instances now: what counts is what is held
  * when the report leaves. */
 static int
-judge(struct storescp *s, struct commit_tx *tx, unsigned id)
+judge(struct storescp *s, struct scommit_owed *o, unsigned id)
 {
+	struct commit_tx *tx = &o->tx;
 	struct cs_err err = { 0, "" };
-	int ev = commit_tx_judge(tx, &s->index, s->cfg.fsync ? 0 : COMMIT_SYNC,
-	    s->cfg.commit_fail_every, &err);
+	unsigned flags = (s->cfg.fsync ? 0 : COMMIT_SYNC) |
+	    (o->duplicate ? COMMIT_DUPLICATE : 0);
+	int ev = commit_tx_judge(tx, &s->index, flags, s->cfg.commit_fail_every,
+	    storage_class_ok, &s->policy, &err);
 
 	if (err.code != 0)
 		scp_log(s, STORESCP_LOG_ERROR,
@@ -211,7 +271,7 @@ scommit_tick(
 	if (now < o->due && !stopping && o->stage == 0)
 		return 0;
 	if (o->event == 0) {
-		o->event = judge(c->s, &o->tx, c->id);
+		o->event = judge(c->s, o, c->id);
 		if (o->event < 0)
 			return -1;
 	}
@@ -242,7 +302,7 @@ scommit_on_rsp(struct scommit *c, const struct dimse_cmd *rsp)
 			scp_log(c->s, STORESCP_LOG_ERROR,
 			    "association %u: the requester answered the storage commitment report '%s' with %04X",
 			    c->id, o->tx.transaction, rsp->status);
-		commit_tx_release(&o->tx);
+		owed_release(c->s, o);
 		memmove(o, o + 1,
 		    (size_t)(&c->owed[c->n_owed] - (o + 1)) * sizeof(*o));
 		c->n_owed--;
@@ -291,8 +351,7 @@ scommit_end(struct scommit *c)
 			    "association %u: no answer to the storage commitment report '%s' before the association ended: sending it again on a new association",
 			    c->id, o->tx.transaction);
 		wait_due(c, o);
-		if (o->event == 0 &&
-		    (o->event = judge(c->s, &o->tx, c->id)) < 0)
+		if (o->event == 0 && (o->event = judge(c->s, o, c->id)) < 0)
 			continue;
 		if (commit_out_deliver(
 			c->s, c->id, c->calling, &o->tx, o->event, &err) != 0)

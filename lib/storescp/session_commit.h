@@ -36,6 +36,8 @@ struct scommit_owed {
 	int blocked; /* the output queue was full: retried at each tick */
 	size_t off;  /* of the Event Information queued so far */
 	uint16_t msg_id;
+	int claimed;   /* its Transaction UID is in s->commit_active */
+	int duplicate; /* another owed report has its Transaction UID */
 };
 
 struct scommit {

@@ -70,6 +70,7 @@ commit_hold(struct commit_tx *tx, const struct storescu_result *r)
 	}
 	h = &tx->h[tx->n++];
 	h->r = *r;
+	h->other_class = 0;
 	copy(h->cls, sizeof(h->cls), r->sop_class);
 	copy(h->inst, sizeof(h->inst), r->sop_instance);
 	copy(h->ts0, sizeof(h->ts0), r->ts_original);
@@ -85,6 +86,8 @@ failed_detail(struct commit_held *h)
 {
 	const char *t = commit_failure_text(h->r.commit_reason);
 
+	if (h->other_class)
+		return; /* committed, but not what we sent: said so */
 	if (h->r.commit_reason == 0)
 		report_add_detail(
 		    h->detail, "commitment failed: the archive gave no reason");
@@ -202,14 +205,36 @@ on_ref(void *ctx, int failed, const struct commit_ref *ref)
 		    failed ? STORESCU_COMMIT_FAILED : STORESCU_COMMITTED;
 		h->r.commit_reason = failed ? ref->failure_reason : 0;
 		if (!failed && strcmp(h->cls, ref->sop_class) != 0) {
+			/* not the object we sent: ours is not committed */
 			h->r.commit = STORESCU_COMMIT_FAILED;
+			h->other_class = 1;
 			report_add_detail(h->detail,
-			    "the report names it with class %s",
+			    "commitment failed: the archive committed it as SOP class %s, not as the class it was sent as",
 			    ref->sop_class);
 		}
 		break;
 	}
 	return 0;
+}
+
+/* tx of cr (under its lock) has its report and its request was
+ * answered: its lines go now, not at the end of the run (PS3.4 leaves
+ * reports to come at any time; a long run would hold every line). */
+static void
+settle(struct commit_run *cr, struct commit_tx *tx, struct send_report *rp)
+{
+	size_t k;
+
+	for (k = 0; k < cr->n; k++)
+		if (cr->tx[k] == tx) {
+			memmove(&cr->tx[k], &cr->tx[k + 1],
+			    (cr->n - k - 1) * sizeof(*cr->tx));
+			cr->n--;
+			break;
+		}
+	commit_tx_finish(tx, rp, STORESCU_UNCOMMITTED,
+	    "the commitment report does not name it");
+	tx_free(tx);
 }
 
 static struct commit_tx *
@@ -249,6 +274,8 @@ apply(struct commit_rx *x)
 		return 0x0110;
 	tx->reported = 1;
 	x->got++;
+	if (x->cr != NULL && x->rp != NULL && tx->asked)
+		settle(x->cr, tx, x->rp);
 	return 0x0000;
 }
 
@@ -487,9 +514,19 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 			    e.code ? e.msg : "out of memory");
 		else
 			rc = send_action(c, s, pcid, why, sizeof(why));
-		c->asked = rc == 0;
 		if (rc == 0) {
 			asked(rp, c);
+			if (cr == NULL) {
+				c->asked = 1;
+				continue;
+			}
+			/* the listener settles it once reported; it may be
+			 * already (a report before the N-ACTION's answer) */
+			pthread_mutex_lock(&cr->mu);
+			c->asked = 1;
+			if (c->reported)
+				settle(cr, c, rp);
+			pthread_mutex_unlock(&cr->mu);
 			continue;
 		}
 		if (cr != NULL)

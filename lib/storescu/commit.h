@@ -4,10 +4,11 @@
  * results of the inputs it stored are held in a transaction list of
  * its own (commit_hold); once its files are done, commit_request sends
  * the N-ACTION for them and either waits there for the N-EVENT-REPORT
- * or, with a listener, hands the transactions to the run, which waits
- * for the archive's association after every lane is done
- * (commit_listen_wait, commit_listen.c).  Each held result is then
- * reported once, with its commitment, through the run's report.
+ * or, with a listener, hands the transactions to the run, whose
+ * listener takes the archive's associations while the lanes send and
+ * after (commit_listen.c).  Each held result is then reported once,
+ * with its commitment, through the run's report: as soon as its
+ * report is in (and its request answered), or at the end of the wait.
  */
 #ifndef CS_STORESCU_COMMIT_H
 #define CS_STORESCU_COMMIT_H
@@ -33,6 +34,8 @@ struct commit_held {
 	char cls[COMMIT_UID_MAX + 1], inst[COMMIT_UID_MAX + 1];
 	char ts0[COMMIT_UID_MAX + 1], ts1[COMMIT_UID_MAX + 1];
 	char comment[68], detail[DETAIL_MAX];
+	/* the report committed it under another SOP class (detail says) */
+	int other_class;
 };
 
 /* One N-ACTION: its held inputs and what became of them. */
@@ -101,6 +104,9 @@ struct commit_rx {
 	struct commit_tx **tx;
 	size_t n;
 	struct commit_run *cr; /* instead of tx and n when not NULL */
+	/* with cr: where a transaction's lines go as soon as its report is
+	 * applied and its request answered (NULL: at the end of the run) */
+	struct send_report *rp;
 	uint8_t pcid;
 	struct dimse_cmd cmd;
 	struct wr ds; /* its Event Information */
@@ -124,7 +130,8 @@ void commit_rx_release(struct commit_rx *x);
  * certificate tls.ca trusts; ours is tls.cert).  0, or CS_E_TLS /
  * CS_E_INVAL (the TLS files), CS_E_NOMEM with err set.
  */
-/* Connections served at once; more are closed at once. */
+/* Connections served at once; more wait in the listen backlog
+ * (STORESCU_COMMIT_LISTEN_BACKLOG) until one ends. */
 #define COMMIT_LISTEN_CONN_MAX 8
 
 struct commit_listener {

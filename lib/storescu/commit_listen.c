@@ -20,6 +20,8 @@
 #define CONN_MAX_MS 60000
 /* How often the listener looks whether it may end. */
 #define TICK_MS 200
+/* How often it looks for a free slot when all are taken. */
+#define FULL_WAIT_MS 20
 /* How long a connection that brought a report is given, at the end,
  * to release (the ACSE timeout if shorter). */
 #define RELEASE_WAIT_MS 2000
@@ -132,6 +134,10 @@ serve(struct commit_listener *l, int fd, int slot)
 	c.l = l;
 	c.slot = slot;
 	ucfg.max_pdu_recv = UL_DEFAULT_MAX_PDU;
+	/* a connection that asks nothing (a scanner) leaves its slot after
+	 * --acse-timeout, not the default 30 s ARTIM */
+	if (l->cfg->acse_timeout_ms > 0)
+		ucfg.artim_ms = (uint32_t)l->cfg->acse_timeout_ms;
 	transport_plain(&t, fd);
 	if (l->tls != NULL &&
 	    tls_handshake(&t, l->tls, NULL,
@@ -162,6 +168,7 @@ serve(struct commit_listener *l, int fd, int slot)
 	if (l->cfg->trace != NULL)
 		ul_set_trace(c.a, on_trace, &c);
 	commit_rx_init(&c.x, c.a, NULL, 0, l->cr);
+	c.x.rp = l->rp;
 	c.x.trace = l->cfg->trace;
 	c.x.trace_user = l->cfg->trace_user;
 	c.x.trace_rq = 1;
@@ -217,7 +224,8 @@ serve_thread(void *arg)
 	return NULL;
 }
 
-/* fd served in a thread of its own; -1 when all slots are taken. */
+/* fd served in a thread of its own; -1 when all slots are taken (the
+ * listener waits for one first) or no thread starts. */
 static int
 start_conn(struct commit_listener *l, int fd)
 {
@@ -268,12 +276,22 @@ run(void *arg)
 {
 	struct commit_listener *l = arg;
 	struct cs_err e = { 0, "" };
-	int fd, waited, wait_ms = RELEASE_WAIT_MS;
+	int fd, full, waited, wait_ms = RELEASE_WAIT_MS;
 
 	if (l->cfg->acse_timeout_ms > 0 && l->cfg->acse_timeout_ms < wait_ms)
 		wait_ms = l->cfg->acse_timeout_ms;
 
 	while (!over(l)) {
+		/* every slot taken: the next archive is not accepted (and
+		 * cut) but left in the backlog until one ends, so that a
+		 * burst of reports on as many associations loses none */
+		pthread_mutex_lock(&l->mu);
+		full = l->n_conn >= COMMIT_LISTEN_CONN_MAX;
+		pthread_mutex_unlock(&l->mu);
+		if (full) {
+			net_sleep_ms(FULL_WAIT_MS);
+			continue;
+		}
 		if (net_wait_readable(l->fd, TICK_MS) <= 0)
 			continue;
 		fd = net_accept(l->fd, &e);

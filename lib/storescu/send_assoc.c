@@ -162,6 +162,7 @@ commit_attempt(struct batch *b, struct scu_session *s, struct commit_rx *x)
 		return;
 	commit_rx_init(
 	    x, s->r.a, NULL, 0, o->commit_listen_fd >= 0 ? &run->commit : NULL);
+	x->rp = &run->rep;
 	x->trace = s->cfg.trace;
 	x->trace_user = s->cfg.trace_user;
 	s->req_cb = &commit_rx_cb;

@@ -61,6 +61,63 @@ transaction 2.25.4242"
 	refute grep -q '^failed' <<<"$output"
 }
 
+@test "dcmrecv commitment: an instance not held of a class the receiver does not store fails 0122, not 0112" {
+	# Verification, a class unknown to PS3.4, and CT refused by option
+	# are not stored here: Referenced SOP Class not supported (PS3.3
+	# C.14.1.1); a storage class taken but not received: 0112
+	start_dcmrecv --commit --reject-sop-class $CT
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" -t 2.25.4444 "$RECV_PORT" $CLS:$U.1 1.2.840.10008.1.1:$U.5 \
+		1.2.3.4.5:$U.6 $CT:$U.7 $CLS:$U.8 $CT:$U.1
+	stop_dcmrecv
+	assert_output "action 0000
+event 2
+failed 1.2.840.10008.1.1 $U.5 0122
+failed 1.2.3.4.5 $U.6 0122
+failed $CT $U.7 0122
+failed $CLS $U.8 0112
+failed $CT $U.1 0119
+ok $CLS $U.1
+transaction 2.25.4444"
+}
+
+# bats test_tags=serial
+@test "dcmrecv commitment: a request reusing the Transaction UID of a report still owed gets every instance failed (0131); the first is reported as it stands" {
+	local i
+	start_dcmrecv --commit -v
+	send "$IN/1.dcm" "$IN/2.dcm"
+	# the first requester holds its answer to the report: its
+	# transaction stays owed (it might be sent again) meanwhile
+	"$RQ" -d 30000 -t 2.25.4343 "$RECV_PORT" $CLS:$U.1 >"$BATS_TEST_TMPDIR/first.out" &
+	local first=$!
+	track_pid $first
+	wait_for_line "$BATS_TEST_TMPDIR/first.out" "transaction 2.25.4343" 30
+	run -0 --separate-stderr "$RQ" -t 2.25.4343 "$RECV_PORT" $CLS:$U.1 $CLS:$U.2
+	assert_output "action 0000
+event 2
+failed $CLS $U.1 0131
+failed $CLS $U.2 0131
+transaction 2.25.4343"
+	kill $first
+	wait $first || true
+	run cat "$BATS_TEST_TMPDIR/first.out"
+	assert_output "action 0000
+event 1
+ok $CLS $U.1
+transaction 2.25.4343"
+	# once no report is owed for it (the first requester gone, its
+	# report undeliverable), the UID is a new request's again
+	wait_for_line "$RECV_STDERR" "report '2.25.4343' for 'COMMITRQ' not delivered" 30
+	for i in $(seq 50); do
+		run -0 --separate-stderr "$RQ" -t 2.25.4343 "$RECV_PORT" $CLS:$U.2
+		[[ "$output" == *"failed $CLS $U.2 0131"* ]] || break
+		sleep 0.1
+	done
+	assert_line "ok $CLS $U.2"
+	stop_dcmrecv
+	grep -q "request '2.25.4343' reuses the Transaction UID of a report still owed: its 2 instances failed (0131)" "$RECV_STDERR"
+}
+
 @test "dcmrecv commitment: the index answers after a restart, with a layout of subdirectories" {
 	start_dcmrecv --commit --layout '{PatientID}/{SOPInstanceUID}.dcm'
 	send "$IN"/*.dcm

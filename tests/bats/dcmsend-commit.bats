@@ -160,6 +160,66 @@ all_held() {
 }
 
 # bats test_tags=serial
+@test "dcmsend --commit --commit-listen: an association's lines come out when its report is in, not at the end of the run" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT"
+	# one file an association, each request 2 s after its stores: the
+	# first report is in some 4 s before the run ends
+	DCMSEND_COMMIT_DELAY_MS=2000 "$CSTORE_BIN/dcmsend" -j 1 --per-assoc 1 --commit \
+		--commit-listen "127.0.0.1:$LPORT" --commit-timeout 30 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]:0:3}" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local pid=$! rc=0 alive=0 i
+	track_pid "$pid"
+	for i in $(seq 600); do
+		if [ -s "$BATS_TEST_TMPDIR/send.out" ]; then
+			kill -0 "$pid" 2>/dev/null && alive=1
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	# the first line was out while dcmsend still ran
+	[ "$alive" -eq 1 ]
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	[ "$(jq -r .path <<<"$output" | head -1)" = "${FILES[0]}" ]
+	all_held
+}
+
+# bats test_tags=serial
+@test "dcmsend --commit --commit-listen: with every connection slot taken (8 silent ones) the archive's report waits to be accepted, not cut: committed, exit 0" {
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 1500 -v
+	"$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 20 \
+		--acse-timeout 2 --json 127.0.0.1 "$RECV_PORT" "${FILES[@]}" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	local pid=$! rc=0 fd i
+	local -a fds=()
+	track_pid "$pid"
+	wait_for_port "$LPORT" "$pid" 10
+	# as many connections as are served at once, each saying nothing
+	# (a burst of archives' associations does the same): the report
+	# comes 1.5 s after the request, behind them
+	for i in 1 2 3 4 5 6 7 8; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$LPORT"
+		fds+=("$fd")
+	done
+	wait "$pid" || rc=$?
+	for fd in "${fds[@]}"; do
+		exec {fd}>&-
+	done
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$rc" -eq 0 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 6 ]
+	all_held
+	stop_dcmrecv
+	grep -q "report '.*' sent to 'DCMSEND' at 127.0.0.1 port $LPORT: 6 committed, 0 failed; answered 0000" "$RECV_STDERR"
+}
+
+# bats test_tags=serial
 @test "dcmsend --commit --commit-listen: a silent connection to the listener (a scanner, a health check) holds up neither the report nor the end of the wait" {
 	LPORT=$(free_port)
 	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 1500

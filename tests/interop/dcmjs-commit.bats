@@ -5,6 +5,9 @@
 # asked for, one missing, one in both lists, the report before the
 # N-ACTION's response, no report.  Only what the report says of our own
 # instances counts; anything else is uncommitted (exit 7).
+# And dcmrecv --commit as the archive of dcmjs-dimse's Client
+# (tests/js/commit-scu.js): the report on its association, or on a new
+# one to its Server once it released, instance by instance.
 # Runs beside other files (scripts/run-check).
 # bats file_tags=parallel
 
@@ -44,6 +47,11 @@ committed() {
 		[ "$status" -eq 0 ]
 		committed 3
 	done
+	# with a listener too: the report before the N-ACTION's answer is
+	# kept until the answer, then printed
+	send early --commit-listen "127.0.0.1:$(free_port)"
+	[ "$status" -eq 0 ]
+	committed 3
 }
 
 @test "dcmjs-commit: a report that leaves one out, or names one in both lists, or none at all: those uncommitted or failed, exit 7" {
@@ -58,4 +66,104 @@ committed() {
 	send never --commit-timeout 2
 	[ "$status" -eq 7 ]
 	[ "$(grep -c $'\tuncommitted; no commitment report within 2 s$' <<<"$output")" -eq 3 ]
+}
+
+@test "dcmjs-commit: an archive that reports later on an association of its own, proposing no role selection: every input committed through --commit-listen, exit 0" {
+	local lport
+	lport=$(free_port)
+	send "new:$lport" --commit-listen "127.0.0.1:$lport" --commit-timeout 30
+	[ "$status" -eq 0 ]
+	committed 3
+	grep -qx $'report-rsp\t0000' "$BATS_TEST_TMPDIR/scp.new:$lport"
+}
+
+@test "dcmjs-commit: a report committing one of ours under another SOP class, or failing one without a reason: that one commitfailed, saying which, exit 7" {
+	send class
+	[ "$status" -eq 7 ]
+	committed 2
+	assert_line --regexp $'^0000\t.*/explicit-le\\.dcm\t.*\tcommitfailed; commitment failed: the archive committed it as SOP class 1\\.2\\.840\\.10008\\.5\\.1\\.4\\.1\\.1\\.2, not as the class it was sent as$'
+	send noreason --json
+	[ "$status" -eq 7 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 2 ]
+	[ "$(jq -r 'select(.commit == "commitfailed") | .path' <<<"$output")" = "${FILES[2]}" ]
+	[ "$(jq -r 'select(.commit == "commitfailed") | .commit_reason' <<<"$output")" = 0 ]
+	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -qx 'commitment failed: the archive gave no reason'
+}
+
+# recv_commit [dcmrecv options] -- [commit-scu.js arguments]: dcmrecv
+# --commit, then commit-scu.js against it; its lines in $output.
+recv_commit() {
+	local -a ropts=()
+	while [ "$1" != -- ]; do
+		ropts+=("$1")
+		shift
+	done
+	shift
+	start_dcmrecv --commit -v "${ropts[@]}"
+	run --separate-stderr timeout 60 node "$JS/commit-scu.js" 127.0.0.1 "$RECV_PORT" "$@"
+	stop_dcmrecv
+}
+
+uid_of() {
+	/usr/bin/dcmdump +P 0008,0018 "$1" | sed 's/.*\[\(.*\)\].*/\1/'
+}
+
+SC=1.2.840.10008.5.1.4.1.1.7
+CT=1.2.840.10008.5.1.4.1.1.2
+
+@test "dcmjs-commit: dcmjs-dimse asks dcmrecv on its association: what was stored committed, the rest failed with its reason (0112, 0119, 0122)" {
+	require_cmd /usr/bin/dcmdump
+	local a b
+	a=$(uid_of "${FILES[1]}")
+	b=$(uid_of "${FILES[2]}")
+	recv_commit -- --linger 30000 --reports 1 "${FILES[1]}" "${FILES[2]}" -- \
+		$SC:$a $SC:$b $SC:1.2.3.9 $CT:$a 1.2.3.4.5:1.2.3.10
+	[ "$status" -eq 0 ]
+	[ "$(grep -c $'^store\t0000$' <<<"$output")" -eq 2 ]
+	assert_line $'action\t0000'
+	assert_line --regexp $'^report\tsame\t2\t2\\.25\\.[0-9]+$'
+	[ "$(grep -c $'^ok\t' <<<"$output")" -eq 2 ]
+	assert_line $'ok\t'"$SC"$'\t'"$a"
+	assert_line $'ok\t'"$SC"$'\t'"$b"
+	assert_line $'failed\t'"$SC"$'\t1.2.3.9\t0112'
+	assert_line $'failed\t'"$CT"$'\t'"$a"$'\t0119'
+	assert_line $'failed\t1.2.3.4.5\t1.2.3.10\t0122'
+	# what was reported committed is what is on disk, byte for byte
+	/usr/bin/dcmdump +P 0008,0018 "$RECV_DIR/$a.dcm" | grep -q "$a"
+	/usr/bin/dcmdump +P 0008,0018 "$RECV_DIR/$b.dcm" | grep -q "$b"
+}
+
+@test "dcmjs-commit: dcmjs-dimse released before the report: it comes on a new association to its Server, the SCP role proposed" {
+	require_cmd /usr/bin/dcmdump
+	local lport a b
+	lport=$(free_port)
+	a=$(uid_of "${FILES[1]}")
+	b=$(uid_of "${FILES[2]}")
+	recv_commit --commit-delay 1000 --commit-peer "DCMJS=127.0.0.1:$lport" -- \
+		--listen "$lport" --wait 30000 "${FILES[1]}" "${FILES[2]}" -- \
+		$SC:$a $SC:$b $SC:1.2.3.9
+	[ "$status" -eq 0 ]
+	assert_line $'released'
+	assert_line $'role\t0\t1'
+	assert_line --regexp $'^report\tnew\t2\t'
+	assert_line $'ok\t'"$SC"$'\t'"$a"
+	assert_line $'ok\t'"$SC"$'\t'"$b"
+	assert_line $'failed\t'"$SC"$'\t1.2.3.9\t0112'
+	# the report came after the release, not on the association
+	[ "$(grep -n $'^released' <<<"$output" | cut -d: -f1)" -lt \
+		"$(grep -n $'^report' <<<"$output" | cut -d: -f1)" ]
+	grep -q "report '.*' sent to 'DCMJS' at 127.0.0.1 port $lport: 2 committed, 1 failed; answered 0000" "$RECV_STDERR"
+}
+
+@test "dcmjs-commit: dcmjs-dimse sends the same Transaction UID twice while its report is owed: the second request's instances fail (0131)" {
+	require_cmd /usr/bin/dcmdump
+	recv_commit --commit-delay 2000 -- --linger 30000 --reports 2 --twice "${FILES[1]}"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c $'^action\t0000$' <<<"$output")" -eq 2 ]
+	[ "$(grep -c $'^report\tsame' <<<"$output")" -eq 2 ]
+	# the first report commits it, the second fails it as a duplicate
+	assert_line --regexp $'^report\tsame\t1\t'
+	assert_line --regexp $'^report\tsame\t2\t'
+	assert_line $'ok\t'"$SC"$'\t'"$(uid_of "${FILES[1]}")"
+	assert_line $'failed\t'"$SC"$'\t'"$(uid_of "${FILES[1]}")"$'\t0131'
 }

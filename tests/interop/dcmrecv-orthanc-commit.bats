@@ -30,12 +30,16 @@ setup() {
 }
 
 # commit_via_orthanc INSTANCE...: Orthanc asks us to commit the
-# instances (all of class CLS); prints its final report (JSON), within
-# 20 s.
+# instances (of class CLS, or CLASS:INSTANCE); prints its final report
+# (JSON), within 20 s.
 commit_via_orthanc() {
-	local api=http://127.0.0.1:$ORTHANC_HTTP body="" i tx st
+	local api=http://127.0.0.1:$ORTHANC_HTTP body="" i c tx st
 	for i in "$@"; do
-		body="$body${body:+,}{\"SOPClassUID\": \"$CLS\", \"SOPInstanceUID\": \"$i\"}"
+		case $i in
+		*:*) c=${i%%:*} i=${i#*:} ;;
+		*) c=$CLS ;;
+		esac
+		body="$body${body:+,}{\"SOPClassUID\": \"$c\", \"SOPInstanceUID\": \"$i\"}"
 	done
 	tx=$(curl -sf -X POST -d "{\"DicomInstances\": [$body]}" \
 		"$api/modalities/OURS/storage-commitment" | jq -r .ID)
@@ -77,4 +81,15 @@ start_pair() {
 	[ "$(jq -r .Status <<<"$output")" = Success ]
 	[ "$(jq -r '.Success | length' <<<"$output")" = 2 ]
 	[ "$(jq -r '.Failures | length' <<<"$output")" = 0 ]
+}
+
+@test "dcmrecv-orthanc-commit: Orthanc's job shows 0119 for a held instance asked under another class, 0122 for a class we do not store" {
+	start_pair
+	run -0 commit_via_orthanc $U.1 1.2.840.10008.5.1.4.1.1.2:$U.2 1.2.3.4.5:$U.8
+	stop_dcmrecv
+	echo "$output" >&2; cat "$RECV_STDERR" >&2 # shown on failure
+	[ "$(jq -r .Status <<<"$output")" = Failure ]
+	[ "$(jq -r '[.Success[].SOPInstanceUID] | join(" ")' <<<"$output")" = $U.1 ]
+	[ "$(jq -r '.Failures[] | select(.SOPInstanceUID == "'$U.2'") | .FailureReason' <<<"$output")" = 281 ] # 0x0119
+	[ "$(jq -r '.Failures[] | select(.SOPInstanceUID == "'$U.8'") | .FailureReason' <<<"$output")" = 290 ] # 0x0122
 }

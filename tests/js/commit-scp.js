@@ -10,18 +10,24 @@
 //   missing  the last requested instance named in neither list
 //   both     the first requested instance in both lists (committed first)
 //   early    as ok, the report sent before the N-ACTION's response
+//   class    as ok, the first instance named with another SOP class (CT)
+//   new:PORT as ok, the report on a new association to 127.0.0.1:PORT
+//            (dcmjs-dimse's Client: no SCP/SCU Role Selection proposed),
+//            once the requester released; prints "report-rsp STATUS"
+//   noreason the last requested instance failed without a Failure Reason
 //   never    no report at all
 // One line per event on stdout: "action N" (instances requested), "report".
 "use strict";
 const dimse = require("dcmjs-dimse");
-const { Server, Scp, Dataset } = dimse;
+const { Server, Scp, Dataset, Client } = dimse;
 const { CStoreResponse, NActionResponse } = dimse.responses;
 const { NEventReportRequest } = dimse.requests;
 const { Status, PresentationContextResult } = dimse.constants;
 
 dimse.log.setLevel(process.env.DIMSE_LOG || "error");
 
-const [port, mode] = process.argv.slice(2);
+const [port, modeArg] = process.argv.slice(2);
+const [mode, newPort] = modeArg.split(":");
 const COMMIT = "1.2.840.10008.1.20.1";
 const COMMIT_INSTANCE = "1.2.840.10008.1.20.1.1";
 const say = (...f) => process.stdout.write(f.join("\t") + "\n");
@@ -64,11 +70,19 @@ class CommitScp extends Scp {
       ok.pop();
     } else if (mode === "both") {
       failed.push({ ...item(refs[0]), FailureReason: 0x0110 });
+    } else if (mode === "class") {
+      ok[0].ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2";
+    } else if (mode === "noreason") {
+      failed.push(item(ok.pop()));
     }
     const elems = { TransactionUID: tx, ReferencedSOPSequence: ok };
     if (failed.length) elems.FailedSOPSequence = failed;
     const ev = new NEventReportRequest(COMMIT, COMMIT_INSTANCE, failed.length ? 2 : 1);
     ev.setDataset(new Dataset(elems, ds.getTransferSyntaxUid()));
+    if (mode === "new") {
+      this.pendingReport = ev;
+      return;
+    }
     if (mode === "early") { // the report before the N-ACTION's response
       say("report");
       this.sendRequests(ev);
@@ -82,6 +96,17 @@ class CommitScp extends Scp {
   }
   associationReleaseRequested() {
     this.sendAssociationReleaseResponse();
+    const ev = this.pendingReport;
+    if (!ev) return;
+    this.pendingReport = undefined;
+    setTimeout(() => { // as an archive does: later, on its own association
+      const client = new Client();
+      ev.on("response", (r) => say("report-rsp", r.getStatus().toString(16).padStart(4, "0")));
+      client.addRequest(ev);
+      client.on("networkError", (e) => say("report-error", String(e.message || e)));
+      say("report");
+      client.send("127.0.0.1", Number(newPort), "ARCHIVE", "DCMSEND");
+    }, 100);
   }
   abort() {}
 }

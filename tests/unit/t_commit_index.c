@@ -298,7 +298,7 @@ START_TEST(a_transaction_reports_held_and_missing_instances)
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
 	ck_assert_uint_eq(t.n, 2);
 	ck_assert_int_eq(
-	    commit_tx_judge(&t, &ix, 0, 0, &err), COMMIT_EVENT_FAILURES);
+	    commit_tx_judge(&t, &ix, 0, 0, NULL, NULL, &err), COMMIT_EVENT_FAILURES);
 	commit_index_close(&ix);
 	cb = (struct commit_ds_cb){ on_ref, &s };
 	ck_assert_int_eq(
@@ -308,6 +308,46 @@ START_TEST(a_transaction_reports_held_and_missing_instances)
 	ck_assert_int_eq(s.failed, 1);
 	ck_assert_uint_eq(s.reasons[0], COMMIT_FAIL_NO_SUCH_INSTANCE);
 	commit_tx_release(&t);
+}
+END_TEST
+
+/* for commit_tx_judge: every class but CT is one the receiver stores */
+static int
+not_ct(const void *ctx, const char *uid)
+{
+	(void)ctx;
+	return strcmp(uid, CT) != 0;
+}
+
+START_TEST(unheld_of_a_class_not_stored_is_0122_a_duplicate_is_0131)
+{
+	struct commit_index ix;
+	struct cs_err err = { 0, "" };
+	struct commit_tx t;
+
+	put_file("a.dcm", 10);
+	ck_assert_int_eq(commit_index_open(&ix, dfd, 0, &err), 0);
+	add(&ix, CT, "1.2.3.1", 10, "a.dcm");
+	/* 1.2.3.1 held: committed whatever the class check says; 1.2.3.2
+	 * not held, and CT refused: 0122 instead of 0112 */
+	request(&t, 2);
+	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
+	ck_assert_int_eq(commit_tx_judge(&t, &ix, 0, 0, not_ct, NULL, &err),
+	    COMMIT_EVENT_FAILURES);
+	ck_assert_uint_eq(t.items[0].reason, 0);
+	ck_assert_uint_eq(t.items[1].reason, COMMIT_FAIL_CLASS_NOT_SUPPORTED);
+	commit_tx_release(&t);
+	/* a duplicate: every instance 0131, held or not, --commit-fail or not */
+	request(&t, 2);
+	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
+	ck_assert_int_eq(commit_tx_judge(&t, &ix, COMMIT_DUPLICATE, 1, NULL,
+			     NULL, &err),
+	    COMMIT_EVENT_FAILURES);
+	ck_assert_uint_eq(t.n_failed, 2);
+	ck_assert_uint_eq(t.items[0].reason, COMMIT_FAIL_DUPLICATE_TRANSACTION);
+	ck_assert_uint_eq(t.items[1].reason, COMMIT_FAIL_DUPLICATE_TRANSACTION);
+	commit_tx_release(&t);
+	commit_index_close(&ix);
 }
 END_TEST
 
@@ -328,7 +368,7 @@ START_TEST(commit_fail_n_fails_every_nth_instance_on_purpose)
 	}
 	request(&t, 5);
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
-	ck_assert_int_eq(commit_tx_judge(&t, &ix, COMMIT_SYNC, 2, &err),
+	ck_assert_int_eq(commit_tx_judge(&t, &ix, COMMIT_SYNC, 2, NULL, NULL, &err),
 	    COMMIT_EVENT_FAILURES);
 	ck_assert_uint_eq(t.n_failed, 2);
 	ck_assert_uint_eq(t.items[0].reason, 0);
@@ -338,7 +378,7 @@ START_TEST(commit_fail_n_fails_every_nth_instance_on_purpose)
 	request(&t, 5);
 	ck_assert_uint_eq(commit_tx_decode(&t, &err), 0);
 	ck_assert_int_eq(
-	    commit_tx_judge(&t, &ix, 0, 0, &err), COMMIT_EVENT_SUCCESS);
+	    commit_tx_judge(&t, &ix, 0, 0, NULL, NULL, &err), COMMIT_EVENT_SUCCESS);
 	commit_tx_release(&t);
 	commit_index_close(&ix);
 }
@@ -497,6 +537,7 @@ commit_index_suite(void)
 	tcase_add_test(tc, a_path_with_a_tab_or_newline_is_refused);
 	tcase_add_test(tc, a_transaction_reports_held_and_missing_instances);
 	tcase_add_test(tc, commit_fail_n_fails_every_nth_instance_on_purpose);
+	tcase_add_test(tc, unheld_of_a_class_not_stored_is_0122_a_duplicate_is_0131);
 	tcase_add_test(tc, a_malformed_request_is_answered_invalid_argument);
 	tcase_add_test(tc, empty_fragments_of_a_request_are_no_data);
 	tcase_add_test(
