@@ -270,11 +270,13 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 		fprintf(stderr, "%s: %s\n", cli_progname(),
 		    err.code ? err.msg : cs_strerror(rc));
 	if (rc != 0) /* what was read and not handed over has its line */
-		fq_give_up(&q, err.code ? err.msg : cs_strerror(rc),
-		    d->a.send.on_result, d, &sum);
+		fq_give_up(
+		    &q, err.code ? err.msg : cs_strerror(rc), &d->a.send, &sum);
 	if (fq_error(&q)[0] != '\0') {
 		fprintf(stderr, "%s: %s\n", cli_progname(), fq_error(&q));
-		rc = rc ? rc : CS_E_IO;
+		/* an unreadable list: exit 2 (CS_E_INVAL), as without
+		 * --follow; a lost spill file: 1 */
+		rc = rc ? rc : q.in_failed ? CS_E_INVAL : CS_E_IO;
 	}
 	if (!d->a.quiet)
 		send_out_summary(&sum);
