@@ -64,6 +64,15 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	assert_line --index 3 "$(printf '0xB007\tWarning\tData set does not match SOP Class\tC-STORE')"
 }
 
+# PS3.4 gives 0001 a meaning (requested optional Attributes are not
+# supported) only in some N-GET/N-SET responses (MPPS, UPS); as a
+# C-STORE status it is a bare Warning.  Before: that N-GET meaning,
+# labelled as a general status of PS3.7 Annex C.
+@test "0x0001 is a Warning without a C-STORE meaning of its own; the N-GET/N-SET meaning is named as PS3.4's" {
+	run -0 --separate-stderr SE 0001
+	assert_output --regexp $'^0x0001\tWarning\tWarning, with no meaning of its own for C-STORE; PS3.4 gives it one only in some N-GET and N-SET responses'
+}
+
 @test "SOP Class not supported is 0x0122, and 0x0112 is something else" {
 	run -1 --separate-stderr SE 0x0122 0x0112
 	assert_line --index 0 "$(printf '0x0122\tFailure\tRefused: SOP Class not supported\tC-STORE')"
