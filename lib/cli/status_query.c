@@ -129,34 +129,37 @@ local_word(const char *s)
 	return oi != NULL && oi->local ? oi : NULL;
 }
 
-/*
- * Says why arg is no code (line 0: an operand).  Short hex without 0x
- * ("a7") is no code: a user who read "A7" in a log or a table of ranges
- * (A7xx) meant A700, one who read the value 00A7 wrote it so; the
- * message names both instead of picking one.
- */
+int
+status_query_readings(const char *s, char *buf, size_t len)
+{
+	char up[4], right[5] = "0000";
+	size_t i, n = strlen(s);
+
+	if (!status_code_is_short_hex(s))
+		return 0;
+	for (i = 0; i < n && i < 3; i++)
+		right[i] = up[i] = s[i] >= 'a' && s[i] <= 'f'
+		    ? (char)(s[i] - 'a' + 'A')
+		    : s[i];
+	up[i] = '\0';
+	snprintf(buf, len,
+	    "ambiguous: a status has four hex digits: %s, or 0x%.*s%s?", right,
+	    (int)(4 - i), "000", up);
+	return 1;
+}
+
+/* Says why arg is no code (line 0: an operand); short hex names its two
+ * readings instead of picking one (status_query_readings). */
 static void
 bad_code(const char *arg, size_t lineno, const char *what)
 {
-	char at[32] = "", up[4], right[5] = "0000";
-	size_t i, n = strlen(arg);
+	char at[32] = "", why[96];
 
 	if (lineno > 0)
 		snprintf(at, sizeof(at), "line %zu: ", lineno);
-	if (!status_code_is_short_hex(arg)) {
-		fprintf(
-		    stderr, "%s: %s'%s': %s\n", cli_progname(), at, arg, what);
-		return;
-	}
-	for (i = 0; i < n && i < 3; i++)
-		right[i] = up[i] = arg[i] >= 'a' && arg[i] <= 'f'
-		    ? (char)(arg[i] - 'a' + 'A')
-		    : arg[i];
-	up[i] = '\0';
-	fprintf(stderr,
-	    "%s: %s'%s': ambiguous: a status has four hex digits: %s, or "
-	    "0x%.*s%s?\n",
-	    cli_progname(), at, arg, right, (int)(4 - i), "000", up);
+	if (status_query_readings(arg, why, sizeof(why)))
+		what = why;
+	fprintf(stderr, "%s: %s'%s': %s\n", cli_progname(), at, arg, what);
 }
 
 /*

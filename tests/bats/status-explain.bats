@@ -41,9 +41,18 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ "$stderr" = "status-explain: line 1: 'b00': ambiguous: a status has four hex digits: B000, or 0x0B00?" ]
 	run -1 --separate-stderr SE 0xa7
 	assert_output "$(printf '0x00A7\tUnknown\tnot a status defined by PS3.7 Annex C\t-')"
-	# dcmrecv's fault options read codes the same way: no 0x00A7 answered
+	# dcmrecv's status options read codes the same way: no 0x00A7
+	# answered, and the message names both readings as status-explain's
+	# does (before: "expected a code such as A700 or 0xB000", which a7
+	# looked like to whoever wrote it)
 	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond-every 3:a7 127.0.0.1:0
-	[ "${stderr_lines[0]}" = "dcmrecv: status 'a7': expected a code such as A700 or 0xB000" ]
+	[ "${stderr_lines[0]}" = "dcmrecv: status 'a7': ambiguous: a status has four hex digits: A700, or 0x00A7?" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond b 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: status 'b': ambiguous: a status has four hex digits: B000, or 0x000B?" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --commit-respond a7 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: --commit-respond: status 'a7': ambiguous: a status has four hex digits: A700, or 0x00A7?" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond zz 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: status 'zz': expected a code such as A700 or 0xB000" ]
 }
 
 @test "122, no status as decimal, gets a note naming 0x0122; 272 (0x0110 in decimal) none" {
