@@ -33,6 +33,17 @@ typedef void (*storescu_log_fn)(void *user, const char *line);
 #define STORESCU_DEFAULT_MAX_PDU (256u * 1024u)
 /* max_pdu: no limit on the PDUs we receive. */
 #define STORESCU_MAX_PDU_NONE UINT32_MAX
+/*
+ * What a send keeps open, for a caller that fits its parallel
+ * associations (jobs) to a descriptor limit: the files each association
+ * prepares ahead while it sends (each its source and its converted
+ * file), the threads converting for one association (its own aside, the
+ * cores shared out among the associations), and the files planning
+ * keeps open (a quarter of the descriptor limit, at most this many).
+ */
+#define STORESCU_AHEAD_DEPTH 6
+#define STORESCU_AHEAD_WORKERS_MAX 4
+#define STORESCU_KEEP_MAX 4096
 
 struct storescu_config {
 	/* the peer: both required (NULL or empty: CS_E_INVAL, nothing
