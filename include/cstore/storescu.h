@@ -116,7 +116,8 @@ struct storescu_echo_result {
  * (cannot connect, or no answer in time), CS_E_REJECTED (the
  * association was rejected; r->rj_* say why), CS_E_ABORTED / CS_E_CLOSED
  * / CS_E_PROTO (aborted, vanished or broke the protocol), CS_E_INVAL
- * (an AE title that cannot be sent, no host or port), CS_E_NOMEM.
+ * (an AE title that cannot be sent, no host or port), CS_E_NOMEM,
+ * CS_E_RESOURCE (no socket: out of descriptors).
  */
 CS_EXPORT int storescu_echo(const struct storescu_config *cfg,
     struct storescu_echo_result *r, struct cs_err *err);
@@ -375,7 +376,9 @@ struct storescu_summary {
  * in this order: CS_E_ABORTED / CS_E_CLOSED / CS_E_PROTO / CS_E_NET (an
  * association ended or broke mid-way), CS_E_REJECTED (rejected, or none
  * of its contexts accepted), CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TIMEOUT; or before
- * any sending, CS_E_INVAL (bad options), CS_E_NOMEM.  Detail in err.
+ * any sending, CS_E_INVAL (bad options), CS_E_NOMEM.  CS_E_RESOURCE (no
+ * socket for an association: out of descriptors) ranks with the first
+ * group.  Detail in err.
  */
 CS_EXPORT int storescu_send(const struct storescu_config *cfg,
     const struct storescu_send_opts *opts, const char *const *paths,

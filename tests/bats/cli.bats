@@ -246,6 +246,22 @@ exit_section() {
 	awk '/^\.Sh EXIT STATUS/ { on = 1; next } /^\.Sh / { on = 0 } on' "$1"
 }
 
+# no-socket.so: socket(2) fails with EMFILE, as out of descriptors.
+# Before: exit 3, "cannot connect to ...: Too many open files", the
+# peer called unreachable for a shortage of ours.
+@test "dcmsend: no descriptor for the connection's socket (EMFILE) is a local failure, exit 6, not an unreachable peer (3)" {
+	local f
+	f=$(corpus_dir)/$(awk -F'\t' 'NR > 1 { print $1; exit }' "$(corpus_dir)/MANIFEST.tsv")
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" --echo 127.0.0.1 9
+	[ "$stderr" = "dcmsend: echo to '127.0.0.1' port 9 failed: cannot open a socket to connect to '127.0.0.1' port 9: Too many open files" ]
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" 127.0.0.1 9 "$f"
+	assert_output --regexp $'^notsent\t.*\tassociation 1 failed: cannot open a socket to connect to \'127.0.0.1\' port 9: Too many open files$'
+}
+
 @test "every exit code of lib/cli/exitcodes.h is listed by some man page; 7 is named in every one" {
 	local root=$BATS_TEST_DIRNAME/../.. code page found
 	for code in $(sed -n 's/^[[:space:]]*EXIT_[A-Z_]* = \([0-9]*\),.*/\1/p' "$root/lib/cli/exitcodes.h"); do
