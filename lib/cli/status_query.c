@@ -164,31 +164,35 @@ bad_code(const char *arg, size_t lineno, const char *what)
 
 /*
  * "122" is decimal 122 (0x007A, no status), where 0x0122 (SOP Class not
- * supported) was as likely meant, the leading zero dropped: a note on
- * standard error names it when the decimal reading means nothing and
- * the hex one does ("272", decimal for 0x0110 as dcmdump prints it, is
- * taken as it is).
+ * supported) was as likely meant, the leading zero dropped: named when
+ * the decimal reading means nothing and the hex one does ("272",
+ * decimal for 0x0110 as dcmdump prints it, is taken as it is).
  */
-static void
-note_hex_reading(const char *arg, const struct status_info *si)
+int
+status_query_decimal_reading(const char *arg, char *buf, size_t len)
 {
-	struct status_info h;
-	unsigned hv = 0;
+	struct status_info si, h;
+	unsigned dv = 0, hv = 0;
 	size_t i, n = strlen(arg);
 
-	if (si->category != STATUS_UNKNOWN || n < 2 || n > 3)
-		return;
+	if (n < 2 || n > 3)
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (arg[i] < '0' || arg[i] > '9')
-			return;
+			return 0;
+		dv = dv * 10 + (unsigned)(arg[i] - '0');
 		hv = hv * 16 + (unsigned)(arg[i] - '0');
 	}
+	status_explain((uint16_t)dv, SERVICE, &si);
+	if (si.category != STATUS_UNKNOWN)
+		return 0;
 	status_explain((uint16_t)hv, SERVICE, &h);
 	explain_other((uint16_t)hv, &h);
-	if (h.std != NULL)
-		fprintf(stderr,
-		    "%s: note: '%s' is decimal (0x%04X); 0x%04X is '%s'\n",
-		    cli_progname(), arg, si->code, hv, h.std->meaning);
+	if (h.std == NULL)
+		return 0;
+	snprintf(buf, len, "'%s' is decimal (0x%04X); 0x%04X is '%s'", arg, dv,
+	    hv, h.std->meaning);
+	return 1;
 }
 
 /* One code (a cli_query_fn): returns 0 stored, 1 not stored, 2 not a code. */
@@ -196,7 +200,7 @@ static int
 one(void *ctx, const char *arg)
 {
 	const struct run *r = ctx;
-	char code[8], meaning[600], sctx[128];
+	char code[8], meaning[600], sctx[128], note[400];
 	const struct outcome_info *oi;
 	struct status_info si;
 	uint16_t v;
@@ -213,7 +217,8 @@ one(void *ctx, const char *arg)
 		return 2;
 	}
 	explain(v, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
-	note_hex_reading(arg, &si);
+	if (status_query_decimal_reading(arg, note, sizeof(note)))
+		fprintf(stderr, "%s: note: %s\n", cli_progname(), note);
 	cat = status_category_name(si.category);
 	snprintf(code, sizeof(code), "0x%04X", v);
 	print_code(r, code, v, cat, meaning, sctx,

@@ -45,4 +45,12 @@ int status_query_run(const struct status_query *q);
  */
 int status_query_readings(const char *s, char *buf, size_t len);
 
+/*
+ * Two or three decimal digits ("122") whose value means nothing (0x007A)
+ * while the same digits in hex do (0x0122, the leading zero dropped):
+ * writes "'122' is decimal (0x007A); 0x0122 is 'MEANING'" into buf and
+ * returns 1; else 0.  status-explain notes it, dcmrecv refuses it.
+ */
+int status_query_decimal_reading(const char *s, char *buf, size_t len);
+
 #endif

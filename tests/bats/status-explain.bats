@@ -65,6 +65,17 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ -z "$stderr" ]
 }
 
+# dcmrecv answers the status it is given: 122 would be 0x007A, no
+# status, where 0x0122 was as likely meant.  Refused with both readings
+# (before: 0x007A answered to every C-STORE); 272 (0x0110) is taken.
+@test "dcmrecv --respond 122 is refused naming 0x007A and 0x0122; 272 (0x0110 in decimal) is taken" {
+	require_netns
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond 122 -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: status '122' is decimal (0x007A); 0x0122 is 'Refused: SOP Class not supported': write 0x007A or 0122" ]
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmrecv" --respond-every 2:272 --idle-timeout 1 \
+		-o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+}
+
 @test "success and warnings exit 0" {
 	run -0 --separate-stderr SE 0x0000 0xB000 0xB006 0xB007 0x0001 0x0107 0x0116 0xBF42
 	[ "${#lines[@]}" -eq 8 ]
