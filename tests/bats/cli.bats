@@ -204,7 +204,7 @@ sends_list() {
 	f=$(corpus_dir)/$(awk -F'\t' 'NR > 1 { print $1; exit }' "$(corpus_dir)/MANIFEST.tsv")
 	port=$(free_port)
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -v -q 127.0.0.1 "$port" "$f"
-	[ -z "$stderr" ]
+	[ "$stderr" = "dcmsend: cannot connect to '127.0.0.1' port $port: Connection refused" ]
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -q -v 127.0.0.1 "$port" "$f"
 	[[ $stderr == *"0 stored, 0 with warning, 1 failed"* ]]
 	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmrecv" -v -q -o "$BATS_TEST_TMPDIR" \
