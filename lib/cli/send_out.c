@@ -20,7 +20,7 @@
 void
 send_out_result(const struct cli_out *o, const struct storescu_result *r)
 {
-	char st[32], detail[1200], dd[300], ec[3 * 64 + 1];
+	char st[32], detail[1200], dd[300], ec[256];
 	const char *cw = storescu_commit_word(r->commit);
 	const char *cat = NULL, *det = r->detail;
 	struct status_info si;
