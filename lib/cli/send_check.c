@@ -84,8 +84,8 @@ fds_per_job(const struct send_args *a, unsigned jobs)
 /*
  * -j N beyond what the descriptor limit carries is lowered to what it
  * does (at least 1), said on standard error: out of descriptors, a file
- * would be reported unreadable, not converted, and a connection
- * unreachable, for a shortage of ours.
+ * would be reported unreadable, not converted, and a connection would
+ * fail without a socket, for a shortage of ours.
  */
 static void
 fit_jobs(struct send_args *a)
