@@ -142,7 +142,7 @@ do_commit_wait(struct dcmsend *d)
 	if (pend.n == 0)
 		memset(&sum, 0, sizeof(sum));
 	send_commit_pending_release(&pend);
-	if (rc != 0 && !d->a.quiet)
+	if (rc != 0) /* an error: said under -q too */
 		fprintf(stderr, "%s: %s\n", cli_progname(), err.msg);
 	ex = send_commit_state_close(&d->state, d->a.commit_state != NULL,
 	    rc != 0 ? cli_exit_for(rc) : send_commit_status(&sum));
@@ -205,7 +205,7 @@ do_send(struct dcmsend *d, int nops, char **ops)
 				   : storescu_send(&d->a.cfg, &d->a.send, paths,
 					 inputs_count(&in), &sum, &err);
 	send_progress_clear(&d->progress);
-	if (rc != 0 && !d->a.quiet)
+	if (rc != 0) /* an error: said under -q too */
 		fprintf(stderr, "%s: %s\n", cli_progname(),
 		    err.code ? err.msg : cs_strerror(rc));
 	if (!d->a.quiet && !d->a.send.dry_run && rc != CS_E_IO &&
@@ -266,15 +266,17 @@ do_follow(struct dcmsend *d, int nops, char **ops)
 	rc = d->a.stow.url != NULL
 	    ? stow_follow(&d->a.stow, &d->a.send, &d->a.fo, &sum, &err)
 	    : storescu_follow(&d->a.cfg, &d->a.send, &d->a.fo, &sum, &err);
-	if (rc != 0 && !d->a.quiet)
+	if (rc != 0) /* an error: said under -q too */
 		fprintf(stderr, "%s: %s\n", cli_progname(),
 		    err.code ? err.msg : cs_strerror(rc));
 	if (rc != 0) /* what was read and not handed over has its line */
-		fq_give_up(&q, err.code ? err.msg : cs_strerror(rc),
-		    d->a.send.on_result, d, &sum);
+		fq_give_up(
+		    &q, err.code ? err.msg : cs_strerror(rc), &d->a.send, &sum);
 	if (fq_error(&q)[0] != '\0') {
 		fprintf(stderr, "%s: %s\n", cli_progname(), fq_error(&q));
-		rc = rc ? rc : CS_E_IO;
+		/* an unreadable list: exit 2 (CS_E_INVAL), as without
+		 * --follow; a lost spill file: 1 */
+		rc = rc ? rc : q.in_failed ? CS_E_INVAL : CS_E_IO;
 	}
 	if (!d->a.quiet)
 		send_out_summary(&sum);

@@ -47,3 +47,6 @@ test-tools: $(BUILD)/tests/tools/codec-late.so
 # no-fork.so (LD_PRELOAD): fork fails with EAGAIN (a process limit
 # reached), for codec-jail.bats: GDCM then converts in-process.
 test-tools: $(BUILD)/tests/tools/no-fork.so
+# no-socket.so (LD_PRELOAD): socket(2) for TCP/IP fails with EMFILE,
+# for dcmsend.bats: no descriptor for a connection is a local failure.
+test-tools: $(BUILD)/tests/tools/no-socket.so

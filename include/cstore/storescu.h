@@ -33,6 +33,17 @@ typedef void (*storescu_log_fn)(void *user, const char *line);
 #define STORESCU_DEFAULT_MAX_PDU (256u * 1024u)
 /* max_pdu: no limit on the PDUs we receive. */
 #define STORESCU_MAX_PDU_NONE UINT32_MAX
+/*
+ * What a send keeps open, for a caller that fits its parallel
+ * associations (jobs) to a descriptor limit: the files each association
+ * prepares ahead while it sends (each its source and its converted
+ * file), the threads converting for one association (its own aside, the
+ * cores shared out among the associations), and the files planning
+ * keeps open (a quarter of the descriptor limit, at most this many).
+ */
+#define STORESCU_AHEAD_DEPTH 6
+#define STORESCU_AHEAD_WORKERS_MAX 4
+#define STORESCU_KEEP_MAX 4096
 
 struct storescu_config {
 	/* the peer: both required (NULL or empty: CS_E_INVAL, nothing
@@ -105,7 +116,8 @@ struct storescu_echo_result {
  * (cannot connect, or no answer in time), CS_E_REJECTED (the
  * association was rejected; r->rj_* say why), CS_E_ABORTED / CS_E_CLOSED
  * / CS_E_PROTO (aborted, vanished or broke the protocol), CS_E_INVAL
- * (an AE title that cannot be sent, no host or port), CS_E_NOMEM.
+ * (an AE title that cannot be sent, no host or port), CS_E_NOMEM,
+ * CS_E_RESOURCE (no socket: out of descriptors).
  */
 CS_EXPORT int storescu_echo(const struct storescu_config *cfg,
     struct storescu_echo_result *r, struct cs_err *err);
@@ -367,7 +379,9 @@ struct storescu_summary {
  * in this order: CS_E_ABORTED / CS_E_CLOSED / CS_E_PROTO / CS_E_NET (an
  * association ended or broke mid-way), CS_E_REJECTED (rejected, or none
  * of its contexts accepted), CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TIMEOUT; or before
- * any sending, CS_E_INVAL (bad options), CS_E_NOMEM.  Detail in err.
+ * any sending, CS_E_INVAL (bad options), CS_E_NOMEM.  CS_E_RESOURCE (no
+ * socket for an association: out of descriptors) ranks with the first
+ * group.  Detail in err.
  */
 CS_EXPORT int storescu_send(const struct storescu_config *cfg,
     const struct storescu_send_opts *opts, const char *const *paths,

@@ -13,7 +13,8 @@ enum cli_exit {
 	EXIT_UNREACHABLE = 3, /* could not reach the peer */
 	EXIT_REJECTED = 4,    /* association rejected, nothing acceptable */
 	EXIT_ABORTED = 5,     /* aborted or protocol error mid-way */
-	EXIT_OUTPUT = 6,      /* local output failure: cannot listen or write */
+	EXIT_OUTPUT = 6,      /* local failure: cannot listen, write, or open
+				 a socket (out of descriptors) */
 	EXIT_UNCOMMITTED = 7, /* stored, but not all committed (--commit) */
 	EXIT_INTERNAL = 70,   /* a bug (sysexits' EX_SOFTWARE) */
 };

@@ -205,9 +205,11 @@ reader(void *arg)
 		pthread_mutex_unlock(&q->mu);
 	}
 	pthread_mutex_lock(&q->mu);
-	if (!failed && ferror(q->in))
+	if (!failed && ferror(q->in)) {
 		snprintf(q->errmsg, sizeof(q->errmsg),
 		    "cannot read the list of inputs: %s", strerror(errno));
+		q->in_failed = 1;
+	}
 	q->eof = 1;
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
@@ -325,9 +327,34 @@ fq_take(void *arg, const char **out, size_t max, int wait_ms)
 }
 
 
+/* Path's give-up line: resumed when --resume's log (or --remove-sent)
+ * has it, as the sender would have said, else notsent (detail). */
+static void
+give_up_one(struct storescu_result *r, const struct storescu_send_opts *o,
+    const char *detail)
+{
+	int how =
+	    o->already_stored != NULL ? o->already_stored(o->user, r->path) : 0;
+
+	r->outcome = STORESCU_NOTSENT;
+	r->detail = detail;
+	if (how == STORESCU_SENT_EARLIER) {
+		r->outcome = STORESCU_RESUMED;
+		r->detail = STORESCU_SENT_EARLIER_DETAIL;
+		r->commit =
+		    o->commit ? STORESCU_COMMITTED : STORESCU_COMMIT_NONE;
+	} else if (how != 0) {
+		r->outcome = STORESCU_RESUMED;
+		r->detail = o->commit
+		    ? "stored and committed according to the resume log"
+		    : "stored according to the resume log";
+		r->commit =
+		    o->commit ? STORESCU_COMMITTED : STORESCU_COMMIT_NONE;
+	}
+}
+
 void
-fq_give_up(struct fq *q, const char *why,
-    void (*on_result)(void *, const struct storescu_result *), void *user,
+fq_give_up(struct fq *q, const char *why, const struct storescu_send_opts *o,
     struct storescu_summary *sum)
 {
 	const char *paths[FQ_TAKE_MAX];
@@ -341,13 +368,15 @@ fq_give_up(struct fq *q, const char *why,
 			memset(&r, 0, sizeof(r));
 			r.path = paths[k];
 			r.index = sum->inputs++;
-			r.outcome = STORESCU_NOTSENT;
 			r.sop_class = r.sop_instance = r.ts_original = "";
 			r.ts_sent = r.error_comment = r.transaction_uid = "";
-			r.detail = detail;
-			sum->failed++;
-			if (on_result != NULL)
-				on_result(user, &r);
+			give_up_one(&r, o, detail);
+			if (r.outcome == STORESCU_RESUMED)
+				sum->skipped++, sum->resumed++;
+			else
+				sum->failed++;
+			if (o->on_result != NULL)
+				o->on_result(o->user, &r);
 		}
 }
 

@@ -34,6 +34,7 @@ struct fq {
 	int no_spill;     /* the spill file failed: the reader waits for room */
 	int eof;          /* the stream ended (or failed) */
 	char errmsg[200]; /* why it failed, or "" */
+	int in_failed;    /* the stream itself could not be read (errmsg) */
 	FILE *in;         /* NULL: no stream */
 	int nul, quiet;
 	pthread_t tid;
@@ -62,14 +63,15 @@ int fq_add_operands(struct fq *q, int nops, char **ops, int nul, int quiet);
 long fq_take(void *q, const char **out, size_t max, int wait_ms);
 /*
  * The run gave up (why): each path queued by now, read from the stream
- * but never handed to the sender, gets a "notsent" result through
- * on_result(user, ...), indexed on from sum->inputs and counted in sum,
- * so that every input read has its line.  Takes only what is queued:
- * never waits for the stream.
+ * but never handed to the sender, gets a result through
+ * o->on_result(o->user, ...), indexed on from sum->inputs and counted
+ * in sum, so that every input read has its line: "resumed" when
+ * o->already_stored says so (--resume, as the sender would have),
+ * else "notsent".  Takes only what is queued: never waits for the
+ * stream.
  */
 void fq_give_up(struct fq *q, const char *why,
-    void (*on_result)(void *, const struct storescu_result *), void *user,
-    struct storescu_summary *sum);
+    const struct storescu_send_opts *o, struct storescu_summary *sum);
 /* Why the stream failed to be read ("" if it did not). */
 const char *fq_error(struct fq *q);
 /* Frees what is left; the reader thread must have ended (end of stream). */

@@ -39,6 +39,29 @@ cli_utf8_seq(const unsigned char *p, size_t n)
 	return len;
 }
 
+char *
+cli_utf8_replace(const char *s, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, o = 0, k;
+
+	while (i < n) {
+		const char *from = s + i;
+
+		/* a stray byte: U+FFFD, as a Unicode decoder replaces it */
+		if ((k = cli_utf8_seq(p + i, n - i)) == 0)
+			from = "\xef\xbf\xbd", k = 3, i++;
+		else
+			i += k;
+		if (o + k >= cap)
+			break;
+		memcpy(out + o, from, k);
+		o += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static int
 valid_utf8(const char *s, size_t n)
 {

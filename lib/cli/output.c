@@ -440,6 +440,8 @@ cli_exit_for(int rc)
 		return EXIT_ABORTED;
 	case CS_E_INVAL:
 		return EXIT_USAGE;
+	case CS_E_RESOURCE: /* no socket: a local failure, as dcmrecv's */
+		return EXIT_OUTPUT;
 	default:
 		return EXIT_INTERNAL;
 	}

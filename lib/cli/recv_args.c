@@ -562,6 +562,9 @@ parse_long(struct recv_args *a, int c, char *arg)
 		need_ok(cli_parse_dup(arg, &a->cfg.on_duplicate, &err), &err);
 		break;
 	case OPT_PORT_FILE:
+		/* a usage error, not a failure to write (exit 6) */
+		if (arg[0] == '\0')
+			cli_usage_error("--port-file: expected a file name");
 		a->port_file = arg;
 		break;
 	case OPT_REJECT_SOP_CLASS:
@@ -608,16 +611,18 @@ parse_short(struct recv_args *a, int c, char *arg)
 		help();
 		break;
 	case 'o':
+		if (arg[0] == '\0')
+			cli_usage_error("-o: expected a directory");
 		a->cfg.output_dir = arg;
 		break;
-	case 'q':
-		a->quiet = 1;
+	case 'q': /* -q and -v: the last wins, as in DCMTK */
+		a->quiet = 1, a->verbose = 0;
 		break;
 	case 't':
 		a->cfg.timeout_ms = seconds_ms(arg, 86400, "timeout");
 		break;
 	case 'v':
-		a->verbose = 1;
+		a->verbose = 1, a->quiet = 0;
 		break;
 	default:
 		parse_long(a, c, arg);

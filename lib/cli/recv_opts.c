@@ -6,14 +6,25 @@
 #include "cstore/storescp.h"
 #include "core/status.h"
 #include "cli/recv_opts.h"
+#include "cli/status_query.h"
 #include "core/banned.h"
 
 int
 cli_parse_status(const char *s, uint16_t *status, struct cs_err *err)
 {
+	char why[200];
+
+	/* "a7": both readings, as status-explain names them */
+	if (status_query_readings(s, why, sizeof(why)))
+		return cs_err_set(err, CS_E_INVAL, "status '%s': %s", s, why);
 	if (status_parse_code(s, status) != 0)
 		return cs_err_set(err, CS_E_INVAL,
 		    "status '%s': expected a code such as A700 or 0xB000", s);
+	/* "122": answered as 0x007A, no status, where 0x0122 was as likely
+	 * meant; a status to answer is written in hex (0x007A if meant) */
+	if (status_query_decimal_reading(s, why, sizeof(why)))
+		return cs_err_set(err, CS_E_INVAL,
+		    "status %s: write 0x%04X or 0%s", why, *status, s);
 	return 0;
 }
 

@@ -544,11 +544,11 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 			d->send.jobs =
 			    (unsigned)cli_parse_num(optarg, 1, 256, "jobs");
 			break;
-		case 'q':
-			d->quiet = 1;
+		case 'q': /* -q and -v: the last wins, as in DCMTK */
+			d->quiet = 1, d->verbose = 0;
 			break;
 		case 'v':
-			d->verbose = 1;
+			d->verbose = 1, d->quiet = 0;
 			break;
 		default:
 			parse_long(d, c, optarg);

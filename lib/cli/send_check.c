@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cstore/storescu.h"
 #include "cli/cli.h"
 #include "cli/follow_args.h"
 #include "cli/send_args.h"
@@ -33,19 +34,18 @@ unbracket(char *host)
 #define FDS_PER_JOB 3u
 #define FDS_RESERVED 2u
 /* When files may be converted, besides: the converted file sent, the
- * files prepared ahead (AHEAD_DEPTH of lib/storescu/send_window.c,
- * each its source and its converted file) and, per converting thread
- * (the lane's and AHEAD_WORKERS_MAX at most of its workers, the cores
- * shared out among the lanes), the GDCM worker's pipes and a call's. */
+ * files prepared ahead (each its source and its converted file) and,
+ * per converting thread (the lane's and its workers, the cores shared
+ * out among the lanes), the GDCM worker's pipes and a call's.  The
+ * library's figures come from cstore/storescu.h. */
 #define FDS_CONVERTED 1u
-#define FDS_AHEAD (6u * 2u)
+#define FDS_AHEAD (STORESCU_AHEAD_DEPTH * 2u)
 #define FDS_PER_CONVERTER 4u
-#define CONVERTERS_MAX 4u
+#define CONVERTERS_MAX ((unsigned)STORESCU_AHEAD_WORKERS_MAX)
 /* What -j N raises the soft descriptor limit to, the hard one allowing. */
 #define NOFILE_WANTED 65536u
-/* Planning keeps up to a quarter of the limit open (keep_budget of
- * lib/storescu/source.c), 4096 at most. */
-#define KEEP_MAX 4096u
+/* Planning keeps up to a quarter of the limit open. */
+#define KEEP_MAX ((unsigned)STORESCU_KEEP_MAX)
 
 /* Descriptors open now: /proc/self/fd, or the three standard ones. */
 static unsigned
@@ -84,8 +84,8 @@ fds_per_job(const struct send_args *a, unsigned jobs)
 /*
  * -j N beyond what the descriptor limit carries is lowered to what it
  * does (at least 1), said on standard error: out of descriptors, a file
- * would be reported unreadable, not converted, and a connection
- * unreachable, for a shortage of ours.
+ * would be reported unreadable, not converted, and a connection would
+ * fail without a socket, for a shortage of ours.
  */
 static void
 fit_jobs(struct send_args *a)

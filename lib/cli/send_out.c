@@ -9,6 +9,7 @@
 #include "cstore/storescu.h"
 #include "cli/cli.h"
 #include "cli/exitcodes.h"
+#include "cli/json_str.h"
 #include "cli/output.h"
 #include "cli/send_dicomdir.h"
 #include "cli/send_out.h"
@@ -19,7 +20,7 @@
 void
 send_out_result(const struct cli_out *o, const struct storescu_result *r)
 {
-	char st[32], detail[1200], dd[300];
+	char st[32], detail[1200], dd[300], ec[256];
 	const char *cw = storescu_commit_word(r->commit);
 	const char *cat = NULL, *det = r->detail;
 	struct status_info si;
@@ -36,10 +37,15 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 	if (r->outcome == STORESCU_DICOMDIR &&
 	    send_dicomdir_detail(r->path, dd, sizeof(dd)) != NULL)
 		det = dd;
+	/* the peer's Error Comment (LO, 64 characters at most): a command
+	 * set has no Specific Character Set, so it is the default
+	 * repertoire (PS3.5 6.1); bytes outside UTF-8 become U+FFFD in TSV
+	 * and JSON alike */
+	cli_utf8_replace(r->error_comment, ec, sizeof(ec));
 	/* --commit: the commitment first, then the rest */
 	snprintf(detail, sizeof(detail), "%s%s%s%s%s", cw,
-	    cw[0] && (r->error_comment[0] || det[0]) ? "; " : "",
-	    r->error_comment, r->error_comment[0] && det[0] ? "; " : "", det);
+	    cw[0] && (ec[0] || det[0]) ? "; " : "", ec,
+	    ec[0] && det[0] ? "; " : "", det);
 	{
 		const struct cli_field f[] = {
 			CLI_S("path", 2, r->path),
@@ -52,7 +58,7 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 			CLI_S("sent_transfer_syntax", 0, r->ts_sent),
 			CLI_B("transcoded", 0, r->transcoded),
 			CLI_I("bytes", 0, r->bytes),
-			CLI_S("error_comment", 0, r->error_comment),
+			CLI_S("error_comment", 0, ec),
 			CLI_S("detail", 0, det),
 			CLI_S(NULL, 5, detail),
 			CLI_I("association", 0, r->assoc),

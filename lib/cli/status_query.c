@@ -129,63 +129,70 @@ local_word(const char *s)
 	return oi != NULL && oi->local ? oi : NULL;
 }
 
-/*
- * Says why arg is no code (line 0: an operand).  Short hex without 0x
- * ("a7") is no code: a user who read "A7" in a log or a table of ranges
- * (A7xx) meant A700, one who read the value 00A7 wrote it so; the
- * message names both instead of picking one.
- */
+int
+status_query_readings(const char *s, char *buf, size_t len)
+{
+	char up[4], right[5] = "0000";
+	size_t i, n = strlen(s);
+
+	if (!status_code_is_short_hex(s))
+		return 0;
+	for (i = 0; i < n && i < 3; i++)
+		right[i] = up[i] = s[i] >= 'a' && s[i] <= 'f'
+		    ? (char)(s[i] - 'a' + 'A')
+		    : s[i];
+	up[i] = '\0';
+	snprintf(buf, len,
+	    "ambiguous: a status has four hex digits: %s, or 0x%.*s%s?", right,
+	    (int)(4 - i), "000", up);
+	return 1;
+}
+
+/* Says why arg is no code (line 0: an operand); short hex names its two
+ * readings instead of picking one (status_query_readings). */
 static void
 bad_code(const char *arg, size_t lineno, const char *what)
 {
-	char at[32] = "", up[4], right[5] = "0000";
-	size_t i, n = strlen(arg);
+	char at[32] = "", why[96];
 
 	if (lineno > 0)
 		snprintf(at, sizeof(at), "line %zu: ", lineno);
-	if (!status_code_is_short_hex(arg)) {
-		fprintf(
-		    stderr, "%s: %s'%s': %s\n", cli_progname(), at, arg, what);
-		return;
-	}
-	for (i = 0; i < n && i < 3; i++)
-		right[i] = up[i] = arg[i] >= 'a' && arg[i] <= 'f'
-		    ? (char)(arg[i] - 'a' + 'A')
-		    : arg[i];
-	up[i] = '\0';
-	fprintf(stderr,
-	    "%s: %s'%s': ambiguous: a status has four hex digits: %s, or "
-	    "0x%.*s%s?\n",
-	    cli_progname(), at, arg, right, (int)(4 - i), "000", up);
+	if (status_query_readings(arg, why, sizeof(why)))
+		what = why;
+	fprintf(stderr, "%s: %s'%s': %s\n", cli_progname(), at, arg, what);
 }
 
 /*
  * "122" is decimal 122 (0x007A, no status), where 0x0122 (SOP Class not
- * supported) was as likely meant, the leading zero dropped: a note on
- * standard error names it when the decimal reading means nothing and
- * the hex one does ("272", decimal for 0x0110 as dcmdump prints it, is
- * taken as it is).
+ * supported) was as likely meant, the leading zero dropped: named when
+ * the decimal reading means nothing and the hex one does ("272",
+ * decimal for 0x0110 as dcmdump prints it, is taken as it is).
  */
-static void
-note_hex_reading(const char *arg, const struct status_info *si)
+int
+status_query_decimal_reading(const char *arg, char *buf, size_t len)
 {
-	struct status_info h;
-	unsigned hv = 0;
+	struct status_info si, h;
+	unsigned dv = 0, hv = 0;
 	size_t i, n = strlen(arg);
 
-	if (si->category != STATUS_UNKNOWN || n < 2 || n > 3)
-		return;
+	if (n < 2 || n > 3)
+		return 0;
 	for (i = 0; i < n; i++) {
 		if (arg[i] < '0' || arg[i] > '9')
-			return;
+			return 0;
+		dv = dv * 10 + (unsigned)(arg[i] - '0');
 		hv = hv * 16 + (unsigned)(arg[i] - '0');
 	}
+	status_explain((uint16_t)dv, SERVICE, &si);
+	if (si.category != STATUS_UNKNOWN)
+		return 0;
 	status_explain((uint16_t)hv, SERVICE, &h);
 	explain_other((uint16_t)hv, &h);
-	if (h.std != NULL)
-		fprintf(stderr,
-		    "%s: note: '%s' is decimal (0x%04X); 0x%04X is '%s'\n",
-		    cli_progname(), arg, si->code, hv, h.std->meaning);
+	if (h.std == NULL)
+		return 0;
+	snprintf(buf, len, "'%s' is decimal (0x%04X); 0x%04X is '%s'", arg, dv,
+	    hv, h.std->meaning);
+	return 1;
 }
 
 /* One code (a cli_query_fn): returns 0 stored, 1 not stored, 2 not a code. */
@@ -193,7 +200,7 @@ static int
 one(void *ctx, const char *arg)
 {
 	const struct run *r = ctx;
-	char code[8], meaning[600], sctx[128];
+	char code[8], meaning[600], sctx[128], note[400];
 	const struct outcome_info *oi;
 	struct status_info si;
 	uint16_t v;
@@ -210,7 +217,8 @@ one(void *ctx, const char *arg)
 		return 2;
 	}
 	explain(v, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
-	note_hex_reading(arg, &si);
+	if (status_query_decimal_reading(arg, note, sizeof(note)))
+		fprintf(stderr, "%s: note: %s\n", cli_progname(), note);
 	cat = status_category_name(si.category);
 	snprintf(code, sizeof(code), "0x%04X", v);
 	print_code(r, code, v, cat, meaning, sctx,

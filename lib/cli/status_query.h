@@ -35,4 +35,22 @@ struct status_query {
  */
 int status_query_run(const struct status_query *q);
 
+/*
+ * Short hex without 0x ("a7") is no code: a user who read "A7" in a log
+ * or a table of ranges (A7xx) meant A700, one who read the value 00A7
+ * wrote it so.  For such an s, writes both readings into buf (len
+ * bytes), "ambiguous: a status has four hex digits: A700, or 0x00A7?",
+ * and returns 1; else returns 0, buf untouched.  status-explain and
+ * dcmrecv's status options say it alike.
+ */
+int status_query_readings(const char *s, char *buf, size_t len);
+
+/*
+ * Two or three decimal digits ("122") whose value means nothing (0x007A)
+ * while the same digits in hex do (0x0122, the leading zero dropped):
+ * writes "'122' is decimal (0x007A); 0x0122 is 'MEANING'" into buf and
+ * returns 1; else 0.  status-explain notes it, dcmrecv refuses it.
+ */
+int status_query_decimal_reading(const char *s, char *buf, size_t len);
+
 #endif

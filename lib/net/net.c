@@ -147,10 +147,17 @@ net_connect(
 		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    ai->ai_protocol);
 		if (fd < 0) {
+			int e = errno;
+
+			/* out of descriptors or buffers: ours, not the peer */
 			cs_err_clear(&last);
-			cs_err_set(&last, CS_E_UNREACHABLE,
-			    "cannot connect to '%s' port %s: %s", host, port,
-			    strerror(errno));
+			cs_err_set(&last,
+			    e == EMFILE || e == ENFILE || e == ENOBUFS ||
+				    e == ENOMEM
+				? CS_E_RESOURCE
+				: CS_E_UNREACHABLE,
+			    "cannot open a socket to connect to '%s' port %s: %s",
+			    host, port, strerror(e));
 			continue;
 		}
 		tune(fd);

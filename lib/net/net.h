@@ -18,7 +18,8 @@ struct cs_err;
  * order) within timeout_ms (0 = the system's own limit).  Returns the fd,
  * or CS_E_NONAME (the name or service does not resolve: the resolver's
  * answer, not worth retrying), CS_E_UNREACHABLE (refused, no route, the
- * resolver failing for now) or CS_E_TIMEOUT.
+ * resolver failing for now), CS_E_TIMEOUT, or CS_E_RESOURCE (no socket
+ * for want of descriptors or buffers: ours, not the peer's).
  */
 int net_connect(
     const char *host, const char *port, int timeout_ms, struct cs_err *err);

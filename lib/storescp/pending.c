@@ -78,6 +78,7 @@ drop(struct pending *p, size_t i)
 {
 	refuse(p, p->v[i].fd);
 	close(p->v[i].fd);
+	snprintf(p->gone, sizeof(p->gone), "%s", p->v[i].peer);
 	memmove(&p->v[i], &p->v[i + 1], (p->n - i - 1) * sizeof(*p->v));
 	p->n--;
 	p->closed++;

@@ -38,6 +38,7 @@ struct pending {
 	int tls;           /* a TLS ClientHello comes first (set after init) */
 	uint8_t *peek;     /* room to look at a whole RQ */
 	uint64_t closed;   /* connections closed here (tests, logs) */
+	char gone[80];     /* the peer of the last one closed, for the log */
 };
 
 /* Sets p up (nothing pending); returns 0 or CS_E_NOMEM. */

@@ -354,10 +354,12 @@ wait_idle(struct storescp *s, uint64_t deadline)
 }
 
 /*
- * Accepts what waits (64 at most per turn) into the pending budget.  Out
- * of descriptors, the budget shrinks to half of what it holds (the
- * oldest closed) so that the next one can come in and associations keep
- * descriptors for their files; with none to close, a pause.
+ * Accepts what waits (64 at most per turn) into the pending budget,
+ * which may close one that waits to make room (pending_add says which;
+ * the log names it).  Out of descriptors, the budget shrinks to half of
+ * what it holds, the oldest closed first, so that the next one can come
+ * in and associations keep descriptors for their files; with none to
+ * close, a pause.
  */
 static void
 accept_some(struct storescp *s, uint64_t now)
@@ -401,10 +403,12 @@ accept_some(struct storescp *s, uint64_t now)
 			close(fd);
 			continue;
 		}
+		/* which one went: its address's oldest, or another
+		 * address's over its share, or the oldest of all */
 		if (pending_add(&s->pend, fd, host, peer, now) > 0)
 			scp_log(s, STORESCP_LOG_VERBOSE,
-			    "too many connections without an A-ASSOCIATE-RQ (from %s or in all): the oldest closed",
-			    host);
+			    "connection from %s closed before its A-ASSOCIATE-RQ, to make room for %s (at most %u waiting per address, %zu in all)",
+			    s->pend.gone, peer, s->pend.per_host, s->pend.cap);
 	}
 }
 

@@ -32,8 +32,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cstore/storescu.h"
+
 #define AHEAD_DEPTH_MAX 8
-#define AHEAD_WORKERS_MAX 4
+#define AHEAD_WORKERS_MAX STORESCU_AHEAD_WORKERS_MAX
 
 enum ahead_state {
 	AHEAD_FREE,

@@ -36,6 +36,7 @@ send_transient_open(int rc, const struct scu_session *s)
 	case CS_E_ABORTED:
 	case CS_E_CLOSED:
 	case CS_E_NET:
+	case CS_E_RESOURCE: /* our descriptors: others may close theirs */
 		return 1;
 	case CS_E_REJECTED:
 		return s->r.rj.result ==

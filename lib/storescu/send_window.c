@@ -268,7 +268,7 @@ struct prep {
  * file above AHEAD_LARGE is converted at its turn, as without it.  As
  * many workers as cores, shared out among the -j lanes (one at least).
  */
-#define AHEAD_DEPTH 6
+#define AHEAD_DEPTH STORESCU_AHEAD_DEPTH
 #define AHEAD_CAP ((uint64_t)32 << 20)
 #define AHEAD_LARGE ((uint64_t)8 << 20)
 

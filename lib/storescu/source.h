@@ -28,11 +28,12 @@
 #include <stdint.h>
 
 #include "cstore/cstore.h"
+#include "cstore/storescu.h"
 #include "dcmfile/part10.h"
 #include "core/strmap.h"
 
 #define SOURCE_NONE UINT32_MAX
-#define SOURCES_KEEP_MAX 4096
+#define SOURCES_KEEP_MAX STORESCU_KEEP_MAX
 
 /* One input: interned UIDs, where its data set lies, what file it was. */
 struct source {

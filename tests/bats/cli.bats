@@ -195,6 +195,36 @@ sends_list() {
 	done
 }
 
+# DCMTK's -q/-v (echoscu -q -v is verbose, -v -q quiet): the last
+# given counts.  Before: both at once, -q silently ignored by -v's
+# notes or -v by -q's silence depending on the message.
+@test "-q and -v given together: the last one counts, in dcmsend and dcmrecv" {
+	require_netns
+	local f port
+	f=$(corpus_dir)/$(awk -F'\t' 'NR > 1 { print $1; exit }' "$(corpus_dir)/MANIFEST.tsv")
+	port=$(free_port)
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -v -q 127.0.0.1 "$port" "$f"
+	[ "$stderr" = "dcmsend: cannot connect to '127.0.0.1' port $port: Connection refused" ]
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -q -v 127.0.0.1 "$port" "$f"
+	[[ $stderr == *"0 stored, 0 with warning, 1 failed"* ]]
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmrecv" -v -q -o "$BATS_TEST_TMPDIR" \
+		--idle-timeout 1 127.0.0.1:0
+	[ -z "$stderr" ]
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmrecv" -q -v -o "$BATS_TEST_TMPDIR" \
+		--idle-timeout 1 127.0.0.1:0
+	[[ $stderr == *"dcmrecv: listening on 127.0.0.1:"* ]]
+	[[ $stderr == *"0 stored, 0 refused, 0 associations"* ]]
+}
+
+# An empty file name is a usage error (2), not a failure to write (6).
+@test "dcmrecv --port-file '' and -o '' are usage errors: exit 2, nothing listened on" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" --port-file "" 127.0.0.1:0
+	assert_output ""
+	[[ $stderr == "dcmrecv: --port-file: expected a file name"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "" 127.0.0.1:0
+	[[ $stderr == "dcmrecv: -o: expected a directory"* ]]
+}
+
 @test "a size option takes whole bytes: 1.5 or 0.97K is a usage error, never cut; 1.5K is 1536" {
 	local f=$CSTORE_ROOT/tests/data/p10-evrle.dcm url=http://127.0.0.1:9/dicom-web v
 	for v in 1.5 0.97K 0.5 1.0001KB; do
@@ -214,6 +244,22 @@ sends_list() {
 # The EXIT STATUS section of man page $1, rendered.
 exit_section() {
 	awk '/^\.Sh EXIT STATUS/ { on = 1; next } /^\.Sh / { on = 0 } on' "$1"
+}
+
+# no-socket.so: socket(2) fails with EMFILE, as out of descriptors.
+# Before: exit 3, "cannot connect to ...: Too many open files", the
+# peer called unreachable for a shortage of ours.
+@test "dcmsend: no descriptor for the connection's socket (EMFILE) is a local failure, exit 6, not an unreachable peer (3)" {
+	local f
+	f=$(corpus_dir)/$(awk -F'\t' 'NR > 1 { print $1; exit }' "$(corpus_dir)/MANIFEST.tsv")
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" --echo 127.0.0.1 9
+	[ "$stderr" = "dcmsend: echo to '127.0.0.1' port 9 failed: cannot open a socket to connect to '127.0.0.1' port 9: Too many open files" ]
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" 127.0.0.1 9 "$f"
+	assert_output --regexp $'^notsent\t.*\tassociation 1 failed: cannot open a socket to connect to \'127.0.0.1\' port 9: Too many open files$'
 }
 
 @test "every exit code of lib/cli/exitcodes.h is listed by some man page; 7 is named in every one" {

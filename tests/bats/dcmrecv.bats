@@ -838,6 +838,38 @@ pc_result() {
 	no_temporaries "$RECV_DIR"
 }
 
+# ulimit -n 48: a pending budget of 12, one per address.  Connection A
+# waits 3 s without its RQ (past the young second), B comes from the
+# same address: A is closed for B, after the transient A-ASSOCIATE-RJ.
+# The -v line names both (before: "too many connections without an
+# A-ASSOCIATE-RQ (from 127.0.0.1 or in all): the oldest closed", though
+# the one closed may be another address's and is never the newest).
+@test "dcmrecv -v: a waiting connection closed to make room for another is named in the log, with the one it made room for" {
+	ulimit -Sn 48
+	start_dcmrecv -v
+	run -0 /usr/bin/python3 -c '
+import socket, sys, time
+port = int(sys.argv[1])
+a = socket.create_connection(("127.0.0.1", port))
+time.sleep(3)
+b = socket.create_connection(("127.0.0.1", port))
+a.settimeout(10)
+got = b""
+while True:
+    part = a.recv(64)
+    if not part:
+        break
+    got += part
+print(a.getsockname()[1], b.getsockname()[1], got.hex())
+' "$RECV_PORT"
+	read -r pa pb rj <<<"$output"
+	[ "$rj" = 03000000000400020302 ]
+	for i in $(seq 50); do grep -q "closed before its A-ASSOCIATE-RQ" "$RECV_STDERR" && break; sleep 0.1; done
+	stop_dcmrecv
+	run grep "closed before its A-ASSOCIATE-RQ" "$RECV_STDERR"
+	assert_output "dcmrecv: connection from 127.0.0.1:$pa closed before its A-ASSOCIATE-RQ, to make room for 127.0.0.1:$pb (at most 1 waiting per address, 12 in all)"
+}
+
 @test "dcmsend -j 3 under ulimit -n 7: lowered to what the descriptor limit carries, said once; every file stored, none called unreadable or unreachable" {
 	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} n
 	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus (CSTORE_CORPUS)"

@@ -186,6 +186,36 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
 }
 
+# As above, with a --resume log that has every file but f1 stored: the
+# paths given up on are resumed, as the sender says for those it took,
+# not notsent (before: notsent, counted failed).
+# bats test_tags=serial
+@test "dcmsend --follow --retry-for --resume: giving up, the paths read but not taken that the log has stored are resumed, not notsent" {
+	require_netns
+	port=$(free_port)
+	for i in 2 3 4 5 6; do printf '0000\t%s\t1.2\t1.3\t\n' "$W/spool/f$i.dcm"; done >"$W/log"
+	{
+		printf '%s\n' "$W/spool/f1.dcm"
+		for i in $(seq 20); do printf '%s\n' "$W"/spool/f[2-6].dcm; done
+	} >"$W/list"
+	run -3 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		--resume "$W/log" 127.0.0.1 "$port" - <"$W/list"
+	[ "${#lines[@]}" -eq 101 ]
+	assert_line --regexp $'^notsent\t.*/f1\\.dcm\t.*association failed: .*refused'
+	[ "$(grep -c $'^resumed\t.*/f[2-6]\\.dcm\t\t\tstored according to the resume log$' <<<"$output")" -eq 100 ]
+	[[ $stderr == *"0 stored, 0 with warning, 1 failed, 100 skipped"* ]]
+}
+
+# bats test_tags=serial
+@test "dcmsend --follow: a stream on stdin that cannot be read exits 2 with the reason, as a list without --follow does" {
+	# before: exit 1, as if a file had not been stored
+	run -2 --separate-stderr bash -c '"$0" --follow 127.0.0.1 9 - <"$1"' "$CSTORE_BIN/dcmsend" "$W"
+	assert_output ""
+	[[ $stderr == "dcmsend: cannot read the list of inputs: Is a directory"* ]]
+	run -2 --separate-stderr bash -c '"$0" --follow 127.0.0.1 9 - <&-' "$CSTORE_BIN/dcmsend"
+	[[ $stderr == "dcmsend: cannot read the list of inputs: Bad file descriptor"* ]]
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow: a peer out of resources (A700) is tried again until --retry-for, then the status is final" {
 	require_netns

@@ -62,6 +62,35 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	[ "$(statuses)" = "5000 5000 5000 5000 5000 5000 " ]
 }
 
+# 0001 is a bare Warning for C-STORE (status-explain.bats); the line
+# says so once (before: "Requested optional attributes are not
+# supported", PS3.4's meaning for some N-GET/N-SET).
+@test "dcmsend vs odd SCP: 0001 is stored with a warning, its line saying it has no C-STORE meaning of its own" {
+	fake_send status=0001
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == 0001$'\t'*$'\t'"fake; Warning: no meaning of its own for C-STORE (PS3.4 gives 0001 one only for some N-GET and N-SET of procedure steps: requested optional Attributes are not supported)" ]]
+	arrived 6
+}
+
+# An Error Comment is LO text of the default repertoire; a peer that
+# sends Latin-1 bytes (caf\xe9, then \xff) gets U+FFFD for each in TSV
+# and JSON alike (before: raw bytes in TSV, lone surrogates \udce9 in
+# JSON, which strict parsers refuse and jq shows otherwise).
+@test "dcmsend vs odd SCP: an Error Comment that is not UTF-8 is written with U+FFFD for each stray byte, the same in TSV and JSON" {
+	fake_send status=A700,comment=636166e9ff
+	[ "$status" -eq 1 ]
+	[[ ${lines[0]} == A700$'\t'*$'\t'"caf"$'\xef\xbf\xbd\xef\xbf\xbd'"; Failure: Refused: out of resources" ]]
+	fake_send status=A700,comment=636166e9ff --json
+	[ "$status" -eq 1 ]
+	[[ $output != *'\udc'* ]]
+	/usr/bin/python3 -c '
+import json, sys
+for raw in open(sys.argv[1], "rb"):
+    d = json.loads(raw.decode("utf-8", "strict"))
+    assert d["error_comment"] == "caf\ufffd\ufffd", d["error_comment"]
+' <(printf '%s\n' "$output")
+}
+
 @test "dcmsend vs odd SCP: a Pending (FF00) response is the answer (a failure); a second response after it aborts, the line says why; exit 5" {
 	fake_send pending --async 1
 	[ "$status" -eq 5 ]

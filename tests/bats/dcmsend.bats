@@ -208,11 +208,14 @@ start_dcmrecv() {
 	[[ $stderr != *"files,"* ]]
 }
 
-@test "dcmsend -q: no summary on stderr" {
+@test "dcmsend -q: no summary on stderr, but the error that ended the run (errors are still printed)" {
 	port=$(free_port)
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$port" "$D/p10-evrle.dcm"
 	[[ $stderr != *"stored,"* ]]
 	assert_output --regexp $'^notsent\t'
+	# before: nothing on stderr, though dcmsend.1 says errors are still
+	# printed under -q (and --echo -q prints its own)
+	[ "$stderr" = "dcmsend: cannot connect to '127.0.0.1' port $port: Connection refused" ]
 }
 
 @test "dcmsend --json: a local outcome has a null category and the reason" {

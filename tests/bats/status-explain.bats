@@ -41,9 +41,18 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ "$stderr" = "status-explain: line 1: 'b00': ambiguous: a status has four hex digits: B000, or 0x0B00?" ]
 	run -1 --separate-stderr SE 0xa7
 	assert_output "$(printf '0x00A7\tUnknown\tnot a status defined by PS3.7 Annex C\t-')"
-	# dcmrecv's fault options read codes the same way: no 0x00A7 answered
+	# dcmrecv's status options read codes the same way: no 0x00A7
+	# answered, and the message names both readings as status-explain's
+	# does (before: "expected a code such as A700 or 0xB000", which a7
+	# looked like to whoever wrote it)
 	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond-every 3:a7 127.0.0.1:0
-	[ "${stderr_lines[0]}" = "dcmrecv: status 'a7': expected a code such as A700 or 0xB000" ]
+	[ "${stderr_lines[0]}" = "dcmrecv: status 'a7': ambiguous: a status has four hex digits: A700, or 0x00A7?" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond b 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: status 'b': ambiguous: a status has four hex digits: B000, or 0x000B?" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --commit-respond a7 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: --commit-respond: status 'a7': ambiguous: a status has four hex digits: A700, or 0x00A7?" ]
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond zz 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: status 'zz': expected a code such as A700 or 0xB000" ]
 }
 
 @test "122, no status as decimal, gets a note naming 0x0122; 272 (0x0110 in decimal) none" {
@@ -56,12 +65,32 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ -z "$stderr" ]
 }
 
+# dcmrecv answers the status it is given: 122 would be 0x007A, no
+# status, where 0x0122 was as likely meant.  Refused with both readings
+# (before: 0x007A answered to every C-STORE); 272 (0x0110) is taken.
+@test "dcmrecv --respond 122 is refused naming 0x007A and 0x0122; 272 (0x0110 in decimal) is taken" {
+	require_netns
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --respond 122 -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[ "${stderr_lines[0]}" = "dcmrecv: status '122' is decimal (0x007A); 0x0122 is 'Refused: SOP Class not supported': write 0x007A or 0122" ]
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmrecv" --respond-every 2:272 --idle-timeout 1 \
+		-o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+}
+
 @test "success and warnings exit 0" {
 	run -0 --separate-stderr SE 0x0000 0xB000 0xB006 0xB007 0x0001 0x0107 0x0116 0xBF42
 	[ "${#lines[@]}" -eq 8 ]
 	assert_line --index 0 --partial "$(printf '0x0000\tSuccess\t')"
 	assert_line --index 2 "$(printf '0xB006\tWarning\tElements discarded\tC-STORE')"
 	assert_line --index 3 "$(printf '0xB007\tWarning\tData set does not match SOP Class\tC-STORE')"
+}
+
+# PS3.4 gives 0001 a meaning (requested optional Attributes are not
+# supported) only in some N-GET/N-SET responses (MPPS, UPS); as a
+# C-STORE status it is a bare Warning.  Before: that N-GET meaning,
+# labelled as a general status of PS3.7 Annex C.
+@test "0x0001 is a Warning without a C-STORE meaning of its own; the N-GET/N-SET meaning is named as PS3.4's" {
+	run -0 --separate-stderr SE 0001
+	assert_output --regexp $'^0x0001\tWarning\tWarning: no meaning of its own for C-STORE \\(PS3.4 gives 0001 one only for some N-GET and N-SET of procedure steps: requested optional Attributes are not supported\\)\t'
 }
 
 @test "SOP Class not supported is 0x0122, and 0x0112 is something else" {

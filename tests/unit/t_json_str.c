@@ -57,6 +57,31 @@ START_TEST(other_escapes_stay_as_they_are)
 }
 END_TEST
 
+/* Peer text: each stray byte one U+FFFD, valid sequences kept, never a
+ * character cut at the end of a small buffer. */
+START_TEST(utf8_replace_puts_fffd_for_stray_bytes)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "caf\xe9", "caf\xef\xbf\xbd" },
+		{ "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "", "" },
+	};
+	char out[64], small[6];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		ck_assert_str_eq(
+		    cli_utf8_replace(v[i].in, out, sizeof(out)), v[i].out);
+	/* "ab" and one U+FFFD fit in 6 bytes with the NUL; the next not */
+	ck_assert_str_eq(cli_utf8_replace("ab\xe9\xe9", small, sizeof(small)),
+	    "ab\xef\xbf\xbd");
+}
+END_TEST
+
 Suite *
 json_str_suite(void)
 {
@@ -65,6 +90,7 @@ json_str_suite(void)
 
 	tcase_add_test(tc, stray_bytes_are_escaped_and_read_back);
 	tcase_add_test(tc, other_escapes_stay_as_they_are);
+	tcase_add_test(tc, utf8_replace_puts_fffd_for_stray_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
