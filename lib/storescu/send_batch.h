@@ -54,6 +54,9 @@ struct batch {
 	unsigned char *state; /* per file: enum obj_state */
 	uint16_t *status;     /* per file: the A7xx of an OBJ_BUSY one */
 	unsigned max_sends;   /* --retry + 1 */
+	/* requests a file answered A7xx may get in all: max_sends, or
+	 * FOLLOW_BUSY_SENDS under --follow without --retry */
+	unsigned max_busy_sends;
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
