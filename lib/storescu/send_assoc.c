@@ -213,7 +213,6 @@ batch_init_files(struct batch *b, struct send_run *run,
 	b->n = b->left = count;
 	b->assoc = assoc;
 	b->max_sends = run->o->retries + 1;
-	b->max_busy_sends = b->max_sends;
 	b->ahead = SIZE_MAX;
 	b->done = cs_calloc(n, 1);
 	b->sends = cs_calloc(n, sizeof(*b->sends));

@@ -53,10 +53,7 @@ struct batch {
 	unsigned *sends;      /* per file: requests sent so far */
 	unsigned char *state; /* per file: enum obj_state */
 	uint16_t *status;     /* per file: the A7xx of an OBJ_BUSY one */
-	unsigned max_sends;   /* --retry + 1 */
-	/* requests a file answered A7xx may get in all: max_sends, or
-	 * FOLLOW_BUSY_SENDS under --follow without --retry */
-	unsigned max_busy_sends;
+	unsigned max_sends;   /* --retry + 1 (--follow: FOLLOW_MAX_SENDS) */
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */

@@ -688,7 +688,7 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 		return;
 	}
 	if (matches && transient_status(rsp->status) &&
-	    b->sends[f->j] < b->max_busy_sends) {
+	    b->sends[f->j] < b->max_sends) {
 		report_note(&b->run->rep,
 		    "'%s': status %04X, will send it again",
 		    b->run->src.paths[b->idx[f->j]], rsp->status);
@@ -702,7 +702,7 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 		report_add_detail(f->detail,
 		    "answered %04X on attempt %u; not sent again: %u attempts "
 		    "at most",
-		    rsp->status, b->sends[f->j], b->max_busy_sends);
+		    rsp->status, b->sends[f->j], b->max_sends);
 	if (!matches) {
 		/* what became of the object sent is unknown: no status of
 		 * ours to show, a word ("failed") and the peer's in DETAIL */

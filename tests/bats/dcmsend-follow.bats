@@ -219,6 +219,23 @@ usage_error() {
 	assert_output --regexp $'^A700\t.*/big\\.dcm\t.*answered A700 on attempt 2; not sent again: 2 attempts at most$'
 }
 
+# A peer that aborts whenever one object comes: that file held the
+# stream for --retry-for (forever by default), without a line.
+@test "dcmsend --follow: a file the peer aborts on every time is aborted after 8 attempts; the others are sent, exit 5" {
+	require_netns
+	local uid
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$W/spool/f2.dcm" | cut -f2)
+	start_dcmrecv --abort-on "$uid"
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm")
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --regexp $'^0000\t.*/f1\\.dcm\t'
+	assert_line --regexp $'^aborted\t.*/f2\\.dcm\t.*\tno response after 8 attempts: association aborted by the peer'
+	assert_line --regexp $'^0000\t.*/f3\\.dcm\t'
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/spool/f3.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/1.2.826.0.1.3680043.10.99.3.dcm")
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow --retry 1: files lost to aborted associations are aborted lines and exit 5, as without --follow" {
 	require_netns
