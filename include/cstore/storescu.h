@@ -422,9 +422,10 @@ struct storescu_follow_opts {
  * cannot be reached, or an association dies, opening is retried with a
  * backoff from opts->retry_delay_ms doubling up to
  * STORESCU_FOLLOW_MAX_DELAY_MS, for up to retry_for_ms; a file in flight
- * when an association died is sent again (at most retries + 1 times in
- * all when opts->retries is set, else until it is answered).  Files that
- * were answered are never sent again.  opts->jobs, per_assoc and
+ * when an association died, or answered A7xx (Refused: Out of
+ * Resources), is sent again after the backoff, retries + 1 times in all
+ * at most, 8 without opts->retries.  Files that were answered otherwise
+ * are never sent again.  opts->jobs, per_assoc and
  * dry_run are not used.  Every input gets exactly one on_result call;
  * result indexes count from 0 over the whole stream.  Returns as
  * storescu_send does, or the failure to open an association that

@@ -23,6 +23,9 @@
 
 /* Inputs taken from the stream at once: enough to fill the window. */
 #define CHUNK_MAX 64
+/* requests a file gets at most without --retry (answered A7xx, or lost
+ * with an association): about 90 s of backoff from --retry-delay 1 s */
+#define FOLLOW_MAX_SENDS 8
 
 /* The (class, syntax) pairs proposed so far: at most one per context.
  * UIDs are at most 64 characters (probing checked them). */
@@ -425,7 +428,13 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 		batch_release(&b);
 		return;
 	}
-	b.max_sends = f->o->retries ? f->o->retries + 1 : UINT_MAX;
+	/* a file answered A7xx, or in flight when the association died,
+	 * again and again, is refused for a reason of its own (Orthanc: A700
+	 * for a data set without its Study or Series Instance UID; a peer
+	 * that aborts whenever one object comes), not for want of room or a
+	 * restart: bounded per file, else it held the stream behind it for
+	 * --retry-for (forever) */
+	b.max_sends = f->o->retries ? f->o->retries + 1 : FOLLOW_MAX_SENDS;
 	while (b.left > 0) {
 		if (!f->open) {
 			rc = open_assoc(f, run, &b, &e);

@@ -32,6 +32,10 @@ struct send_run {
 	/* storage commitment with a listener (opts->commit_listen_fd) */
 	struct commit_run commit;
 	struct commit_listener listener;
+	/* the run's associations being opened or open, and those ended
+	 * after they were established (__atomic, every lane): send_assoc.c's
+	 * wait_other */
+	unsigned assoc_busy, assoc_ended;
 };
 
 /* The run's settings from the caller's; checks the ranges (send.c). */

@@ -342,6 +342,52 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 }
 
 /*
+ * Association b could not be opened (a transient failure) while another
+ * of the run was being opened or open: a peer that serves one
+ * association at a time (DCMTK's storescp and dcmrecv without --fork,
+ * an archive that allows one association per calling AE title) answers
+ * the others only once it ends.  Waits while another is open until one
+ * of the run's established associations ends, and returns 1: try again
+ * now, not counted against --retry.  Returns 0 when none ended and none
+ * is left open: the failure is the peer's.  Bounded: every return of 1
+ * takes an established association that ended.
+ */
+static int
+wait_other(struct send_run *run, const struct batch *b, unsigned ended,
+    const char *why)
+{
+	int said = 0;
+
+	for (;;) {
+		if (__atomic_load_n(&run->assoc_ended, __ATOMIC_ACQUIRE) !=
+		    ended)
+			return 1;
+		if (__atomic_load_n(&run->assoc_busy, __ATOMIC_ACQUIRE) == 0)
+			return 0;
+		if (!said++)
+			report_note(&run->rep,
+			    "association %u: %s: another association to the "
+			    "peer is open; trying again once one ends",
+			    b->assoc, why);
+		net_sleep_ms(20);
+	}
+}
+
+/* An association of the run is being opened (+1), failed to open (-1),
+ * or ended after it was established (0). */
+static void
+assoc_count(struct send_run *run, int how)
+{
+	if (how > 0) {
+		__atomic_add_fetch(&run->assoc_busy, 1, __ATOMIC_ACQ_REL);
+		return;
+	}
+	if (how == 0)
+		__atomic_add_fetch(&run->assoc_ended, 1, __ATOMIC_ACQ_REL);
+	__atomic_sub_fetch(&run->assoc_busy, 1, __ATOMIC_ACQ_REL);
+}
+
+/*
  * Opens association k and sends its files; when it dies or files were
  * answered A7xx, opens new ones (--retry) until every file has its
  * result: each file gets at most --retry + 1 requests, and at most
@@ -350,12 +396,12 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 void
 send_run_assoc(struct send_run *run, size_t k)
 {
-	unsigned retries = run->o->retries, fails = 0;
+	unsigned retries = run->o->retries, fails = 0, ended;
 	struct batch b;
 	struct scu_session s;
 	struct cs_err e;
 	size_t j;
-	int rc;
+	int rc, more, now = 0;
 	char msg[CS_ERR_MSG_MAX + 64], why[CS_ERR_MSG_MAX + 64] = "";
 
 	if (batch_init(&b, run, k) != 0) {
@@ -366,7 +412,7 @@ send_run_assoc(struct send_run *run, size_t k)
 		return;
 	}
 	for (b.attempt = 0; b.left > 0; b.attempt++) {
-		if (b.attempt > 0) {
+		if (b.attempt > 0 && !now) {
 			if (fails > 0)
 				report_note(&run->rep,
 				    "association %u: attempt %u of %u after: %s",
@@ -377,17 +423,25 @@ send_run_assoc(struct send_run *run, size_t k)
 				    b.assoc, b.left, why);
 			send_backoff(run, fails > 0 ? fails : 1);
 		}
+		now = 0;
 		cs_err_clear(&e);
+		ended = __atomic_load_n(&run->assoc_ended, __ATOMIC_ACQUIRE);
+		assoc_count(run, 1);
 		rc = scu_open_shared(&s, run->cfg, &run->tls, run->window,
 		    b.pcs ? b.pcs : b.set->pc, b.pcs ? b.n_pc : b.set->n_pc,
 		    &e);
 		if (rc != 0) {
 			int transient = send_transient_open(rc, &s);
 
+			assoc_count(run, -1);
 			scu_abort(&s);
 			snprintf(why, sizeof(why), "%s", e.msg);
 			if (transient && fails < retries) {
 				fails++;
+				continue;
+			}
+			if (transient && wait_other(run, &b, ended, why)) {
+				now = 1; /* no backoff: the peer is free now */
 				continue;
 			}
 			report_failure(&run->rep, rc, &e);
@@ -397,9 +451,13 @@ send_run_assoc(struct send_run *run, size_t k)
 			break;
 		}
 		s.r.pump.rate = run->rate;
-		if (!established(&b, &s))
+		if (!established(&b, &s)) {
+			assoc_count(run, 0);
 			break;
-		if (!attempt(&b, &s, &fails, why, sizeof(why)) && b.left > 0) {
+		}
+		more = attempt(&b, &s, &fails, why, sizeof(why));
+		assoc_count(run, 0);
+		if (!more && b.left > 0) {
 			snprintf(msg, sizeof(msg),
 			    "not sent: association %u ended: %s", b.assoc, why);
 			batch_give_up(&b, msg);

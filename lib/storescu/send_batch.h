@@ -53,7 +53,7 @@ struct batch {
 	unsigned *sends;      /* per file: requests sent so far */
 	unsigned char *state; /* per file: enum obj_state */
 	uint16_t *status;     /* per file: the A7xx of an OBJ_BUSY one */
-	unsigned max_sends;   /* --retry + 1 */
+	unsigned max_sends;   /* --retry + 1 (--follow: FOLLOW_MAX_SENDS) */
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */

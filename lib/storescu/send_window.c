@@ -698,6 +698,11 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 		return;
 	}
 	status_outcome(f, rsp->status);
+	if (matches && transient_status(rsp->status) && b->sends[f->j] > 1)
+		report_add_detail(f->detail,
+		    "answered %04X on attempt %u; not sent again: %u attempts "
+		    "at most",
+		    rsp->status, b->sends[f->j], b->max_sends);
 	if (!matches) {
 		/* what became of the object sent is unknown: no status of
 		 * ours to show, a word ("failed") and the peer's in DETAIL */

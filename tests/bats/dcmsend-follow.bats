@@ -227,6 +227,45 @@ usage_error() {
 	[ "${BASH_REMATCH[1]}" -ge 3 ]
 }
 
+# A file the peer refuses A7xx every time (Orthanc: A700 for a data set
+# without its Study or Series Instance UID) held the stream behind it for
+# --retry-for, forever by default: now at most 8 attempts, and on.
+@test "dcmsend --follow: a file answered A700 every time is given up after 8 attempts; the others are sent, exit 1" {
+	require_netns
+	cp "$(corpus_dir)/ts/explicit-le.dcm" "$W/big.dcm"
+	start_dcmrecv --max-object-size 4K
+	run -1 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/spool/f1.dcm" "$W/big.dcm" "$W/spool/f2.dcm")
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --regexp $'^0000\t.*/f1\\.dcm\t'
+	assert_line --regexp $'^A700\t.*/big\\.dcm\t.*Failure: Refused: out of resources; answered A700 on attempt 8; not sent again: 8 attempts at most$'
+	assert_line --regexp $'^0000\t.*/f2\\.dcm\t'
+	[[ $stderr == *"2 stored, 0 with warning, 1 failed"* ]]
+	[ "$(grep -c 'answered A700 for' "$RECV_STDERR")" -eq 8 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+	# --retry sets the bound: 2 attempts
+	run -1 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/big.dcm")
+	assert_output --regexp $'^A700\t.*/big\\.dcm\t.*answered A700 on attempt 2; not sent again: 2 attempts at most$'
+}
+
+# A peer that aborts whenever one object comes: that file held the
+# stream for --retry-for (forever by default), without a line.
+@test "dcmsend --follow: a file the peer aborts on every time is aborted after 8 attempts; the others are sent, exit 5" {
+	require_netns
+	local uid
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$W/spool/f2.dcm" | cut -f2)
+	start_dcmrecv --abort-on "$uid"
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" - < <(printf '%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm")
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --regexp $'^0000\t.*/f1\\.dcm\t'
+	assert_line --regexp $'^aborted\t.*/f2\\.dcm\t.*\tno response after 8 attempts: association aborted by the peer'
+	assert_line --regexp $'^0000\t.*/f3\\.dcm\t'
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/spool/f3.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/1.2.826.0.1.3680043.10.99.3.dcm")
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow --retry 1: files lost to aborted associations are aborted lines and exit 5, as without --follow" {
 	require_netns

@@ -366,3 +366,23 @@ start_wrongrsp() {
 		assert_output --regexp $'^failed\t'"$big"$'\t.*\tthe file was written to while its last PDU went: the peer answered 0000 for bytes that may be mixed$'
 	fi
 }
+
+# A peer that takes one association at a time (--max-associations 1 here;
+# DCMTK's storescp without --fork; archives allowing one per AE title)
+# answers -j's other lanes with a transient rejection or not at all.
+# Those lanes failed, their files notsent, exit 4 (without --retry); now
+# a lane whose association could not be opened while another of the run
+# was open tries again once one ends.
+@test "dcmsend -j 4 to a peer taking one association at a time: the lanes take turns, every file stored once, exit 0" {
+	start_dcmrecv --max-associations 1 --delay 50
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -v -j 4 127.0.0.1 "$RECV_PORT" "${FILES[@]:0:16}"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 16 ]
+	[ "$(grep -c '^dcmsend: association [0-9]*: .* accepted ' <<<"$stderr")" -eq 4 ]
+	stop_dcmrecv
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 16 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 16 ]
+	local i
+	for i in $(seq 16); do
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "${FILES[$((i - 1))]}") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$(uid "$i").dcm")
+	done
+}

@@ -176,3 +176,18 @@ setup() {
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq "$(ls "$CORPUS/ts" | wc -l)" ]
 }
+
+# storescp without --fork serves one association at a time: the other
+# lanes' requests wait in its backlog unanswered.  They failed after
+# --acse-timeout (notsent, exit 3); now a lane whose request fails while
+# another association of the run is open tries again once one ends.
+@test "dcmsend -j 3: storescp serving one association at a time gets every file, byte for byte, exit 0" {
+	start_storescp "$OUT" +B --sleep-after 1
+	local files
+	files=$(ls "$CORPUS"/sop/*.dcm | head -12)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -v -j 3 --acse-timeout 2 127.0.0.1 "$SCP_PORT" $files
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(grep -c $'^0000\t' "$BATS_TEST_TMPDIR/res")" -eq 12 ]
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq 12 ]
+	[ "$(ls "$OUT" | wc -l)" -eq 12 ]
+}

@@ -66,3 +66,25 @@ fetch_all() {
 	assert_output --regexp $'^notsent\t.*rejected by .WRONG.'
 	[ "$(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/statistics" | jq .CountInstances)" -eq 0 ]
 }
+
+# Orthanc answers A700 (Refused: Out of Resources) to a data set without
+# its Series Instance UID, every time: --follow tried it again for
+# --retry-for, forever by default, and held the stream.  Now 8 attempts.
+@test "dcmsend --follow to Orthanc: a data set it answers A700 for good is given up after 8 attempts; the others arrive as sent, exit 1" {
+	start_orthanc
+	local w=$BATS_TEST_TMPDIR
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$w/"
+	cp "$CORPUS/ts/explicit-le.dcm" "$w/noseries.dcm"
+	# (dcmodify changes the meta header's instance UID with it)
+	dcmodify -nb -ea "(0020,000e)" -m "(0008,0018)=1.2.826.0.1.3680043.10.99.77" "$w/noseries.dcm"
+	run -1 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --retry-delay 10 \
+		-c ORTHANC 127.0.0.1 "$ORTHANC_DICOM" - \
+		< <(printf '%s\n' "$w/explicit-le.dcm" "$w/noseries.dcm" "$w/implicit-le.dcm")
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --regexp $'^A700\t.*/noseries\\.dcm\t.*\t1\\.2\\.826\\.0\\.1\\.3680043\\.10\\.99\\.77\t.*answered A700 on attempt 8; not sent again: 8 attempts at most$'
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	printf '%s\n' "$output" >"$w/res"
+	[ "$(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/statistics" | jq .CountInstances)" -eq 2 ]
+	fetch_all "$w/back"
+	[ "$(check_arrived "$w/res" "$w/back" values)" -eq 2 ]
+}
