@@ -21,7 +21,7 @@ setup_file() {
 	c=$(corpus_dir)/ts/explicit-le.dcm
 	mkdir -p "$BATS_FILE_TMPDIR/f"
 	for ts in $DF $JD $HD; do
-		for m in raw zlib trail trunc; do
+		for m in raw zlib trail trunc badrows; do
 			n=$((n + 1))
 			/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkdeflsyntax" "$c" \
 				"$BATS_FILE_TMPDIR/f/$ts-$m.dcm" "$ts" "$m" "2.25.7741$n" >/dev/null
@@ -56,4 +56,19 @@ uid_of() { "$CSTORE_TOOLS/dcm-dataset" -u "$1" | cut -f2; }
 		cmp <(dataset_of "$f") <(dataset_of "$RECV_DIR/$(uid_of "$f").dcm")
 		cmp <(meta_value "$f" 0002,0010) <(meta_value "$RECV_DIR/$(uid_of "$f").dcm" 0002,0010)
 	done
+}
+
+@test "deflated syntaxes: dcmrecv --validate measures the Pixel Data of a Deflated data set as of a native one" {
+	local bad=$F/$DF-badrows.dcm good=$F/$DF-raw.dcm
+	require_netns
+	mkdir "$BATS_TEST_TMPDIR/q"
+	start_dcmrecv --validate --quarantine "$BATS_TEST_TMPDIR/q"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$good" "$bad"
+	stop_dcmrecv
+	assert_line --index 0 --regexp "^0000	$good	"
+	assert_line --index 1 --regexp "^A900	$bad	.*Pixel Data is [0-9]+ bytes, the image needs [0-9]+"
+	cmp <(dataset_of "$good") <(dataset_of "$RECV_DIR/$(uid_of "$good").dcm")
+	[ ! -e "$RECV_DIR/$(uid_of "$bad").dcm" ]
+	# kept in the quarantine as it came
+	cmp <(dataset_of "$bad") <(dataset_of "$(find "$BATS_TEST_TMPDIR/q" -type f | head -1)")
 }
