@@ -92,5 +92,10 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 	if (tc->group_lengths > 0)
 		report_add_note(note, cap, "%u " SEND_GROUP_LENGTHS_REMOVED,
 		    tc->group_lengths, tc->group_lengths == 1 ? "" : "s");
+	if (tc->deflate_tail > 0)
+		report_add_note(note, cap,
+		    "%llu bytes after the end of the deflate stream left out "
+		    "(no part of the data set)",
+		    (unsigned long long)tc->deflate_tail);
 	return 0;
 }

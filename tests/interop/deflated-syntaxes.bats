@@ -72,3 +72,25 @@ uid_of() { "$CSTORE_TOOLS/dcm-dataset" -u "$1" | cut -f2; }
 	# kept in the quarantine as it came
 	cmp <(dataset_of "$bad") <(dataset_of "$(find "$BATS_TEST_TMPDIR/q" -type f | head -1)")
 }
+
+# inflated FILE: FILE's data set inflated by Python's zlib, what follows
+# the stream left out
+inflated() {
+	dataset_of "$1" | /usr/bin/python3 -c '
+import sys, zlib
+z = zlib.decompressobj(-15)
+out = z.decompress(sys.stdin.buffer.read())
+sys.exit("no whole stream") if not z.eof else sys.stdout.buffer.write(out)'
+}
+
+@test "deflated syntaxes: bytes after the stream are no part of the data set to the transcoder either: converted, said, data set equal" {
+	local f=$F/$DF-trail.dcm
+	require_netns
+	# DCMTK and pydicom read such a file; the planner does
+	run -0 /usr/bin/dcmdump -q "$f"
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	stop_dcmrecv
+	assert_output --regexp "^0000	$f	.*transcoded to ExplicitVRLittleEndian.*104 bytes after the end of the deflate stream left out"
+	cmp <(inflated "$f") <(dataset_of "$RECV_DIR/$(uid_of "$f").dcm")
+}
