@@ -31,19 +31,28 @@ struct item {
 	uint64_t dev, ino;       /* its st_dev, st_ino */
 	struct part10_info info; /* sop_instance: the one sent */
 	uint64_t ms0;
-	/* what goes: the file itself (after head, a preamble, when it has
-	 * none), or (converted, xfd >= 0) head (a new File Meta
-	 * Information) then xlen bytes of xfd */
+	/* what goes: the file itself from offset xoff (after head, a
+	 * preamble, when it has none; or from its data set, xoff, after a
+	 * new File Meta Information when the file's contradicts it), or
+	 * (converted, xfd >= 0) head (a new File Meta Information) then
+	 * xlen bytes of xfd */
 	int xfd;
 	uint8_t *head;
 	size_t head_len;
-	uint64_t xlen;
+	uint64_t xlen, xoff;
 	char ts_sent[PART10_UID_MAX + 1];
 	/* what its line says before any other detail: a UID only the meta
 	 * header has, "transcoded to ...", or "" */
 	char note[448];
 	char file_uid[PART10_UID_MAX + 1]; /* the file's own instance */
 };
+
+/* Bytes of it that go after its head (see struct item). */
+static inline uint64_t
+item_body_len(const struct item *it)
+{
+	return it->xfd >= 0 ? it->xlen : it->info.file_size - it->xoff;
+}
 
 /* What every connection of one run shares beside the inputs: the
  * syntaxes the service refused (HTTP 415, Failure Reason C122), learned

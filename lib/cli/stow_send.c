@@ -90,8 +90,7 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 {
 	char d[CS_ERR_MSG_MAX + 256];
 	int sent = oc <= STORESCU_FAILED || oc == STORESCU_ABORTED;
-	uint64_t part =
-	    it->head_len + (it->xfd >= 0 ? it->xlen : it->info.file_size);
+	uint64_t part = it->head_len + item_body_len(it);
 	struct storescu_result res = {
 		.path = it->path,
 		.index = it->index,
@@ -250,8 +249,8 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		p->head = it->head;
 		p->head_len = it->head_len;
 		p->fd = it->xfd >= 0 ? it->xfd : it->fd;
-		p->off = 0;
-		p->len = it->xfd >= 0 ? it->xlen : it->info.file_size;
+		p->off = it->xfd >= 0 ? 0 : it->xoff;
+		p->len = item_body_len(it);
 	}
 	for (;;) {
 		next_request(r);
@@ -277,8 +276,7 @@ keep_rest(struct run *r, struct item *all, size_t n, size_t k, int rc)
 	r->n = n - k;
 	r->bytes = 0;
 	for (i = 0; i < r->n; i++)
-		r->bytes +=
-		    all[i].xfd >= 0 ? all[i].xlen : all[i].info.file_size;
+		r->bytes += item_body_len(&all[i]);
 	return rc;
 }
 
@@ -374,7 +372,7 @@ drop_broken(struct run *r, size_t k, int shrank, const char *msg)
 	    msg);
 	report_item(r, it, shrank ? STORESCU_TRUNCATED : STORESCU_UNREADABLE, 0,
 	    0, why);
-	r->bytes -= it->xfd >= 0 ? it->xlen : it->info.file_size;
+	r->bytes -= item_body_len(it);
 	stow_unprepare(it);
 	close(it->fd);
 	memmove(it, it + 1, (r->n - k - 1) * sizeof(*it));
@@ -526,6 +524,7 @@ take(struct run *r, const char *path, size_t k)
 	it->index = k;
 	it->ms0 = net_now_ms();
 	it->xfd = -1;
+	it->xoff = 0;
 	it->head = NULL;
 	it->head_len = 0;
 	it->note[0] = '\0';
@@ -594,7 +593,7 @@ take(struct run *r, const char *path, size_t k)
 		return;
 	}
 	r->n++;
-	r->bytes += it->xfd >= 0 ? it->xlen : it->info.file_size;
+	r->bytes += item_body_len(it);
 }
 
 /* A connection's settings from so (no --limit-rate). */

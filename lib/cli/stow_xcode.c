@@ -202,6 +202,7 @@ stow_unprepare(struct item *it)
 	if (it->xfd >= 0)
 		close(it->xfd);
 	it->xfd = -1;
+	it->xoff = 0;
 	free(it->head);
 	it->head = NULL;
 	it->head_len = 0;
@@ -256,6 +257,42 @@ add_preamble(struct item *it, enum storescu_outcome *oc, char *why, size_t cap)
 	return 0;
 }
 
+/*
+ * A file whose meta header names another transfer syntax or SOP class
+ * than its data set is in (part10.h: PART10_F_TS_MISMATCH,
+ * PART10_F_CLASS_MISMATCH) goes as the DIMSE sender sends it: its data
+ * set unchanged, under a new File Meta Information that says what it
+ * is; as it is, the service would read it as the meta says.  -1 (why
+ * says so) or 0.
+ */
+static int
+new_meta_as_is(
+    struct item *it, enum storescu_outcome *oc, char *why, size_t cap)
+{
+	struct cs_err err = { 0, "" };
+	struct dcmfile_transcoded tc = { .fd = -1 };
+
+	memcpy(tc.sop_instance, it->info.sop_instance, sizeof(tc.sop_instance));
+	memcpy(tc.ts_uid, it->info.ts_uid, sizeof(tc.ts_uid));
+	if (new_meta(it, &tc, &err) != 0) {
+		snprintf(
+		    why, cap, "cannot write a new meta header: %s", err.msg);
+		*oc = STORESCU_UNREADABLE;
+		return -1;
+	}
+	it->xoff = it->info.dataset_offset;
+	if (it->info.flags & PART10_F_TS_MISMATCH)
+		report_add_note(it->note, sizeof(it->note),
+		    "meta header transfer syntax %s differs: sent as the "
+		    "data set's",
+		    it->info.meta_ts_uid);
+	if (it->info.flags & PART10_F_CLASS_MISMATCH)
+		report_add_note(it->note, sizeof(it->note),
+		    "meta header SOP class %s differs: sent as the data set's",
+		    it->info.meta_sop_class);
+	return 0;
+}
+
 int
 stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
     char *why, size_t cap)
@@ -268,6 +305,9 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 
 	stow_unprepare(it);
 	to = target(r, it, why, cap);
+	if (to == NULL &&
+	    (it->info.flags & (PART10_F_TS_MISMATCH | PART10_F_CLASS_MISMATCH)))
+		return new_meta_as_is(it, oc, why, cap);
 	if (to == NULL)
 		return add_preamble(it, oc, why, cap);
 	if (to[0] == '\0') {

@@ -69,6 +69,9 @@ struct dcmfile_transcoded {
 	/* 1: lossy-coded pixels were decoded and Lossy Image Compression
 	 * (0028,2110) set to "01" (it was absent or said otherwise) */
 	int lossy_marked;
+	/* bytes after the end of a Deflated source's stream, neither its
+	 * pad nor zeros, left out (no part of its data set: xcode_zlib.h) */
+	uint64_t deflate_tail;
 };
 
 /*

@@ -21,7 +21,7 @@ extern "C" {
 /* The module's file name, and its directory under $(LIBDIR). */
 #define CSTORE_GDCM_MODULE_NAME "cstore-gdcm.so"
 #define CSTORE_GDCM_MODULE_SUBDIR "cstore"
-#define CSTORE_GDCM_ABI 5
+#define CSTORE_GDCM_ABI 6
 
 #define CS_GDCM_ENTRY __attribute__((visibility("default")))
 

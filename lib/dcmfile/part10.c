@@ -561,8 +561,7 @@ parse_meta(struct in *in, struct part10_info *info)
 		if (in_avail(in) == 0)
 			break;
 		if (have_gl && in->pos >= gl_end &&
-		    strcmp(info->ts_uid,
-			TS_UID_DeflatedExplicitVRLittleEndian) == 0)
+		    ts_is_deflated(info->ts_uid))
 			break; /* compressed bytes follow: do not peek */
 		if (in_avail(in) >= 2 &&
 		    group_at(in_ptr(in), DS_ENC_EVR_LE) != 0x0002)
@@ -789,10 +788,9 @@ dataset_encoding(struct in *in, struct part10_info *info, enum ds_enc *enc)
 		*enc = DS_ENC_IVR_LE;
 	else if (strcmp(info->ts_uid, TS_UID_ExplicitVRBigEndian) == 0)
 		*enc = DS_ENC_EVR_BE;
-	else if (strcmp(info->ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) ==
-		0 &&
+	else if (ts_is_deflated(info->ts_uid) &&
 	    (rc = in_start_inflate(in)) < 0)
-		return rc;
+		return rc; /* every deflated syntax: PS3.5 A.5, A.6 */
 	/* every other (encapsulated) syntax is Explicit VR LE: PS3.5 A.4 */
 	if ((rc = in_fill(in, 8)) < 0)
 		return rc;

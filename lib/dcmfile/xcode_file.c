@@ -100,7 +100,7 @@ deflated_evrle(const char *ts)
  */
 static int
 inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
-    struct cs_err *err)
+    size_t *tail, struct cs_err *err)
 {
 	struct fd_sink sink = { -1, 0 };
 	uint64_t got = 0;
@@ -114,7 +114,7 @@ inflate_mapped(const uint8_t *p, size_t n, const uint8_t **map, size_t *len,
 	if (sink.fd < 0)
 		return sink.fd;
 	rc = xcode_inflate(
-	    p, n, PART10_INFLATED_MAX, fd_write, &sink, &got, err);
+	    p, n, PART10_INFLATED_MAX, fd_write, &sink, &got, tail, err);
 	if (rc == CS_E_IO || rc == CS_E_NOSPACE)
 		cs_err_set(err, rc, "cannot write the inflated data set: %s",
 		    strerror(errno));
@@ -145,6 +145,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	const uint8_t *map = NULL, *ds, *inflated = NULL;
 	struct xcode_deflate *dfl = NULL;
 	size_t size = (size_t)src->file_size, ds_len, inflated_len = 0;
+	size_t tail = 0;
 	xcode_sink_fn put = fd_write;
 	void *put_ctx = &sink;
 	int rc;
@@ -160,7 +161,8 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	ds = map + src->dataset_offset;
 	ds_len = (size_t)(src->file_size - src->dataset_offset);
 	if (deflated_evrle(src->ts_uid)) {
-		rc = inflate_mapped(ds, ds_len, &inflated, &inflated_len, err);
+		rc = inflate_mapped(
+		    ds, ds_len, &inflated, &inflated_len, &tail, err);
 		if (rc != 0)
 			goto out;
 		ds = inflated;
@@ -220,6 +222,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	out->padded = res.padded;
 	out->group_lengths = res.group_lengths;
 	out->lossy_marked = res.lossy_marked;
+	out->deflate_tail = tail;
 	snprintf(out->sop_instance, sizeof(out->sop_instance), "%s",
 	    res.lossy ? uid : src->sop_instance);
 out:

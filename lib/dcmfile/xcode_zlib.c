@@ -27,7 +27,7 @@ sink_failed(struct cs_err *err, int rc, const char *what)
 
 int
 xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
-    void *ctx, uint64_t *out_n, struct cs_err *err)
+    void *ctx, uint64_t *out_n, size_t *tail, struct cs_err *err)
 {
 	uint8_t *buf = malloc(SLICE);
 	size_t used = 0, i;
@@ -74,18 +74,14 @@ xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
 			sink_failed(err, rc, "inflated");
 		out += made;
 	}
-	/* after the stream: its pad, or zeros, or up to 8 bytes a writer
-	 * left from a zlib or gzip wrapper (pydicom's image_dfl.dcm has a
-	 * gzip trailer), as the probe and other readers take it; never
-	 * more data */
+	/* after the stream: its pad, zeros, a gzip trailer (pydicom's
+	 * image_dfl.dcm) or anything else, no part of the data set: counted
+	 * from the first byte that is not a zero, for the caller to say */
 	i = (size_t)((const uint8_t *)z.next_in - p);
-	if (n - i <= 8)
-		i = n;
-	for (; rc == 0 && i < n; i++)
-		if (p[i] != 0)
-			rc = cs_err_set(err, CS_E_PROTO,
-			    "%zu bytes after the end of the Deflated data set",
-			    n - i);
+	while (i < n && p[i] == 0)
+		i++;
+	if (tail != NULL)
+		*tail = n - i;
 	inflateEnd(&z);
 	free(buf);
 	if (rc == 0)

@@ -18,14 +18,17 @@
 
 /*
  * Inflates the raw deflate stream p/n to sink.  What follows the end of
- * the stream (the pad byte, or the zeros some writers add) is ignored;
- * anything else after it is CS_E_PROTO.  At most max bytes are written
+ * the stream (the pad byte, the zeros some writers add, a wrapper's
+ * trailer or other bytes) is no part of the data set and is ignored, as
+ * the planner (part10.c), dcmrecv, DCMTK and pydicom ignore it; *tail,
+ * when not NULL, is set to how many bytes that was, pad byte or zeros
+ * not counted.  At most max bytes are written
  * (CS_E_TOOBIG past that).  Returns 0 with *out_n the bytes written, or
  * CS_E_PROTO (corrupt stream), CS_E_TRUNCATED (the stream does not end),
  * CS_E_TOOBIG, CS_E_NOMEM, or the sink's error; detail in err.
  */
 int xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
-    void *ctx, uint64_t *out_n, struct cs_err *err);
+    void *ctx, uint64_t *out_n, size_t *tail, struct cs_err *err);
 
 /* A sink that deflates what it is given into another sink. */
 struct xcode_deflate;

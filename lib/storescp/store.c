@@ -178,8 +178,12 @@ start_scan(struct store *st)
 	cs_err_clear(&st->scan_err);
 	st->scan_rc =
 	    ds_scan_init(&st->scan, enc, tags, ntags, opts, &st->scan_err);
+	/* --validate reads the walk of the whole inflated data set */
 	if (st->scan_rc == 0 && opts != 0 &&
-	    (st->zin = store_inflate_new(&st->scan_err)) == NULL)
+	    (st->zin = store_inflate_new(
+		 st->s->cfg.validate ? validate_tags : NULL,
+		 st->s->cfg.validate ? VALIDATE_NTAGS : 0, &st->scan_err)) ==
+		NULL)
 		st->scan_rc = CS_E_NOMEM;
 	st->scanning = 1;
 }
@@ -345,10 +349,17 @@ check_pixels(struct store *st)
 {
 	char why[DIMSE_LO_MAX + 1];
 	const struct ts_entry *t = ts_find(st->ts);
-	enum ds_enc enc;
+	const struct ds_scan *scan = &st->scan;
+	enum ds_enc enc = DS_ENC_EVR_LE;
 
-	if (ds_scan_enc_for_ts(st->ts, &enc) != 0 ||
-	    validate_pixels(&st->scan, enc,
+	/* a deflated data set: the walk of it inflated, when it was seen
+	 * whole (store_inflate.h: up to 64 MiB) */
+	if (st->zin != NULL)
+		scan = store_inflate_walk(st->zin);
+	else if (ds_scan_enc_for_ts(st->ts, &enc) != 0)
+		scan = NULL;
+	if (scan == NULL ||
+	    validate_pixels(scan, enc,
 		t == NULL ? -1 : (t->flags & TS_F_ENCAPSULATED) != 0, why,
 		sizeof(why)) == 0)
 		return 0;

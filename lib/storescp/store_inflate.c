@@ -18,6 +18,7 @@ struct store_inflate {
 	z_stream z;
 	uint64_t out; /* bytes inflated, at most STORE_INFLATE_TAIL_MAX */
 	int ended;    /* Z_STREAM_END seen */
+	int walked;   /* walk finished: the data set was seen whole */
 	/* the whole inflated data set's top level, walked as a native one
 	 * is: an element cut short inside a whole stream is seen too */
 	struct ds_scan walk;
@@ -41,7 +42,7 @@ z_free(voidpf opaque, voidpf p)
 }
 
 struct store_inflate *
-store_inflate_new(struct cs_err *err)
+store_inflate_new(const uint32_t *tags, size_t ntags, struct cs_err *err)
 {
 	struct store_inflate *zi = cs_malloc(sizeof(*zi));
 
@@ -52,7 +53,7 @@ store_inflate_new(struct cs_err *err)
 	memset(zi, 0, sizeof(*zi));
 	zi->z.zalloc = z_alloc;
 	zi->z.zfree = z_free;
-	if (ds_scan_init(&zi->walk, DS_ENC_EVR_LE, NULL, 0, 0, err) != 0) {
+	if (ds_scan_init(&zi->walk, DS_ENC_EVR_LE, tags, ntags, 0, err) != 0) {
 		cs_free(zi);
 		return NULL;
 	}
@@ -147,10 +148,20 @@ store_inflate_finish(
 	 * so is a whole one that ends inside an element */
 	if (zi->out >= cap_of(scan))
 		return 0;
-	if (zi->ended)
-		return ds_scan_finish(&zi->walk, err);
+	if (zi->ended) {
+		int rc = ds_scan_finish(&zi->walk, err);
+
+		zi->walked = rc == 0;
+		return rc;
+	}
 	return cs_err_set(
 	    err, CS_E_TRUNCATED, "ends inside its deflate stream");
+}
+
+const struct ds_scan *
+store_inflate_walk(const struct store_inflate *zi)
+{
+	return zi->walked ? &zi->walk : NULL;
 }
 
 uint64_t

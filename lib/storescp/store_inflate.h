@@ -43,8 +43,14 @@ struct store_inflate;
 /* store_inflate_feed: STORE_INFLATE_MAX reached, the scanner not done. */
 #define STORE_INFLATE_CAPPED 2
 
-/* A new inflater, or NULL (CS_E_NOMEM in err). */
-struct store_inflate *store_inflate_new(struct cs_err *err);
+/*
+ * A new inflater, or NULL (CS_E_NOMEM in err).  The walk of the whole
+ * inflated top level keeps the values of tags (ntags of them, borrowed
+ * for the call; 0 for none): dcmrecv --validate's, read once the
+ * stream has ended (store_inflate_walk).
+ */
+struct store_inflate *
+store_inflate_new(const uint32_t *tags, size_t ntags, struct cs_err *err);
 
 /* Frees zi (NULL-safe). */
 void store_inflate_free(struct store_inflate *zi);
@@ -71,6 +77,14 @@ int store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
  */
 int store_inflate_finish(
     struct store_inflate *zi, const struct ds_scan *scan, struct cs_err *err);
+
+/*
+ * The walk of the whole data set, with the values of the tags given to
+ * store_inflate_new, once store_inflate_finish has returned 0 for a
+ * stream inflated to its end; NULL when it was not (a cap was reached:
+ * the data set was not seen whole).
+ */
+const struct ds_scan *store_inflate_walk(const struct store_inflate *zi);
 
 /* Bytes inflated so far (never more than STORE_INFLATE_TAIL_MAX). */
 uint64_t store_inflate_out(const struct store_inflate *zi);

@@ -12,6 +12,7 @@
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
 #include "core/alloc.h"
+#include "core/ts.h"
 #include "core/ts_uids.h"
 #include "dcmfile/dcmfile.h"
 #include "net/net.h"
@@ -116,8 +117,7 @@ dry_run_notes(
     const struct send_run *run, size_t i, const char *ts, int convert, char *d)
 {
 	uint64_t len = run->src.s[i].ds_len;
-	int pad =
-	    (len & 1) && strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian);
+	int pad = (len & 1) && !ts_is_deflated(ts);
 	struct part10_info info;
 	char gap[2 * PART10_UID_MAX + 160];
 

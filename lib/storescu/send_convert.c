@@ -6,6 +6,7 @@
 
 #include "cstore/cstore.h"
 #include "storescu/send_convert.h"
+#include "core/ts.h"
 #include "core/ts_uids.h"
 #include "storescu/send_report.h"
 #include "core/banned.h"
@@ -40,7 +41,7 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
     int allow_lossy, enum send_pad pad, char sop_instance[DCMFILE_UID_MAX + 1],
     struct dcmfile_transcoded *tc, char *note, size_t cap, struct cs_err *err)
 {
-	int deflated = strcmp(ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
+	int deflated = ts_is_deflated(ts);
 	int rc =
 	    (pad == SEND_PAD_ODD ? dcmfile_pad_odd_fd : dcmfile_transcode_fd)(
 		fd, path, ts, allow_lossy, tc, err);
@@ -91,5 +92,10 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 	if (tc->group_lengths > 0)
 		report_add_note(note, cap, "%u " SEND_GROUP_LENGTHS_REMOVED,
 		    tc->group_lengths, tc->group_lengths == 1 ? "" : "s");
+	if (tc->deflate_tail > 0)
+		report_add_note(note, cap,
+		    "%llu bytes after the end of the deflate stream left out "
+		    "(no part of the data set)",
+		    (unsigned long long)tc->deflate_tail);
 	return 0;
 }

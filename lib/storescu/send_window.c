@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/status.h"
+#include "core/ts.h"
 #include "core/ts_uids.h"
 #include "dcmfile/dcmfile.h"
 #include "dcmfile/part10.h"
@@ -209,8 +210,7 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 static int
 must_pad(const struct flight *f, const struct propose_choice *ch)
 {
-	return (f->info.dataset_length & 1) &&
-	    strcmp(ch->ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0;
+	return (f->info.dataset_length & 1) && !ts_is_deflated(ch->ts);
 }
 
 /* Converts f's file to ch->ts into tc (padding odd values when the data
@@ -562,8 +562,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	 * zero byte, and PS3.8 E.1 wants every fragment even; files
 	 * written without it (pydicom) get it on the wire, from memory.
 	 */
-	pad = (f->len & 1) &&
-	    strcmp(p->ch.ts, TS_UID_DeflatedExplicitVRLittleEndian) == 0;
+	pad = (f->len & 1) && ts_is_deflated(p->ch.ts);
 	if (pad)
 		report_add_detail(f->detail,
 		    "deflated data set of odd length sent with its pad byte");

@@ -63,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!(info.flags & PART10_F_VERIFIED) ||
 			    xcode_inflate(data + info.dataset_offset,
 				(size_t)info.dataset_length,
-				PART10_INFLATED_MAX, drop, NULL, &got,
+				PART10_INFLATED_MAX, drop, NULL, &got, NULL,
 				&err) == CS_E_TRUNCATED)
 				abort();
 		}

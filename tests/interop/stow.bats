@@ -764,3 +764,34 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -6 --separate-stderr bash -c '"$0" --echo "$1" >/dev/full' "$CSTORE_BIN/dcmsend" "$STUB"
 	[ "$stderr" = "dcmsend: cannot write the result: No space left on device" ]
 }
+
+@test "stow: a file whose meta says Implicit VR over an Explicit VR data set goes under a new meta saying Explicit, as DIMSE sends it; the data set byte for byte" {
+	local f=$BATS_TEST_TMPDIR/liar.dcm got
+	start_stub
+	# the corpus file's data set under a meta header naming Implicit VR LE
+	/usr/bin/python3 - "$CORPUS/ts/explicit-le.dcm" "$f" <<'PY'
+import sys
+from pydicom import dcmread
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_file_meta_info
+src = open(sys.argv[1], "rb").read()
+ds = dcmread(sys.argv[1])
+glen = int.from_bytes(src[140:144], "little")
+fm = ds.file_meta
+fm.TransferSyntaxUID = "1.2.840.10008.1.2"
+b = DicomBytesIO(); b.is_little_endian = True; b.is_implicit_VR = False
+write_file_meta_info(b, fm, enforce_standard=True)
+open(sys.argv[2], "wb").write(src[:132] + b.getvalue() + src[144 + glen:])
+PY
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$f"
+	assert_line --regexp $'^0000\t'"$f"$'\t.*meta header transfer syntax 1.2.840.10008.1.2 differs: sent as the data set\'s'
+	got=$(ls "$BATS_TEST_TMPDIR"/got/*.dcm)
+	# the meta header's Transfer Syntax UID itself (dcm-dataset -u
+	# says what the bytes are in)
+	run -0 /usr/bin/dcmdump -q -Un +P 0002,0010 "$got"
+	assert_output --partial "[1.2.840.10008.1.2.1]"
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" "$got")
+	# and over DIMSE the same data set under the same syntax
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$f"
+	assert_line --regexp $'^context\t.*\t1.2.840.10008.1.2.1'
+}
