@@ -20,7 +20,8 @@ creators, UC, UR, UT and OV values longer than 64 KiB, group lengths in
 every group (right and wrong), Data Set Trailing Padding (FFFC,FFFC),
 8-bit Pixel Data as OB and as OW, and meta header oddities (no group
 length or a wrong one, Source AE Title and Private Information, a
-transfer syntax UID padded with a space or a NUL, no preamble at all)."""
+transfer syntax UID padded with a space or a NUL, a meta header in
+Implicit VR, a TIFF header for preamble, no preamble at all, no meta)."""
 import os
 import struct
 import sys
@@ -315,6 +316,25 @@ for enc in ("evrle", "evrbe"):
 # a raw data set, no preamble, no meta (DCMTK reads it with -f), Implicit VR LE
 i, ds = build("ivrle", "nested5")
 write("raw-dataset-ivrle.dcm", "lenient", "ivrle", ds, i, preamble=False)
+# a meta header in Implicit VR LE (old writers; DCMTK and GDCM read it)
+i, ds = build("evrle", "nested5")
+m = b"".join(el("ivrle", 2, e, b"", v) for e, v in (
+    (1, b"\0\1"), (2, pad(SC)), (3, pad(i)), (0x10, pad(TS["evrle"])), (0x12, pad(b"1.2.826.0.1.3680043.9.7433.35"))))
+with open(os.path.join(out, "meta-implicit-evrle.dcm"), "wb") as f:
+    f.write(b"\0" * 128 + b"DICM" + el("ivrle", 2, 0, b"", struct.pack("<I", len(m))) + m + ds)
+cases.append(("meta-implicit-evrle.dcm", "lenient"))
+# a meta header and its data set with no preamble nor "DICM" before them
+for enc in ("ivrle", "evrbe"):
+    i, ds = build(enc, "nested5")
+    with open(os.path.join(out, "meta-no-preamble-%s.dcm" % enc), "wb") as f:
+        f.write(meta(i, pad(TS[enc])) + ds)
+    cases.append(("meta-no-preamble-%s.dcm" % enc, "lenient"))
+# a preamble that is not zeros (a TIFF header: dual-personality files, PS3.10 7.5)
+for enc in ("evrle", "evrbe"):
+    i, ds = build(enc, "px16")
+    with open(os.path.join(out, "preamble-tiff-%s.dcm" % enc), "wb") as f:
+        f.write(b"II*\0" + bytes(range(124)) + b"DICM" + meta(i, pad(TS[enc])) + ds)
+    cases.append(("preamble-tiff-%s.dcm" % enc, "valid"))
 
 for name, kind in cases:
     print("%s\t%s" % (name, kind))
