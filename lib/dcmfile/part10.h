@@ -129,9 +129,10 @@ struct part10_info {
  *                   (no SOP Class UID anywhere, UID over 64 bytes...);
  *   CS_E_TRUNCATED  the data ends inside the meta or inside an element,
  *                   or a Deflated dataset's stream is cut short;
- *   CS_E_TOOBIG     nesting deeper than 32 levels, or a Deflated
- *                   dataset inflating past 64 MiB before its UIDs (past
- *                   PART10_INFLATED_MAX in all, verifying);
+ *   CS_E_TOOBIG     nesting deeper than DS_WALK_MAX_DEPTH (256) levels,
+ *                   or a Deflated dataset inflating past 64 MiB before
+ *                   its UIDs (past PART10_INFLATED_MAX in all,
+ *                   verifying);
  *   CS_E_NOMEM      zlib could not allocate.
  * opts: 0, PART10_O_VERIFY or PART10_O_META_ONLY.  No I/O, no allocation except zlib's.
  */

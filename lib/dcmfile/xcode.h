@@ -97,7 +97,7 @@ typedef int (*xcode_sink_fn)(void *ctx, const void *p, size_t n);
  *                     err), a missing codec or GDCM module;
  *   CS_E_PROTO        the source is malformed (element, item, fragment);
  *   CS_E_TRUNCATED    the source ends inside an element;
- *   CS_E_TOOBIG       nesting deeper than 32 levels;
+ *   CS_E_TOOBIG       nesting deeper than DS_WALK_MAX_DEPTH (256) levels;
  *   CS_E_INVAL        a bad request (lossy without new_instance...);
  *   CS_E_NOMEM, or the sink's error.
  * Thread-safe: no global state.

@@ -867,7 +867,7 @@ START_TEST(nesting_bomb_is_refused)
 		ITEM(&b, UNDEF);
 	}
 	ck_assert_int_eq(scan_bad(&b, &err), CS_E_TOOBIG);
-	ck_assert_ptr_nonnull(strstr(err.msg, "nests deeper than 32 levels"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "nests deeper than 256 levels"));
 }
 END_TEST
 

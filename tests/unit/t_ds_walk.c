@@ -318,7 +318,7 @@ START_TEST(walk_reports_where_the_data_ended_and_how_deep_it_went)
 		;
 	ck_assert_int_eq(rc, CS_E_TOOBIG);
 	ck_assert_int_eq(i, DS_WALK_MAX_DEPTH);
-	ck_assert_str_eq(err.msg, "(0008,1115) nests deeper than 32 levels");
+	ck_assert_str_eq(err.msg, "(0008,1115) nests deeper than 256 levels");
 	wr_release(&b);
 }
 END_TEST

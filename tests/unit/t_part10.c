@@ -293,10 +293,10 @@ START_TEST(hostile_lengths_are_errors)
 	ivr(&w, 0x0008, 0x0016, 4, "1\n.2");
 	ck_assert_int_eq(probe_wr(&w, 0, &info, &err), CS_E_NOTDICOM);
 
-	/* 40 nested undefined-length sequences */
+	/* 129 nested undefined-length sequences: 258 levels */
 	wr_reset(&w);
 	ivr(&w, 0x0008, 0x0005, 0, NULL);
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < 129; i++) {
 		ivr(&w, 0x0008, 0x0006, 0xffffffffu, NULL);
 		ivr(&w, 0xfffe, 0xe000, 0xffffffffu, NULL);
 	}

@@ -704,7 +704,7 @@ START_TEST(xcode_truncated_and_too_deep_input_is_refused)
 	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), CS_E_TRUNCATED);
 	wr_release(&got);
 	wr_reset(&in);
-	for (i = 0; i < 40; i++) {
+	for (i = 0; i < 129; i++) { /* 258 levels */
 		hdr(&in, 0, 0x0008, 0x1111, "SQ", UNDEF);
 		hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
 	}
