@@ -237,17 +237,20 @@ static int
 still_trying(struct follow *f, const struct cs_err *e)
 {
 	uint64_t now = net_now_ms();
+	/* no socket of ours (out of descriptors) is no fault of the peer */
+	const char *how =
+	    e->code == CS_E_RESOURCE ? "not connected to" : "unreachable";
 
 	if (!f->down) {
 		f->down = 1;
 		f->down_since_ms = now;
 		if (f->fo->retry_for_ms < 0)
-			state(f, "%s port %s unreachable (%s): retrying",
-			    f->cfg->host, f->cfg->port, e->msg);
+			state(f, "%s port %s %s (%s): retrying", f->cfg->host,
+			    f->cfg->port, how, e->msg);
 		else
 			state(f,
-			    "%s port %s unreachable (%s): retrying for up to %lld s",
-			    f->cfg->host, f->cfg->port, e->msg,
+			    "%s port %s %s (%s): retrying for up to %lld s",
+			    f->cfg->host, f->cfg->port, how, e->msg,
 			    (long long)(f->fo->retry_for_ms / 1000));
 	}
 	return f->fo->retry_for_ms < 0 ||

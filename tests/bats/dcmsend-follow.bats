@@ -144,6 +144,19 @@ usage_error() {
 	[ "$(find "$W/spool" -type f | wc -l)" -eq 6 ]
 }
 
+# no-socket.so: socket(2) fails with EMFILE.  Retried as an unreachable
+# peer is (descriptors may come back), but said as ours and exit 6, a
+# local failure (before: "unreachable", exit 3).
+# bats test_tags=serial
+@test "dcmsend --follow --retry-for: no socket for want of descriptors is retried, said as ours, and exit 6 once given up" {
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		127.0.0.1 9 - <<<"$W/spool/f1.dcm"
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port 9 not connected to (cannot open a socket to connect to '127.0.0.1' port 9: Too many open files): retrying for up to 1 s$" <<<"$stderr")" -eq 1 ]
+	assert_line --regexp $'^notsent\t.*/f1\\.dcm\t.*Too many open files$'
+}
+
 # The MR file comes alone: its association accepts nothing.  The CT
 # file then comes and is stored: the MR file's failure is its own, exit 1
 # as when both come together, not 4 (nothing acceptable at all).
