@@ -369,7 +369,8 @@ nothing_accepted(struct follow *f, struct batch *b)
 }
 
 /* The deaths of a batch's associations in a row, no file answered
- * between them: since when, and the files then left. */
+ * between them: since when, and the files then left unanswered (those
+ * left, and those given up after their last attempt: not an answer). */
 struct deaths {
 	unsigned rounds;
 	uint64_t since_ms;
@@ -396,9 +397,9 @@ died(struct follow *f, struct batch *b, struct deaths *d)
 	b->death = b->dead;
 	if (b->left == 0) /* nothing left to send again */
 		return 1;
-	if (b->left < d->left)
+	if (b->left + b->lost < d->left)
 		d->rounds = 0;
-	d->left = b->left;
+	d->left = b->left + b->lost;
 	if (d->rounds++ == 0)
 		d->since_ms = now;
 	wait = delay_ms(f, d->rounds);

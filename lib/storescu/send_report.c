@@ -291,6 +291,28 @@ report_add_note(char *buf, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Were all of cls's contexts in set rejected for their transfer
+ * syntaxes alone (PS3.8 Table 9-18, result 4), the class not refused? */
+static int
+syntaxes_refused(const struct ul_assoc_params *ac,
+    const struct propose_set *set, const char *cls)
+{
+	int k, n = 0;
+	uint8_t j;
+
+	for (k = 0; ac != NULL && k < ac->n_pc; k++)
+		for (j = 0; j < set->n_pc; j++) {
+			if (set->pc[j].id != ac->pc[k].id ||
+			    strcmp(set->pc[j].abstract_syntax, cls) != 0)
+				continue;
+			if (ac->pc[k].result !=
+			    UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED)
+				return 0;
+			n++;
+		}
+	return n > 0;
+}
+
 void
 report_nocontext(const struct propose_opts *po,
     const struct ul_assoc_params *ac, const struct propose_set *set,
@@ -310,7 +332,13 @@ report_nocontext(const struct propose_opts *po,
 				any = 1;
 	}
 	lossy.allow_lossy = 1;
-	if (!any)
+	if (!any && syntaxes_refused(ac, set, cls))
+		report_add_detail(detail,
+		    "the peer does not accept the transfer syntaxes proposed "
+		    "for SOP class %s (%s%s)",
+		    report_uid_text(cls), report_uid_text(ts),
+		    po->no_transcode ? ", --no-transcode" : " or a conversion");
+	else if (!any)
 		report_add_detail(detail,
 		    "the peer does not accept SOP class %s",
 		    report_uid_text(cls));

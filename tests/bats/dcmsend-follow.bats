@@ -279,6 +279,23 @@ usage_error() {
 	cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/spool/f3.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/1.2.826.0.1.3680043.10.99.3.dcm")
 }
 
+# A file given up after its last attempt is no answer: it does not
+# start --retry-for's clock again for the files after it (each of which
+# would then get its own attempts from a peer that answers nothing).
+@test "dcmsend --follow --retry-for: a peer aborting everything is given up after the time even when a file reaches its 8 attempts first, exit 5" {
+	require_netns
+	start_dcmrecv --abort-after 1
+	# a regular file: the paths are read at once, in one handful or two
+	# when the first is taken alone (each handful has its own --retry-for)
+	printf '%s\n' "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm" "$W/spool/f4.dcm" >"$W/list"
+	run -5 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --async 1 --retry-for 2s --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" - <"$W/list"
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line --regexp $'^(notsent|aborted)\t.*/f4\\.dcm\t.*the association still died after --retry-for$'
+	[ "$(grep -c 'no response after 8 attempts' <<<"$output")" -le 2 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 0 ]
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow --retry 1: files lost to aborted associations are aborted lines and exit 5, as without --follow" {
 	require_netns

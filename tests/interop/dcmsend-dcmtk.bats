@@ -191,3 +191,16 @@ setup() {
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$OUT")" -eq 12 ]
 	[ "$(ls "$OUT" | wc -l)" -eq 12 ]
 }
+
+# storescp +xi refuses an Explicit VR CT context for its transfer syntax
+# (PS3.8 result 4), not its class: the line said "does not accept SOP
+# class CTImageStorage", sending the reader to the wrong setting.
+@test "dcmsend --no-transcode: a class whose contexts storescp refuses for their syntax is said so, not as a class it lacks" {
+	start_storescp "$OUT" +B +xi
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --no-transcode 127.0.0.1 "$SCP_PORT" \
+		"$CORPUS/ts/implicit-le.dcm" "$CORPUS/sop/CTImageStorage.dcm"
+	assert_line --regexp $'^0000\t.*/implicit-le\\.dcm\t'
+	assert_line --regexp $'^nocontext\t.*/CTImageStorage\\.dcm\t.*\tthe peer does not accept the transfer syntaxes proposed for SOP class CTImageStorage \\(ExplicitVRLittleEndian, --no-transcode\\)$'
+	[ "$(ls "$OUT" | wc -l)" -eq 1 ]
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$CORPUS/ts/implicit-le.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$OUT"/*)
+}
