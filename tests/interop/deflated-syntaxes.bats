@@ -94,3 +94,26 @@ sys.exit("no whole stream") if not z.eof else sys.stdout.buffer.write(out)'
 	assert_output --regexp "^0000	$f	.*transcoded to ExplicitVRLittleEndian.*104 bytes after the end of the deflate stream left out"
 	cmp <(inflated "$f") <(dataset_of "$RECV_DIR/$(uid_of "$f").dcm")
 }
+
+@test "deflated syntaxes: a zlib-wrapped stream (RFC 1950), which DCMTK and pydicom refuse, is named so by the planner and by dcmrecv" {
+	local ts f
+	# DCMTK refuses it (pydicom too: Error -3, invalid stored block lengths)
+	run /usr/bin/dcmdump -q "$F/$DF-zlib.dcm"
+	assert_failure
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$F/$DF-zlib.dcm" "$F/$JD-zlib.dcm" "$F/$HD-zlib.dcm"
+	for ts in $DF $JD $HD; do
+		assert_line "notdicom	$F/$ts-zlib.dcm			corrupt Deflated dataset: a zlib-wrapped stream (RFC 1950), not raw deflate (PS3.5 A.5)"
+	done
+	# sent under a Deflated context by a sender that did not look
+	require_netns
+	start_dcmrecv -v
+	f=$F/$DF-zlib.dcm
+	dataset_of "$f" >"$BATS_TEST_TMPDIR/ds"
+	raw_associate "$RECV_PORT" 1.2.840.10008.5.1.4.1.1.7 $DF
+	raw_cstore 1.2.840.10008.5.1.4.1.1.7 "$(uid_of "$F/$DF-raw.dcm" | sed 's/1$/2/')" "$BATS_TEST_TMPDIR/ds"
+	raw_release
+	stop_dcmrecv
+	[ "$RAW_STATUS" = C000 ]
+	grep -q "answered C000 for '.*': cannot parse the data set: zlib-wrapped, not raw deflate (A.5)\$" "$RECV_STDERR"
+	[ -z "$(ls "$RECV_DIR")" ]
+}
