@@ -807,7 +807,7 @@ dataset_encoding(struct in *in, struct part10_info *info, enum ds_enc *enc)
 		*enc = DS_ENC_EVR_BE;
 	else if (ts_is_deflated(info->ts_uid) &&
 	    (rc = in_start_inflate(in)) < 0)
-		return rc; /* every deflated syntax: PS3.5 A.5, A.6 */
+		return rc; /* every deflated syntax: PS3.5 A.5, A.7, A.12 */
 	/* every other (encapsulated) syntax is Explicit VR LE: PS3.5 A.4 */
 	if ((rc = in_fill(in, 8)) < 0)
 		return rc;

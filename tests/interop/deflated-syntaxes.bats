@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Every deflated transfer syntax (PS3.5 A.5 Deflated Explicit VR Little
-# Endian, A.6 JPIP Referenced Deflate 1.2.840.10008.1.2.4.95 and JPIP
-# HTJ2K Referenced Deflate .4.205, whose data sets are deflated as A.5
+# Endian, A.7 JPIP Referenced Deflate 1.2.840.10008.1.2.4.95 and JPIP
+# HTJ2K Referenced Deflate .4.205, A.12, whose data sets are deflated as A.5
 # says) read through the same inflate as the first: planning, sending as
 # they are, dcmrecv's look, and how streams as writers make them (zlib
 # wrapped, bytes after the stream, cut short) fare on each path.  Files
