@@ -21,7 +21,7 @@ setup_file() {
 	c=$(corpus_dir)/ts/explicit-le.dcm
 	mkdir -p "$BATS_FILE_TMPDIR/f"
 	for ts in $DF $JD $HD; do
-		for m in raw zlib trail trunc badrows; do
+		for m in raw zlib trail trunc badrows oddbare; do
 			n=$((n + 1))
 			/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkdeflsyntax" "$c" \
 				"$BATS_FILE_TMPDIR/f/$ts-$m.dcm" "$ts" "$m" "2.25.7741$n" >/dev/null
@@ -116,4 +116,19 @@ sys.exit("no whole stream") if not z.eof else sys.stdout.buffer.write(out)'
 	[ "$RAW_STATUS" = C000 ]
 	grep -q "answered C000 for '.*': cannot parse the data set: zlib-wrapped, not raw deflate (A.5)\$" "$RECV_STDERR"
 	[ -z "$(ls "$RECV_DIR")" ]
+}
+
+@test "deflated syntaxes: an odd-length stream without its pad byte, in each, goes with the pad on the wire and is stored so" {
+	local f
+	require_netns
+	for f in "$F/$DF-oddbare.dcm" "$F/$JD-oddbare.dcm" "$F/$HD-oddbare.dcm"; do
+		[ $(( $(dataset_of "$f" | wc -c) % 2 )) -eq 1 ]
+	done
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$F/$DF-oddbare.dcm" "$F/$JD-oddbare.dcm" "$F/$HD-oddbare.dcm"
+	stop_dcmrecv
+	[ "$(grep -c '^0000	.*deflated data set of odd length sent with its pad byte' <<<"$output")" -eq 3 ]
+	for f in "$F/$DF-oddbare.dcm" "$F/$JD-oddbare.dcm" "$F/$HD-oddbare.dcm"; do
+		cmp <(dataset_of "$f"; printf '\0') <(dataset_of "$RECV_DIR/$(uid_of "$f").dcm")
+	done
 }
