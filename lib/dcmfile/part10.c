@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "dcmfile/part10.h"
+#include "dcmfile/xcode_zlib.h"
 #include "core/ds_elem.h"
 #include "core/ds_walk.h"
 #include "core/ts.h"
@@ -43,6 +44,7 @@ struct in {
 	size_t wlen, wpos;
 	int eof; /* nothing more after the window */
 	int deflate;
+	uint64_t zstart; /* raw offset of the deflate stream */
 	uint64_t inflated, inflate_max;
 	z_stream z;
 	uint8_t win[WIN];
@@ -101,7 +103,7 @@ in_start_inflate(struct in *in)
 {
 	int zr;
 
-	in->raw = in->pos;
+	in->raw = in->zstart = in->pos;
 	in->wlen = in->wpos = 0;
 	in->eof = 0;
 	in->pos = 0;
@@ -117,6 +119,19 @@ in_start_inflate(struct in *in)
 	in->deflate = 1;
 	in->inflate_max = INFLATE_MAX;
 	return 0;
+}
+
+/* Does the deflate stream start with a zlib header (xcode_zlib.h)? */
+static int
+zlib_wrapped(struct in *in)
+{
+	struct cs_err local = { 0, "" };
+	uint8_t b[2];
+	size_t got = 0;
+
+	return in->src->pread(in->src->ctx, in->zstart, b, 2, &got, &local) ==
+	    0 &&
+	    xcode_zlib_header(b, got);
 }
 
 static int
@@ -170,7 +185,9 @@ in_inflate_some(struct in *in)
 	default:
 		return cs_err_set(in->err, CS_E_NOTDICOM,
 		    "corrupt Deflated dataset: %s",
-		    in->z.msg != NULL ? in->z.msg : "inflate failed");
+		    zlib_wrapped(in)        ? XCODE_ZLIB_WRAPPED
+			: in->z.msg != NULL ? in->z.msg
+					    : "inflate failed");
 	}
 	if (in->inflated > in->inflate_max)
 		return cs_err_set(in->err, CS_E_TOOBIG,
@@ -790,7 +807,7 @@ dataset_encoding(struct in *in, struct part10_info *info, enum ds_enc *enc)
 		*enc = DS_ENC_EVR_BE;
 	else if (ts_is_deflated(info->ts_uid) &&
 	    (rc = in_start_inflate(in)) < 0)
-		return rc; /* every deflated syntax: PS3.5 A.5, A.6 */
+		return rc; /* every deflated syntax: PS3.5 A.5, A.7, A.12 */
 	/* every other (encapsulated) syntax is Explicit VR LE: PS3.5 A.4 */
 	if ((rc = in_fill(in, 8)) < 0)
 		return rc;

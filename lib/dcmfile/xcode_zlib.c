@@ -26,6 +26,13 @@ sink_failed(struct cs_err *err, int rc, const char *what)
 }
 
 int
+xcode_zlib_header(const uint8_t *p, size_t n)
+{
+	return n >= 2 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 &&
+	    ((unsigned)p[0] << 8 | p[1]) % 31 == 0;
+}
+
+int
 xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
     void *ctx, uint64_t *out_n, size_t *tail, struct cs_err *err)
 {
@@ -60,7 +67,9 @@ xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
 		else if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
 			rc = cs_err_set(err, CS_E_PROTO,
 			    "the Deflated data set is corrupt: %s",
-			    z.msg != NULL ? z.msg : "inflate failed");
+			    xcode_zlib_header(p, n) ? XCODE_ZLIB_WRAPPED
+				: z.msg != NULL     ? z.msg
+						    : "inflate failed");
 		else if (zr == Z_BUF_ERROR && made == 0 && z.avail_in == 0 &&
 		    used == n)
 			rc = cs_err_set(err, CS_E_TRUNCATED,

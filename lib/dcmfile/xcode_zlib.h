@@ -30,6 +30,20 @@
 int xcode_inflate(const uint8_t *p, size_t n, uint64_t max, xcode_sink_fn sink,
     void *ctx, uint64_t *out_n, size_t *tail, struct cs_err *err);
 
+/*
+ * 1 when the n bytes at p start with a zlib header (RFC 1950: CM 8, a
+ * window of at most 32 KiB, the check bits right), else 0.  For the
+ * message of a stream that does not inflate: every reader of deflated
+ * data sets (the planner, the transcoder, dcmrecv) then names
+ * XCODE_ZLIB_WRAPPED, as DCMTK and pydicom refuse such a stream too.
+ */
+int xcode_zlib_header(const uint8_t *p, size_t n);
+#define XCODE_ZLIB_WRAPPED                                                     \
+	"a zlib-wrapped stream (RFC 1950), not raw deflate (PS3.5 A.5)"
+/* the same, short enough for an Error Comment (64 characters) after
+ * dcmrecv's "cannot parse the data set: " */
+#define XCODE_ZLIB_WRAPPED_SHORT "zlib-wrapped, not raw deflate (A.5)"
+
 /* A sink that deflates what it is given into another sink. */
 struct xcode_deflate;
 

@@ -10,15 +10,18 @@
 #include "cstore/cstore.h"
 #include "core/alloc.h"
 #include "storescp/store_inflate.h"
+#include "dcmfile/xcode_zlib.h"
 #include "core/banned.h"
 
 #define OUT_SLICE 16384
 
 struct store_inflate {
 	z_stream z;
-	uint64_t out; /* bytes inflated, at most STORE_INFLATE_TAIL_MAX */
-	int ended;    /* Z_STREAM_END seen */
-	int walked;   /* walk finished: the data set was seen whole */
+	uint64_t out;     /* bytes inflated, at most STORE_INFLATE_TAIL_MAX */
+	int ended;        /* Z_STREAM_END seen */
+	int walked;       /* walk finished: the data set was seen whole */
+	uint8_t first[2]; /* the stream's first bytes (zlib's header?) */
+	size_t nfirst;
 	/* the whole inflated data set's top level, walked as a native one
 	 * is: an element cut short inside a whole stream is seen too */
 	struct ds_scan walk;
@@ -92,6 +95,8 @@ store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
 	uint64_t cap;
 	int zr, rc;
 
+	for (in = 0; zi->nfirst < 2 && in < len; in++)
+		zi->first[zi->nfirst++] = p[in];
 	for (;;) {
 		/* the cap before the end: the same verdict whether the
 		 * stream's last bytes came with its last output or later */
@@ -129,6 +134,10 @@ store_inflate_feed(struct store_inflate *zi, const uint8_t *p, size_t len,
 		if (zr == Z_MEM_ERROR)
 			return cs_err_set(
 			    err, CS_E_NOMEM, "cannot inflate: out of memory");
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR &&
+		    xcode_zlib_header(zi->first, zi->nfirst))
+			return cs_err_set(
+			    err, CS_E_PROTO, "%s", XCODE_ZLIB_WRAPPED_SHORT);
 		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
 			return cs_err_set(err, CS_E_PROTO,
 			    ds_scan_done(scan) ? "a corrupt deflate stream (%s)"
