@@ -518,12 +518,12 @@ meta_bit(uint16_t elem)
 	}
 }
 
-/* Reads the value of meta element e into info (the group length's end
- * into *gl_end, *have_gl set), or skips it.  Returns 0 or a negative
- * CS_E_*. */
+/* Reads the value of meta element e, in encoding menc, into info (the
+ * group length's end into *gl_end, *have_gl set), or skips it.  Returns
+ * 0 or a negative CS_E_*. */
 static int
-meta_value(struct in *in, const struct elem *e, struct part10_info *info,
-    uint64_t *gl_end, int *have_gl)
+meta_value(struct in *in, enum ds_enc menc, const struct elem *e,
+    struct part10_info *info, uint64_t *gl_end, int *have_gl)
 {
 	struct rd r;
 	int rc, toolong;
@@ -537,7 +537,8 @@ meta_value(struct in *in, const struct elem *e, struct part10_info *info,
 		if (in_avail(in) < 4)
 			return CS_E_TRUNCATED;
 		rd_init(&r, in_ptr(in), 4);
-		*gl_end = in->pos + 4 + rd_le32(&r);
+		*gl_end = in->pos + 4 +
+		    (menc == DS_ENC_EVR_BE ? rd_be32(&r) : rd_le32(&r));
 		*have_gl = 1;
 		in_take(in, 4);
 		return 0;
@@ -563,6 +564,18 @@ meta_value(struct in *in, const struct elem *e, struct part10_info *info,
 	}
 }
 
+/* The encoding of a meta group whose first element header is at p (8
+ * bytes there): Explicit VR LE unless that header says otherwise. */
+static enum ds_enc
+meta_enc(const uint8_t *p)
+{
+	if (group_at(p, DS_ENC_EVR_LE) == 0x0002)
+		return is_vr(p + 4) ? DS_ENC_EVR_LE : DS_ENC_IVR_LE;
+	if (group_at(p, DS_ENC_EVR_BE) == 0x0002 && is_vr(p + 4))
+		return DS_ENC_EVR_BE;
+	return DS_ENC_EVR_LE;
+}
+
 static int
 parse_meta(struct in *in, struct part10_info *info)
 {
@@ -580,17 +593,17 @@ parse_meta(struct in *in, struct part10_info *info)
 		if (have_gl && in->pos >= gl_end &&
 		    ts_is_deflated(info->ts_uid))
 			break; /* compressed bytes follow: do not peek */
-		if (in_avail(in) >= 2 &&
-		    group_at(in_ptr(in), DS_ENC_EVR_LE) != 0x0002)
-			break;
 		/*
 		 * PS3.10 7.1 wants the meta in Explicit VR LE; old writers
-		 * put it in Implicit VR, which DCMTK and GDCM read: its
-		 * first element says which, for the whole group
+		 * put it in Implicit VR LE, or in Explicit VR BE before a Big
+		 * Endian data set, which DCMTK reads: its first element says
+		 * which, for the whole group
 		 */
-		if (first && in_avail(in) >= 8 && !is_vr(in_ptr(in) + 4))
-			menc = DS_ENC_IVR_LE;
+		if (first && in_avail(in) >= 8)
+			menc = meta_enc(in_ptr(in));
 		first = 0;
+		if (in_avail(in) >= 2 && group_at(in_ptr(in), menc) != 0x0002)
+			break;
 		if ((rc = read_header(in, menc, &e, &end)) < 0)
 			return cs_err_set(in->err, rc,
 			    "truncated File Meta Information at offset %llu",
@@ -615,7 +628,7 @@ parse_meta(struct in *in, struct part10_info *info)
 			rc = skip_len(in, &e);
 		} else {
 			seen |= bit;
-			rc = meta_value(in, &e, info, &gl_end, &have_gl);
+			rc = meta_value(in, menc, &e, info, &gl_end, &have_gl);
 		}
 		if (rc < 0)
 			return cs_err_set(in->err, rc,

@@ -21,7 +21,8 @@ every group (right and wrong), Data Set Trailing Padding (FFFC,FFFC),
 8-bit Pixel Data as OB and as OW, and meta header oddities (no group
 length or a wrong one, Source AE Title and Private Information, a
 transfer syntax UID padded with a space or a NUL, a meta header in
-Implicit VR, a TIFF header for preamble, no preamble at all, no meta)."""
+Implicit VR LE or in Explicit VR BE, a TIFF header for preamble, no
+preamble at all, no meta)."""
 import os
 import struct
 import sys
@@ -329,6 +330,15 @@ for enc in ("ivrle", "evrbe"):
     with open(os.path.join(out, "meta-no-preamble-%s.dcm" % enc), "wb") as f:
         f.write(meta(i, pad(TS[enc])) + ds)
     cases.append(("meta-no-preamble-%s.dcm" % enc, "lenient"))
+# a meta group in Explicit VR Big Endian before a Big Endian data set
+# (old writers; DCMTK reads it)
+i, ds = build("evrbe", "nested5")
+m = b"".join(el("evrbe", 2, e, vr, v) for e, vr, v in (
+    (1, b"OB", b"\0\1"), (2, b"UI", pad(SC)), (3, b"UI", pad(i)), (0x10, b"UI", pad(TS["evrbe"])),
+    (0x12, b"UI", pad(b"1.2.826.0.1.3680043.9.7433.35"))))
+with open(os.path.join(out, "meta-be-evrbe.dcm"), "wb") as f:
+    f.write(b"\0" * 128 + b"DICM" + el("evrbe", 2, 0, b"UL", struct.pack(">I", len(m))) + m + ds)
+cases.append(("meta-be-evrbe.dcm", "lenient"))
 # a preamble that is not zeros (a TIFF header: dual-personality files, PS3.10 7.5)
 for enc in ("evrle", "evrbe"):
     i, ds = build(enc, "px16")

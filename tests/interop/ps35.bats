@@ -40,8 +40,9 @@ conv_elems() {
 		sed -E 's/^( *\([0-9a-f,]+\) (SQ|na) \((Sequence|Item)).*/\1/'
 }
 
-# send_all RESULTS [dcmsend options...] PORT FILES...: one run of dcmsend,
-# every file stored (0000), one line each
+# send_all RESULTS ARGS...: one run of dcmsend ARGS (options, host, port,
+# inputs), its lines in RESULTS; fails unless it exits 0 (every file
+# stored)
 send_all() {
 	local res=$1
 	shift

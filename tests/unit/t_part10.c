@@ -729,6 +729,60 @@ put_evr_meta(uint8_t *p, uint16_t elem, const char *vr, const char *v,
 	return 8 + n;
 }
 
+/* One Explicit VR BE element of group 0002 with a 16-bit length at p;
+ * returns its size. */
+static size_t
+put_evr_be_meta(uint8_t *p, uint16_t elem, const char *vr, const char *v,
+    uint16_t n)
+{
+	p[0] = 0x00, p[1] = 0x02;
+	p[2] = (uint8_t)(elem >> 8), p[3] = (uint8_t)elem;
+	p[4] = (uint8_t)vr[0], p[5] = (uint8_t)vr[1];
+	p[6] = (uint8_t)(n >> 8), p[7] = (uint8_t)n;
+	memcpy(p + 8, v, n);
+	return 8 + n;
+}
+
+/* Old writers put the meta of a Big Endian file in Explicit VR BE
+ * (PS3.10 wants LE); DCMTK reads such files ("Used TransferSyntax: Big
+ * Endian Explicit" for the meta), and so must we: the group length read
+ * big-endian, the data set where the group ends. */
+START_TEST(meta_in_big_endian_is_read)
+{
+	struct part10_info ref, info;
+	struct cs_err err = { 0, "" };
+	size_t n, len = 132 + 12, gl;
+	uint8_t *f = slurp("tests/data/p10-evrbe.dcm", &n), *buf;
+
+	ck_assert_int_eq(part10_probe_mem(f, n, 0, &ref, &err), 0);
+	ck_assert_str_eq(ref.ts_uid, TS_UID_ExplicitVRBigEndian);
+	buf = calloc(1, 1024 + ref.dataset_length);
+	ck_assert_ptr_nonnull(buf);
+	memcpy(buf + 128, "DICM", 4);
+	len += put_evr_be_meta(buf + len, 0x0002, "UI", SC "\0", 26);
+	len += put_evr_be_meta(buf + len, 0x0003, "UI", INST, 38);
+	len += put_evr_be_meta(
+	    buf + len, 0x0010, "UI", TS_UID_ExplicitVRBigEndian "\0", 20);
+	gl = len - (132 + 12);
+	put_evr_be_meta(buf + 132, 0x0000, "UL", "\0\0\0\0", 4);
+	buf[143] = (uint8_t)gl;
+	memcpy(buf + len, f + ref.dataset_offset, ref.dataset_length);
+	ck_assert_int_eq(part10_probe_mem(buf, len + ref.dataset_length,
+	    PART10_O_VERIFY, &info, &err), 0);
+	ck_assert_int_eq(info.kind, PART10_FILE);
+	ck_assert_uint_eq(info.dataset_offset, len);
+	ck_assert_uint_eq(info.dataset_length, ref.dataset_length);
+	ck_assert_str_eq(info.meta_ts_uid, TS_UID_ExplicitVRBigEndian);
+	ck_assert_str_eq(info.ts_uid, TS_UID_ExplicitVRBigEndian);
+	ck_assert_str_eq(info.meta_sop_instance, INST);
+	ck_assert_str_eq(info.sop_class, SC);
+	ck_assert_uint_eq(info.flags & (PART10_F_TS_MISMATCH |
+	    PART10_F_CLASS_MISMATCH | PART10_F_GROUP_LENGTH), 0);
+	free(buf);
+	free(f);
+}
+END_TEST
+
 /* A writer that put its meta before a file's own (fo-dicom's GH1376.dcm:
  * JPEG Lossless, then an old meta saying Explicit VR LE): the first
  * group describes the data set, the second is neither taken nor part of
@@ -914,6 +968,7 @@ part10_suite(void)
 	tcase_add_test(tc, deflated_uids_after_a_large_element_are_found);
 	tcase_add_test(tc, ts_mismatch_gives_the_syntax_of_the_bytes);
 	tcase_add_test(tc, meta_in_implicit_vr_is_read);
+	tcase_add_test(tc, meta_in_big_endian_is_read);
 	tcase_add_test(tc, second_meta_group_is_skipped_not_taken);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
