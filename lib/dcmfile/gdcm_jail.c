@@ -344,13 +344,29 @@ read_answer(struct child *ch, void *p, size_t n)
 	return io_full(ch->fd, p, n, 0, ch);
 }
 
+/* Reaps ch, which gave no whole answer; one still running at its
+ * deadline (it closed its pipe and went on, or hung) is killed. */
+static void
+reap_by_deadline(struct child *ch)
+{
+	while (!reap_nohang(ch)) {
+		if (now_ms() >= ch->deadline) {
+			(void)kill(ch->pid, SIGKILL);
+			reap(ch);
+			ch->timed_out = 1;
+			return;
+		}
+		(void)poll(NULL, 0, 20);
+	}
+}
+
 /* Why ch gave no whole answer. */
 static int
 died(struct child *ch, const char *who, struct cs_err *err)
 {
 	const char *sig;
 
-	reap(ch);
+	reap_by_deadline(ch);
 	if (ch->timed_out)
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "the %s did not finish within %u s", who, ch->limit_s);

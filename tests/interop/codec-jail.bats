@@ -307,3 +307,16 @@ late() {
 		cmp <(native_pixels "$p") <(ref_pixels j2k "$f")
 	done
 }
+
+@test "codec-jail: a codec that closes the answer pipe and hangs is killed at its limit; the file after it is stored" {
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	# before: dcmsend saw the pipe's end and waited for the process forever
+	local -x CODEC_HANG=close
+	run -1 --separate-stderr hanging "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$TS/j2k-lossless.dcm" "$TS/rle.dcm"
+	[ "${#lines[@]}" -eq 2 ] || { printf '%s\n' "$output" "$stderr"; false; }
+	assert_line --index 0 --regexp $'^transcodefail\t'"$TS/j2k-lossless.dcm"$'\t.*: the decoder did not finish within 3 s$'
+	assert_line --index 1 --regexp $'^0000\t'"$TS/rle.dcm"$'\t.*transcoded to ImplicitVRLittleEndian$'
+	stop_dcmrecv
+	stored_as "$TS/rle.dcm" rle
+	none_hung_left
+}

@@ -3,6 +3,8 @@
  * and encode calls, as GDCM's JPEG 2000 codec makes them, made to never
  * return, the two ways a codec hangs: opj_decode blocks forever (a
  * deadlock: no CPU), opj_encode spins (an endless loop).  With
+ * CODEC_HANG=close, opj_decode first closes every descriptor from 3 up
+ * (a stray close(2): the answer pipe's end among them).  With
  * CODEC_HANG_PIDS set to a directory, each hanging process first leaves
  * an empty file named by its PID there, so that a test can see it gone.
  * What the GDCM module links otherwise is untouched, so the other codecs
@@ -11,6 +13,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int opj_decode(void *codec, void *stream, void *image);
@@ -34,10 +37,14 @@ note_pid(void)
 int
 opj_decode(void *codec, void *stream, void *image)
 {
+	const char *how = getenv("CODEC_HANG");
+
 	(void)codec;
 	(void)stream;
 	(void)image;
 	note_pid();
+	if (how != NULL && strcmp(how, "close") == 0)
+		(void)close_range(3, ~0U, 0);
 	for (;;)
 		pause();
 }
