@@ -61,7 +61,9 @@ send_commit_listen(struct storescu_send_opts *send, const char *spec, int quiet)
 			    cli_progname(), spec);
 		return EXIT_USAGE;
 	}
-	fd = net_listen(host, port, 8, &err);
+	/* reports in a burst wait here while the listener's connections
+	 * are busy (commit_listen.c) */
+	fd = net_listen(host, port, 64, &err);
 	if (fd < 0) {
 		if (!quiet)
 			fprintf(stderr,

@@ -124,7 +124,7 @@ void commit_rx_release(struct commit_rx *x);
  * certificate tls.ca trusts; ours is tls.cert).  0, or CS_E_TLS /
  * CS_E_INVAL (the TLS files), CS_E_NOMEM with err set.
  */
-/* Connections served at once; more are closed at once. */
+/* Connections served at once; more wait in the listen backlog. */
 #define COMMIT_LISTEN_CONN_MAX 8
 
 struct commit_listener {

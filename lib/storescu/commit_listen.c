@@ -274,6 +274,15 @@ run(void *arg)
 		wait_ms = l->cfg->acse_timeout_ms;
 
 	while (!over(l)) {
+		/* every slot taken: the next archive waits in the backlog
+		 * until one is free, never accepted and closed unserved */
+		pthread_mutex_lock(&l->mu);
+		waited = l->n_conn >= COMMIT_LISTEN_CONN_MAX;
+		pthread_mutex_unlock(&l->mu);
+		if (waited) {
+			net_sleep_ms(20);
+			continue;
+		}
 		if (net_wait_readable(l->fd, TICK_MS) <= 0)
 			continue;
 		fd = net_accept(l->fd, &e);
