@@ -125,6 +125,21 @@ all_held() {
 	assert_output 0
 }
 
+@test "dcmsend --commit --commit-listen -j 4 --per-assoc 2: a burst of reports on new associations (150 files, 75 reports) is taken whole, every input committed" {
+	# found by scripts/soak --paths commit-ours: reports beyond the
+	# listener's connections at once (and its backlog of 8) were reset,
+	# dcmrecv said "not delivered" and those inputs came out uncommitted
+	LPORT=$(free_port)
+	start_dcmrecv -v --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 300
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-listen "127.0.0.1:$LPORT" -j 4 --per-assoc 2 \
+		--commit-timeout 60 --json 127.0.0.1 "$RECV_PORT" $(ls "$C"/sop/*.dcm | head -150)
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 150 ]
+	all_held
+	stop_dcmrecv
+	run grep -c "not delivered" "$RECV_STDERR"
+	assert_output 0
+}
+
 # bats test_tags=serial
 @test "dcmsend --commit --commit-listen: an archive slow to release after its report gets its A-RELEASE-RP, its connection not cut" {
 	LPORT=$(free_port)
