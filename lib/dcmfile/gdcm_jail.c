@@ -316,6 +316,10 @@ await_fd(struct child *ch, int fd, short events)
 
 	while (!ch->reaped) {
 		left = ch->deadline - now_ms();
+		/* at the deadline, what is already in the pipe still counts:
+		 * a call that finished just in time is not killed */
+		if (left <= 0 && poll(&pfd, 1, 0) > 0)
+			return 0;
 		if (left <= 0) {
 			/* a codec in an endless loop or a deadlock */
 			(void)kill(ch->pid, SIGKILL);
@@ -496,10 +500,16 @@ static int
 take_answer(struct child *ch, const char *who, struct gdcm_answer *a, void *dst,
     size_t dst_len, uint8_t **alloc, int ackw, struct cs_err *err)
 {
-	int rc;
+	int rc, child_fd;
 
-	if (read_answer(ch, a, sizeof(*a)) != 0)
+	if (read_answer(ch, a, sizeof(*a)) != 0) {
+		a->tc.fd = -1;
 		return died(ch, who, err);
+	}
+	/* a descriptor number of the child's, never to be closed here:
+	 * a->tc.fd names one of ours only once take_file opened it */
+	child_fd = a->tc.fd;
+	a->tc.fd = -1;
 	a->err.msg[sizeof(a->err.msg) - 1] = '\0';
 	if (a->rc != 0)
 		a->data_len = 0;
@@ -515,10 +525,10 @@ take_answer(struct child *ch, const char *who, struct gdcm_answer *a, void *dst,
 		}
 		return died(ch, who, err);
 	}
-	if (a->rc == 0 && a->tc.fd >= 0)
+	if (a->rc == 0 && child_fd >= 0) {
+		a->tc.fd = child_fd;
 		rc = take_file(ch, a, ackw, err);
-	else
-		a->tc.fd = -1;
+	}
 	if (a->rc != 0)
 		return cs_err_set(err, a->rc, "%s", a->err.msg);
 	return rc;
