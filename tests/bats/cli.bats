@@ -262,6 +262,25 @@ exit_section() {
 	assert_output --regexp $'^notsent\t.*\tassociation 1 failed: cannot open a socket to connect to \'127.0.0.1\' port 9: Too many open files$'
 }
 
+# The same for STOW-RS: libcurl says only "Couldn't connect to server"
+# (CURLINFO_OS_ERRNO stays 0), so before: exit 3, the peer called
+# unreachable; and --follow gave up at once where DIMSE --follow
+# retries a socket we lack.
+@test "dcmsend STOW-RS: no descriptor for the connection's socket (EMFILE) is exit 6, not 3; --follow retries it as DIMSE does" {
+	local f
+	f=$(corpus_dir)/sop/CTImageStorage.dcm
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" http://127.0.0.1:9/dicom-web "$f"
+	assert_output --regexp $'^notsent\t.*\thttp://127.0.0.1:9/dicom-web: cannot open a socket: Too many open files$'
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		http://127.0.0.1:9/dicom-web - <<<"$f"
+	[ "$(grep -c '^dcmsend: http://127.0.0.1:9/dicom-web: cannot open a socket: Too many open files: retrying (for --retry-for)$' <<<"$stderr")" -eq 1 ]
+	assert_output --regexp $'^notsent\t.*: Too many open files$'
+}
+
 @test "every exit code of lib/cli/exitcodes.h is listed by some man page; 7 is named in every one" {
 	local root=$BATS_TEST_DIRNAME/../.. code page found
 	for code in $(sed -n 's/^[[:space:]]*EXIT_[A-Z_]* = \([0-9]*\),.*/\1/p' "$root/lib/cli/exitcodes.h"); do
