@@ -91,6 +91,28 @@ for raw in open(sys.argv[1], "rb"):
 ' <(printf '%s\n' "$output")
 }
 
+# The same for the Error Comment of an N-ACTION response refusing the
+# commitment request, which goes into every line's detail (before: raw
+# bytes in TSV, lone surrogates \udce9 in JSON).
+@test "dcmsend --commit vs odd SCP: an N-ACTION Error Comment that is not UTF-8 is written with U+FFFD for each stray byte, the same in TSV and JSON" {
+	fake_send naction=0110,comment=636166e9ff --commit
+	[ "$status" -eq 7 ]
+	[ "${#lines[@]}" -eq 6 ]
+	[ "$(grep -c $'\t''commitfailed; .*the archive refused the commitment request: N-ACTION status 0110 (Failure): caf'$'\xef\xbf\xbd\xef\xbf\xbd''$' <<<"$output")" -eq 6 ]
+	fake_send naction=0110,comment=636166e9ff --commit --json
+	[ "$status" -eq 7 ]
+	[[ $output != *'\udc'* ]]
+	/usr/bin/python3 -c '
+import json, sys
+n = 0
+for raw in open(sys.argv[1], "rb"):
+    d = json.loads(raw.decode("utf-8", "strict"))
+    assert d["detail"].endswith(": caf\ufffd\ufffd"), d["detail"]
+    n += 1
+assert n == 6, n
+' <(printf '%s\n' "$output")
+}
+
 @test "dcmsend vs odd SCP: a Pending (FF00) response is the answer (a failure); a second response after it aborts, the line says why; exit 5" {
 	fake_send pending --async 1
 	[ "$status" -eq 5 ]
