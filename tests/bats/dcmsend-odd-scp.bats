@@ -62,13 +62,13 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	[ "$(statuses)" = "5000 5000 5000 5000 5000 5000 " ]
 }
 
-# 0001 is a bare Warning for C-STORE (status-explain.bats); the line
+# 0001 is a Warning with no meaning of its own (status-explain.bats); the line
 # says so once (before: "Requested optional attributes are not
 # supported", PS3.4's meaning for some N-GET/N-SET).
 @test "dcmsend vs odd SCP: 0001 is stored with a warning, its line saying it has no C-STORE meaning of its own" {
 	fake_send status=0001
 	[ "$status" -eq 0 ]
-	[[ ${lines[0]} == 0001$'\t'*$'\t'"fake; Warning: no meaning of its own for C-STORE (PS3.4 gives 0001 one only for some N-GET and N-SET of procedure steps: requested optional Attributes are not supported)" ]]
+	[[ ${lines[0]} == 0001$'\t'*$'\t'"fake; Warning: No meaning of its own (PS3.7 Annex C); in DIMSE-N responses of some PS3.4 services (N-GET, N-SET): requested optional Attributes are not supported" ]]
 	arrived 6
 }
 
