@@ -222,7 +222,10 @@ sends_list() {
 	assert_output ""
 	[[ $stderr == "dcmrecv: --port-file: expected a file name"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "" 127.0.0.1:0
-	[[ $stderr == "dcmrecv: -o: expected a directory"* ]]
+	[[ $stderr == "dcmrecv: -o (--output-dir): expected a directory"* ]]
+	# the long option named too: the user may have typed it
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --output-dir= 127.0.0.1:0
+	[[ $stderr == "dcmrecv: -o (--output-dir): expected a directory"* ]]
 }
 
 @test "a size option takes whole bytes: 1.5 or 0.97K is a usage error, never cut; 1.5K is 1536" {
