@@ -42,7 +42,7 @@ extern "C" {
 	X(UNSUPPORTED, -8, "not supported")                                \
 	X(NOTFOUND, -9, "not found")                                       \
 	X(NOSPACE, -10, "no space left on device")                         \
-	X(RESOURCE, -11, "out of local resources (descriptors)")           \
+	X(RESOURCE, -11, "out of local resources (descriptors, buffers)")           \
 	X(FATAL, -100, "fatal error")                                      \
 	X(NET, -101, "network error")                                      \
 	X(UNREACHABLE, -102, "peer unreachable")                           \

@@ -201,6 +201,17 @@ enum storescu_commit {
 	STORESCU_COMMIT_FAILED,     /* in its Failed SOP Sequence, or refused */
 	STORESCU_UNCOMMITTED,       /* no report in time, or none could be asked */
 };
+
+/*
+ * r as the line of an input skipped because already_stored answered how
+ * (non-zero): outcome STORESCU_RESUMED, detail in words ("stored
+ * according to the resume log", STORESCU_SENT_EARLIER_DETAIL...) and,
+ * when commit (--commit asked), STORESCU_COMMITTED.  The one wording of
+ * such lines, whoever writes them: storescu_send, a --follow run giving
+ * up, STOW-RS.  The other fields are left as they are.
+ */
+CS_EXPORT void storescu_result_resumed(
+    struct storescu_result *r, int how, int commit);
 /* "committed", "commitfailed", "uncommitted", or "" for NONE. */
 CS_EXPORT const char *storescu_commit_word(int commit);
 

@@ -328,7 +328,7 @@ fq_take(void *arg, const char **out, size_t max, int wait_ms)
 
 
 /* Path's give-up line: resumed when --resume's log (or --remove-sent)
- * has it, as the sender would have said, else notsent (detail). */
+ * has it, in the sender's words, else notsent (detail). */
 static void
 give_up_one(struct storescu_result *r, const struct storescu_send_opts *o,
     const char *detail)
@@ -338,19 +338,8 @@ give_up_one(struct storescu_result *r, const struct storescu_send_opts *o,
 
 	r->outcome = STORESCU_NOTSENT;
 	r->detail = detail;
-	if (how == STORESCU_SENT_EARLIER) {
-		r->outcome = STORESCU_RESUMED;
-		r->detail = STORESCU_SENT_EARLIER_DETAIL;
-		r->commit =
-		    o->commit ? STORESCU_COMMITTED : STORESCU_COMMIT_NONE;
-	} else if (how != 0) {
-		r->outcome = STORESCU_RESUMED;
-		r->detail = o->commit
-		    ? "stored and committed according to the resume log"
-		    : "stored according to the resume log";
-		r->commit =
-		    o->commit ? STORESCU_COMMITTED : STORESCU_COMMIT_NONE;
-	}
+	if (how != 0)
+		storescu_result_resumed(r, how, o->commit);
 }
 
 void

@@ -28,17 +28,4 @@ json_object *cli_json_string(const char *s);
  */
 char *cli_json_unescape_bytes(const char *text, size_t len, size_t *out_len);
 
-/* The length of the valid UTF-8 sequence at p (n bytes left), or 0 when
- * the bytes there are none (overlong, a surrogate, past U+10FFFF, cut). */
-size_t cli_utf8_seq(const unsigned char *p, size_t n);
-
-/*
- * Peer text (an Error Comment) as valid UTF-8 in out (cap bytes, cap
- * > 0, always NUL-terminated): each byte of s outside a valid UTF-8
- * sequence becomes U+FFFD, so that TSV and JSON lines show the same
- * characters (a path keeps its bytes instead: cli_json_string).
- * Stops before a character that would not fit.  Returns out.
- */
-char *cli_utf8_replace(const char *s, char *out, size_t cap);
-
 #endif

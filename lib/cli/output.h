@@ -189,8 +189,9 @@ int cli_flush_stdout(const char *what);
  * The exit status (exitcodes.h) of a library call's result: 0 -> EXIT_OK;
  * CS_E_UNREACHABLE, CS_E_NONAME, CS_E_TIMEOUT, CS_E_TLS -> EXIT_UNREACHABLE;
  * CS_E_REJECTED -> EXIT_REJECTED; CS_E_ABORTED, CS_E_CLOSED, CS_E_PROTO,
- * CS_E_NET -> EXIT_ABORTED; CS_E_INVAL -> EXIT_USAGE; anything else
- * EXIT_INTERNAL.
+ * CS_E_NET -> EXIT_ABORTED; CS_E_INVAL -> EXIT_USAGE; CS_E_RESOURCE (no
+ * socket: out of descriptors or buffers, ours) -> EXIT_OUTPUT; anything
+ * else EXIT_INTERNAL.
  */
 int cli_exit_for(int rc);
 

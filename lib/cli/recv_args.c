@@ -612,7 +612,8 @@ parse_short(struct recv_args *a, int c, char *arg)
 		break;
 	case 'o':
 		if (arg[0] == '\0')
-			cli_usage_error("-o: expected a directory");
+			cli_usage_error(
+			    "-o (--output-dir): expected a directory");
 		a->cfg.output_dir = arg;
 		break;
 	case 'q': /* -q and -v: the last wins, as in DCMTK */

@@ -14,6 +14,7 @@
 #include "cli/send_dicomdir.h"
 #include "cli/send_out.h"
 #include "core/status.h"
+#include "core/utf8.h"
 
 #include "core/banned.h"
 
@@ -41,7 +42,7 @@ send_out_result(const struct cli_out *o, const struct storescu_result *r)
 	 * set has no Specific Character Set, so it is the default
 	 * repertoire (PS3.5 6.1); bytes outside UTF-8 become U+FFFD in TSV
 	 * and JSON alike */
-	cli_utf8_replace(r->error_comment, ec, sizeof(ec));
+	cs_utf8_replace(r->error_comment, ec, sizeof(ec));
 	/* --commit: the commitment first, then the rest */
 	snprintf(detail, sizeof(detail), "%s%s%s%s%s", cw,
 	    cw[0] && (ec[0] || det[0]) ? "; " : "", ec,

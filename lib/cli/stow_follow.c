@@ -39,8 +39,10 @@ flush_until_answered(
 	for (;;) {
 		cs_err_clear(err);
 		rc = flush(r, err);
+		/* as DIMSE --follow: a socket we lack (CS_E_RESOURCE) may
+		 * come back when other processes close theirs */
 		if (rc != CS_E_UNREACHABLE && rc != CS_E_TIMEOUT &&
-		    rc != CS_E_NET && rc != CS_E_AGAIN)
+		    rc != CS_E_NET && rc != CS_E_AGAIN && rc != CS_E_RESOURCE)
 			break;
 		if (since == 0) {
 			snprintf(line, sizeof(line), "%s: retrying (for %s)",

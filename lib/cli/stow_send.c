@@ -536,10 +536,11 @@ take(struct run *r, const char *path, size_t k)
 	if (r->l != NULL)
 		pthread_mutex_unlock(&r->l->mu);
 	if (rc) {
-		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0,
-		    rc == STORESCU_SENT_EARLIER ? STORESCU_SENT_EARLIER_DETAIL
-						: NULL,
-		    0);
+		/* in the words of DIMSE's and --follow's resumed lines */
+		struct storescu_result res = { .detail = "" };
+
+		storescu_result_resumed(&res, rc, r->o->commit);
+		report(r, path, k, NULL, STORESCU_RESUMED, 0, 0, res.detail, 0);
 		return;
 	}
 	if ((it->fd = infile_open_stat(path, &st, &err)) < 0) {

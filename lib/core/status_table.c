@@ -4,7 +4,7 @@
 
 const struct status_entry status_table[] = {
 	{ 0x0000, 0x0000, STATUS_SUCCESS, "*", "", "Success" },
-	{ 0x0001, 0x0001, STATUS_WARNING, "*", "", "Warning: no meaning of its own for C-STORE (PS3.4 gives 0001 one only for some N-GET and N-SET of procedure steps: requested optional Attributes are not supported)" },
+	{ 0x0001, 0x0001, STATUS_WARNING, "*", "", "No meaning of its own (PS3.7 Annex C); in DIMSE-N responses of some PS3.4 services (N-GET, N-SET): requested optional Attributes are not supported" },
 	{ 0x0105, 0x0105, STATUS_FAILURE, "*", "", "No such attribute" },
 	{ 0x0106, 0x0106, STATUS_FAILURE, "*", "", "Invalid attribute value" },
 	{ 0x0107, 0x0107, STATUS_WARNING, "*", "", "Attribute list error" },

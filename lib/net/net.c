@@ -123,6 +123,24 @@ wait_connected(int fd, int timeout_ms, const char *host, const char *port,
 }
 
 int
+net_socket(int family, int type, int protocol, int *code)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC, protocol), e;
+
+	*code = 0;
+	if (fd < 0) {
+		e = errno;
+		/* out of descriptors or buffers: ours, not the peer */
+		*code =
+		    e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM
+		    ? CS_E_RESOURCE
+		    : CS_E_UNREACHABLE;
+		errno = e;
+	}
+	return fd;
+}
+
+int
 net_connect(
     const char *host, const char *port, int timeout_ms, struct cs_err *err)
 {
@@ -143,21 +161,13 @@ net_connect(
 		    "cannot resolve '%s' port %s: %s", host, port,
 		    gai_strerror(rc));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family,
-		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol);
+		fd = net_socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK,
+		    ai->ai_protocol, &rc);
 		if (fd < 0) {
-			int e = errno;
-
-			/* out of descriptors or buffers: ours, not the peer */
 			cs_err_clear(&last);
-			cs_err_set(&last,
-			    e == EMFILE || e == ENFILE || e == ENOBUFS ||
-				    e == ENOMEM
-				? CS_E_RESOURCE
-				: CS_E_UNREACHABLE,
+			cs_err_set(&last, rc,
 			    "cannot open a socket to connect to '%s' port %s: %s",
-			    host, port, strerror(e));
+			    host, port, strerror(errno));
 			continue;
 		}
 		tune(fd);

@@ -25,6 +25,15 @@ int net_connect(
     const char *host, const char *port, int timeout_ms, struct cs_err *err);
 
 /*
+ * socket(2), close-on-exec, for a connection (net_connect's, libcurl's):
+ * the fd, or -1 with errno kept and *code the CS_E_* a connection that
+ * failed so is: CS_E_RESOURCE for want of descriptors or buffers
+ * (EMFILE, ENFILE, ENOBUFS, ENOMEM: ours, not the peer's), else
+ * CS_E_UNREACHABLE.  *code is 0 on success.
+ */
+int net_socket(int family, int type, int protocol, int *code);
+
+/*
  * Listens on host:port; host NULL or "" means every interface (IPv6
  * dual-stack where available).  Port "0" picks a free port.  Returns the
  * listening fd or CS_E_NET.

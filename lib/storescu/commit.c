@@ -7,6 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/status.h"
+#include "core/utf8.h"
 #include "dcmfile/xcode.h"
 #include "net/net.h"
 #include "storescu/commit.h"
@@ -357,12 +358,16 @@ send_action(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 	}
 	if (rsp.status != 0x0000) {
 		struct status_info si;
+		/* the Error Comment as send_out.c writes a C-STORE's: bytes
+		 * outside UTF-8 become U+FFFD, in TSV and JSON alike */
+		char ec[3 * DIMSE_LO_MAX + 1];
 
 		status_explain(rsp.status, "N-ACTION", &si);
+		cs_utf8_replace(rsp.error_comment, ec, sizeof(ec));
 		snprintf(why, why_len,
 		    "the archive refused the commitment request: N-ACTION status %04X (%s)%s%s",
 		    rsp.status, status_category_name(si.category),
-		    rsp.error_comment[0] ? ": " : "", rsp.error_comment);
+		    ec[0] ? ": " : "", ec);
 		return -2;
 	}
 	return 0;

@@ -237,21 +237,23 @@ static int
 still_trying(struct follow *f, const struct cs_err *e)
 {
 	uint64_t now = net_now_ms();
-	/* no socket of ours (out of descriptors) is no fault of the peer */
-	const char *how =
-	    e->code == CS_E_RESOURCE ? "not connected to" : "unreachable";
+	/* no socket of ours (out of descriptors) is no fault of the peer:
+	 * "no connection to H port P", not "H port P unreachable" */
+	int ours = e->code == CS_E_RESOURCE;
+	char what[600];
 
 	if (!f->down) {
 		f->down = 1;
 		f->down_since_ms = now;
+		snprintf(what, sizeof(what),
+		    ours ? "no connection to %s port %s"
+			 : "%s port %s unreachable",
+		    f->cfg->host, f->cfg->port);
 		if (f->fo->retry_for_ms < 0)
-			state(f, "%s port %s %s (%s): retrying", f->cfg->host,
-			    f->cfg->port, how, e->msg);
+			state(f, "%s (%s): retrying", what, e->msg);
 		else
-			state(f,
-			    "%s port %s %s (%s): retrying for up to %lld s",
-			    f->cfg->host, f->cfg->port, how, e->msg,
-			    (long long)(f->fo->retry_for_ms / 1000));
+			state(f, "%s (%s): retrying for up to %lld s", what,
+			    e->msg, (long long)(f->fo->retry_for_ms / 1000));
 	}
 	return f->fo->retry_for_ms < 0 ||
 	    now - f->down_since_ms < (uint64_t)f->fo->retry_for_ms;

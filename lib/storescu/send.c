@@ -300,6 +300,19 @@ dry_run(struct send_run *run, struct cs_err *err)
 	return 0;
 }
 
+void
+storescu_result_resumed(struct storescu_result *r, int how, int commit)
+{
+	r->outcome = STORESCU_RESUMED;
+	r->commit = commit ? STORESCU_COMMITTED : STORESCU_COMMIT_NONE;
+	if (how == STORESCU_SENT_EARLIER)
+		r->detail = STORESCU_SENT_EARLIER_DETAIL;
+	else if (commit)
+		r->detail = "stored and committed according to the resume log";
+	else
+		r->detail = "stored according to the resume log";
+}
+
 /* Input i is skipped: the caller's log has it stored (and, with
  * --commit, committed: the caller asked for that). */
 static void
@@ -308,16 +321,7 @@ resumed(struct send_run *run, size_t i, int how)
 	struct storescu_result r;
 
 	report_result_init(&r, &run->rep, i, STORESCU_RESUMED);
-	if (how == STORESCU_SENT_EARLIER) {
-		r.commit =
-		    run->o->commit ? STORESCU_COMMITTED : STORESCU_COMMIT_NONE;
-		r.detail = STORESCU_SENT_EARLIER_DETAIL;
-	} else if (run->o->commit) {
-		r.commit = STORESCU_COMMITTED;
-		r.detail = "stored and committed according to the resume log";
-	} else {
-		r.detail = "stored according to the resume log";
-	}
+	storescu_result_resumed(&r, how, run->o->commit);
 	report_emit(&run->rep, &r, 0);
 }
 

@@ -11,6 +11,7 @@
 
 #include "cstore/cstore.h"
 #include "dcmfile/infile.h"
+#include "net/net.h"
 #include "web/stow_http.h"
 
 #include "core/banned.h"
@@ -19,6 +20,9 @@ struct stow_http {
 	CURL *c;
 	struct stow_http_cfg cfg;
 	char auth[4200]; /* "Authorization: Bearer …" */
+	/* the last socket libcurl asked for and could not have: the
+	 * CS_E_* net_socket said and its errno (0: none failed) */
+	int sock_code, sock_errno;
 };
 
 /* Where the body being sent is: part k, its header, file or tail. */
@@ -239,7 +243,7 @@ stow_http_free(struct stow_http *h)
 }
 
 static int
-map_curl(CURL *c, CURLcode cc, const char *what, struct cs_err *err)
+map_curl(struct stow_http *h, CURLcode cc, const char *what, struct cs_err *err)
 {
 	curl_off_t connected = 0;
 	int code;
@@ -250,11 +254,18 @@ map_curl(CURL *c, CURLcode cc, const char *what, struct cs_err *err)
 		code = CS_E_NONAME;
 		break;
 	case CURLE_COULDNT_CONNECT:
+		/* no socket for want of descriptors: ours, not the peer's,
+		 * as for DIMSE (libcurl does not tell: its CURLINFO_OS_ERRNO
+		 * stays 0, hence open_socket) */
+		if (h->sock_code == CS_E_RESOURCE)
+			return cs_err_set(err, CS_E_RESOURCE,
+			    "%s: cannot open a socket: %s", what,
+			    strerror(h->sock_errno));
 		code = CS_E_UNREACHABLE;
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		/* silent after the connection: what was sent is in doubt */
-		curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+		curl_easy_getinfo(h->c, CURLINFO_CONNECT_TIME_T, &connected);
 		code = connected > 0 ? CS_E_NET : CS_E_TIMEOUT;
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
@@ -270,6 +281,23 @@ map_curl(CURL *c, CURLcode cc, const char *what, struct cs_err *err)
 		code = CS_E_NET;
 	}
 	return cs_err_set(err, code, "%s: %s", what, curl_easy_strerror(cc));
+}
+
+/* libcurl's socket(2) (CURLOPT_OPENSOCKETFUNCTION): net_socket's,
+ * which tells a local shortage from the rest. */
+static curl_socket_t
+open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct stow_http *h = ctx;
+	int fd;
+
+	(void)purpose;
+	fd = net_socket(a->family, a->socktype, a->protocol, &h->sock_code);
+	if (fd < 0) {
+		h->sock_errno = errno;
+		return CURL_SOCKET_BAD;
+	}
+	return fd;
 }
 
 /* The options every request has, then perform it. */
@@ -294,6 +322,9 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, h);
+	h->sock_code = h->sock_errno = 0;
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(
 	    c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
@@ -330,7 +361,7 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 		return cs_err_set(err, CS_E_TOOBIG,
 		    "the response is larger than %u bytes", STOW_HTTP_BODY_MAX);
 	if (cc != CURLE_OK)
-		return map_curl(c, cc, h->cfg.url, err);
+		return map_curl(h, cc, h->cfg.url, err);
 	if (rsp->body == NULL && (rsp->body = calloc(1, 1)) == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	return 0;

@@ -222,7 +222,10 @@ sends_list() {
 	assert_output ""
 	[[ $stderr == "dcmrecv: --port-file: expected a file name"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "" 127.0.0.1:0
-	[[ $stderr == "dcmrecv: -o: expected a directory"* ]]
+	[[ $stderr == "dcmrecv: -o (--output-dir): expected a directory"* ]]
+	# the long option named too: the user may have typed it
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --output-dir= 127.0.0.1:0
+	[[ $stderr == "dcmrecv: -o (--output-dir): expected a directory"* ]]
 }
 
 @test "a size option takes whole bytes: 1.5 or 0.97K is a usage error, never cut; 1.5K is 1536" {
@@ -260,6 +263,25 @@ exit_section() {
 		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 		"$CSTORE_BIN/dcmsend" 127.0.0.1 9 "$f"
 	assert_output --regexp $'^notsent\t.*\tassociation 1 failed: cannot open a socket to connect to \'127.0.0.1\' port 9: Too many open files$'
+}
+
+# The same for STOW-RS: libcurl says only "Couldn't connect to server"
+# (CURLINFO_OS_ERRNO stays 0), so before: exit 3, the peer called
+# unreachable; and --follow gave up at once where DIMSE --follow
+# retries a socket we lack.
+@test "dcmsend STOW-RS: no descriptor for the connection's socket (EMFILE) is exit 6, not 3; --follow retries it as DIMSE does" {
+	local f
+	f=$(corpus_dir)/sop/CTImageStorage.dcm
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" http://127.0.0.1:9/dicom-web "$f"
+	assert_output --regexp $'^notsent\t.*\thttp://127.0.0.1:9/dicom-web: cannot open a socket: Too many open files$'
+	run -6 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/no-socket.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		http://127.0.0.1:9/dicom-web - <<<"$f"
+	[ "$(grep -c '^dcmsend: http://127.0.0.1:9/dicom-web: cannot open a socket: Too many open files: retrying (for --retry-for)$' <<<"$stderr")" -eq 1 ]
+	assert_output --regexp $'^notsent\t.*: Too many open files$'
 }
 
 @test "every exit code of lib/cli/exitcodes.h is listed by some man page; 7 is named in every one" {

@@ -839,8 +839,12 @@ pc_result() {
 }
 
 # ulimit -n 48: a pending budget of 12, one per address.  Connection A
-# waits 3 s without its RQ (past the young second), B comes from the
-# same address: A is closed for B, after the transient A-ASSOCIATE-RJ.
+# waits without its RQ until dcmrecv has accepted it (the listener's
+# accept queue, /proc/net/tcp, is empty) and 2 s more (past the young
+# second, counted from the accept), then B comes from the same address:
+# A is closed for B, after the transient A-ASSOCIATE-RJ.  (Before, B
+# came 3 s after A's connect: a dcmrecv starved of CPU accepted both in
+# one pass, A young, so nothing was closed and the recv timed out.)
 # The -v line names both (before: "too many connections without an
 # A-ASSOCIATE-RQ (from 127.0.0.1 or in all): the oldest closed", though
 # the one closed may be another address's and is never the newest).
@@ -850,10 +854,23 @@ pc_result() {
 	run -0 /usr/bin/python3 -c '
 import socket, sys, time
 port = int(sys.argv[1])
+def queued():
+    # the listener (state 0A) holds rx_queue connections not accepted yet
+    for line in open("/proc/net/tcp").readlines()[1:]:
+        f = line.split()
+        if f[1] == "0100007F:%04X" % port and f[3] == "0A":
+            return int(f[4].split(":")[1], 16)
+    sys.exit("no listener on port %d in /proc/net/tcp" % port)
 a = socket.create_connection(("127.0.0.1", port))
-time.sleep(3)
+for _ in range(600):
+    if queued() == 0:
+        break
+    time.sleep(0.05)
+else:
+    sys.exit("dcmrecv did not accept the first connection in 30 s")
+time.sleep(2)
 b = socket.create_connection(("127.0.0.1", port))
-a.settimeout(10)
+a.settimeout(30)
 got = b""
 while True:
     part = a.recv(64)

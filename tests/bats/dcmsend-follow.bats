@@ -153,7 +153,7 @@ usage_error() {
 		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 		timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
 		127.0.0.1 9 - <<<"$W/spool/f1.dcm"
-	[ "$(grep -c "^dcmsend: 127.0.0.1 port 9 not connected to (cannot open a socket to connect to '127.0.0.1' port 9: Too many open files): retrying for up to 1 s$" <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c "^dcmsend: no connection to 127.0.0.1 port 9 (cannot open a socket to connect to '127.0.0.1' port 9: Too many open files): retrying for up to 1 s$" <<<"$stderr")" -eq 1 ]
 	assert_line --regexp $'^notsent\t.*/f1\\.dcm\t.*Too many open files$'
 }
 

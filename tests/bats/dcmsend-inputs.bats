@@ -423,3 +423,17 @@ tojson_as_tsv() {
 	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"
 	assert_output --regexp $'^B000\t.*\tWarning: Coercion of data elements$'
 }
+
+# An input --resume's log has stored is the same line over STOW-RS as
+# over DIMSE (and as a --follow run's give-up lines: one wording,
+# storescu_result_resumed).  Before: STOW-RS wrote an empty detail.
+@test "dcmsend --resume: a file the log has stored gets the same resumed line over STOW-RS as over DIMSE" {
+	local f dimse
+	f=$(corpus_dir)/sop/CTImageStorage.dcm
+	printf '0000\t%s\t1.2\t1.3\t\n' "$f" >"$BATS_TEST_TMPDIR/log.tsv"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/log.tsv" 127.0.0.1 9 "$f"
+	assert_output "resumed"$'\t'"$f"$'\t\t\t'"stored according to the resume log"
+	dimse=$output
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/log.tsv" http://127.0.0.1:9/dicom-web "$f"
+	assert_output "$dimse"
+}

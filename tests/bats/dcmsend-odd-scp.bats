@@ -62,13 +62,13 @@ statuses() { cut -f1 <<<"$output" | tr '\n' ' '; }
 	[ "$(statuses)" = "5000 5000 5000 5000 5000 5000 " ]
 }
 
-# 0001 is a bare Warning for C-STORE (status-explain.bats); the line
+# 0001 is a Warning with no meaning of its own (status-explain.bats); the line
 # says so once (before: "Requested optional attributes are not
 # supported", PS3.4's meaning for some N-GET/N-SET).
 @test "dcmsend vs odd SCP: 0001 is stored with a warning, its line saying it has no C-STORE meaning of its own" {
 	fake_send status=0001
 	[ "$status" -eq 0 ]
-	[[ ${lines[0]} == 0001$'\t'*$'\t'"fake; Warning: no meaning of its own for C-STORE (PS3.4 gives 0001 one only for some N-GET and N-SET of procedure steps: requested optional Attributes are not supported)" ]]
+	[[ ${lines[0]} == 0001$'\t'*$'\t'"fake; Warning: No meaning of its own (PS3.7 Annex C); in DIMSE-N responses of some PS3.4 services (N-GET, N-SET): requested optional Attributes are not supported" ]]
 	arrived 6
 }
 
@@ -88,6 +88,28 @@ import json, sys
 for raw in open(sys.argv[1], "rb"):
     d = json.loads(raw.decode("utf-8", "strict"))
     assert d["error_comment"] == "caf\ufffd\ufffd", d["error_comment"]
+' <(printf '%s\n' "$output")
+}
+
+# The same for the Error Comment of an N-ACTION response refusing the
+# commitment request, which goes into every line's detail (before: raw
+# bytes in TSV, lone surrogates \udce9 in JSON).
+@test "dcmsend --commit vs odd SCP: an N-ACTION Error Comment that is not UTF-8 is written with U+FFFD for each stray byte, the same in TSV and JSON" {
+	fake_send naction=0110,comment=636166e9ff --commit
+	[ "$status" -eq 7 ]
+	[ "${#lines[@]}" -eq 6 ]
+	[ "$(grep -c $'\t''commitfailed; .*the archive refused the commitment request: N-ACTION status 0110 (Failure): caf'$'\xef\xbf\xbd\xef\xbf\xbd''$' <<<"$output")" -eq 6 ]
+	fake_send naction=0110,comment=636166e9ff --commit --json
+	[ "$status" -eq 7 ]
+	[[ $output != *'\udc'* ]]
+	/usr/bin/python3 -c '
+import json, sys
+n = 0
+for raw in open(sys.argv[1], "rb"):
+    d = json.loads(raw.decode("utf-8", "strict"))
+    assert d["detail"].endswith(": caf\ufffd\ufffd"), d["detail"]
+    n += 1
+assert n == 6, n
 ' <(printf '%s\n' "$output")
 }
 

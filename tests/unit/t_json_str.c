@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/json_str.h"
+#include "core/utf8.h"
 
 Suite *json_str_suite(void);
 
@@ -75,9 +76,9 @@ START_TEST(utf8_replace_puts_fffd_for_stray_bytes)
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
 		ck_assert_str_eq(
-		    cli_utf8_replace(v[i].in, out, sizeof(out)), v[i].out);
+		    cs_utf8_replace(v[i].in, out, sizeof(out)), v[i].out);
 	/* "ab" and one U+FFFD fit in 6 bytes with the NUL; the next not */
-	ck_assert_str_eq(cli_utf8_replace("ab\xe9\xe9", small, sizeof(small)),
+	ck_assert_str_eq(cs_utf8_replace("ab\xe9\xe9", small, sizeof(small)),
 	    "ab\xef\xbf\xbd");
 }
 END_TEST
