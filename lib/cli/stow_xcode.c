@@ -259,16 +259,16 @@ add_preamble(struct item *it, enum storescu_outcome *oc, char *why, size_t cap)
 
 /*
  * A file whose meta header names another transfer syntax, SOP class or
- * SOP instance than its data set is in or holds (part10.h:
- * PART10_F_TS_MISMATCH, PART10_F_CLASS_MISMATCH,
- * PART10_F_INSTANCE_MISMATCH) goes as the DIMSE sender sends it: its
- * data set unchanged, under a new File Meta Information that says what
- * it is; as it is, the service would read it as the meta says.  -1 (why
- * says so) or 0.
+ * SOP instance than its data set is in or holds, or no transfer syntax
+ * (part10.h: PART10_F_TS_MISMATCH, PART10_F_CLASS_MISMATCH,
+ * PART10_F_INSTANCE_MISMATCH, PART10_F_TS_DETECTED), goes as the DIMSE
+ * sender sends it: its data set unchanged, under a new File Meta
+ * Information that says what it is; as it is, the service would read
+ * it as the meta says, or guess.  -1 (why says so) or 0.
  */
 #define META_REDONE                                                            \
 	(PART10_F_TS_MISMATCH | PART10_F_CLASS_MISMATCH |                      \
-	    PART10_F_INSTANCE_MISMATCH)
+	    PART10_F_INSTANCE_MISMATCH | PART10_F_TS_DETECTED)
 
 static int
 new_meta_as_is(

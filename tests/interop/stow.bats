@@ -843,3 +843,27 @@ PY
 	assert_output --partial "[$inst]"
 	cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" "$got")
 }
+
+@test "stow: a file whose meta header has no Transfer Syntax UID goes under a new meta naming the syntax its data set is in, as DIMSE sends it; the data set byte for byte" {
+	local T=$BATS_TEST_TMPDIR src got name ts
+	start_stub
+	for name in explicit-le implicit-le; do
+		src=$CORPUS/ts/$name.dcm
+		mkmeta "$src" "$T/nots-$name.dcm" 0010
+		run -0 /usr/bin/dcmdump -q +P 0002,0010 "$T/nots-$name.dcm"
+		assert_output ""
+	done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$T/nots-explicit-le.dcm" "$T/nots-implicit-le.dcm"
+	assert_line --regexp $'^0000\t'"$T/nots-explicit-le.dcm"$'\t.*\t$'
+	# Implicit VR is kept off the web (PS3.18 8.7.3): converted
+	assert_line --regexp $'^0000\t'"$T/nots-implicit-le.dcm"$'\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	for got in "$T"/got/*.dcm; do
+		run -0 /usr/bin/dcmdump -q -Un +P 0002,0010 "$got"
+		assert_output --partial "[1.2.840.10008.1.2.1]"
+	done
+	got=$(grep -l "$(ds_uid "$CORPUS/ts/explicit-le.dcm")" "$T"/got/*.dcm)
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/nots-explicit-le.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$got")
+	# over DIMSE: the same syntax, detected
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$T/nots-explicit-le.dcm"
+	assert_line --regexp $'^context\t.*\t1.2.840.10008.1.2.1'
+}
