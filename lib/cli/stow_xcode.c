@@ -258,13 +258,18 @@ add_preamble(struct item *it, enum storescu_outcome *oc, char *why, size_t cap)
 }
 
 /*
- * A file whose meta header names another transfer syntax or SOP class
- * than its data set is in (part10.h: PART10_F_TS_MISMATCH,
- * PART10_F_CLASS_MISMATCH) goes as the DIMSE sender sends it: its data
- * set unchanged, under a new File Meta Information that says what it
- * is; as it is, the service would read it as the meta says.  -1 (why
- * says so) or 0.
+ * A file whose meta header names another transfer syntax, SOP class or
+ * SOP instance than its data set is in or holds, or no transfer syntax
+ * (part10.h: PART10_F_TS_MISMATCH, PART10_F_CLASS_MISMATCH,
+ * PART10_F_INSTANCE_MISMATCH, PART10_F_TS_DETECTED), goes as the DIMSE
+ * sender sends it: its data set unchanged, under a new File Meta
+ * Information that says what it is; as it is, the service would read
+ * it as the meta says, or guess.  -1 (why says so) or 0.
  */
+#define META_REDONE                                                            \
+	(PART10_F_TS_MISMATCH | PART10_F_CLASS_MISMATCH |                      \
+	    PART10_F_INSTANCE_MISMATCH | PART10_F_TS_DETECTED)
+
 static int
 new_meta_as_is(
     struct item *it, enum storescu_outcome *oc, char *why, size_t cap)
@@ -290,6 +295,11 @@ new_meta_as_is(
 		report_add_note(it->note, sizeof(it->note),
 		    "meta header SOP class %s differs: sent as the data set's",
 		    it->info.meta_sop_class);
+	if (it->info.flags & PART10_F_INSTANCE_MISMATCH)
+		report_add_note(it->note, sizeof(it->note),
+		    "meta header SOP instance %s differs: sent as the data "
+		    "set's",
+		    it->info.meta_sop_instance);
 	return 0;
 }
 
@@ -305,8 +315,7 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 
 	stow_unprepare(it);
 	to = target(r, it, why, cap);
-	if (to == NULL &&
-	    (it->info.flags & (PART10_F_TS_MISMATCH | PART10_F_CLASS_MISMATCH)))
+	if (to == NULL && (it->info.flags & META_REDONE))
 		return new_meta_as_is(it, oc, why, cap);
 	if (to == NULL)
 		return add_preamble(it, oc, why, cap);

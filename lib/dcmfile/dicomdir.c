@@ -15,7 +15,7 @@
 
 #include "core/ds_scan.h" /* ds_scan_enc_for_ts */
 #include "core/ds_walk.h"
-#include "core/ts_uids.h"
+#include "core/ts.h" /* ts_is_deflated */
 #include "dcmfile/dicomdir.h"
 #include "dcmfile/part10.h"
 
@@ -399,8 +399,8 @@ encoding(const void *p, size_t size, struct dicomdir *dd,
 		return cs_err_set(err, CS_E_NOTDICOM,
 		    "not a DICOMDIR: its Media Storage SOP Class UID is '%s'",
 		    info->meta_sop_class);
-	if (strcmp(info->meta_ts_uid, TS_UID_DeflatedExplicitVRLittleEndian) ==
-	    0)
+	/* any deflated syntax: Deflated Explicit VR LE or JPIP's */
+	if (ts_is_deflated(info->meta_ts_uid))
 		return cs_err_set(err, CS_E_UNSUPPORTED,
 		    "a DICOMDIR is never Deflated (PS3.10 8.6: Explicit VR "
 		    "Little Endian): refused");

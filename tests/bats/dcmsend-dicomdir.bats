@@ -218,6 +218,16 @@ arrived() {
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/DEFLATED"
 	assert_output ""
 	[ "$stderr" = "dcmsend: cannot read the DICOMDIR '$T/m/DEFLATED': a DICOMDIR is never Deflated (PS3.10 8.6: Explicit VR Little Endian): refused" ]
+	# JPIP Referenced Deflate (its data set deflated alike): the same line
+	/usr/bin/python3 - "$T/m/DEFLATED" "$T/m/JPIPDEFL" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b.count(b"1.2.840.10008.1.2.1.99") == 1
+open(sys.argv[2], "wb").write(b.replace(b"1.2.840.10008.1.2.1.99", b"1.2.840.10008.1.2.4.95"))
+PY
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --read-from-dicomdir --dry-run 127.0.0.1 104 "$T/m/JPIPDEFL"
+	assert_output ""
+	[ "$stderr" = "dcmsend: cannot read the DICOMDIR '$T/m/JPIPDEFL': a DICOMDIR is never Deflated (PS3.10 8.6: Explicit VR Little Endian): refused" ]
 	# over 256 MiB (a sparse file): refused before it is read
 	cp "$T/m/DICOMDIR" "$T/m/HUGE"
 	truncate -s 257M "$T/m/HUGE"

@@ -60,12 +60,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.dst_ts = targets[data[0] & 3];
 	wr_init(&a, MAX_OUT);
 	cs_err_clear(&err);
-	rc = xcode_inflate(data + 1, size - 1, MAX_OUT, to_wr, &a, &got, NULL, &err);
+	rc = xcode_inflate(
+	    data + 1, size - 1, MAX_OUT, to_wr, &a, &got, NULL, &err);
 	if (rc < 0 && (err.code != rc || err.msg[0] == '\0'))
 		abort();
-	if (rc == 0 && (got != a.len ||
-			   xcode_dataset(a.p, a.len, &req, count, &written,
-			       &res, &err) > 0))
+	if (rc == 0 && got != a.len)
+		abort();
+	if (rc == 0 &&
+	    xcode_dataset(a.p, a.len, &req, count, &written, &res, &err) > 0)
 		abort();
 	wr_release(&a);
 
@@ -79,8 +81,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    a.len % 2 != 0)
 		abort();
 	xcode_deflate_free(d);
-	if (xcode_inflate(a.p, a.len, MAX_OUT, to_wr, &b, &got, NULL, &err) != 0 ||
-	    b.len != size - 1 || (b.len > 0 && memcmp(b.p, data + 1, b.len)))
+	rc = xcode_inflate(a.p, a.len, MAX_OUT, to_wr, &b, &got, NULL, &err);
+	if (rc != 0 || b.len != size - 1 ||
+	    (b.len > 0 && memcmp(b.p, data + 1, b.len)))
 		abort();
 	wr_release(&a);
 	wr_release(&b);

@@ -795,3 +795,75 @@ PY
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$f"
 	assert_line --regexp $'^context\t.*\t1.2.840.10008.1.2.1'
 }
+
+# mkmeta SRC DST [DROP-ELEM] [ELEM=UID]...: SRC's data set under its own
+# File Meta Information with element 0002,DROP-ELEM left out and each
+# 0002,ELEM set to UID, group length recomputed (bytes, Explicit VR LE).
+mkmeta() {
+	/usr/bin/python3 - "$@" <<'PY'
+import struct, sys
+src, dst, drop = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3]
+sets = dict(a.split("=", 1) for a in sys.argv[4:])
+assert src[128:132] == b"DICM"
+pos, elems = 132, []
+while src[pos:pos + 2] == b"\x02\x00":
+    elem, vr = struct.unpack_from("<H", src, pos + 2)[0], src[pos + 4:pos + 6]
+    if vr in (b"OB", b"OW", b"UN", b"SQ", b"UT", b"UC", b"UR"):
+        n, hl = struct.unpack_from("<I", src, pos + 8)[0], 12
+    else:
+        n, hl = struct.unpack_from("<H", src, pos + 6)[0], 8
+    elems.append((elem, vr, src[pos + hl:pos + hl + n]))
+    pos += hl + n
+out = b""
+for elem, vr, val in elems:
+    if elem == 0 or "%04x" % elem == drop:
+        continue
+    if "%04x" % elem in sets:
+        val = sets["%04x" % elem].encode()
+        val += b"\0" * (len(val) % 2)
+    hdr = struct.pack("<HH", 2, elem) + vr
+    hdr += struct.pack("<HI", 0, len(val)) if vr == b"OB" else struct.pack("<H", len(val))
+    out += hdr + val
+gl = struct.pack("<HH", 2, 0) + b"UL" + struct.pack("<HI", 4, len(out))
+open(dst, "wb").write(src[:132] + gl + out + src[pos:])
+PY
+}
+
+@test "stow: a file whose meta header names another SOP Instance UID than its data set goes under a new meta naming the data set's, with the note DIMSE gives; the data set byte for byte" {
+	local f=$BATS_TEST_TMPDIR/otheruid.dcm src=$CORPUS/ts/explicit-le.dcm got inst
+	IFS=$'\t' read -r _ inst _ < <("$CSTORE_TOOLS/dcm-dataset" -u "$src")
+	mkmeta "$src" "$f" none 0003=1.2.3.4.5.6.7.8.9
+	run -0 /usr/bin/dcmdump -q +P 0002,0003 "$f"
+	assert_output --partial "[1.2.3.4.5.6.7.8.9]"
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$f"
+	assert_line --regexp $'^0000\t'"$f"$'\t.*\t'"$inst"$'\t.*meta header SOP instance 1\\.2\\.3\\.4\\.5\\.6\\.7\\.8\\.9 differs: sent as the data set\'s'
+	got=$(ls "$BATS_TEST_TMPDIR"/got/*.dcm)
+	run -0 /usr/bin/dcmdump -q +P 0002,0003 "$got"
+	assert_output --partial "[$inst]"
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" "$got")
+}
+
+@test "stow: a file whose meta header has no Transfer Syntax UID goes under a new meta naming the syntax its data set is in, as DIMSE sends it; the data set byte for byte" {
+	local T=$BATS_TEST_TMPDIR src got name ts
+	start_stub
+	for name in explicit-le implicit-le; do
+		src=$CORPUS/ts/$name.dcm
+		mkmeta "$src" "$T/nots-$name.dcm" 0010
+		run -0 /usr/bin/dcmdump -q +P 0002,0010 "$T/nots-$name.dcm"
+		assert_output ""
+	done
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$T/nots-explicit-le.dcm" "$T/nots-implicit-le.dcm"
+	assert_line --regexp $'^0000\t'"$T/nots-explicit-le.dcm"$'\t.*\t$'
+	# Implicit VR is kept off the web (PS3.18 8.7.3): converted
+	assert_line --regexp $'^0000\t'"$T/nots-implicit-le.dcm"$'\t.*\ttranscoded to ExplicitVRLittleEndian$'
+	for got in "$T"/got/*.dcm; do
+		run -0 /usr/bin/dcmdump -q -Un +P 0002,0010 "$got"
+		assert_output --partial "[1.2.840.10008.1.2.1]"
+	done
+	got=$(grep -l "$(ds_uid "$CORPUS/ts/explicit-le.dcm")" "$T"/got/*.dcm)
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/nots-explicit-le.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$got")
+	# over DIMSE: the same syntax, detected
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 1 "$T/nots-explicit-le.dcm"
+	assert_line --regexp $'^context\t.*\t1.2.840.10008.1.2.1'
+}
