@@ -404,8 +404,8 @@ wait_other(struct send_run *run, const struct batch *b, unsigned ended,
 				   "to the peer is open; trying again once "
 				   "one ends"
 				 : "association %u: %s: another association "
-				   "to the peer is being requested; trying "
-				   "again if it is accepted and ends",
+				   "to the peer is being requested; waiting "
+				   "for its answer",
 			    b->assoc, why);
 			pthread_mutex_lock(&assoc_mu);
 			continue;
