@@ -269,6 +269,7 @@ struct storescu_send_opts {
 	unsigned jobs;             /* parallel associations, 1-256; 0 = 1 */
 	size_t per_assoc;          /* files per association; 0 = no limit */
 	unsigned retries;          /* extra attempts on transient failures */
+	int retries_set;           /* retries given, 0 too (follow: else 8 sends) */
 	unsigned retry_delay_ms;   /* first backoff delay, doubled each time (cap 60 s) */
 	int dry_run;               /* plan only: on_plan per association, "planned" lines */
 	int probe;                 /* with dry_run: negotiate each context set, then release */
@@ -435,7 +436,7 @@ struct storescu_follow_opts {
  * STORESCU_FOLLOW_MAX_DELAY_MS, for up to retry_for_ms; a file in flight
  * when an association died, or answered A7xx (Refused: Out of
  * Resources), is sent again after the backoff, retries + 1 times in all
- * at most, 8 without opts->retries.  Files that were answered otherwise
+ * at most when opts->retries_set, else 8.  Files that were answered otherwise
  * are never sent again.  opts->jobs, per_assoc and
  * dry_run are not used.  Every input gets exactly one on_result call;
  * result indexes count from 0 over the whole stream.  Returns as

@@ -465,6 +465,7 @@ parse_long(struct send_args *d, int c, const char *arg)
 		break;
 	case OPT_RETRY:
 		s->retries = (unsigned)cli_parse_num(arg, 0, 100, "retries");
+		s->retries_set = 1;
 		break;
 	case OPT_RETRY_DELAY:
 		s->retry_delay_ms =

@@ -440,7 +440,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	 * that aborts whenever one object comes), not for want of room or a
 	 * restart: bounded per file, else it held the stream behind it for
 	 * --retry-for (forever) */
-	b.max_sends = f->o->retries ? f->o->retries + 1 : FOLLOW_MAX_SENDS;
+	b.max_sends = f->o->retries_set ? f->o->retries + 1 : FOLLOW_MAX_SENDS;
 	while (b.left > 0) {
 		if (!f->open) {
 			rc = open_assoc(f, run, &b, &e);

@@ -18,6 +18,8 @@
 #include "storescu/session.h"
 #include "storescu/source.h"
 
+struct assoc_req; /* send_assoc.c */
+
 struct send_run {
 	const struct storescu_config *cfg;
 	const struct storescu_send_opts *o;
@@ -32,10 +34,15 @@ struct send_run {
 	/* storage commitment with a listener (opts->commit_listen_fd) */
 	struct commit_run commit;
 	struct commit_listener listener;
-	/* the run's associations being opened or open, and those ended
-	 * after they were established (__atomic, every lane): send_assoc.c's
-	 * wait_other */
-	unsigned assoc_busy, assoc_ended;
+	/* for send_assoc.c's wait_other, under its lock: the run's
+	 * association requests not answered yet (a list of send_assoc.c's
+	 * struct assoc_req, on the lanes' stacks; assoc_seq numbers them),
+	 * its associations established and open, those ended, and when
+	 * the last one ended (net_now_ms) */
+	struct assoc_req *assoc_reqs;
+	unsigned long assoc_seq;
+	unsigned assoc_open, assoc_ended;
+	uint64_t assoc_end_ms;
 };
 
 /* The run's settings from the caller's; checks the ranges (send.c). */

@@ -4,6 +4,7 @@
  * (send_window.c sends them over each association opened).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -341,50 +342,161 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 	return ours || (b->run->o->retries > 0 && *fails <= b->run->o->retries);
 }
 
+/* An association request of the run not answered yet (send_run's
+ * assoc_reqs), and the lock and condition for send_run's assoc_*: one
+ * for every run of the process (a waiter checks its own run's). */
+struct assoc_req {
+	struct assoc_req *next;
+	unsigned long seq;
+};
+static pthread_mutex_t assoc_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t assoc_cv = PTHREAD_COND_INITIALIZER;
+
+/* Is a request of the run begun by number seq still unanswered? */
+static int
+older_req(const struct send_run *run, unsigned long seq)
+{
+	const struct assoc_req *q;
+
+	for (q = run->assoc_reqs; q != NULL; q = q->next)
+		if (q->seq <= seq)
+			return 1;
+	return 0;
+}
+
 /*
  * Association b could not be opened (a transient failure) while another
  * of the run was being opened or open: a peer that serves one
  * association at a time (DCMTK's storescp and dcmrecv without --fork,
  * an archive that allows one association per calling AE title) answers
- * the others only once it ends.  Waits while another is open until one
- * of the run's established associations ends, and returns 1: try again
- * now, not counted against --retry.  Returns 0 when none ended and none
- * is left open: the failure is the peer's.  Bounded: every return of 1
- * takes an established association that ended.
+ * the others only once it ends.  Waits while another of the run is open,
+ * or a request begun before this wait is unanswered, until one of the
+ * run's established associations ends (ended: the count when b's
+ * request began), and returns 1: try again now, not counted against
+ * --retry.  Returns 0 when none ended and none is open or coming: the
+ * failure is the peer's.  Bounded: every return of 1 takes an
+ * established association that ended, every wait a request that began
+ * before it or an association open.
  */
 static int
 wait_other(struct send_run *run, const struct batch *b, unsigned ended,
     const char *why)
 {
-	int said = 0;
+	unsigned long seq;
+	int said = 0, rc, open;
 
+	pthread_mutex_lock(&assoc_mu);
+	seq = run->assoc_seq;
 	for (;;) {
-		if (__atomic_load_n(&run->assoc_ended, __ATOMIC_ACQUIRE) !=
-		    ended)
-			return 1;
-		if (__atomic_load_n(&run->assoc_busy, __ATOMIC_ACQUIRE) == 0)
-			return 0;
-		if (!said++)
+		if (run->assoc_ended != ended) {
+			rc = 1;
+			break;
+		}
+		open = run->assoc_open > 0;
+		if (!open && !older_req(run, seq)) {
+			rc = 0;
+			break;
+		}
+		if (said++ == 0) { /* the note outside the lock */
+			pthread_mutex_unlock(&assoc_mu);
 			report_note(&run->rep,
-			    "association %u: %s: another association to the "
-			    "peer is open; trying again once one ends",
+			    open ? "association %u: %s: another association "
+				   "to the peer is open; trying again once "
+				   "one ends"
+				 : "association %u: %s: another association "
+				   "to the peer is being requested; waiting "
+				   "for its answer",
 			    b->assoc, why);
-		net_sleep_ms(20);
+			pthread_mutex_lock(&assoc_mu);
+			continue;
+		}
+		pthread_cond_wait(&assoc_cv, &assoc_mu);
 	}
+	pthread_mutex_unlock(&assoc_mu);
+	return rc;
 }
 
-/* An association of the run is being opened (+1), failed to open (-1),
- * or ended after it was established (0). */
-static void
-assoc_count(struct send_run *run, int how)
+/* An association of the run that ended less than this before a request
+ * began may still hold the peer's room for it (send_grace). */
+#define SEND_GRACE_RECENT_MS 2000
+
+/* Association request q of the run begins; returns the count of the
+ * run's associations ended so far, *recent whether one ended lately. */
+static unsigned
+assoc_request(struct send_run *run, struct assoc_req *q, int *recent)
 {
-	if (how > 0) {
-		__atomic_add_fetch(&run->assoc_busy, 1, __ATOMIC_ACQ_REL);
-		return;
-	}
-	if (how == 0)
-		__atomic_add_fetch(&run->assoc_ended, 1, __ATOMIC_ACQ_REL);
-	__atomic_sub_fetch(&run->assoc_busy, 1, __ATOMIC_ACQ_REL);
+	unsigned ended;
+
+	pthread_mutex_lock(&assoc_mu);
+	q->seq = ++run->assoc_seq;
+	q->next = run->assoc_reqs;
+	run->assoc_reqs = q;
+	ended = run->assoc_ended;
+	*recent = ended > 0 &&
+	    net_now_ms() - run->assoc_end_ms < SEND_GRACE_RECENT_MS;
+	pthread_mutex_unlock(&assoc_mu);
+	return ended;
+}
+
+/* Request q was answered: its association is open (opened), or it
+ * failed. */
+static void
+assoc_answered(struct send_run *run, struct assoc_req *q, int opened)
+{
+	struct assoc_req **pp;
+
+	pthread_mutex_lock(&assoc_mu);
+	for (pp = &run->assoc_reqs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	run->assoc_open += opened ? 1 : 0;
+	pthread_cond_broadcast(&assoc_cv);
+	pthread_mutex_unlock(&assoc_mu);
+}
+
+/* An association of the run that was open ended. */
+static void
+assoc_end(struct send_run *run)
+{
+	pthread_mutex_lock(&assoc_mu);
+	run->assoc_open--;
+	run->assoc_ended++;
+	run->assoc_end_ms = net_now_ms();
+	pthread_cond_broadcast(&assoc_cv);
+	pthread_mutex_unlock(&assoc_mu);
+}
+
+/*
+ * A request rejected-transient right after an association of the run
+ * ended (grace: 1, 2... after a wait_other, or when one ended within
+ * SEND_GRACE_RECENT_MS) may have come before the peer freed what that
+ * one held (dcmrecv counts an association served only once its thread
+ * is done): tried again after the backoff (at least 100 ms), up to
+ * SEND_GRACE times, not counted against --retry.
+ */
+#define SEND_GRACE 3
+
+static int
+grace_again(struct send_run *run, const struct batch *b, unsigned *grace,
+    int rc, const struct scu_session *s, const char *why)
+{
+	uint64_t ms = run->o->retry_delay_ms;
+	unsigned k;
+
+	if (*grace == 0 || *grace > SEND_GRACE || rc != CS_E_REJECTED ||
+	    s->r.rj.result != 2)
+		return 0;
+	report_note(&run->rep,
+	    "association %u: %s: trying again after the backoff (%u of %u); "
+	    "the association that ended may not have freed the peer yet",
+	    b->assoc, why, *grace, SEND_GRACE);
+	for (k = 1; k < *grace && ms < 60000; k++)
+		ms *= 2;
+	net_sleep_ms(ms < 100 ? 100 : ms > 60000 ? 60000 : ms);
+	++*grace;
+	return 1;
 }
 
 /*
@@ -396,7 +508,9 @@ assoc_count(struct send_run *run, int how)
 void
 send_run_assoc(struct send_run *run, size_t k)
 {
-	unsigned retries = run->o->retries, fails = 0, ended;
+	unsigned retries = run->o->retries, fails = 0, ended, grace = 0;
+	int recent;
+	struct assoc_req q;
 	struct batch b;
 	struct scu_session s;
 	struct cs_err e;
@@ -425,15 +539,16 @@ send_run_assoc(struct send_run *run, size_t k)
 		}
 		now = 0;
 		cs_err_clear(&e);
-		ended = __atomic_load_n(&run->assoc_ended, __ATOMIC_ACQUIRE);
-		assoc_count(run, 1);
+		ended = assoc_request(run, &q, &recent);
+		if (recent && grace == 0)
+			grace = 1;
 		rc = scu_open_shared(&s, run->cfg, &run->tls, run->window,
 		    b.pcs ? b.pcs : b.set->pc, b.pcs ? b.n_pc : b.set->n_pc,
 		    &e);
 		if (rc != 0) {
 			int transient = send_transient_open(rc, &s);
 
-			assoc_count(run, -1);
+			assoc_answered(run, &q, 0);
 			scu_abort(&s);
 			snprintf(why, sizeof(why), "%s", e.msg);
 			if (transient && fails < retries) {
@@ -442,6 +557,11 @@ send_run_assoc(struct send_run *run, size_t k)
 			}
 			if (transient && wait_other(run, &b, ended, why)) {
 				now = 1; /* no backoff: the peer is free now */
+				grace = 1;
+				continue;
+			}
+			if (grace_again(run, &b, &grace, rc, &s, why)) {
+				now = 1; /* backoff done */
 				continue;
 			}
 			report_failure(&run->rep, rc, &e);
@@ -450,13 +570,15 @@ send_run_assoc(struct send_run *run, size_t k)
 			batch_give_up(&b, msg);
 			break;
 		}
+		assoc_answered(run, &q, 1);
+		grace = 0;
 		s.r.pump.rate = run->rate;
 		if (!established(&b, &s)) {
-			assoc_count(run, 0);
+			assoc_end(run);
 			break;
 		}
 		more = attempt(&b, &s, &fails, why, sizeof(why));
-		assoc_count(run, 0);
+		assoc_end(run);
 		if (!more && b.left > 0) {
 			snprintf(msg, sizeof(msg),
 			    "not sent: association %u ended: %s", b.assoc, why);

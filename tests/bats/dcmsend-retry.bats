@@ -386,3 +386,40 @@ start_wrongrsp() {
 		cmp <("$CSTORE_TOOLS/dcm-dataset" "${FILES[$((i - 1))]}") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$(uid "$i").dcm")
 	done
 }
+
+# A peer that never answers (--acse-timeout): a lane whose request timed
+# out while the others' were pending waited until no association of the
+# run was being requested, which other lanes' next requests kept from
+# happening: the lanes ran one at a time (32 files -j 8 --per-assoc 1
+# --acse-timeout 1: ~28 s, ~8 s before).  Now it waits only for the
+# requests begun before its wait, and the note says none was open.
+# bats test_tags=serial
+@test "dcmsend -j 8 --per-assoc 1 to a peer that never answers: the lanes do not wait for each other's later requests; the note says no association was open" {
+	require_netns
+	local pf=$BATS_TEST_TMPDIR/mute.port i t0 t1 rc=0
+	python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+time.sleep(120)' "$pf" &
+	local mpid=$!
+	track_pid "$mpid"
+	for i in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	[ -s "$pf" ]
+	t0=$(date +%s)
+	"$CSTORE_BIN/dcmsend" -v -j 8 --per-assoc 1 --acse-timeout 1 127.0.0.1 "$(cat "$pf")" "${FILES[@]:0:32}" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	t1=$(date +%s)
+	kill "$mpid"
+	wait "$mpid" || true
+	[ "$rc" -eq 3 ]
+	[ "$(grep -c $'^notsent\t' "$BATS_TEST_TMPDIR/out")" -eq 32 ]
+	# 4 rounds of 1 s when the lanes go together; 32 one after the other
+	[ $((t1 - t0)) -lt 20 ]
+	run grep -c 'another association to the peer is being requested' "$BATS_TEST_TMPDIR/err"
+	refute_output 0
+	run grep -c 'another association to the peer is open' "$BATS_TEST_TMPDIR/err"
+	assert_output 0
+}
