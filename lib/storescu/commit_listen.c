@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -20,8 +21,6 @@
 #define CONN_MAX_MS 60000
 /* How often the listener looks whether it may end. */
 #define TICK_MS 200
-/* How often it looks for a free slot when all are taken. */
-#define FULL_WAIT_MS 20
 /* How long a connection that brought a report is given, at the end,
  * to release (the ACSE timeout if shorter). */
 #define RELEASE_WAIT_MS 2000
@@ -271,27 +270,47 @@ cut_conns(struct commit_listener *l, int all)
 			net_cut(l->conn_fd[k]);
 }
 
+/* Waits on l->cv (under l->mu) up to ms: a connection ending wakes it. */
+static void
+cv_wait_ms(struct commit_listener *l, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+}
+
 static void *
 run(void *arg)
 {
 	struct commit_listener *l = arg;
 	struct cs_err e = { 0, "" };
-	int fd, full, waited, wait_ms = RELEASE_WAIT_MS;
+	int fd, full, wait_ms = RELEASE_WAIT_MS;
+	uint64_t until;
 
 	if (l->cfg->acse_timeout_ms > 0 && l->cfg->acse_timeout_ms < wait_ms)
 		wait_ms = l->cfg->acse_timeout_ms;
 
 	while (!over(l)) {
+		/* what waited past its deadline is reported now, not held
+		 * to the end of the run */
+		commit_run_expire(l->cr, l->rp, net_now_ms());
 		/* every slot taken: the next archive is not accepted (and
 		 * cut) but left in the backlog until one ends, so that a
 		 * burst of reports on as many associations loses none */
 		pthread_mutex_lock(&l->mu);
 		full = l->n_conn >= COMMIT_LISTEN_CONN_MAX;
+		if (full)
+			cv_wait_ms(l, TICK_MS);
 		pthread_mutex_unlock(&l->mu);
-		if (full) {
-			net_sleep_ms(FULL_WAIT_MS);
+		if (full)
 			continue;
-		}
 		if (net_wait_readable(l->fd, TICK_MS) <= 0)
 			continue;
 		fd = net_accept(l->fd, &e);
@@ -303,11 +322,9 @@ run(void *arg)
 	 * answered), then cut */
 	pthread_mutex_lock(&l->mu);
 	cut_conns(l, 0);
-	for (waited = 0; waited < wait_ms && l->n_conn > 0; waited += 20) {
-		pthread_mutex_unlock(&l->mu);
-		net_sleep_ms(20);
-		pthread_mutex_lock(&l->mu);
-	}
+	until = net_now_ms() + (uint64_t)wait_ms;
+	while (l->n_conn > 0 && net_now_ms() < until)
+		cv_wait_ms(l, (int)(until - net_now_ms()));
 	cut_conns(l, 1);
 	while (l->n_conn > 0)
 		pthread_cond_wait(&l->cv, &l->mu);
@@ -318,6 +335,7 @@ run(void *arg)
 int
 commit_listen_start(struct commit_listener *l, struct cs_err *err)
 {
+	pthread_condattr_t ca;
 	int k;
 
 	l->lanes_done = 0;
@@ -334,7 +352,10 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 			return err != NULL && err->code ? err->code : CS_E_TLS;
 	}
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (net_thread_start(&l->th, run, l) != 0) {
 		pthread_cond_destroy(&l->cv);
 		pthread_mutex_destroy(&l->mu);
