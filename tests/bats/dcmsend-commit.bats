@@ -423,6 +423,7 @@ all_held() {
 	output=$(cat "$BATS_TEST_TMPDIR/wait.out")
 	[ "$(jq -r 'select(.transaction_uid == "'"$tx"'") | .commit' <<<"$output" | grep -c '^committed$')" -eq 3 ]
 	[ "$(jq -r 'select(.path == "gone.dcm") | .commit' <<<"$output")" = uncommitted ]
+	[[ "$(jq -r 'select(.path == "gone.dcm") | .detail' <<<"$output")" == *"no commitment report within 5 s" ]]
 	[ "$(jq -r .status <<<"$output" | sort -u)" = 0000 ]
 	# what is still pending: the one nobody reported
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/left")" = "$(printf '1.2.826.0.1.3680043.9.7777.0\t0000\t1.2.3\t1.2.3.4\tgone.dcm')" ]
