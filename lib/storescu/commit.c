@@ -226,14 +226,21 @@ commit_rx_init(struct commit_rx *x, struct ul_assoc *a, struct commit_tx **tx,
 }
 
 void
+commit_settled_report(struct commit_tx *list, struct send_report *rp)
+{
+	while (list != NULL) {
+		struct commit_tx *tx = list;
+
+		list = tx->next;
+		settle(tx, rp);
+	}
+}
+
+void
 commit_rx_release(struct commit_rx *x)
 {
-	while (x->settled != NULL) {
-		struct commit_tx *tx = x->settled;
-
-		x->settled = tx->next;
-		settle(tx, x->rp);
-	}
+	commit_settled_report(x->settled, x->rp);
+	x->settled = NULL;
 	wr_release(&x->ds);
 }
 

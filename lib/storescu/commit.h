@@ -133,6 +133,8 @@ void commit_rx_init(struct commit_rx *x, struct ul_assoc *a,
     struct commit_tx **tx, size_t n, struct commit_run *cr);
 /* Reports the transactions settled on x (x->settled) and frees x. */
 void commit_rx_release(struct commit_rx *x);
+/* Reports and frees the settled transactions of list (linked by next). */
+void commit_settled_report(struct commit_tx *list, struct send_report *rp);
 
 /*
  * The listener (commit_listen.c): serves the archive's associations on
@@ -166,6 +168,9 @@ struct commit_listener {
 	/* it applied a report: given time to release at the end */
 	int conn_got[COMMIT_LISTEN_CONN_MAX]; /* under mu */
 	int n_conn;                           /* under mu */
+	/* connection threads still running: one that has left its slot
+	 * may still be writing its lines (under mu) */
+	int n_thr;
 };
 int commit_listen_start(struct commit_listener *l, struct cs_err *err);
 /* Sets lanes_done and waits for the listener to end. */

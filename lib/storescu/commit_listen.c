@@ -114,9 +114,10 @@ on_release_rq(void *user)
 	return ul_release_response(c->a) == 0 ? 0 : -1;
 }
 
-/* One connection, to its end (the caller closes fd). */
+/* One connection, to its end (the caller closes fd); *settled gets the
+ * transactions whose reports it answered, to be reported. */
 static void
-serve(struct commit_listener *l, int fd, int slot)
+serve(struct commit_listener *l, int fd, int slot, struct commit_tx **settled)
 {
 	static const struct ul_callbacks cb = {
 		.on_associate_rq = on_rq,
@@ -177,6 +178,8 @@ serve(struct commit_listener *l, int fd, int slot)
 	pump_linger(&p, 1000);
 	pump_release(&p);
 	dimse_rx_release(&c.rx);
+	*settled = c.x.settled;
+	c.x.settled = NULL;
 	commit_rx_release(&c.x);
 	ul_assoc_free(c.a);
 }
@@ -208,9 +211,10 @@ static void *
 serve_thread(void *arg)
 {
 	struct conn_arg a = *(struct conn_arg *)arg;
+	struct commit_tx *settled = NULL;
 
 	cs_free(arg);
-	serve(a.l, a.fd, a.slot);
+	serve(a.l, a.fd, a.slot, &settled);
 	/* the slot is freed before the fd: never cut a reused number */
 	pthread_mutex_lock(&a.l->mu);
 	a.l->conn_fd[a.slot] = -1;
@@ -218,6 +222,13 @@ serve_thread(void *arg)
 	close(a.fd);
 	pthread_mutex_lock(&a.l->mu);
 	a.l->n_conn--;
+	pthread_cond_broadcast(&a.l->cv);
+	pthread_mutex_unlock(&a.l->mu);
+	/* the lines last, the slot free: a reader slow to take them
+	 * holds up no other archive's association */
+	commit_settled_report(settled, a.l->rp);
+	pthread_mutex_lock(&a.l->mu);
+	a.l->n_thr--;
 	pthread_cond_broadcast(&a.l->cv);
 	pthread_mutex_unlock(&a.l->mu);
 	return NULL;
@@ -241,6 +252,7 @@ start_conn(struct commit_listener *l, int fd)
 		l->conn_fd[slot] = fd;
 		l->conn_got[slot] = 0;
 		l->n_conn++;
+		l->n_thr++;
 	}
 	pthread_mutex_unlock(&l->mu);
 	a->l = l;
@@ -253,6 +265,7 @@ start_conn(struct commit_listener *l, int fd)
 		pthread_mutex_lock(&l->mu);
 		l->conn_fd[slot] = -1;
 		l->n_conn--;
+		l->n_thr--;
 		pthread_mutex_unlock(&l->mu);
 	}
 	return -1;
@@ -326,7 +339,7 @@ run(void *arg)
 	while (l->n_conn > 0 && net_now_ms() < until)
 		cv_wait_ms(l, (int)(until - net_now_ms()));
 	cut_conns(l, 1);
-	while (l->n_conn > 0)
+	while (l->n_conn > 0 || l->n_thr > 0)
 		pthread_cond_wait(&l->cv, &l->mu);
 	pthread_mutex_unlock(&l->mu);
 	return NULL;
@@ -341,6 +354,7 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 	l->lanes_done = 0;
 	l->tls = NULL;
 	l->n_conn = 0;
+	l->n_thr = 0;
 	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
 		l->conn_fd[k] = -1;
 	if (l->cfg->tls.enabled) {
