@@ -591,6 +591,8 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 			c->deadline_ms = net_now_ms() + (uint64_t)timeout_ms;
 			if (c->reported) {
 				run_drop(cr, c);
+				x->rp =
+				    rp; /* its lines go where the run's do */
 				settled_add(x, c);
 			}
 			pthread_mutex_unlock(&cr->mu);
