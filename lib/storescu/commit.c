@@ -9,12 +9,16 @@
 #include "core/status.h"
 #include "dcmfile/xcode.h"
 #include "net/net.h"
+#include "net/pump.h"
 #include "storescu/commit.h"
 #include "core/banned.h"
 
 /* The largest Event Information we take: COMMIT_MAX_REFS of ours and
  * room for what an archive adds (Retrieve AE Title, ...). */
 #define REPORT_MAX (16u * 1024u * 1024u)
+/* How long the answers to the reports are given to leave before the
+ * lines are written. */
+#define FLUSH_MS 5000
 
 void
 commit_run_init(struct commit_run *cr)
@@ -489,6 +493,10 @@ await_here(struct commit_tx **tx, size_t n, struct scu_session *s,
 	int rc;
 
 	rc = scu_serve(s, all_reported, &sc, timeout_ms, &e);
+	/* the answer to the last report out first: a reader slow to take
+	 * the lines must not keep it from the archive */
+	if (s->r.pump_ready && !s->r.pump.closed)
+		(void)pump_flush(&s->r.pump, FLUSH_MS, NULL);
 	if (rc == CS_E_TIMEOUT)
 		snprintf(why, sizeof(why), "no commitment report within %d s",
 		    timeout_ms / 1000);

@@ -211,6 +211,24 @@ all_held() {
 }
 
 # bats test_tags=serial
+@test "dcmsend --commit: a reader that takes no lines for 10 s (stdout stalled) does not keep the answer to a report on the same association from the archive" {
+	start_dcmrecv --commit --timeout 3
+	local -a all=("$C"/sop/*.dcm)
+	local rc
+	"$CSTORE_BIN/dcmsend" -j 2 --per-assoc 20 --commit --json 127.0.0.1 "$RECV_PORT" "${all[@]}" \
+		2>"$BATS_TEST_TMPDIR/send.err" | { sleep 10; cat >"$BATS_TEST_TMPDIR/send.out"; }
+	rc=${PIPESTATUS[0]}
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$rc" -eq 0 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq "${#all[@]}" ]
+	all_held
+	stop_dcmrecv
+	# every report answered: none owed when an association ended
+	refute grep -q 'no answer to the storage commitment report' "$RECV_STDERR"
+	refute grep -q 'not delivered' "$RECV_STDERR"
+}
+
+# bats test_tags=serial
 @test "dcmsend --commit --commit-listen: a transaction whose report never comes is reported uncommitted at its --commit-timeout, while the lanes still send, not at the end of the run" {
 	LPORT=$(free_port)
 	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 60000
