@@ -167,9 +167,10 @@ struct storescp {
 	struct commit_peer *commit_peers;
 	size_t n_commit_peers;
 	/* the Transaction UIDs whose report is owed, on any association
-	 * (session_commit.c; under mu): a request reusing one is a
-	 * duplicate (PS3.4 J.3.3.1.2); beyond the first
-	 * SCP_COMMIT_ACTIVE_MAX owed at once none is remembered */
+	 * (session_commit.c; under mu), once for each owed report (a
+	 * duplicate's too): a request reusing one is a duplicate (PS3.4
+	 * J.3.3.1.2); a request beyond SCP_COMMIT_ACTIVE_MAX owed at once
+	 * is refused (0213) */
 	char commit_active[SCP_COMMIT_ACTIVE_MAX][COMMIT_UID_MAX + 1];
 	unsigned n_commit_active;
 	/* --- debris (issue 14): --quarantine, opened by scp_debris_init */

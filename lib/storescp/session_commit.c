@@ -35,30 +35,29 @@ scommit_init(
 	commit_tx_init(&c->rq, DS_ENC_IVR_LE);
 }
 
-/* Marks o's Transaction UID owed, receiver-wide: 1 done, 0 another
- * owed report has it (a duplicate), -1 no room to remember it. */
+/* Remembers uid as owed, receiver-wide, once for each owed report that
+ * names it (a duplicate's 0131 report too, so that the UID stays taken
+ * while any report with it is owed): 1 done, 0 done and another owed
+ * report has it (a duplicate), -1 no room (nothing remembered). */
 static int
-claim(struct storescp *s, struct scommit_owed *o)
+claim(struct storescp *s, const char *uid)
 {
-	const char *uid = o->tx.transaction;
-	int rc = -1;
+	int dup = 0, rc = -1;
 
 	pthread_mutex_lock(&s->mu);
-	for (unsigned i = 0; i < s->n_commit_active && rc < 0; i++)
-		if (strcmp(s->commit_active[i], uid) == 0)
-			rc = 0;
-	if (rc < 0 && s->n_commit_active < SCP_COMMIT_ACTIVE_MAX) {
+	for (unsigned i = 0; i < s->n_commit_active && !dup; i++)
+		dup = strcmp(s->commit_active[i], uid) == 0;
+	if (s->n_commit_active < SCP_COMMIT_ACTIVE_MAX) {
 		snprintf(s->commit_active[s->n_commit_active++],
 		    sizeof(s->commit_active[0]), "%s", uid);
-		rc = 1;
+		rc = dup ? 0 : 1;
 	}
 	pthread_mutex_unlock(&s->mu);
-	o->claimed = rc == 1;
-	o->duplicate = rc == 0;
 	return rc;
 }
 
-/* Frees o, and its Transaction UID once no report is owed for it. */
+/* Frees o, and its claim on its Transaction UID (the UID is free once
+ * no report owed names it). */
 static void
 owed_release(struct storescp *s, struct scommit_owed *o)
 {
@@ -130,11 +129,18 @@ scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
 	struct scommit_owed *o;
 	char comment[DIMSE_LO_MAX + 1] = "";
 	uint16_t status = c->rq_status;
+	int claimed = -1;
 
 	if (status == 0) {
 		status = commit_tx_decode(&c->rq, &err);
 		if (status != 0)
 			snprintf(comment, sizeof(comment), "%s", err.msg);
+		else if ((claimed = claim(c->s, c->rq.transaction)) < 0) {
+			/* a UID not remembered could not be told a duplicate */
+			status = ST_RESOURCES;
+			snprintf(comment, sizeof(comment), "%s",
+			    "too many reports owed");
+		}
 	} else {
 		snprintf(comment, sizeof(comment), "%s",
 		    c->rq_forced ? "refused as --commit-respond says"
@@ -160,7 +166,9 @@ scommit_finish(struct scommit *c, const struct dimse_cmd *rq, uint8_t pcid,
 	o->tx = c->rq; /* the owed report takes the buffers over */
 	o->pcid = pcid;
 	commit_tx_init(&c->rq, o->tx.enc);
-	if (claim(c->s, o) == 0)
+	o->claimed = 1;
+	o->duplicate = claimed == 0;
+	if (o->duplicate)
 		scp_log(c->s, STORESCP_LOG_ERROR,
 		    "association %u: storage commitment request '%s' reuses the Transaction UID of a report still owed: its %zu instance%s failed (0131)",
 		    c->id, o->tx.transaction, o->tx.n, o->tx.n == 1 ? "" : "s");

@@ -10,12 +10,16 @@
 #include "core/utf8.h"
 #include "dcmfile/xcode.h"
 #include "net/net.h"
+#include "net/pump.h"
 #include "storescu/commit.h"
 #include "core/banned.h"
 
 /* The largest Event Information we take: COMMIT_MAX_REFS of ours and
  * room for what an archive adds (Retrieve AE Title, ...). */
 #define REPORT_MAX (16u * 1024u * 1024u)
+/* How long the answers to the reports are given to leave before the
+ * lines are written. */
+#define FLUSH_MS 5000
 
 void
 commit_run_init(struct commit_run *cr)
@@ -33,6 +37,37 @@ tx_free(struct commit_tx *tx)
 	cs_free(tx);
 }
 
+/* What await_here and the listener say of an instance a report left
+ * out. */
+static const char NOT_NAMED[] = "the commitment report does not name it";
+
+/* Takes tx off cr's list (under its lock), keeping the order. */
+static void
+run_drop(struct commit_run *cr, const struct commit_tx *tx)
+{
+	size_t k;
+
+	for (k = 0; k < cr->n; k++)
+		if (cr->tx[k] == tx) {
+			memmove(&cr->tx[k], &cr->tx[k + 1],
+			    (cr->n - k - 1) * sizeof(*cr->tx));
+			cr->n--;
+			break;
+		}
+}
+
+/* tx, taken off its run's list, has its report and its request was
+ * answered: its lines go now, not at the end of the run (PS3.4 leaves
+ * reports to come at any time; a long run would hold every line).
+ * Never under a lock: a stalled reader of the lines must hold up
+ * neither the archive's answer nor the lanes. */
+static void
+settle(struct commit_tx *tx, struct send_report *rp)
+{
+	commit_tx_finish(tx, rp, STORESCU_UNCOMMITTED, NOT_NAMED);
+	tx_free(tx);
+}
+
 void
 commit_run_release(
     struct commit_run *cr, struct send_report *rp, const char *why)
@@ -47,6 +82,38 @@ commit_run_release(
 	cr->tx = NULL;
 	cr->n = cr->cap = 0;
 	pthread_mutex_destroy(&cr->mu);
+}
+
+void
+commit_run_expire(struct commit_run *cr, struct send_report *rp, uint64_t now)
+{
+	struct commit_tx *gone = NULL, **tail = &gone;
+	char why[64];
+	size_t k = 0;
+
+	pthread_mutex_lock(&cr->mu);
+	while (k < cr->n) {
+		struct commit_tx *tx = cr->tx[k];
+
+		if (!tx->asked || tx->reported || now < tx->deadline_ms) {
+			k++;
+			continue;
+		}
+		run_drop(cr, tx);
+		tx->next = NULL;
+		*tail = tx;
+		tail = &tx->next;
+	}
+	pthread_mutex_unlock(&cr->mu);
+	while (gone != NULL) {
+		struct commit_tx *tx = gone;
+
+		gone = tx->next;
+		snprintf(why, sizeof(why), "no commitment report within %d s",
+		    tx->timeout_ms / 1000);
+		commit_tx_finish(tx, rp, STORESCU_UNCOMMITTED, why);
+		tx_free(tx);
+	}
 }
 
 static void
@@ -164,9 +231,34 @@ commit_rx_init(struct commit_rx *x, struct ul_assoc *a, struct commit_tx **tx,
 }
 
 void
+commit_settled_report(struct commit_tx *list, struct send_report *rp)
+{
+	while (list != NULL) {
+		struct commit_tx *tx = list;
+
+		list = tx->next;
+		settle(tx, rp);
+	}
+}
+
+void
 commit_rx_release(struct commit_rx *x)
 {
+	commit_settled_report(x->settled, x->rp);
+	x->settled = NULL;
 	wr_release(&x->ds);
+}
+
+/* Adds tx, settled, to x's list (at its end: the order they came). */
+static void
+settled_add(struct commit_rx *x, struct commit_tx *tx)
+{
+	struct commit_tx **p = &x->settled;
+
+	while (*p != NULL)
+		p = &(*p)->next;
+	tx->next = NULL;
+	*p = tx;
 }
 
 static int
@@ -218,26 +310,6 @@ on_ref(void *ctx, int failed, const struct commit_ref *ref)
 	return 0;
 }
 
-/* tx of cr (under its lock) has its report and its request was
- * answered: its lines go now, not at the end of the run (PS3.4 leaves
- * reports to come at any time; a long run would hold every line). */
-static void
-settle(struct commit_run *cr, struct commit_tx *tx, struct send_report *rp)
-{
-	size_t k;
-
-	for (k = 0; k < cr->n; k++)
-		if (cr->tx[k] == tx) {
-			memmove(&cr->tx[k], &cr->tx[k + 1],
-			    (cr->n - k - 1) * sizeof(*cr->tx));
-			cr->n--;
-			break;
-		}
-	commit_tx_finish(tx, rp, STORESCU_UNCOMMITTED,
-	    "the commitment report does not name it");
-	tx_free(tx);
-}
-
 static struct commit_tx *
 find_tx(struct commit_rx *x, const char *uid)
 {
@@ -275,8 +347,10 @@ apply(struct commit_rx *x)
 		return 0x0110;
 	tx->reported = 1;
 	x->got++;
-	if (x->cr != NULL && x->rp != NULL && tx->asked)
-		settle(x->cr, tx, x->rp);
+	if (x->cr != NULL && x->rp != NULL && tx->asked) {
+		run_drop(x->cr, tx);
+		settled_add(x, tx);
+	}
 	return 0x0000;
 }
 
@@ -424,6 +498,10 @@ await_here(struct commit_tx **tx, size_t n, struct scu_session *s,
 	int rc;
 
 	rc = scu_serve(s, all_reported, &sc, timeout_ms, &e);
+	/* the answer to the last report out first: a reader slow to take
+	 * the lines must not keep it from the archive */
+	if (s->r.pump_ready && !s->r.pump.closed)
+		(void)pump_flush(&s->r.pump, FLUSH_MS, NULL);
 	if (rc == CS_E_TIMEOUT)
 		snprintf(why, sizeof(why), "no commitment report within %d s",
 		    timeout_ms / 1000);
@@ -432,8 +510,7 @@ await_here(struct commit_tx **tx, size_t n, struct scu_session *s,
 		    e.code ? e.msg : "");
 	for (k = 0; k < n; k++)
 		commit_tx_finish(tx[k], rp, STORESCU_UNCOMMITTED,
-		    tx[k]->reported ? "the commitment report does not name it"
-				    : why);
+		    tx[k]->reported ? NOT_NAMED : why);
 }
 
 int
@@ -459,6 +536,7 @@ to_listener(struct commit_run *cr, struct commit_tx *tx, int timeout_ms)
 	int rc;
 
 	tx->deadline_ms = net_now_ms() + (uint64_t)timeout_ms;
+	tx->timeout_ms = timeout_ms;
 	pthread_mutex_lock(&cr->mu);
 	rc = commit_run_add(cr, tx);
 	pthread_mutex_unlock(&cr->mu);
@@ -469,14 +547,8 @@ to_listener(struct commit_run *cr, struct commit_tx *tx, int timeout_ms)
 static void
 from_listener(struct commit_run *cr, struct commit_tx *tx)
 {
-	size_t k;
-
 	pthread_mutex_lock(&cr->mu);
-	for (k = 0; k < cr->n; k++)
-		if (cr->tx[k] == tx) {
-			cr->tx[k] = cr->tx[--cr->n];
-			break;
-		}
+	run_drop(cr, tx);
 	pthread_mutex_unlock(&cr->mu);
 }
 
@@ -529,8 +601,13 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 			 * already (a report before the N-ACTION's answer) */
 			pthread_mutex_lock(&cr->mu);
 			c->asked = 1;
-			if (c->reported)
-				settle(cr, c, rp);
+			c->deadline_ms = net_now_ms() + (uint64_t)timeout_ms;
+			if (c->reported) {
+				run_drop(cr, c);
+				x->rp =
+				    rp; /* its lines go where the run's do */
+				settled_add(x, c);
+			}
 			pthread_mutex_unlock(&cr->mu);
 			continue;
 		}

@@ -46,6 +46,8 @@ struct commit_tx {
 	int reported;         /* its N-EVENT-REPORT arrived */
 	int asked;            /* its N-ACTION was answered Success */
 	uint64_t deadline_ms; /* net_now_ms() at which it is given up */
+	int timeout_ms;       /* --commit-timeout: from the request's answer */
+	struct commit_tx *next; /* in a commit_rx's settled list */
 };
 
 /* The transactions of one run waiting on the listener. */
@@ -59,6 +61,11 @@ void commit_run_init(struct commit_run *cr);
 /* Adds tx (owned by cr from now on; the caller holds cr->mu when the
  * listener runs).  0 or CS_E_NOMEM. */
 int commit_run_add(struct commit_run *cr, struct commit_tx *tx);
+/* The listener's tick: reports the transactions of cr asked for whose
+ * deadline passed before now as uncommitted and frees them (their lines
+ * written outside cr's lock). */
+void
+commit_run_expire(struct commit_run *cr, struct send_report *rp, uint64_t now);
 /* Reports what is left as uncommitted (why) and frees everything. */
 void commit_run_release(
     struct commit_run *cr, struct send_report *rp, const char *why);
@@ -111,6 +118,11 @@ struct commit_rx {
 	struct dimse_cmd cmd;
 	struct wr ds; /* its Event Information */
 	size_t got;   /* reports applied */
+	/* with cr: the transactions settled here (reported and answered,
+	 * off cr's list), linked by next: their lines go when x is
+	 * released, once its association is over, so that a stalled
+	 * reader of the lines holds up no answer, lane or lock */
+	struct commit_tx *settled;
 	storescu_log_fn trace;
 	void *trace_user;
 	int trace_rq; /* trace the requests too (no session does) */
@@ -119,7 +131,10 @@ extern const struct dimse_rx_callbacks commit_rx_cb;
 
 void commit_rx_init(struct commit_rx *x, struct ul_assoc *a,
     struct commit_tx **tx, size_t n, struct commit_run *cr);
+/* Reports the transactions settled on x (x->settled) and frees x. */
 void commit_rx_release(struct commit_rx *x);
+/* Reports and frees the settled transactions of list (linked by next). */
+void commit_settled_report(struct commit_tx *list, struct send_report *rp);
 
 /*
  * The listener (commit_listen.c): serves the archive's associations on
@@ -153,6 +168,9 @@ struct commit_listener {
 	/* it applied a report: given time to release at the end */
 	int conn_got[COMMIT_LISTEN_CONN_MAX]; /* under mu */
 	int n_conn;                           /* under mu */
+	/* connection threads still running: one that has left its slot
+	 * may still be writing its lines (under mu) */
+	int n_thr;
 };
 int commit_listen_start(struct commit_listener *l, struct cs_err *err);
 /* Sets lanes_done and waits for the listener to end. */

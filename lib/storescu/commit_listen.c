@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -20,8 +21,6 @@
 #define CONN_MAX_MS 60000
 /* How often the listener looks whether it may end. */
 #define TICK_MS 200
-/* How often it looks for a free slot when all are taken. */
-#define FULL_WAIT_MS 20
 /* How long a connection that brought a report is given, at the end,
  * to release (the ACSE timeout if shorter). */
 #define RELEASE_WAIT_MS 2000
@@ -115,9 +114,10 @@ on_release_rq(void *user)
 	return ul_release_response(c->a) == 0 ? 0 : -1;
 }
 
-/* One connection, to its end (the caller closes fd). */
+/* One connection, to its end (the caller closes fd); *settled gets the
+ * transactions whose reports it answered, to be reported. */
 static void
-serve(struct commit_listener *l, int fd, int slot)
+serve(struct commit_listener *l, int fd, int slot, struct commit_tx **settled)
 {
 	static const struct ul_callbacks cb = {
 		.on_associate_rq = on_rq,
@@ -178,6 +178,8 @@ serve(struct commit_listener *l, int fd, int slot)
 	pump_linger(&p, 1000);
 	pump_release(&p);
 	dimse_rx_release(&c.rx);
+	*settled = c.x.settled;
+	c.x.settled = NULL;
 	commit_rx_release(&c.x);
 	ul_assoc_free(c.a);
 }
@@ -209,9 +211,10 @@ static void *
 serve_thread(void *arg)
 {
 	struct conn_arg a = *(struct conn_arg *)arg;
+	struct commit_tx *settled = NULL;
 
 	cs_free(arg);
-	serve(a.l, a.fd, a.slot);
+	serve(a.l, a.fd, a.slot, &settled);
 	/* the slot is freed before the fd: never cut a reused number */
 	pthread_mutex_lock(&a.l->mu);
 	a.l->conn_fd[a.slot] = -1;
@@ -219,6 +222,13 @@ serve_thread(void *arg)
 	close(a.fd);
 	pthread_mutex_lock(&a.l->mu);
 	a.l->n_conn--;
+	pthread_cond_broadcast(&a.l->cv);
+	pthread_mutex_unlock(&a.l->mu);
+	/* the lines last, the slot free: a reader slow to take them
+	 * holds up no other archive's association */
+	commit_settled_report(settled, a.l->rp);
+	pthread_mutex_lock(&a.l->mu);
+	a.l->n_thr--;
 	pthread_cond_broadcast(&a.l->cv);
 	pthread_mutex_unlock(&a.l->mu);
 	return NULL;
@@ -242,6 +252,7 @@ start_conn(struct commit_listener *l, int fd)
 		l->conn_fd[slot] = fd;
 		l->conn_got[slot] = 0;
 		l->n_conn++;
+		l->n_thr++;
 	}
 	pthread_mutex_unlock(&l->mu);
 	a->l = l;
@@ -254,6 +265,7 @@ start_conn(struct commit_listener *l, int fd)
 		pthread_mutex_lock(&l->mu);
 		l->conn_fd[slot] = -1;
 		l->n_conn--;
+		l->n_thr--;
 		pthread_mutex_unlock(&l->mu);
 	}
 	return -1;
@@ -271,27 +283,47 @@ cut_conns(struct commit_listener *l, int all)
 			net_cut(l->conn_fd[k]);
 }
 
+/* Waits on l->cv (under l->mu) up to ms: a connection ending wakes it. */
+static void
+cv_wait_ms(struct commit_listener *l, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	(void)pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+}
+
 static void *
 run(void *arg)
 {
 	struct commit_listener *l = arg;
 	struct cs_err e = { 0, "" };
-	int fd, full, waited, wait_ms = RELEASE_WAIT_MS;
+	int fd, full, wait_ms = RELEASE_WAIT_MS;
+	uint64_t until;
 
 	if (l->cfg->acse_timeout_ms > 0 && l->cfg->acse_timeout_ms < wait_ms)
 		wait_ms = l->cfg->acse_timeout_ms;
 
 	while (!over(l)) {
+		/* what waited past its deadline is reported now, not held
+		 * to the end of the run */
+		commit_run_expire(l->cr, l->rp, net_now_ms());
 		/* every slot taken: the next archive is not accepted (and
 		 * cut) but left in the backlog until one ends, so that a
 		 * burst of reports on as many associations loses none */
 		pthread_mutex_lock(&l->mu);
 		full = l->n_conn >= COMMIT_LISTEN_CONN_MAX;
+		if (full)
+			cv_wait_ms(l, TICK_MS);
 		pthread_mutex_unlock(&l->mu);
-		if (full) {
-			net_sleep_ms(FULL_WAIT_MS);
+		if (full)
 			continue;
-		}
 		if (net_wait_readable(l->fd, TICK_MS) <= 0)
 			continue;
 		fd = net_accept(l->fd, &e);
@@ -303,13 +335,11 @@ run(void *arg)
 	 * answered), then cut */
 	pthread_mutex_lock(&l->mu);
 	cut_conns(l, 0);
-	for (waited = 0; waited < wait_ms && l->n_conn > 0; waited += 20) {
-		pthread_mutex_unlock(&l->mu);
-		net_sleep_ms(20);
-		pthread_mutex_lock(&l->mu);
-	}
+	until = net_now_ms() + (uint64_t)wait_ms;
+	while (l->n_conn > 0 && net_now_ms() < until)
+		cv_wait_ms(l, (int)(until - net_now_ms()));
 	cut_conns(l, 1);
-	while (l->n_conn > 0)
+	while (l->n_conn > 0 || l->n_thr > 0)
 		pthread_cond_wait(&l->cv, &l->mu);
 	pthread_mutex_unlock(&l->mu);
 	return NULL;
@@ -318,11 +348,13 @@ run(void *arg)
 int
 commit_listen_start(struct commit_listener *l, struct cs_err *err)
 {
+	pthread_condattr_t ca;
 	int k;
 
 	l->lanes_done = 0;
 	l->tls = NULL;
 	l->n_conn = 0;
+	l->n_thr = 0;
 	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
 		l->conn_fd[k] = -1;
 	if (l->cfg->tls.enabled) {
@@ -334,7 +366,10 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 			return err != NULL && err->code ? err->code : CS_E_TLS;
 	}
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_cond_init(&l->cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (net_thread_start(&l->th, run, l) != 0) {
 		pthread_cond_destroy(&l->cv);
 		pthread_mutex_destroy(&l->mu);

@@ -18,7 +18,7 @@
 /* The transaction of cr named uid, made when new; NULL when out of
  * memory. */
 static struct commit_tx *
-tx_of(struct commit_run *cr, const char *uid, uint64_t deadline)
+tx_of(struct commit_run *cr, const char *uid, int timeout_ms)
 {
 	struct commit_tx *tx;
 	size_t k;
@@ -31,7 +31,8 @@ tx_of(struct commit_run *cr, const char *uid, uint64_t deadline)
 		return NULL;
 	snprintf(tx->uid, sizeof(tx->uid), "%s", uid);
 	tx->asked = 1;
-	tx->deadline_ms = deadline;
+	tx->deadline_ms = net_now_ms() + (uint64_t)timeout_ms;
+	tx->timeout_ms = timeout_ms;
 	if (commit_run_add(cr, tx) != 0) {
 		cs_free(tx);
 		return NULL;
@@ -42,7 +43,7 @@ tx_of(struct commit_run *cr, const char *uid, uint64_t deadline)
 /* The transactions of p[], each input held as stored. */
 static int
 load(struct commit_run *cr, struct send_report *rep,
-    const struct storescu_pending *p, size_t n, uint64_t deadline,
+    const struct storescu_pending *p, size_t n, int timeout_ms,
     struct cs_err *err)
 {
 	struct storescu_result r;
@@ -56,7 +57,7 @@ load(struct commit_run *cr, struct send_report *rep,
 			return cs_err_set(err, CS_E_INVAL,
 			    "pending input %zu ('%s'): not a valid UID", i + 1,
 			    p[i].path);
-		tx = tx_of(cr, p[i].transaction_uid, deadline);
+		tx = tx_of(cr, p[i].transaction_uid, timeout_ms);
 		report_result_init(&r, rep, i,
 		    p[i].status == 0 ? STORESCU_STORED : STORESCU_WARNING);
 		r.has_status = 1;
@@ -100,8 +101,7 @@ storescu_commit_wait(const struct storescu_config *cfg,
 	report_init(&rep, opts, &src, sum);
 	commit_run_init(&cr);
 	if (rc == 0)
-		rc = load(
-		    &cr, &rep, p, n, net_now_ms() + (uint64_t)timeout, err);
+		rc = load(&cr, &rep, p, n, timeout, err);
 	memset(&l, 0, sizeof(l));
 	l.fd = opts->commit_listen_fd;
 	l.cfg = cfg;

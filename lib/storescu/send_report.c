@@ -24,6 +24,7 @@ report_init(struct send_report *rp, const struct storescu_send_opts *o,
 	rp->t0 = net_now_us();
 	sum->inputs = src->n;
 	pthread_mutex_init(&rp->mu, NULL);
+	pthread_mutex_init(&rp->out_mu, NULL);
 }
 
 void
@@ -31,6 +32,7 @@ report_release(struct send_report *rp)
 {
 	rp->sum->elapsed_us = net_now_us() - rp->t0;
 	pthread_mutex_destroy(&rp->mu);
+	pthread_mutex_destroy(&rp->out_mu);
 }
 
 void
@@ -110,18 +112,23 @@ count(struct storescu_summary *s, const struct storescu_result *r)
 void
 report_emit(struct send_report *rp, struct storescu_result *r, int planned)
 {
+	struct storescu_progress prog;
+
+	pthread_mutex_lock(&rp->out_mu);
 	pthread_mutex_lock(&rp->mu);
 	count(rp->sum, r);
-	if (rp->o->on_result != NULL)
-		rp->o->on_result(rp->o->user, r);
 	if (planned) {
 		rp->prog.files_done++;
 		rp->prog.bytes_done += rp->src->s[r->index - rp->base].bytes;
 		rp->prog.elapsed_us = net_now_us() - rp->t0;
-		if (rp->o->on_progress != NULL)
-			rp->o->on_progress(rp->o->user, &rp->prog);
 	}
+	prog = rp->prog;
 	pthread_mutex_unlock(&rp->mu);
+	if (rp->o->on_result != NULL)
+		rp->o->on_result(rp->o->user, r);
+	if (planned && rp->o->on_progress != NULL)
+		rp->o->on_progress(rp->o->user, &prog);
+	pthread_mutex_unlock(&rp->out_mu);
 }
 
 void

@@ -27,6 +27,10 @@ struct send_report {
 	struct storescu_progress prog;
 	uint64_t t0;
 	pthread_mutex_t mu;
+	/* held while a result line is written (taken before mu, never
+	 * under it): a reader slow to take the lines stalls only those
+	 * that write one, not a lane counting its association */
+	pthread_mutex_t out_mu;
 	int worst_rc;
 	struct cs_err worst;
 	int some_accepted; /* an association accepted a storage context */

@@ -118,6 +118,34 @@ transaction 2.25.4343"
 	grep -q "request '2.25.4343' reuses the Transaction UID of a report still owed: its 2 instances failed (0131)" "$RECV_STDERR"
 }
 
+# bats test_tags=serial
+@test "dcmrecv commitment: while a duplicate's 0131 report is owed its Transaction UID stays taken, also once the first report is gone: a third request with it gets 0131" {
+	start_dcmrecv --commit -v
+	send "$IN/1.dcm" "$IN/2.dcm"
+	"$RQ" -d 30000 -t 2.25.4646 "$RECV_PORT" $CLS:$U.1 >"$BATS_TEST_TMPDIR/first.out" &
+	local first=$!
+	track_pid $first
+	wait_for_line "$BATS_TEST_TMPDIR/first.out" "transaction 2.25.4646" 30
+	# the duplicate holds its answer too: its 0131 report stays owed
+	"$RQ" -d 30000 -t 2.25.4646 "$RECV_PORT" $CLS:$U.2 >"$BATS_TEST_TMPDIR/second.out" &
+	local second=$!
+	track_pid $second
+	wait_for_line "$BATS_TEST_TMPDIR/second.out" "transaction 2.25.4646" 30
+	grep -q "^failed $CLS $U.2 0131$" "$BATS_TEST_TMPDIR/second.out"
+	# the first's report goes (undeliverable): the duplicate's is owed
+	kill $first
+	wait $first || true
+	wait_for_line "$RECV_STDERR" "report '2.25.4646' for 'COMMITRQ' not delivered" 30
+	run -0 --separate-stderr "$RQ" -t 2.25.4646 "$RECV_PORT" $CLS:$U.2
+	assert_output "action 0000
+event 2
+failed $CLS $U.2 0131
+transaction 2.25.4646"
+	kill $second
+	wait $second || true
+	stop_dcmrecv
+}
+
 @test "dcmrecv commitment: the index answers after a restart, with a layout of subdirectories" {
 	start_dcmrecv --commit --layout '{PatientID}/{SOPInstanceUID}.dcm'
 	send "$IN"/*.dcm
