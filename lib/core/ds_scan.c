@@ -12,6 +12,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h> /* vsnprintf only: no file I/O in core */
 #include <string.h>
 
@@ -239,7 +240,16 @@ ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
 {
 	size_t i;
 
-	memset(s, 0, sizeof(*s));
+	_Static_assert(offsetof(struct ds_scan, max_tag) ==
+		offsetof(struct ds_scan, walk) + sizeof(s->walk),
+	    "ds_scan_init clears what follows the walker from max_tag on");
+	/* all but the walker's levels, which ds_walk_init leaves to be
+	 * written before they are read: clearing its 256 would cost 4 KiB
+	 * a data set (it is started here at once, whatever enc is) */
+	memset(s, 0, offsetof(struct ds_scan, walk));
+	memset(&s->max_tag, 0, sizeof(*s) - offsetof(struct ds_scan, max_tag));
+	(void)ds_walk_init(
+	    &s->walk, DS_ENC_EVR_LE, DS_WALK_LEN_OPEN, DS_WALK_DATASET);
 	s->state = ST_ERROR;
 	s->err.code = CS_E_INVAL;
 	if (enc != DS_ENC_IVR_LE && enc != DS_ENC_EVR_LE &&
