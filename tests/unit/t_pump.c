@@ -327,6 +327,12 @@ START_TEST(a_file_that_shrinks_while_sent_is_an_io_error_not_sigbus)
 	    3 * MIB, &err, &ok), CS_E_IO);
 	ck_assert_str_eq(err.msg, "file ended before its dataset was sent");
 	ck_assert(ok);
+	/* cut where a window starts: the PDV header that goes with the
+	 * payload in one sendmsg finds no window to map */
+	ck_assert_int_eq(send_file(12 * MIB, 0, 12 * MIB, 3 * MIB / 2,
+	    4 * MIB, &err, &ok), CS_E_IO);
+	ck_assert_str_eq(err.msg, "file ended before its dataset was sent");
+	ck_assert(ok);
 }
 END_TEST
 
