@@ -345,3 +345,45 @@ fd_stats() {
 	stop_dcmrecv
 	[ "$(grep -c '^0000' "$BATS_TEST_TMPDIR/send.out")" -eq 12 ]
 }
+
+# mklarge FILE BYTES UID: a Part 10 Secondary Capture object, Explicit VR
+# LE, whose Pixel Data holds BYTES random bytes (BYTES even)
+mklarge() {
+	python3 - "$@" <<'PY'
+import os, struct, sys
+path, n, uid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def el(g, e, vr, v):
+    if vr == "OB":
+        return struct.pack("<HH2sHI", g, e, b"OB", 0, len(v)) + v
+    return struct.pack("<HH2sH", g, e, vr.encode(), len(v)) + v
+def ui(s):
+    b = s.encode()
+    return b + b"\0" if len(b) % 2 else b
+cls = "1.2.840.10008.5.1.4.1.1.7"
+ds = el(8, 0x16, "UI", ui(cls)) + el(8, 0x18, "UI", ui(uid)) + el(0x7FE0, 0x10, "OB", os.urandom(n))
+meta = el(2, 1, "OB", b"\0\1") + el(2, 2, "UI", ui(cls)) + el(2, 3, "UI", ui(uid)) \
+    + el(2, 0x10, "UI", ui("1.2.840.10008.1.2.1")) + el(2, 0x12, "UI", ui("2.25.1"))
+with open(path, "wb") as f:
+    f.write(b"\0" * 128 + b"DICM" + el(2, 0, "UL", struct.pack("<I", len(meta))) + meta + ds)
+PY
+}
+
+@test "dcmsend: a data set sent from its file mapping goes one write a PDV, the PDV header with its payload, never a 12-byte header alone (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local f=$BATS_TEST_TMPDIR/large.dcm t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-} got
+	# 3 MB: over the 1 MiB read into memory, so mapped; a dozen PDVs
+	mklarge "$f" 3000000 2.25.7101
+	start_dcmrecv
+	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+		run -0 --separate-stderr strace -f -e trace=sendto,sendmsg -o "$t" \
+		"$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$f"
+	[ "$(jq -r .status <<<"$output")" = 0000 ]
+	got=$(awk -F'\t' '$3 == "2.25.7101" { print $1 }' "$RECV_STDOUT")
+	same_dataset "$f" "$got"
+	# the P-DATA-TF and PDV item headers (12 bytes) each went with the
+	# payload after them: 2 calls a PDV before, 1 now
+	run grep -E '^[0-9]+ +send(to|msg)\(.*= 12$' "$t"
+	assert_failure
+	[ "$(grep -cE '^[0-9]+ +sendmsg\(' "$t")" -ge 11 ]
+	stop_dcmrecv
+}
