@@ -20,9 +20,10 @@
 #include "core/banned.h"
 
 /*
- * Data sets over PUMP_COPY_MAX go out by send(2) from a read-only mapping
- * of the file: no copy in user space, and the bytes are copied into the
- * socket when send is called.  sendfile(2) is never used for a file on
+ * Data sets over PUMP_COPY_MAX go out by sendmsg(2) from a read-only
+ * mapping of the file, each PDV's header with its payload (send_map): no
+ * copy in user space, and the bytes are copied into the socket when
+ * sendmsg is called.  sendfile(2) is never used for a file on
  * a plain socket: the socket would keep the page-cache pages until the
  * peer reads them, so a write to the file after our last check (see
  * storescu/session.c) would still reach the peer.  With sendfile the
