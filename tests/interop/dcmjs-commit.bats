@@ -90,6 +90,29 @@ committed() {
 	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -qx 'commitment failed: the archive gave no reason'
 }
 
+# A Warning (B000 here; 0001, 0107, 0116, Bxxx in PS3.7 C) answering the
+# N-ACTION means the request was taken: its lines said "refused ...
+# (Warning)", exit 7, and the report that came was never waited for.
+@test "dcmjs-commit: an N-ACTION answered B000 (Warning) is a request taken: the report waited for, every input committed with the warning in DETAIL, exit 0" {
+	send warn --commit-timeout 20
+	[ "$status" -eq 0 ]
+	committed 3
+	[ "$(grep -c $'\tcommitted; the archive took the commitment request with a warning: N-ACTION status B000: queued behind a migration$' <<<"$output")" -eq 3 ]
+	refute_output --partial refused
+	grep -qx report "$BATS_TEST_TMPDIR/scp.warn"
+}
+
+# A report for a Transaction UID we never asked (or was reported
+# already) is answered 0115 Invalid Argument Value (PS3.7 10.1.1.1.8: the
+# event information out of place), not 0110 Processing Failure, and
+# says why; the transaction of ours after it is still applied.
+@test "dcmjs-commit: a report for a Transaction UID nobody asked is answered 0115 with an Error Comment saying so; ours after it committed, exit 0" {
+	send stray
+	[ "$status" -eq 0 ]
+	committed 3
+	grep -qx $'stray-rsp\t0115\tno report awaited for this Transaction UID' "$BATS_TEST_TMPDIR/scp.stray"
+}
+
 # recv_commit [dcmrecv options] -- [commit-scu.js arguments]: dcmrecv
 # --commit, then commit-scu.js against it; its lines in $output.
 recv_commit() {

@@ -16,6 +16,10 @@
 //            once the requester released; prints "report-rsp STATUS"
 //   noreason the last requested instance failed without a Failure Reason
 //   never    no report at all
+//   warn     as ok, the N-ACTION answered B000 (a Warning) with an Error
+//            Comment
+//   stray    as ok, a report for a Transaction UID nobody asked first;
+//            prints "stray-rsp STATUS COMMENT" (its response)
 // One line per event on stdout: "action N" (instances requested), "report".
 "use strict";
 const dimse = require("dcmjs-dimse");
@@ -52,6 +56,10 @@ class CommitScp extends Scp {
     say("action", refs.length);
     const rsp = NActionResponse.fromRequest(req);
     rsp.setStatus(Status.Success);
+    if (mode === "warn") {
+      rsp.setStatus(0xb000);
+      rsp.setErrorComment("queued behind a migration");
+    }
     if (mode !== "early") cb(rsp);
     if (mode === "never") return;
     const item = (r) => ({
@@ -87,6 +95,19 @@ class CommitScp extends Scp {
       say("report");
       this.sendRequests(ev);
       setTimeout(() => cb(rsp), 50);
+      return;
+    }
+    if (mode === "stray") { // first a report for a transaction of nobody's
+      const st = new NEventReportRequest(COMMIT, COMMIT_INSTANCE, 1);
+      st.setDataset(new Dataset({ TransactionUID: "1.2.826.0.1.3680043.10.99.999",
+        ReferencedSOPSequence: ok }, ds.getTransferSyntaxUid()));
+      st.on("response", (r) => {
+        say("stray-rsp", r.getStatus().toString(16).padStart(4, "0"),
+          r.getErrorComment() || "");
+        say("report");
+        this.sendRequests(ev);
+      });
+      setTimeout(() => this.sendRequests(st), 50);
       return;
     }
     setTimeout(() => {
