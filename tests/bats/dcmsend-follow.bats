@@ -308,6 +308,60 @@ usage_error() {
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 0 ]
 }
 
+# A peer aborting every association, or answering A700: --follow went on
+# retrying (forever by default) with nothing on stderr but -v's notes,
+# where an unreachable peer is said at once.  Now one line when it
+# begins, while the retries go on, and one when something is stored.
+@test "dcmsend --follow: a peer aborting every association is said on stderr once, while the retries go on" {
+	require_netns
+	start_dcmrecv --abort-after 1
+	"$CSTORE_BIN/dcmsend" --follow --retry-for 60s --retry-delay 100 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" - </dev/null >"$W/send.out" 2>"$W/send.err" &
+	local pid=$! i seen=0 alive=0
+	track_pid "$pid"
+	for i in $(seq 1500); do
+		if grep -qs 'association 1 ended' "$W/send.err"; then
+			seen=1
+			break
+		fi
+		sleep 0.02
+	done
+	# some retries more: the line is not repeated for each
+	sleep 1
+	kill -0 "$pid" 2>/dev/null && alive=1
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ "$seen" -eq 1 ]
+	[ "$alive" -eq 1 ]
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: association 1 ended (association aborted by the peer.*): sending again for up to 60 s$" "$W/send.err")" -eq 1 ]
+	[ "$(grep -c 'ended\|out of resources' "$W/send.err")" -eq 1 ]
+	[ ! -s "$W/send.out" ]
+}
+
+@test "dcmsend --follow: a file the peer aborts on is said once when the aborts begin, once when a file is stored again; A700 said once; -q says neither" {
+	require_netns
+	local uid
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$W/spool/f2.dcm" | cut -f2)
+	start_dcmrecv --abort-on "$uid"
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm" - </dev/null
+	assert_line --regexp $'^aborted\t.*/f2\\.dcm\t.*\tno response after 8 attempts: '
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	grep -E ': association [0-9]+ ended \(association aborted by the peer|storing again' <<<"$stderr" >"$W/states"
+	[ "$(wc -l <"$W/states")" -eq 2 ]
+	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: association [0-9]+ ended \(association aborted by the peer.*\): sending again$" <(sed -n 1p "$W/states")
+	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: storing again after [0-9]+ s$" <(sed -n 2p "$W/states")
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" -q --follow --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm" - </dev/null
+	[[ $stderr != *"ended"* ]] && [[ $stderr != *"storing again"* ]]
+	stop_dcmrecv
+	start_dcmrecv --respond A700
+	run -1 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" - </dev/null
+	assert_output --regexp $'^A700\t.*/f1\\.dcm\t.*still out of resources after --retry-for'
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again for up to 1 s$" <<<"$stderr")" -eq 1 ]
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow --retry 1: files lost to aborted associations are aborted lines and exit 5, as without --follow" {
 	require_netns
