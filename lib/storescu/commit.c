@@ -84,11 +84,10 @@ commit_run_release(
 	pthread_mutex_destroy(&cr->mu);
 }
 
-void
-commit_run_expire(struct commit_run *cr, struct send_report *rp, uint64_t now)
+struct commit_tx *
+commit_run_expired(struct commit_run *cr, uint64_t now)
 {
 	struct commit_tx *gone = NULL, **tail = &gone;
-	char why[64];
 	size_t k = 0;
 
 	pthread_mutex_lock(&cr->mu);
@@ -105,6 +104,14 @@ commit_run_expire(struct commit_run *cr, struct send_report *rp, uint64_t now)
 		tail = &tx->next;
 	}
 	pthread_mutex_unlock(&cr->mu);
+	return gone;
+}
+
+void
+commit_expired_report(struct commit_tx *gone, struct send_report *rp)
+{
+	char why[64];
+
 	while (gone != NULL) {
 		struct commit_tx *tx = gone;
 

@@ -113,6 +113,37 @@ committed() {
 	grep -qx $'stray-rsp\t0115\tno report awaited for this Transaction UID' "$BATS_TEST_TMPDIR/scp.stray"
 }
 
+# The listener wrote the lines of a transaction past its deadline itself,
+# between two accepts: with stdout stalled it accepted nothing more, and
+# an archive's report for a transaction still awaited waited in the
+# backlog until that one had expired too.  The first association's 200
+# files are never reported (their lines, ~100 KB, fill the pipe at 5 s);
+# the second's report comes 3 s after its release, on a new association.
+@test "dcmjs-commit: the lines of an expired transaction, stalled on stdout, hold up no report: the next association's report still commits its files" {
+	local lport rc n i
+	lport=$(free_port)
+	# one class, one syntax: one context, so two associations
+	mkdir "$BATS_TEST_TMPDIR/in"
+	for i in $(seq 210); do
+		cp "${FILES[0]}" "$BATS_TEST_TMPDIR/in/file-number-$i-of-an-examination.dcm"
+	done
+	local -a all=("$BATS_TEST_TMPDIR"/in/*.dcm)
+	start_on_free_port "$BATS_TEST_TMPDIR/scp.late" node "$JS/commit-scp.js" "{PORT}" "skipfirst:$lport:3000"
+	DCMSEND_COMMIT_DELAY_MS=4000 "$CSTORE_BIN/dcmsend" -j 1 --per-assoc 200 --commit \
+		--commit-listen "127.0.0.1:$lport" --commit-timeout 5 --json 127.0.0.1 "$SERVER_PORT" "${all[@]}" \
+		2>"$BATS_TEST_TMPDIR/send.err" | { sleep 20; cat >"$BATS_TEST_TMPDIR/send.out"; }
+	rc=${PIPESTATUS[0]}
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$rc" -eq 7 ]
+	n=${#all[@]}
+	[ "$(wc -l <<<"$output")" -eq "$n" ]
+	[ "$(jq -r .detail <<<"$output" | grep -c '^no commitment report within 5 s$')" -eq 200 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq $((n - 200)) ]
+	grep -qx $'report-rsp\t0000' "$BATS_TEST_TMPDIR/scp.late"
+}
+
 # recv_commit [dcmrecv options] -- [commit-scu.js arguments]: dcmrecv
 # --commit, then commit-scu.js against it; its lines in $output.
 recv_commit() {
