@@ -477,6 +477,17 @@ untroubled(struct follow *f)
 	    (unsigned long long)((net_now_ms() - f->troubled_since_ms) / 1000));
 }
 
+/* An attempt of b ended: what its files answered A7xx count from. */
+static void
+busy_mark(struct batch *b)
+{
+	size_t j;
+
+	for (j = 0; j < b->n; j++)
+		if (!b->done[j] && b->state[j] == OBJ_BUSY)
+			b->busy_seen[j] = b->stored_n;
+}
+
 /* Sends the n probed inputs idx[] of run until each has its result. */
 static void
 send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
@@ -503,6 +514,9 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	 * restart: bounded per file, else it held the stream behind it for
 	 * --retry-for (forever) */
 	b.max_sends = f->o->retries_set ? f->o->retries + 1 : FOLLOW_MAX_SENDS;
+	/* but an archive short of room, storing others between a file's
+	 * A7xx answers, is not refusing it: those answers do not count */
+	b.busy_by_progress = 1;
 	while (b.left > 0) {
 		if (!f->open) {
 			rc = open_assoc(f, run, &b, &e);
@@ -524,10 +538,12 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 		f->some_accepted = 1;
 		stored = stored_so_far(run, &b);
 		dead = batch_send(&b, &f->s);
-		if (stored_so_far(run, &b) > stored)
+		busy_mark(&b);
+		if (stored_so_far(run, &b) > stored) {
 			untroubled(f);
-		else if ((dead && b.left > 0 && b.broken == NULL &&
-			     b.dead_rc != CS_E_IO) ||
+			busy_rounds = 0; /* --retry-for's clock, the backoff */
+		} else if ((dead && b.left > 0 && b.broken == NULL &&
+			       b.dead_rc != CS_E_IO) ||
 		    (!dead && b.busy > 0))
 			trouble(f, &b, dead); /* the peer's, not our file's */
 		if (dead) {

@@ -270,6 +270,30 @@ usage_error() {
 	[ "$(grep -c 'answered A700 for' "$RECV_STDERR")" -eq $((n0 + 1)) ]
 }
 
+# An archive short of room (every 2nd C-STORE answered A700) that stores
+# other files between a file's A7xx answers is not refusing that file:
+# it failed anyway once its requests reached the bound (--retry 2: 3;
+# ~90 s by default).  Now only A7xx answers with nothing stored since
+# the attempt before count.  f4 here: A700, A700 (f2 stored before it
+# in that attempt), A700 (alone), then stored.
+@test "dcmsend --follow: a file answered A700 while the archive stores others in between is sent until it is stored, its bound counting only answers with nothing stored in between" {
+	require_netns
+	start_dcmrecv --respond-every 2:A700
+	run -0 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --retry 2 --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2,3,4,5,6}.dcm - </dev/null
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 6 ]
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 6 ]
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/spool/f4.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/1.2.826.0.1.3680043.10.99.4.dcm")
+	# 11 requests: 6 stored, 5 answered A700 (f4 three times)
+	[ "$(grep -c 'answered A700 for' "$RECV_STDERR")" -eq 5 ]
+	# with nothing stored in between the bound holds: A700 every time
+	stop_dcmrecv
+	start_dcmrecv --respond A700
+	run -1 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --retry 2 --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2}.dcm - </dev/null
+	[ "$(grep -c $'^A700\t.*answered A700 on attempt 3; not sent again: 3 attempts at most$' <<<"$output")" -eq 2 ]
+}
+
 # A peer that aborts whenever one object comes: that file held the
 # stream for --retry-for (forever by default), without a line.
 @test "dcmsend --follow: a file the peer aborts on every time is aborted after 8 attempts; the others are sent, exit 5" {
