@@ -84,11 +84,10 @@ commit_run_release(
 	pthread_mutex_destroy(&cr->mu);
 }
 
-void
-commit_run_expire(struct commit_run *cr, struct send_report *rp, uint64_t now)
+struct commit_tx *
+commit_run_expired(struct commit_run *cr, uint64_t now)
 {
 	struct commit_tx *gone = NULL, **tail = &gone;
-	char why[64];
 	size_t k = 0;
 
 	pthread_mutex_lock(&cr->mu);
@@ -105,6 +104,14 @@ commit_run_expire(struct commit_run *cr, struct send_report *rp, uint64_t now)
 		tail = &tx->next;
 	}
 	pthread_mutex_unlock(&cr->mu);
+	return gone;
+}
+
+void
+commit_expired_report(struct commit_tx *gone, struct send_report *rp)
+{
+	char why[64];
+
 	while (gone != NULL) {
 		struct commit_tx *tx = gone;
 
@@ -322,9 +329,10 @@ find_tx(struct commit_rx *x, const char *uid)
 	return NULL;
 }
 
-/* Decodes the report in x->ds and applies it: the status to answer. */
+/* Decodes the report in x->ds and applies it: the status to answer,
+ * *comment its Error Comment (or NULL). */
 static uint16_t
-apply(struct commit_rx *x)
+apply(struct commit_rx *x, const char **comment)
 {
 	const struct ul_pc *pc = ul_accepted_pc(x->a, x->pcid);
 	enum ds_enc enc = DS_ENC_EVR_LE;
@@ -339,8 +347,14 @@ apply(struct commit_rx *x)
 	    commit_ds_decode(x->ds.p, x->ds.len, enc, uid, &cb, &e) != 0)
 		return 0x0110; /* Processing failure (PS3.7 C.4) */
 	tx = find_tx(x, uid);
-	if (tx == NULL)
-		return 0x0110; /* not one we wait for: say so, go on */
+	if (tx == NULL) {
+		/* not one we wait for (never asked, or reported already):
+		 * the Event Information's Transaction UID is the argument
+		 * out of place, 0115 (PS3.7 10.1.1.1.8); PS3.4 J.3.3 has no
+		 * code of its own.  Say so, go on. */
+		*comment = "no report awaited for this Transaction UID";
+		return 0x0115;
+	}
 	cb.on_ref = on_ref;
 	cb.ctx = tx;
 	if (commit_ds_decode(x->ds.p, x->ds.len, enc, uid, &cb, &e) != 0)
@@ -360,6 +374,7 @@ rx_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 	struct commit_rx *x = user;
 	struct dimse_cmd rsp;
 	struct cs_err e = { 0, "" };
+	const char *comment = NULL;
 	uint16_t status;
 	char line[400];
 
@@ -369,10 +384,12 @@ rx_dataset(void *user, uint8_t pcid, const uint8_t *data, size_t len, int last)
 		return 0;
 	if (x->cr != NULL)
 		pthread_mutex_lock(&x->cr->mu);
-	status = apply(x);
+	status = apply(x, &comment);
 	if (x->cr != NULL)
 		pthread_mutex_unlock(&x->cr->mu);
 	dimse_neventreport_rsp(&rsp, &x->cmd, status);
+	if (comment != NULL)
+		(void)dimse_cmd_set_error_comment(&rsp, comment);
 	if (x->trace != NULL) {
 		dimse_cmd_format(&rsp, line, sizeof(line));
 		x->trace(x->trace_user, line);
@@ -387,7 +404,9 @@ const struct dimse_rx_callbacks commit_rx_cb = {
 
 /* --- the request -------------------------------------------------------- */
 
-/* Sends the N-ACTION of tx on s: 0, or a reason in why and -1. */
+/* Sends the N-ACTION of tx on s: 0; 1 when it was taken with a
+ * Warning (the note in why); or a reason in why and -1 (-2: the
+ * archive refused it). */
 static int
 send_action(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
     char *why, size_t why_len)
@@ -438,6 +457,14 @@ send_action(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 
 		status_explain(rsp.status, "N-ACTION", &si);
 		cs_utf8_replace(rsp.error_comment, ec, sizeof(ec));
+		/* a Warning (0001, 0107, 0116, Bxxx: PS3.7 C.2) is an
+		 * action performed: its report is owed as after 0000 */
+		if (si.category == STATUS_WARNING) {
+			snprintf(why, why_len,
+			    "the archive took the commitment request with a warning: N-ACTION status %04X%s%s",
+			    rsp.status, ec[0] ? ": " : "", ec);
+			return 1;
+		}
 		snprintf(why, why_len,
 		    "the archive refused the commitment request: N-ACTION status %04X (%s)%s%s",
 		    rsp.status, status_category_name(si.category),
@@ -445,6 +472,16 @@ send_action(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 		return -2;
 	}
 	return 0;
+}
+
+/* The note of an N-ACTION answered with a Warning, in each line of tx. */
+static void
+warned(struct commit_tx *tx, const char *note)
+{
+	size_t k;
+
+	for (k = 0; k < tx->n; k++)
+		report_add_detail(tx->h[k].detail, "%s", note);
 }
 
 /* The held results of tx from first, at most COMMIT_MAX_REFS, moved
@@ -591,6 +628,15 @@ commit_request(struct commit_tx *tx, struct scu_session *s, uint8_t pcid,
 			    e.code ? e.msg : "out of memory");
 		else
 			rc = send_action(c, s, pcid, why, sizeof(why));
+		if (rc == 1) {          /* taken, with a warning */
+			if (cr != NULL) /* a report may be applied meanwhile */
+				pthread_mutex_lock(&cr->mu);
+			warned(c, why);
+			if (cr != NULL)
+				pthread_mutex_unlock(&cr->mu);
+			why[0] = '\0';
+			rc = 0;
+		}
 		if (rc == 0) {
 			asked(rp, c);
 			if (cr == NULL) {

@@ -61,11 +61,12 @@ void commit_run_init(struct commit_run *cr);
 /* Adds tx (owned by cr from now on; the caller holds cr->mu when the
  * listener runs).  0 or CS_E_NOMEM. */
 int commit_run_add(struct commit_run *cr, struct commit_tx *tx);
-/* The listener's tick: reports the transactions of cr asked for whose
- * deadline passed before now as uncommitted and frees them (their lines
- * written outside cr's lock). */
-void
-commit_run_expire(struct commit_run *cr, struct send_report *rp, uint64_t now);
+/* The listener's tick: takes the transactions of cr asked for whose
+ * deadline passed before now off its list (linked by next; NULL: none). */
+struct commit_tx *commit_run_expired(struct commit_run *cr, uint64_t now);
+/* Reports the transactions of list as uncommitted (no report within
+ * their timeout) and frees them.  Under no lock: it writes lines. */
+void commit_expired_report(struct commit_tx *list, struct send_report *rp);
 /* Reports what is left as uncommitted (why) and frees everything. */
 void commit_run_release(
     struct commit_run *cr, struct send_report *rp, const char *why);
@@ -169,8 +170,13 @@ struct commit_listener {
 	int conn_got[COMMIT_LISTEN_CONN_MAX]; /* under mu */
 	int n_conn;                           /* under mu */
 	/* connection threads still running: one that has left its slot
-	 * may still be writing its lines (under mu) */
+	 * may still be writing its lines (under mu); and the one writing
+	 * the lines of expired transactions */
 	int n_thr;
+	/* transactions past their deadline whose lines wait for the
+	 * thread writing them, and whether it runs (under mu) */
+	struct commit_tx *expired;
+	int printing;
 };
 int commit_listen_start(struct commit_listener *l, struct cs_err *err);
 /* Sets lanes_done and waits for the listener to end. */

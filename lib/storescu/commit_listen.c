@@ -299,6 +299,62 @@ cv_wait_ms(struct commit_listener *l, int ms)
 	(void)pthread_cond_timedwait(&l->cv, &l->mu, &ts);
 }
 
+/* Writes the lines of the expired transactions handed over, until none
+ * is left: a reader slow to take them holds up the writer only, not the
+ * listener accepting the next archive's association. */
+static void *
+expired_thread(void *arg)
+{
+	struct commit_listener *l = arg;
+	struct commit_tx *list;
+
+	pthread_mutex_lock(&l->mu);
+	while ((list = l->expired) != NULL) {
+		l->expired = NULL;
+		pthread_mutex_unlock(&l->mu);
+		commit_expired_report(list, l->rp);
+		pthread_mutex_lock(&l->mu);
+	}
+	l->printing = 0;
+	l->n_thr--;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+/* What waited past its deadline is reported now, not held to the end of
+ * the run: handed to the thread writing such lines (started if none
+ * runs; without one, written here). */
+static void
+expire(struct commit_listener *l)
+{
+	struct commit_tx *gone = commit_run_expired(l->cr, net_now_ms());
+	struct commit_tx **tail;
+	int start;
+
+	if (gone == NULL)
+		return;
+	pthread_mutex_lock(&l->mu);
+	for (tail = &l->expired; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = gone;
+	start = !l->printing;
+	if (start) {
+		l->printing = 1;
+		l->n_thr++;
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (!start || net_thread_detached(expired_thread, l, 0) == 0)
+		return;
+	pthread_mutex_lock(&l->mu);
+	gone = l->expired;
+	l->expired = NULL;
+	l->printing = 0;
+	l->n_thr--;
+	pthread_mutex_unlock(&l->mu);
+	commit_expired_report(gone, l->rp);
+}
+
 static void *
 run(void *arg)
 {
@@ -311,9 +367,7 @@ run(void *arg)
 		wait_ms = l->cfg->acse_timeout_ms;
 
 	while (!over(l)) {
-		/* what waited past its deadline is reported now, not held
-		 * to the end of the run */
-		commit_run_expire(l->cr, l->rp, net_now_ms());
+		expire(l);
 		/* every slot taken: the next archive is not accepted (and
 		 * cut) but left in the backlog until one ends, so that a
 		 * burst of reports on as many associations loses none */
@@ -355,6 +409,8 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 	l->tls = NULL;
 	l->n_conn = 0;
 	l->n_thr = 0;
+	l->expired = NULL;
+	l->printing = 0;
 	for (k = 0; k < COMMIT_LISTEN_CONN_MAX; k++)
 		l->conn_fd[k] = -1;
 	if (l->cfg->tls.enabled) {

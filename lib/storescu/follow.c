@@ -60,6 +60,10 @@ struct follow {
 	/* --commit: reports on the open association, while rx_on */
 	struct commit_rx rx;
 	int rx_on;
+	/* associations die, or files are answered A7xx, and nothing was
+	 * stored since (said once on stderr, as unreachable is) */
+	int troubled;
+	uint64_t troubled_since_ms;
 };
 
 static void state(struct follow *f, const char *fmt, ...)
@@ -416,6 +420,74 @@ died(struct follow *f, struct batch *b, struct deaths *d)
 	return 1;
 }
 
+/* What the peer stored of run so far: lines counted, results held for
+ * their commitment. */
+static size_t
+stored_so_far(const struct send_run *run, const struct batch *b)
+{
+	return run->rep.sum->stored + run->rep.sum->warning + b->held.n;
+}
+
+/* How long --retry-for lets a trouble go on, for its line. */
+static void
+retry_for_text(const struct follow *f, char *buf, size_t cap)
+{
+	if (f->fo->retry_for_ms < 0)
+		snprintf(buf, cap, "sending again");
+	else
+		snprintf(buf, cap, "sending again for up to %lld s",
+		    (long long)(f->fo->retry_for_ms / 1000));
+}
+
+/* b's attempt on association f->assoc stored nothing and left files to
+ * send again (it died, or they were answered A7xx): said on stderr
+ * once, until something is stored again.  A user tailing it saw
+ * nothing for --retry-for (forever by default). */
+static void
+trouble(struct follow *f, const struct batch *b, int dead)
+{
+	char again[64];
+	size_t j;
+
+	if (f->troubled)
+		return;
+	f->troubled = 1;
+	f->troubled_since_ms = net_now_ms();
+	retry_for_text(f, again, sizeof(again));
+	if (dead) {
+		state(f, "%s port %s: association %u ended (%s): %s",
+		    f->cfg->host, f->cfg->port, f->assoc, b->dead.msg, again);
+		return;
+	}
+	for (j = 0; j < b->n && b->state[j] != OBJ_BUSY; j++)
+		;
+	state(f, "%s port %s: out of resources (status %04X): %s", f->cfg->host,
+	    f->cfg->port, j < b->n ? b->status[j] : 0xA700, again);
+}
+
+/* Something was stored after a trouble: said once. */
+static void
+untroubled(struct follow *f)
+{
+	if (!f->troubled)
+		return;
+	f->troubled = 0;
+	state(f, "%s port %s: storing again after %llu s", f->cfg->host,
+	    f->cfg->port,
+	    (unsigned long long)((net_now_ms() - f->troubled_since_ms) / 1000));
+}
+
+/* An attempt of b ended: what its files answered A7xx count from. */
+static void
+busy_mark(struct batch *b)
+{
+	size_t j;
+
+	for (j = 0; j < b->n; j++)
+		if (!b->done[j] && b->state[j] == OBJ_BUSY)
+			b->busy_seen[j] = b->stored_n;
+}
+
 /* Sends the n probed inputs idx[] of run until each has its result. */
 static void
 send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
@@ -426,7 +498,8 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	unsigned busy_rounds = 0;
 	uint64_t busy_since = 0;
 	struct deaths deaths = { 0, 0, n };
-	int rc;
+	size_t stored;
+	int rc, dead;
 
 	if (batch_init_files(&b, run, &f->plan->set[0], idx, n, f->assoc) !=
 	    0) {
@@ -441,6 +514,9 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	 * restart: bounded per file, else it held the stream behind it for
 	 * --retry-for (forever) */
 	b.max_sends = f->o->retries_set ? f->o->retries + 1 : FOLLOW_MAX_SENDS;
+	/* but an archive short of room, storing others between a file's
+	 * A7xx answers, is not refusing it: those answers do not count */
+	b.busy_by_progress = 1;
 	while (b.left > 0) {
 		if (!f->open) {
 			rc = open_assoc(f, run, &b, &e);
@@ -460,7 +536,17 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 			break;
 		}
 		f->some_accepted = 1;
-		if (batch_send(&b, &f->s)) {
+		stored = stored_so_far(run, &b);
+		dead = batch_send(&b, &f->s);
+		busy_mark(&b);
+		if (stored_so_far(run, &b) > stored) {
+			untroubled(f);
+			busy_rounds = 0; /* --retry-for's clock, the backoff */
+		} else if ((dead && b.left > 0 && b.broken == NULL &&
+			       b.dead_rc != CS_E_IO) ||
+		    (!dead && b.busy > 0))
+			trouble(f, &b, dead); /* the peer's, not our file's */
+		if (dead) {
 			report_note(&run->rep, "association %u ended: %s",
 			    f->assoc, b.dead.msg);
 			scu_abort(&f->s);

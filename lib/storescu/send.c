@@ -32,11 +32,14 @@ static void *
 run_lane(void *arg)
 {
 	struct lane *l = arg;
+	struct send_carry carry;
 	size_t k;
 
+	memset(&carry, 0, sizeof(carry));
 	for (k = 0; k < l->run->plan->n_assoc; k++)
 		if (l->run->plan->assoc[k].lane == l->lane)
-			send_run_assoc(l->run, k);
+			send_run_assoc(l->run, k, &carry);
+	send_carry_give_up(l->run, &carry);
 	return NULL;
 }
 

@@ -53,8 +53,20 @@ int send_run_init(struct send_run *run, const struct storescu_config *cfg,
 int send_probe_inputs(
     struct send_run *run, struct propose_input *pin, struct cs_err *err);
 
+/* --commit: what a lane's association stored before it died, never
+ * asked for: asked on the lane's next association, or given up (why)
+ * when there is none. */
+struct send_carry {
+	struct commit_tx held;
+	char why[CS_ERR_MSG_MAX + 80];
+};
+
 /* Opens planned association k (with retries) and sends its files;
- * every one of them gets its result (send_assoc.c). */
-void send_run_assoc(struct send_run *run, size_t k);
+ * every one of them gets its result, but stored ones whose association
+ * died before their commitment request: moved to carry, which held
+ * ones of the lane's earlier association come from (send_assoc.c). */
+void send_run_assoc(struct send_run *run, size_t k, struct send_carry *carry);
+/* The lane is done: what carry holds is uncommitted, never asked. */
+void send_carry_give_up(struct send_run *run, struct send_carry *carry);
 
 #endif

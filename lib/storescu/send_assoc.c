@@ -190,6 +190,42 @@ batch_commit(struct batch *b, struct scu_session *s, struct commit_rx *x)
 }
 
 void
+send_carry_give_up(struct send_run *run, struct send_carry *carry)
+{
+	char why[CS_ERR_MSG_MAX + 128];
+
+	if (carry->held.n > 0) {
+		snprintf(why, sizeof(why),
+		    "no commitment request: the association ended: %s",
+		    carry->why);
+		commit_tx_finish(
+		    &carry->held, &run->rep, STORESCU_UNCOMMITTED, why);
+	}
+	cs_free(carry->held.h);
+	memset(&carry->held, 0, sizeof(carry->held));
+}
+
+/* The end of b's association(s): what was stored and never asked for
+ * (an association died, or the next one, that was to ask for what an
+ * earlier one stored, never opened) goes to carry, for the lane's next
+ * association. */
+static void
+carry_over(struct batch *b, struct send_carry *carry)
+{
+	if (b->held.n == 0)
+		return;
+	if (b->death_rc != 0)
+		snprintf(carry->why, sizeof(carry->why), "%s", b->death.msg);
+	else if (carry->why[0] == '\0') {
+		batch_commit_give_up(b);
+		return;
+	}
+	cs_free(carry->held.h);
+	carry->held = b->held;
+	memset(&b->held, 0, sizeof(b->held));
+}
+
+void
 batch_commit_give_up(struct batch *b)
 {
 	char why[CS_ERR_MSG_MAX + 80];
@@ -221,11 +257,14 @@ batch_init_files(struct batch *b, struct send_run *run,
 	b->sends = cs_calloc(n, sizeof(*b->sends));
 	b->state = cs_calloc(n, sizeof(*b->state));
 	b->status = cs_calloc(n, sizeof(*b->status));
+	b->busy_seen = cs_calloc(n, sizeof(*b->busy_seen));
+	b->busy_counted = cs_calloc(n, sizeof(*b->busy_counted));
 	b->ring = cs_calloc(SCU_WINDOW_MAX, sizeof(*b->ring));
 	if (run->o->commit && commit_contexts(b) != 0)
 		return CS_E_NOMEM;
 	return b->done == NULL || b->sends == NULL || b->state == NULL ||
-		b->status == NULL || b->ring == NULL
+		b->status == NULL || b->ring == NULL || b->busy_seen == NULL ||
+		b->busy_counted == NULL
 	    ? CS_E_NOMEM
 	    : 0;
 }
@@ -247,6 +286,8 @@ batch_release(struct batch *b)
 	cs_free(b->sends);
 	cs_free(b->state);
 	cs_free(b->status);
+	cs_free(b->busy_seen);
+	cs_free(b->busy_counted);
 	cs_free(b->ring);
 	cs_free(b->held.h);
 	cs_free(b->pcs);
@@ -506,7 +547,7 @@ grace_again(struct send_run *run, const struct batch *b, unsigned *grace,
  * --retry associations in a row may fail to get any file further.
  */
 void
-send_run_assoc(struct send_run *run, size_t k)
+send_run_assoc(struct send_run *run, size_t k, struct send_carry *carry)
 {
 	unsigned retries = run->o->retries, fails = 0, ended, grace = 0;
 	int recent;
@@ -524,6 +565,10 @@ send_run_assoc(struct send_run *run, size_t k)
 			    b.assoc, "out of memory", 1);
 		batch_release(&b);
 		return;
+	}
+	if (carry->held.n > 0) { /* the lane's last association died */
+		b.held = carry->held;
+		memset(&carry->held, 0, sizeof(carry->held));
 	}
 	for (b.attempt = 0; b.left > 0; b.attempt++) {
 		if (b.attempt > 0 && !now) {
@@ -585,7 +630,7 @@ send_run_assoc(struct send_run *run, size_t k)
 			batch_give_up(&b, msg);
 		}
 	}
-	batch_commit_give_up(&b);
+	carry_over(&b, carry);
 	/* a file lost to a dying association: exit 5, however many got in */
 	if (b.lost > 0 && b.death_rc != 0)
 		report_failure(&run->rep, report_mid_way(b.death_rc), &b.death);

@@ -54,6 +54,17 @@ struct batch {
 	unsigned char *state; /* per file: enum obj_state */
 	uint16_t *status;     /* per file: the A7xx of an OBJ_BUSY one */
 	unsigned max_sends;   /* --retry + 1 (--follow: FOLLOW_MAX_SENDS) */
+	/* --follow: an A7xx counts against max_sends only when nothing of
+	 * b was stored since the attempt that refused the file last ended
+	 * (an archive storing others meanwhile is short of room, not
+	 * refusing this file for good); stores in that attempt itself do
+	 * not count, as a file too large for the archive goes beside small
+	 * ones that fit */
+	int busy_by_progress;
+	size_t stored_n;        /* files of b stored so far */
+	size_t *busy_seen;      /* per file: stored_n when the attempt that
+	                      answered it A7xx last ended (follow.c) */
+	unsigned *busy_counted; /* per file: its A7xx answers counted */
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */

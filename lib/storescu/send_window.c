@@ -53,12 +53,28 @@ transient_status(uint16_t status)
 	return (status & 0xFF00) == 0xA700;
 }
 
+/* File j was answered A7xx: is it sent again?  While its requests are
+ * under max_sends; with busy_by_progress, while its A7xx answers are
+ * that came with nothing else of b stored since the attempt that
+ * refused it last ended (the first counts always). */
+static int
+busy_again(struct batch *b, size_t j)
+{
+	if (!b->busy_by_progress)
+		return b->sends[j] < b->max_sends;
+	if (b->busy_counted[j] == 0 || b->stored_n == b->busy_seen[j])
+		b->busy_counted[j]++;
+	return b->busy_counted[j] < b->max_sends;
+}
+
 /* Reports a flight's result as final. */
 static void
 land(struct batch *b, struct flight *f)
 {
 	if (f->r.ms == 0)
 		f->r.ms = (unsigned)((net_now_us() - f->t0) / 1000);
+	if (storescu_outcome_stored(f->r.outcome))
+		b->stored_n++;
 	/* --commit: a stored result waits for its commitment (commit.h) */
 	if (!b->run->o->commit || !storescu_outcome_stored(f->r.outcome) ||
 	    commit_hold(&b->held, &f->r) != 0)
@@ -686,8 +702,7 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 		land(b, f);
 		return;
 	}
-	if (matches && transient_status(rsp->status) &&
-	    b->sends[f->j] < b->max_sends) {
+	if (matches && transient_status(rsp->status) && busy_again(b, f->j)) {
 		report_note(&b->run->rep,
 		    "'%s': status %04X, will send it again",
 		    b->run->src.paths[b->idx[f->j]], rsp->status);
@@ -697,7 +712,13 @@ finish_one(struct batch *b, struct flight *f, const struct dimse_cmd *rsp)
 		return;
 	}
 	status_outcome(f, rsp->status);
-	if (matches && transient_status(rsp->status) && b->sends[f->j] > 1)
+	if (matches && transient_status(rsp->status) && b->sends[f->j] > 1 &&
+	    b->busy_by_progress && b->busy_counted[f->j] < b->sends[f->j])
+		report_add_detail(f->detail,
+		    "answered %04X on attempt %u; not sent again: %u attempts "
+		    "at most with nothing else stored in between",
+		    rsp->status, b->sends[f->j], b->max_sends);
+	else if (matches && transient_status(rsp->status) && b->sends[f->j] > 1)
 		report_add_detail(f->detail,
 		    "answered %04X on attempt %u; not sent again: %u attempts "
 		    "at most",

@@ -319,3 +319,21 @@ transaction 2.25.96"
 	grep -q "association 2: aborted by the peer" "$RECV_STDERR"
 	grep -q "report '2.25.96' sent to 'COMMITRQ' at 127.0.0.1 port" "$RECV_STDERR"
 }
+
+# The receiver remembers the Transaction UID of each report it owes (to
+# tell a reused one, 0131); 256 at once at most, and a request beyond
+# them is refused 0213 Resource Limitation, owing nothing, instead of
+# a report whose duplicate could not be told.
+@test "dcmrecv commitment: with 256 reports owed (requesters released, --commit-delay) the 257th request is refused 0213, no report owed for it" {
+	start_dcmrecv --commit --commit-delay 120000
+	local i
+	for i in $(seq 256); do
+		run -0 --separate-stderr "$RQ" -r -t "2.25.5$i" "$RECV_PORT" $CLS:$U.1
+		assert_output "action 0000"
+	done
+	run -0 --separate-stderr "$RQ" -r -t 2.25.6 "$RECV_PORT" $CLS:$U.1
+	assert_output "action 0213"
+	stop_dcmrecv
+	[ "$(grep -c "storage commitment request refused (0213): too many reports owed" "$RECV_STDERR")" -eq 1 ]
+	refute grep -q "'2.25.6'" "$RECV_STDERR"
+}

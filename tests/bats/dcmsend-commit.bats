@@ -522,6 +522,33 @@ all_held() {
 	all_held
 }
 
+# Without --retry what an aborted association stored was never asked
+# for, though the lane opened another association right after: its
+# lines said "no commitment request".  Now the lane's next association
+# asks for it; after the last one it stays uncommitted, saying so.
+# bats test_tags=serial
+@test "dcmsend --commit: what an aborted association stored is asked for on the lane's next association, without --retry; after the lane's last it is uncommitted, no request made" {
+	# the 1st association stores two and is aborted at its 3rd C-STORE;
+	# the 2nd stores the other two and asks for four
+	start_dcmrecv --commit -v --abort-after 3
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --per-assoc 3 -j 1 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]:0:5}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 4 ]
+	[ "$(jq -r .path <<<"$output" | sed -n 1p)" = "${FILES[2]}" ]
+	[ "$(jq -r .outcome <<<"$output" | sed -n 1p)" = aborted ]
+	[ "$(jq -r .transaction_uid <<<"$output" | grep -v '^null$' | sort -u | wc -l)" -eq 1 ]
+	grep -q "association 2: storage commitment request '.*': 4 instances" "$RECV_STDERR"
+	all_held
+	stop_dcmrecv
+	# the last association aborted: no association left to ask on
+	start_dcmrecv --commit --abort-after 2
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --per-assoc 2 -j 1 \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]:0:4}"
+	[ "$(grep -c $'^0000\t.*\tuncommitted; no commitment request: the association ended: association aborted by the peer' <<<"$output")" -eq 2 ]
+	[ "$(grep -c $'^aborted\t' <<<"$output")" -eq 2 ]
+	refute grep -q 'storage commitment request' "$RECV_STDERR"
+}
+
 @test "dcmsend --commit --remove-sent: only committed files are removed; those reported failed stay" {
 	start_dcmrecv --commit-fail 2
 	mkdir -p "$BATS_TEST_TMPDIR/spool"

@@ -270,6 +270,30 @@ usage_error() {
 	[ "$(grep -c 'answered A700 for' "$RECV_STDERR")" -eq $((n0 + 1)) ]
 }
 
+# An archive short of room (every 2nd C-STORE answered A700) that stores
+# other files between a file's A7xx answers is not refusing that file:
+# it failed anyway once its requests reached the bound (--retry 2: 3;
+# ~90 s by default).  Now only A7xx answers with nothing stored since
+# the attempt before count.  f4 here: A700, A700 (f2 stored before it
+# in that attempt), A700 (alone), then stored.
+@test "dcmsend --follow: a file answered A700 while the archive stores others in between is sent until it is stored, its bound counting only answers with nothing stored in between" {
+	require_netns
+	start_dcmrecv --respond-every 2:A700
+	run -0 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --retry 2 --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2,3,4,5,6}.dcm - </dev/null
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 6 ]
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 6 ]
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/spool/f4.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/1.2.826.0.1.3680043.10.99.4.dcm")
+	# 11 requests: 6 stored, 5 answered A700 (f4 three times)
+	[ "$(grep -c 'answered A700 for' "$RECV_STDERR")" -eq 5 ]
+	# with nothing stored in between the bound holds: A700 every time
+	stop_dcmrecv
+	start_dcmrecv --respond A700
+	run -1 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --retry 2 --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2}.dcm - </dev/null
+	[ "$(grep -c $'^A700\t.*answered A700 on attempt 3; not sent again: 3 attempts at most$' <<<"$output")" -eq 2 ]
+}
+
 # A peer that aborts whenever one object comes: that file held the
 # stream for --retry-for (forever by default), without a line.
 @test "dcmsend --follow: a file the peer aborts on every time is aborted after 8 attempts; the others are sent, exit 5" {
@@ -306,6 +330,60 @@ usage_error() {
 	assert_line --regexp $'^(notsent|aborted)\t.*/f4\\.dcm\t.*the association still died after --retry-for$'
 	[ "$(grep -c 'no response after 8 attempts' <<<"$output")" -le 1 ]
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 0 ]
+}
+
+# A peer aborting every association, or answering A700: --follow went on
+# retrying (forever by default) with nothing on stderr but -v's notes,
+# where an unreachable peer is said at once.  Now one line when it
+# begins, while the retries go on, and one when something is stored.
+@test "dcmsend --follow: a peer aborting every association is said on stderr once, while the retries go on" {
+	require_netns
+	start_dcmrecv --abort-after 1
+	"$CSTORE_BIN/dcmsend" --follow --retry-for 60s --retry-delay 100 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" - </dev/null >"$W/send.out" 2>"$W/send.err" &
+	local pid=$! i seen=0 alive=0
+	track_pid "$pid"
+	for i in $(seq 1500); do
+		if grep -qs 'association 1 ended' "$W/send.err"; then
+			seen=1
+			break
+		fi
+		sleep 0.02
+	done
+	# some retries more: the line is not repeated for each
+	sleep 1
+	kill -0 "$pid" 2>/dev/null && alive=1
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ "$seen" -eq 1 ]
+	[ "$alive" -eq 1 ]
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: association 1 ended (association aborted by the peer.*): sending again for up to 60 s$" "$W/send.err")" -eq 1 ]
+	[ "$(grep -c 'ended\|out of resources' "$W/send.err")" -eq 1 ]
+	[ ! -s "$W/send.out" ]
+}
+
+@test "dcmsend --follow: a file the peer aborts on is said once when the aborts begin, once when a file is stored again; A700 said once; -q says neither" {
+	require_netns
+	local uid
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$W/spool/f2.dcm" | cut -f2)
+	start_dcmrecv --abort-on "$uid"
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm" - </dev/null
+	assert_line --regexp $'^aborted\t.*/f2\\.dcm\t.*\tno response after 8 attempts: '
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	grep -E ': association [0-9]+ ended \(association aborted by the peer|storing again' <<<"$stderr" >"$W/states"
+	[ "$(wc -l <"$W/states")" -eq 2 ]
+	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: association [0-9]+ ended \(association aborted by the peer.*\): sending again$" <(sed -n 1p "$W/states")
+	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: storing again after [0-9]+ s$" <(sed -n 2p "$W/states")
+	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" -q --follow --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm" - </dev/null
+	[[ $stderr != *"ended"* ]] && [[ $stderr != *"storing again"* ]]
+	stop_dcmrecv
+	start_dcmrecv --respond A700
+	run -1 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
+		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" - </dev/null
+	assert_output --regexp $'^A700\t.*/f1\\.dcm\t.*still out of resources after --retry-for'
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again for up to 1 s$" <<<"$stderr")" -eq 1 ]
 }
 
 # bats test_tags=serial

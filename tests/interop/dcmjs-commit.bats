@@ -90,6 +90,60 @@ committed() {
 	jq -r 'select(.commit == "commitfailed") | .detail' <<<"$output" | grep -qx 'commitment failed: the archive gave no reason'
 }
 
+# A Warning (B000 here; 0001, 0107, 0116, Bxxx in PS3.7 C) answering the
+# N-ACTION means the request was taken: its lines said "refused ...
+# (Warning)", exit 7, and the report that came was never waited for.
+@test "dcmjs-commit: an N-ACTION answered B000 (Warning) is a request taken: the report waited for, every input committed with the warning in DETAIL, exit 0" {
+	send warn --commit-timeout 20
+	[ "$status" -eq 0 ]
+	committed 3
+	[ "$(grep -c $'\tcommitted; the archive took the commitment request with a warning: N-ACTION status B000: queued behind a migration$' <<<"$output")" -eq 3 ]
+	refute_output --partial refused
+	grep -qx report "$BATS_TEST_TMPDIR/scp.warn"
+}
+
+# A report for a Transaction UID we never asked (or was reported
+# already) is answered 0115 Invalid Argument Value (PS3.7 10.1.1.1.8: the
+# event information out of place), not 0110 Processing Failure, and
+# says why; the transaction of ours after it is still applied.
+@test "dcmjs-commit: a report for a Transaction UID nobody asked is answered 0115 with an Error Comment saying so; ours after it committed, exit 0" {
+	send stray
+	[ "$status" -eq 0 ]
+	committed 3
+	grep -qx $'stray-rsp\t0115\tno report awaited for this Transaction UID' "$BATS_TEST_TMPDIR/scp.stray"
+}
+
+# The listener wrote the lines of a transaction past its deadline itself,
+# between two accepts: with stdout stalled it accepted nothing more, and
+# an archive's report for a transaction still awaited waited in the
+# backlog until that one had expired too.  The first association's 200
+# files are never reported (their lines, ~100 KB, fill the pipe at 5 s);
+# the second's report comes 3 s after its release, on a new association.
+@test "dcmjs-commit: the lines of an expired transaction, stalled on stdout, hold up no report: the next association's report still commits its files" {
+	local lport rc n i
+	lport=$(free_port)
+	# one class, one syntax: one context, so two associations
+	mkdir "$BATS_TEST_TMPDIR/in"
+	for i in $(seq 210); do
+		cp "${FILES[0]}" "$BATS_TEST_TMPDIR/in/file-number-$i-of-an-examination.dcm"
+	done
+	local -a all=("$BATS_TEST_TMPDIR"/in/*.dcm)
+	start_on_free_port "$BATS_TEST_TMPDIR/scp.late" node "$JS/commit-scp.js" "{PORT}" "skipfirst:$lport:3000"
+	DCMSEND_COMMIT_DELAY_MS=4000 "$CSTORE_BIN/dcmsend" -j 1 --per-assoc 200 --commit \
+		--commit-listen "127.0.0.1:$lport" --commit-timeout 5 --json 127.0.0.1 "$SERVER_PORT" "${all[@]}" \
+		2>"$BATS_TEST_TMPDIR/send.err" | { sleep 20; cat >"$BATS_TEST_TMPDIR/send.out"; }
+	rc=${PIPESTATUS[0]}
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	[ "$rc" -eq 7 ]
+	n=${#all[@]}
+	[ "$(wc -l <<<"$output")" -eq "$n" ]
+	[ "$(jq -r .detail <<<"$output" | grep -c '^no commitment report within 5 s$')" -eq 200 ]
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq $((n - 200)) ]
+	grep -qx $'report-rsp\t0000' "$BATS_TEST_TMPDIR/scp.late"
+}
+
 # recv_commit [dcmrecv options] -- [commit-scu.js arguments]: dcmrecv
 # --commit, then commit-scu.js against it; its lines in $output.
 recv_commit() {

@@ -14,8 +14,14 @@
 //   new:PORT as ok, the report on a new association to 127.0.0.1:PORT
 //            (dcmjs-dimse's Client: no SCP/SCU Role Selection proposed),
 //            once the requester released; prints "report-rsp STATUS"
+//   skipfirst:PORT:MS  the first N-ACTION (of any association) never
+//            reported; each later one as new:PORT, MS ms after the release
 //   noreason the last requested instance failed without a Failure Reason
 //   never    no report at all
+//   warn     as ok, the N-ACTION answered B000 (a Warning) with an Error
+//            Comment
+//   stray    as ok, a report for a Transaction UID nobody asked first;
+//            prints "stray-rsp STATUS COMMENT" (its response)
 // One line per event on stdout: "action N" (instances requested), "report".
 "use strict";
 const dimse = require("dcmjs-dimse");
@@ -27,7 +33,8 @@ const { Status, PresentationContextResult } = dimse.constants;
 dimse.log.setLevel(process.env.DIMSE_LOG || "error");
 
 const [port, modeArg] = process.argv.slice(2);
-const [mode, newPort] = modeArg.split(":");
+const [mode, newPort, lateMs] = modeArg.split(":");
+let actions = 0; // N-ACTIONs seen, on every association
 const COMMIT = "1.2.840.10008.1.20.1";
 const COMMIT_INSTANCE = "1.2.840.10008.1.20.1.1";
 const say = (...f) => process.stdout.write(f.join("\t") + "\n");
@@ -50,10 +57,15 @@ class CommitScp extends Scp {
     const refs = ds.getElement("ReferencedSOPSequence") || [];
     const tx = ds.getElement("TransactionUID");
     say("action", refs.length);
+    actions++;
     const rsp = NActionResponse.fromRequest(req);
     rsp.setStatus(Status.Success);
+    if (mode === "warn") {
+      rsp.setStatus(0xb000);
+      rsp.setErrorComment("queued behind a migration");
+    }
     if (mode !== "early") cb(rsp);
-    if (mode === "never") return;
+    if (mode === "never" || (mode === "skipfirst" && actions === 1)) return;
     const item = (r) => ({
       ReferencedSOPClassUID: r.ReferencedSOPClassUID,
       ReferencedSOPInstanceUID: r.ReferencedSOPInstanceUID,
@@ -79,7 +91,7 @@ class CommitScp extends Scp {
     if (failed.length) elems.FailedSOPSequence = failed;
     const ev = new NEventReportRequest(COMMIT, COMMIT_INSTANCE, failed.length ? 2 : 1);
     ev.setDataset(new Dataset(elems, ds.getTransferSyntaxUid()));
-    if (mode === "new") {
+    if (mode === "new" || mode === "skipfirst") {
       this.pendingReport = ev;
       return;
     }
@@ -87,6 +99,19 @@ class CommitScp extends Scp {
       say("report");
       this.sendRequests(ev);
       setTimeout(() => cb(rsp), 50);
+      return;
+    }
+    if (mode === "stray") { // first a report for a transaction of nobody's
+      const st = new NEventReportRequest(COMMIT, COMMIT_INSTANCE, 1);
+      st.setDataset(new Dataset({ TransactionUID: "1.2.826.0.1.3680043.10.99.999",
+        ReferencedSOPSequence: ok }, ds.getTransferSyntaxUid()));
+      st.on("response", (r) => {
+        say("stray-rsp", r.getStatus().toString(16).padStart(4, "0"),
+          r.getErrorComment() || "");
+        say("report");
+        this.sendRequests(ev);
+      });
+      setTimeout(() => this.sendRequests(st), 50);
       return;
     }
     setTimeout(() => {
@@ -106,7 +131,7 @@ class CommitScp extends Scp {
       client.on("networkError", (e) => say("report-error", String(e.message || e)));
       say("report");
       client.send("127.0.0.1", Number(newPort), "ARCHIVE", "DCMSEND");
-    }, 100);
+    }, mode === "skipfirst" ? Number(lateMs) : 100);
   }
   abort() {}
 }
