@@ -21,7 +21,7 @@
  * processes (gdcm_jail.h): frames in a worker of a shared pool, a
  * whole-file rewrite in a child of its own.  An assert or a crash in
  * GDCM or its libraries fails that conversion ("the decoder crashed
- * (SIGABRT)") and the program goes on.  Only the dictionary lookups
+ * (SIGABRT)") and the program goes on.  Only the UID dictionary lookups
  * run here.
  */
 #include <dlfcn.h>
