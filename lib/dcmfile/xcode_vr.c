@@ -15,9 +15,9 @@
  *    what Implicit VR makes of them (PS3.5 A.1).
  * An attribute is looked for in the element's own item, before it (as
  * the walk went by) or a few elements after it (a look ahead that stops
- * at the attribute's tag or XVR_AHEAD steps), then in the items around
- * it (what came before the sequence), then at the top level (the whole
- * of it, read first).
+ * at the attribute's tag, a sequence, or XVR_AHEAD steps), then in the
+ * items around it (what came before the sequence), then at the top
+ * level (the whole of it, read first).
  */
 #include <stdint.h>
 #include <string.h>
@@ -78,7 +78,10 @@ xvr_note(struct xvr *c, const struct ds_walk_step *st, const struct rd *r)
 }
 
 /* The US value of tag among the next elements of the item that holds
- * st (tags ascending, PS3.5 7.1), or -1. */
+ * st (tags ascending, PS3.5 7.1), or -1.  It stops at a sequence of
+ * undefined length: each step passes one value by its length, so that
+ * a look ahead costs XVR_AHEAD steps at most, never a walk of what is
+ * nested (which nested look aheads would walk again and again). */
 static int
 ahead(const struct ds_walk *w, const struct rd *r,
     const struct ds_walk_step *st, uint32_t tag)
@@ -97,7 +100,7 @@ ahead(const struct ds_walk *w, const struct rd *r,
 		    ds_walk_next(&tw, &tr, &s, &quiet) != 0)
 			return -1;
 		if (s.ev != DS_WALK_ELEM || s.depth != st->depth ||
-		    s.e.tag <= last || s.e.tag > tag)
+		    s.kind != DS_KIND_VALUE || s.e.tag <= last || s.e.tag > tag)
 			return -1; /* the item ended, or the tag is not there */
 		if (s.e.tag == tag)
 			return s.kind == DS_KIND_VALUE && s.e.len == 2 &&
