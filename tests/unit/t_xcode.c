@@ -1154,6 +1154,39 @@ START_TEST(xcode_implicit_waveform_data_is_ob_for_8_bits_looking_ahead)
 }
 END_TEST
 
+START_TEST(xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t sv[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t sv_be[8] = { 8, 7, 6, 5, 4, 3, 2, 1 };
+
+	wr_init(&in, 1 << 12);
+	wr_init(&want, 1 << 12);
+	/* SV: by 8 (main had no VR for it: UN, not swapped) */
+	elem(&in, 0, 0x0072, 0x0082, NULL, sv, 8);
+	elem(&want, 1, 0x0072, 0x0082, "SV", sv_be, 8);
+	/* an 8-bit waveform's data: OB, never swapped */
+	hdr(&in, 0, 0x5400, 0x0100, NULL, UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&in, 0, 0x5400, 0x1004, NULL, "\x08\x00", 2);
+	elem(&in, 0, 0x5400, 0x1010, NULL, "\x01\x02", 2);
+	hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&want, 1, 0x5400, 0x0100, "SQ", UNDEF);
+	hdr(&want, 1, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 1, 0x5400, 0x1004, "US", "\x00\x08", 2);
+	elem(&want, 1, 0x5400, 0x1010, "OB", "\x01\x02", 2);
+	hdr(&want, 1, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 1, 0xfffe, 0xe0dd, NULL, 0);
+	ck_assert_int_eq(run(&in, IVR, EBE, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
 START_TEST(xcode_unknown_vr_keeps_the_long_header_our_reader_reads)
 {
 	struct wr in, want, got;
@@ -1571,6 +1604,7 @@ xcode_suite(void)
 	    xcode_implicit_us_or_ss_follows_the_pixel_representation_around_it);
 	tcase_add_test(tc,
 	    xcode_implicit_waveform_data_is_ob_for_8_bits_looking_ahead);
+	tcase_add_test(tc, xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr);
 	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
 	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
 	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
