@@ -227,16 +227,6 @@ size_t dcmfile_codec_messages(char *buf, size_t cap);
  */
 void dcmfile_codec_verbose(int on);
 
-/*
- * The VR of a public tag in GDCM's data dictionary (PS3.6), for writing
- * an Implicit VR data set in Explicit VR.  Sets vr (3 bytes) to two
- * letters and a NUL and returns 0, or 1 when the dictionary allows US or
- * SS (vr is then "US": the caller picks SS for signed pixels); "OB or
- * OW" gives "OW".  CS_E_NOTFOUND for a private or unknown tag (the
- * caller writes UN, PS3.5 6.2.2), CS_E_UNSUPPORTED without the module.
- */
-int dcmfile_dict_vr(uint32_t tag, char vr[3]);
-
 /* ---- end of pixel codecs section ------------------------------------ */
 
 /* ---- GDCM's UID dictionary (section owner: registries) -------------- */

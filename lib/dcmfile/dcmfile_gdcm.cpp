@@ -24,9 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gdcmDicts.h>
 #include <gdcmFileExplicitFilter.h>
-#include <gdcmGlobal.h>
 #include <gdcmImageChangeTransferSyntax.h>
 #include <gdcmJPEG2000Codec.h>
 #include <gdcmJPEGCodec.h>
@@ -1047,46 +1045,6 @@ cstore_gdcm_messages(char *buf, size_t cap)
 		return n;
 	} catch (...) {
 		return 0;
-	}
-}
-
-extern "C" CS_GDCM_ENTRY int
-cstore_gdcm_vr(uint32_t tag, char vr[3])
-{
-	try {
-		gdcm::Tag t(static_cast<uint16_t>(tag >> 16),
-		    static_cast<uint16_t>(tag & 0xffffu));
-		vr[0] = '\0';
-		if (t.IsPrivate())
-			return CS_E_NOTFOUND;
-		const gdcm::Dict &d =
-		    gdcm::Global::GetInstance().GetDicts().GetPublicDict();
-		gdcm::VR::VRType v = d.GetDictEntry(t).GetVR();
-		int ambiguous = 0;
-		switch (v) {
-		case gdcm::VR::US_SS:
-			v = gdcm::VR::US;
-			ambiguous = 1;
-			break;
-		case gdcm::VR::OB_OW:
-		case gdcm::VR::US_SS_OW:
-		case gdcm::VR::US_OW:
-			v = gdcm::VR::OW;
-			break;
-		default:
-			break;
-		}
-		const char *s = gdcm::VR::GetVRString(v);
-		if (v == gdcm::VR::INVALID || v == gdcm::VR::UN ||
-		    s == nullptr || std::strlen(s) != 2)
-			return CS_E_NOTFOUND;
-		vr[0] = s[0];
-		vr[1] = s[1];
-		vr[2] = '\0';
-		return ambiguous;
-	} catch (...) {
-		vr[0] = '\0';
-		return CS_E_NOTFOUND;
 	}
 }
 

@@ -21,7 +21,7 @@
  * processes (gdcm_jail.h): frames in a worker of a shared pool, a
  * whole-file rewrite in a child of its own.  An assert or a crash in
  * GDCM or its libraries fails that conversion ("the decoder crashed
- * (SIGABRT)") and the program goes on.  Only the dictionary lookups
+ * (SIGABRT)") and the program goes on.  Only the UID dictionary lookups
  * run here.
  */
 #include <dlfcn.h>
@@ -59,7 +59,6 @@ static struct {
 	    size_t, int, uint8_t **, size_t *, struct cs_err *);
 	size_t (*messages)(char *, size_t);
 	void (*trace)(int);
-	int (*vr)(uint32_t, char *);
 	size_t (*uid_count)(void);
 	int (*uid_at)(size_t, const char **, const char **);
 	int loaded;
@@ -186,13 +185,12 @@ load_module(void)
 	dcmfile_sym(
 	    h, "cstore_gdcm_messages", &gdcm.messages, sizeof(gdcm.messages));
 	dcmfile_sym(h, "cstore_gdcm_trace", &gdcm.trace, sizeof(gdcm.trace));
-	dcmfile_sym(h, "cstore_gdcm_vr", &gdcm.vr, sizeof(gdcm.vr));
 	dcmfile_sym(h, "cstore_gdcm_uid_count", &gdcm.uid_count,
 	    sizeof(gdcm.uid_count));
 	dcmfile_sym(h, "cstore_gdcm_uid_at", &gdcm.uid_at, sizeof(gdcm.uid_at));
 	if (gdcm.abi == NULL || gdcm.transcode == NULL || gdcm.decode == NULL ||
 	    gdcm.encode == NULL || gdcm.messages == NULL ||
-	    gdcm.trace == NULL || gdcm.vr == NULL || gdcm.uid_count == NULL ||
+	    gdcm.trace == NULL || gdcm.uid_count == NULL ||
 	    gdcm.uid_at == NULL) {
 		cs_err_set(&gdcm.err, CS_E_UNSUPPORTED,
 		    "GDCM module '%s' lacks an entry point", cand[tried]);
@@ -421,15 +419,6 @@ dcmfile_codec_verbose(int on)
 	/* loaded already: tell it now; else load_module does */
 	if (__atomic_load_n(&gdcm.loaded, __ATOMIC_ACQUIRE))
 		gdcm.trace(on != 0);
-}
-
-int
-dcmfile_dict_vr(uint32_t tag, char vr[3])
-{
-	int rc = need_module(NULL);
-
-	vr[0] = '\0';
-	return rc != 0 ? rc : gdcm.vr(tag, vr);
 }
 
 size_t

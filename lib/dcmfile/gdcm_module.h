@@ -21,7 +21,7 @@ extern "C" {
 /* The module's file name, and its directory under $(LIBDIR). */
 #define CSTORE_GDCM_MODULE_NAME "cstore-gdcm.so"
 #define CSTORE_GDCM_MODULE_SUBDIR "cstore"
-#define CSTORE_GDCM_ABI 6
+#define CSTORE_GDCM_ABI 7
 
 #define CS_GDCM_ENTRY __attribute__((visibility("default")))
 
@@ -43,8 +43,6 @@ CS_GDCM_ENTRY int cstore_gdcm_encode(const char *ts_uid,
 CS_GDCM_ENTRY size_t cstore_gdcm_messages(char *buf, size_t cap);
 /* dcmfile_codec_verbose. */
 CS_GDCM_ENTRY void cstore_gdcm_trace(int on);
-/* dcmfile_dict_vr. */
-CS_GDCM_ENTRY int cstore_gdcm_vr(uint32_t tag, char vr[3]);
 /* dcmfile_gdcm_uid_count. */
 CS_GDCM_ENTRY size_t cstore_gdcm_uid_count(void);
 /* dcmfile_gdcm_uid_at. */

@@ -24,6 +24,7 @@
 #include "core/ts_uids.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
+#include "dcmfile/xcode_vr.h"
 #include "core/banned.h"
 
 #define OUT_BUF (1u << 16)
@@ -69,6 +70,7 @@ struct xc {
 	uint8_t *buf; /* output staged up to OUT_BUF */
 	size_t n;
 	struct xcp px;
+	struct xvr vr; /* an Implicit VR source's VRs */
 	int have_pixels;
 	const uint8_t *px_hdr; /* the source's pixel data element */
 	char px_vr[3];
@@ -484,40 +486,18 @@ put_value(struct xc *x, const uint8_t *v, size_t n, unsigned u)
 }
 
 /*
- * The VR to write for e in an Explicit VR target: the source's, or the
- * dictionary's for an Implicit VR source (UN when it has none, LO for a
- * private creator, PS3.5 7.8.1).  0, or the dictionary's error: without
- * it every element would become UN.
+ * The VR to write for the element st (read by w from r, its value
+ * pending there) in an Explicit VR target: the source's, or for an
+ * Implicit VR source the dictionary's as xcode_vr.h settles it.
  */
-static int
-target_vr(struct xc *x, const struct ds_elem *e, enum ds_enc se, char vr[3])
+static void
+target_vr(const struct xc *x, const struct ds_walk *w, const struct rd *r,
+    const struct ds_walk_step *st, char vr[3])
 {
-	int rc;
-
-	if (se != DS_ENC_IVR_LE) {
-		memcpy(vr, e->vr, 3);
-		return 0;
-	}
-	if (e->tag == DS_TAG_PIXEL_DATA) {
-		memcpy(vr, x->px.img.bits_allocated > 8 ? "OW" : "OB", 3);
-		return 0;
-	}
-	if ((DS_TAG_GROUP(e->tag) & 1) && DS_TAG_ELEM(e->tag) >= 0x0010 &&
-	    DS_TAG_ELEM(e->tag) <= 0x00ff) {
-		memcpy(vr, "LO", 3);
-		return 0;
-	}
-	rc = dcmfile_dict_vr(e->tag, vr);
-	if (rc == 1 && x->px.img.pixel_rep == 1)
-		memcpy(vr, "SS", 3);
-	else if (rc == CS_E_NOTFOUND)
-		memcpy(vr, "UN", 3);
-	else if (rc < 0)
-		return cs_err_set(x->err, rc,
-		    "no data dictionary for the VR of "
-		    "(%04X,%04X) (the GDCM module is needed)",
-		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
-	return 0;
+	if (st->enc != DS_ENC_IVR_LE)
+		memcpy(vr, st->e.vr, 3);
+	else
+		xvr_of(&x->vr, w, r, st, vr);
 }
 
 /* Tries a defined-length Implicit VR value as a sequence (dictionary SQ):
@@ -827,8 +807,7 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 		    DS_TAG_GROUP(e->tag), DS_TAG_ELEM(e->tag));
 	if (st->kind == DS_KIND_SEQUENCE && st->inner != se)
 		return copy_un(x, w, r, st);
-	if ((rc = target_vr(x, e, se, vr)) != 0)
-		return rc;
+	target_vr(x, w, r, st, vr);
 	if (st->kind == DS_KIND_SEQUENCE) {
 		if ((rc = put_header(x, e->tag, "SQ", DS_LEN_UNDEFINED)) != 0)
 			return rc;
@@ -1126,12 +1105,14 @@ copy_step_in(struct xc *x, struct ds_walk *w, struct rd *r,
 	case DS_WALK_ELEM:
 		if (group_length(x, st))
 			return drop(x, w, r, st);
+		xvr_note(&x->vr, st, r);
 		if (x->in_icon && st->depth == 2)
 			return copy_icon_elem(x, w, r, st);
 		return copy_elem(x, w, r, st);
 	case DS_WALK_ITEM:
 		if (st->kind != DS_KIND_ITEM)
 			break; /* a fragment: copy_elem refused its element */
+		xvr_item(&x->vr, st->depth);
 		if (x->in_icon && st->depth == 1) { /* its own */
 			memset(&x->icon, 0, sizeof(x->icon));
 			x->icon_pm[0] = '\0';
@@ -1246,6 +1227,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 	}
 	if ((rc = scan_top(x, ds, len)) != 0)
 		goto out;
+	xvr_init(&x->vr, x->px.img.pixel_rep, x->px.img.bits_allocated);
 	x->lossy = dst_lossy && x->have_pixels &&
 	    strcmp(req->src_ts, req->dst_ts) != 0;
 	if (x->lossy &&

@@ -8,7 +8,8 @@
  * target:
  *   - every element but Pixel Data is copied with its value byte for
  *     byte; only headers are re-encoded when Implicit and Explicit VR
- *     change (VRs from GDCM's dictionary, UN when it has none), and
+ *     change (VRs from our dictionary, core/element.h and xcode_vr.h;
+ *     UN when it has none), and
  *     values are byte-swapped per VR when leaving Explicit VR Big Endian
  *     (US SS OW AT: 2 bytes, UL SL FL OF OL: 4, FD OD OV SV UV: 8; OB,
  *     UN and text never).  Sequences and items whose header sizes change

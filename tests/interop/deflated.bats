@@ -230,10 +230,13 @@ dcmtk_dump() {
 		n=$((n + 1))
 	done
 	[ "$n" -eq 9 ]
-	# the deflating is ours: without the GDCM module (needed only for
-	# the dictionary of Implicit VR sources) an Explicit VR file and an
-	# RLE one (our codec) are deflated all the same, and back
-	for f in "$c"/ts/explicit-le.dcm "$c"/ts/rle.dcm; do
+	# the deflating is ours, and so is the dictionary that gives an
+	# Implicit VR source its VRs (data/elements.tsv): without the GDCM
+	# module, Explicit and Implicit VR files and an RLE one (our codec)
+	# are deflated all the same, and back
+	for f in "$c"/ts/explicit-le.dcm "$c"/ts/rle.dcm "$c"/ts/implicit-le.dcm \
+		"$c"/odd/private-tags-implicit.dcm \
+		"$c"/odd/undefined-length-sequences-implicit.dcm; do
 		CSTORE_GDCM_MODULE=/nonexistent run -0 --separate-stderr \
 			"$CSTORE_TOOLS/dcm-xcode" 1.2.840.10008.1.2.1.99 "$f" "$BATS_TEST_TMPDIR/nogdcm.dcm"
 		cmp "$BATS_TEST_TMPDIR/nogdcm.dcm" "$BATS_TEST_TMPDIR/$(basename "$f")"

@@ -967,24 +967,223 @@ START_TEST(xcode_private_creators_become_lo_in_explicit)
 }
 END_TEST
 
-START_TEST(xcode_implicit_to_explicit_without_a_dictionary_is_refused)
+START_TEST(xcode_implicit_to_explicit_needs_no_gdcm_module)
 {
-	struct wr in, got;
+	struct wr in, want, got;
 	struct cs_err err = { 0, "" };
 	pid_t pid;
 	int st;
 
-	/* in a child of its own: the module is loaded once per process */
+	/* in a child of its own: the module is loaded once per process;
+	 * the dictionary is ours (core/element.h), not GDCM's */
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		setenv("CSTORE_GDCM_MODULE", "/nonexistent/cstore-gdcm.so", 1);
 		wr_init(&in, 1 << 12);
 		elem(&in, 0, 0x0008, 0x0016, NULL, "1.2.3", 6);
-		_exit(run(&in, IVR, EVR, &got, &err) == CS_E_UNSUPPORTED ? 0 : 1);
+		elem(&in, 0, 0x0072, 0x0082, NULL, "\xfb\xff\xff\xff\xff\xff\xff\xff", 8);
+		wr_init(&want, 1 << 12);
+		elem(&want, 0, 0x0008, 0x0016, "UI", "1.2.3", 6);
+		elem(&want, 0, 0x0072, 0x0082, "SV", "\xfb\xff\xff\xff\xff\xff\xff\xff", 8);
+		if (run(&in, IVR, EVR, &got, &err) != 0 || got.len != want.len ||
+		    memcmp(got.p, want.p, got.len) != 0)
+			_exit(1);
+		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
+/* One element each of in (Implicit VR) and want (Explicit VR LE). */
+static void
+both(struct wr *in, struct wr *want, uint16_t g, uint16_t e, const char *vr,
+    const void *v, uint32_t n)
+{
+	elem(in, 0, g, e, NULL, v, n);
+	elem(want, 0, g, e, vr, v, n);
+}
+
+START_TEST(xcode_implicit_to_explicit_gives_the_vrs_ps3_6_added_lately)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t v8[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+	wr_init(&in, 1 << 12);
+	wr_init(&want, 1 << 12);
+	both(&in, &want, 0x0008, 0x0119, "UC", "long code ", 10);
+	both(&in, &want, 0x0008, 0x040c, "UV", v8, 8);  /* PS3.6 2022 */
+	both(&in, &want, 0x0008, 0x1190, "UR", "http://a/b", 10);
+	both(&in, &want, 0x0018, 0x9810, "US", "\x05\x00", 2);
+	both(&in, &want, 0x0020, 0x3112, "CS", "RET ", 4); /* (0020,31xx) */
+	both(&in, &want, 0x0028, 0x0410, "US", "\x03\x00", 2); /* 04x0 */
+	both(&in, &want, 0x0040, 0xa160, "UT", "text", 4);
+	both(&in, &want, 0x0066, 0x0040, "OL", v8, 4);
+	both(&in, &want, 0x0070, 0x1a00, "UN", v8, 2); /* not in PS3.6 */
+	both(&in, &want, 0x0072, 0x0073, "OD", v8, 8);
+	both(&in, &want, 0x0072, 0x0074, "FD", v8, 8);
+	both(&in, &want, 0x0072, 0x0075, "OL", v8, 4);
+	both(&in, &want, 0x0072, 0x0081, "OV", v8, 8);
+	both(&in, &want, 0x0072, 0x0082, "SV", v8, 8);
+	both(&in, &want, 0x0072, 0x0083, "UV", v8, 8);
+	both(&in, &want, 0x1000, 0x0011, "US", v8, 6); /* (1000,xxx1) */
+	both(&in, &want, 0x5010, 0x0005, "US", v8, 2); /* (50xx,0005) */
+	both(&in, &want, 0x5010, 0x3000, "OW", v8, 4); /* curve data */
+	both(&in, &want, 0x6002, 0x0050, "SS", v8, 4); /* (60xx,0050) */
+	both(&in, &want, 0x6002, 0x3000, "OW", v8, 2); /* overlay data */
+	both(&in, &want, 0x6003, 0x0010, "LO", "ACME", 4); /* private */
+	both(&in, &want, 0x6003, 0x3000, "UN", v8, 2);
+	both(&in, &want, 0x7f10, 0x0011, "US", v8, 2); /* (7Fxx,0011) */
+	ck_assert_int_eq(run(&in, IVR, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
+START_TEST(xcode_implicit_us_or_ss_follows_the_pixel_representation_around_it)
+{
+	struct wr in, want, got, item, witem;
+	struct cs_err err = { 0, "" };
+	static const uint8_t one[2] = { 1, 0 }, zero[2] = { 0, 0 };
+	static const uint8_t eight[2] = { 8, 0 }, sixteen[2] = { 16, 0 };
+	static const uint8_t desc[6] = { 0, 1, 0, 0, 16, 0 };
+
+	/* an item of its own with Pixel Representation 0 (an icon) */
+	wr_init(&item, 1 << 12);
+	wr_init(&witem, 1 << 12);
+	both(&item, &witem, 0x0028, 0x0100, "US", eight, 2);
+	both(&item, &witem, 0x0028, 0x0103, "US", zero, 2);
+	both(&item, &witem, 0x0028, 0x0106, "US", one, 2);
+	both(&item, &witem, 0x7fe0, 0x0010, "OB", "abcd", 4);
+	wr_init(&in, 1 << 12);
+	wr_init(&want, 1 << 12);
+	/* before Pixel Representation 1: the data set's, read first */
+	both(&in, &want, 0x0018, 0x9810, "SS", one, 2);
+	both(&in, &want, 0x0028, 0x0100, "US", sixteen, 2);
+	both(&in, &want, 0x0028, 0x0103, "US", one, 2);
+	both(&in, &want, 0x0028, 0x0106, "SS", one, 2);
+	both(&in, &want, 0x0028, 0x1101, "US", desc, 6); /* descriptor */
+	hdr(&in, 0, 0x0028, 0x3000, NULL, UNDEF); /* Modality LUT */
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	both(&in, &want, 0x0028, 0x3002, "US", desc, 6); /* nested: want */
+	both(&in, &want, 0x0028, 0x3006, "OW", "abcd", 4); /* gets them */
+	hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&in, 0, 0x0040, 0x9096, NULL, UNDEF); /* Real World Value */
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	both(&in, &want, 0x0040, 0x9216, "SS", one, 2); /* the top's */
+	hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&in, 0, 0x0088, 0x0200, NULL, UNDEF); /* Icon Image */
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, (uint32_t)item.len);
+	wr_bytes(&in, item.p, item.len);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+
+	/* the sequences and items the target gets, around the values */
+	{
+		struct wr w;
+		size_t at = 0;
+
+		wr_init(&w, 1 << 12);
+		/* the top's 5 elements: 10 + 10 + 10 + 10 + 14 bytes */
+		wr_bytes(&w, want.p, 54);
+		at = 54;
+		hdr(&w, 0, 0x0028, 0x3000, "SQ", UNDEF);
+		hdr(&w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		wr_bytes(&w, want.p + at, 14 + 16);
+		at += 30;
+		hdr(&w, 0, 0xfffe, 0xe00d, NULL, 0);
+		hdr(&w, 0, 0xfffe, 0xe0dd, NULL, 0);
+		hdr(&w, 0, 0x0040, 0x9096, "SQ", UNDEF);
+		hdr(&w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		wr_bytes(&w, want.p + at, 10);
+		hdr(&w, 0, 0xfffe, 0xe00d, NULL, 0);
+		hdr(&w, 0, 0xfffe, 0xe0dd, NULL, 0);
+		hdr(&w, 0, 0x0088, 0x0200, "SQ", UNDEF);
+		hdr(&w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		wr_bytes(&w, witem.p, witem.len);
+		hdr(&w, 0, 0xfffe, 0xe00d, NULL, 0);
+		hdr(&w, 0, 0xfffe, 0xe0dd, NULL, 0);
+		ck_assert_int_eq(run(&in, IVR, EVR, &got, &err), 0);
+		check_same(&got, &w);
+		wr_release(&w);
+	}
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+	wr_release(&item);
+	wr_release(&witem);
+}
+END_TEST
+
+START_TEST(xcode_implicit_waveform_data_is_ob_for_8_bits_looking_ahead)
+{
+	struct wr in, got, w;
+	struct cs_err err = { 0, "" };
+	static const uint8_t eight[2] = { 8, 0 }, sixteen[2] = { 16, 0 };
+	unsigned i;
+
+	wr_init(&in, 1 << 12);
+	wr_init(&w, 1 << 12);
+	hdr(&in, 0, 0x5400, 0x0100, NULL, UNDEF);
+	hdr(&w, 0, 0x5400, 0x0100, "SQ", UNDEF);
+	for (i = 0; i < 2; i++) {
+		const char *vr = i == 0 ? "OB" : "OW";
+
+		hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		hdr(&w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		/* Channel Minimum Value comes before Waveform Bits Allocated */
+		both(&in, &w, 0x5400, 0x0110, vr, "\x80\x00", 2);
+		both(&in, &w, 0x5400, 0x1004, "US", i == 0 ? eight : sixteen, 2);
+		both(&in, &w, 0x5400, 0x100a, vr, "\x80\x00", 2);
+		both(&in, &w, 0x5400, 0x1010, vr, "abcd", 4);
+		hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+		hdr(&w, 0, 0xfffe, 0xe00d, NULL, 0);
+	}
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&w, 0, 0xfffe, 0xe0dd, NULL, 0);
+	ck_assert_int_eq(run(&in, IVR, EVR, &got, &err), 0);
+	check_same(&got, &w);
+	wr_release(&in);
+	wr_release(&got);
+	wr_release(&w);
+}
+END_TEST
+
+START_TEST(xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	static const uint8_t sv[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t sv_be[8] = { 8, 7, 6, 5, 4, 3, 2, 1 };
+
+	wr_init(&in, 1 << 12);
+	wr_init(&want, 1 << 12);
+	/* SV: by 8 (main had no VR for it: UN, not swapped) */
+	elem(&in, 0, 0x0072, 0x0082, NULL, sv, 8);
+	elem(&want, 1, 0x0072, 0x0082, "SV", sv_be, 8);
+	/* an 8-bit waveform's data: OB, never swapped */
+	hdr(&in, 0, 0x5400, 0x0100, NULL, UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&in, 0, 0x5400, 0x1004, NULL, "\x08\x00", 2);
+	elem(&in, 0, 0x5400, 0x1010, NULL, "\x01\x02", 2);
+	hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	hdr(&want, 1, 0x5400, 0x0100, "SQ", UNDEF);
+	hdr(&want, 1, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 1, 0x5400, 0x1004, "US", "\x00\x08", 2);
+	elem(&want, 1, 0x5400, 0x1010, "OB", "\x01\x02", 2);
+	hdr(&want, 1, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 1, 0xfffe, 0xe0dd, NULL, 0);
+	ck_assert_int_eq(run(&in, IVR, EBE, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
 }
 END_TEST
 
@@ -1398,7 +1597,14 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused);
 	tcase_add_test(tc, xcode_undefined_length_special_element_does_not_end_the_data_set);
 	tcase_add_test(tc, xcode_private_creators_become_lo_in_explicit);
-	tcase_add_test(tc, xcode_implicit_to_explicit_without_a_dictionary_is_refused);
+	tcase_add_test(tc, xcode_implicit_to_explicit_needs_no_gdcm_module);
+	tcase_add_test(tc,
+	    xcode_implicit_to_explicit_gives_the_vrs_ps3_6_added_lately);
+	tcase_add_test(tc,
+	    xcode_implicit_us_or_ss_follows_the_pixel_representation_around_it);
+	tcase_add_test(tc,
+	    xcode_implicit_waveform_data_is_ob_for_8_bits_looking_ahead);
+	tcase_add_test(tc, xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr);
 	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
 	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
 	tcase_add_test(tc, xcode_lossy_uids_are_the_same_for_the_same_conversion);
