@@ -654,12 +654,8 @@ status_outcome(struct flight *f, uint16_t status)
 		return;
 	cat = status_category_name(si.category);
 	meaning = si.std ? si.std->meaning : "unknown status";
-	/* "Pending: matches...", "Cancel: ..." say it already */
-	if (strncmp(meaning, cat, strlen(cat)) == 0 &&
-	    meaning[strlen(cat)] == ':')
-		report_add_detail(f->detail, "%s", meaning);
-	else
-		report_add_detail(f->detail, "%s: %s", cat, meaning);
+	/* no meaning repeats its category (data/dimse-status.tsv) */
+	report_add_detail(f->detail, "%s: %s", cat, meaning);
 }
 
 /* The response to f arrived: report it, or keep it for a retry (A7xx). */
