@@ -243,6 +243,14 @@ none_hung_left() {
 	[[ $stderr == *DCMSEND_CODEC_TIMEOUT* ]]
 }
 
+@test "codec-jail: DCMSEND_CODEC_TIMEOUT and DCMSEND_COMMIT_DELAY_MS set empty mean unset" {
+	# before: an empty variable was a usage error (exit 2) on every run
+	run -0 --separate-stderr env DCMSEND_CODEC_TIMEOUT= "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$TS/rle.dcm"
+	[[ $stderr != *DCMSEND_CODEC_TIMEOUT* ]]
+	run -0 --separate-stderr env DCMSEND_COMMIT_DELAY_MS= "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$TS/rle.dcm"
+	[[ $stderr != *DCMSEND_COMMIT_DELAY_MS* ]]
+}
+
 @test "codec-jail: GDCM's whole-file rewrite runs in its child on the open file: its JPEG 2000 has the source's pixels and elements" {
 	# before: the child closed the descriptor /proc/self/fd named and
 	# read /dev/null in its place ("empty file")
