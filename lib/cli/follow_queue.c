@@ -31,7 +31,7 @@ fq_init(struct fq *q, FILE *in, int nul, int quiet)
 	if (q->mem == NULL)
 		return -1;
 	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
+	net_cond_init(&q->cv);
 	return 0;
 }
 
@@ -231,18 +231,6 @@ fq_start(struct fq *q)
 	return 0;
 }
 
-static void
-deadline_after(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /* A record naming a directory is no file to send (the list's rule). */
 static int
 skipped(const struct fq *q, const char *path)
@@ -274,7 +262,7 @@ take_some(struct fq *q, const char **out, size_t max, int wait_ms, size_t *got)
 		max = FQ_TAKE_MAX;
 	pthread_mutex_lock(&q->mu);
 	if (wait_ms >= 0)
-		deadline_after(&until, wait_ms);
+		net_deadline_ms(&until, (uint64_t)wait_ms);
 	while (q->count == 0 && q->spilled == 0 && !q->eof) {
 		if (wait_ms < 0)
 			pthread_cond_wait(&q->cv, &q->mu);

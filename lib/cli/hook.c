@@ -74,7 +74,6 @@ struct cli_hook *
 cli_hook_new(const char *const *argv, cli_hook_report_fn fn, void *user)
 {
 	struct cli_hook *h = cs_calloc(1, sizeof(*h));
-	pthread_condattr_t ca;
 
 	if (h == NULL)
 		return NULL;
@@ -82,10 +81,7 @@ cli_hook_new(const char *const *argv, cli_hook_report_fn fn, void *user)
 	h->report = fn;
 	h->user = user;
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->ended, &ca);
-	pthread_condattr_destroy(&ca);
+	net_cond_init(&h->ended);
 	return h;
 }
 
@@ -330,13 +326,7 @@ cli_hook_wait(struct cli_hook *h, unsigned timeout_ms)
 	struct timespec until;
 	unsigned left;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	net_deadline_ms(&until, timeout_ms);
 	pthread_mutex_lock(&h->mu);
 	while (h->running + h->queued > 0 &&
 	    pthread_cond_timedwait(&h->ended, &h->mu, &until) == 0)

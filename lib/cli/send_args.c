@@ -556,8 +556,8 @@ send_args_parse(struct send_args *d, int argc, char **argv)
 		}
 	}
 	send_dicomdir_check(d);
-	/* tests and debugging (man page, ENVIRONMENT) */
-	if ((limit = getenv("DCMSEND_CODEC_TIMEOUT")) != NULL)
+	/* tests and debugging (man page, ENVIRONMENT); empty means unset */
+	if ((limit = getenv("DCMSEND_CODEC_TIMEOUT")) != NULL && limit[0])
 		dcmfile_codec_timeout((unsigned)cli_parse_num(
 		    limit, 1, 86400, "DCMSEND_CODEC_TIMEOUT"));
 	return optind;

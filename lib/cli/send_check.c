@@ -152,8 +152,8 @@ send_check_peer(struct send_args *a, int nops, char **ops)
 	follow_args_check(a);
 	send_identity_check(a, nops - 2, ops + 2);
 	fit_jobs(a);
-	/* debugging (man page, ENVIRONMENT) */
-	if ((delay = getenv("DCMSEND_COMMIT_DELAY_MS")) != NULL)
+	/* debugging (man page, ENVIRONMENT); empty means unset */
+	if ((delay = getenv("DCMSEND_COMMIT_DELAY_MS")) != NULL && delay[0])
 		a->send.commit_delay_ms = (unsigned)cli_parse_num(
 		    delay, 0, 600000, "DCMSEND_COMMIT_DELAY_MS");
 }

@@ -278,8 +278,7 @@ send_status_meaning(uint16_t status, const char *service)
 	struct status_info si;
 
 	status_explain(status, service, &si);
-	return si.std != NULL ? si.std->meaning
-			      : status_category_name(si.category);
+	return si.std != NULL ? si.std->meaning : "unknown status";
 }
 
 int
@@ -347,8 +346,9 @@ send_echo_run(const struct storescu_config *cfg, struct cli_out *out,
 		send_out_echo_notes(cfg, &r);
 	if (r.status != 0 && !quiet)
 		fprintf(stderr,
-		    "%s: the peer answered the echo with status %04X: %s\n",
+		    "%s: the peer answered the echo with status %04X: %s: %s\n",
 		    cli_progname(), r.status,
+		    status_category_name(status_category_of(r.status)),
 		    send_status_meaning(r.status, "C-ECHO"));
 	/* the answer is its line: one that could not be written is 6 */
 	if (cli_flush_stdout("the result") != 0)

@@ -30,8 +30,8 @@ int send_out_plan(
 void send_out_echo(const struct cli_out *o, const struct storescu_config *cfg,
     const struct storescu_echo_result *r);
 
-/* The standard meaning of a status of service ("C-ECHO"), else its
- * category's name.  Static string. */
+/* The standard meaning of a status of service ("C-ECHO"), without its
+ * category, else "unknown status".  Static string. */
 const char *send_status_meaning(uint16_t status, const char *service);
 
 /* The progress line on stderr (a terminal's, or forced with --progress). */

@@ -34,15 +34,15 @@ fail(struct ds_scan *s, int code, const char *fmt, ...)
 
 	s->state = ST_ERROR;
 	s->err.code = code;
-	n = snprintf(s->err.msg, sizeof(s->err.msg),
-	    "%s dataset at offset "
-	    "%" PRIu64 ": ",
-	    code == CS_E_TRUNCATED ? "truncated" : "malformed", s->elem_pos);
+	/* the reason first: an Error Comment (64 characters) keeps it */
+	va_start(ap, fmt);
+	n = vsnprintf(s->err.msg, sizeof(s->err.msg), fmt, ap);
+	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(s->err.msg))
 		return code;
-	va_start(ap, fmt);
-	vsnprintf(s->err.msg + n, sizeof(s->err.msg) - (size_t)n, fmt, ap);
-	va_end(ap);
+	snprintf(s->err.msg + n, sizeof(s->err.msg) - (size_t)n,
+	    " (%s data set, offset %" PRIu64 ")",
+	    code == CS_E_TRUNCATED ? "truncated" : "malformed", s->elem_pos);
 	return code;
 }
 

@@ -79,10 +79,12 @@ push(struct ds_walk *w, uint8_t kind, enum ds_enc enc, uint8_t un, uint32_t tag,
 {
 	struct ds_walk_lvl *l;
 
-	if (w->depth >= DS_WALK_MAX_DEPTH)
+	/* a sequence opens at an odd level: the 129th at level 257 */
+	if ((kind == LV_SEQ && w->depth >= 2 * DS_WALK_MAX_SEQUENCES) ||
+	    w->depth >= DS_WALK_MAX_DEPTH)
 		return cs_err_set(err, CS_E_TOOBIG,
-		    "(%04X,%04X) nests deeper than %d levels",
-		    DS_TAG_GROUP(tag), DS_TAG_ELEM(tag), DS_WALK_MAX_DEPTH);
+		    "(%04X,%04X) nests more than %d sequences in each other",
+		    DS_TAG_GROUP(tag), DS_TAG_ELEM(tag), DS_WALK_MAX_SEQUENCES);
 	l = &w->lvl[++w->depth];
 	l->kind = kind;
 	l->enc = (uint8_t)enc;

@@ -43,13 +43,16 @@
 #include "core/ds_elem.h"
 
 /*
- * Levels open at once: a sequence and an item are one level each, so
- * 128 sequences nested in each other's items.  PS3.5 sets no limit and
- * DCMTK reads any depth; a structured report's content tree (a Content
- * Sequence in each container, code sequences in each item) can nest past
- * the 16 sequences that 32 levels allowed.  16 bytes a level.
+ * The limit on nesting, the one every reader of data sets has: 128
+ * sequences nested in each other's items.  PS3.5 sets no limit and DCMTK
+ * reads any depth; a structured report's content tree (a Content Sequence
+ * in each container, code sequences in each item) can nest past the 16
+ * sequences an older limit allowed.  A sequence and an item are one
+ * level each, and encapsulated Pixel Data one more in the innermost
+ * item: DS_WALK_MAX_DEPTH levels, 16 bytes a level.
  */
-#define DS_WALK_MAX_DEPTH 256
+#define DS_WALK_MAX_SEQUENCES 128
+#define DS_WALK_MAX_DEPTH (2 * DS_WALK_MAX_SEQUENCES + 1)
 /* ds_walk_init len: the data ends where the caller says (ds_walk_finish). */
 #define DS_WALK_LEN_OPEN UINT64_MAX
 

@@ -97,7 +97,7 @@ void dicomdir_release(struct dicomdir *dd);
  *                     explicit one (PART10_F_TS_NONE);
  *   CS_E_TRUNCATED    it ends inside an element or a sequence;
  *   CS_E_PROTO        malformed (an element overrunning its item...);
- *   CS_E_TOOBIG       nesting past DS_WALK_MAX_DEPTH, more than
+ *   CS_E_TOOBIG       nesting past DS_WALK_MAX_SEQUENCES, more than
  *                     DICOMDIR_REFS_MAX references, or size over
  *                     DICOMDIR_FILE_MAX;
  *   CS_E_NOMEM.

@@ -765,10 +765,11 @@ worker_stop(struct worker *w)
 	w->pid = 0;
 }
 
-/* Forks worker w; 0, or the errno of what failed. */
+/* Forks worker w; 0, or the errno of what failed.  pdeath: 1 when the
+ * calling thread is the spawner (it lives as long as the process). */
 static int
-worker_start(
-    struct worker *w, gdcm_jail_serve serve, size_t (*messages)(char *, size_t))
+worker_fork(struct worker *w, gdcm_jail_serve serve,
+    size_t (*messages)(char *, size_t), int pdeath)
 {
 	int req[2], ans[2], e;
 	pid_t parent = getpid();
@@ -785,9 +786,11 @@ worker_start(
 	if (w->pid == 0) {
 		close(req[1]);
 		close(ans[0]);
-		/* no PR_SET_PDEATHSIG: it would fire when the forking thread
-		 * ends, and other threads use the worker after that; the
-		 * request pipe's end closing with the process ends it */
+		/* killed with the process, even while a codec hangs and the
+		 * request pipe's close goes unread; the parent may have died
+		 * before the prctl */
+		if (pdeath)
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(2);
 		no_core();
@@ -815,6 +818,117 @@ worker_start(
 	w->calls = 0;
 	w->gen = __atomic_load_n(&renew_gen, __ATOMIC_ACQUIRE);
 	return 0;
+}
+
+/*
+ * The spawner: the thread that forks the workers.  PR_SET_PDEATHSIG
+ * fires when the thread that forked a process ends, and the converting
+ * threads that use a worker come and go; this thread lives as long as
+ * the process (blocked here), so that its workers die with it, also when
+ * it is killed by a signal while a codec hangs (a hung worker never reads
+ * the close of its request pipe).  One request at a time.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	pid_t owner;      /* the process the thread runs in (0: none yet) */
+	struct worker *w; /* the worker to fork (NULL: no request) */
+	gdcm_jail_serve serve;
+	size_t (*messages)(char *, size_t);
+	int done; /* 1: rc is the answer to the request */
+	int rc;
+} spawner = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL,
+	NULL, NULL, 0, 0 };
+
+static void *
+spawner_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&spawner.lock);
+	for (;;) {
+		while (spawner.w == NULL || spawner.done)
+			pthread_cond_wait(&spawner.cv, &spawner.lock);
+		spawner.rc =
+		    worker_fork(spawner.w, spawner.serve, spawner.messages, 1);
+		spawner.done = 1;
+		pthread_cond_broadcast(&spawner.cv);
+	}
+	return NULL;
+}
+
+/* In a fork: no spawner, and the lock, which a thread of the parent may
+ * have held (the spawner holds it while it forks), free. */
+static void
+spawner_forked(void)
+{
+	pthread_mutex_init(&spawner.lock, NULL);
+	pthread_cond_init(&spawner.cv, NULL);
+	spawner.owner = 0;
+	spawner.w = NULL;
+	spawner.done = 0;
+}
+
+static pthread_once_t spawner_once_flag = PTHREAD_ONCE_INIT;
+
+static void
+spawner_once(void)
+{
+	(void)pthread_atfork(NULL, NULL, spawner_forked);
+}
+
+/* Starts the spawner of this process (lock held); 0, or -1 */
+static int
+spawner_begin(void)
+{
+	sigset_t all, old;
+	pthread_attr_t attr;
+	pthread_t th;
+	int rc;
+
+	if (spawner.owner == getpid())
+		return 0;
+	/* the workers get its mask: every signal blocked, as the lanes */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&th, &attr, spawner_main, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		return -1;
+	spawner.owner = getpid();
+	return 0;
+}
+
+/* Forks worker w by the spawner (by this thread, without a parent-death
+ * signal, when there can be no spawner); 0, or the errno of a failure. */
+static int
+worker_start(
+    struct worker *w, gdcm_jail_serve serve, size_t (*messages)(char *, size_t))
+{
+	int rc;
+
+	(void)pthread_once(&spawner_once_flag, spawner_once);
+	pthread_mutex_lock(&spawner.lock);
+	if (spawner_begin() != 0) {
+		pthread_mutex_unlock(&spawner.lock);
+		return worker_fork(w, serve, messages, 0);
+	}
+	while (spawner.w != NULL)
+		pthread_cond_wait(&spawner.cv, &spawner.lock);
+	spawner.w = w;
+	spawner.serve = serve;
+	spawner.messages = messages;
+	pthread_cond_broadcast(&spawner.cv);
+	while (!spawner.done || spawner.w != w)
+		pthread_cond_wait(&spawner.cv, &spawner.lock);
+	rc = spawner.rc;
+	spawner.w = NULL;
+	spawner.done = 0;
+	pthread_cond_broadcast(&spawner.cv);
+	pthread_mutex_unlock(&spawner.lock);
+	return rc;
 }
 
 /* How many workers the pool may have: the cores this process may use. */

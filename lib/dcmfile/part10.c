@@ -373,6 +373,13 @@ walk_step(struct in *in, struct ds_walk *w, struct ds_walk_step *st, int *end)
 		*end = 1;
 		return 0;
 	}
+	/* between two top-level elements: not a cut header for sure */
+	if (rc == CS_E_TRUNCATED && ds_walk_depth(w) == 0)
+		return cs_err_set(in->err, CS_E_TRUNCATED,
+		    "%zu byte%s at offset %llu after the last element, too few "
+		    "for an element header (trailing garbage, or the file is "
+		    "cut short)",
+		    in_avail(in), in_avail(in) == 1 ? "" : "s", off);
 	if (rc == CS_E_TRUNCATED)
 		return cs_err_set(in->err, CS_E_TRUNCATED,
 		    "truncated element header at offset %llu", off);

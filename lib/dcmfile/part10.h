@@ -129,7 +129,7 @@ struct part10_info {
  *                   (no SOP Class UID anywhere, UID over 64 bytes...);
  *   CS_E_TRUNCATED  the data ends inside the meta or inside an element,
  *                   or a Deflated dataset's stream is cut short;
- *   CS_E_TOOBIG     nesting deeper than DS_WALK_MAX_DEPTH (256) levels,
+ *   CS_E_TOOBIG     more than DS_WALK_MAX_SEQUENCES (128) sequences nested,
  *                   or a Deflated dataset inflating past 64 MiB before
  *                   its UIDs (past PART10_INFLATED_MAX in all,
  *                   verifying);

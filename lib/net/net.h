@@ -122,5 +122,14 @@ int net_thread_detached(void *(*fn)(void *), void *arg, size_t stack);
 int net_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 /* The same clock in microseconds, for timings shown to people. */
 uint64_t net_now_us(void);
+/*
+ * *ts: the monotonic clock now plus ms milliseconds, a deadline for
+ * pthread_cond_timedwait on a condition variable net_cond_init made.
+ */
+void net_deadline_ms(struct timespec *ts, uint64_t ms);
+/* Initializes cv on the monotonic clock (net_deadline_ms's). */
+void net_cond_init(pthread_cond_t *cv);
+/* *ts: a duration of us microseconds (nanosleep's argument). */
+void net_duration_us(struct timespec *ts, uint64_t us);
 
 #endif

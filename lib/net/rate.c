@@ -55,13 +55,8 @@ net_rate_take(struct net_rate *r, size_t want)
 	for (refill(r); r->tokens < least; refill(r)) {
 		us = (least - r->tokens) * 1e6 / (double)r->rate;
 		pthread_mutex_unlock(&r->mu);
-		ts.tv_sec = (time_t)(us / 1e6);
-		ts.tv_nsec =
-		    (long)((us - (double)ts.tv_sec * 1e6) * 1000) + 1000;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		/* a microsecond more: the tokens are there when it ends */
+		net_duration_us(&ts, (uint64_t)us + 1);
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 		pthread_mutex_lock(&r->mu);

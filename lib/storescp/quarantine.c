@@ -43,7 +43,8 @@ store_quarantine(struct store *st)
 {
 	struct storescp *s = st->s;
 	struct cs_err err = { 0, "" };
-	char name[UL_UID_MAX + 8], final[PATH_MAX + 80], line[PATH_MAX + 256];
+	char name[UL_UID_MAX + 8], final[PATH_MAX + 80],
+	    line[PATH_MAX + STORE_WHY_MAX + 256];
 	const char *base;
 	int rc;
 

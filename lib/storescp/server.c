@@ -154,7 +154,6 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
     struct cs_err *err)
 {
 	struct storescp *s;
-	pthread_condattr_t ca;
 	int rc;
 
 	*out = NULL;
@@ -181,10 +180,7 @@ storescp_new(const struct storescp_config *cfg, struct storescp **out,
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->tls_mu, NULL);
 	atomic_init(&s->tls_reload, 0);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	net_cond_init(&s->cv);
 	atomic_init(&s->stop_requested, 0);
 	atomic_init(&s->hard_stop, 0);
 	faults_init(&s->faults, &cfg->faults);
@@ -342,12 +338,7 @@ wait_idle(struct storescp *s, uint64_t deadline)
 
 		if (deadline != 0 && now >= deadline)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 100 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		net_deadline_ms(&ts, 100);
 		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 	}
 	pthread_mutex_unlock(&s->mu);

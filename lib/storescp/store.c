@@ -16,23 +16,56 @@
 #include "storescp/validate.h"
 #include "core/banned.h"
 
-void
-store_comment(char *out, const char *fmt, ...)
+static void
+why_v(char *out, size_t cap, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, DIMSE_LO_MAX + 1, fmt, ap);
-	va_end(ap);
+	vsnprintf(out, cap, fmt, ap);
+	/* one byte each: a cut never splits a character */
 	for (char *p = out; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == '\\' ||
 		    (unsigned char)*p > 0x7e)
 			*p = '?';
 }
 
-/* The status to answer, with its Error Comment. */
+void
+store_why(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	why_v(out, cap, fmt, ap);
+	va_end(ap);
+}
+
+void
+store_comment_lo(char *lo, const char *why)
+{
+	size_t n = strlen(why);
+
+	if (n <= DIMSE_LO_MAX) {
+		memcpy(lo, why, n + 1);
+		return;
+	}
+	memcpy(lo, why, DIMSE_LO_MAX - 3);
+	memcpy(lo + DIMSE_LO_MAX - 3, "...", 4);
+}
+
+void
+store_comment(char *out, const char *fmt, ...)
+{
+	char why[STORE_WHY_MAX + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	why_v(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	store_comment_lo(out, why);
+}
+
+/* The status to answer, with why (its Error Comment, cut to LO). */
 #define refuse(st, code, ...)                                                  \
-	((st)->status = (code), store_comment((st)->comment, __VA_ARGS__))
+	((st)->status = (code),                                                \
+	    store_why((st)->comment, sizeof((st)->comment), __VA_ARGS__))
 
 void
 store_init(struct store *st, struct storescp *s, const struct store_who *who)
@@ -347,7 +380,7 @@ store_keep(struct store *st, const uint8_t *data, size_t len)
 static int
 check_pixels(struct store *st)
 {
-	char why[DIMSE_LO_MAX + 1];
+	char why[STORE_WHY_MAX + 1];
 	const struct ts_entry *t = ts_find(st->ts);
 	const struct ds_scan *scan = &st->scan;
 	enum ds_enc enc = DS_ENC_EVR_LE;
@@ -413,8 +446,8 @@ check_dataset(struct store *st)
 			    "out of resources: %s", st->scan_err.msg);
 			return;
 		}
-		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
-		    "cannot parse the data set: %s", st->scan_err.msg);
+		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND, STORE_PARSE_WHY "%s",
+		    st->scan_err.msg);
 		st->invalid = 1;
 		return;
 	}
@@ -654,9 +687,14 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 		    "association %u: answered %04X for '%s': %s", st->who.id,
 		    *status, st->rq->affected_instance, st->comment);
 	}
+	/* C000 says it cannot understand: the 64 characters for why */
+	store_comment_lo(st->lo,
+	    strncmp(st->comment, STORE_PARSE_WHY, strlen(STORE_PARSE_WHY)) == 0
+		? st->comment + strlen(STORE_PARSE_WHY)
+		: st->comment);
 	*comment = *status != STATUS_CODE_SUCCESS &&
 		status_category_of(*status) == STATUS_FAILURE
-	    ? st->comment
+	    ? st->lo
 	    : "";
 	return STORE_ANSWER;
 }

@@ -47,6 +47,12 @@ struct store_who {
 	const char *tls_subject; /* NULL: no client certificate */
 };
 
+/* The most of a failure's reason kept for the log. */
+#define STORE_WHY_MAX 511
+/* How the reason for a data set that cannot be parsed starts (the log);
+ * its C000's Error Comment is the rest. */
+#define STORE_PARSE_WHY "cannot parse the data set: "
+
 struct store {
 	struct storescp *s;
 	struct store_who who;
@@ -55,7 +61,10 @@ struct store {
 	char ts[UL_UID_MAX + 1];
 	uint16_t status; /* failure decided early, or success */
 	uint16_t warn;   /* warning for a stored object, or 0 */
-	char comment[DIMSE_LO_MAX + 1];
+	/* why it failed, whole (the log, quarantine.log), and as the Error
+	 * Comment answered (store_comment_lo) */
+	char comment[STORE_WHY_MAX + 1];
+	char lo[DIMSE_LO_MAX + 1];
 	int sink_open;
 	struct sink sink;
 	int scanning; /* the scanner is fed */
@@ -190,9 +199,19 @@ void store_keep(struct store *st, const uint8_t *data, size_t len);
 void store_quarantine(struct store *st);
 
 /* Error Comment (0000,0902) is LO: at most 64 characters, no backslash
- * or control character (PS3.5 6.2); out (size DIMSE_LO_MAX + 1) gets
- * the formatted text with every other byte replaced by '?'. */
+ * or control character (PS3.5 6.2), of the default repertoire (PS3.7
+ * 6.3.1: a command's text); out (size DIMSE_LO_MAX + 1) gets the
+ * formatted text with every other byte replaced by '?', a longer text
+ * cut to 61 characters and "..." (store_comment_lo). */
 void store_comment(char *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* The same, whole up to STORE_WHY_MAX bytes, into out of size cap. */
+void store_why(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* lo (size DIMSE_LO_MAX + 1): why (store_why's), cut to 61 characters
+ * and "..." when longer than 64, so that the peer sees it was cut. */
+void store_comment_lo(char *lo, const char *why);
 
 #endif

@@ -100,9 +100,9 @@ store_head_feed(struct store *st, const uint8_t *data, size_t len)
 		}
 		if (e.len == DS_LEN_UNDEFINED) {
 			st->status = STATUS_CODE_CANNOT_UNDERSTAND;
-			store_comment(st->comment,
-			    "cannot parse the data set: (0002,%04X) of "
-			    "undefined length",
+			store_why(st->comment, sizeof(st->comment),
+			    STORE_PARSE_WHY "(0002,%04X) of "
+					    "undefined length",
 			    DS_TAG_ELEM(e.tag));
 			store_drop(st);
 			return;

@@ -25,7 +25,8 @@
 #include "core/banned.h"
 
 #define refuse(st, code, ...)                                                  \
-	((st)->status = (code), store_comment((st)->comment, __VA_ARGS__))
+	((st)->status = (code),                                                \
+	    store_why((st)->comment, sizeof((st)->comment), __VA_ARGS__))
 
 static const char *
 lookup(void *arg, uint32_t tag, size_t *lenp)

@@ -289,13 +289,7 @@ cv_wait_ms(struct commit_listener *l, int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	net_deadline_ms(&ts, (uint64_t)ms);
 	(void)pthread_cond_timedwait(&l->cv, &l->mu, &ts);
 }
 
@@ -402,7 +396,6 @@ run(void *arg)
 int
 commit_listen_start(struct commit_listener *l, struct cs_err *err)
 {
-	pthread_condattr_t ca;
 	int k;
 
 	l->lanes_done = 0;
@@ -422,10 +415,7 @@ commit_listen_start(struct commit_listener *l, struct cs_err *err)
 			return err != NULL && err->code ? err->code : CS_E_TLS;
 	}
 	pthread_mutex_init(&l->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&l->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	net_cond_init(&l->cv);
 	if (net_thread_start(&l->th, run, l) != 0) {
 		pthread_cond_destroy(&l->cv);
 		pthread_mutex_destroy(&l->mu);

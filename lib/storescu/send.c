@@ -110,11 +110,13 @@ run_committing(struct send_run *run, struct cs_err *err)
  * "nocontext", with the real send's reasons.
  */
 /* Dry run: appends to d what the send's line will note of input i: a
- * UID only its meta names; that sending pads its odd-length values
- * when its data set, sent in ts, has an odd length (as must_pad in
- * send_window.c decides; a Deflated stream gets its own pad byte), and
- * that padding or converting (convert) drops the group lengths planning
- * saw at its top level (send_convert.c says so when it happens). */
+ * UID only its meta names, a meta header that contradicts its data set;
+ * that sending pads its odd-length values when its data set, sent in
+ * ts, has an odd length (as must_pad in send_window.c decides), or a
+ * deflated stream of odd length with its pad byte (as send_window.c
+ * does); and that padding or converting (convert) drops the group
+ * lengths planning saw at its top level (send_convert.c says so when it
+ * happens). */
 static void
 dry_run_notes(
     const struct send_run *run, size_t i, const char *ts, int convert, char *d)
@@ -135,7 +137,17 @@ dry_run_notes(
 	    run->src.s[i].instance != NULL ? run->src.s[i].instance : "");
 	if (part10_uid_gap(&info, gap, sizeof(gap)) > 0)
 		report_add_detail(d, "%s", gap);
-
+	if (run->src.s[i].meta_ts != SOURCE_NONE)
+		snprintf(info.meta_ts_uid, sizeof(info.meta_ts_uid), "%s",
+		    run->src.in.str[run->src.s[i].meta_ts]);
+	if (run->src.s[i].meta_cls != SOURCE_NONE)
+		snprintf(info.meta_sop_class, sizeof(info.meta_sop_class), "%s",
+		    run->src.in.str[run->src.s[i].meta_cls]);
+	report_meta_notes(d, &info, "to be sent");
+	if ((len & 1) && ts_is_deflated(ts) && !convert)
+		report_add_detail(d,
+		    "deflated data set of odd length to be sent with its pad "
+		    "byte");
 	if (pad)
 		report_add_detail(d,
 		    "odd data set length %llu: to be padded, odd-length "

@@ -364,3 +364,24 @@ report_nocontext(const struct propose_opts *po,
 		    "the peer does not accept %s for it and it cannot be converted to an accepted syntax",
 		    report_uid_text(ts));
 }
+
+void
+report_meta_notes(char *d, const struct part10_info *info, const char *verb)
+{
+	if (info->flags & PART10_F_TS_MISMATCH)
+		report_add_detail(d,
+		    "meta header transfer syntax %s differs: %s as the data "
+		    "set's",
+		    info->meta_ts_uid, verb);
+	if (info->flags & PART10_F_CLASS_MISMATCH)
+		report_add_detail(d,
+		    "meta header SOP class %s differs: %s as the data set's",
+		    info->meta_sop_class, verb);
+	/* planning keeps no meta instance: a dry run names none */
+	if (info->flags & PART10_F_INSTANCE_MISMATCH)
+		report_add_detail(d,
+		    "meta header SOP instance%s%s differs: %s as the data "
+		    "set's",
+		    info->meta_sop_instance[0] != '\0' ? " " : "",
+		    info->meta_sop_instance, verb);
+}

@@ -90,6 +90,12 @@ void report_add_detail(char *buf, const char *fmt, ...)
 /* The same into buf of cap bytes. */
 void report_add_note(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Appends to d what a file's meta header says that its data set does
+ * not (info->flags: PART10_F_TS_MISMATCH, _CLASS_, _INSTANCE_), and
+ * that it goes as the data set's: verb "sent" (its line) or "to be
+ * sent" (a dry run's). */
+void
+report_meta_notes(char *d, const struct part10_info *info, const char *verb);
 /* Appends to detail why no context of set that ac accepted fits a file
  * of class cls in syntax ts under po (the run's propose options). */
 void report_nocontext(const struct propose_opts *po,

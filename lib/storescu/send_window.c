@@ -139,23 +139,7 @@ probe_notes(struct flight *f)
 	/* sent under the meta's, which the data set does not contradict */
 	if (part10_uid_gap(&f->info, gap, sizeof(gap)) > 0)
 		report_add_detail(f->detail, "%s", gap);
-	if (f->info.flags & PART10_F_TS_MISMATCH)
-		report_add_detail(f->detail,
-		    "meta header transfer syntax %s "
-		    "differs: sent as the data set's",
-		    f->info.meta_ts_uid);
-	if (f->info.flags & PART10_F_CLASS_MISMATCH)
-		report_add_detail(f->detail,
-		    "meta header SOP class %s differs: "
-		    "sent as the data set's",
-		    f->info.meta_sop_class);
-	if (f->info.flags & PART10_F_INSTANCE_MISMATCH)
-		report_add_detail(f->detail,
-		    "meta header SOP instance %s differs: "
-		    "sent as the data set's",
-		    f->info.meta_sop_instance[0] != '\0'
-			? f->info.meta_sop_instance
-			: "(unread)");
+	report_meta_notes(f->detail, &f->info, "sent");
 	return 0;
 }
 
@@ -670,12 +654,8 @@ status_outcome(struct flight *f, uint16_t status)
 		return;
 	cat = status_category_name(si.category);
 	meaning = si.std ? si.std->meaning : "unknown status";
-	/* "Pending: matches...", "Cancel: ..." say it already */
-	if (strncmp(meaning, cat, strlen(cat)) == 0 &&
-	    meaning[strlen(cat)] == ':')
-		report_add_detail(f->detail, "%s", meaning);
-	else
-		report_add_detail(f->detail, "%s: %s", cat, meaning);
+	/* no meaning repeats its category (data/dimse-status.tsv) */
+	report_add_detail(f->detail, "%s: %s", cat, meaning);
 }
 
 /* The response to f arrived: report it, or keep it for a retry (A7xx). */

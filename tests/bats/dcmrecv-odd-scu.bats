@@ -244,7 +244,7 @@ PY
 		stored_as_sent 2
 	done
 	fake "class=$CLS0,inst=2.25.77" "$u"
-	[ "$output" = $'C000\tcannot parse the data set: (0002,0100) of undefined length\nreleased' ] ||
+	[ "$output" = $'C000\t(0002,0100) of undefined length\nreleased' ] ||
 		{ echo "$output" >&2; return 1; }
 	# nothing but group 0002: nothing left to store
 	with_meta /dev/null "$BATS_TEST_TMPDIR/alone.ds"
@@ -454,4 +454,22 @@ PY
 	grep -q "secret-root.*Not a directory" "$RECV_STDERR"
 	[ "$(cat "$RECV_DIR/$UID0")" = keep ]
 	[ "$(ls -A "$RECV_DIR")" = "$UID0" ]
+}
+
+@test "dcmrecv: a C000's Error Comment is why the data set cannot be parsed, first; longer than LO's 64 characters it is cut to 61 and '...'; the log and quarantine.log have it whole" {
+	local q=$BATS_TEST_TMPDIR/q why off
+	mkdir -p "$q"
+	# a UT of undefined length after the data set's elements
+	off=$(stat -c %s "${DS[0]}")
+	{ cat "${DS[0]}"; printf '\xe1\x7f\x10\x10UT\0\0\xff\xff\xff\xff'; } >"$BATS_TEST_TMPDIR/long.ds"
+	why="undefined length not allowed for VR 'UT' in (7FE1,1010) (malformed data set, offset $off)"
+	start_dcmrecv --validate --quarantine "$q"
+	fake plain "$BATS_TEST_TMPDIR/long.ds"
+	# before: "cannot parse the data set: malformed dataset at offset 492: u",
+	# the reason lost to LO's 64 characters, with no sign of the cut,
+	# in the log too
+	[ "${lines[0]}" = "C000	${why:0:61}..." ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	grep -qF "answered C000 for '$UID0': cannot parse the data set: $why" "$RECV_STDERR"
+	[ "$(cut -f2,3 "$q/quarantine.log")" = "C000	cannot parse the data set: $why" ]
 }

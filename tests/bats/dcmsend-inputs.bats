@@ -437,3 +437,58 @@ tojson_as_tsv() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/log.tsv" http://127.0.0.1:9/dicom-web "$f"
 	assert_output "$dimse"
 }
+
+# nested FILE N: a Part 10 file (Explicit VR LE) whose Content Sequence
+# nests N sequences of undefined length in each other's items
+nested() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import struct, sys
+out, n = sys.argv[1], int(sys.argv[2])
+def el(g, e, vr, v):
+    if len(v) % 2:
+        v += b"\0" if vr == b"UI" else b" "
+    if vr in (b"OB", b"SQ", b"UN"):
+        return struct.pack("<HH", g, e) + vr + b"\0\0" + struct.pack("<I", len(v)) + v
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+cls, inst = b"1.2.840.10008.5.1.4.1.1.7", b"2.25.%d" % (7000 + n)
+meta = (el(2, 1, b"OB", b"\0\1") + el(2, 2, b"UI", cls) + el(2, 3, b"UI", inst) +
+        el(2, 0x10, b"UI", b"1.2.840.10008.1.2.1"))
+meta = el(2, 0, b"UL", struct.pack("<I", len(meta))) + meta
+ds = el(8, 0x16, b"UI", cls) + el(8, 0x18, b"UI", inst) + el(0x10, 0x20, b"LO", b"N")
+sq = struct.pack("<HH", 0x40, 0xA730) + b"SQ\0\0" + struct.pack("<I", 0xFFFFFFFF)
+item = struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF)
+ends = struct.pack("<HHI", 0xFFFE, 0xE00D, 0) + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
+body = (sq + item) * n + el(8, 0x100, b"SH", b"X") + ends * n
+open(out, "wb").write(b"\0" * 128 + b"DICM" + meta + ds + body)
+PY
+}
+
+@test "dcmsend: sequences nested 128 deep are sent; 129 is refused naming the limit in sequences, the one every reader has" {
+	# before: "(0040,A730) nests deeper than 256 levels", half of which
+	# are items, beside a man page counting 128 sequences
+	nested "$T/n128.dcm" 128
+	nested "$T/n129.dcm" 129
+	run -0 dcmdump -q "$T/n129.dcm"
+	start_dcmrecv
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/n128.dcm" "$T/n129.dcm"
+	assert_line --regexp $'^0000\t'"$T/n128.dcm"$'\t'
+	assert_line $'unreadable\t'"$T/n129.dcm"$'\t\t\t(0040,A730) nests more than 128 sequences in each other at offset 2860'
+	stop_dcmrecv
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/n128.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR"/*)
+}
+
+@test "dcmsend: bytes after the last element too few for a header are named so, not a truncated element header" {
+	# before: "truncated element header at offset N" for 1 or 3 stray
+	# bytes after a whole data set
+	nested "$T/a.dcm" 1
+	cp "$T/a.dcm" "$T/b.dcm"
+	printf 'x' >>"$T/a.dcm"
+	printf '\0\0\0' >>"$T/b.dcm"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/a.dcm" "$T/b.dcm"
+	assert_line --index 0 $'truncated\t'"$T/a.dcm"$'\t\t\t1 byte at offset 346 after the last element, too few for an element header (trailing garbage, or the file is cut short)'
+	assert_line --index 1 $'truncated\t'"$T/b.dcm"$'\t\t\t3 bytes at offset 346 after the last element, too few for an element header (trailing garbage, or the file is cut short)'
+	# inside a sequence, the file is cut short: that stays as it was
+	head -c 270 "$T/a.dcm" >"$T/c.dcm"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/c.dcm"
+	assert_line --index 0 --regexp $'^truncated\t'"$T/c.dcm"$'\t\t\t'
+}

@@ -117,3 +117,33 @@ open(sys.argv[2], "wb").write(b[:i] + b"\xe0\x7f\x10\x00OB\0\0" + bytes(4))' "$D
 	stop_dcmrecv
 	cmp <("$TOOLS/dcm-dataset" "$e") <("$TOOLS/dcm-dataset" "$(find "$RECV_DIR" -type f)")
 }
+
+@test "dcmsend --dry-run: a meta header that contradicts its data set, and an odd deflated stream's pad byte, get the notes the send's lines give (to be sent)" {
+	local f=$BATS_TEST_TMPDIR/ts.dcm i=$BATS_TEST_TMPDIR/inst.dcm d=$BATS_TEST_TMPDIR/defl
+	local c files n dry real
+	c=$(corpus_dir)
+	splice "$D/p10-ivrle.dcm" "$D/p10-evrle.dcm" "$f"
+	python3 - "$D/p10-evrle.dcm" "$i" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+old = b"2.25.314159265358979323846264338327950"
+i = b.index(old)
+open(sys.argv[2], "wb").write(b[:i] + b"2.25.999999999999999999999999999999999" + b[i + len(old):])
+PY
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkdeflated" "$c/ts/deflated.dcm" "$d" 2 >/dev/null
+	files=("$f" "$c/odd/meta-sop-class-mismatch.dcm" "$d"/odd-bare-*.dcm)
+	# before: the dry run's lines said nothing of them
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "${files[@]}" "$i"
+	dry=$(grep '^planned' <<<"$output" | cut -f5 | sed 's/^association 1; //; s/to be sent/sent/g')
+	[ "$(wc -l <<<"$dry")" -eq 4 ]
+	[[ $dry == *"meta header transfer syntax 1.2.840.10008.1.2 differs: sent as the data set's"* ]]
+	[[ $dry == *"meta header SOP class 1.2.840.10008.5.1.4.1.1.2 differs: sent as the data set's"* ]]
+	[[ $dry == *"deflated data set of odd length sent with its pad byte"* ]]
+	[[ $dry == *"meta header SOP instance differs: sent as the data set's"* ]]
+	# the send's lines say the same of the first three
+	start_dcmrecv -q
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	stop_dcmrecv
+	real=$(cut -f5 <<<"$output")
+	[ "$real" = "$(head -n 3 <<<"$dry")" ] || { diff <(echo "$real") <(echo "$dry"); false; }
+}

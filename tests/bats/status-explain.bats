@@ -15,6 +15,18 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	[ -z "$stderr" ]
 }
 
+@test "no meaning repeats its category (FE00, FF00, FF01, 0000): the category is the field before it" {
+	# before: "0xFE00	Cancel	Cancel: the operation was ...", "Pending	Pending: ..."
+	run -0 --separate-stderr SE -l
+	[ "${#lines[@]}" -gt 60 ]
+	run -0 awk -F '\t' 'index($3, $2) == 1' <<<"$output"
+	assert_output ''
+	run -1 --separate-stderr SE FE00 FF00 0000
+	assert_line --index 0 "$(printf '0xFE00\tCancel\tthe operation was terminated by a C-CANCEL\tgeneral (PS3.7 Annex C)')"
+	assert_line --index 1 "$(printf '0xFF00\tPending\tmatches or sub-operations are continuing\tgeneral (PS3.7 Annex C)')"
+	assert_line --index 2 "$(printf '0x0000\tSuccess\tthe SOP Instance was stored\tC-STORE')"
+}
+
 @test "0xA700, A700, a700 and 42752 are the same code" {
 	for c in 0xA700 A700 a700 42752; do
 		run -1 --separate-stderr SE "$c"
@@ -194,7 +206,7 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 
 @test "--field appends category and meaning of field N" {
 	run -1 --separate-stderr bash -c "printf 'a.dcm\t0x0000\nb.dcm\t0xA700\n' | '$CSTORE_BIN/status-explain' --field 2"
-	assert_line --index 0 "$(printf 'a.dcm\t0x0000\tSuccess\tSuccess: the SOP Instance was stored')"
+	assert_line --index 0 "$(printf 'a.dcm\t0x0000\tSuccess\tthe SOP Instance was stored')"
 	assert_line --index 1 --partial "$(printf 'b.dcm\t0xA700\tFailure\tRefused: out of resources')"
 	run -0 --separate-stderr bash -c "printf '0xB000\tx\n' | '$CSTORE_BIN/status-explain' -F 1"
 	assert_output "$(printf '0xB000\tx\tWarning\tCoercion of data elements')"
@@ -211,14 +223,14 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 
 @test "stdin: a line holding a NUL byte is no code (exit 2); the text before the NUL is not taken for it" {
 	run -2 --separate-stderr bash -c "printf '0000\nA700\000zz\n' | '$CSTORE_BIN/status-explain'"
-	assert_output "$(printf '0x0000\tSuccess\tSuccess: the SOP Instance was stored\tC-STORE')"
+	assert_output "$(printf '0x0000\tSuccess\tthe SOP Instance was stored\tC-STORE')"
 	[[ $stderr == *"line 2: a NUL byte at column "*": not a text line"* ]]
 }
 
 @test "--field writes each line back byte for byte, NUL bytes included; a NUL in field N is no code" {
 	local o=$BATS_TEST_TMPDIR/out
 	run -0 --separate-stderr bash -c "printf 'a\tb\000c\t0000\td\n' | '$CSTORE_BIN/status-explain' -F 3 >'$o'"
-	printf 'a\tb\000c\t0000\td\tSuccess\tSuccess: the SOP Instance was stored\n' | cmp - "$o"
+	printf 'a\tb\000c\t0000\td\tSuccess\tthe SOP Instance was stored\n' | cmp - "$o"
 	run -2 --separate-stderr bash -c "printf 'x\tA700\000z\ty\n' | '$CSTORE_BIN/status-explain' -F 2 >'$o'"
 	printf 'x\tA700\000z\ty\t\t\n' | cmp - "$o"
 	[[ $stderr == *"line 1: field 2 holds a NUL byte"* ]]
@@ -243,18 +255,18 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	assert_output "$(printf '0xB000\tWarning\tCoercion of data elements\tC-STORE')"
 	local o=$BATS_TEST_TMPDIR/out
 	run -0 --separate-stderr bash -c "printf '\xef\xbb\xbf0000\tx\n' | '$CSTORE_BIN/status-explain' -F 1 >'$o'"
-	printf '\xef\xbb\xbf0000\tx\tSuccess\tSuccess: the SOP Instance was stored\n' | cmp - "$o"
+	printf '\xef\xbb\xbf0000\tx\tSuccess\tthe SOP Instance was stored\n' | cmp - "$o"
 }
 
 @test "a stdin line with a NUL byte in it is named and exits 2, never cut at the NUL (code or --field)" {
 	# A700 before the NUL was explained as if the line ended there
 	run -2 --separate-stderr bash -c "printf 'A700\\0junk\n0000\n' | '$CSTORE_BIN/status-explain'"
-	assert_output "$(printf '0x0000\tSuccess\tSuccess: the SOP Instance was stored\tC-STORE')"
+	assert_output "$(printf '0x0000\tSuccess\tthe SOP Instance was stored\tC-STORE')"
 	[ "$stderr" = "status-explain: line 1: a NUL byte at column 5: not a text line" ]
 	# --field writes the line back whole (the bytes after the NUL too), its fields empty
 	run -2 --separate-stderr bash -c "printf 'x\tA700\\0junk\nb\t0000\n' | '$CSTORE_BIN/status-explain' -F 2 >'$BATS_TEST_TMPDIR/out'"
 	[ "$stderr" = "status-explain: line 1: field 2 holds a NUL byte" ]
-	printf 'x\tA700\0junk\t\t\nb\t0000\tSuccess\tSuccess: the SOP Instance was stored\n' >"$BATS_TEST_TMPDIR/want"
+	printf 'x\tA700\0junk\t\t\nb\t0000\tSuccess\tthe SOP Instance was stored\n' >"$BATS_TEST_TMPDIR/want"
 	cmp "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/want"
 }
 

@@ -243,6 +243,14 @@ none_hung_left() {
 	[[ $stderr == *DCMSEND_CODEC_TIMEOUT* ]]
 }
 
+@test "codec-jail: DCMSEND_CODEC_TIMEOUT and DCMSEND_COMMIT_DELAY_MS set empty mean unset" {
+	# before: an empty variable was a usage error (exit 2) on every run
+	run -0 --separate-stderr env DCMSEND_CODEC_TIMEOUT= "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$TS/rle.dcm"
+	[[ $stderr != *DCMSEND_CODEC_TIMEOUT* ]]
+	run -0 --separate-stderr env DCMSEND_COMMIT_DELAY_MS= "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$TS/rle.dcm"
+	[[ $stderr != *DCMSEND_COMMIT_DELAY_MS* ]]
+}
+
 @test "codec-jail: GDCM's whole-file rewrite runs in its child on the open file: its JPEG 2000 has the source's pixels and elements" {
 	# before: the child closed the descriptor /proc/self/fd named and
 	# read /dev/null in its place ("empty file")
@@ -319,4 +327,41 @@ late() {
 	stop_dcmrecv
 	stored_as "$TS/rle.dcm" rle
 	none_hung_left
+}
+
+# gone PID: PID has ended (no process, or a zombie no one reaps yet)
+gone() {
+	[ ! -r "/proc/$1/stat" ] || [[ $(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) == Z* ]]
+}
+
+@test "codec-jail: dcmsend killed by a signal while a codec hangs leaves no GDCM worker running" {
+	local pid p i left
+	mkdir -p "$W/hung"
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	CODEC_HANG_PIDS=$W/hung DCMSEND_CODEC_TIMEOUT=600 LD_PRELOAD=$CSTORE_TOOLS/codec-hang.so \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		"$CSTORE_BIN/dcmsend" -j 2 127.0.0.1 "$RECV_PORT" "$TS/j2k-lossless.dcm" "$TS/j2k-lossy.dcm" \
+		>"$W/send.out" 2>"$W/send.err" &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		[ "$(ls "$W/hung" | wc -l)" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "$(ls "$W/hung" | wc -l)" -ge 1 ] || { kill -9 "$pid"; cat "$W/send.err"; false; }
+	kill -9 "$pid"
+	wait "$pid" || true
+	stop_dcmrecv
+	# before: each hung worker ran on, its parent gone, until killed by hand
+	for ((i = 0; i < 100; i++)); do
+		left=
+		for p in $(ls "$W/hung"); do
+			gone "$p" || left+=" $p"
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for p in $left; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	[ -z "$left" ] || { echo "workers left:$left"; false; }
 }

@@ -605,8 +605,8 @@ START_TEST(undefined_length_is_refused_for_plain_vrs)
 	b.enc = encs[1 + _i]; /* explicit LE and BE */
 	hdr(&b, 0x0010, 0x4000, "UT", UNDEF);
 	ck_assert_int_eq(scan_bad(&b, &err), CS_E_PROTO);
-	ck_assert_str_eq(err.msg, "malformed dataset at offset 0: undefined "
-	    "length not allowed for VR 'UT' in (0010,4000)");
+	ck_assert_str_eq(err.msg, "undefined length not allowed for VR 'UT' "
+				  "in (0010,4000) (malformed data set, offset 0)");
 }
 END_TEST
 
@@ -620,8 +620,9 @@ START_TEST(implicit_undefined_length_must_hold_items)
 	hdr(&b, 0x0010, 0x0010, "PN", UNDEF);
 	str(&b, 0x0010, 0x0020, "LO", "X");
 	ck_assert_int_eq(scan_bad(&b, &err), CS_E_PROTO);
-	ck_assert_ptr_nonnull(strstr(err.msg, "offset 8: expected an item in "
-	    "a sequence, found (0010,0020)"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "expected an item in "
+					      "a sequence, found (0010,0020) "
+					      "(malformed data set, offset 8)"));
 }
 END_TEST
 
@@ -635,7 +636,8 @@ START_TEST(bad_vr_is_refused)
 	str(&b, 0x0008, 0x0060, "CS", "CT");
 	hdr(&b, 0x0010, 0x0010, "zz", 2);
 	ck_assert_int_eq(scan_bad(&b, &err), CS_E_PROTO);
-	ck_assert_ptr_nonnull(strstr(err.msg, "offset 10: unknown VR 'zz'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "unknown VR 'zz'"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "(malformed data set, offset 10)"));
 	memset(&b, 0, sizeof(b));
 	b.enc = DS_ENC_EVR_BE;
 	hdr(&b, 0x0010, 0x0010, "\x01\x02", 2);
@@ -867,7 +869,8 @@ START_TEST(nesting_bomb_is_refused)
 		ITEM(&b, UNDEF);
 	}
 	ck_assert_int_eq(scan_bad(&b, &err), CS_E_TOOBIG);
-	ck_assert_ptr_nonnull(strstr(err.msg, "nests deeper than 256 levels"));
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "nests more than 128 sequences in each other"));
 }
 END_TEST
 
@@ -922,8 +925,8 @@ START_TEST(truncation_inside_open_sequence_is_reported)
 	str(&b, 0x0008, 0x0018, "UI", "1.2.3.4");
 	b.n -= 3;
 	ck_assert_int_eq(scan_bad(&b, &err), CS_E_TRUNCATED);
-	ck_assert_str_eq(err.msg, "truncated dataset at offset 0: ends "
-	    "inside the value of (0008,0018), 3 bytes short");
+	ck_assert_str_eq(err.msg, "ends inside the value of (0008,0018), 3 "
+				  "bytes short (truncated data set, offset 0)");
 }
 END_TEST
 

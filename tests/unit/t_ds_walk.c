@@ -305,9 +305,10 @@ START_TEST(walk_reports_where_the_data_ended_and_how_deep_it_went)
 	ck_assert_int_eq(rc, CS_E_TRUNCATED);
 	ck_assert_int_eq(ds_walk_finish(&w, &err), CS_E_TRUNCATED);
 	ck_assert_str_eq(err.msg, "ends inside an undefined-length item");
-	/* 16 sequences with an item each are 32 levels: one more is refused */
+	/* 128 sequences with an item each are 256 levels: one more is
+	 * refused */
 	wr_reset(&b);
-	for (i = 0; i < DS_WALK_MAX_DEPTH / 2 + 1; i++) {
+	for (i = 0; i < DS_WALK_MAX_SEQUENCES + 1; i++) {
 		hdr(&b, enc, 0x0008, 0x1115, "SQ", UNDEF);
 		hdr(&b, enc, 0xfffe, 0xe000, "", UNDEF);
 	}
@@ -317,8 +318,9 @@ START_TEST(walk_reports_where_the_data_ended_and_how_deep_it_went)
 	for (i = 0; (rc = ds_walk_next(&w, &r, &st, &err)) == 0; i++)
 		;
 	ck_assert_int_eq(rc, CS_E_TOOBIG);
-	ck_assert_int_eq(i, DS_WALK_MAX_DEPTH);
-	ck_assert_str_eq(err.msg, "(0008,1115) nests deeper than 256 levels");
+	ck_assert_int_eq(i, 2 * DS_WALK_MAX_SEQUENCES);
+	ck_assert_str_eq(
+	    err.msg, "(0008,1115) nests more than 128 sequences in each other");
 	wr_release(&b);
 }
 END_TEST
