@@ -188,6 +188,26 @@ record(struct sources *src, struct source *s, const struct stat *st,
 	return 0;
 }
 
+/* The arena's pages are taken this many at a time, ahead of the
+ * windows (one madvise for 64 small files, where a page fault each cost
+ * more); a data set this long at most is sent from memory (pump.c) and
+ * keeps its first bytes. */
+#define ARENA_CHUNK ((size_t)256 * 1024)
+#define KEEP_DS_MAX ((uint64_t)1 << 20)
+
+/* Takes the n bytes of pages at p at once; 0, or -1 (not done). */
+static int
+populate(uint8_t *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	return madvise(p, n, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+	return -1;
+#endif
+}
+
 /* The window the probe of an input whose descriptor is kept reads
  * through (SOURCES_PRE bytes of the arena's free room), or NULL: its
  * bytes are not kept. */
@@ -199,8 +219,10 @@ keep_room(struct sources *src)
 	if (src->kept >= src->keep_max)
 		return NULL;
 	if (src->arena == NULL) {
-		/* reserved, not taken: a page is taken when written to */
-		src->arena_cap = src->keep_max * SOURCES_PRE;
+		/* reserved for every input that may keep its descriptor */
+		src->arena_cap =
+		    (src->n < src->keep_max ? src->n : src->keep_max) *
+		    SOURCES_PRE;
 		m = mmap(NULL, src->arena_cap, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (m == MAP_FAILED) {
@@ -212,19 +234,30 @@ keep_room(struct sources *src)
 	}
 	if (src->arena_cap - src->arena_used < SOURCES_PRE)
 		return NULL;
+	if (src->arena_used + SOURCES_PRE > src->arena_ready) {
+		size_t n = src->arena_cap - src->arena_ready;
+
+		if (n > ARENA_CHUNK)
+			n = ARENA_CHUNK;
+		/* before Linux 5.14: the pages are taken as written */
+		if (populate(src->arena + src->arena_ready, n) != 0)
+			n = src->arena_cap - src->arena_ready;
+		src->arena_ready += n;
+	}
 	return src->arena + src->arena_used;
 }
 
 /* Keeps the data set's part of the got bytes from the file's start the
  * probe of s left in its window, the arena's free room (the meta's part
- * is not kept: the next probe's window starts after the data set's). */
+ * is not kept: the next probe's window starts after the data set's),
+ * unless the data set is sent from the file (too long to be read). */
 static void
 keep_prefix(struct sources *src, struct source *s, size_t got)
 {
 	uint64_t n;
 
 	s->pre_len = 0;
-	if (s->racy || s->ds_off >= got)
+	if (s->racy || s->ds_off >= got || s->ds_len > KEEP_DS_MAX)
 		return;
 	n = got - s->ds_off;
 	if (n > s->ds_len)

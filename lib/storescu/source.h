@@ -74,10 +74,11 @@ struct sources {
 	struct source *s;
 	struct intern in;
 	size_t kept, keep_max; /* descriptors kept open by planning */
-	/* the kept bytes: SOURCES_PRE per kept descriptor reserved at
-	 * first use, arena_used of them taken (sources_prefix) */
+	/* the kept bytes: SOURCES_PRE per input that may keep its
+	 * descriptor, reserved at the first probe, arena_used of them taken
+	 * (sources_prefix), arena_ready of them paged in */
 	uint8_t *arena;
-	size_t arena_used, arena_cap;
+	size_t arena_used, arena_ready, arena_cap;
 };
 
 /* Sets up n inputs, none probed.  Returns 0 or CS_E_NOMEM. */
