@@ -25,7 +25,7 @@
 #include "core/ts.h"
 #include "core/banned.h"
 
-#define WIN 4096
+#define WIN PART10_WIN
 #define INFLATE_MAX ((uint64_t)64 << 20)
 
 /* Where raw bytes come from: fill buf from offset off, *got < n at EOF. */
@@ -34,6 +34,11 @@ struct src {
 	    size_t *got, struct cs_err *err);
 	void *ctx;
 	uint64_t size;
+	/* the window to read through (WIN bytes), or NULL: the probe's own;
+	 * *kept, when kept is not NULL, is then set to how many bytes of the
+	 * source from offset 0 on it holds after the probe, 0 when none */
+	uint8_t *win;
+	size_t *kept;
 };
 
 struct in {
@@ -47,7 +52,12 @@ struct in {
 	uint64_t zstart; /* raw offset of the deflate stream */
 	uint64_t inflated, inflate_max;
 	z_stream z;
-	uint8_t win[WIN];
+	uint8_t *win; /* own, or the caller's (src->win) */
+	/* the first read's bytes (from offset 0), and how often the window
+	 * was written since the start: once, it holds them still */
+	size_t first;
+	unsigned writes;
+	uint8_t own[WIN];
 	uint8_t zin[WIN];
 };
 
@@ -83,9 +93,10 @@ is_vr(const uint8_t *p)
 static void
 in_init(struct in *in, const struct src *src, struct cs_err *err)
 {
-	memset(in, 0, offsetof(struct in, win));
+	memset(in, 0, offsetof(struct in, own));
 	in->src = src;
 	in->err = err;
+	in->win = src->win != NULL ? src->win : in->own;
 }
 
 static void
@@ -163,6 +174,7 @@ in_inflate_some(struct in *in)
 	 */
 	in->z.next_out = in->win + in->wlen;
 	in->z.avail_out = (uInt)room;
+	in->writes++;
 	zr = inflate(&in->z, Z_NO_FLUSH);
 	made = room - in->z.avail_out;
 	in->wlen += made;
@@ -206,6 +218,14 @@ in_fill(struct in *in, size_t need)
 
 	if (have >= need || in->eof)
 		return 0;
+	/* the source read to its end: no more to move the window for (and
+	 * what it holds stays where it is: src->kept) */
+	if (!in->deflate && in->raw >= in->src->size) {
+		in->eof = 1;
+		return 0;
+	}
+	if (have > 0 && in->wpos > 0)
+		in->writes++;
 	memmove(in->win, in->win + in->wpos, have);
 	in->wlen = have;
 	in->wpos = 0;
@@ -230,6 +250,8 @@ in_fill(struct in *in, size_t need)
 			in->eof = 1;
 			break;
 		}
+		if (in->writes++ == 0 && in->raw == 0 && in->wlen == 0)
+			in->first = got;
 		in->raw += got;
 		in->wlen += got;
 	}
@@ -980,6 +1002,8 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 	info->dataset_length = src->size - info->dataset_offset;
 	rc = 0;
 out:
+	if (src->kept != NULL)
+		*src->kept = in.writes == 1 ? in.first : 0;
 	in_release(&in);
 	return rc;
 }
@@ -1020,7 +1044,7 @@ part10_probe_mem(const void *p, size_t size, unsigned opts,
     struct part10_info *info, struct cs_err *err)
 {
 	struct mem m = { p };
-	struct src src = { mem_pread, &m, size };
+	struct src src = { mem_pread, &m, size, NULL, NULL };
 
 	if (p == NULL && size > 0)
 		return cs_err_set(err, CS_E_INVAL, "no buffer");
@@ -1062,7 +1086,7 @@ part10_probe_fd(
     int fd, unsigned opts, struct part10_info *info, struct cs_err *err)
 {
 	struct fd_ctx f = { fd };
-	struct src src = { fd_pread, &f, 0 };
+	struct src src = { fd_pread, &f, 0, NULL, NULL };
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
@@ -1080,8 +1104,19 @@ part10_probe_fd_size(int fd, uint64_t size, unsigned opts,
     struct part10_info *info, struct cs_err *err)
 {
 	struct fd_ctx f = { fd };
-	struct src src = { fd_pread, &f, size };
+	struct src src = { fd_pread, &f, size, NULL, NULL };
 
+	return probe(&src, opts, info, err);
+}
+
+int
+part10_probe_fd_keep(int fd, uint64_t size, unsigned opts,
+    struct part10_info *info, uint8_t *win, size_t *kept, struct cs_err *err)
+{
+	struct fd_ctx f = { fd };
+	struct src src = { fd_pread, &f, size, win, kept };
+
+	*kept = 0;
 	return probe(&src, opts, info, err);
 }
 

@@ -30,6 +30,8 @@
 extern "C" {
 #endif
 
+/* The prober reads through a window of this many bytes. */
+#define PART10_WIN 4096
 /* PS3.5 9.1: a UID has at most 64 characters. */
 #define PART10_UID_MAX 64
 /* PS3.5 6.2: AE and SH values have at most 16 characters. */
@@ -150,6 +152,16 @@ int part10_probe_fd(
  * taken (fstat): no second fstat. */
 int part10_probe_fd_size(int fd, uint64_t size, unsigned opts,
     struct part10_info *info, struct cs_err *err);
+/*
+ * part10_probe_fd_size reading through the caller's window, win (at
+ * least PART10_WIN bytes), where its first read from offset 0 goes:
+ * *kept says how many bytes of the file from offset 0 on win holds when
+ * it returns (0: none, the probe read on past its first read, or
+ * inflated), whatever the return, so the caller may keep them instead
+ * of reading them again.
+ */
+int part10_probe_fd_keep(int fd, uint64_t size, unsigned opts,
+    struct part10_info *info, uint8_t *win, size_t *kept, struct cs_err *err);
 
 /*
  * Same over a path: opens it read-only, probes, closes.  CS_E_IO names

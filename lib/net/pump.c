@@ -234,9 +234,9 @@ choose_payload_way(struct pump *p)
  * did, or -1 when the file system cannot tell (not asked again).
  */
 static ssize_t
-read_cached(struct pump *p, int fd, off_t off, size_t want)
+read_cached(struct pump *p, int fd, off_t off, size_t at, size_t want)
 {
-	struct iovec iov = { p->cbuf, want };
+	struct iovec iov = { p->cbuf + at, want };
 	ssize_t r;
 
 	if (p->nowait_off)
@@ -259,25 +259,43 @@ read_cached(struct pump *p, int fd, off_t off, size_t want)
  * bytes held from payload_off on, 0 when the file ended there, or -1
  * with errno from pread.
  */
+/* Reads want bytes of fd at off + at into cbuf + at, after the at
+ * bytes from off that the caller holds at pre (cbuf_off, cbuf_len say
+ * what cbuf and pre hold then: cbuf_pre).  Returns what the read
+ * returned. */
+static ssize_t
+read_cbuf_at(struct pump *p, int fd, off_t off, const uint8_t *pre, size_t at,
+    size_t want)
+{
+	ssize_t r = 0;
+
+	p->cbuf_len = 0;
+	p->cbuf_pre = pre;
+	p->cbuf_pre_len = at;
+	if (want > 0) {
+		r = read_cached(p, fd, off + (off_t)at, at, want);
+		if (r < 0 || (size_t)r < want) /* not all in the page cache */
+			do
+				r = pread(
+				    fd, p->cbuf + at, want, off + (off_t)at);
+			while (r < 0 && errno == EINTR);
+	} else {
+		p->payload_cached = 1;
+	}
+	if (r > 0 || at > 0) {
+		p->cbuf_fd = fd;
+		p->cbuf_off = off;
+		p->cbuf_len = at + (r > 0 ? (size_t)r : 0);
+	}
+	return r;
+}
+
 /* Reads want bytes of fd at off into cbuf (cbuf_off, cbuf_len say
  * what it holds then).  Returns what the read returned. */
 static ssize_t
 read_cbuf(struct pump *p, int fd, off_t off, size_t want)
 {
-	ssize_t r;
-
-	p->cbuf_len = 0;
-	r = read_cached(p, fd, off, want);
-	if (r < 0 || (size_t)r < want) /* not all in the page cache */
-		do
-			r = pread(fd, p->cbuf, want, off);
-		while (r < 0 && errno == EINTR);
-	if (r > 0) {
-		p->cbuf_fd = fd;
-		p->cbuf_off = off;
-		p->cbuf_len = (size_t)r;
-	}
-	return r;
+	return read_cbuf_at(p, fd, off, NULL, 0, want);
 }
 
 static ssize_t
@@ -309,41 +327,68 @@ pump_preload_forget(struct pump *p)
 void
 pump_preload(struct pump *p, int fd, off_t offset, uint64_t len)
 {
+	(void)pump_preload_prefix(p, fd, offset, len, NULL, 0);
+}
+
+int
+pump_preload_prefix(struct pump *p, int fd, off_t offset, uint64_t len,
+    const uint8_t *pre, size_t plen)
+{
 	p->pre_fd = -1;
 	/* never over bytes the current payload may still be sent from */
 	if (len == 0 || len > PUMP_COPY_MAX || !transport_is_plain(&p->t) ||
 	    ul_out_payload_owed(p->a) > 0 || ul_out_payload_next(p->a) > 0 ||
 	    p->payload_off < p->payload_end || cbuf_get(p) != 0)
-		return;
-	(void)read_cbuf(p, fd, offset, (size_t)len);
+		return 0;
+	if (plen > len)
+		plen = (size_t)len;
+	(void)read_cbuf_at(p, fd, offset, pre, plen, (size_t)len - plen);
 	p->pre_cached = p->payload_cached;
 	p->pre_fd = fd;
 	p->pre_off = offset;
 	p->pre_len = len;
+	return 1;
 }
 
 /*
  * Sends up to owed of the have bytes that cbuf holds from payload_off
  * on, after the n bytes at hdr (n may be 0) in the same call.  Returns
- * what sendmsg returned.
+ * what sendmsg returned.  The first cbuf_pre_len of them are at
+ * cbuf_pre, not in cbuf (what planning kept of the file).
  */
 static ssize_t
 send_cbuf(
     struct pump *p, const uint8_t *hdr, size_t n, size_t owed, size_t have)
 {
-	struct iovec iov[2];
+	size_t at = (size_t)(p->payload_off - p->cbuf_off), left, k = 0;
+	struct iovec iov[3];
 	struct msghdr mh;
 	int more;
 
 	if (owed > have)
 		owed = have;
 	memset(&mh, 0, sizeof(mh));
-	iov[0].iov_base = (void *)(uintptr_t)hdr;
-	iov[0].iov_len = n;
-	iov[1].iov_base = p->cbuf + (p->payload_off - p->cbuf_off);
-	iov[1].iov_len = owed;
-	mh.msg_iov = n > 0 ? iov : iov + 1;
-	mh.msg_iovlen = n > 0 ? 2 : 1;
+	if (n > 0) {
+		iov[k].iov_base = (void *)(uintptr_t)hdr;
+		iov[k++].iov_len = n;
+	}
+	left = owed;
+	if (at < p->cbuf_pre_len && left > 0) {
+		size_t pre = p->cbuf_pre_len - at;
+
+		if (pre > left)
+			pre = left;
+		iov[k].iov_base = (void *)(uintptr_t)(p->cbuf_pre + at);
+		iov[k++].iov_len = pre;
+		at += pre;
+		left -= pre;
+	}
+	if (left > 0 || k == 0) {
+		iov[k].iov_base = p->cbuf + at;
+		iov[k++].iov_len = left;
+	}
+	mh.msg_iov = iov;
+	mh.msg_iovlen = k;
 	/* more of this data set follows: its next PDV, or the pad byte */
 	more = p->payload_off + (off_t)owed < p->payload_end || p->pad_left > 0;
 	return sendmsg(p->fd, &mh, MSG_NOSIGNAL | (more ? MSG_MORE : 0));

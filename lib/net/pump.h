@@ -57,6 +57,10 @@ struct pump {
 	off_t cbuf_off;       /* file offset of cbuf[0] */
 	int cbuf_fd;          /* the file cbuf holds bytes of */
 	size_t cbuf_len;      /* bytes of the payload file in cbuf */
+	/* the first cbuf_pre_len of those are at cbuf_pre (the caller's,
+	 * pump_preload_prefix), not in cbuf */
+	const uint8_t *cbuf_pre;
+	size_t cbuf_pre_len;
 	int cbuf_read_failed; /* pread failed: a failure is the file's */
 	/* cbuf holds (what could be read of) this payload, read ahead by
 	 * pump_preload; pre_fd -1: nothing read ahead */
@@ -159,6 +163,13 @@ void pump_set_payload_pad(struct pump *p, unsigned n);
  * (and fails) when the payload is sent, as without it.
  */
 void pump_preload(struct pump *p, int fd, off_t offset, uint64_t len);
+/* pump_preload of which the caller holds the first plen bytes (pre,
+ * read from fd at offset before): sent from there (pre stays valid and
+ * unchanged until the payload is sent), and only the rest read from fd.
+ * Returns 1 when the payload is read ahead (as far as it could be read),
+ * 0 when it was not (pump_preload's cases). */
+int pump_preload_prefix(struct pump *p, int fd, off_t offset, uint64_t len,
+    const uint8_t *pre, size_t plen);
 /* What pump_preload read is not to be sent: the file may have changed
  * since, or its descriptor go (and its number be reused). */
 void pump_preload_forget(struct pump *p);

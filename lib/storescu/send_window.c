@@ -461,6 +461,50 @@ drop_pre(struct lane_ahead *la, struct scu_session *s)
 }
 
 /*
+ * Reads p's data set into the pump's buffer ahead of its sending: the
+ * part planning kept of it from memory, only the rest from the file, so
+ * no byte is read twice.  What it read goes only when sources_unchanged
+ * says afterwards that the file is still as planned (the kept bytes
+ * older than that check would otherwise hide a change).  1 when read.
+ */
+static int
+preload(struct scu_session *s, const struct prep *p, const uint8_t *pre,
+    size_t plen)
+{
+	return pump_preload_prefix(&s->r.pump, p->fd,
+	    (off_t)p->f.info.dataset_offset, p->f.len, pre, plen);
+}
+
+/*
+ * The file at j in own, not made ready while an answer was awaited.
+ * One whose first bytes planning kept is taken as planning found it,
+ * read (the rest of it) and then checked, as ready_next and start_one
+ * do; one changed since goes back and is taken again (probed afresh),
+ * as is any other file.
+ */
+static void
+prepare_own(struct batch *b, struct scu_session *s, struct prep *own, size_t j)
+{
+	struct sources *src = &b->run->src;
+	size_t plen;
+	const uint8_t *pre = sources_prefix(src, b->idx[j], &plen);
+
+	if (pre != NULL) {
+		prepare(b, scu_ac(s), own, j, 1);
+		if (!own->local && own->tc.fd >= 0)
+			return; /* checked before it was converted */
+		if (!own->local) {
+			(void)preload(s, own, pre, plen);
+			if (sources_unchanged(src, b->idx[j], own->fd))
+				return;
+			pump_preload_forget(&s->r.pump);
+			sources_untake(src, b->idx[j], own->fd);
+		}
+	}
+	prepare(b, scu_ac(s), own, j, 0);
+}
+
+/*
  * While the response to the request sent last is awaited (cur its
  * position): the next file is taken, its context picked (converted, if
  * it must be) and its data set read into the pump's buffer, so that
@@ -495,9 +539,13 @@ ready_next(struct batch *b, struct scu_session *s, size_t cur)
 	dcmfile_codec_threads(la->codec_lane);
 	prepare(b, scu_ac(s), p, j, 1);
 	la->pre_set = 1;
-	if (!p->local && p->tc.fd < 0)
-		pump_preload(&s->r.pump, p->fd, (off_t)p->f.info.dataset_offset,
-		    p->f.len);
+	if (!p->local && p->tc.fd < 0) {
+		size_t plen;
+		const uint8_t *pre =
+		    sources_prefix(&b->run->src, b->idx[j], &plen);
+
+		(void)preload(s, p, pre, plen);
+	}
 }
 
 /* Whether the file at fd now ends before end: it shrank while sent. */
@@ -545,7 +593,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 		p = &own;
 		if (b->ah != NULL)
 			dcmfile_codec_threads(b->ah->codec_lane);
-		prepare(b, scu_ac(s), p, j, 0);
+		prepare_own(b, s, p, j);
 	}
 	flight_from(f, p);
 	if (b->ah != NULL && p == &b->ah->pre)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -106,6 +107,9 @@ sources_release(struct sources *src)
 	}
 	cs_free(src->s);
 	src->s = NULL;
+	if (src->arena != NULL)
+		munmap(src->arena, src->arena_cap);
+	src->arena = NULL;
 	intern_release(&src->in);
 }
 
@@ -184,6 +188,85 @@ record(struct sources *src, struct source *s, const struct stat *st,
 	return 0;
 }
 
+/* The arena's pages are taken this many at a time, ahead of the
+ * windows (one madvise for 64 small files, where a page fault each cost
+ * more); a data set this long at most is sent from memory (pump.c) and
+ * keeps its first bytes. */
+#define ARENA_CHUNK ((size_t)256 * 1024)
+#define KEEP_DS_MAX ((uint64_t)1 << 20)
+
+/* Takes the n bytes of pages at p at once; 0, or -1 (not done). */
+static int
+populate(uint8_t *p, size_t n)
+{
+#ifdef MADV_POPULATE_WRITE
+	return madvise(p, n, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)n;
+	return -1;
+#endif
+}
+
+/* The window the probe of an input whose descriptor is kept reads
+ * through (SOURCES_PRE bytes of the arena's free room), or NULL: its
+ * bytes are not kept. */
+static uint8_t *
+keep_room(struct sources *src)
+{
+	void *m;
+
+	if (src->kept >= src->keep_max)
+		return NULL;
+	if (src->arena == NULL) {
+		/* reserved for every input that may keep its descriptor */
+		src->arena_cap =
+		    (src->n < src->keep_max ? src->n : src->keep_max) *
+		    SOURCES_PRE;
+		m = mmap(NULL, src->arena_cap, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED) {
+			src->arena_cap = 0;
+			src->keep_max = src->kept; /* nor the descriptors */
+			return NULL;
+		}
+		src->arena = m;
+	}
+	if (src->arena_cap - src->arena_used < SOURCES_PRE)
+		return NULL;
+	if (src->arena_used + SOURCES_PRE > src->arena_ready) {
+		size_t n = src->arena_cap - src->arena_ready;
+
+		if (n > ARENA_CHUNK)
+			n = ARENA_CHUNK;
+		/* before Linux 5.14: the pages are taken as written */
+		if (populate(src->arena + src->arena_ready, n) != 0)
+			n = src->arena_cap - src->arena_ready;
+		src->arena_ready += n;
+	}
+	return src->arena + src->arena_used;
+}
+
+/* Keeps the data set's part of the got bytes from the file's start the
+ * probe of s left in its window, the arena's free room (the meta's part
+ * is not kept: the next probe's window starts after the data set's),
+ * unless the data set is sent from the file (too long to be read). */
+static void
+keep_prefix(struct sources *src, struct source *s, size_t got)
+{
+	uint64_t n;
+
+	s->pre_len = 0;
+	if (s->racy || s->ds_off >= got || s->ds_len > KEEP_DS_MAX)
+		return;
+	n = got - s->ds_off;
+	if (n > s->ds_len)
+		n = s->ds_len;
+	s->pre_at = (uint32_t)(src->arena_used + s->ds_off);
+	s->pre_len = (uint32_t)n;
+	src->arena_used = s->pre_at + (size_t)n;
+}
+
 int
 sources_probe(struct sources *src, size_t i, struct cs_err *err)
 {
@@ -191,6 +274,8 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	struct part10_info info;
 	int64_t t0 = fs_now_ns();
 	struct stat st;
+	uint8_t *room;
+	size_t got = 0;
 	int fd, rc;
 
 	/* the times before the header is read: a change while it is read
@@ -198,8 +283,13 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	fd = infile_open_stat(src->paths[i], &st, err);
 	if (fd < 0)
 		return fd;
-	rc = part10_probe_fd_size(
-	    fd, (uint64_t)st.st_size, PART10_O_VERIFY, &info, err);
+	room = keep_room(src);
+	if (room != NULL)
+		rc = part10_probe_fd_keep(fd, (uint64_t)st.st_size,
+		    PART10_O_VERIFY, &info, room, &got, err);
+	else
+		rc = part10_probe_fd_size(
+		    fd, (uint64_t)st.st_size, PART10_O_VERIFY, &info, err);
 	if (rc == 0 &&
 	    (!propose_uid_valid(info.sop_class) ||
 		!propose_uid_valid(info.sop_instance) ||
@@ -222,6 +312,8 @@ sources_probe(struct sources *src, size_t i, struct cs_err *err)
 	if (src->kept < src->keep_max) {
 		s->fd = fd;
 		src->kept++;
+		if (room != NULL)
+			keep_prefix(src, s, got);
 	} else {
 		close(fd);
 	}
@@ -239,6 +331,7 @@ sources_drop(struct sources *src, size_t i)
 		src->kept--;
 	}
 	s->cls = s->ts = SOURCE_NONE;
+	s->pre_len = 0;
 }
 
 const char *
@@ -314,6 +407,8 @@ sources_take(
 		recorded_info(src, s, info);
 		return fd;
 	}
+	/* what planning kept is not this file's now */
+	s->pre_len = 0;
 	/* changed since planning (or never planned): what is there now,
 	 * walked to its end as planning walks it, so that a file cut
 	 * short meanwhile is reported truncated, never sent as it is */
@@ -348,9 +443,14 @@ sources_take_unchecked(
 }
 
 int
-sources_unchanged(const struct sources *src, size_t i, int fd)
+sources_unchanged(struct sources *src, size_t i, int fd)
 {
-	return src->s[i].cls != SOURCE_NONE && same_file(&src->s[i], fd);
+	struct source *s = &src->s[i];
+
+	if (s->cls != SOURCE_NONE && same_file(s, fd))
+		return 1;
+	s->pre_len = 0; /* not the file's now: read it whole */
+	return 0;
 }
 
 void
@@ -372,4 +472,13 @@ sources_untake(struct sources *src, size_t i, int fd)
 		close(fd);
 	else
 		s->fd = fd;
+}
+
+const uint8_t *
+sources_prefix(const struct sources *src, size_t i, size_t *len)
+{
+	const struct source *s = &src->s[i];
+
+	*len = s->cls == SOURCE_NONE || s->racy ? 0 : s->pre_len;
+	return *len > 0 ? src->arena + s->pre_at : NULL;
 }

@@ -7,6 +7,9 @@
  * Descriptors stay open from planning to sending within a budget (a
  * quarter of RLIMIT_NOFILE, at most SOURCES_KEEP_MAX); an input beyond
  * it is opened again by name when its turn comes, but not read again.
+ * An input that keeps its descriptor also keeps what the probe read of
+ * its data set (sources_prefix: the first read's 4 KiB less the meta),
+ * so that sending reads only the rest.
  * What was planned is what is sent: before a kept header is used, the
  * file must still be the one probed (device, inode, size, modification
  * and change times); a file changed since is probed afresh, as sending
@@ -34,6 +37,11 @@
 
 #define SOURCE_NONE UINT32_MAX
 #define SOURCES_KEEP_MAX STORESCU_KEEP_MAX
+/* What planning keeps of a file with its descriptor: the data set's
+ * part of the bytes its probe read first, out of at most this many from
+ * the file's start (part10.c's window), so at most SOURCES_PRE bytes per
+ * kept descriptor (16 MiB at SOURCES_KEEP_MAX). */
+#define SOURCES_PRE PART10_WIN
 
 /* One input: interned UIDs, where its data set lies, what file it was. */
 struct source {
@@ -48,6 +56,9 @@ struct source {
 	uint64_t dev, ino;
 	int64_t mtime_ns, ctime_ns;
 	int racy; /* changed just before planning: read it again */
+	/* the data set's first bytes as planning read them (the arena),
+	 * pre_len 0: none kept */
+	uint32_t pre_at, pre_len;
 };
 
 /* Distinct UID strings (few: classes and syntaxes). */
@@ -63,6 +74,11 @@ struct sources {
 	struct source *s;
 	struct intern in;
 	size_t kept, keep_max; /* descriptors kept open by planning */
+	/* the kept bytes: SOURCES_PRE per input that may keep its
+	 * descriptor, reserved at the first probe, arena_used of them taken
+	 * (sources_prefix), arena_ready of them paged in */
+	uint8_t *arena;
+	size_t arena_used, arena_ready, arena_cap;
 };
 
 /* Sets up n inputs, none probed.  Returns 0 or CS_E_NOMEM. */
@@ -125,9 +141,10 @@ void sources_file_id(
  * planning probed, unchanged (the check sources_take makes); 0 when it
  * may have changed since (or was just changed before planning, or
  * planning could not trust its header).  For what was read of it ahead
- * of its turn: not sent when it may have changed since.
+ * of its turn: not sent when it may have changed since.  A no forgets
+ * the bytes planning kept of it (sources_prefix).
  */
-int sources_unchanged(const struct sources *src, size_t i, int fd);
+int sources_unchanged(struct sources *src, size_t i, int fd);
 
 /*
  * Input i was taken (fd, from sources_take) and not sent: its
@@ -135,5 +152,15 @@ int sources_unchanged(const struct sources *src, size_t i, int fd);
  * file again, as planning probed it, not whatever its name holds then.
  */
 void sources_untake(struct sources *src, size_t i, int fd);
+
+/*
+ * The first bytes of input i's data set as planning read them (*len of
+ * them from the data set's start; NULL and 0 when none were kept: the
+ * input's descriptor was not kept, it was changed just before planning,
+ * or it was probed afresh since).  Kept with the descriptor, so that the
+ * sender reads only the rest: to be sent only when sources_unchanged,
+ * asked after the rest is read, says the file is still as planned.
+ */
+const uint8_t *sources_prefix(const struct sources *src, size_t i, size_t *len);
 
 #endif

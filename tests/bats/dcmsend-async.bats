@@ -118,10 +118,10 @@ all_arrived() {
 }
 
 # opens_reads < strace -f -e trace=openat,pread64,preadv2,read,close:
-# "PATH OPENS READS" for every file opened, reads counted on its
-# descriptor from its openat to its close.  A preadv2 that does not wait
-# for the disk (RWF_NOWAIT) counts when it read all it asked for; else
-# the pread after it reads the bytes.
+# "PATH OPENS READS BYTES" for every file opened, reads (and the bytes
+# they returned) counted on its descriptor from its openat to its close.
+# A preadv2 that does not wait for the disk (RWF_NOWAIT) counts when it
+# read all it asked for; else the pread after it reads the bytes.
 opens_reads() {
 	awk '{ sub(/^[0-9]+ +/, "") }
 	/^openat\(/ && match($0, /"[^"]*"/) {
@@ -132,16 +132,28 @@ opens_reads() {
 	/^preadv2\(.*RWF_NOWAIT/ { want = $0; sub(/.*iov_len=/, "", want); sub(/[^0-9].*/, "", want)
 		if ($NF != want) next }
 	/^(pread64|preadv2|read)\([0-9]+,/ { fd = $0; sub(/^[a-z0-9]+\(/, "", fd); sub(/,.*/, "", fd)
-		if (fd in path) reads[path[fd]]++ }
+		if (fd in path) { reads[path[fd]]++; bytes[path[fd]] += $NF } }
 	/^close\([0-9]+\)/ { fd = $0; sub(/^close\(/, "", fd); sub(/\).*/, "", fd); delete path[fd] }
-	END { for (p in opens) print p, opens[p], reads[p] + 0 }'
+	END { for (p in opens) print p, opens[p], reads[p] + 0, bytes[p] + 0 }'
 }
 
-@test "dcmsend --async 1 and the window: each input opened and its header read once, planning and sending together (strace)" {
+@test "dcmsend --async 1 and the window: each input opened once and each byte of it read once, planning and sending together (strace)" {
 	command -v strace >/dev/null || skip "strace not installed"
 	local d=$BATS_TEST_TMPDIR/in mode asan=${ASAN_OPTIONS:-}
-	mkdir -p "$d"
+	local gen
+	gen=$(cd "${CSTORE_TOOLS:-$CSTORE_ROOT/build/tests/tools}/../.." && pwd)/bench/gencorpus
+	[ -x "$gen" ] || skip "bench tools not built (make test-tools)"
+	mkdir -p "$d" "$BATS_TEST_TMPDIR/gen"
 	cp "${FILES[@]}" "$d/"
+	# and files whose data set goes past planning's first read (4 KiB):
+	# 8 KiB, 131 KiB (the benchmark's small files), 2 MiB (not read
+	# into memory whole: sent from the file)
+	"$gen" "$BATS_TEST_TMPDIR/gen" 2 64 64 1 31
+	for f in "$BATS_TEST_TMPDIR"/gen/*; do cp "$f" "$d/g64-${f##*/}"; done
+	"$gen" "$BATS_TEST_TMPDIR/gen" 2 256 256 1 32
+	for f in "$BATS_TEST_TMPDIR"/gen/*; do cp "$f" "$d/g256-${f##*/}"; done
+	"$gen" "$BATS_TEST_TMPDIR/gen" 1 1024 1024 1 33
+	cp "$BATS_TEST_TMPDIR"/gen/000001.dcm "$d/g1024.dcm"
 	# written a minute ago: files changed just before planning are
 	# read again when sent (a change in the same tick would not show)
 	touch -d '1 minute ago' "$d"/*
@@ -158,10 +170,19 @@ opens_reads() {
 		opens_reads <"$BATS_TEST_TMPDIR/trace.$mode" | grep -F "$d/" | sort >"$BATS_TEST_TMPDIR/or.$mode"
 		cat "$BATS_TEST_TMPDIR/or.$mode"
 		[ "$(wc -l <"$BATS_TEST_TMPDIR/or.$mode")" -eq "${#FILES[@]}" ]
-		# one open each, one read of the header when planning and one
-		# of the data set when sending (a small one is read into
-		# memory whole, and goes with its PDV header in one write)
-		[ "$(awk '$2 != 1 || $3 != 2' "$BATS_TEST_TMPDIR/or.$mode")" = "" ]
+		# one open each; planning reads the header (and what follows
+		# of the data set, up to 4 KiB) and keeps the data set's part
+		# with the descriptor; sending reads only the rest, in one
+		# read when the file is small (read into memory whole, sent
+		# with its PDV header in one write): each byte read once
+		while read -r p o r n; do
+			echo "$p $o $r $n $(stat -c %s "$p")"
+		done <"$BATS_TEST_TMPDIR/or.$mode" >"$BATS_TEST_TMPDIR/ors.$mode"
+		# (a large one goes from the file, not read: its header only)
+		[ "$(awk '$2 != 1 || $3 < 1 || ($5 <= 1048576 && ($4 != $5 || $3 > 2)) ||
+			($5 > 1048576 && ($3 != 1 || $4 != 4096))' "$BATS_TEST_TMPDIR/ors.$mode")" = "" ]
+		# the files past 4 KiB: the header's read and the rest's
+		[ "$(awk '$5 > 4096 && $5 <= 1048576 && $3 == 2' "$BATS_TEST_TMPDIR/ors.$mode" | wc -l)" -eq 4 ]
 		stop_dcmrecv
 	done
 }
@@ -216,6 +237,42 @@ opens_reads() {
 	[ "$(tail -c 2 "$got" | od -An -tx1 | tr -d ' ')" = 5aa5 ]
 	same_dataset "$d/b.dcm" "$got"
 	stop_dcmrecv
+}
+
+@test "dcmsend --async 1 and 2: a file changed in place after planning, its modification time put back, goes as it is then, not from the bytes planning kept of it (dcmrecv --delay)" {
+	local d=$BATS_TEST_TMPDIR/in mode pid got uid mtime
+	for mode in 1 2; do
+		rm -rf "$d" && mkdir -p "$d"
+		cp "${FILES[0]}" "$d/a.dcm"
+		cp "${FILES[1]}" "$d/b.dcm"
+		cp "${FILES[2]}" "$d/c.dcm"
+		touch -d '1 minute ago' "$d"/*
+		# planning keeps the whole data set of these (under 4 KiB);
+		# --async 1: c.dcm is read ahead while b.dcm's answer is
+		# awaited; 2: c.dcm goes once a.dcm's answer is in
+		RECV_DIR=$BATS_TEST_TMPDIR/recv.$mode start_dcmrecv --async "$mode" --delay 1000
+		"$CSTORE_BIN/dcmsend" --async "$mode" --json 127.0.0.1 "$RECV_PORT" \
+			"$d/a.dcm" "$d/b.dcm" "$d/c.dcm" \
+			>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+		pid=$!
+		track_pid "$pid"
+		wait_for_line "$RECV_STDOUT" . 10
+		# its last two bytes (Pixel Data), in place, and its
+		# modification time as it was: only the change time tells
+		mtime=$(stat -c %y "$d/c.dcm")
+		printf '\x5a\xa5' | dd of="$d/c.dcm" bs=1 seek=$(($(stat -c %s "$d/c.dcm") - 2)) conv=notrunc status=none
+		touch -d "$mtime" "$d/c.dcm"
+		[ "$(stat -c %y "$d/c.dcm")" = "$mtime" ]
+		wait "$pid"
+		output=$(cat "$BATS_TEST_TMPDIR/send.out")
+		echo "$output"
+		[ "$(jq -r .status <<<"$output" | tr '\n' ' ')" = "0000 0000 0000 " ]
+		uid=$(jq -r 'select(.path == "'"$d/c.dcm"'") | .sop_instance_uid' <<<"$output")
+		got=$(awk -F'\t' -v u="$uid" '$3 == u { print $1 }' "$RECV_STDOUT")
+		[ "$(tail -c 2 "$got" | od -An -tx1 | tr -d ' ')" = 5aa5 ]
+		same_dataset "$d/c.dcm" "$got"
+		stop_dcmrecv
+	done
 }
 
 # fd_stats < strace -f -e trace=openat,close,%fstat,statx: "PATH N" for

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -159,6 +160,50 @@ START_TEST(probe_fd_leaves_the_offset_alone)
 	ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), 7);
 	ck_assert_str_eq(info.sop_instance, INST);
 	close(fd);
+}
+END_TEST
+
+/* Through the caller's window: a file read in one go is there whole
+ * after the probe (the sender keeps it); a deflated one is not (the
+ * window held what was inflated). */
+START_TEST(probe_fd_keep_leaves_the_first_read_in_the_window)
+{
+	static const struct {
+		const char *path;
+		int whole;
+	} cases[] = {
+		{ "tests/data/p10-evrle.dcm", 1 },
+		{ "tests/data/bare-ivrle.dcm", 1 },
+		{ "tests/data/p10-deflated.dcm", 0 },
+	};
+	struct part10_info info;
+	struct cs_err err = { 0, "" };
+	static uint8_t win[PART10_WIN];
+	size_t i, kept, len;
+	struct stat st;
+	uint8_t *b;
+	int fd;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fd = open(cases[i].path, O_RDONLY);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(fstat(fd, &st), 0);
+		ck_assert_int_lt(st.st_size, PART10_WIN);
+		memset(win, 0xa5, sizeof(win));
+		kept = 12345;
+		ck_assert_int_eq(part10_probe_fd_keep(fd, (uint64_t)st.st_size,
+		    PART10_O_VERIFY, &info, win, &kept, &err), 0);
+		close(fd);
+		ck_assert_str_eq(info.sop_instance, INST);
+		if (!cases[i].whole) {
+			ck_assert_uint_eq(kept, 0);
+			continue;
+		}
+		b = slurp(cases[i].path, &len);
+		ck_assert_uint_eq(kept, len);
+		ck_assert(memcmp(win, b, len) == 0);
+		free(b);
+	}
 }
 END_TEST
 
@@ -957,6 +1002,7 @@ part10_suite(void)
 	    (int)(sizeof(fixtures) / sizeof(fixtures[0])));
 	tcase_add_test(tc, dataset_offset_is_after_group_length);
 	tcase_add_test(tc, probe_fd_leaves_the_offset_alone);
+	tcase_add_test(tc, probe_fd_keep_leaves_the_first_read_in_the_window);
 	tcase_add_test(tc, every_truncation_is_an_error_or_consistent);
 	tcase_add_test(tc, hostile_lengths_are_errors);
 	tcase_add_test(tc, top_level_group_length_is_flagged_when_walked);
