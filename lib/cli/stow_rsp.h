@@ -34,6 +34,8 @@ void stow_rsp_free(struct stow_rsp *r);
  * stow_rsp_find's: named in an item of the Failed SOP Sequence (which
  * wins) or of the Referenced SOP Sequence; STOW_UNNAMED for another
  * type (stow_rsp_xml.c). */
+/* Whether Content-Type type is the XML representation. */
+int stow_rsp_xml_type(const char *type);
 enum stow_verdict stow_rsp_xml_find(const char *type, const char *body,
     size_t len, const char *sop_instance, uint16_t *reason);
 

@@ -366,6 +366,21 @@ PY
 	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
 }
 
+@test "stow: a 202 answer in XML names its files as a JSON one does: the one in its Failed SOP Sequence fails with the Failure Reason, the referenced one is stored" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	u1=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/explicit-le.dcm" | cut -f2)
+	u2=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/rle.dcm" | cut -f2)
+	STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081198" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{failed}</DicomAttribute><DicomAttribute tag="00081197" vr="US"><Value number="1">42752</Value></DicomAttribute></Item></DicomAttribute><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
+		start_stub "$u1"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	assert_line --regexp $'^A700\t.*/explicit-le.dcm\t.*\t'"$u1"$'\tHTTP 202$'
+	assert_line --regexp $'^0000\t.*/rle.dcm\t.*\t'"$u2"$'\t$'
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in")" = explicit-le.dcm ]
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
 @test "stow: a 413 (a proxy's body limit) sends the request's files again one by one; one too large alone fails saying so" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
