@@ -144,6 +144,34 @@ fill_body(struct body *b, char *out, size_t room)
 	return done;
 }
 
+/* The body from its first byte: the first part's delimiter next. */
+static void
+body_start(struct body *b)
+{
+	b->k = 0;
+	b->phase = 0;
+	b->head_len =
+	    (size_t)snprintf(b->head, sizeof(b->head), part_head, b->boundary);
+	b->head_off = 0;
+	b->file_off = 0;
+	b->io_errno = b->short_file = 0;
+	b->marked = b->written = 0;
+}
+
+/*
+ * curl rewinds the body to send it again: over a new connection when the
+ * kept one was closed by the service as the request went (an idle
+ * timeout's race), which has answered nothing of it.  Only to its start.
+ */
+static int
+seek_body(void *user, curl_off_t offset, int origin)
+{
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	body_start(user);
+	return CURL_SEEKFUNC_OK;
+}
+
 /* curl asks for the next bytes of the multipart body: as many as the
  * --limit-rate bucket allows. */
 static size_t
@@ -389,8 +417,7 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	b.cfg = &h->cfg;
 	b.n = n;
 	b.boundary = boundary;
-	b.head_len =
-	    (size_t)snprintf(b.head, sizeof(b.head), part_head, boundary);
+	body_start(&b);
 	for (k = 0; k < n; k++)
 		total += b.head_len + parts[k].head_len + parts[k].len + 2;
 	total += strlen(boundary) + 6;
@@ -414,6 +441,8 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	curl_easy_setopt(h->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
 	curl_easy_setopt(h->c, CURLOPT_READFUNCTION, read_body);
 	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
+	curl_easy_setopt(h->c, CURLOPT_SEEKFUNCTION, seek_body);
+	curl_easy_setopt(h->c, CURLOPT_SEEKDATA, &b);
 	rc = perform(h, "/studies", hdr, rsp, err);
 	if (b.io_errno != 0 || b.short_file || b.written) {
 		rsp->bad_part = b.k + 1;

@@ -381,6 +381,19 @@ PY
 	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
 
+@test "stow: a kept connection the service closes as the next request goes (an idle timeout's race) is no failure: the request goes again on a new one, every file stored once, byte for byte" {
+	STUB_DROP_REUSED=1 start_stub
+	a=$CORPUS/ts/explicit-le.dcm b=$CORPUS/ts/rle.dcm c=$CORPUS/sop/CTImageStorage.dcm
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 1 "$STUB" "$a" "$b" "$c"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 3 ]
+	# requests 2 and 3 each went first on the kept connection, dropped
+	[ "$(grep -c $'\tdropped$' "$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 3 ]
+	cmp "$a" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$b" "$BATS_TEST_TMPDIR/got/2.dcm"
+	cmp "$c" "$BATS_TEST_TMPDIR/got/3.dcm"
+}
+
 @test "stow: a 413 (a proxy's body limit) sends the request's files again one by one; one too large alone fails saying so" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
