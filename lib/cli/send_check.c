@@ -13,6 +13,7 @@
 #include "cli/send_check.h"
 #include "cli/send_commit.h"
 #include "cli/tls_args.h"
+#include "web/stow_http.h"
 
 #include "core/banned.h"
 
@@ -161,8 +162,13 @@ send_check_peer(struct send_args *a, int nops, char **ops)
 void
 send_check_web(struct send_args *a, char *url, int nfiles)
 {
+	struct cs_err err = { 0, "" };
 	size_t len = strlen(url);
 
+	/* as given ("http://" is not "http:"): a URL libcurl cannot read,
+	 * without a host, or with a user, query or fragment is exit 2 */
+	if (stow_http_url_check(url, &err) != 0)
+		cli_usage_error("%s", err.msg);
 	while (len > 0 && url[len - 1] == '/')
 		url[--len] = '\0';
 	follow_args_check(a);

@@ -73,19 +73,6 @@ send_web_check(struct send_args *a, const char *url)
 		cli_usage_error("--tls-ca needs an https:// URL");
 	if (a->bearer_file != NULL && a->stow.netrc)
 		cli_usage_error("--bearer-file and --netrc exclude each other");
-	if (strchr(url, '?') != NULL || strchr(url, '#') != NULL)
-		cli_usage_error("URL '%s': the service's base URL, without a "
-				"query or fragment",
-		    url);
-	{
-		const char *host = strstr(url, "://") + 3;
-		size_t hl = strcspn(host, "/");
-
-		if (memchr(host, '@', hl) != NULL)
-			cli_usage_error("URL: no user or password in it "
-					"(every local user sees the command "
-					"line); use --netrc or --bearer-file");
-	}
 	a->stow.url = url;
 	a->stow.ca = a->cfg.tls.ca;
 	a->stow.connect_timeout_ms = a->cfg.connect_timeout_ms;

@@ -23,6 +23,7 @@ struct stow_http {
 	/* the last socket libcurl asked for and could not have: the
 	 * CS_E_* net_socket said and its errno (0: none failed) */
 	int sock_code, sock_errno;
+	int loopback; /* the URL's host is loopback: no proxy */
 };
 
 /* Where the body being sent is: part k, its header, file or tail. */
@@ -232,6 +233,84 @@ trace(const struct stow_http *h, const char *what, const char *s, long n)
 	h->cfg.trace(h->cfg.user, line);
 }
 
+/* url parsed by libcurl, or NULL with err. */
+static CURLU *
+parse_url(const char *url, struct cs_err *err)
+{
+	CURLU *u = curl_url();
+	CURLUcode uc;
+
+	if (u == NULL) {
+		cs_err_set(err, CS_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		cs_err_set(err, CS_E_INVAL, "URL '%.1024s': %s", url,
+		    curl_url_strerror(uc));
+		return NULL;
+	}
+	return u;
+}
+
+/* Whether part of u is there (an empty one counts). */
+static int
+has_part(CURLU *u, CURLUPart part)
+{
+	char *v = NULL;
+	int has = curl_url_get(u, part, &v, 0) == CURLUE_OK;
+
+	curl_free(v);
+	return has;
+}
+
+int
+stow_http_url_check(const char *url, struct cs_err *err)
+{
+	const char *rest = strstr(url, "://");
+	CURLU *u;
+	int rc = 0;
+
+	/* libcurl would take http:///x as the host x */
+	if (rest == NULL || rest[3] == '/')
+		return cs_err_set(err, CS_E_INVAL,
+		    "URL '%.1024s': no host part (scheme://host[:port]/path)",
+		    url);
+	if ((u = parse_url(url, err)) == NULL)
+		return err->code;
+	if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||
+	    has_part(u, CURLUPART_OPTIONS))
+		rc = cs_err_set(err, CS_E_INVAL,
+		    "URL: no user or password in it (every local user sees "
+		    "the command line); use --netrc or --bearer-file");
+	else if (has_part(u, CURLUPART_QUERY) ||
+	    has_part(u, CURLUPART_FRAGMENT) || strpbrk(url, "?#") != NULL)
+		rc = cs_err_set(err, CS_E_INVAL,
+		    "URL '%.1024s': the service's base URL, without a query "
+		    "or fragment",
+		    url);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Whether url's host is loopback (an unreadable URL's is not). */
+static int
+url_is_loopback(const char *url)
+{
+	struct cs_err err = { 0, "" };
+	CURLU *u = parse_url(url, &err);
+	char *host = NULL;
+	int lo;
+
+	if (u == NULL)
+		return 0;
+	lo = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    net_host_is_loopback(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return lo;
+}
+
 struct stow_http *
 stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
 {
@@ -250,6 +329,7 @@ stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
 		return NULL;
 	}
 	h->cfg = *cfg;
+	h->loopback = url_is_loopback(cfg->url);
 	if (cfg->bearer != NULL &&
 	    (size_t)snprintf(h->auth, sizeof(h->auth),
 		"Authorization: Bearer %s", cfg->bearer) >= sizeof(h->auth)) {
@@ -354,6 +434,11 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, h);
 	h->sock_code = h->sock_errno = 0;
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* a service on this machine: never through a proxy of the
+	 * environment, which would get the files and the credentials and
+	 * reach its own loopback, not ours */
+	if (h->loopback)
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(
 	    c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
 	/* a service that stops moving bytes (either way) for timeout_ms */

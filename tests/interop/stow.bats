@@ -186,17 +186,18 @@ fetch_all() {
 # its URL, the parts it took are in $BATS_TEST_TMPDIR/got.
 start_stub() {
 	require_netns
-	mkdir -p "$BATS_TEST_TMPDIR/got"
-	rm -f "$BATS_TEST_TMPDIR/stub.port"
-	"$CSTORE_ROOT/tests/tools/stow-stub" "$BATS_TEST_TMPDIR/stub.port" "$BATS_TEST_TMPDIR/got" "$@" &
+	local d=$BATS_TEST_TMPDIR/${STUB_NAME:-got} pf=$BATS_TEST_TMPDIR/${STUB_NAME:-stub}.port
+	mkdir -p "$d"
+	rm -f "$pf"
+	"$CSTORE_ROOT/tests/tools/stow-stub" "$pf" "$d" "$@" &
 	STUB_PID=$!
 	track_pid "$STUB_PID"
 	local i
 	for i in $(seq 200); do
-		[ -s "$BATS_TEST_TMPDIR/stub.port" ] && break
+		[ -s "$pf" ] && break
 		sleep 0.05
 	done
-	STUB=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/stub.port")/dicom-web
+	STUB=http://127.0.0.1:$(cat "$pf")/dicom-web
 }
 
 @test "stow: a file Orthanc cannot take (a 400 for its request) fails alone, the rest is stored" {
@@ -392,6 +393,30 @@ PY
 	cmp "$a" "$BATS_TEST_TMPDIR/got/1.dcm"
 	cmp "$b" "$BATS_TEST_TMPDIR/got/2.dcm"
 	cmp "$c" "$BATS_TEST_TMPDIR/got/3.dcm"
+}
+
+@test "stow: a proxy in the environment (http_proxy, all_proxy, ALL_PROXY) carries the requests to another host, as curl's; a service on this machine (127.0.0.1, localhost) never goes through it" {
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_NAME=proxy start_stub
+	proxy=${STUB%/dicom-web}
+	start_stub
+	local v n=0
+	for v in http_proxy all_proxy ALL_PROXY; do
+		run -0 --separate-stderr env "$v=$proxy" "$CSTORE_BIN/dcmsend" "$STUB" "$f"
+		assert_output --regexp $'^0000\t'
+		run -0 --separate-stderr env "$v=$proxy" "$CSTORE_BIN/dcmsend" "${STUB/127.0.0.1/localhost}" "$f"
+		assert_output --regexp $'^0000\t'
+		n=$((n + 2))
+	done
+	# the service got each, the proxy nothing
+	[ ! -e "$BATS_TEST_TMPDIR/proxy/requests.log" ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq "$n" ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/$n.dcm"
+	# another host: through the proxy (which answers for it here)
+	run -0 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" http://archive.example:8042/dicom-web "$f"
+	assert_output --regexp $'^0000\t'
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/proxy/requests.log")" = http://archive.example:8042/dicom-web/studies ]
+	cmp "$f" "$BATS_TEST_TMPDIR/proxy/1.dcm"
 }
 
 @test "stow: a 413 (a proxy's body limit) sends the request's files again one by one; one too large alone fails saying so" {
@@ -665,6 +690,26 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -0 "$CSTORE_BIN/dcmsend" --help
 	assert_output --partial "--stow-batch N"
 	assert_output --partial "url [file | dir | - ...]"
+}
+
+@test "stow: a URL libcurl cannot read, without a host, or with a user, query or fragment is a usage error (exit 2), never a crash" {
+	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
+	local u
+	for u in http:// https:// http:///dicom-web http://:8042/dicom-web 'http://pacs host/dicom-web' \
+	    'http://pacs/dicom web' 'http://[::1/dicom-web' http://pacs:99999/dicom-web http://bob@pacs/dicom-web \
+	    http://:pw@pacs/dicom-web 'http://pacs/dicom-web?x=1' 'http://pacs/dicom-web?' 'http://pacs/dicom-web#x'; do
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" "$u" "$f"
+		[ "${#stderr_lines[@]}" -eq 2 ]
+		[[ ${stderr_lines[0]} == "dcmsend: URL"* ]]
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "$u"
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run "$u" "$f"
+	done
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" http:// "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://': No host part in the URL" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" 'http://pacs host/dicom-web' "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://pacs host/dicom-web': Bad hostname" ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/ "$f"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 'HTTP://pacs:8042/a%20b;x/p@q' "$f"
 }
 
 @test "stow: --dry-run plans the requests and their conversions, sends nothing" {
