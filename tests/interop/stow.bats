@@ -419,6 +419,22 @@ PY
 	cmp "$f" "$BATS_TEST_TMPDIR/proxy/1.dcm"
 }
 
+@test "stow: a --stow-batch the descriptor limit does not carry is lowered to what it does, said once: every file stored, none unreadable for want of a descriptor" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	local i
+	for i in $(seq 120); do cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/in/$i.dcm"; done
+	start_stub
+	# soft and hard: nothing to raise
+	run -0 --separate-stderr bash -c 'ulimit -n 64 && exec "$0" "$@"' "$CSTORE_BIN/dcmsend" \
+		--stow-batch 500 "$STUB" "$BATS_TEST_TMPDIR/in"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 120 ]
+	[ "${#lines[@]}" -eq 120 ]
+	[[ ${stderr_lines[0]} =~ ^'dcmsend: --stow-batch 500: the descriptor limit (ulimit -n 64) carries --stow-batch '[0-9]+': using it'$ ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 120 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/120.dcm"
+}
+
 @test "stow: a 413 (a proxy's body limit) sends the request's files again one by one; one too large alone fails saying so" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
