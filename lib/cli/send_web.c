@@ -116,5 +116,6 @@ send_web_echo(const struct send_args *a, const struct cli_out *o)
 		return EXIT_OUTPUT;
 	if (code >= 200 && code < 300)
 		return EXIT_OK;
-	return code == 401 || code == 403 ? EXIT_REJECTED : EXIT_NO;
+	return code == 401 || code == 403 || code == 407 ? EXIT_REJECTED
+							 : EXIT_NO;
 }

@@ -442,10 +442,15 @@ flush_once(struct run *r, struct cs_err *err)
 		    "%s: HTTP %ld: the service is unavailable", r->so->url,
 		    rsp.code);
 	}
-	if (rsp.code == 401 || rsp.code == 403) {
+	/* 407: the proxy of the environment wants credentials (or others)
+	 * and would refuse every request as it does this one */
+	if (rsp.code == 401 || rsp.code == 403 || rsp.code == 407) {
 		snprintf(why, sizeof(why), "HTTP %ld: %s", rsp.code,
-		    rsp.code == 401 ? "authentication required or refused"
-				    : "forbidden");
+		    rsp.code == 401       ? "authentication required or refused"
+			: rsp.code == 407 ? "the proxy (http_proxy, "
+					    "https_proxy, ALL_PROXY) "
+					    "requires authentication"
+					  : "forbidden");
 		fail_batch(r, STORESCU_NOTSENT, why);
 		free(rsp.body);
 		return cs_err_set(

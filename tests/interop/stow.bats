@@ -708,6 +708,18 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	assert_output --partial "url [file | dir | - ...]"
 }
 
+@test "stow: a proxy asking for its credentials (HTTP 407) stops the run as a 401 does: the rest notsent, nothing more uploaded, exit 4" {
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_NAME=proxy STUB_STATUS=407 start_stub
+	proxy=${STUB%/dicom-web}
+	run -4 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" --stow-batch 1 \
+		http://archive.example:8042/dicom-web "$f" "$CORPUS/ts/rle.dcm" "$CORPUS/sop/CTImageStorage.dcm"
+	assert_line --index 0 --regexp $'^notsent\t.*/explicit-le.dcm\t.*\tHTTP 407: the proxy \\(http_proxy, https_proxy, ALL_PROXY\\) requires authentication$'
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/proxy/requests.log")" -eq 1 ]
+	run -4 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" --echo http://archive.example:8042/dicom-web
+}
+
 @test "stow: a URL libcurl cannot read, without a host, or with a user, query or fragment is a usage error (exit 2), never a crash" {
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
 	local u
