@@ -51,6 +51,12 @@ struct sink {
 	int too_big;
 };
 
+/* The answer in JSON, or else in XML (a service of PS3.18 before 2015
+ * has only XML, and one that honours Accept would refuse with 406 a
+ * request that names only JSON): stow_send reads either. */
+static const char accept_hdr[] =
+    "Accept: application/dicom+json, application/dicom+xml;q=0.9";
+
 static const char part_head[] =
     "--%s\r\nContent-Type: application/dicom\r\n\r\n";
 
@@ -511,9 +517,7 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	    "boundary=%s",
 	    boundary);
 	if ((t = curl_slist_append(hdr, hv)) == NULL ||
-	    (hdr = t,
-		t = curl_slist_append(hdr, "Accept: application/dicom+json")) ==
-		NULL ||
+	    (hdr = t, t = curl_slist_append(hdr, accept_hdr)) == NULL ||
 	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
 		curl_slist_free_all(hdr);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");

@@ -382,6 +382,15 @@ PY
 	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
 
+@test "stow: a service that answers only in XML (406 to a request accepting JSON alone) is asked for JSON or XML: the files stored, byte for byte" {
+	STUB_XML_ONLY=1 STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
+		start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
 @test "stow: a kept connection the service closes as the next request goes (an idle timeout's race) is no failure: the request goes again on a new one, every file stored once, byte for byte" {
 	STUB_DROP_REUSED=1 start_stub
 	a=$CORPUS/ts/explicit-le.dcm b=$CORPUS/ts/rle.dcm c=$CORPUS/sop/CTImageStorage.dcm
