@@ -299,6 +299,31 @@ stow_http_url_check(const char *url, struct cs_err *err)
 	return rc;
 }
 
+int
+stow_http_url_host(const char *url, char *host, size_t len)
+{
+	struct cs_err err = { 0, "" };
+	CURLU *u = parse_url(url, &err);
+	char *h = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (u != NULL && curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		n = strlen(h);
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
+			rc = (size_t)snprintf(
+				 host, len, "%.*s", (int)(n - 2), h + 1) < len
+			    ? 0
+			    : -1;
+		else
+			rc =
+			    (size_t)snprintf(host, len, "%s", h) < len ? 0 : -1;
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 /* Whether url's host is loopback (an unreadable URL's is not). */
 static int
 url_is_loopback(const char *url)

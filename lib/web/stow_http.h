@@ -66,6 +66,10 @@ struct stow_http;
  */
 int stow_http_url_check(const char *url, struct cs_err *err);
 
+/* The host of a URL stow_http_url_check takes, as libcurl matches it
+ * in a netrc file (an IPv6 address without its brackets); 0, or -1. */
+int stow_http_url_host(const char *url, char *host, size_t len);
+
 /*
  * A handle (libcurl's global init on first use), or NULL with err.
  * libcurl honours the proxy variables (http_proxy, HTTPS_PROXY,

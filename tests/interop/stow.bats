@@ -729,6 +729,26 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -4 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" --echo http://archive.example:8042/dicom-web
 }
 
+@test "stow: --netrc without a ~/.netrc entry for the URL's host is a usage error (exit 2) saying so, never a run without the credentials; 'default' or 'machine HOST' are sent" {
+	start_stub
+	f=$CORPUS/ts/explicit-le.dcm
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: --netrc: cannot read $HOME/.netrc: No such file or directory" ]
+	# a macdef's lines are no entries
+	printf 'machine pacs.example login alice password s3cret\nmacdef init\nmachine 127.0.0.1\n\n' >"$HOME/.netrc"
+	chmod 600 "$HOME/.netrc"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: --netrc: $HOME/.netrc has no entry for 127.0.0.1 ('machine 127.0.0.1' or 'default'): no credentials to send" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --netrc "$STUB"
+	[ ! -e "$BATS_TEST_TMPDIR/got/requests.log" ]
+	printf 'default login bob password s3cret\n' >>"$HOME/.netrc"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "$(cut -f3 "$BATS_TEST_TMPDIR/got/requests.log")" = "Basic $(printf bob:s3cret | base64)" ]
+	printf 'machine 127.0.0.1 login alice password "s3 cret"\n' >"$HOME/.netrc"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f3)" = "Basic $(printf 'alice:s3 cret' | base64)" ]
+}
+
 @test "stow: a URL libcurl cannot read, without a host, or with a user, query or fragment is a usage error (exit 2), never a crash" {
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
 	local u
