@@ -385,8 +385,20 @@ static int
 map_curl(struct stow_http *h, CURLcode cc, const char *what, struct cs_err *err)
 {
 	curl_off_t connected = 0;
+	long tunnel = 0;
 	int code;
 
+	/* an https:// URL through a proxy that would not open the tunnel:
+	 * nothing reached the service (libcurl says only that the
+	 * connection failed, or "Failure when receiving data") */
+	curl_easy_getinfo(h->c, CURLINFO_HTTP_CONNECTCODE, &tunnel);
+	if (tunnel != 0 && (tunnel < 200 || tunnel > 299))
+		return cs_err_set(err,
+		    tunnel == 407 ? CS_E_REJECTED : CS_E_UNREACHABLE,
+		    "%s: the proxy (https_proxy, ALL_PROXY) refused the "
+		    "tunnel: CONNECT answered HTTP %ld%s",
+		    what, tunnel,
+		    tunnel == 407 ? " (it requires authentication)" : "");
 	switch (cc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:

@@ -717,7 +717,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	assert_output --partial "url [file | dir | - ...]"
 }
 
-@test "stow: a proxy asking for its credentials (HTTP 407) stops the run as a 401 does: the rest notsent, nothing more uploaded, exit 4" {
+@test "stow: a proxy asking for its credentials (HTTP 407, or 407 to an https tunnel's CONNECT) stops the run as a 401 does: the rest notsent, nothing more uploaded, exit 4" {
 	f=$CORPUS/ts/explicit-le.dcm
 	STUB_NAME=proxy STUB_STATUS=407 start_stub
 	proxy=${STUB%/dicom-web}
@@ -727,6 +727,13 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 3 ]
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/proxy/requests.log")" -eq 1 ]
 	run -4 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" --echo http://archive.example:8042/dicom-web
+	# https: the tunnel refused (CONNECT answered 407), nothing sent
+	run -4 --separate-stderr env https_proxy="$proxy" "$CSTORE_BIN/dcmsend" \
+		https://archive.example:8443/dicom-web "$f" "$CORPUS/ts/rle.dcm"
+	assert_line --index 0 --regexp $'^notsent\t.*/explicit-le.dcm\t.*\thttps://archive.example:8443/dicom-web: the proxy \\(https_proxy, ALL_PROXY\\) refused the tunnel: CONNECT answered HTTP 407 \\(it requires authentication\\)$'
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 2 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/proxy/requests.log")" = $'CONNECT archive.example:8443\t407' ]
+	run -4 --separate-stderr env https_proxy="$proxy" "$CSTORE_BIN/dcmsend" --echo https://archive.example:8443/dicom-web
 }
 
 @test "stow: --netrc without a ~/.netrc entry for the URL's host is a usage error (exit 2) saying so, never a run without the credentials; 'default' or 'machine HOST' are sent" {
