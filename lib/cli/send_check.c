@@ -153,13 +153,16 @@ static void
 fit_stow_batch(struct send_args *a)
 {
 	unsigned jobs = a->send.jobs > 0 ? a->send.jobs : 1;
-	unsigned long long used, lane, fit;
+	unsigned long long used = open_fds() + FDS_RESERVED, lane, fit, need;
 	size_t batch = a->stow.batch;
 	struct rlimit rl;
 
-	if (raise_nofile(&rl) != 0)
+	/* the soft limit raised only when it does not carry the batch */
+	need = used + jobs * (FDS_STOW_LANE + FDS_STOW_FILE * (uint64_t)batch);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need ||
+	    raise_nofile(&rl) != 0)
 		return;
-	used = open_fds() + FDS_RESERVED;
 	lane = rl.rlim_cur > used ? (rl.rlim_cur - used) / jobs : 0;
 	fit = lane > FDS_STOW_LANE ? (lane - FDS_STOW_LANE) / FDS_STOW_FILE : 0;
 	if (fit >= batch)

@@ -45,15 +45,18 @@ dimse_only(const struct send_args *a)
 }
 
 /* The next netrc token of f into tok ("" at the end): white space
- * apart, or "quoted" with \ escapes, as libcurl reads them. */
-static void
-netrc_token(FILE *f, char *tok, size_t len)
+ * apart, or "quoted" with \ escapes, as libcurl reads them.  *bol:
+ * whether f is at the start of a line; returns whether tok began one. */
+static int
+netrc_token(FILE *f, char *tok, size_t len, int *bol)
 {
 	size_t n = 0;
-	int c, quoted;
+	int c, quoted, began;
 
 	while ((c = getc(f)) != EOF && strchr(" \t\r\n", c) != NULL)
-		;
+		*bol = c == '\n' ? 1 : *bol;
+	began = *bol;
+	*bol = 0;
 	if ((quoted = c == '"'))
 		c = getc(f);
 	for (; c != EOF; c = getc(f)) {
@@ -64,33 +67,51 @@ netrc_token(FILE *f, char *tok, size_t len)
 		if (n + 1 < len)
 			tok[n++] = (char)c;
 	}
+	*bol = c == '\n';
 	tok[n] = '\0';
+	return began;
+}
+
+/* The rest of f's line, or (macdef) its lines up to an empty one. */
+static void
+netrc_skip(FILE *f, int *bol, int macro)
+{
+	char line[1024];
+
+	while (!*bol && fgets(line, sizeof(line), f) != NULL)
+		*bol = strchr(line, '\n') != NULL;
+	while (macro && fgets(line, sizeof(line), f) != NULL &&
+	    strcmp(line, "\n") != 0 && strcmp(line, "\r\n") != 0)
+		;
+	*bol = 1;
 }
 
 /* Whether the netrc file path has an entry for host ("machine host",
  * any case, or "default"): 1, 0, or -1 with errno when it cannot be
- * read.  A macdef's lines, up to an empty one, are not tokens. */
+ * read.  A line that begins with # and a macdef's lines, up to an
+ * empty one, hold no tokens. */
 static int
 netrc_has(const char *path, const char *host)
 {
 	FILE *f = fopen(path, "r");
-	char tok[1024], line[1024];
-	int found = 0;
+	char tok[1024];
+	int found = 0, bol = 1, began;
 
 	if (f == NULL)
 		return -1;
-	for (netrc_token(f, tok, sizeof(tok)); tok[0] != '\0' && !found;
-	     netrc_token(f, tok, sizeof(tok))) {
-		if (strcmp(tok, "default") == 0) {
+	while (!found) {
+		began = netrc_token(f, tok, sizeof(tok), &bol);
+		if (tok[0] == '\0')
+			break;
+		if (began && tok[0] == '#') {
+			netrc_skip(f, &bol, 0);
+		} else if (strcmp(tok, "default") == 0) {
 			found = 1;
 		} else if (strcmp(tok, "machine") == 0) {
-			netrc_token(f, tok, sizeof(tok));
+			netrc_token(f, tok, sizeof(tok), &bol);
 			found = strcasecmp(tok, host) == 0;
 		} else if (strcmp(tok, "macdef") == 0) {
-			while (fgets(line, sizeof(line), f) != NULL &&
-			    strcmp(line, "\n") != 0 &&
-			    strcmp(line, "\r\n") != 0)
-				;
+			netrc_skip(f, &bol, 1);
 		}
 	}
 	fclose(f);

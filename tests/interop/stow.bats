@@ -742,7 +742,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
 	[ "${stderr_lines[0]}" = "dcmsend: --netrc: cannot read $HOME/.netrc: No such file or directory" ]
 	# a macdef's lines are no entries
-	printf 'machine pacs.example login alice password s3cret\nmacdef init\nmachine 127.0.0.1\n\n' >"$HOME/.netrc"
+	printf 'machine pacs.example login alice password s3cret\nmacdef init\nmachine 127.0.0.1\n\n#default login bob\n' >"$HOME/.netrc"
 	chmod 600 "$HOME/.netrc"
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
 	[ "${stderr_lines[0]}" = "dcmsend: --netrc: $HOME/.netrc has no entry for 127.0.0.1 ('machine 127.0.0.1' or 'default'): no credentials to send" ]
@@ -751,9 +751,9 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	printf 'default login bob password s3cret\n' >>"$HOME/.netrc"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
 	[ "$(cut -f3 "$BATS_TEST_TMPDIR/got/requests.log")" = "Basic $(printf bob:s3cret | base64)" ]
-	printf 'machine 127.0.0.1 login alice password "s3 cret"\n' >"$HOME/.netrc"
+	printf '# a comment\nmachine 127.0.0.1 login alice password "#s3 cret"\n' >"$HOME/.netrc"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f3)" = "Basic $(printf 'alice:s3 cret' | base64)" ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f3)" = "Basic $(printf 'alice:#s3 cret' | base64)" ]
 }
 
 @test "stow: a URL libcurl cannot read, without a host, or with a user, query or fragment is a usage error (exit 2), never a crash" {
