@@ -56,6 +56,23 @@ START_TEST(an_array_of_one_data_set_is_read_too)
 }
 END_TEST
 
+START_TEST(a_byte_order_mark_before_the_data_set_is_passed_over)
+{
+	static const char a[] = "\xef\xbb\xbf{\"00081199\":{\"vr\":\"SQ\","
+				"\"Value\":[{\"00081155\":{\"vr\":\"UI\","
+				"\"Value\":[\"9\"]}}]}}\r\n";
+	struct stow_rsp *r = stow_rsp_parse(a, strlen(a), NULL);
+	uint16_t reason;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(stow_rsp_find(r, "9", &reason), STOW_REFERENCED);
+	stow_rsp_free(r);
+	/* a mark alone, or cut, is still no data set */
+	ck_assert_ptr_null(stow_rsp_parse("\xef\xbb\xbf", 3, NULL));
+	ck_assert_ptr_null(stow_rsp_parse("\xef\xbb", 2, NULL));
+}
+END_TEST
+
 START_TEST(what_is_not_a_data_set_is_refused)
 {
 	static const char *const bad[] = { "", "<html>", "[]", "[{},{}]",
@@ -178,6 +195,7 @@ stow_rsp_suite(void)
 	tcase_add_test(tc, each_instance_gets_its_sequence_and_reason);
 	tcase_add_test(tc, an_array_of_one_data_set_is_read_too);
 	tcase_add_test(tc, what_is_not_a_data_set_is_refused);
+	tcase_add_test(tc, a_byte_order_mark_before_the_data_set_is_passed_over);
 	tcase_add_test(tc, odd_shapes_name_nothing);
 	tcase_add_test(tc, the_xml_representation_is_read_too);
 	tcase_add_test(tc, a_loopback_host_is_known_without_a_lookup);
