@@ -270,6 +270,26 @@ has_part(CURLU *u, CURLUPart part)
 	return has;
 }
 
+/* Whether u's path ends in /studies (a slash after it or not): the
+ * STOW-RS resource itself, where its base was meant (a request would
+ * go to .../studies/studies, a study whose UID is "studies"). */
+static int
+ends_in_studies(CURLU *u)
+{
+	char *path = NULL;
+	size_t n;
+	int yes = 0;
+
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+		n = strlen(path);
+		while (n > 0 && path[n - 1] == '/')
+			n--;
+		yes = n >= 8 && memcmp(path + n - 8, "/studies", 8) == 0;
+	}
+	curl_free(path);
+	return yes;
+}
+
 int
 stow_http_url_check(const char *url, struct cs_err *err)
 {
@@ -294,6 +314,11 @@ stow_http_url_check(const char *url, struct cs_err *err)
 		rc = cs_err_set(err, CS_E_INVAL,
 		    "URL '%.1024s': the service's base URL, without a query "
 		    "or fragment",
+		    url);
+	else if (ends_in_studies(u))
+		rc = cs_err_set(err, CS_E_INVAL,
+		    "URL '%.1024s': the service's base URL, without /studies "
+		    "(each request goes to URL/studies)",
 		    url);
 	curl_url_cleanup(u);
 	return rc;

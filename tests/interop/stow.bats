@@ -756,7 +756,7 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f3)" = "Basic $(printf 'alice:#s3 cret' | base64)" ]
 }
 
-@test "stow: a URL libcurl cannot read, without a host, or with a user, query or fragment is a usage error (exit 2), never a crash" {
+@test "stow: a URL libcurl cannot read, without a host, with a user, query or fragment, or ending in /studies is a usage error (exit 2), never a crash" {
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
 	local u
 	for u in http:// https:// http:///dicom-web http://:8042/dicom-web 'http://pacs host/dicom-web' \
@@ -772,7 +772,13 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://': No host part in the URL" ]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" 'http://pacs host/dicom-web' "$f"
 	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://pacs host/dicom-web': Bad hostname" ]
+	# the STOW-RS resource where its base was meant (Orthanc answers
+	# .../studies/studies 409, Failure Reason 0110: not in study "studies")
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/studies/ "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://pacs/dicom-web/studies/': the service's base URL, without /studies (each request goes to URL/studies)" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/studies "$f"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/ "$f"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/studies-web/x "$f"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 'HTTP://pacs:8042/a%20b;x/p@q' "$f"
 }
 

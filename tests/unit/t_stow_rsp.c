@@ -170,7 +170,8 @@ START_TEST(a_base_url_has_a_host_and_nothing_after_its_path)
 		"http://pacs/p@q;x" };
 	static const char *const bad[] = { "http://", "http:///x",
 		"http://:80/x", "http://a b/", "http://h/a b", "http://h:99999/",
-		"http://u@h/", "http://:p@h/", "http://h/x?", "http://h/x#" };
+		"http://u@h/", "http://:p@h/", "http://h/x?", "http://h/x#",
+		"http://h/dicom-web/studies", "http://h/studies//" };
 	struct cs_err err = { 0, "" };
 	size_t k;
 
