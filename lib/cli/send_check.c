@@ -13,6 +13,7 @@
 #include "cli/send_check.h"
 #include "cli/send_commit.h"
 #include "cli/tls_args.h"
+#include "web/stow_http.h"
 
 #include "core/banned.h"
 
@@ -42,6 +43,10 @@ unbracket(char *host)
 #define FDS_AHEAD (STORESCU_AHEAD_DEPTH * 2u)
 #define FDS_PER_CONVERTER 4u
 #define CONVERTERS_MAX ((unsigned)STORESCU_AHEAD_WORKERS_MAX)
+/* A STOW-RS connection's own: its socket, and a converting call's; and
+ * each file of its request: the file and its converted copy. */
+#define FDS_STOW_LANE (1u + FDS_PER_CONVERTER)
+#define FDS_STOW_FILE 2u
 /* What -j N raises the soft descriptor limit to, the hard one allowing. */
 #define NOFILE_WANTED 65536u
 /* Planning keeps up to a quarter of the limit open. */
@@ -82,6 +87,28 @@ fds_per_job(const struct send_args *a, unsigned jobs)
 }
 
 /*
+ * The descriptor limit in rl, its soft limit raised first: 1024 by
+ * default for select(2)'s sake, but we poll, so several associations or
+ * requests may take what the hard limit allows.  0, or 1 when there is
+ * no limit to mind (unknown, unlimited or beyond 2^20).
+ */
+static int
+raise_nofile(struct rlimit *rl)
+{
+	if (getrlimit(RLIMIT_NOFILE, rl) != 0)
+		return 1;
+	if (rl->rlim_cur < rl->rlim_max && rl->rlim_cur < NOFILE_WANTED) {
+		struct rlimit up = *rl;
+
+		up.rlim_cur =
+		    rl->rlim_max < NOFILE_WANTED ? rl->rlim_max : NOFILE_WANTED;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			*rl = up;
+	}
+	return rl->rlim_cur == RLIM_INFINITY || rl->rlim_cur > 1u << 20;
+}
+
+/*
  * -j N beyond what the descriptor limit carries is lowered to what it
  * does (at least 1), said on standard error: out of descriptors, a file
  * would be reported unreadable, not converted, and a connection would
@@ -94,19 +121,7 @@ fit_jobs(struct send_args *a)
 	unsigned long long left;
 	struct rlimit rl;
 
-	if (jobs == 1 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return;
-	/* the soft limit is 1024 by default for select(2)'s sake; we poll,
-	 * so several associations may take what the hard limit allows */
-	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < NOFILE_WANTED) {
-		struct rlimit up = rl;
-
-		up.rlim_cur =
-		    rl.rlim_max < NOFILE_WANTED ? rl.rlim_max : NOFILE_WANTED;
-		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
-			rl = up;
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1u << 20)
+	if (jobs == 1 || raise_nofile(&rl) != 0)
 		return;
 	used = open_fds() + FDS_RESERVED +
 	    (rl.rlim_cur / 4 < KEEP_MAX ? (unsigned)(rl.rlim_cur / 4)
@@ -124,6 +139,41 @@ fit_jobs(struct send_args *a)
 		    "-j %u: using it\n",
 		    cli_progname(), jobs, (unsigned long long)rl.rlim_cur,
 		    a->send.jobs);
+}
+
+/*
+ * --stow-batch N beyond what the descriptor limit carries over the -j
+ * connections is lowered to what it does (at least 1), said on standard
+ * error: each file of a request stays open until the request has gone
+ * (a converted one with its converted copy), so out of descriptors a
+ * file would be reported unreadable, and the connection would fail
+ * without a socket, for a shortage of ours.
+ */
+static void
+fit_stow_batch(struct send_args *a)
+{
+	unsigned jobs = a->send.jobs > 0 ? a->send.jobs : 1;
+	unsigned long long used = open_fds() + FDS_RESERVED, lane, fit, need;
+	size_t batch = a->stow.batch;
+	struct rlimit rl;
+
+	/* the soft limit raised only when it does not carry the batch */
+	need = used + jobs * (FDS_STOW_LANE + FDS_STOW_FILE * (uint64_t)batch);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need ||
+	    raise_nofile(&rl) != 0)
+		return;
+	lane = rl.rlim_cur > used ? (rl.rlim_cur - used) / jobs : 0;
+	fit = lane > FDS_STOW_LANE ? (lane - FDS_STOW_LANE) / FDS_STOW_FILE : 0;
+	if (fit >= batch)
+		return;
+	a->stow.batch = fit > 0 ? (size_t)fit : 1;
+	if (!a->quiet)
+		fprintf(stderr,
+		    "%s: --stow-batch %zu: the descriptor limit (ulimit -n "
+		    "%llu) carries --stow-batch %zu: using it\n",
+		    cli_progname(), batch, (unsigned long long)rl.rlim_cur,
+		    a->stow.batch);
 }
 
 void
@@ -161,12 +211,18 @@ send_check_peer(struct send_args *a, int nops, char **ops)
 void
 send_check_web(struct send_args *a, char *url, int nfiles)
 {
+	struct cs_err err = { 0, "" };
 	size_t len = strlen(url);
 
+	/* as given ("http://" is not "http:"): a URL libcurl cannot read,
+	 * without a host, or with a user, query or fragment is exit 2 */
+	if (stow_http_url_check(url, &err) != 0)
+		cli_usage_error("%s", err.msg);
 	while (len > 0 && url[len - 1] == '/')
 		url[--len] = '\0';
 	follow_args_check(a);
 	send_web_check(a, url);
+	fit_stow_batch(a);
 	if (a->echo && nfiles > 0)
 		cli_usage_error("--echo takes no files");
 }

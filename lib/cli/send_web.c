@@ -1,7 +1,11 @@
 /* send_web.c - dcmsend's options against a URL operand (send_args.h). */
+#include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
@@ -11,6 +15,7 @@
 #include "cli/send_args.h"
 #include "cli/secret.h"
 #include "cli/ts_arg.h"
+#include "web/stow_http.h"
 
 #include "core/banned.h"
 
@@ -37,6 +42,106 @@ dimse_only(const struct send_args *a)
 		return "--tls-cert, --tls-key, --tls-insecure, --tls-profile "
 		       "and --tls-server-name";
 	return NULL;
+}
+
+/* The next netrc token of f into tok ("" at the end): white space
+ * apart, or "quoted" with \ escapes, as libcurl reads them.  *bol:
+ * whether f is at the start of a line; returns whether tok began one. */
+static int
+netrc_token(FILE *f, char *tok, size_t len, int *bol)
+{
+	size_t n = 0;
+	int c, quoted, began;
+
+	while ((c = getc(f)) != EOF && strchr(" \t\r\n", c) != NULL)
+		*bol = c == '\n' ? 1 : *bol;
+	began = *bol;
+	*bol = 0;
+	if ((quoted = c == '"'))
+		c = getc(f);
+	for (; c != EOF; c = getc(f)) {
+		if (quoted ? c == '"' : strchr(" \t\r\n", c) != NULL)
+			break;
+		if (quoted && c == '\\' && (c = getc(f)) == EOF)
+			break;
+		if (n + 1 < len)
+			tok[n++] = (char)c;
+	}
+	*bol = c == '\n';
+	tok[n] = '\0';
+	return began;
+}
+
+/* The rest of f's line, or (macdef) its lines up to an empty one. */
+static void
+netrc_skip(FILE *f, int *bol, int macro)
+{
+	char line[1024];
+
+	while (!*bol && fgets(line, sizeof(line), f) != NULL)
+		*bol = strchr(line, '\n') != NULL;
+	while (macro && fgets(line, sizeof(line), f) != NULL &&
+	    strcmp(line, "\n") != 0 && strcmp(line, "\r\n") != 0)
+		;
+	*bol = 1;
+}
+
+/* Whether the netrc file path has an entry for host ("machine host",
+ * any case, or "default"): 1, 0, or -1 with errno when it cannot be
+ * read.  A line that begins with # and a macdef's lines, up to an
+ * empty one, hold no tokens. */
+static int
+netrc_has(const char *path, const char *host)
+{
+	FILE *f = fopen(path, "r");
+	char tok[1024];
+	int found = 0, bol = 1, began;
+
+	if (f == NULL)
+		return -1;
+	while (!found) {
+		began = netrc_token(f, tok, sizeof(tok), &bol);
+		if (tok[0] == '\0')
+			break;
+		if (began && tok[0] == '#') {
+			netrc_skip(f, &bol, 0);
+		} else if (strcmp(tok, "default") == 0) {
+			found = 1;
+		} else if (strcmp(tok, "machine") == 0) {
+			netrc_token(f, tok, sizeof(tok), &bol);
+			found = strcasecmp(tok, host) == 0;
+		} else if (strcmp(tok, "macdef") == 0) {
+			netrc_skip(f, &bol, 1);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* --netrc: libcurl's file ($HOME/.netrc) names the URL's host, or the
+ * run would go without the credentials asked for (a 401 that does not
+ * say why): exit 2 saying so. */
+static void
+netrc_check(const char *url)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+	char host[256], path[4096];
+	int rc;
+
+	if (home == NULL || home[0] == '\0')
+		home = (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
+	if (home == NULL || stow_http_url_host(url, host, sizeof(host)) != 0)
+		return; /* libcurl finds none either, or says why */
+	snprintf(path, sizeof(path), "%s/.netrc", home);
+	rc = netrc_has(path, host);
+	if (rc < 0)
+		cli_usage_error(
+		    "--netrc: cannot read %s: %s", path, strerror(errno));
+	if (rc == 0)
+		cli_usage_error("--netrc: %s has no entry for %s ('machine "
+				"%s' or 'default'): no credentials to send",
+		    path, host, host);
 }
 
 void
@@ -73,19 +178,8 @@ send_web_check(struct send_args *a, const char *url)
 		cli_usage_error("--tls-ca needs an https:// URL");
 	if (a->bearer_file != NULL && a->stow.netrc)
 		cli_usage_error("--bearer-file and --netrc exclude each other");
-	if (strchr(url, '?') != NULL || strchr(url, '#') != NULL)
-		cli_usage_error("URL '%s': the service's base URL, without a "
-				"query or fragment",
-		    url);
-	{
-		const char *host = strstr(url, "://") + 3;
-		size_t hl = strcspn(host, "/");
-
-		if (memchr(host, '@', hl) != NULL)
-			cli_usage_error("URL: no user or password in it "
-					"(every local user sees the command "
-					"line); use --netrc or --bearer-file");
-	}
+	if (a->stow.netrc)
+		netrc_check(url);
 	a->stow.url = url;
 	a->stow.ca = a->cfg.tls.ca;
 	a->stow.connect_timeout_ms = a->cfg.connect_timeout_ms;
@@ -129,5 +223,6 @@ send_web_echo(const struct send_args *a, const struct cli_out *o)
 		return EXIT_OUTPUT;
 	if (code >= 200 && code < 300)
 		return EXIT_OK;
-	return code == 401 || code == 403 ? EXIT_REJECTED : EXIT_NO;
+	return code == 401 || code == 403 || code == 407 ? EXIT_REJECTED
+							 : EXIT_NO;
 }

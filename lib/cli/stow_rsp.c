@@ -69,6 +69,10 @@ stow_rsp_parse(const char *body, size_t len, struct cs_err *err)
 	json_tokener *tok = json_tokener_new();
 	struct stow_rsp *r = calloc(1, sizeof(*r));
 
+	/* RFC 8259 8.1: a byte order mark may be ignored (some services
+	 * write one) */
+	if (len >= 3 && memcmp(body, "\xef\xbb\xbf", 3) == 0)
+		body += 3, len -= 3;
 	if (tok == NULL || r == NULL || len > (size_t)INT32_MAX) {
 		json_tokener_free(tok);
 		free(r);

@@ -29,6 +29,9 @@ enum stow_verdict stow_rsp_find(
     const struct stow_rsp *r, const char *sop_instance, uint16_t *reason);
 void stow_rsp_free(struct stow_rsp *r);
 
+/* Whether Content-Type type is the XML representation. */
+int stow_rsp_xml_type(const char *type);
+
 /* The verdict on sop_instance of a response of Content-Type type that
  * is the XML representation (application/dicom+xml), as
  * stow_rsp_find's: named in an item of the Failed SOP Sequence (which

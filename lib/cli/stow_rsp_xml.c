@@ -132,20 +132,26 @@ element(struct xscan *x, const char *uid)
 	return gt;
 }
 
+int
+stow_rsp_xml_type(const char *type)
+{
+	static const char xml[] = "application/dicom+xml";
+	size_t k = sizeof(xml) - 1;
+
+	return strncasecmp(type, xml, k) == 0 &&
+	    (type[k] == '\0' || type[k] == ';' || type[k] == ' ');
+}
+
 enum stow_verdict
 stow_rsp_xml_find(const char *type, const char *body, size_t len,
     const char *uid, uint16_t *reason)
 {
-	static const char xml[] = "application/dicom+xml";
 	struct xscan x = { .b = body, .n = len };
 	enum stow_verdict v = STOW_UNNAMED;
-	size_t k = sizeof(xml) - 1;
 	const char *end;
 
 	*reason = 0;
-	if (strncasecmp(type, xml, k) != 0 ||
-	    (type[k] != '\0' && type[k] != ';' && type[k] != ' ') ||
-	    uid[0] == '\0')
+	if (!stow_rsp_xml_type(type) || uid[0] == '\0')
 		return STOW_UNNAMED;
 	while ((x.i = next_of(&x, x.i, '<')) < x.n) {
 		x.i++;

@@ -176,7 +176,8 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	size_t k, again = 0;
 
 	snprintf(why, sizeof(why), "HTTP %ld: %s", rsp->code, err.msg);
-	if (p == NULL && rsp->code != 200) {
+	/* a 202 or 409 in XML names its files as a JSON one does */
+	if (p == NULL && rsp->code != 200 && !stow_rsp_xml_type(rsp->type)) {
 		fail_batch(r, STORESCU_FAILED, why);
 		return;
 	}
@@ -204,7 +205,7 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 			    r, it, STORESCU_FAILED, reason != 0, reason, why);
 			break;
 		default:
-			if (p == NULL)
+			if (p == NULL && rsp->code == 200)
 				not_stow(why, sizeof(why), rsp);
 			else
 				snprintf(why, sizeof(why),
@@ -441,10 +442,15 @@ flush_once(struct run *r, struct cs_err *err)
 		    "%s: HTTP %ld: the service is unavailable", r->so->url,
 		    rsp.code);
 	}
-	if (rsp.code == 401 || rsp.code == 403) {
+	/* 407: the proxy of the environment wants credentials (or others)
+	 * and would refuse every request as it does this one */
+	if (rsp.code == 401 || rsp.code == 403 || rsp.code == 407) {
 		snprintf(why, sizeof(why), "HTTP %ld: %s", rsp.code,
-		    rsp.code == 401 ? "authentication required or refused"
-				    : "forbidden");
+		    rsp.code == 401       ? "authentication required or refused"
+			: rsp.code == 407 ? "the proxy (http_proxy, "
+					    "https_proxy, ALL_PROXY) "
+					    "requires authentication"
+					  : "forbidden");
 		fail_batch(r, STORESCU_NOTSENT, why);
 		free(rsp.body);
 		return cs_err_set(

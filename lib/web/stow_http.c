@@ -23,6 +23,7 @@ struct stow_http {
 	/* the last socket libcurl asked for and could not have: the
 	 * CS_E_* net_socket said and its errno (0: none failed) */
 	int sock_code, sock_errno;
+	int loopback; /* the URL's host is loopback: no proxy */
 };
 
 /* Where the body being sent is: part k, its header, file or tail. */
@@ -49,6 +50,12 @@ struct sink {
 	size_t cap;
 	int too_big;
 };
+
+/* The answer in JSON, or else in XML (a service of PS3.18 before 2015
+ * has only XML, and one that honours Accept would refuse with 406 a
+ * request that names only JSON): stow_send reads either. */
+static const char accept_hdr[] =
+    "Accept: application/dicom+json, application/dicom+xml;q=0.9";
 
 static const char part_head[] =
     "--%s\r\nContent-Type: application/dicom\r\n\r\n";
@@ -144,6 +151,34 @@ fill_body(struct body *b, char *out, size_t room)
 	return done;
 }
 
+/* The body from its first byte: the first part's delimiter next. */
+static void
+body_start(struct body *b)
+{
+	b->k = 0;
+	b->phase = 0;
+	b->head_len =
+	    (size_t)snprintf(b->head, sizeof(b->head), part_head, b->boundary);
+	b->head_off = 0;
+	b->file_off = 0;
+	b->io_errno = b->short_file = 0;
+	b->marked = b->written = 0;
+}
+
+/*
+ * curl rewinds the body to send it again: over a new connection when the
+ * kept one was closed by the service as the request went (an idle
+ * timeout's race), which has answered nothing of it.  Only to its start.
+ */
+static int
+seek_body(void *user, curl_off_t offset, int origin)
+{
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	body_start(user);
+	return CURL_SEEKFUNC_OK;
+}
+
 /* curl asks for the next bytes of the multipart body: as many as the
  * --limit-rate bucket allows. */
 static size_t
@@ -204,6 +239,134 @@ trace(const struct stow_http *h, const char *what, const char *s, long n)
 	h->cfg.trace(h->cfg.user, line);
 }
 
+/* url parsed by libcurl, or NULL with err. */
+static CURLU *
+parse_url(const char *url, struct cs_err *err)
+{
+	CURLU *u = curl_url();
+	CURLUcode uc;
+
+	if (u == NULL) {
+		cs_err_set(err, CS_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		cs_err_set(err, CS_E_INVAL, "URL '%.1024s': %s", url,
+		    curl_url_strerror(uc));
+		return NULL;
+	}
+	return u;
+}
+
+/* Whether part of u is there (an empty one counts). */
+static int
+has_part(CURLU *u, CURLUPart part)
+{
+	char *v = NULL;
+	int has = curl_url_get(u, part, &v, 0) == CURLUE_OK;
+
+	curl_free(v);
+	return has;
+}
+
+/* Whether u's path ends in /studies (a slash after it or not): the
+ * STOW-RS resource itself, where its base was meant (a request would
+ * go to .../studies/studies, a study whose UID is "studies"). */
+static int
+ends_in_studies(CURLU *u)
+{
+	char *path = NULL;
+	size_t n;
+	int yes = 0;
+
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+		n = strlen(path);
+		while (n > 0 && path[n - 1] == '/')
+			n--;
+		yes = n >= 8 && memcmp(path + n - 8, "/studies", 8) == 0;
+	}
+	curl_free(path);
+	return yes;
+}
+
+int
+stow_http_url_check(const char *url, struct cs_err *err)
+{
+	const char *rest = strstr(url, "://");
+	CURLU *u;
+	int rc = 0;
+
+	/* libcurl would take http:///x as the host x */
+	if (rest == NULL || rest[3] == '/')
+		return cs_err_set(err, CS_E_INVAL,
+		    "URL '%.1024s': no host part (scheme://host[:port]/path)",
+		    url);
+	if ((u = parse_url(url, err)) == NULL)
+		return err->code;
+	if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||
+	    has_part(u, CURLUPART_OPTIONS))
+		rc = cs_err_set(err, CS_E_INVAL,
+		    "URL: no user or password in it (every local user sees "
+		    "the command line); use --netrc or --bearer-file");
+	else if (has_part(u, CURLUPART_QUERY) ||
+	    has_part(u, CURLUPART_FRAGMENT) || strpbrk(url, "?#") != NULL)
+		rc = cs_err_set(err, CS_E_INVAL,
+		    "URL '%.1024s': the service's base URL, without a query "
+		    "or fragment",
+		    url);
+	else if (ends_in_studies(u))
+		rc = cs_err_set(err, CS_E_INVAL,
+		    "URL '%.1024s': the service's base URL, without /studies "
+		    "(each request goes to URL/studies)",
+		    url);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+int
+stow_http_url_host(const char *url, char *host, size_t len)
+{
+	struct cs_err err = { 0, "" };
+	CURLU *u = parse_url(url, &err);
+	char *h = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (u != NULL && curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+		n = strlen(h);
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']')
+			rc = (size_t)snprintf(
+				 host, len, "%.*s", (int)(n - 2), h + 1) < len
+			    ? 0
+			    : -1;
+		else
+			rc =
+			    (size_t)snprintf(host, len, "%s", h) < len ? 0 : -1;
+	}
+	curl_free(h);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* Whether url's host is loopback (an unreadable URL's is not). */
+static int
+url_is_loopback(const char *url)
+{
+	struct cs_err err = { 0, "" };
+	CURLU *u = parse_url(url, &err);
+	char *host = NULL;
+	int lo;
+
+	if (u == NULL)
+		return 0;
+	lo = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    net_host_is_loopback(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return lo;
+}
+
 struct stow_http *
 stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
 {
@@ -222,6 +385,7 @@ stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
 		return NULL;
 	}
 	h->cfg = *cfg;
+	h->loopback = url_is_loopback(cfg->url);
 	if (cfg->bearer != NULL &&
 	    (size_t)snprintf(h->auth, sizeof(h->auth),
 		"Authorization: Bearer %s", cfg->bearer) >= sizeof(h->auth)) {
@@ -246,8 +410,20 @@ static int
 map_curl(struct stow_http *h, CURLcode cc, const char *what, struct cs_err *err)
 {
 	curl_off_t connected = 0;
+	long tunnel = 0;
 	int code;
 
+	/* an https:// URL through a proxy that would not open the tunnel:
+	 * nothing reached the service (libcurl says only that the
+	 * connection failed, or "Failure when receiving data") */
+	curl_easy_getinfo(h->c, CURLINFO_HTTP_CONNECTCODE, &tunnel);
+	if (tunnel != 0 && (tunnel < 200 || tunnel > 299))
+		return cs_err_set(err,
+		    tunnel == 407 ? CS_E_REJECTED : CS_E_UNREACHABLE,
+		    "%s: the proxy (https_proxy, ALL_PROXY) refused the "
+		    "tunnel: CONNECT answered HTTP %ld%s",
+		    what, tunnel,
+		    tunnel == 407 ? " (it requires authentication)" : "");
 	switch (cc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -326,6 +502,11 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, h);
 	h->sock_code = h->sock_errno = 0;
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* a service on this machine: never through a proxy of the
+	 * environment, which would get the files and the credentials and
+	 * reach its own loopback, not ours */
+	if (h->loopback)
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(
 	    c, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
 	/* a service that stops moving bytes (either way) for timeout_ms */
@@ -389,8 +570,7 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	b.cfg = &h->cfg;
 	b.n = n;
 	b.boundary = boundary;
-	b.head_len =
-	    (size_t)snprintf(b.head, sizeof(b.head), part_head, boundary);
+	body_start(&b);
 	for (k = 0; k < n; k++)
 		total += b.head_len + parts[k].head_len + parts[k].len + 2;
 	total += strlen(boundary) + 6;
@@ -399,9 +579,7 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	    "boundary=%s",
 	    boundary);
 	if ((t = curl_slist_append(hdr, hv)) == NULL ||
-	    (hdr = t,
-		t = curl_slist_append(hdr, "Accept: application/dicom+json")) ==
-		NULL ||
+	    (hdr = t, t = curl_slist_append(hdr, accept_hdr)) == NULL ||
 	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
 		curl_slist_free_all(hdr);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -414,6 +592,8 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	curl_easy_setopt(h->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)total);
 	curl_easy_setopt(h->c, CURLOPT_READFUNCTION, read_body);
 	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
+	curl_easy_setopt(h->c, CURLOPT_SEEKFUNCTION, seek_body);
+	curl_easy_setopt(h->c, CURLOPT_SEEKDATA, &b);
 	rc = perform(h, "/studies", hdr, rsp, err);
 	if (b.io_errno != 0 || b.short_file || b.written) {
 		rsp->bad_part = b.k + 1;

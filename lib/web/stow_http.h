@@ -59,7 +59,23 @@ struct stow_http_rsp {
 
 struct stow_http;
 
-/* A handle (libcurl's global init on first use), or NULL with err. */
+/*
+ * Whether url can be a service's base URL: an http:// or https:// URL
+ * libcurl reads, with a host, and without a user, password, query or
+ * fragment.  0, or CS_E_INVAL with err saying why.
+ */
+int stow_http_url_check(const char *url, struct cs_err *err);
+
+/* The host of a URL stow_http_url_check takes, as libcurl matches it
+ * in a netrc file (an IPv6 address without its brackets); 0, or -1. */
+int stow_http_url_host(const char *url, char *host, size_t len);
+
+/*
+ * A handle (libcurl's global init on first use), or NULL with err.
+ * libcurl honours the proxy variables (http_proxy, HTTPS_PROXY,
+ * ALL_PROXY, NO_PROXY) but for a loopback host (net_host_is_loopback):
+ * this machine's service is never asked of a proxy.
+ */
 struct stow_http *
 stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err);
 void stow_http_free(struct stow_http *h);

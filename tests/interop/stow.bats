@@ -186,17 +186,18 @@ fetch_all() {
 # its URL, the parts it took are in $BATS_TEST_TMPDIR/got.
 start_stub() {
 	require_netns
-	mkdir -p "$BATS_TEST_TMPDIR/got"
-	rm -f "$BATS_TEST_TMPDIR/stub.port"
-	"$CSTORE_ROOT/tests/tools/stow-stub" "$BATS_TEST_TMPDIR/stub.port" "$BATS_TEST_TMPDIR/got" "$@" &
+	local d=$BATS_TEST_TMPDIR/${STUB_NAME:-got} pf=$BATS_TEST_TMPDIR/${STUB_NAME:-stub}.port
+	mkdir -p "$d"
+	rm -f "$pf"
+	"$CSTORE_ROOT/tests/tools/stow-stub" "$pf" "$d" "$@" &
 	STUB_PID=$!
 	track_pid "$STUB_PID"
 	local i
 	for i in $(seq 200); do
-		[ -s "$BATS_TEST_TMPDIR/stub.port" ] && break
+		[ -s "$pf" ] && break
 		sleep 0.05
 	done
-	STUB=http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/stub.port")/dicom-web
+	STUB=http://127.0.0.1:$(cat "$pf")/dicom-web
 }
 
 @test "stow: a file Orthanc cannot take (a 400 for its request) fails alone, the rest is stored" {
@@ -364,6 +365,83 @@ PY
 	assert_line --regexp $'^failed\t.*/a.dcm\t.*\tHTTP 307: redirected to https://archive.example/dicomweb/studies \\(not followed: give dcmsend that URL\'s base\\)$'
 	[ -e "$BATS_TEST_TMPDIR/a.dcm" ]
 	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
+}
+
+@test "stow: a 202 answer in XML names its files as a JSON one does: the one in its Failed SOP Sequence fails with the Failure Reason, the referenced one is stored" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	u1=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/explicit-le.dcm" | cut -f2)
+	u2=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/rle.dcm" | cut -f2)
+	STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081198" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{failed}</DicomAttribute><DicomAttribute tag="00081197" vr="US"><Value number="1">42752</Value></DicomAttribute></Item></DicomAttribute><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
+		start_stub "$u1"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	assert_line --regexp $'^A700\t.*/explicit-le.dcm\t.*\t'"$u1"$'\tHTTP 202$'
+	assert_line --regexp $'^0000\t.*/rle.dcm\t.*\t'"$u2"$'\t$'
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in")" = explicit-le.dcm ]
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
+@test "stow: a service that answers only in XML (406 to a request accepting JSON alone) is asked for JSON or XML: the files stored, byte for byte" {
+	STUB_XML_ONLY=1 STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
+		start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
+@test "stow: a kept connection the service closes as the next request goes (an idle timeout's race) is no failure: the request goes again on a new one, every file stored once, byte for byte" {
+	STUB_DROP_REUSED=1 start_stub
+	a=$CORPUS/ts/explicit-le.dcm b=$CORPUS/ts/rle.dcm c=$CORPUS/sop/CTImageStorage.dcm
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 1 "$STUB" "$a" "$b" "$c"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 3 ]
+	# requests 2 and 3 each went first on the kept connection, dropped
+	[ "$(grep -c $'\tdropped$' "$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 3 ]
+	cmp "$a" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$b" "$BATS_TEST_TMPDIR/got/2.dcm"
+	cmp "$c" "$BATS_TEST_TMPDIR/got/3.dcm"
+}
+
+@test "stow: a proxy in the environment (http_proxy, all_proxy, ALL_PROXY) carries the requests to another host, as curl's; a service on this machine (127.0.0.1, localhost) never goes through it" {
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_NAME=proxy start_stub
+	proxy=${STUB%/dicom-web}
+	start_stub
+	local v n=0
+	for v in http_proxy all_proxy ALL_PROXY; do
+		run -0 --separate-stderr env "$v=$proxy" "$CSTORE_BIN/dcmsend" "$STUB" "$f"
+		assert_output --regexp $'^0000\t'
+		run -0 --separate-stderr env "$v=$proxy" "$CSTORE_BIN/dcmsend" "${STUB/127.0.0.1/localhost}" "$f"
+		assert_output --regexp $'^0000\t'
+		n=$((n + 2))
+	done
+	# the service got each, the proxy nothing
+	[ ! -e "$BATS_TEST_TMPDIR/proxy/requests.log" ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq "$n" ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/$n.dcm"
+	# another host: through the proxy (which answers for it here)
+	run -0 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" http://archive.example:8042/dicom-web "$f"
+	assert_output --regexp $'^0000\t'
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/proxy/requests.log")" = http://archive.example:8042/dicom-web/studies ]
+	cmp "$f" "$BATS_TEST_TMPDIR/proxy/1.dcm"
+}
+
+@test "stow: a --stow-batch the descriptor limit does not carry is lowered to what it does, said once: every file stored, none unreadable for want of a descriptor" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	local i
+	for i in $(seq 120); do cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/in/$i.dcm"; done
+	start_stub
+	# soft and hard: nothing to raise
+	run -0 --separate-stderr bash -c 'ulimit -n 64 && exec "$0" "$@"' "$CSTORE_BIN/dcmsend" \
+		--stow-batch 500 "$STUB" "$BATS_TEST_TMPDIR/in"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 120 ]
+	[ "${#lines[@]}" -eq 120 ]
+	[[ ${stderr_lines[0]} =~ ^'dcmsend: --stow-batch 500: the descriptor limit (ulimit -n 64) carries --stow-batch '[0-9]+': using it'$ ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 120 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/120.dcm"
 }
 
 @test "stow: a 413 (a proxy's body limit) sends the request's files again one by one; one too large alone fails saying so" {
@@ -637,6 +715,71 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -0 "$CSTORE_BIN/dcmsend" --help
 	assert_output --partial "--stow-batch N"
 	assert_output --partial "url [file | dir | - ...]"
+}
+
+@test "stow: a proxy asking for its credentials (HTTP 407, or 407 to an https tunnel's CONNECT) stops the run as a 401 does: the rest notsent, nothing more uploaded, exit 4" {
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_NAME=proxy STUB_STATUS=407 start_stub
+	proxy=${STUB%/dicom-web}
+	run -4 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" --stow-batch 1 \
+		http://archive.example:8042/dicom-web "$f" "$CORPUS/ts/rle.dcm" "$CORPUS/sop/CTImageStorage.dcm"
+	assert_line --index 0 --regexp $'^notsent\t.*/explicit-le.dcm\t.*\tHTTP 407: the proxy \\(http_proxy, https_proxy, ALL_PROXY\\) requires authentication$'
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/proxy/requests.log")" -eq 1 ]
+	run -4 --separate-stderr env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" --echo http://archive.example:8042/dicom-web
+	# https: the tunnel refused (CONNECT answered 407), nothing sent
+	run -4 --separate-stderr env https_proxy="$proxy" "$CSTORE_BIN/dcmsend" \
+		https://archive.example:8443/dicom-web "$f" "$CORPUS/ts/rle.dcm"
+	assert_line --index 0 --regexp $'^notsent\t.*/explicit-le.dcm\t.*\thttps://archive.example:8443/dicom-web: the proxy \\(https_proxy, ALL_PROXY\\) refused the tunnel: CONNECT answered HTTP 407 \\(it requires authentication\\)$'
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 2 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/proxy/requests.log")" = $'CONNECT archive.example:8443\t407' ]
+	run -4 --separate-stderr env https_proxy="$proxy" "$CSTORE_BIN/dcmsend" --echo https://archive.example:8443/dicom-web
+}
+
+@test "stow: --netrc without a ~/.netrc entry for the URL's host is a usage error (exit 2) saying so, never a run without the credentials; 'default' or 'machine HOST' are sent" {
+	start_stub
+	f=$CORPUS/ts/explicit-le.dcm
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: --netrc: cannot read $HOME/.netrc: No such file or directory" ]
+	# a macdef's lines are no entries
+	printf 'machine pacs.example login alice password s3cret\nmacdef init\nmachine 127.0.0.1\n\n#default login bob\n' >"$HOME/.netrc"
+	chmod 600 "$HOME/.netrc"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: --netrc: $HOME/.netrc has no entry for 127.0.0.1 ('machine 127.0.0.1' or 'default'): no credentials to send" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --netrc "$STUB"
+	[ ! -e "$BATS_TEST_TMPDIR/got/requests.log" ]
+	printf 'default login bob password s3cret\n' >>"$HOME/.netrc"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "$(cut -f3 "$BATS_TEST_TMPDIR/got/requests.log")" = "Basic $(printf bob:s3cret | base64)" ]
+	printf '# a comment\nmachine 127.0.0.1 login alice password "#s3 cret"\n' >"$HOME/.netrc"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$STUB" "$f"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f3)" = "Basic $(printf 'alice:#s3 cret' | base64)" ]
+}
+
+@test "stow: a URL libcurl cannot read, without a host, with a user, query or fragment, or ending in /studies is a usage error (exit 2), never a crash" {
+	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
+	local u
+	for u in http:// https:// http:///dicom-web http://:8042/dicom-web 'http://pacs host/dicom-web' \
+	    'http://pacs/dicom web' 'http://[::1/dicom-web' http://pacs:99999/dicom-web http://bob@pacs/dicom-web \
+	    http://:pw@pacs/dicom-web 'http://pacs/dicom-web?x=1' 'http://pacs/dicom-web?' 'http://pacs/dicom-web#x'; do
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" "$u" "$f"
+		[ "${#stderr_lines[@]}" -eq 2 ]
+		[[ ${stderr_lines[0]} == "dcmsend: URL"* ]]
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo "$u"
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run "$u" "$f"
+	done
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" http:// "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://': No host part in the URL" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" 'http://pacs host/dicom-web' "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://pacs host/dicom-web': Bad hostname" ]
+	# the STOW-RS resource where its base was meant (Orthanc answers
+	# .../studies/studies 409, Failure Reason 0110: not in study "studies")
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/studies/ "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://pacs/dicom-web/studies/': the service's base URL, without /studies (each request goes to URL/studies)" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/studies "$f"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/ "$f"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/studies-web/x "$f"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 'HTTP://pacs:8042/a%20b;x/p@q' "$f"
 }
 
 @test "stow: --dry-run plans the requests and their conversions, sends nothing" {

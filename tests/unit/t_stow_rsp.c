@@ -4,6 +4,8 @@
 
 #include "cstore/cstore.h"
 #include "cli/stow_rsp.h"
+#include "net/net.h"
+#include "web/stow_http.h"
 
 Suite *stow_rsp_suite(void);
 
@@ -51,6 +53,23 @@ START_TEST(an_array_of_one_data_set_is_read_too)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(stow_rsp_find(r, "9", &reason), STOW_REFERENCED);
 	stow_rsp_free(r);
+}
+END_TEST
+
+START_TEST(a_byte_order_mark_before_the_data_set_is_passed_over)
+{
+	static const char a[] = "\xef\xbb\xbf{\"00081199\":{\"vr\":\"SQ\","
+				"\"Value\":[{\"00081155\":{\"vr\":\"UI\","
+				"\"Value\":[\"9\"]}}]}}\r\n";
+	struct stow_rsp *r = stow_rsp_parse(a, strlen(a), NULL);
+	uint16_t reason;
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(stow_rsp_find(r, "9", &reason), STOW_REFERENCED);
+	stow_rsp_free(r);
+	/* a mark alone, or cut, is still no data set */
+	ck_assert_ptr_null(stow_rsp_parse("\xef\xbb\xbf", 3, NULL));
+	ck_assert_ptr_null(stow_rsp_parse("\xef\xbb", 2, NULL));
 }
 END_TEST
 
@@ -127,6 +146,47 @@ START_TEST(the_xml_representation_is_read_too)
 }
 END_TEST
 
+START_TEST(a_loopback_host_is_known_without_a_lookup)
+{
+	static const char *const lo[] = { "127.0.0.1", "127.1.2.3",
+		"localhost", "LOCALHOST", "localhost.", "pacs.localhost",
+		"[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]" };
+	static const char *const not_lo[] = { "10.0.0.1", "128.0.0.1",
+		"pacs", "mylocalhost", "localhost.example", "127.0.0.1.nip.io",
+		"[::2]", "[::ffff:10.0.0.1]", "[::1", "", "[]" };
+	size_t k;
+
+	for (k = 0; k < sizeof(lo) / sizeof(lo[0]); k++)
+		ck_assert_msg(net_host_is_loopback(lo[k]), "%s", lo[k]);
+	for (k = 0; k < sizeof(not_lo) / sizeof(not_lo[0]); k++)
+		ck_assert_msg(!net_host_is_loopback(not_lo[k]), "%s", not_lo[k]);
+}
+END_TEST
+
+START_TEST(a_base_url_has_a_host_and_nothing_after_its_path)
+{
+	static const char *const good[] = { "http://pacs/dicom-web",
+		"HTTPS://pacs:8443", "http://[::1]:8042/dicom-web",
+		"http://pacs/p@q;x" };
+	static const char *const bad[] = { "http://", "http:///x",
+		"http://:80/x", "http://a b/", "http://h/a b", "http://h:99999/",
+		"http://u@h/", "http://:p@h/", "http://h/x?", "http://h/x#",
+		"http://h/dicom-web/studies", "http://h/studies//" };
+	struct cs_err err = { 0, "" };
+	size_t k;
+
+	for (k = 0; k < sizeof(good) / sizeof(good[0]); k++)
+		ck_assert_msg(stow_http_url_check(good[k], &err) == 0, "%s: %s",
+		    good[k], err.msg);
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		cs_err_clear(&err);
+		ck_assert_msg(stow_http_url_check(bad[k], &err) == CS_E_INVAL,
+		    "%s", bad[k]);
+		ck_assert_ptr_nonnull(strstr(err.msg, "URL"));
+	}
+}
+END_TEST
+
 Suite *
 stow_rsp_suite(void)
 {
@@ -136,8 +196,11 @@ stow_rsp_suite(void)
 	tcase_add_test(tc, each_instance_gets_its_sequence_and_reason);
 	tcase_add_test(tc, an_array_of_one_data_set_is_read_too);
 	tcase_add_test(tc, what_is_not_a_data_set_is_refused);
+	tcase_add_test(tc, a_byte_order_mark_before_the_data_set_is_passed_over);
 	tcase_add_test(tc, odd_shapes_name_nothing);
 	tcase_add_test(tc, the_xml_representation_is_read_too);
+	tcase_add_test(tc, a_loopback_host_is_known_without_a_lookup);
+	tcase_add_test(tc, a_base_url_has_a_host_and_nothing_after_its_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,36 @@
+/* net_host.c - what a host name or address in a URL stands for. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cstore/cstore.h"
+#include "net/net.h"
+#include "core/banned.h"
+
+int
+net_host_is_loopback(const char *host)
+{
+	unsigned char a[16];
+	char h[256];
+	size_t n = strlen(host), dot;
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		snprintf(h, sizeof(h), "%.*s", (int)(n - 2), host + 1);
+		if (inet_pton(AF_INET6, h, a) != 1)
+			return 0;
+		/* ::1, or ::ffff:127.x.y.z (IPv4-mapped) */
+		return memcmp(a, in6addr_loopback.s6_addr, 16) == 0 ||
+		    (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 &&
+			a[12] == 127);
+	}
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	/* "localhost", "x.localhost" (RFC 6761 6.3), a final dot or not */
+	if (n > 0 && host[n - 1] == '.')
+		n--;
+	dot = n > 9 && host[n - 10] == '.';
+	return (n == 9 || dot) &&
+	    strncasecmp(host + n - 9, "localhost", 9) == 0;
+}
