@@ -262,7 +262,7 @@ take_some(struct fq *q, const char **out, size_t max, int wait_ms, size_t *got)
 		max = FQ_TAKE_MAX;
 	pthread_mutex_lock(&q->mu);
 	if (wait_ms >= 0)
-		net_deadline_ms(&until, (uint64_t)wait_ms);
+		net_deadline_ms(&until, wait_ms);
 	while (q->count == 0 && q->spilled == 0 && !q->eof) {
 		if (wait_ms < 0)
 			pthread_cond_wait(&q->cv, &q->mu);

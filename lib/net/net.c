@@ -95,11 +95,13 @@ net_duration_us(struct timespec *ts, uint64_t us)
 }
 
 void
-net_deadline_ms(struct timespec *ts, uint64_t ms)
+net_deadline_ms(struct timespec *ts, int64_t ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t)(ms / 1000u);
-	ts->tv_nsec += (long)(ms % 1000u) * 1000000L;
+	if (ms < 0)
+		ms = 0;
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (ts->tv_nsec >= 1000000000L) {
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;

@@ -131,8 +131,10 @@ uint64_t net_now_us(void);
 /*
  * *ts: the monotonic clock now plus ms milliseconds, a deadline for
  * pthread_cond_timedwait on a condition variable net_cond_init made.
+ * A negative ms (a time left computed after the deadline passed) is
+ * now: the wait returns at once, never ~584 years later.
  */
-void net_deadline_ms(struct timespec *ts, uint64_t ms);
+void net_deadline_ms(struct timespec *ts, int64_t ms);
 /* Initializes cv on the monotonic clock (net_deadline_ms's). */
 void net_cond_init(pthread_cond_t *cv);
 /* *ts: a duration of us microseconds (nanosleep's argument). */

@@ -289,7 +289,7 @@ cv_wait_ms(struct commit_listener *l, int ms)
 {
 	struct timespec ts;
 
-	net_deadline_ms(&ts, (uint64_t)ms);
+	net_deadline_ms(&ts, ms);
 	(void)pthread_cond_timedwait(&l->cv, &l->mu, &ts);
 }
 

@@ -22,8 +22,8 @@ ns_of(const struct timespec *ts)
 
 START_TEST(deadlines_carry_into_seconds)
 {
-	static const uint64_t ms[] = { 0, 1, 999, 1000, 1001, 1999, 60000,
-		86400000ULL };
+	static const int64_t ms[] = { 0, 1, 999, 1000, 1001, 1999, 60000,
+		86400000LL };
 	struct timespec before, d, after;
 	size_t i;
 
@@ -36,6 +36,20 @@ START_TEST(deadlines_carry_into_seconds)
 		ck_assert_int_ge(ns_of(&d), ns_of(&before) + (int64_t)ms[i] * 1000000);
 		ck_assert_int_le(ns_of(&d), ns_of(&after) + (int64_t)ms[i] * 1000000);
 	}
+}
+END_TEST
+
+/* A time left that went negative between two clock reads (a thread
+ * stalled) is a deadline now, not one wrapped to ~584 years away. */
+START_TEST(a_negative_time_left_is_a_deadline_now)
+{
+	struct timespec before, d, after;
+
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	net_deadline_ms(&d, -2);
+	clock_gettime(CLOCK_MONOTONIC, &after);
+	ck_assert_int_ge(ns_of(&d), ns_of(&before));
+	ck_assert_int_le(ns_of(&d), ns_of(&after));
 }
 END_TEST
 
@@ -87,6 +101,7 @@ net_deadline_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, deadlines_carry_into_seconds);
+	tcase_add_test(tc, a_negative_time_left_is_a_deadline_now);
 	tcase_add_test(tc, durations_split_into_seconds_and_nanoseconds);
 	tcase_add_test(tc, a_timed_wait_ends_at_its_monotonic_deadline);
 	suite_add_tcase(s, tc);
