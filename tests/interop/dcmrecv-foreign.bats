@@ -187,3 +187,39 @@ orthanc_transcodes() {
 	same_dataset "$big" "$RECV_DIR/$iuid.dcm"
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
 }
+
+@test "dcmrecv-foreign: Orthanc pushes with StorageCommitment to dcmrecv --commit: every instance stored byte for byte, the report reaches Orthanc: all committed" {
+	require_cmd /usr/sbin/Orthanc
+	start_orthanc
+	start_dcmrecv --commit -v --commit-peer "ORTHANC=127.0.0.1:$ORTHANC_DICOM"
+	curl -sf -X PUT -d "{\"AET\": \"DCMRECV\", \"Host\": \"127.0.0.1\", \"Port\": $RECV_PORT}" \
+		"http://127.0.0.1:$ORTHANC_HTTP/modalities/OURS" >/dev/null
+	local ids body job tx st i f
+	printf '%s\n' "$CORPUS"/ts/{explicit-le,implicit-le,explicit-be,jpeg-baseline}.dcm \
+		"$CORPUS"/sop/CTImageStorage.dcm >"$BATS_TEST_TMPDIR/sent"
+	mapfile -t ids < <(orthanc_upload $(cat "$BATS_TEST_TMPDIR/sent"))
+	body=$(printf '%s\n' "${ids[@]}" | jq -R . | jq -sc '{Resources: ., Asynchronous: true, StorageCommitment: true}')
+	orthanc_store OURS "$body"
+	job=$(jq -r .ID "$BATS_TEST_TMPDIR/OURS.json")
+	run -0 orthanc_job "$job"
+	[ "$output" = Success ]
+	tx=$(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/jobs/$job" | jq -r .Content.StorageCommitmentTransactionUID)
+	[ -n "$tx" ] && [ "$tx" != null ]
+	# Orthanc releases its N-ACTION association at once: the report sent
+	# there goes again to --commit-peer (dcmrecv(1)); either way it lands
+	for i in $(seq 200); do
+		st=$(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/storage-commitment/$tx")
+		[ "$(jq -r .Status <<<"$st")" != Pending ] && break
+		sleep 0.1
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(jq -r .Status <<<"$st")" = Success ]
+	[ "$(jq -r '.Success | length' <<<"$st")" -eq 5 ]
+	[ "$(jq -r '.Failures | length' <<<"$st")" -eq 0 ]
+	run -0 same_datasets_by_uid "$BATS_TEST_TMPDIR/sent" "$RECV_DIR"
+	[ "$output" -eq 5 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 5 ]
+	grep -q "storage commitment request '$tx': 5 instances" "$RECV_STDERR"
+	grep -q "'$tx'.*5 committed, 0 failed; answered 0000" "$RECV_STDERR"
+}
