@@ -228,3 +228,22 @@ CFG
 		esac
 	done
 }
+
+@test "dcmrecv-dcmtk-options: storescu --max-send-pdu 4098 and 5000 (PDVs of sizes no power of two) with a 24 MiB object: stored as storescp +B got it" {
+	local big=$BATS_TEST_TMPDIR/big.dcm size
+	big_object "$big" 24
+	# (an odd size stops storescu itself: "odd block length encountered")
+	for size in 4098 5000; do
+		start_storescp "$BATS_TEST_TMPDIR/ref$size" +B
+		RECV_DIR=$BATS_TEST_TMPDIR/out$size
+		start_dcmrecv
+		send_both /usr/bin/storescu -R --max-send-pdu "$size" @FILES@ "$big" "$CORPUS/sop/CTImageStorage.dcm"
+		[ "$OURS_RC" -eq 0 ] && [ "$REF_RC" -eq 0 ]
+		stop_dcmrecv
+		kill "$SCP_PID"
+		[ "$RECV_STATUS" -eq 0 ]
+		run -0 same_as_ref "$BATS_TEST_TMPDIR/ref$size" STORESCU
+		[ "$output" -eq 2 ]
+		same_dataset "$big" "$RECV_DIR/$(meta_value "$big" 0008,0018).dcm"
+	done
+}
