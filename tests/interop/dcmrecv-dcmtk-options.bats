@@ -247,3 +247,23 @@ CFG
 		same_dataset "$big" "$RECV_DIR/$(meta_value "$big" 0008,0018).dcm"
 	done
 }
+
+@test "dcmrecv-dcmtk-options: DCMTK dcmsend negotiates a file's meta SOP class and sends its data set's other class on that context: dcmrecv refuses 0122 and says why, where storescp stores it" {
+	require_cmd /usr/bin/dcmsend
+	local f=$CORPUS/odd/meta-sop-class-mismatch.dcm
+	# meta CT Image Storage, data set Secondary Capture
+	[ "$(meta_value "$f" 0002,0002)" = 1.2.840.10008.5.1.4.1.1.2 ]
+	start_storescp "$BATS_TEST_TMPDIR/ref" +B
+	start_dcmrecv
+	send_both /usr/bin/dcmsend -v -nh @FILES@ "$f"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	# DCMTK stores it (so does Orthanc 1.10); dcmrecv(1) refuses a C-STORE
+	# naming a class its context was not negotiated for: the sender is
+	# told so, nothing is written
+	[ "$(ls "$BATS_TEST_TMPDIR/ref" | wc -l)" -eq 1 ]
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	[ ! -s "$RECV_STDOUT" ]
+	grep -q "Received C-STORE Response (Refused: SOPClassNotSupported)" "$BATS_TEST_TMPDIR/ours.log"
+	grep -q "answered 0122 for '$(meta_value "$f" 0008,0018)': SOP class not negotiated on context 1" "$RECV_STDERR"
+}
