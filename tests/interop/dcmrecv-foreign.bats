@@ -223,3 +223,33 @@ orthanc_transcodes() {
 	grep -q "storage commitment request '$tx': 5 instances" "$RECV_STDERR"
 	grep -q "'$tx'.*5 committed, 0 failed; answered 0000" "$RECV_STDERR"
 }
+
+@test "dcmrecv-foreign: dcmjs-dimse proposes a window of 16 to dcmrecv --async 1 and --async 3: the window granted is dcmrecv's, every object answered 0000 and on disk once, values as sent" {
+	local js=$BATS_TEST_DIRNAME/../js n f u files
+	require_cmd node
+	[ -d "$js/node_modules/dcmjs-dimse" ] ||
+		skip "tests/js/node_modules missing: run scripts/install-deps (npm ci in tests/js)"
+	# one transfer syntax per SOP class (dcmjs-dimse drops the others,
+	# dcmjs.bats); files without private elements, whose values
+	# its re-encoding keeps (it sends them in Implicit VR LE)
+	mapfile -t files < <(ls "$CORPUS"/sop/*.dcm | head -24)
+	for n in 1 3; do
+		RECV_DIR=$BATS_TEST_TMPDIR/out$n
+		start_dcmrecv -v --async "$n"
+		run -0 node "$js/dimse-scu.js" 127.0.0.1 "$RECV_PORT" --async 16 "${files[@]}"
+		printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/scu$n.out"
+		stop_dcmrecv
+		[ "$RECV_STATUS" -eq 0 ]
+		grep -q "accepted 25 of 25 presentation contexts, async window $n\$" "$RECV_STDERR"
+		grep -qx released "$BATS_TEST_TMPDIR/scu$n.out"
+		[ "$(grep -c $'^rsp\t.*\t0000$' "$BATS_TEST_TMPDIR/scu$n.out")" -eq 24 ]
+		[ "$(ls "$RECV_DIR" | wc -l)" -eq 24 ]
+		[ "$(wc -l <"$RECV_STDOUT")" -eq 24 ]
+		for f in "${files[@]}"; do
+			u=$(meta_value "$f" 0008,0018)
+			diff <(/usr/bin/dcmdump -q "$f" | grep -v -e '^#' -e '^(0002' -e '^(0008,0005)') \
+				<(/usr/bin/dcmdump -q "$RECV_DIR/$u.dcm" | grep -v -e '^#' -e '^(0002' -e '^(0008,0005)') >&2
+			[ "$(meta_value "$RECV_DIR/$u.dcm" 0002,0016)" = DIMSE-SCU ]
+		done
+	done
+}
