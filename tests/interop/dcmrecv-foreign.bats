@@ -1,11 +1,15 @@
 #!/usr/bin/env bats
 # dcmrecv facing foreign SCUs in configurations the other dcmrecv-*.bats
 # files do not use: Orthanc's C-STORE SCU driven through its REST API
-# (jobs, transcoding, small PDUs, a whole study), gdcmscu, dcmjs-dimse.
+# (jobs, transcoding, small PDUs, a whole study, storage commitment) and
+# dcmjs-dimse's asynchronous operations window against dcmrecv's.
+# (gdcmscu 3.0.21 -r over a directory sends its first file only, then
+# throws "ProtocolStream as nullptr is invalid", to storescp as to us.)
 # What arrived is compared on disk with what was sent (data set bytes,
 # meta header), and dcmrecv's lines and exit status with what it did.
-# Runs beside other files (scripts/run-check); a test with a time bound is tagged serial.
-# bats file_tags=parallel
+# Runs beside other files (scripts/run-check), started first (minutes: a whole
+# study through Orthanc).  No test bounds a time.
+# bats file_tags=parallel,heavy
 
 load ../bats/helpers
 load ../bats/dcmrecv-helpers
