@@ -416,6 +416,10 @@ send_map(struct pump *p, const uint8_t *hdr, size_t n, size_t owed)
 			return 0;
 		end = p->map_off + (off_t)p->map_len;
 	}
+	/* the data set's bytes only: a pad byte in owed is not the file's
+	 * next byte, it goes from memory (write_payload) */
+	if (end > p->payload_end)
+		end = p->payload_end;
 	if ((off_t)owed > end - p->payload_off)
 		owed = (size_t)(end - p->payload_off);
 	memset(&mh, 0, sizeof(mh));
