@@ -359,10 +359,14 @@ START_TEST(a_file_that_shrinks_while_sent_is_an_io_error_not_sigbus)
 	    3 * MIB, &err, &ok), CS_E_IO);
 	ck_assert_str_eq(err.msg, "file ended before its dataset was sent");
 	ck_assert(ok);
-	/* cut where a window starts: the PDV header that goes with the
-	 * payload in one sendmsg finds no window to map */
-	ck_assert_int_eq(send_file(12 * MIB, 0, 12 * MIB, 3 * MIB / 2,
-	    4 * MIB, &err, &ok), CS_E_IO);
+	/* cut where a window starts: from offset 48, PDVs of 256 KiB - 6
+	 * bytes (UL_DEFAULT_MAX_PDU less the PDV header), the ninth starts
+	 * at 2 MiB, where the first window ends and the file now does: the
+	 * PDV header that goes with the payload in one sendmsg finds no
+	 * window to map */
+	ck_assert_uint_eq(48 + 8 * (UL_DEFAULT_MAX_PDU - 6), 2 * MIB);
+	ck_assert_int_eq(send_file(12 * MIB, 48, 12 * MIB - 48, MIB, 2 * MIB,
+	    &err, &ok), CS_E_IO);
 	ck_assert_str_eq(err.msg, "file ended before its dataset was sent");
 	ck_assert(ok);
 }
