@@ -361,9 +361,9 @@ START_TEST(a_file_that_shrinks_while_sent_is_an_io_error_not_sigbus)
 	ck_assert(ok);
 	/* cut where a window starts: from offset 48, PDVs of 256 KiB - 6
 	 * bytes (UL_DEFAULT_MAX_PDU less the PDV header), the ninth starts
-	 * at 2 MiB, where the first window ends and the file now does: the
-	 * PDV header that goes with the payload in one sendmsg finds no
-	 * window to map */
+	 * at 2 MiB, past what it can have of the first window (2 MiB and a
+	 * page) and where the file now ends: the PDV header that goes with
+	 * the payload in one sendmsg finds no next window to map */
 	ck_assert_uint_eq(48 + 8 * (UL_DEFAULT_MAX_PDU - 6), 2 * MIB);
 	ck_assert_int_eq(send_file(12 * MIB, 48, 12 * MIB - 48, MIB, 2 * MIB,
 	    &err, &ok), CS_E_IO);
