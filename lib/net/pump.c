@@ -44,7 +44,11 @@
  * Only the kernel reads the mapping (send copies from it), never our
  * code: a file that shrinks meanwhile makes send fail with EFAULT, not
  * our process take SIGBUS, and that is reported as the file ending early.
- * Windows of PUMP_MAP_WINDOW bytes keep the resident size small.
+ * Windows of PUMP_MAP_WINDOW bytes keep the resident size small; one
+ * page more, and a PDV whose payload does not fit in what is left of a
+ * window maps the next one from its first byte (send_map), so that each
+ * PDV goes in one sendmsg: 256 KiB PDVs, eight to a window, none cut in
+ * two at a window's end (which cost a send more per window).
  */
 #define PUMP_MAP_WINDOW (2 * 1024 * 1024)
 #define PUMP_COPY_MAX (1024u * 1024u)
@@ -99,6 +103,7 @@ unmap_window(struct pump *p)
 	if (p->map != NULL)
 		munmap(p->map, p->map_len);
 	p->map = NULL;
+	p->map_len = 0; /* payload_off is past the window: map again */
 }
 
 void
@@ -162,6 +167,13 @@ pump_set_payload_pad(struct pump *p, unsigned n)
 	p->pad_left = n;
 }
 
+/* The length of a window (see the top): PUMP_MAP_WINDOW and a page. */
+static size_t
+map_span(void)
+{
+	return PUMP_MAP_WINDOW + (size_t)sysconf(_SC_PAGESIZE);
+}
+
 /*
  * Maps the window of the payload file that starts at (the page of)
  * payload_off, up to the end of the file as it is now.  Returns 1, 0 when
@@ -185,7 +197,7 @@ map_window(struct pump *p)
 	if (st.st_size <= p->payload_off)
 		return 0;
 	start = p->payload_off - p->payload_off % page;
-	p->map_len = PUMP_MAP_WINDOW;
+	p->map_len = map_span();
 	if ((off_t)p->map_len > st.st_size - start)
 		p->map_len = (size_t)(st.st_size - start);
 	m = mmap(NULL, p->map_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
@@ -395,12 +407,32 @@ send_cbuf(
 }
 
 /*
+ * Whether the data set's next want bytes are not all in the mapped
+ * window but would be in one mapped from payload_off (a window as long
+ * as it can be: not cut by the end of the file when it was mapped).
+ */
+static int
+map_next_window(const struct pump *p, size_t want)
+{
+	off_t end = p->map_off + (off_t)p->map_len;
+	size_t pgoff = (size_t)(p->payload_off % sysconf(_SC_PAGESIZE));
+
+	if (p->map == NULL || p->payload_off >= end)
+		return 1;
+	if ((off_t)want > p->payload_end - p->payload_off)
+		want = (size_t)(p->payload_end - p->payload_off);
+	return p->payload_off + (off_t)want > end && p->map_len == map_span() &&
+	    pgoff + want <= map_span();
+}
+
+/*
  * PAYLOAD_MAP: the n bytes at hdr and up to owed payload bytes from the
  * mapped window in one sendmsg, as send_cbuf does from cbuf (one system
- * call per PDV instead of two).  Returns what sendmsg returned, or 0
- * when the window cannot be mapped or the mapped file shrank (EFAULT
- * before a byte left): then the header goes alone, and the payload
- * path meets the failure as before.
+ * call per PDV instead of two); the next window first when the PDV's
+ * payload would fit in it and not in this one.  Returns what sendmsg
+ * returned, or 0 when the window cannot be mapped or the mapped file
+ * shrank (EFAULT before a byte left): then the header goes alone, and
+ * the payload path meets the failure as before.
  */
 static ssize_t
 send_map(struct pump *p, const uint8_t *hdr, size_t n, size_t owed)
@@ -411,11 +443,15 @@ send_map(struct pump *p, const uint8_t *hdr, size_t n, size_t owed)
 	ssize_t w;
 	int more;
 
-	if (p->map == NULL || p->payload_off >= end) {
+	if (map_next_window(p, owed)) {
 		if (map_window(p) != 1)
 			return 0;
 		end = p->map_off + (off_t)p->map_len;
 	}
+	/* the data set's bytes only: a pad byte in owed is not the file's
+	 * next byte, it goes from memory (write_payload) */
+	if (end > p->payload_end)
+		end = p->payload_end;
 	if ((off_t)owed > end - p->payload_off)
 		owed = (size_t)(end - p->payload_off);
 	memset(&mh, 0, sizeof(mh));

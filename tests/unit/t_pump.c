@@ -84,14 +84,16 @@ be32(const uint8_t *p)
 /*
  * The receiving end, in a child: reads P-DATA-TF PDUs until EOF and checks
  * every payload byte that comes from below cut against the file from
- * offset off; truncates the file to cut bytes once cut_after payload bytes
- * have arrived (cut_after 0: never).  Exits 0 if want payload bytes
- * arrived and all checked ones matched, else 1.  want 0: any number, and
- * the stream may stop inside a PDV (the sender gave up).
+ * offset off, and every one from offset end on (the pad bytes after a
+ * data set that ends there) against 0; truncates the file to cut bytes
+ * once cut_after payload bytes have arrived (cut_after 0: never).  Exits
+ * 0 if want payload bytes arrived and all checked ones matched, else 1.
+ * want 0: any number, and the stream may stop inside a PDV (the sender
+ * gave up).
  */
 static void
-receive(int fd, const char *path, uint64_t off, size_t want, size_t cut_after,
-    off_t cut)
+receive(int fd, const char *path, uint64_t off, uint64_t end, size_t want,
+    size_t cut_after, off_t cut)
 {
 	static uint8_t pdv[UL_DEFAULT_MAX_PDU];
 	uint64_t checked_below = cut_after > 0 ? (uint64_t)cut : UINT64_MAX;
@@ -116,10 +118,14 @@ receive(int fd, const char *path, uint64_t off, size_t want, size_t cut_after,
 				_exit(1);
 			if (read_full(fd, pdv, n) != 0)
 				goto end;
-			for (uint32_t i = 0; i < n; i++)
-				if (off + got + i < checked_below &&
-				    pdv[i] != pattern(off + got + i))
+			for (uint32_t i = 0; i < n; i++) {
+				uint64_t at = off + got + i;
+
+				if (at >= end ? pdv[i] != 0
+					      : at < checked_below &&
+						  pdv[i] != pattern(at))
 					bad = 1;
+			}
 			got += n;
 			left -= 6 + n;
 			if (cut_after > 0 && got >= cut_after) {
@@ -160,14 +166,15 @@ preload(struct pump *p, int ffd, size_t size)
 }
 
 /*
- * Sends a data set of len bytes from offset off of a file of size bytes
- * over loopback TCP, as scu_store_start does; the child checks it (see
- * receive).  Returns the first non-zero pump_flush code (0: all sent);
- * err gets its detail.  The child's verdict goes to *child_ok.
+ * Sends a data set of len bytes from offset off of a file of size bytes,
+ * then pad zero bytes (pump_set_payload_pad), over loopback TCP, as
+ * scu_store_start does; the child checks it (see receive).  Returns the
+ * first non-zero pump_flush code (0: all sent); err gets its detail.
+ * The child's verdict goes to *child_ok.
  */
 static int
-send_file(size_t size, uint64_t off, size_t len, size_t cut_after, off_t cut,
-    struct cs_err *err, int *child_ok)
+send_file_pad(size_t size, uint64_t off, size_t len, unsigned pad,
+    size_t cut_after, off_t cut, struct cs_err *err, int *child_ok)
 {
 	struct side r, s;
 	struct pump p;
@@ -200,8 +207,8 @@ send_file(size_t size, uint64_t off, size_t len, size_t cut_after, off_t cut,
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		close(cfd);
-		receive(afd, path, off,
-		    cut_after == 0 && size >= off + len ? len : 0,
+		receive(afd, path, off, off + len,
+		    cut_after == 0 && size >= off + len ? len + pad : 0,
 		    cut_after, cut);
 	}
 	close(afd);
@@ -209,8 +216,9 @@ send_file(size_t size, uint64_t off, size_t len, size_t cut_after, off_t cut,
 	ck_assert_int_eq(pump_init(&p, cfd, r.a), 0);
 	preload(&p, ffd, size);
 	pump_set_payload_file(&p, ffd, (off_t)off, len);
-	ck_assert_int_eq(dimse_plan_init(&plan, len, ul_max_pdv_payload(r.a)),
-	    0);
+	pump_set_payload_pad(&p, pad);
+	ck_assert_int_eq(
+	    dimse_plan_init(&plan, len + pad, ul_max_pdv_payload(r.a)), 0);
 	while (dimse_send_dataset_next(r.a, PCID, &plan, &n, err) == 1) {
 		rc = pump_flush(&p, 10000, err);
 		if (rc != 0)
@@ -225,6 +233,14 @@ send_file(size_t size, uint64_t off, size_t len, size_t cut_after, off_t cut,
 	side_release(&r);
 	side_release(&s);
 	return rc;
+}
+
+/* send_file_pad without pad bytes. */
+static int
+send_file(size_t size, uint64_t off, size_t len, size_t cut_after, off_t cut,
+    struct cs_err *err, int *child_ok)
+{
+	return send_file_pad(size, off, len, 0, cut_after, cut, err, child_ok);
 }
 
 START_TEST(a_small_data_set_arrives_whole)
@@ -256,6 +272,22 @@ START_TEST(a_large_data_set_arrives_whole_through_several_windows)
 
 	ck_assert_int_eq(send_file(13 * MIB + 4321, 333, 13 * MIB + 3988, 0, 0,
 	    &err, &ok), 0);
+	ck_assert(ok);
+}
+END_TEST
+
+/*
+ * An odd-length data set (PS3.5 A.5) sent from a mapping that reaches
+ * past it (the file goes on after it): its last PDV ends with the pad
+ * byte 0, not the file's next byte.
+ */
+START_TEST(a_mapped_odd_data_set_ends_with_a_zero_pad_not_the_next_byte)
+{
+	struct cs_err err = { 0, "" };
+	int ok;
+
+	ck_assert_int_eq(send_file_pad(3 * MIB + 999, 333, 3 * MIB + 1, 1, 0,
+	    0, &err, &ok), 0);
 	ck_assert(ok);
 }
 END_TEST
@@ -327,10 +359,14 @@ START_TEST(a_file_that_shrinks_while_sent_is_an_io_error_not_sigbus)
 	    3 * MIB, &err, &ok), CS_E_IO);
 	ck_assert_str_eq(err.msg, "file ended before its dataset was sent");
 	ck_assert(ok);
-	/* cut where a window starts: the PDV header that goes with the
-	 * payload in one sendmsg finds no window to map */
-	ck_assert_int_eq(send_file(12 * MIB, 0, 12 * MIB, 3 * MIB / 2,
-	    4 * MIB, &err, &ok), CS_E_IO);
+	/* cut where a window starts: from offset 48, PDVs of 256 KiB - 6
+	 * bytes (UL_DEFAULT_MAX_PDU less the PDV header), the ninth starts
+	 * at 2 MiB, past what it can have of the first window (2 MiB and a
+	 * page) and where the file now ends: the PDV header that goes with
+	 * the payload in one sendmsg finds no next window to map */
+	ck_assert_uint_eq(48 + 8 * (UL_DEFAULT_MAX_PDU - 6), 2 * MIB);
+	ck_assert_int_eq(send_file(12 * MIB, 48, 12 * MIB - 48, MIB, 2 * MIB,
+	    &err, &ok), CS_E_IO);
 	ck_assert_str_eq(err.msg, "file ended before its dataset was sent");
 	ck_assert(ok);
 }
@@ -643,6 +679,8 @@ pump_suite(void)
 	tcase_add_test(tc, a_read_ahead_of_something_else_is_not_sent);
 	tcase_add_test(tc, a_middling_data_set_arrives_whole_by_sendfile);
 	tcase_add_test(tc, a_large_data_set_arrives_whole_through_several_windows);
+	tcase_add_test(tc,
+	    a_mapped_odd_data_set_ends_with_a_zero_pad_not_the_next_byte);
 	tcase_add_loop_test(tc, a_file_shorter_than_its_data_set_is_an_io_error,
 	    0, 3);
 	tcase_add_test(tc,
