@@ -6,14 +6,20 @@
  *    their first and third values are unsigned whatever the pixels
  *    (PS3.3 C.7.6.3.1.5, C.11.1.1.1), as DCMTK writes them;
  *  - Pixel Data: OB when Bits Allocated is 8 or less, else OW (PS3.5
- *    A.2), the item's own for an icon;
+ *    A.2), the item's own for an icon; likewise DICONDE's Dark Current
+ *    and Air Counts and the retired Variable Pixel Data (pixels as
+ *    well), but OW when no Bits Allocated is found (what Implicit VR
+ *    makes of them, PS3.5 A.1);
  *  - Waveform Data and the Waveform Padding Value beside it, and the
  *    Channel Minimum/Maximum Values in the items of its Channel
  *    Definition Sequence: OB when the Waveform Sequence item's Waveform
  *    Bits Allocated is 8, else OW (PS3.5 8.3, PS3.3 C.10.9);
  *  - any other "OB or OW" (Overlay Data, PS3.5 8.1.2; the retired curve
- *    and audio data, DICONDE's counts) and "US or OW" (LUT Data) OW,
- *    what Implicit VR makes of them (PS3.5 A.1).
+ *    and audio data) and "US or OW" (LUT Data) OW, what Implicit VR
+ *    makes of them (PS3.5 A.1).  The retired Audio Sample Data's sample
+ *    width is given by its Audio Sample Format (50xx,2002), whose values
+ *    only retired editions list and we could not check: it stays OW,
+ *    so 8-bit audio (if any exists) is swapped in Big Endian.
  * An attribute is looked for in the element's own item, before it (as
  * the walk went by) or a few elements after it (a look ahead that stops
  * at the attribute's tag, a sequence, or XVR_AHEAD steps), then in the
@@ -226,6 +232,23 @@ waveform(uint32_t tag)
 	    tag == DS_TAG(0x5400, 0x0112) || tag == DS_TAG(0x5400, 0x100a);
 }
 
+/* 1 for the pixels that are not Pixel Data (PS3.6 "OB or OW"): DICONDE's
+ * Dark Current and Air Counts, the retired Variable Pixel Data. */
+static int
+pixel_like(uint32_t tag)
+{
+	return tag == DS_TAG(0x0014, 0x3050) || tag == DS_TAG(0x0014, 0x3070) ||
+	    ((tag & 0xff01ffffu) == DS_TAG(0x7f00, 0x0010));
+}
+
+/* Their VR for Bits Allocated b: 0 or -1 is none (OW, as Implicit VR has
+ * it, PS3.5 A.1). */
+static const char *
+pixel_like_vr(int b)
+{
+	return b >= 1 && b <= 8 ? "OB" : "OW";
+}
+
 void
 xvr_of(const struct xvr *c, const struct ds_walk *w, const struct rd *r,
     const struct ds_walk_step *st, char vr[3])
@@ -253,6 +276,8 @@ xvr_of(const struct xvr *c, const struct ds_walk *w, const struct rd *r,
 		    : "US";
 	else if (tag == DS_TAG_PIXEL_DATA)
 		v = attr(c, w, r, st, XVR_BITS_ALLOC) > 8 ? "OW" : "OB";
+	else if (e->alt == ELEMENT_OB_OW && pixel_like(tag))
+		v = pixel_like_vr(attr(c, w, r, st, XVR_BITS_ALLOC));
 	else if (e->alt == ELEMENT_OB_OW && waveform(tag))
 		v = attr(c, w, r, st, XVR_WAVE_BITS) == 8 ? "OB" : "OW";
 	else

@@ -1291,6 +1291,45 @@ START_TEST(xcode_implicit_nested_waveform_items_each_take_their_own_bits)
 }
 END_TEST
 
+START_TEST(xcode_implicit_counts_and_variable_pixels_follow_bits_allocated)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		/* 8 bits: OB, as they were; 16: OW, swapped; none: OW */
+		const char *vr = i == 0 ? "OB" : "OW";
+		const char *v = i == 0 ? "\x01\x02" : "\x02\x01";
+
+		wr_init(&in, 1 << 12);
+		wr_init(&want, 1 << 12);
+		elem(&in, 0, 0x0014, 0x3050, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x0014, 0x3050, vr, v, 2); /* Dark Current */
+		elem(&in, 0, 0x0014, 0x3070, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x0014, 0x3070, vr, v, 2); /* Air Counts */
+		if (i < 2) {
+			elem(&in, 0, 0x0028, 0x0100, NULL,
+			    i == 0 ? "\x08\x00" : "\x10\x00", 2);
+			elem(&want, 1, 0x0028, 0x0100, "US",
+			    i == 0 ? "\x00\x08" : "\x00\x10", 2);
+		}
+		/* Audio Sample Data, retired: OW whatever its format */
+		elem(&in, 0, 0x5002, 0x2002, NULL, "\x01\x00", 2);
+		elem(&want, 1, 0x5002, 0x2002, "US", "\x00\x01", 2);
+		elem(&in, 0, 0x5002, 0x200c, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x5002, 0x200c, "OW", "\x02\x01", 2);
+		elem(&in, 0, 0x7f02, 0x0010, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x7f02, 0x0010, vr, v, 2); /* Variable Pixel */
+		ck_assert_int_eq(run(&in, IVR, EBE, &got, &err), 0);
+		check_same(&got, &want);
+		wr_release(&in);
+		wr_release(&want);
+		wr_release(&got);
+	}
+}
+END_TEST
+
 START_TEST(xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr)
 {
 	struct wr in, want, got;
@@ -1743,6 +1782,8 @@ xcode_suite(void)
 	    xcode_implicit_waveform_data_is_ob_for_8_bits_looking_ahead);
 	tcase_add_test(tc,
 	    xcode_implicit_channel_values_follow_the_waveform_item_bits);
+	tcase_add_test(tc,
+	    xcode_implicit_counts_and_variable_pixels_follow_bits_allocated);
 	tcase_add_test(tc,
 	    xcode_implicit_nested_waveform_items_each_take_their_own_bits);
 	tcase_add_test(tc, xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr);
