@@ -956,6 +956,7 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 		return rc;
 	if (group_length(x, st))
 		return drop(x, w, r, st);
+	xvr_note(&x->vr, st, r);
 	if (tag == TAG_EXT_OFFSETS)
 		x->ext_offsets = 1;
 	x->in_icon = icon_decodes(x, st) ? tag : 0;
@@ -1112,7 +1113,7 @@ copy_step_in(struct xc *x, struct ds_walk *w, struct rd *r,
 	case DS_WALK_ITEM:
 		if (st->kind != DS_KIND_ITEM)
 			break; /* a fragment: copy_elem refused its element */
-		xvr_item(&x->vr, st->depth);
+		xvr_item(&x->vr, w, r, st);
 		if (x->in_icon && st->depth == 1) { /* its own */
 			memset(&x->icon, 0, sizeof(x->icon));
 			x->icon_pm[0] = '\0';

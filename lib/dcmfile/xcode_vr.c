@@ -6,18 +6,28 @@
  *    their first and third values are unsigned whatever the pixels
  *    (PS3.3 C.7.6.3.1.5, C.11.1.1.1), as DCMTK writes them;
  *  - Pixel Data: OB when Bits Allocated is 8 or less, else OW (PS3.5
- *    A.2), the item's own for an icon;
- *  - Waveform Data and the Channel Minimum/Maximum and Waveform Padding
- *    Values beside it: OB when the item's Waveform Bits Allocated is 8,
- *    else OW (PS3.5 8.3);
+ *    A.2), the item's own for an icon; likewise DICONDE's Dark Current
+ *    and Air Counts and the retired Variable Pixel Data (pixels as
+ *    well), but OW when no Bits Allocated is found (what Implicit VR
+ *    makes of them, PS3.5 A.1);
+ *  - Waveform Data and the Waveform Padding Value beside it, and the
+ *    Channel Minimum/Maximum Values in the items of its Channel
+ *    Definition Sequence: OB when the Waveform Sequence item's Waveform
+ *    Bits Allocated is 8, else OW (PS3.5 8.3, PS3.3 C.10.9);
  *  - any other "OB or OW" (Overlay Data, PS3.5 8.1.2; the retired curve
- *    and audio data, DICONDE's counts) and "US or OW" (LUT Data) OW,
- *    what Implicit VR makes of them (PS3.5 A.1).
+ *    and audio data) and "US or OW" (LUT Data) OW, what Implicit VR
+ *    makes of them (PS3.5 A.1).  The retired Audio Sample Data's sample
+ *    width is given by its Audio Sample Format (50xx,2002), whose values
+ *    only retired editions list and we could not check: it stays OW,
+ *    so 8-bit audio (if any exists) is swapped in Big Endian.
  * An attribute is looked for in the element's own item, before it (as
  * the walk went by) or a few elements after it (a look ahead that stops
  * at the attribute's tag, a sequence, or XVR_AHEAD steps), then in the
  * items around it (what came before the sequence), then at the top
- * level (the whole of it, read first).
+ * level (the whole of it, read first).  Waveform Bits Allocated, which
+ * comes after the Channel Definition Sequence, is read once when a
+ * Waveform Sequence item opens, across the item (XVR_SCAN steps in all
+ * for a data set).
  */
 #include <stdint.h>
 #include <string.h>
@@ -29,6 +39,11 @@
 
 /* Steps a look ahead may take in an item (each passes one element). */
 #define XVR_AHEAD 32
+/* Steps (headers read) the scans of Waveform Sequence items may take in
+ * all, for one data set: hundreds of channels' items each, while a
+ * hostile nest of waveform items in channel items costs no more. */
+#define XVR_SCAN (1u << 16)
+#define TAG_WAVEFORM_SEQ DS_TAG(0x5400, 0x0100)
 
 static const uint32_t xvr_tags[XVR_N] = {
 	DS_TAG(0x0028, 0x0103), /* Pixel Representation */
@@ -42,14 +57,9 @@ xvr_init(struct xvr *c, int pixel_rep, int bits_allocated)
 	c->top[XVR_PIXEL_REP] = pixel_rep;
 	c->top[XVR_BITS_ALLOC] = bits_allocated;
 	c->top[XVR_WAVE_BITS] = -1;
+	c->scan_left = XVR_SCAN;
 	memset(c->seen[0], 0, sizeof(c->seen[0]));
-}
-
-void
-xvr_item(struct xvr *c, unsigned depth)
-{
-	if (depth < DS_WALK_MAX_DEPTH)
-		memset(c->seen[depth + 1], 0, sizeof(c->seen[0]));
+	memset(c->tag, 0, sizeof(c->tag));
 }
 
 /* The US value of a 2-byte value at r, Little Endian. */
@@ -59,12 +69,85 @@ us_at(const struct rd *r)
 	return r->p[r->pos] | r->p[r->pos + 1] << 8;
 }
 
+/* Counts a step of a scan against *ctx (steps left); 1 when none is. */
+static int
+scan_step(void *ctx, const struct ds_walk_step *st)
+{
+	unsigned *left = ctx;
+
+	(void)st;
+	if (*left == 0)
+		return 1;
+	(*left)--;
+	return 0;
+}
+
+/*
+ * The Waveform Bits Allocated of the item st opens (w and r at its
+ * contents, neither moved), or -1.  The item's elements before it are
+ * passed by their lengths, one of undefined length (the Channel
+ * Definition Sequence) by a walk bounded by the item; the walk stops at
+ * a tag past it or out of order, a malformed header, the item's end, or
+ * when *left steps are used up.
+ */
+static int
+item_wave_bits(const struct ds_walk *w, const struct rd *r,
+    const struct ds_walk_step *st, unsigned *left)
+{
+	struct cs_err quiet = { 0, "" };
+	struct ds_walk tw = *w;
+	struct rd tr = *r;
+	struct ds_walk_step s;
+	const uint32_t tag = xvr_tags[XVR_WAVE_BITS];
+	uint32_t last = 0;
+
+	if (st->e.len != DS_LEN_UNDEFINED && ds_walk_enter(&tw, &quiet) != 0)
+		return -1;
+	while (scan_step(left, NULL) == 0) {
+		if (ds_walk_next(&tw, &tr, &s, &quiet) != 0 ||
+		    s.ev != DS_WALK_ELEM || s.depth != st->depth + 1 ||
+		    s.e.tag < last || s.e.tag > tag)
+			return -1;
+		if (s.e.tag == tag)
+			return s.kind == DS_KIND_VALUE &&
+				s.enc == DS_ENC_IVR_LE && s.e.len == 2 &&
+				rd_left(&tr) >= 2
+			    ? us_at(&tr)
+			    : -1;
+		last = s.e.tag + 1;
+		if (ds_walk_pass(
+			&tw, &tr, &s, false, scan_step, left, &quiet) != 0)
+			return -1;
+	}
+	return -1;
+}
+
+void
+xvr_item(struct xvr *c, const struct ds_walk *w, const struct rd *r,
+    const struct ds_walk_step *st)
+{
+	unsigned d = st->depth;
+	int v;
+
+	if (d >= DS_WALK_MAX_DEPTH)
+		return;
+	memset(c->seen[d + 1], 0, sizeof(c->seen[0]));
+	if (d == 0 || c->tag[d - 1] != TAG_WAVEFORM_SEQ ||
+	    st->kind != DS_KIND_ITEM || st->enc != DS_ENC_IVR_LE)
+		return;
+	if ((v = item_wave_bits(w, r, st, &c->scan_left)) >= 0)
+		c->seen[d + 1][XVR_WAVE_BITS] =
+		    (uint8_t)(v < 254 ? v + 1 : 255);
+}
+
 void
 xvr_note(struct xvr *c, const struct ds_walk_step *st, const struct rd *r)
 {
 	unsigned i;
 	int v;
 
+	if (st->ev == DS_WALK_ELEM && st->depth <= DS_WALK_MAX_DEPTH)
+		c->tag[st->depth] = st->e.tag;
 	if (st->ev != DS_WALK_ELEM || st->kind != DS_KIND_VALUE ||
 	    st->enc != DS_ENC_IVR_LE || st->e.len != 2 || rd_left(r) < 2 ||
 	    st->depth > DS_WALK_MAX_DEPTH)
@@ -149,6 +232,23 @@ waveform(uint32_t tag)
 	    tag == DS_TAG(0x5400, 0x0112) || tag == DS_TAG(0x5400, 0x100a);
 }
 
+/* 1 for the pixels that are not Pixel Data (PS3.6 "OB or OW"): DICONDE's
+ * Dark Current and Air Counts, the retired Variable Pixel Data. */
+static int
+pixel_like(uint32_t tag)
+{
+	return tag == DS_TAG(0x0014, 0x3050) || tag == DS_TAG(0x0014, 0x3070) ||
+	    ((tag & 0xff01ffffu) == DS_TAG(0x7f00, 0x0010));
+}
+
+/* Their VR for Bits Allocated b: 0 or -1 is none (OW, as Implicit VR has
+ * it, PS3.5 A.1). */
+static const char *
+pixel_like_vr(int b)
+{
+	return b >= 1 && b <= 8 ? "OB" : "OW";
+}
+
 void
 xvr_of(const struct xvr *c, const struct ds_walk *w, const struct rd *r,
     const struct ds_walk_step *st, char vr[3])
@@ -176,6 +276,8 @@ xvr_of(const struct xvr *c, const struct ds_walk *w, const struct rd *r,
 		    : "US";
 	else if (tag == DS_TAG_PIXEL_DATA)
 		v = attr(c, w, r, st, XVR_BITS_ALLOC) > 8 ? "OW" : "OB";
+	else if (e->alt == ELEMENT_OB_OW && pixel_like(tag))
+		v = pixel_like_vr(attr(c, w, r, st, XVR_BITS_ALLOC));
 	else if (e->alt == ELEMENT_OB_OW && waveform(tag))
 		v = attr(c, w, r, st, XVR_WAVE_BITS) == 8 ? "OB" : "OW";
 	else

@@ -22,16 +22,24 @@ enum { XVR_PIXEL_REP, XVR_BITS_ALLOC, XVR_WAVE_BITS, XVR_N };
 struct xvr {
 	int top[XVR_N]; /* the top level's, from a first pass; -1 none */
 	uint8_t seen[DS_WALK_MAX_DEPTH + 1][XVR_N];
+	/* per depth, the tag of the last element there (a sequence's, for
+	 * the items below it) */
+	uint32_t tag[DS_WALK_MAX_DEPTH + 1];
+	unsigned scan_left; /* steps the waveform items' scans have left */
 };
 
 /* Starts *c for a data set whose top level has pixel_rep and
  * bits_allocated (-1: absent). */
 void xvr_init(struct xvr *c, int pixel_rep, int bits_allocated);
 
-/* The walk opened an item at depth: its elements come at depth + 1. */
-void xvr_item(struct xvr *c, unsigned depth);
+/* The walk w opened the item st (its contents at r, neither moved): its
+ * elements come at st->depth + 1.  An item of a Waveform Sequence is
+ * read ahead for its Waveform Bits Allocated. */
+void xvr_item(struct xvr *c, const struct ds_walk *w, const struct rd *r,
+    const struct ds_walk_step *st);
 
-/* An element st of an Implicit VR source went by, its value at r. */
+/* An element st of an Implicit VR source went by, its value at r (each
+ * one, the top level's too). */
 void xvr_note(struct xvr *c, const struct ds_walk_step *st, const struct rd *r);
 
 /*

@@ -18,16 +18,30 @@ load helpers
 	run -0 "$CSTORE_ROOT/scripts/check-make-default"
 }
 
-# gen_elements ROW: scripts/gen-tables over data/ with ROW added to a
-# copy of elements.tsv (after its comments); output and status in run's.
-gen_elements() {
+# gen_row FILE ROW: scripts/gen-tables over data/ with ROW added to a
+# copy of data/FILE (after its comments); output and status in run's.
+gen_row() {
 	local t=$BATS_TEST_TMPDIR/gt
 	rm -rf "$t"
 	mkdir -p "$t/out"
 	cp -r "$CSTORE_ROOT/scripts" "$CSTORE_ROOT/data" "$t/"
-	awk -v row="$1" '!/^#/ && !done { print row; done = 1 } { print }' \
-		"$CSTORE_ROOT/data/elements.tsv" >"$t/data/elements.tsv"
+	awk -v row="$2" '!/^#/ && !done { print row; done = 1 } { print }' \
+		"$CSTORE_ROOT/data/$1" >"$t/data/$1"
 	run --separate-stderr "$t/scripts/gen-tables" "$t/out"
+}
+
+# gen_elements ROW: gen_row for data/elements.tsv.
+gen_elements() {
+	gen_row elements.tsv "$1"
+}
+
+@test "gen-tables: a retired SOP class or UID without a keyword is refused, as any other" {
+	gen_row sopclasses.tsv $'1.2.840.10008.99.1\t\tNo Keyword Storage\t\tR\t'
+	assert_failure
+	[[ $stderr == *'bad keyword ""'* ]]
+	gen_row uids.tsv $'1.2.840.10008.99.2\t\tNo Keyword\tSOP Class\tR'
+	assert_failure
+	[[ $stderr == *'bad keyword ""'* ]]
 }
 
 @test "gen-tables: data/elements.tsv makes the committed element_table.c; a bad row stops it with its line and reason" {

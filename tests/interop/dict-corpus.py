@@ -4,7 +4,9 @@ files whose VRs a conversion to Explicit VR must find in a data
 dictionary: VRs of later editions (SV, UV, OV, OL, OD, UC, UR, UT),
 "US or SS" before and after Pixel Representation and inside items (an
 icon with its own), LUT and palette descriptors, "OB or OW" (overlay,
-curve and waveform data, 8 and 16 bits), repeating groups (50xx, 60xx,
+curve and waveform data, 8 and 16 bits, the channel values in the
+Channel Definition Sequence's items before Waveform Bits Allocated
+as PS3.3 C.10.9 has them), repeating groups (50xx, 60xx,
 (0020,31xx), (0028,04x0), (1000,xxx1)), retired elements, attributes
 newer than DCMTK 3.6.7's dictionary, private creators and data.
   DIR/signed16.dcm    Pixel Representation 1, 16 bits allocated
@@ -89,7 +91,19 @@ def make(path, pr, ba, n):
         add(w, 0x003A0010, "UL", 2)
         add(w, 0x003A001A, "DS", "100")
         vr = "OB" if bits == 8 else "OW"
-        add(w, 0x54000110, vr, bytes(bits // 8))  # before the bits
+        chans = []  # the channel values: a level down, before the bits
+        for c in (1, 2):
+            ch = Dataset()
+            add(ch, 0x003A0202, "IS", str(c))
+            src = Dataset()  # Channel Source Sequence, walked past
+            add(src, 0x00080100, "SH", "5.6.3-9-%d" % c)
+            add(ch, 0x003A0208, "SQ", Sequence([src]))
+            add(ch, 0x54000110, vr, bytes([0x80, c] * (bits // 8 - 1))
+                or bytes([0x80 + c]))
+            add(ch, 0x54000112, vr, bytes([0x7F, c] * (bits // 8 - 1))
+                or bytes([0x70 + c]))
+            chans.append(ch)
+        add(w, 0x003A0200, "SQ", Sequence(chans))
         add(w, 0x54001004, "US", bits)
         add(w, 0x54001006, "CS", "SB" if bits == 8 else "SS")
         add(w, 0x5400100A, vr, bytes(bits // 8))

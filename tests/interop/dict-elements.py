@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """dict-elements.py FILE - every element of the data set of FILE (a Part
-10 file in Implicit or Explicit VR Little Endian), nested ones included,
+10 file in Implicit or Explicit VR Little Endian or Explicit VR Big
+Endian), nested ones included,
 one a line: path (the sequences and item numbers above it), tag, VR as
 the file has it ("--" in Implicit VR) and the value in hex, read byte
 by byte (no library: nothing is converted or guessed).  A sequence has
@@ -12,18 +13,20 @@ import sys
 LONG = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "SV", "UC", "UN", "UR",
         "UT", "UV"}
 UNDEF = 0xFFFFFFFF
+ORDER = ["<"]  # the data set's byte order: ">" for Big Endian
 ITEM, ITEM_END, SEQ_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 
 
 def header(buf, pos, implicit):
-    g, e = struct.unpack_from("<HH", buf, pos)
+    o = ORDER[0]
+    g, e = struct.unpack_from(o + "HH", buf, pos)
     tag = g << 16 | e
     if implicit or g == 0xFFFE:
-        return tag, "--", struct.unpack_from("<I", buf, pos + 4)[0], pos + 8
+        return tag, "--", struct.unpack_from(o + "I", buf, pos + 4)[0], pos + 8
     vr = buf[pos + 4:pos + 6].decode("ascii")
     if vr in LONG:
-        return tag, vr, struct.unpack_from("<I", buf, pos + 8)[0], pos + 12
-    return tag, vr, struct.unpack_from("<H", buf, pos + 6)[0], pos + 8
+        return tag, vr, struct.unpack_from(o + "I", buf, pos + 8)[0], pos + 12
+    return tag, vr, struct.unpack_from(o + "H", buf, pos + 6)[0], pos + 8
 
 
 def items(buf, pos, end, implicit, path, out):
@@ -68,7 +71,10 @@ def main(path):
     elements(buf, 132, start, False, "", meta)
     ts = [m for m in meta if m.startswith("00020010 ")][0].split()[2]
     ts = bytes.fromhex(ts).rstrip(b"\0 ").decode()
-    assert ts in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1"), ts
+    assert ts in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1",
+                  "1.2.840.10008.1.2.2"), ts
+    if ts == "1.2.840.10008.1.2.2":
+        ORDER[0] = ">"
     out = []
     elements(buf, start, len(buf), ts == "1.2.840.10008.1.2", "", out)
     print("\n".join(out))

@@ -1154,6 +1154,182 @@ START_TEST(xcode_implicit_waveform_data_is_ob_for_8_bits_looking_ahead)
 }
 END_TEST
 
+/* A Channel Definition Sequence item (PS3.3 C.10.9) as the source has it
+ * (be < 0: Implicit VR LE) or as the target should (vr: of its values). */
+static void
+channel_item(struct wr *w, int be, const char *vr)
+{
+	int b = be > 0;
+	int sixteen = vr != NULL && strcmp(vr, "OW") == 0;
+
+	hdr(w, b, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(w, b, 0x003a, 0x0202, be < 0 ? NULL : "IS", "1 ", 2);
+	/* a nested Channel Source Sequence, walked to its end */
+	hdr(w, b, 0x003a, 0x0208, be < 0 ? NULL : "SQ", UNDEF);
+	hdr(w, b, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(w, b, 0x0008, 0x0100, be < 0 ? NULL : "SH", "C1", 2);
+	hdr(w, b, 0xfffe, 0xe00d, NULL, 0);
+	hdr(w, b, 0xfffe, 0xe0dd, NULL, 0);
+	elem(w, b, 0x5400, 0x0110, be < 0 ? NULL : vr,
+	    sixteen && b ? "\x01\x80" : "\x80\x01", 2);
+	elem(w, b, 0x5400, 0x0112, be < 0 ? NULL : vr,
+	    sixteen && b ? "\x02\x7f" : "\x7f\x02", 2);
+	hdr(w, b, 0xfffe, 0xe00d, NULL, 0);
+}
+
+START_TEST(xcode_implicit_channel_values_follow_the_waveform_item_bits)
+{
+	struct wr in, got, want, ch;
+	struct cs_err err = { 0, "" };
+	unsigned i, be;
+
+	/* the source's channel item of defined length (for the 16 bits) */
+	wr_init(&ch, 1 << 12);
+	channel_item(&ch, -1, NULL);
+	ch.len -= 8; /* its own item delimiter: a defined length instead */
+	for (be = 0; be < 2; be++) {
+		wr_init(&in, 1 << 12);
+		wr_init(&want, 1 << 12);
+		hdr(&in, 0, 0x5400, 0x0100, NULL, UNDEF);
+		hdr(&want, be, 0x5400, 0x0100, "SQ", UNDEF);
+		for (i = 0; i < 2; i++) {
+			const char *vr = i == 0 ? "OB" : "OW";
+			const char *bits = i == 0 ? "\x08\x00" : "\x10\x00";
+
+			hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+			hdr(&want, be, 0xfffe, 0xe000, NULL, UNDEF);
+			elem(&in, 0, 0x003a, 0x0005, NULL, "\x01\x00", 2);
+			elem(&want, be, 0x003a, 0x0005, "US",
+			    be ? "\x00\x01" : "\x01\x00", 2);
+			/* the channel values come before the bits, a level
+			 * down: undefined lengths for 8 bits, defined for 16 */
+			if (i == 0) {
+				hdr(&in, 0, 0x003a, 0x0200, NULL, UNDEF);
+				channel_item(&in, -1, NULL);
+				hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+			} else {
+				hdr(&in, 0, 0x003a, 0x0200, NULL,
+				    (uint32_t)(8 + ch.len - 8));
+				hdr(&in, 0, 0xfffe, 0xe000, NULL,
+				    (uint32_t)(ch.len - 8));
+				wr_bytes(&in, ch.p + 8, ch.len - 8);
+			}
+			hdr(&want, be, 0x003a, 0x0200, "SQ", UNDEF);
+			channel_item(&want, (int)be, vr);
+			hdr(&want, be, 0xfffe, 0xe0dd, NULL, 0);
+			elem(&in, 0, 0x5400, 0x1004, NULL, bits, 2);
+			elem(&want, be, 0x5400, 0x1004, "US",
+			    be ? (i == 0 ? "\x00\x08" : "\x00\x10") : bits, 2);
+			elem(&in, 0, 0x5400, 0x1010, NULL, "\x01\x02", 2);
+			elem(&want, be, 0x5400, 0x1010, vr,
+			    be && i == 1 ? "\x02\x01" : "\x01\x02", 2);
+			hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+			hdr(&want, be, 0xfffe, 0xe00d, NULL, 0);
+		}
+		hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+		hdr(&want, be, 0xfffe, 0xe0dd, NULL, 0);
+		ck_assert_int_eq(run(&in, IVR, be ? EBE : EVR, &got, &err), 0);
+		check_same(&got, &want);
+		wr_release(&in);
+		wr_release(&want);
+		wr_release(&got);
+	}
+	wr_release(&ch);
+}
+END_TEST
+
+/* Waveform items nested in channel items, n deep, 8 and 16 bits by turns
+ * (the outermost 8): the source (src) or the target in Explicit VR LE. */
+static void
+nested_waves(struct wr *w, int src, unsigned level, unsigned n)
+{
+	const char *vr = level % 2 ? "OW" : "OB";
+
+	hdr(w, 0, 0x5400, 0x0100, src ? NULL : "SQ", UNDEF);
+	hdr(w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	hdr(w, 0, 0x003a, 0x0200, src ? NULL : "SQ", UNDEF);
+	hdr(w, 0, 0xfffe, 0xe000, NULL, UNDEF);
+	if (level + 1 < n)
+		nested_waves(w, src, level + 1, n);
+	elem(w, 0, 0x5400, 0x0110, src ? NULL : vr, "\x80\x01", 2);
+	hdr(w, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(w, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(w, 0, 0x5400, 0x1004, src ? NULL : "US",
+	    level % 2 ? "\x10\x00" : "\x08\x00", 2);
+	hdr(w, 0, 0xfffe, 0xe00d, NULL, 0);
+	hdr(w, 0, 0xfffe, 0xe0dd, NULL, 0);
+}
+
+START_TEST(xcode_implicit_nested_waveform_items_each_take_their_own_bits)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	size_t at;
+
+	/* 60 levels (240 of the walk): each item's values by its own bits */
+	wr_init(&in, 1 << 16);
+	wr_init(&want, 1 << 16);
+	nested_waves(&in, 1, 0, 60);
+	nested_waves(&want, 0, 0, 60);
+	ck_assert_int_eq(run(&in, IVR, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	/* cut anywhere, the look ahead reads nothing past the end: the walk
+	 * fails as it would (an error, no crash) */
+	for (at = 1; at < in.len; at += 7) {
+		struct wr cut;
+
+		wr_init(&cut, 1 << 16);
+		wr_bytes(&cut, in.p, at);
+		err.code = 0;
+		ck_assert_int_ne(run(&cut, IVR, EVR, &got, &err), 0);
+		wr_release(&got);
+		wr_release(&cut);
+	}
+	wr_release(&in);
+	wr_release(&want);
+}
+END_TEST
+
+START_TEST(xcode_implicit_counts_and_variable_pixels_follow_bits_allocated)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		/* 8 bits: OB, as they were; 16: OW, swapped; none: OW */
+		const char *vr = i == 0 ? "OB" : "OW";
+		const char *v = i == 0 ? "\x01\x02" : "\x02\x01";
+
+		wr_init(&in, 1 << 12);
+		wr_init(&want, 1 << 12);
+		elem(&in, 0, 0x0014, 0x3050, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x0014, 0x3050, vr, v, 2); /* Dark Current */
+		elem(&in, 0, 0x0014, 0x3070, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x0014, 0x3070, vr, v, 2); /* Air Counts */
+		if (i < 2) {
+			elem(&in, 0, 0x0028, 0x0100, NULL,
+			    i == 0 ? "\x08\x00" : "\x10\x00", 2);
+			elem(&want, 1, 0x0028, 0x0100, "US",
+			    i == 0 ? "\x00\x08" : "\x00\x10", 2);
+		}
+		/* Audio Sample Data, retired: OW whatever its format */
+		elem(&in, 0, 0x5002, 0x2002, NULL, "\x01\x00", 2);
+		elem(&want, 1, 0x5002, 0x2002, "US", "\x00\x01", 2);
+		elem(&in, 0, 0x5002, 0x200c, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x5002, 0x200c, "OW", "\x02\x01", 2);
+		elem(&in, 0, 0x7f02, 0x0010, NULL, "\x01\x02", 2);
+		elem(&want, 1, 0x7f02, 0x0010, vr, v, 2); /* Variable Pixel */
+		ck_assert_int_eq(run(&in, IVR, EBE, &got, &err), 0);
+		check_same(&got, &want);
+		wr_release(&in);
+		wr_release(&want);
+		wr_release(&got);
+	}
+}
+END_TEST
+
 START_TEST(xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr)
 {
 	struct wr in, want, got;
@@ -1604,6 +1780,12 @@ xcode_suite(void)
 	    xcode_implicit_us_or_ss_follows_the_pixel_representation_around_it);
 	tcase_add_test(tc,
 	    xcode_implicit_waveform_data_is_ob_for_8_bits_looking_ahead);
+	tcase_add_test(tc,
+	    xcode_implicit_channel_values_follow_the_waveform_item_bits);
+	tcase_add_test(tc,
+	    xcode_implicit_counts_and_variable_pixels_follow_bits_allocated);
+	tcase_add_test(tc,
+	    xcode_implicit_nested_waveform_items_each_take_their_own_bits);
 	tcase_add_test(tc, xcode_implicit_to_big_endian_swaps_by_the_dictionary_vr);
 	tcase_add_test(tc, xcode_unknown_vr_keeps_the_long_header_our_reader_reads);
 	tcase_add_test(tc, xcode_sha256_gives_the_fips_180_vectors);
