@@ -82,6 +82,9 @@ struct batch {
 	/* --commit: the stored results of this attempt, held back, and the
 	 * accepted commitment context (0: none) */
 	struct commit_tx held;
+	/* why held is not asked for yet: the latest attempt that ended
+	 * without asking (the peer's death, or an abort of ours) */
+	char held_why[CS_ERR_MSG_MAX + 80];
 	struct ul_pc *pcs; /* the set's contexts and the commitment one */
 	uint8_t n_pc;
 };

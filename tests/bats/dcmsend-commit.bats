@@ -549,6 +549,54 @@ all_held() {
 	refute grep -q 'storage commitment request' "$RECV_STDERR"
 }
 
+# An association we aborted ourselves (a file that shrank while it was
+# sent) left what it stored before "uncommitted; no commitment request:
+# ... no association left", though the lane's next association asked
+# for others: only a death the peer caused carried the files over.
+# bats test_tags=serial
+@test "dcmsend --commit: what an association stored before we aborted it (a file shrank while sent) is asked for on the lane's next association" {
+	local big=$BATS_TEST_TMPDIR/big.dcm rc=0 pid
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
+	start_dcmrecv --commit -v
+	# 4 MB at 200 kB/s: 20 s to cut it once the first file is stored
+	"$CSTORE_BIN/dcmsend" --commit --async 1 --limit-rate 200k -j 1 --per-assoc 2 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[0]}" "$big" "${FILES[1]}" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for _ in $(seq 400); do
+		[ "$(wc -l <"$RECV_STDOUT")" -ge 1 ] && break
+		sleep 0.05
+	done
+	truncate -s 1000 "$big"
+	wait "$pid" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	[ "$rc" -eq 1 ]
+	[ "$(jq -r 'select(.path == "'"$big"'") | .outcome' <<<"$output")" = truncated ]
+	[ "$(jq -r 'select(.path != "'"$big"'") | .commit' <<<"$output" | tr '\n' ' ')" = "committed committed " ]
+	grep -q "association 2: storage commitment request '.*': 2 instances" "$RECV_STDERR"
+	all_held
+	# the lane's last association: uncommitted, saying it was ours
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
+	"$CSTORE_BIN/dcmsend" --commit --async 1 --limit-rate 200k -j 1 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[2]}" "$big" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for _ in $(seq 400); do
+		[ "$(wc -l <"$RECV_STDOUT")" -ge 3 ] && break
+		sleep 0.05
+	done
+	truncate -s 1000 "$big"
+	rc=0
+	wait "$pid" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	[ "$rc" -eq 1 ]
+	[ "$(jq -r 'select(.path != "'"$big"'") | .commit + " " + .detail' <<<"$output")" = "uncommitted no commitment request: the association ended: we aborted the association: '$big': file ended before its dataset was sent" ]
+}
+
 @test "dcmsend --commit --remove-sent: only committed files are removed; those reported failed stay" {
 	start_dcmrecv --commit-fail 2
 	mkdir -p "$BATS_TEST_TMPDIR/spool"
