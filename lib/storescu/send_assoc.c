@@ -257,12 +257,13 @@ batch_init_files(struct batch *b, struct send_run *run,
 	b->status = cs_calloc(n, sizeof(*b->status));
 	b->busy_seen = cs_calloc(n, sizeof(*b->busy_seen));
 	b->busy_counted = cs_calloc(n, sizeof(*b->busy_counted));
+	b->deaths = cs_calloc(n, sizeof(*b->deaths));
 	b->ring = cs_calloc(SCU_WINDOW_MAX, sizeof(*b->ring));
 	if (run->o->commit && commit_contexts(b) != 0)
 		return CS_E_NOMEM;
 	return b->done == NULL || b->sends == NULL || b->state == NULL ||
 		b->status == NULL || b->ring == NULL || b->busy_seen == NULL ||
-		b->busy_counted == NULL
+		b->busy_counted == NULL || b->deaths == NULL
 	    ? CS_E_NOMEM
 	    : 0;
 }
@@ -286,6 +287,7 @@ batch_release(struct batch *b)
 	cs_free(b->status);
 	cs_free(b->busy_seen);
 	cs_free(b->busy_counted);
+	cs_free(b->deaths);
 	cs_free(b->ring);
 	cs_free(b->held.h);
 	cs_free(b->pcs);

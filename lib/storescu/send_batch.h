@@ -65,6 +65,7 @@ struct batch {
 	size_t *busy_seen;      /* per file: stored_n when the attempt that
 	                      answered it A7xx last ended (follow.c) */
 	unsigned *busy_counted; /* per file: its A7xx answers counted */
+	unsigned *deaths; /* per file: associations that died with it out */
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */

@@ -294,6 +294,30 @@ usage_error() {
 	[ "$(grep -c $'^A700\t.*answered A700 on attempt 3; not sent again: 3 attempts at most$' <<<"$output")" -eq 2 ]
 }
 
+# An association death compared a file's requests with the bound,
+# A7xx answers with others stored in between included, which the bound
+# does not count: f8 here is answered A700 three times (every 2nd
+# C-STORE), others stored before each, and the association dies on its
+# 4th request (the 15th C-STORE): one death and one counted A700 of
+# --retry 2's three, so it is sent again, not aborted.
+# bats test_tags=serial
+@test "dcmsend --follow --retry 2: a death counts against a file's bound with only the A7xx answers that count, not those with others stored in between" {
+	require_netns
+	local i
+	for i in 7 8; do
+		cp "$W/spool/f1.dcm" "$W/spool/f$i.dcm"
+		dcmodify -nb -m "(0008,0018)=1.2.826.0.1.3680043.10.99.$i" "$W/spool/f$i.dcm" 2>/dev/null
+	done
+	start_dcmrecv --respond-every 2:A700 --abort-after 15
+	run -0 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --retry 2 --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2,3,4,5,6,7,8}.dcm - </dev/null
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 8 ]
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 8 ]
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/spool/f8.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/1.2.826.0.1.3680043.10.99.8.dcm")
+	# the death happened, once
+	[ "$(grep -c 'association 1 ended (association aborted by the peer' <<<"$stderr")" -eq 1 ]
+}
+
 # A peer that aborts whenever one object comes: that file held the
 # stream for --retry-for (forever by default), without a line.
 @test "dcmsend --follow: a file the peer aborts on every time is aborted after 8 attempts; the others are sent, exit 5" {
