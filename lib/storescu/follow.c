@@ -428,15 +428,20 @@ stored_so_far(const struct send_run *run, const struct batch *b)
 	return run->rep.sum->stored + run->rep.sum->warning + b->held.n;
 }
 
-/* How long --retry-for lets a trouble go on, for its line. */
+/* How long --retry-for lets a trouble go on, and how many attempts a
+ * file gets (b->max_sends; for A7xx answers, those with nothing else
+ * stored in between), for its line. */
 static void
-retry_for_text(const struct follow *f, char *buf, size_t cap)
+retry_for_text(const struct follow *f, const struct batch *b, int dead,
+    char *buf, size_t cap)
 {
-	if (f->fo->retry_for_ms < 0)
-		snprintf(buf, cap, "sending again");
-	else
-		snprintf(buf, cap, "sending again for up to %lld s",
+	char upto[48] = "";
+
+	if (f->fo->retry_for_ms >= 0)
+		snprintf(upto, sizeof(upto), " for up to %lld s",
 		    (long long)(f->fo->retry_for_ms / 1000));
+	snprintf(buf, cap, "sending again%s, a file at most %u times%s", upto,
+	    b->max_sends, dead ? "" : " with nothing else stored in between");
 }
 
 /* b's attempt on association f->assoc stored nothing and left files to
@@ -446,20 +451,21 @@ retry_for_text(const struct follow *f, char *buf, size_t cap)
 static void
 trouble(struct follow *f, const struct batch *b, int dead)
 {
-	char again[64];
+	char again[160];
 	size_t j;
 
 	if (f->troubled)
 		return;
 	f->troubled = 1;
 	f->troubled_since_ms = net_now_ms();
-	retry_for_text(f, again, sizeof(again));
+	retry_for_text(f, b, dead, again, sizeof(again));
 	if (dead) {
 		state(f, "%s port %s: association %u ended (%s): %s",
 		    f->cfg->host, f->cfg->port, f->assoc, b->dead.msg, again);
 		return;
 	}
-	for (j = 0; j < b->n && b->state[j] != OBJ_BUSY; j++)
+	/* a file stored since it was answered A7xx keeps OBJ_BUSY */
+	for (j = 0; j < b->n && (b->done[j] || b->state[j] != OBJ_BUSY); j++)
 		;
 	state(f, "%s port %s: out of resources (status %04X): %s", f->cfg->host,
 	    f->cfg->port, j < b->n ? b->status[j] : 0xA700, again);

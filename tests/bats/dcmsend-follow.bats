@@ -381,7 +381,7 @@ usage_error() {
 	wait "$pid" || true
 	[ "$seen" -eq 1 ]
 	[ "$alive" -eq 1 ]
-	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: association 1 ended (association aborted by the peer.*): sending again for up to 60 s$" "$W/send.err")" -eq 1 ]
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: association 1 ended (association aborted by the peer.*): sending again for up to 60 s, a file at most 8 times$" "$W/send.err")" -eq 1 ]
 	[ "$(grep -c 'ended\|out of resources' "$W/send.err")" -eq 1 ]
 	[ ! -s "$W/send.out" ]
 }
@@ -397,7 +397,7 @@ usage_error() {
 	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
 	grep -E ': association [0-9]+ ended \(association aborted by the peer|storing again' <<<"$stderr" >"$W/states"
 	[ "$(wc -l <"$W/states")" -eq 2 ]
-	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: association [0-9]+ ended \(association aborted by the peer.*\): sending again$" <(sed -n 1p "$W/states")
+	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: association [0-9]+ ended \(association aborted by the peer.*\): sending again, a file at most 8 times$" <(sed -n 1p "$W/states")
 	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: storing again after [0-9]+ s$" <(sed -n 2p "$W/states")
 	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" -q --follow --async 1 --retry-delay 10 \
 		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm" - </dev/null
@@ -407,7 +407,7 @@ usage_error() {
 	run -1 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
 		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" - </dev/null
 	assert_output --regexp $'^A700\t.*/f1\\.dcm\t.*still out of resources after --retry-for'
-	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again for up to 1 s$" <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again for up to 1 s, a file at most 8 times with nothing else stored in between$" <<<"$stderr")" -eq 1 ]
 }
 
 # bats test_tags=serial
