@@ -265,12 +265,12 @@ still_trying(struct follow *f, const struct cs_err *e)
 
 /*
  * Opens an association proposing the plan's contexts, retrying while
- * the failure is transient and --retry-for allows.  Returns 0 or the
- * code of the last failure (detail in e).
+ * the failure is transient and --retry-for allows (once: never).
+ * Returns 0 or the code of the last failure (detail in e).
  */
 static int
 open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
-    struct cs_err *e)
+    int once, struct cs_err *e)
 {
 	const struct propose_set *set = &f->plan->set[0];
 	/* with --commit, the batch's contexts and the commitment one */
@@ -285,7 +285,8 @@ open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
 		    &f->s, f->cfg, &f->tls, run->window, pcs, n_pc, e);
 		if (rc == 0)
 			break;
-		if (!send_transient_open(rc, &f->s) || !still_trying(f, e)) {
+		if (once || !send_transient_open(rc, &f->s) ||
+		    !still_trying(f, e)) {
 			scu_abort(&f->s);
 			return rc;
 		}
@@ -329,10 +330,20 @@ any_accepted(const struct scu_session *s)
 }
 
 /* --commit: asks on the open association for what b stored (on it or
- * on one that died since), and waits there for the report. */
+ * on one that died since), and waits there for the report.  When the
+ * last association b used died, a new one is opened to ask (the
+ * stream's next inputs would open one anyway): one attempt, so that
+ * the end of a stream to a peer gone for good waits for nothing. */
 static void
-commit_chunk(struct follow *f, struct batch *b)
+commit_chunk(struct follow *f, struct send_run *run, struct batch *b)
 {
+	struct cs_err e;
+
+	if (!f->open && b->held.n > 0 && !f->stop &&
+	    open_assoc(f, run, b, 1, &e) != 0)
+		snprintf(b->held_why, sizeof(b->held_why),
+		    "%.150s; no new association: %.150s",
+		    b->death_rc != 0 ? b->death.msg : "it died", e.msg);
 	if (f->open && b->held.n > 0) {
 		rx_start(f);
 		batch_commit(b, &f->s, &f->rx);
@@ -525,7 +536,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	b.busy_by_progress = 1;
 	while (b.left > 0) {
 		if (!f->open) {
-			rc = open_assoc(f, run, &b, &e);
+			rc = open_assoc(f, run, &b, 0, &e);
 			if (rc != 0) {
 				report_failure(&run->rep, rc, &e);
 				snprintf(msg, sizeof(msg),
@@ -581,7 +592,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	/* a file lost to a dying association: exit 5, as without --follow */
 	if (b.lost > 0 && b.death_rc != 0)
 		report_failure(&run->rep, report_mid_way(b.death_rc), &b.death);
-	commit_chunk(f, &b);
+	commit_chunk(f, run, &b);
 	batch_release(&b);
 }
 

@@ -635,6 +635,22 @@ spool() {
 	[ -z "$(find "$BATS_TEST_TMPDIR/spool" -type f)" ]
 }
 
+# A handful whose last association died (the peer aborts on f2 each
+# time) gave up what it stored before ("no commitment request"), though
+# the stream's next input opened a new association right after.  Now
+# that handful opens one to ask.
+# bats test_tags=serial
+@test "dcmsend --follow --commit: what a handful stored before its last association died is asked for on a new one" {
+	local uid
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "${FILES[1]}" | cut -f2)
+	start_dcmrecv --commit -v --abort-on "$uid"
+	run -5 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --commit --async 1 --retry-delay 10 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[0]}" "${FILES[1]}" - < <(sleep 1; echo "${FILES[2]}")
+	[ "$(jq -r 'select(.path == "'"${FILES[1]}"'") | .outcome' <<<"$output")" = aborted ]
+	[ "$(jq -r 'select(.path != "'"${FILES[1]}"'") | .commit' <<<"$output" | tr '\n' ' ')" = "committed committed " ]
+	all_held
+}
+
 @test "dcmsend --follow --commit: a stream that pauses gets one request per handful, all on one association" {
 	start_dcmrecv --commit -v
 	# the last two paths come once the first three were reported on
