@@ -440,7 +440,7 @@ stored_so_far(const struct send_run *run, const struct batch *b)
 }
 
 /* How long --retry-for lets a trouble go on, and how many attempts a
- * file gets (b->max_sends; for A7xx answers, those with nothing else
+ * file has (b->max_sends; for A7xx answers, those with nothing else
  * stored in between), for its line. */
 static void
 retry_for_text(const struct follow *f, const struct batch *b, int dead,
