@@ -410,6 +410,21 @@ usage_error() {
 	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again for up to 1 s, a file at most 8 times with nothing else stored in between$" <<<"$stderr")" -eq 1 ]
 }
 
+# The trouble line took its status from the first file ever answered
+# A7xx, though stored since: f3 here is answered A701 (every 3rd
+# C-STORE), then stored; big.dcm is answered A700 (--max-object-size)
+# and A701, and its A700 with nothing stored is the trouble said.
+@test "dcmsend --follow: the out-of-resources line says the status of a file still waiting, not of one stored since" {
+	require_netns
+	cp "$(corpus_dir)/ts/explicit-le.dcm" "$W/big.dcm"
+	start_dcmrecv --max-object-size 4K --respond-every 3:A701
+	run -1 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --async 1 --retry 3 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2,3}.dcm "$W/big.dcm" - </dev/null
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 3 ]
+	grep -q "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again" <<<"$stderr"
+	[[ $stderr != *"status A701): sending"* ]]
+}
+
 # bats test_tags=serial
 @test "dcmsend --follow --retry 1: files lost to aborted associations are aborted lines and exit 5, as without --follow" {
 	require_netns
