@@ -265,12 +265,12 @@ still_trying(struct follow *f, const struct cs_err *e)
 
 /*
  * Opens an association proposing the plan's contexts, retrying while
- * the failure is transient and --retry-for allows.  Returns 0 or the
- * code of the last failure (detail in e).
+ * the failure is transient and --retry-for allows (once: never).
+ * Returns 0 or the code of the last failure (detail in e).
  */
 static int
 open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
-    struct cs_err *e)
+    int once, struct cs_err *e)
 {
 	const struct propose_set *set = &f->plan->set[0];
 	/* with --commit, the batch's contexts and the commitment one */
@@ -285,7 +285,8 @@ open_assoc(struct follow *f, struct send_run *run, const struct batch *b,
 		    &f->s, f->cfg, &f->tls, run->window, pcs, n_pc, e);
 		if (rc == 0)
 			break;
-		if (!send_transient_open(rc, &f->s) || !still_trying(f, e)) {
+		if (once || !send_transient_open(rc, &f->s) ||
+		    !still_trying(f, e)) {
 			scu_abort(&f->s);
 			return rc;
 		}
@@ -329,10 +330,20 @@ any_accepted(const struct scu_session *s)
 }
 
 /* --commit: asks on the open association for what b stored (on it or
- * on one that died since), and waits there for the report. */
+ * on one that died since), and waits there for the report.  When the
+ * last association b used died, a new one is opened to ask (the
+ * stream's next inputs would open one anyway): one attempt, so that
+ * the end of a stream to a peer gone for good waits for nothing. */
 static void
-commit_chunk(struct follow *f, struct batch *b)
+commit_chunk(struct follow *f, struct send_run *run, struct batch *b)
 {
+	struct cs_err e;
+
+	if (!f->open && b->held.n > 0 && !f->stop &&
+	    open_assoc(f, run, b, 1, &e) != 0)
+		snprintf(b->held_why, sizeof(b->held_why),
+		    "%.150s; no new association: %.150s",
+		    b->death_rc != 0 ? b->death.msg : "it died", e.msg);
 	if (f->open && b->held.n > 0) {
 		rx_start(f);
 		batch_commit(b, &f->s, &f->rx);
@@ -428,15 +439,20 @@ stored_so_far(const struct send_run *run, const struct batch *b)
 	return run->rep.sum->stored + run->rep.sum->warning + b->held.n;
 }
 
-/* How long --retry-for lets a trouble go on, for its line. */
+/* How long --retry-for lets a trouble go on, and how many attempts a
+ * file has (b->max_sends; for A7xx answers, those with nothing else
+ * stored in between), for its line. */
 static void
-retry_for_text(const struct follow *f, char *buf, size_t cap)
+retry_for_text(const struct follow *f, const struct batch *b, int dead,
+    char *buf, size_t cap)
 {
-	if (f->fo->retry_for_ms < 0)
-		snprintf(buf, cap, "sending again");
-	else
-		snprintf(buf, cap, "sending again for up to %lld s",
+	char upto[48] = "";
+
+	if (f->fo->retry_for_ms >= 0)
+		snprintf(upto, sizeof(upto), " for up to %lld s",
 		    (long long)(f->fo->retry_for_ms / 1000));
+	snprintf(buf, cap, "sending again%s, a file at most %u times%s", upto,
+	    b->max_sends, dead ? "" : " with nothing else stored in between");
 }
 
 /* b's attempt on association f->assoc stored nothing and left files to
@@ -446,20 +462,21 @@ retry_for_text(const struct follow *f, char *buf, size_t cap)
 static void
 trouble(struct follow *f, const struct batch *b, int dead)
 {
-	char again[64];
+	char again[160];
 	size_t j;
 
 	if (f->troubled)
 		return;
 	f->troubled = 1;
 	f->troubled_since_ms = net_now_ms();
-	retry_for_text(f, again, sizeof(again));
+	retry_for_text(f, b, dead, again, sizeof(again));
 	if (dead) {
 		state(f, "%s port %s: association %u ended (%s): %s",
 		    f->cfg->host, f->cfg->port, f->assoc, b->dead.msg, again);
 		return;
 	}
-	for (j = 0; j < b->n && b->state[j] != OBJ_BUSY; j++)
+	/* a file stored since it was answered A7xx keeps OBJ_BUSY */
+	for (j = 0; j < b->n && (b->done[j] || b->state[j] != OBJ_BUSY); j++)
 		;
 	state(f, "%s port %s: out of resources (status %04X): %s", f->cfg->host,
 	    f->cfg->port, j < b->n ? b->status[j] : 0xA700, again);
@@ -519,7 +536,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	b.busy_by_progress = 1;
 	while (b.left > 0) {
 		if (!f->open) {
-			rc = open_assoc(f, run, &b, &e);
+			rc = open_assoc(f, run, &b, 0, &e);
 			if (rc != 0) {
 				report_failure(&run->rep, rc, &e);
 				snprintf(msg, sizeof(msg),
@@ -575,7 +592,7 @@ send_files(struct follow *f, struct send_run *run, const size_t *idx, size_t n)
 	/* a file lost to a dying association: exit 5, as without --follow */
 	if (b.lost > 0 && b.death_rc != 0)
 		report_failure(&run->rep, report_mid_way(b.death_rc), &b.death);
-	commit_chunk(f, &b);
+	commit_chunk(f, run, &b);
 	batch_release(&b);
 }
 

@@ -192,7 +192,7 @@ batch_commit(struct batch *b, struct scu_session *s, struct commit_rx *x)
 void
 send_carry_give_up(struct send_run *run, struct send_carry *carry)
 {
-	char why[CS_ERR_MSG_MAX + 128];
+	char why[CS_ERR_MSG_MAX + 160];
 
 	if (carry->held.n > 0) {
 		snprintf(why, sizeof(why),
@@ -214,12 +214,8 @@ carry_over(struct batch *b, struct send_carry *carry)
 {
 	if (b->held.n == 0)
 		return;
-	if (b->death_rc != 0)
-		snprintf(carry->why, sizeof(carry->why), "%s", b->death.msg);
-	else if (carry->why[0] == '\0') {
-		batch_commit_give_up(b);
-		return;
-	}
+	snprintf(carry->why, sizeof(carry->why), "%s",
+	    b->held_why[0] ? b->held_why : "no association left");
 	cs_free(carry->held.h);
 	carry->held = b->held;
 	memset(&b->held, 0, sizeof(b->held));
@@ -228,13 +224,15 @@ carry_over(struct batch *b, struct send_carry *carry)
 void
 batch_commit_give_up(struct batch *b)
 {
-	char why[CS_ERR_MSG_MAX + 80];
+	char why[CS_ERR_MSG_MAX + 160];
 
 	if (b->held.n == 0)
 		return;
 	snprintf(why, sizeof(why),
 	    "no commitment request: the association ended: %s",
-	    b->death_rc != 0 ? b->death.msg : "no association left");
+	    b->held_why[0]         ? b->held_why
+		: b->death_rc != 0 ? b->death.msg
+				   : "no association left");
 	commit_tx_finish(&b->held, &b->run->rep, STORESCU_UNCOMMITTED, why);
 }
 
@@ -259,12 +257,13 @@ batch_init_files(struct batch *b, struct send_run *run,
 	b->status = cs_calloc(n, sizeof(*b->status));
 	b->busy_seen = cs_calloc(n, sizeof(*b->busy_seen));
 	b->busy_counted = cs_calloc(n, sizeof(*b->busy_counted));
+	b->deaths = cs_calloc(n, sizeof(*b->deaths));
 	b->ring = cs_calloc(SCU_WINDOW_MAX, sizeof(*b->ring));
 	if (run->o->commit && commit_contexts(b) != 0)
 		return CS_E_NOMEM;
 	return b->done == NULL || b->sends == NULL || b->state == NULL ||
 		b->status == NULL || b->ring == NULL || b->busy_seen == NULL ||
-		b->busy_counted == NULL
+		b->busy_counted == NULL || b->deaths == NULL
 	    ? CS_E_NOMEM
 	    : 0;
 }
@@ -288,6 +287,7 @@ batch_release(struct batch *b)
 	cs_free(b->status);
 	cs_free(b->busy_seen);
 	cs_free(b->busy_counted);
+	cs_free(b->deaths);
 	cs_free(b->ring);
 	cs_free(b->held.h);
 	cs_free(b->pcs);
@@ -364,6 +364,15 @@ attempt(struct batch *b, struct scu_session *s, unsigned *fails, char *why,
 			b->death = b->dead;
 		}
 		snprintf(why, why_len, "%s", b->dead.msg);
+		/* what it stored is asked for on the next association */
+		if (ours)
+			snprintf(b->held_why, sizeof(b->held_why),
+			    "we aborted the association: '%s': %s",
+			    b->run->src.paths[b->idx[b->broken->j]],
+			    b->dead.msg);
+		else
+			snprintf(b->held_why, sizeof(b->held_why), "%s",
+			    b->dead.msg);
 		scu_abort(s);
 	} else {
 		commit_attempt(b, s, &x);
@@ -569,7 +578,9 @@ send_run_assoc(struct send_run *run, size_t k, struct send_carry *carry)
 	if (carry->held.n > 0) { /* the lane's last association died */
 		b.held = carry->held;
 		memset(&carry->held, 0, sizeof(carry->held));
+		snprintf(b.held_why, sizeof(b.held_why), "%s", carry->why);
 	}
+	carry->why[0] = '\0';
 	for (b.attempt = 0; b.left > 0; b.attempt++) {
 		if (b.attempt > 0 && !now) {
 			if (fails > 0)

@@ -65,6 +65,7 @@ struct batch {
 	size_t *busy_seen;      /* per file: stored_n when the attempt that
 	                      answered it A7xx last ended (follow.c) */
 	unsigned *busy_counted; /* per file: its A7xx answers counted */
+	unsigned *deaths; /* per file: associations that died with it out */
 	size_t lost; /* reported aborted or notsent as an association died */
 	unsigned assoc, attempt;
 	struct flight *ring; /* the window: SCU_WINDOW_MAX places */
@@ -82,6 +83,9 @@ struct batch {
 	/* --commit: the stored results of this attempt, held back, and the
 	 * accepted commitment context (0: none) */
 	struct commit_tx held;
+	/* why held is not asked for yet: the latest attempt that ended
+	 * without asking (the peer's death, or an abort of ours) */
+	char held_why[CS_ERR_MSG_MAX + 80];
 	struct ul_pc *pcs; /* the set's contexts and the commitment one */
 	uint8_t n_pc;
 };

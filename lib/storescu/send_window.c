@@ -790,7 +790,12 @@ lose_one(struct batch *b, struct flight *f)
 	}
 	if (b->broken != NULL && n > 0)
 		b->sends[f->j] = --n;
-	if (n < b->max_sends) {
+	else
+		b->deaths[f->j]++;
+	/* --follow: the A7xx answers busy_again did not count do not
+	 * count here either (sends has them) */
+	if ((b->busy_by_progress ? b->deaths[f->j] + b->busy_counted[f->j]
+				 : n) < b->max_sends) {
 		b->state[f->j] = OBJ_LOST;
 		return;
 	}

@@ -549,6 +549,54 @@ all_held() {
 	refute grep -q 'storage commitment request' "$RECV_STDERR"
 }
 
+# An association we aborted ourselves (a file that shrank while it was
+# sent) left what it stored before "uncommitted; no commitment request:
+# ... no association left", though the lane's next association asked
+# for others: only a death the peer caused carried the files over.
+# bats test_tags=serial
+@test "dcmsend --commit: what an association stored before we aborted it (a file shrank while sent) is asked for on the lane's next association" {
+	local big=$BATS_TEST_TMPDIR/big.dcm rc=0 pid
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
+	start_dcmrecv --commit -v
+	# 4 MB at 200 kB/s: 20 s to cut it once the first file is stored
+	"$CSTORE_BIN/dcmsend" --commit --async 1 --limit-rate 200k -j 1 --per-assoc 2 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[0]}" "$big" "${FILES[1]}" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for _ in $(seq 400); do
+		[ "$(wc -l <"$RECV_STDOUT")" -ge 1 ] && break
+		sleep 0.05
+	done
+	truncate -s 1000 "$big"
+	wait "$pid" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	[ "$rc" -eq 1 ]
+	[ "$(jq -r 'select(.path == "'"$big"'") | .outcome' <<<"$output")" = truncated ]
+	[ "$(jq -r 'select(.path != "'"$big"'") | .commit' <<<"$output" | tr '\n' ' ')" = "committed committed " ]
+	grep -q "association 2: storage commitment request '.*': 2 instances" "$RECV_STDERR"
+	all_held
+	# the lane's last association: uncommitted, saying it was ours
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
+	"$CSTORE_BIN/dcmsend" --commit --async 1 --limit-rate 200k -j 1 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[2]}" "$big" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for _ in $(seq 400); do
+		[ "$(wc -l <"$RECV_STDOUT")" -ge 3 ] && break
+		sleep 0.05
+	done
+	truncate -s 1000 "$big"
+	rc=0
+	wait "$pid" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/send.out")
+	echo "$output"
+	[ "$rc" -eq 1 ]
+	[ "$(jq -r 'select(.path != "'"$big"'") | .commit + " " + .detail' <<<"$output")" = "uncommitted no commitment request: the association ended: we aborted the association: '$big': file ended before its dataset was sent" ]
+}
+
 @test "dcmsend --commit --remove-sent: only committed files are removed; those reported failed stay" {
 	start_dcmrecv --commit-fail 2
 	mkdir -p "$BATS_TEST_TMPDIR/spool"
@@ -585,6 +633,22 @@ spool() {
 	[ "$(grep -c ': N-EVENT-REPORT-RQ ' <<<"$stderr")" -eq "$(grep -c ': N-ACTION-RQ ' <<<"$stderr")" ]
 	all_held
 	[ -z "$(find "$BATS_TEST_TMPDIR/spool" -type f)" ]
+}
+
+# A handful whose last association died (the peer aborts on f2 each
+# time) gave up what it stored before ("no commitment request"), though
+# the stream's next input opened a new association right after.  Now
+# that handful opens one to ask.
+# bats test_tags=serial
+@test "dcmsend --follow --commit: what a handful stored before its last association died is asked for on a new one" {
+	local uid
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "${FILES[1]}" | cut -f2)
+	start_dcmrecv --commit -v --abort-on "$uid"
+	run -5 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --commit --async 1 --retry-delay 10 --json \
+		127.0.0.1 "$RECV_PORT" "${FILES[0]}" "${FILES[1]}" - < <(sleep 1; echo "${FILES[2]}")
+	[ "$(jq -r 'select(.path == "'"${FILES[1]}"'") | .outcome' <<<"$output")" = aborted ]
+	[ "$(jq -r 'select(.path != "'"${FILES[1]}"'") | .commit' <<<"$output" | tr '\n' ' ')" = "committed committed " ]
+	all_held
 }
 
 @test "dcmsend --follow --commit: a stream that pauses gets one request per handful, all on one association" {

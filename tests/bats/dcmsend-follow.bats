@@ -294,6 +294,30 @@ usage_error() {
 	[ "$(grep -c $'^A700\t.*answered A700 on attempt 3; not sent again: 3 attempts at most$' <<<"$output")" -eq 2 ]
 }
 
+# An association death compared a file's requests with the bound,
+# A7xx answers with others stored in between included, which the bound
+# does not count: f8 here is answered A700 three times (every 2nd
+# C-STORE), others stored before each, and the association dies on its
+# 4th request (the 15th C-STORE): one death and one counted A700 of
+# --retry 2's three, so it is sent again, not aborted.
+# bats test_tags=serial
+@test "dcmsend --follow --retry 2: a death counts against a file's bound with only the A7xx answers that count, not those with others stored in between" {
+	require_netns
+	local i
+	for i in 7 8; do
+		cp "$W/spool/f1.dcm" "$W/spool/f$i.dcm"
+		dcmodify -nb -m "(0008,0018)=1.2.826.0.1.3680043.10.99.$i" "$W/spool/f$i.dcm" 2>/dev/null
+	done
+	start_dcmrecv --respond-every 2:A700 --abort-after 15
+	run -0 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --retry 2 --async 1 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2,3,4,5,6,7,8}.dcm - </dev/null
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 8 ]
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 8 ]
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/spool/f8.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/1.2.826.0.1.3680043.10.99.8.dcm")
+	# the death happened, once
+	[ "$(grep -c 'association 1 ended (association aborted by the peer' <<<"$stderr")" -eq 1 ]
+}
+
 # A peer that aborts whenever one object comes: that file held the
 # stream for --retry-for (forever by default), without a line.
 @test "dcmsend --follow: a file the peer aborts on every time is aborted after 8 attempts; the others are sent, exit 5" {
@@ -357,7 +381,7 @@ usage_error() {
 	wait "$pid" || true
 	[ "$seen" -eq 1 ]
 	[ "$alive" -eq 1 ]
-	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: association 1 ended (association aborted by the peer.*): sending again for up to 60 s$" "$W/send.err")" -eq 1 ]
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: association 1 ended (association aborted by the peer.*): sending again for up to 60 s, a file at most 8 times$" "$W/send.err")" -eq 1 ]
 	[ "$(grep -c 'ended\|out of resources' "$W/send.err")" -eq 1 ]
 	[ ! -s "$W/send.out" ]
 }
@@ -373,7 +397,7 @@ usage_error() {
 	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
 	grep -E ': association [0-9]+ ended \(association aborted by the peer|storing again' <<<"$stderr" >"$W/states"
 	[ "$(wc -l <"$W/states")" -eq 2 ]
-	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: association [0-9]+ ended \(association aborted by the peer.*\): sending again$" <(sed -n 1p "$W/states")
+	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: association [0-9]+ ended \(association aborted by the peer.*\): sending again, a file at most 8 times$" <(sed -n 1p "$W/states")
 	grep -qE "^dcmsend: 127.0.0.1 port $RECV_PORT: storing again after [0-9]+ s$" <(sed -n 2p "$W/states")
 	run -5 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" -q --follow --async 1 --retry-delay 10 \
 		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" "$W/spool/f2.dcm" "$W/spool/f3.dcm" - </dev/null
@@ -383,7 +407,22 @@ usage_error() {
 	run -1 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow --retry-for 1 --retry-delay 100 \
 		127.0.0.1 "$RECV_PORT" "$W/spool/f1.dcm" - </dev/null
 	assert_output --regexp $'^A700\t.*/f1\\.dcm\t.*still out of resources after --retry-for'
-	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again for up to 1 s$" <<<"$stderr")" -eq 1 ]
+	[ "$(grep -c "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again for up to 1 s, a file at most 8 times with nothing else stored in between$" <<<"$stderr")" -eq 1 ]
+}
+
+# The trouble line took its status from the first file ever answered
+# A7xx, though stored since: f3 here is answered A701 (every 3rd
+# C-STORE), then stored; big.dcm is answered A700 (--max-object-size)
+# and A701, and its A700 with nothing stored is the trouble said.
+@test "dcmsend --follow: the out-of-resources line says the status of a file still waiting, not of one stored since" {
+	require_netns
+	cp "$(corpus_dir)/ts/explicit-le.dcm" "$W/big.dcm"
+	start_dcmrecv --max-object-size 4K --respond-every 3:A701
+	run -1 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --follow --async 1 --retry 3 --retry-delay 10 \
+		127.0.0.1 "$RECV_PORT" "$W"/spool/f{1,2,3}.dcm "$W/big.dcm" - </dev/null
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 3 ]
+	grep -q "^dcmsend: 127.0.0.1 port $RECV_PORT: out of resources (status A700): sending again" <<<"$stderr"
+	[[ $stderr != *"status A701): sending"* ]]
 }
 
 # bats test_tags=serial

@@ -117,8 +117,15 @@ committed() {
 # between two accepts: with stdout stalled it accepted nothing more, and
 # an archive's report for a transaction still awaited waited in the
 # backlog until that one had expired too.  The first association's 200
-# files are never reported (their lines, ~100 KB, fill the pipe at 5 s);
-# the second's report comes 3 s after its release, on a new association.
+# files are never reported (their lines, ~100 KB, fill the pipe when its
+# transaction expires).  Each N-ACTION waits 9 s (DCMSEND_COMMIT_DELAY_MS)
+# and a transaction expires 7 s after its N-ACTION; the second's report
+# comes 1 s after its release, on a new association.  With t0 the first
+# N-ACTION: stdout stalls at t0+7, the report comes at t0+10 and later
+# (3 s after the stall, so a listener stalled on stdout misses it), the
+# second transaction expires at t0+16 and later (6 s to spare with the
+# fix), and the reader sleeps 35 s: past the second's expiry (about 25 s
+# after dcmsend started) however slow the first association was.
 @test "dcmjs-commit: the lines of an expired transaction, stalled on stdout, hold up no report: the next association's report still commits its files" {
 	local lport rc n i
 	lport=$(free_port)
@@ -128,10 +135,10 @@ committed() {
 		cp "${FILES[0]}" "$BATS_TEST_TMPDIR/in/file-number-$i-of-an-examination.dcm"
 	done
 	local -a all=("$BATS_TEST_TMPDIR"/in/*.dcm)
-	start_on_free_port "$BATS_TEST_TMPDIR/scp.late" node "$JS/commit-scp.js" "{PORT}" "skipfirst:$lport:3000"
-	DCMSEND_COMMIT_DELAY_MS=4000 "$CSTORE_BIN/dcmsend" -j 1 --per-assoc 200 --commit \
-		--commit-listen "127.0.0.1:$lport" --commit-timeout 5 --json 127.0.0.1 "$SERVER_PORT" "${all[@]}" \
-		2>"$BATS_TEST_TMPDIR/send.err" | { sleep 20; cat >"$BATS_TEST_TMPDIR/send.out"; }
+	start_on_free_port "$BATS_TEST_TMPDIR/scp.late" node "$JS/commit-scp.js" "{PORT}" "skipfirst:$lport:1000"
+	DCMSEND_COMMIT_DELAY_MS=9000 "$CSTORE_BIN/dcmsend" -j 1 --per-assoc 200 --commit \
+		--commit-listen "127.0.0.1:$lport" --commit-timeout 7 --json 127.0.0.1 "$SERVER_PORT" "${all[@]}" \
+		2>"$BATS_TEST_TMPDIR/send.err" | { sleep 35; cat >"$BATS_TEST_TMPDIR/send.out"; }
 	rc=${PIPESTATUS[0]}
 	kill "$SERVER_PID"
 	wait "$SERVER_PID" || true
@@ -139,7 +146,7 @@ committed() {
 	[ "$rc" -eq 7 ]
 	n=${#all[@]}
 	[ "$(wc -l <<<"$output")" -eq "$n" ]
-	[ "$(jq -r .detail <<<"$output" | grep -c '^no commitment report within 5 s$')" -eq 200 ]
+	[ "$(jq -r .detail <<<"$output" | grep -c '^no commitment report within 7 s$')" -eq 200 ]
 	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq $((n - 200)) ]
 	grep -qx $'report-rsp\t0000' "$BATS_TEST_TMPDIR/scp.late"
 }
