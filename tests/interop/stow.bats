@@ -756,6 +756,33 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f3)" = "Basic $(printf 'alice:#s3 cret' | base64)" ]
 }
 
+@test "stow: --netrc finds an entry as libcurl 7.88.1 does: keywords in any case, an empty quoted value, a # token ending its line, a macdef" {
+	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
+	url=http://127.0.0.1:9/dicom-web
+	local c want
+	# whether curl 7.88.1 --netrc found an entry for such a URL in
+	# each (checked with it): an entry (0), or none (2)
+	while IFS=$'\t' read -r want c; do
+		printf "$c" >"$HOME/.netrc"
+		chmod 600 "$HOME/.netrc"
+		run --separate-stderr "$CSTORE_BIN/dcmsend" --netrc --dry-run "$url" "$f"
+		[ "$status" -eq "$want" ] || { echo "$c: exit $status, not $want"; false; }
+	done <<'END'
+0	machine pacs login a password ""\nmachine 127.0.0.1 login c password d\n
+0	machine pacs login "" password b\ndefault login c password d\n
+0	MACHINE 127.0.0.1 LOGIN c PASSWORD d\n
+0	machine pacs login a password b\nDEFAULT login c password d\n
+0	machine pacs login a #c\nmachine 127.0.0.1 login c password d\n
+0	machine pacs login a password "#x" machine 127.0.0.1 login c password d\n
+0	macdef foo\nmachine pacs\n\nmachine 127.0.0.1 login c password d\n
+0	machine pacs login default password b\n
+2	machine pacs #x machine 127.0.0.1 login c password d\n
+2	machine pacs login a password b #machine 127.0.0.1\n
+2	  # comment machine 127.0.0.1\n
+2	MacDef foo\nmachine 127.0.0.1 login c password d\n\nmachine pacs\n
+END
+}
+
 @test "stow: a URL libcurl cannot read, without a host, with a user, query or fragment, or ending in /studies is a usage error (exit 2), never a crash" {
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
 	local u
