@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,12 @@ struct sink {
 	int too_big;
 };
 
-/* The answer in JSON, or else in XML (a service of PS3.18 before 2015
- * has only XML, and one that honours Accept would refuse with 406 a
- * request that names only JSON): stow_send reads either. */
-static const char accept_hdr[] =
-    "Accept: application/dicom+json, application/dicom+xml;q=0.9";
+/* The answer in JSON, PS3.18's default: naming XML beside it makes
+ * Orthanc's DICOMweb plugin (1.7) log an error for each request.  A
+ * service of PS3.18 before 2015 has only XML and refuses a request for
+ * JSON with 406: that request goes again asking for XML, and so do the
+ * run's next ones (xml_only); stow_send reads either. */
+static atomic_int xml_only;
 
 static const char part_head[] =
     "--%s\r\nContent-Type: application/dicom\r\n\r\n";
@@ -548,17 +550,40 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	return 0;
 }
 
+/* The request's header lines, or NULL (out of memory). */
+static struct curl_slist *
+post_headers(const char *boundary, int xml)
+{
+	struct curl_slist *hdr = NULL, *t;
+	char hv[160];
+
+	snprintf(hv, sizeof(hv),
+	    "Content-Type: multipart/related; type=\"application/dicom\"; "
+	    "boundary=%s",
+	    boundary);
+	if ((t = curl_slist_append(hdr, hv)) == NULL ||
+	    (hdr = t,
+		t = curl_slist_append(hdr,
+		    xml ? "Accept: application/dicom+xml"
+			: "Accept: application/dicom+json")) == NULL ||
+	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
+		curl_slist_free_all(hdr);
+		return NULL;
+	}
+	return t;
+}
+
 int
 stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
     struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	unsigned char rnd[12];
-	char boundary[40], hv[160];
-	struct curl_slist *hdr = NULL, *t;
+	char boundary[40];
+	struct curl_slist *hdr;
 	struct body b = { 0 };
 	uint64_t total = 0;
 	size_t k;
-	int rc;
+	int rc, xml;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return cs_err_set(
@@ -574,17 +599,6 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	for (k = 0; k < n; k++)
 		total += b.head_len + parts[k].head_len + parts[k].len + 2;
 	total += strlen(boundary) + 6;
-	snprintf(hv, sizeof(hv),
-	    "Content-Type: multipart/related; type=\"application/dicom\"; "
-	    "boundary=%s",
-	    boundary);
-	if ((t = curl_slist_append(hdr, hv)) == NULL ||
-	    (hdr = t, t = curl_slist_append(hdr, accept_hdr)) == NULL ||
-	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
-		curl_slist_free_all(hdr);
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	}
-	hdr = t;
 	curl_easy_setopt(h->c, CURLOPT_HTTPGET, 0L);
 	curl_easy_setopt(h->c, CURLOPT_UPLOAD, 0L);
 	curl_easy_setopt(h->c, CURLOPT_POST, 1L);
@@ -594,7 +608,20 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
 	curl_easy_setopt(h->c, CURLOPT_SEEKFUNCTION, seek_body);
 	curl_easy_setopt(h->c, CURLOPT_SEEKDATA, &b);
-	rc = perform(h, "/studies", hdr, rsp, err);
+	for (;;) {
+		xml = atomic_load(&xml_only);
+		if ((hdr = post_headers(boundary, xml)) == NULL)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		body_start(&b);
+		rc = perform(h, "/studies", hdr, rsp, err);
+		if (rc != 0 || rsp->code != 406 || xml || b.io_errno != 0 ||
+		    b.short_file || b.written)
+			break;
+		/* JSON refused: the same request asking for XML, once */
+		atomic_store(&xml_only, 1);
+		free(rsp->body);
+		rsp->body = NULL;
+	}
 	if (b.io_errno != 0 || b.short_file || b.written) {
 		rsp->bad_part = b.k + 1;
 		rsp->bad_shrank = b.short_file;

@@ -110,6 +110,8 @@ fetch_all() {
 	[[ $stderr != *"0 stored"* ]]
 	fetch_all "$BATS_TEST_TMPDIR/back"
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$nok" ]
+	# the Accept header is one the plugin takes without an error
+	run -1 grep -F 'MIME type' "$BATS_TEST_TMPDIR/orthanc/orthanc.log"
 }
 
 @test "stow: --json lines name the request; a batch of 5 files is one request" {
@@ -382,11 +384,27 @@ PY
 	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
 
-@test "stow: a service that answers only in XML (406 to a request accepting JSON alone) is asked for JSON or XML: the files stored, byte for byte" {
+@test "stow: a service that answers only in XML (406 to a request accepting JSON alone) is asked again for XML: the files stored, byte for byte" {
 	STUB_XML_ONLY=1 STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
 		start_stub
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
 	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
+@test "stow: a request asks for JSON alone (Orthanc logs an error for each naming XML too); after a 406 it goes again once asking for XML, and so do the run's next ones" {
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/explicit-le.dcm"
+	[ "$(cat "$BATS_TEST_TMPDIR/got/accept.log")" = application/dicom+json ]
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	STUB_XML_ONLY=1 STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
+		start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 1 "$STUB" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[ "$(tr '\n' ' ' <"$BATS_TEST_TMPDIR/got/accept.log")" = "application/dicom+json application/dicom+xml application/dicom+xml " ]
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
