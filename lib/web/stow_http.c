@@ -241,12 +241,31 @@ trace(const struct stow_http *h, const char *what, const char *s, long n)
 	h->cfg.trace(h->cfg.user, line);
 }
 
+/* url to be said in a message, in out: its user and password, if any,
+ * replaced by three stars before the @.  Read as text, as the URL may
+ * be one libcurl cannot parse: everything from the authority to the
+ * last @ goes (a password may hold / ? or #; a path's @ in a URL that
+ * is wrong anyway costs only what the message shows of it). */
+static const char *
+url_said(const char *url, char *out, size_t len)
+{
+	const char *rest = strstr(url, "://"), *at = strrchr(url, '@');
+
+	if (rest == NULL || at == NULL || at < rest)
+		snprintf(out, len, "%.1024s", url);
+	else
+		snprintf(
+		    out, len, "%.*s***%.1024s", (int)(rest + 3 - url), url, at);
+	return out;
+}
+
 /* url parsed by libcurl, or NULL with err. */
 static CURLU *
 parse_url(const char *url, struct cs_err *err)
 {
 	CURLU *u = curl_url();
 	CURLUcode uc;
+	char said[1100];
 
 	if (u == NULL) {
 		cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -254,8 +273,8 @@ parse_url(const char *url, struct cs_err *err)
 	}
 	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
 		curl_url_cleanup(u);
-		cs_err_set(err, CS_E_INVAL, "URL '%.1024s': %s", url,
-		    curl_url_strerror(uc));
+		cs_err_set(err, CS_E_INVAL, "URL '%s': %s",
+		    url_said(url, said, sizeof(said)), curl_url_strerror(uc));
 		return NULL;
 	}
 	return u;
@@ -296,14 +315,16 @@ int
 stow_http_url_check(const char *url, struct cs_err *err)
 {
 	const char *rest = strstr(url, "://");
+	char said[1100];
 	CURLU *u;
 	int rc = 0;
 
-	/* libcurl would take http:///x as the host x */
+	/* libcurl would take http:///x as the host x.  The URL is said
+	 * as it is once libcurl found no user in it */
 	if (rest == NULL || rest[3] == '/')
 		return cs_err_set(err, CS_E_INVAL,
-		    "URL '%.1024s': no host part (scheme://host[:port]/path)",
-		    url);
+		    "URL '%s': no host part (scheme://host[:port]/path)",
+		    url_said(url, said, sizeof(said)));
 	if ((u = parse_url(url, err)) == NULL)
 		return err->code;
 	if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||

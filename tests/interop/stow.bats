@@ -817,6 +817,17 @@ END
 	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://': No host part in the URL" ]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" 'http://pacs host/dicom-web' "$f"
 	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://pacs host/dicom-web': Bad hostname" ]
+	# a user and password in a URL libcurl cannot read are never said
+	for u in 'http://bob:s3cret@pacs host/x' 'http://bob:s3/cret@pacs/x' 'http://bob:s3cret@/x' \
+	    'http://bob:s3cret@pacs:99999/x' 'http://bob:s3cret@[::1/x' 'http:///bob:s3cret@pacs/x' \
+	    'http://bob:s3cret@pacs/x'; do
+		for o in --dry-run --echo; do
+			run -2 --separate-stderr "$CSTORE_BIN/dcmsend" $o "$u" $([ $o = --echo ] || echo "$f")
+			[[ $stderr != *s3* ]] || { echo "$u $o: $stderr"; false; }
+		done
+	done
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 'http://bob:s3cret@pacs host/x' "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://***@pacs host/x': Bad hostname" ]
 	# the STOW-RS resource where its base was meant (Orthanc answers
 	# .../studies/studies 409, Failure Reason 0110: not in study "studies")
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/studies/ "$f"
