@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cstore/cstore.h"
+#include "core/uid.h"
 #include "dcmfile/infile.h"
 #include "net/net.h"
 #include "web/stow_http.h"
@@ -25,6 +26,10 @@ struct stow_http {
 	 * CS_E_* net_socket said and its errno (0: none failed) */
 	int sock_code, sock_errno;
 	int loopback; /* the URL's host is loopback: no proxy */
+	/* the URL is a study's, .../studies/{UID} (PS3.18 10.5): requests
+	 * go to it as it is; a query to its first base_len bytes */
+	int study;
+	size_t base_len;
 };
 
 /* Where the body being sent is: part k, its header, file or tail. */
@@ -311,6 +316,30 @@ ends_in_studies(CURLU *u)
 	return yes;
 }
 
+/* The length of url's "/studies/{UID}" end (a valid UID: a study's
+ * resource, PS3.18 10.5), or 0. */
+static size_t
+study_len(const char *url)
+{
+	struct cs_err err = { 0, "" };
+	CURLU *u = parse_url(url, &err);
+	char *path = NULL, *s;
+	size_t n = strlen(url), k = 0;
+
+	if (u != NULL &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    (s = strrchr(path, '/')) != NULL && uid_is_valid(s + 1) &&
+	    s - path >= 8 && memcmp(s - 8, "/studies", 8) == 0) {
+		k = strlen(s - 8);
+		/* the URL as given ends so (libcurl may have tidied it) */
+		if (k > n || strcmp(url + n - k, s - 8) != 0)
+			k = 0;
+	}
+	curl_free(path);
+	curl_url_cleanup(u);
+	return k;
+}
+
 int
 stow_http_url_check(const char *url, struct cs_err *err)
 {
@@ -409,6 +438,8 @@ stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
 	}
 	h->cfg = *cfg;
 	h->loopback = url_is_loopback(cfg->url);
+	h->base_len = strlen(cfg->url) - study_len(cfg->url);
+	h->study = h->base_len < strlen(cfg->url);
 	if (cfg->bearer != NULL &&
 	    (size_t)snprintf(h->auth, sizeof(h->auth),
 		"Authorization: Bearer %s", cfg->bearer) >= sizeof(h->auth)) {
@@ -501,8 +532,8 @@ open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
 
 /* The options every request has, then perform it. */
 static int
-perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
-    struct stow_http_rsp *rsp, struct cs_err *err)
+perform(struct stow_http *h, size_t len, const char *rel,
+    struct curl_slist *hdr, struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	struct sink s = { rsp, 0, 0 };
 	char url[2048], *ct = NULL;
@@ -511,8 +542,8 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	CURL *c = h->c;
 
 	memset(rsp, 0, sizeof(*rsp));
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", h->cfg.url, rel) >=
-	    sizeof(url))
+	if ((size_t)snprintf(url, sizeof(url), "%.*s%s", (int)len, h->cfg.url,
+		rel) >= sizeof(url))
 		return cs_err_set(err, CS_E_INVAL, "the URL is too long");
 	if (h->cfg.bearer != NULL)
 		hdr = curl_slist_append(hdr, h->auth);
@@ -634,7 +665,9 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 		if ((hdr = post_headers(boundary, xml)) == NULL)
 			return cs_err_set(err, CS_E_NOMEM, "out of memory");
 		body_start(&b);
-		rc = perform(h, "/studies", hdr, rsp, err);
+		/* the base's /studies, or the study's URL as it is */
+		rc = perform(h, strlen(h->cfg.url), h->study ? "" : "/studies",
+		    hdr, rsp, err);
 		if (rc != 0 || rsp->code != 406 || xml || b.io_errno != 0 ||
 		    b.short_file || b.written)
 			break;
@@ -665,5 +698,5 @@ stow_http_get(struct stow_http *h, const char *rel, struct stow_http_rsp *rsp,
 	if (hdr == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	curl_easy_setopt(h->c, CURLOPT_HTTPGET, 1L);
-	return perform(h, rel, hdr, rsp, err);
+	return perform(h, h->base_len, rel, hdr, rsp, err);
 }

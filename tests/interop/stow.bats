@@ -838,6 +838,21 @@ END
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 'HTTP://pacs:8042/a%20b;x/p@q' "$f"
 }
 
+@test "stow: a study's URL (.../studies/{UID}, PS3.18 10.5) is posted to as it is, not to .../studies/{UID}/studies; --echo asks its base" {
+	start_stub
+	f=$CORPUS/ts/explicit-le.dcm
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB/studies/1.2.840.99.1/" "$f" "$CORPUS/ts/rle.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/got/requests.log")" = /dicom-web/studies/1.2.840.99.1 ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --echo "$STUB/studies/1.2.840.99.1"
+	[[ $stderr == *"request http://127.0.0.1:"*"/dicom-web/studies?limit=1"* ]]
+	# not a UID after /studies/: a base URL, as before
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB/studies/01.2" "$f"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f1)" = /dicom-web/studies/01.2/studies ]
+}
+
 @test "stow: --dry-run plans the requests and their conversions, sends nothing" {
 	# nothing listens on port 9: a send would be notsent, exit 3
 	url=http://127.0.0.1:9/dicom-web
