@@ -853,6 +853,21 @@ END
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f1)" = /dicom-web/studies/01.2/studies ]
 }
 
+@test "stow: Orthanc takes a file posted to its study's URL; one of another study fails with Orthanc's answer, nothing stored" {
+	start_web
+	f=$CORPUS/ts/explicit-le.dcm
+	study=$(dcmdump +P StudyInstanceUID "$f" | sed 's/.*\[\(.*\)\].*/\1/')
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB/studies/1.2.840.99.1" "$f"
+	[[ $output == $'0110\t'* ]]
+	[ "$(count)" -eq 0 ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB/studies/$study" "$f"
+	[[ $output == $'0000\t'* ]]
+	[ "$(count)" -eq 1 ]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq 1 ]
+}
+
 @test "stow: --dry-run plans the requests and their conversions, sends nothing" {
 	# nothing listens on port 9: a send would be notsent, exit 3
 	url=http://127.0.0.1:9/dicom-web
