@@ -44,77 +44,82 @@ dimse_only(const struct send_args *a)
 	return NULL;
 }
 
-/* The next netrc token of f into tok ("" at the end): white space
- * apart, or "quoted" with \ escapes, as libcurl reads them.  *bol:
- * whether f is at the start of a line; returns whether tok began one. */
+/* A netrc file read as libcurl 7.88 reads it: line by line; p is where
+ * the next token is looked for (NULL: on the next line); macdef: a
+ * macro's lines are skipped, up to an empty one. */
+struct netrc_rd {
+	FILE *f;
+	char line[4096];
+	char *p;
+	int macdef;
+};
+
+/* The next token into tok: 1, or 0 at the end of the file (an empty
+ * quoted "" is a token).  Tokens are apart by white space, or "quoted"
+ * with \ escapes; an unquoted one beginning with # makes the rest of
+ * its line a comment. */
 static int
-netrc_token(FILE *f, char *tok, size_t len, int *bol)
+netrc_token(struct netrc_rd *r, char *tok, size_t len)
 {
 	size_t n = 0;
-	int c, quoted, began;
+	int quoted;
 
-	while ((c = getc(f)) != EOF && strchr(" \t\r\n", c) != NULL)
-		*bol = c == '\n' ? 1 : *bol;
-	began = *bol;
-	*bol = 0;
-	if ((quoted = c == '"'))
-		c = getc(f);
-	for (; c != EOF; c = getc(f)) {
-		if (quoted ? c == '"' : strchr(" \t\r\n", c) != NULL)
+	for (;;) {
+		while (r->p != NULL && strchr(" \t\r\n", *r->p) != NULL &&
+		    *r->p != '\0')
+			r->p++;
+		if (r->p != NULL && *r->p != '\0' && *r->p != '#')
 			break;
-		if (quoted && c == '\\' && (c = getc(f)) == EOF)
-			break;
-		if (n + 1 < len)
-			tok[n++] = (char)c;
+		if (fgets(r->line, sizeof(r->line), r->f) == NULL)
+			return 0;
+		r->p = r->line;
+		if (r->macdef) {
+			r->macdef = r->line[0] != '\n' && r->line[0] != '\r';
+			r->p = NULL;
+		}
 	}
-	*bol = c == '\n';
+	if ((quoted = *r->p == '"'))
+		r->p++;
+	for (; *r->p != '\0'; r->p++) {
+		if (quoted ? *r->p == '"' : strchr(" \t\r\n", *r->p) != NULL)
+			break;
+		if (quoted && *r->p == '\\' && r->p[1] != '\0')
+			r->p++;
+		if (n + 1 < len)
+			tok[n++] = *r->p;
+	}
+	if (quoted && *r->p == '"')
+		r->p++;
 	tok[n] = '\0';
-	return began;
+	return 1;
 }
 
-/* The rest of f's line, or (macdef) its lines up to an empty one. */
-static void
-netrc_skip(FILE *f, int *bol, int macro)
-{
-	char line[1024];
-
-	while (!*bol && fgets(line, sizeof(line), f) != NULL)
-		*bol = strchr(line, '\n') != NULL;
-	while (macro && fgets(line, sizeof(line), f) != NULL &&
-	    strcmp(line, "\n") != 0 && strcmp(line, "\r\n") != 0)
-		;
-	*bol = 1;
-}
-
-/* Whether the netrc file path has an entry for host ("machine host",
- * any case, or "default"): 1, 0, or -1 with errno when it cannot be
- * read.  A line that begins with # and a macdef's lines, up to an
- * empty one, hold no tokens. */
+/* Whether the netrc file path has an entry for host ("machine host"
+ * or "default", keywords in any case): 1, 0, or -1 with errno when it
+ * cannot be read.  A macdef's lines, up to an empty one, hold none.
+ * As libcurl 7.88.1, the tokens after another machine's login or
+ * password are not skipped as values: its "login default" is the
+ * default entry (curl sends that entry's password). */
 static int
 netrc_has(const char *path, const char *host)
 {
-	FILE *f = fopen(path, "r");
+	struct netrc_rd r = { NULL, "", NULL, 0 };
 	char tok[1024];
-	int found = 0, bol = 1, began;
+	int found = 0, machine = 0;
 
-	if (f == NULL)
+	if ((r.f = fopen(path, "r")) == NULL)
 		return -1;
-	while (!found) {
-		began = netrc_token(f, tok, sizeof(tok), &bol);
-		if (tok[0] == '\0')
-			break;
-		if (began && tok[0] == '#') {
-			netrc_skip(f, &bol, 0);
-		} else if (strcmp(tok, "default") == 0) {
+	while (!found && netrc_token(&r, tok, sizeof(tok))) {
+		if (machine)
+			found = strcasecmp(tok, host) == 0, machine = 0;
+		else if (strcasecmp(tok, "default") == 0)
 			found = 1;
-		} else if (strcmp(tok, "machine") == 0) {
-			netrc_token(f, tok, sizeof(tok), &bol);
-			found = strcasecmp(tok, host) == 0;
-		} else if (strcmp(tok, "macdef") == 0) {
-			netrc_skip(f, &bol, 1);
-		}
+		else if (strcasecmp(tok, "machine") == 0)
+			machine = 1;
+		else if (strcasecmp(tok, "macdef") == 0)
+			r.macdef = 1, r.p = NULL;
 	}
-	fclose(f);
+	fclose(r.f);
 	return found;
 }
 

@@ -20,16 +20,22 @@ net_host_is_loopback(const char *host)
 		snprintf(h, sizeof(h), "%.*s", (int)(n - 2), host + 1);
 		if (inet_pton(AF_INET6, h, a) != 1)
 			return 0;
-		/* ::1, or ::ffff:127.x.y.z (IPv4-mapped) */
+		/* ::1, :: (this host), or ::ffff:127.x.y.z or
+		 * ::ffff:0.x.y.z (IPv4-mapped) */
 		return memcmp(a, in6addr_loopback.s6_addr, 16) == 0 ||
+		    memcmp(a, in6addr_any.s6_addr, 16) == 0 ||
 		    (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 &&
-			a[12] == 127);
+			(a[12] == 127 || a[12] == 0));
 	}
-	if (inet_pton(AF_INET, host, a) == 1)
-		return a[0] == 127;
-	/* "localhost", "x.localhost" (RFC 6761 6.3), a final dot or not */
+	/* a final dot or not: "127.0.0.1." is 127.0.0.1 to the resolver */
 	if (n > 0 && host[n - 1] == '.')
 		n--;
+	snprintf(h, sizeof(h), "%.*s", (int)n, host);
+	/* 127.0.0.0/8, or 0.0.0.0/8 ("this host": a connection to it
+	 * reaches this machine's own listeners) */
+	if (inet_pton(AF_INET, h, a) == 1)
+		return a[0] == 127 || a[0] == 0;
+	/* "localhost", "x.localhost" (RFC 6761 6.3) */
 	dot = n > 9 && host[n - 10] == '.';
 	return (n == 9 || dot) &&
 	    strncasecmp(host + n - 9, "localhost", 9) == 0;

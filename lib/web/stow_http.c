@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cstore/cstore.h"
+#include "core/uid.h"
 #include "dcmfile/infile.h"
 #include "net/net.h"
 #include "web/stow_http.h"
@@ -24,6 +26,10 @@ struct stow_http {
 	 * CS_E_* net_socket said and its errno (0: none failed) */
 	int sock_code, sock_errno;
 	int loopback; /* the URL's host is loopback: no proxy */
+	/* the URL is a study's, .../studies/{UID} (PS3.18 10.5): requests
+	 * go to it as it is; a query to its first base_len bytes */
+	int study;
+	size_t base_len;
 };
 
 /* Where the body being sent is: part k, its header, file or tail. */
@@ -51,11 +57,12 @@ struct sink {
 	int too_big;
 };
 
-/* The answer in JSON, or else in XML (a service of PS3.18 before 2015
- * has only XML, and one that honours Accept would refuse with 406 a
- * request that names only JSON): stow_send reads either. */
-static const char accept_hdr[] =
-    "Accept: application/dicom+json, application/dicom+xml;q=0.9";
+/* The answer in JSON, PS3.18's default: naming XML beside it makes
+ * Orthanc's DICOMweb plugin (1.7) log an error for each request.  A
+ * service of PS3.18 before 2015 has only XML and refuses a request for
+ * JSON with 406: that request goes again asking for XML, and so do the
+ * run's next ones (xml_only); stow_send reads either. */
+static atomic_int xml_only;
 
 static const char part_head[] =
     "--%s\r\nContent-Type: application/dicom\r\n\r\n";
@@ -239,12 +246,31 @@ trace(const struct stow_http *h, const char *what, const char *s, long n)
 	h->cfg.trace(h->cfg.user, line);
 }
 
+/* url to be said in a message, in out: its user and password, if any,
+ * replaced by three stars before the @.  Read as text, as the URL may
+ * be one libcurl cannot parse: everything from the authority to the
+ * last @ goes (a password may hold / ? or #; a path's @ in a URL that
+ * is wrong anyway costs only what the message shows of it). */
+static const char *
+url_said(const char *url, char *out, size_t len)
+{
+	const char *rest = strstr(url, "://"), *at = strrchr(url, '@');
+
+	if (rest == NULL || at == NULL || at < rest)
+		snprintf(out, len, "%.1024s", url);
+	else
+		snprintf(
+		    out, len, "%.*s***%.1024s", (int)(rest + 3 - url), url, at);
+	return out;
+}
+
 /* url parsed by libcurl, or NULL with err. */
 static CURLU *
 parse_url(const char *url, struct cs_err *err)
 {
 	CURLU *u = curl_url();
 	CURLUcode uc;
+	char said[1100];
 
 	if (u == NULL) {
 		cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -252,8 +278,8 @@ parse_url(const char *url, struct cs_err *err)
 	}
 	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK) {
 		curl_url_cleanup(u);
-		cs_err_set(err, CS_E_INVAL, "URL '%.1024s': %s", url,
-		    curl_url_strerror(uc));
+		cs_err_set(err, CS_E_INVAL, "URL '%s': %s",
+		    url_said(url, said, sizeof(said)), curl_url_strerror(uc));
 		return NULL;
 	}
 	return u;
@@ -290,18 +316,44 @@ ends_in_studies(CURLU *u)
 	return yes;
 }
 
+/* The length of url's "/studies/{UID}" end (a valid UID: a study's
+ * resource, PS3.18 10.5), or 0. */
+static size_t
+study_len(const char *url)
+{
+	struct cs_err err = { 0, "" };
+	CURLU *u = parse_url(url, &err);
+	char *path = NULL, *s;
+	size_t n = strlen(url), k = 0;
+
+	if (u != NULL &&
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    (s = strrchr(path, '/')) != NULL && uid_is_valid(s + 1) &&
+	    s - path >= 8 && memcmp(s - 8, "/studies", 8) == 0) {
+		k = strlen(s - 8);
+		/* the URL as given ends so (libcurl may have tidied it) */
+		if (k > n || strcmp(url + n - k, s - 8) != 0)
+			k = 0;
+	}
+	curl_free(path);
+	curl_url_cleanup(u);
+	return k;
+}
+
 int
 stow_http_url_check(const char *url, struct cs_err *err)
 {
 	const char *rest = strstr(url, "://");
+	char said[1100];
 	CURLU *u;
 	int rc = 0;
 
-	/* libcurl would take http:///x as the host x */
+	/* libcurl would take http:///x as the host x.  The URL is said
+	 * as it is once libcurl found no user in it */
 	if (rest == NULL || rest[3] == '/')
 		return cs_err_set(err, CS_E_INVAL,
-		    "URL '%.1024s': no host part (scheme://host[:port]/path)",
-		    url);
+		    "URL '%s': no host part (scheme://host[:port]/path)",
+		    url_said(url, said, sizeof(said)));
 	if ((u = parse_url(url, err)) == NULL)
 		return err->code;
 	if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||
@@ -386,6 +438,8 @@ stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
 	}
 	h->cfg = *cfg;
 	h->loopback = url_is_loopback(cfg->url);
+	h->base_len = strlen(cfg->url) - study_len(cfg->url);
+	h->study = h->base_len < strlen(cfg->url);
 	if (cfg->bearer != NULL &&
 	    (size_t)snprintf(h->auth, sizeof(h->auth),
 		"Authorization: Bearer %s", cfg->bearer) >= sizeof(h->auth)) {
@@ -478,8 +532,8 @@ open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
 
 /* The options every request has, then perform it. */
 static int
-perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
-    struct stow_http_rsp *rsp, struct cs_err *err)
+perform(struct stow_http *h, size_t len, const char *rel,
+    struct curl_slist *hdr, struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	struct sink s = { rsp, 0, 0 };
 	char url[2048], *ct = NULL;
@@ -488,8 +542,8 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	CURL *c = h->c;
 
 	memset(rsp, 0, sizeof(*rsp));
-	if ((size_t)snprintf(url, sizeof(url), "%s%s", h->cfg.url, rel) >=
-	    sizeof(url))
+	if ((size_t)snprintf(url, sizeof(url), "%.*s%s", (int)len, h->cfg.url,
+		rel) >= sizeof(url))
 		return cs_err_set(err, CS_E_INVAL, "the URL is too long");
 	if (h->cfg.bearer != NULL)
 		hdr = curl_slist_append(hdr, h->auth);
@@ -548,17 +602,40 @@ perform(struct stow_http *h, const char *rel, struct curl_slist *hdr,
 	return 0;
 }
 
+/* The request's header lines, or NULL (out of memory). */
+static struct curl_slist *
+post_headers(const char *boundary, int xml)
+{
+	struct curl_slist *hdr = NULL, *t;
+	char hv[160];
+
+	snprintf(hv, sizeof(hv),
+	    "Content-Type: multipart/related; type=\"application/dicom\"; "
+	    "boundary=%s",
+	    boundary);
+	if ((t = curl_slist_append(hdr, hv)) == NULL ||
+	    (hdr = t,
+		t = curl_slist_append(hdr,
+		    xml ? "Accept: application/dicom+xml"
+			: "Accept: application/dicom+json")) == NULL ||
+	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
+		curl_slist_free_all(hdr);
+		return NULL;
+	}
+	return t;
+}
+
 int
 stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
     struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	unsigned char rnd[12];
-	char boundary[40], hv[160];
-	struct curl_slist *hdr = NULL, *t;
+	char boundary[40];
+	struct curl_slist *hdr;
 	struct body b = { 0 };
 	uint64_t total = 0;
 	size_t k;
-	int rc;
+	int rc, xml;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return cs_err_set(
@@ -574,17 +651,6 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	for (k = 0; k < n; k++)
 		total += b.head_len + parts[k].head_len + parts[k].len + 2;
 	total += strlen(boundary) + 6;
-	snprintf(hv, sizeof(hv),
-	    "Content-Type: multipart/related; type=\"application/dicom\"; "
-	    "boundary=%s",
-	    boundary);
-	if ((t = curl_slist_append(hdr, hv)) == NULL ||
-	    (hdr = t, t = curl_slist_append(hdr, accept_hdr)) == NULL ||
-	    (hdr = t, t = curl_slist_append(hdr, "Expect:")) == NULL) {
-		curl_slist_free_all(hdr);
-		return cs_err_set(err, CS_E_NOMEM, "out of memory");
-	}
-	hdr = t;
 	curl_easy_setopt(h->c, CURLOPT_HTTPGET, 0L);
 	curl_easy_setopt(h->c, CURLOPT_UPLOAD, 0L);
 	curl_easy_setopt(h->c, CURLOPT_POST, 1L);
@@ -594,7 +660,22 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	curl_easy_setopt(h->c, CURLOPT_READDATA, &b);
 	curl_easy_setopt(h->c, CURLOPT_SEEKFUNCTION, seek_body);
 	curl_easy_setopt(h->c, CURLOPT_SEEKDATA, &b);
-	rc = perform(h, "/studies", hdr, rsp, err);
+	for (;;) {
+		xml = atomic_load(&xml_only);
+		if ((hdr = post_headers(boundary, xml)) == NULL)
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		body_start(&b);
+		/* the base's /studies, or the study's URL as it is */
+		rc = perform(h, strlen(h->cfg.url), h->study ? "" : "/studies",
+		    hdr, rsp, err);
+		if (rc != 0 || rsp->code != 406 || xml || b.io_errno != 0 ||
+		    b.short_file || b.written)
+			break;
+		/* JSON refused: the same request asking for XML, once */
+		atomic_store(&xml_only, 1);
+		free(rsp->body);
+		rsp->body = NULL;
+	}
 	if (b.io_errno != 0 || b.short_file || b.written) {
 		rsp->bad_part = b.k + 1;
 		rsp->bad_shrank = b.short_file;
@@ -617,5 +698,5 @@ stow_http_get(struct stow_http *h, const char *rel, struct stow_http_rsp *rsp,
 	if (hdr == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	curl_easy_setopt(h->c, CURLOPT_HTTPGET, 1L);
-	return perform(h, rel, hdr, rsp, err);
+	return perform(h, h->base_len, rel, hdr, rsp, err);
 }

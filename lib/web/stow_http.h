@@ -60,9 +60,10 @@ struct stow_http_rsp {
 struct stow_http;
 
 /*
- * Whether url can be a service's base URL: an http:// or https:// URL
- * libcurl reads, with a host, and without a user, password, query or
- * fragment.  0, or CS_E_INVAL with err saying why.
+ * Whether url can be a service's base URL, or a study's (ending in
+ * /studies/{UID}, PS3.18 10.5): an http:// or https:// URL libcurl
+ * reads, with a host, and without a user, password, query or fragment.
+ * 0, or CS_E_INVAL with err saying why.
  */
 int stow_http_url_check(const char *url, struct cs_err *err);
 
@@ -81,7 +82,7 @@ stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err);
 void stow_http_free(struct stow_http *h);
 
 /*
- * POSTs url/studies with the n parts as the parts of one
+ * POSTs url/studies (a study's url: url itself) with the n parts as the parts of one
  * multipart/related; type="application/dicom" body, read from the files
  * as curl asks for it: never more than curl's buffer in memory.  0 with *rsp filled
  * (any HTTP status), or CS_E_UNREACHABLE / CS_E_NONAME / CS_E_TLS /
@@ -93,7 +94,8 @@ void stow_http_free(struct stow_http *h);
 int stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
     struct stow_http_rsp *rsp, struct cs_err *err);
 
-/* GET url + rel (rel begins with '/'); as stow_http_post. */
+/* GET url + rel (rel begins with '/'; a study's url: its base's);
+ * as stow_http_post. */
 int stow_http_get(struct stow_http *h, const char *rel,
     struct stow_http_rsp *rsp, struct cs_err *err);
 

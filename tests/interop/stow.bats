@@ -110,6 +110,8 @@ fetch_all() {
 	[[ $stderr != *"0 stored"* ]]
 	fetch_all "$BATS_TEST_TMPDIR/back"
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq "$nok" ]
+	# the Accept header is one the plugin takes without an error
+	run -1 grep -F 'MIME type' "$BATS_TEST_TMPDIR/orthanc/orthanc.log"
 }
 
 @test "stow: --json lines name the request; a batch of 5 files is one request" {
@@ -382,11 +384,27 @@ PY
 	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
 
-@test "stow: a service that answers only in XML (406 to a request accepting JSON alone) is asked for JSON or XML: the files stored, byte for byte" {
+@test "stow: a service that answers only in XML (406 to a request accepting JSON alone) is asked again for XML: the files stored, byte for byte" {
 	STUB_XML_ONLY=1 STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
 		start_stub
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
 	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
+@test "stow: a request asks for JSON alone (Orthanc logs an error for each naming XML too); after a 406 it goes again once asking for XML, and so do the run's next ones" {
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$CORPUS/ts/explicit-le.dcm"
+	[ "$(cat "$BATS_TEST_TMPDIR/got/accept.log")" = application/dicom+json ]
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	STUB_XML_ONLY=1 STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>' \
+		start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 1 "$STUB" "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[ "$(tr '\n' ' ' <"$BATS_TEST_TMPDIR/got/accept.log")" = "application/dicom+json application/dicom+xml application/dicom+xml " ]
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
 }
@@ -756,6 +774,33 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f3)" = "Basic $(printf 'alice:#s3 cret' | base64)" ]
 }
 
+@test "stow: --netrc finds an entry as libcurl 7.88.1 does: keywords in any case, an empty quoted value, a # token ending its line, a macdef" {
+	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
+	url=http://127.0.0.1:9/dicom-web
+	local c want
+	# whether curl 7.88.1 --netrc found an entry for such a URL in
+	# each (checked with it): an entry (0), or none (2)
+	while IFS=$'\t' read -r want c; do
+		printf "$c" >"$HOME/.netrc"
+		chmod 600 "$HOME/.netrc"
+		run --separate-stderr "$CSTORE_BIN/dcmsend" --netrc --dry-run "$url" "$f"
+		[ "$status" -eq "$want" ] || { echo "$c: exit $status, not $want"; false; }
+	done <<'END'
+0	machine pacs login a password ""\nmachine 127.0.0.1 login c password d\n
+0	machine pacs login "" password b\ndefault login c password d\n
+0	MACHINE 127.0.0.1 LOGIN c PASSWORD d\n
+0	machine pacs login a password b\nDEFAULT login c password d\n
+0	machine pacs login a #c\nmachine 127.0.0.1 login c password d\n
+0	machine pacs login a password "#x" machine 127.0.0.1 login c password d\n
+0	macdef foo\nmachine pacs\n\nmachine 127.0.0.1 login c password d\n
+0	machine pacs login default password b\n
+2	machine pacs #x machine 127.0.0.1 login c password d\n
+2	machine pacs login a password b #machine 127.0.0.1\n
+2	  # comment machine 127.0.0.1\n
+2	MacDef foo\nmachine 127.0.0.1 login c password d\n\nmachine pacs\n
+END
+}
+
 @test "stow: a URL libcurl cannot read, without a host, with a user, query or fragment, or ending in /studies is a usage error (exit 2), never a crash" {
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
 	local u
@@ -772,6 +817,17 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://': No host part in the URL" ]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" 'http://pacs host/dicom-web' "$f"
 	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://pacs host/dicom-web': Bad hostname" ]
+	# a user and password in a URL libcurl cannot read are never said
+	for u in 'http://bob:s3cret@pacs host/x' 'http://bob:s3/cret@pacs/x' 'http://bob:s3cret@/x' \
+	    'http://bob:s3cret@pacs:99999/x' 'http://bob:s3cret@[::1/x' 'http:///bob:s3cret@pacs/x' \
+	    'http://bob:s3cret@pacs/x'; do
+		for o in --dry-run --echo; do
+			run -2 --separate-stderr "$CSTORE_BIN/dcmsend" $o "$u" $([ $o = --echo ] || echo "$f")
+			[[ $stderr != *s3* ]] || { echo "$u $o: $stderr"; false; }
+		done
+	done
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 'http://bob:s3cret@pacs host/x' "$f"
+	[ "${stderr_lines[0]}" = "dcmsend: URL 'http://***@pacs host/x': Bad hostname" ]
 	# the STOW-RS resource where its base was meant (Orthanc answers
 	# .../studies/studies 409, Failure Reason 0110: not in study "studies")
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/studies/ "$f"
@@ -780,6 +836,36 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/dicom-web/ "$f"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://pacs/studies-web/x "$f"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 'HTTP://pacs:8042/a%20b;x/p@q' "$f"
+}
+
+@test "stow: a study's URL (.../studies/{UID}, PS3.18 10.5) is posted to as it is, not to .../studies/{UID}/studies; --echo asks its base" {
+	start_stub
+	f=$CORPUS/ts/explicit-le.dcm
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB/studies/1.2.840.99.1/" "$f" "$CORPUS/ts/rle.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/got/requests.log")" = /dicom-web/studies/1.2.840.99.1 ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --echo "$STUB/studies/1.2.840.99.1"
+	[[ $stderr == *"request http://127.0.0.1:"*"/dicom-web/studies?limit=1"* ]]
+	# not a UID after /studies/: a base URL, as before
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB/studies/01.2" "$f"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/got/requests.log" | cut -f1)" = /dicom-web/studies/01.2/studies ]
+}
+
+@test "stow: Orthanc takes a file posted to its study's URL; one of another study fails with Orthanc's answer, nothing stored" {
+	start_web
+	f=$CORPUS/ts/explicit-le.dcm
+	study=$(dcmdump +P StudyInstanceUID "$f" | sed 's/.*\[\(.*\)\].*/\1/')
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB/studies/1.2.840.99.1" "$f"
+	[[ $output == $'0110\t'* ]]
+	[ "$(count)" -eq 0 ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB/studies/$study" "$f"
+	[[ $output == $'0000\t'* ]]
+	[ "$(count)" -eq 1 ]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq 1 ]
 }
 
 @test "stow: --dry-run plans the requests and their conversions, sends nothing" {

@@ -150,10 +150,14 @@ START_TEST(a_loopback_host_is_known_without_a_lookup)
 {
 	static const char *const lo[] = { "127.0.0.1", "127.1.2.3",
 		"localhost", "LOCALHOST", "localhost.", "pacs.localhost",
-		"[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]" };
+		"[::1]", "[0:0:0:0:0:0:0:1]", "[::ffff:127.0.0.1]",
+		/* they reach this machine too */
+		"0.0.0.0", "0.1.2.3", "[::]", "[0:0:0:0:0:0:0:0]",
+		"[::ffff:0.0.0.0]", "127.0.0.1.", "0.0.0.0." };
 	static const char *const not_lo[] = { "10.0.0.1", "128.0.0.1",
 		"pacs", "mylocalhost", "localhost.example", "127.0.0.1.nip.io",
-		"[::2]", "[::ffff:10.0.0.1]", "[::1", "", "[]" };
+		"[::2]", "[::ffff:10.0.0.1]", "[::1", "", "[]", ".",
+		"127.0.0.1..", "1.0.0.0", "10.0.0.1.", "[::1.]" };
 	size_t k;
 
 	for (k = 0; k < sizeof(lo) / sizeof(lo[0]); k++)
