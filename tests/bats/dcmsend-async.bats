@@ -156,7 +156,7 @@ opens_reads() {
 	cp "$BATS_TEST_TMPDIR"/gen/000001.dcm "$d/g1024.dcm"
 	# written a minute ago: files changed just before planning are
 	# read again when sent (a change in the same tick would not show)
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	mapfile -t FILES < <(ls -d "$d"/* | sort)
 	for mode in 1 16; do
 		start_dcmrecv
@@ -192,7 +192,7 @@ opens_reads() {
 	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-}
 	mkdir -p "$d"
 	cp "${FILES[@]}" "$d/"
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	mapfile -t FILES < <(ls -d "$d"/* | sort)
 	start_dcmrecv
 	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
@@ -218,7 +218,7 @@ opens_reads() {
 	cp "${FILES[0]}" "$d/a.dcm"
 	cp "${FILES[1]}" "$d/b.dcm"
 	# not racy: planning trusts its header while the file's times hold
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	# a.dcm's answer waits 0.5 s; b.dcm, planned, is changed meanwhile
 	start_dcmrecv --delay 500
 	"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "$d/a.dcm" "$d/b.dcm" \
@@ -246,7 +246,7 @@ opens_reads() {
 		cp "${FILES[0]}" "$d/a.dcm"
 		cp "${FILES[1]}" "$d/b.dcm"
 		cp "${FILES[2]}" "$d/c.dcm"
-		touch -d '1 minute ago' "$d"/*
+		age_files "$d"/*
 		# planning keeps the whole data set of these (under 4 KiB);
 		# --async 1: c.dcm is read ahead while b.dcm's answer is
 		# awaited; 2: c.dcm goes once a.dcm's answer is in
@@ -298,7 +298,7 @@ fd_stats() {
 	mkdir -p "$d"
 	cp "${FILES[@]}" "$d/"
 	# not racy: a file changed just before planning is probed again
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	mapfile -t FILES < <(ls -d "$d"/* | sort)
 	for mode in 1 16; do
 		start_dcmrecv
@@ -324,7 +324,7 @@ fd_stats() {
 	cp "${FILES[1]}" "$d/a.dcm"
 	cp "${FILES[2]}" "$d/b.dcm"
 	cp "${FILES[3]}" "$d/c.dcm"
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	# each answer waits 1.5 s: c.dcm is read ahead while b.dcm's is
 	# awaited, well after it changes (once a.dcm is stored), even on a
 	# loaded machine
