@@ -187,6 +187,35 @@ opens_reads() {
 	done
 }
 
+@test "dcmsend --async 1 and the window: a file the peer refuses (nocontext) is opened once, as one sent (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local d=$BATS_TEST_TMPDIR/in mode asan=${ASAN_OPTIONS:-} sc=1.2.840.10008.5.1.4.1.1.7
+	mkdir -p "$d"
+	cp "${FILES[@]}" "$d/"
+	# planning keeps their descriptors and first bytes; before, the
+	# refused ones were taken as planned, closed and opened again by
+	# name to be refused once more (3 opens with --async 1, 2 without)
+	age_files "$d"/*
+	mapfile -t FILES < <(ls -d "$d"/* | sort)
+	for mode in 1 16; do
+		start_dcmrecv --reject-sop-class "$sc"
+		ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+			run -1 --separate-stderr strace -f -e trace=openat,close \
+			-o "$BATS_TEST_TMPDIR/trace.$mode" \
+			"$CSTORE_BIN/dcmsend" --async "$mode" --json 127.0.0.1 "$RECV_PORT" \
+			"${FILES[@]}"
+		# the Secondary Capture ones refused, the others stored
+		[ "$(jq -r 'select(.sop_class_uid == "'"$sc"'") | .status' <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }')" = "5 nocontext" ]
+		[ "$(jq -r 'select(.sop_class_uid != "'"$sc"'") | .status' <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }')" = "7 0000" ]
+		[ "$(wc -l <"$RECV_STDOUT")" -eq 7 ]
+		opens_reads <"$BATS_TEST_TMPDIR/trace.$mode" | grep -F "$d/" | sort >"$BATS_TEST_TMPDIR/or.$mode"
+		cat "$BATS_TEST_TMPDIR/or.$mode"
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/or.$mode")" -eq "${#FILES[@]}" ]
+		[ "$(awk '$2 != 1' "$BATS_TEST_TMPDIR/or.$mode")" = "" ]
+		stop_dcmrecv
+	done
+}
+
 @test "dcmsend --async 1: the next file is read while the response is awaited, none between a response and the next request (strace)" {
 	command -v strace >/dev/null || skip "strace not installed"
 	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-}
