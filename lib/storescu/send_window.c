@@ -143,10 +143,40 @@ probe_notes(struct flight *f)
 	return 0;
 }
 
+/* take's answers with a local result */
+enum { TAKE_UNOPENED = -1, TAKE_REFUSED = -2 };
+
+static int take(struct batch *b, const struct ul_assoc_params *ac,
+    struct flight *f, struct propose_choice *ch, int unchecked);
+
+/*
+ * f's file (fd) gets the local result take put in f.  One taken
+ * unchecked is checked first: changed since planning, it goes back and
+ * is taken again (probed afresh), so that a result is never planning's
+ * of a file changed since, and one unchanged is never opened again for
+ * a second look.  Returns take's answer.
+ */
+static int
+refused(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
+    struct propose_choice *ch, int fd, int unchecked)
+{
+	struct sources *src = &b->run->src;
+
+	if (unchecked && !sources_unchanged(src, b->idx[f->j], fd)) {
+		sources_untake(src, b->idx[f->j], fd);
+		flight_init(b, f, f->j);
+		return take(b, ac, f, ch, 0);
+	}
+	close(fd);
+	return TAKE_REFUSED;
+}
+
 /*
  * Takes f's file (descriptor and header as planning found them) and
- * picks its presentation context among those ac accepted.  Returns the descriptor, or -1 with a
- * local result (unreadable, nocontext...) in f.
+ * picks its presentation context among those ac accepted.  Returns the
+ * descriptor, or with a local result in f: TAKE_UNOPENED (not opened or
+ * not probed: unreadable, truncated...) or TAKE_REFUSED (the file, as
+ * checked, cannot go: nocontext, invalid UID...).
  */
 static int
 take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
@@ -163,7 +193,7 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	if (fd < 0) {
 		report_add_detail(f->detail, "%s", e.msg);
 		f->r.outcome = report_probe_outcome(fd);
-		return -1;
+		return TAKE_UNOPENED;
 	}
 	f->r.sop_class = f->info.sop_class;
 	f->r.sop_instance = f->info.sop_instance;
@@ -181,20 +211,16 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	if (!propose_uid_valid(f->info.sop_instance)) {
 		report_add_detail(f->detail, "invalid SOP Instance UID");
 		f->r.outcome = STORESCU_NOTDICOM;
-		close(fd);
-		return -1;
+		return refused(b, ac, f, ch, fd, unchecked);
 	}
-	if (probe_notes(f) != 0) {
-		close(fd);
-		return -1;
-	}
+	if (probe_notes(f) != 0)
+		return refused(b, ac, f, ch, fd, unchecked);
 	if (propose_pick(set->pc, set->n_pc, ac->pc, ac->n_pc,
 		f->info.sop_class, f->info.ts_uid, &run->popts, ch) != 0) {
 		report_nocontext(&run->popts, ac, set, f->info.sop_class,
 		    f->info.ts_uid, f->detail);
 		f->r.outcome = STORESCU_NOCONTEXT;
-		close(fd);
-		return -1;
+		return refused(b, ac, f, ch, fd, unchecked);
 	}
 	f->r.ts_sent = ch->ts;
 	return fd;
@@ -256,6 +282,8 @@ struct prep {
 	struct flight f;
 	struct propose_choice ch;
 	int local; /* 1: f holds a local result, nothing to send */
+	int again; /* local: the file was not opened (or not probed): it is
+		      tried again at its turn when this was ahead of it */
 	int fd;    /* the file as planning found it, or -1 */
 	struct dcmfile_transcoded tc; /* tc.fd >= 0: what goes instead */
 	uint64_t us;                  /* how long preparing took */
@@ -302,6 +330,7 @@ prepare(struct batch *b, const struct ul_assoc_params *ac, struct prep *p,
 	memset(&p->tc, 0, sizeof(p->tc));
 	p->tc.fd = -1;
 	p->local = 0;
+	p->again = 0;
 	flight_init(b, &p->f, j);
 	p->fd = take(b, ac, &p->f, &p->ch, unchecked);
 	if (unchecked && p->fd >= 0 &&
@@ -314,6 +343,8 @@ prepare(struct batch *b, const struct ul_assoc_params *ac, struct prep *p,
 	}
 	if (p->fd < 0) {
 		p->local = 1;
+		p->again = p->fd == TAKE_UNOPENED;
+		p->fd = -1;
 	} else {
 		p->f.len = p->f.info.dataset_length;
 		if ((p->ch.transcode || must_pad(&p->f, &p->ch)) &&
@@ -480,7 +511,9 @@ preload(struct scu_session *s, const struct prep *p, const uint8_t *pre,
  * One whose first bytes planning kept is taken as planning found it,
  * read (the rest of it) and then checked, as ready_next and start_one
  * do; one changed since goes back and is taken again (probed afresh),
- * as is any other file.
+ * as is any other file.  A local result or a conversion is final: both
+ * came after the check (prepare, take), and doing them again would
+ * open the file twice, or wait twice for a codec that hangs.
  */
 static void
 prepare_own(struct batch *b, struct scu_session *s, struct prep *own, size_t j)
@@ -491,15 +524,13 @@ prepare_own(struct batch *b, struct scu_session *s, struct prep *own, size_t j)
 
 	if (pre != NULL) {
 		prepare(b, scu_ac(s), own, j, 1);
-		if (!own->local && own->tc.fd >= 0)
-			return; /* checked before it was converted */
-		if (!own->local) {
-			(void)preload(s, own, pre, plen);
-			if (sources_unchanged(src, b->idx[j], own->fd))
-				return;
-			pump_preload_forget(&s->r.pump);
-			sources_untake(src, b->idx[j], own->fd);
-		}
+		if (own->local || own->tc.fd >= 0)
+			return; /* checked before it was refused or converted */
+		(void)preload(s, own, pre, plen);
+		if (sources_unchanged(src, b->idx[j], own->fd))
+			return;
+		pump_preload_forget(&s->r.pump);
+		sources_untake(src, b->idx[j], own->fd);
 	}
 	prepare(b, scu_ac(s), own, j, 0);
 }
@@ -578,11 +609,15 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	if (p == NULL && b->ah != NULL && b->ah->pre_set &&
 	    b->ah->pre.f.j == j) {
 		/* prepared while the last answer came: sent if the file is
-		 * still as it was then, else taken again, as if not (and
-		 * a file that failed then is tried again at its turn) */
+		 * still as it was then, else taken again, as if not; a
+		 * local result stands (it came after the check: converted
+		 * or refused again, the file would be opened twice, a
+		 * codec that hangs waited for twice), but a file that
+		 * could not be opened then is tried again at its turn */
 		p = &b->ah->pre;
-		if (p->local ||
-		    !sources_unchanged(&b->run->src, b->idx[j], p->fd)) {
+		if (p->local
+			? p->again
+			: !sources_unchanged(&b->run->src, b->idx[j], p->fd)) {
 			drop_pre(b->ah, s);
 			p = NULL;
 		} else {

@@ -73,6 +73,9 @@ keep_budget(void)
 	return n < SOURCES_KEEP_MAX ? n : SOURCES_KEEP_MAX;
 }
 
+/* Changes this close before a probe may not show in the file's times. */
+#define RACY_NS ((int64_t)2000000000)
+
 int
 sources_init(
     struct sources *src, const char *const *paths, size_t n, struct cs_err *err)
@@ -84,6 +87,7 @@ sources_init(
 	src->paths = paths;
 	src->n = n;
 	src->keep_max = keep_budget();
+	src->racy_ns = RACY_NS;
 	src->s = cs_calloc(n ? n : 1, sizeof(*src->s));
 	if (src->s == NULL)
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");
@@ -118,9 +122,6 @@ ns_of(struct timespec t)
 {
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
-
-/* Changes this close before a probe may not show in the file's times. */
-#define RACY_NS ((int64_t)2000000000)
 
 /* The file system's clock (file times are taken from the coarse one). */
 static int64_t
@@ -157,6 +158,7 @@ record(struct sources *src, struct source *s, const struct stat *st,
     int64_t t0_ns, const struct part10_info *info, struct cs_err *err)
 {
 	size_t len = strlen(info->sop_instance);
+	int64_t last;
 
 	s->cls = intern(&src->in, info->sop_class);
 	s->ts = intern(&src->in, info->ts_uid);
@@ -183,8 +185,12 @@ record(struct sources *src, struct source *s, const struct stat *st,
 	/* a write sets the modification time to the clock's tick: one
 	 * after planning shows unless it falls in the tick of the last
 	 * (the times were taken before the header was read: a change
-	 * while it was read shows in ctime at sending) */
-	s->racy = s->mtime_ns >= t0_ns - RACY_NS;
+	 * while it was read shows in ctime at sending).  The change time
+	 * too: a file whose modification time was put back (cp -p,
+	 * touch -d) may have been written in this tick all the same, and
+	 * a rewrite in it would then leave both times as they are */
+	last = s->mtime_ns > s->ctime_ns ? s->mtime_ns : s->ctime_ns;
+	s->racy = last >= t0_ns - src->racy_ns;
 	return 0;
 }
 

@@ -13,9 +13,11 @@
  * What was planned is what is sent: before a kept header is used, the
  * file must still be the one probed (device, inode, size, modification
  * and change times); a file changed since is probed afresh, as sending
- * always did, and so is one that changed less than 2 s before planning
- * probed it (a change within one tick of the file system's clock would
- * not show in its times).  A kept descriptor is the file planning
+ * always did, and so is one modified or changed (its mtime or ctime)
+ * less than 2 s before planning probed it (a change within one tick of
+ * the file system's clock would not show in its times; a file whose
+ * mtime was put back, by cp -p or touch -d, may still have been written
+ * in that tick).  A kept descriptor is the file planning
  * probed: one replaced under its name since (a new inode) is sent as it
  * was; one opened again by name is checked against that inode, and
  * probed afresh when it is another file.
@@ -74,6 +76,9 @@ struct sources {
 	struct source *s;
 	struct intern in;
 	size_t kept, keep_max; /* descriptors kept open by planning */
+	/* a file modified or changed this close before its probe is racy
+	 * (2 s; a unit test sets it below 0 to trust a file just copied) */
+	int64_t racy_ns;
 	/* the kept bytes: SOURCES_PRE per input that may keep its
 	 * descriptor, reserved at the first probe, arena_used of them taken
 	 * (sources_prefix), arena_ready of them paged in */

@@ -156,7 +156,7 @@ opens_reads() {
 	cp "$BATS_TEST_TMPDIR"/gen/000001.dcm "$d/g1024.dcm"
 	# written a minute ago: files changed just before planning are
 	# read again when sent (a change in the same tick would not show)
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	mapfile -t FILES < <(ls -d "$d"/* | sort)
 	for mode in 1 16; do
 		start_dcmrecv
@@ -187,12 +187,41 @@ opens_reads() {
 	done
 }
 
+@test "dcmsend --async 1 and the window: a file the peer refuses (nocontext) is opened once, as one sent (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local d=$BATS_TEST_TMPDIR/in mode asan=${ASAN_OPTIONS:-} sc=1.2.840.10008.5.1.4.1.1.7
+	mkdir -p "$d"
+	cp "${FILES[@]}" "$d/"
+	# planning keeps their descriptors and first bytes; before, the
+	# refused ones were taken as planned, closed and opened again by
+	# name to be refused once more (3 opens with --async 1, 2 without)
+	age_files "$d"/*
+	mapfile -t FILES < <(ls -d "$d"/* | sort)
+	for mode in 1 16; do
+		start_dcmrecv --reject-sop-class "$sc"
+		ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+			run -1 --separate-stderr strace -f -e trace=openat,close \
+			-o "$BATS_TEST_TMPDIR/trace.$mode" \
+			"$CSTORE_BIN/dcmsend" --async "$mode" --json 127.0.0.1 "$RECV_PORT" \
+			"${FILES[@]}"
+		# the Secondary Capture ones refused, the others stored
+		[ "$(jq -r 'select(.sop_class_uid == "'"$sc"'") | .status' <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }')" = "5 nocontext" ]
+		[ "$(jq -r 'select(.sop_class_uid != "'"$sc"'") | .status' <<<"$output" | sort | uniq -c | awk '{ print $1, $2 }')" = "7 0000" ]
+		[ "$(wc -l <"$RECV_STDOUT")" -eq 7 ]
+		opens_reads <"$BATS_TEST_TMPDIR/trace.$mode" | grep -F "$d/" | sort >"$BATS_TEST_TMPDIR/or.$mode"
+		cat "$BATS_TEST_TMPDIR/or.$mode"
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/or.$mode")" -eq "${#FILES[@]}" ]
+		[ "$(awk '$2 != 1' "$BATS_TEST_TMPDIR/or.$mode")" = "" ]
+		stop_dcmrecv
+	done
+}
+
 @test "dcmsend --async 1: the next file is read while the response is awaited, none between a response and the next request (strace)" {
 	command -v strace >/dev/null || skip "strace not installed"
 	local d=$BATS_TEST_TMPDIR/in t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-}
 	mkdir -p "$d"
 	cp "${FILES[@]}" "$d/"
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	mapfile -t FILES < <(ls -d "$d"/* | sort)
 	start_dcmrecv
 	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
@@ -218,7 +247,7 @@ opens_reads() {
 	cp "${FILES[0]}" "$d/a.dcm"
 	cp "${FILES[1]}" "$d/b.dcm"
 	# not racy: planning trusts its header while the file's times hold
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	# a.dcm's answer waits 0.5 s; b.dcm, planned, is changed meanwhile
 	start_dcmrecv --delay 500
 	"$CSTORE_BIN/dcmsend" --async 1 --json 127.0.0.1 "$RECV_PORT" "$d/a.dcm" "$d/b.dcm" \
@@ -246,7 +275,7 @@ opens_reads() {
 		cp "${FILES[0]}" "$d/a.dcm"
 		cp "${FILES[1]}" "$d/b.dcm"
 		cp "${FILES[2]}" "$d/c.dcm"
-		touch -d '1 minute ago' "$d"/*
+		age_files "$d"/*
 		# planning keeps the whole data set of these (under 4 KiB);
 		# --async 1: c.dcm is read ahead while b.dcm's answer is
 		# awaited; 2: c.dcm goes once a.dcm's answer is in
@@ -298,7 +327,7 @@ fd_stats() {
 	mkdir -p "$d"
 	cp "${FILES[@]}" "$d/"
 	# not racy: a file changed just before planning is probed again
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	mapfile -t FILES < <(ls -d "$d"/* | sort)
 	for mode in 1 16; do
 		start_dcmrecv
@@ -324,7 +353,7 @@ fd_stats() {
 	cp "${FILES[1]}" "$d/a.dcm"
 	cp "${FILES[2]}" "$d/b.dcm"
 	cp "${FILES[3]}" "$d/c.dcm"
-	touch -d '1 minute ago' "$d"/*
+	age_files "$d"/*
 	# each answer waits 1.5 s: c.dcm is read ahead while b.dcm's is
 	# awaited, well after it changes (once a.dcm is stored), even on a
 	# loaded machine

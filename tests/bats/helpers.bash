@@ -282,3 +282,12 @@ corpus_dir() {
 	[ -s "$d/MANIFEST.tsv" ] || { echo "scripts/mkcorpus failed" >&2; return 1; }
 	echo "$d"
 }
+
+# age_files FILE...: the files' times a minute old and their change time
+# (which touch sets to now) more than 2 s old, so that dcmsend's planning
+# trusts them (lib/storescu/source.h: a file modified or changed less
+# than 2 s before planning is read again when sent, its bytes not kept)
+age_files() {
+	touch -d '1 minute ago' "$@"
+	sleep 2.2
+}

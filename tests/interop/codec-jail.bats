@@ -226,6 +226,36 @@ none_hung_left() {
 	none_hung_left
 }
 
+@test "codec-jail: a file planning kept whole whose codec hangs is converted once (one worker hung, one limit waited), first or next, with --async 1 and the window" {
+	local d=$W/in mode order f
+	mkdir -p "$d"
+	cp "$TS/j2k-lossy.dcm" "$TS/rle.dcm" "$d/"
+	# not changed just before planning: its bytes are kept (under 4 KiB)
+	age_files "$d"/*
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	for mode in 1 4; do
+		# first: taken at its turn; second: made ready while the
+		# first one's answer is awaited.  Before, a failed conversion
+		# of a file taken as planned was done again (two workers hung,
+		# twice the limit)
+		for order in "j2k-lossy rle" "rle j2k-lossy"; do
+			rm -rf "$W/hung"
+			# shellcheck disable=SC2086 # the two names
+			run -1 --separate-stderr hanging "$CSTORE_BIN/dcmsend" --async "$mode" \
+				127.0.0.1 "$RECV_PORT" $(printf "$d/%s.dcm " $order)
+			[ "${#lines[@]}" -eq 2 ] || { printf '%s\n' "$output" "$stderr"; false; }
+			assert_line --regexp $'^transcodefail\t'"$d/j2k-lossy.dcm"$'\t.*: the decoder did not finish within 3 s$'
+			assert_line --regexp $'^0000\t'"$d/rle.dcm"$'\t.*transcoded to ImplicitVRLittleEndian$'
+			[ "$(ls "$W/hung" | wc -l)" -eq 1 ] || { ls "$W/hung"; echo "$mode $order"; false; }
+			none_hung_left
+		done
+	done
+	stop_dcmrecv
+	f=$(ls "$RECV_DIR"/*)
+	[ "$(wc -l <<<"$f")" -eq 1 ]
+	stored_as "$d/rle.dcm" rle
+}
+
 @test "codec-jail: OpenJPEG spinning while dcmsend encodes JPEG 2000 is transcodefail (did not finish); the next file is sent as it is" {
 	encode_fails hanging 'the encoder did not finish within 3 s'
 	none_hung_left

@@ -49,7 +49,10 @@ put(const char *path, const uint8_t *p, size_t len)
 	ck_assert_int_eq(close(fd), 0);
 }
 
-/* Copies fixture to path, its times a minute old: not racy. */
+#define AN_HOUR_NS ((int64_t)3600 * 1000000000)
+
+/* Copies fixture to path, its times a minute old (its change time is
+ * now's all the same: racy unless src.racy_ns says otherwise). */
 static void
 copy_old(const char *fixture, const char *path)
 {
@@ -114,6 +117,8 @@ START_TEST(take_hands_over_planning_descriptor_and_header)
 	copy_old("tests/data/p10-class-mismatch.dcm", p);
 	ck_assert_int_eq(part10_probe_path(p, 0, &want, &err), 0);
 	ck_assert_int_eq(sources_init(&src, paths, 1, &err), 0);
+	/* its change time is now's: trusted only as if it were old */
+	src.racy_ns = -AN_HOUR_NS;
 	ck_assert_int_eq(sources_probe(&src, 0, &err), 0);
 	ck_assert_int_eq(src.s[0].racy, 0);
 	kept = src.s[0].fd;
@@ -245,6 +250,33 @@ START_TEST(take_reads_again_a_file_written_just_before_planning)
 }
 END_TEST
 
+/* Its modification time put back (cp -p, touch -d) but changed just
+ * before planning: a same-size rewrite in that tick would leave both
+ * times as they were, so it is read again, its first bytes not kept. */
+START_TEST(a_file_changed_just_before_planning_is_racy_whatever_its_mtime)
+{
+	char p[300];
+	const char *paths[] = { p };
+	struct sources src;
+	struct cs_err err = { 0, "" };
+	struct stat st;
+	size_t plen;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/a.dcm", tmp);
+	copy_old("tests/data/p10-evrle.dcm", p);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_lt(st.st_mtim.tv_sec, st.st_ctim.tv_sec - 30);
+	ck_assert_int_eq(sources_init(&src, paths, 1, &err), 0);
+	ck_assert_int_eq(sources_probe(&src, 0, &err), 0);
+	ck_assert_int_eq(src.s[0].racy, 1);
+	ck_assert_ptr_null(sources_prefix(&src, 0, &plen));
+	ck_assert_uint_eq(plen, 0);
+	sources_release(&src);
+	rm_tmp();
+}
+END_TEST
+
 /* Beyond the budget the file is opened again when its turn comes; gone
  * by then, it is unreadable; not DICOM, it is never planned. */
 START_TEST(take_opens_again_beyond_the_budget)
@@ -286,6 +318,8 @@ source_suite(void)
 	tcase_add_test(tc, untake_gives_back_the_file_planning_opened);
 	tcase_add_test(tc, take_reads_again_a_file_written_just_before_planning);
 	tcase_add_test(tc, take_opens_again_beyond_the_budget);
+	tcase_add_test(
+	    tc, a_file_changed_just_before_planning_is_racy_whatever_its_mtime);
 	suite_add_tcase(s, tc);
 	return s;
 }
