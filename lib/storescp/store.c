@@ -16,6 +16,9 @@
 #include "storescp/validate.h"
 #include "core/banned.h"
 
+static void why_v(char *out, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 why_v(char *out, size_t cap, const char *fmt, va_list ap)
 {
