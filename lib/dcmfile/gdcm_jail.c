@@ -765,6 +765,10 @@ worker_stop(struct worker *w)
 	w->pid = 0;
 }
 
+/* The process's name (comm) before the spawner thread took its own,
+ * given back to each worker the spawner forks. */
+static char spawner_comm[17];
+
 /* Forks worker w; 0, or the errno of what failed.  pdeath: 1 when the
  * calling thread is the spawner (it lives as long as the process). */
 static int
@@ -789,8 +793,11 @@ worker_fork(struct worker *w, gdcm_jail_serve serve,
 		/* killed with the process, even while a codec hangs and the
 		 * request pipe's close goes unread; the parent may have died
 		 * before the prctl */
-		if (pdeath)
+		if (pdeath) {
 			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* the process's name, not its spawner thread's */
+			(void)prctl(PR_SET_NAME, spawner_comm);
+		}
 		if (getppid() != parent)
 			_exit(2);
 		no_core();
@@ -844,6 +851,10 @@ static void *
 spawner_main(void *arg)
 {
 	(void)arg;
+	/* its name in ps -L and top -H, and how a trace tells it from a
+	 * converting thread (transcode-ahead.bats) */
+	if (prctl(PR_GET_NAME, spawner_comm) == 0)
+		(void)prctl(PR_SET_NAME, "gdcm-spawner");
 	pthread_mutex_lock(&spawner.lock);
 	for (;;) {
 		while (spawner.w == NULL || spawner.done)
