@@ -40,6 +40,8 @@ typedef void (*storescu_log_fn)(void *user, const char *line);
  * file), the threads converting for one association (its own aside, the
  * cores shared out among the associations), and the files planning
  * keeps open (a quarter of the descriptor limit, at most this many).
+ * Converting with GDCM also starts one thread that forks its worker
+ * processes and lives as long as the process (lib/dcmfile/gdcm_jail.h).
  */
 #define STORESCU_AHEAD_DEPTH 6
 #define STORESCU_AHEAD_WORKERS_MAX 4
@@ -275,7 +277,10 @@ struct storescu_send_opts {
 	int probe;                 /* with dry_run: negotiate each context set, then release */
 	/*
 	 * Called once per input, in the order results arrive, from one
-	 * thread at a time (the library serialises the calls with -j).
+	 * thread at a time (the library serialises the calls with -j; with
+	 * commit_listen_fd, also the threads that take archives' reports
+	 * and the one writing the results of transactions past their
+	 * deadline).
 	 */
 	void (*on_result)(void *user, const struct storescu_result *r);
 	void (*on_plan)(void *user, const struct storescu_plan_assoc *a);

@@ -89,7 +89,7 @@ struct commit_ds_cb {
  * nested sequences) are skipped.  Returns 0, the callback's non-zero
  * value, or CS_E_PROTO with detail in err: a malformed or truncated
  * element, a sequence or item that overruns its container, nesting past
- * DS_WALK_MAX_DEPTH (256) levels, no or an empty Transaction UID, an
+ * DS_WALK_MAX_SEQUENCES (128) sequences, no or an empty Transaction UID, an
  * item without class or instance UID, a UID over 64 characters or not
  * printable, a Failure Reason that is not one US.  Callbacks may have been called before an
  * error is found: a caller discards what it got when the call fails.

@@ -31,6 +31,12 @@
  * inside GDCM: it holds its locks and memory), as before there was a
  * jail, and the thread's messages say so once a process: under that
  * pressure a file converts as it did then instead of failing.
+ *
+ * The workers are forked by one detached thread of this process, named
+ * gdcm-spawner, started with the first worker and living as long as the
+ * process (PR_SET_PDEATHSIG fires when the forking thread ends, and the
+ * converting threads come and go), with a pthread_atfork handler that
+ * forgets it in a child.
  */
 #ifndef CS_DCMFILE_GDCM_JAIL_H
 #define CS_DCMFILE_GDCM_JAIL_H

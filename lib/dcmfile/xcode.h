@@ -98,7 +98,7 @@ typedef int (*xcode_sink_fn)(void *ctx, const void *p, size_t n);
  *                     err), a missing codec or GDCM module;
  *   CS_E_PROTO        the source is malformed (element, item, fragment);
  *   CS_E_TRUNCATED    the source ends inside an element;
- *   CS_E_TOOBIG       nesting deeper than DS_WALK_MAX_DEPTH (256) levels;
+ *   CS_E_TOOBIG       more than DS_WALK_MAX_SEQUENCES (128) nested sequences;
  *   CS_E_INVAL        a bad request (lossy without new_instance...);
  *   CS_E_NOMEM, or the sink's error.
  * Thread-safe: no global state.

@@ -274,9 +274,8 @@ xvr_of(const struct xvr *c, const struct ds_walk *w, const struct rd *r,
 		v = !descriptor(tag) && attr(c, w, r, st, XVR_PIXEL_REP) == 1
 		    ? "SS"
 		    : "US";
-	else if (tag == DS_TAG_PIXEL_DATA)
-		v = attr(c, w, r, st, XVR_BITS_ALLOC) > 8 ? "OW" : "OB";
-	else if (e->alt == ELEMENT_OB_OW && pixel_like(tag))
+	else if (e->alt == ELEMENT_OB_OW &&
+	    (tag == DS_TAG_PIXEL_DATA || pixel_like(tag)))
 		v = pixel_like_vr(attr(c, w, r, st, XVR_BITS_ALLOC));
 	else if (e->alt == ELEMENT_OB_OW && waveform(tag))
 		v = attr(c, w, r, st, XVR_WAVE_BITS) == 8 ? "OB" : "OW";

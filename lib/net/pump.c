@@ -239,7 +239,7 @@ choose_payload_way(struct pump *p)
 }
 
 /*
- * Reads want bytes at payload_off into cbuf only as far as the page
+ * Reads want bytes of fd at off into cbuf + at only as far as the page
  * cache holds them (RWF_NOWAIT: no wait for a disk), and notes whether
  * it held them all (pump_payload_cached).  Costs nothing more when they
  * are there: the same one system call as pread.  Returns what preadv2

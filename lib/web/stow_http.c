@@ -543,10 +543,19 @@ perform(struct stow_http *h, size_t len, const char *rel,
 
 	memset(rsp, 0, sizeof(*rsp));
 	if ((size_t)snprintf(url, sizeof(url), "%.*s%s", (int)len, h->cfg.url,
-		rel) >= sizeof(url))
+		rel) >= sizeof(url)) {
+		curl_slist_free_all(hdr); /* ours, as on every other return */
 		return cs_err_set(err, CS_E_INVAL, "the URL is too long");
-	if (h->cfg.bearer != NULL)
-		hdr = curl_slist_append(hdr, h->auth);
+	}
+	if (h->cfg.bearer != NULL) {
+		struct curl_slist *t = curl_slist_append(hdr, h->auth);
+
+		if (t == NULL) { /* never sent without its credential */
+			curl_slist_free_all(hdr);
+			return cs_err_set(err, CS_E_NOMEM, "out of memory");
+		}
+		hdr = t;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
