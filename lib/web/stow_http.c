@@ -57,6 +57,18 @@ struct sink {
 	int too_big;
 };
 
+/* The answer's clock (CURLOPT_XFERINFOFUNCTION): from the end of the
+ * body sent, or from the answer's first byte if it came earlier, the
+ * whole answer must be in within timeout_ms.  libcurl's low-speed
+ * limit alone fails a service that stops, never one that trickles (a
+ * byte a second kept a request open for days; header bytes are not
+ * even counted). */
+struct clock {
+	long timeout_ms;
+	uint64_t since; /* 0: not started */
+	int late;
+};
+
 /* The answer in JSON, PS3.18's default: naming XML beside it makes
  * Orthanc's DICOMweb plugin (1.7) log an error for each request.  A
  * service of PS3.18 before 2015 has only XML and refuses a request for
@@ -530,12 +542,32 @@ open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *a)
 	return fd;
 }
 
+static int
+answer_clock(void *user, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct clock *k = user;
+	uint64_t now = net_now_ms();
+
+	(void)dltotal;
+	if (dlnow == 0 && ulnow < ultotal) {
+		k->since = 0; /* still sending (or sending again) */
+		return 0;
+	}
+	if (k->since == 0)
+		k->since = now;
+	else if (now - k->since > (uint64_t)k->timeout_ms)
+		k->late = 1;
+	return k->late;
+}
+
 /* The options every request has, then perform it. */
 static int
 perform(struct stow_http *h, size_t len, const char *rel,
     struct curl_slist *hdr, struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	struct sink s = { rsp, 0, 0 };
+	struct clock k = { h->cfg.timeout_ms, 0, 0 };
 	char url[2048], *ct = NULL;
 	struct stat st;
 	CURLcode cc;
@@ -577,6 +609,9 @@ perform(struct stow_http *h, size_t len, const char *rel,
 	    c, CURLOPT_LOW_SPEED_LIMIT, h->cfg.timeout_ms ? 1L : 0L);
 	curl_easy_setopt(
 	    c, CURLOPT_LOW_SPEED_TIME, (h->cfg.timeout_ms + 999) / 1000);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, h->cfg.timeout_ms ? 0L : 1L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, answer_clock);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &k);
 	if (h->cfg.ca != NULL && stat(h->cfg.ca, &st) == 0 &&
 	    S_ISDIR(st.st_mode)) {
 		/* a directory of hashed certificates (openssl rehash),
@@ -604,6 +639,11 @@ perform(struct stow_http *h, size_t len, const char *rel,
 	if (s.too_big)
 		return cs_err_set(err, CS_E_TOOBIG,
 		    "the response is larger than %u bytes", STOW_HTTP_BODY_MAX);
+	if (cc == CURLE_ABORTED_BY_CALLBACK && k.late)
+		return cs_err_set(err, CS_E_NET,
+		    "%s: the answer did not come whole within %ld s of the "
+		    "request (a service sending it too slowly)",
+		    h->cfg.url, (h->cfg.timeout_ms + 999) / 1000);
 	if (cc != CURLE_OK)
 		return map_curl(h, cc, h->cfg.url, err);
 	if (rsp->body == NULL && (rsp->body = calloc(1, 1)) == NULL)

@@ -23,7 +23,10 @@ struct stow_http_cfg {
 	const char *bearer; /* an OAuth bearer token, or NULL */
 	int netrc;          /* credentials from ~/.netrc */
 	long connect_timeout_ms;
-	long timeout_ms; /* no byte moved this long fails it; 0 = none */
+	/* no byte moved this long fails a request, and so does an answer
+	 * not whole this long after the body was sent (or after its first
+	 * byte, if earlier); 0 = none */
+	long timeout_ms;
 	/* -d: one line per request and response (never a credential) */
 	void (*trace)(void *user, const char *line);
 	void *user;

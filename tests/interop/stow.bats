@@ -714,6 +714,15 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$SECONDS" -le 10 ]
 }
 
+# bats test_tags=serial
+@test "stow: a service that trickles its answer (a byte every 0.1 s, never ending) fails the request within --dimse-timeout of it (aborted, exit 5)" {
+	STUB_TRICKLE=0.1 start_stub
+	SECONDS=0
+	run -5 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --dimse-timeout 2 "$STUB" "$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^aborted\t.*the answer did not come whole within 2 s'
+	[ "$SECONDS" -le 20 ]
+}
+
 @test "stow: options against a URL" {
 	url=http://127.0.0.1:9/dicom-web
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
