@@ -221,6 +221,49 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 	r->bytes = 0;
 }
 
+/*
+ * A 400 (PS3.18 10.5.3: the service stored none of the request) whose
+ * answer names files of the batch in its Failed SOP Sequence: those fail
+ * with their Failure Reason (one in a syntax the service refused goes
+ * again converted); the others stay in the batch, to go again without
+ * them.  Returns how many it named (0: it says nothing of which, and the
+ * batch is as it was).
+ */
+static size_t
+fail_named(struct run *r, const struct stow_http_rsp *rsp)
+{
+	struct cs_err err = { 0, "" };
+	struct stow_rsp *p = stow_rsp_parse(rsp->body, rsp->len, &err);
+	uint16_t reason;
+	size_t k, n = 0, named = 0;
+
+	if (p == NULL && !stow_rsp_xml_type(rsp->type))
+		return 0;
+	for (k = 0; k < r->n; k++) {
+		struct item *it = &r->it[k];
+
+		if (verdict(p, rsp, it->info.sop_instance, &reason) !=
+		    STOW_FAILED) {
+			r->it[n++] = *it;
+			continue;
+		}
+		named++;
+		if (reason == STOW_TS_REFUSED &&
+		    stow_learn_refused(r->sh, it->ts_sent)) {
+			r->it[n++] = *it; /* prepare_again converts it */
+			continue;
+		}
+		r->bytes -= item_body_len(it);
+		report_item(r, it, STORESCU_FAILED, reason != 0, reason,
+		    reason ? "HTTP 400" : "HTTP 400; no Failure Reason given");
+		stow_unprepare(it);
+		close(it->fd);
+	}
+	stow_rsp_free(p);
+	r->n = n;
+	return named;
+}
+
 /* r->requests: the number of its next request, over all lanes. */
 static void
 next_request(struct run *r)
@@ -455,6 +498,11 @@ flush_once(struct run *r, struct cs_err *err)
 		free(rsp.body);
 		return cs_err_set(
 		    err, CS_E_REJECTED, "%s: %s", r->so->url, why);
+	}
+	/* a 400 naming its failed files: the rest goes again (flush) */
+	if (rsp.code == 400 && fail_named(r, &rsp) > 0) {
+		free(rsp.body);
+		return 0;
 	}
 	/* 413: a proxy's body limit (nginx's is 1 MB) may take the files
 	 * alone */

@@ -360,6 +360,32 @@ PY
 	[ "$(ls "$BATS_TEST_TMPDIR/in")" = explicit-le.dcm ]
 }
 
+@test "stow: a 400 whose answer names the failed file (Failed SOP Sequence, JSON or XML): that file fails with its Failure Reason, the others go again without it and are stored, byte for byte" {
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
+	xml='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081198" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{failed}</DicomAttribute><DicomAttribute tag="00081197" vr="US"><Value number="1">42752</Value></DicomAttribute></Item></DicomAttribute><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>'
+	for type in json xml; do
+		rm -rf "$BATS_TEST_TMPDIR/got"
+		if [ "$type" = xml ]; then
+			STUB_FAILED_STATUS=400 STUB_ANSWER_TYPE=application/dicom+xml STUB_ANSWER=$xml start_stub "$uid"
+		else
+			STUB_FAILED_STATUS=400 start_stub "$uid"
+		fi
+		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 10 "$STUB" \
+			"$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/rle.dcm"
+		assert_line --regexp $'^A700\t.*/implicit-le.dcm\t.*\t'"$uid"$'\t.*HTTP 400'
+		assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
+		assert_line --regexp $'^0000\t.*/rle.dcm\t'
+		[ "${#lines[@]}" -eq 3 ]
+		# the batch of three (400), then the two again: stored as they are
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+		cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+		cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+		[ ! -e "$BATS_TEST_TMPDIR/got/3.dcm" ]
+		kill "$STUB_PID"
+		wait "$STUB_PID" || true
+	done
+}
+
 @test "stow: a redirect is not followed; each file's line names where it points, the file stays" {
 	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/a.dcm"
 	STUB_REDIRECT=https://archive.example/dicomweb/studies start_stub
