@@ -187,6 +187,8 @@ batch_commit(struct batch *b, struct scu_session *s, struct commit_rx *x)
 	    o->commit_timeout_ms > 0 ? o->commit_timeout_ms
 				     : STORESCU_DEFAULT_COMMIT_TIMEOUT_MS,
 	    x);
+	/* asked (commit_request empties held): why it waited is over */
+	b->held_why[0] = '\0';
 }
 
 void

@@ -84,7 +84,8 @@ struct batch {
 	 * accepted commitment context (0: none) */
 	struct commit_tx held;
 	/* why held is not asked for yet: the latest attempt that ended
-	 * without asking (the peer's death, or an abort of ours) */
+	 * without asking (the peer's death, or an abort of ours); "" once
+	 * held is asked for (batch_commit) */
 	char held_why[CS_ERR_MSG_MAX + 80];
 	struct ul_pc *pcs; /* the set's contexts and the commitment one */
 	uint8_t n_pc;
