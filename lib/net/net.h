@@ -99,9 +99,9 @@ int net_addr(int fd, int peer, char *host, size_t hostlen, unsigned *port);
 int net_split_hostport(
     const char *s, char *host, size_t hostlen, char *port, size_t portlen);
 
-/* Whether host (a URL's: a name, a dotted IPv4 address or a bracketed
- * IPv6 one) is this machine: 127.0.0.0/8 or 0.0.0.0/8 (a final dot
- * or not), [::1], [::], [::ffff:127.x.y.z], [::ffff:0.x.y.z],
+/* Whether host (a URL's: a name, a dotted IPv4 address or an IPv6 one,
+ * bracketed or not) is this machine: 127.0.0.0/8 or 0.0.0.0/8 (a final
+ * dot or not), ::1, ::, ::ffff:127.x.y.z, ::ffff:0.x.y.z,
  * "localhost" or a name under it (RFC 6761), without a lookup. */
 int net_host_is_loopback(const char *host);
 

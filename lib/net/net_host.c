@@ -16,8 +16,14 @@ net_host_is_loopback(const char *host)
 	char h[256];
 	size_t n = strlen(host), dot;
 
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-		snprintf(h, sizeof(h), "%.*s", (int)(n - 2), host + 1);
+	/* an IPv6 address, in a URL's brackets or bare (as
+	 * stow_http_url_host and a netrc file give it) */
+	if ((n >= 2 && host[0] == '[' && host[n - 1] == ']') ||
+	    (host[0] != '[' && strchr(host, ':') != NULL)) {
+		if (host[0] == '[')
+			snprintf(h, sizeof(h), "%.*s", (int)(n - 2), host + 1);
+		else
+			snprintf(h, sizeof(h), "%s", host);
 		if (inet_pton(AF_INET6, h, a) != 1)
 			return 0;
 		/* ::1, :: (this host), or ::ffff:127.x.y.z or

@@ -417,18 +417,10 @@ stow_http_url_host(const char *url, char *host, size_t len)
 static int
 url_is_loopback(const char *url)
 {
-	struct cs_err err = { 0, "" };
-	CURLU *u = parse_url(url, &err);
-	char *host = NULL;
-	int lo;
+	char host[256];
 
-	if (u == NULL)
-		return 0;
-	lo = curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	return stow_http_url_host(url, host, sizeof(host)) == 0 &&
 	    net_host_is_loopback(host);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return lo;
 }
 
 struct stow_http *
