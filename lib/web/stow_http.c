@@ -2,7 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +73,33 @@ struct clock {
  * Orthanc's DICOMweb plugin (1.7) log an error for each request.  A
  * service of PS3.18 before 2015 has only XML and refuses a request for
  * JSON with 406: that request goes again asking for XML, and so do the
- * run's next ones (xml_only); stow_send reads either. */
-static atomic_int xml_only;
+ * run's next ones to that service (xml_base: the base URLs that answered
+ * so, a few; past them, or longer, a service is asked for JSON first
+ * each time: a request more); stow_send reads either. */
+#define XML_BASES 8
+#define XML_BASE_MAX 512
+static pthread_mutex_t xml_mu = PTHREAD_MUTEX_INITIALIZER;
+static char xml_base[XML_BASES][XML_BASE_MAX];
+
+/* Whether h's service answered 406 to JSON (learn: it has now). */
+static int
+wants_xml(const struct stow_http *h, int learn)
+{
+	size_t k, len = h->base_len;
+	int found = 0;
+
+	if (len >= XML_BASE_MAX)
+		return 0;
+	pthread_mutex_lock(&xml_mu);
+	for (k = 0; k < XML_BASES && xml_base[k][0] != '\0' && !found; k++)
+		found = strncmp(xml_base[k], h->cfg.url, len) == 0 &&
+		    xml_base[k][len] == '\0';
+	if (learn && !found && k < XML_BASES)
+		snprintf(
+		    xml_base[k], XML_BASE_MAX, "%.*s", (int)len, h->cfg.url);
+	pthread_mutex_unlock(&xml_mu);
+	return found;
+}
 
 static const char part_head[] =
     "--%s\r\nContent-Type: application/dicom\r\n\r\n";
@@ -676,7 +701,7 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	struct body b = { 0 };
 	uint64_t total = 0;
 	size_t k;
-	int rc, xml;
+	int rc, xml = 0;
 
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return cs_err_set(
@@ -702,7 +727,7 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 	curl_easy_setopt(h->c, CURLOPT_SEEKFUNCTION, seek_body);
 	curl_easy_setopt(h->c, CURLOPT_SEEKDATA, &b);
 	for (;;) {
-		xml = atomic_load(&xml_only);
+		xml = xml || wants_xml(h, 0);
 		if ((hdr = post_headers(boundary, xml)) == NULL)
 			return cs_err_set(err, CS_E_NOMEM, "out of memory");
 		body_start(&b);
@@ -713,7 +738,8 @@ stow_http_post(struct stow_http *h, const struct stow_part *parts, size_t n,
 		    b.short_file || b.written)
 			break;
 		/* JSON refused: the same request asking for XML, once */
-		atomic_store(&xml_only, 1);
+		wants_xml(h, 1);
+		xml = 1;
 		free(rsp->body);
 		rsp->body = NULL;
 	}
