@@ -85,6 +85,7 @@ pump_init_transport(
 	p->cbuf_fd = -1;
 	p->pipe_rd = p->pipe_wr = -1;
 	p->map = NULL;
+	p->page = (size_t)sysconf(_SC_PAGESIZE);
 	/* mapped, not malloc'd: it goes back to the system when the
 	 * association ends (the arena of a thread that has ended keeps
 	 * what it held; a receiver under a flood would keep growing) */
@@ -169,9 +170,9 @@ pump_set_payload_pad(struct pump *p, unsigned n)
 
 /* The length of a window (see the top): PUMP_MAP_WINDOW and a page. */
 static size_t
-map_span(void)
+map_span(const struct pump *p)
 {
-	return PUMP_MAP_WINDOW + (size_t)sysconf(_SC_PAGESIZE);
+	return PUMP_MAP_WINDOW + p->page;
 }
 
 /*
@@ -182,7 +183,7 @@ map_span(void)
 static int
 map_window(struct pump *p)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	off_t page = (off_t)p->page;
 	struct stat st;
 	off_t start;
 	void *m;
@@ -197,7 +198,7 @@ map_window(struct pump *p)
 	if (st.st_size <= p->payload_off)
 		return 0;
 	start = p->payload_off - p->payload_off % page;
-	p->map_len = map_span();
+	p->map_len = map_span(p);
 	if ((off_t)p->map_len > st.st_size - start)
 		p->map_len = (size_t)(st.st_size - start);
 	m = mmap(NULL, p->map_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
@@ -415,14 +416,14 @@ static int
 map_next_window(const struct pump *p, size_t want)
 {
 	off_t end = p->map_off + (off_t)p->map_len;
-	size_t pgoff = (size_t)(p->payload_off % sysconf(_SC_PAGESIZE));
+	size_t pgoff = (size_t)(p->payload_off % (off_t)p->page);
 
 	if (p->map == NULL || p->payload_off >= end)
 		return 1;
 	if ((off_t)want > p->payload_end - p->payload_off)
 		want = (size_t)(p->payload_end - p->payload_off);
-	return p->payload_off + (off_t)want > end && p->map_len == map_span() &&
-	    pgoff + want <= map_span();
+	return p->payload_off + (off_t)want > end &&
+	    p->map_len == map_span(p) && pgoff + want <= map_span(p);
 }
 
 /*

@@ -72,6 +72,7 @@ struct pump {
 	int payload_cached, nowait_off;
 	off_t map_off; /* file offset of map[0] */
 	size_t map_len;
+	size_t page;   /* sysconf(_SC_PAGESIZE), read once at init */
 	int closed;    /* transport closed (either side) */
 	int shut_wr;   /* nothing more is written: Sta13, or wr_failed */
 	int wr_failed; /* a write failed: reading goes on to the end */
