@@ -531,9 +531,13 @@ scu_echo(
 	return 0;
 }
 
-/* The PDV payload of data sets not read whole at once: a check of the
- * file before each (an fstat per 256 KiB costs nothing measurable). */
+/* The PDV payload of data sets not read whole at once, and how much of
+ * it goes between two checks of the file (an fstat): a check before the
+ * last PDV finds any write made before it (its size or mtime moved), so
+ * those between only stop a changed file sooner; one per 2 MiB (the
+ * pump's window) is 8 times fewer system calls than one per PDV. */
 #define SCU_CHECKED_PDV (256u * 1024u)
+#define SCU_CHECK_BYTES (2u * 1024u * 1024u)
 
 int
 scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
@@ -543,6 +547,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
 	struct stat was, now;
+	uint64_t since = 0; /* payload sent since the last check */
 	uint32_t n, max;
 	int rc, marked, big;
 
@@ -584,14 +589,21 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		 * goes: see after the loop).
 		 */
 		if (marked && plan.left + n < len + pad &&
-		    infile_written_since(fd, &was, &now)) {
-			pump_cut_payload(&s->r.pump);
-			/* a shrink in the words the read would have used */
-			return cs_err_set(err, CS_E_IO, "%s",
-			    now.st_size < offset + (off_t)len
-				? "file ended before its dataset was sent"
-				: "the file was written to while it was sent");
+		    (plan.left == 0 || since >= SCU_CHECK_BYTES)) {
+			since = 0;
+			if (infile_written_since(fd, &was, &now)) {
+				pump_cut_payload(&s->r.pump);
+				/* a shrink in the words the read would have
+				 * used */
+				return cs_err_set(err, CS_E_IO, "%s",
+				    now.st_size < offset + (off_t)len
+					? "file ended before its dataset was "
+					  "sent"
+					: "the file was written to while it "
+					  "was sent");
+			}
 		}
+		since += n;
 		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
 		if (s->r.aborted)
 			break;

@@ -292,6 +292,26 @@ start_wrongrsp() {
 	done
 }
 
+@test "dcmsend: a large file is checked for writes once per 2 MiB and before its last PDV, not before each 256 KiB PDV (strace: fstat calls), and arrives whole" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local big=$BATS_TEST_TMPDIR/big.dcm asan=${ASAN_OPTIONS:-} n
+	python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 16
+	start_dcmrecv
+	# LeakSanitizer does not run under ptrace (a sanitizer build)
+	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+		run -0 --separate-stderr strace -f -e trace=fstat,newfstatat,statx \
+		-o "$BATS_TEST_TMPDIR/trace" "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$big"
+	assert_output --regexp $'^0000\t'"$big"$'\t'
+	stop_dcmrecv
+	same_dataset "$big" "$RECV_DIR/2.25.1234567890123456789012345678901.dcm"
+	# of the file (its size in the answer): 60 PDVs of 256 KiB, 8
+	# windows of 2 MiB mapped, a check per window and before the last
+	# PDV, planning's few (22; each PDV checked: 75)
+	n=$(grep -c "st_size=$(stat -c %s "$big")," "$BATS_TEST_TMPDIR/trace")
+	echo "fstat calls on the file: $n"
+	[ "$n" -ge 8 ] && [ "$n" -le 30 ]
+}
+
 # bats test_tags=serial
 @test "dcmsend: a file written to once its last PDU went, the peer slow to read it: never 0000 for bytes the write changed (3 MB: once sent by sendfile, the socket read the file late)" {
 	local big=$BATS_TEST_TMPDIR/big.dcm out=$BATS_TEST_TMPDIR/fake i rc=0
