@@ -1,6 +1,16 @@
 # dcmrecv-helpers.bash - shared by the dcmrecv bats files (load after
 # helpers): start and stop our receiver, and compare what arrived.
 
+# corpus_setup_file: $CORPUS, exported: $CSTORE_CORPUS, or scripts/mkcorpus
+# made in $BATS_FILE_TMPDIR (when DCMTK's storescu is there to check it);
+# the setup_file of the interop files that send the corpus to dcmrecv.
+corpus_setup_file() {
+	export CORPUS=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus}
+	if [ ! -f "$CORPUS/MANIFEST.tsv" ] && [ -x /usr/bin/storescu ]; then
+		"$CSTORE_ROOT/scripts/mkcorpus" "$CORPUS" >/dev/null
+	fi
+}
+
 # start_dcmrecv [options...]: our dcmrecv on 127.0.0.1 port 0 writing
 # into $RECV_DIR (default $BATS_TEST_TMPDIR/out); sets RECV_PORT,
 # RECV_PID, RECV_STDOUT, RECV_STDERR.  Waits (5 s at most) for the port

@@ -15,10 +15,7 @@ load ../bats/helpers
 load ../bats/dcmrecv-helpers
 
 setup_file() {
-	export CORPUS=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus}
-	if [ ! -f "$CORPUS/MANIFEST.tsv" ] && [ -x /usr/bin/storescu ]; then
-		"$CSTORE_ROOT/scripts/mkcorpus" "$CORPUS" >/dev/null
-	fi
+	corpus_setup_file
 }
 
 setup() {
