@@ -204,12 +204,13 @@ start_stub() {
 
 @test "stow: a file Orthanc cannot take (a 400 for its request) fails alone, the rest is stored" {
 	# a color palette (PS3.6 Annex B): no Study Instance UID, and
-	# Orthanc refuses the whole request that holds it
+	# Orthanc refuses the whole request that holds it, naming it in its
+	# Failed SOP Sequence (Failure Reason C000): that is its status
 	palette=/usr/lib/python3/dist-packages/pydicom/data/palettes/spring.dcm
 	[ -e "$palette" ] || skip "no $palette (python3-pydicom)"
 	start_web
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc "$WEB" "$palette" "$CORPUS/sop"
-	assert_line --regexp $'^failed\t.*/spring.dcm\t.*HTTP 400'
+	assert_line --regexp $'^[A-C][0-9A-F]{3}\t.*/spring.dcm\t.*\tHTTP 400$'
 	[ "$(grep -c $'^0000\t' <<<"$output")" -eq "$(ls "$CORPUS/sop" | wc -l)" ]
 	[ "$(count)" -eq "$(ls "$CORPUS/sop" | wc -l)" ]
 }
