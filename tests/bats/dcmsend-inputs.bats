@@ -438,12 +438,13 @@ tojson_as_tsv() {
 	assert_output "$dimse"
 }
 
-# nested FILE N: a Part 10 file (Explicit VR LE) whose Content Sequence
-# nests N sequences of undefined length in each other's items
+# nested FILE N [def]: a Part 10 file (Explicit VR LE) whose Content
+# Sequence nests N sequences of undefined length (def: of defined
+# length) in each other's items
 nested() {
-	/usr/bin/python3 - "$1" "$2" <<'PY'
+	/usr/bin/python3 - "$1" "$2" "${3:-}" <<'PY'
 import struct, sys
-out, n = sys.argv[1], int(sys.argv[2])
+out, n, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def el(g, e, vr, v):
     if len(v) % 2:
         v += b"\0" if vr == b"UI" else b" "
@@ -459,6 +460,10 @@ sq = struct.pack("<HH", 0x40, 0xA730) + b"SQ\0\0" + struct.pack("<I", 0xFFFFFFFF
 item = struct.pack("<HHI", 0xFFFE, 0xE000, 0xFFFFFFFF)
 ends = struct.pack("<HHI", 0xFFFE, 0xE00D, 0) + struct.pack("<HHI", 0xFFFE, 0xE0DD, 0)
 body = (sq + item) * n + el(8, 0x100, b"SH", b"X") + ends * n
+if mode == "def":
+    body = el(8, 0x100, b"SH", b"X")
+    for _ in range(n):
+        body = el(0x40, 0xA730, b"SQ", struct.pack("<HHI", 0xFFFE, 0xE000, len(body)) + body)
 open(out, "wb").write(b"\0" * 128 + b"DICM" + meta + ds + body)
 PY
 }
@@ -475,6 +480,21 @@ PY
 	assert_line $'unreadable\t'"$T/n129.dcm"$'\t\t\t(0040,A730) nests more than 128 sequences in each other at offset 2860'
 	stop_dcmrecv
 	cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/n128.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR"/*)
+}
+
+@test "dcmsend: sequences of defined length nested 200 deep are passed by their length, sent and stored as they are; only a conversion walks into them and fails naming the limit (dcmsend(1))" {
+	nested "$T/d200.dcm" 200 def
+	run -0 dcmdump -q "$T/d200.dcm"
+	start_dcmrecv --validate
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/d200.dcm"
+	assert_line --regexp $'^0000\t'"$T/d200.dcm"$'\t'
+	stop_dcmrecv
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/d200.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR"/*)
+	RECV_DIR=$BATS_TEST_TMPDIR/implicit start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/d200.dcm"
+	assert_line --regexp $'^transcodefail\t'"$T/d200.dcm"$'\t.*nests more than 128 sequences in each other'
+	stop_dcmrecv
+	[ "$(find "$BATS_TEST_TMPDIR/implicit" -type f | wc -l)" -eq 0 ]
 }
 
 @test "dcmsend: bytes after the last element too few for a header are named so, not a truncated element header" {
