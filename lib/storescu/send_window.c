@@ -102,6 +102,8 @@ flight_init(struct batch *b, struct flight *f, size_t j)
 {
 	f->sent = 0;
 	f->mixed = 0;
+	f->cut = 0;
+	f->early = 0;
 	f->j = j;
 	f->t0 = net_now_us();
 	f->len = 0;
@@ -676,6 +678,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	if (rc != 0) {
 		b->dead_rc = rc;
 		b->dead = e;
+		f->cut = !scu_store_whole(s, f->msg_id);
 		if (rc == CS_E_IO)
 			b->broken = f;
 		return START_DIED;
@@ -835,7 +838,11 @@ lose_one(struct batch *b, struct flight *f)
 		return;
 	}
 	f->r.outcome = STORESCU_ABORTED;
-	if (n > 1)
+	if (f->early)
+		report_add_detail(f->detail,
+		    "answered %04X before its data set was sent in full: %s",
+		    f->early_status, b->dead.msg);
+	else if (n > 1)
 		report_add_detail(f->detail,
 		    "no response after %u attempts: %s", n, b->dead.msg);
 	else
@@ -849,17 +856,30 @@ lose_one(struct batch *b, struct flight *f)
  * came.  *wait: the peer is still working (we broke the stream, not
  * it), so wait for the response within the DIMSE timeout; cleared at
  * the first that does not come.  Returns 1 when f got its result.
+ * Success or Warning for a data set that never went out whole (the
+ * peer answered before its end, then the association died) is no
+ * answer: the peer cannot hold the object, and --remove-sent would
+ * delete the only copy; f is lost (sent again under --retry).  A
+ * failure answered early stands: the peer refused it either way.
  */
 static int
 hear_out(struct batch *b, struct scu_session *s, struct flight *f, int *wait)
 {
 	struct dimse_cmd rsp;
 	struct cs_err e = { 0, "" };
+	struct status_info si;
 
 	if (!scu_answered(s, f->msg_id) && !*wait)
 		return 0;
 	if (scu_wait(s, f->msg_id, &rsp, &e) != 0) {
 		*wait = 0;
+		return 0;
+	}
+	status_explain(rsp.status, "C-STORE", &si);
+	if (f->cut &&
+	    (si.category == STATUS_SUCCESS || si.category == STATUS_WARNING)) {
+		f->early = 1;
+		f->early_status = rsp.status;
 		return 0;
 	}
 	finish_one(b, f, &rsp);

@@ -385,6 +385,7 @@ add_pending(struct scu_session *s)
 		s->next_msg_id = 1;
 	p->have_rsp = 0;
 	p->mixed = 0;
+	p->whole = 0;
 	return p->msg_id;
 }
 
@@ -543,8 +544,9 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
 	struct stat was, now;
+	struct scu_pending *p;
 	uint32_t n, max;
-	int rc, marked, big;
+	int rc, marked, big, queued = 0;
 
 	if (s->n_pending >= s->window)
 		return cs_err_set(err, CS_E_INVAL, "the window is full");
@@ -598,20 +600,22 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		if (rc != 0)
 			return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	}
-	if (rc == 0 && !s->r.aborted)
+	if (rc == 0 && !s->r.aborted) {
+		queued = 1; /* every fragment, the last too */
 		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
+	}
+	/* the last byte went before anything ended the association */
+	p = find_pending(s, *msg_id);
+	if (p != NULL && queued && rc == 0)
+		p->whole = 1;
 	if (s->r.aborted)
 		return ended_early(s, rc ? rc : CS_E_ABORTED, err);
 	if (rc < 0)
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	/* every byte is in the socket now, copied (mapping, buffer, TLS):
 	 * one written meanwhile may be in the last PDU, which went */
-	if (marked && infile_written_since(fd, &was, NULL)) {
-		struct scu_pending *p = find_pending(s, *msg_id);
-
-		if (p != NULL)
-			p->mixed = 1;
-	}
+	if (p != NULL && marked && infile_written_since(fd, &was, NULL))
+		p->mixed = 1;
 	return 0;
 }
 
@@ -623,6 +627,17 @@ scu_store_mixed(const struct scu_session *s, uint16_t msg_id)
 	for (k = 0; k < s->n_pending; k++)
 		if (s->pending[k].msg_id == msg_id)
 			return s->pending[k].mixed;
+	return 0;
+}
+
+int
+scu_store_whole(const struct scu_session *s, uint16_t msg_id)
+{
+	unsigned k;
+
+	for (k = 0; k < s->n_pending; k++)
+		if (s->pending[k].msg_id == msg_id)
+			return s->pending[k].whole;
 	return 0;
 }
 
