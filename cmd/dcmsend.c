@@ -315,6 +315,7 @@ main(int argc, char **argv)
 	int n;
 
 	cli_process_start();
+	cli_guard_input_mappings();
 	n = send_args_parse(&d.a, argc, argv);
 
 	argc -= n;
