@@ -25,19 +25,20 @@ static struct slot {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static atomic_int installed;
 static uintptr_t page_size;
+static struct sigaction prev; /* SIGBUS's action before ours */
 
 /*
  * The faulting page to the guarded mapping's end becomes zeros (mmap is
  * a plain system call on Linux; nothing else here but atomics).  An
- * address no guard holds: the default action is put back, and the
- * access faults again, ending the process as it would have.
+ * address no guard holds: the action before ours is put back (the
+ * default, or a sanitizer's handler), and the access faults again into
+ * it, as it would have without us.
  */
 static void
 on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	uintptr_t a = (uintptr_t)si->si_addr, s, end, pg;
 	int e = errno;
-	struct sigaction dfl;
 	size_t k;
 
 	(void)uc;
@@ -57,21 +58,20 @@ on_sigbus(int sig, siginfo_t *si, void *uc)
 		}
 		break;
 	}
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
+	/* not ours: the handler before ours (a sanitizer's) or the
+	 * default takes the fault when the access is made again */
+	sigaction(sig, &prev, NULL);
 	errno = e;
 }
 
 static void
 install(void)
 {
-	struct sigaction sa, old;
+	struct sigaction sa;
 	long pg = sysconf(_SC_PAGESIZE);
 
-	if (pg <= 0 || sigaction(SIGBUS, NULL, &old) != 0 ||
-	    (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+	if (pg <= 0 || sigaction(SIGBUS, NULL, &prev) != 0 ||
+	    (!(prev.sa_flags & SA_SIGINFO) && prev.sa_handler == SIG_IGN))
 		return;
 	page_size = (uintptr_t)pg;
 	memset(&sa, 0, sizeof(sa));

@@ -23,9 +23,10 @@
 #include <stddef.h>
 
 /*
- * Installs the SIGBUS handler, once, if SIGBUS is still at its default
- * (a program with its own handler keeps it, and nothing is guarded).
- * Returns 1 when the handler is in place, else 0.  Thread-safe.
+ * Installs the SIGBUS handler, once; a fault outside every guard goes to
+ * the action there was before (the default, or a sanitizer's handler).
+ * Not when SIGBUS is ignored.  Returns 1 when the handler is in place,
+ * else 0.  Thread-safe.
  */
 int mapguard_install(void);
 
