@@ -522,6 +522,15 @@ PY
 			cmp <("$CSTORE_TOOLS/dcm-dataset" "$le") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$uid.dcm")
 		done
 	done
+	# alone: its own failure, not "no DICOM file among the inputs"
+	cp "$be" "$T/in.dcm"
+	run -1 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		MAP_CUT_PATH="$T/in.dcm" MAP_CUT=shrink:2000 \
+		timeout 60 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/in.dcm"
+	assert_output --regexp $'^truncated\t'
+	[[ $stderr == *"0 failed, 1 skipped"* ]]
+	[[ $stderr != *"no DICOM file"* ]]
 	# unchanged, the same file converts and goes
 	cp "$be" "$T/in.dcm"
 	run --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" MAP_CUT_PATH="$T/other" \
