@@ -42,11 +42,15 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		dimse_cmd_format(cmd, line, sizeof(line));
 		trace_line(s, line);
 	}
-	if (!(cmd->command_field & DIMSE_RSP_BIT))
+	if (!(cmd->command_field & DIMSE_RSP_BIT)) {
 		/* an SCU takes only what commitment may send it */
-		return s->req_cb != NULL
-		    ? s->req_cb->on_command(s->req_user, pcid, cmd)
-		    : -1;
+		if (s->req_cb != NULL)
+			return s->req_cb->on_command(s->req_user, pcid, cmd);
+		return cs_err_set(&s->r.rx.err, CS_E_PROTO,
+		    "the peer sent a %s (Message ID %u), a request this "
+		    "association does not take",
+		    dimse_command_name(cmd->command_field), cmd->message_id);
+	}
 	p = find_pending(s, cmd->message_id_rsp);
 	/* the reason goes where the receiver keeps its first error */
 	if (p == NULL || p->have_rsp)

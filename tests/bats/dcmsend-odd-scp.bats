@@ -172,6 +172,13 @@ assert n == 6, n
 	arrived 6
 }
 
+@test "dcmsend vs odd SCP: a request of the SCP's own (a C-ECHO-RQ) on the association: aborted, exit 5, the line names it" {
+	fake_send echorq --async 1
+	[ "$status" -eq 5 ]
+	[[ ${lines[0]} == aborted$'\t'*"the peer sent a C-ECHO-RQ (Message ID 77), a request this association does not take" ]]
+	[[ $stderr == *"the peer sent a C-ECHO-RQ (Message ID 77)"* ]]
+}
+
 @test "dcmsend vs odd SCP: an AC accepting a syntax or a context ID never proposed: nothing sent, exit 5" {
 	fake_send ts=1.2.840.10008.1.2.4.50
 	[ "$status" -eq 5 ]
