@@ -211,7 +211,10 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	if (!d->a.quiet && !d->a.send.dry_run && rc != CS_E_IO &&
 	    rc != CS_E_INVAL && rc != CS_E_NOMEM)
 		send_out_summary(&sum);
-	if (!d->a.quiet && rc == 0 && sum.skipped - sum.resumed == sum.inputs)
+	/* a DICOM file that failed its own way once its association was
+	 * open (cut short while sent or converted) was no "no DICOM" */
+	if (!d->a.quiet && rc == 0 && sum.skipped - sum.resumed == sum.inputs &&
+	    sum.associations == 0)
 		fprintf(stderr,
 		    "%s: no DICOM %s among the %zu input%s: nothing %s\n",
 		    cli_progname(),
@@ -315,6 +318,7 @@ main(int argc, char **argv)
 	int n;
 
 	cli_process_start();
+	cli_guard_input_mappings();
 	n = send_args_parse(&d.a, argc, argv);
 
 	argc -= n;

@@ -50,3 +50,6 @@ test-tools: $(BUILD)/tests/tools/no-fork.so
 # no-socket.so (LD_PRELOAD): socket(2) for TCP/IP fails with EMFILE,
 # for dcmsend.bats: no descriptor for a connection is a local failure.
 test-tools: $(BUILD)/tests/tools/no-socket.so
+# map-cut.so (LD_PRELOAD): an input cut short or written to right after
+# the transcoder maps it, for dcmsend-inputs.bats.
+test-tools: $(BUILD)/tests/tools/map-cut.so

@@ -12,6 +12,7 @@
 #include "cstore/cstore.h"
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "dcmfile/mapguard.h"
 
 const char *
 cli_progname(void)
@@ -47,6 +48,12 @@ cli_process_start(void)
 	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
 		keep_std_fd(fd);
 	signal(SIGXFSZ, SIG_IGN);
+}
+
+void
+cli_guard_input_mappings(void)
+{
+	(void)mapguard_install();
 }
 
 int

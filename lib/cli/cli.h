@@ -31,6 +31,14 @@ const char *cli_progname(void);
  *   back (cli_spawn_attr).
  */
 void cli_process_start(void);
+/*
+ * For a tool that converts its inputs (dcmsend): an input cut short
+ * while the transcoder reads its mapping is a failure of that file
+ * (truncated), not the tool killed by SIGBUS with its lines unwritten
+ * (lib/dcmfile/mapguard.h: a SIGBUS handler, installed here, since the
+ * libraries never change signal handling).
+ */
+void cli_guard_input_mappings(void);
 
 struct option;
 /*

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dcmfile/dcmfile.h"
+#include "dcmfile/mapguard.h"
 #include "dcmfile/part10.h"
 #include "dcmfile/xcode.h"
 #include "dcmfile/xcode_pixels.h"
@@ -148,7 +149,7 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 	size_t tail = 0;
 	xcode_sink_fn put = fd_write;
 	void *put_ctx = &sink;
-	int rc;
+	int rc, guard = -1;
 
 	if (src->dataset_offset > src->file_size)
 		return cs_err_set(err, CS_E_TRUNCATED, "no data set");
@@ -157,6 +158,9 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 		if (map == MAP_FAILED)
 			return cs_err_set(err, CS_E_IO,
 			    "cannot map the file: %s", strerror(errno));
+		/* our code reads it: a file cut short meanwhile must not
+		 * be SIGBUS (mapguard.h) */
+		guard = mapguard_add(map, size);
 	}
 	ds = map + src->dataset_offset;
 	ds_len = (size_t)(src->file_size - src->dataset_offset);
@@ -229,6 +233,17 @@ out:
 	xcode_deflate_free(dfl);
 	if (inflated != NULL)
 		munmap((void *)(uintptr_t)inflated, inflated_len);
+	if (mapguard_remove(guard)) {
+		/* read past its new end as zeros: nothing of it is sent */
+		if (rc == 0) {
+			close(out->fd);
+			out->fd = -1;
+		}
+		cs_err_clear(err);
+		rc = cs_err_set(err, CS_E_TRUNCATED,
+		    "file ended before its dataset was converted (it shrank "
+		    "while read)");
+	}
 	if (map != NULL)
 		munmap((void *)map, size);
 	return rc;

@@ -53,6 +53,7 @@ index_init(struct commit_index *ix, int dirfd, int fsync, int fd)
 	ix->dirfd = dirfd;
 	ix->fsync = fsync;
 	pthread_mutex_init(&ix->mu, NULL);
+	ix->torn = 0;
 	pthread_mutex_init(&ix->map_mu, NULL);
 	pthread_mutex_init(&ix->sync_mu, NULL);
 	strmap_init(&ix->map);
@@ -125,22 +126,42 @@ commit_index_add(struct commit_index *ix, const char *sop_class,
     const char *sop_instance, uint64_t bytes, const char *rel,
     struct cs_err *err)
 {
-	char line[LINE_MAX_LEN + 2];
-	int n, fd;
+	char buf[LINE_MAX_LEN + 3], *line = buf + 1;
+	int n, fd, torn;
+	ssize_t w;
 
 	if (strpbrk(rel, "\t\n") != NULL || strpbrk(sop_class, "\t\n") ||
 	    strpbrk(sop_instance, "\t\n"))
 		return cs_err_set(err, CS_E_INVAL,
 		    "cannot index '%s': a tab or newline in it", rel);
-	n = snprintf(line, sizeof(line), "%s\t%s\t%llu\t%s\n", sop_class,
+	n = snprintf(line, sizeof(buf) - 1, "%s\t%s\t%llu\t%s\n", sop_class,
 	    sop_instance, (unsigned long long)bytes, rel);
-	if (n < 0 || (size_t)n >= sizeof(line))
+	if (n < 0 || (size_t)n >= sizeof(buf) - 1)
 		return cs_err_set(
 		    err, CS_E_INVAL, "cannot index '%s': too long", rel);
-	/* one write: O_APPEND keeps concurrent lines whole */
 	fd = shared_fd(ix, 1);
-	if (fd < 0 || write(fd, line, (size_t)n) != n ||
-	    (ix->fsync && fdatasync(fd) != 0))
+	if (fd < 0)
+		return cs_err_set(err, CS_E_IO, "cannot write '%s': %s",
+		    COMMIT_INDEX_NAME, strerror(errno));
+	/* one write: O_APPEND keeps concurrent lines whole.  A write cut
+	 * short (the disk full) leaves part of a line: the next one of
+	 * ours starts with LF in the same write, else it would be glued to
+	 * that part (its class UID "11.2.840...", read back as another) */
+	pthread_mutex_lock(&ix->mu);
+	torn = ix->torn;
+	if (torn) {
+		*--line = '\n';
+		n++;
+	}
+	w = write(fd, line, (size_t)n);
+	ix->torn = w != n && (w > 0 || torn);
+	pthread_mutex_unlock(&ix->mu);
+	if (w >= 0 && w != n)
+		return cs_err_set(err, CS_E_IO,
+		    "cannot write '%s': %zd of %d bytes written (file system "
+		    "full?)",
+		    COMMIT_INDEX_NAME, w, n);
+	if (w < 0 || (ix->fsync && fdatasync(fd) != 0))
 		return cs_err_set(err, CS_E_IO, "cannot write '%s': %s",
 		    COMMIT_INDEX_NAME, strerror(errno));
 	return 0;

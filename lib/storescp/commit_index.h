@@ -47,7 +47,9 @@ struct commit_index {
 	int dirfd;     /* the output directory (borrowed) */
 	atomic_int fd; /* the index, O_APPEND, or -1 before the first line */
 	int fsync;     /* fdatasync after each line */
-	pthread_mutex_t mu; /* creating it */
+	pthread_mutex_t mu; /* creating it; appending a line */
+	int torn;           /* under mu: an append of ours was cut short (a full
+		     disk): the next line starts with LF, to stand alone */
 	/* in memory (commit_index_judge), under map_mu */
 	pthread_mutex_t map_mu;
 	struct strmap map;               /* instance UID -> lines[] */

@@ -20,6 +20,9 @@
 struct flight {
 	int sent;  /* a request went out (answered or not) */
 	int mixed; /* its file was written to as its last PDU went */
+	int cut;   /* its request went out, its data set not whole */
+	int early; /* cut, and answered Success or Warning even so */
+	uint16_t early_status; /* that answer */
 	uint16_t msg_id;
 	size_t j; /* position in the association's list */
 	uint64_t t0, len;

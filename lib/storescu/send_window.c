@@ -13,6 +13,7 @@
 #include "core/ts.h"
 #include "core/ts_uids.h"
 #include "dcmfile/dcmfile.h"
+#include "dcmfile/infile.h"
 #include "dcmfile/part10.h"
 #include "net/net.h"
 #include "storescu/send_ahead.h"
@@ -102,6 +103,8 @@ flight_init(struct batch *b, struct flight *f, size_t j)
 {
 	f->sent = 0;
 	f->mixed = 0;
+	f->cut = 0;
+	f->early = 0;
 	f->j = j;
 	f->t0 = net_now_us();
 	f->len = 0;
@@ -250,21 +253,41 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	const char *path = run->src.paths[b->idx[f->j]];
 	struct cs_err e = { 0, "" };
 	char note[CS_ERR_MSG_MAX + 256];
-	int pad = must_pad(f, ch), rc;
+	int pad = must_pad(f, ch), rc, marked, changed;
+	struct stat was, now;
 
+	marked = fstat(fd, &was) == 0;
 	rc = send_convert_file(fd, path, f->info.ts_uid, ch->ts,
 	    run->o->allow_lossy, pad ? SEND_PAD_ODD : SEND_PAD_IF_ODD,
 	    f->info.sop_instance, tc, note, sizeof(note), &e);
 	codec_notes(run, path);
-	if (rc != 0 && !ch->transcode)
+	/* written to while it was read: what came out may be mixed, and
+	 * is never sent (as a file written to while it is sent); a failure
+	 * then is the file's own (one cut short reads as zeros, mapguard.h) */
+	changed = marked && infile_written_since(fd, &was, &now);
+	if (changed) {
+		if (rc == 0)
+			close(tc->fd);
+		tc->fd = -1;
+		rc = now.st_size < was.st_size ? CS_E_TRUNCATED : CS_E_IO;
+		report_add_detail(f->detail, "%s",
+		    rc == CS_E_TRUNCATED
+			? "file ended before its dataset was converted (it "
+			  "shrank while read)"
+			: "the file was written to while it was converted");
+	} else if (rc != 0 && !ch->transcode) {
 		report_add_detail(f->detail,
 		    "odd data set length %llu, which no PDV can carry, and "
 		    "cannot pad its odd-length values: %s",
 		    (unsigned long long)f->info.dataset_length, e.msg);
-	else if (note[0] != '\0')
+	} else if (note[0] != '\0') {
 		report_add_detail(f->detail, "%s", note);
+	}
 	if (rc != 0) {
-		f->r.outcome = STORESCU_TRANSCODE;
+		/* a file that changed while read: its own failure */
+		f->r.outcome = !changed    ? STORESCU_TRANSCODE
+		    : rc == CS_E_TRUNCATED ? STORESCU_TRUNCATED
+					   : STORESCU_UNREADABLE;
 		f->r.ts_sent = "";
 		return -1;
 	}
@@ -676,6 +699,7 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	if (rc != 0) {
 		b->dead_rc = rc;
 		b->dead = e;
+		f->cut = !scu_store_whole(s, f->msg_id);
 		if (rc == CS_E_IO)
 			b->broken = f;
 		return START_DIED;
@@ -835,7 +859,11 @@ lose_one(struct batch *b, struct flight *f)
 		return;
 	}
 	f->r.outcome = STORESCU_ABORTED;
-	if (n > 1)
+	if (f->early)
+		report_add_detail(f->detail,
+		    "answered %04X before its data set was sent in full: %s",
+		    f->early_status, b->dead.msg);
+	else if (n > 1)
 		report_add_detail(f->detail,
 		    "no response after %u attempts: %s", n, b->dead.msg);
 	else
@@ -849,17 +877,30 @@ lose_one(struct batch *b, struct flight *f)
  * came.  *wait: the peer is still working (we broke the stream, not
  * it), so wait for the response within the DIMSE timeout; cleared at
  * the first that does not come.  Returns 1 when f got its result.
+ * Success or Warning for a data set that never went out whole (the
+ * peer answered before its end, then the association died) is no
+ * answer: the peer cannot hold the object, and --remove-sent would
+ * delete the only copy; f is lost (sent again under --retry).  A
+ * failure answered early stands: the peer refused it either way.
  */
 static int
 hear_out(struct batch *b, struct scu_session *s, struct flight *f, int *wait)
 {
 	struct dimse_cmd rsp;
 	struct cs_err e = { 0, "" };
+	struct status_info si;
 
 	if (!scu_answered(s, f->msg_id) && !*wait)
 		return 0;
 	if (scu_wait(s, f->msg_id, &rsp, &e) != 0) {
 		*wait = 0;
+		return 0;
+	}
+	status_explain(rsp.status, "C-STORE", &si);
+	if (f->cut &&
+	    (si.category == STATUS_SUCCESS || si.category == STATUS_WARNING)) {
+		f->early = 1;
+		f->early_status = rsp.status;
 		return 0;
 	}
 	finish_one(b, f, &rsp);

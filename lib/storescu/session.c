@@ -42,11 +42,15 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		dimse_cmd_format(cmd, line, sizeof(line));
 		trace_line(s, line);
 	}
-	if (!(cmd->command_field & DIMSE_RSP_BIT))
+	if (!(cmd->command_field & DIMSE_RSP_BIT)) {
 		/* an SCU takes only what commitment may send it */
-		return s->req_cb != NULL
-		    ? s->req_cb->on_command(s->req_user, pcid, cmd)
-		    : -1;
+		if (s->req_cb != NULL)
+			return s->req_cb->on_command(s->req_user, pcid, cmd);
+		return cs_err_set(&s->r.rx.err, CS_E_PROTO,
+		    "the peer sent a %s (Message ID %u), a request this "
+		    "association does not take",
+		    dimse_command_name(cmd->command_field), cmd->message_id);
+	}
 	p = find_pending(s, cmd->message_id_rsp);
 	/* the reason goes where the receiver keeps its first error */
 	if (p == NULL || p->have_rsp)
@@ -385,6 +389,7 @@ add_pending(struct scu_session *s)
 		s->next_msg_id = 1;
 	p->have_rsp = 0;
 	p->mixed = 0;
+	p->whole = 0;
 	return p->msg_id;
 }
 
@@ -548,8 +553,9 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 	struct dimse_frag_plan plan;
 	struct stat was, now;
 	uint64_t since = 0; /* payload sent since the last check */
+	struct scu_pending *p;
 	uint32_t n, max;
-	int rc, marked, big;
+	int rc, marked, big, queued = 0;
 
 	if (s->n_pending >= s->window)
 		return cs_err_set(err, CS_E_INVAL, "the window is full");
@@ -610,20 +616,22 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		if (rc != 0)
 			return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	}
-	if (rc == 0 && !s->r.aborted)
+	if (rc == 0 && !s->r.aborted) {
+		queued = 1; /* every fragment, the last too */
 		rc = pump_flush(&s->r.pump, s->cfg.dimse_timeout_ms, err);
+	}
+	/* the last byte went before anything ended the association */
+	p = find_pending(s, *msg_id);
+	if (p != NULL && queued && rc == 0)
+		p->whole = 1;
 	if (s->r.aborted)
 		return ended_early(s, rc ? rc : CS_E_ABORTED, err);
 	if (rc < 0)
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	/* every byte is in the socket now, copied (mapping, buffer, TLS):
 	 * one written meanwhile may be in the last PDU, which went */
-	if (marked && infile_written_since(fd, &was, NULL)) {
-		struct scu_pending *p = find_pending(s, *msg_id);
-
-		if (p != NULL)
-			p->mixed = 1;
-	}
+	if (p != NULL && marked && infile_written_since(fd, &was, NULL))
+		p->mixed = 1;
 	return 0;
 }
 
@@ -635,6 +643,17 @@ scu_store_mixed(const struct scu_session *s, uint16_t msg_id)
 	for (k = 0; k < s->n_pending; k++)
 		if (s->pending[k].msg_id == msg_id)
 			return s->pending[k].mixed;
+	return 0;
+}
+
+int
+scu_store_whole(const struct scu_session *s, uint16_t msg_id)
+{
+	unsigned k;
+
+	for (k = 0; k < s->n_pending; k++)
+		if (s->pending[k].msg_id == msg_id)
+			return s->pending[k].whole;
 	return 0;
 }
 

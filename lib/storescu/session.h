@@ -29,6 +29,8 @@ struct scu_pending {
 	int have_rsp;
 	/* its file was written to while its last PDU went (it went) */
 	int mixed;
+	/* its data set went into the socket in full (scu_store_start) */
+	int whole;
 	struct dimse_cmd rsp;
 };
 
@@ -110,6 +112,13 @@ int scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
  * once) are never checked: what went is one read's bytes.
  */
 int scu_store_mixed(const struct scu_session *s, uint16_t msg_id);
+/*
+ * Did the data set of request msg_id (still outstanding) go into the
+ * socket in full?  0 when scu_store_start failed before its last byte
+ * was written: a Success answered before then (a peer answering early,
+ * then ending the association) was said of an object the peer never got.
+ */
+int scu_store_whole(const struct scu_session *s, uint16_t msg_id);
 
 /*
  * Waits (DIMSE timeout) for the response to the outstanding request

@@ -175,6 +175,43 @@ transaction 2.25.4646"
 	[ "$(sed -n 2p "$RECV_DIR/.cstore-index" | cut -f2)" = $U.1 ]
 }
 
+@test "dcmrecv commitment: an index line cut short by a full disk does not take the next one with it: the file stored once space is back is committed" {
+	unshare -m --propagation private true 2>/dev/null ||
+		skip "no private mount namespace (unshare -m refused)"
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/mnt"
+	# in a mount namespace of its own: a tmpfs of 16 pages, its index
+	# 4095 bytes long (the next line needs a page of its own), filled
+	# but for one page, which the first object takes: its line is cut
+	# at its first byte; the space back, the second object's line
+	run -0 --separate-stderr timeout 60 unshare -m --propagation private bash -c '
+		set -e
+		t=$1 bin=$2 rq=$3 in=$4 u=$5 cls=$6
+		mount -t tmpfs -o size=64k tmpfs "$t/mnt"
+		{ head -c 4094 /dev/zero | tr "\0" x; echo; } >"$t/mnt/.cstore-index"
+		"$bin/dcmrecv" --commit -o "$t/mnt" --port-file "$t/port" 127.0.0.1:0 \
+			>"$t/recv.out" 2>"$t/recv.err" &
+		rp=$!
+		trap "kill $rp; wait $rp || true" EXIT
+		for i in $(seq 100); do [ -s "$t/port" ] && break; sleep 0.05; done
+		p=$(cat "$t/port")
+		dd if=/dev/zero of="$t/mnt/filler" bs=4096 2>/dev/null || true
+		truncate -s -4096 "$t/mnt/filler"
+		"$bin/dcmsend" 127.0.0.1 "$p" "$in/1.dcm" >"$t/send1.out"
+		rm "$t/mnt/filler"
+		"$bin/dcmsend" 127.0.0.1 "$p" "$in/2.dcm" >"$t/send2.out"
+		"$rq" "$p" "$cls:$u.1" "$cls:$u.2"
+		cp "$t/mnt/.cstore-index" "$t/index"
+	' _ "$t" "$CSTORE_BIN" "$RQ" "$IN" "$U" "$CLS"
+	# both stored (0000), the first not indexed, which the log says
+	[ "$(cut -f1 "$t/send1.out" "$t/send2.out")" = $'0000\n0000' ]
+	grep -q "stored but not indexed: cannot write '.cstore-index': 1 of [0-9]* bytes written (file system full?)" "$t/recv.err"
+	assert_line "failed $CLS $U.1 0112"
+	assert_line "ok $CLS $U.2"
+	# the second line stands alone after the cut one
+	[ "$(tail -1 "$t/index" | cut -f1-2)" = "$CLS"$'\t'"$U.2" ]
+}
+
 # bats test_tags=serial
 @test "dcmrecv commitment: a requester that released gets the report on a new association proposing the SCP role, after --commit-delay" {
 	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &

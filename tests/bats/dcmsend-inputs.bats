@@ -512,3 +512,50 @@ PY
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/c.dcm"
 	assert_line --index 0 --regexp $'^truncated\t'"$T/c.dcm"$'\t\t\t'
 }
+
+# --- inputs that change while they are converted ------------------------
+
+@test "dcmsend: a file cut short or written to while it is converted (Big Endian for a peer taking Little Endian only) is its own failure, truncated or unreadable, never a crash (SIGBUS) or 0000; the next file goes" {
+	local be=$CSTORE_CORPUS/ts/explicit-be.dcm le=$CSTORE_CORPUS/ts/explicit-le.dcm how a
+	local uid
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$le" | cut -f2)
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	for how in shrink:2000 write:8000; do
+		for a in 16 1; do
+			cp "$be" "$T/in.dcm"
+			rm -rf "$RECV_DIR"/*
+			# (a sanitizer build: its runtime is not the first library)
+			run --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" \
+				ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+				MAP_CUT_PATH="$T/in.dcm" MAP_CUT="$how" \
+				timeout 60 "$CSTORE_BIN/dcmsend" --async "$a" 127.0.0.1 "$RECV_PORT" "$T/in.dcm" "$le"
+			[ "$status" -eq 1 ] || { echo "$how --async $a: exit $status: $output $stderr" >&2; return 1; }
+			if [ "$how" = shrink:2000 ]; then
+				assert_line --regexp $'^truncated\t'"$T/in.dcm"$'\t.*\tfile ended before its dataset was converted \\(it shrank while read\\)$'
+			else
+				assert_line --regexp $'^unreadable\t'"$T/in.dcm"$'\t.*\tthe file was written to while it was converted$'
+			fi
+			assert_line --regexp $'^0000\t'"$le"$'\t'
+			[ "${#lines[@]}" -eq 2 ]
+			# the file of the second alone arrived, byte for byte
+			[ "$(ls "$RECV_DIR" | wc -l)" -eq 1 ]
+			cmp <("$CSTORE_TOOLS/dcm-dataset" "$le") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$uid.dcm")
+		done
+	done
+	# alone: its own failure, not "no DICOM file among the inputs"
+	cp "$be" "$T/in.dcm"
+	run -1 --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		MAP_CUT_PATH="$T/in.dcm" MAP_CUT=shrink:2000 \
+		timeout 60 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/in.dcm"
+	assert_output --regexp $'^truncated\t'
+	[[ $stderr == *"0 failed, 1 skipped"* ]]
+	[[ $stderr != *"no DICOM file"* ]]
+	# unchanged, the same file converts and goes
+	cp "$be" "$T/in.dcm"
+	run --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" MAP_CUT_PATH="$T/other" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		MAP_CUT=shrink:2000 timeout 60 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/in.dcm"
+	assert_success
+	assert_line --regexp $'^0000\t'"$T/in.dcm"$'\t.*transcoded to ExplicitVRLittleEndian'
+}

@@ -172,6 +172,13 @@ assert n == 6, n
 	arrived 6
 }
 
+@test "dcmsend vs odd SCP: a request of the SCP's own (a C-ECHO-RQ) on the association: aborted, exit 5, the line names it" {
+	fake_send echorq --async 1
+	[ "$status" -eq 5 ]
+	[[ ${lines[0]} == aborted$'\t'*"the peer sent a C-ECHO-RQ (Message ID 77), a request this association does not take" ]]
+	[[ $stderr == *"the peer sent a C-ECHO-RQ (Message ID 77)"* ]]
+}
+
 @test "dcmsend vs odd SCP: an AC accepting a syntax or a context ID never proposed: nothing sent, exit 5" {
 	fake_send ts=1.2.840.10008.1.2.4.50
 	[ "$status" -eq 5 ]
@@ -215,4 +222,23 @@ assert n == 6, n
 	[ "$status" -eq 0 ]
 	[ "$(statuses)" = "0000 0000 0000 0000 0000 0000 " ]
 	arrived 6
+}
+
+@test "dcmsend vs odd SCP: a 0000 that comes before the data set went out whole, then the connection ends, is not stored: aborted, --remove-sent keeps the file, exit 5" {
+	local big=$BATS_TEST_TMPDIR/big.dcm small=$BATS_TEST_TMPDIR/small.dcm m a
+	# 20 MB: far more than the socket buffers hold once the fake stops reading
+	/usr/bin/python3 "$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.orig" 20
+	for m in early,rst=1 early,abort; do
+		for a in 16 1; do
+			cp "$BATS_TEST_TMPDIR/big.orig" "$big"
+			cp "${FILES[0]}" "$small"
+			FILES=("$big" "$small")
+			fake_send "$m" --async "$a" --remove-sent
+			[ "$status" -eq 5 ] || { echo "$m --async $a: exit $status: $output $stderr" >&2; return 1; }
+			[[ ${lines[0]} == aborted$'\t'"$big"$'\t'*"answered 0000 before its data set was sent in full"* ]]
+			[[ ${lines[1]} == notsent$'\t'"$small"$'\t'* ]]
+			[ -f "$big" ] && [ -f "$small" ]
+			arrived 0
+		done
+	done
 }
