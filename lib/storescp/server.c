@@ -262,7 +262,8 @@ limit_reached(struct storescp *s, uint64_t now)
 }
 
 /* A whole A-ASSOCIATE-RQ waits on fd: a thread answers it, counted
- * against the limits in all and per source address. */
+ * against the limits in all and per source address (host: the client
+ * a PROXY header names, when there is one). */
 static void
 start_worker(void *ctx, int fd, const char *host)
 {
