@@ -255,8 +255,10 @@ receiver_own(struct inputs *in, const char *dir, const char *name)
 		why = "a receiver's commitment index";
 	else
 		return 0;
-	snprintf(path, sizeof(path), "%s%s%s", dir,
-	    dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	if (snprintf(path, sizeof(path), "%s%s%s", dir,
+		dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/",
+		name) >= (int)sizeof(path))
+		snprintf(path, sizeof(path), "%s", name);
 	skipped(in, path, why);
 	return 1;
 }
