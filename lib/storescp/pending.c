@@ -85,6 +85,13 @@ drop(struct pending *p, size_t i)
 	p->closed++;
 }
 
+void
+pending_refuse_all(struct pending *p)
+{
+	while (p->n > 0)
+		drop(p, p->n - 1);
+}
+
 int
 pending_drop_oldest(struct pending *p)
 {

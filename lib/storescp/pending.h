@@ -64,6 +64,9 @@ void pending_release(struct pending *p);
  */
 int pending_add(struct pending *p, int fd, const char *host, const char *peer,
     uint64_t now);
+/* Closes every pending connection as one closed to make room is (the
+ * transient rejection first, but under TLS): the receiver is stopping. */
+void pending_refuse_all(struct pending *p);
 /* Closes the oldest pending connection (frees a descriptor); 0 when
  * there was none, else 1. */
 int pending_drop_oldest(struct pending *p);

@@ -503,6 +503,7 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "%zu connection%s without an A-ASSOCIATE-RQ closed: the receiver is stopping",
 		    s->pend.n, s->pend.n == 1 ? "" : "s");
+	pending_refuse_all(&s->pend);
 	pending_release(&s->pend);
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;

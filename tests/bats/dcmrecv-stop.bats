@@ -137,3 +137,19 @@ setup() {
 	[ -s "$RECV_DIR/$INST.2.dcm" ]
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
 }
+
+# bats test_tags=serial
+@test "dcmrecv stopping: a connection whose A-ASSOCIATE-RQ has not come by the end of --grace gets the transient rejection, not a silent close" {
+	start_dcmrecv --grace 1
+	raw_connect "$RECV_PORT"
+	sleep 0.3
+	kill -TERM "$RECV_PID"
+	# A-ASSOCIATE-RJ: rejected-transient, service provider
+	# (presentation), local limit exceeded, as a sender over the limits
+	# hears; a sender that retries comes back
+	[ "$(raw_read_hex 10)" = 03000000000400020302 ]
+	raw_close
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "1 connection without an A-ASSOCIATE-RQ closed: the receiver is stopping" "$RECV_STDERR"
+}
