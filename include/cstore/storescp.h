@@ -239,8 +239,9 @@ struct storescp_config {
 	 * associated, every message must arrive at min_rate bytes per
 	 * second on average after timeout_ms (0 = the default, 4 KiB/s),
 	 * each PDU within timeout_ms plus its length at that rate.
-	 * max_per_host: associations of one source address at once, beyond
-	 * which the RQ gets a transient rejection (0 = no limit). */
+	 * max_per_host: associations of one source address at once (with
+	 * proxy_protocol, of the client a header names), beyond which the
+	 * RQ gets a transient rejection (0 = no limit). */
 	unsigned rq_timeout_ms;
 	unsigned max_pending;
 	unsigned max_pending_per_host;

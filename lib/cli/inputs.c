@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,32 @@ cmp_name(const void *a, const void *b, void *ctx)
 	return strcmp(nm->buf + nm->off[*x], nm->buf + nm->off[*y]);
 }
 
+/*
+ * A receiver's own file in its output directory, never an object: a
+ * named temporary file (dcmrecv without O_TMPFILE, as on NFS: an object
+ * still arriving, or cut short by a receiver that died) and the
+ * commitment index.  Left out of a walk, with a note.
+ */
+static int
+receiver_own(struct inputs *in, const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	const char *why;
+
+	if (strncmp(name, ".cstore-tmp-", 12) == 0)
+		why = "a receiver's temporary file, not a whole object";
+	else if (strcmp(name, ".cstore-index") == 0)
+		why = "a receiver's commitment index";
+	else
+		return 0;
+	if (snprintf(path, sizeof(path), "%s%s%s", dir,
+		dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/",
+		name) >= (int)sizeof(path))
+		snprintf(path, sizeof(path), "%s", name);
+	skipped(in, path, why);
+	return 1;
+}
+
 static int
 read_names(struct inputs *in, const char *dir, struct names *nm, int *opened,
     struct cs_err *err)
@@ -261,6 +288,8 @@ read_names(struct inputs *in, const char *dir, struct names *nm, int *opened,
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if ((in->opts.flags & INPUTS_SKIP_DOT) && de->d_name[0] == '.')
+			continue;
+		if (receiver_own(in, dir, de->d_name))
 			continue;
 		if (names_add(nm, de->d_name, de->d_type) < 0) {
 			rc = cs_err_set(err, CS_E_NOMEM,

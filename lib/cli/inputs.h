@@ -12,7 +12,9 @@
  *     contents of directory "a" come before file "a.dcm");
  *   - dot-files and dot-directories are included, as DCMTK dcmsend +sd
  *     and dcm4che storescu include them (both skip only "." and "..");
- *     INPUTS_SKIP_DOT leaves them out;
+ *     INPUTS_SKIP_DOT leaves them out; a receiver's own files are left
+ *     out always, through on_skip: ".cstore-index" and ".cstore-tmp-*"
+ *     (dcmrecv's named temporary files: objects not yet whole);
  *   - symbolic links are followed, to files and to directories, except
  *     a directory whose device and inode is already on the current path
  *     (a loop): it is skipped and reported through on_skip;

@@ -14,6 +14,7 @@
 #include "core/proxy_proto.h"
 #include "core/ul_pdu.h"
 #include "net/net.h"
+#include "net/proxy_recv.h"
 #include "storescp/pending.h"
 #include "core/banned.h"
 
@@ -82,6 +83,13 @@ drop(struct pending *p, size_t i)
 	memmove(&p->v[i], &p->v[i + 1], (p->n - i - 1) * sizeof(*p->v));
 	p->n--;
 	p->closed++;
+}
+
+void
+pending_refuse_all(struct pending *p)
+{
+	while (p->n > 0)
+		drop(p, p->n - 1);
 }
 
 int
@@ -246,6 +254,10 @@ look_at(struct pending *p, struct pend_conn *c, ssize_t r, uint64_t now)
 		if (c->header)
 			c->since = now;
 		c->header = 0;
+		/* the client it names is the one --max-per-host counts */
+		if (!h.proxied ||
+		    net_ip_text(&h.src, c->client, sizeof(c->client)) != 0)
+			c->client[0] = '\0';
 	}
 	if (p->tls)
 		return look_tls(c, p->peek + off, (size_t)r - off, off);
@@ -305,7 +317,8 @@ pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
 			st = -1, late = 1;
 		if (st == 1) {
 			net_rcvlowat(c.fd, 1);
-			cb->ready(cb->ctx, c.fd, c.host);
+			cb->ready(cb->ctx, c.fd,
+			    c.client[0] != '\0' ? c.client : c.host);
 		} else if (st < 0) {
 			cb->gone(cb->ctx, &c, late);
 			close(c.fd);

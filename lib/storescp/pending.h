@@ -22,11 +22,12 @@
 
 struct pend_conn {
 	int fd;
-	uint64_t since; /* accepted at, or its PROXY header whole at (ms) */
-	size_t need;    /* bytes that must wait before looking again */
-	char host[64];  /* numeric source address */
-	char peer[80];  /* with its port, for the log */
-	int header;     /* PROXY header still incomplete */
+	uint64_t since;  /* accepted at, or its PROXY header whole at (ms) */
+	size_t need;     /* bytes that must wait before looking again */
+	char host[64];   /* numeric source address */
+	char peer[80];   /* with its port, for the log */
+	char client[64]; /* the client its PROXY header names ("": none) */
+	int header;      /* PROXY header still incomplete */
 };
 
 struct pending {
@@ -63,6 +64,9 @@ void pending_release(struct pending *p);
  */
 int pending_add(struct pending *p, int fd, const char *host, const char *peer,
     uint64_t now);
+/* Closes every pending connection as one closed to make room is (the
+ * transient rejection first, but under TLS): the receiver is stopping. */
+void pending_refuse_all(struct pending *p);
 /* Closes the oldest pending connection (frees a descriptor); 0 when
  * there was none, else 1. */
 int pending_drop_oldest(struct pending *p);
@@ -83,7 +87,8 @@ size_t pending_pollfds(
 
 /* What pending_service does with a connection it hands over or closes. */
 struct pending_cb {
-	/* its RQ is complete: fd is the callee's now */
+	/* its RQ is complete: fd is the callee's now; host is the client
+	 * its PROXY header names, when it names one, else its source */
 	void (*ready)(void *ctx, int fd, const char *host);
 	/* past its deadline (timeout 1) or ended by the peer; closed after */
 	void (*gone)(void *ctx, const struct pend_conn *c, int timeout);

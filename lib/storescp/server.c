@@ -262,7 +262,8 @@ limit_reached(struct storescp *s, uint64_t now)
 }
 
 /* A whole A-ASSOCIATE-RQ waits on fd: a thread answers it, counted
- * against the limits in all and per source address. */
+ * against the limits in all and per source address (host: the client
+ * a PROXY header names, when there is one). */
 static void
 start_worker(void *ctx, int fd, const char *host)
 {
@@ -352,7 +353,7 @@ wait_idle(struct storescp *s, uint64_t deadline)
  * in and associations keep descriptors for their files; with none to
  * close, a pause.
  */
-static void
+static int
 accept_some(struct storescp *s, uint64_t now)
 {
 	for (int i = 0; i < 64; i++) {
@@ -362,7 +363,7 @@ accept_some(struct storescp *s, uint64_t now)
 		int n, fd = net_accept(s->lfd, &aerr);
 
 		if (fd == CS_E_AGAIN)
-			break;
+			return 1;
 		if (fd < 0 && net_accept_emfile() &&
 		    (n = pending_shrink(&s->pend)) > 0) {
 			scp_log(s, STORESCP_LOG_ERROR,
@@ -375,7 +376,7 @@ accept_some(struct storescp *s, uint64_t now)
 			scp_log(s, STORESCP_LOG_ERROR, "%s", aerr.msg);
 			nanosleep(
 			    &(struct timespec){ 0, 100 * 1000000L }, NULL);
-			break;
+			return 1;
 		}
 		/* reset before we looked (a balancer's TCP health check
 		 * closes with RST): gone, and no address to judge */
@@ -401,6 +402,25 @@ accept_some(struct storescp *s, uint64_t now)
 			    "connection from %s closed before its A-ASSOCIATE-RQ, to make room for %s (at most %u waiting per address, %zu in all)",
 			    s->pend.gone, peer, s->pend.per_host, s->pend.cap);
 	}
+	return 0;
+}
+
+/*
+ * Asked to stop: the connections the kernel has already accepted for us
+ * (its backlog, which close would reset: a sender that does not retry
+ * would fail, and beside --reuse-port siblings none would come back to
+ * us) join the pending ones, then the port closes; they are served
+ * within the grace time as the associations in flight are.  Returns the
+ * time by which those still without an RQ are closed.
+ */
+static uint64_t
+stop_listening(struct storescp *s, uint64_t now)
+{
+	for (int i = 0; i < 64 && !accept_some(s, now); i++)
+		;
+	close(s->lfd);
+	s->lfd = -1;
+	return now + s->cfg.grace_ms;
 }
 
 /* A connection closed before its RQ: said at once only when it never
@@ -426,8 +446,9 @@ storescp_run(struct storescp *s, struct cs_err *err)
 {
 	const struct pending_cb pcb = { start_worker, pending_gone, s };
 	struct pollfd *pfd;
-	const char *why;
+	const char *why = NULL;
 	unsigned in_flight;
+	uint64_t stop_at = 0;
 	int rc = 0;
 
 	if (s->running)
@@ -442,7 +463,15 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		int wait_ms = TICK_MS;
 		size_t np;
 
-		if ((why = limit_reached(s, now)) != NULL)
+		if (s->lfd >= 0 && (why = limit_reached(s, now)) != NULL) {
+			/* a limit: no association starts after it */
+			if (!atomic_load(&s->stop_requested))
+				break;
+			stop_at = stop_listening(s, now);
+		}
+		if (s->lfd < 0 &&
+		    (s->pend.n == 0 || now >= stop_at ||
+			atomic_load(&s->hard_stop)))
 			break;
 		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
@@ -460,18 +489,21 @@ storescp_run(struct storescp *s, struct cs_err *err)
 		scp_tls_reload_if_asked(s);
 		now = net_now_ms();
 		pending_service(&s->pend, pfd + 2, np, now, &pcb);
-		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP))
+		if (s->lfd >= 0 &&
+		    (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
 			accept_some(s, now);
 	}
 	cs_free(pfd);
 	/* Stop accepting: new connections are refused by the kernel; those
 	 * that never sent an RQ are closed. */
-	close(s->lfd);
+	if (s->lfd >= 0)
+		close(s->lfd);
 	s->lfd = -1;
 	if (s->pend.n > 0)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "%zu connection%s without an A-ASSOCIATE-RQ closed: the receiver is stopping",
 		    s->pend.n, s->pend.n == 1 ? "" : "s");
+	pending_refuse_all(&s->pend);
 	pending_release(&s->pend);
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;
@@ -479,7 +511,7 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	scp_log(s, STORESCP_LOG_VERBOSE,
 	    "stopping (%s): %u association%s in flight", why, in_flight,
 	    in_flight == 1 ? "" : "s");
-	wait_idle(s, net_now_ms() + s->cfg.grace_ms);
+	wait_idle(s, stop_at != 0 ? stop_at : net_now_ms() + s->cfg.grace_ms);
 	pthread_mutex_lock(&s->mu);
 	in_flight = s->active;
 	pthread_mutex_unlock(&s->mu);

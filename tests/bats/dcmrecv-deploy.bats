@@ -208,6 +208,34 @@ proxied_store() {
 	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
 }
 
+# bats test_tags=serial
+@test "dcmrecv --proxy-protocol --max-per-host: counts the clients the headers name, not the balancer" {
+	local h7 h8 rq
+	h7=$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a
+	h8=$(str_hex 'PROXY TCP4 192.0.2.8 127.0.0.1 5556 104')0d0a
+	rq=$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)
+	start_dcmrecv -v --proxy-protocol --max-per-host 1
+	# 192.0.2.7's association, held open on fd 8
+	exec 8<>"/dev/tcp/127.0.0.1/$RECV_PORT"
+	printf '%s' "$h7$rq" | xxd -r -p >&8
+	[ "$(timeout 5 head -c 1 <&8 | od -An -tx1 | tr -d ' ')" = 02 ]
+	# another client through the same balancer: its first association
+	raw_connect "$RECV_PORT"
+	raw_send "$h8$rq"
+	RAW_REPLY=$(raw_read_pdu)
+	raw_close
+	[ "${RAW_REPLY:0:2}" = 02 ] || { cat "$RECV_STDERR" >&2; false; }
+	# 192.0.2.7's second one: over its limit, and the log names it
+	raw_connect "$RECV_PORT"
+	raw_send "$h7$rq"
+	RAW_REPLY=$(raw_read_pdu)
+	raw_close
+	exec 8<&- 8>&-
+	[ "${RAW_REPLY:0:2}" = 03 ]
+	wait_for_line "$RECV_STDERR" "from 'RAWSCU' at 192\.0\.2\.7:5555 .*rejected: local limit exceeded \(1 associations from 192\.0\.2\.7 at once, --max-per-host\)"
+	[ "$(grep -c 'rejected' "$RECV_STDERR")" -eq 1 ]
+}
+
 @test "dcmrecv --proxy-from: needs --proxy-protocol, and numeric prefixes (exit 2)" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --proxy-from 10.0.0.1 0
 	[[ $stderr == *"--proxy-from needs --proxy-protocol"* ]]

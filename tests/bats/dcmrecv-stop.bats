@@ -96,3 +96,60 @@ setup() {
 	[ "$(awk -F'\t' '$1 == "0000" { print $4 }' "$out" | sort)" = "$(ls "$RECV_DIR" | sed 's/\.dcm$//' | sort)" ]
 	no_temporaries "$RECV_DIR"
 }
+
+# bats test_tags=serial
+@test "dcmrecv stopping (SIGTERM): connections the kernel already accepted are served within --grace, not reset" {
+	local i spid upid st
+	require_cmd /usr/bin/storescu
+	mkdir -p "$BATS_TEST_TMPDIR/in"
+	cp "$FIX" "$BATS_TEST_TMPDIR/in/a.dcm"
+	cp "$FIX" "$BATS_TEST_TMPDIR/in/b.dcm"
+	dcmodify -nb -q -m "SOPInstanceUID=$INST.2" "$BATS_TEST_TMPDIR/in/b.dcm"
+	start_dcmrecv -v --grace 10
+	# stopped, it accepts nothing: both connections wait in its backlog,
+	# their A-ASSOCIATE-RQs sent (as when a stop meets a busy moment,
+	# or a rolling restart of --reuse-port receivers)
+	kill -STOP "$RECV_PID"
+	"$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR/in/a.dcm" \
+		>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
+	spid=$!
+	track_pid "$spid"
+	TCP_NODELAY=1 timeout 60 /usr/bin/storescu 127.0.0.1 "$RECV_PORT" "$BATS_TEST_TMPDIR/in/b.dcm" \
+		>"$BATS_TEST_TMPDIR/scu.log" 2>&1 &
+	upid=$!
+	track_pid "$upid"
+	for i in $(seq 100); do
+		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 2 ] && break
+		sleep 0.1
+	done
+	[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 2 ]
+	kill -TERM "$RECV_PID"
+	kill -CONT "$RECV_PID"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	st=0
+	wait "$spid" || st=$?
+	[ "$st" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/send.err" "$RECV_STDERR" >&2; false; }
+	st=0
+	wait "$upid" || st=$?
+	[ "$st" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/scu.log" >&2; false; }
+	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
+	[ -s "$RECV_DIR/$INST.2.dcm" ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+}
+
+# bats test_tags=serial
+@test "dcmrecv stopping: a connection whose A-ASSOCIATE-RQ has not come by the end of --grace gets the transient rejection, not a silent close" {
+	start_dcmrecv --grace 1
+	raw_connect "$RECV_PORT"
+	sleep 0.3
+	kill -TERM "$RECV_PID"
+	# A-ASSOCIATE-RJ: rejected-transient, service provider
+	# (presentation), local limit exceeded, as a sender over the limits
+	# hears; a sender that retries comes back
+	[ "$(raw_read_hex 10)" = 03000000000400020302 ]
+	raw_close
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "1 connection without an A-ASSOCIATE-RQ closed: the receiver is stopping" "$RECV_STDERR"
+}

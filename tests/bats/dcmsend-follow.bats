@@ -493,9 +493,15 @@ router_cmd() {
 	require_cmd systemd-socket-activate
 	start_dcmrecv
 	router_cmd
-	# two files an earlier run left in the spool
+	# two files an earlier run left in the spool; beside them dcmrecv's
+	# own: a commitment index, and the named temporary file (no
+	# O_TMPFILE: NFS) of an object a killed receiver was receiving, cut
+	# where no parser can tell (here: whole f5), last written in 2000
 	mkdir -p "$W/rs"
 	cp "$IN/f1.dcm" "$IN/f2.dcm" "$W/rs/"
+	printf 'x\n' >"$W/rs/.cstore-index"
+	cp "$IN/f5.dcm" "$W/rs/.cstore-tmp-00000000.4026531836.4242.4242.abcdefghijkl"
+	touch -d 2000-01-01 "$W/rs/.cstore-tmp-00000000.4026531836.4242.4242.abcdefghijkl"
 	start_on_free_port "$W/router.log" systemd-socket-activate -l "127.0.0.1:{PORT}" \
 		-E ARCHIVE_AET=ANY -E ARCHIVE_HOST=127.0.0.1 -E ARCHIVE_PORT="$RECV_PORT" -E SPOOL="$W/rs" \
 		"${ROUTER[@]}"
@@ -506,6 +512,12 @@ router_cmd() {
 	done
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 4 ]
 	[ -z "$(ls "$W/rs")" ]
+	# dcmrecv's own files were never sent (nor tried): its sweep took
+	# the dead receiver's temporary file, the index stays
+	[ ! -e "$RECV_DIR/1.2.826.0.1.3680043.10.99.5.dcm" ]
+	run grep -F '/.cstore-' "$W/router.log"
+	assert_output ''
+	[ "$(ls -A "$W/rs")" = .cstore-index ]
 	# the socket's owner is dcmrecv itself (LISTEN_PID), and the log has a line per file
 	listens "$SERVER_PORT" "$SERVER_PID"
 	[ "$(grep -c $'^0000\t' "$W/router.log")" -eq 4 ]

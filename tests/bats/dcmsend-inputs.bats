@@ -284,6 +284,27 @@ open(sys.argv[1], "wb").write(b"\0" * 128 + b"DICM" + meta + ds)
 PY
 }
 
+@test "dcmsend: a walk of dcmrecv's output directory leaves out its temporary files and commitment index, with a note; exit 0" {
+	local tmp
+	# as a receiver without O_TMPFILE (NFS) leaves it: its index, and the
+	# named temporary file of an object still arriving or cut short
+	# where no parser can tell (here: a whole other object)
+	mkdir -p "$T/in"
+	cp "$D/p10-evrle.dcm" "$T/in/$UID_EVRLE.dcm"
+	printf '1.2.840.10008.5.1.4.1.1.7\t%s\t1\t%s.dcm\n' "$UID_EVRLE" "$UID_EVRLE" >"$T/in/.cstore-index"
+	tmp=$T/in/.cstore-tmp-00000000.4026531836.4242.4242.abcdefghijkl
+	cp "$D/img16-evrle.dcm" "$tmp"
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/in"
+	assert_output --regexp $'^0000\t'"$T/in/$UID_EVRLE.dcm"$'\t[^\n]*$'
+	[[ $stderr == *"dcmsend: skipping '$T/in/.cstore-index': a receiver's commitment index"* ]]
+	[[ $stderr == *"dcmsend: skipping '$tmp': a receiver's temporary file, not a whole object"* ]]
+	[ "$(ls "$RECV_DIR")" = "$UID_EVRLE.dcm" ]
+	# named as an operand, such a file is sent as given
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$RECV_PORT" "$tmp"
+	assert_output --regexp $'^0000\t'"$tmp"$'\t'
+}
+
 @test "dcmsend: a DICOMDIR in a directory walk gets a dicomdir line, is counted as skipped, never proposed; the files beside it go, exit 0" {
 	mkdir -p "$T/cd/IMAGES"
 	mkdicomdir "$T/cd/DICOMDIR"

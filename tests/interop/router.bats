@@ -231,7 +231,7 @@ stored_uids() {
 	[ "$left" -gt 0 ]
 	pf=$W/recv2.port
 	{
-		find "$SPOOL" -type f -print0
+		find "$SPOOL" -type f ! -name '.*' -print0
 		exec "$CSTORE_BIN/dcmrecv" -0 -o "$SPOOL" --port-file "$pf" 127.0.0.1:0 2>"$W/recv2.err"
 	} | "$CSTORE_BIN/dcmsend" --follow -0 --remove-sent -a STORESCU --idle 2 \
 		127.0.0.1 "$ARCH_PORT" - >"$W/res2" 2>"$W/res2.err" &
