@@ -94,6 +94,48 @@ starts_a_word(const char *text, const char *word, size_t n)
 }
 
 /*
+ * Abbreviations for the words some names spell out: Modality codes (PS3.3
+ * C.7.3.1.1.1: CR, DX, EEG, EMG, EOG, IO, MG, NM, OCT, PT, RF, US, XA) and
+ * those other names use (SC, PET, XRF: "Enhanced PET", "Enhanced XRF"),
+ * so that "us" finds Ultrasound Image Storage as it finds Enhanced US
+ * Volume Storage.
+ */
+static const struct {
+	const char *abbrev, *words;
+} abbrevs[] = {
+	{ "cr", "computed radiography" },
+	{ "dx", "digital x-ray" },
+	{ "eeg", "electroencephalogram" },
+	{ "emg", "electromyogram" },
+	{ "eog", "electrooculogram" },
+	{ "io", "intra-oral" },
+	{ "mg", "mammography" },
+	{ "nm", "nuclear medicine" },
+	{ "oct", "optical coherence tomography" },
+	{ "pet", "positron emission tomography" },
+	{ "pt", "positron emission tomography" },
+	{ "pt", "pet" },
+	{ "rf", "radiofluoroscopic" },
+	{ "sc", "secondary capture" },
+	{ "us", "ultrasound" },
+	{ "xa", "x-ray angiographic" },
+	{ "xrf", "x-ray radiofluoroscopic" },
+};
+
+/* 1 when word (length n) is an abbreviation whose words are in text. */
+static int
+abbrev_in(const char *text, const char *word, size_t n)
+{
+	for (size_t i = 0; i < sizeof(abbrevs) / sizeof(abbrevs[0]); i++)
+		if (strlen(abbrevs[i].abbrev) == n &&
+		    strncasecmp(abbrevs[i].abbrev, word, n) == 0 &&
+		    starts_a_word(
+			text, abbrevs[i].words, strlen(abbrevs[i].words)))
+			return 1;
+	return 0;
+}
+
+/*
  * 1 when q (length n, no spaces, lower case) occurs in the CamelCase
  * identifier id at a capital letter or a digit that starts a run of them.
  */
@@ -170,7 +212,8 @@ sopclass_text_match(const char *query, const char *keyword, const char *aliases,
 		while (*p != '\0' && *p != ' ' && *p != '\t')
 			p++;
 		any = 1;
-		if (!starts_a_word(name, w, (size_t)(p - w)))
+		if (!starts_a_word(name, w, (size_t)(p - w)) &&
+		    !abbrev_in(name, w, (size_t)(p - w)))
 			return 0;
 	}
 	return any;

@@ -39,7 +39,9 @@ const struct sopclass *sopclass_by_keyword(const char *name);
 /*
  * Case-insensitive search.  The query is split into words at spaces; an
  * entry matches when every word starts a word of its name (words are
- * separated by anything but letters and digits: "enhanced mr"), or when
+ * separated by anything but letters and digits: "enhanced mr"), a
+ * modality abbreviation standing for the words it abbreviates ("us"
+ * for "ultrasound", "pet", "nm", "xa", "cr", "dx", "mg"...), or when
  * the query without spaces occurs in its keyword or an alias at a capital
  * letter or digit ("ct" finds CTImageStorage and EnhancedCTImageStorage,
  * not KeyObjectSelection...).  Calls fn for each match in table order and

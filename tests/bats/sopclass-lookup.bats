@@ -68,6 +68,38 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	refute_line KeyObjectSelectionDocumentStorage
 }
 
+@test "a modality abbreviation finds the classes whose names spell it out: us, pet, pt, nm, xa, cr, dx, mg" {
+	# before: "us" found Enhanced US Volume alone, "pet" not Positron
+	# Emission Tomography Image Storage, "xa" not X-Ray Angiographic
+	run -0 --separate-stderr SL -k us
+	assert_line UltrasoundImageStorage
+	assert_line UltrasoundMultiFrameImageStorage
+	assert_line EnhancedUSVolumeStorage
+	refute_line MRImageStorage
+	run -0 --separate-stderr SL -k pet
+	assert_line PositronEmissionTomographyImageStorage
+	assert_line EnhancedPETImageStorage
+	run -0 --separate-stderr SL -k pt
+	assert_line PositronEmissionTomographyImageStorage
+	assert_line EnhancedPETImageStorage
+	run -0 --separate-stderr SL -k nm
+	assert_output $'NuclearMedicineImageStorageRetired\nNuclearMedicineImageStorage'
+	run -0 --separate-stderr SL -k xa
+	assert_line XRayAngiographicImageStorage
+	assert_line EnhancedXAImageStorage
+	run -0 --separate-stderr SL -k cr
+	assert_line ComputedRadiographyImageStorage
+	run -0 --separate-stderr SL -k 'dx presentation'
+	assert_line DigitalXRayImageStorageForPresentation
+	run -0 --separate-stderr SL -k mg
+	assert_line DigitalMammographyXRayImageStorageForProcessing
+	# with other words, each must still match
+	run -0 --separate-stderr SL -k 'us multi'
+	assert_output $'UltrasoundMultiFrameImageStorageRetired\nUltrasoundMultiFrameImageStorage'
+	# an abbreviation is a whole word: "u" or "usx" expand to nothing
+	run -1 --separate-stderr SL -k usx
+}
+
 @test "several words must all start words of the name" {
 	run -0 --separate-stderr SL -k 'enhanced mr'
 	assert_output "$(printf 'EnhancedMRImageStorage\nEnhancedMRColorImageStorage\nLegacyConvertedEnhancedMRImageStorage')"
