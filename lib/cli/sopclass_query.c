@@ -91,7 +91,7 @@ suggest(const char *q)
 
 /* How q names an entry called name: 2 the name itself (ignoring ASCII
  * case), 1 the name with " (Retired)" after it, as the tools print a
- * retired entry's, 0 not. */
+ * retired entry's, 0 not (sopclass_by_name's rule, for uid_table). */
 static int
 name_match(const char *q, const char *name)
 {
@@ -112,19 +112,12 @@ static int
 by_name(
     const struct run *r, const char *q, struct uid_entry *e, const char **annex)
 {
-	const struct sopclass *sc, *old = NULL;
+	const struct sopclass *sc = sopclass_by_name(q);
 	const struct uid_entry *u, *old_u = NULL;
 	size_t i;
 	int m;
 
-	for (i = 0; (sc = sopclass_at(i)) != NULL; i++) {
-		m = name_match(q, sc->name);
-		if (m == 2 && !sc->retired)
-			break;
-		if (m != 0 && sc->retired && old == NULL)
-			old = sc;
-	}
-	if (sc != NULL || (sc = old) != NULL) {
+	if (sc != NULL) {
 		*e = storage_entry(sc);
 		*annex = sc->annex;
 		return 0;

@@ -65,6 +65,42 @@ sopclass_by_keyword(const char *name)
 	return NULL;
 }
 
+/* How q names an entry called name: 2 the name itself (ignoring ASCII
+ * case), 1 the name with " (Retired)" after it, 0 not. */
+static int
+name_match(const char *q, const char *name)
+{
+	static const char tag[] = " (Retired)";
+	size_t n = strlen(name);
+
+	if (strncasecmp(q, name, n) != 0)
+		return 0;
+	if (q[n] == '\0')
+		return 2;
+	return strcasecmp(q + n, tag) == 0 ? 1 : 0;
+}
+
+const struct sopclass *
+sopclass_by_name(const char *name)
+{
+	const struct sopclass *old = NULL;
+	size_t i;
+	int m;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sopclass_table_len; i++) {
+		const struct sopclass *sc = &sopclass_table[i];
+
+		m = name_match(name, sc->name);
+		if (m == 2 && !sc->retired)
+			return sc;
+		if (m != 0 && sc->retired && old == NULL)
+			old = sc;
+	}
+	return old;
+}
+
 static int
 is_alnum(char c)
 {

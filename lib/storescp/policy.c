@@ -38,7 +38,8 @@ storescp_sop_class_uid(const char *name, const char **uid, struct cs_err *err)
 	if (name == NULL || *name == '\0')
 		return cs_err_set(err, CS_E_NOTFOUND, "empty SOP class");
 	if ((sc = sopclass_by_uid(name)) != NULL ||
-	    (sc = sopclass_by_keyword(name)) != NULL) {
+	    (sc = sopclass_by_keyword(name)) != NULL ||
+	    (sc = sopclass_by_name(name)) != NULL) {
 		*uid = sc->uid;
 		return 0;
 	}
@@ -53,7 +54,7 @@ storescp_sop_class_uid(const char *name, const char **uid, struct cs_err *err)
 		return 0;
 	}
 	return cs_err_set(err, CS_E_NOTFOUND,
-	    "unknown SOP class '%s' (a UID or a keyword such as CTImageStorage)",
+	    "unknown SOP class '%s' (a UID, a keyword such as CTImageStorage or a name such as 'CT Image Storage')",
 	    name);
 }
 
