@@ -24,8 +24,8 @@ help(void)
 {
 	cli_help(synopsis,
 	    "Looks up DICOM Storage SOP classes by UID, keyword or name.\n"
-	    "A query that is a UID or a keyword (any case, or a known alias)\n"
-	    "prints its entry; anything else searches keywords and names.\n"
+	    "A query that is a UID, a keyword or a name (any case, or a known\n"
+	    "alias) prints its entry; anything else searches keywords and names.\n"
 	    "Without a query, reads one query per line of standard input.\n\n"
 	    "  -a, --all         every well-known UID (transfer syntaxes...), with its type\n"
 	    "  -f, --file file   look up the SOP Class UID of a DICOM file\n"

@@ -24,7 +24,8 @@ help(void)
 	cli_help(synopsis,
 	    "Explains DIMSE status codes, as C-STORE statuses first.  A code\n"
 	    "is 0xA700, A700, a700 or decimal 42752; four digits are hex, and\n"
-	    "fewer hex digits need 0x (a7 is refused: A700, or 0x00A7?).\n"
+	    "fewer hex digits need 0x (a7 is refused: A700, or 0x00A7?).  A range\n"
+	    "is written as the standard writes it: A7xx, Cxxx.\n"
 	    "Without a code, reads one code per line of standard input.  The words\n"
 	    "dcmsend prints instead of a status (notsent, aborted...) are explained\n"
 	    "as local outcomes.\n\n"

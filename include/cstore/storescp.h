@@ -383,8 +383,9 @@ CS_EXPORT void storescp_get_stats(struct storescp *s,
 CS_EXPORT void storescp_free(struct storescp *s);
 
 /*
- * Resolves a SOP class given as a UID or a registry keyword ("CTImageStorage")
- * into its UID (static storage or uid itself).  Returns 0, or
+ * Resolves a SOP class given as a UID, a registry keyword ("CTImageStorage")
+ * or its PS3.6 name ("CT Image Storage", any case) into its UID (static
+ * storage or uid itself).  Returns 0, or
  * CS_E_NOTFOUND with a message naming it.
  */
 CS_EXPORT int storescp_sop_class_uid(const char *name, const char **uid,

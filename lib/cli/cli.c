@@ -56,13 +56,59 @@ cli_guard_input_mappings(void)
 	(void)mapguard_install();
 }
 
+/* DCMTK's spellings of options the tools have under another name
+ * (dcmsend, storescu, echoscu: -aet, -aec; dcmrecv, storescp: -od). */
+static const struct {
+	const char *dcmtk, *ours;
+} dcmtk_opts[] = {
+	{ "-aet", "aet" },
+	{ "-aec", "aec" },
+	{ "-od", "output-dir" },
+};
+
+/* c, which getopt just returned for argv[optind - 1], or the option a
+ * DCMTK spelling of it names (getopt took "-aet X" for "-a et"): then
+ * its value is the next word. */
+static int
+dcmtk_spelling(int c, int argc, char **argv, const struct option *longopts)
+{
+	const char *word;
+	size_t i;
+	int j;
+
+	if (optarg == NULL || optind < 1 || optind > argc)
+		return c;
+	word = argv[optind - 1];
+	if (optarg != word + 2)
+		return c; /* not glued to the option letter */
+	for (i = 0; i < sizeof(dcmtk_opts) / sizeof(dcmtk_opts[0]); i++) {
+		if (strcmp(word, dcmtk_opts[i].dcmtk) != 0)
+			continue;
+		for (j = 0; longopts != NULL && longopts[j].name != NULL; j++) {
+			if (strcmp(longopts[j].name, dcmtk_opts[i].ours) != 0 ||
+			    longopts[j].has_arg != required_argument ||
+			    longopts[j].flag != NULL)
+				continue;
+			if (optind >= argc)
+				cli_usage_error(
+				    "option '%s' (--%s) requires an argument",
+				    word, longopts[j].name);
+			optarg = argv[optind++];
+			return longopts[j].val;
+		}
+	}
+	return c;
+}
+
 int
 cli_getopt(
     int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
 	if (argc > 0)
 		argv[0] = program_invocation_short_name;
-	return getopt_long(argc, argv, shortopts, longopts, NULL);
+	return dcmtk_spelling(
+	    getopt_long(argc, argv, shortopts, longopts, NULL), argc, argv,
+	    longopts);
 }
 
 int

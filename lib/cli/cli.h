@@ -45,7 +45,10 @@ struct option;
  * getopt_long(3) for every tool: the same, except that getopt's own
  * messages ("unrecognized option", "invalid option") name the program
  * as ours do ("dcmsend: ..."), not by the path it was run by, as DCMTK
- * and coreutils do: argv[0] becomes cli_progname().
+ * and coreutils do: argv[0] becomes cli_progname().  DCMTK's spellings
+ * -aet, -aec and -od, each a word of its own, are the tool's --aet, --aec
+ * and --output-dir, with the next word as value, where it has those
+ * (getopt alone would read "-aet X" as "-a et" and X as an operand).
  */
 int cli_getopt(int argc, char **argv, const char *shortopts,
     const struct option *longopts);

@@ -1,5 +1,7 @@
 /* recv_args.c - dcmrecv's options (see recv_args.h and man/dcmrecv.1). */
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,8 +227,9 @@ help(void)
 	    "\n"
 	    "Receive DICOM objects (C-STORE, C-ECHO) and write each one atomically into a\n"
 	    "directory; print one line per stored file once it is in place.\n\n"
-	    "  -a, --aet AETITLE          our AE title (default %s)\n"
-	    "  -o, --output-dir DIR       where files go (default %s)\n"
+	    "  -a, --aet AETITLE          our AE title (default %s; also -aet AETITLE,\n"
+	    "                             DCMTK's spelling)\n"
+	    "  -o, --output-dir DIR       where files go (default %s; also -od DIR)\n"
 	    "      --layout TEMPLATE      file name template (default %s);\n"
 	    "                             placeholders: {SOPInstanceUID} {SOPClassUID}\n"
 	    "                             {StudyInstanceUID} {SeriesInstanceUID} {PatientID}\n"
@@ -679,6 +682,12 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--proxy-from needs --proxy-protocol");
 	if (a->cfg.quarantine_dir != NULL && !a->cfg.validate)
 		cli_usage_error("--quarantine needs --validate");
+	/* a user that does not exist: said before the port is bound (and
+	 * "listening on" said, the port file written), not after */
+	errno = 0;
+	if (a->user != NULL && getpwnam(a->user) == NULL)
+		cli_usage_error("--user '%s': %s", a->user,
+		    errno != 0 ? strerror(errno) : "no such user");
 	tls_args_check(&a->cfg.tls, 1);
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");

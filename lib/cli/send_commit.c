@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -14,6 +15,44 @@
 #include "cli/send_dicomdir.h"
 #include "net/net.h"
 #include "core/banned.h"
+
+/* --commit-state FILE: the file, or the directory it would be made in,
+ * can be written; else says so and exits 6 before anything is sent (it
+ * is written as the run goes, first after the first request). */
+static void
+state_writable(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	/* the directory: ".", "/" or what comes before the last slash */
+	const char *d = slash == NULL ? "." : path;
+	size_t dlen = slash == NULL ? 1
+	    : slash == path         ? 1
+				    : (size_t)(slash - path);
+	char dir[4096];
+	struct stat sb;
+	int e = 0;
+
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			e = EISDIR;
+		else if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
+			e = errno;
+	} else if (errno != ENOENT) {
+		e = errno;
+	} else if (dlen >= sizeof(dir)) {
+		e = ENAMETOOLONG;
+	} else {
+		memcpy(dir, d, dlen);
+		dir[dlen] = '\0';
+		if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+			e = errno;
+	}
+	if (e == 0)
+		return;
+	fprintf(stderr, "%s: cannot write the commitment state '%s': %s\n",
+	    cli_progname(), path, strerror(e));
+	exit(EXIT_OUTPUT);
+}
 
 void
 send_commit_check(const struct send_args *a, int nops)
@@ -34,6 +73,8 @@ send_commit_check(const struct send_args *a, int nops)
 			cli_usage_error("--commit-wait needs --commit-listen");
 		if (nops > 0)
 			cli_usage_error("--commit-wait takes no operands");
+		if (a->commit_state != NULL)
+			state_writable(a->commit_state);
 		return;
 	}
 	if (!s->commit &&
@@ -42,6 +83,8 @@ send_commit_check(const struct send_args *a, int nops)
 				"--commit-state need --commit");
 	if (s->commit && (a->echo || s->dry_run))
 		cli_usage_error("--commit sends: not with --echo or --dry-run");
+	if (a->commit_state != NULL)
+		state_writable(a->commit_state);
 }
 
 int

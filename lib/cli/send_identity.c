@@ -48,8 +48,9 @@ send_identity_check(struct send_args *a, int nops, char **ops)
 		    "--password-stdin: standard input holds the passcode; name the files as operands");
 	if (!a->password_file && !a->password_stdin)
 		return; /* identity type 1: the name alone */
+	/* a directory is no passcode file: its error alone below */
 	if (a->password_file && !a->quiet && stat(a->password_file, &st) == 0 &&
-	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+	    !S_ISDIR(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
 		fprintf(stderr,
 		    "%s: warning: the passcode file '%s' is open to other users (mode %04o; chmod 600 it)\n",
 		    cli_progname(), a->password_file,

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cstore/cstore.h"
@@ -88,7 +89,54 @@ suggest(const char *q)
 		    uid_looks_like(q) ? near[i]->keyword : near[i]->uid);
 }
 
-/* Exact lookup of a UID or keyword in the registries in use. */
+/* How q names an entry called name: 2 the name itself (ignoring ASCII
+ * case), 1 the name with " (Retired)" after it, as the tools print a
+ * retired entry's, 0 not (sopclass_by_name's rule, for uid_table). */
+static int
+name_match(const char *q, const char *name)
+{
+	static const char tag[] = " (Retired)";
+	size_t n = strlen(name);
+
+	if (strncasecmp(q, name, n) != 0)
+		return 0;
+	if (q[n] == '\0')
+		return 2;
+	return strcasecmp(q + n, tag) == 0 ? 1 : 0;
+}
+
+/* The entry of the registries in use whose PS3.6 name q is: the name of
+ * a current class and of a retired one (Ultrasound Image Storage) is
+ * the current one's, "NAME (Retired)" the retired one's.  0 or -1. */
+static int
+by_name(
+    const struct run *r, const char *q, struct uid_entry *e, const char **annex)
+{
+	const struct sopclass *sc = sopclass_by_name(q);
+	const struct uid_entry *u, *old_u = NULL;
+	size_t i;
+	int m;
+
+	if (sc != NULL) {
+		*e = storage_entry(sc);
+		*annex = sc->annex;
+		return 0;
+	}
+	for (i = 0; r->q->all && (u = uid_at(i)) != NULL; i++) {
+		m = name_match(q, u->name);
+		if (m == 2 && !u->retired)
+			break;
+		if (m != 0 && u->retired && old_u == NULL)
+			old_u = u;
+	}
+	if (r->q->all && (u != NULL || (u = old_u) != NULL)) {
+		*e = *u;
+		return 0;
+	}
+	return -1;
+}
+
+/* Exact lookup of a UID, keyword or name in the registries in use. */
 static int
 exact(
     const struct run *r, const char *q, struct uid_entry *e, const char **annex)
@@ -102,9 +150,11 @@ exact(
 		return 0;
 	}
 	*annex = "";
-	if (!r->q->all)
-		return -1;
-	return uid_looks_like(q) ? uid_lookup(q, e) : uid_lookup_keyword(q, e);
+	if (r->q->all &&
+	    (uid_looks_like(q) ? uid_lookup(q, e) : uid_lookup_keyword(q, e)) ==
+		0)
+		return 0;
+	return uid_looks_like(q) ? -1 : by_name(r, q, e, annex);
 }
 
 /* Why a UID found no entry, on stderr. */

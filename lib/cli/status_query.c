@@ -195,6 +195,82 @@ status_query_decimal_reading(const char *arg, char *buf, size_t len)
 	return 1;
 }
 
+/*
+ * A range written as PS3.4 and PS3.7 write them, four hex digits the last
+ * of which are x ("A7xx", "Cxxx", "0xA9XX"): 1 with its first and last
+ * code in *lo, *hi, else 0.
+ */
+static int
+range_of(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	unsigned l = 0, h = 0;
+	size_t i, x = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (strlen(s) != 4)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0'
+		    : s[i] >= 'a' && s[i] <= 'f'   ? s[i] - 'a' + 10
+		    : s[i] >= 'A' && s[i] <= 'F'   ? s[i] - 'A' + 10
+						   : -1;
+
+		if (s[i] == 'x' || s[i] == 'X') {
+			x++;
+			l <<= 4, h = h << 4 | 0xF;
+		} else if (d < 0 || x > 0) {
+			return 0; /* a digit after an x, or no hex digit */
+		} else {
+			l = l << 4 | (unsigned)d, h = h << 4 | (unsigned)d;
+		}
+	}
+	if (x == 0 || x == 4)
+		return 0;
+	*lo = (uint16_t)l, *hi = (uint16_t)h;
+	return 1;
+}
+
+/*
+ * "A7xx": the entry that is that range (or holds it), else the category
+ * its codes share; a range of codes of several categories ("01xx") is no
+ * code.  Returns as one() does.
+ */
+static int
+one_range(const struct run *r, const char *arg, uint16_t lo, uint16_t hi)
+{
+	char code[8], meaning[600], sctx[128];
+	struct status_info si;
+	enum status_category c = status_category_of(lo);
+	unsigned v;
+
+	for (v = lo; v <= hi && status_category_of((uint16_t)v) == c; v++)
+		;
+	explain(lo, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
+	if (si.std != NULL && si.std->lo <= lo && si.std->hi >= hi) {
+		c = si.std->category;
+	} else if (v > hi && c != STATUS_UNKNOWN) {
+		snprintf(meaning, sizeof(meaning),
+		    "codes without a specific meaning for %s share the %s category (PS3.7 Annex C); see -l for those with one",
+		    SERVICE, status_category_name(c));
+		snprintf(sctx, sizeof(sctx), "PS3.7 Annex C range");
+	} else {
+		bad_code(
+		    arg, 0, "a range of codes of several categories (see -l)");
+		return 2;
+	}
+	snprintf(code, sizeof(code), "0x%04X", lo);
+	{
+		/* the range as written: 0xA7xx */
+		size_t n = strlen(code);
+
+		for (unsigned k = hi ^ lo, i = 0; k != 0; k >>= 4, i++)
+			code[n - 1 - i] = 'x';
+	}
+	print_code(r, code, -1, status_category_name(c), meaning, sctx, NULL);
+	return status_is_stored(c) ? 0 : 1;
+}
+
 /* One code (a cli_query_fn): returns 0 stored, 1 not stored, 2 not a code. */
 static int
 one(void *ctx, const char *arg)
@@ -203,7 +279,7 @@ one(void *ctx, const char *arg)
 	char code[8], meaning[600], sctx[128], note[400];
 	const struct outcome_info *oi;
 	struct status_info si;
-	uint16_t v;
+	uint16_t v, lo, hi;
 	const char *cat;
 
 	if ((oi = local_word(arg)) != NULL) {
@@ -211,6 +287,8 @@ one(void *ctx, const char *arg)
 		    r, oi->word, -1, LOCAL, oi->meaning, LOCAL_CONTEXT, NULL);
 		return oi->stored ? 0 : 1;
 	}
+	if (range_of(arg, &lo, &hi))
+		return one_range(r, arg, lo, hi);
 	if (status_parse_code(arg, &v) != 0) {
 		bad_code(arg, 0,
 		    "not a 16-bit status code (0x0000-0xFFFF, hex or decimal)");

@@ -65,6 +65,42 @@ sopclass_by_keyword(const char *name)
 	return NULL;
 }
 
+/* How q names an entry called name: 2 the name itself (ignoring ASCII
+ * case), 1 the name with " (Retired)" after it, 0 not. */
+static int
+name_match(const char *q, const char *name)
+{
+	static const char tag[] = " (Retired)";
+	size_t n = strlen(name);
+
+	if (strncasecmp(q, name, n) != 0)
+		return 0;
+	if (q[n] == '\0')
+		return 2;
+	return strcasecmp(q + n, tag) == 0 ? 1 : 0;
+}
+
+const struct sopclass *
+sopclass_by_name(const char *name)
+{
+	const struct sopclass *old = NULL;
+	size_t i;
+	int m;
+
+	if (name == NULL)
+		return NULL;
+	for (i = 0; i < sopclass_table_len; i++) {
+		const struct sopclass *sc = &sopclass_table[i];
+
+		m = name_match(name, sc->name);
+		if (m == 2 && !sc->retired)
+			return sc;
+		if (m != 0 && sc->retired && old == NULL)
+			old = sc;
+	}
+	return old;
+}
+
 static int
 is_alnum(char c)
 {
@@ -90,6 +126,48 @@ starts_a_word(const char *text, const char *word, size_t n)
 		if (strncasecmp(p, word, n) == 0)
 			return 1;
 	}
+	return 0;
+}
+
+/*
+ * Abbreviations for the words some names spell out: Modality codes (PS3.3
+ * C.7.3.1.1.1: CR, DX, EEG, EMG, EOG, IO, MG, NM, OCT, PT, RF, US, XA) and
+ * those other names use (SC, PET, XRF: "Enhanced PET", "Enhanced XRF"),
+ * so that "us" finds Ultrasound Image Storage as it finds Enhanced US
+ * Volume Storage.
+ */
+static const struct {
+	const char *abbrev, *words;
+} abbrevs[] = {
+	{ "cr", "computed radiography" },
+	{ "dx", "digital x-ray" },
+	{ "eeg", "electroencephalogram" },
+	{ "emg", "electromyogram" },
+	{ "eog", "electrooculogram" },
+	{ "io", "intra-oral" },
+	{ "mg", "mammography" },
+	{ "nm", "nuclear medicine" },
+	{ "oct", "optical coherence tomography" },
+	{ "pet", "positron emission tomography" },
+	{ "pt", "positron emission tomography" },
+	{ "pt", "pet" },
+	{ "rf", "radiofluoroscopic" },
+	{ "sc", "secondary capture" },
+	{ "us", "ultrasound" },
+	{ "xa", "x-ray angiographic" },
+	{ "xrf", "x-ray radiofluoroscopic" },
+};
+
+/* 1 when word (length n) is an abbreviation whose words are in text. */
+static int
+abbrev_in(const char *text, const char *word, size_t n)
+{
+	for (size_t i = 0; i < sizeof(abbrevs) / sizeof(abbrevs[0]); i++)
+		if (strlen(abbrevs[i].abbrev) == n &&
+		    strncasecmp(abbrevs[i].abbrev, word, n) == 0 &&
+		    starts_a_word(
+			text, abbrevs[i].words, strlen(abbrevs[i].words)))
+			return 1;
 	return 0;
 }
 
@@ -170,7 +248,8 @@ sopclass_text_match(const char *query, const char *keyword, const char *aliases,
 		while (*p != '\0' && *p != ' ' && *p != '\t')
 			p++;
 		any = 1;
-		if (!starts_a_word(name, w, (size_t)(p - w)))
+		if (!starts_a_word(name, w, (size_t)(p - w)) &&
+		    !abbrev_in(name, w, (size_t)(p - w)))
 			return 0;
 	}
 	return any;

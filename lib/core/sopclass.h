@@ -37,9 +37,19 @@ const struct sopclass *sopclass_by_uid(const char *uid);
 const struct sopclass *sopclass_by_keyword(const char *name);
 
 /*
+ * The entry whose PS3.6 name is name, ignoring ASCII case ("CT Image
+ * Storage"): where a current class and a retired one share a name
+ * ("Ultrasound Image Storage") the current one; "NAME (Retired)", as the
+ * tools print a retired class's name, the retired one.  Or NULL.
+ */
+const struct sopclass *sopclass_by_name(const char *name);
+
+/*
  * Case-insensitive search.  The query is split into words at spaces; an
  * entry matches when every word starts a word of its name (words are
- * separated by anything but letters and digits: "enhanced mr"), or when
+ * separated by anything but letters and digits: "enhanced mr"), a
+ * modality abbreviation standing for the words it abbreviates ("us"
+ * for "ultrasound", "pet", "nm", "xa", "cr", "dx", "mg"...), or when
  * the query without spaces occurs in its keyword or an alias at a capital
  * letter or digit ("ct" finds CTImageStorage and EnhancedCTImageStorage,
  * not KeyObjectSelection...).  Calls fn for each match in table order and

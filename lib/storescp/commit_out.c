@@ -32,7 +32,7 @@ commit_peers_parse(const char *const *in, size_t n, struct commit_peer **out,
 	for (size_t i = 0; i < n; i++) {
 		struct commit_peer *p = &(*out)[i];
 		const char *eq = strchr(in[i], '=');
-		size_t ae = eq != NULL ? (size_t)(eq - in[i]) : 0;
+		size_t ae = eq != NULL ? (size_t)(eq - in[i]) : 0, b = 0;
 
 		if (ae == 0 || ae > UL_AE_MAX ||
 		    net_split_hostport(eq + 1, p->host, sizeof(p->host),
@@ -41,8 +41,18 @@ commit_peers_parse(const char *const *in, size_t n, struct commit_peer **out,
 			return cs_err_set(err, CS_E_INVAL,
 			    "commitment peer '%s': expected AETITLE=HOST:PORT",
 			    in[i]);
-		memcpy(p->ae, in[i], ae);
-		p->ae[ae] = '\0';
+		/* without the spaces around it, as calling AE titles are
+		 * compared (PS3.5 AE: they are not significant) */
+		while (ae > 0 && in[i][ae - 1] == ' ')
+			ae--;
+		while (b < ae && in[i][b] == ' ')
+			b++;
+		if (b == ae)
+			return cs_err_set(err, CS_E_INVAL,
+			    "commitment peer '%s': the AE title is all spaces",
+			    in[i]);
+		memcpy(p->ae, in[i] + b, ae - b);
+		p->ae[ae - b] = '\0';
 	}
 	return 0;
 }

@@ -38,7 +38,8 @@ storescp_sop_class_uid(const char *name, const char **uid, struct cs_err *err)
 	if (name == NULL || *name == '\0')
 		return cs_err_set(err, CS_E_NOTFOUND, "empty SOP class");
 	if ((sc = sopclass_by_uid(name)) != NULL ||
-	    (sc = sopclass_by_keyword(name)) != NULL) {
+	    (sc = sopclass_by_keyword(name)) != NULL ||
+	    (sc = sopclass_by_name(name)) != NULL) {
 		*uid = sc->uid;
 		return 0;
 	}
@@ -53,7 +54,7 @@ storescp_sop_class_uid(const char *name, const char **uid, struct cs_err *err)
 		return 0;
 	}
 	return cs_err_set(err, CS_E_NOTFOUND,
-	    "unknown SOP class '%s' (a UID or a keyword such as CTImageStorage)",
+	    "unknown SOP class '%s' (a UID, a keyword such as CTImageStorage or a name such as 'CT Image Storage')",
 	    name);
 }
 
@@ -86,18 +87,37 @@ storescp_ts_uid(const char *name, const char **uid, struct cs_err *err)
 	    name);
 }
 
-static int
-ae_ok(const char *ae)
+/* NULL when ae is an AE title (PS3.5 AE: 1-16 characters of the
+ * default repertoire but the backslash and control characters, not all
+ * spaces), else why not. */
+static const char *
+ae_why(const char *ae)
 {
 	size_t n = strlen(ae);
 
 	if (n == 0 || n > UL_AE_MAX)
-		return 0;
+		return "must be 1-16 characters";
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)ae[i] < 0x20 || ae[i] == '\\' ||
 		    (unsigned char)ae[i] > 0x7e)
-			return 0;
-	return ae[0] != ' ';
+			return "must be printable ASCII characters, no backslash";
+	if (strspn(ae, " ") == n)
+		return "must not be all spaces";
+	return NULL;
+}
+
+/* Copies the n bytes of ae into out (UL_AE_MAX + 1 bytes) without its
+ * leading and trailing spaces, which are not significant (PS3.5 AE):
+ * the titles of an A-ASSOCIATE-RQ are compared without them. */
+static void
+ae_trim(char *out, const char *ae, size_t n)
+{
+	while (n > 0 && *ae == ' ')
+		ae++, n--;
+	while (n > 0 && ae[n - 1] == ' ')
+		n--;
+	memcpy(out, ae, n);
+	out[n] = '\0';
 }
 
 static int
@@ -131,14 +151,14 @@ policy_init(
     struct scp_policy *p, const struct storescp_config *cfg, struct cs_err *err)
 {
 	const char *aet = cfg->aet != NULL ? cfg->aet : STORESCP_DEFAULT_AET;
+	const char *why;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	if (!ae_ok(aet))
-		return cs_err_set(err, CS_E_INVAL,
-		    "AE title '%s': must be 1-16 printable characters, no backslash",
-		    aet);
-	snprintf(p->aet, sizeof(p->aet), "%s", aet);
+	if ((why = ae_why(aet)) != NULL)
+		return cs_err_set(
+		    err, CS_E_INVAL, "AE title '%s': %s", aet, why);
+	ae_trim(p->aet, aet, strlen(aet));
 	p->strict_aet = cfg->strict_aet;
 	if ((rc = scp_identity_config(cfg, err)) != 0)
 		return rc;
@@ -177,9 +197,10 @@ policy_init(
 			    s);
 		memcpy(a->ae, s, aelen);
 		a->ae[aelen] = '\0';
-		if (!ae_ok(a->ae))
+		if ((why = ae_why(a->ae)) != NULL)
 			return cs_err_set(err, CS_E_INVAL,
-			    "allowed peer '%s': bad AE title", s);
+			    "allowed peer '%s': AE title %s", s, why);
+		ae_trim(a->ae, s, aelen);
 		if (at != NULL)
 			snprintf(a->host, sizeof(a->host), "%s", at + 1);
 		p->n_allow++;

@@ -310,3 +310,41 @@ exit_section() {
 	[ -n "$lib" ]
 	[ "$readme" = "$lib" ] || { echo "README: '$readme', exitcodes.h: '$lib'" >&2; return 1; }
 }
+
+@test "DCMTK's spellings: dcmsend -aet/-aec and dcmrecv -aet/-od take the next word, as in DCMTK (not -a 'et'); --exec keeps its own words" {
+	local od=$BATS_TEST_TMPDIR/od
+	sends_list 2
+	mkdir -p "$od"
+	# before: -aet MYAE was -a 'et' and MYAE an operand (host), and
+	# dcmrecv -aet PACS was -a 'et' with PACS taken for the port
+	start_dcmrecv -aet PACS -od "$od" --strict-aet \
+		--exec sh -c 'echo "$1" >>"$2"' sh -aet "$BATS_TEST_TMPDIR/exec.out" ';'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -aet MYAE -aec PACS 127.0.0.1 "$RECV_PORT" \
+		"$(sed -n 1p "$BATS_TEST_TMPDIR/list")"
+	# after the operands too (getopt moves options first)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+		"$(sed -n 2p "$BATS_TEST_TMPDIR/list")" -aec PACS -aet OTHER
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -aec PACS 127.0.0.1 "$RECV_PORT"
+	# -a et, two words, is still the title 'et'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -a et -c PACS 127.0.0.1 "$RECV_PORT" \
+		"$(sed -n 1p "$BATS_TEST_TMPDIR/list")"
+	for i in $(seq 100); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/exec.out" 2>/dev/null)" = 3 ] && break
+		sleep 0.05
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(cut -f4 "$RECV_STDOUT")" = $'MYAE\nOTHER\net' ]
+	[ "$(cut -f1 "$RECV_STDOUT" | xargs -n1 dirname | sort -u)" = "$od" ]
+	[ "$(ls "$od" | wc -l)" -eq 2 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 0 ]
+	[ "$(sort -u "$BATS_TEST_TMPDIR/exec.out")" = -aet ]
+	# the value missing: a usage error naming the option
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 104 x.dcm -aec
+	[ "${stderr_lines[0]}" = "dcmsend: option '-aec' (--aec) requires an argument" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -od
+	[ "${stderr_lines[0]}" = "dcmrecv: option '-od' (--output-dir) requires an argument" ]
+	# the tools without those options: getopt's own error, as before
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" -od x 127.0.0.1 104 x.dcm
+	[ "${stderr_lines[0]}" = "dcmsend: invalid option -- 'o'" ]
+}

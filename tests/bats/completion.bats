@@ -99,3 +99,78 @@ complete_line() {
 		DESTDIR="$d" CLASH_PREFIX=cstore- uninstall-completion
 	[ -z "$(ls "$d/usr/share/bash-completion/completions")" ]
 }
+
+@test "completion: a flag takes no value: after sopclass-lookup -a/-j/-k and status-explain -c/-j the queries and codes are still offered" {
+	local f
+	for f in -a --all -j --json -k; do
+		complete_line "$CSTORE_BIN/sopclass-lookup" "$f" MRIm
+		[ "$REPLY_LINES" = MRImageStorage ] || { echo "after $f: '$REPLY_LINES'"; return 1; }
+	done
+	for f in -c --category -j --json; do
+		complete_line "$CSTORE_BIN/status-explain" "$f" A7
+		[ "$REPLY_LINES" = A700 ] || { echo "after $f: '$REPLY_LINES'"; return 1; }
+	done
+	# and an option that takes one still gets its value, not a query
+	mkdir -p "$BATS_TEST_TMPDIR/q" && touch "$BATS_TEST_TMPDIR/q/MRIm.dcm"
+	cd "$BATS_TEST_TMPDIR/q"
+	complete_line "$CSTORE_BIN/sopclass-lookup" -f MRIm
+	[ "$REPLY_LINES" = MRIm.dcm ]
+	complete_line "$CSTORE_BIN/status-explain" -F 1
+	[ "$REPLY_LINES" = "" ]
+}
+
+@test "completion: which options take a value, and what it is, comes from --help's placeholders (--tls-profile, --commit-respond, DIR, CMD; a number gets no file names)" {
+	mkdir -p "$BATS_TEST_TMPDIR/p/sub" && touch "$BATS_TEST_TMPDIR/p/some-file"
+	cd "$BATS_TEST_TMPDIR/p"
+	local t p
+	for t in dcmsend dcmrecv; do
+		complete_line "$CSTORE_BIN/$t" --tls-profile bcp
+		[ "$REPLY_LINES" = $'bcp195\nbcp195-extended\nbcp195-nd' ] || { echo "$t: '$REPLY_LINES'"; return 1; }
+		# each profile offered is one --help names
+		for p in $REPLY_LINES; do
+			"$CSTORE_BIN/$t" --help | grep -q -- "$p" || { echo "$t --help lacks $p"; return 1; }
+		done
+	done
+	complete_line "$CSTORE_BIN/dcmrecv" --commit-respond 011
+	[ "$REPLY_LINES" = $'0110\n0111\n0112\n0113\n0114\n0115\n0116\n0117\n0118\n0119' ]
+	complete_line "$CSTORE_BIN/dcmrecv" --quarantine s
+	[ "$REPLY_LINES" = sub ]
+	complete_line "$CSTORE_BIN/dcmrecv" --exec bash
+	grep -qx bash <<<"$REPLY_LINES"
+	for o in --exec-jobs --min-free-space --commit-delay --commit-fail --commit-peer; do
+		complete_line "$CSTORE_BIN/dcmrecv" "$o" s
+		[ "$REPLY_LINES" = "" ] || { echo "$o: '$REPLY_LINES'"; return 1; }
+	done
+	for o in --tls-server-name -j --dimse-timeout; do
+		complete_line "$CSTORE_BIN/dcmsend" "$o" s
+		[ "$REPLY_LINES" = "" ] || { echo "$o: '$REPLY_LINES'"; return 1; }
+	done
+	# a flag whose description is one blank away takes no value
+	complete_line "$CSTORE_BIN/dcmsend" --no-transcode-ahead s
+	[ "$REPLY_LINES" = $'some-file\nsub' ]
+}
+
+@test "completion: --option=value, whether bash makes '=' a word of its own (COMP_WORDBREAKS) or not" {
+	# bash passes the text after '=' as the word completed
+	COMP_WORDS=("$CSTORE_BIN/dcmrecv" --layout = '{Stu')
+	COMP_CWORD=3
+	_cstore_complete "$CSTORE_BIN/dcmrecv" '{Stu' =
+	[ "$(printf '%s\n' "${COMPREPLY[@]}" | sort)" = $'{StudyDate}\n{StudyInstanceUID}' ]
+	COMP_WORDS=("$CSTORE_BIN/dcmsend" --tls-profile =)
+	COMP_CWORD=2
+	_cstore_complete "$CSTORE_BIN/dcmsend" '' --tls-profile
+	[ "$(printf '%s\n' "${COMPREPLY[@]}" | sort)" = $'bcp195\nbcp195-extended\nbcp195-nd' ]
+	COMP_WORDS=("$CSTORE_BIN/dcmrecv" --hash-password =)
+	COMP_CWORD=2
+	_cstore_complete "$CSTORE_BIN/dcmrecv" '' --hash-password
+	[ "$(printf '%s\n' "${COMPREPLY[@]}" | sort)" = $'sha512\nyescrypt' ]
+	# a flag written with '=' gets nothing
+	COMP_WORDS=("$CSTORE_BIN/dcmrecv" --validate =)
+	COMP_CWORD=2
+	_cstore_complete "$CSTORE_BIN/dcmrecv" '' --validate
+	[ "${#COMPREPLY[@]}" = 0 ]
+	complete_line "$CSTORE_BIN/dcmsend" --on-duplicate=ke
+	[ "$REPLY_LINES" = "" ]
+	complete_line "$CSTORE_BIN/dcmrecv" --on-duplicate=ke
+	[ "$REPLY_LINES" = --on-duplicate=keep ]
+}

@@ -252,6 +252,24 @@ transaction 2.25.99"
 }
 
 # bats test_tags=serial
+@test "dcmrecv commitment: a --commit-peer AE title with spaces around it names the requester (PS3.5: they are not significant)" {
+	"$RQ" -l "$BATS_TEST_TMPDIR/lport" >"$BATS_TEST_TMPDIR/listen.out" &
+	local lpid=$!
+	track_pid $lpid
+	for i in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/lport" ] && break; sleep 0.05; done
+	# before: ' COMMITRQ ' never matched the calling AE title COMMITRQ
+	# (the request's titles are compared without their spaces): the
+	# report was "not delivered"
+	start_dcmrecv -v --commit-peer " COMMITRQ =127.0.0.1:$(cat "$BATS_TEST_TMPDIR/lport")"
+	send "$IN/1.dcm"
+	run -0 --separate-stderr "$RQ" -r -t 2.25.96 "$RECV_PORT" $CLS:$U.1
+	wait_for_line "$RECV_STDERR" "report '2.25.96' sent to 'COMMITRQ' at 127.0.0.1 port" 10
+	stop_dcmrecv
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --commit-peer '  =host:104' 0
+	[ "$stderr" = "dcmrecv: commitment peer '  =host:104': the AE title is all spaces" ]
+}
+
+# bats test_tags=serial
 @test "dcmrecv commitment: without a --commit-peer for the requester the report is said undelivered" {
 	start_dcmrecv --commit --commit-delay 200
 	send "$IN/1.dcm"

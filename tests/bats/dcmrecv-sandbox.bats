@@ -178,6 +178,16 @@ store_one() {
 	wait_for_line "$RECV_STDERR" "exec for '.*$INST.dcm' exited with status 4" 10
 }
 
+@test "dcmrecv --user NAME that does not exist: a usage error before the port is bound (no 'listening on', no port file)" {
+	# before: "listening on ..." and the port file, then exit 2
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --user no-such-user-here -o "$BATS_TEST_TMPDIR" \
+		--port-file "$BATS_TEST_TMPDIR/p" 127.0.0.1:0
+	assert_output ""
+	[ "${stderr_lines[0]}" = "dcmrecv: --user 'no-such-user-here': no such user" ]
+	[[ $stderr != *"listening on"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/p" ]
+}
+
 @test "dcmrecv --user: root given up after the bind; the output directory must be writable by that user" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	id nobody >/dev/null 2>&1 || skip "no user nobody"

@@ -54,6 +54,21 @@ setup() {
 	[[ $stderr == *"unexpected argument 'extra'"* ]]
 }
 
+@test "dcmrecv: --sop-class and --reject-sop-class take a class's PS3.6 name, as sopclass-lookup resolves it" {
+	local c
+	c=$(corpus_dir)
+	# before: "unknown SOP class 'CT Image Storage'", exit 2
+	start_dcmrecv --sop-class 'CT Image Storage' --sop-class 'mr image storage' \
+		--reject-sop-class 'MR Image Storage'
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" \
+		"$c/sop/CTImageStorage.dcm" "$c/sop/MRImageStorage.dcm" "$c/sop/EnhancedCTImageStorage.dcm"
+	stop_dcmrecv
+	[ "$(cut -f1,3 <<<"$output")" = $'0000\t1.2.840.10008.5.1.4.1.1.2\nnocontext\t1.2.840.10008.5.1.4.1.1.4\nnocontext\t1.2.840.10008.5.1.4.1.1.2.1' ]
+	[ "$(cut -f2 "$RECV_STDOUT")" = 1.2.840.10008.5.1.4.1.1.2 ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --sop-class 'CT Image' 0
+	[[ $stderr == *"unknown SOP class 'CT Image'"* ]]
+}
+
 @test "dcmrecv: a missing output directory exits 6 before listening" {
 	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/nope" 127.0.0.1:0
 	assert_output ""

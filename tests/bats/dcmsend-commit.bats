@@ -425,6 +425,45 @@ all_held() {
 	[ "$(cat "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
 }
 
+@test "dcmsend --commit-state: a file that cannot be written (no such directory, a directory, read-only) exits 6 before anything is sent; a new file in the current directory and an existing one are written as before" {
+	start_dcmrecv --commit
+	local t=$BATS_TEST_TMPDIR
+	# before: every file sent, stored and committed, then exit 6
+	# "cannot write the commitment state" at the end of the run
+	run -6 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/no/such/dir/state" \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	assert_output ""
+	[ "$stderr" = "dcmsend: cannot write the commitment state '$t/no/such/dir/state': No such file or directory" ]
+	mkdir "$t/adir"
+	run -6 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/adir" \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ "$stderr" = "dcmsend: cannot write the commitment state '$t/adir': Is a directory" ]
+	run -6 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait /dev/null --commit-listen 0 \
+		--commit-state "$t/no/such/dir/state"
+	# nothing reached the receiver
+	[ ! -s "$RECV_STDOUT" ]
+	# read-only (root writes anywhere but on a read-only mount)
+	if unshare -m true 2>/dev/null; then
+		mkdir "$t/ro"
+		run -6 --separate-stderr unshare -m sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" &&
+			exec "$0" --commit --commit-state "$1/state" 127.0.0.1 "$2" "$3"' \
+			"$CSTORE_BIN/dcmsend" "$t/ro" "$RECV_PORT" "${FILES[0]}"
+		[[ $stderr == *"cannot write the commitment state '$t/ro/state': Read-only file system" ]]
+	fi
+	[ ! -s "$RECV_STDOUT" ]
+	# a state file of an earlier run, and a new one in the current
+	# directory: written as before
+	printf '# dcmsend commit state 1\n' >"$t/old"
+	chmod 600 "$t/old"
+	cd "$t"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state new \
+		127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	[ "$(cat "$t/new")" = "# dcmsend commit state 1" ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/old" \
+		127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	stop_dcmrecv
+}
+
 # bats test_tags=serial
 @test "dcmsend --commit-wait: a report that comes after the sender ended is collected on the listener" {
 	LPORT=$(free_port)

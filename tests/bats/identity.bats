@@ -201,6 +201,13 @@ no_passcode_in() {
 	[[ $stderr == *"warning: the passcode file '$BATS_TEST_TMPDIR/pass' is open to other users (mode 0644; chmod 600 it)"* ]]
 	stop_dcmrecv
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+	# a directory is no passcode file: one error line, not a warning about
+	# its mode first (before: "open to other users (mode 0755...)" too)
+	mkdir -m 755 "$BATS_TEST_TMPDIR/pdir"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --user alice --password-file "$BATS_TEST_TMPDIR/pdir" \
+		127.0.0.1 104 "$FIX"
+	[ "${stderr_lines[0]}" = "dcmsend: --password-file: cannot read '$BATS_TEST_TMPDIR/pdir': Is a directory" ]
+	[[ $stderr != *"open to other users"* ]]
 }
 
 # --identity-hook: a JWT, a Kerberos ticket and a user name and passcode

@@ -33,6 +33,37 @@ teardown() {
 	run -0 "$CSTORE_BIN/dcmsend" -a ' A B ' -c 'SIXTEEN CHARS AE' --dry-run 127.0.0.1 104 "$D/p10-evrle.dcm"
 }
 
+@test "realworld: dcmrecv -a 'PACS ' and --allow ' ME' are those titles (spaces around an AE title are not significant, PS3.5), as dcmsend's are" {
+	require_netns
+	local a
+	# before: -a 'PACS ' with --strict-aet rejected every association,
+	# even one calling 'PACS ' (the request's titles are compared without
+	# their spaces), --allow 'ME ' admitted nobody, and -a ' PACS' was
+	# refused "must be 1-16 printable characters"
+	start_dcmrecv -a 'PACS ' --strict-aet --allow 'ME ' --allow ' YOU@127.0.0.1'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -a ME -c PACS 127.0.0.1 "$RECV_PORT"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -a ' YOU' -c 'PACS ' 127.0.0.1 "$RECV_PORT"
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -a OTHER -c PACS 127.0.0.1 "$RECV_PORT"
+	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -a ME -c PAC 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "called AE title 'PAC' not recognised (we are 'PACS')" "$RECV_STDERR"
+	# a leading space too
+	run -0 --separate-stderr "$CSTORE_BIN/dcmrecv" -a ' PACS' --idle-timeout 1 127.0.0.1:0
+	# what the AE VR does not allow, refused saying why (all spaces was
+	# "must be 1-16 printable characters", as a backslash is)
+	for a in '    ' 'A\B' $'A\tB'; do
+		run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -a "$a" 127.0.0.1:0
+		assert_output ""
+		case $a in
+		' '*) [ "$stderr" = "dcmrecv: AE title '$a': must not be all spaces" ] ;;
+		*) [ "$stderr" = "dcmrecv: AE title '$a': must be printable ASCII characters, no backslash" ] ;;
+		esac
+		run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --allow "$a" 127.0.0.1:0
+		[[ $stderr == "dcmrecv: allowed peer '$a': AE title must "* ]]
+	done
+}
+
 @test "realworld: a file cut short between planning and sending is reported truncated, never sent" {
 	require_netns
 	local t=$BATS_TEST_TMPDIR pid st=0

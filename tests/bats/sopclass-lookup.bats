@@ -28,11 +28,76 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	assert_output "KeyObjectSelectionDocumentStorage"
 }
 
+@test "a class's PS3.6 name, in any case, prints that entry alone, as a keyword does (-u in a script gets one UID)" {
+	# before: a search, four UIDs (Enhanced, Legacy Converted, DICOS CT too)
+	run -0 --separate-stderr SL -u 'CT Image Storage'
+	assert_output "$CT"
+	run -0 --separate-stderr SL -k 'mr image storage'
+	assert_output MRImageStorage
+	# a name a retired class shares: the current one, or "(Retired)" as printed
+	run -0 --separate-stderr SL -u 'Ultrasound Image Storage'
+	assert_output 1.2.840.10008.5.1.4.1.1.6.1
+	run -0 --separate-stderr SL -u 'Ultrasound Image Storage (Retired)'
+	assert_output 1.2.840.10008.5.1.4.1.1.6
+	run -0 --separate-stderr SL -u 'Nuclear Medicine Image Storage'
+	assert_output 1.2.840.10008.5.1.4.1.1.20
+	# a retired name alone is the retired class
+	run -0 --separate-stderr SL -u 'Standalone Overlay Storage'
+	assert_output 1.2.840.10008.5.1.4.1.1.8
+	# every name of the registry resolves to its own entry, both ways
+	local uid kw name retired n=0
+	while IFS=$'\t' read -r uid kw name; do
+		[ "$(SL -u "$name")" = "$uid" ] || { echo "name '$name' does not give $uid"; return 1; }
+		n=$((n + 1))
+	done < <(SL -l | cut -f1-3)
+	[ "$n" -gt 200 ]
+	# --all: the other registry's names too; --field takes names
+	run -0 --separate-stderr SL -a -u 'implicit vr little endian'
+	assert_output 1.2.840.10008.1.2
+	run -0 --separate-stderr SL -F 2 <<<$'x\tCT Image Storage'
+	assert_output $'x\tCT Image Storage\tCTImageStorage'
+	# part of a name is still a search
+	run -0 --separate-stderr SL -k 'ct image'
+	[ "${#lines[@]}" -eq 4 ]
+}
+
 @test "a word searches keywords and names" {
 	run -0 --separate-stderr SL -k ct
 	assert_line CTImageStorage
 	assert_line EnhancedCTImageStorage
 	refute_line KeyObjectSelectionDocumentStorage
+}
+
+@test "a modality abbreviation finds the classes whose names spell it out: us, pet, pt, nm, xa, cr, dx, mg" {
+	# before: "us" found Enhanced US Volume alone, "pet" not Positron
+	# Emission Tomography Image Storage, "xa" not X-Ray Angiographic
+	run -0 --separate-stderr SL -k us
+	assert_line UltrasoundImageStorage
+	assert_line UltrasoundMultiFrameImageStorage
+	assert_line EnhancedUSVolumeStorage
+	refute_line MRImageStorage
+	run -0 --separate-stderr SL -k pet
+	assert_line PositronEmissionTomographyImageStorage
+	assert_line EnhancedPETImageStorage
+	run -0 --separate-stderr SL -k pt
+	assert_line PositronEmissionTomographyImageStorage
+	assert_line EnhancedPETImageStorage
+	run -0 --separate-stderr SL -k nm
+	assert_output $'NuclearMedicineImageStorageRetired\nNuclearMedicineImageStorage'
+	run -0 --separate-stderr SL -k xa
+	assert_line XRayAngiographicImageStorage
+	assert_line EnhancedXAImageStorage
+	run -0 --separate-stderr SL -k cr
+	assert_line ComputedRadiographyImageStorage
+	run -0 --separate-stderr SL -k 'dx presentation'
+	assert_line DigitalXRayImageStorageForPresentation
+	run -0 --separate-stderr SL -k mg
+	assert_line DigitalMammographyXRayImageStorageForProcessing
+	# with other words, each must still match
+	run -0 --separate-stderr SL -k 'us multi'
+	assert_output $'UltrasoundMultiFrameImageStorageRetired\nUltrasoundMultiFrameImageStorage'
+	# an abbreviation is a whole word: "u" or "usx" expand to nothing
+	run -1 --separate-stderr SL -k usx
 }
 
 @test "several words must all start words of the name" {

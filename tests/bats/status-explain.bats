@@ -88,6 +88,30 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 		-o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 }
 
+@test "a range as the standard writes it (A7xx, Cxxx) is explained by its entry or its category; one of several categories (01xx) is refused" {
+	# before: "'A7xx': not a 16-bit status code", exit 2
+	run -1 --separate-stderr "$CSTORE_BIN/status-explain" A7xx
+	assert_output $'0xA7xx\tFailure\tRefused: out of resources (A700\u2013A7FF)\tC-STORE'
+	run -1 --separate-stderr "$CSTORE_BIN/status-explain" 0xa9XX Cxxx C0xx
+	assert_line --index 0 --partial $'0xA9xx\tFailure\tError: data set does not match SOP Class'
+	assert_line --index 1 --partial $'0xCxxx\tFailure\tError: cannot understand'
+	assert_line --index 2 --partial $'0xC0xx\tFailure\tError: cannot understand (C000\u2013CFFF)'
+	# no entry holds Bxxx whole: its category, which is stored (exit 0)
+	run -0 --separate-stderr "$CSTORE_BIN/status-explain" Bxxx
+	assert_output --partial $'0xBxxx\tWarning\t'
+	run -0 --separate-stderr "$CSTORE_BIN/status-explain" -c Bxxx
+	assert_output Warning
+	run -1 --separate-stderr "$CSTORE_BIN/status-explain" --json A7xx
+	[ "$(jq -r '[.code, .category, (.value == null)] | @tsv' <<<"$output")" = $'0xA7xx\tFailure\ttrue' ]
+	# 01xx holds Failures and the Warnings 0107 and 0116
+	run -2 --separate-stderr "$CSTORE_BIN/status-explain" 01xx
+	assert_output ""
+	[ "$stderr" = "status-explain: '01xx': a range of codes of several categories (see -l)" ]
+	# an x before a digit, or all x, is no code
+	run -2 --separate-stderr "$CSTORE_BIN/status-explain" A7x0
+	run -2 --separate-stderr "$CSTORE_BIN/status-explain" xxxx
+}
+
 @test "success and warnings exit 0" {
 	run -0 --separate-stderr SE 0x0000 0xB000 0xB006 0xB007 0x0001 0x0107 0x0116 0xBF42
 	[ "${#lines[@]}" -eq 8 ]
