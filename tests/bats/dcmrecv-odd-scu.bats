@@ -124,6 +124,59 @@ stored_as_sent() {
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
 }
 
+# ybr422 FILE UID PIXELS: a native Explicit VR LE ultrasound image of 6 x 4
+# pixels in YBR_FULL_422 (Y1 Y2 Cb Cr for each pair of pixels, PS3.3
+# C.7.6.3.1.2: 48 bytes when whole), its Pixel Data PIXELS bytes long,
+# as dcm4che's YBR_422.dcm is made
+ybr422() {
+	python3 - "$@" <<'PY'
+import struct, sys
+path, uid, n = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
+cls = b"1.2.840.10008.5.1.4.1.1.6.1"
+def el(g, e, vr, v):
+    v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2) if vr not in (b"US", b"OB") else v
+    if vr == b"OB":
+        return struct.pack("<HH", g, e) + vr + b"\0\0" + struct.pack("<I", len(v)) + v
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+us = lambda e, v: el(0x28, e, b"US", struct.pack("<H", v))
+meta = (el(2, 1, b"OB", b"\0\1") + el(2, 2, b"UI", cls) + el(2, 3, b"UI", uid) +
+        el(2, 0x10, b"UI", b"1.2.840.10008.1.2.1") + el(2, 0x12, b"UI", b"1.2.826.0.1.3680043.9.7433.422"))
+ds = (el(8, 0x16, b"UI", cls) + el(8, 0x18, b"UI", uid) + el(8, 0x60, b"CS", b"US") +
+      el(0x10, 0x10, b"PN", b"Ybr^Subsampled") + el(0x10, 0x20, b"LO", b"422") +
+      us(2, 3) + el(0x28, 4, b"CS", b"YBR_FULL_422") + us(6, 0) + us(0x10, 4) + us(0x11, 6) +
+      us(0x100, 8) + us(0x101, 8) + us(0x102, 7) + us(0x103, 0) +
+      el(0x7fe0, 0x10, b"OB", bytes((i * 37) % 256 for i in range(n))))
+with open(path, "wb") as f:
+    f.write(b"\0" * 128 + b"DICM" + el(2, 0, b"UL", struct.pack("<I", len(meta))) + meta + ds)
+PY
+}
+
+@test "dcmrecv --validate: native YBR_FULL_422 holds two samples a pixel (dcm4che's YBR_422.dcm): stored byte for byte, also Deflated; a wrong length A900 naming the right one" {
+	local d=$BATS_TEST_TMPDIR/in
+	mkdir -p "$d/ok" "$d/bad"
+	ybr422 "$d/ok/sub.dcm" 2.25.4220001 48
+	# three samples a pixel under that label, as writers that decoded
+	# a JPEG and kept the label made it: passed before, passes still
+	ybr422 "$d/ok/full.dcm" 2.25.4220002 72
+	ybr422 "$d/bad/short.dcm" 2.25.4220003 60
+	start_dcmrecv --validate
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/ok"
+	[ "$(cut -f1 <<<"$output" | sort | uniq -c | tr -s ' ')" = " 2 0000" ] || { echo "$output" >&2; return 1; }
+	same_dataset "$d/ok/sub.dcm" "$RECV_DIR/2.25.4220001.dcm"
+	same_dataset "$d/ok/full.dcm" "$RECV_DIR/2.25.4220002.dcm"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/bad"
+	[[ $output == A900$'\t'*'Pixel Data is 60 bytes, the image needs 48'* ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/2.25.4220003.dcm" ]
+	# the walk of an inflated data set is checked the same way
+	RECV_DIR=$BATS_TEST_TMPDIR/deflated
+	start_dcmrecv --validate --accept-ts DeflatedExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/ok/sub.dcm"
+	[[ $output == 0000$'\t'*'transcoded to DeflatedExplicitVRLittleEndian'* ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ -s "$RECV_DIR/2.25.4220001.dcm" ]
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
 	start_dcmrecv
 	: >"$BATS_TEST_TMPDIR/empty.ds"
