@@ -124,15 +124,15 @@ stored_as_sent() {
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
 }
 
-# ybr422 FILE UID PIXELS: a native Explicit VR LE ultrasound image of 6 x 4
+# ybr422 FILE UID PIXELS [CLASS]: a native Explicit VR LE image of 6 x 4
 # pixels in YBR_FULL_422 (Y1 Y2 Cb Cr for each pair of pixels, PS3.3
 # C.7.6.3.1.2: 48 bytes when whole), its Pixel Data PIXELS bytes long,
-# as dcm4che's YBR_422.dcm is made
+# as dcm4che's YBR_422.dcm is made; an ultrasound image unless CLASS
 ybr422() {
 	python3 - "$@" <<'PY'
 import struct, sys
 path, uid, n = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
-cls = b"1.2.840.10008.5.1.4.1.1.6.1"
+cls = (sys.argv[4] if len(sys.argv) > 4 else "1.2.840.10008.5.1.4.1.1.6.1").encode()
 def el(g, e, vr, v):
     v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2) if vr not in (b"US", b"OB") else v
     if vr == b"OB":
@@ -175,6 +175,20 @@ PY
 	[[ $output == 0000$'\t'*'transcoded to DeflatedExplicitVRLittleEndian'* ]] || { echo "$output" >&2; return 1; }
 	stop_dcmrecv
 	[ -s "$RECV_DIR/2.25.4220001.dcm" ]
+}
+
+@test "dcmsend: native YBR_FULL_422 for a peer taking only RLE is transcodefail saying why, not 'pixel data holds 48 bytes, not 1 frames of 72'; the RLE file of its class is sent" {
+	local d=$BATS_TEST_TMPDIR/in
+	mkdir -p "$d"
+	ybr422 "$d/sub.dcm" 2.25.4220004 48 1.2.840.10008.5.1.4.1.1.7
+	cp "$C/ts/rle.dcm" "$d/"
+	start_dcmrecv --accept-ts RLELossless
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/rle.dcm" "$d/sub.dcm"
+	[[ ${lines[0]} == 0000$'\t'"$d/rle.dcm"$'\t'* ]] || { echo "$output" >&2; return 1; }
+	[[ ${lines[1]} == transcodefail$'\t'"$d/sub.dcm"$'\t'*$'\t'"cannot convert ExplicitVRLittleEndian to RLELossless: native YBR_FULL_422 pixels (two samples a pixel, PS3.3 C.7.6.3.1.2) are not converted here" ]] ||
+		{ echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/2.25.4220004.dcm" ]
 }
 
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
