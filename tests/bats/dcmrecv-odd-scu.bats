@@ -191,6 +191,37 @@ PY
 	[ ! -e "$RECV_DIR/2.25.4220004.dcm" ]
 }
 
+# ooo_deflated FILE UID: a bare Deflated Explicit VR LE data set whose
+# Patient's Name comes first, before the SOP Class and Instance UIDs (out
+# of ascending order, as some writers leave them)
+ooo_deflated() {
+	python3 - "$@" <<'PY'
+import struct, sys, zlib
+def el(g, e, vr, v):
+    v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2)
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+ds = (el(0x10, 0x10, b"PN", b"Late^First") + el(8, 0x16, b"UI", b"1.2.840.10008.5.1.4.1.1.7") +
+      el(8, 0x18, b"UI", sys.argv[2].encode()) + el(8, 0x60, b"CS", b"OT") + el(0x10, 0x20, b"LO", b"OOO"))
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+z = c.compress(ds) + c.flush()
+open(sys.argv[1], "wb").write(z + b"\0" * (len(z) % 2))
+PY
+}
+
+@test "dcmrecv: a Deflated data set whose UIDs come after a later tag is checked as a native one: 0000, not B007 'no SOP Class UID'; UIDs unlike the request's A900, nothing stored" {
+	local ds=$BATS_TEST_TMPDIR/ooo.ds
+	ooo_deflated "$ds" 2.25.4230001
+	start_dcmrecv
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4230001 "$ds"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4230002 "$ds"
+	[ "$output" = $'A900\tSOP Instance UID differs from the command\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	cmp "$ds" <(dataset_of "$RECV_DIR/2.25.4230001.dcm")
+	[ ! -e "$RECV_DIR/2.25.4230002.dcm" ]
+	run -1 grep -c 'no SOP' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
 	start_dcmrecv
 	: >"$BATS_TEST_TMPDIR/empty.ds"
