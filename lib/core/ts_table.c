@@ -9,6 +9,8 @@ const struct ts_entry ts_table[] = {
 	{ TS_UID_ExplicitVRBigEndian, "ExplicitVRBigEndian", DS_ENC_EVR_BE, TS_CODEC_NATIVE, TS_F_WRITE, "BigEndianExplicit" },
 	{ TS_UID_JPEGBaseline8Bit, "JPEGBaseline8Bit", DS_ENC_EVR_LE, TS_CODEC_JPEG, TS_F_ENCAPSULATED | TS_F_LOSSY | TS_F_WRITE, "JPEGBaseline,JPEGProcess1" },
 	{ TS_UID_JPEGExtended12Bit, "JPEGExtended12Bit", DS_ENC_EVR_LE, TS_CODEC_JPEG, TS_F_ENCAPSULATED | TS_F_LOSSY | TS_F_WRITE, "JPEGExtended" },
+	{ TS_UID_JPEGSpectralSelectionNonHierarchical68, "JPEGSpectralSelectionNonHierarchical68", DS_ENC_EVR_LE, TS_CODEC_JPEG, TS_F_ENCAPSULATED | TS_F_LOSSY, "" },
+	{ TS_UID_JPEGFullProgressionNonHierarchical1012, "JPEGFullProgressionNonHierarchical1012", DS_ENC_EVR_LE, TS_CODEC_JPEG, TS_F_ENCAPSULATED | TS_F_LOSSY, "" },
 	{ TS_UID_JPEGLossless, "JPEGLossless", DS_ENC_EVR_LE, TS_CODEC_JPEG, TS_F_ENCAPSULATED, "JPEGProcess14,JPEGLosslessP14" },
 	{ TS_UID_JPEGLosslessSV1, "JPEGLosslessSV1", DS_ENC_EVR_LE, TS_CODEC_JPEG, TS_F_ENCAPSULATED | TS_F_WRITE, "JPEGProcess14SV1" },
 	{ TS_UID_JPEGLSLossless, "JPEGLSLossless", DS_ENC_EVR_LE, TS_CODEC_JPEGLS, TS_F_ENCAPSULATED | TS_F_WRITE, "" },

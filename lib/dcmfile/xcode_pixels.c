@@ -787,6 +787,25 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
  */
 #define GDCM_FRAME_MAX ((size_t)1 << 30)
 
+/*
+ * A native YBR_FULL_422 (or retired YBR_PARTIAL_422) image of 3 samples
+ * whose Pixel Data holds 2 samples a pixel, Y1 Y2 Cb Cr for each pair,
+ * as PS3.3 C.7.6.3.1.2 has it: frames are not 3 samples a pixel, and
+ * the codecs take nothing else.
+ */
+static int
+subsampled_422(const struct xcp *p)
+{
+	uint64_t row = ((uint64_t)p->img.cols + 1) / 2 * 4;
+	uint64_t need =
+	    row * p->img.rows * (p->img.bits_allocated / 8u) * p->frames;
+
+	return p->img.samples == 3 &&
+	    (strcmp(p->img.photometric, "YBR_FULL_422") == 0 ||
+		strcmp(p->img.photometric, "YBR_PARTIAL_422") == 0) &&
+	    (p->val_len == need || p->val_len == need + 1);
+}
+
 static int
 plausible(const struct xcp *p, struct cs_err *err)
 {
@@ -797,9 +816,15 @@ plausible(const struct xcp *p, struct cs_err *err)
 
 		/* more would be frames the header does not count: dropped */
 		if (p->val_len != need && p->val_len != need + 1)
-			return cs_err_set(err, CS_E_PROTO,
-			    "pixel data holds %zu bytes, not %u frames of %zu",
-			    p->val_len, p->frames, p->frame_size);
+			return subsampled_422(p)
+			    ? cs_err_set(err, CS_E_UNSUPPORTED,
+				  "native %s pixels (two samples a pixel, "
+				  "PS3.3 C.7.6.3.1.2) are not converted here",
+				  p->img.photometric)
+			    : cs_err_set(err, CS_E_PROTO,
+				  "pixel data holds %zu bytes, not %u frames "
+				  "of %zu",
+				  p->val_len, p->frames, p->frame_size);
 		return 0;
 	}
 	if (codec_of(p->src_ts) == CODEC_RLE) {

@@ -214,13 +214,18 @@ start_scan(struct store *st)
 	cs_err_clear(&st->scan_err);
 	st->scan_rc =
 	    ds_scan_init(&st->scan, enc, tags, ntags, opts, &st->scan_err);
-	/* --validate reads the walk of the whole inflated data set */
-	if (st->scan_rc == 0 && opts != 0 &&
-	    (st->zin = store_inflate_new(
-		 st->s->cfg.validate ? validate_tags : NULL,
-		 st->s->cfg.validate ? VALIDATE_NTAGS : 0, &st->scan_err)) ==
-		NULL)
-		st->scan_rc = CS_E_NOMEM;
+	/* the UID checks and --validate read the walk of the whole inflated
+	 * data set when it is seen whole (check_dataset) */
+	if (st->scan_rc == 0 && opts != 0) {
+		ntags = 2;
+		if (st->s->cfg.validate) {
+			memcpy(tags + 2, validate_tags, sizeof(validate_tags));
+			ntags += VALIDATE_NTAGS;
+		}
+		if ((st->zin = store_inflate_new(tags, ntags, &st->scan_err)) ==
+		    NULL)
+			st->scan_rc = CS_E_NOMEM;
+	}
 	st->scanning = 1;
 }
 
@@ -422,6 +427,7 @@ check_dataset(struct store *st)
 		{ DS_TAG_SOP_INSTANCE_UID, "SOP Instance UID" } };
 	const char *want[2] = { st->rq->affected_class,
 		st->rq->affected_instance };
+	const struct ds_scan *u = &st->scan;
 	int i;
 
 	if (st->status != STATUS_CODE_SUCCESS)
@@ -454,9 +460,14 @@ check_dataset(struct store *st)
 		st->invalid = 1;
 		return;
 	}
+	/* a Deflated data set seen whole: its UIDs from the walk of all of
+	 * it, as a native one's are; the head's scan stops at the first tag
+	 * past them and misses them when elements are out of order */
+	if (st->zin != NULL && store_inflate_walk(st->zin) != NULL)
+		u = store_inflate_walk(st->zin);
 	for (i = 0; i < 2; i++)
-		if (ds_scan_value(&st->scan, uid[i].tag, NULL, NULL) != NULL &&
-		    !ds_scan_equals(&st->scan, uid[i].tag, want[i])) {
+		if (ds_scan_value(u, uid[i].tag, NULL, NULL) != NULL &&
+		    !ds_scan_equals(u, uid[i].tag, want[i])) {
 			refuse(st, STATUS_CODE_DATASET_MISMATCH,
 			    "%s differs from the command", uid[i].name);
 			return;
@@ -464,7 +475,7 @@ check_dataset(struct store *st)
 	if (st->s->cfg.validate && check_pixels(st))
 		return;
 	for (i = 0; i < 2; i++)
-		if (ds_scan_value(&st->scan, uid[i].tag, NULL, NULL) == NULL) {
+		if (ds_scan_value(u, uid[i].tag, NULL, NULL) == NULL) {
 			scp_log(st->s, STORESCP_LOG_ERROR,
 			    "association %u: "
 			    "no %s in the data set of '%s': stored under "

@@ -46,8 +46,8 @@ struct store_inflate;
 /*
  * A new inflater, or NULL (CS_E_NOMEM in err).  The walk of the whole
  * inflated top level keeps the values of tags (ntags of them, borrowed
- * for the call; 0 for none): dcmrecv --validate's, read once the
- * stream has ended (store_inflate_walk).
+ * for the call; 0 for none): the SOP Class and Instance UIDs and dcmrecv
+ * --validate's, read once the stream has ended (store_inflate_walk).
  */
 struct store_inflate *
 store_inflate_new(const uint32_t *tags, size_t ntags, struct cs_err *err);

@@ -5,7 +5,9 @@
  * Native Pixel Data (7FE0,0010) must hold exactly the image its Image
  * Pixel Module describes: Rows x Columns x Samples per Pixel x Bits
  * Allocated x Number of Frames bits, in whole bytes, plus one byte of
- * padding to an even length (PS3.5 8.1.1, PS3.3 C.7.6.3).  Samples per
+ * padding to an even length (PS3.5 8.1.1, PS3.3 C.7.6.3); YBR_FULL_422
+ * and YBR_PARTIAL_422 hold two samples a pixel (C.7.6.3.1.2), or three
+ * as writers that decoded a JPEG and kept its label made them.  Samples per
  * Pixel and Number of Frames default to 1; encapsulated Pixel Data
  * (undefined length) is not measured, but must be what the transfer
  * syntax says: encapsulated under an encapsulated one (PS3.5 A.4),
@@ -20,7 +22,7 @@
 #include "core/ds_scan.h"
 
 /* The tags validate_pixels reads: the scanner must capture them. */
-#define VALIDATE_NTAGS 6
+#define VALIDATE_NTAGS 7
 extern const uint32_t validate_tags[VALIDATE_NTAGS];
 
 /*

@@ -124,6 +124,104 @@ stored_as_sent() {
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
 }
 
+# ybr422 FILE UID PIXELS [CLASS]: a native Explicit VR LE image of 6 x 4
+# pixels in YBR_FULL_422 (Y1 Y2 Cb Cr for each pair of pixels, PS3.3
+# C.7.6.3.1.2: 48 bytes when whole), its Pixel Data PIXELS bytes long,
+# as dcm4che's YBR_422.dcm is made; an ultrasound image unless CLASS
+ybr422() {
+	python3 - "$@" <<'PY'
+import struct, sys
+path, uid, n = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
+cls = (sys.argv[4] if len(sys.argv) > 4 else "1.2.840.10008.5.1.4.1.1.6.1").encode()
+def el(g, e, vr, v):
+    v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2) if vr not in (b"US", b"OB") else v
+    if vr == b"OB":
+        return struct.pack("<HH", g, e) + vr + b"\0\0" + struct.pack("<I", len(v)) + v
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+us = lambda e, v: el(0x28, e, b"US", struct.pack("<H", v))
+meta = (el(2, 1, b"OB", b"\0\1") + el(2, 2, b"UI", cls) + el(2, 3, b"UI", uid) +
+        el(2, 0x10, b"UI", b"1.2.840.10008.1.2.1") + el(2, 0x12, b"UI", b"1.2.826.0.1.3680043.9.7433.422"))
+ds = (el(8, 0x16, b"UI", cls) + el(8, 0x18, b"UI", uid) + el(8, 0x60, b"CS", b"US") +
+      el(0x10, 0x10, b"PN", b"Ybr^Subsampled") + el(0x10, 0x20, b"LO", b"422") +
+      us(2, 3) + el(0x28, 4, b"CS", b"YBR_FULL_422") + us(6, 0) + us(0x10, 4) + us(0x11, 6) +
+      us(0x100, 8) + us(0x101, 8) + us(0x102, 7) + us(0x103, 0) +
+      el(0x7fe0, 0x10, b"OB", bytes((i * 37) % 256 for i in range(n))))
+with open(path, "wb") as f:
+    f.write(b"\0" * 128 + b"DICM" + el(2, 0, b"UL", struct.pack("<I", len(meta))) + meta + ds)
+PY
+}
+
+@test "dcmrecv --validate: native YBR_FULL_422 holds two samples a pixel (dcm4che's YBR_422.dcm): stored byte for byte, also Deflated; a wrong length A900 naming the right one" {
+	local d=$BATS_TEST_TMPDIR/in
+	mkdir -p "$d/ok" "$d/bad"
+	ybr422 "$d/ok/sub.dcm" 2.25.4220001 48
+	# three samples a pixel under that label, as writers that decoded
+	# a JPEG and kept the label made it: passed before, passes still
+	ybr422 "$d/ok/full.dcm" 2.25.4220002 72
+	ybr422 "$d/bad/short.dcm" 2.25.4220003 60
+	start_dcmrecv --validate
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/ok"
+	[ "$(cut -f1 <<<"$output" | sort | uniq -c | tr -s ' ')" = " 2 0000" ] || { echo "$output" >&2; return 1; }
+	same_dataset "$d/ok/sub.dcm" "$RECV_DIR/2.25.4220001.dcm"
+	same_dataset "$d/ok/full.dcm" "$RECV_DIR/2.25.4220002.dcm"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/bad"
+	[[ $output == A900$'\t'*'Pixel Data is 60 bytes, the image needs 48'* ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/2.25.4220003.dcm" ]
+	# the walk of an inflated data set is checked the same way
+	RECV_DIR=$BATS_TEST_TMPDIR/deflated
+	start_dcmrecv --validate --accept-ts DeflatedExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/ok/sub.dcm"
+	[[ $output == 0000$'\t'*'transcoded to DeflatedExplicitVRLittleEndian'* ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ -s "$RECV_DIR/2.25.4220001.dcm" ]
+}
+
+@test "dcmsend: native YBR_FULL_422 for a peer taking only RLE is transcodefail saying why, not 'pixel data holds 48 bytes, not 1 frames of 72'; the RLE file of its class is sent" {
+	local d=$BATS_TEST_TMPDIR/in
+	mkdir -p "$d"
+	ybr422 "$d/sub.dcm" 2.25.4220004 48 1.2.840.10008.5.1.4.1.1.7
+	cp "$C/ts/rle.dcm" "$d/"
+	start_dcmrecv --accept-ts RLELossless
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/rle.dcm" "$d/sub.dcm"
+	[[ ${lines[0]} == 0000$'\t'"$d/rle.dcm"$'\t'* ]] || { echo "$output" >&2; return 1; }
+	[[ ${lines[1]} == transcodefail$'\t'"$d/sub.dcm"$'\t'*$'\t'"cannot convert ExplicitVRLittleEndian to RLELossless: native YBR_FULL_422 pixels (two samples a pixel, PS3.3 C.7.6.3.1.2) are not converted here" ]] ||
+		{ echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/2.25.4220004.dcm" ]
+}
+
+# ooo_deflated FILE UID: a bare Deflated Explicit VR LE data set whose
+# Patient's Name comes first, before the SOP Class and Instance UIDs (out
+# of ascending order, as some writers leave them)
+ooo_deflated() {
+	python3 - "$@" <<'PY'
+import struct, sys, zlib
+def el(g, e, vr, v):
+    v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2)
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+ds = (el(0x10, 0x10, b"PN", b"Late^First") + el(8, 0x16, b"UI", b"1.2.840.10008.5.1.4.1.1.7") +
+      el(8, 0x18, b"UI", sys.argv[2].encode()) + el(8, 0x60, b"CS", b"OT") + el(0x10, 0x20, b"LO", b"OOO"))
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+z = c.compress(ds) + c.flush()
+open(sys.argv[1], "wb").write(z + b"\0" * (len(z) % 2))
+PY
+}
+
+@test "dcmrecv: a Deflated data set whose UIDs come after a later tag is checked as a native one: 0000, not B007 'no SOP Class UID'; UIDs unlike the request's A900, nothing stored" {
+	local ds=$BATS_TEST_TMPDIR/ooo.ds
+	ooo_deflated "$ds" 2.25.4230001
+	start_dcmrecv
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4230001 "$ds"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4230002 "$ds"
+	[ "$output" = $'A900\tSOP Instance UID differs from the command\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	cmp "$ds" <(dataset_of "$RECV_DIR/2.25.4230001.dcm")
+	[ ! -e "$RECV_DIR/2.25.4230002.dcm" ]
+	run -1 grep -c 'no SOP' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
 	start_dcmrecv
 	: >"$BATS_TEST_TMPDIR/empty.ds"

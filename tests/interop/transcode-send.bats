@@ -79,6 +79,28 @@ DIRS="rle jpeg-sv1 jpeg-p14 jpegls j2k"
 	done
 }
 
+@test "dcmsend: the retired progressive and spectral selection JPEG syntaxes (4.55, 4.53: old archives hold them) are decoded for a peer taking only Implicit VR LE, pixels as dcmdjpeg makes them" {
+	local c k=0 d=$W/prog
+	mkdir -p "$d"
+	for c in b8-s1-unsigned-f1 b8-s3-unsigned-f3 b12-s1-unsigned-f1; do
+		[ -f "$XCORPUS/native/$c.dcm" ] || { echo "no $c in the corpus" >&2; return 1; }
+		dcmcjpeg +ep "$XCORPUS/native/$c.dcm" "$d/$c-ep.dcm"
+		dcmcjpeg +es "$XCORPUS/native/$c.dcm" "$d/$c-es.dcm"
+		for f in "$d/$c-ep.dcm" "$d/$c-es.dcm"; do
+			k=$((k + 1))
+			dcmodify -nb -m "(0008,0018)=2.25.4250$k" "$f"
+		done
+	done
+	[ "$(meta_value "$d/b8-s1-unsigned-f1-ep.dcm" 0002,0010)" = 1.2.840.10008.1.2.4.55 ]
+	[ "$(meta_value "$d/b8-s1-unsigned-f1-es.dcm" 0002,0010)" = 1.2.840.10008.1.2.4.53 ]
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d"
+	printf '%s\n' "$output" >"$W/res-prog"
+	stop_dcmrecv
+	n=$(check_received "$W/res-prog" "$RECV_DIR")
+	[ "$n" -eq 6 ]
+}
+
 @test "dcmsend: a JPEG 2000 code stream wider than the data set's Columns is refused with a reason, not a crash, and the next file is sent" {
 	local src f
 	src=$(ls "$XCORPUS"/j2k/*.dcm | head -n 1)

@@ -132,6 +132,72 @@ START_TEST(a_right_sized_image_passes_with_or_without_padding)
 }
 END_TEST
 
+/* Samples per Pixel 3, a Photometric Interpretation, Rows, Columns, Bits
+ * Allocated 8: the attributes of a colour image in tag order */
+static void
+colour(const char *pi, unsigned rows, unsigned cols)
+{
+	size_t n = strlen(pi);
+
+	us(0x0002, 3);
+	tag_vr(0x0028, 0x0004, "CS");
+	u16((unsigned)(n + (n & 1)));
+	memcpy(d + dn, pi, n);
+	dn += n;
+	if (n & 1)
+		d[dn++] = ' ';
+	us(0x0010, rows);
+	us(0x0011, cols);
+	us(0x0100, 8);
+}
+
+/* dcm4che's YBR_422.dcm (an ultrasound image, 800 x 555) holds 888000
+ * bytes, which --validate refused as short of 1332000 */
+START_TEST(ybr_full_422_holds_two_samples_a_pixel)
+{
+	char why[80];
+
+	/* 4 x 6: 2 samples a pixel, 48 bytes */
+	start(0);
+	colour("YBR_FULL_422", 4, 6);
+	pixels(48);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* the retired YBR_PARTIAL_422 alike, 2 frames, big endian */
+	start(1);
+	colour("YBR_PARTIAL_422", 4, 6);
+	frames("2 ");
+	pixels(96);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* an odd number of columns: the last pixel as a pair (4 x 3: 2
+	 * pairs a row, 8 bytes), 32 bytes */
+	start(0);
+	colour("YBR_FULL_422", 4, 3);
+	pixels(32);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* 3 samples a pixel under that label still passes, as it did */
+	start(0);
+	colour("YBR_FULL_422", 4, 6);
+	pixels(72);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* anything else is refused, naming the standard's size */
+	start(0);
+	colour("YBR_FULL_422", 4, 6);
+	pixels(60);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "Pixel Data is 60 bytes, the image needs 48");
+	/* other colour models keep 3 samples a pixel */
+	start(0);
+	colour("YBR_FULL", 4, 6);
+	pixels(48);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "Pixel Data is 48 bytes, the image needs 72");
+	start(0);
+	colour("RGB", 4, 6);
+	pixels(72);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+}
+END_TEST
+
 START_TEST(a_short_or_long_pixel_data_fails_saying_how)
 {
 	char why[80];
@@ -279,6 +345,7 @@ validate_suite(void)
 
 	tcase_add_test(tc, a_right_sized_image_passes_with_or_without_padding);
 	tcase_add_test(tc, a_short_or_long_pixel_data_fails_saying_how);
+	tcase_add_test(tc, ybr_full_422_holds_two_samples_a_pixel);
 	tcase_add_test(tc, values_read_as_binary_in_either_byte_order);
 	tcase_add_test(
 	    tc, what_cannot_be_measured_passes_and_missing_attributes_fail);
