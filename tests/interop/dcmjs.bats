@@ -220,6 +220,29 @@ same_as_sent() {
 	[ "$(same_as_sent "$BUILT"/*)" -eq 7 ]
 }
 
+@test "dcmjs-dimse SCP: granting our window, it answers each four requests newest first: every status reaches its own file's line, the data sets byte for byte; exit 1" {
+	local c codes=0000/B000/A700/0000/C123/0000/0107/0000/0000/A700/B007/0000 i n want
+	c=$(corpus_dir)
+	start_dimse_scp --hold 4 --status "$codes"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" -v 127.0.0.1 "$DIMSE_PORT" "$BUILT" "$c/ts"
+	n=$(( $(ls "$BUILT" "$c/ts" | grep -c '\.dcm$') ))
+	[ "${#lines[@]}" -eq "$n" ]
+	grep -q 'window 16$' <<<"$stderr"
+	# it held the first four and answered 4, 3, 2, 1
+	[ "$(grep $'^rsp\t' "$DIMSE_OUT" | head -4 | cut -f2 | tr '\n' ' ')" = "4 3 2 1 " ]
+	# the Nth request sent (the Nth line) got the Nth code (the last one
+	# from the 12th on), whatever order the responses came in
+	for i in $(seq "$n"); do
+		want=$(cut -d/ -f"$((i < 12 ? i : 12))" <<<"$codes")
+		[ "$(sed -n "${i}p" <<<"$output" | cut -f1)" = "$want" ]
+		[ "$(sed -n "${i}p" <<<"$output" | cut -f4)" = \
+			"$(awk -F'\t' -v i="$i" '$1 == "store" && $2 == i { print $4 }' "$DIMSE_OUT")" ]
+		[ "$(awk -F'\t' -v i="$i" '$1 == "rsp" && $2 == i { print $3 }' "$DIMSE_OUT")" = "$want" ]
+	done
+	[[ ${lines[2]} == *$'\t'"dcmjs-dimse says A700; Failure: Refused: out of resources" ]]
+	[ "$(same_as_sent "$BUILT"/* "$c"/ts/*)" -eq "$n" ]
+}
+
 @test "dcmjs-dimse SCU: a window of 4 and 16 KiB PDUs to our dcmrecv: every answered object stored once, values as dcmjs-dimse re-encoded them" {
 	# dcmrecv aborts on a PDU over its --max-pdu: the 2 MiB CT must come
 	# in PDUs of 16 KiB
