@@ -220,6 +220,55 @@ same_as_sent() {
 	[ "$(same_as_sent "$BUILT"/*)" -eq 7 ]
 }
 
+@test "dcmjs-dimse SCP: granting our window, it answers each four requests newest first: every status reaches its own file's line, the data sets byte for byte; exit 1" {
+	local c codes=0000/B000/A700/0000/C123/0000/0107/0000/0000/A700/B007/0000 i n want
+	c=$(corpus_dir)
+	start_dimse_scp --hold 4 --status "$codes"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" -v 127.0.0.1 "$DIMSE_PORT" "$BUILT" "$c/ts"
+	n=$(( $(ls "$BUILT" "$c/ts" | grep -c '\.dcm$') ))
+	[ "${#lines[@]}" -eq "$n" ]
+	grep -q 'window 16$' <<<"$stderr"
+	# it held the first four and answered 4, 3, 2, 1
+	[ "$(grep $'^rsp\t' "$DIMSE_OUT" | head -4 | cut -f2 | tr '\n' ' ')" = "4 3 2 1 " ]
+	# the Nth request sent (the Nth line) got the Nth code (the last one
+	# from the 12th on), whatever order the responses came in
+	for i in $(seq "$n"); do
+		want=$(cut -d/ -f"$((i < 12 ? i : 12))" <<<"$codes")
+		[ "$(sed -n "${i}p" <<<"$output" | cut -f1)" = "$want" ]
+		[ "$(sed -n "${i}p" <<<"$output" | cut -f4)" = \
+			"$(awk -F'\t' -v i="$i" '$1 == "store" && $2 == i { print $4 }' "$DIMSE_OUT")" ]
+		[ "$(awk -F'\t' -v i="$i" '$1 == "rsp" && $2 == i { print $3 }' "$DIMSE_OUT")" = "$want" ]
+	done
+	[[ ${lines[2]} == *$'\t'"dcmjs-dimse says A700; Failure: Refused: out of resources" ]]
+	[ "$(same_as_sent "$BUILT"/* "$c"/ts/*)" -eq "$n" ]
+}
+
+@test "dcmjs-dimse SCU: proposing Implicit VR LE before Explicit in the only context of a class: dcmrecv takes Explicit as storescp +B does, each file stored in the syntax and bytes storescp got" {
+	local c f u ref ours files
+	c=$(corpus_dir)
+	files=("$c/ts/explicit-le.dcm" "$c/odd/private-tags.dcm" "$c/ts/implicit-le.dcm")
+	start_storescp "$BATS_TEST_TMPDIR/ref" +B
+	start_dcmrecv -d
+	for f in "$SCP_PORT" "$RECV_PORT"; do
+		run -0 node "$JS/dimse-scu.js" 127.0.0.1 "$f" "${files[@]}"
+		[ "$(grep -c $'^rsp\t.*\t0000$' <<<"$output")" -eq 3 ]
+	done
+	stop_dcmrecv
+	# its proposal: one context, Implicit first, then Explicit
+	grep -A2 'presentation context 3: 1.2.840.10008.5.1.4.1.1.7 ' "$RECV_STDERR" |
+		grep -A1 'transfer syntax 1.2.840.10008.1.2 ' | grep -q 'transfer syntax 1.2.840.10008.1.2.1 '
+	refute grep -q 'presentation context 5: ' "$RECV_STDERR"
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
+	for f in "${files[@]}"; do
+		u=$(meta_value "$f" 0008,0018)
+		ref=$BATS_TEST_TMPDIR/ref/SC.$u ours=$RECV_DIR/$u.dcm
+		[ "$(meta_value "$ours" 0002,0010)" = "$(meta_value "$ref" 0002,0010)" ] ||
+			{ echo "$f: stored as $(meta_value "$ours" 0002,0010), storescp got $(meta_value "$ref" 0002,0010)" >&2; return 1; }
+		[ "$(meta_value "$ours" 0002,0010)" = 1.2.840.10008.1.2.1 ]
+		same_dataset "$ref" "$ours"
+	done
+}
+
 @test "dcmjs-dimse SCU: a window of 4 and 16 KiB PDUs to our dcmrecv: every answered object stored once, values as dcmjs-dimse re-encoded them" {
 	# dcmrecv aborts on a PDU over its --max-pdu: the 2 MiB CT must come
 	# in PDUs of 16 KiB

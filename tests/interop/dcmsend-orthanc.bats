@@ -88,3 +88,27 @@ fetch_all() {
 	fetch_all "$w/back"
 	[ "$(check_arrived "$w/res" "$w/back" values)" -eq 2 ]
 }
+
+# bats test_tags=serial
+@test "dcmsend --follow to Orthanc closing idle associations (DicomScpTimeout 1): files that come after each abort go on a new association, every one stored once, exit 0" {
+	start_orthanc '"DicomScpTimeout": 1'
+	local w=$BATS_TEST_TMPDIR i
+	for i in 1 2 3 4; do
+		cp "$CORPUS/ts/explicit-le.dcm" "$w/f$i.dcm"
+		# (dcmodify changes the meta header's instance UID with it)
+		dcmodify -nb -m "(0008,0018)=1.2.826.0.1.3680043.10.99.8$i" "$w/f$i.dcm"
+	done
+	# Orthanc aborts an association quiet for a second: it is quiet for
+	# four after the first file and after the third
+	run -0 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" -v --follow --idle 30 \
+		-c ORTHANC 127.0.0.1 "$ORTHANC_DICOM" - \
+		< <(echo "$w/f1.dcm"; sleep 4; printf '%s\n' "$w/f2.dcm" "$w/f3.dcm"; sleep 4; echo "$w/f4.dcm")
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 4 ]
+	grep -q 'association 1 ended: association aborted by the peer' <<<"$stderr"
+	grep -q 'association 3: ' <<<"$stderr"
+	printf '%s\n' "$output" >"$w/res"
+	[ "$(curl -sf "http://127.0.0.1:$ORTHANC_HTTP/statistics" | jq .CountInstances)" -eq 4 ]
+	fetch_all "$w/back"
+	[ "$(check_arrived "$w/res" "$w/back" values)" -eq 4 ]
+}

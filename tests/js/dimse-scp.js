@@ -2,17 +2,21 @@
 // dimse-scp.js - dcmjs-dimse's Server as a Storage SCP for
 // tests/interop/dcmjs.bats.
 //   node dimse-scp.js PORT DIR [--abort-after N] [--max-pdu N] [--ts UID]
-//                     [--status HEX/HEX/...]
+//                     [--status HEX/HEX/...] [--hold N]
 // Accepts every presentation context (the first proposed transfer syntax,
 // or --ts when proposed) and writes each C-STORE's data set, as the bytes
 // that arrived, to DIR/N.ds.  --status answers the Nth C-STORE with the
 // Nth code (the last one after that), a code other than 0000 with the
-// Error Comment "dcmjs-dimse says HEX".  One line per event on stdout:
+// Error Comment "dcmjs-dimse says HEX".  --hold N keeps the responses
+// until N are held (or a second has passed since the first), then sends
+// them newest first: a window's responses leave out of order.
+// One line per event on stdout:
 //   assoc CALLING CALLED MAXPDU ASYNC(invoked/performed or -)
 //   context ID ABSTRACT TS,TS,...   (as proposed)
 //   echo
 //   store N CLASS INSTANCE TS PARSED (the instance UID dcmjs-dimse read
 //         from the data set itself, or "unparsed: why")
+//   rsp N STATUS (with --hold: as each response is sent)
 //   abort-sent | release | aborted
 "use strict";
 const fs = require("fs");
@@ -35,7 +39,18 @@ const abortAfter = Number(opt("--abort-after") || 0);
 const maxPdu = Number(opt("--max-pdu") || 0);
 const wantTs = opt("--ts");
 const statuses = (opt("--status") || "0000").split("/").map((h) => parseInt(h, 16));
+const hold = Number(opt("--hold") || 0);
 let stores = 0;
+let held = [];
+let holdTimer = null;
+// The held responses, newest first.
+const flush = () => {
+  clearTimeout(holdTimer);
+  holdTimer = null;
+  const now = held.reverse();
+  held = [];
+  for (const send of now) send();
+};
 const say = (...f) => process.stdout.write(f.join("\t") + "\n");
 
 // The data set's bytes as they come, in memory (small test files).
@@ -115,10 +130,20 @@ class StoreScp extends Scp {
     }
     const rsp = CStoreResponse.fromRequest(req);
     const st = statuses[Math.min(stores, statuses.length) - 1];
+    const hex = st.toString(16).toUpperCase().padStart(4, "0");
     rsp.setStatus(st);
-    if (st !== Status.Success)
-      rsp.setErrorComment(`dcmjs-dimse says ${st.toString(16).toUpperCase().padStart(4, "0")}`);
-    cb(rsp);
+    if (st !== Status.Success) rsp.setErrorComment(`dcmjs-dimse says ${hex}`);
+    if (!hold) {
+      cb(rsp);
+      return;
+    }
+    const n = stores;
+    held.push(() => {
+      say("rsp", n, hex);
+      cb(rsp);
+    });
+    if (held.length >= hold) flush();
+    else if (!holdTimer) holdTimer = setTimeout(flush, 1000);
   }
   associationReleaseRequested() {
     say("release");
