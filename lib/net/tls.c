@@ -181,30 +181,59 @@ load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 	return 0;
 }
 
+/*
+ * OpenSSL's pass phrase callback for an encrypted key: none is given,
+ * and the asking is noted.  Without it OpenSSL prompts on the terminal
+ * or reads standard input (dcmsend's list of files under '-'), and a
+ * receiver reloading on SIGHUP would wait there.
+ */
+static int
+no_pass_phrase(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	if (asked != NULL)
+		*(int *)asked = 1;
+	return -1;
+}
+
 static int
 load_identity(
     SSL_CTX *ssl, const char *cert, const char *key, struct cs_err *err)
 {
+	const char *kf = key ? key : cert;
 	char why[128];
+	int asked = 0;
 
 	if (cert == NULL)
 		return 0;
 	if (not_a_file(cert, 0, "the certificate", err) != 0 ||
-	    not_a_file(key ? key : cert, 0, "the private key", err) != 0)
+	    not_a_file(kf, 0, "the private key", err) != 0)
 		return CS_E_TLS;
-	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1)
+	SSL_CTX_set_default_passwd_cb(ssl, no_pass_phrase);
+	SSL_CTX_set_default_passwd_cb_userdata(ssl, &asked);
+	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1) {
+		SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
 		return cs_err_set(err, CS_E_TLS,
 		    "cannot load the certificate '%s': %s", cert,
 		    ossl_reason(why, sizeof(why)));
-	if (SSL_CTX_use_PrivateKey_file(
-		ssl, key ? key : cert, SSL_FILETYPE_PEM) != 1)
+	}
+	if (SSL_CTX_use_PrivateKey_file(ssl, kf, SSL_FILETYPE_PEM) != 1) {
+		SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
+		ossl_reason(why, sizeof(why));
+		if (asked)
+			return cs_err_set(err, CS_E_TLS,
+			    "cannot load the private key '%s': it is encrypted, and no pass phrase is read (decrypt it: openssl pkey -in KEY -out PLAIN)",
+			    kf);
 		return cs_err_set(err, CS_E_TLS,
-		    "cannot load the private key '%s': %s", key ? key : cert,
-		    ossl_reason(why, sizeof(why)));
+		    "cannot load the private key '%s': %s", kf, why);
+	}
+	SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
 	if (SSL_CTX_check_private_key(ssl) != 1)
 		return cs_err_set(err, CS_E_TLS,
 		    "the private key '%s' does not match the certificate '%s'",
-		    key ? key : cert, cert);
+		    kf, cert);
 	return 0;
 }
 
