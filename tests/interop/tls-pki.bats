@@ -184,3 +184,124 @@ expect_fail() {
 	done
 	[ -z "$(ls "$RECV_DIR")" ]
 }
+
+@test "tls-pki: behind HAProxy ending TLS (client certificates checked there), or opening it again to dcmrecv --tls: data sets intact" {
+	require_cmd haproxy
+	cat "$PKI/server.pem" "$PKI/server.key" >"$BATS_TEST_TMPDIR/fe.pem"
+	cat "$PKI/client.pem" "$PKI/client.key" >"$BATS_TEST_TMPDIR/be.pem"
+	RECV_DIR=$BATS_TEST_TMPDIR/plain start_dcmrecv
+	local plain_port=$RECV_PORT plain_pid=$RECV_PID
+	mv "$RECV_STDOUT" "$BATS_TEST_TMPDIR/plain.out"
+	RECV_DIR=$BATS_TEST_TMPDIR/tls start_tls_dcmrecv "$PKI/server.pem" "$PKI/server.key"
+	cat >"$BATS_TEST_TMPDIR/tmpl.cfg" <<EOC
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 30s
+	timeout server 30s
+frontend ends_tls
+	bind 127.0.0.1:{FE} ssl crt $BATS_TEST_TMPDIR/fe.pem ca-file $PKI/ca.pem verify required
+	default_backend plain
+frontend tls_again
+	bind 127.0.0.1:{RELAY} ssl crt $BATS_TEST_TMPDIR/fe.pem ca-file $PKI/ca.pem verify required
+	default_backend tls
+backend plain
+	server r1 127.0.0.1:$plain_port
+backend tls
+	server r2 127.0.0.1:$RECV_PORT ssl verify required ca-file $PKI/ca.pem crt $BATS_TEST_TMPDIR/be.pem sni str(localhost)
+listen stats
+	mode http
+	bind 127.0.0.1:{STATS}
+	stats enable
+	stats uri /stats
+EOC
+	start_haproxy "$BATS_TEST_TMPDIR/tmpl.cfg"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$FE_PORT"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$FE_PORT" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/plain")" -eq 3 ]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -j 2 --per-assoc 1 --tls "${CA[@]}" "${ME[@]}" localhost "$RELAY_PORT" "${SMALL[@]}"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
+	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/tls")" -eq 3 ]
+	# HAProxy refuses a client without a certificate: exit 3, nothing
+	# sent, one line per file
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" localhost "$FE_PORT" "${SMALL[@]}"
+	[ "$(grep -c $'^notsent\t.*certificate required' <<<"$output")" -eq 3 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/plain" | wc -l)" -eq 3 ]
+	stop_dcmrecv
+	# dcmrecv saw HAProxy's certificate
+	[ "$(cut -f6 "$RECV_STDOUT" | sort -u)" = "CN=modality-1,O=cstore tests" ]
+}
+
+@test "tls-pki: a TLS stream cut short (no close_notify, a record cut in two, a close_notify mid-PDU) never leaves a stored file" {
+	local f=${SMALL[0]} cls rq uid m
+	ds_file "$f" "$BATS_TEST_TMPDIR/ds"
+	cls=$(meta_value "$f" 0002,0002)
+	uid=$(ds_uid "$f")
+	rq=$(assoc_rq ANY-SCP CUT "$cls" 1.2.840.10008.1.2.1)
+	raw_cstore_pdus "$cls" "$uid" "$BATS_TEST_TMPDIR/ds"
+	start_tls_dcmrecv "$PKI/server.pem" "$PKI/server.key"
+	printf '%s\n%s\n' "$rq" "$RAW_PDUS" >"$BATS_TEST_TMPDIR/pdus"
+	local n=0 i
+	for m in plain-1 plain-2000 record-1 record-20 notify-1 notify-300; do
+		timeout 30 /usr/bin/python3 "$BATS_TEST_DIRNAME/tls-cut.py" "$RECV_PORT" "$PKI/ca.pem" \
+			"$PKI/client.pem" "$PKI/client.key" "$m" <"$BATS_TEST_TMPDIR/pdus" >"$BATS_TEST_TMPDIR/cut.out"
+		# no C-STORE-RSP came back (a P-DATA-TF)
+		[[ $(cat "$BATS_TEST_TMPDIR/cut.out") != 04* ]]
+		# the receiver's line for this association (bounded: 10 s)
+		n=$((n + 1))
+		for i in $(seq 200); do
+			[ "$(grep -c "aborted during the C-STORE of '$uid': nothing stored" "$RECV_STDERR")" -ge "$n" ] && break
+			sleep 0.05
+		done
+		[ "$(grep -c "aborted during the C-STORE of '$uid': nothing stored" "$RECV_STDERR")" -eq "$n" ]
+		[ -z "$(ls "$RECV_DIR")" ]
+	done
+	# the whole C-STORE and no release: stored and answered, as without TLS
+	timeout 30 /usr/bin/python3 "$BATS_TEST_DIRNAME/tls-cut.py" "$RECV_PORT" "$PKI/ca.pem" \
+		"$PKI/client.pem" "$PKI/client.key" plain-0 <"$BATS_TEST_TMPDIR/pdus" >"$BATS_TEST_TMPDIR/cut.out"
+	[[ $(cat "$BATS_TEST_TMPDIR/cut.out") == 04* ]]
+	stop_dcmrecv
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+	same_dataset "$f" "$RECV_DIR/$uid.dcm"
+	no_temporaries "$RECV_DIR"
+}
+
+@test "tls-pki: Orthanc (DicomTlsEnabled) as the archive of dcmsend --tls --commit: its report comes over TLS to --commit-listen, every file committed" {
+	LPORT=$(free_port)
+	start_orthanc "\"DicomTlsEnabled\": true, \"DicomTlsCertificate\": \"$PKI/server.pem\",
+  \"DicomTlsPrivateKey\": \"$PKI/server.key\", \"DicomTlsTrustedCertificates\": \"$PKI/ca.pem\",
+  \"DicomTlsRemoteCertificateRequired\": true,
+  \"DicomModalities\": { \"snd\": { \"AET\": \"DCMSEND\", \"Host\": \"127.0.0.1\", \"Port\": $LPORT, \"UseDicomTls\": true } }"
+	# our listener's certificate names 127.0.0.1 (server.pem does)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" -d --tls "${CA[@]}" --tls-cert "$PKI/server.pem" \
+		--tls-key "$PKI/server.key" --commit --commit-listen "127.0.0.1:$LPORT" --commit-timeout 30 \
+		--json -c ORTHANC localhost "$ORTHANC_DICOM" "${SMALL[@]}"
+	[ "$(jq -r .commit <<<"$output" | grep -c '^committed$')" -eq 3 ]
+	[[ $stderr == *"TLS: TLSv1."*"the archive's certificate 'CN=localhost'"*"N-EVENT-REPORT-RQ"* ]]
+	for f in "${SMALL[@]}"; do
+		uid=$(ds_uid "$f")
+		id=$(curl -sf -X POST "http://127.0.0.1:$ORTHANC_HTTP/tools/lookup" -d "$uid" | jq -r '.[0].ID')
+		curl -sf "http://127.0.0.1:$ORTHANC_HTTP/instances/$id/file" -o "$BATS_TEST_TMPDIR/got.dcm"
+		[ "$(ds_sum "$BATS_TEST_TMPDIR/got.dcm")" = "$(ds_sum "$f")" ]
+	done
+}
+
+@test "tls-pki: an archive that cuts its C-STORE response short (half a PDU and no close_notify, or a close_notify instead): aborted, exit 5, never 0000" {
+	local how i spid
+	for how in half notify; do
+		rm -f "$BATS_TEST_TMPDIR/port"
+		/usr/bin/python3 "$BATS_TEST_DIRNAME/tls-scp.py" "$BATS_TEST_TMPDIR/port" "$PKI/server.pem" \
+			"$PKI/server.key" "$how" >"$BATS_TEST_TMPDIR/scp.out" 2>"$BATS_TEST_TMPDIR/scp.err" &
+		spid=$!
+		track_pid "$spid"
+		for i in $(seq 200); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+		run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" localhost \
+			"$(cat "$BATS_TEST_TMPDIR/port")" "${SMALL[0]}" "${SMALL[1]}"
+		assert_line --index 0 --regexp $'^aborted\t'"${SMALL[0]}"$'\t.*\tno response: the peer closed the connection$'
+		assert_line --index 1 --regexp $'^notsent\t'"${SMALL[1]}"$'\t'
+		refute_output --regexp $'^0000\t'
+		wait "$spid" || { cat "$BATS_TEST_TMPDIR/scp.err" >&2; return 1; }
+		[ "$(cat "$BATS_TEST_TMPDIR/scp.out")" = cut ]
+	done
+}
