@@ -73,6 +73,7 @@ struct tls_conn {
 	/* the first certificate of the peer's chain that failed the
 	 * check (note_verify), and its issuer; depth 0 the peer's own */
 	int bad_depth;
+	int cert_asked; /* client: the server asked for ours, none given */
 	char bad_subject[128];
 	char bad_issuer[128];
 	char peer_name[256]; /* client: the name checked (keep_session) */
@@ -387,6 +388,24 @@ note_verify(int ok, X509_STORE_CTX *x)
 	return ok;
 }
 
+/*
+ * OpenSSL's client certificate callback, called when the server asks for
+ * a certificate and we have none: noted, so that a TLS 1.2 server's bare
+ * 'handshake failure' alert (it says no more) reads as the missing
+ * certificate it is, not as ciphers or protocols in disagreement.
+ */
+static int
+note_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct tls_conn *tc = SSL_get_app_data(ssl);
+
+	(void)x509;
+	(void)pkey;
+	if (tc != NULL)
+		tc->cert_asked = 1;
+	return 0;
+}
+
 struct tls_ctx *
 tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 {
@@ -426,6 +445,7 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 		SSL_CTX_set_session_cache_mode(c->ssl,
 		    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 		SSL_CTX_sess_set_new_cb(c->ssl, keep_session);
+		SSL_CTX_set_client_cert_cb(c->ssl, note_cert_request);
 	}
 	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
@@ -586,6 +606,11 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 		strstr(why, "packet length")))
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS handshake with the client failed: %s (a client without TLS?)",
+		    why);
+	if (!c->server && tc->cert_asked && why[0] != '\0' &&
+	    strstr(why, "certificate required") == NULL)
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS handshake with the server failed: %s (it asked for our certificate, and none was given: --tls-cert)",
 		    why);
 	if (why[0] != '\0')
 		return cs_err_set(err, CS_E_TLS,

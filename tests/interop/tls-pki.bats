@@ -305,3 +305,13 @@ EOC
 		[ "$(cat "$BATS_TEST_TMPDIR/scp.out")" = cut ]
 	done
 }
+
+# bats test_tags=serial
+@test "tls-pki: a TLS 1.2 server that wants our certificate when none is given: the line says so, not only 'handshake failure'" {
+	start_on_free_port "$BATS_TEST_TMPDIR/s12.log" openssl s_server -quiet -naccept 2 \
+		-cert "$PKI/server.pem" -key "$PKI/server.key" -CAfile "$PKI/ca.pem" -Verify 1 -tls1_2 -accept '{PORT}'
+	expect_fail 3 "echo to 'localhost' port $SERVER_PORT failed: TLS handshake with the server failed: the peer's alert 'handshake failure' \(it asked for our certificate, and none was given: --tls-cert\)$" \
+		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 --tls "${CA[@]}" localhost "$SERVER_PORT"
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --acse-timeout 10 --tls "${CA[@]}" localhost "$SERVER_PORT" "${SMALL[0]}"
+	assert_output --regexp $'^notsent\t.*none was given: --tls-cert\\)$'
+}
