@@ -4,6 +4,7 @@
  * that transport.c calls.  The only file that includes OpenSSL.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -69,6 +70,12 @@ struct tls_conn {
 	 * filled its buffer; 0 after one that emptied the socket */
 	int undrained;
 	char subject[256];
+	/* the first certificate of the peer's chain that failed the
+	 * check (note_verify), and its issuer; depth 0 the peer's own */
+	int bad_depth;
+	int cert_asked; /* client: the server asked for ours, none given */
+	char bad_subject[128];
+	char bad_issuer[128];
 	char peer_name[256]; /* client: the name checked (keep_session) */
 	char summary[96];
 	char error[160];
@@ -149,6 +156,44 @@ not_a_file(const char *path, int dir_ok, const char *what, struct cs_err *err)
 	    "cannot load %s '%s': not a regular file", what, path);
 }
 
+/*
+ * OpenSSL reads PEM only, and of a DER file (what a Windows CA often
+ * hands out as .cer or .der) says "no start line", "unsupported" or "no
+ * certificate or crl found"; of a PEM file holding only a key where a
+ * certificate belongs, or the reverse, much the same.  So the file's
+ * first 16 KiB are looked at: an empty file, or no PEM block at all, with
+ * how to convert it; no block of the kind wanted (tag: "CERTIFICATE",
+ * "PRIVATE KEY") is "no WHAT in it"; otherwise OpenSSL's reason stands.
+ */
+static const char *
+pem_reason(const char *path, const char *why, const char *what, const char *tag,
+    const char *conv)
+{
+	static _Thread_local char text[192];
+	char block[32];
+	uint8_t *b = cs_malloc(16384);
+	ssize_t n = -1;
+	int fd;
+
+	if (b != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, b, 16384);
+		close(fd);
+	}
+	snprintf(block, sizeof(block), "%s-----", tag);
+	if (n == 0)
+		snprintf(text, sizeof(text), "the file is empty");
+	else if (n > 0 && memmem(b, (size_t)n, "-----BEGIN ", 11) == NULL)
+		snprintf(text, sizeof(text),
+		    "not a PEM file (DER? convert it: %s -inform der -in FILE -out FILE.pem)",
+		    conv);
+	else if (n >= 0 && memmem(b, (size_t)n, block, strlen(block)) == NULL)
+		snprintf(text, sizeof(text), "no %s in it", what);
+	else
+		snprintf(text, sizeof(text), "%s", why);
+	cs_free(b);
+	return text;
+}
+
 static int
 load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 {
@@ -171,7 +216,11 @@ load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 	if (!ok)
 		return cs_err_set(err, CS_E_TLS,
 		    "cannot load the trusted certificates '%s': %s",
-		    ca ? ca : "(system store)", ossl_reason(why, sizeof(why)));
+		    ca ? ca : "(system store)",
+		    ca != NULL && S_ISREG(st.st_mode)
+			? pem_reason(ca, ossl_reason(why, sizeof(why)),
+			      "certificate", "CERTIFICATE", "openssl x509")
+			: ossl_reason(why, sizeof(why)));
 	if (ca != NULL && !S_ISDIR(st.st_mode)) {
 		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
 
@@ -181,30 +230,66 @@ load_trust(SSL_CTX *ssl, const char *ca, struct cs_err *err)
 	return 0;
 }
 
+/*
+ * OpenSSL's pass phrase callback for an encrypted key: none is given,
+ * and the asking is noted.  Without it OpenSSL prompts on the terminal
+ * or reads standard input (dcmsend's list of files under '-'), and a
+ * receiver reloading on SIGHUP would wait there.
+ */
+static int
+no_pass_phrase(char *buf, int size, int rwflag, void *asked)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	if (asked != NULL)
+		*(int *)asked = 1;
+	return -1;
+}
+
 static int
 load_identity(
     SSL_CTX *ssl, const char *cert, const char *key, struct cs_err *err)
 {
+	const char *kf = key ? key : cert;
 	char why[128];
+	int asked = 0;
 
 	if (cert == NULL)
 		return 0;
 	if (not_a_file(cert, 0, "the certificate", err) != 0 ||
-	    not_a_file(key ? key : cert, 0, "the private key", err) != 0)
+	    not_a_file(kf, 0, "the private key", err) != 0)
 		return CS_E_TLS;
-	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1)
+	SSL_CTX_set_default_passwd_cb(ssl, no_pass_phrase);
+	SSL_CTX_set_default_passwd_cb_userdata(ssl, &asked);
+	if (SSL_CTX_use_certificate_chain_file(ssl, cert) != 1) {
+		SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
 		return cs_err_set(err, CS_E_TLS,
 		    "cannot load the certificate '%s': %s", cert,
-		    ossl_reason(why, sizeof(why)));
-	if (SSL_CTX_use_PrivateKey_file(
-		ssl, key ? key : cert, SSL_FILETYPE_PEM) != 1)
+		    pem_reason(cert, ossl_reason(why, sizeof(why)),
+			"certificate", "CERTIFICATE", "openssl x509"));
+	}
+	if (SSL_CTX_use_PrivateKey_file(ssl, kf, SSL_FILETYPE_PEM) != 1) {
+		SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
+		ossl_reason(why, sizeof(why));
+		if (asked)
+			return cs_err_set(err, CS_E_TLS,
+			    "cannot load the private key '%s': it is encrypted, and no pass phrase is read (decrypt it: openssl pkey -in KEY -out PLAIN)",
+			    kf);
+		if (strstr(why, "key values mismatch") != NULL)
+			return cs_err_set(err, CS_E_TLS,
+			    "the private key '%s' does not match the certificate '%s'",
+			    kf, cert);
 		return cs_err_set(err, CS_E_TLS,
-		    "cannot load the private key '%s': %s", key ? key : cert,
-		    ossl_reason(why, sizeof(why)));
+		    "cannot load the private key '%s': %s", kf,
+		    pem_reason(
+			kf, why, "private key", "PRIVATE KEY", "openssl pkey"));
+	}
+	SSL_CTX_set_default_passwd_cb_userdata(ssl, NULL);
 	if (SSL_CTX_check_private_key(ssl) != 1)
 		return cs_err_set(err, CS_E_TLS,
 		    "the private key '%s' does not match the certificate '%s'",
-		    key ? key : cert, cert);
+		    kf, cert);
 	return 0;
 }
 
@@ -261,6 +346,66 @@ offer_session(struct tls_ctx *c, SSL *ssl, const char *name)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* A distinguished name as RFC 2253 text into buf ("" if none). */
+static void
+dn_text(const X509_NAME *dn, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n = 0;
+
+	buf[0] = '\0';
+	if (b == NULL || dn == NULL) {
+		BIO_free(b);
+		return;
+	}
+	X509_NAME_print_ex(b, dn, 0, XN_FLAG_RFC2253);
+	n = BIO_read(b, buf, (int)len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+}
+
+/*
+ * OpenSSL's verify callback: notes the first certificate that failed
+ * and its issuer, so that the one line can name the CA nobody trusts
+ * (or the intermediate the peer did not send) and a CA of the chain
+ * that expired.  It decides nothing: ok is passed on.
+ */
+static int
+note_verify(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl =
+	    X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls_conn *tc = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+	X509 *cert = X509_STORE_CTX_get_current_cert(x);
+
+	if (!ok && tc != NULL && tc->bad_depth < 0 && cert != NULL) {
+		tc->bad_depth = X509_STORE_CTX_get_error_depth(x);
+		dn_text(X509_get_subject_name(cert), tc->bad_subject,
+		    sizeof(tc->bad_subject));
+		dn_text(X509_get_issuer_name(cert), tc->bad_issuer,
+		    sizeof(tc->bad_issuer));
+	}
+	return ok;
+}
+
+/*
+ * OpenSSL's client certificate callback, called when the server asks for
+ * a certificate and we have none: noted, so that a TLS 1.2 server's bare
+ * 'handshake failure' alert (it says no more) reads as the missing
+ * certificate it is, not as ciphers or protocols in disagreement.
+ */
+static int
+note_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+	struct tls_conn *tc = SSL_get_app_data(ssl);
+
+	(void)x509;
+	(void)pkey;
+	if (tc != NULL)
+		tc->cert_asked = 1;
+	return 0;
+}
+
 struct tls_ctx *
 tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 {
@@ -300,6 +445,7 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 		SSL_CTX_set_session_cache_mode(c->ssl,
 		    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 		SSL_CTX_sess_set_new_cb(c->ssl, keep_session);
+		SSL_CTX_set_client_cert_cb(c->ssl, note_cert_request);
 	}
 	if (set_profile(c->ssl, cfg->profile, err) != 0 ||
 	    load_identity(c->ssl, cfg->cert, cfg->key, err) != 0)
@@ -325,10 +471,11 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 			(cfg->optional_client_cert
 				? 0
 				: SSL_VERIFY_FAIL_IF_NO_PEER_CERT),
-		    NULL);
+		    note_verify);
 	else
 		SSL_CTX_set_verify(c->ssl,
-		    c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+		    c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER,
+		    note_verify);
 	return c;
 fail:
 	tls_ctx_free(c);
@@ -380,21 +527,51 @@ static void
 note_peer(struct tls_conn *tc)
 {
 	X509 *peer = SSL_get0_peer_certificate(tc->ssl);
-	BIO *b;
 
 	tc->subject[0] = '\0';
-	if (peer != NULL && (b = BIO_new(BIO_s_mem())) != NULL) {
-		int n;
-
-		X509_NAME_print_ex(
-		    b, X509_get_subject_name(peer), 0, XN_FLAG_RFC2253);
-		n = BIO_read(b, tc->subject, (int)sizeof(tc->subject) - 1);
-		tc->subject[n > 0 ? n : 0] = '\0';
-		BIO_free(b);
-	}
+	if (peer != NULL)
+		dn_text(X509_get_subject_name(peer), tc->subject,
+		    sizeof(tc->subject));
 	snprintf(tc->summary, sizeof(tc->summary), "%s %s%s",
 	    SSL_get_version(tc->ssl), SSL_get_cipher_name(tc->ssl),
 	    SSL_session_reused(tc->ssl) ? ", session resumed" : "");
+}
+
+/*
+ * What the certificate note_verify kept adds to verify_text: the CA
+ * nobody here trusts (the root, or the intermediate the peer did not
+ * send), the self-signed certificate, the CA of the chain that is out
+ * of date or not for this use.  "" when nothing was kept.
+ */
+static const char *
+verify_detail(const struct tls_conn *tc, long v, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (tc->bad_depth < 0)
+		return buf;
+	switch (v) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+		snprintf(buf, len, " '%s'", tc->bad_issuer);
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		snprintf(
+		    buf, len, " (it is self-signed: '%s')", tc->bad_subject);
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		snprintf(buf, len, " '%s'", tc->bad_subject);
+		break;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+	case X509_V_ERR_INVALID_PURPOSE:
+		if (tc->bad_depth > 0)
+			snprintf(buf, len, " (the CA certificate '%s')",
+			    tc->bad_subject);
+		break;
+	default:
+		break;
+	}
+	return buf;
 }
 
 /* The one line saying why a handshake failed. */
@@ -405,16 +582,22 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 	struct tls_conn *tc = t->tls;
 	long v = SSL_get_verify_result(tc->ssl);
 	const char *who = c->server ? "client" : "server";
-	char why[160];
+	/* the name or the address it was checked against */
+	int named = (v == X509_V_ERR_HOSTNAME_MISMATCH ||
+			v == X509_V_ERR_IP_ADDRESS_MISMATCH) &&
+	    name != NULL;
+	char why[160], more[300];
 
 	ossl_reason(why, sizeof(why));
+	if (v == X509_V_ERR_INVALID_PURPOSE)
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS: the %s's certificate was refused: it is not for a TLS %s (its key usage or extended key usage)%s",
+		    who, who, verify_detail(tc, v, more, sizeof(more)));
 	if (v != X509_V_OK)
 		return cs_err_set(err, CS_E_TLS,
-		    "TLS: the %s's certificate was refused: %s%s%s%s", who,
-		    verify_text(v),
-		    v == X509_V_ERR_HOSTNAME_MISMATCH ? " '" : "",
-		    v == X509_V_ERR_HOSTNAME_MISMATCH && name ? name : "",
-		    v == X509_V_ERR_HOSTNAME_MISMATCH ? "'" : "");
+		    "TLS: the %s's certificate was refused: %s%s%s%s%s", who,
+		    verify_text(v), named ? " '" : "", named ? name : "",
+		    named ? "'" : "", verify_detail(tc, v, more, sizeof(more)));
 	if (c->server && strstr(why, "did not return a certificate"))
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS: the client sent no certificate (one is required)");
@@ -423,6 +606,11 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 		strstr(why, "packet length")))
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS handshake with the client failed: %s (a client without TLS?)",
+		    why);
+	if (!c->server && tc->cert_asked && why[0] != '\0' &&
+	    strstr(why, "certificate required") == NULL)
+		return cs_err_set(err, CS_E_TLS,
+		    "TLS handshake with the server failed: %s (it asked for our certificate, and none was given: --tls-cert)",
 		    why);
 	if (why[0] != '\0')
 		return cs_err_set(err, CS_E_TLS,
@@ -532,10 +720,11 @@ tls_handshake(struct transport *t, struct tls_ctx *c, const char *name,
 		transport_release(t);
 		return cs_err_set(err, CS_E_NOMEM, "cannot start TLS");
 	}
+	tc->bad_depth = -1;
+	SSL_set_app_data(tc->ssl, tc);
 	if (!c->server) {
 		snprintf(tc->peer_name, sizeof(tc->peer_name), "%s",
 		    name != NULL ? name : "");
-		SSL_set_app_data(tc->ssl, tc);
 		offer_session(c, tc->ssl, tc->peer_name);
 	}
 	ERR_clear_error();

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""tls-scp.py PORTFILE CERT KEY: a TLS DICOM acceptor for one association,
-made with Python's ssl module, that answers C-ECHO and C-STORE with Success
-and then says on stdout how the requestor ended the TLS connection:
-'close_notify' or 'no close_notify: ...'.  Binds 127.0.0.1 port 0 and
-writes its port to PORTFILE.  Every read is bounded (10 s)."""
+"""tls-scp.py PORTFILE CERT KEY [CUT]: a TLS DICOM acceptor for one
+association, made with Python's ssl module, that answers C-ECHO and C-STORE
+with Success and then says on stdout how the requestor ended the TLS
+connection: 'close_notify' or 'no close_notify: ...'.  Binds 127.0.0.1 port
+0 and writes its port to PORTFILE.  Every read is bounded (10 s).
+With CUT, the first C-STORE's response is not given whole: 'half' sends
+half of its PDU and closes the socket without a close_notify, 'notify'
+sends a close_notify in its place and waits for the requestor to close;
+it then prints 'cut'."""
 import socket
 import ssl
 import struct
@@ -64,6 +68,19 @@ def rsp_for(cmd, pcid):
     return struct.pack('>BBI', 4, 0, len(pdv)) + pdv
 
 
+def cut(s, rsp, how):
+    if how == 'half':
+        s.sendall(rsp[:len(rsp) // 2])
+        # the socket's own shutdown: no TLS alert
+        s.shutdown(socket.SHUT_RDWR)
+        s.close()
+    else:
+        raw = s.unwrap()
+        while raw.recv(4096):
+            pass
+    print('cut')
+
+
 def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[2], sys.argv[3])
@@ -94,6 +111,9 @@ def main():
                     dict(elements(cmd))[(0, 0x800)] == b'\x01\x01':
                 s.sendall(rsp_for(cmd, pcid))
                 cmd = b''
+            elif (ctl & 3) == 2 and len(sys.argv) > 4:
+                cut(s, rsp_for(cmd, pcid), sys.argv[4])
+                return
             elif (ctl & 3) == 2:
                 s.sendall(rsp_for(cmd, pcid))
                 cmd = b''

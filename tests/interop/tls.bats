@@ -241,7 +241,7 @@ expect_fail() {
 		mv "$RECV_STDERR" "$RECV_STDERR.$c"
 		eval "port_$c=$RECV_PORT"
 	done
-	expect_fail 3 "echo to 'localhost' port $port_rogue failed: TLS: the server's certificate was refused: certificate signed by an unknown CA$" \
+	expect_fail 3 "echo to 'localhost' port $port_rogue failed: TLS: the server's certificate was refused: certificate signed by an unknown CA 'CN=cstore test other-ca'$" \
 		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$port_rogue"
 	expect_fail 3 "failed: TLS: the server's certificate was refused: certificate has expired$" \
 		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" "${ME[@]}" localhost "$port_expired"
@@ -269,7 +269,7 @@ expect_fail() {
 	wait_for_line "$RECV_STDERR" "association [0-9]+ from 127.0.0.1:[0-9]+: TLS: the client sent no certificate \(one is required\)$" 5
 	expect_fail 3 "failed: TLS: the peer's alert 'unknown ca'$" \
 		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" localhost "$RECV_PORT"
-	wait_for_line "$RECV_STDERR" "TLS: the client's certificate was refused: certificate signed by an unknown CA$" 5
+	wait_for_line "$RECV_STDERR" "TLS: the client's certificate was refused: certificate signed by an unknown CA 'CN=cstore test other-ca'$" 5
 	expect_fail 3 "failed: TLS: the peer's alert 'certificate expired'$" \
 		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" --tls-cert "$PKI/expired.pem" --tls-key "$PKI/expired.key" localhost "$RECV_PORT"
 	wait_for_line "$RECV_STDERR" "TLS: the client's certificate was refused: certificate has expired$" 5

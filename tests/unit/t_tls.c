@@ -425,7 +425,7 @@ START_TEST(an_unknown_ca_and_a_wrong_name_are_named)
 	setup_pki();
 	ck_assert_int_eq(refused("rogue", "localhost", &err), CS_E_TLS);
 	ck_assert_str_eq(err.msg,
-	    "TLS: the server's certificate was refused: certificate signed by an unknown CA");
+	    "TLS: the server's certificate was refused: certificate signed by an unknown CA 'CN=t_tls other CA'");
 	ck_assert_int_eq(refused("server", "pacs.example", &err), CS_E_TLS);
 	ck_assert_str_eq(err.msg,
 	    "TLS: the server's certificate was refused: certificate does not match the name 'pacs.example'");
