@@ -279,12 +279,9 @@ policy_ts_keep(const struct scp_policy *p, const char *uid)
 	return policy_ts_ok(p, uid) || commit_ts_enc(uid, &enc) == 0;
 }
 
-/*
- * The accepted transfer syntax for one proposed context, or -1.  alone:
- * no other context of the RQ proposes its abstract syntax.
- */
+/* The accepted transfer syntax for one proposed context, or -1. */
 static int
-pick_ts(const struct scp_policy *p, const struct ul_pc *pc, int alone)
+pick_ts(const struct scp_policy *p, const struct ul_pc *pc)
 {
 	/* Storage Commitment data sets: the two encodings commit_ds.h
 	 * speaks, whatever else is accepted for images. */
@@ -304,19 +301,15 @@ pick_ts(const struct scp_policy *p, const struct ul_pc *pc, int alone)
 		if (!policy_ts_ok(p, pc->ts[j]))
 			continue;
 		/*
-		 * But Explicit VR LE over an Implicit VR LE listed before it
-		 * in the only context of a class, as DCMTK's storescp and
-		 * Orthanc choose: pynetdicom's default contexts (and
-		 * dcmjs-dimse's for files in these two) list Implicit first
-		 * whatever the file, and convert an Explicit VR file to the
-		 * syntax taken, losing its VRs; an Implicit VR file converted
-		 * to Explicit loses nothing.  Not when the class has other
-		 * contexts: dcmjs-dimse adds one for a file in another syntax
-		 * and, its Implicit syntax refused, tries to convert an
-		 * Implicit file to that one and drops it.
+		 * But Explicit VR LE over an Implicit VR LE listed before it,
+		 * as DCMTK's storescp and Orthanc choose: pynetdicom's default
+		 * contexts and dcmjs-dimse list Implicit first whatever the
+		 * file, and convert an Explicit VR file to the syntax taken,
+		 * losing its VRs (dcmjs-dimse even to Big Endian, proposed in
+		 * a context of its own).  An Implicit VR file converted to
+		 * Explicit loses nothing.
 		 */
-		if (alone &&
-		    strcmp(pc->ts[j], TS_UID_ImplicitVRLittleEndian) == 0)
+		if (strcmp(pc->ts[j], TS_UID_ImplicitVRLittleEndian) == 0)
 			for (int k = j + 1; k < pc->n_ts; k++)
 				if (strcmp(pc->ts[k],
 					TS_UID_ExplicitVRLittleEndian) == 0 &&
@@ -325,17 +318,6 @@ pick_ts(const struct scp_policy *p, const struct ul_pc *pc, int alone)
 		return j;
 	}
 	return -1;
-}
-
-/* Is pc the only context of rq that proposes its abstract syntax? */
-static int
-class_alone(const struct ul_assoc_params *rq, const struct ul_pc *pc)
-{
-	for (int i = 0; i < rq->n_pc; i++)
-		if (&rq->pc[i] != pc &&
-		    strcmp(rq->pc[i].abstract_syntax, pc->abstract_syntax) == 0)
-			return 0;
-	return 1;
 }
 
 static int
@@ -447,7 +429,7 @@ policy_decide(const struct scp_policy *p, const struct ul_assoc_params *rq,
 			out->result = UL_PC_ABSTRACT_SYNTAX_NOT_SUPPORTED;
 			continue;
 		}
-		t = pick_ts(p, in, class_alone(rq, in));
+		t = pick_ts(p, in);
 		if (t < 0) {
 			out->result = UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED;
 			continue;
