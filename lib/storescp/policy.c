@@ -297,26 +297,9 @@ pick_ts(const struct scp_policy *p, const struct ul_pc *pc)
 	}
 	/* The sender's order: it usually lists the file's own syntax
 	 * first, and taking it keeps the object bit for bit. */
-	for (int j = 0; j < pc->n_ts; j++) {
-		if (!policy_ts_ok(p, pc->ts[j]))
-			continue;
-		/*
-		 * But Explicit VR LE over an Implicit VR LE listed before it,
-		 * as DCMTK's storescp and Orthanc choose: pynetdicom's default
-		 * contexts and dcmjs-dimse list Implicit first whatever the
-		 * file, and convert an Explicit VR file to the syntax taken,
-		 * losing its VRs (dcmjs-dimse even to Big Endian, proposed in
-		 * a context of its own).  An Implicit VR file converted to
-		 * Explicit loses nothing.
-		 */
-		if (strcmp(pc->ts[j], TS_UID_ImplicitVRLittleEndian) == 0)
-			for (int k = j + 1; k < pc->n_ts; k++)
-				if (strcmp(pc->ts[k],
-					TS_UID_ExplicitVRLittleEndian) == 0 &&
-				    policy_ts_ok(p, pc->ts[k]))
-					return k;
-		return j;
-	}
+	for (int j = 0; j < pc->n_ts; j++)
+		if (policy_ts_ok(p, pc->ts[j]))
+			return j;
 	return -1;
 }
 

@@ -243,34 +243,6 @@ same_as_sent() {
 	[ "$(same_as_sent "$BUILT"/* "$c"/ts/*)" -eq "$n" ]
 }
 
-@test "dcmjs-dimse SCU: proposing Implicit VR LE before Explicit in a context, and Big Endian in another: dcmrecv takes Explicit as storescp +B does, each file stored in the syntax and bytes storescp got (not converted to Big Endian)" {
-	local c f u ref ours
-	c=$(corpus_dir)
-	start_storescp "$BATS_TEST_TMPDIR/ref" +B
-	start_dcmrecv -d
-	for f in "$SCP_PORT" "$RECV_PORT"; do
-		run -0 node "$JS/dimse-scu.js" 127.0.0.1 "$f" "$c/ts/explicit-le.dcm" \
-			"$c/odd/private-tags.dcm" "$c/ts/explicit-be.dcm" "$c/ts/implicit-le.dcm"
-		[ "$(grep -c $'^rsp\t.*\t0000$' <<<"$output")" -eq 4 ]
-	done
-	stop_dcmrecv
-	# its proposal: Implicit first, then Explicit; Big Endian alone
-	grep -A2 'presentation context 3: 1.2.840.10008.5.1.4.1.1.7 ' "$RECV_STDERR" |
-		grep -A1 'transfer syntax 1.2.840.10008.1.2 ' | grep -q 'transfer syntax 1.2.840.10008.1.2.1 '
-	[ "$(ls "$RECV_DIR" | wc -l)" -eq 4 ]
-	for f in "$c/ts/explicit-le.dcm" "$c/odd/private-tags.dcm" "$c/ts/explicit-be.dcm" "$c/ts/implicit-le.dcm"; do
-		u=$(meta_value "$f" 0008,0018)
-		ref=$BATS_TEST_TMPDIR/ref/SC.$u ours=$RECV_DIR/$u.dcm
-		[ "$(meta_value "$ours" 0002,0010)" = "$(meta_value "$ref" 0002,0010)" ] ||
-			{ echo "$f: stored as $(meta_value "$ours" 0002,0010), storescp got $(meta_value "$ref" 0002,0010)" >&2; return 1; }
-		same_dataset "$ref" "$ours"
-	done
-	# the Explicit VR LE files stay in it (as dcmjs re-encodes them)
-	for f in "$c/ts/explicit-le.dcm" "$c/odd/private-tags.dcm"; do
-		[ "$(meta_value "$RECV_DIR/$(meta_value "$f" 0008,0018).dcm" 0002,0010)" = 1.2.840.10008.1.2.1 ]
-	done
-}
-
 @test "dcmjs-dimse SCU: a window of 4 and 16 KiB PDUs to our dcmrecv: every answered object stored once, values as dcmjs-dimse re-encoded them" {
 	# dcmrecv aborts on a PDU over its --max-pdu: the 2 MiB CT must come
 	# in PDUs of 16 KiB

@@ -86,45 +86,6 @@ START_TEST(policy_accepts_storage_and_verification_in_the_senders_order)
 }
 END_TEST
 
-/* pynetdicom's default contexts and dcmjs-dimse's list Implicit VR LE
- * first whatever the file: Explicit VR LE is taken over it, as DCMTK's
- * storescp and Orthanc take it, and only over it. */
-START_TEST(policy_takes_explicit_over_an_implicit_listed_first)
-{
-	struct storescp_config cfg = { 0 };
-	struct ul_assoc_rj rj;
-	char why[256];
-	struct ul_pc *pc;
-
-	propose(1, CT, IVR, EVR);
-	propose(3, CT, IVR, J2K);
-	propose(5, CT, J2K, IVR);
-	propose(7, CT, IVR, NULL);
-	pc = &rq->pc[rq->n_pc++]; /* pynetdicom's four */
-	pc->id = 9;
-	strcpy(pc->abstract_syntax, SC);
-	strcpy(pc->ts[pc->n_ts++], IVR);
-	strcpy(pc->ts[pc->n_ts++], "1.2.840.10008.1.2.1.99");
-	strcpy(pc->ts[pc->n_ts++], "1.2.840.10008.1.2.2");
-	strcpy(pc->ts[pc->n_ts++], EVR);
-	ck_assert_int_eq(decide(&cfg, "127.0.0.1", &rj, why), POLICY_ACCEPT);
-	ck_assert_str_eq(ac->pc[0].ts[0], EVR);
-	ck_assert_str_eq(ac->pc[1].ts[0], IVR);
-	ck_assert_str_eq(ac->pc[2].ts[0], J2K);
-	ck_assert_str_eq(ac->pc[3].ts[0], IVR);
-	ck_assert_str_eq(ac->pc[4].ts[0], EVR);
-	/* under --ts the operator's order alone counts */
-	{
-		const char *ts[] = { IVR, EVR };
-		struct storescp_config only = { .ts = ts, .n_ts = 2 };
-
-		ck_assert_int_eq(
-		    decide(&only, "127.0.0.1", &rj, why), POLICY_ACCEPT);
-		ck_assert_str_eq(ac->pc[0].ts[0], IVR);
-	}
-}
-END_TEST
-
 /* PS3.6 2025: the waveform presentation states and DICONDE's ultrasound
  * waveform are Storage SOP classes; by default they are accepted too. */
 START_TEST(policy_accepts_the_storage_classes_ps36_added_lately)
@@ -420,7 +381,6 @@ policy_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, policy_accepts_storage_and_verification_in_the_senders_order);
-	tcase_add_test(tc, policy_takes_explicit_over_an_implicit_listed_first);
 	tcase_add_test(tc, policy_accepts_the_storage_classes_ps36_added_lately);
 	tcase_add_test(tc, policy_ts_list_sets_which_and_our_order);
 	tcase_add_test(tc, policy_sop_class_lists_accept_and_refuse);
