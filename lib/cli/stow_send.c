@@ -325,9 +325,11 @@ keep_rest(struct run *r, struct item *all, size_t n, size_t k, int rc)
 }
 
 /*
- * A 400 for a request of several files says nothing of which (Orthanc
- * refuses them all for one without a Study Instance UID): each is sent
- * again alone so that only the bad ones fail.
+ * A 400 for a request of several files that names none of them in a
+ * Failed SOP Sequence (a service or proxy answering without a STOW-RS
+ * data set), or a 413 (a body limit): each is sent again alone so that
+ * only the bad ones fail.  (Orthanc's 400 for one without a Study
+ * Instance UID names it: fail_named.)
  */
 static int
 one_by_one(struct run *r, struct cs_err *err)
