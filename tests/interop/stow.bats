@@ -739,6 +739,31 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 		"$CSTORE_ROOT/tests/data/p10-evrle.dcm"
 	assert_output --regexp $'^aborted\t'
 	[ "$SECONDS" -le 10 ]
+	# said as what it did: no answer, not an answer sent too slowly
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 2 "http://127.0.0.1:$port/dicom-web" \
+		"$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	assert_output --regexp $'^aborted\t.*: the service did not answer the request \\(nothing came for more than 2 s\\)$'
+	refute_output --partial 'too slowly'
+}
+
+# bats test_tags=serial
+@test "stow: --dimse-timeout bounds the answer from its first line: a TLS handshake answered 4 s late and a service reading the request slowly (8 MB at 64 KiB/0.05 s) with --dimse-timeout 2/3 are stored (0000)" {
+	require_cmd openssl
+	make_test_pki "$BATS_TEST_TMPDIR/pki"
+	P=$BATS_TEST_TMPDIR/pki
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_HANDSHAKE_DELAY=4 STUB_CERT=$P/server.pem STUB_KEY=$P/server.key start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" --dimse-timeout 2 "${STUB/http:/https:}" "$f"
+	assert_output --regexp $'^0000\t'
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" --dimse-timeout 2 --echo "${STUB/http:/https:}"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 8 >/dev/null
+	STUB_NAME=slow STUB_SLOW_READ=0.05 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 3 "$STUB" "$BATS_TEST_TMPDIR/big.dcm"
+	assert_output --regexp $'^0000\t'
+	cmp "$BATS_TEST_TMPDIR/big.dcm" "$BATS_TEST_TMPDIR/slow/1.dcm"
 }
 
 # bats test_tags=serial
