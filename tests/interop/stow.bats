@@ -387,6 +387,24 @@ PY
 	done
 }
 
+@test "stow: --stow-bytes after a 400 fails a file converted meanwhile (C122, then A700): the next files still share a request (the batch's bytes counted anew, never wrapped)" {
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/rle.dcm" | cut -f2)
+	# rle.dcm (7200 bytes) fills a request alone; refused in RLE (C122)
+	# it goes again converted (9000 bytes) and fails (A700); the two
+	# small files after it (3 KB together) go in one request
+	STUB_REFUSE_HOW=c122 STUB_REFUSE_TS=1.2.840.10008.1.2.5 STUB_FAILED_STATUS=400 start_stub "$uid"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-bytes 7000 "$STUB" \
+		"$CORPUS/ts/rle.dcm" "$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$CORPUS/ts/jpeg-baseline.dcm"
+	assert_line --regexp $'^A700\t.*/rle.dcm\t.*\t'"$uid"$'\t.*HTTP 400'
+	assert_line --regexp $'^0000\t.*/p10-evrle.dcm\t'
+	assert_line --regexp $'^0000\t.*/jpeg-baseline.dcm\t'
+	[ "${#lines[@]}" -eq 3 ]
+	cat "$BATS_TEST_TMPDIR/got/requests.log"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+	cmp "$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/jpeg-baseline.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
 @test "stow: a redirect is not followed; each file's line names where it points, the file stays" {
 	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/a.dcm"
 	STUB_REDIRECT=https://archive.example/dicomweb/studies start_stub
