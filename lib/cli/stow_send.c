@@ -306,6 +306,7 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		p->head = it->head;
 		p->head_len = it->head_len;
 		p->fd = it->xfd >= 0 ? it->xfd : it->fd;
+		p->path = it->xfd >= 0 ? NULL : it->path;
 		p->off = it->xfd >= 0 ? 0 : it->xoff;
 		p->len = item_body_len(it);
 	}

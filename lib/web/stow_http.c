@@ -169,7 +169,8 @@ fill_body(struct body *b, char *out, size_t room)
 		if (b->file_off == p->len) {
 			/* mixed bytes went: no complete body, nothing stored */
 			if (b->marked &&
-			    infile_written_since(p->fd, &b->was, NULL)) {
+			    infile_written_since(
+				p->fd, p->path, &b->was, NULL)) {
 				b->written = 1;
 				return CURL_READFUNC_ABORT;
 			}

@@ -585,12 +585,13 @@ PY
 }
 
 # bats test_tags=serial
-@test "stow: a file written to (or shrinking) while it is sent cuts its request short: that file alone is unreadable (truncated), named, exit 1, nothing of it stored, never 0000 for mixed bytes; the others of its request go again in a new one" {
+@test "stow: a file written to (or shrinking; or rewritten the same size, its mtime set back by touch -r) while it is sent cuts its request short: that file alone is unreadable (truncated), named, exit 1, nothing of it stored, never 0000 for mixed bytes; the others of its request go again in a new one" {
 	local big=$BATS_TEST_TMPDIR/big.dcm i got how word msg
 	local a=$CORPUS/ts/explicit-le.dcm b=$CORPUS/sop/CTImageStorage.dcm
-	for how in write shrink; do
+	for how in write touchr shrink; do
 		start_stub
 		"$CSTORE_ROOT/tests/tools/mkbig" "$big" 4 >/dev/null
+		touch -r "$big" "$BATS_TEST_TMPDIR/stamp"
 		# one request for the three (the default batch), big between
 		"$CSTORE_BIN/dcmsend" --limit-rate 1M "$STUB" "$a" "$big" "$b" \
 			>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
@@ -608,8 +609,10 @@ PY
 			cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err"
 			false
 		}
-		if [ "$how" = write ]; then
+		if [ "$how" != shrink ]; then
 			printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none
+			# the same size, its mtime set back: its change time moved
+			[ "$how" = write ] || touch -r "$BATS_TEST_TMPDIR/stamp" "$big"
 			word=unreadable msg='was written to'
 		else
 			truncate -s 2000000 "$big"
