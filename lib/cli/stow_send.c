@@ -119,6 +119,19 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 	emit(r, &res);
 }
 
+/* r->bytes counted again from the batch as it is now: an input
+ * converted since it was taken (prepare_again) has a new length, so
+ * subtracting a failed one's could drift, or wrap below 0. */
+static void
+recount(struct run *r)
+{
+	size_t k;
+
+	r->bytes = 0;
+	for (k = 0; k < r->n; k++)
+		r->bytes += item_body_len(&r->it[k]);
+}
+
 static void
 drop_batch(struct run *r)
 {
@@ -253,7 +266,6 @@ fail_named(struct run *r, const struct stow_http_rsp *rsp)
 			r->it[n++] = *it; /* prepare_again converts it */
 			continue;
 		}
-		r->bytes -= item_body_len(it);
 		report_item(r, it, STORESCU_FAILED, reason != 0, reason,
 		    reason ? "HTTP 400" : "HTTP 400; no Failure Reason given");
 		stow_unprepare(it);
@@ -261,6 +273,7 @@ fail_named(struct run *r, const struct stow_http_rsp *rsp)
 	}
 	stow_rsp_free(p);
 	r->n = n;
+	recount(r);
 	return named;
 }
 
@@ -293,6 +306,7 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		p->head = it->head;
 		p->head_len = it->head_len;
 		p->fd = it->xfd >= 0 ? it->xfd : it->fd;
+		p->path = it->xfd >= 0 ? NULL : it->path;
 		p->off = it->xfd >= 0 ? 0 : it->xoff;
 		p->len = item_body_len(it);
 	}
@@ -313,21 +327,19 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 static int
 keep_rest(struct run *r, struct item *all, size_t n, size_t k, int rc)
 {
-	size_t i;
-
 	memmove(all, &all[k], (n - k) * sizeof(*all));
 	r->it = all;
 	r->n = n - k;
-	r->bytes = 0;
-	for (i = 0; i < r->n; i++)
-		r->bytes += item_body_len(&all[i]);
+	recount(r);
 	return rc;
 }
 
 /*
- * A 400 for a request of several files says nothing of which (Orthanc
- * refuses them all for one without a Study Instance UID): each is sent
- * again alone so that only the bad ones fail.
+ * A 400 for a request of several files that names none of them in a
+ * Failed SOP Sequence (a service or proxy answering without a STOW-RS
+ * data set), or a 413 (a body limit): each is sent again alone so that
+ * only the bad ones fail.  (Orthanc's 400 for one without a Study
+ * Instance UID names it: fail_named.)
  */
 static int
 one_by_one(struct run *r, struct cs_err *err)
@@ -394,6 +406,7 @@ prepare_again(struct run *r)
 		close(it->fd);
 	}
 	r->n = n;
+	recount(r);
 }
 
 static int flush_once(struct run *r, struct cs_err *err);
@@ -416,11 +429,11 @@ drop_broken(struct run *r, size_t k, int shrank, const char *msg)
 	    msg);
 	report_item(r, it, shrank ? STORESCU_TRUNCATED : STORESCU_UNREADABLE, 0,
 	    0, why);
-	r->bytes -= item_body_len(it);
 	stow_unprepare(it);
 	close(it->fd);
 	memmove(it, it + 1, (r->n - k - 1) * sizeof(*it));
 	r->n--;
+	recount(r);
 }
 
 int

@@ -98,14 +98,30 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 }
 
 int
-infile_written_since(int fd, const struct stat *was, struct stat *now)
+infile_written_since(
+    int fd, const char *path, const struct stat *was, struct stat *now)
 {
-	struct stat st;
+	struct stat st, named;
 
 	if (now == NULL)
 		now = &st;
-	return fstat(fd, now) == 0 &&
-	    (now->st_size != was->st_size ||
-		now->st_mtim.tv_sec != was->st_mtim.tv_sec ||
-		now->st_mtim.tv_nsec != was->st_mtim.tv_nsec);
+	if (fstat(fd, now) != 0)
+		return 0;
+	if (now->st_size != was->st_size ||
+	    now->st_mtim.tv_sec != was->st_mtim.tv_sec ||
+	    now->st_mtim.tv_nsec != was->st_mtim.tv_nsec)
+		return 1;
+	if (now->st_ctim.tv_sec == was->st_ctim.tv_sec &&
+	    now->st_ctim.tv_nsec == was->st_ctim.tv_nsec)
+		return 0;
+	/* only the change time moved: a rename, chmod, chown or link
+	 * (no byte changed), or a write whose mtime was set back */
+	if (now->st_nlink != was->st_nlink || now->st_mode != was->st_mode ||
+	    now->st_uid != was->st_uid || now->st_gid != was->st_gid)
+		return 0;
+	if (path != NULL &&
+	    (stat(path, &named) != 0 || named.st_dev != now->st_dev ||
+		named.st_ino != now->st_ino))
+		return 0; /* its name is elsewhere now: renamed */
+	return 1;
 }

@@ -25,12 +25,19 @@ int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
 
 /*
  * Was the file at fd written to since *was (what fstat said then): its
- * size or modification time moved?  A rename or chmod touches only the
- * change time, and is no change of its bytes.  For a sender that must
- * never report a data set sent while its file changed.  When now is
- * not NULL, it gets what this fstat found (valid when 1 is returned),
- * for a caller that wants to know how it changed without asking again.
+ * size or modification time moved, or its change time did (which no
+ * user can set back) while its name (path, when not NULL) still leads to
+ * it and its links, mode and owner stayed: a write of the same size
+ * whose modification time was set back (cp -p over it, touch -r).  A
+ * rename, chmod, chown or link moves only the change time, and is no
+ * change of its bytes; a change of its extended attributes or access
+ * time by another program counts as a write (it cannot be told from
+ * one).  For a sender that must never report a data set sent while its
+ * file changed.  When now is not NULL, it gets what this fstat found
+ * (valid when 1 is returned), for a caller that wants to know how it
+ * changed without asking again.
  */
-int infile_written_since(int fd, const struct stat *was, struct stat *now);
+int infile_written_since(
+    int fd, const char *path, const struct stat *was, struct stat *now);
 
 #endif

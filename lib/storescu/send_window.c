@@ -264,7 +264,7 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	/* written to while it was read: what came out may be mixed, and
 	 * is never sent (as a file written to while it is sent); a failure
 	 * then is the file's own (one cut short reads as zeros, mapguard.h) */
-	changed = marked && infile_written_since(fd, &was, &now);
+	changed = marked && infile_written_since(fd, path, &was, &now);
 	if (changed) {
 		if (rc == 0)
 			close(tc->fd);
@@ -675,7 +675,8 @@ start_one(struct batch *b, struct scu_session *s, struct flight *f, size_t j)
 	b->sends[j]++;
 	f->msg_id = 0; /* never a Message ID: set once the request is out */
 	rc = scu_store_start(s, p->ch.pcid, f->info.sop_class,
-	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd, (off_t)off,
+	    f->info.sop_instance, p->tc.fd >= 0 ? p->tc.fd : p->fd,
+	    p->tc.fd >= 0 ? NULL : b->run->src.paths[b->idx[j]], (off_t)off,
 	    f->len, pad, &f->msg_id, &e);
 	f->mixed = rc == 0 && scu_store_mixed(s, f->msg_id);
 	if (rc == CS_E_IO)

@@ -546,8 +546,8 @@ scu_echo(
 
 int
 scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
-    const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
-    uint16_t *msg_id, struct cs_err *err)
+    const char *sop_instance, int fd, const char *path, off_t offset,
+    uint64_t len, unsigned pad, uint16_t *msg_id, struct cs_err *err)
 {
 	struct dimse_cmd cmd;
 	struct dimse_frag_plan plan;
@@ -597,7 +597,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		if (marked && plan.left + n < len + pad &&
 		    (plan.left == 0 || since >= SCU_CHECK_BYTES)) {
 			since = 0;
-			if (infile_written_since(fd, &was, &now)) {
+			if (infile_written_since(fd, path, &was, &now)) {
 				pump_cut_payload(&s->r.pump);
 				/* a shrink in the words the read would have
 				 * used */
@@ -630,7 +630,7 @@ scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
 		return rc == CS_E_IO ? rc : ended_early(s, rc, err);
 	/* every byte is in the socket now, copied (mapping, buffer, TLS):
 	 * one written meanwhile may be in the last PDU, which went */
-	if (p != NULL && marked && infile_written_since(fd, &was, NULL))
+	if (p != NULL && marked && infile_written_since(fd, path, &was, NULL))
 		p->mixed = 1;
 	return 0;
 }

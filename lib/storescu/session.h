@@ -97,13 +97,14 @@ int scu_echo(
  * kept for scu_wait.  Needs a free place in the window
  * (s->n_pending < s->window, else CS_E_INVAL).  *msg_id gets the
  * request's Message ID.  Errors as scu_open, plus CS_E_IO when the file
- * cannot be read, or was written to (size or modification time) before
+ * cannot be read, or was written to (infile_written_since: size,
+ * modification or change time; path is fd's name, or NULL) before
  * the last PDU went (that PDU is cut); after any error the association is
  * unusable.
  */
 int scu_store_start(struct scu_session *s, uint8_t pcid, const char *sop_class,
-    const char *sop_instance, int fd, off_t offset, uint64_t len, unsigned pad,
-    uint16_t *msg_id, struct cs_err *err);
+    const char *sop_instance, int fd, const char *path, off_t offset,
+    uint64_t len, unsigned pad, uint16_t *msg_id, struct cs_err *err);
 /*
  * Was the file of request msg_id (still outstanding) written to while
  * its last PDU went, after the checks that cut a PDU short (scu_store_start

@@ -57,16 +57,21 @@ struct sink {
 	int too_big;
 };
 
-/* The answer's clock (CURLOPT_XFERINFOFUNCTION): from the end of the
- * body sent, or from the answer's first byte if it came earlier, the
- * whole answer must be in within timeout_ms.  libcurl's low-speed
+/* The answer's clock: from the first line of the final answer
+ * (answer_line, a CURLOPT_HEADERFUNCTION: interim 1xx ones do not
+ * count), the whole answer must be in within timeout_ms
+ * (answer_clock, a CURLOPT_XFERINFOFUNCTION).  libcurl's low-speed
  * limit alone fails a service that stops, never one that trickles (a
  * byte a second kept a request open for days; header bytes are not
- * even counted). */
+ * even counted).  Not before: connecting, a TLS handshake, a request
+ * body a service reads slowly (its socket buffers draining after
+ * libcurl's last write) are bounded by --connect-timeout and by the
+ * low-speed limit, and a service that never answers is told so. */
 struct clock {
 	long timeout_ms;
 	uint64_t since; /* 0: not started */
 	int late;
+	int sent; /* the request body went whole (or there is none) */
 };
 
 /* The answer in JSON, PS3.18's default: naming XML beside it makes
@@ -164,7 +169,8 @@ fill_body(struct body *b, char *out, size_t room)
 		if (b->file_off == p->len) {
 			/* mixed bytes went: no complete body, nothing stored */
 			if (b->marked &&
-			    infile_written_since(p->fd, &b->was, NULL)) {
+			    infile_written_since(
+				p->fd, p->path, &b->was, NULL)) {
 				b->written = 1;
 				return CURL_READFUNC_ABORT;
 			}
@@ -564,18 +570,58 @@ answer_clock(void *user, curl_off_t dltotal, curl_off_t dlnow,
     curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct clock *k = user;
-	uint64_t now = net_now_ms();
 
 	(void)dltotal;
-	if (dlnow == 0 && ulnow < ultotal) {
-		k->since = 0; /* still sending (or sending again) */
-		return 0;
-	}
-	if (k->since == 0)
-		k->since = now;
-	else if (now - k->since > (uint64_t)k->timeout_ms)
+	(void)dlnow;
+	k->sent = ulnow >= ultotal;
+	if (k->since != 0 && net_now_ms() - k->since > (uint64_t)k->timeout_ms)
 		k->late = 1;
 	return k->late;
+}
+
+static size_t
+answer_line(char *line, size_t size, size_t n, void *user)
+{
+	struct clock *k = user;
+	size_t len = size * n;
+
+	/* "HTTP/1.1 200 OK": a final answer's first line; a header line
+	 * comes after one, or after a 1xx one, which is no answer */
+	if (k->since == 0 && len > 9 && strncmp(line, "HTTP/", 5) == 0) {
+		const char *sp = memchr(line, ' ', len);
+
+		if (sp != NULL && sp + 1 < line + len && sp[1] != '1')
+			k->since = net_now_ms();
+	}
+	return len;
+}
+
+/* libcurl's low-speed limit (or connect timeout) fired: said as what
+ * the service did. */
+static int
+timed_out(struct stow_http *h, const struct clock *k, struct cs_err *err)
+{
+	curl_off_t connected = 0;
+	long s = (h->cfg.timeout_ms + 999) / 1000;
+
+	curl_easy_getinfo(h->c, CURLINFO_CONNECT_TIME_T, &connected);
+	if (connected == 0)
+		return map_curl(h, CURLE_OPERATION_TIMEDOUT, h->cfg.url, err);
+	/* after the connection: what was sent is in doubt */
+	if (k->since != 0)
+		return cs_err_set(err, CS_E_NET,
+		    "%s: the answer stopped coming (nothing for more than %ld "
+		    "s)",
+		    h->cfg.url, s);
+	if (!k->sent)
+		return cs_err_set(err, CS_E_NET,
+		    "%s: the service stopped reading the request (nothing "
+		    "moved for more than %ld s)",
+		    h->cfg.url, s);
+	return cs_err_set(err, CS_E_NET,
+	    "%s: the service did not answer the request (nothing came for "
+	    "more than %ld s)",
+	    h->cfg.url, s);
 }
 
 /* The options every request has, then perform it. */
@@ -584,7 +630,7 @@ perform(struct stow_http *h, size_t len, const char *rel,
     struct curl_slist *hdr, struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	struct sink s = { rsp, 0, 0 };
-	struct clock k = { h->cfg.timeout_ms, 0, 0 };
+	struct clock k = { h->cfg.timeout_ms, 0, 0, 0 };
 	char url[2048], *ct = NULL;
 	struct stat st;
 	CURLcode cc;
@@ -629,6 +675,10 @@ perform(struct stow_http *h, size_t len, const char *rel,
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, h->cfg.timeout_ms ? 0L : 1L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, answer_clock);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &k);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, answer_line);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &k);
+	/* a proxy's answer to CONNECT is not the service's */
+	curl_easy_setopt(c, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	if (h->cfg.ca != NULL && stat(h->cfg.ca, &st) == 0 &&
 	    S_ISDIR(st.st_mode)) {
 		/* a directory of hashed certificates (openssl rehash),
@@ -658,9 +708,11 @@ perform(struct stow_http *h, size_t len, const char *rel,
 		    "the response is larger than %u bytes", STOW_HTTP_BODY_MAX);
 	if (cc == CURLE_ABORTED_BY_CALLBACK && k.late)
 		return cs_err_set(err, CS_E_NET,
-		    "%s: the answer did not come whole within %ld s of the "
-		    "request (a service sending it too slowly)",
+		    "%s: the answer did not come whole within %ld s of its "
+		    "first line (a service sending it too slowly)",
 		    h->cfg.url, (h->cfg.timeout_ms + 999) / 1000);
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		return timed_out(h, &k, err);
 	if (cc != CURLE_OK)
 		return map_curl(h, cc, h->cfg.url, err);
 	if (rsp->body == NULL && (rsp->body = calloc(1, 1)) == NULL)

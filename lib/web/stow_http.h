@@ -44,6 +44,7 @@ struct stow_part {
 	const void *head;
 	size_t head_len;
 	int fd;
+	const char *path; /* fd's name, or NULL (infile_written_since) */
 	uint64_t off, len;
 };
 

@@ -536,12 +536,13 @@ PY
 
 # --- inputs that change while they are converted ------------------------
 
-@test "dcmsend: a file cut short or written to while it is converted (Big Endian for a peer taking Little Endian only) is its own failure, truncated or unreadable, never a crash (SIGBUS) or 0000; the next file goes" {
+@test "dcmsend: a file cut short or written to (also the same size, its mtime set back) while it is converted (Big Endian for a peer taking Little Endian only) is its own failure, truncated or unreadable, never a crash (SIGBUS) or 0000; the next file goes" {
 	local be=$CSTORE_CORPUS/ts/explicit-be.dcm le=$CSTORE_CORPUS/ts/explicit-le.dcm how a
 	local uid
 	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$le" | cut -f2)
 	start_dcmrecv --ts ExplicitVRLittleEndian
-	for how in shrink:2000 write:8000; do
+	# touchr: written the same size, its mtime set back (touch -r)
+	for how in shrink:2000 write:8000 touchr:8000; do
 		for a in 16 1; do
 			cp "$be" "$T/in.dcm"
 			rm -rf "$RECV_DIR"/*

@@ -240,10 +240,11 @@ start_wrongrsp() {
 }
 
 # bats test_tags=serial
-@test "dcmsend: a file written to while it is sent (in place, or appended to; also to a peer without a PDU limit) is its own failure (unreadable, exit 1, nothing of it stored), never 0000 for mixed bytes; one renamed meanwhile is stored" {
+@test "dcmsend: a file written to while it is sent (in place, or appended to; also to a peer without a PDU limit; or the same size, its mtime set back by touch -r) is its own failure (unreadable, exit 1, nothing of it stored), never 0000 for mixed bytes; one renamed meanwhile is stored" {
 	local how big=$BATS_TEST_TMPDIR/big.dcm i got
-	for how in inplace append rename unlimited; do
+	for how in inplace append rename unlimited touchr; do
 		python3 "$CSTORE_ROOT/tests/tools/mkbig" "$big" 4
+		touch -r "$big" "$BATS_TEST_TMPDIR/stamp"
 		RECV_DIR=$BATS_TEST_TMPDIR/out-$how
 		if [ "$how" = unlimited ]; then
 			# one PDV would do: dcmsend still checks every 256 KiB
@@ -266,6 +267,9 @@ start_wrongrsp() {
 		[ "$got" -ge 524288 ]
 		case $how in
 		inplace | unlimited) printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none ;;
+		touchr) # cp -p over it does the same: its change time moves
+			printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none
+			touch -r "$BATS_TEST_TMPDIR/stamp" "$big" ;;
 		append) printf 'XXXXXXXX' >>"$big" ;;
 		rename) mv "$big" "$big.moved" ;;
 		esac

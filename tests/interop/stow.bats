@@ -387,6 +387,24 @@ PY
 	done
 }
 
+@test "stow: --stow-bytes after a 400 fails a file converted meanwhile (C122, then A700): the next files still share a request (the batch's bytes counted anew, never wrapped)" {
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/rle.dcm" | cut -f2)
+	# rle.dcm (7200 bytes) fills a request alone; refused in RLE (C122)
+	# it goes again converted (9000 bytes) and fails (A700); the two
+	# small files after it (3 KB together) go in one request
+	STUB_REFUSE_HOW=c122 STUB_REFUSE_TS=1.2.840.10008.1.2.5 STUB_FAILED_STATUS=400 start_stub "$uid"
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-bytes 7000 "$STUB" \
+		"$CORPUS/ts/rle.dcm" "$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$CORPUS/ts/jpeg-baseline.dcm"
+	assert_line --regexp $'^A700\t.*/rle.dcm\t.*\t'"$uid"$'\t.*HTTP 400'
+	assert_line --regexp $'^0000\t.*/p10-evrle.dcm\t'
+	assert_line --regexp $'^0000\t.*/jpeg-baseline.dcm\t'
+	[ "${#lines[@]}" -eq 3 ]
+	cat "$BATS_TEST_TMPDIR/got/requests.log"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+	cmp "$CSTORE_ROOT/tests/data/p10-evrle.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/jpeg-baseline.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+}
+
 @test "stow: a redirect is not followed; each file's line names where it points, the file stays" {
 	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/a.dcm"
 	STUB_REDIRECT=https://archive.example/dicomweb/studies start_stub
@@ -567,12 +585,13 @@ PY
 }
 
 # bats test_tags=serial
-@test "stow: a file written to (or shrinking) while it is sent cuts its request short: that file alone is unreadable (truncated), named, exit 1, nothing of it stored, never 0000 for mixed bytes; the others of its request go again in a new one" {
+@test "stow: a file written to (or shrinking; or rewritten the same size, its mtime set back by touch -r) while it is sent cuts its request short: that file alone is unreadable (truncated), named, exit 1, nothing of it stored, never 0000 for mixed bytes; the others of its request go again in a new one" {
 	local big=$BATS_TEST_TMPDIR/big.dcm i got how word msg
 	local a=$CORPUS/ts/explicit-le.dcm b=$CORPUS/sop/CTImageStorage.dcm
-	for how in write shrink; do
+	for how in write touchr shrink; do
 		start_stub
 		"$CSTORE_ROOT/tests/tools/mkbig" "$big" 4 >/dev/null
+		touch -r "$big" "$BATS_TEST_TMPDIR/stamp"
 		# one request for the three (the default batch), big between
 		"$CSTORE_BIN/dcmsend" --limit-rate 1M "$STUB" "$a" "$big" "$b" \
 			>"$BATS_TEST_TMPDIR/send.out" 2>"$BATS_TEST_TMPDIR/send.err" &
@@ -590,8 +609,10 @@ PY
 			cat "$BATS_TEST_TMPDIR/send.out" "$BATS_TEST_TMPDIR/send.err"
 			false
 		}
-		if [ "$how" = write ]; then
+		if [ "$how" != shrink ]; then
 			printf 'XXXXXXXX' | dd of="$big" bs=1 seek=3000000 conv=notrunc status=none
+			# the same size, its mtime set back: its change time moved
+			[ "$how" = write ] || touch -r "$BATS_TEST_TMPDIR/stamp" "$big"
 			word=unreadable msg='was written to'
 		else
 			truncate -s 2000000 "$big"
@@ -739,6 +760,31 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 		"$CSTORE_ROOT/tests/data/p10-evrle.dcm"
 	assert_output --regexp $'^aborted\t'
 	[ "$SECONDS" -le 10 ]
+	# said as what it did: no answer, not an answer sent too slowly
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 2 "http://127.0.0.1:$port/dicom-web" \
+		"$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	assert_output --regexp $'^aborted\t.*: the service did not answer the request \\(nothing came for more than 2 s\\)$'
+	refute_output --partial 'too slowly'
+}
+
+# bats test_tags=serial
+@test "stow: --dimse-timeout bounds the answer from its first line: a TLS handshake answered 4 s late and a service reading the request slowly (8 MB at 64 KiB/0.05 s) with --dimse-timeout 2/3 are stored (0000)" {
+	require_cmd openssl
+	make_test_pki "$BATS_TEST_TMPDIR/pki"
+	P=$BATS_TEST_TMPDIR/pki
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_HANDSHAKE_DELAY=4 STUB_CERT=$P/server.pem STUB_KEY=$P/server.key start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" --dimse-timeout 2 "${STUB/http:/https:}" "$f"
+	assert_output --regexp $'^0000\t'
+	cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" --dimse-timeout 2 --echo "${STUB/http:/https:}"
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/big.dcm" 8 >/dev/null
+	STUB_NAME=slow STUB_SLOW_READ=0.05 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dimse-timeout 3 "$STUB" "$BATS_TEST_TMPDIR/big.dcm"
+	assert_output --regexp $'^0000\t'
+	cmp "$BATS_TEST_TMPDIR/big.dcm" "$BATS_TEST_TMPDIR/slow/1.dcm"
 }
 
 # bats test_tags=serial

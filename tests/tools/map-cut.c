@@ -6,6 +6,9 @@
  * converted, at the one moment that is otherwise a race.
  *   MAP_CUT=shrink:N   the file is truncated to N bytes
  *   MAP_CUT=write:OFF  8 bytes 'X' are written at offset OFF, in place
+ *   MAP_CUT=touchr:OFF the same, 20 ms later (the kernel's clock for file
+ *                      times is coarse), then its access and modification
+ *                      times set back as they were (touch -r, cp -p)
  * Other mappings (the sender's MAP_SHARED windows, anonymous ones, other
  * files) are left alone.  Built without sanitizers (it runs before them).
  */
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_int done;
@@ -29,13 +33,25 @@ cut(const char *path, const char *how)
 	if (strncmp(how, "shrink:", 7) == 0) {
 		n = atoll(how + 7);
 		(void)truncate(path, (off_t)n);
-	} else if (strncmp(how, "write:", 6) == 0) {
-		n = atoll(how + 6);
+	} else if (strncmp(how, "write:", 6) == 0 ||
+	    strncmp(how, "touchr:", 7) == 0) {
+		struct timespec tick = { 0, 20000000 }, ts[2];
+		struct stat st;
+		int back = how[0] == 't';
+
+		n = atoll(strchr(how, ':') + 1);
 		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			if (back)
+				nanosleep(&tick, NULL);
 			(void)pwrite(fd, "XXXXXXXX", 8, (off_t)n);
-			close(fd);
+			ts[0] = st.st_atim;
+			ts[1] = st.st_mtim;
+			if (back)
+				(void)futimens(fd, ts);
 		}
+		if (fd >= 0)
+			close(fd);
 	}
 }
 

@@ -307,17 +307,63 @@ START_TEST(written_since_hands_back_its_stat)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, "abcdefgh", 8), 8);
 	ck_assert_int_eq(fstat(fd, &was), 0);
-	ck_assert_int_eq(infile_written_since(fd, &was, NULL), 0);
-	ck_assert_int_eq(infile_written_since(fd, &was, &now), 0);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, NULL), 0);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, &now), 0);
 	ck_assert_int_eq(now.st_size, 8);
 	/* a shrink: the caller tells it from a write by the size given
 	 * back, with no fstat of its own (storescu/session.c) */
 	ck_assert_int_eq(ftruncate(fd, 3), 0);
-	ck_assert_int_eq(infile_written_since(fd, &was, &now), 1);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, &now), 1);
 	ck_assert_int_eq(now.st_size, 3);
-	ck_assert_int_eq(infile_written_since(fd, &was, NULL), 1);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, NULL), 1);
 	close(fd);
 	unlink(p);
+	rm_tmp();
+}
+END_TEST
+
+/* the change time, which no user sets back: a write of the same size
+ * whose mtime was restored (cp -p, touch -r) is seen; a rename, chmod or
+ * link is no write.  The kernel's clock for these is coarse (a tick):
+ * each change comes 20 ms after the stat it is compared with. */
+START_TEST(written_since_sees_a_restored_mtime)
+{
+	char p[PATH_MAX], q[PATH_MAX], l[PATH_MAX];
+	struct stat was;
+	struct timespec ts[2];
+	int fd;
+
+	mk_tmp();
+	snprintf(p, sizeof(p), "%s/w.dcm", tmp);
+	snprintf(q, sizeof(q), "%s/moved.dcm", tmp);
+	snprintf(l, sizeof(l), "%s/link.dcm", tmp);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "abcdefgh", 8), 8);
+	ck_assert_int_eq(fstat(fd, &was), 0);
+	usleep(20000);
+	ck_assert_int_eq(pwrite(fd, "XY", 2, 3), 2);
+	ts[0] = was.st_atim;
+	ts[1] = was.st_mtim;
+	ck_assert_int_eq(futimens(fd, ts), 0);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, NULL), 1);
+	ck_assert_int_eq(infile_written_since(fd, NULL, &was, NULL), 1);
+	/* a chmod, a link, a rename: no byte changed */
+	ck_assert_int_eq(fstat(fd, &was), 0);
+	usleep(20000);
+	ck_assert_int_eq(fchmod(fd, 0640), 0);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, NULL), 0);
+	ck_assert_int_eq(fstat(fd, &was), 0);
+	usleep(20000);
+	ck_assert_int_eq(link(p, l), 0);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, NULL), 0);
+	ck_assert_int_eq(unlink(l), 0);
+	ck_assert_int_eq(fstat(fd, &was), 0);
+	usleep(20000);
+	ck_assert_int_eq(rename(p, q), 0);
+	ck_assert_int_eq(infile_written_since(fd, p, &was, NULL), 0);
+	close(fd);
+	unlink(q);
 	rm_tmp();
 }
 END_TEST
@@ -503,6 +549,7 @@ inputs_suite(void)
 	tcase_add_test(tc, walk_keeps_unreadable_entries_and_fifos);
 	tcase_add_test(tc, open_refuses_fifos_and_devices_without_blocking);
 	tcase_add_test(tc, written_since_hands_back_its_stat);
+	tcase_add_test(tc, written_since_sees_a_restored_mtime);
 	tcase_add_test(tc, operands_keep_their_order_and_missing_paths_stay);
 	tcase_add_test(tc, list_reads_lines_and_ignores_empty_ones);
 	tcase_add_test(tc, list_reads_nul_separated_records_with_newlines_inside);
