@@ -343,11 +343,19 @@ CS_EXPORT int storescp_addr(const struct storescp *s, char *host,
 
 /*
  * Serves until stopped: storescp_request_stop(), or a limit of the
- * config (max_files, max_assocs, idle_timeout_ms).  Then it stops
- * accepting, lets associations in flight finish for up to grace_ms,
- * aborts those still running (their temporary files are removed), and
- * returns 0 once every association thread has ended.  Returns CS_E_NET
- * if the listening socket fails, or CS_E_STATE if called twice.
+ * config (max_files, max_assocs, idle_timeout_ms).  On a limit the port
+ * closes at once: no association starts after it, connections without
+ * one get the transient A-ASSOCIATE-RJ (but under TLS).  On
+ * storescp_request_stop() the connections already in the listening
+ * socket's backlog are taken in first, then the port closes; those
+ * and the ones waiting for their A-ASSOCIATE-RQ still start their
+ * associations within grace_ms, but in its last part (min(1 s, the RQ
+ * window, grace_ms / 2)), and are sent the transient rejection when
+ * late (their RQ window over) or when that last part begins.  In both
+ * cases the associations in flight get up to grace_ms in all to finish;
+ * those still running are aborted (their temporary files removed), and
+ * it returns 0 once every association thread has ended.  Returns
+ * CS_E_NET if the listening socket fails, or CS_E_STATE if called twice.
  */
 CS_EXPORT int storescp_run(struct storescp *s, struct cs_err *err);
 

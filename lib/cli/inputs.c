@@ -15,6 +15,8 @@
 #include "cstore/cstore.h"
 #include "core/alloc.h"
 #include "cli/inputs.h"
+#include "storescp/commit_index.h"
+#include "storescp/sink_dir.h"
 
 #include "core/banned.h"
 
@@ -249,9 +251,9 @@ receiver_own(struct inputs *in, const char *dir, const char *name)
 	char path[PATH_MAX];
 	const char *why;
 
-	if (strncmp(name, ".cstore-tmp-", 12) == 0)
+	if (strncmp(name, SINK_TMP_PREFIX, sizeof(SINK_TMP_PREFIX) - 1) == 0)
 		why = "a receiver's temporary file, not a whole object";
-	else if (strcmp(name, ".cstore-index") == 0)
+	else if (strcmp(name, COMMIT_INDEX_NAME) == 0)
 		why = "a receiver's commitment index";
 	else
 		return 0;

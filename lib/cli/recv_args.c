@@ -197,8 +197,9 @@ static const char deploy_help[] =
 /* Hostile peers: limits per source address; a literal of its own. */
 static const char hostile_help[] =
     "      --max-per-host N       associations of one source address at once (with\n"
-    "                             --proxy-protocol: of one client; default: no\n"
-    "                             limit); beyond: transient rejection\n";
+    "                             --proxy-protocol: of the client its header\n"
+    "                             names, so set --proxy-from; default: no limit);\n"
+    "                             beyond: transient rejection\n";
 /* User Identity Negotiation; a literal of its own. */
 static const char identity_help[] =
     "      --users FILE           check user identities (PS3.7 D.3.3.7) against\n"

@@ -320,6 +320,8 @@ pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
 			cb->ready(cb->ctx, c.fd,
 			    c.client[0] != '\0' ? c.client : c.host);
 		} else if (st < 0) {
+			if (late && p->stopping)
+				refuse(p, c.fd);
 			cb->gone(cb->ctx, &c, late);
 			close(c.fd);
 			closed++;

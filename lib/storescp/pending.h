@@ -37,6 +37,7 @@ struct pending {
 	unsigned rq_ms;    /* a whole RQ within this long */
 	int proxy;         /* a PROXY header comes first */
 	int tls;           /* a TLS ClientHello comes first (set after init) */
+	int stopping;      /* the receiver stops: one late is refused too */
 	uint8_t *peek;     /* room to look at a whole RQ */
 	uint64_t closed;   /* connections closed here (tests, logs) */
 	char gone[80];     /* the peer of the last one closed, for the log */
@@ -90,7 +91,8 @@ struct pending_cb {
 	/* its RQ is complete: fd is the callee's now; host is the client
 	 * its PROXY header names, when it names one, else its source */
 	void (*ready)(void *ctx, int fd, const char *host);
-	/* past its deadline (timeout 1) or ended by the peer; closed after */
+	/* past its deadline (timeout 1; while stopping it has been sent the
+	 * transient rejection) or ended by the peer; closed after */
 	void (*gone)(void *ctx, const struct pend_conn *c, int timeout);
 	void *ctx;
 };
@@ -99,7 +101,9 @@ struct pending_cb {
  * After poll over the pfd that pending_pollfds filled (n of them, none
  * added or dropped since): hands each connection whose RQ is complete
  * to cb->ready, closes those past their deadline or ended by the peer
- * (cb->gone first).  Returns how many were closed.
+ * (cb->gone first; past its deadline while p->stopping, the transient
+ * rejection first, as pending_refuse_all does: never a silent close a
+ * sender would take for a network fault).  Returns how many were closed.
  */
 size_t pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
     uint64_t now, const struct pending_cb *cb);

@@ -27,6 +27,9 @@
  * beyond the limit; further connections are closed at once. */
 #define MAX_REJECTING 64u
 #define TICK_MS 250
+/* Stopping: no association starts in the last this long of --grace
+ * (shorter when the RQ window or half the grace is). */
+#define STOP_LAST_MS 1000u
 
 struct job {
 	struct storescp *s;
@@ -410,17 +413,34 @@ accept_some(struct storescp *s, uint64_t now)
  * (its backlog, which close would reset: a sender that does not retry
  * would fail, and beside --reuse-port siblings none would come back to
  * us) join the pending ones, then the port closes; they are served
- * within the grace time as the associations in flight are.  Returns the
- * time by which those still without an RQ are closed.
+ * within the grace time as the associations in flight are.  A pending
+ * one past its RQ window is refused from now on, not closed silently.
+ * Returns the end of the grace time; *last_at gets the time from which
+ * no association starts (the last min(RQ window, 1 s, grace / 2) of
+ * it, too short to be served: accepted then, it would only be aborted
+ * at the end), those still pending then getting the transient
+ * rejection.
  */
 static uint64_t
-stop_listening(struct storescp *s, uint64_t now)
+stop_listening(struct storescp *s, uint64_t now, uint64_t *last_at)
 {
+	uint64_t end = now + s->cfg.grace_ms, last = s->pend.rq_ms;
+
 	for (int i = 0; i < 64 && !accept_some(s, now); i++)
 		;
 	close(s->lfd);
 	s->lfd = -1;
-	return now + s->cfg.grace_ms;
+	s->pend.stopping = 1;
+	if (last > STOP_LAST_MS)
+		last = STOP_LAST_MS;
+	if (last > s->cfg.grace_ms / 2)
+		last = s->cfg.grace_ms / 2;
+	*last_at = end - last;
+	scp_log(s, STORESCP_LOG_VERBOSE,
+	    "stopping: %zu connection%s waiting for an A-ASSOCIATE-RQ, associations start for %llu ms more",
+	    s->pend.n, s->pend.n == 1 ? "" : "s",
+	    (unsigned long long)(*last_at - now));
+	return end;
 }
 
 /* A connection closed before its RQ: said at once only when it never
@@ -433,6 +453,10 @@ pending_gone(void *ctx, const struct pend_conn *c, int timeout)
 	if (timeout && c->header)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "connection from %s closed: no PROXY protocol header within %u s",
+		    c->peer, s->pend.rq_ms / 1000);
+	else if (timeout && s->pend.stopping)
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "connection from %s rejected: no whole A-ASSOCIATE-RQ within %u s, the receiver is stopping",
 		    c->peer, s->pend.rq_ms / 1000);
 	else
 		scp_log(s, STORESCP_LOG_VERBOSE,
@@ -448,7 +472,7 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	struct pollfd *pfd;
 	const char *why = NULL;
 	unsigned in_flight;
-	uint64_t stop_at = 0;
+	uint64_t stop_at = 0, last_at = 0;
 	int rc = 0;
 
 	if (s->running)
@@ -467,15 +491,15 @@ storescp_run(struct storescp *s, struct cs_err *err)
 			/* a limit: no association starts after it */
 			if (!atomic_load(&s->stop_requested))
 				break;
-			stop_at = stop_listening(s, now);
+			stop_at = stop_listening(s, now, &last_at);
 		}
-		if (s->lfd < 0 &&
-		    (s->pend.n == 0 || now >= stop_at ||
-			atomic_load(&s->hard_stop)))
+		if (s->lfd < 0 && (s->pend.n == 0 || now >= last_at))
 			break;
 		pfd[0] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = s->wake[0], .events = POLLIN };
 		np = pending_pollfds(&s->pend, pfd + 2, now, &wait_ms);
+		if (s->lfd < 0 && last_at - now < (uint64_t)wait_ms)
+			wait_ms = (int)(last_at - now);
 		if (poll(pfd, 2 + np, wait_ms) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -488,6 +512,9 @@ storescp_run(struct storescp *s, struct cs_err *err)
 			drain_wake(s);
 		scp_tls_reload_if_asked(s);
 		now = net_now_ms();
+		/* stopping, in the last of the grace time: none starts */
+		if (s->lfd < 0 && now >= last_at)
+			break;
 		pending_service(&s->pend, pfd + 2, np, now, &pcb);
 		if (s->lfd >= 0 &&
 		    (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
@@ -495,13 +522,14 @@ storescp_run(struct storescp *s, struct cs_err *err)
 	}
 	cs_free(pfd);
 	/* Stop accepting: new connections are refused by the kernel; those
-	 * that never sent an RQ are closed. */
+	 * not yet associated get the transient rejection (but under TLS)
+	 * and are closed. */
 	if (s->lfd >= 0)
 		close(s->lfd);
 	s->lfd = -1;
 	if (s->pend.n > 0)
 		scp_log(s, STORESCP_LOG_ERROR,
-		    "%zu connection%s without an A-ASSOCIATE-RQ closed: the receiver is stopping",
+		    "%zu connection%s not yet associated closed: the receiver is stopping",
 		    s->pend.n, s->pend.n == 1 ? "" : "s");
 	pending_refuse_all(&s->pend);
 	pending_release(&s->pend);

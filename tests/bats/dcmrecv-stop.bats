@@ -146,10 +146,77 @@ setup() {
 	kill -TERM "$RECV_PID"
 	# A-ASSOCIATE-RJ: rejected-transient, service provider
 	# (presentation), local limit exceeded, as a sender over the limits
-	# hears; a sender that retries comes back
+	# hears; a sender that retries comes back.  raw_read_hex's 10 is a
+	# bound in seconds: it reads until the receiver closes.
 	[ "$(raw_read_hex 10)" = 03000000000400020302 ]
 	raw_close
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	grep -q "1 connection without an A-ASSOCIATE-RQ closed: the receiver is stopping" "$RECV_STDERR"
+	grep -q "1 connection not yet associated closed: the receiver is stopping" "$RECV_STDERR"
+}
+
+# bats test_tags=serial
+@test "dcmrecv stopping with the default --grace: connections from its backlog that never send an A-ASSOCIATE-RQ get the transient rejection, not a silent close" {
+	local i fds=() hex
+	# -t 1: an RQ window (1 s) shorter than the default grace (10 s),
+	# so that these connections are late long before the grace ends;
+	# with the default -t both are 10 s, and each is late at the end
+	start_dcmrecv -t 1
+	# stopped: the 5 connections wait in the kernel's backlog, idle (as
+	# a balancer's TCP health checks), and are taken in at SIGTERM
+	kill -STOP "$RECV_PID"
+	for i in 1 2 3 4 5; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$RECV_PORT"
+		fds+=("$fd")
+	done
+	for i in $(seq 100); do
+		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 5 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$RECV_PID"
+	kill -CONT "$RECV_PID"
+	for fd in "${fds[@]}"; do
+		# until the receiver closes, at most 10 s
+		hex=$(timeout 10 cat <&"$fd" | od -An -tx1 -v | tr -d ' \n' || true)
+		exec {fd}<&-
+		[ "$hex" = 03000000000400020302 ] || { echo "connection $fd read '$hex'" >&2; cat "$RECV_STDERR" >&2; false; }
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(grep -c "rejected: no whole A-ASSOCIATE-RQ within 1 s, the receiver is stopping" "$RECV_STDERR")" -eq 5 ]
+}
+
+# bats test_tags=serial
+@test "dcmrecv stopping: in the last second of --grace no association starts; a connection still waiting then gets the transient rejection, not an A-ASSOCIATE-AC and an abort" {
+	local i hex
+	start_dcmrecv --grace 4
+	kill -STOP "$RECV_PID"
+	raw_connect "$RECV_PORT"
+	for i in $(seq 100); do
+		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 1 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$RECV_PID"
+	kill -CONT "$RECV_PID"
+	# the stop begins when the port closes (the connection taken in
+	# before); bounded
+	for i in $(seq 100); do
+		[ -z "$(ss -Htln "sport = :$RECV_PORT")" ] && break
+		sleep 0.1
+	done
+	[ -z "$(ss -Htln "sport = :$RECV_PORT")" ]
+	# 3.3 s into the 4 s: past the start of its last second; the RQ
+	# goes only if nothing was answered yet (after a rejection the
+	# receiver has closed, and the RQ would meet a reset)
+	sleep 3.3
+	hex=$(timeout 0.3 head -c 10 <&7 | od -An -tx1 -v | tr -d ' \n' || true)
+	if [ -z "$hex" ]; then
+		raw_send "$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)"
+		hex=$(timeout 10 head -c 10 <&7 | od -An -tx1 -v | tr -d ' \n' || true)
+	fi
+	raw_close
+	[ "$hex" = 03000000000400020302 ] || { echo "read '$hex'" >&2; cat "$RECV_STDERR" >&2; false; }
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "1 connection not yet associated closed: the receiver is stopping" "$RECV_STDERR"
 }
