@@ -504,10 +504,13 @@ all_held() {
 		127.0.0.1 "$RECV_PORT" "$t/a.dcm"
 	[ "$(cat "$t/own/state")" = "# dcmsend commit state 1" ]
 	[[ $(cut -f1,5 <<<"$output") == $'0000\tcommitted'* ]]
-	# a state path that is not a regular file
-	run -6 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state /dev/null \
+	# a state path that is not a regular file (a FIFO of our own: the
+	# rename would replace whatever it is, /dev/null too)
+	mkfifo "$t/fifo"
+	run -6 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/fifo" \
 		127.0.0.1 "$RECV_PORT" "$t/a.dcm"
-	[ "$stderr" = "dcmsend: cannot write the commitment state '/dev/null': not a regular file" ]
+	[ "$stderr" = "dcmsend: cannot write the commitment state '$t/fifo': not a regular file" ]
+	[ -p "$t/fifo" ]
 	stop_dcmrecv
 }
 
