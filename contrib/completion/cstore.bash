@@ -87,6 +87,22 @@ _cstore_arg_options() {
 	}'
 }
 
+# _cstore_spelled CMD OPTION: the long option whose --help entry names
+# OPTION, a word of one dash and several letters, as another spelling of
+# it (DCMTK's "-aet AETITLE", "-od DIR"), else nothing.
+_cstore_spelled() {
+	"$1" --help 2>/dev/null | awk -v o="$2" '
+	/^[^ ]/ { cur = "" }
+	/^ +-/ {
+		line = $0
+		sub(/^ +/, "", line)
+		if (line ~ /^-[[:alnum:]], /)
+			line = substr(line, 5)
+		cur = match(line, /^--[[:alnum:]][[:alnum:]-]*/) ? substr(line, 1, RLENGTH) : ""
+	}
+	cur != "" && index(" " $0 " ", " " o " ") { print cur; exit }'
+}
+
 # _cstore_values CMD TOOL OPTION CUR ATTACHED: COMPREPLY for OPTION's
 # value (ATTACHED 1: written --option=value); returns 1 when OPTION takes
 # none.
@@ -95,6 +111,11 @@ _cstore_values() {
 	if [[ $attached == 1 && $tool:$opt == dcmrecv:--hash-password ]]; then
 		COMPREPLY=($(compgen -W "yescrypt sha512" -- "$cur"))
 		return 0
+	fi
+	if [[ $attached == 0 && $opt =~ ^-[[:alpha:]]{2,}$ ]]; then
+		local long
+		long=$(_cstore_spelled "$cmd" "$opt")
+		[ -z "$long" ] || opt=$long
 	fi
 	meta=$(_cstore_arg_options "$cmd" | awk -v o="$opt" '$1 == o { print $2; exit }')
 	[ -n "$meta" ] || return 1

@@ -15,6 +15,7 @@
 #include "cli/ts_arg.h"
 #include "cli/recv_commit.h"
 #include "cli/recv_opts.h"
+#include "core/sopclass.h"
 #include "cli/size_arg.h"
 #include "cli/tls_args.h"
 #include "net/net.h"
@@ -315,15 +316,20 @@ add(const char **list, size_t *n, const char *v, const char *what)
 	list[(*n)++] = v;
 }
 
-/* --sop-class and --reject-sop-class: a UID or a keyword. */
+/* --sop-class and --reject-sop-class: a UID, a keyword or a PS3.6 name;
+ * a name a current and a retired class share ("Ultrasound Image
+ * Storage") is both of them, "NAME (Retired)" the retired one alone. */
 static void
 add_class(const char **list, size_t *n, const char *arg, const char *what)
 {
 	struct cs_err err = { 0, "" };
+	const struct sopclass *old = sopclass_retired_namesake(arg);
 	const char *uid;
 
 	need_ok(storescp_sop_class_uid(arg, &uid, &err), &err);
 	add(list, n, uid, what);
+	if (old != NULL && strcmp(old->uid, uid) != 0)
+		add(list, n, old->uid, what);
 }
 
 /* --ts: one transfer syntax, a UID or a keyword. */

@@ -16,9 +16,11 @@
 #include "net/net.h"
 #include "core/banned.h"
 
-/* --commit-state FILE: the file, or the directory it would be made in,
- * can be written; else says so and exits 6 before anything is sent (it
- * is written as the run goes, first after the first request). */
+/* --commit-state FILE: it is written as FILE.tmp renamed onto FILE, so
+ * what must be writable is the directory (never the file itself: a
+ * read-only state file is replaced like any other), and an existing FILE
+ * must be a regular file; else says so and exits 6 before anything is
+ * sent (it is written as the run goes, first after the first request). */
 static void
 state_writable(const char *path)
 {
@@ -29,28 +31,33 @@ state_writable(const char *path)
 	    : slash == path         ? 1
 				    : (size_t)(slash - path);
 	char dir[4096];
+	const char *why = NULL;
 	struct stat sb;
 	int e = 0;
 
 	if (stat(path, &sb) == 0) {
 		if (S_ISDIR(sb.st_mode))
 			e = EISDIR;
-		else if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
-			e = errno;
+		else if (!S_ISREG(sb.st_mode))
+			why = "not a regular file";
 	} else if (errno != ENOENT) {
 		e = errno;
-	} else if (dlen >= sizeof(dir)) {
-		e = ENAMETOOLONG;
-	} else {
-		memcpy(dir, d, dlen);
-		dir[dlen] = '\0';
-		if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
-			e = errno;
 	}
-	if (e == 0)
+	if (e == 0 && why == NULL) {
+		if (dlen >= sizeof(dir)) {
+			e = ENAMETOOLONG;
+		} else {
+			memcpy(dir, d, dlen);
+			dir[dlen] = '\0';
+			if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) !=
+			    0)
+				e = errno;
+		}
+	}
+	if (e == 0 && why == NULL)
 		return;
 	fprintf(stderr, "%s: cannot write the commitment state '%s': %s\n",
-	    cli_progname(), path, strerror(e));
+	    cli_progname(), path, why != NULL ? why : strerror(e));
 	exit(EXIT_OUTPUT);
 }
 

@@ -206,7 +206,9 @@ range_of(const char *s, uint16_t *lo, uint16_t *hi)
 	unsigned l = 0, h = 0;
 	size_t i, x = 0;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	/* "0xxx" is itself the range 0x0000-0x0FFF: a 0x prefix only
+	 * before four more characters */
+	if (strlen(s) == 6 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
 	if (strlen(s) != 4)
 		return 0;
@@ -233,8 +235,9 @@ range_of(const char *s, uint16_t *lo, uint16_t *hi)
 
 /*
  * "A7xx": the entry that is that range (or holds it), else the category
- * its codes share; a range of codes of several categories ("01xx") is no
- * code.  Returns as one() does.
+ * its codes share (a range no code of which PS3.7 defines, "Dxxx", is
+ * Unknown as each of its codes is); a range of codes of several
+ * categories ("01xx") is no code.  Returns as one() does.
  */
 static int
 one_range(const struct run *r, const char *arg, uint16_t lo, uint16_t hi)
@@ -249,7 +252,9 @@ one_range(const struct run *r, const char *arg, uint16_t lo, uint16_t hi)
 	explain(lo, &si, meaning, sizeof(meaning), sctx, sizeof(sctx));
 	if (si.std != NULL && si.std->lo <= lo && si.std->hi >= hi) {
 		c = si.std->category;
-	} else if (v > hi && c != STATUS_UNKNOWN) {
+	} else if (v > hi && c == STATUS_UNKNOWN) {
+		/* meaning and sctx as explain() gave them for lo: "D000" */
+	} else if (v > hi) {
 		snprintf(meaning, sizeof(meaning),
 		    "codes without a specific meaning for %s share the %s category (PS3.7 Annex C); see -l for those with one",
 		    SERVICE, status_category_name(c));

@@ -101,6 +101,21 @@ sopclass_by_name(const char *name)
 	return old;
 }
 
+const struct sopclass *
+sopclass_retired_namesake(const char *name)
+{
+	const struct sopclass *sc = sopclass_by_name(name);
+	size_t i;
+
+	if (sc == NULL || sc->retired)
+		return NULL;
+	for (i = 0; i < sopclass_table_len; i++)
+		if (sopclass_table[i].retired &&
+		    name_match(name, sopclass_table[i].name) == 2)
+			return &sopclass_table[i];
+	return NULL;
+}
+
 static int
 is_alnum(char c)
 {

@@ -45,6 +45,13 @@ const struct sopclass *sopclass_by_keyword(const char *name);
 const struct sopclass *sopclass_by_name(const char *name);
 
 /*
+ * Where name is exactly the PS3.6 name a current class shares with a
+ * retired one ("Ultrasound Image Storage", any case, without
+ * " (Retired)"), the retired one; else NULL.
+ */
+const struct sopclass *sopclass_retired_namesake(const char *name);
+
+/*
  * Case-insensitive search.  The query is split into words at spaces; an
  * entry matches when every word starts a word of its name (words are
  * separated by anything but letters and digits: "enhanced mr"), a

@@ -33,6 +33,7 @@ commit_peers_parse(const char *const *in, size_t n, struct commit_peer **out,
 		struct commit_peer *p = &(*out)[i];
 		const char *eq = strchr(in[i], '=');
 		size_t ae = eq != NULL ? (size_t)(eq - in[i]) : 0, b = 0;
+		const char *why;
 
 		if (ae == 0 || ae > UL_AE_MAX ||
 		    net_split_hostport(eq + 1, p->host, sizeof(p->host),
@@ -41,6 +42,14 @@ commit_peers_parse(const char *const *in, size_t n, struct commit_peer **out,
 			return cs_err_set(err, CS_E_INVAL,
 			    "commitment peer '%s': expected AETITLE=HOST:PORT",
 			    in[i]);
+		/* the rules --aet and --allow follow: no backslash nor
+		 * control character */
+		memcpy(p->ae, in[i], ae);
+		p->ae[ae] = '\0';
+		if ((why = policy_ae_why(p->ae)) != NULL &&
+		    strspn(p->ae, " ") != ae)
+			return cs_err_set(err, CS_E_INVAL,
+			    "commitment peer '%s': AE title %s", in[i], why);
 		/* without the spaces around it, as calling AE titles are
 		 * compared (PS3.5 AE: they are not significant) */
 		while (ae > 0 && in[i][ae - 1] == ' ')

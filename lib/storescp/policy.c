@@ -87,11 +87,8 @@ storescp_ts_uid(const char *name, const char **uid, struct cs_err *err)
 	    name);
 }
 
-/* NULL when ae is an AE title (PS3.5 AE: 1-16 characters of the
- * default repertoire but the backslash and control characters, not all
- * spaces), else why not. */
-static const char *
-ae_why(const char *ae)
+const char *
+policy_ae_why(const char *ae)
 {
 	size_t n = strlen(ae);
 
@@ -155,7 +152,7 @@ policy_init(
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	if ((why = ae_why(aet)) != NULL)
+	if ((why = policy_ae_why(aet)) != NULL)
 		return cs_err_set(
 		    err, CS_E_INVAL, "AE title '%s': %s", aet, why);
 	ae_trim(p->aet, aet, strlen(aet));
@@ -197,7 +194,7 @@ policy_init(
 			    s);
 		memcpy(a->ae, s, aelen);
 		a->ae[aelen] = '\0';
-		if ((why = ae_why(a->ae)) != NULL)
+		if ((why = policy_ae_why(a->ae)) != NULL)
 			return cs_err_set(err, CS_E_INVAL,
 			    "allowed peer '%s': AE title %s", s, why);
 		ae_trim(a->ae, s, aelen);

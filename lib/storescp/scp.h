@@ -66,6 +66,11 @@ int policy_init(struct scp_policy *p, const struct storescp_config *cfg,
     struct cs_err *err);
 void policy_release(struct scp_policy *p);
 
+/* NULL when ae is an AE title (PS3.5 AE: 1-16 characters of the
+ * default repertoire but the backslash and control characters, not all
+ * spaces), else why not ("must be ..."): --aet, --allow, --commit-peer. */
+const char *policy_ae_why(const char *ae);
+
 /* 1 when SOP class uid is accepted (Verification always is). */
 int policy_class_ok(const struct scp_policy *p, const char *uid);
 /* 1 when transfer syntax uid is accepted. */

@@ -78,6 +78,30 @@ complete_line() {
 	[ "$REPLY_LINES" = a.dcm ]
 }
 
+@test "completion: DCMTK's spellings -aet, -aec (dcmsend) and -aet, -od (dcmrecv) take a value as --aet, --aec and --output-dir do" {
+	mkdir -p "$BATS_TEST_TMPDIR/d/sub"
+	touch "$BATS_TEST_TMPDIR/d/some-file"
+	cd "$BATS_TEST_TMPDIR/d"
+	# before: -od was taken for a flag, so file names came, not directories
+	complete_line "$CSTORE_BIN/dcmrecv" -od s
+	[ "$REPLY_LINES" = sub ]
+	complete_line "$CSTORE_BIN/dcmrecv" -v -od s
+	[ "$REPLY_LINES" = sub ]
+	# an AE title is typed: nothing offered (it was file names)
+	complete_line "$CSTORE_BIN/dcmrecv" -aet s
+	[ "$REPLY_LINES" = "" ]
+	complete_line "$CSTORE_BIN/dcmsend" -aet s
+	[ "$REPLY_LINES" = "" ]
+	complete_line "$CSTORE_BIN/dcmsend" -aec s
+	[ "$REPLY_LINES" = "" ]
+	# dcmsend has no -od: what follows it is an operand (a file)
+	complete_line "$CSTORE_BIN/dcmsend" -od s
+	[ "$REPLY_LINES" = $'some-file\nsub' ]
+	# after the value, operands again
+	complete_line "$CSTORE_BIN/dcmsend" -aec PACS s
+	[ "$REPLY_LINES" = $'some-file\nsub' ]
+}
+
 @test "completion: a dcmsend that is not ours (DCMTK's) gets file names only" {
 	mkdir -p "$BATS_TEST_TMPDIR/other"
 	printf '#!/bin/sh\necho "$(basename "$0"): other program 1.0"\n' >"$BATS_TEST_TMPDIR/other/dcmsend"

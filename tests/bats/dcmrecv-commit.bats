@@ -269,6 +269,22 @@ transaction 2.25.99"
 	[ "$stderr" = "dcmrecv: commitment peer '  =host:104': the AE title is all spaces" ]
 }
 
+@test "dcmrecv commitment: a --commit-peer AE title with a backslash or a control character is refused as --allow's is, exit 2, before listening" {
+	# before: accepted, and dcmrecv listened (a title no request can carry)
+	local t
+	for t in 'A\B' $'A\tB' $'PACS\x01'; do
+		# (timeout: that listening would otherwise never end)
+		run -2 --separate-stderr timeout 20 "$CSTORE_BIN/dcmrecv" --port-file "$BATS_TEST_TMPDIR/pf" \
+			--commit-peer "$t=127.0.0.1:104" 127.0.0.1:0
+		assert_output ""
+		[ "$stderr" = "dcmrecv: commitment peer '$t=127.0.0.1:104': AE title must be printable ASCII characters, no backslash" ]
+		[ ! -e "$BATS_TEST_TMPDIR/pf" ]
+	done
+	# the same words as --allow's
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --allow 'A\B' 127.0.0.1:0
+	[ "$stderr" = "dcmrecv: allowed peer 'A\B': AE title must be printable ASCII characters, no backslash" ]
+}
+
 # bats test_tags=serial
 @test "dcmrecv commitment: without a --commit-peer for the requester the report is said undelivered" {
 	start_dcmrecv --commit --commit-delay 200

@@ -69,6 +69,33 @@ setup() {
 	[[ $stderr == *"unknown SOP class 'CT Image'"* ]]
 }
 
+@test "dcmrecv: --sop-class and --reject-sop-class by a name a current and a retired class share mean both; 'NAME (Retired)' the retired one" {
+	# before: 'Ultrasound Image Storage' was 1.2.840.10008.5.1.4.1.1.6.1
+	# alone, so the retired 1.2.840.10008.5.1.4.1.1.6 was still accepted
+	start_dcmrecv --reject-sop-class 'Ultrasound Image Storage' \
+		--reject-sop-class 'nuclear medicine image storage (retired)'
+	local uid want
+	for uid in 1.2.840.10008.5.1.4.1.1.6 1.2.840.10008.5.1.4.1.1.6.1 \
+		1.2.840.10008.5.1.4.1.1.5 1.2.840.10008.5.1.4.1.1.20 \
+		1.2.840.10008.5.1.4.1.1.3 1.2.840.10008.5.1.4.1.1.3.1; do
+		case $uid in *.1.1.6 | *.1.1.6.1 | *.1.1.5) want=03 ;; *) want=00 ;; esac
+		raw_associate "$RECV_PORT" "$uid"
+		[ "$(pc_result "$RAW_REPLY")" = "$want" ] || fail "$uid: $(pc_result "$RAW_REPLY"), not $want"
+		raw_release
+	done
+	stop_dcmrecv
+	start_dcmrecv --sop-class 'Ultrasound Multi-frame Image Storage' \
+		--sop-class 'Ultrasound Image Storage (Retired)'
+	for uid in 1.2.840.10008.5.1.4.1.1.3 1.2.840.10008.5.1.4.1.1.3.1 \
+		1.2.840.10008.5.1.4.1.1.6 1.2.840.10008.5.1.4.1.1.6.1; do
+		case $uid in *.1.1.6.1) want=03 ;; *) want=00 ;; esac
+		raw_associate "$RECV_PORT" "$uid"
+		[ "$(pc_result "$RAW_REPLY")" = "$want" ] || fail "$uid: $(pc_result "$RAW_REPLY"), not $want"
+		raw_release
+	done
+	stop_dcmrecv
+}
+
 @test "dcmrecv: a missing output directory exits 6 before listening" {
 	run -6 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR/nope" 127.0.0.1:0
 	assert_output ""

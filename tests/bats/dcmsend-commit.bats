@@ -11,6 +11,11 @@
 load helpers
 load dcmrecv-helpers
 
+teardown() {
+	[ -z "${NB_TMP:-}" ] || rm -rf "$NB_TMP"
+	stop_tracked
+}
+
 setup() {
 	require_netns
 	C=$(corpus_dir)
@@ -461,6 +466,51 @@ all_held() {
 	[ "$(cat "$t/new")" = "# dcmsend commit state 1" ]
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/old" \
 		127.0.0.1 "$RECV_PORT" "${FILES[0]}"
+	stop_dcmrecv
+}
+
+@test "dcmsend --commit-state: what must be writable is the directory (the file is replaced by a rename), never the file itself" {
+	require_cmd setpriv
+	local t u
+	u=$(id -u nobody) || skip "no user nobody"
+	start_dcmrecv --commit
+	NB_TMP=$(mktemp -d /tmp/cstore-commitstate.XXXXXX)
+	t=$NB_TMP
+	mkdir "$t/rootdir" "$t/own"
+	cp "${FILES[0]}" "$t/a.dcm"
+	chmod 755 "$t" "$t/rootdir" "$t/own"
+	chmod 644 "$t/a.dcm"
+	chown "$u:$u" "$t/own"
+	printf '# dcmsend commit state 1\n' >"$t/rootdir/state"
+	printf '# dcmsend commit state 1\n' >"$t/own/state"
+	chown "$u:$u" "$t/rootdir/state" "$t/own/state"
+	chmod 644 "$t/rootdir/state"
+	chmod 444 "$t/own/state"
+	setpriv --reuid="$u" --regid="$u" --clear-groups test -r "$t/a.dcm" ||
+		skip "user nobody cannot reach $t"
+	# a state file nobody owns, in a directory nobody cannot write: it
+	# cannot be replaced, so exit 6 before anything is sent (it was
+	# sent, stored and committed, then exit 6 at the end)
+	run -6 --separate-stderr setpriv --reuid="$u" --regid="$u" --clear-groups \
+		"$CSTORE_BIN/dcmsend" --commit --commit-state "$t/rootdir/state" \
+		127.0.0.1 "$RECV_PORT" "$t/a.dcm"
+	assert_output ""
+	[ "$stderr" = "dcmsend: cannot write the commitment state '$t/rootdir/state': Permission denied" ]
+	[ ! -s "$RECV_STDOUT" ]
+	# a read-only state file in a directory nobody can write: replaced
+	# by the rename as always, exit 0 (it was refused, exit 6)
+	run -0 --separate-stderr setpriv --reuid="$u" --regid="$u" --clear-groups \
+		"$CSTORE_BIN/dcmsend" --commit --commit-state "$t/own/state" \
+		127.0.0.1 "$RECV_PORT" "$t/a.dcm"
+	[ "$(cat "$t/own/state")" = "# dcmsend commit state 1" ]
+	[[ $(cut -f1,5 <<<"$output") == $'0000\tcommitted'* ]]
+	# a state path that is not a regular file (a FIFO of our own: the
+	# rename would replace whatever it is, /dev/null too)
+	mkfifo "$t/fifo"
+	run -6 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/fifo" \
+		127.0.0.1 "$RECV_PORT" "$t/a.dcm"
+	[ "$stderr" = "dcmsend: cannot write the commitment state '$t/fifo': not a regular file" ]
+	[ -p "$t/fifo" ]
 	stop_dcmrecv
 }
 

@@ -112,6 +112,28 @@ SE() { "$CSTORE_BIN/status-explain" "$@"; }
 	run -2 --separate-stderr "$CSTORE_BIN/status-explain" xxxx
 }
 
+@test "a range no code of which PS3.7 defines (Dxxx) is Unknown as its codes are; 0xxx is the range 0000-0FFF, not 0x and xx" {
+	# before: "'Dxxx': a range of codes of several categories", exit 2,
+	# though D000 and every other D code is Unknown
+	run -1 --separate-stderr "$CSTORE_BIN/status-explain" D000
+	assert_output $'0xD000\tUnknown\tnot a status defined by PS3.7 Annex C\t-'
+	run -1 --separate-stderr "$CSTORE_BIN/status-explain" Dxxx 0xExxx d0XX
+	assert_output $'0xDxxx\tUnknown\tnot a status defined by PS3.7 Annex C\t-\n0xExxx\tUnknown\tnot a status defined by PS3.7 Annex C\t-\n0xD0xx\tUnknown\tnot a status defined by PS3.7 Annex C\t-'
+	assert [ -z "$stderr" ]
+	run -1 --separate-stderr "$CSTORE_BIN/status-explain" --json Dxxx
+	[ "$(jq -r '[.code, .category] | @tsv' <<<"$output")" = $'0xDxxx\tUnknown' ]
+	# before: "'0xxx': not a 16-bit status code" (its 0x taken as a
+	# prefix); it is 0000-0FFF: Success, Warnings and Failures
+	run -2 --separate-stderr "$CSTORE_BIN/status-explain" 0xxx
+	assert_output ""
+	[ "$stderr" = "status-explain: '0xxx': a range of codes of several categories (see -l)" ]
+	run -2 --separate-stderr "$CSTORE_BIN/status-explain" 0x0xxx
+	[ "$stderr" = "status-explain: '0x0xxx': a range of codes of several categories (see -l)" ]
+	# a prefix before four characters still is one
+	run -1 --separate-stderr "$CSTORE_BIN/status-explain" 0xDxxx
+	assert_output --partial $'0xDxxx\tUnknown\t'
+}
+
 @test "success and warnings exit 0" {
 	run -0 --separate-stderr SE 0x0000 0xB000 0xB006 0xB007 0x0001 0x0107 0x0116 0xBF42
 	[ "${#lines[@]}" -eq 8 ]

@@ -67,6 +67,36 @@ START_TEST(retired_classes_are_flagged)
 }
 END_TEST
 
+/* A name a current and a retired class share: by_name the current one,
+ * retired_namesake the retired one; any other query no namesake. */
+START_TEST(a_shared_name_has_a_retired_namesake)
+{
+	static const char *const shared[][2] = {
+		{ "Ultrasound Image Storage", "1.2.840.10008.5.1.4.1.1.6" },
+		{ "ultrasound multi-frame image storage",
+		    "1.2.840.10008.5.1.4.1.1.3" },
+		{ "Nuclear Medicine Image Storage",
+		    "1.2.840.10008.5.1.4.1.1.5" },
+	};
+	static const char *const none[] = { "CT Image Storage",
+		"Ultrasound Image Storage (Retired)", "UltrasoundImageStorage",
+		"1.2.840.10008.5.1.4.1.1.6.1", "Ultrasound Image", "" };
+	size_t i;
+
+	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+		const struct sopclass *old =
+		    sopclass_retired_namesake(shared[i][0]);
+
+		ck_assert_ptr_nonnull(old);
+		ck_assert_str_eq(old->uid, shared[i][1]);
+		ck_assert_int_eq(sopclass_by_name(shared[i][0])->retired, 0);
+	}
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		ck_assert_msg(sopclass_retired_namesake(none[i]) == NULL,
+		    "'%s' has a namesake", none[i]);
+}
+END_TEST
+
 START_TEST(other_projects_names_resolve_as_aliases)
 {
 	static const struct {
@@ -360,6 +390,7 @@ sopclass_suite(void)
 	tcase_add_test(tc, every_entry_has_a_valid_unique_uid_and_keyword);
 	tcase_add_test(tc, lookup_by_uid_and_keyword_in_any_case);
 	tcase_add_test(tc, retired_classes_are_flagged);
+	tcase_add_test(tc, a_shared_name_has_a_retired_namesake);
 	tcase_add_test(tc, other_projects_names_resolve_as_aliases);
 	tcase_add_test(tc, wrong_uids_of_the_reference_do_not_resolve);
 	tcase_add_test(tc, search_matches_word_starts_and_keyword_capitals);
