@@ -50,10 +50,65 @@ cli_process_start(void)
 	signal(SIGXFSZ, SIG_IGN);
 }
 
+static struct sigaction bus_prev; /* SIGBUS's action before ours */
+
+/* A fault the access that caused it raises again on return (not one
+ * sent by kill or sigqueue, si_code <= 0, nor a machine check of memory
+ * nobody touched, BUS_MCEERR_AO). */
+static int
+bus_fault(const siginfo_t *si)
+{
+	return si->si_code == BUS_ADRALN || si->si_code == BUS_ADRERR ||
+	    si->si_code == BUS_OBJERR || si->si_code == BUS_MCEERR_AR;
+}
+
+/*
+ * A guarded mapping's SIGBUS reads on as zeros (mapguard.h).  Any other:
+ * the action before ours (the default, or a sanitizer's handler) takes
+ * it, as without us: a fault is raised again by the access once that
+ * action is back; a signal sent goes to the handler before ours, or is
+ * raised again under the default.  Only async-signal-safe calls.
+ */
+static void
+on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	int e = errno;
+
+	if (mapguard_absorb(si))
+		return;
+	if (!bus_fault(si) && (bus_prev.sa_flags & SA_SIGINFO)) {
+		bus_prev.sa_sigaction(sig, si, uc);
+	} else if (!bus_fault(si) && bus_prev.sa_handler != SIG_DFL) {
+		bus_prev.sa_handler(sig);
+	} else {
+		/* ours gone: nothing guarded from now on */
+		mapguard_disable();
+		sigaction(sig, &bus_prev, NULL);
+		if (!bus_fault(si))
+			raise(sig);
+	}
+	errno = e;
+}
+
 void
 cli_guard_input_mappings(void)
 {
-	(void)mapguard_install();
+	static int once;
+	struct sigaction sa;
+
+	if (once++)
+		return;
+	/* ignored: left so (a fault then kills as it would have) */
+	if (sigaction(SIGBUS, NULL, &bus_prev) != 0 ||
+	    (!(bus_prev.sa_flags & SA_SIGINFO) &&
+		bus_prev.sa_handler == SIG_IGN))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, NULL) == 0)
+		mapguard_enable();
 }
 
 /* DCMTK's spellings of options the tools have under another name

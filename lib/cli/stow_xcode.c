@@ -311,7 +311,7 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 	struct cs_err err = { 0, "" };
 	char note[CS_ERR_MSG_MAX + 256];
 	const char *to;
-	int rc;
+	int rc, changed = 0;
 
 	stow_unprepare(it);
 	to = target(r, it, why, cap);
@@ -325,7 +325,7 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 	}
 	rc = send_convert_file(it->fd, it->path, it->info.ts_uid, to,
 	    r->o->allow_lossy, SEND_PAD_NEVER, it->info.sop_instance, &tc, note,
-	    sizeof(note), &err);
+	    sizeof(note), &changed, &err);
 	if (rc == 0 && (rc = new_meta(it, &tc, &err)) != 0)
 		snprintf(note, sizeof(note), "cannot convert %s to %s: %s",
 		    report_uid_text(it->info.ts_uid), report_uid_text(to),
@@ -335,7 +335,10 @@ stow_prepare(struct run *r, struct item *it, enum storescu_outcome *oc,
 			close(tc.fd);
 		stow_unprepare(it);
 		snprintf(why, cap, "%s", note);
-		*oc = STORESCU_TRANSCODE;
+		/* written to while it was converted: the file's own failure */
+		*oc = !changed             ? STORESCU_TRANSCODE
+		    : rc == CS_E_TRUNCATED ? STORESCU_TRUNCATED
+					   : STORESCU_UNREADABLE;
 		return -1;
 	}
 	it->xfd = tc.fd;

@@ -13,36 +13,48 @@
  * came, and treats what it read as a file that shrank.
  *
  * The libraries never change signal handling (storescu.h): the program
- * asks for the handler with mapguard_install (dcmsend does, through
- * lib/cli); without it mapguard_add guards nothing.  A SIGBUS at an
- * address no guard holds is left to the default action, as before.
+ * installs the SIGBUS handler that calls mapguard_absorb, then
+ * mapguard_enable (dcmsend does, through lib/cli); before that
+ * mapguard_add guards nothing.  A SIGBUS at an address no guard holds
+ * is the handler's to pass on to the action before it.
  */
 #ifndef CS_DCMFILE_MAPGUARD_H
 #define CS_DCMFILE_MAPGUARD_H
 
+#include <signal.h>
 #include <stddef.h>
 
+/* Mappings guarded at once (a conversion each, per lane and worker);
+ * one more waits for a slot (mapguard_add). */
+#define MAPGUARD_SLOTS 64
+
+/* Guards from now on (the handler is in place); disable: no more
+ * (async-signal-safe: the handler gave up its place). */
+void mapguard_enable(void);
+void mapguard_disable(void);
+
 /*
- * Installs the SIGBUS handler, once; a fault outside every guard goes to
- * the action there was before (the default, or a sanitizer's handler).
- * Not when SIGBUS is ignored.  Returns 1 when the handler is in place,
- * else 0.  Thread-safe.
+ * For the SIGBUS handler (async-signal-safe): 1 when si is a fault past
+ * a guarded mapping's file end (BUS_ADRERR), now read as zeros from the
+ * page that faulted to the mapping's end, the access to be made again;
+ * else 0, nothing done.
  */
-int mapguard_install(void);
+int mapguard_absorb(const siginfo_t *si);
 
 /*
  * Guards the mapping [addr, addr + len) (page-aligned addr, as mmap
- * returns it) until mapguard_remove.  Returns a handle >= 0, or -1 when
- * it cannot be guarded (every slot in use, no mapguard_install): the
- * mapping is then read as without this module.
+ * returns it) until mapguard_remove.  Returns a handle >= 0, waiting
+ * for a guard to end when every slot is in use (a mapping is never read
+ * unguarded while enabled); -1 when not enabled: the mapping is then
+ * read as without this module.
  */
 int mapguard_add(const void *addr, size_t len);
 
 /*
  * Ends guard g (before the mapping is unmapped; -1 is ignored).
- * Returns 1 if a SIGBUS past the file's end was absorbed in it (what
- * was read from the page that faulted on is zeros: the file shrank
- * while it was read), else 0.
+ * Returns 1 if a SIGBUS was absorbed in it (what was read from the page
+ * that faulted on is zeros: the file shrank, or a page of it could not
+ * be read), else 0.
  */
 int mapguard_remove(int g);
 

@@ -241,8 +241,8 @@ out:
 		}
 		cs_err_clear(err);
 		rc = cs_err_set(err, CS_E_TRUNCATED,
-		    "file ended before its dataset was converted (it shrank "
-		    "while read)");
+		    "file could not be read while it was converted (it "
+		    "shrank, or an I/O error)");
 	}
 	if (map != NULL)
 		munmap((void *)map, size);

@@ -32,15 +32,23 @@ net_sleep_ms(uint64_t ms)
 }
 
 /* pthread_create with every signal blocked (the new thread inherits
- * the mask); attr may be NULL. */
+ * the mask) but the synchronous fault signals: one of those raised while
+ * blocked kills the process whatever its handler (a transcoder's input
+ * cut short under its mapping is SIGBUS, lib/dcmfile/mapguard.h, on the
+ * workers and lanes too); attr may be NULL. */
 static int
 thread_masked(
     pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
+	static const int faults[] = { SIGBUS, SIGSEGV, SIGFPE, SIGILL, SIGTRAP,
+		SIGSYS };
 	sigset_t all, old;
+	size_t k;
 	int rc;
 
 	sigfillset(&all);
+	for (k = 0; k < sizeof(faults) / sizeof(faults[0]); k++)
+		sigdelset(&all, faults[k]);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(th, attr, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

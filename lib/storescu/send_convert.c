@@ -2,12 +2,14 @@
  * (send_convert.h). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "storescu/send_convert.h"
 #include "core/ts.h"
 #include "core/ts_uids.h"
+#include "dcmfile/infile.h"
 #include "storescu/send_report.h"
 #include "core/banned.h"
 
@@ -36,8 +38,10 @@ send_convert_target(const char *ts, const char *const *cand, size_t n,
 	return -1;
 }
 
-int
-send_convert_file(int fd, const char *path, const char *from, const char *ts,
+/* The conversion proper (send_convert_file, without the check that the
+ * file stayed as it was). */
+static int
+convert(int fd, const char *path, const char *from, const char *ts,
     int allow_lossy, enum send_pad pad, char sop_instance[DCMFILE_UID_MAX + 1],
     struct dcmfile_transcoded *tc, char *note, size_t cap, struct cs_err *err)
 {
@@ -98,4 +102,39 @@ send_convert_file(int fd, const char *path, const char *from, const char *ts,
 		    "(no part of the data set)",
 		    (unsigned long long)tc->deflate_tail);
 	return 0;
+}
+
+int
+send_convert_file(int fd, const char *path, const char *from, const char *ts,
+    int allow_lossy, enum send_pad pad, char sop_instance[DCMFILE_UID_MAX + 1],
+    struct dcmfile_transcoded *tc, char *note, size_t cap, int *changed,
+    struct cs_err *err)
+{
+	char uid[DCMFILE_UID_MAX + 1];
+	struct stat was, now;
+	int marked = fstat(fd, &was) == 0, rc;
+
+	memcpy(uid, sop_instance, sizeof(uid));
+	rc = convert(fd, path, from, ts, allow_lossy, pad, sop_instance, tc,
+	    note, cap, err);
+	*changed = marked && infile_written_since(fd, path, &was, &now);
+	if (!*changed)
+		return rc;
+	/* written to while it was read: what came out may be mixed, and is
+	 * never sent (as a file written to while it is sent); a failure
+	 * then is the file's own (one cut short reads as zeros, mapguard.h) */
+	if (rc == 0)
+		close(tc->fd);
+	tc->fd = -1;
+	memcpy(sop_instance, uid, sizeof(uid));
+	cs_err_clear(err);
+	if (now.st_size < was.st_size)
+		rc = cs_err_set(err, CS_E_TRUNCATED,
+		    "file ended before its dataset was converted (it shrank "
+		    "while read)");
+	else
+		rc = cs_err_set(err, CS_E_IO,
+		    "the file was written to while it was converted");
+	snprintf(note, cap, "%s", err->msg);
+	return rc;
 }

@@ -57,11 +57,15 @@ enum send_pad {
  * the conversion dropped some, and a lossy compression's new instance UID
  * has replaced sop_instance (the note names the old one).  Else CS_E_*
  * with err set, tc->fd -1 and "cannot convert ...: why" (a lossless
- * conversion that names another instance: CS_E_UNSUPPORTED).
+ * conversion that names another instance: CS_E_UNSUPPORTED).  *changed
+ * is set to 1 when the file was written to while it was converted (its
+ * size or mtime moved; DIMSE and STOW-RS alike): what came out is never
+ * used, whatever the conversion said, and the result is CS_E_TRUNCATED
+ * (it shrank) or CS_E_IO, with note[] and err saying which; else 0.
  */
-int
-send_convert_file(int fd, const char *path, const char *from, const char *ts,
-    int allow_lossy, enum send_pad pad, char sop_instance[DCMFILE_UID_MAX + 1],
-    struct dcmfile_transcoded *tc, char *note, size_t cap, struct cs_err *err);
+int send_convert_file(int fd, const char *path, const char *from,
+    const char *ts, int allow_lossy, enum send_pad pad,
+    char sop_instance[DCMFILE_UID_MAX + 1], struct dcmfile_transcoded *tc,
+    char *note, size_t cap, int *changed, struct cs_err *err);
 
 #endif

@@ -253,28 +253,15 @@ convert(struct batch *b, struct flight *f, const struct propose_choice *ch,
 	const char *path = run->src.paths[b->idx[f->j]];
 	struct cs_err e = { 0, "" };
 	char note[CS_ERR_MSG_MAX + 256];
-	int pad = must_pad(f, ch), rc, marked, changed;
-	struct stat was, now;
+	int pad = must_pad(f, ch), rc, changed;
 
-	marked = fstat(fd, &was) == 0;
 	rc = send_convert_file(fd, path, f->info.ts_uid, ch->ts,
 	    run->o->allow_lossy, pad ? SEND_PAD_ODD : SEND_PAD_IF_ODD,
-	    f->info.sop_instance, tc, note, sizeof(note), &e);
+	    f->info.sop_instance, tc, note, sizeof(note), &changed, &e);
 	codec_notes(run, path);
-	/* written to while it was read: what came out may be mixed, and
-	 * is never sent (as a file written to while it is sent); a failure
-	 * then is the file's own (one cut short reads as zeros, mapguard.h) */
-	changed = marked && infile_written_since(fd, path, &was, &now);
 	if (changed) {
-		if (rc == 0)
-			close(tc->fd);
-		tc->fd = -1;
-		rc = now.st_size < was.st_size ? CS_E_TRUNCATED : CS_E_IO;
-		report_add_detail(f->detail, "%s",
-		    rc == CS_E_TRUNCATED
-			? "file ended before its dataset was converted (it "
-			  "shrank while read)"
-			: "the file was written to while it was converted");
+		/* written to while it was read (send_convert.h) */
+		report_add_detail(f->detail, "%s", note);
 	} else if (rc != 0 && !ch->transcode) {
 		report_add_detail(f->detail,
 		    "odd data set length %llu, which no PDV can carry, and "

@@ -581,3 +581,65 @@ PY
 	assert_success
 	assert_line --regexp $'^0000\t'"$T/in.dcm"$'\t.*transcoded to ExplicitVRLittleEndian'
 }
+
+@test "dcmsend: a file cut short while a transcode-ahead worker or a -j lane converts it is truncated, never a crash (SIGBUS while blocked there); every other file goes" {
+	local be=$CSTORE_CORPUS/ts/explicit-be.dcm le=$CSTORE_CORPUS/ts/explicit-le.dcm a
+	start_dcmrecv --ts ExplicitVRLittleEndian
+	# before: exit 135 with no line, the workers and lanes blocking
+	# every signal, SIGBUS too
+	for a in 1 16; do
+		cp "$be" "$T/in.dcm"
+		# the second conversion (in.dcm, the first being be's) is the
+		# worker's, ahead of the lane
+		run --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" \
+			ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+			MAP_CUT_PATH="$T/in.dcm" MAP_CUT=shrink:2000 \
+			timeout 60 "$CSTORE_BIN/dcmsend" --async "$a" 127.0.0.1 "$RECV_PORT" "$be" "$le" "$le" "$T/in.dcm"
+		[ "$status" -eq 1 ] || { echo "--async $a: exit $status: $output $stderr" >&2; return 1; }
+		assert_line --regexp $'^truncated\t'"$T/in.dcm"$'\t.*\tfile ended before its dataset was converted \\(it shrank while read\\)$'
+		assert_line --regexp $'^0000\t'"$be"$'\t.*transcoded to ExplicitVRLittleEndian'
+		[ "$(grep -c $'^0000\t'"$le"$'\t' <<<"$output")" -eq 2 ]
+		[ "${#lines[@]}" -eq 4 ]
+	done
+	cp "$be" "$T/in.dcm"
+	run --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		MAP_CUT_PATH="$T/in.dcm" MAP_CUT=shrink:2000 \
+		timeout 60 "$CSTORE_BIN/dcmsend" -j 2 127.0.0.1 "$RECV_PORT" "$T/in.dcm"
+	[ "$status" -eq 1 ] || { echo "-j 2: exit $status: $output $stderr" >&2; return 1; }
+	assert_output --regexp $'^truncated\t'"$T/in.dcm"$'\t'
+	cp "$be" "$T/in.dcm"
+	run --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" \
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		MAP_CUT_PATH="$T/in.dcm" MAP_CUT=shrink:2000 \
+		timeout 60 "$CSTORE_BIN/dcmsend" -j 2 127.0.0.1 "$RECV_PORT" "$be" "$T/in.dcm" "$le"
+	[ "$status" -eq 1 ] || { echo "-j 2, 3 files: exit $status: $output $stderr" >&2; return 1; }
+	assert_line --regexp $'^truncated\t'"$T/in.dcm"$'\t'
+	assert_line --regexp $'^0000\t'"$be"$'\t'
+	assert_line --regexp $'^0000\t'"$le"$'\t'
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "dcmsend: a SIGBUS sent by kill (not a fault of a guarded mapping) kills it as the default action would, guard or not" {
+	# before: the guard put the old action back and returned, dcmsend
+	# ran on (and waited out its ACSE timeout), unguarded from then on
+	local le=$CSTORE_CORPUS/ts/explicit-le.dcm i st=0
+	start_stub silent
+	"$CSTORE_BIN/dcmsend" --acse-timeout 30 127.0.0.1 "$STUB_PORT" "$le" >"$T/out" 2>"$T/err" &
+	local pid=$!
+	track_pid "$pid"
+	# the handler is in place (SigCgt has SIGBUS, bit 7) before the kill
+	for i in $(seq 200); do
+		(($(printf '%d' "0x$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status")") & 0x80)) && break
+		sleep 0.05
+	done
+	sleep 0.2
+	kill -BUS "$pid"
+	wait "$pid" || st=$?
+	if grep -q 'AddressSanitizer' "$T/err"; then
+		# a sanitizer's handler was there first: it takes the signal
+		grep -q 'BUS' "$T/err"
+	else
+		[ "$st" -eq 135 ] || { echo "exit $st: $(cat "$T/out" "$T/err")" >&2; return 1; }
+	fi
+}

@@ -249,6 +249,33 @@ start_stub() {
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/parts")" -eq "$n" ]
 }
 
+@test "stow: a file cut short or written to while it is converted (Big Endian, PS3.18 8.7.3) is its own failure, truncated or unreadable, never 0000 with zeros or mixed bytes; the next file goes" {
+	local be=$CORPUS/ts/explicit-be.dcm le=$CORPUS/ts/explicit-le.dcm how n
+	# shrink:9000 cuts inside the last page (no SIGBUS): only a look at
+	# the file after its conversion sees it (before: 0000, zeros sent)
+	start_stub
+	for how in shrink:9000 shrink:2000 write:8990; do
+		cp "$be" "$BATS_TEST_TMPDIR/in.dcm"
+		rm -f "$BATS_TEST_TMPDIR"/got/*.dcm
+		run --separate-stderr env LD_PRELOAD="$CSTORE_TOOLS/map-cut.so" \
+			ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+			MAP_CUT_PATH="$BATS_TEST_TMPDIR/in.dcm" MAP_CUT="$how" \
+			timeout 60 "$CSTORE_BIN/dcmsend" "$STUB" "$BATS_TEST_TMPDIR/in.dcm" "$le"
+		[ "$status" -eq 1 ] || { echo "$how: exit $status: $output $stderr" >&2; return 1; }
+		if [ "$how" = write:8990 ]; then
+			assert_line --regexp $'^unreadable\t'"$BATS_TEST_TMPDIR/in.dcm"$'\t.*\tthe file was written to while it was converted$'
+		else
+			assert_line --regexp $'^truncated\t'"$BATS_TEST_TMPDIR/in.dcm"$'\t.*\tfile ended before its dataset was converted \\(it shrank while read\\)$'
+		fi
+		assert_line --regexp $'^0000\t'"$le"$'\t'
+		[ "${#lines[@]}" -eq 2 ]
+		# the other file alone arrived, byte for byte
+		n=$(ls "$BATS_TEST_TMPDIR"/got/*.dcm | wc -l)
+		[ "$n" -eq 1 ]
+		cmp "$le" "$BATS_TEST_TMPDIR"/got/*.dcm
+	done
+}
+
 @test "stow: a Part 10 file without its preamble goes with one, byte for byte after it; a bare data set is notdicom" {
 	start_stub
 	tail -c +133 "$CORPUS/ts/explicit-le.dcm" >"$BATS_TEST_TMPDIR/nopre.dcm"
