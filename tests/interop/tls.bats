@@ -352,7 +352,7 @@ first_line_is() {
 	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
 		--tls-optional-client-cert --allow 'subject=CN=localhost' -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	first_line_is "dcmrecv: --allow 'subject=CN=localhost': no client certificate is asked for without --tls-ca"
-	start_dcmrecv --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-optional-client-cert
+	start_dcmrecv -v --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-optional-client-cert
 	# a client without a certificate, and one with a certificate the
 	# store's CA signed: both in, neither reported with a subject
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" localhost "$RECV_PORT" "${SMALL[0]}"
@@ -360,9 +360,15 @@ first_line_is() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" \
 		localhost "$RECV_PORT" "${SMALL[1]}"
 	same_dataset "${SMALL[1]}" "$RECV_DIR/$(cut -f4 <<<"$output").dcm"
+	# reloaded on SIGHUP: still none asked for
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "TLS: certificate '.*server.pem' loaded again" 10
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" \
+		localhost "$RECV_PORT" "${SMALL[2]}"
+	same_dataset "${SMALL[2]}" "$RECV_DIR/$(cut -f4 <<<"$output").dcm"
 	stop_dcmrecv
 	[ "$RECV_STATUS" -eq 0 ]
-	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 3 ]
 	# six columns, the sixth empty
 	[ -z "$(cut -f6 "$RECV_STDOUT" | tr -d '\n')" ]
 	[ "$(awk -F'\t' '{print NF}' "$RECV_STDOUT" | sort -u)" = 6 ]
