@@ -696,6 +696,16 @@ recv_args_check(struct recv_args *a, int argc, char **argv)
 		cli_usage_error("--user '%s': %s", a->user,
 		    errno != 0 ? strerror(errno) : "no such user");
 	tls_args_check(&a->cfg.tls, 1);
+	/* without --tls-ca no client certificate is asked for: a subject
+	 * could never match */
+	for (size_t i = 0;
+	     a->cfg.tls.enabled && a->cfg.tls.ca == NULL && i < a->cfg.n_allow;
+	     i++)
+		if (strncmp(a->cfg.allow[i], "subject=", 8) == 0)
+			cli_usage_error(
+			    "--allow '%s': no client certificate is "
+			    "asked for without --tls-ca",
+			    a->cfg.allow[i]);
 	a->host[0] = '\0';
 	snprintf(a->port, sizeof(a->port), "0");
 	if (argc >= 1 &&

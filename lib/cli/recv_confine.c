@@ -71,7 +71,8 @@ recv_sandbox_paths(const struct recv_args *a, struct cli_sandbox *sb)
 		rc |= cli_sandbox_add_write(sb, a->cfg.quarantine_dir);
 	/* SIGHUP reads the certificate and key again, and a CA directory
 	 * is read as certificates are verified (the system store without
-	 * --tls-ca): their directories, as a renewal (certbot's symlink
+	 * --tls-ca, only for --commit's own connections: client
+	 * certificates are never checked against it): their directories, as a renewal (certbot's symlink
 	 * switch, mv new.pem cert.pem) brings a new file, which a rule on
 	 * the old one would not cover */
 	/* SIGHUP reads the users file again: its directory, as an editor

@@ -29,9 +29,10 @@ const char tls_recv_help[] =
     "      --tls                  accept only TLS connections\n"
     "      --tls-cert FILE        our certificate chain (PEM)\n"
     "      --tls-key FILE         its private key (default: in --tls-cert)\n"
-    "      --tls-ca FILE|DIR      CAs that sign client certificates (default the\n"
-    "                             system store); a client certificate is required\n"
-    "      --tls-optional-client-cert  let clients without a certificate in\n"
+    "      --tls-ca FILE|DIR      the only CAs that sign client certificates;\n"
+    "                             a client certificate is required\n"
+    "      --tls-optional-client-cert  let clients without a certificate in;\n"
+    "                             without --tls-ca none is asked for\n"
     "      --tls-profile P        bcp195-nd (default), bcp195 or bcp195-extended\n";
 
 static enum cstore_tls_profile
@@ -99,6 +100,12 @@ tls_args_check(const struct cstore_tls *t, int server)
 	if (server && t->cert == NULL)
 		cli_usage_error(
 		    "--tls needs --tls-cert (the receiver's certificate)");
+	/* the receiver trusts no CA it is not told of (the system's
+	 * store holds every public CA), as DCMTK's storescp */
+	if (server && t->ca == NULL && !t->optional_client_cert)
+		cli_usage_error("--tls requires client certificates and no CA "
+				"to check them is named: give --tls-ca "
+				"FILE|DIR, or --tls-optional-client-cert");
 	if (t->insecure && (t->ca != NULL || t->server_name != NULL))
 		cli_usage_error("--tls-insecure checks nothing: not with "
 				"--tls-ca or --tls-server-name");

@@ -455,7 +455,15 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 		    err, CS_E_INVAL, "a TLS receiver needs a certificate");
 		goto fail;
 	}
-	if (!c->insecure && load_trust(c->ssl, cfg->ca, err) != 0)
+	/* a receiver trusts only the CAs it is given: the system's store
+	 * holds every public CA, whose certificates anyone can get */
+	if (server && cfg->ca == NULL && !cfg->optional_client_cert) {
+		cs_err_set(err, CS_E_INVAL,
+		    "a TLS receiver that requires client certificates needs the CAs that sign them (--tls-ca)");
+		goto fail;
+	}
+	if (!c->insecure && !(server && cfg->ca == NULL) &&
+	    load_trust(c->ssl, cfg->ca, err) != 0)
 		goto fail;
 	/* a client's session may be resumed only by the receiver that
 	 * checked its certificate: OpenSSL wants a name for that */
@@ -465,7 +473,10 @@ tls_ctx_new(const struct cstore_tls *cfg, int server, struct cs_err *err)
 		cs_err_set(err, CS_E_NOMEM, "cannot make a TLS context");
 		goto fail;
 	}
-	if (server)
+	if (server && cfg->ca == NULL) /* optional, and nothing to check
+					* one against: none is asked for */
+		SSL_CTX_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
+	else if (server)
 		SSL_CTX_set_verify(c->ssl,
 		    SSL_VERIFY_PEER |
 			(cfg->optional_client_cert

@@ -45,7 +45,7 @@ start_tls_dcmrecv() {
 			--tls-key "$PKI/$k" localhost 104 - <<<"${SMALL[0]}"
 		[ "$stderr" = "dcmsend: $why" ]
 		assert_output ""
-		run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/client.pem" \
+		run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/client.pem" \
 			--tls-key "$PKI/$k" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0 </dev/null
 		[ "$stderr" = "dcmrecv: $why" ]
 	done
@@ -92,15 +92,15 @@ expect_fail() {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls --tls-ca "$BATS_TEST_TMPDIR/empty.pem" localhost 104
 	[ "$stderr" = "dcmsend: cannot load the trusted certificates '$BATS_TEST_TMPDIR/empty.pem': the file is empty" ]
 	# a key where the certificate belongs, and the reverse
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.key" --tls-key "$PKI/server.key" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/server.key" --tls-key "$PKI/server.key" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[ "$stderr" = "dcmrecv: cannot load the certificate '$PKI/server.key': no certificate in it" ]
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/server.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[ "$stderr" = "dcmrecv: cannot load the private key '$PKI/server.pem': no private key in it" ]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
 		--tls-ca "$PKI/ca.key" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[ "$stderr" = "dcmrecv: cannot load the trusted certificates '$PKI/ca.key': no certificate in it" ]
 	# another certificate's key
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/client.key" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/server.pem" --tls-key "$PKI/client.key" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[ "$stderr" = "dcmrecv: the private key '$PKI/client.key' does not match the certificate '$PKI/server.pem'" ]
 	# the certificate and its key in one file, the key first (HAProxy's
 	# habit): read as it is

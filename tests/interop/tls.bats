@@ -296,6 +296,84 @@ expect_fail() {
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" localhost "$RECV_PORT"
 }
 
+# first_line_is LINE: $stderr (of run) is LINE, then at most the --help
+# hint: one line of its own
+first_line_is() {
+	[ "${stderr%%$'\n'*}" = "$1" ] || { echo "stderr: $stderr" >&2; return 1; }
+	[ "$(grep -vc "^Try 'dcmrecv --help'.$" <<<"$stderr")" -eq 1 ]
+}
+
+@test "tls: the receiver checks client certificates against --tls-ca only, never the system's store (a client certified by a CA there is refused)" {
+	# this test's system store: OpenSSL's default file and directory
+	# hold other-ca, which signed rogue (clientAuth, as any public CA
+	# sells)
+	local sys=$BATS_TEST_TMPDIR/sys
+	mkdir "$sys" && cp "$PKI/other-ca.pem" "$sys/" && openssl rehash "$sys"
+	export SSL_CERT_FILE=$PKI/other-ca.pem SSL_CERT_DIR=$sys
+	# the store is in effect: dcmsend, whose default it stays, trusts
+	# a server certified by other-ca without --tls-ca
+	start_dcmrecv --tls --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" "${CA[@]}"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls "${ME[@]}" localhost "$RECV_PORT"
+	stop_dcmrecv
+	# a client certificate required (the default) and no --tls-ca: exit
+	# 2 at the start, one line naming both ways out; nothing listens
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+		-o "$BATS_TEST_TMPDIR" --port-file "$BATS_TEST_TMPDIR/pf" 127.0.0.1:0
+	first_line_is "dcmrecv: --tls requires client certificates and no CA to check them is named: give --tls-ca FILE|DIR, or --tls-optional-client-cert"
+	assert_output ""
+	[ ! -e "$BATS_TEST_TMPDIR/pf" ]
+	# with --tls-ca, the store's CA is not one of them
+	start_tls_dcmrecv server
+	expect_fail 3 "failed: TLS: the peer's alert 'unknown ca'$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" localhost "$RECV_PORT"
+	wait_for_line "$RECV_STDERR" "TLS: the client's certificate was refused: certificate signed by an unknown CA 'CN=cstore test other-ca'$" 5
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" \
+		localhost "$RECV_PORT" "${SMALL[0]}"
+	[ -z "$(ls "$RECV_DIR")" ]
+	stop_dcmrecv
+	# --tls-ca a directory: the same
+	mkdir "$BATS_TEST_TMPDIR/cadir" && cp "$PKI/ca.pem" "$BATS_TEST_TMPDIR/cadir/"
+	openssl rehash "$BATS_TEST_TMPDIR/cadir"
+	RECV_DIR=$BATS_TEST_TMPDIR/in-dir start_dcmrecv --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+		--tls-ca "$BATS_TEST_TMPDIR/cadir"
+	expect_fail 3 "failed: TLS: the peer's alert 'unknown ca'$" \
+		"$CSTORE_BIN/dcmsend" --echo --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" localhost "$RECV_PORT"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" "${ME[@]}" localhost "$RECV_PORT" "${SMALL[0]}"
+	same_dataset "${SMALL[0]}" "$BATS_TEST_TMPDIR/in-dir/$(cut -f4 <<<"$output").dcm"
+	stop_dcmrecv
+	[ "$(ls "$BATS_TEST_TMPDIR/in-dir" | wc -l)" -eq 1 ]
+}
+
+@test "tls: --tls-optional-client-cert without --tls-ca asks no client for a certificate: plain clients in, a certificate from the system's store is no identity; --allow subject= with it is a usage error" {
+	local sys=$BATS_TEST_TMPDIR/sys
+	mkdir "$sys" && cp "$PKI/other-ca.pem" "$sys/" && openssl rehash "$sys"
+	export SSL_CERT_FILE=$PKI/other-ca.pem SSL_CERT_DIR=$sys
+	# a subject could never match: exit 2 at the start, one line
+	run -2 --separate-stderr timeout 10 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+		--tls-optional-client-cert --allow 'subject=CN=localhost' -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	first_line_is "dcmrecv: --allow 'subject=CN=localhost': no client certificate is asked for without --tls-ca"
+	start_dcmrecv -v --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-optional-client-cert
+	# a client without a certificate, and one with a certificate the
+	# store's CA signed: both in, neither reported with a subject
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" localhost "$RECV_PORT" "${SMALL[0]}"
+	same_dataset "${SMALL[0]}" "$RECV_DIR/$(cut -f4 <<<"$output").dcm"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" \
+		localhost "$RECV_PORT" "${SMALL[1]}"
+	same_dataset "${SMALL[1]}" "$RECV_DIR/$(cut -f4 <<<"$output").dcm"
+	# reloaded on SIGHUP: still none asked for
+	kill -HUP "$RECV_PID"
+	wait_for_line "$RECV_STDERR" "TLS: certificate '.*server.pem' loaded again" 10
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --tls "${CA[@]}" --tls-cert "$PKI/rogue.pem" --tls-key "$PKI/rogue.key" \
+		localhost "$RECV_PORT" "${SMALL[2]}"
+	same_dataset "${SMALL[2]}" "$RECV_DIR/$(cut -f4 <<<"$output").dcm"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 3 ]
+	# six columns, the sixth empty
+	[ -z "$(cut -f6 "$RECV_STDOUT" | tr -d '\n')" ]
+	[ "$(awk -F'\t' '{print NF}' "$RECV_STDOUT" | sort -u)" = 6 ]
+}
+
 # bats test_tags=serial
 @test "tls: plain client to a TLS port and TLS client to a plain port fail at once, one line on each side" {
 	start_tls_dcmrecv server
@@ -487,7 +565,7 @@ EOC
 	[[ $stderr == *"TLS profile 'tls1': not bcp195-nd, bcp195 or bcp195-extended"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls 0
 	[[ $stderr == *"--tls needs --tls-cert"* ]]
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$BATS_TEST_TMPDIR/none.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$BATS_TEST_TMPDIR/none.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[[ $stderr == *"cannot load the certificate"* ]]
 	run -0 "$CSTORE_BIN/dcmsend" --help
 	[[ $output == *"--tls-profile P"* ]]
@@ -498,9 +576,9 @@ EOC
 @test "tls: a certificate, key or CA that is a FIFO or a device is refused at once (both tools), also on SIGHUP" {
 	local f=$BATS_TEST_TMPDIR/fifo
 	mkfifo "$f"
-	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$f" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$f" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[[ $stderr == *"cannot load the certificate '$f': not a regular file"* ]]
-	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key /dev/zero -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/server.pem" --tls-key /dev/zero -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[[ $stderr == *"cannot load the private key '/dev/zero': not a regular file"* ]]
 	run -2 --separate-stderr timeout 5 "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$f" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[[ $stderr == *"cannot load the trusted certificates '$f': not a regular file"* ]]
@@ -593,9 +671,9 @@ PY
 
 @test "tls: a certificate, key or CA file that is not there: one line naming it and why, exit 2 from both tools, before any file is read or peer tried" {
 	local none=$BATS_TEST_TMPDIR/none.pem
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$none" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$none" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[ "$stderr" = "dcmrecv: cannot load the certificate '$none': No such file or directory" ]
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$none" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/server.pem" --tls-key "$none" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[ "$stderr" = "dcmrecv: cannot load the private key '$none': No such file or directory" ]
 	start_dcmrecv --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --tls-ca "$PKI/ca.pem"
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --tls-ca "$none" localhost "$RECV_PORT" "${SMALL[0]}"

@@ -445,6 +445,30 @@ START_TEST(an_unreadable_certificate_is_named)
 }
 END_TEST
 
+/* A receiver requiring client certificates trusts no CA it is not
+ * given: without one (the system's store is never its default) it is
+ * refused, and with optional ones it asks for none. */
+START_TEST(a_receiver_without_cas_is_refused_unless_optional)
+{
+	char a[600], b[600];
+	struct cstore_tls cfg = { .enabled = 1 };
+	struct cs_err err = { 0, "" };
+	struct tls_ctx *c;
+
+	setup_pki();
+	cfg.cert = file("server.pem", a, sizeof(a));
+	cfg.key = file("server.key", b, sizeof(b));
+	ck_assert_ptr_null(tls_ctx_new(&cfg, 1, &err));
+	ck_assert_int_eq(err.code, CS_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "(--tls-ca)"));
+	cfg.optional_client_cert = 1;
+	c = tls_ctx_new(&cfg, 1, &err);
+	ck_assert_ptr_nonnull(c);
+	tls_ctx_free(c);
+	teardown_pki();
+}
+END_TEST
+
 Suite *
 tls_suite(void)
 {
@@ -456,6 +480,7 @@ tls_suite(void)
 	tcase_add_test(tc, a_send_the_socket_cannot_take_is_flushed_later);
 	tcase_add_test(tc, an_unknown_ca_and_a_wrong_name_are_named);
 	tcase_add_test(tc, an_unreadable_certificate_is_named);
+	tcase_add_test(tc, a_receiver_without_cas_is_refused_unless_optional);
 	suite_add_tcase(s, tc);
 	return s;
 }
