@@ -8,7 +8,7 @@
 // that arrived, to DIR/N.ds.  --status answers the Nth C-STORE with the
 // Nth code (the last one after that), a code other than 0000 with the
 // Error Comment "dcmjs-dimse says HEX".  --hold N keeps the responses
-// until N are held (or a second has passed since the first), then sends
+// until N are held (or 10 s have passed since the first), then sends
 // them newest first: a window's responses leave out of order.
 // One line per event on stdout:
 //   assoc CALLING CALLED MAXPDU ASYNC(invoked/performed or -)
@@ -143,7 +143,7 @@ class StoreScp extends Scp {
       cb(rsp);
     });
     if (held.length >= hold) flush();
-    else if (!holdTimer) holdTimer = setTimeout(flush, 1000);
+    else if (!holdTimer) holdTimer = setTimeout(flush, 10000);
   }
   associationReleaseRequested() {
     say("release");
