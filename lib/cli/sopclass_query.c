@@ -89,22 +89,6 @@ suggest(const char *q)
 		    uid_looks_like(q) ? near[i]->keyword : near[i]->uid);
 }
 
-/* How q names an entry called name: 2 the name itself (ignoring ASCII
- * case), 1 the name with " (Retired)" after it, as the tools print a
- * retired entry's, 0 not (sopclass_by_name's rule, for uid_table). */
-static int
-name_match(const char *q, const char *name)
-{
-	static const char tag[] = " (Retired)";
-	size_t n = strlen(name);
-
-	if (strncasecmp(q, name, n) != 0)
-		return 0;
-	if (q[n] == '\0')
-		return 2;
-	return strcasecmp(q + n, tag) == 0 ? 1 : 0;
-}
-
 /* The entry of the registries in use whose PS3.6 name q is: the name of
  * a current class and of a retired one (Ultrasound Image Storage) is
  * the current one's, "NAME (Retired)" the retired one's.  0 or -1. */
@@ -123,7 +107,7 @@ by_name(
 		return 0;
 	}
 	for (i = 0; r->q->all && (u = uid_at(i)) != NULL; i++) {
-		m = name_match(q, u->name);
+		m = sopclass_name_match(q, u->name);
 		if (m == 2 && !u->retired)
 			break;
 		if (m != 0 && u->retired && old_u == NULL)

@@ -65,10 +65,8 @@ sopclass_by_keyword(const char *name)
 	return NULL;
 }
 
-/* How q names an entry called name: 2 the name itself (ignoring ASCII
- * case), 1 the name with " (Retired)" after it, 0 not. */
-static int
-name_match(const char *q, const char *name)
+int
+sopclass_name_match(const char *q, const char *name)
 {
 	static const char tag[] = " (Retired)";
 	size_t n = strlen(name);
@@ -92,7 +90,7 @@ sopclass_by_name(const char *name)
 	for (i = 0; i < sopclass_table_len; i++) {
 		const struct sopclass *sc = &sopclass_table[i];
 
-		m = name_match(name, sc->name);
+		m = sopclass_name_match(name, sc->name);
 		if (m == 2 && !sc->retired)
 			return sc;
 		if (m != 0 && sc->retired && old == NULL)
@@ -111,7 +109,7 @@ sopclass_retired_namesake(const char *name)
 		return NULL;
 	for (i = 0; i < sopclass_table_len; i++)
 		if (sopclass_table[i].retired &&
-		    name_match(name, sopclass_table[i].name) == 2)
+		    sopclass_name_match(name, sopclass_table[i].name) == 2)
 			return &sopclass_table[i];
 	return NULL;
 }

@@ -45,6 +45,13 @@ const struct sopclass *sopclass_by_keyword(const char *name);
 const struct sopclass *sopclass_by_name(const char *name);
 
 /*
+ * How q names an entry called name: 2 the name itself (ignoring ASCII
+ * case), 1 the name with " (Retired)" after it, 0 not; the rule of
+ * sopclass_by_name, shared with the UID registry's queries (lib/cli).
+ */
+int sopclass_name_match(const char *q, const char *name);
+
+/*
  * Where name is exactly the PS3.6 name a current class shares with a
  * retired one ("Ultrasound Image Storage", any case, without
  * " (Retired)"), the retired one; else NULL.
