@@ -73,7 +73,8 @@ struct tls_conn {
 	/* the first certificate of the peer's chain that failed the
 	 * check (note_verify), and its issuer; depth 0 the peer's own */
 	int bad_depth;
-	int cert_asked; /* client: the server asked for ours, none given */
+	int cert_asked; /* client: the server asked for ours: 1 none given,
+			   2 ours unsuitable to it */
 	char bad_subject[128];
 	char bad_issuer[128];
 	char peer_name[256]; /* client: the name checked (keep_session) */
@@ -161,7 +162,7 @@ not_a_file(const char *path, int dir_ok, const char *what, struct cs_err *err)
  * hands out as .cer or .der) says "no start line", "unsupported" or "no
  * certificate or crl found"; of a PEM file holding only a key where a
  * certificate belongs, or the reverse, much the same.  So the file's
- * first 16 KiB are looked at: an empty file, or no PEM block at all, with
+ * first MiB is looked at: an empty file, or no PEM block at all, with
  * how to convert it; no block of the kind wanted (tag: "CERTIFICATE",
  * "PRIVATE KEY") is "no WHAT in it"; otherwise OpenSSL's reason stands.
  */
@@ -171,12 +172,23 @@ pem_reason(const char *path, const char *why, const char *what, const char *tag,
 {
 	static _Thread_local char text[192];
 	char block[32];
-	uint8_t *b = cs_malloc(16384);
-	ssize_t n = -1;
+	size_t cap = 1024 * 1024;
+	uint8_t *b = cs_malloc(cap);
+	ssize_t n = -1, r = 0;
 	int fd;
 
-	if (b != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, b, 16384);
+	if (b != NULL &&
+	    (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >= 0) {
+		/* to its end or 1 MiB; short reads and signals retried */
+		for (n = 0; (size_t)n < cap; n += r) {
+			r = read(fd, b + n, cap - (size_t)n);
+			if (r < 0 && errno == EINTR)
+				r = 0;
+			else if (r <= 0)
+				break;
+		}
+		if (r < 0 && n == 0)
+			n = -1;
 		close(fd);
 	}
 	snprintf(block, sizeof(block), "%s-----", tag);
@@ -390,9 +402,11 @@ note_verify(int ok, X509_STORE_CTX *x)
 
 /*
  * OpenSSL's client certificate callback, called when the server asks for
- * a certificate and we have none: noted, so that a TLS 1.2 server's bare
- * 'handshake failure' alert (it says no more) reads as the missing
- * certificate it is, not as ciphers or protocols in disagreement.
+ * a certificate and we have none it can take: noted (1: none given, 2:
+ * ours does not suit it, e.g. no signature algorithm in common), so that
+ * a TLS 1.2 server's bare 'handshake failure' alert (it says no more)
+ * reads as the certificate it is, not as ciphers or protocols in
+ * disagreement.
  */
 static int
 note_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
@@ -402,7 +416,7 @@ note_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 	(void)x509;
 	(void)pkey;
 	if (tc != NULL)
-		tc->cert_asked = 1;
+		tc->cert_asked = SSL_get_certificate(ssl) != NULL ? 2 : 1;
 	return 0;
 }
 
@@ -585,13 +599,35 @@ verify_detail(const struct tls_conn *tc, long v, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether WHY (of ossl_reason) is the peer's alert a server sends when
+ * it wanted a client certificate it did not get or could not take. */
+static int
+cert_alert(const char *why)
+{
+	static const char *const alerts[] = {
+		"the peer's alert 'handshake failure'",
+		"the peer's alert 'bad certificate'",
+		"the peer's alert 'certificate unknown'",
+		"the peer's alert 'access denied'"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++)
+		if (strcmp(why, alerts[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The one line saying why a handshake failed. */
 static int
 handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
     const char *name, struct cs_err *err)
 {
 	struct tls_conn *tc = t->tls;
-	long v = SSL_get_verify_result(tc->ssl);
+	/* --tls-insecure: the result is OpenSSL's, not a refusal of ours */
+	long v = SSL_get_verify_mode(tc->ssl) == SSL_VERIFY_NONE
+	    ? X509_V_OK
+	    : SSL_get_verify_result(tc->ssl);
 	const char *who = c->server ? "client" : "server";
 	/* the name or the address it was checked against */
 	int named = (v == X509_V_ERR_HOSTNAME_MISMATCH ||
@@ -618,11 +654,13 @@ handshake_failed(struct transport *t, struct tls_ctx *c, int sslerr,
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS handshake with the client failed: %s (a client without TLS?)",
 		    why);
-	if (!c->server && tc->cert_asked && why[0] != '\0' &&
-	    strstr(why, "certificate required") == NULL)
+	if (!c->server && tc->cert_asked && cert_alert(why))
 		return cs_err_set(err, CS_E_TLS,
-		    "TLS handshake with the server failed: %s (it asked for our certificate, and none was given: --tls-cert)",
-		    why);
+		    "TLS handshake with the server failed: %s (it asked for our certificate, %s)",
+		    why,
+		    tc->cert_asked == 1
+			? "and none was given: --tls-cert"
+			: "and ours does not suit it: no signature algorithm or key type in common?");
 	if (why[0] != '\0')
 		return cs_err_set(err, CS_E_TLS,
 		    "TLS handshake with the %s failed: %s", who, why);

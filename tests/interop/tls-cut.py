@@ -3,10 +3,11 @@
 ssl over a memory BIO, so that every byte of ciphertext is ours to send or
 keep) that sends the A-ASSOCIATE-RQ and the PDUs of HEX (two lines: the
 RQ, then the rest), reads the A-ASSOCIATE-AC and then ends as MODE says:
-  plain-N    the rest but its last N bytes, then a TCP close without a
-             close_notify (N may be 0: the rest whole, no release)
+  plain-N    the rest but its last N bytes, then a TCP close (our side:
+             shutdown) without a close_notify; plain-0: the rest whole,
+             one PDU read back, then a TCP close (no release)
   record-N   the rest whole, but its last TLS record cut N bytes short,
-             then a TCP close
+             then a TCP close (our side: shutdown)
   notify-N   the rest but its last N bytes, then a close_notify
 It prints what came back before the peer closed (the PDU types, hex),
 one line.  Every read is bounded (10 s)."""
@@ -68,9 +69,20 @@ def main():
     ac = read_pdu()
     if ac[:1] != b'\x02':
         sys.exit('no A-ASSOCIATE-AC: %s' % ac[:1].hex())
+    if how == 'plain' and n == 0:
+        # the whole C-STORE: its response, then a TCP close
+        tls.write(rest)
+        flush()
+        print(read_pdu().hex())
+        sock.close()
+        return
     if how in ('plain', 'notify'):
         tls.write(rest[:len(rest) - n])
         flush()
+        if how == 'plain':
+            # our end closed at once (no close_notify): the peer sees it
+            # now, not after a timeout of either side
+            sock.shutdown(socket.SHUT_WR)
         if how == 'notify':
             try:
                 tls.unwrap()
@@ -84,6 +96,7 @@ def main():
         flush()
         tls.write(rest[-1000:])
         sock.sendall(out.read()[:-n])
+        sock.shutdown(socket.SHUT_WR)
     else:
         sys.exit('mode: plain-N, record-N or notify-N')
     # what the peer says, until it closes

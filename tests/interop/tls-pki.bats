@@ -81,7 +81,7 @@ expect_fail() {
 }
 
 @test "tls-pki: a certificate, key or CA file in DER, empty, or of the other kind: one line saying which, exit 2 (both tools)" {
-	local conv="(DER? convert it: openssl x509 -inform der -in FILE -out FILE.pem)"
+	local i conv="(DER? convert it: openssl x509 -inform der -in FILE -out FILE.pem)"
 	: >"$BATS_TEST_TMPDIR/empty.pem"
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --tls --tls-ca "$PKI/client.der" localhost 104
 	[ "$stderr" = "dcmsend: cannot load the trusted certificates '$PKI/client.der': not a PEM file $conv" ]
@@ -102,6 +102,14 @@ expect_fail() {
 	# another certificate's key
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/server.pem" --tls-key "$PKI/client.key" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[ "$stderr" = "dcmrecv: the private key '$PKI/client.key' does not match the certificate '$PKI/server.pem'" ]
+	# a bundle whose (corrupt) key lies past its first 16 KiB: OpenSSL's
+	# reason, not "no private key in it"
+	for i in $(seq 40); do cat "$PKI/ca.pem"; done >"$BATS_TEST_TMPDIR/bundle.pem"
+	printf -- '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' >>"$BATS_TEST_TMPDIR/bundle.pem"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bundle.pem")" -gt 16384 ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$BATS_TEST_TMPDIR/bundle.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	[[ $stderr == "dcmrecv: cannot load the private key '$BATS_TEST_TMPDIR/bundle.pem': "* ]]
+	[[ $stderr != *"no private key in it"* ]]
 	# the certificate and its key in one file, the key first (HAProxy's
 	# habit): read as it is
 	cat "$PKI/server.key" "$PKI/server.pem" >"$BATS_TEST_TMPDIR/both.pem"
@@ -314,4 +322,24 @@ EOC
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 --tls "${CA[@]}" localhost "$SERVER_PORT"
 	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --acse-timeout 10 --tls "${CA[@]}" localhost "$SERVER_PORT" "${SMALL[0]}"
 	assert_output --regexp $'^notsent\t.*none was given: --tls-cert\\)$'
+}
+
+# bats test_tags=serial
+@test "tls-pki: a server wanting our certificate: --tls-insecure says so (not 'refused' for a check not made); one of ours it cannot take is not 'none was given'" {
+	# self-signed, and --tls-insecure: its certificate was not checked
+	start_on_free_port "$BATS_TEST_TMPDIR/self.log" openssl s_server -quiet \
+		-cert "$PKI/self.pem" -key "$PKI/self.key" -CAfile "$PKI/ca.pem" -Verify 1 -tls1_2 -accept '{PORT}'
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 --tls --tls-insecure localhost "$SERVER_PORT"
+	[[ $stderr == *"dcmsend: echo to 'localhost' port $SERVER_PORT failed: TLS handshake with the server failed: the peer's alert 'handshake failure' (it asked for our certificate, and none was given: --tls-cert)" ]]
+	[[ $stderr != *"refused"* ]]
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	# our certificate (EC) sent to a server that takes only RSA signatures
+	start_on_free_port "$BATS_TEST_TMPDIR/rsa.log" openssl s_server -quiet \
+		-cert "$PKI/server.pem" -key "$PKI/server.key" -CAfile "$PKI/ca.pem" -Verify 1 -tls1_2 \
+		-client_sigalgs RSA+SHA256 -accept '{PORT}'
+	expect_fail 3 "echo to 'localhost' port $SERVER_PORT failed: TLS handshake with the server failed: the peer's alert 'handshake failure' \(it asked for our certificate, and ours does not suit it: no signature algorithm or key type in common\?\)$" \
+		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 --tls "${CA[@]}" "${ME[@]}" localhost "$SERVER_PORT"
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
 }
