@@ -222,6 +222,49 @@ PY
 	run -1 grep -c 'no SOP' "$RECV_STDERR"
 }
 
+# big_deflated FILE UID [late]: a bare Deflated Explicit VR LE data set
+# of ~71 KB inflating to 70 MiB (past the 64 MiB walked): Patient's Name
+# first, then the UIDs, then 70 MiB of zeros in (0042,0011); late: the
+# UIDs after the zeros, where nothing inflated looks
+big_deflated() {
+	python3 - "$@" <<'PY'
+import struct, sys, zlib
+def el(g, e, vr, v):
+    v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2)
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+uids = el(8, 0x16, b"UI", b"1.2.840.10008.5.1.4.1.1.7") + el(8, 0x18, b"UI", sys.argv[2].encode())
+big = struct.pack("<HH", 0x42, 0x11) + b"OB\0\0" + struct.pack("<I", 70 << 20)
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+late = len(sys.argv) > 3
+z = c.compress(el(0x10, 0x10, b"PN", b"Big^First") + (b"" if late else uids) + big)
+zeros = b"\0" * (1 << 20)
+for _ in range(70):
+    z += c.compress(zeros)
+z += c.compress(uids if late else b"") + c.flush()
+open(sys.argv[1], "wb").write(z + b"\0" * (len(z) % 2))
+PY
+}
+
+@test "dcmrecv: a Deflated data set inflating past the 64 MiB walked, UIDs after a later tag: UIDs unlike the request's A900, nothing stored; alike 0000; UIDs past 64 MiB 'UIDs not checked', not B007 'no SOP Class UID'" {
+	local ds=$BATS_TEST_TMPDIR/big.ds late=$BATS_TEST_TMPDIR/late.ds
+	big_deflated "$ds" 2.25.4240001
+	big_deflated "$late" 2.25.4240003 late
+	[ "$(stat -c %s "$ds")" -lt 200000 ]
+	start_dcmrecv -v
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4240002 "$ds"
+	[ "$output" = $'A900\tSOP Instance UID differs from the command\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4240001 "$ds"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4240003 "$late"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/2.25.4240002.dcm" ]
+	cmp "$ds" <(dataset_of "$RECV_DIR/2.25.4240001.dcm")
+	cmp "$late" <(dataset_of "$RECV_DIR/2.25.4240003.dcm")
+	run -1 grep -c 'no SOP .* in the data set' "$RECV_STDERR"
+	grep -q 'UIDs not checked (no SOP Class UID in the first 64 MiB inflated)' "$RECV_STDERR"
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {
 	start_dcmrecv
 	: >"$BATS_TEST_TMPDIR/empty.ds"
