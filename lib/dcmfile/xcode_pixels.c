@@ -790,20 +790,23 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
 /*
  * A native YBR_FULL_422 (or retired YBR_PARTIAL_422) image of 3 samples
  * whose Pixel Data holds 2 samples a pixel, Y1 Y2 Cb Cr for each pair,
- * as PS3.3 C.7.6.3.1.2 has it: frames are not 3 samples a pixel, and
- * the codecs take nothing else.
+ * as PS3.3 C.7.6.3.1.2 has it (an odd last pixel of a row counted as a
+ * pair or, as pydicom counts it, not): frames are not 3 samples a
+ * pixel, and the codecs take nothing else.
  */
 static int
 subsampled_422(const struct xcp *p)
 {
-	uint64_t row = ((uint64_t)p->img.cols + 1) / 2 * 4;
-	uint64_t need =
-	    row * p->img.rows * (p->img.bits_allocated / 8u) * p->frames;
+	uint64_t each = (uint64_t)p->img.rows * (p->img.bits_allocated / 8u) *
+	    p->frames;
+	uint64_t pair = ((uint64_t)p->img.cols + 1) / 2 * 4 * each;
+	uint64_t two = (uint64_t)p->img.cols * 2 * each;
 
 	return p->img.samples == 3 &&
 	    (strcmp(p->img.photometric, "YBR_FULL_422") == 0 ||
 		strcmp(p->img.photometric, "YBR_PARTIAL_422") == 0) &&
-	    (p->val_len == need || p->val_len == need + 1);
+	    (p->val_len == pair || p->val_len == pair + (pair & 1) ||
+		p->val_len == two || p->val_len == two + (two & 1));
 }
 
 static int

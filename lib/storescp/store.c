@@ -460,11 +460,12 @@ check_dataset(struct store *st)
 		st->invalid = 1;
 		return;
 	}
-	/* a Deflated data set seen whole: its UIDs from the walk of all of
-	 * it, as a native one's are; the head's scan stops at the first tag
-	 * past them and misses them when elements are out of order */
-	if (st->zin != NULL && store_inflate_walk(st->zin) != NULL)
-		u = store_inflate_walk(st->zin);
+	/* a Deflated data set: its UIDs from the walk of it inflated, as a
+	 * native one's are, also when it was not seen whole (they come
+	 * early); the head's scan stops at the first tag past them and
+	 * misses them when elements are out of order */
+	if (st->zin != NULL)
+		u = store_inflate_seen(st->zin);
 	for (i = 0; i < 2; i++)
 		if (ds_scan_value(u, uid[i].tag, NULL, NULL) != NULL &&
 		    !ds_scan_equals(u, uid[i].tag, want[i])) {
@@ -474,16 +475,26 @@ check_dataset(struct store *st)
 		}
 	if (st->s->cfg.validate && check_pixels(st))
 		return;
-	for (i = 0; i < 2; i++)
-		if (ds_scan_value(u, uid[i].tag, NULL, NULL) == NULL) {
-			scp_log(st->s, STORESCP_LOG_ERROR,
-			    "association %u: "
-			    "no %s in the data set of '%s': stored under "
-			    "the command's, answered %04X",
-			    st->who.id, uid[i].name, st->rq->affected_instance,
-			    STATUS_CODE_DATASET_MISMATCH_WARNING);
-			st->warn = STATUS_CODE_DATASET_MISMATCH_WARNING;
+	for (i = 0; i < 2; i++) {
+		if (ds_scan_value(u, uid[i].tag, NULL, NULL) != NULL)
+			continue;
+		if (st->zin != NULL && store_inflate_walk(st->zin) == NULL) {
+			/* not within the part inflated: maybe after it */
+			scp_log(st->s, STORESCP_LOG_VERBOSE,
+			    "association %u: transfer syntax %s: UIDs not "
+			    "checked (no %s in the first %u MiB inflated)",
+			    st->who.id, st->ts, uid[i].name,
+			    STORE_INFLATE_TAIL_MAX >> 20);
+			return;
 		}
+		scp_log(st->s, STORESCP_LOG_ERROR,
+		    "association %u: "
+		    "no %s in the data set of '%s': stored under "
+		    "the command's, answered %04X",
+		    st->who.id, uid[i].name, st->rq->affected_instance,
+		    STATUS_CODE_DATASET_MISMATCH_WARNING);
+		st->warn = STATUS_CODE_DATASET_MISMATCH_WARNING;
+	}
 }
 
 /*

@@ -173,6 +173,12 @@ store_inflate_walk(const struct store_inflate *zi)
 	return zi->walked ? &zi->walk : NULL;
 }
 
+const struct ds_scan *
+store_inflate_seen(const struct store_inflate *zi)
+{
+	return &zi->walk;
+}
+
 uint64_t
 store_inflate_out(const struct store_inflate *zi)
 {

@@ -86,6 +86,14 @@ int store_inflate_finish(
  */
 const struct ds_scan *store_inflate_walk(const struct store_inflate *zi);
 
+/*
+ * The walk as far as it went, once store_inflate_finish has returned 0:
+ * the whole top level (store_inflate_walk), or, past a cap, its first
+ * STORE_INFLATE_TAIL_MAX bytes (of the walk's tags, those whose values
+ * ended within them; the SOP Class and Instance UIDs come early).
+ */
+const struct ds_scan *store_inflate_seen(const struct store_inflate *zi);
+
 /* Bytes inflated so far (never more than STORE_INFLATE_TAIL_MAX). */
 uint64_t store_inflate_out(const struct store_inflate *zi);
 

@@ -9,6 +9,7 @@
 
 #define TAG_SAMPLES DS_TAG(0x0028, 0x0002)
 #define TAG_PHOTOMETRIC DS_TAG(0x0028, 0x0004)
+#define TAG_PLANAR DS_TAG(0x0028, 0x0006)
 #define TAG_FRAMES DS_TAG(0x0028, 0x0008)
 #define TAG_ROWS DS_TAG(0x0028, 0x0010)
 #define TAG_COLUMNS DS_TAG(0x0028, 0x0011)
@@ -16,7 +17,8 @@
 #define TAG_PIXEL_DATA DS_TAG(0x7fe0, 0x0010)
 
 const uint32_t validate_tags[VALIDATE_NTAGS] = { TAG_SAMPLES, TAG_PHOTOMETRIC,
-	TAG_FRAMES, TAG_ROWS, TAG_COLUMNS, TAG_BITS_ALLOCATED, TAG_PIXEL_DATA };
+	TAG_PLANAR, TAG_FRAMES, TAG_ROWS, TAG_COLUMNS, TAG_BITS_ALLOCATED,
+	TAG_PIXEL_DATA };
 
 /* A US value: 1 with *v, 0 when absent, -1 when not 2 bytes. */
 static int
@@ -48,15 +50,29 @@ frames(const struct ds_scan *s)
 	return *end == '\0' && n > 0 && n < 100000000ul ? n : 0;
 }
 
-/* YBR_FULL_422, or the retired YBR_PARTIAL_422, with 3 samples */
+/*
+ * YBR_FULL_422, or the retired YBR_PARTIAL_422, with 3 samples and
+ * Planar Configuration 0 or absent: the only layout in which two
+ * samples a pixel can be (C.7.6.3.1.2 wants 0), so that 2/3 of a
+ * planar image of three samples is not taken for a whole one.
+ */
 static int
-subsampled(const struct ds_scan *s, unsigned spp)
+subsampled(const struct ds_scan *s, enum ds_enc enc, unsigned spp)
 {
 	const char *pi = ds_scan_value(s, TAG_PHOTOMETRIC, NULL, NULL);
+	unsigned planar = 0;
 
 	return spp == 3 && pi != NULL &&
 	    (strcmp(pi, "YBR_FULL_422") == 0 ||
-		strcmp(pi, "YBR_PARTIAL_422") == 0);
+		strcmp(pi, "YBR_PARTIAL_422") == 0) &&
+	    us(s, enc, TAG_PLANAR, &planar) >= 0 && planar == 0;
+}
+
+/* len is need bytes, or need and a pad byte to an even length */
+static int
+fits(uint32_t len, uint64_t need)
+{
+	return len == need || len == need + (need & 1);
 }
 
 /*
@@ -83,8 +99,9 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
 {
 	unsigned rows, cols, spp = 1, bits;
 	unsigned long nf;
-	uint64_t need, full;
+	uint64_t full, pair = 0, two = 0;
 	uint32_t len;
+	int sub;
 	uint8_t raw[4];
 
 	if (!ds_scan_raw(s, TAG_PIXEL_DATA, &len, raw))
@@ -121,23 +138,38 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
 		return 1;
 	}
 	/* YBR_FULL_422 holds Y1 Y2 Cb Cr for each pair of pixels: 2
-	 * samples a pixel (PS3.3 C.7.6.3.1.2; an odd last pixel counted as
-	 * a pair); 3 a pixel, as writers that decoded a JPEG but kept its
-	 * label made it, passes too, as it always did */
+	 * samples a pixel (PS3.3 C.7.6.3.1.2), an odd last pixel counted
+	 * as a pair or, as pydicom counts it, not; 3 a pixel, as writers
+	 * that decoded a JPEG but kept its label made it, passes too, as it
+	 * always did.  The lengths alone cannot tell 2/3 of an image of 3
+	 * samples a pixel from a whole one of 2 (validate.h) */
+	sub = subsampled(s, enc, spp);
 	if (bytes_of(rows, (uint64_t)cols * spp, bits, nf, &full) != 0 ||
-	    bytes_of(rows,
-		subsampled(s, spp) ? ((uint64_t)cols + 1) / 2 * 4
-				   : (uint64_t)cols * spp,
-		bits, nf, &need) != 0) {
+	    (sub &&
+		(bytes_of(rows, ((uint64_t)cols + 1) / 2 * 4, bits, nf,
+		     &pair) != 0 ||
+		    bytes_of(rows, (uint64_t)cols * 2, bits, nf, &two) != 0))) {
 		snprintf(why, n,
 		    "Rows x Columns x Samples x Bits Allocated x "
 		    "Frames is too large for any Pixel Data");
 		return 1;
 	}
-	if (len == need || len == need + (need & 1) || len == full ||
-	    len == full + (full & 1))
+	if (fits(len, full) || (sub && (fits(len, pair) || fits(len, two))))
 		return 0;
-	snprintf(why, n, "Pixel Data is %lu bytes, the image needs %llu",
-	    (unsigned long)len, (unsigned long long)need);
+	if (!sub)
+		snprintf(why, n, "Pixel Data is %lu bytes, the image needs %llu",
+		    (unsigned long)len, (unsigned long long)full);
+	else if (pair == two)
+		snprintf(why, n,
+		    "Pixel Data is %lu bytes, not %llu (2 samples a pixel) "
+		    "or %llu (3)",
+		    (unsigned long)len, (unsigned long long)pair,
+		    (unsigned long long)full);
+	else
+		snprintf(why, n,
+		    "Pixel Data is %lu bytes, not %llu/%llu (2 samples a "
+		    "pixel) or %llu (3)",
+		    (unsigned long)len, (unsigned long long)pair,
+		    (unsigned long long)two, (unsigned long long)full);
 	return 1;
 }

@@ -6,9 +6,14 @@
  * Pixel Module describes: Rows x Columns x Samples per Pixel x Bits
  * Allocated x Number of Frames bits, in whole bytes, plus one byte of
  * padding to an even length (PS3.5 8.1.1, PS3.3 C.7.6.3); YBR_FULL_422
- * and YBR_PARTIAL_422 hold two samples a pixel (C.7.6.3.1.2), or three
- * as writers that decoded a JPEG and kept its label made them.  Samples per
- * Pixel and Number of Frames default to 1; encapsulated Pixel Data
+ * and YBR_PARTIAL_422 hold two samples a pixel (C.7.6.3.1.2: an odd
+ * last pixel of a row counted as a pair, or, as pydicom counts it, not)
+ * when Planar Configuration is 0 or absent, or three as writers that
+ * decoded a JPEG and kept its label made them.  Known gap: an image of
+ * three samples a pixel cut to exactly 2/3 of its length (whole frames
+ * or rows missing) is the length of a whole one of two, and passes.
+ * Samples per Pixel and Number of Frames default to 1; encapsulated
+ * Pixel Data
  * (undefined length) is not measured, but must be what the transfer
  * syntax says: encapsulated under an encapsulated one (PS3.5 A.4),
  * native under the others.
@@ -22,7 +27,7 @@
 #include "core/ds_scan.h"
 
 /* The tags validate_pixels reads: the scanner must capture them. */
-#define VALIDATE_NTAGS 7
+#define VALIDATE_NTAGS 8
 extern const uint32_t validate_tags[VALIDATE_NTAGS];
 
 /*

@@ -130,9 +130,10 @@ stored_as_sent() {
 # as dcm4che's YBR_422.dcm is made; an ultrasound image unless CLASS
 ybr422() {
 	python3 - "$@" <<'PY'
-import struct, sys
+import os, struct, sys
 path, uid, n = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
 cls = (sys.argv[4] if len(sys.argv) > 4 else "1.2.840.10008.5.1.4.1.1.6.1").encode()
+cols, planar = int(os.environ.get("YBR_COLS", "6")), int(os.environ.get("YBR_PLANAR", "0"))
 def el(g, e, vr, v):
     v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2) if vr not in (b"US", b"OB") else v
     if vr == b"OB":
@@ -143,7 +144,7 @@ meta = (el(2, 1, b"OB", b"\0\1") + el(2, 2, b"UI", cls) + el(2, 3, b"UI", uid) +
         el(2, 0x10, b"UI", b"1.2.840.10008.1.2.1") + el(2, 0x12, b"UI", b"1.2.826.0.1.3680043.9.7433.422"))
 ds = (el(8, 0x16, b"UI", cls) + el(8, 0x18, b"UI", uid) + el(8, 0x60, b"CS", b"US") +
       el(0x10, 0x10, b"PN", b"Ybr^Subsampled") + el(0x10, 0x20, b"LO", b"422") +
-      us(2, 3) + el(0x28, 4, b"CS", b"YBR_FULL_422") + us(6, 0) + us(0x10, 4) + us(0x11, 6) +
+      us(2, 3) + el(0x28, 4, b"CS", b"YBR_FULL_422") + us(6, planar) + us(0x10, 4) + us(0x11, cols) +
       us(0x100, 8) + us(0x101, 8) + us(0x102, 7) + us(0x103, 0) +
       el(0x7fe0, 0x10, b"OB", bytes((i * 37) % 256 for i in range(n))))
 with open(path, "wb") as f:
@@ -165,7 +166,7 @@ PY
 	same_dataset "$d/ok/sub.dcm" "$RECV_DIR/2.25.4220001.dcm"
 	same_dataset "$d/ok/full.dcm" "$RECV_DIR/2.25.4220002.dcm"
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/bad"
-	[[ $output == A900$'\t'*'Pixel Data is 60 bytes, the image needs 48'* ]] || { echo "$output" >&2; return 1; }
+	[[ $output == A900$'\t'*'Pixel Data is 60 bytes, not 48 (2 samples a pixel) or 72 (3)'* ]] || { echo "$output" >&2; return 1; }
 	stop_dcmrecv
 	[ ! -e "$RECV_DIR/2.25.4220003.dcm" ]
 	# the walk of an inflated data set is checked the same way
@@ -175,6 +176,43 @@ PY
 	[[ $output == 0000$'\t'*'transcoded to DeflatedExplicitVRLittleEndian'* ]] || { echo "$output" >&2; return 1; }
 	stop_dcmrecv
 	[ -s "$RECV_DIR/2.25.4220001.dcm" ]
+}
+
+@test "dcmrecv --validate: YBR_FULL_422 of odd Columns, 2 samples a pixel counted as pydicom does (Rows x Columns x 2) or with the last pixel as a pair, stored; Planar Configuration 1 holds 3 a pixel: 2/3 of it A900, nothing stored" {
+	local d=$BATS_TEST_TMPDIR/in
+	mkdir -p "$d/ok" "$d/bad" "$d/planar"
+	YBR_COLS=3 ybr422 "$d/ok/pydicom.dcm" 2.25.4220011 24
+	YBR_COLS=3 ybr422 "$d/ok/pairs.dcm" 2.25.4220012 32
+	YBR_PLANAR=1 ybr422 "$d/ok/planar.dcm" 2.25.4220013 72
+	YBR_COLS=3 ybr422 "$d/bad/odd.dcm" 2.25.4220014 30
+	YBR_PLANAR=1 ybr422 "$d/planar/cut.dcm" 2.25.4220015 48
+	start_dcmrecv --validate
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/ok"
+	[ "$(cut -f1 <<<"$output" | sort | uniq -c | tr -s ' ')" = " 3 0000" ] || { echo "$output" >&2; return 1; }
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/bad"
+	[[ $output == A900$'\t'*'Pixel Data is 30 bytes, not 32/24 (2 samples a pixel) or 36 (3)'* ]] || { echo "$output" >&2; return 1; }
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/planar"
+	[[ $output == A900$'\t'*'Pixel Data is 48 bytes, the image needs 72'* ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	same_dataset "$d/ok/pydicom.dcm" "$RECV_DIR/2.25.4220011.dcm"
+	same_dataset "$d/ok/pairs.dcm" "$RECV_DIR/2.25.4220012.dcm"
+	same_dataset "$d/ok/planar.dcm" "$RECV_DIR/2.25.4220013.dcm"
+	[ ! -e "$RECV_DIR/2.25.4220014.dcm" ]
+	[ ! -e "$RECV_DIR/2.25.4220015.dcm" ]
+}
+
+@test "dcmsend: native YBR_FULL_422 of odd Columns holding Rows x Columns x 2 bytes (pydicom's count) for a peer taking only RLE is transcodefail saying why, not 'pixel data holds 24 bytes'" {
+	local d=$BATS_TEST_TMPDIR/in
+	mkdir -p "$d"
+	YBR_COLS=3 ybr422 "$d/sub.dcm" 2.25.4220016 24 1.2.840.10008.5.1.4.1.1.7
+	cp "$C/ts/rle.dcm" "$d/"
+	start_dcmrecv --accept-ts RLELossless
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d/rle.dcm" "$d/sub.dcm"
+	[[ ${lines[0]} == 0000$'\t'"$d/rle.dcm"$'\t'* ]] || { echo "$output" >&2; return 1; }
+	[[ ${lines[1]} == transcodefail$'\t'"$d/sub.dcm"$'\t'*$'\t'"cannot convert ExplicitVRLittleEndian to RLELossless: native YBR_FULL_422 pixels (two samples a pixel, PS3.3 C.7.6.3.1.2) are not converted here" ]] ||
+		{ echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/2.25.4220016.dcm" ]
 }
 
 @test "dcmsend: native YBR_FULL_422 for a peer taking only RLE is transcodefail saying why, not 'pixel data holds 48 bytes, not 1 frames of 72'; the RLE file of its class is sent" {
@@ -220,6 +258,49 @@ PY
 	cmp "$ds" <(dataset_of "$RECV_DIR/2.25.4230001.dcm")
 	[ ! -e "$RECV_DIR/2.25.4230002.dcm" ]
 	run -1 grep -c 'no SOP' "$RECV_STDERR"
+}
+
+# big_deflated FILE UID [late]: a bare Deflated Explicit VR LE data set
+# of ~71 KB inflating to 70 MiB (past the 64 MiB walked): Patient's Name
+# first, then the UIDs, then 70 MiB of zeros in (0042,0011); late: the
+# UIDs after the zeros, where nothing inflated looks
+big_deflated() {
+	python3 - "$@" <<'PY'
+import struct, sys, zlib
+def el(g, e, vr, v):
+    v = v + (b"\0" if vr == b"UI" else b" ") * (len(v) % 2)
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", len(v)) + v
+uids = el(8, 0x16, b"UI", b"1.2.840.10008.5.1.4.1.1.7") + el(8, 0x18, b"UI", sys.argv[2].encode())
+big = struct.pack("<HH", 0x42, 0x11) + b"OB\0\0" + struct.pack("<I", 70 << 20)
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+late = len(sys.argv) > 3
+z = c.compress(el(0x10, 0x10, b"PN", b"Big^First") + (b"" if late else uids) + big)
+zeros = b"\0" * (1 << 20)
+for _ in range(70):
+    z += c.compress(zeros)
+z += c.compress(uids if late else b"") + c.flush()
+open(sys.argv[1], "wb").write(z + b"\0" * (len(z) % 2))
+PY
+}
+
+@test "dcmrecv: a Deflated data set inflating past the 64 MiB walked, UIDs after a later tag: UIDs unlike the request's A900, nothing stored; alike 0000; UIDs past 64 MiB 'UIDs not checked', not B007 'no SOP Class UID'" {
+	local ds=$BATS_TEST_TMPDIR/big.ds late=$BATS_TEST_TMPDIR/late.ds
+	big_deflated "$ds" 2.25.4240001
+	big_deflated "$late" 2.25.4240003 late
+	[ "$(stat -c %s "$ds")" -lt 200000 ]
+	start_dcmrecv -v
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4240002 "$ds"
+	[ "$output" = $'A900\tSOP Instance UID differs from the command\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4240001 "$ds"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.4240003 "$late"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ ! -e "$RECV_DIR/2.25.4240002.dcm" ]
+	cmp "$ds" <(dataset_of "$RECV_DIR/2.25.4240001.dcm")
+	cmp "$late" <(dataset_of "$RECV_DIR/2.25.4240003.dcm")
+	run -1 grep -c 'no SOP .* in the data set' "$RECV_STDERR"
+	grep -q 'UIDs not checked (no SOP Class UID in the first 64 MiB inflated)' "$RECV_STDERR"
 }
 
 @test "dcmrecv vs odd SCU: a C-STORE-RQ whose data set is empty (one PDV of no bytes) is C000, nothing stored, not a B007 file of a meta header alone" {

@@ -40,8 +40,12 @@ check_received() {
 		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3)" = 1.2.840.10008.1.2 ] ||
 			{ echo "$f: not Implicit VR LE" >&2; return 1; }
 		ts=$("$CSTORE_TOOLS/dcm-dataset" -u "$p" | cut -f3)
-		ref_pixels_of "$(codec_of_ts "$ts")" "$p" >"$W/ref.raw"
-		native_pixels "$f" >"$W/got.raw"
+		# a decoder that failed or made nothing would compare as equal
+		ref_pixels_of "$(codec_of_ts "$ts")" "$p" >"$W/ref.raw" ||
+			{ echo "no reference pixels: $p" >&2; return 1; }
+		[ -s "$W/ref.raw" ] || { echo "empty reference pixels: $p" >&2; return 1; }
+		native_pixels "$f" >"$W/got.raw" ||
+			{ echo "no pixels received: $f" >&2; return 1; }
 		cmp -n "$(stat -c %s "$W/ref.raw")" "$W/ref.raw" "$W/got.raw" >/dev/null ||
 			{ echo "pixels differ: $p" >&2; return 1; }
 		diff <(elements "$p" | grep -v '^(0028,0004)') \

@@ -179,12 +179,55 @@ START_TEST(ybr_full_422_holds_two_samples_a_pixel)
 	colour("YBR_FULL_422", 4, 6);
 	pixels(72);
 	ck_assert_int_eq(check(why, sizeof(why)), 0);
-	/* anything else is refused, naming the standard's size */
+	/* anything else is refused, naming the lengths taken */
 	start(0);
 	colour("YBR_FULL_422", 4, 6);
 	pixels(60);
 	ck_assert_int_eq(check(why, sizeof(why)), 1);
-	ck_assert_str_eq(why, "Pixel Data is 60 bytes, the image needs 48");
+	ck_assert_str_eq(
+	    why, "Pixel Data is 60 bytes, not 48 (2 samples a pixel) or 72 (3)");
+	/* odd Columns: the last pixel not counted as a pair, as pydicom
+	 * has it (4 x 3 x 2: 24 bytes) passes too */
+	start(0);
+	colour("YBR_FULL_422", 4, 3);
+	pixels(24);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(0);
+	colour("YBR_FULL_422", 3, 3);
+	pixels(18);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(0);
+	colour("YBR_FULL_422", 4, 3);
+	pixels(30);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why,
+	    "Pixel Data is 30 bytes, not 32/24 (2 samples a pixel) or 36 (3)");
+	/* Planar Configuration 0 (C.7.6.3.1.2) is the 2-sample layout;
+	 * under 1 only 3 samples a pixel can be: 2/3 of such an image is
+	 * refused */
+	start(0);
+	colour("YBR_FULL_422", 4, 6);
+	us(0x0006, 0);
+	pixels(48);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(0);
+	colour("YBR_FULL_422", 4, 6);
+	us(0x0006, 1);
+	pixels(48);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "Pixel Data is 48 bytes, the image needs 72");
+	start(0);
+	colour("YBR_FULL_422", 4, 6);
+	us(0x0006, 1);
+	pixels(72);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* the known gap (validate.h): 3 frames of 3 samples a pixel cut
+	 * to 2 frames is as long as 3 frames of 2 samples, and passes */
+	start(0);
+	colour("YBR_FULL_422", 4, 6);
+	frames("3 ");
+	pixels(144);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
 	/* other colour models keep 3 samples a pixel */
 	start(0);
 	colour("YBR_FULL", 4, 6);
