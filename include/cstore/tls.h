@@ -29,9 +29,10 @@ enum cstore_tls_profile {
 struct cstore_tls {
 	int enabled;             /* 0: plain TCP, and the rest is ignored */
 	const char *ca;          /* trusted CAs: a PEM file or a hashed
-			       * directory; NULL = the system store (sender),
-			       * no client certificate asked (receiver, only
-			       * with optional_client_cert) */
+			       * directory; NULL = the system store (a
+			       * client checking servers), no client
+			       * certificate asked (a server, only with
+			       * optional_client_cert) */
 	const char *cert;        /* our certificate chain (PEM); a receiver
 			       * needs one, a sender for mutual TLS */
 	const char *key;         /* its private key (PEM); NULL = in cert */

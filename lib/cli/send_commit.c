@@ -71,6 +71,13 @@ send_commit_check(const struct send_args *a, int nops)
 	    a->cfg.tls.cert == NULL)
 		cli_usage_error("--commit-listen with --tls needs --tls-cert "
 				"(the listener's certificate)");
+	/* ... and checks the archive's client certificate against the CAs
+	 * named, never the system's store (tls.h) */
+	if (a->commit_listen != NULL && a->cfg.tls.enabled &&
+	    a->cfg.tls.ca == NULL)
+		cli_usage_error("--commit-listen with --tls needs --tls-ca "
+				"(the CAs that sign the archive's certificate: "
+				"the system's store is not trusted for it)");
 	if (a->commit_wait != NULL) {
 		if (s->commit || a->echo || s->dry_run || a->resume_log)
 			cli_usage_error(

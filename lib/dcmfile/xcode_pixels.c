@@ -797,8 +797,8 @@ encode_frame(struct xcp *p, uint8_t **out, size_t *n, struct cs_err *err)
 static int
 subsampled_422(const struct xcp *p)
 {
-	uint64_t each = (uint64_t)p->img.rows * (p->img.bits_allocated / 8u) *
-	    p->frames;
+	uint64_t each =
+	    (uint64_t)p->img.rows * (p->img.bits_allocated / 8u) * p->frames;
 	uint64_t pair = ((uint64_t)p->img.cols + 1) / 2 * 4 * each;
 	uint64_t two = (uint64_t)p->img.cols * 2 * each;
 

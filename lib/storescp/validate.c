@@ -157,7 +157,8 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
 	if (fits(len, full) || (sub && (fits(len, pair) || fits(len, two))))
 		return 0;
 	if (!sub)
-		snprintf(why, n, "Pixel Data is %lu bytes, the image needs %llu",
+		snprintf(why, n,
+		    "Pixel Data is %lu bytes, the image needs %llu",
 		    (unsigned long)len, (unsigned long long)full);
 	else if (pair == two)
 		snprintf(why, n,

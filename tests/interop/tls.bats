@@ -669,6 +669,17 @@ PY
 	[[ $stderr == *"--commit-listen with --tls needs --tls-cert (the listener's certificate)"* ]]
 }
 
+@test "tls: dcmsend --commit-listen and --commit-wait with --tls need --tls-ca: one line, exit 2, the system's store never trusted for the archive's certificate" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+		--commit --commit-listen 127.0.0.1:0 127.0.0.1 104 "${SMALL[0]}"
+	[[ $stderr == *"--commit-listen with --tls needs --tls-ca (the CAs that sign the archive's certificate: the system's store is not trusted for it)"* ]]
+	[ -z "$output" ]
+	printf '%s\n' "${SMALL[0]}" >"$BATS_TEST_TMPDIR/state"
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" \
+		--commit-wait "$BATS_TEST_TMPDIR/state" --commit-listen 127.0.0.1:0
+	[[ $stderr == *"--commit-listen with --tls needs --tls-ca"* ]]
+}
+
 @test "tls: a certificate, key or CA file that is not there: one line naming it and why, exit 2 from both tools, before any file is read or peer tried" {
 	local none=$BATS_TEST_TMPDIR/none.pem
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$none" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
