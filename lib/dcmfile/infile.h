@@ -29,10 +29,12 @@ int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
  * user can set back) while its name (path, when not NULL) still leads to
  * it and its links, mode and owner stayed: a write of the same size
  * whose modification time was set back (cp -p over it, touch -r).  A
- * rename, chmod, chown or link moves only the change time, and is no
- * change of its bytes; a change of its extended attributes or access
- * time by another program counts as a write (it cannot be told from
- * one).  For a sender that must never report a data set sent while its
+ * rename, or a chmod, chown or link that is still in place, moves only
+ * the change time and is no change of its bytes; one undone or without
+ * effect (a chmod to the same mode, a link made and removed again), a
+ * change of its extended attributes or a time set explicitly (touch -a)
+ * counts as a write: it cannot be told from one (a false alarm costs a
+ * file reported unreadable, never a changed one sent).  For a sender that must never report a data set sent while its
  * file changed.  When now is not NULL, it gets what this fstat found
  * (valid when 1 is returned), for a caller that wants to know how it
  * changed without asking again.
