@@ -107,7 +107,7 @@ expect_fail() {
 	for i in $(seq 40); do cat "$PKI/ca.pem"; done >"$BATS_TEST_TMPDIR/bundle.pem"
 	printf -- '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' >>"$BATS_TEST_TMPDIR/bundle.pem"
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bundle.pem")" -gt 16384 ]
-	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-cert "$PKI/server.pem" --tls-key "$BATS_TEST_TMPDIR/bundle.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
+	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" --tls --tls-ca "$PKI/ca.pem" --tls-cert "$PKI/server.pem" --tls-key "$BATS_TEST_TMPDIR/bundle.pem" -o "$BATS_TEST_TMPDIR" 127.0.0.1:0
 	[[ $stderr == "dcmrecv: cannot load the private key '$BATS_TEST_TMPDIR/bundle.pem': "* ]]
 	[[ $stderr != *"no private key in it"* ]]
 	# the certificate and its key in one file, the key first (HAProxy's
