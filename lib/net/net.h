@@ -105,6 +105,13 @@ int net_split_hostport(
  * "localhost" or a name under it (RFC 6761), without a lookup. */
 int net_host_is_loopback(const char *host);
 
+/* Whether host is loopback (net_host_is_loopback) or a name the hosts
+ * file (/etc/hosts) gives, in any case, only loopback addresses: this
+ * machine's own name as Debian writes it (127.0.1.1), a container's
+ * name.  The file alone is read, never a name server; a name it lacks,
+ * or gives another address too, is not. */
+int net_host_is_local(const char *host);
+
 /*
  * Asks the kernel to acknowledge received data at once instead of
  * delaying the ACK (TCP_QUICKACK; it lapses, so call it after each read).

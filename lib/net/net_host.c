@@ -46,3 +46,65 @@ net_host_is_loopback(const char *host)
 	return (n == 9 || dot) &&
 	    strncasecmp(host + n - 9, "localhost", 9) == 0;
 }
+
+/* Whether the hosts file line (its comment cut) names name: 0 no, 1
+ * with a loopback address, 2 with another. */
+static int
+hosts_line(char *line, const char *name, size_t len)
+{
+	const char *sep = " \t\r\n";
+	char *addr, *p;
+	size_t n;
+
+	if ((p = strchr(line, '#')) != NULL)
+		*p = '\0';
+	addr = line + strspn(line, sep);
+	if ((n = strcspn(addr, sep)) == 0)
+		return 0;
+	p = addr + n;
+	if (*p != '\0')
+		*p++ = '\0';
+	for (;;) {
+		p += strspn(p, sep);
+		if ((n = strcspn(p, sep)) == 0)
+			return 0;
+		if (n == len && strncasecmp(p, name, len) == 0)
+			return net_host_is_loopback(addr) ? 1 : 2;
+		p += n;
+	}
+}
+
+int
+net_host_is_local(const char *host)
+{
+	char line[1024], a[16];
+	size_t len = strlen(host);
+	int seen = 0, other = 0, r, whole = 1;
+	FILE *f;
+
+	if (net_host_is_loopback(host))
+		return 1;
+	/* a name (an address literal is what it says) */
+	if (len > 0 && host[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= 256 || strchr(host, ':') != NULL ||
+	    host[0] == '[' ||
+	    (snprintf(line, sizeof(line), "%.*s", (int)len, host),
+		inet_pton(AF_INET, line, a) == 1) ||
+	    (f = fopen("/etc/hosts", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		/* a line longer than the buffer: its first part alone */
+		int was_whole = whole;
+
+		whole = strchr(line, '\n') != NULL;
+		if (!was_whole)
+			continue;
+		if ((r = hosts_line(line, host, len)) == 1)
+			seen = 1;
+		else if (r == 2)
+			other = 1;
+	}
+	fclose(f);
+	return seen && !other;
+}

@@ -444,14 +444,16 @@ stow_http_url_host(const char *url, char *host, size_t len)
 	return rc;
 }
 
-/* Whether url's host is loopback (an unreadable URL's is not). */
+/* Whether url's host is this machine (an unreadable URL's is not): a
+ * loopback address or name, or one /etc/hosts gives only loopback
+ * addresses (net_host_is_local). */
 static int
 url_is_loopback(const char *url)
 {
 	char host[256];
 
 	return stow_http_url_host(url, host, sizeof(host)) == 0 &&
-	    net_host_is_loopback(host);
+	    net_host_is_local(host);
 }
 
 struct stow_http *

@@ -78,8 +78,9 @@ int stow_http_url_host(const char *url, char *host, size_t len);
 /*
  * A handle (libcurl's global init on first use), or NULL with err.
  * libcurl honours the proxy variables (http_proxy, HTTPS_PROXY,
- * ALL_PROXY, NO_PROXY) but for a loopback host (net_host_is_loopback):
- * this machine's service is never asked of a proxy.
+ * ALL_PROXY, NO_PROXY) but for a host of this machine (a loopback
+ * address or name, or a name /etc/hosts gives only loopback addresses:
+ * net_host_is_local): this machine's service is never asked of a proxy.
  */
 struct stow_http *
 stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err);

@@ -518,6 +518,45 @@ PY
 	cmp "$f" "$BATS_TEST_TMPDIR/proxy/1.dcm"
 }
 
+@test "stow: a name /etc/hosts gives only loopback addresses (this machine's own, as Debian writes it) never goes through a proxy of the environment; a name with another address, or none there, does" {
+	unshare -m --propagation private true 2>/dev/null || skip "no private mount namespace (unshare -m refused)"
+	f=$CORPUS/ts/explicit-le.dcm
+	STUB_NAME=proxy start_stub
+	proxy=${STUB%/dicom-web}
+	start_stub
+	port=${STUB#http://127.0.0.1:}
+	port=${port%/dicom-web}
+	cat >"$BATS_TEST_TMPDIR/hosts" <<'HOSTS'
+127.0.0.1	localhost
+# 10.99.0.9 pacs-here (a comment names nothing)
+127.0.0.1	pacs-here pacs-alias	# the service on this machine
+::1	pacs-here
+10.99.0.1	pacs-far
+127.0.0.1	pacs-mixed
+10.99.0.2	pacs-mixed
+HOSTS
+	local h n=0
+	for h in pacs-here PACS-Alias; do
+		run -0 --separate-stderr unshare -m --propagation private sh -c \
+			'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$BATS_TEST_TMPDIR/hosts" \
+			env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" "http://$h:$port/dicom-web" "$f"
+		assert_output --regexp $'^0000\t'
+		n=$((n + 1))
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/proxy/requests.log" ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq "$n" ]
+	cmp "$f" "$BATS_TEST_TMPDIR/got/$n.dcm"
+	# another address beside the loopback one, or one elsewhere: the
+	# user's proxy (which answers for them here)
+	for h in pacs-mixed pacs-far; do
+		run -0 --separate-stderr unshare -m --propagation private sh -c \
+			'mount --bind "$1" /etc/hosts && shift && exec "$@"' sh "$BATS_TEST_TMPDIR/hosts" \
+			env http_proxy="$proxy" "$CSTORE_BIN/dcmsend" "http://$h:$port/dicom-web" "$f"
+		assert_output --regexp $'^0000\t'
+	done
+	[ "$(cut -f1 "$BATS_TEST_TMPDIR/proxy/requests.log" | tr '\n' ' ')" = "http://pacs-mixed:$port/dicom-web/studies http://pacs-far:$port/dicom-web/studies " ]
+}
+
 @test "stow: a --stow-batch the descriptor limit does not carry is lowered to what it does, said once: every file stored, none unreadable for want of a descriptor" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	local i
