@@ -21,8 +21,10 @@ say_state(
 
 /*
  * The batch until it is answered: while nothing answers (refused, timed
- * out, broken mid-way, or a gateway's 502, 503 or 504) it is sent again
- * after a backoff doubling up to STORESCU_FOLLOW_MAX_DELAY_MS, for
+ * out, broken mid-way, or a gateway's 502, 503 or 504, or a 429: a rate
+ * limit) it is sent again after a backoff doubling up to
+ * STORESCU_FOLLOW_MAX_DELAY_MS (or the answer's Retry-After, when
+ * longer, up to STOW_RETRY_AFTER_MAX_MS), for
  * fo->retry_for_ms at most (-1: forever).  Its files stay open
  * meanwhile; the queue keeps reading.  Past that a gateway's answer
  * fails the files and the run goes on, as an A7xx status does over DIMSE.
@@ -32,12 +34,13 @@ flush_until_answered(
     struct run *r, const struct storescu_follow_opts *fo, struct cs_err *err)
 {
 	unsigned delay = r->o->retry_delay_ms ? r->o->retry_delay_ms : 1000;
-	uint64_t since = 0;
+	uint64_t since = 0, wait, spent;
 	char line[CS_ERR_MSG_MAX + 64];
 	int rc;
 
 	for (;;) {
 		cs_err_clear(err);
+		r->retry_after_ms = 0;
 		rc = flush(r, err);
 		/* as DIMSE --follow: a socket we lack (CS_E_RESOURCE) may
 		 * come back when other processes close theirs */
@@ -51,10 +54,17 @@ flush_until_answered(
 			say_state(r, fo, line);
 			since = net_now_ms();
 		}
+		spent = net_now_ms() - since;
 		if (fo->retry_for_ms >= 0 &&
-		    net_now_ms() - since >= (uint64_t)fo->retry_for_ms)
+		    spent >= (uint64_t)fo->retry_for_ms)
 			break;
-		net_sleep_ms(delay);
+		/* the service's Retry-After when longer, but never past
+		 * --retry-for: the last try goes at its end */
+		wait = r->retry_after_ms > delay ? r->retry_after_ms : delay;
+		if (fo->retry_for_ms >= 0 &&
+		    wait > (uint64_t)fo->retry_for_ms - spent)
+			wait = (uint64_t)fo->retry_for_ms - spent;
+		net_sleep_ms((unsigned)wait);
 		delay = delay >= STORESCU_FOLLOW_MAX_DELAY_MS / 2
 		    ? STORESCU_FOLLOW_MAX_DELAY_MS
 		    : delay * 2;

@@ -88,7 +88,18 @@ struct run {
 	struct lanes *l; /* -j: shared with the other lanes, or NULL */
 	struct stow_shared *sh;
 	struct stow_part *parts;
+	/* --follow: the wait the last 429 or 5xx asked for (Retry-After,
+	 * STOW_RETRY_AFTER_MAX_MS at most), 0 for none */
+	unsigned retry_after_ms;
 };
+
+/* The longest wait a service's Retry-After gets (longer: this long,
+ * then the request goes again), as the backoff's cap between retries. */
+#define STOW_RETRY_AFTER_MAX_MS 600000u
+
+/* A 429 (Too Many Requests, RFC 6585) or a 5xx: an answer that says the
+ * service may take the request later, after its Retry-After. */
+#define STOW_HTTP_LATER(code) ((code) == 429 || (code) >= 500)
 
 /* sh for one run with o (--limit-rate); stow_shared_release after. */
 void

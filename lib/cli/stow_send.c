@@ -290,12 +290,26 @@ next_request(struct run *r)
 	pthread_mutex_unlock(&r->l->mu);
 }
 
-/* POSTs the batch (retrying a 5xx answer --retry times); 0 or the
+/* How long to wait after rsp before trying again: delay, or the
+ * Retry-After it asked for when longer (STOW_RETRY_AFTER_MAX_MS at
+ * most). */
+static unsigned
+later_ms(const struct stow_http_rsp *rsp, unsigned delay)
+{
+	unsigned asked = rsp->retry_after_s >= STOW_RETRY_AFTER_MAX_MS / 1000
+	    ? STOW_RETRY_AFTER_MAX_MS
+	    : rsp->retry_after_s * 1000u;
+
+	return asked > delay ? asked : delay;
+}
+
+/* POSTs the batch (retrying a 429 or 5xx answer --retry times, after
+ * its Retry-After if it asks for longer than the backoff); 0 or the
  * error that ends the run. */
 static int
 post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 {
-	unsigned tries = 0, delay = r->o->retry_delay_ms;
+	unsigned tries = 0, delay = r->o->retry_delay_ms, wait;
 	size_t k;
 	int rc;
 
@@ -313,10 +327,12 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 	for (;;) {
 		next_request(r);
 		rc = stow_http_post(r->h, r->parts, r->n, rsp, err);
-		if (rc != 0 || rsp->code < 500 || tries++ >= r->o->retries)
+		if (rc != 0 || !STOW_HTTP_LATER(rsp->code) ||
+		    tries++ >= r->o->retries)
 			return rc;
+		wait = later_ms(rsp, delay);
 		free(rsp->body);
-		net_sleep_ms(delay);
+		net_sleep_ms(wait);
 		delay = delay > 300000 ? 600000 : delay * 2;
 	}
 }
@@ -490,13 +506,17 @@ flush_once(struct run *r, struct cs_err *err)
 		return rc;
 	}
 	if (r->follow &&
-	    (rsp.code == 502 || rsp.code == 503 || rsp.code == 504)) {
-		/* a gateway whose archive is down (or restarting): no answer
-		 * about the files, which stay for stow_follow to try again */
+	    (rsp.code == 502 || rsp.code == 503 || rsp.code == 504 ||
+		rsp.code == 429)) {
+		/* a gateway whose archive is down (or restarting), or a
+		 * service's rate limit: no answer about the files, which
+		 * stay for stow_follow to try again (after Retry-After) */
+		r->retry_after_ms = later_ms(&rsp, 0);
 		free(rsp.body);
-		return cs_err_set(err, CS_E_AGAIN,
-		    "%s: HTTP %ld: the service is unavailable", r->so->url,
-		    rsp.code);
+		return cs_err_set(err, CS_E_AGAIN, "%s: HTTP %ld: %s",
+		    r->so->url, rsp.code,
+		    rsp.code == 429 ? "too many requests (the service's limit)"
+				    : "the service is unavailable");
 	}
 	/* 407: the proxy of the environment wants credentials (or others)
 	 * and would refuse every request as it does this one */
@@ -547,6 +567,8 @@ flush_once(struct run *r, struct cs_err *err)
 			? ": the service refused the file (bad request)"
 			: rsp.code == 413
 			? ": the file alone is larger than the service takes"
+			: rsp.code == 429
+			? ": too many requests (the service's limit)"
 			: rsp.location[0] ? ": redirected to "
 					  : "",
 		    rsp.location,

@@ -633,6 +633,7 @@ perform(struct stow_http *h, size_t len, const char *rel,
 {
 	struct sink s = { rsp, 0, 0 };
 	struct clock k = { h->cfg.timeout_ms, 0, 0, 0 };
+	curl_off_t after = 0;
 	char url[2048], *ct = NULL;
 	struct stat st;
 	CURLcode cc;
@@ -703,6 +704,10 @@ perform(struct stow_http *h, size_t len, const char *rel,
 		curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &ct);
 		snprintf(
 		    rsp->location, sizeof(rsp->location), "%s", ct ? ct : "");
+		curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after);
+		if (after > 86400)
+			after = 86400;
+		rsp->retry_after_s = after > 0 ? (unsigned)after : 0;
 		trace(h, "response", rsp->type, rsp->code);
 	}
 	if (s.too_big)

@@ -54,6 +54,9 @@ struct stow_http_rsp {
 	char location[512]; /* a redirect's target ("" if none) */
 	char *body;         /* NUL-terminated; the caller frees */
 	size_t len;
+	/* its Retry-After (RFC 9110 10.2.3: seconds, or a date made
+	 * seconds from now), at most a day; 0: none */
+	unsigned retry_after_s;
 	/* CS_E_IO: 1 + the index of the part whose file failed (0: none),
 	 * and whether it shrank (else it could not be read or was
 	 * written to before its last byte was read) */

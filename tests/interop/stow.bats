@@ -332,6 +332,49 @@ PY
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
 }
 
+@test "stow: a 429 (a rate limit) is tried again --retry times as a 503 is, each after its Retry-After when the backoff is shorter; past them its files fail saying so" {
+	f=$CORPUS/ts/explicit-le.dcm
+	local st t0 t1
+	for st in 429 503; do
+		STUB_503=2 STUB_BUSY_STATUS=$st STUB_RETRY_AFTER=1 start_stub
+		t0=$(date +%s%N)
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 2 --retry-delay 10 "$STUB" "$f"
+		t1=$(date +%s%N)
+		assert_output --regexp $'^0000\t'
+		[ "$(cut -f2 "$BATS_TEST_TMPDIR/got/requests.log" | head -2 | tr '\n' ' ')" = "$st $st " ]
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+		cmp "$f" "$BATS_TEST_TMPDIR/got/1.dcm"
+		# two waits of Retry-After: 1 s, not of --retry-delay's 10 ms
+		[ $(((t1 - t0) / 1000000)) -ge 2000 ]
+		kill "$STUB_PID"
+		wait "$STUB_PID" || true
+		rm -rf "$BATS_TEST_TMPDIR/got"
+	done
+	STUB_503=5 STUB_BUSY_STATUS=429 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 1 --retry-delay 10 "$STUB" "$f"
+	assert_output --regexp $'^failed\t.*/explicit-le.dcm\t.*\tHTTP 429: too many requests \\(the service\'s limit\\)$'
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+}
+
+@test "stow: --follow: a 429 (a rate limit) keeps its files and tries again after its Retry-After, as a gateway's 503; none fails" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_503=2 STUB_BUSY_STATUS=429 STUB_RETRY_AFTER=1 start_stub
+	local t0 t1
+	t0=$(date +%s%N)
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --remove-sent --retry-delay 10 "$STUB" - \
+		< <(ls "$BATS_TEST_TMPDIR"/in/*.dcm)
+	t1=$(date +%s%N)
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	refute_output --partial $'failed\t'
+	[[ $stderr == *"HTTP 429: too many requests (the service's limit): retrying (for ever)"* ]]
+	[[ $stderr == *"the service answers again"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/got" | grep -c '\.dcm$')" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	[ $(((t1 - t0) / 1000000)) -ge 2000 ]
+}
+
 @test "stow: a 200 that is not a STOW-RS answer (a web page) stores nothing: the files fail and --remove-sent keeps them; an XML answer naming them counts" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
