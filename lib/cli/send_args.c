@@ -197,9 +197,9 @@ static const char web_help[] =
 			    "                           in Explicit VR Little Endian, as are files in\n"
 			    "                           Implicit VR LE or Explicit VR BE from the start\n"
 			    "                           (PS3.18 8.7.3: not for web services)\n"
-			    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx or 429 answer is\n"
-			    "retried --retry times (after its Retry-After if longer), then its\n"
-			    "files fail.\n";
+			    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx or 429 answer, or a\n"
+			    "connection refused or cut before the answer, is tried again --retry\n"
+			    "times (after a Retry-After if longer), then its files fail.\n";
 
 /* User Identity Negotiation; a literal of its own. */
 static const char identity_help[] =

@@ -303,9 +303,23 @@ later_ms(const struct stow_http_rsp *rsp, unsigned delay)
 	return asked > delay ? asked : delay;
 }
 
-/* POSTs the batch (retrying a 429 or 5xx answer --retry times, after
- * its Retry-After if it asks for longer than the backoff); 0 or the
- * error that ends the run. */
+/* Whether a request may go again (--retry): after a 429 or 5xx answer,
+ * or, but under --follow (which tries again itself), after none: the
+ * connection refused or timed out, or cut before the answer came (a file
+ * the service stored meanwhile is the same instance stored again, as a
+ * C-STORE whose response was lost is sent again over DIMSE). */
+static int
+may_retry(const struct run *r, int rc, const struct stow_http_rsp *rsp)
+{
+	if (rc == 0)
+		return STOW_HTTP_LATER(rsp->code);
+	return !r->follow &&
+	    (rc == CS_E_NET || rc == CS_E_UNREACHABLE || rc == CS_E_TIMEOUT);
+}
+
+/* POSTs the batch (retrying --retry times after a 429 or 5xx answer,
+ * after its Retry-After if it asks for longer than the backoff, or after
+ * no answer: may_retry); 0 or the error that ends the run. */
 static int
 post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 {
@@ -327,11 +341,12 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 	for (;;) {
 		next_request(r);
 		rc = stow_http_post(r->h, r->parts, r->n, rsp, err);
-		if (rc != 0 || !STOW_HTTP_LATER(rsp->code) ||
-		    tries++ >= r->o->retries)
+		if (!may_retry(r, rc, rsp) || tries++ >= r->o->retries)
 			return rc;
-		wait = later_ms(rsp, delay);
+		wait = rc == 0 ? later_ms(rsp, delay) : delay;
 		free(rsp->body);
+		rsp->body = NULL;
+		cs_err_clear(err);
 		net_sleep_ms(wait);
 		delay = delay > 300000 ? 600000 : delay * 2;
 	}

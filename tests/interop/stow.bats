@@ -375,6 +375,47 @@ PY
 	[ $(((t1 - t0) / 1000000)) -ge 2000 ]
 }
 
+@test "stow: --retry sends a request again after its connection was cut before the answer (a balancer's reset) or refused, as over DIMSE: every file stored, byte for byte; without --retry its files are aborted (exit 5)" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	"$CSTORE_ROOT/tests/tools/mkbig" "$BATS_TEST_TMPDIR/in/big.dcm" 2
+	STUB_CUT=2 start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 2 --retry-delay 10 "$STUB" "$BATS_TEST_TMPDIR/in"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 3 ]
+	[ "$(cut -f2 "$BATS_TEST_TMPDIR/got/requests.log" | head -2 | tr '\n' ' ')" = "cut cut " ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+	[ "$(cd "$BATS_TEST_TMPDIR/in" && sha256sum -- * | cut -d' ' -f1 | sort)" = \
+		"$(cd "$BATS_TEST_TMPDIR/got" && sha256sum -- *.dcm | cut -d' ' -f1 | sort)" ]
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	STUB_CUT=1 start_stub
+	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" "$STUB" "$BATS_TEST_TMPDIR/in"
+	[ "$(grep -c $'^aborted\t' <<<"$output")" -eq 3 ]
+	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
+	kill "$STUB_PID"
+	wait "$STUB_PID" || true
+	rm -rf "$BATS_TEST_TMPDIR/got"
+	# refused: the service starts once the second request was tried
+	local port pid i st=0
+	port=$(free_port)
+	"$CSTORE_BIN/dcmsend" -d --retry 8 --retry-delay 100 "http://127.0.0.1:$port/dicom-web" \
+		"$BATS_TEST_TMPDIR/in/rle.dcm" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 600); do
+		[ "$(grep -c '^dcmsend: request ' "$BATS_TEST_TMPDIR/err")" -ge 2 ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	STUB_PORT=$port start_stub
+	wait "$pid" || st=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$st" -eq 0 ]
+	grep -q $'^0000\t' "$BATS_TEST_TMPDIR/out"
+	cmp "$BATS_TEST_TMPDIR/in/rle.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+}
+
 @test "stow: a 200 that is not a STOW-RS answer (a web page) stores nothing: the files fail and --remove-sent keeps them; an XML answer naming them counts" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
