@@ -14,6 +14,7 @@
 #include "cli/output.h"
 #include "cli/send_args.h"
 #include "cli/secret.h"
+#include "cli/tls_args.h"
 #include "cli/ts_arg.h"
 #include "web/stow_http.h"
 
@@ -37,10 +38,8 @@ dimse_only(const struct send_args *a)
 		return "--user (use --bearer-file or --netrc)";
 	if (t->enabled)
 		return "--tls (an https:// URL is)";
-	if (t->cert || t->key || t->insecure || t->profile_set ||
-	    t->server_name)
-		return "--tls-cert, --tls-key, --tls-insecure, --tls-profile "
-		       "and --tls-server-name";
+	if (t->insecure || t->profile_set || t->server_name)
+		return "--tls-insecure, --tls-profile and --tls-server-name";
 	return NULL;
 }
 
@@ -181,12 +180,28 @@ send_web_check(struct send_args *a, const char *url)
 		cli_usage_error("%s: not with a URL", bad);
 	if (a->cfg.tls.ca != NULL && strncasecmp(url, "https://", 8) != 0)
 		cli_usage_error("--tls-ca needs an https:// URL");
+	if ((a->cfg.tls.cert != NULL || a->cfg.tls.key != NULL) &&
+	    strncasecmp(url, "https://", 8) != 0)
+		cli_usage_error(
+		    "--tls-cert and --tls-key need an https:// URL");
+	if (a->cfg.tls.key != NULL && a->cfg.tls.cert == NULL)
+		cli_usage_error("--tls-key needs --tls-cert");
+	if (a->cfg.tls.cert != NULL) {
+		/* the files checked as for --tls (exit 2, never a prompt
+		 * for an encrypted key's pass phrase) */
+		struct cstore_tls t = a->cfg.tls;
+
+		t.enabled = 1;
+		tls_args_load(&t);
+	}
 	if (a->bearer_file != NULL && a->stow.netrc)
 		cli_usage_error("--bearer-file and --netrc exclude each other");
 	if (a->stow.netrc)
 		netrc_check(url);
 	a->stow.url = url;
 	a->stow.ca = a->cfg.tls.ca;
+	a->stow.cert = a->cfg.tls.cert;
+	a->stow.key = a->cfg.tls.key;
 	a->stow.connect_timeout_ms = a->cfg.connect_timeout_ms;
 	a->stow.timeout_ms = a->cfg.dimse_timeout_ms;
 	if (a->bearer_file != NULL) {

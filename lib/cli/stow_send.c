@@ -707,8 +707,10 @@ http_cfg(const struct stow_opts *so)
 {
 	struct stow_http_cfg hc = { so->url, so->ca, so->bearer, so->netrc,
 		so->connect_timeout_ms, so->timeout_ms, so->trace, NULL, NULL,
-		NULL, NULL };
+		NULL, NULL, NULL, NULL };
 
+	hc.cert = so->cert;
+	hc.key = so->key;
 	return hc;
 }
 

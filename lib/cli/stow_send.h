@@ -22,6 +22,8 @@ struct cs_err;
 struct stow_opts {
 	const char *url;      /* the service's base URL, no trailing '/' */
 	const char *ca;       /* --tls-ca, or NULL */
+	const char *cert;     /* --tls-cert (https: a client certificate) */
+	const char *key;      /* --tls-key, or NULL: in cert's file */
 	const char *bearer;   /* from --bearer-file, or NULL */
 	int netrc;            /* --netrc */
 	size_t batch;         /* --stow-batch: instances per request */

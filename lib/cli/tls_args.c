@@ -10,7 +10,6 @@
 #include "net/transport.h"
 #include "core/banned.h"
 
-static void tls_args_load(const struct cstore_tls *t);
 
 const char tls_send_help[] =
     "TLS (PS3.15 Annex B):\n"
@@ -123,7 +122,7 @@ tls_args_check(const struct cstore_tls *t, int server)
  * cannot be loaded is the command line's fault (2, as dcmrecv's at its
  * start), not a peer that could not be reached (3) after every file was
  * planned.  The run reads them again for its connections. */
-static void
+void
 tls_args_load(const struct cstore_tls *t)
 {
 	struct cs_err err = { 0, "" };

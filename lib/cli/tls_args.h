@@ -41,4 +41,9 @@ int tls_args_parse(struct cstore_tls *t, int opt, const char *arg);
  */
 void tls_args_check(const struct cstore_tls *t, int server);
 
+/* The sender's certificate, key and CA files of t loaded once now (as
+ * a connection would): one that cannot be, or an encrypted key, is a
+ * usage error (exits 2, the reason on stderr). */
+void tls_args_load(const struct cstore_tls *t);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,7 +26,8 @@ struct stow_http {
 	/* the last socket libcurl asked for and could not have: the
 	 * CS_E_* net_socket said and its errno (0: none failed) */
 	int sock_code, sock_errno;
-	int loopback; /* the URL's host is loopback: no proxy */
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail of a failure */
+	int loopback;                 /* the URL's host is loopback: no proxy */
 	/* the URL is a study's, .../studies/{UID} (PS3.18 10.5): requests
 	 * go to it as it is; a query to its first base_len bytes */
 	int study;
@@ -497,11 +499,61 @@ stow_http_free(struct stow_http *h)
 	free(h);
 }
 
+/*
+ * An https:// request's TLS failure said with libcurl's detail (its
+ * strerror alone says "Failure when receiving data from the peer"), in
+ * out: 1, or 0 when there is none to add.  The server's alert refusing
+ * our certificate, or the lack of one, makes *code CS_E_TLS: TLS 1.3
+ * sends it after the handshake, as the request goes, and nothing
+ * reached the service (a reset that came before the alert could be
+ * read tells nothing more, and stays a broken request).
+ */
+static int
+tls_detail(
+    const struct stow_http *h, CURLcode cc, int *code, char *out, size_t len)
+{
+	static const char *const refused[] = { "alert certificate required",
+		"alert unknown ca", "alert bad certificate",
+		"alert certificate unknown", "alert handshake failure",
+		"alert access denied", "alert certificate expired",
+		"alert certificate revoked", "alert unsupported certificate" };
+	const char *d = h->errbuf, *p;
+	size_t k, n;
+
+	if (strncasecmp(h->cfg.url, "https://", 8) != 0 || d[0] == '\0' ||
+	    (*code != CS_E_TLS && cc != CURLE_SEND_ERROR &&
+		cc != CURLE_RECV_ERROR))
+		return 0;
+	for (k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
+		if (strstr(d, refused[k]) != NULL)
+			break;
+	if (k == sizeof(refused) / sizeof(refused[0])) {
+		if (*code != CS_E_TLS)
+			return 0;
+		snprintf(out, len, "%s (%.300s)", curl_easy_strerror(cc), d);
+		return 1;
+	}
+	/* "OpenSSL SSL_read: ...::tlsv13 alert certificate required,
+	 * errno 0": the alert's words */
+	if ((p = strstr(d, "::")) != NULL)
+		d = p + 2;
+	n = (p = strstr(d, ", errno")) != NULL ? (size_t)(p - d) : strlen(d);
+	*code = CS_E_TLS;
+	snprintf(out, len, "the server refused the TLS connection (%.*s): %s",
+	    (int)(n < 200 ? n : 200), d,
+	    h->cfg.cert == NULL
+		? "does it require a client certificate (--tls-cert, "
+		  "--tls-key)?"
+		: "was our certificate (--tls-cert) refused?");
+	return 1;
+}
+
 static int
 map_curl(struct stow_http *h, CURLcode cc, const char *what, struct cs_err *err)
 {
 	curl_off_t connected = 0;
 	long tunnel = 0;
+	char hint[600];
 	int code;
 
 	/* an https:// URL through a proxy that would not open the tunnel:
@@ -547,6 +599,8 @@ map_curl(struct stow_http *h, CURLcode cc, const char *what, struct cs_err *err)
 	default:
 		code = CS_E_NET;
 	}
+	if (tls_detail(h, cc, &code, hint, sizeof(hint)))
+		return cs_err_set(err, code, "%s: %s", what, hint);
 	return cs_err_set(err, code, "%s: %s", what, curl_easy_strerror(cc));
 }
 
@@ -659,6 +713,8 @@ perform(struct stow_http *h, size_t len, const char *rel,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	h->errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, h);
 	h->sock_code = h->sock_errno = 0;
@@ -690,6 +746,14 @@ perform(struct stow_http *h, size_t len, const char *rel,
 		curl_easy_setopt(c, CURLOPT_CAPATH, h->cfg.ca);
 	} else if (h->cfg.ca != NULL) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->cfg.ca);
+	}
+	if (h->cfg.cert != NULL) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, h->cfg.cert);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLKEY, h->cfg.key);
+		/* an encrypted key fails, never prompts on the terminal
+		 * (dcmsend refused one before: tls_args_load) */
+		curl_easy_setopt(c, CURLOPT_KEYPASSWD, "");
 	}
 	if (h->cfg.netrc)
 		curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);

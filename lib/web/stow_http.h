@@ -35,6 +35,9 @@ struct stow_http_cfg {
 	size_t (*throttle)(void *rate, size_t want);
 	void (*refund)(void *rate, size_t n);
 	void *rate;
+	/* a client certificate (PEM, the chain after it) and its key (PEM;
+	 * NULL: in cert's file), or NULL: none offered */
+	const char *cert, *key;
 };
 
 /* One part of a request: head_len bytes from memory (a File Meta
