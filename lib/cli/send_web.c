@@ -198,6 +198,15 @@ send_web_check(struct send_args *a, const char *url)
 		cli_usage_error("--bearer-file and --netrc exclude each other");
 	if (a->stow.netrc)
 		netrc_check(url);
+	/* a credential in clear text past this machine: every router and
+	 * proxy on the way reads it, and the files */
+	if ((a->bearer_file != NULL || a->stow.netrc) &&
+	    strncasecmp(url, "http://", 7) == 0 && !stow_http_url_is_local(url))
+		fprintf(stderr,
+		    "%s: WARNING: %s over http:// to another host: the "
+		    "credentials and the files go unencrypted; use https://\n",
+		    cli_progname(),
+		    a->bearer_file != NULL ? "--bearer-file" : "--netrc");
 	a->stow.url = url;
 	a->stow.ca = a->cfg.tls.ca;
 	a->stow.cert = a->cfg.tls.cert;

@@ -446,11 +446,8 @@ stow_http_url_host(const char *url, char *host, size_t len)
 	return rc;
 }
 
-/* Whether url's host is this machine (an unreadable URL's is not): a
- * loopback address or name, or one /etc/hosts gives only loopback
- * addresses (net_host_is_local). */
-static int
-url_is_loopback(const char *url)
+int
+stow_http_url_is_local(const char *url)
 {
 	char host[256];
 
@@ -476,7 +473,7 @@ stow_http_new(const struct stow_http_cfg *cfg, struct cs_err *err)
 		return NULL;
 	}
 	h->cfg = *cfg;
-	h->loopback = url_is_loopback(cfg->url);
+	h->loopback = stow_http_url_is_local(cfg->url);
 	h->base_len = strlen(cfg->url) - study_len(cfg->url);
 	h->study = h->base_len < strlen(cfg->url);
 	if (cfg->bearer != NULL &&

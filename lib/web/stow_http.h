@@ -81,6 +81,11 @@ int stow_http_url_check(const char *url, struct cs_err *err);
  * in a netrc file (an IPv6 address without its brackets); 0, or -1. */
 int stow_http_url_host(const char *url, char *host, size_t len);
 
+/* Whether url's host is this machine: a loopback address or name, or a
+ * name /etc/hosts gives only loopback addresses (net_host_is_local); an
+ * unreadable URL's is not. */
+int stow_http_url_is_local(const char *url);
+
 /*
  * A handle (libcurl's global init on first use), or NULL with err.
  * libcurl honours the proxy variables (http_proxy, HTTPS_PROXY,

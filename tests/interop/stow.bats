@@ -988,6 +988,34 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$SECONDS" -le 20 ]
 }
 
+@test "stow: a credential (--bearer-file, --netrc) over http:// to another host is warned of once: it and the files go unencrypted; none for https://, this machine, or no credential" {
+	printf 'tok3n\n' >"$BATS_TEST_TMPDIR/token"
+	printf 'machine archive.example login alice password s3cret\n' >"$HOME/.netrc"
+	chmod 600 "$HOME/.netrc"
+	f=$CORPUS/ts/explicit-le.dcm
+	local warn="WARNING: --bearer-file over http:// to another host: the credentials and the files go unencrypted; use https://"
+	# --dry-run: nothing sent, the options checked as for a send
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --bearer-file "$BATS_TEST_TMPDIR/token" \
+		http://archive.example:8042/dicom-web "$f"
+	[ "$(grep -c WARNING <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"dcmsend: $warn"* ]]
+	[[ $stderr != *tok3n* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --netrc http://archive.example:8042/dicom-web "$f"
+	[[ $stderr == *"dcmsend: WARNING: --netrc over http:// to another host"* ]]
+	[[ $stderr != *s3cret* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --bearer-file "$BATS_TEST_TMPDIR/token" \
+		https://archive.example/dicom-web "$f"
+	[[ $stderr != *WARNING* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run http://archive.example/dicom-web "$f"
+	[[ $stderr != *WARNING* ]]
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --bearer-file "$BATS_TEST_TMPDIR/token" "$STUB" "$f"
+	[[ $stderr != *WARNING* ]]
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --bearer-file "$BATS_TEST_TMPDIR/token" "${STUB/127.0.0.1/localhost}" "$f"
+	[[ $stderr != *WARNING* ]]
+	[ "$(cut -f3 "$BATS_TEST_TMPDIR/got/requests.log" | sort -u)" = "Bearer tok3n" ]
+}
+
 @test "stow: options against a URL" {
 	url=http://127.0.0.1:9/dicom-web
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
