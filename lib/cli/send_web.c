@@ -169,6 +169,45 @@ send_web_accept_ts(struct send_args *a, const char *arg)
 	}
 }
 
+/*
+ * The token of a --bearer-file line, in place: the spaces around it
+ * and an "Authorization: Bearer " or "Bearer " written before it (the
+ * header's words, copied with it) dropped.  A space or control byte
+ * left inside (a bare CR would end the header line early at some
+ * servers) is a usage error.
+ */
+static void
+bearer_token(char *t)
+{
+	static const char *const lead[] = { "authorization:", "bearer" };
+	size_t n = strlen(t), k, skip;
+
+	for (k = 0; k < 2; k++) {
+		skip = strspn(t, " \t");
+		if (strncasecmp(t + skip, lead[k], strlen(lead[k])) == 0 &&
+		    strchr(" \t", t[skip + strlen(lead[k])]) != NULL &&
+		    t[skip + strlen(lead[k])] != '\0')
+			skip += strlen(lead[k]);
+		memmove(t, t + skip, n - skip + 1);
+		n -= skip;
+	}
+	skip = strspn(t, " \t");
+	memmove(t, t + skip, n - skip + 1);
+	n -= skip;
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n == 0)
+		cli_usage_error("--bearer-file: no token in its first line");
+	for (k = 0; k < n; k++)
+		if ((unsigned char)t[k] <= ' ' || (unsigned char)t[k] == 0x7f)
+			cli_usage_error(
+			    "--bearer-file: the token holds a space "
+			    "or control character (byte %zu of it), "
+			    "which no bearer token has (RFC 6750 "
+			    "2.1)",
+			    k + 1);
+}
+
 void
 send_web_check(struct send_args *a, const char *url)
 {
@@ -217,6 +256,7 @@ send_web_check(struct send_args *a, const char *url)
 		if (cli_secret_read(
 			a->bearer_file, NULL, a->bearer, &len, &err) != 0)
 			cli_usage_error("--bearer-file: %s", err.msg);
+		bearer_token(a->bearer);
 		a->stow.bearer = a->bearer;
 	}
 }

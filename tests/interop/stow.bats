@@ -1016,6 +1016,28 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$(cut -f3 "$BATS_TEST_TMPDIR/got/requests.log" | sort -u)" = "Bearer tok3n" ]
 }
 
+@test "stow: --bearer-file takes the token as pasted: the spaces around it, a CRLF, and the header's words before it (Bearer, Authorization: Bearer) are not sent; a space or control byte inside it is a usage error naming no secret" {
+	start_stub
+	f=$CORPUS/ts/explicit-le.dcm
+	local line n=0
+	for line in $'tok3n.abc_-~+/=\r' '  tok3n.abc_-~+/=  ' 'Bearer tok3n.abc_-~+/=' $'authorization: bearer\ttok3n.abc_-~+/=\r'; do
+		printf '%s\nsecond line\n' "$line" >"$BATS_TEST_TMPDIR/token"
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --bearer-file "$BATS_TEST_TMPDIR/token" "$STUB" "$f"
+		assert_output --regexp $'^0000\t'
+		n=$((n + 1))
+	done
+	[ "$(cut -f3 "$BATS_TEST_TMPDIR/got/requests.log" | sort | uniq -c | awk '{print $1, $2, $3}')" = "$n Bearer tok3n.abc_-~+/=" ]
+	for line in 'tok3n secret' $'tok3n\rX-Injected: 1' 'Bearer  ' $'tok3n\x7f'; do
+		printf '%s\n' "$line" >"$BATS_TEST_TMPDIR/token"
+		run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --bearer-file "$BATS_TEST_TMPDIR/token" "$STUB" "$f"
+		[ "${#stderr_lines[@]}" -eq 2 ]
+		[[ ${stderr_lines[0]} == "dcmsend: --bearer-file: "* ]]
+		[[ $stderr != *tok3n* ]]
+		[[ $stderr != *secret* ]]
+	done
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq "$n" ]
+}
+
 @test "stow: options against a URL" {
 	url=http://127.0.0.1:9/dicom-web
 	f=$CSTORE_ROOT/tests/data/p10-evrle.dcm
