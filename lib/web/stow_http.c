@@ -735,6 +735,10 @@ perform(struct stow_http *h, size_t len, const char *rel,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &k);
 	/* a proxy's answer to CONNECT is not the service's */
 	curl_easy_setopt(c, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+	/* our header lines (the bearer token) go to the service alone,
+	 * never in a CONNECT to a proxy (libcurl's default since 7.42.1,
+	 * said here so that no build or version changes it) */
+	curl_easy_setopt(c, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE);
 	if (h->cfg.ca != NULL && stat(h->cfg.ca, &st) == 0 &&
 	    S_ISDIR(st.st_mode)) {
 		/* a directory of hashed certificates (openssl rehash),

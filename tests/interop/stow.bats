@@ -1074,8 +1074,14 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 		https://archive.example:8443/dicom-web "$f" "$CORPUS/ts/rle.dcm"
 	assert_line --index 0 --regexp $'^notsent\t.*/explicit-le.dcm\t.*\thttps://archive.example:8443/dicom-web: the proxy \\(https_proxy, ALL_PROXY\\) refused the tunnel: CONNECT answered HTTP 407 \\(it requires authentication\\)$'
 	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 2 ]
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/proxy/requests.log")" = $'CONNECT archive.example:8443\t407' ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/proxy/requests.log")" = $'CONNECT archive.example:8443\t407\t-' ]
 	run -4 --separate-stderr env https_proxy="$proxy" "$CSTORE_BIN/dcmsend" --echo https://archive.example:8443/dicom-web
+	# the bearer token is the service's: never in the CONNECT to the proxy
+	printf 'tok3n\n' >"$BATS_TEST_TMPDIR/token"
+	run -4 --separate-stderr env https_proxy="$proxy" "$CSTORE_BIN/dcmsend" --bearer-file "$BATS_TEST_TMPDIR/token" \
+		https://archive.example:8443/dicom-web "$f"
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/proxy/requests.log")" = $'CONNECT archive.example:8443\t407\t-' ]
+	run ! grep -q tok3n "$BATS_TEST_TMPDIR/proxy/requests.log"
 }
 
 @test "stow: --netrc without a ~/.netrc entry for the URL's host is a usage error (exit 2) saying so, never a run without the credentials; 'default' or 'machine HOST' are sent" {
