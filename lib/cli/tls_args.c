@@ -10,7 +10,6 @@
 #include "net/transport.h"
 #include "core/banned.h"
 
-
 const char tls_send_help[] =
     "TLS (PS3.15 Annex B):\n"
     "      --tls                send over TLS, checking the server's certificate\n"
