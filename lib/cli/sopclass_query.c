@@ -141,19 +141,25 @@ exact(
 	return uid_looks_like(q) ? -1 : by_name(r, q, e, annex);
 }
 
+/* 1 after saying on stderr that q names o, which is no storage class
+ * (without --all), else 0. */
+static int
+not_storage(const char *q, const struct uid_entry *o)
+{
+	if (o == NULL)
+		return 0;
+	fprintf(stderr,
+	    "%s: '%s': not a Storage SOP Class but the %s %s (see --all)\n",
+	    cli_progname(), q, o->type, o->keyword);
+	return 1;
+}
+
 /* Why a UID found no entry, on stderr. */
 static void
 unknown_uid(const struct run *r, const char *q)
 {
-	const struct uid_entry *o = uid_by_uid(q);
-
-	if (o != NULL) {
-		fprintf(stderr,
-		    "%s: '%s': not a Storage SOP Class but the %s %s "
-		    "(see --all)\n",
-		    cli_progname(), q, o->type, o->keyword);
+	if (not_storage(q, uid_by_uid(q)))
 		return;
-	}
 	fprintf(stderr, "%s: '%s': %s\n", cli_progname(), q,
 	    !uid_is_valid(q) ? "not a valid UID (PS3.5 9.1)"
 		: r->q->all  ? "unknown UID"
@@ -184,6 +190,9 @@ lookup(void *ctx, const char *q)
 		n += uid_search(q, print_other, ctx);
 	if (n > 0)
 		return 0;
+	/* a keyword of another registry: HTJ2KLossless, Verification */
+	if (!r->q->all && not_storage(q, uid_by_keyword(q)))
+		return 1;
 	fprintf(stderr, "%s: '%s': no match\n", cli_progname(), q);
 	suggest(q);
 	return 1;

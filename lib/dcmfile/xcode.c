@@ -45,6 +45,7 @@
 #define TAG_LOSSY_METHOD DS_TAG(0x0028, 0x2114)
 #define TAG_EXT_OFFSETS DS_TAG(0x7fe0, 0x0001)
 #define TAG_EXT_LENGTHS DS_TAG(0x7fe0, 0x0002)
+#define TAG_ENCAPS_TOTAL DS_TAG(0x7fe0, 0x0003)
 #define TAG_ICON_SEQ DS_TAG(0x0088, 0x0200)
 
 struct xc {
@@ -985,7 +986,9 @@ copy_top(struct xc *x, struct ds_walk *w, struct rd *r,
 		return put_lossy_before(x, tag);
 	case TAG_EXT_OFFSETS:
 	case TAG_EXT_LENGTHS:
-		/* they describe fragments: not true after a re-encoding */
+	case TAG_ENCAPS_TOTAL:
+		/* they describe fragments (PS3.3 C.7.6.3: Encapsulated Pixel
+		 * Data Value Total Length too): not true after a re-encoding */
 		if (!x->s_encaps && !x->d_encaps)
 			break;
 		return drop(x, w, r, st);

@@ -492,19 +492,26 @@ map_frames(struct xcp *p, const struct xcp_span *bot, struct cs_err *err)
 		}
 		return 0;
 	}
-	if (codec_of(p->src_ts) == CODEC_RLE)
-		return cs_err_set(err, CS_E_PROTO,
-		    "RLE: %zu fragments for %u frames (PS3.5 G.1: one each)",
-		    p->nfrag, p->frames);
-	/* no table: a new code stream starts each frame */
+	/* no table: a new code stream starts each frame; an RLE frame with
+	 * its header (DCMTK's dcmcrle +fs -ot cuts frames into fragments,
+	 * not PS3.5 G.1's one each).  Data that looks like a header makes
+	 * more frames than counted: refused, never a frame cut wrong. */
 	for (f = 0; f < p->nfrag; f++) {
-		if (!starts_frame(p->src_ts, &p->frag[f]))
+		if (codec_of(p->src_ts) == CODEC_RLE
+			? !rle_header_like(&p->frag[f])
+			: !starts_frame(p->src_ts, &p->frag[f]))
 			continue;
 		if (k == p->frames)
 			return cs_err_set(err, CS_E_PROTO,
 			    "more code streams than the %u frames", p->frames);
 		p->first[k++] = f;
 	}
+	if ((k != p->frames || p->first[0] != 0) &&
+	    codec_of(p->src_ts) == CODEC_RLE)
+		return cs_err_set(err, CS_E_PROTO,
+		    "RLE: %zu fragments for %u frames, %zu of them starting "
+		    "one (PS3.5 G.1: one each)",
+		    p->nfrag, p->frames, k);
 	if (k != p->frames || p->first[0] != 0)
 		return cs_err_set(err, CS_E_PROTO,
 		    "cannot tell %u frames apart in %zu fragments", p->frames,

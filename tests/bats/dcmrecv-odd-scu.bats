@@ -111,7 +111,7 @@ stored_as_sent() {
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
 }
 
-@test "dcmrecv --validate: fragments under encapsulated syntaxes the table does not list (HTJ2K, MPEG-4, Encapsulated Uncompressed) are stored, not A900" {
+@test "dcmrecv --validate: fragments under encapsulated syntaxes nothing here decodes (HTJ2K, MPEG-4, Encapsulated Uncompressed) are stored, not A900" {
 	local jpeg=$BATS_TEST_TMPDIR/jpeg.ds ts
 	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/jpeg-baseline.dcm" >"$jpeg"
 	start_dcmrecv --validate --on-duplicate rename
@@ -122,6 +122,21 @@ stored_as_sent() {
 	stop_dcmrecv
 	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 3 ]
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
+}
+
+@test "dcmrecv --validate: native Pixel Data under HTJ2K, JPEG XL, HEVC, Deflated Image Frame Compression or Encapsulated Uncompressed is A900 as under JPEG, nothing stored" {
+	local ct=$BATS_TEST_TMPDIR/ct.ds ts
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/explicit-le.dcm" >"$ct"
+	start_dcmrecv --validate
+	for ts in 1.2.840.10008.1.2.4.201 1.2.840.10008.1.2.4.203 1.2.840.10008.1.2.4.110 \
+		1.2.840.10008.1.2.4.108 1.2.840.10008.1.2.8.1 1.2.840.10008.1.2.1.98; do
+		fake "ts=$ts" "$ct"
+		[ "$output" = $'A900\tnative Pixel Data under an encapsulated transfer syntax\nreleased' ] ||
+			{ echo "$ts: $output" >&2; return 1; }
+	done
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 0 ]
+	[ -z "$(ls -A "$RECV_DIR")" ]
 }
 
 # ybr422 FILE UID PIXELS [CLASS]: a native Explicit VR LE image of 6 x 4

@@ -24,6 +24,26 @@ splice() {
 	{ head -c "$meta_len" "$1"; "$TOOLS/dcm-dataset" "$2"; } >"$3"
 }
 
+# under_ts TS SRC OUT: SRC's data set under a meta header naming TS (its
+# SOP Class and Instance UIDs kept), whatever TS says of the bytes.
+under_ts() {
+	local uids
+	uids=$("$TOOLS/dcm-dataset" -u "$2") || return 1
+	"$TOOLS/dcm-dataset" "$2" | python3 -c '
+import struct, sys
+ts, cls, inst = (a.encode() for a in sys.argv[1:4])
+def el(tag, vr, v):
+    v += b"\0" * (len(v) % 2)
+    if vr == b"OB":
+        return struct.pack("<HH2sHI", 2, tag, vr, 0, len(v)) + v
+    return struct.pack("<HH2sH", 2, tag, vr, len(v)) + v
+body = (el(1, b"OB", b"\0\1") + el(2, b"UI", cls) + el(3, b"UI", inst) +
+    el(0x10, b"UI", ts) + el(0x12, b"UI", b"1.2.3.4"))
+sys.stdout.buffer.write(b"\0" * 128 + b"DICM" +
+    struct.pack("<HH2sHI", 2, 0, b"UL", 4, len(body)) + body +
+    sys.stdin.buffer.read())' "$1" "$(cut -f1 <<<"$uids")" "$(cut -f2 <<<"$uids")" >"$3"
+}
+
 setup() {
 	require_netns
 	[ -x "$TOOLS/dcm-dataset" ] || skip "test tools not built"
@@ -86,6 +106,41 @@ setup() {
 	[ "$(cut -f1 "$RECV_STDOUT" | wc -l)" -eq 2 ]
 	[ "$(find "$RECV_DIR" -type f -exec "$TOOLS/dcm-dataset" -u {} \; | cut -f3 | sort | tr '\n' ' ')" = \
 		"1.2.840.10008.1.2.1 1.2.840.10008.1.2.4.50 " ]
+}
+
+@test "dcmsend: native Pixel Data under HTJ2K, JPEG XL, MPEG-4, HEVC, Deflated Image Frame Compression or Encapsulated Uncompressed (PS3.5 A.4, nothing here decodes them) is refused as under JPEG; their fragments are sent as they are" {
+	local ts i=0 f files=() frags=()
+	for ts in 1.2.840.10008.1.2.4.201 1.2.840.10008.1.2.4.203 \
+		1.2.840.10008.1.2.4.110 1.2.840.10008.1.2.4.112 \
+		1.2.840.10008.1.2.4.102 1.2.840.10008.1.2.4.107 \
+		1.2.840.10008.1.2.8.1 1.2.840.10008.1.2.1.98; do
+		i=$((i + 1))
+		under_ts "$ts" "$D/img16-evrle.dcm" "$BATS_TEST_TMPDIR/native-$i.dcm"
+		files+=("$BATS_TEST_TMPDIR/native-$i.dcm")
+	done
+	# fragments under HTJ2K and Deflated Image Frame Compression: not
+	# decoded, so JPEG's do as well as any
+	under_ts 1.2.840.10008.1.2.4.201 "$D/img8-jpeg-baseline.dcm" "$BATS_TEST_TMPDIR/frags-htj2k.dcm"
+	under_ts 1.2.840.10008.1.2.8.1 "$D/img8-jpeg-baseline.dcm" "$BATS_TEST_TMPDIR/frags-dfc.dcm"
+	frags=("$BATS_TEST_TMPDIR/frags-htj2k.dcm" "$BATS_TEST_TMPDIR/frags-dfc.dcm")
+	start_dcmrecv -q --on-duplicate rename # the files share UIDs
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[@]}" "${frags[@]}"
+	[ "${#lines[@]}" -eq 10 ]
+	for i in 0 1 2 3 4 5 6 7; do
+		[ "$(cut -f1,2,5 <<<"${lines[i]}")" = "notdicom	${files[i]}	native Pixel Data under an encapsulated transfer syntax (PS3.5 A.4): a peer would misread it" ] ||
+			{ echo "${lines[i]}" >&2; return 1; }
+	done
+	[ "$(cut -f1,2 <<<"${lines[8]}")" = "0000	${frags[0]}" ]
+	[ "$(cut -f1,2 <<<"${lines[9]}")" = "0000	${frags[1]}" ]
+	stop_dcmrecv
+	# only the fragments arrived, each in its syntax, byte for byte
+	[ "$(find "$RECV_DIR" -type f | wc -l)" -eq 2 ]
+	[ "$(find "$RECV_DIR" -type f -exec "$TOOLS/dcm-dataset" -u {} \; | cut -f3 | sort | tr '\n' ' ')" = \
+		"1.2.840.10008.1.2.4.201 1.2.840.10008.1.2.8.1 " ]
+	local stored
+	for stored in "$RECV_DIR"/*; do
+		cmp <("$TOOLS/dcm-dataset" "$stored") <("$TOOLS/dcm-dataset" "$D/img8-jpeg-baseline.dcm")
+	done
 }
 
 @test "dcmsend over STOW-RS: an Implicit VR data set or native Pixel Data under a JPEG meta is refused on a line of its own, as over DIMSE (--dry-run: the same checks, no request)" {

@@ -162,6 +162,18 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	assert_output --partial "$(printf '\tA.3\tStorage SOP Class')"
 }
 
+@test "a transfer syntax or other keyword (HTJ2KLossless, JPEGXL, Verification), any case, says what it is and --all, as its UID does" {
+	run -1 --separate-stderr SL HTJ2KLossless
+	[ -z "$output" ]
+	[ "$stderr" = "sopclass-lookup: 'HTJ2KLossless': not a Storage SOP Class but the Transfer Syntax HTJ2KLossless (see --all)" ]
+	run -1 --separate-stderr SL jpegxl verification
+	[ -z "$output" ]
+	[ "${stderr_lines[0]}" = "sopclass-lookup: 'jpegxl': not a Storage SOP Class but the Transfer Syntax JPEGXL (see --all)" ]
+	[ "${stderr_lines[1]}" = "sopclass-lookup: 'verification': not a Storage SOP Class but the SOP Class Verification (see --all)" ]
+	run -0 --separate-stderr SL --all -u HTJ2KLossless DeflatedImageFrameCompression
+	assert_output "$(printf '%s\n' 1.2.840.10008.1.2.4.201 1.2.840.10008.1.2.8.1)"
+}
+
 @test "the classes and the transfer syntax missing until PS3.6 2025 resolve (DCMTK, dicom-rs, pydicom agree)" {
 	run -0 --separate-stderr SL -k 1.2.840.10008.5.1.4.1.1.9.100.1 \
 		1.2.840.10008.5.1.4.1.1.9.100.2 1.2.840.10008.5.1.4.1.1.601.5

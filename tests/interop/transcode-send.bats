@@ -105,6 +105,53 @@ DIRS="rle jpeg-sv1 jpeg-p14 jpegls j2k"
 	[ "$n" -eq 6 ]
 }
 
+@test "dcmsend: multi-frame RLE, JPEG-LS and JPEG Lossless as DCMTK cuts them (+fs 1: frames in 1 KiB fragments, Basic Offset Table filled or empty: dcmcrle's non-standard RLE too) arrive at an Implicit-only dcmrecv with the reference decoder's pixels" {
+	local d=$W/cut k=0 o f n
+	require_cmd dump2dcm
+	require_cmd dcmcrle
+	mkdir -p "$d"
+	# 3 frames of 70 x 60 noisy 12-bit samples: each frame many KiB in
+	# every one of the three codings
+	python3 -c 'import random, struct, sys
+r = random.Random(7)
+sys.stdout.buffer.write(b"".join(struct.pack("<H", r.getrandbits(12)) for _ in range(3 * 60 * 70)))' >"$W/px.raw"
+	{
+		echo "(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7.3]"
+		echo "(0008,0018) UI [2.25.42600]"
+		echo "(0008,0060) CS [OT]"
+		echo "(0020,000d) UI [2.25.1]"
+		echo "(0020,000e) UI [2.25.2]"
+		echo "(0028,0002) US 1"
+		echo "(0028,0004) CS [MONOCHROME2]"
+		echo "(0028,0008) IS [3]"
+		echo "(0028,0010) US 60"
+		echo "(0028,0011) US 70"
+		echo "(0028,0100) US 16"
+		echo "(0028,0101) US 12"
+		echo "(0028,0102) US 11"
+		echo "(0028,0103) US 0"
+		echo "(7fe0,0010) OW =$W/px.raw"
+	} >"$W/img.dump"
+	dump2dcm -q +te "$W/img.dump" "$W/img.dcm"
+	for o in +ot -ot; do
+		dcmcrle -q +fs 1 "$o" "$W/img.dcm" "$d/rle$o.dcm"
+		dcmcjpls -q +fs 1 "$o" "$W/img.dcm" "$d/jls$o.dcm"
+		dcmcjpeg -q +fs 1 "$o" "$W/img.dcm" "$d/jpeg$o.dcm"
+	done
+	for f in "$d"/*.dcm; do
+		k=$((k + 1))
+		dcmodify -nb -m "(0008,0018)=2.25.4260$k" "$f"
+		# frames really cut: more fragments than the 3 frames (and the table)
+		[ "$(dcmdump -q "$f" | grep -c '(fffe,e000) pi')" -gt 8 ] || { echo "$f: not cut" >&2; return 1; }
+	done
+	start_dcmrecv --accept-ts ImplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$d"
+	printf '%s\n' "$output" >"$W/res-cut"
+	stop_dcmrecv
+	n=$(check_received "$W/res-cut" "$RECV_DIR")
+	[ "$n" -eq 6 ]
+}
+
 @test "dcmsend: a JPEG 2000 code stream wider than the data set's Columns is refused with a reason, not a crash, and the next file is sent" {
 	local src f
 	src=$(ls "$XCORPUS"/j2k/*.dcm | head -n 1)

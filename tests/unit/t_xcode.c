@@ -901,6 +901,90 @@ START_TEST(xcode_rle_fragments_of_two_frames_counted_as_one_are_refused)
 }
 END_TEST
 
+START_TEST(xcode_rle_frames_cut_into_fragments_without_a_table_split_at_headers)
+{
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	/* DCMTK's dcmcrle +fs 1 -ot: each frame its header, then the rest
+	 * of its segment in a fragment of its own; no Basic Offset Table */
+	wr_init(&in, 1 << 12);
+	mono8(&in, "2 ");
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_split_frag(&in, "", 0);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, "\1\1\2\0", 4);
+	rle_split_frag(&in, "\1\3", 2);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, "\4\0", 2);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	wr_init(&want, 1 << 12);
+	mono8(&want, "2 ");
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\1\2\3\4", 4);
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	/* three headers for two frames: which two is a guess, refused */
+	wr_reset(&in);
+	mono8(&in, "2 ");
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 1, 2);
+	rle_frag(&in, 3, 4);
+	rle_frag(&in, 5, 6);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
+	wr_release(&got);
+	/* the first fragment no header: refused, saying how many were */
+	wr_reset(&in);
+	mono8(&in, "2 ");
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	elem(&in, 0, 0xfffe, 0xe000, NULL, "\1\1\2\0", 4);
+	rle_frag(&in, 3, 4);
+	rle_frag(&in, 5, 6);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	err.code = 0;
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "RLE: 3 fragments for 2 frames"));
+	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_decoding_drops_every_element_that_describes_the_fragments)
+{
+	/* two RLE frames, one fragment each, as an Extended Offset Table
+	 * describes them (PS3.3 C.7.6.3): offsets, lengths, total length */
+	static const uint8_t offs[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 76 };
+	static const uint8_t lens[16] = { 68, 0, 0, 0, 0, 0, 0, 0, 68 };
+	static const uint8_t total[8] = { 136 };
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	wr_init(&in, 1 << 12);
+	mono8(&in, "2 ");
+	elem(&in, 0, 0x7fe0, 0x0001, "OV", offs, sizeof(offs));
+	elem(&in, 0, 0x7fe0, 0x0002, "OV", lens, sizeof(lens));
+	elem(&in, 0, 0x7fe0, 0x0003, "UV", total, sizeof(total));
+	hdr(&in, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 0);
+	rle_frag(&in, 1, 2);
+	rle_frag(&in, 3, 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	/* native pixels: no fragments left for the three to describe */
+	wr_init(&want, 1 << 12);
+	mono8(&want, "2 ");
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", "\1\2\3\4", 4);
+	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
+	wr_release(&in);
+}
+END_TEST
+
 START_TEST(xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused)
 {
 	struct wr in, got;
@@ -1771,6 +1855,8 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_native_pixels_beyond_the_counted_frames_are_refused);
 	tcase_add_test(tc, xcode_rle_fragments_of_two_frames_counted_as_one_are_refused);
 	tcase_add_test(tc, xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused);
+	tcase_add_test(tc, xcode_decoding_drops_every_element_that_describes_the_fragments);
+	tcase_add_test(tc, xcode_rle_frames_cut_into_fragments_without_a_table_split_at_headers);
 	tcase_add_test(tc, xcode_undefined_length_special_element_does_not_end_the_data_set);
 	tcase_add_test(tc, xcode_private_creators_become_lo_in_explicit);
 	tcase_add_test(tc, xcode_implicit_to_explicit_needs_no_gdcm_module);
