@@ -798,18 +798,28 @@ rsp_init(struct dimse_cmd *c, uint16_t field, const struct dimse_cmd *rq,
 	    DIMSE_HAS_STATUS;
 }
 
+/* Can the request's UI element `bit` be echoed as it came?  Not when
+ * decoding flagged it (bad_ui): the field then holds a printable copy,
+ * cut or with '?' for bytes, and U(=) (PS3.7 9.3.1.2, 9.3.5.2) asks for
+ * the request's value or none, so the response leaves it out. */
+static int
+echoable(const struct dimse_cmd *rq, unsigned bit)
+{
+	return (rq->has & bit) && !(rq->bad_ui & bit);
+}
+
 /* The Affected SOP Class/Instance UIDs a response echoes (U(=)): from
  * the request's fields cls and inst, when its has bits say they are
- * there. */
+ * there and they are its own values (echoable). */
 static void
 echo_uids(struct dimse_cmd *c, const struct dimse_cmd *rq, unsigned cls_bit,
     const char *cls, unsigned inst_bit, const char *inst)
 {
-	if (rq->has & cls_bit) {
+	if (echoable(rq, cls_bit)) {
 		memcpy(c->affected_class, cls, sizeof(c->affected_class));
 		c->has |= DIMSE_HAS_AFFECTED_CLASS;
 	}
-	if (rq->has & inst_bit) {
+	if (echoable(rq, inst_bit)) {
 		memcpy(
 		    c->affected_instance, inst, sizeof(c->affected_instance));
 		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
@@ -838,11 +848,7 @@ dimse_cecho_rsp(
 	c->status = status;
 	c->has |= DIMSE_HAS_MESSAGE_ID_RSP | DIMSE_HAS_DATASET_TYPE |
 	    DIMSE_HAS_STATUS;
-	if (rq->has & DIMSE_HAS_AFFECTED_CLASS) {
-		memcpy(c->affected_class, rq->affected_class,
-		    sizeof(c->affected_class));
-		c->has |= DIMSE_HAS_AFFECTED_CLASS;
-	}
+	echo_uids(c, rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class, 0, "");
 }
 
 int

@@ -207,6 +207,8 @@ const char *dimse_command_name(uint16_t command_field);
 const char *dimse_priority_name(uint16_t priority);
 
 /* --- builders: each fills c completely; strings are copied. ----------- */
+/* A response echoes a UID of rq only as rq had it: one decoding flagged
+ * in rq->bad_ui (cut, '?' for bytes) is left out (U(=) allows none). */
 
 /* C-ECHO-RQ (PS3.7 9.3.5.1): Verification SOP Class, no data set. */
 void dimse_cecho_rq(struct dimse_cmd *c, uint16_t message_id);

@@ -72,6 +72,28 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a SOP Instance UID the response cannot echo as sent (a control byte, beyond ASCII, 66 characters) is left out of the C000, not answered altered (PS3.7 9.3.1.2 U(=)); a good one is echoed" {
+	start_dcmrecv
+	fake "inst=1.2.3"$'\x01'"4,rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds a control or non-ASCII byte\t'"$CLS0"$'\t-' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "inst=1.2.3"$'\xc3\x84'"4,rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds a control or non-ASCII byte\t'"$CLS0"$'\t-' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "inst=1.2.3.$(printf '4%.0s' {1..60}),rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: longer than 64 characters\t'"$CLS0"$'\t-' ] ||
+		{ echo "$output" >&2; return 1; }
+	# refused for what it holds, not for how it is made: echoed as sent
+	fake "inst=1.2.3.abc,rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds \'a\', not digits and dots\t'"$CLS0"$'\t1.2.3.abc' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake rspuids "${DS[0]}"
+	[ "${lines[0]}" = $'0000\t\t'"$CLS0"$'\t'"$UID0" ]
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	stored_as_sent 0
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ for Verification or Storage Commitment on its own context is 0211, nothing stored, not a B007 file of class Verification" {
 	start_dcmrecv --commit
 	# a data set with a SOP Instance UID and no SOP Class UID: stored

@@ -879,6 +879,42 @@ START_TEST(builders_check_their_arguments_and_echo_the_request)
 }
 END_TEST
 
+START_TEST(responses_leave_out_uids_the_request_could_not_carry_as_sent)
+{
+	/* the C-STORE-RQ of empty_uid_in_a_store_request_is_flagged, its
+	 * instance UID a control byte then a digit */
+	static const uint8_t cmd[] = {
+		0x00, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, '1', 0,
+		0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x00, 0x00, 0x10, 0x01, 0x02, 0x00, 0x00, 0x00, 0x05, 0x00,
+		0x00, 0x00, 0x00, 0x07, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x08, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x00, 0x00, 0x00, 0x10, 0x02, 0x00, 0x00, 0x00, 0x1b, '1',
+	};
+	struct dimse_cmd rq, rsp;
+	struct cs_err err = { 0, "" };
+
+	ck_assert_int_eq(decode(cmd, sizeof(cmd), &rq, &err), 0);
+	ck_assert_uint_eq(rq.bad_ui, DIMSE_HAS_AFFECTED_INSTANCE);
+	/* U(=): the request's value or none, never the '?' copy */
+	dimse_cstore_rsp(&rsp, &rq, 0xC000);
+	ck_assert_str_eq(rsp.affected_class, "1");
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_INSTANCE, 0);
+	round_trip(&rsp);
+	/* a class flagged: left out of C-STORE, C-ECHO and refusal alike */
+	rq.bad_ui = DIMSE_HAS_AFFECTED_CLASS;
+	dimse_cstore_rsp(&rsp, &rq, 0x0122);
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_CLASS, 0);
+	ck_assert_uint_ne(rsp.has & DIMSE_HAS_AFFECTED_INSTANCE, 0);
+	dimse_cecho_rsp(&rsp, &rq, 0x0122);
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_CLASS, 0);
+	round_trip(&rsp);
+	dimse_refusal_rsp(&rsp, &rq, 0x0211);
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_CLASS, 0);
+	round_trip(&rsp);
+}
+END_TEST
+
 START_TEST(formatter_writes_one_line_and_reports_the_full_length)
 {
 	struct dimse_cmd c, rsp;
@@ -1106,6 +1142,8 @@ dimse_cmd_suite(void)
 	tcase_add_test(tc, n_responses_echo_the_request_and_round_trip);
 	tcase_add_test(tc, n_commands_format_their_own_elements);
 	tcase_add_test(tc, refusal_rsp_answers_any_request_with_its_class);
+	tcase_add_test(tc,
+	    responses_leave_out_uids_the_request_could_not_carry_as_sent);
 	suite_add_tcase(s, tc);
 	return s;
 }
