@@ -436,8 +436,8 @@ printable(const uint8_t *v, size_t n)
 	return 1;
 }
 
-/* Copies a UI/AE value without its padding; CS_E_PROTO if a bad AE
- * (a bad UI is flagged in bad_ui). */
+/* Copies a UI/AE value without its padding; CS_E_PROTO if a bad AE: too
+ * long or with a control character (a bad UI is flagged in bad_ui). */
 static int
 decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
     size_t vl, struct cs_err *err)
@@ -471,12 +471,18 @@ decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
 		    "(0000,%04X) %s is %zu characters long, at most %zu "
 		    "allowed",
 		    e->tag, e->name, end - start, e->max);
-	for (i = start; i < end; i++)
-		if (v[i] < 0x20 || v[i] >= 0x7f)
+	/* An AE (the Move Originator's, PS3.7 9.3.1.1) is the title of the
+	 * association a C-MOVE came on: a byte beyond ASCII (Latin-1, which
+	 * DCMTK sends and takes) becomes '?' as in the A-ASSOCIATE-RQ's
+	 * titles (ul_pdu.c), so that the C-STORE sub-operations of a C-MOVE
+	 * from such a title are stored; control characters stay an error. */
+	for (i = start; i < end; i++) {
+		if (v[i] < 0x20 || v[i] == 0x7f)
 			return cs_err_set(err, CS_E_PROTO,
 			    "(0000,%04X) %s holds byte 0x%02X", e->tag, e->name,
 			    v[i]);
-	memcpy(dst, v + start, end - start);
+		dst[i - start] = v[i] > 0x7f ? '?' : (char)v[i];
+	}
 	dst[end - start] = '\0';
 	return 0;
 }

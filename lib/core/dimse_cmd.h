@@ -173,7 +173,8 @@ dimse_cmd_encode(struct wr *w, const struct dimse_cmd *c, struct cs_err *err);
  *   - an element outside group 0000, an undefined length (0xFFFFFFFF),
  *     a value past the end, a US/UL/AT value of the wrong length, a
  *     known element twice, an AE value too long or with control
- *     characters (a UI value so is kept and flagged in bad_ui);
+ *     characters (bytes beyond ASCII become '?'; a UI value so is kept
+ *     and flagged in bad_ui);
  *   - a required element missing (see dimse_cmd_check).
  * Unknown group 0000 elements (retired ACR-NEMA ones, other services'
  * elements) are skipped.  (0000,0000) is optional and its value is not

@@ -94,6 +94,23 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a C-STORE sub-operation of a C-MOVE whose Move Originator AE Title is in Latin-1 (as DCMTK sends titles) is stored, not aborted; -d shows the originator; a control character still aborts" {
+	start_dcmrecv -d
+	# (0000,1030) "ÄRZTE" in Latin-1, padded to 16
+	fake moveae=c4525a5445202020202020202020202020 "${DS[0]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	grep -q "move-ae='?RZTE' move-msg-id=7" "$RECV_STDERR"
+	fake moveae=4d4f5645534355 "${DS[1]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	grep -q "move-ae='MOVESCU' move-msg-id=7" "$RECV_STDERR"
+	fake moveae=41421b43 "${DS[2]}"
+	[ "$output" = aborted ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	stored_as_sent 0
+	stored_as_sent 1
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ for Verification or Storage Commitment on its own context is 0211, nothing stored, not a B007 file of class Verification" {
 	start_dcmrecv --commit
 	# a data set with a SOP Instance UID and no SOP Class UID: stored

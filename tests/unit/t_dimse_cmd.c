@@ -915,6 +915,30 @@ START_TEST(responses_leave_out_uids_the_request_could_not_carry_as_sent)
 }
 END_TEST
 
+START_TEST(a_move_originator_beyond_ascii_is_kept_with_question_marks)
+{
+	/* (0000,1030) "\xC4RZTE" padded to 16, as a C-MOVE SCP copies a
+	 * Latin-1 calling AE title DCMTK took */
+	static const uint8_t latin1[] = { 0, 0, 0x30, 0x10, 16, 0, 0, 0, 0xc4,
+		'R', 'Z', 'T', 'E', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+		' ', ' ' };
+	uint8_t *v, *b;
+	size_t len;
+	struct dimse_cmd c;
+	struct cs_err err = { 0, "" };
+
+	v = load("c-echo-rq-dcmtk.hex", &len);
+	b = malloc(len + sizeof(latin1));
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, v, len);
+	memcpy(b + len, latin1, sizeof(latin1));
+	ck_assert_int_eq(decode(b, len + sizeof(latin1), &c, &err), 0);
+	ck_assert_str_eq(c.move_originator_ae, "?RZTE");
+	free(b);
+	free(v);
+}
+END_TEST
+
 START_TEST(formatter_writes_one_line_and_reports_the_full_length)
 {
 	struct dimse_cmd c, rsp;
@@ -1123,6 +1147,8 @@ dimse_cmd_suite(void)
 	tcase_add_test(tc, odd_length_strings_and_unknown_elements_are_accepted);
 	tcase_add_test(tc, elements_outside_group_0000_are_rejected);
 	tcase_add_test(tc, duplicates_and_bad_values_are_rejected);
+	tcase_add_test(tc,
+	    a_move_originator_beyond_ascii_is_kept_with_question_marks);
 	tcase_add_test(tc, uids_over_64_characters_are_flagged_not_fatal);
 	tcase_add_test(tc, too_big_and_empty_command_sets_are_rejected);
 	tcase_add_test(tc, missing_required_elements_are_named);
