@@ -111,6 +111,25 @@ stored_as_sent() {
 	stored_as_sent 1
 }
 
+@test "dcmrecv vs odd SCU: the A-ASSOCIATE-AC repeats the RQ's called and calling AE title fields byte for byte (PS3.8 9.3.3): leading spaces, NUL padding, Latin-1; the objects stored" {
+	local t
+	start_dcmrecv --strict-aet
+	# "  DCMRECV" padded with spaces, "FAKE" padded with NULs
+	t=202044434d524543562020202020202046414b45000000000000000000000000
+	fake "titles=$t" "${DS[0]}"
+	[ "${lines[0]}" = "titles $t" ] || { echo "$output" >&2; return 1; }
+	[ "${lines[1]}" = $'0000\t' ]
+	# "DCMRECV" padded with NULs, "ÄRZTE" in Latin-1 then spaces
+	t=44434d52454356000000000000000000c4525a54452020202020202020202020
+	fake "titles=$t" "${DS[1]}"
+	[ "${lines[0]}" = "titles $t" ] || { echo "$output" >&2; return 1; }
+	[ "${lines[1]}" = $'0000\t' ]
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	stored_as_sent 0
+	stored_as_sent 1
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ for Verification or Storage Commitment on its own context is 0211, nothing stored, not a B007 file of class Verification" {
 	start_dcmrecv --commit
 	# a data set with a SOP Instance UID and no SOP Class UID: stored
