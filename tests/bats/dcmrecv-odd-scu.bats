@@ -130,6 +130,37 @@ stored_as_sent() {
 	stored_as_sent 1
 }
 
+@test "dcmrecv vs odd SCU: A900 and B007 name their element in Offending Element (0000,0901), PS3.4 Table B.2-1: the UID that differs, the UID missing; none for 0000" {
+	start_dcmrecv
+	fake inst=2.25.999,offending "${DS[0]}"
+	[ "${lines[0]}" = $'A900\tSOP Instance UID differs from the command\t(0008,0018)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake class=1.2.840.10008.5.1.4.1.1.2,offending "${DS[0]}"
+	[ "${lines[0]}" = $'A900\tSOP Class UID differs from the command\t(0008,0016)' ] ||
+		{ echo "$output" >&2; return 1; }
+	# the data set without its SOP Instance UID: stored under the command's
+	python3 -c '
+import struct, sys
+ds, out, off = open(sys.argv[1], "rb").read(), b"", 0
+while off < len(ds):
+    g, e = struct.unpack("<HH", ds[off:off + 4])
+    ln = struct.unpack("<H", ds[off + 6:off + 8])[0]
+    if g != 8:
+        break
+    if e != 0x18:
+        out += ds[off:off + 8 + ln]
+    off += 8 + ln
+sys.stdout.buffer.write(out + ds[off:])
+' "${DS[0]}" >"$BATS_TEST_TMPDIR/noinst.ds"
+	fake "class=$CLS0,inst=$UID0,offending" "$BATS_TEST_TMPDIR/noinst.ds"
+	[ "${lines[0]}" = $'B007\t\t(0008,0018)' ] || { echo "$output" >&2; return 1; }
+	fake offending "${DS[1]}"
+	[ "${lines[0]}" = $'0000\t\t-' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	stored_as_sent 1
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ for Verification or Storage Commitment on its own context is 0211, nothing stored, not a B007 file of class Verification" {
 	start_dcmrecv --commit
 	# a data set with a SOP Instance UID and no SOP Class UID: stored
@@ -156,6 +187,10 @@ stored_as_sent() {
 	start_dcmrecv --validate
 	fake ts=1.2.840.10008.1.2.4.50 "$ct"
 	[ "$output" = $'A900\tnative Pixel Data under an encapsulated transfer syntax\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	# its Offending Element: Pixel Data (PS3.4 Table B.2-1)
+	fake ts=1.2.840.10008.1.2.4.50,offending "$ct"
+	[ "${lines[0]}" = $'A900\tnative Pixel Data under an encapsulated transfer syntax\t(7FE0,0010)' ] ||
 		{ echo "$output" >&2; return 1; }
 	fake plain "$jpeg"
 	[ "$output" = $'A900\tencapsulated Pixel Data under a native transfer syntax\nreleased' ] ||
