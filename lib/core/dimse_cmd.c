@@ -436,8 +436,8 @@ printable(const uint8_t *v, size_t n)
 	return 1;
 }
 
-/* Copies a UI/AE value without its padding; CS_E_PROTO if a bad AE
- * (a bad UI is flagged in bad_ui). */
+/* Copies a UI/AE value without its padding; CS_E_PROTO if a bad AE: too
+ * long or with a control character (a bad UI is flagged in bad_ui). */
 static int
 decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
     size_t vl, struct cs_err *err)
@@ -471,12 +471,18 @@ decode_ident(struct dimse_cmd *out, const struct elem *e, const uint8_t *v,
 		    "(0000,%04X) %s is %zu characters long, at most %zu "
 		    "allowed",
 		    e->tag, e->name, end - start, e->max);
-	for (i = start; i < end; i++)
-		if (v[i] < 0x20 || v[i] >= 0x7f)
+	/* An AE (the Move Originator's, PS3.7 9.3.1.1) is the title of the
+	 * association a C-MOVE came on: a byte beyond ASCII (Latin-1, which
+	 * DCMTK sends and takes) becomes '?' as in the A-ASSOCIATE-RQ's
+	 * titles (ul_pdu.c), so that the C-STORE sub-operations of a C-MOVE
+	 * from such a title are stored; control characters stay an error. */
+	for (i = start; i < end; i++) {
+		if (v[i] < 0x20 || v[i] == 0x7f)
 			return cs_err_set(err, CS_E_PROTO,
 			    "(0000,%04X) %s holds byte 0x%02X", e->tag, e->name,
 			    v[i]);
-	memcpy(dst, v + start, end - start);
+		dst[i - start] = v[i] > 0x7f ? '?' : (char)v[i];
+	}
 	dst[end - start] = '\0';
 	return 0;
 }
@@ -798,18 +804,28 @@ rsp_init(struct dimse_cmd *c, uint16_t field, const struct dimse_cmd *rq,
 	    DIMSE_HAS_STATUS;
 }
 
+/* Can the request's UI element `bit` be echoed as it came?  Not when
+ * decoding flagged it (bad_ui): the field then holds a printable copy,
+ * cut or with '?' for bytes, and U(=) (PS3.7 9.3.1.2, 9.3.5.2) asks for
+ * the request's value or none, so the response leaves it out. */
+static int
+echoable(const struct dimse_cmd *rq, unsigned bit)
+{
+	return (rq->has & bit) && !(rq->bad_ui & bit);
+}
+
 /* The Affected SOP Class/Instance UIDs a response echoes (U(=)): from
  * the request's fields cls and inst, when its has bits say they are
- * there. */
+ * there and they are its own values (echoable). */
 static void
 echo_uids(struct dimse_cmd *c, const struct dimse_cmd *rq, unsigned cls_bit,
     const char *cls, unsigned inst_bit, const char *inst)
 {
-	if (rq->has & cls_bit) {
+	if (echoable(rq, cls_bit)) {
 		memcpy(c->affected_class, cls, sizeof(c->affected_class));
 		c->has |= DIMSE_HAS_AFFECTED_CLASS;
 	}
-	if (rq->has & inst_bit) {
+	if (echoable(rq, inst_bit)) {
 		memcpy(
 		    c->affected_instance, inst, sizeof(c->affected_instance));
 		c->has |= DIMSE_HAS_AFFECTED_INSTANCE;
@@ -838,11 +854,7 @@ dimse_cecho_rsp(
 	c->status = status;
 	c->has |= DIMSE_HAS_MESSAGE_ID_RSP | DIMSE_HAS_DATASET_TYPE |
 	    DIMSE_HAS_STATUS;
-	if (rq->has & DIMSE_HAS_AFFECTED_CLASS) {
-		memcpy(c->affected_class, rq->affected_class,
-		    sizeof(c->affected_class));
-		c->has |= DIMSE_HAS_AFFECTED_CLASS;
-	}
+	echo_uids(c, rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class, 0, "");
 }
 
 int

@@ -173,7 +173,8 @@ dimse_cmd_encode(struct wr *w, const struct dimse_cmd *c, struct cs_err *err);
  *   - an element outside group 0000, an undefined length (0xFFFFFFFF),
  *     a value past the end, a US/UL/AT value of the wrong length, a
  *     known element twice, an AE value too long or with control
- *     characters (a UI value so is kept and flagged in bad_ui);
+ *     characters (bytes beyond ASCII become '?'; a UI value so is kept
+ *     and flagged in bad_ui);
  *   - a required element missing (see dimse_cmd_check).
  * Unknown group 0000 elements (retired ACR-NEMA ones, other services'
  * elements) are skipped.  (0000,0000) is optional and its value is not
@@ -207,6 +208,8 @@ const char *dimse_command_name(uint16_t command_field);
 const char *dimse_priority_name(uint16_t priority);
 
 /* --- builders: each fills c completely; strings are copied. ----------- */
+/* A response echoes a UID of rq only as rq had it: one decoding flagged
+ * in rq->bad_ui (cut, '?' for bytes) is left out (U(=) allows none). */
 
 /* C-ECHO-RQ (PS3.7 9.3.5.1): Verification SOP Class, no data set. */
 void dimse_cecho_rq(struct dimse_cmd *c, uint16_t message_id);

@@ -1342,6 +1342,13 @@ ul_associate_rq(struct ul_assoc *a, const struct ul_assoc_params *rq)
 	return 0;
 }
 
+/* Is the AE title ae empty or the RQ's (rq_ae, as decoded)? */
+static int
+same_or_none(const char *ae, const char *rq_ae)
+{
+	return ae[0] == '\0' || strcmp(ae, rq_ae) == 0;
+}
+
 int
 ul_associate_accept(struct ul_assoc *a, const struct ul_assoc_params *ac)
 {
@@ -1359,7 +1366,13 @@ ul_associate_accept(struct ul_assoc *a, const struct ul_assoc_params *ac)
 	if (check_ac(a, p, CS_E_INVAL, 1) != 0)
 		return CS_E_INVAL;
 	fill_user_info(a, p);
-	/* PS3.8 9.3.3: called and calling AE titles are those of the RQ */
+	/* PS3.8 9.3.3: called and calling AE titles are those of the RQ,
+	 * byte for byte (as it sent them) unless the caller named others */
+	p->has_raw_titles = a->rq->has_raw_titles &&
+	    same_or_none(p->called_ae, a->rq->called_ae) &&
+	    same_or_none(p->calling_ae, a->rq->calling_ae);
+	if (p->has_raw_titles)
+		memcpy(p->raw_titles, a->rq->raw_titles, sizeof(p->raw_titles));
 	if (p->called_ae[0] == '\0')
 		memcpy(p->called_ae, a->rq->called_ae, sizeof(p->called_ae));
 	if (p->calling_ae[0] == '\0')

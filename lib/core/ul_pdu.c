@@ -597,6 +597,8 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 		    len);
 	rd_init(&f, fixed, ASSOC_FIXED_LEN);
 	out->protocol_version = rd_be16(&f);
+	memcpy(out->raw_titles, fixed + 4, sizeof(out->raw_titles));
+	out->has_raw_titles = 1;
 	if ((rc = get_ae(fixed + 4, out->called_ae, !ac, "called ae title",
 		 err)) != 0 ||
 	    (rc = get_ae(fixed + 20, out->calling_ae, !ac, "calling ae title",
@@ -1105,9 +1107,14 @@ encode_assoc(struct wr *w, const struct ul_assoc_params *p, int ac)
 	/* PS3.8 9.3.2: version 1 is bit 0 */
 	wr_be16(w, p->protocol_version != 0 ? p->protocol_version : 1);
 	wr_be16(w, 0);
-	/* PS3.8 9.3.3: an AC repeats the RQ's titles in these fields */
-	put_ae(w, p->called_ae);
-	put_ae(w, p->calling_ae);
+	/* PS3.8 9.3.3: an AC repeats the RQ's titles in these fields, as
+	 * they came when it has them */
+	if (ac && p->has_raw_titles) {
+		wr_bytes(w, p->raw_titles, sizeof(p->raw_titles));
+	} else {
+		put_ae(w, p->called_ae);
+		put_ae(w, p->calling_ae);
+	}
 	wr_fill(w, 0, 32);
 	put_uid_item(w, IT_APP_CONTEXT,
 	    p->app_context[0] != '\0' ? p->app_context : UL_APP_CONTEXT,

@@ -120,6 +120,14 @@ struct ul_assoc_params {
 	uint16_t protocol_version; /* 1 */
 	char called_ae[UL_AE_MAX + 1];
 	char calling_ae[UL_AE_MAX + 1];
+	/*
+	 * The called and calling AE title fields as they came (decoding) or
+	 * are to go (encoding an AC, when has_raw_titles): PS3.8 9.3.3 asks
+	 * an AC to repeat the RQ's identically, padding, NULs and bytes
+	 * beyond ASCII included, which called_ae/calling_ae do not keep.
+	 */
+	int has_raw_titles;
+	uint8_t raw_titles[2 * UL_AE_MAX];
 	char app_context[UL_UID_MAX + 1];
 
 	uint8_t n_pc;

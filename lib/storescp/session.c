@@ -284,6 +284,8 @@ finish_store(struct session *ss)
 {
 	struct dimse_cmd rsp;
 	const char *comment;
+	const uint32_t *tags;
+	unsigned n, i;
 	uint16_t status;
 
 	if (store_finish(&ss->store, &status, &comment) == STORE_ABORT)
@@ -291,6 +293,10 @@ finish_store(struct session *ss)
 	dimse_cstore_rsp(&rsp, &ss->rq, status);
 	if (comment[0] != '\0')
 		dimse_cmd_set_error_comment(&rsp, comment);
+	/* PS3.4 Table B.2-1: A900 and B007 name the elements they are about */
+	n = store_offending(&ss->store, status, &tags);
+	for (i = 0; i < n; i++)
+		(void)dimse_cmd_add_offending(&rsp, tags[i]);
 	return respond(ss, &rsp);
 }
 

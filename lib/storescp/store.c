@@ -239,6 +239,8 @@ store_begin(
 	st->status = STATUS_CODE_SUCCESS;
 	st->warn = 0;
 	st->comment[0] = '\0';
+	st->off_status = 0;
+	st->n_offending = 0;
 	st->scan_rc = 0;
 	snprintf(st->ts, sizeof(st->ts), "%s", pc->ts[0]);
 	st->ds_bytes = 0;
@@ -384,6 +386,24 @@ store_keep(struct store *st, const uint8_t *data, size_t len)
 		store_write(st, data, len);
 }
 
+/* Notes tag as an element status is about (store_offending). */
+static void
+offending(struct store *st, uint16_t status, uint32_t tag)
+{
+	if (st->off_status != status)
+		st->n_offending = 0;
+	st->off_status = status;
+	if (st->n_offending < sizeof(st->offending) / sizeof(st->offending[0]))
+		st->offending[st->n_offending++] = tag;
+}
+
+unsigned
+store_offending(const struct store *st, uint16_t status, const uint32_t **tags)
+{
+	*tags = st->offending;
+	return st->off_status == status ? st->n_offending : 0;
+}
+
 /* --validate: the Pixel Data length; 1 when refused. */
 static int
 check_pixels(struct store *st)
@@ -405,6 +425,7 @@ check_pixels(struct store *st)
 		sizeof(why)) == 0)
 		return 0;
 	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
+	offending(st, STATUS_CODE_DATASET_MISMATCH, DS_TAG_PIXEL_DATA);
 	st->invalid = 1;
 	return 1;
 }
@@ -471,6 +492,7 @@ check_dataset(struct store *st)
 		    !ds_scan_equals(u, uid[i].tag, want[i])) {
 			refuse(st, STATUS_CODE_DATASET_MISMATCH,
 			    "%s differs from the command", uid[i].name);
+			offending(st, STATUS_CODE_DATASET_MISMATCH, uid[i].tag);
 			return;
 		}
 	if (st->s->cfg.validate && check_pixels(st))
@@ -494,6 +516,7 @@ check_dataset(struct store *st)
 		    st->who.id, uid[i].name, st->rq->affected_instance,
 		    STATUS_CODE_DATASET_MISMATCH_WARNING);
 		st->warn = STATUS_CODE_DATASET_MISMATCH_WARNING;
+		offending(st, STATUS_CODE_DATASET_MISMATCH_WARNING, uid[i].tag);
 	}
 }
 

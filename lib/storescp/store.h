@@ -65,6 +65,11 @@ struct store {
 	 * Comment answered (store_comment_lo) */
 	char comment[STORE_WHY_MAX + 1];
 	char lo[DIMSE_LO_MAX + 1];
+	/* the data set elements the status off_status is about: its
+	 * Offending Element (0000,0901), PS3.4 Table B.2-1 */
+	uint16_t off_status;
+	uint8_t n_offending;
+	uint32_t offending[2];
 	int sink_open;
 	struct sink sink;
 	int scanning; /* the scanner is fed */
@@ -156,6 +161,14 @@ const char *store_fail_reason(int rc, const char *why);
  * or STORE_ABORT with nothing stored.
  */
 int store_finish(struct store *st, uint16_t *status, const char **comment);
+/*
+ * The elements (tags) the answer status of the C-STORE just finished is
+ * about, for its Offending Element (PS3.4 Table B.2-1: A900, B007):
+ * their number, *tags pointing into st (valid until the next
+ * store_begin); 0 when status is not the one they were noted for.
+ */
+unsigned
+store_offending(const struct store *st, uint16_t status, const uint32_t **tags);
 /*
  * After a stored object's response: makes the next object's temporary
  * file now, while its request is on its way, when the layout puts every

@@ -72,6 +72,95 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a SOP Instance UID the response cannot echo as sent (a control byte, beyond ASCII, 66 characters) is left out of the C000, not answered altered (PS3.7 9.3.1.2 U(=)); a good one is echoed" {
+	start_dcmrecv
+	fake "inst=1.2.3"$'\x01'"4,rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds a control or non-ASCII byte\t'"$CLS0"$'\t-' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "inst=1.2.3"$'\xc3\x84'"4,rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds a control or non-ASCII byte\t'"$CLS0"$'\t-' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "inst=1.2.3.$(printf '4%.0s' {1..60}),rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: longer than 64 characters\t'"$CLS0"$'\t-' ] ||
+		{ echo "$output" >&2; return 1; }
+	# refused for what it holds, not for how it is made: echoed as sent
+	fake "inst=1.2.3.abc,rspuids" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds \'a\', not digits and dots\t'"$CLS0"$'\t1.2.3.abc' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake rspuids "${DS[0]}"
+	[ "${lines[0]}" = $'0000\t\t'"$CLS0"$'\t'"$UID0" ]
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	stored_as_sent 0
+}
+
+@test "dcmrecv vs odd SCU: a C-STORE sub-operation of a C-MOVE whose Move Originator AE Title is in Latin-1 (as DCMTK sends titles) is stored, not aborted; -d shows the originator; a control character still aborts" {
+	start_dcmrecv -d
+	# (0000,1030) "ÄRZTE" in Latin-1, padded to 16
+	fake moveae=c4525a5445202020202020202020202020 "${DS[0]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	grep -q "move-ae='?RZTE' move-msg-id=7" "$RECV_STDERR"
+	fake moveae=4d4f5645534355 "${DS[1]}"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	grep -q "move-ae='MOVESCU' move-msg-id=7" "$RECV_STDERR"
+	fake moveae=41421b43 "${DS[2]}"
+	[ "$output" = aborted ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	stored_as_sent 0
+	stored_as_sent 1
+}
+
+@test "dcmrecv vs odd SCU: the A-ASSOCIATE-AC repeats the RQ's called and calling AE title fields byte for byte (PS3.8 9.3.3): leading spaces, NUL padding, Latin-1; the objects stored" {
+	local t
+	start_dcmrecv --strict-aet
+	# "  DCMRECV" padded with spaces, "FAKE" padded with NULs
+	t=202044434d524543562020202020202046414b45000000000000000000000000
+	fake "titles=$t" "${DS[0]}"
+	[ "${lines[0]}" = "titles $t" ] || { echo "$output" >&2; return 1; }
+	[ "${lines[1]}" = $'0000\t' ]
+	# "DCMRECV" padded with NULs, "ÄRZTE" in Latin-1 then spaces
+	t=44434d52454356000000000000000000c4525a54452020202020202020202020
+	fake "titles=$t" "${DS[1]}"
+	[ "${lines[0]}" = "titles $t" ] || { echo "$output" >&2; return 1; }
+	[ "${lines[1]}" = $'0000\t' ]
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	stored_as_sent 0
+	stored_as_sent 1
+}
+
+@test "dcmrecv vs odd SCU: A900 and B007 name their element in Offending Element (0000,0901), PS3.4 Table B.2-1: the UID that differs, the UID missing; none for 0000" {
+	start_dcmrecv
+	fake inst=2.25.999,offending "${DS[0]}"
+	[ "${lines[0]}" = $'A900\tSOP Instance UID differs from the command\t(0008,0018)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake class=1.2.840.10008.5.1.4.1.1.2,offending "${DS[0]}"
+	[ "${lines[0]}" = $'A900\tSOP Class UID differs from the command\t(0008,0016)' ] ||
+		{ echo "$output" >&2; return 1; }
+	# the data set without its SOP Instance UID: stored under the command's
+	python3 -c '
+import struct, sys
+ds, out, off = open(sys.argv[1], "rb").read(), b"", 0
+while off < len(ds):
+    g, e = struct.unpack("<HH", ds[off:off + 4])
+    ln = struct.unpack("<H", ds[off + 6:off + 8])[0]
+    if g != 8:
+        break
+    if e != 0x18:
+        out += ds[off:off + 8 + ln]
+    off += 8 + ln
+sys.stdout.buffer.write(out + ds[off:])
+' "${DS[0]}" >"$BATS_TEST_TMPDIR/noinst.ds"
+	fake "class=$CLS0,inst=$UID0,offending" "$BATS_TEST_TMPDIR/noinst.ds"
+	[ "${lines[0]}" = $'B007\t\t(0008,0018)' ] || { echo "$output" >&2; return 1; }
+	fake offending "${DS[1]}"
+	[ "${lines[0]}" = $'0000\t\t-' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	stored_as_sent 1
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE-RQ for Verification or Storage Commitment on its own context is 0211, nothing stored, not a B007 file of class Verification" {
 	start_dcmrecv --commit
 	# a data set with a SOP Instance UID and no SOP Class UID: stored
@@ -98,6 +187,10 @@ stored_as_sent() {
 	start_dcmrecv --validate
 	fake ts=1.2.840.10008.1.2.4.50 "$ct"
 	[ "$output" = $'A900\tnative Pixel Data under an encapsulated transfer syntax\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	# its Offending Element: Pixel Data (PS3.4 Table B.2-1)
+	fake ts=1.2.840.10008.1.2.4.50,offending "$ct"
+	[ "${lines[0]}" = $'A900\tnative Pixel Data under an encapsulated transfer syntax\t(7FE0,0010)' ] ||
 		{ echo "$output" >&2; return 1; }
 	fake plain "$jpeg"
 	[ "$output" = $'A900\tencapsulated Pixel Data under a native transfer syntax\nreleased' ] ||

@@ -879,6 +879,66 @@ START_TEST(builders_check_their_arguments_and_echo_the_request)
 }
 END_TEST
 
+START_TEST(responses_leave_out_uids_the_request_could_not_carry_as_sent)
+{
+	/* the C-STORE-RQ of empty_uid_in_a_store_request_is_flagged, its
+	 * instance UID a control byte then a digit */
+	static const uint8_t cmd[] = {
+		0x00, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, '1', 0,
+		0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x00, 0x00, 0x10, 0x01, 0x02, 0x00, 0x00, 0x00, 0x05, 0x00,
+		0x00, 0x00, 0x00, 0x07, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x08, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00,
+		0x00, 0x00, 0x00, 0x10, 0x02, 0x00, 0x00, 0x00, 0x1b, '1',
+	};
+	struct dimse_cmd rq, rsp;
+	struct cs_err err = { 0, "" };
+
+	ck_assert_int_eq(decode(cmd, sizeof(cmd), &rq, &err), 0);
+	ck_assert_uint_eq(rq.bad_ui, DIMSE_HAS_AFFECTED_INSTANCE);
+	/* U(=): the request's value or none, never the '?' copy */
+	dimse_cstore_rsp(&rsp, &rq, 0xC000);
+	ck_assert_str_eq(rsp.affected_class, "1");
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_INSTANCE, 0);
+	round_trip(&rsp);
+	/* a class flagged: left out of C-STORE, C-ECHO and refusal alike */
+	rq.bad_ui = DIMSE_HAS_AFFECTED_CLASS;
+	dimse_cstore_rsp(&rsp, &rq, 0x0122);
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_CLASS, 0);
+	ck_assert_uint_ne(rsp.has & DIMSE_HAS_AFFECTED_INSTANCE, 0);
+	dimse_cecho_rsp(&rsp, &rq, 0x0122);
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_CLASS, 0);
+	round_trip(&rsp);
+	dimse_refusal_rsp(&rsp, &rq, 0x0211);
+	ck_assert_uint_eq(rsp.has & DIMSE_HAS_AFFECTED_CLASS, 0);
+	round_trip(&rsp);
+}
+END_TEST
+
+START_TEST(a_move_originator_beyond_ascii_is_kept_with_question_marks)
+{
+	/* (0000,1030) "\xC4RZTE" padded to 16, as a C-MOVE SCP copies a
+	 * Latin-1 calling AE title DCMTK took */
+	static const uint8_t latin1[] = { 0, 0, 0x30, 0x10, 16, 0, 0, 0, 0xc4,
+		'R', 'Z', 'T', 'E', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ',
+		' ', ' ' };
+	uint8_t *v, *b;
+	size_t len;
+	struct dimse_cmd c;
+	struct cs_err err = { 0, "" };
+
+	v = load("c-echo-rq-dcmtk.hex", &len);
+	b = malloc(len + sizeof(latin1));
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, v, len);
+	memcpy(b + len, latin1, sizeof(latin1));
+	ck_assert_int_eq(decode(b, len + sizeof(latin1), &c, &err), 0);
+	ck_assert_str_eq(c.move_originator_ae, "?RZTE");
+	free(b);
+	free(v);
+}
+END_TEST
+
 START_TEST(formatter_writes_one_line_and_reports_the_full_length)
 {
 	struct dimse_cmd c, rsp;
@@ -1087,6 +1147,8 @@ dimse_cmd_suite(void)
 	tcase_add_test(tc, odd_length_strings_and_unknown_elements_are_accepted);
 	tcase_add_test(tc, elements_outside_group_0000_are_rejected);
 	tcase_add_test(tc, duplicates_and_bad_values_are_rejected);
+	tcase_add_test(tc,
+	    a_move_originator_beyond_ascii_is_kept_with_question_marks);
 	tcase_add_test(tc, uids_over_64_characters_are_flagged_not_fatal);
 	tcase_add_test(tc, too_big_and_empty_command_sets_are_rejected);
 	tcase_add_test(tc, missing_required_elements_are_named);
@@ -1106,6 +1168,8 @@ dimse_cmd_suite(void)
 	tcase_add_test(tc, n_responses_echo_the_request_and_round_trip);
 	tcase_add_test(tc, n_commands_format_their_own_elements);
 	tcase_add_test(tc, refusal_rsp_answers_any_request_with_its_class);
+	tcase_add_test(tc,
+	    responses_leave_out_uids_the_request_could_not_carry_as_sent);
 	suite_add_tcase(s, tc);
 	return s;
 }

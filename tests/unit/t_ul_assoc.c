@@ -505,6 +505,53 @@ START_TEST(huge_length_is_refused_before_reading)
 }
 END_TEST
 
+START_TEST(an_ac_repeats_the_rq_titles_byte_for_byte)
+{
+	/* "  DCMRECV" space padded, "\xC4RZTE" (Latin-1) NUL padded */
+	static const uint8_t raw[32] = { ' ', ' ', 'D', 'C', 'M', 'R', 'E', 'C',
+		'V', ' ', ' ', ' ', ' ', ' ', ' ', ' ', 0xc4, 'R', 'Z', 'T', 'E',
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct ul_assoc_params *p = calloc(1, sizeof(*p)), *q = calloc(1,
+	    sizeof(*q));
+	struct cs_err err = { 0, "" };
+	struct wr w;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(q);
+	snprintf(p->called_ae, sizeof(p->called_ae), "X");
+	snprintf(p->calling_ae, sizeof(p->calling_ae), "Y");
+	snprintf(p->impl_class_uid, sizeof(p->impl_class_uid), "1.2.3");
+	p->n_pc = 1;
+	p->pc[0].id = 1;
+	snprintf(p->pc[0].abstract_syntax, sizeof(p->pc[0].abstract_syntax),
+	    "1.2.840.10008.1.1");
+	p->pc[0].n_ts = 1;
+	snprintf(p->pc[0].ts[0], sizeof(p->pc[0].ts[0]), "1.2.840.10008.1.2");
+	wr_init(&w, 1 << 16);
+	ck_assert_int_eq(ul_encode_assoc_rq(&w, p), 0);
+	memcpy(w.p + 10, raw, sizeof(raw));
+	ck_assert_int_eq(ul_decode_assoc_rq(w.p + 6, w.len - 6, q, &err), 0);
+	/* decoded: as they mean, PS3.8 9.3.2 */
+	ck_assert_str_eq(q->called_ae, "DCMRECV");
+	ck_assert_str_eq(q->calling_ae, "?RZTE");
+	ck_assert_int_eq(q->has_raw_titles, 1);
+	ck_assert_mem_eq(q->raw_titles, raw, sizeof(raw));
+	/* answered: as they came, PS3.8 9.3.3 */
+	q->pc[0].result = UL_PC_ACCEPTANCE;
+	w.len = 0;
+	ck_assert_int_eq(ul_encode_assoc_ac(&w, q), 0);
+	ck_assert_mem_eq(w.p + 10, raw, sizeof(raw));
+	/* without them, the decoded titles, space padded */
+	q->has_raw_titles = 0;
+	w.len = 0;
+	ck_assert_int_eq(ul_encode_assoc_ac(&w, q), 0);
+	ck_assert_mem_eq(w.p + 10, "DCMRECV         ?RZTE           ", 32);
+	wr_release(&w);
+	free(p);
+	free(q);
+}
+END_TEST
+
 START_TEST(unknown_pdu_type_is_unrecognized_pdu)
 {
 	static const uint8_t bad[] = { 0x08, 0, 0, 0, 0, 4, 0, 0, 0, 0 };
@@ -1346,6 +1393,7 @@ ul_assoc_suite(void)
 	tcase_add_test(tc, callback_failure_aborts_with_callback_error);
 	tcase_add_test(tc, huge_length_is_refused_before_reading);
 	tcase_add_test(tc, unknown_pdu_type_is_unrecognized_pdu);
+	tcase_add_test(tc, an_ac_repeats_the_rq_titles_byte_for_byte);
 	tcase_add_test(tc, in_pdu_tells_the_length_and_what_is_still_due);
 	tcase_add_test(tc, truncated_pdu_then_close_is_provider_abort);
 	tcase_add_test(tc, pdata_before_association_aborts);
