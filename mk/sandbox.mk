@@ -9,3 +9,9 @@ $(BUILD)/tests/tools/no-sandbox-kernel: tests/tools/no-sandbox-kernel.c $(BUILD)
 	@mkdir -p $(dir $@)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(SECCOMP_LIBS) $(ALL_LDFLAGS)
 test-tools: $(BUILD)/tests/tools/no-sandbox-kernel
+# A service's allow-list SystemCallFilter= as systemd applies it (the
+# units of contrib/systemd, dcmrecv-deploy.bats and dcmsend-follow.bats).
+$(BUILD)/tests/tools/syscall-filter: tests/tools/syscall-filter.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(SECCOMP_LIBS) $(ALL_LDFLAGS)
+test-tools: $(BUILD)/tests/tools/syscall-filter

@@ -35,6 +35,19 @@ io_code(int e)
 	return (e == ENOSPC || e == EDQUOT) ? CS_E_NOSPACE : CS_E_IO;
 }
 
+/* After a name could not be made in dirfd: ENOSPC with blocks to spare
+ * is a file system out of inodes, which df without -i does not show */
+static const char *
+inodes_note(int dirfd, int e)
+{
+	struct statvfs v;
+
+	if (e == ENOSPC && dirfd >= 0 && fstatvfs(dirfd, &v) == 0 &&
+	    v.f_files > 0 && v.f_ffree == 0 && v.f_bavail > 0)
+		return " (no free inodes: see df -i)";
+	return "";
+}
+
 int
 sink_root_open(struct sink_root *root, const char *path, struct cs_err *err)
 {
@@ -498,6 +511,7 @@ sink_begin_spare(struct sink *s, const struct sink_root *root,
     const struct sink_meta *meta, struct cs_err *err)
 {
 	struct wr w;
+	const char *note;
 	int rc, e;
 
 	memset(s, 0, sizeof(*s));
@@ -506,6 +520,7 @@ sink_begin_spare(struct sink *s, const struct sink_root *root,
 	    (rc = check_free(s, root, err)) < 0 ||
 	    tmp_create_spare(s, root, spare) != 0) {
 		e = errno;
+		note = inodes_note(s->dirfd, e);
 		if (s->own_dir)
 			close(s->dirfd);
 		s->own_dir = 0;
@@ -522,9 +537,9 @@ sink_begin_spare(struct sink *s, const struct sink_root *root,
 			return rc;
 		return cs_err_set(err, io_code(e),
 		    "cannot create a file in "
-		    "'%s%s%s': %s",
+		    "'%s%s%s': %s%s",
 		    root->path, s->reldir[0] != '\0' ? "/" : "", s->reldir,
-		    strerror(e));
+		    strerror(e), note);
 	}
 	s->root = root;
 	if (meta == NULL)
@@ -632,6 +647,7 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
     struct cs_err *err)
 {
 	char comp[NAME_MAX + 1];
+	const char *note;
 	int cur = s->root->dirfd, next, e, tries = 0;
 	size_t i = 0;
 
@@ -681,12 +697,13 @@ open_parent(struct sink *s, const char *rel, size_t end, unsigned flags,
 	}
 	return cur;
 fail:
+	note = inodes_note(cur, e);
 	if (cur != s->root->dirfd)
 		close(cur);
 	return cs_err_set(err, io_code(e),
 	    "cannot create directory "
-	    "'%s/%.*s': %s",
-	    s->root->path, (int)(i + strlen(comp)), rel, strerror(e));
+	    "'%s/%.*s': %s%s",
+	    s->root->path, (int)(i + strlen(comp)), rel, strerror(e), note);
 }
 
 /*

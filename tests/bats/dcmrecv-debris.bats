@@ -224,6 +224,30 @@ across_mount() {
 	stop_dcmrecv
 }
 
+# A file system out of inodes says ENOSPC with blocks to spare: df -h
+# shows room, so the log says which (it said "No space left on device"
+# alone); the peer's Error Comment stays the system's words.
+@test "dcmrecv-debris: out of inodes (a tmpfs of 6): A700, the log says no free inodes for a file and for a directory, nothing partial" {
+	require_mountns
+	local d=$BATS_TEST_TMPDIR/few w root c
+	local -a files
+	c=$(corpus_dir)
+	mapfile -t files < <(awk -F'\t' -v c="$c" 'NR > 1 && $1 ~ /^sop\// && n++ < 6 { print c "/" $1 }' "$c/MANIFEST.tsv")
+	[ "${#files[@]}" -eq 6 ]
+	w=$(tmpfs_dcmrecv 1m,nr_inodes=6 "$d")
+	RECV_DIR=$d CSTORE_BIN=$w start_dcmrecv --layout '{SOPInstanceUID}/f.dcm'
+	root=/proc/$RECV_PID/root
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	# the root, two directories and their files, a third directory
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[ "$(grep -c $'^A700\t.*no space left on device' <<<"$output")" -eq 4 ]
+	grep -q "cannot create a file in '$d/[0-9.]*': No space left on device (no free inodes: see df -i)" "$RECV_STDERR"
+	grep -q "cannot create directory '$d/[0-9.]*': No space left on device (no free inodes: see df -i)" "$RECV_STDERR"
+	[ "$(find "$root$d" -type f | wc -l)" -eq 2 ]
+	no_partial "$root$d"
+	stop_dcmrecv
+}
+
 @test "dcmrecv-debris: an object past the file size limit (ulimit -f) is A700 'File too large', not a death by SIGXFSZ; nothing partial, the next one stored" {
 	big 2
 	local w=$BATS_TEST_TMPDIR/fsize d=$BATS_TEST_TMPDIR/out

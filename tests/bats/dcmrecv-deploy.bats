@@ -305,15 +305,18 @@ proxied_store() {
 	listens "$SERVER_PORT" "$SERVER_PID"
 }
 
-# unit_activate SOCKET SERVICE INSTANCE: the socket unit's ListenStream
-# and the service's ExecStart (the installed name and /var/lib/dcmrecv
-# replaced by ours and a test folder, %i by INSTANCE) under
-# systemd-socket-activate, as systemd would start them; stores the
-# fixture through it and checks the file, then stops it.
+# unit_activate SOCKET SERVICE INSTANCE [filter]: the socket unit's
+# ListenStream and the service's ExecStart (the installed name and
+# /var/lib/dcmrecv replaced by ours and a test folder, %i by INSTANCE)
+# under systemd-socket-activate, as systemd would start them (with
+# filter: under the service's SystemCallFilter=, as systemd applies
+# it); stores the fixture through it and checks the file, then stops it.
 unit_activate() {
 	local d=$CSTORE_ROOT/contrib/systemd out=$BATS_TEST_TMPDIR/lib log=$BATS_TEST_TMPDIR/unit.log
 	local listen exec pid got i
 	local -a argv
+	SYSCALL_FILTER=()
+	[ "${4:-}" != filter ] || unit_syscall_filter "$d/$2"
 	listen=$(sed -n 's/^ListenStream=//p' "$d/$1" | sed "s/%i/$3/g")
 	exec=$(sed -n 's/^ExecStart=//p' "$d/$2" | sed -e "s/%i/$3/g" \
 		-e "s|^/usr/bin/cstore-dcmrecv |$CSTORE_BIN/dcmrecv |" -e "s|/var/lib/dcmrecv|$out|g")
@@ -321,7 +324,7 @@ unit_activate() {
 	grep -qx 'Accept=no' "$d/$1" # one dcmrecv for every connection
 	read -r -a argv <<<"$exec"
 	mkdir -p "$out/$3"
-	systemd-socket-activate -l "$listen" "${argv[@]}" >"$log" 2>&1 &
+	systemd-socket-activate -l "$listen" "${SYSCALL_FILTER[@]}" "${argv[@]}" >"$log" 2>&1 &
 	pid=$!
 	track_pid "$pid"
 	wait_for_port "${listen##*:}" "$pid" 10 || { cat "$log" >&2; return 1; }
@@ -352,6 +355,26 @@ unit_activate() {
 	require_cmd systemd-socket-activate
 	require_netns
 	unit_activate dcmrecv@.socket dcmrecv@.service 11112
+	[ "$UNIT_FILE" = "$BATS_TEST_TMPDIR/lib/11112/$INST.dcm" ]
+}
+
+# What the units' hardening lets through is what dcmrecv calls: it
+# confines itself with Landlock and a seccomp filter of its own, calls
+# outside @system-service, and systemd kills a service making a call its
+# SystemCallFilter= does not allow (SIGSYS): dcmrecv died at its start.
+@test "contrib/systemd dcmrecv.socket + dcmrecv.service under the service's SystemCallFilter=: dcmrecv confines itself and stores" {
+	require_cmd systemd-socket-activate
+	require_netns
+	unit_activate dcmrecv.socket dcmrecv.service "" filter
+	# and confined itself: no word of a sandbox it could not set up
+	run grep -i -e sandbox -e 'bad system call' "$BATS_TEST_TMPDIR/unit.log"
+	assert_output ''
+}
+
+@test "contrib/systemd dcmrecv@11112.socket + dcmrecv@11112.service under the service's SystemCallFilter=" {
+	require_cmd systemd-socket-activate
+	require_netns
+	unit_activate dcmrecv@.socket dcmrecv@.service 11112 filter
 	[ "$UNIT_FILE" = "$BATS_TEST_TMPDIR/lib/11112/$INST.dcm" ]
 }
 

@@ -488,9 +488,14 @@ router_cmd() {
 	eval "ROUTER=($line)"
 }
 
-@test "contrib/systemd/dcmrouter.service: its command under socket activation sends the spool first, then what arrives" {
+# router_spool_first [filter]: the router's command under socket
+# activation (with filter: under the service's SystemCallFilter=, as
+# systemd applies it) sends the spool it finds first, then what arrives.
+router_spool_first() {
 	require_netns
 	require_cmd systemd-socket-activate
+	SYSCALL_FILTER=()
+	[ "${1:-}" != filter ] || unit_syscall_filter "$CSTORE_ROOT/contrib/systemd/dcmrouter.service"
 	start_dcmrecv
 	router_cmd
 	# two files an earlier run left in the spool; beside them dcmrecv's
@@ -504,7 +509,7 @@ router_cmd() {
 	touch -d 2000-01-01 "$W/rs/.cstore-tmp-00000000.4026531836.4242.4242.abcdefghijkl"
 	start_on_free_port "$W/router.log" systemd-socket-activate -l "127.0.0.1:{PORT}" \
 		-E ARCHIVE_AET=ANY -E ARCHIVE_HOST=127.0.0.1 -E ARCHIVE_PORT="$RECV_PORT" -E SPOOL="$W/rs" \
-		"${ROUTER[@]}"
+		"${SYSCALL_FILTER[@]}" "${ROUTER[@]}"
 	"$CSTORE_BIN/dcmsend" -q 127.0.0.1 "$SERVER_PORT" "$IN/f3.dcm" "$IN/f4.dcm"
 	for _ in $(seq 100); do
 		[ "$(ls "$RECV_DIR" | wc -l)" -eq 4 ] && [ -z "$(ls "$W/rs")" ] && break
@@ -522,6 +527,19 @@ router_cmd() {
 	listens "$SERVER_PORT" "$SERVER_PID"
 	[ "$(grep -c $'^0000\t' "$W/router.log")" -eq 4 ]
 	[ "$(grep $'^0000\t' "$W/router.log" | head -2 | cut -f2 | xargs -n1 basename | sort | tr '\n' ' ')" = "f1.dcm f2.dcm " ]
+}
+
+@test "contrib/systemd/dcmrouter.service: its command under socket activation sends the spool first, then what arrives" {
+	router_spool_first
+}
+
+# dcmrecv confines itself (Landlock, seccomp: calls outside
+# @system-service); under the unit's filter as it was, systemd killed it
+# at its start (SIGSYS) and restarted the router for ever
+@test "contrib/systemd/dcmrouter.service: the same under the service's SystemCallFilter=" {
+	router_spool_first filter
+	run grep -i -e sandbox -e 'bad system call' "$W/router.log"
+	assert_output ''
 }
 
 @test "contrib/systemd dcmrouter units: systemd-analyze verify is clean" {

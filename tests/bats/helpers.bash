@@ -291,3 +291,36 @@ age_files() {
 	touch -d '1 minute ago' "$@"
 	sleep 2.2
 }
+
+# syscall_names NAME...: the system calls NAME... stand for, one a line,
+# @groups expanded as systemd expands them (systemd-analyze syscall-filter).
+syscall_names() {
+	local n m
+	for n in "$@"; do
+		if [[ $n != @* ]]; then
+			echo "$n"
+			continue
+		fi
+		while read -r m; do
+			[ -n "$m" ] && [[ $m != \#* ]] && syscall_names "$m"
+		done < <(systemd-analyze syscall-filter "$n" 2>/dev/null | sed -n 's/^    //p')
+	done
+}
+
+# unit_syscall_filter UNIT: SYSCALL_FILTER, the command prefix that runs
+# a program under UNIT's SystemCallFilter= allow list as systemd would
+# (tests/tools/syscall-filter: SIGSYS for a call outside it); skips
+# where systemd-analyze cannot name the calls.
+unit_syscall_filter() {
+	local d=$BATS_TEST_TMPDIR/syscalls-$(basename "$1") list
+	require_cmd systemd-analyze
+	list=$(sed -n 's/^SystemCallFilter=//p' "$1" | tr '\n' ' ')
+	[ -n "$list" ] && [[ $list != *"~"* ]]
+	mkdir -p "$d"
+	# shellcheck disable=SC2086 # the unit's list, word by word
+	syscall_names $list | sort -u >"$d/allowed"
+	syscall_names @known | sort -u >"$d/known"
+	grep -qx execve "$d/allowed" && grep -qx seccomp "$d/known" ||
+		skip "systemd-analyze cannot expand the unit's SystemCallFilter="
+	SYSCALL_FILTER=("$CSTORE_TOOLS/syscall-filter" "$d/allowed" "$d/known")
+}
