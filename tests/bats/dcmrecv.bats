@@ -573,6 +573,30 @@ pc_result() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
+@test "dcmrecv: a well-formed A-ASSOCIATE-RQ it cannot accept (control character in the calling AE title, no presentation context) gets an A-ASSOCIATE-RJ saying why, not an A-ABORT (PS3.8 9.2 AE-6)" {
+	local rq
+	start_dcmrecv
+	# before: an A-ABORT (07), which tells the peer nothing
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP $'RAW\x01SCU' || true
+	# permanent, source 1 (service user), reason 3 (calling AE title)
+	[ "$RAW_REPLY" = 03000000000400010103 ]
+	raw_close
+	# the presentation context item left out: reason 1
+	rq=$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)
+	rq=${rq//$(item 20 "01000000$(item 30 "$(str_hex "$CLS")")$(item 40 "$(str_hex 1.2.840.10008.1.2.1)")")/}
+	rq="0100$(be32 $(((${#rq} - 12) / 2)))${rq:12}"
+	raw_connect "$RECV_PORT"
+	raw_send "$rq"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "$RAW_REPLY" = 03000000000400010101 ]
+	raw_close
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "association rejected: calling ae title has a control character" "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
+	grep -q "association rejected: a-associate-rq has no presentation context item" "$RECV_STDERR"
+}
+
 @test "dcmrecv: --max-files N exits 0 after N stored files" {
 	start_dcmrecv --max-files 1
 	raw_associate "$RECV_PORT" "$CLS"
