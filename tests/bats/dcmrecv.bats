@@ -597,6 +597,20 @@ pc_result() {
 	grep -q "association rejected: a-associate-rq has no presentation context item" "$RECV_STDERR"
 }
 
+@test "dcmrecv: an HTTP client on the port is logged as one, its request line shown, and closed; the receiver goes on" {
+	start_dcmrecv
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex $'GET /dicom-web/studies HTTP/1.1\r\nHost: pacs\r\n\r\n')" || true
+	RAW_REPLY=$(raw_read_pdu 3) || true
+	[ -z "$RAW_REPLY" ]
+	raw_close
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	# before: "unrecognized pdu type 0x47"
+	grep -Eq '^dcmrecv: association 1 from 127\.0\.0\.1:[0-9]+: an HTTP client on the DICOM port \("GET /dicom-web/studies HTTP/1\.1"\)$' "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
+}
+
 @test "dcmrecv: --max-files N exits 0 after N stored files" {
 	start_dcmrecv --max-files 1
 	raw_associate "$RECV_PORT" "$CLS"

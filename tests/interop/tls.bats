@@ -380,7 +380,7 @@ first_line_is() {
 	tls_port=$RECV_PORT tls_err=$RECV_STDERR.tls
 	mv "$RECV_STDERR" "$tls_err"
 	t0=$SECONDS
-	expect_fail 5 "the peer closed the connection without answering the association request; a TLS port \(--tls\)\?$" \
+	expect_fail 5 "the peer closed the connection without answering the association request; a TLS port \(--tls\), a balancer with no server up, or a peer refusing this address\?$" \
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 localhost "$tls_port"
 	wait_for_line "$tls_err" "TLS handshake with the client failed: .* \(a client without TLS\?\)$" 5
 	start_dcmrecv
