@@ -626,7 +626,11 @@ take(struct run *r, const char *path, size_t k)
 		return;
 	}
 	if ((it->fd = infile_open_stat(path, &st, &err)) < 0) {
-		report(r, path, k, NULL, STORESCU_UNREADABLE, 0, 0, err.msg, 0);
+		/* out of descriptors: ours, not the file's */
+		report(r, path, k, NULL,
+		    it->fd == CS_E_RESOURCE ? STORESCU_NOTSENT
+					    : STORESCU_UNREADABLE,
+		    0, 0, err.msg, 0);
 		return;
 	}
 	it->dev = (uint64_t)st.st_dev;

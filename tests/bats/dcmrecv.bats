@@ -985,6 +985,23 @@ print(a.getsockname()[1], b.getsockname()[1], got.hex())
 	[ "$n" -eq 30 ]
 }
 
+@test "dcmsend under ulimit -n 4 (no descriptor for both a file and the socket): each file notsent saying too many open files, never unreadable; exit 6" {
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus}
+	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus (CSTORE_CORPUS)"
+	start_dcmrecv
+	# before: 12 files of 13 'unreadable ... cannot open' (the planner
+	# kept the first open), as if they were damaged
+	run -6 --separate-stderr bash -c 'exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+		ulimit -n 4 && exec "$0" 127.0.0.1 "$@"' \
+		"$CSTORE_BIN/dcmsend" "$RECV_PORT" "$corpus/ts" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	stop_dcmrecv
+	[ "${#lines[@]}" -eq 13 ]
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 13 ]
+	[ "$(grep -c 'cannot open: too many open files (this process may open 4: ulimit -n)$' <<<"$output")" -eq 12 ]
+	[[ $stderr == *"Too many open files"* ]]
+	[ -z "$(ls -A "$RECV_DIR")" ]
+}
+
 @test "dcmsend -j 50 under ulimit -n 64, 200 JPEG 2000 files to convert for a peer taking native only: lowered to what planning's kept descriptors and the files converted ahead leave; every file stored, none unreadable or transcodefail" {
 	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus} src in=$BATS_TEST_TMPDIR/in u0 f u
 	src=$corpus/ts/j2k-lossless.dcm
