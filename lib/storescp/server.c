@@ -459,6 +459,11 @@ pending_gone(void *ctx, const struct pend_conn *c, int timeout)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "connection from %s closed: no PROXY protocol header within %u s",
 		    c->peer, s->pend.rq_ms / 1000);
+	else if (timeout && s->pend.stopping && s->pend.tls)
+		/* no rejection before a handshake (pending.c's refuse) */
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "connection from %s closed: no TLS handshake within %u s, the receiver is stopping",
+		    c->peer, s->pend.rq_ms / 1000);
 	else if (timeout && s->pend.stopping)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "connection from %s rejected: no whole A-ASSOCIATE-RQ within %u s, the receiver is stopping",

@@ -393,6 +393,31 @@ first_line_is() {
 }
 
 # bats test_tags=serial
+@test "tls: a connection that never starts its handshake while the receiver stops is logged closed (no rejection can go before a handshake), not rejected" {
+	local hex
+	# -t 1: its window ends long before the default grace (10 s)
+	start_tls_dcmrecv server -t 1
+	kill -STOP "$RECV_PID"
+	exec {fd}<>"/dev/tcp/127.0.0.1/$RECV_PORT"
+	for i in $(seq 100); do
+		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 1 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$RECV_PID"
+	kill -CONT "$RECV_PID"
+	# closed, nothing written (a plain A-ASSOCIATE-RJ would be noise to
+	# a TLS client); at most 10 s
+	hex=$(timeout 10 cat <&"$fd" | od -An -tx1 -v | tr -d ' \n' || true)
+	exec {fd}<&-
+	[ -z "$hex" ]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	# before: "rejected: no whole A-ASSOCIATE-RQ within 1 s"
+	grep -Eq "connection from 127\.0\.0\.1:[0-9]+ closed: no TLS handshake within 1 s, the receiver is stopping$" "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
+	refute grep -q "rejected" "$RECV_STDERR"
+}
+
+# bats test_tags=serial
 @test "tls: protocol and cipher mismatches (openssl s_server): exit 3 naming the problem, the alert" {
 	# TLS 1.1 only: below every profile
 	start_on_free_port "$BATS_TEST_TMPDIR/s11.log" openssl s_server -quiet -naccept 1 \
