@@ -13,18 +13,12 @@ load tls-ca
 load haproxy-helpers
 
 setup_file() {
-	corpus_setup
-	export PKI=$BATS_FILE_TMPDIR/pki
-	make_test_pki "$PKI"
+	tls_setup_file
 }
 
 setup() {
-	require_netns
-	require_cmd openssl
-	CA=(--tls-ca "$PKI/ca.pem")
-	ME=(--tls-cert "$PKI/client.pem" --tls-key "$PKI/client.key")
+	tls_setup
 	OUT=$BATS_TEST_TMPDIR/in
-	SMALL=("$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/jpeg-baseline.dcm")
 }
 
 # Our TLS receiver (client certificates required) with server cert $1
