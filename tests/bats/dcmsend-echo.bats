@@ -53,7 +53,9 @@ load dcmrecv-helpers
 }
 
 @test "dcmsend --echo: a peer answering garbage gets an abort, exit 5" {
-	printf 'HTTP/1.1 400 Bad Request\r\n\r\n' >"$BATS_TEST_TMPDIR/garbage"
+	# an SSH server's greeting (an HTTP answer has a line of its own:
+	# "a web server on the port" below)
+	printf 'SSH-2.0-OpenSSH_9.6\r\n' >"$BATS_TEST_TMPDIR/garbage"
 	start_stub send "$BATS_TEST_TMPDIR/garbage"
 	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
 	[[ $stderr == *"echo to '127.0.0.1'"* ]]
