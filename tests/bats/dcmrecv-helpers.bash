@@ -11,6 +11,17 @@ corpus_setup_file() {
 	fi
 }
 
+# wait_established N: waits (10 s at most) until N connections to
+# $RECV_PORT are established; fails if they are not
+wait_established() {
+	local i
+	for i in $(seq 100); do
+		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge "$1" ]
+}
+
 # corpus_peer_setup [CMD ...]: the setup of the files that send the
 # corpus of corpus_setup_file to dcmrecv and a foreign peer
 # (dcmrecv-dcmtk.bats and its kin): a network namespace, each CMD, the

@@ -388,6 +388,23 @@ PY
 	[ "$(ls "$BATS_TEST_TMPDIR/in")" = explicit-le.dcm ]
 }
 
+# named_then_again STATUS UID: explicit-le.dcm, implicit-le.dcm (UID)
+# and rle.dcm in one request, answered STATUS naming implicit-le.dcm in
+# its Failed SOP Sequence (A700): it fails, the two others go again in a
+# second request and are stored as they are, byte for byte
+named_then_again() {
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 10 "$STUB" \
+		"$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	assert_line --regexp $'^A700\t.*/implicit-le.dcm\t.*\t'"$2"$'\t.*HTTP '"$1"
+	assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
+	assert_line --regexp $'^0000\t.*/rle.dcm\t'
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+	[ ! -e "$BATS_TEST_TMPDIR/got/3.dcm" ]
+}
+
 @test "stow: a 400 whose answer names the failed file (Failed SOP Sequence, JSON or XML): that file fails with its Failure Reason, the others go again without it and are stored, byte for byte" {
 	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
 	xml='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081198" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{failed}</DicomAttribute><DicomAttribute tag="00081197" vr="US"><Value number="1">42752</Value></DicomAttribute></Item></DicomAttribute><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>'
@@ -398,17 +415,8 @@ PY
 		else
 			STUB_FAILED_STATUS=400 start_stub "$uid"
 		fi
-		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 10 "$STUB" \
-			"$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/rle.dcm"
-		assert_line --regexp $'^A700\t.*/implicit-le.dcm\t.*\t'"$uid"$'\t.*HTTP 400'
-		assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
-		assert_line --regexp $'^0000\t.*/rle.dcm\t'
-		[ "${#lines[@]}" -eq 3 ]
 		# the batch of three (400), then the two again: stored as they are
-		[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
-		cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
-		cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
-		[ ! -e "$BATS_TEST_TMPDIR/got/3.dcm" ]
+		named_then_again 400 "$uid"
 		kill "$STUB_PID"
 		wait "$STUB_PID" || true
 	done
@@ -419,16 +427,7 @@ PY
 	# the first request is answered 409 naming implicit-le.dcm failed
 	# (A700) and the others stored, keeping none (before: 0000 for them)
 	STUB_409=1 start_stub "$uid"
-	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 10 "$STUB" \
-		"$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/rle.dcm"
-	assert_line --regexp $'^A700\t.*/implicit-le.dcm\t.*\t'"$uid"$'\t.*HTTP 409$'
-	assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
-	assert_line --regexp $'^0000\t.*/rle.dcm\t'
-	[ "${#lines[@]}" -eq 3 ]
-	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
-	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
-	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
-	[ ! -e "$BATS_TEST_TMPDIR/got/3.dcm" ]
+	named_then_again 409 "$uid"
 }
 
 @test "stow: a 409 naming no file failed but listing them stored: each goes alone, each fails, none removed by --remove-sent" {

@@ -393,10 +393,7 @@ first_line_is() {
 	start_tls_dcmrecv server -t 1
 	kill -STOP "$RECV_PID"
 	exec {fd}<>"/dev/tcp/127.0.0.1/$RECV_PORT"
-	for i in $(seq 100); do
-		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 1 ] && break
-		sleep 0.1
-	done
+	wait_established 1
 	kill -TERM "$RECV_PID"
 	kill -CONT "$RECV_PID"
 	# closed, nothing written (a plain A-ASSOCIATE-RJ would be noise to
