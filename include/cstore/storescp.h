@@ -308,7 +308,9 @@ struct storescp_config {
 	/* TLS (issue 15): tls.enabled accepts only TLS connections (the
 	 * handshake within timeout_ms); tls.cert and tls.key are read
 	 * again by storescp_reload_tls.  An allow entry "subject=DN"
-	 * admits a client by its certificate's subject (RFC 2253). */
+	 * admits a client by its certificate's subject (RFC 2253); with
+	 * tls.enabled it needs tls.ca (without, no certificate is asked
+	 * for: storescp_new refuses it, CS_E_INVAL). */
 	struct cstore_tls tls;
 };
 

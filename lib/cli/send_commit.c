@@ -16,14 +16,54 @@
 #include "net/net.h"
 #include "core/banned.h"
 
-/* --commit-state FILE: it is written as FILE.tmp renamed onto FILE, so
- * what must be writable is the directory (never the file itself: a
- * read-only state file is replaced like any other), and an existing FILE
- * must be a regular file; else says so and exits 6 before anything is
- * sent (it is written as the run goes, first after the first request). */
-static void
-state_writable(const char *path)
+/*
+ * The file --commit-state path names: a symbolic link followed (at most
+ * 40 links, as the kernel does), its target need not exist yet.  The
+ * state is written by rename onto its path, which would replace the
+ * link itself with the file and leave what it points to stale.  The
+ * result is in buf (cap bytes; path itself when it is no link).
+ */
+static const char *
+state_target(const char *path, char *buf, size_t cap)
 {
+	char link[4096], next[8200];
+	const char *p = path, *slash;
+	struct stat sb;
+	ssize_t n;
+	int hops;
+
+	for (hops = 0; hops < 40 && lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode);
+	     hops++) {
+		n = readlink(p, link, sizeof(link) - 1);
+		if (n < 0)
+			break;
+		link[n] = '\0';
+		slash = strrchr(p, '/');
+		/* a relative target is relative to the link's directory */
+		if (link[0] == '/' || slash == NULL)
+			snprintf(next, sizeof(next), "%s", link);
+		else
+			snprintf(next, sizeof(next), "%.*s/%s",
+			    (int)(slash - p), p, link);
+		if (strlen(next) >= cap)
+			break;
+		memcpy(buf, next, strlen(next) + 1);
+		p = buf;
+	}
+	return p;
+}
+
+/* --commit-state FILE: it is written as FILE.tmp renamed onto FILE (a
+ * link's target: state_target), so what must be writable is the
+ * directory (never the file itself: a read-only state file is replaced
+ * like any other), and an existing FILE must be a regular file; else
+ * says so and exits 6 before anything is sent (it is written as the run
+ * goes, first after the first request). */
+static void
+state_writable(const char *named)
+{
+	char target[4096];
+	const char *path = state_target(named, target, sizeof(target));
 	const char *slash = strrchr(path, '/');
 	/* the directory: ".", "/" or what comes before the last slash */
 	const char *d = slash == NULL ? "." : path;
@@ -57,7 +97,7 @@ state_writable(const char *path)
 	if (e == 0 && why == NULL)
 		return;
 	fprintf(stderr, "%s: cannot write the commitment state '%s': %s\n",
-	    cli_progname(), path, why != NULL ? why : strerror(e));
+	    cli_progname(), named, why != NULL ? why : strerror(e));
 	exit(EXIT_OUTPUT);
 }
 
@@ -142,8 +182,10 @@ void
 send_commit_state_init(
     struct send_commit_state *st, const char *path, int quiet)
 {
+	static char target[4096];
+
 	memset(st, 0, sizeof(*st));
-	st->path = path;
+	st->path = state_target(path, target, sizeof(target));
 	st->quiet = quiet;
 	st->fd = -1;
 	strmap_init(&st->idx);

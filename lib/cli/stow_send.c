@@ -199,6 +199,15 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 
 		switch (verdict(p, rsp, it->info.sop_instance, &reason)) {
 		case STOW_REFERENCED:
+			if (rsp->code == 409) {
+				/* PS3.18 10.5.3: a 409 stored none of the
+				 * request, whatever its answer lists */
+				report_item(r, it, STORESCU_FAILED, 0, 0,
+				    "HTTP 409 (the service stored none of "
+				    "the request), though its answer lists the "
+				    "file as stored");
+				break;
+			}
 			report_item(r, it,
 			    reason ? STORESCU_WARNING : STORESCU_STORED, 1,
 			    reason, NULL);
@@ -235,18 +244,21 @@ map_response(struct run *r, const struct stow_http_rsp *rsp)
 }
 
 /*
- * A 400 (PS3.18 10.5.3: the service stored none of the request) whose
- * answer names files of the batch in its Failed SOP Sequence: those fail
- * with their Failure Reason (one in a syntax the service refused goes
- * again converted); the others stay in the batch, to go again without
- * them.  Returns how many it named (0: it says nothing of which, and the
- * batch is as it was).
+ * A 400 or 409 (PS3.18 10.5.3: the service stored none of the request)
+ * whose answer names files of the batch in its Failed SOP Sequence: those
+ * fail with their Failure Reason (one in a syntax the service refused
+ * goes again converted); the others, listed in its Referenced SOP
+ * Sequence or not, stay in the batch, to go again without them (a
+ * service that did store them, as Orthanc does beside a file of another
+ * study, takes them again).  Returns how many it named (0: it says
+ * nothing of which, and the batch is as it was).
  */
 static size_t
 fail_named(struct run *r, const struct stow_http_rsp *rsp)
 {
 	struct cs_err err = { 0, "" };
 	struct stow_rsp *p = stow_rsp_parse(rsp->body, rsp->len, &err);
+	char why[64];
 	uint16_t reason;
 	size_t k, n = 0, named = 0;
 
@@ -266,8 +278,9 @@ fail_named(struct run *r, const struct stow_http_rsp *rsp)
 			r->it[n++] = *it; /* prepare_again converts it */
 			continue;
 		}
-		report_item(r, it, STORESCU_FAILED, reason != 0, reason,
-		    reason ? "HTTP 400" : "HTTP 400; no Failure Reason given");
+		snprintf(why, sizeof(why), "HTTP %ld%s", rsp->code,
+		    reason ? "" : "; no Failure Reason given");
+		report_item(r, it, STORESCU_FAILED, reason != 0, reason, why);
 		stow_unprepare(it);
 		close(it->fd);
 	}
@@ -366,8 +379,8 @@ keep_rest(struct run *r, struct item *all, size_t n, size_t k, int rc)
 }
 
 /*
- * A 400 for a request of several files that names none of them in a
- * Failed SOP Sequence (a service or proxy answering without a STOW-RS
+ * A 400 or 409 for a request of several files that names none of them in
+ * a Failed SOP Sequence (a service or proxy answering without a STOW-RS
  * data set), or a 413 (a body limit): each is sent again alone so that
  * only the bad ones fail.  (Orthanc's 400 for one without a Study
  * Instance UID names it: fail_named.)
@@ -547,14 +560,16 @@ flush_once(struct run *r, struct cs_err *err)
 		return cs_err_set(
 		    err, CS_E_REJECTED, "%s: %s", r->so->url, why);
 	}
-	/* a 400 naming its failed files: the rest goes again (flush) */
-	if (rsp.code == 400 && fail_named(r, &rsp) > 0) {
+	/* a 400 or 409 naming its failed files: the rest goes again
+	 * (flush) */
+	if ((rsp.code == 400 || rsp.code == 409) && fail_named(r, &rsp) > 0) {
 		free(rsp.body);
 		return 0;
 	}
 	/* 413: a proxy's body limit (nginx's is 1 MB) may take the files
-	 * alone */
-	if ((rsp.code == 400 || rsp.code == 413) && r->n > 1) {
+	 * alone; a 409 naming no failed file says nothing of which */
+	if ((rsp.code == 400 || rsp.code == 409 || rsp.code == 413) &&
+	    r->n > 1) {
 		free(rsp.body);
 		return one_by_one(r, err);
 	}
@@ -648,7 +663,11 @@ take(struct run *r, const char *path, size_t k)
 		return;
 	}
 	if ((it->fd = infile_open_stat(path, &st, &err)) < 0) {
-		report(r, path, k, NULL, STORESCU_UNREADABLE, 0, 0, err.msg, 0);
+		/* out of descriptors: ours, not the file's */
+		report(r, path, k, NULL,
+		    it->fd == CS_E_RESOURCE ? STORESCU_NOTSENT
+					    : STORESCU_UNREADABLE,
+		    0, 0, err.msg, 0);
 		return;
 	}
 	it->dev = (uint64_t)st.st_dev;

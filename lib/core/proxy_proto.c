@@ -207,8 +207,10 @@ parse_v2(const uint8_t *p, size_t len, struct proxy_hdr *h, size_t *need,
 	}
 	h->version = 2;
 	body = rd_sub(&r, total - PROXY_V2_FIXED);
-	if ((vc & 0x0f) == V2_CMD_LOCAL)
+	if ((vc & 0x0f) == V2_CMD_LOCAL) {
+		h->local = 1;
 		return (int)total; /* the balancer speaking for itself */
+	}
 	fam = ft >> 4;
 	if (fam != V2_AF_INET && fam != V2_AF_INET6)
 		return (int)total; /* no IP endpoints: keep the connection's */

@@ -27,6 +27,9 @@ struct proxy_hdr {
 	 * balancer's own health check), a v1 UNKNOWN, or an address family
 	 * other than IPv4/IPv6: the connection's own endpoints stand. */
 	int proxied;
+	/* 1: a v2 LOCAL, a connection the balancer made for itself, not
+	 * relayed (its health checks) */
+	int local;
 	struct ip_addr src, dst;
 	uint16_t src_port, dst_port;
 };

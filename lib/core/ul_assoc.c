@@ -628,8 +628,19 @@ recv_rq(struct ul_assoc *a, const struct ul_fsm_cell *c, const uint8_t *body,
     size_t len)
 {
 	struct cs_err e = { 0, "" };
+	struct ul_assoc_rj rj = { 0, 0, 0 };
 
-	if (ul_decode_assoc_rq_keep(body, len, a->rq, &a->ts_keep, &e) != 0) {
+	if (ul_decode_assoc_rq_keep(body, len, a->rq, &a->ts_keep, &rj, &e) !=
+	    0) {
+		if (rj.result != 0) {
+			/* well formed, not acceptable (PS3.8 9.2 AE-6):
+			 * the peer's stack can say why, an abort cannot */
+			seterr(a, CS_E_REJECTED, "association rejected: %s",
+			    e.msg);
+			reject_rq(a, c, &rj);
+			return;
+		}
+		/* an invalid PDU (Evt19): A-ABORT (AA-1) */
 		protocol_event(a, UL_EVT19, AB_INVALID_PARAM, e.msg);
 		return;
 	}

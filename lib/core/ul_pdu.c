@@ -575,16 +575,36 @@ decode_user_info(
 
 /* --- A-ASSOCIATE-RQ / -AC ---------------------------------------------- */
 
+/*
+ * An RQ whose items are all well formed but which lacks what PS3.8 9.3.2
+ * asks of it, or whose AE title the AE VR cannot hold: not an invalid
+ * PDU (Evt19, A-ABORT) but one the acceptor does not accept (AE-6:
+ * A-ASSOCIATE-RJ, permanent, source 1 service user, with this reason of
+ * Table 9-21).  Returns rc.
+ */
+static int
+refusable(struct ul_assoc_rj *rj, uint8_t reason, int rc)
+{
+	if (rj != NULL) {
+		rj->result = 1;
+		rj->source = 1;
+		rj->reason = reason;
+	}
+	return rc;
+}
+
 static int
 decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
-    int ac, const struct ul_ts_keep *keep, struct cs_err *err)
+    int ac, const struct ul_ts_keep *keep, struct ul_assoc_rj *rj,
+    struct cs_err *err)
 {
 	const char *pdu = ac ? "a-associate-ac" : "a-associate-rq";
 	uint8_t seen_id[256 / 8];
 	struct rd r, f;
 	struct item it;
+	struct cs_err ae_err = { 0, "" };
 	const uint8_t *fixed;
-	int rc, have_app = 0, have_ui = 0;
+	int rc, have_app = 0, have_ui = 0, ae_reason = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(seen_id, 0, sizeof(seen_id));
@@ -599,11 +619,13 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 	out->protocol_version = rd_be16(&f);
 	memcpy(out->raw_titles, fixed + 4, sizeof(out->raw_titles));
 	out->has_raw_titles = 1;
-	if ((rc = get_ae(fixed + 4, out->called_ae, !ac, "called ae title",
-		 err)) != 0 ||
-	    (rc = get_ae(fixed + 20, out->calling_ae, !ac, "calling ae title",
-		 err)) != 0)
-		return rc;
+	/* a title's fault is said once the items are known well formed */
+	if (get_ae(fixed + 4, out->called_ae, !ac, "called ae title",
+		&ae_err) != 0)
+		ae_reason = 7; /* called-AE-title-not-recognized */
+	else if (get_ae(fixed + 20, out->calling_ae, !ac, "calling ae title",
+		     &ae_err) != 0)
+		ae_reason = 3; /* calling-AE-title-not-recognized */
 
 	while (rd_left(&r) > 0) {
 		if ((rc = next_item(&r, &it, pdu, err)) != 0)
@@ -660,14 +682,20 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 		}
 	}
 	if (!have_app)
-		return cs_err_set(
-		    err, CS_E_PROTO, "%s has no application context item", pdu);
+		return refusable(rj, 2,
+		    cs_err_set(err, CS_E_PROTO,
+			"%s has no application context item", pdu));
 	if (!ac && out->n_pc == 0)
-		return cs_err_set(err, CS_E_PROTO,
-		    "%s has no presentation context item", pdu);
+		return refusable(rj, 1,
+		    cs_err_set(err, CS_E_PROTO,
+			"%s has no presentation context item", pdu));
 	if (!have_ui)
-		return cs_err_set(
-		    err, CS_E_PROTO, "%s has no user information item", pdu);
+		return refusable(rj, 1,
+		    cs_err_set(err, CS_E_PROTO,
+			"%s has no user information item", pdu));
+	if (ae_reason != 0)
+		return refusable(rj, (uint8_t)ae_reason,
+		    cs_err_set(err, ae_err.code, "%s", ae_err.msg));
 	return 0;
 }
 
@@ -675,22 +703,22 @@ int
 ul_decode_assoc_rq(const uint8_t *body, size_t len, struct ul_assoc_params *out,
     struct cs_err *err)
 {
-	return decode_assoc(body, len, out, 0, NULL, err);
+	return decode_assoc(body, len, out, 0, NULL, NULL, err);
 }
 
 int
 ul_decode_assoc_rq_keep(const uint8_t *body, size_t len,
     struct ul_assoc_params *out, const struct ul_ts_keep *keep,
-    struct cs_err *err)
+    struct ul_assoc_rj *rj, struct cs_err *err)
 {
-	return decode_assoc(body, len, out, 0, keep, err);
+	return decode_assoc(body, len, out, 0, keep, rj, err);
 }
 
 int
 ul_decode_assoc_ac(const uint8_t *body, size_t len, struct ul_assoc_params *out,
     struct cs_err *err)
 {
-	return decode_assoc(body, len, out, 1, NULL, err);
+	return decode_assoc(body, len, out, 1, NULL, NULL, err);
 }
 
 /* --- fixed-size PDUs ----------------------------------------------------- */

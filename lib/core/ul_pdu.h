@@ -200,10 +200,15 @@ struct ul_ts_keep {
 	int (*fn)(void *user, const char *uid);
 	void *user;
 };
-/* ul_decode_assoc_rq, keeping only what keep takes (NULL: all). */
+/* ul_decode_assoc_rq, keeping only what keep takes (NULL: all).  rj
+ * (may be NULL) is left alone for an invalid PDU (the acceptor aborts:
+ * PS3.8 Evt19) and filled for a well-formed RQ it does not accept (AE-6:
+ * A-ASSOCIATE-RJ): no application context item (reason 2), no
+ * presentation context or user information item (1), a control
+ * character in the called (7) or calling (3) AE title. */
 int ul_decode_assoc_rq_keep(const uint8_t *body, size_t len,
     struct ul_assoc_params *out, const struct ul_ts_keep *keep,
-    struct cs_err *err);
+    struct ul_assoc_rj *rj, struct cs_err *err);
 int ul_decode_assoc_ac(const uint8_t *body, size_t len,
     struct ul_assoc_params *out, struct cs_err *err);
 int ul_decode_assoc_rj(const uint8_t *body, size_t len, struct ul_assoc_rj *out,

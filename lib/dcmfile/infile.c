@@ -1,4 +1,5 @@
 /* infile.c - opening an input file without blocking (see infile.h). */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -50,6 +51,25 @@ not_regular(const char *path, mode_t m, struct cs_err *err)
 	    err, CS_E_IO, "not a regular file but %s: not read", kind_of(m));
 }
 
+/*
+ * An open that failed for want of descriptors (EMFILE, ENFILE): ours to
+ * mend (ulimit -n), not the file's fault, so CS_E_RESOURCE, not CS_E_IO
+ * (which the sender reports "unreadable").
+ */
+static int
+no_descriptor(int e, struct cs_err *err)
+{
+	struct rlimit rl;
+
+	if (e == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY)
+		return cs_err_set(err, CS_E_RESOURCE,
+		    "cannot open: too many open files (this process may "
+		    "open %llu: ulimit -n)",
+		    (unsigned long long)rl.rlim_cur);
+	return cs_err_set(err, CS_E_RESOURCE, "cannot open: %s", strerror(e));
+}
+
 int
 infile_open(const char *path, struct cs_err *err)
 {
@@ -70,6 +90,8 @@ infile_open_stat(const char *path, struct stat *stp, struct cs_err *err)
 		return not_regular(path, st.st_mode, err);
 	/* O_NONBLOCK: opening a FIFO without a writer would wait for one */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+		return no_descriptor(errno, err);
 	if (fd < 0)
 		return cs_err_set(
 		    err, CS_E_IO, "cannot open: %s", strerror(errno));

@@ -792,6 +792,42 @@ tls_record_start(const struct pump *p, ssize_t r)
 	    (p->rbuf[0] == 0x15 || p->rbuf[0] == 0x16) && p->rbuf[1] == 0x03;
 }
 
+/*
+ * The first bytes from a peer are HTTP: an answer ("HTTP/1.1 400 Bad
+ * Request", a web server where a DICOM port was meant) to a requestor,
+ * a request ("GET / HTTP/1.1") to an acceptor.  No PDU type is an ASCII
+ * letter.  0, or 1 with err set saying so, its first line shown.
+ */
+static int
+http_start(struct pump *p, ssize_t r, int acceptor, struct cs_err *err)
+{
+	static const char *const verbs[] = { "GET ", "POST ", "HEAD ", "PUT ",
+		"OPTIONS ", "CONNECT ", "DELETE ", "PATCH ", "PRI * " };
+	const char *b = (const char *)p->rbuf;
+	char line[64];
+	size_t k, n = (size_t)r, is = 0;
+
+	if (acceptor)
+		for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
+			is |= n >= strlen(verbs[k]) &&
+			    memcmp(b, verbs[k], strlen(verbs[k])) == 0;
+	else
+		is = n >= 5 && memcmp(b, "HTTP/", 5) == 0;
+	if (!is)
+		return 0;
+	for (k = 0;
+	     k < n && k + 1 < sizeof(line) && b[k] != '\r' && b[k] != '\n'; k++)
+		line[k] = b[k] >= 0x20 && b[k] < 0x7f ? b[k] : '?';
+	line[k] = '\0';
+	p->http = 1;
+	cs_err_set(err, CS_E_UNREACHABLE, "%s (\"%s\")",
+	    acceptor ? "an HTTP client on the DICOM port"
+		     : "the peer answered in HTTP: a web server, not a DICOM "
+		       "port",
+	    line);
+	return 1;
+}
+
 static int
 read_some(struct pump *p, struct cs_err *err)
 {
@@ -826,6 +862,11 @@ read_some(struct pump *p, struct cs_err *err)
 		    acceptor
 			? "a TLS client on a port without TLS"
 			: "the peer answered in TLS: the port wants --tls");
+	}
+	if (p->bytes_in == 0 &&
+	    http_start(p, r, ul_state(p->a) == UL_STA2, err)) {
+		transport_closed(p);
+		return err->code;
 	}
 	p->bytes_in += (uint64_t)r;
 	p->roff = 0;

@@ -92,6 +92,7 @@ struct pump {
 	size_t roff, rlen;
 	int hold; /* pump_hold */
 	uint64_t bytes_in, bytes_out;
+	int http; /* the peer's first bytes were HTTP (the error says so) */
 	/* follow (--limit-rate): the payload's bucket, or NULL (borrowed) */
 	struct net_rate *rate;
 	uint64_t bytes_fed; /* consumed by the engine */

@@ -254,6 +254,7 @@ look_at(struct pending *p, struct pend_conn *c, ssize_t r, uint64_t now)
 		if (c->header)
 			c->since = now;
 		c->header = 0;
+		c->local = h.local;
 		/* the client it names is the one --max-per-host counts */
 		if (!h.proxied ||
 		    net_ip_text(&h.src, c->client, sizeof(c->client)) != 0)
@@ -318,7 +319,7 @@ pending_service(struct pending *p, const struct pollfd *pfd, size_t n,
 		if (st == 1) {
 			net_rcvlowat(c.fd, 1);
 			cb->ready(cb->ctx, c.fd,
-			    c.client[0] != '\0' ? c.client : c.host);
+			    c.client[0] != '\0' ? c.client : c.host, c.local);
 		} else if (st < 0) {
 			if (late && p->stopping)
 				refuse(p, c.fd);

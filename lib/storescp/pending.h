@@ -28,6 +28,7 @@ struct pend_conn {
 	char peer[80];   /* with its port, for the log */
 	char client[64]; /* the client its PROXY header names ("": none) */
 	int header;      /* PROXY header still incomplete */
+	int local;       /* a v2 LOCAL header: the balancer's own */
 };
 
 struct pending {
@@ -89,8 +90,9 @@ size_t pending_pollfds(
 /* What pending_service does with a connection it hands over or closes. */
 struct pending_cb {
 	/* its RQ is complete: fd is the callee's now; host is the client
-	 * its PROXY header names, when it names one, else its source */
-	void (*ready)(void *ctx, int fd, const char *host);
+	 * its PROXY header names, when it names one, else its source;
+	 * local: its PROXY header was a v2 LOCAL (the balancer's own) */
+	void (*ready)(void *ctx, int fd, const char *host, int local);
 	/* past its deadline (timeout 1; while stopping it has been sent the
 	 * transient rejection) or ended by the peer; closed after */
 	void (*gone)(void *ctx, const struct pend_conn *c, int timeout);

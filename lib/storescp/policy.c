@@ -182,6 +182,14 @@ policy_init(
 				return cs_err_set(err, CS_E_INVAL,
 				    "allowed peer '%s': empty or too long a subject",
 				    s);
+			/* as dcmrecv says it: without tls.ca no client
+			 * certificate is asked for (tls.c), so the subject
+			 * could never match and the entry admit nobody */
+			if (cfg->tls.enabled && cfg->tls.ca == NULL)
+				return cs_err_set(err, CS_E_INVAL,
+				    "allowed peer '%s': no client certificate "
+				    "is asked for without tls.ca",
+				    s);
 			snprintf(a->subject, sizeof(a->subject), "%s", s + 8);
 			p->n_allow++;
 			continue;

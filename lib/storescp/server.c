@@ -37,6 +37,7 @@ struct job {
 	unsigned id;
 	int over;
 	int closed;    /* its connection closed: counted in s->reporting */
+	int local;     /* a PROXY v2 LOCAL: the balancer's own (health check) */
 	char host[64]; /* counted in s->hosts unless over or closed */
 };
 
@@ -105,9 +106,12 @@ worker(void *arg)
 		s->serving--;
 		host_done(s, j->host);
 	}
-	if (accepted)
+	/* the balancer's own (its health checks) are no client's work:
+	 * neither --max-assocs nor --idle-timeout counts them */
+	if (accepted && !j->local)
 		s->ended++;
-	s->last_activity_ms = net_now_ms();
+	if (!j->local)
+		s->last_activity_ms = net_now_ms();
 	/* woken under the lock: once it is released, storescp_run may see
 	 * no association left and free s */
 	scp_wake(s);
@@ -268,7 +272,7 @@ limit_reached(struct storescp *s, uint64_t now)
  * against the limits in all and per source address (host: the client
  * a PROXY header names, when there is one). */
 static void
-start_worker(void *ctx, int fd, const char *host)
+start_worker(void *ctx, int fd, const char *host, int local)
 {
 	struct storescp *s = ctx;
 	struct scp_host *h = NULL;
@@ -298,6 +302,7 @@ start_worker(void *ctx, int fd, const char *host)
 	j->s = s;
 	j->fd = fd;
 	j->over = over;
+	j->local = local;
 	snprintf(j->host, sizeof(j->host), "%s", host);
 	j->id = ++s->next_id;
 	s->active++;
@@ -453,6 +458,11 @@ pending_gone(void *ctx, const struct pend_conn *c, int timeout)
 	if (timeout && c->header)
 		scp_log(s, STORESCP_LOG_ERROR,
 		    "connection from %s closed: no PROXY protocol header within %u s",
+		    c->peer, s->pend.rq_ms / 1000);
+	else if (timeout && s->pend.stopping && s->pend.tls)
+		/* no rejection before a handshake (pending.c's refuse) */
+		scp_log(s, STORESCP_LOG_ERROR,
+		    "connection from %s closed: no TLS handshake within %u s, the receiver is stopping",
 		    c->peer, s->pend.rq_ms / 1000);
 	else if (timeout && s->pend.stopping)
 		scp_log(s, STORESCP_LOG_ERROR,

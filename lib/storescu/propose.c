@@ -595,7 +595,7 @@ usable(const struct ul_pc *rq, size_t n_rq, const struct ul_pc *ac,
 	return 0;
 }
 
-enum tier { T_OWN, T_EV, T_IV, T_LOSSLESS, T_LOSSY };
+enum tier { T_OWN, T_EV, T_DF, T_IV, T_LOSSLESS, T_LOSSY };
 
 static int
 fits(
@@ -606,6 +606,12 @@ fits(
 		return strcmp(from, to) == 0;
 	case T_EV:
 		return strcmp(to, TS_UID_ExplicitVRLittleEndian) == 0 &&
+		    converts(o, from, to, 0);
+	case T_DF:
+		/* a file with VRs keeps them (private ones: Implicit VR
+		 * would leave them to a dictionary the peer may not have) */
+		return strcmp(to, TS_UID_DeflatedExplicitVRLittleEndian) == 0 &&
+		    strcmp(from, TS_UID_ImplicitVRLittleEndian) != 0 &&
 		    converts(o, from, to, 0);
 	case T_IV:
 		return strcmp(to, TS_UID_ImplicitVRLittleEndian) == 0 &&

@@ -160,8 +160,12 @@ struct propose_choice {
  * syntax was not proposed in it is ignored (the peer broke PS3.8 9.3.3.2).
  * Preference, first match wins:
  *   1. an accepted context in the file's own syntax (no conversion);
- *   2. Explicit VR LE, then Implicit VR LE, when the file converts to it
- *      losslessly (can_transcode(ts, x, 0), or the uncompressed trio);
+ *   2. Explicit VR LE, then Deflated Explicit VR LE (not for an Implicit
+ *      VR LE file), then Implicit VR LE, when the file converts to it
+ *      losslessly (can_transcode(ts, x, 0), or the uncompressed trio):
+ *      a file whose elements carry their VRs keeps them when the peer
+ *      takes a syntax that has them (in Implicit VR a private element's
+ *      VR is lost to a peer without its dictionary);
  *   3. any other accepted syntax the file converts to losslessly, lowest
  *      PCID first;
  *   4. only with allow_lossy: any accepted syntax reached by a lossy

@@ -27,10 +27,13 @@ send_backoff(const struct send_run *run, unsigned attempt)
 }
 
 /* Is a failure to open an association worth another attempt?  Decided
- * by code: a name that does not resolve (CS_E_NONAME) will not. */
+ * by code: a name that does not resolve (CS_E_NONAME) will not, nor a
+ * web server on the port (it stays one). */
 int
 send_transient_open(int rc, const struct scu_session *s)
 {
+	if (s->r.pump.http)
+		return 0;
 	switch (rc) {
 	case CS_E_UNREACHABLE: /* refused, unreachable, resolver failing now */
 	case CS_E_TIMEOUT:

@@ -257,6 +257,8 @@ report_probe_outcome(int rc)
 		return STORESCU_NOTDICOM;
 	case CS_E_TRUNCATED:
 		return STORESCU_TRUNCATED;
+	case CS_E_RESOURCE: /* out of descriptors: ours, not the file's */
+		return STORESCU_NOTSENT;
 	default:
 		return STORESCU_UNREADABLE;
 	}

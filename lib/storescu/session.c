@@ -100,6 +100,8 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 
 	if (err != NULL && err->code == CS_E_TLS)
 		return CS_E_TLS; /* a TLS alert says it best */
+	if (err != NULL && err->code != 0 && s->r.pump.http)
+		return err->code; /* a web server: no DICOM peer there */
 	if (s->cfg.tls.enabled && !s->r.accepted && !s->r.rejected &&
 	    !s->r.abort_from_peer && s->r.pump.bytes_in == 0) {
 		/* TLS 1.3: the server judges our certificate after the
@@ -149,7 +151,8 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	    s->r.accepted ? "" : " without answering the association request",
 	    hint[0] ? " (" : "", hint, hint[0] ? ")" : "",
 	    !s->r.accepted && !s->cfg.tls.enabled && s->r.pump.bytes_in == 0
-		? "; a TLS port (--tls)?"
+		? "; a TLS port (--tls), a balancer with no server up, or a "
+		  "peer refusing this address?"
 		: "");
 }
 

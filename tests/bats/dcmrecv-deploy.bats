@@ -113,6 +113,45 @@ proxied_store() {
 	grep -q "PROXY v2 header without a client address" "$RECV_STDERR"
 }
 
+# health_check: what contrib/haproxy/dicom-check.cfg does behind
+# send-proxy-v2 (a v2 LOCAL header): associate for Verification, release
+health_check() {
+	raw_connect "$RECV_PORT"
+	raw_send "${V2SIG}2000$(be16 0)"
+	raw_send "$(assoc_rq DCMRECV HAPROXY 1.2.840.10008.1.1 1.2.840.10008.1.2)"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "${RAW_REPLY:0:2}" = 02 ] || { echo "no A-ASSOCIATE-AC: '${RAW_REPLY:0:20}'" >&2; return 1; }
+	raw_release
+	[ "${RAW_REPLY:0:2}" = 06 ]
+}
+
+# bats test_tags=serial
+@test "dcmrecv --proxy-protocol: the balancer's own associations (v2 LOCAL: its health checks) count toward neither --max-assocs nor --idle-timeout" {
+	local i
+	# before: --max-assocs 2 exited after two health checks, no client
+	# served
+	start_dcmrecv --proxy-protocol --max-assocs 2
+	for i in 1 2 3; do health_check; done
+	sleep 0.3
+	kill -0 "$RECV_PID"
+	proxied_store "$(str_hex 'PROXY TCP4 192.0.2.7 127.0.0.1 5555 104')0d0a"
+	proxied_store "$(str_hex 'PROXY TCP4 192.0.2.8 127.0.0.1 5555 104')0d0a"
+	wait_dcmrecv_exit 10
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
+	# before: a check every 0.3 s kept --idle-timeout 2 from ever firing
+	RECV_DIR=$BATS_TEST_TMPDIR/out2 start_dcmrecv --proxy-protocol --idle-timeout 2
+	SECONDS=0
+	for i in $(seq 40); do
+		kill -0 "$RECV_PID" 2>/dev/null || break
+		health_check || break
+		sleep 0.3
+	done
+	wait_dcmrecv_exit 10
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$SECONDS" -lt 10 ]
+}
+
 # bats test_tags=serial
 @test "dcmrecv --proxy-protocol: a connection without the header is closed unanswered, nothing stored" {
 	start_dcmrecv --proxy-protocol

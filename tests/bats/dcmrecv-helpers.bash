@@ -11,6 +11,30 @@ corpus_setup_file() {
 	fi
 }
 
+# wait_established N: waits (10 s at most) until N connections to
+# $RECV_PORT are established; fails if they are not
+wait_established() {
+	local i
+	for i in $(seq 100); do
+		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge "$1" ]
+}
+
+# corpus_peer_setup [CMD ...]: the setup of the files that send the
+# corpus of corpus_setup_file to dcmrecv and a foreign peer
+# (dcmrecv-dcmtk.bats and its kin): a network namespace, each CMD, the
+# corpus, or the test is skipped
+corpus_peer_setup() {
+	local c
+	require_netns
+	for c in "$@"; do
+		require_cmd "$c"
+	done
+	[ -f "$CORPUS/MANIFEST.tsv" ] || skip "no corpus"
+}
+
 # start_dcmrecv [options...]: our dcmrecv on 127.0.0.1 port 0 writing
 # into $RECV_DIR (default $BATS_TEST_TMPDIR/out); sets RECV_PORT,
 # RECV_PID, RECV_STDOUT, RECV_STDERR.  Waits (5 s at most) for the port

@@ -118,11 +118,7 @@ setup() {
 		>"$BATS_TEST_TMPDIR/scu.log" 2>&1 &
 	upid=$!
 	track_pid "$upid"
-	for i in $(seq 100); do
-		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 2 ] && break
-		sleep 0.1
-	done
-	[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 2 ]
+	wait_established 2
 	kill -TERM "$RECV_PID"
 	kill -CONT "$RECV_PID"
 	stop_dcmrecv
@@ -169,10 +165,7 @@ setup() {
 		exec {fd}<>"/dev/tcp/127.0.0.1/$RECV_PORT"
 		fds+=("$fd")
 	done
-	for i in $(seq 100); do
-		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 5 ] && break
-		sleep 0.1
-	done
+	wait_established 5
 	kill -TERM "$RECV_PID"
 	kill -CONT "$RECV_PID"
 	for fd in "${fds[@]}"; do
@@ -192,10 +185,7 @@ setup() {
 	start_dcmrecv --grace 4
 	kill -STOP "$RECV_PID"
 	raw_connect "$RECV_PORT"
-	for i in $(seq 100); do
-		[ "$(ss -Htn state established "dport = :$RECV_PORT" | wc -l)" -ge 1 ] && break
-		sleep 0.1
-	done
+	wait_established 1
 	kill -TERM "$RECV_PID"
 	kill -CONT "$RECV_PID"
 	# the stop begins when the port closes (the connection taken in

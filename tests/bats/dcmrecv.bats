@@ -573,6 +573,44 @@ pc_result() {
 	[ "$RECV_STATUS" -eq 0 ]
 }
 
+@test "dcmrecv: a well-formed A-ASSOCIATE-RQ it cannot accept (control character in the calling AE title, no presentation context) gets an A-ASSOCIATE-RJ saying why, not an A-ABORT (PS3.8 9.2 AE-6)" {
+	local rq
+	start_dcmrecv
+	# before: an A-ABORT (07), which tells the peer nothing
+	raw_associate "$RECV_PORT" "$CLS" 1.2.840.10008.1.2.1 ANY-SCP $'RAW\x01SCU' || true
+	# permanent, source 1 (service user), reason 3 (calling AE title)
+	[ "$RAW_REPLY" = 03000000000400010103 ]
+	raw_close
+	# the presentation context item left out: reason 1
+	rq=$(assoc_rq ANY-SCP RAWSCU "$CLS" 1.2.840.10008.1.2.1)
+	rq=${rq//$(item 20 "01000000$(item 30 "$(str_hex "$CLS")")$(item 40 "$(str_hex 1.2.840.10008.1.2.1)")")/}
+	rq="0100$(be32 $(((${#rq} - 12) / 2)))${rq:12}"
+	raw_connect "$RECV_PORT"
+	raw_send "$rq"
+	RAW_REPLY=$(raw_read_pdu)
+	[ "$RAW_REPLY" = 03000000000400010101 ]
+	raw_close
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	grep -q "association rejected: calling ae title has a control character" "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
+	grep -q "association rejected: a-associate-rq has no presentation context item" "$RECV_STDERR"
+}
+
+@test "dcmrecv: an HTTP client on the port is logged as one, its request line shown, and closed; the receiver goes on" {
+	start_dcmrecv
+	raw_connect "$RECV_PORT"
+	raw_send "$(str_hex $'GET /dicom-web/studies HTTP/1.1\r\nHost: pacs\r\n\r\n')" || true
+	RAW_REPLY=$(raw_read_pdu 3) || true
+	[ -z "$RAW_REPLY" ]
+	raw_close
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$RECV_PORT"
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	# before: "unrecognized pdu type 0x47"
+	grep -Eq '^dcmrecv: association 1 from 127\.0\.0\.1:[0-9]+: an HTTP client on the DICOM port \("GET /dicom-web/studies HTTP/1\.1"\)$' "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
+}
+
 @test "dcmrecv: --max-files N exits 0 after N stored files" {
 	start_dcmrecv --max-files 1
 	raw_associate "$RECV_PORT" "$CLS"
@@ -945,6 +983,23 @@ print(a.getsockname()[1], b.getsockname()[1], got.hex())
 	[[ $stderr == *"dcmsend: -j 3: the descriptor limit (ulimit -n 7) carries -j 1: using it"* ]] || { echo "stderr: $stderr" >&2; false; }
 	n=$(same_datasets_by_uid "$BATS_TEST_TMPDIR/sent" "$RECV_DIR")
 	[ "$n" -eq 30 ]
+}
+
+@test "dcmsend under ulimit -n 4 (no descriptor for both a file and the socket): each file notsent saying too many open files, never unreadable; exit 6" {
+	local corpus=${CSTORE_CORPUS:-$BATS_FILE_TMPDIR/corpus}
+	[ -f "$corpus/MANIFEST.tsv" ] || skip "no corpus (CSTORE_CORPUS)"
+	start_dcmrecv
+	# before: 12 files of 13 'unreadable ... cannot open' (the planner
+	# kept the first open), as if they were damaged
+	run -6 --separate-stderr bash -c 'exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+		ulimit -n 4 && exec "$0" 127.0.0.1 "$@"' \
+		"$CSTORE_BIN/dcmsend" "$RECV_PORT" "$corpus/ts" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	stop_dcmrecv
+	[ "${#lines[@]}" -eq 13 ]
+	[ "$(grep -c $'^notsent\t' <<<"$output")" -eq 13 ]
+	[ "$(grep -c 'cannot open: too many open files (this process may open 4: ulimit -n)$' <<<"$output")" -eq 12 ]
+	[[ $stderr == *"Too many open files"* ]]
+	[ -z "$(ls -A "$RECV_DIR")" ]
 }
 
 @test "dcmsend -j 50 under ulimit -n 64, 200 JPEG 2000 files to convert for a peer taking native only: lowered to what planning's kept descriptors and the files converted ahead leave; every file stored, none unreadable or transcodefail" {

@@ -430,6 +430,29 @@ all_held() {
 	[ "$(cat "$BATS_TEST_TMPDIR/state")" = "# dcmsend commit state 1" ]
 }
 
+# bats test_tags=serial
+@test "dcmsend --commit-state naming a symbolic link writes the file it points to (relative, not yet there), the link stays" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir "$t/var" "$t/etc"
+	ln -s ../var/state "$t/etc/state"
+	start_dcmrecv --commit-delay 8000
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 \
+		--commit-state "$t/etc/state" 127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	# before: the link replaced by the state file, ../var/state never
+	# written
+	[ -L "$t/etc/state" ]
+	[ "$(readlink "$t/etc/state")" = ../var/state ]
+	[ "$(head -n 1 "$t/var/state")" = "# dcmsend commit state 1" ]
+	[ "$(tail -n +2 "$t/var/state" | wc -l)" -eq 6 ]
+	[ "$(ls "$t/etc")" = state ]
+	stop_dcmrecv
+	start_dcmrecv --commit
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/etc/state" \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	[ -L "$t/etc/state" ]
+	[ "$(cat "$t/var/state")" = "# dcmsend commit state 1" ]
+}
+
 @test "dcmsend --commit-state: a file that cannot be written (no such directory, a directory, read-only) exits 6 before anything is sent; a new file in the current directory and an existing one are written as before" {
 	start_dcmrecv --commit
 	local t=$BATS_TEST_TMPDIR

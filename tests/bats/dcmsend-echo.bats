@@ -25,6 +25,20 @@ load dcmrecv-helpers
 	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
 	assert_output ""
 	[[ $stderr == *"closed the connection"* ]]
+	# not only TLS closes so (before: the hint named TLS alone)
+	[[ $stderr == *"without answering the association request"*"; a TLS port (--tls), a balancer with no server up, or a peer refusing this address?" ]]
+}
+
+@test "dcmsend: a web server on the port (an HTTP answer to the A-ASSOCIATE-RQ) is said so, exit 3, not retried" {
+	printf 'HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n' >"$BATS_TEST_TMPDIR/http"
+	start_stub send "$BATS_TEST_TMPDIR/http"
+	# before: "unrecognized pdu type 0x48 in Sta5 ...", exit 5
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
+	[ "$stderr" = "dcmsend: echo to '127.0.0.1' port $STUB_PORT failed: the peer answered in HTTP: a web server, not a DICOM port (\"HTTP/1.1 400 Bad Request\")" ]
+	wait "$STUB_PID" || true
+	start_stub send "$BATS_TEST_TMPDIR/http"
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 2 --retry-delay 10 127.0.0.1 "$STUB_PORT" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	assert_output --regexp $'^notsent\t.*\tassociation 1 failed: the peer answered in HTTP: a web server, not a DICOM port \\("HTTP/1.1 400 Bad Request"\\)$'
 }
 
 # bats test_tags=serial
@@ -39,7 +53,9 @@ load dcmrecv-helpers
 }
 
 @test "dcmsend --echo: a peer answering garbage gets an abort, exit 5" {
-	printf 'HTTP/1.1 400 Bad Request\r\n\r\n' >"$BATS_TEST_TMPDIR/garbage"
+	# an SSH server's greeting (an HTTP answer has a line of its own:
+	# "a web server on the port" below)
+	printf 'SSH-2.0-OpenSSH_9.6\r\n' >"$BATS_TEST_TMPDIR/garbage"
 	start_stub send "$BATS_TEST_TMPDIR/garbage"
 	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$STUB_PORT"
 	[[ $stderr == *"echo to '127.0.0.1'"* ]]

@@ -17,10 +17,7 @@ setup_file() {
 }
 
 setup() {
-	require_netns
-	require_cmd /usr/bin/storescu
-	require_cmd /usr/bin/storescp
-	[ -f "$CORPUS/MANIFEST.tsv" ] || skip "no corpus"
+	corpus_peer_setup /usr/bin/storescu /usr/bin/storescp
 }
 
 # big_object OUT MIB: the corpus's Explicit VR LE image plus a private OB

@@ -15,10 +15,7 @@ setup_file() {
 }
 
 setup() {
-	require_netns
-	require_cmd /usr/bin/storescu
-	require_cmd /usr/bin/storescp
-	[ -f "$CORPUS/MANIFEST.tsv" ] || skip "no corpus"
+	corpus_peer_setup /usr/bin/storescu /usr/bin/storescp
 }
 
 # storescu's option proposing exactly transfer syntax $1.

@@ -19,8 +19,7 @@ setup_file() {
 }
 
 setup() {
-	require_netns
-	[ -f "$CORPUS/MANIFEST.tsv" ] || skip "no corpus"
+	corpus_peer_setup
 }
 
 # orthanc_upload FILE...: each file into Orthanc; prints the instance IDs

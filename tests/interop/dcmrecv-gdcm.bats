@@ -15,10 +15,7 @@ setup_file() {
 }
 
 setup() {
-	require_netns
-	require_cmd /usr/bin/gdcmscu
-	require_cmd /usr/bin/storescp
-	[ -f "$CORPUS/MANIFEST.tsv" ] || skip "no corpus"
+	corpus_peer_setup /usr/bin/gdcmscu /usr/bin/storescp
 }
 
 # gdcm_send PORT FILE (through sh, which keeps bash's "Aborted" note quiet)

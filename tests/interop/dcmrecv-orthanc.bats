@@ -14,11 +14,7 @@ setup_file() {
 }
 
 setup() {
-	require_netns
-	require_cmd /usr/sbin/Orthanc
-	require_cmd /usr/bin/storescp
-	require_cmd curl
-	[ -f "$CORPUS/MANIFEST.tsv" ] || skip "no corpus"
+	corpus_peer_setup /usr/sbin/Orthanc /usr/bin/storescp curl
 }
 
 @test "dcmrecv-orthanc: Orthanc C-STOREs uploaded instances to us; data sets as sent" {

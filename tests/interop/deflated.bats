@@ -283,6 +283,31 @@ deflated_as_sent() {
 	deflated_as_sent "$RECV_DIR"
 }
 
+@test "deflated: a peer taking Implicit VR LE and Deflated but not Explicit VR LE gets the files with VRs deflated (their VRs kept), the Implicit ones as they are" {
+	local f uid got
+	xcode_sources
+	start_dcmrecv --ts ImplicitVRLittleEndian --ts DeflatedExplicitVRLittleEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${XSRC[@]}"
+	[ "$(grep -c . <<<"$output")" -eq 5 ]
+	[ "$(cut -f1 <<<"$output" | sort -u)" = 0000 ] || { echo "$output" >&2; return 1; }
+	# before: the Explicit VR files went as Implicit VR (the private
+	# elements of private-tags.dcm lost their VRs)
+	[ "$(grep -c 'transcoded to Deflated' <<<"$output")" -eq 3 ]
+	refute grep -q 'transcoded to ImplicitVR' <<<"$output"
+	stop_dcmrecv
+	for f in "${XSRC[@]}"; do
+		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
+		got=$(ls "$RECV_DIR"/*"$uid"*)
+		case $("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f3) in
+		1.2.840.10008.1.2)
+			cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" "$got") ;;
+		*)
+			[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$got" | cut -f3)" = 1.2.840.10008.1.2.1.99 ]
+			diff <(dcmtk_dump "$f") <(dcmtk_dump "$got") ;;
+		esac
+	done
+}
+
 @test "deflated: DCMTK storescp taking only Deflated gets the other files deflated; +xa, preferring it, gets them as they are" {
 	local f
 	xcode_sources

@@ -472,6 +472,23 @@ PY
 	[ "$(ls "$BATS_TEST_TMPDIR/in")" = explicit-le.dcm ]
 }
 
+# named_then_again STATUS UID: explicit-le.dcm, implicit-le.dcm (UID)
+# and rle.dcm in one request, answered STATUS naming implicit-le.dcm in
+# its Failed SOP Sequence (A700): it fails, the two others go again in a
+# second request and are stored as they are, byte for byte
+named_then_again() {
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 10 "$STUB" \
+		"$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/rle.dcm"
+	assert_line --regexp $'^A700\t.*/implicit-le.dcm\t.*\t'"$2"$'\t.*HTTP '"$1"
+	assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
+	assert_line --regexp $'^0000\t.*/rle.dcm\t'
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
+	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
+	cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
+	[ ! -e "$BATS_TEST_TMPDIR/got/3.dcm" ]
+}
+
 @test "stow: a 400 whose answer names the failed file (Failed SOP Sequence, JSON or XML): that file fails with its Failure Reason, the others go again without it and are stored, byte for byte" {
 	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
 	xml='<?xml version="1.0"?><NativeDicomModel><DicomAttribute tag="00081198" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{failed}</DicomAttribute><DicomAttribute tag="00081197" vr="US"><Value number="1">42752</Value></DicomAttribute></Item></DicomAttribute><DicomAttribute tag="00081199" vr="SQ"><Item number="1"><DicomAttribute tag="00081155" vr="UI">{uid}</DicomAttribute></Item></DicomAttribute></NativeDicomModel>'
@@ -482,20 +499,33 @@ PY
 		else
 			STUB_FAILED_STATUS=400 start_stub "$uid"
 		fi
-		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --stow-batch 10 "$STUB" \
-			"$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/rle.dcm"
-		assert_line --regexp $'^A700\t.*/implicit-le.dcm\t.*\t'"$uid"$'\t.*HTTP 400'
-		assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
-		assert_line --regexp $'^0000\t.*/rle.dcm\t'
-		[ "${#lines[@]}" -eq 3 ]
 		# the batch of three (400), then the two again: stored as they are
-		[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 2 ]
-		cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
-		cmp "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/got/2.dcm"
-		[ ! -e "$BATS_TEST_TMPDIR/got/3.dcm" ]
+		named_then_again 400 "$uid"
 		kill "$STUB_PID"
 		wait "$STUB_PID" || true
 	done
+}
+
+@test "stow: a 409 (PS3.18 10.5.3: nothing stored) is never read as storing the files its Referenced SOP Sequence lists: the failed one fails, the others go again and are stored, byte for byte" {
+	uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$CORPUS/ts/implicit-le.dcm" | cut -f2)
+	# the first request is answered 409 naming implicit-le.dcm failed
+	# (A700) and the others stored, keeping none (before: 0000 for them)
+	STUB_409=1 start_stub "$uid"
+	named_then_again 409 "$uid"
+}
+
+@test "stow: a 409 naming no file failed but listing them stored: each goes alone, each fails, none removed by --remove-sent" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$BATS_TEST_TMPDIR/in/"
+	STUB_409=99 start_stub
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent --stow-batch 10 "$STUB" "$BATS_TEST_TMPDIR"/in/*.dcm
+	assert_line --regexp $'^failed\t.*/explicit-le.dcm\t.*\tHTTP 409 \\(the service stored none of the request\\), though its answer lists the file as stored$'
+	assert_line --regexp $'^failed\t.*/rle.dcm\t.*\tHTTP 409 \\(the service stored none of the request\\), though its answer lists the file as stored$'
+	[ "${#lines[@]}" -eq 2 ]
+	# the pair, then each alone
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got/requests.log")" -eq 3 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 2 ]
+	[ ! -e "$BATS_TEST_TMPDIR/got/1.dcm" ]
 }
 
 @test "stow: --stow-bytes after a 400 fails a file converted meanwhile (C122, then A700): the next files still share a request (the batch's bytes counted anew, never wrapped)" {
@@ -1196,6 +1226,19 @@ END
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/res"
 	fetch_all "$BATS_TEST_TMPDIR/back"
 	[ "$(check_arrived "$BATS_TEST_TMPDIR/res" "$BATS_TEST_TMPDIR/back" values)" -eq 1 ]
+}
+
+@test "stow: Orthanc's 409 for a request with a file of another study: that one fails (0110), the study's file goes again and is stored, byte for byte" {
+	start_web
+	f=$CORPUS/ts/explicit-le.dcm other=$CSTORE_ROOT/tests/data/p10-evrle.dcm
+	study=$(dcmdump +P StudyInstanceUID "$f" | sed 's/.*\[\(.*\)\].*/\1/')
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --netrc --stow-batch 10 "$WEB/studies/$study" "$other" "$f"
+	assert_line --regexp $'^0110\t.*/p10-evrle.dcm\t.*\tHTTP 409$'
+	assert_line --regexp $'^0000\t.*/explicit-le.dcm\t'
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(count)" -eq 1 ]
+	fetch_all "$BATS_TEST_TMPDIR/back"
+	cmp "$f" "$BATS_TEST_TMPDIR"/back/*.dcm
 }
 
 @test "stow: --dry-run plans the requests and their conversions, sends nothing" {

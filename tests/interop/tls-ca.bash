@@ -107,3 +107,21 @@ make_chain_pki() {
 	openssl x509 -in "$d/client.pem" -outform der -out "$d/client.der" 2>/dev/null || return 1
 	openssl pkey -in "$d/client.key" -outform der -out "$d/client.key.der" 2>/dev/null || return 1
 }
+
+# tls_setup_file: the files' shared setup_file (tls.bats, tls-pki.bats):
+# the corpus, and the test PKI in $PKI (exported)
+tls_setup_file() {
+	corpus_setup
+	export PKI=$BATS_FILE_TMPDIR/pki
+	make_test_pki "$PKI"
+}
+
+# tls_setup: their shared setup: CA and ME (the options naming the test
+# CA, and the client certificate and key), SMALL (three small files)
+tls_setup() {
+	require_netns
+	require_cmd openssl
+	CA=(--tls-ca "$PKI/ca.pem")
+	ME=(--tls-cert "$PKI/client.pem" --tls-key "$PKI/client.key")
+	SMALL=("$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/jpeg-baseline.dcm")
+}

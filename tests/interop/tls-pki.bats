@@ -13,18 +13,12 @@ load tls-ca
 load haproxy-helpers
 
 setup_file() {
-	corpus_setup
-	export PKI=$BATS_FILE_TMPDIR/pki
-	make_test_pki "$PKI"
+	tls_setup_file
 	make_chain_pki "$PKI"
 }
 
 setup() {
-	require_netns
-	require_cmd openssl
-	CA=(--tls-ca "$PKI/ca.pem")
-	ME=(--tls-cert "$PKI/client.pem" --tls-key "$PKI/client.key")
-	SMALL=("$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/jpeg-baseline.dcm")
+	tls_setup
 }
 
 # start_tls_dcmrecv CERT KEY [options]: our TLS receiver (client

@@ -13,18 +13,12 @@ load tls-ca
 load haproxy-helpers
 
 setup_file() {
-	corpus_setup
-	export PKI=$BATS_FILE_TMPDIR/pki
-	make_test_pki "$PKI"
+	tls_setup_file
 }
 
 setup() {
-	require_netns
-	require_cmd openssl
-	CA=(--tls-ca "$PKI/ca.pem")
-	ME=(--tls-cert "$PKI/client.pem" --tls-key "$PKI/client.key")
+	tls_setup
 	OUT=$BATS_TEST_TMPDIR/in
-	SMALL=("$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/implicit-le.dcm" "$CORPUS/ts/jpeg-baseline.dcm")
 }
 
 # Our TLS receiver (client certificates required) with server cert $1
@@ -380,7 +374,7 @@ first_line_is() {
 	tls_port=$RECV_PORT tls_err=$RECV_STDERR.tls
 	mv "$RECV_STDERR" "$tls_err"
 	t0=$SECONDS
-	expect_fail 5 "the peer closed the connection without answering the association request; a TLS port \(--tls\)\?$" \
+	expect_fail 5 "the peer closed the connection without answering the association request; a TLS port \(--tls\), a balancer with no server up, or a peer refusing this address\?$" \
 		"$CSTORE_BIN/dcmsend" --echo --acse-timeout 10 localhost "$tls_port"
 	wait_for_line "$tls_err" "TLS handshake with the client failed: .* \(a client without TLS\?\)$" 5
 	start_dcmrecv
@@ -390,6 +384,28 @@ first_line_is() {
 	# the address as such, not quoted as if it were an AE title
 	grep -Eq "association [0-9]+ from 127\.0\.0\.1:[0-9]+: a TLS client on a port without TLS$" "$RECV_STDERR"
 	[ $((SECONDS - t0)) -lt 8 ]
+}
+
+# bats test_tags=serial
+@test "tls: a connection that never starts its handshake while the receiver stops is logged closed (no rejection can go before a handshake), not rejected" {
+	local hex
+	# -t 1: its window ends long before the default grace (10 s)
+	start_tls_dcmrecv server -t 1
+	kill -STOP "$RECV_PID"
+	exec {fd}<>"/dev/tcp/127.0.0.1/$RECV_PORT"
+	wait_established 1
+	kill -TERM "$RECV_PID"
+	kill -CONT "$RECV_PID"
+	# closed, nothing written (a plain A-ASSOCIATE-RJ would be noise to
+	# a TLS client); at most 10 s
+	hex=$(timeout 10 cat <&"$fd" | od -An -tx1 -v | tr -d ' \n' || true)
+	exec {fd}<&-
+	[ -z "$hex" ]
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	# before: "rejected: no whole A-ASSOCIATE-RQ within 1 s"
+	grep -Eq "connection from 127\.0\.0\.1:[0-9]+ closed: no TLS handshake within 1 s, the receiver is stopping$" "$RECV_STDERR" || { cat "$RECV_STDERR" >&2; false; }
+	refute grep -q "rejected" "$RECV_STDERR"
 }
 
 # bats test_tags=serial

@@ -145,9 +145,10 @@ struct seen {
 };
 
 static void
-ready(void *ctx, int fd, const char *host)
+ready(void *ctx, int fd, const char *host, int local)
 {
 	(void)host;
+	(void)local;
 	((struct seen *)ctx)->ready_fd = fd;
 }
 

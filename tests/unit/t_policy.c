@@ -271,7 +271,14 @@ START_TEST(policy_init_refuses_bad_values)
 	struct storescp_config c4 = { .sop_classes = bad_class, .n_sop_classes = 1 };
 	struct storescp_config c5 = { .ts = bad_ts, .n_ts = 1 };
 	struct storescp_config c6 = { .async_window = 65536 };
-	const struct storescp_config *all[] = { &c1, &c2, &c3, &c4, &c5, &c6 };
+	/* a subject with TLS but no CA: no certificate is asked for, it
+	 * could never match (dcmrecv refuses it too) */
+	const char *subject[] = { "subject=CN=modality-1" };
+	struct storescp_config c7 = { .allow = subject,
+		.n_allow = 1,
+		.tls = { .enabled = 1, .optional_client_cert = 1 } };
+	const struct storescp_config *all[] = { &c1, &c2, &c3, &c4, &c5, &c6,
+		&c7 };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		struct scp_policy p;
@@ -279,6 +286,15 @@ START_TEST(policy_init_refuses_bad_values)
 
 		ck_assert_int_lt(policy_init(&p, all[i], &err), 0);
 		ck_assert_str_ne(err.msg, "");
+		policy_release(&p);
+	}
+	/* with its CAs it stands */
+	{
+		struct scp_policy p;
+		struct cs_err err = { 0, "" };
+
+		c7.tls.ca = "ca.pem";
+		ck_assert_int_eq(policy_init(&p, &c7, &err), 0);
 		policy_release(&p);
 	}
 }

@@ -558,6 +558,20 @@ START_TEST(deflated_is_the_last_fallback_and_picked_when_alone)
 	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, EV, &o, &c), 0);
 	ck_assert_uint_eq(c.pcid, pc[0].id);
 	ck_assert_int_eq(c.transcode, 0);
+	/* one that takes Implicit VR LE in the group and Deflated: a file
+	 * with VRs is deflated (they stay), an Implicit VR one goes as it
+	 * is */
+	ac_set(&ac[0], pc[0].id, UL_PC_ACCEPTANCE, IV);
+	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, EV, &o, &c), 0);
+	ck_assert_uint_eq(c.pcid, pc[1].id);
+	ck_assert_str_eq(c.ts, DF);
+	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, BE, &o, &c), 0);
+	ck_assert_str_eq(c.ts, DF);
+	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, JLL, &o, &c), 0);
+	ck_assert_str_eq(c.ts, DF);
+	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, IV, &o, &c), 0);
+	ck_assert_uint_eq(c.pcid, pc[0].id);
+	ck_assert_int_eq(c.transcode, 0);
 	propose_plan_free(p);
 	/* MR: a Deflated file has Deflated alone already, no second one;
 	 * a syntax nobody converts adds nothing */

@@ -82,6 +82,7 @@ START_TEST(v1_unknown_keeps_the_connection_address)
 
 	ck_assert_int_eq(parse_line("PROXY UNKNOWN\r\n", &h), 15);
 	ck_assert_int_eq(h.proxied, 0);
+	ck_assert_int_eq(h.local, 0);
 	ck_assert_int_eq(parse_line("PROXY UNKNOWN ffff::1 ffff::2 1 2\r\nX", &h),
 	    35);
 	ck_assert_int_eq(h.proxied, 0);
@@ -225,16 +226,21 @@ START_TEST(v2_local_and_unspec_keep_the_connection_address)
 	ck_assert_int_eq(proxy_parse(b, len, &h, &need, &err), 16);
 	ck_assert_int_eq(h.version, 2);
 	ck_assert_int_eq(h.proxied, 0);
+	ck_assert_int_eq(h.local, 1);
 	/* LOCAL ignores whatever address block comes with it */
 	len = v2(b, 0x20, 0x11, body, 12);
 	ck_assert_int_eq(proxy_parse(b, len, &h, &need, &err), 28);
 	ck_assert_int_eq(h.proxied, 0);
+	ck_assert_int_eq(h.local, 1);
+	/* a relayed connection without IP endpoints is no LOCAL one */
 	len = v2(b, 0x21, 0x00, body, 0);
 	ck_assert_int_eq(proxy_parse(b, len, &h, &need, &err), 16);
 	ck_assert_int_eq(h.proxied, 0);
+	ck_assert_int_eq(h.local, 0);
 	len = v2(b, 0x21, 0x31, body, 216); /* AF_UNIX */
 	ck_assert_int_eq(proxy_parse(b, len, &h, &need, &err), (int)len);
 	ck_assert_int_eq(h.proxied, 0);
+	ck_assert_int_eq(h.local, 0);
 }
 END_TEST
 

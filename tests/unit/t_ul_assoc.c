@@ -784,6 +784,67 @@ START_TEST(protocol_version_without_bit0_is_rejected)
 }
 END_TEST
 
+/* An RQ (n bytes) fed to an acceptor in Sta2: answered with an
+ * A-ASSOCIATE-RJ permanent, source 1 (service user), reason reason. */
+static void
+expect_rq_rejected(const uint8_t *rq, size_t n, uint8_t reason)
+{
+	struct side x;
+
+	ck_assert_int_eq(side_init(&x, UL_ACCEPTOR, SIDE_ACCEPT, NULL), 0);
+	ck_assert_int_eq(ul_transport_connected(x.a, 0), 0);
+	ck_assert_int_eq(ul_recv(x.a, rq, n, 0), (ssize_t)n);
+	ck_assert_int_eq(x.n_rq, 0);
+	ck_assert_int_eq(ul_state(x.a), UL_STA13);
+	side_drain(&x, 0);
+	ck_assert_uint_eq(x.sent_len, 10);
+	ck_assert_uint_eq(x.sent[0], UL_PDU_ASSOCIATE_RJ);
+	ck_assert_uint_eq(x.sent[7], 1);
+	ck_assert_uint_eq(x.sent[8], 1);
+	ck_assert_uint_eq(x.sent[9], reason);
+	side_release(&x);
+}
+
+/* PS3.8 9.2 AE-6: a well-formed RQ the acceptor cannot accept (a
+ * mandatory item missing, an AE title with a control character) is
+ * rejected, so that the peer can say why; an invalid PDU is aborted
+ * (malformed_rq_aborts_acceptor). */
+START_TEST(unacceptable_rq_is_rejected_not_aborted)
+{
+	static struct ul_assoc_params rq;
+	struct wr w;
+	size_t at;
+
+	pair_proposal(&rq);
+	snprintf(rq.impl_class_uid, sizeof(rq.impl_class_uid), "1.2.3");
+	wr_init(&w, 65536);
+	ck_assert_int_eq(ul_encode_assoc_rq(&w, &rq), 0);
+	/* calling AE title (bytes 26-41) with a control character: 3 */
+	w.p[27] = 0x01;
+	expect_rq_rejected(w.p, w.len, 3);
+	/* called AE title (bytes 10-25): 7 */
+	w.p[27] = 'A';
+	w.p[11] = 0x1b;
+	expect_rq_rejected(w.p, w.len, 7);
+	w.p[11] = 'A';
+	/* the presentation context items retyped as unknown ones (skipped,
+	 * PS3.8 9.3.1): none left, reason 1 */
+	for (at = 74; at + 4 <= w.len;) {
+		size_t len = (size_t)w.p[at + 2] << 8 | w.p[at + 3];
+
+		if (w.p[at] == 0x20)
+			w.p[at] = 0x7e;
+		at += 4 + len;
+	}
+	expect_rq_rejected(w.p, w.len, 1);
+	/* and the application context item too: 2 */
+	ck_assert_uint_eq(w.p[74], 0x10);
+	w.p[74] = 0x7d;
+	expect_rq_rejected(w.p, w.len, 2);
+	wr_release(&w);
+}
+END_TEST
+
 /*
  * An AC built from params, fed to a requestor in Sta5.  dup_id: rewrite
  * the id of the presentation context item answering 3 to 1 (the encoder
@@ -1403,6 +1464,7 @@ ul_assoc_suite(void)
 	tcase_add_test(tc, fixed_size_pdu_with_wrong_length_aborts);
 	tcase_add_test(tc, malformed_rq_aborts_acceptor);
 	tcase_add_test(tc, protocol_version_without_bit0_is_rejected);
+	tcase_add_test(tc, unacceptable_rq_is_rejected_not_aborted);
 	tcase_add_test(tc, ac_answering_what_was_not_proposed_aborts);
 	tcase_add_test(tc, accept_must_answer_every_context_correctly);
 	tcase_add_test(tc, associate_rq_refuses_bad_proposals);

@@ -1425,17 +1425,17 @@ START_TEST(pdu_rq_keep_leaves_out_refused_syntaxes_so_the_17th_has_room)
 	/* 17 syntaxes: without keep the 17th has no room (expect_16_ts) */
 	load(CASE("rq-seventeen-transfer-syntaxes"), &b, &n);
 	ck_assert_int_eq(
-	    ul_decode_assoc_rq_keep(b + 6, n - 6, &p, &keep, &e), 0);
+	    ul_decode_assoc_rq_keep(b + 6, n - 6, &p, &keep, NULL, &e), 0);
 	ck_assert_uint_eq(p.pc[0].n_ts, 1);
 	ck_assert_str_eq(p.pc[0].ts[0], "1.2.840.10008.1.2.4.116");
 	/* none kept: the first proposed stands for them, to be refused */
 	keep.user = (void *)"1.2.840.10008.1.2";
 	ck_assert_int_eq(
-	    ul_decode_assoc_rq_keep(b + 6, n - 6, &p, &keep, &e), 0);
+	    ul_decode_assoc_rq_keep(b + 6, n - 6, &p, &keep, NULL, &e), 0);
 	ck_assert_uint_eq(p.pc[0].n_ts, 1);
 	ck_assert_str_eq(p.pc[0].ts[0], "1.2.840.10008.1.2.4.100");
 	/* a NULL keep (or fn) keeps the first UL_MAX_TS, as before */
-	ck_assert_int_eq(ul_decode_assoc_rq_keep(b + 6, n - 6, &p, NULL, &e), 0);
+	ck_assert_int_eq(ul_decode_assoc_rq_keep(b + 6, n - 6, &p, NULL, NULL, &e), 0);
 	expect_16_ts(&p);
 	free(b);
 }
