@@ -186,7 +186,9 @@ enter_defined(
 {
 	int rc;
 
-	if (!(s->opts & DS_SCAN_DEEP) || st->e.len == DS_LEN_UNDEFINED ||
+	if (!(s->opts & DS_SCAN_DEEP) ||
+	    (st->ev != DS_WALK_ELEM && st->ev != DS_WALK_ITEM) ||
+	    st->e.len == DS_LEN_UNDEFINED ||
 	    (st->kind != DS_KIND_SEQUENCE && st->kind != DS_KIND_ITEM) ||
 	    (st->depth == 0 && find_slot(s, st->e.tag) != NULL))
 		return 0;

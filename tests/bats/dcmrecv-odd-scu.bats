@@ -203,7 +203,8 @@ PY
 
 # nested_ds FILE KIND UID: a bare Explicit VR LE data set (SOP Class and
 # Instance UIDs, then a Referenced Series Sequence of defined length, one
-# item of defined length): KIND ok, noitem (an element where its item
+# item of defined length, then a sequence and item of undefined length,
+# well formed): KIND ok, noitem (an element where its item
 # is), overrun (an element running 6 bytes past the end of the item),
 # open (an undefined-length sequence last in the item, no delimiter
 # before the item's end: dcmdump "Sequence Delimitation Item missing")
@@ -228,7 +229,9 @@ elif kind == "open":
 else:
     seq = it(inner)
 ds = (el(8, 0x16, b"UI", b"1.2.840.10008.5.1.4.1.1.7\0") + el(8, 0x18, b"UI", sys.argv[3].encode()) +
-      el(8, 0x1115, b"SQ", seq) + el(0x10, 0x10, b"PN", b"Nested^Test "))
+      el(8, 0x1115, b"SQ", seq) +
+      el(8, 0x1140, b"SQ", it(inner + b"\xfe\xff\x0d\xe0" + bytes(4), 0xFFFFFFFF) + b"\xfe\xff\xdd\xe0" + bytes(4), 0xFFFFFFFF) +
+      el(0x10, 0x10, b"PN", b"Nested^Test "))
 open(sys.argv[1], "wb").write(ds)
 PY
 }
