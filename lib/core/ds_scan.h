@@ -67,7 +67,9 @@
  * overruns the one around it, anything but an item in a sequence, an
  * undefined-length sequence or item left open where a defined-length
  * item ends, all latch CS_E_PROTO as at the top level.  Values of tags
- * asked for are captured as without it.
+ * asked for are captured as without it.  Implicit VR marks no sequence
+ * of defined length (no dictionary here): those are skipped as values,
+ * the defined-length items of undefined-length sequences walked.
  */
 #define DS_SCAN_DEEP 0x2u
 
