@@ -177,8 +177,9 @@ on_top(struct ds_scan *s, const struct ds_elem *e)
 
 /*
  * DS_SCAN_DEEP: a defined-length sequence (not one asked for) or item is
- * walked into: its contents come as headers.  Returns 1 when it was,
- * 0 when it is to be skipped as a value, or a walker error.
+ * walked into, unless that passes the walker's nesting limit: its
+ * contents come as headers.  Returns 1 when it was, 0 when it is to be
+ * skipped as a value, or a walker error.
  */
 static int
 enter_defined(
@@ -192,7 +193,11 @@ enter_defined(
 	    (st->kind != DS_KIND_SEQUENCE && st->kind != DS_KIND_ITEM) ||
 	    (st->depth == 0 && find_slot(s, st->e.tag) != NULL))
 		return 0;
-	if ((rc = ds_walk_enter(&s->walk, err)) != 0)
+	/* past the nesting limit it is passed by its length, as without
+	 * DS_SCAN_DEEP (the walker left it pending) */
+	if ((rc = ds_walk_enter(&s->walk, err)) == CS_E_TOOBIG)
+		return 0;
+	if (rc != 0)
 		return rc;
 	start_header(s);
 	return 1;
