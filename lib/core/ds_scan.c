@@ -176,6 +176,34 @@ on_top(struct ds_scan *s, const struct ds_elem *e)
 }
 
 /*
+ * DS_SCAN_DEEP: a defined-length sequence (not one asked for) or item is
+ * walked into, unless that passes the walker's nesting limit: its
+ * contents come as headers.  Returns 1 when it was, 0 when it is to be
+ * skipped as a value, or a walker error.
+ */
+static int
+enter_defined(
+    struct ds_scan *s, const struct ds_walk_step *st, struct cs_err *err)
+{
+	int rc;
+
+	if (!(s->opts & DS_SCAN_DEEP) ||
+	    (st->ev != DS_WALK_ELEM && st->ev != DS_WALK_ITEM) ||
+	    st->e.len == DS_LEN_UNDEFINED ||
+	    (st->kind != DS_KIND_SEQUENCE && st->kind != DS_KIND_ITEM) ||
+	    (st->depth == 0 && find_slot(s, st->e.tag) != NULL))
+		return 0;
+	/* past the nesting limit it is passed by its length, as without
+	 * DS_SCAN_DEEP (the walker left it pending) */
+	if ((rc = ds_walk_enter(&s->walk, err)) == CS_E_TOOBIG)
+		return 0;
+	if (rc != 0)
+		return rc;
+	start_header(s);
+	return 1;
+}
+
+/*
  * Called whenever hlen reaches hneed: has the walker decode the header if
  * it is complete, else asks for the rest of it (a long-length VR).
  */
@@ -189,6 +217,10 @@ on_header(struct ds_scan *s)
 
 	rd_init(&r, s->hdr, s->hlen);
 	rc = ds_walk_next(&s->walk, &r, &st, &err);
+	/* levels entered (DS_SCAN_DEEP) close where their length ends,
+	 * reading nothing: the header is the next step's */
+	while (rc == 0 && st.ev == DS_WALK_CLOSE && r.pos == 0)
+		rc = ds_walk_next(&s->walk, &r, &st, &err);
 	s->tag = st.e.tag;
 	if (st.depth == 0 && st.ev != DS_WALK_CLOSE &&
 	    (s->opts & DS_SCAN_STOP_EARLY) && st.e.tag > s->max_tag) {
@@ -207,6 +239,8 @@ on_header(struct ds_scan *s)
 		/* an open top level never ends by itself, and a header is
 		 * read whole, delimiters included */
 		return fail(s, CS_E_PROTO, "walker out of step");
+	if ((rc = enter_defined(s, &st, &err)) != 0)
+		return rc < 0 ? fail(s, rc, "%s", err.msg) : 0;
 	if (st.ev == DS_WALK_ELEM && st.depth == 0)
 		return on_top(s, &st.e);
 	/* a value, item or fragment to skip; nothing when a level opened

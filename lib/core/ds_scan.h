@@ -61,6 +61,19 @@
  * element boundary.
  */
 #define DS_SCAN_STOP_EARLY 0x1u
+/*
+ * Walk into defined-length sequences and items too (dcmrecv --validate),
+ * instead of skipping them by their length: an element or item that
+ * overruns the one around it, anything but an item in a sequence, an
+ * undefined-length sequence or item left open where a defined-length
+ * item ends, all latch CS_E_PROTO as at the top level.  Values of tags
+ * asked for are captured as without it.  One that would nest past
+ * DS_WALK_MAX_SEQUENCES is passed by its length.  Implicit VR marks no
+ * sequence of defined length (no dictionary here): those are skipped as
+ * values, the defined-length items of undefined-length sequences
+ * walked.
+ */
+#define DS_SCAN_DEEP 0x2u
 
 /* ds_scan_value flags */
 #define DS_SCAN_F_PRESENT 0x1u /* the element occurred at the top level */
@@ -117,10 +130,11 @@ int ds_scan_enc_for_ts(const char *ts_uid, enum ds_enc *enc);
 
 /*
  * Prepares s to scan one dataset in encoding enc, keeping the values of
- * the ntags tags in tags (duplicates allowed, order free).  opts: 0 or
- * DS_SCAN_STOP_EARLY.  Returns 0, or CS_E_INVAL (bad enc, more than
- * DS_SCAN_MAX_TAGS distinct tags, a tag of group FFFE) with detail in
- * err.  May be called again on the same struct to scan another dataset.
+ * the ntags tags in tags (duplicates allowed, order free).  opts: 0,
+ * DS_SCAN_STOP_EARLY or DS_SCAN_DEEP.  Returns 0, or CS_E_INVAL (bad
+ * enc, more than DS_SCAN_MAX_TAGS distinct tags, a tag of group FFFE)
+ * with detail in err.  May be called again on the same struct to scan
+ * another dataset.
  */
 int ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
     size_t ntags, unsigned opts, struct cs_err *err);

@@ -212,8 +212,10 @@ start_scan(struct store *st)
 		ntags += VALIDATE_NTAGS;
 	}
 	cs_err_clear(&st->scan_err);
-	st->scan_rc =
-	    ds_scan_init(&st->scan, enc, tags, ntags, opts, &st->scan_err);
+	/* --validate parses defined-length sequences and items too */
+	st->scan_rc = ds_scan_init(&st->scan, enc, tags, ntags,
+	    opts | (st->s->cfg.validate && opts == 0 ? DS_SCAN_DEEP : 0),
+	    &st->scan_err);
 	/* the UID checks and --validate read the walk of the whole inflated
 	 * data set when it is seen whole (check_dataset) */
 	if (st->scan_rc == 0 && opts != 0) {
@@ -222,8 +224,9 @@ start_scan(struct store *st)
 			memcpy(tags + 2, validate_tags, sizeof(validate_tags));
 			ntags += VALIDATE_NTAGS;
 		}
-		if ((st->zin = store_inflate_new(tags, ntags, &st->scan_err)) ==
-		    NULL)
+		if ((st->zin = store_inflate_new(tags, ntags,
+			 st->s->cfg.validate ? DS_SCAN_DEEP : 0,
+			 &st->scan_err)) == NULL)
 			st->scan_rc = CS_E_NOMEM;
 	}
 	st->scanning = 1;

@@ -45,7 +45,8 @@ z_free(voidpf opaque, voidpf p)
 }
 
 struct store_inflate *
-store_inflate_new(const uint32_t *tags, size_t ntags, struct cs_err *err)
+store_inflate_new(
+    const uint32_t *tags, size_t ntags, unsigned opts, struct cs_err *err)
 {
 	struct store_inflate *zi = cs_malloc(sizeof(*zi));
 
@@ -56,7 +57,8 @@ store_inflate_new(const uint32_t *tags, size_t ntags, struct cs_err *err)
 	memset(zi, 0, sizeof(*zi));
 	zi->z.zalloc = z_alloc;
 	zi->z.zfree = z_free;
-	if (ds_scan_init(&zi->walk, DS_ENC_EVR_LE, tags, ntags, 0, err) != 0) {
+	if (ds_scan_init(&zi->walk, DS_ENC_EVR_LE, tags, ntags, opts, err) !=
+	    0) {
 		cs_free(zi);
 		return NULL;
 	}

@@ -47,10 +47,11 @@ struct store_inflate;
  * A new inflater, or NULL (CS_E_NOMEM in err).  The walk of the whole
  * inflated top level keeps the values of tags (ntags of them, borrowed
  * for the call; 0 for none): the SOP Class and Instance UIDs and dcmrecv
- * --validate's, read once the stream has ended (store_inflate_walk).
+ * --validate's, read once the stream has ended (store_inflate_walk);
+ * opts are the walk's ds_scan_init options (DS_SCAN_DEEP for --validate).
  */
-struct store_inflate *
-store_inflate_new(const uint32_t *tags, size_t ntags, struct cs_err *err);
+struct store_inflate *store_inflate_new(
+    const uint32_t *tags, size_t ntags, unsigned opts, struct cs_err *err);
 
 /* Frees zi (NULL-safe). */
 void store_inflate_free(struct store_inflate *zi);

@@ -309,6 +309,68 @@ PY
 	[ ! -e "$RECV_DIR/2.25.4220015.dcm" ]
 }
 
+# nested_ds FILE KIND UID: a bare Explicit VR LE data set (SOP Class and
+# Instance UIDs, then a Referenced Series Sequence of defined length, one
+# item of defined length, then a sequence and item of undefined length,
+# well formed): KIND ok, noitem (an element where its item
+# is), overrun (an element running 6 bytes past the end of the item),
+# open (an undefined-length sequence last in the item, no delimiter
+# before the item's end: dcmdump "Sequence Delimitation Item missing")
+nested_ds() {
+	python3 - "$@" <<'PY'
+import struct, sys
+def el(g, e, vr, v, n=None):
+    n = len(v) if n is None else n
+    if vr in (b"SQ", b"OB", b"UN"):
+        return struct.pack("<HH", g, e) + vr + b"\0\0" + struct.pack("<I", n) + v
+    return struct.pack("<HH", g, e) + vr + struct.pack("<H", n) + v
+def it(body, n=None):
+    return struct.pack("<HHI", 0xFFFE, 0xE000, len(body) if n is None else n) + body
+kind = sys.argv[2]
+inner = el(0x20, 0x0E, b"UI", b"2.25.77001\0")
+if kind == "noitem":
+    seq = inner
+elif kind == "overrun":
+    seq = it(inner, len(inner) - 6)
+elif kind == "open":
+    seq = it(inner + el(0x08, 0x1140, b"SQ", b"", 0xFFFFFFFF))
+else:
+    seq = it(inner)
+ds = (el(8, 0x16, b"UI", b"1.2.840.10008.5.1.4.1.1.7\0") + el(8, 0x18, b"UI", sys.argv[3].encode()) +
+      el(8, 0x1115, b"SQ", seq) +
+      el(8, 0x1140, b"SQ", it(inner + b"\xfe\xff\x0d\xe0" + bytes(4), 0xFFFFFFFF) + b"\xfe\xff\xdd\xe0" + bytes(4), 0xFFFFFFFF) +
+      el(0x10, 0x10, b"PN", b"Nested^Test "))
+open(sys.argv[1], "wb").write(ds)
+PY
+}
+
+@test "dcmrecv --validate: sequences and items of defined length are parsed too: an element where an item is, one overrunning its item, an undefined-length sequence left open in one are C000 saying so (also Deflated), nothing stored; a sound one stored byte for byte" {
+	local k n=0
+	for k in ok noitem overrun open; do
+		nested_ds "$BATS_TEST_TMPDIR/$k.ds" "$k" 2.25.7700$((++n))
+	done
+	start_dcmrecv --validate
+	fake plain "$BATS_TEST_TMPDIR/ok.ds"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake plain "$BATS_TEST_TMPDIR/noitem.ds"
+	[[ ${lines[0]} == C000$'\t''expected an item in a sequence, found (0020,000E)'* ]] || { echo "$output" >&2; return 1; }
+	fake plain "$BATS_TEST_TMPDIR/overrun.ds"
+	[[ ${lines[0]} == C000$'\t''(0020,000E) runs past the end of (FFFE,E000)'* ]] || { echo "$output" >&2; return 1; }
+	fake plain "$BATS_TEST_TMPDIR/open.ds"
+	[[ ${lines[0]} == C000$'\t''an element header runs past the end of (FFFE,E000)'* ]] || { echo "$output" >&2; return 1; }
+	# the same walk over a Deflated one (PS3.5 A.5: raw deflate)
+	python3 -c 'import sys, zlib
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+z = c.compress(open(sys.argv[1], "rb").read()) + c.flush()
+open(sys.argv[2], "wb").write(z + b"\0" * (len(z) % 2))' "$BATS_TEST_TMPDIR/noitem.ds" "$BATS_TEST_TMPDIR/noitem.dfl"
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.77002 "$BATS_TEST_TMPDIR/noitem.dfl"
+	[[ ${lines[0]} == C000$'\t''expected an item in a sequence, found (0020,000E)'* ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+	[ "$(ls "$RECV_DIR")" = 2.25.77001.dcm ] || { ls -A "$RECV_DIR" >&2; return 1; }
+	cmp "$BATS_TEST_TMPDIR/ok.ds" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/2.25.77001.dcm")
+}
+
 @test "dcmsend: native YBR_FULL_422 of odd Columns holding Rows x Columns x 2 bytes (pydicom's count) for a peer taking only RLE is transcodefail saying why, not 'pixel data holds 24 bytes'" {
 	local d=$BATS_TEST_TMPDIR/in
 	mkdir -p "$d"

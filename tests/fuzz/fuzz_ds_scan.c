@@ -10,11 +10,14 @@
  *   bit 4     the split scan lets pass unseen what ds_scan_skippable
  *             allows (ds_scan_skip, up to the chunk), as a receiver
  *             splicing a data set's Pixel Data does;
+ *   bit 5     DS_SCAN_DEEP (defined-length sequences and items walked);
  *   bit 7     DS_SCAN_STOP_EARLY.
  * Besides "no crash, no overread" (ASan), the target checks that the
  * split never changes the outcome: the chunked scan must end with the
  * same code, message, offset and captured values as a scan of the whole
- * buffer at once.  It aborts on any difference.
+ * buffer at once.  It aborts on any difference.  A data set that
+ * DS_SCAN_DEEP passes must pass without it too (it only refuses more),
+ * with the same offset.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -96,7 +99,7 @@ scan(struct ds_scan *s, enum ds_enc enc, unsigned opts, unsigned mode,
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ds_scan whole, split;
+	static struct ds_scan whole, split, shallow;
 	static const enum ds_enc encs[] = { DS_ENC_IVR_LE, DS_ENC_EVR_LE,
 		DS_ENC_EVR_BE, DS_ENC_IVR_LE };
 	struct outcome a, b;
@@ -110,6 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enc = encs[data[0] & 3];
 	mode = (data[0] >> 2) & 3;
 	opts = (data[0] & 0x80) ? DS_SCAN_STOP_EARLY : 0;
+	opts |= (data[0] & 0x20) ? DS_SCAN_DEEP : 0;
 	skip = (data[0] & 0x10) != 0;
 	data++;
 	size--;
@@ -129,6 +133,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (a.offset > size)
 		abort();
+	if ((opts & DS_SCAN_DEEP) && a.finish_rc == 0) {
+		struct outcome c;
+
+		scan(&shallow, enc, opts & ~DS_SCAN_DEEP, 0xff, 0, data, size,
+		    &c);
+		if (c.finish_rc != 0 || c.offset != a.offset)
+			abort();
+	}
 	for (i = 0; i < NTAGS; i++) {
 		size_t la, lb;
 		unsigned fa, fb;

@@ -28,7 +28,7 @@ run(const uint8_t *p, size_t n, size_t step, struct cs_err *err)
 	size_t i, k;
 	int rc = 0;
 
-	if ((zi = store_inflate_new(NULL, 0, err)) == NULL)
+	if ((zi = store_inflate_new(NULL, 0, 0, err)) == NULL)
 		abort();
 	if (ds_scan_init(&s, DS_ENC_EVR_LE, tags, 2, DS_SCAN_STOP_EARLY, err) !=
 	    0)

@@ -254,6 +254,44 @@ START_TEST(scans_whole_dataset_in_each_encoding)
 }
 END_TEST
 
+START_TEST(deep_scan_takes_the_main_dataset_byte_by_byte)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0 };
+
+	/* undefined lengths closed by delimiters and a defined-length item,
+	 * walked into: the same values and end as the shallow scan */
+	build_main(&b, encs[_i]);
+	ck_assert_int_eq(scan_steps(&s, &b, 1, DS_SCAN_DEEP, &err), 0);
+	ck_assert_str_eq(err.msg, "");
+	ck_assert_uint_eq(ds_scan_offset(&s), b.n);
+	check_main_values(&s);
+}
+END_TEST
+
+START_TEST(deep_scan_refuses_what_a_defined_length_sequence_hides)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0 };
+
+	/* a defined-length sequence holding an element, not an item: the
+	 * shallow scan skips it by its length, the deep one refuses it
+	 * (explicit VR: Implicit VR marks no sequence of defined length) */
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[1 + _i];
+	str(&b, 0x0008, 0x0060, "CS", "CT");
+	hdr(&b, 0x0008, 0x1115, "SQ", 12);
+	str(&b, 0x0020, 0x000e, "UI", "1.23");
+	str(&b, 0x0010, 0x0020, "LO", "ID");
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, 0, &err), 0);
+	ck_assert_int_eq(scan_steps(&s, &b, 3, DS_SCAN_DEEP, &err), CS_E_PROTO);
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "expected an item in a sequence, found (0020,000E)"));
+}
+END_TEST
+
 START_TEST(scans_one_byte_at_a_time_in_each_encoding)
 {
 	static struct ds b;
@@ -1055,6 +1093,10 @@ ds_scan_suite(void)
 	    2);
 	tcase_add_test(tc, implicit_undefined_length_must_hold_items);
 	tcase_add_test(tc, bad_vr_is_refused);
+	tcase_add_loop_test(tc, deep_scan_takes_the_main_dataset_byte_by_byte, 0,
+	    3);
+	tcase_add_loop_test(
+	    tc, deep_scan_refuses_what_a_defined_length_sequence_hides, 0, 2);
 	tcase_add_loop_test(tc, items_and_delimiters_out_of_place_are_refused,
 	    0, 3);
 	tcase_add_loop_test(tc, fragment_of_undefined_length_is_refused, 0,

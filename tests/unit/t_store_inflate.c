@@ -65,7 +65,7 @@ static int
 feed(const uint8_t *p, size_t n, size_t step, struct ds_scan *s,
     struct cs_err *err)
 {
-	struct store_inflate *zi = store_inflate_new(NULL, 0, err);
+	struct store_inflate *zi = store_inflate_new(NULL, 0, 0, err);
 	size_t i, k;
 	int rc = 0;
 
@@ -233,7 +233,7 @@ START_TEST(test_a_zip_bomb_before_the_uids_stops_at_the_cap)
 	static struct bomb m;
 	struct cs_err err = { 0, "" };
 	struct ds_scan s;
-	struct store_inflate *zi = store_inflate_new(NULL, 0, &err);
+	struct store_inflate *zi = store_inflate_new(NULL, 0, 0, &err);
 	unsigned blocks;
 
 	ck_assert_ptr_nonnull(zi);
@@ -260,7 +260,7 @@ START_TEST(test_a_zip_bomb_after_the_uids_stops_at_the_tail_cap)
 	static uint8_t head[64], zeros[1 << 20], h[256], b[4096];
 	struct cs_err err = { 0, "" };
 	struct ds_scan s;
-	struct store_inflate *zi = store_inflate_new(NULL, 0, &err);
+	struct store_inflate *zi = store_inflate_new(NULL, 0, 0, &err);
 	size_t n = 0, hn, bn;
 	unsigned blocks;
 	z_stream z;
@@ -307,7 +307,7 @@ START_TEST(test_out_of_memory_is_told_apart_from_a_bad_stream)
 	for (n = 1;; n++) {
 		cs_err_clear(&err);
 		cs_alloc_fail_at(n);
-		zi = store_inflate_new(NULL, 0, &err);
+		zi = store_inflate_new(NULL, 0, 0, &err);
 		if (zi == NULL) {
 			cs_alloc_fail_at(0);
 			ck_assert_int_eq(err.code, CS_E_NOMEM);
