@@ -518,7 +518,6 @@ static void
 odd_image(struct wr *w, int be, int implicit, const uint8_t *ov, uint32_t nov,
     const uint8_t *px, uint32_t npx)
 {
-	static const uint8_t one[2] = { 0, 1 };
 	const char *us = implicit ? NULL : "US", *ow = implicit ? NULL : "OW";
 	uint8_t b[2];
 
@@ -528,7 +527,8 @@ odd_image(struct wr *w, int be, int implicit, const uint8_t *ov, uint32_t nov,
 	elem(w, be, 0x0028, 0x0010, us, b, 2);
 	b[be ? 1 : 0] = 7;
 	elem(w, be, 0x0028, 0x0011, us, b, 2);
-	elem(w, be, 0x0028, 0x0100, us, be ? one : one + 1, 2); /* 1 */
+	b[be ? 1 : 0] = 1;
+	elem(w, be, 0x0028, 0x0100, us, b, 2);
 	elem(w, be, 0x6000, 0x3000, ow, ov, nov);
 	elem(w, be, 0x7fe0, 0x0010, ow, px, npx);
 }
