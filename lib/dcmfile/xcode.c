@@ -461,19 +461,35 @@ swap_unit(const char *vr)
 	return 0;
 }
 
-/* Writes value v/n, swapped by unit u (0: as it is). */
+/*
+ * Writes value v/n, swapped by unit u (0: as it is), followed by the pad
+ * byte pad unless it is negative.  The pad is part of the value before
+ * it is swapped (PS3.5 7.1.1 pads the value, 7.3 orders its words): the
+ * last word of an odd OW value (v[n-1], pad) in Little Endian is
+ * (pad, v[n-1]) in Big Endian, where a pad written after the swap would
+ * move v[n-1] to the other half of that word.
+ */
 static int
-put_value(struct xc *x, const uint8_t *v, size_t n, unsigned u)
+put_value(struct xc *x, const uint8_t *v, size_t n, unsigned u, int pad)
 {
-	uint8_t b[1 << 12];
-	size_t at, m, i, j;
+	uint8_t b[1 << 12]; /* a multiple of every unit */
+	size_t at, m, i, j, end = n + (pad >= 0);
 	int rc = 0;
 
-	if (u == 0)
-		return put(x, v, n);
-	for (at = 0; at < n && rc == 0; at += m) {
-		m = n - at < sizeof(b) ? n - at : sizeof(b);
-		memcpy(b, v + at, m);
+	if (u == 0) {
+		uint8_t p = (uint8_t)pad;
+
+		rc = put(x, v, n);
+		return rc == 0 && pad >= 0 ? put(x, &p, 1) : rc;
+	}
+	for (at = 0; at < end && rc == 0; at += m) {
+		m = end - at < sizeof(b) ? end - at : sizeof(b);
+		if (at + m <= n) {
+			memcpy(b, v + at, m);
+		} else { /* the last slice, with the pad */
+			memcpy(b, v + at, n - at);
+			b[n - at] = (uint8_t)pad;
+		}
 		for (i = 0; i + u <= m; i += u)
 			for (j = 0; j < u / 2; j++) {
 				uint8_t t = b[i + j];
@@ -846,11 +862,13 @@ copy_elem(struct xc *x, struct ds_walk *w, struct rd *r,
 	/* byte order changes when one side is Big Endian (PS3.5 7.3) */
 	rc = put_value(x, v, e->len,
 	    (se == DS_ENC_EVR_BE) != (x->de == DS_ENC_EVR_BE) ? swap_unit(vr)
-							      : 0);
-	if (rc != 0 || !odd)
-		return rc;
-	x->res->padded++;
-	return put(x, pad_text_vr(vr) ? " " : "", 1);
+							      : 0,
+	    !odd                  ? -1
+		: pad_text_vr(vr) ? ' '
+				  : 0);
+	if (rc == 0 && odd)
+		x->res->padded++;
+	return rc;
 }
 
 /* Lossy: writes (0028,2110/2112/2114) due before tag (all at the end);
@@ -916,6 +934,8 @@ put_pixels(struct xc *x, const struct ds_elem *e, enum ds_enc se)
 		else
 			memcpy(vr, e->vr, 3);
 		rc = put_header(x, DS_TAG_PIXEL_DATA, vr, (uint32_t)n);
+		if (!x->s_encaps && (x->px.val_len & 1) && n > x->px.val_len)
+			x->res->padded++;
 	}
 	if (rc != 0)
 		return rc;
@@ -1247,6 +1267,7 @@ xcode_dataset(const uint8_t *ds, size_t len, const struct xcode_req *req,
 		x->px.src_encaps = x->s_encaps;
 		x->px.dst_encaps = x->d_encaps;
 		x->px.lossy = x->lossy;
+		x->px.pad = x->pad;
 		/* native pixels change byte order by their VR; decoded ones
 		 * are written as OW (16, 32 bits) or OB */
 		if (!x->s_encaps &&

@@ -958,7 +958,7 @@ xcp_native_len(const struct xcp *p)
 	uint64_t n;
 
 	if (!p->src_encaps)
-		return p->val_len;
+		return p->val_len + (p->pad && (p->val_len & 1));
 	n = (uint64_t)p->frame_size * p->frames;
 	return n + (n & 1);
 }
@@ -996,6 +996,38 @@ put_fragment(int (*out)(void *, const void *, size_t), void *ctx,
 	return rc;
 }
 
+/*
+ * A native source's value, swapped by p->swap a slice at a time, and a
+ * NUL after an odd one under p->pad: part of the value before the swap,
+ * so that its last word keeps its bytes (xcode.c put_value).
+ */
+static int
+write_native(struct xcp *p, int (*out)(void *, const void *, size_t), void *ctx)
+{
+	static const uint8_t zero;
+	size_t end = xcp_native_len(p), at, n;
+	int rc = 0;
+
+	if (!p->swap) {
+		rc = out(ctx, p->val, p->val_len);
+		return rc == 0 && end > p->val_len ? out(ctx, &zero, 1) : rc;
+	}
+	for (at = 0; at < end && rc == 0; at += n) {
+		uint8_t b[1 << 14]; /* a multiple of every unit */
+
+		n = end - at < sizeof(b) ? end - at : sizeof(b);
+		if (at + n <= p->val_len) {
+			memcpy(b, p->val + at, n);
+		} else { /* the last slice, with the pad */
+			memcpy(b, p->val + at, p->val_len - at);
+			b[p->val_len - at] = 0;
+		}
+		swap_units(b, n - n % p->swap, p->swap);
+		rc = out(ctx, b, n);
+	}
+	return rc;
+}
+
 int
 xcp_write(struct xcp *p, int (*out)(void *, const void *, size_t), void *ctx,
     struct cs_err *err)
@@ -1004,22 +1036,8 @@ xcp_write(struct xcp *p, int (*out)(void *, const void *, size_t), void *ctx,
 	uint32_t i;
 	int rc = 0;
 
-	if (!p->src_encaps && !p->dst_encaps) {
-		if (!p->swap)
-			return out(ctx, p->val, p->val_len);
-		/* Big Endian to Little Endian, a slice at a time */
-		for (size_t at = 0; at < p->val_len && rc == 0;) {
-			uint8_t b[1 << 14];
-			size_t n = p->val_len - at < sizeof(b) ? p->val_len - at
-							       : sizeof(b);
-
-			memcpy(b, p->val + at, n);
-			swap_units(b, n - n % p->swap, p->swap);
-			rc = out(ctx, b, n);
-			at += n;
-		}
-		return rc;
-	}
+	if (!p->src_encaps && !p->dst_encaps)
+		return write_native(p, out, ctx);
 	if (p->dst_encaps && (rc = put_item(out, ctx, DS_TAG_ITEM, 0)) != 0)
 		return rc; /* an empty Basic Offset Table */
 	for (i = 0; i < p->frames && rc == 0; i++) {

@@ -30,10 +30,13 @@ struct xcp {
 	const char *src_ts, *dst_ts;
 	int src_encaps, dst_encaps;
 	int lossy; /* dst_ts is a lossy encoding (allowed) */
-	/* native source: the value, and the unit to byte-swap (0, 2, 4, 8) */
+	/* native source: the value, and the unit to byte-swap (0, 2, 4, 8);
+	 * pad: an odd-length one gets a NUL at its end, before the swap
+	 * (xcode.h pad_odd) */
 	const uint8_t *val;
 	size_t val_len;
 	unsigned swap;
+	int pad;
 	/* decoded frames written to a Big Endian target: the unit (OW: 2) */
 	unsigned out_swap;
 	/* encapsulated source: the items after the pixel data header, up to
@@ -60,7 +63,8 @@ struct xcp {
  */
 int xcp_prepare(struct xcp *p, struct xcode_result *res, struct cs_err *err);
 
-/* Bytes of the target's Pixel Data value when it is native (even). */
+/* Bytes of the target's Pixel Data value when it is native (even, but
+ * for a native source of odd length without pad). */
 uint64_t xcp_native_len(const struct xcp *p);
 
 /*

@@ -511,6 +511,93 @@ START_TEST(xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr)
 }
 END_TEST
 
+/* The data set of a 1-bit 5x7 image (5 bytes of pixels) in syntax be,
+ * its Pixel Data value px/npx (OW in Explicit VR), after an Overlay Data
+ * ov/nov (OW). */
+static void
+odd_image(struct wr *w, int be, int implicit, const uint8_t *ov, uint32_t nov,
+    const uint8_t *px, uint32_t npx)
+{
+	const char *us = implicit ? NULL : "US", *ow = implicit ? NULL : "OW";
+	uint8_t b[2];
+
+	wr_init(w, 1 << 12);
+	b[be ? 1 : 0] = 5;
+	b[be ? 0 : 1] = 0;
+	elem(w, be, 0x0028, 0x0010, us, b, 2);
+	b[be ? 1 : 0] = 7;
+	elem(w, be, 0x0028, 0x0011, us, b, 2);
+	b[be ? 1 : 0] = 1;
+	elem(w, be, 0x0028, 0x0100, us, b, 2);
+	elem(w, be, 0x6000, 0x3000, ow, ov, nov);
+	elem(w, be, 0x7fe0, 0x0010, ow, px, npx);
+}
+
+START_TEST(xcode_pad_mode_pads_an_odd_swapped_value_before_swapping_it)
+{
+	/* 5 bytes of OW: the pad belongs to the last word, [04 00] in
+	 * Little Endian, [00 04] in Big Endian */
+	static const uint8_t le5[5] = { 1, 2, 3, 4, 5 },
+			     be6[6] = { 2, 1, 4, 3, 0, 5 },
+			     le6[6] = { 1, 2, 3, 4, 5, 0 },
+			     be5[5] = { 2, 1, 4, 3, 5 };
+	static const uint8_t ev[4] = { 1, 2, 3, 4 };
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+	uint32_t padded = 0;
+
+	/* Little Endian to Big Endian: the overlay odd (the total odd) */
+	odd_image(&in, 0, 0, le5, 5, ev, 4);
+	odd_image(&want, 1, 0, be6, 6, (const uint8_t[]){ 2, 1, 4, 3 }, 4);
+	ck_assert_msg(run_pad(&in, EVR, EBE, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	check_same(&got, &want);
+	ck_assert_uint_eq(padded, 1);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+	/* and back: the Big Endian value padded as its syntax has it (the
+	 * last word 0x0500, as padding it in Big Endian gives), then
+	 * swapped: one step gives what padding, then converting, gives */
+	odd_image(&in, 1, 0, be5, 5, (const uint8_t[]){ 2, 1, 4, 3 }, 4);
+	odd_image(&want, 0, 0, (const uint8_t[]){ 1, 2, 3, 4, 0, 5 }, 6, ev,
+	    4);
+	ck_assert_msg(run_pad(&in, EBE, EVR, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+	/* native Pixel Data of odd length (the pixel path): the same,
+	 * from Explicit VR (OW, swapped) and from Implicit VR (1 bit: OB) */
+	odd_image(&in, 0, 0, ev, 4, le5, 5);
+	odd_image(&want, 1, 0, (const uint8_t[]){ 2, 1, 4, 3 }, 4, be6, 6);
+	ck_assert_msg(run_pad(&in, EVR, EBE, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	check_same(&got, &want);
+	ck_assert_uint_eq(padded, 1);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+	odd_image(&in, 0, 1, ev, 4, le5, 5);
+	ck_assert_msg(run_pad(&in, IVR, EVR, &got, &padded, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_uint_eq(padded, 1);
+	ck_assert_uint_eq(got.len % 2, 0);
+	ck_assert_mem_eq(got.p + got.len - 6, le6, 6);
+	wr_release(&in);
+	wr_release(&got);
+	/* without pad mode an odd value stays odd, its tail byte as it was */
+	odd_image(&in, 0, 0, le5, 5, ev, 4);
+	odd_image(&want, 1, 0, be5, 5, (const uint8_t[]){ 2, 1, 4, 3 }, 4);
+	ck_assert_int_eq(run(&in, EVR, EBE, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
 START_TEST(xcode_nested_sequences_of_both_lengths_become_undefined_in_implicit)
 {
 	struct wr in, want, got, item, inner;
@@ -1834,6 +1921,8 @@ xcode_suite(void)
 	TCase *tc = tcase_create("walker");
 
 	tcase_add_test(tc, xcode_big_endian_values_are_swapped_by_vr_and_only_by_vr);
+	tcase_add_test(
+	    tc, xcode_pad_mode_pads_an_odd_swapped_value_before_swapping_it);
 	tcase_add_test(tc, xcode_pad_mode_pads_odd_values_by_vr_and_keeps_the_rest);
 	tcase_add_test(tc, xcode_pad_mode_takes_the_pad_from_the_dictionary_in_implicit);
 	tcase_add_test(tc, xcode_pad_mode_pads_inside_an_un_sequence_in_implicit_little_endian);
