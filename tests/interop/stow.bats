@@ -988,6 +988,43 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	[ "$SECONDS" -le 20 ]
 }
 
+# bats test_tags=serial
+@test "stow: an answer cut short (trickled past --dimse-timeout) leaks nothing of what came (valgrind), with or without --follow" {
+	require_cmd valgrind
+	[ -z "${CSTORE_SANITIZE:-}" ] || skip "valgrind cannot run a sanitizer build"
+	STUB_TRICKLE=0.05 start_stub
+	run -5 --separate-stderr timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		"$CSTORE_BIN/dcmsend" --dimse-timeout 1 "$STUB" "$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^aborted\t.*the answer did not come whole within 1 s'
+	run -5 --separate-stderr timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		"$CSTORE_BIN/dcmsend" --follow --dimse-timeout 1 --retry-delay 10 --retry-for 2 "$STUB" - \
+		<<<"$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^notsent\t.*the answer did not come whole within 1 s'
+}
+
+@test "stow: --follow: a 429 or a 5xx is never tried again past --retry-for, whatever its Retry-After and --retry" {
+	f=$CORPUS/ts/explicit-le.dcm
+	local st t0 t1
+	for st in 429 500; do
+		STUB_503=5 STUB_BUSY_STATUS=$st STUB_RETRY_AFTER=5 start_stub
+		t0=$(date +%s%N)
+		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --retry 3 --retry-delay 10 --retry-for 1 \
+			"$STUB" - <<<"$f"
+		t1=$(date +%s%N)
+		assert_output --regexp $'^failed\t.*/explicit-le.dcm\t.*(\t|: )HTTP '"$st"
+		# the first try, and one at the end of --retry-for: not a
+		# 5 s Retry-After each of --retry's 3
+		[ "$(cut -f2 "$BATS_TEST_TMPDIR/got/requests.log" | tr '\n' ' ')" = "$st $st " ]
+		[ $(((t1 - t0) / 1000000)) -ge 1000 ]
+		[ $(((t1 - t0) / 1000000)) -lt 4500 ]
+		kill "$STUB_PID"
+		wait "$STUB_PID" || true
+		rm -rf "$BATS_TEST_TMPDIR/got"
+	done
+}
+
 @test "stow: a credential (--bearer-file, --netrc) over http:// to another host is warned of once: it and the files go unencrypted; none for https://, this machine, or no credential" {
 	printf 'tok3n\n' >"$BATS_TEST_TMPDIR/token"
 	printf 'machine archive.example login alice password s3cret\n' >"$HOME/.netrc"
