@@ -935,6 +935,27 @@ HOSTS
 	[ "$(ls "$BATS_TEST_TMPDIR/got"/*.dcm | wc -l)" -eq 2 ]
 }
 
+@test "stow: a TLS 1.2 server's 'alert handshake failure' says no version or cipher in common when it asked for no certificate, a client certificate when it did (notsent, exit 3)" {
+	require_cmd openssl
+	require_netns
+	make_test_pki "$BATS_TEST_TMPDIR/pki"
+	P=$BATS_TEST_TMPDIR/pki
+	f=$CORPUS/ts/explicit-le.dcm
+	local -a how=(-cipher 'NULL-SHA256:@SECLEVEL=0')
+	local hint='no TLS version or cipher in common with it\?' i
+	for i in 1 2; do
+		start_on_free_port "$BATS_TEST_TMPDIR/s_server.log" openssl s_server -quiet -accept '127.0.0.1:{PORT}' \
+			-cert "$P/server.pem" -key "$P/server.key" -tls1_2 "${how[@]}"
+		run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 1 --retry-delay 10 --tls-ca "$P/ca.pem" \
+			"https://127.0.0.1:$SERVER_PORT/dicom-web" "$f"
+		assert_output --regexp $'^notsent\t.*: the server refused the TLS connection \\(sslv3 alert handshake failure\\): '"$hint"'$'
+		kill "$SERVER_PID"
+		wait "$SERVER_PID" || true
+		how=(-Verify 1 -CAfile "$P/ca.pem")
+		hint='does it require a client certificate \(--tls-cert, --tls-key\)\?'
+	done
+}
+
 @test "stow: nothing listening exits 3, every input notsent" {
 	require_netns
 	port=$(free_port)
