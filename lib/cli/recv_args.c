@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cstore/cstore.h"
 #include "cstore/storescp.h"
@@ -544,6 +545,24 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 	}
 }
 
+/* --port-file's FILE: written to FILE.tmp renamed onto it, which would
+ * replace a device (/dev/null), FIFO or socket there with a regular
+ * file: an existing FILE must be one (a usage error before anything is
+ * bound, not a failure to write after, exit 6). */
+static const char *
+port_file_arg(const char *arg)
+{
+	struct stat sb;
+
+	if (arg[0] == '\0')
+		cli_usage_error("--port-file: expected a file name");
+	if (stat(arg, &sb) == 0 && !S_ISREG(sb.st_mode))
+		cli_usage_error("--port-file: '%s' is not a regular file "
+				"(it would be replaced by one)",
+		    arg);
+	return arg;
+}
+
 /* The options without a short form. */
 static void
 parse_long(struct recv_args *a, int c, char *arg)
@@ -573,10 +592,7 @@ parse_long(struct recv_args *a, int c, char *arg)
 		need_ok(cli_parse_dup(arg, &a->cfg.on_duplicate, &err), &err);
 		break;
 	case OPT_PORT_FILE:
-		/* a usage error, not a failure to write (exit 6) */
-		if (arg[0] == '\0')
-			cli_usage_error("--port-file: expected a file name");
-		a->port_file = arg;
+		a->port_file = port_file_arg(arg);
 		break;
 	case OPT_REJECT_SOP_CLASS:
 		add_class(a->refused, &a->cfg.n_reject_sop_classes, arg,

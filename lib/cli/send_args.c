@@ -200,9 +200,10 @@ static const char web_help[] =
 			    "                           in Explicit VR Little Endian, as are files in\n"
 			    "                           Implicit VR LE or Explicit VR BE from the start\n"
 			    "                           (PS3.18 8.7.3: not for web services)\n"
-			    "HTTP 401 or 403 exits 4; no answer exits 3; a 5xx or 429 answer, or a\n"
-			    "connection refused or cut before the answer, is tried again --retry\n"
-			    "times (after a Retry-After if longer), then its files fail.\n";
+			    "HTTP 401 or 403 exits 4; no such host or a TLS failure exits 3 at\n"
+			    "once; a 5xx or 429 answer, or a connection refused or timed out (then\n"
+			    "exit 3) or cut before the answer (then aborted, exit 5), is tried again\n"
+			    "--retry times (after a Retry-After if longer), then its files fail.\n";
 
 /* User Identity Negotiation; a literal of its own. */
 static const char identity_help[] =

@@ -41,6 +41,11 @@ flush_until_answered(
 	for (;;) {
 		cs_err_clear(err);
 		r->retry_after_ms = 0;
+		/* --retry's waits inside (another 5xx's) end with it */
+		r->retry_until = fo->retry_for_ms < 0
+		    ? 0
+		    : (since ? since : net_now_ms()) +
+			(uint64_t)fo->retry_for_ms;
 		rc = flush(r, err);
 		/* as DIMSE --follow: a socket we lack (CS_E_RESOURCE) may
 		 * come back when other processes close theirs */

@@ -91,6 +91,9 @@ struct run {
 	/* --follow: the wait the last 429 or 5xx asked for (Retry-After,
 	 * STOW_RETRY_AFTER_MAX_MS at most), 0 for none */
 	unsigned retry_after_ms;
+	/* --follow with --retry-for: when it ends (net_now_ms), which
+	 * post's waits never pass; 0 for none */
+	uint64_t retry_until;
 };
 
 /* The longest wait a service's Retry-After gets (longer: this long,
@@ -100,6 +103,12 @@ struct run {
 /* A 429 (Too Many Requests, RFC 6585) or a 5xx: an answer that says the
  * service may take the request later, after its Retry-After. */
 #define STOW_HTTP_LATER(code) ((code) == 429 || (code) >= 500)
+
+/* A gateway's 502, 503 or 504 (its archive down or restarting) or a 429:
+ * under --follow no answer about the files, tried again for --retry-for
+ * (stow_follow), not --retry times. */
+#define STOW_HTTP_GATEWAY(code)                                                \
+	((code) == 429 || (code) == 502 || (code) == 503 || (code) == 504)
 
 /* sh for one run with o (--limit-rate); stow_shared_release after. */
 void

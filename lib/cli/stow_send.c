@@ -320,12 +320,15 @@ later_ms(const struct stow_http_rsp *rsp, unsigned delay)
  * or, but under --follow (which tries again itself), after none: the
  * connection refused or timed out, or cut before the answer came (a file
  * the service stored meanwhile is the same instance stored again, as a
- * C-STORE whose response was lost is sent again over DIMSE). */
+ * C-STORE whose response was lost is sent again over DIMSE).  Under
+ * --follow a 429, 502, 503 or 504 is not either: stow_follow tries it
+ * again, for --retry-for at most. */
 static int
 may_retry(const struct run *r, int rc, const struct stow_http_rsp *rsp)
 {
 	if (rc == 0)
-		return STOW_HTTP_LATER(rsp->code);
+		return STOW_HTTP_LATER(rsp->code) &&
+		    !(r->follow && STOW_HTTP_GATEWAY(rsp->code));
 	return !r->follow &&
 	    (rc == CS_E_NET || rc == CS_E_UNREACHABLE || rc == CS_E_TIMEOUT);
 }
@@ -337,6 +340,7 @@ static int
 post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 {
 	unsigned tries = 0, delay = r->o->retry_delay_ms, wait;
+	uint64_t now;
 	size_t k;
 	int rc;
 
@@ -357,6 +361,12 @@ post(struct run *r, struct stow_http_rsp *rsp, struct cs_err *err)
 		if (!may_retry(r, rc, rsp) || tries++ >= r->o->retries)
 			return rc;
 		wait = rc == 0 ? later_ms(rsp, delay) : delay;
+		/* --follow: never past --retry-for (r->retry_until) */
+		now = net_now_ms();
+		if (r->retry_until != 0 && now >= r->retry_until)
+			return rc;
+		if (r->retry_until != 0 && wait > r->retry_until - now)
+			wait = (unsigned)(r->retry_until - now);
 		free(rsp->body);
 		rsp->body = NULL;
 		cs_err_clear(err);
@@ -525,6 +535,8 @@ flush_once(struct run *r, struct cs_err *err)
 		free(rsp.body);
 		return 0;
 	}
+	if (rc != 0)
+		free(rsp.body); /* what came before the failure */
 	if (rc != 0 && r->follow)
 		return rc; /* stow_follow tries again, or fails the batch */
 	if (rc != 0) {
@@ -533,9 +545,7 @@ flush_once(struct run *r, struct cs_err *err)
 		    err->msg);
 		return rc;
 	}
-	if (r->follow &&
-	    (rsp.code == 502 || rsp.code == 503 || rsp.code == 504 ||
-		rsp.code == 429)) {
+	if (r->follow && STOW_HTTP_GATEWAY(rsp.code)) {
 		/* a gateway whose archive is down (or restarting), or a
 		 * service's rate limit: no answer about the files, which
 		 * stay for stow_follow to try again (after Retry-After) */

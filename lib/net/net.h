@@ -111,6 +111,9 @@ int net_host_is_loopback(const char *host);
  * name.  The file alone is read, never a name server; a name it lacks,
  * or gives another address too, is not. */
 int net_host_is_local(const char *host);
+/* The same with the hosts file at path (a regular file: anything else
+ * is read as none; a line over 64 KiB is passed over). */
+int net_host_is_local_in(const char *host, const char *path);
 
 /*
  * Asks the kernel to acknowledge received data at once instead of

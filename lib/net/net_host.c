@@ -1,9 +1,14 @@
 /* net_host.c - what a host name or address in a URL stands for. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "cstore/cstore.h"
 #include "net/net.h"
@@ -74,12 +79,36 @@ hosts_line(char *line, const char *name, size_t len)
 	}
 }
 
-int
-net_host_is_local(const char *host)
+/* A hosts file line longer than this (none is, but a file of garbage)
+ * is passed over whole: never read in part, whose last name, cut,
+ * would match as a name's beginning. */
+#define HOSTS_LINE_MAX 65536
+
+/* The hosts file at path, when it is a regular file (a FIFO or a device
+ * in its place is never waited on or read); NULL otherwise. */
+static FILE *
+hosts_open(const char *path)
 {
-	char line[1024], a[16];
+	struct stat st;
+	FILE *f;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+int
+net_host_is_local_in(const char *host, const char *hosts)
+{
+	char name[256], a[16], *line;
 	size_t len = strlen(host);
-	int seen = 0, other = 0, r, whole = 1;
+	int seen = 0, other = 0, r, whole = 1, was_whole;
 	FILE *f;
 
 	if (net_host_is_loopback(host))
@@ -89,22 +118,32 @@ net_host_is_local(const char *host)
 		len--;
 	if (len == 0 || len >= 256 || strchr(host, ':') != NULL ||
 	    host[0] == '[' ||
-	    (snprintf(line, sizeof(line), "%.*s", (int)len, host),
-		inet_pton(AF_INET, line, a) == 1) ||
-	    (f = fopen("/etc/hosts", "re")) == NULL)
+	    (snprintf(name, sizeof(name), "%.*s", (int)len, host),
+		inet_pton(AF_INET, name, a) == 1) ||
+	    (f = hosts_open(hosts)) == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		/* a line longer than the buffer: its first part alone */
-		int was_whole = whole;
-
-		whole = strchr(line, '\n') != NULL;
-		if (!was_whole)
+	if ((line = malloc(HOSTS_LINE_MAX)) == NULL) {
+		fclose(f);
+		return 0;
+	}
+	while (fgets(line, HOSTS_LINE_MAX, f) != NULL) {
+		/* a line longer than the buffer: passed over, all of it */
+		was_whole = whole;
+		whole = strchr(line, '\n') != NULL || feof(f);
+		if (!was_whole || !whole)
 			continue;
 		if ((r = hosts_line(line, host, len)) == 1)
 			seen = 1;
 		else if (r == 2)
 			other = 1;
 	}
+	free(line);
 	fclose(f);
 	return seen && !other;
+}
+
+int
+net_host_is_local(const char *host)
+{
+	return net_host_is_local_in(host, "/etc/hosts");
 }

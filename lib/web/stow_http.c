@@ -2,6 +2,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ struct stow_http {
 	 * go to it as it is; a query to its first base_len bytes */
 	int study;
 	size_t base_len;
+	/* this request's TLS handshake (tls_watch): the server asked for
+	 * a client certificate */
+	int cert_asked;
 };
 
 /* Where the body being sent is: part k, its header, file or tail. */
@@ -496,14 +500,56 @@ stow_http_free(struct stow_http *h)
 	free(h);
 }
 
+/* The SSL_CTX ex_data index where tls_watch finds its stow_http. */
+static int tls_index = -1;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+static void
+tls_index_new(void)
+{
+	tls_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* OpenSSL's info callback: what the handshake showed of the server. */
+static void
+tls_seen(const SSL *ssl, int where, int ret)
+{
+	struct stow_http *h;
+
+	(void)ret;
+	if (tls_index < 0 ||
+	    (h = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_index)) == NULL)
+		return;
+	if ((where & SSL_CB_LOOP) && SSL_get_state(ssl) == TLS_ST_CR_CERT_REQ)
+		h->cert_asked = 1;
+}
+
+/*
+ * libcurl's CURLOPT_SSL_CTX_FUNCTION: each connection's handshake
+ * watched (tls_seen).  Whether the server asked for a client
+ * certificate is known then for sure; its alert refusing ours (or the
+ * lack of one) comes after the handshake in TLS 1.3, while the request
+ * goes, and a reset may come before it is read: tls_detail.
+ */
+static CURLcode
+tls_watch(CURL *c, void *ctx, void *user)
+{
+	(void)c;
+	pthread_once(&tls_once, tls_index_new);
+	if (tls_index >= 0 && SSL_CTX_set_ex_data(ctx, tls_index, user) == 1)
+		SSL_CTX_set_info_callback(ctx, tls_seen);
+	return CURLE_OK;
+}
+
 /*
  * An https:// request's TLS failure said with libcurl's detail (its
  * strerror alone says "Failure when receiving data from the peer"), in
  * out: 1, or 0 when there is none to add.  The server's alert refusing
- * our certificate, or the lack of one, makes *code CS_E_TLS: TLS 1.3
- * sends it after the handshake, as the request goes, and nothing
- * reached the service (a reset that came before the alert could be
- * read tells nothing more, and stays a broken request).
+ * the connection makes *code CS_E_TLS, and so does a connection cut
+ * before any answer by a server that asked for a client certificate
+ * (h->cert_asked): TLS 1.3 sends its alert after the handshake, as the
+ * request goes, and a reset that came first hides it; either way
+ * nothing reached the service, and trying again would not change it.
  */
 static int
 tls_detail(
@@ -513,19 +559,35 @@ tls_detail(
 		"alert unknown ca", "alert bad certificate",
 		"alert certificate unknown", "alert handshake failure",
 		"alert access denied", "alert certificate expired",
-		"alert certificate revoked", "alert unsupported certificate" };
-	const char *d = h->errbuf, *p;
+		"alert certificate revoked", "alert unsupported certificate",
+		"alert protocol version", "alert insufficient security" };
+	const char *d = h->errbuf, *p, *hint;
+	long answered = 0;
 	size_t k, n;
 
-	if (strncasecmp(h->cfg.url, "https://", 8) != 0 || d[0] == '\0' ||
+	if (strncasecmp(h->cfg.url, "https://", 8) != 0 ||
 	    (*code != CS_E_TLS && cc != CURLE_SEND_ERROR &&
 		cc != CURLE_RECV_ERROR))
 		return 0;
+	curl_easy_getinfo(h->c, CURLINFO_RESPONSE_CODE, &answered);
 	for (k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
 		if (strstr(d, refused[k]) != NULL)
 			break;
+	hint = h->cfg.cert == NULL
+	    ? "does it require a client certificate "
+	      "(--tls-cert, --tls-key)?"
+	    : "was our certificate (--tls-cert) refused?";
+	if (k == sizeof(refused) / sizeof(refused[0]) && *code != CS_E_TLS &&
+	    h->cert_asked && answered == 0) {
+		*code = CS_E_TLS;
+		snprintf(out, len,
+		    "the server refused the TLS connection (cut after asking "
+		    "for a client certificate): %s",
+		    hint);
+		return 1;
+	}
 	if (k == sizeof(refused) / sizeof(refused[0])) {
-		if (*code != CS_E_TLS)
+		if (*code != CS_E_TLS || d[0] == '\0')
 			return 0;
 		snprintf(out, len, "%s (%.300s)", curl_easy_strerror(cc), d);
 		return 1;
@@ -536,12 +598,15 @@ tls_detail(
 		d = p + 2;
 	n = (p = strstr(d, ", errno")) != NULL ? (size_t)(p - d) : strlen(d);
 	*code = CS_E_TLS;
+	/* a handshake failure (TLS 1.2's usual alert) from a server that
+	 * asked for no certificate: no version or cipher in common */
+	if (!h->cert_asked &&
+	    (strcmp(refused[k], "alert handshake failure") == 0 ||
+		strcmp(refused[k], "alert protocol version") == 0 ||
+		strcmp(refused[k], "alert insufficient security") == 0))
+		hint = "no TLS version or cipher in common with it?";
 	snprintf(out, len, "the server refused the TLS connection (%.*s): %s",
-	    (int)(n < 200 ? n : 200), d,
-	    h->cfg.cert == NULL
-		? "does it require a client certificate (--tls-cert, "
-		  "--tls-key)?"
-		: "was our certificate (--tls-cert) refused?");
+	    (int)(n < 200 ? n : 200), d, hint);
 	return 1;
 }
 
@@ -748,6 +813,9 @@ perform(struct stow_http *h, size_t len, const char *rel,
 	} else if (h->cfg.ca != NULL) {
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->cfg.ca);
 	}
+	h->cert_asked = 0;
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, tls_watch);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h);
 	if (h->cfg.cert != NULL) {
 		curl_easy_setopt(c, CURLOPT_SSLCERT, h->cfg.cert);
 		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");

@@ -228,6 +228,29 @@ sends_list() {
 	[[ $stderr == "dcmrecv: -o (--output-dir): expected a directory"* ]]
 }
 
+# --port-file is written by rename: a device there (root's /dev/null) would
+# become a regular file.
+@test "dcmrecv --port-file naming a device, a FIFO or a directory: a usage error (exit 2) before anything is bound, the node left as it was" {
+	local p
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	mkdir "$BATS_TEST_TMPDIR/dir"
+	local nodes="fifo dir"
+	if [ "$(id -u)" -eq 0 ] && mknod "$BATS_TEST_TMPDIR/null" c 1 3 2>/dev/null; then
+		nodes="null $nodes"
+	fi
+	for p in $nodes; do
+		run -2 --separate-stderr timeout 20 "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" \
+			--port-file "$BATS_TEST_TMPDIR/$p" 127.0.0.1:0
+		assert_output ""
+		[[ ${stderr_lines[0]} == "dcmrecv: --port-file: '$BATS_TEST_TMPDIR/$p' is not a regular file (it would be replaced by one)" ]]
+		[[ $stderr != *listening* ]]
+	done
+	[ -p "$BATS_TEST_TMPDIR/fifo" ]
+	[ -d "$BATS_TEST_TMPDIR/dir" ]
+	[[ $nodes != null* ]] || [ -c "$BATS_TEST_TMPDIR/null" ]
+	[ "$(ls "$BATS_TEST_TMPDIR" | grep -c tmp)" -eq 0 ]
+}
+
 @test "a size option takes whole bytes: 1.5 or 0.97K is a usage error, never cut; 1.5K is 1536" {
 	local f=$CSTORE_ROOT/tests/data/p10-evrle.dcm url=http://127.0.0.1:9/dicom-web v
 	for v in 1.5 0.97K 0.5 1.0001KB; do

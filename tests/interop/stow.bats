@@ -938,14 +938,19 @@ HOSTS
 		--tls-key "$P/client.key" "$url"
 	assert_output $'HTTP 200\t'"$url"
 	[ "$(cat "$BATS_TEST_TMPDIR/got/clients.log")" = $'modality-1\nmodality-2' ]
-	# refused by the service's TLS (its alert read: notsent, exit 3; or
-	# the connection reset first: aborted, exit 5): nothing stored
-	local opts
-	for opts in "" "--tls-cert $P/rogue.pem --tls-key $P/rogue.key"; do
-		# shellcheck disable=SC2086
-		run --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" $opts "$url" "$f"
-		[ "$status" -eq 3 ] || [ "$status" -eq 5 ]
-		assert_output --regexp $'^(notsent|aborted)\t'
+	# refused by the service's TLS (its alert read, or the connection
+	# reset first by a server that asked for a certificate: the same,
+	# never a broken request tried again): notsent, exit 3, nothing stored
+	local opts hint i
+	for i in 1 2 3; do
+		for opts in "" "--tls-cert $P/rogue.pem --tls-key $P/rogue.key"; do
+			hint='does it require a client certificate \(--tls-cert, --tls-key\)\?'
+			[ -z "$opts" ] || hint='was our certificate \(--tls-cert\) refused\?'
+			# shellcheck disable=SC2086
+			run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 1 --retry-delay 10 \
+				--tls-ca "$P/ca.pem" $opts "$url" "$f"
+			assert_output --regexp $'^notsent\t.*\t'"${url//./\\.}"': the server refused the TLS connection \((tlsv1[3]? alert (certificate required|unknown ca)|cut after asking for a client certificate)\): '"$hint"'$'
+		done
 	done
 	[ "$(ls "$BATS_TEST_TMPDIR/got"/*.dcm | wc -l)" -eq 2 ]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-ca "$P/ca.pem" --tls-cert "$P/client.pem" \
@@ -958,6 +963,27 @@ HOSTS
 	[[ $stderr == *"need an https:// URL"* ]]
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --tls-insecure "$url" "$f"
 	[ "$(ls "$BATS_TEST_TMPDIR/got"/*.dcm | wc -l)" -eq 2 ]
+}
+
+@test "stow: a TLS 1.2 server's 'alert handshake failure' says no version or cipher in common when it asked for no certificate, a client certificate when it did (notsent, exit 3)" {
+	require_cmd openssl
+	require_netns
+	make_test_pki "$BATS_TEST_TMPDIR/pki"
+	P=$BATS_TEST_TMPDIR/pki
+	f=$CORPUS/ts/explicit-le.dcm
+	local -a how=(-cipher 'NULL-SHA256:@SECLEVEL=0')
+	local hint='no TLS version or cipher in common with it\?' i
+	for i in 1 2; do
+		start_on_free_port "$BATS_TEST_TMPDIR/s_server.log" openssl s_server -quiet -accept '127.0.0.1:{PORT}' \
+			-cert "$P/server.pem" -key "$P/server.key" -tls1_2 "${how[@]}"
+		run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 1 --retry-delay 10 --tls-ca "$P/ca.pem" \
+			"https://127.0.0.1:$SERVER_PORT/dicom-web" "$f"
+		assert_output --regexp $'^notsent\t.*: the server refused the TLS connection \\(sslv3 alert handshake failure\\): '"$hint"'$'
+		kill "$SERVER_PID"
+		wait "$SERVER_PID" || true
+		how=(-Verify 1 -CAfile "$P/ca.pem")
+		hint='does it require a client certificate \(--tls-cert, --tls-key\)\?'
+	done
 }
 
 @test "stow: nothing listening exits 3, every input notsent" {
@@ -1016,6 +1042,43 @@ s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.
 	run -5 --separate-stderr timeout 60 "$CSTORE_BIN/dcmsend" --dimse-timeout 2 "$STUB" "$CORPUS/ts/explicit-le.dcm"
 	assert_output --regexp $'^aborted\t.*the answer did not come whole within 2 s'
 	[ "$SECONDS" -le 20 ]
+}
+
+# bats test_tags=serial
+@test "stow: an answer cut short (trickled past --dimse-timeout) leaks nothing of what came (valgrind), with or without --follow" {
+	require_cmd valgrind
+	[ -z "${CSTORE_SANITIZE:-}" ] || skip "valgrind cannot run a sanitizer build"
+	STUB_TRICKLE=0.05 start_stub
+	run -5 --separate-stderr timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		"$CSTORE_BIN/dcmsend" --dimse-timeout 1 "$STUB" "$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^aborted\t.*the answer did not come whole within 1 s'
+	run -5 --separate-stderr timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect \
+		"$CSTORE_BIN/dcmsend" --follow --dimse-timeout 1 --retry-delay 10 --retry-for 2 "$STUB" - \
+		<<<"$CORPUS/ts/explicit-le.dcm"
+	assert_output --regexp $'^notsent\t.*the answer did not come whole within 1 s'
+}
+
+@test "stow: --follow: a 429 or a 5xx is never tried again past --retry-for, whatever its Retry-After and --retry" {
+	f=$CORPUS/ts/explicit-le.dcm
+	local st t0 t1
+	for st in 429 500; do
+		STUB_503=5 STUB_BUSY_STATUS=$st STUB_RETRY_AFTER=5 start_stub
+		t0=$(date +%s%N)
+		run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --follow --retry 3 --retry-delay 10 --retry-for 1 \
+			"$STUB" - <<<"$f"
+		t1=$(date +%s%N)
+		assert_output --regexp $'^failed\t.*/explicit-le.dcm\t.*(\t|: )HTTP '"$st"
+		# the first try, and one at the end of --retry-for: not a
+		# 5 s Retry-After each of --retry's 3
+		[ "$(cut -f2 "$BATS_TEST_TMPDIR/got/requests.log" | tr '\n' ' ')" = "$st $st " ]
+		[ $(((t1 - t0) / 1000000)) -ge 1000 ]
+		[ $(((t1 - t0) / 1000000)) -lt 4500 ]
+		kill "$STUB_PID"
+		wait "$STUB_PID" || true
+		rm -rf "$BATS_TEST_TMPDIR/got"
+	done
 }
 
 @test "stow: a credential (--bearer-file, --netrc) over http:// to another host is warned of once: it and the files go unencrypted; none for https://, this machine, or no credential" {

@@ -1,5 +1,9 @@
 /* t_stow_rsp.c - a STOW-RS response's verdict on each instance. */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cstore/cstore.h"
@@ -170,6 +174,50 @@ START_TEST(a_loopback_host_is_known_without_a_lookup)
 }
 END_TEST
 
+/* path: a hosts file of one line, n bytes of padding names between
+ * "127.0.0.1 " and last, then "127.0.0.1 tail". */
+static void
+hosts_with(const char *path, size_t n, const char *last)
+{
+	FILE *f = fopen(path, "w");
+	size_t k;
+
+	ck_assert_ptr_nonnull(f);
+	fputs("127.0.0.1 ", f);
+	for (k = 0; k < n; k++)
+		fputc(k % 2 ? ' ' : 'x', f);
+	fprintf(f, " %s\n127.0.0.1 tail\n", last);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(a_hosts_file_line_is_read_whole_or_not_at_all)
+{
+	char dir[] = "/tmp/t_hosts.XXXXXX", path[64], fifo[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	/* a name past 1023 bytes of line: whole, never its beginning */
+	hosts_with(path, 1009, "pacs-farhost");
+	ck_assert_int_eq(net_host_is_local_in("pac", path), 0);
+	ck_assert_int_eq(net_host_is_local_in("pacs-farhost", path), 1);
+	ck_assert_int_eq(net_host_is_local_in("tail", path), 1);
+	/* a line over 64 KiB: none of it, the next one still */
+	hosts_with(path, 70000, "far");
+	ck_assert_int_eq(net_host_is_local_in("x", path), 0);
+	ck_assert_int_eq(net_host_is_local_in("far", path), 0);
+	ck_assert_int_eq(net_host_is_local_in("tail", path), 1);
+	/* not a regular file: read as none, never waited on */
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(net_host_is_local_in("tail", fifo), 0);
+	ck_assert_int_eq(net_host_is_local_in("tail", dir), 0);
+	ck_assert_int_eq(net_host_is_local_in("localhost", fifo), 1);
+	unlink(fifo);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(a_base_url_has_a_host_and_nothing_after_its_path)
 {
 	static const char *const good[] = { "http://pacs/dicom-web",
@@ -207,6 +255,7 @@ stow_rsp_suite(void)
 	tcase_add_test(tc, odd_shapes_name_nothing);
 	tcase_add_test(tc, the_xml_representation_is_read_too);
 	tcase_add_test(tc, a_loopback_host_is_known_without_a_lookup);
+	tcase_add_test(tc, a_hosts_file_line_is_read_whole_or_not_at_all);
 	tcase_add_test(tc, a_base_url_has_a_host_and_nothing_after_its_path);
 	suite_add_tcase(s, tc);
 	return s;
