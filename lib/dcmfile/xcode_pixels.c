@@ -386,73 +386,198 @@ read_fragments(struct xcp *p, struct xcp_span **bot, struct cs_err *err)
 	return 0;
 }
 
-/* Whether fragment s begins as an RLE frame does: an RLE header of 1-15
- * segments, the first at offset 64 (PS3.5 G.5). */
-static int
-rle_header_like(const struct xcp_span *s)
-{
-	struct rd r;
-	uint32_t nseg;
+static int rle_image_of(
+    const struct dcmfile_image *m, struct rle_image *im, struct cs_err *err);
 
-	if (s->n < 64)
+/*
+ * The fragments read as one stream, forward, without copying them:
+ * fragment f starts at byte at of the stream.
+ */
+struct joined {
+	const struct xcp *p;
+	size_t f;
+	uint64_t at;
+};
+
+/* Byte pos of the joined fragments (pos below their total length). */
+static uint8_t
+joined_byte(struct joined *j, uint64_t pos)
+{
+	if (pos < j->at) {
+		j->f = 0;
+		j->at = 0;
+	}
+	while (j->f < j->p->nfrag && pos - j->at >= j->p->frag[j->f].n) {
+		j->at += j->p->frag[j->f].n;
+		j->f++;
+	}
+	return j->f < j->p->nfrag ? j->p->frag[j->f].p[pos - j->at] : 0;
+}
+
+static uint32_t
+joined_le32(struct joined *j, uint64_t pos)
+{
+	return (uint32_t)joined_byte(j, pos) |
+	    (uint32_t)joined_byte(j, pos + 1) << 8 |
+	    (uint32_t)joined_byte(j, pos + 2) << 16 |
+	    (uint32_t)joined_byte(j, pos + 3) << 24;
+}
+
+/*
+ * Reads a PackBits segment (PS3.5 G.3.1) from pos, not past lim, until
+ * npix bytes come out: *pos is left after the run that completes them.
+ * -1 when the segment ends first.
+ */
+static int
+rle_scan_segment(struct joined *j, uint64_t *pos, uint64_t lim, size_t npix)
+{
+	uint64_t at = *pos, out = 0;
+	int c;
+
+	while (out < npix) {
+		if (at >= lim)
+			return -1;
+		c = (int8_t)joined_byte(j, at++);
+		if (c >= 0) { /* a literal run, read whole by the decoder */
+			if ((uint64_t)c + 1 > lim - at)
+				return -1;
+			at += (uint64_t)c + 1;
+			out += (uint64_t)c + 1;
+		} else if (c != -128) { /* -128: no operation (G.3.2) */
+			if (at >= lim)
+				return -1;
+			at++;
+			out += (uint64_t)(1 - c);
+		}
+	}
+	*pos = at;
+	return 0;
+}
+
+/* 1 when bytes [pos, lim) after a segment's pixels are no-operation
+ * runs (G.3.2) and at most one pad byte (G.3.1): nothing left over. */
+static int
+rle_tail_empty(struct joined *j, uint64_t pos, uint64_t lim)
+{
+	while (pos < lim && joined_byte(j, pos) == 0x80)
+		pos++;
+	return lim - pos <= 1;
+}
+
+/*
+ * The end of the RLE frame starting at s (its header there, PS3.5 G.5):
+ * every segment decoded to exactly its npix bytes, each using its bytes
+ * up to its successor, the last its bytes up to the end of a fragment,
+ * with nothing left over but a pad byte.  That end is *e.  NULL, or why
+ * there is no such end (the frames are then not where it was thought).
+ */
+static const char *
+rle_frame_end(struct joined *j, unsigned nseg, size_t npix, uint64_t s,
+    uint64_t total, uint64_t *e)
+{
+	uint32_t off[RLE_MAX_SEGMENTS];
+	uint64_t pos = s + RLE_HEADER_LEN, lim;
+	unsigned k;
+
+	if (total - s < RLE_HEADER_LEN)
+		return "no 64-byte RLE header";
+	if (joined_le32(j, s) != nseg)
+		return "its header's segment count is not the image's";
+	for (k = 0; k < nseg; k++) {
+		off[k] = joined_le32(j, s + 4 + 4 * k);
+		if (off[k] < (k ? (uint64_t)off[k - 1] + 1 : RLE_HEADER_LEN) ||
+		    off[k] >= total - s)
+			return "a segment offset out of order or past the data";
+	}
+	for (k = 0; k < nseg; k++) {
+		pos = s + off[k];
+		lim = k + 1 < nseg ? s + off[k + 1] : total;
+		if (rle_scan_segment(j, &pos, lim, npix) != 0)
+			return "a segment ends before its pixels";
+		if (k + 1 < nseg && !rle_tail_empty(j, pos, lim))
+			return "a segment has bytes left over";
+	}
+	/* the frame ends with the fragment holding the last byte read */
+	(void)joined_byte(j, pos - 1);
+	*e = j->at + j->p->frag[j->f].n;
+	if (!rle_tail_empty(j, pos, *e))
+		return "bytes are left over after its last segment";
+	return NULL;
+}
+
+/*
+ * RLE frames in fragments that are not one per frame, with no Basic
+ * Offset Table to say where each begins (DCMTK's dcmcrle +fs -ot; one
+ * frame in 64 KiB fragments, fo-dicom's D_CLUNIE_CT1_RLE_FRAGS.dcm):
+ * each frame begins a fragment and takes fragments until its segments
+ * are decoded exactly, as DCMTK's decoder reads them.  Every fragment
+ * must go to one of the frames counted; a byte left over anywhere is
+ * refused, never a frame cut where a look-alike header begins.
+ */
+static int
+map_rle_frames(struct xcp *p, struct cs_err *err)
+{
+	struct joined j = { p, 0, 0 };
+	struct rle_image im;
+	uint64_t total = 0, s = 0, e;
+	const char *why = NULL;
+	size_t f = 0, npix;
+	uint32_t i;
+	int rc;
+
+	if ((rc = rle_image_of(&p->img, &im, err)) != 0)
+		return rc;
+	npix = (size_t)im.rows * im.columns;
+	for (f = 0; f < p->nfrag; f++)
+		total += p->frag[f].n;
+	for (i = 0, f = 0; i < p->frames; i++) {
+		p->first[i] = f;
+		if (f == p->nfrag)
+			return cs_err_set(err, CS_E_PROTO,
+			    "RLE: %zu fragments for %u frames: they end after "
+			    "%u frames (PS3.5 G.1: one each)",
+			    p->nfrag, p->frames, i);
+		why = rle_frame_end(
+		    &j, rle_segment_count(&im), npix, s, total, &e);
+		if (why != NULL)
+			break;
+		for (f = j.f + 1, s = e; f < p->nfrag && p->frag[f].n == 0; f++)
+			; /* an empty fragment adds nothing to the frame */
+	}
+	if (why == NULL && f == p->nfrag)
 		return 0;
-	rd_init(&r, s->p, 8);
-	nseg = rd_le32(&r);
-	return nseg >= 1 && nseg <= 15 && rd_le32(&r) == 64;
+	if (why == NULL)
+		return cs_err_set(err, CS_E_PROTO,
+		    "RLE: %zu fragments for %u frames: fragment %zu follows "
+		    "the last frame's end (PS3.5 G.1: one each)",
+		    p->nfrag, p->frames, f + 1);
+	return cs_err_set(err, CS_E_PROTO,
+	    "RLE: %zu fragments for %u frames: frame %u (from fragment %zu): "
+	    "%s (PS3.5 G.1: one each)",
+	    p->nfrag, p->frames, i + 1, f + 1, why);
 }
 
 /*
  * One frame (Number of Frames 1 or missing) in several fragments: only
- * if they cannot be more frames.  RLE (PS3.5 A.4.2: one fragment per
- * frame) when the header's last segment starts in the last fragment, or
- * when no later fragment begins as an RLE frame (a writer that cut one
- * frame into 64 KiB fragments: fo-dicom's D_CLUNIE_CT1_RLE_FRAGS.dcm);
- * the JPEG family when only the first fragment starts a code stream.
+ * if they cannot be more frames.  RLE: its segments must use every
+ * fragment exactly (map_rle_frames); the JPEG family when only the first
+ * fragment starts a code stream.
  */
 static int
-one_frame(const struct xcp *p, struct cs_err *err)
+one_frame(struct xcp *p, struct cs_err *err)
 {
-	size_t f, total = 0, i;
-	uint32_t nseg, off, prev = 0;
-	struct rd r;
+	size_t f;
 
 	if (p->nfrag <= 1)
 		return 0;
-	if (codec_of(p->src_ts) != CODEC_RLE) {
-		for (f = 1; f < p->nfrag; f++)
-			if (starts_frame(p->src_ts, &p->frag[f]))
-				return cs_err_set(err, CS_E_PROTO,
-				    "fragment %zu starts "
-				    "another code stream, but there is one frame",
-				    f + 1);
-		return 0;
-	}
-	for (f = 0; f < p->nfrag; f++)
-		total += p->frag[f].n;
-	if (p->frag[0].n < 64)
-		return cs_err_set(err, CS_E_PROTO,
-		    "RLE: %zu fragments for one frame (PS3.5 A.4.2: one each)",
-		    p->nfrag);
-	rd_init(&r, p->frag[0].p, 64);
-	nseg = rd_le32(&r);
-	for (i = 0; i < nseg && i < 15; i++) {
-		off = rd_le32(&r);
-		if (off < 64 || off <= prev || off >= total)
-			break;
-		prev = off;
-	}
-	if (nseg == 0 || nseg > 15 || i != nseg)
-		return cs_err_set(err, CS_E_PROTO,
-		    "RLE: %zu fragments for one frame (PS3.5 A.4.2: one each)",
-		    p->nfrag);
-	if (prev >= total - p->frag[p->nfrag - 1].n)
-		return 0;
+	if (codec_of(p->src_ts) == CODEC_RLE)
+		return map_rle_frames(p, err);
 	for (f = 1; f < p->nfrag; f++)
-		if (rle_header_like(&p->frag[f]))
+		if (starts_frame(p->src_ts, &p->frag[f]))
 			return cs_err_set(err, CS_E_PROTO,
-			    "RLE: %zu fragments for one frame, fragment %zu "
-			    "starting another (PS3.5 A.4.2: one each)",
-			    p->nfrag, f + 1);
+			    "fragment %zu starts "
+			    "another code stream, but there is one frame",
+			    f + 1);
 	return 0;
 }
 
@@ -492,26 +617,18 @@ map_frames(struct xcp *p, const struct xcp_span *bot, struct cs_err *err)
 		}
 		return 0;
 	}
-	/* no table: a new code stream starts each frame; an RLE frame with
-	 * its header (DCMTK's dcmcrle +fs -ot cuts frames into fragments,
-	 * not PS3.5 G.1's one each).  Data that looks like a header makes
-	 * more frames than counted: refused, never a frame cut wrong. */
+	/* no table: RLE frames as their segments end; the JPEG family's
+	 * where a code stream starts */
+	if (codec_of(p->src_ts) == CODEC_RLE)
+		return map_rle_frames(p, err);
 	for (f = 0; f < p->nfrag; f++) {
-		if (codec_of(p->src_ts) == CODEC_RLE
-			? !rle_header_like(&p->frag[f])
-			: !starts_frame(p->src_ts, &p->frag[f]))
+		if (!starts_frame(p->src_ts, &p->frag[f]))
 			continue;
 		if (k == p->frames)
 			return cs_err_set(err, CS_E_PROTO,
 			    "more code streams than the %u frames", p->frames);
 		p->first[k++] = f;
 	}
-	if ((k != p->frames || p->first[0] != 0) &&
-	    codec_of(p->src_ts) == CODEC_RLE)
-		return cs_err_set(err, CS_E_PROTO,
-		    "RLE: %zu fragments for %u frames, %zu of them starting "
-		    "one (PS3.5 G.1: one each)",
-		    p->nfrag, p->frames, k);
 	if (k != p->frames || p->first[0] != 0)
 		return cs_err_set(err, CS_E_PROTO,
 		    "cannot tell %u frames apart in %zu fragments", p->frames,

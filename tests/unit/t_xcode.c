@@ -855,20 +855,29 @@ END_TEST
 
 #define RLE "1.2.840.10008.1.2.5"
 
-/* Image Pixel attributes of a 2x1 8-bit MONOCHROME2 image, EVR LE. */
+/* Image Pixel attributes of a cols x 1 8-bit MONOCHROME2 image, EVR LE. */
 static void
-mono8(struct wr *w, const char *frames)
+mono8w(struct wr *w, const char *frames, uint8_t cols)
 {
+	uint8_t c[2] = { cols, 0 };
+
 	elem(w, 0, 0x0028, 0x0002, "US", "\1\0", 2);
 	elem(w, 0, 0x0028, 0x0004, "CS", "MONOCHROME2 ", 12);
 	if (frames != NULL)
 		elem(w, 0, 0x0028, 0x0008, "IS", frames, 2);
 	elem(w, 0, 0x0028, 0x0010, "US", "\1\0", 2);
-	elem(w, 0, 0x0028, 0x0011, "US", "\2\0", 2);
+	elem(w, 0, 0x0028, 0x0011, "US", c, 2);
 	elem(w, 0, 0x0028, 0x0100, "US", "\10\0", 2);
 	elem(w, 0, 0x0028, 0x0101, "US", "\10\0", 2);
 	elem(w, 0, 0x0028, 0x0102, "US", "\7\0", 2);
 	elem(w, 0, 0x0028, 0x0103, "US", "\0\0", 2);
+}
+
+/* The same, 2x1. */
+static void
+mono8(struct wr *w, const char *frames)
+{
+	mono8w(w, frames, 2);
 }
 
 /* One RLE frame (PS3.5 G) of the two pixels a b, as a fragment item. */
@@ -1036,6 +1045,147 @@ START_TEST(xcode_rle_frames_cut_into_fragments_without_a_table_split_at_headers)
 	ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "RLE: 3 fragments for 2 frames"));
 	wr_release(&got);
+	wr_release(&in);
+}
+END_TEST
+
+/* An RLE header (PS3.5 G.5): one segment, at off. */
+static void
+rle_head(uint8_t h[64], uint8_t off)
+{
+	memset(h, 0, 64);
+	h[0] = 1;
+	h[4] = off;
+}
+
+/* Encapsulated Pixel Data of n fragments (no Basic Offset Table). */
+static void
+frags(struct wr *w, const uint8_t *const *f, const size_t *n, size_t nf)
+{
+	size_t i;
+
+	hdr(w, 0, 0x7fe0, 0x0010, "OB", UNDEF);
+	hdr(w, 0, 0xfffe, 0xe000, NULL, 0);
+	for (i = 0; i < nf; i++)
+		elem(w, 0, 0xfffe, 0xe000, NULL, f[i], (uint32_t)n[i]);
+	hdr(w, 0, 0xfffe, 0xe0dd, NULL, 0);
+}
+
+START_TEST(xcode_rle_frames_cut_without_a_table_never_split_at_a_look_alike)
+{
+	uint8_t f1[68], f2[72], f3[68], fake[68], cut[36];
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	rle_head(f1, 64);
+	memcpy(f1 + 64, "\1\1\2\0", 4);
+	rle_head(f3, 64);
+	memcpy(f3 + 64, "\1\5\6\0", 4);
+	rle_head(fake, 64);
+	memcpy(fake + 64, "\1\7\10\0", 4);
+	/* frame 2's header cut 32 + 32, then a fragment that is a whole RLE
+	 * frame after the 3 counted: a split at headers found frames 1+2,
+	 * 3 and the extra one, and stored 1 2 5 6 7 8 as success */
+	rle_head(f2, 64);
+	memcpy(cut, f2 + 32, 32);
+	memcpy(cut + 32, "\1\3\4\0", 4);
+	{
+		const uint8_t *f[] = { f1, f2, cut, f3, fake };
+		const size_t n[] = { 68, 32, 36, 68, 68 };
+
+		wr_init(&in, 1 << 12);
+		mono8(&in, "3 ");
+		frags(&in, f, n, 5);
+		ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
+		ck_assert_ptr_nonnull(strstr(err.msg, "fragment 5 follows"));
+		wr_release(&got);
+	}
+	/* frame 2's segment at 68 (G.5 allows it), the same extra frame:
+	 * frame 2 was not seen as a start, and 1 2 5 6 7 8 stored */
+	rle_head(f2, 68);
+	memcpy(f2 + 68, "\1\3\4\0", 4);
+	{
+		const uint8_t *f[] = { f1, f2, f3, fake };
+		const size_t n[] = { 68, 72, 68, 68 };
+
+		wr_reset(&in);
+		mono8(&in, "3 ");
+		frags(&in, f, n, 4);
+		err.code = 0;
+		ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
+		wr_release(&got);
+	}
+	/* frame 2 (its segment at 68) cut inside its header, 2 frames of 3
+	 * fragments: converted */
+	{
+		const uint8_t *f[] = { f1, f2, f2 + 40 };
+		const size_t n[] = { 68, 40, 32 };
+
+		wr_reset(&in);
+		mono8(&in, "2 ");
+		frags(&in, f, n, 3);
+		wr_init(&want, 1 << 12);
+		mono8(&want, "2 ");
+		elem(&want, 0, 0x7fe0, 0x0010, "OB", "\1\2\3\4", 4);
+		err.code = 0;
+		ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), 0);
+		check_same(&got, &want);
+		wr_release(&got);
+		wr_release(&want);
+	}
+	/* bytes left over after the last segment of a cut frame: refused */
+	{
+		const uint8_t *f[] = { f1, (const uint8_t *)"\1\3\4\1\0\0" };
+		const size_t n[] = { 64, 6 };
+
+		wr_reset(&in);
+		mono8(&in, "1 ");
+		frags(&in, f, n, 2);
+		err.code = 0;
+		ck_assert_int_eq(run(&in, RLE, EVR, &got, &err), CS_E_PROTO);
+		ck_assert_ptr_nonnull(strstr(err.msg, "left over"));
+		wr_release(&got);
+	}
+	wr_release(&in);
+}
+END_TEST
+
+START_TEST(xcode_rle_fragment_inside_a_frame_may_begin_like_a_header)
+{
+	/* 128x1: frame 1 is 64 fives, then a fragment beginning as an RLE
+	 * header does (01 00 00 00 40 00 00 00) that goes on with frame 1's
+	 * segment, and trailing no-operation runs (G.3.2); frame 2 is 128
+	 * sevens.  dcmdrle decodes it so. */
+	uint8_t a[66], b[64], c[66], px[256];
+	const uint8_t *f[] = { a, b, c };
+	const size_t n[] = { 66, 64, 66 };
+	static const uint8_t run2[11] = { 1, 0, 0, 0, 0x40, 0, 0, 0, 0, 0xc6,
+		0 };
+	struct wr in, got, want;
+	struct cs_err err = { 0, "" };
+
+	rle_head(a, 64);
+	a[64] = 0xc1;
+	a[65] = 5;
+	memset(b, 0x80, sizeof(b));
+	memcpy(b, run2, sizeof(run2));
+	rle_head(c, 64);
+	c[64] = 0x81;
+	c[65] = 7;
+	memset(px, 0, sizeof(px));
+	memset(px, 5, 64);
+	px[66] = 0x40;
+	memset(px + 128, 7, 128);
+	wr_init(&in, 1 << 12);
+	mono8w(&in, "2 ", 128);
+	frags(&in, f, n, 3);
+	wr_init(&want, 1 << 12);
+	mono8w(&want, "2 ", 128);
+	elem(&want, 0, 0x7fe0, 0x0010, "OB", px, sizeof(px));
+	ck_assert_msg(run(&in, RLE, EVR, &got, &err) == 0, "%s", err.msg);
+	check_same(&got, &want);
+	wr_release(&got);
+	wr_release(&want);
 	wr_release(&in);
 }
 END_TEST
@@ -1946,6 +2096,10 @@ xcode_suite(void)
 	tcase_add_test(tc, xcode_jpeg_fragments_of_two_code_streams_counted_as_one_are_refused);
 	tcase_add_test(tc, xcode_decoding_drops_every_element_that_describes_the_fragments);
 	tcase_add_test(tc, xcode_rle_frames_cut_into_fragments_without_a_table_split_at_headers);
+	tcase_add_test(tc,
+	    xcode_rle_frames_cut_without_a_table_never_split_at_a_look_alike);
+	tcase_add_test(tc,
+	    xcode_rle_fragment_inside_a_frame_may_begin_like_a_header);
 	tcase_add_test(tc, xcode_undefined_length_special_element_does_not_end_the_data_set);
 	tcase_add_test(tc, xcode_private_creators_become_lo_in_explicit);
 	tcase_add_test(tc, xcode_implicit_to_explicit_needs_no_gdcm_module);
