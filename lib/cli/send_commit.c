@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -21,7 +22,9 @@
  * 40 links, as the kernel does), its target need not exist yet.  The
  * state is written by rename onto its path, which would replace the
  * link itself with the file and leave what it points to stale.  The
- * result is in buf (cap bytes; path itself when it is no link).
+ * result is in buf (cap bytes; path itself when it is no link), or NULL
+ * with errno set when a link cannot be followed (unreadable, a target
+ * too long, too many links): never the link itself, replaced.
  */
 static const char *
 state_target(const char *path, char *buf, size_t cap)
@@ -32,11 +35,18 @@ state_target(const char *path, char *buf, size_t cap)
 	ssize_t n;
 	int hops;
 
-	for (hops = 0; hops < 40 && lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode);
-	     hops++) {
-		n = readlink(p, link, sizeof(link) - 1);
+	for (hops = 0; lstat(p, &sb) == 0 && S_ISLNK(sb.st_mode); hops++) {
+		if (hops == 40) {
+			errno = ELOOP;
+			return NULL;
+		}
+		n = readlink(p, link, sizeof(link));
 		if (n < 0)
-			break;
+			return NULL;
+		if ((size_t)n >= sizeof(link)) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
 		link[n] = '\0';
 		slash = strrchr(p, '/');
 		/* a relative target is relative to the link's directory */
@@ -45,15 +55,33 @@ state_target(const char *path, char *buf, size_t cap)
 		else
 			snprintf(next, sizeof(next), "%.*s/%s",
 			    (int)(slash - p), p, link);
-		if (strlen(next) >= cap)
-			break;
+		if (strlen(next) >= cap) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
 		memcpy(buf, next, strlen(next) + 1);
 		p = buf;
 	}
 	return p;
 }
 
-/* --commit-state FILE: it is written as FILE.tmp renamed onto FILE (a
+/* state_target, or says why the link cannot be followed and exits 6. */
+static const char *
+state_target_or_exit(const char *named, char *buf, size_t cap)
+{
+	const char *p = state_target(named, buf, cap);
+
+	if (p == NULL) {
+		fprintf(stderr,
+		    "%s: cannot write the commitment state '%s': cannot "
+		    "follow its symbolic link: %s\n",
+		    cli_progname(), named, strerror(errno));
+		exit(EXIT_OUTPUT);
+	}
+	return p;
+}
+
+/* --commit-state FILE: it is written as FILE.RANDOM.tmp renamed onto FILE (a
  * link's target: state_target), so what must be writable is the
  * directory (never the file itself: a read-only state file is replaced
  * like any other), and an existing FILE must be a regular file; else
@@ -63,7 +91,7 @@ static void
 state_writable(const char *named)
 {
 	char target[4096];
-	const char *path = state_target(named, target, sizeof(target));
+	const char *path = state_target_or_exit(named, target, sizeof(target));
 	const char *slash = strrchr(path, '/');
 	/* the directory: ".", "/" or what comes before the last slash */
 	const char *d = slash == NULL ? "." : path;
@@ -185,7 +213,7 @@ send_commit_state_init(
 	static char target[4096];
 
 	memset(st, 0, sizeof(*st));
-	st->path = state_target(path, target, sizeof(target));
+	st->path = state_target_or_exit(path, target, sizeof(target));
 	st->quiet = quiet;
 	st->fd = -1;
 	strmap_init(&st->idx);
@@ -332,16 +360,57 @@ write_failed(struct send_commit_state *st)
 	return EXIT_OUTPUT;
 }
 
+/*
+ * Creates the temporary file of a rewrite of path: "path.XXXXXXXX.tmp"
+ * (a random suffix) in its directory, made by us (O_EXCL) and no link
+ * followed, so that a name another local user planted (as a symbolic
+ * link, say next to a link's target in /tmp) is never written through.
+ * The name in tmp (cap bytes); the descriptor, or -1 with errno set.
+ */
+static int
+open_tmp(const char *path, char *tmp, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[4];
+	char suffix[9];
+	int tries, fd = -1;
+
+	for (tries = 0; tries < 16 && fd < 0; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -1;
+		for (size_t i = 0; i < sizeof(rnd); i++) {
+			suffix[2 * i] = hex[rnd[i] >> 4];
+			suffix[2 * i + 1] = hex[rnd[i] & 15];
+		}
+		suffix[8] = '\0';
+		if ((size_t)snprintf(tmp, cap, "%s.%s.tmp", path, suffix) >=
+		    cap) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = open(tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			return -1;
+	}
+	return fd;
+}
+
 int
 send_commit_state_compact(struct send_commit_state *st)
 {
 	char tmp[4200];
-	FILE *f;
+	FILE *f = NULL;
 	size_t k, live = 0;
-	int ok = 0;
+	int ok = 0, fd = open_tmp(st->path, tmp, sizeof(tmp));
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", st->path);
-	f = fopen(tmp, "w");
+	if (fd >= 0) {
+		f = fdopen(fd, "w");
+		if (f == NULL) {
+			close(fd);
+			unlink(tmp);
+		}
+	}
 	if (f != NULL) {
 		fprintf(f, "%s\n", SEND_COMMIT_STATE_HEADER);
 		for (k = 0; k < st->n; k++)

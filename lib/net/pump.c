@@ -792,11 +792,49 @@ tls_record_start(const struct pump *p, ssize_t r)
 	    (p->rbuf[0] == 0x15 || p->rbuf[0] == 0x16) && p->rbuf[1] == 0x03;
 }
 
+/* n bytes of b start like word (as far as both go: a first read may
+ * hold "HTT" alone). */
+static int
+starts_like(const char *b, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	return n > 0 && memcmp(b, word, n < w ? n : w) == 0;
+}
+
+/*
+ * More of the first line of an HTTP peer than a first read held (up to
+ * cap bytes in all, for HTTP_LINE_MS at most): it is only shown, so a
+ * peer that sends nothing more loses nothing but its words.
+ */
+#define HTTP_LINE_MS 2000
+static size_t
+http_more(struct pump *p, size_t n, size_t cap)
+{
+	uint64_t until = net_now_ms() + HTTP_LINE_MS, now;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	ssize_t r;
+
+	while (n < cap && memchr(p->rbuf, '\n', n) == NULL &&
+	    memchr(p->rbuf, '\r', n) == NULL && transport_is_plain(&p->t) &&
+	    (now = net_now_ms()) < until) {
+		if (poll(&pfd, 1, (int)(until - now)) <= 0)
+			break;
+		r = transport_recv(&p->t, p->rbuf + n, cap - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	return n;
+}
+
 /*
  * The first bytes from a peer are HTTP: an answer ("HTTP/1.1 400 Bad
  * Request", a web server where a DICOM port was meant) to a requestor,
  * a request ("GET / HTTP/1.1") to an acceptor.  No PDU type is an ASCII
- * letter.  0, or 1 with err set saying so, its first line shown.
+ * letter, so the start of the word is enough (a first read may hold a
+ * few bytes only).  0, or 1 with err set saying so, its first line
+ * shown.
  */
 static int
 http_start(struct pump *p, ssize_t r, int acceptor, struct cs_err *err)
@@ -809,12 +847,12 @@ http_start(struct pump *p, ssize_t r, int acceptor, struct cs_err *err)
 
 	if (acceptor)
 		for (k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
-			is |= n >= strlen(verbs[k]) &&
-			    memcmp(b, verbs[k], strlen(verbs[k])) == 0;
+			is |= starts_like(b, n, verbs[k]);
 	else
-		is = n >= 5 && memcmp(b, "HTTP/", 5) == 0;
+		is = starts_like(b, n, "HTTP/");
 	if (!is)
 		return 0;
+	n = http_more(p, n, sizeof(line) - 1);
 	for (k = 0;
 	     k < n && k + 1 < sizeof(line) && b[k] != '\r' && b[k] != '\n'; k++)
 		line[k] = b[k] >= 0x20 && b[k] < 0x7f ? b[k] : '?';

@@ -307,7 +307,7 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit,
     void (*closed)(void *), void *arg)
 {
 	struct conn *c;
-	int accepted = 0;
+	int served = 0;
 
 	c = cs_calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -343,7 +343,10 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit,
 	}
 	if (c->ss.aborted)
 		scp_count(s, &s->stats.aborted);
-	accepted = c->ss.accepted;
+	if (c->ss.accepted)
+		served |= SCP_SERVED_ACCEPTED;
+	if (c->ss.worked)
+		served |= SCP_SERVED_WORK;
 	if (c->pump_ready)
 		pump_release(&c->pump);
 	close(fd);
@@ -352,5 +355,5 @@ scp_serve(struct storescp *s, int fd, unsigned id, int over_limit,
 	session_end(&c->ss);
 	session_release(&c->ss);
 	cs_free(c);
-	return accepted;
+	return served;
 }

@@ -202,9 +202,12 @@ struct storescp {
  * not NULL, is called with arg once fd is closed, before the reports
  * still owed are delivered on new associations (after --commit-delay,
  * to a requester that may be slow): from then the association is over
- * and counts against no limit.  Returns 1 when the association was
- * accepted, else 0.
+ * and counts against no limit.  Returns SCP_SERVED_ACCEPTED when the
+ * association was accepted, with SCP_SERVED_WORK when a request other
+ * than C-ECHO came on it (a C-STORE...), else 0.
  */
+#define SCP_SERVED_ACCEPTED 1
+#define SCP_SERVED_WORK 2
 int scp_serve(struct storescp *s, int fd, unsigned id, int over_limit,
     void (*closed)(void *), void *arg);
 

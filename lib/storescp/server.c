@@ -95,9 +95,9 @@ worker(void *arg)
 {
 	struct job *j = arg;
 	struct storescp *s = j->s;
-	int accepted;
+	int served, counted;
 
-	accepted = scp_serve(s, j->fd, j->id, j->over, job_closed, j);
+	served = scp_serve(s, j->fd, j->id, j->over, job_closed, j);
 	pthread_mutex_lock(&s->mu);
 	s->active--;
 	if (j->closed) {
@@ -106,11 +106,13 @@ worker(void *arg)
 		s->serving--;
 		host_done(s, j->host);
 	}
-	/* the balancer's own (its health checks) are no client's work:
-	 * neither --max-assocs nor --idle-timeout counts them */
-	if (accepted && !j->local)
+	/* the balancer's health checks (a PROXY v2 LOCAL with nothing but
+	 * C-ECHO on it) are no client's work: neither --max-assocs nor
+	 * --idle-timeout counts them; a LOCAL that stored counts */
+	counted = !j->local || (served & SCP_SERVED_WORK);
+	if ((served & SCP_SERVED_ACCEPTED) && counted)
 		s->ended++;
-	if (!j->local)
+	if (counted)
 		s->last_activity_ms = net_now_ms();
 	/* woken under the lock: once it is released, storescp_run may see
 	 * no association left and free s */

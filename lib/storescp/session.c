@@ -397,6 +397,9 @@ on_command(void *user, uint8_t pcid, const struct dimse_cmd *cmd)
 		    ss->id, dimse_command_name(cmd->command_field));
 		return -1;
 	}
+	if (cmd->command_field != DIMSE_C_ECHO_RQ &&
+	    cmd->command_field != DIMSE_C_CANCEL_RQ)
+		ss->worked = 1;
 	switch (cmd->command_field) {
 	case DIMSE_C_STORE_RQ:
 		ss->kind = REQ_STORE;

@@ -45,6 +45,9 @@ struct session {
 	char user[STORESCP_USER_MAX + 1]; /* the identity accepted, or "" */
 	uint8_t *id_response; /* its server response (AC), or NULL */
 	int accepted, rejected, aborted, released;
+	/* a request other than C-ECHO came (a C-STORE, a commitment...):
+	 * a client's work, not a balancer's health check */
+	int worked;
 
 	/* the request in progress */
 	enum req_kind kind;

@@ -153,6 +153,18 @@ health_check() {
 }
 
 # bats test_tags=serial
+@test "dcmrecv --proxy-protocol: a v2 LOCAL association that stores a file counts toward --max-assocs" {
+	# before: only health checks were meant, but every LOCAL association
+	# was left out: three stored and dcmrecv --max-assocs 1 ran on
+	start_dcmrecv --proxy-protocol --max-assocs 1
+	proxied_store "${V2SIG}2000$(be16 0)"
+	wait_dcmrecv_exit 10
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(wc -l <"$RECV_STDOUT")" -eq 1 ]
+	grep -q "$INST" "$RECV_STDOUT"
+}
+
+# bats test_tags=serial
 @test "dcmrecv --proxy-protocol: a connection without the header is closed unanswered, nothing stored" {
 	start_dcmrecv --proxy-protocol
 	run -5 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"

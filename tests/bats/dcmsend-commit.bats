@@ -453,6 +453,47 @@ all_held() {
 	[ "$(cat "$t/var/state")" = "# dcmsend commit state 1" ]
 }
 
+# bats test_tags=serial
+@test "dcmsend --commit-state: the temporary of a rewrite is a new file, never a planted symbolic link at FILE.tmp" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir "$t/var" "$t/etc"
+	ln -s ../var/state "$t/etc/state"
+	echo precious >"$t/victim"
+	# another local user's link where the rewrite used to write
+	ln -s ../victim "$t/var/state.tmp"
+	start_dcmrecv --commit
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/etc/state" \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	# before: the victim truncated and written through the link
+	[ "$(cat "$t/victim")" = precious ]
+	[ -L "$t/var/state.tmp" ]
+	[ "$(cat "$t/var/state")" = "# dcmsend commit state 1" ]
+	[ ! -L "$t/var/state" ]
+	[ -L "$t/etc/state" ]
+	# no temporary left behind
+	[ "$(ls "$t/var" | sort | tr '\n' ' ')" = "state state.tmp " ]
+}
+
+@test "dcmsend --commit-state: a symbolic link whose target cannot be followed exits 6 before anything is sent, the link left as it is" {
+	local t=$BATS_TEST_TMPDIR target
+	mkdir "$t/etc"
+	# a relative target of 4095 bytes ("./" repeated, then "target"):
+	# the kernel follows it, the path it makes is 4096 bytes or more
+	target=$(printf './%.0s' $(seq 2044))target.
+	[ "${#target}" -eq 4095 ]
+	ln -s "$target" "$t/etc/state"
+	start_dcmrecv --commit
+	# before: the link replaced by the state file, exit 0
+	run -6 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-state "$t/etc/state" \
+		127.0.0.1 "$RECV_PORT" "${FILES[@]}"
+	assert_output ""
+	[ "$stderr" = "dcmsend: cannot write the commitment state '$t/etc/state': cannot follow its symbolic link: File name too long" ]
+	[ -L "$t/etc/state" ]
+	[ "$(readlink "$t/etc/state")" = "$target" ]
+	[ "$(ls "$t/etc")" = state ]
+	[ ! -s "$RECV_STDOUT" ]
+}
+
 @test "dcmsend --commit-state: a file that cannot be written (no such directory, a directory, read-only) exits 6 before anything is sent; a new file in the current directory and an existing one are written as before" {
 	start_dcmrecv --commit
 	local t=$BATS_TEST_TMPDIR

@@ -37,8 +37,46 @@ load dcmrecv-helpers
 	[ "$stderr" = "dcmsend: echo to '127.0.0.1' port $STUB_PORT failed: the peer answered in HTTP: a web server, not a DICOM port (\"HTTP/1.1 400 Bad Request\")" ]
 	wait "$STUB_PID" || true
 	start_stub send "$BATS_TEST_TMPDIR/http"
-	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 2 --retry-delay 10 127.0.0.1 "$STUB_PORT" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	# not retried: a retry would wait 10 s first
+	SECONDS=0
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --retry 3 --retry-delay 10 127.0.0.1 "$STUB_PORT" "$CSTORE_ROOT/tests/data/p10-evrle.dcm"
+	[ "$SECONDS" -lt 5 ]
 	assert_output --regexp $'^notsent\t.*\tassociation 1 failed: the peer answered in HTTP: a web server, not a DICOM port \\("HTTP/1.1 400 Bad Request"\\)$'
+}
+
+@test "dcmsend: a web server whose answer comes in pieces (\"HTT\", a pause, the rest) is said so too, exit 3" {
+	local pf=$BATS_TEST_TMPDIR/http.port pid i
+	/usr/bin/python3 - "$pf" <<-'PY' &
+		import socket, sys, time
+		s = socket.socket()
+		s.bind(("127.0.0.1", 0))
+		s.listen(1)
+		s.settimeout(20)
+		with open(sys.argv[1] + ".tmp", "w") as f:
+		    f.write(str(s.getsockname()[1]))
+		import os
+		os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+		c, _ = s.accept()
+		c.settimeout(20)
+		c.recv(65536)
+		c.sendall(b"HTT")
+		time.sleep(0.3)
+		c.sendall(b"P/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+		time.sleep(1)
+		c.close()
+	PY
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 200); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	# before: "unrecognized pdu type 0x48 in Sta5", exit 5
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$(cat "$pf")"
+	# the rest of the line is waited for a while, only to be shown
+	[[ $stderr == "dcmsend: echo to '127.0.0.1' port $(cat "$pf") failed: the peer answered in HTTP: a web server, not a DICOM port (\"HTT"*'")' ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	wait "$pid" || true
 }
 
 # bats test_tags=serial
