@@ -49,7 +49,10 @@
 /* Limits: tags per scan, bytes kept per value, nesting levels. */
 #define DS_SCAN_MAX_TAGS 24
 #define DS_SCAN_VALUE_MAX 256
-#define DS_SCAN_MAX_DEPTH DS_WALK_MAX_DEPTH
+/* levels of undefined-length sequences and items (those are what count
+ * against DS_WALK_MAX_SEQUENCES; defined-length ones entered under
+ * DS_SCAN_DEEP have a budget of their own) */
+#define DS_SCAN_MAX_DEPTH (2 * DS_WALK_MAX_SEQUENCES + 1)
 
 /* ds_scan_init opts */
 /*
@@ -67,8 +70,10 @@
  * overruns the one around it, anything but an item in a sequence, an
  * undefined-length sequence or item left open where a defined-length
  * item ends, all latch CS_E_PROTO as at the top level.  Values of tags
- * asked for are captured as without it.  One that would nest past
- * DS_WALK_MAX_SEQUENCES is passed by its length.  Implicit VR marks no
+ * asked for are captured as without it.  The nesting limit is as
+ * without it (DS_WALK_MAX_SEQUENCES undefined-length sequences); past
+ * DS_WALK_MAX_SEQUENCES entered defined-length ones, the next is passed
+ * by its length.  Implicit VR marks no
  * sequence of defined length (no dictionary here): those are skipped as
  * values, the defined-length items of undefined-length sequences
  * walked.
@@ -148,7 +153,8 @@ int ds_scan_init(struct ds_scan *s, enum ds_enc enc, const uint32_t *tags,
  *               allowed, an item or delimiter out of place, a requested
  *               tag repeated with another value, an element overrunning
  *               its item);
- *   CS_E_TOOBIG nesting deeper than DS_SCAN_MAX_DEPTH.
+ *   CS_E_TOOBIG more than DS_WALK_MAX_SEQUENCES undefined-length
+ *               sequences nested.
  */
 int
 ds_scan_feed(struct ds_scan *s, const void *p, size_t n, struct cs_err *err);

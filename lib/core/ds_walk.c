@@ -49,6 +49,12 @@ ds_walk_depth(const struct ds_walk *w)
 	return w->depth;
 }
 
+unsigned
+ds_walk_sequences(const struct ds_walk *w)
+{
+	return (unsigned)w->nseq_open + w->nseq_def;
+}
+
 uint64_t
 ds_walk_offset(const struct ds_walk *w)
 {
@@ -79,8 +85,12 @@ push(struct ds_walk *w, uint8_t kind, enum ds_enc enc, uint8_t un, uint32_t tag,
 {
 	struct ds_walk_lvl *l;
 
-	/* a sequence opens at an odd level: the 129th at level 257 */
-	if ((kind == LV_SEQ && w->depth >= 2 * DS_WALK_MAX_SEQUENCES) ||
+	/* undefined-length sequences and entered defined-length ones
+	 * each have their own budget, so a reader that enters the latter
+	 * refuses nothing one that passes them by length reads */
+	uint8_t *n = end == DS_WALK_LEN_OPEN ? &w->nseq_open : &w->nseq_def;
+
+	if ((kind == LV_SEQ && *n >= DS_WALK_MAX_SEQUENCES) ||
 	    w->depth >= DS_WALK_MAX_DEPTH)
 		return cs_err_set(err, CS_E_TOOBIG,
 		    "(%04X,%04X) nests more than %d sequences in each other",
@@ -91,6 +101,8 @@ push(struct ds_walk *w, uint8_t kind, enum ds_enc enc, uint8_t un, uint32_t tag,
 	l->un = un;
 	l->tag = tag;
 	l->end = end;
+	if (kind == LV_SEQ)
+		(*n)++;
 	if (end != DS_WALK_LEN_OPEN)
 		w->lim = w->depth;
 	return 0;
@@ -119,6 +131,10 @@ pop(struct ds_walk *w, struct ds_walk_step *st)
 	st->kind = level_kind(l);
 	st->e.tag = l->tag;
 	st->enc = st->inner = (enum ds_enc)l->enc;
+	if (l->kind == LV_SEQ && l->end == DS_WALK_LEN_OPEN)
+		w->nseq_open--;
+	else if (l->kind == LV_SEQ)
+		w->nseq_def--;
 	w->depth--;
 	if (w->lim > w->depth)
 		find_limit(w);
@@ -155,9 +171,12 @@ seq_child(struct ds_walk *w, struct ds_walk_step *st, struct cs_err *err)
 	bool frag = l->kind == LV_FRAG;
 	int rc;
 
-	if (st->e.tag == DS_TAG_SEQ_DELIM && l->end == DS_WALK_LEN_OPEN)
+	if (st->e.tag == DS_TAG_SEQ_DELIM && w->depth > 0 &&
+	    (l->end == DS_WALK_LEN_OPEN || l->end == w->pos))
 		/* PS3.5 7.5: its length should be 0; some writers put
-		 * FFFFFFFF there, and it carries nothing either way */
+		 * FFFFFFFF there, and it carries nothing either way.  Some
+		 * also end a defined-length sequence with one, counted in
+		 * its length: accepted exactly at its end */
 		return pop(w, st);
 	if (st->e.tag != DS_TAG_ITEM)
 		return cs_err_set(err, CS_E_PROTO,
@@ -342,8 +361,11 @@ ds_walk_finish(struct ds_walk *w, struct cs_err *err)
 
 	w->pos += w->pending;
 	w->pending = 0;
-	while (w->depth > 0 && w->lvl[w->depth].end == w->pos)
+	while (w->depth > 0 && w->lvl[w->depth].end == w->pos) {
+		if (w->lvl[w->depth].kind == LV_SEQ)
+			w->nseq_def--;
 		w->depth--;
+	}
 	find_limit(w);
 	l = &w->lvl[w->depth];
 	if (w->depth == 0 && (l->end == DS_WALK_LEN_OPEN || l->end == w->pos))

@@ -23,8 +23,9 @@
  *   - odd lengths, missing group lengths, private sequences: lengths are
  *     taken as they are, no tag or group is special but FFFE;
  *   - a Sequence Delimitation Item whatever its length field says (0, or
- *     FFFFFFFF from some writers), and an Item Delimitation Item that ends
- *     a defined-length item exactly where its length ends;
+ *     FFFFFFFF from some writers), and a Sequence or Item Delimitation
+ *     Item that ends a defined-length sequence or item exactly where its
+ *     length ends (counted in it);
  *   - Big Endian headers, and items always in the 8-byte form.
  * What it refuses (CS_E_PROTO): an element or item that overruns the
  * defined length around it, anything but an item inside a sequence, an
@@ -44,15 +45,18 @@
 
 /*
  * The limit on nesting, the one every reader of data sets has: 128
- * sequences nested in each other's items.  PS3.5 sets no limit and DCMTK
- * reads any depth; a structured report's content tree (a Content Sequence
- * in each container, code sequences in each item) can nest past the 16
- * sequences an older limit allowed.  A sequence and an item are one
- * level each, and encapsulated Pixel Data one more in the innermost
- * item: DS_WALK_MAX_DEPTH levels, 16 bytes a level.
+ * undefined-length sequences nested in each other's items, and 128
+ * defined-length ones the caller entered (a reader that passes those by
+ * length, as the receiver without --validate does, counts only the
+ * former: entering them must not refuse what it reads).  PS3.5 sets no
+ * limit and DCMTK reads any depth; a structured report's content tree (a
+ * Content Sequence in each container, code sequences in each item) can
+ * nest past the 16 sequences an older limit allowed.  A sequence and an
+ * item are one level each, and encapsulated Pixel Data one more in the
+ * innermost item: DS_WALK_MAX_DEPTH levels, 16 bytes a level.
  */
 #define DS_WALK_MAX_SEQUENCES 128
-#define DS_WALK_MAX_DEPTH (2 * DS_WALK_MAX_SEQUENCES + 1)
+#define DS_WALK_MAX_DEPTH (4 * DS_WALK_MAX_SEQUENCES + 1)
 /* ds_walk_init len: the data ends where the caller says (ds_walk_finish). */
 #define DS_WALK_LEN_OPEN UINT64_MAX
 
@@ -100,7 +104,9 @@ struct ds_walk {
 	uint64_t pos;     /* stream offset of the next header */
 	uint64_t pending; /* value bytes the caller passes before it */
 	unsigned depth;
-	unsigned lim;  /* the open level whose defined end is nearest */
+	unsigned lim; /* the open level whose defined end is nearest */
+	/* sequences open of undefined length, and of defined length */
+	uint8_t nseq_open, nseq_def;
 	int can_enter; /* the last step may be entered */
 	/* what ds_walk_enter and ds_walk_pass need of the last step */
 	uint8_t last_ev, last_enc, last_inner, last_un;
@@ -129,7 +135,8 @@ int ds_walk_init(struct ds_walk *w, enum ds_enc enc, uint64_t len, int what);
  *                   says how much at least; err untouched): give more,
  *                   or at the end of the data call ds_walk_finish;
  *   CS_E_PROTO      malformed (detail in err; *st holds what was read);
- *   CS_E_TOOBIG     nesting deeper than DS_WALK_MAX_DEPTH.
+ *   CS_E_TOOBIG     more than DS_WALK_MAX_SEQUENCES undefined-length
+ *                   sequences nested.
  * After an error the walk must not go on.
  */
 int ds_walk_next(struct ds_walk *w, struct rd *r, struct ds_walk_step *st,
@@ -144,12 +151,16 @@ uint64_t ds_walk_pending(const struct ds_walk *w);
  * holds one, or in Implicit VR a value the caller knows to be one), or an
  * item of a sequence.  Its contents come as steps and a CLOSE ends it.
  * Returns 0, CS_E_INVAL (the last step cannot be entered) or
- * CS_E_TOOBIG.
+ * CS_E_TOOBIG (DS_WALK_MAX_SEQUENCES defined-length sequences entered
+ * are open already; the step is left pending, to be passed by length).
  */
 int ds_walk_enter(struct ds_walk *w, struct cs_err *err);
 
 /* Levels open now (0: the top level). */
 unsigned ds_walk_depth(const struct ds_walk *w);
+
+/* Sequences open now, of undefined and of defined length. */
+unsigned ds_walk_sequences(const struct ds_walk *w);
 
 /* Stream offset of the next header (after the pending bytes). */
 uint64_t ds_walk_offset(const struct ds_walk *w);

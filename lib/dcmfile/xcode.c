@@ -1199,6 +1199,15 @@ copy_all(struct xc *x, const uint8_t *ds, size_t len)
 			rc = copy_step(x, &w, &r, &st);
 		if (rc != 0)
 			return rc;
+		/* every sequence is written of undefined length: no more of
+		 * them nested than a receiver reads, whatever their lengths
+		 * were (the walker budgets defined-length ones apart) */
+		if (ds_walk_sequences(&w) > DS_WALK_MAX_SEQUENCES)
+			return cs_err_set(x->err, CS_E_TOOBIG,
+			    "(%04X,%04X) nests more than %d sequences in "
+			    "each other",
+			    DS_TAG_GROUP(st.e.tag), DS_TAG_ELEM(st.e.tag),
+			    DS_WALK_MAX_SEQUENCES);
 	}
 	if (rc != DS_WALK_END)
 		return rc;

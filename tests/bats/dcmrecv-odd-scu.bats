@@ -334,6 +334,15 @@ elif kind == "overrun":
     seq = it(inner, len(inner) - 6)
 elif kind == "open":
     seq = it(inner + el(0x08, 0x1140, b"SQ", b"", 0xFFFFFFFF))
+elif kind == "sdl":  # a sequence delimiter counted in the sequence's length
+    seq = it(inner) + b"\xfe\xff\xdd\xe0" + bytes(4)
+elif kind == "mixed":  # 100 defined-length levels around 40 undefined-length
+    seq = inner
+    for _ in range(40):
+        seq = el(0x40, 0xA730, b"SQ", it(seq, 0xFFFFFFFF) + b"\xfe\xff\x0d\xe0" + bytes(4) + b"\xfe\xff\xdd\xe0" + bytes(4), 0xFFFFFFFF)
+    for _ in range(99):
+        seq = el(0x40, 0xA730, b"SQ", it(seq))
+    seq = it(seq)
 else:
     seq = it(inner)
 ds = (el(8, 0x16, b"UI", b"1.2.840.10008.5.1.4.1.1.7\0") + el(8, 0x18, b"UI", sys.argv[3].encode()) +
@@ -369,6 +378,27 @@ open(sys.argv[2], "wb").write(z + b"\0" * (len(z) % 2))' "$BATS_TEST_TMPDIR/noit
 	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
 	[ "$(ls "$RECV_DIR")" = 2.25.77001.dcm ] || { ls -A "$RECV_DIR" >&2; return 1; }
 	cmp "$BATS_TEST_TMPDIR/ok.ds" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/2.25.77001.dcm")
+}
+
+@test "dcmrecv --validate: a sequence delimiter ending a defined-length sequence (counted in its length, also Deflated) and 100 defined-length sequences around 40 undefined-length ones are stored byte for byte, as without --validate (main stored them)" {
+	nested_ds "$BATS_TEST_TMPDIR/sdl.ds" sdl 2.25.77011
+	nested_ds "$BATS_TEST_TMPDIR/mixed.ds" mixed 2.25.77012
+	nested_ds "$BATS_TEST_TMPDIR/sdl2.ds" sdl 2.25.77013
+	python3 -c 'import sys, zlib
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+z = c.compress(open(sys.argv[1], "rb").read()) + c.flush()
+open(sys.argv[2], "wb").write(z + b"\0" * (len(z) % 2))' "$BATS_TEST_TMPDIR/sdl2.ds" "$BATS_TEST_TMPDIR/sdl2.dfl"
+	start_dcmrecv --validate
+	fake plain "$BATS_TEST_TMPDIR/sdl.ds"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake plain "$BATS_TEST_TMPDIR/mixed.ds"
+	[ "$output" = $'0000\t\nreleased' ] || { echo "$output" >&2; return 1; }
+	fake ts=1.2.840.10008.1.2.1.99,class=1.2.840.10008.5.1.4.1.1.7,inst=2.25.77013 "$BATS_TEST_TMPDIR/sdl2.dfl"
+	[ "${lines[0]}" = $'0000\t' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	cmp "$BATS_TEST_TMPDIR/sdl.ds" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/2.25.77011.dcm")
+	cmp "$BATS_TEST_TMPDIR/mixed.ds" <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/2.25.77012.dcm")
+	[ -s "$RECV_DIR/2.25.77013.dcm" ]
 }
 
 @test "dcmsend: native YBR_FULL_422 of odd Columns holding Rows x Columns x 2 bytes (pydicom's count) for a peer taking only RLE is transcodefail saying why, not 'pixel data holds 24 bytes'" {

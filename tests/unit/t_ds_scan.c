@@ -292,6 +292,106 @@ START_TEST(deep_scan_refuses_what_a_defined_length_sequence_hides)
 }
 END_TEST
 
+START_TEST(deep_scan_takes_a_sequence_delimiter_ending_a_defined_length)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0 };
+
+	/* some writers end a defined-length sequence with a Sequence
+	 * Delimitation Item counted in its length, as others do items:
+	 * DCMTK and pydicom read it, the shallow scan passes it by length */
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[1 + _i];
+	str(&b, 0x0008, 0x0060, "CS", "CT");
+	hdr(&b, 0x0008, 0x1115, "SQ", 28);
+	ITEM(&b, 12);
+	str(&b, 0x0020, 0x000e, "UI", "1.23");
+	SEQ_END(&b);
+	str(&b, 0x0010, 0x0020, "LO", "ID");
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, 0, &err), 0);
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, DS_SCAN_DEEP, &err), 0);
+	ck_assert_str_eq(err.msg, "");
+	ck_assert_int_eq(scan_steps(&s, &b, 1, DS_SCAN_DEEP, &err), 0);
+	ck_assert_uint_eq(ds_scan_offset(&s), b.n);
+	ck_assert_str_eq(ds_scan_value(&s, DS_TAG_MODALITY, NULL, NULL), "CT");
+	/* anywhere else in it, it is out of place */
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[1 + _i];
+	hdr(&b, 0x0008, 0x1115, "SQ", 36);
+	ITEM(&b, 12);
+	str(&b, 0x0020, 0x000e, "UI", "1.23");
+	SEQ_END(&b);
+	ITEM(&b, 0);
+	str(&b, 0x0010, 0x0020, "LO", "ID");
+	ck_assert_int_eq(scan_steps(&s, &b, 3, DS_SCAN_DEEP, &err), CS_E_PROTO);
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "expected an item in a sequence, found (FFFE,E0DD)"));
+}
+END_TEST
+
+/* ndef defined-length sequences with an item each, nundef undefined-length
+ * ones innermost, then Modality. */
+static void
+build_mixed_nesting(struct ds *b, enum ds_enc enc, int ndef, int nundef)
+{
+	static uint32_t item_len[256];
+	uint32_t inner = (uint32_t)nundef * (12 + 8 + 8 + 8);
+	int i;
+
+	memset(b, 0, sizeof(*b));
+	b->enc = enc;
+	ck_assert_int_le(ndef, 256);
+	for (i = ndef - 1; i >= 0; i--) {
+		item_len[i] = inner;
+		inner = 12 + 8 + inner;
+	}
+	for (i = 0; i < ndef; i++) {
+		hdr(b, 0x0008, 0x1115, "SQ", 8 + item_len[i]);
+		ITEM(b, item_len[i]);
+	}
+	for (i = 0; i < nundef; i++) {
+		hdr(b, 0x0040, 0xa730, "SQ", UNDEF);
+		ITEM(b, UNDEF);
+	}
+	for (i = 0; i < nundef; i++) {
+		ITEM_END(b);
+		SEQ_END(b);
+	}
+	str(b, 0x0008, 0x0060, "CS", "OT");
+}
+
+START_TEST(deep_scan_counts_the_nesting_limit_as_the_shallow_one)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0 };
+
+	/* 100 defined-length sequences around 40 undefined-length ones: the
+	 * shallow scan counts the 40 only, and so must the deep one */
+	build_mixed_nesting(&b, encs[1 + _i], 100, 40);
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, 0, &err), 0);
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, DS_SCAN_DEEP, &err), 0);
+	ck_assert_str_eq(err.msg, "");
+	ck_assert_str_eq(ds_scan_value(&s, DS_TAG_MODALITY, NULL, NULL), "OT");
+	/* 128 of each: all walked (or passed) */
+	build_mixed_nesting(&b, encs[1 + _i], 128, DS_WALK_MAX_SEQUENCES);
+	ck_assert_int_eq(scan_steps(&s, &b, 7, DS_SCAN_DEEP, &err), 0);
+	ck_assert_str_eq(ds_scan_value(&s, DS_TAG_MODALITY, NULL, NULL), "OT");
+	/* past 128 defined-length ones, the next is passed by its length */
+	build_mixed_nesting(&b, encs[1 + _i], 200, 10);
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, DS_SCAN_DEEP, &err), 0);
+	ck_assert_str_eq(ds_scan_value(&s, DS_TAG_MODALITY, NULL, NULL), "OT");
+	/* one undefined-length sequence more is refused by both */
+	build_mixed_nesting(&b, encs[1 + _i], 100, DS_WALK_MAX_SEQUENCES + 1);
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, DS_SCAN_DEEP, &err), CS_E_TOOBIG);
+	ck_assert_ptr_nonnull(
+	    strstr(err.msg, "nests more than 128 sequences in each other"));
+	build_mixed_nesting(&b, encs[1 + _i], 0, DS_WALK_MAX_SEQUENCES + 1);
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, 0, &err), CS_E_TOOBIG);
+}
+END_TEST
+
 START_TEST(scans_one_byte_at_a_time_in_each_encoding)
 {
 	static struct ds b;
@@ -1097,6 +1197,10 @@ ds_scan_suite(void)
 	    3);
 	tcase_add_loop_test(
 	    tc, deep_scan_refuses_what_a_defined_length_sequence_hides, 0, 2);
+	tcase_add_loop_test(tc,
+	    deep_scan_takes_a_sequence_delimiter_ending_a_defined_length, 0, 2);
+	tcase_add_loop_test(
+	    tc, deep_scan_counts_the_nesting_limit_as_the_shallow_one, 0, 2);
 	tcase_add_loop_test(tc, items_and_delimiters_out_of_place_are_refused,
 	    0, 3);
 	tcase_add_loop_test(tc, fragment_of_undefined_length_is_refused, 0,

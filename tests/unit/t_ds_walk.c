@@ -334,10 +334,25 @@ START_TEST(walk_refuses_items_and_delimiters_out_of_place)
 	struct rd r;
 	struct wr b;
 
-	/* a sequence delimiter closing a sequence of defined length */
+	/* a sequence delimiter exactly at the end of a sequence of defined
+	 * length closes it (some writers count one in the length) */
 	wr_init(&b, 1 << 12);
 	hdr(&b, enc, 0x0008, 0x1115, "SQ", 8);
 	hdr(&b, enc, 0xfffe, 0xe0dd, "", 0);
+	ds_walk_init(&w, enc, b.len, DS_WALK_DATASET);
+	rd_init(&r, b.p, b.len);
+	ck_assert_int_eq(ds_walk_next(&w, &r, &st, &err), 0);
+	ck_assert_int_eq(ds_walk_enter(&w, &err), 0);
+	ck_assert_int_eq(ds_walk_next(&w, &r, &st, &err), 0);
+	ck_assert_int_eq(st.ev, DS_WALK_CLOSE);
+	ck_assert_uint_eq(st.e.tag, 0x00081115);
+	ck_assert_uint_eq(ds_walk_depth(&w), 0);
+	ck_assert_int_eq(ds_walk_next(&w, &r, &st, &err), DS_WALK_END);
+	/* a sequence delimiter before the end of one is out of place */
+	wr_reset(&b);
+	hdr(&b, enc, 0x0008, 0x1115, "SQ", 16);
+	hdr(&b, enc, 0xfffe, 0xe0dd, "", 0);
+	hdr(&b, enc, 0xfffe, 0xe000, "", 0);
 	ds_walk_init(&w, enc, b.len, DS_WALK_DATASET);
 	rd_init(&r, b.p, b.len);
 	ck_assert_int_eq(ds_walk_next(&w, &r, &st, &err), 0);

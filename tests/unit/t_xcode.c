@@ -779,6 +779,36 @@ START_TEST(xcode_implicit_to_explicit_takes_vrs_from_the_dictionary)
 }
 END_TEST
 
+START_TEST(xcode_sequence_delimiter_ending_a_defined_length_is_kept_once)
+{
+	struct wr in, want, got;
+	struct cs_err err = { 0, "" };
+
+	/* a defined-length sequence whose length counts a Sequence
+	 * Delimitation Item at its end: one delimiter in the target */
+	wr_init(&in, 1 << 12);
+	elem(&in, 0, 0x0008, 0x0016, "UI", "1.2\0", 4);
+	hdr(&in, 0, 0x0008, 0x1115, "SQ", 8 + 12 + 8);
+	hdr(&in, 0, 0xfffe, 0xe000, NULL, 12);
+	elem(&in, 0, 0x0020, 0x000e, "UI", "1.23", 4);
+	hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&in, 0, 0x0010, 0x0010, "PN", "A^B ", 4);
+	wr_init(&want, 1 << 12);
+	elem(&want, 1, 0x0008, 0x0016, "UI", "1.2\0", 4);
+	hdr(&want, 1, 0x0008, 0x1115, "SQ", UNDEF);
+	hdr(&want, 1, 0xfffe, 0xe000, NULL, UNDEF);
+	elem(&want, 1, 0x0020, 0x000e, "UI", "1.23", 4);
+	hdr(&want, 1, 0xfffe, 0xe00d, NULL, 0);
+	hdr(&want, 1, 0xfffe, 0xe0dd, NULL, 0);
+	elem(&want, 1, 0x0010, 0x0010, "PN", "A^B ", 4);
+	ck_assert_int_eq(run(&in, EVR, EBE, &got, &err), 0);
+	check_same(&got, &want);
+	wr_release(&in);
+	wr_release(&want);
+	wr_release(&got);
+}
+END_TEST
+
 START_TEST(xcode_truncated_and_too_deep_input_is_refused)
 {
 	struct wr in, got;
@@ -797,6 +827,35 @@ START_TEST(xcode_truncated_and_too_deep_input_is_refused)
 	}
 	err.code = 0;
 	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), CS_E_TOOBIG);
+	wr_release(&got);
+	wr_reset(&in);
+	/* 100 defined-length sequences around 40 undefined-length ones:
+	 * all are written of undefined length, 140 nested, refused */
+	{
+		static uint32_t len[100];
+		uint32_t inner = 40 * (12 + 8 + 8 + 8);
+
+		for (i = 99; i >= 0; i--) {
+			len[i] = inner;
+			inner += 12 + 8;
+		}
+		for (i = 0; i < 100; i++) {
+			hdr(&in, 0, 0x0008, 0x1115, "SQ", 8 + len[i]);
+			hdr(&in, 0, 0xfffe, 0xe000, NULL, len[i]);
+		}
+		for (i = 0; i < 40; i++) {
+			hdr(&in, 0, 0x0008, 0x1111, "SQ", UNDEF);
+			hdr(&in, 0, 0xfffe, 0xe000, NULL, UNDEF);
+		}
+		for (i = 0; i < 40; i++) {
+			hdr(&in, 0, 0xfffe, 0xe00d, NULL, 0);
+			hdr(&in, 0, 0xfffe, 0xe0dd, NULL, 0);
+		}
+	}
+	err.code = 0;
+	ck_assert_int_eq(run(&in, EVR, IVR, &got, &err), CS_E_TOOBIG);
+	ck_assert_str_eq(
+	    err.msg, "(0008,1111) nests more than 128 sequences in each other");
 	wr_release(&got);
 	wr_reset(&in);
 	/* an item where an element belongs */
@@ -2088,6 +2147,8 @@ xcode_suite(void)
 	tcase_add_test(tc,
 	    xcode_group_lengths_dropped_are_counted_and_kept_in_a_copied_sequence);
 	tcase_add_test(tc, xcode_implicit_to_explicit_takes_vrs_from_the_dictionary);
+	tcase_add_test(
+	    tc, xcode_sequence_delimiter_ending_a_defined_length_is_kept_once);
 	tcase_add_test(tc, xcode_truncated_and_too_deep_input_is_refused);
 	tcase_add_test(tc, xcode_native_pixels_leave_big_endian_swapped_as_ow);
 	tcase_add_test(tc, xcode_new_uids_have_the_2_25_form_and_differ);
