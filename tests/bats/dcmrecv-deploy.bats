@@ -417,6 +417,38 @@ unit_activate() {
 	[ "$UNIT_FILE" = "$BATS_TEST_TMPDIR/lib/11112/$INST.dcm" ]
 }
 
+# An operator's own unit: SystemCallFilter=@system-service (none of
+# Landlock's calls nor seccomp in it) with SystemCallErrorNumber=EPERM,
+# which refuses the calls rather than killing.  dcmrecv took the EPERM
+# for a kernel without Landlock, then failed on seccomp ("Operation not
+# supported") and exited 70: under Restart=, a loop.  It now says once
+# for each that an outer filter refused it, and serves.
+@test "dcmrecv under SystemCallFilter=@system-service with SystemCallErrorNumber=EPERM: says the sandbox was refused and stores" {
+	require_cmd systemd-analyze
+	require_netns
+	local d=$BATS_TEST_TMPDIR/eperm out=$BATS_TEST_TMPDIR/in log=$BATS_TEST_TMPDIR/eperm.log
+	mkdir -p "$d" "$out"
+	syscall_names @system-service | sort -u >"$d/allowed"
+	syscall_names @known | sort -u >"$d/known"
+	grep -qx execve "$d/allowed" && grep -qx seccomp "$d/known" ||
+		skip "systemd-analyze cannot expand @system-service"
+	run grep -x -e seccomp -e landlock_create_ruleset "$d/allowed"
+	assert_output ''
+	start_on_free_port "$log" "$CSTORE_TOOLS/syscall-filter" -e "$d/allowed" "$d/known" \
+		"$CSTORE_BIN/dcmrecv" -v -o "$out" "127.0.0.1:{PORT}"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SERVER_PORT" "$FIX"
+	wait_for_line "$log" "$INST"
+	same_dataset "$FIX" "$out/$INST.dcm"
+	kill -0 "$SERVER_PID"
+	run grep sandbox "$log"
+	assert_line --partial 'sandbox: Landlock refused by an outer filter (systemd SystemCallFilter=?): going on without it'
+	assert_line --partial 'sandbox: seccomp refused by an outer filter (systemd SystemCallFilter=?): going on without it'
+	assert_equal "${#lines[@]}" 2
+	grep -q 'confined: no_new_privs, Landlock off, seccomp off' "$log"
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID"
+}
+
 @test "dcmrecv: LISTEN_FDS for another process, or a descriptor that does not listen, is not taken" {
 	run -2 --separate-stderr env LISTEN_PID=1 LISTEN_FDS=1 "$CSTORE_BIN/dcmrecv"
 	[[ $stderr == *"missing port"* ]]
