@@ -417,6 +417,20 @@ unit_activate() {
 	[ "$UNIT_FILE" = "$BATS_TEST_TMPDIR/lib/11112/$INST.dcm" ]
 }
 
+# A unit without an allow-list (or with a deny list) cannot stand for
+# the units' filter: the filter tests must fail on it, not skip.
+@test "unit_syscall_filter: a unit without SystemCallFilter=, or with a deny list, fails" {
+	require_cmd systemd-analyze
+	printf '[Service]\nExecStart=/bin/true\n' >"$BATS_TEST_TMPDIR/none.service"
+	run unit_syscall_filter "$BATS_TEST_TMPDIR/none.service"
+	assert_failure
+	assert_output --partial "no SystemCallFilter= in $BATS_TEST_TMPDIR/none.service"
+	printf '[Service]\nSystemCallFilter=~@mount\n' >"$BATS_TEST_TMPDIR/deny.service"
+	run unit_syscall_filter "$BATS_TEST_TMPDIR/deny.service"
+	assert_failure
+	assert_output --partial "SystemCallFilter=~ in $BATS_TEST_TMPDIR/deny.service"
+}
+
 # An operator's own unit: SystemCallFilter=@system-service (none of
 # Landlock's calls nor seccomp in it) with SystemCallErrorNumber=EPERM,
 # which refuses the calls rather than killing.  dcmrecv took the EPERM
