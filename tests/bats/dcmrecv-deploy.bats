@@ -352,7 +352,7 @@ health_check() {
 # it); stores the fixture through it and checks the file, then stops it.
 unit_activate() {
 	local d=$CSTORE_ROOT/contrib/systemd out=$BATS_TEST_TMPDIR/lib log=$BATS_TEST_TMPDIR/unit.log
-	local listen exec pid got i
+	local listen exec pid got i nf
 	local -a argv
 	SYSCALL_FILTER=()
 	[ "${4:-}" != filter ] || unit_syscall_filter "$d/$2"
@@ -374,11 +374,18 @@ unit_activate() {
 		sleep 0.05
 	done
 	same_dataset "$FIX" "$got"
+	UNIT_FILE=$got
 	# the service took the socket and serves it itself
 	listens "${listen##*:}" "$pid"
+	# and, under the filter, confined itself: its own seccomp filter
+	# on top of the unit's (Seccomp_filters: Linux 5.9)
+	if [ "${4:-}" = filter ]; then
+		nf=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$pid/status")
+		[ -n "$nf" ] || skip "no Seccomp_filters: in /proc/PID/status (Linux < 5.9)"
+		[ "$nf" -ge 2 ] || fail "dcmrecv did not confine itself: Seccomp_filters: $nf"
+	fi
 	kill -TERM "$pid"
 	wait "$pid" || true
-	UNIT_FILE=$got
 }
 
 @test "contrib/systemd dcmrecv.socket + dcmrecv.service under systemd-socket-activate: port 104, the unit's layout" {
