@@ -31,7 +31,8 @@ struct cli_sandbox {
 	int landlock_abi, seccomp;
 };
 
-/* One line without newline: a feature the kernel lacks, skipped. */
+/* One line without newline: a feature the kernel lacks, or an outer
+ * filter refuses, skipped. */
 typedef void (*cli_sandbox_note_fn)(void *user, const char *line);
 
 /* Adds path to a list; returns 0, or -1 when the list is full. */
@@ -49,8 +50,10 @@ int cli_sandbox_enter(struct cli_sandbox *sb, cli_sandbox_note_fn note,
     void *user, struct cs_err *err);
 
 /* The steps, in lib/cli/sandbox_landlock.c and sandbox_seccomp.c.
- * Each returns 0, 1 when the kernel lacks the feature (*why set to
- * a static phrase), or a CS_E_* code with err set. */
+ * Each returns 0, 1 when the kernel lacks the feature or a seccomp
+ * filter around the process refuses it with EPERM (systemd's
+ * SystemCallErrorNumber=; *why set to a static phrase), or a CS_E_*
+ * code with err set. */
 int cli_sandbox_landlock(
     struct cli_sandbox *sb, const char **why, struct cs_err *err);
 int cli_sandbox_seccomp(const char **why, struct cs_err *err);

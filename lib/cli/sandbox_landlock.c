@@ -125,9 +125,20 @@ cli_sandbox_landlock(
 	int ruleset, rc;
 
 	if (abi < 0) {
-		*why = errno == EOPNOTSUPP
-		    ? "Landlock is disabled in this kernel"
-		    : "this kernel has no Landlock";
+		/* the kernel itself never says EPERM to this query: a
+		 * seccomp filter around us refused it (systemd's
+		 * SystemCallErrorNumber=EPERM); an outer filter's ENOSYS
+		 * cannot be told from a kernel without Landlock */
+		if (errno == EPERM)
+			*why = "Landlock refused by an outer filter "
+			       "(systemd SystemCallFilter=?)";
+		else if (errno == ENOSYS && prctl(PR_GET_SECCOMP) == 2)
+			*why = "no Landlock in this kernel, or refused by an "
+			       "outer filter (systemd SystemCallFilter=?)";
+		else
+			*why = errno == EOPNOTSUPP
+			    ? "Landlock is disabled in this kernel"
+			    : "this kernel has no Landlock";
 		return 1;
 	}
 	memset(&ra, 0, sizeof(ra));

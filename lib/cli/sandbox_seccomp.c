@@ -16,6 +16,8 @@
 #include <seccomp.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "cli/sandbox.h"
 #include "core/banned.h"
@@ -119,6 +121,16 @@ cli_sandbox_seccomp(const char **why, struct cs_err *err)
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, NULL, 0, 0) != 0 &&
 	    errno == EINVAL) {
 		*why = "this kernel has no seccomp filters";
+		return 1;
+	}
+	/* the kernel has them, and seccomp(2) (Linux 3.17) answers
+	 * EINVAL to a strict mode with flags; EPERM or ENOSYS is a filter
+	 * around us refusing the call (systemd's SystemCallErrorNumber=),
+	 * which libseccomp would only report as "not supported" */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 1, NULL) != 0 &&
+	    (errno == EPERM || errno == ENOSYS)) {
+		*why = "seccomp refused by an outer filter "
+		       "(systemd SystemCallFilter=?)";
 		return 1;
 	}
 	ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));

@@ -364,7 +364,7 @@ health_check() {
 # it); stores the fixture through it and checks the file, then stops it.
 unit_activate() {
 	local d=$CSTORE_ROOT/contrib/systemd out=$BATS_TEST_TMPDIR/lib log=$BATS_TEST_TMPDIR/unit.log
-	local listen exec pid got i
+	local listen exec pid got i nf
 	local -a argv
 	SYSCALL_FILTER=()
 	[ "${4:-}" != filter ] || unit_syscall_filter "$d/$2"
@@ -386,11 +386,18 @@ unit_activate() {
 		sleep 0.05
 	done
 	same_dataset "$FIX" "$got"
+	UNIT_FILE=$got
 	# the service took the socket and serves it itself
 	listens "${listen##*:}" "$pid"
+	# and, under the filter, confined itself: its own seccomp filter
+	# on top of the unit's (Seccomp_filters: Linux 5.9)
+	if [ "${4:-}" = filter ]; then
+		nf=$(sed -n 's/^Seccomp_filters:[[:space:]]*//p' "/proc/$pid/status")
+		[ -n "$nf" ] || skip "no Seccomp_filters: in /proc/PID/status (Linux < 5.9)"
+		[ "$nf" -ge 2 ] || fail "dcmrecv did not confine itself: Seccomp_filters: $nf"
+	fi
 	kill -TERM "$pid"
 	wait "$pid" || true
-	UNIT_FILE=$got
 }
 
 @test "contrib/systemd dcmrecv.socket + dcmrecv.service under systemd-socket-activate: port 104, the unit's layout" {
@@ -427,6 +434,52 @@ unit_activate() {
 	require_netns
 	unit_activate dcmrecv@.socket dcmrecv@.service 11112 filter
 	[ "$UNIT_FILE" = "$BATS_TEST_TMPDIR/lib/11112/$INST.dcm" ]
+}
+
+# A unit without an allow-list (or with a deny list) cannot stand for
+# the units' filter: the filter tests must fail on it, not skip.
+@test "unit_syscall_filter: a unit without SystemCallFilter=, or with a deny list, fails" {
+	require_cmd systemd-analyze
+	printf '[Service]\nExecStart=/bin/true\n' >"$BATS_TEST_TMPDIR/none.service"
+	run unit_syscall_filter "$BATS_TEST_TMPDIR/none.service"
+	assert_failure
+	assert_output --partial "no SystemCallFilter= in $BATS_TEST_TMPDIR/none.service"
+	printf '[Service]\nSystemCallFilter=~@mount\n' >"$BATS_TEST_TMPDIR/deny.service"
+	run unit_syscall_filter "$BATS_TEST_TMPDIR/deny.service"
+	assert_failure
+	assert_output --partial "SystemCallFilter=~ in $BATS_TEST_TMPDIR/deny.service"
+}
+
+# An operator's own unit: SystemCallFilter=@system-service (none of
+# Landlock's calls nor seccomp in it) with SystemCallErrorNumber=EPERM,
+# which refuses the calls rather than killing.  dcmrecv took the EPERM
+# for a kernel without Landlock, then failed on seccomp ("Operation not
+# supported") and exited 70: under Restart=, a loop.  It now says once
+# for each that an outer filter refused it, and serves.
+@test "dcmrecv under SystemCallFilter=@system-service with SystemCallErrorNumber=EPERM: says the sandbox was refused and stores" {
+	require_cmd systemd-analyze
+	require_netns
+	local d=$BATS_TEST_TMPDIR/eperm out=$BATS_TEST_TMPDIR/in log=$BATS_TEST_TMPDIR/eperm.log
+	mkdir -p "$d" "$out"
+	syscall_names @system-service | sort -u >"$d/allowed"
+	syscall_names @known | sort -u >"$d/known"
+	grep -qx execve "$d/allowed" && grep -qx seccomp "$d/known" ||
+		skip "systemd-analyze cannot expand @system-service"
+	run grep -x -e seccomp -e landlock_create_ruleset "$d/allowed"
+	assert_output ''
+	start_on_free_port "$log" "$CSTORE_TOOLS/syscall-filter" -e "$d/allowed" "$d/known" \
+		"$CSTORE_BIN/dcmrecv" -v -o "$out" "127.0.0.1:{PORT}"
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SERVER_PORT" "$FIX"
+	wait_for_line "$log" "$INST"
+	same_dataset "$FIX" "$out/$INST.dcm"
+	kill -0 "$SERVER_PID"
+	run grep sandbox "$log"
+	assert_line --partial 'sandbox: Landlock refused by an outer filter (systemd SystemCallFilter=?): going on without it'
+	assert_line --partial 'sandbox: seccomp refused by an outer filter (systemd SystemCallFilter=?): going on without it'
+	assert_equal "${#lines[@]}" 2
+	grep -q 'confined: no_new_privs, Landlock off, seccomp off' "$log"
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID"
 }
 
 @test "dcmrecv: LISTEN_FDS for another process, or a descriptor that does not listen, is not taken" {

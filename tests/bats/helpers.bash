@@ -315,7 +315,12 @@ unit_syscall_filter() {
 	local d=$BATS_TEST_TMPDIR/syscalls-$(basename "$1") list
 	require_cmd systemd-analyze
 	list=$(sed -n 's/^SystemCallFilter=//p' "$1" | tr '\n' ' ')
-	[ -n "$list" ] && [[ $list != *"~"* ]]
+	# each a test of its own, returning (also under run, without set -e):
+	# in a && list a false first one would not stop the test (set -e),
+	# and the test would skip below
+	[ -n "$list" ] || { fail "no SystemCallFilter= in $1"; return 1; }
+	[[ $list != *"~"* ]] ||
+		{ fail "SystemCallFilter=~ in $1: a deny list, not an allow list"; return 1; }
 	mkdir -p "$d"
 	# shellcheck disable=SC2086 # the unit's list, word by word
 	syscall_names $list | sort -u >"$d/allowed"

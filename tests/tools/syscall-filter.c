@@ -8,9 +8,14 @@
  * hold one name a line, as `systemd-analyze syscall-filter` expands
  * them (tests/bats/helpers.bash, unit_syscall_filter).  For the units
  * of contrib/systemd: what they allow must be what our tools call.
+ *
+ * syscall-filter -e ALLOWED KNOWN PROGRAM [ARG...]: as with
+ * SystemCallErrorNumber=EPERM, a call outside ALLOWED fails with EPERM
+ * instead of killing (unknown ones still fail with ENOSYS).
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +90,16 @@ main(int argc, char **argv)
 {
 	struct names allowed = { NULL, 0 }, known = { NULL, 0 };
 	scmp_filter_ctx ctx;
+	uint32_t other = SCMP_ACT_KILL_PROCESS;
 
+	if (argc > 1 && strcmp(argv[1], "-e") == 0) {
+		other = SCMP_ACT_ERRNO(EPERM);
+		argc--;
+		argv++;
+	}
 	if (argc < 4) {
-		fprintf(stderr,
-		    "usage: syscall-filter allowed known program [arg ...]\n");
+		fprintf(stderr, "usage: syscall-filter [-e] allowed known "
+				"program [arg ...]\n");
 		return 2;
 	}
 	if (load(&allowed, argv[1]) != 0 || load(&known, argv[2]) != 0 ||
@@ -96,7 +107,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "syscall-filter: cannot read the lists\n");
 		return 2;
 	}
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	ctx = seccomp_init(other);
 	if (ctx == NULL || build(ctx, &allowed, &known) != 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    seccomp_load(ctx) != 0) {
