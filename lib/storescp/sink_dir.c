@@ -520,7 +520,7 @@ sink_begin_spare(struct sink *s, const struct sink_root *root,
 	    (rc = check_free(s, root, err)) < 0 ||
 	    tmp_create_spare(s, root, spare) != 0) {
 		e = errno;
-		note = inodes_note(s->dirfd, e);
+		note = rc >= 0 ? inodes_note(s->dirfd, e) : "";
 		if (s->own_dir)
 			close(s->dirfd);
 		s->own_dir = 0;
