@@ -547,9 +547,12 @@ tls_watch(CURL *c, void *ctx, void *user)
  * out: 1, or 0 when there is none to add.  The server's alert refusing
  * the connection makes *code CS_E_TLS, and so does a connection cut
  * before any answer by a server that asked for a client certificate
- * (h->cert_asked): TLS 1.3 sends its alert after the handshake, as the
- * request goes, and a reset that came first hides it; either way
- * nothing reached the service, and trying again would not change it.
+ * (h->cert_asked) when we had none to give: TLS 1.3 sends its alert
+ * after the handshake, as the request goes, and a reset that came first
+ * hides it; either way nothing reached the service, and trying again
+ * would not change it.  When we gave one (mutual TLS that works), a cut
+ * without an alert is a balancer or a restart: the network's, tried
+ * again under --retry/--follow.
  */
 static int
 tls_detail(
@@ -578,7 +581,7 @@ tls_detail(
 	      "(--tls-cert, --tls-key)?"
 	    : "was our certificate (--tls-cert) refused?";
 	if (k == sizeof(refused) / sizeof(refused[0]) && *code != CS_E_TLS &&
-	    h->cert_asked && answered == 0) {
+	    h->cert_asked && h->cfg.cert == NULL && answered == 0) {
 		*code = CS_E_TLS;
 		snprintf(out, len,
 		    "the server refused the TLS connection (cut after asking "
