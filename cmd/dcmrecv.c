@@ -20,6 +20,7 @@
 #include "cli/privdrop.h"
 #include "cli/recv_args.h"
 #include "cli/recv_confine.h"
+#include "cli/tmpfile.h"
 
 static struct {
 	struct recv_args a;
@@ -152,17 +153,13 @@ on_hangup(int sig)
 static int
 write_port_file(const char *path, unsigned port)
 {
-	char tmp[4096];
-	FILE *f;
+	char tmp[4200];
+	int fd = cli_open_tmp(path, tmp, sizeof(tmp)), bad;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >=
-	    (int)sizeof(tmp))
+	if (fd < 0)
 		return -1;
-	f = fopen(tmp, "w");
-	if (f == NULL)
-		return -1;
-	fprintf(f, "%u\n", port);
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+	bad = dprintf(fd, "%u\n", port) < 0;
+	if (close(fd) != 0 || bad || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return -1;
 	}

@@ -545,7 +545,8 @@ parse_deploy(struct recv_args *a, int c, char *arg)
 	}
 }
 
-/* --port-file's FILE: written to FILE.tmp renamed onto it, which would
+/* --port-file's FILE: written to a new FILE.XXXXXXXX.tmp (random, no
+ * link followed) renamed onto it, which would
  * replace a device (/dev/null), FIFO or socket there with a regular
  * file: an existing FILE must be one (a usage error before anything is
  * bound, not a failure to write after, exit 6). */

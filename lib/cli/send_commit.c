@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include "cli/exitcodes.h"
 #include "cli/send_commit.h"
 #include "cli/send_dicomdir.h"
+#include "cli/tmpfile.h"
 #include "net/net.h"
 #include "core/banned.h"
 
@@ -360,49 +360,13 @@ write_failed(struct send_commit_state *st)
 	return EXIT_OUTPUT;
 }
 
-/*
- * Creates the temporary file of a rewrite of path: "path.XXXXXXXX.tmp"
- * (a random suffix) in its directory, made by us (O_EXCL) and no link
- * followed, so that a name another local user planted (as a symbolic
- * link, say next to a link's target in /tmp) is never written through.
- * The name in tmp (cap bytes); the descriptor, or -1 with errno set.
- */
-static int
-open_tmp(const char *path, char *tmp, size_t cap)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char rnd[4];
-	char suffix[9];
-	int tries, fd = -1;
-
-	for (tries = 0; tries < 16 && fd < 0; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return -1;
-		for (size_t i = 0; i < sizeof(rnd); i++) {
-			suffix[2 * i] = hex[rnd[i] >> 4];
-			suffix[2 * i + 1] = hex[rnd[i] & 15];
-		}
-		suffix[8] = '\0';
-		if ((size_t)snprintf(tmp, cap, "%s.%s.tmp", path, suffix) >=
-		    cap) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		fd = open(tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-		if (fd < 0 && errno != EEXIST)
-			return -1;
-	}
-	return fd;
-}
-
 int
 send_commit_state_compact(struct send_commit_state *st)
 {
 	char tmp[4200];
 	FILE *f = NULL;
 	size_t k, live = 0;
-	int ok = 0, fd = open_tmp(st->path, tmp, sizeof(tmp));
+	int ok = 0, fd = cli_open_tmp(st->path, tmp, sizeof(tmp));
 
 	if (fd >= 0) {
 		f = fdopen(fd, "w");
@@ -438,7 +402,7 @@ send_commit_state_compact(struct send_commit_state *st)
 	st->live = live;
 	st->dead = 0;
 	/* later lines are appended to what was just renamed in place */
-	st->fd = open(st->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	st->fd = open(st->path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	return 0;
 }
 

@@ -216,6 +216,31 @@ sends_list() {
 	[[ $stderr == *"0 stored, 0 refused, 0 associations"* ]]
 }
 
+# --port-file FILE was written through FILE.tmp<pid>, a name anyone could
+# plant as a symbolic link beforehand (root truncating a file of its
+# choice): the temporary file is now new, random and no link followed.
+@test "dcmrecv --port-file: a symbolic link planted at a predictable temporary name is not written through" {
+	local d=$BATS_TEST_TMPDIR/pf i
+	mkdir -p "$d" "$BATS_TEST_TMPDIR/out"
+	echo precious >"$BATS_TEST_TMPDIR/target"
+	# the link at the old name FILE.tmp<pid>: exec keeps the shell's pid
+	bash -c 'ln -s "$1" "$2.tmp$$" && exec "$3" -q -o "$4" --port-file "$2" 127.0.0.1:0' _ \
+		"$BATS_TEST_TMPDIR/target" "$d/port" "$CSTORE_BIN/dcmrecv" "$BATS_TEST_TMPDIR/out" &
+	RECV_PID=$!
+	track_pid "$RECV_PID"
+	for i in $(seq 200); do
+		[ -s "$d/port" ] && break
+		sleep 0.05
+	done
+	stop_dcmrecv
+	[ "$RECV_STATUS" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/target")" = precious ]
+	[ ! -L "$d/port" ]
+	[[ $(cat "$d/port") =~ ^[0-9]+$ ]]
+	# the port file and the planted link, nothing else left
+	[ "$(ls -A "$d" | wc -l)" -eq 2 ]
+}
+
 # An empty file name is a usage error (2), not a failure to write (6).
 @test "dcmrecv --port-file '' and -o '' are usage errors: exit 2, nothing listened on" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmrecv" -o "$BATS_TEST_TMPDIR" --port-file "" 127.0.0.1:0
