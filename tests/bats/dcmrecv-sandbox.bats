@@ -73,7 +73,9 @@ store_one() {
 	RECV_STDERR=$BATS_TEST_TMPDIR/recv.err
 	wait_for_line "$RECV_STDERR" "confined: no_new_privs, Landlock off, seccomp off"
 	RECV_PORT=$(cat "$BATS_TEST_TMPDIR/recv.port")
-	[ "$(grep -c "sandbox: this kernel has no Landlock: going on without it" "$RECV_STDERR")" -eq 1 ]
+	# the wrapper's ENOSYS comes from a seccomp filter, which dcmrecv
+	# cannot tell from a kernel without Landlock, and says so
+	[ "$(grep -c "sandbox: no Landlock in this kernel, or refused by an outer filter (systemd SystemCallFilter=?): going on without it" "$RECV_STDERR")" -eq 1 ]
 	[ "$(grep -c "sandbox: this kernel has no seccomp filters: going on without it" "$RECV_STDERR")" -eq 1 ]
 	# unconfined there: the probe's file is made (and removed)
 	grep -q "sandbox probe: created" "$RECV_STDERR"
@@ -88,7 +90,7 @@ store_one() {
 	RECV_PID=$!
 	track_pid "$RECV_PID"
 	wait_for_line "$BATS_TEST_TMPDIR/recv2.err" "sandbox probe: created .*; getpriority refused"
-	grep -q "no Landlock: going on without it" "$BATS_TEST_TMPDIR/recv2.err"
+	grep -q "no Landlock in this kernel, or refused by an outer filter (systemd SystemCallFilter=?): going on without it" "$BATS_TEST_TMPDIR/recv2.err"
 	stop_dcmrecv
 }
 
