@@ -20,6 +20,16 @@
 
 /* Large buffers keep a fast loopback or LAN link busy with big PDUs. */
 #define NET_SOCKBUF (4 * 1024 * 1024)
+/*
+ * At most this much written but not yet sent waits in the socket: the
+ * rest of a large data set stays in the file until the peer's window
+ * opens (what is in flight is still the window's to decide).  Without
+ * it the 4 MiB buffer fills with bytes copied long before they can go,
+ * out of the caches when the receiver copies them again, and on
+ * loopback that backlog is sent from the receiver's window updates, on
+ * the busier side's CPU (docs/performance.md, "at most 512 KiB unsent").
+ */
+#define NET_NOTSENT_LOWAT (512 * 1024)
 
 void
 net_sleep_ms(uint64_t ms)
@@ -130,12 +140,13 @@ net_cond_init(pthread_cond_t *cv)
 static void
 tune(int fd)
 {
-	int one = 1, size = NET_SOCKBUF;
+	int one = 1, size = NET_SOCKBUF, lowat = NET_NOTSENT_LOWAT;
 
 	/* Every PDU goes out in one write; Nagle would only delay it. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
 }
 
 static int

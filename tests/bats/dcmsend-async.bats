@@ -473,3 +473,21 @@ PY
 	[ "$(grep -cE '^[0-9]+ +sendmsg\(' "$t")" -ge 11 ]
 	stop_dcmrecv
 }
+
+@test "dcmsend: its socket holds at most 512 KiB written and not yet sent (TCP_NOTSENT_LOWAT), and a large data set still arrives whole (strace)" {
+	command -v strace >/dev/null || skip "strace not installed"
+	local f=$BATS_TEST_TMPDIR/large.dcm t=$BATS_TEST_TMPDIR/trace asan=${ASAN_OPTIONS:-} got
+	# 6 MB: more than the low-water mark, sent from the file mapping
+	mklarge "$f" 6000000 2.25.7102
+	start_dcmrecv
+	ASAN_OPTIONS=${asan:+$asan:}detect_leaks=0 \
+		run -0 --separate-stderr strace -f -e trace=setsockopt -o "$t" \
+		"$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$f"
+	[ "$(jq -r .status <<<"$output")" = 0000 ]
+	got=$(awk -F'\t' '$3 == "2.25.7102" { print $1 }' "$RECV_STDOUT")
+	same_dataset "$f" "$got"
+	# without it a receiver that falls behind leaves up to the whole
+	# 4 MiB send buffer copied and waiting (docs/performance.md)
+	grep -E 'setsockopt\([0-9]+, SOL_TCP, TCP_NOTSENT_LOWAT, \[524288\], 4\) = 0' "$t"
+	stop_dcmrecv
+}
