@@ -290,10 +290,9 @@ help(void)
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
 	    "at all (or an unusable TLS certificate, key or CA), 3 peer unreachable\n"
-	    "(or not securely: TLS), 4 association rejected\n"
-	    "or nothing acceptable, 5 aborted or protocol error, 6 cannot write the\n"
-	    "output or listen,\n"
-	    "7 every input stored but not all committed (--commit).\n"
+	    "(or not securely: TLS), 4 association rejected or nothing acceptable,\n"
+	    "5 aborted or protocol error, 6 cannot write the output or listen,\n"
+	    "7 every input stored but not all committed (--commit), 70 internal error.\n"
 	    "%s",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
 	    ahead_help, send_dicomdir_help, commit_help, MAX_PDU_LIMIT,

@@ -359,6 +359,21 @@ exit_section() {
 	[ "$readme" = "$lib" ] || { echo "README: '$readme', exitcodes.h: '$lib'" >&2; return 1; }
 }
 
+# The "Exit status:" paragraph of --help is the short form of the man
+# page's EXIT STATUS: the same codes, no more, no fewer.  Before: dcmsend's
+# left out 70, sopclass-lookup's and status-explain's 6.
+@test "each tool's --help 'Exit status:' names exactly the codes of its man page's EXIT STATUS" {
+	local root=$BATS_TEST_DIRNAME/../.. page tool help man
+	for page in "$root"/man/*.1; do
+		tool=$(basename "$page" .1)
+		man=$(exit_section "$page" | sed -n 's/^\.It \([0-9][0-9]*\)$/\1/p' | sort -n | tr '\n' ' ')
+		help=$("$CSTORE_BIN/$tool" --help | awk '/^Exit status:/ { on = 1 } on && /^$/ { exit } on' |
+			grep -oE '(^|[ ,(])[0-9]+' | tr -dc '0-9\n' | sort -nu | tr '\n' ' ')
+		[ -n "$man" ] || { echo "$page: no EXIT STATUS codes" >&2; return 1; }
+		[ "$help" = "$man" ] || { echo "$tool: --help '$help', man page '$man'" >&2; return 1; }
+	done
+}
+
 @test "DCMTK's spellings: dcmsend -aet/-aec and dcmrecv -aet/-od take the next word, as in DCMTK (not -a 'et'); --exec keeps its own words" {
 	local od=$BATS_TEST_TMPDIR/od
 	sends_list 2
