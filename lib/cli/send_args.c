@@ -131,7 +131,8 @@ static const char *const synopsis[] = {
 	"               [--dimse-timeout s]\n"
 	"               [--follow [--idle s] [--retry-for duration]] [--remove-sent]\n"
 	"               [--limit-rate rate]\n"
-	"               [--user name [--password-file file | --password-stdin] [--identity-response]]\n"
+	"               [--user name [--password-file file | --password-stdin]\n"
+	"               [--identity-response]]\n"
 	"               [--tls [--tls-ca file|dir] [--tls-server-name name]\n"
 	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
 	"               [--tls-insecure]] host port [file | dir | - ...]",

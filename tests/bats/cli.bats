@@ -359,6 +359,20 @@ exit_section() {
 	[ "$readme" = "$lib" ] || { echo "README: '$readme', exitcodes.h: '$lib'" >&2; return 1; }
 }
 
+# man(1) on Debian renders with groff, not mandoc, and mandoc -Tlint does
+# not see a roff escape inside a literal display.  Before: dcmrecv.1's
+# identity hook example printed printf '%s0 "$sub"' (an unescaped \n),
+# and dcmsend.1's SYNOPSIS had a --user group groff could not break.
+@test "every man page renders under groff, as man(1) shows it, without a warning" {
+	command -v groff >/dev/null || skip "no groff"
+	local root=$BATS_TEST_DIRNAME/../.. page out
+	for page in "$root"/man/*.1; do
+		out=$(groff -mandoc -Tutf8 -ww -z "$page" 2>&1)
+		[ -z "$out" ] || { echo "$out" >&2; return 1; }
+	done
+	groff -mandoc -Tutf8 "$root/man/dcmrecv.1" 2>/dev/null | grep -qF "printf '%s\\n' \"\$sub\""
+}
+
 # The "Exit status:" paragraph of --help is the short form of the man
 # page's EXIT STATUS: the same codes, no more, no fewer.  Before: dcmsend's
 # left out 70, sopclass-lookup's and status-explain's 6.
