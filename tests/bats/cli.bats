@@ -29,6 +29,16 @@ tools() {
 	done
 }
 
+# Before: seven lines of dcmsend's wrapped on an 80-column terminal.
+@test "--help fits an 80-column terminal: no line longer than 80 characters" {
+	local t
+	for t in $(tools); do
+		run -0 awk 'length($0) > 80 { print FILENAME ": " length($0) ": " $0 }' \
+			<("$t" --help)
+		[ -z "$output" ] || { echo "$t: $output" >&2; return 1; }
+	done
+}
+
 @test "--version prints a first line with (cstore) and exits 0" {
 	local t
 	for t in $(tools); do
