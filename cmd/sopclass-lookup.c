@@ -37,7 +37,8 @@ help(void)
 	    "  -h, --help        print this help and exit\n"
 	    "  -V, --version     print the version and exit\n\n"
 	    "Output: UID, keyword, name, Part 3 annex (and type with --all).\n"
-	    "Exit status: 0 every query found, 1 some not found, 2 usage.\n");
+	    "Exit status: 0 every query found, 1 some not found, 2 usage, 6 cannot\n"
+	    "write the output, 70 internal error (out of memory).\n");
 }
 
 static const struct option longopts[] = {
@@ -63,8 +64,10 @@ main(int argc, char **argv)
 
 	cli_process_start();
 	files = calloc((size_t)argc, sizeof(*files));
-	if (files == NULL)
+	if (files == NULL) {
+		fprintf(stderr, "%s: out of memory\n", cli_progname());
 		return EXIT_INTERNAL;
+	}
 	while ((c = cli_getopt(argc, argv, "aF:f:hjkluV", longopts)) != -1) {
 		switch (c) {
 		case 'a':

@@ -38,7 +38,7 @@ help(void)
 	    "Output: code, category, meaning, service or implementation.\n"
 	    "Exit status: 0 every code means stored (Success, Warning, resumed), 1 some\n"
 	    "code is a Failure, Cancel, Pending, unknown or another local outcome,\n"
-	    "2 usage or bad code.\n");
+	    "2 usage or bad code, 6 cannot write the output.\n");
 }
 
 static const struct option longopts[] = {

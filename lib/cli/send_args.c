@@ -131,7 +131,8 @@ static const char *const synopsis[] = {
 	"               [--dimse-timeout s]\n"
 	"               [--follow [--idle s] [--retry-for duration]] [--remove-sent]\n"
 	"               [--limit-rate rate]\n"
-	"               [--user name [--password-file file | --password-stdin] [--identity-response]]\n"
+	"               [--user name [--password-file file | --password-stdin]\n"
+	"               [--identity-response]]\n"
 	"               [--tls [--tls-ca file|dir] [--tls-server-name name]\n"
 	"               [--tls-cert file [--tls-key file]] [--tls-profile p]\n"
 	"               [--tls-insecure]] host port [file | dir | - ...]",
@@ -141,7 +142,8 @@ static const char *const synopsis[] = {
 	"               [--tls-ca file|dir] [--retry n] [--retry-delay ms] [--resume log]\n"
 	"               [--json] [--progress | --no-progress] [--read-from-dicomdir]\n"
 	"               url [file | dir | - ...]",
-	"--echo [-dqv] [--bearer-file file | --netrc] [--tls-ca file|dir] url",
+	"--echo [-dqv] [--bearer-file file | --netrc] [--tls-ca file|dir]\n"
+	"               url",
 	"--echo [-dqv] [-a aetitle] [-c called] [--json] [--user name ...]\n"
 	"               [--tls ...] host port",
 	"--commit-wait file --commit-listen [addr:]port [-dqv]\n"
@@ -232,15 +234,16 @@ static const char commit_help[] =
     "                           archive opens to us here (our AE title as -a)\n"
     "      --commit-timeout S   seconds to wait for the report (default 300)\n"
     "      --commit-state FILE  write the inputs still without a report to FILE\n"
-    "      --commit-wait FILE   collect the reports of FILE's inputs (a --commit-state\n"
-    "                           of an earlier run) on --commit-listen; send nothing\n";
+    "      --commit-wait FILE   collect the reports of FILE's inputs (a\n"
+    "                           --commit-state of an earlier run) on\n"
+    "                           --commit-listen; send nothing\n";
 
 static void
 help(void)
 {
 	cli_help(synopsis,
 	    "\n"
-	    "Send DICOM files to a Storage SCP (C-STORE); with --echo, verify a peer (C-ECHO).\n"
+	    "Send DICOM files to a Storage SCP (C-STORE); --echo verifies a peer (C-ECHO).\n"
 	    "Directories are walked; '-' (or no file with stdin not a terminal) reads paths\n"
 	    "from stdin, one per line or NUL-separated with -0.  One result line per input;\n"
 	    "only regular files are read (a FIFO, socket or device gets an unreadable line).\n\n"
@@ -260,22 +263,25 @@ help(void)
 	    "      --retry-delay MS     first retry delay, doubled each time (default 1000)\n"
 	    "%s"
 	    "      --resume LOG         skip inputs that LOG (an earlier output) has stored\n"
-	    "      --no-transcode       never convert: files need a context in their own syntax\n"
+	    "      --no-transcode       never convert: files need a context in their own\n"
+	    "                           syntax\n"
 	    "      --lossy              allow lossy conversion when nothing else is accepted\n"
 	    "%s"
-	    "      --dry-run            print the planned associations and contexts, send nothing\n"
+	    "      --dry-run            print the planned associations and contexts, send\n"
+	    "                           nothing\n"
 	    "      --probe              with --dry-run: negotiate them, show what is accepted\n"
 	    "                           and give each input the line a send would\n"
 	    "  -0, --null               the list read from stdin is NUL-separated\n"
 	    "%s"
 	    "      --echo               send a C-ECHO instead of files\n"
 	    "%s"
-	    "      --max-pdu BYTES      largest PDU we accept, 4096-%u or 0 for no limit\n"
-	    "                           (default %u)\n"
+	    "      --max-pdu BYTES      largest PDU we accept, 4096-%u or 0 for no\n"
+	    "                           limit (default %u)\n"
 	    "      --connect-timeout S  seconds to wait for the connection (default 30)\n"
 	    "      --acse-timeout S     seconds to wait for association answers, and for\n"
 	    "                           the peer's close after an abort (default 30)\n"
-	    "      --dimse-timeout S    seconds to wait for each response (default 60; 0 = forever)\n"
+	    "      --dimse-timeout S    seconds to wait for each response (default 60;\n"
+	    "                           0 = forever)\n"
 	    "      --json               results as JSON lines\n"
 	    "      --progress           a progress line on stderr even when not a terminal\n"
 	    "      --no-progress        no progress line\n"
@@ -290,10 +296,9 @@ help(void)
 	    "Output: STATUS<TAB>PATH<TAB>SOPClassUID<TAB>SOPInstanceUID<TAB>DETAIL per input.\n"
 	    "Exit status: 0 every input stored, 1 some not stored, 2 usage or no input\n"
 	    "at all (or an unusable TLS certificate, key or CA), 3 peer unreachable\n"
-	    "(or not securely: TLS), 4 association rejected\n"
-	    "or nothing acceptable, 5 aborted or protocol error, 6 cannot write the\n"
-	    "output or listen,\n"
-	    "7 every input stored but not all committed (--commit).\n"
+	    "(or not securely: TLS), 4 association rejected or nothing acceptable,\n"
+	    "5 aborted or protocol error, 6 cannot write the output or listen,\n"
+	    "7 every input stored but not all committed (--commit), 70 internal error.\n"
 	    "%s",
 	    STORESCU_MAX_WINDOW, STORESCU_DEFAULT_WINDOW, follow_help,
 	    ahead_help, send_dicomdir_help, commit_help, MAX_PDU_LIMIT,

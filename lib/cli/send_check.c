@@ -29,6 +29,25 @@ unbracket(char *host)
 	return host + 1;
 }
 
+/* Whether S is HOST:PORT in one word ("pacs:104", "[::1]:104"), as
+ * dcm4che and URLs write a peer, where dcmsend takes two operands. */
+static int
+host_with_port(const char *s)
+{
+	const char *c = strrchr(s, ':');
+	size_t i;
+
+	if (c == NULL || c[1] == '\0' || c == s)
+		return 0;
+	/* an IPv6 address has colons of its own: only in brackets */
+	if (strchr(s, ':') != c && (s[0] != '[' || c[-1] != ']'))
+		return 0;
+	for (i = 1; c[i] != '\0'; i++)
+		if (c[i] < '0' || c[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* Descriptors each association holds at once: its socket, the file it
  * sends and the next one (read ahead); and those kept for the rest (a
  * resolver, a converted file, a commitment listener). */
@@ -179,10 +198,21 @@ fit_stow_batch(struct send_args *a)
 void
 send_check_peer(struct send_args *a, int nops, char **ops)
 {
+	/* the port as a number writes it: the result lines, --json and
+	 * the messages show "104" whether "+104" or "0104" was typed */
+	static char port[8];
 	const char *delay;
 
 	tls_args_check(&a->cfg.tls, 0);
 	send_commit_check(a, nops);
+	if (a->commit_wait == NULL && nops > 0 && host_with_port(ops[0]) &&
+	    (nops < 2 || strspn(ops[1], "0123456789") != strlen(ops[1]))) {
+		const char *c = strrchr(ops[0], ':');
+
+		cli_usage_error(
+		    "host '%s' holds a port: host and port are two operands ('%.*s %s')",
+		    ops[0], (int)(c - ops[0]), ops[0], c + 1);
+	}
 	if (a->commit_wait == NULL && nops < 2)
 		cli_usage_error(
 		    "missing %s", nops == 0 ? "host and port" : "port");
@@ -190,8 +220,11 @@ send_check_peer(struct send_args *a, int nops, char **ops)
 	a->cfg.port = nops > 1 ? ops[1] : "";
 	if (a->commit_wait == NULL && a->cfg.host[0] == '\0')
 		cli_usage_error("host '%s': empty", ops[0]);
-	if (a->commit_wait == NULL)
-		cli_parse_num(a->cfg.port, 1, 65535, "port");
+	if (a->commit_wait == NULL) {
+		snprintf(port, sizeof(port), "%lld",
+		    cli_parse_num(a->cfg.port, 1, 65535, "port"));
+		a->cfg.port = port;
+	}
 	if (a->echo && nops > 2)
 		cli_usage_error("--echo takes no files");
 	if (!a->echo && a->send.probe && !a->send.dry_run)

@@ -89,15 +89,49 @@ suggest(const char *q)
 		    uid_looks_like(q) ? near[i]->keyword : near[i]->uid);
 }
 
+/* Into buf, q without the words "SOP Class" ending it (any case), as
+ * conformance statements name the classes ("CT Image Storage SOP
+ * Class"); NULL when q does not end so, or holds nothing else. */
+static const char *
+without_sop_class(const char *q, char *buf, size_t size)
+{
+	size_t n = strlen(q), w;
+
+	if (n >= size)
+		return NULL;
+	memcpy(buf, q, n + 1);
+	/* the last two words, separated by blanks, after a blank */
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	if (n < 5 || strncasecmp(buf + n - 5, "class", 5) != 0)
+		return NULL;
+	w = n - 5;
+	n = w;
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	if (n == w || n < 3 || strncasecmp(buf + n - 3, "sop", 3) != 0)
+		return NULL;
+	w = n - 3;
+	n = w;
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	if (n == w || n == 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
 /* The entry of the registries in use whose PS3.6 name q is: the name of
  * a current class and of a retired one (Ultrasound Image Storage) is
- * the current one's, "NAME (Retired)" the retired one's.  0 or -1. */
+ * the current one's, "NAME (Retired)" the retired one's; a name with
+ * "SOP Class" after it too.  0 or -1. */
 static int
 by_name(
     const struct run *r, const char *q, struct uid_entry *e, const char **annex)
 {
 	const struct sopclass *sc = sopclass_by_name(q);
 	const struct uid_entry *u, *old_u = NULL;
+	char buf[256];
 	size_t i;
 	int m;
 
@@ -117,7 +151,9 @@ by_name(
 		*e = *u;
 		return 0;
 	}
-	return -1;
+	/* "CT Image Storage SOP Class": the name with "SOP Class" after it */
+	q = without_sop_class(q, buf, sizeof(buf));
+	return q != NULL ? by_name(r, q, e, annex) : -1;
 }
 
 /* Exact lookup of a UID, keyword or name in the registries in use. */

@@ -124,8 +124,8 @@ cli_users_load(struct cli_users **out, const char *path, struct cs_err *err)
 	/* infile_open: a FIFO or a device (/dev/zero) would block or never
 	 * end, at the start and at each SIGHUP; only a regular file is read */
 	if ((fd = infile_open(path, &why)) < 0)
-		return cs_err_set(err, CS_E_IO,
-		    "cannot open the users file '%s': %s", path, why.msg);
+		return cs_err_set(
+		    err, CS_E_IO, "the users file '%s': %s", path, why.msg);
 	if ((f = fdopen(fd, "r")) == NULL) {
 		close(fd);
 		return cs_err_set(err, CS_E_NOMEM, "out of memory");

@@ -98,8 +98,21 @@ ended_early(struct scu_session *s, int rc, struct cs_err *err)
 	const struct cs_err *ue = ul_last_error(s->r.a);
 	char hint[CS_ERR_MSG_MAX] = "";
 
-	if (err != NULL && err->code == CS_E_TLS)
-		return CS_E_TLS; /* a TLS alert says it best */
+	if (err != NULL && err->code == CS_E_TLS) {
+		/* a TLS alert says it best; TLS 1.3's for a missing client
+		 * certificate comes after the handshake, where tls.c's hint
+		 * for TLS 1.2's bare 'handshake failure' is not given */
+		size_t n = strlen(err->msg);
+
+		if (s->cfg.tls.cert == NULL &&
+		    strstr(err->msg,
+			"the peer's alert 'certificate required'") != NULL &&
+		    strstr(err->msg, "--tls-cert") == NULL)
+			snprintf(err->msg + n, sizeof(err->msg) - n,
+			    " (it asked for our certificate, and none was "
+			    "given: --tls-cert)");
+		return CS_E_TLS;
+	}
 	if (err != NULL && err->code != 0 && s->r.pump.http)
 		return err->code; /* a web server: no DICOM peer there */
 	if (s->cfg.tls.enabled && !s->r.accepted && !s->r.rejected &&

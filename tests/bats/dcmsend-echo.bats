@@ -152,6 +152,34 @@ load dcmrecv-helpers
 	[[ $stderr == *"missing port"* ]]
 }
 
+# Before: "missing port" for HOST:PORT alone, and "port 'x.dcm': not a
+# number" with a file after it: neither said what to type instead.
+@test "dcmsend: HOST:PORT in one operand (dcm4che's way) is a usage error naming the two operands" {
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1:11112
+	assert_output ""
+	[ "${stderr%%$'\n'*}" = "dcmsend: host '127.0.0.1:11112' holds a port: host and port are two operands ('127.0.0.1 11112')" ]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" pacs.example:104 "$BATS_TEST_TMPDIR/a.dcm"
+	[[ $stderr == *"host 'pacs.example:104' holds a port: host and port are two operands ('pacs.example 104')"* ]]
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" '[::1]:104' "$BATS_TEST_TMPDIR/a.dcm"
+	[[ $stderr == *"host '[::1]:104' holds a port"*"('[::1] 104')"* ]]
+	# an IPv6 address without brackets is a host, its last group no port
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo ::1
+	[[ $stderr == *"missing port"* ]]
+}
+
+# Before: the port was printed as typed: '127.0.0.1:+PORT', "port":"0PORT".
+@test "dcmsend --echo: the port is printed as a number, whatever the digits typed ('+PORT', '0PORT')" {
+	start_dcmrecv
+	local p
+	for p in "+$RECV_PORT" "0$RECV_PORT"; do
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo 127.0.0.1 "$p"
+		[[ $output == $'0000\tSuccess\t127.0.0.1:'"$RECV_PORT"$'\t'* ]]
+		run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --json 127.0.0.1 "$p"
+		[[ $output == *'"port":"'"$RECV_PORT"'"'* ]]
+	done
+	stop_dcmrecv
+}
+
 @test "dcmsend --echo: --max-pdu sets the Maximum Length we advertise; 0 is no limit, the default 262144" {
 	start_dcmrecv
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --echo -d 127.0.0.1 "$RECV_PORT"

@@ -23,6 +23,26 @@ REF=$CSTORE_ROOT/../shared/reference/storage-service-class.rst
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+# Conformance statements name each class "CT Image Storage SOP Class".
+# Before: 'no match' (exit 1), and -F appended an empty field.
+@test "a class's name with 'SOP Class' after it, as conformance statements write it, is that entry (-F too)" {
+	run -0 --separate-stderr SL -u 'CT Image Storage SOP Class'
+	assert_output "$CT"
+	run -0 --separate-stderr SL -k 'enhanced mr image storage sop  class '
+	assert_output EnhancedMRImageStorage
+	run -0 --separate-stderr SL -u 'Ultrasound Image Storage (Retired) SOP Class'
+	assert_output 1.2.840.10008.5.1.4.1.1.6
+	run -0 --separate-stderr SL -F 2 <<<$'x\tCT Image Storage SOP Class'
+	assert_output $'x\tCT Image Storage SOP Class\tCTImageStorage'
+	# a name whose PS3.6 form has the words is found as it is
+	run -0 --separate-stderr SL -a -u 'Verification SOP Class'
+	assert_output 1.2.840.10008.1.1
+	# the words alone, or glued to the name, are no name
+	run -1 --separate-stderr SL -u 'CT Image StorageSOP Class'
+	run -0 --separate-stderr SL -k 'SOP Class'
+	assert_line StoredPrintStorage
+}
+
 @test "another project's name resolves as an alias to the standard entry" {
 	run -0 --separate-stderr SL -k KeyObjectSelectionStorage
 	assert_output "KeyObjectSelectionDocumentStorage"
