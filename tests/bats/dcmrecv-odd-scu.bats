@@ -130,6 +130,18 @@ stored_as_sent() {
 	stored_as_sent 1
 }
 
+@test "dcmrecv vs odd SCU: the A-ASSOCIATE-AC sends back the RQ's reserved bytes 43-74 as they came (PS3.8 Table 9-17), not zeros; the objects stored" {
+	local r
+	start_dcmrecv
+	r=00ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d7f
+	fake "reserved=$r" "${DS[0]}"
+	[ "${lines[0]}" = "reserved $r" ] || { echo "$output" >&2; return 1; }
+	[ "${lines[1]}" = $'0000\t' ]
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+	stored_as_sent 0
+}
+
 @test "dcmrecv vs odd SCU: A900 and B007 name their element in Offending Element (0000,0901), PS3.4 Table B.2-1: the UID that differs, the UID missing; none for 0000" {
 	start_dcmrecv
 	fake inst=2.25.999,offending "${DS[0]}"
