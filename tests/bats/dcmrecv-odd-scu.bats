@@ -94,6 +94,24 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a C000 for a request refused names its element in Offending Element (0000,0901), PS3.7 9.3.1.2: the SOP Instance UID (0000,1000), the Command Data Set Type (0000,0800); with its Error Comment" {
+	start_dcmrecv
+	fake "inst=1.2.3.abc,offending" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds \'a\', not digits and dots\t(0000,1000)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "inst=1.2.3"$'\x01'"4,offending" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds a control or non-ASCII byte\t(0000,1000)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake nods,offending "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tC-STORE-RQ without a data set\t(0000,0800)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake offending "${DS[0]}"
+	[ "${lines[0]}" = $'0000\t\t-' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	stored_as_sent 0
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE sub-operation of a C-MOVE whose Move Originator AE Title is in Latin-1 (as DCMTK sends titles) is stored, not aborted; -d shows the originator; a control character still aborts" {
 	start_dcmrecv -d
 	# (0000,1030) "ÄRZTE" in Latin-1, padded to 16
