@@ -247,6 +247,52 @@ sys.stdout.buffer.write(out + ds[off:])
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
 }
 
+# frames DS OUT NF NFRAG: the RLE data set DS (one frame: an offset
+# table, one fragment) with Number of Frames NF and its fragment NFRAG
+# times over, in OUT
+frames_ds() {
+	python3 - "$@" <<'PY'
+import struct, sys
+ds, out, nf, nfrag = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3].encode(), int(sys.argv[4])
+nf += b" " * (len(nf) % 2)
+rows = ds.index(b"\x28\x00\x10\x00US")
+ds = ds[:rows] + b"\x28\x00\x08\x00IS" + struct.pack("<H", len(nf)) + nf + ds[rows:]
+px = ds.index(b"\xe0\x7f\x10\x00OB\0\0\xff\xff\xff\xff") + 12
+bot = px + 8 + struct.unpack("<I", ds[px + 4:px + 8])[0]
+end = bot + 8 + struct.unpack("<I", ds[bot + 4:bot + 8])[0]
+assert ds[end:] == b"\xfe\xff\xdd\xe0\0\0\0\0"
+open(out, "wb").write(ds[:bot] + ds[bot:end] * nfrag + ds[end:])
+PY
+}
+
+@test "dcmrecv --validate: encapsulated Pixel Data with fewer fragments than Number of Frames (PS3.5 A.4: each frame in fragments of its own) is A900 saying so, nothing stored; as many or more are stored" {
+	local rle=$BATS_TEST_TMPDIR/rle.ds cls inst
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/rle.dcm" >"$rle"
+	cls=$("$CSTORE_TOOLS/dcm-dataset" -u "$C/ts/rle.dcm" | cut -f1)
+	inst=$("$CSTORE_TOOLS/dcm-dataset" -u "$C/ts/rle.dcm" | cut -f2)
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/3of2.ds" 3 2
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/2of1.ds" 2 1
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/2of2.ds" 2 2
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/1of3.ds" 1 3
+	start_dcmrecv --validate --on-duplicate rename
+	fake "ts=1.2.840.10008.1.2.5,class=$cls,inst=$inst,offending" "$BATS_TEST_TMPDIR/3of2.ds"
+	[ "$output" = $'A900\t2 Pixel Data fragments for 3 frames\t(7FE0,0010)\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "ts=1.2.840.10008.1.2.5,class=$cls,inst=$inst" "$BATS_TEST_TMPDIR/2of1.ds"
+	[ "$output" = $'A900\t1 Pixel Data fragment for 2 frames\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	for f in 2of2 1of3; do
+		fake "ts=1.2.840.10008.1.2.5,class=$cls,inst=$inst" "$BATS_TEST_TMPDIR/$f.ds"
+		[ "$output" = $'0000\t\nreleased' ] || { echo "$f: $output" >&2; return 1; }
+	done
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+	# stored as sent, in order
+	cmp "$BATS_TEST_TMPDIR/2of2.ds" <("$CSTORE_TOOLS/dcm-dataset" "$(sed -n 1p "$RECV_STDOUT" | cut -f1)")
+	cmp "$BATS_TEST_TMPDIR/1of3.ds" <("$CSTORE_TOOLS/dcm-dataset" "$(sed -n 2p "$RECV_STDOUT" | cut -f1)")
+}
+
 @test "dcmrecv --validate: native Pixel Data under HTJ2K, JPEG XL, HEVC, Deflated Image Frame Compression or Encapsulated Uncompressed is A900 as under JPEG, nothing stored" {
 	local ct=$BATS_TEST_TMPDIR/ct.ds ts
 	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/explicit-le.dcm" >"$ct"
