@@ -436,6 +436,7 @@ ds_scan_finish(struct ds_scan *s, struct cs_err *err)
 		break;
 	}
 	if (s->hlen > 0) {
+		s->tag = 0; /* its tag unread: not the element before */
 		fail(s, CS_E_TRUNCATED, "ends inside an element header");
 		return report(s, err);
 	}
@@ -481,6 +482,14 @@ ds_scan_value(
 	if (flagsp != NULL)
 		*flagsp = sl->flags;
 	return sl->val;
+}
+
+uint32_t
+ds_scan_error_tag(const struct ds_scan *s)
+{
+	if (s->state != ST_ERROR)
+		return 0;
+	return ds_walk_depth(&s->walk) == 0 ? s->tag : s->walk.lvl[1].tag;
 }
 
 uint32_t

@@ -203,6 +203,13 @@ const char *ds_scan_value(
     const struct ds_scan *s, uint32_t tag, size_t *lenp, unsigned *flagsp);
 
 /*
+ * After a failure: the top-level element it was found in (the sequence
+ * or encapsulated Pixel Data around a nested item or element), or 0
+ * when none is known (a header cut short, no failure).
+ */
+uint32_t ds_scan_error_tag(const struct ds_scan *s);
+
+/*
  * The items of the top level's encapsulated Pixel Data (7FE0,0010) read
  * so far, its Basic Offset Table (the first) included; the first's
  * length in *bot_len (0 when there is none).  0 without such Pixel Data.

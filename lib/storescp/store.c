@@ -499,6 +499,10 @@ check_dataset(struct store *st)
 		}
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND, STORE_PARSE_WHY "%s",
 		    st->scan_err.msg);
+		/* PS3.7 9.3.1.2: the element it was found in, when known */
+		if (st->zin == NULL && ds_scan_error_tag(&st->scan) != 0)
+			offending(st, STATUS_CODE_CANNOT_UNDERSTAND,
+			    ds_scan_error_tag(&st->scan));
 		st->invalid = 1;
 		return;
 	}

@@ -911,6 +911,25 @@ PY
 	[ "$(ls -A "$RECV_DIR")" = "$UID0" ]
 }
 
+@test "dcmrecv: a C000 for a data set that cannot be parsed names in Offending Element (0000,0901) the top-level element the fault is in (PS3.7 9.3.1.2): the element itself, or the sequence around a nested one" {
+	# a UT of undefined length after the data set's elements
+	{ cat "${DS[0]}"; printf '\xe1\x7f\x10\x10UT\0\0\xff\xff\xff\xff'; } >"$BATS_TEST_TMPDIR/ut.ds"
+	# a sequence, an item, and in it an SH of 10 bytes of which 4 come
+	{ cat "${DS[1]}"; printf '\xe3\x7f\x10\x00SQ\0\0\xff\xff\xff\xff\xfe\xff\x00\xe0\xff\xff\xff\xff'
+		printf '\x08\x00\x00\x01SH\x0a\x00ABCD'; } >"$BATS_TEST_TMPDIR/nested.ds"
+	# the data set cut inside an element header: no element to name
+	{ cat "${DS[2]}"; printf '\xe1\x7f\x10'; } >"$BATS_TEST_TMPDIR/hdr.ds"
+	start_dcmrecv
+	fake offending "$BATS_TEST_TMPDIR/ut.ds"
+	[[ ${lines[0]} == C000$'\t'*"(7FE1,1010)"*$'\t(7FE1,1010)' ]] || { echo "$output" >&2; return 1; }
+	fake offending "$BATS_TEST_TMPDIR/nested.ds"
+	[[ ${lines[0]} == C000$'\t'*"(0008,0100)"*$'\t(7FE3,0010)' ]] || { echo "$output" >&2; return 1; }
+	fake offending "$BATS_TEST_TMPDIR/hdr.ds"
+	[[ ${lines[0]} == C000$'\t'*"header"*$'\t-' ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+}
+
 @test "dcmrecv: a C000's Error Comment is why the data set cannot be parsed, first; longer than LO's 64 characters it is cut to 61 and '...'; the log and quarantine.log have it whole" {
 	local q=$BATS_TEST_TMPDIR/q why off
 	mkdir -p "$q"
