@@ -79,6 +79,10 @@ struct storescp_stored {
 
 /* Log levels passed to the log callback. */
 enum storescp_level {
+	/* a fault of this machine an operator must see even when errors are
+	 * silenced: an object refused for want of resources (A7xx: a full
+	 * disk, an output directory that cannot be written) */
+	STORESCP_LOG_ALERT = -1,
 	STORESCP_LOG_ERROR = 0,   /* always worth showing (failures, refusals) */
 	STORESCP_LOG_VERBOSE = 1, /* associations, objects, statuses */
 	STORESCP_LOG_TRACE = 2,   /* every PDU and DIMSE command */

@@ -280,7 +280,7 @@ help(void)
 	    "      --delay MS             wait MS milliseconds before each response\n"
 	    "  -v, --verbose              associations and objects on stderr\n"
 	    "  -d, --trace                every PDU and DIMSE message on stderr\n"
-	    "  -q, --quiet                no notes or warnings on stderr\n"
+	    "  -q, --quiet                no notes or warnings on stderr (A7xx still)\n"
 	    "  -h, --help                 this help\n"
 	    "      --version              print the version\n"
 	    "\n"

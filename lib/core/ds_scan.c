@@ -203,6 +203,21 @@ enter_defined(
 	return 1;
 }
 
+/* Counts the fragments of the top level's encapsulated Pixel Data. */
+static void
+count_px_item(struct ds_scan *s, const struct ds_walk_step *st)
+{
+	if (st->ev == DS_WALK_ELEM && st->depth == 0)
+		s->in_px = st->e.tag == DS_TAG(0x7fe0, 0x0010) &&
+		    st->e.len == DS_LEN_UNDEFINED;
+	else if (st->ev == DS_WALK_ITEM && st->depth == 1 && s->in_px) {
+		if (s->px_items == 0)
+			s->px_bot_len = st->e.len;
+		if (s->px_items < UINT32_MAX)
+			s->px_items++;
+	}
+}
+
 /*
  * Called whenever hlen reaches hneed: has the walker decode the header if
  * it is complete, else asks for the rest of it (a long-length VR).
@@ -241,6 +256,7 @@ on_header(struct ds_scan *s)
 		return fail(s, CS_E_PROTO, "walker out of step");
 	if ((rc = enter_defined(s, &st, &err)) != 0)
 		return rc < 0 ? fail(s, rc, "%s", err.msg) : 0;
+	count_px_item(s, &st);
 	if (st.ev == DS_WALK_ELEM && st.depth == 0)
 		return on_top(s, &st.e);
 	/* a value, item or fragment to skip; nothing when a level opened
@@ -420,6 +436,7 @@ ds_scan_finish(struct ds_scan *s, struct cs_err *err)
 		break;
 	}
 	if (s->hlen > 0) {
+		s->tag = 0; /* its tag unread: not the element before */
 		fail(s, CS_E_TRUNCATED, "ends inside an element header");
 		return report(s, err);
 	}
@@ -465,6 +482,21 @@ ds_scan_value(
 	if (flagsp != NULL)
 		*flagsp = sl->flags;
 	return sl->val;
+}
+
+uint32_t
+ds_scan_error_tag(const struct ds_scan *s)
+{
+	if (s->state != ST_ERROR)
+		return 0;
+	return ds_walk_depth(&s->walk) == 0 ? s->tag : s->walk.lvl[1].tag;
+}
+
+uint32_t
+ds_scan_px_items(const struct ds_scan *s, uint32_t *bot_len)
+{
+	*bot_len = s->px_items > 0 ? s->px_bot_len : 0;
+	return s->px_items;
 }
 
 bool

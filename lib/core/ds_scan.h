@@ -118,6 +118,10 @@ struct ds_scan {
 	struct ds_scan_slot *dup_of; /* the slot dup is compared with */
 	struct ds_walk walk;         /* what is open (core/ds_walk.h) */
 	uint32_t max_tag;            /* highest requested tag */
+	/* items of the top level's encapsulated Pixel Data, the Basic
+	 * Offset Table's included, and that table's length */
+	uint32_t px_items, px_bot_len;
+	int in_px; /* the top level's element is encapsulated Pixel Data */
 	unsigned nslots, nseen;
 	struct ds_scan_slot slot[DS_SCAN_MAX_TAGS];
 };
@@ -197,6 +201,20 @@ uint64_t ds_scan_offset(const struct ds_scan *s);
  */
 const char *ds_scan_value(
     const struct ds_scan *s, uint32_t tag, size_t *lenp, unsigned *flagsp);
+
+/*
+ * After a failure: the top-level element it was found in (the sequence
+ * or encapsulated Pixel Data around a nested item or element), or 0
+ * when none is known (a header cut short, no failure).
+ */
+uint32_t ds_scan_error_tag(const struct ds_scan *s);
+
+/*
+ * The items of the top level's encapsulated Pixel Data (7FE0,0010) read
+ * so far, its Basic Offset Table (the first) included; the first's
+ * length in *bot_len (0 when there is none).  0 without such Pixel Data.
+ */
+uint32_t ds_scan_px_items(const struct ds_scan *s, uint32_t *bot_len);
 
 /*
  * For binary values (US, UL) and lengths: if tag occurred at the top

@@ -46,6 +46,15 @@ ts_by_name(const char *name)
 }
 
 int
+ts_is_stream(const struct ts_entry *t)
+{
+	/* PS3.6 keywords MPEG2*, MPEG4*, HEVC*: every video syntax */
+	return t != NULL && t->keyword != NULL &&
+	    (strncmp(t->keyword, "MPEG", 4) == 0 ||
+		strncmp(t->keyword, "HEVC", 4) == 0);
+}
+
+int
 ts_is_deflated(const char *uid)
 {
 	const struct ts_entry *t = ts_find(uid);

@@ -55,6 +55,10 @@ const struct ts_entry *ts_by_name(const char *name);
 
 /* 1 when t's pixel data is coded by GDCM (JPEG, JPEG-LS, JPEG 2000). */
 int ts_is_gdcm(const struct ts_entry *t);
+/* 1 when t's Pixel Data is one video stream cut into fragments anywhere
+ * (MPEG-2, MPEG-4, HEVC: PS3.5 8.2.5-8.2.7), not frames in fragments of
+ * their own (PS3.5 A.4); else 0 (NULL too). */
+int ts_is_stream(const struct ts_entry *t);
 /* 1 when uid is one of the deflated syntaxes (the data set itself is
  * compressed, PS3.5 A.5, A.7, A.12), else 0 (unknown ones too). */
 int ts_is_deflated(const char *uid);

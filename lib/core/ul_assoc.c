@@ -1384,6 +1384,8 @@ ul_associate_accept(struct ul_assoc *a, const struct ul_assoc_params *ac)
 	    same_or_none(p->calling_ae, a->rq->calling_ae);
 	if (p->has_raw_titles)
 		memcpy(p->raw_titles, a->rq->raw_titles, sizeof(p->raw_titles));
+	/* PS3.8 Table 9-17: bytes 43-74 as the RQ sent them */
+	memcpy(p->raw_reserved, a->rq->raw_reserved, sizeof(p->raw_reserved));
 	if (p->called_ae[0] == '\0')
 		memcpy(p->called_ae, a->rq->called_ae, sizeof(p->called_ae));
 	if (p->calling_ae[0] == '\0')

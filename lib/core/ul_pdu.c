@@ -619,6 +619,7 @@ decode_assoc(const uint8_t *body, size_t len, struct ul_assoc_params *out,
 	out->protocol_version = rd_be16(&f);
 	memcpy(out->raw_titles, fixed + 4, sizeof(out->raw_titles));
 	out->has_raw_titles = 1;
+	memcpy(out->raw_reserved, fixed + 36, sizeof(out->raw_reserved));
 	/* a title's fault is said once the items are known well formed */
 	if (get_ae(fixed + 4, out->called_ae, !ac, "called ae title",
 		&ae_err) != 0)
@@ -1143,7 +1144,11 @@ encode_assoc(struct wr *w, const struct ul_assoc_params *p, int ac)
 		put_ae(w, p->called_ae);
 		put_ae(w, p->calling_ae);
 	}
-	wr_fill(w, 0, 32);
+	/* PS3.8 Table 9-17: an AC's bytes 43-74 are the RQ's, untested */
+	if (ac)
+		wr_bytes(w, p->raw_reserved, sizeof(p->raw_reserved));
+	else
+		wr_fill(w, 0, 32);
 	put_uid_item(w, IT_APP_CONTEXT,
 	    p->app_context[0] != '\0' ? p->app_context : UL_APP_CONTEXT,
 	    &too_long);

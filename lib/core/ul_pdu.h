@@ -128,6 +128,13 @@ struct ul_assoc_params {
 	 */
 	int has_raw_titles;
 	uint8_t raw_titles[2 * UL_AE_MAX];
+	/*
+	 * The 32 reserved bytes after the titles (PS3.8 Table 9-11 bytes
+	 * 43-74) as they came (decoding an RQ) or are to go (encoding an AC):
+	 * Table 9-17 asks an AC to send the RQ's value there, untested.
+	 * Encoding an RQ writes zeros whatever this holds.
+	 */
+	uint8_t raw_reserved[32];
 	char app_context[UL_UID_MAX + 1];
 
 	uint8_t n_pc;

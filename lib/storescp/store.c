@@ -140,6 +140,16 @@ uid_refused(const struct dimse_cmd *rq, unsigned bit, const char *v, char *why,
 	return 0;
 }
 
+/*
+ * PS3.7 9.3.1.2: a Cxxx C-STORE-RSP names in Offending Element the
+ * elements the error was found in; these are the request's own.
+ */
+#define CMD_AFFECTED_CLASS DS_TAG(0x0000, 0x0002)
+#define CMD_DATASET_TYPE DS_TAG(0x0000, 0x0800)
+#define CMD_AFFECTED_INSTANCE DS_TAG(0x0000, 0x1000)
+
+static void offending(struct store *st, uint16_t status, uint32_t tag);
+
 /* Returns 0 when the command can be stored, else 1 with the refusal. */
 static int
 check_command(struct store *st, const struct ul_pc *pc)
@@ -150,6 +160,7 @@ check_command(struct store *st, const struct ul_pc *pc)
 	if (!dimse_cmd_has_dataset(rq)) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "C-STORE-RQ without a data set");
+		offending(st, STATUS_CODE_CANNOT_UNDERSTAND, CMD_DATASET_TYPE);
 		return 1;
 	}
 	if (strcmp(rq->affected_class, pc->abstract_syntax) != 0) {
@@ -172,12 +183,16 @@ check_command(struct store *st, const struct ul_pc *pc)
 		why, sizeof(why))) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "SOP Instance UID refused: %s", why);
+		offending(
+		    st, STATUS_CODE_CANNOT_UNDERSTAND, CMD_AFFECTED_INSTANCE);
 		return 1;
 	}
 	if (uid_refused(rq, DIMSE_HAS_AFFECTED_CLASS, rq->affected_class, why,
 		sizeof(why))) {
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND,
 		    "SOP Class UID refused: %s", why);
+		offending(
+		    st, STATUS_CODE_CANNOT_UNDERSTAND, CMD_AFFECTED_CLASS);
 		return 1;
 	}
 	return 0;
@@ -424,8 +439,11 @@ check_pixels(struct store *st)
 		scan = NULL;
 	if (scan == NULL ||
 	    validate_pixels(scan, enc,
-		t == NULL ? -1 : (t->flags & TS_F_ENCAPSULATED) != 0, why,
-		sizeof(why)) == 0)
+		t == NULL                             ? -1
+		    : !(t->flags & TS_F_ENCAPSULATED) ? 0
+		    : ts_is_stream(t)                 ? 2
+						      : 1,
+		why, sizeof(why)) == 0)
 		return 0;
 	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
 	offending(st, STATUS_CODE_DATASET_MISMATCH, DS_TAG_PIXEL_DATA);
@@ -481,6 +499,10 @@ check_dataset(struct store *st)
 		}
 		refuse(st, STATUS_CODE_CANNOT_UNDERSTAND, STORE_PARSE_WHY "%s",
 		    st->scan_err.msg);
+		/* PS3.7 9.3.1.2: the element it was found in, when known */
+		if (st->zin == NULL && ds_scan_error_tag(&st->scan) != 0)
+			offending(st, STATUS_CODE_CANNOT_UNDERSTAND,
+			    ds_scan_error_tag(&st->scan));
 		st->invalid = 1;
 		return;
 	}
@@ -734,7 +756,10 @@ store_finish(struct store *st, uint16_t *status, const char **comment)
 	if (!stored) {
 		*status = st->status;
 		scp_count(s, &s->stats.failed);
-		scp_log(s, STORESCP_LOG_ERROR,
+		/* out of resources (A7xx) is the operator's to mend */
+		scp_log(s,
+		    (*status & 0xFF00) == 0xA700 ? STORESCP_LOG_ALERT
+						 : STORESCP_LOG_ERROR,
 		    "association %u: answered %04X for '%s': %s", st->who.id,
 		    *status, st->rq->affected_instance, st->comment);
 	}

@@ -93,6 +93,30 @@ bytes_of(unsigned rows, uint64_t row_samples, unsigned bits, unsigned long nf,
 	return 0;
 }
 
+/*
+ * Encapsulated frames (PS3.5 A.4): each in one fragment or more of its
+ * own, so at least as many fragments as Number of Frames; fewer are
+ * frames missing.  The Basic Offset Table is not held to one offset a
+ * frame: GDCM's example 00191113.dcm has 5 for 4 frames, and readers
+ * take the first.  A bad Number of Frames is not held against fragments.
+ */
+static int
+check_fragments(const struct ds_scan *s, char *why, size_t n)
+{
+	uint32_t bot, items = ds_scan_px_items(s, &bot);
+	unsigned long nf = frames(s);
+	unsigned long frags = items > 0 ? items - 1ul : 0;
+
+	if (nf == 0)
+		return 0;
+	if (frags < nf) {
+		snprintf(why, n, "%lu Pixel Data fragment%s for %lu frame%s",
+		    frags, frags == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
+		return 1;
+	}
+	return 0;
+}
+
 int
 validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
     char *why, size_t n)
@@ -110,12 +134,14 @@ validate_pixels(const struct ds_scan *s, enum ds_enc enc, int encapsulated,
 	 * syntax, a plain value under the others; either way round, no
 	 * reader decodes it as its transfer syntax says */
 	if (encapsulated >= 0 && len != 0 &&
-	    encapsulated != (len == DS_LEN_UNDEFINED)) {
+	    (encapsulated > 0) != (len == DS_LEN_UNDEFINED)) {
 		snprintf(why, n, "%s Pixel Data under %s transfer syntax",
 		    encapsulated ? "native" : "encapsulated",
 		    encapsulated ? "an encapsulated" : "a native");
 		return 1;
 	}
+	if (encapsulated == 1 && len == DS_LEN_UNDEFINED)
+		return check_fragments(s, why, n);
 	/* an empty value under a syntax that may be encapsulated holds
 	 * nothing to misread */
 	if (encapsulated > 0 || len == DS_LEN_UNDEFINED ||

@@ -16,7 +16,9 @@
  * Pixel Data
  * (undefined length) is not measured, but must be what the transfer
  * syntax says: encapsulated under an encapsulated one (PS3.5 A.4),
- * native under the others.
+ * native under the others; its frames each in fragments of their own
+ * (at least Number of Frames fragments), but for a video stream (MPEG,
+ * HEVC).
  */
 #ifndef CS_STORESCP_VALIDATE_H
 #define CS_STORESCP_VALIDATE_H
@@ -32,8 +34,9 @@ extern const uint32_t validate_tags[VALIDATE_NTAGS];
 
 /*
  * Checks the finished scan s of a data set in encoding enc, of a
- * transfer syntax whose Pixel Data is encapsulated (1) or not (0), or
- * of one our table does not know (-1: fragments are not measured, a
+ * transfer syntax whose Pixel Data is encapsulated frames (1), one
+ * encapsulated video stream (2: fragments not counted) or native (0),
+ * or of one our table does not know (-1: fragments are not measured, a
  * plain value is).
  * Returns 0, or 1 with a one-line reason (at most 64 characters fit an
  * Error Comment) in why (size n).

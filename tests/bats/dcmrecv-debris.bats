@@ -152,6 +152,20 @@ no_partial() {
 	same_dataset "$FIX" "$RECV_DIR/$FIXINST.dcm"
 }
 
+# -q silences notes and refusals, but an object refused for want of
+# resources (A7xx: a full disk) is the operator's to mend: still said.
+@test "dcmrecv-debris: under -q an object answered A700 for want of space is still one line on standard error, the notes are not" {
+	start_dcmrecv -q --min-free-space 1000000T
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+	[[ $output == A700$'\t'* ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
+	[ "$(grep -c "answered A700 for '$FIXINST': out of resources: less free space than the minimum" "$RECV_STDERR")" -eq 1 ] ||
+		{ cat "$RECV_STDERR" >&2; return 1; }
+	run grep -c "only [0-9]* bytes free in" "$RECV_STDERR"
+	[ "$output" = 0 ]
+}
+
 # Objects through a layout whose directory is a tmpfs mounted below the
 # output directory: each lands in the tmpfs, complete.
 across_mount() {

@@ -94,6 +94,24 @@ stored_as_sent() {
 	stored_as_sent 0
 }
 
+@test "dcmrecv vs odd SCU: a C000 for a request refused names its element in Offending Element (0000,0901), PS3.7 9.3.1.2: the SOP Instance UID (0000,1000), the Command Data Set Type (0000,0800); with its Error Comment" {
+	start_dcmrecv
+	fake "inst=1.2.3.abc,offending" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds \'a\', not digits and dots\t(0000,1000)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "inst=1.2.3"$'\x01'"4,offending" "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tSOP Instance UID refused: holds a control or non-ASCII byte\t(0000,1000)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake nods,offending "${DS[0]}"
+	[ "${lines[0]}" = $'C000\tC-STORE-RQ without a data set\t(0000,0800)' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake offending "${DS[0]}"
+	[ "${lines[0]}" = $'0000\t\t-' ] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ "$(ls -A "$RECV_DIR")" = "$UID0.dcm" ]
+	stored_as_sent 0
+}
+
 @test "dcmrecv vs odd SCU: a C-STORE sub-operation of a C-MOVE whose Move Originator AE Title is in Latin-1 (as DCMTK sends titles) is stored, not aborted; -d shows the originator; a control character still aborts" {
 	start_dcmrecv -d
 	# (0000,1030) "ÄRZTE" in Latin-1, padded to 16
@@ -128,6 +146,18 @@ stored_as_sent() {
 	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
 	stored_as_sent 0
 	stored_as_sent 1
+}
+
+@test "dcmrecv vs odd SCU: the A-ASSOCIATE-AC sends back the RQ's reserved bytes 43-74 as they came (PS3.8 Table 9-17), not zeros; the objects stored" {
+	local r
+	start_dcmrecv
+	r=00ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d7f
+	fake "reserved=$r" "${DS[0]}"
+	[ "${lines[0]}" = "reserved $r" ] || { echo "$output" >&2; return 1; }
+	[ "${lines[1]}" = $'0000\t' ]
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 1 ]
+	stored_as_sent 0
 }
 
 @test "dcmrecv vs odd SCU: A900 and B007 name their element in Offending Element (0000,0901), PS3.4 Table B.2-1: the UID that differs, the UID missing; none for 0000" {
@@ -215,6 +245,52 @@ sys.stdout.buffer.write(out + ds[off:])
 	stop_dcmrecv
 	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 3 ]
 	[ "$(ls "$RECV_DIR" | wc -l)" -eq 3 ]
+}
+
+# frames DS OUT NF NFRAG: the RLE data set DS (one frame: an offset
+# table, one fragment) with Number of Frames NF and its fragment NFRAG
+# times over, in OUT
+frames_ds() {
+	python3 - "$@" <<'PY'
+import struct, sys
+ds, out, nf, nfrag = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3].encode(), int(sys.argv[4])
+nf += b" " * (len(nf) % 2)
+rows = ds.index(b"\x28\x00\x10\x00US")
+ds = ds[:rows] + b"\x28\x00\x08\x00IS" + struct.pack("<H", len(nf)) + nf + ds[rows:]
+px = ds.index(b"\xe0\x7f\x10\x00OB\0\0\xff\xff\xff\xff") + 12
+bot = px + 8 + struct.unpack("<I", ds[px + 4:px + 8])[0]
+end = bot + 8 + struct.unpack("<I", ds[bot + 4:bot + 8])[0]
+assert ds[end:] == b"\xfe\xff\xdd\xe0\0\0\0\0"
+open(out, "wb").write(ds[:bot] + ds[bot:end] * nfrag + ds[end:])
+PY
+}
+
+@test "dcmrecv --validate: encapsulated Pixel Data with fewer fragments than Number of Frames (PS3.5 A.4: each frame in fragments of its own) is A900 saying so, nothing stored; as many or more are stored" {
+	local rle=$BATS_TEST_TMPDIR/rle.ds cls inst
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/rle.dcm" >"$rle"
+	cls=$("$CSTORE_TOOLS/dcm-dataset" -u "$C/ts/rle.dcm" | cut -f1)
+	inst=$("$CSTORE_TOOLS/dcm-dataset" -u "$C/ts/rle.dcm" | cut -f2)
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/3of2.ds" 3 2
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/2of1.ds" 2 1
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/2of2.ds" 2 2
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/1of3.ds" 1 3
+	start_dcmrecv --validate --on-duplicate rename
+	fake "ts=1.2.840.10008.1.2.5,class=$cls,inst=$inst,offending" "$BATS_TEST_TMPDIR/3of2.ds"
+	[ "$output" = $'A900\t2 Pixel Data fragments for 3 frames\t(7FE0,0010)\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	fake "ts=1.2.840.10008.1.2.5,class=$cls,inst=$inst" "$BATS_TEST_TMPDIR/2of1.ds"
+	[ "$output" = $'A900\t1 Pixel Data fragment for 2 frames\nreleased' ] ||
+		{ echo "$output" >&2; return 1; }
+	for f in 2of2 1of3; do
+		fake "ts=1.2.840.10008.1.2.5,class=$cls,inst=$inst" "$BATS_TEST_TMPDIR/$f.ds"
+		[ "$output" = $'0000\t\nreleased' ] || { echo "$f: $output" >&2; return 1; }
+	done
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	[ "$(ls "$RECV_DIR" | wc -l)" -eq 2 ]
+	# stored as sent, in order
+	cmp "$BATS_TEST_TMPDIR/2of2.ds" <("$CSTORE_TOOLS/dcm-dataset" "$(sed -n 1p "$RECV_STDOUT" | cut -f1)")
+	cmp "$BATS_TEST_TMPDIR/1of3.ds" <("$CSTORE_TOOLS/dcm-dataset" "$(sed -n 2p "$RECV_STDOUT" | cut -f1)")
 }
 
 @test "dcmrecv --validate: native Pixel Data under HTJ2K, JPEG XL, HEVC, Deflated Image Frame Compression or Encapsulated Uncompressed is A900 as under JPEG, nothing stored" {
@@ -833,6 +909,25 @@ PY
 	grep -q "secret-root.*Not a directory" "$RECV_STDERR"
 	[ "$(cat "$RECV_DIR/$UID0")" = keep ]
 	[ "$(ls -A "$RECV_DIR")" = "$UID0" ]
+}
+
+@test "dcmrecv: a C000 for a data set that cannot be parsed names in Offending Element (0000,0901) the top-level element the fault is in (PS3.7 9.3.1.2): the element itself, or the sequence around a nested one" {
+	# a UT of undefined length after the data set's elements
+	{ cat "${DS[0]}"; printf '\xe1\x7f\x10\x10UT\0\0\xff\xff\xff\xff'; } >"$BATS_TEST_TMPDIR/ut.ds"
+	# a sequence, an item, and in it an SH of 10 bytes of which 4 come
+	{ cat "${DS[1]}"; printf '\xe3\x7f\x10\x00SQ\0\0\xff\xff\xff\xff\xfe\xff\x00\xe0\xff\xff\xff\xff'
+		printf '\x08\x00\x00\x01SH\x0a\x00ABCD'; } >"$BATS_TEST_TMPDIR/nested.ds"
+	# the data set cut inside an element header: no element to name
+	{ cat "${DS[2]}"; printf '\xe1\x7f\x10'; } >"$BATS_TEST_TMPDIR/hdr.ds"
+	start_dcmrecv
+	fake offending "$BATS_TEST_TMPDIR/ut.ds"
+	[[ ${lines[0]} == C000$'\t'*"(7FE1,1010)"*$'\t(7FE1,1010)' ]] || { echo "$output" >&2; return 1; }
+	fake offending "$BATS_TEST_TMPDIR/nested.ds"
+	[[ ${lines[0]} == C000$'\t'*"(0008,0100)"*$'\t(7FE3,0010)' ]] || { echo "$output" >&2; return 1; }
+	fake offending "$BATS_TEST_TMPDIR/hdr.ds"
+	[[ ${lines[0]} == C000$'\t'*"header"*$'\t-' ]] || { echo "$output" >&2; return 1; }
+	stop_dcmrecv
+	[ -z "$(ls -A "$RECV_DIR")" ]
 }
 
 @test "dcmrecv: a C000's Error Comment is why the data set cannot be parsed, first; longer than LO's 64 characters it is cut to 61 and '...'; the log and quarantine.log have it whole" {

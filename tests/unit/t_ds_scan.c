@@ -286,9 +286,12 @@ START_TEST(deep_scan_refuses_what_a_defined_length_sequence_hides)
 	str(&b, 0x0020, 0x000e, "UI", "1.23");
 	str(&b, 0x0010, 0x0020, "LO", "ID");
 	ck_assert_int_eq(scan_steps(&s, &b, b.n, 0, &err), 0);
+	ck_assert_uint_eq(ds_scan_error_tag(&s), 0);
 	ck_assert_int_eq(scan_steps(&s, &b, 3, DS_SCAN_DEEP, &err), CS_E_PROTO);
 	ck_assert_ptr_nonnull(
 	    strstr(err.msg, "expected an item in a sequence, found (0020,000E)"));
+	/* the fault named by the top-level element it is in */
+	ck_assert_uint_eq(ds_scan_error_tag(&s), DS_TAG(0x0008, 0x1115));
 }
 END_TEST
 

@@ -530,6 +530,8 @@ START_TEST(an_ac_repeats_the_rq_titles_byte_for_byte)
 	wr_init(&w, 1 << 16);
 	ck_assert_int_eq(ul_encode_assoc_rq(&w, p), 0);
 	memcpy(w.p + 10, raw, sizeof(raw));
+	/* bytes 43-74, reserved: sent back as they came (PS3.8 Table 9-17) */
+	memset(w.p + 42, 0xa5, 32);
 	ck_assert_int_eq(ul_decode_assoc_rq(w.p + 6, w.len - 6, q, &err), 0);
 	/* decoded: as they mean, PS3.8 9.3.2 */
 	ck_assert_str_eq(q->called_ae, "DCMRECV");
@@ -541,6 +543,8 @@ START_TEST(an_ac_repeats_the_rq_titles_byte_for_byte)
 	w.len = 0;
 	ck_assert_int_eq(ul_encode_assoc_ac(&w, q), 0);
 	ck_assert_mem_eq(w.p + 10, raw, sizeof(raw));
+	for (size_t i = 42; i < 74; i++)
+		ck_assert_uint_eq(w.p[i], 0xa5);
 	/* without them, the decoded titles, space padded */
 	q->has_raw_titles = 0;
 	w.len = 0;

@@ -62,13 +62,33 @@ pixels(uint32_t n)
 	u16(be ? n & 0xffff : n >> 16);
 	px_encaps = n == 0xffffffffu;
 	if (n == 0xffffffffu) {
-		/* an empty offset table, then the sequence delimiter */
+		/* an empty offset table, one fragment of 4 bytes, then the
+		 * sequence delimiter */
 		u16(0xfffe), u16(0xe000), u16(0), u16(0);
+		u16(0xfffe), u16(0xe000), u16(4), u16(0);
+		u16(0x5a5a), u16(0x5a5a);
 		u16(0xfffe), u16(0xe0dd), u16(0), u16(0);
 		return;
 	}
 	memset(d + dn, 0x5a, n);
 	dn += n;
+}
+
+/* Encapsulated Pixel Data (little endian): a Basic Offset Table of bot
+ * offsets, then nfrag fragments of 2 bytes. */
+static void
+fragments(unsigned bot, unsigned nfrag)
+{
+	tag_vr(0x7fe0, 0x0010, "OB");
+	u16(0);
+	u16(0xffff), u16(0xffff);
+	px_encaps = 1;
+	u16(0xfffe), u16(0xe000), u16(4 * bot), u16(0);
+	for (unsigned i = 0; i < bot; i++)
+		u16(2 * i), u16(0);
+	for (unsigned i = 0; i < nfrag; i++)
+		u16(0xfffe), u16(0xe000), u16(2), u16(0), u16(0xd8ff);
+	u16(0xfffe), u16(0xe0dd), u16(0), u16(0);
 }
 
 static void
@@ -355,6 +375,58 @@ START_TEST(pixel_data_unlike_its_transfer_syntax_fails)
 }
 END_TEST
 
+START_TEST(encapsulated_frames_need_a_fragment_each)
+{
+	char why[80];
+
+	/* 3 frames in 3 fragments, or in 5 (a frame in two or more) */
+	start(0);
+	image(1, 16, 16, 8);
+	frames("3");
+	fragments(0, 3);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	start(0);
+	image(1, 16, 16, 8);
+	frames("3");
+	fragments(3, 5);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* a frame missing */
+	start(0);
+	image(1, 16, 16, 8);
+	frames("3");
+	fragments(0, 2);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "2 Pixel Data fragments for 3 frames");
+	/* no fragment at all, Number of Frames absent: one frame */
+	start(0);
+	image(1, 16, 16, 8);
+	fragments(0, 0);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "0 Pixel Data fragments for 1 frame");
+	/* an offset table of 4 for 3 frames, as GDCM's 00191113.dcm has
+	 * one too many: readers take the first */
+	start(0);
+	image(1, 16, 16, 8);
+	frames("3");
+	fragments(4, 3);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	/* a video stream (MPEG, HEVC: 2) is not cut by frames */
+	start(0);
+	image(1, 16, 16, 8);
+	frames("30");
+	fragments(0, 2);
+	ts_encaps = 2;
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+	ts_encaps = -1;
+	/* a bad Number of Frames is not held against fragments */
+	start(0);
+	image(1, 16, 16, 8);
+	frames("x");
+	fragments(0, 1);
+	ck_assert_int_eq(check(why, sizeof(why)), 0);
+}
+END_TEST
+
 START_TEST(a_syntax_the_table_does_not_know_is_not_held_against_fragments)
 {
 	char why[80];
@@ -393,6 +465,8 @@ validate_suite(void)
 	tcase_add_test(
 	    tc, what_cannot_be_measured_passes_and_missing_attributes_fail);
 	tcase_add_test(tc, pixel_data_unlike_its_transfer_syntax_fails);
+	tcase_add_test(tc,
+	    encapsulated_frames_need_a_fragment_each);
 	tcase_add_test(
 	    tc, a_syntax_the_table_does_not_know_is_not_held_against_fragments);
 	suite_add_tcase(s, tc);
