@@ -180,6 +180,48 @@ setup() {
 	[[ $stderr != *"not removed"* ]]
 }
 
+# remove_sent_edited HOW: dcmsend --remove-sent sends spool/a.dcm to a
+# receiver that stores it at once and answers 4 s later (held stopped
+# meanwhile, so the edit always comes first), the file is written to in
+# place (the same inode) by HOW, and the answer comes
+remove_sent_edited() {
+	mkdir "$T/spool"
+	cp "$D/p10-evrle.dcm" "$T/spool/a.dcm"
+	start_dcmrecv --delay 4000
+	"$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$T/spool/a.dcm" >"$T/send.out" 2>"$T/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 200); do
+		[ -n "$(find "$RECV_DIR" -name '*.dcm')" ] && break
+		sleep 0.05
+	done
+	kill -STOP "$RECV_PID"
+	[ -n "$(find "$RECV_DIR" -name '*.dcm')" ]
+	ino=$(stat -c %i "$T/spool/a.dcm")
+	"$@"
+	cp "$T/spool/a.dcm" "$T/edited.dcm"
+	kill -CONT "$RECV_PID"
+	wait "$pid"
+	[ "$(stat -c %i "$T/spool/a.dcm")" = "$ino" ]
+	grep -q $'^0000\t'"$T/spool/a.dcm"$'\t' "$T/send.out"
+	cmp "$T/edited.dcm" "$T/spool/a.dcm"
+	grep -qxF "dcmsend: sent, but not removed: '$T/spool/a.dcm' was written to after it was read to be sent" "$T/send.err"
+	# what the peer has is what was read, not the edit
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$D/p10-evrle.dcm") \
+		<("$CSTORE_TOOLS/dcm-dataset" "$(find "$RECV_DIR" -name '*.dcm')")
+}
+
+# bats test_tags=serial
+@test "dcmsend --remove-sent: a file written to in place while its answer is awaited is kept, with a note (its new bytes were never sent)" {
+	remove_sent_edited sh -c 'cat "$1" >"$2"' - "$D/p10-ivrle.dcm" "$T/spool/a.dcm"
+}
+
+# bats test_tags=serial
+@test "dcmsend --remove-sent: a byte changed in place with its size and modification time put back is kept too" {
+	remove_sent_edited sh -c 'touch -r "$1" "$1.ref" && printf "\001" |
+		dd of="$1" bs=1 seek=200 conv=notrunc status=none && touch -r "$1.ref" "$1" && rm "$1.ref"' - "$T/spool/a.dcm"
+}
+
 # --- --probe applies what it learned ------------------------------------
 
 # bats test_tags=serial
