@@ -493,12 +493,49 @@ tojson_as_tsv() {
 @test "dcmsend --resume: a file the log has stored gets the same resumed line over STOW-RS as over DIMSE" {
 	local f dimse
 	f=$(corpus_dir)/sop/CTImageStorage.dcm
-	printf '0000\t%s\t1.2\t1.3\t\n' "$f" >"$BATS_TEST_TMPDIR/log.tsv"
+	printf '0000\t%s\t%s\t\n' "$f" "$("$CSTORE_TOOLS/dcm-dataset" -u "$f")" >"$BATS_TEST_TMPDIR/log.tsv"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/log.tsv" 127.0.0.1 9 "$f"
 	assert_output "resumed"$'\t'"$f"$'\t\t\t'"stored according to the resume log"
 	dimse=$output
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/log.tsv" http://127.0.0.1:9/dicom-web "$f"
 	assert_output "$dimse"
+}
+
+# A path the log has stored that now holds another instance (an export
+# directory filled again, IM0001 reused; a log of another run) was
+# skipped as resumed, counted stored, exit 0: never sent.  Now the
+# file's SOP Instance UID is read again and compared with the log's.
+# bats test_tags=serial
+@test "dcmsend --resume: a stored path that holds another instance now is sent, with a note; the same instance is still resumed (TSV and JSON logs, DIMSE and STOW-RS)" {
+	local C
+	C=$(corpus_dir)
+	mkdir "$T/export"
+	cp "$C/sop/CTImageStorage.dcm" "$T/export/IM0001"
+	cp "$C/sop/MRImageStorage.dcm" "$T/export/IM0002"
+	start_dcmrecv
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/export/IM0001" "$T/export/IM0002"
+	printf '%s\n' "$output" >"$T/log.tsv"
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$T/export/IM0001" "$T/export/IM0002"
+	printf '%s\n' "$output" >"$T/log.json"
+	# the modality exports a new study under the same names
+	cp "$C/sop/SecondaryCaptureImageStorage.dcm" "$T/export/IM0001"
+	new=$("$CSTORE_TOOLS/dcm-dataset" -u "$T/export/IM0001" | cut -f2)
+	for log in log.tsv log.json; do
+		rm -f "$RECV_DIR"/*
+		run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --resume "$T/$log" 127.0.0.1 "$RECV_PORT" \
+			"$T/export/IM0001" "$T/export/IM0002"
+		assert_line --regexp $'^0000\t'"$T/export/IM0001"$'\t[0-9.]+\t'"$new"$'\t'
+		assert_line $'resumed\t'"$T/export/IM0002"$'\t\t\tstored according to the resume log'
+		[[ $stderr == *"dcmsend: '$T/export/IM0001' is not what the resume log has stored under its name (SOP Instance UID $new, not the log's): sent"* ]]
+		[ "$(find "$RECV_DIR" -type f -name '*.dcm')" = "$RECV_DIR/$new.dcm" ]
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/export/IM0001") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$new.dcm")
+	done
+	# STOW-RS asks the same: IM0001 is tried (nobody at port 9), IM0002 skipped
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -q --resume "$T/log.tsv" http://127.0.0.1:9/dicom-web \
+		"$T/export/IM0001" "$T/export/IM0002"
+	assert_line --regexp $'^notsent\t'"$T/export/IM0001"$'\t'
+	assert_line $'resumed\t'"$T/export/IM0002"$'\t\t\tstored according to the resume log'
+	[[ $stderr != *"not what the resume log"* ]]
 }
 
 # nested FILE N [def]: a Part 10 file (Explicit VR LE) whose Content
