@@ -231,6 +231,11 @@ struct storescu_pending {
 	const char *sop_instance;
 	uint16_t status; /* its C-STORE status (Success or a Warning) */
 	int last;        /* the last input of its transaction */
+	/* the file sent (storescu_result's dev ... ctime_ns; ino 0:
+	 * unknown), so that --remove-sent after a later report removes
+	 * only that file */
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
 };
 
 /* One presentation context of a planned association (dry run). */
