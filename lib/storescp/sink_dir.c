@@ -998,7 +998,7 @@ place(struct sink *s, int dfd, const char *relpath, long base,
 		 * one stands for the object (a copy cut short, by a crash or
 		 * another program, is another object: ours goes on) */
 		if ((dup == SINK_DUP_KEEP || dup == SINK_DUP_REJECT) &&
-		    !whole_file(dfd, name)) {
+		    s->uid[0] != '\0' && !whole_file(dfd, name)) {
 			s->collisions++;
 			continue;
 		}
