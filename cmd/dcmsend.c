@@ -156,7 +156,7 @@ already_stored(void *user, const char *path)
 {
 	struct dcmsend *d = user;
 
-	if (d->resume != NULL && resume_has(d->resume, path))
+	if (d->resume != NULL && resume_skips(d->resume, path, d->a.quiet))
 		return 1;
 	return d->sent != NULL && sent_names_gone(d->sent, path)
 	    ? STORESCU_SENT_EARLIER

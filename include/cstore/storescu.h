@@ -192,8 +192,13 @@ struct storescu_result {
 	uint16_t commit_reason;
 	const char *transaction_uid;
 	/* the file read for it (st_dev, st_ino), for a caller that acts on
-	 * the path afterwards (--remove-sent): 0, 0 when none was read */
+	 * the path afterwards (--remove-sent): 0, 0 when none was read;
+	 * and its st_size, st_mtim and st_ctim (in ns) when it was taken to
+	 * be sent, so that one written to since (in place: the same inode)
+	 * is told from the bytes that went */
 	uint64_t dev, ino;
+	uint64_t size;
+	int64_t mtime_ns, ctime_ns;
 };
 
 /* What storage commitment (PS3.4 Annex J) said of a stored input. */
@@ -226,6 +231,11 @@ struct storescu_pending {
 	const char *sop_instance;
 	uint16_t status; /* its C-STORE status (Success or a Warning) */
 	int last;        /* the last input of its transaction */
+	/* the file sent (storescu_result's dev ... ctime_ns; ino 0:
+	 * unknown), so that --remove-sent after a later report removes
+	 * only that file */
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
 };
 
 /* One presentation context of a planned association (dry run). */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -17,6 +18,8 @@
 #include "cli/output.h"
 #include "cli/resume.h"
 #include "core/strmap.h"
+#include "dcmfile/infile.h"
+#include "dcmfile/part10.h"
 
 #include "core/banned.h"
 
@@ -27,6 +30,14 @@ struct resume {
 	size_t tmp_cap;
 	char *norm; /* scratch for normalising */
 	size_t norm_cap;
+	/* the SOP Instance UID each stored path had (the set's value
+	 * indexes this; NULL: no line said it) */
+	struct stored_inst {
+		char *uid;
+		int noted; /* another instance there was said once */
+	} * inst;
+	size_t n_inst, inst_cap;
+	char uid[65];    /* the line being read's, "" when none */
 	int need_commit; /* resume_require_commit */
 };
 
@@ -46,6 +57,9 @@ resume_free(struct resume *r)
 	if (r == NULL)
 		return;
 	strmap_release(&r->set);
+	for (size_t i = 0; i < r->n_inst; i++)
+		cs_free(r->inst[i].uid);
+	cs_free(r->inst);
 	cs_free(r->tmp);
 	cs_free(r->norm);
 	cs_free(r);
@@ -144,10 +158,28 @@ normalise(const char *p, size_t len, char *out)
 	return o;
 }
 
+/* Keeps r->uid as the instance stored path k had: the last line that
+ * names one wins (a log appended to by later runs). */
+static int
+set_instance(struct resume *r, size_t k)
+{
+	char *u;
+
+	if (r->uid[0] == '\0' ||
+	    (r->inst[k].uid != NULL && strcmp(r->inst[k].uid, r->uid) == 0))
+		return 0;
+	if ((u = cs_malloc(strlen(r->uid) + 1)) == NULL)
+		return CS_E_NOMEM;
+	memcpy(u, r->uid, strlen(r->uid) + 1);
+	cs_free(r->inst[k].uid);
+	r->inst[k].uid = u;
+	return 0;
+}
+
 static int
 add_path(struct resume *r, const char *path, size_t len)
 {
-	size_t n;
+	size_t n, k = r->n_inst;
 	int rc;
 
 	if (len + 2 > r->norm_cap) {
@@ -159,12 +191,26 @@ add_path(struct resume *r, const char *path, size_t len)
 		r->norm_cap = len + 2;
 	}
 	n = normalise(path, len, r->norm);
-	rc = strmap_put(&r->set, r->norm, n, NULL);
-	return rc < 0 ? rc : 0;
+	if (r->n_inst == r->inst_cap) {
+		size_t cap = r->inst_cap ? r->inst_cap * 2 : 256;
+		struct stored_inst *p = cs_realloc(r->inst, cap * sizeof(*p));
+
+		if (p == NULL)
+			return CS_E_NOMEM;
+		r->inst = p;
+		r->inst_cap = cap;
+	}
+	rc = strmap_put(&r->set, r->norm, n, &k);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		r->inst[r->n_inst++] = (struct stored_inst){ NULL, 0 };
+	return set_instance(r, k);
 }
 
-int
-resume_has(const struct resume *r, const char *path)
+/* 1 and *k, the index of path's instance, when the set has path */
+static int
+lookup(const struct resume *r, const char *path, size_t *k)
 {
 	char small[1024], *norm = small;
 	size_t len = strlen(path), n;
@@ -173,10 +219,72 @@ resume_has(const struct resume *r, const char *path)
 	if (len + 2 > sizeof(small) && (norm = cs_malloc(len + 2)) == NULL)
 		return 0; /* out of memory: the file is sent again, never lost */
 	n = normalise(path, len, norm);
-	found = strmap_get(&r->set, norm, n, NULL);
+	found = strmap_get(&r->set, norm, n, k);
 	if (norm != small)
 		cs_free(norm);
 	return found;
+}
+
+int
+resume_has(const struct resume *r, const char *path)
+{
+	size_t k;
+
+	return lookup(r, path, &k);
+}
+
+const char *
+resume_instance(const struct resume *r, const char *path)
+{
+	size_t k;
+
+	return lookup(r, path, &k) && k < r->n_inst ? r->inst[k].uid : NULL;
+}
+
+int
+resume_skips(struct resume *r, const char *path, int quiet)
+{
+	struct part10_info info;
+	struct cs_err err = { 0, "" };
+	const char *was;
+	size_t k;
+	int fd, rc;
+
+	if (!lookup(r, path, &k))
+		return 0;
+	if (k >= r->n_inst || (was = r->inst[k].uid) == NULL)
+		return 1; /* the log names no instance */
+	if ((fd = infile_open(path, &err)) < 0)
+		return 1; /* gone (--remove-sent) or unreadable: as logged */
+	rc = part10_probe_fd(fd, 0, &info, &err);
+	close(fd);
+	if (rc == 0 && strcmp(info.sop_instance, was) == 0)
+		return 1;
+	if (!quiet && !r->inst[k].noted++)
+		fprintf(stderr,
+		    "%s: '%s' is not what the resume log has stored under "
+		    "its name (%s%s%s): sent\n",
+		    cli_progname(), path, rc == 0 ? "SOP Instance UID " : "",
+		    rc == 0 ? info.sop_instance : "not read: ",
+		    rc == 0 ? ", not the log's" : err.msg);
+	return 0;
+}
+
+/* A SOP Instance UID as we write it (PS3.5 9.1: digits and dots, 64
+ * at most) into r->uid, else "" */
+static void
+keep_uid(struct resume *r, const char *s, size_t len)
+{
+	size_t i;
+
+	r->uid[0] = '\0';
+	if (len == 0 || len >= sizeof(r->uid))
+		return;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '.'))
+			return;
+	memcpy(r->uid, s, len);
+	r->uid[len] = '\0';
 }
 
 /* Undoes cli_tsv_field into r->tmp; returns the length or CS_E_INVAL. */
@@ -217,6 +325,22 @@ tsv_committed(const char *line, size_t len)
 	return p + w == end || p[w] == ';' || p[w] == '\t';
 }
 
+/* The fourth field (SOP Instance UID) of the TSV line whose third
+ * begins at p, into r->uid ("" when cut short before its tab) */
+static void
+tsv_uid(struct resume *r, const char *p, const char *end)
+{
+	const char *t3 = memchr(p, '\t', (size_t)(end - p)), *t4;
+
+	r->uid[0] = '\0';
+	if (t3 == NULL)
+		return;
+	t3++;
+	t4 = memchr(t3, '\t', (size_t)(end - t3));
+	if (t4 != NULL)
+		keep_uid(r, t3, (size_t)(t4 - t3));
+}
+
 /* 1 stored (path set), 0 not stored, CS_E_INVAL unparseable. */
 static int
 parse_tsv(struct resume *r, const char *line, size_t len, const char **path,
@@ -242,6 +366,7 @@ parse_tsv(struct resume *r, const char *line, size_t len, const char **path,
 	 */
 	if (t2 == NULL || t2 == t1)
 		return CS_E_INVAL; /* no path */
+	tsv_uid(r, t2 + 1, line + len);
 	n = unescape(r, t1, (size_t)(t2 - t1));
 	if (n < 0)
 		return (int)n;
@@ -260,6 +385,19 @@ json_committed(struct json_object *obj)
 	return json_object_object_get_ex(obj, "commit", &jc) &&
 	    json_object_is_type(jc, json_type_string) &&
 	    strcmp(json_object_get_string(jc), COMMITTED_WORD) == 0;
+}
+
+/* A JSON line's "sop_instance_uid" into r->uid, "" when none */
+static void
+json_uid(struct resume *r, struct json_object *obj)
+{
+	struct json_object *ju;
+
+	r->uid[0] = '\0';
+	if (json_object_object_get_ex(obj, "sop_instance_uid", &ju) &&
+	    json_object_is_type(ju, json_type_string))
+		keep_uid(r, json_object_get_string(ju),
+		    (size_t)json_object_get_string_len(ju));
 }
 
 static int
@@ -313,6 +451,7 @@ parse_json(struct resume *r, const char *line, size_t len, const char **path,
 		}
 		if (st == 1 && r->need_commit && !json_committed(obj))
 			st = 0;
+		json_uid(r, obj);
 		if (st >= 0) {
 			size_t n = (size_t)json_object_get_string_len(jp);
 

@@ -99,6 +99,21 @@ void resume_require_commit(struct resume *r);
 int resume_open(const char *log, int commit, int quiet, struct resume **out);
 /* 1 when path was recorded as stored, else 0.  O(1) expected. */
 int resume_has(const struct resume *r, const char *path);
+/*
+ * The SOP Instance UID the log gave path (the last stored line of path
+ * naming one), or NULL when path is not in the set or no line said it.
+ * Valid until resume_free.
+ */
+const char *resume_instance(const struct resume *r, const char *path);
+/*
+ * Whether the input path is to be skipped: the log has it stored, and
+ * the file there now is the instance the log names (its SOP Instance
+ * UID read again), or the log names none, or it cannot be opened (gone:
+ * --remove-sent).  A file of another instance under a stored path (a
+ * directory filled again, a log of another run) is sent, with a note
+ * on standard error (once per path) unless quiet.
+ */
+int resume_skips(struct resume *r, const char *path, int quiet);
 /* Number of distinct stored paths. */
 size_t resume_count(const struct resume *r);
 /* Line counters so far (borrowed; lives as long as r). */

@@ -1,6 +1,7 @@
 /* send_commit.c - dcmsend --commit on the command line (see send_commit.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,12 @@ send_commit_state_add(
 	fprintf(m, "%s\t%04X\t%s\t%s", p->transaction_uid, p->status,
 	    p->sop_class, p->sop_instance);
 	cli_out_append(m, p->path);
+	/* the file sent, after the path (escaped: no tab of its own) */
+	if (p->ino != 0)
+		fprintf(m,
+		    "\t%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRId64
+		    ":%" PRId64,
+		    p->dev, p->ino, p->size, p->mtime_ns, p->ctime_ns);
 	fputc('\n', m);
 	if (fclose(m) != 0)
 		oom();
@@ -501,7 +508,7 @@ send_commit_state_release(struct send_commit_state *st)
 static int
 parse_line(char *line, struct storescu_pending *p)
 {
-	char *f[5], *save = NULL, *end;
+	char *f[5], *save = NULL, *end, *id, c;
 	unsigned long st;
 	int k;
 
@@ -509,6 +516,20 @@ parse_line(char *line, struct storescu_pending *p)
 	for (k = 1; k < 4 && f[k - 1] != NULL; k++)
 		f[k] = strtok_r(NULL, "\t", &save);
 	f[4] = k == 4 && f[3] != NULL ? strtok_r(NULL, "", &save) : NULL;
+	p->dev = p->ino = p->size = 0;
+	p->mtime_ns = p->ctime_ns = 0;
+	/* the file sent, when the line says (a state of an older run
+	 * does not) */
+	if (f[4] != NULL && (id = strchr(f[4], '\t')) != NULL) {
+		*id++ = '\0';
+		if (sscanf(id,
+			"%" SCNu64 ":%" SCNu64 ":%" SCNu64 ":%" SCNd64
+			":%" SCNd64 "%c",
+			&p->dev, &p->ino, &p->size, &p->mtime_ns, &p->ctime_ns,
+			&c) != 5 ||
+		    p->ino == 0)
+			return -1;
+	}
 	if (f[4] == NULL || cli_tsv_unescape(f[4], f[4], strlen(f[4])) < 0 ||
 	    f[4][0] == '\0')
 		return -1;

@@ -281,24 +281,50 @@ send_status_meaning(uint16_t status, const char *service)
 	return si.std != NULL ? si.std->meaning : "unknown status";
 }
 
+static int64_t
+ns_of(struct timespec t)
+{
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Why the file at r's path is not the one r's bytes were read from, or
+ * NULL when it is (or cannot be told: a stat that fails) */
+static const char *
+not_the_file_sent(const struct storescu_result *r)
+{
+	struct stat st;
+
+	if (r->ino == 0 || stat(r->path, &st) != 0)
+		return NULL;
+	/* another file under its name since it was read (a spool that
+	 * got the instance again): that one was not sent */
+	if ((uint64_t)st.st_dev != r->dev || (uint64_t)st.st_ino != r->ino)
+		return "is no longer the file that was sent";
+	/* the same file written to since it was taken (an edit in place,
+	 * a writer still at work): its bytes now are not those the peer
+	 * has; any change time that moved counts, as a write whose
+	 * modification time was set back moves it too */
+	if (r->mtime_ns != -1 &&
+	    ((uint64_t)st.st_size != r->size ||
+		ns_of(st.st_mtim) != r->mtime_ns ||
+		ns_of(st.st_ctim) != r->ctime_ns))
+		return "was written to after it was read to be sent";
+	return NULL;
+}
+
 int
 send_remove_sent(const struct storescu_result *r, int commit, int quiet)
 {
-	struct stat st;
+	const char *why;
 
 	if (r->outcome != STORESCU_STORED && r->outcome != STORESCU_WARNING)
 		return 0;
 	if (commit && r->commit != STORESCU_COMMITTED)
 		return 0; /* the archive has not taken responsibility */
-	/* another file under its name since it was read (a spool that
-	 * got the instance again): that one was not sent */
-	if (r->ino != 0 && stat(r->path, &st) == 0 &&
-	    ((uint64_t)st.st_dev != r->dev || (uint64_t)st.st_ino != r->ino)) {
+	if ((why = not_the_file_sent(r)) != NULL) {
 		if (!quiet)
-			fprintf(stderr,
-			    "%s: sent, but not removed: '%s' is no longer "
-			    "the file that was sent\n",
-			    cli_progname(), r->path);
+			fprintf(stderr, "%s: sent, but not removed: '%s' %s\n",
+			    cli_progname(), r->path, why);
 		return 0;
 	}
 	if (unlink(r->path) == 0)

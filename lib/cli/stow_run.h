@@ -27,8 +27,10 @@
 struct item {
 	const char *path;
 	size_t index;
-	int fd;                  /* the file as it is */
-	uint64_t dev, ino;       /* its st_dev, st_ino */
+	int fd;            /* the file as it is */
+	uint64_t dev, ino; /* its st_dev, st_ino */
+	uint64_t size;     /* its st_size, st_mtim, st_ctim when opened */
+	int64_t mtime_ns, ctime_ns;
 	struct part10_info info; /* sop_instance: the one sent */
 	uint64_t ms0;
 	/* what goes: the file itself from offset xoff (after head, a

@@ -111,6 +111,9 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 		.transaction_uid = "",
 		.dev = it->dev,
 		.ino = it->ino,
+		.size = it->size,
+		.mtime_ns = it->mtime_ns,
+		.ctime_ns = it->ctime_ns,
 	};
 
 	snprintf(d, sizeof(d), "%s%s%s", it->note,
@@ -682,6 +685,11 @@ take(struct run *r, const char *path, size_t k)
 	}
 	it->dev = (uint64_t)st.st_dev;
 	it->ino = (uint64_t)st.st_ino;
+	it->size = (uint64_t)st.st_size;
+	it->mtime_ns =
+	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	it->ctime_ns =
+	    (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
 	rc = part10_probe_fd(it->fd, PART10_O_VERIFY, &it->info, &err);
 	snprintf(why, sizeof(why), "%s", err.msg);
 	if (rc == 0 && it->info.kind == PART10_BARE) {

@@ -835,6 +835,29 @@ same_instance(int dfd, const char *name, const char *uid)
 }
 
 /*
+ * Is the file called name in dfd (our instance: same_instance) whole?
+ * Its data set is walked to its end as a sender's check walks it: one
+ * cut short or damaged is not.  Read only for --on-duplicate keep and
+ * reject, which answer for it instead of storing.
+ */
+static int
+whole_file(int dfd, const char *name)
+{
+	struct part10_info info;
+	struct stat st;
+	int fd, whole = 0;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    part10_probe_fd(fd, PART10_O_VERIFY, &info, NULL) == 0)
+		whole = 1;
+	close(fd);
+	return whole;
+}
+
+/*
  * Replaces name in dfd, which held our instance a moment ago, with the
  * temporary file.  RENAME_EXCHANGE swaps the two in one step; the file
  * displaced, now under our temporary name, is checked again and
@@ -971,6 +994,14 @@ place(struct sink *s, int dfd, const char *relpath, long base,
 		}
 		if (dup == SINK_DUP_RENAME)
 			continue;
+		/* keep and reject answer for the file there: only a whole
+		 * one stands for the object (a copy cut short, by a crash or
+		 * another program, is another object: ours goes on) */
+		if ((dup == SINK_DUP_KEEP || dup == SINK_DUP_REJECT) &&
+		    s->uid[0] != '\0' && !whole_file(dfd, name)) {
+			s->collisions++;
+			continue;
+		}
 		if (dup == SINK_DUP_KEEP || dup == SINK_DUP_REJECT)
 			return dup == SINK_DUP_KEEP ? SINK_KEPT : SINK_REJECTED;
 		if (replace_same(s, dfd, name, last, k) != 0) {

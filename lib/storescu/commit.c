@@ -190,6 +190,11 @@ asked(struct send_report *rp, const struct commit_tx *tx)
 		p.sop_instance = tx->h[k].inst;
 		p.status = tx->h[k].r.status;
 		p.last = k + 1 == tx->n;
+		p.dev = tx->h[k].r.dev;
+		p.ino = tx->h[k].r.ino;
+		p.size = tx->h[k].r.size;
+		p.mtime_ns = tx->h[k].r.mtime_ns;
+		p.ctime_ns = tx->h[k].r.ctime_ns;
 		rp->o->on_commit_asked(rp->o->user, &p);
 	}
 	pthread_mutex_unlock(&rp->mu);

@@ -64,6 +64,11 @@ load(struct commit_run *cr, struct send_report *rep,
 		r.status = p[i].status;
 		r.sop_class = p[i].sop_class;
 		r.sop_instance = p[i].sop_instance;
+		r.dev = p[i].dev;
+		r.ino = p[i].ino;
+		r.size = p[i].size;
+		r.mtime_ns = p[i].mtime_ns;
+		r.ctime_ns = p[i].ctime_ns;
 		if (tx == NULL || commit_hold(tx, &r) != 0)
 			return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	}

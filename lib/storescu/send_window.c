@@ -175,6 +175,30 @@ refused(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 }
 
 /*
+ * Which file r's input is, as it is taken to be sent: --remove-sent
+ * removes it only while its path still leads to that file unwritten.
+ */
+static void
+file_mark(
+    const struct sources *src, size_t i, int fd, struct storescu_result *r)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		sources_file_id(src, i, &r->dev, &r->ino);
+		r->mtime_ns = -1; /* unknown: only the inode is compared */
+		return;
+	}
+	r->dev = (uint64_t)st.st_dev;
+	r->ino = (uint64_t)st.st_ino;
+	r->size = (uint64_t)st.st_size;
+	r->mtime_ns =
+	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	r->ctime_ns =
+	    (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+}
+
+/*
  * Takes f's file (descriptor and header as planning found them) and
  * picks its presentation context among those ac accepted.  Returns the
  * descriptor, or with a local result in f: TAKE_UNOPENED (not opened or
@@ -201,7 +225,7 @@ take(struct batch *b, const struct ul_assoc_params *ac, struct flight *f,
 	f->r.sop_class = f->info.sop_class;
 	f->r.sop_instance = f->info.sop_instance;
 	f->r.ts_original = f->info.ts_uid;
-	sources_file_id(&run->src, b->idx[f->j], &f->r.dev, &f->r.ino);
+	file_mark(&run->src, b->idx[f->j], fd, &f->r);
 	/* planning keeps no meta instance UID (rarely another): read it */
 	if ((f->info.flags & PART10_F_INSTANCE_MISMATCH) &&
 	    f->info.meta_sop_instance[0] == '\0') {

@@ -366,6 +366,38 @@ umask_store() {
 	same_dataset "$FIX" "$RECV_DIR/$INST.dcm"
 }
 
+# keep and reject answer for the file already there instead of storing:
+# one cut short (a crash, another program's copy) was taken for the
+# object because only its meta header was read, so keep answered 0000
+# for a file that holds a part of it (a --remove-sent sender then
+# removed the only whole copy) and reject refused it for good
+@test "dcmrecv --on-duplicate keep and reject: a copy of the instance cut short is no duplicate: the object is stored beside it, Success" {
+	for pol in keep reject; do
+		RECV_DIR=$BATS_TEST_TMPDIR/$pol
+		mkdir -p "$RECV_DIR"
+		head -c 400 "$FIX" >"$RECV_DIR/$INST.dcm"
+		start_dcmrecv --on-duplicate "$pol"
+		run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+		assert_output --regexp $'^0000\t'
+		stop_dcmrecv
+		cmp "$RECV_DIR/$INST.dcm" <(head -c 400 "$FIX")
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$FIX") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$INST~2.dcm")
+		[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 2 ]
+		# a whole copy is a duplicate as before: kept, or refused 0111
+		start_dcmrecv --on-duplicate "$pol"
+		run --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$FIX"
+		stop_dcmrecv
+		if [ "$pol" = keep ]; then
+			assert_success
+			assert_output --regexp $'^0000\t'
+		else
+			assert_failure 1
+			assert_output --regexp $'^0111\t'
+		fi
+		[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 2 ]
+	done
+}
+
 @test "dcmrecv: --exec runs a command with the path after each file, not through a shell" {
 	mkdir "$BATS_TEST_TMPDIR/copies"
 	start_dcmrecv --exec cp '{}' "$BATS_TEST_TMPDIR/copies/" ';'

@@ -857,6 +857,43 @@ spool() {
 	[ "$(tail -n +2 "$BATS_TEST_TMPDIR/state" | wc -l)" -eq 5 ]
 }
 
+# --commit-wait --remove-sent unlinked each committed path whatever was
+# there by then: a file put under its name since the run (the spool got
+# the instance again) or written to in place was lost, never sent.  The
+# state now keeps which file was sent (after the path).
+# bats test_tags=serial
+@test "dcmsend --commit-wait --remove-sent: a committed path that holds another file now, or one written to since, is kept; the file sent is removed" {
+	local t=$BATS_TEST_TMPDIR pid rc=0 i
+	mkdir "$t/spool"
+	cp "${FILES[0]}" "$t/spool/a.dcm"
+	cp "${FILES[1]}" "$t/spool/b.dcm"
+	cp "${FILES[2]}" "$t/spool/c.dcm"
+	LPORT=$(free_port)
+	# the report comes 5 s after the request, on a new association
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 5000
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 --remove-sent \
+		--commit-state "$t/state" 127.0.0.1 "$RECV_PORT" "$t"/spool/*.dcm
+	[ "$(tail -n +2 "$t/state" | wc -l)" -eq 3 ]
+	[ "$(find "$t/spool" -type f | wc -l)" -eq 3 ]
+	# meanwhile: a.dcm written to in place, b.dcm another file now
+	printf 'x' | dd of="$t/spool/a.dcm" bs=1 seek=200 conv=notrunc status=none
+	cp "$t/spool/a.dcm" "$t/a.now"
+	cp "${FILES[3]}" "$t/b.new"
+	mv "$t/b.new" "$t/spool/b.dcm"
+	"$CSTORE_BIN/dcmsend" --commit-wait "$t/state" --commit-listen "127.0.0.1:$LPORT" --commit-timeout 20 \
+		--remove-sent --json >"$t/wait.out" 2>"$t/wait.err" &
+	pid=$!
+	track_pid "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	[ "$(jq -r .commit "$t/wait.out" | sort -u)" = committed ]
+	cmp "$t/a.now" "$t/spool/a.dcm"
+	cmp "${FILES[3]}" "$t/spool/b.dcm"
+	[ ! -e "$t/spool/c.dcm" ]
+	grep -qxF "dcmsend: sent, but not removed: '$t/spool/a.dcm' was written to after it was read to be sent" "$t/wait.err"
+	grep -qxF "dcmsend: sent, but not removed: '$t/spool/b.dcm' is no longer the file that was sent" "$t/wait.err"
+}
+
 # bats test_tags=serial
 @test "dcmsend --commit-wait --remove-sent: an input whose report never came is not removed" {
 	cp "${FILES[0]}" "$BATS_TEST_TMPDIR/keep.dcm"

@@ -206,7 +206,9 @@ usage_error() {
 @test "dcmsend --follow --retry-for --resume: giving up, the paths read but not taken that the log has stored are resumed, not notsent" {
 	require_netns
 	port=$(free_port)
-	for i in 2 3 4 5 6; do printf '0000\t%s\t1.2\t1.3\t\n' "$W/spool/f$i.dcm"; done >"$W/log"
+	for i in 2 3 4 5 6; do
+		printf '0000\t%s\t1.2.840.10008.5.1.4.1.1.88.71\t1.2.826.0.1.3680043.10.99.%s\t\n' "$W/spool/f$i.dcm" "$i"
+	done >"$W/log"
 	{
 		printf '%s\n' "$W/spool/f1.dcm"
 		for i in $(seq 20); do printf '%s\n' "$W"/spool/f[2-6].dcm; done

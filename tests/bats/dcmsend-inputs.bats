@@ -180,6 +180,48 @@ setup() {
 	[[ $stderr != *"not removed"* ]]
 }
 
+# remove_sent_edited HOW: dcmsend --remove-sent sends spool/a.dcm to a
+# receiver that stores it at once and answers 4 s later (held stopped
+# meanwhile, so the edit always comes first), the file is written to in
+# place (the same inode) by HOW, and the answer comes
+remove_sent_edited() {
+	mkdir "$T/spool"
+	cp "$D/p10-evrle.dcm" "$T/spool/a.dcm"
+	start_dcmrecv --delay 4000
+	"$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$T/spool/a.dcm" >"$T/send.out" 2>"$T/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 200); do
+		[ -n "$(find "$RECV_DIR" -name '*.dcm')" ] && break
+		sleep 0.05
+	done
+	kill -STOP "$RECV_PID"
+	[ -n "$(find "$RECV_DIR" -name '*.dcm')" ]
+	ino=$(stat -c %i "$T/spool/a.dcm")
+	"$@"
+	cp "$T/spool/a.dcm" "$T/edited.dcm"
+	kill -CONT "$RECV_PID"
+	wait "$pid"
+	[ "$(stat -c %i "$T/spool/a.dcm")" = "$ino" ]
+	grep -q $'^0000\t'"$T/spool/a.dcm"$'\t' "$T/send.out"
+	cmp "$T/edited.dcm" "$T/spool/a.dcm"
+	grep -qxF "dcmsend: sent, but not removed: '$T/spool/a.dcm' was written to after it was read to be sent" "$T/send.err"
+	# what the peer has is what was read, not the edit
+	cmp <("$CSTORE_TOOLS/dcm-dataset" "$D/p10-evrle.dcm") \
+		<("$CSTORE_TOOLS/dcm-dataset" "$(find "$RECV_DIR" -name '*.dcm')")
+}
+
+# bats test_tags=serial
+@test "dcmsend --remove-sent: a file written to in place while its answer is awaited is kept, with a note (its new bytes were never sent)" {
+	remove_sent_edited sh -c 'cat "$1" >"$2"' - "$D/p10-ivrle.dcm" "$T/spool/a.dcm"
+}
+
+# bats test_tags=serial
+@test "dcmsend --remove-sent: a byte changed in place with its size and modification time put back is kept too" {
+	remove_sent_edited sh -c 'touch -r "$1" "$1.ref" && printf "\001" |
+		dd of="$1" bs=1 seek=200 conv=notrunc status=none && touch -r "$1.ref" "$1" && rm "$1.ref"' - "$T/spool/a.dcm"
+}
+
 # --- --probe applies what it learned ------------------------------------
 
 # bats test_tags=serial
@@ -451,12 +493,49 @@ tojson_as_tsv() {
 @test "dcmsend --resume: a file the log has stored gets the same resumed line over STOW-RS as over DIMSE" {
 	local f dimse
 	f=$(corpus_dir)/sop/CTImageStorage.dcm
-	printf '0000\t%s\t1.2\t1.3\t\n' "$f" >"$BATS_TEST_TMPDIR/log.tsv"
+	printf '0000\t%s\t%s\t\n' "$f" "$("$CSTORE_TOOLS/dcm-dataset" -u "$f")" >"$BATS_TEST_TMPDIR/log.tsv"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/log.tsv" 127.0.0.1 9 "$f"
 	assert_output "resumed"$'\t'"$f"$'\t\t\t'"stored according to the resume log"
 	dimse=$output
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --resume "$BATS_TEST_TMPDIR/log.tsv" http://127.0.0.1:9/dicom-web "$f"
 	assert_output "$dimse"
+}
+
+# A path the log has stored that now holds another instance (an export
+# directory filled again, IM0001 reused; a log of another run) was
+# skipped as resumed, counted stored, exit 0: never sent.  Now the
+# file's SOP Instance UID is read again and compared with the log's.
+# bats test_tags=serial
+@test "dcmsend --resume: a stored path that holds another instance now is sent, with a note; the same instance is still resumed (TSV and JSON logs, DIMSE and STOW-RS)" {
+	local C
+	C=$(corpus_dir)
+	mkdir "$T/export"
+	cp "$C/sop/CTImageStorage.dcm" "$T/export/IM0001"
+	cp "$C/sop/MRImageStorage.dcm" "$T/export/IM0002"
+	start_dcmrecv
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/export/IM0001" "$T/export/IM0002"
+	printf '%s\n' "$output" >"$T/log.tsv"
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --json 127.0.0.1 "$RECV_PORT" "$T/export/IM0001" "$T/export/IM0002"
+	printf '%s\n' "$output" >"$T/log.json"
+	# the modality exports a new study under the same names
+	cp "$C/sop/SecondaryCaptureImageStorage.dcm" "$T/export/IM0001"
+	new=$("$CSTORE_TOOLS/dcm-dataset" -u "$T/export/IM0001" | cut -f2)
+	for log in log.tsv log.json; do
+		rm -f "$RECV_DIR"/*
+		run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --resume "$T/$log" 127.0.0.1 "$RECV_PORT" \
+			"$T/export/IM0001" "$T/export/IM0002"
+		assert_line --regexp $'^0000\t'"$T/export/IM0001"$'\t[0-9.]+\t'"$new"$'\t'
+		assert_line $'resumed\t'"$T/export/IM0002"$'\t\t\tstored according to the resume log'
+		[[ $stderr == *"dcmsend: '$T/export/IM0001' is not what the resume log has stored under its name (SOP Instance UID $new, not the log's): sent"* ]]
+		[ "$(find "$RECV_DIR" -type f -name '*.dcm')" = "$RECV_DIR/$new.dcm" ]
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/export/IM0001") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$new.dcm")
+	done
+	# STOW-RS asks the same: IM0001 is tried (nobody at port 9), IM0002 skipped
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" -q --resume "$T/log.tsv" http://127.0.0.1:9/dicom-web \
+		"$T/export/IM0001" "$T/export/IM0002"
+	assert_line --regexp $'^notsent\t'"$T/export/IM0001"$'\t'
+	assert_line $'resumed\t'"$T/export/IM0002"$'\t\t\tstored according to the resume log'
+	[[ $stderr != *"not what the resume log"* ]]
 }
 
 # nested FILE N [def]: a Part 10 file (Explicit VR LE) whose Content

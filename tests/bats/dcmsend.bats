@@ -9,6 +9,7 @@
 load helpers
 
 D=$CSTORE_ROOT/tests/data
+UID_EVRLE=2.25.314159265358979323846264338327950
 
 @test "dcmsend: --probe without --dry-run is a usage error" {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --probe 127.0.0.1 104 "$D/p10-evrle.dcm"
@@ -89,7 +90,8 @@ D=$CSTORE_ROOT/tests/data
 }
 
 @test "dcmsend --resume: inputs stored in the log are skipped as resumed" {
-	printf '0000\t%s\t1.2\t1.3\t\n' "$D/p10-evrle.dcm" >"$BATS_TEST_TMPDIR/log"
+	# the log's instance is the file's: a log names what it stored
+	printf '0000\t%s\t1.2.840.10008.5.1.4.1.1.7\t%s\t\n' "$D/p10-evrle.dcm" "$UID_EVRLE" >"$BATS_TEST_TMPDIR/log"
 	printf 'aborted\t%s\t1.2\t1.4\t\n' "$D/p10-ivrle.dcm" >>"$BATS_TEST_TMPDIR/log"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 \
 		"$D/p10-evrle.dcm" "$D/p10-ivrle.dcm"
@@ -280,7 +282,7 @@ start_dcmrecv() {
 	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$D/p10-ivrle.dcm" 127.0.0.1 1 "$D/p10-evrle.dcm"
 	[[ $stderr == *"is not a dcmsend output (TSV or JSON lines): line "*" is no result line" ]]
 	# a stray message beside a result line: warned, the result still counts
-	{ printf '\n0000\t%s\t1.2\t1.3\t\n' "$D/p10-evrle.dcm"; echo 'dcmsend: association aborted'; echo x; } >"$BATS_TEST_TMPDIR/log"
+	{ printf '\n0000\t%s\t1.2.840.10008.5.1.4.1.1.7\t%s\t\n' "$D/p10-evrle.dcm" "$UID_EVRLE"; echo 'dcmsend: association aborted'; echo x; } >"$BATS_TEST_TMPDIR/log"
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 1 "$D/p10-evrle.dcm"
 	assert_line --regexp $'^resumed\t'"$D/p10-evrle.dcm"
 	[[ $stderr == *"dcmsend: warning: the resume log '$BATS_TEST_TMPDIR/log': line 3 is no result line of dcmsend (2 such lines ignored)"* ]]

@@ -40,6 +40,35 @@ START_TEST(tsv_success_and_warnings_count_as_stored)
 }
 END_TEST
 
+START_TEST(the_instance_each_stored_path_had_is_kept)
+{
+	struct resume *r = resume_new();
+
+	ck_assert_int_eq(add(r, "0000\ta.dcm\t1.2.3\t1.2.3.4\t\n"), 1);
+	ck_assert_str_eq(resume_instance(r, "./a.dcm"), "1.2.3.4");
+	/* a later run that stored another instance there: the last wins */
+	ck_assert_int_eq(add(r, "0000\ta.dcm\t1.2.3\t1.2.3.5\t"), 1);
+	ck_assert_str_eq(resume_instance(r, "a.dcm"), "1.2.3.5");
+	/* a resumed line (no UID) does not forget it */
+	ck_assert_int_eq(add(r, "resumed\ta.dcm\t\t\tstored"), 1);
+	ck_assert_str_eq(resume_instance(r, "a.dcm"), "1.2.3.5");
+	/* none said, cut before the UID's tab, or not a UID: unknown */
+	ck_assert_int_eq(add(r, "0000\tb.dcm\t"), 1);
+	ck_assert_int_eq(add(r, "0000\tc.dcm\t1.2\t1.2.9"), 1);
+	ck_assert_int_eq(add(r, "0000\td.dcm\t1.2\t1.x\t"), 1);
+	ck_assert_ptr_null(resume_instance(r, "b.dcm"));
+	ck_assert_ptr_null(resume_instance(r, "c.dcm"));
+	ck_assert_ptr_null(resume_instance(r, "d.dcm"));
+	ck_assert_ptr_null(resume_instance(r, "z.dcm"));
+	/* JSON */
+	ck_assert_int_eq(add(r, "{\"path\":\"e.dcm\",\"status\":\"0000\","
+				"\"sop_instance_uid\":\"2.25.7\"}"),
+	    1);
+	ck_assert_str_eq(resume_instance(r, "e.dcm"), "2.25.7");
+	resume_free(r);
+}
+END_TEST
+
 START_TEST(tsv_failures_and_local_outcomes_are_not_stored)
 {
 	static const char *const lines[] = {
@@ -331,6 +360,7 @@ resume_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tsv_success_and_warnings_count_as_stored);
 	tcase_add_test(tc, tsv_failures_and_local_outcomes_are_not_stored);
+	tcase_add_test(tc, the_instance_each_stored_path_had_is_kept);
 	tcase_add_test(tc, tsv_paths_are_unescaped);
 	tcase_add_test(tc, json_lines_with_string_or_numeric_status);
 	tcase_add_test(tc, garbage_lines_are_counted_and_ignored);

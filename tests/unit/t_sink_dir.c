@@ -775,9 +775,10 @@ START_TEST(duplicate_policy_words_parse)
 END_TEST
 
 /*
- * Stores instance uid (a Part 10 file whose data set is payload) as rel
- * with the given policy; returns the result, *collisions the names
- * passed over.
+ * Stores instance uid (a Part 10 file whose data set is one element,
+ * (0009,0010) LO, holding payload: a whole data set, as keep and reject
+ * want of the file they answer for) as rel with the given policy;
+ * returns the result, *collisions the names passed over.
  */
 static int
 store_uid(struct sink_root *root, const char *uid, const char *payload,
@@ -787,12 +788,16 @@ store_uid(struct sink_root *root, const char *uid, const char *payload,
 	struct sink_meta m = meta;
 	struct sink s;
 	int rc;
+	size_t len = strlen(payload);
+	uint8_t head[8] = { 0x09, 0x00, 0x10, 0x00, 'L', 'O',
+		(uint8_t)((len + 1) & ~(size_t)1), 0 };
 
 	m.sop_instance = uid;
 	ck_assert_int_eq(sink_begin(&s, root, &m, NULL), 0);
-	ck_assert_int_eq(sink_write(&s, payload, strlen(payload), NULL), 0);
-	/* a data set is never shorter than one element header */
-	ck_assert_int_eq(sink_write(&s, "........", 8, NULL), 0);
+	ck_assert_int_eq(sink_write(&s, head, sizeof(head), NULL), 0);
+	ck_assert_int_eq(sink_write(&s, payload, len, NULL), 0);
+	if (len % 2)
+		ck_assert_int_eq(sink_write(&s, " ", 1, NULL), 0);
 	rc = sink_commit(&s, rel, dup, 0, final, finalsz, NULL);
 	if (collisions != NULL)
 		*collisions = s.collisions;
@@ -828,9 +833,44 @@ payload_of(const char *name, char *buf, size_t max)
 	ck_assert_int_le((long)info.dataset_offset, n);
 	ck_assert_int_ge(n - (long)info.dataset_offset, 8);
 	snprintf(buf, max, "%.*s", (int)(n - (long)info.dataset_offset - 8),
-	    (const char *)all + info.dataset_offset);
+	    (const char *)all + info.dataset_offset + 8);
+	if (buf[0] != '\0' && buf[strlen(buf) - 1] == ' ')
+		buf[strlen(buf) - 1] = '\0'; /* the pad of an odd payload */
 	return buf;
 }
+
+/* keep and reject answer for a whole file of the instance only: one cut
+ * short is another object, and the instance is stored beside it */
+START_TEST(keep_and_reject_pass_over_a_copy_cut_short)
+{
+	struct sink_root root;
+	char final[PATH_MAX], want[PATH_MAX], path[PATH_MAX], buf[64];
+	struct stat st;
+	unsigned coll;
+
+	ck_assert_int_eq(sink_root_open(&root, dir, NULL), 0);
+	ck_assert_int_eq(store_uid(&root, "1.2.3.9", "whole", "I.dcm",
+	    SINK_DUP_OVERWRITE, NULL, 0, NULL), SINK_STORED);
+	snprintf(path, sizeof(path), "%s/I.dcm", dir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	/* its meta header whole (the same instance), its value cut */
+	ck_assert_int_eq(truncate(path, st.st_size - 2), 0);
+	ck_assert_int_eq(store_uid(&root, "1.2.3.9", "again", "I.dcm",
+	    SINK_DUP_KEEP, final, sizeof(final), &coll), SINK_STORED);
+	snprintf(want, sizeof(want), "%s/I~2.dcm", dir);
+	ck_assert_str_eq(final, want);
+	ck_assert_uint_eq(coll, 1);
+	ck_assert_str_eq(payload_of("I~2.dcm", buf, sizeof(buf)), "again");
+	/* the whole one there now answers for the instance */
+	ck_assert_int_eq(store_uid(&root, "1.2.3.9", "third", "I.dcm",
+	    SINK_DUP_KEEP, final, sizeof(final), NULL), SINK_KEPT);
+	ck_assert_str_eq(final, want);
+	ck_assert_int_eq(store_uid(&root, "1.2.3.9", "fourth", "I.dcm",
+	    SINK_DUP_REJECT, final, sizeof(final), NULL), SINK_REJECTED);
+	ck_assert_int_eq(count_entries(dir), 2);
+	sink_root_close(&root);
+}
+END_TEST
 
 START_TEST(distinct_instances_on_one_name_get_suffixed_names)
 {
@@ -1150,6 +1190,7 @@ sink_dir_suite(void)
 	tcase_add_test(tc, an_o_tmpfile_is_copied_across_a_mount_point);
 	tcase_add_test(tc, duplicate_policy_words_parse);
 	tcase_add_test(tc, distinct_instances_on_one_name_get_suffixed_names);
+	tcase_add_test(tc, keep_and_reject_pass_over_a_copy_cut_short);
 	tcase_add_test(tc, a_resent_instance_follows_the_policy_where_it_lives);
 	tcase_add_test(tc, rename_never_takes_the_name_of_another_uid);
 	tcase_add_test(tc, a_foreign_file_or_symlink_at_the_name_is_never_replaced);
