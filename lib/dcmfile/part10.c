@@ -911,7 +911,15 @@ dataset_encoding(struct in *in, struct part10_info *info, enum ds_enc *enc)
 
 	if (strcmp(info->ts_uid, TS_UID_ImplicitVRLittleEndian) == 0)
 		*enc = DS_ENC_IVR_LE;
-	else if (strcmp(info->ts_uid, TS_UID_ExplicitVRBigEndian) == 0)
+	else if (strcmp(info->ts_uid, TS_UID_Papyrus3ImplicitVRLittleEndian) ==
+	    0) {
+		/* Papyrus 3 Implicit VR LE (retired, PS3.6 A-1) is Implicit
+		 * VR LE byte for byte, as DCMTK reads it, and no peer takes
+		 * it: sent as that, the meta's syntax named apart */
+		*enc = DS_ENC_IVR_LE;
+		info->flags |= PART10_F_TS_MISMATCH;
+		copy_uid(info->ts_uid, TS_UID_ImplicitVRLittleEndian);
+	} else if (strcmp(info->ts_uid, TS_UID_ExplicitVRBigEndian) == 0)
 		*enc = DS_ENC_EVR_BE;
 	else if (ts_is_deflated(info->ts_uid) &&
 	    (rc = in_start_inflate(in)) < 0)
