@@ -583,6 +583,36 @@ padded() {
 	assert_line --index 1 --regexp $'^notdicom\t'"$T/e2.dcm"$'\t\t\tmalformed data set at offset [0-9]+: \\(FFFE,E00D\\) out of place$'
 }
 
+# bats test_tags=serial
+@test "dcmsend: SIGTERM gives every input without a line its own (notsent, interrupted, not known to be stored), also the queued ones, then ends by the signal; --resume sends those again" {
+	# before: the process died with one line for the file answered
+	# first and none for the other four
+	local c=$CSTORE_CORPUS st=0 f
+	local files=("$c/sop/CTImageStorage.dcm" "$c/sop/MRImageStorage.dcm" "$c/ts/explicit-le.dcm" "$c/ts/implicit-le.dcm" "$c/ts/rle.dcm")
+	start_dcmrecv --delay 3000
+	"$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[@]}" >"$T/sent.tsv" 2>"$T/sent.err" &
+	local pid=$!
+	track_pid "$pid"
+	wait_for_line "$T/sent.tsv" $'^0000\t' 30
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	[ "$st" -eq 143 ]
+	run cat "$T/sent.tsv"
+	[ "${#lines[@]}" -eq 5 ]
+	for f in "${files[@]}"; do
+		[ "$(cut -f2 "$T/sent.tsv" | grep -cxF "$f")" -eq 1 ]
+	done
+	assert_line --index 0 --regexp $'^0000\t'"${files[0]}"$'\t'
+	assert_line --index 1 $'notsent\t'"${files[1]}"$'\t\t\tdcmsend interrupted (SIGTERM) before its response: not known to be stored'
+	assert_line --index 4 $'notsent\t'"${files[4]}"$'\t\t\tdcmsend interrupted (SIGTERM) before its response: not known to be stored'
+	grep -qx 'dcmsend: interrupted (SIGTERM): 4 inputs without a response' "$T/sent.err"
+	stop_dcmrecv
+	RECV_DIR=$T/again start_dcmrecv
+	run -0 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --resume "$T/sent.tsv" 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 4 ]
+	stop_dcmrecv
+}
+
 # --- inputs that change while they are converted ------------------------
 
 @test "dcmsend: a file cut short or written to (also the same size, its mtime set back) while it is converted (Big Endian for a peer taking Little Endian only) is its own failure, truncated or unreadable, never a crash (SIGBUS) or 0000; the next file goes" {

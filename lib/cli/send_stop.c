@@ -1,0 +1,128 @@
+/* send_stop.c - dcmsend's lines when interrupted (send_stop.h). */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/send_out.h"
+#include "cli/send_stop.h"
+
+#include "core/banned.h"
+
+/* One run per process: the inputs, which have their line, and the lock
+ * every line is written under. */
+static struct {
+	pthread_mutex_t mu;
+	const char *const *paths;
+	size_t n;
+	unsigned char *done;
+	const struct cli_out *out;
+} stop = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+stop_set(sigset_t *s)
+{
+	sigemptyset(s);
+	sigaddset(s, SIGTERM);
+	sigaddset(s, SIGINT);
+}
+
+void
+send_stop_block(void)
+{
+	sigset_t s;
+
+	stop_set(&s);
+	pthread_sigmask(SIG_BLOCK, &s, NULL);
+}
+
+/* The lines of the inputs without one, then the signal's own end. */
+static void
+interrupted(int sig)
+{
+	char why[160];
+	size_t k, left;
+	sigset_t s;
+
+	pthread_mutex_lock(&stop.mu); /* held: no other line after these */
+	snprintf(why, sizeof(why),
+	    "dcmsend interrupted (%s) before its response: not known to be "
+	    "stored",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	for (k = 0, left = 0; k < stop.n; k++) {
+		struct storescu_result r = {
+			.path = stop.paths[k],
+			.index = k,
+			.outcome = STORESCU_NOTSENT,
+			.sop_class = "",
+			.sop_instance = "",
+			.ts_original = "",
+			.ts_sent = "",
+			.error_comment = "",
+			.detail = why,
+		};
+
+		if (!stop.done[k]) {
+			send_out_result(stop.out, &r);
+			left++;
+		}
+	}
+	fflush(stdout);
+	fprintf(stderr, "%s: interrupted (%s): %zu input%s without a response\n",
+	    cli_progname(), sig == SIGINT ? "SIGINT" : "SIGTERM", left,
+	    left == 1 ? "" : "s");
+	signal(sig, SIG_DFL);
+	stop_set(&s);
+	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	raise(sig);
+	_exit(128 + sig); /* not reached: the default action ends it */
+}
+
+static void *
+watch(void *arg)
+{
+	sigset_t s;
+	int sig = 0;
+
+	(void)arg;
+	stop_set(&s);
+	while (sigwait(&s, &sig) != 0)
+		;
+	interrupted(sig);
+	return NULL;
+}
+
+void
+send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	sigset_t s;
+	int rc = -1;
+
+	stop.paths = paths;
+	stop.n = n;
+	stop.out = o;
+	stop.done = calloc(n > 0 ? n : 1, 1);
+	if (stop.done != NULL && pthread_attr_init(&at) == 0) {
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&t, &at, watch, NULL);
+		pthread_attr_destroy(&at);
+	}
+	if (rc != 0) {
+		stop_set(&s);
+		pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+	}
+}
+
+void
+send_stop_result(const struct cli_out *o, const struct storescu_result *r)
+{
+	pthread_mutex_lock(&stop.mu);
+	if (stop.done != NULL && r->index < stop.n)
+		stop.done[r->index] = 1;
+	send_out_result(o, r);
+	pthread_mutex_unlock(&stop.mu);
+}
