@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/send_out.h"
@@ -44,14 +46,23 @@ interrupted(int sig)
 {
 	char why[160];
 	size_t k, left;
+	struct timespec until;
 	sigset_t s;
+	int locked;
 
-	pthread_mutex_lock(&stop.mu); /* held: no other line after these */
+	/* a reader that takes nothing must not keep the process alive: a
+	 * line stuck in a write holds the lock (then no lines, no flush),
+	 * and ours may stick too (then SIGALRM ends it) */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	alarm(5);
+	/* held from here: no other line after these */
+	locked = pthread_mutex_timedlock(&stop.mu, &until) == 0;
 	snprintf(why, sizeof(why),
 	    "dcmsend interrupted (%s) before its response: not known to be "
 	    "stored",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
-	for (k = 0, left = 0; k < stop.n; k++) {
+	for (k = 0, left = 0; locked && k < stop.n; k++) {
 		struct storescu_result r = {
 			.path = stop.paths[k],
 			.index = k,
@@ -69,8 +80,12 @@ interrupted(int sig)
 			left++;
 		}
 	}
-	fflush(stdout);
-	fprintf(stderr, "%s: interrupted (%s): %zu input%s without a response\n",
+	if (locked)
+		fflush(stdout);
+	fprintf(stderr,
+	    locked ? "%s: interrupted (%s): %zu input%s without a response\n"
+		   : "%s: interrupted (%s): standard output takes nothing, no "
+		     "lines for the inputs without one\n",
 	    cli_progname(), sig == SIGINT ? "SIGINT" : "SIGTERM", left,
 	    left == 1 ? "" : "s");
 	signal(sig, SIG_DFL);

@@ -28,7 +28,8 @@ void send_stop_block(void);
  * shell).  paths and o must outlive the run.  When it cannot start,
  * the signals are unblocked again (they end the process as before).
  */
-void send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o);
+void
+send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o);
 
 /* send_out_result (cli/send_out.h), serialised with the watcher's lines,
  * remembering that r->index has its line. */

@@ -613,6 +613,31 @@ padded() {
 	stop_dcmrecv
 }
 
+# bats test_tags=serial
+@test "dcmsend: SIGTERM still ends a run whose standard output takes nothing, within seconds (the lines it cannot write are left out)" {
+	start_dcmrecv -q
+	run -0 --separate-stderr timeout 60 /usr/bin/python3 - "$CSTORE_BIN/dcmsend" "$RECV_PORT" "$CSTORE_CORPUS"/sop/*.dcm <<'PY'
+import fcntl, os, signal, subprocess, sys, termios, time, array
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: full after a few lines
+p = subprocess.Popen([sys.argv[1], "127.0.0.1", sys.argv[2]] + sys.argv[3:], stdout=w)
+os.close(w)
+n = array.array("i", [0])
+for _ in range(400):  # until the pipe is full, 20 s at most
+    fcntl.ioctl(r, termios.FIONREAD, n)
+    if n[0] >= 4096 - 256 or p.poll() is not None:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGTERM)
+t0 = time.monotonic()
+p.wait(30)
+print(p.returncode, time.monotonic() - t0 < 20)
+PY
+	# SIGTERM, or SIGALRM when its own lines could not be written
+	assert_output --regexp '^-(15|14) True$'
+	stop_dcmrecv
+}
+
 # --- inputs that change while they are converted ------------------------
 
 @test "dcmsend: a file cut short or written to (also the same size, its mtime set back) while it is converted (Big Endian for a peer taking Little Endian only) is its own failure, truncated or unreadable, never a crash (SIGBUS) or 0000; the next file goes" {
