@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,6 +103,9 @@ watch(void *arg)
 	int sig = 0;
 
 	(void)arg;
+	/* named: it converts nothing (tests/interop/transcode-ahead.bats
+	 * counts the threads that may) */
+	(void)prctl(PR_SET_NAME, "send-stop");
 	stop_set(&s);
 	while (sigwait(&s, &sig) != 0)
 		;
