@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/send_out.h"
 #include "cli/send_stop.h"
+#include "net/net.h"
 
 #include "core/banned.h"
 
@@ -116,8 +117,6 @@ watch(void *arg)
 void
 send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o)
 {
-	pthread_attr_t at;
-	pthread_t t;
 	sigset_t s;
 	int rc = -1;
 
@@ -125,11 +124,10 @@ send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o)
 	stop.n = n;
 	stop.out = o;
 	stop.done = calloc(n > 0 ? n : 1, 1);
-	if (stop.done != NULL && pthread_attr_init(&at) == 0) {
-		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-		rc = pthread_create(&t, &at, watch, NULL);
-		pthread_attr_destroy(&at);
-	}
+	/* every other signal blocked there too (SIGHUP goes to the main
+	 * thread, as from the library's threads) */
+	if (stop.done != NULL)
+		rc = net_thread_detached(watch, NULL, 0);
 	if (rc != 0) {
 		stop_set(&s);
 		pthread_sigmask(SIG_UNBLOCK, &s, NULL);
