@@ -19,6 +19,7 @@
 #include "cli/send_check.h"
 #include "cli/send_commit.h"
 #include "cli/send_out.h"
+#include "cli/send_stop.h"
 #include "cli/sent_names.h"
 #include "cli/stow_send.h"
 
@@ -71,7 +72,7 @@ on_result(void *user, const struct storescu_result *r)
 		sent_names_add(d->sent, r->path);
 	if (d->stdout_tty)
 		send_progress_clear(&d->progress);
-	send_out_result(&d->out, r);
+	send_stop_result(&d->out, r); /* serialised with SIGTERM's lines */
 	if (d->a.commit_state != NULL)
 		send_commit_state_done(&d->state, r);
 	if (d->a.follow)
@@ -184,6 +185,7 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	const char **paths;
 	int rc, ex;
 
+	send_stop_block(); /* before any thread: only the watcher takes them */
 	if ((ex = operands_collect(&in, nops, ops, d->a.nul, d->a.quiet)) != 0)
 		return ex;
 	if ((ex = load_resume(d)) != 0 ||
@@ -196,6 +198,7 @@ do_send(struct dcmsend *d, int nops, char **ops)
 		return ex != 0 ? ex : EXIT_INTERNAL;
 	}
 	state_open(d, NULL);
+	send_stop_watch(paths, inputs_count(&in), &d->out);
 	d->progress.on = d->a.progress < 0
 	    ? !d->a.quiet && isatty(STDERR_FILENO)
 	    : d->a.progress;

@@ -211,10 +211,8 @@ void
 send_commit_state_init(
     struct send_commit_state *st, const char *path, int quiet)
 {
-	static char target[4096];
-
 	memset(st, 0, sizeof(*st));
-	st->path = state_target_or_exit(path, target, sizeof(target));
+	st->path = state_target_or_exit(path, st->target, sizeof(st->target));
 	st->quiet = quiet;
 	st->fd = -1;
 	strmap_init(&st->idx);

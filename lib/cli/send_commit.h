@@ -53,7 +53,8 @@ int send_commit_status(const struct storescu_summary *sum);
  */
 #define SEND_COMMIT_STATE_HEADER "# dcmsend commit state 1"
 struct send_commit_state {
-	const char *path;
+	const char *path;  /* the file written: target, or the path given */
+	char target[4096]; /* the path's symlinks followed */
 	int quiet, failed;
 	struct strmap idx; /* "TRANSACTION\tINSTANCE" -> index in line */
 	char **line;       /* NULL once the input's report came */

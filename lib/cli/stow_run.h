@@ -53,7 +53,10 @@ struct item {
 static inline uint64_t
 item_body_len(const struct item *it)
 {
-	return it->xfd >= 0 ? it->xlen : it->info.file_size - it->xoff;
+	/* the data set ends before any padding (part10.h) */
+	return it->xfd >= 0
+	    ? it->xlen
+	    : it->info.dataset_offset + it->info.dataset_length - it->xoff;
 }
 
 /* What every connection of one run shares beside the inputs: the

@@ -713,22 +713,88 @@ enc_ts(enum ds_enc enc)
 /* scan_dataset's *pixel: the top-level Pixel Data, as its length says */
 enum { PIXEL_NONE, PIXEL_NATIVE, PIXEL_FRAGMENTS };
 
+/* Whether the n bytes at p are an Item Delimitation Item (FFFE,E00D) of
+ * length 0 in encoding enc. */
+static int
+item_end_at(const uint8_t *p, size_t n, enum ds_enc enc)
+{
+	static const uint8_t le[8] = { 0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0 };
+	static const uint8_t be[8] = { 0xff, 0xfe, 0xe0, 0x0d, 0, 0, 0, 0 };
+
+	return n >= 8 && memcmp(p, enc == DS_ENC_EVR_BE ? be : le, 8) == 0;
+}
+
+/*
+ * Whether what is left of an uncompressed data set, from the stream's
+ * position between two top-level elements, is padding after its last
+ * element rather than an element: zero bytes to the end of the file
+ * (no element of group 0000 follows another in a data set: PS3.5 7.1,
+ * 7.6), after at most one Item Delimitation Item of length 0 closing no
+ * item.  GDCM and pydicom read such a file, DCMTK too (8 zero bytes or
+ * more, and the delimiter, which it drops): the data set ends before
+ * them.  Reads the rest of the file (only when it starts so) without
+ * moving the window.  Returns 1, 0, or a negative CS_E_* of a read.
+ */
+static int
+padding_follows(struct in *in, enum ds_enc enc)
+{
+	uint8_t buf[WIN];
+	const uint8_t *p;
+	uint64_t off;
+	size_t n, got, i, head;
+	int rc;
+
+	if (in->deflate || (rc = in_fill(in, DS_ELEM_HDR_MAX)) < 0)
+		return in->deflate ? 0 : rc;
+	p = in_ptr(in);
+	if ((n = in_avail(in)) == 0)
+		return 0; /* the end: no padding */
+	head = item_end_at(p, n, enc) ? 8 : 0;
+	for (i = head; i < n && i < head + 8; i++)
+		if (p[i] != 0)
+			return 0;
+	for (off = in->pos + head; off < in->src->size; off += got) {
+		uint64_t left = in->src->size - off;
+
+		got = 0;
+		rc = in->src->pread(in->src->ctx, off, buf,
+		    left < WIN ? (size_t)left : WIN, &got, in->err);
+		if (rc < 0)
+			return rc;
+		if (got == 0)
+			return 0; /* shorter than it was: the scan says so */
+		for (i = 0; i < got; i++)
+			if (buf[i] != 0)
+				return 0;
+	}
+	return 1;
+}
+
 static int
 scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
-    char *inst, unsigned *flags, int *pixel)
+    char *inst, unsigned *flags, int *pixel, uint64_t *pad_at)
 {
 	struct ds_walk w;
 	struct ds_walk_step st;
 	struct elem e;
-	int rc, end;
+	int rc, end, first = 1;
 
 	ds_walk_init(&w, enc, DS_WALK_LEN_OPEN, DS_WALK_DATASET);
 	for (;;) {
+		/* after an element of the data set's own (none of group
+		 * 0000): a data set of padding alone is none */
+		if ((opts & PART10_O_VERIFY) && !first &&
+		    (rc = padding_follows(in, enc)) != 0) {
+			if (rc > 0)
+				*pad_at = in->pos;
+			return rc < 0 ? rc : 0;
+		}
 		if ((rc = walk_step(in, &w, &st, &end)) < 0)
 			return rc;
 		if (end)
 			return 0;
 		e.group = DS_TAG_GROUP(st.e.tag);
+		first = first && e.group == 0;
 		e.elem = DS_TAG_ELEM(st.e.tag);
 		memcpy(e.vr, st.e.vr, sizeof(e.vr));
 		e.len = st.e.len;
@@ -845,7 +911,15 @@ dataset_encoding(struct in *in, struct part10_info *info, enum ds_enc *enc)
 
 	if (strcmp(info->ts_uid, TS_UID_ImplicitVRLittleEndian) == 0)
 		*enc = DS_ENC_IVR_LE;
-	else if (strcmp(info->ts_uid, TS_UID_ExplicitVRBigEndian) == 0)
+	else if (strcmp(info->ts_uid, TS_UID_Papyrus3ImplicitVRLittleEndian) ==
+	    0) {
+		/* Papyrus 3 Implicit VR LE (retired, PS3.6 A-1) is Implicit
+		 * VR LE byte for byte, as DCMTK reads it, and no peer takes
+		 * it: sent as that, the meta's syntax named apart */
+		*enc = DS_ENC_IVR_LE;
+		info->flags |= PART10_F_TS_MISMATCH;
+		copy_uid(info->ts_uid, TS_UID_ImplicitVRLittleEndian);
+	} else if (strcmp(info->ts_uid, TS_UID_ExplicitVRBigEndian) == 0)
 		*enc = DS_ENC_EVR_BE;
 	else if (ts_is_deflated(info->ts_uid) &&
 	    (rc = in_start_inflate(in)) < 0)
@@ -975,6 +1049,7 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 	enum ds_enc enc = DS_ENC_EVR_LE;
 	char cls[PART10_UID_MAX + 1] = "", inst[PART10_UID_MAX + 1] = "";
 	const struct ts_entry *t;
+	uint64_t pad_at = 0;
 	int rc, pixel = PIXEL_NONE;
 
 	memset(info, 0, sizeof(*info));
@@ -990,7 +1065,7 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 		goto out;
 	}
 	if ((rc = scan_dataset(
-		 &in, enc, opts, cls, inst, &info->flags, &pixel)) < 0)
+		 &in, enc, opts, cls, inst, &info->flags, &pixel, &pad_at)) < 0)
 		goto out;
 	if (opts & PART10_O_VERIFY)
 		info->flags |= PART10_F_VERIFIED;
@@ -999,7 +1074,9 @@ probe(const struct src *src, unsigned opts, struct part10_info *info,
 		info->flags |= PART10_F_PIXEL_MISMATCH;
 	if ((rc = take_uids(info, cls, inst, err)) < 0)
 		goto out;
-	info->dataset_length = src->size - info->dataset_offset;
+	/* padding after the last element is not sent (padding_follows) */
+	info->dataset_length =
+	    (pad_at != 0 ? pad_at : src->size) - info->dataset_offset;
 	rc = 0;
 out:
 	if (src->kept != NULL)

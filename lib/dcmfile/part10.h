@@ -120,7 +120,9 @@ struct part10_info {
 	char meta_ts_uid[PART10_UID_MAX + 1];       /* (0002,0010) or "" */
 	uint64_t meta_offset;    /* first byte of group 0002 (132 or 0) */
 	uint64_t dataset_offset; /* first byte after the meta (0 if bare) */
-	uint64_t dataset_length; /* file_size - dataset_offset */
+	uint64_t dataset_length; /* file_size - dataset_offset, less zero
+	                            padding after its last element
+	                            (PART10_O_VERIFY, not Deflated) */
 	uint64_t file_size;
 };
 

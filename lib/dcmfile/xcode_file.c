@@ -163,7 +163,8 @@ transcode_mapped(int fd, const struct part10_info *src, const char *ts_uid,
 		guard = mapguard_add(map, size);
 	}
 	ds = map + src->dataset_offset;
-	ds_len = (size_t)(src->file_size - src->dataset_offset);
+	/* without padding after its last element (part10.h) */
+	ds_len = (size_t)src->dataset_length;
 	if (deflated_evrle(src->ts_uid)) {
 		rc = inflate_mapped(
 		    ds, ds_len, &inflated, &inflated_len, &tail, err);
@@ -291,7 +292,8 @@ convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
 	if ((rc = start_result(
 		 out, fd >= 0 && path != NULL && ts_uid != NULL, err)) != 0)
 		return rc;
-	rc = part10_probe_fd(fd, 0, &src, err);
+	/* verified: the data set's end before any padding after it */
+	rc = part10_probe_fd(fd, PART10_O_VERIFY, &src, err);
 	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid,

@@ -73,7 +73,7 @@ struct pclass {
 	size_t head,
 	    tail; /* own pairs, a list through pair.next; SIZE_MAX = none */
 	size_t n_own;
-	int need_ev, need_iv, need_df;
+	int need_ev, need_iv, need_eb, need_df;
 	int has_df; /* a Deflated file: that context is its own */
 	size_t first_unit;
 };
@@ -199,6 +199,11 @@ note_input(struct scratch *s, const struct propose_input *in,
 		    o, in->ts, TS_UID_ExplicitVRLittleEndian, o->allow_lossy);
 		c->need_iv |= converts(
 		    o, in->ts, TS_UID_ImplicitVRLittleEndian, o->allow_lossy);
+		/* last: for peers that take Explicit VR BE only (as
+		 * storescu proposes it); a BE file has its own context */
+		if (strcmp(in->ts, TS_UID_ExplicitVRBigEndian) != 0)
+			c->need_eb |= converts(o, in->ts,
+			    TS_UID_ExplicitVRBigEndian, o->allow_lossy);
 		/* lossless, for peers that take only Deflated */
 		if (strcmp(in->ts, TS_UID_DeflatedExplicitVRLittleEndian) != 0)
 			c->need_df |= converts(o, in->ts,
@@ -336,6 +341,9 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			if (c->need_iv)
 				copy_uid(pc[k].ts[pc[k].n_ts++],
 				    TS_UID_ImplicitVRLittleEndian);
+			if (c->need_eb)
+				copy_uid(pc[k].ts[pc[k].n_ts++],
+				    TS_UID_ExplicitVRBigEndian);
 			k++;
 		}
 		if (df_context(c)) {

@@ -419,6 +419,9 @@ fd_stats() {
 	done
 	for t in /proc/"$pid"/task/*; do
 		[ "${t##*/}" = "$pid" ] && continue
+		# the one thread meant to take SIGTERM and SIGINT (sigwait
+		# unblocks them while it waits: lib/cli/send_stop.c)
+		[ "$(cat "$t/comm" 2>/dev/null)" != send-stop ] || continue
 		blk=$(awk '/^SigBlk:/ { print $2 }' "$t/status" 2>/dev/null) || true
 		[ -n "$blk" ] || continue # it ended meanwhile
 		# SIGHUP 1, SIGINT 2, SIGTERM 15: bits 0x1, 0x2, 0x4000

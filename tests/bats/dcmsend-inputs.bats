@@ -603,7 +603,7 @@ PY
 	nested "$T/a.dcm" 1
 	cp "$T/a.dcm" "$T/b.dcm"
 	printf 'x' >>"$T/a.dcm"
-	printf '\0\0\0' >>"$T/b.dcm"
+	printf '\0\0x' >>"$T/b.dcm"
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/a.dcm" "$T/b.dcm"
 	assert_line --index 0 $'truncated\t'"$T/a.dcm"$'\t\t\t1 byte at offset 346 after the last element, too few for an element header (trailing garbage, or the file is cut short)'
 	assert_line --index 1 $'truncated\t'"$T/b.dcm"$'\t\t\t3 bytes at offset 346 after the last element, too few for an element header (trailing garbage, or the file is cut short)'
@@ -611,6 +611,110 @@ PY
 	head -c 270 "$T/a.dcm" >"$T/c.dcm"
 	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/c.dcm"
 	assert_line --index 0 --regexp $'^truncated\t'"$T/c.dcm"$'\t\t\t'
+}
+
+# padded FILE SRC TAIL: SRC with the bytes printf(1) makes of TAIL after it
+padded() {
+	cp "$2" "$1"
+	printf "$3" >>"$1"
+}
+
+@test "dcmsend: zero bytes or one stray Item Delimitation Item after the last element are padding, as GDCM, pydicom and DCMTK read them: the data set before them is sent byte for byte, as is and converted; anything else there stays refused" {
+	# before: 3 zero bytes were truncated, 8 or more notdicom ("unknown
+	# VR 0x0000 in (0000,0000)"), a trailing (FFFE,E00D) notdicom ("out
+	# of place"): files every other reader takes were not sent
+	local le=$CSTORE_CORPUS/ts/explicit-le.dcm be=$CSTORE_CORPUS/ts/explicit-be.dcm
+	local im=$CSTORE_CORPUS/ts/implicit-le.dcm f n ts
+	padded "$T/z3.dcm" "$le" '\0\0\0'
+	padded "$T/z8.dcm" "$im" '\0\0\0\0\0\0\0\0'
+	padded "$T/z9000.dcm" "$le" ''
+	head -c 9000 /dev/zero >>"$T/z9000.dcm"
+	padded "$T/e00d.dcm" "$le" '\376\377\015\340\0\0\0\0'
+	padded "$T/e00d-be.dcm" "$be" '\377\376\340\015\0\0\0\0\0\0'
+	for f in z3 z8 z9000 e00d e00d-be; do
+		run /usr/bin/python3 -c 'import pydicom, sys; pydicom.dcmread(sys.argv[1])' "$T/$f.dcm"
+		assert_success
+	done
+	for f in z3:$le z8:$im z9000:$le e00d:$le e00d-be:$be; do
+		n=${f%%:*} ts=ImplicitVRLittleEndian
+		[[ $n != z8 ]] || ts=ExplicitVRLittleEndian
+		RECV_DIR=$T/out-$n start_dcmrecv
+		run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/$n.dcm"
+		assert_line --regexp $'^0000\t'"$T/$n.dcm"$'\t'
+		stop_dcmrecv
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "${f#*:}") <("$CSTORE_TOOLS/dcm-dataset" "$T/out-$n"/*)
+		# converted (a peer taking neither Explicit VR LE nor the
+		# file's own): the same as the file without its padding
+		RECV_DIR=$T/x-$n start_dcmrecv --accept-ts "$ts"
+		run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$T/$n.dcm"
+		assert_line --regexp $'^0000\t'"$T/$n.dcm"$'\t.*transcoded'
+		stop_dcmrecv
+		RECV_DIR=$T/y-$n start_dcmrecv --accept-ts "$ts"
+		run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${f#*:}"
+		stop_dcmrecv
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$T/y-$n"/*) <("$CSTORE_TOOLS/dcm-dataset" "$T/x-$n"/*)
+	done
+	# not padding: a byte other than zero, two delimiters
+	padded "$T/nz.dcm" "$T/z9000.dcm" 'x\0\0\0\0\0\0\0'
+	padded "$T/e2.dcm" "$T/e00d.dcm" '\376\377\015\340\0\0\0\0'
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/nz.dcm" "$T/e2.dcm"
+	assert_line --index 0 --regexp $'^notdicom\t'"$T/nz.dcm"$'\t\t\tinvalid VR at offset [0-9]+: unknown VR 0x0000 in \\(0000,0000\\)$'
+	assert_line --index 1 --regexp $'^notdicom\t'"$T/e2.dcm"$'\t\t\tmalformed data set at offset [0-9]+: \\(FFFE,E00D\\) out of place$'
+}
+
+# bats test_tags=serial
+@test "dcmsend: SIGTERM gives every input without a line its own (notsent, interrupted, not known to be stored), also the queued ones, then ends by the signal; --resume sends those again" {
+	# before: the process died with one line for the file answered
+	# first and none for the other four
+	local c=$CSTORE_CORPUS st=0 f
+	local files=("$c/sop/CTImageStorage.dcm" "$c/sop/MRImageStorage.dcm" "$c/ts/explicit-le.dcm" "$c/ts/implicit-le.dcm" "$c/ts/rle.dcm")
+	start_dcmrecv --delay 3000
+	"$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[@]}" >"$T/sent.tsv" 2>"$T/sent.err" &
+	local pid=$!
+	track_pid "$pid"
+	wait_for_line "$T/sent.tsv" $'^0000\t' 30
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	[ "$st" -eq 143 ]
+	run cat "$T/sent.tsv"
+	[ "${#lines[@]}" -eq 5 ]
+	for f in "${files[@]}"; do
+		[ "$(cut -f2 "$T/sent.tsv" | grep -cxF "$f")" -eq 1 ]
+	done
+	assert_line --index 0 --regexp $'^0000\t'"${files[0]}"$'\t'
+	assert_line --index 1 $'notsent\t'"${files[1]}"$'\t\t\tdcmsend interrupted (SIGTERM) before its response: not known to be stored'
+	assert_line --index 4 $'notsent\t'"${files[4]}"$'\t\t\tdcmsend interrupted (SIGTERM) before its response: not known to be stored'
+	grep -qx 'dcmsend: interrupted (SIGTERM): 4 inputs without a response' "$T/sent.err"
+	stop_dcmrecv
+	RECV_DIR=$T/again start_dcmrecv
+	run -0 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --resume "$T/sent.tsv" 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 4 ]
+	stop_dcmrecv
+}
+
+# bats test_tags=serial
+@test "dcmsend: SIGTERM still ends a run whose standard output takes nothing, within seconds (the lines it cannot write are left out)" {
+	start_dcmrecv -q
+	run -0 --separate-stderr timeout 60 /usr/bin/python3 - "$CSTORE_BIN/dcmsend" "$RECV_PORT" "$CSTORE_CORPUS"/sop/*.dcm <<'PY'
+import fcntl, os, signal, subprocess, sys, termios, time, array
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ: full after a few lines
+p = subprocess.Popen([sys.argv[1], "127.0.0.1", sys.argv[2]] + sys.argv[3:], stdout=w)
+os.close(w)
+n = array.array("i", [0])
+for _ in range(400):  # until the pipe is full, 20 s at most
+    fcntl.ioctl(r, termios.FIONREAD, n)
+    if n[0] >= 4096 - 256 or p.poll() is not None:
+        break
+    time.sleep(0.05)
+p.send_signal(signal.SIGTERM)
+t0 = time.monotonic()
+p.wait(30)
+print(p.returncode, time.monotonic() - t0 < 20)
+PY
+	# SIGTERM, or SIGALRM when its own lines could not be written
+	assert_output --regexp '^-(15|14) True$'
+	stop_dcmrecv
 }
 
 # --- inputs that change while they are converted ------------------------

@@ -66,6 +66,24 @@ setup() {
 	[ -z "$stderr" ]
 }
 
+@test "dcmsend: a file in Papyrus 3 Implicit VR LE (1.2.840.10008.1.20, retired; DCMTK reads it) is sent and stored as Implicit VR LE, the same bytes, said in the line" {
+	# before: notdicom, "the data set is Implicit VR, which its meta
+	# header's transfer syntax cannot be (PS3.5 A.4)", false of a
+	# syntax that is Implicit VR LE byte for byte
+	local f=$BATS_TEST_TMPDIR/papyrus.dcm stored
+	under_ts 1.2.840.10008.1.20 "$D/p10-ivrle.dcm" "$f"
+	run -0 dcmdump -q "$f"
+	start_dcmrecv -q
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$f"
+	[ "$(cut -f1 <<<"$output")" = 0000 ]
+	[[ $output == *"meta header transfer syntax 1.2.840.10008.1.20 differs: sent as the data set's"* ]]
+	stop_dcmrecv
+	stored=$(find "$RECV_DIR" -type f)
+	[ "$(wc -l <<<"$stored")" -eq 1 ]
+	[ "$("$TOOLS/dcm-dataset" -u "$stored" | cut -f3)" = 1.2.840.10008.1.2 ]
+	cmp <("$TOOLS/dcm-dataset" "$stored") <("$TOOLS/dcm-dataset" "$D/p10-ivrle.dcm")
+}
+
 @test "dcmsend: an Implicit VR data set under an encapsulated syntax's meta is refused on a line of its own; the others go on" {
 	local f=$BATS_TEST_TMPDIR/ivr-under-jpeg.dcm
 	splice "$D/img8-jpeg-baseline.dcm" "$D/p10-ivrle.dcm" "$f"

@@ -43,6 +43,35 @@ arrived_padded() {
 	arrived_padded "$W"/*-evrle.dcm "$W"/*-ivrle.dcm
 }
 
+@test "byte-order: a peer taking Explicit VR Big Endian only gets Little Endian files converted losslessly (as dcmconv +tb makes them), with no Big Endian file in the run; a peer taking Little Endian gets them as they are" {
+	# before: nocontext for every file (exit 4), the Big Endian syntax
+	# proposed only when a Big Endian file of the class was in the run,
+	# where storescu proposes it for every uncompressed file
+	local c=$CSTORE_CORPUS f uid
+	local files=("$c/ts/explicit-le.dcm" "$c/ts/implicit-le.dcm" "$c/sop/CTImageStorage.dcm" "$c/sop/MRImageStorage.dcm")
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "${files[0]}"
+	assert_line $'context\t1\t1\t1.2.840.10008.5.1.4.1.1.7\t1.2.840.10008.1.2.1,1.2.840.10008.1.2,1.2.840.10008.1.2.2'
+	start_dcmrecv --accept-ts ExplicitVRBigEndian
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[@]}"
+	stop_dcmrecv
+	[ "$(grep -c $'^0000\t.*\ttranscoded to ExplicitVRBigEndian$' <<<"$output")" -eq 4 ] || { echo "$output" >&2; return 1; }
+	for f in "${files[@]}"; do
+		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
+		[ "$("$CSTORE_TOOLS/dcm-dataset" -u "$RECV_DIR/$uid.dcm" | cut -f3)" = 1.2.840.10008.1.2.2 ]
+		/usr/bin/dcmconv -q +tb "$f" "$W/ref.dcm"
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$W/ref.dcm") <("$CSTORE_TOOLS/dcm-dataset" "$RECV_DIR/$uid.dcm")
+	done
+	RECV_DIR=$W/le start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[0]}" "${files[2]}"
+	stop_dcmrecv
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	refute_output --partial transcoded
+	for f in "${files[0]}" "${files[2]}"; do
+		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" "$W/le/$uid.dcm")
+	done
+}
+
 @test "byte-order: odd native Pixel Data converted between Implicit and Explicit VR Little Endian is padded like any other value, not refused as 'odd bytes outside values'" {
 	start_dcmrecv --accept-ts ExplicitVRLittleEndian
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$W"/*-ivrle.dcm

@@ -124,11 +124,12 @@ same_on_peer() {
 # send_list), its GDCM workers' included; the workers themselves are
 # processes (a clone without CLONE_THREAD), not counted, nor is the
 # thread that forks them (it names itself gdcm-spawner and converts
-# nothing: gdcm_jail.c)
+# nothing: gdcm_jail.c), nor the one waiting for SIGTERM (send-stop,
+# lib/cli/send_stop.c)
 threads_started() {
 	local t s
 	t=$(grep 'clone' "$W/$1.st" | grep -c 'CLONE_THREAD' || true)
-	s=$(grep -c 'PR_SET_NAME, "gdcm-spawner"' "$W/$1.st" || true)
+	s=$(grep -c 'PR_SET_NAME, "\(gdcm-spawner\|send-stop\)"' "$W/$1.st" || true)
 	echo $((t - s))
 }
 

@@ -1,0 +1,38 @@
+/*
+ * send_stop.h - dcmsend interrupted (SIGTERM, SIGINT): every input that
+ * has no result line yet gets one ("notsent", saying so) before the
+ * signal ends the process, as an uninterrupted run gives one line per
+ * input.  A file in flight then may or may not be on the peer: its line
+ * says it is not known, and --resume sends it again (a duplicate, never
+ * a loss); --remove-sent removes nothing for it.
+ */
+#ifndef CS_CLI_SEND_STOP_H
+#define CS_CLI_SEND_STOP_H
+
+#include <stddef.h>
+
+#include "cstore/storescu.h"
+#include "cli/output.h"
+
+/*
+ * Blocks SIGTERM and SIGINT in the calling thread, so in every thread it
+ * starts afterwards (the library's): call before any is started.  Only
+ * a thread send_stop_watch starts then takes them.
+ */
+void send_stop_block(void);
+
+/*
+ * Starts the thread that waits for SIGTERM or SIGINT: it then writes a
+ * line to o for each of the n paths that send_stop_result has not
+ * written, flushes stdout and dies of the signal (status 128+N in a
+ * shell).  paths and o must outlive the run.  When it cannot start,
+ * the signals are unblocked again (they end the process as before).
+ */
+void
+send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o);
+
+/* send_out_result (cli/send_out.h), serialised with the watcher's lines,
+ * remembering that r->index has its line. */
+void send_stop_result(const struct cli_out *o, const struct storescu_result *r);
+
+#endif
