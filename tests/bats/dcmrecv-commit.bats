@@ -396,7 +396,9 @@ transaction 2.25.96"
 # them is refused 0213 Resource Limitation, owing nothing, instead of
 # a report whose duplicate could not be told.
 @test "dcmrecv commitment: with 256 reports owed (requesters released, --commit-delay) the 257th request is refused 0213, no report owed for it" {
-	start_dcmrecv --commit --commit-delay 120000
+	# the longest delay (1 h): the 256 requesters took a loaded machine
+	# over 2 min, and a report falling due frees its slot
+	start_dcmrecv --commit --commit-delay 3600000
 	local i
 	for i in $(seq 256); do
 		run -0 --separate-stderr "$RQ" -r -t "2.25.5$i" "$RECV_PORT" $CLS:$U.1

@@ -811,11 +811,15 @@ PY
 	"$CSTORE_BIN/dcmsend" --acse-timeout 30 127.0.0.1 "$STUB_PORT" "$le" >"$T/out" 2>"$T/err" &
 	local pid=$!
 	track_pid "$pid"
-	# the handler is in place (SigCgt has SIGBUS, bit 7) before the kill
+	# the handler is in place before the kill: SigCgt has SIGBUS (7),
+	# bit 6 (0x40; signal N is bit N - 1)
+	local bus=$((1 << ($(kill -l BUS) - 1))) cgt=0
 	for i in $(seq 200); do
-		(($(printf '%d' "0x$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status")") & 0x80)) && break
+		cgt=$(printf '%d' "0x$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status")")
+		((cgt & bus)) && break
 		sleep 0.05
 	done
+	((cgt & bus)) || { echo "no SIGBUS handler in place (SigCgt $cgt)" >&2; false; }
 	sleep 0.2
 	kill -BUS "$pid"
 	wait "$pid" || st=$?
