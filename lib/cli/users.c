@@ -97,6 +97,14 @@ read_lines(struct cli_users *t, FILE *f, const char *path, struct cs_err *err)
 			line[--n] = '\0';
 		if (n == 0 || line[0] == '#')
 			continue;
+		/* the text ends at a NUL byte: "alice:" and a NUL before
+		 * her hash would read as a user who needs no passcode */
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			rc = cs_err_set(err, CS_E_INVAL,
+			    "line %zu: a NUL byte (a users file is text)",
+			    lineno);
+			break;
+		}
 		if ((rc = add_line(t, line, lineno, err)) == 0) {
 			line = NULL; /* kept */
 			cap = 0;

@@ -126,10 +126,16 @@ net_host_is_local_in(const char *host, const char *hosts)
 		fclose(f);
 		return 0;
 	}
+	/* fgets ends what it read with a NUL: one in the last byte, after
+	 * anything but a newline, is a line longer than the buffer (a NUL
+	 * byte inside a line makes it no longer, and its next line is read) */
+	line[HOSTS_LINE_MAX - 1] = 'x';
 	while (fgets(line, HOSTS_LINE_MAX, f) != NULL) {
 		/* a line longer than the buffer: passed over, all of it */
 		was_whole = whole;
-		whole = strchr(line, '\n') != NULL || feof(f);
+		whole = line[HOSTS_LINE_MAX - 1] != '\0' ||
+		    line[HOSTS_LINE_MAX - 2] == '\n' || feof(f);
+		line[HOSTS_LINE_MAX - 1] = 'x';
 		if (!was_whole || !whole)
 			continue;
 		if ((r = hosts_line(line, host, len)) == 1)

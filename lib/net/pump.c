@@ -904,7 +904,8 @@ read_some(struct pump *p, struct cs_err *err)
 	if (p->bytes_in == 0 &&
 	    http_start(p, r, ul_state(p->a) == UL_STA2, err)) {
 		transport_closed(p);
-		return err->code;
+		/* err is NULL when lingering (pump_linger, scu_read_rest) */
+		return err != NULL ? err->code : CS_E_UNREACHABLE;
 	}
 	p->bytes_in += (uint64_t)r;
 	p->roff = 0;

@@ -79,6 +79,50 @@ load dcmrecv-helpers
 	wait "$pid" || true
 }
 
+@test "dcmsend --echo: a web server silent until our A-ABORT, then answering in HTTP (a 408), is no answer: exit 3, never a crash" {
+	local pf=$BATS_TEST_TMPDIR/http.port pid i
+	/usr/bin/python3 - "$pf" <<-'PY' &
+		import os, socket, sys
+		s = socket.socket()
+		s.bind(("127.0.0.1", 0))
+		s.listen(1)
+		s.settimeout(30)
+		with open(sys.argv[1] + ".tmp", "w") as f:
+		    f.write(str(s.getsockname()[1]))
+		os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+		c, _ = s.accept()
+		c.settimeout(30)
+		def pdu():
+		    b = b""
+		    while len(b) < 6 or len(b) < 6 + int.from_bytes(b[2:6], "big"):
+		        more = c.recv(65536)
+		        if not more:
+		            sys.exit(1)
+		        b += more
+		    return b
+		pdu()  # the A-ASSOCIATE-RQ, left unanswered
+		if pdu()[0] != 7:  # the A-ABORT at the ACSE timeout
+		    sys.exit(1)
+		try:
+		    c.sendall(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n")
+		    c.recv(1)
+		except OSError:
+		    pass
+		c.close()
+	PY
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 200); do
+		[ -s "$pf" ] && break
+		sleep 0.05
+	done
+	# before: SIGSEGV (exit 139), the HTTP answer read while lingering
+	# after the abort, where no error is kept
+	run -3 --separate-stderr "$CSTORE_BIN/dcmsend" --echo --acse-timeout 1 127.0.0.1 "$(cat "$pf")"
+	[ "$stderr" = "dcmsend: echo to '127.0.0.1' port $(cat "$pf") failed: no answer to the association request from '127.0.0.1' port $(cat "$pf") within 1000 ms" ]
+	wait "$pid"
+}
+
 # bats test_tags=serial
 @test "dcmsend --echo: a peer that never answers gives up within the ACSE timeout" {
 	start_stub silent

@@ -151,6 +151,29 @@ START_TEST(the_users_file_is_checked_line_by_line)
 }
 END_TEST
 
+/* A NUL byte in a line (a file damaged, or written with printf's \0)
+ * refuses the file: "alice:", a NUL, then her hash was read as alice
+ * needing no passcode, and any passcode, or none, was let in. */
+START_TEST(a_nul_byte_in_the_users_file_refuses_it)
+{
+	static const char text[] = "bob:\nalice:\0$6$x$y\n";
+	struct cli_users *u = NULL;
+	struct cs_err err = { 0, "" };
+	FILE *f;
+
+	users_file("");
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cli_users_load(&u, path, &err), CS_E_INVAL);
+	unlink(path);
+	ck_assert_ptr_null(u);
+	ck_assert_msg(strstr(err.msg, "line 2") != NULL &&
+		strstr(err.msg, "NUL") != NULL,
+	    "%s", err.msg);
+}
+END_TEST
+
 START_TEST(identities_are_judged_against_the_users_file)
 {
 	struct cli_users *u = NULL;
@@ -496,6 +519,7 @@ identity_suite(void)
 	tcase_add_test(tc, a_sha512_hash_verifies_and_salts_differ);
 	tcase_add_test(tc, a_passcode_with_a_nul_or_a_bad_method_never_matches);
 	tcase_add_test(tc, the_users_file_is_checked_line_by_line);
+	tcase_add_test(tc, a_nul_byte_in_the_users_file_refuses_it);
 	tcase_add_test(tc, identities_are_judged_against_the_users_file);
 	tcase_add_test(
 	    tc, the_receiver_rejects_permanent_service_user_no_reason);

@@ -218,6 +218,29 @@ START_TEST(a_hosts_file_line_is_read_whole_or_not_at_all)
 }
 END_TEST
 
+/* A NUL byte inside a line (a hosts file of garbage) ends that line's
+ * text, never hides the next line: it read as longer than the buffer
+ * and the line after it was passed over, so a name given a loopback
+ * address and another one was taken as this machine's. */
+START_TEST(a_nul_in_a_hosts_line_hides_not_the_next_one)
+{
+	static const char text[] = "127.0.0.1 pacs\nx\0y\n10.0.0.9 pacs\n"
+				   "127.0.0.1 ok\0 10.0.0.9 ok\n";
+	char dir[] = "/tmp/t_hosts.XXXXXX", path[64];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(net_host_is_local_in("pacs", path), 0);
+	ck_assert_int_eq(net_host_is_local_in("ok", path), 1);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(a_base_url_has_a_host_and_nothing_after_its_path)
 {
 	static const char *const good[] = { "http://pacs/dicom-web",
@@ -256,6 +279,7 @@ stow_rsp_suite(void)
 	tcase_add_test(tc, the_xml_representation_is_read_too);
 	tcase_add_test(tc, a_loopback_host_is_known_without_a_lookup);
 	tcase_add_test(tc, a_hosts_file_line_is_read_whole_or_not_at_all);
+	tcase_add_test(tc, a_nul_in_a_hosts_line_hides_not_the_next_one);
 	tcase_add_test(tc, a_base_url_has_a_host_and_nothing_after_its_path);
 	suite_add_tcase(s, tc);
 	return s;
