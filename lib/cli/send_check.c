@@ -195,6 +195,34 @@ fit_stow_batch(struct send_args *a)
 		    a->stow.batch);
 }
 
+/* A number as cli_parse_num reads one ("+104", " 104" too), in range
+ * or not. */
+static int
+is_number(const char *s)
+{
+	char *end;
+
+	(void)strtoll(s, &end, 10);
+	return *s != '\0' && end != s && *end == '\0';
+}
+
+/* HOST:PORT in one operand: a usage error naming the two it stands for,
+ * when PORT is one (1-65535). */
+static void
+one_word_peer(const char *op)
+{
+	const char *c = strrchr(op, ':');
+	long long port = strtoll(c + 1, NULL, 10);
+
+	if (port < 1 || port > 65535)
+		cli_usage_error("host '%s' holds a port, '%s' out of range "
+				"(1-65535): host and port are two operands",
+		    op, c + 1);
+	cli_usage_error(
+	    "host '%s' holds a port: host and port are two operands ('%.*s %lld')",
+	    op, (int)(c - op), op, port);
+}
+
 void
 send_check_peer(struct send_args *a, int nops, char **ops)
 {
@@ -206,13 +234,8 @@ send_check_peer(struct send_args *a, int nops, char **ops)
 	tls_args_check(&a->cfg.tls, 0);
 	send_commit_check(a, nops);
 	if (a->commit_wait == NULL && nops > 0 && host_with_port(ops[0]) &&
-	    (nops < 2 || strspn(ops[1], "0123456789") != strlen(ops[1]))) {
-		const char *c = strrchr(ops[0], ':');
-
-		cli_usage_error(
-		    "host '%s' holds a port: host and port are two operands ('%.*s %s')",
-		    ops[0], (int)(c - ops[0]), ops[0], c + 1);
-	}
+	    (nops < 2 || !is_number(ops[1])))
+		one_word_peer(ops[0]);
 	if (a->commit_wait == NULL && nops < 2)
 		cli_usage_error(
 		    "missing %s", nops == 0 ? "host and port" : "port");

@@ -254,9 +254,11 @@ on_header(struct ds_scan *s)
 		/* an open top level never ends by itself, and a header is
 		 * read whole, delimiters included */
 		return fail(s, CS_E_PROTO, "walker out of step");
+	/* before a level is entered: a defined-length sequence after Pixel
+	 * Data (Digital Signatures) ends its fragments, its items are none */
+	count_px_item(s, &st);
 	if ((rc = enter_defined(s, &st, &err)) != 0)
 		return rc < 0 ? fail(s, rc, "%s", err.msg) : 0;
-	count_px_item(s, &st);
 	if (st.ev == DS_WALK_ELEM && st.depth == 0)
 		return on_top(s, &st.e);
 	/* a value, item or fragment to skip; nothing when a level opened
@@ -487,9 +489,13 @@ ds_scan_value(
 uint32_t
 ds_scan_error_tag(const struct ds_scan *s)
 {
+	uint32_t tag;
+
 	if (s->state != ST_ERROR)
 		return 0;
-	return ds_walk_depth(&s->walk) == 0 ? s->tag : s->walk.lvl[1].tag;
+	tag = ds_walk_depth(&s->walk) == 0 ? s->tag : ds_walk_top_tag(&s->walk);
+	/* item and delimiters (FFFE,xxxx) are no data elements */
+	return DS_TAG_GROUP(tag) == 0xfffe ? 0 : tag;
 }
 
 uint32_t

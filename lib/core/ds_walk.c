@@ -43,6 +43,12 @@ ds_walk_pending(const struct ds_walk *w)
 	return w->pending;
 }
 
+uint32_t
+ds_walk_top_tag(const struct ds_walk *w)
+{
+	return w->depth == 0 ? 0 : w->lvl[1].tag;
+}
+
 unsigned
 ds_walk_depth(const struct ds_walk *w)
 {

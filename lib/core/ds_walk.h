@@ -159,6 +159,10 @@ int ds_walk_enter(struct ds_walk *w, struct cs_err *err);
 /* Levels open now (0: the top level). */
 unsigned ds_walk_depth(const struct ds_walk *w);
 
+/* The tag of the top-level element whose contents are open (a sequence
+ * or encapsulated Pixel Data), or 0 at the top level. */
+uint32_t ds_walk_top_tag(const struct ds_walk *w);
+
 /* Sequences open now, of undefined and of defined length. */
 unsigned ds_walk_sequences(const struct ds_walk *w);
 

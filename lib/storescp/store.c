@@ -438,12 +438,8 @@ check_pixels(struct store *st)
 	else if (ds_scan_enc_for_ts(st->ts, &enc) != 0)
 		scan = NULL;
 	if (scan == NULL ||
-	    validate_pixels(scan, enc,
-		t == NULL                             ? -1
-		    : !(t->flags & TS_F_ENCAPSULATED) ? 0
-		    : ts_is_stream(t)                 ? 2
-						      : 1,
-		why, sizeof(why)) == 0)
+	    validate_pixels(scan, enc, validate_ts_mode(t), why, sizeof(why)) ==
+		0)
 		return 0;
 	refuse(st, STATUS_CODE_DATASET_MISMATCH, "%s", why);
 	offending(st, STATUS_CODE_DATASET_MISMATCH, DS_TAG_PIXEL_DATA);

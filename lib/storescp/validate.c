@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "storescp/validate.h"
+#include "core/ts.h"
 
 #include "core/banned.h"
 
@@ -99,6 +100,8 @@ bytes_of(unsigned rows, uint64_t row_samples, unsigned bits, unsigned long nf,
  * frames missing.  The Basic Offset Table is not held to one offset a
  * frame: GDCM's example 00191113.dcm has 5 for 4 frames, and readers
  * take the first.  A bad Number of Frames is not held against fragments.
+ * Not called under the video syntaxes nor JPEG 2000 Part 2 multi-component
+ * (validate_ts_mode).
  */
 static int
 check_fragments(const struct ds_scan *s, char *why, size_t n)
@@ -109,12 +112,39 @@ check_fragments(const struct ds_scan *s, char *why, size_t n)
 
 	if (nf == 0)
 		return 0;
+	/* PS3.5 A.4: the first item is the Basic Offset Table, even empty */
+	if (items == 0) {
+		snprintf(
+		    why, n, "no Pixel Data item (Basic Offset Table) at all");
+		return 1;
+	}
+	if (items == 1 && nf == 1) {
+		snprintf(why, n,
+		    "one Pixel Data item: Basic Offset Table or frame missing");
+		return 1;
+	}
 	if (frags < nf) {
 		snprintf(why, n, "%lu Pixel Data fragment%s for %lu frame%s",
 		    frags, frags == 1 ? "" : "s", nf, nf == 1 ? "" : "s");
 		return 1;
 	}
 	return 0;
+}
+
+int
+validate_ts_mode(const struct ts_entry *t)
+{
+	if (t == NULL)
+		return -1;
+	if (!(t->flags & TS_F_ENCAPSULATED))
+		return 0;
+	/* PS3.5 A.4.4: under JPEG 2000 Part 2 multi-component, frames may
+	 * be components of one codestream, in component collections of a
+	 * fragment each: fewer fragments than frames */
+	if (ts_is_stream(t) || strcmp(t->uid, TS_UID_JPEG2000MCLossless) == 0 ||
+	    strcmp(t->uid, TS_UID_JPEG2000MC) == 0)
+		return 2;
+	return 1;
 }
 
 int

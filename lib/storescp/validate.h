@@ -18,7 +18,8 @@
  * syntax says: encapsulated under an encapsulated one (PS3.5 A.4),
  * native under the others; its frames each in fragments of their own
  * (at least Number of Frames fragments), but for a video stream (MPEG,
- * HEVC).
+ * HEVC) and JPEG 2000 Part 2 multi-component (PS3.5 A.4.4: frames may be
+ * components of one codestream, a collection of them a fragment).
  */
 #ifndef CS_STORESCP_VALIDATE_H
 #define CS_STORESCP_VALIDATE_H
@@ -32,10 +33,21 @@
 #define VALIDATE_NTAGS 8
 extern const uint32_t validate_tags[VALIDATE_NTAGS];
 
+struct ts_entry;
+
+/*
+ * What validate_pixels' encapsulated is for the transfer syntax t (NULL:
+ * one our table does not know): -1, 0, 1 or 2, as below.  Fragments
+ * are not counted (2) under the video syntaxes and JPEG 2000 Part 2
+ * multi-component (1.2.840.10008.1.2.4.92, .93).
+ */
+int validate_ts_mode(const struct ts_entry *t);
+
 /*
  * Checks the finished scan s of a data set in encoding enc, of a
  * transfer syntax whose Pixel Data is encapsulated frames (1), one
- * encapsulated video stream (2: fragments not counted) or native (0),
+ * encapsulated video stream or JPEG 2000 Part 2 multi-component frames
+ * (2: fragments not counted) or native (0),
  * or of one our table does not know (-1: fragments are not measured, a
  * plain value is).
  * Returns 0, or 1 with a one-line reason (at most 64 characters fit an

@@ -293,6 +293,25 @@ PY
 	cmp "$BATS_TEST_TMPDIR/1of3.ds" <("$CSTORE_TOOLS/dcm-dataset" "$(sed -n 2p "$RECV_STDOUT" | cut -f1)")
 }
 
+# Before: A900 "1 Pixel Data fragment for 3 frames", where main stored it.
+@test "dcmrecv --validate: JPEG 2000 Part 2 multi-component (.4.92, .4.93) with fewer fragments than frames (PS3.5 A.4.4: frames as components of one codestream) is stored byte for byte" {
+	local rle=$BATS_TEST_TMPDIR/rle.ds cls inst ts n=0
+	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/rle.dcm" >"$rle"
+	cls=$("$CSTORE_TOOLS/dcm-dataset" -u "$C/ts/rle.dcm" | cut -f1)
+	inst=$("$CSTORE_TOOLS/dcm-dataset" -u "$C/ts/rle.dcm" | cut -f2)
+	frames_ds "$rle" "$BATS_TEST_TMPDIR/3of1.ds" 3 1
+	start_dcmrecv --validate --on-duplicate rename
+	for ts in 1.2.840.10008.1.2.4.92 1.2.840.10008.1.2.4.93; do
+		fake "ts=$ts,class=$cls,inst=$inst" "$BATS_TEST_TMPDIR/3of1.ds"
+		[ "$output" = $'0000\t\nreleased' ] || { echo "$ts: $output" >&2; return 1; }
+	done
+	stop_dcmrecv
+	[ "$(grep -c '^' "$RECV_STDOUT")" -eq 2 ]
+	for n in 1 2; do
+		cmp "$BATS_TEST_TMPDIR/3of1.ds" <("$CSTORE_TOOLS/dcm-dataset" "$(sed -n ${n}p "$RECV_STDOUT" | cut -f1)")
+	done
+}
+
 @test "dcmrecv --validate: native Pixel Data under HTJ2K, JPEG XL, HEVC, Deflated Image Frame Compression or Encapsulated Uncompressed is A900 as under JPEG, nothing stored" {
 	local ct=$BATS_TEST_TMPDIR/ct.ds ts
 	"$CSTORE_TOOLS/dcm-dataset" "$C/ts/explicit-le.dcm" >"$ct"

@@ -211,6 +211,22 @@ load dcmrecv-helpers
 	[[ $stderr == *"missing port"* ]]
 }
 
+# Before: 'pacs:1 +104' refused as HOST:PORT (the port parser takes
+# '+104'), and 'pacs:99999' told to type 'pacs 99999', no port either.
+@test "dcmsend: HOST:PORT is told apart by the port parser's rule; a port out of range is not suggested" {
+	run --separate-stderr "$CSTORE_BIN/dcmsend" --echo pacs.invalid:1 +104
+	[[ $stderr != *"holds a port"* ]] || { echo "$stderr" >&2; return 1; }
+	[[ $stderr == *"pacs.invalid:1"* ]]
+	run --separate-stderr "$CSTORE_BIN/dcmsend" --echo pacs.invalid:1 ' 104'
+	[[ $stderr != *"holds a port"* ]] || { echo "$stderr" >&2; return 1; }
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo pacs:99999
+	assert_output ""
+	[ "$stderr" = "dcmsend: host 'pacs:99999' holds a port, '99999' out of range (1-65535): host and port are two operands"$'\n'"Try 'dcmsend --help'." ] ||
+		{ echo "$stderr" >&2; return 1; }
+	run -2 --separate-stderr "$CSTORE_BIN/dcmsend" --echo pacs:0104
+	[[ $stderr == *"('pacs 104')"* ]]
+}
+
 # Before: the port was printed as typed: '127.0.0.1:+PORT', "port":"0PORT".
 @test "dcmsend --echo: the port is printed as a number, whatever the digits typed ('+PORT', '0PORT')" {
 	start_dcmrecv

@@ -818,6 +818,56 @@ START_TEST(items_and_delimiters_out_of_place_are_refused)
 }
 END_TEST
 
+/* a stray delimiter or item at the top level: no data element to name
+ * as Offending Element (PS3.7 C.4.2) */
+START_TEST(a_stray_delimiter_names_no_element)
+{
+	static struct ds b;
+	static const uint16_t e[] = { 0xe000, 0xe00d, 0xe0dd };
+	struct ds_scan s;
+	struct cs_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(e) / sizeof(*e); i++) {
+		memset(&b, 0, sizeof(b));
+		b.enc = encs[1];
+		str(&b, 0x0008, 0x0060, "CS", "CT");
+		special(&b, e[i], 0);
+		ck_assert_int_eq(scan_steps(&s, &b, b.n, DS_SCAN_DEEP, &err),
+		    CS_E_PROTO);
+		ck_assert_uint_eq(ds_scan_error_tag(&s), 0);
+	}
+}
+END_TEST
+
+/* Pixel Data's fragments end with it: the items of a defined-length
+ * sequence after it (Digital Signatures), walked into, are none */
+START_TEST(items_after_pixel_data_are_no_fragments)
+{
+	static struct ds b;
+	struct ds_scan s;
+	struct cs_err err = { 0 };
+	uint32_t bot = 1;
+
+	memset(&b, 0, sizeof(b));
+	b.enc = encs[1 + _i];
+	hdr(&b, 0x7fe0, 0x0010, "OB", UNDEF);
+	ITEM(&b, 0);
+	ITEM(&b, 2);
+	put16(&b, 0xd8ff);
+	SEQ_END(&b);
+	hdr(&b, 0xfffa, 0xfffa, "SQ", 24);
+	ITEM(&b, UNDEF);
+	ITEM_END(&b);
+	ITEM(&b, 0);
+	ck_assert_int_eq(scan_steps(&s, &b, b.n, DS_SCAN_DEEP, &err), 0);
+	ck_assert_uint_eq(ds_scan_px_items(&s, &bot), 2);
+	ck_assert_uint_eq(bot, 0);
+	ck_assert_int_eq(scan_steps(&s, &b, 1, DS_SCAN_DEEP, &err), 0);
+	ck_assert_uint_eq(ds_scan_px_items(&s, &bot), 2);
+}
+END_TEST
+
 START_TEST(fragment_of_undefined_length_is_refused)
 {
 	static struct ds b;
@@ -1206,6 +1256,8 @@ ds_scan_suite(void)
 	    tc, deep_scan_counts_the_nesting_limit_as_the_shallow_one, 0, 2);
 	tcase_add_loop_test(tc, items_and_delimiters_out_of_place_are_refused,
 	    0, 3);
+	tcase_add_test(tc, a_stray_delimiter_names_no_element);
+	tcase_add_loop_test(tc, items_after_pixel_data_are_no_fragments, 0, 2);
 	tcase_add_loop_test(tc, fragment_of_undefined_length_is_refused, 0,
 	    2);
 	tcase_add_loop_test(tc, duplicate_wanted_tag_is_refused, 0, 3);

@@ -4,6 +4,7 @@
 
 #include "cstore/cstore.h"
 #include "core/ds_scan.h"
+#include "core/ts.h"
 #include "storescp/validate.h"
 
 Suite *validate_suite(void);
@@ -397,12 +398,31 @@ START_TEST(encapsulated_frames_need_a_fragment_each)
 	fragments(0, 2);
 	ck_assert_int_eq(check(why, sizeof(why)), 1);
 	ck_assert_str_eq(why, "2 Pixel Data fragments for 3 frames");
-	/* no fragment at all, Number of Frames absent: one frame */
+	/* one item only, Number of Frames absent: one frame, and either
+	 * the Basic Offset Table or the frame missing, as the reason says */
 	start(0);
 	image(1, 16, 16, 8);
 	fragments(0, 0);
 	ck_assert_int_eq(check(why, sizeof(why)), 1);
-	ck_assert_str_eq(why, "0 Pixel Data fragments for 1 frame");
+	ck_assert_str_eq(
+	    why, "one Pixel Data item: Basic Offset Table or frame missing");
+	/* no item at all, not even the Basic Offset Table */
+	start(0);
+	image(1, 16, 16, 8);
+	tag_vr(0x7fe0, 0x0010, "OB");
+	u16(0);
+	u16(0xffff), u16(0xffff);
+	u16(0xfffe), u16(0xe0dd), u16(0), u16(0);
+	px_encaps = 1;
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "no Pixel Data item (Basic Offset Table) at all");
+	/* more frames than items: so many fragments for so many frames */
+	start(0);
+	image(1, 16, 16, 8);
+	frames("2");
+	fragments(0, 0);
+	ck_assert_int_eq(check(why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "0 Pixel Data fragments for 2 frames");
 	/* an offset table of 4 for 3 frames, as GDCM's 00191113.dcm has
 	 * one too many: readers take the first */
 	start(0);
@@ -424,6 +444,21 @@ START_TEST(encapsulated_frames_need_a_fragment_each)
 	frames("x");
 	fragments(0, 1);
 	ck_assert_int_eq(check(why, sizeof(why)), 0);
+}
+END_TEST
+
+/* PS3.5 A.4.4: JPEG 2000 Part 2 multi-component may code frames as the
+ * components of one codestream, a collection of them a fragment */
+START_TEST(jpeg2000_multi_component_frames_are_not_counted_in_fragments)
+{
+	ck_assert_int_eq(validate_ts_mode(ts_find(TS_UID_JPEG2000MCLossless)), 2);
+	ck_assert_int_eq(validate_ts_mode(ts_find(TS_UID_JPEG2000MC)), 2);
+	ck_assert_int_eq(validate_ts_mode(ts_find(TS_UID_MPEG4HP41)), 2);
+	ck_assert_int_eq(validate_ts_mode(ts_find(TS_UID_JPEG2000)), 1);
+	ck_assert_int_eq(validate_ts_mode(ts_find(TS_UID_RLELossless)), 1);
+	ck_assert_int_eq(
+	    validate_ts_mode(ts_find(TS_UID_ExplicitVRLittleEndian)), 0);
+	ck_assert_int_eq(validate_ts_mode(NULL), -1);
 }
 END_TEST
 
@@ -467,6 +502,8 @@ validate_suite(void)
 	tcase_add_test(tc, pixel_data_unlike_its_transfer_syntax_fails);
 	tcase_add_test(tc,
 	    encapsulated_frames_need_a_fragment_each);
+	tcase_add_test(
+	    tc, jpeg2000_multi_component_frames_are_not_counted_in_fragments);
 	tcase_add_test(
 	    tc, a_syntax_the_table_does_not_know_is_not_held_against_fragments);
 	suite_add_tcase(s, tc);
