@@ -81,11 +81,14 @@ setup() {
 		>"$out" 2>"$BATS_TEST_TMPDIR/send.err" &
 	SEND_PID=$!
 	track_pid "$SEND_PID"
-	sleep 1
+	# stop only once a file is stored: the association is then mid-stream
+	# whatever the load (a fixed sleep could stop it before it began)
+	wait_for_line "$RECV_STDERR" "association 1: stored " 30
 	SECONDS=0
 	stop_dcmrecv
-	# grace 1 s, then the abort and a short wait for the peer's close
-	[ "$SECONDS" -lt 6 ]
+	# grace 1 s, then the abort and a short wait for the peer's close;
+	# the bound only tells it from the default --grace of 10 s
+	[ "$SECONDS" -lt 9 ]
 	[ "$RECV_STATUS" -eq 0 ]
 	grep -q "grace time over: aborting 1 association" "$RECV_STDERR"
 	grep -q "aborted: the receiver is stopping" "$RECV_STDERR"
