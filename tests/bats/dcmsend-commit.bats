@@ -894,6 +894,44 @@ spool() {
 	grep -qxF "dcmsend: sent, but not removed: '$t/spool/b.dcm' is no longer the file that was sent" "$t/wait.err"
 }
 
+# The state's device number was compared at --commit-wait (a reboot, a
+# remount or another host changes it: every file kept), and so was the
+# change time (chmod, ln, touch -a move it: no byte changed)
+# bats test_tags=serial
+@test "dcmsend --commit-wait --remove-sent: a file chmod'ed, linked or touched -a since, or under another device number, is removed" {
+	local t=$BATS_TEST_TMPDIR pid rc=0
+	mkdir "$t/spool"
+	cp "${FILES[0]}" "$t/spool/a.dcm"
+	cp "${FILES[1]}" "$t/spool/b.dcm"
+	cp "${FILES[2]}" "$t/spool/c.dcm"
+	cp "${FILES[3]}" "$t/spool/d.dcm"
+	LPORT=$(free_port)
+	start_dcmrecv --commit-peer "DCMSEND=127.0.0.1:$LPORT" --commit-delay 5000
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit --commit-timeout 1 --remove-sent \
+		--commit-state "$t/state" 127.0.0.1 "$RECV_PORT" "$t"/spool/*.dcm
+	[ "$(tail -n +2 "$t/state" | wc -l)" -eq 4 ]
+	sleep 0.05
+	chmod 600 "$t/spool/a.dcm"
+	ln "$t/spool/b.dcm" "$t/b.link"
+	touch -a "$t/spool/c.dcm"
+	# d.dcm: the state written on another device number
+	awk -F'\t' -v OFS='\t' '$5 ~ /d[.]dcm$/ { sub(/^[0-9]+:/, "999999:", $6) } 1' "$t/state" >"$t/state.new"
+	grep -q $'d.dcm\t999999:' "$t/state.new"
+	mv "$t/state.new" "$t/state"
+	"$CSTORE_BIN/dcmsend" --commit-wait "$t/state" --commit-listen "127.0.0.1:$LPORT" --commit-timeout 20 \
+		--remove-sent --json >"$t/wait.out" 2>"$t/wait.err" &
+	pid=$!
+	track_pid "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$t/wait.err" >&2; return 1; }
+	[ "$(jq -r .commit "$t/wait.out" | sort -u)" = committed ]
+	[ "$(jq -r .path "$t/wait.out" | wc -l)" -eq 4 ]
+	run grep -c "not removed" "$t/wait.err"
+	assert_output 0
+	[ "$(find "$t/spool" -type f | wc -l)" -eq 0 ]
+	cmp "${FILES[1]}" "$t/b.link"
+}
+
 # bats test_tags=serial
 @test "dcmsend --commit-wait --remove-sent: an input whose report never came is not removed" {
 	cp "${FILES[0]}" "$BATS_TEST_TMPDIR/keep.dcm"
