@@ -646,7 +646,7 @@ all_held() {
 # bats test_tags=serial
 @test "dcmsend --commit-wait: zero bytes in the middle of a state file are skipped with a note, the lines after them read" {
 	{
-		echo "# dcmsend commit state 2"
+		echo "# dcmsend commit state 1"
 		printf '1.2.826.0.1.3680043.9.7777.1\t0000\t1.2.3\t1.2.3.1\ta.dcm\n'
 		printf '1.2.826.0.1.3680043.9.7777.1\t0000\t1.2.3\t1.2.3.2\tb.'
 		head -c 512 /dev/zero

@@ -257,6 +257,24 @@ remove_sent_edited() {
 	[ ! -e "$T/spool/c.dcm" ]
 }
 
+# A data set of zero bytes (a file preallocated, its data not yet written)
+# was planned and sent as (0000,0000) elements
+@test "dcmsend: a file whose data set begins with zero bytes is truncated, never planned; a few trailing zero bytes after elements still are padding" {
+	C=$(corpus_dir)
+	/usr/bin/python3 - "$C/ts/explicit-le.dcm" "$T" <<-'EOF'
+	import sys
+	b = open(sys.argv[1], 'rb').read()
+	g = int.from_bytes(b[140:144], 'little')
+	open(sys.argv[2] + '/z.dcm', 'wb').write(b[:144 + g] + bytes(64))
+	open(sys.argv[2] + '/z8.dcm', 'wb').write(b[:144 + g] + bytes(8) + b[144 + g:])
+	open(sys.argv[2] + '/pad.dcm', 'wb').write(b + bytes(64))
+	EOF
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/z.dcm" "$T/z8.dcm" "$T/pad.dcm"
+	assert_line --regexp $'^truncated\t'"$T/z.dcm"$'\t\t\tthe data set at offset [0-9]+ begins with zero bytes, not an element \\(a file preallocated or still being written\\?\\)$'
+	assert_line --regexp $'^truncated\t'"$T/z8.dcm"$'\t\t\tthe data set at offset [0-9]+ begins with zero bytes'
+	assert_line --regexp $'^planned\t'"$T/pad.dcm"$'\t'
+}
+
 # --- --probe applies what it learned ------------------------------------
 
 # bats test_tags=serial
