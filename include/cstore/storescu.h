@@ -198,7 +198,11 @@ struct storescu_result {
 	 * is told from the bytes that went */
 	uint64_t dev, ino;
 	uint64_t size;
-	int64_t mtime_ns, ctime_ns;
+	int64_t mtime_ns, ctime_ns; /* ctime_ns -1: not compared */
+	/* its st_nlink (0: unknown), st_mode, st_uid, st_gid then: a change
+	 * time moved with one of them is no write (infile_changed) */
+	uint64_t nlink;
+	uint32_t mode, uid, gid;
 };
 
 /* What storage commitment (PS3.4 Annex J) said of a stored input. */

@@ -18,8 +18,10 @@
 #include "cli/output.h"
 #include "cli/resume.h"
 #include "core/strmap.h"
+#include "core/ts.h"
 #include "dcmfile/infile.h"
 #include "dcmfile/part10.h"
+#include "dcmfile/xcode.h"
 
 #include "core/banned.h"
 
@@ -241,6 +243,34 @@ resume_instance(const struct resume *r, const char *path)
 	return lookup(r, path, &k) && k < r->n_inst ? r->inst[k].uid : NULL;
 }
 
+/* 1 when was is the instance uid, or the UID --lossy gives uid's lossy
+ * copy in a syntax cstore may write (xcode_derived_uid: the log of a
+ * --lossy run names the copy, the file keeps its own UID) */
+static int
+same_instance(const char *uid, const char *was)
+{
+	char derived[DCMFILE_UID_MAX + 1];
+	struct cs_err err = { 0, "" };
+	size_t i;
+
+	if (strcmp(uid, was) == 0)
+		return 1;
+	if (uid[0] == '\0' || strncmp(was, "2.25.", 5) != 0)
+		return 0;
+	for (i = 0; i < ts_table_len; i++) {
+		const struct ts_entry *t = &ts_table[i];
+
+		if ((t->flags & (TS_F_LOSSY | TS_F_WRITE)) !=
+		    (TS_F_LOSSY | TS_F_WRITE))
+			continue;
+		if (xcode_derived_uid(
+			uid, t->uid, derived, sizeof(derived), &err) == 0 &&
+		    strcmp(derived, was) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 resume_skips(struct resume *r, const char *path, int quiet)
 {
@@ -258,7 +288,7 @@ resume_skips(struct resume *r, const char *path, int quiet)
 		return 1; /* gone (--remove-sent) or unreadable: as logged */
 	rc = part10_probe_fd(fd, 0, &info, &err);
 	close(fd);
-	if (rc == 0 && strcmp(info.sop_instance, was) == 0)
+	if (rc == 0 && same_instance(info.sop_instance, was))
 		return 1;
 	if (!quiet && !r->inst[k].noted++)
 		fprintf(stderr,

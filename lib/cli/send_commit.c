@@ -1,4 +1,5 @@
 /* send_commit.c - dcmsend --commit on the command line (see send_commit.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -572,9 +573,13 @@ send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 
 	out->p = NULL;
 	out->n = 0;
-	if (strncmp(out->text, SEND_COMMIT_STATE_HEADER "\n",
-		strlen(SEND_COMMIT_STATE_HEADER) + 1) != 0)
+	if (strncmp(out->text, SEND_COMMIT_STATE_PREFIX,
+		strlen(SEND_COMMIT_STATE_PREFIX)) != 0)
 		return SEND_COMMIT_NOT_STATE;
+	end = out->text + strlen(SEND_COMMIT_STATE_PREFIX);
+	if ((end[0] != '1' && end[0] != '2') || end[1] != '\n')
+		return isdigit((unsigned char)end[0]) ? SEND_COMMIT_NEWER
+						      : SEND_COMMIT_NOT_STATE;
 	/* an append a crash cut short: its line is not there */
 	len = strlen(out->text);
 	if (len > 0 && out->text[len - 1] != '\n' &&
@@ -626,13 +631,67 @@ send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 	return 0;
 }
 
+/* The whole of f into *text (NUL-terminated, one byte spare): its
+ * length, or -1 (read error) */
+static long
+read_all(FILE *f, char **text)
+{
+	size_t cap = 0, n = 0, got;
+	char *p;
+
+	*text = NULL;
+	for (;;) {
+		if (cap - n < 4097) {
+			cap = cap ? cap * 2 : 65536;
+			if ((p = realloc(*text, cap)) == NULL)
+				oom();
+			*text = p;
+		}
+		got = fread(*text + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	(*text)[n] = '\0';
+	return ferror(f) ? -1 : (long)n;
+}
+
+/* Takes out of text (len bytes) the zero bytes a power cut leaves where
+ * appended lines were not written yet, with the part of their line
+ * before them (cut short); what follows them on their line is a later
+ * append, kept.  text ends NUL-terminated; returns how many lines were
+ * damaged, *first the first one's number. */
+static size_t
+drop_zeros(char *text, size_t len, size_t *first)
+{
+	size_t i = 0, o = 0, lineno = 1, damaged = 0, start = 0;
+
+	while (i < len) {
+		if (text[i] == '\0') {
+			if (damaged++ == 0)
+				*first = lineno;
+			while (i < len && text[i] == '\0')
+				i++;
+			o = start; /* the cut line's head goes */
+			continue;
+		}
+		text[o++] = text[i];
+		if (text[i++] == '\n') {
+			lineno++;
+			start = o;
+		}
+	}
+	text[o] = '\0';
+	return damaged;
+}
+
 int
 send_commit_state_read(
     const char *path, struct send_commit_pending *out, int quiet)
 {
 	FILE *f = fopen(path, "r");
-	size_t len = 0, bad = 0;
-	ssize_t got;
+	size_t bad = 0, zeros;
+	long got;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -642,16 +701,27 @@ send_commit_state_read(
 			    cli_progname(), path, strerror(errno));
 		return EXIT_USAGE;
 	}
-	got = getdelim(&out->text, &len, '\0', f); /* the whole file */
+	got = read_all(f, &out->text);
 	fclose(f);
-	rc = got < 0 ? SEND_COMMIT_NOT_STATE
-		     : send_commit_state_parse(out, &bad);
+	if (got > 0 && (zeros = drop_zeros(out->text, (size_t)got, &bad)) &&
+	    !quiet)
+		fprintf(stderr,
+		    "%s: '%s' line %zu: zero bytes (a write a power cut lost?); "
+		    "%zu damaged line%s skipped, the rest read\n",
+		    cli_progname(), path, bad, zeros, zeros == 1 ? "" : "s");
+	rc = got <= 0 ? SEND_COMMIT_NOT_STATE
+		      : send_commit_state_parse(out, &bad);
 	if (rc == CS_E_NOMEM)
 		oom();
 	if (rc != 0 && !quiet) {
 		if (rc == SEND_COMMIT_NOT_STATE)
 			fprintf(stderr,
 			    "%s: '%s': not a dcmsend --commit-state file\n",
+			    cli_progname(), path);
+		else if (rc == SEND_COMMIT_NEWER)
+			fprintf(stderr,
+			    "%s: '%s': a --commit-state file of a later "
+			    "dcmsend (not version 1 or 2): use that version\n",
 			    cli_progname(), path);
 		else
 			fprintf(stderr, "%s: '%s' line %zu: malformed\n",
@@ -708,7 +778,7 @@ send_commit_state_close(struct send_commit_state *st, int on, int ex)
 {
 	if (!on)
 		return ex;
-	/* a finished run leaves the pending lines only (version 1) */
+	/* a finished run leaves the pending lines only */
 	if (send_commit_state_compact(st) != 0)
 		ex = EXIT_OUTPUT;
 	send_commit_state_release(st);

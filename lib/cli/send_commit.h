@@ -47,11 +47,15 @@ int send_commit_status(const struct storescu_summary *sum);
  * whole (a temporary file, fsync'd, renamed over FILE) at the first
  * write, when the lines taken out pass the live ones (and 1024), and
  * when the run ends: a finished run leaves only the header and the
- * pending lines, the format of version 1.  Readers apply the lines in
+ * pending lines.  Readers apply the lines in
  * order and skip a last line without its newline (an append a crash
  * cut short).
  */
-#define SEND_COMMIT_STATE_HEADER "# dcmsend commit state 1"
+/* version 2: a line may carry the file sent after PATH (a tab, then
+ * dev:ino:size:mtime:ctime); version 1 files (without) are read too, and
+ * dcmsend before version 2 refuses a version 2 file (not a state file) */
+#define SEND_COMMIT_STATE_PREFIX "# dcmsend commit state "
+#define SEND_COMMIT_STATE_HEADER SEND_COMMIT_STATE_PREFIX "2"
 struct send_commit_state {
 	const char *path;  /* the file written: target, or the path given */
 	char target[4096]; /* the path's symlinks followed */
@@ -106,6 +110,7 @@ struct send_commit_pending {
  */
 #define SEND_COMMIT_NOT_STATE 1
 #define SEND_COMMIT_MALFORMED 2
+#define SEND_COMMIT_NEWER 3 /* the header of a later version */
 int send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line);
 /* Reads path: 0, or EXIT_USAGE after saying why (unreadable, not a
  * state file, a malformed line). */

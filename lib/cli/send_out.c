@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cstore/storescu.h"
@@ -15,6 +16,7 @@
 #include "cli/send_out.h"
 #include "core/status.h"
 #include "core/utf8.h"
+#include "dcmfile/infile.h"
 
 #include "core/banned.h"
 
@@ -281,10 +283,14 @@ send_status_meaning(uint16_t status, const char *service)
 	return si.std != NULL ? si.std->meaning : "unknown status";
 }
 
-static int64_t
-ns_of(struct timespec t)
+static struct timespec
+ts_of(int64_t ns)
 {
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+	struct timespec t;
+
+	t.tv_sec = (time_t)(ns / 1000000000);
+	t.tv_nsec = (long)(ns % 1000000000);
+	return t;
 }
 
 /* Why the file at r's path is not the one r's bytes were read from, or
@@ -292,22 +298,37 @@ ns_of(struct timespec t)
 static const char *
 not_the_file_sent(const struct storescu_result *r)
 {
-	struct stat st;
+	struct stat st, was;
 
 	if (r->ino == 0 || stat(r->path, &st) != 0)
 		return NULL;
 	/* another file under its name since it was read (a spool that
-	 * got the instance again): that one was not sent */
-	if ((uint64_t)st.st_dev != r->dev || (uint64_t)st.st_ino != r->ino)
+	 * got the instance again): that one was not sent.  The device is
+	 * compared only within the run that read the file (r->dev 0: from
+	 * a --commit-state file, whose device numbers a reboot, a remount
+	 * or another host sharing the spool changes) */
+	if ((r->dev != 0 && (uint64_t)st.st_dev != r->dev) ||
+	    (uint64_t)st.st_ino != r->ino)
 		return "is no longer the file that was sent";
 	/* the same file written to since it was taken (an edit in place,
 	 * a writer still at work): its bytes now are not those the peer
-	 * has; any change time that moved counts, as a write whose
-	 * modification time was set back moves it too */
-	if (r->mtime_ns != -1 &&
-	    ((uint64_t)st.st_size != r->size ||
-		ns_of(st.st_mtim) != r->mtime_ns ||
-		ns_of(st.st_ctim) != r->ctime_ns))
+	 * has.  A change time that moved counts as infile_changed tells
+	 * (a write whose modification time was set back moves it; chmod,
+	 * chown, ln, a rename do too, and are no write); when the rest is
+	 * not known, any move counts */
+	if (r->mtime_ns == -1)
+		return NULL;
+	was = st;
+	was.st_size = (off_t)r->size;
+	was.st_mtim = ts_of(r->mtime_ns);
+	was.st_ctim = r->ctime_ns == -1 ? st.st_ctim : ts_of(r->ctime_ns);
+	if (r->nlink != 0) {
+		was.st_nlink = (nlink_t)r->nlink;
+		was.st_mode = (mode_t)r->mode;
+		was.st_uid = (uid_t)r->uid;
+		was.st_gid = (gid_t)r->gid;
+	}
+	if (infile_changed(&was, &st, r->path))
 		return "was written to after it was read to be sent";
 	return NULL;
 }

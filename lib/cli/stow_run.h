@@ -31,6 +31,8 @@ struct item {
 	uint64_t dev, ino; /* its st_dev, st_ino */
 	uint64_t size;     /* its st_size, st_mtim, st_ctim when opened */
 	int64_t mtime_ns, ctime_ns;
+	uint64_t nlink; /* its st_nlink, st_mode, st_uid, st_gid then */
+	uint32_t mode, uid, gid;
 	struct part10_info info; /* sop_instance: the one sent */
 	uint64_t ms0;
 	/* what goes: the file itself from offset xoff (after head, a

@@ -114,6 +114,10 @@ report_item(struct run *r, const struct item *it, enum storescu_outcome oc,
 		.size = it->size,
 		.mtime_ns = it->mtime_ns,
 		.ctime_ns = it->ctime_ns,
+		.nlink = it->nlink,
+		.mode = it->mode,
+		.uid = it->uid,
+		.gid = it->gid,
 	};
 
 	snprintf(d, sizeof(d), "%s%s%s", it->note,
@@ -690,6 +694,10 @@ take(struct run *r, const char *path, size_t k)
 	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	it->ctime_ns =
 	    (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	it->nlink = (uint64_t)st.st_nlink;
+	it->mode = (uint32_t)st.st_mode;
+	it->uid = (uint32_t)st.st_uid;
+	it->gid = (uint32_t)st.st_gid;
 	rc = part10_probe_fd(it->fd, PART10_O_VERIFY, &it->info, &err);
 	snprintf(why, sizeof(why), "%s", err.msg);
 	if (rc == 0 && it->info.kind == PART10_BARE) {

@@ -123,12 +123,20 @@ int
 infile_written_since(
     int fd, const char *path, const struct stat *was, struct stat *now)
 {
-	struct stat st, named;
+	struct stat st;
 
 	if (now == NULL)
 		now = &st;
 	if (fstat(fd, now) != 0)
 		return 0;
+	return infile_changed(was, now, path);
+}
+
+int
+infile_changed(const struct stat *was, const struct stat *now, const char *path)
+{
+	struct stat named;
+
 	if (now->st_size != was->st_size ||
 	    now->st_mtim.tv_sec != was->st_mtim.tv_sec ||
 	    now->st_mtim.tv_nsec != was->st_mtim.tv_nsec)

@@ -41,5 +41,13 @@ int infile_open_stat(const char *path, struct stat *st, struct cs_err *err);
  */
 int infile_written_since(
     int fd, const char *path, const struct stat *was, struct stat *now);
+/*
+ * The rule of infile_written_since for two stats of one file taken at
+ * different times (now from fstat or stat of path): 1 when it was
+ * written to between them.  Only st_size, st_mtim, st_ctim, st_nlink,
+ * st_mode, st_uid and st_gid of was are read.
+ */
+int infile_changed(
+    const struct stat *was, const struct stat *now, const char *path);
 
 #endif

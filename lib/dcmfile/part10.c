@@ -770,6 +770,30 @@ padding_follows(struct in *in, enum ds_enc enc)
 	return 1;
 }
 
+/*
+ * CS_E_TRUNCATED with a message when the (not deflated) data set begins
+ * with 8 zero bytes: the header of an element (0000,0000) of length 0,
+ * which no data set begins with (PS3.5 7.1: group 0000 is the command's),
+ * but a file preallocated or still being written has; else 0 or the
+ * CS_E_* of a read.
+ */
+static int
+zeros_first(struct in *in)
+{
+	static const uint8_t zero[8];
+	int rc;
+
+	if (in->deflate || (rc = in_fill(in, sizeof(zero))) < 0)
+		return in->deflate ? 0 : rc;
+	if (in_avail(in) < sizeof(zero) ||
+	    memcmp(in_ptr(in), zero, sizeof(zero)) != 0)
+		return 0;
+	return cs_err_set(in->err, CS_E_TRUNCATED,
+	    "the data set at offset %llu begins with zero bytes, not an "
+	    "element (a file preallocated or still being written?)",
+	    (unsigned long long)in->pos);
+}
+
 static int
 scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
     char *inst, unsigned *flags, int *pixel, uint64_t *pad_at)
@@ -779,6 +803,8 @@ scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
 	struct elem e;
 	int rc, end, first = 1;
 
+	if ((rc = zeros_first(in)) < 0)
+		return rc;
 	ds_walk_init(&w, enc, DS_WALK_LEN_OPEN, DS_WALK_DATASET);
 	for (;;) {
 		/* after an element of the data set's own (none of group

@@ -64,11 +64,13 @@ load(struct commit_run *cr, struct send_report *rep,
 		r.status = p[i].status;
 		r.sop_class = p[i].sop_class;
 		r.sop_instance = p[i].sop_instance;
-		r.dev = p[i].dev;
+		r.dev = 0; /* not compared across runs (send_out.c) */
 		r.ino = p[i].ino;
 		r.size = p[i].size;
 		r.mtime_ns = p[i].mtime_ns;
-		r.ctime_ns = p[i].ctime_ns;
+		/* nor the change time: a later run cannot tell a chmod
+		 * or ln since from a write (no st_nlink, st_mode kept) */
+		r.ctime_ns = -1;
 		if (tx == NULL || commit_hold(tx, &r) != 0)
 			return cs_err_set(err, CS_E_NOMEM, "out of memory");
 	}

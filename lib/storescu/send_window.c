@@ -196,6 +196,10 @@ file_mark(
 	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	r->ctime_ns =
 	    (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	r->nlink = (uint64_t)st.st_nlink;
+	r->mode = (uint32_t)st.st_mode;
+	r->uid = (uint32_t)st.st_uid;
+	r->gid = (uint32_t)st.st_gid;
 }
 
 /*

@@ -222,6 +222,59 @@ remove_sent_edited() {
 		dd of="$1" bs=1 seek=200 conv=notrunc status=none && touch -r "$1.ref" "$1" && rm "$1.ref"' - "$T/spool/a.dcm"
 }
 
+# a change time that moved with the link count, mode or owner is no write
+# (infile_changed): a hard link removed first, chmod meanwhile
+# bats test_tags=serial
+@test "dcmsend --remove-sent: hard links to one file are all removed; a file chmod'ed while its answer is awaited too" {
+	mkdir "$T/spool"
+	cp "$D/p10-evrle.dcm" "$T/spool/a.dcm"
+	ln "$T/spool/a.dcm" "$T/spool/b.dcm"
+	start_dcmrecv
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" \
+		"$T/spool/a.dcm" "$T/spool/b.dcm"
+	assert_line --regexp $'^0000\t'"$T/spool/b.dcm"$'\t'
+	[[ $stderr != *"not removed"* ]] || { echo "$stderr" >&2; return 1; }
+	[ ! -e "$T/spool/a.dcm" ]
+	[ ! -e "$T/spool/b.dcm" ]
+	stop_dcmrecv
+	cp "$D/p10-evrle.dcm" "$T/spool/c.dcm"
+	start_dcmrecv --delay 3000
+	"$CSTORE_BIN/dcmsend" --remove-sent 127.0.0.1 "$RECV_PORT" "$T/spool/c.dcm" >"$T/send.out" 2>"$T/send.err" &
+	pid=$!
+	track_pid "$pid"
+	for i in $(seq 200); do
+		[ -n "$(find "$RECV_DIR" -name '*.dcm')" ] && break
+		sleep 0.05
+	done
+	kill -STOP "$RECV_PID"
+	[ -n "$(find "$RECV_DIR" -name '*.dcm')" ]
+	chmod 600 "$T/spool/c.dcm"
+	kill -CONT "$RECV_PID"
+	wait "$pid"
+	grep -q $'^0000\t'"$T/spool/c.dcm"$'\t' "$T/send.out"
+	run grep -c "not removed" "$T/send.err"
+	assert_output 0
+	[ ! -e "$T/spool/c.dcm" ]
+}
+
+# A data set of zero bytes (a file preallocated, its data not yet written)
+# was planned and sent as (0000,0000) elements
+@test "dcmsend: a file whose data set begins with zero bytes is truncated, never planned; a few trailing zero bytes after elements still are padding" {
+	C=$(corpus_dir)
+	/usr/bin/python3 - "$C/ts/explicit-le.dcm" "$T" <<-'EOF'
+	import sys
+	b = open(sys.argv[1], 'rb').read()
+	g = int.from_bytes(b[140:144], 'little')
+	open(sys.argv[2] + '/z.dcm', 'wb').write(b[:144 + g] + bytes(64))
+	open(sys.argv[2] + '/z8.dcm', 'wb').write(b[:144 + g] + bytes(8) + b[144 + g:])
+	open(sys.argv[2] + '/pad.dcm', 'wb').write(b + bytes(64))
+	EOF
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/z.dcm" "$T/z8.dcm" "$T/pad.dcm"
+	assert_line --regexp $'^truncated\t'"$T/z.dcm"$'\t\t\tthe data set at offset [0-9]+ begins with zero bytes, not an element \\(a file preallocated or still being written\\?\\)$'
+	assert_line --regexp $'^truncated\t'"$T/z8.dcm"$'\t\t\tthe data set at offset [0-9]+ begins with zero bytes'
+	assert_line --regexp $'^planned\t'"$T/pad.dcm"$'\t'
+}
+
 # --- --probe applies what it learned ------------------------------------
 
 # bats test_tags=serial

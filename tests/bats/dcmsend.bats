@@ -351,6 +351,28 @@ start_dcmrecv() {
 	[[ $(jq -r .detail <<<"$output") == *"(lossy)"* ]]
 }
 
+@test "dcmsend --lossy --resume: a file logged under its lossy copy's new UID is resumed, not sent again (dcmrecv)" {
+	start_dcmrecv --ts 1.2.840.10008.1.2.4.50
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --lossy 127.0.0.1 "$RECV_PORT" \
+		"$D/img8-jpeg-baseline.dcm" "$D/img8-jpeg-baseline-ref.dcm"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/log"
+	assert_line --regexp $'^0000\t'"$D/img8-jpeg-baseline-ref.dcm"$'\t.*new SOP Instance UID'
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --lossy --resume "$BATS_TEST_TMPDIR/log" 127.0.0.1 "$RECV_PORT" \
+		"$D/img8-jpeg-baseline.dcm" "$D/img8-jpeg-baseline-ref.dcm"
+	assert_line --regexp $'^resumed\t'"$D/img8-jpeg-baseline.dcm"$'\t'
+	assert_line --regexp $'^resumed\t'"$D/img8-jpeg-baseline-ref.dcm"$'\t'
+	[[ $stderr != *"is not what the resume log has stored"* ]]
+	# a log naming another instance's copy still sends the file
+	awk -F'\t' -v OFS='\t' '$2 ~ /-ref[.]dcm$/ { $4 = "2.25.99" } 1' "$BATS_TEST_TMPDIR/log" >"$BATS_TEST_TMPDIR/log2"
+	# (its JPEG Baseline context is proposed only for a planned input:
+	# alone, it gets nocontext; what counts here is that it is tried)
+	run --separate-stderr "$CSTORE_BIN/dcmsend" --lossy --resume "$BATS_TEST_TMPDIR/log2" 127.0.0.1 "$RECV_PORT" \
+		"$D/img8-jpeg-baseline.dcm" "$D/img8-jpeg-baseline-ref.dcm"
+	assert_line --regexp $'^resumed\t'"$D/img8-jpeg-baseline.dcm"$'\t'
+	refute_line --regexp $'^resumed\t'"$D/img8-jpeg-baseline-ref.dcm"$'\t'
+	[[ $stderr == *"'$D/img8-jpeg-baseline-ref.dcm' is not what the resume log has stored"* ]]
+}
+
 @test "dcmsend: a Warning status counts as stored, exit 0 (dcmrecv)" {
 	start_dcmrecv --respond B000
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "$D/p10-evrle.dcm"

@@ -434,6 +434,19 @@ PY
 	cmp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/got/1.dcm"
 }
 
+# a change time moved with the link count (the other name removed first)
+# is no write: the second hard link was kept as "written to"
+@test "stow: --remove-sent removes every hard link of a file stored" {
+	mkdir "$BATS_TEST_TMPDIR/in"
+	cp "$CORPUS/ts/explicit-le.dcm" "$BATS_TEST_TMPDIR/in/a.dcm"
+	ln "$BATS_TEST_TMPDIR/in/a.dcm" "$BATS_TEST_TMPDIR/in/b.dcm"
+	start_stub
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --remove-sent "$STUB" "$BATS_TEST_TMPDIR/in/a.dcm" "$BATS_TEST_TMPDIR/in/b.dcm"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	[[ $stderr != *"not removed"* ]] || { echo "$stderr" >&2; return 1; }
+	[ "$(ls "$BATS_TEST_TMPDIR/in" | wc -l)" -eq 0 ]
+}
+
 @test "stow: an XML answer's Failed SOP Sequence fails its file with the Failure Reason as its status, as a JSON one's does; a Warning Reason is the status of one referenced" {
 	mkdir "$BATS_TEST_TMPDIR/in"
 	cp "$CORPUS/ts/explicit-le.dcm" "$CORPUS/ts/rle.dcm" "$CORPUS/ts/implicit-le.dcm" "$BATS_TEST_TMPDIR/in/"
