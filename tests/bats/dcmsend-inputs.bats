@@ -259,7 +259,7 @@ remove_sent_edited() {
 		[[ $stderr == *"1 stored, 0 with warning, 1 failed, 0 skipped"* ]]
 	done
 	# the case in point: the MR file had an association of its own
-	assert_line --regexp $'^nocontext\t'"$C/sop/MRImageStorage.dcm"$'\t.*\tthe peer accepted none of the 2 presentation contexts proposed$'
+	assert_line --regexp $'^nocontext\t'"$C/sop/MRImageStorage.dcm"$'\t.*\tthe peer accepted none of the 3 presentation contexts proposed$'
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
 	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe -j 2 127.0.0.1 "$RECV_PORT" \
 		"$C/sop/CTImageStorage.dcm" "$C/sop/MRImageStorage.dcm"
