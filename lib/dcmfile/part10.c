@@ -724,24 +724,69 @@ item_end_at(const uint8_t *p, size_t n, enum ds_enc enc)
 	return n >= 8 && memcmp(p, enc == DS_ENC_EVR_BE ? be : le, 8) == 0;
 }
 
-/*
- * Whether what is left of an uncompressed data set, from the stream's
- * position between two top-level elements, is padding after its last
- * element rather than an element: zero bytes to the end of the file
- * (no element of group 0000 follows another in a data set: PS3.5 7.1,
- * 7.6), after at most one Item Delimitation Item of length 0 closing no
- * item.  GDCM and pydicom read such a file, DCMTK too (8 zero bytes or
- * more, and the delimiter, which it drops): the data set ends before
- * them.  Reads the rest of the file (only when it starts so) without
- * moving the window.  Returns 1, 0, or a negative CS_E_* of a read.
- */
+/* padding_follows' memory: scanning from offset from, the first byte
+ * other than zero was at nz (the file's size: none), so that a run of
+ * zero bytes read as (0000,0000) elements is read once, not once each */
+struct zscan {
+	uint64_t from, nz;
+	int valid;
+};
+
+/* The offset of the first byte other than zero at or after off (the
+ * file's size: none), or a negative CS_E_* of a read. */
 static int
-padding_follows(struct in *in, enum ds_enc enc)
+first_nonzero(struct in *in, uint64_t off, struct zscan *zs)
 {
 	uint8_t buf[WIN];
+	size_t got, i;
+	int rc;
+
+	if (zs->valid && off >= zs->from && off <= zs->nz)
+		return 0;
+	zs->valid = 0;
+	zs->from = off;
+	for (; off < in->src->size; off += got) {
+		uint64_t left = in->src->size - off;
+
+		got = 0;
+		rc = in->src->pread(in->src->ctx, off, buf,
+		    left < WIN ? (size_t)left : WIN, &got, in->err);
+		if (rc < 0)
+			return rc;
+		if (got == 0)
+			break; /* shorter than it was: the scan says so */
+		for (i = 0; i < got; i++)
+			if (buf[i] != 0) {
+				off += i;
+				goto found;
+			}
+	}
+found:
+	zs->nz = off;
+	zs->valid = 1;
+	return 0;
+}
+
+/*
+ * Whether what is left of an uncompressed data set, from the stream's
+ * position between two top-level elements (the last one's tag: last),
+ * is padding after its last element rather than an element: zero bytes
+ * to the end of the file (no element of group 0000 follows another in
+ * a data set: PS3.5 7.1, 7.6), after at most one Item Delimitation Item
+ * of length 0 closing no item.  GDCM and pydicom read such a file; the
+ * data set ends before them.  Fewer than 8 zero bytes hold no element;
+ * 8 or more are padding only after Pixel Data (a writer pads after the
+ * pixels), before it they are where the data set should go on: a file
+ * cut and zero-filled back (preallocated), refused (CS_E_TRUNCATED).
+ * Reads the rest of the file (only when it starts so) without moving
+ * the window.  Returns 1, 0, or a negative CS_E_*.
+ */
+static int
+padding_follows(struct in *in, enum ds_enc enc, uint32_t last, struct zscan *zs)
+{
 	const uint8_t *p;
-	uint64_t off;
-	size_t n, got, i, head;
+	uint64_t from, zeros;
+	size_t n, i, head;
 	int rc;
 
 	if (in->deflate || (rc = in_fill(in, DS_ELEM_HDR_MAX)) < 0)
@@ -753,21 +798,19 @@ padding_follows(struct in *in, enum ds_enc enc)
 	for (i = head; i < n && i < head + 8; i++)
 		if (p[i] != 0)
 			return 0;
-	for (off = in->pos + head; off < in->src->size; off += got) {
-		uint64_t left = in->src->size - off;
-
-		got = 0;
-		rc = in->src->pread(in->src->ctx, off, buf,
-		    left < WIN ? (size_t)left : WIN, &got, in->err);
-		if (rc < 0)
-			return rc;
-		if (got == 0)
-			return 0; /* shorter than it was: the scan says so */
-		for (i = 0; i < got; i++)
-			if (buf[i] != 0)
-				return 0;
-	}
-	return 1;
+	from = in->pos + head;
+	if ((rc = first_nonzero(in, from, zs)) < 0)
+		return rc;
+	if (zs->nz < in->src->size)
+		return 0;
+	zeros = in->src->size - from;
+	if (zeros < 8 || last >= DS_TAG(0x7fe0, 0x0010))
+		return 1;
+	return cs_err_set(in->err, CS_E_TRUNCATED,
+	    "%llu zero bytes at offset %llu after (%04X,%04X) where the data "
+	    "set should go on: a file cut and zero-filled?",
+	    (unsigned long long)zeros, (unsigned long long)from,
+	    (unsigned)DS_TAG_GROUP(last), (unsigned)DS_TAG_ELEM(last));
 }
 
 /*
@@ -801,6 +844,8 @@ scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
 	struct ds_walk w;
 	struct ds_walk_step st;
 	struct elem e;
+	struct zscan zs = { 0, 0, 0 };
+	uint32_t last = 0; /* the last top-level element's tag */
 	int rc, end, first = 1;
 
 	if ((rc = zeros_first(in)) < 0)
@@ -810,7 +855,8 @@ scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
 		/* after an element of the data set's own (none of group
 		 * 0000): a data set of padding alone is none */
 		if ((opts & PART10_O_VERIFY) && !first &&
-		    (rc = padding_follows(in, enc)) != 0) {
+		    ds_walk_depth(&w) == 0 &&
+		    (rc = padding_follows(in, enc, last, &zs)) != 0) {
 			if (rc > 0)
 				*pad_at = in->pos;
 			return rc < 0 ? rc : 0;
@@ -821,6 +867,8 @@ scan_dataset(struct in *in, enum ds_enc enc, unsigned opts, char *cls,
 			return 0;
 		e.group = DS_TAG_GROUP(st.e.tag);
 		first = first && e.group == 0;
+		if (st.depth == 0 && st.ev == DS_WALK_ELEM)
+			last = st.e.tag;
 		e.elem = DS_TAG_ELEM(st.e.tag);
 		memcpy(e.vr, st.e.vr, sizeof(e.vr));
 		e.len = st.e.len;

@@ -282,6 +282,24 @@ dcmfile_transcode(const char *path, const char *ts_uid, int allow_lossy,
 	return rc;
 }
 
+/*
+ * Probes fd into *src, its data set's end before any zero padding after
+ * it (part10.h): only a file ending in a zero byte, not Deflated, can
+ * have some, and only such a one is walked to its end again (the
+ * sender verified it already).
+ */
+static int
+probe_end(int fd, struct part10_info *src, struct cs_err *err)
+{
+	uint8_t last = 1;
+	int rc = part10_probe_fd(fd, 0, src, err);
+
+	if (rc != 0 || ts_is_deflated(src->ts_uid) || src->file_size == 0 ||
+	    pread(fd, &last, 1, (off_t)(src->file_size - 1)) != 1 || last != 0)
+		return rc;
+	return part10_probe_fd(fd, PART10_O_VERIFY, src, err);
+}
+
 static int
 convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
     int pad, struct dcmfile_transcoded *out, struct cs_err *err)
@@ -292,8 +310,7 @@ convert_fd(int fd, const char *path, const char *ts_uid, int allow_lossy,
 	if ((rc = start_result(
 		 out, fd >= 0 && path != NULL && ts_uid != NULL, err)) != 0)
 		return rc;
-	/* verified: the data set's end before any padding after it */
-	rc = part10_probe_fd(fd, PART10_O_VERIFY, &src, err);
+	rc = probe_end(fd, &src, err);
 	if (rc == 0 && !dcmfile_can_transcode(src.ts_uid, ts_uid, allow_lossy))
 		rc = cs_err_set(err, CS_E_UNSUPPORTED,
 		    "cannot transcode '%s' from %s to %s%s", path, src.ts_uid,

@@ -90,6 +90,7 @@ struct unit {
 	size_t cls;
 	size_t n_own; /* own contexts in this unit */
 	int group;    /* plus the fallback contexts (0-2), last */
+	int eb;       /* plus the Big Endian one, where there is room */
 	size_t set;
 	size_t pos; /* index of its first context in the set */
 };
@@ -279,6 +280,36 @@ copy_uid(char *dst, const char *src)
 	memcpy(dst, src, n + 1);
 }
 
+/*
+ * Places the units of the n_sets sets from lo (u->set chosen, s->fill
+ * their contexts without it): the Big Endian context (note_input) only
+ * where a set has room left after every unit's own and fallback
+ * contexts, so that it never costs an association.
+ */
+static int
+place_eb(struct scratch *s, size_t lo, size_t n_sets)
+{
+	size_t i, j, *spare = cs_calloc(n_sets + 1, sizeof(*spare));
+
+	if (spare == NULL)
+		return CS_E_NOMEM;
+	for (j = 0; j < n_sets; j++) {
+		spare[j] = UL_MAX_PC - s->reserve - s->fill[j];
+		s->fill[j] = 0;
+	}
+	for (i = 0; i < s->n_un; i++) {
+		struct unit *u = &s->un[i];
+
+		j = u->set - lo;
+		u->eb = s->cl[u->cls].need_eb && spare[j] > 0;
+		spare[j] -= (size_t)u->eb;
+		u->pos = s->fill[j];
+		s->fill[j] += u->n_own + (size_t)u->group + (size_t)u->eb;
+	}
+	cs_free(spare);
+	return 0;
+}
+
 /* Packs the lane's units first-fit into new sets of plan and fills them. */
 static int
 pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
@@ -300,9 +331,10 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			s->fill[n_sets++] = 0;
 		}
 		u->set = lo + j;
-		u->pos = s->fill[j];
 		s->fill[j] += need;
 	}
+	if (place_eb(s, lo, n_sets) < 0)
+		return CS_E_NOMEM;
 	if (grow_vec((void **)&plan->set, set_cap, lo + n_sets,
 		sizeof(*plan->set)) < 0)
 		return CS_E_NOMEM;
@@ -341,9 +373,15 @@ pack_units(struct scratch *s, struct propose_plan *plan, size_t *set_cap,
 			if (c->need_iv)
 				copy_uid(pc[k].ts[pc[k].n_ts++],
 				    TS_UID_ImplicitVRLittleEndian);
-			if (c->need_eb)
-				copy_uid(pc[k].ts[pc[k].n_ts++],
-				    TS_UID_ExplicitVRBigEndian);
+			k++;
+		}
+		if (u->eb) {
+			/* alone, as Deflated below: an acceptor preferring it
+			 * (storescp +xb) in the context above would have every
+			 * Little Endian file converted to it */
+			copy_uid(pc[k].abstract_syntax, c->uid);
+			pc[k].n_ts = 1;
+			copy_uid(pc[k].ts[0], TS_UID_ExplicitVRBigEndian);
 			k++;
 		}
 		if (df_context(c)) {

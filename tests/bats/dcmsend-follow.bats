@@ -177,7 +177,7 @@ usage_error() {
 	wait "$pid" || rc=$?
 	cat "$W/res" "$W/err"
 	[ "$rc" -eq 1 ]
-	grep -q $'^nocontext\t.*/MRImageStorage\\.dcm\t.*\tthe peer accepted none of the 2 presentation contexts proposed$' "$W/res"
+	grep -q $'^nocontext\t.*/MRImageStorage\\.dcm\t.*\tthe peer accepted none of the 3 presentation contexts proposed$' "$W/res"
 	grep -q $'^0000\t.*/CTImageStorage\\.dcm\t' "$W/res"
 	run -4 --separate-stderr timeout 30 "$CSTORE_BIN/dcmsend" --follow 127.0.0.1 "$RECV_PORT" "$c/sop/MRImageStorage.dcm"
 	assert_output --regexp $'^nocontext\t.*/MRImageStorage\\.dcm\t.*accepted none'

@@ -312,7 +312,7 @@ remove_sent_edited() {
 		[[ $stderr == *"1 stored, 0 with warning, 1 failed, 0 skipped"* ]]
 	done
 	# the case in point: the MR file had an association of its own
-	assert_line --regexp $'^nocontext\t'"$C/sop/MRImageStorage.dcm"$'\t.*\tthe peer accepted none of the 2 presentation contexts proposed$'
+	assert_line --regexp $'^nocontext\t'"$C/sop/MRImageStorage.dcm"$'\t.*\tthe peer accepted none of the 3 presentation contexts proposed$'
 	[ "$(wc -l <"$RECV_STDOUT")" -eq 2 ]
 	run -1 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run --probe -j 2 127.0.0.1 "$RECV_PORT" \
 		"$C/sop/CTImageStorage.dcm" "$C/sop/MRImageStorage.dcm"
@@ -768,6 +768,30 @@ PY
 	# SIGTERM, or SIGALRM when its own lines could not be written
 	assert_output --regexp '^-(15|14) True$'
 	stop_dcmrecv
+}
+
+@test "dcmsend: a file cut and zero-filled back to its size (8 zero bytes or more before Pixel Data) is truncated, not sent without what followed the cut; 8 zero bytes after Pixel Data stay padding" {
+	# before: 0000, the data set stored without Pixel Data and all after
+	# the cut
+	local le=$CSTORE_CORPUS/ts/explicit-le.dcm im=$CSTORE_CORPUS/ts/implicit-le.dcm
+	head -c 600 "$le" >"$T/cut.dcm"
+	truncate -s "$(stat -c %s "$le")" "$T/cut.dcm"
+	head -c 700 "$im" >"$T/cut-im.dcm"
+	truncate -s "$(stat -c %s "$im")" "$T/cut-im.dcm"
+	padded "$T/z8.dcm" "$le" '\0\0\0\0\0\0\0\0'
+	run -1 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/cut.dcm" "$T/cut-im.dcm" "$T/z8.dcm"
+	assert_line --index 0 --regexp $'^truncated\t'"$T/cut.dcm"$'\t\t\t[0-9]+ zero bytes at offset [0-9]+ after \\([0-9A-F]{4},[0-9A-F]{4}\\) where the data set should go on: a file cut and zero-filled\\?$'
+	assert_line --index 1 --regexp $'^truncated\t'"$T/cut-im.dcm"$'\t\t\t[0-9]+ zero bytes at offset [0-9]+ after \\([0-9A-F]{4},[0-9A-F]{4}\\) where the data set'
+	assert_line --regexp $'^planned\t'"$T/z8.dcm"$'\t'
+}
+
+@test "dcmsend: megabytes of zero bytes read as (0000,0000) elements in Implicit VR, then an element, are read once, not once per element (was quadratic: minutes)" {
+	local im=$CSTORE_CORPUS/ts/implicit-le.dcm
+	cp "$im" "$T/zz.dcm"
+	head -c 4194304 /dev/zero >>"$T/zz.dcm"
+	printf '\341\177\020\000\004\000\000\000ABCD' >>"$T/zz.dcm"
+	run -0 --separate-stderr timeout 20 "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "$T/zz.dcm"
+	assert_line --regexp $'^planned\t'"$T/zz.dcm"$'\t'
 }
 
 # --- inputs that change while they are converted ------------------------

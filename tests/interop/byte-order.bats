@@ -50,7 +50,8 @@ arrived_padded() {
 	local c=$CSTORE_CORPUS f uid
 	local files=("$c/ts/explicit-le.dcm" "$c/ts/implicit-le.dcm" "$c/sop/CTImageStorage.dcm" "$c/sop/MRImageStorage.dcm")
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" --dry-run 127.0.0.1 104 "${files[0]}"
-	assert_line $'context\t1\t1\t1.2.840.10008.5.1.4.1.1.7\t1.2.840.10008.1.2.1,1.2.840.10008.1.2,1.2.840.10008.1.2.2'
+	assert_line $'context\t1\t1\t1.2.840.10008.5.1.4.1.1.7\t1.2.840.10008.1.2.1,1.2.840.10008.1.2'
+	assert_line $'context\t1\t3\t1.2.840.10008.5.1.4.1.1.7\t1.2.840.10008.1.2.2'
 	start_dcmrecv --accept-ts ExplicitVRBigEndian
 	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$RECV_PORT" "${files[@]}"
 	stop_dcmrecv
@@ -69,6 +70,21 @@ arrived_padded() {
 	for f in "${files[0]}" "${files[2]}"; do
 		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
 		cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" "$W/le/$uid.dcm")
+	done
+}
+
+@test "byte-order: a peer accepting Explicit VR Little Endian but preferring Big Endian (storescp +xb) gets Little Endian files as they are, byte for byte: Big Endian has a context of its own" {
+	# before: Big Endian sat in the Little Endian context, storescp +xb
+	# chose it there and every file was transcoded to ExplicitVRBigEndian
+	local c=$CSTORE_CORPUS f uid
+	start_storescp "$W/xb" +B +xb
+	run -0 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$c/ts/explicit-le.dcm" "$c/ts/implicit-le.dcm"
+	kill "$SCP_PID"
+	[ "$(grep -c $'^0000\t' <<<"$output")" -eq 2 ]
+	refute_output --partial transcoded
+	for f in "$c/ts/explicit-le.dcm" "$c/ts/implicit-le.dcm"; do
+		uid=$("$CSTORE_TOOLS/dcm-dataset" -u "$f" | cut -f2)
+		cmp <("$CSTORE_TOOLS/dcm-dataset" "$f") <("$CSTORE_TOOLS/dcm-dataset" "$W"/xb/*"$uid"*)
 	done
 }
 

@@ -64,7 +64,7 @@ setup() {
 	start_storescp "$OUT" +B
 	run -4 --separate-stderr "$CSTORE_BIN/dcmsend" 127.0.0.1 "$SCP_PORT" "$CORPUS/sop/ColorPaletteStorage.dcm"
 	# the uncompressed context and Deflated alone
-	assert_output --regexp $'^nocontext\t.*ColorPaletteStorage\\.dcm\t.*accepted none of the 2 presentation contexts'
+	assert_output --regexp $'^nocontext\t.*ColorPaletteStorage\\.dcm\t.*accepted none of the 3 presentation contexts'
 	[[ $stderr == *"accepted none"* ]]
 }
 

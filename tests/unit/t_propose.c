@@ -117,7 +117,7 @@ START_TEST(one_class_many_syntaxes_gives_own_contexts_and_one_fallback)
 	ck_assert_uint_eq(p->n_assoc, 1);
 	ck_assert_uint_eq(p->n_set, 1);
 	pc = p->set[0].pc;
-	ck_assert_uint_eq(p->set[0].n_pc, 5);
+	ck_assert_uint_eq(p->set[0].n_pc, 6);
 	/* own syntaxes alone (Implicit VR LE too, so that such files go as
 	 * they are), in first-appearance order, then the group */
 	ck_assert_uint_eq(pc[0].id, 1);
@@ -129,11 +129,15 @@ START_TEST(one_class_many_syntaxes_gives_own_contexts_and_one_fallback)
 	ck_assert_str_eq(pc[3].ts[0], PRIV_TS);
 	ck_assert_uint_eq(pc[4].id, 9);
 	ck_assert_str_eq(pc[4].abstract_syntax, CT);
-	/* Big Endian last, for peers that take only that (propose.c) */
-	ck_assert_uint_eq(pc[4].n_ts, 3);
+	ck_assert_uint_eq(pc[4].n_ts, 2);
 	ck_assert_str_eq(pc[4].ts[0], EV);
 	ck_assert_str_eq(pc[4].ts[1], IV);
-	ck_assert_str_eq(pc[4].ts[2], BE);
+	/* Big Endian after it, alone, for peers that take only that: in
+	 * the group, a peer preferring it would convert every LE file */
+	ck_assert_uint_eq(pc[5].id, 11);
+	ck_assert_str_eq(pc[5].abstract_syntax, CT);
+	ck_assert_uint_eq(pc[5].n_ts, 1);
+	ck_assert_str_eq(pc[5].ts[0], BE);
 	ck_assert_uint_eq(p->assoc[0].count, 7);
 	propose_plan_free(p);
 }
@@ -197,7 +201,7 @@ START_TEST(two_hundred_private_classes_need_two_associations)
 	static char cls[N][40];
 	struct propose_input in[N];
 	struct propose_plan *p;
-	size_t i, k, total = 0;
+	size_t i, k, total = 0, eb = 0;
 	int n_classes_seen[N] = { 0 };
 
 	for (i = 0; i < N; i++) {
@@ -211,8 +215,11 @@ START_TEST(two_hundred_private_classes_need_two_associations)
 	check_invariants(p, in);
 	ck_assert_uint_eq(p->n_assoc, 2);
 	ck_assert_uint_eq(p->set[0].n_pc, 128);
-	ck_assert_uint_eq(p->set[1].n_pc, 72);
+	/* 72 classes, and Big Endian for the first 56 in the room left:
+	 * it never costs an association (propose.c place_eb) */
+	ck_assert_uint_eq(p->set[1].n_pc, 128);
 	ck_assert_uint_eq(p->set[0].pc[127].id, 255);
+	ck_assert_str_eq(p->set[0].pc[127].ts[0], EV);
 	/* each class proposed exactly once across the associations */
 	for (k = 0; k < p->n_set; k++)
 		for (i = 0; i < p->set[k].n_pc; i++) {
@@ -220,10 +227,15 @@ START_TEST(two_hundred_private_classes_need_two_associations)
 			    p->set[k].pc[i].abstract_syntax, '.') + 1, NULL, 10);
 
 			ck_assert_uint_lt(c, N);
+			if (strcmp(p->set[k].pc[i].ts[0], BE) == 0) {
+				eb++;
+				continue;
+			}
 			n_classes_seen[c]++;
 			total++;
 		}
 	ck_assert_uint_eq(total, N);
+	ck_assert_uint_eq(eb, 56);
 	for (i = 0; i < N; i++)
 		ck_assert_int_eq(n_classes_seen[i], 1);
 	ck_assert_int_eq(p->assoc_of[0], 0);
@@ -242,7 +254,7 @@ START_TEST(reserve_pc_leaves_room_in_every_set)
 	struct propose_input in[N];
 	struct propose_opts o = { NULL, 0, 0, 1, 0, PROPOSE_BALANCE_BYTES, 1 };
 	struct propose_plan *p;
-	size_t i, k, total = 0;
+	size_t i, k, total = 0, eb = 0;
 
 	for (i = 0; i < N; i++) {
 		snprintf(cls[i], sizeof(cls[i]), "1.2.826.0.1.3680043.9.%zu", i);
@@ -256,10 +268,17 @@ START_TEST(reserve_pc_leaves_room_in_every_set)
 	ck_assert_uint_eq(p->n_assoc, 3);
 	for (k = 0; k < p->n_set; k++) {
 		ck_assert_uint_le(p->set[k].n_pc, UL_MAX_PC - 1);
-		total += p->set[k].n_pc;
+		for (i = 0; i < p->set[k].n_pc; i++)
+			if (strcmp(p->set[k].pc[i].ts[0], BE) == 0)
+				eb++;
+			else
+				total++;
 	}
 	ck_assert_uint_eq(p->set[0].n_pc, 127);
 	ck_assert_uint_eq(total, N);
+	/* Big Endian in the last set's room only: 46 + 46 */
+	ck_assert_uint_eq(eb, 46);
+	ck_assert_uint_eq(p->set[2].n_pc, 92);
 	propose_plan_free(p);
 }
 END_TEST
@@ -293,7 +312,7 @@ START_TEST(classes_stay_together_and_pack_first_fit)
 	ck_assert_uint_eq(p->n_assoc, 2);
 	ck_assert_uint_eq(p->set[0].n_pc, 128); /* MR went back into the first */
 	ck_assert_str_eq(p->set[0].pc[127].abstract_syntax, MR);
-	ck_assert_uint_eq(p->set[1].n_pc, 3);   /* CT: JLL, private, group */
+	ck_assert_uint_eq(p->set[1].n_pc, 4); /* CT: JLL, private, group, BE */
 	ck_assert_int_eq(p->assoc_of[127], 1);
 	ck_assert_int_eq(p->assoc_of[129], 0);
 	ck_assert_int_eq(p->assoc_of[130], 1);
@@ -323,7 +342,7 @@ START_TEST(a_class_with_more_syntaxes_than_fit_is_split)
 	check_invariants(p, in);
 	ck_assert_uint_eq(p->n_assoc, 3); /* 299 own: 127 + 127 + 45, each + group */
 	ck_assert_uint_eq(p->set[0].n_pc, 128);
-	ck_assert_uint_eq(p->set[2].n_pc, 46);
+	ck_assert_uint_eq(p->set[2].n_pc, 47); /* and Big Endian */
 	ck_assert_int_eq(p->assoc_of[5], 0);
 	propose_plan_free(p);
 }
@@ -403,7 +422,7 @@ START_TEST(jobs_split_contiguously_by_count_or_bytes)
 	ck_assert_uint_eq(p->assoc[0].count, 4);
 	ck_assert_uint_eq(p->assoc[1].lane, 1);
 	/* each lane plans only its own classes */
-	ck_assert_uint_eq(p->set[0].n_pc, 1);
+	ck_assert_uint_eq(p->set[0].n_pc, 2); /* the group, Big Endian */
 	ck_assert_str_eq(p->set[1].pc[0].abstract_syntax, MR);
 	propose_plan_free(p);
 
@@ -447,7 +466,7 @@ START_TEST(fill_params_copies_the_contexts)
 
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(propose_fill_params(p, 0, &ap), 0);
-	ck_assert_uint_eq(ap.n_pc, 3);
+	ck_assert_uint_eq(ap.n_pc, 4);
 	ck_assert_str_eq(ap.pc[0].ts[0], JLL);
 	ck_assert_str_eq(ap.pc[2].abstract_syntax, MR);
 	ck_assert_int_eq(propose_fill_params(p, 1, &ap), CS_E_INVAL);
@@ -541,38 +560,39 @@ START_TEST(deflated_is_the_last_fallback_and_picked_when_alone)
 	pc = p->set[0].pc;
 	/* the uncompressed group, then Deflated alone (a peer preferring
 	 * it must not take it over Explicit VR LE in the group) */
-	ck_assert_uint_eq(p->set[0].n_pc, 2);
-	ck_assert_uint_eq(pc[0].n_ts, 3);
+	ck_assert_uint_eq(p->set[0].n_pc, 3);
+	ck_assert_uint_eq(pc[0].n_ts, 2);
 	ck_assert_str_eq(pc[0].ts[0], EV);
 	ck_assert_str_eq(pc[0].ts[1], IV);
-	ck_assert_str_eq(pc[0].ts[2], BE);
 	ck_assert_uint_eq(pc[1].n_ts, 1);
-	ck_assert_str_eq(pc[1].ts[0], DF);
-	ck_assert_str_eq(pc[1].abstract_syntax, CT);
+	ck_assert_str_eq(pc[1].ts[0], BE);
+	ck_assert_uint_eq(pc[2].n_ts, 1);
+	ck_assert_str_eq(pc[2].ts[0], DF);
+	ck_assert_str_eq(pc[2].abstract_syntax, CT);
 	/* a peer that takes only Deflated: the file is deflated */
 	ac_set(&ac[0], pc[0].id, UL_PC_TRANSFER_SYNTAXES_NOT_SUPPORTED, EV);
-	ac_set(&ac[1], pc[1].id, UL_PC_ACCEPTANCE, DF);
-	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, EV, &o, &c), 0);
-	ck_assert_uint_eq(c.pcid, pc[1].id);
+	ac_set(&ac[1], pc[2].id, UL_PC_ACCEPTANCE, DF);
+	ck_assert_int_eq(propose_pick(pc, 3, ac, 2, CT, EV, &o, &c), 0);
+	ck_assert_uint_eq(c.pcid, pc[2].id);
 	ck_assert_str_eq(c.ts, DF);
 	ck_assert_int_eq(c.transcode, 1);
 	/* one that takes both: no conversion */
 	ac_set(&ac[0], pc[0].id, UL_PC_ACCEPTANCE, EV);
-	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, EV, &o, &c), 0);
+	ck_assert_int_eq(propose_pick(pc, 3, ac, 2, CT, EV, &o, &c), 0);
 	ck_assert_uint_eq(c.pcid, pc[0].id);
 	ck_assert_int_eq(c.transcode, 0);
 	/* one that takes Implicit VR LE in the group and Deflated: a file
 	 * with VRs is deflated (they stay), an Implicit VR one goes as it
 	 * is */
 	ac_set(&ac[0], pc[0].id, UL_PC_ACCEPTANCE, IV);
-	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, EV, &o, &c), 0);
-	ck_assert_uint_eq(c.pcid, pc[1].id);
+	ck_assert_int_eq(propose_pick(pc, 3, ac, 2, CT, EV, &o, &c), 0);
+	ck_assert_uint_eq(c.pcid, pc[2].id);
 	ck_assert_str_eq(c.ts, DF);
-	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, BE, &o, &c), 0);
+	ck_assert_int_eq(propose_pick(pc, 3, ac, 2, CT, BE, &o, &c), 0);
 	ck_assert_str_eq(c.ts, DF);
-	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, JLL, &o, &c), 0);
+	ck_assert_int_eq(propose_pick(pc, 3, ac, 2, CT, JLL, &o, &c), 0);
 	ck_assert_str_eq(c.ts, DF);
-	ck_assert_int_eq(propose_pick(pc, 2, ac, 2, CT, IV, &o, &c), 0);
+	ck_assert_int_eq(propose_pick(pc, 3, ac, 2, CT, IV, &o, &c), 0);
 	ck_assert_uint_eq(c.pcid, pc[0].id);
 	ck_assert_int_eq(c.transcode, 0);
 	propose_plan_free(p);
@@ -582,13 +602,14 @@ START_TEST(deflated_is_the_last_fallback_and_picked_when_alone)
 	ck_assert_ptr_nonnull(p);
 	check_invariants(p, &in[1]);
 	pc = p->set[0].pc;
-	ck_assert_uint_eq(p->set[0].n_pc, 4);
+	ck_assert_uint_eq(p->set[0].n_pc, 5);
 	ck_assert_str_eq(pc[0].ts[0], PRIV_TS);
 	ck_assert_str_eq(pc[1].ts[0], IV);
 	ck_assert_str_eq(pc[2].ts[0], DF);
-	ck_assert_uint_eq(pc[3].n_ts, 3);
+	ck_assert_uint_eq(pc[3].n_ts, 2);
 	ck_assert_str_eq(pc[3].ts[0], EV);
-	ck_assert_str_eq(pc[3].ts[2], BE);
+	ck_assert_uint_eq(pc[4].n_ts, 1);
+	ck_assert_str_eq(pc[4].ts[0], BE);
 	propose_plan_free(p);
 }
 END_TEST
