@@ -65,14 +65,15 @@ on_result(void *user, const struct storescu_result *r)
 
 	if (r->outcome == STORESCU_DICOMDIR)
 		d->dicomdirs++;
+	if (d->stdout_tty)
+		send_progress_clear(&d->progress);
+	/* its line before it goes: a signal then finds it done */
+	send_stop_result(&d->out, r); /* serialised with SIGTERM's lines */
 	if (d->a.remove_sent &&
 	    send_remove_sent(
 		r, d->a.send.commit || d->a.commit_wait != NULL, d->a.quiet) &&
 	    d->sent != NULL)
 		sent_names_add(d->sent, r->path);
-	if (d->stdout_tty)
-		send_progress_clear(&d->progress);
-	send_stop_result(&d->out, r); /* serialised with SIGTERM's lines */
 	if (d->a.commit_state != NULL)
 		send_commit_state_done(&d->state, r);
 	if (d->a.follow)
@@ -94,7 +95,7 @@ on_plan(void *user, const struct storescu_plan_assoc *a)
 {
 	struct dcmsend *d = user;
 
-	if (send_out_plan(&d->out, a, d->a.send.probe) != 0) {
+	if (send_stop_plan(&d->out, a, d->a.send.probe) != 0) {
 		fprintf(stderr, "%s: out of memory\n", cli_progname());
 		exit(EXIT_INTERNAL);
 	}
@@ -191,7 +192,6 @@ do_send(struct dcmsend *d, int nops, char **ops)
 	if ((ex = load_resume(d)) != 0 ||
 	    (ex = send_commit_listen(
 		 &d->a.send, d->a.commit_listen, d->a.quiet)) != 0 ||
-
 	    (paths = operands_paths(&in)) == NULL) {
 		inputs_release(&in);
 		resume_free(d->resume);
@@ -226,6 +226,7 @@ do_send(struct dcmsend *d, int nops, char **ops)
 			: "file",
 		    sum.inputs, sum.inputs == 1 ? "" : "s",
 		    d->a.send.dry_run ? "to send" : "sent");
+	send_stop_watch(NULL, 0, NULL); /* every input has its line */
 	free(paths);
 	inputs_release(&in);
 	resume_free(d->resume);

@@ -23,23 +23,31 @@ static struct {
 	size_t n;
 	unsigned char *done;
 	const struct cli_out *out;
+	sigset_t set; /* SIGTERM, SIGINT unless inherited as ignored */
 } stop = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static volatile sig_atomic_t stop_sig; /* the signal being honoured */
 
 static void
 stop_set(sigset_t *s)
 {
-	sigemptyset(s);
-	sigaddset(s, SIGTERM);
-	sigaddset(s, SIGINT);
+	*s = stop.set;
 }
 
-void
-send_stop_block(void)
+/* Our lines stuck on a full pipe: end by the signal taken, as without
+ * them (143, 130), not by SIGALRM. */
+static void
+stuck(int alrm)
 {
 	sigset_t s;
 
-	stop_set(&s);
-	pthread_sigmask(SIG_BLOCK, &s, NULL);
+	(void)alrm;
+	signal(stop_sig, SIG_DFL);
+	sigemptyset(&s);
+	sigaddset(&s, stop_sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	raise(stop_sig);
+	_exit(128 + stop_sig);
 }
 
 /* The lines of the inputs without one, then the signal's own end. */
@@ -55,6 +63,8 @@ interrupted(int sig)
 	/* a reader that takes nothing must not keep the process alive: a
 	 * line stuck in a write holds the lock (then no lines, no flush),
 	 * and ours may stick too (then SIGALRM ends it) */
+	stop_sig = sig;
+	signal(SIGALRM, stuck);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 3;
 	alarm(5);
@@ -84,12 +94,14 @@ interrupted(int sig)
 	}
 	if (locked)
 		fflush(stdout);
-	fprintf(stderr,
-	    locked ? "%s: interrupted (%s): %zu input%s without a response\n"
-		   : "%s: interrupted (%s): standard output takes nothing, no "
-		     "lines for the inputs without one\n",
-	    cli_progname(), sig == SIGINT ? "SIGINT" : "SIGTERM", left,
-	    left == 1 ? "" : "s");
+	if (stop.out != NULL || !locked) /* else nothing to say yet */
+		fprintf(stderr,
+		    locked
+			? "%s: interrupted (%s): %zu input%s without a response\n"
+			: "%s: interrupted (%s): standard output takes nothing, "
+			  "no lines for the inputs without one\n",
+		    cli_progname(), sig == SIGINT ? "SIGINT" : "SIGTERM", left,
+		    left == 1 ? "" : "s");
 	signal(sig, SIG_DFL);
 	stop_set(&s);
 	pthread_sigmask(SIG_UNBLOCK, &s, NULL);
@@ -115,23 +127,55 @@ watch(void *arg)
 }
 
 void
+send_stop_block(void)
+{
+	struct sigaction old;
+	const int sigs[] = { SIGTERM, SIGINT };
+	size_t k;
+
+	/* a signal inherited as ignored (SIGINT of a non-interactive
+	 * shell's background job) stays ignored: not taken by sigwait */
+	sigemptyset(&stop.set);
+	for (k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++)
+		if (sigaction(sigs[k], NULL, &old) != 0 ||
+		    old.sa_handler != SIG_IGN)
+			sigaddset(&stop.set, sigs[k]);
+	if (sigismember(&stop.set, SIGTERM) != 1 &&
+	    sigismember(&stop.set, SIGINT) != 1)
+		return;
+	pthread_sigmask(SIG_BLOCK, &stop.set, NULL);
+	/* at once: a signal before the inputs are known ends the process
+	 * as it did (every other signal blocked there: SIGHUP goes to the
+	 * main thread, as from the library's threads) */
+	if (net_thread_detached(watch, NULL, 0) != 0)
+		pthread_sigmask(SIG_UNBLOCK, &stop.set, NULL);
+}
+
+void
 send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o)
 {
-	sigset_t s;
-	int rc = -1;
+	unsigned char *done = paths != NULL ? calloc(n > 0 ? n : 1, 1) : NULL;
 
-	stop.paths = paths;
-	stop.n = n;
-	stop.out = o;
-	stop.done = calloc(n > 0 ? n : 1, 1);
-	/* every other signal blocked there too (SIGHUP goes to the main
-	 * thread, as from the library's threads) */
-	if (stop.done != NULL)
-		rc = net_thread_detached(watch, NULL, 0);
-	if (rc != 0) {
-		stop_set(&s);
-		pthread_sigmask(SIG_UNBLOCK, &s, NULL);
-	}
+	pthread_mutex_lock(&stop.mu);
+	free(stop.done);
+	/* without memory, no lines: the signal still ends the process */
+	stop.done = done;
+	stop.paths = done != NULL ? paths : NULL;
+	stop.n = done != NULL ? n : 0;
+	stop.out = done != NULL ? o : NULL;
+	pthread_mutex_unlock(&stop.mu);
+}
+
+int
+send_stop_plan(
+    const struct cli_out *o, const struct storescu_plan_assoc *a, int probe)
+{
+	int rc;
+
+	pthread_mutex_lock(&stop.mu);
+	rc = send_out_plan(o, a, probe);
+	pthread_mutex_unlock(&stop.mu);
+	return rc;
 }
 
 void

@@ -15,21 +15,29 @@
 #include "cli/output.h"
 
 /*
- * Blocks SIGTERM and SIGINT in the calling thread, so in every thread it
- * starts afterwards (the library's): call before any is started.  Only
- * a thread send_stop_watch starts then takes them.
+ * Blocks SIGTERM and SIGINT (each unless inherited as ignored: it stays
+ * ignored) in the calling thread, so in every thread it starts
+ * afterwards (the library's): call before any is started.  Then starts
+ * the thread that alone takes them: it writes a line to o for each of
+ * the paths send_stop_watch gave that send_stop_result has not written,
+ * flushes stdout and dies of the signal (status 128+N in a shell), also
+ * when its lines cannot be written.  Before send_stop_watch, and when it
+ * cannot start (the signals are unblocked again), the signal ends the
+ * process as it would without.
  */
 void send_stop_block(void);
 
 /*
- * Starts the thread that waits for SIGTERM or SIGINT: it then writes a
- * line to o for each of the n paths that send_stop_result has not
- * written, flushes stdout and dies of the signal (status 128+N in a
- * shell).  paths and o must outlive the run.  When it cannot start,
- * the signals are unblocked again (they end the process as before).
+ * The n paths to give a line when a signal comes; paths and o must
+ * outlive the run, or be taken back first with send_stop_watch(NULL, 0,
+ * NULL).
  */
 void
 send_stop_watch(const char *const *paths, size_t n, const struct cli_out *o);
+
+/* send_out_plan (cli/send_out.h) under the lock of the lines. */
+int send_stop_plan(
+    const struct cli_out *o, const struct storescu_plan_assoc *a, int probe);
 
 /* send_out_result (cli/send_out.h), serialised with the watcher's lines,
  * remembering that r->index has its line. */
