@@ -562,6 +562,10 @@ take_out(char *line, struct send_commit_pending *out, struct strmap *idx)
 	return 0;
 }
 
+/* Starts what follows the zero bytes of a damaged state file
+ * (drop_zeros): skipped, not malformed, when it is no whole line. */
+#define DAMAGED_MARK '\001'
+
 int
 send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 {
@@ -588,9 +592,12 @@ send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 	strmap_init(&idx);
 	strtok_r(out->text, "\n", &save); /* the header */
 	while (rc == 0 && (line = strtok_r(NULL, "\n", &save)) != NULL) {
+		int damaged = line[0] == DAMAGED_MARK;
+
 		lineno++;
+		line += damaged;
 		if (line[0] == '-') {
-			if (take_out(line, out, &idx) != 0)
+			if (take_out(line, out, &idx) != 0 && !damaged)
 				rc = SEND_COMMIT_MALFORMED;
 			gone = 1;
 			continue;
@@ -607,6 +614,8 @@ send_commit_state_parse(struct send_commit_pending *out, size_t *bad_line)
 			out->p = p;
 		}
 		if (parse_line(line, &out->p[out->n]) != 0) {
+			if (damaged)
+				continue; /* the tail of a line the zeros cut */
 			rc = SEND_COMMIT_MALFORMED;
 			break;
 		}
@@ -658,9 +667,11 @@ read_all(FILE *f, char **text)
 
 /* Takes out of text (len bytes) the zero bytes a power cut leaves where
  * appended lines were not written yet, with the part of their line
- * before them (cut short); what follows them on their line is a later
- * append, kept.  text ends NUL-terminated; returns how many lines were
- * damaged, *first the first one's number. */
+ * before them (cut short).  What follows them may be a later append (a
+ * whole line) or the rest of a line whose head the zeros took (a write
+ * resumed mid-line): it is kept behind DAMAGED_MARK, and the parser
+ * skips it when it does not read as a line.  text ends NUL-terminated;
+ * returns how many lines were damaged, *first the first one's number. */
 static size_t
 drop_zeros(char *text, size_t len, size_t *first)
 {
@@ -673,6 +684,7 @@ drop_zeros(char *text, size_t len, size_t *first)
 			while (i < len && text[i] == '\0')
 				i++;
 			o = start; /* the cut line's head goes */
+			text[o++] = DAMAGED_MARK;
 			continue;
 		}
 		text[o++] = text[i];

@@ -182,6 +182,10 @@ record(struct sources *src, struct source *s, const struct stat *st,
 	s->ino = (uint64_t)st->st_ino;
 	s->mtime_ns = ns_of(st->st_mtim);
 	s->ctime_ns = ns_of(st->st_ctim);
+	s->nlink = (uint32_t)st->st_nlink;
+	s->mode = (uint32_t)st->st_mode;
+	s->uid = (uint32_t)st->st_uid;
+	s->gid = (uint32_t)st->st_gid;
 	/* a write sets the modification time to the clock's tick: one
 	 * after planning shows unless it falls in the tick of the last
 	 * (the times were taken before the header was read: a change
@@ -415,6 +419,7 @@ sources_take(
 	}
 	/* what planning kept is not this file's now */
 	s->pre_len = 0;
+	s->reprobed = 1;
 	/* changed since planning (or never planned): what is there now,
 	 * walked to its end as planning walks it, so that a file cut
 	 * short meanwhile is reported truncated, never sent as it is */
@@ -446,6 +451,39 @@ sources_take_unchecked(
 	if (fd >= 0)
 		recorded_info(src, s, info);
 	return fd;
+}
+
+static struct timespec
+timespec_of(int64_t ns)
+{
+	struct timespec t = { (time_t)(ns / 1000000000),
+		(long)(ns % 1000000000) };
+
+	if (t.tv_nsec < 0) { /* before 1970 */
+		t.tv_nsec += 1000000000;
+		t.tv_sec--;
+	}
+	return t;
+}
+
+int
+sources_known_stat(const struct sources *src, size_t i, struct stat *st)
+{
+	const struct source *s = &src->s[i];
+
+	if (s->cls == SOURCE_NONE || s->reprobed)
+		return 0;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = (dev_t)s->dev;
+	st->st_ino = (ino_t)s->ino;
+	st->st_size = (off_t)s->bytes;
+	st->st_mtim = timespec_of(s->mtime_ns);
+	st->st_ctim = timespec_of(s->ctime_ns);
+	st->st_nlink = (nlink_t)s->nlink;
+	st->st_mode = (mode_t)s->mode;
+	st->st_uid = (uid_t)s->uid;
+	st->st_gid = (gid_t)s->gid;
+	return 1;
 }
 
 int

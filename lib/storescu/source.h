@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "cstore/cstore.h"
 #include "cstore/storescu.h"
@@ -57,7 +58,9 @@ struct source {
 	uint64_t ds_off, ds_len;
 	uint64_t dev, ino;
 	int64_t mtime_ns, ctime_ns;
-	int racy; /* changed just before planning: read it again */
+	uint32_t nlink, mode, uid, gid; /* planning's, for --remove-sent */
+	int racy;     /* changed just before planning: read it again */
+	int reprobed; /* sources_take read it afresh: planning's is stale */
 	/* the data set's first bytes as planning read them (the arena),
 	 * pre_len 0: none kept */
 	uint32_t pre_at, pre_len;
@@ -140,6 +143,15 @@ int sources_take_unchecked(struct sources *src, size_t i,
  * i (0, 0 before). */
 void sources_file_id(
     const struct sources *src, size_t i, uint64_t *dev, uint64_t *ino);
+
+/*
+ * 1 with st's device, inode, size, times, links, mode and owner as
+ * planning saw them, when the file sources_take last gave for input i
+ * is planning's (its check compared them, or it was taken unchecked);
+ * 0 when that file was read afresh (the caller then asks fstat): so
+ * that taking a file costs no fstat of its own.
+ */
+int sources_known_stat(const struct sources *src, size_t i, struct stat *st);
 
 /*
  * 1 when fd, input i's as sources_take gave it, is still the file

@@ -658,6 +658,21 @@ all_held() {
 	[[ $stderr == *"'$BATS_TEST_TMPDIR/journal' line 3: zero bytes (a write a power cut lost?); 1 damaged line skipped, the rest read"* ]]
 }
 
+@test "dcmsend --commit-wait: zero bytes that end mid-line (a write resumed at a block): the line's tail is skipped, not the whole file refused" {
+	{
+		echo "# dcmsend commit state 2"
+		printf '1.2.826.0.1.3680043.9.7777.1\t0000\t1.2.3\t1.2.3.1\ta.dcm\n'
+		printf '1.2.826.0.1.3680043.9.7777.1\t0000\t1.2.3\t1.2.3.2\tb.'
+		head -c 512 /dev/zero
+		printf '3.4\td.dcm\n'
+		printf '1.2.826.0.1.3680043.9.7777.2\t0000\t1.2.3\t1.2.3.3\tc.dcm\n'
+	} >"$BATS_TEST_TMPDIR/journal"
+	run -7 --separate-stderr "$CSTORE_BIN/dcmsend" --commit-wait "$BATS_TEST_TMPDIR/journal" \
+		--commit-listen 127.0.0.1:0 --commit-timeout 1
+	[ "$(cut -f2 <<<"$output" | sort | tr '\n' ' ')" = "a.dcm c.dcm " ]
+	[[ $stderr == *"'$BATS_TEST_TMPDIR/journal' line 3: zero bytes (a write a power cut lost?); 1 damaged line skipped, the rest read"* ]]
+}
+
 # A version 2 file (a line carries the file sent) was headed "state 1":
 # dcmsend before it read its lines' last field into the path
 @test "dcmsend --commit-state writes version 2; --commit-wait reads 1 and 2 and refuses a later version clearly" {
