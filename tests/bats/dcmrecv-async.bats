@@ -265,8 +265,9 @@ window() {
 	echo "dcmsend took $ms ms" >&2
 	[ "$ms" -ge 1200 ]
 	[ "$(printf '%s\n' "$output" | cut -f1 | tr '\n' ' ')" = "0000 0000 0000 0000 " ]
-	# dcmsend proposes the uncompressed context and Deflated alone
-	grep -q "accepted 2 of 2 presentation contexts, async window 4$" "$RECV_STDERR"
+	# dcmsend proposes the uncompressed context, Deflated alone and
+	# Explicit VR Big Endian alone
+	grep -q "accepted 3 of 3 presentation contexts, async window 4$" "$RECV_STDERR"
 	[ "$(ls -A "$RECV_DIR" | wc -l)" -eq 4 ]
 	for f in "$RECV_DIR"/*; do
 		cmp <(dataset_of "$f") "$DS"
